@@ -1,0 +1,3 @@
+from feedmill.cli import main
+
+main()

@@ -1,0 +1,323 @@
+"""The ``feedmill`` command."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from feedmill import __version__
+from feedmill.config import CONFIG_NAME, Config, ConfigError, load_config
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Turn many news feeds into a categorized Hexo blog.",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+# Piped output (cron mails, logs) is not folded at 80 columns.
+wide = Console(highlight=False, width=None if out.is_terminal else 200)
+
+ConfigOption = Annotated[
+    Path,
+    typer.Option("--config", "-c", help="The feedmill.yml to use.", show_default=True),
+]
+
+EXIT_FATAL = 1
+EXIT_CONFIG = 2
+
+
+def _load(path: Path) -> Config:
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        err.print(f"[red]config error[/red]\n{exc}", markup=True, soft_wrap=True)
+        raise typer.Exit(EXIT_CONFIG) from None
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"feedmill {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """Turn many news feeds into a categorized Hexo blog."""
+
+
+# -- init -------------------------------------------------------------------
+
+SITE_FILES = {
+    "package.json": "package.json",
+    "_config.yml": "_config.yml",
+    "scripts/feedmill-timezone.js": "scripts/feedmill-timezone.js",
+    "gitignore": ".gitignore",
+    "feedmill.yml": CONFIG_NAME,
+}
+
+
+def init_site(directory: Path) -> list[tuple[str, bool]]:
+    """Write the site skeleton; existing files are kept. Returns (path, created)."""
+    site = resources.files("feedmill") / "site"
+    directory.mkdir(parents=True, exist_ok=True)
+    done = []
+    for source, target in SITE_FILES.items():
+        path = directory / target
+        if path.exists():
+            done.append((target, False))
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes((site / source).read_bytes())
+        done.append((target, True))
+    (directory / "source" / "_posts").mkdir(parents=True, exist_ok=True)
+    return done
+
+
+@app.command()
+def init(
+    directory: Annotated[Path, typer.Argument(help="Where to create the Hexo site.")] = Path("."),
+) -> None:
+    """Create a Hexo 8 site skeleton with a commented feedmill.yml."""
+    for target, created in init_site(directory):
+        mark = "[green]created[/green]" if created else "[yellow]kept[/yellow]   "
+        out.print(f"{mark} {directory / target}")
+    out.print(
+        f"\nNext: add feeds to {directory / CONFIG_NAME}, then\n"
+        f"  feedmill run -c {directory / CONFIG_NAME}\n"
+        f"  (cd {directory} && npm install && npx hexo server)"
+    )
+
+
+# -- run --------------------------------------------------------------------
+
+
+def _progress_bar() -> Any:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(
+        TextColumn("{task.description:>8}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    )
+
+
+def run_config(config: Config, only: tuple[str, ...] = (), workers: int | None = None) -> int:
+    from feedmill.pipeline import Mill, RunOptions
+    from feedmill.store.database import StoreError
+
+    if only:
+        known = {f.url for f in config.feeds}
+        unknown = [u for u in only if u not in known]
+        if unknown:
+            err.print(f"not in {config.path}: {', '.join(unknown)}")
+            return EXIT_CONFIG
+    try:
+        with Mill(config, RunOptions(only=only, workers=workers)) as mill:
+            show = err.is_terminal
+            bar = _progress_bar() if show else None
+            tasks: dict[str, Any] = {}
+
+            def progress(stage: str, advance: int, total: int | None) -> None:
+                if bar is None:
+                    return
+                if stage not in tasks:
+                    tasks[stage] = bar.add_task(stage, total=total)
+                elif total is not None:
+                    bar.update(tasks[stage], total=total)
+                bar.advance(tasks[stage], advance)
+
+            if bar is not None:
+                with bar:
+                    summary = mill.run(progress)
+            else:
+                summary = mill.run()
+    except StoreError as exc:
+        err.print(f"[red]error[/red] {exc}")
+        return EXIT_FATAL
+
+    for url, reason in summary.failures:
+        err.print(f"[red]failed[/red] {url}: {reason}", soft_wrap=True)
+    out.print(
+        f"feeds: {summary.feeds_ok} ok, {summary.feeds_not_modified} unchanged, "
+        f"{summary.feeds_failed} failed · posts: {summary.posts_new} new, "
+        f"{summary.posts_updated} updated, {summary.posts_unchanged} unchanged "
+        f"· {summary.seconds:.1f} s",
+        soft_wrap=True,
+    )
+    return 0
+
+
+@app.command()
+def run(
+    config: ConfigOption = Path(CONFIG_NAME),
+    feed: Annotated[
+        list[str] | None,
+        typer.Option("--feed", help="Only this feed (its url as in feedmill.yml); repeatable."),
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Worker processes for parsing and rendering.")
+    ] = None,
+) -> None:
+    """One pass: fetch, parse, store and publish every feed."""
+    raise typer.Exit(run_config(_load(config), tuple(feed or ()), workers))
+
+
+# -- status -----------------------------------------------------------------
+
+
+def status_rows(config: Config) -> list[dict[str, Any]]:
+    from feedmill.store import feeds as feed_store
+    from feedmill.store.database import open_database
+
+    engine = open_database(config.database_url)
+    try:
+        with engine.begin() as conn:
+            states = feed_store.sync_feeds(conn, [f.url for f in config.feeds])
+            counts = feed_store.post_counts(conn)
+    finally:
+        engine.dispose()
+    rows = []
+    for spec in config.feeds:
+        state = states[spec.url]
+        rows.append(
+            {
+                "url": spec.url,
+                "group": spec.group,
+                "source": spec.source,
+                "channel": spec.channel,
+                "title": state.title,
+                "fetch_url": state.fetch_url,
+                "last_attempt": _iso(state.last_attempt_at),
+                "last_success": _iso(state.last_success_at),
+                "http_status": state.http_status,
+                "items": state.item_count,
+                "posts": counts.get(state.id, 0),
+                "error_streak": state.error_streak,
+                "next_attempt": _iso(state.next_attempt_at),
+                "last_error": state.last_error,
+                "ok": state.last_error is None and state.last_success_at is not None,
+            }
+        )
+    return rows
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat(timespec="seconds") if moment else None
+
+
+def _ago(iso: str | None) -> str:
+    if not iso:
+        return "never"
+    seconds = (datetime.now(UTC) - datetime.fromisoformat(iso)).total_seconds()
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{int(seconds // size)}{unit} ago"
+    return f"{int(max(seconds, 0))}s ago"
+
+
+@app.command()
+def status(
+    config: ConfigOption = Path(CONFIG_NAME),
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """One row per feed: last attempt and success, HTTP status, items, posts, last error."""
+    from feedmill.store.database import StoreError
+
+    try:
+        rows = status_rows(_load(config))
+    except StoreError as exc:
+        err.print(f"[red]error[/red] {exc}")
+        raise typer.Exit(EXIT_FATAL) from None
+    if as_json:
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        return
+    from rich.table import Table
+
+    from feedmill.publish.categories import derive_channel
+
+    table = Table(pad_edge=False, box=None, header_style="bold")
+    for name in ("feed", "last attempt", "last success", "HTTP", "items", "posts", "error"):
+        table.add_column(name, overflow="fold")
+    for row in rows:
+        channel = row["channel"] or derive_channel(row["title"], row["source"])
+        name = " / ".join(x for x in (row["group"], row["source"], channel) if x)
+        error = row["last_error"] or ""
+        if row["error_streak"] > 1:
+            error = f"({row['error_streak']} in a row) {error}"
+        table.add_row(
+            name,
+            _ago(row["last_attempt"]),
+            _ago(row["last_success"]),
+            str(row["http_status"] or ""),
+            "" if row["items"] is None else str(row["items"]),
+            str(row["posts"]),
+            f"[red]{error}[/red]" if error else "",
+        )
+    wide.print(table)
+
+
+# -- demo -------------------------------------------------------------------
+
+
+def write_demo(directory: Path) -> Path:
+    """init + the bundled sample feeds + a feedmill.yml that reads them."""
+    from ruamel.yaml import YAML
+
+    init_site(directory)
+    samples = resources.files("feedmill") / "samples"
+    feeds_dir = directory / "feeds"
+    feeds_dir.mkdir(parents=True, exist_ok=True)
+    for item in samples.iterdir():
+        if item.name.endswith((".xml", ".json")):
+            (feeds_dir / item.name).write_bytes(item.read_bytes())
+    yaml = YAML()
+    yaml.preserve_quotes = True
+    data = yaml.load((samples / "feedmill.yml").read_text(encoding="utf-8"))
+    for feed in data["feeds"]:
+        feed["url"] = f"feeds/{feed['url']}"
+    config_path = directory / CONFIG_NAME
+    with config_path.open("w", encoding="utf-8") as handle:
+        yaml.dump(data, handle)
+    return config_path
+
+
+@app.command()
+def demo(
+    directory: Annotated[Path, typer.Argument(help="Where to create the demo site.")] = Path(
+        "demo-site"
+    ),
+) -> None:
+    """init + bundled sample feeds + run, fully offline."""
+    config_path = write_demo(directory)
+    out.print(f"demo site in {directory}, config {config_path}")
+    code = run_config(_load(config_path))
+    if code == 0:
+        out.print(
+            f"\nposts are in {directory / 'source' / '_posts'}; to see the site:\n"
+            f"  cd {directory} && npm install && npx hexo server"
+        )
+    raise typer.Exit(code)
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)

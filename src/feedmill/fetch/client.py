@@ -1,0 +1,370 @@
+"""Concurrent, polite, bounded fetching of feed documents.
+
+* one ``httpx.AsyncClient`` per proxy, HTTP/1.1 keep-alive;
+* a global limit and a per-host limit on requests in flight (RSSHub serves
+  many routes from one host);
+* a whole-request deadline on top of httpx's connect/read timeouts, so a
+  server that trickles bytes still ends on time;
+* redirects followed by hand: counted, loops detected, every hop recorded
+  so the caller can notice permanent moves;
+* the body is decoded by our own bounded decoders and capped *after*
+  decompression;
+* conditional GET (ETag / Last-Modified) and an unchanged-body check, so
+  an unchanged feed costs no parse.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import urllib.request
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from email.utils import formatdate
+from typing import TYPE_CHECKING
+from urllib.parse import urljoin, urlsplit
+
+from feedmill import __version__
+from feedmill.fetch.decompress import (
+    BodyTooLarge,
+    CappedBuffer,
+    UnsupportedEncoding,
+    _human,
+    decoder_for,
+)
+from feedmill.models import Fetched, FetchStatus
+
+if TYPE_CHECKING:
+    import httpx
+
+MiB = 1024 * 1024
+DEFAULT_USER_AGENT = f"feedmill/{__version__} (+https://pypi.org/project/feedmill/)"
+_REDIRECTS = (301, 302, 303, 307, 308)
+# Response headers that the scheduler reads.
+_CACHE_HEADERS = ("cache-control", "expires", "retry-after", "date", "age")
+
+
+def body_hash(body: bytes) -> str:
+    return hashlib.blake2b(body, digest_size=16).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class FetchRequest:
+    """One feed to fetch, with what we remember from last time."""
+
+    url: str
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+    timeout: float | None = None  # whole request, seconds; None = options default
+    headers: tuple[tuple[str, str], ...] = ()
+    proxy: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FetchOptions:
+    user_agent: str = DEFAULT_USER_AGENT
+    timeout: float = 30.0
+    connect_timeout: float = 10.0
+    max_body: int = 15 * MiB
+    max_redirects: int = 10
+    concurrency: int = 64
+    per_host: int = 8
+    headers: tuple[tuple[str, str], ...] = ()
+    proxy: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+class _Failure(Exception):
+    """A fetch that ends with a message for ``feedmill status``."""
+
+    def __init__(self, message: str, http_status: int | None = None) -> None:
+        super().__init__(message)
+        self.http_status = http_status
+
+
+class Fetcher:
+    """Fetch many feeds at once.  Use as ``async with Fetcher(opts) as f``."""
+
+    def __init__(self, options: FetchOptions | None = None) -> None:
+        self.options = options or FetchOptions()
+        self._clients: dict[str | None, httpx.AsyncClient] = {}
+        self._global = asyncio.Semaphore(self.options.concurrency)
+        self._hosts: dict[str, asyncio.Semaphore] = {}
+
+    async def __aenter__(self) -> Fetcher:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        clients, self._clients = self._clients, {}
+        for client in clients.values():
+            await client.aclose()
+
+    # -- public ----------------------------------------------------------
+
+    async def fetch_many(self, requests: Iterable[FetchRequest]) -> AsyncIterator[Fetched]:
+        """Yield results as they complete (not in request order)."""
+        tasks = [asyncio.ensure_future(self.fetch(r)) for r in requests]
+        try:
+            for next_done in asyncio.as_completed(tasks):
+                yield await next_done
+        finally:
+            for task in tasks:
+                task.cancel()
+
+    async def fetch(self, request: FetchRequest) -> Fetched:
+        scheme = urlsplit(request.url).scheme.lower()
+        try:
+            if scheme == "file":
+                return await asyncio.to_thread(self._read_file, request)
+            if scheme in ("http", "https"):
+                return await self._fetch_http(request)
+            raise _Failure(f"unsupported URL scheme {scheme!r}")
+        except _Failure as failure:
+            return Fetched(
+                url=request.url,
+                status=FetchStatus.FAILED,
+                http_status=failure.http_status,
+                error=str(failure),
+            )
+
+    # -- files -----------------------------------------------------------
+
+    def _read_file(self, request: FetchRequest) -> Fetched:
+        path = urllib.request.url2pathname(urlsplit(request.url).path)
+        try:
+            stat = os.stat(path)
+            if not os.path.isfile(path):
+                raise _Failure(f"not a file: {path}")
+            # A file's "ETag": unchanged mtime and size mean unchanged bytes.
+            etag = f'"{stat.st_mtime_ns:x}-{stat.st_size:x}"'
+            if request.etag == etag:
+                return Fetched(url=request.url, status=FetchStatus.NOT_MODIFIED, etag=etag)
+            if stat.st_size > self.options.max_body:
+                raise _Failure(f"file larger than {_human(self.options.max_body)}")
+            with open(path, "rb") as handle:
+                body = handle.read(self.options.max_body + 1)
+        except FileNotFoundError:
+            raise _Failure(f"no such file: {path}") from None
+        except PermissionError:
+            raise _Failure(f"permission denied: {path}") from None
+        except IsADirectoryError:
+            raise _Failure(f"not a file: {path}") from None
+        except OSError as exc:
+            raise _Failure(f"cannot read {path}: {exc.strerror or exc}") from None
+        if len(body) > self.options.max_body:
+            raise _Failure(f"file larger than {_human(self.options.max_body)}")
+        digest = body_hash(body)
+        modified = formatdate(stat.st_mtime, usegmt=True)
+        if digest == request.body_hash:
+            return Fetched(
+                url=request.url,
+                status=FetchStatus.NOT_MODIFIED,
+                etag=etag,
+                last_modified=modified,
+                body_hash=digest,
+            )
+        return Fetched(
+            url=request.url,
+            status=FetchStatus.OK,
+            final_url=request.url,
+            body=body,
+            content_type=_guess_type(path),
+            etag=etag,
+            last_modified=modified,
+            body_hash=digest,
+        )
+
+    # -- http ------------------------------------------------------------
+
+    def _client(self, proxy: str | None) -> httpx.AsyncClient:
+        client = self._clients.get(proxy)
+        if client is None:
+            import httpx
+
+            opts = self.options
+            client = httpx.AsyncClient(
+                proxy=proxy,
+                follow_redirects=False,
+                timeout=httpx.Timeout(opts.timeout, connect=opts.connect_timeout),
+                limits=httpx.Limits(
+                    max_connections=opts.concurrency,
+                    max_keepalive_connections=opts.concurrency,
+                ),
+                # Proxies come from the config, never from the environment,
+                # so a run behaves the same under cron as in a shell.
+                trust_env=False,
+                headers={"User-Agent": opts.user_agent},
+            )
+            self._clients[proxy] = client
+        return client
+
+    @asynccontextmanager
+    async def _slot(self, url: str) -> AsyncIterator[None]:
+        parts = urlsplit(url)
+        host = f"{parts.hostname}:{parts.port or (443 if parts.scheme == 'https' else 80)}"
+        sem = self._hosts.get(host)
+        if sem is None:
+            sem = self._hosts[host] = asyncio.Semaphore(self.options.per_host)
+        async with self._global, sem:
+            yield
+
+    def _headers(self, request: FetchRequest) -> dict[str, str]:
+        headers = {
+            "Accept": (
+                "application/rss+xml, application/atom+xml, application/feed+json, "
+                "application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.5"
+            ),
+            "Accept-Encoding": "gzip, deflate, br",
+        }
+        headers.update(self.options.headers)
+        headers.update(request.headers)
+        if request.etag:
+            headers["If-None-Match"] = request.etag
+        if request.last_modified:
+            headers["If-Modified-Since"] = request.last_modified
+        return headers
+
+    async def _fetch_http(self, request: FetchRequest) -> Fetched:
+        import httpx
+
+        deadline = request.timeout or self.options.timeout
+        try:
+            async with asyncio.timeout(deadline):
+                return await self._follow(request)
+        except TimeoutError:
+            raise _Failure(f"timed out after {deadline:g} s") from None
+        except httpx.ConnectTimeout:
+            raise _Failure(f"connect timed out after {self.options.connect_timeout:g} s") from None
+        except httpx.ReadTimeout:
+            raise _Failure("read timed out (server stopped sending)") from None
+        except httpx.ConnectError as exc:
+            raise _Failure(f"cannot connect: {_reason(exc)}") from None
+        except httpx.RemoteProtocolError as exc:
+            raise _Failure(f"bad HTTP response: {_reason(exc)}") from None
+        except httpx.ProxyError as exc:
+            raise _Failure(f"proxy error: {_reason(exc)}") from None
+        except httpx.InvalidURL as exc:
+            raise _Failure(f"invalid URL: {exc}") from None
+        except httpx.HTTPError as exc:
+            raise _Failure(f"{type(exc).__name__}: {_reason(exc)}") from None
+
+    async def _follow(self, request: FetchRequest) -> Fetched:
+        client = self._client(request.proxy or self.options.proxy)
+        headers = self._headers(request)
+        url = request.url
+        seen = [url]
+        redirects: list[tuple[int, str]] = []
+        while True:
+            async with self._slot(url), client.stream("GET", url, headers=headers) as resp:
+                status = resp.status_code
+                location = resp.headers.get("location")
+                if status in _REDIRECTS and location:
+                    target = urljoin(url, location.strip())
+                    redirects.append((status, target))
+                    if target in seen:
+                        chain = " → ".join([*seen, target])
+                        raise _Failure(f"redirect loop: {chain}", status)
+                    if len(redirects) > self.options.max_redirects:
+                        raise _Failure(
+                            f"too many redirects (more than {self.options.max_redirects})",
+                            status,
+                        )
+                    if urlsplit(target).scheme not in ("http", "https"):
+                        raise _Failure(f"redirect to unsupported URL {target}", status)
+                    seen.append(target)
+                    url = target
+                    continue
+                cache = tuple(
+                    (name, resp.headers[name]) for name in _CACHE_HEADERS if name in resp.headers
+                )
+                if status == 304:
+                    return Fetched(
+                        url=request.url,
+                        status=FetchStatus.NOT_MODIFIED,
+                        final_url=url,
+                        http_status=304,
+                        etag=resp.headers.get("etag") or request.etag,
+                        last_modified=resp.headers.get("last-modified") or request.last_modified,
+                        body_hash=request.body_hash,
+                        cache_headers=cache,
+                        redirects=tuple(redirects),
+                    )
+                if status >= 400 or status < 200 or status in _REDIRECTS:
+                    reason = resp.reason_phrase or ""
+                    message = f"HTTP {status} {reason}".rstrip()
+                    if status in _REDIRECTS:
+                        message += " without a Location header"
+                    return Fetched(
+                        url=request.url,
+                        status=FetchStatus.FAILED,
+                        final_url=url,
+                        http_status=status,
+                        error=message,
+                        cache_headers=cache,
+                        redirects=tuple(redirects),
+                    )
+                body = await self._read_body(resp)
+                digest = body_hash(body)
+                unchanged = digest == request.body_hash
+                return Fetched(
+                    url=request.url,
+                    status=FetchStatus.NOT_MODIFIED if unchanged else FetchStatus.OK,
+                    final_url=url,
+                    http_status=status,
+                    body=None if unchanged else body,
+                    content_type=resp.headers.get("content-type"),
+                    etag=resp.headers.get("etag"),
+                    last_modified=resp.headers.get("last-modified"),
+                    body_hash=digest,
+                    cache_headers=cache,
+                    redirects=tuple(redirects),
+                )
+
+    async def _read_body(self, resp: httpx.Response) -> bytes:
+        limit = self.options.max_body
+        declared = resp.headers.get("content-length")
+        encoding = resp.headers.get("content-encoding")
+        if declared and declared.isdigit() and not encoding and int(declared) > limit:
+            raise _Failure(f"body larger than {_human(limit)} (Content-Length {declared})")
+        try:
+            decoder = decoder_for(encoding)
+            buffer = CappedBuffer(limit)
+            async for raw in resp.aiter_raw():
+                for chunk in decoder.feed(raw):
+                    buffer.add(chunk)
+            for chunk in decoder.flush():
+                buffer.add(chunk)
+        except (BodyTooLarge, UnsupportedEncoding, ValueError) as exc:
+            raise _Failure(str(exc), resp.status_code) from None
+        return buffer.getvalue()
+
+
+def _guess_type(path: str) -> str | None:
+    lower = path.lower()
+    if lower.endswith(".json"):
+        return "application/json"
+    if lower.endswith((".xml", ".rss", ".atom", ".rdf")):
+        return "application/xml"
+    if lower.endswith((".html", ".htm")):
+        return "text/html"
+    return None
+
+
+def _reason(exc: BaseException) -> str:
+    """The innermost, most specific message of an httpx error."""
+    text = str(exc)
+    cause = exc.__cause__ or exc.__context__
+    while cause is not None and not text:
+        text = str(cause)
+        cause = cause.__cause__ or cause.__context__
+    if "Connection refused" in text or "Errno 111" in text:
+        return "connection refused"
+    if "Name or service not known" in text or "nodename nor servname" in text:
+        return "host name not found"
+    return text or type(exc).__name__

@@ -1,0 +1,146 @@
+"""Content-Encoding decoders that never produce more than a set number of bytes.
+
+httpx's own decoders inflate each network chunk whole, so a 64 KiB chunk of a
+gzip bomb becomes 64 MiB in one call.  These decoders hand out at most
+``limit`` bytes in total and stop as soon as the cap is passed, so memory
+stays bounded whatever the compression ratio.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterator
+from typing import Protocol
+
+# Inflate in slices of this size, so a single call never allocates more.
+_STEP = 256 * 1024
+
+
+class BodyTooLarge(Exception):
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"body larger than {_human(limit)} after decompression")
+        self.limit = limit
+
+
+class UnsupportedEncoding(Exception):
+    pass
+
+
+class Decoder(Protocol):
+    def feed(self, data: bytes) -> Iterator[bytes]: ...
+    def flush(self) -> Iterator[bytes]: ...
+
+
+class Identity:
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        if data:
+            yield data
+
+    def flush(self) -> Iterator[bytes]:
+        return iter(())
+
+
+class Inflate:
+    """gzip or deflate (zlib-wrapped, or raw as some servers send it)."""
+
+    def __init__(self, gzip: bool) -> None:
+        # 47 = auto-detect gzip/zlib header; deflate may also come raw.
+        self._obj = zlib.decompressobj(47 if gzip else zlib.MAX_WBITS)
+        self._raw_fallback = not gzip
+        self._started = False
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        if not self._started and data and self._raw_fallback:
+            self._started = True
+            try:
+                zlib.decompressobj(zlib.MAX_WBITS).decompress(data[:2])
+            except zlib.error:
+                self._obj = zlib.decompressobj(-zlib.MAX_WBITS)
+        self._started = True
+        try:
+            out = self._obj.decompress(data, _STEP)
+            while True:
+                if out:
+                    yield out
+                tail = self._obj.unconsumed_tail
+                if not tail:
+                    break
+                out = self._obj.decompress(tail, _STEP)
+        except zlib.error as exc:
+            raise ValueError(f"corrupt compressed body: {exc}") from None
+
+    def flush(self) -> Iterator[bytes]:
+        try:
+            out = self._obj.flush()
+        except zlib.error as exc:  # pragma: no cover - zlib rarely fails here
+            raise ValueError(f"corrupt compressed body: {exc}") from None
+        if out:
+            yield out
+
+
+class Brotli:
+    def __init__(self) -> None:
+        import brotli
+
+        self._module = brotli
+        self._obj = brotli.Decompressor()
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        try:
+            out = self._obj.process(data, output_buffer_limit=_STEP)
+            while True:
+                if out:
+                    yield out
+                if self._obj.can_accept_more_data() or self._obj.is_finished():
+                    break
+                out = self._obj.process(b"", output_buffer_limit=_STEP)
+        except self._module.error as exc:
+            raise ValueError(f"corrupt compressed body: {exc}") from None
+
+    def flush(self) -> Iterator[bytes]:
+        return iter(())
+
+
+def decoder_for(content_encoding: str | None) -> Decoder:
+    """The chain of decoders for a Content-Encoding header (outermost last)."""
+    codings = [c.strip().lower() for c in (content_encoding or "").split(",") if c.strip()]
+    codings = [c for c in codings if c != "identity"]
+    if not codings:
+        return Identity()
+    if len(codings) > 1:
+        raise UnsupportedEncoding(f"stacked Content-Encoding {content_encoding!r}")
+    coding = codings[0]
+    if coding in ("gzip", "x-gzip"):
+        return Inflate(gzip=True)
+    if coding == "deflate":
+        return Inflate(gzip=False)
+    if coding == "br":
+        return Brotli()
+    raise UnsupportedEncoding(f"unsupported Content-Encoding {coding!r}")
+
+
+class CappedBuffer:
+    """Collects decoded chunks, raising BodyTooLarge once ``limit`` is passed."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._parts: list[bytes] = []
+        self.size = 0
+
+    def add(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self.size > self.limit:
+            self._parts.clear()
+            raise BodyTooLarge(self.limit)
+        self._parts.append(chunk)
+
+    def getvalue(self) -> bytes:
+        return b"".join(self._parts)
+
+
+def _human(size: int) -> str:
+    if size >= 1024 * 1024 and size % (1024 * 1024) == 0:
+        return f"{size // (1024 * 1024)} MiB"
+    if size >= 1024 and size % 1024 == 0:
+        return f"{size // 1024} KiB"
+    return f"{size} bytes"

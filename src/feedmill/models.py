@@ -1,0 +1,99 @@
+"""The data that flows through the pipeline, stage by stage.
+
+Every stage takes and returns frozen dataclasses, so a stage is a pure
+function that can be tested with nothing but data:
+
+    FeedSpec ──fetch──▶ Fetched ──parse──▶ ParsedFeed(RawEntry…)
+             ──normalize──▶ Entry ──store──▶ (rows) ──publish──▶ Post file
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+class FetchStatus(enum.Enum):
+    """How a fetch ended."""
+
+    OK = "ok"  # a body to parse
+    NOT_MODIFIED = "not_modified"  # 304, or a 200 whose body is unchanged
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """What came back for one feed URL."""
+
+    url: str
+    status: FetchStatus
+    final_url: str | None = None
+    http_status: int | None = None
+    body: bytes | None = None
+    content_type: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+    error: str | None = None
+    # Response headers that scheduling reads (lower-cased names).
+    cache_headers: tuple[tuple[str, str], ...] = ()
+    # (status, location) of every redirect followed, in order.
+    redirects: tuple[tuple[int, str], ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not FetchStatus.FAILED
+
+
+@dataclass(frozen=True, slots=True)
+class RawEntry:
+    """One item as the parser found it; strings are the document's own.
+
+    Dates stay strings here: only normalization knows the feed's time zone,
+    which zone-less dates must be read in.
+    """
+
+    guid: str | None = None
+    link: str | None = None
+    title: str | None = None
+    published: str | None = None
+    updated: str | None = None
+    author: str | None = None
+    content: str | None = None  # full content (content:encoded, atom content …)
+    summary: str | None = None  # description / summary
+    content_is_html: bool = True
+    categories: tuple[str, ...] = ()
+    image: str | None = None  # enclosure / media:thumbnail / JSON Feed image
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    """A parsed document: the feed's own metadata and its items."""
+
+    title: str | None
+    link: str | None
+    entries: tuple[RawEntry, ...]
+    parser: str  # "fast" or "robust": which parser produced it
+    encoding: str = "utf-8"
+    ttl_minutes: int | None = None
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A normalized item, ready to be stored and published."""
+
+    key: str  # stable within its feed: guid, else link, else content hash
+    link: str | None
+    title: str
+    published: datetime | None  # timezone-aware, UTC
+    updated: datetime | None  # timezone-aware, UTC
+    author: str | None
+    content: str  # HTML (full content preferred over summary)
+    categories: tuple[str, ...] = field(default=())
+    image: str | None = None
+
+    @property
+    def date(self) -> datetime | None:
+        return self.published or self.updated

@@ -1,0 +1,85 @@
+"""Dates as feeds write them, to timezone-aware UTC datetimes.
+
+RSS uses RFC 822, Atom and JSON Feed RFC 3339; real feeds use anything.  A
+date that names no zone is read in the feed's own time zone (for Chinese
+sites, Asia/Shanghai), never silently as UTC.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from email.utils import parsedate_tz
+
+_CJK_DATE = re.compile(
+    r"^\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*"
+    r"(?:(\d{1,2})\s*[:：时]\s*(\d{1,2})(?:\s*[:：分]\s*(\d{1,2})\s*秒?)?)?\s*$"
+)
+_ISO_SPACE = re.compile(r"^(\d{4}-\d\d-\d\d) (\d)")
+_RFC822_HINT = re.compile(r"^\s*(?:[A-Za-z]{3},?\s+)?\d{1,2}\s+[A-Za-z]{3}\s+\d{2,4}\b")
+# A zone after the time: "+0800", "GMT", "EST", "Z" …
+_RFC822_ZONE = re.compile(r"\d:\d\d(?::\d\d)?\s*(?:[+-]\d{4}|[A-Za-z]{1,5})\s*$")
+
+
+def parse_date(text: str | None, zone: tzinfo) -> datetime | None:
+    """``text`` as an aware UTC datetime; ``zone`` for dates without one."""
+    if not text:
+        return None
+    text = text.strip()
+    if not text:
+        return None
+    for reader in (_iso, _rfc822, _cjk, _dateutil):
+        try:
+            value = reader(text)
+        except (ValueError, OverflowError, TypeError):
+            continue
+        if value is not None:
+            if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
+                value = value.replace(tzinfo=zone)
+            try:
+                return value.astimezone(UTC)
+            except (ValueError, OverflowError):
+                return None
+    return None
+
+
+def _iso(text: str) -> datetime | None:
+    if not text[:4].isdigit() or len(text) < 10 or text[4] != "-":
+        return None
+    text = _ISO_SPACE.sub(r"\1T\2", text)
+    if text.endswith(("z", "Z")):
+        text = text[:-1] + "+00:00"
+    return datetime.fromisoformat(text)
+
+
+def _rfc822(text: str) -> datetime | None:
+    if not _RFC822_HINT.match(text):
+        return None
+    parts = parsedate_tz(text)
+    if parts is None:
+        return None
+    *fields, offset = parts
+    year, month, day, hour, minute, second = fields[:6]
+    value = datetime(year, month, day, hour, minute, second)
+    # parsedate_tz reports a missing zone as UTC; only a written zone counts.
+    if offset is None or not _RFC822_ZONE.search(text):
+        return value
+    return value.replace(tzinfo=timezone(timedelta(seconds=offset)))
+
+
+def _cjk(text: str) -> datetime | None:
+    match = _CJK_DATE.match(text)
+    if not match:
+        return None
+    year, month, day, hour, minute, second = (int(g) if g else 0 for g in match.groups())
+    return datetime(year, month, day, hour, minute, second)
+
+
+def _dateutil(text: str) -> datetime | None:
+    from dateutil import parser
+
+    try:
+        value: datetime = parser.parse(text)
+        return value
+    except (parser.ParserError, ValueError, OverflowError):
+        return None

@@ -1,0 +1,159 @@
+"""Bytes to text: which encoding is a feed really in?
+
+Order of evidence:
+
+1. a byte-order mark;
+2. the XML spec's autodetection of UTF-16/32 without a BOM;
+3. valid UTF-8 — declarations that contradict bytes which are valid, non-ASCII
+   UTF-8 are far more often wrong than the bytes (a random GBK text is almost
+   never valid UTF-8);
+4. the HTTP charset, then the XML declaration, each tried strictly;
+5. detection with charset-normalizer when none of them decodes the bytes.
+
+GBK and GB2312 are read as GB18030, their superset: servers label GB18030
+text as GB2312 all the time, and the superset decodes both.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass
+
+_XML_DECL = re.compile(rb"^\s*<\?xml[^>]*?\?>", re.IGNORECASE)
+_DECL_ENCODING = re.compile(rb"""encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""", re.IGNORECASE)
+_CHARSET = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9._:-]+)""", re.IGNORECASE)
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_NO_BOM_UTF = (
+    (b"\x3c\x00\x00\x00", "utf-32-le"),
+    (b"\x00\x00\x00\x3c", "utf-32-be"),
+    (b"\x3c\x00\x3f\x00", "utf-16-le"),
+    (b"\x00\x3c\x00\x3f", "utf-16-be"),
+)
+_SUPERSETS = {
+    "gbk": "gb18030",
+    "gb2312": "gb18030",
+    "gb_2312-80": "gb18030",
+    "x-gbk": "gb18030",
+    "cp936": "gb18030",
+    "euc-cn": "gb18030",
+    "ascii": "utf-8",
+    "us-ascii": "utf-8",
+    # Browsers read latin-1 labels as windows-1252, a superset.
+    "iso8859-1": "cp1252",
+    "iso-8859-1": "cp1252",
+    "latin-1": "cp1252",
+    "latin1": "cp1252",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    text: str
+    encoding: str  # what the text was decoded from
+    declared: str | None  # what the document or server claimed, if anything
+    note: str | None = None  # set when the claim and the bytes disagreed
+
+
+def canonical(name: str | None) -> str | None:
+    """A codec name Python knows, widened to its superset; None if unknown."""
+    if not name:
+        return None
+    name = name.strip().strip("'\"").lower()
+    if name in _SUPERSETS:
+        return _SUPERSETS[name]
+    try:
+        info = codecs.lookup(name)
+    except LookupError:
+        return None
+    # codecs.lookup normalises aliases (gb2312 -> gb2312, latin1 -> iso8859-1 …)
+    for alias in (name, info.name, info.name.replace("_", "-")):
+        if alias in _SUPERSETS:
+            return _SUPERSETS[alias]
+    return info.name
+
+
+def http_charset(content_type: str | None) -> str | None:
+    if not content_type:
+        return None
+    match = _CHARSET.search(content_type)
+    return match.group(1) if match else None
+
+
+def xml_declared(body: bytes) -> str | None:
+    head = _XML_DECL.match(body[:512])
+    if not head:
+        return None
+    match = _DECL_ENCODING.search(head.group(0))
+    return match.group(1).decode("ascii") if match else None
+
+
+def decode(body: bytes, content_type: str | None = None) -> Decoded:
+    for bom, encoding in _BOMS:
+        if body.startswith(bom):
+            text = body[len(bom) :].decode(encoding, errors="replace")
+            return Decoded(text, encoding, None)
+    for prefix, encoding in _NO_BOM_UTF:
+        if body.startswith(prefix):
+            return Decoded(body.decode(encoding, errors="replace"), encoding, None)
+
+    from_http = http_charset(content_type)
+    from_xml = xml_declared(body)
+    declared = from_http or from_xml
+    claims = [c for c in (canonical(from_http), canonical(from_xml)) if c]
+
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        note = None
+        if claims and claims[0] != "utf-8" and not text.isascii():
+            note = f"declared {declared} but the bytes are UTF-8"
+        return Decoded(text, "utf-8", declared, note)
+
+    for encoding in dict.fromkeys(claims):
+        if encoding.startswith(("utf-16", "utf-32")):
+            continue  # without a BOM or autodetected prefix this claim is false
+        try:
+            return Decoded(body.decode(encoding), encoding, declared)
+        except UnicodeDecodeError:
+            continue
+
+    detected = _detect(body)
+    if detected:
+        note = f"declared {declared} but the bytes are {detected}" if declared else None
+        return Decoded(body.decode(detected, errors="replace"), detected, declared, note)
+    fallback = claims[0] if claims else "utf-8"
+    return Decoded(
+        body.decode(fallback, errors="replace"),
+        fallback,
+        declared,
+        f"bytes are not valid {fallback}; undecodable bytes replaced",
+    )
+
+
+def _detect(body: bytes) -> str | None:
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(body[:200_000]).best()
+    if best is None:
+        return None
+    return canonical(best.encoding)
+
+
+def as_utf8_xml(text: str) -> bytes:
+    """``text`` as UTF-8 bytes whose XML declaration, if any, says so."""
+    data = text.encode("utf-8")
+    head = _XML_DECL.match(data[:512])
+    if head and _DECL_ENCODING.search(head.group(0)):
+        fixed = _DECL_ENCODING.sub(b'encoding="utf-8"', head.group(0), count=1)
+        data = fixed + data[head.end() :]
+    return data

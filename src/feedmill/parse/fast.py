@@ -1,0 +1,122 @@
+"""The fast path: fastfeedparser (lxml, with a native extractor).
+
+It reads well-formed RSS, Atom, RDF and JSON Feed about forty times faster
+than feedparser.  What it does not keep — the exact text of zone-less dates —
+is checked for before it is used (see ``parse/__init__``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from feedmill.models import ParsedFeed, RawEntry
+
+_TTL = re.compile(r"<ttl>\s*(\d{1,6})\s*</ttl>", re.IGNORECASE)
+
+
+def parse(document: bytes, text_for_ttl: str | None = None) -> ParsedFeed:
+    """Parse ``document`` (UTF-8 bytes); raise ValueError if it is not a feed."""
+    import fastfeedparser
+
+    # Always bytes: given a str that looks like a URL, fastfeedparser fetches it.
+    result = fastfeedparser.parse(document, include_media=True, include_enclosures=True)
+    feed = result.get("feed") or {}
+    entries = tuple(_entry(e) for e in result.get("entries") or ())
+    ttl = None
+    if text_for_ttl is not None:
+        head = text_for_ttl[: max(text_for_ttl.find("<item"), 0) or 4096]
+        match = _TTL.search(head)
+        ttl = int(match.group(1)) if match else None
+    return ParsedFeed(
+        title=_text(feed.get("title")),
+        link=_text(feed.get("link")),
+        entries=entries,
+        parser="fast",
+        ttl_minutes=ttl,
+    )
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    value = str(value).strip()
+    return value or None
+
+
+def _entry(item: Mapping[str, Any]) -> RawEntry:
+    content, content_is_html = _content(item.get("content"))
+    summary = _text(item.get("description"))
+    if content is not None and summary is not None and summary == content:
+        summary = None
+    return RawEntry(
+        guid=_text(item.get("id")),
+        link=_text(item.get("link")),
+        title=_text(item.get("title")),
+        published=_text(item.get("published")),
+        updated=_text(item.get("updated")),
+        author=_author(item),
+        content=content,
+        summary=summary,
+        content_is_html=content_is_html,
+        categories=_tags(item.get("tags")),
+        image=_image(item),
+    )
+
+
+def _content(blocks: Sequence[Mapping[str, Any]] | None) -> tuple[str | None, bool]:
+    if not blocks:
+        return None, True
+    # Prefer an HTML block, then any non-empty block.
+    best = None
+    for block in blocks:
+        value = block.get("value")
+        if not value or not str(value).strip():
+            continue
+        kind = str(block.get("type") or "").lower()
+        if "html" in kind:
+            return str(value), True
+        best = best or (str(value), kind in ("", "text/html"))
+    if best:
+        return best
+    return None, True
+
+
+def _author(item: Mapping[str, Any]) -> str | None:
+    author = _text(item.get("author"))
+    if author:
+        return author
+    for person in item.get("authors") or ():
+        name = _text(person.get("name")) if isinstance(person, Mapping) else _text(person)
+        if name:
+            return name
+    return None
+
+
+def _tags(tags: Sequence[Any] | None) -> tuple[str, ...]:
+    out: list[str] = []
+    for tag in tags or ():
+        term = tag.get("term") if isinstance(tag, Mapping) else tag
+        term = _text(term)
+        if term and term not in out:
+            out.append(term)
+    return tuple(out)
+
+
+def _image(item: Mapping[str, Any]) -> str | None:
+    image = _text(item.get("image"))
+    if image:
+        return image
+    for key in ("media_thumbnail", "media_content"):
+        for media in item.get(key) or ():
+            url = _text(media.get("url")) if isinstance(media, Mapping) else None
+            medium = str(media.get("medium") or media.get("type") or "") if media else ""
+            if url and (key == "media_thumbnail" or "image" in medium):
+                return url
+    for enclosure in item.get("enclosures") or ():
+        if isinstance(enclosure, Mapping) and "image" in str(enclosure.get("type") or ""):
+            url = _text(enclosure.get("href") or enclosure.get("url"))
+            if url:
+                return url
+    return None

@@ -1,0 +1,75 @@
+"""Make a feed document safe to hand to an XML parser.
+
+A document type declaration is the only way XML can define entities, read
+external files (XXE) or expand exponentially ("billion laughs").  Feeds have
+no use for any of it, so the declaration is removed before parsing.  Named
+HTML entities that an old RSS 0.91 DTD used to define (``&eacute;``,
+``&nbsp;`` …) are turned into character references; any other undefined
+entity is escaped and shows as the text it is — it is never expanded.
+"""
+
+from __future__ import annotations
+
+import re
+from html.entities import html5
+
+_DOCTYPE = re.compile(r"<!DOCTYPE", re.IGNORECASE)
+# Named references other than the five XML defines.
+_ENTITY_REF = re.compile(r"&(?!(?:amp|lt|gt|quot|apos);)([A-Za-z][A-Za-z0-9._-]*);")
+_CDATA = re.compile(r"<!\[CDATA\[.*?\]\]>", re.DOTALL)
+
+
+def strip_doctype(text: str) -> tuple[str, bool]:
+    """Remove the document type declaration, internal subset included."""
+    match = _DOCTYPE.search(text, 0, 4096)
+    if not match:
+        return text, False
+    start = match.start()
+    i = match.end()
+    depth = 0  # inside the [ … ] internal subset
+    quote = ""
+    n = len(text)
+    while i < n:
+        ch = text[i]
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "\"'":
+            quote = ch
+        elif ch == "[":
+            depth += 1
+        elif ch == "]":
+            depth -= 1
+        elif ch == ">" and depth <= 0:
+            return text[:start] + text[i + 1 :], True
+        i += 1
+    # An unterminated declaration: drop everything up to the first element.
+    root = text.find("<", match.end())
+    return (text[:start] + text[root:] if root != -1 else text[:start]), True
+
+
+def _entity(match: re.Match[str]) -> str:
+    name = match.group(1)
+    value = html5.get(name + ";")
+    if value is None:
+        return "&amp;" + name + ";"
+    return "".join(f"&#{ord(c)};" for c in value)
+
+
+def fix_entities(text: str) -> str:
+    """Named HTML entities to character references, outside CDATA sections."""
+    if "&" not in text:
+        return text
+    out: list[str] = []
+    pos = 0
+    for cdata in _CDATA.finditer(text):
+        out.append(_ENTITY_REF.sub(_entity, text[pos : cdata.start()]))
+        out.append(cdata.group(0))
+        pos = cdata.end()
+    out.append(_ENTITY_REF.sub(_entity, text[pos:]))
+    return "".join(out)
+
+
+def make_safe(text: str) -> str:
+    text, stripped = strip_doctype(text)
+    return fix_entities(text) if stripped else text

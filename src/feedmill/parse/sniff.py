@@ -1,0 +1,107 @@
+"""What kind of document is this, and if it is not a feed, what is it?"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+
+_FIRST_TAG = re.compile(r"<(?!\?|!)([A-Za-z_][\w:.-]*)", re.ASCII)
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_TAGS = re.compile(r"<[^>]+>")
+_SPACE = re.compile(r"\s+")
+
+FEED_ROOTS = frozenset({"rss", "feed", "rdf:rdf", "rdf", "channel", "redirect"})
+
+
+def kind(text: str) -> str:
+    """'xml', 'json', 'html', 'empty' or 'text'."""
+    head = text.lstrip("\ufeff \t\r\n")
+    if not head:
+        return "empty"
+    if head[0] in "{[":
+        return "json"
+    if head[0] == "<":
+        root = root_name(head)
+        if root in ("html", "head", "body") or (root is None and "<html" in head[:2048].lower()):
+            return "html"
+        return "xml"
+    return "text"
+
+
+def root_name(text: str) -> str | None:
+    """The first element's name, lower-cased, skipping the prolog."""
+    i = 0
+    n = len(text)
+    while i < n:
+        start = text.find("<", i)
+        if start == -1:
+            return None
+        if text.startswith("<?", start):
+            i = text.find("?>", start) + 2 if text.find("?>", start) != -1 else n
+        elif text.startswith("<!--", start):
+            end = text.find("-->", start)
+            i = end + 3 if end != -1 else n
+        elif text.startswith("<!", start):
+            end = text.find(">", start)
+            i = end + 1 if end != -1 else n
+        else:
+            match = _FIRST_TAG.match(text, start)
+            return match.group(1).lower() if match else None
+        if i <= 0:
+            return None
+    return None
+
+
+def describe(text: str, content_type: str | None) -> str:
+    """A one-line account of a document that is not a feed."""
+    mime = (content_type or "").split(";")[0].strip().lower() or None
+    what = kind(text)
+    if what == "empty":
+        return f"empty body{f' ({mime})' if mime else ''}"
+    if what == "html":
+        match = _TITLE.search(text[:65536])
+        label = mime or "text/html"
+        if match:
+            title = _SPACE.sub(" ", html.unescape(_TAGS.sub("", match.group(1)))).strip()
+            return f"got {label}: <title>{_clip(title, 120)}</title>"
+        return f"got {label}: an HTML page, not a feed"
+    if what == "json":
+        label = mime or "JSON"
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return f"got {label} that is not valid JSON: {_clip(_flat(text), 120)}"
+        message = _json_error(data)
+        if message:
+            return f"got {label} error: {_clip(message, 160)}"
+        return f"got {label} that is not a JSON Feed: {_clip(_flat(text), 120)}"
+    if what == "xml":
+        root = root_name(text)
+        return f"got {mime or 'XML'} whose root element is <{root}>, not a feed"
+    return f"got {mime or 'text'}: {_clip(_flat(text), 120)}"
+
+
+def _json_error(data: object) -> str | None:
+    if isinstance(data, dict):
+        for key in ("error", "message", "msg", "detail", "errors"):
+            value = data.get(key)
+            if isinstance(value, str) and value:
+                return value
+            if isinstance(value, dict):
+                inner = _json_error(value)
+                if inner:
+                    return inner
+            if isinstance(value, list) and value:
+                inner = _json_error(value[0]) if isinstance(value[0], dict) else str(value[0])
+                if inner:
+                    return inner
+    return None
+
+
+def _flat(text: str) -> str:
+    return _SPACE.sub(" ", text).strip()
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"

@@ -1,0 +1,169 @@
+"""Compose one post: entry + where it is filed → the text of a Hexo post.
+
+``compose`` is a pure function of its inputs, so it can run in worker
+processes and be tested without a database or a disk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, StrictUndefined, Template
+
+from feedmill.models import Entry
+from feedmill.publish import yaml_scalars
+from feedmill.publish.categories import categories as category_chain
+from feedmill.publish.categories import derive_channel
+from feedmill.publish.hexo_safe import hexo_safe
+from feedmill.sanitize import Policy, sanitize_html
+
+DEFAULT_TEMPLATE = Path(__file__).with_name("post.md.j2")
+# Bump when the output of compose() changes for the same inputs, so that
+# every post is rewritten once by the next run.
+FORMAT_VERSION = "1"
+
+
+@dataclass(frozen=True, slots=True)
+class FeedStyle:
+    """How one feed's posts are filed and dressed; part of every post's inputs."""
+
+    group: str
+    source: str
+    channel: str | None = None  # configured; else derived from the feed title
+    placeholder_image: str = "https://picsum.photos/400/300?random={n}"
+    date_style: Literal["rfc822", "local"] = "rfc822"
+    site_timezone: str = "Asia/Shanghai"
+    title_max_width: int = 150
+    policy: Policy = field(default_factory=Policy)
+
+
+@dataclass(frozen=True, slots=True)
+class PostInput:
+    entry: Entry
+    feed_title: str | None
+    first_seen: datetime
+    style: FeedStyle
+
+
+@dataclass(frozen=True, slots=True)
+class PostContext:
+    """What a template sees."""
+
+    title: str
+    categories: tuple[str, ...]
+    group: str
+    source: str
+    channel: str | None
+    headimg: str
+    thumbnail: str
+    author: str
+    date: str
+    date_iso: str
+    link: str | None
+    body: str
+    tags: tuple[str, ...] = ()
+
+
+def placeholder_number(key: str) -> int:
+    """0–9999, derived from the entry key: stable across runs and machines."""
+    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big") % 10000
+
+
+def display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def cut_title(title: str, max_width: int) -> str:
+    """Cut to ``max_width`` display units (CJK counts 2) plus ``...``."""
+    if max_width <= 0 or display_width(title) <= max_width:
+        return title
+    out, width = [], 0
+    for ch in title:
+        w = 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        if width + w > max_width:
+            break
+        out.append(ch)
+        width += w
+    return "".join(out).rstrip() + "..."
+
+
+def format_date(moment: datetime, style: str, site_timezone: str) -> str:
+    if style == "local":
+        return moment.astimezone(ZoneInfo(site_timezone)).strftime("%Y-%m-%d %H:%M:%S")
+    return format_datetime(moment.astimezone(UTC), usegmt=True)
+
+
+def _image_url(url: str) -> str:
+    # Some themes print headimg inside single-quoted HTML attributes.
+    return url.replace("'", "%27")
+
+
+def context_for(post: PostInput) -> PostContext:
+    entry, style = post.entry, post.style
+    clean = sanitize_html(entry.content, base_url=entry.link, policy=style.policy)
+    image = clean.image or entry.image
+    if not image:
+        image = style.placeholder_image.replace("{n}", str(placeholder_number(entry.key)))
+    channel = style.channel or derive_channel(post.feed_title, style.source)
+    moment = entry.date or post.first_seen
+    title = cut_title(entry.title, style.title_max_width) if entry.title else "(untitled)"
+    return PostContext(
+        title=title,
+        categories=category_chain(style.group, style.source, channel),
+        group=style.group,
+        source=style.source,
+        channel=channel,
+        headimg=_image_url(image),
+        thumbnail=_image_url(image),
+        author=style.source,
+        date=format_date(moment, style.date_style, style.site_timezone),
+        date_iso=moment.astimezone(UTC).isoformat(),
+        link=entry.link,
+        body=hexo_safe(clean.html),
+    )
+
+
+_ENVIRONMENT: Environment | None = None
+
+
+def _environment() -> Environment:
+    global _ENVIRONMENT
+    if _ENVIRONMENT is None:
+        env = Environment(
+            autoescape=False,
+            keep_trailing_newline=True,
+            undefined=StrictUndefined,
+        )
+        env.filters["yaml_quote"] = yaml_scalars.quote
+        env.filters["yaml_plain"] = yaml_scalars.plain
+        _ENVIRONMENT = env
+    return _ENVIRONMENT
+
+
+@lru_cache(maxsize=4)
+def load_template(path: Path = DEFAULT_TEMPLATE) -> Template:
+    env = _environment()
+    return env.from_string(path.read_text(encoding="utf-8"))
+
+
+def template_fingerprint(path: Path = DEFAULT_TEMPLATE) -> str:
+    digest = hashlib.sha256(path.read_bytes())
+    digest.update(FORMAT_VERSION.encode())
+    return digest.hexdigest()[:16]
+
+
+def render(context: PostContext, template: Template) -> str:
+    fields = {name: getattr(context, name) for name in context.__dataclass_fields__}
+    return template.render(**fields)
+
+
+def compose(post: PostInput, template_path: Path = DEFAULT_TEMPLATE) -> str:
+    return render(context_for(post), load_template(template_path))

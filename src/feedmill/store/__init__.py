@@ -1,0 +1,1 @@
+"""Store stage: feeds, entries and posts in SQLite (default) or PostgreSQL."""

@@ -1,0 +1,94 @@
+"""Feed rows: what we remember about each configured feed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select, update
+
+from feedmill.store.schema import entries, feeds, posts
+
+
+@dataclass(frozen=True, slots=True)
+class FeedState:
+    id: int
+    url: str
+    fetch_url: str | None
+    title: str | None
+    link: str | None
+    etag: str | None
+    last_modified: str | None
+    body_hash: str | None
+    http_status: int | None
+    last_attempt_at: datetime | None
+    last_success_at: datetime | None
+    last_error: str | None
+    error_streak: int
+    next_attempt_at: datetime | None
+    item_count: int | None
+    style_hash: str | None
+
+
+_COLUMNS = [feeds.c[f.name] for f in fields(FeedState)]
+
+
+def _state(row: Any) -> FeedState:
+    return FeedState(**row._mapping)
+
+
+def sync_feeds(conn: Connection, urls: Iterable[str]) -> dict[str, FeedState]:
+    """A row for every configured feed URL (created if new), by URL."""
+    urls = list(dict.fromkeys(urls))
+    known = {row.url: _state(row) for row in conn.execute(select(*_COLUMNS))}
+    missing = [u for u in urls if u not in known]
+    if missing:
+        conn.execute(insert(feeds), [{"url": u} for u in missing])
+        rows = conn.execute(select(*_COLUMNS).where(feeds.c.url.in_(missing)))
+        known.update({row.url: _state(row) for row in rows})
+    return {u: known[u] for u in urls}
+
+
+def get_feed(conn: Connection, feed_id: int) -> FeedState:
+    return _state(conn.execute(select(*_COLUMNS).where(feeds.c.id == feed_id)).one())
+
+
+def all_feeds(conn: Connection) -> list[FeedState]:
+    return [_state(r) for r in conn.execute(select(*_COLUMNS).order_by(feeds.c.id))]
+
+
+def record(conn: Connection, feed_id: int, **values: Any) -> None:
+    conn.execute(update(feeds).where(feeds.c.id == feed_id).values(**values))
+
+
+def set_style(conn: Connection, feed_id: int, style_hash: str) -> int:
+    """Store a feed's style; if it changed, queue every written post for rewrite.
+
+    Returns how many posts were queued.
+    """
+    current = conn.execute(select(feeds.c.style_hash).where(feeds.c.id == feed_id)).scalar()
+    if current == style_hash:
+        return 0
+    record(conn, feed_id, style_hash=style_hash)
+    if current is None:
+        return 0
+    result = conn.execute(
+        update(posts)
+        .where(posts.c.state == "written")
+        .where(posts.c.entry_id.in_(select(entries.c.id).where(entries.c.feed_id == feed_id)))
+        .values(state="pending")
+    )
+    return result.rowcount or 0
+
+
+def post_counts(conn: Connection) -> dict[int, int]:
+    """Written posts per feed id."""
+    query = (
+        select(entries.c.feed_id, func.count())
+        .select_from(posts.join(entries, posts.c.entry_id == entries.c.id))
+        .where(posts.c.state == "written")
+        .group_by(entries.c.feed_id)
+    )
+    return {feed_id: count for feed_id, count in conn.execute(query)}

@@ -1,0 +1,120 @@
+"""The database schema (SQLAlchemy Core), shared by SQLite and PostgreSQL.
+
+Alembic migrations under ``store/migrations`` create exactly these tables;
+a test compares the two.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+# The newest migration; the store checks it before importing Alembic at all.
+HEAD_REVISION = "0001"
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out, on every backend."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+naming = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = MetaData(naming_convention=naming)
+
+meta = Table(
+    "meta",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+feeds = Table(
+    "feeds",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("url", Text, nullable=False, unique=True),  # as written in feedmill.yml
+    Column("fetch_url", Text),  # where it lives now, after permanent redirects
+    Column("title", Text),
+    Column("link", Text),
+    Column("etag", Text),
+    Column("last_modified", Text),
+    Column("body_hash", String(64)),
+    Column("http_status", Integer),
+    Column("last_attempt_at", UTCDateTime),
+    Column("last_success_at", UTCDateTime),
+    Column("last_error", Text),
+    Column("error_streak", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", UTCDateTime),
+    Column("item_count", Integer),
+    Column("style_hash", String(32)),  # what its posts were rendered with
+)
+
+entries = Table(
+    "entries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("feed_id", Integer, ForeignKey("feeds.id", ondelete="CASCADE"), nullable=False),
+    Column("key_hash", String(32), nullable=False),
+    Column("key", Text, nullable=False),
+    Column("link", Text),
+    Column("title", Text, nullable=False),
+    Column("author", Text),
+    Column("published_at", UTCDateTime),
+    Column("updated_at", UTCDateTime),
+    Column("first_seen_at", UTCDateTime, nullable=False),
+    Column("content", Text, nullable=False),
+    Column("categories", Text, nullable=False, server_default="[]"),  # JSON list
+    Column("image", Text),
+    Column("version", String(32), nullable=False),  # hash of every field above
+    UniqueConstraint("feed_id", "key_hash"),
+)
+
+posts = Table(
+    "posts",
+    metadata,
+    Column("entry_id", Integer, ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True),
+    Column("file_name", Text, nullable=False, unique=True),
+    # pending: the file must be (re)written; written: the file matches the entry.
+    Column("state", String(16), nullable=False, server_default="pending"),
+    Column("written_version", String(32)),  # entries.version the file was made from
+    Column("written_hash", String(32)),  # hash of the file's bytes
+    Column("written_at", UTCDateTime),
+    Index(None, "state"),
+)

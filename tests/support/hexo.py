@@ -1,0 +1,91 @@
+"""Real Hexo 8: installed once with npm into tests/hexo, used by many sites.
+
+If Node.js, npm or Hexo cannot be found or installed, the test fails — it is
+never skipped, so a CI machine without them shows red.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from urllib.parse import unquote
+
+HEXO_DIR = Path(__file__).resolve().parents[1] / "hexo"
+MODULES = HEXO_DIR / "node_modules"
+
+
+class HexoMissing(RuntimeError):
+    pass
+
+
+def ensure_hexo() -> Path:
+    """tests/hexo/node_modules with Hexo 8, installing it with `npm ci` if needed."""
+    if (MODULES / "hexo" / "package.json").is_file():
+        return MODULES
+    npm = shutil.which("npm")
+    if npm is None:
+        raise HexoMissing("npm is not installed: the Hexo tests need Node.js 20+ and npm")
+    result = subprocess.run(
+        [npm, "ci", "--no-audit", "--no-fund"],
+        cwd=HEXO_DIR,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    if result.returncode != 0 or not (MODULES / "hexo").is_dir():
+        raise HexoMissing(f"npm ci failed in {HEXO_DIR}:\n{result.stdout}\n{result.stderr}")
+    return MODULES
+
+
+def hexo_version() -> str:
+    import json
+
+    return json.loads((MODULES / "hexo" / "package.json").read_text())["version"]
+
+
+def generate(site: Path, tz: str = "UTC") -> subprocess.CompletedProcess[str]:
+    """`hexo generate` in ``site`` (a fresh public/), under the given machine TZ."""
+    ensure_hexo()
+    node = shutil.which("node")
+    if node is None:
+        raise HexoMissing("node is not installed")
+    link = site / "node_modules"
+    if not link.exists():
+        link.symlink_to(MODULES, target_is_directory=True)
+    for stale in ("public", "db.json"):
+        path = site / stale
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+    env = {**os.environ, "TZ": tz, "NO_COLOR": "1"}
+    return subprocess.run(
+        [node, str(MODULES / "hexo" / "bin" / "hexo"), "generate"],
+        cwd=site,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def post_pages(site: Path) -> dict[str, Path]:
+    """slug → generated page, for every post page under public/YYYY/MM/DD/."""
+    pages = {}
+    for page in (site / "public").glob("[0-9][0-9][0-9][0-9]/[0-9][0-9]/[0-9][0-9]/*/index.html"):
+        pages[page.parent.name] = page
+    return pages
+
+
+_HREF = re.compile(r'href="([^"]+)"')
+
+
+def links_under(directory: Path) -> set[str]:
+    """Every (unquoted) href in the HTML pages under ``directory``."""
+    hrefs: set[str] = set()
+    for page in directory.rglob("*.html"):
+        hrefs.update(unquote(h) for h in _HREF.findall(page.read_text(encoding="utf-8")))
+    return hrefs

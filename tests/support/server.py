@@ -1,0 +1,135 @@
+"""A real HTTP server on 127.0.0.1 whose routes tests script.
+
+Each route is a ``Route``: status, headers, body, optional delay, trickle
+(bytes per second) or redirect.  The server counts requests per path and the
+peak number of requests served at once (per-host limits are checked with it).
+"""
+
+from __future__ import annotations
+
+import gzip
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Route:
+    body: bytes = b""
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds before answering
+    trickle: float | None = None  # seconds between single bytes of the body
+    etag: str | None = None  # answer 304 to a matching If-None-Match
+    last_modified: str | None = None
+    gzip: bool = False
+    handler: Callable[[BaseHTTPRequestHandler], Route | None] | None = None
+
+
+class FeedServer:
+    def __init__(self) -> None:
+        self.routes: dict[str, Route] = {}
+        self.hits: Counter[str] = Counter()
+        self.requests: list[tuple[str, dict[str, str]]] = []
+        self.active = 0
+        self.peak = 0
+        self._lock = threading.Lock()
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                with server._lock:
+                    server.active += 1
+                    server.peak = max(server.peak, server.active)
+                    server.hits[self.path] += 1
+                    server.requests.append((self.path, dict(self.headers.items())))
+                try:
+                    server._answer(self)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+                finally:
+                    with server._lock:
+                        server.active -= 1
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def add(self, path: str, route: Route | None = None, **kwargs: object) -> str:
+        self.routes[path] = route or Route(**kwargs)  # type: ignore[arg-type]
+        return self.url(path)
+
+    def start(self) -> FeedServer:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def _answer(self, request: BaseHTTPRequestHandler) -> None:
+        route = self.routes.get(request.path)
+        if route is None:
+            self._send(
+                request,
+                404,
+                {"Content-Type": "text/html"},
+                b"<html><head><title>404 Not Found</title></head></html>",
+            )
+            return
+        if route.handler is not None:
+            route = route.handler(request) or route
+        if route.delay:
+            time.sleep(route.delay)
+        if route.etag and request.headers.get("If-None-Match") == route.etag:
+            self._send(request, 304, {"ETag": route.etag}, b"")
+            return
+        if route.last_modified and request.headers.get("If-Modified-Since") == route.last_modified:
+            self._send(request, 304, {"Last-Modified": route.last_modified}, b"")
+            return
+        headers = dict(route.headers)
+        if route.etag:
+            headers["ETag"] = route.etag
+        if route.last_modified:
+            headers["Last-Modified"] = route.last_modified
+        body = route.body
+        if route.gzip:
+            body = gzip.compress(body)
+            headers["Content-Encoding"] = "gzip"
+        if route.trickle is not None:
+            request.send_response(route.status)
+            for name, value in headers.items():
+                request.send_header(name, value)
+            request.send_header("Content-Length", str(len(body)))
+            request.end_headers()
+            for i in range(len(body)):
+                request.wfile.write(body[i : i + 1])
+                request.wfile.flush()
+                time.sleep(route.trickle)
+            return
+        self._send(request, route.status, headers, body)
+
+    @staticmethod
+    def _send(
+        request: BaseHTTPRequestHandler, status: int, headers: dict[str, str], body: bytes
+    ) -> None:
+        request.send_response(status)
+        for name, value in headers.items():
+            request.send_header(name, value)
+        if "Content-Length" not in headers:
+            request.send_header("Content-Length", str(len(body)))
+        request.end_headers()
+        if body:
+            request.wfile.write(body)

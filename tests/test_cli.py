@@ -1,0 +1,117 @@
+"""The command line: config errors, init, demo, exit codes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from support.site import cli, posts, write_config
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("feeds: [\n", "YAML error"),
+        ("feeds:\n  - url: a.xml\n    group: g\n", "feeds[0] (a.xml): source: missing (required)"),
+        (
+            "feeds:\n  - url: a.xml\n    group: 12\n    source: s\n",
+            "feeds[0] (a.xml): group: Input should be a valid string",
+        ),
+        (
+            "feeds:\n  - url: a.xml\n    group: g\n    source: s\n    colour: red\n",
+            "feeds[0] (a.xml): colour: unknown key",
+        ),
+        (
+            "feeds:\n  - {url: a.xml, group: g, source: s}\n"
+            "  - {url: ./a.xml, group: g, source: t}\n",
+            "feeds[1] (./a.xml): url: duplicate of feeds[0]",
+        ),
+        ("sitee: .\nfeeds: []\n", "sitee: unknown key"),
+        ("feeds: {}\n", "feeds: Input should be a valid tuple"),
+        ("timezone: Mars/Olympus\nfeeds: []\n", "unknown time zone"),
+        ("feeds:\n  - {url: 'gopher://x', group: g, source: s}\n", "unsupported URL scheme"),
+        (
+            "feeds:\n  - {url: a.xml, group: g, source: s}\n"
+            "  - {url: a.xml, group: g, source: s, url: b}\n",
+            "YAML error",
+        ),
+    ],
+)
+def test_bad_config_exits_2_naming_file_entry_and_field(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    config = tmp_path / "feedmill.yml"
+    config.write_text(text, encoding="utf-8")
+    result = cli("run", "-c", str(config))
+    assert result.code == 2
+    assert str(config) in result.stderr
+    assert message in result.stderr.replace("\n", " ") or message in result.stderr
+    # Nothing was fetched or written.
+    assert not (tmp_path / ".feedmill").exists()
+    assert not (tmp_path / "source").exists()
+
+
+def test_config_error_points_at_the_line(tmp_path: Path) -> None:
+    config = tmp_path / "feedmill.yml"
+    config.write_text(
+        "site: .\nfeeds:\n  - url: a.xml\n    group: g\n    source: s\n"
+        "  - url: b.xml\n    group: [g]\n    source: s\n"
+    )
+    result = cli("status", "-c", str(config))
+    assert result.code == 2
+    assert f"{config}:7: feeds[1] (b.xml): group:" in result.stderr
+
+
+def test_missing_config_file(tmp_path: Path) -> None:
+    result = cli("run", "-c", str(tmp_path / "nope.yml"))
+    assert result.code == 2 and "no such file" in result.stderr
+
+
+def test_unknown_feed_for_run_feed(tmp_path: Path) -> None:
+    config = write_config(tmp_path, [{"url": "a.xml", "group": "g", "source": "s"}])
+    assert cli("run", "-c", str(config), "--feed", "b.xml").code == 2
+
+
+def test_init_writes_a_hexo_8_site_and_keeps_existing_files(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    assert cli("init", str(site)).code == 0
+    import json
+
+    package = json.loads((site / "package.json").read_text())
+    assert package["dependencies"]["hexo"].startswith("^8")
+    for name in ("hexo-renderer-marked", "hexo-generator-category", "hexo-theme-landscape"):
+        assert name in package["dependencies"]
+    assert "timezone: Asia/Shanghai" in (site / "_config.yml").read_text()
+    assert (site / "scripts" / "feedmill-timezone.js").is_file()
+    assert (site / "source" / "_posts").is_dir()
+    assert "feeds:" in (site / "feedmill.yml").read_text()
+    # The commented config is valid as it stands: zero feeds, nothing to do.
+    assert cli("run", "-c", str(site / "feedmill.yml")).code == 0
+    (site / "_config.yml").write_text("mine")
+    result = cli("init", str(site))
+    assert "kept" in result.stdout and (site / "_config.yml").read_text() == "mine"
+
+
+def test_demo_runs_offline_end_to_end(tmp_path: Path) -> None:
+    site = tmp_path / "demo"
+    result = cli("demo", str(site))
+    assert result.code == 0, result.stderr
+    assert "feeds: 8 ok, 0 unchanged, 0 failed" in result.stdout
+    written = posts(site)
+    assert len(written) == 43
+    # Every bundled source is there, GBK and JSON Feed included.
+    text = "\n".join(written.values())
+    for source in (
+        "证券时报网",
+        "新浪财经",
+        "开源中国",
+        "掘金",
+        "金色财经",
+        "36氪",
+        "科技爱好者周刊",
+    ):
+        assert f"author: {source}" in text or f"author: '{source}'" in text
+    assert "沪指震荡整理" in text  # from the GBK feed
+    # Running the demo again is a no-op.
+    again = cli("demo", str(site))
+    assert "posts: 0 new, 0 updated, 43 unchanged" in again.stdout

@@ -1,0 +1,72 @@
+"""Feeds served by a real HTTP server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from support.feeds import Item, rss
+from support.server import FeedServer, Route
+from support.site import cli, posts, write_config
+
+GOOD = rss(
+    "证券时报网 - 要闻", [Item(title="好新闻", guid="ok-1"), Item(title="又一条", guid="ok-2")]
+)
+
+
+def test_feed_over_http_publishes(tmp_path: Path, feed_server: FeedServer) -> None:
+    url = feed_server.add("/stcn/yw", body=GOOD, headers={"Content-Type": "application/rss+xml"})
+    config = write_config(tmp_path, [{"url": url, "group": "金融", "source": "证券时报网"}])
+    result = cli("run", "-c", str(config))
+    assert result.code == 0
+    assert len(posts(tmp_path)) == 2
+    assert feed_server.hits["/stcn/yw"] == 1
+
+
+def test_broken_feeds_are_reported_while_the_others_publish(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    good = feed_server.add("/good", body=GOOD, headers={"Content-Type": "application/xml"})
+    missing = feed_server.url("/nothing-here")  # the server answers 404
+    broken = feed_server.add("/boom", status=500, body=b"oops")
+    slow = feed_server.add("/slow", body=GOOD, delay=5)
+    page = feed_server.add(
+        "/page",
+        body=b"<!doctype html><html><head><title>Just a moment...</title></head>"
+        b"<body>x</body></html>",
+        headers={"Content-Type": "text/html; charset=utf-8"},
+    )
+    feeds = [
+        {"url": u, "group": "g", "source": f"s{i}"}
+        for i, u in enumerate([good, missing, broken, slow, page])
+    ]
+    feeds[3]["timeout"] = 0.5
+    config = write_config(tmp_path, feeds)
+
+    result = cli("run", "-c", str(config))
+
+    assert result.code == 0  # the pass completed; failures are reported
+    assert "feeds: 1 ok, 0 unchanged, 4 failed" in result.stdout
+    assert len(posts(tmp_path)) == 2
+    rows = {r["url"]: r for r in json.loads(cli("status", "-c", str(config), "--json").stdout)}
+    assert rows[good]["last_error"] is None
+    assert rows[missing]["last_error"] == "HTTP 404 Not Found"
+    assert rows[missing]["http_status"] == 404
+    assert rows[broken]["last_error"] == "HTTP 500 Internal Server Error"
+    assert rows[slow]["last_error"] == "timed out after 0.5 s"
+    assert rows[page]["last_error"] == "got text/html: <title>Just a moment...</title>"
+    for url in (missing, broken, slow, page):
+        assert url in result.stderr  # each failure is named in the run's output
+
+
+def test_a_failure_never_deletes_earlier_posts(tmp_path: Path, feed_server: FeedServer) -> None:
+    url = feed_server.add("/feed", body=GOOD)
+    config = write_config(tmp_path, [{"url": url, "group": "g", "source": "s"}])
+    assert cli("run", "-c", str(config)).code == 0
+    before = posts(tmp_path)
+    feed_server.add("/feed", Route(status=503, body=b"down"))
+    assert cli("run", "-c", str(config)).code == 0
+    assert posts(tmp_path) == before
+    feed_server.add("/feed", Route(body=b"<html><title>Maintenance</title></html>"))
+    assert cli("run", "-c", str(config)).code == 0
+    assert posts(tmp_path) == before

@@ -1,0 +1,122 @@
+"""Normalize: raw items to stable entries — keys, dates, titles, bodies."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from feedmill.models import ParsedFeed, RawEntry
+from feedmill.normalize import normalize_entry, normalize_feed
+from feedmill.normalize.dates import parse_date
+from feedmill.normalize.text import clean_title, plain_to_html
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Tue, 20 Sep 2022 16:01:00 GMT", utc(2022, 9, 20, 16, 1)),
+        ("Wed, 21 Sep 2022 00:01:00 +0800", utc(2022, 9, 20, 16, 1)),
+        ("2022-09-21T00:01:00+08:00", utc(2022, 9, 20, 16, 1)),
+        ("2022-09-20T16:01:00Z", utc(2022, 9, 20, 16, 1)),
+        ("2022-09-20T16:01:00.123456Z", utc(2022, 9, 20, 16, 1, 0, 123456)),
+        # No zone: read in the feed's zone (Asia/Shanghai), never as UTC.
+        ("2022-09-21 00:01:00", utc(2022, 9, 20, 16, 1)),
+        ("Wed, 21 Sep 2022 00:01:00", utc(2022, 9, 20, 16, 1)),
+        ("2022年09月21日 00:01", utc(2022, 9, 20, 16, 1)),
+        ("2022年9月21日", utc(2022, 9, 20, 16, 0)),
+        ("September 21, 2022 12:00 AM", utc(2022, 9, 20, 16, 0)),
+    ],
+)
+def test_dates_become_aware_utc(text: str, expected: datetime) -> None:
+    assert parse_date(text, SHANGHAI) == expected
+
+
+@pytest.mark.parametrize("text", [None, "", "   ", "昨天下午", "not a date", "2022-13-45"])
+def test_unreadable_dates_are_none(text: str | None) -> None:
+    assert parse_date(text, SHANGHAI) is None
+
+
+def test_zoneless_dates_follow_the_configured_zone() -> None:
+    assert parse_date("2022-09-21 00:01:00", ZoneInfo("UTC")) == utc(2022, 9, 21, 0, 1)
+    assert parse_date("2022-09-21 00:01:00", ZoneInfo("America/New_York")) == utc(2022, 9, 21, 4, 1)
+
+
+@pytest.mark.parametrize(
+    ("raw", "title"),
+    [
+        ("  证监会 &amp; 交易所：\n  加强监管 ", "证监会 & 交易所： 加强监管"),
+        ("第 226 期：<em>够用就好</em>", "第 226 期：够用就好"),
+        ("a\x00b\x1fc\x7fd", "abcd"),
+        ("line\u2028separator", "line separator"),
+        ("It's 5 < 6", "It's 5 < 6"),
+        ("", ""),
+    ],
+)
+def test_titles_are_one_line_of_plain_text(raw: str, title: str) -> None:
+    assert clean_title(raw) == title
+
+
+def test_plain_text_bodies_become_escaped_paragraphs() -> None:
+    text = "BTC < 2% & ETH\n1. 第一条\n* 星号\n\n# 不是标题\n--"
+    assert plain_to_html(text) == (
+        "<p>BTC &lt; 2% &amp; ETH<br>1. 第一条<br>* 星号</p><p># 不是标题<br>--</p>"
+    )
+
+
+def entry(**fields: object) -> RawEntry:
+    return RawEntry(**fields)  # type: ignore[arg-type]
+
+
+def test_key_is_guid_else_link_as_written_else_content_hash() -> None:
+    base = "https://example.com/news/"
+    with_guid = normalize_entry(entry(guid=" g-1 ", link="/a"), base_url=base, zone=SHANGHAI)
+    with_link = normalize_entry(entry(link="/a", title="t"), base_url=base, zone=SHANGHAI)
+    bare = normalize_entry(entry(title="t", content="<p>c</p>"), base_url=base, zone=SHANGHAI)
+    same = normalize_entry(entry(title="t", content="<p>c</p>"), base_url=base, zone=SHANGHAI)
+    other = normalize_entry(entry(title="t", content="<p>d</p>"), base_url=base, zone=SHANGHAI)
+    assert with_guid.key == "g-1"
+    assert with_link.key == "/a" and with_link.link == "https://example.com/a"
+    assert bare.key.startswith("sha256:") and bare.key == same.key != other.key
+
+
+def test_full_content_is_preferred_over_summary() -> None:
+    item = entry(guid="x", content="<p>full</p>", summary="<p>short</p>")
+    assert normalize_entry(item, base_url=None, zone=SHANGHAI).content == "<p>full</p>"
+    only_summary = entry(guid="y", summary="<p>short</p>")
+    assert normalize_entry(only_summary, base_url=None, zone=SHANGHAI).content == "<p>short</p>"
+
+
+def test_published_else_updated_and_duplicate_updated_dropped() -> None:
+    same = entry(guid="a", published="2022-09-20T16:01:00Z", updated="2022-09-20T16:01:00Z")
+    normalized = normalize_entry(same, base_url=None, zone=SHANGHAI)
+    assert normalized.published == utc(2022, 9, 20, 16, 1) and normalized.updated is None
+    only_updated = normalize_entry(
+        entry(guid="b", updated="2022-09-20T16:01:00Z"), base_url=None, zone=SHANGHAI
+    )
+    assert only_updated.date == utc(2022, 9, 20, 16, 1)
+
+
+def test_feed_normalization_keeps_first_of_duplicate_keys_and_resolves_links() -> None:
+    parsed = ParsedFeed(
+        title="t",
+        link="https://site.example/",
+        parser="fast",
+        entries=(
+            entry(guid="dup", title="first", link="/1"),
+            entry(guid="dup", title="second"),
+            entry(link="//cdn.example/2", image="/img.png"),
+        ),
+    )
+    entries = normalize_feed(parsed, feed_url="https://feeds.example/x", zone=SHANGHAI)
+    assert [e.title for e in entries] == ["first", ""]
+    assert entries[0].link == "https://site.example/1"
+    assert entries[1].link == "https://cdn.example/2"
+    assert entries[1].image == "https://cdn.example/img.png"

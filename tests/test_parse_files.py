@@ -1,0 +1,73 @@
+"""Parser tests as data: every document in data/parse has an expected result.
+
+``<name>.xml`` (or ``.json``) is parsed and normalized; the result must equal
+``<name>.expected.json``.  To add a case, add a document and write its
+expected file by hand (``python tests/test_parse_files.py NAME`` prints what
+the code makes of it today, as a starting point to check line by line).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from feedmill.normalize import normalize_feed
+from feedmill.parse import parse_document
+
+CASES = Path(__file__).parent / "data" / "parse"
+DOCUMENTS = sorted(
+    p
+    for p in CASES.iterdir()
+    if p.suffix in (".xml", ".json") and not p.name.endswith(".expected.json")
+)
+FEED_URL = "https://feeds.example.net/feed"
+ZONE = ZoneInfo("Asia/Shanghai")
+
+
+def actual(document: Path) -> dict[str, Any]:
+    parsed = parse_document(document.read_bytes())
+    entries = normalize_feed(parsed, feed_url=FEED_URL, zone=ZONE)
+    return {
+        "parser": parsed.parser,
+        "encoding": parsed.encoding,
+        "title": parsed.title,
+        "link": parsed.link,
+        "ttl_minutes": parsed.ttl_minutes,
+        "entries": [
+            {
+                "key": e.key,
+                "link": e.link,
+                "title": e.title,
+                "published": e.published.isoformat() if e.published else None,
+                "updated": e.updated.isoformat() if e.updated else None,
+                "author": e.author,
+                "categories": list(e.categories),
+                "image": e.image,
+                "content": e.content,
+            }
+            for e in entries
+        ],
+    }
+
+
+@pytest.mark.parametrize("document", DOCUMENTS, ids=lambda p: p.name)
+def test_document_parses_to_expected_entries(document: Path) -> None:
+    expected_file = document.with_name(document.stem + ".expected.json")
+    expected = json.loads(expected_file.read_text(encoding="utf-8"))
+    assert actual(document) == expected
+
+
+def test_every_document_has_an_expected_file() -> None:
+    assert DOCUMENTS
+    for document in DOCUMENTS:
+        assert document.with_name(document.stem + ".expected.json").is_file(), document.name
+
+
+if __name__ == "__main__":  # pragma: no cover - a helper for writing new cases
+    for name in sys.argv[1:]:
+        print(json.dumps(actual(CASES / name), ensure_ascii=False, indent=2))

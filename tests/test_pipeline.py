@@ -1,0 +1,127 @@
+"""A pass end to end: idempotent, updates in place, never loses a post."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+from support.feeds import Item, rss
+from support.site import cli, mtimes, posts, write_config
+
+FEEDS = [{"url": "feed.xml", "group": "金融", "source": "证券时报网"}]
+
+
+def items(n: int, **changes: str) -> list[Item]:
+    return [
+        Item(
+            title=changes.get(f"title{i}", f"第{i}条新闻"),
+            guid=f"g-{i}",
+            html=changes.get(f"html{i}", f"<p>正文 {i}</p>"),
+            pub_date=f"Tue, 20 Sep 2022 1{i % 10}:00:00 GMT",
+        )
+        for i in range(n)
+    ]
+
+
+def publish(tmp_path: Path, feed_items: list[Item]) -> str:
+    (tmp_path / "feed.xml").write_bytes(rss("证券时报网 - 要闻", feed_items))
+    result = cli("run", "-c", str(tmp_path / "feedmill.yml"))
+    assert result.code == 0, result.stderr
+    return result.stdout
+
+
+def test_first_run_publishes_every_item(tmp_path: Path) -> None:
+    write_config(tmp_path, FEEDS)
+    out = publish(tmp_path, items(3))
+    assert "feeds: 1 ok, 0 unchanged, 0 failed" in out
+    assert "posts: 3 new, 0 updated, 0 unchanged" in out
+    assert len(posts(tmp_path)) == 3
+
+
+def test_second_run_touches_nothing(tmp_path: Path) -> None:
+    write_config(tmp_path, FEEDS)
+    publish(tmp_path, items(3))
+    before, contents = mtimes(tmp_path), posts(tmp_path)
+    out = cli("run", "-c", str(tmp_path / "feedmill.yml")).stdout
+    assert "posts: 0 new, 0 updated, 3 unchanged" in out
+    assert mtimes(tmp_path) == before and posts(tmp_path) == contents
+
+
+def test_rewritten_feed_with_same_items_touches_nothing(tmp_path: Path) -> None:
+    write_config(tmp_path, FEEDS)
+    publish(tmp_path, items(3))
+    before = mtimes(tmp_path)
+    # Same items, new bytes (a reordered document): parsed again, no file written.
+    out = publish(tmp_path, list(reversed(items(3))))
+    assert "posts: 0 new, 0 updated, 3 unchanged" in out
+    assert mtimes(tmp_path) == before
+
+
+def test_changed_item_rewrites_its_own_post_in_place(tmp_path: Path) -> None:
+    write_config(tmp_path, FEEDS)
+    publish(tmp_path, items(3))
+    before = posts(tmp_path)
+    out = publish(tmp_path, items(3, title1="第1条新闻（更新）", html2="<p>改过的正文</p>"))
+    assert "posts: 0 new, 2 updated, 1 unchanged" in out
+    after = posts(tmp_path)
+    assert after.keys() == before.keys()  # same file names
+    changed = {name for name in after if after[name] != before[name]}
+    assert len(changed) == 2
+    assert any("第1条新闻（更新）" in after[n] for n in changed)
+    assert any("改过的正文" in after[n] for n in changed)
+
+
+def test_item_that_drops_out_of_the_feed_keeps_its_post(tmp_path: Path) -> None:
+    write_config(tmp_path, FEEDS)
+    publish(tmp_path, items(3))
+    before = posts(tmp_path)
+    publish(tmp_path, [*items(3)[1:], Item(title="新的一条", guid="g-new")])
+    after = posts(tmp_path)
+    assert set(before) < set(after) and len(after) == 4
+    assert all(after[name] == text for name, text in before.items())
+
+
+def test_config_change_restyles_posts(tmp_path: Path) -> None:
+    write_config(tmp_path, FEEDS)
+    publish(tmp_path, items(2))
+    write_config(tmp_path, [{**FEEDS[0], "channel": "头条"}])
+    out = cli("run", "-c", str(tmp_path / "feedmill.yml")).stdout
+    assert "posts: 0 new, 2 updated" in out
+    assert all("\n - 头条\n" in text for text in posts(tmp_path).values())
+
+
+def test_post_is_recorded_only_after_its_file_exists(tmp_path: Path) -> None:
+    """A pass killed between storing entries and writing files is completed next time."""
+    write_config(tmp_path, FEEDS)
+    publish(tmp_path, items(2))
+    db = sqlite3.connect(tmp_path / ".feedmill" / "state.db")
+    # Simulate the crash: the entries are stored, the files were never written.
+    db.execute("UPDATE posts SET state = 'pending', written_version = NULL")
+    db.commit()
+    names = [r[0] for r in db.execute("SELECT file_name FROM posts")]
+    db.close()
+    for name in names:
+        (tmp_path / "source" / "_posts" / name).unlink()
+    (tmp_path / "source" / "_posts" / ".feedmill-tmp-999-abc").write_text("half a post")
+
+    out = cli("run", "-c", str(tmp_path / "feedmill.yml")).stdout
+    assert "posts: 2 new" in out
+    assert sorted(posts(tmp_path)) == sorted(names)
+    assert not list((tmp_path / "source" / "_posts").glob(".feedmill-tmp-*"))
+
+
+def test_status_reports_every_feed(tmp_path: Path) -> None:
+    write_config(tmp_path, [*FEEDS, {"url": "missing.xml", "group": "g", "source": "s"}])
+    out = publish(tmp_path, items(2))
+    assert "1 failed" in out
+    result = cli("status", "-c", str(tmp_path / "feedmill.yml"), "--json")
+    assert result.code == 0
+    rows = {row["url"]: row for row in json.loads(result.stdout)}
+    good, bad = rows["feed.xml"], rows["missing.xml"]
+    assert good["items"] == 2 and good["posts"] == 2 and good["last_error"] is None
+    assert good["last_success"] and good["last_attempt"]
+    assert bad["posts"] == 0 and bad["last_success"] is None
+    assert "no such file" in bad["last_error"] and bad["error_streak"] == 1
+    table = cli("status", "-c", str(tmp_path / "feedmill.yml"))
+    assert table.code == 0 and "no such file" in table.stdout

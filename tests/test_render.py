@@ -1,0 +1,174 @@
+"""Templates and front matter: categories, channel, images, dates, YAML quoting."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from ruamel.yaml import YAML
+
+from feedmill.models import Entry
+from feedmill.publish.categories import derive_channel
+from feedmill.publish.render import (
+    FeedStyle,
+    PostInput,
+    compose,
+    context_for,
+    cut_title,
+    format_date,
+    load_template,
+    render,
+)
+from feedmill.publish.yaml_scalars import plain, quote
+
+NOW = datetime(2022, 9, 21, 12, 0, tzinfo=UTC)
+
+
+def front_matter(text: str) -> dict:
+    head = text.split("---\n", 2)[1]
+    return YAML(typ="safe", pure=True).load(head)
+
+
+def make(**fields: object) -> Entry:
+    values: dict[str, object] = {
+        "key": "k-1",
+        "link": "https://news.example.com/a/1.html",
+        "title": "标题",
+        "published": datetime(2022, 9, 20, 16, 1, tzinfo=UTC),
+        "updated": None,
+        "author": None,
+        "content": "<p>正文</p>",
+    }
+    values.update(fields)
+    return Entry(**values)  # type: ignore[arg-type]
+
+
+STYLE = FeedStyle(group="金融", source="证券时报网")
+
+
+@pytest.mark.parametrize(
+    ("title", "source", "channel"),
+    [
+        ("证券时报网 - 要闻", "证券时报网", "要闻"),
+        ("开源中国-最新资讯", "开源中国", "最新资讯"),
+        ("掘金 前端", "掘金", "前端"),
+        ("金色财经 – 快讯", "金色财经", "快讯"),
+        ("金色财经 — 快讯", "金色财经", "快讯"),
+        ("金色财经|快讯", "金色财经", "快讯"),
+        ("金色财经: 快讯", "金色财经", "快讯"),
+        ("新浪财经－国內", "新浪财经", "新浪财经－国內"),
+        ("别的站点 - 要闻", "证券时报网", "别的站点 - 要闻"),
+        ("证券时报网", "证券时报网", None),
+        (None, "证券时报网", None),
+        ("  ", "证券时报网", None),
+    ],
+)
+def test_channel_is_the_feed_title_without_the_source(title, source, channel) -> None:  # type: ignore[no-untyped-def]
+    assert derive_channel(title, source) == channel
+
+
+def test_configured_channel_wins_and_no_channel_means_two_levels() -> None:
+    post = PostInput(make(), "证券时报网 - 要闻", NOW, FeedStyle("金融", "证券时报网", "头条"))
+    assert front_matter(compose(post))["categories"] == ["金融", "证券时报网", "头条"]
+    post = PostInput(make(), None, NOW, STYLE)
+    assert front_matter(compose(post))["categories"] == ["金融", "证券时报网"]
+
+
+def test_first_image_becomes_headimg_and_thumbnail() -> None:
+    body = '<p><img src="/i/1x1.gif" width="1" height="1"><img src="pics/a.jpg"></p>'
+    meta = front_matter(compose(PostInput(make(content=body), None, NOW, STYLE)))
+    assert meta["headimg"] == meta["thumbnail"] == "https://news.example.com/a/pics/a.jpg"
+
+
+def test_enclosure_image_is_used_when_the_body_has_none() -> None:
+    entry = make(image="https://img.example.com/cover.jpg")
+    meta = front_matter(compose(PostInput(entry, None, NOW, STYLE)))
+    assert meta["headimg"] == "https://img.example.com/cover.jpg"
+
+
+def test_placeholder_when_there_is_no_image() -> None:
+    style = FeedStyle("g", "s", placeholder_image="https://img.example/{n}.png")
+    meta = front_matter(compose(PostInput(make(key="abc"), None, NOW, style)))
+    from feedmill.publish.render import placeholder_number
+
+    assert meta["headimg"] == f"https://img.example/{placeholder_number('abc')}.png"
+
+
+def test_date_falls_back_to_updated_then_first_seen() -> None:
+    updated = datetime(2022, 9, 1, 1, 2, 3, tzinfo=UTC)
+    text = compose(PostInput(make(published=None, updated=updated), None, NOW, STYLE))
+    assert "\ndate: Thu, 01 Sep 2022 01:02:03 GMT\n" in text
+    text = compose(PostInput(make(published=None), None, NOW, STYLE))
+    assert "\ndate: Wed, 21 Sep 2022 12:00:00 GMT\n" in text
+
+
+def test_date_styles() -> None:
+    moment = datetime(2022, 9, 20, 16, 1, tzinfo=UTC)
+    assert format_date(moment, "rfc822", "Asia/Shanghai") == "Tue, 20 Sep 2022 16:01:00 GMT"
+    assert format_date(moment, "local", "Asia/Shanghai") == "2022-09-21 00:01:00"
+
+
+def test_author_is_the_source() -> None:
+    meta = front_matter(compose(PostInput(make(author="某记者"), None, NOW, STYLE)))
+    assert meta["author"] == "证券时报网"
+    assert meta["comments"] is False
+
+
+def test_users_can_supply_their_own_template(tmp_path: Path) -> None:
+    template = tmp_path / "mine.md.j2"
+    template.write_text("---\ntitle: {{ title | yaml_quote }}\nlink: {{ link }}\n---\n{{ body }}\n")
+    text = render(context_for(PostInput(make(), None, NOW, STYLE)), load_template(template))
+    assert text == "---\ntitle: '标题'\nlink: https://news.example.com/a/1.html\n---\n<p>正文</p>\n"
+
+
+def test_title_cut_counts_cjk_as_two() -> None:
+    assert cut_title("a" * 10, 10) == "a" * 10
+    assert cut_title("a" * 11, 10) == "a" * 10 + "..."
+    assert cut_title("中" * 6, 10) == "中" * 5 + "..."
+    assert cut_title("中" * 6, 0) == "中" * 6
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",))))
+def test_quoted_scalars_read_back_as_the_cleaned_text(text: str) -> None:
+    from feedmill.normalize.text import collapse_space, strip_controls
+
+    loaded = YAML(typ="safe", pure=True).load(f"v: {quote(text)}\n")["v"]
+    assert loaded == collapse_space(strip_controls(text))
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",))))
+def test_plain_scalars_read_back_as_strings(text: str) -> None:
+    from feedmill.normalize.text import collapse_space, strip_controls
+
+    loaded = YAML(typ="safe", pure=True).load(f"v: {plain(text)}\n")["v"]
+    assert loaded == collapse_space(strip_controls(text))
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "金融",
+        "证券时报网",
+        "36氪",
+        "null",
+        "yes",
+        "010",
+        "[x]",
+        "a: b",
+        "#tag",
+        "- item",
+        "C++",
+        "it's",
+        "",
+        "True",
+    ],
+)
+def test_plain_quotes_only_when_needed(name: str) -> None:
+    out = plain(name)
+    if name in ("金融", "证券时报网", "C++"):
+        assert out == name
+    else:
+        assert out.startswith("'")
