@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
@@ -13,7 +16,7 @@ import typer
 from rich.console import Console
 
 from feedmill import __version__
-from feedmill.config import CONFIG_NAME, Config, ConfigError, load_config
+from feedmill.config import CONFIG_NAME, Config, ConfigError, load_config, parse_duration
 
 app = typer.Typer(
     add_completion=False,
@@ -117,7 +120,28 @@ def _progress_bar() -> Any:
     )
 
 
-def run_config(config: Config, only: tuple[str, ...] = (), workers: int | None = None) -> int:
+def _report(summary: Any) -> None:
+    for url, reason in summary.failures:
+        err.print(f"[red]failed[/red] {url}: {reason}", soft_wrap=True)
+    skipped = f", {summary.feeds_skipped} not due" if summary.feeds_skipped else ""
+    out.print(
+        f"feeds: {summary.feeds_ok} ok, {summary.feeds_not_modified} unchanged, "
+        f"{summary.feeds_failed} failed{skipped} · posts: {summary.posts_new} new, "
+        f"{summary.posts_updated} updated, {summary.posts_unchanged} unchanged "
+        f"· {summary.seconds:.1f} s",
+        soft_wrap=True,
+    )
+
+
+def run_config(
+    config: Config,
+    only: tuple[str, ...] = (),
+    workers: int | None = None,
+    *,
+    due_only: bool = False,
+    every: timedelta | None = None,
+) -> int:
+    """One pass (or, with ``every``, passes until SIGTERM/SIGINT); returns the exit status."""
     from feedmill.pipeline import Mill, RunOptions
     from feedmill.store.database import StoreError
 
@@ -128,39 +152,60 @@ def run_config(config: Config, only: tuple[str, ...] = (), workers: int | None =
             err.print(f"not in {config.path}: {', '.join(unknown)}")
             return EXIT_CONFIG
     try:
-        with Mill(config, RunOptions(only=only, workers=workers)) as mill:
-            show = err.is_terminal
-            bar = _progress_bar() if show else None
-            tasks: dict[str, Any] = {}
-
-            def progress(stage: str, advance: int, total: int | None) -> None:
-                if bar is None:
-                    return
-                if stage not in tasks:
-                    tasks[stage] = bar.add_task(stage, total=total)
-                elif total is not None:
-                    bar.update(tasks[stage], total=total)
-                bar.advance(tasks[stage], advance)
-
-            if bar is not None:
-                with bar:
-                    summary = mill.run(progress)
-            else:
-                summary = mill.run()
+        options = RunOptions(only=only, workers=workers, due_only=due_only)
+        with Mill(config, options) as mill, _stop_on_signals(mill):
+            while True:
+                _report(_one_pass(mill))
+                if every is None or mill.stopping.is_set():
+                    break
+                _sleep_until_due(mill, every)
+                if mill.stopping.is_set():
+                    break
     except StoreError as exc:
         err.print(f"[red]error[/red] {exc}")
         return EXIT_FATAL
-
-    for url, reason in summary.failures:
-        err.print(f"[red]failed[/red] {url}: {reason}", soft_wrap=True)
-    out.print(
-        f"feeds: {summary.feeds_ok} ok, {summary.feeds_not_modified} unchanged, "
-        f"{summary.feeds_failed} failed · posts: {summary.posts_new} new, "
-        f"{summary.posts_updated} updated, {summary.posts_unchanged} unchanged "
-        f"· {summary.seconds:.1f} s",
-        soft_wrap=True,
-    )
     return 0
+
+
+def _one_pass(mill: Any) -> Any:
+    bar = _progress_bar() if err.is_terminal else None
+    if bar is None:
+        return mill.run()
+    tasks: dict[str, Any] = {}
+
+    def progress(stage: str, advance: int, total: int | None) -> None:
+        if stage not in tasks:
+            tasks[stage] = bar.add_task(stage, total=total)
+        elif total is not None:
+            bar.update(tasks[stage], total=total)
+        bar.advance(tasks[stage], advance)
+
+    with bar:
+        return mill.run(progress)
+
+
+def _sleep_until_due(mill: Any, every: timedelta) -> None:
+    """Wait for the next due feed, at most ``every``; a stop request ends the wait."""
+    now = datetime.now(UTC)
+    due = mill.next_due()
+    wake = now + every if due is None else min(max(due, now), now + every)
+    mill.stopping.wait(max((wake - now).total_seconds(), 0.5))
+
+
+@contextmanager
+def _stop_on_signals(mill: Any) -> Iterator[None]:
+    """SIGTERM/SIGINT: finish the writes under way, start nothing new, exit 0."""
+
+    def handler(signum: int, _frame: Any) -> None:
+        err.print(f"{signal.Signals(signum).name}: finishing current writes, then stopping")
+        mill.stop()
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 @app.command()
@@ -168,14 +213,43 @@ def run(
     config: ConfigOption = Path(CONFIG_NAME),
     feed: Annotated[
         list[str] | None,
-        typer.Option("--feed", help="Only this feed (its url as in feedmill.yml); repeatable."),
+        typer.Option(
+            "--feed", help="Fetch this feed now (its url as in feedmill.yml); repeatable."
+        ),
+    ] = None,
+    every: Annotated[
+        str | None,
+        typer.Option(
+            help="Run as a daemon: a pass over due feeds at least this often (e.g. 15m).",
+            metavar="DURATION",
+        ),
+    ] = None,
+    due: Annotated[
+        bool | None,
+        typer.Option(
+            "--due/--all",
+            help="Only feeds whose next attempt has come (default with --every), "
+            "or every feed (default for one pass).",
+            show_default=False,
+        ),
     ] = None,
     workers: Annotated[
         int | None, typer.Option(help="Worker processes for parsing and rendering.")
     ] = None,
 ) -> None:
-    """One pass: fetch, parse, store and publish every feed."""
-    raise typer.Exit(run_config(_load(config), tuple(feed or ()), workers))
+    """Fetch, parse, store and publish: one pass, or a daemon with --every."""
+    loaded = _load(config)
+    interval = None
+    if every is not None:
+        try:
+            interval = parse_duration(every)
+        except ValueError as exc:
+            err.print(f"--every: {exc}")
+            raise typer.Exit(EXIT_CONFIG) from None
+    due_only = due if due is not None else interval is not None
+    raise typer.Exit(
+        run_config(loaded, tuple(feed or ()), workers, due_only=due_only, every=interval)
+    )
 
 
 # -- status -----------------------------------------------------------------
@@ -211,6 +285,10 @@ def status_rows(config: Config) -> list[dict[str, Any]]:
                 "error_streak": state.error_streak,
                 "next_attempt": _iso(state.next_attempt_at),
                 "last_error": state.last_error,
+                "warning": state.warning,
+                "parser": state.parser,
+                "redirect_url": state.redirect_url,
+                "redirect_streak": state.redirect_streak,
                 "ok": state.last_error is None and state.last_success_at is not None,
             }
         )
@@ -229,6 +307,18 @@ def _ago(iso: str | None) -> str:
         if seconds >= size:
             return f"{int(seconds // size)}{unit} ago"
     return f"{int(max(seconds, 0))}s ago"
+
+
+def _until(iso: str | None) -> str:
+    if not iso:
+        return "now"
+    seconds = (datetime.fromisoformat(iso) - datetime.now(UTC)).total_seconds()
+    if seconds <= 0:
+        return "now"
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"in {int(seconds // size)}{unit}"
+    return f"in {int(seconds)}s"
 
 
 @app.command()
@@ -252,7 +342,8 @@ def status(
     from feedmill.publish.categories import derive_channel
 
     table = Table(pad_edge=False, box=None, header_style="bold")
-    for name in ("feed", "last attempt", "last success", "HTTP", "items", "posts", "error"):
+    columns = ("feed", "last attempt", "last success", "next", "HTTP", "items", "posts", "error")
+    for name in columns:
         table.add_column(name, overflow="fold")
     for row in rows:
         channel = row["channel"] or derive_channel(row["title"], row["source"])
@@ -260,10 +351,13 @@ def status(
         error = row["last_error"] or ""
         if row["error_streak"] > 1:
             error = f"({row['error_streak']} in a row) {error}"
+        if row["fetch_url"]:
+            name += f"\n[yellow]moved permanently to {row['fetch_url']}[/yellow]"
         table.add_row(
             name,
             _ago(row["last_attempt"]),
             _ago(row["last_success"]),
+            _until(row["next_attempt"]),
             str(row["http_status"] or ""),
             "" if row["items"] is None else str(row["items"]),
             str(row["posts"]),

@@ -12,6 +12,7 @@ import re
 import zoneinfo
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -79,6 +80,28 @@ def parse_size(value: int | str) -> int:
     return size
 
 
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(d|h|m|s|ms)", re.IGNORECASE)
+_DURATION_UNITS = {"d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
+
+
+def parse_duration(value: int | float | str) -> timedelta:
+    """``15m``, ``1h30m``, ``2d``, ``45s`` or a number of seconds."""
+    if isinstance(value, int | float):
+        seconds = float(value)
+    else:
+        text = str(value).strip().replace(" ", "")
+        if re.fullmatch(r"\d+(?:\.\d+)?", text):
+            seconds = float(text)
+        else:
+            parts = _DURATION.findall(text)
+            if not parts or "".join(n + u for n, u in parts).lower() != text.lower():
+                raise ValueError(f"not a duration: {value!r} (try 15m, 1h30m or 2d)")
+            seconds = sum(float(n) * _DURATION_UNITS[u.lower()] for n, u in parts)
+    if seconds <= 0:
+        raise ValueError("must be positive")
+    return timedelta(seconds=seconds)
+
+
 def _positive(value: float | None) -> float | None:
     if value is not None and value <= 0:
         raise ValueError("must be positive")
@@ -137,6 +160,7 @@ class FeedSpec:
     timeout: float | None = None  # seconds; default: fetch.timeout
     headers: dict[str, str] = field(default_factory=dict)  # added to fetch.headers
     proxy: str | None = None  # default: fetch.proxy
+    interval: str | int | None = None  # how often to poll; default: top-level interval
 
     @field_validator("url", "group", "source")
     @classmethod
@@ -166,6 +190,13 @@ class FeedSpec:
     def _timeout(cls, value: float | None) -> float | None:
         return _positive(value)
 
+    @field_validator("interval")
+    @classmethod
+    def _interval(cls, value: str | int | None) -> str | int | None:
+        if value is not None:
+            parse_duration(value)
+        return value
+
 
 @dataclass(frozen=True, slots=True)
 class Config:
@@ -181,7 +212,15 @@ class Config:
     timezone: str = DEFAULT_TIMEZONE
     date_style: Literal["rfc822", "local"] = "rfc822"
     fetch: FetchSettings = field(default_factory=FetchSettings)
+    interval: str | int = "15m"  # default poll interval of every feed
+    backoff_cap: str | int = "24h"  # longest wait after repeated failures
     path: Path = field(default=Path(CONFIG_NAME))
+
+    @field_validator("interval", "backoff_cap")
+    @classmethod
+    def _duration(cls, value: str | int) -> str | int:
+        parse_duration(value)
+        return value
 
     @field_validator("timezone")
     @classmethod
@@ -225,6 +264,9 @@ class Config:
 
     def feed_timezone(self, feed: FeedSpec) -> str:
         return feed.timezone or self.timezone
+
+    def feed_interval(self, feed: FeedSpec) -> timedelta:
+        return parse_duration(feed.interval if feed.interval is not None else self.interval)
 
 
 def resolve_location(url: str, base_dir: Path) -> str:

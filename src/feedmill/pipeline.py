@@ -13,6 +13,7 @@ import asyncio
 import hashlib
 import json
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
@@ -25,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
-from feedmill.config import Config, FeedSpec
+from feedmill.config import Config, FeedSpec, parse_duration
 from feedmill.fetch import Fetcher, FetchOptions, FetchRequest
 from feedmill.models import Entry, Fetched, FetchStatus
 from feedmill.normalize import normalize_feed
@@ -39,11 +40,13 @@ from feedmill.publish.render import (
     template_fingerprint,
 )
 from feedmill.publish.writer import content_hash, remove_stale_temp_files, write_if_changed
+from feedmill.schedule import Policy, is_due
 from feedmill.store import feeds as feed_store
 from feedmill.store.database import open_database
 from feedmill.store.entries import IngestCounts, ingest_entries
 from feedmill.store.feeds import FeedState
 from feedmill.store.posts import PendingPost, iter_pending, mark_written, pending_count
+from feedmill.tracking import after_fetch
 
 T = TypeVar("T")
 # Below this many documents (or posts) a process pool costs more than it saves.
@@ -53,7 +56,8 @@ Progress = Callable[[str, int, int | None], None]  # (stage, advance, total)
 
 @dataclass(frozen=True, slots=True)
 class RunOptions:
-    only: tuple[str, ...] = ()  # feed URLs as in feedmill.yml; empty = all
+    only: tuple[str, ...] = ()  # feed URLs as in feedmill.yml, fetched now whatever their schedule
+    due_only: bool = False  # only feeds whose next attempt has come (daemon mode)
     workers: int | None = None  # processes for CPU stages; None = CPU count
 
 
@@ -86,6 +90,7 @@ class Processed:
 
 @dataclass
 class RunSummary:
+    feeds_skipped: int = 0  # not due yet
     feeds_ok: int = 0
     feeds_not_modified: int = 0
     feeds_failed: int = 0
@@ -166,6 +171,7 @@ class Mill:
         self.template = config.template_path or DEFAULT_TEMPLATE
         self.template_fp = template_fingerprint(self.template)
         self.fetch_options = fetch_options(config)
+        self.stopping = threading.Event()
         self._pool: ProcessPoolExecutor | None = None
 
     def close(self) -> None:
@@ -203,20 +209,27 @@ class Mill:
     def run(self, progress: Progress | None = None) -> RunSummary:
         started = time.monotonic()
         summary = RunSummary()
-        specs = self._selected()
-        states = self._sync(specs)
+        states = self._sync()
+        specs = self._selected(states, datetime.now(UTC))
+        summary.feeds_skipped = len(self.config.feeds) - len(specs)
         asyncio.run(self._ingest(specs, states, summary, progress))
         self.publish(summary, progress)
         summary.seconds = time.monotonic() - started
         return summary
 
-    def _selected(self) -> list[FeedSpec]:
-        if not self.options.only:
-            return list(self.config.feeds)
-        wanted = set(self.options.only)
-        return [f for f in self.config.feeds if f.url in wanted]
+    def stop(self) -> None:
+        """Finish what is being written, start nothing new (safe from a signal handler)."""
+        self.stopping.set()
 
-    def _sync(self, specs: Sequence[FeedSpec]) -> dict[str, FeedState]:
+    def _selected(self, states: dict[str, FeedState], now: datetime) -> list[FeedSpec]:
+        if self.options.only:
+            wanted = set(self.options.only)
+            return [f for f in self.config.feeds if f.url in wanted]
+        if self.options.due_only:
+            return [f for f in self.config.feeds if is_due(states[f.url].next_attempt_at, now)]
+        return list(self.config.feeds)
+
+    def _sync(self) -> dict[str, FeedState]:
         with self.engine.begin() as conn:
             states = feed_store.sync_feeds(conn, [s.url for s in self.config.feeds])
             # Config or template changes since last time re-render the feed's posts.
@@ -224,7 +237,12 @@ class Mill:
                 state = states[spec.url]
                 wanted = style_hash(feed_style(self.config, spec), state.title, self.template_fp)
                 feed_store.set_style(conn, state.id, wanted)
-        return {s.url: states[s.url] for s in specs}
+        return states
+
+    def next_due(self) -> datetime | None:
+        """The earliest next attempt among the configured feeds."""
+        with self.engine.connect() as conn:
+            return feed_store.earliest_attempt(conn, [f.url for f in self.config.feeds])
 
     async def _ingest(
         self,
@@ -244,6 +262,8 @@ class Mill:
             progress("fetch", 0, len(specs))
 
         async def one(spec: FeedSpec) -> None:
+            if self.stopping.is_set():
+                return
             state = states[spec.url]
             location = state.fetch_url or self.config.location(spec)
             request = FetchRequest(
@@ -256,6 +276,8 @@ class Mill:
                 proxy=spec.proxy,
             )
             async with in_flight:
+                if self.stopping.is_set():
+                    return
                 fetched = await fetcher.fetch(request)
                 now = datetime.now(UTC)
                 if fetched.status is FetchStatus.OK:
@@ -283,12 +305,12 @@ class Mill:
                         )
                         summary.feeds_ok += 1
                         summary.posts_unchanged += counts.unchanged
+                if fetched.status is not FetchStatus.OK:
+                    await loop.run_in_executor(db, self._store_outcome, spec, state, fetched, now)
                 if fetched.status is FetchStatus.NOT_MODIFIED:
-                    await loop.run_in_executor(db, self._store_not_modified, state, fetched, now)
                     summary.feeds_not_modified += 1
                     summary.posts_unchanged += state.item_count or 0
                 elif fetched.status is FetchStatus.FAILED:
-                    await loop.run_in_executor(db, self._store_failure, state, fetched, now)
                     summary.feeds_failed += 1
                     summary.failures.append((spec.url, fetched.error or "failed"))
             if progress:
@@ -301,6 +323,12 @@ class Mill:
             db.shutdown(wait=True)
 
     # -- storing (database thread) -----------------------------------
+
+    def _policy(self, spec: FeedSpec) -> Policy:
+        return Policy(
+            interval=self.config.feed_interval(spec),
+            backoff_cap=parse_duration(self.config.backoff_cap),
+        )
 
     def _store_success(
         self,
@@ -317,48 +345,29 @@ class Mill:
             counts = ingest_entries(conn, state.id, processed.entries, now=now, name_for=name_for)
             wanted = style_hash(feed_style(self.config, spec), processed.title, self.template_fp)
             feed_store.set_style(conn, state.id, wanted)
+            values = after_fetch(
+                state, fetched, now, self._policy(spec), ttl_minutes=processed.ttl_minutes
+            )
             feed_store.record(
                 conn,
                 state.id,
+                **values,
                 title=processed.title,
                 link=processed.link,
-                etag=fetched.etag,
-                last_modified=fetched.last_modified,
-                body_hash=fetched.body_hash,
-                http_status=fetched.http_status,
-                last_attempt_at=now,
-                last_success_at=now,
-                last_error=None,
-                error_streak=0,
                 item_count=len(processed.entries),
+                parser=processed.parser,
+                warning="; ".join(processed.warnings) or None,
             )
         return counts
 
-    def _store_not_modified(self, state: FeedState, fetched: Fetched, now: datetime) -> None:
+    def _store_outcome(
+        self, spec: FeedSpec, state: FeedState, fetched: Fetched, now: datetime
+    ) -> None:
+        """A fetch that brought nothing to parse: unchanged, or failed."""
         with self.engine.begin() as conn:
+            current = feed_store.get_feed(conn, state.id)  # the streak may have moved on
             feed_store.record(
-                conn,
-                state.id,
-                etag=fetched.etag or state.etag,
-                last_modified=fetched.last_modified or state.last_modified,
-                body_hash=fetched.body_hash or state.body_hash,
-                http_status=fetched.http_status,
-                last_attempt_at=now,
-                last_success_at=now,
-                last_error=None,
-                error_streak=0,
-            )
-
-    def _store_failure(self, state: FeedState, fetched: Fetched, now: datetime) -> None:
-        with self.engine.begin() as conn:
-            current = feed_store.get_feed(conn, state.id)
-            feed_store.record(
-                conn,
-                state.id,
-                http_status=fetched.http_status,
-                last_attempt_at=now,
-                last_error=fetched.error,
-                error_streak=current.error_streak + 1,
+                conn, state.id, **after_fetch(current, fetched, now, self._policy(spec))
             )
 
     # -- publishing ----------------------------------------------------
@@ -370,11 +379,13 @@ class Mill:
         remove_stale_temp_files(posts_dir)
         styles = {spec.url: feed_style(self.config, spec) for spec in self.config.feeds}
         with self.engine.connect() as conn:
-            total = feed_store_pending = pending_count(conn)
+            total = pending_count(conn)
         if progress:
             progress("publish", 0, total)
-        executor = self._executor(feed_store_pending // 64)
+        executor = self._executor(total // 64)
         for batch in iter_pending(self.engine):
+            if self.stopping.is_set():
+                break
             ready = [p for p in batch if p.feed_url in styles]
             texts = self._compose(ready, styles, executor)
             written: list[tuple[int, str, str]] = []

@@ -30,6 +30,10 @@ class FeedState:
     next_attempt_at: datetime | None
     item_count: int | None
     style_hash: str | None
+    redirect_url: str | None
+    redirect_streak: int
+    parser: str | None
+    warning: str | None
 
 
 _COLUMNS = [feeds.c[f.name] for f in fields(FeedState)]
@@ -40,9 +44,20 @@ def _state(row: Any) -> FeedState:
 
 
 def sync_feeds(conn: Connection, urls: Iterable[str]) -> dict[str, FeedState]:
-    """A row for every configured feed URL (created if new), by URL."""
+    """A row for every configured feed URL (created if new), by URL.
+
+    A new URL that an existing feed was permanently redirected to takes over
+    that feed (its items and posts), so following a move in feedmill.yml does
+    not publish everything again.
+    """
     urls = list(dict.fromkeys(urls))
     known = {row.url: _state(row) for row in conn.execute(select(*_COLUMNS))}
+    moved = {s.fetch_url: s for s in known.values() if s.fetch_url and s.url not in urls}
+    for url in [u for u in urls if u not in known and u in moved]:
+        old = moved[url]
+        record(conn, old.id, url=url, fetch_url=None)
+        known.pop(old.url)
+        known[url] = get_feed(conn, old.id)
     missing = [u for u in urls if u not in known]
     if missing:
         conn.execute(insert(feeds), [{"url": u} for u in missing])
@@ -81,6 +96,12 @@ def set_style(conn: Connection, feed_id: int, style_hash: str) -> int:
         .values(state="pending")
     )
     return result.rowcount or 0
+
+
+def earliest_attempt(conn: Connection, urls: Iterable[str]) -> datetime | None:
+    query = select(func.min(feeds.c.next_attempt_at)).where(feeds.c.url.in_(list(urls)))
+    value: datetime | None = conn.execute(query).scalar()
+    return value
 
 
 def post_counts(conn: Connection) -> dict[int, int]:

@@ -25,7 +25,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
 # The newest migration; the store checks it before importing Alembic at all.
-HEAD_REVISION = "0001"
+HEAD_REVISION = "0002"
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -84,6 +84,11 @@ feeds = Table(
     Column("next_attempt_at", UTCDateTime),
     Column("item_count", Integer),
     Column("style_hash", String(32)),  # what its posts were rendered with
+    # A permanent redirect seen on consecutive fetches; after 3, fetch_url moves.
+    Column("redirect_url", Text),
+    Column("redirect_streak", Integer, nullable=False, server_default="0"),
+    Column("parser", String(16)),  # which parser read the last document
+    Column("warning", Text),  # something odd but not fatal (e.g. a wrong charset label)
 )
 
 entries = Table(

@@ -1,0 +1,124 @@
+"""When to fetch a feed next: a pure decider over times and hints.
+
+* A feed that answered is due again after its interval — or later, if the
+  server asks for it (RSS ``<ttl>``, ``Cache-Control: max-age``, ``Expires``,
+  ``Retry-After``), within sane limits: hints never make polling faster than
+  the interval, nor delay it past ``max_hint``.
+* A feed that failed backs off exponentially, with jitter so that feeds that
+  failed together do not retry together, up to ``backoff_cap``.  It is never
+  disabled: it keeps being tried at the capped rate, and ``feedmill status``
+  shows its error streak and next attempt.
+* ``Retry-After`` (429/503) pauses only the URL that sent it.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    interval: timedelta = timedelta(minutes=15)
+    backoff_cap: timedelta = timedelta(hours=24)
+    max_hint: timedelta = timedelta(hours=12)  # longest delay a server may ask for
+    jitter: float = 0.5  # failures wait between (1 - jitter) and 1 times the backoff
+
+
+def _header(headers: Iterable[tuple[str, str]], name: str) -> str | None:
+    for key, value in headers:
+        if key.lower() == name:
+            return value
+    return None
+
+
+def retry_after(headers: Iterable[tuple[str, str]], now: datetime) -> timedelta | None:
+    """``Retry-After`` as a delay: seconds, or an HTTP date."""
+    value = _header(headers, "retry-after")
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return timedelta(seconds=int(value))
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(when - now, timedelta(0))
+
+
+def cache_lifetime(headers: Iterable[tuple[str, str]], now: datetime) -> timedelta | None:
+    """How long the response says it stays fresh: max-age, else Expires − Date."""
+    headers = list(headers)
+    control = _header(headers, "cache-control") or ""
+    for part in control.split(","):
+        name, _, value = part.strip().partition("=")
+        if name.lower() in ("no-store", "no-cache"):
+            return None
+        if name.lower() in ("max-age", "s-maxage") and value.strip().isdigit():
+            age = _header(headers, "age")
+            used = int(age) if age and age.strip().isdigit() else 0
+            return timedelta(seconds=max(int(value) - used, 0))
+    expires = _header(headers, "expires")
+    if expires:
+        try:
+            until = parsedate_to_datetime(expires)
+            date_header = _header(headers, "date")
+            origin = parsedate_to_datetime(date_header) if date_header else now
+        except (TypeError, ValueError, IndexError):
+            return None
+        if until.tzinfo is None or origin.tzinfo is None:
+            return None
+        return max(until - origin, timedelta(0))
+    return None
+
+
+def after_success(
+    now: datetime,
+    policy: Policy,
+    *,
+    ttl_minutes: int | None = None,
+    headers: Iterable[tuple[str, str]] = (),
+) -> datetime:
+    headers = list(headers)
+    hints = [timedelta(minutes=ttl_minutes)] if ttl_minutes else []
+    for hint in (cache_lifetime(headers, now), retry_after(headers, now)):
+        if hint is not None:
+            hints.append(hint)
+    wait = max([policy.interval, *hints])
+    wait = min(wait, max(policy.interval, policy.max_hint))
+    return now + wait
+
+
+def backoff(streak: int, policy: Policy, rng: random.Random | None = None) -> timedelta:
+    """The wait after the ``streak``-th failure in a row (streak ≥ 1)."""
+    exponent = min(max(streak - 1, 0), 32)
+    full = min(policy.interval * (1 << exponent), policy.backoff_cap)
+    low = 1 - policy.jitter
+    spread = rng.uniform(low, 1.0) if rng is not None else random.uniform(low, 1.0)
+    return full * spread
+
+
+def after_failure(
+    now: datetime,
+    policy: Policy,
+    *,
+    streak: int,
+    headers: Iterable[tuple[str, str]] = (),
+    rng: random.Random | None = None,
+) -> datetime:
+    wait = backoff(streak, policy, rng)
+    asked = retry_after(list(headers), now)
+    if asked is not None:
+        # The server said when; believe it, within the cap.
+        wait = max(wait, min(asked, policy.backoff_cap))
+    return now + wait
+
+
+def is_due(next_attempt: datetime | None, now: datetime) -> bool:
+    return next_attempt is None or next_attempt <= now

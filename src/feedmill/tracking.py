@@ -1,0 +1,80 @@
+"""What one fetch changes in a feed's record: a pure decider.
+
+Given the feed's last known state and what just happened, return the new
+values of its row — error streak, next attempt, redirect tracking — without
+touching the database.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime
+from typing import Any
+
+from feedmill.models import Fetched, FetchStatus
+from feedmill.schedule import Policy, after_failure, after_success
+from feedmill.store.feeds import FeedState
+
+PERMANENT = (301, 308)
+MOVE_AFTER = 3  # consecutive fetches that must agree before the stored URL moves
+
+
+def permanent_target(fetched: Fetched) -> str | None:
+    """Where the leading run of permanent redirects ends, if it starts with one."""
+    target = None
+    for status, location in fetched.redirects:
+        if status not in PERMANENT:
+            break
+        target = location
+    return target
+
+
+def redirect_update(state: FeedState, fetched: Fetched) -> dict[str, Any]:
+    """Count consecutive fetches that were permanently redirected to one place."""
+    target = permanent_target(fetched)
+    if target is None:
+        return {"redirect_url": None, "redirect_streak": 0}
+    streak = state.redirect_streak + 1 if target == state.redirect_url else 1
+    values: dict[str, Any] = {"redirect_url": target, "redirect_streak": streak}
+    if streak >= MOVE_AFTER:
+        values.update(fetch_url=target, redirect_url=None, redirect_streak=0)
+    return values
+
+
+def after_fetch(
+    state: FeedState,
+    fetched: Fetched,
+    now: datetime,
+    policy: Policy,
+    *,
+    ttl_minutes: int | None = None,
+    rng: random.Random | None = None,
+) -> dict[str, Any]:
+    """New column values for ``state`` after ``fetched`` (parsed or not)."""
+    values: dict[str, Any] = {"last_attempt_at": now, "http_status": fetched.http_status}
+    if fetched.status is FetchStatus.FAILED:
+        streak = state.error_streak + 1
+        values.update(
+            last_error=fetched.error or "failed",
+            error_streak=streak,
+            next_attempt_at=after_failure(
+                now, policy, streak=streak, headers=fetched.cache_headers, rng=rng
+            ),
+        )
+        if fetched.redirects:
+            values.update(redirect_update(state, fetched))
+        return values
+    values.update(
+        last_success_at=now,
+        last_error=None,
+        error_streak=0,
+        next_attempt_at=after_success(
+            now, policy, ttl_minutes=ttl_minutes, headers=fetched.cache_headers
+        ),
+        etag=fetched.etag or (state.etag if fetched.status is FetchStatus.NOT_MODIFIED else None),
+        last_modified=fetched.last_modified
+        or (state.last_modified if fetched.status is FetchStatus.NOT_MODIFIED else None),
+        body_hash=fetched.body_hash or state.body_hash,
+    )
+    values.update(redirect_update(state, fetched))
+    return values
