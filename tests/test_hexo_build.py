@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from ruamel.yaml import YAML
+
 from support import hexo
 from support.site import cli, posts
 

@@ -16,8 +16,10 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import hashlib
 import os
+import socket
 import urllib.request
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
@@ -357,14 +359,30 @@ def _guess_type(path: str) -> str | None:
 
 
 def _reason(exc: BaseException) -> str:
-    """The innermost, most specific message of an httpx error."""
-    text = str(exc)
-    cause = exc.__cause__ or exc.__context__
-    while cause is not None and not text:
-        text = str(cause)
-        cause = cause.__cause__ or cause.__context__
+    """The most specific account of a connection error, from its whole chain."""
+    seen: set[int] = set()
+    node: BaseException | None = exc
+    texts = []
+    while node is not None and id(node) not in seen:
+        seen.add(id(node))
+        if isinstance(node, socket.gaierror):
+            return "host name not found"
+        if isinstance(node, OSError) and node.errno in _ERRNO_REASONS:
+            return _ERRNO_REASONS[node.errno]
+        texts.append(str(node))
+        node = node.__cause__ or node.__context__
+    text = " ".join(texts)
     if "Connection refused" in text or "Errno 111" in text:
         return "connection refused"
     if "Name or service not known" in text or "nodename nor servname" in text:
         return "host name not found"
-    return text or type(exc).__name__
+    return next((t for t in texts if t), type(exc).__name__)
+
+
+_ERRNO_REASONS = {
+    errno.ECONNREFUSED: "connection refused",
+    errno.ECONNRESET: "connection reset",
+    errno.EHOSTUNREACH: "host unreachable",
+    errno.ENETUNREACH: "network unreachable",
+    errno.ETIMEDOUT: "connection timed out",
+}

@@ -1,0 +1,131 @@
+"""Daemon mode and crash safety, with the real command in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from support.feeds import Item, rss
+from support.server import FeedServer
+from support.site import posts, write_config
+
+pytestmark = pytest.mark.slow
+
+
+def feedmill(*args: str, cwd: Path) -> subprocess.Popen[str]:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "feedmill", *args],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def wait_for(predicate, timeout: float = 30) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out waiting"
+        time.sleep(0.05)
+
+
+def stored_files(site: Path) -> set[str]:
+    with sqlite3.connect(site / ".feedmill" / "state.db") as db:
+        return {name for (name,) in db.execute("SELECT file_name FROM posts WHERE state='written'")}
+
+
+def assert_consistent(site: Path, expected: int) -> None:
+    """Every post whole, one per item, and the database agrees with the disk."""
+    written = posts(site)
+    assert len(written) == expected
+    for name, text in written.items():
+        assert text.startswith("---\ntitle: ") and text.endswith("</div>\n"), name
+    assert stored_files(site) == set(written)
+    assert not list((site / "source" / "_posts").glob(".feedmill-tmp-*"))
+
+
+def many(n: int, prefix: str = "n") -> bytes:
+    return rss(
+        "证券时报网 - 要闻",
+        [
+            Item(title=f"{prefix} 第{i}条", guid=f"{prefix}-{i}", html=f"<p>{'内容' * 200}{i}</p>")
+            for i in range(n)
+        ],
+    )
+
+
+def test_daemon_runs_cycles_and_stops_cleanly_on_sigterm(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    url = feed_server.add("/feed", body=many(5))
+    write_config(tmp_path, [{"url": url, "group": "g", "source": "s"}], interval="1s")
+    daemon = feedmill("run", "--every", "1s", cwd=tmp_path)
+    try:
+        wait_for(lambda: feed_server.hits["/feed"] >= 2)  # two cycles
+        # The next cycle finds 400 new items and a slow server: stop it mid-cycle.
+        feed_server.add("/feed", body=many(400, "m"), delay=0.3)
+        wait_for(lambda: feed_server.hits["/feed"] >= 3)
+        daemon.send_signal(signal.SIGTERM)
+        out, err = daemon.communicate(timeout=60)
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+    assert daemon.returncode == 0, err
+    assert "SIGTERM" in err
+    assert out.count("feeds:") >= 2
+    done = len(posts(tmp_path))
+    assert done >= 5
+    assert_consistent(tmp_path, done)
+    # The next run completes the work, without duplicates.
+    feed_server.add("/feed", body=many(400, "m"))
+    finish = subprocess.run(
+        [sys.executable, "-m", "feedmill", "run"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert finish.returncode == 0, finish.stderr
+    assert_consistent(tmp_path, 405)
+
+
+def _post_count(site: Path) -> int:
+    folder = site / "source" / "_posts"
+    return len(list(folder.glob("*.md"))) if folder.is_dir() else 0
+
+
+@pytest.mark.parametrize("moment", ["while-storing", "first-post", "half-published", "nearly-done"])
+def test_kill_9_at_any_moment_leaves_a_state_the_next_run_completes(
+    tmp_path: Path, feed_server: FeedServer, moment: str
+) -> None:
+    url = feed_server.add("/feed", body=many(600))
+    write_config(tmp_path, [{"url": url, "group": "g", "source": "s"}])
+    victim = feedmill("run", "--workers", "1", cwd=tmp_path)
+    conditions = {
+        "while-storing": lambda: feed_server.hits["/feed"] >= 1,
+        "first-post": lambda: _post_count(tmp_path) >= 1,
+        "half-published": lambda: _post_count(tmp_path) >= 300,
+        "nearly-done": lambda: _post_count(tmp_path) >= 550,
+    }
+    wait_for(lambda: conditions[moment]() or victim.poll() is not None)
+    victim.send_signal(signal.SIGKILL)
+    victim.communicate(timeout=30)
+    assert victim.returncode == -signal.SIGKILL  # it really died mid-pass
+    survivor = subprocess.run(
+        [sys.executable, "-m", "feedmill", "run"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert survivor.returncode == 0, survivor.stderr
+    assert_consistent(tmp_path, 600)

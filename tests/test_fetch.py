@@ -1,0 +1,419 @@
+"""Fetching against a real loopback server: robust, polite and bounded."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+import socket
+import time
+import tracemalloc
+import zlib
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import brotli
+import pytest
+
+from feedmill.fetch import Fetcher, FetchOptions, FetchRequest
+from feedmill.models import FetchStatus
+
+from support.feeds import Item, rss
+from support.server import FeedServer
+from support.site import cli, posts, write_config
+
+ENCODINGS = Path(__file__).parent / "data" / "encoding"
+FEED = rss("证券时报网 - 要闻", [Item(title="第一条", guid="a"), Item(title="第二条", guid="b")])
+MiB = 1024 * 1024
+
+
+def fetch(request: FetchRequest, **options: object) -> object:
+    async def go() -> object:
+        async with Fetcher(FetchOptions(**options)) as fetcher:  # type: ignore[arg-type]
+            return await fetcher.fetch(request)
+
+    return asyncio.run(go())
+
+
+def status(config: Path) -> dict[str, dict]:
+    rows = json.loads(cli("status", "-c", str(config), "--json").stdout)
+    return {row["url"]: row for row in rows}
+
+
+# -- conditional GET and unchanged bodies -------------------------------------
+
+
+def test_304_costs_no_parse_and_no_write(tmp_path: Path, feed_server: FeedServer) -> None:
+    url = feed_server.add(
+        "/f", body=FEED, etag='"v1"', last_modified="Tue, 20 Sep 2022 16:00:00 GMT"
+    )
+    config = write_config(tmp_path, [{"url": url, "group": "g", "source": "s"}])
+    assert "2 new" in cli("run", "-c", str(config)).stdout
+    result = cli("run", "-c", str(config))
+    assert "feeds: 0 ok, 1 unchanged" in result.stdout
+    _, headers = feed_server.requests[-1]
+    assert headers["If-None-Match"] == '"v1"'
+    assert headers["If-Modified-Since"] == "Tue, 20 Sep 2022 16:00:00 GMT"
+    assert status(config)[url]["http_status"] == 304
+
+
+def test_unchanged_200_body_is_not_parsed_again(
+    tmp_path: Path, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = feed_server.add("/f", body=FEED)  # no validators: always 200
+    config = write_config(tmp_path, [{"url": url, "group": "g", "source": "s"}])
+    assert cli("run", "-c", str(config)).code == 0
+    import feedmill.pipeline
+
+    def no_parse(*args: object) -> None:
+        raise AssertionError("an unchanged body was parsed")
+
+    monkeypatch.setattr(feedmill.pipeline, "process_document", no_parse)
+    result = cli("run", "-c", str(config))
+    assert "feeds: 0 ok, 1 unchanged" in result.stdout
+    assert feed_server.hits["/f"] == 2
+
+
+# -- content encodings and caps -------------------------------------------------
+
+
+@pytest.mark.parametrize("coding", ["gzip", "deflate", "deflate-raw", "br"])
+def test_compressed_bodies(feed_server: FeedServer, coding: str) -> None:
+    if coding == "gzip":
+        body = gzip.compress(FEED)
+    elif coding == "deflate":
+        body = zlib.compress(FEED)
+    elif coding == "deflate-raw":
+        compressor = zlib.compressobj(wbits=-15)
+        body = compressor.compress(FEED) + compressor.flush()
+    else:
+        body = brotli.compress(FEED)
+    header = coding.split("-")[0]
+    url = feed_server.add("/c", body=body, headers={"Content-Encoding": header})
+    result = fetch(FetchRequest(url))
+    assert result.status is FetchStatus.OK and result.body == FEED
+    _, headers = feed_server.requests[-1]
+    assert headers["Accept-Encoding"] == "gzip, deflate, br"
+
+
+def _gzip_bomb(size: int) -> bytes:
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 31)
+    zeros = b"\0" * MiB
+    parts = [compressor.compress(zeros) for _ in range(size // MiB)]
+    return b"".join(parts) + compressor.flush()
+
+
+def test_gzip_bomb_ends_with_a_clear_error_and_bounded_memory(feed_server: FeedServer) -> None:
+    bomb = _gzip_bomb(512 * MiB)  # ~500 KiB on the wire, 512 MiB inflated
+    url = feed_server.add("/bomb", body=bomb, headers={"Content-Encoding": "gzip"})
+    tracemalloc.start()
+    try:
+        result = fetch(FetchRequest(url), max_body=15 * MiB)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert result.status is FetchStatus.FAILED
+    assert result.error == "body larger than 15 MiB after decompression"
+    assert peak < 40 * MiB  # the cap plus small slices, never the inflated body
+
+
+def test_oversize_body_is_refused(feed_server: FeedServer) -> None:
+    url = feed_server.add("/big", body=b"x" * (2 * MiB))
+    result = fetch(FetchRequest(url), max_body=1 * MiB)
+    assert result.status is FetchStatus.FAILED
+    assert result.error == "body larger than 1 MiB (Content-Length 2097152)"
+
+
+# -- timeouts and connections -----------------------------------------------------
+
+
+def test_slowloris_ends_at_the_deadline(feed_server: FeedServer) -> None:
+    url = feed_server.add("/slow", body=FEED, trickle=0.05)  # ~40 s for the whole body
+    started = time.monotonic()
+    result = fetch(FetchRequest(url, timeout=1.0))
+    assert result.status is FetchStatus.FAILED and result.error == "timed out after 1 s"
+    assert time.monotonic() - started < 10
+
+
+def test_connection_refused() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    result = fetch(FetchRequest(f"http://127.0.0.1:{port}/feed"))
+    assert result.status is FetchStatus.FAILED
+    assert result.error == "cannot connect: connection refused"
+
+
+# -- redirects ------------------------------------------------------------------
+
+
+def test_redirect_loop_is_an_error(feed_server: FeedServer) -> None:
+    a = feed_server.add("/a", status=302, headers={"Location": "/b"})
+    feed_server.add("/b", status=301, headers={"Location": "/a"})
+    result = fetch(FetchRequest(a))
+    assert result.status is FetchStatus.FAILED
+    assert result.error.startswith("redirect loop: ")
+    assert result.error.endswith("/b → " + a)
+
+
+def test_too_many_redirects(feed_server: FeedServer) -> None:
+    for i in range(12):
+        feed_server.add(f"/r{i}", status=302, headers={"Location": f"/r{i + 1}"})
+    feed_server.add("/r12", body=FEED)
+    result = fetch(FetchRequest(feed_server.url("/r0")))
+    assert result.error == "too many redirects (more than 10)"
+    ok = fetch(FetchRequest(feed_server.url("/r3")))  # 9 hops
+    assert ok.status is FetchStatus.OK
+
+
+def test_permanent_redirect_seen_three_times_moves_the_stored_url(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    old = feed_server.add("/old", status=301, headers={"Location": "/new"})
+    new = feed_server.add("/new", body=FEED)
+    config = write_config(tmp_path, [{"url": old, "group": "g", "source": "s"}])
+    for attempt in (1, 2):
+        assert cli("run", "-c", str(config)).code == 0
+        row = status(config)[old]
+        assert row["fetch_url"] is None and row["redirect_streak"] == attempt
+    assert cli("run", "-c", str(config)).code == 0
+    row = status(config)[old]
+    assert row["fetch_url"] == new
+    assert "moved permanently to " + new in cli("status", "-c", str(config)).stdout
+    assert cli("run", "-c", str(config)).code == 0
+    assert feed_server.hits["/old"] == 3  # the fourth run went straight to /new
+    assert len(posts(tmp_path)) == 2
+    # Following the move in feedmill.yml keeps the feed (no second set of posts).
+    write_config(tmp_path, [{"url": new, "group": "g", "source": "s"}])
+    result = cli("run", "-c", str(config))
+    assert "0 new" in result.stdout and len(posts(tmp_path)) == 2
+
+
+def test_temporary_redirects_do_not_move_the_url(tmp_path: Path, feed_server: FeedServer) -> None:
+    old = feed_server.add("/tmp", status=302, headers={"Location": "/there"})
+    feed_server.add("/there", body=FEED)
+    config = write_config(tmp_path, [{"url": old, "group": "g", "source": "s"}])
+    for _ in range(4):
+        assert cli("run", "-c", str(config)).code == 0
+    assert status(config)[old]["fetch_url"] is None
+    assert feed_server.hits["/tmp"] == 4
+
+
+# -- headers, user agent, proxy -----------------------------------------------------
+
+
+def test_user_agent_extra_headers_and_per_feed_headers(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    url = feed_server.add("/h", body=FEED)
+    config = write_config(
+        tmp_path,
+        [{"url": url, "group": "g", "source": "s", "headers": {"Cookie": "session=abc"}}],
+        fetch={"user_agent": "my-reader/2.0", "headers": {"X-Token": "t0k"}},
+    )
+    assert cli("run", "-c", str(config)).code == 0
+    _, headers = feed_server.requests[-1]
+    assert headers["User-Agent"] == "my-reader/2.0"
+    assert headers["X-Token"] == "t0k" and headers["Cookie"] == "session=abc"
+
+
+def test_proxy_global_and_per_feed(tmp_path: Path, feed_server: FeedServer) -> None:
+    proxy = FeedServer().start()
+    try:
+        # A proxy sees the absolute URL in the request line.
+        proxy.add("http://feeds.invalid/a", body=FEED)
+        proxy.add("http://feeds.invalid/b", body=rss("b", [Item(title="经代理", guid="p")]))
+        config = write_config(
+            tmp_path,
+            [
+                {"url": "http://feeds.invalid/a", "group": "g", "source": "a"},
+                {
+                    "url": "http://feeds.invalid/b",
+                    "group": "g",
+                    "source": "b",
+                    "proxy": proxy.url(""),
+                },
+            ],
+            fetch={"proxy": proxy.url("")},
+        )
+        result = cli("run", "-c", str(config))
+        assert "feeds: 2 ok" in result.stdout
+        assert proxy.hits["http://feeds.invalid/a"] == 1
+        assert proxy.hits["http://feeds.invalid/b"] == 1
+    finally:
+        proxy.stop()
+
+
+# -- politeness -------------------------------------------------------------------
+
+
+def test_per_host_limit_is_honoured(tmp_path: Path, feed_server: FeedServer) -> None:
+    other = FeedServer().start()
+    try:
+        feeds = []
+        for i in range(12):
+            for server, name in ((feed_server, "a"), (other, "b")):
+                url = server.add(
+                    f"/{name}{i}",
+                    body=rss("t", [Item(title=f"{name}{i}", guid=f"{name}{i}")]),
+                    delay=0.2,
+                )
+                feeds.append({"url": url, "group": "g", "source": name})
+        config = write_config(tmp_path, feeds, fetch={"per_host": 3, "concurrency": 64})
+        started = time.monotonic()
+        assert "feeds: 24 ok" in cli("run", "-c", str(config)).stdout
+        elapsed = time.monotonic() - started
+        assert feed_server.peak == 3 and other.peak == 3
+        assert elapsed < 12 * 0.2  # the two hosts were fetched side by side
+    finally:
+        other.stop()
+
+
+def test_retry_after_pauses_only_that_feed_url(tmp_path: Path, feed_server: FeedServer) -> None:
+    limited = feed_server.add("/limited", status=429, headers={"Retry-After": "3600"})
+    fine = feed_server.add("/fine", body=FEED)
+    config = write_config(
+        tmp_path,
+        [{"url": limited, "group": "g", "source": "a"}, {"url": fine, "group": "g", "source": "b"}],
+        interval="1s",
+    )
+    before = datetime.now(UTC)
+    assert cli("run", "-c", str(config)).code == 0
+    rows = status(config)
+    paused_until = datetime.fromisoformat(rows[limited]["next_attempt"])
+    assert paused_until >= before + timedelta(seconds=3599)
+    assert rows[limited]["last_error"] == "HTTP 429 Too Many Requests"
+    assert datetime.fromisoformat(rows[fine]["next_attempt"]) < before + timedelta(seconds=10)
+    time.sleep(1.2)
+    result = cli("run", "-c", str(config), "--due")
+    assert "1 not due" in result.stdout
+    assert feed_server.hits["/fine"] == 2 and feed_server.hits["/limited"] == 1
+    # --feed forces a paused feed now.
+    cli("run", "-c", str(config), "--feed", limited)
+    assert feed_server.hits["/limited"] == 2
+
+
+def test_failing_feed_backs_off_and_is_never_disabled(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    url = feed_server.add("/down", status=503, body=b"down")
+    config = write_config(
+        tmp_path, [{"url": url, "group": "g", "source": "s"}], interval="10m", backoff_cap="1h"
+    )
+    waits = []
+    for streak in range(1, 7):
+        start = datetime.now(UTC)
+        assert cli("run", "-c", str(config), "--all").code == 0
+        row = status(config)[url]
+        assert row["error_streak"] == streak
+        waits.append(datetime.fromisoformat(row["next_attempt"]) - start)
+    assert waits[0] <= timedelta(minutes=10, seconds=1)
+    assert waits[2] > waits[0]  # grows …
+    assert all(w <= timedelta(hours=1, seconds=1) for w in waits)  # … up to the cap
+    assert waits[-1] >= timedelta(minutes=30)  # still scheduled: never disabled
+
+
+# -- what came back ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "message"),
+    [
+        (
+            b"<html><head><title>Error 502</title></head></html>",
+            "text/html",
+            "got text/html: <title>Error 502</title>",
+        ),
+        (
+            b'{"error": {"message": "Route not found"}}',
+            "application/json",
+            "got application/json error: Route not found",
+        ),
+        (b"", "application/rss+xml", "empty body (application/rss+xml)"),
+        (b"   \n", None, "empty body"),
+        (
+            b"<?xml version='1.0'?><error>quota</error>",
+            "text/xml",
+            "got text/xml whose root element is <error>, not a feed",
+        ),
+    ],
+)
+def test_not_a_feed_says_what_came_back(
+    tmp_path: Path, feed_server: FeedServer, body: bytes, content_type: str | None, message: str
+) -> None:
+    headers = {"Content-Type": content_type} if content_type else {}
+    url = feed_server.add("/x", body=body, headers=headers)
+    config = write_config(tmp_path, [{"url": url, "group": "g", "source": "s"}])
+    assert cli("run", "-c", str(config)).code == 0
+    assert status(config)[url]["last_error"] == message
+
+
+@pytest.mark.parametrize(
+    ("name", "content_type", "title"),
+    [
+        ("gbk.xml", None, "沪指震荡整理 券商板块拉升"),
+        ("gb2312.xml", "application/xml; charset=gb2312", "央行开展逆回购操作"),
+        ("gb18030.xml", None, "𠮷野家与㉿符号€价格"),
+        ("utf8-bom.xml", None, "字节顺序标记"),
+        ("declares-utf8-is-gbk.xml", "application/rss+xml", "声明UTF8实为GBK的新闻标题"),
+        ("http-charset-contradicts.xml", "application/xml; charset=gbk", "HTTP头说GBK但内容是UTF8"),
+        ("http-utf8-declares-gbk.xml", "text/xml; charset=utf-8", "声明GBK内容GBK头部UTF8"),
+        ("utf16-bom.xml", None, "十六位编码"),
+    ],
+)
+def test_encodings(
+    tmp_path: Path, feed_server: FeedServer, name: str, content_type: str | None, title: str
+) -> None:
+    headers = {"Content-Type": content_type} if content_type else {}
+    url = feed_server.add("/e", body=(ENCODINGS / name).read_bytes(), headers=headers)
+    config = write_config(tmp_path, [{"url": url, "group": "g", "source": "s"}])
+    assert cli("run", "-c", str(config)).code == 0
+    (text,) = posts(tmp_path).values()
+    assert f"title: '{title}'" in text
+    assert f"{title}：正文" in text
+
+
+# -- XML safety -------------------------------------------------------------------
+
+
+def test_xxe_reads_no_file(tmp_path: Path, feed_server: FeedServer) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-VALUE")
+    body = (
+        '<?xml version="1.0"?>\n'
+        f'<!DOCTYPE rss [<!ENTITY xxe SYSTEM "{secret.as_uri()}">'
+        '<!ENTITY remote SYSTEM "http://127.0.0.1:9/evil.dtd">]>\n'
+        '<rss version="2.0"><channel><title>XXE - 测试</title>'
+        "<item><title>读文件 &xxe;</title><guid>x</guid><description>&remote; 正文</description></item>"
+        "</channel></rss>"
+    ).encode()
+    url = feed_server.add("/xxe", body=body)
+    config = write_config(tmp_path, [{"url": url, "group": "g", "source": "s"}])
+    assert cli("run", "-c", str(config)).code == 0
+    (text,) = posts(tmp_path).values()
+    assert "TOP-SECRET-VALUE" not in text
+    assert "读文件" in text
+
+
+def test_billion_laughs_is_not_expanded(tmp_path: Path, feed_server: FeedServer) -> None:
+    entities = '<!ENTITY lol "lol">' + "".join(
+        f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">'
+        for i in range(1, 10)
+    )
+    body = (
+        f'<?xml version="1.0"?><!DOCTYPE rss [{entities}]>'
+        '<rss version="2.0"><channel><title>Laughs - 测试</title>'
+        "<item><title>哈哈 &lol9;</title><guid>l</guid><description>&lol9;</description></item>"
+        "</channel></rss>"
+    ).encode()
+    url = feed_server.add("/lol", body=body)
+    config = write_config(tmp_path, [{"url": url, "group": "g", "source": "s"}])
+    tracemalloc.start()
+    try:
+        assert cli("run", "-c", str(config)).code == 0
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    (text,) = posts(tmp_path).values()
+    assert "lollol" not in text
+    assert peak < 100 * MiB

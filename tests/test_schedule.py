@@ -1,0 +1,67 @@
+"""The scheduling decider: pure functions of time and server hints."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+from feedmill.schedule import (
+    Policy,
+    after_failure,
+    after_success,
+    backoff,
+    cache_lifetime,
+    retry_after,
+)
+
+NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+POLICY = Policy(interval=timedelta(minutes=15), backoff_cap=timedelta(hours=24))
+
+
+def test_success_waits_the_interval() -> None:
+    assert after_success(NOW, POLICY) == NOW + timedelta(minutes=15)
+
+
+def test_hints_can_only_slow_polling_down_within_limits() -> None:
+    assert after_success(NOW, POLICY, ttl_minutes=5) == NOW + timedelta(minutes=15)
+    assert after_success(NOW, POLICY, ttl_minutes=60) == NOW + timedelta(minutes=60)
+    assert after_success(NOW, POLICY, ttl_minutes=60 * 24 * 30) == NOW + timedelta(hours=12)
+    headers = [("cache-control", "public, max-age=7200")]
+    assert after_success(NOW, POLICY, headers=headers) == NOW + timedelta(hours=2)
+    headers = [("cache-control", "max-age=7200"), ("age", "3600")]
+    assert after_success(NOW, POLICY, headers=headers) == NOW + timedelta(hours=1)
+    expires = [
+        ("date", "Thu, 01 Jan 2026 12:00:00 GMT"),
+        ("expires", "Thu, 01 Jan 2026 13:30:00 GMT"),
+    ]
+    assert after_success(NOW, POLICY, headers=expires) == NOW + timedelta(minutes=90)
+    assert after_success(NOW, POLICY, headers=[("retry-after", "3600")]) == NOW + timedelta(hours=1)
+
+
+def test_header_parsing() -> None:
+    assert retry_after([("Retry-After", "120")], NOW) == timedelta(seconds=120)
+    assert retry_after([("retry-after", "Thu, 01 Jan 2026 12:30:00 GMT")], NOW) == timedelta(
+        minutes=30
+    )
+    assert retry_after([("retry-after", "soon")], NOW) is None
+    assert cache_lifetime([("cache-control", "no-cache, max-age=600")], NOW) is None
+    assert cache_lifetime([("expires", "0")], NOW) is None
+
+
+def test_backoff_grows_exponentially_with_jitter_up_to_the_cap() -> None:
+    rng = random.Random(7)
+    for streak in range(1, 12):
+        wait = backoff(streak, POLICY, rng)
+        full = min(timedelta(minutes=15) * 2 ** (streak - 1), timedelta(hours=24))
+        assert full / 2 <= wait <= full
+    assert backoff(40, POLICY, rng) <= timedelta(hours=24)
+    waits = {backoff(3, POLICY, random.Random(seed)) for seed in range(20)}
+    assert len(waits) > 10  # jitter spreads feeds that failed together
+
+
+def test_retry_after_on_failure_is_believed_within_the_cap() -> None:
+    rng = random.Random(1)
+    wait = after_failure(NOW, POLICY, streak=1, headers=[("retry-after", "7200")], rng=rng) - NOW
+    assert wait == timedelta(hours=2)
+    wait = after_failure(NOW, POLICY, streak=1, headers=[("retry-after", "999999")], rng=rng) - NOW
+    assert wait == timedelta(hours=24)
