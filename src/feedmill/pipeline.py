@@ -17,7 +17,8 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
-from contextlib import contextmanager
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -262,57 +263,19 @@ class Mill:
             progress("fetch", 0, len(specs))
 
         async def one(spec: FeedSpec) -> None:
-            if self.stopping.is_set():
-                return
-            state = states[spec.url]
-            location = state.fetch_url or self.config.location(spec)
-            request = FetchRequest(
-                url=location,
-                etag=state.etag,
-                last_modified=state.last_modified,
-                body_hash=state.body_hash,
-                timeout=spec.timeout,
-                headers=tuple(spec.headers.items()),
-                proxy=spec.proxy,
-            )
-            async with in_flight:
-                if self.stopping.is_set():
-                    return
-                fetched = await fetcher.fetch(request)
-                now = datetime.now(UTC)
-                if fetched.status is FetchStatus.OK:
-                    assert fetched.body is not None
-                    args = (
-                        fetched.body,
-                        fetched.content_type,
-                        location,
-                        self.config.feed_timezone(spec),
+            try:
+                async with in_flight:
+                    if not self.stopping.is_set():
+                        await self._one_feed(spec, states[spec.url], fetcher, executor, db, summary)
+            except Exception as exc:  # a bug must cost one feed, never the pass
+                message = f"internal error: {type(exc).__name__}: {exc}"
+                summary.feeds_failed += 1
+                summary.failures.append((spec.url, message))
+                failed = Fetched(url=spec.url, status=FetchStatus.FAILED, error=message)
+                with suppress(Exception):
+                    await loop.run_in_executor(
+                        db, self._store_outcome, spec, states[spec.url], failed, datetime.now(UTC)
                     )
-                    try:
-                        if executor is None:
-                            processed = process_document(*args)
-                        else:
-                            processed = await loop.run_in_executor(
-                                executor, process_document, *args
-                            )
-                    except ParseError as exc:
-                        fetched = _failed(fetched, str(exc))
-                    except Exception as exc:
-                        fetched = _failed(fetched, f"parser crashed: {type(exc).__name__}: {exc}")
-                    else:
-                        counts = await loop.run_in_executor(
-                            db, self._store_success, spec, state, fetched, processed, now
-                        )
-                        summary.feeds_ok += 1
-                        summary.posts_unchanged += counts.unchanged
-                if fetched.status is not FetchStatus.OK:
-                    await loop.run_in_executor(db, self._store_outcome, spec, state, fetched, now)
-                if fetched.status is FetchStatus.NOT_MODIFIED:
-                    summary.feeds_not_modified += 1
-                    summary.posts_unchanged += state.item_count or 0
-                elif fetched.status is FetchStatus.FAILED:
-                    summary.feeds_failed += 1
-                    summary.failures.append((spec.url, fetched.error or "failed"))
             if progress:
                 progress("fetch", 1, None)
 
@@ -321,6 +284,69 @@ class Mill:
                 await asyncio.gather(*(one(spec) for spec in specs))
         finally:
             db.shutdown(wait=True)
+
+    async def _one_feed(
+        self,
+        spec: FeedSpec,
+        state: FeedState,
+        fetcher: Fetcher,
+        executor: Executor | None,
+        db: Executor,
+        summary: RunSummary,
+    ) -> None:
+        loop = asyncio.get_running_loop()
+        location = state.fetch_url or self.config.location(spec)
+        request = FetchRequest(
+            url=location,
+            etag=state.etag,
+            last_modified=state.last_modified,
+            body_hash=state.body_hash,
+            timeout=spec.timeout,
+            headers=tuple(spec.headers.items()),
+            proxy=spec.proxy,
+        )
+        fetched = await fetcher.fetch(request)
+        now = datetime.now(UTC)
+        if fetched.status is FetchStatus.OK:
+            assert fetched.body is not None
+            args = (fetched.body, fetched.content_type, location, self.config.feed_timezone(spec))
+            try:
+                processed = await self._process(executor, args)
+            except ParseError as exc:
+                fetched = _failed(fetched, str(exc))
+            except Exception as exc:  # parsers are third-party code fed hostile input
+                fetched = _failed(fetched, f"parser crashed: {type(exc).__name__}: {exc}")
+            else:
+                counts = await loop.run_in_executor(
+                    db, self._store_success, spec, state, fetched, processed, now
+                )
+                summary.feeds_ok += 1
+                summary.posts_unchanged += counts.unchanged
+                return
+        await loop.run_in_executor(db, self._store_outcome, spec, state, fetched, now)
+        if fetched.status is FetchStatus.NOT_MODIFIED:
+            summary.feeds_not_modified += 1
+            summary.posts_unchanged += state.item_count or 0
+        else:
+            summary.feeds_failed += 1
+            summary.failures.append((spec.url, fetched.error or "failed"))
+
+    async def _process(
+        self, executor: Executor | None, args: tuple[bytes, str | None, str, str]
+    ) -> Processed:
+        """Parse in the pool; a worker that dies is replaced and the document retried once."""
+        if executor is None:
+            return process_document(*args)
+        loop = asyncio.get_running_loop()
+        for _attempt in range(2):
+            pool = self.pool()
+            try:
+                return await loop.run_in_executor(pool, process_document, *args)
+            except BrokenProcessPool:
+                if self._pool is pool:  # other feeds may have replaced it already
+                    self._pool = None
+                    pool.shutdown(wait=False, cancel_futures=True)
+        raise ParseError("parser crashed (its worker process died)")
 
     # -- storing (database thread) -----------------------------------
 

@@ -26,9 +26,9 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from typing import TYPE_CHECKING
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
-from feedmill import __version__
+from feedmill import __version__, urls
 from feedmill.fetch.decompress import (
     BodyTooLarge,
     CappedBuffer,
@@ -127,6 +127,8 @@ class Fetcher:
             if scheme in ("http", "https"):
                 return await self._fetch_http(request)
             raise _Failure(f"unsupported URL scheme {scheme!r}")
+        except ValueError as exc:  # a malformed URL (bad port, bad IPv6 literal …)
+            return Fetched(url=request.url, status=FetchStatus.FAILED, error=f"invalid URL: {exc}")
         except _Failure as failure:
             return Fetched(
                 url=request.url,
@@ -267,7 +269,9 @@ class Fetcher:
                 status = resp.status_code
                 location = resp.headers.get("location")
                 if status in _REDIRECTS and location:
-                    target = urljoin(url, location.strip())
+                    target = urls.join(url, location.strip())
+                    if target is None or urls.scheme(target) not in ("http", "https"):
+                        raise _Failure(f"redirect to an unusable URL: {location!r}", status)
                     redirects.append((status, target))
                     if target in seen:
                         chain = " → ".join([*seen, target])
@@ -277,8 +281,6 @@ class Fetcher:
                             f"too many redirects (more than {self.options.max_redirects})",
                             status,
                         )
-                    if urlsplit(target).scheme not in ("http", "https"):
-                        raise _Failure(f"redirect to unsupported URL {target}", status)
                     seen.append(target)
                     url = target
                     continue

@@ -7,16 +7,18 @@ from __future__ import annotations
 
 import hashlib
 from datetime import tzinfo
-from urllib.parse import urljoin, urlsplit
 
+from feedmill import urls
 from feedmill.models import Entry, ParsedFeed, RawEntry
 from feedmill.normalize.dates import parse_date
 from feedmill.normalize.text import (
+    clean_author,
     clean_title,
     collapse_space,
     looks_like_html,
     plain_to_html,
     strip_controls,
+    visible_text,
 )
 
 __all__ = ["entry_key", "normalize_entry", "normalize_feed", "parse_date"]
@@ -34,21 +36,13 @@ def entry_key(raw: RawEntry, title: str, content: str) -> str:
     link = collapse_space(raw.link or "")
     if link:
         return link
-    digest = hashlib.sha256(f"{title}\n{content}".encode()).hexdigest()
+    # The visible text, not the markup: parsers (and feeds) reformat markup.
+    digest = hashlib.sha256(f"{title}\n{visible_text(content)}".encode()).hexdigest()
     return f"sha256:{digest}"
 
 
 def absolute_url(url: str | None, base: str | None) -> str | None:
-    if not url:
-        return None
-    url = url.strip()
-    if url.startswith("//"):
-        return "https:" + url
-    if base and not urlsplit(url).scheme:
-        scheme = urlsplit(base).scheme
-        if scheme in ("http", "https"):
-            return urljoin(base, url)
-    return url
+    return urls.absolute(url, base)
 
 
 def normalize_entry(raw: RawEntry, *, base_url: str | None, zone: tzinfo) -> Entry:
@@ -59,12 +53,14 @@ def normalize_entry(raw: RawEntry, *, base_url: str | None, zone: tzinfo) -> Ent
     if content and (not is_html or not looks_like_html(content)):
         content = plain_to_html(content)
     content = strip_controls(content)
-    author = collapse_space(strip_controls(raw.author or "")) or None
+    author = clean_author(raw.author)
     categories = tuple(
         dict.fromkeys(c for c in (collapse_space(strip_controls(x)) for x in raw.categories) if c)
     )
-    published = parse_date(raw.published, zone)
     updated = parse_date(raw.updated, zone)
+    # Parsers disagree on whether dc:date is "published" or "updated"; the
+    # entry's date is the first of the two either way.
+    published = parse_date(raw.published, zone) or updated
     return Entry(
         key=entry_key(raw, title, content),
         link=link,
@@ -81,7 +77,7 @@ def normalize_entry(raw: RawEntry, *, base_url: str | None, zone: tzinfo) -> Ent
 
 def normalize_feed(parsed: ParsedFeed, *, feed_url: str, zone: tzinfo) -> list[Entry]:
     """Every item of ``parsed``, once: later duplicates of a key are dropped."""
-    base = parsed.link if parsed.link and urlsplit(parsed.link).scheme else feed_url
+    base = parsed.link if urls.scheme(parsed.link) in ("http", "https") else feed_url
     seen: set[str] = set()
     entries = []
     for raw in parsed.entries:

@@ -18,8 +18,24 @@ _UNPRINTABLE = re.compile(
 )
 
 
+_C1 = re.compile("[\x80-\x9f]")
+
+
+def _cp1252(match: re.Match[str]) -> str:
+    try:
+        return bytes([ord(match.group(0))]).decode("cp1252")
+    except UnicodeDecodeError:
+        return ""
+
+
 def strip_controls(text: str) -> str:
-    """Remove the characters YAML cannot carry; keep bidi marks and joiners."""
+    """Remove the characters YAML cannot carry; keep bidi marks and joiners.
+
+    C1 controls in feed text are nearly always windows-1252 punctuation read
+    as latin-1 (0x92 for ’); they are mapped back as browsers do.
+    """
+    if _C1.search(text):
+        text = _C1.sub(_cp1252, text)
     return _UNPRINTABLE.sub("", text)
 
 
@@ -36,6 +52,29 @@ def clean_title(title: str | None) -> str:
     if "&" in title and _ENTITY.search(title):
         title = html.unescape(title)
     return collapse_space(strip_controls(title))
+
+
+_EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+_NAME_EMAIL = re.compile(rf"^(.*?)\s*(?:\(\s*{_EMAIL}\s*\)|<\s*{_EMAIL}\s*>)$")
+_EMAIL_NAME = re.compile(rf"^{_EMAIL}\s*\((.+)\)$")
+
+
+def clean_author(author: str | None) -> str | None:
+    """An author's name, without the e-mail address RSS likes to add."""
+    text = collapse_space(strip_controls(author or ""))
+    match = _NAME_EMAIL.match(text) or _EMAIL_NAME.match(text)
+    if match and match.group(1).strip():
+        text = match.group(1).strip()
+    return text or None
+
+
+_INVISIBLE = re.compile(r"<(script|style|noscript|template)\b.*?</\1\s*>", re.I | re.S)
+
+
+def visible_text(markup: str) -> str:
+    """Roughly what a reader sees of some HTML: tags and scripts gone, one line."""
+    text = _TAG.sub(" ", _INVISIBLE.sub(" ", markup))
+    return collapse_space(html.unescape(text))
 
 
 def looks_like_html(text: str) -> bool:

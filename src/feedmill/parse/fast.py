@@ -52,7 +52,7 @@ def _entry(item: Mapping[str, Any]) -> RawEntry:
         summary = None
     return RawEntry(
         guid=_text(item.get("id")),
-        link=_text(item.get("link")),
+        link=_link(item),
         title=_text(item.get("title")),
         published=_text(item.get("published")),
         updated=_text(item.get("updated")),
@@ -63,6 +63,19 @@ def _entry(item: Mapping[str, Any]) -> RawEntry:
         categories=_tags(item.get("tags")),
         image=_image(item),
     )
+
+
+def _link(item: Mapping[str, Any]) -> str | None:
+    """The entry's page: an Atom link with no rel or rel="alternate", never an enclosure."""
+    links = item.get("links") or ()
+    if not links:
+        return _text(item.get("link"))
+    for link in links:
+        if isinstance(link, Mapping) and link.get("rel") in (None, "", "alternate"):
+            href = _text(link.get("href"))
+            if href:
+                return href
+    return None
 
 
 def _content(blocks: Sequence[Mapping[str, Any]] | None) -> tuple[str | None, bool]:

@@ -29,7 +29,8 @@ def parse(document: bytes) -> ParsedFeed:
         resolve_relative_uris=False,  # resolved against the item link, later
         response_headers={"content-type": "application/xml; charset=utf-8"},
     )
-    if not result.get("version") and not result.get("entries"):
+    feed_data = result.get("feed") or {}
+    if not result.get("version") and not result.get("entries") and not feed_data.get("title"):
         reason = result.get("bozo_exception")
         raise NotAFeed(f"not a feed: {reason}" if reason else "not a feed")
     feed = result.get("feed") or {}
@@ -66,6 +67,16 @@ def _date(entry: dict[str, Any], name: str) -> str | None:
     return None
 
 
+def _first_author(item: Mapping[str, Any]) -> str | None:
+    """The first author's name (feedparser's "author" is the last, with e-mail)."""
+    for person in item.get("authors") or ():
+        name = _text(person.get("name")) if isinstance(person, Mapping) else None
+        if name:
+            return name
+    detail = item.get("author_detail") or {}
+    return _text(detail.get("name")) or _author(item)
+
+
 def _entry(item: Mapping[str, Any]) -> RawEntry:
     content = None
     content_is_html = True
@@ -100,7 +111,7 @@ def _entry(item: Mapping[str, Any]) -> RawEntry:
         title=_text(item.get("title")),
         published=_date(dict(item), "published"),
         updated=_date(dict(item), "updated"),
-        author=_author(item),
+        author=_first_author(item),
         content=content,
         summary=summary,
         content_is_html=content_is_html,

@@ -19,9 +19,27 @@ _ENTITY_REF = re.compile(r"&(?!(?:amp|lt|gt|quot|apos);)([A-Za-z][A-Za-z0-9._-]*
 _CDATA = re.compile(r"<!\[CDATA\[.*?\]\]>", re.DOTALL)
 
 
+def _prolog_doctype(text: str) -> re.Match[str] | None:
+    """A DOCTYPE in the prolog — before the root element, not in some CDATA."""
+    i, n = 0, len(text)
+    while i < n:
+        start = text.find("<", i)
+        if start == -1:
+            return None
+        if text.startswith("<?", start):
+            end = text.find("?>", start)
+            i = end + 2 if end != -1 else n
+        elif text.startswith("<!--", start):
+            end = text.find("-->", start)
+            i = end + 3 if end != -1 else n
+        else:
+            return _DOCTYPE.match(text, start)
+    return None
+
+
 def strip_doctype(text: str) -> tuple[str, bool]:
     """Remove the document type declaration, internal subset included."""
-    match = _DOCTYPE.search(text, 0, 4096)
+    match = _prolog_doctype(text)
     if not match:
         return text, False
     start = match.start()

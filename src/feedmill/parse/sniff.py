@@ -78,6 +78,8 @@ def describe(text: str, content_type: str | None) -> str:
         return f"got {label} that is not a JSON Feed: {_clip(_flat(text), 120)}"
     if what == "xml":
         root = root_name(text)
+        if root is None:
+            return f"got {mime or 'XML'} without any element, not a feed"
         return f"got {mime or 'XML'} whose root element is <{root}>, not a feed"
     return f"got {mime or 'text'}: {_clip(_flat(text), 120)}"
 

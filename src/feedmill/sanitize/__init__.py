@@ -15,8 +15,8 @@ import html as htmllib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from urllib.parse import urljoin, urlsplit
 
+from feedmill import urls
 from feedmill.sanitize import policy as P
 from feedmill.sanitize.policy import Policy
 from feedmill.sanitize.prepass import host_allowed, prepass
@@ -30,7 +30,28 @@ _BAD_STYLE = re.compile(
     r"expression|javascript|vbscript|behaviou?r|-moz-binding|@import|url\s*\(\s*['\"]?\s*(?!https?:)",
     re.IGNORECASE,
 )
-_CSS_NOISE = re.compile(r"/\*.*?\*/|\\[0-9a-fA-F]{1,6}\s?|\\", re.DOTALL)
+_CSS_COMMENT = re.compile(r"/\*.*?(?:\*/|$)", re.DOTALL)
+_CSS_ESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{1,6})\s?|(.))", re.DOTALL)
+# rel values that are safe to keep; "opener" would re-enable reverse tabnabbing.
+_REL_KEEP = frozenset(
+    [
+        "nofollow",
+        "noopener",
+        "noreferrer",
+        "external",
+        "ugc",
+        "sponsored",
+        "tag",
+        "license",
+        "author",
+        "bookmark",
+        "help",
+        "alternate",
+        "me",
+        "next",
+        "prev",
+    ]
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,9 +60,18 @@ class Sanitized:
     image: str | None  # the first image a reader would call the article's picture
 
 
+def _css_unescape(match: re.Match[str]) -> str:
+    if match.group(1):
+        code = int(match.group(1), 16)
+        return chr(code) if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else ""
+    return match.group(2)
+
+
 def _safe_style(value: str) -> bool:
-    # Comments and escapes can hide a keyword ("exp/**/ression", "\65 xpression").
-    return not _BAD_STYLE.search(_CSS_NOISE.sub("", value))
+    # Comments and escapes can hide a keyword ("exp/**/ression", "\65 xpression"):
+    # read the value as a browser would before looking for one.
+    decoded = _CSS_ESCAPE.sub(_css_unescape, _CSS_COMMENT.sub("", value))
+    return not _BAD_STYLE.search(decoded)
 
 
 def _attribute_filter(base: str | None, iframe_hosts: frozenset[str]):  # type: ignore[no-untyped-def]
@@ -55,6 +85,9 @@ def _attribute_filter(base: str | None, iframe_hosts: frozenset[str]):  # type: 
             return value
         if attribute == "style":
             return value if _safe_style(value) else None
+        if attribute == "rel":
+            kept = [t for t in value.split() if t.lower() in _REL_KEEP]
+            return " ".join(kept) or None
         return value
 
     return check
@@ -88,7 +121,7 @@ def sanitize_html(html: str, *, base_url: str | None, policy: Policy = DEFAULT_P
     """Sanitize one article body; relative URLs resolve against ``base_url``."""
     import nh3
 
-    base = base_url if base_url and urlsplit(base_url).scheme in ("http", "https") else None
+    base = base_url if urls.scheme(base_url) in ("http", "https") else None
     html = prepass(html, base=base, iframe_hosts=policy.iframe_hosts)
     cleaner = nh3.Cleaner(
         **_settings(policy),  # type: ignore[arg-type]
@@ -120,11 +153,8 @@ def first_image(clean_html: str, base: str | None = None) -> str | None:
         src = attributes.get("src", "").strip()
         if not src or src.lower().startswith("data:"):
             continue
-        if src.startswith("//"):
-            src = "https:" + src
-        elif base and not urlsplit(src).scheme:
-            src = urljoin(base, src)
-        if urlsplit(src).scheme not in ("http", "https"):
+        src = urls.absolute(src, base) or ""
+        if urls.scheme(src) not in ("http", "https"):
             continue
         width = _dimension(attributes.get("width"))
         height = _dimension(attributes.get("height"))
@@ -133,7 +163,7 @@ def first_image(clean_html: str, base: str | None = None) -> str | None:
         if (width is not None and width <= 48) and (height is None or height <= 48):
             continue  # icon-sized
         classes = attributes.get("class", "").lower()
-        if "emoji" in classes or "icon" in classes or _ICON.search(urlsplit(src).path):
+        if "emoji" in classes or "icon" in classes or _ICON.search(urls.path(src)):
             continue
         return src
     return None

@@ -11,7 +11,8 @@ byte for byte, which keeps the seed article identical.
 from __future__ import annotations
 
 import re
-from urllib.parse import urljoin, urlsplit
+
+from feedmill import urls
 
 _NEEDS = re.compile(
     r"data-(?:src|original|lazy-src|lazy|actualsrc|echo|url|srcset)\b|\bsrcset\s*=|<iframe",
@@ -54,12 +55,18 @@ def best_from_srcset(srcset: str) -> str | None:
     return best[1] if best else None
 
 
+_UNCLEAR_URL = re.compile(r"[\\@\s\x00-\x1f]")
+
+
 def host_allowed(src: str, base: str | None, hosts: frozenset[str]) -> bool:
-    absolute = urljoin(base or "", src.strip()) if base else src.strip()
-    if absolute.startswith("//"):
-        absolute = "https:" + absolute
-    parts = urlsplit(absolute)
-    return parts.scheme in ("http", "https") and (parts.hostname or "") in hosts
+    """Is ``src`` on an allowed host — as a browser, not just Python, would read it?"""
+    src = src.strip()
+    # Browsers read "\" as "/" and honour user-info: "https://evil\@youtube.com/"
+    # goes to evil.  A player URL has no business with either.
+    if _UNCLEAR_URL.search(src):
+        return False
+    absolute = urls.absolute(src, base)
+    return urls.scheme(absolute) in ("http", "https") and urls.host(absolute) in hosts
 
 
 def prepass(html: str, *, base: str | None, iframe_hosts: frozenset[str]) -> str:

@@ -1,0 +1,49 @@
+"""URL helpers that never raise: feeds carry malformed URLs ("http://[oops/")."""
+
+from __future__ import annotations
+
+from urllib.parse import SplitResult, urljoin, urlsplit
+
+
+def split(url: str) -> SplitResult | None:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - a bad port raises only when read
+    except ValueError:
+        return None
+    return parts
+
+
+def scheme(url: str | None) -> str:
+    parts = split(url) if url else None
+    return parts.scheme.lower() if parts else ""
+
+
+def host(url: str | None) -> str:
+    parts = split(url) if url else None
+    return (parts.hostname or "") if parts else ""
+
+
+def path(url: str | None) -> str:
+    parts = split(url) if url else None
+    return parts.path if parts else ""
+
+
+def join(base: str | None, url: str) -> str | None:
+    """``url`` resolved against ``base``; None if either is malformed."""
+    try:
+        return urljoin(base or "", url)
+    except ValueError:
+        return None
+
+
+def absolute(url: str | None, base: str | None) -> str | None:
+    """An absolute http(s) form of ``url`` where one can be had, else ``url`` as is."""
+    if not url:
+        return None
+    url = url.strip()
+    if url.startswith("//"):
+        return "https:" + url
+    if base and not scheme(url) and scheme(base) in ("http", "https"):
+        return join(base, url) or url
+    return url
