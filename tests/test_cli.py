@@ -16,7 +16,7 @@ from support.site import cli, posts, write_config
         ("feeds:\n  - url: a.xml\n    group: g\n", "feeds[0] (a.xml): source: missing (required)"),
         (
             "feeds:\n  - url: a.xml\n    group: 12\n    source: s\n",
-            "feeds[0] (a.xml): group: Input should be a valid string",
+            "feeds[0] (a.xml): group: expected a string, got an integer",
         ),
         (
             "feeds:\n  - url: a.xml\n    group: g\n    source: s\n    colour: red\n",
@@ -28,7 +28,7 @@ from support.site import cli, posts, write_config
             "feeds[1] (./a.xml): url: duplicate of feeds[0]",
         ),
         ("sitee: .\nfeeds: []\n", "sitee: unknown key"),
-        ("feeds: {}\n", "feeds: Input should be a valid tuple"),
+        ("feeds: {}\n", "feeds: expected a list, got a mapping"),
         ("timezone: Mars/Olympus\nfeeds: []\n", "unknown time zone"),
         ("feeds:\n  - {url: 'gopher://x', group: g, source: s}\n", "unsupported URL scheme"),
         (
@@ -60,7 +60,7 @@ def test_config_error_points_at_the_line(tmp_path: Path) -> None:
     )
     result = cli("status", "-c", str(config))
     assert result.code == 2
-    assert f"{config}:7: feeds[1] (b.xml): group:" in result.stderr
+    assert f"{config}:7: feeds[1] (b.xml): group: expected a string, got a list" in result.stderr
 
 
 def test_missing_config_file(tmp_path: Path) -> None:

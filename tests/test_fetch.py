@@ -63,12 +63,12 @@ def test_unchanged_200_body_is_not_parsed_again(
     url = feed_server.add("/f", body=FEED)  # no validators: always 200
     config = write_config(tmp_path, [{"url": url, "group": "g", "source": "s"}])
     assert cli("run", "-c", str(config)).code == 0
-    import feedmill.pipeline
+    import feedmill.worker
 
     def no_parse(*args: object) -> None:
         raise AssertionError("an unchanged body was parsed")
 
-    monkeypatch.setattr(feedmill.pipeline, "process_document", no_parse)
+    monkeypatch.setattr(feedmill.worker, "parse_document", no_parse)
     result = cli("run", "-c", str(config))
     assert "feeds: 0 ok, 1 unchanged" in result.stdout
     assert feed_server.hits["/f"] == 2

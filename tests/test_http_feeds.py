@@ -70,3 +70,52 @@ def test_a_failure_never_deletes_earlier_posts(tmp_path: Path, feed_server: Feed
     feed_server.add("/feed", Route(body=b"<html><title>Maintenance</title></html>"))
     assert cli("run", "-c", str(config)).code == 0
     assert posts(tmp_path) == before
+
+
+def test_a_fifth_of_feeds_failing_in_different_ways(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """20 % of feeds fail, each differently: every good feed still publishes everything."""
+    import socket
+    from datetime import UTC, datetime
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed_port = sock.getsockname()[1]
+    good = []
+    for i in range(20):
+        items = [Item(title=f"源{i}新闻{j}", guid=f"{i}-{j}") for j in range(3)]
+        good.append(feed_server.add(f"/good{i}", body=rss(f"源{i} - 频道", items)))
+    bad = {
+        feed_server.url("/gone"): "HTTP 404 Not Found",
+        feed_server.add(
+            "/busy", status=503, headers={"Retry-After": "120"}
+        ): "HTTP 503 Service Unavailable",
+        feed_server.add("/slow", body=GOOD, delay=3): "timed out after 0.5 s",
+        feed_server.add(
+            "/login",
+            body=b"<html><title>Login</title></html>",
+            headers={"Content-Type": "text/html"},
+        ): "got text/html: <title>Login</title>",
+        f"http://127.0.0.1:{closed_port}/feed": "cannot connect: connection refused",
+    }
+    feeds = [{"url": u, "group": "g", "source": f"s{i}"} for i, u in enumerate(good + list(bad))]
+    for feed in feeds:
+        if feed["url"].endswith("/slow"):
+            feed["timeout"] = 0.5
+    config = write_config(tmp_path, feeds)
+    before = datetime.now(UTC)
+
+    result = cli("run", "-c", str(config))
+
+    assert result.code == 0
+    assert "feeds: 20 ok, 0 unchanged, 5 failed" in result.stdout
+    assert len(posts(tmp_path)) == 60
+    rows = {r["url"]: r for r in json.loads(cli("status", "-c", str(config), "--json").stdout)}
+    for url in good:
+        assert rows[url]["posts"] == 3 and rows[url]["last_error"] is None
+    for url, reason in bad.items():
+        row = rows[url]
+        assert row["last_error"] == reason
+        assert row["error_streak"] == 1 and not row["ok"]
+        assert datetime.fromisoformat(row["next_attempt"]) > before

@@ -172,3 +172,32 @@ def test_plain_quotes_only_when_needed(name: str) -> None:
         assert out == name
     else:
         assert out.startswith("'")
+
+
+@given(
+    title=st.text(),
+    categories=st.lists(st.text(min_size=1), min_size=2, max_size=3),
+    author=st.text(min_size=1),
+    image=st.text(),
+    body=st.text(),
+)
+def test_the_fast_default_renderer_equals_the_shipped_template(
+    title: str, categories: list[str], author: str, image: str, body: str
+) -> None:
+    from feedmill.publish.render import DEFAULT_TEMPLATE, PostContext, render_default
+
+    context = PostContext(
+        title=title,
+        categories=tuple(categories),
+        group=categories[0],
+        source=categories[1],
+        channel=categories[2] if len(categories) > 2 else None,
+        headimg=image,
+        thumbnail=image,
+        author=author,
+        date="Tue, 20 Sep 2022 16:01:00 GMT",
+        date_iso="2022-09-20T16:01:00+00:00",
+        link=None,
+        body=body,
+    )
+    assert render_default(context) == render(context, load_template(DEFAULT_TEMPLATE))

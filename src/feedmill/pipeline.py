@@ -1,57 +1,61 @@
 """One pass of the mill: fetch → parse → normalize → store → publish.
 
-I/O lives at the edges: the event loop fetches, a process pool runs the
-pure CPU stages (parse, normalize, sanitize, render), one thread talks to
-the database, and the main thread writes post files.  A feed's items are
-committed in one transaction; a post is recorded only once its file is in
-place, so a crash at any moment leaves a state the next pass completes.
+The main process fetches (an event loop, aiohttp) and hands each document to
+a pool of worker processes; a worker takes it the rest of the way — parse,
+normalize, render, store, publish (worker.py) — so both cores are busy with
+the CPU work while the event loop keeps the network busy.  Small passes run
+inline.  A feed's items are committed in one transaction; a post is recorded
+only once its file is in place, so a crash at any moment leaves a state the
+next pass completes.
+
+Feeds that answered "not modified" or failed only change their own row; those
+updates are written in batches.  Whatever is left pending at the end — posts
+to restyle after a config change, posts of a pass that was killed — is
+rendered from the database by ``publish``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager, suppress
-from dataclasses import asdict, dataclass, field
+from contextlib import suppress
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, bindparam, update
 
+from feedmill import worker
 from feedmill.config import Config, FeedSpec, parse_duration
 from feedmill.fetch import Fetcher, FetchOptions, FetchRequest
-from feedmill.models import Entry, Fetched, FetchStatus
-from feedmill.normalize import normalize_feed
-from feedmill.parse import ParseError, parse_document
-from feedmill.publish.filenames import post_filename
+from feedmill.models import Fetched, FetchStatus
 from feedmill.publish.render import (
     DEFAULT_TEMPLATE,
     FeedStyle,
     PostInput,
     compose,
+    style_hash,
     template_fingerprint,
 )
-from feedmill.publish.writer import content_hash, remove_stale_temp_files, write_if_changed
+from feedmill.publish.writer import TEMP_DIR, remove_stale_temp_files, write_if_changed
 from feedmill.schedule import Policy, is_due
 from feedmill.store import feeds as feed_store
 from feedmill.store.database import open_database
-from feedmill.store.entries import IngestCounts, ingest_entries
 from feedmill.store.feeds import FeedState
 from feedmill.store.posts import PendingPost, iter_pending, mark_written, pending_count
+from feedmill.store.schema import feeds as feeds_table
 from feedmill.tracking import after_fetch
 
 T = TypeVar("T")
 # Below this many documents (or posts) a process pool costs more than it saves.
 POOL_THRESHOLD = 16
+# Feed records of unchanged or failed fetches are written this many at a time.
+OUTCOME_BATCH = 200
 Progress = Callable[[str, int, int | None], None]  # (stage, advance, total)
 
 
@@ -77,16 +81,15 @@ def fetch_options(config: Config) -> FetchOptions:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class Processed:
-    """A parsed and normalized document, as a worker process returns it."""
-
-    title: str | None
-    link: str | None
-    ttl_minutes: int | None
-    parser: str
-    warnings: tuple[str, ...]
-    entries: tuple[Entry, ...]
+def feed_style(config: Config, spec: FeedSpec) -> FeedStyle:
+    return FeedStyle(
+        group=spec.group,
+        source=spec.source,
+        channel=spec.channel,
+        placeholder_image=config.placeholder_image,
+        date_style=config.date_style,
+        site_timezone=config.timezone,
+    )
 
 
 @dataclass
@@ -106,60 +109,8 @@ class RunSummary:
         return self.feeds_ok + self.feeds_not_modified + self.feeds_failed
 
 
-# -- pure helpers ---------------------------------------------------------
-
-
-def feed_style(config: Config, spec: FeedSpec) -> FeedStyle:
-    return FeedStyle(
-        group=spec.group,
-        source=spec.source,
-        channel=spec.channel,
-        placeholder_image=config.placeholder_image,
-        date_style=config.date_style,
-        site_timezone=config.timezone,
-    )
-
-
-def style_hash(style: FeedStyle, feed_title: str | None, template_fp: str) -> str:
-    """Everything besides the entry that shapes a feed's posts."""
-
-    def plain(value: Any) -> Any:
-        if isinstance(value, frozenset | set):
-            return sorted(value)
-        if isinstance(value, dict):
-            return {k: plain(v) for k, v in value.items()}
-        return value
-
-    payload = {
-        "style": plain(asdict(style)),
-        "title": feed_title if style.channel is None else None,
-        "template": template_fp,
-    }
-    text = json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str)
-    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
-
-
-def process_document(
-    body: bytes, content_type: str | None, feed_url: str, timezone: str
-) -> Processed:
-    """Parse and normalize one document (runs in a worker process)."""
-    parsed = parse_document(body, content_type)
-    entries = normalize_feed(parsed, feed_url=feed_url, zone=ZoneInfo(timezone))
-    return Processed(
-        title=parsed.title,
-        link=parsed.link,
-        ttl_minutes=parsed.ttl_minutes,
-        parser=parsed.parser,
-        warnings=parsed.warnings,
-        entries=tuple(entries),
-    )
-
-
-def compose_many(posts: Sequence[PostInput], template: Path) -> list[str]:
+def compose_many(posts: Sequence[PostInput], template: Any) -> list[str]:
     return [compose(p, template) for p in posts]
-
-
-# -- the pass -------------------------------------------------------------
 
 
 class Mill:
@@ -169,16 +120,22 @@ class Mill:
         self.config = config
         self.options = options or RunOptions()
         self.engine: Engine = open_database(config.database_url)
+        worker.adopt_engine(config.database_url, self.engine)
         self.template = config.template_path or DEFAULT_TEMPLATE
         self.template_fp = template_fingerprint(self.template)
         self.fetch_options = fetch_options(config)
+        self.styles = {spec.url: feed_style(config, spec) for spec in config.feeds}
+        self.posts_dir = str(config.posts_dir)
+        self.stage_dir = os.path.join(self.posts_dir, TEMP_DIR)
         self.stopping = threading.Event()
         self._pool: ProcessPoolExecutor | None = None
+        self._outcomes: list[tuple[int, dict[str, Any]]] = []
 
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
+        worker.forget_engines()
         self.engine.dispose()
 
     def __enter__(self) -> Mill:
@@ -189,27 +146,32 @@ class Mill:
 
     # -- pool ---------------------------------------------------------
 
+    @property
+    def workers(self) -> int:
+        return self.options.workers or os.cpu_count() or 1
+
     def pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
             import multiprocessing
 
-            workers = self.options.workers or os.cpu_count() or 1
             # forkserver: no fork of a process that runs threads (event loop,
-            # database thread), and workers start from a clean interpreter.
+            # database thread), and workers start from a clean interpreter
+            # that has already imported the worker's modules.
             context = multiprocessing.get_context("forkserver")
-            self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+            context.set_forkserver_preload(["feedmill.worker"])
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
         return self._pool
 
-    def _executor(self, amount: int) -> Executor | None:
-        if (self.options.workers or os.cpu_count() or 1) <= 1 or amount < POOL_THRESHOLD:
-            return None
-        return self.pool()
+    def _use_pool(self, amount: int) -> bool:
+        return self.workers > 1 and amount >= POOL_THRESHOLD
 
     # -- run ----------------------------------------------------------
 
     def run(self, progress: Progress | None = None) -> RunSummary:
         started = time.monotonic()
         summary = RunSummary()
+        remove_stale_temp_files(self.config.posts_dir)
+        os.makedirs(self.stage_dir, exist_ok=True)
         states = self._sync()
         specs = self._selected(states, datetime.now(UTC))
         summary.feeds_skipped = len(self.config.feeds) - len(specs)
@@ -236,14 +198,22 @@ class Mill:
             # Config or template changes since last time re-render the feed's posts.
             for spec in self.config.feeds:
                 state = states[spec.url]
-                wanted = style_hash(feed_style(self.config, spec), state.title, self.template_fp)
-                feed_store.set_style(conn, state.id, wanted)
+                wanted = style_hash(self.styles[spec.url], state.title, self.template_fp)
+                if wanted != state.style_hash:
+                    feed_store.set_style(conn, state.id, wanted)
+                    states[spec.url] = replace(state, style_hash=wanted)
         return states
 
     def next_due(self) -> datetime | None:
         """The earliest next attempt among the configured feeds."""
         with self.engine.connect() as conn:
             return feed_store.earliest_attempt(conn, [f.url for f in self.config.feeds])
+
+    def _policy(self, spec: FeedSpec) -> Policy:
+        return Policy(
+            interval=self.config.feed_interval(spec),
+            backoff_cap=parse_duration(self.config.backoff_cap),
+        )
 
     async def _ingest(
         self,
@@ -255,9 +225,11 @@ class Mill:
         if not specs:
             return
         loop = asyncio.get_running_loop()
-        executor = self._executor(len(specs))
+        use_pool = self._use_pool(len(specs))
+        # The main process's own database work (batched feed records, and
+        # inline documents when there is no pool) runs on one thread.
         db = ThreadPoolExecutor(1, thread_name_prefix="feedmill-db")
-        # Bodies held in memory at once: fetched, not yet stored.
+        # Bodies held in memory at once: fetched, not yet handed over.
         in_flight = asyncio.Semaphore(max(4, self.fetch_options.concurrency))
         if progress:
             progress("fetch", 0, len(specs))
@@ -266,7 +238,7 @@ class Mill:
             try:
                 async with in_flight:
                     if not self.stopping.is_set():
-                        await self._one_feed(spec, states[spec.url], fetcher, executor, db, summary)
+                        await self._one_feed(spec, states[spec.url], fetcher, use_pool, db, summary)
             except Exception as exc:  # a bug must cost one feed, never the pass
                 message = f"internal error: {type(exc).__name__}: {exc}"
                 summary.feeds_failed += 1
@@ -274,7 +246,7 @@ class Mill:
                 failed = Fetched(url=spec.url, status=FetchStatus.FAILED, error=message)
                 with suppress(Exception):
                     await loop.run_in_executor(
-                        db, self._store_outcome, spec, states[spec.url], failed, datetime.now(UTC)
+                        db, self._queue_outcome, spec, states[spec.url], failed, datetime.now(UTC)
                     )
             if progress:
                 progress("fetch", 1, None)
@@ -283,6 +255,8 @@ class Mill:
             async with Fetcher(self.fetch_options) as fetcher:
                 await asyncio.gather(*(one(spec) for spec in specs))
         finally:
+            with suppress(Exception):
+                await loop.run_in_executor(db, self._flush_outcomes)
             db.shutdown(wait=True)
 
     async def _one_feed(
@@ -290,7 +264,7 @@ class Mill:
         spec: FeedSpec,
         state: FeedState,
         fetcher: Fetcher,
-        executor: Executor | None,
+        use_pool: bool,
         db: Executor,
         summary: RunSummary,
     ) -> None:
@@ -309,21 +283,39 @@ class Mill:
         now = datetime.now(UTC)
         if fetched.status is FetchStatus.OK:
             assert fetched.body is not None
-            args = (fetched.body, fetched.content_type, location, self.config.feed_timezone(spec))
+            job = worker.FeedJob(
+                body=fetched.body,
+                content_type=fetched.content_type,
+                location=location,
+                feed_url=spec.url,
+                timezone=self.config.feed_timezone(spec),
+                style=self.styles[spec.url],
+                template=self.template,
+                template_fingerprint=self.template_fp,
+                posts_dir=self.posts_dir,
+                stage_dir=self.stage_dir,
+                database_url=self.config.database_url,
+                state=state,
+                fetched=replace(fetched, body=None),
+                policy=self._policy(spec),
+                now=now,
+            )
+            fetched = job.fetched
             try:
-                processed = await self._process(executor, args)
-            except ParseError as exc:
-                fetched = _failed(fetched, str(exc))
+                if use_pool:
+                    result = await self._in_pool(job)
+                else:
+                    result = await loop.run_in_executor(db, worker.handle, job)
             except Exception as exc:  # parsers are third-party code fed hostile input
-                fetched = _failed(fetched, f"parser crashed: {type(exc).__name__}: {exc}")
-            else:
-                counts = await loop.run_in_executor(
-                    db, self._store_success, spec, state, fetched, processed, now
-                )
+                result = worker.FeedResult(error=f"parser crashed: {type(exc).__name__}: {exc}")
+            if result.error is None:
                 summary.feeds_ok += 1
-                summary.posts_unchanged += counts.unchanged
+                summary.posts_new += result.new
+                summary.posts_updated += result.updated
+                summary.posts_unchanged += result.unchanged
                 return
-        await loop.run_in_executor(db, self._store_outcome, spec, state, fetched, now)
+            fetched = replace(fetched, status=FetchStatus.FAILED, error=result.error)
+        await loop.run_in_executor(db, self._queue_outcome, spec, state, fetched, now)
         if fetched.status is FetchStatus.NOT_MODIFIED:
             summary.feeds_not_modified += 1
             summary.posts_unchanged += state.item_count or 0
@@ -331,94 +323,65 @@ class Mill:
             summary.feeds_failed += 1
             summary.failures.append((spec.url, fetched.error or "failed"))
 
-    async def _process(
-        self, executor: Executor | None, args: tuple[bytes, str | None, str, str]
-    ) -> Processed:
-        """Parse in the pool; a worker that dies is replaced and the document retried once."""
-        if executor is None:
-            return process_document(*args)
+    async def _in_pool(self, job: worker.FeedJob) -> worker.FeedResult:
+        """Run ``job`` in the pool; a worker that dies is replaced and the job retried once."""
         loop = asyncio.get_running_loop()
         for _attempt in range(2):
             pool = self.pool()
             try:
-                return await loop.run_in_executor(pool, process_document, *args)
+                return await loop.run_in_executor(pool, worker.handle, job)
             except BrokenProcessPool:
                 if self._pool is pool:  # other feeds may have replaced it already
                     self._pool = None
                     pool.shutdown(wait=False, cancel_futures=True)
-        raise ParseError("parser crashed (its worker process died)")
+        return worker.FeedResult(error="parser crashed (its worker process died)")
 
-    # -- storing (database thread) -----------------------------------
+    # -- feed records (database thread) ------------------------------
 
-    def _policy(self, spec: FeedSpec) -> Policy:
-        return Policy(
-            interval=self.config.feed_interval(spec),
-            backoff_cap=parse_duration(self.config.backoff_cap),
-        )
-
-    def _store_success(
-        self,
-        spec: FeedSpec,
-        state: FeedState,
-        fetched: Fetched,
-        processed: Processed,
-        now: datetime,
-    ) -> IngestCounts:
-        def name_for(entry: Entry, attempt: int) -> str:
-            return post_filename(entry.title, spec.url, entry.key, 10 + 6 * attempt)
-
-        with self.engine.begin() as conn:
-            counts = ingest_entries(conn, state.id, processed.entries, now=now, name_for=name_for)
-            wanted = style_hash(feed_style(self.config, spec), processed.title, self.template_fp)
-            feed_store.set_style(conn, state.id, wanted)
-            values = after_fetch(
-                state, fetched, now, self._policy(spec), ttl_minutes=processed.ttl_minutes
-            )
-            feed_store.record(
-                conn,
-                state.id,
-                **values,
-                title=processed.title,
-                link=processed.link,
-                item_count=len(processed.entries),
-                parser=processed.parser,
-                warning="; ".join(processed.warnings) or None,
-            )
-        return counts
-
-    def _store_outcome(
+    def _queue_outcome(
         self, spec: FeedSpec, state: FeedState, fetched: Fetched, now: datetime
     ) -> None:
-        """A fetch that brought nothing to parse: unchanged, or failed."""
+        """A fetch that brought nothing to store: unchanged, or failed (batched)."""
+        self._outcomes.append((state.id, after_fetch(state, fetched, now, self._policy(spec))))
+        if len(self._outcomes) >= OUTCOME_BATCH:
+            self._flush_outcomes()
+
+    def _flush_outcomes(self) -> None:
+        outcomes, self._outcomes = self._outcomes, []
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for feed_id, values in outcomes:
+            groups.setdefault(tuple(sorted(values)), []).append({"b_id": feed_id, **values})
+        if not groups:
+            return
         with self.engine.begin() as conn:
-            current = feed_store.get_feed(conn, state.id)  # the streak may have moved on
-            feed_store.record(
-                conn, state.id, **after_fetch(current, fetched, now, self._policy(spec))
-            )
+            for columns, rows in groups.items():
+                statement = (
+                    update(feeds_table)
+                    .where(feeds_table.c.id == bindparam("b_id"))
+                    .values({c: bindparam(c) for c in columns})
+                )
+                conn.execute(statement, rows)
 
     # -- publishing ----------------------------------------------------
 
     def publish(self, summary: RunSummary, progress: Progress | None = None) -> None:
-        """Write every pending post; a post is recorded only once its file exists."""
-        posts_dir = self.config.posts_dir
-        posts_dir.mkdir(parents=True, exist_ok=True)
-        remove_stale_temp_files(posts_dir)
-        styles = {spec.url: feed_style(self.config, spec) for spec in self.config.feeds}
+        """Write every post still pending; a post is recorded only once its file exists."""
+        os.makedirs(self.posts_dir, exist_ok=True)
         with self.engine.connect() as conn:
             total = pending_count(conn)
+        if not total:
+            return
         if progress:
             progress("publish", 0, total)
-        executor = self._executor(total // 64)
+        use_pool = self._use_pool(total // 64)
         for batch in iter_pending(self.engine):
             if self.stopping.is_set():
                 break
-            ready = [p for p in batch if p.feed_url in styles]
-            texts = self._compose(ready, styles, executor)
-            written: list[tuple[int, str, str]] = []
+            ready = [p for p in batch if p.feed_url in self.styles]
+            texts = self._compose(ready, use_pool)
             for post, text in zip(ready, texts, strict=True):
-                data = text.encode("utf-8")
-                changed = write_if_changed(posts_dir / post.file_name, data)
-                written.append((post.entry_id, post.version, content_hash(data)))
+                path = os.path.join(self.posts_dir, post.file_name)
+                changed = write_if_changed(path, text.encode("utf-8"))
                 if post.is_new:
                     summary.posts_new += 1
                 elif changed:
@@ -426,43 +389,22 @@ class Mill:
                 else:
                     summary.posts_unchanged += 1
             with self.engine.begin() as conn:
-                mark_written(conn, written, datetime.now(UTC))
+                mark_written(conn, [post.entry_id for post in ready], datetime.now(UTC))
             if progress:
                 progress("publish", len(batch), None)
 
-    def _compose(
-        self,
-        batch: Sequence[PendingPost],
-        styles: dict[str, FeedStyle],
-        executor: Executor | None,
-    ) -> list[str]:
-        inputs = [PostInput(p.entry, p.feed_title, p.first_seen, styles[p.feed_url]) for p in batch]
-        if executor is None or len(inputs) < 8:
+    def _compose(self, batch: Sequence[PendingPost], use_pool: bool) -> list[str]:
+        inputs = [
+            PostInput(p.entry, p.feed_title, p.first_seen, self.styles[p.feed_url]) for p in batch
+        ]
+        if not use_pool or len(inputs) < 8:
             return compose_many(inputs, self.template)
-        chunks = list(
-            _chunks(
-                inputs, max(8, len(inputs) // (2 * (self.options.workers or os.cpu_count() or 1)))
-            )
-        )
-        results = executor.map(compose_many, chunks, [self.template] * len(chunks))
+        size = max(8, len(inputs) // (2 * self.workers))
+        chunks = list(_chunks(inputs, size))
+        results = self.pool().map(compose_many, chunks, [self.template] * len(chunks))
         return [text for chunk in results for text in chunk]
 
 
 def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-def _failed(fetched: Fetched, error: str) -> Fetched:
-    from dataclasses import replace
-
-    return replace(fetched, status=FetchStatus.FAILED, body=None, error=error)
-
-
-@contextmanager
-def mill(config: Config, options: RunOptions | None = None) -> Iterator[Mill]:
-    instance = Mill(config, options)
-    try:
-        yield instance
-    finally:
-        instance.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import SplitResult, urljoin, urlsplit
 
 
@@ -14,9 +15,15 @@ def split(url: str) -> SplitResult | None:
     return parts
 
 
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
+
+
 def scheme(url: str | None) -> str:
-    parts = split(url) if url else None
-    return parts.scheme.lower() if parts else ""
+    """The scheme, lower-cased ('' for relative URLs) — without parsing the rest."""
+    if not url:
+        return ""
+    match = _SCHEME.match(url.lstrip())
+    return match.group(1).lower() if match else ""
 
 
 def host(url: str | None) -> str:
@@ -42,6 +49,8 @@ def absolute(url: str | None, base: str | None) -> str | None:
     if not url:
         return None
     url = url.strip()
+    if url.startswith(("https://", "http://")):
+        return url  # the common case, already absolute
     if url.startswith("//"):
         return "https:" + url
     if base and not scheme(url) and scheme(base) in ("http", "https"):

@@ -1,6 +1,7 @@
 """Concurrent, polite, bounded fetching of feed documents.
 
-* one ``httpx.AsyncClient`` per proxy, HTTP/1.1 keep-alive;
+* aiohttp, HTTP/1.1 keep-alive — on loopback it answers 1,000 conditional
+  GETs in 0.2–0.5 s where httpx took 2.3–3.3 s (benchmarks/README.md);
 * a global limit and a per-host limit on requests in flight (RSSHub serves
   many routes from one host);
 * a whole-request deadline on top of httpx's connect/read timeouts, so a
@@ -17,9 +18,11 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import functools
 import hashlib
 import os
 import socket
+import ssl
 import urllib.request
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
@@ -39,7 +42,7 @@ from feedmill.fetch.decompress import (
 from feedmill.models import Fetched, FetchStatus
 
 if TYPE_CHECKING:
-    import httpx
+    import aiohttp
 
 MiB = 1024 * 1024
 DEFAULT_USER_AGENT = f"feedmill/{__version__} (+https://pypi.org/project/feedmill/)"
@@ -92,7 +95,7 @@ class Fetcher:
 
     def __init__(self, options: FetchOptions | None = None) -> None:
         self.options = options or FetchOptions()
-        self._clients: dict[str | None, httpx.AsyncClient] = {}
+        self._session: aiohttp.ClientSession | None = None
         self._global = asyncio.Semaphore(self.options.concurrency)
         self._hosts: dict[str, asyncio.Semaphore] = {}
 
@@ -103,9 +106,9 @@ class Fetcher:
         await self.aclose()
 
     async def aclose(self) -> None:
-        clients, self._clients = self._clients, {}
-        for client in clients.values():
-            await client.aclose()
+        session, self._session = self._session, None
+        if session is not None:
+            await session.close()
 
     # -- public ----------------------------------------------------------
 
@@ -186,32 +189,33 @@ class Fetcher:
 
     # -- http ------------------------------------------------------------
 
-    def _client(self, proxy: str | None) -> httpx.AsyncClient:
-        client = self._clients.get(proxy)
-        if client is None:
-            import httpx
+    def _client(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            import aiohttp
 
             opts = self.options
-            client = httpx.AsyncClient(
-                proxy=proxy,
-                follow_redirects=False,
-                timeout=httpx.Timeout(opts.timeout, connect=opts.connect_timeout),
-                limits=httpx.Limits(
-                    max_connections=opts.concurrency,
-                    max_keepalive_connections=opts.concurrency,
+            connector = aiohttp.TCPConnector(
+                limit=opts.concurrency, limit_per_host=opts.per_host, ssl=_ssl_context()
+            )
+            self._session = aiohttp.ClientSession(
+                connector=connector,
+                timeout=aiohttp.ClientTimeout(
+                    total=None, sock_connect=opts.connect_timeout, sock_read=opts.timeout
                 ),
+                # Bodies are decoded by our bounded decoders (decompress.py).
+                auto_decompress=False,
                 # Proxies come from the config, never from the environment,
                 # so a run behaves the same under cron as in a shell.
                 trust_env=False,
+                # Cookies set by one feed's server must not reach another's.
+                cookie_jar=aiohttp.DummyCookieJar(),
                 headers={"User-Agent": opts.user_agent},
             )
-            self._clients[proxy] = client
-        return client
+        return self._session
 
     @asynccontextmanager
     async def _slot(self, url: str) -> AsyncIterator[None]:
-        parts = urlsplit(url)
-        host = f"{parts.hostname}:{parts.port or (443 if parts.scheme == 'https' else 80)}"
+        host = _host_key(url)
         sem = self._hosts.get(host)
         if sem is None:
             sem = self._hosts[host] = asyncio.Semaphore(self.options.per_host)
@@ -235,7 +239,7 @@ class Fetcher:
         return headers
 
     async def _fetch_http(self, request: FetchRequest) -> Fetched:
-        import httpx
+        import aiohttp
 
         deadline = request.timeout or self.options.timeout
         try:
@@ -243,30 +247,40 @@ class Fetcher:
                 return await self._follow(request)
         except TimeoutError:
             raise _Failure(f"timed out after {deadline:g} s") from None
-        except httpx.ConnectTimeout:
-            raise _Failure(f"connect timed out after {self.options.connect_timeout:g} s") from None
-        except httpx.ReadTimeout:
-            raise _Failure("read timed out (server stopped sending)") from None
-        except httpx.ConnectError as exc:
-            raise _Failure(f"cannot connect: {_reason(exc)}") from None
-        except httpx.RemoteProtocolError as exc:
-            raise _Failure(f"bad HTTP response: {_reason(exc)}") from None
-        except httpx.ProxyError as exc:
+        except aiohttp.ClientProxyConnectionError as exc:
             raise _Failure(f"proxy error: {_reason(exc)}") from None
-        except httpx.InvalidURL as exc:
+        except aiohttp.ClientConnectorError as exc:
+            raise _Failure(f"cannot connect: {_reason(exc)}") from None
+        except aiohttp.ServerTimeoutError:
+            raise _Failure("read timed out (server stopped sending)") from None
+        except (aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError) as exc:
+            raise _Failure(f"bad HTTP response: {_reason(exc)}") from None
+        except aiohttp.ClientResponseError as exc:  # malformed status line or headers
+            raise _Failure(f"bad HTTP response: {exc.message or exc}") from None
+        except aiohttp.InvalidURL as exc:
             raise _Failure(f"invalid URL: {exc}") from None
-        except httpx.HTTPError as exc:
+        except aiohttp.ClientError as exc:
             raise _Failure(f"{type(exc).__name__}: {_reason(exc)}") from None
 
     async def _follow(self, request: FetchRequest) -> Fetched:
-        client = self._client(request.proxy or self.options.proxy)
+        proxy = request.proxy or self.options.proxy
         headers = self._headers(request)
         url = request.url
         seen = [url]
         redirects: list[tuple[int, str]] = []
+        from yarl import URL
+
+        session = self._client()
         while True:
-            async with self._slot(url), client.stream("GET", url, headers=headers) as resp:
-                status = resp.status_code
+            # encoded=True: send the URL exactly as configured (signed URLs …).
+            target_url = URL(url, encoded=True)
+            async with (
+                self._slot(url),
+                session.get(
+                    target_url, headers=headers, allow_redirects=False, proxy=proxy
+                ) as resp,
+            ):
+                status = resp.status
                 location = resp.headers.get("location")
                 if status in _REDIRECTS and location:
                     target = urls.join(url, location.strip())
@@ -300,7 +314,7 @@ class Fetcher:
                         redirects=tuple(redirects),
                     )
                 if status >= 400 or status < 200 or status in _REDIRECTS:
-                    reason = resp.reason_phrase or ""
+                    reason = resp.reason or ""
                     message = f"HTTP {status} {reason}".rstrip()
                     if status in _REDIRECTS:
                         message += " without a Location header"
@@ -330,7 +344,7 @@ class Fetcher:
                     redirects=tuple(redirects),
                 )
 
-    async def _read_body(self, resp: httpx.Response) -> bytes:
+    async def _read_body(self, resp: aiohttp.ClientResponse) -> bytes:
         limit = self.options.max_body
         declared = resp.headers.get("content-length")
         encoding = resp.headers.get("content-encoding")
@@ -339,14 +353,27 @@ class Fetcher:
         try:
             decoder = decoder_for(encoding)
             buffer = CappedBuffer(limit)
-            async for raw in resp.aiter_raw():
+            async for raw in resp.content.iter_chunked(64 * 1024):
                 for chunk in decoder.feed(raw):
                     buffer.add(chunk)
             for chunk in decoder.flush():
                 buffer.add(chunk)
         except (BodyTooLarge, UnsupportedEncoding, ValueError) as exc:
-            raise _Failure(str(exc), resp.status_code) from None
+            raise _Failure(str(exc), resp.status) from None
         return buffer.getvalue()
+
+
+@functools.cache
+def _ssl_context() -> ssl.SSLContext:
+    """One TLS context for every client: loading the CA bundle takes ~40 ms."""
+    import certifi
+
+    return ssl.create_default_context(cafile=certifi.where())
+
+
+def _host_key(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.hostname}:{parts.port or (443 if parts.scheme == 'https' else 80)}"
 
 
 def _guess_type(path: str) -> str | None:

@@ -1,7 +1,7 @@
 """Content-Encoding decoders that never produce more than a set number of bytes.
 
-httpx's own decoders inflate each network chunk whole, so a 64 KiB chunk of a
-gzip bomb becomes 64 MiB in one call.  These decoders hand out at most
+HTTP clients' own decoders inflate each network chunk whole, so a 64 KiB
+chunk of a gzip bomb becomes 64 MiB in one call.  These decoders hand out at most
 ``limit`` bytes in total and stop as soon as the cap is passed, so memory
 stays bounded whatever the compression ratio.
 """

@@ -19,6 +19,7 @@ _UNPRINTABLE = re.compile(
 
 
 _C1 = re.compile("[\x80-\x9f]")
+_ANY_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufeff\ufffe\uffff]")
 
 
 def _cp1252(match: re.Match[str]) -> str:
@@ -34,6 +35,8 @@ def strip_controls(text: str) -> str:
     C1 controls in feed text are nearly always windows-1252 punctuation read
     as latin-1 (0x92 for ’); they are mapped back as browsers do.
     """
+    if not _ANY_BAD.search(text):
+        return text
     if _C1.search(text):
         text = _C1.sub(_cp1252, text)
     return _UNPRINTABLE.sub("", text)

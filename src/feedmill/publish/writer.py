@@ -1,35 +1,44 @@
 """Write post files atomically, and only when their bytes change.
 
-A post is written to a hidden temporary file in the same directory (Hexo
-ignores names that start with ``.``) and renamed over the target, so a
-crash or ``kill -9`` leaves either the old file or the new one, never half
-of one.  A file whose bytes would not change is not touched at all: its
-mtime stays, and Hexo has nothing to regenerate.
+A post is written to a temporary file in a hidden directory next to the
+posts (Hexo ignores names that start with ``.``) and renamed over its
+target, so a crash or ``kill -9`` leaves either the old file or the new one,
+never half of one.  A file whose bytes would not change is not touched at
+all: its mtime stays, and Hexo has nothing to regenerate.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import shutil
 from pathlib import Path
 
-TEMP_PREFIX = ".feedmill-tmp-"
+TEMP_DIR = ".feedmill-tmp"
 
 
 def content_hash(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def write_if_changed(path: Path, data: bytes, *, fsync: bool = False) -> bool:
+def write_if_changed(path: str | Path, data: bytes, *, fsync: bool = False) -> bool:
     """Put ``data`` at ``path``; return False if the file already held it."""
+    path = os.fspath(path)
     try:
-        with open(path, "rb") as handle:
-            if handle.read(len(data) + 1) == data:
-                return False
+        size = os.stat(path).st_size
     except FileNotFoundError:
-        pass
+        size = -1
+    if size == len(data):  # same size: compare the bytes
+        with open(path, "rb") as handle:
+            if handle.read() == data:
+                return False
+    directory, name = os.path.split(path)
+    temp_dir = os.path.join(directory, TEMP_DIR)
     # Short: the target name may already use most of the 255 bytes allowed.
-    temp = path.with_name(f"{TEMP_PREFIX}{os.getpid()}-{content_hash(path.name.encode())[:12]}")
+    temp = os.path.join(temp_dir, f"{os.getpid()}-{content_hash(name.encode())[:16]}")
+    if not os.path.isdir(temp_dir):
+        os.makedirs(temp_dir, exist_ok=True)
     try:
         with open(temp, "wb") as handle:
             handle.write(data)
@@ -38,16 +47,54 @@ def write_if_changed(path: Path, data: bytes, *, fsync: bool = False) -> bool:
                 os.fsync(handle.fileno())
         os.replace(temp, path)
     except BaseException:
-        temp.unlink(missing_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
         raise
     return True
 
 
+def _same_bytes(path: str, data: bytes) -> bool:
+    try:
+        if os.stat(path).st_size != len(data):
+            return False
+    except FileNotFoundError:
+        return False
+    with open(path, "rb") as handle:
+        return handle.read() == data
+
+
+def stage(stage_dir: str, name: str, data: bytes) -> str:
+    """Write ``data`` to a staging file (see ``place``); returns its path."""
+    path = os.path.join(stage_dir, name)
+    with open(path, "wb") as handle:
+        handle.write(data)
+    return path
+
+
+def place(staged: str, path: str) -> bool:
+    """Rename a staged file over ``path`` — unless ``path`` already holds its bytes.
+
+    Returns whether ``path`` changed.  Staging (in a worker process) and
+    placing (once the database has the item) split one atomic write in two.
+    """
+    try:
+        existing = os.stat(path).st_size
+    except FileNotFoundError:
+        existing = -1
+    if existing >= 0 and existing == os.stat(staged).st_size:
+        with open(staged, "rb") as handle:
+            if _same_bytes(path, handle.read()):
+                os.unlink(staged)
+                return False
+    os.replace(staged, path)
+    return True
+
+
 def remove_stale_temp_files(directory: Path) -> int:
-    """Delete temporary files a killed run left behind."""
-    removed = 0
-    if directory.is_dir():
-        for leftover in directory.glob(f"{TEMP_PREFIX}*"):
-            leftover.unlink(missing_ok=True)
-            removed += 1
-    return removed
+    """Delete the temporary files a killed run left behind."""
+    temp_dir = directory / TEMP_DIR
+    if not temp_dir.is_dir():
+        return 0
+    count = sum(1 for _ in temp_dir.iterdir())
+    shutil.rmtree(temp_dir, ignore_errors=True)
+    return count

@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import html as htmllib
 import re
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from feedmill import urls
 from feedmill.sanitize import policy as P
@@ -74,14 +77,31 @@ def _safe_style(value: str) -> bool:
     return not _BAD_STYLE.search(decoded)
 
 
-def _attribute_filter(base: str | None, iframe_hosts: frozenset[str]):  # type: ignore[no-untyped-def]
+# The item link that relative URLs resolve against, for the sanitize_html
+# call under way in this thread: one Cleaner then serves every article.
+_CURRENT = threading.local()
+
+
+_URL_ATTRIBUTES = frozenset({"src", "href", "poster", "cite"})
+_WATCHED = _URL_ATTRIBUTES | {"style", "rel"}
+_HAS_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def _attribute_filter(iframe_hosts: frozenset[str]) -> Callable[[str, str, str], str | None]:
+    # Called by nh3 for every attribute of every allowed tag: cheap checks first.
     def check(tag: str, attribute: str, value: str) -> str | None:
-        if attribute in ("src", "href", "poster", "cite"):
+        if attribute not in _WATCHED:
+            return value
+        if attribute in _URL_ATTRIBUTES:
             stripped = value.strip()
             if stripped[:5].lower() == "data:":
                 return stripped if tag == "img" and _DATA_IMAGE.match(stripped) else None
+            base: str | None = getattr(_CURRENT, "base", None)
             if tag == "iframe" and attribute == "src":
-                return value if host_allowed(value, base, iframe_hosts) else None
+                allowed = host_allowed(stripped, base, iframe_hosts)
+                return urls.absolute(stripped, base) if allowed else None
+            if base and not _HAS_SCHEME.match(stripped) and not stripped.startswith("#"):
+                return urls.absolute(stripped, base) or value
             return value
         if attribute == "style":
             return value if _safe_style(value) else None
@@ -94,24 +114,28 @@ def _attribute_filter(base: str | None, iframe_hosts: frozenset[str]):  # type: 
 
 
 @lru_cache(maxsize=8)
-def _settings(policy: Policy) -> dict[str, object]:
+def _cleaner(policy: Policy) -> Any:
+    import nh3
+
     attributes = {tag: set(names) for tag, names in P.ATTRIBUTES.items()}
     attributes["*"] = set(P.GENERIC_ATTRIBUTES)
     forced: dict[str, dict[str, str]] = {"iframe": {"sandbox": policy.iframe_sandbox}}
     if policy.image_referrer_policy:
         attributes["img"].discard("referrerpolicy")
+        attributes["iframe"].discard("referrerpolicy")
         forced["img"] = {"referrerpolicy": policy.image_referrer_policy}
         forced["iframe"]["referrerpolicy"] = policy.image_referrer_policy
-        attributes["iframe"].discard("referrerpolicy")
-    return {
-        "tags": set(P.TAGS),
-        "clean_content_tags": set(P.DROP_WITH_CONTENT),
-        "attributes": attributes,
-        "url_schemes": set(P.URL_SCHEMES),
-        "strip_comments": True,
-        "link_rel": None,
-        "set_tag_attribute_values": forced,
-    }
+    return nh3.Cleaner(
+        tags=set(P.TAGS),
+        clean_content_tags=set(P.DROP_WITH_CONTENT),
+        attributes=attributes,
+        url_schemes=set(P.URL_SCHEMES),
+        strip_comments=True,
+        link_rel=None,
+        set_tag_attribute_values=forced,
+        attribute_filter=_attribute_filter(policy.iframe_hosts),
+        url_relative="pass_through",  # resolved by the filter, against the item link
+    )
 
 
 DEFAULT_POLICY = Policy()
@@ -119,16 +143,13 @@ DEFAULT_POLICY = Policy()
 
 def sanitize_html(html: str, *, base_url: str | None, policy: Policy = DEFAULT_POLICY) -> Sanitized:
     """Sanitize one article body; relative URLs resolve against ``base_url``."""
-    import nh3
-
     base = base_url if urls.scheme(base_url) in ("http", "https") else None
     html = prepass(html, base=base, iframe_hosts=policy.iframe_hosts)
-    cleaner = nh3.Cleaner(
-        **_settings(policy),  # type: ignore[arg-type]
-        attribute_filter=_attribute_filter(base, policy.iframe_hosts),
-        url_relative=("rewrite_with_base", base) if base else "pass_through",
-    )
-    clean = cleaner.clean(html)
+    _CURRENT.base = base
+    try:
+        clean = _cleaner(policy).clean(html)
+    finally:
+        _CURRENT.base = None
     return Sanitized(html=clean, image=first_image(clean, base))
 
 
@@ -151,11 +172,12 @@ def first_image(clean_html: str, base: str | None = None) -> str | None:
     for match in _IMG.finditer(clean_html):
         attributes = {k.lower(): htmllib.unescape(v) for k, v in _ATTR.findall(match.group(1))}
         src = attributes.get("src", "").strip()
-        if not src or src.lower().startswith("data:"):
+        if not src or src[:5].lower() == "data:":
             continue
-        src = urls.absolute(src, base) or ""
-        if urls.scheme(src) not in ("http", "https"):
-            continue
+        if not src.startswith(("http://", "https://")):
+            src = urls.absolute(src, base) or ""
+            if urls.scheme(src) not in ("http", "https"):
+                continue
         width = _dimension(attributes.get("width"))
         height = _dimension(attributes.get("height"))
         if (width is not None and width <= 2) or (height is not None and height <= 2):

@@ -14,10 +14,7 @@ import re
 
 from feedmill import urls
 
-_NEEDS = re.compile(
-    r"data-(?:src|original|lazy-src|lazy|actualsrc|echo|url|srcset)\b|\bsrcset\s*=|<iframe",
-    re.IGNORECASE,
-)
+_LAZY = re.compile(r"data-(?:src|original|lazy-src|lazy|actualsrc|echo|url|srcset)\b")
 LAZY_ATTRIBUTES = (
     "data-src",
     "data-original",
@@ -35,7 +32,13 @@ _PLACEHOLDER = re.compile(
 
 
 def needs_prepass(html: str) -> bool:
-    return bool(_NEEDS.search(html))
+    # Substring tests first: this runs on every article.
+    if "<" not in html:
+        return False
+    lower = html.lower()
+    if "srcset" in lower or "<iframe" in lower:
+        return True
+    return "data-" in lower and bool(_LAZY.search(lower))
 
 
 def best_from_srcset(srcset: str) -> str | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -16,36 +16,72 @@ from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from feedmill.models import Entry
+from feedmill.store.bulk import insert_rows
 from feedmill.store.schema import entries, posts
 
 _CHUNK = 500
 
 
 def key_hash(key: str) -> str:
-    return hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
+    return hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 def entry_version(entry: Entry) -> str:
     """A hash of everything a post is made of; changes mean a rewrite."""
-    fields = [
+    digest = hashlib.blake2b(digest_size=16)
+    fields = (
         entry.link,
         entry.title,
         entry.author,
         entry.published.isoformat() if entry.published else None,
         entry.updated.isoformat() if entry.updated else None,
         entry.content,
-        list(entry.categories),
+        "\x1f".join(entry.categories),
         entry.image,
-    ]
-    payload = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.blake2b(payload.encode(), digest_size=16).hexdigest()
+    )
+    for value in fields:
+        # A field's length goes first, so no two field lists hash alike.
+        data = b"\x00" if value is None else value.encode("utf-8", "surrogatepass")
+        digest.update(len(data).to_bytes(8, "little"))
+        digest.update(data)
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
-class IngestCounts:
-    new: int = 0
-    changed: int = 0
+class Item:
+    """An entry with the two hashes the store keys and compares it by."""
+
+    entry: Entry
+    key_hash: str
+    version: str
+
+    @classmethod
+    def of(cls, entry: Entry) -> Item:
+        return cls(entry, key_hash(entry.key), entry_version(entry))
+
+
+@dataclass(frozen=True, slots=True)
+class Touched:
+    """A new or changed entry whose post must be (re)written."""
+
+    entry_id: int
+    file_name: str
+    index: int  # position in the items given to ingest_entries
+    is_new: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Ingested:
+    touched: tuple[Touched, ...] = field(default=())
     unchanged: int = 0
+
+    @property
+    def new(self) -> int:
+        return sum(t.is_new for t in self.touched)
+
+    @property
+    def changed(self) -> int:
+        return sum(not t.is_new for t in self.touched)
 
 
 def _row(entry: Entry, version: str) -> dict[str, object]:
@@ -63,40 +99,51 @@ def _row(entry: Entry, version: str) -> dict[str, object]:
     }
 
 
+def known_versions(conn: Connection, feed_id: int) -> dict[str, str]:
+    """key hash → version of every stored entry of a feed."""
+    query = select(entries.c.key_hash, entries.c.version).where(entries.c.feed_id == feed_id)
+    return {h: v for h, v in conn.execute(query)}
+
+
 def ingest_entries(
     conn: Connection,
     feed_id: int,
-    items: Sequence[Entry],
+    items: Sequence[Item],
     *,
     now: datetime,
     name_for: Callable[[Entry, int], str],
-) -> IngestCounts:
+) -> Ingested:
     """Upsert ``items`` of one feed; new entries get a pending post named by ``name_for``.
 
     ``name_for(entry, attempt)`` returns a file name; attempt > 0 asks for a
     longer, still deterministic, name after a collision.
     """
-    by_hash = {key_hash(e.key): e for e in items}
-    existing: dict[str, tuple[int, str]] = {}
-    hashes = list(by_hash)
+    positions = {item.key_hash: index for index, item in enumerate(items)}
+    existing: dict[str, tuple[int, str, str]] = {}
+    hashes = list(positions)
     for start in range(0, len(hashes), _CHUNK):
         chunk = hashes[start : start + _CHUNK]
-        query = select(entries.c.key_hash, entries.c.id, entries.c.version).where(
-            entries.c.feed_id == feed_id, entries.c.key_hash.in_(chunk)
+        query = (
+            select(entries.c.key_hash, entries.c.id, entries.c.version, posts.c.file_name)
+            .select_from(entries.join(posts, posts.c.entry_id == entries.c.id, isouter=True))
+            .where(entries.c.feed_id == feed_id, entries.c.key_hash.in_(chunk))
         )
-        existing.update({h: (i, v) for h, i, v in conn.execute(query)})
+        existing.update({h: (i, v, name) for h, i, v, name in conn.execute(query)})
 
-    new_rows, changed_rows = [], []
-    for digest, entry in by_hash.items():
-        version = entry_version(entry)
+    new_rows, changed_rows, touched = [], [], []
+    for digest, index in positions.items():
+        item = items[index]
         if digest not in existing:
-            row = _row(entry, version)
+            row = _row(item.entry, item.version)
             row.update(feed_id=feed_id, key_hash=digest, first_seen_at=now)
             new_rows.append(row)
-        elif existing[digest][1] != version:
-            row = _row(entry, version)
-            row["b_id"] = existing[digest][0]
+        elif existing[digest][1] != item.version:
+            entry_id, _, file_name = existing[digest]
+            row = _row(item.entry, item.version)
+            row["b_id"] = entry_id
             changed_rows.append(row)
+            if file_name:
+                touched.append(Touched(entry_id, file_name, index, is_new=False))
 
     if changed_rows:
         params: dict[str, Any] = {k: bindparam(k) for k in changed_rows[0] if k != "b_id"}
@@ -109,52 +156,55 @@ def ingest_entries(
         )
 
     if new_rows:
-        ids = conn.execute(
-            insert(entries).returning(
-                entries.c.id, entries.c.key_hash, sort_by_parameter_order=True
-            ),
-            new_rows,
-        ).all()
-        post_rows = [
-            {"entry_id": entry_id, "file_name": name_for(by_hash[digest], 0)}
+        # A plain executemany, then one query for the ids: RETURNING would
+        # make SQLite insert row by row.
+        insert_rows(conn, entries, new_rows)
+        new_hashes = [str(r["key_hash"]) for r in new_rows]
+        ids: list[tuple[int, str]] = []
+        for start in range(0, len(new_hashes), _CHUNK):
+            chunk = new_hashes[start : start + _CHUNK]
+            query = select(entries.c.id, entries.c.key_hash).where(
+                entries.c.feed_id == feed_id, entries.c.key_hash.in_(chunk)
+            )
+            ids.extend((row[0], row[1]) for row in conn.execute(query))
+        by_hash = {digest: items[positions[digest]].entry for _, digest in ids}
+        names = _insert_posts(conn, ids, by_hash, name_for)
+        touched.extend(
+            Touched(entry_id, names[entry_id], positions[digest], is_new=True)
             for entry_id, digest in ids
-        ]
-        _insert_posts(conn, post_rows, ids, by_hash, name_for)
+        )
 
-    return IngestCounts(
-        new=len(new_rows),
-        changed=len(changed_rows),
-        unchanged=len(by_hash) - len(new_rows) - len(changed_rows),
-    )
+    return Ingested(tuple(touched), unchanged=len(items) - len(new_rows) - len(changed_rows))
 
 
 def _insert_posts(
     conn: Connection,
-    rows: list[dict[str, object]],
     ids: Sequence[tuple[int, str]],
     by_hash: dict[str, Entry],
     name_for: Callable[[Entry, int], str],
-) -> None:
+) -> dict[int, str]:
+    """A pending post per new entry; returns entry id → file name."""
+    names = {entry_id: name_for(by_hash[digest], 0) for entry_id, digest in ids}
     savepoint = conn.begin_nested()
     try:
-        conn.execute(insert(posts), rows)
+        insert_rows(conn, posts, [{"entry_id": i, "file_name": n} for i, n in names.items()])
         savepoint.commit()
-        return
+        return names
     except IntegrityError:
         savepoint.rollback()
     # A file name is taken (practically only by a crafted collision): insert
     # one by one, lengthening the name until it is free.
     for entry_id, digest in ids:
         for attempt in range(8):
+            name = name_for(by_hash[digest], attempt)
             savepoint = conn.begin_nested()
             try:
-                conn.execute(
-                    insert(posts),
-                    {"entry_id": entry_id, "file_name": name_for(by_hash[digest], attempt)},
-                )
+                conn.execute(insert(posts), {"entry_id": entry_id, "file_name": name})
                 savepoint.commit()
+                names[entry_id] = name
                 break
             except IntegrityError:
                 savepoint.rollback()
         else:  # pragma: no cover - 8 lengths of sha256 all taken
             raise RuntimeError(f"no free file name for entry {entry_id}")
+    return names

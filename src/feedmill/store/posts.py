@@ -7,10 +7,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, Engine, and_, bindparam, func, or_, select, type_coerce, update
+from sqlalchemy import Connection, Engine, func, select, update
 
 from feedmill.models import Entry
-from feedmill.store.schema import UTCDateTime, entries, feeds, posts
+from feedmill.store.schema import entries, feeds, posts
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,19 +30,28 @@ def pending_count(conn: Connection) -> int:
 
 
 def iter_pending(engine: Engine, batch: int = 256) -> Iterator[list[PendingPost]]:
-    """Pending posts in date order, ``batch`` at a time (memory stays flat)."""
-    moment = type_coerce(
-        func.coalesce(entries.c.published_at, entries.c.updated_at, entries.c.first_seen_at),
-        UTCDateTime,
-    ).label("moment")
-    base = (
+    """Pending posts in date order, ``batch`` at a time (memory stays flat).
+
+    The order is read once, as ids only; each batch is then fetched by id —
+    sorting whole rows (with their content) for every batch would not scale.
+    A post that stays pending (a failed write) is not read again this pass.
+    """
+    moment = func.coalesce(entries.c.published_at, entries.c.updated_at, entries.c.first_seen_at)
+    order = (
+        select(posts.c.entry_id)
+        .select_from(posts.join(entries, posts.c.entry_id == entries.c.id))
+        .where(posts.c.state == "pending")
+        .order_by(moment, posts.c.entry_id)
+    )
+    with engine.connect() as conn:
+        ids = [row[0] for row in conn.execute(order)]
+    details = (
         select(
             posts.c.entry_id,
             posts.c.file_name,
             posts.c.written_version,
             feeds.c.url,
             feeds.c.title.label("feed_title"),
-            moment,
             entries,
         )
         .select_from(
@@ -51,24 +60,16 @@ def iter_pending(engine: Engine, batch: int = 256) -> Iterator[list[PendingPost]
             )
         )
         .where(posts.c.state == "pending")
-        .order_by(moment, posts.c.entry_id)
     )
-    # Keyset pagination: a post that stays pending (a failed write) is not
-    # read again in the same pass.
-    after: tuple[datetime, int] | None = None
-    while True:
-        query = base
-        if after is not None:
-            query = query.where(
-                or_(moment > after[0], and_(moment == after[0], posts.c.entry_id > after[1]))
-            )
+    for start in range(0, len(ids), batch):
+        chunk = ids[start : start + batch]
         with engine.connect() as conn:
-            rows = conn.execute(query.limit(batch)).all()
-        if not rows:
-            return
-        after = (rows[-1].moment, rows[-1].entry_id)
+            rows = {r.entry_id: r for r in conn.execute(details.where(posts.c.entry_id.in_(chunk)))}
         out = []
-        for r in rows:
+        for entry_id in chunk:
+            r = rows.get(entry_id)
+            if r is None:  # written meanwhile (another worker), or gone
+                continue
             out.append(
                 PendingPost(
                     entry_id=r.entry_id,
@@ -91,21 +92,17 @@ def iter_pending(engine: Engine, batch: int = 256) -> Iterator[list[PendingPost]
                     ),
                 )
             )
-        yield out
+        if out:
+            yield out
 
 
-def mark_written(conn: Connection, written: Sequence[tuple[int, str, str]], now: datetime) -> None:
-    """Record ``(entry_id, version, file_hash)`` for files now in place."""
-    if not written:
-        return
-    conn.execute(
-        update(posts)
-        .where(posts.c.entry_id == bindparam("b_id"))
-        .values(
-            state="written",
-            written_version=bindparam("b_version"),
-            written_hash=bindparam("b_hash"),
-            written_at=now,
-        ),
-        [{"b_id": i, "b_version": v, "b_hash": h} for i, v, h in written],
-    )
+def mark_written(conn: Connection, entry_ids: Sequence[int], now: datetime) -> None:
+    """Record that the posts of ``entry_ids`` are in place, made from their current version."""
+    version = select(entries.c.version).where(entries.c.id == posts.c.entry_id).scalar_subquery()
+    for start in range(0, len(entry_ids), 500):
+        chunk = list(entry_ids[start : start + 500])
+        conn.execute(
+            update(posts)
+            .where(posts.c.entry_id.in_(chunk))
+            .values(state="written", written_version=version, written_at=now)
+        )

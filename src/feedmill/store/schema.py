@@ -25,7 +25,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
 # The newest migration; the store checks it before importing Alembic at all.
-HEAD_REVISION = "0002"
+HEAD_REVISION = "0003"
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -119,7 +119,6 @@ posts = Table(
     # pending: the file must be (re)written; written: the file matches the entry.
     Column("state", String(16), nullable=False, server_default="pending"),
     Column("written_version", String(32)),  # entries.version the file was made from
-    Column("written_hash", String(32)),  # hash of the file's bytes
     Column("written_at", UTCDateTime),
     Index(None, "state"),
 )

@@ -1,0 +1,339 @@
+"""Run the benchmarks: feedmill beside reader and a plain feedparser+requests
+loop, on the same generated corpus, served by the same loopback server, in
+the same run.  Prints a table of measured figures and ratios.
+
+    python -m benchmarks.run                      # 1,000 feeds × 50 items
+    python -m benchmarks.run --feeds 200 --items 20 --skip-baseline
+
+Scenarios:
+  cold        first run over the whole corpus: items per second, peak RSS
+  rerun       second run, nothing changed (all 304): seconds, files touched
+  latency     1,000 feeds answering after 100 ms: fetch phase and whole run
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from benchmarks.corpus import generate
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPORA = Path(__file__).resolve().parent / ".work"
+# Sites and databases go to RAM when there is a tmpfs: on a slow virtual disk,
+# creating a file (~0.6 ms) would otherwise dominate every program measured.
+DEFAULT_WORK = Path("/dev/shm/feedmill-bench") if Path("/dev/shm").is_dir() else CORPORA
+MiB = 1024 * 1024
+WORK = DEFAULT_WORK
+
+
+@dataclass
+class Measured:
+    wall: float
+    peak_main: int  # bytes, the process itself
+    peak_tree: int  # bytes, the process and all its children, summed
+    returncode: int
+    stdout: str
+    stderr: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def measure(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> Measured:
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        command,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
+    watched = psutil.Process(process.pid)
+    peak_main = peak_tree = 0
+    while process.poll() is None:
+        try:
+            main_rss = watched.memory_info().rss
+            tree = main_rss
+            for child in watched.children(recursive=True):
+                with contextlib.suppress(psutil.Error):
+                    tree += child.memory_info().rss
+            peak_main, peak_tree = max(peak_main, main_rss), max(peak_tree, tree)
+        except psutil.Error:
+            pass
+        time.sleep(0.02)
+    stdout, stderr = process.communicate()
+    wall = time.perf_counter() - started
+    if process.returncode != 0:
+        print(stderr[-3000:], file=sys.stderr)
+    return Measured(wall, peak_main, peak_tree, process.returncode, stdout, stderr)
+
+
+class Server:
+    def __init__(self, corpus: Path, hosts: int, latency: float) -> None:
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "benchmarks.server",
+                str(corpus),
+                "--hosts",
+                str(hosts),
+                "--latency",
+                str(latency),
+            ],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        line = self.process.stdout.readline().split()  # type: ignore[union-attr]
+        if not line or line[0] != "READY":
+            raise RuntimeError("benchmark server did not start")
+        self.port = int(line[2])
+        self.hosts = hosts
+
+    def url(self, index: int, name: str) -> str:
+        return f"http://127.0.0.{index % self.hosts + 1}:{self.port}/{name}"
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait()
+
+
+def feed_list(manifest: dict[str, Any], server: Server) -> list[dict[str, str]]:
+    return [
+        {"url": server.url(i, f["name"]), "group": "基准", "source": f["source"]}
+        for i, f in enumerate(manifest["files"])
+    ]
+
+
+def feedmill_site(directory: Path, feeds: list[dict[str, str]], workers: int | None) -> Path:
+    if directory.exists():
+        shutil.rmtree(directory)
+    directory.mkdir(parents=True)
+    config = {"site": ".", "state": ".feedmill/state.db", "feeds": feeds}
+    (directory / "feedmill.yml").write_text(
+        json.dumps(config, ensure_ascii=False), encoding="utf-8"
+    )
+    return directory
+
+
+def mtimes(posts: Path) -> dict[str, int]:
+    return {p.name: p.stat().st_mtime_ns for p in posts.glob("*.md")} if posts.is_dir() else {}
+
+
+def touched(before: dict[str, int], after: dict[str, int]) -> int:
+    return sum(1 for name, mtime in after.items() if before.get(name) != mtime)
+
+
+def feedmill_cmd(workers: int | None) -> list[str]:
+    command = [sys.executable, "-m", "feedmill", "run"]
+    return command + (["--workers", str(workers)] if workers else [])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--feeds", type=int, default=1000)
+    parser.add_argument("--items", type=int, default=50)
+    parser.add_argument("--hosts", type=int, default=50)
+    parser.add_argument("--latency", type=float, default=0.1)
+    parser.add_argument("--workers", type=int, default=None, help="feedmill --workers")
+    parser.add_argument("--skip-reader", action="store_true")
+    parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument(
+        "--work",
+        type=Path,
+        default=DEFAULT_WORK,
+        help=f"where sites and databases go (default {DEFAULT_WORK})",
+    )
+    args = parser.parse_args()
+    global WORK
+    WORK = args.work
+    WORK.mkdir(parents=True, exist_ok=True)
+
+    corpus = CORPORA / f"corpus-{args.feeds}x{args.items}"
+    if not (corpus / "manifest.json").is_file():
+        generate(corpus, args.feeds, args.items)
+    manifest = json.loads((corpus / "manifest.json").read_text(encoding="utf-8"))
+    total_items = args.feeds * args.items
+    results: dict[str, Any] = {
+        "feeds": args.feeds,
+        "items": args.items,
+        "corpus_mb": round(manifest["bytes"] / 1e6, 1),
+        "cpus": os.cpu_count(),
+    }
+    results["work"] = str(WORK)
+    print(
+        f"corpus: {args.feeds} feeds × {args.items} items = {total_items} items, "
+        f"{results['corpus_mb']} MB, {args.hosts} loopback hosts, {os.cpu_count()} CPUs, "
+        f"sites in {WORK}"
+    )
+
+    server = Server(corpus, args.hosts, 0.0)
+    try:
+        feeds = feed_list(manifest, server)
+        urls = WORK / "urls.json"
+        urls.write_text(json.dumps(feeds, ensure_ascii=False), encoding="utf-8")
+
+        site = feedmill_site(WORK / "feedmill", feeds, args.workers)
+        cold = measure(feedmill_cmd(args.workers), site)
+        posts = site / "source" / "_posts"
+        written = len(list(posts.glob("*.md")))
+        before = mtimes(posts)
+        rerun = measure(feedmill_cmd(args.workers), site)
+        results["feedmill"] = {
+            "cold_seconds": round(cold.wall, 2),
+            "cold_items_per_s": round(total_items / cold.wall),
+            "posts": written,
+            "peak_rss_main_mib": round(cold.peak_main / MiB),
+            "peak_rss_tree_mib": round(cold.peak_tree / MiB),
+            "rerun_seconds": round(rerun.wall, 2),
+            "rerun_files_touched": touched(before, mtimes(posts)),
+            "cold_summary": cold.stdout.strip(),
+            "rerun_summary": rerun.stdout.strip(),
+        }
+        print(
+            f"feedmill  cold  {cold.wall:7.2f} s  {total_items / cold.wall:8.0f} items/s  "
+            f"peak RSS {cold.peak_main / MiB:.0f} MiB "
+            f"(with workers {cold.peak_tree / MiB:.0f} MiB)  {written} posts"
+        )
+        touched_files = results["feedmill"]["rerun_files_touched"]
+        print(f"feedmill  rerun {rerun.wall:7.2f} s  files touched: {touched_files}")
+
+        if not args.skip_reader:
+            state, out = WORK / "reader", WORK / "reader-posts"
+            for path in (state, out):
+                shutil.rmtree(path, ignore_errors=True)
+            command = [
+                sys.executable,
+                "-m",
+                "benchmarks.peers",
+                "reader",
+                "--urls",
+                str(urls),
+                "--state",
+                str(state),
+                "--out",
+                str(out),
+            ]
+            r_cold = measure(command, ROOT)
+            before = mtimes(out)
+            r_rerun = measure(command, ROOT)
+            results["reader"] = {
+                "cold_seconds": round(r_cold.wall, 2),
+                "cold_items_per_s": round(total_items / r_cold.wall),
+                "posts": len(before),
+                "peak_rss_main_mib": round(r_cold.peak_main / MiB),
+                "rerun_seconds": round(r_rerun.wall, 2),
+                "rerun_files_touched": touched(before, mtimes(out)),
+            }
+            print(
+                f"reader    cold  {r_cold.wall:7.2f} s  {total_items / r_cold.wall:8.0f} items/s  "
+                f"peak RSS {r_cold.peak_main / MiB:.0f} MiB  {len(before)} posts"
+            )
+            print(f"reader    rerun {r_rerun.wall:7.2f} s")
+
+        if not args.skip_baseline:
+            out = WORK / "baseline-posts"
+            shutil.rmtree(out, ignore_errors=True)
+            command = [
+                sys.executable,
+                "-m",
+                "benchmarks.peers",
+                "baseline",
+                "--urls",
+                str(urls),
+                "--out",
+                str(out),
+            ]
+            b_cold = measure(command, ROOT)
+            before = mtimes(out)
+            b_rerun = measure(command, ROOT)
+            results["baseline"] = {
+                "cold_seconds": round(b_cold.wall, 2),
+                "cold_items_per_s": round(total_items / b_cold.wall),
+                "posts": len(before),
+                "peak_rss_main_mib": round(b_cold.peak_main / MiB),
+                "rerun_seconds": round(b_rerun.wall, 2),
+            }
+            print(
+                f"baseline  cold  {b_cold.wall:7.2f} s  {total_items / b_cold.wall:8.0f} items/s  "
+                f"peak RSS {b_cold.peak_main / MiB:.0f} MiB"
+            )
+            print(f"baseline  rerun {b_rerun.wall:7.2f} s")
+    finally:
+        server.stop()
+
+    if args.latency:
+        server = Server(corpus, args.hosts, args.latency)
+        try:
+            feeds = feed_list(manifest, server)
+            urls.write_text(json.dumps(feeds, ensure_ascii=False), encoding="utf-8")
+            fetch = measure(
+                [sys.executable, "-m", "benchmarks.peers", "fetch", "--urls", str(urls)], ROOT
+            )
+            fetch_seconds = json.loads(fetch.stdout)["fetch_seconds"]
+            site = feedmill_site(WORK / "feedmill-latency", feeds, args.workers)
+            slow = measure(feedmill_cmd(args.workers), site)
+            results["latency"] = {
+                "latency_ms": round(args.latency * 1000),
+                "fetch_phase_seconds": round(fetch_seconds, 2),
+                "feedmill_cold_seconds": round(slow.wall, 2),
+            }
+            print(
+                f"latency {args.latency * 1000:.0f} ms: fetch phase {fetch_seconds:.2f} s, "
+                f"whole feedmill run {slow.wall:.2f} s"
+            )
+        finally:
+            server.stop()
+
+    print()
+    print_table(results)
+    if args.json:
+        args.json.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+def print_table(results: dict[str, Any]) -> None:
+    fm = results["feedmill"]
+    rows = [
+        ("cold ingest, items/s", "cold_items_per_s", True),
+        ("unchanged rerun, s", "rerun_seconds", False),
+        ("peak RSS (main process), MiB", "peak_rss_main_mib", False),
+    ]
+    peers = [name for name in ("reader", "baseline") if name in results]
+    header = f"{'':32} {'feedmill':>10}" + "".join(f" {p:>10} {'ratio':>7}" for p in peers)
+    print(header)
+    for label, key, higher_is_better in rows:
+        line = f"{label:32} {fm[key]:>10}"
+        for peer in peers:
+            value = results[peer][key]
+            ratio = (
+                (fm[key] / value if higher_is_better else value / fm[key])
+                if value and fm[key]
+                else 0
+            )
+            line += f" {value:>10} {ratio:>6.1f}×"
+        print(line)
+    print(f"{'files touched by the rerun':32} {fm['rerun_files_touched']:>10}")
+    if "latency" in results:
+        lat = results["latency"]
+        label = f"fetch phase at {lat['latency_ms']} ms latency, s"
+        print(f"{label:32} {lat['fetch_phase_seconds']:>10}")
+    print("(ratio = how many times feedmill is better)")
+
+
+if __name__ == "__main__":
+    main()
