@@ -3,8 +3,9 @@
 # builds and the headless-browser test. Extra arguments go to pytest.
 set -eu
 . "$(dirname "$0")/lib.sh"
-ensure_venv test
 cd "$ROOT"
+./scripts/system-deps.sh
+ensure_venv test
 
 # Hexo 8 for the build tests, pinned by tests/hexo/package-lock.json.
 if [ ! -f tests/hexo/node_modules/.package-lock.json ] ||

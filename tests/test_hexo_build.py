@@ -57,3 +57,49 @@ def test_post_page_shows_title_and_body(built_demo: Path) -> None:
     html = page.read_text(encoding="utf-8")
     assert "上海科技创新实力迈上新台阶 全球影响力显著提升" in html
     assert 'class="trsHotWords"' in html and 'code="300024"' in html
+
+
+def _dates_and_urls(site: Path, tz: str) -> dict[str, tuple[str, str]]:
+    """slug → (URL path, datetime shown) of every post, built under machine zone ``tz``."""
+    import re
+
+    result = hexo.generate(site, tz=tz)
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = {}
+    for slug, page in hexo.post_pages(site).items():
+        html = page.read_text(encoding="utf-8")
+        shown = re.search(r'<time class="post-date" datetime="([^"]+)"', html).group(1)
+        out[slug] = (page.parent.relative_to(site / "public").as_posix(), shown)
+    return out
+
+
+@pytest.mark.parametrize("date_style", ["local", "rfc822"])
+def test_every_post_keeps_its_date_and_url_on_any_build_machine(
+    tmp_path: Path, date_style: str
+) -> None:
+    site = tmp_path / "demo"
+    assert cli("demo", str(site)).code == 0
+    config = site / "feedmill.yml"
+    config.write_text(config.read_text(encoding="utf-8") + f"date_style: {date_style}\n", "utf-8")
+    assert cli("run", "-c", str(config)).code == 0  # the style change rewrites every post
+    if date_style == "local":
+        assert "\ndate: 2022-09-21 00:01:00\n" in "".join(posts(site).values())
+    hexo.use_theme(site, "bare")
+    utc = _dates_and_urls(site, "UTC")
+    shanghai = _dates_and_urls(site, "Asia/Shanghai")
+    assert len(utc) == 43 and utc == shanghai
+    # The seed (16:01 GMT on the 20th) is on the 21st in the site's zone.
+    seed = next(v for k, v in utc.items() if k.startswith("上海科技创新实力迈上新台阶"))
+    assert seed[0].startswith("2022/09/21/")
+    assert seed[1] == "2022-09-20T16:01:00.000Z"
+
+
+def test_without_the_timezone_script_the_url_depends_on_the_build_machine(tmp_path: Path) -> None:
+    """Why `feedmill init` writes scripts/feedmill-timezone.js (Hexo's own behaviour)."""
+    site = tmp_path / "demo"
+    assert cli("demo", str(site)).code == 0
+    (site / "scripts" / "feedmill-timezone.js").unlink()
+    hexo.use_theme(site, "bare")
+    utc = _dates_and_urls(site, "UTC")
+    shanghai = _dates_and_urls(site, "Asia/Shanghai")
+    assert utc != shanghai

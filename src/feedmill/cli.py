@@ -68,6 +68,7 @@ SITE_FILES = {
     "_config.yml": "_config.yml",
     "scripts/feedmill-timezone.js": "scripts/feedmill-timezone.js",
     "gitignore": ".gitignore",
+    "favicon.png": "source/favicon.png",  # the default theme links it
     "feedmill.yml": CONFIG_NAME,
 }
 

@@ -131,6 +131,30 @@ class FetchSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         return parse_size(self.max_body)
 
 
+class SanitizeSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """``sanitize:`` — what article HTML may keep."""
+
+    # Hosts whose <iframe> players are kept (sandboxed); None = the built-in list.
+    iframe_hosts: tuple[str, ...] | None = None
+    # Referrer policy forced on <img> (Chinese CDNs refuse foreign Referers);
+    # null keeps whatever the article says.
+    image_referrer_policy: str | None = "no-referrer"
+
+    def __post_init__(self) -> None:
+        allowed = (
+            "no-referrer", "no-referrer-when-downgrade", "origin", "origin-when-cross-origin",
+            "same-origin", "strict-origin", "strict-origin-when-cross-origin", "unsafe-url",
+        )  # fmt: skip
+        if self.image_referrer_policy is not None and self.image_referrer_policy not in allowed:
+            raise _Invalid(
+                "image_referrer_policy",
+                f"{self.image_referrer_policy!r} is not a referrer policy ({', '.join(allowed)})",
+            )
+        for host in self.iframe_hosts or ():
+            if not host or "/" in host or ":" in host:
+                raise _Invalid("iframe_hosts", f"{host!r} is not a host name")
+
+
 class FeedSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """One ``feeds:`` entry: where to read and how to file what is read."""
 
@@ -173,6 +197,8 @@ class Config(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     timezone: str = DEFAULT_TIMEZONE
     date_style: Literal["rfc822", "local"] = "rfc822"
     fetch: FetchSettings = msgspec.field(default_factory=FetchSettings)
+    sanitize: SanitizeSettings = msgspec.field(default_factory=SanitizeSettings)
+    title_max_width: int = 150  # display columns (CJK = 2) before a title is cut; 0 = never
     interval: str | int = "15m"  # default poll interval of every feed
     backoff_cap: str | int = "24h"  # longest wait after repeated failures
     path: str = CONFIG_NAME  # set by the loader, not by the file
@@ -182,6 +208,8 @@ class Config(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         _not_empty("placeholder_image", self.placeholder_image)
         _check("interval", parse_duration, self.interval)
         _check("backoff_cap", parse_duration, self.backoff_cap)
+        if self.title_max_width < 0:
+            raise _Invalid("title_max_width", "must be 0 (never cut) or more")
 
     # -- derived locations ---------------------------------------------------
 

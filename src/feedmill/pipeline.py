@@ -43,6 +43,8 @@ from feedmill.publish.render import (
     template_fingerprint,
 )
 from feedmill.publish.writer import TEMP_DIR, remove_stale_temp_files, write_if_changed
+from feedmill.sanitize.policy import DEFAULT_IFRAME_HOSTS
+from feedmill.sanitize.policy import Policy as SanitizePolicy
 from feedmill.schedule import Policy, is_due
 from feedmill.store import feeds as feed_store
 from feedmill.store.database import open_database
@@ -81,6 +83,15 @@ def fetch_options(config: Config) -> FetchOptions:
     )
 
 
+def sanitize_policy(config: Config) -> SanitizePolicy:
+    settings = config.sanitize
+    hosts = settings.iframe_hosts
+    return SanitizePolicy(
+        iframe_hosts=DEFAULT_IFRAME_HOSTS if hosts is None else frozenset(hosts),
+        image_referrer_policy=settings.image_referrer_policy,
+    )
+
+
 def feed_style(config: Config, spec: FeedSpec) -> FeedStyle:
     return FeedStyle(
         group=spec.group,
@@ -89,6 +100,8 @@ def feed_style(config: Config, spec: FeedSpec) -> FeedStyle:
         placeholder_image=config.placeholder_image,
         date_style=config.date_style,
         site_timezone=config.timezone,
+        title_max_width=config.title_max_width,
+        policy=sanitize_policy(config),
     )
 
 

@@ -89,3 +89,38 @@ def links_under(directory: Path) -> set[str]:
     for page in directory.rglob("*.html"):
         hrefs.update(unquote(h) for h in _HREF.findall(page.read_text(encoding="utf-8")))
     return hrefs
+
+
+THEMES = HEXO_DIR / "themes"
+
+
+def use_theme(site: Path, name: str) -> None:
+    """Build ``site`` with one of tests/hexo/themes (e.g. the script-free ``bare``)."""
+    themes = site / "themes"
+    themes.mkdir(exist_ok=True)
+    link = themes / name
+    if not link.exists():
+        link.symlink_to(THEMES / name, target_is_directory=True)
+    config = site / "_config.yml"
+    text = re.sub(r"(?m)^theme: .*$", f"theme: {name}", config.read_text(encoding="utf-8"))
+    config.write_text(text, encoding="utf-8")
+
+
+def post_body(page: Path) -> str:
+    """The article HTML of a page built with the bare theme."""
+    html = page.read_text(encoding="utf-8")
+    start = html.index('<div class="post-body">') + len('<div class="post-body">')
+    end = html.rindex("</div><!-- /post-body -->")
+    return html[start:end]
+
+
+def visible_text(html: str) -> str:
+    """What a reader sees of some HTML, whitespace-normalized."""
+    import lxml.html
+
+    if not html.strip():
+        return ""
+    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    for hidden in root.xpath("//script|//style|//template"):
+        hidden.drop_tree()
+    return " ".join(root.text_content().split())

@@ -18,7 +18,7 @@ _UNPRINTABLE = re.compile(
 )
 
 
-_C1 = re.compile("[\x80-\x9f]")
+_C1 = re.compile("[\x80-\x84\x86-\x9f]")  # not U+0085 (NEL), a line break
 _ANY_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufeff\ufffe\uffff]")
 
 

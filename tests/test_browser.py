@@ -1,0 +1,134 @@
+"""A real browser opens the built demo site: home page and a post, no console errors.
+
+Headless Chromium (Debian's `chromium` package) driven by Playwright, against
+the demo output built with Hexo 8 and its default theme, served from
+127.0.0.1.  The machine is offline, so requests to any other host (the
+theme's icon font CDN, placeholder pictures) are answered locally with empty
+content instead of failing.  Screenshots go to test-artifacts/browser/.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from conftest import ROOT
+from support import hexo
+from support.site import cli
+
+pytestmark = [pytest.mark.browser, pytest.mark.hexo, pytest.mark.slow]
+ARTIFACTS = Path(os.environ.get("FEEDMILL_ARTIFACTS", ROOT / "test-artifacts")) / "browser"
+# A 1×1 transparent PNG, for pictures on hosts this machine cannot reach.
+PIXEL = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
+
+
+def chromium() -> str:
+    path = (
+        os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    )
+    if not path:
+        pytest.fail("Chromium is not installed (Debian: apt-get install chromium); set CHROMIUM=")
+    return path
+
+
+class _Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def served_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    site = tmp_path_factory.mktemp("browser") / "demo"
+    assert cli("demo", str(site)).code == 0
+    result = hexo.generate(site)
+    assert result.returncode == 0, result.stdout + result.stderr
+    handler = functools.partial(_Quiet, directory=str(site / "public"))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", site
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_home_page_and_a_post_open_without_console_errors(served_demo: tuple[str, Path]) -> None:
+    from playwright.sync_api import Route, sync_playwright
+
+    base, site = served_demo
+    seed = next(p for slug, p in hexo.post_pages(site).items() if slug.startswith("上海科技创新"))
+    seed_url = base + "/" + seed.parent.relative_to(site / "public").as_posix() + "/"
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    problems: list[str] = []
+
+    def offline(route: Route) -> None:
+        if urlsplit(route.request.url).hostname == "127.0.0.1":
+            route.continue_()
+        elif route.request.resource_type == "image":
+            route.fulfill(status=200, content_type="image/png", body=PIXEL)
+        else:
+            route.fulfill(status=200, body=b"")
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium(),
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.route("**/*", offline)
+            page.on(
+                "console",
+                lambda m: (
+                    problems.append(f"console {m.type}: {m.text}")
+                    if m.type in ("error", "warning")
+                    else None
+                ),
+            )
+            page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+            page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
+            page.on(
+                "response",
+                lambda r: problems.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None,
+            )
+
+            response = page.goto(base + "/", wait_until="networkidle")
+            assert response is not None and response.ok
+            page.screenshot(path=str(ARTIFACTS / "home.png"), full_page=True)
+            assert page.locator("article").count() == 10  # one page of posts
+            # Follow the first post's title from the home page.
+            page.locator("a.article-title").first.click()
+            page.wait_for_load_state("networkidle")
+            assert page.locator("article .article-entry").inner_text().strip()
+
+            response = page.goto(seed_url, wait_until="networkidle")
+            assert response is not None and response.ok
+            page.screenshot(path=str(ARTIFACTS / "post.png"), full_page=True)
+            text = page.locator("article .article-entry").inner_text()
+            assert "徐枫在发布会上介绍" in text and "机器人" in text
+            assert page.locator("a.trsHotWords").count() == 3
+        finally:
+            browser.close()
+    assert problems == []
+    assert (ARTIFACTS / "home.png").stat().st_size > 10_000
