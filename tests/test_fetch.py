@@ -371,6 +371,10 @@ def test_encodings(
     (text,) = posts(tmp_path).values()
     assert f"title: '{title}'" in text
     assert f"{title}：正文" in text
+    row = status(config)[url]
+    assert row["parser"] == "fast"
+    if name == "http-charset-contradicts.xml":  # the wrong label is reported, not fatal
+        assert row["warning"] == "declared gbk but the bytes are UTF-8"
 
 
 # -- XML safety -------------------------------------------------------------------
