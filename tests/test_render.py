@@ -180,9 +180,17 @@ def test_plain_quotes_only_when_needed(name: str) -> None:
     author=st.text(min_size=1),
     image=st.text(),
     body=st.text(),
+    tags=st.lists(st.text(min_size=1), max_size=3),
+    reported=st.lists(st.text(min_size=1), max_size=3),
 )
 def test_the_fast_default_renderer_equals_the_shipped_template(
-    title: str, categories: list[str], author: str, image: str, body: str
+    title: str,
+    categories: list[str],
+    author: str,
+    image: str,
+    body: str,
+    tags: list[str],
+    reported: list[str],
 ) -> None:
     from feedmill.publish.render import DEFAULT_TEMPLATE, PostContext, render_default
 
@@ -199,5 +207,8 @@ def test_the_fast_default_renderer_equals_the_shipped_template(
         date_iso="2022-09-20T16:01:00+00:00",
         link=None,
         body=body,
+        tags=tuple(tags),
+        also_reported_by=tuple(reported),
+        also_reported_html="<p>同时报道：…</p>" if reported else "",
     )
     assert render_default(context) == render(context, load_template(DEFAULT_TEMPLATE))

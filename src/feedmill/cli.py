@@ -125,10 +125,13 @@ def _report(summary: Any) -> None:
     for url, reason in summary.failures:
         err.print(f"[red]failed[/red] {url}: {reason}", soft_wrap=True)
     skipped = f", {summary.feeds_skipped} not due" if summary.feeds_skipped else ""
+    held = ""
+    if summary.blocked or summary.duplicates:
+        held = f" · held back: {summary.blocked} blocked, {summary.duplicates} duplicates"
     out.print(
         f"feeds: {summary.feeds_ok} ok, {summary.feeds_not_modified} unchanged, "
         f"{summary.feeds_failed} failed{skipped} · posts: {summary.posts_new} new, "
-        f"{summary.posts_updated} updated, {summary.posts_unchanged} unchanged "
+        f"{summary.posts_updated} updated, {summary.posts_unchanged} unchanged{held} "
         f"· {summary.seconds:.1f} s",
         soft_wrap=True,
     )
@@ -265,11 +268,13 @@ def status_rows(config: Config) -> list[dict[str, Any]]:
         with engine.begin() as conn:
             states = feed_store.sync_feeds(conn, [f.url for f in config.feeds])
             counts = feed_store.post_counts(conn)
+            held = feed_store.held_back(conn)
     finally:
         engine.dispose()
     rows = []
     for spec in config.feeds:
         state = states[spec.url]
+        blocked, duplicates = held.get(state.id, (0, 0))
         rows.append(
             {
                 "url": spec.url,
@@ -283,6 +288,8 @@ def status_rows(config: Config) -> list[dict[str, Any]]:
                 "http_status": state.http_status,
                 "items": state.item_count,
                 "posts": counts.get(state.id, 0),
+                "blocked": blocked,  # items kept out by rules
+                "duplicates": duplicates,  # items another feed reported first
                 "error_streak": state.error_streak,
                 "next_attempt": _iso(state.next_attempt_at),
                 "last_error": state.last_error,
@@ -343,7 +350,18 @@ def status(
     from feedmill.publish.categories import derive_channel
 
     table = Table(pad_edge=False, box=None, header_style="bold")
-    columns = ("feed", "last attempt", "last success", "next", "HTTP", "items", "posts", "error")
+    columns = (
+        "feed",
+        "last attempt",
+        "last success",
+        "next",
+        "HTTP",
+        "items",
+        "posts",
+        "blocked",
+        "dups",
+        "error",
+    )
     for name in columns:
         table.add_column(name, overflow="fold")
     for row in rows:
@@ -362,6 +380,8 @@ def status(
             str(row["http_status"] or ""),
             "" if row["items"] is None else str(row["items"]),
             str(row["posts"]),
+            str(row["blocked"] or ""),
+            str(row["duplicates"] or ""),
             f"[red]{error}[/red]" if error else "",
         )
     wide.print(table)

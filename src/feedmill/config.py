@@ -155,6 +155,61 @@ class SanitizeSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
                 raise _Invalid("iframe_hosts", f"{host!r} is not a host name")
 
 
+RULE_FIELDS = ("title", "content", "author", "category", "link")
+
+
+class DedupeSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """``dedupe:`` — one story, one post (``dedupe: off`` turns it off)."""
+
+    threshold: float = 0.18  # word similarity (see filter/dedupe/decide.py)
+    window: str | int = "24h"  # copies further apart than this are different news
+    label: str = "同时报道："  # the body line listing the other sources
+
+    def __post_init__(self) -> None:
+        if not 0 < self.threshold <= 1:
+            raise _Invalid("threshold", "must be between 0 and 1")
+        _check("window", parse_duration, self.window)
+
+
+class RuleSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """One block or keep rule: every condition given must match."""
+
+    name: str | None = None
+    title: str | None = None  # regular expressions, searched case-blind
+    content: str | None = None  # (the article's visible text)
+    author: str | None = None
+    category: str | None = None
+    link: str | None = None
+    keywords: tuple[str, ...] = ()  # any of these words …
+    in_: tuple[str, ...] = msgspec.field(default=("title", "content"), name="in")  # … in these
+
+    def __post_init__(self) -> None:
+        for name in RULE_FIELDS:
+            pattern = getattr(self, name)
+            if pattern is not None:
+                try:
+                    re.compile(pattern)
+                except re.error as exc:
+                    raise _Invalid(name, f"not a regular expression: {exc}") from None
+        for name in self.in_:
+            if name not in RULE_FIELDS:
+                raise _Invalid("in", f"{name!r} is not one of {', '.join(RULE_FIELDS)}")
+        if not self.keywords and all(getattr(self, n) is None for n in RULE_FIELDS):
+            raise _Invalid("rule", f"needs a condition: {', '.join(RULE_FIELDS)} or keywords")
+
+
+class RulesSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """``rules:`` — globally or per feed."""
+
+    block: tuple[RuleSpec, ...] = ()
+    keep: tuple[RuleSpec, ...] = ()  # when given, only items matching one are posted
+    max_age: str | int | None = None  # items older than this are not posted
+
+    def __post_init__(self) -> None:
+        if self.max_age is not None:
+            _check("max_age", parse_duration, self.max_age)
+
+
 class FeedSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """One ``feeds:`` entry: where to read and how to file what is read."""
 
@@ -167,6 +222,7 @@ class FeedSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     headers: dict[str, str] = {}  # added to fetch.headers
     proxy: str | None = None  # default: fetch.proxy
     interval: str | int | None = None  # how often to poll; default: top-level interval
+    rules: RulesSpec | None = None  # in addition to the top-level rules
 
     def __post_init__(self) -> None:
         for name in ("url", "group", "source"):
@@ -198,6 +254,8 @@ class Config(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     date_style: Literal["rfc822", "local"] = "rfc822"
     fetch: FetchSettings = msgspec.field(default_factory=FetchSettings)
     sanitize: SanitizeSettings = msgspec.field(default_factory=SanitizeSettings)
+    rules: RulesSpec = msgspec.field(default_factory=RulesSpec)
+    dedupe: DedupeSettings | bool = True
     title_max_width: int = 150  # display columns (CJK = 2) before a title is cut; 0 = never
     interval: str | int = "15m"  # default poll interval of every feed
     backoff_cap: str | int = "24h"  # longest wait after repeated failures
@@ -242,6 +300,12 @@ class Config(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
     def feed_timezone(self, feed: FeedSpec) -> str:
         return feed.timezone or self.timezone
+
+    @property
+    def dedupe_settings(self) -> DedupeSettings | None:
+        if self.dedupe is True:
+            return DedupeSettings()
+        return self.dedupe or None
 
     def feed_interval(self, feed: FeedSpec) -> timedelta:
         return parse_duration(feed.interval if feed.interval is not None else self.interval)

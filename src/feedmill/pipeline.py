@@ -31,8 +31,10 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine, bindparam, update
 
 from feedmill import worker
-from feedmill.config import Config, FeedSpec, parse_duration
+from feedmill.config import Config, DedupeSettings, FeedSpec, parse_duration
 from feedmill.fetch import Fetcher, FetchOptions, FetchRequest
+from feedmill.filter.dedupe import DedupePolicy
+from feedmill.filter.rules import RuleSet, compile_rules
 from feedmill.models import Fetched, FetchStatus
 from feedmill.publish.render import (
     DEFAULT_TEMPLATE,
@@ -46,6 +48,7 @@ from feedmill.publish.writer import TEMP_DIR, remove_stale_temp_files, write_if_
 from feedmill.sanitize.policy import DEFAULT_IFRAME_HOSTS
 from feedmill.sanitize.policy import Policy as SanitizePolicy
 from feedmill.schedule import Policy, is_due
+from feedmill.store import dedupe as dedupe_store
 from feedmill.store import feeds as feed_store
 from feedmill.store.database import open_database
 from feedmill.store.feeds import FeedState
@@ -102,7 +105,27 @@ def feed_style(config: Config, spec: FeedSpec) -> FeedStyle:
         site_timezone=config.timezone,
         title_max_width=config.title_max_width,
         policy=sanitize_policy(config),
+        reported_label=(config.dedupe_settings or DedupeSettings()).label,
     )
+
+
+def dedupe_policy(config: Config) -> DedupePolicy | None:
+    settings = config.dedupe_settings
+    if settings is None:
+        return None
+    return DedupePolicy(
+        threshold=settings.threshold, window=parse_duration(settings.window), label=settings.label
+    )
+
+
+def feed_rules(config: Config) -> dict[str, tuple[RuleSet, ...]]:
+    """feed URL → the rules its items go through: the top-level ones, then its own."""
+    common = compile_rules(config.rules)
+    out = {}
+    for spec in config.feeds:
+        own = compile_rules(spec.rules)
+        out[spec.url] = tuple(r for r in (common, own) if r)
+    return out
 
 
 @dataclass
@@ -114,6 +137,8 @@ class RunSummary:
     posts_new: int = 0
     posts_updated: int = 0
     posts_unchanged: int = 0
+    blocked: int = 0  # new items kept out by rules
+    duplicates: int = 0  # new items that another feed reported first
     failures: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -138,6 +163,8 @@ class Mill:
         self.template_fp = template_fingerprint(self.template)
         self.fetch_options = fetch_options(config)
         self.styles = {spec.url: feed_style(config, spec) for spec in config.feeds}
+        self.rules = feed_rules(config)
+        self.dedupe = dedupe_policy(config)
         self.posts_dir = str(config.posts_dir)
         self.stage_dir = os.path.join(self.posts_dir, TEMP_DIR)
         self.stopping = threading.Event()
@@ -186,6 +213,9 @@ class Mill:
         remove_stale_temp_files(self.config.posts_dir)
         os.makedirs(self.stage_dir, exist_ok=True)
         states = self._sync()
+        if self.dedupe is not None:
+            with self.engine.begin() as conn:
+                dedupe_store.prune(conn, self.dedupe)
         specs = self._selected(states, datetime.now(UTC))
         summary.feeds_skipped = len(self.config.feeds) - len(specs)
         asyncio.run(self._ingest(specs, states, summary, progress))
@@ -312,6 +342,8 @@ class Mill:
                 fetched=replace(fetched, body=None),
                 policy=self._policy(spec),
                 now=now,
+                rules=self.rules[spec.url],
+                dedupe=self.dedupe,
             )
             fetched = job.fetched
             try:
@@ -326,6 +358,8 @@ class Mill:
                 summary.posts_new += result.new
                 summary.posts_updated += result.updated
                 summary.posts_unchanged += result.unchanged
+                summary.blocked += result.blocked
+                summary.duplicates += result.duplicates
                 return
             fetched = replace(fetched, status=FetchStatus.FAILED, error=result.error)
         await loop.run_in_executor(db, self._queue_outcome, spec, state, fetched, now)
@@ -408,7 +442,18 @@ class Mill:
 
     def _compose(self, batch: Sequence[PendingPost], use_pool: bool) -> list[str]:
         inputs = [
-            PostInput(p.entry, p.feed_title, p.first_seen, self.styles[p.feed_url]) for p in batch
+            PostInput(
+                p.entry,
+                p.feed_title,
+                p.first_seen,
+                self.styles[p.feed_url],
+                reported_by=tuple(
+                    (self.styles[url].source, link)
+                    for url, link in p.reported_by
+                    if url in self.styles  # a feed since removed from feedmill.yml
+                ),
+            )
+            for p in batch
         ]
         if not use_pool or len(inputs) < 8:
             return compose_many(inputs, self.template)

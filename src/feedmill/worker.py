@@ -1,8 +1,9 @@
 """One fetched document, all the way to its post files — in a worker process.
 
-    parse → normalize → render new and changed items (staged files)
-          → store the feed's items (one transaction) → move posts into place
-          → record them
+    parse → normalize → filter (rules; dedupe fingerprints)
+          → render new and changed items (staged files)
+          → store the feed's items, deciding duplicates (one transaction)
+          → move posts into place → record them
 
 The pure stages come first and hold no lock; the database is written only
 once everything is rendered, and a post file is put in place only after its
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,6 +25,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
+from feedmill.filter.dedupe import DedupePolicy
+from feedmill.filter.rules import RuleSet, blocked_by
 from feedmill.models import Entry, Fetched
 from feedmill.normalize import normalize_feed
 from feedmill.parse import ParseError, parse_document
@@ -30,10 +34,18 @@ from feedmill.publish.filenames import post_filename
 from feedmill.publish.render import FeedStyle, PostInput, compose, style_hash
 from feedmill.publish.writer import place, stage
 from feedmill.schedule import Policy
+from feedmill.store import dedupe as dedupe_store
 from feedmill.store import feeds as feed_store
-from feedmill.store.entries import Item, ingest_entries, known_versions
+from feedmill.store.entries import (
+    PUBLISH,
+    Decision,
+    Item,
+    ingest_entries,
+    known_versions,
+    with_duplicates,
+)
 from feedmill.store.feeds import FeedState
-from feedmill.store.posts import mark_written
+from feedmill.store.posts import mark_stale, mark_written
 from feedmill.tracking import after_fetch
 
 _ENGINES: dict[str, Engine] = {}
@@ -78,6 +90,8 @@ class FeedJob:
     fetched: Fetched  # without its body
     policy: Policy
     now: datetime
+    rules: tuple[RuleSet, ...] = ()  # the top-level rules, then the feed's own
+    dedupe: DedupePolicy | None = None  # None: no merging across feeds
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +102,30 @@ class FeedResult:
     new: int = 0
     updated: int = 0
     unchanged: int = 0
+    blocked: int = 0
+    duplicates: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class _Screened:
+    """New items, judged before any lock is taken (pure work)."""
+
+    blocked: dict[int, str]  # item index → the rule that blocks it
+    stories: dict[int, dedupe_store.Story]  # item index → what dedupe compares
+
+
+def _screen(job: FeedJob, items: Sequence[Item], known: dict[str, tuple[int, str]]) -> _Screened:
+    blocked: dict[int, str] = {}
+    stories: dict[int, dedupe_store.Story] = {}
+    for index, item in enumerate(items):
+        if item.key_hash in known:
+            continue
+        reason = blocked_by(job.rules, item.entry, job.now)
+        if reason is not None:
+            blocked[index] = reason
+        elif job.dedupe is not None:
+            stories[index] = dedupe_store.story_of(item.entry, job.now)
+    return _Screened(blocked, stories)
 
 
 def handle(job: FeedJob) -> FeedResult:
@@ -100,18 +138,35 @@ def handle(job: FeedJob) -> FeedResult:
     items = tuple(Item.of(entry) for entry in entries)
     engine = engine_for(job.database_url)
 
-    # Render what is new or changed before taking any lock.
-    known: dict[str, str] = {}
+    # Judge and render what is new or changed before taking any lock.
+    known: dict[str, tuple[int, str]] = {}
     if job.state.last_success_at is not None or job.state.item_count:
         with engine.connect() as conn:
             known = known_versions(conn, job.state.id)
+    screened = _screen(job, items, known)
+    changed = [
+        known[item.key_hash][0]
+        for item in items
+        if item.key_hash in known and known[item.key_hash][1] != item.version
+    ]
+    if changed:
+        with engine.connect() as conn:
+            # Their posts list other sources: publish() renders them with those.
+            reported = with_duplicates(conn, changed)
+    else:
+        reported = set()
     staged: list[str | None] = []
     batch = uuid.uuid4().hex[:12]
     for index, item in enumerate(items):
         stored = known.get(item.key_hash)
-        if stored == item.version or (stored is not None and item.entry.date is None):
-            # Unchanged, or changed but dated by its stored first-seen time:
-            # left to publish(), which reads that time from the database.
+        if (
+            index in screened.blocked
+            or (stored is not None and stored[1] == item.version)
+            or (stored is not None and (item.entry.date is None or stored[0] in reported))
+        ):
+            # Blocked, unchanged, or changed but dated by its stored first-seen
+            # time or listing other sources: left to publish(), which reads
+            # those from the database.
             staged.append(None)
             continue
         text = compose(PostInput(item.entry, parsed.title, job.now, job.style), job.template)
@@ -120,9 +175,48 @@ def handle(job: FeedJob) -> FeedResult:
     def name_for(entry: Entry, attempt: int) -> str:
         return post_filename(entry.title, job.feed_url, entry.key, 10 + 6 * attempt)
 
+    originals: set[int] = set()  # stored entries that new items turned out to copy
+
     try:
         with engine.begin() as conn:
-            ingested = ingest_entries(conn, job.state.id, items, now=job.now, name_for=name_for)
+
+            def decide(index: int, item: Item) -> Decision:
+                reason = screened.blocked.get(index)
+                if reason is not None:
+                    return Decision("blocked", reason)
+                story = screened.stories.get(index)
+                if story is None or job.dedupe is None:
+                    return PUBLISH
+                match = dedupe_store.find_original(conn, story, job.dedupe, job.state.id)
+                if match is None:
+                    return Decision(fingerprint=story.fingerprint.text_hash)
+                originals.add(match.original_id)
+                return Decision(
+                    "duplicate",
+                    match.verdict.reason,
+                    duplicate_of=match.original_id,
+                    fingerprint=story.fingerprint.text_hash,
+                )
+
+            if screened.stories:
+                dedupe_store.lock(conn)  # one dedupe decision at a time across workers
+            ingested = ingest_entries(
+                conn, job.state.id, items, now=job.now, name_for=name_for, decide=decide
+            )
+            if screened.stories:
+                dedupe_store.add(
+                    conn,
+                    [
+                        (entry_id, screened.stories[index])
+                        for index, entry_id in ingested.published.items()
+                        if index in screened.stories
+                    ],
+                )
+                mark_stale(conn, originals)
+            if changed:
+                # A copy of a changed entry stored since `reported` was read:
+                # its post, rendered without that source, is redone by publish().
+                mark_stale(conn, with_duplicates(conn, changed) - reported)
             wanted = style_hash(job.style, parsed.title, job.template_fingerprint)
             if wanted != job.state.style_hash:
                 feed_store.set_style(conn, job.state.id, wanted)
@@ -147,17 +241,17 @@ def handle(job: FeedJob) -> FeedResult:
             if path is None:
                 continue
             staged[touched.index] = None
-            changed = place(path, os.path.join(job.posts_dir, touched.file_name))
+            changed_file = place(path, os.path.join(job.posts_dir, touched.file_name))
             placed.append(touched.entry_id)
             if touched.is_new:
                 new += 1
-            elif changed:
+            elif changed_file:
                 updated += 1
             else:
                 unchanged += 1
         if placed:
             with engine.begin() as conn:
-                mark_written(conn, placed, datetime.now(UTC))
+                mark_written(conn, placed, datetime.now(UTC), states=("pending",))
     finally:
         for path in staged:  # rendered but not needed (or the store failed)
             if path is not None:
@@ -169,4 +263,6 @@ def handle(job: FeedJob) -> FeedResult:
         new=new,
         updated=updated,
         unchanged=unchanged + ingested.unchanged,
+        blocked=ingested.blocked,
+        duplicates=ingested.duplicates,
     )

@@ -73,3 +73,18 @@ def postgres_server(base: Path) -> Iterator[str]:
             _as_server_user([pg_ctl, "-D", str(data), "-m", "immediate", "stop"]),
             capture_output=True,
         )
+
+
+def new_database(server_url: str) -> str:
+    """A new, empty database on the server of ``server_url``; its URL."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import html as htmllib
 import json
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -18,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
+from feedmill import urls
 from feedmill.models import Entry
 from feedmill.publish import yaml_scalars
 from feedmill.publish.categories import categories as category_chain
@@ -46,6 +49,7 @@ class FeedStyle:
     site_timezone: str = "Asia/Shanghai"
     title_max_width: int = 150
     policy: Policy = field(default_factory=Policy)
+    reported_label: str = "同时报道："  # opens the line listing other sources of the story
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +58,8 @@ class PostInput:
     feed_title: str | None
     first_seen: datetime
     style: FeedStyle
+    # (source, link to its copy) of each other source that reported the story
+    reported_by: tuple[tuple[str, str | None], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +79,8 @@ class PostContext:
     link: str | None
     body: str
     tags: tuple[str, ...] = ()
+    also_reported_by: tuple[str, ...] = ()  # other sources of the story, first come first
+    also_reported_html: str = ""  # the line that lists them under the article, or ""
 
 
 @functools.lru_cache(maxsize=4096)
@@ -129,6 +137,32 @@ def _image_url(url: str) -> str:
     return url.replace("'", "%27")
 
 
+def reported_line(label: str, reporters: Sequence[tuple[str, str | None]]) -> str:
+    """``<p class="also-reported">同时报道：<a …>新浪财经</a>、…</p>`` (Hexo-safe)."""
+    names = []
+    for source, link in reporters:
+        name = htmllib.escape(source, quote=False)
+        if link and urls.scheme(link) in ("http", "https"):
+            name = f'<a href="{htmllib.escape(link)}">{name}</a>'
+        names.append(name)
+    return hexo_safe(
+        f'<p class="also-reported">{htmllib.escape(label, quote=False)}{"、".join(names)}</p>'
+    )
+
+
+def _other_sources(
+    own: str, reporters: Sequence[tuple[str, str | None]]
+) -> tuple[tuple[str, str | None], ...]:
+    """Each source once, in the order it reported; the post's own source left out."""
+    seen = {own}
+    out = []
+    for source, link in reporters:
+        if source not in seen:
+            seen.add(source)
+            out.append((source, link))
+    return tuple(out)
+
+
 def context_for(post: PostInput) -> PostContext:
     entry, style = post.entry, post.style
     clean = sanitize_html(entry.content, base_url=entry.link, policy=style.policy)
@@ -138,6 +172,7 @@ def context_for(post: PostInput) -> PostContext:
     channel = style.channel or derive_channel(post.feed_title, style.source)
     moment = entry.date or post.first_seen
     title = cut_title(entry.title, style.title_max_width) if entry.title else "(untitled)"
+    reporters = _other_sources(style.source, post.reported_by)
     return PostContext(
         title=title,
         categories=category_chain(style.group, style.source, channel),
@@ -151,6 +186,8 @@ def context_for(post: PostInput) -> PostContext:
         date_iso=moment.astimezone(UTC).isoformat(),
         link=entry.link,
         body=hexo_safe(clean.html),
+        also_reported_by=tuple(source for source, _ in reporters),
+        also_reported_html=reported_line(style.reported_label, reporters) if reporters else "",
     )
 
 
@@ -195,11 +232,16 @@ def render_default(context: PostContext) -> str:
     a tenth of the time — rendering is on every new post's path."""
     quote, plain = yaml_scalars.quote, yaml_scalars.plain
     categories = "".join(f"\n - {plain(name)}" for name in context.categories)
+    tags = "".join(f"\n - {plain(name)}" for name in context.tags)
+    reported = "".join(f"\n - {plain(name)}" for name in context.also_reported_by)
     return (
         f"---\ntitle: {quote(context.title)}\ncategories:{categories}\n"
-        f"headimg: {quote(context.headimg)}\nauthor: {plain(context.author)}\n"
+        + (f"tags:{tags}\n" if tags else "")
+        + f"headimg: {quote(context.headimg)}\nauthor: {plain(context.author)}\n"
         f"comments: false\ndate: {context.date}\nthumbnail: {quote(context.thumbnail)}\n"
-        f"---\n\n<div>\n{context.body}\n</div>\n"
+        + (f"also_reported_by:{reported}\n" if reported else "")
+        + f"---\n\n<div>\n{context.body}\n</div>\n"
+        + (f"\n{context.also_reported_html}\n" if context.also_reported_html else "")
     )
 
 

@@ -61,6 +61,19 @@ class Item:
 
 
 @dataclass(frozen=True, slots=True)
+class Decision:
+    """What becomes of a new entry: published, or stored as blocked or a duplicate."""
+
+    status: str = "active"  # active | blocked | duplicate
+    reason: str | None = None
+    duplicate_of: int | None = None  # the stored entry it copies
+    fingerprint: str | None = None  # hash of the visible text (exact copies)
+
+
+PUBLISH = Decision()
+
+
+@dataclass(frozen=True, slots=True)
 class Touched:
     """A new or changed entry whose post must be (re)written."""
 
@@ -74,6 +87,9 @@ class Touched:
 class Ingested:
     touched: tuple[Touched, ...] = field(default=())
     unchanged: int = 0
+    published: dict[int, int] = field(default_factory=dict)  # item index → id, new and active
+    blocked: int = 0
+    duplicates: int = 0
 
     @property
     def new(self) -> int:
@@ -99,10 +115,22 @@ def _row(entry: Entry, version: str) -> dict[str, object]:
     }
 
 
-def known_versions(conn: Connection, feed_id: int) -> dict[str, str]:
-    """key hash → version of every stored entry of a feed."""
-    query = select(entries.c.key_hash, entries.c.version).where(entries.c.feed_id == feed_id)
-    return {h: v for h, v in conn.execute(query)}
+def known_versions(conn: Connection, feed_id: int) -> dict[str, tuple[int, str]]:
+    """key hash → (id, version) of every stored entry of a feed."""
+    query = select(entries.c.key_hash, entries.c.id, entries.c.version).where(
+        entries.c.feed_id == feed_id
+    )
+    return {h: (i, v) for h, i, v in conn.execute(query)}
+
+
+def with_duplicates(conn: Connection, entry_ids: Sequence[int]) -> set[int]:
+    """Those of ``entry_ids`` that other feeds' copies point at."""
+    found: set[int] = set()
+    for start in range(0, len(entry_ids), _CHUNK):
+        chunk = list(entry_ids[start : start + _CHUNK])
+        query = select(entries.c.duplicate_of).where(entries.c.duplicate_of.in_(chunk)).distinct()
+        found.update(conn.execute(query).scalars())
+    return found
 
 
 def ingest_entries(
@@ -112,11 +140,15 @@ def ingest_entries(
     *,
     now: datetime,
     name_for: Callable[[Entry, int], str],
+    decide: Callable[[int, Item], Decision] | None = None,
 ) -> Ingested:
     """Upsert ``items`` of one feed; new entries get a pending post named by ``name_for``.
 
     ``name_for(entry, attempt)`` returns a file name; attempt > 0 asks for a
-    longer, still deterministic, name after a collision.
+    longer, still deterministic, name after a collision.  ``decide(index,
+    item)`` is asked about each new item, in order, within the transaction:
+    blocked items and duplicates are stored without a post (a tombstone: the
+    feed repeating them later finds them here and they stay out).
     """
     positions = {item.key_hash: index for index, item in enumerate(items)}
     existing: dict[str, tuple[int, str, str]] = {}
@@ -131,11 +163,22 @@ def ingest_entries(
         existing.update({h: (i, v, name) for h, i, v, name in conn.execute(query)})
 
     new_rows, changed_rows, touched = [], [], []
+    decisions: dict[str, Decision] = {}
     for digest, index in positions.items():
         item = items[index]
         if digest not in existing:
+            decision = decide(index, item) if decide else PUBLISH
+            decisions[digest] = decision
             row = _row(item.entry, item.version)
-            row.update(feed_id=feed_id, key_hash=digest, first_seen_at=now)
+            row.update(
+                feed_id=feed_id,
+                key_hash=digest,
+                first_seen_at=now,
+                status=decision.status,
+                reason=decision.reason,
+                duplicate_of=decision.duplicate_of,
+                fingerprint=decision.fingerprint,
+            )
             new_rows.append(row)
         elif existing[digest][1] != item.version:
             entry_id, _, file_name = existing[digest]
@@ -167,14 +210,24 @@ def ingest_entries(
                 entries.c.feed_id == feed_id, entries.c.key_hash.in_(chunk)
             )
             ids.extend((row[0], row[1]) for row in conn.execute(query))
-        by_hash = {digest: items[positions[digest]].entry for _, digest in ids}
-        names = _insert_posts(conn, ids, by_hash, name_for)
+        published = [(i, d) for i, d in ids if decisions[d].status == "active"]
+        by_hash = {digest: items[positions[digest]].entry for _, digest in published}
+        names = _insert_posts(conn, published, by_hash, name_for)
         touched.extend(
             Touched(entry_id, names[entry_id], positions[digest], is_new=True)
-            for entry_id, digest in ids
+            for entry_id, digest in published
         )
+    else:
+        published = []
 
-    return Ingested(tuple(touched), unchanged=len(items) - len(new_rows) - len(changed_rows))
+    statuses = [d.status for d in decisions.values()]
+    return Ingested(
+        tuple(touched),
+        unchanged=len(items) - len(new_rows) - len(changed_rows),
+        published={positions[digest]: entry_id for entry_id, digest in published},
+        blocked=statuses.count("blocked"),
+        duplicates=statuses.count("duplicate"),
+    )
 
 
 def _insert_posts(
@@ -184,6 +237,8 @@ def _insert_posts(
     name_for: Callable[[Entry, int], str],
 ) -> dict[int, str]:
     """A pending post per new entry; returns entry id → file name."""
+    if not ids:
+        return {}
     names = {entry_id: name_for(by_hash[digest], 0) for entry_id, digest in ids}
     savepoint = conn.begin_nested()
     try:

@@ -113,3 +113,17 @@ def post_counts(conn: Connection) -> dict[int, int]:
         .group_by(entries.c.feed_id)
     )
     return {feed_id: count for feed_id, count in conn.execute(query)}
+
+
+def held_back(conn: Connection) -> dict[int, tuple[int, int]]:
+    """feed id → (blocked, duplicates): its items stored but never posted."""
+    query = (
+        select(entries.c.feed_id, entries.c.status, func.count())
+        .where(entries.c.status.in_(("blocked", "duplicate")))
+        .group_by(entries.c.feed_id, entries.c.status)
+    )
+    out: dict[int, tuple[int, int]] = {}
+    for feed_id, status, count in conn.execute(query):
+        blocked, duplicates = out.get(feed_id, (0, 0))
+        out[feed_id] = (count, duplicates) if status == "blocked" else (blocked, count)
+    return out

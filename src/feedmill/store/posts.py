@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, Engine, func, select, update
+from sqlalchemy import Connection, Engine, case, func, select, update
 
 from feedmill.models import Entry
 from feedmill.store.schema import entries, feeds, posts
+
+# A post's state: its file must be written (pending) or rewritten because
+# another source reported its story (stale: a worker that rendered it before
+# must not mark it written), or its file matches the entry (written).
+TO_WRITE = ("pending", "stale")
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,10 +28,12 @@ class PendingPost:
     is_new: bool  # never written before
     version: str
     entry: Entry
+    # (feed URL, link) of each later copy of this story from another feed
+    reported_by: tuple[tuple[str, str | None], ...] = ()
 
 
 def pending_count(conn: Connection) -> int:
-    return conn.execute(select(func.count()).where(posts.c.state == "pending")).scalar() or 0
+    return conn.execute(select(func.count()).where(posts.c.state.in_(TO_WRITE))).scalar() or 0
 
 
 def iter_pending(engine: Engine, batch: int = 256) -> Iterator[list[PendingPost]]:
@@ -40,7 +47,7 @@ def iter_pending(engine: Engine, batch: int = 256) -> Iterator[list[PendingPost]
     order = (
         select(posts.c.entry_id)
         .select_from(posts.join(entries, posts.c.entry_id == entries.c.id))
-        .where(posts.c.state == "pending")
+        .where(posts.c.state.in_(TO_WRITE))
         .order_by(moment, posts.c.entry_id)
     )
     with engine.connect() as conn:
@@ -59,12 +66,13 @@ def iter_pending(engine: Engine, batch: int = 256) -> Iterator[list[PendingPost]
                 feeds, entries.c.feed_id == feeds.c.id
             )
         )
-        .where(posts.c.state == "pending")
+        .where(posts.c.state.in_(TO_WRITE))
     )
     for start in range(0, len(ids), batch):
         chunk = ids[start : start + batch]
         with engine.connect() as conn:
             rows = {r.entry_id: r for r in conn.execute(details.where(posts.c.entry_id.in_(chunk)))}
+            reported = _reported_by(conn, chunk)
         out = []
         for entry_id in chunk:
             r = rows.get(entry_id)
@@ -90,19 +98,54 @@ def iter_pending(engine: Engine, batch: int = 256) -> Iterator[list[PendingPost]
                         categories=tuple(json.loads(r.categories)),
                         image=r.image,
                     ),
+                    reported_by=tuple(reported.get(entry_id, ())),
                 )
             )
         if out:
             yield out
 
 
-def mark_written(conn: Connection, entry_ids: Sequence[int], now: datetime) -> None:
-    """Record that the posts of ``entry_ids`` are in place, made from their current version."""
+def _reported_by(conn: Connection, ids: Sequence[int]) -> dict[int, list[tuple[str, str | None]]]:
+    """original id → (feed URL, link) of its copies, by their date (then arrival)."""
+    moment = func.coalesce(entries.c.published_at, entries.c.first_seen_at)
+    query = (
+        select(entries.c.duplicate_of, feeds.c.url, entries.c.link)
+        .select_from(entries.join(feeds, entries.c.feed_id == feeds.c.id))
+        .where(entries.c.duplicate_of.in_(ids), entries.c.status == "duplicate")
+        .order_by(moment, entries.c.id)
+    )
+    out: dict[int, list[tuple[str, str | None]]] = {}
+    for original, url, link in conn.execute(query):
+        out.setdefault(original, []).append((url, link))
+    return out
+
+
+def mark_stale(conn: Connection, entry_ids: Iterable[int]) -> None:
+    """Have the posts of ``entry_ids`` rewritten: another source reported their story."""
+    ids = sorted(entry_ids)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        conn.execute(update(posts).where(posts.c.entry_id.in_(chunk)).values(state="stale"))
+
+
+def mark_written(
+    conn: Connection,
+    entry_ids: Sequence[int],
+    now: datetime,
+    *,
+    states: Sequence[str] = TO_WRITE,
+) -> None:
+    """Record that the posts of ``entry_ids`` are in place, made from their current version.
+
+    Only posts in one of ``states`` become written: a worker passes
+    ``("pending",)``, so that a post marked stale meanwhile is redone.
+    """
     version = select(entries.c.version).where(entries.c.id == posts.c.entry_id).scalar_subquery()
+    state = case((posts.c.state.in_(states), "written"), else_=posts.c.state)
     for start in range(0, len(entry_ids), 500):
         chunk = list(entry_ids[start : start + 500])
         conn.execute(
             update(posts)
             .where(posts.c.entry_id.in_(chunk))
-            .values(state="written", written_version=version, written_at=now)
+            .values(state=state, written_version=version, written_at=now)
         )

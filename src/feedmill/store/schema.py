@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     DateTime,
     ForeignKey,
@@ -25,7 +26,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
 # The newest migration; the store checks it before importing Alembic at all.
-HEAD_REVISION = "0003"
+HEAD_REVISION = "0004"
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -108,7 +109,30 @@ entries = Table(
     Column("categories", Text, nullable=False, server_default="[]"),  # JSON list
     Column("image", Text),
     Column("version", String(32), nullable=False),  # hash of every field above
+    # active: published (or to be); duplicate: the same story as duplicate_of,
+    # reported earlier by another feed; blocked: a rule keeps it out.  Rows are
+    # never deleted: a feed that repeats an old item finds it here.
+    Column("status", String(16), nullable=False, server_default="active"),
+    Column("duplicate_of", Integer, ForeignKey("entries.id", ondelete="SET NULL")),
+    Column("reason", Text),  # why it is a duplicate or blocked
+    Column("fingerprint", String(32)),  # hash of the visible text: exact copies
     UniqueConstraint("feed_id", "key_hash"),
+    Index(None, "link"),
+    Index(None, "fingerprint"),
+    Index(None, "duplicate_of"),
+)
+
+# MinHash LSH bands of each entry's text, for near-duplicate candidates: an
+# index lookup per band, bucketed by day, so a query costs the same at a
+# hundred thousand entries as at ten.
+dedupe_bands = Table(
+    "dedupe_bands",
+    metadata,
+    Column("band", BigInteger, nullable=False),
+    Column("day", Integer, nullable=False),  # days since 1970-01-01 of the entry's date
+    Column("entry_id", Integer, ForeignKey("entries.id", ondelete="CASCADE"), nullable=False),
+    Index(None, "band", "day"),
+    Index(None, "entry_id"),
 )
 
 posts = Table(

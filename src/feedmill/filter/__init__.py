@@ -1,0 +1,2 @@
+"""Filter stage: which items are published — rules (rules.py) and one story, one
+post (dedupe/)."""

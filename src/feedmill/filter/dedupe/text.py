@@ -1,0 +1,285 @@
+"""What a story is made of, for comparing it with others: pure functions.
+
+* **words** — the article's content words (title and visible text, outlet
+  boilerplate removed), segmented by jieba's dictionary (rjieba, the Rust
+  port: 25× faster than jieba here).  Words beat character n-grams for
+  rewritten stories: on the evaluation set, a reworded version shares a
+  median 40 % of its words with the original but 21 % of its character
+  trigrams.
+* **rare words** in both the title and the body: words outside the common
+  vocabulary (jieba frequency < 100) — usually the names a story is about.
+* **facts** — numbers with their units ("100亿元", "3.65%", "3117点"), and the
+  ones in the title.
+
+Two stories with different names or different headline numbers are
+different news, however alike their wording (decide.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+
+from feedmill.normalize.text import visible_text
+
+# Outlet furniture that says nothing about the story.
+_BOILERPLATE = re.compile(
+    r"[（(]?\s*(?:文章)?来源[:：][^）)。\n]{0,40}[）)]?"
+    r"|[（(]?\s*(?:责任编辑|编辑|作者|记者)[:：][^）)。\n]{0,20}[）)]?"
+    r"|原标题[:：][^。\n]{0,80}"
+    r"|(?:郑重声明|免责声明|风险提示)[:：].{0,200}"
+    r"|本文(?:来自|来源|转载)[^，。\n]{0,40}[，。]?"
+    r"|(?:扫码|扫描二维码|长按识别|下载[^。\n]{0,10}APP)[^。\n]{0,40}。?"
+    r"|\(Bloomberg\)\s*--|\((?:Reporting|Editing|Writing) by[^)]*\)",
+    re.IGNORECASE,
+)
+_STOPWORDS = frozenset(
+    [
+        "的",
+        "了",
+        "在",
+        "是",
+        "和",
+        "与",
+        "及",
+        "等",
+        "也",
+        "对",
+        "为",
+        "将",
+        "于",
+        "以",
+        "从",
+        "而",
+        "或",
+        "其",
+        "该",
+        "这",
+        "那",
+        "有",
+        "被",
+        "由",
+        "已",
+        "并",
+        "但",
+        "就",
+        "都",
+        "还",
+        "向",
+        "到",
+        "中",
+        "上",
+        "下",
+        "个",
+        "我们",
+        "他们",
+        "表示",
+        "认为",
+        "指出",
+        "记者",
+        "今日",
+        "日前",
+        "近日",
+        "此外",
+        "同时",
+        "方面",
+        "进行",
+        "相关",
+        "目前",
+        "继续",
+        "进一步",
+        "公司",
+        "发布",
+        "宣布",
+        "消息",
+        "报道",
+        "来源",
+        "责任编辑",
+        "原标题",
+        "免责声明",
+        "the",
+        "a",
+        "an",
+        "of",
+        "to",
+        "in",
+        "and",
+        "for",
+        "on",
+        "with",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "by",
+        "as",
+        "at",
+        "from",
+        "that",
+        "this",
+        "it",
+        "its",
+    ]
+)
+_WORD = re.compile(r"[\w]", re.UNICODE)
+_NUMBER = re.compile(r"^[\d.,%％]+$")
+_FACT = re.compile(
+    r"(\d+(?:[.,]\d+)*)\s*(%|％|亿元|亿美元|万元|万美元|亿|万|元|美元|个基点|基点|bp|点|家|只|款|台"
+    r"|辆|倍|吨|笔|月|日|号|年|季度|期|名|人|个|次)"
+)
+_APPROXIMATE = re.compile(r"(?:逾|超过|超|近|约|接近|将近|不足|不到|多|大约|约合)\s*$")
+# Units of amounts and counts: two stories that give different amounts in the
+# same unit are about different things.  (Dates and ordinals are not compared
+# in bodies: "5日" may be a date or a count of days.)
+AMOUNT_UNITS = frozenset(
+    [
+        "%",
+        "％",
+        "亿元",
+        "亿美元",
+        "万元",
+        "万美元",
+        "亿",
+        "万",
+        "元",
+        "美元",
+        "个基点",
+        "基点",
+        "bp",
+        "点",
+        "家",
+        "只",
+        "款",
+        "台",
+        "辆",
+        "倍",
+        "吨",
+        "笔",
+    ]
+)
+
+
+@cache
+def word_frequencies() -> dict[str, int]:
+    """jieba's frequency of every common word (see common_words.txt)."""
+    text = (resources.files(__package__) / "common_words.txt").read_text(encoding="utf-8")
+    out = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            word, _, frequency = line.partition("\t")
+            out[word] = int(frequency)
+    return out
+
+
+NAME_MAX_FREQUENCY = 100
+
+
+def is_rare(word: str) -> bool:
+    return word_frequencies().get(word, 0) < NAME_MAX_FREQUENCY and not _NUMBER.match(word)
+
+
+def normalize(text: str) -> str:
+    return unicodedata.normalize("NFKC", _BOILERPLATE.sub(" ", text)).casefold()
+
+
+def words(text: str) -> list[str]:
+    """Content words of normalized text: no punctuation, stopwords or single CJK characters."""
+    import rjieba
+
+    out = []
+    for word in rjieba.cut(text):
+        word = word.strip()
+        if len(word) < 2 or word in _STOPWORDS or not _WORD.search(word):
+            continue
+        out.append(word)
+    return out
+
+
+Fact = tuple[str, bool]  # (number as written, approximate: "逾120亿元")
+
+
+def facts(text: str) -> dict[str, frozenset[Fact]]:
+    """Numbers with units in normalized text, by unit."""
+    found: dict[str, set[Fact]] = {}
+    for match in _FACT.finditer(text):
+        value = match.group(1).replace(",", "")
+        approximate = bool(_APPROXIMATE.search(text[max(0, match.start() - 4) : match.start()]))
+        found.setdefault(match.group(2), set()).add((value, approximate))
+    return {unit: frozenset(values) for unit, values in found.items()}
+
+
+def word_id(word: str) -> int:
+    """A stable 32-bit id for a word (stored fingerprints are arrays of these)."""
+    return int.from_bytes(hashlib.blake2b(word.encode(), digest_size=4).digest(), "little")
+
+
+@dataclass(frozen=True, slots=True)
+class Fingerprint:
+    """Everything the duplicate decision needs about one story."""
+
+    words: frozenset[int]  # word ids of title + body
+    names: frozenset[int]  # rare words found in both the title and the body
+    title: frozenset[int] = frozenset()  # word ids of the title
+    subject: frozenset[int] = frozenset()  # title words that the body repeats
+    facts: dict[str, frozenset[Fact]] = field(default_factory=dict)
+    title_facts: dict[str, frozenset[Fact]] = field(default_factory=dict)
+    text_hash: str = ""  # the exact visible text, for verbatim copies
+    shingles: tuple[str, ...] = ()  # what MinHash sees: words less the most common ones
+
+    @property
+    def empty(self) -> bool:
+        return not self.words
+
+
+# MinHash ignores words this common (jieba frequency): they make unrelated
+# stories look alike and flood the LSH buckets.
+MINHASH_MAX_FREQUENCY = 5000
+
+
+# Below this many characters a body says too little ("详情见原文", an empty
+# <description>) to identify a story by itself: the title is hashed with it.
+MIN_IDENTIFYING_BODY = 80
+
+
+def _text_hash(title_text: str, body_text: str) -> str:
+    body = " ".join(body_text.split())
+    if len(body) < MIN_IDENTIFYING_BODY:
+        body = " ".join(title_text.split()) + "\n" + body
+    return hashlib.blake2b(body.encode(), digest_size=16).hexdigest()
+
+
+def fingerprint(title: str, content_html: str) -> Fingerprint:
+    body_text = normalize(visible_text(content_html))
+    title_text = normalize(title)
+    body_words = words(body_text)
+    title_words = words(title_text)
+    everything = set(title_words) | set(body_words)
+    frequencies = word_frequencies()
+    names = {w for w in set(title_words) & set(body_words) if is_rare(w)}
+    return Fingerprint(
+        words=frozenset(word_id(w) for w in everything),
+        names=frozenset(word_id(w) for w in names),
+        title=frozenset(word_id(w) for w in title_words),
+        subject=frozenset(word_id(w) for w in set(title_words) & set(body_words)),
+        facts=facts(title_text + "。" + body_text),
+        title_facts=facts(title_text),
+        text_hash=_text_hash(title_text, body_text),
+        shingles=tuple(
+            sorted(w for w in everything if frequencies.get(w, 0) < MINHASH_MAX_FREQUENCY)
+        ),
+    )
+
+
+def ids(values: Iterable[int]) -> bytes:
+    """Word ids as bytes, for storage."""
+    return b"".join(v.to_bytes(4, "little") for v in sorted(values))
+
+
+def from_ids(data: bytes) -> frozenset[int]:
+    return frozenset(int.from_bytes(data[i : i + 4], "little") for i in range(0, len(data), 4))

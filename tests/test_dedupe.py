@@ -1,0 +1,301 @@
+"""One story, one post: near-duplicates across feeds.
+
+The evaluation set (tests/data/dedupe, see its README) labels 689 pairs of
+335 articles: rewritten, reordered, excerpted and boilerplate-wrapped copies
+of one story, and different stories on the same topic and day — templated
+flash news whose only difference is a number, a name or a date among them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from feedmill.filter.dedupe import DedupePolicy, decide, fingerprint
+from feedmill.filter.dedupe.decide import DEFAULT_THRESHOLD
+from feedmill.filter.dedupe.lsh import bands
+from feedmill.store.database import open_database
+from feedmill.store.schema import dedupe_bands, entries, feeds
+
+from support.feeds import Item, rss
+from support.site import cli, posts, write_config
+
+DATA = Path(__file__).parent / "data" / "dedupe"
+STORIES = {s["id"]: s for s in map(json.loads, (DATA / "stories.jsonl").open(encoding="utf-8"))}
+SOURCES = sorted({s["source"] for s in STORIES.values()})
+PAIRS = [json.loads(line) for line in (DATA / "pairs.jsonl").open(encoding="utf-8")]
+
+
+def _precision_recall(found: dict[tuple[str, str], bool]) -> tuple[float, float]:
+    tp = sum(1 for p in PAIRS if p["duplicate"] and found[p["a"], p["b"]])
+    fp = sum(1 for p in PAIRS if not p["duplicate"] and found[p["a"], p["b"]])
+    positives = sum(1 for p in PAIRS if p["duplicate"])
+    return tp / max(tp + fp, 1), tp / positives
+
+
+# -- the decision, pair by pair --------------------------------------------------
+
+
+def test_the_evaluation_set_meets_the_targets_pair_by_pair() -> None:
+    prints = {k: fingerprint(s["title"], s["html"]) for k, s in STORIES.items()}
+    found = {
+        (p["a"], p["b"]): decide(prints[p["a"]], prints[p["b"]], DEFAULT_THRESHOLD).duplicate
+        for p in PAIRS
+    }
+    precision, recall = _precision_recall(found)
+    assert precision >= 0.95, precision
+    assert recall >= 0.90, recall
+
+
+def test_lsh_finds_the_candidates_that_the_decision_confirms() -> None:
+    """A confirmed pair that shares no LSH band would be lost at scale."""
+    keys = {k: set(bands(fingerprint(s["title"], s["html"]).shingles)) for k, s in STORIES.items()}
+    confirmed = [
+        p
+        for p in PAIRS
+        if p["duplicate"]
+        and decide(
+            fingerprint(STORIES[p["a"]]["title"], STORIES[p["a"]]["html"]),
+            fingerprint(STORIES[p["b"]]["title"], STORIES[p["b"]]["html"]),
+        ).duplicate
+    ]
+    missed = [p for p in confirmed if not keys[p["a"]] & keys[p["b"]]]
+    assert len(missed) <= 0.02 * len(confirmed), missed
+
+
+def test_templated_flash_news_with_different_figures_are_different_news() -> None:
+    body = "人民银行公告称，为维护银行体系流动性合理充裕，今日以利率招标方式开展了{}亿元7天期逆回购操作，中标利率2.0%。"
+    a = fingerprint("央行开展100亿元逆回购", "<p>" + body.format(100) + "</p>")
+    b = fingerprint("央行开展300亿元逆回购", "<p>" + body.format(300) + "</p>")
+    verdict = decide(a, b)
+    assert not verdict.duplicate
+    assert "figures differ" in verdict.reason
+    # The same figures, reworded: one story.
+    c = fingerprint(
+        "央行今日开展100亿元7天期逆回购操作",
+        "<p>央行今日以利率招标方式开展100亿元7天期逆回购操作，中标利率持平于2.0%，维护银行体系流动性合理充裕。</p>",
+    )
+    assert decide(a, c).duplicate
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("宁远电池", "云启网络"),
+        ("宁德时代", "比亚迪"),
+        ("贵州茅台", "五粮液"),
+        ("中国平安", "招商银行"),
+    ],
+)
+def test_different_companies_in_the_same_template_are_different_news(one: str, other: str) -> None:
+    """Announcements are templated; company names are often common words to jieba."""
+    body = "<p>{}发布公告称，公司拟以自有资金回购股份，回购金额不低于1亿元且不超过2亿元，回购价格不超过每股30元，用于员工持股计划。</p>"
+    a = fingerprint(f"{one}拟回购股份", body.format(one))
+    b = fingerprint(f"{other}拟回购股份", body.format(other))
+    assert not decide(a, b).duplicate
+    assert decide(a, fingerprint(f"{one}：拟1亿至2亿元回购股份", body.format(one))).duplicate
+
+
+def test_very_short_items_merge_only_as_exact_copies() -> None:
+    a = fingerprint("源1新闻1", "<p>正文</p>")
+    b = fingerprint("源2新闻2", "<p>正文</p>")
+    assert decide(a, b).reason == "too short to compare"
+    assert a.text_hash != b.text_hash  # a short body is hashed with its title
+
+
+# -- the whole mill: feeds → posts --------------------------------------------------
+
+
+def _feed_of(stories: list[dict[str, str]]) -> bytes:
+    items = [
+        Item(
+            title=s["title"],
+            html=s["html"],
+            guid=s["id"],
+            link=f"https://news.example/{s['id']}",
+            pub_date=format_datetime(datetime.fromisoformat(s["published"]).astimezone(UTC), True),
+        )
+        for s in stories
+    ]
+    return rss(stories[0]["source"], items)
+
+
+def _write_sources(tmp_path: Path, stories: list[dict[str, str]]) -> list[dict[str, str]]:
+    by_source: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for story in stories:
+        by_source[story["source"]].append(story)
+    feeds_dir = tmp_path / "feeds"
+    feeds_dir.mkdir(parents=True, exist_ok=True)
+    specs = []
+    for source, items in sorted(by_source.items()):
+        number = SOURCES.index(source)  # the same file for a source in every test
+        (feeds_dir / f"{number}.xml").write_bytes(_feed_of(items))
+        specs.append({"url": f"feeds/{number}.xml", "group": "新闻", "source": source})
+    return specs
+
+
+def _clusters(state: Path) -> dict[str, str]:
+    """Item guid → guid of the entry it was merged into (itself when published)."""
+    engine = open_database(f"sqlite:///{state}")
+    with engine.connect() as conn:
+        rows = conn.execute(select(entries.c.id, entries.c.key, entries.c.duplicate_of)).all()
+    engine.dispose()
+    key_of = {row.id: row.key for row in rows}
+    return {row.key: key_of[row.duplicate_of or row.id] for row in rows}
+
+
+def test_the_evaluation_set_through_the_whole_mill(tmp_path: Path) -> None:
+    """Every article in its source's feed, one pass: LSH, the stored index and
+    the decision together still meet the targets, and each story is posted once."""
+    config = write_config(tmp_path, _write_sources(tmp_path, list(STORIES.values())))
+    result = cli("run", "-c", str(config))
+    assert result.code == 0, result.stderr
+    cluster = _clusters(tmp_path / ".feedmill" / "state.db")
+    found = {(p["a"], p["b"]): cluster[p["a"]] == cluster[p["b"]] for p in PAIRS}
+    precision, recall = _precision_recall(found)
+    assert precision >= 0.95, precision
+    assert recall >= 0.90, recall
+    published = len(set(cluster.values()))
+    assert len(posts(tmp_path)) == published
+    assert f"{len(STORIES) - published} duplicates" in result.stdout
+
+
+LPR = [STORIES[k] for k in ("s001-c", "s001-a", "s001-b", "s001-d")]  # 财联社 first, by time
+
+
+def test_later_copies_are_recorded_not_posted_and_the_post_lists_them(tmp_path: Path) -> None:
+    first, *later = LPR
+    specs = _write_sources(tmp_path, [first])
+    config = write_config(tmp_path, specs)
+    assert cli("run", "-c", str(config)).code == 0
+    (only,) = posts(tmp_path).values()
+    assert "also_reported_by" not in only
+
+    # The other outlets publish their versions later, in a second pass.
+    specs = _write_sources(tmp_path, LPR)
+    config = write_config(tmp_path, specs)
+    result = cli("run", "-c", str(config))
+    assert result.code == 0
+    assert "posts: 0 new, 1 updated" in result.stdout
+    assert "held back: 0 blocked, 3 duplicates" in result.stdout
+    (post,) = posts(tmp_path).values()
+    assert "title: '【快讯】9月LPR" in post
+    front, body = post.split("\n---\n", 1)
+    sources = [s["source"] for s in later]
+    assert front.endswith(
+        "also_reported_by:\n" + "".join(f" - {s}\n" for s in sources).rstrip("\n")
+    )
+    line = body.rstrip("\n").rsplit("\n", 1)[1]
+    assert line.startswith(
+        '<p class="also-reported">同时报道：<a href="https://news.example/s001-a">'
+    )
+    assert [s for s in sources if s in line] == sources
+
+    status = {r["source"]: r for r in json.loads(cli("status", "-c", str(config), "--json").stdout)}
+    assert status[first["source"]]["posts"] == 1
+    assert [status[s]["duplicates"] for s in sources] == [1, 1, 1]
+
+    # Nothing changes on the next pass, and nothing is posted twice.
+    again = cli("run", "-c", str(config))
+    assert "posts: 0 new, 0 updated" in again.stdout
+    assert len(posts(tmp_path)) == 1
+
+
+def test_copies_in_one_pass_across_worker_processes_post_once(tmp_path: Path) -> None:
+    """20 feeds in the worker pool carry the same story at once: one post."""
+    story = STORIES["s002-a"]
+    specs = []
+    for number in range(20):
+        copy = {**story, "id": f"copy-{number}", "source": f"来源{number}"}
+        (tmp_path / f"{number}.xml").write_bytes(_feed_of([copy]))
+        specs.append({"url": f"{number}.xml", "group": "新闻", "source": f"来源{number}"})
+    config = write_config(tmp_path, specs)
+    result = cli("run", "-c", str(config), "--workers", "2")
+    assert result.code == 0
+    assert len(posts(tmp_path)) == 1
+    assert "19 duplicates" in result.stdout
+
+
+def test_the_same_link_from_two_feeds_merges_however_short(tmp_path: Path) -> None:
+    item = Item(title="快讯", html="<p>详见原文</p>", guid="x", link="https://news.example/a")
+    (tmp_path / "a.xml").write_bytes(rss("甲", [item]))
+    (tmp_path / "b.xml").write_bytes(
+        rss("乙", [Item(title="快讯（更新）", html="", guid="y", link="https://news.example/a")])
+    )
+    config = write_config(
+        tmp_path,
+        [
+            {"url": "a.xml", "group": "g", "source": "甲"},
+            {"url": "b.xml", "group": "g", "source": "乙"},
+        ],
+    )
+    assert cli("run", "-c", str(config), "--feed", "a.xml").code == 0
+    assert "1 duplicates" in cli("run", "-c", str(config)).stdout
+    assert len(posts(tmp_path)) == 1
+
+
+def test_templated_news_on_different_days_are_both_posted(tmp_path: Path) -> None:
+    specs = _write_sources(tmp_path, [STORIES[k] for k in ("s070-a", "s071-b", "s072-a", "s069-b")])
+    config = write_config(tmp_path, specs)
+    assert cli("run", "-c", str(config)).code == 0
+    assert len(posts(tmp_path)) == 4
+
+
+def test_dedupe_off_posts_every_copy(tmp_path: Path) -> None:
+    config = write_config(tmp_path, _write_sources(tmp_path, LPR), dedupe=False)
+    result = cli("run", "-c", str(config))
+    assert len(posts(tmp_path)) == 4
+    assert "held back" not in result.stdout
+
+
+def test_a_stricter_threshold_keeps_rewrites_apart(tmp_path: Path) -> None:
+    pair = [STORIES["s001-a"], STORIES["s001-b"]]  # reworded
+    loose = write_config(tmp_path / "loose", _write_sources(tmp_path / "loose", pair))
+    strict = write_config(
+        tmp_path / "strict", _write_sources(tmp_path / "strict", pair), dedupe={"threshold": 0.9}
+    )
+    cli("run", "-c", str(loose))
+    cli("run", "-c", str(strict))
+    assert len(posts(tmp_path / "loose")) == 1
+    assert len(posts(tmp_path / "strict")) == 2
+
+
+def test_the_index_is_stored_and_old_days_are_pruned(tmp_path: Path) -> None:
+    """Bands live in the database (a restart does not rebuild them) and only
+    for the days a new story can still be compared with."""
+    from feedmill.store import dedupe as dedupe_store
+
+    specs = _write_sources(tmp_path, [STORIES["s004-a"]])
+    config = write_config(tmp_path, specs)
+    assert cli("run", "-c", str(config)).code == 0
+    engine = open_database(f"sqlite:///{tmp_path / '.feedmill' / 'state.db'}")
+    published = datetime.fromisoformat(STORIES["s004-a"]["published"])
+    with engine.begin() as conn:
+        days = set(conn.execute(select(dedupe_bands.c.day)).scalars())
+        assert days == {dedupe_store.day_of(published)}
+        policy, now = DedupePolicy(), datetime.now(UTC)
+        # An old story first seen today is still compared with tomorrow's copies …
+        assert dedupe_store.prune(conn, policy, now=now + timedelta(hours=12)) == 0
+        # … but no longer once the window has passed.
+        assert dedupe_store.prune(conn, policy, now=now + timedelta(days=5)) > 0
+        assert conn.execute(select(dedupe_bands.c.day)).first() is None
+        assert conn.execute(select(feeds.c.id)).first() is not None
+    engine.dispose()
+
+
+@pytest.mark.slow
+def test_copies_merge_on_postgresql(postgres_url: str, tmp_path: Path) -> None:
+    from support.postgres import new_database
+
+    url = new_database(postgres_url)
+    config = write_config(tmp_path, _write_sources(tmp_path, LPR), state=url)
+    result = cli("run", "-c", str(config))
+    assert result.code == 0, result.stderr
+    assert len(posts(tmp_path)) == 1
+    assert "3 duplicates" in result.stdout

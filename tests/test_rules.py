@@ -1,0 +1,155 @@
+"""Block and keep rules, global and per feed: blocked items are recorded, never posted."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import msgspec
+import pytest
+
+from feedmill.config import ConfigError, RulesSpec, load_config
+from feedmill.filter.rules import blocked_by, compile_rules
+from feedmill.models import Entry
+
+from support.feeds import Item, rss
+from support.site import cli, posts, write_config
+
+NOW = datetime(2022, 9, 21, tzinfo=UTC)
+
+
+def entry(title: str = "标题", content: str = "<p>正文</p>", **fields: object) -> Entry:
+    values: dict[str, object] = {
+        "key": title,
+        "link": "https://news.example/a",
+        "title": title,
+        "published": NOW - timedelta(hours=1),
+        "updated": None,
+        "author": None,
+        "content": content,
+    }
+    values.update(fields)
+    return Entry(**values)  # type: ignore[arg-type]
+
+
+def rules(**spec: object) -> tuple:  # type: ignore[type-arg]
+    return (compile_rules(msgspec.convert(spec, RulesSpec)),)
+
+
+def test_a_block_rule_matches_a_regex_case_blind() -> None:
+    block = rules(block=[{"title": r"广告|推广", "name": "ads"}])
+    assert blocked_by(block, entry("【推广】理财课"), NOW) == "blocked by ads"
+    assert blocked_by(block, entry("央行降准"), NOW) is None
+    sponsored = rules(block=[{"title": "sponsored"}])
+    assert blocked_by(sponsored, entry("SPONSORED: a deal"), NOW) == "blocked by block rule 1"
+
+
+def test_every_condition_of_a_rule_must_match() -> None:
+    both = rules(block=[{"title": "早报", "author": "^机器人$"}])
+    assert blocked_by(both, entry("早报", author="机器人"), NOW) is not None
+    assert blocked_by(both, entry("早报", author="记者"), NOW) is None
+
+
+def test_rules_read_the_visible_text_of_the_content_not_its_markup() -> None:
+    block = rules(block=[{"content": "font"}])
+    assert blocked_by(block, entry(content='<p><font color="red">红字</font></p>'), NOW) is None
+    assert blocked_by(block, entry(content="<p>font 字体</p>"), NOW) is not None
+
+
+def test_keywords_match_any_of_them_in_the_chosen_fields() -> None:
+    block = rules(block=[{"keywords": ["直播", "抽奖"], "in": ["title"]}])
+    assert blocked_by(block, entry("今晚直播"), NOW) is not None
+    assert blocked_by(block, entry("新闻", content="<p>抽奖</p>"), NOW) is None
+    anywhere = rules(block=[{"keywords": ["抽奖"]}])
+    assert blocked_by(anywhere, entry("新闻", content="<p>抽奖</p>"), NOW) is not None
+
+
+def test_category_and_link_rules() -> None:
+    block = rules(block=[{"category": "^广告$"}, {"link": r"/ad/"}])
+    assert blocked_by(block, entry(categories=("财经", "广告")), NOW) is not None
+    assert blocked_by(block, entry(link="https://x.example/ad/1"), NOW) is not None
+    assert blocked_by(block, entry(categories=("广告位招租",)), NOW) is None
+
+
+def test_keep_rules_post_only_what_matches_one_of_them() -> None:
+    keep = rules(keep=[{"title": "央行|证监会"}, {"keywords": ["A股"]}])
+    assert blocked_by(keep, entry("央行降准"), NOW) is None
+    assert blocked_by(keep, entry("今日A股收评"), NOW) is None
+    assert blocked_by(keep, entry("娱乐新闻"), NOW) == "matches no keep rule"
+
+
+def test_max_age_keeps_out_old_items() -> None:
+    old = rules(max_age="2d")
+    assert blocked_by(old, entry(published=NOW - timedelta(days=3)), NOW) == "older than 2d"
+    assert blocked_by(old, entry(published=NOW - timedelta(days=1)), NOW) is None
+    assert blocked_by(old, entry(published=None), NOW) is None  # undated: first seen now
+
+
+def test_global_and_feed_rules_both_apply() -> None:
+    both = rules(block=[{"title": "广告"}]) + rules(keep=[{"title": "央行"}])
+    assert blocked_by(both, entry("央行广告"), NOW) is not None
+    assert blocked_by(both, entry("央行降准"), NOW) is None
+    assert blocked_by(both, entry("证监会"), NOW) is not None
+
+
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        ({"block": [{"title": "("}]}, "title: not a regular expression"),
+        ({"block": [{"name": "empty"}]}, "needs a condition"),
+        ({"block": [{"keywords": ["x"], "in": ["body"]}]}, "'body' is not one of"),
+        ({"max_age": "soon"}, "not a duration"),
+        ({"drop": []}, "drop"),
+    ],
+)
+def test_a_bad_rule_stops_with_the_file_and_the_field(
+    tmp_path: Path, rule: dict[str, object], message: str
+) -> None:
+    config = write_config(tmp_path, [{"url": "f.xml", "group": "g", "source": "s", "rules": rule}])
+    with pytest.raises(ConfigError) as caught:
+        load_config(config)
+    assert message in str(caught.value)
+    assert "feedmill.yml" in str(caught.value)
+    result = cli("run", "-c", str(config))
+    assert result.code == 2
+    assert not (tmp_path / "source").exists()
+
+
+def test_blocked_items_are_recorded_counted_and_never_posted(tmp_path: Path) -> None:
+    items = [
+        Item("央行降准0.25个百分点", guid="1"),
+        Item("【广告】炒股课程限时优惠", guid="2"),
+        Item("证监会发布新规", guid="3"),
+        Item("明星八卦", guid="4"),
+    ]
+    (tmp_path / "a.xml").write_bytes(rss("甲", items))
+    (tmp_path / "b.xml").write_bytes(rss("乙", [Item("明星八卦", guid="b1", html="<p>娱乐</p>")]))
+    feeds = [
+        {
+            "url": "a.xml",
+            "group": "g",
+            "source": "甲",
+            "rules": {"keep": [{"title": "央行|证监会|广告"}]},
+        },
+        {"url": "b.xml", "group": "g", "source": "乙"},
+    ]
+    config = write_config(tmp_path, feeds, rules={"block": [{"title": "广告", "name": "ads"}]})
+    result = cli("run", "-c", str(config))
+    assert result.code == 0
+    assert "held back: 2 blocked, 0 duplicates" in result.stdout
+    titles = sorted(
+        text.split("title: '", 1)[1].split("'", 1)[0] for text in posts(tmp_path).values()
+    )
+    assert titles == ["央行降准0.25个百分点", "明星八卦", "证监会发布新规"]
+    status = {r["source"]: r for r in json.loads(cli("status", "-c", str(config), "--json").stdout)}
+    assert (status["甲"]["items"], status["甲"]["posts"], status["甲"]["blocked"]) == (4, 2, 2)
+    assert status["乙"]["blocked"] == 0
+    table = cli("status", "-c", str(config)).stdout
+    assert "blocked" in table
+
+    # A tombstone: without the rules, the feed repeating the items brings none back.
+    config = write_config(tmp_path, [{k: v for k, v in f.items() if k != "rules"} for f in feeds])
+    again = cli("run", "-c", str(config))
+    assert "posts: 0 new" in again.stdout
+    assert len(posts(tmp_path)) == 3
