@@ -387,6 +387,102 @@ def status(
     wide.print(table)
 
 
+# -- feed lists ---------------------------------------------------------------
+
+
+@app.command(name="import")
+def import_(
+    opml: Annotated[Path, typer.Argument(help="An OPML file exported by a feed reader.")],
+    config: ConfigOption = Path(CONFIG_NAME),
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would be added; change nothing.")
+    ] = False,
+) -> None:
+    """Add the feeds of an OPML file to feedmill.yml (group and source from its folders)."""
+    from feedmill.feedlist import ImportedFeed, OpmlError, add_feeds_to_file, read_opml
+
+    _load(config)  # a broken config is reported as such, before the OPML file
+    try:
+        imported = read_opml(opml.read_bytes())
+    except OSError as exc:
+        err.print(f"[red]error[/red] cannot read {opml}: {exc.strerror or exc}")
+        raise typer.Exit(EXIT_CONFIG) from None
+    except OpmlError as exc:
+        err.print(f"[red]error[/red] {opml}: {exc}", soft_wrap=True)
+        raise typer.Exit(EXIT_CONFIG) from None
+    for outline in imported.skipped:
+        name = outline.url or outline.name or "(an outline)"
+        err.print(f"[yellow]skipped[/yellow] {name}: {outline.reason}", soft_wrap=True)
+    skipped: list[ImportedFeed] = []
+    if dry_run:
+        added = imported.feeds
+    else:
+        try:
+            added, skipped = add_feeds_to_file(config, imported.feeds)
+        except ConfigError as exc:
+            err.print(f"[red]config error[/red]\n{exc}", soft_wrap=True)
+            raise typer.Exit(EXIT_CONFIG) from None
+    for feed in added:
+        where = " / ".join(x for x in (feed.group, feed.source, feed.channel) if x)
+        verb = "would add" if dry_run else "added"
+        out.print(f"[green]{verb}[/green] {feed.url}  ({where})", soft_wrap=True)
+    for feed in skipped:
+        out.print(f"[yellow]already there[/yellow] {feed.url}", soft_wrap=True)
+    verb = "would be added" if dry_run else "added"
+    out.print(
+        f"{len(added)} feeds {verb} to {config}, {len(skipped)} already there, "
+        f"{len(imported.skipped)} outlines skipped",
+        soft_wrap=True,
+    )
+
+
+@app.command()
+def export(
+    config: ConfigOption = Path(CONFIG_NAME),
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here instead of to stdout.")
+    ] = None,
+) -> None:
+    """The feeds of feedmill.yml as OPML 2.0: a folder per group, inside it one per source."""
+    from feedmill.feedlist import export_opml
+
+    text = export_opml(_load(config).feeds)
+    if output is None:
+        sys.stdout.write(text)
+        return
+    import os
+    import tempfile
+
+    # Written beside the target and renamed over it: never half a file.
+    handle, temp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.")
+    with os.fdopen(handle, "w", encoding="utf-8") as stream:
+        stream.write(text)
+    os.replace(temp, output)
+    err.print(f"wrote {output}")
+
+
+@app.command()
+def add(
+    url: Annotated[str, typer.Argument(help="The feed: an http(s) URL, file:// URL or a path.")],
+    group: Annotated[str, typer.Option("--group", "-g", help="First-level category.")],
+    source: Annotated[str, typer.Option("--source", "-s", help="Second level: the outlet.")],
+    channel: Annotated[
+        str | None, typer.Option("--channel", help="Third level; default: from the feed title.")
+    ] = None,
+    config: ConfigOption = Path(CONFIG_NAME),
+) -> None:
+    """Add one feed to feedmill.yml, keeping its comments and order."""
+    from feedmill.feedlist import add_feed_to_file
+
+    try:
+        feed = add_feed_to_file(config, url, group, source, channel)
+    except ConfigError as exc:
+        err.print(f"[red]error[/red]\n{exc}", soft_wrap=True)
+        raise typer.Exit(EXIT_CONFIG) from None
+    where = " / ".join(x for x in (feed.group, feed.source, feed.channel) if x)
+    out.print(f"[green]added[/green] {feed.url}  ({where}) to {config}", soft_wrap=True)
+
+
 # -- demo -------------------------------------------------------------------
 
 

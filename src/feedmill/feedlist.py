@@ -1,0 +1,901 @@
+"""Feed lists in and out: OPML export and import, and adding feeds to ``feedmill.yml``.
+
+* :func:`export_opml` writes an OPML 2.0 subscription list: one folder per group,
+  inside it one folder per source, inside that the feeds.  Every feed also
+  carries ``category="/group/source[/channel]"`` (OPML 2.0's own attribute) and,
+  when it has a channel, ``feedmill:channel`` in feedmill's namespace — OPML 2.0
+  allows attributes it does not describe only if they are namespaced, and the
+  namespaced copy survives names that contain ``/`` or ``,`` (where ``category``
+  is left out because it has no escaping).  ``feedmill:group`` and
+  ``feedmill:source`` are added for names that folder titles would not carry
+  exactly (leading, trailing or repeated white space).
+* :func:`read_opml` / :func:`parse_opml` read what feed readers export
+  (Inoreader, Feedly, FreshRSS, Miniflux, …) into :class:`ImportedFeed` records;
+  :func:`read_opml` also says which outlines were left out and why.  No DTD is
+  ever read: a DOCTYPE is refused before its entities are even declared.
+* :func:`add_feeds` appends entries to the ``feeds:`` list of a config *text*.
+  ruamel.yaml (round-trip) finds the list and renders the new entries; they are
+  spliced into the original text, so every byte outside the insertion — comments,
+  quoting, blank lines, flow-style entries, line endings — stays as it was.  (A
+  full round-trip dump re-wraps lines longer than 80 columns and puts new entries
+  after the comments that trail the list, such as the next section's heading.)
+* :func:`add_feeds_to_file` / :func:`add_feed_to_file` do that to a file,
+  validated and written atomically.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import io
+import os
+import re
+import stat
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from html.entities import name2codepoint
+from pathlib import Path
+from typing import Any, cast
+
+from lxml import etree
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError as RuamelYAMLError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+from feedmill import urls
+from feedmill.config import ConfigError, FeedSpec, parse_config, resolve_location
+
+__all__ = [
+    "OPML_NAMESPACE",
+    "UNCATEGORIZED",
+    "DuplicateFeedError",
+    "ImportedFeed",
+    "OpmlError",
+    "OpmlImport",
+    "SkippedOutline",
+    "add_feed_to_file",
+    "add_feeds",
+    "add_feeds_to_file",
+    "export_opml",
+    "parse_opml",
+    "read_opml",
+]
+
+# Namespace of feedmill's own OPML attributes (group, source, channel).  A name,
+# not an address: nothing is ever fetched from it.  Changing it orphans the
+# attributes in files already exported (``category`` and the folders still
+# carry the names).
+OPML_NAMESPACE = "urn:feedmill:opml"
+UNCATEGORIZED = "未分类"  # group of a feed that sits in no folder and has no category
+
+_GROUP = f"{{{OPML_NAMESPACE}}}group"
+_SOURCE = f"{{{OPML_NAMESPACE}}}source"
+_CHANNEL = f"{{{OPML_NAMESPACE}}}channel"
+_FRESHRSS = "{https://freshrss.org/opml}"
+# FreshRSS "feeds" that are web pages scraped with XPath / JSON paths, not feeds.
+# (Its "JSONFeed" type is a real JSON Feed and is kept.)
+_SCRAPER_TYPES = frozenset(
+    {"html+xpath", "xml+xpath", "json+dotnotation", "html+xpath+json+dotnotation"}
+)
+# Outline types that promise an xmlUrl.
+_FEED_TYPES = frozenset({"rss", "atom", "feed", "jsonfeed"})
+# Characters XML 1.0 cannot carry at all, even escaped.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_SPACES = re.compile(r"[ \t\r\n\xa0]+")  # not U+3000: CJK names use it
+# Declared encodings that are in practice GBK (or GB18030) text: GB2312 files
+# from Chinese tools routinely contain GBK-only characters (镕, 喆, …).
+_GB_FAMILY = frozenset({b"gb2312", b"gbk", b"cp936", b"xgbk", b"gb231280", b"euccn", b"xeuccn"})
+
+
+class OpmlError(ValueError):
+    """The input is not an OPML subscription list we can read; the message says why."""
+
+
+class DuplicateFeedError(ConfigError):
+    """The feed to add is already in the config (:func:`add_feed_to_file`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ImportedFeed:
+    """One feed read from an OPML file (or given on the command line)."""
+
+    url: str
+    group: str
+    source: str
+    channel: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedOutline:
+    """An outline that looked like a subscription but was not imported."""
+
+    url: str | None  # its xmlUrl as written (None if it has none)
+    name: str | None  # its text or title
+    reason: str  # why, for people: "FreshRSS HTML+XPath scraper, not a feed"
+
+
+@dataclass(frozen=True, slots=True)
+class OpmlImport:
+    """What :func:`read_opml` found: the feeds, and what was left out."""
+
+    feeds: list[ImportedFeed]
+    skipped: list[SkippedOutline]
+
+
+# -- export ----------------------------------------------------------------
+
+
+def export_opml(
+    feeds: Sequence[FeedSpec], title: str = "feedmill", created: datetime | None = None
+) -> str:
+    """OPML 2.0 text (UTF-8, with XML declaration) of ``feeds``: group / source / feed.
+
+    Groups, sources and feeds keep the order of ``feeds`` (first appearance).
+    ``title`` is the document's ``<title>``; ``created`` (default: now) is its
+    ``dateCreated``, a naive datetime is taken as UTC.  Every feed is exported,
+    but :func:`parse_opml` reads back only http(s) URLs.
+    """
+    when = created if created is not None else datetime.now(UTC)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    nsmap = {"feedmill": OPML_NAMESPACE} if any(_needs_namespace(f) for f in feeds) else None
+    root = etree.Element("opml", nsmap=nsmap)
+    root.set("version", "2.0")
+    head = etree.SubElement(root, "head")
+    etree.SubElement(head, "title").text = _xml(title)
+    etree.SubElement(head, "dateCreated").text = format_datetime(when)
+    body = etree.SubElement(root, "body")
+
+    tree: dict[str, dict[str, list[FeedSpec]]] = {}
+    for feed in feeds:
+        tree.setdefault(feed.group, {}).setdefault(feed.source, []).append(feed)
+    for group, sources in tree.items():
+        group_outline = _outline(body, text=group, title=group)
+        for source, members in sources.items():
+            source_outline = _outline(group_outline, text=source, title=source)
+            for feed in members:
+                name = feed.channel or source
+                path = [group, source] + ([feed.channel] if feed.channel else [])
+                attrs = {"type": "rss", "text": name, "title": name, "xmlUrl": feed.url}
+                if not any("/" in part or "," in part for part in path):
+                    attrs["category"] = "/" + "/".join(path)
+                outline = _outline(source_outline, **attrs)
+                if not _survives(group):
+                    outline.set(_GROUP, _xml(group))
+                if not _survives(source):
+                    outline.set(_SOURCE, _xml(source))
+                if feed.channel:
+                    outline.set(_CHANNEL, _xml(feed.channel))
+    data: bytes = etree.tostring(root, encoding="UTF-8", xml_declaration=True, pretty_print=True)
+    return data.decode("utf-8")
+
+
+def _survives(name: str) -> bool:
+    """Whether a folder titled ``name`` reads back as ``name`` (white space is normalized)."""
+    return _clean(name) == name
+
+
+def _needs_namespace(feed: FeedSpec) -> bool:
+    return bool(feed.channel) or not (_survives(feed.group) and _survives(feed.source))
+
+
+def _outline(parent: etree._Element, **attrs: str) -> etree._Element:
+    outline = etree.SubElement(parent, "outline")
+    for key, value in attrs.items():
+        outline.set(key, _xml(value))
+    return outline
+
+
+def _xml(text: str) -> str:
+    """``text`` without the control characters XML 1.0 cannot represent."""
+    return _NOT_XML.sub("", text)
+
+
+# -- import ----------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Outline:
+    """A subscription-like outline as found: its attributes and the folders around it."""
+
+    url: str
+    text: str | None
+    title: str | None
+    category: str | None
+    group: str | None  # feedmill:group, feedmill:source, feedmill:channel
+    source: str | None
+    channel: str | None
+    folders: tuple[str, ...]
+    reason: str | None = None  # why it is skipped whatever its URL
+    folder: bool = False  # it had child outlines after all: a folder, not a feed
+
+
+@dataclass(slots=True)
+class _Frame:
+    folder: str | None  # name if this element is a folder outline
+    commented: bool
+    body: bool  # inside <body>
+    pending: _Outline | None = None  # a feed-typed outline without xmlUrl
+
+
+@dataclass
+class _Reader:
+    """lxml parser target: collects feed outlines as the document streams by."""
+
+    found: list[_Outline] = field(default_factory=list)
+    stack: list[_Frame] = field(default_factory=list)
+    saw_body: bool = False
+
+    def doctype(self, name: str | None, public_id: str | None, system_id: str | None) -> None:
+        # Called before the internal subset is read: no entity is ever declared.
+        if (name or "").lower() == "html":
+            raise OpmlError("this is an HTML page, not an OPML file")
+        raise OpmlError(
+            "the file has a DOCTYPE declaration; OPML does not use DTDs and they are "
+            "refused (entity expansion and external entities are unsafe)"
+        )
+
+    def start(self, tag: str, attrib: Mapping[str, str]) -> None:
+        local = tag.rpartition("}")[2]
+        if not self.stack:
+            _check_root(local)
+            self.stack.append(_Frame(None, False, False))
+            return
+        parent = self.stack[-1]
+        if len(self.stack) == 1 and local == "body":
+            self.saw_body = True
+            self.stack.append(_Frame(None, False, True))
+            return
+        if not parent.body or local != "outline":
+            self.stack.append(_Frame(None, parent.commented, parent.body))
+            return
+        if parent.pending is not None:  # "feed" without xmlUrl that has children
+            parent.pending.folder = True
+            parent.pending = None
+        plain = {key.lower(): value for key, value in attrib.items() if not key.startswith("{")}
+        commented = parent.commented or plain.get("iscomment", "").strip().lower() == "true"
+        url = plain.get("xmlurl", "").strip()
+        kind = plain.get("type", "").strip()
+        name = _clean(plain.get("text")) or _clean(plain.get("title"))
+        if not url and not (kind.lower() in _FEED_TYPES or attrib.get(_FRESHRSS + "opmlUrl")):
+            self.stack.append(_Frame(name, commented, True))  # a folder (or a link, …)
+            return
+        outline = _Outline(
+            url=url,
+            text=_clean(plain.get("text")),
+            title=_clean(plain.get("title")),
+            category=plain.get("category"),
+            group=_own(attrib.get(_GROUP)),
+            source=_own(attrib.get(_SOURCE)),
+            channel=_own(attrib.get(_CHANNEL)),
+            folders=tuple(frame.folder for frame in self.stack if frame.folder),
+        )
+        frame = _Frame(None, commented, True)  # a feed is not a folder
+        if commented:
+            outline.reason = "commented out (isComment)"
+        elif kind.lower() in _SCRAPER_TYPES:
+            outline.reason = f"FreshRSS {kind} web scraper, not a feed"
+        elif not url:
+            dynamic = attrib.get(_FRESHRSS + "opmlUrl")
+            outline.reason = (
+                f"FreshRSS dynamic OPML folder (import {dynamic.strip()} itself)"
+                if dynamic
+                else "no xmlUrl"
+            )
+            frame = _Frame(name, commented, True, pending=outline)  # unless it has children
+        self.found.append(outline)
+        self.stack.append(frame)
+
+    def end(self, tag: str) -> None:
+        self.stack.pop()
+
+    def data(self, data: str) -> None:
+        pass
+
+    def comment(self, text: str) -> None:
+        pass
+
+    def close(self) -> list[_Outline]:
+        return self.found
+
+
+def _check_root(local: str) -> None:
+    name = local.lower()
+    if name == "opml":
+        return
+    if name == "html":
+        raise OpmlError("this is an HTML page, not an OPML file")
+    if name in ("rss", "feed", "rdf"):
+        raise OpmlError(f"this is a feed (<{local}>), not an OPML list of feeds")
+    raise OpmlError(f"not an OPML file: the root element is <{local}>, not <opml>")
+
+
+def parse_opml(text: str | bytes) -> list[ImportedFeed]:
+    """The feeds of an OPML document (``text``: its bytes or decoded text).
+
+    Same as ``read_opml(text).feeds``; see :func:`read_opml`.
+    """
+    return read_opml(text).feeds
+
+
+def read_opml(text: str | bytes) -> OpmlImport:
+    """The feeds of an OPML document, in document order, each URL once, and what was skipped.
+
+    ``text`` is the file's bytes (the encoding comes from its BOM or declaration;
+    undeclared non-UTF-8 is read as GB18030) or already decoded text.
+
+    Every ``<outline>`` with an ``xmlUrl`` is a feed, except commented-out ones
+    and FreshRSS XPath / JSON scrapers; only http(s) URLs are kept (``feed://``
+    is read as ``http://``).  Group, source and channel come from the first
+    ``category`` path with at least two parts (``/group/source[/channel]``),
+    else from the enclosing folders (group, source, channel), else one folder
+    (or a one-part category) is the group and the feed's own name the source,
+    else the group is ``未分类``.  ``feedmill:group``, ``feedmill:source`` and
+    ``feedmill:channel`` win over all of these.  Raises :class:`OpmlError` for
+    anything that is not OPML.
+    """
+    if isinstance(text, str):
+        try:
+            data, encoding = text.lstrip("\ufeff").encode("utf-8"), "utf-8"
+        except UnicodeEncodeError as exc:
+            raise OpmlError(f"the text cannot be encoded: {exc}") from None
+    else:
+        data, encoding = bytes(text), None
+    if not data.removeprefix(codecs.BOM_UTF8).strip():
+        raise OpmlError("the file is empty")
+    reader = _read(data, encoding)
+    if not reader.saw_body:
+        raise OpmlError("not an OPML subscription list: <opml> has no <body>")
+
+    feeds: list[ImportedFeed] = []
+    skipped: list[SkippedOutline] = []
+    seen: dict[str, ImportedFeed] = {}
+    for outline in reader.found:
+        if outline.folder:
+            continue
+        name = outline.text or outline.title
+        if outline.reason is not None:
+            skipped.append(SkippedOutline(outline.url or None, name, outline.reason))
+            continue
+        feed, reason = _imported(outline)
+        if feed is not None and feed.url in seen:
+            first = seen[feed.url]
+            reason = f"duplicate: already imported as {first.group} / {first.source}"
+            feed = None
+        if feed is None:
+            skipped.append(SkippedOutline(outline.url, name, reason))
+        else:
+            seen[feed.url] = feed
+            feeds.append(feed)
+    return OpmlImport(feeds, skipped)
+
+
+def _read(data: bytes, encoding: str | None) -> _Reader:
+    """Parse with the safe parser; the first error is reported if no retry works."""
+    first: etree.XMLSyntaxError | None = None
+    for candidate, candidate_encoding in _attempts(data, encoding):
+        reader = _Reader()
+        parser = etree.XMLParser(
+            target=cast("etree.ParserTarget", reader),  # lxml passes str, the stubs say AnyStr
+            encoding=candidate_encoding,
+            # No resolve_entities=False: with a parser target it turns "&amp;" in
+            # attributes into "&#38;".  Nothing to resolve anyway: entities need a
+            # DOCTYPE, which _Reader.doctype refuses before any is declared.
+            no_network=True,
+            load_dtd=False,
+            huge_tree=False,
+        )
+        try:
+            etree.fromstring(candidate, parser)
+        except etree.XMLSyntaxError as exc:
+            first = first or exc
+            continue
+        return reader
+    assert first is not None
+    raise OpmlError(_describe(first, data)) from None
+
+
+def _attempts(data: bytes, encoding: str | None) -> Iterator[tuple[bytes, str | None]]:
+    """As is; with bare ``&`` and HTML entities fixed; as GB18030 if not UTF-8 after all.
+
+    A declared GB2312 / GBK is read as GB18030 from the start: a superset, and
+    files that say GB2312 routinely hold GBK-only characters.
+    """
+    if encoding is None and _declared(data) in _GB_FAMILY:
+        encoding = "gb18030"
+    yield data, encoding
+    repaired = _repair(data)
+    if repaired != data:
+        yield repaired, encoding
+    if encoding is None and _undeclared_non_utf8(data):
+        for candidate in dict.fromkeys((data, repaired)):
+            if _decodes(candidate, "gb18030"):
+                yield candidate, "gb18030"
+
+
+_BARE_AMP = re.compile(rb"&(?!#[0-9]+;|#[xX][0-9a-fA-F]+;|[A-Za-z][A-Za-z0-9._-]*;)")
+_ENTITY = re.compile(rb"&([A-Za-z][A-Za-z0-9]*);")
+_XML_ENTITIES = frozenset({b"amp", b"lt", b"gt", b"quot", b"apos"})
+
+
+def _repair(data: bytes) -> bytes:
+    """``a=1&b=2`` → ``a=1&amp;b=2``, ``&nbsp;`` → ``&#160;`` (ASCII-compatible encodings)."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in data[:512]:
+        return data
+
+    def entity(match: re.Match[bytes]) -> bytes:
+        name = match.group(1)
+        if name in _XML_ENTITIES:
+            return match.group(0)
+        codepoint = name2codepoint.get(name.decode("ascii"))
+        return b"&#%d;" % codepoint if codepoint else b"&amp;" + name + b";"
+
+    return _ENTITY.sub(entity, _BARE_AMP.sub(b"&amp;", data))
+
+
+_DECLARED = re.compile(rb"^(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?encoding\s*=\s*[\"']([^\"']+)[\"']")
+
+
+def _declared(data: bytes) -> bytes | None:
+    """The encoding the XML declaration names, lower case without ``-`` / ``_``."""
+    match = _DECLARED.match(data)
+    if match is None:
+        return None
+    return match.group(1).strip().lower().replace(b"-", b"").replace(b"_", b"")
+
+
+def _undeclared_non_utf8(data: bytes) -> bool:
+    """Not UTF-8 although nothing (or UTF-8) is declared: old Chinese tools write GBK."""
+    declared = _declared(data)
+    if declared is not None and declared != b"utf8":
+        return False
+    return not _decodes(data, "utf-8")
+
+
+def _decodes(data: bytes, encoding: str) -> bool:
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+_POSITION = re.compile(r",? line \d+, column \d+$")
+
+
+def _describe(exc: etree.XMLSyntaxError, data: bytes) -> str:
+    head = data[:4096].lower()
+    if re.search(rb"<(?:!doctype\s+html|html)[\s>]", head):
+        return "this is an HTML page, not an OPML file"
+    message = _POSITION.sub("", exc.msg or str(exc)).strip()
+    line, column = exc.position
+    return f"cannot read the OPML file: bad XML at line {line}, column {column}: {message}"
+
+
+def _clean(value: str | None) -> str | None:
+    """Whitespace runs (new lines too) as one space, trimmed; None if nothing is left."""
+    if value is None:
+        return None
+    return _SPACES.sub(" ", value).strip() or None
+
+
+def _own(value: str | None) -> str | None:
+    """A ``feedmill:`` attribute exactly as written; None if missing or blank."""
+    return value if value is not None and value.strip() else None
+
+
+def _imported(outline: _Outline) -> tuple[ImportedFeed | None, str]:
+    """The feed ``outline`` describes, or None and why not."""
+    url = outline.url
+    if url.lower().startswith("feed:"):  # feed://host/x, feed:https://host/x
+        rest = url[5:]
+        url = rest if rest.lower().startswith(("http://", "https://")) else "http:" + rest
+    parts = urls.split(url)
+    scheme = parts.scheme.lower() if parts is not None else ""
+    if parts is None:
+        return None, "not a valid URL"
+    if scheme not in ("http", "https"):
+        what = f"a {scheme}: URL" if scheme else "not an absolute URL"
+        return None, f"{what}; only http(s) feeds are imported"
+    if not parts.hostname:
+        return None, "no host name in the URL"
+    own = outline.text or outline.title or parts.hostname
+    path = _category_path(outline.category)
+    levels = path if len(path) >= 2 else (outline.folders or path)
+    group = outline.group or (levels[0] if levels else UNCATEGORIZED)
+    source = outline.source or (levels[1] if len(levels) >= 2 else own)
+    channel = outline.channel or (levels[2] if len(levels) >= 3 else None)
+    return ImportedFeed(url=url, group=group, source=source, channel=channel), ""
+
+
+def _category_path(category: str | None) -> tuple[str, ...]:
+    """The parts of the first slash-delimited path in ``category`` (tags are skipped)."""
+    for entry in (category or "").split(","):
+        if "/" in entry:
+            parts = tuple(p for p in (_clean(s) for s in entry.split("/")) if p)
+            if parts:
+                return parts
+    return ()
+
+
+# -- adding to feedmill.yml ------------------------------------------------
+
+
+def add_feeds(
+    config_text: str, feeds: Sequence[ImportedFeed]
+) -> tuple[str, list[ImportedFeed], list[ImportedFeed]]:
+    """Append ``feeds`` to the ``feeds:`` list of ``config_text``.
+
+    Returns (new text, added, skipped): a feed whose exact URL is already in the
+    list (or earlier in ``feeds``) is skipped.  New entries are block mappings
+    indented like the list's last entry (or flow mappings in a flow list), with
+    ``channel`` only when set; the rest of the text is unchanged byte for byte.
+    A missing or empty (``feeds:``, ``~``, ``[]``) list becomes a block list.
+    Line endings follow the text (CRLF if it has any).  Raises ConfigError if
+    the text is not YAML, ``feeds:`` is not a list, or the result would not read
+    back as the old entries followed by the new ones.  The result is not
+    validated as a config: use :func:`add_feeds_to_file` or ``parse_config``.
+    """
+    try:
+        root = YAML().compose(config_text)
+    except RuamelYAMLError as exc:
+        raise ConfigError(f"YAML error: {exc}") from None
+    if root is not None and (not isinstance(root, MappingNode) or root.flow_style):
+        raise ConfigError("the top level must be a block mapping of keys (site, feeds, …)")
+    key, value = _feeds_entry(root)
+
+    seen = _urls(value)
+    added: list[ImportedFeed] = []
+    skipped: list[ImportedFeed] = []
+    for feed in feeds:
+        if feed.url in seen:
+            skipped.append(feed)
+        else:
+            seen.add(feed.url)
+            added.append(feed)
+    if not added:
+        return config_text, added, skipped
+
+    newline = "\r\n" if "\r\n" in config_text else "\n"
+    entries = [_entry(feed) for feed in added]
+    text = config_text
+    if key is None:  # no `feeds:` at all: a new key at the end
+        indent = root.start_mark.column if root is not None else 0
+        lead = "" if not text or text.endswith("\n") else newline
+        block = _block(entries, indent + 2, indent + 4, newline)
+        new_text = f"{text}{lead}{' ' * indent}feeds:{newline}{block}"
+        before = 0
+    elif isinstance(value, SequenceNode) and value.flow_style and value.value:
+        new_text = _append_flow(text, value, entries, newline)
+        before = len(value.value)
+    elif isinstance(value, SequenceNode) and not value.flow_style:
+        last = value.value[-1]
+        dash = _dash_column(text, last, value)
+        columns = [item.start_mark.column for item in value.value if _is_block_mapping(item)]
+        block = _block(entries, dash, max([*columns[-1:], dash + 2]), newline)
+        at = _line_end(text, _end_index(last))
+        lead = "" if text[:at].endswith("\n") else newline
+        new_text = text[:at] + lead + block + text[at:]
+        before = len(value.value)
+    elif (isinstance(value, SequenceNode) and value.flow_style) or _is_null(text, value):
+        # `feeds: []`, `feeds: ~` or `feeds:` (entries commented out): the list starts
+        # on the next line; the `[]` / `~` goes.
+        assert value is not None
+        start, end = value.start_mark.index, value.end_mark.index
+        if start == end:  # implicit null: its mark is the next token, not the colon
+            start = end = key.end_mark.index
+        at = _line_end(text, end)
+        if not text[end:at].strip():  # nothing else on the line: no trailing blanks
+            start = len(text[:start].rstrip(" \t"))
+        column = key.start_mark.column
+        block = _block(entries, column + 2, column + 4, newline)
+        lead = "" if text[:at].endswith("\n") else newline
+        new_text = text[:start] + text[end:at] + lead + block + text[at:]
+        before = 0
+    else:
+        line = key.start_mark.line + 1
+        raise ConfigError(f"line {line}: feeds: must be a list of feeds")
+    _verify(new_text, before, entries)
+    return new_text, added, skipped
+
+
+def _feeds_entry(root: Node | None) -> tuple[Node | None, Node | None]:
+    """The ``feeds`` key node and its value node (None, None if absent)."""
+    if root is None:
+        return None, None
+    for key, value in root.value:
+        if isinstance(key, ScalarNode) and key.value == "feeds":
+            if value.start_mark.index < key.end_mark.index:
+                raise ConfigError(
+                    f"line {key.start_mark.line + 1}: feeds: is an alias (*name); "
+                    "add feeds to the anchored list by hand"
+                )
+            return key, value
+    return None, None
+
+
+def _urls(value: Node | None) -> set[str]:
+    found: set[str] = set()
+    if isinstance(value, SequenceNode):
+        for item in value.value:
+            if isinstance(item, MappingNode):
+                for key, node in item.value:
+                    if key.value == "url" and isinstance(node, ScalarNode):
+                        found.add(str(node.value))
+    return found
+
+
+def _is_block_mapping(node: Node) -> bool:
+    return isinstance(node, MappingNode) and not node.flow_style
+
+
+def _is_null(text: str, node: Node | None) -> bool:
+    if not isinstance(node, ScalarNode) or node.style:
+        return False
+    return text[node.start_mark.index : node.end_mark.index] in ("", "~", "null", "Null", "NULL")
+
+
+def _is_empty(node: Node) -> bool:
+    """An implicit null (``key:`` with nothing after it): its marks are the next token's."""
+    return isinstance(node, ScalarNode) and node.start_mark.index == node.end_mark.index
+
+
+def _dash_column(text: str, item: Node, sequence: Node) -> int:
+    """Column of the ``-`` in front of ``item`` (the sequence's own mark may be an anchor)."""
+    index: int = item.start_mark.index
+    while index > 0 and text[index - 1] in " \t\r\n":
+        index -= 1
+    if index > 0 and text[index - 1] == "-":
+        return index - 1 - (text.rfind("\n", 0, index - 1) + 1)
+    return int(sequence.start_mark.column)
+
+
+def _end_index(node: Node) -> int:
+    """Where ``node`` ends: the end of its last scalar (or of a flow collection).
+
+    A trailing empty value (``channel:``) ends at its key: the null's own mark
+    is the next token, which may be lines further down, past comments.
+    """
+    while isinstance(node, MappingNode | SequenceNode) and not node.flow_style and node.value:
+        last = node.value[-1]
+        if isinstance(last, tuple):
+            key, node = last
+            if _is_empty(node):
+                return int(key.end_mark.index)
+        else:
+            node = last
+    return int(node.end_mark.index)
+
+
+def _line_end(text: str, index: int) -> int:
+    """Index just after the line break that ends the line holding ``index - 1``."""
+    if index > 0 and text[index - 1] == "\n":
+        return index
+    found = text.find("\n", index)
+    return len(text) if found < 0 else found + 1
+
+
+def _entry(feed: ImportedFeed) -> dict[str, str]:
+    entry = {"url": feed.url, "group": feed.group, "source": feed.source}
+    if feed.channel is not None:
+        entry["channel"] = feed.channel
+    return entry
+
+
+def _dumper(flow: bool) -> YAML:
+    yaml = YAML()
+    yaml.default_flow_style = flow
+    yaml.width = 1 << 16  # never fold a long value
+    return yaml
+
+
+def _render(entry: dict[str, str], yaml: YAML) -> str:
+    """``entry`` as YAML that feedmill's loader (YAML 1.1) reads back as the same strings.
+
+    ruamel writes YAML 1.2, where ``yes``, ``on`` or ``0777`` are plain strings; the
+    config loader would read them as booleans and numbers, so such values are
+    double-quoted (and so are values with line breaks, which stay on one line).
+    """
+    from feedmill.yamlload import YAMLError, load
+
+    data: dict[str, str] = {
+        k: DoubleQuotedScalarString(v) if _LINE_BREAK.search(v) else v for k, v in entry.items()
+    }
+    for _ in range(2):
+        out = io.StringIO()
+        yaml.dump(data, out)
+        rendered = out.getvalue()
+        try:
+            back = load(rendered)
+        except YAMLError:
+            back = None
+        wrong = [k for k, v in entry.items() if not isinstance(back, dict) or back.get(k) != v]
+        if not wrong:
+            return rendered.rstrip("\n")
+        for name in wrong:
+            data[name] = DoubleQuotedScalarString(entry[name])
+    raise ConfigError(f"cannot write {entry!r} as YAML")
+
+
+# Line breaks for YAML 1.1 (the config loader) or 1.2 (ruamel).
+_LINE_BREAK = re.compile("[\r\n\x85\u2028\u2029]")
+
+
+def _block(entries: list[dict[str, str]], dash: int, key: int, newline: str) -> str:
+    """Block-sequence items: ``-`` at column ``dash``, the keys at column ``key``."""
+    yaml = _dumper(flow=False)
+    lines: list[str] = []
+    for entry in entries:
+        for number, line in enumerate(_render(entry, yaml).split("\n")):
+            if number == 0:
+                lines.append(" " * dash + "-" + " " * (key - dash - 1) + line)
+            else:
+                lines.append(" " * key + line if line else line)
+    return newline.join(lines) + newline
+
+
+def _append_flow(text: str, value: Node, entries: list[dict[str, str]], newline: str) -> str:
+    """``[a, b]`` → ``[a, b, {new}]``: the list stays in flow style.
+
+    The new items go right after the last one (before any trailing comma or
+    comment); when the last item starts a line of its own, so does each new one.
+    """
+    if text[value.end_mark.index - 1] != "]":
+        raise ConfigError(f"line {value.start_mark.line + 1}: feeds: cannot find the closing ]")
+    last = value.value[-1]
+    at = int(last.end_mark.index)
+    line_start = text.rfind("\n", 0, last.start_mark.index) + 1
+    own_line = (
+        last.start_mark.line > value.start_mark.line
+        and not text[line_start : last.start_mark.index].strip()
+    )
+    sep = "," + newline + text[line_start : last.start_mark.index] if own_line else ", "
+    yaml = _dumper(flow=True)
+    items = "".join(sep + _render(entry, yaml) for entry in entries)
+    return text[:at] + items + text[at:]
+
+
+def _verify(new_text: str, before: int, entries: list[dict[str, str]]) -> None:
+    """The config loader reads ``new_text`` as the old feeds followed by ``entries``."""
+    from feedmill.yamlload import YAMLError, load
+
+    try:
+        data: Any = load(new_text)
+    except YAMLError as exc:
+        raise ConfigError(
+            "cannot add feeds to this `feeds:` list automatically (unusual layout; "
+            f"the result would not be valid YAML: {exc}); add them by hand"
+        ) from None
+    feeds = data.get("feeds") if isinstance(data, dict) else None
+    if (
+        not isinstance(feeds, list)
+        or len(feeds) != before + len(entries)
+        or [dict(item) if isinstance(item, dict) else item for item in feeds[before:]] != entries
+    ):
+        raise ConfigError(
+            "cannot add feeds to this `feeds:` list automatically (unusual layout); "
+            "add them by hand"
+        )
+
+
+def add_feeds_to_file(
+    path: Path, feeds: Sequence[ImportedFeed]
+) -> tuple[list[ImportedFeed], list[ImportedFeed]]:
+    """Add ``feeds`` to the config file at ``path``; returns (added, skipped).
+
+    A feed is skipped when the config already has its URL (the same location as
+    the config loader sees it, so ``a.xml`` and ``./a.xml`` are one feed) or an
+    earlier feed in ``feeds`` has it.  The file must be a valid config before,
+    and the result is validated with the config loader before anything is
+    written (ConfigError otherwise, file untouched).  The new text replaces the
+    file atomically (temporary file in the same directory, then ``os.replace``),
+    keeping its permissions; a symlinked config is written through the link.
+    Nothing is written when nothing is added.
+    """
+    path = Path(path)
+    text = _read_config(path)
+    config = parse_config(text, path)
+    known = {config.location(feed) for feed in config.feeds}
+    fresh: list[ImportedFeed] = []
+    skipped: list[ImportedFeed] = []
+    for feed in feeds:
+        where = _location(feed.url, config.base_dir)
+        if where in known:
+            skipped.append(feed)
+        else:
+            known.add(where)
+            fresh.append(feed)
+    try:
+        new_text, added, more = add_feeds(text, fresh)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    if added:
+        parse_config(new_text, path)
+        _write_atomically(path, new_text)
+    return added, skipped + more
+
+
+def add_feed_to_file(
+    path: Path, url: str, group: str, source: str, channel: str | None = None
+) -> ImportedFeed:
+    """Add one feed to the config file at ``path``, as :func:`add_feeds_to_file` does.
+
+    Returns the feed as added.  ``url`` is trimmed; an empty ``channel`` means none.  Raises
+    :class:`DuplicateFeedError` (a ConfigError) naming the entry when the config
+    already has ``url``, ConfigError for anything else wrong; the file is
+    untouched then.
+    """
+    path = Path(path)
+    url = url.strip()
+    feed = ImportedFeed(url=url, group=group, source=source, channel=channel or None)
+    added, _ = add_feeds_to_file(path, [feed])
+    if added:
+        return added[0]
+    text = _read_config(path)
+    config = parse_config(text, path)
+    where = _location(feed.url, config.base_dir)
+    index = next((i for i, f in enumerate(config.feeds) if config.location(f) == where), None)
+    if index is None:  # cannot happen: skipped means a feed with this location exists
+        raise DuplicateFeedError(f"{path}: already has the feed {url}; nothing was added")
+    old = config.feeds[index]
+    raise DuplicateFeedError(
+        f"{path}:{_line_of_feed(text, index)}: feeds[{index}] already has this feed "
+        f"({old.url}, group {old.group}, source {old.source}"
+        f"{f', channel {old.channel}' if old.channel else ''}); nothing was added"
+    )
+
+
+def _location(url: str, base_dir: Path) -> str:
+    """Where the config loader fetches ``url`` from (``url`` itself if it is malformed:
+    the loader then says what is wrong with it)."""
+    try:
+        return resolve_location(url, base_dir)
+    except ValueError:
+        return url
+
+
+def _line_of_feed(text: str, index: int) -> int:
+    from feedmill.yamlload import line_of, load
+
+    return int(line_of(load(text), ("feeds", index)))
+
+
+def _read_config(path: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8")  # bytes: keep \r\n as it is
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file (create one with `feedmill init DIR`)") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    try:
+        target = path.resolve()
+        mode = stat.S_IMODE(target.stat().st_mode)
+        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot write: {exc}") from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(text.encode("utf-8"))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temp, mode)
+        os.replace(temp, target)
+    except BaseException as exc:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+        if isinstance(exc, OSError):
+            raise ConfigError(f"{path}: cannot write: {exc}") from None
+        raise
+    with contextlib.suppress(OSError):  # make the rename itself durable (POSIX)
+        directory = os.open(target.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)

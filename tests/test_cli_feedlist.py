@@ -1,0 +1,126 @@
+"""`feedmill import`, `export` and `add`: the feed list from the command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from feedmill.config import load_config
+from feedmill.feedlist import parse_opml
+
+from support.site import cli
+
+OPML = Path(__file__).parent / "data" / "opml"
+
+CONFIG = """\
+# My news site
+site: .
+state: .feedmill/state.db
+
+feeds:
+  # finance first
+  - url: https://rsshub.example.org/stcn/yw
+    group: 金融
+    source: 证券时报网
+    channel: 要闻   # the front page
+
+# fetch settings stay below
+interval: 15m
+"""
+
+
+def site(tmp_path: Path) -> Path:
+    path = tmp_path / "feedmill.yml"
+    path.write_text(CONFIG, encoding="utf-8")
+    return path
+
+
+def test_add_appends_one_feed_and_keeps_every_other_byte(tmp_path: Path) -> None:
+    config = site(tmp_path)
+    result = cli(
+        "add", "https://rsshub.example.org/jinse/lives", "-g", "金融", "-s", "金色财经",
+        "--channel", "快讯", "-c", str(config),
+    )  # fmt: skip
+    assert result.code == 0, result.stderr
+    assert "added https://rsshub.example.org/jinse/lives  (金融 / 金色财经 / 快讯)" in result.stdout
+    text = config.read_text(encoding="utf-8")
+    assert text == CONFIG.replace(
+        "    channel: 要闻   # the front page\n",
+        "    channel: 要闻   # the front page\n"
+        "  - url: https://rsshub.example.org/jinse/lives\n"
+        "    group: 金融\n"
+        "    source: 金色财经\n"
+        "    channel: 快讯\n",
+    )
+    assert [f.source for f in load_config(config).feeds] == ["证券时报网", "金色财经"]
+
+
+def test_add_refuses_a_feed_that_is_already_there(tmp_path: Path) -> None:
+    config = site(tmp_path)
+    result = cli(
+        "add", "https://rsshub.example.org/stcn/yw", "-g", "x", "-s", "y", "-c", str(config)
+    )
+    assert result.code == 2
+    assert "already has this feed" in result.stderr
+    assert config.read_text(encoding="utf-8") == CONFIG
+
+
+def test_add_refuses_what_would_break_the_config(tmp_path: Path) -> None:
+    config = site(tmp_path)
+    result = cli("add", "ftp://example.org/feed", "-g", "g", "-s", "s", "-c", str(config))
+    assert result.code == 2
+    assert config.read_text(encoding="utf-8") == CONFIG
+
+
+def test_import_adds_the_feeds_of_an_opml_file_by_folder(tmp_path: Path) -> None:
+    config = site(tmp_path)
+    result = cli("import", str(OPML / "nested-folders.opml"), "-c", str(config))
+    assert result.code == 0, result.stderr
+    listed = parse_opml((OPML / "nested-folders.opml").read_bytes())
+    expected = [f for f in listed if f.url != "https://rsshub.example.org/stcn/yw"]
+    assert len(expected) == len(listed) - 1  # that one is in the config already
+    assert "1 already there" in result.stdout
+    feeds = load_config(config).feeds
+    assert [(f.url, f.group, f.source, f.channel) for f in feeds[1:]] == [
+        (f.url, f.group, f.source, f.channel) for f in expected
+    ]
+    assert config.read_text(encoding="utf-8").startswith(CONFIG.split("\n# fetch")[0])
+    assert "# fetch settings stay below\ninterval: 15m\n" in config.read_text(encoding="utf-8")
+    # Importing again adds nothing.
+    again = cli("import", str(OPML / "nested-folders.opml"), "-c", str(config))
+    assert f"0 feeds added to {config}, {len(listed)} already there" in again.stdout
+
+
+def test_import_reports_what_it_skips_and_dry_run_changes_nothing(tmp_path: Path) -> None:
+    config = site(tmp_path)
+    result = cli("import", str(OPML / "freshrss.opml"), "-c", str(config), "--dry-run")
+    assert result.code == 0
+    assert "web scraper, not a feed" in result.stderr
+    assert "would add" in result.stdout
+    assert config.read_text(encoding="utf-8") == CONFIG
+
+
+def test_import_refuses_a_hostile_or_broken_file(tmp_path: Path) -> None:
+    config = site(tmp_path)
+    for name in ("xxe.opml", "doctype-bomb.opml", "malformed.opml"):
+        result = cli("import", str(OPML / name), "-c", str(config))
+        assert result.code == 2, name
+        assert name in result.stderr
+    assert cli("import", str(tmp_path / "missing.opml"), "-c", str(config)).code == 2
+    assert config.read_text(encoding="utf-8") == CONFIG
+
+
+def test_export_then_import_gives_the_same_feed_list(tmp_path: Path) -> None:
+    config = site(tmp_path)
+    cli("import", str(OPML / "nested-folders.opml"), "-c", str(config))
+    exported = tmp_path / "feeds.opml"
+    assert cli("export", "-c", str(config), "-o", str(exported)).code == 0
+    assert cli("export", "-c", str(config)).stdout.startswith("<?xml")
+
+    other = tmp_path / "other"
+    other.mkdir()
+    fresh = other / "feedmill.yml"
+    fresh.write_text("site: .\nfeeds: []\n", encoding="utf-8")
+    assert cli("import", str(exported), "-c", str(fresh)).code == 0
+    before = [(f.url, f.group, f.source, f.channel) for f in load_config(config).feeds]
+    after = [(f.url, f.group, f.source, f.channel) for f in load_config(fresh).feeds]
+    assert after == before

@@ -1,0 +1,1220 @@
+"""OPML export / import and adding feeds to feedmill.yml without disturbing it."""
+
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from lxml import etree
+
+from feedmill.config import ConfigError, FeedSpec, parse_config
+from feedmill.feedlist import (
+    OPML_NAMESPACE,
+    UNCATEGORIZED,
+    DuplicateFeedError,
+    ImportedFeed,
+    OpmlError,
+    OpmlImport,
+    SkippedOutline,
+    add_feed_to_file,
+    add_feeds,
+    add_feeds_to_file,
+    export_opml,
+    parse_opml,
+    read_opml,
+)
+from feedmill.yamlload import load
+
+OPML = Path(__file__).resolve().parent / "data" / "opml"
+SAMPLE_CONFIG = (
+    Path(__file__).resolve().parents[1] / "src" / "feedmill" / "samples" / "feedmill.yml"
+)
+CREATED = datetime(2024, 11, 30, 5, 56, 0, tzinfo=UTC)
+NS_GROUP = f"{{{OPML_NAMESPACE}}}group"
+NS_SOURCE = f"{{{OPML_NAMESPACE}}}source"
+NS_CHANNEL = f"{{{OPML_NAMESPACE}}}channel"
+# Hypothesis: the same examples every run, nothing written to .hypothesis/.
+steady = settings(derandomize=True, database=None, deadline=None)
+
+CONFIG = """\
+# comments here
+site: .
+state: .feedmill/state.db
+
+feeds:
+  - url: https://rsshub.example.org/stcn/yw   # a comment after an entry
+    group: 金融
+    source: 证券时报网
+    channel: 要闻            # optional
+    timeout: 20
+    headers: {Referer: 'https://www.stcn.com/'}
+  - {url: 'http://127.0.0.1:1200/jinse/lives', group: 金融, source: 金色财经}   # flow style
+  # - url: https://example.org/disabled
+  #   group: 停用
+
+# ---- fetch settings ----
+fetch:
+  timeout: 30   # seconds
+"""
+
+
+def feeds_of(text: str) -> list[tuple[str, str, str, str | None]]:
+    """(url, group, source, channel) of every feed, as the config loader sees them."""
+    config = parse_config(text, Path("/nonexistent/feedmill.yml"))
+    return [(f.url, f.group, f.source, f.channel) for f in config.feeds]
+
+
+def as_tuples(feeds: list[ImportedFeed]) -> list[tuple[str, str, str, str | None]]:
+    return [(f.url, f.group, f.source, f.channel) for f in feeds]
+
+
+def skipped_of(found: OpmlImport) -> list[tuple[str | None, str | None, str]]:
+    return [(s.url, s.name, s.reason) for s in found.skipped]
+
+
+# -- export ----------------------------------------------------------------
+
+SPECS = [
+    FeedSpec(
+        url="https://rsshub.example.org/stcn/yw", group="金融", source="证券时报网", channel="要闻"
+    ),
+    FeedSpec(url="https://a.example/rss?x=1&y=2", group="金融", source='新浪财经 & "国内" <滚动>'),
+    FeedSpec(url="https://b.example/feed", group="科技", source="It's 开源中国"),
+    FeedSpec(url="https://c.example/feed", group="金融", source="证券时报网", channel="快讯"),
+    FeedSpec(url="https://d.example/a", group="A/B 组", source="x, y", channel="c/d, e"),
+]
+
+
+def test_export_is_exactly_this() -> None:
+    specs = [
+        FeedSpec(
+            url="https://rsshub.example.org/stcn/yw?a=1&b=2",
+            group="金融",
+            source="证券时报网",
+            channel="要闻",
+        ),
+        FeedSpec(url="https://www.oschina.net/news/rss", group="科技", source="开源中国"),
+        FeedSpec(url="https://hnrss.org/frontpage", group="科技", source="Hacker  News "),
+    ]
+    assert (
+        export_opml(specs, created=CREATED)
+        == """\
+<?xml version='1.0' encoding='UTF-8'?>
+<opml xmlns:feedmill="urn:feedmill:opml" version="2.0">
+  <head>
+    <title>feedmill</title>
+    <dateCreated>Sat, 30 Nov 2024 05:56:00 +0000</dateCreated>
+  </head>
+  <body>
+    <outline text="金融" title="金融">
+      <outline text="证券时报网" title="证券时报网">
+        <outline type="rss" text="要闻" title="要闻" xmlUrl="https://rsshub.example.org/stcn/yw?a=1&amp;b=2" category="/金融/证券时报网/要闻" feedmill:channel="要闻"/>
+      </outline>
+    </outline>
+    <outline text="科技" title="科技">
+      <outline text="开源中国" title="开源中国">
+        <outline type="rss" text="开源中国" title="开源中国" xmlUrl="https://www.oschina.net/news/rss" category="/科技/开源中国"/>
+      </outline>
+      <outline text="Hacker  News " title="Hacker  News ">
+        <outline type="rss" text="Hacker  News " title="Hacker  News " xmlUrl="https://hnrss.org/frontpage" category="/科技/Hacker  News " feedmill:source="Hacker  News "/>
+      </outline>
+    </outline>
+  </body>
+</opml>
+"""
+    )
+
+
+def test_export_is_opml_2_grouped_by_group_then_source() -> None:
+    text = export_opml(SPECS, title="我的 feedmill", created=CREATED)
+    assert text.startswith("<?xml version='1.0' encoding='UTF-8'?>")
+    root = etree.fromstring(text.encode("utf-8"))
+    assert root.tag == "opml" and root.get("version") == "2.0"
+    assert root.findtext("head/title") == "我的 feedmill"
+    assert root.findtext("head/dateCreated") == "Sat, 30 Nov 2024 05:56:00 +0000"
+
+    groups = root.findall("body/outline")
+    assert [g.get("text") for g in groups] == ["金融", "科技", "A/B 组"]
+    finance = groups[0]
+    assert [s.get("text") for s in finance] == ["证券时报网", '新浪财经 & "国内" <滚动>']
+    stcn = finance[0]
+    assert [o.get("xmlUrl") for o in stcn] == [
+        "https://rsshub.example.org/stcn/yw",
+        "https://c.example/feed",
+    ]
+    feed = stcn[0]
+    assert feed.get("type") == "rss"
+    assert feed.get("text") == feed.get("title") == "要闻"  # the channel, if any
+    assert feed.get("category") == "/金融/证券时报网/要闻"
+    assert feed.get(NS_CHANNEL) == "要闻"
+    assert feed.get(NS_GROUP) is None and feed.get(NS_SOURCE) is None  # folders say it
+    assert root.nsmap == {"feedmill": OPML_NAMESPACE}  # declared: a namespaced extension
+
+    sina = finance[1][0]
+    assert sina.get("text") == '新浪财经 & "国内" <滚动>'  # else the source
+    assert sina.get("xmlUrl") == "https://a.example/rss?x=1&y=2"
+    assert sina.get(NS_CHANNEL) is None
+    assert "&amp;" in text and "&lt;滚动&gt;" in text and "&quot;" in text
+
+    # `/` and `,` cannot be written in a category path: no category, the folders say it.
+    odd = groups[2][0][0]
+    assert odd.get("category") is None
+    assert odd.get(NS_CHANNEL) == "c/d, e"
+
+
+def test_export_is_deterministic_and_dated() -> None:
+    assert export_opml(SPECS, created=CREATED) == export_opml(SPECS, created=CREATED)
+    naive = export_opml(SPECS, created=datetime(2024, 11, 30, 5, 56))
+    assert naive == export_opml(SPECS, created=CREATED)
+    east8 = datetime(2024, 11, 30, 13, 56, tzinfo=timezone(timedelta(hours=8)))
+    assert "<dateCreated>Sat, 30 Nov 2024 13:56:00 +0800</dateCreated>" in export_opml(
+        SPECS, created=east8
+    )
+    before = datetime.now(UTC).replace(microsecond=0)
+    date = etree.fromstring(export_opml(SPECS).encode()).findtext("head/dateCreated")
+    assert date is not None
+    assert before <= parsedate_to_datetime(date) <= datetime.now(UTC)
+
+
+def test_export_without_channels_or_odd_names_declares_no_namespace() -> None:
+    text = export_opml([FeedSpec(url="https://a.example/", group="g", source="s")], created=CREATED)
+    assert "xmlns" not in text
+    assert export_opml([], created=CREATED).count("<body/>") == 1
+
+
+def test_names_folders_would_not_carry_get_feedmill_attributes() -> None:
+    spec = FeedSpec(url="https://a.example/", group=" 金融", source="新浪\n财经  滚动")
+    root = etree.fromstring(export_opml([spec], created=CREATED).encode())
+    (outline,) = [o for o in root.iter("outline") if o.get("xmlUrl")]
+    assert outline.get(NS_GROUP) == " 金融"
+    assert outline.get(NS_SOURCE) == "新浪\n财经  滚动"
+    assert outline.get(NS_CHANNEL) is None
+    assert parse_opml(etree.tostring(root)) == [
+        ImportedFeed("https://a.example/", " 金融", "新浪\n财经  滚动")
+    ]
+
+
+def test_export_drops_characters_xml_cannot_carry() -> None:
+    spec = FeedSpec(url="https://a.example/", group="g\x01", source="s\x1f源")
+    text = export_opml([spec], title="t\x00itle", created=CREATED)
+    assert "<title>title</title>" in text
+    assert parse_opml(text) == [ImportedFeed("https://a.example/", "g", "s源")]
+
+
+def test_round_trip() -> None:
+    back = parse_opml(export_opml(SPECS, created=CREATED))
+    # in export order: by group, then by source, then as listed
+    assert as_tuples(back) == [
+        (s.url, s.group, s.source, s.channel) for s in (SPECS[i] for i in (0, 3, 1, 2, 4))
+    ]
+
+
+def test_round_trip_of_a_config_file() -> None:
+    """A config's feeds → OPML → the same url / group / source / channel."""
+    text, _, _ = add_feeds(
+        CONFIG,
+        [
+            ImportedFeed("https://rsshub.example.org/36kr/newsflashes", "金融", "36氪", "快讯"),
+            ImportedFeed(
+                "https://www.ruanyifeng.com/blog/atom.xml", "科技", "科技爱好者周刊", "周刊"
+            ),
+            ImportedFeed("https://www.oschina.net/news/rss", "科技", "开源中国"),
+        ],
+    )
+    config = parse_config(text, Path("/nonexistent/feedmill.yml"))
+    back = parse_opml(export_opml(config.feeds, created=CREATED).encode("utf-8"))
+    assert sorted(as_tuples(back)) == sorted(feeds_of(text))
+
+
+def test_the_bundled_sample_exports_but_its_local_files_are_not_imported() -> None:
+    config = parse_config(SAMPLE_CONFIG.read_text(encoding="utf-8"), SAMPLE_CONFIG)
+    found = read_opml(export_opml(config.feeds, created=CREATED))
+    assert found.feeds == []
+    assert {s.url for s in found.skipped} == {f.url for f in config.feeds}
+    assert {s.reason for s in found.skipped} == {
+        "not an absolute URL; only http(s) feeds are imported"
+    }
+
+
+def test_round_trip_through_a_reader_that_drops_unknown_attributes() -> None:
+    """Another reader re-exports without feedmill:channel: category still has the channel."""
+    root = etree.fromstring(export_opml(SPECS[:4], created=CREATED).encode())
+    for outline in root.iter("outline"):
+        if NS_CHANNEL in outline.attrib:
+            del outline.attrib[NS_CHANNEL]
+    back = parse_opml(etree.tostring(root, encoding="UTF-8", xml_declaration=True))
+    assert as_tuples(back) == [
+        (s.url, s.group, s.source, s.channel) for s in (SPECS[i] for i in (0, 3, 1, 2))
+    ]
+
+
+# Any name the config accepts and XML can carry: white space at the ends, doubled,
+# new lines, `/`, `,`, markup characters, CJK and astral characters.
+names = st.text(
+    alphabet=st.sampled_from(
+        "金融科技证券时报网要闻abcXYZ019 \t\n\r\xa0\u3000&<>\"'/,:#-?!%\\|{}[]😀\u200b"
+    ),
+    min_size=1,
+    max_size=12,
+).filter(lambda s: bool(s.strip()))
+
+
+@settings(steady, max_examples=100, suppress_health_check=[HealthCheck.filter_too_much])
+@given(feeds=st.lists(st.tuples(names, names, st.none() | names), min_size=1, max_size=6))
+def test_round_trip_any_names(feeds: list[tuple[str, str, str | None]]) -> None:
+    specs = [
+        FeedSpec(url=f"https://feed.example/{i}?a=1&b=2", group=g, source=s, channel=c)
+        for i, (g, s, c) in enumerate(feeds)
+    ]
+    back = parse_opml(export_opml(specs, created=CREATED))
+    assert sorted(as_tuples(back)) == sorted((s.url, s.group, s.source, s.channel) for s in specs)
+
+
+@settings(steady, max_examples=100)
+@given(
+    group=st.text(alphabet="金融 科技ab", min_size=1, max_size=6).filter(str.strip),
+    source=st.text(alphabet="证券 时报cd", min_size=1, max_size=6).filter(str.strip),
+)
+def test_without_feedmill_attributes_names_come_back_tidied(group: str, source: str) -> None:
+    root = etree.fromstring(
+        export_opml([FeedSpec(url="https://a.example/", group=group, source=source)]).encode()
+    )
+    for outline in root.iter("outline"):
+        for name in (NS_GROUP, NS_SOURCE, NS_CHANNEL):
+            if name in outline.attrib:
+                del outline.attrib[name]
+    (feed,) = parse_opml(etree.tostring(root))
+    assert (feed.group, feed.source) == (" ".join(group.split()), " ".join(source.split()))
+
+
+# -- import: real-world shapes ------------------------------------------------
+
+
+def test_inoreader_folders() -> None:
+    found = read_opml((OPML / "inoreader.opml").read_bytes())
+    assert as_tuples(found.feeds) == [
+        ("https://rsshub.app/stcn/yw", "金融", "证券时报网 - 要闻", None),
+        (
+            "https://rss.sina.com.cn/roll/finance/hot_roll.xml?a=1&b=2",
+            "金融",
+            "新浪财经 & 国内",
+            None,
+        ),
+        ("https://www.tomshardware.com/feeds/all", "科技", "Tom's Hardware", None),
+        ("https://www.ruanyifeng.com/blog/atom.xml", "科技", "阮一峰的网络日志", None),
+        ("https://news.ycombinator.com/rss", UNCATEGORIZED, "Hacker News", None),
+    ]
+    # the same feed in a second folder (必读) is dropped: the first one wins
+    assert skipped_of(found) == [
+        (
+            "https://rsshub.app/stcn/yw",
+            "证券时报网 - 要闻",
+            "duplicate: already imported as 金融 / 证券时报网 - 要闻",
+        )
+    ]
+
+
+def test_feedly_folders() -> None:
+    found = read_opml((OPML / "feedly.opml").read_text(encoding="utf-8"))
+    assert as_tuples(found.feeds) == [
+        ("https://36kr.com/feed", "财经", "36氪", None),
+        ("https://rsshub.app/wallstreetcn/news/global", "财经", "华尔街见闻", None),
+        ("https://www.theverge.com/rss/index.xml", "Tech", "The Verge - All Posts", None),
+        ("https://sspai.com/feed", "Tech", "少数派", None),
+    ]
+    assert [s.reason for s in found.skipped] == ["duplicate: already imported as 财经 / 36氪"]
+
+
+def test_freshrss_scrapers_are_skipped_with_a_reason() -> None:
+    found = read_opml((OPML / "freshrss.opml").read_bytes())
+    assert as_tuples(found.feeds) == [
+        (
+            "https://github.com/FreshRSS/FreshRSS/releases.atom",
+            "Uncategorized",
+            "FreshRSS releases",
+            None,
+        ),
+        ("https://rsshub.example.org/stcn/yw", "金融", "证券时报网 - 要闻", None),
+        ("https://rsshub.example.org/jinse/lives", "金融", "金色财经快讯", None),
+        # type="JSONFeed" is a real JSON Feed, not a scraper
+        (
+            "https://rsshub.example.org/36kr/newsflashes?format=json",
+            "金融",
+            "36氪 JSON Feed",
+            None,
+        ),
+        ("https://www.oschina.net/news/rss", "科技", "开源中国", None),
+    ]
+    assert skipped_of(found) == [
+        (
+            "https://www.example.net/page.html",
+            "Example scraper",
+            "FreshRSS HTML+XPath web scraper, not a feed",
+        ),
+        (
+            "https://www.example.net/sitemap.xml",
+            "Sitemap scraper",
+            "FreshRSS XML+XPath web scraper, not a feed",
+        ),
+        (
+            "https://api.example.net/news.json",
+            "API scraper",
+            "FreshRSS JSON+DotNotation web scraper, not a feed",
+        ),
+        (
+            "https://www.example.net/app",
+            "Embedded JSON scraper",
+            "FreshRSS HTML+XPath+JSON+DotNotation web scraper, not a feed",
+        ),
+        (
+            None,
+            "Reading list",
+            "FreshRSS dynamic OPML folder (import https://lists.example.org/reading.opml itself)",
+        ),
+    ]
+
+
+def test_miniflux_categories() -> None:
+    found = read_opml((OPML / "miniflux.opml").read_bytes())
+    assert as_tuples(found.feeds) == [
+        ("https://hnrss.org/frontpage", "All", "Hacker News: Front Page", None),
+        ("https://www.ruanyifeng.com/blog/atom.xml", "科技", "阮一峰的网络日志", None),
+        ("https://rsshub.example.org/juejin/category/frontend", "科技", "掘金前端", None),
+    ]
+    assert found.skipped == []
+
+
+def test_nested_folders_are_group_source_and_channel() -> None:
+    found = read_opml((OPML / "nested-folders.opml").read_bytes())
+    assert as_tuples(found.feeds) == [
+        # two deep: group → source → feeds
+        ("https://rsshub.example.org/stcn/yw", "金融", "证券时报网", None),
+        ("https://rsshub.example.org/stcn/kx", "金融", "证券时报网", None),
+        ("https://rsshub.example.org/sina/finance/china", "金融", "新浪财经", None),
+        # three deep: the third folder is the channel
+        ("https://rsshub.example.org/juejin/category/frontend", "科技", "掘金", "前端"),
+        ("https://rsshub.example.org/juejin/category/backend", "科技", "掘金", None),
+        # an empty-named folder does not count
+        ("https://example.org/empty-folder.xml", "科技", "Empty-named folder is skipped", None),
+    ]
+    # isComment="true" hides its subtree
+    assert skipped_of(found) == [
+        ("https://example.org/commented.xml", "Commented out", "commented out (isComment)")
+    ]
+
+
+def test_flat_file_with_category_paths() -> None:
+    found = read_opml((OPML / "flat-category.opml").read_bytes())
+    assert as_tuples(found.feeds) == [
+        ("https://rsshub.example.org/stcn/yw", "金融", "证券时报网", None),
+        ("https://rsshub.example.org/36kr/newsflashes", "金融", "36氪", "快讯"),
+        # "快讯" alone is a tag; the first path is "/金融/金色财经"
+        ("https://rsshub.example.org/jinse/lives", "金融", "金色财经", None),
+        ("https://rsshub.example.org/sina/finance/china", "金融", "新浪财经", None),  # no slash
+        # a one-part path is the group, the feed's own name the source
+        ("https://www.oschina.net/news/rss", "科技", "开源中国", None),
+        ("https://example.org/tagged.xml", UNCATEGORIZED, "Tagged only", None),
+        ("https://example.org/spaces.xml", "科技", "少数派", None),
+    ]
+
+
+def test_feeds_without_folders_are_uncategorized() -> None:
+    assert as_tuples(parse_opml((OPML / "no-folders.opml").read_bytes())) == [
+        ("https://www.ruanyifeng.com/blog/atom.xml", UNCATEGORIZED, "阮一峰的网络日志", None),
+        ("https://www.solidot.org/index.rss", UNCATEGORIZED, "Solidot", None),  # title only
+        ("https://hnrss.org/newest", UNCATEGORIZED, "hnrss.org", None),  # no name: the host
+    ]
+
+
+def test_opml_1_0() -> None:
+    data = (OPML / "opml-1.0.opml").read_bytes()
+    assert b'<opml version="1.0">' in data and b"\r\n" in data
+    assert as_tuples(parse_opml(data)) == [
+        ("https://www.solidot.org/index.rss", "科技", "Solidot", None),
+        ("https://rss.cnbeta.com.tw/", "科技", "cnBeta.COM", None),
+        ("https://www.joelonsoftware.com/feed/", UNCATEGORIZED, "Joel on Software", None),
+    ]
+
+
+def test_odd_outlines() -> None:
+    found = read_opml((OPML / "odd-outlines.opml").read_bytes())
+    assert as_tuples(found.feeds) == [
+        # title when there is no text; white space and line breaks tidied, URL trimmed
+        ("https://www.oschina.net/news/rss", UNCATEGORIZED, "开源中国 最新资讯", None),
+        # neither text nor title: the host
+        ("https://www.solidot.org/index.rss", UNCATEGORIZED, "www.solidot.org", None),
+        ("http://podcast.example.com/episodes.xml", UNCATEGORIZED, "A podcast", None),  # feed://
+        # an rss outline without xmlUrl but with children is a folder
+        ("https://example.org/child.xml", "Folder-like rss outline", "Child of it", None),
+        ("https://example.org/upper.xml", UNCATEGORIZED, "Shouting", None),  # XMLURL=
+    ]
+    only = "only http(s) feeds are imported"
+    assert skipped_of(found) == [
+        (None, None, "no xmlUrl"),
+        (None, "Only htmlUrl", "no xmlUrl"),
+        ("file:///etc/passwd", "Local", f"a file: URL; {only}"),
+        ("feeds/local.xml", "Relative", f"not an absolute URL; {only}"),
+        ("https:///feed.xml", "No host", "no host name in the URL"),
+        ("https://example.com:99999/feed", "Bad port", "not a valid URL"),
+        (
+            "https://www.solidot.org/index.rss",
+            "Solidot again",
+            "duplicate: already imported as 未分类 / www.solidot.org",
+        ),
+    ]
+    # type="link" and <outline/> are not subscriptions: neither imported nor reported
+
+
+@pytest.mark.parametrize("name", ["gbk-declared.opml", "gb2312-declared.opml"])
+def test_gbk_declared_files(name: str) -> None:
+    data = (OPML / name).read_bytes()
+    with pytest.raises(UnicodeDecodeError):
+        data.decode("utf-8")
+    feeds = parse_opml(data)
+    # already decoded text keeps its (now wrong) encoding="GBK" declaration
+    assert parse_opml(data.decode("gb18030")) == feeds
+    # GBK bytes with a declaration that says UTF-8
+    declared = data[: data.index(b"?>")]
+    assert parse_opml(data.replace(declared, b'<?xml version="1.0" encoding="UTF-8"')) == feeds
+    assert parse_opml(data.replace(declared + b"?>", b"")) == feeds
+    if name == "gbk-declared.opml":
+        assert as_tuples(feeds) == [
+            ("http://www.stcn.com/rss/yw.xml", "财经", "证券时报网", None),
+            ("http://news.hexun.com/rss/main.xml", "财经", "和讯网", None),
+        ]
+    else:  # GB2312 declared, GBK-only characters used: read as GB18030
+        with pytest.raises(UnicodeDecodeError):
+            data.decode("gb2312")
+        assert as_tuples(feeds) == [
+            ("http://www.example.cn/rss/zhu.xml", "财经", "朱镕基讲话实录", None),
+            ("http://www.example.cn/rss/big5.xml", "财经", "證券時報（繁體）", None),
+        ]
+
+
+def test_gbk_without_declaration() -> None:
+    data = (OPML / "gbk-undeclared.opml").read_bytes()
+    assert not data.startswith(b"<?xml")
+    assert as_tuples(parse_opml(data)) == as_tuples(
+        parse_opml((OPML / "gb2312-declared.opml").read_bytes())
+    )
+
+
+def test_byte_order_mark_and_crlf() -> None:
+    data = (OPML / "utf8-bom.opml").read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf") and b"\r\n" in data
+    expected = [("https://www.oschina.net/news/rss", "科技", "开源中国", None)]
+    assert as_tuples(parse_opml(data)) == expected
+    assert as_tuples(parse_opml(data.decode("utf-8"))) == expected  # "\ufeff" first
+    utf16 = data.decode("utf-8-sig").replace('encoding="UTF-8"', 'encoding="UTF-16"')
+    assert as_tuples(parse_opml(utf16.encode("utf-16"))) == expected
+
+
+def test_bare_ampersands_and_html_entities_are_repaired() -> None:
+    feeds = parse_opml((OPML / "hand-written.opml").read_bytes())
+    assert as_tuples(feeds) == [
+        (
+            "https://feed.mix.sina.com.cn/api/roll/get?pageid=153&lid=2516&k=&num=50&page=1",
+            "金融",
+            "新浪财经 滚动",
+            None,
+        ),
+        ("https://example.org/rss?a=1&b=2", "金融", "Café © News", None),
+    ]
+
+
+def test_escaped_ampersands_stay_single() -> None:
+    text = '<opml version="2.0"><body><outline text="A &amp;amp; B" xmlUrl="https://a.example/?a=1&amp;b=2&#38;c=3"/></body></opml>'
+    assert parse_opml(text) == [
+        ImportedFeed("https://a.example/?a=1&b=2&c=3", UNCATEGORIZED, "A &amp; B")
+    ]
+
+
+def test_duplicate_urls_keep_the_first() -> None:
+    text = """<opml version="2.0"><head/><body>
+      <outline text="一"><outline text="源一" xmlUrl="https://a.example/feed"/></outline>
+      <outline text="二"><outline text="源二" xmlUrl="https://a.example/feed"/>
+        <outline text="源三" xmlUrl=" https://a.example/feed "/>
+        <outline text="源四" xmlUrl="https://a.example/feed/"/></outline>
+    </body></opml>"""
+    found = read_opml(text)
+    assert as_tuples(found.feeds) == [
+        ("https://a.example/feed", "一", "源一", None),
+        ("https://a.example/feed/", "二", "源四", None),  # a different URL string
+    ]
+    assert [s.name for s in found.skipped] == ["源二", "源三"]
+    assert parse_opml(text) == found.feeds
+
+
+@pytest.mark.parametrize("path", sorted(OPML.glob("*.opml")), ids=lambda p: p.name)
+def test_parse_opml_is_read_opml_feeds(path: Path) -> None:
+    data = path.read_bytes()
+    try:
+        found = read_opml(data)
+    except OpmlError:
+        with pytest.raises(OpmlError):
+            parse_opml(data)
+        return
+    assert parse_opml(data) == found.feeds
+    assert len({f.url for f in found.feeds}) == len(found.feeds)
+    assert all(isinstance(s, SkippedOutline) and s.reason for s in found.skipped)
+
+
+def test_category_rules() -> None:
+    def one(attrs: str, folders: tuple[str, ...] = ()) -> tuple[str, str, str | None]:
+        inner = f'<outline text="本身" title="标题" xmlUrl="https://a.example/" {attrs}/>'
+        for name in reversed(folders):
+            inner = f'<outline text="{name}">{inner}</outline>'
+        (feed,) = parse_opml(f'<opml version="2.0"><body>{inner}</body></opml>')
+        return feed.group, feed.source, feed.channel
+
+    assert one('category="/金融/证券时报网/要闻"') == ("金融", "证券时报网", "要闻")
+    assert one('category="金融/证券时报网"') == ("金融", "证券时报网", None)
+    assert one('category=" / 金融 / 证券时报网 / 要闻 / 更深 "') == ("金融", "证券时报网", "要闻")
+    assert one('category="/金融/证券时报网,/科技/掘金"') == ("金融", "证券时报网", None)
+    # a one-part path is a group when there is no folder
+    assert one('category="/金融"') == ("金融", "本身", None)
+    assert one('category="/金融"', ("科技", "掘金")) == ("科技", "掘金", None)
+    assert one('category="tag"') == (UNCATEGORIZED, "本身", None)
+    # a category path beats the folders, all of them: no channel from a third folder
+    assert one('category="/金融/证券时报网"', ("a", "b", "c")) == ("金融", "证券时报网", None)
+    assert one("", ("a", "b", "c", "d")) == ("a", "b", "c")
+    # feedmill's own attributes win, each on its own
+    ns = f'xmlns:feedmill="{OPML_NAMESPACE}"'
+    assert one(f'category="/金融/证券时报网/要闻" {ns} feedmill:channel="头条"') == (
+        "金融",
+        "证券时报网",
+        "头条",
+    )
+    assert one(f'{ns} feedmill:group=" 组 " feedmill:source="源"', ("a", "b", "c")) == (
+        " 组 ",
+        "源",
+        "c",
+    )
+    assert one(f'{ns} feedmill:group="  " feedmill:channel=""', ("a", "b")) == ("a", "b", None)
+    # the same local name in another namespace means nothing to us
+    assert one('xmlns:x="urn:other" x:channel="头条"', ("金融", "证券时报网")) == (
+        "金融",
+        "证券时报网",
+        None,
+    )
+    assert one("", ("金融",)) == ("金融", "本身", None)
+    assert one("") == (UNCATEGORIZED, "本身", None)
+
+
+def test_upper_case_type_and_attribute_names_and_default_namespace() -> None:
+    text = """<opml version="2.0" xmlns="http://opml.org/spec2"><body>
+      <outline TEXT="组"><outline type="RSS" TEXT="源" XMLURL="HTTPS://A.example/Feed"/></outline>
+    </body></opml>"""
+    assert as_tuples(parse_opml(text)) == [("HTTPS://A.example/Feed", "组", "源", None)]
+
+
+def test_feed_scheme() -> None:
+    text = """<opml version="2.0"><body>
+      <outline text="a" xmlUrl="feed://a.example/rss"/>
+      <outline text="b" xmlUrl="feed:https://b.example/rss"/>
+      <outline text="c" xmlUrl="FEED:HTTP://c.example/rss"/>
+      <outline text="d" xmlUrl="javascript:alert(1)"/>
+    </body></opml>"""
+    found = read_opml(text)
+    assert [f.url for f in found.feeds] == [
+        "http://a.example/rss",
+        "https://b.example/rss",
+        "HTTP://c.example/rss",
+    ]
+    assert skipped_of(found) == [
+        ("javascript:alert(1)", "d", "a javascript: URL; only http(s) feeds are imported")
+    ]
+
+
+def test_outlines_outside_body_are_ignored() -> None:
+    text = """<opml version="2.0"><head><outline text="h" xmlUrl="https://h.example/"/></head>
+      <body><outline text="b" xmlUrl="https://b.example/"/></body></opml>"""
+    assert [f.url for f in parse_opml(text)] == ["https://b.example/"]
+
+
+def test_empty_body_is_an_empty_list() -> None:
+    assert read_opml('<opml version="2.0"><head/><body/></opml>') == OpmlImport([], [])
+
+
+def test_a_large_file_is_quick() -> None:
+    body = "".join(
+        f'<outline text="组{i % 50}"><outline text="源{i}" xmlUrl="https://f.example/{i}"/></outline>'
+        for i in range(10_000)
+    )
+    start = time.perf_counter()
+    feeds = parse_opml(f'<opml version="2.0"><body>{body}</body></opml>'.encode())
+    assert len(feeds) == 10_000 and feeds[-1] == ImportedFeed(
+        "https://f.example/9999", "组49", "源9999"
+    )
+    assert time.perf_counter() - start < 5
+
+
+# -- import: refused input -----------------------------------------------------
+
+
+def test_entity_bomb_is_refused_before_expansion() -> None:
+    start = time.perf_counter()
+    with pytest.raises(OpmlError, match="DOCTYPE"):
+        parse_opml((OPML / "doctype-bomb.opml").read_bytes())
+    assert time.perf_counter() - start < 1
+
+
+@pytest.mark.parametrize("name", ["xxe.opml", "xxe-parameter.opml"])
+def test_external_entities_are_refused(name: str) -> None:
+    with pytest.raises(OpmlError, match="DOCTYPE") as caught:
+        parse_opml((OPML / name).read_bytes())
+    assert "root:" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '<!DOCTYPE opml SYSTEM "http://127.0.0.1:9/opml.dtd"><opml><body/></opml>',
+        '<?xml version="1.0"?>\n<!-- c -->\n<!DOCTYPE opml><opml><body/></opml>',
+        '\ufeff<!DOCTYPE opml [<!ENTITY a "b">]><opml><body>&a;</body></opml>',
+        # the repaired second attempt is refused too
+        '<!DOCTYPE opml [<!ENTITY a "b">]><opml><body><outline xmlUrl="https://a/?x=1&y=2"/></body></opml>',
+    ],
+)
+def test_any_doctype_is_refused(text: str) -> None:
+    with pytest.raises(OpmlError, match="DOCTYPE"):
+        parse_opml(text)
+    with pytest.raises(OpmlError, match="DOCTYPE"):
+        parse_opml(text.encode("utf-8"))
+
+
+def test_malformed_file_says_where() -> None:
+    with pytest.raises(OpmlError) as caught:
+        parse_opml((OPML / "malformed.opml").read_bytes())
+    message = str(caught.value)
+    assert message.startswith("cannot read the OPML file: bad XML at line 10, column 1: ")
+    assert "<string>" not in message
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ((OPML / "html-page.opml").read_bytes(), "HTML page"),
+        (b"<html><head><title>x</title></head><body><p>x<br></body></html>", "HTML page"),
+        (b"<HTML><BODY><P>not closed</BODY></HTML>", "HTML page"),
+        (b"", "empty"),
+        (b"\xef\xbb\xbf \n\t", "empty"),
+        ("", "empty"),
+        ('<?xml version="1.0"?><opml version="2.0"><head/></opml>', "no <body>"),
+        ('<rss version="2.0"><channel/></rss>', "a feed"),
+        ('<feed xmlns="http://www.w3.org/2005/Atom"/>', "a feed"),
+        ("<outlines/>", "root element is <outlines>"),
+        ("https://a.example/feed\nhttps://b.example/feed\n", "bad XML at line 1, column 1"),
+        ('{"feeds": []}', "bad XML"),
+        ('<opml version="2.0"><body><outline text="x"></body></opml>', "bad XML"),
+        (b'<?xml version="1.0" encoding="x-nope"?><opml/>', "Unsupported encoding"),
+        ("<opml><body/></opml>\ud800", "cannot be encoded"),
+    ],
+)
+def test_not_opml(text: str | bytes, message: str) -> None:
+    with pytest.raises(OpmlError, match=message):
+        parse_opml(text)
+
+
+def test_opml_error_is_a_value_error() -> None:
+    assert issubclass(OpmlError, ValueError)
+
+
+# -- add_feeds ----------------------------------------------------------------
+
+NEW = [
+    ImportedFeed("https://rsshub.example.org/sina/finance/china", "金融", "新浪财经"),
+    ImportedFeed("https://rsshub.example.org/36kr/newsflashes", "金融", "36氪", "快讯"),
+]
+
+
+def test_add_feeds_appends_after_the_last_entry_and_keeps_every_byte() -> None:
+    text, added, skipped = add_feeds(CONFIG, NEW)
+    assert added == NEW and skipped == []
+    cut = CONFIG.index("  # - url: https://example.org/disabled")
+    inserted = (
+        "  - url: https://rsshub.example.org/sina/finance/china\n"
+        "    group: 金融\n"
+        "    source: 新浪财经\n"
+        "  - url: https://rsshub.example.org/36kr/newsflashes\n"
+        "    group: 金融\n"
+        "    source: 36氪\n"
+        "    channel: 快讯\n"
+    )
+    assert text == CONFIG[:cut] + inserted + CONFIG[cut:]
+    assert feeds_of(text) == feeds_of(CONFIG) + as_tuples(NEW)
+    assert parse_config(text, Path("feedmill.yml")).feeds[0].headers == {
+        "Referer": "https://www.stcn.com/"
+    }
+
+
+def test_add_feeds_to_the_bundled_sample_config() -> None:
+    original = SAMPLE_CONFIG.read_text(encoding="utf-8")
+    text, added, skipped = add_feeds(original, [*NEW, ImportedFeed("stcn-yw.xml", "x", "y")])
+    assert added == NEW and [f.url for f in skipped] == ["stcn-yw.xml"]
+    assert text.startswith(original)  # the last entry is the last line
+    assert text[len(original) :].startswith("  - url: https://rsshub.example.org/sina")
+    assert feeds_of(text)[-2:] == as_tuples(NEW)
+
+
+def test_imported_opml_goes_into_the_config() -> None:
+    found = read_opml((OPML / "nested-folders.opml").read_bytes())
+    text, added, skipped = add_feeds(CONFIG, found.feeds)
+    # stcn/yw is in the config already
+    assert [f.url for f in skipped] == ["https://rsshub.example.org/stcn/yw"]
+    assert added == found.feeds[1:]
+    assert feeds_of(text) == feeds_of(CONFIG) + as_tuples(found.feeds[1:])
+    # importing the same file again adds nothing and changes nothing
+    again, added, skipped = add_feeds(text, found.feeds)
+    assert again is text and added == [] and skipped == found.feeds
+
+
+def test_duplicates_are_skipped() -> None:
+    again = [
+        ImportedFeed("https://rsshub.example.org/stcn/yw", "别的", "组"),  # in the file
+        ImportedFeed("http://127.0.0.1:1200/jinse/lives", "金融", "金色财经"),  # flow entry
+        NEW[0],
+        ImportedFeed(NEW[0].url, "金融", "重复"),  # twice in the batch
+        ImportedFeed("https://rsshub.example.org/stcn/yw/", "金融", "证券时报网"),  # other string
+    ]
+    text, added, skipped = add_feeds(CONFIG, again)
+    assert added == [again[2], again[4]]
+    assert skipped == [again[0], again[1], again[3]]
+    assert [f[0] for f in feeds_of(text)].count("https://rsshub.example.org/stcn/yw") == 1
+
+    same, added, skipped = add_feeds(CONFIG, again[:2])
+    assert same is CONFIG and added == [] and len(skipped) == 2
+
+
+def test_a_quoted_url_with_escapes_is_a_duplicate() -> None:
+    text = 'feeds:\n  - url: "https://a.example/\\x66eed"\n    group: g\n    source: s\n'
+    same, added, skipped = add_feeds(text, [ImportedFeed("https://a.example/feed", "g", "t")])
+    assert same is text and added == [] and len(skipped) == 1
+
+
+def test_nothing_to_add() -> None:
+    assert add_feeds(CONFIG, []) == (CONFIG, [], [])
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        # every entry commented out: `feeds:` is null
+        (
+            "site: .\nfeeds:\n  # - url: https://old.example/\n  #   group: g\n\nfetch:\n  timeout: 3\n",
+            "site: .\nfeeds:\n{new}  # - url: https://old.example/\n  #   group: g\n\nfetch:\n  timeout: 3\n",
+        ),
+        ("feeds:   # none yet\nsite: .\n", "feeds:   # none yet\n{new}site: .\n"),
+        ("feeds: ~\nsite: .\n", "feeds:\n{new}site: .\n"),
+        ("feeds: null  # later\n", "feeds:   # later\n{new}"),
+        ("feeds: []\n", "feeds:\n{new}"),
+        ("feeds: [ ]", "feeds:\n{new}"),
+        ("feeds: []  # none yet\n", "feeds:   # none yet\n{new}"),
+        ("site: .\nfeeds:", "site: .\nfeeds:\n{new}"),
+        # no `feeds:` at all
+        ("# 只有设置\nsite: .\n", "# 只有设置\nsite: .\nfeeds:\n{new}"),
+        ("site: .", "site: .\nfeeds:\n{new}"),
+        ("", "feeds:\n{new}"),
+        ("# nothing yet\n", "# nothing yet\nfeeds:\n{new}"),
+    ],
+)
+def test_empty_or_missing_feeds_become_a_list(before: str, after: str) -> None:
+    feed = ImportedFeed("https://a.example/feed", "金融", "证券时报网")
+    new = "  - url: https://a.example/feed\n    group: 金融\n    source: 证券时报网\n"
+    text, added, _ = add_feeds(before, [feed])
+    assert added == [feed]
+    assert text == after.format(new=new)
+    assert feeds_of(text) == as_tuples([feed])
+
+
+OLD = "https://old.example/"
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        # the list's own indentation: none ...
+        (
+            f"feeds:\n- url: {OLD}\n  group: g\n  source: s\n",
+            f"feeds:\n- url: {OLD}\n  group: g\n  source: s\n"
+            "- url: https://a.example/\n  group: 组\n  source: 源\n",
+        ),
+        # ... four spaces, and keys further right
+        (
+            f"fetch:\n    timeout: 3\nfeeds:\n    -   url: {OLD}\n        group: g\n        source: s\n",
+            f"fetch:\n    timeout: 3\nfeeds:\n    -   url: {OLD}\n        group: g\n        source: s\n"
+            "    -   url: https://a.example/\n        group: 组\n        source: 源\n",
+        ),
+        # no newline at the end of the file
+        (
+            f"feeds:\n  - url: {OLD}\n    group: g\n    source: s",
+            f"feeds:\n  - url: {OLD}\n    group: g\n    source: s\n"
+            "  - url: https://a.example/\n    group: 组\n    source: 源\n",
+        ),
+        # a block scalar last: after it, not inside it
+        (
+            f"feeds:\n  - url: {OLD}\n    group: g\n    source: s\n    headers:\n      X-Note: |\n        two\n        lines\n\n# end\n",
+            f"feeds:\n  - url: {OLD}\n    group: g\n    source: s\n    headers:\n      X-Note: |\n        two\n        lines\n\n"
+            "  - url: https://a.example/\n    group: 组\n    source: 源\n# end\n",
+        ),
+        # an empty value last, comments after it: right after its line
+        (
+            f"feeds:\n  - url: {OLD}\n    group: g\n    source: s\n    channel:\n\n# later\n\nsite: .\n",
+            f"feeds:\n  - url: {OLD}\n    group: g\n    source: s\n    channel:\n"
+            "  - url: https://a.example/\n    group: 组\n    source: 源\n\n# later\n\nsite: .\n",
+        ),
+        (
+            f"feeds:\n  - url: {OLD}\n    group: g\n    source: s\n    headers:   # none\n# c\nsite: .\n",
+            f"feeds:\n  - url: {OLD}\n    group: g\n    source: s\n    headers:   # none\n"
+            "  - url: https://a.example/\n    group: 组\n    source: 源\n# c\nsite: .\n",
+        ),
+        # an anchored or tagged list: the dashes say where entries go
+        (
+            f"feeds: &all\n  - url: {OLD}\n    group: g\n    source: s\n",
+            f"feeds: &all\n  - url: {OLD}\n    group: g\n    source: s\n"
+            "  - url: https://a.example/\n    group: 组\n    source: 源\n",
+        ),
+        (
+            f"feeds: !!seq\n- url: {OLD}\n  group: g\n  source: s\n",
+            f"feeds: !!seq\n- url: {OLD}\n  group: g\n  source: s\n"
+            "- url: https://a.example/\n  group: 组\n  source: 源\n",
+        ),
+        # a flow entry last: a block entry after it
+        (
+            f"feeds:\n  - {{url: '{OLD}', group: g, source: s}}  # flow\n",
+            f"feeds:\n  - {{url: '{OLD}', group: g, source: s}}  # flow\n"
+            "  - url: https://a.example/\n    group: 组\n    source: 源\n",
+        ),
+        # a flow list stays a flow list
+        (
+            f"feeds: [{{url: '{OLD}', group: g, source: s}}]  # one\n",
+            f"feeds: [{{url: '{OLD}', group: g, source: s}}, {{url: https://a.example/, group: 组, source: 源}}]  # one\n",
+        ),
+        (
+            f"feeds: [{{url: '{OLD}', group: g, source: s}},]\n",
+            f"feeds: [{{url: '{OLD}', group: g, source: s}}, {{url: https://a.example/, group: 组, source: 源}},]\n",
+        ),
+        # ... one entry a line if it was so, trailing comma and comments kept
+        (
+            f"feeds: [\n  {{url: '{OLD}', group: g, source: s}},  # first\n]\n",
+            f"feeds: [\n  {{url: '{OLD}', group: g, source: s}},\n  {{url: https://a.example/, group: 组, source: 源}},  # first\n]\n",
+        ),
+        (
+            f"feeds: [\n    {{url: '{OLD}', group: g, source: s}}\n  ]\nsite: .\n",
+            f"feeds: [\n    {{url: '{OLD}', group: g, source: s}},\n    {{url: https://a.example/, group: 组, source: 源}}\n  ]\nsite: .\n",
+        ),
+        # a document start marker, an indented top level
+        (
+            f"---\nfeeds:\n  - url: {OLD}\n    group: g\n    source: s\n...\n",
+            f"---\nfeeds:\n  - url: {OLD}\n    group: g\n    source: s\n"
+            "  - url: https://a.example/\n    group: 组\n    source: 源\n...\n",
+        ),
+        (
+            f"  feeds:\n    - url: {OLD}\n      group: g\n      source: s\n",
+            f"  feeds:\n    - url: {OLD}\n      group: g\n      source: s\n"
+            "    - url: https://a.example/\n      group: 组\n      source: 源\n",
+        ),
+    ],
+)
+def test_layouts(before: str, after: str) -> None:
+    text, _, _ = add_feeds(before, [ImportedFeed("https://a.example/", "组", "源")])
+    assert text == after
+    assert load(text)["feeds"][-1] == {"url": "https://a.example/", "group": "组", "source": "源"}
+
+
+def test_existing_quoting_is_kept() -> None:
+    before = (
+        "feeds:\n"
+        "  - url: 'https://a.example/?a=1&b=2'\n"
+        '    group: "金融"\n'
+        "    source: 'It''s'\n"
+        '    channel: "yes"\n'
+    )
+    feed = ImportedFeed("https://b.example/", "no", "It's", "0777")
+    text, _, _ = add_feeds(before, [feed])
+    # the old entry as it was; new values quoted only where YAML 1.1 needs it
+    assert text == before + (
+        "  - url: https://b.example/\n    group: \"no\"\n    source: It's\n    channel: '0777'\n"
+    )
+    assert feeds_of(text) == [
+        ("https://a.example/?a=1&b=2", "金融", "It's", "yes"),
+        ("https://b.example/", "no", "It's", "0777"),
+    ]
+
+
+def test_crlf_and_byte_order_mark_are_kept() -> None:
+    original = "\ufeff" + CONFIG.replace("\n", "\r\n")
+    text, _, _ = add_feeds(original, NEW)
+    assert text.startswith("\ufeff# comments here\r\n")
+    assert "\n" not in text.replace("\r\n", "")
+    assert text.replace("\r\n", "\n") == add_feeds("\ufeff" + CONFIG, NEW)[0]
+    assert feeds_of(text[1:]) == feeds_of(CONFIG) + as_tuples(NEW)
+
+
+@pytest.mark.parametrize(
+    "before",
+    [
+        "feeds: []\r\nsite: .\r\n",
+        "feeds:\r\n  - url: https://old.example/\r\n    group: g\r\n    source: s\r\n",
+        "feeds: [{url: 'https://old.example/', group: g, source: s}]\r\n",
+        "site: .\r\n",
+    ],
+)
+def test_crlf_layouts(before: str) -> None:
+    text, _, _ = add_feeds(before, NEW)
+    assert "\n" not in text.replace("\r\n", "")
+    assert text.replace("\r\n", "\n") == add_feeds(before.replace("\r\n", "\n"), NEW)[0]
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["yes", "No", "on", "OFF", "y", "~", "null", "123", "0777", "1_000", "3.5", "1e3", ".inf",
+     "2024-01-01", "12:30", "a: b", "#hash", "- dash", "[x]", "{x}", "'q'", '"q"', "x #y",
+     "*alias", "&anchor", "!tag", "%pct", "@at", "`tick", "|", ">", "?", " lead", "trail ",
+     "a\nb", "tab\tin", "\\back", "金融 & 科技", "\x85nel", "line\u2028sep", "\ufeffbom"],
+)  # fmt: skip
+def test_values_that_yaml_would_misread_are_quoted(value: str) -> None:
+    feed = ImportedFeed("https://a.example/?q=1&r=#frag", value, value, value)
+    for before in (CONFIG, "feeds: [{url: 'https://old.example/', group: g, source: s}]\n"):
+        text, _, _ = add_feeds(before, [feed])
+        assert dict(load(text)["feeds"][-1]) == {
+            "url": feed.url,
+            "group": value,
+            "source": value,
+            "channel": value,
+        }
+        # one line per key: nothing folded
+        assert text.count("\n") - before.count("\n") in (0, 4)
+
+
+@settings(steady, max_examples=120)
+@given(value=st.text(alphabet=st.characters(codec="utf-8"), min_size=1, max_size=30))
+def test_any_string_survives(value: str) -> None:
+    feed = ImportedFeed(f"https://a.example/{value}", value, value, value)
+    text, _, _ = add_feeds(CONFIG, [feed])
+    assert text.startswith(CONFIG[: CONFIG.index("  # - url")])
+    assert text.endswith(CONFIG[CONFIG.index("  # - url") :])
+    assert dict(load(text)["feeds"][-1]) == {
+        "url": feed.url,
+        "group": value,
+        "source": value,
+        "channel": value,
+    }
+
+
+@settings(steady, max_examples=50)
+@given(
+    feeds=st.lists(
+        st.builds(
+            ImportedFeed,
+            url=st.from_regex(r"https://[a-z]{1,8}\.example/[a-z0-9/?=&%-]{0,20}", fullmatch=True),
+            group=st.text(min_size=1, max_size=10).filter(str.strip),
+            source=st.text(min_size=1, max_size=10).filter(str.strip),
+            channel=st.none() | st.text(min_size=1, max_size=10).filter(str.strip),
+        ),
+        min_size=1,
+        max_size=5,
+        unique_by=lambda f: f.url,
+    ),
+    layout=st.sampled_from(
+        [
+            CONFIG,
+            "feeds:\n",
+            "feeds: []\n",
+            "site: .\n",
+            "feeds: [{url: 'https://old.example/', group: g, source: s}]\n",
+        ]
+    ),
+)
+def test_added_feeds_are_read_back_by_the_config_loader(
+    feeds: list[ImportedFeed], layout: str
+) -> None:
+    text, added, skipped = add_feeds(layout, feeds)
+    assert added == feeds and skipped == []
+    old = feeds_of(layout) if "url" in layout else []
+    assert feeds_of(text) == old + as_tuples(feeds)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("feeds: [unclosed\n", "YAML error"),
+        ("feeds:\n  url: https://a.example/\n", "feeds: must be a list"),
+        ("feeds: some text\n", "feeds: must be a list"),
+        ("feeds: ''\n", "feeds: must be a list"),
+        ("- a\n- b\n", "top level must be a block mapping"),
+        ("{feeds: []}\n", "top level must be a block mapping"),
+        ("lists:\n  x: &all\n    - url: https://a.example/\nfeeds: *all\n", "alias"),
+        ("a: 1\n---\nb: 2\n", "YAML error"),
+    ],
+)
+def test_add_feeds_errors(text: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        add_feeds(text, NEW)
+
+
+# -- add_feeds_to_file / add_feed_to_file -------------------------------------
+
+
+@pytest.fixture
+def config_file(tmp_path: Path) -> Path:
+    path = tmp_path / "feedmill.yml"
+    path.write_bytes(CONFIG.encode("utf-8"))
+    path.chmod(0o640)
+    return path
+
+
+def test_add_feed_to_file(config_file: Path) -> None:
+    feed = add_feed_to_file(config_file, NEW[1].url, "金融", "36氪", "快讯")
+    assert feed == NEW[1]
+    text = config_file.read_text(encoding="utf-8")
+    assert text == add_feeds(CONFIG, [NEW[1]])[0]
+    assert stat.S_IMODE(config_file.stat().st_mode) == 0o640
+    assert sorted(p.name for p in config_file.parent.iterdir()) == ["feedmill.yml"]
+    assert feeds_of(text)[-1] == (NEW[1].url, "金融", "36氪", "快讯")
+
+
+def test_an_empty_channel_is_none(config_file: Path) -> None:
+    assert add_feed_to_file(config_file, NEW[0].url, "金融", "新浪财经", "") == NEW[0]
+    assert "channel" not in config_file.read_text(encoding="utf-8").split(NEW[0].url)[1]
+
+
+def test_a_duplicate_url_is_refused_with_the_entry_named(config_file: Path) -> None:
+    add_feed_to_file(config_file, NEW[1].url, "金融", "36氪", "快讯")
+    before = config_file.read_bytes()
+    mtime = config_file.stat().st_mtime_ns
+    with pytest.raises(DuplicateFeedError) as caught:
+        add_feed_to_file(config_file, NEW[1].url, "别的", "名字", "")
+    assert str(caught.value) == (
+        f"{config_file}:13: feeds[2] already has this feed "
+        f"({NEW[1].url}, group 金融, source 36氪, channel 快讯); nothing was added"
+    )
+    assert isinstance(caught.value, ConfigError)
+    assert config_file.read_bytes() == before
+    assert config_file.stat().st_mtime_ns == mtime
+    # the flow-style entry too
+    with pytest.raises(DuplicateFeedError, match=r":12: feeds\[1\] already has this feed"):
+        add_feed_to_file(config_file, "http://127.0.0.1:1200/jinse/lives", "g", "s")
+
+
+def test_same_location_under_another_spelling_is_a_duplicate(tmp_path: Path) -> None:
+    path = tmp_path / "feedmill.yml"
+    path.write_text("feeds:\n  - url: feeds/a.xml\n    group: g\n    source: s\n", encoding="utf-8")
+    with pytest.raises(DuplicateFeedError, match=r"feeds\[0\] already has this feed \(feeds/a.xml"):
+        add_feed_to_file(path, "./feeds/a.xml", "g", "s", None)
+    added, skipped = add_feeds_to_file(path, [ImportedFeed("feeds/../feeds/a.xml", "g", "s")])
+    assert added == [] and len(skipped) == 1
+
+
+def test_add_feeds_to_file(config_file: Path) -> None:
+    found = read_opml((OPML / "inoreader.opml").read_bytes())
+    batch = [*found.feeds, ImportedFeed("https://rsshub.example.org/stcn/yw", "x", "y")]
+    added, skipped = add_feeds_to_file(config_file, batch)
+    assert added == found.feeds
+    assert [f.url for f in skipped] == ["https://rsshub.example.org/stcn/yw"]
+    text = config_file.read_text(encoding="utf-8")
+    assert text == add_feeds(CONFIG, found.feeds)[0]
+    assert stat.S_IMODE(config_file.stat().st_mode) == 0o640
+
+    mtime = config_file.stat().st_mtime_ns
+    assert add_feeds_to_file(config_file, found.feeds) == ([], found.feeds)
+    assert config_file.stat().st_mtime_ns == mtime  # nothing added: not written
+
+
+@pytest.mark.parametrize(
+    ("url", "group", "source", "channel", "message"),
+    [
+        ("https://a.example/", "", "源", None, "group: must not be empty"),
+        ("https://a.example/", "组", "  ", None, "source: must not be empty"),
+        ("ftp://a.example/feed", "组", "源", None, "unsupported URL scheme"),
+        ("./feeds/../feeds/x.xml", "组", "源", "  ", "channel: must not be empty"),
+    ],
+)
+def test_an_invalid_result_leaves_the_file_alone(
+    config_file: Path, url: str, group: str, source: str, channel: str | None, message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message):
+        add_feed_to_file(config_file, url, group, source, channel)
+    assert config_file.read_bytes() == CONFIG.encode("utf-8")
+    assert sorted(p.name for p in config_file.parent.iterdir()) == ["feedmill.yml"]
+
+
+def test_a_malformed_url_is_a_config_error(config_file: Path) -> None:
+    with pytest.raises(ConfigError, match=r"Invalid IPv6 URL"):
+        add_feed_to_file(config_file, "http://[oops/", "组", "源")
+    assert config_file.read_bytes() == CONFIG.encode("utf-8")
+
+
+def test_the_url_is_trimmed(config_file: Path) -> None:
+    feed = add_feed_to_file(config_file, "  https://a.example/feed\n", "组", "源")
+    assert feed == ImportedFeed("https://a.example/feed", "组", "源")
+    assert feeds_of(config_file.read_text(encoding="utf-8"))[-1] == (feed.url, "组", "源", None)
+    with pytest.raises(DuplicateFeedError):
+        add_feed_to_file(config_file, " https://a.example/feed ", "组", "源")
+
+
+def test_a_failed_write_leaves_the_file_alone(
+    config_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def fail(src: str, dst: str) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", fail)
+    with pytest.raises(ConfigError, match="cannot write: disk full"):
+        add_feed_to_file(config_file, NEW[0].url, "金融", "新浪财经")
+    assert config_file.read_bytes() == CONFIG.encode("utf-8")
+    assert sorted(p.name for p in config_file.parent.iterdir()) == ["feedmill.yml"]
+
+
+def test_an_unwritable_directory_is_a_config_error(
+    config_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(*args: object, **kwargs: object) -> tuple[int, str]:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    with pytest.raises(ConfigError, match=r"cannot write: .*Permission denied"):
+        add_feed_to_file(config_file, NEW[0].url, "金融", "新浪财经")
+    assert config_file.read_bytes() == CONFIG.encode("utf-8")
+
+
+def test_an_invalid_config_is_not_touched(tmp_path: Path) -> None:
+    path = tmp_path / "feedmill.yml"
+    bad = "timezone: Mars/Olympus\nfeeds:\n"
+    path.write_text(bad, encoding="utf-8")
+    with pytest.raises(ConfigError, match="unknown time zone"):
+        add_feed_to_file(path, "https://a.example/", "g", "s", None)
+    assert path.read_text(encoding="utf-8") == bad
+    with pytest.raises(ConfigError, match="no such file"):
+        add_feed_to_file(tmp_path / "missing.yml", "https://a.example/", "g", "s", None)
+    path.write_bytes(b"feeds: [\xff]\n")
+    with pytest.raises(ConfigError, match="cannot read"):
+        add_feed_to_file(path, "https://a.example/", "g", "s", None)
+    unusual = "feeds: [\n  {url: 'https://old.example/', group: g, source: s}  # c ]\n]\n"
+    path.write_text(unusual, encoding="utf-8")
+    add_feed_to_file(path, "https://a.example/", "g", "s")  # the comment is no trap
+    assert feeds_of(path.read_text(encoding="utf-8"))[-1] == ("https://a.example/", "g", "s", None)
+
+
+def test_crlf_file_and_symlink(tmp_path: Path) -> None:
+    real = tmp_path / "real" / "feedmill.yml"
+    real.parent.mkdir()
+    original = CONFIG.replace("\n", "\r\n").encode("utf-8")
+    real.write_bytes(original)
+    link = tmp_path / "feedmill.yml"
+    link.symlink_to(real)
+    assert add_feed_to_file(link, NEW[0].url, "金融", "新浪财经") == NEW[0]
+    assert link.is_symlink()
+    data = real.read_bytes()
+    assert b"\n" not in data.replace(b"\r\n", b"")
+    assert data == add_feeds(original.decode("utf-8"), [NEW[0]])[0].encode("utf-8")
+    assert b"  - url: https://rsshub.example.org/sina/finance/china\r\n" in data
+    assert sorted(os.listdir(real.parent)) == ["feedmill.yml"]
