@@ -125,9 +125,9 @@ def _report(summary: Any) -> None:
     for url, reason in summary.failures:
         err.print(f"[red]failed[/red] {url}: {reason}", soft_wrap=True)
     skipped = f", {summary.feeds_skipped} not due" if summary.feeds_skipped else ""
-    held = ""
+    held = f" · {summary.archived} archived" if summary.archived else ""
     if summary.blocked or summary.duplicates:
-        held = f" · held back: {summary.blocked} blocked, {summary.duplicates} duplicates"
+        held += f" · held back: {summary.blocked} blocked, {summary.duplicates} duplicates"
     out.print(
         f"feeds: {summary.feeds_ok} ok, {summary.feeds_not_modified} unchanged, "
         f"{summary.feeds_failed} failed{skipped} · posts: {summary.posts_new} new, "
@@ -171,10 +171,11 @@ def run_config(
     return 0
 
 
-def _one_pass(mill: Any) -> Any:
+def _one_pass(mill: Any, rebuild: bool = False) -> Any:
+    work = mill.rebuild if rebuild else mill.run
     bar = _progress_bar() if err.is_terminal else None
     if bar is None:
-        return mill.run()
+        return work()
     tasks: dict[str, Any] = {}
 
     def progress(stage: str, advance: int, total: int | None) -> None:
@@ -185,7 +186,7 @@ def _one_pass(mill: Any) -> Any:
         bar.advance(tasks[stage], advance)
 
     with bar:
-        return mill.run(progress)
+        return work(progress)
 
 
 def _sleep_until_due(mill: Any, every: timedelta) -> None:
@@ -254,6 +255,30 @@ def run(
     raise typer.Exit(
         run_config(loaded, tuple(feed or ()), workers, due_only=due_only, every=interval)
     )
+
+
+@app.command()
+def publish(
+    config: ConfigOption = Path(CONFIG_NAME),
+    rebuild: Annotated[
+        bool,
+        typer.Option(
+            "--rebuild",
+            help="Rewrite every post from the database, archived ones too, then apply retention.",
+        ),
+    ] = False,
+) -> None:
+    """Write the posts still to be written, fetching nothing."""
+    from feedmill.pipeline import Mill
+    from feedmill.store.database import StoreError
+
+    loaded = _load(config)
+    try:
+        with Mill(loaded) as mill, _stop_on_signals(mill):
+            _report(_one_pass(mill, rebuild=rebuild))
+    except StoreError as exc:
+        err.print(f"[red]error[/red] {exc}")
+        raise typer.Exit(EXIT_FATAL) from None
 
 
 # -- status -----------------------------------------------------------------

@@ -171,6 +171,49 @@ class DedupeSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         _check("window", parse_duration, self.window)
 
 
+class TagsSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """``tags:`` — Hexo tags: the A-share stocks a post mentions, then keywords."""
+
+    stock_format: str = "{name}({code})"  # {name}, {code}, {market}
+    dictionary: str | None = None  # file of stock names and codes, relative to feedmill.yml
+    keywords: int = 0  # up to this many keyword tags (jieba TF-IDF / TextRank); 0 = none
+    method: Literal["tfidf", "textrank"] = "tfidf"
+    stopwords: str | None = None  # file of words never to use as keywords (replaces the default)
+    max_tags: int = 10
+
+    def __post_init__(self) -> None:
+        from feedmill.tagging import TagPolicy
+
+        try:
+            TagPolicy(
+                stock_format=self.stock_format,
+                keywords=self.keywords,
+                keyword_method=self.method,
+                max_tags=self.max_tags,
+            )
+        except ValueError as exc:
+            raise _Invalid("tags", str(exc)) from None
+
+
+class RetentionSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """``retention:`` — how many posts stay in source/_posts; the rest are archived."""
+
+    days: int | None = None  # posts dated longer ago than this are archived
+    max_posts: int | None = None  # beyond this many (newest kept), posts are archived
+    archive: str = "source/_archive"  # where, relative to the site; Hexo skips "_" folders
+
+    def __post_init__(self) -> None:
+        for name in ("days", "max_posts"):
+            value = getattr(self, name)
+            if value is not None and value < 1:
+                raise _Invalid(name, "must be 1 or more (leave it out to keep everything)")
+        _not_empty("archive", self.archive)
+        if Path(self.archive).is_absolute() or ".." in Path(self.archive).parts:
+            raise _Invalid("archive", "must be a folder inside the site")
+        if Path(self.archive).parts[:2] == ("source", "_posts"):
+            raise _Invalid("archive", "must not be inside source/_posts")
+
+
 class RuleSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """One block or keep rule: every condition given must match."""
 
@@ -256,6 +299,8 @@ class Config(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     sanitize: SanitizeSettings = msgspec.field(default_factory=SanitizeSettings)
     rules: RulesSpec = msgspec.field(default_factory=RulesSpec)
     dedupe: DedupeSettings | bool = True
+    retention: RetentionSettings | None = None  # None: every post stays in source/_posts
+    tags: TagsSettings | bool = False  # true: stock tags with the defaults
     title_max_width: int = 150  # display columns (CJK = 2) before a title is cut; 0 = never
     interval: str | int = "15m"  # default poll interval of every feed
     backoff_cap: str | int = "24h"  # longest wait after repeated failures
@@ -282,6 +327,21 @@ class Config(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     @property
     def posts_dir(self) -> Path:
         return self.site_dir / "source" / "_posts"
+
+    @property
+    def tags_settings(self) -> TagsSettings | None:
+        if self.tags is True:
+            return TagsSettings()
+        return self.tags or None
+
+    def relative(self, name: str) -> Path:
+        """A file named in feedmill.yml, relative to it."""
+        return (self.base_dir / name).resolve()
+
+    @property
+    def archive_dir(self) -> Path:
+        folder = self.retention.archive if self.retention else RetentionSettings().archive
+        return self.site_dir / folder
 
     @property
     def database_url(self) -> str:
@@ -366,12 +426,33 @@ def parse_config(text: str, path: Path) -> Config:
     config = msgspec.structs.replace(config, path=str(path.resolve()))
 
     _check_duplicates(config, data, path)
+    _check_tag_files(config, data, path)
     if config.post_template and not (config.template_path and config.template_path.is_file()):
         raise ConfigError(
             f"{path}:{_line(data, ('post_template',))}: post_template: "
             f"no such file {config.template_path}"
         )
     return config
+
+
+def _check_tag_files(config: Config, data: Any, path: Path) -> None:
+    """The dictionary and stop-word files must exist and read cleanly, now."""
+    settings = config.tags_settings
+    if settings is None:
+        return
+    from feedmill.tagging import load_dictionary, load_stopwords
+
+    for name, loader in (("dictionary", load_dictionary), ("stopwords", load_stopwords)):
+        value = getattr(settings, name)
+        if value is None:
+            continue
+        where = f"{path}:{_line(data, ('tags', name))}: tags.{name}"
+        try:
+            loader(config.relative(value))
+        except OSError as exc:
+            raise ConfigError(f"{where}: cannot read {value}: {exc.strerror or exc}") from None
+        except ValueError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
 
 
 _WHERE = re.compile(r" - at `\$((?:\.[^.\[`]+|\[\d+\])*)`$")

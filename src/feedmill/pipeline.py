@@ -44,6 +44,7 @@ from feedmill.publish.render import (
     style_hash,
     template_fingerprint,
 )
+from feedmill.publish.tags import TagStyle, tag_style
 from feedmill.publish.writer import TEMP_DIR, remove_stale_temp_files, write_if_changed
 from feedmill.sanitize.policy import DEFAULT_IFRAME_HOSTS
 from feedmill.sanitize.policy import Policy as SanitizePolicy
@@ -95,7 +96,7 @@ def sanitize_policy(config: Config) -> SanitizePolicy:
     )
 
 
-def feed_style(config: Config, spec: FeedSpec) -> FeedStyle:
+def feed_style(config: Config, spec: FeedSpec, tags: TagStyle | None = None) -> FeedStyle:
     return FeedStyle(
         group=spec.group,
         source=spec.source,
@@ -106,6 +107,7 @@ def feed_style(config: Config, spec: FeedSpec) -> FeedStyle:
         title_max_width=config.title_max_width,
         policy=sanitize_policy(config),
         reported_label=(config.dedupe_settings or DedupeSettings()).label,
+        tags=tags,
     )
 
 
@@ -137,6 +139,7 @@ class RunSummary:
     posts_new: int = 0
     posts_updated: int = 0
     posts_unchanged: int = 0
+    archived: int = 0  # posts moved out of source/_posts by retention
     blocked: int = 0  # new items kept out by rules
     duplicates: int = 0  # new items that another feed reported first
     failures: list[tuple[str, str]] = field(default_factory=list)
@@ -162,7 +165,8 @@ class Mill:
         self.template = config.template_path or DEFAULT_TEMPLATE
         self.template_fp = template_fingerprint(self.template)
         self.fetch_options = fetch_options(config)
-        self.styles = {spec.url: feed_style(config, spec) for spec in config.feeds}
+        tags = tag_style(config)
+        self.styles = {spec.url: feed_style(config, spec, tags) for spec in config.feeds}
         self.rules = feed_rules(config)
         self.dedupe = dedupe_policy(config)
         self.posts_dir = str(config.posts_dir)
@@ -220,8 +224,42 @@ class Mill:
         summary.feeds_skipped = len(self.config.feeds) - len(specs)
         asyncio.run(self._ingest(specs, states, summary, progress))
         self.publish(summary, progress)
+        self.retain(summary)
         summary.seconds = time.monotonic() - started
         return summary
+
+    def rebuild(self, progress: Progress | None = None) -> RunSummary:
+        """Rewrite every post from the database, archived ones included; then
+        apply retention again (so raising its limits brings posts back)."""
+        from feedmill.publish.archive import drop_archived_copies
+        from feedmill.store.posts import queue_all
+
+        started = time.monotonic()
+        summary = RunSummary()
+        remove_stale_temp_files(self.config.posts_dir)
+        states = self._sync()
+        with self.engine.begin() as conn:
+            queue_all(conn, [state.id for state in states.values()])
+        written: set[str] = set()
+        self.publish(summary, progress, written=written)
+        drop_archived_copies(self.config.archive_dir, written)
+        self.retain(summary)
+        summary.seconds = time.monotonic() - started
+        return summary
+
+    def retain(self, summary: RunSummary) -> None:
+        retention = self.config.retention
+        if retention is None or self.stopping.is_set():
+            return
+        from feedmill.publish.archive import archive_old_posts
+
+        summary.archived += archive_old_posts(
+            self.engine,
+            self.config.posts_dir,
+            self.config.archive_dir,
+            retention,
+            datetime.now(UTC),
+        )
 
     def stop(self) -> None:
         """Finish what is being written, start nothing new (safe from a signal handler)."""
@@ -411,8 +449,16 @@ class Mill:
 
     # -- publishing ----------------------------------------------------
 
-    def publish(self, summary: RunSummary, progress: Progress | None = None) -> None:
-        """Write every post still pending; a post is recorded only once its file exists."""
+    def publish(
+        self,
+        summary: RunSummary,
+        progress: Progress | None = None,
+        *,
+        written: set[str] | None = None,
+    ) -> None:
+        """Write every post still pending; a post is recorded only once its file exists.
+
+        ``written`` collects the file names written, if given."""
         os.makedirs(self.posts_dir, exist_ok=True)
         with self.engine.connect() as conn:
             total = pending_count(conn)
@@ -429,6 +475,8 @@ class Mill:
             for post, text in zip(ready, texts, strict=True):
                 path = os.path.join(self.posts_dir, post.file_name)
                 changed = write_if_changed(path, text.encode("utf-8"))
+                if written is not None:
+                    written.add(post.file_name)
                 if post.is_new:
                     summary.posts_new += 1
                 elif changed:

@@ -26,6 +26,7 @@ from feedmill.publish import yaml_scalars
 from feedmill.publish.categories import categories as category_chain
 from feedmill.publish.categories import derive_channel
 from feedmill.publish.hexo_safe import hexo_safe
+from feedmill.publish.tags import TagStyle, post_tags
 from feedmill.sanitize import Policy, sanitize_html
 
 if TYPE_CHECKING:
@@ -50,6 +51,7 @@ class FeedStyle:
     title_max_width: int = 150
     policy: Policy = field(default_factory=Policy)
     reported_label: str = "同时报道："  # opens the line listing other sources of the story
+    tags: TagStyle | None = None  # None: posts have no tags
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +188,7 @@ def context_for(post: PostInput) -> PostContext:
         date_iso=moment.astimezone(UTC).isoformat(),
         link=entry.link,
         body=hexo_safe(clean.html),
+        tags=post_tags(style.tags, entry.title, clean.html),
         also_reported_by=tuple(source for source, _ in reporters),
         also_reported_html=reported_line(style.reported_label, reporters) if reporters else "",
     )

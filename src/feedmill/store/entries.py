@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from feedmill.models import Entry
 from feedmill.store.bulk import insert_rows
+from feedmill.store.posts import FROZEN
 from feedmill.store.schema import entries, posts
 
 _CHUNK = 500
@@ -151,16 +152,24 @@ def ingest_entries(
     feed repeating them later finds them here and they stay out).
     """
     positions = {item.key_hash: index for index, item in enumerate(items)}
-    existing: dict[str, tuple[int, str, str]] = {}
+    existing: dict[str, tuple[int, str, str | None]] = {}
     hashes = list(positions)
     for start in range(0, len(hashes), _CHUNK):
         chunk = hashes[start : start + _CHUNK]
         query = (
-            select(entries.c.key_hash, entries.c.id, entries.c.version, posts.c.file_name)
+            select(
+                entries.c.key_hash,
+                entries.c.id,
+                entries.c.version,
+                posts.c.file_name,
+                posts.c.state,
+            )
             .select_from(entries.join(posts, posts.c.entry_id == entries.c.id, isouter=True))
             .where(entries.c.feed_id == feed_id, entries.c.key_hash.in_(chunk))
         )
-        existing.update({h: (i, v, name) for h, i, v, name in conn.execute(query)})
+        for h, i, v, name, state in conn.execute(query):
+            # An archived or removed post stays as it is, whatever its item becomes.
+            existing[h] = (i, v, None if state in FROZEN else name)
 
     new_rows, changed_rows, touched = [], [], []
     decisions: dict[str, Decision] = {}
@@ -194,7 +203,10 @@ def ingest_entries(
             update(entries).where(entries.c.id == bindparam("b_id")).values(params), changed_rows
         )
         conn.execute(
-            update(posts).where(posts.c.entry_id == bindparam("b_id")).values(state="pending"),
+            update(posts)
+            # (!= each: an IN list cannot be used in an executemany)
+            .where(posts.c.entry_id == bindparam("b_id"), *(posts.c.state != s for s in FROZEN))
+            .values(state="pending"),
             [{"b_id": r["b_id"]} for r in changed_rows],
         )
 

@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, Engine, case, func, select, update
 
@@ -14,8 +15,11 @@ from feedmill.store.schema import entries, feeds, posts
 
 # A post's state: its file must be written (pending) or rewritten because
 # another source reported its story (stale: a worker that rendered it before
-# must not mark it written), or its file matches the entry (written).
+# must not mark it written), or its file matches the entry (written).  An
+# archived post's file was moved out of source/_posts by retention; a
+# removed one was taken down by hand.  Passes never rewrite either.
 TO_WRITE = ("pending", "stale")
+FROZEN = ("archived", "removed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +129,11 @@ def mark_stale(conn: Connection, entry_ids: Iterable[int]) -> None:
     ids = sorted(entry_ids)
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
-        conn.execute(update(posts).where(posts.c.entry_id.in_(chunk)).values(state="stale"))
+        conn.execute(
+            update(posts)
+            .where(posts.c.entry_id.in_(chunk), posts.c.state.not_in(FROZEN))
+            .values(state="stale")
+        )
 
 
 def mark_written(
@@ -149,3 +157,55 @@ def mark_written(
             .where(posts.c.entry_id.in_(chunk))
             .values(state=state, written_version=version, written_at=now)
         )
+
+
+def _moment() -> Any:
+    return func.coalesce(entries.c.published_at, entries.c.updated_at, entries.c.first_seen_at)
+
+
+def to_archive(
+    conn: Connection, *, older_than: datetime | None, keep: int | None
+) -> list[tuple[int, str]]:
+    """(entry id, file name) of written posts that retention moves out:
+    dated before ``older_than``, or beyond the newest ``keep``."""
+    written = posts.c.state == "written"
+    joined = posts.join(entries, posts.c.entry_id == entries.c.id)
+    found: dict[int, str] = {}
+    if older_than is not None:
+        query = (
+            select(posts.c.entry_id, posts.c.file_name)
+            .select_from(joined)
+            .where(written, _moment() < older_than)
+        )
+        found.update((i, n) for i, n in conn.execute(query))
+    if keep is not None:
+        count = conn.execute(select(func.count()).where(written)).scalar() or 0
+        if count > keep:  # the usual pass: nothing to sort
+            query = (
+                select(posts.c.entry_id, posts.c.file_name)
+                .select_from(joined)
+                .where(written)
+                .order_by(_moment().desc(), posts.c.entry_id.desc())
+                .offset(keep)
+            )
+            found.update((i, n) for i, n in conn.execute(query))
+    return sorted(found.items())
+
+
+def set_state(conn: Connection, entry_ids: Sequence[int], state: str) -> None:
+    for start in range(0, len(entry_ids), 500):
+        chunk = list(entry_ids[start : start + 500])
+        conn.execute(update(posts).where(posts.c.entry_id.in_(chunk)).values(state=state))
+
+
+def queue_all(conn: Connection, feed_ids: Sequence[int]) -> int:
+    """Every post of these feeds but the removed ones back to pending (a rebuild)."""
+    result = conn.execute(
+        update(posts)
+        .where(
+            posts.c.state != "removed",
+            posts.c.entry_id.in_(select(entries.c.id).where(entries.c.feed_id.in_(feed_ids))),
+        )
+        .values(state="pending")
+    )
+    return result.rowcount or 0

@@ -1,0 +1,57 @@
+"""Retention: move old posts out of source/_posts, and back on a rebuild.
+
+Hexo reads every file of source/_posts on every build and keeps them all in
+memory; a site that never lets go grows slower each day.  Older posts are
+moved to an archive folder that Hexo does not read (its name starts with
+``_``); nothing is deleted, and the database keeps every entry, so
+``feedmill publish --rebuild`` can put them back.
+
+Each move is a rename, and the database records it afterwards: after a
+crash the next pass finds the file already moved and only records it.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import suppress
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from feedmill.config import RetentionSettings
+from feedmill.store import posts as post_store
+
+
+def archive_old_posts(
+    engine: Engine, posts_dir: Path, archive_dir: Path, policy: RetentionSettings, now: datetime
+) -> int:
+    """Move what ``policy`` no longer keeps to ``archive_dir``; returns how many."""
+    older_than = now - timedelta(days=policy.days) if policy.days else None
+    with engine.connect() as conn:
+        leaving = post_store.to_archive(conn, older_than=older_than, keep=policy.max_posts)
+    if not leaving:
+        return 0
+    archive_dir.mkdir(parents=True, exist_ok=True)
+    moved = []
+    for entry_id, name in leaving:
+        # Missing: moved before a crash, or deleted by hand — only to be recorded.
+        with suppress(FileNotFoundError):
+            os.replace(posts_dir / name, archive_dir / name)
+        moved.append(entry_id)
+    with engine.begin() as conn:
+        post_store.set_state(conn, moved, "archived")
+    return len(moved)
+
+
+def drop_archived_copies(archive_dir: Path, names: set[str]) -> int:
+    """After a rebuild has written ``names`` into source/_posts again: no second copy."""
+    try:
+        present = set(os.listdir(archive_dir))
+    except FileNotFoundError:
+        return 0
+    dropped = 0
+    for name in present & names:
+        os.unlink(archive_dir / name)
+        dropped += 1
+    return dropped

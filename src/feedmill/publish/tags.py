@@ -1,0 +1,69 @@
+"""The tags of a post: feedmill.yml's ``tags:`` as a TagPolicy, once per process.
+
+A feed's style travels with every job sent to a worker process, so it holds
+only the settings and a digest of the files they name; each process loads
+the dictionary and stop-word files itself, once.  The digest is part of the
+style: editing the dictionary rewrites the posts.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from feedmill.config import Config
+from feedmill.tagging import TagPolicy, load_dictionary, load_stopwords, tags_for
+
+
+@dataclass(frozen=True, slots=True)
+class TagStyle:
+    stock_format: str = "{name}({code})"
+    dictionary: str | None = None  # absolute path
+    stopwords: str | None = None  # absolute path
+    keywords: int = 0
+    method: str = "tfidf"
+    max_tags: int = 10
+    digest: str = ""  # of the two files' contents
+
+
+def tag_style(config: Config) -> TagStyle | None:
+    settings = config.tags_settings
+    if settings is None:
+        return None
+    files = [
+        str(config.relative(name)) if name else None
+        for name in (settings.dictionary, settings.stopwords)
+    ]
+    digest = hashlib.blake2b(digest_size=16)
+    for name in files:
+        digest.update(Path(name).read_bytes() if name else b"\x00")
+    return TagStyle(
+        stock_format=settings.stock_format,
+        dictionary=files[0],
+        stopwords=files[1],
+        keywords=settings.keywords,
+        method=settings.method,
+        max_tags=settings.max_tags,
+        digest=digest.hexdigest(),
+    )
+
+
+@functools.cache
+def policy_for(style: TagStyle) -> TagPolicy:
+    extra = {}
+    if style.stopwords:
+        extra["stopwords"] = load_stopwords(style.stopwords)
+    return TagPolicy(
+        stock_format=style.stock_format,
+        dictionary=load_dictionary(style.dictionary) if style.dictionary else {},
+        keywords=style.keywords,
+        keyword_method=style.method,  # type: ignore[arg-type]
+        max_tags=style.max_tags,
+        **extra,
+    )
+
+
+def post_tags(style: TagStyle | None, title: str, html: str) -> tuple[str, ...]:
+    return tags_for(title, html, policy_for(style)) if style is not None else ()

@@ -1,0 +1,247 @@
+"""Hexo tags for a post: the A-share stocks it mentions, then its keywords.
+
+``tags_for(title, html, policy)`` is pure: the same input gives the same
+tags in the same order, and no input makes it raise.
+
+* **Stocks** first, in order of first mention (the title comes before the
+  body), one tag per stock however often it is linked or named: from links
+  to quote pages (stocks.py) and from names in ``policy.dictionary``.
+* **Keywords** next, best first, when ``policy.keywords`` > 0 (keywords.py).
+  A keyword that is the name of a tagged stock is left out.
+* At most ``policy.max_tags`` in all.
+
+A stock's name in its tag is the dictionary's — the first name listed for
+its code — and otherwise the text of the first link to it.  The dictionary
+wins because Hexo files posts under the exact tag text, and link text
+varies by outlet (茅台; 贵州茅台 1689.00 +1.22%; the word stcn happened to
+link), while the user's dictionary spells a stock the same in every post.
+A stock without a name (a link whose text is a code or a headline, and no
+dictionary entry) gets no tag when the format uses ``{name}``.
+
+Hexo safety: a tag is one line of text without ``/ \\ # ? % & " ' < >`` or
+backquotes (``/`` and ``\\`` become ``-``) and without control characters,
+and has a letter or digit.  It may still begin with ``*`` (``*ST金科``),
+hold ``(``, ``)`` or ``:``, or be all digits (format ``{code}``), so it must
+be written as a quoted YAML string.  Hexo's slugs turn punctuation into
+``-``: ``*ST金科(000656)`` and ``ST金科(000656)`` share a tag page.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from feedmill.tagging import keywords as _keywords
+from feedmill.tagging import stocks as _stocks
+from feedmill.tagging.keywords import DEFAULT_STOPWORDS, Method, StopwordsError, load_stopwords
+from feedmill.tagging.stocks import DictionaryError, Market, load_dictionary, market_of
+
+__all__ = [
+    "DEFAULT_STOPWORDS",
+    "DictionaryError",
+    "Market",
+    "Method",
+    "StopwordsError",
+    "TagPolicy",
+    "clean_tag",
+    "load_dictionary",
+    "load_stopwords",
+    "market_of",
+    "tags_for",
+]
+
+FORMAT_FIELDS = ("name", "code", "market")
+_UNSAFE = re.compile(r"[#?%&\"'<>`]")
+_SLASHES = re.compile(r"[/\\]")
+
+
+@dataclass(frozen=True)
+class TagPolicy:
+    """How tags are made.  Checked when made: a bad policy is a ValueError."""
+
+    # {name}, {code} (300024) and {market} (SH, SZ or BJ); {{ }} for braces.
+    stock_format: str = "{name}({code})"
+    # Stock name -> code (300024, SZ300024 or 300024.SZ); see load_dictionary.
+    dictionary: Mapping[str, str] = field(default_factory=dict, hash=False)
+    keywords: int = 0  # how many keyword tags at most; 0: none
+    keyword_method: Method = "tfidf"
+    # Compared case-blind.  A custom list replaces this one; to extend it:
+    # DEFAULT_STOPWORDS | load_stopwords(path).
+    stopwords: frozenset[str] = DEFAULT_STOPWORDS
+    max_tags: int = 10  # stocks and keywords together
+
+    _matcher: _stocks.NameMatcher = field(init=False, repr=False, compare=False)
+    _names: Mapping[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
+    _folded_stopwords: frozenset[str] = field(init=False, repr=False, compare=False)
+    _needs_name: bool = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        fields = _format_fields(self.stock_format)
+        for name in ("keywords", "max_tags"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise ValueError(f"{name} must be a whole number, not {value!r}")
+        if self.keywords < 0:
+            raise ValueError(f"keywords must be 0 (none) or more, not {self.keywords}")
+        if self.max_tags < 1:
+            raise ValueError(f"max_tags must be 1 or more, not {self.max_tags}")
+        if self.keyword_method not in _keywords.METHODS:
+            raise ValueError(
+                f"keyword_method must be 'tfidf' or 'textrank', not {self.keyword_method!r}"
+            )
+        if self.keywords:
+            problem = _keywords.unavailable(self.keyword_method)
+            if problem:
+                raise ValueError(problem)
+        codes = _dictionary(self.dictionary)
+        names: dict[str, list[str]] = {}
+        for name, code in codes.items():
+            names.setdefault(code, []).append(name)
+        set_ = object.__setattr__
+        set_(self, "dictionary", MappingProxyType(dict(self.dictionary)))
+        set_(self, "_matcher", _stocks.NameMatcher(codes))
+        set_(self, "_names", {code: tuple(found) for code, found in names.items()})
+        set_(
+            self,
+            "_folded_stopwords",
+            frozenset(unicodedata.normalize("NFKC", w).strip().casefold() for w in self.stopwords),
+        )
+        set_(self, "_needs_name", "name" in fields)
+
+
+def _format_fields(text: str) -> set[str]:
+    """The placeholders of a stock format; ValueError when it cannot make good tags."""
+    use = "use {name}, {code} and {market}"
+    try:
+        parsed = list(string.Formatter().parse(text))
+    except ValueError as error:
+        raise ValueError(
+            f"stock_format {text!r}: {error}; {use}, and {{{{ }}}} for braces"
+        ) from None
+    found: set[str] = set()
+    for literal, name, spec, conversion in parsed:
+        bad = _UNSAFE.search(literal) or _SLASHES.search(literal)
+        if bad or any(unicodedata.category(ch)[0] == "C" for ch in literal):
+            shown = repr(bad[0]) if bad else "a control character"
+            raise ValueError(f"stock_format {text!r}: {shown} cannot be part of a Hexo tag")
+        if name is None:
+            continue
+        if name not in FORMAT_FIELDS:
+            raise ValueError(f"stock_format {text!r}: unknown placeholder {{{name}}}; {use}")
+        if spec or conversion:
+            raise ValueError(
+                f"stock_format {text!r}: write {{{name}}} plainly, without '!' or ':'; {use}"
+            )
+        found.add(name)
+    if not found & {"name", "code"}:
+        raise ValueError(
+            f"stock_format {text!r} has neither {{name}} nor {{code}}: every stock would get"
+            f" the same tag; {use}"
+        )
+    return found
+
+
+def _dictionary(dictionary: Mapping[str, str]) -> dict[str, str]:
+    """Normalized name -> six-digit code; ValueError on a bad entry."""
+    out: dict[str, str] = {}
+    for raw_name, raw_code in dictionary.items():
+        name = _stocks.normalize_name(str(raw_name))
+        problem = _stocks.name_problem(name)
+        if problem:
+            raise ValueError(f"dictionary: {problem}")
+        if not isinstance(raw_code, str):
+            # YAML reads 000516 as a number (334: octal), so a number is never trusted.
+            raise ValueError(
+                f"dictionary: {raw_name!r}: the code must be text, not {raw_code!r}"
+                " (quote it in YAML: '000516')"
+            )
+        code = _stocks.normalize_code(raw_code)
+        if code is None:
+            raise ValueError(
+                f"dictionary: {raw_name!r}: {raw_code!r} is not an A-share stock code"
+                f" ({_stocks.RANGES_HELP})"
+            )
+        if out.setdefault(name, code) != code:
+            raise ValueError(f"dictionary: {name!r} is both {out[name]} and {code}")
+    return out
+
+
+def clean_tag(text: str) -> str:
+    """``text`` as a Hexo-safe tag (see the module's doc), or "" when nothing is left."""
+    text = _UNSAFE.sub("", _SLASHES.sub("-", text))
+    text = "".join(ch if unicodedata.category(ch) != "Cc" else " " for ch in text)
+    text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C")
+    text = " ".join(text.split()).strip(" -")
+    return text if any(ch.isalnum() for ch in text) else ""
+
+
+def tags_for(title: str, html: str, policy: TagPolicy) -> tuple[str, ...]:
+    """The tags of one post: stocks by first mention, then keywords by weight."""
+    head = _stocks.plain(title)
+    page = _stocks.read_page(html)
+    text = head + "\n" + page.text
+    shift = len(head) + 1
+    # (start, end, code, name the link text gives)
+    mentions: list[tuple[int, int, str, str | None]] = []
+    for link in page.links:
+        code = _stocks.code_from_link(link.attrs)
+        if code:
+            start, end = link.start + shift, link.end + shift
+            mentions.append((start, end, code, _stocks.name_from_link_text(text[start:end])))
+    for start, found, code in policy._matcher.find(text):
+        mentions.append((start, start + len(found), code, found))
+    mentions.sort(key=lambda mention: mention[0])
+
+    named: dict[str, str | None] = {}  # code -> name, in order of first mention
+    for _, _, code, given in mentions:
+        if named.get(code) is None:
+            listed = policy._names.get(code)
+            named[code] = listed[0] if listed else given
+
+    tags: list[str] = []
+    seen: set[str] = set()
+
+    def add(tag: str) -> bool:
+        if not tag or tag.casefold() in seen or len(tags) >= policy.max_tags:
+            return False
+        seen.add(tag.casefold())
+        tags.append(tag)
+        return True
+
+    for code, name in named.items():
+        if name is None and policy._needs_name:
+            continue
+        add(
+            clean_tag(
+                policy.stock_format.format(name=name or "", code=code, market=market_of(code))
+            )
+        )
+    if policy.keywords and len(tags) < policy.max_tags:
+        # Stock names are tags already, and jieba cuts the ones it does not
+        # know into ordinary words (宁德时代 -> 宁德, 时代): keywords skip them.
+        taken = {n.casefold() for _, _, _, n in mentions if n}
+        taken.update(n.casefold() for code in named for n in policy._names.get(code, ()))
+        rest = _without(text, [(start, end) for start, end, _, _ in mentions])
+        wanted = len(tags) + policy.keywords
+        for word in _keywords.rank(rest, policy.keyword_method, policy._folded_stopwords):
+            if len(tags) >= min(wanted, policy.max_tags):
+                break
+            if word.casefold() not in taken:
+                add(clean_tag(word))
+    return tuple(tags)
+
+
+def _without(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` with the (sorted, maybe overlapping) spans cut out, a line break for each."""
+    pieces: list[str] = []
+    position = 0
+    for start, end in spans:
+        if start >= position:
+            pieces.append(text[position:start])
+        position = max(position, end)
+    pieces.append(text[position:])
+    return "\n".join(pieces)

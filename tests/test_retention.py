@@ -1,0 +1,153 @@
+"""Retention: old posts leave source/_posts for an archive Hexo does not read;
+nothing is deleted, nothing comes back by itself, a rebuild restores."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
+
+import pytest
+
+from support import hexo
+from support.feeds import Item, rss
+from support.site import cli, posts, write_config
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+def items(ages_in_days: list[int], title: str = "新闻") -> list[Item]:
+    return [
+        Item(
+            f"{title}{age}天前",
+            html=f"<p>第{age}条</p>",
+            guid=str(age),
+            pub_date=format_datetime(NOW - timedelta(days=age, hours=1), usegmt=True),
+        )
+        for age in ages_in_days
+    ]
+
+
+def archived(site: Path) -> list[str]:
+    folder = site / "source" / "_archive"
+    return sorted(p.name for p in folder.glob("*.md")) if folder.exists() else []
+
+
+def titles(files: dict[str, str]) -> list[str]:
+    return sorted(text.split("title: '", 1)[1].split("'", 1)[0] for text in files.values())
+
+
+def test_max_posts_keeps_the_newest_and_archives_the_rest(tmp_path: Path) -> None:
+    (tmp_path / "f.xml").write_bytes(rss("源", items([0, 1, 2, 3, 4])))
+    feeds = [{"url": "f.xml", "group": "g", "source": "源"}]
+    config = write_config(tmp_path, feeds, retention={"max_posts": 3})
+    result = cli("run", "-c", str(config))
+    assert "posts: 5 new" in result.stdout
+    assert "2 archived" in result.stdout
+    assert titles(posts(tmp_path)) == ["新闻0天前", "新闻1天前", "新闻2天前"]
+    assert len(archived(tmp_path)) == 2
+
+    # The feed still lists them, even changed: they stay in the archive.
+    (tmp_path / "f.xml").write_bytes(rss("源", items([0, 1, 2, 3, 4], title="新闻(更新)")))
+    again = cli("run", "-c", str(config))
+    assert "archived" not in again.stdout
+    assert len(posts(tmp_path)) == 3
+    assert len(archived(tmp_path)) == 2
+    assert "新闻(更新)0天前" in titles(posts(tmp_path))
+
+
+def test_days_archives_posts_dated_longer_ago(tmp_path: Path) -> None:
+    (tmp_path / "f.xml").write_bytes(rss("源", items([0, 3, 10, 40])))
+    feeds = [{"url": "f.xml", "group": "g", "source": "源"}]
+    config = write_config(tmp_path, feeds, retention={"days": 7})
+    cli("run", "-c", str(config))
+    assert titles(posts(tmp_path)) == ["新闻0天前", "新闻3天前"]
+    assert len(archived(tmp_path)) == 2
+
+
+def test_rebuild_restores_archived_posts_when_retention_allows(tmp_path: Path) -> None:
+    (tmp_path / "f.xml").write_bytes(rss("源", items([0, 1, 2, 3, 4])))
+    feeds = [{"url": "f.xml", "group": "g", "source": "源"}]
+    config = write_config(tmp_path, feeds, retention={"max_posts": 2})
+    cli("run", "-c", str(config))
+    before = {**posts(tmp_path), **{n: "" for n in archived(tmp_path)}}
+    assert len(posts(tmp_path)) == 2
+
+    config = write_config(tmp_path, feeds, retention={"max_posts": 4})
+    result = cli("publish", "--rebuild", "-c", str(config))
+    assert result.code == 0
+    assert len(posts(tmp_path)) == 4
+    assert len(archived(tmp_path)) == 1
+    assert set(posts(tmp_path)) | set(archived(tmp_path)) == set(before)
+
+    config = write_config(tmp_path, feeds)  # no retention: everything back
+    cli("publish", "--rebuild", "-c", str(config))
+    assert set(posts(tmp_path)) == set(before)
+    assert archived(tmp_path) == []
+
+
+def test_a_rebuild_also_rewrites_posts_deleted_by_hand(tmp_path: Path) -> None:
+    (tmp_path / "f.xml").write_bytes(rss("源", items([0, 1])))
+    config = write_config(tmp_path, [{"url": "f.xml", "group": "g", "source": "源"}])
+    cli("run", "-c", str(config))
+    before = posts(tmp_path)
+    for name in before:
+        os.unlink(tmp_path / "source" / "_posts" / name)
+    assert cli("publish", "-c", str(config)).code == 0
+    assert posts(tmp_path) == {}  # a plain publish writes only what is pending
+    cli("publish", "--rebuild", "-c", str(config))
+    assert posts(tmp_path) == before
+
+
+def test_a_move_interrupted_before_it_was_recorded_is_completed(tmp_path: Path) -> None:
+    """A crash after the rename and before the database write: the next pass records it."""
+    (tmp_path / "f.xml").write_bytes(rss("源", items([0, 1, 2])))
+    feeds = [{"url": "f.xml", "group": "g", "source": "源"}]
+    config = write_config(tmp_path, feeds)
+    cli("run", "-c", str(config))
+    oldest = next(n for n, t in posts(tmp_path).items() if "新闻2天前" in t)
+    (tmp_path / "source" / "_archive").mkdir(parents=True)
+    os.replace(tmp_path / "source" / "_posts" / oldest, tmp_path / "source" / "_archive" / oldest)
+    config = write_config(tmp_path, feeds, retention={"max_posts": 2})
+    result = cli("run", "-c", str(config))
+    assert "1 archived" in result.stdout
+    assert archived(tmp_path) == [oldest]
+    assert len(posts(tmp_path)) == 2
+
+
+@pytest.mark.parametrize(
+    ("retention", "message"),
+    [
+        ({"days": 0}, "days: must be 1 or more"),
+        ({"max_posts": -5}, "max_posts: must be 1 or more"),
+        ({"archive": "../elsewhere"}, "archive: must be a folder inside the site"),
+        ({"archive": "source/_posts/old"}, "archive: must not be inside source/_posts"),
+        ({"keep": 3}, "keep"),
+    ],
+)
+def test_a_bad_retention_setting_is_a_config_error(
+    tmp_path: Path, retention: dict[str, object], message: str
+) -> None:
+    config = write_config(
+        tmp_path, [{"url": "f.xml", "group": "g", "source": "s"}], retention=retention
+    )
+    result = cli("run", "-c", str(config))
+    assert result.code == 2
+    assert message in result.stderr
+
+
+@pytest.mark.hexo
+@pytest.mark.slow
+def test_hexo_builds_only_the_posts_that_remain(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    assert cli("init", str(site)).code == 0
+    (site / "f.xml").write_bytes(rss("源", items([0, 1, 2, 3])))
+    config = write_config(
+        site, [{"url": "f.xml", "group": "g", "source": "源"}], retention={"max_posts": 2}
+    )
+    cli("run", "-c", str(config))
+    result = hexo.generate(site)
+    assert result.returncode == 0, result.stderr
+    assert len(hexo.post_pages(site)) == 2
+    assert not list((site / "public").rglob("*_archive*"))

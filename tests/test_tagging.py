@@ -1,0 +1,562 @@
+"""Hexo tags: A-share stocks from links and a dictionary, and keyword tags."""
+
+from __future__ import annotations
+
+import random
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from feedmill.tagging import (
+    DEFAULT_STOPWORDS,
+    TagPolicy,
+    clean_tag,
+    load_dictionary,
+    load_stopwords,
+    market_of,
+    tags_for,
+)
+from feedmill.tagging import keywords as kw
+from feedmill.tagging.keywords import StopwordsError
+from feedmill.tagging.stocks import DictionaryError, NameMatcher, code_from_url, normalize_code
+
+from conftest import DATA, SAMPLES
+
+STCN = (
+    '…数字孪生、智能制造及<a class="trsHotWords" target="_blank"'
+    ' href="https://info.stcn.com/dc/stock/?stockcode=SZ300024" code="300024">机器人</a>'
+    "等关键技术取得突破…打造上海"
+    '<a class="trsHotWords" href="https://info.stcn.com/dc/stock/?stockcode=SZ000516"'
+    ' code="000516">国际医学</a>科创中心'
+)
+PLAIN = TagPolicy()
+needs_idf = pytest.mark.skipif(
+    kw.idf_path() is None, reason=f"TF-IDF needs jieba's IDF table ({kw.JIEBA_REQUIREMENT})"
+)
+
+
+def link(href: str, text: str = "贵州茅台") -> str:
+    return f'<p>消息面上，<a href="{href}">{text}</a>午后拉升。</p>'
+
+
+# ---- stocks from links ----
+
+
+def test_the_stcn_example() -> None:
+    assert tags_for("上海科技创新", STCN, PLAIN) == ("机器人(300024)", "国际医学(000516)")
+
+
+def test_every_stock_of_the_stcn_sample_feed() -> None:
+    items = ET.parse(SAMPLES / "stcn-yw.xml").getroot().iter("item")
+    found = [
+        tag for item in items for tag in tags_for("", item.findtext("description") or "", PLAIN)
+    ]
+    assert set(found) == {
+        "机器人(300024)",
+        "国际医学(000516)",
+        "线上线下(300959)",
+        "宁德时代(300750)",
+        "比亚迪(002594)",
+        "隆基绿能(601012)",
+        "贵州茅台(600519)",
+        "上港集团(600018)",
+    }
+
+
+@pytest.mark.parametrize(
+    ("href", "code"),
+    [
+        ("https://info.stcn.com/dc/stock/?stockcode=SZ300024", "300024"),
+        ("https://quote.eastmoney.com/sz300024.html", "300024"),
+        ("http://quote.eastmoney.com/SH600519.html", "600519"),
+        ("https://quote.eastmoney.com/kcb/688981.html", "688981"),
+        ("https://quote.eastmoney.com/bj/830799.html", "830799"),
+        ("https://quote.eastmoney.com/bj/920163.html", "920163"),
+        ("//quote.eastmoney.com/unify/r/1.600519", "600519"),
+        ("https://quote.eastmoney.com/unify/r/0.300024", "300024"),
+        ("https://guba.eastmoney.com/list,300024.html", "300024"),
+        (
+            "https://emweb.securities.eastmoney.com/PC_HSF10/NewFinanceAnalysis/Index?code=SZ300024",
+            "300024",
+        ),
+        ("https://finance.sina.com.cn/realstock/company/sh600519/nc.shtml", "600519"),
+        ("https://finance.sina.com.cn/realstock/company/bj430047/nc.shtml", "430047"),
+        (
+            "https://vip.stock.finance.sina.com.cn/corp/go.php/vCI_CorpInfo/stockid/600519.phtml",
+            "600519",
+        ),
+        ("http://stockpage.10jqka.com.cn/300024/", "300024"),
+        ("https://stockpage.10jqka.com.cn/000001", "000001"),
+        ("https://xueqiu.com/S/SH600519", "600519"),
+        ("https://gu.qq.com/sh600519/gp", "600519"),
+        ("https://www.cls.cn/stock?code=sz300024", "300024"),
+        ("http://stock.jrj.com.cn/share,600519.shtml", "600519"),
+        ("http://stock.jrj.com.cn/share,600519,ggxw.shtml", "600519"),
+        ("https://finance.yahoo.com/quote/600519.SS", "600519"),
+        ("https://finance.yahoo.com/quote/300024.SZ/history", "300024"),
+        (
+            "http://www.cninfo.com.cn/new/disclosure/stock?stockCode=000001&orgId=gssz0000001",
+            "000001",
+        ),
+        ("https://info.stcn.com/dc/stock/?stockcode%3DSZ300024", "300024"),
+    ],
+)
+def test_quote_page_links(href: str, code: str) -> None:
+    assert code_from_url(href) == code
+    assert tags_for("", link(href), TagPolicy(stock_format="{code}")) == (code,)
+
+
+@pytest.mark.parametrize(
+    "href",
+    [
+        "https://quote.eastmoney.com/sh000001.html",  # 上证指数, not a stock
+        "https://xueqiu.com/S/SZ399001",  # 深证成指
+        "https://finance.sina.com.cn/realstock/company/sh000300/nc.shtml",  # 沪深300
+        "https://quote.eastmoney.com/bj/899050.html",  # 北证50
+        "https://quote.eastmoney.com/sh900901.html",  # a B share
+        "https://quote.eastmoney.com/sz159915.html",  # an ETF
+        "https://quote.eastmoney.com/unify/r/1.300024",  # 1 is Shanghai; 300024 is Shenzhen
+        "https://quote.eastmoney.com/unify/r/90.BK1036",  # a sector board
+        "https://stockpage.10jqka.com.cn/1A0001/",  # an index
+        "https://stockpage.10jqka.com.cn/spService/300024/Header/realDxjl",
+        "https://quote.eastmoney.com/hk/00700.html",
+        "https://example.com/reports/300024.pdf",  # a bare code on an unknown site
+        "https://example.com/install/600519.sh",  # a script, not 600519.SH
+        "https://finance.sina.com.cn/stock/jsy/2022-09-21/doc-imqqsmrp3950417.shtml",
+        "https://example.com/ash600519x",
+        "https://example.com/sh6005190",
+        "https://sz300024.example.com/",  # the host is not a code
+        "javascript:go('sz300024')",
+        "http://[::1/sz300024",  # not a URL at all
+        "",
+    ],
+)
+def test_links_that_name_no_stock(href: str) -> None:
+    assert code_from_url(href) is None
+    assert tags_for("", link(href), TagPolicy(stock_format="{code}")) == ()
+
+
+def test_the_code_attribute_alone_and_in_conflict() -> None:
+    alone = '<a class="trsHotWords" code="300750">宁德时代</a>'
+    assert tags_for("", alone, PLAIN) == ("宁德时代(300750)",)
+    conflict = '<a href="https://quote.eastmoney.com/sz300750.html" code="002594">比亚迪</a>'
+    assert tags_for("", conflict, PLAIN) == ()
+    bad = '<a class="trsHotWords" code="399001">深证成指</a><a code="20240512">日期</a>'
+    assert tags_for("", bad, PLAIN) == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "tag"),
+    [
+        ("贵州茅台", "贵州茅台(600519)"),
+        (" 贵州茅台 1689.00 +1.22%", "贵州茅台(600519)"),
+        ("贵州茅台(600519)", "贵州茅台(600519)"),
+        ("贵州茅台（SH600519）", "贵州茅台(600519)"),
+        ("*ST茅台", "*ST茅台(600519)"),
+        ("Ｇ茅台Ａ", "G茅台A(600519)"),
+        ("600519", None),  # the code is no name
+        ("贵州茅台发布2023年年报", None),  # a headline is no name
+        ("点击查看行情 >>", None),  # short names have at most four Chinese characters
+        ("https://quote.eastmoney.com/sh600519.html", None),
+    ],
+)
+def test_names_from_link_text(text: str, tag: str | None) -> None:
+    html = link("https://quote.eastmoney.com/sh600519.html", text)
+    assert tags_for("", html, PLAIN) == ((tag,) if tag else ())
+    assert tags_for("", html, TagPolicy(stock_format="{code}")) == ("600519",)
+
+
+def test_one_tag_per_stock_in_order_of_first_mention() -> None:
+    moutai = '<a href="https://quote.eastmoney.com/sh600519.html">贵州茅台</a>'
+    catl = '<a class="trsHotWords" code="300750">宁德时代</a>'
+    html = f"<p>{moutai}、{catl}</p>" + f"<p>{moutai}</p>" * 4 + f"<p>{catl}{moutai}</p>"
+    assert tags_for("", html, PLAIN) == ("贵州茅台(600519)", "宁德时代(300750)")
+    # A stock named in the title comes first.
+    policy = TagPolicy(dictionary={"宁德时代": "300750"})
+    assert tags_for("宁德时代涨超3%", html, policy) == ("宁德时代(300750)", "贵州茅台(600519)")
+
+
+# ---- formats ----
+
+
+@pytest.mark.parametrize(
+    ("fmt", "tags"),
+    [
+        ("{name}", ("机器人", "国际医学")),
+        ("{code}", ("300024", "000516")),
+        ("{market}{code}", ("SZ300024", "SZ000516")),
+        ("{code}.{market}", ("300024.SZ", "000516.SZ")),
+        ("{name}（{market}:{code}）", ("机器人（SZ:300024）", "国际医学（SZ:000516）")),
+        ("{{{name}}}", ("{机器人}", "{国际医学}")),
+    ],
+)
+def test_stock_formats(fmt: str, tags: tuple[str, ...]) -> None:
+    assert tags_for("", STCN, TagPolicy(stock_format=fmt)) == tags
+
+
+def test_markets() -> None:
+    assert [market_of(c) for c in ("600519", "688981", "000001", "300750", "430047", "920163")] == [
+        "SH",
+        "SH",
+        "SZ",
+        "SZ",
+        "BJ",
+        "BJ",
+    ]
+    assert [
+        market_of(c) for c in ("399001", "900901", "159915", "899050", "12345", "６００５１９")
+    ] == [None] * 6
+    assert normalize_code("sh600519") == normalize_code("600519.SS") == "600519"
+    assert normalize_code("SZ600519") is None  # 600519 is in Shanghai
+
+
+@pytest.mark.parametrize(
+    ("fmt", "message"),
+    [
+        ("{nam}", r"unknown placeholder \{nam\}; use \{name\}, \{code\} and \{market\}"),
+        ("{}", r"unknown placeholder \{\}"),
+        ("{0}", r"unknown placeholder \{0\}"),
+        ("{name.upper}", r"unknown placeholder"),
+        ("{code!r}", r"write \{code\} plainly"),
+        ("{code:>8}", r"write \{code\} plainly"),
+        ("{name", r"stock_format '\{name'"),
+        ("name}", r"stock_format 'name\}'"),
+        ("{market}", r"neither \{name\} nor \{code\}"),
+        ("股票", r"neither \{name\} nor \{code\}"),
+        ("{name}/{code}", r"'/' cannot be part of a Hexo tag"),
+        ("#{name}", r"'#' cannot be part of a Hexo tag"),
+        ("{name}?", r"'\?' cannot be part of a Hexo tag"),
+        ("{name}\n{code}", r"control character"),
+    ],
+)
+def test_bad_formats_are_value_errors(fmt: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        TagPolicy(stock_format=fmt)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"keywords": -1}, "keywords must be 0"),
+        ({"keywords": 2.5}, "keywords must be a whole number"),
+        ({"max_tags": 0}, "max_tags must be 1 or more"),
+        ({"keyword_method": "lda"}, "keyword_method must be 'tfidf' or 'textrank'"),
+        ({"dictionary": {"茅台": "000001.SH"}}, r"'000001.SH' is not an A-share stock code"),
+        ({"dictionary": {"茅": "600519"}}, "too short"),
+        ({"dictionary": {"国际医学": 334}}, r"the code must be text, not 334 \(quote it in YAML"),
+        ({"dictionary": {"茅台": "600519", "茅 台": "000001"}}, "'茅台' is both 600519 and 000001"),
+    ],
+)
+def test_bad_policies_are_value_errors(kwargs: dict[str, object], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        TagPolicy(**kwargs)  # type: ignore[arg-type]
+
+
+def test_tfidf_without_jieba_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(kw, "idf_path", lambda: None)
+    with pytest.raises(ValueError, match=r"pip install 'jieba>=0\.42\.1'"):
+        TagPolicy(keywords=3)
+    TagPolicy(keywords=0)  # keywords off: jieba is not needed
+    TagPolicy(keywords=3, keyword_method="textrank")  # nor for TextRank
+
+
+# ---- dictionary names in text ----
+
+DICTIONARY = {"中国平安": "601318", "平安银行": "000001", "平安": "601318", "TCL科技": "000100"}
+NAMES = TagPolicy(dictionary=DICTIONARY)
+
+
+@pytest.mark.parametrize(
+    ("html", "tags"),
+    [
+        ("<p>中国平安与平安银行同日公告</p>", ("中国平安(601318)", "平安银行(000001)")),
+        ("<p>平安银行，平安</p>", ("平安银行(000001)", "中国平安(601318)")),  # alias: first name
+        ("<p>中国<b>平安</b>上涨</p>", ("中国平安(601318)",)),  # inline markup
+        ("<p>中国&#24179;安上涨</p>", ("中国平安(601318)",)),  # character references
+        ("<p>TCL科技</p><p>XTCL科技</p>", ("TCL科技(000100)",)),
+        ("<p>XTCL科技, 3TCL科技</p>", ()),  # Latin names are words
+        ('<a href="https://example.com/s?q=中国平安">新闻</a>', ()),
+        ('<img alt="中国平安" src="a.png"><p title="平安银行">x</p>', ()),
+        ("<p>详见 https://example.com/TCL科技/ 页面</p>", ()),
+        (
+            "<p>中国</p><p>平安夜</p>",
+            ("中国平安(601318)",),
+        ),  # 平安 in 平安夜: no word boundaries in Chinese
+        ("<p>中国</p><p>银行</p>", ()),
+        ("<script>中国平安</script><style>.平安银行{}</style><!-- 中国平安 -->", ()),
+    ],
+)
+def test_dictionary_names(html: str, tags: tuple[str, ...]) -> None:
+    assert tags_for("", html, NAMES) == tags
+
+
+def test_longest_name_wins() -> None:
+    matcher = NameMatcher({"平安": "601318", "中国平安": "601318", "中国": "600000"})
+    assert list(matcher.find("中国平安、中国、平安")) == [
+        (0, "中国平安", "601318"),
+        (5, "中国", "600000"),
+        (8, "平安", "601318"),
+    ]
+    # A longer name cut short by the end of the text is no match of it.
+    assert list(NameMatcher({"平安银行": "000001", "平安": "601318"}).find("平安")) == [
+        (0, "平安", "601318")
+    ]
+
+
+def test_dictionary_and_link_give_one_tag_with_the_dictionary_name() -> None:
+    html = link("https://quote.eastmoney.com/sh600519.html", "茅台") + "<p>贵州茅台收涨</p>"
+    policy = TagPolicy(dictionary={"贵州茅台": "600519"})
+    assert tags_for("", html, policy) == ("贵州茅台(600519)",)
+    assert tags_for("", html, PLAIN) == ("茅台(600519)",)
+
+
+def test_a_five_thousand_name_dictionary() -> None:
+    rng = random.Random(5)
+    han = [chr(c) for c in range(0x4E00, 0x4E00 + 3000)]
+    names = {"".join(rng.choices(han, k=rng.randint(2, 4))): "" for _ in range(5000)}
+    codes = (f"{p}{n:04d}" for n in range(10000) for p in ("60", "00", "30"))
+    dictionary = dict(zip(names, codes, strict=False))
+    chosen = rng.sample(sorted(dictionary), 20)
+    text = "，".join(f"{n}涨停" for n in chosen)
+    tags = tags_for(
+        "", f"<p>{text}</p>", TagPolicy(stock_format="{name}", dictionary=dictionary, max_tags=50)
+    )
+    assert set(chosen) <= set(tags)
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<p>公司拟以300024元购买，2024年营收600519万元，股价报688981点。</p>",
+        "<p>编号 300024、SZ 300024、sz 300024、证券代码：300024</p>",
+        "<p>日期 20240512，单号 sh6005190</p>",
+        '<a href="https://example.com/news/300024.html">新闻</a>',
+        '<a href="https://example.com/" title="sz300024" data-code="300024">新闻</a>',
+    ],
+)
+def test_numbers_in_text_are_not_stocks(html: str) -> None:
+    assert tags_for("300024元", html, TagPolicy(stock_format="{code}")) == ()
+
+
+# ---- the dictionary file ----
+
+
+def test_the_dictionary_file_format() -> None:
+    assert load_dictionary(DATA / "tagging" / "dictionary.txt") == {
+        "贵州茅台": "600519",
+        "茅台": "600519",
+        "中国平安": "601318",
+        "平安银行": "000001",
+        "万科A": "000002",
+        "宁德时代": "300750",
+        "TCL科技": "000100",
+        "寒武纪-U": "688256",
+        "方大新材": "920163",
+    }
+
+
+def test_a_dictionary_file_with_a_bom_and_blank_lines(tmp_path: Path) -> None:
+    path = tmp_path / "d.csv"
+    path.write_bytes("\ufeff贵州茅台,600519\r\n\r\n   \r\n#x\r\n".encode())
+    assert load_dictionary(path) == {"贵州茅台": "600519"}
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("贵州茅台 60051", "expected a name and a six-digit stock code"),
+        ("贵州茅台", "expected a name and a six-digit stock code"),
+        ("贵州茅台,茅台", "neither field is a six-digit stock code"),
+        ("贵州茅台,600519,白酒", "expected two fields, a name and a stock code; found 3"),
+        ("上证指数,SH000001", r"'SH000001' is not an A-share stock code \(SH 60xxxx"),
+        ("某B股 900901", "'900901' is not an A-share stock code"),
+        ("茅,600519", "too short"),
+        ("600519 600519", "neither field is a six-digit stock code|has no letters"),
+        ("平安银行,000001", r"'平安银行' is 601318 on line 2"),
+    ],
+)
+def test_bad_dictionary_lines_name_the_file_and_line(
+    tmp_path: Path, line: str, message: str
+) -> None:
+    path = tmp_path / "stocks.txt"
+    path.write_text(f"# stocks\n平安银行 601318\n{line}\n", encoding="utf-8")
+    with pytest.raises(DictionaryError, match=message) as caught:
+        load_dictionary(path)
+    assert str(caught.value).startswith(f"{path}:3: ")
+    assert line in str(caught.value)
+    assert isinstance(caught.value, ValueError)
+
+
+def test_a_dictionary_file_that_is_not_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "gbk.txt"
+    path.write_bytes("贵州茅台,600519\n".encode("gbk"))
+    with pytest.raises(DictionaryError, match=rf"^{re.escape(str(path))}: not UTF-8 text"):
+        load_dictionary(path)
+
+
+# ---- stop-words and keywords ----
+
+ARTICLE = (
+    "<p>央行今日开展逆回购操作，利率维持不变。分析人士指出，货币政策保持稳健，"
+    "流动性合理充裕，利率中枢稳定。央行公开市场操作投放流动性，逆回购利率不变，"
+    "市场利率小幅波动，流动性充裕，汇率保持稳定。</p><p>责任编辑：刘洋</p>"
+)
+TITLE = "央行开展逆回购操作 利率维持不变"
+METHODS = [pytest.param("tfidf", marks=needs_idf), "textrank"]
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_keyword_tags_are_terms_top_k_and_deterministic(method: kw.Method) -> None:
+    policy = TagPolicy(keywords=3, keyword_method=method)
+    tags = tags_for(TITLE, ARTICLE, policy)
+    assert len(tags) == 3
+    assert "利率" in tags
+    assert tags_for(TITLE, ARTICLE, TagPolicy(keywords=3, keyword_method=method)) == tags
+    more = tags_for(TITLE, ARTICLE, TagPolicy(keywords=6, keyword_method=method))
+    assert more[:3] == tags and len(more) == 6
+    for tag in more:  # no numbers, single characters, punctuation or furniture
+        assert len(tag) >= 2 and not tag.isdigit() and re.search(r"\w", tag)
+        assert tag.casefold() not in DEFAULT_STOPWORDS
+    assert "责任编辑" not in more
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_stopwords_remove_keywords(method: kw.Method, tmp_path: Path) -> None:
+    before = tags_for(TITLE, ARTICLE, TagPolicy(keywords=3, keyword_method=method))
+    path = tmp_path / "stop.txt"
+    path.write_text(f"# mine\n{before[0]}\n\n  LPR  \n", encoding="utf-8")
+    stopwords = DEFAULT_STOPWORDS | load_stopwords(path)
+    after = tags_for(
+        TITLE, ARTICLE, TagPolicy(keywords=3, keyword_method=method, stopwords=stopwords)
+    )
+    assert before[0] not in after and after[:2] == before[1:]
+    assert load_stopwords(path) == {before[0], "LPR"}
+    # Stop-words are case-blind.
+    english = "<p>Linux Linux Linux Kernel Kernel</p>"
+    assert "Linux" not in tags_for(
+        "", english, TagPolicy(keywords=2, keyword_method=method, stopwords=frozenset({"LINUX"}))
+    )
+
+
+def test_a_bad_stopword_line(tmp_path: Path) -> None:
+    path = tmp_path / "stop.txt"
+    path.write_text("的\n两个 词\n", encoding="utf-8")
+    with pytest.raises(StopwordsError, match=rf"^{re.escape(str(path))}:2: one word per line"):
+        load_stopwords(path)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_stocks_first_and_never_again_as_keywords(method: kw.Method) -> None:
+    html = (
+        '<p>权重股<a class="trsHotWords" code="300750">宁德时代</a>涨逾3%，宁德时代、宁德时代'
+        "锂电池板块走强，锂电池、储能、光伏板块涨幅居前，锂电池储能需求旺盛。</p>"
+    )
+    policy = TagPolicy(keywords=4, keyword_method=method, dictionary={"宁德时代": "300750"})
+    tags = tags_for("宁德时代领涨锂电池板块", html, policy)
+    assert tags[0] == "宁德时代(300750)" and "锂电池" in tags
+    assert not {"宁德时代", "宁德", "时代"} & set(tags)
+    assert tags_for("", html, TagPolicy(keywords=4, keyword_method=method, max_tags=2)) == tags[:2]
+
+
+def test_keywords_off_needs_no_segmenter(monkeypatch: pytest.MonkeyPatch) -> None:
+    def boom(*_: object) -> None:
+        raise AssertionError("rank() called")
+
+    monkeypatch.setattr(kw, "rank", boom)
+    assert tags_for(TITLE, ARTICLE + STCN, PLAIN) == ("机器人(300024)", "国际医学(000516)")
+
+
+def test_importing_and_tagging_without_keywords_loads_no_segmenter() -> None:
+    code = (
+        "import sys; from feedmill.tagging import TagPolicy, tags_for;"
+        f"assert tags_for('', {STCN!r}, TagPolicy()) == ('机器人(300024)', '国际医学(000516)');"
+        "assert not {'rjieba', 'jieba'} & set(sys.modules), sorted(sys.modules)"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_max_tags() -> None:
+    many = "".join(f'<a code="60{n:04d}">股票{chr(0x4E00 + n)}</a>' for n in range(30))
+    assert len(tags_for("", many, PLAIN)) == 10
+    assert len(tags_for("", many, TagPolicy(max_tags=25))) == 25
+
+
+# ---- Hexo safety ----
+
+
+@pytest.mark.parametrize(
+    ("text", "tag"),
+    [
+        ("A/B#C?D\nE", "A-BCD E"),
+        ("  机器人\t(300024) ", "机器人 (300024)"),
+        ('"<x>" & 100%', "x 100"),
+        ("\x00\u200b\ufeff云计算", "云计算"),
+        ("-/-", ""),
+        ("###", ""),
+    ],
+)
+def test_clean_tags(text: str, tag: str) -> None:
+    assert clean_tag(text) == tag
+
+
+def test_names_with_unsafe_characters_are_cleaned() -> None:
+    policy = TagPolicy(dictionary={"A/B股份": "600001", "C#科技": "600002"}, stock_format="{name}")
+    assert tags_for("A/B股份与C#科技", "", policy) == ("A-B股份", "C科技")
+
+
+html_bits = st.sampled_from(
+    [
+        "<p>",
+        "</p>",
+        "<br>",
+        "<b>",
+        "</b>",
+        "</a>",
+        '<a class="trsHotWords" code="300024" href="https://info.stcn.com/dc/stock/?stockcode=SZ300024">',
+        '<a href="https://quote.eastmoney.com/sh600519.html">',
+        '<a href="http://[::1">',
+        '<a code="600519',
+        "<![foo[",
+        "<!--",
+        "<script>",
+        "&#0;",
+        "&amp;",
+        "&#x110000;",
+        "中国平安",
+        "平安",
+        "机器人",
+        "300024元",
+        "利率",
+        "Linux",
+        "#?/\\\n",
+        "\x00",
+        "\ud800",
+    ]
+)
+htmls = st.lists(st.one_of(html_bits, st.text(max_size=20)), max_size=30).map("".join)
+policies = st.builds(
+    TagPolicy,
+    stock_format=st.sampled_from(["{name}({code})", "{code}", "{name}", "{market}{code}"]),
+    dictionary=st.just(DICTIONARY),
+    keywords=st.integers(0, 5),
+    keyword_method=st.sampled_from(["textrank", "tfidf"] if kw.idf_path() else ["textrank"]),
+    max_tags=st.integers(1, 12),
+)
+steady = settings(derandomize=True, database=None, deadline=None)
+
+
+@settings(steady, max_examples=300)
+@given(title=st.text(max_size=40), html=htmls, policy=policies)
+def test_any_input_gives_unique_clean_tags(title: str, html: str, policy: TagPolicy) -> None:
+    tags = tags_for(title, html, policy)
+    assert isinstance(tags, tuple) and len(tags) <= policy.max_tags
+    assert len({t.casefold() for t in tags}) == len(tags)
+    for tag in tags:
+        assert tag == clean_tag(tag) and tag
+    assert tags_for(title, html, policy) == tags

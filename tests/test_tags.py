@@ -1,0 +1,126 @@
+"""Hexo tags on posts: A-share stocks from quote links and the user's dictionary,
+then keywords — and a tag page per stock in the built site."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import unquote
+
+import pytest
+from test_golden import seed_article
+
+from support import hexo
+from support.feeds import Item, rss
+from support.site import cli, posts, write_config
+
+FEEDS = [{"url": "stcn.xml", "group": "金融", "source": "证券时报网"}]
+
+
+def write_seed_feed(site: Path) -> None:
+    title, pub_date, body = seed_article()
+    item = Item(title=title, html=body, guid="681592", pub_date=pub_date)
+    (site / "stcn.xml").write_bytes(rss("证券时报网 - 要闻", [item]))
+
+
+def front_tags(text: str) -> list[str]:
+    front = text.split("\n---\n", 1)[0]
+    match = re.search(r"^tags:\n((?: - .*\n?)+)", front + "\n", re.M)
+    return [line[3:] for line in match.group(1).splitlines()] if match else []
+
+
+def only_post(site: Path) -> str:
+    (text,) = posts(site).values()
+    return text
+
+
+def test_without_tags_settings_posts_have_no_tags(tmp_path: Path) -> None:
+    write_seed_feed(tmp_path)
+    cli("run", "-c", str(write_config(tmp_path, FEEDS)))
+    assert "\ntags:" not in only_post(tmp_path)
+
+
+def test_stock_links_become_tags_in_the_default_format(tmp_path: Path) -> None:
+    write_seed_feed(tmp_path)
+    cli("run", "-c", str(write_config(tmp_path, FEEDS, tags=True)))
+    text = only_post(tmp_path)
+    # The article links 机器人, 国际医学 and 线上线下 to their quote pages.
+    assert front_tags(text) == ["机器人(300024)", "国际医学(000516)", "线上线下(300959)"]
+    # Tags come right after the categories; the rest of the seed format is unchanged.
+    assert (
+        "\n - 要闻\ntags:\n - 机器人(300024)\n - 国际医学(000516)\n - 线上线下(300959)\nheadimg: "
+        in text
+    )
+
+
+def test_a_dictionary_names_stocks_and_finds_them_in_the_text(tmp_path: Path) -> None:
+    write_seed_feed(tmp_path)
+    (tmp_path / "stocks.txt").write_text(
+        "# name, code\n国际医学,000516\n上海机电,SH600835\n", encoding="utf-8"
+    )
+    (tmp_path / "stcn.xml").write_bytes(
+        rss(
+            "证券时报网 - 要闻",
+            [Item("上海机电公告", html="<p>上海机电今日公告，与国际医学合作。</p>", guid="1")],
+        )
+    )
+    tags = {"dictionary": "stocks.txt", "stock_format": "{market}{code} {name}"}
+    cli("run", "-c", str(write_config(tmp_path, FEEDS, tags=tags)))
+    assert front_tags(only_post(tmp_path)) == ["SH600835 上海机电", "SZ000516 国际医学"]
+
+    # Editing the dictionary rewrites the posts that depend on it.
+    (tmp_path / "stocks.txt").write_text("国际医学,000516\n", encoding="utf-8")
+    result = cli("run", "-c", str(write_config(tmp_path, FEEDS, tags=tags)))
+    assert "1 updated" in result.stdout
+    assert front_tags(only_post(tmp_path)) == ["SZ000516 国际医学"]
+
+
+def test_keyword_tags_follow_the_stocks(tmp_path: Path) -> None:
+    write_seed_feed(tmp_path)
+    (tmp_path / "stop.txt").write_text("# never a tag\n科技\n", encoding="utf-8")
+    tags = {"keywords": 3, "method": "textrank", "stopwords": "stop.txt"}
+    cli("run", "-c", str(write_config(tmp_path, FEEDS, tags=tags)))
+    found = front_tags(only_post(tmp_path))
+    assert found[:3] == ["机器人(300024)", "国际医学(000516)", "线上线下(300959)"]
+    assert len(found) == 6
+    assert "科技" not in found
+
+
+@pytest.mark.parametrize(
+    ("tags", "message"),
+    [
+        ({"stock_format": "{name}/{code}"}, "'/' cannot be part of a Hexo tag"),
+        ({"stock_format": "{ticker}"}, "unknown placeholder {ticker}"),
+        ({"keywords": -1}, "keywords must be 0"),
+        ({"dictionary": "missing.txt"}, "tags.dictionary: cannot read missing.txt"),
+        ({"dictionary": "bad.txt"}, "bad.txt:2: 'SH000001' is not an A-share stock code"),
+    ],
+)
+def test_bad_tag_settings_stop_before_anything_is_fetched(
+    tmp_path: Path, tags: dict[str, object], message: str
+) -> None:
+    (tmp_path / "bad.txt").write_text("茅台,600519\n上证指数,SH000001\n", encoding="utf-8")
+    write_seed_feed(tmp_path)
+    result = cli("run", "-c", str(write_config(tmp_path, FEEDS, tags=tags)))
+    assert result.code == 2
+    assert message in result.stderr
+    assert not (tmp_path / "source").exists()
+
+
+@pytest.mark.hexo
+@pytest.mark.slow
+def test_hexo_makes_a_tag_page_per_stock(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    assert cli("init", str(site)).code == 0
+    write_seed_feed(site)
+    cli("run", "-c", str(write_config(site, FEEDS, tags=True)))
+    result = hexo.generate(site)
+    assert result.returncode == 0, result.stderr
+    tag_pages = {
+        unquote(p.parent.relative_to(site / "public").as_posix())
+        for p in (site / "public" / "tags").rglob("index.html")
+    }
+    assert tag_pages == {"tags/机器人-300024", "tags/国际医学-000516", "tags/线上线下-300959"}
+    (page,) = hexo.post_pages(site).values()
+    links = hexo.links_under(page.parent)
+    assert "/tags/机器人-300024/" in links
