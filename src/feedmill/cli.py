@@ -385,7 +385,7 @@ def status(
         "posts",
         "blocked",
         "dups",
-        "error",
+        "error / warning",
     )
     for name in columns:
         table.add_column(name, overflow="fold")
@@ -395,6 +395,13 @@ def status(
         error = row["last_error"] or ""
         if row["error_streak"] > 1:
             error = f"({row['error_streak']} in a row) {error}"
+        note = f"[red]{error}[/red]" if error else ""
+        if row["warning"]:
+            note = (
+                f"{note}\n[yellow]{row['warning']}[/yellow]"
+                if note
+                else f"[yellow]{row['warning']}[/yellow]"
+            )
         if row["fetch_url"]:
             name += f"\n[yellow]moved permanently to {row['fetch_url']}[/yellow]"
         table.add_row(
@@ -407,7 +414,7 @@ def status(
             str(row["posts"]),
             str(row["blocked"] or ""),
             str(row["duplicates"] or ""),
-            f"[red]{error}[/red]" if error else "",
+            note,
         )
     wide.print(table)
 

@@ -171,6 +171,25 @@ class DedupeSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         _check("window", parse_duration, self.window)
 
 
+class FulltextSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """``fulltext:`` — fetching article pages for feeds with ``fulltext: true``."""
+
+    timeout: float = 20.0  # seconds per page, redirects included
+    max_body: int | str = "5MiB"  # per page, after decompression
+    concurrency: int = 8  # pages in flight per feed
+    per_host: int = 2
+    # Article links come from feeds, not from you: pages on loopback, private
+    # or link-local addresses are refused unless this is true (an intranet).
+    allow_private: bool = False
+
+    def __post_init__(self) -> None:
+        _check("timeout", _positive, self.timeout)
+        _check("max_body", parse_size, self.max_body)
+        for name in ("concurrency", "per_host"):
+            if getattr(self, name) < 1:
+                raise _Invalid(name, "must be at least 1")
+
+
 class TagsSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """``tags:`` — Hexo tags: the A-share stocks a post mentions, then keywords."""
 
@@ -266,6 +285,7 @@ class FeedSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     proxy: str | None = None  # default: fetch.proxy
     interval: str | int | None = None  # how often to poll; default: top-level interval
     rules: RulesSpec | None = None  # in addition to the top-level rules
+    fulltext: bool = False  # fetch each new item's page and extract the article
 
     def __post_init__(self) -> None:
         for name in ("url", "group", "source"):
@@ -301,6 +321,7 @@ class Config(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     dedupe: DedupeSettings | bool = True
     retention: RetentionSettings | None = None  # None: every post stays in source/_posts
     tags: TagsSettings | bool = False  # true: stock tags with the defaults
+    fulltext: FulltextSettings = msgspec.field(default_factory=FulltextSettings)
     title_max_width: int = 150  # display columns (CJK = 2) before a title is cut; 0 = never
     interval: str | int = "15m"  # default poll interval of every feed
     backoff_cap: str | int = "24h"  # longest wait after repeated failures

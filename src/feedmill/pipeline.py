@@ -30,11 +30,12 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Engine, bindparam, update
 
-from feedmill import worker
-from feedmill.config import Config, DedupeSettings, FeedSpec, parse_duration
+from feedmill import urls, worker
+from feedmill.config import Config, DedupeSettings, FeedSpec, parse_duration, parse_size
 from feedmill.fetch import Fetcher, FetchOptions, FetchRequest
 from feedmill.filter.dedupe import DedupePolicy
 from feedmill.filter.rules import RuleSet, compile_rules
+from feedmill.fulltext import ArticleOptions
 from feedmill.models import Fetched, FetchStatus
 from feedmill.publish.render import (
     DEFAULT_TEMPLATE,
@@ -111,6 +112,20 @@ def feed_style(config: Config, spec: FeedSpec, tags: TagStyle | None = None) -> 
     )
 
 
+def article_options(config: Config) -> ArticleOptions:
+    settings = config.fulltext
+    return ArticleOptions(
+        timeout=settings.timeout,
+        connect_timeout=min(settings.timeout, config.fetch.connect_timeout),
+        max_body=parse_size(settings.max_body),
+        concurrency=settings.concurrency,
+        per_host=settings.per_host,
+        user_agent=config.fetch.user_agent or FetchOptions().user_agent,
+        allow_private=settings.allow_private,
+        extract=False,  # in the worker processes, not on the event loop
+    )
+
+
 def dedupe_policy(config: Config) -> DedupePolicy | None:
     settings = config.dedupe_settings
     if settings is None:
@@ -168,6 +183,7 @@ class Mill:
         tags = tag_style(config)
         self.styles = {spec.url: feed_style(config, spec, tags) for spec in config.feeds}
         self.rules = feed_rules(config)
+        self.article_options = article_options(config)
         self.dedupe = dedupe_policy(config)
         self.posts_dir = str(config.posts_dir)
         self.stage_dir = os.path.join(self.posts_dir, TEMP_DIR)
@@ -364,6 +380,9 @@ class Mill:
         now = datetime.now(UTC)
         if fetched.status is FetchStatus.OK:
             assert fetched.body is not None
+            pages: tuple[tuple[str, str | None, str | None, str | None], ...] = ()
+            if spec.fulltext:
+                pages = await self._article_pages(spec, state, fetched, location)
             job = worker.FeedJob(
                 body=fetched.body,
                 content_type=fetched.content_type,
@@ -382,6 +401,7 @@ class Mill:
                 now=now,
                 rules=self.rules[spec.url],
                 dedupe=self.dedupe,
+                pages=pages,
             )
             fetched = job.fetched
             try:
@@ -407,6 +427,44 @@ class Mill:
         else:
             summary.feeds_failed += 1
             summary.failures.append((spec.url, fetched.error or "failed"))
+
+    async def _article_pages(
+        self, spec: FeedSpec, state: FeedState, fetched: Fetched, location: str
+    ) -> tuple[tuple[str, str | None, str | None, str | None], ...]:
+        """The article pages of a fulltext feed's new and changed items."""
+        from feedmill.fulltext import fetch_articles
+
+        try:
+            links = await asyncio.to_thread(self._links_to_complete, spec, state, fetched, location)
+        except Exception:  # an unreadable document: the worker reports it
+            return ()
+        if not links:
+            return ()
+        articles = await fetch_articles(links, self.article_options)
+        return tuple((a.url, a.html, a.final_url, a.error) for a in articles.values())
+
+    def _links_to_complete(
+        self, spec: FeedSpec, state: FeedState, fetched: Fetched, location: str
+    ) -> list[str]:
+        from zoneinfo import ZoneInfo
+
+        from feedmill.normalize import normalize_feed
+        from feedmill.parse import parse_document
+        from feedmill.store.entries import Item, known_versions
+
+        assert fetched.body is not None
+        parsed = parse_document(fetched.body, fetched.content_type)
+        zone = ZoneInfo(self.config.feed_timezone(spec))
+        items = [Item.of(e) for e in normalize_feed(parsed, feed_url=location, zone=zone)]
+        with self.engine.connect() as conn:
+            known = known_versions(conn, state.id)
+        return [
+            item.entry.link
+            for item in items
+            if item.entry.link
+            and urls.scheme(item.entry.link) in ("http", "https")
+            and known.get(item.key_hash, (0, ""))[1] != item.version
+        ]
 
     async def _in_pool(self, job: worker.FeedJob) -> worker.FeedResult:
         """Run ``job`` in the pool; a worker that dies is replaced and the job retried once."""

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections import Counter
 from collections.abc import Sequence
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -92,6 +93,8 @@ class FeedJob:
     now: datetime
     rules: tuple[RuleSet, ...] = ()  # the top-level rules, then the feed's own
     dedupe: DedupePolicy | None = None  # None: no merging across feeds
+    # fulltext feeds: (link, page HTML, its final URL, why it failed) of new items
+    pages: tuple[tuple[str, str | None, str | None, str | None], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +131,40 @@ def _screen(job: FeedJob, items: Sequence[Item], known: dict[str, tuple[int, str
     return _Screened(blocked, stories)
 
 
+def with_full_text(
+    items: tuple[Item, ...], pages: tuple[tuple[str, str | None, str | None, str | None], ...]
+) -> tuple[tuple[Item, ...], str | None]:
+    """Items whose article page gave an article carry it as their content.
+
+    The version stays that of the feed's own item: the next pass, reading
+    the same summary, finds the item unchanged instead of "changed back".
+    Returns the items and a note on the pages that fell back, for status.
+    """
+    from feedmill.fulltext import extract_article
+
+    articles: dict[str, str] = {}
+    failures: dict[str, str] = {}
+    for link, html, final_url, error in pages:
+        content = extract_article(html, final_url or link) if html is not None else None
+        if content is not None:
+            articles[link] = content
+        else:
+            failures[link] = error or "no article text found on the page"
+    out = tuple(
+        Item(replace(i.entry, content=articles[i.entry.link]), i.key_hash, i.version)
+        if i.entry.link in articles
+        else i
+        for i in items
+    )
+    if not failures:
+        return out, None
+    reasons = Counter(failures.values())
+    listed = "; ".join(f"{reason} ({count})" for reason, count in reasons.most_common(3))
+    return out, (
+        f"full text: {len(failures)} of {len(pages)} articles kept the feed's text: {listed}"
+    )
+
+
 def handle(job: FeedJob) -> FeedResult:
     """Parse, store and publish one document; a ParseError comes back as ``error``."""
     try:
@@ -136,6 +173,11 @@ def handle(job: FeedJob) -> FeedResult:
         return FeedResult(error=str(exc))
     entries = normalize_feed(parsed, feed_url=job.location, zone=ZoneInfo(job.timezone))
     items = tuple(Item.of(entry) for entry in entries)
+    warnings = list(parsed.warnings)
+    if job.pages:
+        items, note = with_full_text(items, job.pages)
+        if note:
+            warnings.append(note)
     engine = engine_for(job.database_url)
 
     # Judge and render what is new or changed before taking any lock.
@@ -231,7 +273,7 @@ def handle(job: FeedJob) -> FeedResult:
                 link=parsed.link,
                 item_count=len(items),
                 parser=parsed.parser,
-                warning="; ".join(parsed.warnings) or None,
+                warning="; ".join(warnings) or None,
             )
         # Committed: the staged posts can go into place, then be recorded.
         new = updated = unchanged = 0

@@ -1,0 +1,876 @@
+"""Full text for summary-only feeds: fetch each new item's page, keep the article.
+
+Two halves that work apart:
+
+* :func:`extract_article` — pure: page HTML in, the article's HTML out (or
+  ``None``).  The engine is readability-lxml, chosen by measurement on the
+  sample pages in ``tests/data/articles`` (``python -m benchmarks.extractors``).
+  Around it feedmill prepares the page (lazy-loaded images, WeChat's hidden
+  body, bare styling sections, absolute URLs) and cleans the result (editor,
+  copyright, disclaimer and share lines; attributes; a lead figure that sits
+  beside the body), and refuses login, paywall and error pages.  The result
+  is not sanitized: the caller runs :mod:`feedmill.sanitize` on it.
+* :func:`fetch_articles` — fetch pages whose URLs came from feeds, not from
+  the user, so they are treated as hostile: only http(s); only globally
+  routable addresses, checked by the resolver the connector uses (so DNS
+  rebinding cannot slip a private address in between a check and the
+  connection) and on every redirect hop; one deadline per page; the body
+  capped after decompression by feedmill's bounded decoders; only HTML,
+  decoded with GBK/GB18030 in mind.  Every failure is a short reason in
+  :attr:`Article.error`; the caller keeps the feed's own content then.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import functools
+import ipaddress
+import re
+import socket
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Final
+
+import lxml.etree
+import lxml.html
+from lxml.html import HtmlElement
+
+from feedmill import urls
+from feedmill.fetch.client import DEFAULT_USER_AGENT, _reason, _ssl_context
+from feedmill.fetch.decompress import (
+    BodyTooLarge,
+    CappedBuffer,
+    UnsupportedEncoding,
+    _human,
+    decoder_for,
+)
+from feedmill.parse.encoding import canonical, http_charset
+
+if TYPE_CHECKING:
+    # aiohttp takes a third of a second to import: only fetching needs it.
+    import aiohttp
+    from aiohttp.abc import AbstractResolver, ResolveResult
+    from yarl import URL
+
+__all__ = [
+    "Article",
+    "ArticleOptions",
+    "address_kind",
+    "decode_html",
+    "extract_article",
+    "fetch_articles",
+    "is_public_address",
+]
+
+MiB: Final = 1024 * 1024
+# Under this many characters of text (whitespace not counted) there is no article.
+MIN_TEXT_CHARS: Final = 80
+# A page that looks like a login, paywall or error page is refused unless what
+# was extracted is longer than this: a teaser is not the article.
+GATED_MAX_CHARS: Final = 500
+
+# -- extraction -------------------------------------------------------------------------------
+
+_XML_DECLARATION: Final = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
+_WS: Final = re.compile(r"\s+")
+# lxml refuses strings holding these; browsers ignore them.
+_CONTROL_CHARS: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_HIDDEN_STYLE: Final = re.compile(
+    r"(?:visibility\s*:\s*hidden|display\s*:\s*none)\s*(?:!important)?\s*;?", re.IGNORECASE
+)
+# Where lazy-loading scripts keep the real image.
+_LAZY_SRC: Final = (
+    "data-src",
+    "data-original",
+    "data-actualsrc",
+    "data-lazy-src",
+    "data-lazyload",
+    "data-echo",
+    "data-url",
+    "file",
+)
+_PLACEHOLDER_SRC: Final = re.compile(
+    r"^data:|(?:^|/)(?:blank|spacer|placeholder|loading|lazy|grey|gray|pixel|transparent|t|1x1"
+    r"|empty|default)\.(?:gif|png|svg|jpe?g|webp)(?:[?#]|$)",
+    re.IGNORECASE,
+)
+_LOGIN_OR_PAYWALL: Final = re.compile(
+    r"订阅后(?:阅读|查看)|付费(?:内容|阅读|文章)|(?:开通|购买|成为)(?:会员|VIP)(?:后|即可)(?:阅读|查看)"
+    r"|登录后?(?:即可|才能)?(?:阅读|查看)(?:全文|完整|全部|剩余)|(?:阅读|查看)全文(?:需|请)"
+    r"|剩余\s*\d+%|subscribe (?:to|now to) (?:continue|read)|to continue reading"
+    r"|subscribers only|already a subscriber|sign in to (?:continue|read)"
+    r"|create a free account to (?:continue|read)",
+    re.IGNORECASE,
+)
+_ERROR_TITLE: Final = re.compile(
+    r"^\W*(?:40[0134]|50[0234])\b|\b(?:error|错误)\s*(?:40[0134]|50[0234])\b"
+    r"|\b(?:40[0134]|50[0234])\s*(?:error|not found|forbidden|页面|错误)|page not found"
+    r"|access denied|页面不存在|页面未找到|找不到(?:该|您要的)?页面"
+    r"|(?:页面|文章|内容|链接)(?:已被|已)(?:删除|下线|失效)|内容不存在|出错了"
+    r"|该内容已被发布者删除|此内容因违规无法查看",
+    re.IGNORECASE,
+)
+# A password field marks a login page — when the page is little else: article
+# pages keep a hidden login dialog in their HTML.
+_LOGIN_PAGE_MAX_CHARS: Final = 2000
+# Blocks that open like this are the site talking, not the article.
+_BOILERPLATE_START: Final = re.compile(
+    r"^[\s(（【\[]*(?:"
+    r"责任编辑|责编|编辑[:：]|校对[:：]|审核[:：]|版面编辑|值班编辑|"
+    r"(?:风险提示|免责|特别|郑重|版权|法律|新浪|广告)?声明|风险提示|"
+    r"原标题[:：]|文章来源[:：]|来源[:：].{0,30}$|"
+    r"本文(?:由.{0,20}原创|来自|来源于|转载|首发于|为.{0,30}(?:原创|特供|付费|独家|授权)"
+    r"|著作权|版权|经授权|仅代表|不构成)|"
+    r"©|copyright\b|all rights reserved|版权所有|未经(?:书面)?(?:许可|授权)|转载请|"
+    r"(?:相关|推荐|延伸|热门|猜你|更多)(?:阅读|新闻|文章|推荐|喜欢)|"
+    r"分享到|扫一扫|长按(?:识别|扫描)?(?:图中)?二维码|点击上方|关注我们|"
+    r"-*\s*end\s*-*$|"
+    r"(?:reporting|editing|writing|additional reporting) by\b|our standards:|"
+    r"sign up here|advertisement\b|"
+    r"下载.{0,12}(?:APP|客户端)|市场有风险|感谢(?:您的)?(?:阅读|关注|收看)"
+    r")",
+    re.IGNORECASE,
+)
+# Editorial boilerplate wherever it stands in a block, phrases news prose does not use.
+_BOILERPLATE_PHRASE: Final = re.compile(
+    r"仅代表作者(?:本人|个人)?(?:观点|立场)|作者独立观点|不代表本(?:站|网|平台|号)"
+    r"|未经(?:书面)?(?:允许|许可|授权)[，,]?\s*(?:不得|禁止|请勿|严禁)(?:转载|转发|使用)"
+    r"|转载请(?:注明|联系)|对本稿件有异议|does not constitute investment advice",
+    re.IGNORECASE,
+)
+# ... and words that mark a short block (a line, a caption) as the site's.
+_BOILERPLATE_ANYWHERE: Final = re.compile(
+    r"APP\s*下载|二维码|阅读原文|scroll to continue", re.IGNORECASE
+)
+# ... and whole blocks that are a button's label.
+_BOILERPLATE_WHOLE: Final = re.compile(
+    r"^(?:举报|纠错|打印|收藏|分享|点赞|返回顶部|返回首页|阅读原文|查看(?:网友|全部)?评论|发表评论"
+    r"|我要评论|\d+\s*条评论|评论\s*\(?\d*\)?)$"
+)
+_QR_CODE: Final = re.compile(r"二维码|扫一扫|扫码|QR code", re.IGNORECASE)
+_BOILERPLATE_MAX_CHARS: Final = 300
+_SHORT_BLOCK_CHARS: Final = 60
+_BLOCKS: Final = (
+    "p",
+    "div",
+    "section",
+    "blockquote",
+    "li",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "figcaption",
+)
+# Blocks holding these are judged by their parts, not as a whole.
+_INNER_BLOCKS: Final = (
+    "./descendant::*[self::p or self::div or self::section or self::li or self::table]"
+)
+_KEEP_ATTRS: Final = {
+    "a": ("href", "title"),
+    "img": ("src", "alt", "title", "width", "height"),
+    "td": ("colspan", "rowspan"),
+    "th": ("colspan", "rowspan", "scope"),
+    "ol": ("start",),
+    "code": ("class",),
+    "pre": ("class",),
+}
+_HAS_CONTENT: Final = ("img", "table", "pre", "video", "audio", "iframe", "hr")
+_TABLE_PARTS: Final = ("thead", "tbody", "tfoot", "tr", "td", "th", "caption", "col", "colgroup")
+
+
+def extract_article(html: str, url: str) -> str | None:
+    """The main content of an article page as HTML, or ``None``.
+
+    Kept: paragraphs, headings, lists, tables, images (lazy-loaded ones too,
+    with absolute ``src``), links (absolute ``href``), ``pre``/``code``.
+    Dropped: navigation, comments, related links, share bars, editor,
+    copyright and disclaimer lines, attributes other than those that carry
+    content.  ``None`` when nothing convincing is found: under
+    :data:`MIN_TEXT_CHARS` characters of text, or under
+    :data:`GATED_MAX_CHARS` on a page that looks like a login, paywall or
+    error page.  ``url`` is the page's URL after redirects (see
+    :attr:`Article.final_url`): relative links resolve against it.
+
+    The result is tidy, not safe: sanitize it like any feed HTML.
+    """
+    doc = _prepare(html, url)
+    if doc is None:
+        return None
+    gated = _looks_gated(doc)
+    # Readability works on a copy: it only drops hidden elements from ``doc``,
+    # as it did before computing the XPaths it marks its result with.
+    article = _finish(_readability(doc, url), url, doc)
+    if article is None:
+        return None
+    if gated and _text_chars(lxml.html.fromstring(article)) < GATED_MAX_CHARS:
+        return None
+    return article
+
+
+def _readability(doc: HtmlElement, url: str) -> str | None:
+    from readability import Document  # slow to import: only when needed
+
+    try:
+        summary: str = Document(doc, url=url, xpath=True).summary(html_partial=True)
+    except Exception:  # heuristics on hostile input: no article, whatever went wrong
+        return None
+    return summary
+
+
+def _prepare(html: str, url: str) -> HtmlElement | None:
+    """Parse the page and undo what its scripts would do in a browser."""
+    html = _CONTROL_CHARS.sub("", _XML_DECLARATION.sub("", html, count=1))
+    if not html.strip():
+        return None
+    try:
+        doc = lxml.html.document_fromstring(html)
+    except (lxml.etree.ParserError, ValueError):
+        return None
+    if not isinstance(doc, HtmlElement):
+        return None
+    for img in _elements(doc.iter("img")):
+        src = (img.get("src") or "").strip()
+        if src and not _PLACEHOLDER_SRC.search(src):
+            continue
+        for attr in _LAZY_SRC:
+            lazy = (img.get(attr) or "").strip()
+            if lazy and not lazy.startswith("data:"):
+                img.set("src", lazy)
+                break
+    _unhide_body(doc)
+    # Editors (WeChat's above all) wrap every paragraph and heading in a bare
+    # <section> for styling; readability judges each such section on its own
+    # and drops the short ones — headings, images.  Sections that say what
+    # they are (class, id) stay: a "comments" class is a signal.
+    for section in _elements(doc.xpath("//section[not(@class) and not(@id)]")):
+        section.drop_tag()
+    if url:
+        doc.make_links_absolute(url, resolve_base_href=True, handle_failures="discard")
+    return doc
+
+
+def _unhide_body(doc: HtmlElement) -> None:
+    """WeChat (and others) hide the article until a script shows it: show an
+    element hidden by ``style`` or ``hidden`` when it holds most of the text."""
+    body = doc.find("body")
+    total = _text_chars(body) if isinstance(body, HtmlElement) else 0
+    if not total:
+        return
+    hidden = "//*[@hidden or contains(@style, 'hidden') or contains(@style, 'none')]"
+    for el in _elements(doc.xpath(hidden)):
+        style = el.get("style") or ""
+        if el.get("hidden") is None and not _HIDDEN_STYLE.search(style):
+            continue
+        if _text_chars(el) * 2 < total:
+            continue
+        el.attrib.pop("hidden", None)
+        if style:
+            el.set("style", _HIDDEN_STYLE.sub("", style))
+
+
+def _looks_gated(doc: HtmlElement) -> bool:
+    """A login, paywall or error page: by its title, its words, or a
+    password field on a page of little text."""
+    titles = " ".join(el.text_content() for el in _elements(doc.iter("title", "h1")))
+    if _ERROR_TITLE.search(titles):
+        return True
+    texts = doc.xpath("//body//text()[not(ancestor::script or ancestor::style)]")
+    words = " ".join(str(t) for t in texts) if isinstance(texts, list) else ""
+    if _LOGIN_OR_PAYWALL.search(words):
+        return True
+    password = "//input[translate(@type, 'PASSWORD', 'password') = 'password']"
+    return bool(_elements(doc.xpath(password))) and len(_WS.sub("", words)) < _LOGIN_PAGE_MAX_CHARS
+
+
+def _finish(summary: str | None, url: str, original: HtmlElement | None = None) -> str | None:
+    """Clean the engine's HTML: boilerplate blocks, attributes, empty
+    elements; ``None`` if too little text is left."""
+    if not summary or not summary.strip():
+        return None
+    try:
+        root = lxml.html.fromstring(summary)
+    except (lxml.etree.ParserError, ValueError):
+        return None
+    if not isinstance(root, HtmlElement):
+        return None
+    if original is not None:
+        _add_lead_figure(root, original)
+    if url:
+        root.make_links_absolute(url, handle_failures="discard")
+    for el in _elements(root.iter(*_BLOCKS)):
+        if el is root or el.getparent() is None or not _is_boilerplate(el):
+            continue
+        before = el.getprevious()
+        if (
+            _QR_CODE.search(el.text_content())
+            and isinstance(before, HtmlElement)
+            and _text_chars(before) == 0
+            and (before.tag == "img" or before.find(".//img") is not None)
+        ):
+            before.drop_tree()  # the QR code the line asks to scan
+        el.drop_tree()
+    for node in list(root.iter(lxml.etree.Comment, lxml.etree.ProcessingInstruction)):
+        _drop(node)
+    for el in _elements(root.iter()):
+        _tidy(el)
+    for el in _elements(root.iter("span", "font")):
+        el.drop_tag()  # styling only, and their attributes are gone
+    for el in reversed(_elements(root.iter())):
+        if el is not root and el.getparent() is not None and _is_empty(el):
+            el.drop_tree()
+    if _text_chars(root) < MIN_TEXT_CHARS:
+        return None
+    result = lxml.html.tostring(root, encoding="unicode", method="html")
+    return str(result).strip()
+
+
+def _elements(nodes: object) -> list[HtmlElement]:
+    """The elements among what ``iter()`` or ``xpath()`` gave, in a list, so
+    that the tree can change while we walk it."""
+    if not isinstance(nodes, Iterable):
+        return []
+    return [node for node in nodes if isinstance(node, HtmlElement)]
+
+
+def _drop(node: lxml.etree._Element) -> None:
+    """Remove any node (comments too), keeping the text that follows it."""
+    parent = node.getparent()
+    if parent is None:
+        return
+    if node.tail:
+        previous = node.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + node.tail
+        else:
+            parent.text = (parent.text or "") + node.tail
+    parent.remove(node)
+
+
+def _is_boilerplate(el: HtmlElement) -> bool:
+    if el.xpath(_INNER_BLOCKS):
+        return False
+    text = _WS.sub(" ", el.text_content()).strip()
+    if not text or len(text) > _BOILERPLATE_MAX_CHARS:
+        return False
+    if _BOILERPLATE_START.search(text) or _BOILERPLATE_PHRASE.search(text):
+        return True
+    if _BOILERPLATE_WHOLE.match(text):
+        return True
+    return len(text) <= _SHORT_BLOCK_CHARS and _BOILERPLATE_ANYWHERE.search(text) is not None
+
+
+def _tidy(el: HtmlElement) -> None:
+    tag = str(el.tag)
+    keep = _KEEP_ATTRS.get(tag, ())
+    for name in list(el.attrib):
+        if name not in keep:
+            del el.attrib[name]
+    if tag in ("code", "pre"):
+        classes = [c for c in (el.get("class") or "").split() if c.startswith("language-")]
+        if classes:
+            el.set("class", " ".join(classes))
+        else:
+            el.attrib.pop("class", None)
+    elif tag == "a":
+        href = (el.get("href") or "").strip().lower()
+        if not href.startswith(("http://", "https://", "mailto:")):
+            el.drop_tag()  # javascript:, fragments, nothing: keep the words only
+    elif tag == "img":
+        src = (el.get("src") or "").strip().lower()
+        if not src.startswith(("http://", "https://")):
+            el.drop_tree()
+
+
+def _is_empty(el: HtmlElement) -> bool:
+    if el.tag in _HAS_CONTENT or el.tag in _TABLE_PARTS or el.tag == "br":
+        return False
+    return _text_chars(el) == 0 and not _elements(el.iter(*_HAS_CONTENT))
+
+
+def _add_lead_figure(root: HtmlElement, original: HtmlElement) -> None:
+    """Put back a lead ``<figure>`` that the page keeps beside the article
+    body (Reuters and many English sites): readability scores text, so it
+    takes the body and leaves the figure.  With ``xpath=True`` it marks each
+    element it returns with its XPath in the page (attribute ``x``)."""
+    if root.find(".//img") is not None:
+        return
+    marked = next((el for el in _elements(root.iter()) if el.get("x")), None)
+    if marked is None:
+        return
+    try:
+        found = _elements(original.xpath(marked.get("x") or ""))
+    except lxml.etree.XPathError:  # a path through oddly named (XML, namespaced) tags
+        return
+    if not found or (found[0].tag != marked.tag and marked.tag != "p"):  # divs come back as p
+        return
+    node: HtmlElement | None = found[0]
+    for _ in range(2):  # the body's siblings, then its parent's
+        if node is None or node.tag in ("body", "html"):
+            return
+        for sibling in _elements(node.itersiblings(preceding=True))[:3]:
+            figure = sibling if sibling.tag == "figure" else sibling.find(".//figure")
+            if isinstance(figure, HtmlElement) and figure.find(".//img") is not None:
+                marked.addprevious(copy.deepcopy(figure))
+                return
+        parent = node.getparent()
+        node = parent if isinstance(parent, HtmlElement) else None
+
+
+def _text_chars(el: HtmlElement) -> int:
+    return len(_WS.sub("", el.text_content()))
+
+
+# -- addresses: the SSRF guard ----------------------------------------------------------------
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+_CGNAT: Final = ipaddress.IPv4Network("100.64.0.0/10")
+_THIS_NETWORK: Final = ipaddress.IPv4Network("0.0.0.0/8")
+_NAT64: Final = ipaddress.IPv6Network("64:ff9b::/96")
+_NAT64_LOCAL: Final = ipaddress.IPv6Network("64:ff9b:1::/48")
+_SITE_LOCAL: Final = ipaddress.IPv6Network("fec0::/10")
+
+
+def address_kind(ip: IPAddress) -> str | None:
+    """``None`` for a globally routable unicast address, else what it is.
+
+    "loopback", "private" (RFC 1918, fc00::/7, and the other special ranges
+    Python calls private: documentation, benchmarking …), "link-local"
+    (169.254.0.0/16 — the cloud metadata service at 169.254.169.254 — and
+    fe80::/10), "multicast", "reserved", "unspecified", "shared (CGNAT)",
+    "this-network" (0.0.0.0/8), "site-local" (fec0::/10), "non-public" for
+    the rest.  An IPv6 address that carries an IPv4 one is judged by the IPv4
+    address it reaches: "IPv4-mapped loopback", "NAT64 private", "6to4 …".
+    """
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.scope_id:
+            ip = ipaddress.IPv6Address(str(ip).split("%", 1)[0])
+        embedded, via = ip.ipv4_mapped, "IPv4-mapped"
+        if embedded is None and ip in _NAT64:
+            embedded, via = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF), "NAT64"
+        if embedded is None and ip.sixtofour is not None:
+            embedded, via = ip.sixtofour, "6to4"
+        if embedded is not None:
+            kind = address_kind(embedded)
+            return None if kind is None else f"{via} {kind}"
+        if ip in _SITE_LOCAL:
+            return "site-local"
+        if ip in _NAT64_LOCAL:
+            return "private"
+    checks = (
+        (ip.is_unspecified, "unspecified"),
+        (ip.is_loopback, "loopback"),
+        (ip.is_link_local, "link-local"),
+        (ip.is_multicast, "multicast"),
+        (ip.is_reserved, "reserved"),
+        (ip in _CGNAT, "shared (CGNAT)"),
+        (ip in _THIS_NETWORK, "this-network"),
+        (ip.is_private, "private"),
+        (not ip.is_global, "non-public"),
+    )
+    return next((kind for hit, kind in checks if hit), None)
+
+
+def parse_ip(text: str) -> IPAddress | None:
+    """An IP address literal ("10.0.0.5", "::1", "[::1]", "fe80::1%eth0"), or None."""
+    text = text.strip().removeprefix("[").removesuffix("]")
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
+
+
+def is_public_address(host: str) -> bool:
+    """Whether ``host``, an IP address literal, is globally routable (see
+    :func:`address_kind`).  A name is not an address: ``False``."""
+    ip = parse_ip(host)
+    return ip is not None and address_kind(ip) is None
+
+
+def _an(kind: str) -> str:
+    return f"an {kind}" if kind[0] in "aeiouAEIOU" else f"a {kind}"
+
+
+class _Blocked(OSError):
+    """Raised by the guarded resolver.  An OSError, so that aiohttp reports it
+    as the cause of a connector error, which :func:`_get` unwraps."""
+
+
+def _public_only(inner: AbstractResolver) -> AbstractResolver:
+    """``inner``, refusing any answer that holds a non-public address."""
+    return _public_only_class()(inner)
+
+
+@functools.cache
+def _public_only_class() -> Callable[[AbstractResolver], AbstractResolver]:
+    # Defined on first use: subclassing needs aiohttp imported.
+    from aiohttp.abc import AbstractResolver
+
+    class PublicOnlyResolver(AbstractResolver):
+        """Runs inside the connector, on the very answer it then connects to:
+        no gap between checking and connecting for a DNS-rebinding server to
+        use.  Every redirect hop resolves through it too.  One private
+        address among public ones refuses the name: no legitimate site
+        answers like that."""
+
+        def __init__(self, inner: AbstractResolver) -> None:
+            self._inner = inner
+
+        async def resolve(
+            self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+        ) -> list[ResolveResult]:
+            results = await self._inner.resolve(host, port, family)
+            for result in results:
+                ip = parse_ip(result["host"])
+                kind = "unreadable" if ip is None else address_kind(ip)
+                if kind is not None:
+                    shown = ip or result["host"]
+                    raise _Blocked(f"blocked: {host} resolves to {shown}, {_an(kind)} address")
+            return results
+
+        async def close(self) -> None:
+            await self._inner.close()
+
+    return PublicOnlyResolver
+
+
+def _base_resolver() -> AbstractResolver:
+    """aiohttp's own resolver (getaddrinfo in a thread, or aiodns if installed)."""
+    import aiohttp
+
+    return aiohttp.DefaultResolver()
+
+
+def _target(url: str, allow_private: bool) -> URL:
+    """``url`` as aiohttp will request it, or a :class:`_Failure` if it may not be.
+
+    aiohttp does not resolve what looks like an address (a host with a colon,
+    or of digits and dots only): it connects to it as written, past the
+    resolver, so such hosts are checked here — and must be canonical, since
+    getaddrinfo turns ``127.1`` or ``2130706433`` into 127.0.0.1.  Names are
+    the resolver's to check.
+    """
+    from yarl import URL
+
+    try:
+        target = URL(url.strip())
+        host = target.raw_host
+        target.port  # noqa: B018 - a bad port raises only when read
+    except (ValueError, TypeError) as exc:
+        raise _Failure(f"invalid URL: {exc}") from None
+    scheme = target.scheme.lower()
+    if scheme not in ("http", "https"):
+        raise _Failure(f"blocked: not an http or https URL ({scheme or 'no scheme'})")
+    if not host:
+        raise _Failure("invalid URL: no host")
+    if allow_private or not (":" in host or host.replace(".", "").isdigit()):
+        return target
+    ip = parse_ip(host)
+    if ip is None:
+        raise _Failure(f"blocked: {host} is not a canonical IP address")
+    kind = address_kind(ip)
+    if kind is not None:
+        raise _Failure(f"blocked: {ip} is {_an(kind)} address")
+    return target
+
+
+# -- fetching ---------------------------------------------------------------------------------
+
+_ACCEPT: Final = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
+_HTML_TYPES: Final = frozenset({"text/html", "application/xhtml+xml"})
+_REDIRECTS: Final = frozenset({301, 302, 303, 307, 308})
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleOptions:
+    """How article pages are fetched.  The sites are news sites, not our
+    RSSHub: few pages at a time, two per host, as a reader's browser would."""
+
+    timeout: float = 20.0  # seconds a page may take: every hop and the whole body
+    connect_timeout: float = 10.0
+    max_body: int = 5 * MiB  # after decompression
+    max_redirects: int = 5
+    concurrency: int = 8  # pages in flight
+    per_host: int = 2  # pages in flight per host and port
+    user_agent: str = DEFAULT_USER_AGENT
+    # Let links reach loopback, private and other non-public addresses: for an
+    # intranet, and for tests.  Off, a link in a feed cannot reach them.
+    allow_private: bool = False
+    extract: bool = True  # also extract each article (Article.content)
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """What came of one link.  ``error`` is None exactly when it worked."""
+
+    url: str  # the link as given
+    final_url: str | None = None  # after redirects: the base of the page's links
+    html: str | None = None  # the page, decoded
+    content: str | None = None  # the article in it (extract_article), not sanitized
+    error: str | None = None  # why not: short, for a log line or `feedmill status`
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+class _Failure(Exception):
+    """Ends one link, ``str(self)`` being its error."""
+
+
+async def fetch_articles(
+    links: Sequence[str], options: ArticleOptions | None = None
+) -> dict[str, Article]:
+    """Fetch the pages at ``links`` concurrently, and extract their articles.
+
+    Never raises for a link: each comes back as an :class:`Article`, whose
+    ``error`` says what went wrong ("blocked: 10.0.0.5 is a private address",
+    "HTTP 404 Not Found", "timed out after 20 s", "body larger than 5 MiB …",
+    "not an HTML page (application/pdf)", "no article text found on the
+    page" …).  Duplicate links are fetched once: one entry per distinct link.
+    """
+    options = options or ArticleOptions()
+    unique = list(dict.fromkeys(links))
+    if not unique:
+        return {}
+    slots = _Slots(options)
+    async with _session(options) as session:
+        articles = await asyncio.gather(
+            *(_article(session, link, options, slots) for link in unique)
+        )
+    return {article.url: article for article in articles}
+
+
+class _Slots:
+    """The limits on pages in flight: in all, and per host and port."""
+
+    def __init__(self, options: ArticleOptions) -> None:
+        self._all = asyncio.Semaphore(options.concurrency)
+        self._per_host = options.per_host
+        self._hosts: dict[str, asyncio.Semaphore] = {}
+
+    @asynccontextmanager
+    async def hold(self, target: URL) -> AsyncIterator[None]:
+        key = f"{target.raw_host}:{target.port}"
+        host = self._hosts.setdefault(key, asyncio.Semaphore(self._per_host))
+        # The host's slot first: a link queued for a busy host holds no other.
+        async with host, self._all:
+            yield
+
+
+@asynccontextmanager
+async def _session(options: ArticleOptions) -> AsyncIterator[aiohttp.ClientSession]:
+    import aiohttp
+
+    inner = _base_resolver()
+    resolver = inner if options.allow_private else _public_only(inner)
+    connector = aiohttp.TCPConnector(
+        limit=options.concurrency,
+        limit_per_host=options.per_host,
+        ssl=_ssl_context(),
+        resolver=resolver,
+    )
+    session = aiohttp.ClientSession(
+        connector=connector,
+        timeout=aiohttp.ClientTimeout(total=None, sock_connect=options.connect_timeout),
+        # Bodies are decoded by feedmill's bounded decoders (fetch/decompress.py).
+        auto_decompress=False,
+        # No proxy from the environment: a proxy resolves names where the
+        # guard cannot see them.
+        trust_env=False,
+        # One site's cookies must not follow us to another.
+        cookie_jar=aiohttp.DummyCookieJar(),
+        headers={
+            "User-Agent": options.user_agent,
+            "Accept": _ACCEPT,
+            "Accept-Encoding": "gzip, deflate, br",
+            "Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8",
+        },
+    )
+    try:
+        yield session
+    finally:
+        await session.close()
+        await resolver.close()
+
+
+async def _article(
+    session: aiohttp.ClientSession, link: str, options: ArticleOptions, slots: _Slots
+) -> Article:
+    try:
+        final_url, html = await _follow(session, link, options, slots)
+    except _Failure as failure:
+        return Article(url=link, error=str(failure))
+    except Exception as exc:  # unattended runs: one odd page must not end the batch
+        return Article(url=link, error=f"unexpected error: {type(exc).__name__}: {exc}")
+    if not options.extract:
+        return Article(url=link, final_url=final_url, html=html)
+    try:
+        # Milliseconds of CPU a page: off the event loop, which has sockets to serve.
+        content = await asyncio.to_thread(extract_article, html, final_url)
+    except Exception as exc:
+        error: str | None = f"extraction failed: {type(exc).__name__}: {exc}"
+        content = None
+    else:
+        error = None if content is not None else "no article text found on the page"
+    return Article(url=link, final_url=final_url, html=html, content=content, error=error)
+
+
+async def _follow(
+    session: aiohttp.ClientSession, link: str, options: ArticleOptions, slots: _Slots
+) -> tuple[str, str]:
+    """(final URL, page text).  Redirects are followed here, not by aiohttp,
+    so that each hop is checked, counted and held to the page's deadline."""
+    loop = asyncio.get_running_loop()
+    budget = options.timeout  # spent while holding a slot, not while queued for one
+    url = link
+    seen = [link]
+    while True:
+        target = _target(url, options.allow_private)
+        async with slots.hold(target):
+            started = loop.time()
+            deadline = asyncio.timeout(budget)
+            try:
+                async with deadline:
+                    location, html = await _get(session, target, options)
+            except TimeoutError:
+                if deadline.expired():
+                    raise _Failure(f"timed out after {options.timeout:g} s") from None
+                raise _Failure("cannot connect: connection timed out") from None
+            finally:
+                budget -= loop.time() - started
+        if html is not None:
+            return url, html
+        assert location is not None
+        nxt = urls.join(url, location)
+        if nxt is None:
+            raise _Failure(f"redirect to an unusable URL: {location!r}")
+        if nxt in seen:
+            raise _Failure("redirect loop: " + " → ".join([*seen, nxt]))
+        if len(seen) > options.max_redirects:
+            raise _Failure(f"too many redirects (more than {options.max_redirects})")
+        seen.append(nxt)
+        url = nxt
+
+
+async def _get(
+    session: aiohttp.ClientSession, target: URL, options: ArticleOptions
+) -> tuple[str | None, str | None]:
+    """One request: ``(location, None)`` for a redirect, else ``(None, page)``."""
+    import aiohttp
+
+    try:
+        async with session.get(target, allow_redirects=False) as resp:
+            status = resp.status
+            if status in _REDIRECTS:
+                location = (resp.headers.get("Location") or "").strip()
+                if not location:
+                    raise _Failure(f"HTTP {status} without a Location header")
+                return location, None
+            if not 200 <= status < 300:
+                raise _Failure(f"HTTP {status} {resp.reason or ''}".rstrip())
+            content_type = resp.headers.get("Content-Type")
+            mime = (content_type or "").split(";", 1)[0].strip().lower()
+            if mime and mime not in _HTML_TYPES:
+                raise _Failure(f"not an HTML page ({mime})")
+            body = await _read_body(resp, options.max_body)
+    except aiohttp.ClientConnectorError as exc:
+        blocked = _blocked_in(exc)
+        if blocked is not None:
+            raise _Failure(str(blocked)) from None
+        raise _Failure(f"cannot connect: {_reason(exc)}") from None
+    except aiohttp.ServerTimeoutError:  # only sock_connect is set
+        raise _Failure("cannot connect: connection timed out") from None
+    except (aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError) as exc:
+        raise _Failure(f"bad HTTP response: {_reason(exc)}") from None
+    except aiohttp.ClientResponseError as exc:  # a malformed status line or headers
+        raise _Failure(f"bad HTTP response: {exc.message or exc}") from None
+    except aiohttp.InvalidURL as exc:
+        raise _Failure(f"invalid URL: {exc}") from None
+    except aiohttp.ClientError as exc:
+        raise _Failure(f"{type(exc).__name__}: {_reason(exc)}") from None
+    if not mime and not body.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        raise _Failure("not an HTML page (no Content-Type, and no markup)")
+    return None, decode_html(body, http_charset(content_type))
+
+
+async def _read_body(resp: aiohttp.ClientResponse, limit: int) -> bytes:
+    declared = resp.headers.get("Content-Length", "")
+    encoding = resp.headers.get("Content-Encoding")
+    if declared.isdigit() and not encoding and int(declared) > limit:
+        raise _Failure(f"body larger than {_human(limit)} (Content-Length {declared})")
+    try:
+        decoder = decoder_for(encoding)
+        buffer = CappedBuffer(limit)
+        async for raw in resp.content.iter_chunked(64 * 1024):
+            for chunk in decoder.feed(raw):
+                buffer.add(chunk)
+        for chunk in decoder.flush():
+            buffer.add(chunk)
+    except (BodyTooLarge, UnsupportedEncoding, ValueError) as exc:
+        raise _Failure(str(exc)) from None
+    return buffer.getvalue()
+
+
+def _blocked_in(exc: BaseException) -> _Blocked | None:
+    seen: set[int] = set()
+    node: BaseException | None = exc
+    while node is not None and id(node) not in seen:
+        if isinstance(node, _Blocked):
+            return node
+        seen.add(id(node))
+        node = getattr(node, "os_error", None) or node.__cause__ or node.__context__
+    return None
+
+
+# -- decoding ---------------------------------------------------------------------------------
+
+_META_CHARSET: Final = re.compile(
+    rb"""<meta\s[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE
+)
+_BOMS: Final = (
+    (b"\xef\xbb\xbf", "utf-8"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
+
+
+def decode_html(body: bytes, charset: str | None = None) -> str:
+    """The text of an HTML page; ``charset`` is the HTTP header's label.
+
+    Evidence in order: a byte-order mark; bytes that are valid UTF-8 with
+    non-ASCII in them (a label that contradicts them is wrong far more often
+    than they are: GBK text is almost never valid UTF-8, while GB18030 reads
+    UTF-8 without an error, as mojibake); the HTTP charset; ``<meta charset>``
+    or ``http-equiv`` in the first 16 KiB; charset-normalizer's guess.  Each
+    label is tried strictly, the first that decodes wins; GBK and GB2312 are
+    read as GB18030, their superset (:func:`feedmill.parse.encoding.canonical`).
+    """
+    for bom, unicode in _BOMS:
+        if body.startswith(bom):
+            return body[len(bom) :].decode(unicode, errors="replace")
+    if not body.isascii():
+        try:
+            return body.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+    meta = _META_CHARSET.search(body[: 16 * 1024])
+    for label in (charset, meta.group(1).decode("ascii") if meta else None):
+        name = canonical(label)
+        if name is None or name.replace("_", "-").startswith(("utf-16", "utf-32")):
+            continue  # UTF-16 declared in an ASCII-compatible document is a lie
+        try:
+            return body.decode(name)
+        except UnicodeDecodeError:
+            continue
+    if body.isascii():
+        return body.decode("ascii")
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(body[:200_000]).best()
+    name = canonical(best.encoding if best is not None else None) or "utf-8"
+    return body.decode(name, errors="replace")

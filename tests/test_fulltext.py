@@ -1,0 +1,694 @@
+"""Full text: article extraction on the sample pages, the address check, page
+decoding, and fetching from real HTTP servers on 127.0.0.1 behind the SSRF guard."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import re
+import socket
+import sys
+import threading
+import time
+import unicodedata
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+from types import ModuleType
+
+import lxml.html
+import pytest
+from aiohttp.abc import AbstractResolver, ResolveResult
+
+from feedmill import fulltext
+from feedmill.fulltext import (
+    Article,
+    ArticleOptions,
+    address_kind,
+    decode_html,
+    extract_article,
+    fetch_articles,
+    is_public_address,
+)
+
+from support.server import FeedServer, Route
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTICLES = Path(__file__).resolve().parent / "data" / "articles"
+MiB = 1024 * 1024
+
+
+def _benchmark() -> ModuleType:
+    """benchmarks/extractors.py: it loads the sample pages and scores an
+    extractor on them; the tests hold feedmill to floors of the same figures."""
+    name = "_feedmill_benchmark_extractors"
+    if name not in sys.modules:
+        path = ROOT / "benchmarks" / "extractors.py"
+        spec = importlib.util.spec_from_file_location(name, path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # dataclasses look their module up while being made
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+BENCH = _benchmark()
+PAGES = {page.name: page for page in BENCH.load_pages(ARTICLES)}
+# Sample pages that hold no article: login, error, paywall, a one-line flash.
+NOT_ARTICLES = sorted(
+    p.stem for p in ARTICLES.glob("*.html") if not p.with_suffix(".expected.txt").exists()
+)
+# Words of the site: none may be left once the article's own lines are taken out.
+BOILERPLATE = (
+    "责任编辑", "版权所有", "相关阅读", "相关推荐", "相关新闻", "相关文章", "推荐阅读", "分享到",
+    "扫一扫", "二维码", "免责", "声明", "评论", "热点排行", "广告", "登录", "点赞", "热门",
+    "Copyright", "All rights reserved", "Advertisement", "Read Next", "Sign up",
+)  # fmt: skip
+_WS = re.compile(r"\s+")
+
+
+def key(text: str) -> str:
+    return _WS.sub("", unicodedata.normalize("NFKC", text))
+
+
+# -- extraction -------------------------------------------------------------------------------
+
+
+def test_every_sample_page_has_expected_text() -> None:
+    names = {p.name.removesuffix(".expected.txt") for p in ARTICLES.glob("*.expected.txt")}
+    assert names == set(PAGES)
+    assert len(PAGES) >= 14
+    assert set(NOT_ARTICLES) >= {"login", "notfound", "paywall", "tiny"}
+
+
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_extracts_the_article(name: str) -> None:
+    """The benchmark's figures, per page: at least 95% of the article's lines,
+    at most 5% of the output's lines not the article's (none has any now),
+    and every image, link, code block, table and ordered list kept."""
+    page = PAGES[name]
+    article = extract_article(page.html, page.url)
+    assert article is not None
+    score = BENCH.score(page, article)
+    assert score.recall >= 0.95, score.missed_lines
+    assert score.precision >= 0.95, score.leaked_lines
+    assert score.leaked == 0, score.leaked_lines
+    for found, expected in (score.images, score.links, score.code, score.tables):
+        assert found == expected
+    assert score.ordered_lists[0] == score.ordered_lists[1]
+    assert score.inline_as_block == 0
+
+    root = lxml.html.fromstring(article)
+    rest = key(root.text_content()).lower()  # the output less the article …
+    for line in sorted([*page.required, *page.optional], key=len, reverse=True):
+        rest = rest.replace(key(line).lower(), "")
+    leaked = [word for word in BOILERPLATE if key(word).lower() in rest]
+    assert not leaked, leaked  # … holds none of the site's words
+    srcs = [img.get("src") or "" for img in root.iter("img")]
+    hrefs = [a.get("href") or "" for a in root.iter("a")]
+    assert all(src.startswith(("http://", "https://")) for src in srcs), srcs
+    assert all(href.startswith(("http://", "https://", "mailto:")) for href in hrefs), hrefs
+    assert not root.xpath("//script | //style | //*[@style] | //*[@id]")
+    classes = [el.get("class") for el in root.xpath("//*[@class]")]
+    assert all(c.startswith("language-") for c in classes), classes
+
+
+def test_keeps_inline_code_inline_and_ordered_lists() -> None:
+    html = (ARTICLES / "juejin.html").read_text(encoding="utf-8")
+    article = extract_article(html, PAGES["juejin"].url)
+    assert article is not None
+    root = lxml.html.fromstring(article)
+    assert not root.xpath("//p//pre")
+    assert root.xpath("//p/code[. = 'asyncio.timeout']")
+    assert root.xpath("//pre/code[@class = 'language-python']")
+    assert len(root.xpath("//ol/li")) == 3
+
+
+@pytest.mark.parametrize("name", NOT_ARTICLES)
+def test_no_article_on_pages_without_one(name: str) -> None:
+    html = (ARTICLES / f"{name}.html").read_text(encoding="utf-8")
+    assert extract_article(html, "https://www.example.com/a/1.html") is None
+
+
+def short_article_page(title: str, *, extra: str = "") -> str:
+    paragraphs = "".join(
+        f"<p>第{i}段：某公司公告称，董事会审议通过了回购股份方案，回购资金总额不低于一亿元。</p>"
+        for i in range(5)
+    )
+    links = "".join(
+        f'<li><a href="/news/{i}.html">热门新闻标题第{i}条</a></li>' for i in range(200)
+    )
+    return (
+        f"<html><head><title>{title}</title></head><body>"
+        f'<div class="nav"><ul>{links}</ul></div><h1>{title}</h1>'
+        f'<div class="article-content">{paragraphs}</div>{extra}</body></html>'
+    )
+
+
+@pytest.mark.parametrize(
+    ("title", "extra"),
+    [
+        ("S&P 500 ends higher; 404 Media reports", ""),
+        (
+            "公司回购股份",
+            '<div class="login-dialog" style="display:none"><form><input type="text"><input type="password"></form></div>',
+        ),
+        ("App已下线多款产品", ""),
+    ],
+)
+def test_short_article_is_not_mistaken_for_a_gate(title: str, extra: str) -> None:
+    article = extract_article(short_article_page(title, extra=extra), "https://e.example/a")
+    assert article is not None and "回购资金总额" in article
+
+
+@pytest.mark.parametrize(
+    "title", ["404 Not Found", "Error 500", "页面不存在 - 某网", "该内容已被发布者删除"]
+)
+def test_short_text_on_error_page_is_refused(title: str) -> None:
+    assert extract_article(short_article_page(title), "https://e.example/a") is None
+
+
+@pytest.mark.parametrize(
+    "html",
+    ["", "   ", "<html></html>", "<p>短</p>", "\x00\x01binary", '<?xml version="1.0"?><html/>'],
+)
+def test_no_article_in_junk(html: str) -> None:
+    assert extract_article(html, "https://www.example.com/") is None
+
+
+def test_xml_declaration_and_relative_links() -> None:
+    body = "".join(
+        f"<p>第{i}段：这是一段足够长的正文内容，用来确认文章可以被正确提取出来。</p>"
+        for i in range(6)
+    )
+    html = (
+        '<?xml version="1.0" encoding="utf-8"?>\n<html><head><title>t</title></head><body>'
+        f'<div class="nav"><a href="/">首页</a></div><div class="article">{body}'
+        '<p><img src="../img/a.png"> <a href="b.html">下一节</a></p></div></body></html>'
+    )
+    article = extract_article(html, "https://site.example/news/2024/x.html")
+    assert article is not None
+    assert 'src="https://site.example/news/img/a.png"' in article
+    assert 'href="https://site.example/news/2024/b.html"' in article
+
+
+# -- addresses --------------------------------------------------------------------------------
+
+PUBLIC = [
+    "93.184.216.34", "8.8.8.8", "2606:4700:4700::1111", "[2606:4700:4700::1111]",
+    "::ffff:8.8.8.8", "64:ff9b::808:808",  # IPv4-mapped and NAT64 forms of a public address
+]  # fmt: skip
+NOT_PUBLIC = [
+    "127.0.0.1", "127.0.0.2", "10.0.0.5", "172.16.0.1", "192.168.1.1", "169.254.169.254",
+    "100.64.0.1", "0.0.0.0", "0.1.2.3", "224.0.0.1", "255.255.255.255", "240.0.0.1",
+    "192.0.2.1", "::1", "::", "fe80::1", "fe80::1%eth0", "fc00::1", "fd12:3456::1", "ff02::1",
+    "fec0::1", "::ffff:127.0.0.1", "::ffff:10.0.0.5", "::ffff:169.254.169.254",
+    "64:ff9b::7f00:1", "2002:7f00:1::1", "::127.0.0.1",
+    "localhost", "example.com", "", "not an address",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("host", PUBLIC)
+def test_public_addresses(host: str) -> None:
+    assert is_public_address(host)
+
+
+@pytest.mark.parametrize("host", NOT_PUBLIC)
+def test_not_public_addresses(host: str) -> None:
+    assert not is_public_address(host)
+
+
+@pytest.mark.parametrize(
+    ("address", "kind"),
+    [
+        ("127.0.0.1", "loopback"),
+        ("127.9.9.9", "loopback"),
+        ("::1", "loopback"),
+        ("10.0.0.5", "private"),
+        ("172.16.3.4", "private"),
+        ("192.168.1.1", "private"),
+        ("fd12:3456::1", "private"),
+        ("169.254.169.254", "link-local"),  # cloud metadata
+        ("fe80::1", "link-local"),
+        ("fe80::1%eth0", "link-local"),
+        ("224.0.0.1", "multicast"),
+        ("ff02::1", "multicast"),
+        ("0.0.0.0", "unspecified"),
+        ("::", "unspecified"),
+        ("240.0.0.1", "reserved"),
+        ("255.255.255.255", "reserved"),
+        ("100.64.0.1", "shared (CGNAT)"),
+        ("0.1.2.3", "this-network"),
+        ("fec0::1", "site-local"),
+        ("192.0.2.1", "private"),  # documentation
+        ("::ffff:127.0.0.1", "IPv4-mapped loopback"),
+        ("::ffff:10.0.0.5", "IPv4-mapped private"),
+        ("::ffff:169.254.169.254", "IPv4-mapped link-local"),
+        ("64:ff9b::a00:5", "NAT64 private"),
+        ("2002:a00:5::1", "6to4 private"),
+        ("::127.0.0.1", "reserved"),  # IPv4-compatible, deprecated
+    ],
+)
+def test_non_public_addresses(address: str, kind: str) -> None:
+    ip = fulltext.parse_ip(address)
+    assert ip is not None
+    assert address_kind(ip) == kind
+
+
+# -- decoding ---------------------------------------------------------------------------------
+
+CHINESE = "朱镕基在会上讲话，𠮷野家开店。" * 20  # 镕: GBK not GB2312; 𠮷: GB18030 only
+
+
+def test_decode_gbk_labels_as_gb18030() -> None:
+    body = f"<html><body><p>{CHINESE}</p></body></html>".encode("gb18030")
+    assert CHINESE in decode_html(body, "GBK")
+    assert CHINESE in decode_html(body, "gb2312")
+    meta = b'<html><head><meta charset="gb2312"></head>' + body
+    assert CHINESE in decode_html(meta)
+    equiv = b'<meta http-equiv="Content-Type" content="text/html; charset=GBK">' + body
+    assert CHINESE in decode_html(equiv)
+
+
+def test_decode_evidence_order() -> None:
+    utf8 = f"<meta charset='gbk'><p>{CHINESE}</p>".encode()
+    assert CHINESE in decode_html(utf8, "utf-8")
+    assert CHINESE in decode_html(utf8, "gbk")  # valid UTF-8 beats a label
+    assert CHINESE in decode_html(utf8)  # meta is wrong: bytes are UTF-8
+    assert CHINESE in decode_html(b"\xef\xbb\xbf" + utf8, "gbk")  # BOM first
+    assert CHINESE in decode_html(f"<p>{CHINESE}</p>".encode("gb18030"))  # detected
+    assert CHINESE in decode_html(f"<p>{CHINESE}</p>".encode("gb18030"), "utf-8")  # label wrong
+    assert decode_html(b"caf\xe9", "iso-8859-1") == "café"
+
+
+# -- fetching ---------------------------------------------------------------------------------
+
+PARAGRAPH = "央行公开市场今日开展了逆回购操作，市场流动性保持合理充裕，短端利率小幅下行。"
+PAGE = (
+    "<!DOCTYPE html><html><head><meta charset='utf-8'><title>要闻</title></head><body>"
+    "<div class='nav'><a href='/'>首页</a></div><div class='article'>"
+    + "".join(f"<p>{PARAGRAPH}第{i}段。</p>" for i in range(6))
+    + "<p><img src='/img/chart.png' alt='走势'></p></div></body></html>"
+)
+HTML = {"Content-Type": "text/html; charset=utf-8"}
+PRIVATE = ArticleOptions(allow_private=True)
+
+
+def run(links: list[str], options: ArticleOptions = PRIVATE) -> dict[str, Article]:
+    return asyncio.run(fetch_articles(links, options))
+
+
+def one(link: str, options: ArticleOptions = PRIVATE) -> Article:
+    return run([link], options)[link]
+
+
+def test_fetches_and_extracts(feed_server: FeedServer) -> None:
+    url = feed_server.add("/a", body=PAGE.encode(), headers=HTML)
+    article = one(url)
+    assert article.ok and article.error is None
+    assert article.final_url == url
+    assert article.html is not None and "<title>要闻</title>" in article.html
+    assert article.content is not None
+    assert f"{PARAGRAPH}第5段" in article.content
+    assert f'src="{feed_server.url("/img/chart.png")}"' in article.content
+    assert "首页" not in article.content
+    _, headers = feed_server.requests[-1]
+    assert headers["User-Agent"].startswith("feedmill/")
+    assert "text/html" in headers["Accept"]
+
+
+def test_without_extraction(feed_server: FeedServer) -> None:
+    url = feed_server.add("/a", body=PAGE.encode(), headers=HTML)
+    article = one(url, ArticleOptions(allow_private=True, extract=False))
+    assert article.ok and article.html is not None and article.content is None
+
+
+def test_page_without_an_article(feed_server: FeedServer) -> None:
+    url = feed_server.add("/login", body=(ARTICLES / "login.html").read_bytes(), headers=HTML)
+    article = one(url)
+    assert article.error == "no article text found on the page"
+    assert article.html is not None  # the page itself is still there
+
+
+def test_duplicate_links_are_fetched_once(feed_server: FeedServer) -> None:
+    url = feed_server.add("/a", body=PAGE.encode(), headers=HTML)
+    result = run([url, url, url])
+    assert list(result) == [url]
+    assert feed_server.hits["/a"] == 1
+    assert run([]) == {}
+
+
+def test_relative_redirects_are_followed(feed_server: FeedServer) -> None:
+    feed_server.add("/old", status=301, headers={"Location": "/mid"})
+    feed_server.add("/mid", status=302, headers={"Location": "new?x=1"})
+    feed_server.add("/new?x=1", body=PAGE.encode(), headers=HTML)
+    article = one(feed_server.url("/old"))
+    assert article.ok, article.error
+    assert article.url == feed_server.url("/old")
+    assert article.final_url == feed_server.url("/new?x=1")
+
+
+def test_redirect_limits(feed_server: FeedServer) -> None:
+    for i in range(8):
+        feed_server.add(f"/r{i}", status=302, headers={"Location": f"/r{i + 1}"})
+    feed_server.add("/r8", body=PAGE.encode(), headers=HTML)
+    feed_server.add("/loop1", status=302, headers={"Location": "/loop2"})
+    feed_server.add("/loop2", status=307, headers={"Location": "/loop1"})
+    feed_server.add("/nowhere", status=302)
+    feed_server.add("/ftp", status=302, headers={"Location": "ftp://example.com/a"})
+    options = ArticleOptions(allow_private=True, max_redirects=5)
+    result = run(
+        [feed_server.url(p) for p in ("/r0", "/r3", "/loop1", "/nowhere", "/ftp")], options
+    )
+    assert result[feed_server.url("/r0")].error == "too many redirects (more than 5)"
+    assert result[feed_server.url("/r3")].ok  # five hops exactly
+    assert result[feed_server.url("/loop1")].error == (
+        f"redirect loop: {feed_server.url('/loop1')} → {feed_server.url('/loop2')}"
+        f" → {feed_server.url('/loop1')}"
+    )
+    assert result[feed_server.url("/nowhere")].error == "HTTP 302 without a Location header"
+    assert result[feed_server.url("/ftp")].error == "blocked: not an http or https URL (ftp)"
+
+
+def test_http_errors(feed_server: FeedServer) -> None:
+    feed_server.add("/gone", status=410, body=b"gone", headers=HTML)
+    result = run([feed_server.url("/missing"), feed_server.url("/gone")])
+    assert result[feed_server.url("/missing")].error == "HTTP 404 Not Found"
+    assert result[feed_server.url("/gone")].error == "HTTP 410 Gone"
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body", "error"),
+    [
+        ("application/pdf", b"%PDF-1.7", "not an HTML page (application/pdf)"),
+        ("application/json; charset=utf-8", b"{}", "not an HTML page (application/json)"),
+        ("image/png", b"\x89PNG", "not an HTML page (image/png)"),
+        (None, b"\x89PNG\r\n", "not an HTML page (no Content-Type, and no markup)"),
+    ],
+)
+def test_only_html(
+    feed_server: FeedServer, content_type: str | None, body: bytes, error: str
+) -> None:
+    headers = {"Content-Type": content_type} if content_type else {}
+    url = feed_server.add("/x", body=body, headers=headers)
+    assert one(url).error == error
+
+
+def test_xhtml_and_untyped_html_are_accepted(feed_server: FeedServer) -> None:
+    xhtml = feed_server.add(
+        "/x", body=PAGE.encode(), headers={"Content-Type": "application/xhtml+xml"}
+    )
+    untyped = feed_server.add("/u", body=PAGE.encode())
+    result = run([xhtml, untyped])
+    assert result[xhtml].ok and result[untyped].ok
+
+
+def test_body_cap(feed_server: FeedServer) -> None:
+    big = feed_server.add("/big", body=b"<p>" + b"x" * 4096, headers=HTML)
+    # A small gzip body that inflates past the cap: stopped while inflating.
+    bomb = feed_server.add("/bomb", body=b"<p>" + b"0" * (64 * 1024), headers=HTML, gzip=True)
+    result = run([big, bomb], ArticleOptions(allow_private=True, max_body=2048))
+    assert result[big].error == "body larger than 2 KiB (Content-Length 4099)"
+    assert result[bomb].error == "body larger than 2 KiB after decompression"
+    assert run([big], ArticleOptions(allow_private=True, extract=False))[big].ok
+
+
+def test_compressed_page_is_decoded(feed_server: FeedServer) -> None:
+    url = feed_server.add("/gz", body=PAGE.encode(), headers=HTML, gzip=True)
+    article = one(url)
+    assert article.ok and article.html is not None and PARAGRAPH in article.html
+
+
+def test_deadline(feed_server: FeedServer) -> None:
+    slow = feed_server.add("/slow", body=PAGE.encode(), headers=HTML, delay=5)
+    trickle = feed_server.add("/trickle", body=PAGE.encode(), headers=HTML, trickle=0.05)
+    result = run([slow, trickle], ArticleOptions(allow_private=True, timeout=0.3))
+    assert result[slow].error == "timed out after 0.3 s"
+    assert result[trickle].error == "timed out after 0.3 s"
+
+
+def test_connection_refused() -> None:
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    article = one(f"http://127.0.0.1:{port}/a")
+    assert article.error == "cannot connect: connection refused"
+
+
+@pytest.mark.parametrize(
+    ("link", "error"),
+    [
+        ("file:///etc/passwd", "blocked: not an http or https URL (file)"),
+        ("javascript:alert(1)", "blocked: not an http or https URL (javascript)"),
+        ("/relative/only", "blocked: not an http or https URL (no scheme)"),
+        ("http:///nohost", "invalid URL: no host"),
+        ("http://example.com:99999/", "invalid URL: Port out of range 0-65535"),
+    ],
+)
+def test_unusable_links(link: str, error: str) -> None:
+    assert one(link).error == error
+
+
+# -- pages in GBK and friends ----------------------------------------------------------------
+
+TEXT = PAGE.replace("<meta charset='utf-8'>", "")
+
+
+@pytest.mark.parametrize(
+    ("headers", "body"),
+    [
+        ({"Content-Type": "text/html; charset=GBK"}, TEXT.encode("gbk")),
+        ({"Content-Type": "text/html; charset=gb2312"}, TEXT.encode("gb18030")),
+        (
+            {"Content-Type": "text/html"},
+            TEXT.replace("<head>", '<head><meta charset="gbk">').encode("gbk"),
+        ),
+        (
+            {"Content-Type": "text/html"},
+            TEXT.replace(
+                "<head>",
+                '<head><meta http-equiv="Content-Type" content="text/html; charset=gb2312">',
+            ).encode("gb18030"),
+        ),
+        ({"Content-Type": "text/html"}, TEXT.encode("gb18030")),  # no label at all
+        ({"Content-Type": "text/html; charset=gbk"}, TEXT.encode("utf-8")),  # a wrong label
+        ({"Content-Type": "text/html"}, b"\xef\xbb\xbf" + TEXT.encode("utf-8")),
+    ],
+    ids=["http-gbk", "http-gb2312", "meta-charset", "meta-http-equiv", "detected", "utf8", "bom"],
+)
+def test_page_encodings(feed_server: FeedServer, headers: dict[str, str], body: bytes) -> None:
+    url = feed_server.add("/p", body=body, headers=headers)
+    article = one(url)
+    assert article.ok, article.error
+    assert article.html is not None and PARAGRAPH in article.html
+    assert article.content is not None and PARAGRAPH in article.content
+
+
+# -- the SSRF guard, end to end ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("host", "error"),
+    [
+        ("127.0.0.1", "blocked: 127.0.0.1 is a loopback address"),
+        ("[::1]", "blocked: ::1 is a loopback address"),
+        ("10.0.0.5", "blocked: 10.0.0.5 is a private address"),
+        ("169.254.169.254", "blocked: 169.254.169.254 is a link-local address"),
+        ("[::ffff:127.0.0.1]", "blocked: ::ffff:7f00:1 is an IPv4-mapped loopback address"),
+        ("0.0.0.0", "blocked: 0.0.0.0 is an unspecified address"),
+        ("127.1", "blocked: 127.1 is not a canonical IP address"),
+        ("2130706433", "blocked: 2130706433 is not a canonical IP address"),
+    ],
+)
+def test_guard_refuses_address_literals(feed_server: FeedServer, host: str, error: str) -> None:
+    article = one(f"http://{host}:{feed_server.port}/a", ArticleOptions())
+    assert article.error == error
+    assert feed_server.hits["/a"] == 0
+
+
+def test_guard_refuses_a_name_that_resolves_to_loopback(feed_server: FeedServer) -> None:
+    feed_server.add("/a", body=PAGE.encode(), headers=HTML)
+    article = one(f"http://localhost:{feed_server.port}/a", ArticleOptions())
+    assert article.error is not None
+    assert article.error.startswith("blocked: localhost resolves to ")
+    assert article.error.endswith(" a loopback address")
+    assert feed_server.hits["/a"] == 0
+
+
+def test_private_addresses_allowed_on_request(feed_server: FeedServer) -> None:
+    url = feed_server.add("/a", body=PAGE.encode(), headers=HTML)
+    by_name = f"http://localhost:{feed_server.port}/a"
+    result = run([url, by_name], ArticleOptions(allow_private=True))
+    assert result[url].ok and result[by_name].ok
+
+
+class FakeDNS(AbstractResolver):
+    """Answers from a table; a list of answers is used up one lookup at a time."""
+
+    def __init__(self, table: dict[str, list[str]]) -> None:
+        self.table = table
+        self.lookups: list[str] = []
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        self.lookups.append(host)
+        answers = self.table[host]
+        address = answers.pop(0) if len(answers) > 1 else answers[0]
+        return [
+            {
+                "hostname": host,
+                "host": address,
+                "port": port,
+                "family": socket.AF_INET6 if ":" in address else socket.AF_INET,
+                "proto": 0,
+                "flags": socket.AI_NUMERICHOST,
+            }
+        ]
+
+    async def close(self) -> None:
+        pass
+
+
+@pytest.fixture
+def loopback_is_public(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The test server plays a public site: 127.0.0.1 (only) counts as public."""
+    real = fulltext.address_kind
+
+    def kind(ip: fulltext.IPAddress) -> str | None:
+        return None if str(ip) == "127.0.0.1" else real(ip)
+
+    monkeypatch.setattr(fulltext, "address_kind", kind)
+
+
+@pytest.fixture
+def dns(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeDNS]:
+    fake = FakeDNS({})
+    monkeypatch.setattr(fulltext, "_base_resolver", lambda: fake)
+    yield fake
+
+
+@pytest.mark.usefixtures("loopback_is_public")
+@pytest.mark.parametrize(
+    ("location", "error"),
+    [
+        ("http://10.0.0.5/admin", "blocked: 10.0.0.5 is a private address"),
+        (
+            "http://169.254.169.254/latest/meta-data/",
+            "blocked: 169.254.169.254 is a link-local address",
+        ),
+        ("http://[::1]:8080/", "blocked: ::1 is a loopback address"),
+        (
+            "http://intranet.example/wiki",
+            "blocked: intranet.example resolves to 10.1.2.3, a private address",
+        ),
+        (
+            "http://metadata.example/",
+            "blocked: metadata.example resolves to fd00::1, a private address",
+        ),
+        ("gopher://127.0.0.1:6379/_FLUSHALL", "blocked: not an http or https URL (gopher)"),
+    ],
+)
+def test_guard_checks_every_redirect_hop(
+    feed_server: FeedServer, dns: FakeDNS, location: str, error: str
+) -> None:
+    dns.table.update({"intranet.example": ["10.1.2.3"], "metadata.example": ["fd00::1"]})
+    url = feed_server.add("/start", status=302, headers={"Location": location})
+    article = one(url, ArticleOptions())
+    assert article.error == error
+    assert feed_server.hits["/start"] == 1  # the public first hop was fetched
+
+
+@pytest.mark.usefixtures("loopback_is_public")
+def test_guard_checks_the_address_connected_to(feed_server: FeedServer, dns: FakeDNS) -> None:
+    """DNS rebinding: a name that answered with a public address once and a
+    private one the next time is refused the next time — the check is on the
+    answer the connector uses, not on an earlier lookup of its own."""
+    dns.table["news.example"] = ["127.0.0.1", "10.0.0.7"]
+    feed_server.add("/a", body=PAGE.encode(), headers=HTML)
+    link = f"http://news.example:{feed_server.port}/a"
+    assert one(link, ArticleOptions()).ok
+    second = one(link, ArticleOptions())
+    assert second.error == "blocked: news.example resolves to 10.0.0.7, a private address"
+    assert feed_server.hits["/a"] == 1
+    assert dns.lookups == ["news.example", "news.example"]
+
+
+@pytest.mark.usefixtures("loopback_is_public")
+def test_one_private_answer_among_public_ones_is_refused(
+    feed_server: FeedServer, dns: FakeDNS, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def both(
+        host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        return [
+            {
+                "hostname": host,
+                "host": a,
+                "port": port,
+                "family": socket.AF_INET,
+                "proto": 0,
+                "flags": 0,
+            }
+            for a in ("127.0.0.1", "192.168.0.1")
+        ]
+
+    monkeypatch.setattr(dns, "resolve", both)
+    feed_server.add("/a", body=PAGE.encode(), headers=HTML)
+    article = one(f"http://mixed.example:{feed_server.port}/a", ArticleOptions())
+    assert article.error == "blocked: mixed.example resolves to 192.168.0.1, a private address"
+    assert feed_server.hits["/a"] == 0
+
+
+# -- politeness -------------------------------------------------------------------------------
+
+
+class Gauge:
+    """Counts requests in progress across servers and keeps the peak."""
+
+    def __init__(self, hold: float) -> None:
+        self.hold = hold
+        self.active = 0
+        self.peak = 0
+        self.lock = threading.Lock()
+
+    def __call__(self, request: BaseHTTPRequestHandler) -> Route | None:
+        with self.lock:
+            self.active += 1
+            self.peak = max(self.peak, self.active)
+        time.sleep(self.hold)
+        with self.lock:
+            self.active -= 1
+        return None
+
+
+@pytest.mark.parametrize(("concurrency", "per_host"), [(3, 2), (8, 2), (2, 8)])
+def test_concurrency_limits(concurrency: int, per_host: int) -> None:
+    gauge = Gauge(hold=0.03)
+    servers = [FeedServer().start() for _ in range(3)]
+    try:
+        links = []
+        for server in servers:
+            for i in range(4):
+                links.append(
+                    server.add(f"/{i}", Route(body=PAGE.encode(), headers=HTML, handler=gauge))
+                )
+        options = ArticleOptions(allow_private=True, concurrency=concurrency, per_host=per_host)
+        result = run(links, options)
+    finally:
+        for server in servers:
+            server.stop()
+    assert all(article.ok for article in result.values())
+    assert all(server.peak <= per_host for server in servers)
+    assert gauge.peak <= concurrency
+
+
+def test_default_options() -> None:
+    options = ArticleOptions()
+    assert (options.timeout, options.max_body, options.concurrency, options.per_host) == (
+        20.0,
+        5 * MiB,
+        8,
+        2,
+    )
+    assert options.allow_private is False

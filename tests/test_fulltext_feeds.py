@@ -1,0 +1,87 @@
+"""`fulltext: true`: summary-only feeds get the article from its page, through
+the whole mill; any failure keeps the feed's own text and shows in status."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from support.feeds import Item, rss
+from support.server import FeedServer
+from support.site import cli, posts, write_config
+
+PAGES = Path(__file__).parent / "data" / "articles"
+
+
+def first_line(name: str) -> str:
+    """A line of the article's text that a summary does not have."""
+    lines = (PAGES / f"{name}.expected.txt").read_text(encoding="utf-8").splitlines()
+    return next(line for line in lines if line and not line.startswith("? ") and len(line) > 30)
+
+
+def serve(feed_server: FeedServer) -> str:
+    html = {"Content-Type": "text/html; charset=utf-8"}
+    for name in ("stcn", "sina"):
+        feed_server.add(f"/a/{name}.html", body=(PAGES / f"{name}.html").read_bytes(), headers=html)
+    items = [
+        Item(
+            "证券时报文章", html="<p>摘要一句。</p>", guid="1", link=feed_server.url("/a/stcn.html")
+        ),
+        Item("新浪文章", html="<p>摘要两句。</p>", guid="2", link=feed_server.url("/a/sina.html")),
+        Item("失效文章", html="<p>只有摘要。</p>", guid="3", link=feed_server.url("/a/gone.html")),
+    ]
+    return feed_server.add("/feed", body=rss("摘要源", items))
+
+
+def test_summary_only_items_get_their_article(tmp_path: Path, feed_server: FeedServer) -> None:
+    url = serve(feed_server)
+    feeds = [{"url": url, "group": "g", "source": "摘要源", "fulltext": True}]
+    config = write_config(tmp_path, feeds, fulltext={"allow_private": True})
+    result = cli("run", "-c", str(config))
+    assert result.code == 0, result.stderr
+    by_title = {t.split("title: '", 1)[1].split("'", 1)[0]: t for t in posts(tmp_path).values()}
+    assert first_line("stcn") in by_title["证券时报文章"]
+    assert "摘要一句" not in by_title["证券时报文章"]
+    assert first_line("sina") in by_title["新浪文章"]
+    # The page that failed: the feed's own text, and the reason in status.
+    assert "只有摘要" in by_title["失效文章"]
+    (row,) = json.loads(cli("status", "-c", str(config), "--json").stdout)
+    assert row["ok"]
+    assert (
+        row["warning"] == "full text: 1 of 3 articles kept the feed's text: HTTP 404 Not Found (1)"
+    )
+    assert "kept the feed's text" in cli("status", "-c", str(config)).stdout
+
+    # The next pass finds the items unchanged and fetches no page again.
+    hits = feed_server.hits["/a/stcn.html"]
+    feed_server.add("/feed", body=feed_server.routes["/feed"].body)  # no ETag: a full fetch
+    again = cli("run", "-c", str(config))
+    assert "posts: 0 new, 0 updated" in again.stdout
+    assert feed_server.hits["/a/stcn.html"] == hits
+    assert first_line("stcn") in "".join(posts(tmp_path).values())
+
+
+def test_article_links_to_private_addresses_are_refused(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """Links come from feeds: by default nothing on loopback is fetched for them."""
+    url = serve(feed_server)
+    feeds = [{"url": url, "group": "g", "source": "摘要源", "fulltext": True}]
+    config = write_config(tmp_path, feeds)
+    assert cli("run", "-c", str(config)).code == 0
+    assert feed_server.hits["/a/stcn.html"] == 0
+    text = "".join(posts(tmp_path).values())
+    assert "摘要一句" in text and "摘要两句" in text
+    (row,) = json.loads(cli("status", "-c", str(config), "--json").stdout)
+    assert row["warning"].startswith("full text: 3 of 3 articles kept the feed's text: blocked: ")
+    assert "127.0.0.1, a loopback address" in row["warning"] or "loopback" in row["warning"]
+
+
+def test_feeds_without_fulltext_fetch_no_pages(tmp_path: Path, feed_server: FeedServer) -> None:
+    url = serve(feed_server)
+    config = write_config(
+        tmp_path, [{"url": url, "group": "g", "source": "s"}], fulltext={"allow_private": True}
+    )
+    cli("run", "-c", str(config))
+    assert feed_server.hits["/a/stcn.html"] == 0
+    assert "摘要一句" in "".join(posts(tmp_path).values())
