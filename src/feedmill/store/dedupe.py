@@ -65,6 +65,7 @@ class Match:
     verdict: Verdict
 
 
+MAX_CANDIDATES = 24  # stored stories verified per new story, most alike first
 _CACHE: dict[int, tuple[Fingerprint, datetime]] = {}
 _CACHE_LIMIT = 20_000
 
@@ -107,13 +108,18 @@ def find_original(
         return None
     day = day_of(story.moment)
     span = policy.window.days + 1
+    # The most alike first (more shared bands: higher Jaccard), and only a
+    # few: templated flash news can share bands with hundreds of stories.
+    shared = func.count().label("shared")
     candidates = conn.execute(
-        select(dedupe_bands.c.entry_id)
-        .distinct()
+        select(dedupe_bands.c.entry_id, shared)
         .where(
             dedupe_bands.c.band.in_(story.bands),
             dedupe_bands.c.day.between(day - span, day + span),
         )
+        .group_by(dedupe_bands.c.entry_id)
+        .order_by(shared.desc(), dedupe_bands.c.entry_id)
+        .limit(MAX_CANDIDATES)
     ).scalars()
     best: Match | None = None
     for entry_id, (stored, moment) in sorted(_stored(conn, list(candidates)).items()):
