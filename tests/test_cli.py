@@ -97,13 +97,16 @@ def test_demo_runs_offline_end_to_end(tmp_path: Path) -> None:
     site = tmp_path / "demo"
     result = cli("demo", str(site))
     assert result.code == 0, result.stderr
-    assert "feeds: 8 ok, 0 unchanged, 0 failed" in result.stdout
+    assert "feeds: 9 ok, 0 unchanged, 0 failed" in result.stdout
+    # 46 items, two of them 东方财富网's rewrites of 证券时报网 stories.
+    assert "held back: 0 blocked, 2 duplicates" in result.stdout
     written = posts(site)
-    assert len(written) == 43
+    assert len(written) == 44
     # Every bundled source is there, GBK and JSON Feed included.
     text = "\n".join(written.values())
     for source in (
         "证券时报网",
+        "东方财富网",
         "新浪财经",
         "开源中国",
         "掘金",
@@ -115,4 +118,6 @@ def test_demo_runs_offline_end_to_end(tmp_path: Path) -> None:
     assert "沪指震荡整理" in text  # from the GBK feed
     # Running the demo again is a no-op.
     again = cli("demo", str(site))
-    assert "posts: 0 new, 0 updated, 43 unchanged" in again.stdout
+    assert "posts: 0 new, 0 updated, 46 unchanged" in again.stdout
+    assert sum("also_reported_by:\n - 东方财富网\n" in t for t in written.values()) == 2
+    assert "tags:\n - 宁德时代(300750)\n" in text
