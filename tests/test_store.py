@@ -8,17 +8,28 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config as AlembicConfig
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 
 from feedmill.store.database import MIGRATIONS, current_revision, open_database
 from feedmill.store.schema import HEAD_REVISION, metadata
 
 
+def _not_search_index(name: str | None, type_: str, parent_names: object) -> bool:
+    # The full-text index (migration 0005, store/search.py) is deliberately
+    # not in schema.metadata: on SQLite it is an FTS5 virtual table with five
+    # shadow tables (search_index_data, _idx, _content, _docsize, _config),
+    # which SQLAlchemy cannot describe.  Everything else is compared.
+    return not (type_ == "table" and name is not None and name.startswith("search_index"))
+
+
+def _context(conn: Connection) -> MigrationContext:
+    return MigrationContext.configure(conn, opts={"include_name": _not_search_index})
+
+
 def test_migrations_create_the_schema_in_schema_py(tmp_path: Path) -> None:
     engine = open_database(f"sqlite:///{tmp_path / 'state.db'}")
     with engine.connect() as conn:
-        context = MigrationContext.configure(conn)
-        assert compare_metadata(context, metadata) == []
+        assert compare_metadata(_context(conn), metadata) == []
     engine.dispose()
 
 
@@ -54,7 +65,7 @@ def test_schema_creates_and_works_on_postgresql(postgres_url: str, tmp_path: Pat
 
     engine = open_database(postgres_url)
     with engine.connect() as conn:
-        assert compare_metadata(MigrationContext.configure(conn), metadata) == []
+        assert compare_metadata(_context(conn), metadata) == []
     engine.dispose()
 
     (tmp_path / "feed.xml").write_bytes(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from importlib import resources
@@ -279,6 +279,129 @@ def publish(
     except StoreError as exc:
         err.print(f"[red]error[/red] {exc}")
         raise typer.Exit(EXIT_FATAL) from None
+
+
+# -- search -----------------------------------------------------------------
+
+
+def _day(value: str | None, option: str) -> datetime | None:
+    """``2022-09-20`` (the site's day starts at 00:00 UTC) or a full ISO time."""
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is not a date like 2022-09-20", param_hint=option
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _html(segments: Sequence[tuple[str, bool]]) -> str:
+    import html
+
+    return "".join(
+        f"<mark>{html.escape(text)}</mark>" if match else html.escape(text)
+        for text, match in segments
+    )
+
+
+@app.command()
+def search(
+    query: Annotated[
+        str, typer.Argument(help='Words to find, e.g. "央行 降准"; "a phrase"; -word excludes.')
+    ],
+    config: ConfigOption = Path(CONFIG_NAME),
+    group: Annotated[
+        list[str] | None, typer.Option("--group", "-g", help="Only this group.")
+    ] = None,
+    source: Annotated[
+        list[str] | None, typer.Option("--source", "-s", help="Only this source.")
+    ] = None,
+    since: Annotated[str | None, typer.Option(help="From this date (2022-09-20).")] = None,
+    until: Annotated[str | None, typer.Option(help="Before this date.")] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most this many.")] = 20,
+    all_items: Annotated[
+        bool, typer.Option("--all", help="Also items held back (duplicates, blocked).")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Search everything stored, best match first, with the matches highlighted."""
+    from feedmill.store import search as search_store
+    from feedmill.store.database import StoreError, open_database
+    from feedmill.store.feeds import sync_feeds
+
+    loaded = _load(config)
+    chosen = [
+        f
+        for f in loaded.feeds
+        if (not group or f.group in group) and (not source or f.source in source)
+    ]
+    if (group or source) and not chosen:
+        err.print("no feed in the config has that group / source")
+        raise typer.Exit(EXIT_CONFIG)
+    try:
+        engine = open_database(loaded.database_url)
+    except StoreError as exc:
+        err.print(f"[red]error[/red] {exc}")
+        raise typer.Exit(EXIT_FATAL) from None
+    try:
+        with engine.begin() as conn:
+            states = sync_feeds(conn, [f.url for f in loaded.feeds])
+            if not search_store.is_current(conn):
+                err.print("building the search index (once) …")
+                search_store.reindex_all(conn)
+            request = search_store.SearchQuery(
+                text=query,
+                feed_ids=[states[f.url].id for f in chosen] if (group or source) else None,
+                since=_day(since, "--since"),
+                until=_day(until, "--until"),
+                limit=limit,
+                statuses=None if all_items else ("active",),
+            )
+            hits = search_store.search(conn, request, markers=("\x00", "\x01"))
+    finally:
+        engine.dispose()
+    specs = {states[f.url].id: f for f in loaded.feeds}
+    if as_json:
+        rows = [
+            {
+                "title": h.title,
+                "link": h.link,
+                "date": _iso(h.date),
+                "group": specs[h.feed_id].group if h.feed_id in specs else None,
+                "source": specs[h.feed_id].source if h.feed_id in specs else None,
+                "score": round(h.score, 4),
+                # HTML: the text escaped, the matches in <mark>.
+                "snippet": _html(h.snippet_segments),
+                "title_html": _html(h.title_segments),
+            }
+            for h in hits
+        ]
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        return
+    if not hits:
+        err.print("nothing found")
+        raise typer.Exit(1)
+    from rich.markup import escape
+
+    def lit(text: str) -> str:
+        return escape(text).replace("\x00", "[bold yellow]").replace("\x01", "[/bold yellow]")
+
+    for hit in hits:
+        spec = specs.get(hit.feed_id)
+        where = f"{spec.group} / {spec.source}" if spec else "(a feed no longer configured)"
+        title = "".join(
+            f"[bold yellow]{escape(t)}[/bold yellow]" if m else escape(t)
+            for t, m in hit.title_segments
+        ) or escape(hit.title)
+        wide.print(f"[bold]{title}[/bold]", soft_wrap=True)
+        wide.print(
+            f"  [dim]{hit.date.astimezone(UTC):%Y-%m-%d %H:%M} · {escape(where)}"
+            f"{' · ' + escape(hit.link) if hit.link else ''}[/dim]",
+            soft_wrap=True,
+        )
+        wide.print(f"  {lit(hit.snippet)}", soft_wrap=True)
 
 
 # -- status -----------------------------------------------------------------

@@ -380,7 +380,7 @@ class Mill:
         now = datetime.now(UTC)
         if fetched.status is FetchStatus.OK:
             assert fetched.body is not None
-            pages: tuple[tuple[str, str | None, str | None, str | None], ...] = ()
+            pages: tuple[worker.Page, ...] = ()
             if spec.fulltext:
                 pages = await self._article_pages(spec, state, fetched, location)
             job = worker.FeedJob(
@@ -430,7 +430,7 @@ class Mill:
 
     async def _article_pages(
         self, spec: FeedSpec, state: FeedState, fetched: Fetched, location: str
-    ) -> tuple[tuple[str, str | None, str | None, str | None], ...]:
+    ) -> tuple[worker.Page, ...]:
         """The article pages of a fulltext feed's new and changed items."""
         from feedmill.fulltext import fetch_articles
 

@@ -37,6 +37,7 @@ from feedmill.publish.writer import place, stage
 from feedmill.schedule import Policy
 from feedmill.store import dedupe as dedupe_store
 from feedmill.store import feeds as feed_store
+from feedmill.store import search as search_store
 from feedmill.store.entries import (
     PUBLISH,
     Decision,
@@ -47,6 +48,7 @@ from feedmill.store.entries import (
 )
 from feedmill.store.feeds import FeedState
 from feedmill.store.posts import mark_stale, mark_written
+from feedmill.store.search import SearchDoc
 from feedmill.tracking import after_fetch
 
 _ENGINES: dict[str, Engine] = {}
@@ -72,6 +74,10 @@ def forget_engines() -> None:
         _ENGINES.popitem()[1].dispose()
 
 
+# An article page of a fulltext feed: (link, page HTML, its final URL, why it failed).
+Page = tuple[str, str | None, str | None, str | None]
+
+
 @dataclass(frozen=True, slots=True)
 class FeedJob:
     """Everything a worker needs for one document; nothing it must look up."""
@@ -93,8 +99,7 @@ class FeedJob:
     now: datetime
     rules: tuple[RuleSet, ...] = ()  # the top-level rules, then the feed's own
     dedupe: DedupePolicy | None = None  # None: no merging across feeds
-    # fulltext feeds: (link, page HTML, its final URL, why it failed) of new items
-    pages: tuple[tuple[str, str | None, str | None, str | None], ...] = ()
+    pages: tuple[Page, ...] = ()  # fulltext feeds: the pages of new and changed items
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +137,7 @@ def _screen(job: FeedJob, items: Sequence[Item], known: dict[str, tuple[int, str
 
 
 def with_full_text(
-    items: tuple[Item, ...], pages: tuple[tuple[str, str | None, str | None, str | None], ...]
+    items: tuple[Item, ...], pages: tuple[Page, ...]
 ) -> tuple[tuple[Item, ...], str | None]:
     """Items whose article page gave an article carry it as their content.
 
@@ -197,6 +202,12 @@ def handle(job: FeedJob) -> FeedResult:
             reported = with_duplicates(conn, changed)
     else:
         reported = set()
+    # Search tokens of what is new or changed (entry ids are filled in later).
+    docs = {
+        index: SearchDoc.of(0, item.entry.title, item.entry.content).tokenized()
+        for index, item in enumerate(items)
+        if known.get(item.key_hash, (0, ""))[1] != item.version
+    }
     staged: list[str | None] = []
     batch = uuid.uuid4().hex[:12]
     for index, item in enumerate(items):
@@ -255,6 +266,13 @@ def handle(job: FeedJob) -> FeedResult:
                     ],
                 )
                 mark_stale(conn, originals)
+            search_store.index(
+                conn,
+                [
+                    replace(docs[index], entry_id=entry_id)
+                    for index, entry_id in ingested.stored.items()
+                ],
+            )
             if changed:
                 # A copy of a changed entry stored since `reported` was read:
                 # its post, rendered without that source, is redone by publish().

@@ -89,6 +89,7 @@ class Ingested:
     touched: tuple[Touched, ...] = field(default=())
     unchanged: int = 0
     published: dict[int, int] = field(default_factory=dict)  # item index → id, new and active
+    stored: dict[int, int] = field(default_factory=dict)  # item index → id, new or changed
     blocked: int = 0
     duplicates: int = 0
 
@@ -172,6 +173,7 @@ def ingest_entries(
             existing[h] = (i, v, None if state in FROZEN else name)
 
     new_rows, changed_rows, touched = [], [], []
+    changed_ids: dict[int, int] = {}
     decisions: dict[str, Decision] = {}
     for digest, index in positions.items():
         item = items[index]
@@ -194,6 +196,7 @@ def ingest_entries(
             row = _row(item.entry, item.version)
             row["b_id"] = entry_id
             changed_rows.append(row)
+            changed_ids[index] = entry_id
             if file_name:
                 touched.append(Touched(entry_id, file_name, index, is_new=False))
 
@@ -210,12 +213,13 @@ def ingest_entries(
             [{"b_id": r["b_id"]} for r in changed_rows],
         )
 
+    ids: list[tuple[int, str]] = []  # (id, key hash) of the new entries
+    published: list[tuple[int, str]] = []  # … of those with a post
     if new_rows:
         # A plain executemany, then one query for the ids: RETURNING would
         # make SQLite insert row by row.
         insert_rows(conn, entries, new_rows)
         new_hashes = [str(r["key_hash"]) for r in new_rows]
-        ids: list[tuple[int, str]] = []
         for start in range(0, len(new_hashes), _CHUNK):
             chunk = new_hashes[start : start + _CHUNK]
             query = select(entries.c.id, entries.c.key_hash).where(
@@ -229,14 +233,16 @@ def ingest_entries(
             Touched(entry_id, names[entry_id], positions[digest], is_new=True)
             for entry_id, digest in published
         )
-    else:
-        published = []
 
     statuses = [d.status for d in decisions.values()]
     return Ingested(
         tuple(touched),
         unchanged=len(items) - len(new_rows) - len(changed_rows),
         published={positions[digest]: entry_id for entry_id, digest in published},
+        stored={
+            **{positions[digest]: entry_id for entry_id, digest in ids},
+            **changed_ids,
+        },
         blocked=statuses.count("blocked"),
         duplicates=statuses.count("duplicate"),
     )

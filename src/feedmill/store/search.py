@@ -1,0 +1,481 @@
+"""Full-text search over every stored entry: SQLite FTS5 or PostgreSQL tsvector.
+
+One index row per entry (whatever its status; ``search`` filters), holding
+the jieba-segmented tokens of ``feedmill.search.tokens`` in four fields:
+title words, body words, title parts, body parts.  Both backends are given
+the tokens ready-made and match exactly those, so they agree:
+
+* SQLite: the contentless FTS5 table ``search_index`` (rowid = entries.id),
+  its ``unicode61`` tokenizer only splitting at the spaces we put in; ranked
+  by bm25 with a title match worth ten body matches.  The tokens given to it
+  are kept zlib-compressed in ``search_index_tokens``, as FTS5 needs them to
+  forget a row: a quarter to a third smaller than FTS5 keeping its own copy.
+* PostgreSQL: ``search_index(entry_id, document tsvector)`` with a GIN index;
+  the tsvector and the tsquery are written here, position by position, not
+  by PostgreSQL's parser (which would split "c++" and read tsquery syntax
+  in user input); weights A–D rank title words over title parts over body
+  words over body parts (ts_rank).
+
+Neither table is in ``schema.metadata``: migration 0005 creates them.
+Snippets come from the original text of the page of hits only
+(``feedmill.search.snippet``).  ``index`` is meant to run inside the ingest
+transaction, for new and changed entries.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections import deque
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Integer,
+    LargeBinary,
+    Select,
+    bindparam,
+    cast,
+    column,
+    delete,
+    func,
+    insert,
+    literal_column,
+    select,
+    table,
+    text,
+)
+from sqlalchemy.dialects.postgresql import TSQUERY
+from sqlalchemy.sql.expression import ColumnClause
+
+from feedmill.search.snippet import Segment, marked, match_spans, segments, snippet
+from feedmill.search.tokens import (
+    IndexTokens,
+    Phrase,
+    QueryTerms,
+    index_tokens,
+    index_version,
+    query_tokens,
+    visible_text,
+)
+from feedmill.store.schema import entries, meta
+
+TABLE = "search_index"
+# SQLite only: the tokens each entry was indexed with, zlib-compressed.
+TOKENS_TABLE = "search_index_tokens"
+# FTS5 columns, in order, and their bm25 weights.
+COLUMNS = ("title", "body", "title_parts", "body_parts")
+BM25_WEIGHTS = (10.0, 1.0, 5.0, 0.5)
+# ts_rank weights, in PostgreSQL's order {D, C, B, A}: body parts, body words,
+# title parts, title words.
+TS_RANK_WEIGHTS = "{0.05,0.1,0.5,1.0}"
+# The tokenizer FTS5 runs over our space-separated tokens: '+' and '#' are
+# part of tokens (c++, c#), as in tokens.PIECE; no diacritics folding, as
+# PostgreSQL has none either.
+FTS5_TOKENIZE = "unicode61 remove_diacritics 0 tokenchars '+#'"
+_MAX_POSITION = 16383  # PostgreSQL's; later positions are clamped to it
+_CHUNK = 500
+_META_KEY = "search_index"
+# Entries below which reindex_all does not start worker processes.
+_PARALLEL_THRESHOLD = 5000
+
+_fts = table(TABLE, column("rowid", Integer))
+_tokens = table(TOKENS_TABLE, column("entry_id", Integer), column("tokens", LargeBinary))
+_fts_match: ColumnClause[Any] = literal_column(TABLE)
+_pg = table(TABLE, column("entry_id", Integer), column("document"))
+# The entry's date: when it was published, or first seen if it does not say.
+entry_date = func.coalesce(entries.c.published_at, entries.c.first_seen_at)
+
+
+@dataclass(frozen=True, slots=True)
+class SearchDoc:
+    """What is indexed of an entry: its title and its visible text (not HTML)."""
+
+    entry_id: int
+    title: str
+    text: str
+
+    @classmethod
+    def of(cls, entry_id: int, title: str, content_html: str) -> SearchDoc:
+        """From a stored entry's title and (sanitized HTML) content."""
+        return cls(entry_id, title, visible_text(content_html))
+
+    def tokenized(self) -> TokenizedDoc:
+        return TokenizedDoc(self.entry_id, index_tokens(self.title), index_tokens(self.text))
+
+
+@dataclass(frozen=True, slots=True)
+class TokenizedDoc:
+    """A SearchDoc segmented already.
+
+    Segmenting costs about half a millisecond per thousand characters: done
+    before the ingest transaction begins (``dataclasses.replace`` sets the
+    entry id once known), it keeps SQLite's write lock short.
+    """
+
+    entry_id: int
+    title: IndexTokens
+    body: IndexTokens
+
+
+@dataclass(frozen=True, slots=True)
+class SearchQuery:
+    """A search: ``text`` as typed (see ``tokens.query_tokens``) and filters.
+
+    ``feed_ids``: only these feeds (the caller maps groups and sources to
+    them); ``since`` <= entry date < ``until``; ``statuses``: entry statuses
+    to include, None for all.
+    """
+
+    text: str
+    feed_ids: Collection[int] | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    limit: int = 20
+    offset: int = 0
+    statuses: Collection[str] | None = ("active",)
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One result.  ``score``: higher is more relevant (comparable within one search only)."""
+
+    entry_id: int
+    feed_id: int
+    title: str
+    link: str | None
+    date: datetime  # published, else first seen; aware UTC
+    snippet: str  # an excerpt of the visible text, matches between the markers
+    score: float
+    # The same excerpt, and the whole title, as (text, is a match) segments:
+    # for rendering without parsing markers (terminal colour, escaped HTML).
+    snippet_segments: tuple[Segment, ...] = ()
+    title_segments: tuple[Segment, ...] = ()
+
+
+def _dialect(conn: Connection) -> str:
+    name = conn.dialect.name
+    if name not in ("sqlite", "postgresql"):
+        raise NotImplementedError(f"full-text search does not support {name}")
+    return name
+
+
+# -- writing the index ---------------------------------------------------------------------
+
+
+def index(conn: Connection, docs: Sequence[SearchDoc | TokenizedDoc]) -> None:
+    """Index ``docs``, replacing what was indexed for their entries before."""
+    if not docs:
+        return
+    latest = {doc.entry_id: doc for doc in docs}  # the last of one entry wins
+    rows = [
+        (d.entry_id, d.title, d.body)
+        for d in (
+            doc if isinstance(doc, TokenizedDoc) else doc.tokenized() for doc in latest.values()
+        )
+    ]
+    if _dialect(conn) == "sqlite":
+        _sqlite_forget(conn, list(latest))
+        fields = [(i, t.words, b.words, t.parts, b.parts) for i, t, b in rows]
+        _executemany(
+            conn,
+            f"INSERT INTO {TABLE} (rowid, {', '.join(COLUMNS)}) VALUES (?, ?, ?, ?, ?)",
+            fields,
+        )
+        _executemany(
+            conn,
+            f"INSERT INTO {TOKENS_TABLE} (entry_id, tokens) VALUES (?, ?)",
+            [(f[0], _pack(f[1:])) for f in fields],
+        )
+    else:
+        conn.execute(
+            text(
+                f"INSERT INTO {TABLE} (entry_id, document) VALUES (:id, CAST(:doc AS tsvector)) "
+                "ON CONFLICT (entry_id) DO UPDATE SET document = EXCLUDED.document"
+            ),
+            [{"id": i, "doc": _tsvector(t, b)} for i, t, b in rows],
+        )
+
+
+def _executemany(conn: Connection, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
+    if rows:
+        conn.exec_driver_sql(sql, rows)
+
+
+def _pack(fields: Sequence[str]) -> bytes:
+    return zlib.compress("\x1f".join(fields).encode())
+
+
+def _unpack(data: bytes) -> list[str]:
+    return zlib.decompress(data).decode().split("\x1f")
+
+
+def _sqlite_forget(conn: Connection, entry_ids: Sequence[int]) -> None:
+    """Take entries out of the FTS5 table and the copy of their tokens.
+
+    The FTS5 table is contentless (its own copy would be larger than its
+    index), so it can only forget a row when told the exact tokens it was
+    given: those are kept, compressed, in ``search_index_tokens``.
+    """
+    for start in range(0, len(entry_ids), _CHUNK):
+        chunk = list(entry_ids[start : start + _CHUNK])
+        old = conn.execute(
+            select(_tokens.c.entry_id, _tokens.c.tokens).where(_tokens.c.entry_id.in_(chunk))
+        ).all()
+        if not old:
+            continue
+        _executemany(
+            conn,
+            f"INSERT INTO {TABLE} ({TABLE}, rowid, {', '.join(COLUMNS)}) "
+            "VALUES ('delete', ?, ?, ?, ?, ?)",
+            [(entry_id, *_unpack(data)) for entry_id, data in old],
+        )
+        conn.execute(delete(_tokens).where(_tokens.c.entry_id.in_([r[0] for r in old])))
+
+
+def _lexeme(token: str) -> str:
+    """A token as a quoted tsvector / tsquery lexeme."""
+    return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def _tsvector(title: IndexTokens, body: IndexTokens) -> str:
+    """The tsvector literal of an entry: every token with its position and weight.
+
+    A position is skipped between fields, so no phrase spans two of them.
+    """
+    out: list[str] = []
+    position = 1
+    fields = ((title.words, "A"), (body.words, "C"), (title.parts, "B"), (body.parts, "D"))
+    for stream, weight in fields:
+        for token in stream.split():
+            out.append(f"{_lexeme(token)}:{min(position, _MAX_POSITION)}{weight}")
+            position += 1
+        position += 1
+    return " ".join(out)
+
+
+def remove(conn: Connection, entry_ids: Iterable[int]) -> None:
+    """Take entries out of the index."""
+    ids = list(entry_ids)
+    if _dialect(conn) == "sqlite":
+        _sqlite_forget(conn, ids)
+        return
+    for start in range(0, len(ids), _CHUNK):
+        conn.execute(delete(_pg).where(_pg.c.entry_id.in_(ids[start : start + _CHUNK])))
+
+
+def reindex_all(conn: Connection, *, batch: int = 500, workers: int = 1) -> int:
+    """Rebuild the whole index from the entries table; returns the entries indexed.
+
+    For existing databases (migration 0005) and after a change of tokenizer
+    (``is_current``).  Reads in id order, ``batch`` entries at a time; with
+    ``workers`` > 1, processes segment the text (most of the cost) while this
+    one writes — if there are enough entries to pay for starting them.
+    """
+    sqlite = _dialect(conn) == "sqlite"
+    if sqlite:
+        conn.execute(text(f"INSERT INTO {TABLE} ({TABLE}) VALUES ('delete-all')"))
+        conn.execute(delete(_tokens))
+    else:
+        conn.execute(delete(_pg))
+    batches = _entry_batches(conn, batch)
+    total = 0
+    stored = conn.execute(select(func.count()).select_from(entries)).scalar_one()
+    if workers > 1 and stored > _PARALLEL_THRESHOLD:
+        import multiprocessing
+        from concurrent.futures import Future, ProcessPoolExecutor
+
+        # As the pipeline does: no fork of a process that may run threads.
+        context = multiprocessing.get_context("forkserver")
+        pending: deque[Future[list[TokenizedDoc]]] = deque()
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            for rows in batches:
+                pending.append(pool.submit(_tokenize, rows))
+                if len(pending) > 2 * workers:
+                    done = pending.popleft().result()
+                    index(conn, done)
+                    total += len(done)
+            while pending:
+                done = pending.popleft().result()
+                index(conn, done)
+                total += len(done)
+    else:
+        for rows in batches:
+            index(conn, _tokenize(rows))
+            total += len(rows)
+    if sqlite:
+        # Merge the b-trees written batch by batch: a smaller, faster index.
+        conn.execute(text(f"INSERT INTO {TABLE} ({TABLE}) VALUES ('optimize')"))
+    conn.execute(delete(meta).where(meta.c.name == _META_KEY))
+    conn.execute(insert(meta).values(name=_META_KEY, value=index_version()))
+    return total
+
+
+def _entry_batches(conn: Connection, size: int) -> Iterator[list[tuple[int, str, str]]]:
+    last = 0
+    while True:
+        query = (
+            select(entries.c.id, entries.c.title, entries.c.content)
+            .where(entries.c.id > last)
+            .order_by(entries.c.id)
+            .limit(size)
+        )
+        rows = [(row.id, row.title, row.content) for row in conn.execute(query)]
+        if not rows:
+            return
+        yield rows
+        last = rows[-1][0]
+
+
+def _tokenize(rows: Sequence[tuple[int, str, str]]) -> list[TokenizedDoc]:
+    """Stored entries (id, title, HTML) as index tokens; runs in worker processes too."""
+    return [SearchDoc.of(entry_id, title, html).tokenized() for entry_id, title, html in rows]
+
+
+def is_current(conn: Connection) -> bool:
+    """Was the index built by this tokenizer?  If not, queries may miss: ``reindex_all``."""
+    stored = conn.execute(select(meta.c.value).where(meta.c.name == _META_KEY)).scalar()
+    return stored == index_version()
+
+
+# -- searching -----------------------------------------------------------------------------
+
+
+def _fts5_query(terms: QueryTerms) -> str:
+    """FTS5 query syntax for parsed terms: every token quoted, so none is an operator."""
+
+    def phrase(tokens: Phrase) -> str:
+        return '"' + " ".join(tokens).replace('"', '""') + '"'
+
+    query = " AND ".join(phrase(p) for p in terms.include)
+    if terms.exclude:
+        query = f"({query}) NOT ({' OR '.join(phrase(p) for p in terms.exclude)})"
+    return query
+
+
+def _tsquery(terms: QueryTerms) -> str:
+    """A tsquery literal for parsed terms: quoted lexemes, ``<->`` for phrases."""
+
+    def phrase(tokens: Phrase) -> str:
+        return "(" + " <-> ".join(_lexeme(t) for t in tokens) + ")"
+
+    query = " & ".join(phrase(p) for p in terms.include)
+    if terms.exclude:
+        query = f"({query}) & !({' | '.join(phrase(p) for p in terms.exclude)})"
+    return query
+
+
+def _filters(query: SearchQuery) -> list[ColumnElement[bool]] | None:
+    """Conditions on the entry; None: nothing can match."""
+    out: list[ColumnElement[bool]] = []
+    if query.statuses is not None:
+        if not query.statuses:
+            return None
+        out.append(entries.c.status.in_(sorted(query.statuses)))
+    if query.feed_ids is not None:
+        if not query.feed_ids:
+            return None
+        out.append(entries.c.feed_id.in_(sorted(query.feed_ids)))
+    if query.since is not None:
+        out.append(entry_date >= query.since)
+    if query.until is not None:
+        out.append(entry_date < query.until)
+    return out
+
+
+def _matching(
+    conn: Connection, terms: QueryTerms, filters: list[ColumnElement[bool]], *columns: Any
+) -> tuple[Select[Any], ColumnElement[Any]]:
+    """SELECT ``columns`` (and the score) of the entries matching; the score, for ordering."""
+    if _dialect(conn) == "sqlite":
+        score = func.bm25(_fts_match, *BM25_WEIGHTS)
+        source = _fts.join(entries, entries.c.id == _fts.c.rowid)
+        match = _fts_match.op("MATCH")(bindparam("fts", _fts5_query(terms)))
+        return select(*columns).select_from(source).where(match, *filters), -score
+    tsquery = cast(bindparam("tsq", _tsquery(terms)), TSQUERY)
+    weights: ColumnClause[Any] = literal_column(f"'{TS_RANK_WEIGHTS}'::float4[]")
+    score = func.ts_rank(weights, _pg.c.document, tsquery, 1)
+    source = _pg.join(entries, entries.c.id == _pg.c.entry_id)
+    match = _pg.c.document.op("@@")(tsquery)
+    return select(*columns).select_from(source).where(match, *filters), score
+
+
+def search(
+    conn: Connection,
+    query: SearchQuery,
+    *,
+    markers: tuple[str, str] = ("[", "]"),
+    snippet_chars: int = 120,
+) -> list[Hit]:
+    """The best matches for ``query``, most relevant first, with snippets.
+
+    Two steps: the ranked ids of one page, then the stored text of those
+    entries only, for snippets made in Python from the original text.
+    """
+    terms = query_tokens(query.text)
+    filters = _filters(query)
+    if terms.empty or filters is None or query.limit <= 0:
+        return []
+    base, score = _matching(conn, terms, filters, entries.c.id)
+    ranked = conn.execute(
+        base.add_columns(score.label("score"))
+        .order_by(score.desc(), entry_date.desc(), entries.c.id.desc())
+        .limit(query.limit)
+        .offset(max(0, query.offset))
+    ).all()
+    if not ranked:
+        return []
+    rows = {
+        row.id: row
+        for row in conn.execute(
+            select(
+                entries.c.id,
+                entries.c.feed_id,
+                entries.c.title,
+                entries.c.link,
+                entry_date.label("date"),
+                entries.c.content,
+            ).where(entries.c.id.in_([r.id for r in ranked]))
+        )
+    }
+    hits = []
+    for entry_id, value in ranked:
+        row = rows[entry_id]
+        excerpt = snippet(visible_text(row.content), terms.include, snippet_chars)
+        hits.append(
+            Hit(
+                entry_id=entry_id,
+                feed_id=row.feed_id,
+                title=row.title,
+                link=row.link,
+                date=row.date,
+                snippet=marked(excerpt, markers),
+                score=float(value),
+                snippet_segments=excerpt,
+                title_segments=segments(row.title, match_spans(row.title, terms.include)),
+            )
+        )
+    return hits
+
+
+def count(conn: Connection, query: SearchQuery) -> int:
+    """How many entries match ``query`` (``limit`` and ``offset`` aside)."""
+    terms = query_tokens(query.text)
+    filters = _filters(query)
+    if terms.empty or filters is None:
+        return 0
+    base, _ = _matching(conn, terms, filters, func.count())
+    return int(conn.execute(base).scalar_one())
+
+
+def matching_ids(conn: Connection, query: SearchQuery) -> list[int]:
+    """Every entry matching ``query``, unranked, in id order (for tools and benchmarks)."""
+    terms = query_tokens(query.text)
+    filters = _filters(query)
+    if terms.empty or filters is None:
+        return []
+    base, _ = _matching(conn, terms, filters, entries.c.id)
+    return list(conn.execute(base.order_by(entries.c.id)).scalars())

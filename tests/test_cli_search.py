@@ -1,0 +1,72 @@
+"""`feedmill search` on the demo site: what a user types, what they get."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from support.site import cli
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    site = tmp_path_factory.mktemp("search") / "demo"
+    assert cli("demo", str(site)).code == 0
+    return site / "feedmill.yml"
+
+
+def search(config: Path, *args: str) -> list[dict[str, object]]:
+    result = cli("search", *args, "-c", str(config), "--json")
+    assert result.code == 0, result.stderr
+    rows: list[dict[str, object]] = json.loads(result.stdout)
+    return rows
+
+
+def test_chinese_words_are_found_inside_run_on_sentences(demo: Path) -> None:
+    rows = search(demo, "逆回购")
+    assert [r["title"] for r in rows] == ["央行开展300亿元逆回购操作", "央行开展100亿元逆回购操作"]
+    assert all("<mark>逆回购</mark>" in str(r["snippet"]) for r in rows)
+    assert rows[0]["source"] == "金色财经"
+    assert rows[0]["title_html"] == "央行开展300亿元<mark>逆回购</mark>操作"
+
+
+def test_every_word_must_match(demo: Path) -> None:
+    assert [r["title"] for r in search(demo, "逆回购 300亿元")] == ["央行开展300亿元逆回购操作"]
+    assert search(demo, "逆回购 比特币") == []
+
+
+def test_filters_by_group_source_and_date(demo: Path) -> None:
+    assert search(demo, "逆回购", "--group", "科技") == []
+    assert len(search(demo, "逆回购", "--source", "金色财经")) == 2
+    assert [r["title"] for r in search(demo, "逆回购", "--since", "2022-09-21")] == [
+        "央行开展300亿元逆回购操作"
+    ]
+    assert [r["title"] for r in search(demo, "逆回购", "--until", "2022-09-21")] == [
+        "央行开展100亿元逆回购操作"
+    ]
+
+
+def test_copies_held_back_are_found_with_all(demo: Path) -> None:
+    published = search(demo, "LPR")
+    everything = search(demo, "LPR", "--all")
+    assert {r["source"] for r in published} == {"证券时报网"}
+    assert {r["source"] for r in everything} == {"证券时报网", "东方财富网"}
+
+
+def test_query_syntax_in_user_input_is_harmless(demo: Path) -> None:
+    for text in ('"LPR', "LPR*", "LPR OR", "NEAR(LPR", "^LPR", "title:LPR", "(", "-"):
+        result = cli("search", text, "-c", str(demo), "--json")
+        assert result.code == 0, (text, result.stderr)
+
+
+def test_the_terminal_output_and_nothing_found(demo: Path) -> None:
+    result = cli("search", "逆回购", "-c", str(demo))
+    assert result.code == 0
+    assert "央行开展300亿元逆回购操作" in result.stdout
+    assert "金融 / 金色财经 · https://www.jinse.cn/lives/" in result.stdout
+    missing = cli("search", "量子纠缠", "-c", str(demo))
+    assert missing.code == 1
+    assert "nothing found" in missing.stderr
+    assert cli("search", "x", "-c", str(demo), "--since", "yesterday").code == 2

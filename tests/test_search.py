@@ -1,0 +1,464 @@
+"""Chinese full-text search: segmentation, query parsing, ranking, snippets,
+filters and upkeep of the index, on SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Connection, Engine, create_engine, delete, insert, select, text
+from sqlalchemy.engine import make_url
+
+from feedmill.search import marked, normalize, query_tokens, snippet, visible_text
+from feedmill.search.tokens import index_tokens, located_words, words
+from feedmill.store import search
+from feedmill.store.database import MIGRATIONS, create, open_database
+from feedmill.store.schema import entries, feeds, meta
+from feedmill.store.search import Hit, SearchDoc, SearchQuery
+
+# Hypothesis: the same examples every run, nothing written to .hypothesis/.
+steady = settings(derandomize=True, database=None, deadline=None, max_examples=200)
+
+PBOC = "中国人民银行（央行）决定下调金融机构存款准备金率0.5个百分点，释放长期资金约5000亿元。"
+T0 = datetime(2022, 9, 20, 8, 0, tzinfo=UTC)
+# Everything FTS5 or tsquery would read as syntax, and then some.
+HOSTILE = [
+    '"',
+    '"央行',
+    "央行*",
+    "*",
+    "央行 OR 降准",
+    "NEAR(央行 降准)",
+    "NEAR(",
+    "^央行",
+    "title:央行",
+    "{title body}:央行",
+    "央行 AND",
+    "NOT 央行",
+    "(央行",
+    "央行)",
+    "-",
+    "--央行",
+    "- -",
+    "'; DROP TABLE entries; --",
+    "a & b | !c <-> d:*",
+    "\\",
+    "'",
+    "''",
+    "\x00央行",
+    "央行" * 200,
+    "",
+    "   ",
+]
+
+
+# -- tokens (pure) -------------------------------------------------------------------------
+
+
+def test_unicode61_alone_cannot_find_a_chinese_word() -> None:
+    """Why we segment: FTS5's own tokenizer takes the whole run for one token."""
+    run_on = "中国央行决定下调存款准备金率"
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE VIRTUAL TABLE t USING fts5(body)")
+    db.execute("INSERT INTO t VALUES (?)", (run_on,))
+    assert db.execute("SELECT count(*) FROM t WHERE t MATCH '\"央行\"'").fetchone() == (0,)
+    db.execute("INSERT INTO t VALUES (?)", (index_tokens(run_on).words,))
+    assert db.execute("SELECT count(*) FROM t WHERE t MATCH '\"央行\"'").fetchone() == (1,)
+
+
+def test_segmentation_finds_the_words_of_a_run_on_sentence() -> None:
+    tokens = index_tokens(PBOC)
+    assert {"央行", "下调", "金融机构", "存款", "准备金率"} <= set(tokens.words.split())
+    # A long word's dictionary sub-words are indexed too, apart from the words.
+    assert {"人民银行", "银行", "金融", "机构", "准备金"} <= set(tokens.parts.split())
+    assert "银行" not in tokens.words.split()
+
+
+def test_latin_words_and_numbers_are_tokens() -> None:
+    tokens = index_tokens("ＧＰＴ－５发布，SZ300024机器人涨停；C++ 与 C# 版本 v1.2，iPhone15")
+    assert tokens.words.split()[:3] == ["gpt", "5", "发布"]
+    assert {"sz300024", "c++", "c#", "iphone15"} <= set(tokens.words.split())
+    assert {"sz", "300024", "c", "iphone", "15"} <= set(tokens.parts.split())
+
+
+@steady
+@given(
+    st.text(
+        alphabet=st.sampled_from("央行降准中国人民银行 ＧＰＴ-5.c+#，。ａA\u00df\u3000"),
+        max_size=40,
+    )
+)
+def test_located_words_are_the_indexed_words(value: str) -> None:
+    norm = normalize(value)
+    assert [w for w, _ in located_words(norm)] == words(norm)
+    for word, at in located_words(norm):
+        assert norm[at : at + len(word)] == word
+
+
+def test_query_terms_are_and_phrases_and_exclusions() -> None:
+    terms = query_tokens('央行 降准 "存款 准备金率" -中央 -"行政 机关" GPT-5')
+    assert terms.include == (("央行",), ("降", "准"), ("存款", "准备金率"), ("gpt", "5"))
+    assert terms.exclude == (("中央",), ("行政", "机关"))
+    # Chinese quotation marks quote; a term typed without spaces is a phrase.
+    assert query_tokens("“央行降准”").include == query_tokens("央行降准").include
+    assert query_tokens("央行降准").include == (("央行", "降", "准"),)
+
+
+@pytest.mark.parametrize("query", HOSTILE)
+def test_query_syntax_in_user_input_is_only_text(query: str) -> None:
+    terms = query_tokens(query)
+    for phrase in terms.include + terms.exclude:
+        for token in phrase:
+            assert token.isalnum() or token.rstrip("+#").isalnum()
+
+
+def test_visible_text_joins_inline_and_separates_blocks() -> None:
+    html = (
+        "<p>第三季度</p><p>营收<b>增</b>长&amp;利润</p><!-- 注释 --><script>var 央行;</script>"
+        "<p>a<br>b</p><table><tr><td>年份</td><td>金额</td></tr></table>"
+        "<ruby>漢<rt>han</rt></ruby>"
+    )
+    assert visible_text(html) == "第三季度 营收增长&利润 a b 年份 金额 漢"
+    assert visible_text("plain  text\n二") == "plain text 二"
+    assert visible_text("") == ""
+
+
+def test_snippet_marks_the_original_text() -> None:
+    text = (
+        "一" * 200
+        + "。OpenAI 今日发布 ＧＰＴ－５，中国央行表示关注。中央行政机关未回应。"
+        + "二" * 200
+    )
+    segs = snippet(text, query_tokens("gpt-5 央行").include, width=60)
+    shown = marked(segs)
+    assert "[ＧＰＴ－５]" in shown and "中国[央行]" in shown
+    assert "中[央行]政" not in shown  # a substring, not the word
+    assert shown.startswith("…OpenAI")  # begins at the sentence
+    assert shown.endswith("…")
+    assert marked(segs, ("<mark>", "</mark>")).count("<mark>") == 2
+    assert [t for t, hit in segs if hit] == ["ＧＰＴ－５", "央行"]
+
+
+def test_snippet_without_a_match_is_the_beginning() -> None:
+    assert marked(snippet("短文本", query_tokens("央行").include)) == "短文本"
+    assert marked(snippet("长" * 300, query_tokens("央行").include, width=10)) == "长" * 10 + "…"
+
+
+def test_snippet_highlights_a_phrase_only_where_its_words_follow_each_other() -> None:
+    segs = snippet("gpt 发布了 5 个模型，gpt-5 上线", query_tokens("gpt-5").include)
+    assert marked(segs) == "gpt 发布了 5 个模型，[gpt-5] 上线"
+    # Punctuation between the words does not break a phrase (the index drops it).
+    phrase = query_tokens('"央行 降准"').include
+    assert marked(snippet("央行，降准。央行 x 降准", phrase)) == "[央行，降准]。央行 x 降准"
+
+
+# -- the database, on both backends --------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def migrated() -> dict[str, str]:
+    """Migrated template databases by backend, each made once, when first
+    needed: a copy per test is much faster than migrating anew."""
+    return {}
+
+
+def _template(kind: str, made: dict[str, str], request: pytest.FixtureRequest) -> str:
+    # The PostgreSQL server starts only if a PostgreSQL test runs.
+    if kind not in made:
+        if kind == "sqlite":
+            base = request.getfixturevalue("tmp_path_factory").mktemp("template")
+            made[kind] = f"sqlite:///{base / 'state.db'}"
+        else:
+            from support.postgres import new_database
+
+            made[kind] = new_database(request.getfixturevalue("postgres_url"))
+        open_database(made[kind]).dispose()
+    return made[kind]
+
+
+def _copy(template: str, tmp_path: Path) -> str:
+    if template.startswith("sqlite"):
+        shutil.copyfile(template.split("///", 1)[1], tmp_path / "state.db")
+        return f"sqlite:///{tmp_path / 'state.db'}"
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    url = make_url(template)
+    server = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{url.database}"'))
+    server.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(
+    request: pytest.FixtureRequest, migrated: dict[str, str], tmp_path: Path
+) -> Iterator[Engine]:
+    engine = open_database(_copy(_template(request.param, migrated, request), tmp_path))
+    with engine.begin() as conn:
+        conn.execute(insert(feeds), [{"id": i, "url": f"https://feed{i}.example/"} for i in (1, 2)])
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def add(
+    conn: Connection,
+    entry_id: int,
+    title: str,
+    html: str,
+    *,
+    feed_id: int = 1,
+    published: datetime | None = T0,
+    status: str = "active",
+    link: str | None = None,
+    indexed: bool = True,
+) -> None:
+    conn.execute(
+        insert(entries).values(
+            id=entry_id,
+            feed_id=feed_id,
+            key_hash=f"k{entry_id}",
+            key=f"k{entry_id}",
+            link=link or f"https://news.example.cn/{entry_id}.html",
+            title=title,
+            content=html,
+            published_at=published,
+            first_seen_at=T0 + timedelta(days=30),
+            version="v",
+            status=status,
+        )
+    )
+    if indexed:
+        search.index(conn, [SearchDoc.of(entry_id, title, html)])
+
+
+def find(engine: Engine, text_: str, **options: Any) -> list[Hit]:
+    with engine.connect() as conn:
+        return search.search(conn, SearchQuery(text_, **options))
+
+
+def ids(hits: list[Hit]) -> list[int]:
+    return [h.entry_id for h in hits]
+
+
+NEWS = [
+    (1, "央行降准0.5个百分点", f"<p>{PBOC}</p>"),
+    (2, "国务院机构改革方案公布", "<p>方案涉及多个<b>中央行政</b>机关的职能调整。</p>"),
+    (3, "OpenAI 发布 GPT-5", "<p>OpenAI 今日发布 GPT-5 模型，国内多家公司跟进。</p>"),
+    (4, "机器人板块走强", '<p>机器人（<a href="https://x.example/">300024</a>）涨停。</p>'),
+    (5, "市场综述", "<p>分析人士认为，降准释放流动性，利好银行股。央行此前已多次表态。</p>"),
+]
+
+
+@pytest.fixture
+def news(engine: Engine) -> Engine:
+    with engine.begin() as conn:
+        for entry_id, title, html in NEWS:
+            add(conn, entry_id, title, html)
+    return engine
+
+
+def test_a_chinese_word_is_found_inside_a_run_on_sentence(news: Engine) -> None:
+    hits = find(news, "央行")
+    assert set(ids(hits)) == {1, 5}  # not 2: 中央行政 holds 央行 only as a substring
+    assert ids(find(news, "人民银行")) == [1]  # a dictionary word inside 中国人民银行
+
+
+def test_terms_are_anded_and_a_run_is_a_phrase(news: Engine) -> None:
+    assert set(ids(find(news, "央行 降准"))) == {1, 5}
+    assert ids(find(news, "降准 银行股")) == [5]
+    assert ids(find(news, "央行降准")) == [1]  # side by side only in 1's title
+    assert ids(find(news, '"释放 长期 资金"')) == [1]
+    assert find(news, '"资金 长期"') == []
+    assert ids(find(news, "央行 -银行股")) == [1]
+    assert find(news, "央行 -降准") == []
+    assert find(news, "-央行") == []  # nothing to look for
+
+
+def test_latin_words_and_numbers(news: Engine) -> None:
+    assert ids(find(news, "GPT-5")) == [3]
+    assert ids(find(news, "ｇｐｔ－５")) == [3]
+    assert ids(find(news, "openai")) == [3]
+    assert ids(find(news, "300024")) == [4]
+    assert ids(find(news, "0.5")) == [1]
+    assert find(news, "gpt-4") == []
+
+
+def test_query_syntax_in_user_input_is_harmless(news: Engine) -> None:
+    for query in HOSTILE:
+        hits = find(news, query)
+        assert all(h.entry_id in {1, 2, 3, 4, 5} for h in hits), query
+        with news.connect() as conn:
+            assert search.count(conn, SearchQuery(query)) == len(hits), query
+    assert ids(find(news, "央行*")) == ids(find(news, "央行"))
+    assert ids(find(news, "NEAR(央行 降准)")) == ids(find(news, "near 央行 降准")) == []
+
+
+def test_title_matches_rank_first(engine: Engine) -> None:
+    body = "<p>" + "市场人士认为，相关举措有助于稳定预期。" * 5 + "{}</p>"
+    with engine.begin() as conn:
+        add(conn, 1, "股市收评", body.format("北向资金净买入。"))
+        add(conn, 2, "北向资金净流入超百亿", body.format(""))
+        add(conn, 3, "午间综述", body.format("北向资金午后加速流入，北向资金全天净买入。"))
+    assert ids(find(engine, "北向资金")) == [2, 3, 1]
+    hits = find(engine, "北向资金")
+    assert hits[0].score > hits[1].score > hits[2].score
+
+
+def test_hits_carry_the_entry_and_a_marked_snippet(news: Engine) -> None:
+    (hit,) = find(news, "gpt-5")
+    assert (hit.entry_id, hit.feed_id, hit.title) == (3, 1, "OpenAI 发布 GPT-5")
+    assert hit.link == "https://news.example.cn/3.html"
+    assert hit.date == T0 and hit.date.tzinfo is not None
+    assert hit.snippet == "OpenAI 今日发布 [GPT-5] 模型，国内多家公司跟进。"
+    assert hit.title_segments == (("OpenAI 发布 ", False), ("GPT-5", True))
+    with news.connect() as conn:
+        (custom,) = search.search(conn, SearchQuery("模型"), markers=("<mark>", "</mark>"))
+    assert "<mark>模型</mark>" in custom.snippet
+    assert ("模型", True) in custom.snippet_segments
+
+
+def test_filters_feed_dates_and_statuses(engine: Engine) -> None:
+    with engine.begin() as conn:
+        add(conn, 1, "央行公开市场操作", "<p>一</p>", feed_id=1, published=T0)
+        add(conn, 2, "央行公开市场操作", "<p>二</p>", feed_id=2, published=T0 + timedelta(days=1))
+        add(conn, 3, "央行公开市场操作", "<p>三</p>", feed_id=2, published=None)  # first seen
+        add(conn, 4, "央行公开市场操作", "<p>四</p>", status="duplicate")
+        add(conn, 5, "央行公开市场操作", "<p>五</p>", status="blocked")
+    assert set(ids(find(engine, "央行"))) == {1, 2, 3}
+    assert set(ids(find(engine, "央行", feed_ids=[2]))) == {2, 3}
+    assert find(engine, "央行", feed_ids=[]) == []
+    assert set(ids(find(engine, "央行", since=T0 + timedelta(hours=1)))) == {2, 3}
+    assert set(ids(find(engine, "央行", until=T0 + timedelta(days=1)))) == {1}
+    assert set(ids(find(engine, "央行", statuses=("duplicate", "blocked")))) == {4, 5}
+    assert set(ids(find(engine, "央行", statuses=None))) == {1, 2, 3, 4, 5}
+    (first_seen,) = find(engine, "三")
+    assert first_seen.date == T0 + timedelta(days=30)
+
+
+def test_limit_offset_and_count(engine: Engine) -> None:
+    with engine.begin() as conn:
+        for i in range(1, 8):
+            add(
+                conn,
+                i,
+                f"第{i}期 逆回购操作",
+                "<p>央行开展逆回购操作。</p>",
+                published=T0 + timedelta(i),
+            )
+    with engine.connect() as conn:
+        assert search.count(conn, SearchQuery("逆回购")) == 7
+    first, second = find(engine, "逆回购", limit=4), find(engine, "逆回购", limit=4, offset=4)
+    assert len(first) == 4 and len(second) == 3
+    assert sorted(ids(first + second)) == list(range(1, 8))
+    # Equal scores: newest first.
+    assert ids(first) == [7, 6, 5, 4]
+
+
+def test_a_changed_entry_replaces_its_old_text(news: Engine) -> None:
+    with news.begin() as conn:
+        search.index(conn, [SearchDoc(3, "OpenAI 发布 GPT-6", "新模型今日上线。")])
+    assert find(news, "gpt-5") == []
+    assert ids(find(news, "gpt-6")) == [3]
+    with news.begin() as conn:
+        search.remove(conn, [3, 4])
+    assert find(news, "gpt-6") == [] and find(news, "300024") == []
+    with news.begin() as conn:
+        search.remove(conn, [1, 2, 5])
+        assert indexed_terms(conn) == 0
+
+
+def test_documents_can_be_segmented_before_the_transaction(engine: Engine) -> None:
+    prepared = SearchDoc.of(0, "央行降准", f"<p>{PBOC}</p>").tokenized()  # id not known yet
+    with engine.begin() as conn:
+        add(conn, 7, "央行降准", f"<p>{PBOC}</p>", indexed=False)
+        search.index(conn, [replace(prepared, entry_id=7)])
+    assert ids(find(engine, "人民银行")) == [7]
+
+
+def test_reindex_all_rebuilds_from_the_entries(engine: Engine) -> None:
+    with engine.begin() as conn:
+        for entry_id, title, html in NEWS:
+            add(conn, entry_id, title, html, indexed=False)
+        search.index(conn, [SearchDoc(1, "旧标题", "旧内容")])
+    assert find(engine, "央行") == [] and ids(find(engine, "旧内容")) == [1]
+    with engine.begin() as conn:
+        assert search.reindex_all(conn, batch=2) == len(NEWS)
+        assert search.is_current(conn)
+    assert set(ids(find(engine, "央行"))) == {1, 5}
+    assert find(engine, "旧内容") == []
+    with engine.begin() as conn:
+        conn.execute(delete(meta).where(meta.c.name == "search_index"))
+        assert not search.is_current(conn)
+
+
+def test_reindex_all_with_worker_processes(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(search, "_PARALLEL_THRESHOLD", 0)
+    with engine.begin() as conn:
+        for entry_id, title, html in NEWS:
+            add(conn, entry_id, title, html, indexed=False)
+        assert search.reindex_all(conn, batch=2, workers=2) == len(NEWS)
+    assert set(ids(find(engine, "央行"))) == {1, 5}
+    assert ids(find(engine, "300024")) == [4]
+
+
+def test_deleted_entries_are_never_found_and_their_ids_reindex_cleanly(news: Engine) -> None:
+    with news.begin() as conn:
+        conn.execute(delete(feeds).where(feeds.c.id == 1))  # entries cascade
+    assert find(news, "央行") == []
+    with news.begin() as conn:  # SQLite may hand out a deleted id again
+        conn.execute(insert(feeds).values(id=1, url="https://feed1.example/"))
+        add(conn, 1, "新的条目", "<p>比特币</p>")
+    assert find(news, "央行") == [] and ids(find(news, "比特币")) == [1]
+    with news.begin() as conn:
+        search.remove(conn, range(1, 6))
+        search.remove(conn, [1, 99])  # again, and one never indexed: nothing happens
+    assert find(news, "比特币") == []
+    with news.connect() as conn:
+        # Every token of every version is gone: the deletes matched the inserts.
+        assert indexed_terms(conn) == 0
+
+
+def indexed_terms(conn: Connection) -> int:
+    """How many distinct tokens the index holds."""
+    if conn.dialect.name == "sqlite":
+        conn.execute(
+            text(
+                "CREATE VIRTUAL TABLE IF NOT EXISTS temp.v USING fts5vocab(main, search_index, row)"
+            )
+        )
+        return int(conn.execute(text("SELECT count(*) FROM temp.v")).scalar_one())
+    query = "SELECT count(*) FROM ts_stat('SELECT document FROM search_index')"
+    return int(conn.execute(text(query)).scalar_one())
+
+
+def test_the_migration_indexes_existing_entries(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'state.db'}"
+    engine = create(url)
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0004")
+        conn.execute(insert(feeds).values(id=1, url="https://feed1.example/"))
+        for entry_id, title, html in NEWS:
+            add(conn, entry_id, title, html, indexed=False)
+    engine.dispose()
+    engine = open_database(url)  # migrates to head
+    assert set(ids(find(engine, "央行"))) == {1, 5}
+    with engine.connect() as conn:
+        assert search.is_current(conn)
+        assert conn.execute(select(entries.c.id)).all()
+    engine.dispose()
