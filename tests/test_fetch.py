@@ -129,10 +129,8 @@ def test_oversize_body_is_refused(feed_server: FeedServer) -> None:
 
 def test_slowloris_ends_at_the_deadline(feed_server: FeedServer) -> None:
     url = feed_server.add("/slow", body=FEED, trickle=0.05)  # ~40 s for the whole body
-    started = time.monotonic()
-    result = fetch(FetchRequest(url, timeout=1.0))
+    result = fetch(FetchRequest(url, timeout=1.0))  # a whole body would have been "ok"
     assert result.status is FetchStatus.FAILED and result.error == "timed out after 1 s"
-    assert time.monotonic() - started < 10
 
 
 def test_connection_refused() -> None:
@@ -260,11 +258,14 @@ def test_per_host_limit_is_honoured(tmp_path: Path, feed_server: FeedServer) -> 
                 )
                 feeds.append({"url": url, "group": "g", "source": name})
         config = write_config(tmp_path, feeds, fetch={"per_host": 3, "concurrency": 64})
-        started = time.monotonic()
         assert "feeds: 24 ok" in cli("run", "-c", str(config)).stdout
-        elapsed = time.monotonic() - started
         assert feed_server.peak == 3 and other.peak == 3
-        assert elapsed < 12 * 0.2  # the two hosts were fetched side by side
+        # The two hosts were fetched side by side: some requests overlapped.
+        assert any(
+            a_start < b_end and b_start < a_end
+            for a_start, a_end in feed_server.spans
+            for b_start, b_end in other.spans
+        )
     finally:
         other.stop()
 

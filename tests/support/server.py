@@ -36,6 +36,7 @@ class FeedServer:
         self.requests: list[tuple[str, dict[str, str]]] = []
         self.active = 0
         self.peak = 0
+        self.spans: list[tuple[float, float]] = []  # (start, end) of each request, monotonic
         self._lock = threading.Lock()
         server = self
 
@@ -46,6 +47,7 @@ class FeedServer:
                 pass
 
             def do_GET(self) -> None:
+                started = time.monotonic()
                 with server._lock:
                     server.active += 1
                     server.peak = max(server.peak, server.active)
@@ -58,6 +60,7 @@ class FeedServer:
                 finally:
                     with server._lock:
                         server.active -= 1
+                        server.spans.append((started, time.monotonic()))
 
         class Server(ThreadingHTTPServer):
             def handle_error(self, request: object, client_address: object) -> None:
