@@ -10,18 +10,21 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from feedmill.filter.dedupe import DedupePolicy, decide, fingerprint
 from feedmill.filter.dedupe.decide import DEFAULT_THRESHOLD
 from feedmill.filter.dedupe.lsh import bands
-from feedmill.store.database import open_database
-from feedmill.store.schema import dedupe_bands, entries, feeds
+from feedmill.filter.dedupe.text import dump, load
+from feedmill.models import Entry
+from feedmill.store.database import open_database, reading
+from feedmill.store.schema import dedupe_bands, dedupe_prints, entries, feeds
 
 from support.feeds import Item, rss
 from support.site import cli, posts, write_config
@@ -107,6 +110,17 @@ def test_very_short_items_merge_only_as_exact_copies() -> None:
     b = fingerprint("源2新闻2", "<p>正文</p>")
     assert decide(a, b).reason == "too short to compare"
     assert a.text_hash != b.text_hash  # a short body is hashed with its title
+
+
+def test_a_stored_fingerprint_decides_as_the_computed_one() -> None:
+    """Candidates are verified against stored fingerprints (text.dump):
+    nothing the decision reads may be lost on the way."""
+    prints = {k: fingerprint(s["title"], s["html"]) for k, s in STORIES.items()}
+    for print_ in prints.values():
+        assert load(dump(print_)) == replace(print_, shingles=())
+    for pair in PAIRS:
+        a, b = prints[pair["a"]], prints[pair["b"]]
+        assert decide(load(dump(a)), load(dump(b))) == decide(a, b)
 
 
 # -- the whole mill: feeds → posts --------------------------------------------------
@@ -279,13 +293,99 @@ def test_the_index_is_stored_and_old_days_are_pruned(tmp_path: Path) -> None:
     with engine.begin() as conn:
         days = set(conn.execute(select(dedupe_bands.c.day)).scalars())
         assert days == {dedupe_store.day_of(published)}
+        assert len(conn.execute(select(dedupe_prints.c.entry_id)).all()) == 1
         policy, now = DedupePolicy(), datetime.now(UTC)
         # An old story first seen today is still compared with tomorrow's copies …
         assert dedupe_store.prune(conn, policy, now=now + timedelta(hours=12)) == 0
         # … but no longer once the window has passed.
         assert dedupe_store.prune(conn, policy, now=now + timedelta(days=5)) > 0
         assert conn.execute(select(dedupe_bands.c.day)).first() is None
+        assert conn.execute(select(dedupe_prints.c.entry_id)).first() is None
         assert conn.execute(select(feeds.c.id)).first() is not None
+    engine.dispose()
+
+
+def _entry(story: dict[str, str]) -> Entry:
+    published = datetime.fromisoformat(story["published"]).astimezone(UTC)
+    link = f"https://elsewhere.example/{story['id']}"
+    return Entry(story["id"], link, story["title"], published, None, None, story["html"])
+
+
+def test_a_copy_stored_by_another_worker_meanwhile_is_found_under_the_lock(
+    tmp_path: Path,
+) -> None:
+    """A worker looks for originals before it takes the write lock; under the
+    lock it checks only the stories stored after what it saw (Arrivals)."""
+    from feedmill.store import dedupe as dedupe_store
+
+    original, copy = LPR[0], LPR[1]
+    config = write_config(tmp_path, _write_sources(tmp_path, [original]))
+    assert cli("run", "-c", str(config)).code == 0
+    engine = open_database(f"sqlite:///{tmp_path / '.feedmill' / 'state.db'}")
+    story = dedupe_store.story_of(_entry(copy), datetime.now(UTC))
+    policy, elsewhere = DedupePolicy(), -1
+    with reading(engine) as conn:
+        stored = dedupe_store.watermark(conn)
+        match = dedupe_store.find_original(conn, story, policy, elsewhere)
+        assert match is not None
+        # Stored after the watermark: only the lock-side check sees it.
+        late = dedupe_store.Arrivals.since(conn, stored - 1)
+        assert late.find_original(conn, story, policy, elsewhere) == match
+        assert (
+            dedupe_store.Arrivals.since(conn, stored).find_original(conn, story, policy, elsewhere)
+            is None
+        )
+        # The same article linked from another feed: an exact copy, whatever its text.
+        linked = replace(_entry(LPR[3]), link=f"https://news.example/{original['id']}")
+        found = late.find_original(
+            conn, dedupe_store.story_of(linked, datetime.now(UTC)), policy, elsewhere
+        )
+        assert found is not None and found.verdict.reason == "same article"
+    engine.dispose()
+
+
+def test_a_flood_of_templated_items_neither_merges_nor_hides_other_copies(
+    tmp_path: Path,
+) -> None:
+    """Sixty 逆回购 notices of one day share most LSH bands; each lookup reads
+    only the newest stories per band, and every notice (its own figures) and
+    the rewritten LPR story still come out right."""
+    first, copy = LPR[0], LPR[1]
+    day = datetime.fromisoformat(first["published"])
+    body = "<p>人民银行公告称，为维护银行体系流动性合理充裕，{}以利率招标方式开展了{}亿元7天期逆回购操作，中标利率2.0%。</p>"
+    flood = [
+        {
+            "id": f"flash-{n}",
+            "source": "金色财经",
+            "published": (day + timedelta(minutes=n)).isoformat(),
+            "title": f"央行开展{100 + 10 * n}亿元逆回购",
+            "html": body.format(f"第{n}次", 100 + 10 * n),
+        }
+        for n in range(60)
+    ]
+    config = write_config(tmp_path, _write_sources(tmp_path, [first, *flood]))
+    assert cli("run", "-c", str(config)).code == 0
+    (tmp_path / "feeds" / f"{SOURCES.index(copy['source'])}.xml").write_bytes(_feed_of([copy]))
+    config = write_config(tmp_path, _write_sources(tmp_path, [first, copy, *flood]))
+    result = cli("run", "-c", str(config))
+    assert result.code == 0, result.stderr
+    assert len(posts(tmp_path)) == 61
+    assert "1 duplicates" in result.stdout
+    cluster = _clusters(tmp_path / ".feedmill" / "state.db")
+    assert cluster[copy["id"]] == first["id"]
+
+
+def test_reads_do_not_wait_for_a_writer(tmp_path: Path) -> None:
+    """Workers read (known items, candidates) while another one writes:
+    a reading connection must not queue for SQLite's write lock."""
+    engine = open_database(f"sqlite:///{tmp_path / 'state.db'}")
+    with engine.begin() as writer:
+        writer.execute(insert(feeds).values(url="https://a.example/feed"))
+        with reading(engine) as conn:
+            # Not yet committed: a snapshot without the row, at once.
+            assert conn.execute(select(feeds.c.id)).first() is None
+    with reading(engine) as conn:
+        assert conn.execute(select(feeds.c.url)).scalar_one() == "https://a.example/feed"
     engine.dispose()
 
 

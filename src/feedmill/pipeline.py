@@ -52,7 +52,7 @@ from feedmill.sanitize.policy import Policy as SanitizePolicy
 from feedmill.schedule import Policy, is_due
 from feedmill.store import dedupe as dedupe_store
 from feedmill.store import feeds as feed_store
-from feedmill.store.database import open_database
+from feedmill.store.database import open_database, reading
 from feedmill.store.feeds import FeedState
 from feedmill.store.posts import PendingPost, iter_pending, mark_written, pending_count
 from feedmill.store.schema import feeds as feeds_table
@@ -303,7 +303,7 @@ class Mill:
 
     def next_due(self) -> datetime | None:
         """The earliest next attempt among the configured feeds."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return feed_store.earliest_attempt(conn, [f.url for f in self.config.feeds])
 
     def _policy(self, spec: FeedSpec) -> Policy:
@@ -456,7 +456,7 @@ class Mill:
         parsed = parse_document(fetched.body, fetched.content_type)
         zone = ZoneInfo(self.config.feed_timezone(spec))
         items = [Item.of(e) for e in normalize_feed(parsed, feed_url=location, zone=zone)]
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             known = known_versions(conn, state.id)
         return [
             item.entry.link
@@ -518,7 +518,7 @@ class Mill:
 
         ``written`` collects the file names written, if given."""
         os.makedirs(self.posts_dir, exist_ok=True)
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             total = pending_count(conn)
         if not total:
             return

@@ -38,6 +38,7 @@ from feedmill.schedule import Policy
 from feedmill.store import dedupe as dedupe_store
 from feedmill.store import feeds as feed_store
 from feedmill.store import search as search_store
+from feedmill.store.database import reading
 from feedmill.store.entries import (
     PUBLISH,
     Decision,
@@ -188,7 +189,7 @@ def handle(job: FeedJob) -> FeedResult:
     # Judge and render what is new or changed before taking any lock.
     known: dict[str, tuple[int, str]] = {}
     if job.state.last_success_at is not None or job.state.item_count:
-        with engine.connect() as conn:
+        with reading(engine) as conn:
             known = known_versions(conn, job.state.id)
     screened = _screen(job, items, known)
     changed = [
@@ -197,7 +198,7 @@ def handle(job: FeedJob) -> FeedResult:
         if item.key_hash in known and known[item.key_hash][1] != item.version
     ]
     if changed:
-        with engine.connect() as conn:
+        with reading(engine) as conn:
             # Their posts list other sources: publish() renders them with those.
             reported = with_duplicates(conn, changed)
     else:
@@ -230,17 +231,35 @@ def handle(job: FeedJob) -> FeedResult:
 
     originals: set[int] = set()  # stored entries that new items turned out to copy
 
+    # Look for the originals of new stories before taking the write lock;
+    # inside it, only what other workers stored meanwhile is left to check.
+    early: dict[int, dedupe_store.Match | None] = {}
+    mark = 0
+    if screened.stories and job.dedupe is not None:
+        with reading(engine) as conn:
+            mark = dedupe_store.watermark(conn)
+            early = {
+                index: dedupe_store.find_original(conn, story, job.dedupe, job.state.id)
+                for index, story in screened.stories.items()
+            }
+
     try:
         with engine.begin() as conn:
+            arrivals: dedupe_store.Arrivals | None = None
 
             def decide(index: int, item: Item) -> Decision:
+                nonlocal arrivals
                 reason = screened.blocked.get(index)
                 if reason is not None:
                     return Decision("blocked", reason)
                 story = screened.stories.get(index)
                 if story is None or job.dedupe is None:
                     return PUBLISH
-                match = dedupe_store.find_original(conn, story, job.dedupe, job.state.id)
+                match = early.get(index)
+                if match is None:
+                    if arrivals is None:
+                        arrivals = dedupe_store.Arrivals.since(conn, mark)
+                    match = arrivals.find_original(conn, story, job.dedupe, job.state.id)
                 if match is None:
                     return Decision(fingerprint=story.fingerprint.text_hash)
                 originals.add(match.original_id)
@@ -251,7 +270,7 @@ def handle(job: FeedJob) -> FeedResult:
                     fingerprint=story.fingerprint.text_hash,
                 )
 
-            if screened.stories:
+            if screened.stories or screened.blocked:
                 dedupe_store.lock(conn)  # one dedupe decision at a time across workers
             ingested = ingest_entries(
                 conn, job.state.id, items, now=job.now, name_for=name_for, decide=decide

@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 
 from feedmill.config import RetentionSettings
 from feedmill.store import posts as post_store
+from feedmill.store.database import reading
 
 
 def archive_old_posts(
@@ -28,7 +29,7 @@ def archive_old_posts(
 ) -> int:
     """Move what ``policy`` no longer keeps to ``archive_dir``; returns how many."""
     older_than = now - timedelta(days=policy.days) if policy.days else None
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         leaving = post_store.to_archive(conn, older_than=older_than, keep=policy.max_posts)
     if not leaving:
         return 0

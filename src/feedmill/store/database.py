@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, select, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, select, text
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from feedmill.store.schema import HEAD_REVISION
@@ -37,8 +37,21 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def _begin_immediate(conn: Any) -> None:
     # Take the write lock at BEGIN: several worker processes write at once,
     # and a read transaction that later writes could otherwise fail with
-    # "database is locked" instead of waiting its turn.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # "database is locked" instead of waiting its turn.  Connections from
+    # `reading` only read: a deferred BEGIN gives them a snapshot without
+    # queueing behind (and blocking) the writers.
+    if conn.get_execution_options().get(_READ_ONLY):
+        conn.exec_driver_sql("BEGIN")
+    else:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+_READ_ONLY = "feedmill_read_only"
+
+
+def reading(engine: Engine) -> Connection:
+    """A connection that only reads (``with reading(engine) as conn:``)."""
+    return engine.connect().execution_options(**{_READ_ONLY: True})
 
 
 def create(url: str) -> Engine:
@@ -55,7 +68,7 @@ def create(url: str) -> Engine:
 
 def current_revision(engine: Engine) -> str | None:
     try:
-        with engine.connect() as conn:
+        with reading(engine) as conn:
             return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
     except (OperationalError, ProgrammingError):
         return None

@@ -8,18 +8,20 @@ number of stories per day, not the age of the site.  Entries themselves
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
-from sqlalchemy import Connection, delete, func, or_, select, text
+from sqlalchemy import Connection, TextClause, delete, func, or_, select, text
 
 from feedmill.filter.dedupe import DedupePolicy, Verdict, decide, fingerprint
 from feedmill.filter.dedupe.lsh import bands
-from feedmill.filter.dedupe.text import Fingerprint
+from feedmill.filter.dedupe.text import Fingerprint, dump, load
 from feedmill.models import Entry
 from feedmill.store.bulk import insert_rows
-from feedmill.store.schema import dedupe_bands, entries
+from feedmill.store.schema import dedupe_bands, dedupe_prints, entries
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -53,7 +55,8 @@ def lock(conn: Connection) -> None:
 
     Two copies of one story reaching two workers at once must not both be
     published.  SQLite's write transactions (BEGIN IMMEDIATE) already run one
-    at a time; PostgreSQL runs them side by side, so it takes a lock.
+    at a time; PostgreSQL runs them side by side, so it takes a lock — before
+    inserting any new entry, which keeps ids in commit order (`Arrivals`).
     """
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
@@ -66,30 +69,94 @@ class Match:
 
 
 MAX_CANDIDATES = 24  # stored stories verified per new story, most alike first
+# Newest stories read per band key.  A key shared by hundreds of stories in a
+# few days comes from templated text and says little; reading all of them
+# made a lookup cost grow with the site (6 s a run at 1,000 stories of a
+# templated corpus); this bounds it at PER_BAND × bands rows.
+PER_BAND = 40
 _CACHE: dict[int, tuple[Fingerprint, datetime]] = {}
 _CACHE_LIMIT = 20_000
 
 
 def _stored(conn: Connection, ids: Iterable[int]) -> dict[int, tuple[Fingerprint, datetime]]:
-    """Fingerprints of stored, published entries (computed once per process)."""
+    """Fingerprints of stored, published entries, as `add` stored them."""
     wanted = [i for i in ids if i not in _CACHE]
     if wanted:
-        moment = func.coalesce(entries.c.published_at, entries.c.first_seen_at)
-        query = select(
-            entries.c.id, entries.c.title, entries.c.content, moment.label("moment")
-        ).where(entries.c.id.in_(wanted))
         if len(_CACHE) > _CACHE_LIMIT:
             _CACHE.clear()
-        for row in conn.execute(query):
-            stamp = row.moment if row.moment.tzinfo else row.moment.replace(tzinfo=UTC)
-            _CACHE[row.id] = (fingerprint(row.title, row.content), stamp)
+        query = select(dedupe_prints.c.entry_id, dedupe_prints.c.moment, dedupe_prints.c.data)
+        for entry_id, seconds, data in conn.execute(
+            query.where(dedupe_prints.c.entry_id.in_(wanted))
+        ):
+            _CACHE[entry_id] = (load(data), datetime.fromtimestamp(seconds, UTC))
+        # Indexed before fingerprints were stored: computed from the text.
+        missing = [i for i in wanted if i not in _CACHE]
+        if missing:
+            moment = func.coalesce(entries.c.published_at, entries.c.first_seen_at)
+            query = select(
+                entries.c.id, entries.c.title, entries.c.content, moment.label("moment")
+            ).where(entries.c.id.in_(missing))
+            for row in conn.execute(query):
+                stamp = row.moment if row.moment.tzinfo else row.moment.replace(tzinfo=UTC)
+                _CACHE[row.id] = (fingerprint(row.title, row.content), stamp)
     return {i: _CACHE[i] for i in ids if i in _CACHE}
+
+
+def _days(story: Story, policy: DedupePolicy) -> tuple[int, int]:
+    """The band days a story within the window of ``story`` can have."""
+    span = -(-policy.window // timedelta(days=1))  # whole days, rounded up
+    day = day_of(story.moment)
+    return day - span, day + span
+
+
+def _most_alike(counts: Counter[int]) -> list[int]:
+    ranked = sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))
+    return [entry_id for entry_id, _ in ranked[:MAX_CANDIDATES]]
+
+
+def _verify(
+    conn: Connection, story: Story, policy: DedupePolicy, candidates: list[int]
+) -> Match | None:
+    best: Match | None = None
+    for entry_id, (stored, moment) in sorted(_stored(conn, candidates).items()):
+        if abs(moment - story.moment) > policy.window:
+            continue
+        verdict = decide(story.fingerprint, stored, policy.threshold)
+        if verdict.duplicate and (best is None or verdict.similarity > best.verdict.similarity):
+            best = Match(entry_id, verdict)
+    return best
+
+
+@cache
+def _per_band_query(count: int) -> TextClause:
+    # Plain SQL, built once per band count: the same statement made with
+    # SQLAlchemy constructs cost more to build than to run.
+    part = (
+        "SELECT entry_id FROM (SELECT entry_id FROM dedupe_bands"
+        " WHERE band = :b{i} AND day BETWEEN :first AND :last"
+        f" ORDER BY day DESC, entry_id DESC LIMIT {PER_BAND}) AS p{{i}}"
+    )
+    hits = " UNION ALL ".join(part.format(i=i) for i in range(count))
+    # The most alike first: more shared band keys, higher Jaccard.
+    return text(
+        f"SELECT entry_id FROM ({hits}) AS hits GROUP BY entry_id"
+        f" ORDER BY count(*) DESC, entry_id LIMIT {MAX_CANDIDATES}"
+    )
+
+
+def watermark(conn: Connection) -> int:
+    """The newest entry id: what `find_original` saw, for `Arrivals` to go on from."""
+    return conn.execute(select(func.max(entries.c.id))).scalar() or 0
 
 
 def find_original(
     conn: Connection, story: Story, policy: DedupePolicy, own_feed: int
 ) -> Match | None:
-    """The earlier published entry ``story`` is a copy of, if there is one."""
+    """The earlier published entry ``story`` is a copy of, if there is one.
+
+    A read: workers call it before taking the write lock, then ask
+    `Arrivals` about what was stored in between.
+    """
     active = entries.c.status == "active"
     # Verbatim copies and the same article linked from another feed: any age.
     exact = [entries.c.fingerprint == story.fingerprint.text_hash]
@@ -106,29 +173,65 @@ def find_original(
         return Match(found, Verdict(True, "same article", 1.0))
     if not story.bands:
         return None
-    day = day_of(story.moment)
-    span = policy.window.days + 1
-    # The most alike first (more shared bands: higher Jaccard), and only a
-    # few: templated flash news can share bands with hundreds of stories.
-    shared = func.count().label("shared")
-    candidates = conn.execute(
-        select(dedupe_bands.c.entry_id, shared)
-        .where(
-            dedupe_bands.c.band.in_(story.bands),
-            dedupe_bands.c.day.between(day - span, day + span),
+    first, last = _days(story, policy)
+    return _verify(conn, story, policy, candidates(conn, story.bands, first, last))
+
+
+def candidates(conn: Connection, keys: Sequence[int], first: int, last: int) -> list[int]:
+    """Stored stories that share band keys with ``keys`` (days first…last),
+    the most alike first: at most MAX_CANDIDATES, from the newest PER_BAND
+    stories of each key."""
+    params: dict[str, int] = {"first": first, "last": last}
+    params.update((f"b{i}", band) for i, band in enumerate(keys))
+    return list(conn.execute(_per_band_query(len(keys)), params).scalars())
+
+
+@dataclass(frozen=True, slots=True)
+class Arrivals:
+    """Stories stored after a `watermark`: read inside the write transaction.
+
+    New entries are inserted only under the dedupe lock (see `lock`), so ids
+    grow in commit order and everything at or below the watermark was seen
+    by `find_original`.
+    """
+
+    exact: tuple[tuple[int, int, str | None, str | None], ...]  # id, feed, hash, link
+    bands: dict[int, tuple[tuple[int, int], ...]]  # band → (entry id, day)
+
+    @classmethod
+    def since(cls, conn: Connection, mark: int) -> Arrivals:
+        rows = conn.execute(
+            select(entries.c.id, entries.c.feed_id, entries.c.fingerprint, entries.c.link)
+            .where(entries.c.id > mark, entries.c.status == "active")
+            .order_by(entries.c.id)
         )
-        .group_by(dedupe_bands.c.entry_id)
-        .order_by(shared.desc(), dedupe_bands.c.entry_id)
-        .limit(MAX_CANDIDATES)
-    ).scalars()
-    best: Match | None = None
-    for entry_id, (stored, moment) in sorted(_stored(conn, list(candidates)).items()):
-        if abs(moment - story.moment) > policy.window:
-            continue
-        verdict = decide(story.fingerprint, stored, policy.threshold)
-        if verdict.duplicate and (best is None or verdict.similarity > best.verdict.similarity):
-            best = Match(entry_id, verdict)
-    return best
+        exact = tuple((r.id, r.feed_id, r.fingerprint, r.link) for r in rows)
+        by_band: dict[int, list[tuple[int, int]]] = {}
+        if exact:
+            for band, entry_id, day in conn.execute(
+                select(dedupe_bands.c.band, dedupe_bands.c.entry_id, dedupe_bands.c.day).where(
+                    dedupe_bands.c.entry_id > mark
+                )
+            ):
+                by_band.setdefault(band, []).append((entry_id, day))
+        return cls(exact, {band: tuple(hits) for band, hits in by_band.items()})
+
+    def find_original(
+        self, conn: Connection, story: Story, policy: DedupePolicy, own_feed: int
+    ) -> Match | None:
+        for entry_id, feed_id, text_hash, link in self.exact:
+            if feed_id != own_feed and (
+                text_hash == story.fingerprint.text_hash or (story.link and link == story.link)
+            ):
+                return Match(entry_id, Verdict(True, "same article", 1.0))
+        first, last = _days(story, policy)
+        counts: Counter[int] = Counter(
+            entry_id
+            for band in story.bands
+            for entry_id, day in self.bands.get(band, ())
+            if first <= day <= last
+        )
+        return _verify(conn, story, policy, _most_alike(counts)) if counts else None
 
 
 def add(conn: Connection, rows: Sequence[tuple[int, Story]]) -> None:
@@ -140,6 +243,19 @@ def add(conn: Connection, rows: Sequence[tuple[int, Story]]) -> None:
             {"band": band, "day": day_of(story.moment), "entry_id": entry_id}
             for entry_id, story in rows
             for band in story.bands
+        ],
+    )
+    insert_rows(
+        conn,
+        dedupe_prints,
+        [
+            {
+                "entry_id": entry_id,
+                "moment": int(story.moment.timestamp()),
+                "data": dump(story.fingerprint),
+            }
+            for entry_id, story in rows
+            if story.bands
         ],
     )
     for entry_id, story in rows:
@@ -155,9 +271,12 @@ def prune(conn: Connection, policy: DedupePolicy, now: datetime | None = None) -
     moment = now or datetime.now(UTC)
     horizon = moment - policy.window - timedelta(days=2)
     seen_long_ago = select(entries.c.id).where(entries.c.first_seen_at < horizon)
-    result = conn.execute(
-        delete(dedupe_bands).where(
-            dedupe_bands.c.day < day_of(horizon), dedupe_bands.c.entry_id.in_(seen_long_ago)
+    old = (dedupe_bands.c.day < day_of(horizon), dedupe_bands.c.entry_id.in_(seen_long_ago))
+    result = conn.execute(delete(dedupe_bands).where(*old))
+    conn.execute(
+        delete(dedupe_prints).where(
+            dedupe_prints.c.moment < int(horizon.timestamp()),
+            dedupe_prints.c.entry_id.in_(seen_long_ago),
         )
     )
     return result.rowcount or 0

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, case, func, select, update
 
 from feedmill.models import Entry
+from feedmill.store.database import reading
 from feedmill.store.schema import entries, feeds, posts
 
 # A post's state: its file must be written (pending) or rewritten because
@@ -54,7 +55,7 @@ def iter_pending(engine: Engine, batch: int = 256) -> Iterator[list[PendingPost]
         .where(posts.c.state.in_(TO_WRITE))
         .order_by(moment, posts.c.entry_id)
     )
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         ids = [row[0] for row in conn.execute(order)]
     details = (
         select(
@@ -74,7 +75,7 @@ def iter_pending(engine: Engine, batch: int = 256) -> Iterator[list[PendingPost]
     )
     for start in range(0, len(ids), batch):
         chunk = ids[start : start + batch]
-        with engine.connect() as conn:
+        with reading(engine) as conn:
             rows = {r.entry_id: r for r in conn.execute(details.where(posts.c.entry_id.in_(chunk)))}
             reported = _reported_by(conn, chunk)
         out = []

@@ -26,7 +26,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
 # The newest migration; the store checks it before importing Alembic at all.
-HEAD_REVISION = "0005"
+HEAD_REVISION = "0006"
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -131,8 +131,20 @@ dedupe_bands = Table(
     Column("band", BigInteger, nullable=False),
     Column("day", Integer, nullable=False),  # days since 1970-01-01 of the entry's date
     Column("entry_id", Integer, ForeignKey("entries.id", ondelete="CASCADE"), nullable=False),
-    Index(None, "band", "day"),
+    # Covers the lookup: the newest stories with a band key (store/dedupe.py).
+    Index(None, "band", "day", "entry_id"),
     Index(None, "entry_id"),
+)
+
+# What the duplicate decision needs of a published story (text.dump), kept
+# as long as its bands: verifying a candidate then costs a read, not a
+# re-segmentation of its text (and another worker's stories are no dearer).
+dedupe_prints = Table(
+    "dedupe_prints",
+    metadata,
+    Column("entry_id", Integer, ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True),
+    Column("moment", BigInteger, nullable=False),  # the story's time, Unix seconds
+    Column("data", Text, nullable=False),
 )
 
 posts = Table(

@@ -17,8 +17,11 @@ different news, however alike their wording (decide.py).
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
 import re
+import struct
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -282,4 +285,52 @@ def ids(values: Iterable[int]) -> bytes:
 
 
 def from_ids(data: bytes) -> frozenset[int]:
-    return frozenset(int.from_bytes(data[i : i + 4], "little") for i in range(0, len(data), 4))
+    return frozenset(struct.unpack(f"<{len(data) // 4}I", data))
+
+
+def _facts_out(facts: dict[str, frozenset[Fact]]) -> dict[str, list[list[object]]]:
+    return {
+        unit: sorted([value, approx] for value, approx in found) for unit, found in facts.items()
+    }
+
+
+def _facts_in(data: dict[str, list[list[object]]]) -> dict[str, frozenset[Fact]]:
+    return {unit: frozenset((str(v), bool(a)) for v, a in found) for unit, found in data.items()}
+
+
+def dump(print_: Fingerprint) -> str:
+    """A fingerprint as compact JSON, for storage (shingles left out: only
+    the LSH bands need them, and those are stored already)."""
+    packed = {
+        "words": ids(print_.words),
+        "names": ids(print_.names),
+        "title": ids(print_.title),
+        "subject": ids(print_.subject),
+    }
+    return json.dumps(
+        {
+            **{key: base64.b64encode(value).decode("ascii") for key, value in packed.items()},
+            "facts": _facts_out(print_.facts),
+            "title_facts": _facts_out(print_.title_facts),
+            "text_hash": print_.text_hash,
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+def load(data: str) -> Fingerprint:
+    """The fingerprint `dump` wrote."""
+    raw = json.loads(data)
+    words, names, title, subject = (
+        from_ids(base64.b64decode(raw[key])) for key in ("words", "names", "title", "subject")
+    )
+    return Fingerprint(
+        words=words,
+        names=names,
+        title=title,
+        subject=subject,
+        facts=_facts_in(raw["facts"]),
+        title_facts=_facts_in(raw["title_facts"]),
+        text_hash=raw["text_hash"],
+    )
