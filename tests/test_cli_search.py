@@ -6,8 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text as sql
 
-from support.site import cli
+from feedmill.store.database import open_database
+
+from support.feeds import Item, rss
+from support.site import cli, write_config
 
 
 @pytest.fixture(scope="module")
@@ -70,3 +74,33 @@ def test_the_terminal_output_and_nothing_found(demo: Path) -> None:
     assert missing.code == 1
     assert "nothing found" in missing.stderr
     assert cli("search", "x", "-c", str(demo), "--since", "yesterday").code == 2
+
+
+def test_search_off_leaves_indexing_to_the_first_search(tmp_path: Path) -> None:
+    """`search: false`: runs index nothing; a search indexes everything once,
+    and again after runs that stored new items."""
+
+    def feed(*titles: str) -> None:
+        items = [Item(title=t, html=f"<p>{t}，详情如下。</p>", guid=t) for t in titles]
+        (tmp_path / "jin.xml").write_bytes(rss("金色财经 - 快讯", items))
+
+    spec = [{"url": "jin.xml", "group": "区块链", "source": "金色财经"}]
+    config = write_config(tmp_path, spec, search=False)
+    feed("央行开展100亿元逆回购操作")
+    assert cli("run", "-c", str(config)).code == 0
+
+    def indexed() -> int:
+        engine = open_database(f"sqlite:///{tmp_path / '.feedmill' / 'state.db'}")
+        with engine.connect() as conn:
+            count = conn.execute(sql("SELECT count(*) FROM search_index_tokens")).scalar_one()
+        engine.dispose()
+        return int(count)
+
+    assert indexed() == 0
+    result = cli("search", "逆回购", "-c", str(config))
+    assert result.code == 0 and "building the search index" in result.stderr
+    assert "央行开展100亿元逆回购操作" in result.stdout
+    assert indexed() == 1
+    feed("央行开展100亿元逆回购操作", "比特币突破10万美元")
+    assert cli("run", "-c", str(config)).code == 0
+    assert [r["title"] for r in search(config, "比特币")] == ["比特币突破10万美元"]

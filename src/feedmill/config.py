@@ -319,6 +319,9 @@ class Config(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     sanitize: SanitizeSettings = msgspec.field(default_factory=SanitizeSettings)
     rules: RulesSpec = msgspec.field(default_factory=RulesSpec)
     dedupe: DedupeSettings | bool = True
+    # false: runs do not index items for `feedmill search`, which then indexes
+    # everything when asked (a third of a cold run's work goes to indexing).
+    search: bool = True
     retention: RetentionSettings | None = None  # None: every post stays in source/_posts
     tags: TagsSettings | bool = False  # true: stock tags with the defaults
     fulltext: FulltextSettings = msgspec.field(default_factory=FulltextSettings)

@@ -100,6 +100,7 @@ class FeedJob:
     now: datetime
     rules: tuple[RuleSet, ...] = ()  # the top-level rules, then the feed's own
     dedupe: DedupePolicy | None = None  # None: no merging across feeds
+    search: bool = True  # index new and changed items for `feedmill search`
     pages: tuple[Page, ...] = ()  # fulltext feeds: the pages of new and changed items
 
 
@@ -207,7 +208,7 @@ def handle(job: FeedJob) -> FeedResult:
     docs = {
         index: SearchDoc.of(0, item.entry.title, item.entry.content).tokenized()
         for index, item in enumerate(items)
-        if known.get(item.key_hash, (0, ""))[1] != item.version
+        if job.search and known.get(item.key_hash, (0, ""))[1] != item.version
     }
     staged: list[str | None] = []
     batch = uuid.uuid4().hex[:12]
@@ -290,6 +291,7 @@ def handle(job: FeedJob) -> FeedResult:
                 [
                     replace(docs[index], entry_id=entry_id)
                     for index, entry_id in ingested.stored.items()
+                    if index in docs
                 ],
             )
             if changed:

@@ -75,31 +75,47 @@ MAX_CANDIDATES = 24  # stored stories verified per new story, most alike first
 # templated corpus); this bounds it at PER_BAND × bands rows.
 PER_BAND = 40
 _CACHE: dict[int, tuple[Fingerprint, datetime]] = {}
-_CACHE_LIMIT = 20_000
+_CACHE_LIMIT = 2_000  # ~20 kB a fingerprint: 20,000 made workers ~500 MiB
 
 
-def _stored(conn: Connection, ids: Iterable[int]) -> dict[int, tuple[Fingerprint, datetime]]:
-    """Fingerprints of stored, published entries, as `add` stored them."""
-    wanted = [i for i in ids if i not in _CACHE]
-    if wanted:
-        if len(_CACHE) > _CACHE_LIMIT:
-            _CACHE.clear()
-        query = select(dedupe_prints.c.entry_id, dedupe_prints.c.moment, dedupe_prints.c.data)
-        for entry_id, seconds, data in conn.execute(
-            query.where(dedupe_prints.c.entry_id.in_(wanted))
-        ):
-            _CACHE[entry_id] = (load(data), datetime.fromtimestamp(seconds, UTC))
-        # Indexed before fingerprints were stored: computed from the text.
-        missing = [i for i in wanted if i not in _CACHE]
-        if missing:
-            moment = func.coalesce(entries.c.published_at, entries.c.first_seen_at)
-            query = select(
-                entries.c.id, entries.c.title, entries.c.content, moment.label("moment")
-            ).where(entries.c.id.in_(missing))
-            for row in conn.execute(query):
-                stamp = row.moment if row.moment.tzinfo else row.moment.replace(tzinfo=UTC)
-                _CACHE[row.id] = (fingerprint(row.title, row.content), stamp)
-    return {i: _CACHE[i] for i in ids if i in _CACHE}
+def _stored(
+    conn: Connection, ids: Iterable[int], story: Story, window: timedelta
+) -> dict[int, Fingerprint]:
+    """Fingerprints of the stored stories ``ids`` within ``window`` of ``story``."""
+    out: dict[int, Fingerprint] = {}
+    wanted = []
+    for i in ids:
+        if i in _CACHE:
+            print_, moment = _CACHE[i]
+            if abs(moment - story.moment) <= window:
+                out[i] = print_
+        else:
+            wanted.append(i)
+    if not wanted:
+        return out
+    if len(_CACHE) > _CACHE_LIMIT:
+        _CACHE.clear()
+    found = set()
+    query = select(dedupe_prints.c.entry_id, dedupe_prints.c.moment, dedupe_prints.c.data)
+    for entry_id, seconds, data in conn.execute(query.where(dedupe_prints.c.entry_id.in_(wanted))):
+        found.add(entry_id)
+        moment = datetime.fromtimestamp(seconds, UTC)
+        if abs(moment - story.moment) <= window:  # else not worth parsing
+            out[entry_id] = load(data)
+            _CACHE[entry_id] = (out[entry_id], moment)
+    # Indexed before fingerprints were stored: computed from the text.
+    missing = [i for i in wanted if i not in found]
+    if missing:
+        moment_ = func.coalesce(entries.c.published_at, entries.c.first_seen_at)
+        query = select(
+            entries.c.id, entries.c.title, entries.c.content, moment_.label("moment")
+        ).where(entries.c.id.in_(missing))
+        for row in conn.execute(query):
+            stamp = row.moment if row.moment.tzinfo else row.moment.replace(tzinfo=UTC)
+            _CACHE[row.id] = (fingerprint(row.title, row.content), stamp)
+            if abs(stamp - story.moment) <= window:
+                out[row.id] = _CACHE[row.id][0]
+    return out
 
 
 def _days(story: Story, policy: DedupePolicy) -> tuple[int, int]:
@@ -118,9 +134,7 @@ def _verify(
     conn: Connection, story: Story, policy: DedupePolicy, candidates: list[int]
 ) -> Match | None:
     best: Match | None = None
-    for entry_id, (stored, moment) in sorted(_stored(conn, candidates).items()):
-        if abs(moment - story.moment) > policy.window:
-            continue
+    for entry_id, stored in sorted(_stored(conn, candidates, story, policy.window).items()):
         verdict = decide(story.fingerprint, stored, policy.threshold)
         if verdict.duplicate and (best is None or verdict.similarity > best.verdict.similarity):
             best = Match(entry_id, verdict)

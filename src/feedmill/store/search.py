@@ -335,6 +335,11 @@ def _tokenize(rows: Sequence[tuple[int, str, str]]) -> list[TokenizedDoc]:
     return [SearchDoc.of(entry_id, title, html).tokenized() for entry_id, title, html in rows]
 
 
+def mark_outdated(conn: Connection) -> None:
+    """Entries will be stored without being indexed: ``is_current`` says no."""
+    conn.execute(delete(meta).where(meta.c.name == _META_KEY))
+
+
 def is_current(conn: Connection) -> bool:
     """Was the index built by this tokenizer?  If not, queries may miss: ``reindex_all``."""
     stored = conn.execute(select(meta.c.value).where(meta.c.name == _META_KEY)).scalar()
