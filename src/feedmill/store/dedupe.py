@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
-from sqlalchemy import Connection, TextClause, delete, func, or_, select, text
+from sqlalchemy import Connection, TextClause, delete, func, select, text
 
 from feedmill.filter.dedupe import DedupePolicy, Verdict, decide, fingerprint
 from feedmill.filter.dedupe.lsh import bands
@@ -141,6 +141,15 @@ def _verify(
     return best
 
 
+_EXACT_SQL = (
+    "SELECT id FROM entries WHERE status = 'active' AND feed_id != :own AND ({})"
+    " ORDER BY id LIMIT 1"
+)
+# Plain SQL: building these with SQLAlchemy constructs cost more than running them.
+_EXACT = text(_EXACT_SQL.format("fingerprint = :hash"))
+_EXACT_BY_LINK = text(_EXACT_SQL.format("fingerprint = :hash OR link = :link"))
+
+
 @cache
 def _per_band_query(count: int) -> TextClause:
     # Plain SQL, built once per band count: the same statement made with
@@ -171,18 +180,11 @@ def find_original(
     A read: workers call it before taking the write lock, then ask
     `Arrivals` about what was stored in between.
     """
-    active = entries.c.status == "active"
     # Verbatim copies and the same article linked from another feed: any age.
-    exact = [entries.c.fingerprint == story.fingerprint.text_hash]
-    if story.link:
-        exact.append(entries.c.link == story.link)
-    query = (
-        select(entries.c.id)
-        .where(active, entries.c.feed_id != own_feed, or_(*exact))
-        .order_by(entries.c.id)
-        .limit(1)
-    )
-    found = conn.execute(query).scalar()
+    found = conn.execute(
+        _EXACT_BY_LINK if story.link else _EXACT,
+        {"hash": story.fingerprint.text_hash, "link": story.link, "own": own_feed},
+    ).scalar()
     if found is not None:
         return Match(found, Verdict(True, "same article", 1.0))
     if not story.bands:

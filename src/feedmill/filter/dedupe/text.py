@@ -25,7 +25,7 @@ import struct
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from feedmill.normalize.text import visible_text
@@ -187,8 +187,19 @@ def is_rare(word: str) -> bool:
     return word_frequencies().get(word, 0) < NAME_MAX_FREQUENCY and not _NUMBER.match(word)
 
 
+# Every _BOILERPLATE alternative holds one of these: without them (most
+# stories) the slow scan, tried at every position, is skipped.
+_BOILERPLATE_MARKS = (
+    "来源", "编辑", "作者", "记者", "原标题", "声明", "风险提示", "本文", "扫码", "扫描",
+    "长按", "下载", "bloomberg", "reporting", "editing", "writing",
+)  # fmt: skip
+
+
 def normalize(text: str) -> str:
-    return unicodedata.normalize("NFKC", _BOILERPLATE.sub(" ", text)).casefold()
+    lowered = text.lower()
+    if any(mark in lowered for mark in _BOILERPLATE_MARKS):
+        text = _BOILERPLATE.sub(" ", text)
+    return unicodedata.normalize("NFKC", text).casefold()
 
 
 def words(text: str) -> list[str]:
@@ -217,6 +228,7 @@ def facts(text: str) -> dict[str, frozenset[Fact]]:
     return {unit: frozenset(values) for unit, values in found.items()}
 
 
+@lru_cache(maxsize=1 << 16)
 def word_id(word: str) -> int:
     """A stable 32-bit id for a word (stored fingerprints are arrays of these)."""
     return int.from_bytes(hashlib.blake2b(word.encode(), digest_size=4).digest(), "little")
