@@ -15,6 +15,7 @@ import json
 import random
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from functools import cache
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -93,6 +94,57 @@ STOCKS = [
 ]
 
 
+# Bump when the generated text changes: cached corpora are keyed by it.
+CORPUS_VERSION = 3
+# Company names from syllables: each article is about its own company, with its
+# own figures, as real news is — not the same story a thousand times over.
+SYLLABLES = "华宁远启云泰恒达安瑞兴盛鼎新联创天海嘉睿博晟鑫康润腾飞祥和中信光明"
+SUFFIXES = ["科技", "股份", "电子", "能源", "医药", "材料", "智能", "汽车", "环境", "传媒"]
+
+
+def _company(rng: random.Random) -> str:
+    return rng.choice(SYLLABLES) + rng.choice(SYLLABLES) + rng.choice(SUFFIXES)
+
+
+# Sentences are made of words drawn from jieba's dictionary, a topic of a
+# few dozen per article: two unrelated articles share about as few words as
+# real ones do, instead of the ten stock sentences every article repeated before.
+# Joined by function words, which dedupe and search both ignore.
+CONNECTORS = ["的", "与", "和", "在", "对", "将", "已", "，"]
+
+
+@cache
+def vocabulary() -> tuple[str, ...]:
+    """Content words of jieba's dictionary (2–4 characters, GBK-encodable)."""
+    import jieba
+
+    words = []
+    with Path(jieba.__file__).with_name("dict.txt").open(encoding="utf-8") as lines:
+        for line in lines:
+            word, frequency, *_ = line.split()
+            if 2 <= len(word) <= 4 and 20 <= int(frequency) <= 5000 and _gbk(word):
+                words.append(word)
+    return tuple(words)
+
+
+def _gbk(word: str) -> bool:
+    try:
+        word.encode("gbk")
+    except UnicodeEncodeError:
+        return False
+    return all("\u4e00" <= char <= "\u9fff" for char in word)
+
+
+def _sentence(rng: random.Random, topic: list[str]) -> str:
+    if rng.random() < 0.05:
+        return rng.choice(FILLERS)  # outlet phrasing that many articles share
+    words = [rng.choice(topic) for _ in range(rng.randint(5, 9))]
+    text = words[0] + "".join(rng.choice(CONNECTORS) + word for word in words[1:])
+    if rng.random() < 0.3:
+        text += f"，同比增长{rng.randint(1, 60)}.{rng.randint(0, 9)}%"
+    return text + "。"
+
+
 def _stock_link(rng: random.Random) -> str:
     code, name = rng.choice(STOCKS)
     market = "SZ" if code.startswith(("0", "3")) else "SH"
@@ -103,21 +155,23 @@ def _stock_link(rng: random.Random) -> str:
 
 
 def article(rng: random.Random, n: int) -> tuple[str, str]:
-    subject, verb, obj = rng.choice(SUBJECTS), rng.choice(VERBS), rng.choice(OBJECTS)
-    title = f"{subject}{verb}{obj} 第{n}期"
+    subject, verb, obj = _company(rng), rng.choice(VERBS), rng.choice(OBJECTS)
+    amount = f"{rng.randint(1, 999)}.{rng.randint(0, 9)}亿元"
+    title = f"{subject}{verb}{obj} 涉及金额{amount}"
     paragraphs = []
     if rng.random() < 0.3:
         paragraphs.append(
             f'<p><img src="https://img.example.cn/news/{n % 997}.jpg" '
             f'referrerpolicy="no-referrer"></p>'
         )
+    topic = rng.sample(vocabulary(), 60)
     for i in range(rng.randint(4, 9)):
-        sentences = "".join(rng.choice(FILLERS) for _ in range(rng.randint(2, 5)))
+        sentences = "".join(_sentence(rng, topic) for _ in range(rng.randint(2, 5)))
         if rng.random() < 0.3:
             sentences = sentences[:20] + _stock_link(rng) + sentences[20:]
         if i and rng.random() < 0.2:
             paragraphs.append(f"<p><strong>{rng.choice(OBJECTS)}</strong></p>")
-        paragraphs.append(f"<p>{subject}{verb}{obj}。{sentences}</p>")
+        paragraphs.append(f"<p>{subject}{verb}{obj}，金额{amount}。{sentences}</p>")
     if rng.random() < 0.1:
         rows = "".join(
             f"<tr><td>{y}年</td><td>{rng.randint(100, 999)}.{rng.randint(0, 99)}亿元</td></tr>"

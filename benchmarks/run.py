@@ -6,7 +6,9 @@ the same run.  Prints a table of measured figures and ratios.
     python -m benchmarks.run --feeds 200 --items 20 --skip-baseline
 
 Scenarios:
-  cold        first run over the whole corpus: items per second, peak RSS
+  cold        first run over the whole corpus: items per second, peak RSS — feedmill
+              once as the peers work (no cross-feed dedupe, no search index: like for
+              like) and once with its defaults (dedupe and the search index on)
   rerun       second run, nothing changed (all 304): seconds, files touched
   latency     1,000 feeds answering after 100 ms: fetch phase and whole run
 """
@@ -27,7 +29,7 @@ from typing import Any
 
 import psutil
 
-from benchmarks.corpus import generate
+from benchmarks.corpus import CORPUS_VERSION, generate
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPORA = Path(__file__).resolve().parent / ".work"
@@ -117,11 +119,11 @@ def feed_list(manifest: dict[str, Any], server: Server) -> list[dict[str, str]]:
     ]
 
 
-def feedmill_site(directory: Path, feeds: list[dict[str, str]], workers: int | None) -> Path:
+def feedmill_site(directory: Path, feeds: list[dict[str, str]], **settings: Any) -> Path:
     if directory.exists():
         shutil.rmtree(directory)
     directory.mkdir(parents=True)
-    config = {"site": ".", "state": ".feedmill/state.db", "feeds": feeds}
+    config = {"site": ".", "state": ".feedmill/state.db", **settings, "feeds": feeds}
     (directory / "feedmill.yml").write_text(
         json.dumps(config, ensure_ascii=False), encoding="utf-8"
     )
@@ -164,7 +166,7 @@ def main() -> None:
     WORK = args.work
     WORK.mkdir(parents=True, exist_ok=True)
 
-    corpus = CORPORA / f"corpus-{args.feeds}x{args.items}"
+    corpus = CORPORA / f"corpus-v{CORPUS_VERSION}-{args.feeds}x{args.items}"
     if not (corpus / "manifest.json").is_file():
         generate(corpus, args.feeds, args.items)
     manifest = json.loads((corpus / "manifest.json").read_text(encoding="utf-8"))
@@ -188,7 +190,26 @@ def main() -> None:
         urls = WORK / "urls.json"
         urls.write_text(json.dumps(feeds, ensure_ascii=False), encoding="utf-8")
 
-        site = feedmill_site(WORK / "feedmill", feeds, args.workers)
+        # Like for like with the peers first: no cross-feed dedupe, no search index.
+        site = feedmill_site(WORK / "feedmill-plain", feeds, dedupe=False, search=False)
+        plain = measure(feedmill_cmd(args.workers), site)
+        results["feedmill_plain"] = {
+            "cold_seconds": round(plain.wall, 2),
+            "cold_items_per_s": round(total_items / plain.wall),
+            "posts": len(list((site / "source" / "_posts").glob("*.md"))),
+            "peak_rss_main_mib": round(plain.peak_main / MiB),
+            "peak_rss_tree_mib": round(plain.peak_tree / MiB),
+            "cold_summary": plain.stdout.strip(),
+        }
+        print(
+            f"feedmill  cold  {plain.wall:7.2f} s  {total_items / plain.wall:8.0f} items/s  "
+            f"peak RSS {plain.peak_main / MiB:.0f} MiB "
+            f"(with workers {plain.peak_tree / MiB:.0f} MiB)  "
+            f"{results['feedmill_plain']['posts']} posts (dedupe and search off)"
+        )
+        shutil.rmtree(site)
+
+        site = feedmill_site(WORK / "feedmill", feeds)
         cold = measure(feedmill_cmd(args.workers), site)
         posts = site / "source" / "_posts"
         written = len(list(posts.glob("*.md")))
@@ -208,7 +229,7 @@ def main() -> None:
         print(
             f"feedmill  cold  {cold.wall:7.2f} s  {total_items / cold.wall:8.0f} items/s  "
             f"peak RSS {cold.peak_main / MiB:.0f} MiB "
-            f"(with workers {cold.peak_tree / MiB:.0f} MiB)  {written} posts"
+            f"(with workers {cold.peak_tree / MiB:.0f} MiB)  {written} posts (defaults)"
         )
         touched_files = results["feedmill"]["rerun_files_touched"]
         print(f"feedmill  rerun {rerun.wall:7.2f} s  files touched: {touched_files}")
@@ -286,7 +307,7 @@ def main() -> None:
                 [sys.executable, "-m", "benchmarks.peers", "fetch", "--urls", str(urls)], ROOT
             )
             fetch_seconds = json.loads(fetch.stdout)["fetch_seconds"]
-            site = feedmill_site(WORK / "feedmill-latency", feeds, args.workers)
+            site = feedmill_site(WORK / "feedmill-latency", feeds, dedupe=False, search=False)
             slow = measure(feedmill_cmd(args.workers), site)
             results["latency"] = {
                 "latency_ms": round(args.latency * 1000),
@@ -295,7 +316,7 @@ def main() -> None:
             }
             print(
                 f"latency {args.latency * 1000:.0f} ms: fetch phase {fetch_seconds:.2f} s, "
-                f"whole feedmill run {slow.wall:.2f} s"
+                f"whole feedmill run (dedupe and search off) {slow.wall:.2f} s"
             )
         finally:
             server.stop()
@@ -308,8 +329,17 @@ def main() -> None:
 
 def print_table(results: dict[str, Any]) -> None:
     fm = results["feedmill"]
+    if "feedmill_plain" in results:
+        fm = {**fm, "cold_items_per_s_plain": results["feedmill_plain"]["cold_items_per_s"]}
+        for peer in ("reader", "baseline"):
+            if peer in results:
+                results[peer] = {
+                    **results[peer],
+                    "cold_items_per_s_plain": results[peer]["cold_items_per_s"],
+                }
     rows = [
-        ("cold ingest, items/s", "cold_items_per_s", True),
+        ("cold ingest, items/s (like for like)", "cold_items_per_s_plain", True),
+        ("cold ingest, items/s (defaults)", "cold_items_per_s", True),
         ("unchanged rerun, s", "rerun_seconds", False),
         ("peak RSS (main process), MiB", "peak_rss_main_mib", False),
     ]
