@@ -320,7 +320,7 @@ class Config(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     rules: RulesSpec = msgspec.field(default_factory=RulesSpec)
     dedupe: DedupeSettings | bool = True
     # false: runs do not index items for `feedmill search`, which then indexes
-    # everything when asked (a third of a cold run's work goes to indexing).
+    # everything when asked (segmenting for the index is costly on a cold run).
     search: bool = True
     retention: RetentionSettings | None = None  # None: every post stays in source/_posts
     tags: TagsSettings | bool = False  # true: stock tags with the defaults
