@@ -39,13 +39,7 @@ from lxml.html import HtmlElement
 
 from feedmill import urls
 from feedmill.fetch.client import DEFAULT_USER_AGENT, _reason, _ssl_context
-from feedmill.fetch.decompress import (
-    BodyTooLarge,
-    CappedBuffer,
-    UnsupportedEncoding,
-    _human,
-    decoder_for,
-)
+from feedmill.fetch.decompress import BodyError, read_capped
 from feedmill.parse.encoding import canonical, http_charset
 
 if TYPE_CHECKING:
@@ -799,21 +793,10 @@ async def _get(
 
 
 async def _read_body(resp: aiohttp.ClientResponse, limit: int) -> bytes:
-    declared = resp.headers.get("Content-Length", "")
-    encoding = resp.headers.get("Content-Encoding")
-    if declared.isdigit() and not encoding and int(declared) > limit:
-        raise _Failure(f"body larger than {_human(limit)} (Content-Length {declared})")
     try:
-        decoder = decoder_for(encoding)
-        buffer = CappedBuffer(limit)
-        async for raw in resp.content.iter_chunked(64 * 1024):
-            for chunk in decoder.feed(raw):
-                buffer.add(chunk)
-        for chunk in decoder.flush():
-            buffer.add(chunk)
-    except (BodyTooLarge, UnsupportedEncoding, ValueError) as exc:
+        return await read_capped(resp, limit)
+    except BodyError as exc:
         raise _Failure(str(exc)) from None
-    return buffer.getvalue()
 
 
 def _blocked_in(exc: BaseException) -> _Blocked | None:

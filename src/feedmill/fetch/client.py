@@ -32,13 +32,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from feedmill import __version__, urls
-from feedmill.fetch.decompress import (
-    BodyTooLarge,
-    CappedBuffer,
-    UnsupportedEncoding,
-    _human,
-    decoder_for,
-)
+from feedmill.fetch.decompress import BodyError, _human, read_capped
 from feedmill.models import Fetched, FetchStatus
 
 if TYPE_CHECKING:
@@ -345,22 +339,10 @@ class Fetcher:
                 )
 
     async def _read_body(self, resp: aiohttp.ClientResponse) -> bytes:
-        limit = self.options.max_body
-        declared = resp.headers.get("content-length")
-        encoding = resp.headers.get("content-encoding")
-        if declared and declared.isdigit() and not encoding and int(declared) > limit:
-            raise _Failure(f"body larger than {_human(limit)} (Content-Length {declared})")
         try:
-            decoder = decoder_for(encoding)
-            buffer = CappedBuffer(limit)
-            async for raw in resp.content.iter_chunked(64 * 1024):
-                for chunk in decoder.feed(raw):
-                    buffer.add(chunk)
-            for chunk in decoder.flush():
-                buffer.add(chunk)
-        except (BodyTooLarge, UnsupportedEncoding, ValueError) as exc:
+            return await read_capped(resp, self.options.max_body)
+        except BodyError as exc:
             raise _Failure(str(exc), resp.status) from None
-        return buffer.getvalue()
 
 
 @functools.cache

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterator
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    import aiohttp
 
 # Inflate in slices of this size, so a single call never allocates more.
 _STEP = 256 * 1024
@@ -136,6 +139,33 @@ class CappedBuffer:
 
     def getvalue(self) -> bytes:
         return b"".join(self._parts)
+
+
+class BodyError(Exception):
+    """A response body that could not be read within the cap: the reason."""
+
+
+async def read_capped(resp: aiohttp.ClientResponse, limit: int) -> bytes:
+    """The decoded body of ``resp``: at most ``limit`` bytes, or BodyError.
+
+    A declared Content-Length over the cap fails before anything is read;
+    otherwise the cap applies after decompression, chunk by chunk.
+    """
+    declared = resp.headers.get("Content-Length", "")
+    encoding = resp.headers.get("Content-Encoding")
+    if declared.isdigit() and not encoding and int(declared) > limit:
+        raise BodyError(f"body larger than {_human(limit)} (Content-Length {declared})")
+    try:
+        decoder = decoder_for(encoding)
+        buffer = CappedBuffer(limit)
+        async for raw in resp.content.iter_chunked(64 * 1024):
+            for chunk in decoder.feed(raw):
+                buffer.add(chunk)
+        for chunk in decoder.flush():
+            buffer.add(chunk)
+    except (BodyTooLarge, UnsupportedEncoding, ValueError) as exc:
+        raise BodyError(str(exc)) from None
+    return buffer.getvalue()
 
 
 def _human(size: int) -> str:
