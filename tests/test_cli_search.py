@@ -78,7 +78,7 @@ def test_the_terminal_output_and_nothing_found(demo: Path) -> None:
 
 def test_search_off_leaves_indexing_to_the_first_search(tmp_path: Path) -> None:
     """`search: false`: runs index nothing; a search indexes everything once,
-    and again after runs that stored new items."""
+    and again only after a run that stored items."""
 
     def feed(*titles: str) -> None:
         items = [Item(title=t, html=f"<p>{t}，详情如下。</p>", guid=t) for t in titles]
@@ -101,6 +101,14 @@ def test_search_off_leaves_indexing_to_the_first_search(tmp_path: Path) -> None:
     assert result.code == 0 and "building the search index" in result.stderr
     assert "央行开展100亿元逆回购操作" in result.stdout
     assert indexed() == 1
+    # A run that stores nothing new leaves the index as it is.
+    (tmp_path / "jin.xml").touch()
+    assert cli("run", "-c", str(config)).code == 0
+    assert "building" not in cli("search", "逆回购", "-c", str(config)).stderr
+    # One that stores an item (unindexed) makes the next search rebuild.
     feed("央行开展100亿元逆回购操作", "比特币突破10万美元")
     assert cli("run", "-c", str(config)).code == 0
-    assert [r["title"] for r in search(config, "比特币")] == ["比特币突破10万美元"]
+    result = cli("search", "比特币", "-c", str(config))
+    assert "building the search index" in result.stderr
+    assert "比特币突破10万美元" in result.stdout
+    assert indexed() == 2

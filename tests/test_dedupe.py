@@ -374,6 +374,31 @@ def test_a_flood_of_templated_items_neither_merges_nor_hides_other_copies(
     assert cluster[copy["id"]] == first["id"]
 
 
+def test_stories_indexed_before_fingerprints_were_stored_are_still_compared(
+    tmp_path: Path,
+) -> None:
+    """A database from before migration 0006 has bands but no stored
+    fingerprints: candidates are then fingerprinted from their text."""
+    from sqlalchemy import delete
+
+    from feedmill.store import dedupe as dedupe_store
+
+    first, copy = LPR[0], LPR[1]
+    config = write_config(tmp_path, _write_sources(tmp_path, [first]))
+    assert cli("run", "-c", str(config)).code == 0
+    state = tmp_path / ".feedmill" / "state.db"
+    engine = open_database(f"sqlite:///{state}")
+    with engine.begin() as conn:
+        assert conn.execute(delete(dedupe_prints)).rowcount == 1
+    engine.dispose()
+    dedupe_store._CACHE.clear()  # as in a new process: nothing remembered
+    config = write_config(tmp_path, _write_sources(tmp_path, [first, copy]))
+    result = cli("run", "-c", str(config))
+    assert result.code == 0, result.stderr
+    assert "1 duplicates" in result.stdout
+    assert _clusters(state)[copy["id"]] == first["id"]
+
+
 def test_reads_do_not_wait_for_a_writer(tmp_path: Path) -> None:
     """Workers read (known items, candidates) while another one writes:
     a reading connection must not queue for SQLite's write lock."""

@@ -52,7 +52,6 @@ from feedmill.sanitize.policy import Policy as SanitizePolicy
 from feedmill.schedule import Policy, is_due
 from feedmill.store import dedupe as dedupe_store
 from feedmill.store import feeds as feed_store
-from feedmill.store import search as search_store
 from feedmill.store.database import open_database, reading
 from feedmill.store.feeds import FeedState
 from feedmill.store.posts import PendingPost, iter_pending, mark_written, pending_count
@@ -237,10 +236,6 @@ class Mill:
         if self.dedupe is not None:
             with self.engine.begin() as conn:
                 dedupe_store.prune(conn, self.dedupe)
-        if not self.config.search:
-            # Items stored by this run go unindexed: the next search rebuilds.
-            with self.engine.begin() as conn:
-                search_store.mark_outdated(conn)
         specs = self._selected(states, datetime.now(UTC))
         summary.feeds_skipped = len(self.config.feeds) - len(specs)
         asyncio.run(self._ingest(specs, states, summary, progress))

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from feedmill.filter.dedupe import DedupePolicy
 from feedmill.filter.rules import RuleSet, blocked_by
@@ -138,6 +138,19 @@ def _screen(job: FeedJob, items: Sequence[Item], known: dict[str, tuple[int, str
     return _Screened(blocked, stories)
 
 
+def _early_originals(
+    conn: Connection, job: FeedJob, screened: _Screened
+) -> tuple[int, dict[int, dedupe_store.Match | None]]:
+    """The watermark read, and the original each new story copies, if any."""
+    if not screened.stories or job.dedupe is None:
+        return 0, {}
+    mark = dedupe_store.watermark(conn)
+    return mark, {
+        index: dedupe_store.find_original(conn, story, job.dedupe, job.state.id)
+        for index, story in screened.stories.items()
+    }
+
+
 def with_full_text(
     items: tuple[Item, ...], pages: tuple[Page, ...]
 ) -> tuple[tuple[Item, ...], str | None]:
@@ -187,23 +200,22 @@ def handle(job: FeedJob) -> FeedResult:
             warnings.append(note)
     engine = engine_for(job.database_url)
 
-    # Judge and render what is new or changed before taking any lock.
-    known: dict[str, tuple[int, str]] = {}
-    if job.state.last_success_at is not None or job.state.item_count:
-        with reading(engine) as conn:
+    # Judge and render what is new or changed before taking any lock; look
+    # for the originals of new stories too (under the lock, only what other
+    # workers stored meanwhile is left to check: Arrivals).
+    with reading(engine) as conn:
+        known: dict[str, tuple[int, str]] = {}
+        if job.state.last_success_at is not None or job.state.item_count:
             known = known_versions(conn, job.state.id)
-    screened = _screen(job, items, known)
-    changed = [
-        known[item.key_hash][0]
-        for item in items
-        if item.key_hash in known and known[item.key_hash][1] != item.version
-    ]
-    if changed:
-        with reading(engine) as conn:
-            # Their posts list other sources: publish() renders them with those.
-            reported = with_duplicates(conn, changed)
-    else:
-        reported = set()
+        screened = _screen(job, items, known)
+        changed = [
+            known[item.key_hash][0]
+            for item in items
+            if item.key_hash in known and known[item.key_hash][1] != item.version
+        ]
+        # Their posts list other sources: publish() renders them with those.
+        reported = with_duplicates(conn, changed) if changed else set()
+        mark, early = _early_originals(conn, job, screened)
     # Search tokens of what is new or changed (entry ids are filled in later).
     docs = {
         index: SearchDoc.of(0, item.entry.title, item.entry.content).tokenized()
@@ -231,18 +243,6 @@ def handle(job: FeedJob) -> FeedResult:
         return post_filename(entry.title, job.feed_url, entry.key, 10 + 6 * attempt)
 
     originals: set[int] = set()  # stored entries that new items turned out to copy
-
-    # Look for the originals of new stories before taking the write lock;
-    # inside it, only what other workers stored meanwhile is left to check.
-    early: dict[int, dedupe_store.Match | None] = {}
-    mark = 0
-    if screened.stories and job.dedupe is not None:
-        with reading(engine) as conn:
-            mark = dedupe_store.watermark(conn)
-            early = {
-                index: dedupe_store.find_original(conn, story, job.dedupe, job.state.id)
-                for index, story in screened.stories.items()
-            }
 
     try:
         with engine.begin() as conn:
@@ -286,14 +286,16 @@ def handle(job: FeedJob) -> FeedResult:
                     ],
                 )
                 mark_stale(conn, originals)
-            search_store.index(
-                conn,
-                [
-                    replace(docs[index], entry_id=entry_id)
-                    for index, entry_id in ingested.stored.items()
-                    if index in docs
-                ],
-            )
+            if job.search:
+                search_store.index(
+                    conn,
+                    [
+                        replace(docs[index], entry_id=entry_id)
+                        for index, entry_id in ingested.stored.items()
+                    ],
+                )
+            elif ingested.stored:
+                search_store.mark_outdated(conn)  # `feedmill search` will rebuild
             if changed:
                 # A copy of a changed entry stored since `reported` was read:
                 # its post, rendered without that source, is redone by publish().
