@@ -284,13 +284,16 @@ def score(page: Page, output: str | None) -> Score:
 # -- the extractors --------------------------------------------------------------------------
 
 
-def trafilatura_html(html: str | lxml.html.HtmlElement, url: str) -> str | None:
+def trafilatura_html(
+    html: str | lxml.html.HtmlElement, url: str, *, precise: bool = False
+) -> str | None:
     import trafilatura
 
     result: str | None = trafilatura.extract(
         html,
         url=url,
         output_format="html",
+        favor_precision=precise,
         include_comments=False,
         include_tables=True,
         include_images=True,
@@ -301,20 +304,7 @@ def trafilatura_html(html: str | lxml.html.HtmlElement, url: str) -> str | None:
 
 
 def trafilatura_precise_html(html: str | lxml.html.HtmlElement, url: str) -> str | None:
-    import trafilatura
-
-    result: str | None = trafilatura.extract(
-        html,
-        url=url,
-        output_format="html",
-        favor_precision=True,
-        include_comments=False,
-        include_tables=True,
-        include_images=True,
-        include_links=True,
-        include_formatting=True,
-    )
-    return result
+    return trafilatura_html(html, url, precise=True)
 
 
 def readability_html(html: str | lxml.html.HtmlElement, url: str) -> str | None:

@@ -143,6 +143,30 @@ def feedmill_cmd(workers: int | None) -> list[str]:
     return command + (["--workers", str(workers)] if workers else [])
 
 
+def measure_peer(name: str, urls: Path, total_items: int, *extra: str) -> dict[str, Any]:
+    """A peer of benchmarks/peers.py run twice (cold, then unchanged) on the corpus."""
+    out = WORK / f"{name}-posts"
+    shutil.rmtree(out, ignore_errors=True)
+    command = [sys.executable, "-m", "benchmarks.peers", name, "--urls", str(urls)]
+    command += [*extra, "--out", str(out)]
+    cold = measure(command, ROOT)
+    before = mtimes(out)
+    rerun = measure(command, ROOT)
+    print(
+        f"{name:9} cold  {cold.wall:7.2f} s  {total_items / cold.wall:8.0f} items/s  "
+        f"peak RSS {cold.peak_main / MiB:.0f} MiB  {len(before)} posts"
+    )
+    print(f"{name:9} rerun {rerun.wall:7.2f} s")
+    return {
+        "cold_seconds": round(cold.wall, 2),
+        "cold_items_per_s": round(total_items / cold.wall),
+        "posts": len(before),
+        "peak_rss_main_mib": round(cold.peak_main / MiB),
+        "rerun_seconds": round(rerun.wall, 2),
+        "rerun_files_touched": touched(before, mtimes(out)),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -235,66 +259,11 @@ def main() -> None:
         print(f"feedmill  rerun {rerun.wall:7.2f} s  files touched: {touched_files}")
 
         if not args.skip_reader:
-            state, out = WORK / "reader", WORK / "reader-posts"
-            for path in (state, out):
-                shutil.rmtree(path, ignore_errors=True)
-            command = [
-                sys.executable,
-                "-m",
-                "benchmarks.peers",
-                "reader",
-                "--urls",
-                str(urls),
-                "--state",
-                str(state),
-                "--out",
-                str(out),
-            ]
-            r_cold = measure(command, ROOT)
-            before = mtimes(out)
-            r_rerun = measure(command, ROOT)
-            results["reader"] = {
-                "cold_seconds": round(r_cold.wall, 2),
-                "cold_items_per_s": round(total_items / r_cold.wall),
-                "posts": len(before),
-                "peak_rss_main_mib": round(r_cold.peak_main / MiB),
-                "rerun_seconds": round(r_rerun.wall, 2),
-                "rerun_files_touched": touched(before, mtimes(out)),
-            }
-            print(
-                f"reader    cold  {r_cold.wall:7.2f} s  {total_items / r_cold.wall:8.0f} items/s  "
-                f"peak RSS {r_cold.peak_main / MiB:.0f} MiB  {len(before)} posts"
-            )
-            print(f"reader    rerun {r_rerun.wall:7.2f} s")
-
+            state = WORK / "reader"
+            shutil.rmtree(state, ignore_errors=True)
+            results["reader"] = measure_peer("reader", urls, total_items, "--state", str(state))
         if not args.skip_baseline:
-            out = WORK / "baseline-posts"
-            shutil.rmtree(out, ignore_errors=True)
-            command = [
-                sys.executable,
-                "-m",
-                "benchmarks.peers",
-                "baseline",
-                "--urls",
-                str(urls),
-                "--out",
-                str(out),
-            ]
-            b_cold = measure(command, ROOT)
-            before = mtimes(out)
-            b_rerun = measure(command, ROOT)
-            results["baseline"] = {
-                "cold_seconds": round(b_cold.wall, 2),
-                "cold_items_per_s": round(total_items / b_cold.wall),
-                "posts": len(before),
-                "peak_rss_main_mib": round(b_cold.peak_main / MiB),
-                "rerun_seconds": round(b_rerun.wall, 2),
-            }
-            print(
-                f"baseline  cold  {b_cold.wall:7.2f} s  {total_items / b_cold.wall:8.0f} items/s  "
-                f"peak RSS {b_cold.peak_main / MiB:.0f} MiB"
-            )
-            print(f"baseline  rerun {b_rerun.wall:7.2f} s")
+            results["baseline"] = measure_peer("baseline", urls, total_items)
     finally:
         server.stop()
 
