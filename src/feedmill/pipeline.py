@@ -160,10 +160,6 @@ class RunSummary:
     failures: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
 
-    @property
-    def feeds_total(self) -> int:
-        return self.feeds_ok + self.feeds_not_modified + self.feeds_failed
-
 
 def compose_many(posts: Sequence[PostInput], template: Any) -> list[str]:
     return [compose(p, template) for p in posts]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect, select, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from feedmill.store.schema import HEAD_REVISION
@@ -106,8 +106,4 @@ def _redact(url: str) -> str:
         return "(database URL)"
 
 
-def table_names(engine: Engine) -> list[str]:
-    return sorted(inspect(engine).get_table_names())
-
-
-__all__ = ["StoreError", "create", "migrate", "open_database", "select"]
+__all__ = ["StoreError", "create", "migrate", "open_database", "reading"]

@@ -70,10 +70,6 @@ def get_feed(conn: Connection, feed_id: int) -> FeedState:
     return _state(conn.execute(select(*_COLUMNS).where(feeds.c.id == feed_id)).one())
 
 
-def all_feeds(conn: Connection) -> list[FeedState]:
-    return [_state(r) for r in conn.execute(select(*_COLUMNS).order_by(feeds.c.id))]
-
-
 def record(conn: Connection, feed_id: int, **values: Any) -> None:
     conn.execute(update(feeds).where(feeds.c.id == feed_id).values(**values))
 
