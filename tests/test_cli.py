@@ -121,3 +121,21 @@ def test_demo_runs_offline_end_to_end(tmp_path: Path) -> None:
     assert "posts: 0 new, 0 updated, 46 unchanged" in again.stdout
     assert sum("also_reported_by:\n - 东方财富网\n" in t for t in written.values()) == 2
     assert "tags:\n - 宁德时代(300750)\n" in text
+
+
+def test_title_width_and_own_template_from_the_config(tmp_path: Path) -> None:
+    """`title_max_width` and `post_template` reach the posts a run writes."""
+    from support.feeds import Item, rss
+
+    (tmp_path / "a.xml").write_bytes(
+        rss("证券时报网 - 要闻", [Item(title="央行开展100亿元逆回购操作", guid="1")])
+    )
+    (tmp_path / "mine.md.j2").write_text(
+        "---\ntitle: {{ title | yaml_quote }}\nsource: {{ source }}\n---\n{{ body }}\n",
+        encoding="utf-8",
+    )
+    spec = [{"url": "a.xml", "group": "金融", "source": "证券时报网"}]
+    config = write_config(tmp_path, spec, title_max_width=10, post_template="mine.md.j2")
+    assert cli("run", "-c", str(config)).code == 0
+    (post,) = posts(tmp_path).values()
+    assert post.startswith("---\ntitle: '央行开展10...'\nsource: 证券时报网\n---\n")

@@ -280,6 +280,24 @@ def test_a_stricter_threshold_keeps_rewrites_apart(tmp_path: Path) -> None:
     assert len(posts(tmp_path / "strict")) == 2
 
 
+def test_window_and_label_come_from_the_config(tmp_path: Path) -> None:
+    """`dedupe: {window: 5m, label: …}`: copies 2 minutes after the first
+    merge under the given label; those 8 and 27 minutes after are posted."""
+    first, close, later, latest = LPR  # 09:13, 09:15, 09:21, 09:40
+    settings = {"window": "5m", "label": "另见："}
+    config = write_config(tmp_path, _write_sources(tmp_path, [first]), dedupe=settings)
+    assert cli("run", "-c", str(config)).code == 0
+    config = write_config(tmp_path, _write_sources(tmp_path, LPR), dedupe=settings)
+    result = cli("run", "-c", str(config))
+    assert result.code == 0, result.stderr
+    assert "1 duplicates" in result.stdout
+    cluster = _clusters(tmp_path / ".feedmill" / "state.db")
+    assert cluster[close["id"]] == first["id"]
+    assert cluster[later["id"]] == later["id"] and cluster[latest["id"]] == latest["id"]
+    assert len(posts(tmp_path)) == 3
+    assert sum('<p class="also-reported">另见：' in post for post in posts(tmp_path).values()) == 1
+
+
 def test_the_index_is_stored_and_old_days_are_pruned(tmp_path: Path) -> None:
     """Bands live in the database (a restart does not rebuild them) and only
     for the days a new story can still be compared with."""
