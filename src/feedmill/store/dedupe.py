@@ -13,8 +13,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import Connection, TextClause, delete, func, select, text
+from sqlalchemy import Connection, Engine, TextClause, delete, func, select, text
 
 from feedmill.filter.dedupe import DedupePolicy, Verdict, decide, fingerprint
 from feedmill.filter.dedupe.lsh import bands
@@ -75,8 +76,14 @@ MAX_CANDIDATES = 24  # stored stories verified per new story, most alike first
 # 1,000 stories took 16 s, 2 s without dedupe; of 5,000, 446 s); this bounds
 # it at PER_BAND × bands rows.
 PER_BAND = 40
-_CACHE: dict[int, tuple[Fingerprint, datetime]] = {}
 _CACHE_LIMIT = 2_000  # ~20 kB a fingerprint: 20,000 made workers ~500 MiB
+# Fingerprints already read, per database: entry ids are only unique within
+# one (two sites mapped in one process both have an entry 1).
+_CACHES: WeakKeyDictionary[Engine, dict[int, tuple[Fingerprint, datetime]]] = WeakKeyDictionary()
+
+
+def _cache(conn: Connection) -> dict[int, tuple[Fingerprint, datetime]]:
+    return _CACHES.setdefault(conn.engine, {})
 
 
 def _stored(
@@ -85,17 +92,18 @@ def _stored(
     """Fingerprints of the stored stories ``ids`` within ``window`` of ``story``."""
     out: dict[int, Fingerprint] = {}
     wanted = []
+    cached = _cache(conn)
     for i in ids:
-        if i in _CACHE:
-            print_, moment = _CACHE[i]
+        if i in cached:
+            print_, moment = cached[i]
             if abs(moment - story.moment) <= window:
                 out[i] = print_
         else:
             wanted.append(i)
     if not wanted:
         return out
-    if len(_CACHE) > _CACHE_LIMIT:
-        _CACHE.clear()
+    if len(cached) > _CACHE_LIMIT:
+        cached.clear()
     found = set()
     query = select(dedupe_prints.c.entry_id, dedupe_prints.c.moment, dedupe_prints.c.data)
     for entry_id, seconds, data in conn.execute(query.where(dedupe_prints.c.entry_id.in_(wanted))):
@@ -103,7 +111,7 @@ def _stored(
         moment = datetime.fromtimestamp(seconds, UTC)
         if abs(moment - story.moment) <= window:  # else not worth parsing
             out[entry_id] = load(data)
-            _CACHE[entry_id] = (out[entry_id], moment)
+            cached[entry_id] = (out[entry_id], moment)
     # Indexed before fingerprints were stored: computed from the text.
     missing = [i for i in wanted if i not in found]
     if missing:
@@ -113,9 +121,9 @@ def _stored(
         ).where(entries.c.id.in_(missing))
         for row in conn.execute(query):
             stamp = row.moment if row.moment.tzinfo else row.moment.replace(tzinfo=UTC)
-            _CACHE[row.id] = (fingerprint(row.title, row.content), stamp)
+            cached[row.id] = (fingerprint(row.title, row.content), stamp)
             if abs(stamp - story.moment) <= window:
-                out[row.id] = _CACHE[row.id][0]
+                out[row.id] = cached[row.id][0]
     return out
 
 
@@ -275,8 +283,9 @@ def add(conn: Connection, rows: Sequence[tuple[int, Story]]) -> None:
             if story.bands
         ],
     )
+    cached = _cache(conn)
     for entry_id, story in rows:
-        _CACHE[entry_id] = (story.fingerprint, story.moment)
+        cached[entry_id] = (story.fingerprint, story.moment)
 
 
 def prune(conn: Connection, policy: DedupePolicy, now: datetime | None = None) -> int:
