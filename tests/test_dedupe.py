@@ -325,6 +325,27 @@ def test_the_index_is_stored_and_old_days_are_pruned(tmp_path: Path) -> None:
     engine.dispose()
 
 
+def test_a_pass_prunes_at_most_hourly(tmp_path: Path) -> None:
+    """Pruning reads every band row, so passes prune once an hour at most
+    (and at once when the clock was set back)."""
+    from feedmill.store import dedupe as dedupe_store
+
+    story = STORIES["s004-a"]
+    config = write_config(tmp_path, _write_sources(tmp_path, [story]))
+    assert cli("run", "-c", str(config)).code == 0
+    engine = open_database(f"sqlite:///{tmp_path / '.feedmill' / 'state.db'}")
+    policy, first = DedupePolicy(), datetime.now(UTC) + timedelta(days=5)  # past the horizon
+    indexed = [(1, dedupe_store.story_of(_entry(story), first))]
+    with engine.begin() as conn:
+        assert dedupe_store.prune_when_due(conn, policy, now=first) > 0
+        dedupe_store.add(conn, indexed)
+        assert dedupe_store.prune_when_due(conn, policy, now=first + timedelta(minutes=59)) == 0
+        assert dedupe_store.prune_when_due(conn, policy, now=first + timedelta(minutes=61)) > 0
+        dedupe_store.add(conn, indexed)
+        assert dedupe_store.prune_when_due(conn, policy, now=first - timedelta(hours=1)) > 0
+    engine.dispose()
+
+
 def _entry(story: dict[str, str]) -> Entry:
     published = datetime.fromisoformat(story["published"]).astimezone(UTC)
     link = f"https://elsewhere.example/{story['id']}"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 from support.feeds import Item, rss
@@ -119,3 +121,36 @@ def test_a_fifth_of_feeds_failing_in_different_ways(
         assert row["last_error"] == reason
         assert row["error_streak"] == 1 and not row["ok"]
         assert datetime.fromisoformat(row["next_attempt"]) > before
+
+
+# Run as `feedmill run`, then name the heavy modules the pass loaded.
+_LOADED_BY_A_PASS = """
+import sys
+from feedmill.cli import main
+sys.argv = ["feedmill", "run", "-c", sys.argv[1]]
+try:
+    main()
+except SystemExit:
+    pass
+heavy = ("feedmill.worker", "feedmill.parse", "feedmill.store.search", "feedmill.fulltext",
+         "lxml", "nh3", "jinja2", "rjieba", "feedparser")
+print("loaded:", sorted(m for m in heavy if m in sys.modules))
+"""
+
+
+def test_a_pass_of_unchanged_feeds_loads_no_parser(tmp_path: Path, feed_server: FeedServer) -> None:
+    """Every feed answering 304 is the usual pass: it starts without importing
+    the parsers, sanitizer, templates or tokenizers (a third of start-up)."""
+    url = feed_server.add("/stcn/yw", Route(body=GOOD, etag='"v1"'))
+    config = write_config(tmp_path, [{"url": url, "group": "金融", "source": "证券时报网"}])
+
+    def run() -> str:
+        command = [sys.executable, "-c", _LOADED_BY_A_PASS, str(config)]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=True)
+        return done.stdout
+
+    first = run()
+    assert "1 ok" in first and "feedmill.worker" in first  # a document: the worker was needed
+    second = run()
+    assert "1 unchanged" in second
+    assert "loaded: []" in second

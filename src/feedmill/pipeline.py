@@ -26,16 +26,16 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Engine, bindparam, update
 
-from feedmill import urls, worker
+from feedmill import urls
 from feedmill.config import Config, DedupeSettings, FeedSpec, parse_duration, parse_size
 from feedmill.fetch import Fetcher, FetchOptions, FetchRequest
 from feedmill.filter.dedupe import DedupePolicy
 from feedmill.filter.rules import RuleSet, compile_rules
-from feedmill.fulltext import ArticleOptions
 from feedmill.models import Fetched, FetchStatus
 from feedmill.publish.render import (
     DEFAULT_TEMPLATE,
@@ -57,6 +57,12 @@ from feedmill.store.feeds import FeedState
 from feedmill.store.posts import PendingPost, iter_pending, mark_written, pending_count
 from feedmill.store.schema import feeds as feeds_table
 from feedmill.tracking import after_fetch
+
+if TYPE_CHECKING:
+    # Imported when a document needs handling: a pass of "not modified"
+    # answers (the usual one) never loads the parsers, sanitizer or tokenizers.
+    from feedmill import worker
+    from feedmill.fulltext import ArticleOptions
 
 T = TypeVar("T")
 # Below this many documents (or posts) a process pool costs more than it saves.
@@ -113,6 +119,8 @@ def feed_style(config: Config, spec: FeedSpec, tags: TagStyle | None = None) -> 
 
 
 def article_options(config: Config) -> ArticleOptions:
+    from feedmill.fulltext import ArticleOptions
+
     settings = config.fulltext
     return ArticleOptions(
         timeout=settings.timeout,
@@ -172,27 +180,36 @@ class Mill:
         self.config = config
         self.options = options or RunOptions()
         self.engine: Engine = open_database(config.database_url)
-        worker.adopt_engine(config.database_url, self.engine)
         self.template = config.template_path or DEFAULT_TEMPLATE
         self.template_fp = template_fingerprint(self.template)
         self.fetch_options = fetch_options(config)
         tags = tag_style(config)
         self.styles = {spec.url: feed_style(config, spec, tags) for spec in config.feeds}
         self.rules = feed_rules(config)
-        self.article_options = article_options(config)
         self.dedupe = dedupe_policy(config)
         self.posts_dir = str(config.posts_dir)
         self.stage_dir = os.path.join(self.posts_dir, TEMP_DIR)
         self.stopping = threading.Event()
         self._pool: ProcessPoolExecutor | None = None
         self._outcomes: list[tuple[int, dict[str, Any]]] = []
+        self._worker: ModuleType | None = None
 
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
-        worker.forget_engines()
+        if self._worker is not None:
+            self._worker.forget_engines()
         self.engine.dispose()
+
+    def worker_module(self) -> ModuleType:
+        """feedmill.worker, imported on first use; inline work shares our engine."""
+        if self._worker is None:
+            from feedmill import worker
+
+            worker.adopt_engine(self.config.database_url, self.engine)
+            self._worker = worker
+        return self._worker
 
     def __enter__(self) -> Mill:
         return self
@@ -231,7 +248,7 @@ class Mill:
         states = self._sync()
         if self.dedupe is not None:
             with self.engine.begin() as conn:
-                dedupe_store.prune(conn, self.dedupe)
+                dedupe_store.prune_when_due(conn, self.dedupe)
         specs = self._selected(states, datetime.now(UTC))
         summary.feeds_skipped = len(self.config.feeds) - len(specs)
         asyncio.run(self._ingest(specs, states, summary, progress))
@@ -376,10 +393,11 @@ class Mill:
         now = datetime.now(UTC)
         if fetched.status is FetchStatus.OK:
             assert fetched.body is not None
+            handler = self.worker_module()
             pages: tuple[worker.Page, ...] = ()
             if spec.fulltext:
                 pages = await self._article_pages(spec, state, fetched, location)
-            job = worker.FeedJob(
+            job = handler.FeedJob(
                 body=fetched.body,
                 content_type=fetched.content_type,
                 location=location,
@@ -405,9 +423,9 @@ class Mill:
                 if use_pool:
                     result = await self._in_pool(job)
                 else:
-                    result = await loop.run_in_executor(db, worker.handle, job)
+                    result = await loop.run_in_executor(db, handler.handle, job)
             except Exception as exc:  # parsers are third-party code fed hostile input
-                result = worker.FeedResult(error=f"parser crashed: {type(exc).__name__}: {exc}")
+                result = handler.FeedResult(error=f"parser crashed: {type(exc).__name__}: {exc}")
             if result.error is None:
                 summary.feeds_ok += 1
                 summary.posts_new += result.new
@@ -437,7 +455,7 @@ class Mill:
             return ()
         if not links:
             return ()
-        articles = await fetch_articles(links, self.article_options)
+        articles = await fetch_articles(links, article_options(self.config))
         return tuple((a.url, a.html, a.final_url, a.error) for a in articles.values())
 
     def _links_to_complete(
@@ -466,15 +484,20 @@ class Mill:
     async def _in_pool(self, job: worker.FeedJob) -> worker.FeedResult:
         """Run ``job`` in the pool; a worker that dies is replaced and the job retried once."""
         loop = asyncio.get_running_loop()
+        handler = self.worker_module()
         for _attempt in range(2):
             pool = self.pool()
             try:
-                return await loop.run_in_executor(pool, worker.handle, job)
+                result: worker.FeedResult = await loop.run_in_executor(pool, handler.handle, job)
+                return result
             except BrokenProcessPool:
                 if self._pool is pool:  # other feeds may have replaced it already
                     self._pool = None
                     pool.shutdown(wait=False, cancel_futures=True)
-        return worker.FeedResult(error="parser crashed (its worker process died)")
+        failed: worker.FeedResult = handler.FeedResult(
+            error="parser crashed (its worker process died)"
+        )
+        return failed
 
     # -- feed records (database thread) ------------------------------
 
