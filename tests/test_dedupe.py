@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import insert, select
 
-from feedmill.filter.dedupe import DedupePolicy, decide, fingerprint
+from feedmill.filter.dedupe import DedupePolicy, decide, fingerprint, unlike
 from feedmill.filter.dedupe.decide import DEFAULT_THRESHOLD
 from feedmill.filter.dedupe.lsh import bands
-from feedmill.filter.dedupe.text import dump, load
+from feedmill.filter.dedupe.text import dump, load, load_words
 from feedmill.models import Entry
 from feedmill.store.database import open_database, reading
 from feedmill.store.schema import dedupe_bands, dedupe_prints, entries, feeds
@@ -121,6 +121,23 @@ def test_a_stored_fingerprint_decides_as_the_computed_one() -> None:
     for pair in PAIRS:
         a, b = prints[pair["a"]], prints[pair["b"]]
         assert decide(load(dump(a)), load(dump(b))) == decide(a, b)
+
+
+def test_what_words_alone_rule_out_decide_rejects_too() -> None:
+    """Stored candidates are first read in part (words, text hash): those
+    `unlike` rules out are never fully read, so `decide` must agree — on the
+    labelled pairs and on every other pair of the set's first 120 articles."""
+    prints = {k: fingerprint(s["title"], s["html"]) for k, s in STORIES.items()}
+    pairs = [(p["a"], p["b"]) for p in PAIRS]
+    keys = sorted(prints)[:120]
+    pairs += [(x, y) for i, x in enumerate(keys) for y in keys[i + 1 :]]
+    ruled_out = 0
+    for x, y in pairs:
+        a, partial = prints[x], load_words(dump(prints[y]))
+        if unlike(a, partial):
+            ruled_out += 1
+            assert not decide(a, prints[y]).duplicate, (x, y)
+    assert ruled_out > len(pairs) // 2  # it does spare most reads
 
 
 # -- the whole mill: feeds → posts --------------------------------------------------

@@ -17,9 +17,9 @@ from weakref import WeakKeyDictionary
 
 from sqlalchemy import Connection, Engine, TextClause, delete, func, insert, select, text
 
-from feedmill.filter.dedupe import DedupePolicy, Verdict, decide, fingerprint
+from feedmill.filter.dedupe import DedupePolicy, Verdict, decide, fingerprint, unlike
 from feedmill.filter.dedupe.lsh import bands
-from feedmill.filter.dedupe.text import Fingerprint, dump, load
+from feedmill.filter.dedupe.text import Fingerprint, dump, load, load_words
 from feedmill.models import Entry
 from feedmill.store.bulk import insert_rows
 from feedmill.store.schema import dedupe_bands, dedupe_prints, entries, meta
@@ -78,26 +78,27 @@ MAX_CANDIDATES = 24  # stored stories verified per new story, most alike first
 PER_BAND = 40
 _CACHE_LIMIT = 2_000  # ~20 kB a fingerprint: 20,000 made workers ~500 MiB
 # Fingerprints already read, per database: entry ids are only unique within
-# one (two sites mapped in one process both have an entry 1).
-_CACHES: WeakKeyDictionary[Engine, dict[int, tuple[Fingerprint, datetime]]] = WeakKeyDictionary()
+# one (two sites mapped in one process both have an entry 1).  A stored one
+# is first read in part (`load_words`), with its dump kept for the rest.
+_Cached = tuple[Fingerprint, datetime, str | None]  # print, moment, dump if in part
+_CACHES: WeakKeyDictionary[Engine, dict[int, _Cached]] = WeakKeyDictionary()
 
 
-def _cache(conn: Connection) -> dict[int, tuple[Fingerprint, datetime]]:
+def _cache(conn: Connection) -> dict[int, _Cached]:
     return _CACHES.setdefault(conn.engine, {})
 
 
 def _stored(
     conn: Connection, ids: Iterable[int], story: Story, window: timedelta
-) -> dict[int, Fingerprint]:
+) -> dict[int, _Cached]:
     """Fingerprints of the stored stories ``ids`` within ``window`` of ``story``."""
-    out: dict[int, Fingerprint] = {}
+    out: dict[int, _Cached] = {}
     wanted = []
     cached = _cache(conn)
     for i in ids:
         if i in cached:
-            print_, moment = cached[i]
-            if abs(moment - story.moment) <= window:
-                out[i] = print_
+            if abs(cached[i][1] - story.moment) <= window:
+                out[i] = cached[i]
         else:
             wanted.append(i)
     if not wanted:
@@ -110,8 +111,7 @@ def _stored(
         found.add(entry_id)
         moment = datetime.fromtimestamp(seconds, UTC)
         if abs(moment - story.moment) <= window:  # else not worth parsing
-            out[entry_id] = load(data)
-            cached[entry_id] = (out[entry_id], moment)
+            out[entry_id] = cached[entry_id] = (load_words(data), moment, data)
     # Indexed before fingerprints were stored: computed from the text.
     missing = [i for i in wanted if i not in found]
     if missing:
@@ -121,9 +121,9 @@ def _stored(
         ).where(entries.c.id.in_(missing))
         for row in conn.execute(query):
             stamp = row.moment if row.moment.tzinfo else row.moment.replace(tzinfo=UTC)
-            cached[row.id] = (fingerprint(row.title, row.content), stamp)
+            cached[row.id] = (fingerprint(row.title, row.content), stamp, None)
             if abs(stamp - story.moment) <= window:
-                out[row.id] = cached[row.id][0]
+                out[row.id] = cached[row.id]
     return out
 
 
@@ -143,7 +143,14 @@ def _verify(
     conn: Connection, story: Story, policy: DedupePolicy, candidates: list[int]
 ) -> Match | None:
     best: Match | None = None
-    for entry_id, stored in sorted(_stored(conn, candidates, story, policy.window).items()):
+    found = _stored(conn, candidates, story, policy.window)
+    for entry_id, (stored, moment, dumped) in sorted(found.items()):
+        # Most candidates share a band by chance: their words alone rule them out.
+        if unlike(story.fingerprint, stored, policy.threshold):
+            continue
+        if dumped is not None:
+            stored = load(dumped)
+            _cache(conn)[entry_id] = (stored, moment, None)
         verdict = decide(story.fingerprint, stored, policy.threshold)
         if verdict.duplicate and (best is None or verdict.similarity > best.verdict.similarity):
             best = Match(entry_id, verdict)
@@ -285,7 +292,7 @@ def add(conn: Connection, rows: Sequence[tuple[int, Story]]) -> None:
     )
     cached = _cache(conn)
     for entry_id, story in rows:
-        cached[entry_id] = (story.fingerprint, story.moment)
+        cached[entry_id] = (story.fingerprint, story.moment, None)
 
 
 def prune(conn: Connection, policy: DedupePolicy, now: datetime | None = None) -> int:

@@ -17,10 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from feedmill.filter.dedupe.decide import DEFAULT_THRESHOLD, Verdict, decide
+from feedmill.filter.dedupe.decide import DEFAULT_THRESHOLD, Verdict, decide, unlike
 from feedmill.filter.dedupe.text import Fingerprint, fingerprint
 
-__all__ = ["DedupePolicy", "Fingerprint", "Verdict", "decide", "fingerprint"]
+__all__ = ["DedupePolicy", "Fingerprint", "Verdict", "decide", "fingerprint", "unlike"]
 
 
 @dataclass(frozen=True, slots=True)

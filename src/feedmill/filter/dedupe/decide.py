@@ -50,9 +50,19 @@ def similarity(a: Fingerprint, b: Fingerprint) -> float:
     if not a.words or not b.words:
         return 0.0
     common = len(a.words & b.words)
-    jaccard = common / len(a.words | b.words)
+    jaccard = common / (len(a.words) + len(b.words) - common)
     containment = common / min(len(a.words), len(b.words))
     return max(jaccard, containment * CONTAINMENT_WEIGHT)
+
+
+def unlike(a: Fingerprint, b: Fingerprint, threshold: float = DEFAULT_THRESHOLD) -> bool:
+    """`decide` would reject ``b`` on words and text hash alone: the rest of
+    a stored fingerprint need not be read (`text.load_words`)."""
+    if a.text_hash and a.text_hash == b.text_hash:
+        return False
+    if min(len(a.words), len(b.words)) < MIN_WORDS:
+        return True
+    return similarity(a, b) < threshold
 
 
 def _same_number(x: Fact, y: Fact) -> bool:

@@ -346,3 +346,14 @@ def load(data: str) -> Fingerprint:
         title_facts=_facts_in(raw["title_facts"]),
         text_hash=raw["text_hash"],
     )
+
+
+def load_words(data: str) -> Fingerprint:
+    """Only the words and text hash of what `dump` wrote: all `decide.unlike`
+    reads, at a tenth of the cost of `load`."""
+    raw = json.loads(data)
+    return Fingerprint(
+        words=from_ids(base64.b64decode(raw["words"])),
+        names=frozenset(),
+        text_hash=raw["text_hash"],
+    )
