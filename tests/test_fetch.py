@@ -133,6 +133,36 @@ def test_slowloris_ends_at_the_deadline(feed_server: FeedServer) -> None:
     assert result.status is FetchStatus.FAILED and result.error == "timed out after 1 s"
 
 
+def test_a_host_that_never_accepts_ends_at_the_connect_timeout() -> None:
+    """A listener whose backlog is full drops further SYNs, like a host that
+    is down: the connect timeout ends it, and the error says so."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        address = listener.getsockname()
+        fillers = [socket.socket() for _ in range(4)]  # never accepted: the backlog fills
+        for filler in fillers:
+            filler.setblocking(False)
+            filler.connect_ex(address)
+        try:
+            url = f"http://127.0.0.1:{address[1]}/feed"
+            result = fetch(FetchRequest(url, timeout=60.0), connect_timeout=0.5)
+        finally:
+            for filler in fillers:
+                filler.close()
+    assert result.status is FetchStatus.FAILED
+    assert result.error == "cannot connect: timed out after 0.5 s"
+
+
+def test_a_server_that_sends_nothing_ends_at_the_read_timeout(feed_server: FeedServer) -> None:
+    """A feed allowed 60 s in all still gives up on a server silent for the
+    read timeout (the global `timeout`)."""
+    url = feed_server.add("/silent", body=FEED, delay=3)
+    result = fetch(FetchRequest(url, timeout=60.0), timeout=0.5)
+    assert result.status is FetchStatus.FAILED
+    assert result.error == "read timed out (server sent nothing for 0.5 s)"
+
+
 def test_connection_refused() -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

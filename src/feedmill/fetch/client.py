@@ -236,17 +236,24 @@ class Fetcher:
         import aiohttp
 
         deadline = request.timeout or self.options.timeout
+        timer = asyncio.timeout(deadline)
         try:
-            async with asyncio.timeout(deadline):
+            async with timer:
                 return await self._follow(request)
-        except TimeoutError:
-            raise _Failure(f"timed out after {deadline:g} s") from None
+        except TimeoutError as exc:
+            # aiohttp's own timeouts are TimeoutErrors too: say which one ran out.
+            if timer.expired():
+                raise _Failure(f"timed out after {deadline:g} s") from None
+            if isinstance(exc, aiohttp.ConnectionTimeoutError):
+                limit = self.options.connect_timeout
+                raise _Failure(f"cannot connect: timed out after {limit:g} s") from None
+            raise _Failure(
+                f"read timed out (server sent nothing for {self.options.timeout:g} s)"
+            ) from None
         except aiohttp.ClientProxyConnectionError as exc:
             raise _Failure(f"proxy error: {_reason(exc)}") from None
         except aiohttp.ClientConnectorError as exc:
             raise _Failure(f"cannot connect: {_reason(exc)}") from None
-        except aiohttp.ServerTimeoutError:
-            raise _Failure("read timed out (server stopped sending)") from None
         except (aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError) as exc:
             raise _Failure(f"bad HTTP response: {_reason(exc)}") from None
         except aiohttp.ClientResponseError as exc:  # malformed status line or headers
