@@ -45,6 +45,10 @@ class Measured:
     wall: float
     peak_main: int  # bytes, the process itself
     peak_tree: int  # bytes, the process and all its children, summed
+    # Proportional set size, summed: a page shared by n processes counts 1/n
+    # in each (the workers share what their forkserver had imported), so
+    # this is what the tree takes of the machine's memory.
+    peak_tree_pss: int
     returncode: int
     stdout: str
     stderr: str
@@ -62,23 +66,32 @@ def measure(command: list[str], cwd: Path, env: dict[str, str] | None = None) ->
         env={**os.environ, **(env or {})},
     )
     watched = psutil.Process(process.pid)
-    peak_main = peak_tree = 0
+    peak_main = peak_tree = peak_pss = 0
+    rounds = 0
     while process.poll() is None:
         try:
             main_rss = watched.memory_info().rss
             tree = main_rss
-            for child in watched.children(recursive=True):
+            children = watched.children(recursive=True)
+            for child in children:
                 with contextlib.suppress(psutil.Error):
                     tree += child.memory_info().rss
             peak_main, peak_tree = max(peak_main, main_rss), max(peak_tree, tree)
+            if rounds % 10 == 0:  # reading smaps costs more: every 0.2 s
+                pss = 0
+                for member in (watched, *children):
+                    with contextlib.suppress(psutil.Error):
+                        pss += member.memory_full_info().pss
+                peak_pss = max(peak_pss, pss)
         except psutil.Error:
             pass
+        rounds += 1
         time.sleep(0.02)
     stdout, stderr = process.communicate()
     wall = time.perf_counter() - started
     if process.returncode != 0:
         print(stderr[-3000:], file=sys.stderr)
-    return Measured(wall, peak_main, peak_tree, process.returncode, stdout, stderr)
+    return Measured(wall, peak_main, peak_tree, peak_pss, process.returncode, stdout, stderr)
 
 
 class Server:
@@ -223,12 +236,13 @@ def main() -> None:
             "posts": len(list((site / "source" / "_posts").glob("*.md"))),
             "peak_rss_main_mib": round(plain.peak_main / MiB),
             "peak_rss_tree_mib": round(plain.peak_tree / MiB),
+            "peak_pss_tree_mib": round(plain.peak_tree_pss / MiB),
             "cold_summary": plain.stdout.strip(),
         }
         print(
             f"feedmill  cold  {plain.wall:7.2f} s  {total_items / plain.wall:8.0f} items/s  "
             f"peak RSS {plain.peak_main / MiB:.0f} MiB "
-            f"(with workers {plain.peak_tree / MiB:.0f} MiB)  "
+            f"(with workers {plain.peak_tree / MiB:.0f} MiB, PSS {plain.peak_tree_pss / MiB:.0f})  "
             f"{results['feedmill_plain']['posts']} posts (dedupe and search off)"
         )
         shutil.rmtree(site)
@@ -245,6 +259,7 @@ def main() -> None:
             "posts": written,
             "peak_rss_main_mib": round(cold.peak_main / MiB),
             "peak_rss_tree_mib": round(cold.peak_tree / MiB),
+            "peak_pss_tree_mib": round(cold.peak_tree_pss / MiB),
             "rerun_seconds": round(rerun.wall, 2),
             "rerun_files_touched": touched(before, mtimes(posts)),
             "cold_summary": cold.stdout.strip(),
@@ -253,7 +268,8 @@ def main() -> None:
         print(
             f"feedmill  cold  {cold.wall:7.2f} s  {total_items / cold.wall:8.0f} items/s  "
             f"peak RSS {cold.peak_main / MiB:.0f} MiB "
-            f"(with workers {cold.peak_tree / MiB:.0f} MiB)  {written} posts (defaults)"
+            f"(with workers {cold.peak_tree / MiB:.0f} MiB, PSS {cold.peak_tree_pss / MiB:.0f})  "
+            f"{written} posts (defaults)"
         )
         touched_files = results["feedmill"]["rerun_files_touched"]
         print(f"feedmill  rerun {rerun.wall:7.2f} s  files touched: {touched_files}")
