@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 from support.feeds import Item, rss
@@ -127,3 +129,19 @@ def test_status_reports_every_feed(tmp_path: Path) -> None:
     assert "no such file" in bad["last_error"] and bad["error_streak"] == 1
     table = cli("status", "-c", str(tmp_path / "feedmill.yml"))
     assert table.code == 0 and "no such file" in table.stdout
+
+
+def test_the_forkserver_preloads_what_dedupe_and_search_workers_share() -> None:
+    """With dedupe or search on, the workers' forkserver loads their libraries
+    and dictionaries once (workers forked from it share the pages) and
+    freezes the GC so that collections in the workers do not copy them."""
+    code = (
+        "import gc, sys\n"
+        "import feedmill.filter.dedupe.preload, feedmill.search.preload\n"
+        "from feedmill.filter.dedupe.lsh import _setup\n"
+        "print('datasketch' in sys.modules, _setup.cache_info().currsize, gc.get_freeze_count() > 0)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert done.stdout.split() == ["True", "1", "True"]

@@ -231,7 +231,14 @@ class Mill:
             # database thread), and workers start from a clean interpreter
             # that has already imported the worker's modules.
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["feedmill.worker"])
+            preload = ["feedmill.worker"]
+            # Loaded once in the forkserver and shared by its workers: the
+            # dictionaries and libraries dedupe and search need (~90 MiB).
+            if self.dedupe is not None:
+                preload.append("feedmill.filter.dedupe.preload")
+            if self.config.search:
+                preload.append("feedmill.search.preload")
+            context.set_forkserver_preload(preload)
             self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
         return self._pool
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from weakref import WeakKeyDictionary
@@ -76,7 +76,7 @@ MAX_CANDIDATES = 24  # stored stories verified per new story, most alike first
 # 1,000 stories took 16 s, 2 s without dedupe; of 5,000, 446 s); this bounds
 # it at PER_BAND × bands rows.
 PER_BAND = 40
-_CACHE_LIMIT = 2_000  # ~20 kB a fingerprint: 20,000 made workers ~500 MiB
+_CACHE_LIMIT = 2_000  # a few kB a fingerprint (no shingles); emptied when full
 # Fingerprints already read, per database: entry ids are only unique within
 # one (two sites mapped in one process both have an entry 1).  A stored one
 # is first read in part (`load_words`), with its dump kept for the rest.
@@ -86,6 +86,13 @@ _CACHES: WeakKeyDictionary[Engine, dict[int, _Cached]] = WeakKeyDictionary()
 
 def _cache(conn: Connection) -> dict[int, _Cached]:
     return _CACHES.setdefault(conn.engine, {})
+
+
+def _remember(cached: dict[int, _Cached], entry_id: int, value: _Cached) -> _Cached:
+    if len(cached) >= _CACHE_LIMIT:
+        cached.clear()  # cheaper than keeping an order, and refilled in a few stories
+    cached[entry_id] = value
+    return value
 
 
 def _stored(
@@ -103,15 +110,13 @@ def _stored(
             wanted.append(i)
     if not wanted:
         return out
-    if len(cached) > _CACHE_LIMIT:
-        cached.clear()
     found = set()
     query = select(dedupe_prints.c.entry_id, dedupe_prints.c.moment, dedupe_prints.c.data)
     for entry_id, seconds, data in conn.execute(query.where(dedupe_prints.c.entry_id.in_(wanted))):
         found.add(entry_id)
         moment = datetime.fromtimestamp(seconds, UTC)
         if abs(moment - story.moment) <= window:  # else not worth parsing
-            out[entry_id] = cached[entry_id] = (load_words(data), moment, data)
+            out[entry_id] = _remember(cached, entry_id, (load_words(data), moment, data))
     # Indexed before fingerprints were stored: computed from the text.
     missing = [i for i in wanted if i not in found]
     if missing:
@@ -121,9 +126,10 @@ def _stored(
         ).where(entries.c.id.in_(missing))
         for row in conn.execute(query):
             stamp = row.moment if row.moment.tzinfo else row.moment.replace(tzinfo=UTC)
-            cached[row.id] = (fingerprint(row.title, row.content), stamp, None)
+            print_ = replace(fingerprint(row.title, row.content), shingles=())
+            _remember(cached, row.id, (print_, stamp, None))
             if abs(stamp - story.moment) <= window:
-                out[row.id] = cached[row.id]
+                out[row.id] = (print_, stamp, None)
     return out
 
 
@@ -150,7 +156,7 @@ def _verify(
             continue
         if dumped is not None:
             stored = load(dumped)
-            _cache(conn)[entry_id] = (stored, moment, None)
+            _remember(_cache(conn), entry_id, (stored, moment, None))
         verdict = decide(story.fingerprint, stored, policy.threshold)
         if verdict.duplicate and (best is None or verdict.similarity > best.verdict.similarity):
             best = Match(entry_id, verdict)
@@ -292,7 +298,8 @@ def add(conn: Connection, rows: Sequence[tuple[int, Story]]) -> None:
     )
     cached = _cache(conn)
     for entry_id, story in rows:
-        cached[entry_id] = (story.fingerprint, story.moment, None)
+        # Without its shingles (only its bands needed them): a third of the size.
+        _remember(cached, entry_id, (replace(story.fingerprint, shingles=()), story.moment, None))
 
 
 def prune(conn: Connection, policy: DedupePolicy, now: datetime | None = None) -> int:
