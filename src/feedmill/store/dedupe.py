@@ -76,7 +76,7 @@ MAX_CANDIDATES = 24  # stored stories verified per new story, most alike first
 # 1,000 stories took 16 s, 2 s without dedupe; of 5,000, 446 s); this bounds
 # it at PER_BAND × bands rows.
 PER_BAND = 40
-_CACHE_LIMIT = 2_000  # a few kB a fingerprint (no shingles); emptied when full
+_CACHE_LIMIT = 2_000  # fingerprints kept per database; emptied when full
 # Fingerprints already read, per database: entry ids are only unique within
 # one (two sites mapped in one process both have an entry 1).  A stored one
 # is first read in part (`load_words`), with its dump kept for the rest.
@@ -298,7 +298,7 @@ def add(conn: Connection, rows: Sequence[tuple[int, Story]]) -> None:
     )
     cached = _cache(conn)
     for entry_id, story in rows:
-        # Without its shingles (only its bands needed them): a third of the size.
+        # Without its shingles: only its bands needed them, and they are its bulk.
         _remember(cached, entry_id, (replace(story.fingerprint, shingles=()), story.moment, None))
 
 
