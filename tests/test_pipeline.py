@@ -137,7 +137,7 @@ def test_the_forkserver_preloads_what_dedupe_and_search_workers_share() -> None:
     freezes the GC so that collections in the workers do not copy them."""
     code = (
         "import gc, sys\n"
-        "import feedmill.filter.dedupe.preload, feedmill.search.preload\n"
+        "import feedmill.filter.dedupe.preload, feedmill.search.preload, feedmill.freeze_gc\n"
         "from feedmill.filter.dedupe.lsh import _setup\n"
         "print('datasketch' in sys.modules, _setup.cache_info().currsize, gc.get_freeze_count() > 0)"
     )

@@ -238,6 +238,7 @@ class Mill:
                 preload.append("feedmill.filter.dedupe.preload")
             if self.config.search:
                 preload.append("feedmill.search.preload")
+            preload.append("feedmill.freeze_gc")  # last: what is loaded stays shared
             context.set_forkserver_preload(preload)
             self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
         return self._pool

@@ -4,7 +4,6 @@ copy-on-write, by every worker forked from it."""
 
 from __future__ import annotations
 
-import gc
 from contextlib import suppress
 
 from feedmill.search.tokens import index_tokens
@@ -12,4 +11,3 @@ from feedmill.search.tokens import index_tokens
 # Only a head start: a worker that finds nothing loaded loads it itself.
 with suppress(Exception):
     index_tokens("央行今日开展逆回购操作")
-gc.freeze()  # see feedmill.filter.dedupe.preload

@@ -7,7 +7,6 @@ copy-on-write, instead of each loading its own: datasketch imports scipy
 
 from __future__ import annotations
 
-import gc
 from contextlib import suppress
 
 from feedmill.filter.dedupe.lsh import bands
@@ -18,6 +17,3 @@ _SAMPLE = "央行今日开展逆回购操作"
 # Only a head start: a worker that finds nothing loaded loads it itself.
 with suppress(Exception):
     bands(fingerprint(_SAMPLE, f"<p>{_SAMPLE}</p>").shingles)
-# Keep the workers' garbage collector off these objects: a collection would
-# write to every one of them and so copy their pages into each worker.
-gc.freeze()
