@@ -15,14 +15,15 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Connection, Engine, TextClause, delete, func, insert, select, text
+from sqlalchemy import Connection, Engine, TextClause, delete, func, select, text
 
 from feedmill.filter.dedupe import DedupePolicy, Verdict, decide, fingerprint, unlike
 from feedmill.filter.dedupe.lsh import bands
 from feedmill.filter.dedupe.text import Fingerprint, dump, load, load_words
 from feedmill.models import Entry
+from feedmill.store import meta as store_meta
 from feedmill.store.bulk import insert_rows
-from feedmill.store.schema import dedupe_bands, dedupe_prints, entries, meta
+from feedmill.store.schema import dedupe_bands, dedupe_prints, entries
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -331,11 +332,10 @@ _PRUNED_AT = "dedupe_pruned_at"
 def prune_when_due(conn: Connection, policy: DedupePolicy, now: datetime | None = None) -> int:
     """`prune`, unless the last prune was less than PRUNE_EVERY ago."""
     moment = now or datetime.now(UTC)
-    last = conn.execute(select(meta.c.value).where(meta.c.name == _PRUNED_AT)).scalar()
+    last = store_meta.get(conn, _PRUNED_AT)
     # A clock set back (last in the future) prunes rather than waiting for it.
     if last is not None and timedelta(0) <= moment - datetime.fromisoformat(last) < PRUNE_EVERY:
         return 0
     removed = prune(conn, policy, moment)
-    conn.execute(delete(meta).where(meta.c.name == _PRUNED_AT))
-    conn.execute(insert(meta).values(name=_PRUNED_AT, value=moment.isoformat()))
+    store_meta.put(conn, _PRUNED_AT, moment.isoformat())
     return removed

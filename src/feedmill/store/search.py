@@ -42,7 +42,6 @@ from sqlalchemy import (
     column,
     delete,
     func,
-    insert,
     literal_column,
     select,
     table,
@@ -61,7 +60,8 @@ from feedmill.search.tokens import (
     query_tokens,
     visible_text,
 )
-from feedmill.store.schema import entries, meta
+from feedmill.store import meta as store_meta
+from feedmill.store.schema import entries
 
 TABLE = "search_index"
 # SQLite only: the tokens each entry was indexed with, zlib-compressed.
@@ -309,8 +309,7 @@ def reindex_all(conn: Connection, *, batch: int = 500, workers: int = 1) -> int:
     if sqlite:
         # Merge the b-trees written batch by batch: a smaller, faster index.
         conn.execute(text(f"INSERT INTO {TABLE} ({TABLE}) VALUES ('optimize')"))
-    conn.execute(delete(meta).where(meta.c.name == _META_KEY))
-    conn.execute(insert(meta).values(name=_META_KEY, value=index_version()))
+    store_meta.put(conn, _META_KEY, index_version())
     return total
 
 
@@ -337,13 +336,12 @@ def _tokenize(rows: Sequence[tuple[int, str, str]]) -> list[TokenizedDoc]:
 
 def mark_outdated(conn: Connection) -> None:
     """Entries will be stored without being indexed: ``is_current`` says no."""
-    conn.execute(delete(meta).where(meta.c.name == _META_KEY))
+    store_meta.forget(conn, _META_KEY)
 
 
 def is_current(conn: Connection) -> bool:
     """Was the index built by this tokenizer?  If not, queries may miss: ``reindex_all``."""
-    stored = conn.execute(select(meta.c.value).where(meta.c.name == _META_KEY)).scalar()
-    return stored == index_version()
+    return store_meta.get(conn, _META_KEY) == index_version()
 
 
 # -- searching -----------------------------------------------------------------------------
