@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from support.feeds import Item, rss
 from support.site import cli, mtimes, posts, write_config
 
@@ -131,10 +133,27 @@ def test_status_reports_every_feed(tmp_path: Path) -> None:
     assert table.code == 0 and "no such file" in table.stdout
 
 
-def test_the_forkserver_preloads_what_dedupe_and_search_workers_share() -> None:
-    """With dedupe or search on, the workers' forkserver loads their libraries
-    and dictionaries once (workers forked from it share the pages) and
-    freezes the GC so that collections in the workers do not copy them."""
+@pytest.mark.parametrize(
+    ("dedupe", "search", "extra"),
+    [
+        (True, True, ["feedmill.filter.dedupe.preload", "feedmill.search.preload"]),
+        (False, True, ["feedmill.search.preload"]),
+        (False, False, []),
+    ],
+)
+def test_the_forkserver_preloads_what_its_workers_will_need(
+    dedupe: bool, search: bool, extra: list[str]
+) -> None:
+    """Only what the config turns on, and the GC frozen last."""
+    from feedmill.pipeline import forkserver_preload
+
+    wanted = ["feedmill.worker", *extra, "feedmill.freeze_gc"]
+    assert forkserver_preload(dedupe=dedupe, search=search) == wanted
+
+
+def test_the_preload_modules_load_what_workers_share() -> None:
+    """Imported (in a fresh interpreter, as the forkserver does), they load
+    datasketch and its LSH parameters and freeze the GC."""
     code = (
         "import gc, sys\n"
         "import feedmill.filter.dedupe.preload, feedmill.search.preload, feedmill.freeze_gc\n"

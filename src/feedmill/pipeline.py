@@ -169,6 +169,21 @@ class RunSummary:
     seconds: float = 0.0
 
 
+def forkserver_preload(*, dedupe: bool, search: bool) -> list[str]:
+    """The modules the workers' forkserver imports before it forks them.
+
+    Loaded there once, they are shared by every worker: the worker's own
+    modules, and the libraries and dictionaries dedupe and search need
+    (~90 MiB); the GC is frozen last, so that what is loaded stays shared.
+    """
+    preload = ["feedmill.worker"]
+    if dedupe:
+        preload.append("feedmill.filter.dedupe.preload")
+    if search:
+        preload.append("feedmill.search.preload")
+    return [*preload, "feedmill.freeze_gc"]
+
+
 def compose_many(posts: Sequence[PostInput], template: Any) -> list[str]:
     return [compose(p, template) for p in posts]
 
@@ -231,15 +246,9 @@ class Mill:
             # database thread), and workers start from a clean interpreter
             # that has already imported the worker's modules.
             context = multiprocessing.get_context("forkserver")
-            preload = ["feedmill.worker"]
-            # Loaded once in the forkserver and shared by its workers: the
-            # dictionaries and libraries dedupe and search need (~90 MiB).
-            if self.dedupe is not None:
-                preload.append("feedmill.filter.dedupe.preload")
-            if self.config.search:
-                preload.append("feedmill.search.preload")
-            preload.append("feedmill.freeze_gc")  # last: what is loaded stays shared
-            context.set_forkserver_preload(preload)
+            context.set_forkserver_preload(
+                forkserver_preload(dedupe=self.dedupe is not None, search=self.config.search)
+            )
             self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
         return self._pool
 
