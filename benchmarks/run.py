@@ -156,6 +156,29 @@ def feedmill_cmd(workers: int | None) -> list[str]:
     return command + (["--workers", str(workers)] if workers else [])
 
 
+def measure_feedmill(
+    site: Path, workers: int | None, total_items: int, label: str
+) -> dict[str, Any]:
+    """One cold feedmill run on ``site``: its figures, printed and returned."""
+    cold = measure(feedmill_cmd(workers), site)
+    posts = len(list((site / "source" / "_posts").glob("*.md")))
+    print(
+        f"feedmill  cold  {cold.wall:7.2f} s  {total_items / cold.wall:8.0f} items/s  "
+        f"peak RSS {cold.peak_main / MiB:.0f} MiB "
+        f"(with workers {cold.peak_tree / MiB:.0f} MiB, PSS {cold.peak_tree_pss / MiB:.0f})  "
+        f"{posts} posts ({label})"
+    )
+    return {
+        "cold_seconds": round(cold.wall, 2),
+        "cold_items_per_s": round(total_items / cold.wall),
+        "posts": posts,
+        "peak_rss_main_mib": round(cold.peak_main / MiB),
+        "peak_rss_tree_mib": round(cold.peak_tree / MiB),
+        "peak_pss_tree_mib": round(cold.peak_tree_pss / MiB),
+        "cold_summary": cold.stdout.strip(),
+    }
+
+
 def measure_peer(name: str, urls: Path, total_items: int, *extra: str) -> dict[str, Any]:
     """A peer of benchmarks/peers.py run twice (cold, then unchanged) on the corpus."""
     out = WORK / f"{name}-posts"
@@ -229,47 +252,20 @@ def main() -> None:
 
         # Like for like with the peers first: no cross-feed dedupe, no search index.
         site = feedmill_site(WORK / "feedmill-plain", feeds, dedupe=False, search=False)
-        plain = measure(feedmill_cmd(args.workers), site)
-        results["feedmill_plain"] = {
-            "cold_seconds": round(plain.wall, 2),
-            "cold_items_per_s": round(total_items / plain.wall),
-            "posts": len(list((site / "source" / "_posts").glob("*.md"))),
-            "peak_rss_main_mib": round(plain.peak_main / MiB),
-            "peak_rss_tree_mib": round(plain.peak_tree / MiB),
-            "peak_pss_tree_mib": round(plain.peak_tree_pss / MiB),
-            "cold_summary": plain.stdout.strip(),
-        }
-        print(
-            f"feedmill  cold  {plain.wall:7.2f} s  {total_items / plain.wall:8.0f} items/s  "
-            f"peak RSS {plain.peak_main / MiB:.0f} MiB "
-            f"(with workers {plain.peak_tree / MiB:.0f} MiB, PSS {plain.peak_tree_pss / MiB:.0f})  "
-            f"{results['feedmill_plain']['posts']} posts (dedupe and search off)"
+        results["feedmill_plain"] = measure_feedmill(
+            site, args.workers, total_items, "dedupe and search off"
         )
         shutil.rmtree(site)
 
         site = feedmill_site(WORK / "feedmill", feeds)
-        cold = measure(feedmill_cmd(args.workers), site)
+        results["feedmill"] = measure_feedmill(site, args.workers, total_items, "defaults")
         posts = site / "source" / "_posts"
-        written = len(list(posts.glob("*.md")))
         before = mtimes(posts)
         rerun = measure(feedmill_cmd(args.workers), site)
-        results["feedmill"] = {
-            "cold_seconds": round(cold.wall, 2),
-            "cold_items_per_s": round(total_items / cold.wall),
-            "posts": written,
-            "peak_rss_main_mib": round(cold.peak_main / MiB),
-            "peak_rss_tree_mib": round(cold.peak_tree / MiB),
-            "peak_pss_tree_mib": round(cold.peak_tree_pss / MiB),
-            "rerun_seconds": round(rerun.wall, 2),
-            "rerun_files_touched": touched(before, mtimes(posts)),
-            "cold_summary": cold.stdout.strip(),
-            "rerun_summary": rerun.stdout.strip(),
-        }
-        print(
-            f"feedmill  cold  {cold.wall:7.2f} s  {total_items / cold.wall:8.0f} items/s  "
-            f"peak RSS {cold.peak_main / MiB:.0f} MiB "
-            f"(with workers {cold.peak_tree / MiB:.0f} MiB, PSS {cold.peak_tree_pss / MiB:.0f})  "
-            f"{written} posts (defaults)"
+        results["feedmill"].update(
+            rerun_seconds=round(rerun.wall, 2),
+            rerun_files_touched=touched(before, mtimes(posts)),
+            rerun_summary=rerun.stdout.strip(),
         )
         touched_files = results["feedmill"]["rerun_files_touched"]
         print(f"feedmill  rerun {rerun.wall:7.2f} s  files touched: {touched_files}")
