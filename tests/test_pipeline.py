@@ -95,6 +95,23 @@ def test_config_change_restyles_posts(tmp_path: Path) -> None:
     assert all("\n - 头条\n" in text for text in posts(tmp_path).values())
 
 
+def test_config_change_restyles_only_that_feeds_posts(tmp_path: Path) -> None:
+    other = {"url": "other.xml", "group": "科技", "source": "开源中国"}
+    (tmp_path / "other.xml").write_bytes(
+        rss("开源中国 - 资讯", [Item(title=f"资讯{i}", guid=f"o-{i}") for i in range(2)])
+    )
+    write_config(tmp_path, [*FEEDS, other])
+    publish(tmp_path, items(2))
+    before = posts(tmp_path)
+    write_config(tmp_path, [FEEDS[0], {**other, "channel": "开源"}])
+    out = cli("run", "-c", str(tmp_path / "feedmill.yml")).stdout
+    assert "posts: 0 new, 2 updated" in out
+    after = posts(tmp_path)
+    changed = {name for name in after if after[name] != before[name]}
+    assert len(changed) == 2
+    assert all("\n - 开源\n" in after[name] for name in changed)
+
+
 def test_post_is_recorded_only_after_its_file_exists(tmp_path: Path) -> None:
     """A pass killed between storing entries and writing files is completed next time."""
     write_config(tmp_path, FEEDS)

@@ -323,12 +323,14 @@ class Mill:
         with self.engine.begin() as conn:
             states = feed_store.sync_feeds(conn, [s.url for s in self.config.feeds])
             # Config or template changes since last time re-render the feed's posts.
+            changes = []
             for spec in self.config.feeds:
                 state = states[spec.url]
                 wanted = style_hash(self.styles[spec.url], state.title, self.template_fp)
                 if wanted != state.style_hash:
-                    feed_store.set_style(conn, state.id, wanted)
+                    changes.append((state.id, state.style_hash, wanted))
                     states[spec.url] = replace(state, style_hash=wanted)
+            feed_store.set_styles(conn, changes)
         return states
 
     def next_due(self) -> datetime | None:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from feedmill.store.schema import entries, feeds, posts
 
@@ -82,13 +82,30 @@ def set_style(conn: Connection, feed_id: int, style_hash: str) -> int:
     current = conn.execute(select(feeds.c.style_hash).where(feeds.c.id == feed_id)).scalar()
     if current == style_hash:
         return 0
-    record(conn, feed_id, style_hash=style_hash)
-    if current is None:
+    return set_styles(conn, [(feed_id, current, style_hash)])
+
+
+def set_styles(conn: Connection, changes: Sequence[tuple[int, str | None, str]]) -> int:
+    """Store new styles, given as (feed id, style stored now, new style).
+
+    One statement for all the feeds: a first run over a thousand feeds, or a
+    template edit, restyles every one of them.  Feeds that had a style get
+    their written posts queued for rewrite; returns how many posts were queued.
+    """
+    changes = [change for change in changes if change[1] != change[2]]
+    if not changes:
+        return 0
+    conn.execute(
+        update(feeds).where(feeds.c.id == bindparam("feed")).values(style_hash=bindparam("style")),
+        [{"feed": feed_id, "style": new} for feed_id, _, new in changes],
+    )
+    restyled = [feed_id for feed_id, old, _ in changes if old is not None]
+    if not restyled:
         return 0
     result = conn.execute(
         update(posts)
         .where(posts.c.state == "written")
-        .where(posts.c.entry_id.in_(select(entries.c.id).where(entries.c.feed_id == feed_id)))
+        .where(posts.c.entry_id.in_(select(entries.c.id).where(entries.c.feed_id.in_(restyled))))
         .values(state="pending")
     )
     return result.rowcount or 0
