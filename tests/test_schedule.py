@@ -45,6 +45,8 @@ def test_header_parsing() -> None:
     )
     assert retry_after([("retry-after", "soon")], NOW) is None
     assert cache_lifetime([("cache-control", "no-cache, max-age=600")], NOW) is None
+    assert cache_lifetime([("cache-control", "max-age=600, no-cache")], NOW) is None
+    assert cache_lifetime([("cache-control", 'max-age="600"')], NOW) == timedelta(minutes=10)
     assert cache_lifetime([("expires", "0")], NOW) is None
 
 
@@ -65,3 +67,27 @@ def test_retry_after_on_failure_is_believed_within_the_cap() -> None:
     assert wait == timedelta(hours=2)
     wait = after_failure(NOW, POLICY, streak=1, headers=[("retry-after", "999999")], rng=rng) - NOW
     assert wait == timedelta(hours=24)
+
+
+def test_absurd_numbers_from_a_server_are_bounded_not_fatal() -> None:
+    # Each of these overflowed a timedelta: the feed's record was never
+    # updated again, and a daemon refetched it every half second.
+    huge = "9" * 20
+    assert retry_after([("retry-after", huge)], NOW) == timedelta(days=3650)
+    assert cache_lifetime([("cache-control", f"max-age={huge}")], NOW) == timedelta(days=3650)
+    assert cache_lifetime([("cache-control", "max-age=60"), ("age", huge)], NOW) == timedelta(0)
+    cap = NOW + timedelta(hours=12)  # Policy.max_hint
+    assert after_success(NOW, POLICY, ttl_minutes=10**14) == cap
+    assert after_success(NOW, POLICY, headers=[("retry-after", huge)]) == cap
+    failed = after_failure(NOW, POLICY, streak=1, headers=[("retry-after", huge)])
+    assert failed == NOW + timedelta(hours=24)
+
+
+def test_backoff_of_a_long_dead_feed_stays_at_the_cap() -> None:
+    daily = Policy(interval=timedelta(days=1), backoff_cap=timedelta(days=7))
+    for streak in (31, 33, 64, 10_000):
+        assert (
+            timedelta(days=3.5)
+            <= backoff(streak, daily, random.Random(streak))
+            <= timedelta(days=7)
+        )

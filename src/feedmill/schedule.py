@@ -28,6 +28,16 @@ class Policy:
     jitter: float = 0.5  # failures wait between (1 - jitter) and 1 times the backoff
 
 
+# Longest delay a number from a server can mean here: ten years.  Larger
+# values (``Retry-After: 999999999999999``, a 14-digit ``<ttl>``) would not
+# fit a timedelta; every hint is bounded by ``max_hint`` or the cap anyway.
+_LONGEST_SECONDS = 10 * 365 * 24 * 3600
+
+
+def _seconds(value: float) -> timedelta:
+    return timedelta(seconds=min(max(value, 0), _LONGEST_SECONDS))
+
+
 def _header(headers: Iterable[tuple[str, str]], name: str) -> str | None:
     for key, value in headers:
         if key.lower() == name:
@@ -42,7 +52,7 @@ def retry_after(headers: Iterable[tuple[str, str]], now: datetime) -> timedelta 
         return None
     value = value.strip()
     if value.isdigit():
-        return timedelta(seconds=int(value))
+        return _seconds(int(value))
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
@@ -55,15 +65,17 @@ def retry_after(headers: Iterable[tuple[str, str]], now: datetime) -> timedelta 
 def cache_lifetime(headers: Iterable[tuple[str, str]], now: datetime) -> timedelta | None:
     """How long the response says it stays fresh: max-age, else Expires − Date."""
     headers = list(headers)
-    control = _header(headers, "cache-control") or ""
-    for part in control.split(","):
+    directives: dict[str, str] = {}
+    for part in (_header(headers, "cache-control") or "").split(","):
         name, _, value = part.strip().partition("=")
-        if name.lower() in ("no-store", "no-cache"):
-            return None
-        if name.lower() in ("max-age", "s-maxage") and value.strip().isdigit():
-            age = _header(headers, "age")
-            used = int(age) if age and age.strip().isdigit() else 0
-            return timedelta(seconds=max(int(value) - used, 0))
+        directives.setdefault(name.strip().lower(), value.strip().strip('"'))
+    if "no-store" in directives or "no-cache" in directives:
+        return None
+    for name in ("max-age", "s-maxage"):
+        value = directives.get(name, "")
+        if value.isdigit():
+            age = (_header(headers, "age") or "").strip()
+            return _seconds(int(value) - (int(age) if age.isdigit() else 0))
     expires = _header(headers, "expires")
     if expires:
         try:
@@ -86,7 +98,7 @@ def after_success(
     headers: Iterable[tuple[str, str]] = (),
 ) -> datetime:
     headers = list(headers)
-    hints = [timedelta(minutes=ttl_minutes)] if ttl_minutes else []
+    hints = [_seconds(ttl_minutes * 60)] if ttl_minutes else []
     for hint in (cache_lifetime(headers, now), retry_after(headers, now)):
         if hint is not None:
             hints.append(hint)
@@ -97,11 +109,13 @@ def after_success(
 
 def backoff(streak: int, policy: Policy, rng: random.Random | None = None) -> timedelta:
     """The wait after the ``streak``-th failure in a row (streak ≥ 1)."""
-    exponent = min(max(streak - 1, 0), 32)
-    full = min(policy.interval * (1 << exponent), policy.backoff_cap)
+    # In float seconds: interval × 2**32 overflows a timedelta for intervals
+    # of a few hours, and a streak that long is what a dead feed reaches.
+    exponent = min(max(streak - 1, 0), 64)
+    full = min(policy.interval.total_seconds() * 2.0**exponent, policy.backoff_cap.total_seconds())
     low = 1 - policy.jitter
     spread = rng.uniform(low, 1.0) if rng is not None else random.uniform(low, 1.0)
-    return full * spread
+    return timedelta(seconds=full * spread)
 
 
 def after_failure(
