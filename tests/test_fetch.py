@@ -15,7 +15,8 @@ from pathlib import Path
 import brotli
 import pytest
 
-from feedmill.fetch import Fetcher, FetchOptions, FetchRequest
+from feedmill.fetch import Fetcher, FetchOptions, FetchRequest, in_host_turns
+from feedmill.fetch.client import keeps_credentials
 from feedmill.models import FetchStatus
 
 from support.feeds import Item, rss
@@ -33,6 +34,29 @@ def fetch(request: FetchRequest, **options: object) -> object:
             return await fetcher.fetch(request)
 
     return asyncio.run(go())
+
+
+def fetch_all(requests: list[FetchRequest], **options: object) -> list:
+    async def go() -> list:
+        async with Fetcher(FetchOptions(**options)) as fetcher:  # type: ignore[arg-type]
+            return list(await asyncio.gather(*(fetcher.fetch(r) for r in requests)))
+
+    return asyncio.run(go())
+
+
+def peak_overlap(spans: list[tuple[float, float]], slack: float = 0.05) -> int:
+    """The most requests that were being served at one moment.
+
+    The server notes a request's end after its last write, by when the client
+    may have sent the next one: ends count ``slack`` seconds early.
+    """
+    ends = [(end - slack, -1) for _, end in spans]
+    events = sorted([(start, 1) for start, _ in spans] + ends)
+    peak = current = 0
+    for _, step in events:
+        current += step
+        peak = max(peak, current)
+    return peak
 
 
 def status(config: Path) -> dict[str, dict]:
@@ -96,16 +120,24 @@ def test_compressed_bodies(feed_server: FeedServer, coding: str) -> None:
     assert headers["Accept-Encoding"] == "gzip, deflate, br"
 
 
-def _gzip_bomb(size: int) -> bytes:
-    compressor = zlib.compressobj(9, zlib.DEFLATED, 31)
+def _bomb(coding: str, size: int) -> bytes:
+    """``size`` bytes of zeros, compressed with ``coding`` into a few hundred KiB."""
     zeros = b"\0" * MiB
+    if coding == "br":
+        brotli_compressor = brotli.Compressor(quality=1)
+        parts = [brotli_compressor.process(zeros) for _ in range(size // MiB)]
+        return b"".join(parts) + brotli_compressor.finish()
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 31 if coding == "gzip" else 15)
     parts = [compressor.compress(zeros) for _ in range(size // MiB)]
     return b"".join(parts) + compressor.flush()
 
 
-def test_gzip_bomb_ends_with_a_clear_error_and_bounded_memory(feed_server: FeedServer) -> None:
-    bomb = _gzip_bomb(512 * MiB)  # ~500 KiB on the wire, 512 MiB inflated
-    url = feed_server.add("/bomb", body=bomb, headers={"Content-Encoding": "gzip"})
+@pytest.mark.parametrize(("coding", "size"), [("gzip", 512), ("deflate", 128), ("br", 128)])
+def test_compression_bomb_ends_with_a_clear_error_and_bounded_memory(
+    feed_server: FeedServer, coding: str, size: int
+) -> None:
+    bomb = _bomb(coding, size * MiB)  # 512 MiB of gzip is ~500 KiB on the wire
+    url = feed_server.add("/bomb", body=bomb, headers={"Content-Encoding": coding})
     tracemalloc.start()
     try:
         result = fetch(FetchRequest(url), max_body=15 * MiB)
@@ -131,6 +163,17 @@ def test_slowloris_ends_at_the_deadline(feed_server: FeedServer) -> None:
     url = feed_server.add("/slow", body=FEED, trickle=0.05)  # ~40 s for the whole body
     result = fetch(FetchRequest(url, timeout=1.0))  # a whole body would have been "ok"
     assert result.status is FetchStatus.FAILED and result.error == "timed out after 1 s"
+
+
+def test_the_deadline_starts_when_the_request_is_sent_not_while_queued(
+    feed_server: FeedServer,
+) -> None:
+    # Six answers of 0.5 s, two at a time: the last starts after ~1 s of
+    # queueing and still has its whole 1.2 s.
+    urls = [feed_server.add(f"/q{i}", body=FEED, delay=0.5) for i in range(6)]
+    results = fetch_all([FetchRequest(u, timeout=1.2) for u in urls], per_host=2)
+    assert [r.status for r in results] == [FetchStatus.OK] * 6
+    assert feed_server.peak == 2
 
 
 def test_a_host_that_never_accepts_ends_at_the_connect_timeout() -> None:
@@ -217,6 +260,23 @@ def test_permanent_redirect_seen_three_times_moves_the_stored_url(
     assert "0 new" in result.stdout and len(posts(tmp_path)) == 2
 
 
+def test_permanent_redirect_to_a_page_that_is_not_a_feed_keeps_the_url(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    # A site that drops its feed often sends it to the home page for good.
+    old = feed_server.add("/gone", status=301, headers={"Location": "/"})
+    feed_server.add(
+        "/", body=b"<html><title>Home</title></html>", headers={"Content-Type": "text/html"}
+    )
+    config = write_config(tmp_path, [{"url": old, "group": "g", "source": "s"}])
+    for _ in range(4):
+        assert cli("run", "-c", str(config), "--all").code == 0
+    row = status(config)[old]
+    assert row["fetch_url"] is None and row["redirect_streak"] == 0
+    assert row["last_error"] == "got text/html: <title>Home</title>"
+    assert feed_server.hits["/gone"] == 4
+
+
 def test_temporary_redirects_do_not_move_the_url(tmp_path: Path, feed_server: FeedServer) -> None:
     old = feed_server.add("/tmp", status=302, headers={"Location": "/there"})
     feed_server.add("/there", body=FEED)
@@ -245,12 +305,53 @@ def test_user_agent_extra_headers_and_per_feed_headers(
     assert headers["X-Token"] == "t0k" and headers["Cookie"] == "session=abc"
 
 
+def test_credentials_stay_with_their_host_across_redirects(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    elsewhere = FeedServer().start()
+    try:
+        moved = elsewhere.add("/feed", body=FEED)
+        feed_server.add("/here", body=rss("b", [Item(title="本站", guid="h")]))
+        away = feed_server.add("/away", status=302, headers={"Location": moved})
+        home = feed_server.add("/home", status=302, headers={"Location": "/here"})
+        secret = {"Cookie": "session=SECRET", "Authorization": "Bearer T", "X-Feed": "1"}
+        feeds = [
+            {"url": url, "group": "g", "source": name, "headers": secret}
+            for url, name in ((away, "a"), (home, "b"))
+        ]
+        config = write_config(tmp_path, feeds)
+        assert "feeds: 2 ok" in cli("run", "-c", str(config)).stdout
+        [(_, other_host)] = elsewhere.requests
+        assert "Cookie" not in other_host and "Authorization" not in other_host
+        assert other_host["X-Feed"] == "1"  # only credentials are held back
+        same_host = dict(feed_server.requests)["/here"]
+        assert same_host["Cookie"] == "session=SECRET" and same_host["Authorization"] == "Bearer T"
+    finally:
+        elsewhere.stop()
+
+
+@pytest.mark.parametrize(
+    ("configured", "hop", "keeps"),
+    [
+        ("https://rsshub.app/a", "https://rsshub.app/b?x=1", True),
+        ("http://rsshub.app/a", "https://rsshub.app/a", True),  # upgrade, default ports
+        ("https://rsshub.app/a", "http://rsshub.app/a", False),  # downgrade
+        ("https://rsshub.app/a", "https://rsshub.app:8443/a", False),
+        ("https://rsshub.app/a", "https://evil.example/a", False),
+        ("https://rsshub.app/a", "https://sub.rsshub.app/a", False),
+        ("https://rsshub.app/a", "https://[bad/", False),
+    ],
+)
+def test_which_redirect_hops_keep_credentials(configured: str, hop: str, keeps: bool) -> None:
+    assert keeps_credentials(configured, hop) is keeps
+
+
 def test_proxy_global_and_per_feed(tmp_path: Path, feed_server: FeedServer) -> None:
-    proxy = FeedServer().start()
+    proxy, own = FeedServer().start(), FeedServer().start()
     try:
         # A proxy sees the absolute URL in the request line.
         proxy.add("http://feeds.invalid/a", body=FEED)
-        proxy.add("http://feeds.invalid/b", body=rss("b", [Item(title="经代理", guid="p")]))
+        own.add("http://feeds.invalid/b", body=rss("b", [Item(title="经代理", guid="p")]))
         config = write_config(
             tmp_path,
             [
@@ -259,17 +360,18 @@ def test_proxy_global_and_per_feed(tmp_path: Path, feed_server: FeedServer) -> N
                     "url": "http://feeds.invalid/b",
                     "group": "g",
                     "source": "b",
-                    "proxy": proxy.url(""),
+                    "proxy": own.url(""),
                 },
             ],
             fetch={"proxy": proxy.url("")},
         )
         result = cli("run", "-c", str(config))
         assert "feeds: 2 ok" in result.stdout
-        assert proxy.hits["http://feeds.invalid/a"] == 1
-        assert proxy.hits["http://feeds.invalid/b"] == 1
+        assert proxy.hits == {"http://feeds.invalid/a": 1}  # the feed's own proxy wins
+        assert own.hits == {"http://feeds.invalid/b": 1}
     finally:
         proxy.stop()
+        own.stop()
 
 
 # -- politeness -------------------------------------------------------------------
@@ -298,6 +400,72 @@ def test_per_host_limit_is_honoured(tmp_path: Path, feed_server: FeedServer) -> 
         )
     finally:
         other.stop()
+
+
+def test_global_limit_is_honoured_across_hosts(feed_server: FeedServer) -> None:
+    other = FeedServer().start()
+    try:
+        urls = [
+            server.add(f"/g{i}", body=FEED, delay=0.2)
+            for i in range(6)
+            for server in (feed_server, other)
+        ]
+        results = fetch_all([FetchRequest(u) for u in urls], concurrency=3, per_host=8)
+        assert all(r.status is FetchStatus.OK for r in results)
+        assert peak_overlap(feed_server.spans + other.spans) == 3
+    finally:
+        other.stop()
+
+
+def test_a_busy_host_does_not_hold_back_the_others(feed_server: FeedServer) -> None:
+    # One host with a queue (RSSHub serving many routes), then another host:
+    # waiting for its host's slot, a feed holds no global slot.
+    other = FeedServer().start()
+    try:
+        busy = [feed_server.add(f"/busy{i}", body=FEED, delay=0.3) for i in range(5)]
+        quick = other.add("/quick", body=FEED)
+        requests = [FetchRequest(u) for u in [*busy, quick]]
+        assert all(
+            r.status is FetchStatus.OK for r in fetch_all(requests, concurrency=2, per_host=1)
+        )
+        [(quick_start, _)] = other.spans
+        first_busy_end = min(end for _, end in feed_server.spans)
+        assert quick_start < first_busy_end
+    finally:
+        other.stop()
+
+
+def test_a_pass_starts_feeds_with_their_hosts_taking_turns(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    # Listed host by host, the busy host's queue would take every place
+    # among the bodies in flight (at least 4) before the other host's feed.
+    other = FeedServer().start()
+    try:
+        feeds = [
+            {"url": feed_server.add(f"/busy{i}", body=FEED, delay=0.3), "group": "g", "source": "a"}
+            for i in range(6)
+        ]
+        feeds.append({"url": other.add("/quick", body=FEED), "group": "g", "source": "b"})
+        config = write_config(tmp_path, feeds, fetch={"concurrency": 2, "per_host": 1})
+        assert "feeds: 7 ok" in cli("run", "-c", str(config)).stdout
+        [(quick_start, _)] = other.spans
+        assert quick_start < min(end for _, end in feed_server.spans)
+    finally:
+        other.stop()
+
+
+def test_host_turns_keep_each_hosts_order() -> None:
+    listed = ["http://a/1", "http://a/2", "http://a/3", "https://b/1", "http://a:81/1", "[bad"]
+    turns = in_host_turns(listed, str)
+    assert turns == [
+        "http://a/1",
+        "https://b/1",
+        "http://a:81/1",
+        "[bad",
+        "http://a/2",
+        "http://a/3",
+    ]
 
 
 def test_retry_after_pauses_only_that_feed_url(tmp_path: Path, feed_server: FeedServer) -> None:

@@ -33,7 +33,7 @@ from sqlalchemy import Engine, bindparam, update
 
 from feedmill import urls
 from feedmill.config import Config, DedupeSettings, FeedSpec, parse_duration, parse_size
-from feedmill.fetch import Fetcher, FetchOptions, FetchRequest
+from feedmill.fetch import Fetcher, FetchOptions, FetchRequest, in_host_turns
 from feedmill.filter.dedupe import DedupePolicy
 from feedmill.filter.rules import RuleSet, compile_rules
 from feedmill.models import Fetched, FetchStatus
@@ -380,9 +380,12 @@ class Mill:
             if progress:
                 progress("fetch", 1, None)
 
+        def location(spec: FeedSpec) -> str:
+            return states[spec.url].fetch_url or self.config.location(spec)
+
         try:
             async with Fetcher(self.fetch_options) as fetcher:
-                await asyncio.gather(*(one(spec) for spec in specs))
+                await asyncio.gather(*(one(spec) for spec in in_host_turns(specs, location)))
         finally:
             with suppress(Exception):
                 await loop.run_in_executor(db, self._flush_outcomes)

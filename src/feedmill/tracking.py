@@ -30,7 +30,8 @@ def permanent_target(fetched: Fetched) -> str | None:
 
 
 def redirect_update(state: FeedState, fetched: Fetched) -> dict[str, Any]:
-    """Count consecutive fetches that were permanently redirected to one place."""
+    """Count consecutive fetches that were permanently redirected to one place
+    and answered there (a failed fetch breaks the run: see after_fetch)."""
     target = permanent_target(fetched)
     if target is None:
         return {"redirect_url": None, "redirect_streak": 0}
@@ -61,8 +62,9 @@ def after_fetch(
                 now, policy, streak=streak, headers=fetched.cache_headers, rng=rng
             ),
         )
-        if fetched.redirects:
-            values.update(redirect_update(state, fetched))
+        # A move is adopted only where a feed answers: a feed redirected for
+        # good to a page that is not one (a site's home page, say) keeps its URL.
+        values.update(redirect_streak=0, redirect_url=None)
         return values
     values.update(
         last_success_at=now,

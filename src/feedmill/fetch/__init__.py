@@ -6,6 +6,6 @@ this package; what comes out is plain data for the parse stage.
 
 from __future__ import annotations
 
-from feedmill.fetch.client import Fetcher, FetchOptions, FetchRequest, body_hash
+from feedmill.fetch.client import Fetcher, FetchOptions, FetchRequest, body_hash, in_host_turns
 
-__all__ = ["FetchOptions", "FetchRequest", "Fetcher", "body_hash"]
+__all__ = ["FetchOptions", "FetchRequest", "Fetcher", "body_hash", "in_host_turns"]

@@ -20,20 +20,23 @@ import asyncio
 import errno
 import functools
 import hashlib
+import itertools
 import os
 import socket
 import ssl
 import urllib.request
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from email.utils import formatdate
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 from feedmill import __version__, urls
 from feedmill.fetch.decompress import BodyError, _human, read_capped
 from feedmill.models import Fetched, FetchStatus
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     import aiohttp
@@ -213,7 +216,9 @@ class Fetcher:
         sem = self._hosts.get(host)
         if sem is None:
             sem = self._hosts[host] = asyncio.Semaphore(self.options.per_host)
-        async with self._global, sem:
+        # The host's slot first: a feed queued behind its host must not hold
+        # one of the global slots that feeds of other hosts could use.
+        async with sem, self._global:
             yield
 
     def _headers(self, request: FetchRequest) -> dict[str, str]:
@@ -236,10 +241,12 @@ class Fetcher:
         import aiohttp
 
         deadline = request.timeout or self.options.timeout
-        timer = asyncio.timeout(deadline)
+        # Armed when the first request is sent (_follow): time spent queued
+        # for a slot is not the server's slowness.
+        timer = asyncio.timeout(None)
         try:
             async with timer:
-                return await self._follow(request)
+                return await self._follow(request, timer, deadline)
         except TimeoutError as exc:
             # aiohttp's own timeouts are TimeoutErrors too: say which one ran out.
             if timer.expired():
@@ -263,7 +270,9 @@ class Fetcher:
         except aiohttp.ClientError as exc:
             raise _Failure(f"{type(exc).__name__}: {_reason(exc)}") from None
 
-    async def _follow(self, request: FetchRequest) -> Fetched:
+    async def _follow(
+        self, request: FetchRequest, timer: asyncio.Timeout, deadline: float
+    ) -> Fetched:
         proxy = request.proxy or self.options.proxy
         headers = self._headers(request)
         url = request.url
@@ -275,75 +284,81 @@ class Fetcher:
         while True:
             # encoded=True: send the URL exactly as configured (signed URLs …).
             target_url = URL(url, encoded=True)
-            async with (
-                self._slot(url),
-                session.get(
-                    target_url, headers=headers, allow_redirects=False, proxy=proxy
-                ) as resp,
-            ):
-                status = resp.status
-                location = resp.headers.get("location")
-                if status in _REDIRECTS and location:
+            sent = headers if keeps_credentials(request.url, url) else _anonymous(headers)
+            async with self._slot(url):
+                if timer.when() is None:
+                    timer.reschedule(asyncio.get_running_loop().time() + deadline)
+                async with session.get(
+                    target_url, headers=sent, allow_redirects=False, proxy=proxy
+                ) as resp:
+                    location = resp.headers.get("location")
+                    if resp.status not in _REDIRECTS or not location:
+                        return await self._answer(request, url, resp, tuple(redirects))
                     target = urls.join(url, location.strip())
                     if target is None or urls.scheme(target) not in ("http", "https"):
-                        raise _Failure(f"redirect to an unusable URL: {location!r}", status)
-                    redirects.append((status, target))
+                        raise _Failure(f"redirect to an unusable URL: {location!r}", resp.status)
+                    redirects.append((resp.status, target))
                     if target in seen:
                         chain = " → ".join([*seen, target])
-                        raise _Failure(f"redirect loop: {chain}", status)
+                        raise _Failure(f"redirect loop: {chain}", resp.status)
                     if len(redirects) > self.options.max_redirects:
-                        raise _Failure(
-                            f"too many redirects (more than {self.options.max_redirects})",
-                            status,
-                        )
+                        limit = self.options.max_redirects
+                        raise _Failure(f"too many redirects (more than {limit})", resp.status)
                     seen.append(target)
                     url = target
-                    continue
-                cache = tuple(
-                    (name, resp.headers[name]) for name in _CACHE_HEADERS if name in resp.headers
-                )
-                if status == 304:
-                    return Fetched(
-                        url=request.url,
-                        status=FetchStatus.NOT_MODIFIED,
-                        final_url=url,
-                        http_status=304,
-                        etag=resp.headers.get("etag") or request.etag,
-                        last_modified=resp.headers.get("last-modified") or request.last_modified,
-                        body_hash=request.body_hash,
-                        cache_headers=cache,
-                        redirects=tuple(redirects),
-                    )
-                if status >= 400 or status < 200 or status in _REDIRECTS:
-                    reason = resp.reason or ""
-                    message = f"HTTP {status} {reason}".rstrip()
-                    if status in _REDIRECTS:
-                        message += " without a Location header"
-                    return Fetched(
-                        url=request.url,
-                        status=FetchStatus.FAILED,
-                        final_url=url,
-                        http_status=status,
-                        error=message,
-                        cache_headers=cache,
-                        redirects=tuple(redirects),
-                    )
-                body = await self._read_body(resp)
-                digest = body_hash(body)
-                unchanged = digest == request.body_hash
-                return Fetched(
-                    url=request.url,
-                    status=FetchStatus.NOT_MODIFIED if unchanged else FetchStatus.OK,
-                    final_url=url,
-                    http_status=status,
-                    body=None if unchanged else body,
-                    content_type=resp.headers.get("content-type"),
-                    etag=resp.headers.get("etag"),
-                    last_modified=resp.headers.get("last-modified"),
-                    body_hash=digest,
-                    cache_headers=cache,
-                    redirects=tuple(redirects),
-                )
+
+    async def _answer(
+        self,
+        request: FetchRequest,
+        url: str,
+        resp: aiohttp.ClientResponse,
+        redirects: tuple[tuple[int, str], ...],
+    ) -> Fetched:
+        """What the last response of the chain (not a redirect) means for the feed."""
+        status = resp.status
+        cache = tuple((name, resp.headers[name]) for name in _CACHE_HEADERS if name in resp.headers)
+        if status == 304:
+            return Fetched(
+                url=request.url,
+                status=FetchStatus.NOT_MODIFIED,
+                final_url=url,
+                http_status=304,
+                etag=resp.headers.get("etag") or request.etag,
+                last_modified=resp.headers.get("last-modified") or request.last_modified,
+                body_hash=request.body_hash,
+                cache_headers=cache,
+                redirects=redirects,
+            )
+        if status >= 400 or status < 200 or status in _REDIRECTS:
+            reason = resp.reason or ""
+            message = f"HTTP {status} {reason}".rstrip()
+            if status in _REDIRECTS:
+                message += " without a Location header"
+            return Fetched(
+                url=request.url,
+                status=FetchStatus.FAILED,
+                final_url=url,
+                http_status=status,
+                error=message,
+                cache_headers=cache,
+                redirects=redirects,
+            )
+        body = await self._read_body(resp)
+        digest = body_hash(body)
+        unchanged = digest == request.body_hash
+        return Fetched(
+            url=request.url,
+            status=FetchStatus.NOT_MODIFIED if unchanged else FetchStatus.OK,
+            final_url=url,
+            http_status=status,
+            body=None if unchanged else body,
+            content_type=resp.headers.get("content-type"),
+            etag=resp.headers.get("etag"),
+            last_modified=resp.headers.get("last-modified"),
+            body_hash=digest,
+            cache_headers=cache,
+            redirects=redirects,
+        )
 
     async def _read_body(self, resp: aiohttp.ClientResponse) -> bytes:
         try:
@@ -358,6 +373,47 @@ def _ssl_context() -> ssl.SSLContext:
     import certifi
 
     return ssl.create_default_context(cafile=certifi.where())
+
+
+_CREDENTIALS = frozenset({"authorization", "cookie"})
+
+
+def keeps_credentials(configured: str, url: str) -> bool:
+    """May a redirect hop to ``url`` carry the cookies and Authorization
+    configured for ``configured``?  Only to the same host and port, or from
+    http up to https on the default ports — the rule of browsers and requests."""
+    if url == configured:
+        return True
+    was, now = urls.split(configured), urls.split(url)
+    if was is None or now is None or was.hostname != now.hostname:
+        return False
+    if was.scheme == now.scheme:
+        return _host_key(configured) == _host_key(url)
+    upgrade = (was.scheme, now.scheme) == ("http", "https")
+    return upgrade and was.port in (None, 80) and now.port in (None, 443)
+
+
+def _anonymous(headers: dict[str, str]) -> dict[str, str]:
+    return {name: value for name, value in headers.items() if name.lower() not in _CREDENTIALS}
+
+
+def in_host_turns(items: Sequence[T], url: Callable[[T], str]) -> list[T]:
+    """``items`` with their hosts taking turns: the first of each host, then
+    the second of each, and so on (order within a host kept).
+
+    Feeds start in this order and wait for their host's slot holding a place
+    among the bodies in flight: listed host by host, the routes of one busy
+    host (RSSHub) would fill every place while other hosts sat idle.
+    """
+    queues: dict[str, list[T]] = {}
+    for item in items:
+        where = url(item)
+        queues.setdefault(_host_key(where) if urls.split(where) else "", []).append(item)
+    turns = itertools.zip_longest(*queues.values(), fillvalue=_NONE)
+    return [item for turn in turns for item in turn if item is not _NONE]
+
+
+_NONE: Any = object()
 
 
 def _host_key(url: str) -> str:
