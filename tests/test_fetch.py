@@ -492,6 +492,20 @@ def test_retry_after_pauses_only_that_feed_url(tmp_path: Path, feed_server: Feed
     assert feed_server.hits["/limited"] == 2
 
 
+def test_a_feeds_ttl_is_honoured_after_a_304_too(tmp_path: Path, feed_server: FeedServer) -> None:
+    body = FEED.replace(b"<link>", b"<ttl>120</ttl><link>", 1)
+    url = feed_server.add("/ttl", body=body, etag='"v1"')
+    config = write_config(tmp_path, [{"url": url, "group": "g", "source": "s"}], interval="15m")
+    waits = []
+    for _ in range(2):  # a 200 with the document, then a 304
+        start = datetime.now(UTC)
+        assert cli("run", "-c", str(config), "--all").code == 0
+        waits.append(datetime.fromisoformat(status(config)[url]["next_attempt"]) - start)
+    assert feed_server.requests[-1][1]["If-None-Match"] == '"v1"'
+    for wait in waits:
+        assert timedelta(minutes=119) < wait <= timedelta(minutes=120, seconds=5)
+
+
 def test_failing_feed_backs_off_and_is_never_disabled(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:

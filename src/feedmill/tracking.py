@@ -17,6 +17,7 @@ from feedmill.store.feeds import FeedState
 
 PERMANENT = (301, 308)
 MOVE_AFTER = 3  # consecutive fetches that must agree before the stored URL moves
+LONGEST_TTL = 10 * 365 * 24 * 60  # minutes; a <ttl> is stored at most this (fits any INTEGER)
 
 
 def permanent_target(fetched: Fetched) -> str | None:
@@ -51,7 +52,11 @@ def after_fetch(
     ttl_minutes: int | None = None,
     rng: random.Random | None = None,
 ) -> dict[str, Any]:
-    """New column values for ``state`` after ``fetched`` (parsed or not)."""
+    """New column values for ``state`` after ``fetched`` (parsed or not).
+
+    ``ttl_minutes`` is the ``<ttl>`` of the document just parsed; an unchanged
+    document (304, or the same body) is the one read before, and so is its ttl.
+    """
     values: dict[str, Any] = {"last_attempt_at": now, "http_status": fetched.http_status}
     if fetched.status is FetchStatus.FAILED:
         streak = state.error_streak + 1
@@ -66,6 +71,10 @@ def after_fetch(
         # good to a page that is not one (a site's home page, say) keeps its URL.
         values.update(redirect_streak=0, redirect_url=None)
         return values
+    if fetched.status is FetchStatus.NOT_MODIFIED:
+        ttl_minutes = state.ttl_minutes
+    else:
+        ttl_minutes = values["ttl_minutes"] = _bounded(ttl_minutes)
     values.update(
         last_success_at=now,
         last_error=None,
@@ -80,3 +89,7 @@ def after_fetch(
     )
     values.update(redirect_update(state, fetched))
     return values
+
+
+def _bounded(ttl_minutes: int | None) -> int | None:
+    return None if ttl_minutes is None else max(min(ttl_minutes, LONGEST_TTL), 0)

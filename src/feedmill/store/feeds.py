@@ -34,6 +34,7 @@ class FeedState:
     redirect_streak: int
     parser: str | None
     warning: str | None
+    ttl_minutes: int | None
 
 
 _COLUMNS = [feeds.c[f.name] for f in fields(FeedState)]

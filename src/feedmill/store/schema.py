@@ -26,7 +26,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
 # The newest migration; the store checks it before importing Alembic at all.
-HEAD_REVISION = "0006"
+HEAD_REVISION = "0007"
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -90,6 +90,8 @@ feeds = Table(
     Column("redirect_streak", Integer, nullable=False, server_default="0"),
     Column("parser", String(16)),  # which parser read the last document
     Column("warning", Text),  # something odd but not fatal (e.g. a wrong charset label)
+    # The <ttl> of the document read last: a 304 keeps honouring it.
+    Column("ttl_minutes", Integer),
 )
 
 entries = Table(
