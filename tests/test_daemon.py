@@ -99,6 +99,51 @@ def test_daemon_runs_cycles_and_stops_cleanly_on_sigterm(
     assert_consistent(tmp_path, 405)
 
 
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_to_the_whole_group_stops_workers_and_daemon_cleanly(
+    tmp_path: Path, feed_server: FeedServer, sig: signal.Signals
+) -> None:
+    # A terminal's Ctrl-C and systemd's stop signal every process of the
+    # group: the workers too, which must leave the stopping to the daemon.
+    feeds = [
+        {
+            "url": feed_server.add(f"/f{i}", body=many(60, f"f{i}"), delay=0.05 * i),
+            "group": "g",
+            "source": f"s{i}",
+        }
+        for i in range(20)  # enough for the worker pool (POOL_THRESHOLD)
+    ]
+    write_config(tmp_path, feeds, interval="1s", dedupe=False)  # the items look alike
+    daemon = subprocess.Popen(
+        [sys.executable, "-m", "feedmill", "run", "--every", "1m", "--workers", "2"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        wait_for(lambda: _post_count(tmp_path) >= 1)
+        os.killpg(daemon.pid, sig)
+        _, err = daemon.communicate(timeout=60)
+    finally:
+        if daemon.poll() is None:
+            os.killpg(daemon.pid, signal.SIGKILL)
+    assert daemon.returncode == 0, err
+    assert "Traceback" not in err and sig.name in err
+    done = len(posts(tmp_path))
+    assert_consistent(tmp_path, done)
+    finish = subprocess.run(
+        [sys.executable, "-m", "feedmill", "run"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert finish.returncode == 0, finish.stderr
+    assert_consistent(tmp_path, 20 * 60)
+
+
 def _post_count(site: Path) -> int:
     folder = site / "source" / "_posts"
     return len(list(folder.glob("*.md"))) if folder.is_dir() else 0

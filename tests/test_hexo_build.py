@@ -38,6 +38,11 @@ def test_every_post_has_a_page(built_demo: Path) -> None:
     assert {name[: -len(".md")] for name in written} == set(pages)
 
 
+def test_hexo_skips_what_feedmill_keeps_beside_the_posts(built_demo: Path) -> None:
+    assert (built_demo / "source" / "_posts" / ".feedmill.lock").is_file()  # the site lock
+    assert not [p for p in (built_demo / "public").rglob("*") if "feedmill" in p.name]
+
+
 def test_every_post_is_listed_under_its_category_path(built_demo: Path) -> None:
     pages = hexo.post_pages(built_demo)
     public = built_demo / "public"

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from feedmill.publish.sitelock import SiteLock
 
 from support.feeds import Item, rss
 from support.site import cli, mtimes, posts, write_config
@@ -132,6 +135,49 @@ def test_post_is_recorded_only_after_its_file_exists(tmp_path: Path) -> None:
     assert sorted(posts(tmp_path)) == sorted(names)
     leftovers = tmp_path / "source" / "_posts" / ".feedmill-tmp"
     assert not leftovers.exists() or not any(leftovers.iterdir())
+
+
+def test_one_feedmill_at_a_time_per_site(tmp_path: Path) -> None:
+    write_config(tmp_path, FEEDS)
+    (tmp_path / "feed.xml").write_bytes(rss("证券时报网 - 要闻", items(2)))
+    posts_dir = tmp_path / "source" / "_posts"
+    daemon = SiteLock(posts_dir)  # as a daemon's pass would hold it
+    daemon.acquire()
+    try:
+        for command in ("run", "publish"):
+            busy = cli(command, "-c", str(tmp_path / "feedmill.yml"))
+            assert busy.code == 75
+            assert f"another feedmill (pid {os.getpid()}) is publishing to" in busy.stderr
+        assert posts(tmp_path) == {}
+    finally:
+        daemon.release()
+    assert cli("run", "-c", str(tmp_path / "feedmill.yml")).code == 0
+    assert len(posts(tmp_path)) == 2
+
+
+def test_a_killed_run_leaves_no_lock_behind(tmp_path: Path) -> None:
+    write_config(tmp_path, FEEDS)
+    (tmp_path / "feed.xml").write_bytes(rss("证券时报网 - 要闻", items(2)))
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_AND_WAIT, str(tmp_path / "source" / "_posts")],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
+    assert cli("run", "-c", str(tmp_path / "feedmill.yml")).code == 75
+    holder.kill()
+    holder.wait()
+    assert cli("run", "-c", str(tmp_path / "feedmill.yml")).code == 0
+
+
+HOLD_AND_WAIT = """
+import sys, time
+from pathlib import Path
+from feedmill.publish.sitelock import SiteLock
+SiteLock(Path(sys.argv[1])).acquire()
+print("locked", flush=True)
+time.sleep(60)
+"""
 
 
 def test_status_reports_every_feed(tmp_path: Path) -> None:

@@ -36,6 +36,7 @@ ConfigOption = Annotated[
 
 EXIT_FATAL = 1
 EXIT_CONFIG = 2
+EXIT_BUSY = 75  # EX_TEMPFAIL: another feedmill holds the site; try again later
 
 
 def _load(path: Path) -> Config:
@@ -147,6 +148,7 @@ def run_config(
 ) -> int:
     """One pass (or, with ``every``, passes until SIGTERM/SIGINT); returns the exit status."""
     from feedmill.pipeline import Mill, RunOptions
+    from feedmill.publish.sitelock import SiteBusy
     from feedmill.store.database import StoreError
 
     if only:
@@ -165,6 +167,9 @@ def run_config(
                 _sleep_until_due(mill, every)
                 if mill.stopping.is_set():
                     break
+    except SiteBusy as exc:
+        err.print(f"[yellow]busy[/yellow] {exc}")
+        return EXIT_BUSY
     except StoreError as exc:
         err.print(f"[red]error[/red] {exc}")
         return EXIT_FATAL
@@ -270,12 +275,16 @@ def publish(
 ) -> None:
     """Write the posts still to be written, fetching nothing."""
     from feedmill.pipeline import Mill
+    from feedmill.publish.sitelock import SiteBusy
     from feedmill.store.database import StoreError
 
     loaded = _load(config)
     try:
         with Mill(loaded) as mill, _stop_on_signals(mill):
             _report(_one_pass(mill, rebuild=rebuild))
+    except SiteBusy as exc:
+        err.print(f"[yellow]busy[/yellow] {exc}")
+        raise typer.Exit(EXIT_BUSY) from None
     except StoreError as exc:
         err.print(f"[red]error[/red] {exc}")
         raise typer.Exit(EXIT_FATAL) from None

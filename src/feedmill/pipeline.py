@@ -45,6 +45,7 @@ from feedmill.publish.render import (
     style_hash,
     template_fingerprint,
 )
+from feedmill.publish.sitelock import SiteLock
 from feedmill.publish.tags import TagStyle, tag_style
 from feedmill.publish.writer import TEMP_DIR, remove_stale_temp_files, write_if_changed
 from feedmill.sanitize.policy import DEFAULT_IFRAME_HOSTS
@@ -194,7 +195,13 @@ class Mill:
     def __init__(self, config: Config, options: RunOptions | None = None) -> None:
         self.config = config
         self.options = options or RunOptions()
-        self.engine: Engine = open_database(config.database_url)
+        self.site_lock = SiteLock(config.posts_dir)
+        self.site_lock.acquire()
+        try:
+            self.engine: Engine = open_database(config.database_url)
+        except BaseException:
+            self.site_lock.release()
+            raise
         self.template = config.template_path or DEFAULT_TEMPLATE
         self.template_fp = template_fingerprint(self.template)
         self.fetch_options = fetch_options(config)
@@ -213,9 +220,13 @@ class Mill:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
+            # What workers killed mid-feed had staged (SIGTERM to the whole
+            # group): no process of ours is left to place it.
+            remove_stale_temp_files(self.config.posts_dir)
         if self._worker is not None:
             self._worker.forget_engines()
         self.engine.dispose()
+        self.site_lock.release()
 
     def worker_module(self) -> ModuleType:
         """feedmill.worker, imported on first use; inline work shares our engine."""
@@ -249,7 +260,11 @@ class Mill:
             context.set_forkserver_preload(
                 forkserver_preload(dedupe=self.dedupe is not None, search=self.config.search)
             )
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=context,
+                initializer=self.worker_module().ignore_ctrl_c,
+            )
         return self._pool
 
     def _use_pool(self, amount: int) -> bool:

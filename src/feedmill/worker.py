@@ -15,6 +15,7 @@ is left with fetching.
 from __future__ import annotations
 
 import os
+import signal
 import uuid
 from collections import Counter
 from collections.abc import Sequence
@@ -53,6 +54,16 @@ from feedmill.store.search import SearchDoc
 from feedmill.tracking import after_fetch
 
 _ENGINES: dict[str, Engine] = {}
+
+
+def ignore_ctrl_c() -> None:
+    """Pool initializer: a terminal's Ctrl-C reaches the whole process group;
+    the main process finishes the writes under way and stops the pool.
+
+    SIGTERM is not ignored: sent to the group (systemd), it also ends the
+    forkserver, and workers that outlived it would be left orphaned.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def engine_for(url: str) -> Engine:

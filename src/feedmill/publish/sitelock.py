@@ -1,0 +1,49 @@
+"""One feedmill at a time per site: a lock on a file in the posts folder.
+
+Two passes over one site — a daemon, and ``feedmill run --feed URL`` typed
+meanwhile — would each clear the other's staged files and write the same
+posts.  The lock is the kernel's (``flock``): a run killed with -9 drops it
+with its last descriptor, so there is never a stale lock to remove by hand.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+from pathlib import Path
+
+LOCK_NAME = ".feedmill.lock"  # hidden: Hexo skips it
+
+
+class SiteBusy(Exception):
+    pass
+
+
+class SiteLock:
+    def __init__(self, posts_dir: Path) -> None:
+        self.path = posts_dir / LOCK_NAME
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        """Take the lock at once, or raise SiteBusy saying who holds it."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "?"
+            os.close(fd)
+            raise SiteBusy(
+                f"another feedmill (pid {holder}) is publishing to {self.path.parent}; "
+                "this one did nothing"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._fd)  # closing the descriptor drops the lock
+            self._fd = None
