@@ -263,7 +263,7 @@ class Mill:
             self._pool = ProcessPoolExecutor(
                 max_workers=self.workers,
                 mp_context=context,
-                initializer=self.worker_module().ignore_ctrl_c,
+                initializer=self.worker_module().init_worker,
             )
         return self._pool
 

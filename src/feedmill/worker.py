@@ -14,8 +14,11 @@ is left with fetching.
 
 from __future__ import annotations
 
+import multiprocessing
+import multiprocessing.connection
 import os
 import signal
+import threading
 import uuid
 from collections import Counter
 from collections.abc import Sequence
@@ -56,14 +59,28 @@ from feedmill.tracking import after_fetch
 _ENGINES: dict[str, Engine] = {}
 
 
-def ignore_ctrl_c() -> None:
-    """Pool initializer: a terminal's Ctrl-C reaches the whole process group;
-    the main process finishes the writes under way and stops the pool.
+def init_worker() -> None:
+    """Pool initializer: the main process decides when workers stop.
 
-    SIGTERM is not ignored: sent to the group (systemd), it also ends the
-    forkserver, and workers that outlived it would be left orphaned.
+    * A terminal's Ctrl-C reaches the whole process group: workers ignore it,
+      and the main process finishes the writes under way and stops the pool.
+      SIGTERM is not ignored: sent to the group (systemd), it also ends the
+      forkserver, and workers that outlived it would be left orphaned.
+    * A main process killed with -9 cannot stop its pool: each worker waits
+      for it to go and exits then (otherwise the workers and their forkserver
+      would live on, idle, for good).
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(
+            target=_exit_with, args=(parent.sentinel,), name="feedmill-parent-watch", daemon=True
+        ).start()
+
+
+def _exit_with(sentinel: int) -> None:
+    multiprocessing.connection.wait([sentinel])
+    os._exit(1)  # nothing to flush: an unfinished transaction rolls back
 
 
 def engine_for(url: str) -> Engine:
