@@ -195,6 +195,27 @@ def _post_count(site: Path) -> int:
     return len(list(folder.glob("*.md"))) if folder.is_dir() else 0
 
 
+def test_a_daemon_fetches_only_due_feeds(tmp_path: Path, feed_server: FeedServer) -> None:
+    paused = feed_server.add("/paused", status=429, headers={"Retry-After": "3600"})
+    due = feed_server.add("/due", body=many(2))
+    feeds = [
+        {"url": paused, "group": "g", "source": "a"},
+        {"url": due, "group": "g", "source": "b"},
+    ]
+    write_config(tmp_path, feeds, interval="1s")
+    daemon = feedmill("run", "--every", "1s", cwd=tmp_path)
+    try:
+        wait_for(lambda: feed_server.hits["/due"] >= 3)  # three cycles
+        daemon.send_signal(signal.SIGTERM)
+        out, err = daemon.communicate(timeout=60)
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+    assert daemon.returncode == 0, err
+    assert feed_server.hits["/paused"] == 1  # asked for an hour: --due is the default
+    assert "1 not due" in out
+
+
 @pytest.mark.parametrize("moment", ["while-storing", "first-post", "half-published", "nearly-done"])
 def test_kill_9_at_any_moment_leaves_a_state_the_next_run_completes(
     tmp_path: Path, feed_server: FeedServer, moment: str

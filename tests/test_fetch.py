@@ -10,6 +10,7 @@ import time
 import tracemalloc
 import zlib
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from pathlib import Path
 
 import brotli
@@ -506,6 +507,18 @@ def test_a_feeds_ttl_is_honoured_after_a_304_too(tmp_path: Path, feed_server: Fe
         assert timedelta(minutes=119) < wait <= timedelta(minutes=120, seconds=5)
 
 
+def test_retry_after_as_an_http_date_on_a_503(tmp_path: Path, feed_server: FeedServer) -> None:
+    when = (datetime.now(UTC) + timedelta(hours=2)).replace(microsecond=0)
+    url = feed_server.add(
+        "/maint", status=503, headers={"Retry-After": format_datetime(when, usegmt=True)}
+    )
+    config = write_config(tmp_path, [{"url": url, "group": "g", "source": "s"}], interval="1m")
+    assert cli("run", "-c", str(config)).code == 0
+    row = status(config)[url]
+    assert row["last_error"] == "HTTP 503 Service Unavailable"
+    assert abs(datetime.fromisoformat(row["next_attempt"]) - when) < timedelta(seconds=2)
+
+
 def test_failing_feed_backs_off_and_is_never_disabled(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:
@@ -593,13 +606,15 @@ def test_encodings(
 # -- XML safety -------------------------------------------------------------------
 
 
-def test_xxe_reads_no_file(tmp_path: Path, feed_server: FeedServer) -> None:
+def test_xxe_reads_no_file_and_fetches_nothing(tmp_path: Path, feed_server: FeedServer) -> None:
     secret = tmp_path / "secret.txt"
     secret.write_text("TOP-SECRET-VALUE")
+    dtd = feed_server.add("/evil.dtd", body=b'<!ENTITY leak "LEAKED">')
+    remote = feed_server.add("/remote.txt", body=b"REMOTE-VALUE")
     body = (
         '<?xml version="1.0"?>\n'
-        f'<!DOCTYPE rss [<!ENTITY xxe SYSTEM "{secret.as_uri()}">'
-        '<!ENTITY remote SYSTEM "http://127.0.0.1:9/evil.dtd">]>\n'
+        f'<!DOCTYPE rss SYSTEM "{dtd}" [<!ENTITY xxe SYSTEM "{secret.as_uri()}">'
+        f'<!ENTITY remote SYSTEM "{remote}">]>\n'
         '<rss version="2.0"><channel><title>XXE - 测试</title>'
         "<item><title>读文件 &xxe;</title><guid>x</guid><description>&remote; 正文</description></item>"
         "</channel></rss>"
@@ -608,8 +623,9 @@ def test_xxe_reads_no_file(tmp_path: Path, feed_server: FeedServer) -> None:
     config = write_config(tmp_path, [{"url": url, "group": "g", "source": "s"}])
     assert cli("run", "-c", str(config)).code == 0
     (text,) = posts(tmp_path).values()
-    assert "TOP-SECRET-VALUE" not in text
+    assert "TOP-SECRET-VALUE" not in text and "REMOTE-VALUE" not in text
     assert "读文件" in text
+    assert feed_server.hits["/evil.dtd"] == 0 and feed_server.hits["/remote.txt"] == 0
 
 
 def test_billion_laughs_is_not_expanded(tmp_path: Path, feed_server: FeedServer) -> None:
