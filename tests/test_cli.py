@@ -32,6 +32,14 @@ from support.site import cli, posts, write_config
         ("timezone: Mars/Olympus\nfeeds: []\n", "unknown time zone"),
         ("feeds:\n  - {url: 'gopher://x', group: g, source: s}\n", "unsupported URL scheme"),
         (
+            "fetch: {proxy: '127.0.0.1:7890'}\nfeeds: []\n",
+            "proxy: '127.0.0.1:7890' is not a proxy URL",
+        ),
+        (
+            "feeds:\n  - {url: a.xml, group: g, source: s, proxy: 'socks5://127.0.0.1:1080'}\n",
+            "feeds[0] (a.xml): proxy: socks5 proxies are not supported",
+        ),
+        (
             "feeds:\n  - {url: a.xml, group: g, source: s}\n"
             "  - {url: a.xml, group: g, source: s, url: b}\n",
             "YAML error",

@@ -353,6 +353,7 @@ def test_proxy_global_and_per_feed(tmp_path: Path, feed_server: FeedServer) -> N
         # A proxy sees the absolute URL in the request line.
         proxy.add("http://feeds.invalid/a", body=FEED)
         own.add("http://feeds.invalid/b", body=rss("b", [Item(title="经代理", guid="p")]))
+        direct = feed_server.add("/direct", body=rss("c", [Item(title="直连", guid="d")]))
         config = write_config(
             tmp_path,
             [
@@ -363,13 +364,15 @@ def test_proxy_global_and_per_feed(tmp_path: Path, feed_server: FeedServer) -> N
                     "source": "b",
                     "proxy": own.url(""),
                 },
+                {"url": direct, "group": "g", "source": "c", "proxy": "direct"},
             ],
             fetch={"proxy": proxy.url("")},
         )
         result = cli("run", "-c", str(config))
-        assert "feeds: 2 ok" in result.stdout
+        assert "feeds: 3 ok" in result.stdout
         assert proxy.hits == {"http://feeds.invalid/a": 1}  # the feed's own proxy wins
         assert own.hits == {"http://feeds.invalid/b": 1}
+        assert feed_server.hits["/direct"] == 1  # `proxy: direct` bypasses both
     finally:
         proxy.stop()
         own.stop()

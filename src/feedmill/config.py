@@ -98,6 +98,19 @@ def _positive(value: float) -> None:
         raise ValueError("must be positive")
 
 
+DIRECT = "direct"  # a feed's `proxy: direct` bypasses fetch.proxy
+
+
+def _proxy(value: str) -> None:
+    if value == DIRECT:
+        return
+    parts = urlsplit(value) if "://" in value else None
+    if parts is None or not parts.hostname:
+        raise ValueError(f"{value!r} is not a proxy URL (e.g. http://127.0.0.1:7890)")
+    if parts.scheme.lower() not in ("http", "https"):
+        raise ValueError(f"{parts.scheme} proxies are not supported: use an http:// proxy")
+
+
 def _not_empty(field: str, value: str) -> None:
     if not value.strip():
         raise _Invalid(field, "must not be empty")
@@ -122,6 +135,8 @@ class FetchSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         _check("timeout", _positive, self.timeout)
         _check("connect_timeout", _positive, self.connect_timeout)
         _check("max_body", parse_size, self.max_body)
+        if self.proxy is not None and self.proxy != DIRECT:
+            _check("proxy", _proxy, self.proxy)
         for name in ("concurrency", "per_host"):
             if getattr(self, name) < 1:
                 raise _Invalid(name, "must be at least 1")
@@ -282,7 +297,7 @@ class FeedSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     timezone: str | None = None  # zone for dates that carry none; default: top level
     timeout: float | None = None  # seconds; default: fetch.timeout
     headers: dict[str, str] = {}  # added to fetch.headers
-    proxy: str | None = None  # default: fetch.proxy
+    proxy: str | None = None  # default: fetch.proxy; "direct": none
     interval: str | int | None = None  # how often to poll; default: top-level interval
     rules: RulesSpec | None = None  # in addition to the top-level rules
     fulltext: bool = False  # fetch each new item's page and extract the article
@@ -301,6 +316,8 @@ class FeedSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
             _check("timezone", _timezone, self.timezone)
         if self.timeout is not None:
             _check("timeout", _positive, self.timeout)
+        if self.proxy is not None:
+            _check("proxy", _proxy, self.proxy)
         if self.interval is not None:
             _check("interval", parse_duration, self.interval)
 

@@ -274,6 +274,8 @@ class Fetcher:
         self, request: FetchRequest, timer: asyncio.Timeout, deadline: float
     ) -> Fetched:
         proxy = request.proxy or self.options.proxy
+        if proxy == "direct":  # the feed opts out of the global proxy
+            proxy = None
         headers = self._headers(request)
         url = request.url
         seen = [url]
