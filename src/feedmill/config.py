@@ -135,7 +135,7 @@ class FetchSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         _check("timeout", _positive, self.timeout)
         _check("connect_timeout", _positive, self.connect_timeout)
         _check("max_body", parse_size, self.max_body)
-        if self.proxy is not None and self.proxy != DIRECT:
+        if self.proxy is not None:
             _check("proxy", _proxy, self.proxy)
         for name in ("concurrency", "per_host"):
             if getattr(self, name) < 1:
