@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from feedmill.models import ParsedFeed, RawEntry
-from feedmill.normalize import normalize_entry, normalize_feed
+from feedmill.normalize import normalize_document, normalize_entry
 from feedmill.normalize.dates import parse_date
 from feedmill.normalize.text import clean_title, plain_to_html
 
@@ -104,19 +104,51 @@ def test_published_else_updated_and_duplicate_updated_dropped() -> None:
     assert only_updated.date == utc(2022, 9, 20, 16, 1)
 
 
-def test_feed_normalization_keeps_first_of_duplicate_keys_and_resolves_links() -> None:
+def test_feed_normalization_keeps_items_once_and_resolves_links() -> None:
     parsed = ParsedFeed(
         title="t",
         link="https://site.example/",
         parser="fast",
         entries=(
-            entry(guid="dup", title="first", link="/1"),
-            entry(guid="dup", title="second"),
+            entry(guid="same", title="first", link="/1"),
+            entry(guid="same", title="first", link="/1"),  # repeated whole: kept once
             entry(link="//cdn.example/2", image="/img.png"),
         ),
     )
-    entries = normalize_feed(parsed, feed_url="https://feeds.example/x", zone=SHANGHAI)
+    normalized = normalize_document(parsed, feed_url="https://feeds.example/x", zone=SHANGHAI)
+    entries = normalized.entries
     assert [e.title for e in entries] == ["first", ""]
+    assert entries[0].key == "same" and normalized.warnings == ()
     assert entries[0].link == "https://site.example/1"
     assert entries[1].link == "https://cdn.example/2"
     assert entries[1].image == "https://cdn.example/img.png"
+
+
+def test_different_items_under_one_guid_are_told_apart() -> None:
+    def document(*entries: RawEntry) -> ParsedFeed:
+        return ParsedFeed(title="t", link="https://site.example/", parser="fast", entries=entries)
+
+    by_link = normalize_document(
+        document(
+            entry(guid="https://site.example/", title="甲", link="/a"),
+            entry(guid="https://site.example/", title="乙", link="/b"),
+            entry(guid="https://site.example/", title="甲", link="/a"),
+        ),
+        feed_url="https://feeds.example/x",
+        zone=SHANGHAI,
+    )
+    assert [e.key for e in by_link.entries] == [
+        "https://site.example/ https://site.example/a",
+        "https://site.example/ https://site.example/b",
+    ]
+    assert by_link.warnings == (
+        "3 items share a guid with different items: told apart by link or text",
+    )
+    # No link to tell them apart: their text does (stable across runs).
+    by_text = normalize_document(
+        document(entry(guid="g", title="甲"), entry(guid="g", title="乙")),
+        feed_url="https://feeds.example/x",
+        zone=SHANGHAI,
+    )
+    keys = [e.key for e in by_text.entries]
+    assert len(set(keys)) == 2 and all(k.startswith("g sha256:") for k in keys)

@@ -7,6 +7,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -87,6 +88,61 @@ def test_item_that_drops_out_of_the_feed_keeps_its_post(tmp_path: Path) -> None:
     after = posts(tmp_path)
     assert set(before) < set(after) and len(after) == 4
     assert all(after[name] == text for name, text in before.items())
+
+
+@pytest.mark.parametrize("dedupe", [True, False])
+def test_a_new_guid_for_the_same_link_updates_the_post_in_place(
+    tmp_path: Path, dedupe: bool
+) -> None:
+    def linked(guid: str, title: str = "") -> list[Item]:
+        return [
+            Item(
+                title=f"第{i}条新闻{title}",
+                guid=f"{guid}{i}",
+                link=f"https://www.stcn.com/article/{i}.html",
+                html=f"<p>第{i}条的正文，各不相同：{'甲乙丙丁'[i] * 30}</p>",
+            )
+            for i in range(3)
+        ]
+
+    write_config(tmp_path, FEEDS, dedupe=dedupe)
+    publish(tmp_path, linked("https://www.stcn.com/article/?utm=rss&id="))
+    before = posts(tmp_path)
+    # The CMS now writes guids its own way, and one title was edited meanwhile.
+    items_now = linked("stcn-")
+    items_now[1] = replace(items_now[1], title="第1条新闻（更新）")
+    out = publish(tmp_path, items_now)
+    assert "posts: 0 new" in out
+    after = posts(tmp_path)
+    assert after.keys() == before.keys()
+    assert any("第1条新闻（更新）" in text for text in after.values())
+
+
+def test_different_items_under_one_guid_are_each_kept(tmp_path: Path) -> None:
+    # Some feeds give every item the site's address as its guid.
+    def shared(n: int) -> list[Item]:
+        return [
+            Item(
+                title=f"快讯{i}",
+                guid="https://www.example.com/",
+                link=f"https://www.example.com/{i}",
+            )
+            for i in range(n)
+        ]
+
+    write_config(tmp_path, FEEDS)
+    repeated = Item(
+        title="快讯0", guid="https://www.example.com/", link="https://www.example.com/0"
+    )
+    publish(tmp_path, [*shared(3), repeated])  # an item repeated whole counts once
+    assert len(posts(tmp_path)) == 3
+    before = posts(tmp_path)
+    out = publish(tmp_path, shared(4))
+    assert "posts: 1 new, 0 updated, 3 unchanged" in out
+    assert all(posts(tmp_path)[name] == text for name, text in before.items())
+    result = cli("status", "-c", str(tmp_path / "feedmill.yml"), "--json")
+    (row,) = json.loads(result.stdout)
+    assert "4 items share a guid with different items" in row["warning"]
 
 
 def test_config_change_restyles_posts(tmp_path: Path) -> None:

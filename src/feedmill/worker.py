@@ -33,7 +33,7 @@ from sqlalchemy import Connection, Engine
 from feedmill.filter.dedupe import DedupePolicy
 from feedmill.filter.rules import RuleSet, blocked_by
 from feedmill.models import Entry, Fetched
-from feedmill.normalize import normalize_feed
+from feedmill.normalize import normalize_document
 from feedmill.parse import ParseError, parse_document
 from feedmill.publish.filenames import post_filename
 from feedmill.publish.render import FeedStyle, PostInput, compose, style_hash
@@ -219,9 +219,9 @@ def handle(job: FeedJob) -> FeedResult:
         parsed = parse_document(job.body, job.content_type)
     except ParseError as exc:
         return FeedResult(error=str(exc))
-    entries = normalize_feed(parsed, feed_url=job.location, zone=ZoneInfo(job.timezone))
-    items = tuple(Item.of(entry) for entry in entries)
-    warnings = list(parsed.warnings)
+    normalized = normalize_document(parsed, feed_url=job.location, zone=ZoneInfo(job.timezone))
+    items = tuple(Item.of(entry) for entry in normalized.entries)
+    warnings = [*parsed.warnings, *normalized.warnings]
     if job.pages:
         items, note = with_full_text(items, job.pages)
         if note:

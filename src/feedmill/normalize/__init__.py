@@ -6,6 +6,7 @@ Pure functions only: the same document always gives the same entries.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass, replace
 from datetime import tzinfo
 
 from feedmill import urls
@@ -21,7 +22,14 @@ from feedmill.normalize.text import (
     visible_text,
 )
 
-__all__ = ["entry_key", "normalize_entry", "normalize_feed", "parse_date"]
+__all__ = [
+    "Normalized",
+    "entry_key",
+    "normalize_document",
+    "normalize_entry",
+    "normalize_feed",
+    "parse_date",
+]
 
 
 def entry_key(raw: RawEntry, title: str, content: str) -> str:
@@ -75,15 +83,59 @@ def normalize_entry(raw: RawEntry, *, base_url: str | None, zone: tzinfo) -> Ent
     )
 
 
-def normalize_feed(parsed: ParsedFeed, *, feed_url: str, zone: tzinfo) -> list[Entry]:
-    """Every item of ``parsed``, once: later duplicates of a key are dropped."""
+@dataclass(frozen=True, slots=True)
+class Normalized:
+    entries: list[Entry]
+    warnings: tuple[str, ...] = ()
+
+
+def normalize_document(parsed: ParsedFeed, *, feed_url: str, zone: tzinfo) -> Normalized:
+    """Every item of ``parsed``, once.
+
+    An item repeated whole is kept once.  Different items under one guid
+    (feeds that give every item the site's address as its guid) are each
+    kept, told apart by their link — or, when links do not tell them apart,
+    by their text — and a warning says so: dropping all but the first would
+    lose them without a word.
+    """
     base = parsed.link if urls.scheme(parsed.link) in ("http", "https") else feed_url
+    normalized = [normalize_entry(raw, base_url=base, zone=zone) for raw in parsed.entries]
+    groups: dict[str, list[Entry]] = {}
+    for entry in normalized:
+        groups.setdefault(entry.key, []).append(entry)
+    shared = {key: group for key, group in groups.items() if _differ(group)}
     seen: set[str] = set()
     entries = []
-    for raw in parsed.entries:
-        entry = normalize_entry(raw, base_url=base, zone=zone)
+    for entry in normalized:
+        if entry.key in shared:
+            entry = replace(entry, key=_told_apart(entry, shared[entry.key]))
         if entry.key in seen:
             continue
         seen.add(entry.key)
         entries.append(entry)
-    return entries
+    warnings: tuple[str, ...] = ()
+    if shared:
+        count = sum(len(group) for group in shared.values())
+        warnings = (f"{count} items share a guid with different items: told apart by link or text",)
+    return Normalized(entries, warnings)
+
+
+def normalize_feed(parsed: ParsedFeed, *, feed_url: str, zone: tzinfo) -> list[Entry]:
+    return normalize_document(parsed, feed_url=feed_url, zone=zone).entries
+
+
+def _identity(entry: Entry) -> tuple[str | None, str, str]:
+    return entry.link, entry.title, visible_text(entry.content)
+
+
+def _differ(group: list[Entry]) -> bool:
+    return len(group) > 1 and len({_identity(entry) for entry in group}) > 1
+
+
+def _told_apart(entry: Entry, group: list[Entry]) -> str:
+    # By link when each different item has its own (repeats of one item aside).
+    links = [link for link, *_ in {_identity(member) for member in group}]
+    if all(links) and len(set(links)) == len(links):
+        return f"{entry.key} {entry.link}"
+    digest = hashlib.sha256(f"{entry.title}\n{visible_text(entry.content)}".encode()).hexdigest()
+    return f"{entry.key} sha256:{digest}"

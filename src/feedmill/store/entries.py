@@ -172,12 +172,20 @@ def ingest_entries(
             # An archived or removed post stays as it is, whatever its item becomes.
             existing[h] = (i, v, None if state in FROZEN else name)
 
-    new_rows, changed_rows, touched = [], [], []
+    renamed = _renamed(conn, feed_id, items, positions, existing)
+    new_rows, changed_rows, rekeyed_rows, touched = [], [], [], []
     changed_ids: dict[int, int] = {}
     decisions: dict[str, Decision] = {}
     for digest, index in positions.items():
         item = items[index]
-        if digest not in existing:
+        if digest in renamed:
+            # Its post is rewritten by publish(), which lists the copies of it
+            # that other feeds brought (the worker's render does not).
+            row = _row(item.entry, item.version)
+            row.update(b_id=renamed[digest], key_hash=digest)
+            rekeyed_rows.append(row)
+            changed_ids[index] = renamed[digest]
+        elif digest not in existing:
             decision = decide(index, item) if decide else PUBLISH
             decisions[digest] = decision
             row = _row(item.entry, item.version)
@@ -200,17 +208,17 @@ def ingest_entries(
             if file_name:
                 touched.append(Touched(entry_id, file_name, index, is_new=False))
 
-    if changed_rows:
-        params: dict[str, Any] = {k: bindparam(k) for k in changed_rows[0] if k != "b_id"}
-        conn.execute(
-            update(entries).where(entries.c.id == bindparam("b_id")).values(params), changed_rows
-        )
+    for rows in (changed_rows, rekeyed_rows):
+        if not rows:
+            continue
+        params: dict[str, Any] = {k: bindparam(k) for k in rows[0] if k != "b_id"}
+        conn.execute(update(entries).where(entries.c.id == bindparam("b_id")).values(params), rows)
         conn.execute(
             update(posts)
             # (!= each: an IN list cannot be used in an executemany)
             .where(posts.c.entry_id == bindparam("b_id"), *(posts.c.state != s for s in FROZEN))
             .values(state="pending"),
-            [{"b_id": r["b_id"]} for r in changed_rows],
+            [{"b_id": r["b_id"]} for r in rows],
         )
 
     ids: list[tuple[int, str]] = []  # (id, key hash) of the new entries
@@ -237,7 +245,7 @@ def ingest_entries(
     statuses = [d.status for d in decisions.values()]
     return Ingested(
         tuple(touched),
-        unchanged=len(items) - len(new_rows) - len(changed_rows),
+        unchanged=len(items) - len(new_rows) - len(changed_rows) - len(rekeyed_rows),
         published={positions[digest]: entry_id for entry_id, digest in published},
         stored={
             **{positions[digest]: entry_id for entry_id, digest in ids},
@@ -246,6 +254,41 @@ def ingest_entries(
         blocked=statuses.count("blocked"),
         duplicates=statuses.count("duplicate"),
     )
+
+
+def _renamed(
+    conn: Connection,
+    feed_id: int,
+    items: Sequence[Item],
+    positions: dict[str, int],
+    existing: dict[str, tuple[int, str, str | None]],
+) -> dict[str, int]:
+    """New keys of stored entries: key hash → id of the entry it now names.
+
+    A feed that changes how it writes guids (a tracking parameter dropped, a
+    new CMS) sends its old items under new keys; an item with a new key whose
+    link is that of exactly one stored entry of the feed — one the document no
+    longer holds under its old key — is that entry, and keeps its post.
+    """
+    by_link: dict[str, list[str]] = {}
+    for digest, index in positions.items():
+        link = items[index].entry.link
+        if digest not in existing and link:
+            by_link.setdefault(link, []).append(digest)
+    links = [link for link, digests in by_link.items() if len(digests) == 1]
+    stored: dict[str, list[tuple[int, str]]] = {}
+    for start in range(0, len(links), _CHUNK):
+        query = select(entries.c.link, entries.c.id, entries.c.key_hash).where(
+            entries.c.feed_id == feed_id, entries.c.link.in_(links[start : start + _CHUNK])
+        )
+        for link, entry_id, digest in conn.execute(query):
+            stored.setdefault(link, []).append((entry_id, digest))
+    renamed = {}
+    for link in links:
+        found = stored.get(link, [])
+        if len(found) == 1 and found[0][1] not in positions:
+            renamed[by_link[link][0]] = found[0][0]
+    return renamed
 
 
 def _insert_posts(
