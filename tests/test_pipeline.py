@@ -118,6 +118,27 @@ def test_a_new_guid_for_the_same_link_updates_the_post_in_place(
     assert any("第1条新闻（更新）" in text for text in after.values())
 
 
+def test_a_new_item_at_an_old_items_link_is_a_new_post(tmp_path: Path) -> None:
+    # A feed whose one item always links to the same page: a new item each day.
+    def today(day: int) -> list[Item]:
+        return [
+            Item(
+                title="今日盘面",
+                guid=f"market-{day}",
+                link="https://www.example.com/market",
+                html=f"<p>{day}日收盘：{'涨跌互现' * day}</p>",
+                pub_date=f"Tue, {day} Sep 2022 16:01:00 GMT",
+            )
+        ]
+
+    write_config(tmp_path, FEEDS, dedupe=False)
+    publish(tmp_path, today(20))
+    first = posts(tmp_path)
+    assert "posts: 1 new" in publish(tmp_path, today(21))
+    after = posts(tmp_path)
+    assert len(after) == 2 and all(after[name] == text for name, text in first.items())
+
+
 def test_different_items_under_one_guid_are_each_kept(tmp_path: Path) -> None:
     # Some feeds give every item the site's address as its guid.
     def shared(n: int) -> list[Item]:

@@ -266,9 +266,11 @@ def _renamed(
     """New keys of stored entries: key hash → id of the entry it now names.
 
     A feed that changes how it writes guids (a tracking parameter dropped, a
-    new CMS) sends its old items under new keys; an item with a new key whose
-    link is that of exactly one stored entry of the feed — one the document no
-    longer holds under its old key — is that entry, and keeps its post.
+    new CMS) sends its old items under new keys.  An item with a new key is a
+    stored entry of the feed when it has that entry's link — the only stored
+    entry with it, one the document no longer holds under its old key — and
+    its date (or, undated, its title): a feed whose one item always links to
+    the same page ("today's market") brings a new item every day.
     """
     by_link: dict[str, list[str]] = {}
     for digest, index in positions.items():
@@ -276,18 +278,30 @@ def _renamed(
         if digest not in existing and link:
             by_link.setdefault(link, []).append(digest)
     links = [link for link, digests in by_link.items() if len(digests) == 1]
-    stored: dict[str, list[tuple[int, str]]] = {}
+    stored: dict[str, list[Any]] = {}
     for start in range(0, len(links), _CHUNK):
-        query = select(entries.c.link, entries.c.id, entries.c.key_hash).where(
-            entries.c.feed_id == feed_id, entries.c.link.in_(links[start : start + _CHUNK])
-        )
-        for link, entry_id, digest in conn.execute(query):
-            stored.setdefault(link, []).append((entry_id, digest))
+        query = select(
+            entries.c.link,
+            entries.c.id,
+            entries.c.key_hash,
+            entries.c.published_at,
+            entries.c.title,
+        ).where(entries.c.feed_id == feed_id, entries.c.link.in_(links[start : start + _CHUNK]))
+        for row in conn.execute(query):
+            stored.setdefault(row.link, []).append(row)
     renamed = {}
     for link in links:
         found = stored.get(link, [])
-        if len(found) == 1 and found[0][1] not in positions:
-            renamed[by_link[link][0]] = found[0][0]
+        if len(found) != 1 or found[0].key_hash in positions:
+            continue
+        digest = by_link[link][0]
+        entry, row = items[positions[digest]].entry, found[0]
+        if entry.published and row.published_at:
+            same = entry.published == row.published_at
+        else:
+            same = entry.title == row.title
+        if same:
+            renamed[digest] = row.id
     return renamed
 
 
