@@ -271,6 +271,26 @@ def test_the_same_link_from_two_feeds_merges_however_short(tmp_path: Path) -> No
     assert len(posts(tmp_path)) == 1
 
 
+def test_a_story_whose_text_changed_is_matched_by_its_new_text(tmp_path: Path) -> None:
+    # A flash item that later became the full article; another feed then
+    # carries that article: copies of the story, not stories of their own.
+    full, other = STORIES["s001-a"], STORIES["s001-c"]
+    flash = {**full, "html": "<p>快讯：详情稍后更新。</p>"}
+    (tmp_path / "a.xml").write_bytes(_feed_of([flash]))
+    specs = [
+        {"url": "a.xml", "group": "g", "source": full["source"]},
+        {"url": "b.xml", "group": "g", "source": other["source"]},
+    ]
+    config = write_config(tmp_path, specs)
+    assert cli("run", "-c", str(config), "--feed", "a.xml").code == 0
+    (tmp_path / "a.xml").write_bytes(_feed_of([full]))
+    assert "1 updated" in cli("run", "-c", str(config), "--feed", "a.xml").stdout
+    # Its own rewrite of the article (found through the bands), and a verbatim copy.
+    (tmp_path / "b.xml").write_bytes(_feed_of([other, {**full, "id": "verbatim"}]))
+    assert "2 duplicates" in cli("run", "-c", str(config), "--feed", "b.xml").stdout
+    assert len(posts(tmp_path)) == 1
+
+
 def test_templated_news_on_different_days_are_both_posted(tmp_path: Path) -> None:
     specs = _write_sources(tmp_path, [STORIES[k] for k in ("s070-a", "s071-b", "s072-a", "s069-b")])
     config = write_config(tmp_path, specs)

@@ -150,20 +150,25 @@ class _Screened:
 
     blocked: dict[int, str]  # item index → the rule that blocks it
     stories: dict[int, dedupe_store.Story]  # item index → what dedupe compares
+    changed: dict[int, dedupe_store.Story]  # stored items whose text changed: re-indexed
 
 
 def _screen(job: FeedJob, items: Sequence[Item], known: dict[str, tuple[int, str]]) -> _Screened:
     blocked: dict[int, str] = {}
     stories: dict[int, dedupe_store.Story] = {}
+    changed: dict[int, dedupe_store.Story] = {}
     for index, item in enumerate(items):
-        if item.key_hash in known:
+        stored = known.get(item.key_hash)
+        if stored is not None:
+            if job.dedupe is not None and stored[1] != item.version:
+                changed[index] = dedupe_store.story_of(item.entry, job.now)
             continue
         reason = blocked_by(job.rules, item.entry, job.now)
         if reason is not None:
             blocked[index] = reason
         elif job.dedupe is not None:
             stories[index] = dedupe_store.story_of(item.entry, job.now)
-    return _Screened(blocked, stories)
+    return _Screened(blocked, stories, changed)
 
 
 def _early_originals(
@@ -314,6 +319,15 @@ def handle(job: FeedJob) -> FeedResult:
                     ],
                 )
                 mark_stale(conn, originals)
+            if screened.changed:
+                dedupe_store.replace_stories(
+                    conn,
+                    [
+                        (ingested.stored[index], story)
+                        for index, story in screened.changed.items()
+                        if index in ingested.stored
+                    ],
+                )
             if job.search:
                 search_store.index(
                     conn,

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Connection, Engine, TextClause, delete, func, select, text
+from sqlalchemy import Connection, Engine, TextClause, bindparam, delete, func, select, text, update
 
 from feedmill.filter.dedupe import DedupePolicy, Verdict, decide, fingerprint, unlike
 from feedmill.filter.dedupe.lsh import bands
@@ -301,6 +301,37 @@ def add(conn: Connection, rows: Sequence[tuple[int, Story]]) -> None:
     for entry_id, story in rows:
         # Without its shingles: only its bands needed them, and they are its bulk.
         _remember(cached, entry_id, (replace(story.fingerprint, shingles=()), story.moment, None))
+
+
+def replace_stories(conn: Connection, rows: Sequence[tuple[int, Story]]) -> None:
+    """Index stored entries again after their text changed (a flash item that
+    became a full article): their bands, print and exact-copy hash follow the
+    new text — else a copy of the new text from another feed would be posted,
+    and one of the old text still found.  Only published stories are indexed.
+
+    Other workers' caches may hold the old print until they are emptied; at
+    worst one copy there is judged against the old text.
+    """
+    if not rows:
+        return
+    ids = [entry_id for entry_id, _ in rows]
+    conn.execute(delete(dedupe_bands).where(dedupe_bands.c.entry_id.in_(ids)))
+    conn.execute(delete(dedupe_prints).where(dedupe_prints.c.entry_id.in_(ids)))
+    conn.execute(
+        update(entries)
+        .where(entries.c.id == bindparam("b_id"))
+        .values(fingerprint=bindparam("b_hash")),
+        [{"b_id": entry_id, "b_hash": story.fingerprint.text_hash} for entry_id, story in rows],
+    )
+    published = set(
+        conn.execute(
+            select(entries.c.id).where(entries.c.id.in_(ids), entries.c.status == "active")
+        ).scalars()
+    )
+    cached = _cache(conn)
+    for entry_id in ids:
+        cached.pop(entry_id, None)
+    add(conn, [(entry_id, story) for entry_id, story in rows if entry_id in published])
 
 
 def prune(conn: Connection, policy: DedupePolicy, now: datetime | None = None) -> int:
