@@ -39,6 +39,14 @@ def wait_for(predicate, timeout: float = 30) -> None:  # type: ignore[no-untyped
         time.sleep(0.05)
 
 
+def stop_cleanly(daemon: subprocess.Popen[str]) -> tuple[str, str]:
+    """SIGTERM; the daemon finishes its writes and exits 0. Its stdout, stderr."""
+    daemon.send_signal(signal.SIGTERM)
+    out, err = daemon.communicate(timeout=60)
+    assert daemon.returncode == 0, err
+    return out, err
+
+
 def stored_files(site: Path) -> set[str]:
     with sqlite3.connect(site / ".feedmill" / "state.db") as db:
         return {name for (name,) in db.execute("SELECT file_name FROM posts WHERE state='written'")}
@@ -53,6 +61,19 @@ def assert_consistent(site: Path, expected: int) -> None:
     assert stored_files(site) == set(written)
     leftovers = site / "source" / "_posts" / ".feedmill-tmp"
     assert not leftovers.exists() or not any(leftovers.iterdir())
+
+
+def complete_the_work(site: Path, expected: int) -> None:
+    """The next plain run finishes what was interrupted, without duplicates."""
+    run = subprocess.run(
+        [sys.executable, "-m", "feedmill", "run"],
+        cwd=site,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    assert_consistent(site, expected)
 
 
 def many(n: int, prefix: str = "n") -> bytes:
@@ -76,28 +97,17 @@ def test_daemon_runs_cycles_and_stops_cleanly_on_sigterm(
         # The next cycle finds 400 new items and a slow server: stop it mid-cycle.
         feed_server.add("/feed", body=many(400, "m"), delay=0.3)
         wait_for(lambda: feed_server.hits["/feed"] >= 3)
-        daemon.send_signal(signal.SIGTERM)
-        out, err = daemon.communicate(timeout=60)
+        out, err = stop_cleanly(daemon)
     finally:
         if daemon.poll() is None:
             daemon.kill()
-    assert daemon.returncode == 0, err
     assert "SIGTERM" in err
     assert out.count("feeds:") >= 2
     done = len(posts(tmp_path))
     assert done >= 5
     assert_consistent(tmp_path, done)
-    # The next run completes the work, without duplicates.
     feed_server.add("/feed", body=many(400, "m"))
-    finish = subprocess.run(
-        [sys.executable, "-m", "feedmill", "run"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert finish.returncode == 0, finish.stderr
-    assert_consistent(tmp_path, 405)
+    complete_the_work(tmp_path, 405)
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
@@ -135,15 +145,7 @@ def test_a_signal_to_the_whole_group_stops_workers_and_daemon_cleanly(
     if sig == signal.SIGINT:  # workers finished their feeds: all recorded
         assert_consistent(tmp_path, len(posts(tmp_path)))
     # SIGTERM ended workers mid-feed, as a kill would: the next run completes it.
-    finish = subprocess.run(
-        [sys.executable, "-m", "feedmill", "run"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert finish.returncode == 0, finish.stderr
-    assert_consistent(tmp_path, 20 * 60)
+    complete_the_work(tmp_path, 20 * 60)
 
 
 def _session_processes(session: int) -> list[int]:
@@ -183,11 +185,7 @@ def test_workers_do_not_outlive_a_killed_main_process(
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(main.pid, signal.SIGKILL)
-    survivor = subprocess.run(
-        [sys.executable, "-m", "feedmill", "run"], cwd=tmp_path, capture_output=True, text=True
-    )
-    assert survivor.returncode == 0, survivor.stderr
-    assert_consistent(tmp_path, 20 * 100)
+    complete_the_work(tmp_path, 20 * 100)
 
 
 def _post_count(site: Path) -> int:
@@ -206,12 +204,10 @@ def test_a_daemon_fetches_only_due_feeds(tmp_path: Path, feed_server: FeedServer
     daemon = feedmill("run", "--every", "1s", cwd=tmp_path)
     try:
         wait_for(lambda: feed_server.hits["/due"] >= 3)  # three cycles
-        daemon.send_signal(signal.SIGTERM)
-        out, err = daemon.communicate(timeout=60)
+        out, _ = stop_cleanly(daemon)
     finally:
         if daemon.poll() is None:
             daemon.kill()
-    assert daemon.returncode == 0, err
     assert feed_server.hits["/paused"] == 1  # asked for an hour: --due is the default
     assert "1 not due" in out
 
@@ -233,12 +229,4 @@ def test_kill_9_at_any_moment_leaves_a_state_the_next_run_completes(
     victim.send_signal(signal.SIGKILL)
     victim.communicate(timeout=30)
     assert victim.returncode == -signal.SIGKILL  # it really died mid-pass
-    survivor = subprocess.run(
-        [sys.executable, "-m", "feedmill", "run"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert survivor.returncode == 0, survivor.stderr
-    assert_consistent(tmp_path, 600)
+    complete_the_work(tmp_path, 600)
