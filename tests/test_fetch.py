@@ -177,6 +177,15 @@ def test_the_deadline_starts_when_the_request_is_sent_not_while_queued(
     assert feed_server.peak == 2
 
 
+def test_a_redirect_hop_waiting_for_its_slot_is_not_timed(feed_server: FeedServer) -> None:
+    # /moved answers at once, then its next hop queues behind three slow feeds.
+    moved = feed_server.add("/moved", status=301, headers={"Location": "/here"})
+    feed_server.add("/here", body=FEED)
+    slow = [feed_server.add(f"/slow{i}", body=FEED, delay=0.5) for i in range(3)]
+    results = fetch_all([FetchRequest(u, timeout=1.0) for u in [moved, *slow]], per_host=1)
+    assert [r.status for r in results] == [FetchStatus.OK] * 4
+
+
 def test_a_host_that_never_accepts_ends_at_the_connect_timeout() -> None:
     """A listener whose backlog is full drops further SYNs, like a host that
     is down: the connect timeout ends it, and the error says so."""
@@ -327,6 +336,26 @@ def test_credentials_stay_with_their_host_across_redirects(
         assert other_host["X-Feed"] == "1"  # only credentials are held back
         same_host = dict(feed_server.requests)["/here"]
         assert same_host["Cookie"] == "session=SECRET" and same_host["Authorization"] == "Bearer T"
+    finally:
+        elsewhere.stop()
+
+
+def test_credentials_stay_with_their_host_after_the_feed_moved(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    elsewhere = FeedServer().start()
+    try:
+        target = elsewhere.add("/feed", body=FEED)
+        old = feed_server.add("/old", status=301, headers={"Location": target})
+        secret = {"Cookie": "session=SECRET"}
+        config = write_config(
+            tmp_path, [{"url": old, "group": "g", "source": "s", "headers": secret}]
+        )
+        for _ in range(4):  # three redirects move the stored URL; the fourth goes there
+            assert cli("run", "-c", str(config), "--all").code == 0
+        assert status(config)[old]["fetch_url"] == target
+        assert feed_server.hits["/old"] == 3 and elsewhere.hits["/feed"] == 4
+        assert all("Cookie" not in headers for _, headers in elsewhere.requests)
     finally:
         elsewhere.stop()
 

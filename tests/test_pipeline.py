@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from feedmill import pipeline
+from feedmill.config import load_config
 from feedmill.publish.sitelock import SiteLock
 
 from support.feeds import Item, rss
@@ -245,6 +247,22 @@ def test_a_killed_run_leaves_no_lock_behind(tmp_path: Path) -> None:
     holder.kill()
     holder.wait()
     assert cli("run", "-c", str(tmp_path / "feedmill.yml")).code == 0
+
+
+def test_a_mill_that_fails_to_start_leaves_the_site_free(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = load_config(write_config(tmp_path, FEEDS))
+
+    def unreadable(_: Path) -> str:
+        raise OSError("template unreadable")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(pipeline, "template_fingerprint", unreadable)
+        with pytest.raises(OSError):
+            pipeline.Mill(config)
+    with pipeline.Mill(config):  # the lock was released, not leaked with the failure
+        pass
 
 
 HOLD_AND_WAIT = """

@@ -198,10 +198,13 @@ class Mill:
         self.site_lock = SiteLock(config.posts_dir)
         self.site_lock.acquire()
         try:
-            self.engine: Engine = open_database(config.database_url)
+            self._prepare(config)
         except BaseException:
-            self.site_lock.release()
+            self.site_lock.release()  # a descriptor: no collector would close it
             raise
+
+    def _prepare(self, config: Config) -> None:
+        self.engine: Engine = open_database(config.database_url)
         self.template = config.template_path or DEFAULT_TEMPLATE
         self.template_fp = template_fingerprint(self.template)
         self.fetch_options = fetch_options(config)
@@ -217,16 +220,18 @@ class Mill:
         self._worker: ModuleType | None = None
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
-            self._pool = None
-            # What workers killed mid-feed had staged (SIGTERM to the whole
-            # group): no process of ours is left to place it.
-            remove_stale_temp_files(self.config.posts_dir)
-        if self._worker is not None:
-            self._worker.forget_engines()
-        self.engine.dispose()
-        self.site_lock.release()
+        try:
+            if self._pool is not None:
+                self._pool.shutdown(cancel_futures=True)
+                self._pool = None
+                # What workers killed mid-feed had staged (SIGTERM to the whole
+                # group): no process of ours is left to place it.
+                remove_stale_temp_files(self.config.posts_dir)
+            if self._worker is not None:
+                self._worker.forget_engines()
+            self.engine.dispose()
+        finally:
+            self.site_lock.release()
 
     def worker_module(self) -> ModuleType:
         """feedmill.worker, imported on first use; inline work shares our engine."""
@@ -419,6 +424,7 @@ class Mill:
         location = state.fetch_url or self.config.location(spec)
         request = FetchRequest(
             url=location,
+            origin=self.config.location(spec),
             etag=state.etag,
             last_modified=state.last_modified,
             body_hash=state.body_hash,

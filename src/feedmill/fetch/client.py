@@ -63,6 +63,9 @@ class FetchRequest:
     timeout: float | None = None  # whole request, seconds; None = options default
     headers: tuple[tuple[str, str], ...] = ()
     proxy: str | None = None
+    # The URL the headers were configured for, when ``url`` is where the feed
+    # moved: cookies and Authorization stay with the configured host.
+    origin: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,10 +289,16 @@ class Fetcher:
         while True:
             # encoded=True: send the URL exactly as configured (signed URLs …).
             target_url = URL(url, encoded=True)
-            sent = headers if keeps_credentials(request.url, url) else _anonymous(headers)
+            origin = request.origin or request.url
+            sent = headers if keeps_credentials(origin, url) else _anonymous(headers)
+            # The deadline runs while requests are under way, not while a hop
+            # waits for its host's slot: paused here, resumed once it has one.
+            loop = asyncio.get_running_loop()
+            when = timer.when()
+            remaining = deadline if when is None else when - loop.time()
+            timer.reschedule(None)
             async with self._slot(url):
-                if timer.when() is None:
-                    timer.reschedule(asyncio.get_running_loop().time() + deadline)
+                timer.reschedule(loop.time() + remaining)
                 async with session.get(
                     target_url, headers=sent, allow_redirects=False, proxy=proxy
                 ) as resp:
