@@ -168,6 +168,22 @@ def test_different_items_under_one_guid_are_each_kept(tmp_path: Path) -> None:
     assert "4 items share a guid with different items" in row["warning"]
 
 
+@pytest.mark.parametrize("dedupe", [True, False])
+def test_an_item_that_shared_its_guid_stays_itself_when_alone(tmp_path: Path, dedupe: bool) -> None:
+    # No links: the items are told apart by their text while they share a guid.
+    def flash(name: str) -> Item:
+        return Item(title=f"快讯{name}", guid="G", html=f"<p>{name * 40}</p>")
+
+    write_config(tmp_path, FEEDS, dedupe=dedupe)
+    publish(tmp_path, [flash("甲"), flash("乙")])
+    before = posts(tmp_path)
+    assert len(before) == 2
+    assert "posts: 0 new, 0 updated" in publish(tmp_path, [flash("甲")])  # alone now
+    assert "posts: 1 new, 0 updated" in publish(tmp_path, [flash("丙")])  # not an edit of 甲
+    after = posts(tmp_path)
+    assert len(after) == 3 and all(after[name] == text for name, text in before.items())
+
+
 def test_config_change_restyles_posts(tmp_path: Path) -> None:
     write_config(tmp_path, FEEDS)
     publish(tmp_path, items(2))

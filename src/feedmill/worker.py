@@ -47,6 +47,7 @@ from feedmill.store.entries import (
     PUBLISH,
     Decision,
     Item,
+    adopt_told_apart_keys,
     ingest_entries,
     known_versions,
     with_duplicates,
@@ -240,6 +241,7 @@ def handle(job: FeedJob) -> FeedResult:
         known: dict[str, tuple[int, str]] = {}
         if job.state.last_success_at is not None or job.state.item_count:
             known = known_versions(conn, job.state.id)
+        items = adopt_told_apart_keys(items, known)
         screened = _screen(job, items, known)
         changed = [
             known[item.key_hash][0]

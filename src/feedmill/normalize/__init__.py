@@ -29,6 +29,7 @@ __all__ = [
     "normalize_entry",
     "normalize_feed",
     "parse_date",
+    "told_apart_keys",
 ]
 
 
@@ -135,7 +136,16 @@ def _differ(group: list[Entry]) -> bool:
 def _told_apart(entry: Entry, group: list[Entry]) -> str:
     # By link when each different item has its own (repeats of one item aside).
     links = [link for link, *_ in {_identity(member) for member in group}]
-    if all(links) and len(set(links)) == len(links):
-        return f"{entry.key} {entry.link}"
+    by_link, by_text = told_apart_keys(entry)
+    return by_link if all(links) and len(set(links)) == len(links) else by_text
+
+
+def told_apart_keys(entry: Entry) -> tuple[str, str]:
+    """The keys ``entry`` has when other items share its guid: by link, by text.
+
+    A document holding it alone gives it the bare guid; the store then looks
+    these up (`store.entries.adopt_told_apart_keys`) so that it stays itself.
+    """
     digest = hashlib.sha256(f"{entry.title}\n{visible_text(entry.content)}".encode()).hexdigest()
-    return f"{entry.key} sha256:{digest}"
+    by_text = f"{entry.key} sha256:{digest}"
+    return (f"{entry.key} {entry.link}" if entry.link else by_text), by_text

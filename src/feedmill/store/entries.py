@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +16,7 @@ from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from feedmill.models import Entry
+from feedmill.normalize import told_apart_keys
 from feedmill.store.bulk import insert_rows
 from feedmill.store.posts import FROZEN
 from feedmill.store.schema import entries, posts
@@ -115,6 +116,31 @@ def _row(entry: Entry, version: str) -> dict[str, object]:
         "image": entry.image,
         "version": version,
     }
+
+
+def adopt_told_apart_keys(items: tuple[Item, ...], known: Mapping[str, object]) -> tuple[Item, ...]:
+    """Items under a bare guid that name no stored entry, but that were stored
+    under a told-apart key while other items shared their guid
+    (`normalize.told_apart_keys`), take that key back: a document holding one
+    of them alone must not post it again, nor make another item an edit of it.
+    """
+    if not known:
+        return items
+    taken = {item.entry.key for item in items}
+    adopted = []
+    for item in items:
+        if item.key_hash not in known:
+            found = {
+                key
+                for key in told_apart_keys(item.entry)
+                if key not in taken and key_hash(key) in known
+            }
+            if len(found) == 1:
+                (key,) = found
+                taken.add(key)
+                item = Item.of(replace(item.entry, key=key))
+        adopted.append(item)
+    return tuple(adopted)
 
 
 def known_versions(conn: Connection, feed_id: int) -> dict[str, tuple[int, str]]:
