@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -22,6 +22,20 @@ def feed_server() -> Iterator[FeedServer]:
     try:
         yield server
     finally:
+        server.stop()
+
+
+@pytest.fixture
+def start_server() -> Iterator[Callable[[], FeedServer]]:
+    """Starts more servers in a test (other hosts, proxies); all stopped after it."""
+    started: list[FeedServer] = []
+
+    def start() -> FeedServer:
+        started.append(FeedServer().start())
+        return started[-1]
+
+    yield start
+    for server in started:
         server.stop()
 
 

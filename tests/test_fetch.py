@@ -9,6 +9,7 @@ import socket
 import time
 import tracemalloc
 import zlib
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -316,48 +317,40 @@ def test_user_agent_extra_headers_and_per_feed_headers(
 
 
 def test_credentials_stay_with_their_host_across_redirects(
-    tmp_path: Path, feed_server: FeedServer
+    tmp_path: Path, feed_server: FeedServer, start_server: Callable[[], FeedServer]
 ) -> None:
-    elsewhere = FeedServer().start()
-    try:
-        moved = elsewhere.add("/feed", body=FEED)
-        feed_server.add("/here", body=rss("b", [Item(title="本站", guid="h")]))
-        away = feed_server.add("/away", status=302, headers={"Location": moved})
-        home = feed_server.add("/home", status=302, headers={"Location": "/here"})
-        secret = {"Cookie": "session=SECRET", "Authorization": "Bearer T", "X-Feed": "1"}
-        feeds = [
-            {"url": url, "group": "g", "source": name, "headers": secret}
-            for url, name in ((away, "a"), (home, "b"))
-        ]
-        config = write_config(tmp_path, feeds)
-        assert "feeds: 2 ok" in cli("run", "-c", str(config)).stdout
-        [(_, other_host)] = elsewhere.requests
-        assert "Cookie" not in other_host and "Authorization" not in other_host
-        assert other_host["X-Feed"] == "1"  # only credentials are held back
-        same_host = dict(feed_server.requests)["/here"]
-        assert same_host["Cookie"] == "session=SECRET" and same_host["Authorization"] == "Bearer T"
-    finally:
-        elsewhere.stop()
+    elsewhere = start_server()
+    moved = elsewhere.add("/feed", body=FEED)
+    feed_server.add("/here", body=rss("b", [Item(title="本站", guid="h")]))
+    away = feed_server.add("/away", status=302, headers={"Location": moved})
+    home = feed_server.add("/home", status=302, headers={"Location": "/here"})
+    secret = {"Cookie": "session=SECRET", "Authorization": "Bearer T", "X-Feed": "1"}
+    feeds = [
+        {"url": url, "group": "g", "source": name, "headers": secret}
+        for url, name in ((away, "a"), (home, "b"))
+    ]
+    config = write_config(tmp_path, feeds)
+    assert "feeds: 2 ok" in cli("run", "-c", str(config)).stdout
+    [(_, other_host)] = elsewhere.requests
+    assert "Cookie" not in other_host and "Authorization" not in other_host
+    assert other_host["X-Feed"] == "1"  # only credentials are held back
+    same_host = dict(feed_server.requests)["/here"]
+    assert same_host["Cookie"] == "session=SECRET" and same_host["Authorization"] == "Bearer T"
 
 
 def test_credentials_stay_with_their_host_after_the_feed_moved(
-    tmp_path: Path, feed_server: FeedServer
+    tmp_path: Path, feed_server: FeedServer, start_server: Callable[[], FeedServer]
 ) -> None:
-    elsewhere = FeedServer().start()
-    try:
-        target = elsewhere.add("/feed", body=FEED)
-        old = feed_server.add("/old", status=301, headers={"Location": target})
-        secret = {"Cookie": "session=SECRET"}
-        config = write_config(
-            tmp_path, [{"url": old, "group": "g", "source": "s", "headers": secret}]
-        )
-        for _ in range(4):  # three redirects move the stored URL; the fourth goes there
-            assert cli("run", "-c", str(config), "--all").code == 0
-        assert status(config)[old]["fetch_url"] == target
-        assert feed_server.hits["/old"] == 3 and elsewhere.hits["/feed"] == 4
-        assert all("Cookie" not in headers for _, headers in elsewhere.requests)
-    finally:
-        elsewhere.stop()
+    elsewhere = start_server()
+    target = elsewhere.add("/feed", body=FEED)
+    old = feed_server.add("/old", status=301, headers={"Location": target})
+    secret = {"Cookie": "session=SECRET"}
+    config = write_config(tmp_path, [{"url": old, "group": "g", "source": "s", "headers": secret}])
+    for _ in range(4):  # three redirects move the stored URL; the fourth goes there
+        assert cli("run", "-c", str(config), "--all").code == 0
+    assert status(config)[old]["fetch_url"] == target
+    assert feed_server.hits["/old"] == 3 and elsewhere.hits["/feed"] == 4
+    assert all("Cookie" not in headers for _, headers in elsewhere.requests)
 
 
 @pytest.mark.parametrize(
@@ -376,116 +369,106 @@ def test_which_redirect_hops_keep_credentials(configured: str, hop: str, keeps: 
     assert keeps_credentials(configured, hop) is keeps
 
 
-def test_proxy_global_and_per_feed(tmp_path: Path, feed_server: FeedServer) -> None:
-    proxy, own = FeedServer().start(), FeedServer().start()
-    try:
-        # A proxy sees the absolute URL in the request line.
-        proxy.add("http://feeds.invalid/a", body=FEED)
-        own.add("http://feeds.invalid/b", body=rss("b", [Item(title="经代理", guid="p")]))
-        direct = feed_server.add("/direct", body=rss("c", [Item(title="直连", guid="d")]))
-        config = write_config(
-            tmp_path,
-            [
-                {"url": "http://feeds.invalid/a", "group": "g", "source": "a"},
-                {
-                    "url": "http://feeds.invalid/b",
-                    "group": "g",
-                    "source": "b",
-                    "proxy": own.url(""),
-                },
-                {"url": direct, "group": "g", "source": "c", "proxy": "direct"},
-            ],
-            fetch={"proxy": proxy.url("")},
-        )
-        result = cli("run", "-c", str(config))
-        assert "feeds: 3 ok" in result.stdout
-        assert proxy.hits == {"http://feeds.invalid/a": 1}  # the feed's own proxy wins
-        assert own.hits == {"http://feeds.invalid/b": 1}
-        assert feed_server.hits["/direct"] == 1  # `proxy: direct` bypasses both
-    finally:
-        proxy.stop()
-        own.stop()
+def test_proxy_global_and_per_feed(
+    tmp_path: Path, feed_server: FeedServer, start_server: Callable[[], FeedServer]
+) -> None:
+    proxy, own = start_server(), start_server()
+    # A proxy sees the absolute URL in the request line.
+    proxy.add("http://feeds.invalid/a", body=FEED)
+    own.add("http://feeds.invalid/b", body=rss("b", [Item(title="经代理", guid="p")]))
+    direct = feed_server.add("/direct", body=rss("c", [Item(title="直连", guid="d")]))
+    config = write_config(
+        tmp_path,
+        [
+            {"url": "http://feeds.invalid/a", "group": "g", "source": "a"},
+            {
+                "url": "http://feeds.invalid/b",
+                "group": "g",
+                "source": "b",
+                "proxy": own.url(""),
+            },
+            {"url": direct, "group": "g", "source": "c", "proxy": "direct"},
+        ],
+        fetch={"proxy": proxy.url("")},
+    )
+    result = cli("run", "-c", str(config))
+    assert "feeds: 3 ok" in result.stdout
+    assert proxy.hits == {"http://feeds.invalid/a": 1}  # the feed's own proxy wins
+    assert own.hits == {"http://feeds.invalid/b": 1}
+    assert feed_server.hits["/direct"] == 1  # `proxy: direct` bypasses both
 
 
 # -- politeness -------------------------------------------------------------------
 
 
-def test_per_host_limit_is_honoured(tmp_path: Path, feed_server: FeedServer) -> None:
-    other = FeedServer().start()
-    try:
-        feeds = []
-        for i in range(12):
-            for server, name in ((feed_server, "a"), (other, "b")):
-                url = server.add(
-                    f"/{name}{i}",
-                    body=rss("t", [Item(title=f"{name}{i}", guid=f"{name}{i}")]),
-                    delay=0.2,
-                )
-                feeds.append({"url": url, "group": "g", "source": name})
-        config = write_config(tmp_path, feeds, fetch={"per_host": 3, "concurrency": 64})
-        assert "feeds: 24 ok" in cli("run", "-c", str(config)).stdout
-        assert feed_server.peak == 3 and other.peak == 3
-        # The two hosts were fetched side by side: some requests overlapped.
-        assert any(
-            a_start < b_end and b_start < a_end
-            for a_start, a_end in feed_server.spans
-            for b_start, b_end in other.spans
-        )
-    finally:
-        other.stop()
+def test_per_host_limit_is_honoured(
+    tmp_path: Path, feed_server: FeedServer, start_server: Callable[[], FeedServer]
+) -> None:
+    other = start_server()
+    feeds = []
+    for i in range(12):
+        for server, name in ((feed_server, "a"), (other, "b")):
+            url = server.add(
+                f"/{name}{i}",
+                body=rss("t", [Item(title=f"{name}{i}", guid=f"{name}{i}")]),
+                delay=0.2,
+            )
+            feeds.append({"url": url, "group": "g", "source": name})
+    config = write_config(tmp_path, feeds, fetch={"per_host": 3, "concurrency": 64})
+    assert "feeds: 24 ok" in cli("run", "-c", str(config)).stdout
+    assert feed_server.peak == 3 and other.peak == 3
+    # The two hosts were fetched side by side: some requests overlapped.
+    assert any(
+        a_start < b_end and b_start < a_end
+        for a_start, a_end in feed_server.spans
+        for b_start, b_end in other.spans
+    )
 
 
-def test_global_limit_is_honoured_across_hosts(feed_server: FeedServer) -> None:
-    other = FeedServer().start()
-    try:
-        urls = [
-            server.add(f"/g{i}", body=FEED, delay=0.2)
-            for i in range(6)
-            for server in (feed_server, other)
-        ]
-        results = fetch_all([FetchRequest(u) for u in urls], concurrency=3, per_host=8)
-        assert all(r.status is FetchStatus.OK for r in results)
-        assert peak_overlap(feed_server.spans + other.spans) == 3
-    finally:
-        other.stop()
+def test_global_limit_is_honoured_across_hosts(
+    feed_server: FeedServer, start_server: Callable[[], FeedServer]
+) -> None:
+    other = start_server()
+    urls = [
+        server.add(f"/g{i}", body=FEED, delay=0.2)
+        for i in range(6)
+        for server in (feed_server, other)
+    ]
+    results = fetch_all([FetchRequest(u) for u in urls], concurrency=3, per_host=8)
+    assert all(r.status is FetchStatus.OK for r in results)
+    assert peak_overlap(feed_server.spans + other.spans) == 3
 
 
-def test_a_busy_host_does_not_hold_back_the_others(feed_server: FeedServer) -> None:
+def test_a_busy_host_does_not_hold_back_the_others(
+    feed_server: FeedServer, start_server: Callable[[], FeedServer]
+) -> None:
     # One host with a queue (RSSHub serving many routes), then another host:
     # waiting for its host's slot, a feed holds no global slot.
-    other = FeedServer().start()
-    try:
-        busy = [feed_server.add(f"/busy{i}", body=FEED, delay=0.3) for i in range(5)]
-        quick = other.add("/quick", body=FEED)
-        requests = [FetchRequest(u) for u in [*busy, quick]]
-        assert all(
-            r.status is FetchStatus.OK for r in fetch_all(requests, concurrency=2, per_host=1)
-        )
-        [(quick_start, _)] = other.spans
-        first_busy_end = min(end for _, end in feed_server.spans)
-        assert quick_start < first_busy_end
-    finally:
-        other.stop()
+    other = start_server()
+    busy = [feed_server.add(f"/busy{i}", body=FEED, delay=0.3) for i in range(5)]
+    quick = other.add("/quick", body=FEED)
+    requests = [FetchRequest(u) for u in [*busy, quick]]
+    assert all(r.status is FetchStatus.OK for r in fetch_all(requests, concurrency=2, per_host=1))
+    [(quick_start, _)] = other.spans
+    first_busy_end = min(end for _, end in feed_server.spans)
+    assert quick_start < first_busy_end
 
 
 def test_a_pass_starts_feeds_with_their_hosts_taking_turns(
-    tmp_path: Path, feed_server: FeedServer
+    tmp_path: Path, feed_server: FeedServer, start_server: Callable[[], FeedServer]
 ) -> None:
     # Listed host by host, the busy host's queue would take every place
     # among the bodies in flight (at least 4) before the other host's feed.
-    other = FeedServer().start()
-    try:
-        feeds = [
-            {"url": feed_server.add(f"/busy{i}", body=FEED, delay=0.3), "group": "g", "source": "a"}
-            for i in range(6)
-        ]
-        feeds.append({"url": other.add("/quick", body=FEED), "group": "g", "source": "b"})
-        config = write_config(tmp_path, feeds, fetch={"concurrency": 2, "per_host": 1})
-        assert "feeds: 7 ok" in cli("run", "-c", str(config)).stdout
-        [(quick_start, _)] = other.spans
-        assert quick_start < min(end for _, end in feed_server.spans)
-    finally:
-        other.stop()
+    other = start_server()
+    feeds = [
+        {"url": feed_server.add(f"/busy{i}", body=FEED, delay=0.3), "group": "g", "source": "a"}
+        for i in range(6)
+    ]
+    feeds.append({"url": other.add("/quick", body=FEED), "group": "g", "source": "b"})
+    config = write_config(tmp_path, feeds, fetch={"concurrency": 2, "per_host": 1})
+    assert "feeds: 7 ok" in cli("run", "-c", str(config)).stdout
+    [(quick_start, _)] = other.spans
+    assert quick_start < min(end for _, end in feed_server.spans)
 
 
 def test_host_turns_keep_each_hosts_order() -> None:
