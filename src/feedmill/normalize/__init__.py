@@ -104,40 +104,36 @@ def normalize_document(parsed: ParsedFeed, *, feed_url: str, zone: tzinfo) -> No
     groups: dict[str, list[Entry]] = {}
     for entry in normalized:
         groups.setdefault(entry.key, []).append(entry)
-    shared = {key: group for key, group in groups.items() if _differ(group)}
+    # Per shared guid, once: whether links tell its different items apart.
+    by_link: dict[str, bool] = {}
+    shared = 0
+    for key, group in groups.items():
+        if len(group) > 1:
+            identities = {(e.link, e.title, visible_text(e.content)) for e in group}
+            if len(identities) > 1:
+                links = [link for link, _, _ in identities]
+                by_link[key] = all(links) and len(set(links)) == len(links)
+                shared += len(group)
     seen: set[str] = set()
     entries = []
     for entry in normalized:
-        if entry.key in shared:
-            entry = replace(entry, key=_told_apart(entry, shared[entry.key]))
+        if entry.key in by_link:
+            link_key, text_key = told_apart_keys(entry)
+            entry = replace(entry, key=link_key if by_link[entry.key] else text_key)
         if entry.key in seen:
-            continue
+            continue  # an item repeated whole
         seen.add(entry.key)
         entries.append(entry)
     warnings: tuple[str, ...] = ()
     if shared:
-        count = sum(len(group) for group in shared.values())
-        warnings = (f"{count} items share a guid with different items: told apart by link or text",)
+        warnings = (
+            f"{shared} items share a guid with different items: told apart by link or text",
+        )
     return Normalized(entries, warnings)
 
 
 def normalize_feed(parsed: ParsedFeed, *, feed_url: str, zone: tzinfo) -> list[Entry]:
     return normalize_document(parsed, feed_url=feed_url, zone=zone).entries
-
-
-def _identity(entry: Entry) -> tuple[str | None, str, str]:
-    return entry.link, entry.title, visible_text(entry.content)
-
-
-def _differ(group: list[Entry]) -> bool:
-    return len(group) > 1 and len({_identity(entry) for entry in group}) > 1
-
-
-def _told_apart(entry: Entry, group: list[Entry]) -> str:
-    # By link when each different item has its own (repeats of one item aside).
-    links = [link for link, *_ in {_identity(member) for member in group}]
-    by_link, by_text = told_apart_keys(entry)
-    return by_link if all(links) and len(set(links)) == len(links) else by_text
 
 
 def told_apart_keys(entry: Entry) -> tuple[str, str]:
