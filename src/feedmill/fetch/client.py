@@ -30,7 +30,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from feedmill import __version__, urls
 from feedmill.fetch.decompress import BodyError, _human, read_capped
@@ -399,7 +399,7 @@ def keeps_credentials(configured: str, url: str) -> bool:
     if was is None or now is None or was.hostname != now.hostname:
         return False
     if was.scheme == now.scheme:
-        return _host_key(configured) == _host_key(url)
+        return _port(was) == _port(now)
     upgrade = (was.scheme, now.scheme) == ("http", "https")
     return upgrade and was.port in (None, 80) and now.port in (None, 443)
 
@@ -418,8 +418,7 @@ def in_host_turns(items: Sequence[T], url: Callable[[T], str]) -> list[T]:
     """
     queues: dict[str, list[T]] = {}
     for item in items:
-        where = url(item)
-        queues.setdefault(_host_key(where) if urls.split(where) else "", []).append(item)
+        queues.setdefault(_host_key(url(item)), []).append(item)
     turns = itertools.zip_longest(*queues.values(), fillvalue=_NONE)
     return [item for turn in turns for item in turn if item is not _NONE]
 
@@ -428,8 +427,13 @@ _NONE: Any = object()
 
 
 def _host_key(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.hostname}:{parts.port or (443 if parts.scheme == 'https' else 80)}"
+    """host:port, the default port made explicit; "" for a malformed URL."""
+    parts = urls.split(url)
+    return f"{parts.hostname}:{_port(parts)}" if parts is not None else ""
+
+
+def _port(parts: SplitResult) -> int:
+    return parts.port or (443 if parts.scheme == "https" else 80)
 
 
 def _guess_type(path: str) -> str | None:
