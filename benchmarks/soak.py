@@ -19,6 +19,7 @@ import contextlib
 import random
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -196,13 +197,18 @@ def main() -> None:
         if daemon.poll() is None:
             daemon.kill()
         server.stop()
-    posts = len(list((site / "source" / "_posts").glob("*.md")))
+    files = {path.name for path in (site / "source" / "_posts").glob("*.md")}
+    posts = len(files)
     state = site / ".feedmill" / "state.db"
+    with contextlib.closing(sqlite3.connect(state)) as db:
+        query = "SELECT file_name FROM posts WHERE state = 'written'"
+        recorded = {name for (name,) in db.execute(query)}
     print(
         f"{args.minutes:g} min, {args.feeds} feeds, {args.new} new items per request, "
         f"{'dedupe and search off' if args.plain else 'defaults'}: "
         f"{sum(line.startswith('feeds:') for line in lines)} passes, {posts} posts, "
-        f"state {state.stat().st_size / MiB:.0f} MiB; exit {daemon.returncode} on SIGTERM"
+        f"state {state.stat().st_size / MiB:.0f} MiB; exit {daemon.returncode} on SIGTERM; "
+        f"post files {'match' if files == recorded else 'DO NOT match'} the database"
     )
     if daemon.returncode != 0:
         print("".join(errors)[-2000:], file=sys.stderr)
