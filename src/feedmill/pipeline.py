@@ -400,16 +400,20 @@ class Mill:
             if progress:
                 progress("fetch", 1, None)
 
-        def location(spec: FeedSpec) -> str:
-            return states[spec.url].fetch_url or self.config.location(spec)
+        def where(spec: FeedSpec) -> str:
+            return self._location(spec, states[spec.url])
 
         try:
             async with Fetcher(self.fetch_options) as fetcher:
-                await asyncio.gather(*(one(spec) for spec in in_host_turns(specs, location)))
+                await asyncio.gather(*(one(spec) for spec in in_host_turns(specs, where)))
         finally:
             with suppress(Exception):
                 await loop.run_in_executor(db, self._flush_outcomes)
             db.shutdown(wait=True)
+
+    def _location(self, spec: FeedSpec, state: FeedState) -> str:
+        """Where the feed is fetched: where it moved for good, else as configured."""
+        return state.fetch_url or self.config.location(spec)
 
     async def _one_feed(
         self,
@@ -421,7 +425,7 @@ class Mill:
         summary: RunSummary,
     ) -> None:
         loop = asyncio.get_running_loop()
-        location = state.fetch_url or self.config.location(spec)
+        location = self._location(spec, state)
         request = FetchRequest(
             url=location,
             origin=self.config.location(spec),

@@ -20,7 +20,6 @@ import asyncio
 import errno
 import functools
 import hashlib
-import itertools
 import os
 import socket
 import ssl
@@ -29,7 +28,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from email.utils import formatdate
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import SplitResult, urlsplit
 
 from feedmill import __version__, urls
@@ -419,11 +418,8 @@ def in_host_turns(items: Sequence[T], url: Callable[[T], str]) -> list[T]:
     queues: dict[str, list[T]] = {}
     for item in items:
         queues.setdefault(_host_key(url(item)), []).append(item)
-    turns = itertools.zip_longest(*queues.values(), fillvalue=_NONE)
-    return [item for turn in turns for item in turn if item is not _NONE]
-
-
-_NONE: Any = object()
+    rounds = max(map(len, queues.values()), default=0)
+    return [queue[i] for i in range(rounds) for queue in queues.values() if i < len(queue)]
 
 
 def _host_key(url: str) -> str:
