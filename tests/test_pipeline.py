@@ -305,6 +305,27 @@ def test_status_reports_every_feed(tmp_path: Path) -> None:
     assert "no such file" in bad["last_error"] and bad["error_streak"] == 1
     table = cli("status", "-c", str(tmp_path / "feedmill.yml"))
     assert table.code == 0 and "no such file" in table.stdout
+    assert table.stdout.rstrip().endswith("2 feeds: 1 ok, 1 failing")
+
+
+def test_status_can_list_only_the_failing_feeds(tmp_path: Path) -> None:
+    write_config(
+        tmp_path,
+        [
+            *FEEDS,
+            {"url": "missing.xml", "group": "g", "source": "s"},
+            {"url": "later.xml", "group": "g", "source": "s"},
+        ],
+    )
+    (tmp_path / "feed.xml").write_bytes(rss("证券时报网 - 要闻", items(2)))
+    config = str(tmp_path / "feedmill.yml")
+    assert cli("run", "-c", config, "--feed", "feed.xml", "--feed", "missing.xml").code == 0
+    rows = json.loads(cli("status", "-c", config, "--json", "--failing").stdout)
+    assert [row["url"] for row in rows] == ["missing.xml"]
+    table = cli("status", "-c", config, "--failing").stdout
+    assert "missing.xml" in table and "feed.xml" not in table
+    # The tally still counts every feed.
+    assert table.rstrip().endswith("3 feeds: 1 ok, 1 failing, 1 not fetched yet")
 
 
 @pytest.mark.parametrize(

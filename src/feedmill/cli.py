@@ -460,6 +460,22 @@ def status_rows(config: Config) -> list[dict[str, Any]]:
     return rows
 
 
+def status_tally(rows: Sequence[dict[str, Any]]) -> str:
+    """One line for the whole list: how many feeds are fine, failing, not yet fetched."""
+    failing = sum(row["last_error"] is not None for row in rows)
+    never = sum(row["last_attempt"] is None and row["last_error"] is None for row in rows)
+    moved = sum(row["fetch_url"] is not None for row in rows)
+    warned = sum(row["warning"] is not None for row in rows)
+    parts = [f"{len(rows) - failing - never} ok", f"{failing} failing"]
+    if never:
+        parts.append(f"{never} not fetched yet")
+    if moved:
+        parts.append(f"{moved} moved")
+    if warned:
+        parts.append(f"{warned} with warnings")
+    return f"{len(rows)} feeds: " + ", ".join(parts)
+
+
 def _iso(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).isoformat(timespec="seconds") if moment else None
 
@@ -490,6 +506,9 @@ def _until(iso: str | None) -> str:
 def status(
     config: ConfigOption = Path(CONFIG_NAME),
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    failing: Annotated[
+        bool, typer.Option("--failing", help="Only feeds whose last attempt failed.")
+    ] = False,
 ) -> None:
     """One row per feed: last attempt and success, HTTP status, items, posts, last error."""
     from feedmill.store.database import StoreError
@@ -499,6 +518,9 @@ def status(
     except StoreError as exc:
         err.print(f"[red]error[/red] {exc}")
         raise typer.Exit(EXIT_FATAL) from None
+    tally = status_tally(rows)
+    if failing:
+        rows = [row for row in rows if row["last_error"] is not None]
     if as_json:
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
         return
@@ -548,7 +570,9 @@ def status(
             str(row["duplicates"] or ""),
             note,
         )
-    wide.print(table)
+    if rows:
+        wide.print(table)
+    out.print(tally)
 
 
 # -- feed lists ---------------------------------------------------------------
