@@ -57,6 +57,11 @@ def test_zoneless_dates_follow_the_configured_zone() -> None:
         ("a\x00b\x1fc\x7fd", "abcd"),
         ("line\u2028separator", "line separator"),
         ("It's 5 < 6", "It's 5 < 6"),
+        # Generic types in tech titles are text, not tags.
+        ("Java 中 List<String> 与 Map<K, V> 的用法", "Java 中 List<String> 与 Map<K, V> 的用法"),
+        ("TypeScript 泛型 Array<T> 详解", "TypeScript 泛型 Array<T> 详解"),
+        ("Function<A, B> 与 List<Map>", "Function<A, B> 与 List<Map>"),
+        ("<FONT color=red>要闻</FONT>：<!-- x -->降准<br/>", "要闻：降准"),
         ("", ""),
     ],
 )
@@ -68,6 +73,18 @@ def test_plain_text_bodies_become_escaped_paragraphs() -> None:
     text = "BTC < 2% & ETH\n1. 第一条\n* 星号\n\n# 不是标题\n--"
     assert plain_to_html(text) == (
         "<p>BTC &lt; 2% &amp; ETH<br>1. 第一条<br>* 星号</p><p># 不是标题<br>--</p>"
+    )
+
+
+def test_html_bodies_without_tags_keep_their_entities_as_characters() -> None:
+    # Chinese CMSs write quotes and spaces as entities in tag-less descriptions.
+    item = RawEntry(guid="g", summary="他说&ldquo;你好&rdquo;&nbsp;AT&amp;T <3")
+    body = normalize_entry(item, base_url=None, zone=SHANGHAI).content
+    assert body == "<p>他说“你好”\xa0AT&amp;T &lt;3</p>"
+    # Plain text (Atom type="text", JSON content_text) is text: shown as written.
+    plain = RawEntry(guid="p", content="&ldquo; is an entity", content_is_html=False)
+    assert normalize_entry(plain, base_url=None, zone=SHANGHAI).content == (
+        "<p>&amp;ldquo; is an entity</p>"
     )
 
 

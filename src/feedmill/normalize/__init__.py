@@ -6,6 +6,7 @@ Pure functions only: the same document always gives the same entries.
 from __future__ import annotations
 
 import hashlib
+import html
 from dataclasses import dataclass, replace
 from datetime import tzinfo
 
@@ -60,6 +61,10 @@ def normalize_entry(raw: RawEntry, *, base_url: str | None, zone: tzinfo) -> Ent
     content = raw.content or raw.summary or ""
     is_html = raw.content_is_html if raw.content else True
     if content and (not is_html or not looks_like_html(content)):
+        if is_html and "&" in content:
+            # HTML without a tag ("他说&ldquo;你好&rdquo;"): its entities are
+            # characters, not text to escape once more.
+            content = html.unescape(content)
         content = plain_to_html(content)
     content = strip_controls(content)
     author = clean_author(raw.author)

@@ -46,12 +46,80 @@ def collapse_space(text: str) -> str:
     return " ".join(text.split())
 
 
+# HTML elements a title may carry (<em>, <font color=red>, <br/> …).  Only
+# these are removed: tech titles hold generic types ("List<String>",
+# "Map<K, V>") that are text.  Lower-case names, or upper-case ones of two
+# letters or more (old CMSs write <FONT>): "Function<A, B>" keeps its <A, B>.
+_HTML_ELEMENTS = frozenset(
+    [
+        "a",
+        "abbr",
+        "acronym",
+        "address",
+        "b",
+        "bdi",
+        "bdo",
+        "big",
+        "blink",
+        "blockquote",
+        "br",
+        "center",
+        "cite",
+        "code",
+        "del",
+        "dfn",
+        "div",
+        "em",
+        "font",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "hr",
+        "i",
+        "img",
+        "ins",
+        "kbd",
+        "mark",
+        "nobr",
+        "p",
+        "q",
+        "s",
+        "samp",
+        "script",
+        "small",
+        "span",
+        "strike",
+        "strong",
+        "style",
+        "sub",
+        "sup",
+        "time",
+        "tt",
+        "u",
+        "var",
+        "wbr",
+    ]
+)
+_TITLE_TAG = re.compile(r"<!--.*?-->|</?([A-Za-z][A-Za-z0-9]*)(?=[\s/>])[^<>]*>", re.S)
+
+
+def _title_tag(match: re.Match[str]) -> str:
+    name = match.group(1)
+    if name is None:  # a comment
+        return ""
+    tag_case = name.islower() or (len(name) > 1 and name.isupper())
+    return "" if tag_case and name.lower() in _HTML_ELEMENTS else match.group(0)
+
+
 def clean_title(title: str | None) -> str:
-    """A title as plain text on one line: tags removed, entities decoded."""
+    """A title as plain text on one line: HTML tags removed, entities decoded."""
     if not title:
         return ""
-    if "<" in title and _LOOKS_LIKE_HTML.search(title):
-        title = _TAG.sub("", title)
+    if "<" in title:
+        title = _TITLE_TAG.sub(_title_tag, title)
     if "&" in title and _ENTITY.search(title):
         title = html.unescape(title)
     return collapse_space(strip_controls(title))
