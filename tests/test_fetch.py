@@ -600,6 +600,8 @@ def test_not_a_feed_says_what_came_back(
         ("http-charset-contradicts.xml", "application/xml; charset=gbk", "HTTP头说GBK但内容是UTF8"),
         ("http-utf8-declares-gbk.xml", "text/xml; charset=utf-8", "声明GBK内容GBK头部UTF8"),
         ("utf16-bom.xml", None, "十六位编码"),
+        ("http-latin1-declares-gb2312.xml", "text/xml; charset=ISO-8859-1", "服务器默认拉丁字符集"),
+        ("http-latin1-undeclared-gbk.xml", "text/xml; charset=ISO-8859-1", "未声明编码的国标新闻"),
     ],
 )
 def test_encodings(
@@ -616,6 +618,8 @@ def test_encodings(
     assert row["parser"] == "fast"
     if name == "http-charset-contradicts.xml":  # the wrong label is reported, not fatal
         assert row["warning"] == "declared gbk but the bytes are UTF-8"
+    if name.startswith("http-latin1"):  # Latin-1 decodes anything: never believed over GBK
+        assert row["warning"] == "declared ISO-8859-1 but the bytes are gb18030"
 
 
 # -- XML safety -------------------------------------------------------------------

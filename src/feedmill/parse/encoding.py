@@ -7,8 +7,11 @@ Order of evidence:
 3. valid UTF-8 — declarations that contradict bytes which are valid, non-ASCII
    UTF-8 are far more often wrong than the bytes (a random GBK text is almost
    never valid UTF-8);
-4. the HTTP charset, then the XML declaration, each tried strictly;
-5. detection with charset-normalizer when none of them decodes the bytes.
+4. the HTTP charset and the XML declaration, each tried strictly — a
+   multi-byte CJK claim before a single-byte one, which decodes any bytes:
+   servers (Tomcat, many Apache setups) label everything ISO-8859-1;
+5. detection with charset-normalizer when none of them decodes the bytes, or
+   when the only claim is Latin-1 and the bytes are a CJK encoding.
 
 GBK and GB2312 are read as GB18030, their superset: servers label GB18030
 text as GB2312 all the time, and the superset decodes both.
@@ -52,6 +55,31 @@ _SUPERSETS = {
     "latin-1": "cp1252",
     "latin1": "cp1252",
 }
+
+
+# Multi-byte encodings (codecs' names): bytes in another encoding rarely
+# decode in these, so a claim of one that decodes strictly is believed first.
+_CJK_MULTIBYTE = frozenset(
+    [
+        "gb18030",
+        "gbk",
+        "gb2312",
+        "big5",
+        "big5hkscs",
+        "cp950",
+        "shift_jis",
+        "cp932",
+        "shift_jis_2004",
+        "shift_jisx0213",
+        "euc_jp",
+        "euc_jis_2004",
+        "euc_jisx0213",
+        "euc_kr",
+        "cp949",
+        "johab",
+    ]
+)
+_LATIN_1 = "cp1252"
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,13 +147,24 @@ def decode(body: bytes, content_type: str | None = None) -> Decoded:
             note = f"declared {declared} but the bytes are UTF-8"
         return Decoded(text, "utf-8", declared, note)
 
-    for encoding in dict.fromkeys(claims):
-        if encoding.startswith(("utf-16", "utf-32")):
-            continue  # without a BOM or autodetected prefix this claim is false
+    tried = [c for c in dict.fromkeys(claims) if not c.startswith(("utf-16", "utf-32"))]
+    # (UTF-16/32 without a BOM or an autodetected prefix: that claim is false.)
+    tried.sort(key=lambda c: c not in _CJK_MULTIBYTE)  # stable: else HTTP first
+    for encoding in tried:
+        if encoding == _LATIN_1:
+            # Latin-1 decodes any bytes: a default label on CJK text is common.
+            detected = _detect(body)
+            if detected in _CJK_MULTIBYTE:
+                note = f"declared {declared} but the bytes are {detected}"
+                return Decoded(body.decode(detected, errors="replace"), detected, declared, note)
         try:
-            return Decoded(body.decode(encoding), encoding, declared)
+            text = body.decode(encoding)
         except UnicodeDecodeError:
             continue
+        note = None
+        if encoding != claims[0]:
+            note = f"declared {declared} but the bytes are {encoding}"
+        return Decoded(text, encoding, declared, note)
 
     detected = _detect(body)
     if detected:
