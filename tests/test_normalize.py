@@ -33,6 +33,15 @@ def utc(*args: int) -> datetime:
         ("2022年09月21日 00:01", utc(2022, 9, 20, 16, 1)),
         ("2022年9月21日", utc(2022, 9, 20, 16, 0)),
         ("September 21, 2022 12:00 AM", utc(2022, 9, 20, 16, 0)),
+        # Zones as servers really write them.
+        ("Wed, 21 Sep 2022 00:01:00 +08:00", utc(2022, 9, 20, 16, 1)),
+        ("Wed Sep 21 2022 00:01:00 GMT+0800 (中国标准时间)", utc(2022, 9, 20, 16, 1)),
+        ("2022-09-21 00:01:00 GMT+0800", utc(2022, 9, 20, 16, 1)),
+        ("Wed, 21 Sep 2022 00:01:00 UTC+8", utc(2022, 9, 20, 16, 1)),
+        ("Tue Sep 20 11:01:00 EST 2022", utc(2022, 9, 20, 16, 1)),
+        # CST in a feed read in China time is China Standard Time (Java's Date).
+        ("Wed Sep 21 00:01:00 CST 2022", utc(2022, 9, 20, 16, 1)),
+        ("Wed, 21 Sep 2022 00:01:00 CST", utc(2022, 9, 20, 16, 1)),
     ],
 )
 def test_dates_become_aware_utc(text: str, expected: datetime) -> None:
@@ -42,6 +51,13 @@ def test_dates_become_aware_utc(text: str, expected: datetime) -> None:
 @pytest.mark.parametrize("text", [None, "", "   ", "昨天下午", "not a date", "2022-13-45"])
 def test_unreadable_dates_are_none(text: str | None) -> None:
     assert parse_date(text, SHANGHAI) is None
+
+
+def test_cst_is_us_central_time_for_a_feed_outside_china() -> None:
+    chicago = ZoneInfo("America/Chicago")
+    assert parse_date("Tue, 20 Sep 2022 10:01:00 CST", chicago) == utc(2022, 9, 20, 16, 1)
+    # An unknown zone name leaves the time in the feed's zone, without a warning.
+    assert parse_date("Tue Sep 20 10:01:00 XYZ 2022", chicago) == utc(2022, 9, 20, 15, 1)
 
 
 def test_zoneless_dates_follow_the_configured_zone() -> None:

@@ -19,13 +19,40 @@ _ISO_SPACE = re.compile(r"^(\d{4}-\d\d-\d\d) (\d)")
 _RFC822_HINT = re.compile(r"^\s*(?:[A-Za-z]{3},?\s+)?\d{1,2}\s+[A-Za-z]{3}\s+\d{2,4}\b")
 # A zone after the time: "+0800", "GMT", "EST", "Z" …
 _RFC822_ZONE = re.compile(r"\d:\d\d(?::\d\d)?\s*(?:[+-]\d{4}|[A-Za-z]{1,5})\s*$")
+# JavaScript's Date.toString() and others: "GMT+0800", "UTC+8", "GMT+08:00" —
+# an offset east of Greenwich, as written (not POSIX's inverted "GMT+8").
+_NAMED_OFFSET = re.compile(r"\b(?:GMT|UTC|UT)\s*([+-])(\d{1,2})(?::?(\d\d))?\b")
+_COLON_OFFSET = re.compile(r"(\d:\d\d(?::\d\d)?\s*[+-]\d\d):(\d\d)\s*$")  # RFC 822 "+08:00"
+_COMMENT = re.compile(r"\s*\([^()]*\)\s*$")  # "… GMT+0800 (China Standard Time)"
+# "CST" is China Standard Time to a server in China (Java's Date.toString()),
+# Central Standard Time to one in the US: read by the feed's zone.
+_CST = re.compile(r"\bCST\b")
+
+
+def _offset(match: re.Match[str]) -> str:
+    sign, hours, minutes = match.groups()
+    return f"{sign}{int(hours):02d}{minutes or '00'}"
+
+
+def _spelled(text: str, zone: tzinfo) -> str:
+    """``text`` with its zone written as the readers below expect."""
+    if text.endswith(")"):
+        text = _COMMENT.sub("", text)
+    if "GMT" in text or "UT" in text:
+        text = _NAMED_OFFSET.sub(_offset, text)
+    if "CST" in text:
+        china = zone.utcoffset(datetime(2000, 1, 1)) == timedelta(hours=8)
+        text = _CST.sub("+0800" if china else "-0600", text, count=1)
+    if not text[:4].isdigit():
+        text = _COLON_OFFSET.sub(r"\1\2", text)
+    return text
 
 
 def parse_date(text: str | None, zone: tzinfo) -> datetime | None:
     """``text`` as an aware UTC datetime; ``zone`` for dates without one."""
     if not text:
         return None
-    text = text.strip()
+    text = _spelled(text.strip(), zone)
     if not text:
         return None
     for reader in (_iso, _rfc822, _cjk, _dateutil):
@@ -75,11 +102,26 @@ def _cjk(text: str) -> datetime | None:
     return datetime(year, month, day, hour, minute, second)
 
 
+# RFC 822's zone names, for dateutil (which knows only UTC and the local zone's).
+_RFC822_ZONES = {
+    name: hours * 3600
+    for name, hours in (
+        ("UT", 0), ("UTC", 0), ("GMT", 0), ("Z", 0), ("EST", -5), ("EDT", -4),
+        ("CDT", -5), ("MST", -7), ("MDT", -6), ("PST", -8), ("PDT", -7),
+    )
+}  # fmt: skip
+
+
 def _dateutil(text: str) -> datetime | None:
+    import warnings
+
     from dateutil import parser
 
     try:
-        value: datetime = parser.parse(text)
+        with warnings.catch_warnings():
+            # An unknown zone name ("HKT") leaves the date zone-less: the feed's zone.
+            warnings.simplefilter("ignore", parser.UnknownTimezoneWarning)
+            value: datetime = parser.parse(text, tzinfos=_RFC822_ZONES)
         return value
     except (parser.ParserError, ValueError, OverflowError):
         return None

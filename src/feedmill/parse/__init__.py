@@ -15,6 +15,7 @@ no zone, whose text the fast path would silently read as UTC.
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 import xml.parsers.expat
 from collections.abc import Callable
@@ -32,13 +33,19 @@ class ParseError(Exception):
     """The document is not a feed we can read; the message says what it is."""
 
 
+# A date element's text, any prefix (dc:, a10:, atom:, dcterms:), any case.
 _ENTRY_DATE = re.compile(
-    r"<(?:pubDate|dc:date|published|updated|issued|modified|created)>\s*"
+    r"<(?:\w+:)?(?:pubDate|date|published|updated|issued|modified|created)\b[^>]*>\s*"
     r"(?:<!\[CDATA\[)?\s*([^<\]]{1,80}?)\s*(?:\]\]>)?\s*</",
+    re.IGNORECASE,
 )
-_HAS_ZONE = re.compile(
-    r"\d:\d\d(?::\d\d(?:[.,]\d+)?)?\s*"
-    r"(?:Z|[+-]\d\d(?::?\d\d)?|(?:UTC?|GMT|[ECMP][SD]T|[A-IK-Z])(?:\s*[+-]\d\d:?\d\d)?)\s*$",
+# Zones the fast path reads right (checked against normalize.dates): "Z",
+# "+0800", GMT/UTC and the US names after an RFC 822 time; ISO 8601 offsets.
+# Anything else — "+08:00" or "+08" after an RFC 822 date, "GMT+0800", "CST"
+# (China or US Central?), "(China Standard Time)" — it misreads or drops.
+_FAST_READS_ZONE = re.compile(
+    r"\d:\d\d(?::\d\d(?:[.,]\d+)?)?\s*(?:Z|UT|UTC|GMT|[+-]\d{4}|[ECMP]DT|[EMP]ST|[A-IK-Y])\s*$"
+    r"|^\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:[.,]\d+)?)?\s*[+-]\d\d(?::?\d\d)?\s*$",
     re.IGNORECASE,
 )
 _ITEM = re.compile(r"<(?:\w+:)?(?:item|entry)[\s>]")
@@ -70,6 +77,49 @@ _MISREADS: tuple[tuple[str, Callable[[str], object]], ...] = (
 )
 
 
+def _dated_by_elements(parsed: ParsedFeed, text: str) -> ParsedFeed | None:
+    """``parsed`` with only the dates the items' own elements give; None if
+    its entries cannot be matched with the document's items.
+
+    fastfeedparser dates an undated item by its guid when the guid reads as a
+    date: "12" becomes the 12th of this month, "1663641000" epoch seconds.
+    """
+    items = _ITEM.split(text)[1:]
+    if all(_ENTRY_DATE.search(item) for item in items):
+        return parsed
+    if len(items) != len(parsed.entries):
+        return None
+    entries = tuple(
+        entry
+        if _ENTRY_DATE.search(item)
+        else dataclasses.replace(entry, published=None, updated=None)
+        for entry, item in zip(parsed.entries, items, strict=True)
+    )
+    return dataclasses.replace(parsed, entries=entries)
+
+
+def _json_dates(parsed: ParsedFeed, text: str) -> ParsedFeed:
+    """``parsed`` with the dates as the JSON Feed writes them: fastfeedparser
+    reads a zone-less date as UTC, normalize reads it in the feed's zone."""
+    try:
+        items = json.loads(text).get("items")
+    except (ValueError, AttributeError):
+        return parsed
+    if not isinstance(items, list) or len(items) != len(parsed.entries):
+        return parsed
+    entries = []
+    for entry, item in zip(parsed.entries, items, strict=True):
+        if isinstance(item, dict):
+            published, updated = item.get("date_published"), item.get("date_modified")
+            entry = dataclasses.replace(
+                entry,
+                published=published if isinstance(published, str) else None,
+                updated=updated if isinstance(updated, str) else None,
+            )
+        entries.append(entry)
+    return dataclasses.replace(parsed, entries=tuple(entries))
+
+
 def well_formed(document: bytes) -> str | None:
     """None if ``document`` is well-formed XML, else expat's complaint."""
     parser = xml.parsers.expat.ParserCreate()
@@ -81,13 +131,14 @@ def well_formed(document: bytes) -> str | None:
 
 
 def has_zoneless_dates(text: str) -> bool:
-    return any(not _HAS_ZONE.search(m.group(1)) for m in _ENTRY_DATE.finditer(text))
+    """Whether a date names no zone, or one the fast path would misread."""
+    return any(not _FAST_READS_ZONE.search(m.group(1)) for m in _ENTRY_DATE.finditer(text))
 
 
 def fast_path_misreads(text: str) -> str | None:
     """Why the fast path would read this (well-formed) document wrong, if it would."""
     if has_zoneless_dates(text):
-        return "dates without a time zone"
+        return "dates without a time zone (or one written unusually)"
     for reason, check in _MISREADS:
         if check(text):
             return reason
@@ -137,6 +188,7 @@ def parse_document(body: bytes, content_type: str | None = None) -> ParsedFeed:
             raise ParseError(describe(text, content_type)) from None
         if not parsed.entries and '"version"' not in text[:4096]:
             raise ParseError(describe(text, content_type))
+        parsed = _json_dates(parsed, text)
         return dataclasses.replace(parsed, encoding=decoded.encoding, warnings=notes)
 
     safe, document, problem = prepared.safe, prepared.document, prepared.problem
@@ -147,10 +199,13 @@ def parse_document(body: bytes, content_type: str | None = None) -> ParsedFeed:
         except ValueError as exc:
             why_robust = f"fast parser: {exc}"
         else:
+            dated = _dated_by_elements(parsed, safe)
             if parsed.title is None and _TITLE.search(safe):
                 why_robust = "fast parser found no feed title"
-            elif parsed.entries or not _ITEM.search(safe):
-                return dataclasses.replace(parsed, encoding=decoded.encoding, warnings=notes)
+            elif dated is None:
+                why_robust = "undated items the fast parser did not all find"
+            elif dated.entries or not _ITEM.search(safe):
+                return dataclasses.replace(dated, encoding=decoded.encoding, warnings=notes)
             else:
                 why_robust = "fast parser found no items"
     try:
