@@ -68,14 +68,16 @@ def _entry(item: Mapping[str, Any]) -> RawEntry:
 def _link(item: Mapping[str, Any]) -> str | None:
     """The entry's page: an Atom link with no rel or rel="alternate", never an enclosure."""
     links = item.get("links") or ()
-    if not links:
-        return _text(item.get("link"))
+    others = set()
     for link in links:
-        if isinstance(link, Mapping) and link.get("rel") in (None, "", "alternate"):
+        if isinstance(link, Mapping):
             href = _text(link.get("href"))
-            if href:
+            if link.get("rel") in (None, "", "alternate") and href:
                 return href
-    return None
+            others.add(href)
+    # An RSS <link> beside an <atom:link rel="related">; not an enclosure's href.
+    fallback = _text(item.get("link"))
+    return fallback if fallback not in others else None
 
 
 def _content(blocks: Sequence[Mapping[str, Any]] | None) -> tuple[str | None, bool]:
