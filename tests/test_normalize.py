@@ -10,7 +10,7 @@ import pytest
 from feedmill.models import ParsedFeed, RawEntry
 from feedmill.normalize import normalize_document, normalize_entry
 from feedmill.normalize.dates import parse_date
-from feedmill.normalize.text import clean_title, plain_to_html
+from feedmill.normalize.text import clean_title, plain_to_html, visible_text
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -102,6 +102,22 @@ def test_html_bodies_without_tags_keep_their_entities_as_characters() -> None:
     assert normalize_entry(plain, base_url=None, zone=SHANGHAI).content == (
         "<p>&amp;ldquo; is an entity</p>"
     )
+
+
+@pytest.mark.parametrize(
+    ("markup", "text"),
+    [
+        ("<p>a</p><script>var x = '<p>';</script><p>b</p>", "a b"),
+        ("<STYLE type='text/css'>p {}</STYLE>a<template><p>t</p></template> b", "a b"),
+        ("a <noscript>n</noscript>&amp; b", "a & b"),
+        # An unclosed script hides the rest, as in a browser.
+        ("<p>a</p><script>x = 1; <p>b</p>", "a"),
+        # Linear: every unclosed <script> used to rescan the rest of the text.
+        ("<p>x</p><script>" * 20_000, "x"),
+    ],
+)
+def test_visible_text_drops_scripts_styles_and_templates(markup: str, text: str) -> None:
+    assert visible_text(markup) == text
 
 
 def entry(**fields: object) -> RawEntry:
