@@ -44,6 +44,7 @@ from support.site import cli, posts, write_config
             "  - {url: a.xml, group: g, source: s, url: b}\n",
             "YAML error",
         ),
+        ("interval: 9999999999d\nfeeds: []\n", "interval: '9999999999d' is longer than ten years"),
     ],
 )
 def test_bad_config_exits_2_naming_file_entry_and_field(
@@ -69,6 +70,14 @@ def test_config_error_points_at_the_line(tmp_path: Path) -> None:
     result = cli("status", "-c", str(config))
     assert result.code == 2
     assert f"{config}:7: feeds[1] (b.xml): group: expected a string, got a list" in result.stderr
+
+
+@pytest.mark.parametrize("every", ["3000000d", "9999999999d"])
+def test_an_every_too_long_is_a_usage_error(tmp_path: Path, every: str) -> None:
+    config = write_config(tmp_path, [{"url": "a.xml", "group": "g", "source": "s"}])
+    result = cli("run", "-c", str(config), "--every", every)
+    assert result.code == 2 and "longer than ten years" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_missing_config_file(tmp_path: Path) -> None:

@@ -212,6 +212,79 @@ def test_a_daemon_fetches_only_due_feeds(tmp_path: Path, feed_server: FeedServer
     assert "1 not due" in out
 
 
+def test_a_daemon_given_feeds_polls_only_those_on_their_schedule(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    named = feed_server.add("/named", body=many(2))
+    other = feed_server.add("/other", body=many(2, "o"))
+    feeds = [
+        {"url": named, "group": "g", "source": "a", "interval": "1h"},
+        {"url": other, "group": "g", "source": "b", "interval": "1s"},
+    ]
+    write_config(tmp_path, feeds)
+    daemon = feedmill("run", "--every", "1s", "--feed", named, cwd=tmp_path)
+    try:
+        wait_for(lambda: feed_server.hits["/named"] == 1)
+        # The other feed, due all along, is not this daemon's: it neither
+        # fetches it nor wakes early for it (which made every pass refetch
+        # the named one, twice a second with a long --every).
+        time.sleep(2.5)
+        out, _ = stop_cleanly(daemon)
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+    assert feed_server.hits["/named"] == 1 and feed_server.hits["/other"] == 0
+    # Later passes count only the named feed as not due.
+    assert "1 not due" in out and "2 not due" not in out
+
+
+def test_a_daemon_takes_up_an_edited_config(tmp_path: Path, feed_server: FeedServer) -> None:
+    old = feed_server.add("/old", body=many(2))
+    new = feed_server.add("/new", body=many(3, "w"))
+    settings = {"interval": "1s", "dedupe": False}  # the two feeds' stories are alike
+    write_config(tmp_path, [{"url": old, "group": "g", "source": "a"}], **settings)
+    daemon = feedmill("run", "--every", "1s", cwd=tmp_path)
+    try:
+        wait_for(lambda: len(posts(tmp_path)) == 2)
+        # An edit that does not validate: reported, and the daemon goes on.
+        (tmp_path / "feedmill.yml").write_text("feeds: {}\n", encoding="utf-8")
+        hits = feed_server.hits["/old"]
+        wait_for(lambda: feed_server.hits["/old"] >= hits + 2)
+        write_config(tmp_path, [{"url": new, "group": "g", "source": "b"}], **settings)
+        wait_for(lambda: len(posts(tmp_path)) == 5)
+        hits = feed_server.hits["/old"]
+        wait_for(lambda: feed_server.hits["/new"] >= 3)
+        out, err = stop_cleanly(daemon)
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+    assert feed_server.hits["/old"] == hits  # removed: no longer fetched
+    assert err.count("config not reloaded") == 1 and "expected a list" in err
+    assert "feeds (1 added, 1 removed)" in out
+    assert_consistent(tmp_path, 5)
+
+
+def test_a_daemon_outlives_a_failed_pass(tmp_path: Path, feed_server: FeedServer) -> None:
+    url = feed_server.add("/feed", body=many(3))
+    write_config(tmp_path, [{"url": url, "group": "g", "source": "s"}], interval="1s")
+    # A file where the run stages its posts: the pass fails as a whole.
+    obstacle = tmp_path / "source" / "_posts" / ".feedmill-tmp"
+    obstacle.parent.mkdir(parents=True)
+    obstacle.write_text("in the way")
+    daemon = feedmill("run", "--every", "1s", cwd=tmp_path)
+    try:
+        assert daemon.stderr is not None
+        line = daemon.stderr.readline()
+        assert "pass failed (1 in a row)" in line, line
+        obstacle.unlink()
+        wait_for(lambda: len(posts(tmp_path)) == 3)
+        stop_cleanly(daemon)
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+    assert_consistent(tmp_path, 3)
+
+
 @pytest.mark.parametrize("moment", ["while-storing", "first-post", "half-published", "nearly-done"])
 def test_kill_9_at_any_moment_leaves_a_state_the_next_run_completes(
     tmp_path: Path, feed_server: FeedServer, moment: str

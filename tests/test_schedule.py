@@ -50,6 +50,19 @@ def test_header_parsing() -> None:
     assert cache_lifetime([("expires", "0")], NOW) is None
 
 
+def test_s_maxage_is_for_shared_caches_not_for_us() -> None:
+    # A CDN in front of RSSHub: a day for the CDN, the interval for us.
+    assert cache_lifetime([("cache-control", "public, s-maxage=86400")], NOW) is None
+    both = [("cache-control", "s-maxage=86400, max-age=600")]
+    assert cache_lifetime(both, NOW) == timedelta(minutes=10)
+    expires = [
+        ("cache-control", "s-maxage=86400"),
+        ("date", "Thu, 01 Jan 2026 12:00:00 GMT"),
+        ("expires", "Thu, 01 Jan 2026 12:30:00 GMT"),
+    ]
+    assert cache_lifetime(expires, NOW) == timedelta(minutes=30)
+
+
 def test_backoff_grows_exponentially_with_jitter_up_to_the_cap() -> None:
     rng = random.Random(7)
     for streak in range(1, 12):

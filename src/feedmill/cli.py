@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
@@ -157,16 +159,27 @@ def run_config(
         if unknown:
             err.print(f"not in {config.path}: {', '.join(unknown)}")
             return EXIT_CONFIG
+    # --feed fetches its feeds now, whatever their schedule; a daemon's later
+    # passes take them when they are due.
+    options = RunOptions(only=only, workers=workers, due_only=due_only)
+    stamp = _stamp(config.path)
     try:
-        options = RunOptions(only=only, workers=workers, due_only=due_only)
-        with Mill(config, options) as mill, _stop_on_signals(mill):
+        first = replace(options, due_only=due_only and not only)
+        with Mill(config, first) as mill, _stop_on_signals(mill):
+            failed_passes = 0
             while True:
-                _report(_one_pass(mill))
-                if every is None or mill.stopping.is_set():
+                if every is None:
+                    _report(_one_pass(mill))
                     break
-                _sleep_until_due(mill, every)
+                failed_passes = _daemon_pass(mill, failed_passes)
+                mill.options = options
                 if mill.stopping.is_set():
                     break
+                _sleep_until_due(mill, every, failed_passes)
+                if mill.stopping.is_set():
+                    break
+                config = _reloaded(mill, config, stamp)
+                stamp = _stamp(config.path)
     except SiteBusy as exc:
         err.print(f"[yellow]busy[/yellow] {exc}")
         return EXIT_BUSY
@@ -194,9 +207,73 @@ def _one_pass(mill: Any, rebuild: bool = False) -> Any:
         return work(progress)
 
 
-def _sleep_until_due(mill: Any, every: timedelta) -> None:
+def _stamp(path: str | Path) -> tuple[int, int] | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_mtime_ns, info.st_size
+
+
+def _reloaded(mill: Any, config: Config, stamp: tuple[int, int] | None) -> Config:
+    """A daemon's config, read again if its file changed since ``stamp``.
+
+    An edit that does not validate is reported once and the daemon goes on
+    with the config it has.
+    """
+    if _stamp(config.path) == stamp:
+        return config
+    try:
+        fresh = load_config(config.path)
+    except ConfigError as exc:
+        err.print(f"[yellow]config not reloaded[/yellow] {exc}", soft_wrap=True)
+        return config
+    before = {f.url for f in config.feeds}
+    after = {f.url for f in fresh.feeds}
+    mill.reconfigure(fresh)
+    out.print(
+        f"reloaded {fresh.path}: {len(after)} feeds "
+        f"({len(after - before)} added, {len(before - after)} removed)",
+        soft_wrap=True,
+    )
+    return fresh
+
+
+def _daemon_pass(mill: Any, failed_passes: int) -> int:
+    """One pass of a daemon; returns how many passes in a row have failed.
+
+    A pass that fails as a whole (the database locked by another program for
+    longer than the busy timeout, a full disk) is reported and tried again
+    later: an unattended daemon must outlive what a retry fixes.  What stays
+    broken (StoreError: an unreadable or newer database) still ends it.
+    """
+    from feedmill.store.database import StoreError
+
+    try:
+        _report(_one_pass(mill))
+    except StoreError:
+        raise
+    except Exception as exc:
+        failed_passes += 1
+        err.print(
+            f"[red]pass failed[/red] ({failed_passes} in a row): {type(exc).__name__}: {exc}",
+            soft_wrap=True,
+        )
+        return failed_passes
+    return 0
+
+
+# After a failed pass, wait this long times 2**(failures - 1), at most ``every``.
+_RETRY_PASS_AFTER = timedelta(seconds=5)
+
+
+def _sleep_until_due(mill: Any, every: timedelta, failed_passes: int = 0) -> None:
     """Wait for the next due feed, at most ``every``; a stop request ends the wait."""
     now = datetime.now(UTC)
+    if failed_passes:
+        wait = min(every, _RETRY_PASS_AFTER * 2 ** min(failed_passes - 1, 20))
+        mill.stopping.wait(wait.total_seconds())
+        return
     due = mill.next_due()
     wake = now + every if due is None else min(max(due, now), now + every)
     mill.stopping.wait(max((wake - now).total_seconds(), 0.5))

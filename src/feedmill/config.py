@@ -59,6 +59,9 @@ def parse_size(value: int | str) -> int:
     return size
 
 
+_LONGEST_DURATION = 10 * 365 * 86400  # seconds: past this, dates overflow
+
+
 def parse_duration(value: int | float | str) -> timedelta:
     """``15m``, ``1h30m``, ``2d``, ``45s`` or a number of seconds."""
     if isinstance(value, int | float):
@@ -74,6 +77,8 @@ def parse_duration(value: int | float | str) -> timedelta:
             seconds = sum(float(n) * _DURATION_UNITS[u.lower()] for n, u in parts)
     if seconds <= 0:
         raise ValueError("must be positive")
+    if seconds > _LONGEST_DURATION:
+        raise ValueError(f"{value!r} is longer than ten years")
     return timedelta(seconds=seconds)
 
 

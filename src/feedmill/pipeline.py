@@ -221,17 +221,39 @@ class Mill:
 
     def close(self) -> None:
         try:
-            if self._pool is not None:
-                self._pool.shutdown(cancel_futures=True)
-                self._pool = None
-                # What workers killed mid-feed had staged (SIGTERM to the whole
-                # group): no process of ours is left to place it.
-                remove_stale_temp_files(self.config.posts_dir)
-            if self._worker is not None:
-                self._worker.forget_engines()
-            self.engine.dispose()
+            self._teardown()
         finally:
             self.site_lock.release()
+
+    def _teardown(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+            # What workers killed mid-feed had staged (SIGTERM to the whole
+            # group): no process of ours is left to place it.
+            remove_stale_temp_files(self.config.posts_dir)
+        if self._worker is not None:
+            self._worker.forget_engines()
+        self.engine.dispose()
+
+    def reconfigure(self, config: Config) -> None:
+        """Take up an edited config between passes (a daemon's feedmill.yml).
+
+        Workers, database engine and styles start afresh from ``config``; the
+        site stays locked throughout (a new site's lock is taken first).
+        """
+        lock = self.site_lock
+        if config.posts_dir != self.config.posts_dir:
+            lock = SiteLock(config.posts_dir)
+            lock.acquire()
+        self._teardown()
+        if lock is not self.site_lock:
+            self.site_lock.release()
+            self.site_lock = lock
+        self.config = config
+        stopping = self.stopping
+        self._prepare(config)
+        self.stopping = stopping  # a stop asked for meanwhile still holds
 
     def worker_module(self) -> ModuleType:
         """feedmill.worker, imported on first use; inline work shares our engine."""
@@ -286,8 +308,9 @@ class Mill:
         if self.dedupe is not None:
             with self.engine.begin() as conn:
                 dedupe_store.prune_when_due(conn, self.dedupe)
-        specs = self._selected(states, datetime.now(UTC))
-        summary.feeds_skipped = len(self.config.feeds) - len(specs)
+        candidates = self._named()
+        specs = self._selected(candidates, states, datetime.now(UTC))
+        summary.feeds_skipped = len(candidates) - len(specs)
         asyncio.run(self._ingest(specs, states, summary, progress))
         self.publish(summary, progress)
         self.retain(summary)
@@ -331,13 +354,19 @@ class Mill:
         """Finish what is being written, start nothing new (safe from a signal handler)."""
         self.stopping.set()
 
-    def _selected(self, states: dict[str, FeedState], now: datetime) -> list[FeedSpec]:
+    def _named(self) -> list[FeedSpec]:
+        """The feeds this run is about: those given with --feed, else all."""
         if self.options.only:
             wanted = set(self.options.only)
             return [f for f in self.config.feeds if f.url in wanted]
-        if self.options.due_only:
-            return [f for f in self.config.feeds if is_due(states[f.url].next_attempt_at, now)]
         return list(self.config.feeds)
+
+    def _selected(
+        self, feeds: list[FeedSpec], states: dict[str, FeedState], now: datetime
+    ) -> list[FeedSpec]:
+        if self.options.due_only:
+            return [f for f in feeds if is_due(states[f.url].next_attempt_at, now)]
+        return feeds
 
     def _sync(self) -> dict[str, FeedState]:
         with self.engine.begin() as conn:
@@ -354,9 +383,9 @@ class Mill:
         return states
 
     def next_due(self) -> datetime | None:
-        """The earliest next attempt among the configured feeds."""
+        """The earliest next attempt among the feeds this run is about."""
         with reading(self.engine) as conn:
-            return feed_store.earliest_attempt(conn, [f.url for f in self.config.feeds])
+            return feed_store.earliest_attempt(conn, [f.url for f in self._named()])
 
     def _policy(self, spec: FeedSpec) -> Policy:
         return Policy(

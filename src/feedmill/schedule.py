@@ -71,11 +71,12 @@ def cache_lifetime(headers: Iterable[tuple[str, str]], now: datetime) -> timedel
         directives.setdefault(name.strip().lower(), value.strip().strip('"'))
     if "no-store" in directives or "no-cache" in directives:
         return None
-    for name in ("max-age", "s-maxage"):
-        value = directives.get(name, "")
-        if value.isdigit():
-            age = (_header(headers, "age") or "").strip()
-            return _seconds(int(value) - (int(age) if age.isdigit() else 0))
+    # Not s-maxage: it is for shared caches (a CDN in front of RSSHub sets a
+    # day), and feedmill is a private one.
+    value = directives.get("max-age", "")
+    if value.isdigit():
+        age = (_header(headers, "age") or "").strip()
+        return _seconds(int(value) - (int(age) if age.isdigit() else 0))
     expires = _header(headers, "expires")
     if expires:
         try:
