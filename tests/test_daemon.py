@@ -264,6 +264,26 @@ def test_a_daemon_takes_up_an_edited_config(tmp_path: Path, feed_server: FeedSer
     assert_consistent(tmp_path, 5)
 
 
+def test_a_stop_does_not_wait_for_a_slow_server(tmp_path: Path, feed_server: FeedServer) -> None:
+    slow = feed_server.add("/slow", body=many(2), delay=40)
+    write_config(tmp_path, [{"url": slow, "group": "g", "source": "s"}], fetch={"timeout": 120})
+    daemon = feedmill("run", "--every", "15m", cwd=tmp_path)
+    try:
+        wait_for(lambda: feed_server.hits["/slow"] == 1)
+        time.sleep(0.3)  # the request is under way
+        daemon.send_signal(signal.SIGTERM)
+        # The fetch is cancelled: the daemon does not wait out the slow answer.
+        out, err = daemon.communicate(timeout=20)
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+    assert daemon.returncode == 0, err
+    assert "0 ok, 0 unchanged, 0 failed" in out and not posts(tmp_path)
+    # The feed was left as it was: the next run fetches it.
+    feed_server.routes["/slow"].delay = 0
+    complete_the_work(tmp_path, 2)
+
+
 def test_a_daemon_outlives_a_failed_pass(tmp_path: Path, feed_server: FeedServer) -> None:
     url = feed_server.add("/feed", body=many(3))
     write_config(tmp_path, [{"url": url, "group": "g", "source": "s"}], interval="1s")

@@ -215,6 +215,8 @@ class Mill:
         self.posts_dir = str(config.posts_dir)
         self.stage_dir = os.path.join(self.posts_dir, TEMP_DIR)
         self.stopping = threading.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None  # while a pass fetches
+        self._fetches: set[asyncio.Future[Fetched]] = set()
         self._pool: ProcessPoolExecutor | None = None
         self._outcomes: list[tuple[int, dict[str, Any]]] = []
         self._worker: ModuleType | None = None
@@ -351,8 +353,20 @@ class Mill:
         )
 
     def stop(self) -> None:
-        """Finish what is being written, start nothing new (safe from a signal handler)."""
+        """Finish what is being written, start nothing new (safe from a signal handler).
+
+        Fetches under way are cancelled: a slow server must not hold a stop
+        for up to the request timeout. Their feeds are fetched next time.
+        """
         self.stopping.set()
+        loop = self._loop
+        if loop is not None:
+            with suppress(RuntimeError):  # the loop closed meanwhile
+                loop.call_soon_threadsafe(self._cancel_fetches)
+
+    def _cancel_fetches(self) -> None:
+        for fetch in list(self._fetches):
+            fetch.cancel()
 
     def _named(self) -> list[FeedSpec]:
         """The feeds this run is about: those given with --feed, else all."""
@@ -432,10 +446,12 @@ class Mill:
         def where(spec: FeedSpec) -> str:
             return self._location(spec, states[spec.url])
 
+        self._loop = loop
         try:
             async with Fetcher(self.fetch_options) as fetcher:
                 await asyncio.gather(*(one(spec) for spec in in_host_turns(specs, where)))
         finally:
+            self._loop = None
             with suppress(Exception):
                 await loop.run_in_executor(db, self._flush_outcomes)
             db.shutdown(wait=True)
@@ -465,7 +481,17 @@ class Mill:
             headers=tuple(spec.headers.items()),
             proxy=spec.proxy,
         )
-        fetched = await fetcher.fetch(request)
+        fetch = asyncio.ensure_future(fetcher.fetch(request))
+        self._fetches.add(fetch)
+        try:
+            fetched = await fetch
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if fetch.cancelled() and task is not None and not task.cancelling():
+                return  # stopped mid-fetch (see stop)
+            raise
+        finally:
+            self._fetches.discard(fetch)
         now = datetime.now(UTC)
         if fetched.status is FetchStatus.OK:
             assert fetched.body is not None
