@@ -522,6 +522,29 @@ def test_a_feeds_ttl_is_honoured_after_a_304_too(tmp_path: Path, feed_server: Fe
         assert timedelta(minutes=119) < wait <= timedelta(minutes=120, seconds=5)
 
 
+def test_a_shortened_interval_takes_effect_without_waiting_out_the_old_one(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    plain = feed_server.add("/plain", body=FEED)
+    hinted = feed_server.add("/hinted", body=FEED, headers={"Cache-Control": "max-age=3600"})
+    feeds = [
+        {"url": plain, "group": "g", "source": "a"},
+        {"url": hinted, "group": "g", "source": "b"},
+    ]
+    config = write_config(tmp_path, feeds, interval="12h")
+    assert cli("run", "-c", str(config)).code == 0
+    write_config(tmp_path, feeds, interval="1s")
+    time.sleep(1.2)
+    before = datetime.now(UTC)
+    rows = status(config)
+    assert datetime.fromisoformat(rows[plain]["next_attempt"]) <= before
+    assert datetime.fromisoformat(rows[hinted]["next_attempt"]) > before + timedelta(minutes=59)
+    result = cli("run", "-c", str(config), "--due")
+    # The plain feed is due by its new interval; the other still by its server's word.
+    assert "1 not due" in result.stdout
+    assert feed_server.hits["/plain"] == 2 and feed_server.hits["/hinted"] == 1
+
+
 def test_retry_after_as_an_http_date_on_a_503(tmp_path: Path, feed_server: FeedServer) -> None:
     when = (datetime.now(UTC) + timedelta(hours=2)).replace(microsecond=0)
     url = feed_server.add(

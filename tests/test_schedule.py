@@ -11,7 +11,9 @@ from feedmill.schedule import (
     after_success,
     backoff,
     cache_lifetime,
+    due_at,
     retry_after,
+    server_hint,
 )
 
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
@@ -104,3 +106,26 @@ def test_backoff_of_a_long_dead_feed_stays_at_the_cap() -> None:
             <= backoff(streak, daily, random.Random(streak))
             <= timedelta(days=7)
         )
+
+
+def test_a_shortened_interval_brings_the_next_attempt_forward() -> None:
+    twelve_hours = Policy(interval=timedelta(hours=12))
+    stored = after_success(NOW, twelve_hours)
+    fifteen_minutes = POLICY  # the config edited since
+    due = due_at(stored, fifteen_minutes, last_attempt=NOW, error_streak=0, hint_until=None)
+    assert due == NOW + timedelta(minutes=15)
+    # Never past what the server asked for, though.
+    hint = server_hint(NOW, twelve_hours, headers=[("cache-control", "max-age=3600")])
+    assert hint == NOW + timedelta(hours=1)
+    due = due_at(stored, fifteen_minutes, last_attempt=NOW, error_streak=0, hint_until=hint)
+    assert due == NOW + timedelta(hours=1)
+    # A lengthened interval waits for the next fetch; a failing feed keeps its backoff.
+    assert due_at(stored, Policy(interval=timedelta(days=1)), last_attempt=NOW,
+                  error_streak=0, hint_until=None) == stored  # fmt: skip
+    failing = after_failure(NOW, twelve_hours, streak=2, rng=random.Random(1))
+    assert due_at(failing, POLICY, last_attempt=NOW, error_streak=2, hint_until=None) == failing
+
+
+def test_no_hint_without_one_from_the_server() -> None:
+    assert server_hint(NOW, POLICY) is None
+    assert server_hint(NOW, POLICY, ttl_minutes=60 * 24 * 30) == NOW + timedelta(hours=12)

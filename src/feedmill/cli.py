@@ -528,7 +528,7 @@ def status_rows(config: Config) -> list[dict[str, Any]]:
                 "blocked": blocked,  # items kept out by rules
                 "duplicates": duplicates,  # items another feed reported first
                 "error_streak": state.error_streak,
-                "next_attempt": _iso(state.next_attempt_at),
+                "next_attempt": _iso(config.feed_due(spec, state)),
                 "last_error": state.last_error,
                 "warning": state.warning,
                 "parser": state.parser,

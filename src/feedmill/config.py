@@ -12,12 +12,17 @@ from __future__ import annotations
 import functools
 import re
 import zoneinfo
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
 import msgspec
+
+from feedmill.schedule import Policy, due_at
+
+if TYPE_CHECKING:  # the store imports SQLAlchemy: not for reading a config
+    from feedmill.store.feeds import FeedState
 
 DEFAULT_PLACEHOLDER = "https://picsum.photos/400/300?random={n}"
 DEFAULT_STATE = ".feedmill/state.db"
@@ -415,6 +420,21 @@ class Config(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
     def feed_interval(self, feed: FeedSpec) -> timedelta:
         return parse_duration(feed.interval if feed.interval is not None else self.interval)
+
+    def feed_policy(self, feed: FeedSpec) -> Policy:
+        return Policy(
+            interval=self.feed_interval(feed), backoff_cap=parse_duration(self.backoff_cap)
+        )
+
+    def feed_due(self, feed: FeedSpec, state: FeedState) -> datetime | None:
+        """When ``feed`` is next due (see schedule.due_at), given its stored state."""
+        return due_at(
+            state.next_attempt_at,
+            self.feed_policy(feed),
+            last_attempt=state.last_attempt_at,
+            error_streak=state.error_streak,
+            hint_until=state.hint_until,
+        )
 
 
 @functools.lru_cache(maxsize=64)

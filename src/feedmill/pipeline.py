@@ -379,7 +379,8 @@ class Mill:
         self, feeds: list[FeedSpec], states: dict[str, FeedState], now: datetime
     ) -> list[FeedSpec]:
         if self.options.due_only:
-            return [f for f in feeds if is_due(states[f.url].next_attempt_at, now)]
+            due = self.config.feed_due
+            return [f for f in feeds if is_due(due(f, states[f.url]), now)]
         return feeds
 
     def _sync(self) -> dict[str, FeedState]:
@@ -398,14 +399,14 @@ class Mill:
 
     def next_due(self) -> datetime | None:
         """The earliest next attempt among the feeds this run is about."""
+        named = self._named()
         with reading(self.engine) as conn:
-            return feed_store.earliest_attempt(conn, [f.url for f in self._named()])
+            states = feed_store.states(conn, [f.url for f in named])
+        times = [self.config.feed_due(f, states[f.url]) for f in named if f.url in states]
+        return min((t for t in times if t is not None), default=None)
 
     def _policy(self, spec: FeedSpec) -> Policy:
-        return Policy(
-            interval=self.config.feed_interval(spec),
-            backoff_cap=parse_duration(self.config.backoff_cap),
-        )
+        return self.config.feed_policy(spec)
 
     async def _ingest(
         self,

@@ -91,6 +91,25 @@ def cache_lifetime(headers: Iterable[tuple[str, str]], now: datetime) -> timedel
     return None
 
 
+def server_hint(
+    now: datetime,
+    policy: Policy,
+    *,
+    ttl_minutes: int | None = None,
+    headers: Iterable[tuple[str, str]] = (),
+) -> datetime | None:
+    """Until when the server asked not to be polled again (ttl, max-age,
+    Expires, Retry-After), at most ``max_hint`` from now; None if it did not."""
+    headers = list(headers)
+    hints = [_seconds(ttl_minutes * 60)] if ttl_minutes else []
+    for hint in (cache_lifetime(headers, now), retry_after(headers, now)):
+        if hint is not None:
+            hints.append(hint)
+    if not hints:
+        return None
+    return now + min(max(hints), policy.max_hint)
+
+
 def after_success(
     now: datetime,
     policy: Policy,
@@ -98,14 +117,9 @@ def after_success(
     ttl_minutes: int | None = None,
     headers: Iterable[tuple[str, str]] = (),
 ) -> datetime:
-    headers = list(headers)
-    hints = [_seconds(ttl_minutes * 60)] if ttl_minutes else []
-    for hint in (cache_lifetime(headers, now), retry_after(headers, now)):
-        if hint is not None:
-            hints.append(hint)
-    wait = max([policy.interval, *hints])
-    wait = min(wait, max(policy.interval, policy.max_hint))
-    return now + wait
+    hint = server_hint(now, policy, ttl_minutes=ttl_minutes, headers=headers)
+    due = now + policy.interval
+    return due if hint is None else max(due, hint)
 
 
 def backoff(streak: int, policy: Policy, rng: random.Random | None = None) -> timedelta:
@@ -137,3 +151,22 @@ def after_failure(
 
 def is_due(next_attempt: datetime | None, now: datetime) -> bool:
     return next_attempt is None or next_attempt <= now
+
+
+def due_at(
+    next_attempt: datetime | None,
+    policy: Policy,
+    *,
+    last_attempt: datetime | None,
+    error_streak: int,
+    hint_until: datetime | None,
+) -> datetime | None:
+    """When a feed is due: its stored next attempt — or sooner, for a feed
+    that answered, once its interval (shortened in the config since) has
+    passed and the server's hint with it."""
+    if next_attempt is None or last_attempt is None or error_streak:
+        return next_attempt
+    by_interval = last_attempt + policy.interval
+    if hint_until is not None:
+        by_interval = max(by_interval, hint_until)
+    return min(next_attempt, by_interval)

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from feedmill.models import Fetched, FetchStatus
-from feedmill.schedule import Policy, after_failure, after_success
+from feedmill.schedule import Policy, after_failure, after_success, server_hint
 from feedmill.store.feeds import FeedState
 
 PERMANENT = (301, 308)
@@ -66,6 +66,7 @@ def after_fetch(
             next_attempt_at=after_failure(
                 now, policy, streak=streak, headers=fetched.cache_headers, rng=rng
             ),
+            hint_until=None,  # a failing feed keeps its backoff (see schedule.due_at)
         )
         # A move is adopted only where a feed answers: a feed redirected for
         # good to a page that is not one (a site's home page, say) keeps its URL.
@@ -82,6 +83,7 @@ def after_fetch(
         next_attempt_at=after_success(
             now, policy, ttl_minutes=ttl_minutes, headers=fetched.cache_headers
         ),
+        hint_until=server_hint(now, policy, ttl_minutes=ttl_minutes, headers=fetched.cache_headers),
         etag=fetched.etag or (state.etag if fetched.status is FetchStatus.NOT_MODIFIED else None),
         last_modified=fetched.last_modified
         or (state.last_modified if fetched.status is FetchStatus.NOT_MODIFIED else None),

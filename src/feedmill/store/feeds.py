@@ -35,6 +35,7 @@ class FeedState:
     parser: str | None
     warning: str | None
     ttl_minutes: int | None
+    hint_until: datetime | None
 
 
 _COLUMNS = [feeds.c[f.name] for f in fields(FeedState)]
@@ -112,10 +113,12 @@ def set_styles(conn: Connection, changes: Sequence[tuple[int, str | None, str]])
     return result.rowcount or 0
 
 
-def earliest_attempt(conn: Connection, urls: Iterable[str]) -> datetime | None:
-    query = select(func.min(feeds.c.next_attempt_at)).where(feeds.c.url.in_(list(urls)))
-    value: datetime | None = conn.execute(query).scalar()
-    return value
+def states(conn: Connection, urls: Sequence[str]) -> dict[str, FeedState]:
+    """The stored state of each of ``urls`` that has a row, by URL (read only)."""
+    # All rows, filtered here: a thousand URLs would overflow an IN list of
+    # SQLite's older builds (999 variables).
+    wanted = set(urls)
+    return {row.url: _state(row) for row in conn.execute(select(*_COLUMNS)) if row.url in wanted}
 
 
 def post_counts(conn: Connection) -> dict[int, int]:

@@ -26,7 +26,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
 # The newest migration; the store checks it before importing Alembic at all.
-HEAD_REVISION = "0007"
+HEAD_REVISION = "0008"
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -92,6 +92,9 @@ feeds = Table(
     Column("warning", Text),  # something odd but not fatal (e.g. a wrong charset label)
     # The <ttl> of the document read last: a 304 keeps honouring it.
     Column("ttl_minutes", Integer),
+    # Until when the server asked not to be polled (ttl, max-age, Retry-After):
+    # a shortened interval brings the next attempt forward, never past this.
+    Column("hint_until", UTCDateTime),
 )
 
 entries = Table(
