@@ -593,6 +593,11 @@ def test_failing_feed_backs_off_and_is_never_disabled(
             "application/json",
             "got application/json error: Route not found",
         ),
+        (
+            b'<meta charset="utf-8"><title>Just a moment...</title><p>Checking your browser',
+            "text/html; charset=utf-8",
+            "got text/html: <title>Just a moment...</title>",
+        ),
         (b"", "application/rss+xml", "empty body (application/rss+xml)"),
         (b"   \n", None, "empty body"),
         (

@@ -65,6 +65,7 @@ _MISREADS: tuple[tuple[str, Callable[[str], object]], ...] = (
     ("Atom 0.3", lambda t: "purl.org/atom/ns#" in t),
     ("RSS 0.90", lambda t: "my.netscape.com/rdf/simple/0.9" in t),
     ("RSS 1.0 with content:encoded", lambda t: "content:encoded" in t and "<rdf:RDF" in t),
+    ("xml:base", lambda t: "xml:base=" in t),  # relative links resolve against it
     ("inline XHTML content", lambda t: "xhtml" in t and _INLINE_XHTML.search(t)),
     ("base64 or escaped content", lambda t: "mode=" in t and _MODE.search(t)),
     ("binary content types", _BINARY_CONTENT.search),

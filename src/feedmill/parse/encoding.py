@@ -39,6 +39,9 @@ _NO_BOM_UTF = (
     (b"\x00\x00\x00\x3c", "utf-32-be"),
     (b"\x3c\x00\x3f\x00", "utf-16-le"),
     (b"\x00\x3c\x00\x3f", "utf-16-be"),
+    # No declaration either: "<r" of <rss>. No ASCII-based encoding starts so.
+    (b"\x3c\x00", "utf-16-le"),
+    (b"\x00\x3c", "utf-16-be"),
 )
 _SUPERSETS = {
     "gbk": "gb18030",

@@ -12,6 +12,11 @@ _TAGS = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")
 
 FEED_ROOTS = frozenset({"rss", "feed", "rdf:rdf", "rdf", "channel", "redirect"})
+# First elements that only an HTML page starts with (a bot check's bare
+# "<meta charset=utf-8><title>Just a moment...</title>", say).
+_HTML_ROOTS = frozenset(
+    ["html", "head", "body", "meta", "title", "script", "noscript", "style", "link", "div"]
+)
 
 
 def kind(text: str) -> str:
@@ -23,7 +28,7 @@ def kind(text: str) -> str:
         return "json"
     if head[0] == "<":
         root = root_name(head)
-        if root in ("html", "head", "body") or (root is None and "<html" in head[:2048].lower()):
+        if root in _HTML_ROOTS or (root is None and "<html" in head[:2048].lower()):
             return "html"
         return "xml"
     return "text"
