@@ -134,6 +134,19 @@ def _bomb(coding: str, size: int) -> bytes:
     return b"".join(parts) + compressor.flush()
 
 
+def test_a_compressed_body_cut_off_fails_and_publishes_nothing(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    whole = gzip.compress(FEED)
+    url = feed_server.add(
+        "/cut", body=whole[: len(whole) // 2], headers={"Content-Encoding": "gzip"}
+    )
+    config = write_config(tmp_path, [{"url": url, "group": "g", "source": "s"}])
+    assert cli("run", "-c", str(config)).code == 0
+    assert status(config)[url]["last_error"] == "truncated compressed body: the stream ends early"
+    assert not posts(tmp_path)
+
+
 @pytest.mark.parametrize(("coding", "size"), [("gzip", 512), ("deflate", 128), ("br", 128)])
 def test_compression_bomb_ends_with_a_clear_error_and_bounded_memory(
     feed_server: FeedServer, coding: str, size: int

@@ -44,41 +44,61 @@ class Identity:
 
 
 class Inflate:
-    """gzip or deflate (zlib-wrapped, or raw as some servers send it)."""
+    """gzip (one member or several, as RFC 1952 allows) or deflate
+    (zlib-wrapped, or raw as some servers send it)."""
 
     def __init__(self, gzip: bool) -> None:
+        self._gzip = gzip
         # 47 = auto-detect gzip/zlib header; deflate may also come raw.
         self._obj = zlib.decompressobj(47 if gzip else zlib.MAX_WBITS)
-        self._raw_fallback = not gzip
-        self._started = False
+        # deflate: held until its first two bytes tell zlib-wrapped from raw
+        self._head: bytes | None = None if gzip else b""
+        self._fed = False
 
     def feed(self, data: bytes) -> Iterator[bytes]:
-        if not self._started and data and self._raw_fallback:
-            self._started = True
+        if not data:
+            return
+        self._fed = True
+        if self._head is not None:
+            self._head += data
+            if len(self._head) < 2:
+                return
+            data, self._head = self._head, None
             try:
                 zlib.decompressobj(zlib.MAX_WBITS).decompress(data[:2])
             except zlib.error:
                 self._obj = zlib.decompressobj(-zlib.MAX_WBITS)
-        self._started = True
         try:
-            out = self._obj.decompress(data, _STEP)
-            while True:
-                if out:
-                    yield out
-                tail = self._obj.unconsumed_tail
-                if not tail:
-                    break
-                out = self._obj.decompress(tail, _STEP)
+            while data:
+                out = self._obj.decompress(data, _STEP)
+                while True:
+                    if out:
+                        yield out
+                    tail = self._obj.unconsumed_tail
+                    if not tail:
+                        break
+                    out = self._obj.decompress(tail, _STEP)
+                data = b""
+                if self._obj.eof and self._gzip and self._obj.unused_data[:2] == b"\x1f\x8b":
+                    # Another gzip member follows: its text continues the body.
+                    data = self._obj.unused_data
+                    self._obj = zlib.decompressobj(47)
         except zlib.error as exc:
             raise ValueError(f"corrupt compressed body: {exc}") from None
 
     def flush(self) -> Iterator[bytes]:
+        if not self._fed:
+            return  # nothing came: an empty body, told as such by the parser
+        if self._head:  # one byte of deflate: no stream is that short
+            raise ValueError("truncated compressed body: the stream ends early")
         try:
             out = self._obj.flush()
         except zlib.error as exc:  # pragma: no cover - zlib rarely fails here
             raise ValueError(f"corrupt compressed body: {exc}") from None
         if out:
             yield out
+        if not self._obj.eof:
+            raise ValueError("truncated compressed body: the stream ends early")
 
 
 class Brotli:
@@ -87,8 +107,12 @@ class Brotli:
 
         self._module = brotli
         self._obj = brotli.Decompressor()
+        self._fed = False
 
     def feed(self, data: bytes) -> Iterator[bytes]:
+        if not data:
+            return
+        self._fed = True
         try:
             out = self._obj.process(data, output_buffer_limit=_STEP)
             while True:
@@ -101,18 +125,33 @@ class Brotli:
             raise ValueError(f"corrupt compressed body: {exc}") from None
 
     def flush(self) -> Iterator[bytes]:
+        if self._fed and not self._obj.is_finished():
+            raise ValueError("truncated compressed body: the stream ends early")
         return iter(())
 
 
-def decoder_for(content_encoding: str | None) -> Decoder:
-    """The chain of decoders for a Content-Encoding header (outermost last)."""
-    codings = [c.strip().lower() for c in (content_encoding or "").split(",") if c.strip()]
-    codings = [c for c in codings if c != "identity"]
-    if not codings:
-        return Identity()
-    if len(codings) > 1:
-        raise UnsupportedEncoding(f"stacked Content-Encoding {content_encoding!r}")
-    coding = codings[0]
+class Chain:
+    """Stacked codings ("deflate, gzip"): the last one applied is undone first."""
+
+    def __init__(self, decoders: list[Decoder]) -> None:
+        self._decoders = decoders
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        return self._through(1, self._decoders[0].feed(data))
+
+    def flush(self) -> Iterator[bytes]:
+        for index, decoder in enumerate(self._decoders):
+            yield from self._through(index + 1, decoder.flush())
+
+    def _through(self, index: int, chunks: Iterator[bytes]) -> Iterator[bytes]:
+        if index == len(self._decoders):
+            yield from chunks
+            return
+        for chunk in chunks:
+            yield from self._through(index + 1, self._decoders[index].feed(chunk))
+
+
+def _one_decoder(coding: str) -> Decoder:
     if coding in ("gzip", "x-gzip"):
         return Inflate(gzip=True)
     if coding == "deflate":
@@ -120,6 +159,18 @@ def decoder_for(content_encoding: str | None) -> Decoder:
     if coding == "br":
         return Brotli()
     raise UnsupportedEncoding(f"unsupported Content-Encoding {coding!r}")
+
+
+def decoder_for(content_encoding: str | None) -> Decoder:
+    """The decoder for a Content-Encoding header (codings listed in the order applied)."""
+    codings = [c.strip().lower() for c in (content_encoding or "").split(",") if c.strip()]
+    codings = [c for c in codings if c != "identity"]
+    if not codings:
+        return Identity()
+    if len(codings) > 3:
+        raise UnsupportedEncoding(f"Content-Encoding {content_encoding!r}: too many codings")
+    decoders = [_one_decoder(coding) for coding in reversed(codings)]
+    return decoders[0] if len(decoders) == 1 else Chain(decoders)
 
 
 class CappedBuffer:
