@@ -134,6 +134,28 @@ def _bomb(coding: str, size: int) -> bytes:
     return b"".join(parts) + compressor.flush()
 
 
+def test_urls_with_chinese_and_spaces_are_sent_percent_encoded(feed_server: FeedServer) -> None:
+    # RSSHub routes as users paste them from its docs.
+    feed_server.add("/weibo/keyword/%E7%83%AD%E7%82%B9", body=FEED)
+    feed_server.add(
+        "/weibo/keyword/%E7%83%AD%E7%82%B9?%E6%A0%87%E7%AD%BE=%E6%96%B0%E9%97%BB", body=FEED
+    )
+    feed_server.add("/search/a%20b", body=FEED)
+    for written in (
+        "/weibo/keyword/热点?标签=新闻",
+        "/weibo/keyword/%E7%83%AD%E7%82%B9",
+        "/search/a b",
+    ):
+        result = fetch(FetchRequest(feed_server.url(written)))
+        assert result.status is FetchStatus.OK, (written, result.error)
+    sent = [path for path, _ in feed_server.requests]
+    assert sent == [
+        "/weibo/keyword/%E7%83%AD%E7%82%B9?%E6%A0%87%E7%AD%BE=%E6%96%B0%E9%97%BB",
+        "/weibo/keyword/%E7%83%AD%E7%82%B9",  # already encoded: not encoded twice
+        "/search/a%20b",
+    ]
+
+
 def test_a_compressed_body_cut_off_fails_and_publishes_nothing(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:
@@ -222,12 +244,24 @@ def test_a_host_that_never_accepts_ends_at_the_connect_timeout() -> None:
 
 
 def test_a_server_that_sends_nothing_ends_at_the_read_timeout(feed_server: FeedServer) -> None:
-    """A feed allowed 60 s in all still gives up on a server silent for the
-    read timeout (the global `timeout`)."""
-    url = feed_server.add("/silent", body=FEED, delay=3)
-    result = fetch(FetchRequest(url, timeout=60.0), timeout=0.5)
+    """`timeout` is a whole request and its longest silence; a feed's own
+    `timeout` (a slow RSSHub route says nothing until it has the page) is both."""
+    url = feed_server.add("/silent", body=FEED, delay=2)
+    timed_out = ("read timed out (server sent nothing for {} s)", "timed out after {} s")
+    result = fetch(FetchRequest(url), timeout=0.5)
     assert result.status is FetchStatus.FAILED
-    assert result.error == "read timed out (server sent nothing for 0.5 s)"
+    assert result.error in [message.format("0.5") for message in timed_out]
+    assert fetch(FetchRequest(url, timeout=10.0), timeout=0.5).status is FetchStatus.OK
+    result = fetch(FetchRequest(url, timeout=1.0), timeout=30.0)
+    assert result.status is FetchStatus.FAILED
+    assert result.error in [message.format("1") for message in timed_out]
+
+
+def test_a_304_to_a_request_without_validators_is_a_failure(feed_server: FeedServer) -> None:
+    url = feed_server.add("/not-modified", status=304)
+    result = fetch(FetchRequest(url))  # asks for nothing a 304 could answer
+    assert result.status is FetchStatus.FAILED
+    assert result.error == "HTTP 304 Not Modified to a request without validators"
 
 
 def test_connection_refused() -> None:

@@ -154,3 +154,44 @@ def test_a_pass_of_unchanged_feeds_loads_no_parser(tmp_path: Path, feed_server: 
     second = run()
     assert "1 unchanged" in second
     assert "loaded: []" in second
+
+
+RELATIVE = rss(
+    "证券时报网 - 要闻",
+    [
+        Item(
+            title="相对链接",
+            guid="r-1",
+            link="1.html",
+            html='<p><a href="2.html">下一篇</a><img src="img/a.png"></p>',
+        )
+    ],
+    link="/",  # no absolute site link: links resolve against the document's URL
+)
+
+
+def test_relative_links_resolve_where_the_document_was_found(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    feed_server.add("/blog/news/feed.xml", body=RELATIVE)
+    moved = feed_server.add("/feed", status=302, headers={"Location": "/blog/news/feed.xml"})
+    config = write_config(tmp_path, [{"url": moved, "group": "g", "source": "s"}])
+    assert cli("run", "-c", str(config)).code == 0
+    (text,) = posts(tmp_path).values()
+    base = feed_server.url("/blog/news/")
+    assert f'href="{base}2.html"' in text and f'src="{base}img/a.png"' in text
+    assert f"headimg: '{base}img/a.png'" in text
+
+
+def test_a_password_in_the_feed_url_is_never_written(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    url = feed_server.add("/blog/news/feed.xml", body=RELATIVE)
+    with_password = url.replace("http://", "http://reader:s3cret@")
+    config = write_config(tmp_path, [{"url": with_password, "group": "g", "source": "s"}])
+    assert cli("run", "-c", str(config)).code == 0
+    (text,) = posts(tmp_path).values()
+    assert "s3cret" not in text and "reader@" not in text
+    assert f'href="{feed_server.url("/blog/news/2.html")}"' in text
+    # The server was asked with the credentials, as configured.
+    assert feed_server.requests[-1][1]["Authorization"].startswith("Basic ")

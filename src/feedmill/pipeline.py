@@ -497,13 +497,16 @@ class Mill:
         if fetched.status is FetchStatus.OK:
             assert fetched.body is not None
             handler = self.worker_module()
+            # Relative links resolve against where the document was found (the
+            # end of any redirects), never with the feed URL's password in them.
+            document_url = urls.without_userinfo(fetched.final_url or location)
             pages: tuple[worker.Page, ...] = ()
             if spec.fulltext:
-                pages = await self._article_pages(spec, state, fetched, location)
+                pages = await self._article_pages(spec, state, fetched, document_url)
             job = handler.FeedJob(
                 body=fetched.body,
                 content_type=fetched.content_type,
-                location=location,
+                location=document_url,
                 feed_url=spec.url,
                 timezone=self.config.feed_timezone(spec),
                 style=self.styles[spec.url],

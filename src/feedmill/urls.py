@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import SplitResult, urljoin, urlsplit
+from urllib.parse import SplitResult, quote, urljoin, urlsplit
 
 
 def split(url: str) -> SplitResult | None:
@@ -56,3 +56,44 @@ def absolute(url: str | None, base: str | None) -> str | None:
     if base and not scheme(url) and scheme(base) in ("http", "https"):
         return join(base, url) or url
     return url
+
+
+# Kept as written: reserved characters, and "%" so that what is encoded
+# already is not encoded twice.
+_WIRE_SAFE = "!#$%&'()*+,/:;=?@[]~"
+
+
+def for_request(url: str) -> str:
+    """``url`` as it goes on the wire: spaces, controls and non-ASCII
+    characters percent-encoded as UTF-8 (RSSHub routes such as
+    ``/weibo/keyword/热点``), an international host in IDNA."""
+    if url.isascii() and url.isprintable() and " " not in url:
+        return url
+    parts = split(url)
+    if parts is None:
+        return url
+    netloc = parts.netloc
+    if not netloc.isascii():
+        userinfo, at, hostport = netloc.rpartition("@")
+        host, colon, port = hostport.partition(":")
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            return url  # not a host name; the request fails and says so
+        netloc = f"{quote(userinfo, safe=_WIRE_SAFE)}{at}{host}{colon}{port}"
+    return parts._replace(
+        netloc=netloc,
+        path=quote(parts.path, safe=_WIRE_SAFE),
+        query=quote(parts.query, safe=_WIRE_SAFE),
+        fragment=quote(parts.fragment, safe=_WIRE_SAFE),
+    ).geturl()
+
+
+def without_userinfo(url: str) -> str:
+    """``url`` less any ``user:password@``: what may be shown or written."""
+    if "@" not in url:
+        return url
+    parts = split(url)
+    if parts is None or "@" not in parts.netloc:
+        return url
+    return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()

@@ -136,7 +136,7 @@ class Fetcher:
                 url=request.url,
                 status=FetchStatus.FAILED,
                 http_status=failure.http_status,
-                error=str(failure),
+                error=_one_line(str(failure)),
             )
 
     # -- files -----------------------------------------------------------
@@ -198,8 +198,13 @@ class Fetcher:
             )
             self._session = aiohttp.ClientSession(
                 connector=connector,
+                # connect: name lookup included (a stuck resolver is a failure
+                # to connect, not the whole request's deadline).
                 timeout=aiohttp.ClientTimeout(
-                    total=None, sock_connect=opts.connect_timeout, sock_read=opts.timeout
+                    total=None,
+                    connect=opts.connect_timeout,
+                    sock_connect=opts.connect_timeout,
+                    sock_read=opts.timeout,
                 ),
                 # Bodies are decoded by our bounded decoders (decompress.py).
                 auto_decompress=False,
@@ -211,6 +216,17 @@ class Fetcher:
                 headers={"User-Agent": opts.user_agent},
             )
         return self._session
+
+    def _timeouts(self, deadline: float) -> aiohttp.ClientTimeout | None:
+        """A feed's own timeout, where it has one, bounds its silences too."""
+        if deadline == self.options.timeout:
+            return None  # the session's
+        import aiohttp
+
+        limit = self.options.connect_timeout
+        return aiohttp.ClientTimeout(
+            total=None, connect=limit, sock_connect=limit, sock_read=deadline
+        )
 
     @asynccontextmanager
     async def _slot(self, url: str) -> AsyncIterator[None]:
@@ -256,9 +272,7 @@ class Fetcher:
             if isinstance(exc, aiohttp.ConnectionTimeoutError):
                 limit = self.options.connect_timeout
                 raise _Failure(f"cannot connect: timed out after {limit:g} s") from None
-            raise _Failure(
-                f"read timed out (server sent nothing for {self.options.timeout:g} s)"
-            ) from None
+            raise _Failure(f"read timed out (server sent nothing for {deadline:g} s)") from None
         except aiohttp.ClientProxyConnectionError as exc:
             raise _Failure(f"proxy error: {_reason(exc)}") from None
         except aiohttp.ClientConnectorError as exc:
@@ -286,8 +300,9 @@ class Fetcher:
 
         session = self._client()
         while True:
-            # encoded=True: send the URL exactly as configured (signed URLs …).
-            target_url = URL(url, encoded=True)
+            # encoded=True: send the URL as configured (signed URLs …), with
+            # only what cannot go on the wire as is percent-encoded.
+            target_url = URL(urls.for_request(url), encoded=True)
             origin = request.origin or request.url
             sent = headers if keeps_credentials(origin, url) else _anonymous(headers)
             # The deadline runs while requests are under way, not while a hop
@@ -299,9 +314,13 @@ class Fetcher:
             async with self._slot(url):
                 timer.reschedule(loop.time() + remaining)
                 async with session.get(
-                    target_url, headers=sent, allow_redirects=False, proxy=proxy
+                    target_url,
+                    headers=sent,
+                    allow_redirects=False,
+                    proxy=proxy,
+                    timeout=self._timeouts(deadline),
                 ) as resp:
-                    location = resp.headers.get("location")
+                    location = _header_text(resp.headers.get("location"))
                     if resp.status not in _REDIRECTS or not location:
                         return await self._answer(request, url, resp, tuple(redirects))
                     target = urls.join(url, location.strip())
@@ -309,7 +328,7 @@ class Fetcher:
                         raise _Failure(f"redirect to an unusable URL: {location!r}", resp.status)
                     redirects.append((resp.status, target))
                     if target in seen:
-                        chain = " → ".join([*seen, target])
+                        chain = " → ".join(urls.without_userinfo(u) for u in [*seen, target])
                         raise _Failure(f"redirect loop: {chain}", resp.status)
                     if len(redirects) > self.options.max_redirects:
                         limit = self.options.max_redirects
@@ -327,6 +346,10 @@ class Fetcher:
         """What the last response of the chain (not a redirect) means for the feed."""
         status = resp.status
         cache = tuple((name, resp.headers[name]) for name in _CACHE_HEADERS if name in resp.headers)
+        if status == 304 and not (request.etag or request.last_modified):
+            # Nothing was asked that "not modified" could answer: a broken
+            # server or cache; the feed has no document to keep.
+            raise _Failure("HTTP 304 Not Modified to a request without validators", 304)
         if status == 304:
             return Fetched(
                 url=request.url,
@@ -432,6 +455,17 @@ def _port(parts: SplitResult) -> int:
     return parts.port or (443 if parts.scheme == "https" else 80)
 
 
+def _header_text(value: str | None) -> str | None:
+    """A header as its sender meant it: raw UTF-8 (a Location with Chinese
+    path segments) arrives decoded as Latin-1."""
+    if value is None or value.isascii():
+        return value
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return value
+
+
 def _guess_type(path: str) -> str | None:
     lower = path.lower()
     if lower.endswith(".json"):
@@ -441,6 +475,15 @@ def _guess_type(path: str) -> str | None:
     if lower.endswith((".html", ".htm")):
         return "text/html"
     return None
+
+
+_LONGEST_ERROR = 300  # characters: a parser's complaint may quote the whole body
+
+
+def _one_line(message: str) -> str:
+    """An error for `status` and the run's summary: its first line, clipped."""
+    line = " ".join(message.strip().split("\n", 1)[0].split())
+    return line if len(line) <= _LONGEST_ERROR else line[: _LONGEST_ERROR - 1] + "…"
 
 
 def _reason(exc: BaseException) -> str:
