@@ -212,3 +212,16 @@ def test_the_fast_default_renderer_equals_the_shipped_template(
         also_reported_html="<p>同时报道：…</p>" if reported else "",
     )
     assert render_default(context) == render(context, load_template(DEFAULT_TEMPLATE))
+
+
+def test_bodies_are_one_line_whose_newlines_render_as_before() -> None:
+    from feedmill.publish.hexo_safe import one_line
+
+    html = (
+        "<p>第一行\n第二行</p>\n<pre>x = 1\n\n    y = 2</pre>\n"
+        '<div style="white-space: pre-wrap">甲\n<b>乙\n丙</b></div><img alt="a\nb"><br/>\nz'
+    )
+    assert one_line(html) == (
+        "<p>第一行 第二行</p> <pre>x = 1&#10;&#10;    y = 2</pre> "
+        '<div style="white-space: pre-wrap">甲&#10;<b>乙&#10;丙</b></div><img alt="a&#10;b"><br/> z'
+    )

@@ -9,11 +9,12 @@ Hexo runs every post through Nunjucks and then Markdown (marked):
   would not decode the reference.)
 * A blank line ends marked's HTML block and what follows is Markdown:
   indented lines become code, ``*x*`` emphasis, ``#`` headings, and Hexo's
-  fence filter rewrites ```` ``` ```` lines.  Every newline becomes
-  ``&#10;``, so the body is one line: the DOM is exactly the same (a
-  character reference to a newline *is* a newline in text and attribute
-  values, and sanitized markup has no newlines inside tags), and Markdown
-  has nothing to act on.
+  fence filter rewrites ```` ``` ```` lines.  So the body is made one line.
+  Where a newline shows — in ``<pre>``, ``<textarea>``, an element styled
+  ``white-space: pre…``, an attribute value — it becomes ``&#10;``, which
+  *is* a newline to the DOM.  Elsewhere it becomes a space, which renders
+  the same and keeps Hexo's descriptions clean: they cut the text at 200
+  characters, entities and all ("10MB&#1" in a page's meta description).
 """
 
 from __future__ import annotations
@@ -21,6 +22,12 @@ from __future__ import annotations
 import re
 
 _TEMPLATE_OPENER = re.compile(r"\{(?=[{%#])")
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)([^>]*)>|<!--.*?-->", re.S)
+_PRESERVING = frozenset(["pre", "textarea", "listing", "xmp", "plaintext"])
+_VOID = frozenset(
+    "area base br col embed hr img input link meta param source track wbr".split()  # noqa: SIM905
+)
+_PRESERVING_STYLE = re.compile(r"white-space\s*:\s*(?:pre|break-spaces)", re.IGNORECASE)
 
 
 def neutralize_templates(html: str) -> str:
@@ -28,7 +35,32 @@ def neutralize_templates(html: str) -> str:
 
 
 def one_line(html: str) -> str:
-    return html.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "&#10;")
+    """``html`` on one line, rendering as before (see the module's notes)."""
+    html = html.replace("\r\n", "\n").replace("\r", "\n")
+    if "\n" not in html:
+        return html
+    out: list[str] = []
+    open_: list[tuple[str, bool]] = []  # element name, whether it keeps newlines
+    position = 0
+    for match in _TAG.finditer(html):
+        keeps = bool(open_) and open_[-1][1]
+        out.append(html[position : match.start()].replace("\n", "&#10;" if keeps else " "))
+        out.append(match.group(0).replace("\n", "&#10;"))
+        position = match.end()
+        name = (match.group(2) or "").lower()
+        if not name:
+            continue  # a comment
+        if match.group(1):  # a closing tag: close up to its element
+            for index in range(len(open_) - 1, -1, -1):
+                if open_[index][0] == name:
+                    del open_[index:]
+                    break
+        elif name not in _VOID and not match.group(3).endswith("/"):
+            styled = "white-space" in match.group(3) and _PRESERVING_STYLE.search(match.group(3))
+            open_.append((name, keeps or name in _PRESERVING or bool(styled)))
+    keeps = bool(open_) and open_[-1][1]
+    out.append(html[position:].replace("\n", "&#10;" if keeps else " "))
+    return "".join(out)
 
 
 def hexo_safe(html: str) -> str:
