@@ -100,6 +100,32 @@ def test_a_rebuild_also_rewrites_posts_deleted_by_hand(tmp_path: Path) -> None:
     assert posts(tmp_path) == before
 
 
+def test_a_post_deleted_by_hand_stays_deleted_until_a_rebuild(tmp_path: Path) -> None:
+    feed = tmp_path / "f.xml"
+    feed.write_bytes(rss("源 - 要闻", items([0, 1])))
+    feeds = [{"url": "f.xml", "group": "g", "source": "源"}]
+    config = write_config(tmp_path, feeds)
+    cli("run", "-c", str(config))
+    before = posts(tmp_path)
+    gone = next(name for name, text in before.items() if "新闻1天前" in text)
+    os.unlink(tmp_path / "source" / "_posts" / gone)
+    # The source edits that item: its post is not written again …
+    edited = items([0, 1])
+    edited[1] = Item(
+        edited[1].title, "<p>第1条（更正）</p>", edited[1].guid, None, edited[1].pub_date
+    )
+    feed.write_bytes(rss("源 - 要闻", edited))
+    assert cli("run", "-c", str(config)).code == 0
+    # … nor when a config change restyles every post of the feed.
+    config = write_config(tmp_path, [{**feeds[0], "channel": "快讯"}])
+    assert cli("run", "-c", str(config)).code == 0
+    assert set(posts(tmp_path)) == set(before) - {gone}
+    assert "快讯" in next(iter(posts(tmp_path).values()))  # the other one was restyled
+    # A rebuild brings it back, with the item as it is now.
+    assert cli("publish", "--rebuild", "-c", str(config)).code == 0
+    assert "（更正）" in posts(tmp_path)[gone]
+
+
 def test_a_move_interrupted_before_it_was_recorded_is_completed(tmp_path: Path) -> None:
     """A crash after the rename and before the database write: the next pass records it."""
     (tmp_path / "f.xml").write_bytes(rss("源", items([0, 1, 2])))

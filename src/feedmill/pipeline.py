@@ -55,7 +55,13 @@ from feedmill.store import dedupe as dedupe_store
 from feedmill.store import feeds as feed_store
 from feedmill.store.database import open_database, reading
 from feedmill.store.feeds import FeedState
-from feedmill.store.posts import PendingPost, iter_pending, mark_written, pending_count
+from feedmill.store.posts import (
+    PendingPost,
+    iter_pending,
+    mark_removed,
+    mark_written,
+    pending_count,
+)
 from feedmill.store.schema import feeds as feeds_table
 from feedmill.tracking import after_fetch
 
@@ -642,7 +648,9 @@ class Mill:
     ) -> None:
         """Write every post still pending; a post is recorded only once its file exists.
 
-        ``written`` collects the file names written, if given."""
+        A post written before whose file is gone was deleted by hand: it is
+        recorded as removed and left out — but for a rebuild (``written``
+        given), which collects the file names written and brings it back."""
         os.makedirs(self.posts_dir, exist_ok=True)
         with reading(self.engine) as conn:
             total = pending_count(conn)
@@ -655,6 +663,16 @@ class Mill:
             if self.stopping.is_set():
                 break
             ready = [p for p in batch if p.feed_url in self.styles]
+            taken_down: list[int] = []
+            if written is None:
+                gone = {
+                    p.entry_id
+                    for p in ready
+                    if not p.is_new
+                    and not os.path.exists(os.path.join(self.posts_dir, p.file_name))
+                }
+                taken_down = sorted(gone)
+                ready = [p for p in ready if p.entry_id not in gone]
             texts = self._compose(ready, use_pool)
             for post, text in zip(ready, texts, strict=True):
                 path = os.path.join(self.posts_dir, post.file_name)
@@ -669,6 +687,7 @@ class Mill:
                     summary.posts_unchanged += 1
             with self.engine.begin() as conn:
                 mark_written(conn, [post.entry_id for post in ready], datetime.now(UTC))
+                mark_removed(conn, taken_down)
             if progress:
                 progress("publish", len(batch), None)
 

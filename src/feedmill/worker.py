@@ -53,7 +53,7 @@ from feedmill.store.entries import (
     with_duplicates,
 )
 from feedmill.store.feeds import FeedState
-from feedmill.store.posts import mark_stale, mark_written
+from feedmill.store.posts import mark_removed, mark_stale, mark_written
 from feedmill.store.search import SearchDoc
 from feedmill.tracking import after_fetch
 
@@ -363,12 +363,17 @@ def handle(job: FeedJob) -> FeedResult:
         # Committed: the staged posts can go into place, then be recorded.
         new = updated = unchanged = 0
         placed: list[int] = []
+        taken_down: list[int] = []
         for touched in ingested.touched:
             path = staged[touched.index]
             if path is None:
                 continue
+            target = os.path.join(job.posts_dir, touched.file_name)
+            if touched.was_written and not os.path.exists(target):
+                taken_down.append(touched.entry_id)  # deleted by hand: it stays so
+                continue
             staged[touched.index] = None
-            changed_file = place(path, os.path.join(job.posts_dir, touched.file_name))
+            changed_file = place(path, target)
             placed.append(touched.entry_id)
             if touched.is_new:
                 new += 1
@@ -376,9 +381,10 @@ def handle(job: FeedJob) -> FeedResult:
                 updated += 1
             else:
                 unchanged += 1
-        if placed:
+        if placed or taken_down:
             with engine.begin() as conn:
                 mark_written(conn, placed, datetime.now(UTC), states=("pending",))
+                mark_removed(conn, taken_down)
     finally:
         for path in staged:  # rendered but not needed (or the store failed)
             if path is not None:

@@ -83,6 +83,7 @@ class Touched:
     file_name: str
     index: int  # position in the items given to ingest_entries
     is_new: bool
+    was_written: bool = False  # its file was in place once (gone since: deleted by hand)
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +181,7 @@ def ingest_entries(
     """
     positions = {item.key_hash: index for index, item in enumerate(items)}
     existing: dict[str, tuple[int, str, str | None]] = {}
+    written_before: set[int] = set()
     hashes = list(positions)
     for start in range(0, len(hashes), _CHUNK):
         chunk = hashes[start : start + _CHUNK]
@@ -190,13 +192,16 @@ def ingest_entries(
                 entries.c.version,
                 posts.c.file_name,
                 posts.c.state,
+                posts.c.written_version,
             )
             .select_from(entries.join(posts, posts.c.entry_id == entries.c.id, isouter=True))
             .where(entries.c.feed_id == feed_id, entries.c.key_hash.in_(chunk))
         )
-        for h, i, v, name, state in conn.execute(query):
+        for h, i, v, name, state, written_version in conn.execute(query):
             # An archived or removed post stays as it is, whatever its item becomes.
             existing[h] = (i, v, None if state in FROZEN else name)
+            if written_version is not None:
+                written_before.add(i)
 
     renamed = _renamed(conn, feed_id, items, positions, existing)
     new_rows, changed_rows, rekeyed_rows, touched = [], [], [], []
@@ -232,7 +237,8 @@ def ingest_entries(
             changed_rows.append(row)
             changed_ids[index] = entry_id
             if file_name:
-                touched.append(Touched(entry_id, file_name, index, is_new=False))
+                was_written = entry_id in written_before
+                touched.append(Touched(entry_id, file_name, index, False, was_written))
 
     for rows in (changed_rows, rekeyed_rows):
         if not rows:

@@ -18,7 +18,8 @@ from feedmill.store.schema import entries, feeds, posts
 # another source reported its story (stale: a worker that rendered it before
 # must not mark it written), or its file matches the entry (written).  An
 # archived post's file was moved out of source/_posts by retention; a
-# removed one was taken down by hand.  Passes never rewrite either.
+# removed one was deleted by hand (found gone when it was to be rewritten).
+# Passes never rewrite either; a rebuild brings both back.
 TO_WRITE = ("pending", "stale")
 FROZEN = ("archived", "removed")
 
@@ -160,6 +161,13 @@ def mark_written(
         )
 
 
+def mark_removed(conn: Connection, entry_ids: Sequence[int]) -> None:
+    """Record that the posts of ``entry_ids`` were deleted by hand: left alone from now on."""
+    for start in range(0, len(entry_ids), 500):
+        chunk = list(entry_ids[start : start + 500])
+        conn.execute(update(posts).where(posts.c.entry_id.in_(chunk)).values(state="removed"))
+
+
 def _moment() -> Any:
     return func.coalesce(entries.c.published_at, entries.c.updated_at, entries.c.first_seen_at)
 
@@ -200,13 +208,10 @@ def set_state(conn: Connection, entry_ids: Sequence[int], state: str) -> None:
 
 
 def queue_all(conn: Connection, feed_ids: Sequence[int]) -> int:
-    """Every post of these feeds but the removed ones back to pending (a rebuild)."""
+    """Every post of these feeds back to pending (a rebuild), removed ones included."""
     result = conn.execute(
         update(posts)
-        .where(
-            posts.c.state != "removed",
-            posts.c.entry_id.in_(select(entries.c.id).where(entries.c.feed_id.in_(feed_ids))),
-        )
+        .where(posts.c.entry_id.in_(select(entries.c.id).where(entries.c.feed_id.in_(feed_ids))))
         .values(state="pending")
     )
     return result.rowcount or 0
