@@ -120,6 +120,24 @@ def test_visible_text_drops_scripts_styles_and_templates(markup: str, text: str)
     assert visible_text(markup) == text
 
 
+@pytest.mark.parametrize(
+    ("written", "kept"),
+    [
+        ("0001-01-01T00:00:00Z", False),  # Go's zero time
+        ("1970-01-01T00:00:00Z", False),  # the Unix epoch
+        ("2999-09-20T10:00:00Z", False),  # a typo
+        ("2026-01-03T11:00:00Z", False),  # more than a day ahead
+        ("2026-01-02T11:00:00Z", True),  # a zone mix-up of a few hours
+        ("1999-03-15T08:00:00Z", True),
+    ],
+)
+def test_implausible_dates_leave_an_item_undated(written: str, kept: bool) -> None:
+    now = utc(2026, 1, 1, 12, 0)
+    item = RawEntry(guid="g", published=written, updated=written)
+    normalized = normalize_entry(item, base_url=None, zone=SHANGHAI, now=now)
+    assert (normalized.date is not None) is kept
+
+
 def entry(**fields: object) -> RawEntry:
     return RawEntry(**fields)  # type: ignore[arg-type]
 

@@ -89,6 +89,24 @@ def test_enclosure_image_is_used_when_the_body_has_none() -> None:
     assert meta["headimg"] == "https://img.example.com/cover.jpg"
 
 
+@pytest.mark.parametrize(
+    ("image", "headimg"),
+    [
+        ("javascript:alert(document.cookie)", None),  # not a picture: the placeholder
+        ("data:image/svg+xml,<svg onload=alert(1)>", None),
+        (
+            'https://img.example/a.jpg" onerror="alert(1)',
+            "https://img.example/a.jpg%22%20onerror=%22alert%281%29",
+        ),
+        ("https://img.example/it's (1).jpg", "https://img.example/it%27s%20%281%29.jpg"),
+    ],
+)
+def test_a_feeds_own_image_url_cannot_break_out_of_a_theme(image: str, headimg: str | None) -> None:
+    style = FeedStyle("g", "s", placeholder_image="/images/placeholder.png")
+    meta = front_matter(compose(PostInput(make(image=image), None, NOW, style)))
+    assert meta["headimg"] == meta["thumbnail"] == (headimg or "/images/placeholder.png")
+
+
 def test_placeholder_when_there_is_no_image() -> None:
     style = FeedStyle("g", "s", placeholder_image="https://img.example/{n}.png")
     meta = front_matter(compose(PostInput(make(key="abc"), None, NOW, style)))

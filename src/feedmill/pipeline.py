@@ -508,7 +508,7 @@ class Mill:
             document_url = urls.without_userinfo(fetched.final_url or location)
             pages: tuple[worker.Page, ...] = ()
             if spec.fulltext:
-                pages = await self._article_pages(spec, state, fetched, document_url)
+                pages = await self._article_pages(spec, state, fetched, document_url, now)
             job = handler.FeedJob(
                 body=fetched.body,
                 content_type=fetched.content_type,
@@ -556,13 +556,15 @@ class Mill:
             summary.failures.append((spec.url, fetched.error or "failed"))
 
     async def _article_pages(
-        self, spec: FeedSpec, state: FeedState, fetched: Fetched, location: str
+        self, spec: FeedSpec, state: FeedState, fetched: Fetched, location: str, now: datetime
     ) -> tuple[worker.Page, ...]:
         """The article pages of a fulltext feed's new and changed items."""
         from feedmill.fulltext import fetch_articles
 
         try:
-            links = await asyncio.to_thread(self._links_to_complete, spec, state, fetched, location)
+            links = await asyncio.to_thread(
+                self._links_to_complete, spec, state, fetched, location, now
+            )
         except Exception:  # an unreadable document: the worker reports it
             return ()
         if not links:
@@ -571,7 +573,7 @@ class Mill:
         return tuple((a.url, a.html, a.final_url, a.error) for a in articles.values())
 
     def _links_to_complete(
-        self, spec: FeedSpec, state: FeedState, fetched: Fetched, location: str
+        self, spec: FeedSpec, state: FeedState, fetched: Fetched, location: str, now: datetime
     ) -> list[str]:
         from zoneinfo import ZoneInfo
 
@@ -582,7 +584,8 @@ class Mill:
         assert fetched.body is not None
         parsed = parse_document(fetched.body, fetched.content_type)
         zone = ZoneInfo(self.config.feed_timezone(spec))
-        items = [Item.of(e) for e in normalize_feed(parsed, feed_url=location, zone=zone)]
+        entries = normalize_feed(parsed, feed_url=location, zone=zone, now=now)
+        items = [Item.of(e) for e in entries]
         with reading(self.engine) as conn:
             known = known_versions(conn, state.id)
         return [

@@ -225,7 +225,9 @@ def handle(job: FeedJob) -> FeedResult:
         parsed = parse_document(job.body, job.content_type)
     except ParseError as exc:
         return FeedResult(error=str(exc))
-    normalized = normalize_document(parsed, feed_url=job.location, zone=ZoneInfo(job.timezone))
+    normalized = normalize_document(
+        parsed, feed_url=job.location, zone=ZoneInfo(job.timezone), now=job.now
+    )
     items = tuple(Item.of(entry) for entry in normalized.entries)
     warnings = [*parsed.warnings, *normalized.warnings]
     if job.pages:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import html
 from dataclasses import dataclass, replace
-from datetime import tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from feedmill import urls
 from feedmill.models import Entry, ParsedFeed, RawEntry
@@ -55,7 +55,24 @@ def absolute_url(url: str | None, base: str | None) -> str | None:
     return urls.absolute(url, base)
 
 
-def normalize_entry(raw: RawEntry, *, base_url: str | None, zone: tzinfo) -> Entry:
+# Dates outside these bounds are a feed's placeholder (Go's zero time, the Unix
+# epoch) or a typo (2999): the item counts as undated, and its post takes the
+# day it was first seen. Before the first feeds, or past tomorrow.
+EARLIEST_DATE = datetime(1995, 1, 1, tzinfo=UTC)
+LATEST_AHEAD = timedelta(days=1)
+
+
+def _plausible(moment: datetime | None, now: datetime | None) -> datetime | None:
+    if moment is None or moment < EARLIEST_DATE:
+        return None
+    if now is not None and moment > now + LATEST_AHEAD:
+        return None
+    return moment
+
+
+def normalize_entry(
+    raw: RawEntry, *, base_url: str | None, zone: tzinfo, now: datetime | None = None
+) -> Entry:
     link = absolute_url(raw.link, base_url)
     title = clean_title(raw.title)
     content = raw.content or raw.summary or ""
@@ -71,10 +88,10 @@ def normalize_entry(raw: RawEntry, *, base_url: str | None, zone: tzinfo) -> Ent
     categories = tuple(
         dict.fromkeys(c for c in (collapse_space(strip_controls(x)) for x in raw.categories) if c)
     )
-    updated = parse_date(raw.updated, zone)
+    updated = _plausible(parse_date(raw.updated, zone), now)
     # Parsers disagree on whether dc:date is "published" or "updated"; the
     # entry's date is the first of the two either way.
-    published = parse_date(raw.published, zone) or updated
+    published = _plausible(parse_date(raw.published, zone), now) or updated
     return Entry(
         key=entry_key(raw, title, content),
         link=link,
@@ -95,7 +112,9 @@ class Normalized:
     warnings: tuple[str, ...] = ()
 
 
-def normalize_document(parsed: ParsedFeed, *, feed_url: str, zone: tzinfo) -> Normalized:
+def normalize_document(
+    parsed: ParsedFeed, *, feed_url: str, zone: tzinfo, now: datetime | None = None
+) -> Normalized:
     """Every item of ``parsed``, once.
 
     An item repeated whole is kept once.  Different items under one guid
@@ -105,7 +124,7 @@ def normalize_document(parsed: ParsedFeed, *, feed_url: str, zone: tzinfo) -> No
     lose them without a word.
     """
     base = parsed.link if urls.scheme(parsed.link) in ("http", "https") else feed_url
-    normalized = [normalize_entry(raw, base_url=base, zone=zone) for raw in parsed.entries]
+    normalized = [normalize_entry(raw, base_url=base, zone=zone, now=now) for raw in parsed.entries]
     groups: dict[str, list[Entry]] = {}
     for entry in normalized:
         groups.setdefault(entry.key, []).append(entry)
@@ -137,8 +156,10 @@ def normalize_document(parsed: ParsedFeed, *, feed_url: str, zone: tzinfo) -> No
     return Normalized(entries, warnings)
 
 
-def normalize_feed(parsed: ParsedFeed, *, feed_url: str, zone: tzinfo) -> list[Entry]:
-    return normalize_document(parsed, feed_url=feed_url, zone=zone).entries
+def normalize_feed(
+    parsed: ParsedFeed, *, feed_url: str, zone: tzinfo, now: datetime | None = None
+) -> list[Entry]:
+    return normalize_document(parsed, feed_url=feed_url, zone=zone, now=now).entries
 
 
 def told_apart_keys(entry: Entry) -> tuple[str, str]:

@@ -10,6 +10,7 @@ import functools
 import hashlib
 import html as htmllib
 import json
+import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -134,9 +135,25 @@ def format_date(moment: datetime, style: str, site_timezone: str) -> str:
     return format_datetime(moment.astimezone(UTC), usegmt=True)
 
 
+# Themes print headimg and thumbnail into HTML attributes (some quoted with
+# ', some with ", some not at all) and CSS url(): none of these may end one.
+_ATTRIBUTE_SAFE = str.maketrans(
+    {'"': "%22", "'": "%27", "<": "%3C", ">": "%3E", "\\": "%5C", "`": "%60", " ": "%20",
+     "(": "%28", ")": "%29"}
+)  # fmt: skip
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def _image_url(url: str) -> str:
-    # Some themes print headimg inside single-quoted HTML attributes.
-    return url.replace("'", "%27")
+    return _CONTROLS.sub("", url.strip()).translate(_ATTRIBUTE_SAFE)
+
+
+def _picture(url: str | None) -> str | None:
+    """An article's picture for headimg, if it is a web address: the feed's own
+    (an enclosure, media:thumbnail) is not sanitized like the body's images."""
+    if not url or urls.scheme(url) not in ("http", "https"):
+        return None
+    return _image_url(url)
 
 
 def reported_line(label: str, reporters: Sequence[tuple[str, str | None]]) -> str:
@@ -168,9 +185,10 @@ def _other_sources(
 def context_for(post: PostInput) -> PostContext:
     entry, style = post.entry, post.style
     clean = sanitize_html(entry.content, base_url=entry.link, policy=style.policy)
-    image = clean.image or entry.image
-    if not image:
-        image = style.placeholder_image.replace("{n}", str(placeholder_number(entry.key)))
+    image = _picture(clean.image) or _picture(entry.image)
+    if not image:  # the configured placeholder, which may be a path on the site
+        placeholder = style.placeholder_image.replace("{n}", str(placeholder_number(entry.key)))
+        image = _image_url(placeholder)
     channel = style.channel or derive_channel(post.feed_title, style.source)
     moment = entry.date or post.first_seen
     title = cut_title(entry.title, style.title_max_width) if entry.title else "(untitled)"
@@ -181,8 +199,8 @@ def context_for(post: PostInput) -> PostContext:
         group=style.group,
         source=style.source,
         channel=channel,
-        headimg=_image_url(image),
-        thumbnail=_image_url(image),
+        headimg=image,
+        thumbnail=image,
         author=style.source,
         date=format_date(moment, style.date_style, style.site_timezone),
         date_iso=moment.astimezone(UTC).isoformat(),
