@@ -45,6 +45,7 @@ from support.site import cli, posts, write_config
             "YAML error",
         ),
         ("interval: 9999999999d\nfeeds: []\n", "interval: '9999999999d' is longer than ten years"),
+        ("retention: {days: 9, archive: source/old}\nfeeds: []\n", "or Hexo publishes it"),
     ],
 )
 def test_bad_config_exits_2_naming_file_entry_and_field(

@@ -64,6 +64,11 @@ STYLE = FeedStyle(group="金融", source="证券时报网")
         ("证券时报网", "证券时报网", None),
         (None, "证券时报网", None),
         ("  ", "证券时报网", None),
+        # Nothing but separators after the source: no channel (a "-" category
+        # would have an empty URL in Hexo).
+        ("证券时报网 - ", "证券时报网", None),
+        ("证券时报网-", "证券时报网", None),
+        ("证券时报网 - - 要闻", "证券时报网", "要闻"),
     ],
 )
 def test_channel_is_the_feed_title_without_the_source(title, source, channel) -> None:  # type: ignore[no-untyped-def]

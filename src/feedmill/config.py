@@ -254,8 +254,15 @@ class RetentionSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True)
         _not_empty("archive", self.archive)
         if Path(self.archive).is_absolute() or ".." in Path(self.archive).parts:
             raise _Invalid("archive", "must be a folder inside the site")
-        if Path(self.archive).parts[:2] == ("source", "_posts"):
+        parts = Path(self.archive).parts
+        if parts[:2] == ("source", "_posts"):
             raise _Invalid("archive", "must not be inside source/_posts")
+        if parts[:1] == ("source",) and not any(p.startswith(("_", ".")) for p in parts[1:]):
+            # Hexo renders every other folder of source/ as pages of the site.
+            raise _Invalid(
+                "archive",
+                "a folder in source/ must start with _ (source/_archive), or Hexo publishes it",
+            )
 
 
 class RuleSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

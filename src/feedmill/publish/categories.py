@@ -7,6 +7,7 @@ import re
 # Separators between a source name and the channel in a feed title, e.g.
 # "证券时报网 - 要闻", "开源中国-最新资讯", "掘金 前端", "Foo | Bar", "Foo: Bar".
 _SEPARATOR = r"(?:\s*[-–—|:]\s*|\s+)"
+_SEPARATOR_CHARACTERS = " -–—|:"
 
 
 def derive_channel(feed_title: str | None, source: str) -> str | None:
@@ -15,15 +16,14 @@ def derive_channel(feed_title: str | None, source: str) -> str | None:
     ``证券时报网 - 要闻`` → ``要闻``; a title without that prefix stays whole
     (``新浪财经－国內``); no title, or nothing after the prefix, gives None.
     """
-    title = " ".join((feed_title or "").split())
-    if not title:
+    # Separators left at either end say nothing ("证券时报网 - " has no channel,
+    # and a category "-" has an empty URL in Hexo).
+    title = " ".join((feed_title or "").split()).strip(_SEPARATOR_CHARACTERS)
+    if not title or title == source:
         return None
     match = re.match(re.escape(source) + _SEPARATOR + r"(.+)$", title)
     if match:
-        rest = match.group(1).strip()
-        return rest or None
-    if title == source:
-        return None
+        return match.group(1).strip(_SEPARATOR_CHARACTERS) or None
     return title
 
 
