@@ -55,7 +55,8 @@ def test_filters_by_group_source_and_date(demo: Path) -> None:
 def test_copies_held_back_are_found_with_all(demo: Path) -> None:
     published = search(demo, "LPR")
     everything = search(demo, "LPR", "--all")
-    assert {r["source"] for r in published} == {"证券时报网"}
+    # One post for the story; which copy came first within one pass is a race.
+    assert len(published) == 1 and published[0]["source"] in {"证券时报网", "东方财富网"}
     assert {r["source"] for r in everything} == {"证券时报网", "东方财富网"}
 
 
