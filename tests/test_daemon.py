@@ -250,6 +250,12 @@ def test_a_daemon_takes_up_an_edited_config(tmp_path: Path, feed_server: FeedSer
         (tmp_path / "feedmill.yml").write_text("feeds: {}\n", encoding="utf-8")
         hits = feed_server.hits["/old"]
         wait_for(lambda: feed_server.hits["/old"] >= hits + 2)
+        # One that validates but cannot be applied (no database can be made
+        # there): reported, and the daemon goes on with what it has.
+        unusable = {**settings, "state": "feedmill.yml/state.db"}
+        write_config(tmp_path, [{"url": new, "group": "g", "source": "b"}], **unusable)
+        hits = feed_server.hits["/old"]
+        wait_for(lambda: feed_server.hits["/old"] >= hits + 2)
         write_config(tmp_path, [{"url": new, "group": "g", "source": "b"}], **settings)
         wait_for(lambda: len(posts(tmp_path)) == 5)
         hits = feed_server.hits["/old"]
@@ -259,7 +265,8 @@ def test_a_daemon_takes_up_an_edited_config(tmp_path: Path, feed_server: FeedSer
         if daemon.poll() is None:
             daemon.kill()
     assert feed_server.hits["/old"] == hits  # removed: no longer fetched
-    assert err.count("config not reloaded") == 1 and "expected a list" in err
+    assert err.count("config not reloaded") == 2 and "expected a list" in err
+    assert "cannot apply it" in err
     assert "feeds (1 added, 1 removed)" in out
     assert_consistent(tmp_path, 5)
 

@@ -52,6 +52,11 @@ def test_gzip_of_several_members_is_read_to_the_end() -> None:
     first, second = gzip.compress(BODY[:5000]), gzip.compress(BODY[5000:])
     assert decode("gzip", [first + second]) == BODY
     assert decode("gzip", [first, second]) == BODY  # the second in its own chunk
+    # A first member larger than one inflate step (256 KiB): zlib leaves the
+    # next member in its unconsumed tail, which once looped for ever.
+    large = b"x" * 600_000
+    assert decode("gzip", [gzip.compress(large) + gzip.compress(b"tail")]) == large + b"tail"
+    assert decode("gzip", [gzip.compress(large) + b"\0" * 8]) == large  # padding ignored
 
 
 @pytest.mark.parametrize(

@@ -156,6 +156,33 @@ def test_urls_with_chinese_and_spaces_are_sent_percent_encoded(feed_server: Feed
     ]
 
 
+@pytest.mark.parametrize(
+    ("written", "sent"),
+    [
+        # Already valid: sent exactly as written (signed query strings …).
+        (
+            "https://s3.example/k?Sig=ab%2Bcd&x=a+b&y=c=d",
+            "https://s3.example/k?Sig=ab%2Bcd&x=a+b&y=c=d",
+        ),
+        (
+            "https://ex.example/热点?q=降准 利率",
+            "https://ex.example/%E7%83%AD%E7%82%B9?q=%E9%99%8D%E5%87%86%20%E5%88%A9%E7%8E%87",
+        ),
+        ("https://ex.example/%E7%83%AD 热", "https://ex.example/%E7%83%AD%20%E7%83%AD"),
+        ("https://ex.example/热?", "https://ex.example/%E7%83%AD?"),
+        ("http://[::1]:8080/路径", "http://[::1]:8080/%E8%B7%AF%E5%BE%84"),
+        # International host names as browsers send them (IDNA 2008, UTS 46).
+        ("https://straße.example/feed", "https://xn--strae-oqa.example/feed"),
+        ("http://例子.测试/", "http://xn--fsqu00a.xn--0zwm56d/"),
+    ],
+)
+def test_what_goes_on_the_wire(written: str, sent: str) -> None:
+    from feedmill.urls import for_request, without_userinfo
+
+    assert for_request(written) == sent
+    assert without_userinfo("http://user:p%40ss@host.example/热") == "http://host.example/热"
+
+
 def test_a_compressed_body_cut_off_fails_and_publishes_nothing(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:

@@ -78,6 +78,7 @@ def test_zoneless_dates_follow_the_configured_zone() -> None:
         ("TypeScript 泛型 Array<T> 详解", "TypeScript 泛型 Array<T> 详解"),
         ("Function<A, B> 与 List<Map>", "Function<A, B> 与 List<Map>"),
         ("<FONT color=red>要闻</FONT>：<!-- x -->降准<br/>", "要闻：降准"),
+        ("<B>快讯</B>：央行宣布降准，<I>Nature</I> 刊文", "快讯：央行宣布降准，Nature 刊文"),
         ("", ""),
     ],
 )
@@ -110,6 +111,9 @@ def test_html_bodies_without_tags_keep_their_entities_as_characters() -> None:
         ("<p>a</p><script>var x = '<p>';</script><p>b</p>", "a b"),
         ("<STYLE type='text/css'>p {}</STYLE>a<template><p>t</p></template> b", "a b"),
         ("a <noscript>n</noscript>&amp; b", "a & b"),
+        # Offsets stay right after characters whose lower case is longer.
+        ("İstanbul İzmir<script>x</script> görünür", "İstanbul İzmir görünür"),
+        ("<SCRIPT>x</Script >a", "a"),
         # An unclosed script hides the rest, as in a browser.
         ("<p>a</p><script>x = 1; <p>b</p>", "a"),
         # Linear: every unclosed <script> used to rescan the rest of the text.

@@ -10,7 +10,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, text
 
-from feedmill.store.database import MIGRATIONS, current_revision, open_database
+from feedmill.store.database import MIGRATIONS, current_revision, migrate, open_database
 from feedmill.store.schema import HEAD_REVISION, metadata
 
 
@@ -40,6 +40,31 @@ def test_head_revision_constant_matches_the_migrations(tmp_path: Path) -> None:
     engine = open_database(f"sqlite:///{tmp_path / 'state.db'}")
     assert current_revision(engine) == HEAD_REVISION
     engine.dispose()
+
+
+def test_upgrading_to_0008_keeps_the_next_attempts_a_server_asked_for(tmp_path: Path) -> None:
+    from alembic import command
+
+    from feedmill.store.database import create
+
+    engine = create(f"sqlite:///{tmp_path / 'state.db'}")
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0007")
+        conn.execute(
+            text(
+                "INSERT INTO feeds (url, error_streak, redirect_streak, next_attempt_at) VALUES "
+                "('ok', 0, 0, '2026-01-01 14:00:00.000000'), "
+                "('failing', 3, 0, '2026-01-01 15:00:00.000000')"
+            )
+        )
+    migrate(engine)
+    with engine.connect() as conn:
+        rows = dict(conn.execute(text("SELECT url, hint_until FROM feeds")).all())
+    engine.dispose()
+    assert rows == {"ok": "2026-01-01 14:00:00.000000", "failing": None}
 
 
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:

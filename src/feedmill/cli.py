@@ -178,8 +178,7 @@ def run_config(
                 _sleep_until_due(mill, every, failed_passes)
                 if mill.stopping.is_set():
                     break
-                config = _reloaded(mill, config, stamp)
-                stamp = _stamp(config.path)
+                config, stamp = _reloaded(mill, config, stamp)
     except SiteBusy as exc:
         err.print(f"[yellow]busy[/yellow] {exc}")
         return EXIT_BUSY
@@ -207,7 +206,10 @@ def _one_pass(mill: Any, rebuild: bool = False) -> Any:
         return work(progress)
 
 
-def _stamp(path: str | Path) -> tuple[int, int] | None:
+Stamp = tuple[int, int] | None  # a file's mtime and size
+
+
+def _stamp(path: str | Path) -> Stamp:
     try:
         info = os.stat(path)
     except OSError:
@@ -215,28 +217,40 @@ def _stamp(path: str | Path) -> tuple[int, int] | None:
     return info.st_mtime_ns, info.st_size
 
 
-def _reloaded(mill: Any, config: Config, stamp: tuple[int, int] | None) -> Config:
-    """A daemon's config, read again if its file changed since ``stamp``.
+def _reloaded(mill: Any, config: Config, stamp: Stamp) -> tuple[Config, Stamp]:
+    """A daemon's config, read again if its file changed since ``stamp``, and
+    the file's stamp as read.
 
-    An edit that does not validate is reported once and the daemon goes on
-    with the config it has.
+    An edit that does not validate, or that cannot be applied (a state
+    database that cannot be opened, a site another feedmill holds), is
+    reported once and the daemon goes on with the config it has.
     """
-    if _stamp(config.path) == stamp:
-        return config
+    now = _stamp(config.path)  # before reading: an edit saved meanwhile is seen next time
+    if now == stamp:
+        return config, stamp
     try:
         fresh = load_config(config.path)
     except ConfigError as exc:
         err.print(f"[yellow]config not reloaded[/yellow] {exc}", soft_wrap=True)
-        return config
+        return config, now
+    try:
+        mill.reconfigure(fresh)
+    except Exception as exc:
+        err.print(
+            f"[yellow]config not reloaded[/yellow] {config.path}: cannot apply it: "
+            f"{type(exc).__name__}: {exc}",
+            soft_wrap=True,
+        )
+        mill.reconfigure(config)  # what it ran with; failing here too ends the daemon
+        return config, now
     before = {f.url for f in config.feeds}
     after = {f.url for f in fresh.feeds}
-    mill.reconfigure(fresh)
     out.print(
         f"reloaded {fresh.path}: {len(after)} feeds "
         f"({len(after - before)} added, {len(before - after)} removed)",
         soft_wrap=True,
     )
-    return fresh
+    return fresh, now
 
 
 def _daemon_pass(mill: Any, failed_passes: int) -> int:

@@ -201,6 +201,7 @@ class Mill:
     def __init__(self, config: Config, options: RunOptions | None = None) -> None:
         self.config = config
         self.options = options or RunOptions()
+        self.stopping = threading.Event()  # kept across reconfigure: a stop holds
         self.site_lock = SiteLock(config.posts_dir)
         self.site_lock.acquire()
         try:
@@ -220,7 +221,6 @@ class Mill:
         self.dedupe = dedupe_policy(config)
         self.posts_dir = str(config.posts_dir)
         self.stage_dir = os.path.join(self.posts_dir, TEMP_DIR)
-        self.stopping = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None  # while a pass fetches
         self._fetches: set[asyncio.Future[Fetched]] = set()
         self._pool: ProcessPoolExecutor | None = None
@@ -259,9 +259,7 @@ class Mill:
             self.site_lock.release()
             self.site_lock = lock
         self.config = config
-        stopping = self.stopping
         self._prepare(config)
-        self.stopping = stopping  # a stop asked for meanwhile still holds
 
     def worker_module(self) -> ModuleType:
         """feedmill.worker, imported on first use; inline work shares our engine."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from urllib.parse import SplitResult, quote, urljoin, urlsplit
 
+import idna
+
 
 def split(url: str) -> SplitResult | None:
     try:
@@ -77,16 +79,19 @@ def for_request(url: str) -> str:
         userinfo, at, hostport = netloc.rpartition("@")
         host, colon, port = hostport.partition(":")
         try:
-            host = host.encode("idna").decode("ascii")
-        except UnicodeError:
+            # IDNA 2008 with UTS 46 mapping, as browsers and yarl: Python's
+            # own "idna" codec (2003) sends straße.de to strasse.de.
+            host = idna.encode(host, uts46=True).decode("ascii")
+        except (idna.IDNAError, UnicodeError):
             return url  # not a host name; the request fails and says so
         netloc = f"{quote(userinfo, safe=_WIRE_SAFE)}{at}{host}{colon}{port}"
-    return parts._replace(
+    wire = parts._replace(
         netloc=netloc,
         path=quote(parts.path, safe=_WIRE_SAFE),
         query=quote(parts.query, safe=_WIRE_SAFE),
         fragment=quote(parts.fragment, safe=_WIRE_SAFE),
     ).geturl()
+    return wire + "?" if url.endswith("?") and not wire.endswith("?") else wire
 
 
 def without_userinfo(url: str) -> str:

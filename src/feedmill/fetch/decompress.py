@@ -75,7 +75,9 @@ class Inflate:
                     if out:
                         yield out
                     tail = self._obj.unconsumed_tail
-                    if not tail:
+                    # At the stream's end zlib leaves what follows in
+                    # unconsumed_tail *and* unused_data: not more of this stream.
+                    if not tail or self._obj.eof:
                         break
                     out = self._obj.decompress(tail, _STEP)
                 data = b""

@@ -48,14 +48,16 @@ def collapse_space(text: str) -> str:
 
 # HTML elements a title may carry (<em>, <font color=red>, <br/> …).  Only
 # these are removed: tech titles hold generic types ("List<String>",
-# "Map<K, V>") that are text.  Lower-case names, or upper-case ones of two
-# letters or more (old CMSs write <FONT>): "Function<A, B>" keeps its <A, B>.
+# "Map<K, V>", TypeScript's "Array<object>") that are text.  Lower-case
+# names, upper-case ones of two letters or more (old CMSs write <FONT>), or
+# one capital closed later (<B>…</B>): "Function<A, B>" keeps its <A, B>.
 _HTML_ELEMENTS = frozenset(
     [
         "a",
         "abbr",
         "acronym",
         "address",
+        "article",
         "b",
         "bdi",
         "bdo",
@@ -70,25 +72,36 @@ _HTML_ELEMENTS = frozenset(
         "dfn",
         "div",
         "em",
+        "figcaption",
+        "figure",
         "font",
+        "footer",
         "h1",
         "h2",
         "h3",
         "h4",
         "h5",
         "h6",
+        "header",
         "hr",
         "i",
         "img",
         "ins",
         "kbd",
+        "label",
+        "li",
         "mark",
         "nobr",
+        "ol",
         "p",
         "q",
+        "rp",
+        "rt",
+        "ruby",
         "s",
         "samp",
         "script",
+        "section",
         "small",
         "span",
         "strike",
@@ -99,6 +112,7 @@ _HTML_ELEMENTS = frozenset(
         "time",
         "tt",
         "u",
+        "ul",
         "var",
         "wbr",
     ]
@@ -106,12 +120,27 @@ _HTML_ELEMENTS = frozenset(
 _TITLE_TAG = re.compile(r"<!--.*?-->|</?([A-Za-z][A-Za-z0-9]*)(?=[\s/>])[^<>]*>", re.S)
 
 
-def _title_tag(match: re.Match[str]) -> str:
-    name = match.group(1)
-    if name is None:  # a comment
-        return ""
-    tag_case = name.islower() or (len(name) > 1 and name.isupper())
-    return "" if tag_case and name.lower() in _HTML_ELEMENTS else match.group(0)
+_CLOSING_TAG = re.compile(r"</([A-Za-z][A-Za-z0-9]*)\s*>")
+
+
+def _title_tags(title: str) -> str:
+    closed = set(_CLOSING_TAG.findall(title))
+
+    def tag(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name is None:  # a comment
+            return ""
+        # <B>快讯</B> is markup; Function<A, B> is not: a one-letter capital
+        # is a tag only where it is closed (a closing tag is one anyway).
+        markup = (
+            name.islower()
+            or (len(name) > 1 and name.isupper())
+            or match.group(0).startswith("</")
+            or name in closed
+        )
+        return "" if markup and name.lower() in _HTML_ELEMENTS else match.group(0)
+
+    return _TITLE_TAG.sub(tag, title)
 
 
 def clean_title(title: str | None) -> str:
@@ -119,7 +148,7 @@ def clean_title(title: str | None) -> str:
     if not title:
         return ""
     if "<" in title:
-        title = _TITLE_TAG.sub(_title_tag, title)
+        title = _title_tags(title)
     if "&" in title and _ENTITY.search(title):
         title = html.unescape(title)
     return collapse_space(strip_controls(title))
@@ -140,6 +169,12 @@ def clean_author(author: str | None) -> str | None:
 
 
 _INVISIBLE = re.compile(r"<(script|style|noscript|template)\b", re.I)
+# (A case-blind search of the text itself: offsets into text.lower() drift
+# after characters whose lower case is longer, such as "İ".)
+_CLOSING = {
+    name: re.compile(rf"</{name}\b[^>]*>?", re.I)
+    for name in ("script", "style", "noscript", "template")
+}
 
 
 def _without_invisible(markup: str) -> str:
@@ -152,15 +187,13 @@ def _without_invisible(markup: str) -> str:
     match = _INVISIBLE.search(markup)
     if match is None:
         return markup
-    lower = markup.lower()
     kept, start = [], 0
     while match is not None:
         kept.append(markup[start : match.start()])
-        end = lower.find("</" + match.group(1).lower(), match.end())
-        if end < 0:
+        closing = _CLOSING[match.group(1).lower()].search(markup, match.end())
+        if closing is None:
             return " ".join(kept)
-        close = markup.find(">", end)
-        start = len(markup) if close < 0 else close + 1
+        start = closing.end()
         match = _INVISIBLE.search(markup, start)
     kept.append(markup[start:])
     return " ".join(kept)

@@ -22,16 +22,45 @@ from __future__ import annotations
 import re
 
 _TEMPLATE_OPENER = re.compile(r"\{(?=[{%#])")
-_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)([^>]*)>|<!--.*?-->", re.S)
-_PRESERVING = frozenset(["pre", "textarea", "listing", "xmp", "plaintext"])
-_VOID = frozenset(
-    "area base br col embed hr img input link meta param source track wbr".split()  # noqa: SIM905
+# Elements whose newlines show: by name, or by an inline white-space style.
+_KEEPER_BY_NAME = re.compile(r"<(pre|textarea|listing|xmp|plaintext)\b()", re.IGNORECASE)
+_KEEPER = re.compile(
+    r"<(pre|textarea|listing|xmp|plaintext)\b"
+    r"|<([A-Za-z][A-Za-z0-9-]*)\b[^>]*?white-space\s*:\s*(?:pre|break-spaces)",
+    re.IGNORECASE,
 )
-_PRESERVING_STYLE = re.compile(r"white-space\s*:\s*(?:pre|break-spaces)", re.IGNORECASE)
+_KEEPER_MARKS = ("<pre", "<textarea", "<listing", "<xmp", "<plaintext", "white-space")
+_TAG_CACHE: dict[str, re.Pattern[str]] = {}
 
 
 def neutralize_templates(html: str) -> str:
     return _TEMPLATE_OPENER.sub("&#123;", html)
+
+
+def _end_of(html: str, name: str, start: int) -> int:
+    """Where the element named ``name`` opened at ``start`` ends (nested
+    ones of the same name counted); the text's end if it is not closed."""
+    tags = _TAG_CACHE.get(name)
+    if tags is None:
+        tags = _TAG_CACHE[name] = re.compile(rf"<(/?){re.escape(name)}\b[^>]*>", re.IGNORECASE)
+    depth = 0
+    for match in tags.finditer(html, start):
+        depth += -1 if match.group(1) else 1
+        if depth == 0:
+            return match.end()
+    return len(html)
+
+
+_TAG_WITH_NEWLINE = re.compile(r"<[^<>]*\n[^<>]*>")
+
+
+def _spaced(segment: str) -> str:
+    """Newlines in text become spaces; inside a tag (an attribute value) &#10;."""
+    if "\n" not in segment:
+        return segment
+    if _TAG_WITH_NEWLINE.search(segment):
+        segment = _TAG_WITH_NEWLINE.sub(lambda m: m.group(0).replace("\n", "&#10;"), segment)
+    return segment.replace("\n", " ")
 
 
 def one_line(html: str) -> str:
@@ -39,27 +68,21 @@ def one_line(html: str) -> str:
     html = html.replace("\r\n", "\n").replace("\r", "\n")
     if "\n" not in html:
         return html
+    lowered = html.lower()
+    if not any(mark in lowered for mark in _KEEPER_MARKS):
+        return _spaced(html)  # nearly every body: no element keeps its newlines
     out: list[str] = []
-    open_: list[tuple[str, bool]] = []  # element name, whether it keeps newlines
     position = 0
-    for match in _TAG.finditer(html):
-        keeps = bool(open_) and open_[-1][1]
-        out.append(html[position : match.start()].replace("\n", "&#10;" if keeps else " "))
-        out.append(match.group(0).replace("\n", "&#10;"))
-        position = match.end()
-        name = (match.group(2) or "").lower()
-        if not name:
-            continue  # a comment
-        if match.group(1):  # a closing tag: close up to its element
-            for index in range(len(open_) - 1, -1, -1):
-                if open_[index][0] == name:
-                    del open_[index:]
-                    break
-        elif name not in _VOID and not match.group(3).endswith("/"):
-            styled = "white-space" in match.group(3) and _PRESERVING_STYLE.search(match.group(3))
-            open_.append((name, keeps or name in _PRESERVING or bool(styled)))
-    keeps = bool(open_) and open_[-1][1]
-    out.append(html[position:].replace("\n", "&#10;" if keeps else " "))
+    keepers = _KEEPER if "white-space" in lowered else _KEEPER_BY_NAME
+    for match in keepers.finditer(html):
+        if match.start() < position:
+            continue  # inside a region already kept whole
+        name = (match.group(1) or match.group(2)).lower()
+        end = _end_of(html, name, match.start())
+        out.append(_spaced(html[position : match.start()]))
+        out.append(html[match.start() : end].replace("\n", "&#10;"))
+        position = end
+    out.append(_spaced(html[position:]))
     return "".join(out)
 
 

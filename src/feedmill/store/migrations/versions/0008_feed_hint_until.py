@@ -21,6 +21,9 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("feeds", schema=None) as batch_op:
         batch_op.add_column(sa.Column("hint_until", UTCDateTime(), nullable=True))
+    # What a server asked for before is not known: the next attempt already
+    # set stands as its hint, so that a shorter interval cannot skip it.
+    op.execute("UPDATE feeds SET hint_until = next_attempt_at WHERE error_streak = 0")
 
 
 def downgrade() -> None:
