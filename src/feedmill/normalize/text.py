@@ -5,6 +5,8 @@ from __future__ import annotations
 import html
 import re
 
+from feedmill.sanitize.policy import TAGS
+
 _TAG = re.compile(r"<[^>]*>")
 _LOOKS_LIKE_HTML = re.compile(r"<(?:[a-zA-Z][\w:-]*[\s/>]|/[a-zA-Z]|!--)")
 _ENTITY = re.compile(r"&(?:#\d+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
@@ -46,77 +48,13 @@ def collapse_space(text: str) -> str:
     return " ".join(text.split())
 
 
-# HTML elements a title may carry (<em>, <font color=red>, <br/> …).  Only
+# HTML elements a title may carry (<em>, <font color=red>, <br/> …: what the
+# sanitizer keeps in bodies, and what it drops with its content).  Only
 # these are removed: tech titles hold generic types ("List<String>",
 # "Map<K, V>", TypeScript's "Array<object>") that are text.  Lower-case
 # names, upper-case ones of two letters or more (old CMSs write <FONT>), or
 # one capital closed later (<B>…</B>): "Function<A, B>" keeps its <A, B>.
-_HTML_ELEMENTS = frozenset(
-    [
-        "a",
-        "abbr",
-        "acronym",
-        "address",
-        "article",
-        "b",
-        "bdi",
-        "bdo",
-        "big",
-        "blink",
-        "blockquote",
-        "br",
-        "center",
-        "cite",
-        "code",
-        "del",
-        "dfn",
-        "div",
-        "em",
-        "figcaption",
-        "figure",
-        "font",
-        "footer",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "header",
-        "hr",
-        "i",
-        "img",
-        "ins",
-        "kbd",
-        "label",
-        "li",
-        "mark",
-        "nobr",
-        "ol",
-        "p",
-        "q",
-        "rp",
-        "rt",
-        "ruby",
-        "s",
-        "samp",
-        "script",
-        "section",
-        "small",
-        "span",
-        "strike",
-        "strong",
-        "style",
-        "sub",
-        "sup",
-        "time",
-        "tt",
-        "u",
-        "ul",
-        "var",
-        "wbr",
-    ]
-)
+_HTML_ELEMENTS = TAGS | {"script", "style", "label", "nobr", "blink"}
 _TITLE_TAG = re.compile(r"<!--.*?-->|</?([A-Za-z][A-Za-z0-9]*)(?=[\s/>])[^<>]*>", re.S)
 
 
