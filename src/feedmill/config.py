@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import msgspec
 
-from feedmill.schedule import Policy, due_at
+from feedmill.schedule import LONGEST_SECONDS, Policy, due_at
 
 if TYPE_CHECKING:  # the store imports SQLAlchemy: not for reading a config
     from feedmill.store.feeds import FeedState
@@ -64,9 +64,6 @@ def parse_size(value: int | str) -> int:
     return size
 
 
-_LONGEST_DURATION = 10 * 365 * 86400  # seconds: past this, dates overflow
-
-
 def parse_duration(value: int | float | str) -> timedelta:
     """``15m``, ``1h30m``, ``2d``, ``45s`` or a number of seconds."""
     if isinstance(value, int | float):
@@ -82,7 +79,7 @@ def parse_duration(value: int | float | str) -> timedelta:
             seconds = sum(float(n) * _DURATION_UNITS[u.lower()] for n, u in parts)
     if seconds <= 0:
         raise ValueError("must be positive")
-    if seconds > _LONGEST_DURATION:
+    if seconds > LONGEST_SECONDS:
         raise ValueError(f"{value!r} is longer than ten years")
     return timedelta(seconds=seconds)
 

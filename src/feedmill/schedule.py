@@ -28,14 +28,15 @@ class Policy:
     jitter: float = 0.5  # failures wait between (1 - jitter) and 1 times the backoff
 
 
-# Longest delay a number from a server can mean here: ten years.  Larger
-# values (``Retry-After: 999999999999999``, a 14-digit ``<ttl>``) would not
-# fit a timedelta; every hint is bounded by ``max_hint`` or the cap anyway.
-_LONGEST_SECONDS = 10 * 365 * 24 * 3600
+# The longest duration anything here means: ten years.  Larger values
+# (``Retry-After: 999999999999999``, a 14-digit ``<ttl>``, ``--every
+# 9999999999d``) would overflow a timedelta or a date; every hint is bounded
+# by ``max_hint`` or the cap anyway.
+LONGEST_SECONDS = 10 * 365 * 24 * 3600
 
 
 def _seconds(value: float) -> timedelta:
-    return timedelta(seconds=min(max(value, 0), _LONGEST_SECONDS))
+    return timedelta(seconds=min(max(value, 0), LONGEST_SECONDS))
 
 
 def _header(headers: Iterable[tuple[str, str]], name: str) -> str | None:
@@ -117,7 +118,13 @@ def after_success(
     ttl_minutes: int | None = None,
     headers: Iterable[tuple[str, str]] = (),
 ) -> datetime:
-    hint = server_hint(now, policy, ttl_minutes=ttl_minutes, headers=headers)
+    return next_after(
+        now, policy, server_hint(now, policy, ttl_minutes=ttl_minutes, headers=headers)
+    )
+
+
+def next_after(now: datetime, policy: Policy, hint: datetime | None) -> datetime:
+    """The next attempt after a success: the interval, or the server's hint if later."""
     due = now + policy.interval
     return due if hint is None else max(due, hint)
 

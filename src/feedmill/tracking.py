@@ -12,12 +12,12 @@ from datetime import datetime
 from typing import Any
 
 from feedmill.models import Fetched, FetchStatus
-from feedmill.schedule import Policy, after_failure, after_success, server_hint
+from feedmill.schedule import LONGEST_SECONDS, Policy, after_failure, next_after, server_hint
 from feedmill.store.feeds import FeedState
 
 PERMANENT = (301, 308)
 MOVE_AFTER = 3  # consecutive fetches that must agree before the stored URL moves
-LONGEST_TTL = 10 * 365 * 24 * 60  # minutes; a <ttl> is stored at most this (fits any INTEGER)
+LONGEST_TTL = LONGEST_SECONDS // 60  # minutes; a <ttl> is stored at most this (fits any INTEGER)
 
 
 def permanent_target(fetched: Fetched) -> str | None:
@@ -76,14 +76,13 @@ def after_fetch(
         ttl_minutes = state.ttl_minutes
     else:
         ttl_minutes = values["ttl_minutes"] = _bounded(ttl_minutes)
+    hint = server_hint(now, policy, ttl_minutes=ttl_minutes, headers=fetched.cache_headers)
     values.update(
         last_success_at=now,
         last_error=None,
         error_streak=0,
-        next_attempt_at=after_success(
-            now, policy, ttl_minutes=ttl_minutes, headers=fetched.cache_headers
-        ),
-        hint_until=server_hint(now, policy, ttl_minutes=ttl_minutes, headers=fetched.cache_headers),
+        next_attempt_at=next_after(now, policy, hint),
+        hint_until=hint,
         etag=fetched.etag or (state.etag if fetched.status is FetchStatus.NOT_MODIFIED else None),
         last_modified=fetched.last_modified
         or (state.last_modified if fetched.status is FetchStatus.NOT_MODIFIED else None),
