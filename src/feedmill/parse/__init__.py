@@ -106,9 +106,14 @@ def _dated_by_elements(parsed: ParsedFeed, text: str) -> ParsedFeed | None:
     return dataclasses.replace(parsed, entries=entries)
 
 
+_JSON_DATE = re.compile(r'"date_(?:published|modified)"\s*:\s*"([^"]{1,80})"')
+
+
 def _json_dates(parsed: ParsedFeed, text: str) -> ParsedFeed:
-    """``parsed`` with the dates as the JSON Feed writes them: fastfeedparser
-    reads a zone-less date as UTC, normalize reads it in the feed's zone."""
+    """``parsed`` with the dates as the JSON Feed writes them, where one names
+    no zone: fastfeedparser reads it as UTC, normalize in the feed's zone."""
+    if all(_FAST_READS_ZONE.search(m.group(1)) for m in _JSON_DATE.finditer(text)):
+        return parsed  # every date read right: no second pass over the JSON
     try:
         items = json.loads(text).get("items")
     except (ValueError, AttributeError):

@@ -150,13 +150,20 @@ def decode(body: bytes, content_type: str | None = None) -> Decoded:
             note = f"declared {declared} but the bytes are UTF-8"
         return Decoded(text, "utf-8", declared, note)
 
+    asked: list[str | None] = []  # charset-normalizer's answer: it is slow, ask once
+
+    def detect() -> str | None:
+        if not asked:
+            asked.append(_detect(body))
+        return asked[0]
+
     tried = [c for c in dict.fromkeys(claims) if not c.startswith(("utf-16", "utf-32"))]
     # (UTF-16/32 without a BOM or an autodetected prefix: that claim is false.)
     tried.sort(key=lambda c: c not in _CJK_MULTIBYTE)  # stable: else HTTP first
     for encoding in tried:
         if encoding == _LATIN_1:
             # Latin-1 decodes any bytes: a default label on CJK text is common.
-            detected = _detect(body)
+            detected = detect()
             if detected in _CJK_MULTIBYTE:
                 note = f"declared {declared} but the bytes are {detected}"
                 return Decoded(body.decode(detected, errors="replace"), detected, declared, note)
@@ -169,7 +176,7 @@ def decode(body: bytes, content_type: str | None = None) -> Decoded:
             note = f"declared {declared} but the bytes are {encoding}"
         return Decoded(text, encoding, declared, note)
 
-    detected = _detect(body)
+    detected = detect()
     if detected:
         note = f"declared {declared} but the bytes are {detected}" if declared else None
         return Decoded(body.decode(detected, errors="replace"), detected, declared, note)
