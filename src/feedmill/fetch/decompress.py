@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     import aiohttp
 
+_TRUNCATED = "truncated compressed body: the stream ends early"
 # Inflate in slices of this size, so a single call never allocates more.
 _STEP = 256 * 1024
 
@@ -92,7 +93,7 @@ class Inflate:
         if not self._fed:
             return  # nothing came: an empty body, told as such by the parser
         if self._head:  # one byte of deflate: no stream is that short
-            raise ValueError("truncated compressed body: the stream ends early")
+            raise ValueError(_TRUNCATED)
         try:
             out = self._obj.flush()
         except zlib.error as exc:  # pragma: no cover - zlib rarely fails here
@@ -100,7 +101,7 @@ class Inflate:
         if out:
             yield out
         if not self._obj.eof:
-            raise ValueError("truncated compressed body: the stream ends early")
+            raise ValueError(_TRUNCATED)
 
 
 class Brotli:
@@ -128,7 +129,7 @@ class Brotli:
 
     def flush(self) -> Iterator[bytes]:
         if self._fed and not self._obj.is_finished():
-            raise ValueError("truncated compressed body: the stream ends early")
+            raise ValueError(_TRUNCATED)
         return iter(())
 
 

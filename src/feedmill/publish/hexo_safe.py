@@ -19,32 +19,33 @@ Hexo runs every post through Nunjucks and then Markdown (marked):
 
 from __future__ import annotations
 
+import functools
 import re
 
 _TEMPLATE_OPENER = re.compile(r"\{(?=[{%#])")
 # Elements whose newlines show: by name, or by an inline white-space style.
-_KEEPER_BY_NAME = re.compile(r"<(pre|textarea|listing|xmp|plaintext)\b()", re.IGNORECASE)
-_KEEPER = re.compile(
-    r"<(pre|textarea|listing|xmp|plaintext)\b"
-    r"|<([A-Za-z][A-Za-z0-9-]*)\b[^>]*?white-space\s*:\s*(?:pre|break-spaces)",
-    re.IGNORECASE,
-)
-_KEEPER_MARKS = ("<pre", "<textarea", "<listing", "<xmp", "<plaintext", "white-space")
-_TAG_CACHE: dict[str, re.Pattern[str]] = {}
+_KEEPING = ("pre", "textarea", "listing", "xmp", "plaintext")
+_BY_NAME = rf"<({'|'.join(_KEEPING)})\b"
+_BY_STYLE = r"<([A-Za-z][A-Za-z0-9-]*)\b[^>]*?white-space\s*:\s*(?:pre|break-spaces)"
+_KEEPER_BY_NAME = re.compile(_BY_NAME, re.IGNORECASE)
+_KEEPER = re.compile(f"{_BY_NAME}|{_BY_STYLE}", re.IGNORECASE)  # slower: only if styled
+_KEEPER_MARKS = (*(f"<{name}" for name in _KEEPING), "white-space")
 
 
 def neutralize_templates(html: str) -> str:
     return _TEMPLATE_OPENER.sub("&#123;", html)
 
 
+@functools.cache
+def _tags_named(name: str) -> re.Pattern[str]:
+    return re.compile(rf"<(/?){re.escape(name)}\b[^>]*>", re.IGNORECASE)
+
+
 def _end_of(html: str, name: str, start: int) -> int:
     """Where the element named ``name`` opened at ``start`` ends (nested
     ones of the same name counted); the text's end if it is not closed."""
-    tags = _TAG_CACHE.get(name)
-    if tags is None:
-        tags = _TAG_CACHE[name] = re.compile(rf"<(/?){re.escape(name)}\b[^>]*>", re.IGNORECASE)
     depth = 0
-    for match in tags.finditer(html, start):
+    for match in _tags_named(name).finditer(html, start):
         depth += -1 if match.group(1) else 1
         if depth == 0:
             return match.end()
@@ -77,7 +78,7 @@ def one_line(html: str) -> str:
     for match in keepers.finditer(html):
         if match.start() < position:
             continue  # inside a region already kept whole
-        name = (match.group(1) or match.group(2)).lower()
+        name = (match.group(1) or match.group(2)).lower()  # (by name: group 1 always)
         end = _end_of(html, name, match.start())
         out.append(_spaced(html[position : match.start()]))
         out.append(html[match.start() : end].replace("\n", "&#10;"))
