@@ -47,7 +47,12 @@ from feedmill.publish.render import (
 )
 from feedmill.publish.sitelock import SiteLock
 from feedmill.publish.tags import TagStyle, tag_style
-from feedmill.publish.writer import TEMP_DIR, remove_stale_temp_files, write_if_changed
+from feedmill.publish.writer import (
+    TEMP_DIR,
+    deleted_by_hand,
+    remove_stale_temp_files,
+    write_if_changed,
+)
 from feedmill.sanitize.policy import DEFAULT_IFRAME_HOSTS
 from feedmill.sanitize.policy import Policy as SanitizePolicy
 from feedmill.schedule import Policy, is_due
@@ -669,8 +674,7 @@ class Mill:
                 gone = {
                     p.entry_id
                     for p in ready
-                    if not p.is_new
-                    and not os.path.exists(os.path.join(self.posts_dir, p.file_name))
+                    if not p.is_new and deleted_by_hand(self.posts_dir, p.file_name)
                 }
                 taken_down = sorted(gone)
                 ready = [p for p in ready if p.entry_id not in gone]

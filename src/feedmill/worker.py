@@ -37,7 +37,7 @@ from feedmill.normalize import normalize_document
 from feedmill.parse import ParseError, parse_document
 from feedmill.publish.filenames import post_filename
 from feedmill.publish.render import FeedStyle, PostInput, compose, style_hash
-from feedmill.publish.writer import place, stage
+from feedmill.publish.writer import deleted_by_hand, place, stage
 from feedmill.schedule import Policy
 from feedmill.store import dedupe as dedupe_store
 from feedmill.store import feeds as feed_store
@@ -370,12 +370,11 @@ def handle(job: FeedJob) -> FeedResult:
             path = staged[touched.index]
             if path is None:
                 continue
-            target = os.path.join(job.posts_dir, touched.file_name)
-            if touched.was_written and not os.path.exists(target):
-                taken_down.append(touched.entry_id)  # deleted by hand: it stays so
+            if touched.was_written and deleted_by_hand(job.posts_dir, touched.file_name):
+                taken_down.append(touched.entry_id)
                 continue
             staged[touched.index] = None
-            changed_file = place(path, target)
+            changed_file = place(path, os.path.join(job.posts_dir, touched.file_name))
             placed.append(touched.entry_id)
             if touched.is_new:
                 new += 1

@@ -18,6 +18,12 @@ from pathlib import Path
 TEMP_DIR = ".feedmill-tmp"
 
 
+def deleted_by_hand(posts_dir: str, file_name: str) -> bool:
+    """Whether a post written before is gone from the posts folder: its owner
+    took it down, and no pass writes it again (a rebuild does)."""
+    return not os.path.exists(os.path.join(posts_dir, file_name))
+
+
 def content_hash(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 

@@ -53,7 +53,7 @@ def sync_feeds(conn: Connection, urls: Iterable[str]) -> dict[str, FeedState]:
     not publish everything again.
     """
     urls = list(dict.fromkeys(urls))
-    known = {row.url: _state(row) for row in conn.execute(select(*_COLUMNS))}
+    known = _all(conn)
     moved = {s.fetch_url: s for s in known.values() if s.fetch_url and s.url not in urls}
     for url in [u for u in urls if u not in known and u in moved]:
         old = moved[url]
@@ -113,12 +113,16 @@ def set_styles(conn: Connection, changes: Sequence[tuple[int, str | None, str]])
     return result.rowcount or 0
 
 
+def _all(conn: Connection) -> dict[str, FeedState]:
+    return {row.url: _state(row) for row in conn.execute(select(*_COLUMNS))}
+
+
 def states(conn: Connection, urls: Sequence[str]) -> dict[str, FeedState]:
     """The stored state of each of ``urls`` that has a row, by URL (read only)."""
     # All rows, filtered here: a thousand URLs would overflow an IN list of
     # SQLite's older builds (999 variables).
     wanted = set(urls)
-    return {row.url: _state(row) for row in conn.execute(select(*_COLUMNS)) if row.url in wanted}
+    return {url: state for url, state in _all(conn).items() if url in wanted}
 
 
 def post_counts(conn: Connection) -> dict[int, int]:
