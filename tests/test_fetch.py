@@ -249,9 +249,11 @@ def test_a_redirect_hop_waiting_for_its_slot_is_not_timed(feed_server: FeedServe
     assert [r.status for r in results] == [FetchStatus.OK] * 4
 
 
-def test_a_host_that_never_accepts_ends_at_the_connect_timeout() -> None:
+@pytest.mark.parametrize("own_timeout", [None, 60.0])
+def test_a_host_that_never_accepts_ends_at_the_connect_timeout(own_timeout: float | None) -> None:
     """A listener whose backlog is full drops further SYNs, like a host that
-    is down: the connect timeout ends it, and the error says so."""
+    is down: the connect timeout ends it, and the error says so — for a feed
+    with its own timeout and for one with the default."""
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", 0))
         listener.listen(0)
@@ -262,10 +264,29 @@ def test_a_host_that_never_accepts_ends_at_the_connect_timeout() -> None:
             filler.connect_ex(address)
         try:
             url = f"http://127.0.0.1:{address[1]}/feed"
-            result = fetch(FetchRequest(url, timeout=60.0), connect_timeout=0.5)
+            result = fetch(FetchRequest(url, timeout=own_timeout), connect_timeout=0.5)
         finally:
             for filler in fillers:
                 filler.close()
+    assert result.status is FetchStatus.FAILED
+    assert result.error == "cannot connect: timed out after 0.5 s"
+
+
+def test_a_stuck_name_lookup_ends_at_the_connect_timeout(
+    feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import aiohttp.connector
+
+    resolver = aiohttp.connector.DefaultResolver
+    real = resolver.resolve
+
+    async def slow(self, host, port=0, family=socket.AF_INET):  # type: ignore[no-untyped-def]
+        await asyncio.sleep(5)
+        return await real(self, "127.0.0.1", port, family)
+
+    monkeypatch.setattr(resolver, "resolve", slow)
+    url = feed_server.add("/feed", body=FEED).replace("127.0.0.1", "slow-dns.example")
+    result = fetch(FetchRequest(url), connect_timeout=0.5, timeout=30)
     assert result.status is FetchStatus.FAILED
     assert result.error == "cannot connect: timed out after 0.5 s"
 

@@ -198,14 +198,7 @@ class Fetcher:
             )
             self._session = aiohttp.ClientSession(
                 connector=connector,
-                # connect: name lookup included (a stuck resolver is a failure
-                # to connect, not the whole request's deadline).
-                timeout=aiohttp.ClientTimeout(
-                    total=None,
-                    connect=opts.connect_timeout,
-                    sock_connect=opts.connect_timeout,
-                    sock_read=opts.timeout,
-                ),
+                timeout=self._timeouts(opts.timeout),
                 # Bodies are decoded by our bounded decoders (decompress.py).
                 auto_decompress=False,
                 # Proxies come from the config, never from the environment,
@@ -217,15 +210,16 @@ class Fetcher:
             )
         return self._session
 
-    def _timeouts(self, deadline: float) -> aiohttp.ClientTimeout | None:
-        """A feed's own timeout, where it has one, bounds its silences too."""
-        if deadline == self.options.timeout:
-            return None  # the session's
+    def _timeouts(self, silence: float) -> aiohttp.ClientTimeout:
+        """aiohttp's timeouts: ``silence`` the longest wait for a byte (a
+        feed's own timeout bounds its silences too); connecting includes the
+        name lookup (a stuck resolver is a failure to connect, not the whole
+        request's deadline).  The whole request is timed by _fetch_http."""
         import aiohttp
 
         limit = self.options.connect_timeout
         return aiohttp.ClientTimeout(
-            total=None, connect=limit, sock_connect=limit, sock_read=deadline
+            total=None, connect=limit, sock_connect=limit, sock_read=silence
         )
 
     @asynccontextmanager
@@ -318,6 +312,7 @@ class Fetcher:
                     headers=sent,
                     allow_redirects=False,
                     proxy=proxy,
+                    # Always given: aiohttp reads timeout=None as "no timeouts".
                     timeout=self._timeouts(deadline),
                 ) as resp:
                     location = _header_text(resp.headers.get("location"))
