@@ -166,3 +166,35 @@ def test_title_width_and_own_template_from_the_config(tmp_path: Path) -> None:
     assert cli("run", "-c", str(config)).code == 0
     (post,) = posts(tmp_path).values()
     assert post.startswith("---\ntitle: '央行开展10...'\nsource: 证券时报网\n---\n")
+
+
+def test_failed_daemon_passes_are_retried_sooner_than_every_then_at_its_pace() -> None:
+    from datetime import timedelta
+
+    from feedmill.cli import retry_wait
+
+    every = timedelta(minutes=1)
+    waits = [retry_wait(failed, every).total_seconds() for failed in range(1, 7)]
+    assert waits == [5, 10, 20, 40, 60, 60]
+    assert retry_wait(200, timedelta(days=3650)) <= timedelta(days=3650)  # no overflow
+
+
+def test_a_second_stop_signal_is_not_ignored() -> None:
+    import os
+    import signal
+    import threading
+
+    from feedmill.cli import _stop_on_signals
+
+    class Mill:
+        stopping = threading.Event()
+
+        def stop(self) -> None:
+            self.stopping.set()
+
+    mill = Mill()
+    with _stop_on_signals(mill):
+        os.kill(os.getpid(), signal.SIGINT)  # the first: finish the writes, then stop
+        assert mill.stopping.is_set()
+        with pytest.raises(KeyboardInterrupt):  # the second: what Ctrl-C does by default
+            os.kill(os.getpid(), signal.SIGINT)

@@ -277,16 +277,20 @@ def _daemon_pass(mill: Any, failed_passes: int) -> int:
     return 0
 
 
-# After a failed pass, wait this long times 2**(failures - 1), at most ``every``.
-_RETRY_PASS_AFTER = timedelta(seconds=5)
+RETRY_PASS_AFTER = timedelta(seconds=5)
+
+
+def retry_wait(failed_passes: int, every: timedelta) -> timedelta:
+    """After ``failed_passes`` failed passes in a row: 5 s, 10 s, 20 s … at most ``every``."""
+    doublings: int = min(failed_passes - 1, 20)
+    return min(every, RETRY_PASS_AFTER * (1 << doublings))
 
 
 def _sleep_until_due(mill: Any, every: timedelta, failed_passes: int = 0) -> None:
     """Wait for the next due feed, at most ``every``; a stop request ends the wait."""
     now = datetime.now(UTC)
     if failed_passes:
-        wait = min(every, _RETRY_PASS_AFTER * 2 ** min(failed_passes - 1, 20))
-        mill.stopping.wait(wait.total_seconds())
+        mill.stopping.wait(retry_wait(failed_passes, every).total_seconds())
         return
     due = mill.next_due()
     wake = now + every if due is None else min(max(due, now), now + every)
