@@ -198,3 +198,42 @@ def test_a_second_stop_signal_is_not_ignored() -> None:
         assert mill.stopping.is_set()
         with pytest.raises(KeyboardInterrupt):  # the second: what Ctrl-C does by default
             os.kill(os.getpid(), signal.SIGINT)
+
+
+def test_version_and_help_of_every_command() -> None:
+    from feedmill import __version__
+
+    version = cli("--version")
+    assert version.code == 0 and version.stdout.strip() == f"feedmill {__version__}"
+    top = cli("--help")
+    commands = ("add", "demo", "export", "import", "init", "publish", "run", "search", "status")
+    assert all(f"  {name} " in top.stdout for name in commands)
+    for name in commands:
+        page = cli(name, "-h")
+        assert page.code == 0 and page.stdout.startswith(f"Usage: feedmill {name} "), name
+    assert "--due / --all" in cli("run", "--help").stdout
+
+
+def test_usage_errors_exit_2_and_say_what_is_wrong(tmp_path: Path) -> None:
+    assert cli("frobnicate").code == 2
+    missing = cli("add", "https://example.com/feed", "-c", str(tmp_path / "feedmill.yml"))
+    assert missing.code == 2 and "Missing option '--group'" in missing.stderr
+    limit = cli("search", "x", "--limit", "0")
+    assert limit.code == 2 and "--limit" in limit.stderr
+
+
+def test_a_one_shot_run_takes_every_feed_unless_due_only(tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.xml").write_text(
+            f"<rss version='2.0'><channel><title>{name}</title>"
+            f"<item><title>{name} 1</title><link>https://example.com/{name}/1</link>"
+            "<pubDate>Tue, 20 Sep 2022 08:00:00 GMT</pubDate></item></channel></rss>",
+            encoding="utf-8",
+        )
+    feeds = [{"url": f"{name}.xml", "group": "g", "source": name} for name in ("a", "b")]
+    config = write_config(tmp_path, feeds, interval="1h")
+    assert "2 ok" in cli("run", "-c", str(config)).stdout
+    again = cli("run", "-c", str(config))  # one pass: every feed, due or not
+    assert "2 unchanged" in again.stdout and "not due" not in again.stdout
+    due = cli("run", "-c", str(config), "--due")
+    assert "0 unchanged" in due.stdout and "2 not due" in due.stdout
