@@ -9,7 +9,8 @@ Scenarios:
   cold        first run over the whole corpus: items per second, peak RSS — feedmill
               once as the peers work (no cross-feed dedupe, no search index: like for
               like) and once with its defaults (dedupe and the search index on)
-  rerun       second run, nothing changed (all 304): seconds, files touched
+  rerun       second run, nothing changed (all 304): seconds, files touched; and the
+              same pass repeated inside one `run --every` daemon (no start-up)
   latency     1,000 feeds answering after 100 ms: fetch phase and whole run
 """
 
@@ -20,7 +21,10 @@ import compileall
 import contextlib
 import json
 import os
+import re
 import shutil
+import signal
+import statistics
 import subprocess
 import sys
 import time
@@ -193,6 +197,36 @@ def measure_feedmill(
     }
 
 
+def measure_daemon_passes(site: Path, workers: int | None, passes: int = 5) -> list[float]:
+    """Seconds of each unchanged pass of a `run --every 2s --all` daemon on
+    ``site`` after its first (which imports the HTTP client): a daemon starts
+    Python once, so its passes are the rerun without the start-up."""
+    command = [*feedmill_cmd(workers), "--every", "2s", "--all"]
+    process = subprocess.Popen(
+        command,
+        cwd=site,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    assert process.stdout is not None
+    seconds: list[float] = []
+    try:
+        for line in process.stdout:  # one summary line a pass, ending "· 0.8 s"
+            found = re.search(r"· ([\d.]+) s$", line.strip())
+            if found:
+                seconds.append(float(found.group(1)))
+            if len(seconds) > passes:
+                break
+    finally:
+        process.send_signal(signal.SIGINT)  # finishes the pass under way, exits 0
+        _, stderr = process.communicate(timeout=120)
+    if process.returncode != 0 or len(seconds) <= passes:
+        raise RuntimeError(f"the daemon ended early ({process.returncode}): {stderr[-2000:]}")
+    return seconds[1:]
+
+
 def measure_peer(name: str, urls: Path, total_items: int, *extra: str) -> dict[str, Any]:
     """A peer of benchmarks/peers.py run twice (cold, then unchanged) on the corpus."""
     out = WORK / f"{name}-posts"
@@ -284,6 +318,11 @@ def main() -> None:
         )
         touched_files = results["feedmill"]["rerun_files_touched"]
         print(f"feedmill  rerun {rerun.wall:7.2f} s  files touched: {touched_files}")
+        daemon = measure_daemon_passes(site, args.workers)
+        results["feedmill"].update(
+            daemon_pass_seconds=daemon, daemon_pass_median=statistics.median(daemon)
+        )
+        print(f"feedmill  unchanged passes in a daemon: {', '.join(f'{s:.1f}' for s in daemon)} s")
 
         if not args.skip_reader:
             state = WORK / "reader"
@@ -354,6 +393,8 @@ def print_table(results: dict[str, Any]) -> None:
             line += f" {value:>10} {ratio:>6.1f}×"
         print(line)
     print(f"{'files touched by the rerun':32} {fm['rerun_files_touched']:>10}")
+    if "daemon_pass_median" in fm:
+        print(f"{'unchanged pass in a daemon, s':32} {fm['daemon_pass_median']:>10}")
     if "latency" in results:
         lat = results["latency"]
         label = f"fetch phase at {lat['latency_ms']} ms latency, s"
