@@ -237,3 +237,27 @@ def test_a_one_shot_run_takes_every_feed_unless_due_only(tmp_path: Path) -> None
     assert "2 unchanged" in again.stdout and "not due" not in again.stdout
     due = cli("run", "-c", str(config), "--due")
     assert "0 unchanged" in due.stdout and "2 not due" in due.stdout
+
+
+def test_text_from_feeds_and_configs_is_printed_as_it_is_never_as_markup(tmp_path: Path) -> None:
+    (tmp_path / "ok.xml").write_text(
+        "<rss version='2.0'><channel><title>t</title><item><title>x</title>"
+        "<link>https://example.com/1</link></item></channel></rss>",
+        encoding="utf-8",
+    )
+    feeds = [
+        # The terminal library reads [/b] as a closing tag (an error) and
+        # [category] as a style (swallowed): both must show as written.
+        {"url": "feeds/[/b].xml", "group": "g", "source": "s"},
+        {"url": "ok.xml?filter[category]=1", "group": "g", "source": "t"},
+        {"url": "ok.xml", "group": "g", "source": "u", "channel": "[rsshub] 周刊 [/b]"},
+    ]
+    config = write_config(tmp_path, feeds)
+    result = cli("run", "-c", str(config))
+    assert result.code == 0
+    assert "feeds/[/b].xml" in result.stderr
+    assert "filter[category]=1" in result.stderr
+    status = cli("status", "-c", str(config))
+    assert status.code == 0
+    assert "g / u / [rsshub] 周刊 [/b]" in status.stdout
+    assert "no such file" in status.stdout and "[/b].xml" in status.stdout

@@ -16,6 +16,7 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from feedmill import __version__
 from feedmill.config import CONFIG_NAME, Config, ConfigError, load_config, parse_duration
@@ -43,7 +44,7 @@ def _load(path: Path) -> Config:
     try:
         return load_config(path)
     except ConfigError as exc:
-        err.print(f"[red]config error[/red]\n{exc}", markup=True, soft_wrap=True)
+        err.print(f"[red]config error[/red]\n{escape(str(exc))}", soft_wrap=True)
         raise click.exceptions.Exit(EXIT_CONFIG) from None
 
 
@@ -108,11 +109,12 @@ def init(directory: Path) -> None:
     """
     for target, created in init_site(directory):
         mark = "[green]created[/green]" if created else "[yellow]kept[/yellow]   "
-        out.print(f"{mark} {directory / target}")
+        out.print(f"{mark} {escape(str(directory / target))}")
     out.print(
         f"\nNext: add feeds to {directory / CONFIG_NAME}, then\n"
         f"  feedmill run -c {directory / CONFIG_NAME}\n"
-        f"  (cd {directory} && npm install && npx hexo server)"
+        f"  (cd {directory} && npm install && npx hexo server)",
+        markup=False,
     )
 
 
@@ -134,7 +136,7 @@ def _progress_bar() -> Any:
 
 def _report(summary: Any) -> None:
     for url, reason in summary.failures:
-        err.print(f"[red]failed[/red] {url}: {reason}", soft_wrap=True)
+        err.print(f"[red]failed[/red] {escape(url)}: {escape(reason)}", soft_wrap=True)
     skipped = f", {summary.feeds_skipped} not due" if summary.feeds_skipped else ""
     held = f" · {summary.archived} archived" if summary.archived else ""
     if summary.blocked or summary.duplicates:
@@ -165,7 +167,7 @@ def run_config(
         known = {f.url for f in config.feeds}
         unknown = [u for u in only if u not in known]
         if unknown:
-            err.print(f"not in {config.path}: {', '.join(unknown)}")
+            err.print(f"not in {config.path}: {', '.join(unknown)}", markup=False)
             return EXIT_CONFIG
     # --feed fetches its feeds now, whatever their schedule; a daemon's later
     # passes take them when they are due.
@@ -188,10 +190,10 @@ def run_config(
                     break
                 config, stamp = _reloaded(mill, config, stamp)
     except SiteBusy as exc:
-        err.print(f"[yellow]busy[/yellow] {exc}")
+        err.print(f"[yellow]busy[/yellow] {escape(str(exc))}")
         return EXIT_BUSY
     except StoreError as exc:
-        err.print(f"[red]error[/red] {exc}")
+        err.print(f"[red]error[/red] {escape(str(exc))}")
         return EXIT_FATAL
     return 0
 
@@ -239,14 +241,14 @@ def _reloaded(mill: Any, config: Config, stamp: Stamp) -> tuple[Config, Stamp]:
     try:
         fresh = load_config(config.path)
     except ConfigError as exc:
-        err.print(f"[yellow]config not reloaded[/yellow] {exc}", soft_wrap=True)
+        err.print(f"[yellow]config not reloaded[/yellow] {escape(str(exc))}", soft_wrap=True)
         return config, now
     try:
         mill.reconfigure(fresh)
     except Exception as exc:
         err.print(
-            f"[yellow]config not reloaded[/yellow] {config.path}: cannot apply it: "
-            f"{type(exc).__name__}: {exc}",
+            f"[yellow]config not reloaded[/yellow] {escape(str(config.path))}: cannot apply "
+            f"it: {type(exc).__name__}: {escape(str(exc))}",
             soft_wrap=True,
         )
         mill.reconfigure(config)  # what it ran with; failing here too ends the daemon
@@ -254,7 +256,7 @@ def _reloaded(mill: Any, config: Config, stamp: Stamp) -> tuple[Config, Stamp]:
     before = {f.url for f in config.feeds}
     after = {f.url for f in fresh.feeds}
     out.print(
-        f"reloaded {fresh.path}: {len(after)} feeds "
+        f"reloaded {escape(str(fresh.path))}: {len(after)} feeds "
         f"({len(after - before)} added, {len(before - after)} removed)",
         soft_wrap=True,
     )
@@ -278,7 +280,8 @@ def _daemon_pass(mill: Any, failed_passes: int) -> int:
     except Exception as exc:
         failed_passes += 1
         err.print(
-            f"[red]pass failed[/red] ({failed_passes} in a row): {type(exc).__name__}: {exc}",
+            f"[red]pass failed[/red] ({failed_passes} in a row): "
+            f"{type(exc).__name__}: {escape(str(exc))}",
             soft_wrap=True,
         )
         return failed_passes
@@ -357,7 +360,7 @@ def run(
         try:
             interval = parse_duration(every)
         except ValueError as exc:
-            err.print(f"--every: {exc}")
+            err.print(f"--every: {exc}", markup=False)
             raise click.exceptions.Exit(EXIT_CONFIG) from None
     due_only = due if due is not None else interval is not None
     raise click.exceptions.Exit(
@@ -383,10 +386,10 @@ def publish(config: Path, rebuild: bool) -> None:
         with Mill(loaded) as mill, _stop_on_signals(mill):
             _report(_one_pass(mill, rebuild=rebuild))
     except SiteBusy as exc:
-        err.print(f"[yellow]busy[/yellow] {exc}")
+        err.print(f"[yellow]busy[/yellow] {escape(str(exc))}")
         raise click.exceptions.Exit(EXIT_BUSY) from None
     except StoreError as exc:
-        err.print(f"[red]error[/red] {exc}")
+        err.print(f"[red]error[/red] {escape(str(exc))}")
         raise click.exceptions.Exit(EXIT_FATAL) from None
 
 
@@ -461,7 +464,7 @@ def search(
     try:
         engine = open_database(loaded.database_url)
     except StoreError as exc:
-        err.print(f"[red]error[/red] {exc}")
+        err.print(f"[red]error[/red] {escape(str(exc))}")
         raise click.exceptions.Exit(EXIT_FATAL) from None
     try:
         with engine.begin() as conn:
@@ -501,7 +504,6 @@ def search(
     if not hits:
         err.print("nothing found")
         raise click.exceptions.Exit(1)
-    from rich.markup import escape
 
     def lit(text: str) -> str:
         return escape(text).replace("\x00", "[bold yellow]").replace("\x01", "[/bold yellow]")
@@ -622,7 +624,7 @@ def status(config: Path, as_json: bool, failing: bool) -> None:
     try:
         rows = status_rows(_load(config))
     except StoreError as exc:
-        err.print(f"[red]error[/red] {exc}")
+        err.print(f"[red]error[/red] {escape(str(exc))}")
         raise click.exceptions.Exit(EXIT_FATAL) from None
     tally = status_tally(rows)
     if failing:
@@ -630,12 +632,10 @@ def status(config: Path, as_json: bool, failing: bool) -> None:
     if as_json:
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
         return
-    from rich.table import Table
-
+    from feedmill.columns import Cell, cell, columns
     from feedmill.publish.categories import derive_channel
 
-    table = Table(pad_edge=False, box=None, header_style="bold")
-    columns = (
+    header = (
         "feed",
         "last attempt",
         "last success",
@@ -647,37 +647,32 @@ def status(config: Path, as_json: bool, failing: bool) -> None:
         "dups",
         "error / warning",
     )
-    for name in columns:
-        table.add_column(name, overflow="fold")
+    table: list[list[Cell]] = []
     for row in rows:
         channel = row["channel"] or derive_channel(row["title"], row["source"])
-        name = " / ".join(x for x in (row["group"], row["source"], channel) if x)
+        name = [(" / ".join(x for x in (row["group"], row["source"], channel) if x), "")]
+        if row["fetch_url"]:
+            name.append((f"moved permanently to {row['fetch_url']}", "yellow"))
         error = row["last_error"] or ""
         if row["error_streak"] > 1:
             error = f"({row['error_streak']} in a row) {error}"
-        note = f"[red]{error}[/red]" if error else ""
-        if row["warning"]:
-            note = (
-                f"{note}\n[yellow]{row['warning']}[/yellow]"
-                if note
-                else f"[yellow]{row['warning']}[/yellow]"
-            )
-        if row["fetch_url"]:
-            name += f"\n[yellow]moved permanently to {row['fetch_url']}[/yellow]"
-        table.add_row(
-            name,
-            _ago(row["last_attempt"]),
-            _ago(row["last_success"]),
-            _until(row["next_attempt"]),
-            str(row["http_status"] or ""),
-            "" if row["items"] is None else str(row["items"]),
-            str(row["posts"]),
-            str(row["blocked"] or ""),
-            str(row["duplicates"] or ""),
-            note,
+        note = [*cell(error, "red"), *cell(row["warning"] or "", "yellow")]
+        table.append(
+            [
+                name,
+                cell(_ago(row["last_attempt"])),
+                cell(_ago(row["last_success"])),
+                cell(_until(row["next_attempt"])),
+                cell(str(row["http_status"] or "")),
+                cell("" if row["items"] is None else str(row["items"])),
+                cell(str(row["posts"])),
+                cell(str(row["blocked"] or "")),
+                cell(str(row["duplicates"] or "")),
+                note,
+            ]
         )
     if rows:
-        wide.print(table)
+        wide.print(columns(header, table), soft_wrap=True)
     out.print(tally)
 
 
@@ -699,14 +694,18 @@ def import_(opml: Path, config: Path, dry_run: bool) -> None:
     try:
         imported = read_opml(opml.read_bytes())
     except OSError as exc:
-        err.print(f"[red]error[/red] cannot read {opml}: {exc.strerror or exc}")
+        err.print(
+            f"[red]error[/red] cannot read {escape(str(opml))}: {escape(str(exc.strerror or exc))}"
+        )
         raise click.exceptions.Exit(EXIT_CONFIG) from None
     except OpmlError as exc:
-        err.print(f"[red]error[/red] {opml}: {exc}", soft_wrap=True)
+        err.print(f"[red]error[/red] {escape(str(opml))}: {escape(str(exc))}", soft_wrap=True)
         raise click.exceptions.Exit(EXIT_CONFIG) from None
     for outline in imported.skipped:
         name = outline.url or outline.name or "(an outline)"
-        err.print(f"[yellow]skipped[/yellow] {name}: {outline.reason}", soft_wrap=True)
+        err.print(
+            f"[yellow]skipped[/yellow] {escape(name)}: {escape(outline.reason)}", soft_wrap=True
+        )
     skipped: list[ImportedFeed] = []
     if dry_run:
         added = imported.feeds
@@ -714,17 +713,17 @@ def import_(opml: Path, config: Path, dry_run: bool) -> None:
         try:
             added, skipped = add_feeds_to_file(config, imported.feeds)
         except ConfigError as exc:
-            err.print(f"[red]config error[/red]\n{exc}", soft_wrap=True)
+            err.print(f"[red]config error[/red]\n{escape(str(exc))}", soft_wrap=True)
             raise click.exceptions.Exit(EXIT_CONFIG) from None
     for feed in added:
         where = " / ".join(x for x in (feed.group, feed.source, feed.channel) if x)
         verb = "would add" if dry_run else "added"
-        out.print(f"[green]{verb}[/green] {feed.url}  ({where})", soft_wrap=True)
+        out.print(f"[green]{verb}[/green] {escape(feed.url)}  ({escape(where)})", soft_wrap=True)
     for feed in skipped:
-        out.print(f"[yellow]already there[/yellow] {feed.url}", soft_wrap=True)
+        out.print(f"[yellow]already there[/yellow] {escape(feed.url)}", soft_wrap=True)
     verb = "would be added" if dry_run else "added"
     out.print(
-        f"{len(added)} feeds {verb} to {config}, {len(skipped)} already there, "
+        f"{len(added)} feeds {verb} to {escape(str(config))}, {len(skipped)} already there, "
         f"{len(imported.skipped)} outlines skipped",
         soft_wrap=True,
     )
@@ -751,7 +750,7 @@ def export(config: Path, output: Path | None) -> None:
     with os.fdopen(handle, "w", encoding="utf-8") as stream:
         stream.write(text)
     os.replace(temp, output)
-    err.print(f"wrote {output}")
+    err.print(f"wrote {output}", markup=False)
 
 
 @app.command()
@@ -770,10 +769,13 @@ def add(url: str, group: str, source: str, channel: str | None, config: Path) ->
     try:
         feed = add_feed_to_file(config, url, group, source, channel)
     except ConfigError as exc:
-        err.print(f"[red]error[/red]\n{exc}", soft_wrap=True)
+        err.print(f"[red]error[/red]\n{escape(str(exc))}", soft_wrap=True)
         raise click.exceptions.Exit(EXIT_CONFIG) from None
     where = " / ".join(x for x in (feed.group, feed.source, feed.channel) if x)
-    out.print(f"[green]added[/green] {feed.url}  ({where}) to {config}", soft_wrap=True)
+    out.print(
+        f"[green]added[/green] {escape(feed.url)}  ({escape(where)}) to {escape(str(config))}",
+        soft_wrap=True,
+    )
 
 
 # -- demo -------------------------------------------------------------------
@@ -809,12 +811,13 @@ def demo(directory: Path) -> None:
     DIRECTORY: where to create the demo site (default: demo-site).
     """
     config_path = write_demo(directory)
-    out.print(f"demo site in {directory}, config {config_path}")
+    out.print(f"demo site in {directory}, config {config_path}", markup=False)
     code = run_config(_load(config_path))
     if code == 0:
         out.print(
             f"\nposts are in {directory / 'source' / '_posts'}; to see the site:\n"
-            f"  cd {directory} && npm install && npx hexo server"
+            f"  cd {directory} && npm install && npx hexo server",
+            markup=False,
         )
     raise click.exceptions.Exit(code)
 

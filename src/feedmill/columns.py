@@ -1,0 +1,54 @@
+"""Aligned columns for the terminal, as rich markup (pure).
+
+rich's Table measures and folds every cell: 1.3 s for the 1,000 rows of a
+big site's ``status``.  This aligns by display width (CJK counts 2) and lets
+the terminal wrap long lines: 0.07 s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.cells import cell_len
+from rich.markup import escape
+
+Line = tuple[str, str]  # (text, rich style or "")
+Cell = Sequence[Line]  # one line or more, stacked
+GAP = "  "
+
+
+def cell(text: str, style: str = "") -> Cell:
+    """A one-line cell (an empty text is an empty cell)."""
+    return ((text, style),) if text else ()
+
+
+def _styled(text: str, style: str) -> str:
+    return f"[{style}]{escape(text)}[/{style}]" if style and text else escape(text)
+
+
+def columns(header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> str:
+    """``rows`` under ``header``, each column as wide as its widest line.
+
+    A cell of several lines makes its row as many lines high; the last
+    column is not padded, and no line ends in spaces.
+    """
+    widths = [cell_len(name) for name in header]
+    for row in rows:
+        for index, stacked in enumerate(row):
+            for text, _ in stacked:
+                widths[index] = max(widths[index], cell_len(text))
+    last = len(header) - 1
+
+    def line(parts: Sequence[Line]) -> str:
+        out = []
+        for index, (text, style) in enumerate(parts):
+            pad = "" if index == last else " " * (widths[index] - cell_len(text))
+            out.append(_styled(text, style) + pad)
+        return GAP.join(out).rstrip()
+
+    out = [line([(name, "bold") for name in header])]
+    for row in rows:
+        height = max((len(stacked) for stacked in row), default=0)
+        for depth in range(max(height, 1)):
+            out.append(line([c[depth] if depth < len(c) else ("", "") for c in row]))
+    return "\n".join(out)
