@@ -78,7 +78,7 @@ def test_relative_links_resolve_against_the_item_link() -> None:
     )
     assert out == (
         '<a href="https://news.example.com/news/1">a</a><a href="https://news.example.com/up">b</a>'
-        '<a href="#s">c</a><a href="https://cdn.x/y">d</a>'
+        '<a href="#fm-s">c</a><a href="https://cdn.x/y">d</a>'
     )
 
 
@@ -139,3 +139,140 @@ def test_referrer_policy_is_configurable() -> None:
 def test_first_image_skips_pixels_icons_and_data(html: str, image: str | None) -> None:
     assert sanitize_html(html, base_url=BASE).image == image
     assert first_image(clean(html), BASE) == image
+
+
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [
+        # What lays out the article is kept, byte for byte when nothing goes.
+        (
+            '<p style="text-indent: 2em; color: #333;font-size:16px">x</p>',
+            '<p style="text-indent: 2em; color: #333;font-size:16px">x</p>',
+        ),
+        (
+            '<section style="box-sizing:border-box;margin:10px 0;padding:0 8px;'
+            'border-left:3px solid #f60">x</section>',
+            '<section style="box-sizing:border-box;margin:10px 0;padding:0 8px;'
+            'border-left:3px solid #f60">x</section>',
+        ),
+        # A link laid over the whole page: only its colour is left.
+        (
+            '<a href="https://evil.example/login" style="position:fixed;top:0;left:0;'
+            'width:100vw;height:100vh;z-index:2147483647;background:#fff">登录</a>',
+            '<a href="https://evil.example/login" style="width:100vw;height:100vh;'
+            'background:#fff">登录</a>',
+        ),
+        ('<p style="position:absolute">x</p>', "<p>x</p>"),
+        ('<p style="pos/**/ition:fixed;color:red">x</p>', '<p style="color:red">x</p>'),
+        ('<p style="transform:translate(-50%,-50%)">x</p>', "<p>x</p>"),
+        # A request no referrerpolicy covers.
+        (
+            '<p style="background:url(https://tracker.example/p.gif);color:red">x</p>',
+            '<p style="color:red">x</p>',
+        ),
+        ('<p style="color:red;margin-top:-400px">x</p>', '<p style="color:red">x</p>'),
+        ('<p style="margin:0 -1em">x</p>', "<p>x</p>"),
+    ],
+)
+def test_inline_style_keeps_the_article_layout_and_nothing_beyond(html: str, expected: str) -> None:
+    assert clean(html) == expected
+
+
+def test_ids_are_the_articles_own_and_its_links_to_them_follow() -> None:
+    out = clean(
+        '<div id="banner"><a href="#note1">[1]</a><a name="top"></a>'
+        '<p id="note1">n</p><a href="#">up</a></div>'
+    )
+    assert out == (
+        '<div id="fm-banner"><a href="#fm-note1">[1]</a><a name="fm-top"></a>'
+        '<p id="fm-note1">n</p><a href="#">up</a></div>'
+    )
+    assert clean(out) == out  # sanitizing again changes nothing
+
+
+@pytest.mark.parametrize(
+    ("srcset", "best"),
+    [
+        ("a.jpg 400w, b.jpg 800w, c.jpg 600w", "b.jpg"),
+        ("a.jpg, b.jpg 2x", "b.jpg"),
+        ("a.jpg, b.jpg", "a.jpg"),  # no descriptors: the first
+        ("a.jpg,b.jpg", "a.jpg,b.jpg"),  # one URL, as the standard reads it
+        # Image-service URLs with commas inside are one URL each.
+        (
+            "https://img.36krcdn.com/a.png?x-oss-process=image/resize,w_400 400w, "
+            "https://img.36krcdn.com/a.png?x-oss-process=image/resize,w_800 800w",
+            "https://img.36krcdn.com/a.png?x-oss-process=image/resize,w_800",
+        ),
+        (
+            "https://res.cloudinary.com/d/image/upload/w_1200,c_fill/n.jpg 1x",
+            "https://res.cloudinary.com/d/image/upload/w_1200,c_fill/n.jpg",
+        ),
+        ("a.jpg 400w (junk, more) 2x, b.jpg 300w", "a.jpg"),
+        ("", None),
+        (" , ,", None),
+    ],
+)
+def test_srcset_is_read_as_browsers_read_it(srcset: str, best: str | None) -> None:
+    from feedmill.sanitize.prepass import best_from_srcset
+
+    assert best_from_srcset(srcset) == best
+
+
+@pytest.mark.parametrize(
+    ("html", "src"),
+    [
+        # Discuz forums: a placeholder, the attachment in file / zoomfile.
+        (
+            '<img src="static/image/common/none.gif" zoomfile="data/attachment/a.jpg" '
+            'file="data/attachment/a.jpg" class="zoom">',
+            "https://news.example.com/a/data/attachment/a.jpg",
+        ),
+        (
+            '<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=" '
+            'data-lazy-srcset="https://i.example/a-768.jpg 768w, https://i.example/a-1536.jpg 1536w">',
+            "https://i.example/a-1536.jpg",
+        ),
+        (
+            '<img src="https://cdn.example/static/loading.gif" data-lazyload="https://i.example/l.jpg">',
+            "https://i.example/l.jpg",
+        ),
+    ],
+)
+def test_lazy_images_get_their_real_source(html: str, src: str) -> None:
+    assert f'src="{src}"' in clean(html)
+
+
+def test_videos_get_their_lazy_source_and_always_controls() -> None:
+    out = clean(
+        '<video data-src="https://v.example/clip.mp4" autoplay loop muted></video>'
+        '<audio src="https://v.example/a.mp3"></audio>'
+    )
+    assert out == (
+        '<video loop="" muted="" src="https://v.example/clip.mp4" controls=""></video>'
+        '<audio src="https://v.example/a.mp3" controls=""></audio>'
+    )
+
+
+def test_what_the_publisher_hid_stays_hidden() -> None:
+    out = clean(
+        "<p>正文第一段。</p><div hidden>SEO: 股票 配资 彩票</div>tail "
+        '<p hidden="hidden">相关阅读</p><details><div hidden="until-found">折叠</div></details>'
+    )
+    assert out == "<p>正文第一段。</p>tail <details><div>折叠</div></details>"
+
+
+@pytest.mark.parametrize(
+    "decoy",
+    [
+        '<img src="https://cdn.example.cn/static/images/loading.gif">',
+        '<img src="https://cdn.example.cn/img/blank.gif">',
+        '<img src="https://bbs.example.cn/static/image/common/none.gif">',
+        '<img alt="[doge]" src="https://face.t.sinajs.cn/t4/expression/doge.png" style="width:1em; height:1em;">',
+        '<img src="https://t.example.com/open.gif?id=42" style="width:1px;height:1px">',
+        '<img src="https://t.example.com/open.gif?id=42" style="display:none">',
+        '<img src="https://i.example/inline.png" style="height: 20px">',
+    ],
+)
+def test_the_headimg_is_the_article_picture_not_a_decoy(decoy: str) -> None:
+    html = decoy + '<p><img src="https://img.example.cn/2024/05/photo.jpg"></p>'
+    assert first_image(clean(html), BASE) == "https://img.example.cn/2024/05/photo.jpg"

@@ -41,6 +41,7 @@ from feedmill import urls
 from feedmill.fetch.client import DEFAULT_USER_AGENT, _reason, _ssl_context
 from feedmill.fetch.decompress import BodyError, read_capped
 from feedmill.parse.encoding import canonical, http_charset
+from feedmill.sanitize.prepass import LAZY_ATTRIBUTES, PLACEHOLDER_FILE
 
 if TYPE_CHECKING:
     # aiohttp takes a third of a second to import: only fetching needs it.
@@ -73,22 +74,6 @@ _WS: Final = re.compile(r"\s+")
 _CONTROL_CHARS: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _HIDDEN_STYLE: Final = re.compile(
     r"(?:visibility\s*:\s*hidden|display\s*:\s*none)\s*(?:!important)?\s*;?", re.IGNORECASE
-)
-# Where lazy-loading scripts keep the real image.
-_LAZY_SRC: Final = (
-    "data-src",
-    "data-original",
-    "data-actualsrc",
-    "data-lazy-src",
-    "data-lazyload",
-    "data-echo",
-    "data-url",
-    "file",
-)
-_PLACEHOLDER_SRC: Final = re.compile(
-    r"^data:|(?:^|/)(?:blank|spacer|placeholder|loading|lazy|grey|gray|pixel|transparent|t|1x1"
-    r"|empty|default)\.(?:gif|png|svg|jpe?g|webp)(?:[?#]|$)",
-    re.IGNORECASE,
 )
 _LOGIN_OR_PAYWALL: Final = re.compile(
     r"订阅后(?:阅读|查看)|付费(?:内容|阅读|文章)|(?:开通|购买|成为)(?:会员|VIP)(?:后|即可)(?:阅读|查看)"
@@ -228,9 +213,9 @@ def _prepare(html: str, url: str) -> HtmlElement | None:
         return None
     for img in _elements(doc.iter("img")):
         src = (img.get("src") or "").strip()
-        if src and not _PLACEHOLDER_SRC.search(src):
+        if src and not PLACEHOLDER_FILE.search(src):
             continue
-        for attr in _LAZY_SRC:
+        for attr in LAZY_ATTRIBUTES:
             lazy = (img.get(attr) or "").strip()
             if lazy and not lazy.startswith("data:"):
                 img.set("src", lazy)

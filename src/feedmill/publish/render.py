@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 DEFAULT_TEMPLATE = Path(__file__).with_name("post.md.j2")
 # Bump when the output of compose() changes for the same inputs, so that
 # every post is rewritten once by the next run.
-FORMAT_VERSION = "1"
+FORMAT_VERSION = "2"  # 2: ids prefixed, inline styles filtered, newlines as spaces
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,10 +3,11 @@
 nh3 (the Rust ammonia sanitizer) does the work with an allowlist: no
 scripts, no event handlers, no ``javascript:``/``vbscript:`` URLs, ``data:``
 only for images, no ``style`` elements, iframes only from allowed video hosts
-and always sandboxed.  What readers see — inline ``style``, ``class``,
-``target``, tables, figures, the ``code`` attribute of stcn's ``trsHotWords``
-stock links — is kept.  Relative links and images are resolved against the
-item's link.
+and always sandboxed.  What readers see — inline ``style`` that lays out the
+article itself (css.py), ``class``, ``target``, tables, figures, the ``code``
+attribute of stcn's ``trsHotWords`` stock links — is kept; ids are prefixed so
+that a theme's own (``#header``, ``#banner``) stay the theme's.  Relative
+links and images are resolved against the item's link.
 """
 
 from __future__ import annotations
@@ -21,20 +22,15 @@ from typing import Any
 
 from feedmill import urls
 from feedmill.sanitize import policy as P
+from feedmill.sanitize.css import safe_style
 from feedmill.sanitize.policy import Policy
-from feedmill.sanitize.prepass import host_allowed, prepass
+from feedmill.sanitize.prepass import PLACEHOLDER_FILE, host_allowed, prepass
 
 __all__ = ["Policy", "Sanitized", "first_image", "sanitize_html"]
 
 _DATA_IMAGE = re.compile(
     r"^data:image/(?:png|gif|jpe?g|webp|avif|bmp);base64,[A-Za-z0-9+/=\s]*$", re.IGNORECASE
 )
-_BAD_STYLE = re.compile(
-    r"expression|javascript|vbscript|behaviou?r|-moz-binding|@import|url\s*\(\s*['\"]?\s*(?!https?:)",
-    re.IGNORECASE,
-)
-_CSS_COMMENT = re.compile(r"/\*.*?(?:\*/|$)", re.DOTALL)
-_CSS_ESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{1,6})\s?|(.))", re.DOTALL)
 # rel values that are safe to keep; "opener" would re-enable reverse tabnabbing.
 _REL_KEEP = frozenset(
     [
@@ -63,27 +59,23 @@ class Sanitized:
     image: str | None  # the first image a reader would call the article's picture
 
 
-def _css_unescape(match: re.Match[str]) -> str:
-    if match.group(1):
-        code = int(match.group(1), 16)
-        return chr(code) if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else ""
-    return match.group(2)
-
-
-def _safe_style(value: str) -> bool:
-    # Comments and escapes can hide a keyword ("exp/**/ression", "\65 xpression"):
-    # read the value as a browser would before looking for one.
-    decoded = _CSS_ESCAPE.sub(_css_unescape, _CSS_COMMENT.sub("", value))
-    return not _BAD_STYLE.search(decoded)
-
-
 # The item link that relative URLs resolve against, for the sanitize_html
 # call under way in this thread: one Cleaner then serves every article.
 _CURRENT = threading.local()
 
 
 _URL_ATTRIBUTES = frozenset({"src", "href", "poster", "cite"})
-_WATCHED = _URL_ATTRIBUTES | {"style", "rel"}
+_ANCHORS = frozenset({"id", "name"})
+_WATCHED = _URL_ATTRIBUTES | _ANCHORS | {"style", "rel"}
+# An article's ids get this prefix, and its links to them too: a theme styles
+# its own #header, #banner or #main, and an item's would take that style.
+ID_PREFIX = "fm-"
+
+
+def _own_id(value: str) -> str:
+    return value if value.startswith(ID_PREFIX) else ID_PREFIX + value
+
+
 _HAS_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 
 
@@ -100,11 +92,15 @@ def _attribute_filter(iframe_hosts: frozenset[str]) -> Callable[[str, str, str],
             if tag == "iframe" and attribute == "src":
                 allowed = host_allowed(stripped, base, iframe_hosts)
                 return urls.absolute(stripped, base) if allowed else None
-            if base and not _HAS_SCHEME.match(stripped) and not stripped.startswith("#"):
+            if stripped.startswith("#"):
+                return "#" + _own_id(stripped[1:]) if len(stripped) > 1 else stripped
+            if base and not _HAS_SCHEME.match(stripped):
                 return urls.absolute(stripped, base) or value
             return value
+        if attribute in _ANCHORS:
+            return _own_id(value) if attribute == "id" or tag == "a" else value
         if attribute == "style":
-            return value if _safe_style(value) else None
+            return safe_style(value)
         if attribute == "rel":
             kept = [t for t in value.split() if t.lower() in _REL_KEEP]
             return " ".join(kept) or None
@@ -119,7 +115,12 @@ def _cleaner(policy: Policy) -> Any:
 
     attributes = {tag: set(names) for tag, names in P.ATTRIBUTES.items()}
     attributes["*"] = set(P.GENERIC_ATTRIBUTES)
-    forced: dict[str, dict[str, str]] = {"iframe": {"sandbox": policy.iframe_sandbox}}
+    forced: dict[str, dict[str, str]] = {
+        "iframe": {"sandbox": policy.iframe_sandbox},
+        # autoplay is not kept, so a player without controls could never start.
+        "video": {"controls": ""},
+        "audio": {"controls": ""},
+    }
     if policy.image_referrer_policy:
         attributes["img"].discard("referrerpolicy")
         attributes["iframe"].discard("referrerpolicy")
@@ -167,8 +168,26 @@ def _dimension(value: str | None) -> int | None:
     return int(digits.group(1)) if digits else None
 
 
+_STYLE_SIZE = re.compile(r"(?:^|;)\s*(width|height)\s*:\s*([\d.]+)\s*(px|r?em)\b", re.IGNORECASE)
+_STYLE_HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+
+
+def _sizes(attributes: dict[str, str]) -> tuple[int | None, int | None]:
+    """Width and height in CSS pixels, from the style (which wins) or the attributes;
+    an emoticon sized ``1em`` counts as 16 px."""
+    sizes = {
+        "width": _dimension(attributes.get("width")),
+        "height": _dimension(attributes.get("height")),
+    }
+    for name, number, unit in _STYLE_SIZE.findall(attributes.get("style", "")):
+        factor = 1 if unit.lower() == "px" else 16
+        sizes[name.lower()] = int(float(number) * factor)
+    return sizes["width"], sizes["height"]
+
+
 def first_image(clean_html: str, base: str | None = None) -> str | None:
-    """The first real picture of sanitized HTML: not a pixel, icon or data URI."""
+    """The first real picture of sanitized HTML: not a pixel, icon, emoticon,
+    placeholder, hidden image or data URI."""
     for match in _IMG.finditer(clean_html):
         attributes = {k.lower(): htmllib.unescape(v) for k, v in _ATTR.findall(match.group(1))}
         src = attributes.get("src", "").strip()
@@ -178,14 +197,20 @@ def first_image(clean_html: str, base: str | None = None) -> str | None:
             src = urls.absolute(src, base) or ""
             if urls.scheme(src) not in ("http", "https"):
                 continue
-        width = _dimension(attributes.get("width"))
-        height = _dimension(attributes.get("height"))
+        if _STYLE_HIDDEN.search(attributes.get("style", "")):
+            continue
+        width, height = _sizes(attributes)
         if (width is not None and width <= 2) or (height is not None and height <= 2):
             continue  # tracking pixel
         if (width is not None and width <= 48) and (height is None or height <= 48):
             continue  # icon-sized
+        if height is not None and height <= 48 and width is None:
+            continue  # an emoticon in the line of text
         classes = attributes.get("class", "").lower()
-        if "emoji" in classes or "icon" in classes or _ICON.search(urls.path(src)):
+        path = urls.path(src)
+        if "emoji" in classes or "icon" in classes or _ICON.search(path):
+            continue
+        if PLACEHOLDER_FILE.search(path):
             continue
         return src
     return None

@@ -1,7 +1,10 @@
 """Fixes that need the document tree, before sanitizing.
 
 * lazy-loaded images (``data-src``, ``data-original``, ``srcset`` without
-  ``src`` …) get a real ``src``, so readers see them;
+  ``src``, Discuz's ``file`` …) and videos (``data-src``) get a real ``src``,
+  so readers see them;
+* what the publisher hid (the ``hidden`` attribute: SEO text, "related
+  reading" blocks) is removed, as browsers never showed it;
 * iframes from hosts outside the allowlist are removed whole.
 
 Most RSSHub bodies need neither, and then the HTML is passed on untouched —
@@ -14,21 +17,36 @@ import re
 
 from feedmill import urls
 
-_LAZY = re.compile(r"data-(?:src|original|lazy-src|lazy|actualsrc|echo|url|srcset)\b")
+_LAZY = re.compile(
+    r"data-(?:src|original|lazy-src|lazy|actualsrc|echo|url|srcset|lazyload|lazy-srcset)\b"
+    r"|\szoomfile=|<img\b[^>]*\sfile="
+)
 LAZY_ATTRIBUTES = (
     "data-src",
     "data-original",
     "data-lazy-src",
     "data-actualsrc",
     "data-lazy",
+    "data-lazyload",
     "data-echo",
     "data-url",
+    "zoomfile",  # Discuz forums: the full-size attachment, then the shown one
+    "file",
 )
-_PLACEHOLDER = re.compile(
+SRCSET_ATTRIBUTES = ("srcset", "data-srcset", "data-lazy-srcset")
+PLACEHOLDER = re.compile(
     r"(?:^data:|^about:|blank\.(?:gif|png)|lazy|placeholder|loading\.(?:gif|svg|png)|"
-    r"grey\.gif|pixel\.(?:gif|png)|spacer\.gif|1x1)",
+    r"grey\.gif|pixel\.(?:gif|png)|spacer\.gif|none\.gif|1x1)",
     re.IGNORECASE,
 )
+# An image file that stands in for the real one until a script swaps it.
+PLACEHOLDER_FILE = re.compile(
+    r"^data:|(?:^|/)(?:blank|spacer|placeholder|loading|lazy|grey|gray|pixel|transparent|t|1x1"
+    r"|empty|default|none)\.(?:gif|png|svg|jpe?g|webp)(?:[?#]|$)",
+    re.IGNORECASE,
+)
+# The hidden attribute on any element; "until-found" content is only folded.
+_HIDDEN = re.compile(r"<[a-z][^>]*\shidden(?:[\s/>]|=(?![\"']?until-found))", re.IGNORECASE)
 
 
 def needs_prepass(html: str) -> bool:
@@ -38,22 +56,69 @@ def needs_prepass(html: str) -> bool:
     lower = html.lower()
     if "srcset" in lower or "<iframe" in lower:
         return True
-    return "data-" in lower and bool(_LAZY.search(lower))
+    if "hidden" in lower and _HIDDEN.search(lower):
+        return True
+    return ("data-" in lower or "file=" in lower) and bool(_LAZY.search(lower))
+
+
+_SPACE = " \t\n\r\f"
+
+
+def srcset_candidates(srcset: str) -> list[tuple[str, str]]:
+    """(URL, descriptor) pairs of a srcset, read as the HTML standard says: a URL
+    runs to the next space, so a comma inside one (``resize,w_800``, Aliyun's
+    and Cloudinary's image URLs) does not split it."""
+    out: list[tuple[str, str]] = []
+    pos, end = 0, len(srcset)
+    while True:
+        while pos < end and (srcset[pos] in _SPACE or srcset[pos] == ","):
+            pos += 1
+        if pos >= end:
+            return out
+        start = pos
+        while pos < end and srcset[pos] not in _SPACE:
+            pos += 1
+        url = srcset[start:pos]
+        descriptor = ""
+        if url.endswith(","):
+            url = url.rstrip(",")
+        else:
+            depth, start = 0, pos  # a descriptor ends at a comma outside parentheses
+            while pos < end:
+                char = srcset[pos]
+                if char == "(":
+                    depth += 1
+                elif char == ")" and depth:
+                    depth -= 1
+                elif char == "," and not depth:
+                    break
+                pos += 1
+            descriptor = " ".join(srcset[start:pos].split())
+        if url:
+            out.append((url, descriptor))
+
+
+def _size(descriptor: str) -> float:
+    """A candidate's width ("800w"), or its density ("2x") as a large width."""
+    for token in descriptor.split():
+        number, unit = token[:-1], token[-1:].lower()
+        try:
+            value = float(number)
+        except ValueError:
+            continue
+        if unit == "w":
+            return value
+        if unit == "x":
+            return value * 1000
+    return 0.0
 
 
 def best_from_srcset(srcset: str) -> str | None:
     """The widest candidate of a srcset (the first, if none says its width)."""
     best: tuple[float, str] | None = None
-    for index, candidate in enumerate(srcset.split(",")):
-        parts = candidate.strip().split()
-        if not parts:
-            continue
-        url = parts[0]
-        size = 0.0
-        if len(parts) > 1 and parts[1][:-1].replace(".", "", 1).isdigit():
-            size = float(parts[1][:-1]) * (1 if parts[1].endswith("w") else 1000)
-        score = (size, -index)
-        if best is None or score > (best[0], 0):
+    for url, descriptor in srcset_candidates(srcset):
+        size = _size(descriptor)
+        if best is None or size > best[0]:
             best = (size, url)
     return best[1] if best else None
 
@@ -83,18 +148,27 @@ def prepass(html: str, *, base: str | None, iframe_hosts: frozenset[str]) -> str
     except (etree.ParserError, ValueError):
         return html
     changed = False
+    for hidden in root.xpath("//*[@hidden]"):
+        if (hidden.get("hidden") or "").strip().lower() != "until-found":
+            hidden.drop_tree()  # its tail is the next element's text: kept
+            changed = True
     for img in root.iter("img"):
         src = (img.get("src") or "").strip()
-        if src and not _PLACEHOLDER.search(src):
+        if src and not PLACEHOLDER.search(src):
             continue
         lazy = next(
             (img.get(a).strip() for a in LAZY_ATTRIBUTES if (img.get(a) or "").strip()), None
         )
         if lazy is None:
-            srcset = img.get("srcset") or img.get("data-srcset")
+            srcset = next((img.get(a) for a in SRCSET_ATTRIBUTES if img.get(a)), None)
             lazy = best_from_srcset(srcset) if srcset else None
         if lazy and lazy != src:
             img.set("src", lazy)
+            changed = True
+    for media in root.iter("video", "audio", "source"):
+        lazy = (media.get("data-src") or "").strip()
+        if lazy and not (media.get("src") or "").strip():
+            media.set("src", lazy)
             changed = True
     for iframe in list(root.iter("iframe")):
         src = iframe.get("src") or iframe.get("data-src") or ""
