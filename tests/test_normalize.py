@@ -223,3 +223,26 @@ def test_different_items_under_one_guid_are_told_apart() -> None:
     )
     keys = [e.key for e in by_text.entries]
     assert len(set(keys)) == 2 and all(k.startswith("g sha256:") for k in keys)
+
+
+def test_an_item_without_a_link_has_its_relative_links_resolved_against_the_feed() -> None:
+    raw = RawEntry(
+        guid="flash-1",
+        title="快讯",
+        content='<p>图 <img src="/upload/a.jpg"> <a href="detail/1.html">详情</a> '
+        '<a href="#n">注</a> <img src="data:image/png;base64,iVBO"> &amp; 5 &lt; 6</p>',
+    )
+    entry = normalize_entry(raw, base_url="https://news.example.cn/rss/", zone=SHANGHAI)
+    assert entry.link is None
+    assert entry.content == (
+        '<p>图 <img src="https://news.example.cn/upload/a.jpg"> '
+        '<a href="https://news.example.cn/rss/detail/1.html">详情</a> '
+        '<a href="#n">注</a> <img src="data:image/png;base64,iVBO"> &amp; 5 &lt; 6</p>'
+    )
+    # With a link of its own, the sanitizer resolves against that link, later.
+    linked = normalize_entry(
+        RawEntry(guid="a", link="https://news.example.cn/a/1.html", content=raw.content),
+        base_url="https://news.example.cn/rss/",
+        zone=SHANGHAI,
+    )
+    assert linked.content == raw.content

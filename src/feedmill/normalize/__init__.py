@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 
@@ -55,6 +56,42 @@ def absolute_url(url: str | None, base: str | None) -> str | None:
     return urls.absolute(url, base)
 
 
+# A src or href that is neither absolute nor a fragment (nor a data: URI).
+_RELATIVE_REFERENCE = re.compile(
+    r"""\s(?:src|href|poster|srcset|data-src)\s*=\s*["']?(?![a-z][a-z0-9+.-]*:|#|["'>\s])""",
+    re.IGNORECASE,
+)
+
+
+def _absolute_links(content: str, base: str) -> str:
+    """``content`` with relative links made absolute against ``base``.
+
+    For items without a link of their own (flash news, guid-only items):
+    the sanitizer resolves against the item's link, and without one
+    "/upload/a.jpg" would point into the blog.
+    """
+    if not _RELATIVE_REFERENCE.search(content):
+        return content
+    import lxml.html
+    from lxml import etree
+
+    try:
+        root = lxml.html.fragment_fromstring(content, create_parent="div")
+    except (etree.ParserError, ValueError):
+        return content
+
+    def resolved(link: str) -> str:
+        stripped = link.strip()
+        if not stripped or stripped.startswith("#"):
+            return link  # a fragment stays within the post
+        return urls.absolute(stripped, base) or link
+
+    root.rewrite_links(resolved, resolve_base_href=False)
+    parts = [html.escape(root.text or "", quote=False)]
+    parts.extend(lxml.html.tostring(child, encoding="unicode") for child in root)
+    return "".join(parts)
+
+
 # Dates outside these bounds are a feed's placeholder (Go's zero time, the Unix
 # epoch) or a typo (2999): the item counts as undated, and its post takes the
 # day it was first seen. Before the first feeds, or past tomorrow.
@@ -84,6 +121,8 @@ def normalize_entry(
             content = html.unescape(content)
         content = plain_to_html(content)
     content = strip_controls(content)
+    if link is None and base_url:
+        content = _absolute_links(content, base_url)
     author = clean_author(raw.author)
     categories = tuple(
         dict.fromkeys(c for c in (collapse_space(strip_controls(x)) for x in raw.categories) if c)
