@@ -525,3 +525,26 @@ def test_copies_merge_on_postgresql(postgres_url: str, tmp_path: Path) -> None:
     assert result.code == 0, result.stderr
     assert len(posts(tmp_path)) == 1
     assert "3 duplicates" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("净买入52.3亿元", {"亿元": {("52.3", False)}}),
+        ("数据显示,5%的公司", {"%": {("5", False)}}),
+        ("逾1,200亿元", {"亿元": {("1200", True)}}),
+        # A series without a unit is no figure; its last number with one is.
+        ("收益率2.731,2.845,2.9%", {"%": {("2.731,2.845,2.9".replace(",", ""), False)}}),
+    ],
+)
+def test_figures_are_read_with_their_units(text: str, found: dict[str, set[object]]) -> None:
+    from feedmill.filter.dedupe.text import facts
+
+    assert {unit: set(values) for unit, values in facts(text).items()} == found
+
+
+def test_a_long_series_of_numbers_is_read_in_one_pass() -> None:
+    # 16,000 yields joined by commas: tried from every digit, this took minutes.
+    series = ",".join(f"{2.5 + (i % 500) / 1000:.3f}" for i in range(16_000))
+    story = fingerprint("国债收益率走势", f"<p>10年期国债收益率：{series}。</p>")
+    assert story.facts == {"年": frozenset({("10", False)})} and story.words

@@ -132,8 +132,10 @@ _STOPWORDS = frozenset(
 )
 _WORD = re.compile(r"[\w]", re.UNICODE)
 _NUMBER = re.compile(r"^[\d.,%％]+$")
+# A number starts where no digit (or digit and separator) precedes it: else a
+# long run of "2.731,2.845,…" without a unit is tried from every digit (quadratic).
 _FACT = re.compile(
-    r"(\d+(?:[.,]\d+)*)\s*(%|％|亿元|亿美元|万元|万美元|亿|万|元|美元|个基点|基点|bp|点|家|只|款|台"
+    r"(?<!\d)(?<!\d[.,])(\d+(?:[.,]\d+)*)\s*(%|％|亿元|亿美元|万元|万美元|亿|万|元|美元|个基点|基点|bp|点|家|只|款|台"
     r"|辆|倍|吨|笔|月|日|号|年|季度|期|名|人|个|次)"
 )
 _APPROXIMATE = re.compile(r"(?:逾|超过|超|近|约|接近|将近|不足|不到|多|大约|约合)\s*$")
@@ -269,8 +271,13 @@ def _text_hash(title_text: str, body_text: str) -> str:
     return hashlib.blake2b(body.encode(), digest_size=16).hexdigest()
 
 
+# Text beyond this says nothing more about which story it is (a feed that
+# inlines a book, a table of thousands of figures).
+MAX_TEXT = 100_000
+
+
 def fingerprint(title: str, content_html: str) -> Fingerprint:
-    body_text = normalize(visible_text(content_html))
+    body_text = normalize(visible_text(content_html)[:MAX_TEXT])
     title_text = normalize(title)
     body_words = words(body_text)
     title_words = words(title_text)
