@@ -548,3 +548,57 @@ def test_a_long_series_of_numbers_is_read_in_one_pass() -> None:
     series = ",".join(f"{2.5 + (i % 500) / 1000:.3f}" for i in range(16_000))
     story = fingerprint("国债收益率走势", f"<p>10年期国债收益率：{series}。</p>")
     assert story.facts == {"年": frozenset({("10", False)})} and story.words
+
+
+def _two_feeds(tmp_path: Path, first: list[Item], second: list[Item]) -> int:
+    """Feed 甲 runs first, then 乙: how many posts there are."""
+    (tmp_path / "a.xml").write_bytes(rss("甲", first))
+    (tmp_path / "b.xml").write_bytes(rss("乙", second))
+    specs = [
+        {"url": "a.xml", "group": "g", "source": "甲"},
+        {"url": "b.xml", "group": "g", "source": "乙"},
+    ]
+    config = write_config(tmp_path, specs)
+    assert cli("run", "-c", str(config), "--feed", "a.xml").code == 0
+    assert cli("run", "-c", str(config), "--feed", "b.xml").code == 0
+    return len(posts(tmp_path))
+
+
+def test_picture_posts_with_one_title_are_told_apart_by_their_pictures(tmp_path: Path) -> None:
+    def picture(n: int, day: int) -> Item:
+        html = f'<p><img src="https://img.example/{n}.jpg"></p>'
+        return Item("分享图片", html, guid=f"p{n}", pub_date=f"Tue, {day} Sep 2022 08:00:00 GMT")
+
+    assert _two_feeds(tmp_path, [picture(1, 20)], [picture(2, 20), picture(3, 21)]) == 3
+
+
+def test_the_same_picture_post_from_two_feeds_is_one_post(tmp_path: Path) -> None:
+    html = '<p><img src="https://img.example/1.jpg"></p>'
+    assert _two_feeds(tmp_path, [Item("分享图片", html, "a")], [Item("分享图片", html, "b")]) == 1
+
+
+def test_a_recurring_short_notice_is_news_again_outside_the_window(tmp_path: Path) -> None:
+    notice = "<p>央行今日不开展逆回购操作。</p>"
+
+    def on(day: int, guid: str) -> Item:
+        return Item(
+            "央行今日不开展逆回购操作", notice, guid, pub_date=f"Thu, {day} Sep 2022 01:00:00 GMT"
+        )
+
+    # The same day from two feeds: one story; nine days later: another.
+    assert _two_feeds(tmp_path, [on(1, "a1")], [on(1, "b1"), on(10, "b10")]) == 2
+
+
+def test_a_link_shared_by_a_feeds_items_or_a_front_page_names_no_story(tmp_path: Path) -> None:
+    def flash(title: str, guid: str, link: str) -> Item:
+        return Item(title, f"<p>{title}。</p>", guid, link=link)
+
+    front = "https://www.jin10.com/"
+    listing = "https://news.example/telegraph"
+    first = [flash("美联储宣布加息75个基点", "a1", front), flash("欧洲央行按兵不动", "a2", listing),
+             flash("澳洲联储加息25个基点", "a3", listing)]  # fmt: skip
+    second = [
+        flash("日本央行维持利率不变", "b1", front),
+        flash("英国央行加息50个基点", "b2", listing),
+    ]
+    assert _two_feeds(tmp_path, first, second) == 5

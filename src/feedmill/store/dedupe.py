@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import cache
+from urllib.parse import urlsplit
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Connection, Engine, TextClause, bindparam, delete, func, select, text, update
@@ -165,12 +166,65 @@ def _verify(
 
 
 _EXACT_SQL = (
-    "SELECT id FROM entries WHERE status = 'active' AND feed_id != :own AND ({})"
-    " ORDER BY id LIMIT 1"
+    "SELECT id, feed_id, fingerprint, link, published_at, first_seen_at FROM entries"
+    " WHERE status = 'active' AND ({}) ORDER BY id LIMIT 50"
+)
+_EXACT_COLUMNS = (
+    entries.c.id,
+    entries.c.feed_id,
+    entries.c.fingerprint,
+    entries.c.link,
+    entries.c.published_at,
+    entries.c.first_seen_at,
 )
 # Plain SQL: building these with SQLAlchemy constructs cost more than running them.
-_EXACT = text(_EXACT_SQL.format("fingerprint = :hash"))
-_EXACT_BY_LINK = text(_EXACT_SQL.format("fingerprint = :hash OR link = :link"))
+_EXACT = text(_EXACT_SQL.format("fingerprint = :hash")).columns(*_EXACT_COLUMNS)
+_EXACT_BY_LINK = text(_EXACT_SQL.format("fingerprint = :hash OR link = :link")).columns(
+    *_EXACT_COLUMNS
+)
+_Exact = tuple[int, int, str | None, str | None, datetime]  # id, feed, hash, link, moment
+
+
+def _moment(published: datetime | None, first_seen: datetime) -> datetime:
+    moment = published or first_seen
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def names_a_story(link: str | None) -> bool:
+    """Can a link be one story's identity?  A site's front page cannot (feeds
+    of live news link every item there)."""
+    if not link:
+        return False
+    try:
+        parts = urlsplit(link)
+    except ValueError:
+        return False
+    return bool(parts.path.strip("/") or parts.query)
+
+
+def _exact_copy(
+    rows: Sequence[_Exact], story: Story, policy: DedupePolicy, own_feed: int
+) -> int | None:
+    """The first of ``rows`` (stored entries with the story's text hash or
+    link) that is the same article as ``story``.
+
+    The same text is the same article at any age when the text says enough
+    by itself; a short notice ("央行今日不开展逆回购操作") recurs, so it is a
+    copy only within the window.  The same link is, unless several entries
+    of one feed share it: then it is a list page, not an article.
+    """
+    per_feed = Counter(feed for _, feed, _, link, _ in rows if link == story.link)
+    shared_link = any(count > 1 for count in per_feed.values())
+    for entry_id, feed_id, text_hash, link, moment in rows:
+        if feed_id == own_feed:
+            continue
+        if text_hash == story.fingerprint.text_hash and (
+            story.fingerprint.identifying or abs(moment - story.moment) <= policy.window
+        ):
+            return entry_id
+        if link == story.link and names_a_story(link) and not shared_link:
+            return entry_id
+    return None
 
 
 @cache
@@ -203,11 +257,16 @@ def find_original(
     A read: workers call it before taking the write lock, then ask
     `Arrivals` about what was stored in between.
     """
-    # Verbatim copies and the same article linked from another feed: any age.
-    found = conn.execute(
-        _EXACT_BY_LINK if story.link else _EXACT,
-        {"hash": story.fingerprint.text_hash, "link": story.link, "own": own_feed},
-    ).scalar()
+    # Verbatim copies and the same article linked from another feed (see _exact_copy).
+    by_link = names_a_story(story.link)
+    rows = [
+        (r.id, r.feed_id, r.fingerprint, r.link, _moment(r.published_at, r.first_seen_at))
+        for r in conn.execute(
+            _EXACT_BY_LINK if by_link else _EXACT,
+            {"hash": story.fingerprint.text_hash, "link": story.link},
+        )
+    ]
+    found = _exact_copy(rows, story, policy, own_feed)
     if found is not None:
         return Match(found, Verdict(True, "same article", 1.0))
     if not story.bands:
@@ -234,17 +293,20 @@ class Arrivals:
     by `find_original`.
     """
 
-    exact: tuple[tuple[int, int, str | None, str | None], ...]  # id, feed, hash, link
+    exact: tuple[_Exact, ...]
     bands: dict[int, tuple[tuple[int, int], ...]]  # band → (entry id, day)
 
     @classmethod
     def since(cls, conn: Connection, mark: int) -> Arrivals:
         rows = conn.execute(
-            select(entries.c.id, entries.c.feed_id, entries.c.fingerprint, entries.c.link)
+            select(*_EXACT_COLUMNS)
             .where(entries.c.id > mark, entries.c.status == "active")
             .order_by(entries.c.id)
         )
-        exact = tuple((r.id, r.feed_id, r.fingerprint, r.link) for r in rows)
+        exact = tuple(
+            (r.id, r.feed_id, r.fingerprint, r.link, _moment(r.published_at, r.first_seen_at))
+            for r in rows
+        )
         by_band: dict[int, list[tuple[int, int]]] = {}
         if exact:
             for band, entry_id, day in conn.execute(
@@ -258,11 +320,14 @@ class Arrivals:
     def find_original(
         self, conn: Connection, story: Story, policy: DedupePolicy, own_feed: int
     ) -> Match | None:
-        for entry_id, feed_id, text_hash, link in self.exact:
-            if feed_id != own_feed and (
-                text_hash == story.fingerprint.text_hash or (story.link and link == story.link)
-            ):
-                return Match(entry_id, Verdict(True, "same article", 1.0))
+        same = [
+            row
+            for row in self.exact
+            if row[2] == story.fingerprint.text_hash or (story.link and row[3] == story.link)
+        ]
+        found = _exact_copy(same, story, policy, own_feed) if same else None
+        if found is not None:
+            return Match(found, Verdict(True, "same article", 1.0))
         first, last = _days(story, policy)
         counts: Counter[int] = Counter(
             entry_id

@@ -247,6 +247,7 @@ class Fingerprint:
     facts: dict[str, frozenset[Fact]] = field(default_factory=dict)
     title_facts: dict[str, frozenset[Fact]] = field(default_factory=dict)
     text_hash: str = ""  # the exact visible text, for verbatim copies
+    identifying: bool = True  # the text alone is long enough to name the story
     shingles: tuple[str, ...] = ()  # what MinHash sees: words less the most common ones
 
     @property
@@ -264,10 +265,20 @@ MINHASH_MAX_FREQUENCY = 5000
 MIN_IDENTIFYING_BODY = 80
 
 
-def _text_hash(title_text: str, body_text: str) -> str:
+_IMAGE_SOURCE = re.compile(r"""<img\b[^>]*?\ssrc\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
+
+
+def identifies(body_text: str) -> bool:
+    """Does the body say enough to be a story's identity by itself?"""
+    return len(" ".join(body_text.split())) >= MIN_IDENTIFYING_BODY
+
+
+def _text_hash(title_text: str, body_text: str, content_html: str = "") -> str:
     body = " ".join(body_text.split())
     if len(body) < MIN_IDENTIFYING_BODY:
-        body = " ".join(title_text.split()) + "\n" + body
+        # A picture post ("分享图片" and an image) is its picture.
+        pictures = " ".join(_IMAGE_SOURCE.findall(content_html))
+        body = " ".join(title_text.split()) + "\n" + body + ("\n" + pictures if pictures else "")
     return hashlib.blake2b(body.encode(), digest_size=16).hexdigest()
 
 
@@ -291,7 +302,8 @@ def fingerprint(title: str, content_html: str) -> Fingerprint:
         subject=frozenset(word_id(w) for w in set(title_words) & set(body_words)),
         facts=facts(title_text + "。" + body_text),
         title_facts=facts(title_text),
-        text_hash=_text_hash(title_text, body_text),
+        text_hash=_text_hash(title_text, body_text, content_html),
+        identifying=identifies(body_text),
         shingles=tuple(
             sorted(w for w in everything if frequencies.get(w, 0) < MINHASH_MAX_FREQUENCY)
         ),
@@ -332,6 +344,7 @@ def dump(print_: Fingerprint) -> str:
             "facts": _facts_out(print_.facts),
             "title_facts": _facts_out(print_.title_facts),
             "text_hash": print_.text_hash,
+            **({} if print_.identifying else {"identifying": False}),
         },
         ensure_ascii=False,
         separators=(",", ":"),
@@ -352,6 +365,7 @@ def load(data: str) -> Fingerprint:
         facts=_facts_in(raw["facts"]),
         title_facts=_facts_in(raw["title_facts"]),
         text_hash=raw["text_hash"],
+        identifying=raw.get("identifying", True),
     )
 
 
