@@ -261,3 +261,24 @@ def test_text_from_feeds_and_configs_is_printed_as_it_is_never_as_markup(tmp_pat
     assert status.code == 0
     assert "g / u / [rsshub] 周刊 [/b]" in status.stdout
     assert "no such file" in status.stdout and "[/b].xml" in status.stdout
+
+
+@pytest.mark.parametrize(
+    ("template", "message"),
+    [
+        ("title: {{ title | yaml_quote }\n", "mine.md.j2:1: unexpected '}'"),
+        ("title: {{ title | no_such_filter }}\n", "No filter named 'no_such_filter'"),
+        ("title: {{ titel }}\n", "'titel' is undefined"),
+        ("{{ link.upper() }}\n", "UndefinedError"),  # a post without a link has none
+    ],
+)
+def test_a_broken_post_template_is_a_config_error_before_any_fetch(
+    tmp_path: Path, template: str, message: str
+) -> None:
+    (tmp_path / "mine.md.j2").write_text(template, encoding="utf-8")
+    spec = [{"url": "a.xml", "group": "g", "source": "s"}]
+    config = write_config(tmp_path, spec, post_template="mine.md.j2")
+    result = cli("run", "-c", str(config))
+    assert result.code == 2
+    assert "post_template:" in result.stderr and message in result.stderr.replace("\n", " ")
+    assert not (tmp_path / ".feedmill").exists()

@@ -502,6 +502,12 @@ def parse_config(text: str, path: Path) -> Config:
             f"{path}:{_line(data, ('post_template',))}: post_template: "
             f"no such file {config.template_path}"
         )
+    if config.template_path:
+        from feedmill.publish.render import template_problem
+
+        broken = template_problem(config.template_path)
+        if broken:
+            raise ConfigError(f"{path}:{_line(data, ('post_template',))}: post_template: {broken}")
     return config
 
 

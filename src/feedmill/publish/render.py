@@ -13,7 +13,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from functools import lru_cache
@@ -235,6 +235,47 @@ def _environment() -> Environment:
 def load_template(path: Path = DEFAULT_TEMPLATE) -> Template:
     env = _environment()
     return env.from_string(path.read_text(encoding="utf-8"))
+
+
+def template_problem(path: Path) -> str | None:
+    """What is wrong with a user's post template, or None: it is compiled and
+    tried on a sample post (with and without the optional fields), so that a
+    typo is a config error rather than every feed failing at its first item."""
+    from jinja2 import TemplateError, TemplateSyntaxError
+
+    try:
+        template = _environment().from_string(path.read_text(encoding="utf-8"))
+    except TemplateSyntaxError as exc:
+        return f"{path}:{exc.lineno}: {exc.message}"
+    except (OSError, UnicodeDecodeError) as exc:
+        return f"cannot read {path}: {exc}"
+    except TemplateError as exc:
+        return f"{path}: {exc.message or exc}"
+    sample = PostContext(
+        title="标题",
+        categories=("分组", "来源", "频道"),
+        group="分组",
+        source="来源",
+        channel="频道",
+        headimg="https://example.com/a.jpg",
+        thumbnail="https://example.com/a.jpg",
+        author="来源",
+        date="Tue, 20 Sep 2022 16:01:00 GMT",
+        date_iso="2022-09-20T16:01:00+00:00",
+        link="https://example.com/a.html",
+        body="<p>正文</p>",
+    )
+    filled = replace(
+        sample, tags=("标签",), also_reported_by=("另一来源",), also_reported_html="<p>同时报道</p>"
+    )
+    for context in (sample, filled, replace(sample, channel=None, link=None)):
+        try:
+            render(context, template)
+        except TemplateError as exc:
+            return f"{path}: {type(exc).__name__}: {exc.message or exc}"
+        except Exception as exc:  # a filter given the wrong type, say
+            return f"{path}: {type(exc).__name__}: {exc}"
+    return None
 
 
 def template_fingerprint(path: Path = DEFAULT_TEMPLATE) -> str:
