@@ -46,6 +46,7 @@ from support.site import cli, posts, write_config
         ),
         ("interval: 9999999999d\nfeeds: []\n", "interval: '9999999999d' is longer than ten years"),
         ("retention: {days: 9, archive: source/old}\nfeeds: []\n", "or Hexo publishes it"),
+        ("feeds:\n  - {url: a.xml, group: g, source: s, [x]: 1}\n", "a list or mapping as a key"),
     ],
 )
 def test_bad_config_exits_2_naming_file_entry_and_field(

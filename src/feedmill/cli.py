@@ -243,6 +243,13 @@ def _reloaded(mill: Any, config: Config, stamp: Stamp) -> tuple[Config, Stamp]:
     except ConfigError as exc:
         err.print(f"[yellow]config not reloaded[/yellow] {escape(str(exc))}", soft_wrap=True)
         return config, now
+    except Exception as exc:  # a bug in reading it must not end the daemon
+        err.print(
+            f"[yellow]config not reloaded[/yellow] {escape(str(config.path))}: "
+            f"{type(exc).__name__}: {escape(str(exc))}",
+            soft_wrap=True,
+        )
+        return config, now
     try:
         mill.reconfigure(fresh)
     except Exception as exc:

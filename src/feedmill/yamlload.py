@@ -36,6 +36,13 @@ def _mapping(loader: Any, node: yaml.MappingNode) -> LineDict:
     out.lines = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
+        if isinstance(key, list | dict):  # "{[x]: 1}": no key a config has
+            raise yaml.constructor.ConstructorError(
+                "while reading a mapping",
+                node.start_mark,
+                "found a list or mapping as a key",
+                key_node.start_mark,
+            )
         if key in out:
             raise yaml.constructor.ConstructorError(
                 "while reading a mapping",
