@@ -113,3 +113,47 @@ def test_search_off_leaves_indexing_to_the_first_search(tmp_path: Path) -> None:
     assert "building the search index" in result.stderr
     assert "比特币突破10万美元" in result.stdout
     assert indexed() == 2
+
+
+def test_status_and_search_answer_while_a_pass_holds_the_write_lock(demo: Path) -> None:
+    import sqlite3
+
+    database = demo.parent / ".feedmill" / "state.db"
+    writer = sqlite3.connect(database, timeout=0)
+    writer.execute("BEGIN IMMEDIATE")  # what a pass storing a feed's items holds
+    try:
+        status = cli("status", "-c", str(demo), "--json")
+        assert status.code == 0 and all(row["ok"] for row in json.loads(status.stdout))
+        assert search(demo, "逆回购")
+    finally:
+        writer.rollback()
+        writer.close()
+
+
+def test_control_characters_in_an_item_print_as_text(tmp_path: Path) -> None:
+    # U+0001 once marked the end of a match: it broke the terminal markup.
+    body = "<p>央行宣布降准&#1;，释放长期资金[/b]约1万亿元。</p>"
+    (tmp_path / "a.xml").write_bytes(rss("t", [Item(title="降准", html=body, guid="1")]))
+    config = write_config(tmp_path, [{"url": "a.xml", "group": "g", "source": "s"}])
+    assert cli("run", "-c", str(config)).code == 0
+    result = cli("search", "降准", "-c", str(config))
+    assert result.code == 0, result.stderr
+    assert "释放长期资金[/b]约1万亿元" in result.stdout
+
+
+def test_dates_are_the_sites_days(tmp_path: Path) -> None:
+    # 07:30 in Shanghai on the 21st is the 20th in UTC: the site shows the 21st.
+    item = Item(
+        title="降准",
+        html="<p>央行宣布降准。</p>",
+        guid="1",
+        pub_date="Wed, 21 Sep 2022 07:30:00 +0800",
+    )
+    (tmp_path / "a.xml").write_bytes(rss("t", [item]))
+    config = write_config(
+        tmp_path, [{"url": "a.xml", "group": "g", "source": "s"}], timezone="Asia/Shanghai"
+    )
+    assert cli("run", "-c", str(config)).code == 0
+    assert len(search(config, "降准", "--since", "2022-09-21")) == 1
+    assert search(config, "降准", "--until", "2022-09-21") == []
+    assert "2022-09-21 07:30" in cli("search", "降准", "-c", str(config)).stdout

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import click
 from rich.console import Console
@@ -403,8 +404,9 @@ def publish(config: Path, rebuild: bool) -> None:
 # -- search -----------------------------------------------------------------
 
 
-def _day(value: str | None, option: str) -> datetime | None:
-    """``2022-09-20`` (the site's day starts at 00:00 UTC) or a full ISO time."""
+def _day(value: str | None, option: str, zone: str) -> datetime | None:
+    """``2022-09-20`` (the day as the site shows it: from 00:00 in its
+    ``timezone``) or a full ISO time (without a zone: in ``timezone`` too)."""
     if value is None:
         return None
     try:
@@ -413,7 +415,7 @@ def _day(value: str | None, option: str) -> datetime | None:
         raise click.BadParameter(
             f"{value!r} is not a date like 2022-09-20", param_hint=option
         ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(zone))
 
 
 def _html(segments: Sequence[tuple[str, bool]]) -> str:
@@ -455,9 +457,11 @@ def search(
 
     QUERY: words to find, e.g. "央行 降准"; a quoted phrase; -word excludes.
     """
+    from sqlalchemy.exc import OperationalError
+
     from feedmill.store import search as search_store
-    from feedmill.store.database import StoreError, open_database
-    from feedmill.store.feeds import sync_feeds
+    from feedmill.store.database import StoreError, open_database, reading
+    from feedmill.store.feeds import view
 
     loaded = _load(config)
     chosen = [
@@ -474,16 +478,25 @@ def search(
         err.print(f"[red]error[/red] {escape(str(exc))}")
         raise click.exceptions.Exit(EXIT_FATAL) from None
     try:
-        with engine.begin() as conn:
-            states = sync_feeds(conn, [f.url for f in loaded.feeds])
-            if not search_store.is_current(conn):
-                err.print("building the search index (once) …")
-                search_store.reindex_all(conn)
+        with reading(engine) as conn:
+            current = search_store.is_current(conn)
+        if not current:
+            err.print("building the search index (once) …")
+            try:
+                with engine.begin() as conn:
+                    if not search_store.is_current(conn):
+                        search_store.reindex_all(conn)
+            except OperationalError as exc:  # another feedmill holds the write lock
+                err.print(f"[yellow]busy[/yellow] cannot build the search index now: {exc.orig}")
+                raise click.exceptions.Exit(EXIT_BUSY) from None
+        # Reads only: a search never waits for a pass that is writing.
+        with reading(engine) as conn:
+            states = view(conn, [f.url for f in loaded.feeds])
             request = search_store.SearchQuery(
                 text=query,
                 feed_ids=[states[f.url].id for f in chosen] if (group or source) else None,
-                since=_day(since, "--since"),
-                until=_day(until, "--until"),
+                since=_day(since, "--since", loaded.timezone),
+                until=_day(until, "--until", loaded.timezone),
                 limit=limit,
                 statuses=None if all_items else ("active",),
             )
@@ -512,23 +525,25 @@ def search(
         err.print("nothing found")
         raise click.exceptions.Exit(1)
 
-    def lit(text: str) -> str:
-        return escape(text).replace("\x00", "[bold yellow]").replace("\x01", "[/bold yellow]")
+    zone = ZoneInfo(loaded.timezone)
+
+    def lit(segments: Sequence[tuple[str, bool]]) -> str:
+        return "".join(
+            f"[bold yellow]{escape(text)}[/bold yellow]" if match else escape(text)
+            for text, match in segments
+        )
 
     for hit in hits:
         spec = specs.get(hit.feed_id)
         where = f"{spec.group} / {spec.source}" if spec else "(a feed no longer configured)"
-        title = "".join(
-            f"[bold yellow]{escape(t)}[/bold yellow]" if m else escape(t)
-            for t, m in hit.title_segments
-        ) or escape(hit.title)
+        title = lit(hit.title_segments) or escape(hit.title)
         wide.print(f"[bold]{title}[/bold]", soft_wrap=True)
         wide.print(
-            f"  [dim]{hit.date.astimezone(UTC):%Y-%m-%d %H:%M} · {escape(where)}"
+            f"  [dim]{hit.date.astimezone(zone):%Y-%m-%d %H:%M} · {escape(where)}"
             f"{' · ' + escape(hit.link) if hit.link else ''}[/dim]",
             soft_wrap=True,
         )
-        wide.print(f"  {lit(hit.snippet)}", soft_wrap=True)
+        wide.print(f"  {lit(hit.snippet_segments)}", soft_wrap=True)
 
 
 # -- status -----------------------------------------------------------------
@@ -536,12 +551,12 @@ def search(
 
 def status_rows(config: Config) -> list[dict[str, Any]]:
     from feedmill.store import feeds as feed_store
-    from feedmill.store.database import open_database
+    from feedmill.store.database import open_database, reading
 
     engine = open_database(config.database_url)
     try:
-        with engine.begin() as conn:
-            states = feed_store.sync_feeds(conn, [f.url for f in config.feeds])
+        with reading(engine) as conn:  # never waits for a pass that is writing
+            states = feed_store.view(conn, [f.url for f in config.feeds])
             counts = feed_store.post_counts(conn)
             held = feed_store.held_back(conn)
     finally:

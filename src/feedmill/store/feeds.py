@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Any
 
@@ -123,6 +123,28 @@ def states(conn: Connection, urls: Sequence[str]) -> dict[str, FeedState]:
     # SQLite's older builds (999 variables).
     wanted = set(urls)
     return {url: state for url, state in _all(conn).items() if url in wanted}
+
+
+def blank(url: str) -> FeedState:
+    """The state of a configured feed that has no row yet (never fetched)."""
+    empty: dict[str, Any] = {f.name: None for f in fields(FeedState)}
+    return FeedState(**{**empty, "id": 0, "url": url, "error_streak": 0, "redirect_streak": 0})
+
+
+def view(conn: Connection, urls: Sequence[str]) -> dict[str, FeedState]:
+    """What `sync_feeds` would give, read only (for `status`, which must not
+    wait for a running pass's write lock): a new URL is `blank`, a URL a feed
+    moved to shows that feed."""
+    known = _all(conn)
+    wanted = set(urls)
+    moved = {s.fetch_url: s for s in known.values() if s.fetch_url and s.url not in wanted}
+    out = {}
+    for url in urls:
+        state = known.get(url)
+        if state is None and url in moved:
+            state = replace(moved[url], url=url, fetch_url=None)
+        out[url] = state or blank(url)
+    return out
 
 
 def post_counts(conn: Connection) -> dict[int, int]:
