@@ -283,3 +283,18 @@ def test_a_broken_post_template_is_a_config_error_before_any_fetch(
     assert result.code == 2
     assert "post_template:" in result.stderr and message in result.stderr.replace("\n", " ")
     assert not (tmp_path / ".feedmill").exists()
+
+
+def test_status_names_feeds_of_one_category_by_their_urls(tmp_path: Path) -> None:
+    feeds = [
+        {"url": "missing-yw.xml", "group": "金融", "source": "新浪财经"},
+        {"url": "missing-gn.xml", "group": "金融", "source": "新浪财经"},
+        {"url": "other.xml", "group": "金融", "source": "证券时报网"},
+    ]
+    config = write_config(tmp_path, feeds)
+    assert cli("run", "-c", str(config)).code == 0
+    lines = cli("status", "-c", str(config)).stdout.splitlines()
+    assert sum("金融 / 新浪财经" in line for line in lines) == 2
+    assert any(line.startswith("missing-yw.xml") for line in lines)
+    assert any(line.startswith("missing-gn.xml") for line in lines)
+    assert not any(line.startswith("other.xml") for line in lines)

@@ -99,6 +99,17 @@ def test_import_reports_what_it_skips_and_dry_run_changes_nothing(tmp_path: Path
     assert config.read_text(encoding="utf-8") == CONFIG
 
 
+def test_a_dry_run_says_what_the_import_would_do(tmp_path: Path) -> None:
+    config = site(tmp_path)
+    opml = OPML / "nested-folders.opml"
+    assert cli("import", str(opml), "-c", str(config)).code == 0
+    # Already there: a dry run says so, as the import itself does.
+    dry = cli("import", str(opml), "-c", str(config), "--dry-run")
+    assert "would add" not in dry.stdout and "0 feeds would be added" in dry.stdout
+    again = cli("import", str(opml), "-c", str(config))
+    assert dry.stdout.split(", ", 1)[1] == again.stdout.split(", ", 1)[1]
+
+
 def test_import_refuses_a_hostile_or_broken_file(tmp_path: Path) -> None:
     config = site(tmp_path)
     for name in ("xxe.opml", "doctype-bomb.opml", "malformed.opml"):

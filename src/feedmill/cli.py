@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import sys
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
@@ -669,10 +670,19 @@ def status(config: Path, as_json: bool, failing: bool) -> None:
         "dups",
         "error / warning",
     )
+
+    def category(row: dict[str, Any]) -> str:
+        channel = row["channel"] or derive_channel(row["title"], row["source"])
+        return " / ".join(x for x in (row["group"], row["source"], channel) if x)
+
+    # Feeds of one category (RSSHub routes of one source not fetched yet)
+    # are told apart by their URLs.
+    shared = Counter(category(row) for row in rows)
     table: list[list[Cell]] = []
     for row in rows:
-        channel = row["channel"] or derive_channel(row["title"], row["source"])
-        name = [(" / ".join(x for x in (row["group"], row["source"], channel) if x), "")]
+        name = [(category(row), "")]
+        if shared[name[0][0]] > 1:
+            name.append((row["url"], "dim"))
         if row["fetch_url"]:
             name.append((f"moved permanently to {row['fetch_url']}", "yellow"))
         error = row["last_error"] or ""
@@ -710,7 +720,7 @@ def import_(opml: Path, config: Path, dry_run: bool) -> None:
 
     OPML: an OPML file exported by a feed reader.
     """
-    from feedmill.feedlist import ImportedFeed, OpmlError, add_feeds_to_file, read_opml
+    from feedmill.feedlist import OpmlError, add_feeds_to_file, read_opml
 
     _load(config)  # a broken config is reported as such, before the OPML file
     try:
@@ -728,15 +738,11 @@ def import_(opml: Path, config: Path, dry_run: bool) -> None:
         err.print(
             f"[yellow]skipped[/yellow] {escape(name)}: {escape(outline.reason)}", soft_wrap=True
         )
-    skipped: list[ImportedFeed] = []
-    if dry_run:
-        added = imported.feeds
-    else:
-        try:
-            added, skipped = add_feeds_to_file(config, imported.feeds)
-        except ConfigError as exc:
-            err.print(f"[red]config error[/red]\n{escape(str(exc))}", soft_wrap=True)
-            raise click.exceptions.Exit(EXIT_CONFIG) from None
+    try:
+        added, skipped = add_feeds_to_file(config, imported.feeds, dry_run=dry_run)
+    except ConfigError as exc:
+        err.print(f"[red]config error[/red]\n{escape(str(exc))}", soft_wrap=True)
+        raise click.exceptions.Exit(EXIT_CONFIG) from None
     for feed in added:
         where = " / ".join(x for x in (feed.group, feed.source, feed.channel) if x)
         verb = "would add" if dry_run else "added"

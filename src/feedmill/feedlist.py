@@ -783,9 +783,10 @@ def _verify(new_text: str, before: int, entries: list[dict[str, str]]) -> None:
 
 
 def add_feeds_to_file(
-    path: Path, feeds: Sequence[ImportedFeed]
+    path: Path, feeds: Sequence[ImportedFeed], *, dry_run: bool = False
 ) -> tuple[list[ImportedFeed], list[ImportedFeed]]:
     """Add ``feeds`` to the config file at ``path``; returns (added, skipped).
+    With ``dry_run``, the same answer, and the file is left as it is.
 
     A feed is skipped when the config already has its URL (the same location as
     the config loader sees it, so ``a.xml`` and ``./a.xml`` are one feed) or an
@@ -815,7 +816,8 @@ def add_feeds_to_file(
         raise ConfigError(f"{path}: {exc}") from None
     if added:
         parse_config(new_text, path)
-        _write_atomically(path, new_text)
+        if not dry_run:
+            _write_atomically(path, new_text)
     return added, skipped + more
 
 
