@@ -47,6 +47,12 @@ from support.site import cli, posts, write_config
         ("interval: 9999999999d\nfeeds: []\n", "interval: '9999999999d' is longer than ten years"),
         ("retention: {days: 9, archive: source/old}\nfeeds: []\n", "or Hexo publishes it"),
         ("feeds:\n  - {url: a.xml, group: g, source: s, [x]: 1}\n", "a list or mapping as a key"),
+        ("state: mysql://u@db/feedmill\nfeeds: []\n", "state: mysql:// is not supported"),
+        ("state: postgres://u@db/feedmill\nfeeds: []\n", "write postgresql://"),
+        ("retention: {days: 1000000}\nfeeds: []\n", "days: at most 36500"),
+        ("fetch: {timeout: .nan}\nfeeds: []\n", "timeout: must be a positive number"),
+        ("feeds:\n  - {url: a.xml, group: g, source: '?'}\n", "has no letter or digit"),
+        (f"feeds:\n  - {{url: a.xml, group: {'新闻' * 40}, source: s}}\n", "at most 200"),
     ],
 )
 def test_bad_config_exits_2_naming_file_entry_and_field(

@@ -135,3 +135,19 @@ def test_export_then_import_gives_the_same_feed_list(tmp_path: Path) -> None:
     before = [(f.url, f.group, f.source, f.channel) for f in load_config(config).feeds]
     after = [(f.url, f.group, f.source, f.channel) for f in load_config(fresh).feeds]
     assert after == before
+
+
+def test_an_outline_whose_folder_cannot_name_a_category_is_skipped(tmp_path: Path) -> None:
+    config = site(tmp_path)
+    opml = tmp_path / "odd.opml"
+    opml.write_text(
+        '<?xml version="1.0"?><opml version="2.0"><head/><body><outline text="?">'
+        '<outline text="ok" type="rss" xmlUrl="https://a.example/1.xml"/></outline>'
+        '<outline text="金融"><outline text="新浪" type="rss" xmlUrl="https://a.example/2.xml"/>'
+        "</outline></body></opml>",
+        encoding="utf-8",
+    )
+    result = cli("import", str(opml), "-c", str(config))
+    assert result.code == 0
+    assert "https://a.example/1.xml: its group '?' cannot name a Hexo category" in result.stderr
+    assert "1 feeds added" in result.stdout

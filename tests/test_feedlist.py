@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from feedmill.config import ConfigError, FeedSpec, parse_config
+from feedmill.config import ConfigError, FeedSpec, names_a_category, parse_config
 from feedmill.feedlist import (
     OPML_NAMESPACE,
     UNCATEGORIZED,
@@ -264,7 +264,11 @@ names = st.text(
     ),
     min_size=1,
     max_size=12,
-).filter(lambda s: bool(s.strip()))
+).filter(lambda s: bool(s.strip()) and names_a_category(s))
+# Any text that can name a Hexo category.
+category_names = st.text(min_size=1, max_size=10).filter(
+    lambda s: bool(s.strip()) and names_a_category(s)
+)
 
 
 @settings(steady, max_examples=100, suppress_health_check=[HealthCheck.filter_too_much])
@@ -1016,9 +1020,9 @@ def test_any_string_survives(value: str) -> None:
         st.builds(
             ImportedFeed,
             url=st.from_regex(r"https://[a-z]{1,8}\.example/[a-z0-9/?=&%-]{0,20}", fullmatch=True),
-            group=st.text(min_size=1, max_size=10).filter(str.strip),
-            source=st.text(min_size=1, max_size=10).filter(str.strip),
-            channel=st.none() | st.text(min_size=1, max_size=10).filter(str.strip),
+            group=category_names,
+            source=category_names,
+            channel=st.none() | category_names,
         ),
         min_size=1,
         max_size=5,

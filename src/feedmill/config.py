@@ -10,6 +10,7 @@ libyaml and keeps line numbers for the messages (yamlload.py).
 from __future__ import annotations
 
 import functools
+import math
 import re
 import zoneinfo
 from datetime import datetime, timedelta
@@ -101,8 +102,8 @@ def _timezone(value: str) -> None:
 
 
 def _positive(value: float) -> None:
-    if value <= 0:
-        raise ValueError("must be positive")
+    if not 0 < value < math.inf:  # NaN too
+        raise ValueError("must be a positive number")
 
 
 DIRECT = "direct"  # a feed's `proxy: direct` bypasses fetch.proxy
@@ -121,6 +122,44 @@ def _proxy(value: str) -> None:
 def _not_empty(field: str, value: str) -> None:
     if not value.strip():
         raise _Invalid(field, "must not be empty")
+
+
+# What hexo-util's slugize turns into separators (and then trims): a name of
+# these alone has an empty slug, and its category page would overwrite its
+# parent's.  Hexo makes a folder of each name: at most 255 bytes on most disks.
+_SLUG_SEPARATORS = frozenset(" \t\n\r~`!@#$%^&*()-_+=[]{}|\\;:\"'<>,.?/")
+LONGEST_NAME_BYTES = 200
+
+
+def names_a_category(value: str) -> bool:
+    """Can ``value`` be a group, source or channel (a Hexo category)?"""
+    return (
+        not all(c in _SLUG_SEPARATORS for c in value) and len(value.encode()) <= LONGEST_NAME_BYTES
+    )
+
+
+def _category_name(field: str, value: str) -> None:
+    _not_empty(field, value)
+    if all(char in _SLUG_SEPARATORS for char in value):
+        raise _Invalid(field, f"{value!r} has no letter or digit (Hexo could not name its page)")
+    if len(value.encode()) > LONGEST_NAME_BYTES:
+        raise _Invalid(
+            field,
+            f"is {len(value.encode())} bytes in UTF-8; at most {LONGEST_NAME_BYTES} "
+            "(Hexo makes a folder of it)",
+        )
+
+
+def _state(value: str) -> None:
+    if "://" not in value:
+        return
+    dialect = value.split("://", 1)[0].split("+", 1)[0].lower()
+    if dialect == "postgres":
+        raise _Invalid("state", "write postgresql:// (SQLAlchemy's name), not postgres://")
+    if dialect not in ("sqlite", "postgresql"):
+        raise _Invalid(
+            "state", f"{dialect}:// is not supported: a SQLite path, or a postgresql:// URL"
+        )
 
 
 # -- the schema ------------------------------------------------------------
@@ -236,6 +275,9 @@ class TagsSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
             raise _Invalid("tags", str(exc)) from None
 
 
+LONGEST_DAYS = 36_500  # a century: beyond, dates overflow
+
+
 class RetentionSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """``retention:`` — how many posts stay in source/_posts; the rest are archived."""
 
@@ -248,6 +290,8 @@ class RetentionSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True)
             value = getattr(self, name)
             if value is not None and value < 1:
                 raise _Invalid(name, "must be 1 or more (leave it out to keep everything)")
+        if self.days is not None and self.days > LONGEST_DAYS:
+            raise _Invalid("days", f"at most {LONGEST_DAYS} (leave it out to keep everything)")
         _not_empty("archive", self.archive)
         if Path(self.archive).is_absolute() or ".." in Path(self.archive).parts:
             raise _Invalid("archive", "must be a folder inside the site")
@@ -317,15 +361,16 @@ class FeedSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     fulltext: bool = False  # fetch each new item's page and extract the article
 
     def __post_init__(self) -> None:
-        for name in ("url", "group", "source"):
-            _not_empty(name, getattr(self, name))
+        _not_empty("url", self.url)
+        for name in ("group", "source"):
+            _category_name(name, getattr(self, name))
         scheme = urlsplit(self.url).scheme.lower() if "://" in self.url else ""
         if scheme and scheme not in ("http", "https", "file"):
             raise _Invalid(
                 "url", f"unsupported URL scheme {scheme!r} (use http, https, file or a path)"
             )
         if self.channel is not None:
-            _not_empty("channel", self.channel)
+            _category_name("channel", self.channel)
         if self.timezone is not None:
             _check("timezone", _timezone, self.timezone)
         if self.timeout is not None:
@@ -363,6 +408,7 @@ class Config(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
     def __post_init__(self) -> None:
         _check("timezone", _timezone, self.timezone)
+        _state(self.state)
         _not_empty("placeholder_image", self.placeholder_image)
         _check("interval", parse_duration, self.interval)
         _check("backoff_cap", parse_duration, self.backoff_cap)

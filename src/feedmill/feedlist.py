@@ -47,7 +47,13 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from feedmill import urls
-from feedmill.config import ConfigError, FeedSpec, parse_config, resolve_location
+from feedmill.config import (
+    ConfigError,
+    FeedSpec,
+    names_a_category,
+    parse_config,
+    resolve_location,
+)
 
 __all__ = [
     "OPML_NAMESPACE",
@@ -509,6 +515,9 @@ def _imported(outline: _Outline) -> tuple[ImportedFeed | None, str]:
     group = outline.group or (levels[0] if levels else UNCATEGORIZED)
     source = outline.source or (levels[1] if len(levels) >= 2 else own)
     channel = outline.channel or (levels[2] if len(levels) >= 3 else None)
+    for level, name in (("group", group), ("source", source), ("channel", channel)):
+        if name is not None and not names_a_category(name):
+            return None, f"its {level} {name!r} cannot name a Hexo category"
     return ImportedFeed(url=url, group=group, source=source, channel=channel), ""
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, ProgrammingError
 
 from feedmill.store.schema import HEAD_REVISION
 
@@ -94,6 +94,9 @@ def open_database(url: str) -> Engine:
         migrate(engine)
     except OperationalError as exc:
         raise StoreError(f"cannot open the state database {_redact(url)}: {exc.orig}") from None
+    except (ImportError, NoSuchModuleError, ArgumentError) as exc:  # a driver not installed
+        hint = " (PostgreSQL needs: pip install 'feedmill[postgres]')" if "postgres" in url else ""
+        raise StoreError(f"cannot open the state database {_redact(url)}: {exc}{hint}") from None
     return engine
 
 
