@@ -151,3 +151,28 @@ def test_an_outline_whose_folder_cannot_name_a_category_is_skipped(tmp_path: Pat
     assert result.code == 0
     assert "https://a.example/1.xml: its group '?' cannot name a Hexo category" in result.stderr
     assert "1 feeds added" in result.stdout
+
+
+def test_export_to_a_file_keeps_its_mode_and_reports_what_it_cannot_write(
+    tmp_path: Path,
+) -> None:
+    import os
+    import stat
+
+    config = site(tmp_path)
+    shared = tmp_path / "shared.opml"
+    shared.write_text("old", encoding="utf-8")
+    shared.chmod(0o644)
+    assert cli("export", "-c", str(config), "-o", str(shared)).code == 0
+    assert shared.read_text(encoding="utf-8").startswith("<?xml")
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o644
+    fresh = tmp_path / "fresh.opml"
+    assert cli("export", "-c", str(config), "-o", str(fresh)).code == 0
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o666 & ~mask
+    for bad in (tmp_path / "missing" / "x.opml", tmp_path):
+        result = cli("export", "-c", str(config), "-o", str(bad))
+        assert result.code == 1 and "cannot write" in result.stderr
+        assert "Traceback" not in result.stderr
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp left

@@ -764,20 +764,17 @@ def import_(opml: Path, config: Path, dry_run: bool) -> None:
 )
 def export(config: Path, output: Path | None) -> None:
     """The feeds of feedmill.yml as OPML 2.0: a folder per group, inside it one per source."""
-    from feedmill.feedlist import export_opml
+    from feedmill.feedlist import export_opml, write_atomically
 
     text = export_opml(_load(config).feeds)
     if output is None:
         sys.stdout.write(text)
         return
-    import os
-    import tempfile
-
-    # Written beside the target and renamed over it: never half a file.
-    handle, temp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.")
-    with os.fdopen(handle, "w", encoding="utf-8") as stream:
-        stream.write(text)
-    os.replace(temp, output)
+    try:
+        write_atomically(output, text)  # never half a file
+    except ConfigError as exc:
+        err.print(f"[red]error[/red] {escape(str(exc))}", soft_wrap=True)
+        raise click.exceptions.Exit(EXIT_FATAL) from None
     err.print(f"wrote {output}", markup=False)
 
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import errno
 import io
 import os
 import re
@@ -826,7 +827,7 @@ def add_feeds_to_file(
     if added:
         parse_config(new_text, path)
         if not dry_run:
-            _write_atomically(path, new_text)
+            write_atomically(path, new_text)
     return added, skipped + more
 
 
@@ -884,10 +885,22 @@ def _read_config(path: Path) -> str:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
 
 
-def _write_atomically(path: Path, text: str) -> None:
+def _umasked(mode: int) -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mode & ~mask
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """``text`` replaces the file at ``path`` whole or not at all (a temporary
+    file beside it, then a rename), keeping its permissions; a symlink is
+    written through.  ConfigError if it cannot be written."""
     try:
         target = path.resolve()
-        mode = stat.S_IMODE(target.stat().st_mode)
+        if target.is_dir():
+            raise IsADirectoryError(errno.EISDIR, "is a directory")
+        # A new file gets what open() would give it.
+        mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else _umasked(0o666)
         fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     except OSError as exc:
         raise ConfigError(f"{path}: cannot write: {exc}") from None
