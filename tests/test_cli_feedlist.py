@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from feedmill.config import load_config
 from feedmill.feedlist import parse_opml
 
@@ -69,6 +71,28 @@ def test_add_refuses_what_would_break_the_config(tmp_path: Path) -> None:
     result = cli("add", "ftp://example.org/feed", "-g", "g", "-s", "s", "-c", str(config))
     assert result.code == 2
     assert config.read_text(encoding="utf-8") == CONFIG
+
+
+def test_add_reads_a_typed_path_from_where_the_command_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from feedmill.config import load_config as load
+
+    (tmp_path / "site" / "feeds").mkdir(parents=True)
+    config = site(tmp_path / "site")
+    (tmp_path / "site" / "feeds" / "mine.xml").write_text("<rss/>", encoding="utf-8")
+    (tmp_path / "elsewhere.xml").write_text("<rss/>", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert cli("add", "site/feeds/mine.xml", "-g", "g", "-s", "a", "-c", str(config)).code == 0
+    assert cli("add", "./elsewhere.xml", "-g", "g", "-s", "b", "-c", str(config)).code == 0
+    added = load(config).feeds[1:]
+    assert [f.url for f in added] == ["feeds/mine.xml", str(tmp_path / "elsewhere.xml")]
+    assert all(Path(load(config).location(f).removeprefix("file://")).is_file() for f in added)
+    # A path that is not there, or a web address without its scheme: refused.
+    missing = cli("add", "nope.xml", "-g", "g", "-s", "c", "-c", str(config))
+    assert missing.code == 2 and "no such file" in missing.stderr
+    web = cli("add", "rsshub.app/stcn/yw", "-g", "g", "-s", "d", "-c", str(config))
+    assert web.code == 2 and "https://rsshub.app/stcn/yw" in web.stderr
 
 
 def test_import_adds_the_feeds_of_an_opml_file_by_folder(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import sys
 from collections import Counter
@@ -787,10 +788,12 @@ def export(config: Path, output: Path | None) -> None:
 def add(url: str, group: str, source: str, channel: str | None, config: Path) -> None:
     """Add one feed to feedmill.yml, keeping its comments and order.
 
-    URL: the feed: an http(s) URL, a file:// URL or a path.
+    URL: the feed: an http(s) URL, a file:// URL or a path (from here).
     """
     from feedmill.feedlist import add_feed_to_file
 
+    if "://" not in url:
+        url = _typed_path(url, config)
     try:
         feed = add_feed_to_file(config, url, group, source, channel)
     except ConfigError as exc:
@@ -801,6 +804,21 @@ def add(url: str, group: str, source: str, channel: str | None, config: Path) ->
         f"[green]added[/green] {escape(feed.url)}  ({escape(where)}) to {escape(str(config))}",
         soft_wrap=True,
     )
+
+
+_HOST_LIKE = re.compile(r"^[\w-]+(?:\.[\w-]+)+(?::\d+)?(?:/|$)")
+
+
+def _typed_path(typed: str, config: Path) -> str:
+    """A feed file named on the command line (relative to where the command
+    runs), as the config names it (relative to the config's folder)."""
+    local = (Path.cwd() / Path(typed).expanduser()).resolve()
+    if not local.is_file():
+        hint = f" (a feed on the web? https://{typed})" if _HOST_LIKE.match(typed) else ""
+        err.print(f"[red]error[/red] no such file: {escape(str(local))}{escape(hint)}")
+        raise click.exceptions.Exit(EXIT_CONFIG)
+    home = config.resolve().parent
+    return local.relative_to(home).as_posix() if local.is_relative_to(home) else str(local)
 
 
 # -- demo -------------------------------------------------------------------
