@@ -602,3 +602,33 @@ def test_a_link_shared_by_a_feeds_items_or_a_front_page_names_no_story(tmp_path:
         flash("英国央行加息50个基点", "b2", listing),
     ]
     assert _two_feeds(tmp_path, first, second) == 5
+
+
+def test_the_next_days_notice_of_the_same_figures_is_news_again(tmp_path: Path) -> None:
+    def notice(day: int, guid: str, hour: str) -> Item:
+        html = (
+            f"<p>为维护银行体系流动性合理充裕，中国人民银行9月{day}日以利率招标方式开展了"
+            "20亿元7天期逆回购操作，中标利率2.00%，与此前持平。当日有20亿元逆回购到期，"
+            "实现零投放零回笼。市场人士认为，季末资金需求上升，央行或加大投放力度。</p>"
+        )
+        when = f"{'Tue' if day == 20 else 'Wed'}, {day} Sep 2022 {hour} +0800"
+        return Item("央行开展20亿元7天期逆回购操作", html, guid, pub_date=when)
+
+    # 23 h 55 min apart, within the 24 h window, alike to the word but the date.
+    assert _two_feeds(tmp_path, [notice(20, "a", "09:20:00")], [notice(21, "b", "09:15:00")]) == 2
+
+
+def test_dates_a_day_apart_in_copies_hours_apart_do_not_part_them() -> None:
+    # The Fed's decision: the 21st in Washington, the 22nd in Beijing.
+    a = fingerprint(
+        "美联储加息75个基点",
+        "<p>美联储9月21日宣布加息75个基点，" + "利率区间上调至3%至3.25%。" * 3 + "</p>",
+    )
+    b = fingerprint(
+        "美联储加息75个基点",
+        "<p>北京时间9月22日凌晨，美联储宣布加息75个基点，"
+        + "利率区间上调至3%至3.25%。" * 3
+        + "</p>",
+    )
+    assert decide(a, b, apart=timedelta(hours=3)).duplicate
+    assert not decide(a, b, apart=timedelta(hours=20)).duplicate

@@ -159,7 +159,9 @@ def _verify(
         if dumped is not None:
             stored = load(dumped)
             _remember(_cache(conn), entry_id, (stored, moment, None))
-        verdict = decide(story.fingerprint, stored, policy.threshold)
+        verdict = decide(
+            story.fingerprint, stored, policy.threshold, apart=abs(moment - story.moment)
+        )
         if verdict.duplicate and (best is None or verdict.similarity > best.verdict.similarity):
             best = Match(entry_id, verdict)
     return best

@@ -6,6 +6,8 @@
    mentions in the same unit ("央行开展100亿元逆回购" vs "…300亿元…"), or
    different amounts in a body in the same unit, means different news.
    Rounded and approximate figures agree ("逾120亿元" and "123.6亿元").
+   Full dates ("9月20日") count too, for stories published half a day or
+   more apart: two that share none are two days' news.
 3. **No conflicting names:** if each has a name (a rare word of its title and
    body) that the other never mentions, they are about different companies.
 
@@ -24,9 +26,10 @@ benchmarks/README.md and tests/test_dedupe.py.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
-from feedmill.filter.dedupe.text import AMOUNT_UNITS, Fact, Fingerprint
+from feedmill.filter.dedupe.text import AMOUNT_UNITS, DATE_UNIT, Fact, Fingerprint
 
 # Containment counts a third of Jaccard: a two-sentence excerpt that shares
 # 55 % of its words with an article is as convincing as two full versions
@@ -89,7 +92,13 @@ def _overlap(xs: frozenset[Fact], ys: frozenset[Fact]) -> bool:
     return any(_same_number(x, y) for x in xs for y in ys)
 
 
-def conflicting_fact(a: Fingerprint, b: Fingerprint) -> str | None:
+# Full dates are compared only for stories published this far apart: copies
+# hours apart may date one event a day apart (a Fed decision is the 21st in
+# Washington, the 22nd in Beijing); daily notices come a day apart.
+DATES_APART = timedelta(hours=12)
+
+
+def conflicting_fact(a: Fingerprint, b: Fingerprint, apart: timedelta | None = None) -> str | None:
     for unit in a.title_facts.keys() & b.title_facts.keys():
         mine, theirs = a.title_facts[unit], b.title_facts[unit]
         if _overlap(mine, theirs):
@@ -101,6 +110,10 @@ def conflicting_fact(a: Fingerprint, b: Fingerprint) -> str | None:
     for unit in (a.facts.keys() & b.facts.keys()) & AMOUNT_UNITS:
         if not _overlap(a.facts[unit], b.facts[unit]):
             return f"figures differ ({unit})"
+    dates_a, dates_b = a.facts.get(DATE_UNIT), b.facts.get(DATE_UNIT)
+    far_apart = apart is not None and apart >= DATES_APART
+    if far_apart and dates_a and dates_b and not dates_a & dates_b:
+        return "dates differ, half a day apart or more"
     return None
 
 
@@ -122,7 +135,13 @@ def conflicting_subjects(a: Fingerprint, b: Fingerprint) -> bool:
     )
 
 
-def decide(a: Fingerprint, b: Fingerprint, threshold: float = DEFAULT_THRESHOLD) -> Verdict:
+def decide(
+    a: Fingerprint,
+    b: Fingerprint,
+    threshold: float = DEFAULT_THRESHOLD,
+    apart: timedelta | None = None,
+) -> Verdict:
+    """``apart``: how far apart the two were published, if known."""
     if a.text_hash and a.text_hash == b.text_hash:
         return Verdict(True, "same text", 1.0)
     if min(len(a.words), len(b.words)) < MIN_WORDS:
@@ -130,7 +149,7 @@ def decide(a: Fingerprint, b: Fingerprint, threshold: float = DEFAULT_THRESHOLD)
     score = similarity(a, b)
     if score < threshold:
         return Verdict(False, f"similarity {score:.2f} below {threshold:.2f}", score)
-    conflict = conflicting_fact(a, b)
+    conflict = conflicting_fact(a, b, apart)
     if conflict:
         return Verdict(False, conflict, score)
     if conflicting_names(a, b):

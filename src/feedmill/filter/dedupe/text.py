@@ -220,13 +220,22 @@ def words(text: str) -> list[str]:
 Fact = tuple[str, bool]  # (number as written, approximate: "逾120亿元")
 
 
+# A full date ("9月20日"): unlike a bare "20日", never a count of days.  Two
+# daily notices alike to the word ("央行开展20亿元逆回购") differ by it.
+DATE_UNIT = "月日"
+_DATE = re.compile(r"(?<!\d)(\d{1,2})月(\d{1,2})日")
+
+
 def facts(text: str) -> dict[str, frozenset[Fact]]:
-    """Numbers with units in normalized text, by unit."""
+    """Numbers with units in normalized text, by unit; full dates as DATE_UNIT."""
     found: dict[str, set[Fact]] = {}
     for match in _FACT.finditer(text):
         value = match.group(1).replace(",", "")
         approximate = bool(_APPROXIMATE.search(text[max(0, match.start() - 4) : match.start()]))
         found.setdefault(match.group(2), set()).add((value, approximate))
+    for match in _DATE.finditer(text):
+        # "9-20", not a number: 9月20日 and 9月2日 must not read as equal.
+        found.setdefault(DATE_UNIT, set()).add((f"{int(match[1])}-{int(match[2])}", False))
     return {unit: frozenset(values) for unit, values in found.items()}
 
 
