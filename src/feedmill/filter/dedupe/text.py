@@ -251,7 +251,7 @@ class Fingerprint:
 
     words: frozenset[int]  # word ids of title + body
     names: frozenset[int]  # rare words found in both the title and the body
-    title: frozenset[int] = frozenset()  # word ids of the title
+    title: frozenset[int] = frozenset()  # word ids of the title, numbers left out
     subject: frozenset[int] = frozenset()  # title words that the body repeats
     facts: dict[str, frozenset[Fact]] = field(default_factory=dict)
     title_facts: dict[str, frozenset[Fact]] = field(default_factory=dict)
@@ -307,8 +307,12 @@ def fingerprint(title: str, content_html: str) -> Fingerprint:
     return Fingerprint(
         words=frozenset(word_id(w) for w in everything),
         names=frozenset(word_id(w) for w in names),
-        title=frozenset(word_id(w) for w in title_words),
-        subject=frozenset(word_id(w) for w in set(title_words) & set(body_words)),
+        # Without numbers: figures are compared as facts, with their rounding
+        # ("52.3亿元" and "超52亿元" are one figure, not two subjects).
+        title=frozenset(word_id(w) for w in title_words if not _NUMBER.match(w)),
+        subject=frozenset(
+            word_id(w) for w in set(title_words) & set(body_words) if not _NUMBER.match(w)
+        ),
         facts=facts(title_text + "。" + body_text),
         title_facts=facts(title_text),
         text_hash=_text_hash(title_text, body_text, content_html),
