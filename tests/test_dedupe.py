@@ -635,13 +635,21 @@ def test_dates_a_day_apart_in_copies_hours_apart_do_not_part_them() -> None:
 
 
 def test_a_headline_that_rounds_the_figure_is_the_same_story() -> None:
-    body = (
-        "<p>{} 据交易所数据，北向资金今日全天净买入52.3亿元，其中沪股通净买入31.2亿元，"
-        "深股通净买入21.1亿元。贵州茅台、宁德时代获加仓居前，招商银行遭减持。</p>"
+    a = fingerprint(
+        "北向资金今日净买入52.3亿元",
+        "<p>Wind数据显示，北向资金今日净买入52.3亿元，其中沪股通净买入30.1亿元，"
+        "深股通净买入22.2亿元。贵州茅台、宁德时代获大幅加仓。</p>",
     )
-    a = fingerprint("北向资金今日净买入52.3亿元", body.format("午后加速流入。"))
-    b = fingerprint("北向资金净买入超52亿元", body.format("尾盘资金持续流入。"))
+    b = fingerprint(
+        "北向资金净买入超52亿元",
+        "<p>今日北向资金全天净买入超52亿元，沪股通净买入30.1亿元，深股通净买入22.2亿元；"
+        "个股方面，贵州茅台、宁德时代获加仓居前。</p>",
+    )
     assert decide(a, b).duplicate
     # A different figure is still different news.
-    c = fingerprint("北向资金净买入超80亿元", body.replace("52.3", "80.6").format(""))
+    c = fingerprint(
+        "北向资金净买入超80亿元",
+        "<p>今日北向资金全天净买入超80亿元，沪股通净买入50.1亿元，深股通净买入30.2亿元；"
+        "个股方面，贵州茅台、宁德时代获加仓居前。</p>",
+    )
     assert not decide(a, c).duplicate
