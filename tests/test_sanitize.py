@@ -276,3 +276,22 @@ def test_what_the_publisher_hid_stays_hidden() -> None:
 def test_the_headimg_is_the_article_picture_not_a_decoy(decoy: str) -> None:
     html = decoy + '<p><img src="https://img.example.cn/2024/05/photo.jpg"></p>'
     assert first_image(clean(html), BASE) == "https://img.example.cn/2024/05/photo.jpg"
+
+
+@pytest.mark.parametrize(
+    "style",
+    [
+        "margin-top:calc(100vh*-1)",
+        "margin:0 -1em",
+        "margin-top:var(--x)",
+        "box-shadow:0 0 0 9999px #000",
+        "outline:9999px solid #fff",
+        "text-shadow:0 -500px 0 red",
+        "POSITION:FIXED",
+        "posit\\69on:fixed",
+        "inset:0",
+        "translate:0 -100vh",
+    ],
+)
+def test_nothing_paints_outside_the_article(style: str) -> None:
+    assert clean(f'<p style="{style}">x</p>') == "<p>x</p>"

@@ -6,9 +6,9 @@ indented Chinese paragraphs, WeChat editors' boxes), so ``style`` is kept —
 but only with properties that lay out the article itself.  ``position``,
 ``z-index``, offsets and transforms are dropped: with them one item could lay
 a link over the whole blog page.  So are ``url()`` (a tracking request no
-``referrerpolicy`` covers) and negative margins, which pull an item over the
-theme's header.  A style whose declarations are all allowed is kept byte for
-byte.
+``referrerpolicy`` covers), negative margins, which pull an item over the
+theme's header, and shadows and outlines, which paint outside the item's
+box.  A style whose declarations are all allowed is kept byte for byte.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from functools import lru_cache
 _BAD = re.compile(r"expression|javascript|vbscript|behaviou?r|-moz-binding|@import", re.IGNORECASE)
 _COMMENT = re.compile(r"/\*.*?(?:\*/|$)", re.DOTALL)
 _ESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{1,6})\s?|(.))", re.DOTALL)
-_NEGATIVE = re.compile(r"(?:^|[\s(,])-\s*\.?\d")
+# A margin of plain lengths and keywords: no minus, no calc(-…) or calc(x*-1).
+_PLAIN_MARGIN = re.compile(r"^[\s\w.%!]*$")
 _URL = re.compile(r"url\s*\(|image-set\s*\(|image\s*\(", re.IGNORECASE)
 
 _SIDES = ("", "-top", "-right", "-bottom", "-left")
@@ -37,13 +38,13 @@ ALLOWED = frozenset(
         "font", "font-family", "font-size", "font-style", "font-weight", "font-variant",
         "line-height", "letter-spacing", "word-spacing", "white-space", "word-break",
         "word-wrap", "overflow-wrap", "text-align", "text-align-last", "text-indent",
-        "text-transform", "text-shadow", "text-decoration", "text-decoration-line",
+        "text-transform", "text-decoration", "text-decoration-line",
         "text-decoration-color", "text-decoration-style", "text-underline-offset",
         "vertical-align", "direction", "unicode-bidi", "writing-mode",
         "list-style", "list-style-type", "list-style-position",
-        "display", "visibility", "float", "clear", "box-sizing", "box-shadow",
-        "overflow", "overflow-x", "overflow-y", "outline", "outline-color", "outline-style",
-        "outline-width", "width", "min-width", "max-width", "height", "min-height", "max-height",
+        "display", "visibility", "float", "clear", "box-sizing",
+        "overflow", "overflow-x", "overflow-y",
+        "width", "min-width", "max-width", "height", "min-height", "max-height",
         "caption-side", "table-layout", "empty-cells", "object-fit",
         *(f"padding{side}" for side in _SIDES),
         *_BORDER,
@@ -70,7 +71,7 @@ def _allowed(name: str, value: str) -> bool:
     if _URL.search(value):
         return False
     if name in _NO_NEGATIVE:
-        return not _NEGATIVE.search(value)
+        return bool(_PLAIN_MARGIN.match(value))
     return name in ALLOWED
 
 
