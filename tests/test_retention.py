@@ -177,3 +177,37 @@ def test_hexo_builds_only_the_posts_that_remain(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert len(hexo.post_pages(site)) == 2
     assert not list((site / "public").rglob("*_archive*"))
+
+
+@pytest.mark.parametrize("edited", [False, True])
+def test_a_rebuild_cut_short_leaves_archived_posts_archived(tmp_path: Path, edited: bool) -> None:
+    from sqlalchemy import select
+
+    from feedmill.store.database import open_database
+    from feedmill.store.posts import queue_all
+    from feedmill.store.schema import feeds as feeds_table
+    from feedmill.store.schema import posts as posts_table
+
+    feed = tmp_path / "f.xml"
+    feed.write_bytes(rss("源", items([0, 1, 2, 3, 4])))
+    config = write_config(
+        tmp_path, [{"url": "f.xml", "group": "g", "source": "源"}], retention={"max_posts": 2}
+    )
+    assert cli("run", "-c", str(config)).code == 0
+    assert len(archived(tmp_path)) == 3
+    # A rebuild queues every post, then is killed before it writes them.
+    engine = open_database(f"sqlite:///{tmp_path / '.feedmill' / 'state.db'}")
+    with engine.begin() as conn:
+        queue_all(conn, list(conn.execute(select(feeds_table.c.id)).scalars()))
+    if edited:  # and the feed edits the archived items meanwhile (the worker's path)
+        feed.write_bytes(rss("源", items([0, 1, 2, 3, 4], title="新闻(更新)")))
+    assert cli("run", "-c", str(config)).code == 0
+    with engine.connect() as conn:
+        states = sorted(conn.execute(select(posts_table.c.state)).scalars())
+    engine.dispose()
+    assert states == ["archived"] * 3 + ["written"] * 2  # none "removed"
+    assert len(archived(tmp_path)) == 3 and len(posts(tmp_path)) == 2
+    # A rebuild run to its end writes them all, then retention applies again.
+    rebuilt = cli("publish", "--rebuild", "-c", str(config))
+    assert rebuilt.code == 0 and "3 archived" in rebuilt.stdout
+    assert len(archived(tmp_path)) == 3 and len(posts(tmp_path)) == 2

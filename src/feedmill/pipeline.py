@@ -49,8 +49,8 @@ from feedmill.publish.sitelock import SiteLock
 from feedmill.publish.tags import TagStyle, tag_style
 from feedmill.publish.writer import (
     TEMP_DIR,
-    deleted_by_hand,
     remove_stale_temp_files,
+    whereabouts,
     write_if_changed,
 )
 from feedmill.sanitize.policy import DEFAULT_IFRAME_HOSTS
@@ -66,6 +66,7 @@ from feedmill.store.posts import (
     mark_removed,
     mark_written,
     pending_count,
+    set_state,
 )
 from feedmill.store.schema import feeds as feeds_table
 from feedmill.tracking import after_fetch
@@ -225,6 +226,7 @@ class Mill:
         self.rules = feed_rules(config)
         self.dedupe = dedupe_policy(config)
         self.posts_dir = str(config.posts_dir)
+        self.archive_dir = str(config.archive_dir) if config.retention else None
         self.stage_dir = os.path.join(self.posts_dir, TEMP_DIR)
         self._loop: asyncio.AbstractEventLoop | None = None  # while a pass fetches
         self._fetches: set[asyncio.Future[Fetched]] = set()
@@ -522,6 +524,7 @@ class Mill:
                 template=self.template,
                 template_fingerprint=self.template_fp,
                 posts_dir=self.posts_dir,
+                archive_dir=self.archive_dir,
                 stage_dir=self.stage_dir,
                 database_url=self.config.database_url,
                 state=state,
@@ -670,14 +673,16 @@ class Mill:
                 break
             ready = [p for p in batch if p.feed_url in self.styles]
             taken_down: list[int] = []
+            archived: list[int] = []
             if written is None:
-                gone = {
-                    p.entry_id
+                where = {
+                    p.entry_id: whereabouts(self.posts_dir, self.archive_dir, p.file_name)
                     for p in ready
-                    if not p.is_new and deleted_by_hand(self.posts_dir, p.file_name)
+                    if not p.is_new
                 }
-                taken_down = sorted(gone)
-                ready = [p for p in ready if p.entry_id not in gone]
+                taken_down = sorted(i for i, w in where.items() if w == "gone")
+                archived = sorted(i for i, w in where.items() if w == "archive")
+                ready = [p for p in ready if where.get(p.entry_id, "posts") == "posts"]
             texts = self._compose(ready, use_pool)
             for post, text in zip(ready, texts, strict=True):
                 path = os.path.join(self.posts_dir, post.file_name)
@@ -693,6 +698,7 @@ class Mill:
             with self.engine.begin() as conn:
                 mark_written(conn, [post.entry_id for post in ready], datetime.now(UTC))
                 mark_removed(conn, taken_down)
+                set_state(conn, archived, "archived")
             if progress:
                 progress("publish", len(batch), None)
 

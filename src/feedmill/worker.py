@@ -37,7 +37,7 @@ from feedmill.normalize import normalize_document
 from feedmill.parse import ParseError, parse_document
 from feedmill.publish.filenames import post_filename
 from feedmill.publish.render import FeedStyle, PostInput, compose, style_hash
-from feedmill.publish.writer import deleted_by_hand, place, stage
+from feedmill.publish.writer import place, stage, whereabouts
 from feedmill.schedule import Policy
 from feedmill.store import dedupe as dedupe_store
 from feedmill.store import feeds as feed_store
@@ -53,7 +53,7 @@ from feedmill.store.entries import (
     with_duplicates,
 )
 from feedmill.store.feeds import FeedState
-from feedmill.store.posts import mark_removed, mark_stale, mark_written
+from feedmill.store.posts import mark_removed, mark_stale, mark_written, set_state
 from feedmill.store.search import SearchDoc
 from feedmill.tracking import after_fetch
 
@@ -121,6 +121,7 @@ class FeedJob:
     template: Path
     template_fingerprint: str
     posts_dir: str
+    archive_dir: str | None  # retention's folder, if the site has retention
     stage_dir: str
     database_url: str
     state: FeedState  # the feed's row at the start of the pass
@@ -366,13 +367,16 @@ def handle(job: FeedJob) -> FeedResult:
         new = updated = unchanged = 0
         placed: list[int] = []
         taken_down: list[int] = []
+        archived: list[int] = []
         for touched in ingested.touched:
             path = staged[touched.index]
             if path is None:
                 continue
-            if touched.was_written and deleted_by_hand(job.posts_dir, touched.file_name):
-                taken_down.append(touched.entry_id)
-                continue
+            if touched.was_written:
+                where = whereabouts(job.posts_dir, job.archive_dir, touched.file_name)
+                if where != "posts":
+                    (taken_down if where == "gone" else archived).append(touched.entry_id)
+                    continue
             staged[touched.index] = None
             changed_file = place(path, os.path.join(job.posts_dir, touched.file_name))
             placed.append(touched.entry_id)
@@ -382,10 +386,11 @@ def handle(job: FeedJob) -> FeedResult:
                 updated += 1
             else:
                 unchanged += 1
-        if placed or taken_down:
+        if placed or taken_down or archived:
             with engine.begin() as conn:
                 mark_written(conn, placed, datetime.now(UTC), states=("pending",))
                 mark_removed(conn, taken_down)
+                set_state(conn, archived, "archived")
     finally:
         for path in staged:  # rendered but not needed (or the store failed)
             if path is not None:

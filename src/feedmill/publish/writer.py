@@ -18,10 +18,16 @@ from pathlib import Path
 TEMP_DIR = ".feedmill-tmp"
 
 
-def deleted_by_hand(posts_dir: str, file_name: str) -> bool:
-    """Whether a post written before is gone from the posts folder: its owner
-    took it down, and no pass writes it again (a rebuild does)."""
-    return not os.path.exists(os.path.join(posts_dir, file_name))
+def whereabouts(posts_dir: str, archive_dir: str | None, file_name: str) -> str:
+    """Where a post written before is: ``"posts"``; ``"archive"``, where
+    retention moved it (and a rebuild that would have brought it back was cut
+    short); or ``"gone"``: its owner deleted it, and no pass writes it again
+    (a rebuild does)."""
+    if os.path.exists(os.path.join(posts_dir, file_name)):
+        return "posts"
+    if archive_dir and os.path.exists(os.path.join(archive_dir, file_name)):
+        return "archive"
+    return "gone"
 
 
 def content_hash(data: bytes) -> str:
