@@ -281,6 +281,23 @@ def test_decode_evidence_order() -> None:
     assert decode_html(b"caf\xe9", "iso-8859-1") == "café"
 
 
+def test_a_gbk_page_under_a_default_latin_1_label_or_late_meta_is_read_as_chinese() -> None:
+    page = f"<p>{CHINESE}</p>".encode("gb18030")
+    meta = b'<html><head><meta charset="gbk">'
+    # Tomcat's and Apache's default header, with the page's own meta …
+    assert CHINESE in decode_html(meta + b"</head><body>" + page, "ISO-8859-1")
+    # … or without it: the bytes say what they are.
+    assert CHINESE in decode_html(b"<html><body>" + page * 3, "ISO-8859-1")
+    # The meta after 60 KB of inline script, and no charset in the header.
+    script = b"<script>" + b"var x = 1;\n" * 6000 + b"</script>"
+    late = b"<html><head>" + script + b'<meta charset="gbk"></head><body>' + page
+    assert CHINESE in decode_html(late)
+    # European Latin-1 stays Latin-1.
+    assert decode_html("<p>Économie: café crème à Genève</p>".encode("latin-1"), "ISO-8859-1") == (
+        "<p>Économie: café crème à Genève</p>"
+    )
+
+
 # -- fetching ---------------------------------------------------------------------------------
 
 PARAGRAPH = "央行公开市场今日开展了逆回购操作，市场流动性保持合理充裕，短端利率小幅下行。"

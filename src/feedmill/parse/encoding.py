@@ -62,7 +62,7 @@ _SUPERSETS = {
 
 # Multi-byte encodings (codecs' names): bytes in another encoding rarely
 # decode in these, so a claim of one that decodes strictly is believed first.
-_CJK_MULTIBYTE = frozenset(
+CJK_MULTIBYTE = frozenset(
     [
         "gb18030",
         "gbk",
@@ -82,7 +82,7 @@ _CJK_MULTIBYTE = frozenset(
         "johab",
     ]
 )
-_LATIN_1 = "cp1252"
+LATIN_1 = "cp1252"
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,19 +152,19 @@ def decode(body: bytes, content_type: str | None = None) -> Decoded:
 
     asked: list[str | None] = []  # charset-normalizer's answer: it is slow, ask once
 
-    def detect() -> str | None:
+    def detected_once() -> str | None:
         if not asked:
-            asked.append(_detect(body))
+            asked.append(detect(body))
         return asked[0]
 
     tried = [c for c in dict.fromkeys(claims) if not c.startswith(("utf-16", "utf-32"))]
     # (UTF-16/32 without a BOM or an autodetected prefix: that claim is false.)
-    tried.sort(key=lambda c: c not in _CJK_MULTIBYTE)  # stable: else HTTP first
+    tried.sort(key=lambda c: c not in CJK_MULTIBYTE)  # stable: else HTTP first
     for encoding in tried:
-        if encoding == _LATIN_1:
+        if encoding == LATIN_1:
             # Latin-1 decodes any bytes: a default label on CJK text is common.
-            detected = detect()
-            if detected in _CJK_MULTIBYTE:
+            detected = detected_once()
+            if detected in CJK_MULTIBYTE:
                 note = f"declared {declared} but the bytes are {detected}"
                 return Decoded(body.decode(detected, errors="replace"), detected, declared, note)
         try:
@@ -176,7 +176,7 @@ def decode(body: bytes, content_type: str | None = None) -> Decoded:
             note = f"declared {declared} but the bytes are {encoding}"
         return Decoded(text, encoding, declared, note)
 
-    detected = detect()
+    detected = detected_once()
     if detected:
         note = f"declared {declared} but the bytes are {detected}" if declared else None
         return Decoded(body.decode(detected, errors="replace"), detected, declared, note)
@@ -189,7 +189,8 @@ def decode(body: bytes, content_type: str | None = None) -> Decoded:
     )
 
 
-def _detect(body: bytes) -> str | None:
+def detect(body: bytes) -> str | None:
+    """charset-normalizer's best guess for ``body`` (its first 200 kB), widened."""
     from charset_normalizer import from_bytes
 
     best = from_bytes(body[:200_000]).best()
