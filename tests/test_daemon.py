@@ -291,6 +291,34 @@ def test_a_stop_does_not_wait_for_a_slow_server(tmp_path: Path, feed_server: Fee
     complete_the_work(tmp_path, 2)
 
 
+def test_a_stop_does_not_wait_for_article_pages(tmp_path: Path, feed_server: FeedServer) -> None:
+    html = {"Content-Type": "text/html; charset=utf-8"}
+    page = "<html><body><article>" + "<p>正文段落，讲述一件事的来龙去脉。</p>" * 30
+    items = []
+    for i in range(4):
+        link = feed_server.add(f"/a/{i}.html", body=page.encode(), headers=html, delay=40)
+        items.append(Item(f"文章{i}", html="<p>摘要。</p>", guid=str(i), link=link))
+    url = feed_server.add("/feed", body=rss("源", items))
+    feeds = [{"url": url, "group": "g", "source": "s", "fulltext": True}]
+    write_config(tmp_path, feeds, fulltext={"allow_private": True, "timeout": 60})
+    daemon = feedmill("run", "--every", "15m", cwd=tmp_path)
+    try:
+        wait_for(lambda: feed_server.hits["/a/0.html"] == 1)
+        time.sleep(0.3)
+        daemon.send_signal(signal.SIGTERM)
+        _, err = daemon.communicate(timeout=20)
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+    assert daemon.returncode == 0, err
+    assert not posts(tmp_path)  # no post with the feed's summary in place of its article
+    # The feed was left as it was: the next run fetches it and its pages.
+    for i in range(4):
+        feed_server.routes[f"/a/{i}.html"].delay = 0
+    complete_the_work(tmp_path, 4)
+    assert all("正文段落" in text for text in posts(tmp_path).values())
+
+
 def test_a_daemon_outlives_a_failed_pass(tmp_path: Path, feed_server: FeedServer) -> None:
     url = feed_server.add("/feed", body=many(3))
     write_config(tmp_path, [{"url": url, "group": "g", "source": "s"}], interval="1s")

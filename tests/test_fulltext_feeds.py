@@ -85,3 +85,27 @@ def test_feeds_without_fulltext_fetch_no_pages(tmp_path: Path, feed_server: Feed
     cli("run", "-c", str(config))
     assert feed_server.hits["/a/stcn.html"] == 0
     assert "摘要一句" in "".join(posts(tmp_path).values())
+
+
+def test_page_limits_hold_for_the_whole_pass(tmp_path: Path, feed_server: FeedServer) -> None:
+    """`fulltext.per_host` bounds the pages in flight at a host across all the
+    fulltext feeds of a pass (it held per feed: six feeds sent twelve at once)."""
+    pages = FeedServer().start()  # the articles' host, apart from the feeds'
+    try:
+        html = {"Content-Type": "text/html; charset=utf-8"}
+        body = (PAGES / "stcn.html").read_bytes()
+        feeds = []
+        for f in range(6):
+            items = []
+            for i in range(2):
+                link = pages.add(f"/a/{f}-{i}.html", body=body, headers=html, delay=0.3)
+                items.append(Item(f"文章{f}-{i}", html="<p>摘要。</p>", guid=str(i), link=link))
+            url = feed_server.add(f"/feed{f}", body=rss(f"源{f}", items))
+            feeds.append({"url": url, "group": "g", "source": f"源{f}", "fulltext": True})
+        settings = {"allow_private": True, "per_host": 2, "concurrency": 8}
+        config = write_config(tmp_path, feeds, fulltext=settings, dedupe=False)
+        assert cli("run", "-c", str(config)).code == 0
+        assert sum(pages.hits.values()) == 12
+        assert pages.peak <= 2
+    finally:
+        pages.stop()

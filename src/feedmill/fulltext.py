@@ -602,7 +602,7 @@ class _Failure(Exception):
 
 
 async def fetch_articles(
-    links: Sequence[str], options: ArticleOptions | None = None
+    links: Sequence[str], options: ArticleOptions | None = None, slots: PageSlots | None = None
 ) -> dict[str, Article]:
     """Fetch the pages at ``links`` concurrently, and extract their articles.
 
@@ -616,7 +616,7 @@ async def fetch_articles(
     unique = list(dict.fromkeys(links))
     if not unique:
         return {}
-    slots = _Slots(options)
+    slots = slots or PageSlots(options)
     async with _session(options) as session:
         articles = await asyncio.gather(
             *(_article(session, link, options, slots) for link in unique)
@@ -624,7 +624,7 @@ async def fetch_articles(
     return {article.url: article for article in articles}
 
 
-class _Slots:
+class PageSlots:
     """The limits on pages in flight: in all, and per host and port."""
 
     def __init__(self, options: ArticleOptions) -> None:
@@ -678,7 +678,7 @@ async def _session(options: ArticleOptions) -> AsyncIterator[aiohttp.ClientSessi
 
 
 async def _article(
-    session: aiohttp.ClientSession, link: str, options: ArticleOptions, slots: _Slots
+    session: aiohttp.ClientSession, link: str, options: ArticleOptions, slots: PageSlots
 ) -> Article:
     try:
         final_url, html = await _follow(session, link, options, slots)
@@ -700,7 +700,7 @@ async def _article(
 
 
 async def _follow(
-    session: aiohttp.ClientSession, link: str, options: ArticleOptions, slots: _Slots
+    session: aiohttp.ClientSession, link: str, options: ArticleOptions, slots: PageSlots
 ) -> tuple[str, str]:
     """(final URL, page text).  Redirects are followed here, not by aiohttp,
     so that each hop is checked, counted and held to the page's deadline."""

@@ -75,7 +75,7 @@ if TYPE_CHECKING:
     # Imported when a document needs handling: a pass of "not modified"
     # answers (the usual one) never loads the parsers, sanitizer or tokenizers.
     from feedmill import worker
-    from feedmill.fulltext import ArticleOptions
+    from feedmill.fulltext import ArticleOptions, PageSlots
 
 T = TypeVar("T")
 # Below this many documents (or posts) a process pool costs more than it saves.
@@ -229,7 +229,8 @@ class Mill:
         self.archive_dir = str(config.archive_dir) if config.retention else None
         self.stage_dir = os.path.join(self.posts_dir, TEMP_DIR)
         self._loop: asyncio.AbstractEventLoop | None = None  # while a pass fetches
-        self._fetches: set[asyncio.Future[Fetched]] = set()
+        self._fetches: set[asyncio.Future[Any]] = set()
+        self._page_slots: PageSlots | None = None  # a pass's limits on article pages
         self._pool: ProcessPoolExecutor | None = None
         self._outcomes: list[tuple[int, dict[str, Any]]] = []
         self._worker: ModuleType | None = None
@@ -459,6 +460,7 @@ class Mill:
             return self._location(spec, states[spec.url])
 
         self._loop = loop
+        self._page_slots = None  # bound to this pass's event loop
         try:
             async with Fetcher(self.fetch_options) as fetcher:
                 await asyncio.gather(*(one(spec) for spec in in_host_turns(specs, where)))
@@ -513,7 +515,23 @@ class Mill:
             document_url = urls.without_userinfo(fetched.final_url or location)
             pages: tuple[worker.Page, ...] = ()
             if spec.fulltext:
-                pages = await self._article_pages(spec, state, fetched, document_url, now)
+                # Cancelled by a stop like the feed's own fetch: the feed is
+                # then left as it was, and fetched again next time.
+                if self.stopping.is_set():
+                    return
+                reading_pages = asyncio.ensure_future(
+                    self._article_pages(spec, state, fetched, document_url, now)
+                )
+                self._fetches.add(reading_pages)
+                try:
+                    pages = await reading_pages
+                except asyncio.CancelledError:
+                    task = asyncio.current_task()
+                    if reading_pages.cancelled() and task is not None and not task.cancelling():
+                        return
+                    raise
+                finally:
+                    self._fetches.discard(reading_pages)
             job = handler.FeedJob(
                 body=fetched.body,
                 content_type=fetched.content_type,
@@ -565,7 +583,7 @@ class Mill:
         self, spec: FeedSpec, state: FeedState, fetched: Fetched, location: str, now: datetime
     ) -> tuple[worker.Page, ...]:
         """The article pages of a fulltext feed's new and changed items."""
-        from feedmill.fulltext import fetch_articles
+        from feedmill.fulltext import PageSlots, fetch_articles
 
         try:
             links = await asyncio.to_thread(
@@ -575,7 +593,10 @@ class Mill:
             return ()
         if not links:
             return ()
-        articles = await fetch_articles(links, article_options(self.config))
+        options = article_options(self.config)
+        if self._page_slots is None:  # one set of limits for every feed of the pass
+            self._page_slots = PageSlots(options)
+        articles = await fetch_articles(links, options, self._page_slots)
         return tuple((a.url, a.html, a.final_url, a.error) for a in articles.values())
 
     def _links_to_complete(
