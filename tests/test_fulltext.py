@@ -709,3 +709,13 @@ def test_default_options() -> None:
         2,
     )
     assert options.allow_private is False
+
+
+def test_a_page_far_larger_than_an_article_is_refused_before_extraction() -> None:
+    from feedmill.fulltext import MAX_ELEMENTS, PageTooLarge, extract_article
+
+    # A page of links: extraction time grows with the square of its elements.
+    unit = "<a href='/x'>链接</a>" * 20 + f"<p>{PARAGRAPH}</p>"
+    page = f"<html><body><div>{unit * (MAX_ELEMENTS // 20)}</div></body></html>"
+    with pytest.raises(PageTooLarge, match="page too large to extract"):
+        extract_article(page, "https://news.example/a.html")

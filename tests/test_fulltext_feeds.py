@@ -109,3 +109,22 @@ def test_page_limits_hold_for_the_whole_pass(tmp_path: Path, feed_server: FeedSe
         assert pages.peak <= 2
     finally:
         pages.stop()
+
+
+def test_a_page_too_large_to_extract_keeps_the_feeds_text(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    from feedmill.fulltext import MAX_ELEMENTS
+
+    unit = "<a href='/x'>链接</a>" * 20 + "<p>一段正文。</p>"
+    page = f"<html><body><div>{unit * (MAX_ELEMENTS // 20)}</div></body></html>"
+    link = feed_server.add(
+        "/a/big.html", body=page.encode(), headers={"Content-Type": "text/html; charset=utf-8"}
+    )
+    url = feed_server.add("/feed", body=rss("源", [Item("大页面", "<p>摘要。</p>", "1", link)]))
+    feeds = [{"url": url, "group": "g", "source": "源", "fulltext": True}]
+    config = write_config(tmp_path, feeds, fulltext={"allow_private": True})
+    assert cli("run", "-c", str(config)).code == 0
+    assert "摘要" in "".join(posts(tmp_path).values())
+    (row,) = json.loads(cli("status", "-c", str(config), "--json").stdout)
+    assert "page too large to extract" in row["warning"]

@@ -195,12 +195,15 @@ def with_full_text(
     the same summary, finds the item unchanged instead of "changed back".
     Returns the items and a note on the pages that fell back, for status.
     """
-    from feedmill.fulltext import extract_article
+    from feedmill.fulltext import PageTooLarge, extract_article
 
     articles: dict[str, str] = {}
     failures: dict[str, str] = {}
     for link, html, final_url, error in pages:
-        content = extract_article(html, final_url or link) if html is not None else None
+        try:
+            content = extract_article(html, final_url or link) if html is not None else None
+        except PageTooLarge as exc:
+            content, error = None, str(exc)
         if content is not None:
             articles[link] = content
         else:
