@@ -128,3 +128,26 @@ def test_a_page_too_large_to_extract_keeps_the_feeds_text(
     assert "摘要" in "".join(posts(tmp_path).values())
     (row,) = json.loads(cli("status", "-c", str(config), "--json").stdout)
     assert "page too large to extract" in row["warning"]
+
+
+def test_a_page_down_for_now_never_replaces_the_article_a_post_has(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    html = {"Content-Type": "text/html; charset=utf-8"}
+    link = feed_server.add("/a/stcn.html", body=(PAGES / "stcn.html").read_bytes(), headers=html)
+    url = feed_server.add("/feed", body=rss("源", [Item("文章", "<p>摘要。</p>", "1", link)]))
+    feeds = [{"url": url, "group": "g", "source": "源", "fulltext": True}]
+    config = write_config(tmp_path, feeds, fulltext={"allow_private": True})
+    assert cli("run", "-c", str(config)).code == 0
+    assert first_line("stcn") in "".join(posts(tmp_path).values())
+    # The feed edits the item's summary while the site answers 503.
+    feed_server.add("/a/stcn.html", status=503, body=b"busy", headers=html)
+    feed_server.add("/feed", body=rss("源", [Item("文章", "<p>摘要（更新）。</p>", "1", link)]))
+    assert cli("run", "-c", str(config)).code == 0
+    assert first_line("stcn") in "".join(posts(tmp_path).values())
+    # Back up: the edited item is read again, page and all.
+    feed_server.add("/a/stcn.html", body=(PAGES / "stcn.html").read_bytes(), headers=html)
+    hits = feed_server.hits["/a/stcn.html"]
+    assert cli("run", "-c", str(config)).code == 0
+    assert feed_server.hits["/a/stcn.html"] == hits + 1
+    assert first_line("stcn") in "".join(posts(tmp_path).values())

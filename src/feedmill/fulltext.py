@@ -167,6 +167,17 @@ _TABLE_PARTS: Final = ("thead", "tbody", "tfoot", "tr", "td", "th", "caption", "
 MAX_ELEMENTS = 20_000
 
 
+_TRANSIENT = re.compile(
+    r"^(?:timed out|cannot connect|bad HTTP response|HTTP (?:408|425|429|5\d\d)\b)"
+)
+
+
+def is_transient(error: str) -> bool:
+    """A failure the next attempt may not meet: a timeout, a refused or broken
+    connection, "slow down" or a server error (not a 404, a block or a PDF)."""
+    return bool(_TRANSIENT.match(error))
+
+
 class PageTooLarge(ValueError):
     """A page with more elements than an article page has (MAX_ELEMENTS)."""
 

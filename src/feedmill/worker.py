@@ -188,14 +188,16 @@ def _early_originals(
 
 def with_full_text(
     items: tuple[Item, ...], pages: tuple[Page, ...]
-) -> tuple[tuple[Item, ...], str | None]:
+) -> tuple[tuple[Item, ...], str | None, frozenset[str]]:
     """Items whose article page gave an article carry it as their content.
 
     The version stays that of the feed's own item: the next pass, reading
     the same summary, finds the item unchanged instead of "changed back".
-    Returns the items and a note on the pages that fell back, for status.
+    Returns the items, a note on the pages that fell back, for status, and
+    the links whose pages failed for now (a timeout, a 503): a stored item
+    of theirs is better kept as it is until a later pass (`handle`).
     """
-    from feedmill.fulltext import PageTooLarge, extract_article
+    from feedmill.fulltext import PageTooLarge, extract_article, is_transient
 
     articles: dict[str, str] = {}
     failures: dict[str, str] = {}
@@ -215,11 +217,14 @@ def with_full_text(
         for i in items
     )
     if not failures:
-        return out, None
+        return out, None, frozenset()
     reasons = Counter(failures.values())
     listed = "; ".join(f"{reason} ({count})" for reason, count in reasons.most_common(3))
-    return out, (
-        f"full text: {len(failures)} of {len(pages)} articles kept the feed's text: {listed}"
+    retry = frozenset(link for link, reason in failures.items() if is_transient(reason))
+    return (
+        out,
+        f"full text: {len(failures)} of {len(pages)} articles kept the feed's text: {listed}",
+        retry,
     )
 
 
@@ -234,8 +239,9 @@ def handle(job: FeedJob) -> FeedResult:
     )
     items = tuple(Item.of(entry) for entry in normalized.entries)
     warnings = [*parsed.warnings, *normalized.warnings]
+    retry: frozenset[str] = frozenset()
     if job.pages:
-        items, note = with_full_text(items, job.pages)
+        items, note, retry = with_full_text(items, job.pages)
         if note:
             warnings.append(note)
     engine = engine_for(job.database_url)
@@ -248,6 +254,10 @@ def handle(job: FeedJob) -> FeedResult:
         if job.state.last_success_at is not None or job.state.item_count:
             known = known_versions(conn, job.state.id)
         items = adopt_told_apart_keys(items, known)
+        # A stored item whose page failed for now keeps what it has (its
+        # article, likely): left unchanged, it is tried again next pass.
+        waiting = {i.key_hash for i in items if i.entry.link in retry and i.key_hash in known}
+        items = tuple(i for i in items if i.key_hash not in waiting)
         screened = _screen(job, items, known)
         changed = [
             known[item.key_hash][0]
@@ -356,6 +366,8 @@ def handle(job: FeedJob) -> FeedResult:
             values = after_fetch(
                 job.state, job.fetched, job.now, job.policy, ttl_minutes=parsed.ttl_minutes
             )
+            if waiting:  # the same document must be read again for the items held back
+                values.update(etag=None, last_modified=None, body_hash=None)
             feed_store.record(
                 conn,
                 job.state.id,
