@@ -163,7 +163,14 @@ def test_first_image_skips_pixels_icons_and_data(html: str, image: str | None) -
             'background:#fff">登录</a>',
         ),
         ('<p style="position:absolute">x</p>', "<p>x</p>"),
-        ('<p style="pos/**/ition:fixed;color:red">x</p>', '<p style="color:red">x</p>'),
+        # Comments and escapes hide declarations from a split: such a style goes whole.
+        ('<p style="pos/**/ition:fixed;color:red">x</p>', "<p>x</p>"),
+        ('<p style=\'font-family:"/*";position:fixed;z-index:9;/*"\'>x</p>', "<p>x</p>"),
+        ('<p style="color:red\\/*;position:fixed;*/">x</p>', "<p>x</p>"),
+        (
+            '<p style="position:static;background:\\5c 75rl(https://t.example/p.gif)">x</p>',
+            "<p>x</p>",
+        ),
         ('<p style="transform:translate(-50%,-50%)">x</p>', "<p>x</p>"),
         # A request no referrerpolicy covers.
         (
@@ -291,7 +298,38 @@ def test_the_headimg_is_the_article_picture_not_a_decoy(decoy: str) -> None:
         "posit\\69on:fixed",
         "inset:0",
         "translate:0 -100vh",
+        # Text far larger than its box, pulled over the page.
+        "font-size:4000px",
+        "font:bold 4000px/0 serif",
+        "text-indent:-2000px",
+        "letter-spacing:-1em",
+        "line-height:calc(100vh)",
     ],
 )
 def test_nothing_paints_outside_the_article(style: str) -> None:
     assert clean(f'<p style="{style}">x</p>') == "<p>x</p>"
+
+
+def test_sizes_within_reason_are_kept() -> None:
+    style = 'font: bold 16px/1.75 "Microsoft YaHei", sans-serif;text-indent:2em;font-size:1.2em'
+    quoted = style.replace('"', "&quot;")
+    assert clean(f"<p style='{style}'>x</p>") == f'<p style="{quoted}">x</p>'
+
+
+def test_an_odd_size_in_an_image_style_is_ignored() -> None:
+    html = '<img src="https://i.example/a.jpg" style="width:1.5.2px;height:.px">'
+    assert first_image(clean(html), BASE) == "https://i.example/a.jpg"
+
+
+@pytest.mark.parametrize(
+    "html",
+    ["hidden " + "<a" * 40_000, "file= " + "<img" * 40_000, "<p style=x>" + "<b" * 40_000],
+)
+def test_unclosed_tags_are_scanned_in_one_pass(html: str) -> None:
+    # Tried from every "<": quadratic, tens of seconds for these 80-160 KB.
+    clean(html)
+
+
+@pytest.mark.parametrize("html", ['<div class="seo"hidden>SEO</div>ok', "<div/hidden>SEO</div>ok"])
+def test_hidden_without_a_space_before_it_is_seen(html: str) -> None:
+    assert clean(html) == "ok"

@@ -168,7 +168,9 @@ def _dimension(value: str | None) -> int | None:
     return int(digits.group(1)) if digits else None
 
 
-_STYLE_SIZE = re.compile(r"(?:^|;)\s*(width|height)\s*:\s*([\d.]+)\s*(px|r?em)\b", re.IGNORECASE)
+_STYLE_SIZE = re.compile(
+    r"(?:^|;)\s*(width|height)\s*:\s*(\d+(?:\.\d+)?|\.\d+)\s*(px|r?em)\b", re.IGNORECASE
+)
 _STYLE_HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 
 

@@ -19,7 +19,7 @@ from feedmill import urls
 
 _LAZY = re.compile(
     r"data-(?:src|original|lazy-src|lazy|actualsrc|echo|url|srcset|lazyload|lazy-srcset)\b"
-    r"|\szoomfile=|<img\b[^>]*\sfile="
+    r"|\szoomfile=|<img\b[^<>]*\sfile="
 )
 LAZY_ATTRIBUTES = (
     "data-src",
@@ -46,7 +46,8 @@ PLACEHOLDER_FILE = re.compile(
     re.IGNORECASE,
 )
 # The hidden attribute on any element; "until-found" content is only folded.
-_HIDDEN = re.compile(r"<[a-z][^>]*\shidden(?:[\s/>]|=(?![\"']?until-found))", re.IGNORECASE)
+# ([^<>]*: a scan stops at the next tag, so unclosed "<a<a<a…" stays linear.)
+_HIDDEN = re.compile(r"<[a-z][^<>]*[\s/\"']hidden(?:[\s/>]|=(?![\"']?until-found))", re.IGNORECASE)
 
 
 def needs_prepass(html: str) -> bool:
