@@ -653,3 +653,24 @@ def test_a_headline_that_rounds_the_figure_is_the_same_story() -> None:
         "个股方面，贵州茅台、宁德时代获加仓居前。</p>",
     )
     assert not decide(a, c).duplicate
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [("美元兑日元升破150关口", "美元兑日元升破151关口"), ("苹果发布iOS 18.2", "苹果发布iOS 18.3")],
+)
+def test_headlines_apart_by_a_bare_number_are_different_news(one: str, other: str) -> None:
+    def story(title: str) -> str:
+        return (
+            f"<p>{title}。"
+            + "市场人士认为，后续走势仍取决于美联储政策路径与日本央行的干预意愿。" * 2
+            + "</p>"
+        )
+
+    assert not decide(fingerprint(one, story(one)), fingerprint(other, story(other))).duplicate
+
+
+def test_unclosed_image_tags_are_read_in_one_pass() -> None:
+    # 20,000 "<img " in a comment of a picture post: tried from every tag, minutes.
+    story = fingerprint("分享图片", "<p>分享图片</p><!--" + "<img " * 20_000 + "-->")
+    assert story.text_hash

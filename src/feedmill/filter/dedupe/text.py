@@ -274,7 +274,7 @@ MINHASH_MAX_FREQUENCY = 5000
 MIN_IDENTIFYING_BODY = 80
 
 
-_IMAGE_SOURCE = re.compile(r"""<img\b[^>]*?\ssrc\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
+_IMAGE_SOURCE = re.compile(r"""<img\b[^<>]*?\ssrc\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
 
 
 def identifies(body_text: str) -> bool:
@@ -303,18 +303,21 @@ def fingerprint(title: str, content_html: str) -> Fingerprint:
     title_words = words(title_text)
     everything = set(title_words) | set(body_words)
     frequencies = word_frequencies()
+    title_facts = facts(title_text)
+    figures = {value for found in title_facts.values() for value, _ in found}
     names = {w for w in set(title_words) & set(body_words) if is_rare(w)}
     return Fingerprint(
         words=frozenset(word_id(w) for w in everything),
         names=frozenset(word_id(w) for w in names),
-        # Without numbers: figures are compared as facts, with their rounding
-        # ("52.3亿元" and "超52亿元" are one figure, not two subjects).
-        title=frozenset(word_id(w) for w in title_words if not _NUMBER.match(w)),
+        # Without the figures (numbers with a unit): they are compared as facts,
+        # with their rounding ("52.3亿元" and "超52亿元" are one figure, not two
+        # subjects); a bare number ("升破150关口", "iOS 18.2") stays a word.
+        title=frozenset(word_id(w) for w in title_words if w not in figures),
         subject=frozenset(
-            word_id(w) for w in set(title_words) & set(body_words) if not _NUMBER.match(w)
+            word_id(w) for w in set(title_words) & set(body_words) if w not in figures
         ),
         facts=facts(title_text + "。" + body_text),
-        title_facts=facts(title_text),
+        title_facts=title_facts,
         text_hash=_text_hash(title_text, body_text, content_html),
         identifying=identifies(body_text),
         shingles=tuple(
