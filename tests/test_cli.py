@@ -47,6 +47,7 @@ from support.site import cli, posts, write_config
         ("interval: 9999999999d\nfeeds: []\n", "interval: '9999999999d' is longer than ten years"),
         ("retention: {days: 9, archive: source/old}\nfeeds: []\n", "or Hexo publishes it"),
         ("feeds:\n  - {url: a.xml, group: g, source: s, [x]: 1}\n", "a list or mapping as a key"),
+        ("? !!set {a: null}\n: 1\nfeeds: []\n", "a list or mapping as a key"),
         ("state: mysql://u@db/feedmill\nfeeds: []\n", "state: mysql:// is not supported"),
         ("state: postgres://u@db/feedmill\nfeeds: []\n", "write postgresql://"),
         ("retention: {days: 1000000}\nfeeds: []\n", "days: at most 36500"),

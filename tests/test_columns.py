@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from rich.console import Console
 
 from feedmill.columns import cell, columns
@@ -44,8 +45,10 @@ def test_a_cell_of_several_lines_makes_its_row_that_high() -> None:
     ]
 
 
-def test_text_that_looks_like_markup_is_shown_as_it_is() -> None:
-    error = "bad XML: [/] unexpected [red] tag \\"
+@pytest.mark.parametrize(
+    "error", ["bad XML: [/] unexpected [red] tag \\", "x\\\\", "x\\\\\\", "\\", "a[/b]"]
+)
+def test_text_that_looks_like_markup_is_shown_as_it_is(error: str) -> None:
     text = columns(("error",), [[cell(error, "red")]])
     assert plain(text).splitlines()[1] == error
 

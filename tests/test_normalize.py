@@ -246,3 +246,19 @@ def test_an_item_without_a_link_has_its_relative_links_resolved_against_the_feed
         zone=SHANGHAI,
     )
     assert linked.content == raw.content
+
+
+def test_lazy_sources_and_srcsets_of_a_link_less_item_resolve_too() -> None:
+    raw = RawEntry(
+        guid="flash-2",
+        title="图",
+        content='<p><img data-src="/upload/a.jpg" src="/static/loading.gif">'
+        '<img srcset="/upload/b-400.jpg 400w, /upload/b-800.jpg 800w"></p>',
+    )
+    entry = normalize_entry(raw, base_url="https://news.example.cn/rss", zone=SHANGHAI)
+    assert 'data-src="https://news.example.cn/upload/a.jpg"' in entry.content
+    assert 'src="https://news.example.cn/static/loading.gif"' in entry.content
+    assert (
+        'srcset="https://news.example.cn/upload/b-400.jpg 400w, '
+        'https://news.example.cn/upload/b-800.jpg 800w"' in entry.content
+    )

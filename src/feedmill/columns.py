@@ -23,7 +23,12 @@ def cell(text: str, style: str = "") -> Cell:
 
 
 def _styled(text: str, style: str) -> str:
-    return f"[{style}]{escape(text)}[/{style}]" if style and text else escape(text)
+    if not (style and text):
+        return escape(text)
+    # Backslashes before the closing tag would escape it: doubled, they are text.
+    body = text.rstrip("\\")
+    doubled = "\\" * 2 * (len(text) - len(body))
+    return f"[{style}]{escape(body)}{doubled}[/{style}]"
 
 
 def columns(header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> str:

@@ -8,6 +8,7 @@ point at them.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import Any
 
 import yaml
@@ -36,7 +37,8 @@ def _mapping(loader: Any, node: yaml.MappingNode) -> LineDict:
     out.lines = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
-        if isinstance(key, list | dict):  # "{[x]: 1}": no key a config has
+        if not isinstance(key, Hashable) or isinstance(key, list | dict | set):
+            # "[x]: 1", "? !!set {a: null}": no key a config has
             raise yaml.constructor.ConstructorError(
                 "while reading a mapping",
                 node.start_mark,

@@ -58,7 +58,8 @@ def absolute_url(url: str | None, base: str | None) -> str | None:
 
 # A src or href that is neither absolute nor a fragment (nor a data: URI).
 _RELATIVE_REFERENCE = re.compile(
-    r"""\s(?:src|href|poster|srcset|data-src)\s*=\s*["']?(?![a-z][a-z0-9+.-]*:|#|["'>\s])""",
+    r"""\s(?:src|href|poster|srcset|data-[\w-]+|file|zoomfile)\s*=\s*["']?"""
+    r"""(?![a-z][a-z0-9+.-]*:|#|["'>\s])""",
     re.IGNORECASE,
 )
 
@@ -87,6 +88,24 @@ def _absolute_links(content: str, base: str) -> str:
         return urls.absolute(stripped, base) or link
 
     root.rewrite_links(resolved, resolve_base_href=False)
+    # What lxml does not know for a link: lazy sources, srcset candidates.
+    from feedmill.sanitize.prepass import LAZY_ATTRIBUTES, SRCSET_ATTRIBUTES, srcset_candidates
+
+    for element in root.iter("img", "video", "audio", "source"):
+        for name in LAZY_ATTRIBUTES:
+            value = element.get(name)
+            if value and value.strip():
+                element.set(name, resolved(value))
+        for name in SRCSET_ATTRIBUTES:
+            value = element.get(name)
+            if value:
+                element.set(
+                    name,
+                    ", ".join(
+                        f"{resolved(url)} {descriptor}".strip()
+                        for url, descriptor in srcset_candidates(value)
+                    ),
+                )
     parts = [html.escape(root.text or "", quote=False)]
     parts.extend(lxml.html.tostring(child, encoding="unicode") for child in root)
     return "".join(parts)
