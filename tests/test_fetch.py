@@ -22,7 +22,7 @@ from feedmill.fetch.client import keeps_credentials
 from feedmill.models import FetchStatus
 
 from support.feeds import Item, rss
-from support.server import FeedServer
+from support.server import FeedServer, peak_overlap
 from support.site import cli, posts, write_config
 
 ENCODINGS = Path(__file__).parent / "data" / "encoding"
@@ -44,21 +44,6 @@ def fetch_all(requests: list[FetchRequest], **options: object) -> list:
             return list(await asyncio.gather(*(fetcher.fetch(r) for r in requests)))
 
     return asyncio.run(go())
-
-
-def peak_overlap(spans: list[tuple[float, float]], slack: float = 0.05) -> int:
-    """The most requests that were being served at one moment.
-
-    The server notes a request's end after its last write, by when the client
-    may have sent the next one: ends count ``slack`` seconds early.
-    """
-    ends = [(end - slack, -1) for _, end in spans]
-    events = sorted([(start, 1) for start, _ in spans] + ends)
-    peak = current = 0
-    for _, step in events:
-        current += step
-        peak = max(peak, current)
-    return peak
 
 
 def status(config: Path) -> dict[str, dict]:

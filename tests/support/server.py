@@ -142,3 +142,18 @@ class FeedServer:
         request.end_headers()
         if body:
             request.wfile.write(body)
+
+
+def peak_overlap(spans: list[tuple[float, float]], slack: float = 0.05) -> int:
+    """The most requests that were being served at one moment.
+
+    The server notes a request's end after its last write, by when the client
+    may have sent the next one: ends count ``slack`` seconds early.
+    """
+    ends = [(end - slack, -1) for _, end in spans]
+    events = sorted([(start, 1) for start, _ in spans] + ends)
+    peak = current = 0
+    for _, step in events:
+        current += step
+        peak = max(peak, current)
+    return peak
