@@ -20,7 +20,7 @@ import asyncio
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import suppress
@@ -495,17 +495,9 @@ class Mill:
             headers=tuple(spec.headers.items()),
             proxy=spec.proxy,
         )
-        fetch = asyncio.ensure_future(fetcher.fetch(request))
-        self._fetches.add(fetch)
-        try:
-            fetched = await fetch
-        except asyncio.CancelledError:
-            task = asyncio.current_task()
-            if fetch.cancelled() and task is not None and not task.cancelling():
-                return  # stopped mid-fetch (see stop)
-            raise
-        finally:
-            self._fetches.discard(fetch)
+        fetched = await self._stoppable(fetcher.fetch(request))
+        if fetched is None:
+            return  # stopped mid-fetch (see stop)
         now = datetime.now(UTC)
         if fetched.status is FetchStatus.OK:
             assert fetched.body is not None
@@ -519,19 +511,12 @@ class Mill:
                 # then left as it was, and fetched again next time.
                 if self.stopping.is_set():
                     return
-                reading_pages = asyncio.ensure_future(
+                read = await self._stoppable(
                     self._article_pages(spec, state, fetched, document_url, now)
                 )
-                self._fetches.add(reading_pages)
-                try:
-                    pages = await reading_pages
-                except asyncio.CancelledError:
-                    task = asyncio.current_task()
-                    if reading_pages.cancelled() and task is not None and not task.cancelling():
-                        return
-                    raise
-                finally:
-                    self._fetches.discard(reading_pages)
+                if read is None:
+                    return
+                pages = read
             job = handler.FeedJob(
                 body=fetched.body,
                 content_type=fetched.content_type,
@@ -578,6 +563,20 @@ class Mill:
         else:
             summary.feeds_failed += 1
             summary.failures.append((spec.url, fetched.error or "failed"))
+
+    async def _stoppable(self, work: Coroutine[Any, Any, T]) -> T | None:
+        """``work``, or None if a stop cancelled it (see stop)."""
+        task = asyncio.ensure_future(work)
+        self._fetches.add(task)
+        try:
+            return await task
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if task.cancelled() and current is not None and not current.cancelling():
+                return None
+            raise
+        finally:
+            self._fetches.discard(task)
 
     async def _article_pages(
         self, spec: FeedSpec, state: FeedState, fetched: Fetched, location: str, now: datetime
