@@ -226,7 +226,7 @@ class Mill:
         self.rules = feed_rules(config)
         self.dedupe = dedupe_policy(config)
         self.posts_dir = str(config.posts_dir)
-        self.archive_dir = str(config.archive_dir) if config.retention else None
+        self.archive_dir = str(config.archive_dir)  # also when retention was turned off since
         self.stage_dir = os.path.join(self.posts_dir, TEMP_DIR)
         self._loop: asyncio.AbstractEventLoop | None = None  # while a pass fetches
         self._fetches: set[asyncio.Future[Any]] = set()
