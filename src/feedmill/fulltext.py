@@ -40,7 +40,7 @@ from lxml.html import HtmlElement
 from feedmill import urls
 from feedmill.fetch.client import DEFAULT_USER_AGENT, _reason, _ssl_context
 from feedmill.fetch.decompress import BodyError, read_capped
-from feedmill.parse.encoding import CJK_MULTIBYTE, LATIN_1, canonical, detect, http_charset
+from feedmill.parse.encoding import decode, http_charset
 from feedmill.sanitize.prepass import LAZY_ATTRIBUTES, PLACEHOLDER_FILE
 
 if TYPE_CHECKING:
@@ -828,56 +828,17 @@ _META_SCAN: Final = 512 * 1024
 _META_CHARSET: Final = re.compile(
     rb"""<meta\s[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE
 )
-_BOMS: Final = (
-    (b"\xef\xbb\xbf", "utf-8"),
-    (b"\xff\xfe", "utf-16-le"),
-    (b"\xfe\xff", "utf-16-be"),
-)
-
-
 def decode_html(body: bytes, charset: str | None = None) -> str:
     """The text of an HTML page; ``charset`` is the HTTP header's label.
 
-    Evidence in order: a byte-order mark; bytes that are valid UTF-8 with
-    non-ASCII in them (a label that contradicts them is wrong far more often
-    than they are: GBK text is almost never valid UTF-8, while GB18030 reads
-    UTF-8 without an error, as mojibake); the HTTP charset; ``<meta charset>``
-    or ``http-equiv`` in the first 512 KiB; charset-normalizer's guess.  Each
-    label is tried strictly, a CJK one first, the first that decodes wins; a
-    Latin-1 label on CJK bytes is overruled, as for feeds; GBK and GB2312 are
-    read as GB18030, their superset (:func:`feedmill.parse.encoding.canonical`).
+    Read by the rules a feed is (:func:`feedmill.parse.encoding.decode`), with
+    the page's ``<meta charset>`` (or ``http-equiv``) in the first 512 KiB as
+    its own label: a byte-order mark; valid UTF-8; the labels, a CJK one first,
+    a Latin-1 one overruled by CJK bytes; charset-normalizer's guess.
     """
-    for bom, unicode in _BOMS:
-        if body.startswith(bom):
-            return body[len(bom) :].decode(unicode, errors="replace")
-    if not body.isascii():
-        try:
-            return body.decode("utf-8")
-        except UnicodeDecodeError:
-            pass
     # Browsers switch to a <meta charset> wherever it stands in <head>:
     # pages with 60 KB of inline script before it are common.
     meta = _META_CHARSET.search(body[:_META_SCAN])
-    labels = [canonical(charset), canonical(meta.group(1).decode("ascii") if meta else None)]
-    tried = [
-        name
-        for name in dict.fromkeys(labels)
-        if name and not name.replace("_", "-").startswith(("utf-16", "utf-32"))
-    ]  # UTF-16 declared in an ASCII-compatible document is a lie
-    tried.sort(key=lambda name: name not in CJK_MULTIBYTE)  # a CJK claim before a default
-    guessed: list[str | None] = []
-    for name in tried:
-        if name == LATIN_1:
-            # Tomcat's and Apache's default label on GBK pages: Latin-1 decodes
-            # any bytes, so ask what they are.
-            guessed.append(detect(body))
-            if guessed[0] in CJK_MULTIBYTE:
-                return body.decode(guessed[0], errors="replace")
-        try:
-            return body.decode(name)
-        except UnicodeDecodeError:
-            continue
-    if body.isascii():
-        return body.decode("ascii")
-    name = (guessed[0] if guessed else detect(body)) or "utf-8"
-    return body.decode(name, errors="replace")
+    label = meta.group(1).decode("ascii") if meta else None
+    header = f"text/html; charset={charset}" if charset else None
+    return decode(body, header, label).text

@@ -62,7 +62,7 @@ _SUPERSETS = {
 
 # Multi-byte encodings (codecs' names): bytes in another encoding rarely
 # decode in these, so a claim of one that decodes strictly is believed first.
-CJK_MULTIBYTE = frozenset(
+_CJK_MULTIBYTE = frozenset(
     [
         "gb18030",
         "gbk",
@@ -82,7 +82,7 @@ CJK_MULTIBYTE = frozenset(
         "johab",
     ]
 )
-LATIN_1 = "cp1252"
+_LATIN_1 = "cp1252"
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +126,13 @@ def xml_declared(body: bytes) -> str | None:
     return match.group(1).decode("ascii") if match else None
 
 
-def decode(body: bytes, content_type: str | None = None) -> Decoded:
+def decode(
+    body: bytes, content_type: str | None = None, document_label: str | None = None
+) -> Decoded:
+    """``body`` as text.  Evidence in order: a byte-order mark (or UTF-16/32 by
+    its first bytes); valid UTF-8; the HTTP charset and the document's own label
+    (its XML declaration, or ``document_label``: an HTML page's ``<meta>``), a
+    CJK one first, a Latin-1 one overruled by bytes that are CJK; detection."""
     for bom, encoding in _BOMS:
         if body.startswith(bom):
             text = body[len(bom) :].decode(encoding, errors="replace")
@@ -136,7 +142,7 @@ def decode(body: bytes, content_type: str | None = None) -> Decoded:
             return Decoded(body.decode(encoding, errors="replace"), encoding, None)
 
     from_http = http_charset(content_type)
-    from_xml = xml_declared(body)
+    from_xml = document_label or xml_declared(body)
     declared = from_http or from_xml
     claims = [c for c in (canonical(from_http), canonical(from_xml)) if c]
 
@@ -154,17 +160,17 @@ def decode(body: bytes, content_type: str | None = None) -> Decoded:
 
     def detected_once() -> str | None:
         if not asked:
-            asked.append(detect(body))
+            asked.append(_detect(body))
         return asked[0]
 
     tried = [c for c in dict.fromkeys(claims) if not c.startswith(("utf-16", "utf-32"))]
     # (UTF-16/32 without a BOM or an autodetected prefix: that claim is false.)
-    tried.sort(key=lambda c: c not in CJK_MULTIBYTE)  # stable: else HTTP first
+    tried.sort(key=lambda c: c not in _CJK_MULTIBYTE)  # stable: else HTTP first
     for encoding in tried:
-        if encoding == LATIN_1:
+        if encoding == _LATIN_1:
             # Latin-1 decodes any bytes: a default label on CJK text is common.
             detected = detected_once()
-            if detected in CJK_MULTIBYTE:
+            if detected in _CJK_MULTIBYTE:
                 note = f"declared {declared} but the bytes are {detected}"
                 return Decoded(body.decode(detected, errors="replace"), detected, declared, note)
         try:
@@ -189,7 +195,7 @@ def decode(body: bytes, content_type: str | None = None) -> Decoded:
     )
 
 
-def detect(body: bytes) -> str | None:
+def _detect(body: bytes) -> str | None:
     """charset-normalizer's best guess for ``body`` (its first 200 kB), widened."""
     from charset_normalizer import from_bytes
 
