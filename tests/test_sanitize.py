@@ -333,3 +333,11 @@ def test_unclosed_tags_are_scanned_in_one_pass(html: str) -> None:
 @pytest.mark.parametrize("html", ['<div class="seo"hidden>SEO</div>ok', "<div/hidden>SEO</div>ok"])
 def test_hidden_without_a_space_before_it_is_seen(html: str) -> None:
     assert clean(html) == "ok"
+
+
+def test_text_before_the_first_tag_stays_text_when_the_prepass_rewrites() -> None:
+    # The prepass (here for a lazy image) serializes the fragment again.
+    out = clean(
+        '&lt;script&gt;alert(1)&lt;/script&gt; 前言 <img data-src="https://i.example/a.jpg">'
+    )
+    assert out.startswith("&lt;script&gt;alert(1)&lt;/script&gt; 前言 <img")

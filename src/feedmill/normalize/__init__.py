@@ -89,7 +89,12 @@ def _absolute_links(content: str, base: str) -> str:
 
     root.rewrite_links(resolved, resolve_base_href=False)
     # What lxml does not know for a link: lazy sources, srcset candidates.
-    from feedmill.sanitize.prepass import LAZY_ATTRIBUTES, SRCSET_ATTRIBUTES, srcset_candidates
+    from feedmill.sanitize.prepass import (
+        LAZY_ATTRIBUTES,
+        SRCSET_ATTRIBUTES,
+        inner_html,
+        srcset_candidates,
+    )
 
     for element in root.iter("img", "video", "audio", "source"):
         for name in LAZY_ATTRIBUTES:
@@ -106,9 +111,7 @@ def _absolute_links(content: str, base: str) -> str:
                         for url, descriptor in srcset_candidates(value)
                     ),
                 )
-    parts = [html.escape(root.text or "", quote=False)]
-    parts.extend(lxml.html.tostring(child, encoding="unicode") for child in root)
-    return "".join(parts)
+    return inner_html(root)
 
 
 # Dates outside these bounds are a feed's placeholder (Go's zero time, the Unix

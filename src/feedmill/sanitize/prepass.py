@@ -14,6 +14,7 @@ byte for byte, which keeps the seed article identical.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from feedmill import urls
 
@@ -181,6 +182,15 @@ def prepass(html: str, *, base: str | None, iframe_hosts: frozenset[str]) -> str
             changed = True
     if not changed:
         return html
-    parts = [root.text or ""]
+    return inner_html(root)
+
+
+def inner_html(root: Any) -> str:
+    """The markup inside ``root`` (a fragment's wrapper), its leading text escaped."""
+    import html
+
+    import lxml.html
+
+    parts = [html.escape(root.text or "", quote=False)]
     parts.extend(lxml.html.tostring(child, encoding="unicode") for child in root)
     return "".join(parts)
