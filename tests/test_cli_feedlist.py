@@ -173,7 +173,7 @@ def test_an_outline_whose_folder_cannot_name_a_category_is_skipped(tmp_path: Pat
     )
     result = cli("import", str(opml), "-c", str(config))
     assert result.code == 0
-    assert "https://a.example/1.xml: its group '?' cannot name a Hexo category" in result.stderr
+    assert "https://a.example/1.xml: its group '?' has no letter or digit" in result.stderr
     assert "1 feeds added" in result.stdout
 
 

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from feedmill.config import ConfigError, FeedSpec, names_a_category, parse_config
+from feedmill.config import ConfigError, FeedSpec, category_name_problem, parse_config
 from feedmill.feedlist import (
     OPML_NAMESPACE,
     UNCATEGORIZED,
@@ -264,10 +264,10 @@ names = st.text(
     ),
     min_size=1,
     max_size=12,
-).filter(lambda s: bool(s.strip()) and names_a_category(s))
+).filter(lambda s: bool(s.strip()) and category_name_problem(s) is None)
 # Any text that can name a Hexo category.
 category_names = st.text(min_size=1, max_size=10).filter(
-    lambda s: bool(s.strip()) and names_a_category(s)
+    lambda s: bool(s.strip()) and category_name_problem(s) is None
 )
 
 

@@ -131,23 +131,21 @@ _SLUG_SEPARATORS = frozenset(" \t\n\r~`!@#$%^&*()-_+=[]{}|\\;:\"'<>,.?/")
 LONGEST_NAME_BYTES = 200
 
 
-def names_a_category(value: str) -> bool:
-    """Can ``value`` be a group, source or channel (a Hexo category)?"""
-    return (
-        not all(c in _SLUG_SEPARATORS for c in value) and len(value.encode()) <= LONGEST_NAME_BYTES
-    )
+def category_name_problem(value: str) -> str | None:
+    """Why ``value`` cannot be a group, source or channel (a Hexo category), or None."""
+    if all(char in _SLUG_SEPARATORS for char in value):
+        return f"{value!r} has no letter or digit (Hexo could not name its page)"
+    size = len(value.encode())
+    if size > LONGEST_NAME_BYTES:
+        return f"is {size} bytes in UTF-8; at most {LONGEST_NAME_BYTES} (Hexo makes a folder of it)"
+    return None
 
 
 def _category_name(field: str, value: str) -> None:
     _not_empty(field, value)
-    if all(char in _SLUG_SEPARATORS for char in value):
-        raise _Invalid(field, f"{value!r} has no letter or digit (Hexo could not name its page)")
-    if len(value.encode()) > LONGEST_NAME_BYTES:
-        raise _Invalid(
-            field,
-            f"is {len(value.encode())} bytes in UTF-8; at most {LONGEST_NAME_BYTES} "
-            "(Hexo makes a folder of it)",
-        )
+    problem = category_name_problem(value)
+    if problem:
+        raise _Invalid(field, problem)
 
 
 def _state(value: str) -> None:

@@ -51,7 +51,7 @@ from feedmill import urls
 from feedmill.config import (
     ConfigError,
     FeedSpec,
-    names_a_category,
+    category_name_problem,
     parse_config,
     resolve_location,
 )
@@ -517,8 +517,9 @@ def _imported(outline: _Outline) -> tuple[ImportedFeed | None, str]:
     source = outline.source or (levels[1] if len(levels) >= 2 else own)
     channel = outline.channel or (levels[2] if len(levels) >= 3 else None)
     for level, name in (("group", group), ("source", source), ("channel", channel)):
-        if name is not None and not names_a_category(name):
-            return None, f"its {level} {name!r} cannot name a Hexo category"
+        problem = None if name is None else category_name_problem(name)
+        if problem:
+            return None, f"its {level} {problem}"
     return ImportedFeed(url=url, group=group, source=source, channel=channel), ""
 
 

@@ -121,7 +121,7 @@ class FeedJob:
     template: Path
     template_fingerprint: str
     posts_dir: str
-    archive_dir: str | None  # retention's folder, if the site has retention
+    archive_dir: str  # where retention moves posts (a cut-short rebuild leaves them there)
     stage_dir: str
     database_url: str
     state: FeedState  # the feed's row at the start of the pass

@@ -18,14 +18,14 @@ from pathlib import Path
 TEMP_DIR = ".feedmill-tmp"
 
 
-def whereabouts(posts_dir: str, archive_dir: str | None, file_name: str) -> str:
+def whereabouts(posts_dir: str, archive_dir: str, file_name: str) -> str:
     """Where a post written before is: ``"posts"``; ``"archive"``, where
     retention moved it (and a rebuild that would have brought it back was cut
     short); or ``"gone"``: its owner deleted it, and no pass writes it again
     (a rebuild does)."""
     if os.path.exists(os.path.join(posts_dir, file_name)):
         return "posts"
-    if archive_dir and os.path.exists(os.path.join(archive_dir, file_name)):
+    if os.path.exists(os.path.join(archive_dir, file_name)):
         return "archive"
     return "gone"
 
