@@ -826,8 +826,10 @@ def _blocked_in(exc: BaseException) -> _Blocked | None:
 
 _META_SCAN: Final = 512 * 1024
 _META_CHARSET: Final = re.compile(
-    rb"""<meta\s[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE
+    rb"""<meta\s[^<>]*?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE
 )
+
+
 def decode_html(body: bytes, charset: str | None = None) -> str:
     """The text of an HTML page; ``charset`` is the HTTP header's label.
 
