@@ -21,7 +21,7 @@ from sqlalchemy import Connection, Engine, create_engine, delete, insert, select
 from sqlalchemy.engine import make_url
 
 from feedmill.search import marked, normalize, query_tokens, snippet, visible_text
-from feedmill.search.tokens import index_tokens, located_words, words
+from feedmill.search.tokens import index_tokens, located_words, open_ended, words
 from feedmill.store import search
 from feedmill.store.database import MIGRATIONS, create, open_database
 from feedmill.store.schema import entries, feeds, meta
@@ -163,6 +163,18 @@ def test_snippet_highlights_a_phrase_only_where_its_words_follow_each_other() ->
     assert marked(snippet("央行，降准。央行 x 降准", phrase)) == "[央行，降准]。央行 x 降准"
 
 
+def test_a_chinese_query_word_may_begin_a_longer_indexed_word() -> None:
+    # jieba joins what follows: typed 人民币/兑/美元, written 人民币/兑/美元汇率.
+    assert words("人民币兑美元汇率") == ["人民币", "兑", "美元汇率"]
+    assert open_ended(("人民币", "兑", "美元")) and open_ended(("锂",))
+    assert not open_ended(("fed",)) and not open_ended(("300",)) and not open_ended(("c++",))
+    rmb = query_tokens("人民币兑美元").include
+    assert marked(snippet("人民币兑美元汇率中间价报7.1", rmb)) == "[人民币兑美元]汇率中间价报7.1"
+    lithium = query_tokens("锂").include
+    assert marked(snippet("锂电池扩产，碳酸锂跌价", lithium)) == "[锂]电池扩产，碳酸锂跌价"
+    assert marked(snippet("中央行政机关", query_tokens("央行").include)) == "中央行政机关"
+
+
 # -- the database, on both backends --------------------------------------------------------
 
 
@@ -285,6 +297,20 @@ def test_terms_are_anded_and_a_run_is_a_phrase(news: Engine) -> None:
     assert ids(find(news, "央行 -银行股")) == [1]
     assert find(news, "央行 -降准") == []
     assert find(news, "-央行") == []  # nothing to look for
+
+
+def test_a_chinese_word_typed_may_begin_a_longer_word(engine: Engine) -> None:
+    with engine.begin() as conn:
+        add(conn, 1, "汇率", "<p>周一人民币兑美元汇率中间价报7.1。</p>")
+        add(conn, 2, "电池", "<p>锂电池产能扩张。</p>")
+        add(conn, 3, "Rates", "<p>The Federal Reserve held rates; stock 300024 rose.</p>")
+        add(conn, 4, "兑换", "<p>美元兑人民币。</p>")
+    assert ids(find(engine, "人民币兑美元")) == [1]
+    assert ids(find(engine, "美元 -人民币兑美元")) == [4]
+    assert ids(find(engine, "锂")) == [2]
+    assert ids(find(engine, "锂电")) == [2]
+    assert find(engine, "fed") == []  # Latin words stay whole: not "federal"
+    assert find(engine, "300") == []  # numbers too
 
 
 def test_latin_words_and_numbers(news: Engine) -> None:

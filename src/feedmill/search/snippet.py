@@ -15,7 +15,7 @@ import unicodedata
 from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Sequence
 
-from feedmill.search.tokens import PIECE, Phrase, located_words, parts
+from feedmill.search.tokens import PIECE, Phrase, located_words, matches, open_ended, parts
 
 Segment = tuple[str, bool]  # (text, is it a match)
 Span = tuple[int, int]  # [start, end) in the original text
@@ -57,7 +57,8 @@ def match_spans(text: str, phrases: Collection[Phrase]) -> list[Span]:
     norm, origin = _normalized(text)
     if not any(all(token in norm for token in phrase) for phrase in phrases):
         return []
-    single = {phrase[0] for phrase in phrases if len(phrase) == 1}
+    # A one-word phrase: its word, and whether it is open-ended (see tokens.open_ended).
+    single = {phrase[0]: open_ended(phrase) for phrase in phrases if len(phrase) == 1}
     longer: dict[str, list[Phrase]] = {}
     for phrase in phrases:
         if len(phrase) > 1:
@@ -85,21 +86,40 @@ def match_spans(text: str, phrases: Collection[Phrase]) -> list[Span]:
     for index, (value, at) in enumerate(tokens):
         for phrase in longer.get(value, ()):
             following = tokens[index : index + len(phrase)]
-            if tuple(t for t, _ in following) == phrase:
-                last, last_at = following[-1]
-                found.append((at, last_at + len(last)))
-        if value in single:
-            found.append((at, at + len(value)))
+            if len(following) == len(phrase) and _follows(following, phrase):
+                found.append((at, following[-1][1] + len(phrase[-1])))
+        hit = _single_hit(value, single)
+        if hit:
+            found.append((at, at + len(hit)))
             continue
         for sub in parts(value) if value else ():
-            if sub in single:
+            hit = _single_hit(sub, single)
+            if hit:
                 offset = value.find(sub)
                 while offset >= 0:
-                    found.append((at + offset, at + offset + len(sub)))
+                    found.append((at + offset, at + offset + len(hit)))
                     offset = value.find(sub, offset + 1)
     if origin is not None:
         found = [(origin[s], origin[e - 1] + 1) for s, e in found]
     return _merge(found)
+
+
+def _follows(tokens: Sequence[tuple[str, int]], phrase: Phrase) -> bool:
+    """Are ``tokens`` the phrase, its last word perhaps the start of a longer one?"""
+    *head, (last, _) = tokens
+    return [t for t, _ in head] == list(phrase[:-1]) and matches(
+        last, phrase[-1], open_ended(phrase)
+    )
+
+
+def _single_hit(value: str, single: dict[str, bool]) -> str | None:
+    """The one-word phrase the indexed word ``value`` answers, if any."""
+    if value in single:
+        return value
+    for token, prefix in single.items():
+        if prefix and value.startswith(token):
+            return token
+    return None
 
 
 def _merge(spans: list[Span]) -> list[Span]:

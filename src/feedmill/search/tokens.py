@@ -199,6 +199,24 @@ def index_tokens(text: str) -> IndexTokens:
 
 Phrase = tuple[str, ...]  # tokens that must follow each other; one token: anywhere
 
+
+def open_ended(phrase: Phrase) -> bool:
+    """Does the phrase's last token also match the start of a longer indexed word?
+
+    Yes when it ends in a Chinese character.  jieba joins what follows a
+    typed term into longer words: 人民币兑美元 is 人民币/兑/美元 typed, but
+    人民币/兑/美元汇率 in "人民币兑美元汇率中间价", and 锂 is inside 锂电池.
+    A Chinese word is the start of such a compound; a Latin one is not
+    (``fed`` must not find "federal"), nor a number (``300`` not 300024).
+    """
+    return bool(phrase) and bool(_CJK.match(phrase[-1][-1]))
+
+
+def matches(indexed: str, token: str, prefix: bool) -> bool:
+    """Does the indexed word ``indexed`` answer the query's ``token``?"""
+    return indexed == token or (prefix and indexed.startswith(token))
+
+
 # Chinese and full-width quotation marks count as quotes too.
 _QUOTES = str.maketrans({"“": '"', "”": '"', "「": '"', "」": '"', "『": '"', "』": '"'})
 _TERM = re.compile(r'(-?)(?:"([^"]*)(?:"|$)|([^\s"]+))')
@@ -228,6 +246,8 @@ def query_tokens(query: str) -> QueryTerms:
     * terms separated by spaces must all match;
     * a term is a phrase of its words: ``央行降准`` needs 央行 right before 降准;
     * ``"央行 降准"`` (also “…” or 「…」) is one phrase, spaces and all;
+    * a phrase's last word, if Chinese, also matches the start of a longer
+      word (see ``open_ended``);
     * ``-term`` or ``-"a phrase"`` excludes.
 
     Everything else — ``*``, ``^``, ``OR``, ``NEAR(``, ``col:`` — is text:

@@ -57,6 +57,7 @@ from feedmill.search.tokens import (
     QueryTerms,
     index_tokens,
     index_version,
+    open_ended,
     query_tokens,
     visible_text,
 )
@@ -348,10 +349,12 @@ def is_current(conn: Connection) -> bool:
 
 
 def _fts5_query(terms: QueryTerms) -> str:
-    """FTS5 query syntax for parsed terms: every token quoted, so none is an operator."""
+    """FTS5 query syntax for parsed terms: every token quoted, so none is an
+    operator; ``*`` after an open-ended phrase makes its last token a prefix."""
 
     def phrase(tokens: Phrase) -> str:
-        return '"' + " ".join(tokens).replace('"', '""') + '"'
+        quoted = '"' + " ".join(tokens).replace('"', '""') + '"'
+        return f"{quoted} *" if open_ended(tokens) else quoted
 
     query = " AND ".join(phrase(p) for p in terms.include)
     if terms.exclude:
@@ -360,10 +363,14 @@ def _fts5_query(terms: QueryTerms) -> str:
 
 
 def _tsquery(terms: QueryTerms) -> str:
-    """A tsquery literal for parsed terms: quoted lexemes, ``<->`` for phrases."""
+    """A tsquery literal for parsed terms: quoted lexemes, ``<->`` for phrases,
+    ``:*`` on the last lexeme of an open-ended phrase (a prefix)."""
 
     def phrase(tokens: Phrase) -> str:
-        return "(" + " <-> ".join(_lexeme(t) for t in tokens) + ")"
+        lexemes = [_lexeme(t) for t in tokens]
+        if open_ended(tokens):
+            lexemes[-1] += ":*"
+        return "(" + " <-> ".join(lexemes) + ")"
 
     query = " & ".join(phrase(p) for p in terms.include)
     if terms.exclude:
