@@ -88,16 +88,16 @@ def match_spans(text: str, phrases: Collection[Phrase]) -> list[Span]:
             following = tokens[index : index + len(phrase)]
             if len(following) == len(phrase) and _follows(following, phrase):
                 found.append((at, following[-1][1] + len(phrase[-1])))
-        hit = _single_hit(value, single)
-        if hit:
-            found.append((at, at + len(hit)))
+        word = _single_hit(value, single)
+        if word:
+            found.append((at, at + len(word)))
             continue
         for sub in parts(value) if value else ():
-            hit = _single_hit(sub, single)
-            if hit:
+            word = _single_hit(sub, single)
+            if word:
                 offset = value.find(sub)
                 while offset >= 0:
-                    found.append((at + offset, at + offset + len(hit)))
+                    found.append((at + offset, at + offset + len(word)))
                     offset = value.find(sub, offset + 1)
     if origin is not None:
         found = [(origin[s], origin[e - 1] + 1) for s, e in found]
