@@ -151,3 +151,32 @@ def test_a_page_down_for_now_never_replaces_the_article_a_post_has(
     assert cli("run", "-c", str(config)).code == 0
     assert feed_server.hits["/a/stcn.html"] == hits + 1
     assert first_line("stcn") in "".join(posts(tmp_path).values())
+
+
+def test_a_new_item_whose_page_is_down_for_now_gets_its_article_later(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    html = {"Content-Type": "text/html; charset=utf-8"}
+    link = feed_server.add("/a/stcn.html", status=503, body=b"busy", headers=html)
+    url = feed_server.add("/feed", body=rss("源", [Item("文章", "<p>摘要。</p>", "1", link)]))
+    feeds = [{"url": url, "group": "g", "source": "源", "fulltext": True}]
+    config = write_config(tmp_path, feeds, fulltext={"allow_private": True})
+    first = cli("run", "-c", str(config))
+    assert "posts: 1 new" in first.stdout
+    (name,) = posts(tmp_path)
+    assert "摘要" in posts(tmp_path)[name]  # posted now, with the feed's text
+    (row,) = json.loads(cli("status", "-c", str(config), "--json").stdout)
+    assert "HTTP 503" in row["warning"]
+    # Still down: the post stays as it is, and the page is asked for again.
+    hits = feed_server.hits["/a/stcn.html"]
+    assert "posts: 0 new, 0 updated" in cli("run", "-c", str(config)).stdout
+    assert feed_server.hits["/a/stcn.html"] > hits
+    # Back up: the same post gets the article; then the item is settled.
+    feed_server.add("/a/stcn.html", body=(PAGES / "stcn.html").read_bytes(), headers=html)
+    assert "posts: 0 new, 1 updated" in cli("run", "-c", str(config)).stdout
+    assert list(posts(tmp_path)) == [name]
+    assert first_line("stcn") in posts(tmp_path)[name]
+    hits = feed_server.hits["/a/stcn.html"]
+    feed_server.add("/feed", body=feed_server.routes["/feed"].body)  # no ETag: a full fetch
+    assert "posts: 0 new, 0 updated" in cli("run", "-c", str(config)).stdout
+    assert feed_server.hits["/a/stcn.html"] == hits

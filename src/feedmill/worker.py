@@ -48,6 +48,7 @@ from feedmill.store.entries import (
     Decision,
     Item,
     adopt_told_apart_keys,
+    awaiting_page,
     ingest_entries,
     known_versions,
     with_duplicates,
@@ -258,6 +259,14 @@ def handle(job: FeedJob) -> FeedResult:
         # article, likely): left unchanged, it is tried again next pass.
         waiting = {i.key_hash for i in items if i.entry.link in retry and i.key_hash in known}
         items = tuple(i for i in items if i.key_hash not in waiting)
+        # A new one is posted with the feed's text under a version no feed item
+        # has: the next pass finds it changed, asks for its page again, and
+        # updates the post with the article.
+        pending = {i.key_hash for i in items if i.entry.link in retry and i.key_hash not in known}
+        items = tuple(
+            replace(i, version=awaiting_page(i.version)) if i.key_hash in pending else i
+            for i in items
+        )
         screened = _screen(job, items, known)
         changed = [
             known[item.key_hash][0]
@@ -366,7 +375,7 @@ def handle(job: FeedJob) -> FeedResult:
             values = after_fetch(
                 job.state, job.fetched, job.now, job.policy, ttl_minutes=parsed.ttl_minutes
             )
-            if waiting:  # the same document must be read again for the items held back
+            if waiting or pending:  # the same document must be read again for them
                 values.update(etag=None, last_modified=None, body_hash=None)
             feed_store.record(
                 conn,

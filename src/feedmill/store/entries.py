@@ -62,6 +62,14 @@ class Item:
         return cls(entry, key_hash(entry.key), entry_version(entry))
 
 
+def awaiting_page(version: str) -> str:
+    """The version stored for an item posted with its feed's text because its
+    article page failed for now: no item has it (versions are hex digits, and
+    keep their length), so the next pass finds the item changed, asks for
+    its page again, and rewrites the post with the article."""
+    return "~" + version[1:]
+
+
 @dataclass(frozen=True, slots=True)
 class Decision:
     """What becomes of a new entry: published, or stored as blocked or a duplicate."""
