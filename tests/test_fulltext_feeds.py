@@ -4,6 +4,8 @@ the whole mill; any failure keeps the feed's own text and shows in status."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from pathlib import Path
 
 from support.feeds import Item, rss
@@ -11,6 +13,11 @@ from support.server import FeedServer, peak_overlap
 from support.site import cli, posts, write_config
 
 PAGES = Path(__file__).parent / "data" / "articles"
+
+
+def hours_ago(hours: float) -> str:
+    """An RSS date some hours before now."""
+    return format_datetime(datetime.now(UTC) - timedelta(hours=hours), usegmt=True)
 
 
 def first_line(name: str) -> str:
@@ -135,14 +142,18 @@ def test_a_page_down_for_now_never_replaces_the_article_a_post_has(
 ) -> None:
     html = {"Content-Type": "text/html; charset=utf-8"}
     link = feed_server.add("/a/stcn.html", body=(PAGES / "stcn.html").read_bytes(), headers=html)
-    url = feed_server.add("/feed", body=rss("源", [Item("文章", "<p>摘要。</p>", "1", link)]))
+    url = feed_server.add(
+        "/feed", body=rss("源", [Item("文章", "<p>摘要。</p>", "1", link, hours_ago(1))])
+    )
     feeds = [{"url": url, "group": "g", "source": "源", "fulltext": True}]
     config = write_config(tmp_path, feeds, fulltext={"allow_private": True})
     assert cli("run", "-c", str(config)).code == 0
     assert first_line("stcn") in "".join(posts(tmp_path).values())
     # The feed edits the item's summary while the site answers 503.
     feed_server.add("/a/stcn.html", status=503, body=b"busy", headers=html)
-    feed_server.add("/feed", body=rss("源", [Item("文章", "<p>摘要（更新）。</p>", "1", link)]))
+    feed_server.add(
+        "/feed", body=rss("源", [Item("文章", "<p>摘要（更新）。</p>", "1", link, hours_ago(1))])
+    )
     assert cli("run", "-c", str(config)).code == 0
     assert first_line("stcn") in "".join(posts(tmp_path).values())
     # Back up: the edited item is read again, page and all.
@@ -158,7 +169,9 @@ def test_a_new_item_whose_page_is_down_for_now_gets_its_article_later(
 ) -> None:
     html = {"Content-Type": "text/html; charset=utf-8"}
     link = feed_server.add("/a/stcn.html", status=503, body=b"busy", headers=html)
-    url = feed_server.add("/feed", body=rss("源", [Item("文章", "<p>摘要。</p>", "1", link)]))
+    url = feed_server.add(
+        "/feed", body=rss("源", [Item("文章", "<p>摘要。</p>", "1", link, hours_ago(1))])
+    )
     feeds = [{"url": url, "group": "g", "source": "源", "fulltext": True}]
     config = write_config(tmp_path, feeds, fulltext={"allow_private": True})
     first = cli("run", "-c", str(config))
@@ -180,3 +193,25 @@ def test_a_new_item_whose_page_is_down_for_now_gets_its_article_later(
     feed_server.add("/feed", body=feed_server.routes["/feed"].body)  # no ETag: a full fetch
     assert "posts: 0 new, 0 updated" in cli("run", "-c", str(config)).stdout
     assert feed_server.hits["/a/stcn.html"] == hits
+
+
+def test_an_old_item_whose_page_is_down_waits_for_the_feed_to_change(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    html = {"Content-Type": "text/html; charset=utf-8"}
+    link = feed_server.add("/a/stcn.html", status=503, body=b"busy", headers=html)
+    items = [Item("旧文", "<p>摘要。</p>", "1", link, hours_ago(24 * 3))]
+    feed_server.add("/feed", body=rss("源", items))
+    url = feed_server.url("/feed")
+    feeds = [{"url": url, "group": "g", "source": "源", "fulltext": True}]
+    config = write_config(tmp_path, feeds, fulltext={"allow_private": True})
+    assert "posts: 1 new" in cli("run", "-c", str(config)).stdout
+    hits = feed_server.hits["/a/stcn.html"]
+    # Three days old: the same document is not read again for its page...
+    assert "1 unchanged" in cli("run", "-c", str(config)).stdout
+    assert feed_server.hits["/a/stcn.html"] == hits
+    # ...until the feed changes; then the page is asked for, and the post gets it.
+    feed_server.add("/a/stcn.html", body=(PAGES / "stcn.html").read_bytes(), headers=html)
+    feed_server.add("/feed", body=rss("源", [*items, Item("新文", "<p>另一篇。</p>", "2")]))
+    assert "posts: 1 new, 1 updated" in cli("run", "-c", str(config)).stdout
+    assert first_line("stcn") in "".join(posts(tmp_path).values())

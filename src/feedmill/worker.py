@@ -24,7 +24,7 @@ from collections import Counter
 from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -59,6 +59,9 @@ from feedmill.store.search import SearchDoc
 from feedmill.tracking import after_fetch
 
 _ENGINES: dict[str, Engine] = {}
+# How long after an item's date its article page, down for now, makes every
+# pass read the feed again to ask for it.
+PAGE_RETRY = timedelta(days=2)
 
 
 def init_worker() -> None:
@@ -258,14 +261,22 @@ def handle(job: FeedJob) -> FeedResult:
         # A stored item whose page failed for now keeps what it has (its
         # article, likely): left unchanged, it is tried again next pass.
         waiting = {i.key_hash for i in items if i.entry.link in retry and i.key_hash in known}
-        items = tuple(i for i in items if i.key_hash not in waiting)
         # A new one is posted with the feed's text under a version no feed item
         # has: the next pass finds it changed, asks for its page again, and
         # updates the post with the article.
         pending = {i.key_hash for i in items if i.entry.link in retry and i.key_hash not in known}
+        # For both the feed is read again (not "304") while they are recent;
+        # later only when the feed changes, not every pass for as long as a
+        # slow feed lists them.
+        read_again = any(
+            (i.key_hash in waiting or i.key_hash in pending)
+            and (i.entry.date is None or job.now - i.entry.date <= PAGE_RETRY)
+            for i in items
+        )
         items = tuple(
             replace(i, version=awaiting_page(i.version)) if i.key_hash in pending else i
             for i in items
+            if i.key_hash not in waiting
         )
         screened = _screen(job, items, known)
         changed = [
@@ -375,7 +386,7 @@ def handle(job: FeedJob) -> FeedResult:
             values = after_fetch(
                 job.state, job.fetched, job.now, job.policy, ttl_minutes=parsed.ttl_minutes
             )
-            if waiting or pending:  # the same document must be read again for them
+            if read_again:
                 values.update(etag=None, last_modified=None, body_hash=None)
             feed_store.record(
                 conn,
