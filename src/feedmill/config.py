@@ -455,6 +455,8 @@ class Config(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
     def location(self, feed: FeedSpec) -> str:
         """The URL to fetch for ``feed``: http(s) as given, anything else a file URL."""
+        if feed.url.startswith(("http://", "https://")):  # asked per feed, several times a pass
+            return feed.url
         return resolve_location(feed.url, self.base_dir)
 
     def feed_timezone(self, feed: FeedSpec) -> str:
