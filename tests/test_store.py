@@ -42,6 +42,45 @@ def test_head_revision_constant_matches_the_migrations(tmp_path: Path) -> None:
     engine.dispose()
 
 
+def test_upgrading_an_old_database_keeps_its_posts(tmp_path: Path) -> None:
+    # 0004 rebuilds `entries` (SQLite copies the table and drops the old one):
+    # with foreign keys on, the DROP emptied `posts` by ON DELETE CASCADE.
+    from alembic import command
+
+    from feedmill.store.database import create
+
+    engine = create(f"sqlite:///{tmp_path / 'state.db'}")
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0003")
+        conn.execute(
+            text("INSERT INTO feeds (id, url, error_streak, redirect_streak) VALUES (1, 'f', 0, 0)")
+        )
+        conn.execute(
+            text(
+                "INSERT INTO entries (id, feed_id, key_hash, key, title, first_seen_at, content,"
+                " version) VALUES (1, 1, 'k', 'k', 't', '2024-01-01 00:00:00', 'c', 'v1')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO posts (entry_id, file_name, state, written_version)"
+                " VALUES (1, 'a.md', 'written', 'v1')"
+            )
+        )
+    migrate(engine)
+    assert current_revision(engine) == HEAD_REVISION
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT entry_id, file_name, state FROM posts")).all() == [
+            (1, "a.md", "written")
+        ]
+        # Foreign keys are enforced again on the connections that follow.
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    engine.dispose()
+
+
 def test_upgrading_to_0008_keeps_the_next_attempts_a_server_asked_for(tmp_path: Path) -> None:
     from alembic import command
 

@@ -83,9 +83,35 @@ def migrate(engine: Engine) -> None:
 
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite alters a table by copying it and dropping the old one;
+            # with foreign keys on, that DROP deleted every row that refers
+            # to it (ON DELETE CASCADE: all of `posts` when 0004 rebuilt
+            # `entries`).  The pragma is ignored inside a transaction, so it
+            # goes to the driver before one begins.
+            _foreign_keys(connection, on=False)
+        try:
+            with connection.begin():
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:  # rolls the upgrade back
+                        raise StoreError(
+                            f"upgrading the schema would break {len(broken)} references"
+                            f" (first: {tuple(broken[0])}); the database is left as it was"
+                        )
+        finally:
+            if sqlite:
+                _foreign_keys(connection, on=True)
+
+
+def _foreign_keys(connection: Connection, *, on: bool) -> None:
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    cursor.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+    cursor.close()
 
 
 def open_database(url: str) -> Engine:
