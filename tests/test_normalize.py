@@ -158,6 +158,15 @@ def test_key_is_guid_else_link_as_written_else_content_hash() -> None:
     assert bare.key.startswith("sha256:") and bare.key == same.key != other.key
 
 
+def test_keys_and_links_carry_no_control_characters() -> None:
+    # PostgreSQL refuses NUL in text: the whole feed failed on one such item.
+    item = entry(guid="g\x00-1", link="https://example.com/a\x00b")
+    normalized = normalize_entry(item, base_url=None, zone=SHANGHAI)
+    assert normalized.key == "g-1" and normalized.link == "https://example.com/ab"
+    no_guid = normalize_entry(entry(link="/a\x00"), base_url="https://e.com/", zone=SHANGHAI)
+    assert no_guid.key == "/a" and no_guid.link == "https://e.com/a"
+
+
 def test_full_content_is_preferred_over_summary() -> None:
     item = entry(guid="x", content="<p>full</p>", summary="<p>short</p>")
     assert normalize_entry(item, base_url=None, zone=SHANGHAI).content == "<p>full</p>"

@@ -142,3 +142,16 @@ def test_schema_creates_and_works_on_postgresql(postgres_url: str, tmp_path: Pat
     assert len(posts(tmp_path)) == 2
     again = cli("run", "-c", str(config))
     assert "posts: 0 new, 0 updated, 2 unchanged" in again.stdout
+
+    # NUL, which PostgreSQL refuses in text, in an item's guid and link.
+    nul = (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>'
+        "<item><title>三</title><guid>g&#0;3</guid><link>https://e.example/a&#0;b</link>"
+        "<description>x</description></item></channel></rss>"
+    )
+    (tmp_path / "nul.xml").write_text(nul, encoding="utf-8")
+    feeds = [{"url": "nul.xml", "group": "金融", "source": "空字符"}]
+    config = write_config(tmp_path, feeds, state=postgres_url)
+    result = cli("run", "-c", str(config))
+    assert "1 ok" in result.stdout, result.stdout
+    assert len(posts(tmp_path)) == 3

@@ -30,6 +30,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Engine, bindparam, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from feedmill import urls
 from feedmill.config import Config, DedupeSettings, FeedSpec, parse_duration, parse_size
@@ -548,7 +549,8 @@ class Mill:
                 else:
                     result = await loop.run_in_executor(db, handler.handle, job)
             except Exception as exc:  # parsers are third-party code fed hostile input
-                result = handler.FeedResult(error=f"parser crashed: {type(exc).__name__}: {exc}")
+                what = "could not store" if isinstance(exc, SQLAlchemyError) else "parser crashed"
+                result = handler.FeedResult(error=f"{what}: {type(exc).__name__}: {exc}")
             if result.error is None:
                 summary.feeds_ok += 1
                 summary.posts_new += result.new

@@ -41,10 +41,11 @@ def entry_key(raw: RawEntry, title: str, content: str) -> str:
     The link is taken as written, not resolved: parsers disagree on whether
     an item without a guid has an id, and on resolving it, but not on this.
     """
-    guid = collapse_space(raw.guid or "")
+    # Without control characters, as every stored text: PostgreSQL refuses NUL.
+    guid = collapse_space(strip_controls(raw.guid or ""))
     if guid:
         return guid
-    link = collapse_space(raw.link or "")
+    link = collapse_space(strip_controls(raw.link or ""))
     if link:
         return link
     # The visible text, not the markup: parsers (and feeds) reformat markup.
@@ -132,7 +133,7 @@ def _plausible(moment: datetime | None, now: datetime | None) -> datetime | None
 def normalize_entry(
     raw: RawEntry, *, base_url: str | None, zone: tzinfo, now: datetime | None = None
 ) -> Entry:
-    link = absolute_url(raw.link, base_url)
+    link = absolute_url(strip_controls(raw.link) if raw.link else None, base_url)
     title = clean_title(raw.title)
     content = raw.content or raw.summary or ""
     is_html = raw.content_is_html if raw.content else True
