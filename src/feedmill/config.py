@@ -317,12 +317,16 @@ class RuleSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     in_: tuple[str, ...] = msgspec.field(default=("title", "content"), name="in")  # … in these
 
     def __post_init__(self) -> None:
+        import regex
+
+        from feedmill.filter.rules import compile_pattern  # (it imports this module)
+
         for name in RULE_FIELDS:
             pattern = getattr(self, name)
             if pattern is not None:
                 try:
-                    re.compile(pattern)
-                except re.error as exc:
+                    compile_pattern(pattern)
+                except regex.error as exc:
                     raise _Invalid(name, f"not a regular expression: {exc}") from None
         for name in self.in_:
             if name not in RULE_FIELDS:

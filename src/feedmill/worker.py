@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Engine
 
 from feedmill.filter.dedupe import DedupePolicy
-from feedmill.filter.rules import RuleSet, blocked_by
+from feedmill.filter.rules import RuleSet, RuleTooSlow, blocked_by
 from feedmill.models import Entry, Fetched
 from feedmill.normalize import normalize_document
 from feedmill.parse import ParseError, parse_document
@@ -278,7 +278,10 @@ def handle(job: FeedJob) -> FeedResult:
             for i in items
             if i.key_hash not in waiting
         )
-        screened = _screen(job, items, known)
+        try:
+            screened = _screen(job, items, known)
+        except RuleTooSlow as exc:  # nothing stored: the items wait for the rule's fix
+            return FeedResult(error=str(exc))
         changed = [
             known[item.key_hash][0]
             for item in items

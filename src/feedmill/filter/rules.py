@@ -1,4 +1,4 @@
-"""Block and keep rules: a pure decision over an entry.
+r"""Block and keep rules: a pure decision over an entry.
 
 A rule matches when every condition it names matches (regexes, case-blind,
 searched in the field; ``keywords`` matches when any keyword occurs in any of
@@ -6,25 +6,34 @@ the ``in`` fields).  An item matching a *block* rule is blocked; when there
 are *keep* rules, an item matching none of them is blocked too; an item
 older than ``max_age`` is blocked.  Blocked items are stored, so they never
 come back, but never posted.
+
+Full-width letters and digits count as ASCII on both sides, so ``AI`` finds
+the ``ＡＩ`` of Chinese headlines.  Patterns run on the ``regex`` module with a
+time limit: a pattern that backtracks without end (``(\s*\S+\s*)+x``) would
+stall every pass; over the limit, the feed fails with the rule's name, its
+items left unstored until the rule is mended.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from feedmill.config import RULE_FIELDS as FIELDS
 from feedmill.config import RuleSpec, RulesSpec, parse_duration
 from feedmill.models import Entry
 from feedmill.normalize.text import visible_text
 
+if TYPE_CHECKING:
+    import regex
+
 
 @dataclass(frozen=True, slots=True)
 class Rule:
     name: str  # how status and logs refer to it
-    patterns: tuple[tuple[str, re.Pattern[str]], ...] = ()  # (field, regex)
+    patterns: tuple[tuple[str, regex.Pattern[str]], ...] = ()  # (field, regex)
     keywords: tuple[str, ...] = ()
     keyword_fields: tuple[str, ...] = ("title", "content")
 
@@ -47,19 +56,37 @@ class Fields:
 
     @classmethod
     def of(cls, entry: Entry) -> Fields:
-        return cls(
-            {
-                "title": entry.title,
-                "content": visible_text(entry.content),
-                "author": entry.author or "",
-                "category": "\n".join(entry.categories),
-                "link": entry.link or "",
-            }
-        )
+        values = {
+            "title": entry.title,
+            "content": visible_text(entry.content),
+            "author": entry.author or "",
+            "category": "\n".join(entry.categories),
+            "link": entry.link or "",
+        }
+        return cls({name: value.translate(_HALF_WIDTH) for name, value in values.items()})
 
 
-# Categories are matched one per line: ``^广告$`` is a category named 广告.
-_FLAGS = {"category": re.IGNORECASE | re.MULTILINE}
+class RuleTooSlow(Exception):
+    """A rule's pattern ran past MATCH_SECONDS on one item."""
+
+
+# Far beyond any sane pattern on a whole article (microseconds to a few
+# milliseconds), short enough not to stall a pass.
+MATCH_SECONDS = 1.0
+# Full-width letters and digits (ＡＩ, ＥＴＦ, ２０２４) as their ASCII selves, in
+# fields, patterns and keywords alike; full-width punctuation stays as written,
+# so a pattern's （ is no group and still finds the （ of a title.
+_HALF_WIDTH = {code: code - 0xFEE0 for code in range(0xFF10, 0xFF5B) if chr(code).isalnum()}
+
+
+def compile_pattern(pattern: str, *, multiline: bool = False) -> regex.Pattern[str]:
+    """A rule's pattern as it runs: case-blind, full-width letters and digits
+    as ASCII; with ``multiline``, ``^``/``$`` at each line (one category a
+    line: ``^广告$`` is a category named 广告)."""
+    import regex  # here: only configs with rules need it
+
+    flags = regex.V0 | regex.IGNORECASE | (regex.MULTILINE if multiline else 0)
+    return regex.compile(pattern.translate(_HALF_WIDTH), flags)
 
 
 def compile_rules(spec: RulesSpec | None) -> RuleSet:
@@ -69,12 +96,13 @@ def compile_rules(spec: RulesSpec | None) -> RuleSet:
 
     def rule(item: RuleSpec, kind: str, index: int) -> Rule:
         patterns = tuple(
-            (name, re.compile(getattr(item, name), _FLAGS.get(name, re.IGNORECASE)))
+            (name, compile_pattern(getattr(item, name), multiline=name == "category"))
             for name in FIELDS
             if getattr(item, name) is not None
         )
         name = item.name or f"{kind} rule {index + 1}"
-        return Rule(name, patterns, item.keywords, item.in_)
+        keywords = tuple(k.translate(_HALF_WIDTH).casefold() for k in item.keywords)
+        return Rule(name, patterns, keywords, item.in_)
 
     return RuleSet(
         block=tuple(rule(r, "block", i) for i, r in enumerate(spec.block)),
@@ -95,17 +123,27 @@ def _human(span: timedelta) -> str:
 
 def matches(rule: Rule, fields: Fields) -> bool:
     for name, pattern in rule.patterns:
-        if not pattern.search(fields.values.get(name, "")):
+        try:
+            found = pattern.search(fields.values.get(name, ""), timeout=MATCH_SECONDS)
+        except TimeoutError:
+            raise RuleTooSlow(
+                f"rule {rule.name!r}: its {name} pattern ran over {MATCH_SECONDS:g} s on one item"
+                " (a pattern that backtracks, such as (a+)+; simplify it)"
+            ) from None
+        if not found:
             return False
     if rule.keywords:
         haystack = "\n".join(fields.values.get(n, "") for n in rule.keyword_fields).casefold()
-        if not any(k.casefold() in haystack for k in rule.keywords):
+        if not any(k in haystack for k in rule.keywords):
             return False
     return True
 
 
 def blocked_by(rule_sets: Sequence[RuleSet], entry: Entry, now: datetime) -> str | None:
-    """Why ``entry`` must not be posted under ``rule_sets`` (all apply), or None."""
+    """Why ``entry`` must not be posted under ``rule_sets`` (all apply), or None.
+
+    Raises RuleTooSlow when a pattern runs past its time limit.
+    """
     active = [r for r in rule_sets if r]
     if not active:
         return None
