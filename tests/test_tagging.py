@@ -309,6 +309,16 @@ def test_longest_name_wins() -> None:
     ]
 
 
+def test_institutions_named_after_a_bank_are_not_the_bank() -> None:
+    matcher = NameMatcher({"中国银行": "601988"})
+    text = "中国银行保险监督管理委员会、中国银行业协会、中国银行间市场交易商协会与中国银行"
+    assert list(matcher.find(text)) == [(len(text) - 4, "中国银行", "601988")]
+    # Nor are their leftovers keyword tags ("业协会", "保险监督管理委员会").
+    policy = TagPolicy(dictionary={"中国银行": "601988"}, keywords=5)
+    tags = tags_for("中国银行业协会发布年度报告", "<p>中国银行业协会发布报告。</p>", policy)
+    assert "中国银行(601988)" not in tags and "业协会" not in tags
+
+
 def test_dictionary_and_link_give_one_tag_with_the_dictionary_name() -> None:
     html = link("https://quote.eastmoney.com/sh600519.html", "茅台") + "<p>贵州茅台收涨</p>"
     policy = TagPolicy(dictionary={"贵州茅台": "600519"})

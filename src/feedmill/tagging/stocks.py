@@ -282,6 +282,14 @@ def name_from_link_text(text: str) -> str | None:
 # --- dictionary names in text -----------------------------------------------
 
 
+# Words that begin with a listed company's name but are not the company: the
+# banking regulator (中国银行保险监督管理委员会, 2018–2023, and its newspaper),
+# the banking association and the interbank market (中国银行业协会,
+# 中国银行间市场交易商协会) all begin with 中国银行 (601988).  Found as the
+# longer match, they hide the name inside them.
+NOT_NAMES = frozenset({"中国银行业", "中国银行间", "中国银行保险"})
+
+
 class NameMatcher:
     """Finds dictionary names in text, leftmost then longest, without overlaps.
 
@@ -295,6 +303,8 @@ class NameMatcher:
 
     def __init__(self, names: Mapping[str, str]) -> None:
         self._names = dict(names)  # normalized name -> code
+        if any(word.startswith(name) for word in NOT_NAMES for name in self._names):
+            self._names.update(dict.fromkeys(NOT_NAMES, ""))  # found, and skipped
         lengths: dict[str, set[int]] = {}
         for name in self._names:
             lengths.setdefault(name[0], set()).add(len(name))
@@ -320,7 +330,8 @@ class NameMatcher:
             for length in self._lengths[text[i]]:
                 name = text[i : i + length]
                 if len(name) == length and name in self._names and _bounded(text, i, i + length):
-                    yield i, name, self._names[name]
+                    if self._names[name]:
+                        yield i, name, self._names[name]
                     after = i + length
                     break
 
