@@ -25,6 +25,21 @@ def test_feed_over_http_publishes(tmp_path: Path, feed_server: FeedServer) -> No
     assert feed_server.hits["/stcn/yw"] == 1
 
 
+def test_publish_writes_what_is_pending_and_fetches_nothing(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    url = feed_server.add("/stcn/yw", body=GOOD, headers={"Content-Type": "application/rss+xml"})
+    config = write_config(tmp_path, [{"url": url, "group": "金融", "source": "证券时报网"}])
+    assert cli("run", "-c", str(config)).code == 0
+    # A new group for the feed: its posts are to be rewritten.
+    config = write_config(tmp_path, [{"url": url, "group": "财经", "source": "证券时报网"}])
+    result = cli("publish", "-c", str(config))
+    assert result.code == 0, result.stderr
+    assert "posts: 0 new, 2 updated" in result.stdout
+    assert all("- 财经" in text for text in posts(tmp_path).values())
+    assert feed_server.hits["/stcn/yw"] == 1
+
+
 def test_broken_feeds_are_reported_while_the_others_publish(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:

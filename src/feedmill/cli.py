@@ -201,8 +201,9 @@ def run_config(
     return 0
 
 
-def _one_pass(mill: Any, rebuild: bool = False) -> Any:
-    work = mill.rebuild if rebuild else mill.run
+def _one_pass(mill: Any, work_name: str = "run") -> Any:
+    """``mill.run`` (or ``rebuild``, ``publish_pending``), with a progress bar on a terminal."""
+    work = getattr(mill, work_name)
     bar = _progress_bar() if err.is_terminal else None
     if bar is None:
         return work()
@@ -394,7 +395,7 @@ def publish(config: Path, rebuild: bool) -> None:
     loaded = _load(config)
     try:
         with Mill(loaded) as mill, _stop_on_signals(mill):
-            _report(_one_pass(mill, rebuild=rebuild))
+            _report(_one_pass(mill, "rebuild" if rebuild else "publish_pending"))
     except SiteBusy as exc:
         err.print(f"[yellow]busy[/yellow] {escape(str(exc))}")
         raise click.exceptions.Exit(EXIT_BUSY) from None

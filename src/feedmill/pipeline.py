@@ -333,6 +333,18 @@ class Mill:
         summary.seconds = time.monotonic() - started
         return summary
 
+    def publish_pending(self, progress: Progress | None = None) -> RunSummary:
+        """Write the posts still to be written (a pass cut short, a changed
+        template), fetching nothing; then apply retention."""
+        started = time.monotonic()
+        summary = RunSummary()
+        remove_stale_temp_files(self.config.posts_dir)
+        self._sync()
+        self.publish(summary, progress)
+        self.retain(summary)
+        summary.seconds = time.monotonic() - started
+        return summary
+
     def rebuild(self, progress: Progress | None = None) -> RunSummary:
         """Rewrite every post from the database, archived ones included; then
         apply retention again (so raising its limits brings posts back)."""
