@@ -119,6 +119,18 @@ def test_init_writes_a_hexo_8_site_and_keeps_existing_files(tmp_path: Path) -> N
     assert "kept" in result.stdout and (site / "_config.yml").read_text() == "mine"
 
 
+def test_demo_never_takes_over_a_real_site(tmp_path: Path) -> None:
+    site = tmp_path / "mine"
+    assert cli("init", str(site)).code == 0
+    config = site / "feedmill.yml"
+    mine = config.read_bytes()
+    result = cli("demo", str(site))
+    assert result.code == 2
+    assert f"{config} exists and is not the demo's" in result.stderr
+    assert config.read_bytes() == mine
+    assert posts(site) == {} and not (site / "feeds").exists()
+
+
 def test_demo_runs_offline_end_to_end(tmp_path: Path) -> None:
     site = tmp_path / "demo"
     result = cli("demo", str(site))

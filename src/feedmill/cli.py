@@ -25,7 +25,8 @@ from feedmill import __version__
 from feedmill.config import CONFIG_NAME, Config, ConfigError, load_config, parse_duration
 
 out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+# Messages are never folded: a path or URL cut by a line break cannot be copied.
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 # Piped output (cron mails, logs) is not folded at 80 columns.
 wide = Console(highlight=False, width=None if out.is_terminal else 200)
 
@@ -825,25 +826,42 @@ def _typed_path(typed: str, config: Path) -> str:
 # -- demo -------------------------------------------------------------------
 
 
+class NotADemoSite(Exception):
+    """The folder holds a feedmill.yml that is not the demo's."""
+
+
 def write_demo(directory: Path) -> Path:
-    """init + the bundled sample feeds + a feedmill.yml that reads them."""
+    """init + the bundled sample feeds + a feedmill.yml that reads them.
+
+    Again on a demo site, nothing changes; on a folder whose feedmill.yml is
+    not the demo's, nothing is written (NotADemoSite): the demo's config and
+    sample posts would replace a real site's.
+    """
+    import io
+
     from ruamel.yaml import YAML
 
-    init_site(directory)
     samples = resources.files("feedmill") / "samples"
-    feeds_dir = directory / "feeds"
-    feeds_dir.mkdir(parents=True, exist_ok=True)
-    for item in samples.iterdir():
-        if item.name.endswith((".xml", ".json")):
-            (feeds_dir / item.name).write_bytes(item.read_bytes())
     yaml = YAML()
     yaml.preserve_quotes = True
     data = yaml.load((samples / "feedmill.yml").read_text(encoding="utf-8"))
     for feed in data["feeds"]:
         feed["url"] = f"feeds/{feed['url']}"
+    text = io.StringIO()
+    yaml.dump(data, text)
     config_path = directory / CONFIG_NAME
-    with config_path.open("w", encoding="utf-8") as handle:
-        yaml.dump(data, handle)
+    if config_path.exists() and config_path.read_bytes() != text.getvalue().encode("utf-8"):
+        raise NotADemoSite(
+            f"{config_path} exists and is not the demo's: feedmill demo makes a new site"
+            " (give it another folder, or use feedmill run for this one)"
+        )
+    init_site(directory)
+    feeds_dir = directory / "feeds"
+    feeds_dir.mkdir(parents=True, exist_ok=True)
+    for item in samples.iterdir():
+        if item.name.endswith((".xml", ".json")):
+            (feeds_dir / item.name).write_bytes(item.read_bytes())
+    config_path.write_bytes(text.getvalue().encode("utf-8"))
     return config_path
 
 
@@ -854,7 +872,11 @@ def demo(directory: Path) -> None:
 
     DIRECTORY: where to create the demo site (default: demo-site).
     """
-    config_path = write_demo(directory)
+    try:
+        config_path = write_demo(directory)
+    except NotADemoSite as exc:
+        err.print(str(exc), markup=False)
+        raise click.exceptions.Exit(EXIT_CONFIG) from None
     out.print(f"demo site in {directory}, config {config_path}", markup=False)
     code = run_config(_load(config_path))
     if code == 0:
