@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from support.feeds import Item, rss
 from support.site import cli, posts, write_config
 
 
@@ -317,3 +318,45 @@ def test_status_names_feeds_of_one_category_by_their_urls(tmp_path: Path) -> Non
     assert any(line.startswith("missing-yw.xml") for line in lines)
     assert any(line.startswith("missing-gn.xml") for line in lines)
     assert not any(line.startswith("other.xml") for line in lines)
+
+
+def test_a_database_that_refuses_writes_fails_the_run(tmp_path: Path) -> None:
+    (tmp_path / "feed.xml").write_bytes(rss("源", [Item("一", guid="1")]))
+    feeds = [{"url": "feed.xml", "group": "g", "source": "源"}]
+    write_config(tmp_path, feeds)
+    assert cli("run", "-c", str(tmp_path / "feedmill.yml")).code == 0
+    # The same database opened read-only (as a file the user cannot write).
+    read_only = f"sqlite:///file:{tmp_path / '.feedmill' / 'state.db'}?mode=ro&uri=true"
+    config = write_config(tmp_path, feeds, state=read_only)
+    result = cli("run", "-c", str(config))
+    assert result.code == 1, result.stdout
+    assert "attempt to write a readonly database" in result.stderr
+    # Nothing to write is no failure.
+    assert cli("publish", "-c", str(config)).code == 0
+
+
+def test_a_file_that_is_no_feedmill_database_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "junk.db").write_text("hello")
+    config = write_config(tmp_path, [], state="junk.db")
+    for command in ("run", "status", "search"):
+        result = cli(command, *(["央行"] if command == "search" else []), "-c", str(config))
+        assert result.code == 1, command
+        assert "cannot open the state database" in result.stderr
+        assert "file is not a database" in result.stderr
+
+
+def test_a_database_from_a_newer_feedmill_is_left_alone(tmp_path: Path) -> None:
+    import sqlite3
+
+    config = write_config(tmp_path, [])
+    assert cli("status", "-c", str(config)).code == 0
+    database = tmp_path / ".feedmill" / "state.db"
+    with sqlite3.connect(database) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '9999_future'")
+    result = cli("run", "-c", str(config))
+    assert result.code == 1
+    assert "its schema is not one this feedmill knows" in result.stderr
+    with sqlite3.connect(database) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [
+            ("9999_future",)
+        ]

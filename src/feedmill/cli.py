@@ -163,6 +163,8 @@ def run_config(
     every: timedelta | None = None,
 ) -> int:
     """One pass (or, with ``every``, passes until SIGTERM/SIGINT); returns the exit status."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from feedmill.pipeline import Mill, RunOptions
     from feedmill.publish.sitelock import SiteBusy
     from feedmill.store.database import StoreError
@@ -199,7 +201,18 @@ def run_config(
     except StoreError as exc:
         err.print(f"[red]error[/red] {escape(str(exc))}")
         return EXIT_FATAL
+    except SQLAlchemyError as exc:  # a one-shot pass (a daemon retries it)
+        err.print(f"[red]error[/red] {escape(_database_failure(config, exc))}")
+        return EXIT_FATAL
     return 0
+
+
+def _database_failure(config: Config, exc: Exception) -> str:
+    """A database error that ended a pass, for the user (no SQL, no traceback)."""
+    from feedmill.store.database import _redact
+
+    reason = getattr(exc, "orig", None) or exc
+    return f"the state database {_redact(config.database_url)} failed: {reason}"
 
 
 def _one_pass(mill: Any, work_name: str = "run") -> Any:
@@ -389,6 +402,8 @@ def run(
 )
 def publish(config: Path, rebuild: bool) -> None:
     """Write the posts still to be written, fetching nothing."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from feedmill.pipeline import Mill
     from feedmill.publish.sitelock import SiteBusy
     from feedmill.store.database import StoreError
@@ -402,6 +417,9 @@ def publish(config: Path, rebuild: bool) -> None:
         raise click.exceptions.Exit(EXIT_BUSY) from None
     except StoreError as exc:
         err.print(f"[red]error[/red] {escape(str(exc))}")
+        raise click.exceptions.Exit(EXIT_FATAL) from None
+    except SQLAlchemyError as exc:
+        err.print(f"[red]error[/red] {escape(_database_failure(loaded, exc))}")
         raise click.exceptions.Exit(EXIT_FATAL) from None
 
 

@@ -480,10 +480,15 @@ class Mill:
             self._loop = None
             self._write_outcomes(db)
             writes, self._outcome_writes = self._outcome_writes, []
-            # A batch that could not be written leaves its feeds as they were:
-            # fetched again next time.
-            await asyncio.gather(*writes, return_exceptions=True)
+            results = await asyncio.gather(*writes, return_exceptions=True)
             db.shutdown(wait=True)
+        # A batch that could not be written leaves its feeds as they were
+        # (fetched again next time), and the pass fails: a database that
+        # refuses writes (read-only, locked, full disk) must not look like a
+        # good pass.
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
 
     def _location(self, spec: FeedSpec, state: FeedState) -> str:
         """Where the feed is fetched: where it moved for good, else as configured."""

@@ -11,7 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, ProgrammingError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DatabaseError,
+    NoSuchModuleError,
+    OperationalError,
+    ProgrammingError,
+)
 
 from feedmill.store.schema import HEAD_REVISION
 
@@ -80,6 +86,7 @@ def migrate(engine: Engine) -> None:
         return
     from alembic import command
     from alembic.config import Config as AlembicConfig
+    from alembic.util.exc import CommandError
 
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS))
@@ -95,7 +102,13 @@ def migrate(engine: Engine) -> None:
         try:
             with connection.begin():
                 config.attributes["connection"] = connection
-                command.upgrade(config, "head")
+                try:
+                    command.upgrade(config, "head")
+                except CommandError as exc:  # a revision this feedmill does not know
+                    raise StoreError(
+                        f"its schema is not one this feedmill knows ({exc}): made by a newer"
+                        " feedmill, or not feedmill's"
+                    ) from None
                 if sqlite:
                     broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                     if broken:  # rolls the upgrade back
@@ -118,8 +131,12 @@ def open_database(url: str) -> Engine:
     try:
         engine = create(url)
         migrate(engine)
-    except OperationalError as exc:
+    except StoreError as exc:
+        raise StoreError(f"cannot use the state database {_redact(url)}: {exc}") from None
+    except DatabaseError as exc:  # locked, read-only, not a database at all …
         raise StoreError(f"cannot open the state database {_redact(url)}: {exc.orig}") from None
+    except OSError as exc:  # its folder cannot be made
+        raise StoreError(f"cannot open the state database {_redact(url)}: {exc}") from None
     except (ImportError, NoSuchModuleError, ArgumentError) as exc:  # a driver not installed
         hint = " (PostgreSQL needs: pip install 'feedmill[postgres]')" if "postgres" in url else ""
         raise StoreError(f"cannot open the state database {_redact(url)}: {exc}{hint}") from None
