@@ -360,3 +360,18 @@ def test_a_database_from_a_newer_feedmill_is_left_alone(tmp_path: Path) -> None:
         assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [
             ("9999_future",)
         ]
+
+
+def test_ctrl_c_says_interrupted_and_exits_130(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import feedmill.cli
+
+    def interrupted(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    config = write_config(tmp_path, [])
+    monkeypatch.setattr(feedmill.cli, "_load", interrupted)
+    result = cli("status", "-c", str(config))
+    assert result.code == 130
+    assert "interrupted" in result.stderr and "Aborted" not in result.stderr

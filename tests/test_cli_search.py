@@ -72,8 +72,12 @@ def test_the_terminal_output_and_nothing_found(demo: Path) -> None:
     assert "央行开展300亿元逆回购操作" in result.stdout
     assert "金融 / 金色财经 · https://www.jinse.cn/lives/" in result.stdout
     missing = cli("search", "量子纠缠", "-c", str(demo))
-    assert missing.code == 1
+    assert (missing.code, missing.stdout) == (0, "")  # no error: exit 0, as with --json
     assert "nothing found" in missing.stderr
+    # A query that begins with an exclusion is no option.
+    excluding = cli("search", "-央行 逆回购", "-c", str(demo), "--json")
+    assert excluding.code == 0 and excluding.stdout.strip() == "[]", excluding.stderr
+    assert "央行" not in cli("search", "-央行 金色财经", "-c", str(demo)).stdout
     assert cli("search", "x", "-c", str(demo), "--since", "yesterday").code == 2
 
 

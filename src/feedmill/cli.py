@@ -42,6 +42,7 @@ config_option = click.option(
 EXIT_FATAL = 1
 EXIT_CONFIG = 2
 EXIT_BUSY = 75  # EX_TEMPFAIL: another feedmill holds the site; try again later
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 
 
 def _load(path: Path) -> Config:
@@ -60,8 +61,22 @@ def _version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
 
 # click rather than typer: typer builds a pydantic adapter for every option
 # of the command on each start, ~0.3 s of a 2 s unchanged rerun (measured).
+class _Commands(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        # Ctrl-C: "interrupted" and the shell's 130, not click's "Aborted!"
+        # and 1 (which reads as a failure of what may well have been done).
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            err.print("interrupted")
+            raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
+
+
 @click.group(
-    "feedmill", no_args_is_help=True, context_settings={"help_option_names": ["-h", "--help"]}
+    "feedmill",
+    cls=_Commands,
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 @click.option(
     "--version",
@@ -449,7 +464,8 @@ def _html(segments: Sequence[tuple[str, bool]]) -> str:
     )
 
 
-@app.command()
+# A query may begin with -word (an exclusion): not an option to click.
+@app.command(context_settings={"ignore_unknown_options": True})
 @click.argument("query")
 @config_option
 @click.option("--group", "-g", multiple=True, help="Only this group (repeatable).")
@@ -543,9 +559,9 @@ def search(
         ]
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
         return
-    if not hits:
+    if not hits:  # not an error: exit 0, as with --json ([])
         err.print("nothing found")
-        raise click.exceptions.Exit(1)
+        return
 
     zone = ZoneInfo(loaded.timezone)
 
@@ -909,6 +925,6 @@ def demo(directory: Path) -> None:
 def main() -> None:
     try:
         app(prog_name="feedmill")
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # before a command began (see _Commands)
         err.print("interrupted")
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
