@@ -375,3 +375,20 @@ def test_ctrl_c_says_interrupted_and_exits_130(
     result = cli("status", "-c", str(config))
     assert result.code == 130
     assert "interrupted" in result.stderr and "Aborted" not in result.stderr
+
+
+def test_a_relative_sqlite_url_is_the_config_folders(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "feed.xml").write_bytes(rss("源", [Item("一", guid="1")]))
+    feeds = [{"url": "feed.xml", "group": "g", "source": "源"}]
+    config = write_config(site, feeds, state="sqlite:///.feedmill/url.db")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert "1 new" in cli("run", "-c", str(config)).stdout
+    assert (site / ".feedmill" / "url.db").is_file()
+    assert not (elsewhere / ".feedmill").exists()
+    assert "1 unchanged" in cli("run", "-c", str(config)).stdout

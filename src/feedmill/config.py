@@ -448,7 +448,16 @@ class Config(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
     @property
     def database_url(self) -> str:
-        """``state:`` as a SQLAlchemy URL; a plain path is a SQLite file."""
+        """``state:`` as a SQLAlchemy URL; a plain path is a SQLite file.
+
+        A relative path is the config's folder's, in a ``sqlite:///`` URL too
+        (SQLAlchemy would take the working directory's: another database for
+        every place a cron job or a shell runs feedmill from).
+        """
+        if self.state.startswith("sqlite:///"):
+            path, mark, query = self.state.removeprefix("sqlite:///").partition("?")
+            if path and not path.startswith(("/", "file:")) and path != ":memory:":
+                return f"sqlite:///{(self.base_dir / path).resolve()}{mark}{query}"
         if "://" in self.state:
             return self.state
         return f"sqlite:///{(self.base_dir / self.state).resolve()}"
