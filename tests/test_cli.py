@@ -392,3 +392,17 @@ def test_a_relative_sqlite_url_is_the_config_folders(
     assert (site / ".feedmill" / "url.db").is_file()
     assert not (elsewhere / ".feedmill").exists()
     assert "1 unchanged" in cli("run", "-c", str(config)).stdout
+
+
+def test_a_site_that_cannot_be_written_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "feed.xml").write_bytes(rss("源", [Item("一", guid="1")]))
+    (tmp_path / "a-file").write_text("not a folder")
+    feeds = [{"url": "feed.xml", "group": "g", "source": "源"}]
+    config = write_config(tmp_path, feeds, site="a-file")
+    for command in ("run", "publish"):
+        result = cli(command, "-c", str(config))
+        assert result.code == 1, (command, result.stderr)
+        assert "a-file" in result.stderr and "Traceback" not in result.stderr
+    made = cli("init", str(tmp_path / "a-file"))
+    assert made.code == 1 and "cannot make a site in" in made.stderr
+    assert cli("run", "-c", str(config), "--workers", "0").code == 2

@@ -126,7 +126,14 @@ def init(directory: Path) -> None:
 
     DIRECTORY: where to create the Hexo site (default: here).
     """
-    for target, created in init_site(directory):
+    try:
+        done = init_site(directory)
+    except OSError as exc:  # a file in the way, a folder not ours to write
+        err.print(
+            f"[red]error[/red] cannot make a site in {escape(str(directory))}: {escape(str(exc))}"
+        )
+        raise click.exceptions.Exit(EXIT_FATAL) from None
+    for target, created in done:
         mark = "[green]created[/green]" if created else "[yellow]kept[/yellow]   "
         out.print(f"{mark} {escape(str(directory / target))}")
     out.print(
@@ -218,6 +225,9 @@ def run_config(
         return EXIT_FATAL
     except SQLAlchemyError as exc:  # a one-shot pass (a daemon retries it)
         err.print(f"[red]error[/red] {escape(_database_failure(config, exc))}")
+        return EXIT_FATAL
+    except OSError as exc:  # the site's folders: not writable, a file in the way
+        err.print(f"[red]error[/red] {escape(str(exc))}")
         return EXIT_FATAL
     return 0
 
@@ -385,7 +395,11 @@ def _stop_on_signals(mill: Any) -> Iterator[None]:
     help="Only feeds whose next attempt has come (default with --every), "
     "or every feed (default for one pass).",
 )
-@click.option("--workers", type=int, help="Worker processes for parsing and rendering.")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help="Worker processes for parsing and rendering (1: none, all in this process).",
+)
 def run(
     config: Path,
     feed: tuple[str, ...],
@@ -435,6 +449,9 @@ def publish(config: Path, rebuild: bool) -> None:
         raise click.exceptions.Exit(EXIT_FATAL) from None
     except SQLAlchemyError as exc:
         err.print(f"[red]error[/red] {escape(_database_failure(loaded, exc))}")
+        raise click.exceptions.Exit(EXIT_FATAL) from None
+    except OSError as exc:
+        err.print(f"[red]error[/red] {escape(str(exc))}")
         raise click.exceptions.Exit(EXIT_FATAL) from None
 
 
