@@ -234,10 +234,10 @@ def run_config(
 
 def _database_failure(config: Config, exc: Exception) -> str:
     """A database error that ended a pass, for the user (no SQL, no traceback)."""
-    from feedmill.store.database import _redact
+    from feedmill.store.database import redacted
 
     reason = getattr(exc, "orig", None) or exc
-    return f"the state database {_redact(config.database_url)} failed: {reason}"
+    return f"the state database {redacted(config.database_url)} failed: {reason}"
 
 
 def _one_pass(mill: Any, work_name: str = "run") -> Any:

@@ -132,18 +132,19 @@ def open_database(url: str) -> Engine:
         engine = create(url)
         migrate(engine)
     except StoreError as exc:
-        raise StoreError(f"cannot use the state database {_redact(url)}: {exc}") from None
+        raise StoreError(f"cannot use the state database {redacted(url)}: {exc}") from None
     except DatabaseError as exc:  # locked, read-only, not a database at all …
-        raise StoreError(f"cannot open the state database {_redact(url)}: {exc.orig}") from None
+        raise StoreError(f"cannot open the state database {redacted(url)}: {exc.orig}") from None
     except OSError as exc:  # its folder cannot be made
-        raise StoreError(f"cannot open the state database {_redact(url)}: {exc}") from None
+        raise StoreError(f"cannot open the state database {redacted(url)}: {exc}") from None
     except (ImportError, NoSuchModuleError, ArgumentError) as exc:  # a driver not installed
         hint = " (PostgreSQL needs: pip install 'feedmill[postgres]')" if "postgres" in url else ""
-        raise StoreError(f"cannot open the state database {_redact(url)}: {exc}{hint}") from None
+        raise StoreError(f"cannot open the state database {redacted(url)}: {exc}{hint}") from None
     return engine
 
 
-def _redact(url: str) -> str:
+def redacted(url: str) -> str:
+    """A database URL as it may be shown: without its password."""
     from sqlalchemy.engine import make_url
 
     try:
@@ -152,4 +153,4 @@ def _redact(url: str) -> str:
         return "(database URL)"
 
 
-__all__ = ["StoreError", "create", "migrate", "open_database", "reading"]
+__all__ = ["StoreError", "create", "migrate", "open_database", "reading", "redacted"]
