@@ -8,7 +8,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config as AlembicConfig
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Engine, text
 
 from feedmill.store.database import MIGRATIONS, current_revision, migrate, open_database
 from feedmill.store.schema import HEAD_REVISION, metadata
@@ -42,9 +42,9 @@ def test_head_revision_constant_matches_the_migrations(tmp_path: Path) -> None:
     engine.dispose()
 
 
-def test_upgrading_an_old_database_keeps_its_posts(tmp_path: Path) -> None:
-    # 0004 rebuilds `entries` (SQLite copies the table and drops the old one):
-    # with foreign keys on, the DROP emptied `posts` by ON DELETE CASCADE.
+def _at_revision(tmp_path: Path, revision: str, *statements: str) -> Engine:
+    """A SQLite state database migrated only up to ``revision``, holding the
+    rows that ``statements`` insert: what an older feedmill left behind."""
     from alembic import command
 
     from feedmill.store.database import create
@@ -54,22 +54,24 @@ def test_upgrading_an_old_database_keeps_its_posts(tmp_path: Path) -> None:
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as conn:
         config.attributes["connection"] = conn
-        command.upgrade(config, "0003")
-        conn.execute(
-            text("INSERT INTO feeds (id, url, error_streak, redirect_streak) VALUES (1, 'f', 0, 0)")
-        )
-        conn.execute(
-            text(
-                "INSERT INTO entries (id, feed_id, key_hash, key, title, first_seen_at, content,"
-                " version) VALUES (1, 1, 'k', 'k', 't', '2024-01-01 00:00:00', 'c', 'v1')"
-            )
-        )
-        conn.execute(
-            text(
-                "INSERT INTO posts (entry_id, file_name, state, written_version)"
-                " VALUES (1, 'a.md', 'written', 'v1')"
-            )
-        )
+        command.upgrade(config, revision)
+        for statement in statements:
+            conn.execute(text(statement))
+    return engine
+
+
+def test_upgrading_an_old_database_keeps_its_posts(tmp_path: Path) -> None:
+    # 0004 rebuilds `entries` (SQLite copies the table and drops the old one):
+    # with foreign keys on, the DROP emptied `posts` by ON DELETE CASCADE.
+    engine = _at_revision(
+        tmp_path,
+        "0003",
+        "INSERT INTO feeds (id, url, error_streak, redirect_streak) VALUES (1, 'f', 0, 0)",
+        "INSERT INTO entries (id, feed_id, key_hash, key, title, first_seen_at, content, version)"
+        " VALUES (1, 1, 'k', 'k', 't', '2024-01-01 00:00:00', 'c', 'v1')",
+        "INSERT INTO posts (entry_id, file_name, state, written_version)"
+        " VALUES (1, 'a.md', 'written', 'v1')",
+    )
     migrate(engine)
     assert current_revision(engine) == HEAD_REVISION
     with engine.connect() as conn:
@@ -82,23 +84,13 @@ def test_upgrading_an_old_database_keeps_its_posts(tmp_path: Path) -> None:
 
 
 def test_upgrading_to_0008_keeps_the_next_attempts_a_server_asked_for(tmp_path: Path) -> None:
-    from alembic import command
-
-    from feedmill.store.database import create
-
-    engine = create(f"sqlite:///{tmp_path / 'state.db'}")
-    config = AlembicConfig()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.upgrade(config, "0007")
-        conn.execute(
-            text(
-                "INSERT INTO feeds (url, error_streak, redirect_streak, next_attempt_at) VALUES "
-                "('ok', 0, 0, '2026-01-01 14:00:00.000000'), "
-                "('failing', 3, 0, '2026-01-01 15:00:00.000000')"
-            )
-        )
+    engine = _at_revision(
+        tmp_path,
+        "0007",
+        "INSERT INTO feeds (url, error_streak, redirect_streak, next_attempt_at) VALUES "
+        "('ok', 0, 0, '2026-01-01 14:00:00.000000'), "
+        "('failing', 3, 0, '2026-01-01 15:00:00.000000')",
+    )
     migrate(engine)
     with engine.connect() as conn:
         rows = dict(conn.execute(text("SELECT url, hint_until FROM feeds")).all())

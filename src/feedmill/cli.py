@@ -217,27 +217,32 @@ def run_config(
                 if mill.stopping.is_set():
                     break
                 config, stamp = _reloaded(mill, config, stamp)
-    except SiteBusy as exc:
-        err.print(f"[yellow]busy[/yellow] {escape(str(exc))}")
-        return EXIT_BUSY
-    except StoreError as exc:
-        err.print(f"[red]error[/red] {escape(str(exc))}")
-        return EXIT_FATAL
-    except SQLAlchemyError as exc:  # a one-shot pass (a daemon retries it)
-        err.print(f"[red]error[/red] {escape(_database_failure(config, exc))}")
-        return EXIT_FATAL
-    except OSError as exc:  # the site's folders: not writable, a file in the way
-        err.print(f"[red]error[/red] {escape(str(exc))}")
-        return EXIT_FATAL
+    # A daemon retries a pass that failed (SQLAlchemyError, OSError); one pass ends.
+    except (SiteBusy, StoreError, SQLAlchemyError, OSError) as exc:
+        return _failed_pass(config, exc)
     return 0
 
 
-def _database_failure(config: Config, exc: Exception) -> str:
-    """A database error that ended a pass, for the user (no SQL, no traceback)."""
+def _failed_pass(config: Config, exc: Exception) -> int:
+    """Say what ended a pass or kept it from starting; returns the exit status.
+
+    Another feedmill on the site (try again later), or a database or site
+    folder that cannot be used: its reason, no SQL, no traceback.
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from feedmill.publish.sitelock import SiteBusy
     from feedmill.store.database import redacted
 
-    reason = getattr(exc, "orig", None) or exc
-    return f"the state database {redacted(config.database_url)} failed: {reason}"
+    if isinstance(exc, SiteBusy):
+        err.print(f"[yellow]busy[/yellow] {escape(str(exc))}")
+        return EXIT_BUSY
+    message = str(exc)
+    if isinstance(exc, SQLAlchemyError):
+        reason = getattr(exc, "orig", None) or exc
+        message = f"the state database {redacted(config.database_url)} failed: {reason}"
+    err.print(f"[red]error[/red] {escape(message)}")
+    return EXIT_FATAL
 
 
 def _one_pass(mill: Any, work_name: str = "run") -> Any:
@@ -441,18 +446,8 @@ def publish(config: Path, rebuild: bool) -> None:
     try:
         with Mill(loaded) as mill, _stop_on_signals(mill):
             _report(_one_pass(mill, "rebuild" if rebuild else "publish_pending"))
-    except SiteBusy as exc:
-        err.print(f"[yellow]busy[/yellow] {escape(str(exc))}")
-        raise click.exceptions.Exit(EXIT_BUSY) from None
-    except StoreError as exc:
-        err.print(f"[red]error[/red] {escape(str(exc))}")
-        raise click.exceptions.Exit(EXIT_FATAL) from None
-    except SQLAlchemyError as exc:
-        err.print(f"[red]error[/red] {escape(_database_failure(loaded, exc))}")
-        raise click.exceptions.Exit(EXIT_FATAL) from None
-    except OSError as exc:
-        err.print(f"[red]error[/red] {escape(str(exc))}")
-        raise click.exceptions.Exit(EXIT_FATAL) from None
+    except (SiteBusy, StoreError, SQLAlchemyError, OSError) as exc:
+        raise click.exceptions.Exit(_failed_pass(loaded, exc)) from None
 
 
 # -- search -----------------------------------------------------------------
