@@ -28,6 +28,11 @@ from support.site import cli, posts, write_config
             "  - {url: ./a.xml, group: g, source: t}\n",
             "feeds[1] (./a.xml): url: duplicate of feeds[0]",
         ),
+        (
+            "feeds:\n  - {url: 'https://e.org/a', group: g, source: s}\n"
+            "  - {url: 'HTTPS://E.org:443/a', group: g, source: t}\n",
+            "feeds[1] (HTTPS://E.org:443/a): url: duplicate of feeds[0]",
+        ),
         ("sitee: .\nfeeds: []\n", "sitee: unknown key"),
         ("feeds: {}\n", "feeds: expected a list, got a mapping"),
         ("timezone: Mars/Olympus\nfeeds: []\n", "unknown time zone"),

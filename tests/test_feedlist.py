@@ -1118,6 +1118,26 @@ def test_same_location_under_another_spelling_is_a_duplicate(tmp_path: Path) -> 
     assert added == [] and len(skipped) == 1
 
 
+def test_the_same_url_in_other_case_or_with_its_default_port_is_a_duplicate(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "feedmill.yml"
+    path.write_text(
+        "feeds:\n  - {url: 'https://e.org/Feed', group: g, source: s}\n", encoding="utf-8"
+    )
+    for spelling in ("HTTPS://E.ORG/Feed", "https://e.org:443/Feed"):
+        with pytest.raises(DuplicateFeedError, match=r"feeds\[0\] already has this feed"):
+            add_feed_to_file(path, spelling, "g", "s", None)
+    # The path is the server's to read case by case: another feed.
+    assert add_feed_to_file(path, "https://e.org/feed", "g", "s", None).url.endswith("/feed")
+    found = read_opml(
+        b'<opml version="2.0"><body><outline text="a" xmlUrl="https://x.org/a"/>'
+        b'<outline text="b" xmlUrl="HTTPS://X.ORG/a"/></body></opml>'
+    )
+    assert [f.url for f in found.feeds] == ["https://x.org/a"]
+    assert found.skipped[0].reason.startswith("duplicate")
+
+
 def test_add_feeds_to_file(config_file: Path) -> None:
     found = read_opml((OPML / "inoreader.opml").read_bytes())
     batch = [*found.feeds, ImportedFeed("https://rsshub.example.org/stcn/yw", "x", "y")]

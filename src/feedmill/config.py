@@ -662,9 +662,11 @@ def _line(data: Any, loc: tuple[Any, ...]) -> int:
 
 
 def _check_duplicates(config: Config, data: Any, path: Path) -> None:
+    from feedmill import urls
+
     seen: dict[str, int] = {}
     for index, feed in enumerate(config.feeds):
-        where = config.location(feed)
+        where = urls.identity(config.location(feed))
         if where in seen:
             raise ConfigError(
                 f"{path}:{_line(data, ('feeds', index))}: feeds[{index}] ({feed.url}): url: "

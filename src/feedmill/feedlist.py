@@ -369,14 +369,15 @@ def read_opml(text: str | bytes) -> OpmlImport:
             skipped.append(SkippedOutline(outline.url or None, name, outline.reason))
             continue
         feed, reason = _imported(outline)
-        if feed is not None and feed.url in seen:
-            first = seen[feed.url]
+        key = urls.identity(feed.url) if feed is not None else ""
+        if feed is not None and key in seen:
+            first = seen[key]
             reason = f"duplicate: already imported as {first.group} / {first.source}"
             feed = None
         if feed is None:
             skipped.append(SkippedOutline(outline.url, name, reason))
         else:
-            seen[feed.url] = feed
+            seen[key] = feed
             feeds.append(feed)
     return OpmlImport(feeds, skipped)
 
@@ -811,11 +812,11 @@ def add_feeds_to_file(
     path = Path(path)
     text = _read_config(path)
     config = parse_config(text, path)
-    known = {config.location(feed) for feed in config.feeds}
+    known = {urls.identity(config.location(feed)) for feed in config.feeds}
     fresh: list[ImportedFeed] = []
     skipped: list[ImportedFeed] = []
     for feed in feeds:
-        where = _location(feed.url, config.base_dir)
+        where = urls.identity(_location(feed.url, config.base_dir))
         if where in known:
             skipped.append(feed)
         else:
@@ -850,8 +851,11 @@ def add_feed_to_file(
         return added[0]
     text = _read_config(path)
     config = parse_config(text, path)
-    where = _location(feed.url, config.base_dir)
-    index = next((i for i, f in enumerate(config.feeds) if config.location(f) == where), None)
+    where = urls.identity(_location(feed.url, config.base_dir))
+    index = next(
+        (i for i, f in enumerate(config.feeds) if urls.identity(config.location(f)) == where),
+        None,
+    )
     if index is None:  # cannot happen: skipped means a feed with this location exists
         raise DuplicateFeedError(f"{path}: already has the feed {url}; nothing was added")
     old = config.feeds[index]

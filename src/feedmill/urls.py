@@ -28,6 +28,27 @@ def scheme(url: str | None) -> str:
     return match.group(1).lower() if match else ""
 
 
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def identity(url: str) -> str:
+    """``url`` as a key for "the same feed": scheme and host lower-cased and a
+    default port dropped (``HTTPS://E.org:443/a`` is ``https://e.org/a``); the
+    path and query as written, which servers may read case by case."""
+    parts = split(url)
+    if parts is None or not parts.netloc:
+        return url
+    scheme = parts.scheme.lower()
+    host = parts.hostname or ""
+    if ":" in host:  # IPv6
+        host = f"[{host}]"
+    port = parts.port
+    netloc = host if port in (None, _DEFAULT_PORTS.get(scheme)) else f"{host}:{port}"
+    if "@" in parts.netloc:
+        netloc = f"{parts.netloc.rpartition('@')[0]}@{netloc}"
+    return parts._replace(scheme=scheme, netloc=netloc).geturl()
+
+
 def host(url: str | None) -> str:
     parts = split(url) if url else None
     return (parts.hostname or "") if parts else ""
