@@ -12,7 +12,6 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from importlib import resources
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -104,6 +103,8 @@ SITE_FILES = {
 
 def init_site(directory: Path) -> list[tuple[str, bool]]:
     """Write the site skeleton; existing files are kept. Returns (path, created)."""
+    from importlib import resources  # here: only init and demo read packaged files
+
     site = resources.files("feedmill") / "site"
     directory.mkdir(parents=True, exist_ok=True)
     done = []
@@ -884,6 +885,7 @@ def write_demo(directory: Path) -> Path:
     sample posts would replace a real site's.
     """
     import io
+    from importlib import resources
 
     from ruamel.yaml import YAML
 

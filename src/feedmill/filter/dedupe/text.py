@@ -26,7 +26,6 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
-from importlib import resources
 
 from feedmill.normalize.text import visible_text
 
@@ -173,6 +172,8 @@ AMOUNT_UNITS = frozenset(
 @cache
 def word_frequencies() -> dict[str, int]:
     """jieba's frequency of every common word (see common_words.txt)."""
+    from importlib import resources  # here: only when dedupe first needs the list
+
     text = (resources.files(__package__) / "common_words.txt").read_text(encoding="utf-8")
     out = {}
     for line in text.splitlines():
