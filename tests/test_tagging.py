@@ -313,6 +313,8 @@ def test_institutions_named_after_a_bank_are_not_the_bank() -> None:
     matcher = NameMatcher({"中国银行": "601988"})
     text = "中国银行保险监督管理委员会、中国银行业协会、中国银行间市场交易商协会与中国银行"
     assert list(matcher.find(text)) == [(len(text) - 4, "中国银行", "601988")]
+    for headline in ("中国银行业绩快报", "中国银行业务收入增长", "中国银行保险箱服务暂停"):
+        assert [name for _, name, _ in matcher.find(headline)] == ["中国银行"], headline
     # Nor are their leftovers keyword tags ("业协会", "保险监督管理委员会").
     policy = TagPolicy(dictionary={"中国银行": "601988"}, keywords=5)
     tags = tags_for("中国银行业协会发布年度报告", "<p>中国银行业协会发布报告。</p>", policy)

@@ -282,12 +282,19 @@ def name_from_link_text(text: str) -> str | None:
 # --- dictionary names in text -----------------------------------------------
 
 
-# Words that begin with a listed company's name but are not the company: the
-# banking regulator (中国银行保险监督管理委员会, 2018–2023, and its newspaper),
-# the banking association and the interbank market (中国银行业协会,
-# 中国银行间市场交易商协会) all begin with 中国银行 (601988).  Found as the
-# longer match, they hide the name inside them.
-NOT_NAMES = frozenset({"中国银行业", "中国银行间", "中国银行保险"})
+# Names that begin with a listed company's name but are not the company: the
+# banking regulator (2018–2023) and its newspaper, the banking association
+# and the interbank market's dealers' association all begin with 中国银行
+# (601988).  Found as the longer match, they hide the name inside them;
+# whole names only, so 中国银行业绩 (its results) is still 中国银行.
+NOT_NAMES = frozenset(
+    {
+        "中国银行保险监督管理委员会",
+        "中国银行保险报",
+        "中国银行业协会",
+        "中国银行间市场",
+    }
+)
 
 
 class NameMatcher:
