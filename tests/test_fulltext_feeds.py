@@ -200,18 +200,24 @@ def test_an_old_item_whose_page_is_down_waits_for_the_feed_to_change(
 ) -> None:
     html = {"Content-Type": "text/html; charset=utf-8"}
     link = feed_server.add("/a/stcn.html", status=503, body=b"busy", headers=html)
-    items = [Item("旧文", "<p>摘要。</p>", "1", link, hours_ago(24 * 3))]
+    undated = feed_server.add("/a/undated.html", status=503, body=b"busy", headers=html)
+    items = [
+        Item("旧文", "<p>摘要。</p>", "1", link, hours_ago(24 * 3)),
+        Item("无日期", "<p>摘要二。</p>", "2", undated, None),
+    ]
     feed_server.add("/feed", body=rss("源", items))
     url = feed_server.url("/feed")
     feeds = [{"url": url, "group": "g", "source": "源", "fulltext": True}]
     config = write_config(tmp_path, feeds, fulltext={"allow_private": True})
-    assert "posts: 1 new" in cli("run", "-c", str(config)).stdout
+    assert "posts: 2 new" in cli("run", "-c", str(config)).stdout
     hits = feed_server.hits["/a/stcn.html"]
-    # Three days old: the same document is not read again for its page...
+    # Three days old, or undated: the same document is not read again for the pages...
     assert "1 unchanged" in cli("run", "-c", str(config)).stdout
     assert feed_server.hits["/a/stcn.html"] == hits
-    # ...until the feed changes; then the page is asked for, and the post gets it.
+    # ...until the feed changes; then the pages are asked for, and the posts get them.
     feed_server.add("/a/stcn.html", body=(PAGES / "stcn.html").read_bytes(), headers=html)
-    feed_server.add("/feed", body=rss("源", [*items, Item("新文", "<p>另一篇。</p>", "2")]))
-    assert "posts: 1 new, 1 updated" in cli("run", "-c", str(config)).stdout
+    feed_server.add("/a/undated.html", body=(PAGES / "sina.html").read_bytes(), headers=html)
+    feed_server.add("/feed", body=rss("源", [*items, Item("新文", "<p>另一篇。</p>", "3")]))
+    assert "posts: 1 new, 2 updated" in cli("run", "-c", str(config)).stdout
     assert first_line("stcn") in "".join(posts(tmp_path).values())
+    assert first_line("sina") in "".join(posts(tmp_path).values())

@@ -266,11 +266,12 @@ def handle(job: FeedJob) -> FeedResult:
         # updates the post with the article.
         pending = {i.key_hash for i in items if i.entry.link in retry and i.key_hash not in known}
         # For both the feed is read again (not "304") while they are recent;
-        # later only when the feed changes, not every pass for as long as a
-        # slow feed lists them.
+        # later, and for an undated item at all, only when the feed changes:
+        # not every pass for as long as a slow feed lists them.
         read_again = any(
             (i.key_hash in waiting or i.key_hash in pending)
-            and (i.entry.date is None or job.now - i.entry.date <= PAGE_RETRY)
+            and i.entry.date is not None
+            and job.now - i.entry.date <= PAGE_RETRY
             for i in items
         )
         items = tuple(
