@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
@@ -135,15 +136,28 @@ def test_schema_creates_and_works_on_postgresql(postgres_url: str, tmp_path: Pat
     again = cli("run", "-c", str(config))
     assert "posts: 0 new, 0 updated, 2 unchanged" in again.stdout
 
-    # NUL, which PostgreSQL refuses in text, in an item's guid and link.
+    # NUL, which PostgreSQL refuses in text: in a feed's title and link, an
+    # item's guid and link, a JSON Feed item's image.
     nul = (
-        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>'
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        "<title>t&#0;x</title><link>https://e.example/h&#0;</link>"
         "<item><title>三</title><guid>g&#0;3</guid><link>https://e.example/a&#0;b</link>"
         "<description>x</description></item></channel></rss>"
     )
     (tmp_path / "nul.xml").write_text(nul, encoding="utf-8")
-    feeds = [{"url": "nul.xml", "group": "金融", "source": "空字符"}]
+    item = {
+        "id": "4",
+        "title": "四",
+        "content_html": "<p>x</p>",
+        "image": "https://e.example/i\u0000.jpg",
+    }
+    document = {"version": "https://jsonfeed.org/version/1.1", "title": "j", "items": [item]}
+    (tmp_path / "nul.json").write_text(json.dumps(document), encoding="utf-8")
+    feeds = [
+        {"url": "nul.xml", "group": "金融", "source": "空字符"},
+        {"url": "nul.json", "group": "金融", "source": "空字符二"},
+    ]
     config = write_config(tmp_path, feeds, state=postgres_url)
     result = cli("run", "-c", str(config))
-    assert "1 ok" in result.stdout, result.stdout
-    assert len(posts(tmp_path)) == 3
+    assert "2 ok" in result.stdout, result.stdout
+    assert len(posts(tmp_path)) == 4

@@ -566,8 +566,12 @@ class Mill:
                 else:
                     result = await loop.run_in_executor(db, handler.handle, job)
             except Exception as exc:  # parsers are third-party code fed hostile input
-                what = "could not store" if isinstance(exc, SQLAlchemyError) else "parser crashed"
-                result = handler.FeedResult(error=f"{what}: {type(exc).__name__}: {exc}")
+                if isinstance(exc, SQLAlchemyError):  # its reason, not its SQL and parameters
+                    reason = getattr(exc, "orig", None) or exc
+                    error = f"could not store: {type(reason).__name__}: {reason}"
+                else:
+                    error = f"parser crashed: {type(exc).__name__}: {exc}"
+                result = handler.FeedResult(error=error)
             if result.error is None:
                 summary.feeds_ok += 1
                 summary.posts_new += result.new

@@ -311,7 +311,7 @@ def handle(job: FeedJob) -> FeedResult:
             # those from the database.
             staged.append(None)
             continue
-        text = compose(PostInput(item.entry, parsed.title, job.now, job.style), job.template)
+        text = compose(PostInput(item.entry, normalized.title, job.now, job.style), job.template)
         staged.append(stage(job.stage_dir, f"{batch}-{index}", text.encode("utf-8")))
 
     def name_for(entry: Entry, attempt: int) -> str:
@@ -384,7 +384,7 @@ def handle(job: FeedJob) -> FeedResult:
                 # A copy of a changed entry stored since `reported` was read:
                 # its post, rendered without that source, is redone by publish().
                 mark_stale(conn, with_duplicates(conn, changed) - reported)
-            wanted = style_hash(job.style, parsed.title, job.template_fingerprint)
+            wanted = style_hash(job.style, normalized.title, job.template_fingerprint)
             if wanted != job.state.style_hash:
                 feed_store.set_style(conn, job.state.id, wanted)
             values = after_fetch(
@@ -396,8 +396,8 @@ def handle(job: FeedJob) -> FeedResult:
                 conn,
                 job.state.id,
                 **values,
-                title=parsed.title,
-                link=parsed.link,
+                title=normalized.title,
+                link=normalized.link,
                 item_count=len(items),
                 parser=parsed.parser,
                 warning="; ".join(warnings) or None,
@@ -436,7 +436,7 @@ def handle(job: FeedJob) -> FeedResult:
                 with suppress(FileNotFoundError):
                     os.unlink(path)
     return FeedResult(
-        title=parsed.title,
+        title=normalized.title,
         items=len(items),
         new=new,
         updated=updated,

@@ -164,7 +164,7 @@ def normalize_entry(
         author=author,
         content=content,
         categories=categories,
-        image=absolute_url(raw.image, link or base_url),
+        image=absolute_url(strip_controls(raw.image) if raw.image else None, link or base_url),
     )
 
 
@@ -172,6 +172,8 @@ def normalize_entry(
 class Normalized:
     entries: list[Entry]
     warnings: tuple[str, ...] = ()
+    title: str | None = None  # the feed's own, as stored (no control characters)
+    link: str | None = None
 
 
 def normalize_document(
@@ -215,7 +217,9 @@ def normalize_document(
         warnings = (
             f"{shared} items share a guid with different items: told apart by link or text",
         )
-    return Normalized(entries, warnings)
+    title = strip_controls(parsed.title) if parsed.title is not None else None
+    link = strip_controls(parsed.link) if parsed.link is not None else None
+    return Normalized(entries, warnings, title, link)
 
 
 def normalize_feed(
