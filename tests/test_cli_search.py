@@ -78,6 +78,9 @@ def test_the_terminal_output_and_nothing_found(demo: Path) -> None:
     excluding = cli("search", "-央行 逆回购", "-c", str(demo), "--json")
     assert excluding.code == 0 and excluding.stdout.strip() == "[]", excluding.stderr
     assert "央行" not in cli("search", "-央行 金色财经", "-c", str(demo)).stdout
+    # After "--", any query: -gold would be "-g old" before it.
+    gold = cli("search", "-c", str(demo), "--json", "--", "-gold 逆回购")
+    assert gold.code == 0 and len(json.loads(gold.stdout)) == 2, gold.stderr
     assert cli("search", "x", "-c", str(demo), "--since", "yesterday").code == 2
 
 

@@ -477,7 +477,8 @@ def _html(segments: Sequence[tuple[str, bool]]) -> str:
     )
 
 
-# A query may begin with -word (an exclusion): not an option to click.
+# A query that begins with -央行 (an exclusion) is no option to click; one
+# that begins with a Latin letter of an option (-gold: -g old) needs "--".
 @app.command(context_settings={"ignore_unknown_options": True})
 @click.argument("query")
 @config_option
@@ -507,6 +508,7 @@ def search(
     """Search everything stored, best match first, with the matches highlighted.
 
     QUERY: words to find, e.g. "央行 降准"; a quoted phrase; -word excludes.
+    A query that begins with -word goes after --: search -- "-gold 逆回购".
     """
     from sqlalchemy.exc import OperationalError
 
