@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from feedmill.config import parse_config
+
 from support.feeds import Item, rss
 from support.site import cli, posts, write_config
 
@@ -397,6 +399,9 @@ def test_a_relative_sqlite_url_is_the_config_folders(
     assert (site / ".feedmill" / "url.db").is_file()
     assert not (elsewhere / ".feedmill").exists()
     assert "1 unchanged" in cli("run", "-c", str(config)).stdout
+    # With a driver named, and a query, too.
+    driver = parse_config("state: sqlite+pysqlite:///s.db?timeout=5\nfeeds: []\n", config)
+    assert driver.database_url == f"sqlite+pysqlite:///{site / 's.db'}?timeout=5"
 
 
 def test_a_site_that_cannot_be_written_is_a_clear_error(tmp_path: Path) -> None:

@@ -454,10 +454,11 @@ class Config(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         (SQLAlchemy would take the working directory's: another database for
         every place a cron job or a shell runs feedmill from).
         """
-        if self.state.startswith("sqlite:///"):
-            path, mark, query = self.state.removeprefix("sqlite:///").partition("?")
+        scheme, slashes, rest = self.state.partition(":///")
+        if slashes and scheme.split("+")[0].lower() == "sqlite":  # sqlite+pysqlite:/// too
+            path, mark, query = rest.partition("?")
             if path and not path.startswith(("/", "file:")) and path != ":memory:":
-                return f"sqlite:///{(self.base_dir / path).resolve()}{mark}{query}"
+                return f"{scheme}:///{(self.base_dir / path).resolve()}{mark}{query}"
         if "://" in self.state:
             return self.state
         return f"sqlite:///{(self.base_dir / self.state).resolve()}"
