@@ -84,6 +84,22 @@ def test_upgrading_an_old_database_keeps_its_posts(tmp_path: Path) -> None:
     engine.dispose()
 
 
+def test_references_broken_before_an_upgrade_do_not_stop_it(tmp_path: Path) -> None:
+    import sqlite3
+
+    engine = _at_revision(tmp_path, "0003")
+    engine.dispose()
+    # A post whose entry was deleted by hand, foreign keys off (sqlite3's default).
+    with sqlite3.connect(tmp_path / "state.db") as conn:
+        conn.execute(
+            "INSERT INTO posts (entry_id, file_name, state, written_version)"
+            " VALUES (99, 'gone.md', 'written', 'v')"
+        )
+    migrate(engine)
+    assert current_revision(engine) == HEAD_REVISION
+    engine.dispose()
+
+
 def test_upgrading_to_0008_keeps_the_next_attempts_a_server_asked_for(tmp_path: Path) -> None:
     engine = _at_revision(
         tmp_path,

@@ -102,6 +102,9 @@ def migrate(engine: Engine) -> None:
         try:
             with connection.begin():
                 config.attributes["connection"] = connection
+                # References broken before (an edit by hand, with foreign keys off)
+                # are not the upgrade's doing: only new ones stop it.
+                broken_before = _broken_references(connection) if sqlite else 0
                 try:
                     command.upgrade(config, "head")
                 except CommandError as exc:  # a revision this feedmill does not know
@@ -109,16 +112,18 @@ def migrate(engine: Engine) -> None:
                         f"its schema is not one this feedmill knows ({exc}): made by a newer"
                         " feedmill, or not feedmill's"
                     ) from None
-                if sqlite:
-                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-                    if broken:  # rolls the upgrade back
-                        raise StoreError(
-                            f"upgrading the schema would break {len(broken)} references"
-                            f" (first: {tuple(broken[0])}); the database is left as it was"
-                        )
+                if sqlite and (broken := _broken_references(connection)) > broken_before:
+                    raise StoreError(  # rolls the upgrade back
+                        f"upgrading the schema would break {broken - broken_before} references;"
+                        " the database is left as it was"
+                    )
         finally:
             if sqlite:
                 _foreign_keys(connection, on=True)
+
+
+def _broken_references(connection: Connection) -> int:
+    return len(connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall())
 
 
 def _foreign_keys(connection: Connection, *, on: bool) -> None:
