@@ -340,6 +340,7 @@ def test_a_database_that_refuses_writes_fails_the_run(tmp_path: Path) -> None:
     assert "attempt to write a readonly database" in result.stderr
     # Nothing to write is no failure.
     assert cli("publish", "-c", str(config)).code == 0
+    assert not Path("file:").exists()  # the URI's path was taken for a folder to make
 
 
 def test_a_file_that_is_no_feedmill_database_is_a_clear_error(tmp_path: Path) -> None:

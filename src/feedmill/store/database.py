@@ -62,7 +62,9 @@ def reading(engine: Engine) -> Connection:
 
 def create(url: str) -> Engine:
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[1] if "///" in url else ""
+        # The file's path: no query, and a URI filename ("file:…?mode=ro") as its path.
+        path = url.split("///", 1)[1].partition("?")[0] if "///" in url else ""
+        path = path.removeprefix("file:")
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30})
