@@ -473,6 +473,13 @@ class Config(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
             return feed.url
         return resolve_location(feed.url, self.base_dir)
 
+    def feed_key(self, feed: FeedSpec) -> str:
+        """What makes two entries one feed: the same location, whatever the
+        case of its scheme and host or a default port (see ``urls.identity``)."""
+        from feedmill import urls
+
+        return urls.identity(self.location(feed))
+
     def feed_timezone(self, feed: FeedSpec) -> str:
         return feed.timezone or self.timezone
 
@@ -663,11 +670,9 @@ def _line(data: Any, loc: tuple[Any, ...]) -> int:
 
 
 def _check_duplicates(config: Config, data: Any, path: Path) -> None:
-    from feedmill import urls
-
     seen: dict[str, int] = {}
     for index, feed in enumerate(config.feeds):
-        where = urls.identity(config.location(feed))
+        where = config.feed_key(feed)
         if where in seen:
             raise ConfigError(
                 f"{path}:{_line(data, ('feeds', index))}: feeds[{index}] ({feed.url}): url: "

@@ -812,7 +812,7 @@ def add_feeds_to_file(
     path = Path(path)
     text = _read_config(path)
     config = parse_config(text, path)
-    known = {urls.identity(config.location(feed)) for feed in config.feeds}
+    known = {config.feed_key(feed) for feed in config.feeds}
     fresh: list[ImportedFeed] = []
     skipped: list[ImportedFeed] = []
     for feed in feeds:
@@ -852,10 +852,7 @@ def add_feed_to_file(
     text = _read_config(path)
     config = parse_config(text, path)
     where = urls.identity(_location(feed.url, config.base_dir))
-    index = next(
-        (i for i, f in enumerate(config.feeds) if urls.identity(config.location(f)) == where),
-        None,
-    )
+    index = next((i for i, f in enumerate(config.feeds) if config.feed_key(f) == where), None)
     if index is None:  # cannot happen: skipped means a feed with this location exists
         raise DuplicateFeedError(f"{path}: already has the feed {url}; nothing was added")
     old = config.feeds[index]
