@@ -89,6 +89,27 @@ def test_a_failure_never_deletes_earlier_posts(tmp_path: Path, feed_server: Feed
     assert posts(tmp_path) == before
 
 
+def test_a_feed_gone_for_good_is_said_so_and_backs_off_to_the_cap(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    url = feed_server.add("/feed", body=GOOD)
+    config = write_config(tmp_path, [{"url": url, "group": "g", "source": "s"}])
+    assert cli("run", "-c", str(config)).code == 0
+    feed_server.add("/feed", Route(status=410, body=b"gone"))
+    before = datetime.now(UTC)
+
+    assert cli("run", "-c", str(config)).code == 0
+
+    (row,) = json.loads(cli("status", "-c", str(config), "--json").stdout)
+    assert row["last_error"].startswith("HTTP 410 Gone (removed for good, says the server")
+    assert row["error_streak"] == 1 and row["posts"] == 2  # never disabled, nothing deleted
+    # The first failure of another kind waits 15 minutes at most (the interval).
+    assert datetime.fromisoformat(row["next_attempt"]) - before >= timedelta(hours=12)
+    assert len(posts(tmp_path)) == 2
+
+
 def test_a_fifth_of_feeds_failing_in_different_ways(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:

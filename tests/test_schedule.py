@@ -129,3 +129,10 @@ def test_a_shortened_interval_brings_the_next_attempt_forward() -> None:
 def test_no_hint_without_one_from_the_server() -> None:
     assert server_hint(NOW, POLICY) is None
     assert server_hint(NOW, POLICY, ttl_minutes=60 * 24 * 30) == NOW + timedelta(hours=12)
+
+
+def test_a_feed_gone_for_good_is_asked_again_only_at_the_cap() -> None:
+    rng = random.Random(3)
+    wait = after_failure(NOW, POLICY, streak=1, gone=True, rng=rng) - NOW
+    assert timedelta(hours=12) <= wait <= timedelta(hours=24)  # cap, with jitter
+    assert after_failure(NOW, POLICY, streak=1, rng=rng) - NOW <= timedelta(minutes=15)

@@ -129,6 +129,9 @@ def next_after(now: datetime, policy: Policy, hint: datetime | None) -> datetime
     return due if hint is None else max(due, hint)
 
 
+GONE_STREAK = 64  # a streak whose backoff is the cap, whatever the interval
+
+
 def backoff(streak: int, policy: Policy, rng: random.Random | None = None) -> timedelta:
     """The wait after the ``streak``-th failure in a row (streak ≥ 1)."""
     # In float seconds: interval × 2**32 overflows a timedelta for intervals
@@ -146,9 +149,12 @@ def after_failure(
     *,
     streak: int,
     headers: Iterable[tuple[str, str]] = (),
+    gone: bool = False,
     rng: random.Random | None = None,
 ) -> datetime:
-    wait = backoff(streak, policy, rng)
+    # A server that says the feed is gone for good (HTTP 410) is asked again
+    # only at the cap: still never disabled, in case the answer was a mistake.
+    wait = backoff(GONE_STREAK if gone else streak, policy, rng)
     asked = retry_after(list(headers), now)
     if asked is not None:
         # The server said when; believe it, within the cap.

@@ -16,6 +16,7 @@ from feedmill.schedule import LONGEST_SECONDS, Policy, after_failure, next_after
 from feedmill.store.feeds import FeedState
 
 PERMANENT = (301, 308)
+GONE = 410
 MOVE_AFTER = 3  # consecutive fetches that must agree before the stored URL moves
 LONGEST_TTL = LONGEST_SECONDS // 60  # minutes; a <ttl> is stored at most this (fits any INTEGER)
 
@@ -64,7 +65,12 @@ def after_fetch(
             last_error=fetched.error or "failed",
             error_streak=streak,
             next_attempt_at=after_failure(
-                now, policy, streak=streak, headers=fetched.cache_headers, rng=rng
+                now,
+                policy,
+                streak=streak,
+                headers=fetched.cache_headers,
+                gone=fetched.http_status == GONE,
+                rng=rng,
             ),
             hint_until=None,  # a failing feed keeps its backoff (see schedule.due_at)
         )

@@ -362,6 +362,12 @@ class Fetcher:
             message = f"HTTP {status} {reason}".rstrip()
             if status in _REDIRECTS:
                 message += " without a Location header"
+            elif status == 410:
+                # Backed off to the cap at once (schedule.after_failure).
+                message += (
+                    " (removed for good, says the server: tried again only at"
+                    " the backoff cap; fix or remove its url)"
+                )
             return Fetched(
                 url=request.url,
                 status=FetchStatus.FAILED,
