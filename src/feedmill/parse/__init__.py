@@ -62,6 +62,22 @@ _BINARY_CONTENT = re.compile(
 )
 _RARE_BODY = re.compile(r"<(?:\w+:)?(?:body|fullitem)[\s/>]")
 _NAKED_MARKUP = re.compile(r"<(?:description|content:encoded|summary)>\s*<(?![!/])")
+# An Atom <summary> is plain text unless its type says HTML; the fast path
+# reads every summary as HTML ("a &lt;script&gt; tag" would lose its words).
+_ATOM_PLAIN_SUMMARY = re.compile(
+    r"""<summary(?:>|\s(?![^>]*\btype=["'](?:text/)?html["'])[^>]*>)"""
+)
+
+
+def _atom_plain_summaries(text: str) -> bool:
+    """Atom entries whose text is a plain summary (an entry without content)."""
+    return (
+        "/2005/Atom" in text
+        and text.count("<content") < text.count("<entry")
+        and _ATOM_PLAIN_SUMMARY.search(text) is not None
+    )
+
+
 _MISREADS: tuple[tuple[str, Callable[[str], object]], ...] = (
     ("Atom 0.3", lambda t: "purl.org/atom/ns#" in t),
     ("RSS 0.90", lambda t: "my.netscape.com/rdf/simple/0.9" in t),
@@ -73,6 +89,7 @@ _MISREADS: tuple[tuple[str, Callable[[str], object]], ...] = (
     ("<body> or <fullitem> elements", _RARE_BODY.search),
     ("XHTML inside escaped HTML", lambda t: '<div xmlns="http://www.w3.org/1999/xhtml"' in t),
     ("unescaped markup in descriptions", _NAKED_MARKUP.search),
+    ("Atom summaries in plain text", _atom_plain_summaries),
     (
         "Atom entries without an id",  # the fast path would make one from a link
         lambda t: "/2005/Atom" in t and t.count("<entry") > t.count("<id>"),
