@@ -79,6 +79,10 @@ def test_zoneless_dates_follow_the_configured_zone() -> None:
         ("Function<A, B> 与 List<Map>", "Function<A, B> 与 List<Map>"),
         ("<FONT color=red>要闻</FONT>：<!-- x -->降准<br/>", "要闻：降准"),
         ("<B>快讯</B>：央行宣布降准，<I>Nature</I> 刊文", "快讯：央行宣布降准，Nature 刊文"),
+        # Elements named in tech titles are text; markup is closed or empty.
+        ("Vue 3 中 <script setup> 的用法", "Vue 3 中 <script setup> 的用法"),
+        ("HTML <dialog> 元素与 <template> 标签", "HTML <dialog> 元素与 <template> 标签"),
+        ("<span>图</span>解<img src='x.png'>行情<hr/>", "图解行情"),
         ("", ""),
     ],
 )

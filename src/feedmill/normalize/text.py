@@ -50,11 +50,11 @@ def collapse_space(text: str) -> str:
 
 # HTML elements a title may carry (<em>, <font color=red>, <br/> …: what the
 # sanitizer keeps in bodies, and what it drops with its content).  Only
-# these are removed: tech titles hold generic types ("List<String>",
-# "Map<K, V>", TypeScript's "Array<object>") that are text.  Lower-case
-# names, upper-case ones of two letters or more (old CMSs write <FONT>), or
-# one capital closed later (<B>…</B>): "Function<A, B>" keeps its <A, B>.
+# these are removed, and only where they read as markup (see _title_tags):
+# tech titles hold generic types ("List<String>", "Map<K, V>") and name
+# elements ("<dialog> 元素") as text.
 _HTML_ELEMENTS = TAGS | {"script", "style", "label", "nobr", "blink"}
+_VOID = frozenset({"br", "hr", "img", "wbr"})
 _TITLE_TAG = re.compile(r"<!--.*?-->|</?([A-Za-z][A-Za-z0-9]*)(?=[\s/>])[^<>]*>", re.S)
 
 
@@ -68,13 +68,16 @@ def _title_tags(title: str) -> str:
         name = match.group(1)
         if name is None:  # a comment
             return ""
-        # <B>快讯</B> is markup; Function<A, B> is not: a one-letter capital
-        # is a tag only where it is closed (a closing tag is one anyway).
+        # <em>…</em> and <B>快讯</B> are markup; "Vue 中 <script setup> 的用法"
+        # and Function<A, B> are not: an opening tag is one where its element
+        # is closed, where it is empty (<br>, <img …/>), or in an old CMS's
+        # capitals (<FONT color=red>, often left open).
         markup = (
-            name.islower()
-            or (len(name) > 1 and name.isupper())
-            or match.group(0).startswith("</")
+            match.group(0).startswith("</")
             or name in closed
+            or name.lower() in _VOID
+            or match.group(0).endswith("/>")
+            or (len(name) > 1 and name.isupper())
         )
         return "" if markup and name.lower() in _HTML_ELEMENTS else match.group(0)
 
