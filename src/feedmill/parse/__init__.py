@@ -57,8 +57,10 @@ _TITLE = re.compile(r"<(?:\w+:)?title[\s>]", re.IGNORECASE)
 # feed is scanned in well under a millisecond.
 _INLINE_XHTML = re.compile(r"""type=["'](?:xhtml|application/xhtml\+xml)["']""")
 _MODE = re.compile(r"""mode=["'](?:base64|xml|escaped)["']""")
+# (Not <media:content type="image/jpeg">: a picture beside the item, which
+# RSSHub writes for every item with one.)
 _BINARY_CONTENT = re.compile(
-    r"""<(?:\w+:)?(?:content|summary|title)\b[^>]*\btype=["'](?:application|image|audio|video)/"""
+    r"""<(?!media:)(?:\w+:)?(?:content|summary|title)\b[^>]*\btype=["'](?:application|image|audio|video)/"""
 )
 _RARE_BODY = re.compile(r"<(?:\w+:)?(?:body|fullitem)[\s/>]")
 _NAKED_MARKUP = re.compile(r"<(?:description|content:encoded|summary)>\s*<(?![!/])")

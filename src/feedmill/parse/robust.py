@@ -8,23 +8,48 @@ own time zone.  It is slow, which is why it is the fallback.
 from __future__ import annotations
 
 import calendar
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from feedmill.models import ParsedFeed, RawEntry
 from feedmill.parse.fast import _author, _tags, _text
+from feedmill.parse.fast import _image as _media_image
 
 
 class NotAFeed(ValueError):
     pass
 
 
+# feedparser reads a second description of an item (a picture's caption in
+# <media:description>, a <dc:description>, <itunes:summary>) as the item's
+# content: a post would be "图片说明" instead of its article.  Where an item
+# has its own body, those are renamed to elements feedparser ignores.
+_ITEM_BLOCK = re.compile(rb"<(item|entry)\b.*?</\1\s*>", re.S)
+_OWN_BODY = re.compile(rb"<(?:description|content:encoded|content|summary)[\s>]")
+_SECOND_DESCRIPTION = re.compile(rb"<(/?)(media:description|dc:description|itunes:summary)\b")
+
+
+def _aside(block: re.Match[bytes]) -> bytes:
+    text = block.group(0)
+    if not _OWN_BODY.search(text):
+        return text
+    return _SECOND_DESCRIPTION.sub(rb"<\1\2-aside", text)
+
+
+def set_descriptions_aside(document: bytes) -> bytes:
+    """``document`` with items' second descriptions out of feedparser's way."""
+    if b"description" not in document and b"itunes:summary" not in document:
+        return document
+    return _ITEM_BLOCK.sub(_aside, document)
+
+
 def parse(document: bytes) -> ParsedFeed:
     import feedparser
 
     result = feedparser.parse(
-        document,
+        set_descriptions_aside(document),
         sanitize_html=False,  # nh3 sanitizes, later, with our own policy
         resolve_relative_uris=False,  # resolved against the item link, later
         response_headers={"content-type": "application/xml; charset=utf-8"},
@@ -94,17 +119,12 @@ def _entry(item: Mapping[str, Any]) -> RawEntry:
         content_is_html = "plain" not in summary_type
     elif summary == content:
         summary = None
-    image = None
-    for media in item.get("media_thumbnail") or ():
-        image = _text(media.get("url"))
-        if image:
-            break
-    if image is None:
-        for enclosure in item.get("enclosures") or ():
-            if "image" in str(enclosure.get("type") or ""):
-                image = _text(enclosure.get("href"))
-                if image:
-                    break
+    # As the fast path reads them: a thumbnail, a picture among the media,
+    # an image enclosure (feedparser's "image" is an itunes:image mapping).
+    # ("enclosures" is one of FeedParserDict's computed keys: asked for by name.)
+    image = _media_image(
+        {k: item.get(k) for k in ("media_thumbnail", "media_content", "enclosures")}
+    )
     return RawEntry(
         guid=_text(item.get("id")),
         link=_text(item.get("link")),
