@@ -685,6 +685,12 @@ def test_failing_feed_backs_off_and_is_never_disabled(
             "text/xml",
             "got text/xml whose root element is <error>, not a feed",
         ),
+        # A message that names a feed's element is still a message.
+        (
+            b"Not Found: <rss> for this route",
+            "text/plain",
+            "got text/plain: Not Found: <rss> for this route",
+        ),
     ],
 )
 def test_not_a_feed_says_what_came_back(
@@ -695,6 +701,21 @@ def test_not_a_feed_says_what_came_back(
     config = write_config(tmp_path, [{"url": url, "group": "g", "source": "s"}])
     assert cli("run", "-c", str(config)).code == 0
     assert status(config)[url]["last_error"] == message
+
+
+def test_a_feed_after_a_servers_stray_output_is_read_and_the_output_noted(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    body = (
+        b"Warning: session_start(): Cannot send session cookie - headers already sent"
+        b" in /var/www/rss.php on line 3\n" + rss("中文 - 要闻", [Item(title="央行降准", guid="1")])
+    )
+    url = feed_server.add("/php", body=body, headers={"Content-Type": "text/xml"})
+    config = write_config(tmp_path, [{"url": url, "group": "g", "source": "s"}])
+    assert cli("run", "-c", str(config)).code == 0
+    row = status(config)[url]
+    assert row["last_error"] is None and row["posts"] == 1
+    assert "ignored text before the feed: 'Warning: session_start()" in row["warning"]
 
 
 @pytest.mark.parametrize(

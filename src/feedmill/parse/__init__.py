@@ -24,7 +24,7 @@ from feedmill.models import ParsedFeed
 from feedmill.parse import fast, robust
 from feedmill.parse.encoding import Decoded, as_utf8_xml, decode
 from feedmill.parse.safety import fix_entities, make_safe
-from feedmill.parse.sniff import FEED_ROOTS, describe, kind, root_name
+from feedmill.parse.sniff import FEED_ROOTS, describe, feed_start, kind, root_name
 
 __all__ = ["ParseError", "Prepared", "parse_document", "prepare"]
 
@@ -193,6 +193,12 @@ def prepare(body: bytes, content_type: str | None = None) -> Prepared:
     what = kind(decoded.text)
     if what != "xml":
         return Prepared(decoded, what)
+    start = feed_start(decoded.text)
+    if start:
+        stray = " ".join(decoded.text[:start].split())
+        note = f"ignored text before the feed: {stray[:80]!r}"
+        notes = f"{decoded.note}; {note}" if decoded.note else note
+        decoded = dataclasses.replace(decoded, text=decoded.text[start:], note=notes)
     safe = make_safe(decoded.text)
     document = as_utf8_xml(safe)
     problem = well_formed(document)

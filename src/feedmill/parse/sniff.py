@@ -31,7 +31,27 @@ def kind(text: str) -> str:
         if root in _HTML_ROOTS or (root is None and "<html" in head[:2048].lower()):
             return "html"
         return "xml"
+    if feed_start(text):
+        return "xml"
     return "text"
+
+
+# A feed's start after a server's stray output ("Warning: session_start(): …"
+# from PHP, then the feed): the XML declaration or a feed's root element.
+# It must begin a line: "Not Found: <rss> …" is a message, not a feed.
+_FEED_START = re.compile(r"\n[ \t]*(<\?xml\s|<(?:rss|feed|rdf:RDF)[\s>])")
+STRAY_TEXT_LIMIT = 4096  # a longer preamble is not a feed's
+
+
+def feed_start(text: str) -> int:
+    """Where the feed starts after stray text before it; 0 if there is none."""
+    head = text.lstrip("\ufeff \t\r\n")
+    if not head or head[0] == "<":
+        return 0
+    match = _FEED_START.search(text, 0, STRAY_TEXT_LIMIT)
+    if match is None or root_name(text[match.start(1) :]) not in FEED_ROOTS:
+        return 0
+    return match.start(1)
 
 
 def root_name(text: str) -> str | None:
