@@ -42,6 +42,17 @@ def utc(*args: int) -> datetime:
         # CST in a feed read in China time is China Standard Time (Java's Date).
         ("Wed Sep 21 00:01:00 CST 2022", utc(2022, 9, 20, 16, 1)),
         ("Wed, 21 Sep 2022 00:01:00 CST", utc(2022, 9, 20, 16, 1)),
+        # Zone names of the region that RFC 822 does not know (once read as UTC).
+        ("Wed, 21 Sep 2022 00:01:00 HKT", utc(2022, 9, 20, 16, 1)),
+        ("Wed, 21 Sep 2022 01:01:00 JST", utc(2022, 9, 20, 16, 1)),
+        ("Wed, 21 Sep 2022 00:01:00 SGT", utc(2022, 9, 20, 16, 1)),
+        # A name that means two zones, or none: the feed's zone.
+        ("Wed, 21 Sep 2022 00:01:00 IST", utc(2022, 9, 20, 16, 1)),
+        ("Wed, 21 Sep 2022 00:01:00 XYZ", utc(2022, 9, 20, 16, 1)),
+        # AM/PM after an RFC 822 time (it was ignored: 12 hours off).
+        ("Tue, 20 Sep 2022 4:01:00 PM GMT", utc(2022, 9, 20, 16, 1)),
+        ("Wed, 21 Sep 2022 12:01 AM", utc(2022, 9, 20, 16, 1)),
+        ("Wed, 21 Sep 2022 12:01:00 PM +0800", utc(2022, 9, 21, 4, 1)),
     ],
 )
 def test_dates_become_aware_utc(text: str, expected: datetime) -> None:

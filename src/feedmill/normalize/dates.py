@@ -79,8 +79,21 @@ def _iso(text: str) -> datetime | None:
     return datetime.fromisoformat(text)
 
 
+# The zone names parsedate_tz knows; it reads any other (HKT, JST) as UTC.
+_PARSEDATE_ZONES = frozenset(
+    {"UT", "UTC", "GMT", "Z", "AST", "ADT", "EST", "EDT", "CST", "CDT", "MST", "MDT", "PST", "PDT"}
+)
+_ZONE_NAME = re.compile(r"\d:\d\d(?::\d\d)?\s*([A-Za-z]{1,5})\s*$")
+_AM_PM = re.compile(r"\d\s*[AaPp]\.?[Mm]\.?(?:\s|$)")
+
+
 def _rfc822(text: str) -> datetime | None:
     if not _RFC822_HINT.match(text):
+        return None
+    # parsedate_tz ignores "PM" (16 hours off) and reads unknown zone names as
+    # UTC: such dates are dateutil's, which reads both (see _ZONES).
+    zone_name = _ZONE_NAME.search(text)
+    if (zone_name and zone_name.group(1).upper() not in _PARSEDATE_ZONES) or _AM_PM.search(text):
         return None
     parts = parsedate_tz(text)
     if parts is None:
@@ -102,12 +115,20 @@ def _cjk(text: str) -> datetime | None:
     return datetime(year, month, day, hour, minute, second)
 
 
-# RFC 822's zone names, for dateutil (which knows only UTC and the local zone's).
-_RFC822_ZONES = {
-    name: hours * 3600
+# Zone names for dateutil (which knows only UTC and the local zone's): RFC
+# 822's, and those of the regions whose news we read that mean one thing
+# only (not IST, BST or AST: each names two zones; CST is read in _spelled).
+# Any other name leaves the date in the feed's own zone.
+_ZONES = {
+    name: round(hours * 3600)
     for name, hours in (
         ("UT", 0), ("UTC", 0), ("GMT", 0), ("Z", 0), ("EST", -5), ("EDT", -4),
         ("CDT", -5), ("MST", -7), ("MDT", -6), ("PST", -8), ("PDT", -7),
+        ("HKT", 8), ("BJT", 8), ("SGT", 8), ("MYT", 8), ("PHT", 8), ("AWST", 8),
+        ("JST", 9), ("KST", 9), ("ICT", 7), ("WIB", 7), ("ACST", 9.5),
+        ("AEST", 10), ("AEDT", 11), ("NZST", 12), ("NZDT", 13), ("MSK", 3),
+        ("WET", 0), ("WEST", 1), ("CET", 1), ("CEST", 2), ("EET", 2), ("EEST", 3),
+        ("AKST", -9), ("AKDT", -8), ("HST", -10),
     )
 }  # fmt: skip
 
@@ -121,7 +142,7 @@ def _dateutil(text: str) -> datetime | None:
         with warnings.catch_warnings():
             # An unknown zone name ("HKT") leaves the date zone-less: the feed's zone.
             warnings.simplefilter("ignore", parser.UnknownTimezoneWarning)
-            value: datetime = parser.parse(text, tzinfos=_RFC822_ZONES)
+            value: datetime = parser.parse(text, tzinfos=_ZONES)
         return value
     except (parser.ParserError, ValueError, OverflowError):
         return None
