@@ -304,6 +304,13 @@ def test_the_headimg_is_the_article_picture_not_a_decoy(decoy: str) -> None:
         "text-indent:-2000px",
         "letter-spacing:-1em",
         "line-height:calc(100vh)",
+        # The same in CSS's other spellings: exponents, newer units.
+        "font-size:1e4px",
+        "font-size:1E3PX",
+        "font-size:100dvw",
+        "font-size:50vi",
+        "line-height:200lh",
+        "line-height:100cqh",
     ],
 )
 def test_nothing_paints_outside_the_article(style: str) -> None:
@@ -311,7 +318,10 @@ def test_nothing_paints_outside_the_article(style: str) -> None:
 
 
 def test_sizes_within_reason_are_kept() -> None:
-    style = 'font: bold 16px/1.75 "Microsoft YaHei", sans-serif;text-indent:2em;font-size:1.2em'
+    style = (
+        'font: bold 16px/1.75 "Microsoft YaHei", sans-serif;text-indent:2em;font-size:1.2em;'
+        'font: 700 14px "Font Awesome 5 Free";font-size:1.5e1px;line-height:1.5lh'
+    )
     quoted = style.replace('"', "&quot;")
     assert clean(f"<p style='{style}'>x</p>") == f'<p style="{quoted}">x</p>'
 

@@ -27,11 +27,19 @@ _URL = re.compile(r"url\s*\(|image-set\s*\(|image\s*\(", re.IGNORECASE)
 # A text size that overflows its box far enough (4000px at line-height 0)
 # lays the item over the page: sizes are bounded.
 _NEGATIVE = re.compile(r"(?<![\w-])-\s*\.?\d")
-_SIZE = re.compile(r"(\d*\.?\d+)\s*([a-z%]*)", re.IGNORECASE)
+# A number as CSS writes it (1e4px is 10000px), then its unit.
+_SIZE = re.compile(r"(\d*\.?\d+(?:e[+-]?\d+)?)([a-z%]*)", re.IGNORECASE)
+_QUOTED = re.compile(r"\"[^\"]*\"|'[^']*'")  # font family names: no sizes in them
+_VIEWPORT = ("vw", "vh", "vi", "vb", "vmin", "vmax")
 _LARGEST = {
     "px": 120, "pt": 90, "pc": 8, "em": 8, "rem": 8, "ex": 16, "ch": 16, "%": 800,
-    "vw": 10, "vh": 10, "vmin": 10, "vmax": 10, "in": 1.5, "cm": 4, "mm": 40, "q": 160, "": 8,
+    "in": 1.5, "cm": 4, "mm": 40, "q": 160, "": 8,
+    "lh": 8, "rlh": 8, "cap": 16, "ic": 16, "rex": 16, "rch": 16, "rcap": 16, "ric": 16,
+    **{f"{kind}{unit}": 10 for unit in _VIEWPORT for kind in ("", "s", "l", "d")},
+    **{f"cq{unit[1:]}": 10 for unit in _VIEWPORT},
 }  # fmt: skip
+# A unitless number in `font` may be its weight (font: 700 14px/1.5 …).
+_WEIGHTS = frozenset(str(w) for w in range(100, 1000, 100))
 LONGEST_STYLE = 2048  # characters: beyond, not an article's layout
 
 _SIDES = ("", "-top", "-right", "-bottom", "-left")
@@ -69,12 +77,15 @@ _PLAIN_ONLY = frozenset(
 _SIZED = frozenset(["font", "font-size", "line-height"])
 
 
-def _modest(value: str) -> bool:
+def _modest(name: str, value: str) -> bool:
     if "(" in value or _NEGATIVE.search(value):
         return False
-    for number, unit in _SIZE.findall(value):
+    for number, unit in _SIZE.findall(_QUOTED.sub("", value) if name == "font" else value):
+        if name == "font" and not unit and number in _WEIGHTS:
+            continue
         limit = _LARGEST.get(unit.lower())
-        if limit is not None and float(number) > limit:
+        # A unit with no bound here (a new one) is not taken on trust.
+        if limit is None or float(number) > limit:
             return False
     return True
 
@@ -85,7 +96,7 @@ def _allowed(name: str, value: str) -> bool:
     if name in _PLAIN_ONLY:
         return bool(_PLAIN.match(value))
     if name in _SIZED:
-        return _modest(value)
+        return _modest(name, value)
     return name in ALLOWED
 
 
