@@ -98,6 +98,15 @@ def test_iframes_only_from_allowed_hosts_and_sandboxed() -> None:
     assert "<iframe" not in clean('<iframe src="//player.bilibili.com/p"></iframe>', policy=mine)
 
 
+def test_the_players_rsshub_embeds_are_kept() -> None:
+    # lib/routes/bilibili/utils.ts; YouTube's embed links with or without www.
+    for src in (
+        "https://www.bilibili.com/blackboard/html5mobileplayer.html?bvid=BV1xx411c7mD",
+        "https://youtube.com/embed/abc",
+    ):
+        assert f'src="{src}"' in clean(f'<p>视频简介</p><iframe src="{src}"></iframe>')
+
+
 def test_lazy_images_get_a_real_src() -> None:
     assert 'src="https://news.example.com/real.png"' in clean(
         '<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=" data-src="/real.png">'

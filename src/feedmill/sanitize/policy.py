@@ -8,7 +8,9 @@ from dataclasses import dataclass
 DEFAULT_IFRAME_HOSTS = frozenset(
     {
         "player.bilibili.com",
+        "www.bilibili.com",  # RSSHub's bilibili routes: /blackboard/html5mobileplayer.html
         "www.youtube.com",
+        "youtube.com",
         "www.youtube-nocookie.com",
         "player.vimeo.com",
         "v.qq.com",
