@@ -351,6 +351,56 @@ def test_permanent_redirect_seen_three_times_moves_the_stored_url(
     assert "0 new" in result.stdout and len(posts(tmp_path)) == 2
 
 
+def test_following_a_move_before_it_is_adopted_keeps_the_feed(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    old = feed_server.add("/old", status=301, headers={"Location": "/new"})
+    new = feed_server.add("/new", body=FEED)
+    config = write_config(tmp_path, [{"url": old, "group": "g", "source": "s"}])
+    assert cli("run", "-c", str(config)).code == 0
+    assert status(config)[old]["redirect_streak"] == 1  # one 301 so far
+    write_config(tmp_path, [{"url": new, "group": "g", "source": "s"}])
+    result = cli("run", "-c", str(config))
+    assert "0 new" in result.stdout and len(posts(tmp_path)) == 2
+    row = status(config)[new]
+    assert row["posts"] == 2 and row["duplicates"] == 0 and row["redirect_url"] is None
+
+
+def test_a_move_back_to_the_configured_url_is_no_move(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    old = feed_server.add("/old", status=301, headers={"Location": "/new"})
+    feed_server.add("/new", body=FEED)
+    config = write_config(tmp_path, [{"url": old, "group": "g", "source": "s"}])
+    for _ in range(3):
+        assert cli("run", "-c", str(config)).code == 0
+    assert status(config)[old]["fetch_url"] is not None
+    feed_server.add("/old", body=FEED)
+    feed_server.add("/new", status=301, headers={"Location": old})
+    for _ in range(3):
+        assert cli("run", "-c", str(config)).code == 0
+    row = status(config)[old]
+    assert row["fetch_url"] is None and row["redirect_url"] is None
+    assert "moved" not in cli("status", "-c", str(config)).stdout
+
+
+def test_status_never_shows_the_password_of_a_moved_feed(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    feed_server.add("/oldp", status=301, headers={"Location": "/newp"})
+    feed_server.add("/newp", body=FEED)
+    url = feed_server.url("/oldp").replace("http://", "http://user:s3cret@")
+    config = write_config(tmp_path, [{"url": url, "group": "g", "source": "s"}])
+    assert cli("run", "-c", str(config)).code == 0
+    assert "s3cret" not in (status(config)[url]["redirect_url"] or "")
+    for _ in range(2):
+        assert cli("run", "-c", str(config)).code == 0
+    row = status(config)[url]
+    assert row["fetch_url"] == feed_server.url("/newp")
+    text = cli("status", "-c", str(config)).stdout
+    assert "moved permanently to" in text and "s3cret" not in text
+
+
 def test_permanent_redirect_to_a_page_that_is_not_a_feed_keeps_the_url(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:
@@ -600,6 +650,28 @@ def test_a_feeds_ttl_is_honoured_after_a_304_too(tmp_path: Path, feed_server: Fe
     assert feed_server.requests[-1][1]["If-None-Match"] == '"v1"'
     for wait in waits:
         assert timedelta(minutes=119) < wait <= timedelta(minutes=120, seconds=5)
+
+
+@pytest.mark.parametrize("ttl", ["1000000", "9" * 5000])
+def test_a_huge_ttl_is_capped_not_ignored(
+    tmp_path: Path, feed_server: FeedServer, ttl: str
+) -> None:
+    body = FEED.replace(b"<link>", f"<ttl>{ttl}</ttl><link>".encode(), 1)
+    url = feed_server.add("/ttl", body=body)
+    config = write_config(tmp_path, [{"url": url, "group": "g", "source": "s"}], interval="15m")
+    start = datetime.now(UTC)
+    assert cli("run", "-c", str(config)).code == 0
+    row = status(config)[url]
+    assert row["last_error"] is None
+    wait = datetime.fromisoformat(row["next_attempt"]) - start
+    assert timedelta(hours=11, minutes=59) < wait <= timedelta(hours=12, seconds=5)
+
+
+def test_an_endless_cache_header_fails_nothing(tmp_path: Path, feed_server: FeedServer) -> None:
+    url = feed_server.add("/cc", body=FEED, headers={"Cache-Control": "max-age=" + "9" * 5000})
+    config = write_config(tmp_path, [{"url": url, "group": "g", "source": "s"}])
+    assert cli("run", "-c", str(config)).code == 0
+    assert status(config)[url]["last_error"] is None and len(posts(tmp_path)) == 2
 
 
 def test_a_shortened_interval_takes_effect_without_waiting_out_the_old_one(

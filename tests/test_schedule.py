@@ -98,6 +98,16 @@ def test_absurd_numbers_from_a_server_are_bounded_not_fatal() -> None:
     assert failed == NOW + timedelta(hours=24)
 
 
+def test_numbers_too_long_for_int_or_not_ascii_are_bounded_or_ignored() -> None:
+    # int() of 4,300+ digits raises: the feed failed on every fetch.
+    endless = "9" * 5000
+    assert retry_after([("retry-after", endless)], NOW) == timedelta(days=3650)
+    assert cache_lifetime([("cache-control", f"max-age={endless}")], NOW) == timedelta(days=3650)
+    assert cache_lifetime([("cache-control", "max-age=60"), ("age", endless)], NOW) == timedelta(0)
+    assert retry_after([("retry-after", "²")], NOW) is None  # "²".isdigit() is True
+    assert cache_lifetime([("cache-control", "max-age=٦٠")], NOW) is None
+
+
 def test_backoff_of_a_long_dead_feed_stays_at_the_cap() -> None:
     daily = Policy(interval=timedelta(days=1), backoff_cap=timedelta(days=7))
     for streak in (31, 33, 64, 10_000):

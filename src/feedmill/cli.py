@@ -625,7 +625,8 @@ def status_rows(config: Config) -> list[dict[str, Any]]:
                 "source": spec.source,
                 "channel": spec.channel,
                 "title": state.title,
-                "fetch_url": state.fetch_url,
+                # (A moved feed keeps its credentials; what is shown does not.)
+                "fetch_url": _shown(state.fetch_url),
                 "last_attempt": _iso(state.last_attempt_at),
                 "last_success": _iso(state.last_success_at),
                 "http_status": state.http_status,
@@ -638,12 +639,18 @@ def status_rows(config: Config) -> list[dict[str, Any]]:
                 "last_error": state.last_error,
                 "warning": state.warning,
                 "parser": state.parser,
-                "redirect_url": state.redirect_url,
+                "redirect_url": _shown(state.redirect_url),
                 "redirect_streak": state.redirect_streak,
                 "ok": state.last_error is None and state.last_success_at is not None,
             }
         )
     return rows
+
+
+def _shown(url: str | None) -> str | None:
+    from feedmill.urls import without_userinfo
+
+    return without_userinfo(url) if url else None
 
 
 def status_tally(rows: Sequence[dict[str, Any]]) -> str:

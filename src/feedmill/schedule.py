@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -39,6 +40,18 @@ def _seconds(value: float) -> timedelta:
     return timedelta(seconds=min(max(value, 0), LONGEST_SECONDS))
 
 
+_ASCII_DIGITS = re.compile(r"[0-9]+")
+
+
+def count(value: str) -> int | None:
+    """A header's or element's count of seconds (minutes), bounded; None if
+    it is not one.  ``int()`` of 5,000 digits raises (Python's limit on
+    digits) and ``str.isdigit`` takes "²"."""
+    if not _ASCII_DIGITS.fullmatch(value):
+        return None
+    return int(value) if len(value) <= 12 else LONGEST_SECONDS
+
+
 def _header(headers: Iterable[tuple[str, str]], name: str) -> str | None:
     for key, value in headers:
         if key.lower() == name:
@@ -52,8 +65,9 @@ def retry_after(headers: Iterable[tuple[str, str]], now: datetime) -> timedelta 
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
-        return _seconds(int(value))
+    seconds = count(value)
+    if seconds is not None:
+        return _seconds(seconds)
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
@@ -74,10 +88,10 @@ def cache_lifetime(headers: Iterable[tuple[str, str]], now: datetime) -> timedel
         return None
     # Not s-maxage: it is for shared caches (a CDN in front of RSSHub sets a
     # day), and feedmill is a private one.
-    value = directives.get("max-age", "")
-    if value.isdigit():
-        age = (_header(headers, "age") or "").strip()
-        return _seconds(int(value) - (int(age) if age.isdigit() else 0))
+    max_age = count(directives.get("max-age", ""))
+    if max_age is not None:
+        age = count((_header(headers, "age") or "").strip())
+        return _seconds(max_age - (age or 0))
     expires = _header(headers, "expires")
     if expires:
         try:

@@ -40,7 +40,9 @@ def redirect_update(state: FeedState, fetched: Fetched) -> dict[str, Any]:
     streak = state.redirect_streak + 1 if target == state.redirect_url else 1
     values: dict[str, Any] = {"redirect_url": target, "redirect_streak": streak}
     if streak >= MOVE_AFTER:
-        values.update(fetch_url=target, redirect_url=None, redirect_streak=0)
+        # Moved back to where feedmill.yml says: no longer "moved".
+        moved_to = None if target == state.url else target
+        values.update(fetch_url=moved_to, redirect_url=None, redirect_streak=0)
     return values
 
 

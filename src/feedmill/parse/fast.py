@@ -12,8 +12,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from feedmill.models import ParsedFeed, RawEntry
+from feedmill.schedule import count
 
-_TTL = re.compile(r"<ttl>\s*(\d{1,6})\s*</ttl>", re.IGNORECASE)
+_TTL = re.compile(r"<ttl>\s*([0-9]+)\s*</ttl>", re.IGNORECASE)
 
 
 def parse(document: bytes, text_for_ttl: str | None = None) -> ParsedFeed:
@@ -28,7 +29,7 @@ def parse(document: bytes, text_for_ttl: str | None = None) -> ParsedFeed:
     if text_for_ttl is not None:
         head = text_for_ttl[: max(text_for_ttl.find("<item"), 0) or 4096]
         match = _TTL.search(head)
-        ttl = int(match.group(1)) if match else None
+        ttl = count(match.group(1)) if match else None  # bounded later (server_hint)
     return ParsedFeed(
         title=_text(feed.get("title")),
         link=_text(feed.get("link")),

@@ -16,6 +16,7 @@ from typing import Any
 from feedmill.models import ParsedFeed, RawEntry
 from feedmill.parse.fast import _author, _tags, _text
 from feedmill.parse.fast import _image as _media_image
+from feedmill.schedule import count
 
 
 class NotAFeed(ValueError):
@@ -62,7 +63,7 @@ def parse(document: bytes) -> ParsedFeed:
     warnings: tuple[str, ...] = ()
     if result.get("bozo") and result.get("bozo_exception") is not None:
         warnings = (f"ill-formed: {result['bozo_exception']}",)
-    ttl = _int(feed.get("ttl"))
+    ttl = count(str(feed.get("ttl") or "").strip())
     return ParsedFeed(
         title=_text(feed.get("title")),
         link=_text(feed.get("link")),
@@ -71,13 +72,6 @@ def parse(document: bytes) -> ParsedFeed:
         ttl_minutes=ttl,
         warnings=warnings,
     )
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
 
 
 def _date(entry: dict[str, Any], name: str) -> str | None:

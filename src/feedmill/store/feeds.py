@@ -45,19 +45,33 @@ def _state(row: Any) -> FeedState:
     return FeedState(**row._mapping)
 
 
+def _moves(known: dict[str, FeedState], wanted: set[str]) -> dict[str, FeedState]:
+    """Feeds no longer configured, by where they moved for good (or were
+    being sent for good when last fetched)."""
+    moves: dict[str, FeedState] = {}
+    for state in known.values():
+        if state.url in wanted:
+            continue
+        for target in (state.redirect_url, state.fetch_url):  # the adopted move wins
+            if target:
+                moves[target] = state
+    return moves
+
+
 def sync_feeds(conn: Connection, urls: Iterable[str]) -> dict[str, FeedState]:
     """A row for every configured feed URL (created if new), by URL.
 
     A new URL that an existing feed was permanently redirected to takes over
     that feed (its items and posts), so following a move in feedmill.yml does
-    not publish everything again.
+    not publish everything again — also before the move was adopted (after
+    one 301, say).
     """
     urls = list(dict.fromkeys(urls))
     known = _all(conn)
-    moved = {s.fetch_url: s for s in known.values() if s.fetch_url and s.url not in urls}
+    moved = _moves(known, set(urls))
     for url in [u for u in urls if u not in known and u in moved]:
         old = moved[url]
-        record(conn, old.id, url=url, fetch_url=None)
+        record(conn, old.id, url=url, fetch_url=None, redirect_url=None, redirect_streak=0)
         known.pop(old.url)
         known[url] = get_feed(conn, old.id)
     missing = [u for u in urls if u not in known]
@@ -136,13 +150,14 @@ def view(conn: Connection, urls: Sequence[str]) -> dict[str, FeedState]:
     wait for a running pass's write lock): a new URL is `blank`, a URL a feed
     moved to shows that feed."""
     known = _all(conn)
-    wanted = set(urls)
-    moved = {s.fetch_url: s for s in known.values() if s.fetch_url and s.url not in wanted}
+    moved = _moves(known, set(urls))
     out = {}
     for url in urls:
         state = known.get(url)
         if state is None and url in moved:
-            state = replace(moved[url], url=url, fetch_url=None)
+            state = replace(
+                moved[url], url=url, fetch_url=None, redirect_url=None, redirect_streak=0
+            )
         out[url] = state or blank(url)
     return out
 
