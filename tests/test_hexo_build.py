@@ -108,3 +108,31 @@ def test_without_the_timezone_script_the_url_depends_on_the_build_machine(tmp_pa
     utc = _dates_and_urls(site, "UTC")
     shanghai = _dates_and_urls(site, "Asia/Shanghai")
     assert utc != shanghai
+
+
+def test_a_channel_taken_from_a_long_feed_title_still_builds(tmp_path: Path) -> None:
+    """Hexo makes a folder of each category: a 324-byte feed title as the
+    channel stopped the whole site's build (ENAMETOOLONG)."""
+    from support.feeds import Item, rss
+    from support.site import write_config
+
+    site = tmp_path / "site"
+    assert cli("init", str(site)).code == 0
+    long_title = "测试源 - " + "关于证券市场每日要闻与深度分析的频道" * 6
+    (site / "long.xml").write_bytes(rss(long_title, [Item(title="要闻一则", guid="1")]))
+    (site / "marks.xml").write_bytes(rss("测试源 - ???", [Item(title="要闻二则", guid="2")]))
+    write_config(
+        site,
+        [
+            {"url": "long.xml", "group": "g", "source": "测试源"},
+            {"url": "marks.xml", "group": "g", "source": "测试源"},
+        ],
+    )
+    assert cli("run", "-c", str(site / "feedmill.yml")).code == 0
+    chains = sorted(front_matter(t)["categories"] for t in posts(site).values())
+    assert chains[0] == ["g", "测试源"]  # "???" names no page: no channel
+    assert len(chains[1][2].encode()) <= 200 and chains[1][2].startswith("关于证券市场")
+    hexo.use_theme(site, "bare")
+    result = hexo.generate(site)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert len(hexo.post_pages(site)) == 2

@@ -69,6 +69,10 @@ STYLE = FeedStyle(group="金融", source="证券时报网")
         ("证券时报网 - ", "证券时报网", None),
         ("证券时报网-", "证券时报网", None),
         ("证券时报网 - - 要闻", "证券时报网", "要闻"),
+        # A channel Hexo could not make a page of: none.
+        ("证券时报网 - ???", "证券时报网", None),
+        # One too long for a folder name: cut to 200 bytes (whole characters).
+        ("源 - " + "频道名称" * 30, "源", "频道名称" * 16 + "频道"),
     ],
 )
 def test_channel_is_the_feed_title_without_the_source(title, source, channel) -> None:  # type: ignore[no-untyped-def]

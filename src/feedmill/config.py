@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 import msgspec
 
+from feedmill.publish.categories import category_name_problem
 from feedmill.schedule import LONGEST_SECONDS, Policy, due_at
 
 if TYPE_CHECKING:  # the store imports SQLAlchemy: not for reading a config
@@ -122,23 +123,6 @@ def _proxy(value: str) -> None:
 def _not_empty(field: str, value: str) -> None:
     if not value.strip():
         raise _Invalid(field, "must not be empty")
-
-
-# What hexo-util's slugize turns into separators (and then trims): a name of
-# these alone has an empty slug, and its category page would overwrite its
-# parent's.  Hexo makes a folder of each name: at most 255 bytes on most disks.
-_SLUG_SEPARATORS = frozenset(" \t\n\r~`!@#$%^&*()-_+=[]{}|\\;:\"'<>,.?/")
-LONGEST_NAME_BYTES = 200
-
-
-def category_name_problem(value: str) -> str | None:
-    """Why ``value`` cannot be a group, source or channel (a Hexo category), or None."""
-    if all(char in _SLUG_SEPARATORS for char in value):
-        return f"{value!r} has no letter or digit (Hexo could not name its page)"
-    size = len(value.encode())
-    if size > LONGEST_NAME_BYTES:
-        return f"is {size} bytes in UTF-8; at most {LONGEST_NAME_BYTES} (Hexo makes a folder of it)"
-    return None
 
 
 def _category_name(field: str, value: str) -> None:

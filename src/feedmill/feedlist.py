@@ -51,10 +51,10 @@ from feedmill import urls
 from feedmill.config import (
     ConfigError,
     FeedSpec,
-    category_name_problem,
     parse_config,
     resolve_location,
 )
+from feedmill.publish.categories import category_name_problem
 
 __all__ = [
     "OPML_NAMESPACE",

@@ -9,6 +9,32 @@ import re
 _SEPARATOR = r"(?:\s*[-–—|:]\s*|\s+)"
 _SEPARATOR_CHARACTERS = " -–—|:"
 
+# What hexo-util's slugize turns into separators (and then trims): a name of
+# these alone has an empty slug, and its category page would overwrite its
+# parent's.  Hexo makes a folder of each name: at most 255 bytes on most disks.
+_SLUG_SEPARATORS = frozenset(" \t\n\r~`!@#$%^&*()-_+=[]{}|\\;:\"'<>,.?/")
+LONGEST_NAME_BYTES = 200
+
+
+def category_name_problem(value: str) -> str | None:
+    """Why ``value`` cannot be a group, source or channel (a Hexo category), or None."""
+    if all(char in _SLUG_SEPARATORS for char in value):
+        return f"{value!r} has no letter or digit (Hexo could not name its page)"
+    size = len(value.encode())
+    if size > LONGEST_NAME_BYTES:
+        return f"is {size} bytes in UTF-8; at most {LONGEST_NAME_BYTES} (Hexo makes a folder of it)"
+    return None
+
+
+def _fitting(name: str) -> str | None:
+    """A derived channel as a category Hexo can make: cut to the longest name
+    a folder may have (a long feed title stopped the whole site's build with
+    ENAMETOOLONG), None if it has no letter or digit."""
+    if category_name_problem(name) is None:
+        return name
+    cut = name.encode()[:LONGEST_NAME_BYTES].decode("utf-8", "ignore").strip(_SEPARATOR_CHARACTERS)
+    return cut if cut and category_name_problem(cut) is None else None
+
 
 def derive_channel(feed_title: str | None, source: str) -> str | None:
     """The feed's title without a leading source name and separator.
@@ -23,8 +49,8 @@ def derive_channel(feed_title: str | None, source: str) -> str | None:
         return None
     match = re.match(re.escape(source) + _SEPARATOR + r"(.+)$", title)
     if match:
-        return match.group(1).strip(_SEPARATOR_CHARACTERS) or None
-    return title
+        title = match.group(1).strip(_SEPARATOR_CHARACTERS)
+    return _fitting(title) if title else None
 
 
 def categories(group: str, source: str, channel: str | None) -> tuple[str, ...]:
