@@ -358,3 +358,30 @@ def test_kill_9_at_any_moment_leaves_a_state_the_next_run_completes(
     victim.communicate(timeout=30)
     assert victim.returncode == -signal.SIGKILL  # it really died mid-pass
     complete_the_work(tmp_path, 600)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_single_pass_cut_short_says_so(
+    tmp_path: Path, feed_server: FeedServer, sig: signal.Signals
+) -> None:
+    """`feedmill run && hexo generate` must not read a stopped pass as done."""
+    quick = feed_server.add("/quick", body=many(3, "q"))
+    slow = feed_server.add("/slow", body=many(3, "s"), delay=30)
+    write_config(
+        tmp_path,
+        [{"url": quick, "group": "g", "source": "a"}, {"url": slow, "group": "g", "source": "b"}],
+        dedupe=False,  # the items look alike
+    )
+    run = feedmill("run", cwd=tmp_path)
+    try:
+        wait_for(lambda: _post_count(tmp_path) >= 3)
+        run.send_signal(sig)
+        out, err = run.communicate(timeout=30)
+    finally:
+        if run.poll() is None:
+            run.kill()
+    assert run.returncode == 128 + sig, err
+    assert "feeds: 1 ok, 0 unchanged, 0 failed, 1 not reached" in out
+    assert "Traceback" not in err
+    feed_server.add("/slow", body=many(3, "s"))  # answering in time now
+    complete_the_work(tmp_path, 6)

@@ -165,6 +165,8 @@ def _report(summary: Any) -> None:
     for url, reason in summary.failures:
         err.print(f"[red]failed[/red] {escape(url)}: {escape(reason)}", soft_wrap=True)
     skipped = f", {summary.feeds_skipped} not due" if summary.feeds_skipped else ""
+    if getattr(summary, "feeds_stopped", 0):
+        skipped += f", {summary.feeds_stopped} not reached (stopped; fetched next time)"
     held = f" · {summary.archived} archived" if summary.archived else ""
     if summary.blocked or summary.duplicates:
         held += f" · held back: {summary.blocked} blocked, {summary.duplicates} duplicates"
@@ -204,11 +206,16 @@ def run_config(
     stamp = _stamp(config.path)
     try:
         first = replace(options, due_only=due_only and not only)
-        with Mill(config, first) as mill, _stop_on_signals(mill):
+        with Mill(config, first) as mill, _stop_on_signals(mill) as received:
             failed_passes = 0
             while True:
                 if every is None:
                     _report(_one_pass(mill))
+                    # A pass cut short says so to `run && hexo generate`: 130
+                    # after Ctrl-C, as a shell would (a daemon's stop is its
+                    # normal end: 0).
+                    if received:
+                        return 128 + received[0]
                     break
                 failed_passes = _daemon_pass(mill, failed_passes)
                 mill.options = options
@@ -365,10 +372,14 @@ def _sleep_until_due(mill: Any, every: timedelta, failed_passes: int = 0) -> Non
 
 
 @contextmanager
-def _stop_on_signals(mill: Any) -> Iterator[None]:
-    """SIGTERM/SIGINT: finish the writes under way, start nothing new, exit 0."""
+def _stop_on_signals(mill: Any) -> Iterator[list[int]]:
+    """SIGTERM/SIGINT: finish the writes under way, start nothing new.
+
+    Yields the signals received, first first."""
+    received: list[int] = []
 
     def handler(signum: int, _frame: Any) -> None:
+        received.append(signum)
         err.print(f"{signal.Signals(signum).name}: finishing current writes, then stopping")
         # A second one is not ignored: it does what it would have done.
         before = previous[signal.Signals(signum)]
@@ -377,7 +388,7 @@ def _stop_on_signals(mill: Any) -> Iterator[None]:
 
     previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        yield
+        yield received
     finally:
         for sig, old in previous.items():
             signal.signal(sig, old)
@@ -445,10 +456,12 @@ def publish(config: Path, rebuild: bool) -> None:
 
     loaded = _load(config)
     try:
-        with Mill(loaded) as mill, _stop_on_signals(mill):
+        with Mill(loaded) as mill, _stop_on_signals(mill) as received:
             _report(_one_pass(mill, "rebuild" if rebuild else "publish_pending"))
     except (SiteBusy, StoreError, SQLAlchemyError, OSError) as exc:
         raise click.exceptions.Exit(_failed_pass(loaded, exc)) from None
+    if received:  # cut short (what is left is written next time): as `run` says so
+        raise click.exceptions.Exit(128 + received[0])
 
 
 # -- search -----------------------------------------------------------------

@@ -181,6 +181,7 @@ class RunSummary:
     duplicates: int = 0  # new items that another feed reported first
     failures: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
+    feeds_stopped: int = 0  # selected, but a stop came first: fetched next time
 
 
 def forkserver_preload(*, dedupe: bool, search: bool) -> list[str]:
@@ -328,6 +329,9 @@ class Mill:
         specs = self._selected(candidates, states, datetime.now(UTC))
         summary.feeds_skipped = len(candidates) - len(specs)
         asyncio.run(self._ingest(specs, states, summary, progress))
+        if self.stopping.is_set():
+            reached = summary.feeds_ok + summary.feeds_not_modified + summary.feeds_failed
+            summary.feeds_stopped = len(specs) - reached
         self.publish(summary, progress)
         self.retain(summary)
         summary.seconds = time.monotonic() - started
