@@ -417,3 +417,20 @@ def test_a_site_that_cannot_be_written_is_a_clear_error(tmp_path: Path) -> None:
     made = cli("init", str(tmp_path / "a-file"))
     assert made.code == 1 and "cannot make a site in" in made.stderr
     assert cli("run", "-c", str(config), "--workers", "0").code == 2
+
+
+def test_a_failed_daemon_pass_gives_the_databases_reason_not_its_sql(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from feedmill.cli import _daemon_pass
+
+    class Mill:
+        def run(self) -> None:
+            raise OperationalError("BEGIN IMMEDIATE", {}, Exception("database is locked"))
+
+    assert _daemon_pass(Mill(), 0) == 1
+    said = capsys.readouterr().err
+    assert "pass failed (1 in a row): Exception: database is locked" in said
+    assert "BEGIN IMMEDIATE" not in said and "sqlalche.me" not in said

@@ -341,10 +341,14 @@ def _daemon_pass(mill: Any, failed_passes: int) -> int:
     except StoreError:
         raise
     except Exception as exc:
+        from sqlalchemy.exc import SQLAlchemyError
+
         failed_passes += 1
+        # The driver's reason, not SQLAlchemy's SQL and help link (as one pass says it).
+        reason = (getattr(exc, "orig", None) or exc) if isinstance(exc, SQLAlchemyError) else exc
         err.print(
             f"[red]pass failed[/red] ({failed_passes} in a row): "
-            f"{type(exc).__name__}: {escape(str(exc))}",
+            f"{type(reason).__name__}: {escape(str(reason))}",
             soft_wrap=True,
         )
         return failed_passes
