@@ -9,6 +9,7 @@ flash news whose only difference is a number, a name or a date among them.
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -236,6 +237,32 @@ def test_later_copies_are_recorded_not_posted_and_the_post_lists_them(tmp_path: 
     again = cli("run", "-c", str(config))
     assert "posts: 0 new, 0 updated" in again.stdout
     assert len(posts(tmp_path)) == 1
+
+
+def _also_reported(post: str) -> list[str]:
+    line = post.rstrip("\n").rsplit("\n", 1)[1]
+    assert line.startswith('<p class="also-reported">')
+    return re.findall(r">([^<>]+)</a>", line)
+
+
+def test_a_renamed_or_removed_source_leaves_the_others_posts(tmp_path: Path) -> None:
+    """The "also reported by" line names sources as configured now."""
+    specs = _write_sources(tmp_path, LPR)
+    config = write_config(tmp_path, specs)
+    assert cli("run", "-c", str(config)).code == 0
+    (post,) = posts(tmp_path).values()
+    copier, *others = _also_reported(post)
+    renamed = [dict(s, source="改名后的来源") if s["source"] == copier else s for s in specs]
+    config = write_config(tmp_path, renamed)
+    assert "posts: 0 new, 1 updated" in cli("run", "-c", str(config)).stdout
+    (post,) = posts(tmp_path).values()
+    assert _also_reported(post) == ["改名后的来源", *others]
+    # A source taken out of feedmill.yml is no longer listed; once is enough.
+    config = write_config(tmp_path, [s for s in renamed if s["source"] != "改名后的来源"])
+    assert "posts: 0 new, 1 updated" in cli("run", "-c", str(config)).stdout
+    (post,) = posts(tmp_path).values()
+    assert _also_reported(post) == others
+    assert "posts: 0 new, 0 updated" in cli("run", "-c", str(config)).stdout
 
 
 def test_copies_in_one_pass_across_worker_processes_post_once(tmp_path: Path) -> None:

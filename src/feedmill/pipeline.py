@@ -425,6 +425,8 @@ class Mill:
                     changes.append((state.id, state.style_hash, wanted))
                     states[spec.url] = replace(state, style_hash=wanted)
             feed_store.set_styles(conn, changes)
+            removed = feed_store.set_aside_removed(conn, states)
+            feed_store.restyle_originals(conn, removed)
         return states
 
     def next_due(self) -> datetime | None:

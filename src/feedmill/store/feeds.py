@@ -101,6 +101,47 @@ def set_style(conn: Connection, feed_id: int, style_hash: str) -> int:
     return set_styles(conn, [(feed_id, current, style_hash)])
 
 
+REMOVED_STYLE = "removed"  # a feed no longer in feedmill.yml (never a style_hash)
+
+
+def set_aside_removed(conn: Connection, urls: Iterable[str]) -> list[int]:
+    """Mark the feeds that left feedmill.yml since the last pass; their ids.
+
+    Their posts stay; the posts that list them among the other sources of a
+    story are to be rewritten without them (see `restyle_originals`).  Marked
+    once: a later pass does nothing for them.  One that comes back is
+    restyled like any feed whose settings changed.
+    """
+    wanted = set(urls)
+    gone = [
+        s.id
+        for s in _all(conn).values()
+        if s.url not in wanted and s.style_hash is not None and s.style_hash != REMOVED_STYLE
+    ]
+    if gone:
+        conn.execute(update(feeds).where(feeds.c.id.in_(gone)).values(style_hash=REMOVED_STYLE))
+    return gone
+
+
+def restyle_originals(conn: Connection, feed_ids: Sequence[int]) -> None:
+    """Queue the posts whose "also reported by" line names one of these feeds.
+
+    (The line shows each feed's source as configured: renamed or removed,
+    it is out of date.)"""
+    if not feed_ids:
+        return
+    copied = (
+        select(entries.c.duplicate_of)
+        .where(entries.c.feed_id.in_(feed_ids), entries.c.status == "duplicate")
+        .scalar_subquery()
+    )
+    conn.execute(
+        update(posts)
+        .where(posts.c.entry_id.in_(copied), posts.c.state == "written")
+        .values(state="stale")
+    )
+
+
 def set_styles(conn: Connection, changes: Sequence[tuple[int, str | None, str]]) -> int:
     """Store new styles, given as (feed id, style stored now, new style).
 
@@ -118,6 +159,7 @@ def set_styles(conn: Connection, changes: Sequence[tuple[int, str | None, str]])
     restyled = [feed_id for feed_id, old, _ in changes if old is not None]
     if not restyled:
         return 0
+    restyle_originals(conn, restyled)  # a renamed source is named in other feeds' posts
     result = conn.execute(
         update(posts)
         .where(posts.c.state == "written")
