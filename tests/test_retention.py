@@ -87,6 +87,24 @@ def test_rebuild_restores_archived_posts_when_retention_allows(tmp_path: Path) -
     assert archived(tmp_path) == []
 
 
+def test_a_rebuild_with_retention_touches_no_file_that_did_not_change(tmp_path: Path) -> None:
+    (tmp_path / "f.xml").write_bytes(rss("源", items([0, 10, 20, 30, 40, 50])))
+    feeds = [{"url": "f.xml", "group": "g", "source": "源"}]
+    config = write_config(tmp_path, feeds, retention={"days": 25})
+    cli("run", "-c", str(config))
+    site_files = [*(tmp_path / "source" / "_posts").glob("*.md")]
+    site_files += [*(tmp_path / "source" / "_archive").glob("*.md")]
+    assert len(site_files) == 6 and len(archived(tmp_path)) == 3
+    before = {p.name: p.stat().st_mtime_ns for p in site_files}
+    for _ in range(2):
+        result = cli("publish", "--rebuild", "-c", str(config))
+        assert result.code == 0 and "posts: 0 new, 0 updated, 6 unchanged" in result.stdout
+    after = [*(tmp_path / "source" / "_posts").glob("*.md")]
+    after += [*(tmp_path / "source" / "_archive").glob("*.md")]
+    assert {p.name: p.stat().st_mtime_ns for p in after} == before
+    assert len(archived(tmp_path)) == 3
+
+
 def test_a_rebuild_also_rewrites_posts_deleted_by_hand(tmp_path: Path) -> None:
     (tmp_path / "f.xml").write_bytes(rss("源", items([0, 1])))
     config = write_config(tmp_path, [{"url": "f.xml", "group": "g", "source": "源"}])

@@ -352,15 +352,20 @@ class Mill:
     def rebuild(self, progress: Progress | None = None) -> RunSummary:
         """Rewrite every post from the database, archived ones included; then
         apply retention again (so raising its limits brings posts back)."""
-        from feedmill.publish.archive import drop_archived_copies
-        from feedmill.store.posts import queue_all
+        from feedmill.publish.archive import drop_archived_copies, restore_archived
+        from feedmill.store.posts import archived_names, queue_all
 
         started = time.monotonic()
         summary = RunSummary()
         remove_stale_temp_files(self.config.posts_dir)
         states = self._sync()
+        feed_ids = [state.id for state in states.values()]
         with self.engine.begin() as conn:
-            queue_all(conn, [state.id for state in states.values()])
+            archived = archived_names(conn, feed_ids)
+            queue_all(conn, feed_ids)
+        # (A crash from here on leaves pending posts, which the next pass writes.)
+        os.makedirs(self.posts_dir, exist_ok=True)
+        restore_archived(self.config.archive_dir, self.config.posts_dir, archived)
         written: set[str] = set()
         self.publish(summary, progress, written=written)
         drop_archived_copies(self.config.archive_dir, written)

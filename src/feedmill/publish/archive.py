@@ -13,6 +13,7 @@ crash the next pass finds the file already moved and only records it.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from contextlib import suppress
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -56,3 +57,20 @@ def drop_archived_copies(archive_dir: Path, names: set[str]) -> int:
         os.unlink(archive_dir / name)
         dropped += 1
     return dropped
+
+
+def restore_archived(archive_dir: Path, posts_dir: Path, names: Iterable[str]) -> int:
+    """Move archived posts back before a rebuild rewrites them.
+
+    A rename keeps a file's bytes and time: the rebuild then leaves a post
+    that did not change as it was, and retention moves it out again as it
+    was (rewriting the whole archive on every rebuild touched every file).
+    """
+    restored = 0
+    for name in names:
+        if (posts_dir / name).exists():
+            continue  # a copy put back by hand: the rebuild rewrites that one
+        with suppress(FileNotFoundError):
+            os.replace(archive_dir / name, posts_dir / name)
+            restored += 1
+    return restored

@@ -207,6 +207,16 @@ def set_state(conn: Connection, entry_ids: Sequence[int], state: str) -> None:
         conn.execute(update(posts).where(posts.c.entry_id.in_(chunk)).values(state=state))
 
 
+def archived_names(conn: Connection, feed_ids: Sequence[int]) -> list[str]:
+    """File names of these feeds' posts that retention moved to the archive."""
+    query = (
+        select(posts.c.file_name)
+        .where(posts.c.state == "archived")
+        .where(posts.c.entry_id.in_(select(entries.c.id).where(entries.c.feed_id.in_(feed_ids))))
+    )
+    return [name for (name,) in conn.execute(query) if name]
+
+
 def queue_all(conn: Connection, feed_ids: Sequence[int]) -> int:
     """Every post of these feeds back to pending (a rebuild), removed ones included."""
     result = conn.execute(
