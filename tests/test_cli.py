@@ -62,6 +62,17 @@ from support.site import cli, posts, write_config
         ("fetch: {timeout: .nan}\nfeeds: []\n", "timeout: must be a positive number"),
         ("feeds:\n  - {url: a.xml, group: g, source: '?'}\n", "has no letter or digit"),
         (f"feeds:\n  - {{url: a.xml, group: {'新闻' * 40}, source: s}}\n", "at most 200"),
+        (
+            "feeds:\n  - {url: a.xml, group: 技术, source: 掘金, channel: C++}\n"
+            "  - {url: b.xml, group: 技术, source: 掘金, channel: 'C#'}\n",
+            "feeds[1] (b.xml): channel: 'C#' and 'C++' (feeds[0]) would share one Hexo "
+            "category page, /categories/技术/掘金/C/",
+        ),
+        (
+            "feeds:\n  - {url: a.xml, group: 'A股', source: s}\n"
+            "  - {url: b.xml, group: 'A股!', source: s}\n",
+            "feeds[1] (b.xml): group: 'A股!' and 'A股' (feeds[0])",
+        ),
     ],
 )
 def test_bad_config_exits_2_naming_file_entry_and_field(

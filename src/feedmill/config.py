@@ -663,3 +663,27 @@ def _check_duplicates(config: Config, data: Any, path: Path) -> None:
                 f"duplicate of feeds[{seen[where]}]"
             )
         seen[where] = index
+    _check_category_pages(config, data, path)
+
+
+def _check_category_pages(config: Config, data: Any, path: Path) -> None:
+    """Two names at one level of the category tree that Hexo gives one page
+    ("C++" and "C#" under 掘金: /categories/…/C/) show one's posts only."""
+    from feedmill.publish.categories import hexo_slug
+
+    named: dict[tuple[str, ...], tuple[str, int]] = {}  # slug chain → (name, feeds index)
+    for index, feed in enumerate(config.feeds):
+        chain = [("group", feed.group), ("source", feed.source)]
+        if feed.channel:
+            chain.append(("channel", feed.channel))
+        slugs: tuple[str, ...] = ()
+        for field, name in chain:
+            slugs += (hexo_slug(name),)
+            first = named.setdefault(slugs, (name, index))
+            if first[0] != name:
+                raise ConfigError(
+                    f"{path}:{_line(data, ('feeds', index, field))}: feeds[{index}] "
+                    f"({feed.url}): {field}: {name!r} and {first[0]!r} (feeds[{first[1]}]) "
+                    f"would share one Hexo category page, /categories/{'/'.join(slugs)}/ "
+                    "(it would list the posts of one only): rename one"
+                )

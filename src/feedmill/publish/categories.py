@@ -26,6 +26,15 @@ def category_name_problem(value: str) -> str | None:
     return None
 
 
+_SLUG_RUN = re.compile("[" + re.escape("".join(sorted(_SLUG_SEPARATORS))) + "]+")
+
+
+def hexo_slug(name: str) -> str:
+    """The name of a category's page, as hexo-util's slugize makes it: runs
+    of separators become one "-", trimmed ("C++" and "C#" are both "C")."""
+    return _SLUG_RUN.sub("-", name).strip("-")
+
+
 def _fitting(name: str) -> str | None:
     """A derived channel as a category Hexo can make: cut to the longest name
     a folder may have (a long feed title stopped the whole site's build with
