@@ -65,6 +65,7 @@ class RawEntry:
     content_is_html: bool = True
     categories: tuple[str, ...] = ()
     image: str | None = None  # enclosure / media:thumbnail / JSON Feed image
+    media: tuple[tuple[str, str], ...] = ()  # (URL, "audio" or "video"): enclosures to play
 
 
 @dataclass(frozen=True, slots=True)

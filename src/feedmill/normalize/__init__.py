@@ -115,6 +115,19 @@ def _absolute_links(content: str, base: str) -> str:
     return inner_html(root)
 
 
+def _players(media: tuple[tuple[str, str], ...], content: str, base: str | None) -> str:
+    """A player for each audio or video enclosure the text does not already hold
+    (a podcast's episode was left out of its post: only the show notes)."""
+    players = []
+    for url, kind in media:
+        address = absolute_url(strip_controls(url), base)
+        if address is None or address in content or html.escape(address) in content:
+            continue
+        source = html.escape(address, quote=True)
+        players.append(f'<p><{kind} controls preload="none" src="{source}"></{kind}></p>')
+    return "".join(players)
+
+
 # Dates outside these bounds are a feed's placeholder (Go's zero time, the Unix
 # epoch) or a typo (2999): the item counts as undated, and its post takes the
 # day it was first seen. Before the first feeds, or past tomorrow.
@@ -146,6 +159,9 @@ def normalize_entry(
     content = strip_controls(content)
     if link is None and base_url:
         content = _absolute_links(content, base_url)
+    key = entry_key(raw, title, content)  # (before the players: keys stay as they were)
+    if raw.media:
+        content += _players(raw.media, content, link or base_url)
     author = clean_author(raw.author)
     categories = tuple(
         dict.fromkeys(c for c in (collapse_space(strip_controls(x)) for x in raw.categories) if c)
@@ -155,7 +171,7 @@ def normalize_entry(
     # entry's date is the first of the two either way.
     published = _plausible(parse_date(raw.published, zone), now) or updated
     return Entry(
-        key=entry_key(raw, title, content),
+        key=key,
         link=link,
         title=title,
         published=published,

@@ -63,6 +63,7 @@ def _entry(item: Mapping[str, Any]) -> RawEntry:
         content_is_html=content_is_html,
         categories=_tags(item.get("tags")),
         image=_image(item),
+        media=playable(item.get("enclosures")),
     )
 
 
@@ -118,6 +119,19 @@ def _tags(tags: Sequence[Any] | None) -> tuple[str, ...]:
         if term and term not in out:
             out.append(term)
     return tuple(out)
+
+
+def playable(enclosures: Sequence[Any] | None) -> tuple[tuple[str, str], ...]:
+    """The audio and video enclosures (a podcast's episode, RSSHub's videos)."""
+    found: list[tuple[str, str]] = []
+    for enclosure in enclosures or ():
+        if not isinstance(enclosure, Mapping):
+            continue
+        kind = str(enclosure.get("type") or "").split("/", 1)[0].strip().lower()
+        url = _text(enclosure.get("url") or enclosure.get("href"))
+        if kind in ("audio", "video") and url and (url, kind) not in found:
+            found.append((url, kind))
+    return tuple(found)
 
 
 def _image(item: Mapping[str, Any]) -> str | None:

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from feedmill.models import ParsedFeed, RawEntry
-from feedmill.parse.fast import _author, _tags, _text
+from feedmill.parse.fast import _author, _tags, _text, playable
 from feedmill.parse.fast import _image as _media_image
 from feedmill.schedule import count
 
@@ -131,4 +131,5 @@ def _entry(item: Mapping[str, Any]) -> RawEntry:
         content_is_html=content_is_html,
         categories=_tags(item.get("tags")),
         image=image,
+        media=playable(item.get("enclosures")),
     )
