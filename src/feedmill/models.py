@@ -66,6 +66,7 @@ class RawEntry:
     categories: tuple[str, ...] = ()
     image: str | None = None  # enclosure / media:thumbnail / JSON Feed image
     media: tuple[tuple[str, str], ...] = ()  # (URL, "audio" or "video"): enclosures to play
+    content_base: str | None = None  # the content's xml:base, where the document set one
 
 
 @dataclass(frozen=True, slots=True)

@@ -157,7 +157,13 @@ def normalize_entry(
             content = html.unescape(content)
         content = plain_to_html(content)
     content = strip_controls(content)
-    if link is None and base_url:
+    # xml:base says what the content's relative links are relative to; else
+    # the sanitizer resolves them against the item's link (or, without one,
+    # against the document's URL, here).
+    content_base = absolute_url(raw.content_base, base_url) if raw.content_base else None
+    if content_base and content_base != link:
+        content = _absolute_links(content, content_base)
+    elif link is None and base_url:
         content = _absolute_links(content, base_url)
     key = entry_key(raw, title, content)  # (before the players: keys stay as they were)
     if raw.media:

@@ -46,11 +46,28 @@ def set_descriptions_aside(document: bytes) -> bytes:
     return _ITEM_BLOCK.sub(_aside, document)
 
 
+# feedparser leaves an item's xml:base in force for the items after it when
+# the document's root has none (its base stack skips empty bases): a root
+# given the neutral base "./" has each item's base end with the item.
+_ROOT_TAG = re.compile(rb"<(?:rss|feed|rdf:RDF)\b[^>]*>")
+NEUTRAL_BASE = "./"
+
+
+def _root_base(document: bytes) -> bytes:
+    if b"xml:base=" not in document:
+        return document
+    root = _ROOT_TAG.search(document)
+    if root is None or b"xml:base=" in root.group(0):
+        return document
+    end = root.end() - (2 if root.group(0).endswith(b"/>") else 1)
+    return document[:end] + b' xml:base="' + NEUTRAL_BASE.encode() + b'"' + document[end:]
+
+
 def parse(document: bytes) -> ParsedFeed:
     import feedparser
 
     result = feedparser.parse(
-        set_descriptions_aside(document),
+        _root_base(set_descriptions_aside(document)),
         sanitize_html=False,  # nh3 sanitizes, later, with our own policy
         resolve_relative_uris=False,  # resolved against the item link, later
         response_headers={"content-type": "application/xml; charset=utf-8"},
@@ -99,18 +116,21 @@ def _first_author(item: Mapping[str, Any]) -> str | None:
 def _entry(item: Mapping[str, Any]) -> RawEntry:
     content = None
     content_is_html = True
+    base = None
     for block in item.get("content") or ():
         value = block.get("value")
         if value and str(value).strip():
             content = str(value)
             content_is_html = "plain" not in str(block.get("type") or "")
+            base = _text(block.get("base"))
             if "html" in str(block.get("type") or ""):
                 break
     summary = _text(item.get("summary"))
-    summary_type = str((item.get("summary_detail") or {}).get("type") or "")
+    summary_detail = item.get("summary_detail") or {}
     if content is None and summary is not None:
         content, summary = summary, None
-        content_is_html = "plain" not in summary_type
+        content_is_html = "plain" not in str(summary_detail.get("type") or "")
+        base = _text(summary_detail.get("base"))
     elif summary == content:
         summary = None
     # As the fast path reads them: a thumbnail, a picture among the media,
@@ -132,4 +152,6 @@ def _entry(item: Mapping[str, Any]) -> RawEntry:
         categories=_tags(item.get("tags")),
         image=image,
         media=playable(item.get("enclosures")),
+        # The xml:base in force, as feedparser resolved it (a relative one stays relative).
+        content_base=None if base == NEUTRAL_BASE else base,
     )
