@@ -231,3 +231,23 @@ def test_a_password_in_the_feed_url_is_never_written(
     assert f'href="{feed_server.url("/blog/news/2.html")}"' in text
     # The server was asked with the credentials, as configured.
     assert feed_server.requests[-1][1]["Authorization"].startswith("Basic ")
+
+
+def test_a_new_time_zone_re_dates_what_the_feed_still_lists(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    body = rss("源 - 频道", [Item(title="无时区的新闻", guid="z1", pub_date="2022-09-21 00:30:00")])
+    url = feed_server.add("/z", body=body, etag='"v1"')
+    feed = {"url": url, "group": "g", "source": "源", "timezone": "UTC"}
+    config = write_config(tmp_path, [feed])
+    assert cli("run", "-c", str(config)).code == 0
+    (post,) = posts(tmp_path).values()
+    assert "date: Wed, 21 Sep 2022 00:30:00 GMT" in post
+    assert "posts: 0 new, 0 updated" in cli("run", "-c", str(config)).stdout  # a 304
+    write_config(tmp_path, [{**feed, "timezone": "Asia/Shanghai"}])
+    result = cli("run", "-c", str(config))
+    assert "posts: 0 new, 1 updated" in result.stdout  # read again, not a 304
+    (post,) = posts(tmp_path).values()
+    assert "date: Tue, 20 Sep 2022 16:30:00 GMT" in post
+    assert "If-None-Match" not in feed_server.requests[-1][1]
+    assert "posts: 0 new, 0 updated" in cli("run", "-c", str(config)).stdout

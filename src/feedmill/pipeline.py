@@ -425,10 +425,16 @@ class Mill:
             changes = []
             for spec in self.config.feeds:
                 state = states[spec.url]
-                wanted = style_hash(self.styles[spec.url], state.title, self.template_fp)
+                wanted = feed_store.fingerprint(
+                    style_hash(self.styles[spec.url], state.title, self.template_fp),
+                    self.config.feed_timezone(spec),
+                )
                 if wanted != state.style_hash:
                     changes.append((state.id, state.style_hash, wanted))
-                    states[spec.url] = replace(state, style_hash=wanted)
+                    state = replace(state, style_hash=wanted)
+                    if feed_store.rereads(changes[-1][1], wanted):  # not a 304 this time
+                        state = replace(state, etag=None, last_modified=None, body_hash=None)
+                    states[spec.url] = state
             feed_store.set_styles(conn, changes)
             removed = feed_store.set_aside_removed(conn, states)
             feed_store.restyle_originals(conn, removed)

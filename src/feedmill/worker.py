@@ -384,7 +384,9 @@ def handle(job: FeedJob) -> FeedResult:
                 # A copy of a changed entry stored since `reported` was read:
                 # its post, rendered without that source, is redone by publish().
                 mark_stale(conn, with_duplicates(conn, changed) - reported)
-            wanted = style_hash(job.style, normalized.title, job.template_fingerprint)
+            wanted = feed_store.fingerprint(
+                style_hash(job.style, normalized.title, job.template_fingerprint), job.timezone
+            )
             if wanted != job.state.style_hash:
                 feed_store.set_style(conn, job.state.id, wanted)
             values = after_fetch(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
@@ -142,12 +143,30 @@ def restyle_originals(conn: Connection, feed_ids: Sequence[int]) -> None:
     )
 
 
+STYLE_PART = 24  # hex digits of a fingerprint that are the posts' style
+
+
+def fingerprint(style: str, timezone: str) -> str:
+    """What a feed's ``style_hash`` column holds (32 characters): its posts'
+    style, then how its document is read — the time zone of dates that name
+    none, which are stored already converted."""
+    reading = hashlib.blake2b(timezone.encode(), digest_size=4).hexdigest()
+    return style[:STYLE_PART] + reading
+
+
+def rereads(old: str | None, new: str) -> bool:
+    """Whether the feed must be read again: its items were read otherwise."""
+    return old is not None and old[STYLE_PART:] != new[STYLE_PART:]
+
+
 def set_styles(conn: Connection, changes: Sequence[tuple[int, str | None, str]]) -> int:
-    """Store new styles, given as (feed id, style stored now, new style).
+    """Store new fingerprints, given as (feed id, stored now, new).
 
     One statement for all the feeds: a first run over a thousand feeds, or a
     template edit, restyles every one of them.  Feeds that had a style get
-    their written posts queued for rewrite; returns how many posts were queued.
+    their written posts queued for rewrite when it changed, and their
+    validators cleared when their items are to be read again (a new time
+    zone re-dates what the feed still lists); returns how many posts were queued.
     """
     changes = [change for change in changes if change[1] != change[2]]
     if not changes:
@@ -156,7 +175,18 @@ def set_styles(conn: Connection, changes: Sequence[tuple[int, str | None, str]])
         update(feeds).where(feeds.c.id == bindparam("feed")).values(style_hash=bindparam("style")),
         [{"feed": feed_id, "style": new} for feed_id, _, new in changes],
     )
-    restyled = [feed_id for feed_id, old, _ in changes if old is not None]
+    reread = [feed_id for feed_id, old, new in changes if rereads(old, new)]
+    if reread:
+        conn.execute(
+            update(feeds)
+            .where(feeds.c.id.in_(reread))
+            .values(etag=None, last_modified=None, body_hash=None)
+        )
+    restyled = [
+        feed_id
+        for feed_id, old, new in changes
+        if old is not None and old[:STYLE_PART] != new[:STYLE_PART]
+    ]
     if not restyled:
         return 0
     restyle_originals(conn, restyled)  # a renamed source is named in other feeds' posts
