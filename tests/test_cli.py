@@ -12,6 +12,22 @@ from support.feeds import Item, rss
 from support.site import cli, posts, write_config
 
 
+def test_names_that_hexos_category_map_tells_apart_are_accepted(tmp_path: Path) -> None:
+    (tmp_path / "_config.yml").write_text(
+        "title: x\ncategory_map:\n  C++: cpp\n  C#: csharp\n", encoding="utf-8"
+    )
+    for name in ("a.xml", "b.xml"):
+        (tmp_path / name).write_bytes(rss("s", [Item(title=name, guid=name)]))
+    config = write_config(
+        tmp_path,
+        [
+            {"url": "a.xml", "group": "技术", "source": "掘金", "channel": "C++"},
+            {"url": "b.xml", "group": "技术", "source": "掘金", "channel": "C#"},
+        ],
+    )
+    assert cli("run", "-c", str(config)).code == 0
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [

@@ -666,11 +666,32 @@ def _check_duplicates(config: Config, data: Any, path: Path) -> None:
     _check_category_pages(config, data, path)
 
 
+def _category_map(site: Path) -> dict[str, str]:
+    """The site's `category_map` (Hexo's own answer to names that clash:
+    ``{C++: cpp, C#: csharp}``), if its _config.yml has one."""
+    try:
+        text = (site / "_config.yml").read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return {}
+    if "category_map" not in text:
+        return {}
+    import yaml
+
+    try:
+        mapping = (yaml.safe_load(text) or {}).get("category_map")
+    except (yaml.YAMLError, AttributeError):
+        return {}
+    if not isinstance(mapping, dict):
+        return {}
+    return {str(k): str(v) for k, v in mapping.items() if v is not None}
+
+
 def _check_category_pages(config: Config, data: Any, path: Path) -> None:
     """Two names at one level of the category tree that Hexo gives one page
     ("C++" and "C#" under 掘金: /categories/…/C/) show one's posts only."""
     from feedmill.publish.categories import hexo_slug
 
+    renamed = _category_map(config.site_dir)
     named: dict[tuple[str, ...], tuple[str, int]] = {}  # slug chain → (name, feeds index)
     for index, feed in enumerate(config.feeds):
         chain = [("group", feed.group), ("source", feed.source)]
@@ -678,7 +699,7 @@ def _check_category_pages(config: Config, data: Any, path: Path) -> None:
             chain.append(("channel", feed.channel))
         slugs: tuple[str, ...] = ()
         for field, name in chain:
-            slugs += (hexo_slug(name),)
+            slugs += (hexo_slug(renamed.get(name, name)),)
             first = named.setdefault(slugs, (name, index))
             if first[0] != name:
                 raise ConfigError(

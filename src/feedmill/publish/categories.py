@@ -29,10 +29,15 @@ def category_name_problem(value: str) -> str | None:
 _SLUG_RUN = re.compile("[" + re.escape("".join(sorted(_SLUG_SEPARATORS))) + "]+")
 
 
+_CONTROL = re.compile(r"[\x00-\x1f]")
+
+
 def hexo_slug(name: str) -> str:
-    """The name of a category's page, as hexo-util's slugize makes it: runs
-    of separators become one "-", trimmed ("C++" and "C#" are both "C")."""
-    return _SLUG_RUN.sub("-", name).strip("-")
+    """The name of a category's page as hexo-util's slugize makes it, less
+    what it merges besides (accents folded, every Unicode space a separator):
+    control characters go, runs of separators become one "-", trimmed ("C++"
+    and "C#" are both "C").  Two names with one slug here have one in Hexo."""
+    return _SLUG_RUN.sub("-", _CONTROL.sub("", name)).strip("-")
 
 
 def _fitting(name: str) -> str | None:
