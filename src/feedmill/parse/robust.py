@@ -27,23 +27,29 @@ class NotAFeed(ValueError):
 # <media:description>, a <dc:description>, <itunes:summary>) as the item's
 # content: a post would be "图片说明" instead of its article.  Where an item
 # has its own body, those are renamed to elements feedparser ignores.
-_ITEM_BLOCK = re.compile(rb"<(item|entry)\b.*?</\1\s*>", re.S)
+_ITEM_START = re.compile(rb"<(?:item|entry)\b")
 _OWN_BODY = re.compile(rb"<(?:description|content:encoded|content|summary)[\s>]")
 _SECOND_DESCRIPTION = re.compile(rb"<(/?)(media:description|dc:description|itunes:summary)\b")
 
 
-def _aside(block: re.Match[bytes]) -> bytes:
-    text = block.group(0)
-    if not _OWN_BODY.search(text):
-        return text
-    return _SECOND_DESCRIPTION.sub(rb"<\1\2-aside", text)
-
-
 def set_descriptions_aside(document: bytes) -> bytes:
-    """``document`` with items' second descriptions out of feedparser's way."""
+    """``document`` with items' second descriptions out of feedparser's way.
+
+    An item is read from its start to the next one's (not to its end tag:
+    in an ill-formed document with unclosed items, looking for each one's
+    end tag made this quadratic)."""
     if b"description" not in document and b"itunes:summary" not in document:
         return document
-    return _ITEM_BLOCK.sub(_aside, document)
+    starts = [match.start() for match in _ITEM_START.finditer(document)]
+    if not starts:
+        return document
+    parts = [document[: starts[0]]]
+    for start, end in zip(starts, [*starts[1:], len(document)], strict=True):
+        item = document[start:end]
+        if _OWN_BODY.search(item):
+            item = _SECOND_DESCRIPTION.sub(rb"<\1\2-aside", item)
+        parts.append(item)
+    return b"".join(parts)
 
 
 # feedparser leaves an item's xml:base in force for the items after it when
