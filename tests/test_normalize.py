@@ -53,6 +53,9 @@ def utc(*args: int) -> datetime:
         ("Tue, 20 Sep 2022 4:01:00 PM GMT", utc(2022, 9, 20, 16, 1)),
         ("Wed, 21 Sep 2022 12:01 AM", utc(2022, 9, 20, 16, 1)),
         ("Wed, 21 Sep 2022 12:01:00 PM +0800", utc(2022, 9, 21, 4, 1)),
+        # A 24-hour time with a stray marker (Java's "HH:mm a"): the marker is noise.
+        ("Wed, 21 Sep 2022 14:30:00 PM +0800", utc(2022, 9, 21, 6, 30)),
+        ("Wed, 21 Sep 2022 14:30 PM", utc(2022, 9, 21, 6, 30)),
     ],
 )
 def test_dates_become_aware_utc(text: str, expected: datetime) -> None:
@@ -94,6 +97,11 @@ def test_zoneless_dates_follow_the_configured_zone() -> None:
         ("Vue 3 中 <script setup> 的用法", "Vue 3 中 <script setup> 的用法"),
         ("HTML <dialog> 元素与 <template> 标签", "HTML <dialog> 元素与 <template> 标签"),
         ("<span>图</span>解<img src='x.png'>行情<hr/>", "图解行情"),
+        # Left open, markup still: an attribute, text formatting; any case.
+        ("<font color='red'>【快讯】央行降准", "【快讯】央行降准"),
+        ('<span style="color:#f00">直播中：发布会', "直播中：发布会"),
+        ("<b>快讯：A股收涨", "快讯：A股收涨"),
+        ("<font color=red>快讯</FONT>", "快讯"),
         ("", ""),
     ],
 )

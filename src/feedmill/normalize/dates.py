@@ -84,6 +84,7 @@ _PARSEDATE_ZONES = frozenset(
     {"UT", "UTC", "GMT", "Z", "AST", "ADT", "EST", "EDT", "CST", "CDT", "MST", "MDT", "PST", "PDT"}
 )
 _ZONE_NAME = re.compile(r"\d:\d\d(?::\d\d)?\s*([A-Za-z]{1,5})\s*$")
+_HOUR = re.compile(r"\b(\d{1,2}):\d\d")
 _AM_PM = re.compile(r"\d\s*[AaPp]\.?[Mm]\.?(?:\s|$)")
 
 
@@ -92,8 +93,15 @@ def _rfc822(text: str) -> datetime | None:
         return None
     # parsedate_tz ignores "PM" (16 hours off) and reads unknown zone names as
     # UTC: such dates are dateutil's, which reads both (see _ZONES).
+    am_pm = _AM_PM.search(text)
+    if am_pm:
+        clock = _HOUR.search(text)
+        if clock is None or 1 <= int(clock.group(1)) <= 12:
+            return None
+        # "14:30:00 PM": a 24-hour time with a stray marker (Java's "HH:mm a").
+        text = (text[: am_pm.start() + 1] + " " + text[am_pm.end() :]).strip()
     zone_name = _ZONE_NAME.search(text)
-    if (zone_name and zone_name.group(1).upper() not in _PARSEDATE_ZONES) or _AM_PM.search(text):
+    if zone_name and zone_name.group(1).upper() not in _PARSEDATE_ZONES:
         return None
     parts = parsedate_tz(text)
     if parts is None:

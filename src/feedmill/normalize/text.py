@@ -55,6 +55,10 @@ def collapse_space(text: str) -> str:
 # elements ("<dialog> 元素") as text.
 _HTML_ELEMENTS = TAGS | {"script", "style", "label", "nobr", "blink"}
 _VOID = frozenset({"br", "hr", "img", "wbr"})
+_FORMATTING = frozenset(
+    {"b", "i", "u", "s", "em", "strong", "font", "span", "small", "big", "mark", "strike"}
+)
+_ATTRIBUTE = re.compile(r"\s[\w:-]+\s*=")
 _TITLE_TAG = re.compile(r"<!--.*?-->|</?([A-Za-z][A-Za-z0-9]*)(?=[\s/>])[^<>]*>", re.S)
 
 
@@ -63,20 +67,27 @@ _CLOSING_TAG = re.compile(r"</([A-Za-z][A-Za-z0-9]*)\s*>")
 
 def _title_tags(title: str) -> str:
     closed = set(_CLOSING_TAG.findall(title))
+    closed_blind = {name.lower() for name in closed if len(name) > 1}
 
     def tag(match: re.Match[str]) -> str:
         name = match.group(1)
         if name is None:  # a comment
             return ""
-        # <em>…</em> and <B>快讯</B> are markup; "Vue 中 <script setup> 的用法"
-        # and Function<A, B> are not: an opening tag is one where its element
-        # is closed, where it is empty (<br>, <img …/>), or in an old CMS's
-        # capitals (<FONT color=red>, often left open).
+        text = match.group(0)
+        # <em>…</em>, <B>快讯</B> and <font color=red>快讯 are markup;
+        # "Vue 中 <script setup> 的用法" and Function<A, B> are not.  An
+        # opening tag is one where its element is closed (<font>…</FONT>
+        # too), where it is empty (<br>, <img …/>), where it sets an
+        # attribute, where it is text formatting (often left open), or in
+        # an old CMS's capitals.
         markup = (
-            match.group(0).startswith("</")
+            text.startswith("</")
             or name in closed
+            or name.lower() in closed_blind
             or name.lower() in _VOID
-            or match.group(0).endswith("/>")
+            or name.lower() in _FORMATTING
+            or text.endswith("/>")
+            or _ATTRIBUTE.search(text) is not None
             or (len(name) > 1 and name.isupper())
         )
         return "" if markup and name.lower() in _HTML_ELEMENTS else match.group(0)
