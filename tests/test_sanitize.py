@@ -329,7 +329,8 @@ def test_nothing_paints_outside_the_article(style: str) -> None:
 def test_sizes_within_reason_are_kept() -> None:
     style = (
         'font: bold 16px/1.75 "Microsoft YaHei", sans-serif;text-indent:2em;font-size:1.2em;'
-        'font: 700 14px "Font Awesome 5 Free";font-size:1.5e1px;line-height:1.5lh'
+        'font: 700 14px "Font Awesome 5 Free";font-size:1.5e1px;line-height:1.5lh;'
+        "font: 14px/1.6 HYQiHei-65S"
     )
     quoted = style.replace('"', "&quot;")
     assert clean(f"<p style='{style}'>x</p>") == f'<p style="{quoted}">x</p>'

@@ -28,7 +28,8 @@ _URL = re.compile(r"url\s*\(|image-set\s*\(|image\s*\(", re.IGNORECASE)
 # lays the item over the page: sizes are bounded.
 _NEGATIVE = re.compile(r"(?<![\w-])-\s*\.?\d")
 # A number as CSS writes it (1e4px is 10000px), then its unit.
-_SIZE = re.compile(r"(\d*\.?\d+(?:e[+-]?\d+)?)([a-z%]*)", re.IGNORECASE)
+# (Not digits inside a word: an unquoted family such as HYQiHei-65S.)
+_SIZE = re.compile(r"(?<![\w-])(\d*\.?\d+(?:e[+-]?\d+)?)([a-z%]*)", re.IGNORECASE)
 _QUOTED = re.compile(r"\"[^\"]*\"|'[^']*'")  # font family names: no sizes in them
 _VIEWPORT = ("vw", "vh", "vi", "vb", "vmin", "vmax")
 _LARGEST = {
