@@ -177,3 +177,19 @@ def test_schema_creates_and_works_on_postgresql(postgres_url: str, tmp_path: Pat
     result = cli("run", "-c", str(config))
     assert "2 ok" in result.stdout, result.stdout
     assert len(posts(tmp_path)) == 4
+
+
+def test_a_feed_that_moved_for_good_wins_over_one_only_sent_there(tmp_path: Path) -> None:
+    from feedmill.store import feeds as feed_store
+
+    engine = open_database(f"sqlite:///{tmp_path / 'state.db'}")
+    with engine.begin() as conn:
+        states = feed_store.sync_feeds(conn, ["https://a.example/feed", "https://b.example/feed"])
+        moved, sent = states["https://a.example/feed"], states["https://b.example/feed"]
+        target = "https://new.example/feed"
+        feed_store.record(conn, moved.id, fetch_url=target)  # three 301s: adopted
+        feed_store.record(conn, sent.id, redirect_url=target, redirect_streak=1)  # one 301
+        # feedmill.yml now names only the new URL: the adopted move's feed takes over.
+        (taken,) = feed_store.sync_feeds(conn, [target]).values()
+    engine.dispose()
+    assert taken.id == moved.id and taken.fetch_url is None

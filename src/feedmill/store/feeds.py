@@ -49,13 +49,10 @@ def _state(row: Any) -> FeedState:
 def _moves(known: dict[str, FeedState], wanted: set[str]) -> dict[str, FeedState]:
     """Feeds no longer configured, by where they moved for good (or were
     being sent for good when last fetched)."""
-    moves: dict[str, FeedState] = {}
-    for state in known.values():
-        if state.url in wanted:
-            continue
-        for target in (state.redirect_url, state.fetch_url):  # the adopted move wins
-            if target:
-                moves[target] = state
+    gone = [state for state in known.values() if state.url not in wanted]
+    moves = {s.redirect_url: s for s in gone if s.redirect_url}
+    # An adopted move wins over a pending one, whichever feed has it.
+    moves.update({s.fetch_url: s for s in gone if s.fetch_url})
     return moves
 
 
