@@ -328,12 +328,17 @@ def test_too_many_redirects(feed_server: FeedServer) -> None:
     assert ok.status is FetchStatus.OK
 
 
+def _moving_feed(tmp_path: Path, feed_server: FeedServer) -> tuple[str, str, Path]:
+    """A feed at /old that answers 301 to /new: (old URL, new URL, its config)."""
+    old = feed_server.add("/old", status=301, headers={"Location": "/new"})
+    new = feed_server.add("/new", body=FEED)
+    return old, new, write_config(tmp_path, [{"url": old, "group": "g", "source": "s"}])
+
+
 def test_permanent_redirect_seen_three_times_moves_the_stored_url(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:
-    old = feed_server.add("/old", status=301, headers={"Location": "/new"})
-    new = feed_server.add("/new", body=FEED)
-    config = write_config(tmp_path, [{"url": old, "group": "g", "source": "s"}])
+    old, new, config = _moving_feed(tmp_path, feed_server)
     for attempt in (1, 2):
         assert cli("run", "-c", str(config)).code == 0
         row = status(config)[old]
@@ -354,9 +359,7 @@ def test_permanent_redirect_seen_three_times_moves_the_stored_url(
 def test_following_a_move_before_it_is_adopted_keeps_the_feed(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:
-    old = feed_server.add("/old", status=301, headers={"Location": "/new"})
-    new = feed_server.add("/new", body=FEED)
-    config = write_config(tmp_path, [{"url": old, "group": "g", "source": "s"}])
+    old, new, config = _moving_feed(tmp_path, feed_server)
     assert cli("run", "-c", str(config)).code == 0
     assert status(config)[old]["redirect_streak"] == 1  # one 301 so far
     write_config(tmp_path, [{"url": new, "group": "g", "source": "s"}])
@@ -369,9 +372,7 @@ def test_following_a_move_before_it_is_adopted_keeps_the_feed(
 def test_a_move_back_to_the_configured_url_is_no_move(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:
-    old = feed_server.add("/old", status=301, headers={"Location": "/new"})
-    feed_server.add("/new", body=FEED)
-    config = write_config(tmp_path, [{"url": old, "group": "g", "source": "s"}])
+    old, _, config = _moving_feed(tmp_path, feed_server)
     for _ in range(3):
         assert cli("run", "-c", str(config)).code == 0
     assert status(config)[old]["fetch_url"] is not None
