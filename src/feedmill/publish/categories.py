@@ -16,20 +16,18 @@ _SLUG_SEPARATORS = frozenset(" \t\n\r~`!@#$%^&*()-_+=[]{}|\\;:\"'<>,.?/")
 LONGEST_NAME_BYTES = 200
 
 
+_SLUG_RUN = re.compile("[" + re.escape("".join(sorted(_SLUG_SEPARATORS))) + "]+")
+_CONTROL = re.compile(r"[\x00-\x1f]")
+
+
 def category_name_problem(value: str) -> str | None:
     """Why ``value`` cannot be a group, source or channel (a Hexo category), or None."""
-    if all(char in _SLUG_SEPARATORS for char in value):
+    if not hexo_slug(value):
         return f"{value!r} has no letter or digit (Hexo could not name its page)"
     size = len(value.encode())
     if size > LONGEST_NAME_BYTES:
         return f"is {size} bytes in UTF-8; at most {LONGEST_NAME_BYTES} (Hexo makes a folder of it)"
     return None
-
-
-_SLUG_RUN = re.compile("[" + re.escape("".join(sorted(_SLUG_SEPARATORS))) + "]+")
-
-
-_CONTROL = re.compile(r"[\x00-\x1f]")
 
 
 def hexo_slug(name: str) -> str:
