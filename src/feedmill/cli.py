@@ -165,7 +165,7 @@ def _report(summary: Any) -> None:
     for url, reason in summary.failures:
         err.print(f"[red]failed[/red] {escape(url)}: {escape(reason)}", soft_wrap=True)
     skipped = f", {summary.feeds_skipped} not due" if summary.feeds_skipped else ""
-    if getattr(summary, "feeds_stopped", 0):
+    if summary.feeds_stopped:
         skipped += f", {summary.feeds_stopped} not reached (stopped; fetched next time)"
     held = f" · {summary.archived} archived" if summary.archived else ""
     if summary.blocked or summary.duplicates:

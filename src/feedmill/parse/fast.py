@@ -135,9 +135,11 @@ def playable(enclosures: Sequence[Any] | None) -> tuple[tuple[str, str], ...]:
 
 
 def _image(item: Mapping[str, Any]) -> str | None:
-    image = _text(item.get("image"))
-    if image:
-        return image
+    return _text(item.get("image")) or media_image(item)
+
+
+def media_image(item: Mapping[str, Any]) -> str | None:
+    """A thumbnail, a picture among the media, an image enclosure."""
     for key in ("media_thumbnail", "media_content"):
         for media in item.get(key) or ():
             url = _text(media.get("url")) if isinstance(media, Mapping) else None

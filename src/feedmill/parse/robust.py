@@ -14,8 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from feedmill.models import ParsedFeed, RawEntry
-from feedmill.parse.fast import _author, _tags, _text, playable
-from feedmill.parse.fast import _image as _media_image
+from feedmill.parse.fast import _author, _tags, _text, media_image, playable
 from feedmill.schedule import count
 
 
@@ -139,12 +138,8 @@ def _entry(item: Mapping[str, Any]) -> RawEntry:
         base = _text(summary_detail.get("base"))
     elif summary == content:
         summary = None
-    # As the fast path reads them: a thumbnail, a picture among the media,
-    # an image enclosure (feedparser's "image" is an itunes:image mapping).
-    # ("enclosures" is one of FeedParserDict's computed keys: asked for by name.)
-    image = _media_image(
-        {k: item.get(k) for k in ("media_thumbnail", "media_content", "enclosures")}
-    )
+    # As the fast path reads them (feedparser's "image" is an itunes:image mapping).
+    image = media_image(item)
     return RawEntry(
         guid=_text(item.get("id")),
         link=_text(item.get("link")),
