@@ -461,3 +461,21 @@ def test_a_failed_daemon_pass_gives_the_databases_reason_not_its_sql(
     said = capsys.readouterr().err
     assert "pass failed (1 in a row): Exception: database is locked" in said
     assert "BEGIN IMMEDIATE" not in said and "sqlalche.me" not in said
+
+
+def test_publish_stopped_by_a_signal_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import signal
+
+    from feedmill.pipeline import Mill, RunSummary
+
+    def interrupted(self: Mill, progress: object = None) -> RunSummary:
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C while writing: the handler stops the mill
+        assert self.stopping.is_set()
+        return RunSummary()
+
+    monkeypatch.setattr(Mill, "publish_pending", interrupted)
+    config = write_config(tmp_path, [])
+    assert cli("publish", "-c", str(config)).code == 130
