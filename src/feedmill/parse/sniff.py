@@ -40,13 +40,13 @@ def kind(text: str) -> str:
 # from PHP, then the feed): the XML declaration or a feed's root element.
 # It must begin a line: "Not Found: <rss> …" is a message, not a feed.
 _FEED_START = re.compile(r"\n[ \t]*(<\?xml\s|<(?:rss|feed|rdf:RDF)[\s>])")
+_MARKUP_FIRST = re.compile(r"[\ufeff \t\r\n]*(?:<|$)")
 STRAY_TEXT_LIMIT = 4096  # a longer preamble is not a feed's
 
 
 def feed_start(text: str) -> int:
     """Where the feed starts after stray text before it; 0 if there is none."""
-    head = text.lstrip("\ufeff \t\r\n")
-    if not head or head[0] == "<":
+    if _MARKUP_FIRST.match(text):  # (every document passes here: no copy of it)
         return 0
     match = _FEED_START.search(text, 0, STRAY_TEXT_LIMIT)
     if match is None or root_name(text[match.start(1) :]) not in FEED_ROOTS:
