@@ -164,6 +164,46 @@ def test_a_page_down_for_now_never_replaces_the_article_a_post_has(
     assert first_line("stcn") in "".join(posts(tmp_path).values())
 
 
+def test_the_feeds_corrections_reach_posts_whose_pages_are_down(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    html = {"Content-Type": "text/html; charset=utf-8"}
+    link = feed_server.add("/a/stcn.html", body=(PAGES / "stcn.html").read_bytes(), headers=html)
+    down = feed_server.add("/a/down.html", status=503, body=b"busy", headers=html)
+    items = [
+        Item("降准0.5个百分点", "<p>摘要。</p>", "1", link, hours_ago(1)),
+        Item("死链新闻", "<p>第一版摘要。</p>", "2", down, hours_ago(1)),
+    ]
+    url = feed_server.add("/feed", body=rss("源", items))
+    feeds = [{"url": url, "group": "g", "source": "源", "fulltext": True}]
+    config = write_config(tmp_path, feeds, fulltext={"allow_private": True})
+    assert "posts: 2 new" in cli("run", "-c", str(config)).stdout
+    # Both pages down now, and the feed corrects both items.
+    feed_server.add("/a/stcn.html", status=503, body=b"busy", headers=html)
+    items = [
+        Item("更正：降准0.25个百分点", "<p>摘要（更正）。</p>", "1", link, hours_ago(1)),
+        Item("死链新闻（更正）", "<p>第二版摘要。</p>", "2", down, hours_ago(1)),
+    ]
+    feed_server.add("/feed", body=rss("源", items))
+    assert "posts: 0 new, 2 updated" in cli("run", "-c", str(config)).stdout
+    texts = list(posts(tmp_path).values())
+    (article,) = [t for t in texts if "更正：降准0.25个百分点" in t.split("\n", 2)[1]]
+    assert first_line("stcn") in article  # the article it had, under the new title
+    (summary,) = [t for t in texts if "死链新闻（更正）" in t.split("\n", 2)[1]]
+    assert "第二版摘要" in summary and "第一版摘要" not in summary
+    # Still down: nothing to change; back up: the page is read once more (the
+    # post already shows its article), and then the item is settled.
+    assert "posts: 0 new, 0 updated" in cli("run", "-c", str(config)).stdout
+    feed_server.add("/a/stcn.html", body=(PAGES / "stcn.html").read_bytes(), headers=html)
+    hits = feed_server.hits["/a/stcn.html"]
+    assert cli("run", "-c", str(config)).code == 0
+    assert feed_server.hits["/a/stcn.html"] == hits + 1
+    feed_server.add("/feed", body=feed_server.routes["/feed"].body)  # no ETag: a full fetch
+    assert cli("run", "-c", str(config)).code == 0
+    assert feed_server.hits["/a/stcn.html"] == hits + 1
+    assert first_line("stcn") in article and len(posts(tmp_path)) == 2
+
+
 def test_a_new_item_whose_page_is_down_for_now_gets_its_article_later(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:

@@ -49,8 +49,10 @@ from feedmill.store.entries import (
     Item,
     adopt_told_apart_keys,
     awaiting_page,
+    holds_feed_text,
     ingest_entries,
     known_versions,
+    stored_contents,
     with_duplicates,
 )
 from feedmill.store.feeds import FeedState
@@ -232,6 +234,44 @@ def with_full_text(
     )
 
 
+def _awaiting_pages(
+    items: Sequence[Item], known: dict[str, tuple[int, str]], retry: frozenset[str]
+) -> tuple[set[str], set[str], dict[str, int]]:
+    """Items whose article page failed for now, by what becomes of them.
+
+    * waiting: stored, and the feed's item is as it was when posted: left as
+      it is (its page is asked for again next pass);
+    * pending: new, or stored with the feed's text and edited by the feed
+      since: posted with the feed's text, awaiting the page;
+    * edited: stored with its article, edited by the feed since (key hash →
+      entry id): the feed's title and fields now, the stored article kept
+      until the page answers again.
+    """
+    waiting: set[str] = set()
+    pending: set[str] = set()
+    edited: dict[str, int] = {}
+    for item in items:
+        if item.entry.link not in retry:
+            continue
+        stored = known.get(item.key_hash)
+        if stored is None:
+            pending.add(item.key_hash)
+        elif stored[1] in (item.version, awaiting_page(item.version)):
+            waiting.add(item.key_hash)
+        elif holds_feed_text(stored[1]):
+            pending.add(item.key_hash)
+        else:
+            edited[item.key_hash] = stored[0]
+    return waiting, pending, edited
+
+
+def _awaiting(item: Item, article: str | None) -> Item:
+    """``item`` under a version no feed item has, so that the next pass finds
+    it changed and asks for its page again; with ``article`` as its content."""
+    entry = item.entry if article is None else replace(item.entry, content=article)
+    return Item(entry, item.key_hash, awaiting_page(item.version))
+
+
 def handle(job: FeedJob) -> FeedResult:
     """Parse, store and publish one document; a ParseError comes back as ``error``."""
     try:
@@ -258,24 +298,21 @@ def handle(job: FeedJob) -> FeedResult:
         if job.state.last_success_at is not None or job.state.item_count:
             known = known_versions(conn, job.state.id)
         items = adopt_told_apart_keys(items, known)
-        # A stored item whose page failed for now keeps what it has (its
-        # article, likely): left unchanged, it is tried again next pass.
-        waiting = {i.key_hash for i in items if i.entry.link in retry and i.key_hash in known}
-        # A new one is posted with the feed's text under a version no feed item
-        # has: the next pass finds it changed, asks for its page again, and
-        # updates the post with the article.
-        pending = {i.key_hash for i in items if i.entry.link in retry and i.key_hash not in known}
-        # For both the feed is read again (not "304") while they are recent;
-        # later, and for an undated item at all, only when the feed changes:
-        # not every pass for as long as a slow feed lists them.
+        waiting, pending, edited = _awaiting_pages(items, known, retry)
+        # For all three the feed is read again (not "304") while they are
+        # recent; later, and for an undated item at all, only when the feed
+        # changes: not every pass for as long as a slow feed lists them.
         read_again = any(
-            (i.key_hash in waiting or i.key_hash in pending)
+            i.key_hash in (waiting | pending | edited.keys())
             and i.entry.date is not None
             and job.now - i.entry.date <= PAGE_RETRY
             for i in items
         )
+        articles = stored_contents(conn, list(edited.values())) if edited else {}
         items = tuple(
-            replace(i, version=awaiting_page(i.version)) if i.key_hash in pending else i
+            _awaiting(i, articles.get(edited.get(i.key_hash, 0)))
+            if i.key_hash in pending or i.key_hash in edited
+            else i
             for i in items
             if i.key_hash not in waiting
         )

@@ -70,6 +70,11 @@ def awaiting_page(version: str) -> str:
     return "~" + version[1:]
 
 
+def holds_feed_text(version: str) -> bool:
+    """Whether a stored item was posted with its feed's text, awaiting its page."""
+    return version.startswith("~")
+
+
 @dataclass(frozen=True, slots=True)
 class Decision:
     """What becomes of a new entry: published, or stored as blocked or a duplicate."""
@@ -158,6 +163,16 @@ def known_versions(conn: Connection, feed_id: int) -> dict[str, tuple[int, str]]
         entries.c.feed_id == feed_id
     )
     return {h: (i, v) for h, i, v in conn.execute(query)}
+
+
+def stored_contents(conn: Connection, entry_ids: Sequence[int]) -> dict[int, str]:
+    """id → stored content of ``entry_ids``."""
+    found: dict[int, str] = {}
+    for start in range(0, len(entry_ids), _CHUNK):
+        chunk = list(entry_ids[start : start + _CHUNK])
+        query = select(entries.c.id, entries.c.content).where(entries.c.id.in_(chunk))
+        found.update((i, c) for i, c in conn.execute(query))
+    return found
 
 
 def with_duplicates(conn: Connection, entry_ids: Sequence[int]) -> set[int]:
