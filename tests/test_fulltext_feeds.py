@@ -118,6 +118,44 @@ def test_page_limits_hold_for_the_whole_pass(tmp_path: Path, feed_server: FeedSe
         pages.stop()
 
 
+def test_pages_that_are_no_one_items_article_are_not_fetched(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """A list page several items link to, the site's own address, and the
+    pages of items the rules block whatever their article says."""
+    html = {"Content-Type": "text/html; charset=utf-8"}
+    page = (PAGES / "stcn.html").read_bytes()
+    live = feed_server.add("/live.html", body=page, headers=html)
+    home = feed_server.add("/", body=page, headers=html)
+    ad = feed_server.add("/a/ad.html", body=page, headers=html)
+    old = feed_server.add("/a/old.html", body=page, headers=html)
+    mention = feed_server.add("/a/mention.html", body=page, headers=html)
+    items = [
+        Item("快讯一", "<p>第一条快讯。</p>", "1", live, hours_ago(1)),
+        Item("快讯二", "<p>第二条快讯。</p>", "2", live, hours_ago(1)),
+        Item("首页", "<p>首页摘要。</p>", "3", home, hours_ago(1)),
+        Item("【广告】理财课", "<p>摘要。</p>", "4", ad, hours_ago(1)),
+        Item("旧闻", "<p>摘要。</p>", "5", old, hours_ago(24 * 30)),
+        Item("正文提到", "<p>摘要。</p>", "6", mention, hours_ago(1)),
+    ]
+    url = feed_server.add("/feed", body=rss("源", items, link=home))
+    feeds = [{"url": url, "group": "g", "source": "源", "fulltext": True}]
+    rules = {"block": [{"title": "广告"}, {"content": "本报讯"}], "max_age": "7d"}
+    config = write_config(tmp_path, feeds, fulltext={"allow_private": True}, rules=rules)
+    result = cli("run", "-c", str(config)).stdout
+    assert "posts: 4 new" in result and "2 blocked" in result
+    assert [feed_server.hits[p] for p in ("/live.html", "/", "/a/ad.html", "/a/old.html")] == [
+        0,
+        0,
+        0,
+        0,
+    ]
+    # A rule on the content needs the article: that page is read.
+    assert feed_server.hits["/a/mention.html"] == 1
+    texts = "".join(posts(tmp_path).values())
+    assert "第一条快讯" in texts and "第二条快讯" in texts and "首页摘要" in texts
+
+
 def test_a_page_too_large_to_extract_keeps_the_feeds_text(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:

@@ -11,7 +11,12 @@ import pytest
 
 from feedmill.config import ConfigError, RulesSpec, load_config
 from feedmill.filter import rules as filter_rules
-from feedmill.filter.rules import RuleTooSlow, blocked_by, compile_rules
+from feedmill.filter.rules import (
+    RuleTooSlow,
+    blocked_by,
+    blocked_whatever_the_content,
+    compile_rules,
+)
 from feedmill.models import Entry
 
 from support.feeds import Item, rss
@@ -125,6 +130,26 @@ def test_max_age_keeps_out_old_items() -> None:
     assert blocked_by(old, entry(published=NOW - timedelta(days=3)), NOW) == "older than 2d"
     assert blocked_by(old, entry(published=NOW - timedelta(days=1)), NOW) is None
     assert blocked_by(old, entry(published=None), NOW) is None  # undated: first seen now
+
+
+def test_what_is_blocked_whatever_its_article_says() -> None:
+    """Full text asks before fetching an item's page: only rules that do not
+    read the content (and age) can settle it without the article."""
+    decided = blocked_whatever_the_content
+    by_title = rules(block=[{"title": "广告"}], max_age="7d")
+    assert decided(by_title, entry("【广告】理财"), NOW)
+    assert decided(by_title, entry("旧闻", published=NOW - timedelta(days=8)), NOW)
+    assert not decided(by_title, entry("央行降准"), NOW)
+    # A rule on the content may match the article, not the summary, or the
+    # other way round: that takes the article.
+    by_content = rules(block=[{"content": "广告"}, {"keywords": ["推广"]}])
+    assert not decided(by_content, entry("标题", "<p>广告</p>"), NOW)
+    assert not decided(by_content, entry("推广"), NOW)
+    assert not decided(rules(keep=[{"content": "芯片"}]), entry("标题"), NOW)
+    keep_titles = rules(keep=[{"title": "芯片"}, {"keywords": ["半导体"], "in": ["title"]}])
+    assert decided(keep_titles, entry("央行降准"), NOW)
+    assert not decided(keep_titles, entry("半导体周报"), NOW)
+    assert not decided((), entry("【广告】"), NOW)
 
 
 def test_global_and_feed_rules_both_apply() -> None:

@@ -32,6 +32,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
+from urllib.parse import urljoin
 
 import lxml.etree
 import lxml.html
@@ -40,6 +41,7 @@ from lxml.html import HtmlElement
 from feedmill import urls
 from feedmill.fetch.client import DEFAULT_USER_AGENT, _reason, _ssl_context
 from feedmill.fetch.decompress import BodyError, read_capped
+from feedmill.models import Entry, ParsedFeed
 from feedmill.parse.encoding import decode, http_charset
 from feedmill.sanitize.prepass import LAZY_ATTRIBUTES, PLACEHOLDER_FILE
 
@@ -57,6 +59,7 @@ __all__ = [
     "extract_article",
     "fetch_articles",
     "is_public_address",
+    "not_articles",
 ]
 
 MiB: Final = 1024 * 1024
@@ -180,6 +183,20 @@ def is_transient(error: str) -> bool:
 
 class PageTooLarge(ValueError):
     """A page with more elements than an article page has (MAX_ELEMENTS)."""
+
+
+def not_articles(parsed: ParsedFeed, entries: Sequence[Entry], location: str) -> set[str]:
+    """Links of a document that lead to no one item's article: the site's own
+    address, and a page that several items link to (a live-news list, a
+    column's index), which would give each of them the same text."""
+    keys: dict[str, set[str]] = {}
+    for entry in entries:
+        if entry.link:
+            keys.setdefault(entry.link, set()).add(entry.key)
+    shared = {link for link, found in keys.items() if len(found) > 1}
+    if parsed.link:
+        shared.add(urljoin(location, parsed.link.strip()))
+    return shared
 
 
 def extract_article(html: str, url: str) -> str | None:

@@ -645,9 +645,11 @@ class Mill:
     ) -> list[str]:
         from zoneinfo import ZoneInfo
 
+        from feedmill.filter.rules import blocked_whatever_the_content
+        from feedmill.fulltext import not_articles
         from feedmill.normalize import normalize_feed
         from feedmill.parse import parse_document
-        from feedmill.store.entries import Item, known_versions
+        from feedmill.store.entries import Item, known_statuses
 
         assert fetched.body is not None
         parsed = parse_document(fetched.body, fetched.content_type)
@@ -655,13 +657,22 @@ class Mill:
         entries = normalize_feed(parsed, feed_url=location, zone=zone, now=now)
         items = [Item.of(e) for e in entries]
         with reading(self.engine) as conn:
-            known = known_versions(conn, state.id)
+            known = known_statuses(conn, state.id)
+        rules = self.rules[spec.url]
+        shared = not_articles(parsed, entries, location)
         return [
             item.entry.link
             for item in items
             if item.entry.link
             and urls.scheme(item.entry.link) in ("http", "https")
-            and known.get(item.key_hash, (0, ""))[1] != item.version
+            and item.entry.link not in shared
+            and known.get(item.key_hash, ("", ""))[0] != item.version
+            # Neither a tombstone nor a copy is posted, and a new item the
+            # rules block whatever its article says never will be.
+            and known.get(item.key_hash, ("", "active"))[1] == "active"
+            and not (
+                item.key_hash not in known and blocked_whatever_the_content(rules, item.entry, now)
+            )
         ]
 
     async def _in_pool(self, job: worker.FeedJob) -> worker.FeedResult:

@@ -161,3 +161,36 @@ def blocked_by(rule_sets: Sequence[RuleSet], entry: Entry, now: datetime) -> str
         if rules.keep and not any(matches(rule, fields) for rule in rules.keep):
             return "matches no keep rule"
     return None
+
+
+def _reads_content(rule: Rule) -> bool:
+    return any(name == "content" for name, _ in rule.patterns) or (
+        bool(rule.keywords) and "content" in rule.keyword_fields
+    )
+
+
+def blocked_whatever_the_content(rule_sets: Sequence[RuleSet], entry: Entry, now: datetime) -> bool:
+    """Whether ``rule_sets`` block ``entry`` whatever its content: by its age,
+    a block rule that does not read the content, or keep rules that do not
+    read it either and none of which matches.  Full text asks first: an
+    article page is not worth fetching for an item that will not be posted.
+
+    Raises RuleTooSlow when a pattern runs past its time limit.
+    """
+    for rules in rule_sets:
+        if not rules:
+            continue
+        if (
+            rules.max_age is not None
+            and entry.date is not None
+            and now - entry.date > rules.max_age
+        ):
+            return True
+        fields = Fields.of(entry)
+        if any(not _reads_content(rule) and matches(rule, fields) for rule in rules.block):
+            return True
+        if rules.keep and not any(
+            _reads_content(rule) or matches(rule, fields) for rule in rules.keep
+        ):
+            return True
+    return False

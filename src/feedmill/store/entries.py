@@ -165,6 +165,14 @@ def known_versions(conn: Connection, feed_id: int) -> dict[str, tuple[int, str]]
     return {h: (i, v) for h, i, v in conn.execute(query)}
 
 
+def known_statuses(conn: Connection, feed_id: int) -> dict[str, tuple[str, str]]:
+    """key hash → (version, status) of every stored entry of a feed."""
+    query = select(entries.c.key_hash, entries.c.version, entries.c.status).where(
+        entries.c.feed_id == feed_id
+    )
+    return {h: (v, s) for h, v, s in conn.execute(query)}
+
+
 def stored_contents(conn: Connection, entry_ids: Sequence[int]) -> dict[int, str]:
     """id → stored content of ``entry_ids``."""
     found: dict[int, str] = {}
