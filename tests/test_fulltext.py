@@ -30,6 +30,7 @@ from feedmill.fulltext import (
     fetch_articles,
     is_public_address,
 )
+from feedmill.models import Entry
 
 from support.server import FeedServer, Route
 
@@ -166,6 +167,56 @@ def test_short_article_is_not_mistaken_for_a_gate(title: str, extra: str) -> Non
 )
 def test_short_text_on_error_page_is_refused(title: str) -> None:
     assert extract_article(short_article_page(title), "https://e.example/a") is None
+
+
+CHECK_PAGES = {
+    "bot check": (
+        "<html><head><title>访问验证</title></head><body><div class='box'><h3>访问验证</h3>"
+        "<p>系统检测到您的网络环境存在异常访问行为，为了保障您的正常使用，请完成下方的安全验证后"
+        "继续访问。如果您频繁看到此页面，请检查网络环境是否使用了代理，或者联系网站管理员处理。"
+        "</p><div id='captcha'></div></div></body></html>"
+    ),
+    "cookie wall": (
+        "<html><head><title>Markets</title></head><body><div class='consent'><p>We use cookies"
+        " and similar technologies to personalise content and ads, to provide social media"
+        " features and to analyse our traffic. Please accept to continue.</p>"
+        "<button>Accept</button></div><div id='root'></div></body></html>"
+    ),
+    "browser check": (
+        "<html><head><title>Just a moment...</title></head><body><h1>www.example.com</h1>"
+        "<p>Checking if the site connection is secure. www.example.com needs to review the"
+        " security of your connection before proceeding. Enable JavaScript and cookies.</p>"
+        "</body></html>"
+    ),
+}
+
+
+@pytest.mark.parametrize("name", CHECK_PAGES)
+def test_bot_checks_and_cookie_walls_are_no_article(name: str) -> None:
+    assert extract_article(CHECK_PAGES[name], "https://e.example/a") is None
+
+
+def test_a_page_that_says_less_than_the_feed_keeps_the_feeds_text() -> None:
+    from feedmill.store.entries import Item
+    from feedmill.worker import with_full_text
+
+    def item(link: str, content: str) -> Item:
+        return Item.of(Entry(link, link, "标题", None, None, None, content))
+
+    full = "".join(
+        f"<p>第{i}段：统计局发布数据，工业增加值同比增长百分之六点二。</p>" for i in range(9)
+    )
+    teaser = short_article_page("公司回购股份")
+    items = (item("https://e.example/1", full), item("https://e.example/2", "<p>摘要。</p>"))
+    pages = tuple((i.entry.link, teaser, None, None) for i in items)
+    out, note, retry = with_full_text(items, pages)
+    assert out[0].entry.content == full  # the feed said more
+    assert "回购资金总额" in out[1].entry.content
+    assert (
+        note
+        == "full text: 1 of 2 articles kept the feed's text: the page says less than the feed (1)"
+    )
+    assert not retry
 
 
 @pytest.mark.parametrize(

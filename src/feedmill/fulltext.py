@@ -83,7 +83,13 @@ _LOGIN_OR_PAYWALL: Final = re.compile(
     r"|登录后?(?:即可|才能)?(?:阅读|查看)(?:全文|完整|全部|剩余)|(?:阅读|查看)全文(?:需|请)"
     r"|剩余\s*\d+%|subscribe (?:to|now to) (?:continue|read)|to continue reading"
     r"|subscribers only|already a subscriber|sign in to (?:continue|read)"
-    r"|create a free account to (?:continue|read)",
+    r"|create a free account to (?:continue|read)"
+    # Bot checks and cookie walls: a page that stands between the reader and
+    # the article, with no article behind it for a program.
+    r"|异常访问|(?:完成|进行)(?:下方的?)?(?:安全|人机|滑块)?验证后|请(?:输入|完成)验证码"
+    r"|checking (?:if the site connection is secure|your browser)|verify you are (?:a )?human"
+    r"|(?:we|this (?:site|website)) uses? cookies|accept (?:all )?cookies"
+    r"|please accept to continue",
     re.IGNORECASE,
 )
 _ERROR_TITLE: Final = re.compile(
@@ -91,7 +97,8 @@ _ERROR_TITLE: Final = re.compile(
     r"|\b(?:40[0134]|50[0234])\s*(?:error|not found|forbidden|页面|错误)|page not found"
     r"|access denied|页面不存在|页面未找到|找不到(?:该|您要的)?页面"
     r"|(?:页面|文章|内容|链接)(?:已被|已)(?:删除|下线|失效)|内容不存在|出错了"
-    r"|该内容已被发布者删除|此内容因违规无法查看",
+    r"|该内容已被发布者删除|此内容因违规无法查看"
+    r"|(?:访问|安全|人机)验证|just a moment|attention required|are you a robot",
     re.IGNORECASE,
 )
 # A password field marks a login page — when the page is little else: article

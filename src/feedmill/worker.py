@@ -34,6 +34,7 @@ from feedmill.filter.dedupe import DedupePolicy
 from feedmill.filter.rules import RuleSet, RuleTooSlow, blocked_by
 from feedmill.models import Entry, Fetched
 from feedmill.normalize import normalize_document
+from feedmill.normalize.text import visible_text
 from feedmill.parse import ParseError, parse_document
 from feedmill.publish.filenames import post_filename
 from feedmill.publish.render import FeedStyle, PostInput, compose, style_hash
@@ -205,6 +206,7 @@ def with_full_text(
     """
     from feedmill.fulltext import PageTooLarge, extract_article, is_transient
 
+    feed_text = {i.entry.link: len(visible_text(i.entry.content)) for i in items if i.entry.link}
     articles: dict[str, str] = {}
     failures: dict[str, str] = {}
     for link, html, final_url, error in pages:
@@ -212,6 +214,10 @@ def with_full_text(
             content = extract_article(html, final_url or link) if html is not None else None
         except PageTooLarge as exc:
             content, error = None, str(exc)
+        # A page that says less than the feed (a check page, a cookie wall,
+        # a teaser) is not the article the feed summed up.
+        if content is not None and len(visible_text(content)) <= feed_text.get(link, 0):
+            content, error = None, "the page says less than the feed"
         if content is not None:
             articles[link] = content
         else:
