@@ -332,6 +332,20 @@ def test_decode_evidence_order() -> None:
     assert decode_html(b"caf\xe9", "iso-8859-1") == "café"
 
 
+def test_an_unlabelled_gbk_page_with_a_stray_byte_loses_that_byte_only() -> None:
+    """A truncation that cut a character in half: neither valid GBK nor UTF-8,
+    and too damaged for detection; the reading that loses least wins."""
+    said = [
+        "朱镕基同志在讲话中指出，要坚定不移地推进改革开放，进一步扩大内需，保持经济平稳较快发展。",
+        "会议强调，各地区各部门要认真贯彻落实中央经济工作会议精神，切实做好稳增长、调结构各项工作。",
+        "据统计，今年前三季度全国规模以上工业增加值同比增长百分之六点五，社会消费品零售总额稳步增长。",
+    ]
+    text = "".join(f"<p>{line}</p>" for line in said) + "<div>相关：央行宣布降准</div>"
+    cut = text.encode("gbk").replace("准".encode("gbk"), "准".encode("gbk")[:1])
+    page = decode_html(b"<html><body>" + cut + b"</body></html>", "")
+    assert all(line in page for line in said) and page.count("\ufffd") == 1
+
+
 def test_a_gbk_page_under_a_default_latin_1_label_or_late_meta_is_read_as_chinese() -> None:
     page = f"<p>{CHINESE}</p>".encode("gb18030")
     meta = b'<html><head><meta charset="gbk">'

@@ -186,7 +186,12 @@ def decode(
     if detected:
         note = f"declared {declared} but the bytes are {detected}" if declared else None
         return Decoded(body.decode(detected, errors="replace"), detected, declared, note)
-    fallback = claims[0] if claims else "utf-8"
+    # Nothing decodes cleanly and detection gave up (a byte cut off by a
+    # truncation, say): the reading that replaces fewest bytes.  A GBK page
+    # with one stray byte is that page with one "?", not UTF-8 garbage.
+    # (Single-byte labels never get here: they decode any bytes.)
+    candidates = [*dict.fromkeys([*tried, "utf-8", "gb18030"])]
+    fallback = min(candidates, key=lambda c: body.decode(c, errors="replace").count("\ufffd"))
     return Decoded(
         body.decode(fallback, errors="replace"),
         fallback,
