@@ -154,6 +154,23 @@ def test_init_writes_a_hexo_8_site_and_keeps_existing_files(tmp_path: Path) -> N
     assert "kept" in result.stdout and (site / "_config.yml").read_text() == "mine"
 
 
+def test_init_on_an_existing_hexo_site_changes_none_of_its_urls(tmp_path: Path) -> None:
+    site = tmp_path / "blog"
+    (site / "source" / "_posts").mkdir(parents=True)
+    (site / "_config.yml").write_text("title: My Blog\ntimezone: America/New_York\n")
+    (site / ".gitignore").write_text("node_modules/\npublic/\n")
+    result = cli("init", str(site))
+    assert result.code == 0
+    # Running Hexo in the site's zone would move its posts dated near
+    # midnight to another day's URL: not done without asking.
+    assert not (site / "scripts" / "feedmill-timezone.js").exists()
+    assert "feedmill-timezone.js was not added" in result.stdout
+    assert "timezone: America/New_York\n" in (site / "feedmill.yml").read_text()
+    assert "does not list .feedmill/" in result.stdout
+    assert (site / ".gitignore").read_text() == "node_modules/\npublic/\n"
+    assert cli("run", "-c", str(site / "feedmill.yml")).code == 0
+
+
 def test_demo_never_takes_over_a_real_site(tmp_path: Path) -> None:
     site = tmp_path / "mine"
     assert cli("init", str(site)).code == 0

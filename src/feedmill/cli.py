@@ -101,23 +101,62 @@ SITE_FILES = {
 }
 
 
+TIMEZONE_SCRIPT = "scripts/feedmill-timezone.js"
+
+
 def init_site(directory: Path) -> list[tuple[str, bool]]:
-    """Write the site skeleton; existing files are kept. Returns (path, created)."""
+    """Write the site skeleton; existing files are kept. Returns (path, created).
+
+    On an existing Hexo site (it has a _config.yml), feedmill.yml takes the
+    site's `timezone:`, and the script that runs Hexo in that zone is not
+    added: it would move the site's own posts dated near midnight to another
+    day's URL wherever it was built in another zone.
+    """
     from importlib import resources  # here: only init and demo read packaged files
 
     site = resources.files("feedmill") / "site"
     directory.mkdir(parents=True, exist_ok=True)
+    existing = (directory / "_config.yml").is_file()
+    zone = _site_timezone(directory) if existing else None
     done = []
     for source, target in SITE_FILES.items():
         path = directory / target
-        if path.exists():
+        if path.exists() or (existing and target == TIMEZONE_SCRIPT):
             done.append((target, False))
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes((site / source).read_bytes())
+        data = (site / source).read_bytes()
+        if target == CONFIG_NAME and zone:
+            data = data.replace(b"\ntimezone: Asia/Shanghai\n", f"\ntimezone: {zone}\n".encode())
+        path.write_bytes(data)
         done.append((target, True))
     (directory / "source" / "_posts").mkdir(parents=True, exist_ok=True)
     return done
+
+
+def _site_timezone(directory: Path) -> str | None:
+    """The `timezone:` of a Hexo site's _config.yml, if it names a known zone."""
+    from zoneinfo import ZoneInfo
+
+    import yaml
+
+    try:
+        settings = yaml.safe_load((directory / "_config.yml").read_text(encoding="utf-8"))
+        zone = settings.get("timezone") if isinstance(settings, dict) else None
+        if isinstance(zone, str) and zone.strip():
+            ZoneInfo(zone.strip())
+            return zone.strip()
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError, KeyError):
+        pass
+    return None
+
+
+def _ignores_state(directory: Path) -> bool:
+    try:
+        lines = (directory / ".gitignore").read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return True  # nothing to say about a file we cannot read
+    return any(line.strip().strip("/") in (".feedmill", ".feedmill/*") for line in lines)
 
 
 @app.command()
@@ -136,7 +175,23 @@ def init(directory: Path) -> None:
         raise click.exceptions.Exit(EXIT_FATAL) from None
     for target, created in done:
         mark = "[green]created[/green]" if created else "[yellow]kept[/yellow]   "
+        if target == TIMEZONE_SCRIPT and not (directory / target).exists():
+            mark = "[yellow]skipped[/yellow]"
         out.print(f"{mark} {escape(str(directory / target))}")
+    if not (directory / TIMEZONE_SCRIPT).exists():
+        out.print(
+            f"\nAn existing Hexo site: {TIMEZONE_SCRIPT} was not added. Hexo dates posts in "
+            "the zone of the machine that builds the site; the script builds in the site's "
+            "`timezone:` instead (every machine gives the same URLs), which moves posts "
+            "dated near midnight to another day's URL if your builds ran in another zone.",
+            markup=False,
+        )
+    if not _ignores_state(directory):
+        out.print(
+            "\nYour .gitignore does not list .feedmill/ (the state database): add it "
+            "unless you mean to commit the state.",
+            markup=False,
+        )
     out.print(
         f"\nNext: add feeds to {directory / CONFIG_NAME}, then\n"
         f"  feedmill run -c {directory / CONFIG_NAME}\n"
