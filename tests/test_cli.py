@@ -51,6 +51,16 @@ def test_names_that_hexos_category_map_tells_apart_are_accepted(tmp_path: Path) 
             "  - {url: 'HTTPS://E.org:443/a', group: g, source: t}\n",
             "feeds[1] (HTTPS://E.org:443/a): url: duplicate of feeds[0]",
         ),
+        (  # the same request: a route as RSSHub's docs show it, and as a browser copies it
+            "feeds:\n  - {url: 'https://r.example/weibo/keyword/热点', group: g, source: s}\n"
+            "  - {url: 'https://r.example/weibo/keyword/%e7%83%ad%E7%82%B9', group: g, source: t}\n",
+            "feeds[1] (https://r.example/weibo/keyword/%e7%83%ad%E7%82%B9): url: duplicate of feeds[0]",
+        ),
+        (
+            "feeds:\n  - {url: 'https://例子.中国/rss', group: g, source: s}\n"
+            "  - {url: 'https://xn--fsqu00a.xn--fiqs8s/rss', group: g, source: t}\n",
+            "feeds[1] (https://xn--fsqu00a.xn--fiqs8s/rss): url: duplicate of feeds[0]",
+        ),
         ("sitee: .\nfeeds: []\n", "sitee: unknown key"),
         ("feeds: {}\n", "feeds: expected a list, got a mapping"),
         ("timezone: Mars/Olympus\nfeeds: []\n", "unknown time zone"),
@@ -165,7 +175,8 @@ def test_init_on_an_existing_hexo_site_changes_none_of_its_urls(tmp_path: Path) 
     # midnight to another day's URL: not done without asking.
     assert not (site / "scripts" / "feedmill-timezone.js").exists()
     assert "feedmill-timezone.js was not added" in result.stdout
-    assert "timezone: America/New_York\n" in (site / "feedmill.yml").read_text()
+    config = (site / "feedmill.yml").read_text()
+    assert "\ntimezone: America/New_York\n" in config and "\ndate_style: local\n" in config
     assert "does not list .feedmill/" in result.stdout
     assert (site / ".gitignore").read_text() == "node_modules/\npublic/\n"
     assert cli("run", "-c", str(site / "feedmill.yml")).code == 0

@@ -127,7 +127,10 @@ def init_site(directory: Path) -> list[tuple[str, bool]]:
         path.parent.mkdir(parents=True, exist_ok=True)
         data = (site / source).read_bytes()
         if target == CONFIG_NAME and zone:
+            # Without the script, Hexo reads an exact instant off by the
+            # builder's zone: wall time in the site's zone is what it reads right.
             data = data.replace(b"\ntimezone: Asia/Shanghai\n", f"\ntimezone: {zone}\n".encode())
+            data = data.replace(b"\ndate_style: rfc822\n", b"\ndate_style: local\n")
         path.write_bytes(data)
         done.append((target, True))
     (directory / "source" / "_posts").mkdir(parents=True, exist_ok=True)

@@ -32,10 +32,13 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def identity(url: str) -> str:
-    """``url`` as a key for "the same feed": scheme and host lower-cased and a
-    default port dropped (``HTTPS://E.org:443/a`` is ``https://e.org/a``); the
-    path and query as written, which servers may read case by case."""
-    parts = split(url)
+    """``url`` as a key for "the same feed": the request it makes
+    (`for_request`: ``/keyword/热点`` is ``/keyword/%E7%83%AD%E7%82%B9``, an
+    international host is its IDNA form), scheme and host lower-cased, a
+    default port dropped (``HTTPS://E.org:443/a`` is ``https://e.org/a``) and
+    percent-escapes in capitals; the path and query otherwise as written,
+    which servers may read case by case."""
+    parts = split(_ESCAPE.sub(lambda m: m.group(0).upper(), for_request(url)))
     if parts is None or not parts.netloc:
         return url
     scheme = parts.scheme.lower()
@@ -47,6 +50,9 @@ def identity(url: str) -> str:
     if "@" in parts.netloc:
         netloc = f"{parts.netloc.rpartition('@')[0]}@{netloc}"
     return parts._replace(scheme=scheme, netloc=netloc).geturl()
+
+
+_ESCAPE = re.compile(r"%[0-9a-f][0-9a-fA-F]|%[0-9A-F][0-9a-f]")
 
 
 def host(url: str | None) -> str:
