@@ -126,6 +126,30 @@ def test_config_error_points_at_the_line(tmp_path: Path) -> None:
     assert f"{config}:7: feeds[1] (b.xml): group: expected a string, got a list" in result.stderr
 
 
+def test_a_merge_key_brings_defaults_that_the_entry_overrides(tmp_path: Path) -> None:
+    from feedmill.config import load_config
+
+    config = tmp_path / "feedmill.yml"
+    config.write_text(
+        "feeds:\n"
+        "  - &stcn {url: a.xml, group: 金融, source: 证券时报网, channel: 要闻}\n"
+        "  - <<: *stcn\n"
+        "    url: b.xml\n"
+        "    channel: 快讯\n"
+    )
+    first, second = load_config(config).feeds
+    assert (second.url, second.group, second.source, second.channel) == (
+        "b.xml",
+        "金融",
+        "证券时报网",
+        "快讯",
+    )
+    assert first.channel == "要闻"
+    # A key the entry writes twice is still an error.
+    config.write_text(config.read_text() + "    url: c.xml\n")
+    assert "found a duplicate key 'url'" in cli("status", "-c", str(config)).stderr
+
+
 @pytest.mark.parametrize("every", ["3000000d", "9999999999d"])
 def test_an_every_too_long_is_a_usage_error(tmp_path: Path, every: str) -> None:
     config = write_config(tmp_path, [{"url": "a.xml", "group": "g", "source": "s"}])

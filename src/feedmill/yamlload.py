@@ -31,10 +31,14 @@ class _Loader(_Base):  # type: ignore[misc]
 
 
 def _mapping(loader: Any, node: yaml.MappingNode) -> LineDict:
-    loader.flatten_mapping(node)
+    # Keys written in this mapping itself: one of them twice is an error; one
+    # that a merge (``<<: *defaults``) also brings overrides it, as YAML says.
+    own = {id(key) for key, _ in node.value if key.tag != "tag:yaml.org,2002:merge"}
+    loader.flatten_mapping(node)  # merged pairs first, the mapping's own after
     out = LineDict()
     out.line = node.start_mark.line + 1
     out.lines = {}
+    written: set[Any] = set()
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         if not isinstance(key, Hashable) or isinstance(key, list | dict | set):
@@ -45,13 +49,15 @@ def _mapping(loader: Any, node: yaml.MappingNode) -> LineDict:
                 "found a list or mapping as a key",
                 key_node.start_mark,
             )
-        if key in out:
-            raise yaml.constructor.ConstructorError(
-                "while reading a mapping",
-                node.start_mark,
-                f"found a duplicate key {key!r}",
-                key_node.start_mark,
-            )
+        if id(key_node) in own:
+            if key in written:
+                raise yaml.constructor.ConstructorError(
+                    "while reading a mapping",
+                    node.start_mark,
+                    f"found a duplicate key {key!r}",
+                    key_node.start_mark,
+                )
+            written.add(key)
         out[key] = loader.construct_object(value_node, deep=True)
         out.lines[key] = key_node.start_mark.line + 1
     return out
