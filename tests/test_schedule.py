@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+from feedmill.config import load_config
 from feedmill.schedule import (
     Policy,
     after_failure,
@@ -116,6 +118,21 @@ def test_backoff_of_a_long_dead_feed_stays_at_the_cap() -> None:
             <= backoff(streak, daily, random.Random(streak))
             <= timedelta(days=7)
         )
+
+
+def test_backing_off_never_asks_a_failing_feed_more_often_than_a_working_one(
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "feedmill.yml"
+    config.write_text(
+        "interval: 1h\nbackoff_cap: 1m\nfeeds:\n  - {url: a.xml, group: g, source: s}\n"
+        "  - {url: b.xml, group: g, source: s, interval: 2d}\n"
+    )
+    hourly, daily = (load_config(config).feed_policy(f) for f in load_config(config).feeds)
+    assert hourly.backoff_cap == timedelta(hours=1)
+    assert daily.backoff_cap == timedelta(days=2)
+    for streak in (1, 5, 40):
+        assert backoff(streak, hourly, random.Random(streak)) >= timedelta(minutes=30)
 
 
 def test_a_shortened_interval_brings_the_next_attempt_forward() -> None:

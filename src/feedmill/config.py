@@ -477,8 +477,11 @@ class Config(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         return parse_duration(feed.interval if feed.interval is not None else self.interval)
 
     def feed_policy(self, feed: FeedSpec) -> Policy:
+        interval = self.feed_interval(feed)
+        # A cap below the interval would have a failing feed asked more often
+        # than a working one: backing off never goes below the feed's pace.
         return Policy(
-            interval=self.feed_interval(feed), backoff_cap=parse_duration(self.backoff_cap)
+            interval=interval, backoff_cap=max(parse_duration(self.backoff_cap), interval)
         )
 
     def feed_due(self, feed: FeedSpec, state: FeedState) -> datetime | None:
