@@ -62,6 +62,14 @@ def test_names_that_hexos_category_map_tells_apart_are_accepted(tmp_path: Path) 
             "feeds[1] (https://xn--fsqu00a.xn--fiqs8s/rss): url: duplicate of feeds[0]",
         ),
         ("sitee: .\nfeeds: []\n", "sitee: unknown key"),
+        ("fetch:\n  headers: {X-Token: 12345}\n", ":2: fetch.headers: expected a string, got an"),
+        (
+            "feeds:\n  - {url: a.xml, group: g, source: s, headers: {Cookie: null}}\n",
+            ":2: feeds[0] (a.xml): headers: expected a string, got nothing",
+        ),
+        ("fetch: {max_body: 0.5}\n", "a whole number or a text such as 15MiB, got a number"),
+        ("dedupe: maybe\n", "dedupe: expected true, false or a mapping, got a string"),
+        ("date_style: iso\n", "date_style: 'iso' is not one of rfc822 or local"),
         ("feeds: {}\n", "feeds: expected a list, got a mapping"),
         ("timezone: Mars/Olympus\nfeeds: []\n", "unknown time zone"),
         ("feeds:\n  - {url: 'gopher://x', group: g, source: s}\n", "unsupported URL scheme"),
@@ -113,6 +121,14 @@ def test_bad_config_exits_2_naming_file_entry_and_field(
     # Nothing was fetched or written.
     assert not (tmp_path / ".feedmill").exists()
     assert not (tmp_path / "source").exists()
+
+
+def test_a_config_saved_in_another_encoding_says_so(tmp_path: Path) -> None:
+    config = tmp_path / "feedmill.yml"
+    config.write_bytes("feeds: []\n# 证券时报网\n".encode("gbk"))
+    result = cli("run", "-c", str(config))
+    assert result.code == 2
+    assert f"{config}:2: not UTF-8 (byte 0xb1): save the file as UTF-8" in result.stderr
 
 
 def test_config_error_points_at_the_line(tmp_path: Path) -> None:

@@ -517,7 +517,12 @@ def load_config(path: str | Path) -> Config:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such file (create one with `feedmill init DIR`)") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
+        line = exc.object[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"{path}:{line}: not UTF-8 (byte 0x{exc.object[exc.start]:02x}): save the file as UTF-8"
+        ) from None
+    except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
     return parse_config(text, path)
 
@@ -585,8 +590,12 @@ def _check_tag_files(config: Config, data: Any, path: Path) -> None:
             raise ConfigError(f"{where}: {exc}") from None
 
 
-_WHERE = re.compile(r" - at `\$((?:\.[^.\[`]+|\[\d+\])*)`$")
-_STEP = re.compile(r"\.([^.\[]+)|\[(\d+)\]")
+_WHERE = re.compile(r" - at `\$((?:\.[^.\[`]+|\[\d+\]|\[\.\.\.\])*)`$")
+_STEP = re.compile(r"\[\.\.\.\]|\.([^.\[]+)|\[(\d+)\]")  # [...]: any key of a mapping
+# Fields written as sizes (the others that take "15m" are durations).
+_SIZES = frozenset({"max_body"})
+# The values of fields that take one of a few words.
+_CHOICES = {"date_style": "rfc822 or local", "method": "tfidf or textrank"}
 _FIELD = re.compile(
     r"^Object missing required field `([^`]+)`|^Object contains unknown field `([^`]+)`"
 )
@@ -598,7 +607,7 @@ def _describe(message: str, data: Any, path: Path) -> str:
     text = message[: match.start()] if match else message
     loc: list[Any] = []
     if match:
-        loc = [int(i) if i else key for key, i in _STEP.findall(match.group(1))]
+        loc = [int(i) if i else key for key, i in _STEP.findall(match.group(1)) if key or i]
     field = _FIELD.match(text)
     if field:
         name = field.group(1) or field.group(2)
@@ -607,8 +616,13 @@ def _describe(message: str, data: Any, path: Path) -> str:
     elif ": " in text and re.match(r"^\w+: ", text):  # "group: must not be empty"
         name, text = text.split(": ", 1)
         loc.append(name)
+    last = loc[-1] if loc and isinstance(loc[-1], str) else ""
+    if text.startswith("Invalid enum value") and last in _CHOICES:
+        text = f"{text[len('Invalid enum value ') :]} is not one of {_CHOICES[last]}"
     text = _TYPE.sub(lambda m: _TYPES.get(m.group(1), m.group(1)), text)
     text = text.replace("Expected ", "expected ")
+    if last in _SIZES:
+        text = text.replace("a text such as 15m", "a text such as 15MiB")
     return f"{path}:{_line(data, tuple(loc))}: {_name(tuple(loc), data)}: {text}"
 
 
@@ -622,9 +636,10 @@ _TYPES = {
     "object": "a mapping",
     "null": "nothing",
     "str | null": "a string",
-    "int | str": "a number or a text such as 15m",
+    "int | str": "a whole number or a text such as 15m",
     "float | null": "a number",
-    "int | str | null": "a number or a text such as 15m",
+    "int | str | null": "a whole number or a text such as 15m",
+    "bool | object": "true, false or a mapping",
 }
 
 
