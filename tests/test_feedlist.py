@@ -760,6 +760,34 @@ def test_add_feeds_appends_after_the_last_entry_and_keeps_every_byte() -> None:
     }
 
 
+def test_comments_under_the_last_entry_stay_with_it() -> None:
+    """Options commented out under an entry are that entry's: a new feed goes
+    after them (a commented-out entry at the dash's column stays last)."""
+    config = (
+        "feeds:\n"
+        "  - url: https://rsshub.example.org/stcn/yw\n"
+        "    group: 金融\n"
+        "    source: 证券时报网\n"
+        "    # fulltext: true   # uncomment when the feed is summary-only\n"
+        "      # timeout: 60\n"
+        "  # - url: https://example.org/disabled\n"
+        "\n"
+        "fetch:\n"
+        "  timeout: 30\n"
+    )
+    text, _, _ = add_feeds(config, NEW[:1])
+    cut = config.index("  # - url:")
+    inserted = "  - url: https://rsshub.example.org/sina/finance/china\n    group: 金融\n    source: 新浪财经\n"
+    assert text == config[:cut] + inserted + config[cut:]
+    flow = "feeds: [\n  {url: a.xml, group: g, source: s},  # 证券时报网\n  {url: b.xml, group: g, source: t}  # 新浪\n]\n"
+    text, _, _ = add_feeds(flow, NEW[:1])
+    assert text == (
+        "feeds: [\n  {url: a.xml, group: g, source: s},  # 证券时报网\n"
+        "  {url: b.xml, group: g, source: t},  # 新浪\n"
+        "  {url: https://rsshub.example.org/sina/finance/china, group: 金融, source: 新浪财经}\n]\n"
+    )
+
+
 def test_add_feeds_to_the_bundled_sample_config() -> None:
     original = SAMPLE_CONFIG.read_text(encoding="utf-8")
     text, added, skipped = add_feeds(original, [*NEW, ImportedFeed("stcn-yw.xml", "x", "y")])
@@ -909,7 +937,7 @@ OLD = "https://old.example/"
         # ... one entry a line if it was so, trailing comma and comments kept
         (
             f"feeds: [\n  {{url: '{OLD}', group: g, source: s}},  # first\n]\n",
-            f"feeds: [\n  {{url: '{OLD}', group: g, source: s}},\n  {{url: https://a.example/, group: 组, source: 源}},  # first\n]\n",
+            f"feeds: [\n  {{url: '{OLD}', group: g, source: s}},  # first\n  {{url: https://a.example/, group: 组, source: 源}},\n]\n",
         ),
         (
             f"feeds: [\n    {{url: '{OLD}', group: g, source: s}}\n  ]\nsite: .\n",

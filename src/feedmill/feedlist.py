@@ -589,7 +589,7 @@ def add_feeds(
         dash = _dash_column(text, last, value)
         columns = [item.start_mark.column for item in value.value if _is_block_mapping(item)]
         block = _block(entries, dash, max([*columns[-1:], dash + 2]), newline)
-        at = _line_end(text, _end_index(last))
+        at = _after_own_comments(text, _line_end(text, _end_index(last)), dash)
         lead = "" if text[:at].endswith("\n") else newline
         new_text = text[:at] + lead + block + text[at:]
         before = len(value.value)
@@ -683,6 +683,20 @@ def _end_index(node: Node) -> int:
     return int(node.end_mark.index)
 
 
+_COMMENT_LINE = re.compile(r"([ \t]*)#[^\n]*(?:\n|$)")
+
+
+def _after_own_comments(text: str, at: int, dash: int) -> int:
+    """Past the comment lines right after an entry that are indented under it
+    (``# fulltext: true`` to uncomment later): they stay with their entry."""
+    while at < len(text):
+        line = _COMMENT_LINE.match(text, at)
+        if line is None or len(line.group(1).expandtabs()) <= dash:
+            break
+        at = line.end()
+    return at
+
+
 def _line_end(text: str, index: int) -> int:
     """Index just after the line break that ends the line holding ``index - 1``."""
     if index > 0 and text[index - 1] == "\n":
@@ -750,11 +764,16 @@ def _block(entries: list[dict[str, str]], dash: int, key: int, newline: str) -> 
     return newline.join(lines) + newline
 
 
+# What may follow a flow list's last item on its line: a comma, a comment.
+_FLOW_LINE_REST = re.compile(r"[ \t]*,?[ \t]*(?:#[^\n]*)?\r?\n?")
+
+
 def _append_flow(text: str, value: Node, entries: list[dict[str, str]], newline: str) -> str:
     """``[a, b]`` → ``[a, b, {new}]``: the list stays in flow style.
 
-    The new items go right after the last one (before any trailing comma or
-    comment); when the last item starts a line of its own, so does each new one.
+    When the last item starts a line of its own, so does each new one, after
+    that line's comma and comment (which stay with their item); otherwise the
+    new items go right after the last one.
     """
     if text[value.end_mark.index - 1] != "]":
         raise ConfigError(f"line {value.start_mark.line + 1}: feeds: cannot find the closing ]")
@@ -765,8 +784,20 @@ def _append_flow(text: str, value: Node, entries: list[dict[str, str]], newline:
         last.start_mark.line > value.start_mark.line
         and not text[line_start : last.start_mark.index].strip()
     )
-    sep = "," + newline + text[line_start : last.start_mark.index] if own_line else ", "
     yaml = _dumper(flow=True)
+    rest = text[at : _line_end(text, at)]
+    if own_line and _FLOW_LINE_REST.fullmatch(rest):
+        # Each new item on a line of its own, after the last line's comma and
+        # comment (``{a},  # one``): the comment stays with its item.
+        indent = text[line_start : last.start_mark.index]
+        trailing = rest.lstrip(" \t").startswith(",")
+        rendered = [indent + _render(entry, yaml) for entry in entries]
+        items = ("," + newline).join(rendered) + ("," if trailing else "")
+        end = at + len(rest)
+        lead = "" if rest.endswith("\n") else newline
+        head = text[:at] if trailing else text[:at] + ","
+        return head + text[at:end] + lead + items + newline + text[end:]
+    sep = "," + newline + text[line_start : last.start_mark.index] if own_line else ", "
     items = "".join(sep + _render(entry, yaml) for entry in entries)
     return text[:at] + items + text[at:]
 
