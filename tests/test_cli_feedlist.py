@@ -71,6 +71,13 @@ def test_add_refuses_what_would_break_the_config(tmp_path: Path) -> None:
     result = cli("add", "ftp://example.org/feed", "-g", "g", "-s", "s", "-c", str(config))
     assert result.code == 2
     assert config.read_text(encoding="utf-8") == CONFIG
+    # The reason names the new feed, not a line the file does not have.
+    result = cli("add", "https://a.example/y", "-g", "", "-s", "s", "-c", str(config))
+    assert result.code == 2
+    assert (
+        f"{config}: the new feed (https://a.example/y): group: must not be empty; nothing was added"
+        in result.stderr
+    )
 
 
 def test_add_reads_a_typed_path_from_where_the_command_runs(
@@ -175,6 +182,28 @@ def test_an_outline_whose_folder_cannot_name_a_category_is_skipped(tmp_path: Pat
     assert result.code == 0
     assert "https://a.example/1.xml: its group '?' has no letter or digit" in result.stderr
     assert "1 feeds added" in result.stdout
+
+
+def test_a_feed_the_config_would_refuse_is_skipped_and_the_rest_imported(
+    tmp_path: Path,
+) -> None:
+    config = site(tmp_path)
+    opml = tmp_path / "feedly.opml"
+    opml.write_text(
+        '<?xml version="1.0"?><opml version="1.0"><head/><body><outline text="Dev">'
+        '<outline type="rss" text="C++" xmlUrl="https://isocpp.org/blog/rss"/>'
+        '<outline type="rss" text="C#" xmlUrl="https://devblogs.microsoft.com/dotnet/feed/"/>'
+        '<outline type="rss" text="LWN" xmlUrl="https://lwn.net/headlines/rss"/>'
+        "</outline></body></opml>",
+        encoding="utf-8",
+    )
+    result = cli("import", str(opml), "-c", str(config))
+    assert result.code == 0, result.stderr
+    assert "skipped https://devblogs.microsoft.com/dotnet/feed/: source: 'C#' and 'C++'" in (
+        result.stderr
+    )
+    assert "2 feeds added" in result.stdout and "1 outlines skipped" in result.stdout
+    assert [f.source for f in load_config(config).feeds] == ["证券时报网", "C++", "LWN"]
 
 
 def test_export_to_a_file_keeps_its_mode_and_reports_what_it_cannot_write(

@@ -854,7 +854,7 @@ def import_(opml: Path, config: Path, dry_run: bool) -> None:
 
     OPML: an OPML file exported by a feed reader.
     """
-    from feedmill.feedlist import OpmlError, add_feeds_to_file, read_opml
+    from feedmill.feedlist import OpmlError, import_feeds_to_file, read_opml
 
     _load(config)  # a broken config is reported as such, before the OPML file
     try:
@@ -873,10 +873,12 @@ def import_(opml: Path, config: Path, dry_run: bool) -> None:
             f"[yellow]skipped[/yellow] {escape(name)}: {escape(outline.reason)}", soft_wrap=True
         )
     try:
-        added, skipped = add_feeds_to_file(config, imported.feeds, dry_run=dry_run)
+        added, skipped, refused = import_feeds_to_file(config, imported.feeds, dry_run=dry_run)
     except ConfigError as exc:
         err.print(f"[red]config error[/red]\n{escape(str(exc))}", soft_wrap=True)
         raise click.exceptions.Exit(EXIT_CONFIG) from None
+    for feed, reason in refused:
+        err.print(f"[yellow]skipped[/yellow] {escape(feed.url)}: {escape(reason)}", soft_wrap=True)
     for feed in added:
         where = " / ".join(x for x in (feed.group, feed.source, feed.channel) if x)
         verb = "would add" if dry_run else "added"
@@ -886,7 +888,7 @@ def import_(opml: Path, config: Path, dry_run: bool) -> None:
     verb = "would be added" if dry_run else "added"
     out.print(
         f"{len(added)} feeds {verb} to {escape(str(config))}, {len(skipped)} already there, "
-        f"{len(imported.skipped)} outlines skipped",
+        f"{len(imported.skipped) + len(refused)} outlines skipped",
         soft_wrap=True,
     )
 

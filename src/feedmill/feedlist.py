@@ -63,11 +63,13 @@ __all__ = [
     "ImportedFeed",
     "OpmlError",
     "OpmlImport",
+    "RefusedFeedError",
     "SkippedOutline",
     "add_feed_to_file",
     "add_feeds",
     "add_feeds_to_file",
     "export_opml",
+    "import_feeds_to_file",
     "parse_opml",
     "read_opml",
 ]
@@ -104,6 +106,17 @@ class OpmlError(ValueError):
 
 class DuplicateFeedError(ConfigError):
     """The feed to add is already in the config (:func:`add_feed_to_file`)."""
+
+
+class RefusedFeedError(ConfigError):
+    """A feed to add that the config would refuse (an empty group, a name that
+    shares another's category page); the message names the feed, not a line
+    of a file that does not have it yet."""
+
+    def __init__(self, path: Path, feed: ImportedFeed, reason: str) -> None:
+        super().__init__(f"{path}: the new feed ({feed.url}): {reason}; nothing was added")
+        self.feed = feed
+        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -858,10 +871,41 @@ def add_feeds_to_file(
     except ConfigError as exc:
         raise ConfigError(f"{path}: {exc}") from None
     if added:
-        parse_config(new_text, path)
+        try:
+            parse_config(new_text, path)
+        except ConfigError as exc:
+            found = _ENTRY_ERROR.match(str(exc).removeprefix(f"{path}:"))
+            index = int(found.group(1)) - len(config.feeds) if found else -1
+            if found and 0 <= index < len(added):
+                raise RefusedFeedError(path, added[index], found.group(2)) from None
+            raise
         if not dry_run:
             write_atomically(path, new_text)
     return added, skipped + more
+
+
+# "12: feeds[3] (https://…): group: must not be empty", after the file's name.
+_ENTRY_ERROR = re.compile(r"\d+: feeds\[(\d+)\](?: \([^\n]*?\))?: (.*)", re.DOTALL)
+
+
+def import_feeds_to_file(
+    path: Path, feeds: Sequence[ImportedFeed], *, dry_run: bool = False
+) -> tuple[list[ImportedFeed], list[ImportedFeed], list[tuple[ImportedFeed, str]]]:
+    """:func:`add_feeds_to_file`, leaving out each feed the config would refuse.
+
+    Returns (added, skipped, refused with the reason): one feed an OPML file's
+    folders name badly does not keep the others out.
+    """
+    pending = list(feeds)
+    refused: list[tuple[ImportedFeed, str]] = []
+    while True:
+        try:
+            added, skipped = add_feeds_to_file(path, pending, dry_run=dry_run)
+        except RefusedFeedError as exc:
+            refused.append((exc.feed, exc.reason))
+            pending.remove(exc.feed)
+        else:
+            return added, skipped, refused
 
 
 def add_feed_to_file(
