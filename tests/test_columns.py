@@ -53,6 +53,11 @@ def test_text_that_looks_like_markup_is_shown_as_it_is(error: str) -> None:
     assert plain(text).splitlines()[1] == error
 
 
+def test_a_name_ending_in_a_backslash_shows_once_and_keeps_the_columns_aligned() -> None:
+    text = columns(("feed", "ok"), [[cell("g / a\\"), cell("yes")], [cell("g / bb"), cell("no")]])
+    assert plain(text).splitlines() == ["feed    ok", "g / a\\  yes", "g / bb  no"]
+
+
 def test_styles_reach_the_terminal() -> None:
     console = Console(file=io.StringIO(), force_terminal=True, color_system="standard")
     console.print(columns(("x",), [[cell("boom", "red")]]), soft_wrap=True)

@@ -653,22 +653,24 @@ def search(
         err.print("nothing found")
         return
 
+    from feedmill.columns import plain
+
     zone = ZoneInfo(loaded.timezone)
 
     def lit(segments: Sequence[tuple[str, bool]]) -> str:
         return "".join(
-            f"[bold yellow]{escape(text)}[/bold yellow]" if match else escape(text)
+            f"[bold yellow]{plain(text)}[/bold yellow]" if match else plain(text)
             for text, match in segments
         )
 
     for hit in hits:
         spec = specs.get(hit.feed_id)
         where = f"{spec.group} / {spec.source}" if spec else "(a feed no longer configured)"
-        title = lit(hit.title_segments) or escape(hit.title)
+        title = lit(hit.title_segments) or plain(hit.title)
         wide.print(f"[bold]{title}[/bold]", soft_wrap=True)
         wide.print(
-            f"  [dim]{hit.date.astimezone(zone):%Y-%m-%d %H:%M} · {escape(where)}"
-            f"{' · ' + escape(hit.link) if hit.link else ''}[/dim]",
+            f"  [dim]{hit.date.astimezone(zone):%Y-%m-%d %H:%M} · {plain(where)}"
+            f"{' · ' + plain(hit.link) if hit.link else ''}[/dim]",
             soft_wrap=True,
         )
         wide.print(f"  {lit(hit.snippet_segments)}", soft_wrap=True)

@@ -22,13 +22,23 @@ def cell(text: str, style: str = "") -> Cell:
     return ((text, style),) if text else ()
 
 
+def plain(text: str) -> str:
+    """``text`` as markup that shows it as written, whatever follows it.
+
+    rich's ``escape`` doubles a trailing backslash, lest it escape a tag that
+    follows; before anything else both would show.  Doubled and followed by
+    an empty tag, a backslash shows once in every place.
+    """
+    body = text.rstrip("\\")
+    if body == text:
+        return escape(text)
+    return escape(body) + "\\" * 2 * (len(text) - len(body)) + "[dim][/dim]"
+
+
 def _styled(text: str, style: str) -> str:
     if not (style and text):
-        return escape(text)
-    # Backslashes before the closing tag would escape it: doubled, they are text.
-    body = text.rstrip("\\")
-    doubled = "\\" * 2 * (len(text) - len(body))
-    return f"[{style}]{escape(body)}{doubled}[/{style}]"
+        return plain(text)
+    return f"[{style}]{plain(text)}[/{style}]"
 
 
 def columns(header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> str:
