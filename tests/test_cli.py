@@ -62,6 +62,11 @@ def test_names_that_hexos_category_map_tells_apart_are_accepted(tmp_path: Path) 
             "feeds[1] (https://xn--fsqu00a.xn--fiqs8s/rss): url: duplicate of feeds[0]",
         ),
         ("sitee: .\nfeeds: []\n", "sitee: unknown key"),
+        (
+            "feeds:\n  - {url: rsshub.app/stcn/yw, group: g, source: s}\n",
+            ":2: feeds[0] (rsshub.app/stcn/yw): url: no such file (a feed on the web? "
+            "https://rsshub.app/stcn/yw)",
+        ),
         ("fetch:\n  headers: {X-Token: 12345}\n", ":2: fetch.headers: expected a string, got an"),
         (
             "feeds:\n  - {url: a.xml, group: g, source: s, headers: {Cookie: null}}\n",

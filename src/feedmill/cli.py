@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import signal
 import sys
 from collections import Counter
@@ -21,7 +20,14 @@ from rich.console import Console
 from rich.markup import escape
 
 from feedmill import __version__
-from feedmill.config import CONFIG_NAME, Config, ConfigError, load_config, parse_duration
+from feedmill.config import (
+    CONFIG_NAME,
+    HOST_LIKE,
+    Config,
+    ConfigError,
+    load_config,
+    parse_duration,
+)
 
 out = Console(highlight=False)
 # Messages are never folded: a path or URL cut by a line break cannot be copied.
@@ -943,15 +949,12 @@ def add(url: str, group: str, source: str, channel: str | None, config: Path) ->
     )
 
 
-_HOST_LIKE = re.compile(r"^[\w-]+(?:\.[\w-]+)+(?::\d+)?(?:/|$)")
-
-
 def _typed_path(typed: str, config: Path) -> str:
     """A feed file named on the command line (relative to where the command
     runs), as the config names it (relative to the config's folder)."""
     local = (Path.cwd() / Path(typed).expanduser()).resolve()
     if not local.is_file():
-        hint = f" (a feed on the web? https://{typed})" if _HOST_LIKE.match(typed) else ""
+        hint = f" (a feed on the web? https://{typed})" if HOST_LIKE.match(typed) else ""
         err.print(f"[red]error[/red] no such file: {escape(str(local))}{escape(hint)}")
         raise click.exceptions.Exit(EXIT_CONFIG)
     home = config.resolve().parent

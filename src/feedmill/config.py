@@ -555,6 +555,7 @@ def parse_config(text: str, path: Path) -> Config:
     config = msgspec.structs.replace(config, path=str(path.resolve()))
 
     _check_duplicates(config, data, path)
+    _check_paths_named_like_hosts(config, data, path)
     _check_tag_files(config, data, path)
     if config.post_template and not (config.template_path and config.template_path.is_file()):
         raise ConfigError(
@@ -669,6 +670,25 @@ def _line(data: Any, loc: tuple[Any, ...]) -> int:
     from feedmill.yamlload import line_of
 
     return line_of(data, loc)
+
+
+# "rsshub.app/stcn/yw": a path to a feed file, or a web address without its scheme?
+HOST_LIKE = re.compile(r"^[\w-]+(?:\.[\w-]+)+(?::\d+)?(?:/|$)")
+
+
+def _check_paths_named_like_hosts(config: Config, data: Any, path: Path) -> None:
+    """A feed path that names no file and reads as a web address is the
+    scheme forgotten: said now, rather than as a missing file at every run."""
+    for index, feed in enumerate(config.feeds):
+        # A host then a path ("a.xml" alone is a file name).
+        if "://" in feed.url or "/" not in feed.url or not HOST_LIKE.match(feed.url):
+            continue
+        if (config.base_dir / feed.url).exists():
+            continue
+        raise ConfigError(
+            f"{path}:{_line(data, ('feeds', index, 'url'))}: feeds[{index}] ({feed.url}): url: "
+            f"no such file (a feed on the web? https://{feed.url})"
+        )
 
 
 def _check_duplicates(config: Config, data: Any, path: Path) -> None:
