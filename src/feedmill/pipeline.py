@@ -425,6 +425,10 @@ class Mill:
             changes = []
             for spec in self.config.feeds:
                 state = states[spec.url]
+                if state.style_hash is None:
+                    # Never read: no post to restyle.  Its first read stores the
+                    # style with the feed's title, which is not known before.
+                    continue
                 wanted = feed_store.fingerprint(
                     style_hash(self.styles[spec.url], state.title, self.template_fp),
                     self.config.feed_timezone(spec),
