@@ -66,6 +66,15 @@ def test_summary_only_items_get_their_article(tmp_path: Path, feed_server: FeedS
     assert "posts: 0 new, 0 updated" in again.stdout
     assert feed_server.hits["/a/stcn.html"] == hits
     assert first_line("stcn") in "".join(posts(tmp_path).values())
+    # A new item without a page to ask for: what the last pages gave still shows.
+    item = "<item><title>快讯</title><guid>4</guid><description>无链接</description></item>"
+    body = feed_server.routes["/feed"].body.replace(b"</channel>", item.encode() + b"</channel>")
+    feed_server.add("/feed", body=body)
+    assert "posts: 1 new" in cli("run", "-c", str(config)).stdout
+    (row,) = json.loads(cli("status", "-c", str(config), "--json").stdout)
+    assert (
+        row["warning"] == "full text: 1 of 3 articles kept the feed's text: HTTP 404 Not Found (1)"
+    )
 
 
 def test_article_links_to_private_addresses_are_refused(

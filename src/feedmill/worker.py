@@ -235,9 +235,14 @@ def with_full_text(
     retry = frozenset(link for link, reason in failures.items() if is_transient(reason))
     return (
         out,
-        f"full text: {len(failures)} of {len(pages)} articles kept the feed's text: {listed}",
+        f"{FULL_TEXT_NOTE}{len(failures)} of {len(pages)} articles kept the feed's text: {listed}",
         retry,
     )
+
+
+# How a feed's warning tells what its last article pages gave (always its
+# last part: the note lists reasons separated by "; " too).
+FULL_TEXT_NOTE = "full text: "
 
 
 def _awaiting_pages(
@@ -294,6 +299,9 @@ def handle(job: FeedJob) -> FeedResult:
         items, note, retry = with_full_text(items, job.pages)
         if note:
             warnings.append(note)
+    elif job.state.warning and FULL_TEXT_NOTE in job.state.warning:
+        # No page asked for this time: what the last pages gave still holds.
+        warnings.append(job.state.warning[job.state.warning.index(FULL_TEXT_NOTE) :])
     engine = engine_for(job.database_url)
 
     # Judge and render what is new or changed before taking any lock; look
