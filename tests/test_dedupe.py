@@ -22,7 +22,7 @@ from sqlalchemy import insert, select
 from feedmill.filter.dedupe import DedupePolicy, decide, fingerprint, unlike
 from feedmill.filter.dedupe.decide import DEFAULT_THRESHOLD
 from feedmill.filter.dedupe.lsh import bands
-from feedmill.filter.dedupe.text import dump, load, load_words
+from feedmill.filter.dedupe.text import Fingerprint, dump, load, load_words
 from feedmill.models import Entry
 from feedmill.store.database import open_database, reading
 from feedmill.store.schema import dedupe_bands, dedupe_prints, entries, feeds
@@ -514,9 +514,9 @@ def test_two_databases_in_one_process_do_not_share_fingerprints(tmp_path: Path) 
         open_database(f"sqlite:///{tmp_path / site / '.feedmill' / 'state.db'}") for site in "ab"
     )
     now, policy = datetime.now(UTC), DedupePolicy()
-    with second.connect() as conn:  # its own story again, compared by bands: entry 1
+    with second.connect() as conn:  # its story again, from another feed: entry 1
         match = dedupe_store.find_original(
-            conn, dedupe_store.story_of(_entry(other), now), policy, own_feed=1
+            conn, dedupe_store.story_of(_entry(other), now), policy, own_feed=0
         )
         assert match is not None and match.original_id == 1
     with first.connect() as conn:  # a rewrite of the LPR story: its entry 1
@@ -591,6 +591,36 @@ def _two_feeds(tmp_path: Path, first: list[Item], second: list[Item]) -> int:
     return len(posts(tmp_path))
 
 
+FOOTER = (
+    "<p>本文为财讯网原创内容，版权归财讯网所有，未经书面授权，任何单位及个人不得转载、摘编或以其它"
+    "方式使用。已经授权使用的，应在授权范围内使用，并注明来源：财讯网。违反上述声明者，本网将追究"
+    "其相关法律责任。本文内容仅供参考，不构成投资建议，投资者据此操作，风险自担。</p>"
+)
+
+
+def test_two_items_of_one_feed_are_two_stories_whatever_they_share(tmp_path: Path) -> None:
+    """A site's long footer under two short items: alike by it alone, and
+    never one story when one feed lists both (a copy comes from elsewhere)."""
+    a = Item(
+        "国常会：加快推进基础设施项目建设",
+        "<p>国务院常务会议部署加快推进基础设施项目建设，推动有效投资。</p>" + FOOTER,
+        "f1",
+    )
+    b = Item(
+        "央行：保持流动性合理充裕",
+        "<p>央行表示，下阶段将保持流动性合理充裕，加大对实体经济支持力度。</p>" + FOOTER,
+        "f2",
+    )
+    assert decide(fingerprint(a.title, a.html), fingerprint(b.title, b.html)).duplicate
+    (tmp_path / "a.xml").write_bytes(rss("财讯网", [a]))
+    config = write_config(tmp_path, [{"url": "a.xml", "group": "g", "source": "财讯网"}])
+    assert cli("run", "-c", str(config)).code == 0
+    (tmp_path / "a.xml").write_bytes(rss("财讯网", [b, a]))
+    result = cli("run", "-c", str(config))
+    assert "posts: 1 new" in result.stdout and "held back" not in result.stdout
+    assert len(posts(tmp_path)) == 2
+
+
 def test_picture_posts_with_one_title_are_told_apart_by_their_pictures(tmp_path: Path) -> None:
     def picture(n: int, day: int) -> Item:
         html = f'<p><img src="https://img.example/{n}.jpg"></p>'
@@ -659,6 +689,45 @@ def test_dates_a_day_apart_in_copies_hours_apart_do_not_part_them() -> None:
     )
     assert decide(a, b, apart=timedelta(hours=3)).duplicate
     assert not decide(a, b, apart=timedelta(hours=20)).duplicate
+
+
+def _meeting(company: str, full_name: str, day: int, agenda: str, *, named: bool) -> Fingerprint:
+    title = f"{company + '：' if named else ''}关于召开2022年第三次临时股东大会的通知"
+    html = (
+        f"<p>{full_name}董事会决定于2022年10月{day}日召开2022年第三次临时股东大会，审议{agenda}。"
+        f"股权登记日为2022年9月{day + 18}日。会议采取现场投票与网络投票相结合的方式。</p>"
+    )
+    return fingerprint(title, html)
+
+
+@pytest.mark.parametrize("named", [False, True])
+def test_two_companies_notices_of_one_template_are_told_apart_by_their_dates(named: bool) -> None:
+    """Exchange notices under one headline (or one that differs by a name
+    jieba cuts otherwise in the body), published an hour apart."""
+    a = _meeting(
+        "中国平安", "中国平安保险（集团）股份有限公司", 10, "关于变更注册资本的议案", named=named
+    )
+    b = _meeting("中国银行", "中国银行股份有限公司", 12, "关于选举董事的议案", named=named)
+    verdict = decide(a, b, apart=timedelta(hours=1))
+    assert not verdict.duplicate and verdict.reason == "dates differ"
+
+
+def test_the_next_days_close_sharing_a_figure_by_chance_is_news_again() -> None:
+    def close(turnover: str, figures: tuple[str, str, str]) -> Fingerprint:
+        sh, sz, cy = figures
+        return fingerprint(
+            f"收评：A股三大指数集体收涨 两市成交额{turnover}亿元",
+            f"<p>A股三大指数今日集体收涨，沪指涨{sh}%，深成指涨{sz}%，创业板指涨{cy}%。"
+            f"两市成交额{turnover}亿元，北向资金净买入，板块方面，半导体、券商板块涨幅居前，"
+            "煤炭、石油板块跌幅居前，个股涨多跌少，市场情绪回暖。</p>",
+        )
+
+    # "超8000亿元" and "8300亿元" may be one figure; 0.5% comes back by chance.
+    today, tomorrow = close("超8000", ("0.5", "1.2", "1.8")), close("8300", ("0.5", "0.3", "0.7"))
+    verdict = decide(today, tomorrow, apart=timedelta(hours=23, minutes=56))
+    assert not verdict.duplicate and verdict.reason == "figures differ (%)"
+    # A version that gives most of the same figures is the same story.
+    assert decide(today, close("8000", ("0.5", "1.2", "1.9"))).duplicate
 
 
 def test_a_headline_that_rounds_the_figure_is_the_same_story() -> None:

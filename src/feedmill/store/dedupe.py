@@ -148,9 +148,18 @@ def _most_alike(counts: Counter[int]) -> list[int]:
 
 
 def _verify(
-    conn: Connection, story: Story, policy: DedupePolicy, candidates: list[int]
+    conn: Connection, story: Story, policy: DedupePolicy, candidates: list[int], own_feed: int
 ) -> Match | None:
     best: Match | None = None
+    if candidates:
+        # Two items of one feed are two stories (the same one again comes
+        # under its own key): boilerplate they share (a site's footer, a
+        # daily template) must not make one a copy of the other.
+        own = select(entries.c.id).where(
+            entries.c.id.in_(candidates), entries.c.feed_id == own_feed
+        )
+        theirs = set(candidates) - set(conn.execute(own).scalars())
+        candidates = [c for c in candidates if c in theirs]
     found = _stored(conn, candidates, story, policy.window)
     for entry_id, (stored, moment, dumped) in sorted(found.items()):
         # Most candidates share a band by chance: their words alone rule them out.
@@ -274,7 +283,7 @@ def find_original(
     if not story.bands:
         return None
     first, last = _days(story, policy)
-    return _verify(conn, story, policy, candidates(conn, story.bands, first, last))
+    return _verify(conn, story, policy, candidates(conn, story.bands, first, last), own_feed)
 
 
 def candidates(conn: Connection, keys: Sequence[int], first: int, last: int) -> list[int]:
@@ -337,7 +346,7 @@ class Arrivals:
             for entry_id, day in self.bands.get(band, ())
             if first <= day <= last
         )
-        return _verify(conn, story, policy, _most_alike(counts)) if counts else None
+        return _verify(conn, story, policy, _most_alike(counts), own_feed) if counts else None
 
 
 def add(conn: Connection, rows: Sequence[tuple[int, Story]]) -> None:
