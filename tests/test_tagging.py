@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from feedmill.publish.categories import hexo_slug
 from feedmill.tagging import (
     DEFAULT_STOPWORDS,
     TagPolicy,
@@ -160,6 +161,7 @@ def test_the_code_attribute_alone_and_in_conflict() -> None:
         ("贵州茅台（SH600519）", "贵州茅台(600519)"),
         ("*ST茅台", "*ST茅台(600519)"),
         ("Ｇ茅台Ａ", "G茅台A(600519)"),
+        ("$贵州茅台(SH600519)$", "贵州茅台(600519)"),  # Xueqiu's cashtag
         ("600519", None),  # the code is no name
         ("贵州茅台发布2023年年报", None),  # a headline is no name
         ("点击查看行情 >>", None),  # short names have at most four Chinese characters
@@ -170,6 +172,56 @@ def test_names_from_link_text(text: str, tag: str | None) -> None:
     html = link("https://quote.eastmoney.com/sh600519.html", text)
     assert tags_for("", html, PLAIN) == ((tag,) if tag else ())
     assert tags_for("", html, TagPolicy(stock_format="{code}")) == ("600519",)
+
+
+def test_xueqiu_cashtag_links() -> None:
+    html = (
+        '<p>长期看好 <a href="https://xueqiu.com/S/SH600519">$贵州茅台(SH600519)$</a> 和 '
+        '<a href="https://xueqiu.com/S/SZ300750" target="_blank">$宁德时代(SZ300750)$</a></p>'
+    )
+    assert tags_for("雪球：白酒怎么看", html, PLAIN) == ("贵州茅台(600519)", "宁德时代(300750)")
+
+
+QUOTE = "http://quote.eastmoney.com/sh600519.html"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "查看行情",
+        "行情",
+        "股吧",
+        "个股资料",
+        "资金流向",
+        "公告",
+        "研报",
+        "K线",
+        "点击查看",
+        "茅台股吧",
+        "More",
+    ],
+)
+def test_link_text_that_names_the_page_is_no_name(text: str) -> None:
+    assert tags_for("", link(QUOTE, text), PLAIN) == ()
+    assert tags_for("", link(QUOTE, text), TagPolicy(stock_format="{code}")) == ("600519",)
+    # The stock's name in a later link is its name, wherever the page links come.
+    after = f'<p>（<a href="{QUOTE}">{text}</a>）<a href="{QUOTE}">贵州茅台</a>涨3%</p>'
+    assert tags_for("", after, PLAIN) == ("贵州茅台(600519)",)
+
+
+def test_the_name_most_links_give_a_stock() -> None:
+    moutai = f'<a href="{QUOTE}">贵州茅台</a>'
+    html = f'<p><a href="{QUOTE}">白酒龙头</a>{moutai}</p><p>{moutai}</p>'
+    assert tags_for("", html, PLAIN) == ("贵州茅台(600519)",)
+    # Of names given equally often, the first.
+    html = f'<p><a href="{QUOTE}">茅台</a>{moutai}</p>'
+    assert tags_for("", html, PLAIN) == ("茅台(600519)",)
+
+
+def test_link_text_that_is_another_stocks_name_is_not_this_ones() -> None:
+    policy = TagPolicy(dictionary={"宁德时代": "300750"})
+    html = f'<p><a href="{QUOTE}">宁德时代</a>与<a href="{QUOTE}">贵州茅台</a></p>'
+    assert tags_for("", html, policy) == ("贵州茅台(600519)", "宁德时代(300750)")
 
 
 def test_one_tag_per_stock_in_order_of_first_mention() -> None:
@@ -268,7 +320,13 @@ def test_tfidf_without_jieba_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -
 
 # ---- dictionary names in text ----
 
-DICTIONARY = {"中国平安": "601318", "平安银行": "000001", "平安": "601318", "TCL科技": "000100"}
+DICTIONARY = {
+    "中国平安": "601318",
+    "平安银行": "000001",
+    "平安集团": "601318",
+    "平安": "601318",
+    "TCL科技": "000100",
+}
 NAMES = TagPolicy(dictionary=DICTIONARY)
 
 
@@ -276,7 +334,7 @@ NAMES = TagPolicy(dictionary=DICTIONARY)
     ("html", "tags"),
     [
         ("<p>中国平安与平安银行同日公告</p>", ("中国平安(601318)", "平安银行(000001)")),
-        ("<p>平安银行，平安</p>", ("平安银行(000001)", "中国平安(601318)")),  # alias: first name
+        ("<p>平安银行，平安集团</p>", ("平安银行(000001)", "中国平安(601318)")),  # alias
         ("<p>中国<b>平安</b>上涨</p>", ("中国平安(601318)",)),  # inline markup
         ("<p>中国&#24179;安上涨</p>", ("中国平安(601318)",)),  # character references
         ("<p>TCL科技</p><p>XTCL科技</p>", ("TCL科技(000100)",)),
@@ -284,10 +342,7 @@ NAMES = TagPolicy(dictionary=DICTIONARY)
         ('<a href="https://example.com/s?q=中国平安">新闻</a>', ()),
         ('<img alt="中国平安" src="a.png"><p title="平安银行">x</p>', ()),
         ("<p>详见 https://example.com/TCL科技/ 页面</p>", ()),
-        (
-            "<p>中国</p><p>平安夜</p>",
-            ("中国平安(601318)",),
-        ),  # 平安 in 平安夜: no word boundaries in Chinese
+        ("<p>中国</p><p>平安夜</p>", ()),  # 平安 in 平安夜 is no word
         ("<p>中国</p><p>银行</p>", ()),
         ("<script>中国平安</script><style>.平安银行{}</style><!-- 中国平安 -->", ()),
     ],
@@ -299,26 +354,124 @@ def test_dictionary_names(html: str, tags: tuple[str, ...]) -> None:
 def test_longest_name_wins() -> None:
     matcher = NameMatcher({"平安": "601318", "中国平安": "601318", "中国": "600000"})
     assert list(matcher.find("中国平安、中国、平安")) == [
-        (0, "中国平安", "601318"),
-        (5, "中国", "600000"),
-        (8, "平安", "601318"),
+        (0, "中国平安", "601318", True),
+        (5, "中国", "600000", True),
+        (8, "平安", "601318", False),  # an ordinary word (safe): see below
     ]
     # A longer name cut short by the end of the text is no match of it.
     assert list(NameMatcher({"平安银行": "000001", "平安": "601318"}).find("平安")) == [
-        (0, "平安", "601318")
+        (0, "平安", "601318", False)
     ]
 
 
 def test_institutions_named_after_a_bank_are_not_the_bank() -> None:
     matcher = NameMatcher({"中国银行": "601988"})
     text = "中国银行保险监督管理委员会、中国银行业协会、中国银行间市场交易商协会与中国银行"
-    assert list(matcher.find(text)) == [(len(text) - 4, "中国银行", "601988")]
+    assert list(matcher.find(text)) == [(len(text) - 4, "中国银行", "601988", True)]
     for headline in ("中国银行业绩快报", "中国银行业务收入增长", "中国银行保险箱服务暂停"):
-        assert [name for _, name, _ in matcher.find(headline)] == ["中国银行"], headline
+        assert [found.name for found in matcher.find(headline)] == ["中国银行"], headline
     # Nor are their leftovers keyword tags ("业协会", "保险监督管理委员会").
     policy = TagPolicy(dictionary={"中国银行": "601988"}, keywords=5)
     tags = tags_for("中国银行业协会发布年度报告", "<p>中国银行业协会发布报告。</p>", policy)
     assert "中国银行(601988)" not in tags and "业协会" not in tags
+
+
+STOCKS = TagPolicy(
+    dictionary={
+        "中国银行": "601988",
+        "东方财富": "300059",
+        "机器人": "300024",
+        "老百姓": "603883",
+        "人民网": "603000",
+        "新华网": "603888",
+        "同花顺": "300033",
+        "贵州茅台": "600519",
+        "茅台": "600519",
+        "宁德时代": "300750",
+        "国际医学": "000516",
+    }
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "中国银行业净息差持续收窄",  # 中国|银行业
+        "中国银行业理财市场年度报告发布",
+        "东方财富网9月20日讯，A股三大指数集体收涨",  # 东方|财富网
+        "打造国际医学中心",  # 国际|医学中心
+        "茅台酒价格回落，茅台镇酒企",
+    ],
+)
+def test_names_inside_longer_words_are_not_found(text: str) -> None:
+    assert tags_for("", f"<p>{text}</p>", STOCKS) == ()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "东方财富网讯：A股三大指数集体收涨",  # eastmoney's first line
+        "人民网讯 近日",
+        "同花顺财经讯",
+        "据新华网报道，",
+        "来源：同花顺",
+    ],
+)
+def test_an_outlets_byline_is_no_mention_of_its_stock(text: str) -> None:
+    assert tags_for("", f"<p>{text}</p>", STOCKS) == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "tag"),
+    [
+        ("贵州茅台发布公告", "贵州茅台(600519)"),
+        ("宁德时代：2023年净利润增长", "宁德时代(300750)"),
+        ("贵州茅台（600519）午后拉升", "贵州茅台(600519)"),
+        ("中国银行业绩快报", "中国银行(601988)"),
+        ("东方财富发布2023年年报", "东方财富(300059)"),
+        ("新华网发布公告", "新华网(603888)"),
+        ("上海国际医学园区", "国际医学(000516)"),
+    ],
+)
+def test_names_that_stand_as_words_are_found(text: str, tag: str) -> None:
+    assert tags_for("", f"<p>{text}</p>", STOCKS) == (tag,)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["工业机器人产量增长", "让老百姓的钱袋子鼓起来", "据人民网报道", "人民网评论", "茅台批价回落"],
+)
+def test_names_that_are_ordinary_words_alone_are_not_the_stock(text: str) -> None:
+    assert tags_for("", f"<p>{text}</p>", STOCKS) == ()
+
+
+@pytest.mark.parametrize(
+    ("html", "tag"),
+    [
+        ("<p>老百姓(603883)涨停</p>", "老百姓(603883)"),
+        ("<p>老百姓（SH603883）</p>", "老百姓(603883)"),
+        ("<p>机器人：关于回购股份的公告</p>", "机器人(300024)"),
+        ("<p>茅台股价创新高</p>", "贵州茅台(600519)"),
+        ("<p>白酒股午后拉升，茅台涨超3%</p>", "贵州茅台(600519)"),
+        ("<p>人民网发布公告</p>", "人民网(603000)"),
+        # The stock mentioned surely elsewhere: by a link, or another of its names.
+        ('<p><a href="https://xueqiu.com/S/SZ300024">机器人</a>，工业机器人</p>', "机器人(300024)"),
+        ("<p>茅台批价回落，贵州茅台</p>", "贵州茅台(600519)"),
+    ],
+)
+def test_names_that_are_ordinary_words_with_a_sign_of_the_stock(html: str, tag: str) -> None:
+    assert tags_for("", html, STOCKS) == (tag,)
+
+
+def test_an_ordinary_word_with_another_code_is_not_the_stock() -> None:
+    assert tags_for("", "<p>老百姓(600519)</p>", STOCKS) == ()
+
+
+def test_ordinary_words_that_are_no_stock_may_be_keywords() -> None:
+    policy = TagPolicy(dictionary={"机器人": "300024"}, keywords=3, keyword_method="textrank")
+    html = "<p>工业机器人产量增长，机器人密度提高，机器人产业链受益。</p>"
+    tags = tags_for("工业机器人产量增长", html, policy)
+    assert "机器人(300024)" not in tags and "机器人" in tags
 
 
 def test_dictionary_and_link_give_one_tag_with_the_dictionary_name() -> None:
@@ -505,9 +658,12 @@ def test_max_tags() -> None:
 @pytest.mark.parametrize(
     ("text", "tag"),
     [
-        ("A/B#C?D\nE", "A-BCD E"),
+        ("A/B#C?D\nE", "A-B＃CD E"),
         ("  机器人\t(300024) ", "机器人 (300024)"),
-        ('"<x>" & 100%', "x 100"),
+        ('"<x>" & 100%', "x ＆ 100％"),
+        ("C#", "C＃"),
+        ("C++", "C＋＋"),
+        ("AT&T", "AT＆T"),
         ("\x00\u200b\ufeff云计算", "云计算"),
         ("-/-", ""),
         ("###", ""),
@@ -519,7 +675,18 @@ def test_clean_tags(text: str, tag: str) -> None:
 
 def test_names_with_unsafe_characters_are_cleaned() -> None:
     policy = TagPolicy(dictionary={"A/B股份": "600001", "C#科技": "600002"}, stock_format="{name}")
-    assert tags_for("A/B股份与C#科技", "", policy) == ("A-B股份", "C科技")
+    assert tags_for("A/B股份与C#科技", "", policy) == ("A-B股份", "C＃科技")
+
+
+def test_distinct_tags_get_distinct_hexo_pages() -> None:
+    # Hexo's slug of C#, C++ and C is "C": one page, listing one of them.
+    tags = [clean_tag(t) for t in ("C", "C#", "C++", "F#", "AT&T", "AT-T", "Notepad++")]
+    assert len({hexo_slug(t) for t in tags}) == len(tags)
+
+
+def test_tags_that_would_share_a_hexo_page_are_one_tag() -> None:
+    policy = TagPolicy(dictionary={"*ST金科": "000656", "ST金科": "000002"}, stock_format="{name}")
+    assert tags_for("", "<p>*ST金科，ST金科</p>", policy) == ("*ST金科",)
 
 
 html_bits = st.sampled_from(
@@ -568,7 +735,7 @@ steady = settings(derandomize=True, database=None, deadline=None)
 def test_any_input_gives_unique_clean_tags(title: str, html: str, policy: TagPolicy) -> None:
     tags = tags_for(title, html, policy)
     assert isinstance(tags, tuple) and len(tags) <= policy.max_tags
-    assert len({t.casefold() for t in tags}) == len(tags)
+    assert len({hexo_slug(t).casefold() for t in tags}) == len(tags)
     for tag in tags:
         assert tag == clean_tag(tag) and tag
     assert tags_for(title, html, policy) == tags

@@ -8,7 +8,10 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
+import yaml
 from test_golden import seed_article
+
+from feedmill.publish import tags as tags_module
 
 from support import hexo
 from support.feeds import Item, rss
@@ -75,6 +78,21 @@ def test_a_dictionary_names_stocks_and_finds_them_in_the_text(tmp_path: Path) ->
     assert front_tags(only_post(tmp_path)) == ["SZ000516 国际医学"]
 
 
+def test_new_tagging_rules_rewrite_the_posts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_seed_feed(tmp_path)
+    config = str(write_config(tmp_path, FEEDS, tags=True))
+    cli("run", "-c", config)
+    before = front_tags(only_post(tmp_path))
+    monkeypatch.setattr(tags_module, "tags_for", lambda *_: ("新规则",))
+    cli("run", "-c", config)
+    assert front_tags(only_post(tmp_path)) == before  # nothing says the rules changed
+    monkeypatch.setattr(tags_module, "RULES_VERSION", "next")
+    assert "1 updated" in cli("run", "-c", config).stdout
+    assert front_tags(only_post(tmp_path)) == ["新规则"]
+
+
 def test_keyword_tags_follow_the_stocks(tmp_path: Path) -> None:
     write_seed_feed(tmp_path)
     (tmp_path / "stop.txt").write_text("# never a tag\n科技\n", encoding="utf-8")
@@ -84,6 +102,54 @@ def test_keyword_tags_follow_the_stocks(tmp_path: Path) -> None:
     assert found[:3] == ["机器人(300024)", "国际医学(000516)", "线上线下(300959)"]
     assert len(found) == 6
     assert "科技" not in found
+
+
+def tags_by_title(site: Path) -> dict[str, list[str]]:
+    """Each post's tags as Hexo reads them (YAML), by title."""
+    found = {}
+    for text in posts(site).values():
+        front = yaml.safe_load(text.split("---\n")[1])
+        found[front["title"]] = front.get("tags", [])
+    return found
+
+
+def test_stock_tags_as_outlets_write_them(tmp_path: Path) -> None:
+    quote = "http://quote.eastmoney.com/sh600519.html"
+    items = [
+        # Xueqiu's own markup: a cashtag linked to the quote page.
+        Item(
+            "雪球：白酒怎么看",
+            html='<p>看好 <a href="https://xueqiu.com/S/SH600519">$贵州茅台(SH600519)$</a> 和 '
+            '<a href="https://xueqiu.com/S/SZ300750">$宁德时代(SZ300750)$</a></p>',
+            guid="xq",
+        ),
+        # A link to the quote page before the one that names the stock.
+        Item(
+            "白酒板块午后拉升",
+            html=f'<p>白酒板块午后拉升（<a href="{quote}">查看行情</a>），'
+            f'<a href="{quote}">贵州茅台</a>涨3%。</p>',
+            guid="em",
+        ),
+        # Dictionary names inside longer words, in a byline, as ordinary words.
+        Item(
+            "中国银行业净息差持续收窄",
+            html="<p>东方财富网讯：工业机器人产量增长，中国银行业协会发布报告。</p>",
+            guid="bank",
+        ),
+        Item("东方财富：2023年净利润增长", html="<p>中国银行业绩快报</p>", guid="em2"),
+    ]
+    (tmp_path / "stcn.xml").write_bytes(rss("证券时报网 - 要闻", items))
+    (tmp_path / "stocks.txt").write_text(
+        "中国银行,601988\n东方财富,300059\n机器人,300024\n", encoding="utf-8"
+    )
+    config = write_config(tmp_path, FEEDS, tags={"dictionary": "stocks.txt"})
+    assert cli("run", "-c", str(config)).code == 0
+    assert tags_by_title(tmp_path) == {
+        "雪球：白酒怎么看": ["贵州茅台(600519)", "宁德时代(300750)"],
+        "白酒板块午后拉升": ["贵州茅台(600519)"],
+        "中国银行业净息差持续收窄": [],
+        "东方财富：2023年净利润增长": ["东方财富(300059)", "中国银行(601988)"],
+    }
 
 
 @pytest.mark.parametrize(
@@ -124,3 +190,29 @@ def test_hexo_makes_a_tag_page_per_stock(tmp_path: Path) -> None:
     (page,) = hexo.post_pages(site).values()
     links = hexo.links_under(page.parent)
     assert "/tags/机器人-300024/" in links
+
+
+@pytest.mark.hexo
+@pytest.mark.slow
+def test_hexo_gives_keywords_that_differ_in_symbols_their_own_pages(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    assert cli("init", str(site)).code == 0
+    items = [
+        Item("C#与.NET 8新特性解读", html="<p>C#是微软推出的语言。C#开发者。</p>", guid="cs"),
+        Item("C++20协程入门", html="<p>C++20引入了协程，C++开发者应当学习。</p>", guid="cpp"),
+    ]
+    (site / "stcn.xml").write_bytes(rss("掘金 后端", items))
+    tags = {"keywords": 1, "method": "textrank"}
+    cli("run", "-c", str(write_config(site, FEEDS, tags=tags)))
+    assert sorted(tags_by_title(site).values()) == [["C＃"], ["C＋＋"]]
+    result = hexo.generate(site)
+    assert result.returncode == 0, result.stderr
+    # Each tag's page lists its own post (landscape's archive list); with
+    # C# and C++ written as such, both would be tags/C/, listing one of them.
+    listed = {
+        unquote(page.parent.name): re.findall(
+            r'class="archive-article-title"[^>]*>([^<]+)<', page.read_text()
+        )
+        for page in (site / "public" / "tags").glob("*/index.html")
+    }
+    assert listed == {"C＃": ["C#与.NET 8新特性解读"], "C＋＋": ["C++20协程入门"]}

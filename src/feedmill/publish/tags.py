@@ -3,7 +3,8 @@
 A feed's style travels with every job sent to a worker process, so it holds
 only the settings and a digest of the files they name; each process loads
 the dictionary and stop-word files itself, once.  The digest is part of the
-style: editing the dictionary rewrites the posts.
+style: editing the dictionary rewrites the posts, and so do new tagging
+rules (``RULES_VERSION``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from feedmill.config import Config
-from feedmill.tagging import TagPolicy, load_dictionary, load_stopwords, tags_for
+from feedmill.tagging import RULES_VERSION, TagPolicy, load_dictionary, load_stopwords, tags_for
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +27,7 @@ class TagStyle:
     method: str = "tfidf"
     max_tags: int = 10
     digest: str = ""  # of the two files' contents
+    rules: str = ""  # RULES_VERSION
 
 
 def tag_style(config: Config) -> TagStyle | None:
@@ -47,6 +49,7 @@ def tag_style(config: Config) -> TagStyle | None:
         method=settings.method,
         max_tags=settings.max_tags,
         digest=digest.hexdigest(),
+        rules=RULES_VERSION,
     )
 
 

@@ -11,19 +11,23 @@ tags in the same order, and no input makes it raise.
 * At most ``policy.max_tags`` in all.
 
 A stock's name in its tag is the dictionary's — the first name listed for
-its code — and otherwise the text of the first link to it.  The dictionary
-wins because Hexo files posts under the exact tag text, and link text
-varies by outlet (茅台; 贵州茅台 1689.00 +1.22%; the word stcn happened to
-link), while the user's dictionary spells a stock the same in every post.
-A stock without a name (a link whose text is a code or a headline, and no
+its code — and otherwise the name its links' text gives most often (of
+equals, the first).  The dictionary wins because Hexo files posts under the
+exact tag text, and link text varies by outlet (茅台; 贵州茅台 1689.00
++1.22%; the word stcn happened to link), while the user's dictionary spells
+a stock the same in every post.  A stock without a name (links whose text
+is a code, a headline or a word for the page, 行情 or 股吧, and no
 dictionary entry) gets no tag when the format uses ``{name}``.
 
-Hexo safety: a tag is one line of text without ``/ \\ # ? % & " ' < >`` or
+Hexo safety: a tag is one line of text without ``/ \\ ? " ' < >`` or
 backquotes (``/`` and ``\\`` become ``-``) and without control characters,
-and has a letter or digit.  It may still begin with ``*`` (``*ST金科``),
-hold ``(``, ``)`` or ``:``, or be all digits (format ``{code}``), so it must
-be written as a quoted YAML string.  Hexo's slugs turn punctuation into
-``-``: ``*ST金科(000656)`` and ``ST金科(000656)`` share a tag page.
+and has a letter or digit.  ``# + & %`` are written full-width (``C＃``,
+``C＋＋``, ``AT＆T``): Hexo names a tag's page by its slug, which drops
+them, so C#, C++ and C would share one page.  A tag may still begin with
+``*`` (``*ST金科``), hold ``(``, ``)`` or ``:``, or be all digits (format
+``{code}``), so it must be written as a quoted YAML string.  Hexo's slugs
+turn other punctuation into ``-``: of tags that would share a page
+(``*ST金科`` and ``ST金科``) a post keeps the first.
 """
 
 from __future__ import annotations
@@ -31,10 +35,13 @@ from __future__ import annotations
 import re
 import string
 import unicodedata
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import NamedTuple
 
+from feedmill.publish.categories import hexo_slug
 from feedmill.tagging import keywords as _keywords
 from feedmill.tagging import stocks as _stocks
 from feedmill.tagging.keywords import DEFAULT_STOPWORDS, Method, StopwordsError, load_stopwords
@@ -42,6 +49,7 @@ from feedmill.tagging.stocks import DictionaryError, Market, load_dictionary, ma
 
 __all__ = [
     "DEFAULT_STOPWORDS",
+    "RULES_VERSION",
     "DictionaryError",
     "Market",
     "Method",
@@ -55,8 +63,17 @@ __all__ = [
 ]
 
 FORMAT_FIELDS = ("name", "code", "market")
+# Bumped when the same title, text and settings get other tags than before:
+# posts with tags are rewritten with the tags they get now.  2: names as
+# whole words, ordinary words and bylines, link words, # + & % full-width.
+RULES_VERSION = "2"
+# Refused in a stock_format's own text, dropped from names and keywords
+# (# % & are written full-width first: _SLUG_PROOF).
 _UNSAFE = re.compile(r"[#?%&\"'<>`]")
 _SLASHES = re.compile(r"[/\\]")
+# Separators to Hexo's slug, trimmed at its ends (C#, C++ and C: "C");
+# their full-width forms are kept in it, and read the same.
+_SLUG_PROOF = str.maketrans({"#": "＃", "+": "＋", "&": "＆", "%": "％"})
 
 
 @dataclass(frozen=True)
@@ -172,11 +189,19 @@ def _dictionary(dictionary: Mapping[str, str]) -> dict[str, str]:
 
 def clean_tag(text: str) -> str:
     """``text`` as a Hexo-safe tag (see the module's doc), or "" when nothing is left."""
-    text = _UNSAFE.sub("", _SLASHES.sub("-", text))
+    text = _UNSAFE.sub("", _SLASHES.sub("-", text).translate(_SLUG_PROOF))
     text = "".join(ch if unicodedata.category(ch) != "Cc" else " " for ch in text)
     text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C")
     text = " ".join(text.split()).strip(" -")
     return text if any(ch.isalnum() for ch in text) else ""
+
+
+class _Mention(NamedTuple):
+    start: int
+    end: int
+    code: str
+    name: str | None  # the name the link text or the dictionary gives
+    sure: bool  # False: an ordinary word that counts only with a sure mention
 
 
 def tags_for(title: str, html: str, policy: TagPolicy) -> tuple[str, ...]:
@@ -185,30 +210,30 @@ def tags_for(title: str, html: str, policy: TagPolicy) -> tuple[str, ...]:
     page = _stocks.read_page(html)
     text = head + "\n" + page.text
     shift = len(head) + 1
-    # (start, end, code, name the link text gives)
-    mentions: list[tuple[int, int, str, str | None]] = []
+    found: list[_Mention] = []
     for link in page.links:
         code = _stocks.code_from_link(link.attrs)
         if code:
             start, end = link.start + shift, link.end + shift
-            mentions.append((start, end, code, _stocks.name_from_link_text(text[start:end])))
-    for start, found, code in policy._matcher.find(text):
-        mentions.append((start, start + len(found), code, found))
-    mentions.sort(key=lambda mention: mention[0])
-
-    named: dict[str, str | None] = {}  # code -> name, in order of first mention
-    for _, _, code, given in mentions:
-        if named.get(code) is None:
-            listed = policy._names.get(code)
-            named[code] = listed[0] if listed else given
+            name = _stocks.name_from_link_text(text[start:end])
+            if name and policy._matcher.code_of(name) not in (None, code):
+                name = None  # the dictionary's name of another stock
+            found.append(_Mention(start, end, code, name, True))
+    for at in policy._matcher.find(text):
+        found.append(_Mention(at.start, at.start + len(at.name), at.code, at.name, at.sure))
+    sure = {mention.code for mention in found if mention.sure}
+    mentions = sorted((m for m in found if m.code in sure), key=lambda mention: mention.start)
+    named = _stock_names(mentions, policy)
 
     tags: list[str] = []
     seen: set[str] = set()
 
     def add(tag: str) -> bool:
-        if not tag or tag.casefold() in seen or len(tags) >= policy.max_tags:
+        # One Hexo page per slug: a tag whose page another one has is left out.
+        slug = hexo_slug(tag).casefold()
+        if not tag or slug in seen or len(tags) >= policy.max_tags:
             return False
-        seen.add(tag.casefold())
+        seen.add(slug)
         tags.append(tag)
         return True
 
@@ -223,9 +248,9 @@ def tags_for(title: str, html: str, policy: TagPolicy) -> tuple[str, ...]:
     if policy.keywords and len(tags) < policy.max_tags:
         # Stock names are tags already, and jieba cuts the ones it does not
         # know into ordinary words (宁德时代 -> 宁德, 时代): keywords skip them.
-        taken = {n.casefold() for _, _, _, n in mentions if n}
+        taken = {m.name.casefold() for m in mentions if m.name}
         taken.update(n.casefold() for code in named for n in policy._names.get(code, ()))
-        rest = _without(text, [(start, end) for start, end, _, _ in mentions])
+        rest = _without(text, [(m.start, m.end) for m in mentions])
         wanted = len(tags) + policy.keywords
         for word in _keywords.rank(rest, policy.keyword_method, policy._folded_stopwords):
             if len(tags) >= min(wanted, policy.max_tags):
@@ -233,6 +258,21 @@ def tags_for(title: str, html: str, policy: TagPolicy) -> tuple[str, ...]:
             if word.casefold() not in taken:
                 add(clean_tag(word))
     return tuple(tags)
+
+
+def _stock_names(mentions: list[_Mention], policy: TagPolicy) -> dict[str, str | None]:
+    """Code -> name, in order of first mention: the dictionary's first name
+    for the code, else the name most links give it (of equals, the first)."""
+    given: dict[str, Counter[str]] = {}
+    for mention in mentions:
+        votes = given.setdefault(mention.code, Counter())
+        if mention.name:
+            votes[mention.name] += 1
+    named: dict[str, str | None] = {}
+    for code, votes in given.items():
+        listed = policy._names.get(code)
+        named[code] = listed[0] if listed else max(votes, key=votes.__getitem__, default=None)
+    return named
 
 
 def _without(text: str, spans: list[tuple[int, int]]) -> str:
