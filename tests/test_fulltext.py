@@ -344,6 +344,19 @@ def test_an_unlabelled_gbk_page_with_a_stray_byte_loses_that_byte_only() -> None
     cut = text.encode("gbk").replace("准".encode("gbk"), "准".encode("gbk")[:1])
     page = decode_html(b"<html><body>" + cut + b"</body></html>", "")
     assert all(line in page for line in said) and page.count("\ufffd") == 1
+    # UTF-8 with a stray byte stays UTF-8, wherever the byte is, labelled or not.
+    # UTF-8 with a stray byte stays UTF-8: GB18030 reads almost any bytes,
+    # with fewer replacements than UTF-8's one, as nonsense.
+    from feedmill.parse.encoding import decode
+
+    para = "<p>中国人民银行决定下调金融机构存款准备金率0.5个百分点，释放长期资金约1万亿元。</p>"
+    for paragraphs in (1, 10):
+        utf8 = f"<html><head><title>新闻</title></head><body>{para * paragraphs}</body></html>"
+        raw = utf8.encode()
+        middle = len(raw) // 2
+        for label in ("text/html; charset=utf-8", None):
+            read = decode(raw[:middle] + b"\xff" + raw[middle:], label)
+            assert read.encoding == "utf-8" and "中国人民银行决定" in read.text, (paragraphs, label)
 
 
 def test_a_gbk_page_under_a_default_latin_1_label_or_late_meta_is_read_as_chinese() -> None:

@@ -187,17 +187,32 @@ def decode(
         note = f"declared {declared} but the bytes are {detected}" if declared else None
         return Decoded(body.decode(detected, errors="replace"), detected, declared, note)
     # Nothing decodes cleanly and detection gave up (a byte cut off by a
-    # truncation, say): the reading that replaces fewest bytes.  A GBK page
-    # with one stray byte is that page with one "?", not UTF-8 garbage.
-    # (Single-byte labels never get here: they decode any bytes.)
-    candidates = [*dict.fromkeys([*tried, "utf-8", "gb18030"])]
-    fallback = min(candidates, key=lambda c: body.decode(c, errors="replace").count("\ufffd"))
+    # truncation, say).  Text that is UTF-8 but for a few bytes is UTF-8 (by
+    # chance GBK is almost never valid UTF-8); otherwise the reading that
+    # replaces fewest bytes: a GBK page with one stray byte is that page with
+    # one "?", not UTF-8 garbage.  (Single-byte labels never get here: they
+    # decode any bytes.)
+    if _mostly_utf8(body):
+        fallback = "utf-8"
+    else:
+        candidates = [*dict.fromkeys([*tried, "utf-8", "gb18030"])]
+        fallback = min(candidates, key=lambda c: body.decode(c, errors="replace").count("\ufffd"))
     return Decoded(
         body.decode(fallback, errors="replace"),
         fallback,
         declared,
         f"bytes are not valid {fallback}; undecodable bytes replaced",
     )
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _mostly_utf8(body: bytes) -> bool:
+    """At most one character in ten that is not ASCII fails to decode as UTF-8."""
+    text = body.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    return 10 * bad <= len(_NON_ASCII.findall(text))
 
 
 def _detect(body: bytes) -> str | None:
