@@ -176,12 +176,6 @@ CHECK_PAGES = {
         "继续访问。如果您频繁看到此页面，请检查网络环境是否使用了代理，或者联系网站管理员处理。"
         "</p><div id='captcha'></div></div></body></html>"
     ),
-    "cookie wall": (
-        "<html><head><title>Markets</title></head><body><div class='consent'><p>We use cookies"
-        " and similar technologies to personalise content and ads, to provide social media"
-        " features and to analyse our traffic. Please accept to continue.</p>"
-        "<button>Accept</button></div><div id='root'></div></body></html>"
-    ),
     "browser check": (
         "<html><head><title>Just a moment...</title></head><body><h1>www.example.com</h1>"
         "<p>Checking if the site connection is secure. www.example.com needs to review the"
@@ -192,8 +186,20 @@ CHECK_PAGES = {
 
 
 @pytest.mark.parametrize("name", CHECK_PAGES)
-def test_bot_checks_and_cookie_walls_are_no_article(name: str) -> None:
+def test_bot_checks_are_no_article(name: str) -> None:
     assert extract_article(CHECK_PAGES[name], "https://e.example/a") is None
+
+
+@pytest.mark.parametrize(
+    ("title", "extra"),
+    [
+        ("公司回购股份", "<div class='consent'>We use cookies. Accept all cookies?</div>"),
+        ("工信部：规范人机验证与安全验证服务", ""),
+    ],
+)
+def test_an_article_beside_a_cookie_banner_or_about_checks_is_kept(title: str, extra: str) -> None:
+    article = extract_article(short_article_page(title, extra=extra), "https://e.example/a")
+    assert article is not None and "回购资金总额" in article
 
 
 def test_a_page_that_says_less_than_the_feed_keeps_the_feeds_text() -> None:
@@ -217,6 +223,12 @@ def test_a_page_that_says_less_than_the_feed_keeps_the_feeds_text() -> None:
         == "full text: 1 of 2 articles kept the feed's text: the page says less than the feed (1)"
     )
     assert not retry
+    # A feed that gives the article and a "阅读原文" line: the page is as good.
+    article = extract_article(teaser, "https://e.example/3")
+    assert article is not None
+    feed = item("https://e.example/3", article + "<p>阅读原文</p>")
+    _, note, _ = with_full_text((feed,), (("https://e.example/3", teaser, None, None),))
+    assert note is None
 
 
 @pytest.mark.parametrize(

@@ -140,8 +140,8 @@ def test_pages_that_are_no_one_items_article_are_not_fetched(
     old = feed_server.add("/a/old.html", body=page, headers=html)
     mention = feed_server.add("/a/mention.html", body=page, headers=html)
     items = [
-        Item("快讯一", "<p>第一条快讯。</p>", "1", live, hours_ago(1)),
-        Item("快讯二", "<p>第二条快讯。</p>", "2", live, hours_ago(1)),
+        Item("快讯一", "<p>第一条快讯。</p>", "1", live + "#1", hours_ago(1)),
+        Item("快讯二", "<p>第二条快讯。</p>", "2", live + "#2", hours_ago(1)),
         Item("首页", "<p>首页摘要。</p>", "3", home, hours_ago(1)),
         Item("【广告】理财课", "<p>摘要。</p>", "4", ad, hours_ago(1)),
         Item("旧闻", "<p>摘要。</p>", "5", old, hours_ago(24 * 30)),
@@ -248,7 +248,48 @@ def test_the_feeds_corrections_reach_posts_whose_pages_are_down(
     feed_server.add("/feed", body=feed_server.routes["/feed"].body)  # no ETag: a full fetch
     assert cli("run", "-c", str(config)).code == 0
     assert feed_server.hits["/a/stcn.html"] == hits + 1
-    assert first_line("stcn") in article and len(posts(tmp_path)) == 2
+    texts = list(posts(tmp_path).values())
+    assert len(texts) == 2 and first_line("stcn") in "".join(texts)
+
+
+def test_a_correction_reaches_a_post_whose_page_failed_for_good_then_for_now(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """Its post holds the feed's old text, not an article: the corrected
+    text replaces it (no stored text is kept over the feed's own)."""
+    html = {"Content-Type": "text/html; charset=utf-8"}
+    page = feed_server.add("/a/x.html", status=404, body=b"gone", headers=html)
+    url = feed_server.add(
+        "/feed", body=rss("源", [Item("新闻", "<p>第一版摘要。</p>", "1", page, hours_ago(1))])
+    )
+    feeds = [{"url": url, "group": "g", "source": "源", "fulltext": True}]
+    config = write_config(tmp_path, feeds, fulltext={"allow_private": True})
+    assert "posts: 1 new" in cli("run", "-c", str(config)).stdout
+    feed_server.add("/a/x.html", status=503, body=b"busy", headers=html)
+    corrected = [Item("新闻（更正）", "<p>第二版摘要（更正）。</p>", "1", page, hours_ago(1))]
+    feed_server.add("/feed", body=rss("源", corrected))
+    assert "posts: 0 new, 1 updated" in cli("run", "-c", str(config)).stdout
+    (text,) = posts(tmp_path).values()
+    assert "新闻（更正）" in text and "第二版摘要" in text and "第一版摘要" not in text
+
+
+def test_the_full_text_note_goes_when_full_text_is_turned_off(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    html = {"Content-Type": "text/html; charset=utf-8"}
+    page = feed_server.add("/a/x.html", status=404, body=b"gone", headers=html)
+    items = [Item("新闻", "<p>摘要。</p>", "1", page, hours_ago(1))]
+    url = feed_server.add("/feed", body=rss("源", items))
+    spec = {"url": url, "group": "g", "source": "源", "fulltext": True}
+    config = write_config(tmp_path, [spec], fulltext={"allow_private": True})
+    assert cli("run", "-c", str(config)).code == 0
+    (row,) = json.loads(cli("status", "-c", str(config), "--json").stdout)
+    assert row["warning"].startswith("full text: ")
+    config = write_config(tmp_path, [{**spec, "fulltext": False}], fulltext={"allow_private": True})
+    feed_server.add("/feed", body=rss("源", [*items, Item("新闻二", "<p>摘要。</p>", "2")]))
+    assert cli("run", "-c", str(config)).code == 0
+    (row,) = json.loads(cli("status", "-c", str(config), "--json").stdout)
+    assert row["warning"] is None
 
 
 def test_a_new_item_whose_page_is_down_for_now_gets_its_article_later(

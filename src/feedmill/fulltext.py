@@ -32,7 +32,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
-from urllib.parse import urljoin
+from urllib.parse import urldefrag, urljoin
 
 import lxml.etree
 import lxml.html
@@ -60,6 +60,7 @@ __all__ = [
     "fetch_articles",
     "is_public_address",
     "not_articles",
+    "page_key",
 ]
 
 MiB: Final = 1024 * 1024
@@ -84,12 +85,12 @@ _LOGIN_OR_PAYWALL: Final = re.compile(
     r"|剩余\s*\d+%|subscribe (?:to|now to) (?:continue|read)|to continue reading"
     r"|subscribers only|already a subscriber|sign in to (?:continue|read)"
     r"|create a free account to (?:continue|read)"
-    # Bot checks and cookie walls: a page that stands between the reader and
-    # the article, with no article behind it for a program.
+    # Bot checks: a page that stands between the reader and the article,
+    # with no article behind it for a program.  (A cookie banner is not one:
+    # it sits on article pages too; a page that is only a cookie wall says
+    # less than the feed, and is refused for that.)
     r"|异常访问|(?:完成|进行)(?:下方的?)?(?:安全|人机|滑块)?验证后|请(?:输入|完成)验证码"
-    r"|checking (?:if the site connection is secure|your browser)|verify you are (?:a )?human"
-    r"|(?:we|this (?:site|website)) uses? cookies|accept (?:all )?cookies"
-    r"|please accept to continue",
+    r"|checking (?:if the site connection is secure|your browser)|verify you are (?:a )?human",
     re.IGNORECASE,
 )
 _ERROR_TITLE: Final = re.compile(
@@ -98,7 +99,7 @@ _ERROR_TITLE: Final = re.compile(
     r"|access denied|页面不存在|页面未找到|找不到(?:该|您要的)?页面"
     r"|(?:页面|文章|内容|链接)(?:已被|已)(?:删除|下线|失效)|内容不存在|出错了"
     r"|该内容已被发布者删除|此内容因违规无法查看"
-    r"|(?:访问|安全|人机)验证|just a moment|attention required|are you a robot",
+    r"|^\W*访问验证\W*$|^just a moment|attention required!|are you a robot",
     re.IGNORECASE,
 )
 # A password field marks a login page — when the page is little else: article
@@ -199,11 +200,19 @@ def not_articles(parsed: ParsedFeed, entries: Sequence[Entry], location: str) ->
     keys: dict[str, set[str]] = {}
     for entry in entries:
         if entry.link:
-            keys.setdefault(entry.link, set()).add(entry.key)
+            keys.setdefault(page_key(entry.link), set()).add(entry.key)
     shared = {link for link, found in keys.items() if len(found) > 1}
     if parsed.link:
-        shared.add(urljoin(location, parsed.link.strip()))
+        shared.add(page_key(urljoin(location, parsed.link.strip())))
     return shared
+
+
+def page_key(link: str) -> str:
+    """The page a link fetches: ``live.html#1`` and ``live.html#2`` are one,
+    as are ``https://E.example`` and ``https://e.example/``."""
+    page = urls.identity(urldefrag(link).url)
+    parts = urls.split(page)
+    return parts._replace(path="/").geturl() if parts and parts.netloc and not parts.path else page
 
 
 def extract_article(html: str, url: str) -> str | None:

@@ -578,6 +578,7 @@ class Mill:
                 rules=self.rules[spec.url],
                 dedupe=self.dedupe,
                 search=self.config.search,
+                fulltext=spec.fulltext,
                 pages=pages,
             )
             fetched = job.fetched
@@ -650,7 +651,7 @@ class Mill:
         from zoneinfo import ZoneInfo
 
         from feedmill.filter.rules import blocked_whatever_the_content
-        from feedmill.fulltext import not_articles
+        from feedmill.fulltext import not_articles, page_key
         from feedmill.normalize import normalize_feed
         from feedmill.parse import parse_document
         from feedmill.store.entries import Item, known_statuses
@@ -669,7 +670,7 @@ class Mill:
             for item in items
             if item.entry.link
             and urls.scheme(item.entry.link) in ("http", "https")
-            and item.entry.link not in shared
+            and page_key(item.entry.link) not in shared
             and known.get(item.key_hash, ("", ""))[0] != item.version
             # Neither a tombstone nor a copy is posted, and a new item the
             # rules block whatever its article says never will be.

@@ -138,6 +138,7 @@ class FeedJob:
     rules: tuple[RuleSet, ...] = ()  # the top-level rules, then the feed's own
     dedupe: DedupePolicy | None = None  # None: no merging across feeds
     search: bool = True  # index new and changed items for `feedmill search`
+    fulltext: bool = False  # the feed's items get their article pages
     pages: tuple[Page, ...] = ()  # fulltext feeds: the pages of new and changed items
 
 
@@ -206,7 +207,8 @@ def with_full_text(
     """
     from feedmill.fulltext import PageTooLarge, extract_article, is_transient
 
-    feed_text = {i.entry.link: len(visible_text(i.entry.content)) for i in items if i.entry.link}
+    asked = {link for link, *_ in pages}
+    feed_text = {i.entry.link: i.entry.content for i in items if i.entry.link in asked}
     articles: dict[str, str] = {}
     failures: dict[str, str] = {}
     for link, html, final_url, error in pages:
@@ -216,7 +218,7 @@ def with_full_text(
             content, error = None, str(exc)
         # A page that says less than the feed (a check page, a cookie wall,
         # a teaser) is not the article the feed summed up.
-        if content is not None and len(visible_text(content)) <= feed_text.get(link, 0):
+        if content is not None and says_less(content, feed_text.get(link, "")):
             content, error = None, "the page says less than the feed"
         if content is not None:
             articles[link] = content
@@ -245,6 +247,13 @@ def with_full_text(
 FULL_TEXT_NOTE = "full text: "
 
 
+def says_less(article: str, feed_text: str) -> bool:
+    """Whether a page's article says clearly less than the feed's own text
+    (a tenth less: a feed that carries the article plus a "阅读原文" line is
+    not worth a warning)."""
+    return 10 * len(visible_text(article)) < 9 * len(visible_text(feed_text))
+
+
 def _awaiting_pages(
     items: Sequence[Item], known: dict[str, tuple[int, str]], retry: frozenset[str]
 ) -> tuple[set[str], set[str], dict[str, int]]:
@@ -254,9 +263,10 @@ def _awaiting_pages(
       it is (its page is asked for again next pass);
     * pending: new, or stored with the feed's text and edited by the feed
       since: posted with the feed's text, awaiting the page;
-    * edited: stored with its article, edited by the feed since (key hash →
-      entry id): the feed's title and fields now, the stored article kept
-      until the page answers again.
+    * edited: stored with its article (or with the feed's text, its page
+      having failed for good before), edited by the feed since (key hash →
+      entry id): the feed's title and fields now, a stored article kept until
+      the page answers again.
     """
     waiting: set[str] = set()
     pending: set[str] = set()
@@ -276,11 +286,14 @@ def _awaiting_pages(
     return waiting, pending, edited
 
 
-def _awaiting(item: Item, article: str | None) -> Item:
+def _awaiting(item: Item, stored: str | None) -> Item:
     """``item`` under a version no feed item has, so that the next pass finds
-    it changed and asks for its page again; with ``article`` as its content."""
-    entry = item.entry if article is None else replace(item.entry, content=article)
-    return Item(entry, item.key_hash, awaiting_page(item.version))
+    it changed and asks for its page again; with the ``stored`` content if
+    that is an article (it says more than the feed's text: a post whose page
+    failed for good before holds the feed's old text, not an article)."""
+    if stored is not None and says_less(item.entry.content, stored):
+        return Item(replace(item.entry, content=stored), item.key_hash, awaiting_page(item.version))
+    return Item(item.entry, item.key_hash, awaiting_page(item.version))
 
 
 def handle(job: FeedJob) -> FeedResult:
@@ -299,7 +312,7 @@ def handle(job: FeedJob) -> FeedResult:
         items, note, retry = with_full_text(items, job.pages)
         if note:
             warnings.append(note)
-    elif job.state.warning and FULL_TEXT_NOTE in job.state.warning:
+    elif job.fulltext and job.state.warning and FULL_TEXT_NOTE in job.state.warning:
         # No page asked for this time: what the last pages gave still holds.
         warnings.append(job.state.warning[job.state.warning.index(FULL_TEXT_NOTE) :])
     engine = engine_for(job.database_url)
@@ -316,15 +329,16 @@ def handle(job: FeedJob) -> FeedResult:
         # For all three the feed is read again (not "304") while they are
         # recent; later, and for an undated item at all, only when the feed
         # changes: not every pass for as long as a slow feed lists them.
+        awaiting = waiting | pending | edited.keys()
         read_again = any(
-            i.key_hash in (waiting | pending | edited.keys())
+            i.key_hash in awaiting
             and i.entry.date is not None
             and job.now - i.entry.date <= PAGE_RETRY
             for i in items
         )
-        articles = stored_contents(conn, list(edited.values())) if edited else {}
+        kept = stored_contents(conn, list(edited.values())) if edited else {}
         items = tuple(
-            _awaiting(i, articles.get(edited.get(i.key_hash, 0)))
+            _awaiting(i, kept[edited[i.key_hash]] if i.key_hash in edited else None)
             if i.key_hash in pending or i.key_hash in edited
             else i
             for i in items
