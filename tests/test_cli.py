@@ -128,6 +128,17 @@ def test_bad_config_exits_2_naming_file_entry_and_field(
     assert not (tmp_path / "source").exists()
 
 
+def test_a_missing_feed_file_in_a_folder_with_a_dot_fails_only_that_feed(tmp_path: Path) -> None:
+    (tmp_path / "a.xml").write_bytes(rss("源", [Item("新闻", "<p>正文。</p>", "1")]))
+    feeds = [
+        {"url": "a.xml", "group": "g", "source": "s"},
+        {"url": "exports.v2/feed.xml", "group": "g", "source": "t"},
+        {"url": "backup.old/feed.xml", "group": "g", "source": "u"},
+    ]
+    result = cli("run", "-c", str(write_config(tmp_path, feeds)))
+    assert result.code == 0 and "feeds: 1 ok, 0 unchanged, 2 failed" in result.stdout
+
+
 def test_a_config_saved_in_another_encoding_says_so(tmp_path: Path) -> None:
     config = tmp_path / "feedmill.yml"
     config.write_bytes("feeds: []\n# 证券时报网\n".encode("gbk"))

@@ -676,12 +676,22 @@ def _line(data: Any, loc: tuple[Any, ...]) -> int:
 HOST_LIKE = re.compile(r"^[\w-]+(?:\.[\w-]+)+(?::\d+)?(?:/|$)")
 
 
+# Folder names that end like these are folders, not hosts.
+_FILE_ENDINGS = frozenset(
+    {"xml", "rss", "atom", "json", "txt", "html", "htm", "feed", "old", "bak"}
+)
+
+
 def _check_paths_named_like_hosts(config: Config, data: Any, path: Path) -> None:
     """A feed path that names no file and reads as a web address is the
     scheme forgotten: said now, rather than as a missing file at every run."""
     for index, feed in enumerate(config.feeds):
-        # A host then a path ("a.xml" alone is a file name).
+        # A host then a path ("a.xml" alone is a file name), the host ending
+        # in what reads as a top-level domain ("exports.v2/" is a folder).
         if "://" in feed.url or "/" not in feed.url or not HOST_LIKE.match(feed.url):
+            continue
+        top = feed.url.split("/", 1)[0].split(":", 1)[0].rsplit(".", 1)[-1].lower()
+        if not top.isalpha() or not top.isascii() or top in _FILE_ENDINGS:
             continue
         if (config.base_dir / feed.url).exists():
             continue
