@@ -180,6 +180,16 @@ def test_a_merge_key_brings_defaults_that_the_entry_overrides(tmp_path: Path) ->
     # A key the entry writes twice is still an error.
     config.write_text(config.read_text() + "    url: c.xml\n")
     assert "found a duplicate key 'url'" in cli("status", "-c", str(config)).stderr
+    # An anchor first met inside a merge, and later used alone, is read as written.
+    from feedmill.yamlload import load
+
+    nested = (
+        "d: &d {timezone: UTC}\n"
+        "feeds:\n"
+        "  - <<: &stcn\n      <<: *d\n      group: g\n      timezone: Asia/Shanghai\n    url: a\n"
+        "  - *stcn\n"
+    )
+    assert load(nested)["feeds"][1] == {"timezone": "Asia/Shanghai", "group": "g"}
 
 
 @pytest.mark.parametrize("every", ["3000000d", "9999999999d"])

@@ -26,14 +26,27 @@ class LineList(list[Any]):
     lines: list[int]
 
 
+_MERGE = "tag:yaml.org,2002:merge"
+
+
 class _Loader(_Base):  # type: ignore[misc]
-    pass
+    def own_keys(self, node: yaml.MappingNode) -> set[int]:
+        """Ids of the key nodes ``node`` writes itself, as read before any
+        merge flattened it (a node merged into another is flattened then)."""
+        seen: dict[int, set[int]] = self.__dict__.setdefault("_own_keys", {})
+        if id(node) not in seen:
+            seen[id(node)] = {id(key) for key, _ in node.value if key.tag != _MERGE}
+        return seen[id(node)]
+
+    def flatten_mapping(self, node: yaml.MappingNode) -> None:
+        self.own_keys(node)
+        super().flatten_mapping(node)
 
 
 def _mapping(loader: Any, node: yaml.MappingNode) -> LineDict:
     # Keys written in this mapping itself: one of them twice is an error; one
     # that a merge (``<<: *defaults``) also brings overrides it, as YAML says.
-    own = {id(key) for key, _ in node.value if key.tag != "tag:yaml.org,2002:merge"}
+    own = loader.own_keys(node)
     loader.flatten_mapping(node)  # merged pairs first, the mapping's own after
     out = LineDict()
     out.line = node.start_mark.line + 1
