@@ -120,7 +120,7 @@ def test_backoff_of_a_long_dead_feed_stays_at_the_cap() -> None:
         )
 
 
-def test_backing_off_never_asks_a_failing_feed_more_often_than_a_working_one(
+def test_the_backoff_cap_is_never_below_the_feeds_interval(
     tmp_path: Path,
 ) -> None:
     config = tmp_path / "feedmill.yml"
@@ -131,6 +131,7 @@ def test_backing_off_never_asks_a_failing_feed_more_often_than_a_working_one(
     hourly, daily = (load_config(config).feed_policy(f) for f in load_config(config).feeds)
     assert hourly.backoff_cap == timedelta(hours=1)
     assert daily.backoff_cap == timedelta(days=2)
+    # Within the jitter (half the wait to all of it), as any feed's first retry.
     for streak in (1, 5, 40):
         assert backoff(streak, hourly, random.Random(streak)) >= timedelta(minutes=30)
 
