@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text as sql
 
+from feedmill.search.tokens import IndexTokens
+from feedmill.store import search as search_store
 from feedmill.store.database import open_database
+from feedmill.store.search import TokenizedDoc
 
 from support.feeds import Item, rss
 from support.site import cli, write_config
@@ -39,6 +43,13 @@ def test_chinese_words_are_found_inside_run_on_sentences(demo: Path) -> None:
 def test_every_word_must_match(demo: Path) -> None:
     assert [r["title"] for r in search(demo, "逆回购 300亿元")] == ["央行开展300亿元逆回购操作"]
     assert search(demo, "逆回购 比特币") == []
+
+
+def test_a_phrase_is_found_inside_a_longer_word(demo: Path) -> None:
+    # Both LPR stories say it, in "经中国人民银行授权" and "中国人民银行授权全国…".
+    rows = search(demo, "人民银行授权", "--all")
+    assert {r["source"] for r in rows} == {"证券时报网", "东方财富网"}
+    assert all("中国<mark>人民银行授权</mark>" in str(r["snippet"]) for r in rows)
 
 
 def test_filters_by_group_source_and_date(demo: Path) -> None:
@@ -120,6 +131,27 @@ def test_search_off_leaves_indexing_to_the_first_search(tmp_path: Path) -> None:
     assert "building the search index" in result.stderr
     assert "比特币突破10万美元" in result.stdout
     assert indexed() == 2
+
+
+def test_an_index_built_by_an_older_tokenizer_is_rebuilt_once(tmp_path: Path) -> None:
+    item = Item(title="上海证券交易所发布公告", html="<p>正文</p>", guid="1")
+    (tmp_path / "a.xml").write_bytes(rss("t", [item]))
+    config = write_config(tmp_path, [{"url": "a.xml", "group": "g", "source": "s"}])
+    assert cli("run", "-c", str(config)).code == 0
+    # The index as scheme 1 left it: whole words, where no phrase lines up.
+    engine = open_database(f"sqlite:///{tmp_path / '.feedmill' / 'state.db'}")
+    with engine.begin() as conn:
+        entry_id = conn.execute(sql("SELECT id FROM entries")).scalar_one()
+        old = IndexTokens("上海证券交易所 发布公告", "上海 证券 交易 交易所 发布 公告")
+        search_store.index(conn, [TokenizedDoc(entry_id, old, IndexTokens("正文", ""))])
+        scheme_1 = f"1+rjieba-{version('rjieba')}"
+        conn.execute(sql("UPDATE meta SET value = :v WHERE name = 'search_index'"), {"v": scheme_1})
+    engine.dispose()
+    result = cli("search", "证券交易所", "-c", str(config))
+    assert "building the search index" in result.stderr
+    assert "上海证券交易所发布公告" in result.stdout
+    again = cli("search", "证券交易所", "-c", str(config))
+    assert "building" not in again.stderr and "上海证券交易所发布公告" in again.stdout
 
 
 def test_status_and_search_answer_while_a_pass_holds_the_write_lock(demo: Path) -> None:

@@ -21,7 +21,15 @@ from sqlalchemy import Connection, Engine, create_engine, delete, insert, select
 from sqlalchemy.engine import make_url
 
 from feedmill.search import marked, normalize, query_tokens, snippet, visible_text
-from feedmill.search.tokens import index_tokens, located_words, open_ended, words
+from feedmill.search.tokens import (
+    MAX_TOKEN,
+    Lookup,
+    index_tokens,
+    located_words,
+    lookup,
+    pieces,
+    words,
+)
 from feedmill.store import search
 from feedmill.store.database import MIGRATIONS, create, open_database
 from feedmill.store.schema import entries, feeds, meta
@@ -79,17 +87,49 @@ def test_unicode61_alone_cannot_find_a_chinese_word() -> None:
 
 def test_segmentation_finds_the_words_of_a_run_on_sentence() -> None:
     tokens = index_tokens(PBOC)
-    assert {"央行", "下调", "金融机构", "存款", "准备金率"} <= set(tokens.words.split())
-    # A long word's dictionary sub-words are indexed too, apart from the words.
-    assert {"人民银行", "银行", "金融", "机构", "准备金"} <= set(tokens.parts.split())
-    assert "银行" not in tokens.words.split()
+    stream = tokens.words.split()
+    assert {"央行", "下调", "存款", "释放", "长期", "资金"} <= set(stream)
+    # A long word is in the words stream as the words it is made of, in order …
+    assert stream[:4] == ["中国", "人民", "银行", "央行"]
+    assert "金融 机构 存款 准备 金 率" in tokens.words
+    # … and in the parts stream whole, with the sub-words its pieces miss.
+    held = set(tokens.parts.split())
+    assert {"中国人民银行", "人民银行", "金融机构", "准备金率", "准备金"} <= held
+    assert "银行" not in held
+
+
+def test_a_word_is_cut_into_the_words_it_is_made_of() -> None:
+    assert pieces("中国人民银行") == ("中国", "人民", "银行")
+    assert pieces("上海证券交易所") == ("上海", "证券", "交易", "所")
+    assert pieces("交易所") == ("交易", "所")
+    assert pieces("麦当劳") == ("麦当劳",)  # no shorter word in it
+    assert pieces("央行") == ("央行",)  # two characters: never cut
+    # A query word cuts as it does inside a longer word of the text.
+    assert pieces("证券") + pieces("交易所") == pieces("上海证券交易所")[1:]
 
 
 def test_latin_words_and_numbers_are_tokens() -> None:
     tokens = index_tokens("ＧＰＴ－５发布，SZ300024机器人涨停；C++ 与 C# 版本 v1.2，iPhone15")
     assert tokens.words.split()[:3] == ["gpt", "5", "发布"]
-    assert {"sz300024", "c++", "c#", "iphone15"} <= set(tokens.words.split())
-    assert {"sz", "300024", "c", "iphone", "15"} <= set(tokens.parts.split())
+    # jieba glues digits and letters: the words stream has their runs.
+    assert "sz 300024" in tokens.words and "iphone 15" in tokens.words
+    assert {"c++", "c#"} <= set(tokens.words.split())
+    assert {"sz300024", "iphone15", "c"} <= set(tokens.parts.split())
+    assert pieces("300etf") == ("300", "etf") and pieces("4s店") == ("4", "s", "店")
+
+
+@steady
+@given(
+    st.text(
+        alphabet=st.sampled_from("央行降准中国人民银行证券交易所 ＧＰＴ-5.c+#，。ａA股\u00df3éの"),
+        max_size=40,
+    )
+)
+def test_the_words_stream_is_every_word_as_its_pieces(value: str) -> None:
+    tokens = index_tokens(value)
+    found = words(normalize(value))
+    assert tokens.words.split() == [p for word in found for p in pieces(word)]
+    assert all("".join(pieces(word)) == word for word in found)
 
 
 @steady
@@ -104,6 +144,16 @@ def test_located_words_are_the_indexed_words(value: str) -> None:
     assert [w for w, _ in located_words(norm)] == words(norm)
     for word, at in located_words(norm):
         assert norm[at : at + len(word)] == word
+
+
+def test_a_word_too_long_for_the_index_makes_its_term_find_nothing() -> None:
+    long_number = "9" * (MAX_TOKEN + 1)
+    # The index holds no such word: the term, and so the query, finds nothing …
+    assert query_tokens(f"央行{long_number}").empty
+    assert query_tokens(f"央行 {long_number}").empty
+    assert query_tokens("央行 " + "9" * MAX_TOKEN).include == (("央行",), ("9" * MAX_TOKEN,))
+    # … and excluding it excludes nothing.
+    assert query_tokens(f"央行 -{long_number}") == query_tokens("央行")
 
 
 def test_query_terms_are_and_phrases_and_exclusions() -> None:
@@ -166,13 +216,31 @@ def test_snippet_highlights_a_phrase_only_where_its_words_follow_each_other() ->
 def test_a_chinese_query_word_may_begin_a_longer_indexed_word() -> None:
     # jieba joins what follows: typed 人民币/兑/美元, written 人民币/兑/美元汇率.
     assert words("人民币兑美元汇率") == ["人民币", "兑", "美元汇率"]
-    assert open_ended(("人民币", "兑", "美元")) and open_ended(("锂",))
-    assert not open_ended(("fed",)) and not open_ended(("300",)) and not open_ended(("c++",))
+    assert lookup(("人民币", "兑", "美元")) == Lookup(("人民", "币", "兑", "美元"), True)
+    assert lookup(("锂",)) == Lookup((), False, "锂", True)
+    for latin in ("fed", "300", "c++"):
+        assert lookup((latin,)) == Lookup((), False, latin, False)
+    # Nor does the last piece of a cut word begin another: 交易所 is not in 交易所得税 …
+    assert lookup(("交易所",)) == Lookup(("交易", "所"), False, "交易所", True)
+    # … but as one word it may begin a longer one (科技股 in 科技股份, held whole).
+    stock = query_tokens("科技股").include
+    assert marked(snippet("科技股份有限公司", stock)) == "[科技股]份有限公司"
     rmb = query_tokens("人民币兑美元").include
     assert marked(snippet("人民币兑美元汇率中间价报7.1", rmb)) == "[人民币兑美元]汇率中间价报7.1"
     lithium = query_tokens("锂").include
-    assert marked(snippet("锂电池扩产，碳酸锂跌价", lithium)) == "[锂]电池扩产，碳酸锂跌价"
+    assert marked(snippet("锂电池扩产，碳酸锂跌价", lithium)) == "[锂]电池扩产，碳酸[锂]跌价"
     assert marked(snippet("中央行政机关", query_tokens("央行").include)) == "中央行政机关"
+
+
+def test_snippet_marks_a_phrase_inside_a_longer_word() -> None:
+    def shown(text: str, query: str) -> str:
+        return marked(snippet(text, query_tokens(query).include))
+
+    assert shown("上海证券交易所发布公告", "证券交易所") == "上海[证券交易所]发布公告"
+    assert shown("经中国人民银行授权，", "人民银行授权") == "经中国[人民银行授权]，"
+    assert shown("沪深300ETF成交额创新高", "沪深300") == "[沪深300]ETF成交额创新高"
+    assert shown("华为Mate60Pro开售", "mate60") == "华为[Mate60]Pro开售"
+    assert shown("个人交易所得税", "交易所") == "个人交易所得税"
 
 
 # -- the database, on both backends --------------------------------------------------------
@@ -332,6 +400,46 @@ def test_query_syntax_in_user_input_is_harmless(news: Engine) -> None:
     assert ids(find(news, "NEAR(央行 降准)")) == ids(find(news, "near 央行 降准")) == []
 
 
+def test_a_phrase_is_found_inside_a_longer_word(engine: Engine) -> None:
+    with engine.begin() as conn:
+        add(conn, 1, "上海证券交易所发布公告", "<p>正文</p>")
+        add(conn, 2, "中共中央政治局会议分析经济形势", "<p>正文</p>")
+        add(conn, 3, "中国人民银行决定下调存款准备金率", "<p>正文</p>")
+        add(conn, 4, "美国联邦储备委员会维持利率不变", "<p>正文</p>")
+        add(conn, 5, "宁德时代新能源科技股份有限公司回购股份", "<p>正文</p>")
+        add(conn, 6, "个税", "<p>个人交易所得税新规公布。</p>")
+    assert ids(find(engine, "证券交易所")) == [1]
+    assert ids(find(engine, "政治局会议")) == [2]
+    assert ids(find(engine, "人民银行决定")) == [3]
+    assert ids(find(engine, "联邦储备")) == [4]
+    assert ids(find(engine, "股份有限公司")) == [5]
+    assert ids(find(engine, "能源科技股份")) == [5]
+    assert ids(find(engine, "科技股")) == [5]
+    assert ids(find(engine, "中国人民")) == [3]
+    # Excluded the same way.
+    assert find(engine, "公告 -证券交易所") == []
+    # Not where the last piece begins another word: 个人 交易 所得税 (所得 税).
+    assert ids(find(engine, "交易所")) == [1]
+    assert find(engine, "交易所新规") == []
+
+
+def test_a_number_glued_to_letters_is_found_in_a_phrase(engine: Engine) -> None:
+    with engine.begin() as conn:
+        add(conn, 1, "沪深300ETF成交额创新高", "<p>正文</p>")
+        add(conn, 2, "科创50ETF净流入超10亿元", "<p>正文</p>")
+        add(conn, 3, "华为Mate60Pro开售即售罄", "<p>正文</p>")
+    assert ids(find(engine, "沪深300")) == [1]
+    assert ids(find(engine, "科创50")) == [2]
+    assert ids(find(engine, "Mate60")) == ids(find(engine, "华为Mate60")) == [3]
+    assert ids(find(engine, "300")) == [1]
+    assert find(engine, "沪深30") == [] and find(engine, "mate6") == []
+
+
+def test_a_word_too_long_for_the_index_finds_nothing(news: Engine) -> None:
+    assert find(news, "央行" + "9" * 999) == [] and find(news, "央行 " + "9" * 999) == []
+    assert set(ids(find(news, "央行 -" + "9" * 999))) == {1, 5}
+
+
 def test_title_matches_rank_first(engine: Engine) -> None:
     body = "<p>" + "市场人士认为，相关举措有助于稳定预期。" * 5 + "{}</p>"
     with engine.begin() as conn:
@@ -341,6 +449,19 @@ def test_title_matches_rank_first(engine: Engine) -> None:
     assert ids(find(engine, "北向资金")) == [2, 3, 1]
     hits = find(engine, "北向资金")
     assert hits[0].score > hits[1].score > hits[2].score
+
+
+def test_a_title_match_outranks_mentions_in_a_short_body(engine: Engine) -> None:
+    """However long the body of the story the title names, and however short
+    the flash that mentions it in passing."""
+    article = "<p>" + "公司在发布会上介绍了新产品的技术细节和量产计划，多家机构参会。" * 30 + "</p>"
+    flash = "<p>创业板指午间收涨，宁德时代涨2%，宁德时代成交额居首。</p>"
+    with engine.begin() as conn:
+        add(conn, 1, "午间快讯", flash)
+        add(conn, 2, "宁德时代发布新一代麒麟电池", article)
+        for i in range(3, 23):  # other news: 宁德时代 is a rare word
+            add(conn, i, f"快讯{i}", f"<p>央行开展{i}亿元逆回购操作。</p>")
+    assert ids(find(engine, "宁德时代")) == [2, 1]
 
 
 def test_hits_carry_the_entry_and_a_marked_snippet(news: Engine) -> None:

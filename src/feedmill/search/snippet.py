@@ -13,9 +13,18 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 
-from feedmill.search.tokens import PIECE, Phrase, located_words, matches, open_ended, parts
+from feedmill.search.tokens import (
+    PIECE,
+    Lookup,
+    Phrase,
+    located_words,
+    lookup,
+    matches,
+    parts,
+    pieces,
+)
 
 Segment = tuple[str, bool]  # (text, is it a match)
 Span = tuple[int, int]  # [start, end) in the original text
@@ -48,29 +57,25 @@ def _normalized(text: str) -> tuple[str, list[int] | None]:
 def match_spans(text: str, phrases: Collection[Phrase]) -> list[Span]:
     """Where the index finds the query's ``phrases`` in ``text``, as original offsets.
 
-    A one-word phrase is marked wherever the index has it, inside a longer
-    word too (银行 in 中国人民银行); a longer one only where its words follow
-    each other.
+    As ``tokens.lookup`` says: where a phrase's pieces follow each other,
+    inside longer words too (证券交易所 in 上海证券交易所); a one-word phrase
+    also wherever the index holds its word (人民银行 in 中国人民银行).
     """
     if not text or not phrases:
         return []
     norm, origin = _normalized(text)
-    if not any(all(token in norm for token in phrase) for phrase in phrases):
+    lookups = [lookup(phrase) for phrase in phrases]
+    if not any(_may_be_in(norm, found) for found in lookups):
         return []
-    # A one-word phrase: its word, and whether it is open-ended (see tokens.open_ended).
-    single = {phrase[0]: open_ended(phrase) for phrase in phrases if len(phrase) == 1}
-    longer: dict[str, list[Phrase]] = {}
-    for phrase in phrases:
-        if len(phrase) > 1:
-            longer.setdefault(phrase[0], []).append(phrase)
-    wanted = sorted({token for phrase in phrases for token in phrase}, key=len, reverse=True)
+    pattern = "|".join(map(re.escape, sorted(_wanted(phrases, lookups), key=len, reverse=True)))
     # jieba never puts a word across a space or punctuation (other than
     # + # & . _ % -): only the runs between them that hold a query token
-    # need segmenting, and each segments as it does in the whole text.
+    # (``_wanted``) need segmenting, and each segments as it does in the
+    # whole text.
     # Between two such runs, any word at all is a stand-in no phrase crosses.
     tokens: list[tuple[str, int]] = []
     end = 0
-    for hit in re.finditer("|".join(map(re.escape, wanted)), norm):
+    for hit in re.finditer(pattern, norm):
         if hit.start() < end:
             continue  # in the run just segmented
         start = hit.start()
@@ -82,44 +87,99 @@ def match_spans(text: str, phrases: Collection[Phrase]) -> list[Span]:
         assert run is not None
         end = run.end()
         tokens.extend((value, start + at) for value, at in located_words(run.group()))
-    found: list[Span] = []
-    for index, (value, at) in enumerate(tokens):
-        for phrase in longer.get(value, ()):
-            following = tokens[index : index + len(phrase)]
-            if len(following) == len(phrase) and _follows(following, phrase):
-                found.append((at, following[-1][1] + len(phrase[-1])))
-        word = _single_hit(value, single)
-        if word:
-            found.append((at, at + len(word)))
-            continue
-        for sub in parts(value) if value else ():
-            word = _single_hit(sub, single)
-            if word:
-                offset = value.find(sub)
-                while offset >= 0:
-                    found.append((at + offset, at + offset + len(word)))
-                    offset = value.find(sub, offset + 1)
+    found = _phrase_spans(tokens, lookups) + _word_spans(tokens, lookups)
     if origin is not None:
         found = [(origin[s], origin[e - 1] + 1) for s, e in found]
     return _merge(found)
 
 
-def _follows(tokens: Sequence[tuple[str, int]], phrase: Phrase) -> bool:
-    """Are ``tokens`` the phrase, its last word perhaps the start of a longer one?"""
-    *head, (last, _) = tokens
-    return [t for t, _ in head] == list(phrase[:-1]) and matches(
-        last, phrase[-1], open_ended(phrase)
+def _wanted(phrases: Collection[Phrase], lookups: Sequence[Lookup]) -> set[str]:
+    """The tokens whose runs are segmented: the query's, and the pieces of
+    its cut words — but of one character only where there is no longer one
+    (新 of 新能源 is in most runs).  Only a phrase split by punctuation right
+    there, 新，能源, then goes unmarked; nothing is marked falsely."""
+    wanted = {token for phrase in phrases for token in phrase}
+    for found in lookups:
+        longer = {piece for piece in found.pieces if len(piece) > 1}
+        wanted |= longer or set(found.pieces)
+    return wanted
+
+
+def _may_be_in(norm: str, found: Lookup) -> bool:
+    """Could the text hold the phrase at all (every token of a way to find it)?"""
+    whole = found.word is not None and found.word in norm
+    return whole or (bool(found.pieces) and all(p in norm for p in found.pieces))
+
+
+def _cut(tokens: Sequence[tuple[str, int]]) -> Iterator[tuple[str, int]]:
+    """The words stream of located words: each word as its pieces, at their offsets."""
+    for value, at in tokens:
+        if not value:
+            yield value, at  # the stand-in between runs
+            continue
+        for piece in pieces(value):
+            yield piece, at
+            at += len(piece)
+
+
+def _phrase_spans(tokens: Sequence[tuple[str, int]], lookups: Sequence[Lookup]) -> list[Span]:
+    """Where a phrase's pieces follow each other in the words stream."""
+    starts: dict[str, list[Lookup]] = {}
+    for want in lookups:
+        if want.pieces:  # two pieces or more: only the last may be a prefix
+            starts.setdefault(want.pieces[0], []).append(want)
+    if not starts:
+        return []
+    stream = list(_cut(tokens))
+    found: list[Span] = []
+    for index, (piece, at) in enumerate(stream):
+        for want in starts.get(piece, ()):
+            window = stream[index : index + len(want.pieces)]
+            if _follows(window, want):
+                found.append((at, window[-1][1] + len(want.pieces[-1])))
+    return found
+
+
+def _follows(window: Sequence[tuple[str, int]], want: Lookup) -> bool:
+    """Are these pieces the phrase's, the last perhaps the start of a longer one?"""
+    if len(window) != len(want.pieces):
+        return False
+    *head, (last, _) = window
+    return [t for t, _ in head] == list(want.pieces[:-1]) and matches(
+        last, want.pieces[-1], want.prefix
     )
 
 
-def _single_hit(value: str, single: dict[str, bool]) -> str | None:
-    """The one-word phrase the indexed word ``value`` answers, if any."""
-    if value in single:
-        return value
-    for token, prefix in single.items():
-        if prefix and value.startswith(token):
-            return token
-    return None
+def _word_spans(tokens: Sequence[tuple[str, int]], lookups: Sequence[Lookup]) -> list[Span]:
+    """Where a one-word phrase's word is any token the index holds for a word."""
+    single = [(want.word, want.word_prefix) for want in lookups if want.word is not None]
+    found: list[Span] = []
+    for value, at in tokens if single else ():
+        # Whatever the index holds for a word is part of it.
+        if not any(word in value for word, _ in single):
+            continue
+        for held, offset in _held(value):
+            for word, prefix in single:
+                if matches(held, word, prefix):
+                    found.append((at + offset, at + offset + len(word)))
+    return found
+
+
+def _held(value: str) -> Iterator[tuple[str, int]]:
+    """Every token the index holds for the word ``value``, at its offsets in it:
+    the word, its pieces, each occurrence of each of its parts."""
+    if not value:
+        return
+    yield value, 0
+    offset = 0
+    for piece in pieces(value):
+        yield piece, offset
+        offset += len(piece)
+    for sub in parts(value):
+        offset = value.find(sub)
+        while offset >= 0:
+            yield sub, offset
+            offset = value.find(sub, offset + 1)
 
 
 def _merge(spans: list[Span]) -> list[Span]:

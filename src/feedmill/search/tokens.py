@@ -5,25 +5,32 @@ token, so ``央行`` is not found in "中国人民银行（央行）决定下调
 with jieba (rjieba) and give the index words separated by spaces, in two
 streams per field:
 
-* **words** — jieba's precise mode, *without* the HMM, in text order: the
-  stream phrase queries run on.  The HMM guesses new words from context, so
-  the same characters segment differently in a query and in an article
-  ("沪指涨0.85%" → 沪 / 指涨 with it, 沪 / 指 / 涨 without): of 2,000
-  phrases taken from the dedupe evaluation articles, a query finds its own
-  article for 1,821 with it, for all without (benchmarks/search.py).
-* **parts** — what a long word contains: its dictionary sub-words
-  (中国人民银行 → 人民银行, 银行, 人民 …) and the letter and digit runs of a
-  mixed token (sz300024 → sz, 300024).  They let ``银行`` find 中国人民银行
-  without breaking phrase adjacency in ``words``.  Of the 16,246 substring
-  hits of the 3,000 commonest dictionary words there, they raise the share
-  the index agrees with from 76 % to 92 %; most of the rest are false
-  substring hits (央行 in 中央行政, 本市 in 资本市场, 月经 in 8月经济).
+* **words** — jieba's precise mode, *without* the HMM, in text order, each
+  word as the pieces it is made of (``pieces``): 中国人民银行 as 中国 人民
+  银行, 300ETF as 300 etf.  Phrase queries run on this stream, the query cut
+  the same way, so a phrase is found wherever its pieces follow each other —
+  inside a longer word too: 证券交易所 (证券 交易 所) in 上海证券交易所,
+  人民银行决定 in 中国人民银行决定, 沪深300 in 沪深300ETF.  Whole words would
+  not line up: the phrase 证券 交易所 is no part of the one token
+  上海证券交易所.  The HMM guesses new words from context, so the same
+  characters segment differently in a query and in an article ("沪指涨0.85%"
+  → 沪 / 指涨 with it, 沪 / 指 / 涨 without): of 2,000 phrases taken from the
+  dedupe evaluation articles, a query finds its own article for 1,821 with
+  it, for all without (benchmarks/search.py).
+* **parts** — what else a word holds, for queries of one word: the word
+  whole if it was cut into pieces (its prefixes stay searchable: 锂电 finds
+  锂电池), the dictionary sub-words its pieces miss (人民银行 in
+  中国人民银行) and the bare name of c++ / c#.  Of the 16,246 substring hits
+  of the 3,000 commonest dictionary words there, the two streams find 92 %
+  (whole words alone: 76 %); most of the rest are false substring hits
+  (央行 in 中央行政, 本市 in 资本市场, 月经 in 8月经济).
 
 The query is segmented the same way: a term typed without spaces is a phrase
 of its words, so ``央行降准`` needs the two words side by side, while
-``央行 降准`` needs both anywhere.  Segmentation uses jieba's default
-dictionary: adding words to it changes both sides, so reindex after doing so
-(``index_version()`` records the rjieba version the index was built with).
+``央行 降准`` needs both anywhere (``lookup`` says how each is found).
+Segmentation uses jieba's default dictionary: adding words to it changes
+both sides, so reindex after doing so (``index_version()`` records the
+rjieba version the index was built with).
 """
 
 from __future__ import annotations
@@ -39,8 +46,9 @@ from typing import TYPE_CHECKING, NamedTuple
 if TYPE_CHECKING:
     from lxml import etree
 
-# Bumped when what index_tokens produces changes; stored with the index.
-_SCHEME = "1"
+# Bumped when what index_tokens produces changes; stored with the index, so
+# that `feedmill search` rebuilds an index made by an older scheme once.
+_SCHEME = "2"
 
 
 @cache
@@ -58,8 +66,15 @@ def index_version() -> str:
 # SQLite splits nothing further: both backends see exactly these tokens.
 PIECE = re.compile(r"[^\W_]+[+#]*")
 _ALNUM_RUN = re.compile(r"\d+|[^\W\d_]+")
+_HAN = r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f]"
+_CJK = re.compile(_HAN)
+_LATIN = rf"(?:(?!{_HAN})[^\W\d_])"  # a letter of any other script
+# A token's runs of digits, of Chinese characters, of other letters.
+_RUN = re.compile(rf"\d+|{_HAN}+|{_LATIN}+")
+# The tokens that may have pieces or parts, among tokens separated by spaces:
+# three characters or more, or a digit, + or #.  (jieba never joins Chinese
+# to a Latin letter in fewer: a股 is a / 股.)
 _MAY_HAVE_PARTS = re.compile(r"[^ ]{3,}|[^ ]*[\d+#][^ ]*")
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 # Longer tokens are base64, hashes or run-together URLs: noise, and
 # PostgreSQL refuses lexemes over 2 kB.
 MAX_TOKEN = 64
@@ -135,18 +150,23 @@ def _collect(element: etree._Element, out: list[str]) -> None:
 class IndexTokens(NamedTuple):
     """One field as the index stores it: space-separated tokens."""
 
-    words: str  # in text order, for phrases
-    parts: str  # sub-words of long words, for single-word queries
+    words: str  # the words' pieces in text order, for phrases
+    parts: str  # what else the words hold, for single-word queries
 
 
 def words(text: str) -> list[str]:
     """The tokens of normalized ``text``, in order (jieba precise mode, no HMM)."""
+    return [piece for piece in _tokens(text) if len(piece) <= MAX_TOKEN]
+
+
+def _tokens(text: str) -> list[str]:
+    """``words``, long ones too."""
     import rjieba  # here: loading its dictionary takes most of a second
 
     # One regex pass over the words joined by spaces (no piece spans a space):
     # a Python loop over every word would cost three times jieba's own time.
-    found = PIECE.findall(" ".join(rjieba.cut(text, False)))
-    return [piece for piece in found if len(piece) <= MAX_TOKEN]
+    found: list[str] = PIECE.findall(" ".join(rjieba.cut(text, False)))
+    return found
 
 
 def located_words(text: str) -> Iterator[tuple[str, int]]:
@@ -158,6 +178,58 @@ def located_words(text: str) -> Iterator[tuple[str, int]]:
             piece = match.group()
             if len(piece) <= MAX_TOKEN:
                 yield piece, start + match.start()
+
+
+@lru_cache(maxsize=1 << 16)
+def pieces(token: str) -> tuple[str, ...]:
+    """What a token is made of, in order: what the words stream holds for it.
+
+    A Chinese word is cut into the dictionary words it is made of, down to
+    words no shorter one makes up (中国人民银行 → 中国, 人民, 银行; 交易所 →
+    交易, 所; 麦当劳 stays whole); a mixed token into its runs of digits and
+    letters (300etf → 300, etf; iphone15pro → iphone, 15, pro).  c++ and c#
+    stay whole: a name, not a letter; so do tokens the index takes whole
+    (two characters, no digit).
+    """
+    if token.endswith(("+", "#")) or not _MAY_HAVE_PARTS.fullmatch(token):
+        return (token,)
+    out: list[str] = []
+    for run in _RUN.findall(token):
+        out.extend(_compound(run) if _CJK.match(run) else (run,))
+    return tuple(out)
+
+
+@lru_cache(maxsize=1 << 16)
+def _compound(word: str) -> tuple[str, ...]:
+    """A Chinese word as the shortest dictionary words it is made of.
+
+    Of the ways to cut it into shorter dictionary words and single
+    characters, the one that leaves fewest characters single, then has
+    fewest pieces, then the longest first piece; each piece cut again.  A
+    word that holds no shorter word of two characters or more stays whole.
+    The cut depends on the word alone, so a query word cuts as it does
+    inside a longer word of the text.
+    """
+    import rjieba
+
+    n = len(word)
+    if n < 3:
+        return (word,)
+    # best[i]: (characters in pieces of two or more, -pieces, pieces) for word[i:]
+    best: list[tuple[int, int, tuple[str, ...]]] = [(0, 0, ())] * (n + 1)
+    for start in range(n - 1, -1, -1):
+        options = []
+        for end in range(n, start, -1):  # longest first: max() keeps the first of equals
+            size = end - start
+            if size == 1 or (size < n and rjieba.has_word(word[start:end])):
+                covered, count, rest = best[end]
+                covered += size if size > 1 else 0
+                options.append((covered, count - 1, (word[start:end], *rest)))
+        best[start] = max(options, key=lambda option: option[:2])
+    covered, _, cut = best[0]
+    if not covered:
+        return (word,)
+    return tuple(piece for part in cut for piece in _compound(part))
 
 
 @lru_cache(maxsize=1 << 16)
@@ -186,13 +258,32 @@ def parts(token: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
+@lru_cache(maxsize=1 << 16)
+def _streams(token: str) -> tuple[str, tuple[str, ...]]:
+    """What the words and the parts streams hold for a token: its pieces;
+    the token whole if cut, and its sub-words that are none of its pieces.
+    Nothing for a token longer than ``MAX_TOKEN``."""
+    if len(token) > MAX_TOKEN:
+        return "", ()
+    cut = pieces(token)
+    whole = (token,) if cut != (token,) else ()
+    return " ".join(cut), whole + tuple(p for p in parts(token) if p not in cut)
+
+
 def index_tokens(text: str) -> IndexTokens:
     """``text`` (plain text, any case or width) as the index stores it."""
-    joined = " ".join(words(normalize(text[:MAX_TEXT])))
+    held: list[str] = []
+
+    def cut(token: re.Match[str]) -> str:
+        stream, extra = _streams(token.group())
+        held.extend(extra)
+        return stream
+
     # Only tokens of three characters or more, or with a digit, + or #, can
-    # have parts: found by one regex pass rather than a test of every token.
-    sub = [p for t in _MAY_HAVE_PARTS.findall(joined) for p in parts(t)]
-    return IndexTokens(joined, " ".join(sub))
+    # have pieces or parts (or be too long): found and replaced by one regex
+    # pass rather than a test of every token.
+    joined = " ".join(_tokens(normalize(text[:MAX_TEXT])))
+    return IndexTokens(_MAY_HAVE_PARTS.sub(cut, joined), " ".join(held))
 
 
 # -- the query side ------------------------------------------------------------------------
@@ -200,16 +291,43 @@ def index_tokens(text: str) -> IndexTokens:
 Phrase = tuple[str, ...]  # tokens that must follow each other; one token: anywhere
 
 
-def open_ended(phrase: Phrase) -> bool:
-    """Does the phrase's last token also match the start of a longer indexed word?
+class Lookup(NamedTuple):
+    """How the index finds a phrase; both backends and the snippets follow it.
 
-    Yes when it ends in a Chinese character.  jieba joins what follows a
-    typed term into longer words: 人民币兑美元 is 人民币/兑/美元 typed, but
-    人民币/兑/美元汇率 in "人民币兑美元汇率中间价", and 锂 is inside 锂电池.
-    A Chinese word is the start of such a compound; a Latin one is not
-    (``fed`` must not find "federal"), nor a number (``300`` not 300024).
+    Its ``pieces`` side by side in a words stream (title or body), the last
+    perhaps only the start of a longer piece (``prefix``) — or, for a phrase
+    of one word, that ``word`` as any token of any stream, or the start of
+    one (``word_prefix``).  No ``pieces``: the word is its only piece, and
+    looking it up says it all.
     """
-    return bool(phrase) and bool(_CJK.match(phrase[-1][-1]))
+
+    pieces: tuple[str, ...]
+    prefix: bool
+    word: str | None = None
+    word_prefix: bool = False
+
+
+def lookup(phrase: Phrase) -> Lookup:
+    """How the index finds ``phrase`` (a non-empty tuple of query tokens).
+
+    A Chinese word typed last may also begin a longer word, as jieba joins
+    what follows a typed term into longer words: 锂 is in 锂电池 (锂电 池),
+    人民币兑美 in 人民币兑美元.  A Latin word is no such start (``fed`` must
+    not find "federal"), nor a number (``300`` not 300024), nor the last
+    piece of a word cut into pieces: 交易所 (交易 所) must not find
+    交易所得税 (交易 所得 税), where 所 begins another word — though a query
+    of that one word finds it at the start of a longer word through the
+    parts stream (科技股 in 科技股份).
+    """
+    last = phrase[-1]
+    chinese = bool(_CJK.match(last[-1]))
+    cut = tuple(piece for token in phrase for piece in pieces(token))
+    prefix = chinese and pieces(last) == (last,)
+    if len(phrase) > 1:
+        return Lookup(cut, prefix)
+    if cut == phrase:
+        return Lookup((), False, last, chinese)
+    return Lookup(cut, prefix, last, chinese)
 
 
 def matches(indexed: str, token: str, prefix: bool) -> bool:
@@ -231,7 +349,8 @@ class QueryTerms:
 
     @property
     def empty(self) -> bool:
-        """Nothing to look for (an empty query, or only exclusions or punctuation)."""
+        """Nothing to look for: an empty query, only exclusions or
+        punctuation, or a word the index cannot hold (see ``query_tokens``)."""
         return not self.include
 
     @property
@@ -247,21 +366,25 @@ def query_tokens(query: str) -> QueryTerms:
     * a term is a phrase of its words: ``央行降准`` needs 央行 right before 降准;
     * ``"央行 降准"`` (also “…” or 「…」) is one phrase, spaces and all;
     * a phrase's last word, if Chinese, also matches the start of a longer
-      word (see ``open_ended``);
+      word (see ``lookup``);
     * ``-term`` or ``-"a phrase"`` excludes.
 
     Everything else — ``*``, ``^``, ``OR``, ``NEAR(``, ``col:`` — is text:
     punctuation is dropped and words become plain tokens, so no input is
-    query syntax to the database.
+    query syntax to the database.  A word longer than ``MAX_TOKEN`` is in no
+    index: a term that holds one finds nothing, so neither does the query;
+    excluded, it excludes nothing.
     """
     include: list[Phrase] = []
     exclude: list[Phrase] = []
     for match in _TERM.finditer(normalize(query).translate(_QUOTES)):
         sign, quoted, bare = match.groups()
-        phrase = tuple(words(quoted if quoted is not None else bare))
-        if not phrase:
-            continue
+        phrase = tuple(_tokens(quoted if quoted is not None else bare))
+        if any(len(token) > MAX_TOKEN for token in phrase):
+            if sign:
+                continue
+            return QueryTerms()
         target = exclude if sign else include
-        if phrase not in target:
+        if phrase and phrase not in target:
             target.append(phrase)
     return QueryTerms(tuple(include), tuple(exclude))

@@ -3,13 +3,15 @@
 One index row per entry (whatever its status; ``search`` filters), holding
 the jieba-segmented tokens of ``feedmill.search.tokens`` in four fields:
 title words, body words, title parts, body parts.  Both backends are given
-the tokens ready-made and match exactly those, so they agree:
+the tokens ready-made and match exactly those, as ``tokens.lookup`` says
+(phrases in the words fields only), so they agree:
 
 * SQLite: the contentless FTS5 table ``search_index`` (rowid = entries.id),
   its ``unicode61`` tokenizer only splitting at the spaces we put in; ranked
-  by bm25 with a title match worth ten body matches.  The tokens given to it
-  are kept zlib-compressed in ``search_index_tokens``, as FTS5 needs them to
-  forget a row: a quarter to a third smaller than FTS5 keeping its own copy.
+  by bm25, the title scored apart from the body (see ``_sqlite_score``).
+  The tokens given to it are kept zlib-compressed in
+  ``search_index_tokens``, as FTS5 needs them to forget a row: a quarter to
+  a third smaller than FTS5 keeping its own copy.
 * PostgreSQL: ``search_index(entry_id, document tsvector)`` with a GIN index;
   the tsvector and the tsquery are written here, position by position, not
   by PostgreSQL's parser (which would split "c++" and read tsquery syntax
@@ -53,11 +55,11 @@ from sqlalchemy.sql.expression import ColumnClause
 from feedmill.search.snippet import Segment, marked, match_spans, segments, snippet
 from feedmill.search.tokens import (
     IndexTokens,
-    Phrase,
+    Lookup,
     QueryTerms,
     index_tokens,
     index_version,
-    open_ended,
+    lookup,
     query_tokens,
     visible_text,
 )
@@ -67,9 +69,14 @@ from feedmill.store.schema import entries
 TABLE = "search_index"
 # SQLite only: the tokens each entry was indexed with, zlib-compressed.
 TOKENS_TABLE = "search_index_tokens"
-# FTS5 columns, in order, and their bm25 weights.
+# FTS5 columns, in order; phrases are looked up in the first two only.
 COLUMNS = ("title", "body", "title_parts", "body_parts")
-BM25_WEIGHTS = (10.0, 1.0, 5.0, 0.5)
+# bm25 weights of the columns for the body's score: words over parts.
+BODY_WEIGHTS = (0.0, 1.0, 0.0, 0.5)
+# ... and for the title's: so high that one match saturates bm25 (see _sqlite_score).
+TITLE_WEIGHTS = (1e6, 0.0, 1e6, 0.0)
+# A title match is worth this many times the most that body matches can add.
+TITLE_FACTOR = 10.0
 # ts_rank weights, in PostgreSQL's order {D, C, B, A}: body parts, body words,
 # title parts, title words.
 TS_RANK_WEIGHTS = "{0.05,0.1,0.5,1.0}"
@@ -350,31 +357,45 @@ def is_current(conn: Connection) -> bool:
 
 def _fts5_query(terms: QueryTerms) -> str:
     """FTS5 query syntax for parsed terms: every token quoted, so none is an
-    operator; ``*`` after an open-ended phrase makes its last token a prefix."""
+    operator; ``*`` after a phrase makes its last token a prefix; a column
+    filter keeps phrases to the words columns, where tokens are in order."""
 
-    def phrase(tokens: Phrase) -> str:
-        quoted = '"' + " ".join(tokens).replace('"', '""') + '"'
-        return f"{quoted} *" if open_ended(tokens) else quoted
+    def quoted(tokens: Sequence[str], prefix: bool) -> str:
+        phrase = '"' + " ".join(tokens).replace('"', '""') + '"'
+        return f"{phrase} *" if prefix else phrase
 
-    query = " AND ".join(phrase(p) for p in terms.include)
+    def phrase(found: Lookup) -> str:
+        ways = []
+        if found.word is not None:
+            ways.append(quoted([found.word], found.word_prefix))
+        if found.pieces:
+            ways.append(f"{{{' '.join(COLUMNS[:2])}}} : {quoted(found.pieces, found.prefix)}")
+        return ways[0] if len(ways) == 1 else f"({' OR '.join(ways)})"
+
+    query = " AND ".join(phrase(lookup(p)) for p in terms.include)
     if terms.exclude:
-        query = f"({query}) NOT ({' OR '.join(phrase(p) for p in terms.exclude)})"
+        excluded = " OR ".join(phrase(lookup(p)) for p in terms.exclude)
+        query = f"({query}) NOT ({excluded})"
     return query
 
 
 def _tsquery(terms: QueryTerms) -> str:
     """A tsquery literal for parsed terms: quoted lexemes, ``<->`` for phrases,
-    ``:*`` on the last lexeme of an open-ended phrase (a prefix)."""
+    ``:*`` for a prefix, and weights A and C (the words) on a phrase's lexemes."""
 
-    def phrase(tokens: Phrase) -> str:
-        lexemes = [_lexeme(t) for t in tokens]
-        if open_ended(tokens):
-            lexemes[-1] += ":*"
-        return "(" + " <-> ".join(lexemes) + ")"
+    def phrase(found: Lookup) -> str:
+        ways = []
+        if found.word is not None:
+            ways.append(_lexeme(found.word) + (":*" if found.word_prefix else ""))
+        if found.pieces:
+            marks = ["AC"] * (len(found.pieces) - 1) + ["*AC" if found.prefix else "AC"]
+            lexemes = (f"{_lexeme(p)}:{m}" for p, m in zip(found.pieces, marks, strict=True))
+            ways.append(" <-> ".join(lexemes))
+        return "(" + " | ".join(ways) + ")"
 
-    query = " & ".join(phrase(p) for p in terms.include)
+    query = " & ".join(phrase(lookup(p)) for p in terms.include)
     if terms.exclude:
-        query = f"({query}) & !({' | '.join(phrase(p) for p in terms.exclude)})"
+        query = f"({query}) & !({' | '.join(phrase(lookup(p)) for p in terms.exclude)})"
     return query
 
 
@@ -401,16 +422,31 @@ def _matching(
 ) -> tuple[Select[Any], ColumnElement[Any]]:
     """SELECT ``columns`` (and the score) of the entries matching; the score, for ordering."""
     if _dialect(conn) == "sqlite":
-        score = func.bm25(_fts_match, *BM25_WEIGHTS)
         source = _fts.join(entries, entries.c.id == _fts.c.rowid)
         match = _fts_match.op("MATCH")(bindparam("fts", _fts5_query(terms)))
-        return select(*columns).select_from(source).where(match, *filters), -score
+        return select(*columns).select_from(source).where(match, *filters), _sqlite_score()
     tsquery = cast(bindparam("tsq", _tsquery(terms)), TSQUERY)
     weights: ColumnClause[Any] = literal_column(f"'{TS_RANK_WEIGHTS}'::float4[]")
     score = func.ts_rank(weights, _pg.c.document, tsquery, 1)
     source = _pg.join(entries, entries.c.id == _pg.c.entry_id)
     match = _pg.c.document.op("@@")(tsquery)
     return select(*columns).select_from(source).where(match, *filters), score
+
+
+def _sqlite_score() -> ColumnElement[Any]:
+    """Title and body scored apart, the title's worth ``TITLE_FACTOR`` times.
+
+    FTS5's bm25() adds the columns' weighted counts before it saturates them
+    and divides by the length of the whole row: a title weight alone is
+    mostly lost, and an entry's long body makes its title match count for
+    less than two mentions in a short flash.  So the title has a score of
+    its own, its weight so high that a match saturates: each phrase in the
+    title counts its full bm25 worth, whatever the body's length — the most
+    any number of body matches can add.
+    """
+    title = -func.bm25(_fts_match, *TITLE_WEIGHTS)
+    body = -func.bm25(_fts_match, *BODY_WEIGHTS)
+    return TITLE_FACTOR * title + body
 
 
 def search(
