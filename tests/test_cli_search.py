@@ -69,6 +69,15 @@ def test_copies_held_back_are_found_with_all(demo: Path) -> None:
     # One post for the story; which copy came first within one pass is a race.
     assert len(published) == 1 and published[0]["source"] in {"证券时报网", "东方财富网"}
     assert {r["source"] for r in everything} == {"证券时报网", "东方财富网"}
+    # Each says whether, and why, it is not on the site.
+    (post,) = [r for r in everything if r["held_back"] is None]
+    (copy,) = [r for r in everything if r["held_back"] is not None]
+    held = copy["held_back"]
+    assert isinstance(held, dict) and held["as"] == "duplicate"
+    assert str(held["reason"]).startswith("similarity ")
+    assert held["original"] == {"title": post["title"], "link": post["link"]}
+    shown = cli("search", "LPR", "--all", "-c", str(demo)).stdout
+    assert f"held back: duplicate of “{post['title']}” ({held['reason']})" in shown
 
 
 def test_query_syntax_in_user_input_is_harmless(demo: Path) -> None:

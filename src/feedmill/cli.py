@@ -650,6 +650,16 @@ def search(
                 # HTML: the text escaped, the matches in <mark>.
                 "snippet": _html(h.snippet_segments),
                 "title_html": _html(h.title_segments),
+                # With --all: why an item is not on the site (None if it is).
+                "held_back": None
+                if h.status == "active"
+                else {
+                    "as": h.status,
+                    "reason": h.reason,
+                    "original": {"title": h.original[0], "link": h.original[1]}
+                    if h.original
+                    else None,
+                },
             }
             for h in hits
         ]
@@ -679,6 +689,13 @@ def search(
             f"{' · ' + plain(hit.link) if hit.link else ''}[/dim]",
             soft_wrap=True,
         )
+        if hit.status != "active":
+            held = f"held back: {hit.status}"
+            if hit.original:
+                held += f" of “{hit.original[0]}”"
+            if hit.reason:
+                held += f" ({hit.reason})"
+            wide.print(f"  [yellow]{plain(held)}[/yellow]", soft_wrap=True)
         wide.print(f"  {lit(hit.snippet_segments)}", soft_wrap=True)
 
 

@@ -162,6 +162,11 @@ class Hit:
     # for rendering without parsing markers (terminal colour, escaped HTML).
     snippet_segments: tuple[Segment, ...] = ()
     title_segments: tuple[Segment, ...] = ()
+    # Held back (found with ``held_back=True``): "duplicate" or "blocked", why,
+    # and for a copy the story it copies, as (title, link).
+    status: str = "active"
+    reason: str | None = None
+    original: tuple[str, str | None] | None = None
 
 
 def _dialect(conn: Connection) -> str:
@@ -474,6 +479,7 @@ def search(
     ).all()
     if not ranked:
         return []
+    copied = entries.alias("copied")
     rows = {
         row.id: row
         for row in conn.execute(
@@ -484,7 +490,13 @@ def search(
                 entries.c.link,
                 entry_date.label("date"),
                 entries.c.content,
-            ).where(entries.c.id.in_([r.id for r in ranked]))
+                entries.c.status,
+                entries.c.reason,
+                copied.c.title.label("original_title"),
+                copied.c.link.label("original_link"),
+            )
+            .select_from(entries.outerjoin(copied, copied.c.id == entries.c.duplicate_of))
+            .where(entries.c.id.in_([r.id for r in ranked]))
         )
     }
     hits = []
@@ -502,6 +514,11 @@ def search(
                 score=float(value),
                 snippet_segments=excerpt,
                 title_segments=segments(row.title, match_spans(row.title, terms.include)),
+                status=row.status,
+                reason=row.reason if row.status != "active" else None,
+                original=(row.original_title, row.original_link)
+                if row.status == "duplicate" and row.original_title is not None
+                else None,
             )
         )
     return hits
