@@ -17,6 +17,7 @@ rendered from the database by ``publish``.
 from __future__ import annotations
 
 import asyncio
+import errno
 import os
 import threading
 import time
@@ -234,6 +235,7 @@ class Mill:
         self._fetches: set[asyncio.Future[Any]] = set()
         self._page_slots: PageSlots | None = None  # a pass's limits on article pages
         self._pool: ProcessPoolExecutor | None = None
+        self._retries: asyncio.Lock | None = None  # a pass's retries after a worker died
         self._outcomes: list[tuple[int, dict[str, Any]]] = []
         self._outcome_writes: list[asyncio.Future[None]] = []
         self._worker: ModuleType | None = None
@@ -480,6 +482,8 @@ class Mill:
                     if not self.stopping.is_set():
                         await self._one_feed(spec, states[spec.url], fetcher, use_pool, db, summary)
             except Exception as exc:  # a bug must cost one feed, never the pass
+                if cannot_write(exc):
+                    raise
                 message = f"internal error: {type(exc).__name__}: {exc}"
                 summary.feeds_failed += 1
                 summary.failures.append((spec.url, message))
@@ -494,6 +498,7 @@ class Mill:
 
         self._loop = loop
         self._page_slots = None  # bound to this pass's event loop
+        self._retries = None  # likewise
         try:
             async with Fetcher(self.fetch_options) as fetcher:
                 await asyncio.gather(*(one(spec) for spec in in_host_turns(specs, where)))
@@ -588,6 +593,8 @@ class Mill:
                 else:
                     result = await loop.run_in_executor(db, handler.handle, job)
             except Exception as exc:  # parsers are third-party code fed hostile input
+                if cannot_write(exc):  # not this feed's fault: the pass fails as a whole
+                    raise
                 if isinstance(exc, SQLAlchemyError):  # its reason, not its SQL and parameters
                     reason = getattr(exc, "orig", None) or exc
                     error = f"could not store: {type(reason).__name__}: {reason}"
@@ -681,22 +688,47 @@ class Mill:
         ]
 
     async def _in_pool(self, job: worker.FeedJob) -> worker.FeedResult:
-        """Run ``job`` in the pool; a worker that dies is replaced and the job retried once."""
-        loop = asyncio.get_running_loop()
+        """Run ``job`` in the pool; a worker that dies is replaced and the job retried once.
+
+        Retries run one at a time: the document that killed a worker kills
+        the next one too, and only the jobs in flight beside it then, not
+        the other feeds' second chances.
+        """
         handler = self.worker_module()
-        for _attempt in range(2):
-            pool = self.pool()
+        try:
+            return await self._submit(handler.handle, job)
+        except _POOL_DIED:
+            pass
+        if self._retries is None:
+            self._retries = asyncio.Lock()
+        async with self._retries:
             try:
-                result: worker.FeedResult = await loop.run_in_executor(pool, handler.handle, job)
-                return result
-            except BrokenProcessPool:
-                if self._pool is pool:  # other feeds may have replaced it already
-                    self._pool = None
-                    pool.shutdown(wait=False, cancel_futures=True)
+                return await self._submit(handler.handle, job)
+            except _POOL_DIED:
+                pass
         failed: worker.FeedResult = handler.FeedResult(
             error="parser crashed (its worker process died)"
         )
         return failed
+
+    async def _submit(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(*args)`` in the pool.  Submitted from a thread: the first
+        submit starts the workers, which waits for the forkserver to load
+        their modules (seconds on a busy machine), and the event loop must
+        not stop fetching meanwhile (requests in flight would time out)."""
+        loop = asyncio.get_running_loop()
+        pool = self.pool()
+        try:
+            future = await loop.run_in_executor(None, pool.submit, fn, *args)
+            return await asyncio.wrap_future(future)
+        except _POOL_DIED:
+            self._drop_pool(pool)
+            raise
+
+    def _drop_pool(self, pool: ProcessPoolExecutor) -> None:
+        if self._pool is pool:  # other feeds may have replaced it already
+            self._pool = None
+            pool.shutdown(wait=False, cancel_futures=True)
 
     # -- feed records (database thread) ------------------------------
 
@@ -806,8 +838,43 @@ class Mill:
             return compose_many(inputs, self.template)
         size = max(8, len(inputs) // (2 * self.workers))
         chunks = list(_chunks(inputs, size))
-        results = self.pool().map(compose_many, chunks, [self.template] * len(chunks))
-        return [text for chunk in results for text in chunk]
+        pool = self.pool()
+        try:
+            results = pool.map(compose_many, chunks, [self.template] * len(chunks))
+            return [text for chunk in results for text in chunk]
+        except _POOL_DIED:
+            # Workers gone (SIGTERM to the process group, a crash): rendering
+            # is pure, so this batch is finished here and the writes go on.
+            self._drop_pool(pool)
+            return compose_many(inputs, self.template)
+
+
+_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS})
+_DATABASE_FULL = (
+    "database or disk is full",
+    "disk i/o error",
+    "no space left",
+    "read-only",
+    "database is locked",
+)
+
+
+def cannot_write(exc: BaseException) -> bool:
+    """Whether ``exc`` says the site or the database takes no writes now (a
+    full disk, a read-only file system): no feed's fault, so the pass fails
+    as a whole (exit 1; a daemon retries it) rather than every feed failing
+    and backing off for it."""
+    if isinstance(exc, OSError) and exc.errno in _FULL:
+        return True
+    if isinstance(exc, SQLAlchemyError):
+        reason = str(getattr(exc, "orig", None) or exc).lower()
+        return any(words in reason for words in _DATABASE_FULL)
+    return False
+
+
+# How a pool says its workers are gone: a worker died (BrokenProcessPool), or
+# the forkserver did before it could start one (EOFError, a broken pipe).
+_POOL_DIED = (BrokenProcessPool, EOFError, ConnectionError)
 
 
 def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:

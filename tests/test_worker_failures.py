@@ -1,0 +1,99 @@
+"""When a worker process dies, or the disk is full: who pays for it.
+
+The real command runs in a subprocess whose workers load a hook
+(``sitecustomize``) that breaks one feed's job the way native code or a
+full disk would: the rest of the pass is the behaviour under test.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from support.feeds import Item, rss
+from support.site import posts, write_config
+
+pytestmark = pytest.mark.slow
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+HOOK = """
+import errno, os, signal
+if os.environ.get("FM_BREAK_FEED"):
+    import feedmill.worker as worker
+    handle = worker.handle
+    def broken(job):
+        if job.feed_url == os.environ["FM_BREAK_FEED"]:
+            if os.environ["FM_BREAK_HOW"] == "segfault":
+                os.kill(os.getpid(), signal.SIGSEGV)
+            raise OSError(errno.ENOSPC, "No space left on device", job.stage_dir)
+        return handle(job)
+    worker.handle = broken
+"""
+
+
+def run(site: Path, feed: str, how: str) -> subprocess.CompletedProcess[str]:
+    hook = site / "hook"
+    hook.mkdir(exist_ok=True)
+    (hook / "sitecustomize.py").write_text(HOOK, encoding="utf-8")
+    env = {
+        **os.environ,
+        "PYTHONPATH": f"{hook}{os.pathsep}{SRC}",
+        "FM_BREAK_FEED": feed,
+        "FM_BREAK_HOW": how,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "feedmill", "run", "--workers", "2"],
+        cwd=site,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def many_feeds(site: Path, count: int = 24) -> list[str]:
+    names = []
+    for n in range(count):
+        items = [
+            Item(f"源{n}第{i}条新闻", f"<p>源{n}的第{i}条新闻正文。</p>", f"{n}-{i}")
+            for i in range(5)
+        ]
+        (site / f"f{n}.xml").write_bytes(rss(f"源{n}", items))
+        names.append(f"f{n}.xml")
+    write_config(site, [{"url": u, "group": "g", "source": f"源{i}"} for i, u in enumerate(names)])
+    return names
+
+
+def status(site: Path) -> list[dict[str, object]]:
+    result = subprocess.run(
+        [sys.executable, "-m", "feedmill", "status", "--json"],
+        cwd=site,
+        env={**os.environ, "PYTHONPATH": str(SRC)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    rows: list[dict[str, object]] = json.loads(result.stdout)
+    return rows
+
+
+def test_a_document_that_kills_its_worker_fails_its_feed_alone(tmp_path: Path) -> None:
+    names = many_feeds(tmp_path)
+    result = run(tmp_path, names[0], "segfault")
+    assert result.returncode == 0, result.stderr
+    assert f"feeds: {len(names) - 1} ok, 0 unchanged, 1 failed" in result.stdout
+    assert f"failed {names[0]}: parser crashed (its worker process died)" in result.stderr
+    assert len(posts(tmp_path)) == 5 * (len(names) - 1)
+
+
+def test_a_full_disk_fails_the_pass_and_backs_no_feed_off(tmp_path: Path) -> None:
+    names = many_feeds(tmp_path)
+    result = run(tmp_path, names[3], "full")
+    assert result.returncode == 1
+    assert "No space left on device" in result.stderr and "Traceback" not in result.stderr
+    assert all(row["error_streak"] == 0 for row in status(tmp_path))
