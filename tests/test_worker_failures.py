@@ -22,7 +22,14 @@ pytestmark = pytest.mark.slow
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 HOOK = """
-import errno, os, signal
+import errno, os, signal, sys
+# The workers' forkserver (its children are the workers), not the main process.
+in_workers = "forkserver" in " ".join(getattr(sys, "orig_argv", []))
+if os.environ.get("FM_BREAK_HOW") == "render" and in_workers:
+    import feedmill.pipeline as pipeline
+    def broken_render(*args):
+        os.kill(os.getpid(), signal.SIGSEGV)
+    pipeline.compose_many = broken_render
 if os.environ.get("FM_BREAK_FEED"):
     import feedmill.worker as worker
     handle = worker.handle
@@ -36,7 +43,9 @@ if os.environ.get("FM_BREAK_FEED"):
 """
 
 
-def run(site: Path, feed: str, how: str) -> subprocess.CompletedProcess[str]:
+def run(
+    site: Path, feed: str, how: str, command: tuple[str, ...] = ("run", "--workers", "2")
+) -> subprocess.CompletedProcess[str]:
     hook = site / "hook"
     hook.mkdir(exist_ok=True)
     (hook / "sitecustomize.py").write_text(HOOK, encoding="utf-8")
@@ -47,7 +56,7 @@ def run(site: Path, feed: str, how: str) -> subprocess.CompletedProcess[str]:
         "FM_BREAK_HOW": how,
     }
     return subprocess.run(
-        [sys.executable, "-m", "feedmill", "run", "--workers", "2"],
+        [sys.executable, "-m", "feedmill", *command],
         cwd=site,
         env=env,
         capture_output=True,
@@ -97,3 +106,17 @@ def test_a_full_disk_fails_the_pass_and_backs_no_feed_off(tmp_path: Path) -> Non
     assert result.returncode == 1
     assert "No space left on device" in result.stderr and "Traceback" not in result.stderr
     assert all(row["error_streak"] == 0 for row in status(tmp_path))
+
+
+def test_workers_that_die_while_posts_are_rendered_leave_the_rendering_to_the_main_process(
+    tmp_path: Path,
+) -> None:
+    """A rebuild of over a thousand posts renders them in the pool."""
+    items = [Item(f"第{i}条新闻", f"<p>第{i}条新闻的正文。</p>", str(i)) for i in range(1100)]
+    (tmp_path / "big.xml").write_bytes(rss("大源", items))
+    write_config(tmp_path, [{"url": "big.xml", "group": "g", "source": "大源"}], dedupe=False)
+    assert run(tmp_path, "", "none").returncode == 0
+    (tmp_path / "source" / "_posts" / next(iter(posts(tmp_path)))).unlink()
+    result = run(tmp_path, "", "render", ("publish", "--rebuild"))
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr and len(posts(tmp_path)) == 1100
