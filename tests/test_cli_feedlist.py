@@ -9,7 +9,7 @@ import pytest
 from feedmill.config import load_config
 from feedmill.feedlist import parse_opml
 
-from support.site import cli
+from support.site import Result, cli
 
 OPML = Path(__file__).parent / "data" / "opml"
 
@@ -168,17 +168,24 @@ def test_export_then_import_gives_the_same_feed_list(tmp_path: Path) -> None:
     assert after == before
 
 
-def test_an_outline_whose_folder_cannot_name_a_category_is_skipped(tmp_path: Path) -> None:
-    config = site(tmp_path)
-    opml = tmp_path / "odd.opml"
+def import_opml(tmp_path: Path, outlines: str) -> Result:
+    """`feedmill import` of an OPML file holding ``outlines``, into site(tmp_path)'s config."""
+    opml = tmp_path / "export.opml"
     opml.write_text(
-        '<?xml version="1.0"?><opml version="2.0"><head/><body><outline text="?">'
-        '<outline text="ok" type="rss" xmlUrl="https://a.example/1.xml"/></outline>'
-        '<outline text="金融"><outline text="新浪" type="rss" xmlUrl="https://a.example/2.xml"/>'
-        "</outline></body></opml>",
+        f'<?xml version="1.0"?><opml version="2.0"><head/><body>{outlines}</body></opml>',
         encoding="utf-8",
     )
-    result = cli("import", str(opml), "-c", str(config))
+    return cli("import", str(opml), "-c", str(tmp_path / "feedmill.yml"))
+
+
+def test_an_outline_whose_folder_cannot_name_a_category_is_skipped(tmp_path: Path) -> None:
+    site(tmp_path)
+    result = import_opml(
+        tmp_path,
+        '<outline text="?"><outline text="ok" type="rss" xmlUrl="https://a.example/1.xml"/>'
+        '</outline><outline text="金融">'
+        '<outline text="新浪" type="rss" xmlUrl="https://a.example/2.xml"/></outline>',
+    )
     assert result.code == 0
     assert "https://a.example/1.xml: its group '?' has no letter or digit" in result.stderr
     assert "1 feeds added" in result.stdout
@@ -188,16 +195,12 @@ def test_a_feed_the_config_would_refuse_is_skipped_and_the_rest_imported(
     tmp_path: Path,
 ) -> None:
     config = site(tmp_path)
-    opml = tmp_path / "feedly.opml"
-    opml.write_text(
-        '<?xml version="1.0"?><opml version="1.0"><head/><body><outline text="Dev">'
-        '<outline type="rss" text="C++" xmlUrl="https://isocpp.org/blog/rss"/>'
+    result = import_opml(
+        tmp_path,
+        '<outline text="Dev"><outline type="rss" text="C++" xmlUrl="https://isocpp.org/blog/rss"/>'
         '<outline type="rss" text="C#" xmlUrl="https://devblogs.microsoft.com/dotnet/feed/"/>'
-        '<outline type="rss" text="LWN" xmlUrl="https://lwn.net/headlines/rss"/>'
-        "</outline></body></opml>",
-        encoding="utf-8",
+        '<outline type="rss" text="LWN" xmlUrl="https://lwn.net/headlines/rss"/></outline>',
     )
-    result = cli("import", str(opml), "-c", str(config))
     assert result.code == 0, result.stderr
     assert "skipped https://devblogs.microsoft.com/dotnet/feed/: source: 'C#' and 'C++'" in (
         result.stderr

@@ -252,20 +252,26 @@ def test_the_feeds_corrections_reach_posts_whose_pages_are_down(
     assert len(texts) == 2 and first_line("stcn") in "".join(texts)
 
 
+HTML = {"Content-Type": "text/html; charset=utf-8"}
+
+
+def _gone_page_site(tmp_path: Path, feed_server: FeedServer, summary: str) -> tuple[str, Path]:
+    """A fulltext feed of one item "新闻" whose page answers 404: (page URL, config)."""
+    page = feed_server.add("/a/x.html", status=404, body=b"gone", headers=HTML)
+    items = [Item("新闻", summary, "1", page, hours_ago(1))]
+    url = feed_server.add("/feed", body=rss("源", items))
+    feeds = [{"url": url, "group": "g", "source": "源", "fulltext": True}]
+    return page, write_config(tmp_path, feeds, fulltext={"allow_private": True})
+
+
 def test_a_correction_reaches_a_post_whose_page_failed_for_good_then_for_now(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:
     """Its post holds the feed's old text, not an article: the corrected
     text replaces it (no stored text is kept over the feed's own)."""
-    html = {"Content-Type": "text/html; charset=utf-8"}
-    page = feed_server.add("/a/x.html", status=404, body=b"gone", headers=html)
-    url = feed_server.add(
-        "/feed", body=rss("源", [Item("新闻", "<p>第一版摘要。</p>", "1", page, hours_ago(1))])
-    )
-    feeds = [{"url": url, "group": "g", "source": "源", "fulltext": True}]
-    config = write_config(tmp_path, feeds, fulltext={"allow_private": True})
+    page, config = _gone_page_site(tmp_path, feed_server, "<p>第一版摘要。</p>")
     assert "posts: 1 new" in cli("run", "-c", str(config)).stdout
-    feed_server.add("/a/x.html", status=503, body=b"busy", headers=html)
+    feed_server.add("/a/x.html", status=503, body=b"busy", headers=HTML)
     corrected = [Item("新闻（更正）", "<p>第二版摘要（更正）。</p>", "1", page, hours_ago(1))]
     feed_server.add("/feed", body=rss("源", corrected))
     assert "posts: 0 new, 1 updated" in cli("run", "-c", str(config)).stdout
@@ -276,17 +282,18 @@ def test_a_correction_reaches_a_post_whose_page_failed_for_good_then_for_now(
 def test_the_full_text_note_goes_when_full_text_is_turned_off(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:
-    html = {"Content-Type": "text/html; charset=utf-8"}
-    page = feed_server.add("/a/x.html", status=404, body=b"gone", headers=html)
-    items = [Item("新闻", "<p>摘要。</p>", "1", page, hours_ago(1))]
-    url = feed_server.add("/feed", body=rss("源", items))
-    spec = {"url": url, "group": "g", "source": "源", "fulltext": True}
-    config = write_config(tmp_path, [spec], fulltext={"allow_private": True})
+    page, config = _gone_page_site(tmp_path, feed_server, "<p>摘要。</p>")
     assert cli("run", "-c", str(config)).code == 0
     (row,) = json.loads(cli("status", "-c", str(config), "--json").stdout)
     assert row["warning"].startswith("full text: ")
-    config = write_config(tmp_path, [{**spec, "fulltext": False}], fulltext={"allow_private": True})
-    feed_server.add("/feed", body=rss("源", [*items, Item("新闻二", "<p>摘要。</p>", "2")]))
+    url = feed_server.url("/feed")
+    spec = {"url": url, "group": "g", "source": "源", "fulltext": False}
+    config = write_config(tmp_path, [spec], fulltext={"allow_private": True})
+    items = [
+        Item("新闻", "<p>摘要。</p>", "1", page, hours_ago(1)),
+        Item("新闻二", "<p>二。</p>", "2"),
+    ]
+    feed_server.add("/feed", body=rss("源", items))
     assert cli("run", "-c", str(config)).code == 0
     (row,) = json.loads(cli("status", "-c", str(config), "--json").stdout)
     assert row["warning"] is None
