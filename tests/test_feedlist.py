@@ -511,6 +511,18 @@ def test_gbk_without_declaration() -> None:
     )
 
 
+def test_big5_without_declaration() -> None:
+    """Taiwan's and Hong Kong's old tools write Big5, which GB18030 would read as nonsense."""
+    outlines = (
+        '<opml version="2.0"><head/><body><outline text="財經">'
+        '<outline text="經濟日報" type="rss" xmlUrl="https://money.udn.com/rssfeed/news/1001/5588"/>'
+        "</outline></body></opml>"
+    )
+    assert as_tuples(parse_opml(outlines.encode("big5"))) == [
+        ("https://money.udn.com/rssfeed/news/1001/5588", "財經", "經濟日報", None)
+    ]
+
+
 def test_byte_order_mark_and_crlf() -> None:
     data = (OPML / "utf8-bom.opml").read_bytes()
     assert data.startswith(b"\xef\xbb\xbf") and b"\r\n" in data

@@ -421,7 +421,8 @@ def _read(data: bytes, encoding: str | None) -> _Reader:
 
 
 def _attempts(data: bytes, encoding: str | None) -> Iterator[tuple[bytes, str | None]]:
-    """As is; with bare ``&`` and HTML entities fixed; as GB18030 if not UTF-8 after all.
+    """As is; with bare ``&`` and HTML entities fixed; as GB18030 (or Big5) if not
+    UTF-8 after all.
 
     A declared GB2312 / GBK is read as GB18030 from the start: a superset, and
     files that say GB2312 routinely hold GBK-only characters.
@@ -433,9 +434,22 @@ def _attempts(data: bytes, encoding: str | None) -> Iterator[tuple[bytes, str | 
     if repaired != data:
         yield repaired, encoding
     if encoding is None and _undeclared_non_utf8(data):
-        for candidate in dict.fromkeys((data, repaired)):
-            if _decodes(candidate, "gb18030"):
-                yield candidate, "gb18030"
+        for legacy in _legacy_chinese(data):
+            for candidate in dict.fromkeys((data, repaired)):
+                if _decodes(candidate, legacy):
+                    yield candidate, legacy
+
+
+def _legacy_chinese(data: bytes) -> tuple[str, str]:
+    """The two encodings old Chinese tools write, likelier first: GB18030,
+    unless detection reads Big5 (Taiwan, Hong Kong), which GB18030 would
+    decode too, as nonsense (財經 → 癩竒).  Detection alone is no guide for
+    GBK: short GBK text reads to it as Korean."""
+    from feedmill.parse.encoding import _detect
+
+    if _detect(data) in ("big5", "big5hkscs", "cp950"):
+        return "big5", "gb18030"
+    return "gb18030", "big5"
 
 
 _BARE_AMP = re.compile(rb"&(?!#[0-9]+;|#[xX][0-9a-fA-F]+;|[A-Za-z][A-Za-z0-9._-]*;)")
