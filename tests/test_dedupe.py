@@ -712,6 +712,34 @@ def test_two_companies_notices_of_one_template_are_told_apart_by_their_dates(nam
     assert not verdict.duplicate and verdict.reason == "dates differ"
 
 
+@pytest.mark.parametrize(
+    ("title", "one", "other"),
+    [
+        (
+            "央行开展2000亿元7天期逆回购操作",
+            "<p>10月8日，为维护银行体系流动性合理充裕，中国人民银行以利率招标方式开展了2000亿元"
+            "7天期逆回购操作，中标利率1.5%，与此前持平。当日有500亿元逆回购到期，实现净投放1500亿元。</p>",
+            "<p>为维护银行体系流动性合理充裕，中国人民银行今日以利率招标方式开展了2000亿元7天期"
+            "逆回购操作，中标利率1.5%，与此前持平。本次操作将于10月15日到期，当日有500亿元逆回购"
+            "到期，实现净投放1500亿元。</p>",
+        ),
+        (
+            "贵州茅台：前三季度净利润同比增长15%",
+            "<p>贵州茅台10月23日晚间披露三季报，公司前三季度实现营业收入1200亿元，同比增长16%；"
+            "实现归母净利润600亿元，同比增长15%。其中第三季度营收380亿元，净利润190亿元。</p>",
+            "<p>贵州茅台发布三季报，截至9月30日，公司前三季度实现营业收入1200亿元，同比增长16%；"
+            "实现归母净利润600亿元，同比增长15%。其中第三季度营收380亿元，净利润190亿元。</p>",
+        ),
+    ],
+)
+def test_copies_an_hour_apart_that_each_date_something_else_are_one_story(
+    title: str, one: str, other: str
+) -> None:
+    assert decide(
+        fingerprint(title, one), fingerprint(title, other), apart=timedelta(hours=1)
+    ).duplicate
+
+
 def test_the_next_days_close_sharing_a_figure_by_chance_is_news_again() -> None:
     def close(turnover: str, figures: tuple[str, str, str]) -> Fingerprint:
         sh, sz, cy = figures

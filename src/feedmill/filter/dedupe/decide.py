@@ -120,6 +120,11 @@ def _dates_conflict(xs: frozenset[Fact], ys: frozenset[Fact], far_apart: bool) -
         return False
     if far_apart:
         return True
+    # Two versions of one story may each give one date of their own (the
+    # day of an operation, the day it matures): a notice that gives two or
+    # more (the meeting, the record date), none near the other's, is another.
+    if len(xs) < 2 or len(ys) < 2:
+        return False
     gaps = [gap for x, _ in xs for y, _ in ys if (gap := _days_apart(x, y)) is not None]
     return bool(gaps) and min(gaps) > 1
 
