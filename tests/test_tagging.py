@@ -389,8 +389,25 @@ STOCKS = TagPolicy(
         "茅台": "600519",
         "宁德时代": "300750",
         "国际医学": "000516",
+        "工商银行": "601398",
+        "五粮液": "000858",
+        "紫金矿业": "601899",
     }
 )
+
+
+@pytest.mark.parametrize(
+    ("text", "tag"),
+    [
+        ("工商银行行长刘珺表示", "工商银行(601398)"),  # jieba joins 银行行长
+        ("中国银行行长出席论坛", "中国银行(601988)"),
+        ("五粮液集团发布公告", "五粮液(000858)"),
+        ("紫金矿业集团年报", "紫金矿业(601899)"),
+        ("贵州茅台酒股份有限公司公告", "贵州茅台(600519)"),  # the company's legal name
+    ],
+)
+def test_a_name_followed_by_its_own_people_or_group_is_found(text: str, tag: str) -> None:
+    assert tags_for("", f"<p>{text}</p>", STOCKS) == (tag,)
 
 
 @pytest.mark.parametrize(

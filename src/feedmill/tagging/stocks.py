@@ -415,11 +415,20 @@ def whole_word(text: str, start: int, end: int) -> bool:
     """
     at_start = start > 0 and _is_han(text[start - 1]) and _is_han(text[start])
     at_end = end < len(text) and _is_han(text[end - 1]) and _is_han(text[end])
+    if at_end and _OWN_WORDS.match(text, end):
+        at_end = False  # 工商银行行长, 五粮液集团: jieba joins 银行行长, the name stands
     if not (at_start or at_end):
         return True
     low = max(0, start - CONTEXT)
     cuts = _cuts(text[low : end + CONTEXT])
     return (not at_start or start - low in cuts) and (not at_end or end - low in cuts)
+
+
+# Words that follow a company's name as its own (its people, its group, its
+# full legal name): jieba may join them to the name's last characters.
+_OWN_WORDS = re.compile(
+    r"行长|董事长|董事会|总裁|总经理|副总|高管|股东|集团|股份|控股|公司|有限|旗下|酒股份|酒业"
+)
 
 
 def _cuts(text: str) -> set[int]:
@@ -461,7 +470,7 @@ _SIGN = re.compile(
     r"\s*[(（\[【]\s*(?:sh|sz|bj)?(?P<code>[0-9]{6})(?:\.(?:sh|sz|bj|ss))?\s*[)）\]】]"
     r"|\s*[:：]"
     r"|[涨跌](?:停|超|逾|幅|近|[0-9])|大涨|大跌|收涨|收跌|高开|低开|股价|股份|市值|发布公告|公告"
-    r"|回购|增持|减持|停牌|复牌|年报|半年报|季报|营收|净利|股东|董事会",
+    r"|回购|增持|减持|停牌|复牌|年报|半年报|季报|营收|净利|股东|董事会|集团|董事长|总裁",
     re.IGNORECASE,
 )
 
