@@ -120,3 +120,19 @@ def test_workers_that_die_while_posts_are_rendered_leave_the_rendering_to_the_ma
     result = run(tmp_path, "", "render", ("publish", "--rebuild"))
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr and len(posts(tmp_path)) == 1100
+
+
+def test_what_no_feed_is_to_blame_for() -> None:
+    import errno
+
+    from sqlalchemy.exc import OperationalError
+
+    from feedmill.pipeline import cannot_write
+
+    for reason in ("database or disk is full", "attempt to write a readonly database"):
+        assert cannot_write(OperationalError("INSERT …", {}, Exception(reason)))
+    assert cannot_write(OSError(errno.ENOSPC, "No space left on device"))
+    assert cannot_write(OSError(errno.EROFS, "Read-only file system"))
+    assert not cannot_write(OSError(errno.ENOENT, "No such file or directory"))
+    assert not cannot_write(OperationalError("INSERT …", {}, Exception("no such table: x")))
+    assert not cannot_write(ValueError("bad XML"))

@@ -855,6 +855,7 @@ _DATABASE_FULL = (
     "disk i/o error",
     "no space left",
     "read-only",
+    "readonly database",
     "database is locked",
 )
 
