@@ -143,6 +143,14 @@ def test_pages_that_are_no_one_items_article_are_not_fetched(
         Item("快讯一", "<p>第一条快讯。</p>", "1", live + "#1", hours_ago(1)),
         Item("快讯二", "<p>第二条快讯。</p>", "2", live + "#2", hours_ago(1)),
         Item("首页", "<p>首页摘要。</p>", "3", home, hours_ago(1)),
+        # A front page, by another name than the channel's link.
+        Item(
+            "快讯三",
+            "<p>第三条快讯。</p>",
+            "7",
+            home.replace("127.0.0.1", "localhost"),
+            hours_ago(1),
+        ),
         Item("【广告】理财课", "<p>摘要。</p>", "4", ad, hours_ago(1)),
         Item("旧闻", "<p>摘要。</p>", "5", old, hours_ago(24 * 30)),
         Item("正文提到", "<p>摘要。</p>", "6", mention, hours_ago(1)),
@@ -152,7 +160,7 @@ def test_pages_that_are_no_one_items_article_are_not_fetched(
     rules = {"block": [{"title": "广告"}, {"content": "本报讯"}], "max_age": "7d"}
     config = write_config(tmp_path, feeds, fulltext={"allow_private": True}, rules=rules)
     result = cli("run", "-c", str(config)).stdout
-    assert "posts: 4 new" in result and "2 blocked" in result
+    assert "posts: 5 new" in result and "2 blocked" in result
     assert [feed_server.hits[p] for p in ("/live.html", "/", "/a/ad.html", "/a/old.html")] == [
         0,
         0,

@@ -195,13 +195,15 @@ class PageTooLarge(ValueError):
 
 def not_articles(parsed: ParsedFeed, entries: Sequence[Entry], location: str) -> set[str]:
     """Links of a document that lead to no one item's article: the site's own
-    address, and a page that several items link to (a live-news list, a
-    column's index), which would give each of them the same text."""
+    address, a front page, and a page that several items link to (a live-news
+    list, a column's index), which would give each of them the same text."""
     keys: dict[str, set[str]] = {}
     for entry in entries:
         if entry.link:
             keys.setdefault(page_key(entry.link), set()).add(entry.key)
-    shared = {link for link, found in keys.items() if len(found) > 1}
+    shared = {
+        link for link, found in keys.items() if len(found) > 1 or not urls.names_a_story(link)
+    }
     if parsed.link:
         shared.add(page_key(urljoin(location, parsed.link.strip())))
     return shared

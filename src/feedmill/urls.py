@@ -55,6 +55,15 @@ def identity(url: str) -> str:
 _ESCAPE = re.compile(r"%[0-9a-f][0-9a-fA-F]|%[0-9A-F][0-9a-f]")
 
 
+def names_a_story(link: str | None) -> bool:
+    """Can a link be one story's identity, or its article's page?  A site's
+    front page cannot (feeds of live news link every item there)."""
+    if not link:
+        return False
+    parts = split(link)
+    return parts is not None and bool(parts.path.strip("/") or parts.query)
+
+
 def host(url: str | None) -> str:
     parts = split(url) if url else None
     return (parts.hostname or "") if parts else ""

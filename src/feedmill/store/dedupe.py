@@ -13,11 +13,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import cache
-from urllib.parse import urlsplit
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Connection, Engine, TextClause, bindparam, delete, func, select, text, update
 
+from feedmill import urls
 from feedmill.filter.dedupe import DedupePolicy, Verdict, decide, fingerprint, unlike
 from feedmill.filter.dedupe.lsh import bands
 from feedmill.filter.dedupe.text import Fingerprint, dump, load, load_words
@@ -201,18 +201,6 @@ def _moment(published: datetime | None, first_seen: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def names_a_story(link: str | None) -> bool:
-    """Can a link be one story's identity?  A site's front page cannot (feeds
-    of live news link every item there)."""
-    if not link:
-        return False
-    try:
-        parts = urlsplit(link)
-    except ValueError:
-        return False
-    return bool(parts.path.strip("/") or parts.query)
-
-
 def _exact_copy(
     rows: Sequence[_Exact], story: Story, policy: DedupePolicy, own_feed: int
 ) -> int | None:
@@ -233,7 +221,7 @@ def _exact_copy(
             story.fingerprint.identifying or abs(moment - story.moment) <= policy.window
         ):
             return entry_id
-        if link == story.link and names_a_story(link) and not shared_link:
+        if link == story.link and urls.names_a_story(link) and not shared_link:
             return entry_id
     return None
 
@@ -269,7 +257,7 @@ def find_original(
     `Arrivals` about what was stored in between.
     """
     # Verbatim copies and the same article linked from another feed (see _exact_copy).
-    by_link = names_a_story(story.link)
+    by_link = urls.names_a_story(story.link)
     rows = [
         (r.id, r.feed_id, r.fingerprint, r.link, _moment(r.published_at, r.first_seen_at))
         for r in conn.execute(
