@@ -37,7 +37,7 @@ from feedmill import urls
 from feedmill.config import Config, DedupeSettings, FeedSpec, parse_duration, parse_size
 from feedmill.fetch import Fetcher, FetchOptions, FetchRequest, in_host_turns
 from feedmill.filter.dedupe import DedupePolicy
-from feedmill.filter.rules import RuleSet, compile_rules
+from feedmill.filter.rules import RuleSet, blocked_whatever_the_content, compile_rules
 from feedmill.models import Fetched, FetchStatus
 from feedmill.publish.render import (
     DEFAULT_TEMPLATE,
@@ -78,6 +78,7 @@ if TYPE_CHECKING:
     # answers (the usual one) never loads the parsers, sanitizer or tokenizers.
     from feedmill import worker
     from feedmill.fulltext import ArticleOptions, PageSlots
+    from feedmill.store.entries import Item, Known
 
 T = TypeVar("T")
 # Below this many documents (or posts) a process pool costs more than it saves.
@@ -198,6 +199,15 @@ def forkserver_preload(*, dedupe: bool, search: bool) -> list[str]:
     if search:
         preload.append("feedmill.search.preload")
     return [*preload, "feedmill.freeze_gc"]
+
+
+def _wants_page(known: Known | None, item: Item, rules: Sequence[RuleSet], now: datetime) -> bool:
+    """Whether a new or changed item may use its article: neither a tombstone
+    nor a copy is posted, and a new item the rules keep out whatever its
+    article says never will be."""
+    if known is None:
+        return not blocked_whatever_the_content(rules, item.entry, now)
+    return known.version != item.version and known.status == "active"
 
 
 def compose_many(posts: Sequence[PostInput], template: Any) -> list[str]:
@@ -657,11 +667,10 @@ class Mill:
     ) -> list[str]:
         from zoneinfo import ZoneInfo
 
-        from feedmill.filter.rules import blocked_whatever_the_content
         from feedmill.fulltext import not_articles, page_key
         from feedmill.normalize import normalize_feed
         from feedmill.parse import parse_document
-        from feedmill.store.entries import Item, known_statuses
+        from feedmill.store.entries import Item, known_versions
 
         assert fetched.body is not None
         parsed = parse_document(fetched.body, fetched.content_type)
@@ -669,7 +678,7 @@ class Mill:
         entries = normalize_feed(parsed, feed_url=location, zone=zone, now=now)
         items = [Item.of(e) for e in entries]
         with reading(self.engine) as conn:
-            known = known_statuses(conn, state.id)
+            known = known_versions(conn, state.id)
         rules = self.rules[spec.url]
         shared = not_articles(parsed, entries, location)
         return [
@@ -678,13 +687,7 @@ class Mill:
             if item.entry.link
             and urls.scheme(item.entry.link) in ("http", "https")
             and page_key(item.entry.link) not in shared
-            and known.get(item.key_hash, ("", ""))[0] != item.version
-            # Neither a tombstone nor a copy is posted, and a new item the
-            # rules block whatever its article says never will be.
-            and known.get(item.key_hash, ("", "active"))[1] == "active"
-            and not (
-                item.key_hash not in known and blocked_whatever_the_content(rules, item.entry, now)
-            )
+            and _wants_page(known.get(item.key_hash), item, rules, now)
         ]
 
     async def _in_pool(self, job: worker.FeedJob) -> worker.FeedResult:

@@ -48,6 +48,7 @@ from feedmill.store.entries import (
     PUBLISH,
     Decision,
     Item,
+    Known,
     adopt_told_apart_keys,
     awaiting_page,
     holds_feed_text,
@@ -163,7 +164,7 @@ class _Screened:
     changed: dict[int, dedupe_store.Story]  # stored items whose text changed: re-indexed
 
 
-def _screen(job: FeedJob, items: Sequence[Item], known: dict[str, tuple[int, str]]) -> _Screened:
+def _screen(job: FeedJob, items: Sequence[Item], known: dict[str, Known]) -> _Screened:
     blocked: dict[int, str] = {}
     stories: dict[int, dedupe_store.Story] = {}
     changed: dict[int, dedupe_store.Story] = {}
@@ -255,7 +256,7 @@ def says_less(article: str, feed_text: str) -> bool:
 
 
 def _awaiting_pages(
-    items: Sequence[Item], known: dict[str, tuple[int, str]], retry: frozenset[str]
+    items: Sequence[Item], known: dict[str, Known], retry: frozenset[str]
 ) -> tuple[set[str], set[str], dict[str, int]]:
     """Items whose article page failed for now, by what becomes of them.
 
@@ -277,12 +278,12 @@ def _awaiting_pages(
         stored = known.get(item.key_hash)
         if stored is None:
             pending.add(item.key_hash)
-        elif stored[1] in (item.version, awaiting_page(item.version)):
+        elif stored.version in (item.version, awaiting_page(item.version)):
             waiting.add(item.key_hash)
-        elif holds_feed_text(stored[1]):
+        elif holds_feed_text(stored.version):
             pending.add(item.key_hash)
         else:
-            edited[item.key_hash] = stored[0]
+            edited[item.key_hash] = stored.id
     return waiting, pending, edited
 
 
@@ -321,7 +322,7 @@ def handle(job: FeedJob) -> FeedResult:
     # for the originals of new stories too (under the lock, only what other
     # workers stored meanwhile is left to check: Arrivals).
     with reading(engine) as conn:
-        known: dict[str, tuple[int, str]] = {}
+        known: dict[str, Known] = {}
         if job.state.last_success_at is not None or job.state.item_count:
             known = known_versions(conn, job.state.id)
         items = adopt_told_apart_keys(items, known)

@@ -10,7 +10,7 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -157,20 +157,20 @@ def adopt_told_apart_keys(items: tuple[Item, ...], known: Mapping[str, object]) 
     return tuple(adopted)
 
 
-def known_versions(conn: Connection, feed_id: int) -> dict[str, tuple[int, str]]:
-    """key hash → (id, version) of every stored entry of a feed."""
-    query = select(entries.c.key_hash, entries.c.id, entries.c.version).where(
-        entries.c.feed_id == feed_id
-    )
-    return {h: (i, v) for h, i, v in conn.execute(query)}
+class Known(NamedTuple):
+    """What the store has of an entry that the feed lists."""
+
+    id: int
+    version: str
+    status: str  # active | blocked | duplicate
 
 
-def known_statuses(conn: Connection, feed_id: int) -> dict[str, tuple[str, str]]:
-    """key hash → (version, status) of every stored entry of a feed."""
-    query = select(entries.c.key_hash, entries.c.version, entries.c.status).where(
+def known_versions(conn: Connection, feed_id: int) -> dict[str, Known]:
+    """key hash → (id, version, status) of every stored entry of a feed."""
+    query = select(entries.c.key_hash, entries.c.id, entries.c.version, entries.c.status).where(
         entries.c.feed_id == feed_id
     )
-    return {h: (v, s) for h, v, s in conn.execute(query)}
+    return {h: Known(i, v, s) for h, i, v, s in conn.execute(query)}
 
 
 def stored_contents(conn: Connection, entry_ids: Sequence[int]) -> dict[int, str]:
