@@ -147,17 +147,16 @@ def _site_timezone(directory: Path) -> str | None:
     """The `timezone:` of a Hexo site's _config.yml, if it names a known zone."""
     from zoneinfo import ZoneInfo
 
-    import yaml
+    from feedmill.config import site_setting
 
+    zone = site_setting(directory, "timezone")
+    if not isinstance(zone, str) or not zone.strip():
+        return None
     try:
-        settings = yaml.safe_load((directory / "_config.yml").read_text(encoding="utf-8"))
-        zone = settings.get("timezone") if isinstance(settings, dict) else None
-        if isinstance(zone, str) and zone.strip():
-            ZoneInfo(zone.strip())
-            return zone.strip()
-    except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError, KeyError):
-        pass
-    return None
+        ZoneInfo(zone.strip())
+    except (ValueError, KeyError):  # an unknown zone: ZoneInfoNotFoundError is a KeyError
+        return None
+    return zone.strip()
 
 
 def _ignores_state(directory: Path) -> bool:

@@ -714,21 +714,28 @@ def _check_duplicates(config: Config, data: Any, path: Path) -> None:
     _check_category_pages(config, data, path)
 
 
-def _category_map(site: Path) -> dict[str, str]:
-    """The site's `category_map` (Hexo's own answer to names that clash:
-    ``{C++: cpp, C#: csharp}``), if its _config.yml has one."""
+def site_setting(site: Path, key: str) -> Any:
+    """One setting of a Hexo site's _config.yml, or None (no file, no such
+    key, not YAML): the site's settings are Hexo's, read only to agree."""
     try:
         text = (site / "_config.yml").read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
-        return {}
-    if "category_map" not in text:
-        return {}
+        return None
+    if key not in text:  # most sites: no need to parse the file
+        return None
     import yaml
 
     try:
-        mapping = (yaml.safe_load(text) or {}).get("category_map")
-    except (yaml.YAMLError, AttributeError):
-        return {}
+        settings = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return None
+    return settings.get(key) if isinstance(settings, dict) else None
+
+
+def _category_map(site: Path) -> dict[str, str]:
+    """The site's `category_map` (Hexo's own answer to names that clash:
+    ``{C++: cpp, C#: csharp}``), if its _config.yml has one."""
+    mapping = site_setting(site, "category_map")
     if not isinstance(mapping, dict):
         return {}
     return {str(k): str(v) for k, v in mapping.items() if v is not None}
