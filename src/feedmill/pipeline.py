@@ -37,7 +37,7 @@ from feedmill import urls
 from feedmill.config import Config, DedupeSettings, FeedSpec, parse_duration, parse_size
 from feedmill.fetch import Fetcher, FetchOptions, FetchRequest, in_host_turns
 from feedmill.filter.dedupe import DedupePolicy
-from feedmill.filter.rules import RuleSet, blocked_whatever_the_content, compile_rules
+from feedmill.filter.rules import RuleSet, blocked_by, compile_rules
 from feedmill.models import Fetched, FetchStatus
 from feedmill.publish.render import (
     DEFAULT_TEMPLATE,
@@ -206,7 +206,7 @@ def _wants_page(known: Known | None, item: Item, rules: Sequence[RuleSet], now: 
     nor a copy is posted, and a new item the rules keep out whatever its
     article says never will be."""
     if known is None:
-        return not blocked_whatever_the_content(rules, item.entry, now)
+        return blocked_by(rules, item.entry, now, content_unknown=True) is None
     return known.version != item.version and known.status == "active"
 
 

@@ -17,7 +17,7 @@ items left unstored until the rule is mended.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -139,15 +139,26 @@ def matches(rule: Rule, fields: Fields) -> bool:
     return True
 
 
-def blocked_by(rule_sets: Sequence[RuleSet], entry: Entry, now: datetime) -> str | None:
+def blocked_by(
+    rule_sets: Sequence[RuleSet], entry: Entry, now: datetime, *, content_unknown: bool = False
+) -> str | None:
     """Why ``entry`` must not be posted under ``rule_sets`` (all apply), or None.
+
+    With ``content_unknown`` (full text asks before fetching an article
+    page: not worth it for an item that will not be posted), a rule that
+    reads the content neither blocks nor fails to keep: what is left is
+    what blocks the item whatever its article says.
 
     Raises RuleTooSlow when a pattern runs past its time limit.
     """
     active = [r for r in rule_sets if r]
     if not active:
         return None
-    fields = Fields.of(entry)
+    fields = Fields.of(replace(entry, content="") if content_unknown else entry)
+
+    def undecided(rule: Rule) -> bool:
+        return content_unknown and _reads_content(rule)
+
     for rules in active:
         if (
             rules.max_age is not None
@@ -156,9 +167,9 @@ def blocked_by(rule_sets: Sequence[RuleSet], entry: Entry, now: datetime) -> str
         ):
             return f"older than {_human(rules.max_age)}"
         for rule in rules.block:
-            if matches(rule, fields):
+            if not undecided(rule) and matches(rule, fields):
                 return f"blocked by {rule.name}"
-        if rules.keep and not any(matches(rule, fields) for rule in rules.keep):
+        if rules.keep and not any(undecided(rule) or matches(rule, fields) for rule in rules.keep):
             return "matches no keep rule"
     return None
 
@@ -167,30 +178,3 @@ def _reads_content(rule: Rule) -> bool:
     return any(name == "content" for name, _ in rule.patterns) or (
         bool(rule.keywords) and "content" in rule.keyword_fields
     )
-
-
-def blocked_whatever_the_content(rule_sets: Sequence[RuleSet], entry: Entry, now: datetime) -> bool:
-    """Whether ``rule_sets`` block ``entry`` whatever its content: by its age,
-    a block rule that does not read the content, or keep rules that do not
-    read it either and none of which matches.  Full text asks first: an
-    article page is not worth fetching for an item that will not be posted.
-
-    Raises RuleTooSlow when a pattern runs past its time limit.
-    """
-    for rules in rule_sets:
-        if not rules:
-            continue
-        if (
-            rules.max_age is not None
-            and entry.date is not None
-            and now - entry.date > rules.max_age
-        ):
-            return True
-        fields = Fields.of(entry)
-        if any(not _reads_content(rule) and matches(rule, fields) for rule in rules.block):
-            return True
-        if rules.keep and not any(
-            _reads_content(rule) or matches(rule, fields) for rule in rules.keep
-        ):
-            return True
-    return False
