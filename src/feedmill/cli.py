@@ -17,9 +17,9 @@ from zoneinfo import ZoneInfo
 
 import click
 from rich.console import Console
-from rich.markup import escape
 
 from feedmill import __version__
+from feedmill.columns import plain
 from feedmill.config import (
     CONFIG_NAME,
     HOST_LIKE,
@@ -54,7 +54,7 @@ def _load(path: Path) -> Config:
     try:
         return load_config(path)
     except ConfigError as exc:
-        err.print(f"[red]config error[/red]\n{escape(str(exc))}", soft_wrap=True)
+        err.print(f"[red]config error[/red]\n{plain(str(exc))}", soft_wrap=True)
         raise click.exceptions.Exit(EXIT_CONFIG) from None
 
 
@@ -178,14 +178,14 @@ def init(directory: Path) -> None:
         done = init_site(directory)
     except OSError as exc:  # a file in the way, a folder not ours to write
         err.print(
-            f"[red]error[/red] cannot make a site in {escape(str(directory))}: {escape(str(exc))}"
+            f"[red]error[/red] cannot make a site in {plain(str(directory))}: {plain(str(exc))}"
         )
         raise click.exceptions.Exit(EXIT_FATAL) from None
     for target, created in done:
         mark = "[green]created[/green]" if created else "[yellow]kept[/yellow]   "
         if target == TIMEZONE_SCRIPT and not (directory / target).exists():
             mark = "[yellow]skipped[/yellow]"
-        out.print(f"{mark} {escape(str(directory / target))}")
+        out.print(f"{mark} {plain(str(directory / target))}")
     if not (directory / TIMEZONE_SCRIPT).exists():
         out.print(
             f"\nAn existing Hexo site: {TIMEZONE_SCRIPT} was not added. Hexo dates posts in "
@@ -226,7 +226,7 @@ def _progress_bar() -> Any:
 
 def _report(summary: Any) -> None:
     for url, reason in summary.failures:
-        err.print(f"[red]failed[/red] {escape(url)}: {escape(reason)}", soft_wrap=True)
+        err.print(f"[red]failed[/red] {plain(url)}: {plain(reason)}", soft_wrap=True)
     skipped = f", {summary.feeds_skipped} not due" if summary.feeds_skipped else ""
     if summary.feeds_stopped:
         skipped += f", {summary.feeds_stopped} not reached (stopped; fetched next time)"
@@ -306,13 +306,13 @@ def _failed_pass(config: Config, exc: Exception) -> int:
     from feedmill.store.database import redacted
 
     if isinstance(exc, SiteBusy):
-        err.print(f"[yellow]busy[/yellow] {escape(str(exc))}")
+        err.print(f"[yellow]busy[/yellow] {plain(str(exc))}")
         return EXIT_BUSY
     message = str(exc)
     if isinstance(exc, SQLAlchemyError):
         reason = getattr(exc, "orig", None) or exc
         message = f"the state database {redacted(config.database_url)} failed: {reason}"
-    err.print(f"[red]error[/red] {escape(message)}")
+    err.print(f"[red]error[/red] {plain(message)}")
     return EXIT_FATAL
 
 
@@ -360,12 +360,12 @@ def _reloaded(mill: Any, config: Config, stamp: Stamp) -> tuple[Config, Stamp]:
     try:
         fresh = load_config(config.path)
     except ConfigError as exc:
-        err.print(f"[yellow]config not reloaded[/yellow] {escape(str(exc))}", soft_wrap=True)
+        err.print(f"[yellow]config not reloaded[/yellow] {plain(str(exc))}", soft_wrap=True)
         return config, now
     except Exception as exc:  # a bug in reading it must not end the daemon
         err.print(
-            f"[yellow]config not reloaded[/yellow] {escape(str(config.path))}: "
-            f"{type(exc).__name__}: {escape(str(exc))}",
+            f"[yellow]config not reloaded[/yellow] {plain(str(config.path))}: "
+            f"{type(exc).__name__}: {plain(str(exc))}",
             soft_wrap=True,
         )
         return config, now
@@ -373,8 +373,8 @@ def _reloaded(mill: Any, config: Config, stamp: Stamp) -> tuple[Config, Stamp]:
         mill.reconfigure(fresh)
     except Exception as exc:
         err.print(
-            f"[yellow]config not reloaded[/yellow] {escape(str(config.path))}: cannot apply "
-            f"it: {type(exc).__name__}: {escape(str(exc))}",
+            f"[yellow]config not reloaded[/yellow] {plain(str(config.path))}: cannot apply "
+            f"it: {type(exc).__name__}: {plain(str(exc))}",
             soft_wrap=True,
         )
         mill.reconfigure(config)  # what it ran with; failing here too ends the daemon
@@ -382,7 +382,7 @@ def _reloaded(mill: Any, config: Config, stamp: Stamp) -> tuple[Config, Stamp]:
     before = {f.url for f in config.feeds}
     after = {f.url for f in fresh.feeds}
     out.print(
-        f"reloaded {escape(str(fresh.path))}: {len(after)} feeds "
+        f"reloaded {plain(str(fresh.path))}: {len(after)} feeds "
         f"({len(after - before)} added, {len(before - after)} removed)",
         soft_wrap=True,
     )
@@ -411,7 +411,7 @@ def _daemon_pass(mill: Any, failed_passes: int) -> int:
         reason = (getattr(exc, "orig", None) or exc) if isinstance(exc, SQLAlchemyError) else exc
         err.print(
             f"[red]pass failed[/red] ({failed_passes} in a row): "
-            f"{type(reason).__name__}: {escape(str(reason))}",
+            f"{type(reason).__name__}: {plain(str(reason))}",
             soft_wrap=True,
         )
         return failed_passes
@@ -608,7 +608,7 @@ def search(
     try:
         engine = open_database(loaded.database_url)
     except StoreError as exc:
-        err.print(f"[red]error[/red] {escape(str(exc))}")
+        err.print(f"[red]error[/red] {plain(str(exc))}")
         raise click.exceptions.Exit(EXIT_FATAL) from None
     try:
         with reading(engine) as conn:
@@ -667,8 +667,6 @@ def search(
     if not hits:  # not an error: exit 0, as with --json ([])
         err.print("nothing found")
         return
-
-    from feedmill.columns import plain
 
     zone = ZoneInfo(loaded.timezone)
 
@@ -805,7 +803,7 @@ def status(config: Path, as_json: bool, failing: bool) -> None:
     try:
         rows = status_rows(_load(config))
     except StoreError as exc:
-        err.print(f"[red]error[/red] {escape(str(exc))}")
+        err.print(f"[red]error[/red] {plain(str(exc))}")
         raise click.exceptions.Exit(EXIT_FATAL) from None
     tally = status_tally(rows)
     if failing:
@@ -885,33 +883,33 @@ def import_(opml: Path, config: Path, dry_run: bool) -> None:
         imported = read_opml(opml.read_bytes())
     except OSError as exc:
         err.print(
-            f"[red]error[/red] cannot read {escape(str(opml))}: {escape(str(exc.strerror or exc))}"
+            f"[red]error[/red] cannot read {plain(str(opml))}: {plain(str(exc.strerror or exc))}"
         )
         raise click.exceptions.Exit(EXIT_CONFIG) from None
     except OpmlError as exc:
-        err.print(f"[red]error[/red] {escape(str(opml))}: {escape(str(exc))}", soft_wrap=True)
+        err.print(f"[red]error[/red] {plain(str(opml))}: {plain(str(exc))}", soft_wrap=True)
         raise click.exceptions.Exit(EXIT_CONFIG) from None
     for outline in imported.skipped:
         name = outline.url or outline.name or "(an outline)"
         err.print(
-            f"[yellow]skipped[/yellow] {escape(name)}: {escape(outline.reason)}", soft_wrap=True
+            f"[yellow]skipped[/yellow] {plain(name)}: {plain(outline.reason)}", soft_wrap=True
         )
     try:
         added, skipped, refused = import_feeds_to_file(config, imported.feeds, dry_run=dry_run)
     except ConfigError as exc:
-        err.print(f"[red]config error[/red]\n{escape(str(exc))}", soft_wrap=True)
+        err.print(f"[red]config error[/red]\n{plain(str(exc))}", soft_wrap=True)
         raise click.exceptions.Exit(EXIT_CONFIG) from None
     for feed, reason in refused:
-        err.print(f"[yellow]skipped[/yellow] {escape(feed.url)}: {escape(reason)}", soft_wrap=True)
+        err.print(f"[yellow]skipped[/yellow] {plain(feed.url)}: {plain(reason)}", soft_wrap=True)
     for feed in added:
         where = " / ".join(x for x in (feed.group, feed.source, feed.channel) if x)
         verb = "would add" if dry_run else "added"
-        out.print(f"[green]{verb}[/green] {escape(feed.url)}  ({escape(where)})", soft_wrap=True)
+        out.print(f"[green]{verb}[/green] {plain(feed.url)}  ({plain(where)})", soft_wrap=True)
     for feed in skipped:
-        out.print(f"[yellow]already there[/yellow] {escape(feed.url)}", soft_wrap=True)
+        out.print(f"[yellow]already there[/yellow] {plain(feed.url)}", soft_wrap=True)
     verb = "would be added" if dry_run else "added"
     out.print(
-        f"{len(added)} feeds {verb} to {escape(str(config))}, {len(skipped)} already there, "
+        f"{len(added)} feeds {verb} to {plain(str(config))}, {len(skipped)} already there, "
         f"{len(imported.skipped) + len(refused)} outlines skipped",
         soft_wrap=True,
     )
@@ -933,7 +931,7 @@ def export(config: Path, output: Path | None) -> None:
     try:
         write_atomically(output, text)  # never half a file
     except ConfigError as exc:
-        err.print(f"[red]error[/red] {escape(str(exc))}", soft_wrap=True)
+        err.print(f"[red]error[/red] {plain(str(exc))}", soft_wrap=True)
         raise click.exceptions.Exit(EXIT_FATAL) from None
     err.print(f"wrote {output}", markup=False)
 
@@ -956,11 +954,11 @@ def add(url: str, group: str, source: str, channel: str | None, config: Path) ->
     try:
         feed = add_feed_to_file(config, url, group, source, channel)
     except ConfigError as exc:
-        err.print(f"[red]error[/red]\n{escape(str(exc))}", soft_wrap=True)
+        err.print(f"[red]error[/red]\n{plain(str(exc))}", soft_wrap=True)
         raise click.exceptions.Exit(EXIT_CONFIG) from None
     where = " / ".join(x for x in (feed.group, feed.source, feed.channel) if x)
     out.print(
-        f"[green]added[/green] {escape(feed.url)}  ({escape(where)}) to {escape(str(config))}",
+        f"[green]added[/green] {plain(feed.url)}  ({plain(where)}) to {plain(str(config))}",
         soft_wrap=True,
     )
 
@@ -971,7 +969,7 @@ def _typed_path(typed: str, config: Path) -> str:
     local = (Path.cwd() / Path(typed).expanduser()).resolve()
     if not local.is_file():
         hint = f" (a feed on the web? https://{typed})" if HOST_LIKE.match(typed) else ""
-        err.print(f"[red]error[/red] no such file: {escape(str(local))}{escape(hint)}")
+        err.print(f"[red]error[/red] no such file: {plain(str(local))}{plain(hint)}")
         raise click.exceptions.Exit(EXIT_CONFIG)
     home = config.resolve().parent
     return local.relative_to(home).as_posix() if local.is_relative_to(home) else str(local)
