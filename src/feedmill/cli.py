@@ -22,10 +22,10 @@ from feedmill import __version__
 from feedmill.columns import plain
 from feedmill.config import (
     CONFIG_NAME,
-    HOST_LIKE,
     Config,
     ConfigError,
     load_config,
+    looks_like_host,
     parse_duration,
 )
 
@@ -968,7 +968,7 @@ def _typed_path(typed: str, config: Path) -> str:
     runs), as the config names it (relative to the config's folder)."""
     local = (Path.cwd() / Path(typed).expanduser()).resolve()
     if not local.is_file():
-        hint = f" (a feed on the web? https://{typed})" if HOST_LIKE.match(typed) else ""
+        hint = f" (a feed on the web? https://{typed})" if looks_like_host(typed) else ""
         err.print(f"[red]error[/red] no such file: {plain(str(local))}{plain(hint)}")
         raise click.exceptions.Exit(EXIT_CONFIG)
     home = config.resolve().parent

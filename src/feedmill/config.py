@@ -555,6 +555,7 @@ def parse_config(text: str, path: Path) -> Config:
     config = msgspec.structs.replace(config, path=str(path.resolve()))
 
     _check_duplicates(config, data, path)
+    _check_category_pages(config, data, path)
     _check_paths_named_like_hosts(config, data, path)
     _check_tag_files(config, data, path)
     if config.post_template and not (config.template_path and config.template_path.is_file()):
@@ -673,27 +674,28 @@ def _line(data: Any, loc: tuple[Any, ...]) -> int:
 
 
 # "rsshub.app/stcn/yw": a path to a feed file, or a web address without its scheme?
-HOST_LIKE = re.compile(r"^[\w-]+(?:\.[\w-]+)+(?::\d+)?(?:/|$)")
-
-
+_HOST_LIKE = re.compile(r"^[\w-]+(?:\.[\w-]+)+(?::\d+)?(?:/|$)")
 # Folder names that end like these are folders, not hosts.
 _FILE_ENDINGS = frozenset(
     {"xml", "rss", "atom", "json", "txt", "html", "htm", "feed", "old", "bak"}
 )
 
 
+def looks_like_host(text: str) -> bool:
+    """Whether a path reads as a web address without its scheme: a host whose
+    last label reads as a top-level domain ("exports.v2/" is a folder, "a.xml"
+    a file name)."""
+    if "://" in text or not _HOST_LIKE.match(text):
+        return False
+    top = text.split("/", 1)[0].split(":", 1)[0].rsplit(".", 1)[-1].lower()
+    return top.isalpha() and top.isascii() and top not in _FILE_ENDINGS
+
+
 def _check_paths_named_like_hosts(config: Config, data: Any, path: Path) -> None:
     """A feed path that names no file and reads as a web address is the
     scheme forgotten: said now, rather than as a missing file at every run."""
     for index, feed in enumerate(config.feeds):
-        # A host then a path ("a.xml" alone is a file name), the host ending
-        # in what reads as a top-level domain ("exports.v2/" is a folder).
-        if "://" in feed.url or "/" not in feed.url or not HOST_LIKE.match(feed.url):
-            continue
-        top = feed.url.split("/", 1)[0].split(":", 1)[0].rsplit(".", 1)[-1].lower()
-        if not top.isalpha() or not top.isascii() or top in _FILE_ENDINGS:
-            continue
-        if (config.base_dir / feed.url).exists():
+        if not looks_like_host(feed.url) or (config.base_dir / feed.url).exists():
             continue
         raise ConfigError(
             f"{path}:{_line(data, ('feeds', index, 'url'))}: feeds[{index}] ({feed.url}): url: "
@@ -711,7 +713,6 @@ def _check_duplicates(config: Config, data: Any, path: Path) -> None:
                 f"duplicate of feeds[{seen[where]}]"
             )
         seen[where] = index
-    _check_category_pages(config, data, path)
 
 
 def site_setting(site: Path, key: str) -> Any:
