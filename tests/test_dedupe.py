@@ -402,10 +402,10 @@ def test_a_pass_prunes_at_most_hourly(tmp_path: Path) -> None:
     indexed = [(1, dedupe_store.story_of(_entry(story), first))]
     with engine.begin() as conn:
         assert dedupe_store.prune_when_due(conn, policy, now=first) > 0
-        dedupe_store.add(conn, indexed)
+        dedupe_store.add(conn, 1, indexed)
         assert dedupe_store.prune_when_due(conn, policy, now=first + timedelta(minutes=59)) == 0
         assert dedupe_store.prune_when_due(conn, policy, now=first + timedelta(minutes=61)) > 0
-        dedupe_store.add(conn, indexed)
+        dedupe_store.add(conn, 1, indexed)
         assert dedupe_store.prune_when_due(conn, policy, now=first - timedelta(hours=1)) > 0
     engine.dispose()
 

@@ -420,6 +420,7 @@ def handle(job: FeedJob) -> FeedResult:
             if screened.stories:
                 dedupe_store.add(
                     conn,
+                    job.state.id,
                     [
                         (entry_id, screened.stories[index])
                         for index, entry_id in ingested.published.items()
@@ -430,6 +431,7 @@ def handle(job: FeedJob) -> FeedResult:
             if screened.changed:
                 dedupe_store.replace_stories(
                     conn,
+                    job.state.id,
                     [
                         (ingested.stored[index], story)
                         for index, story in screened.changed.items()

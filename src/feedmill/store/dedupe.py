@@ -82,7 +82,7 @@ _CACHE_LIMIT = 2_000  # fingerprints kept per database; emptied when full
 # Fingerprints already read, per database: entry ids are only unique within
 # one (two sites mapped in one process both have an entry 1).  A stored one
 # is first read in part (`load_words`), with its dump kept for the rest.
-_Cached = tuple[Fingerprint, datetime, str | None]  # print, moment, dump if in part
+_Cached = tuple[Fingerprint, datetime, str | None, int]  # print, moment, dump if in part, feed
 _CACHES: WeakKeyDictionary[Engine, dict[int, _Cached]] = WeakKeyDictionary()
 
 
@@ -97,41 +97,50 @@ def _remember(cached: dict[int, _Cached], entry_id: int, value: _Cached) -> _Cac
     return value
 
 
+# Plain SQL with an expanding list, compiled once: built with SQLAlchemy
+# constructs on every story, these cost more than running them.
+_PRINTS = text(
+    "SELECT p.entry_id, p.moment, p.data, e.feed_id FROM dedupe_prints AS p"
+    " JOIN entries AS e ON e.id = p.entry_id WHERE p.entry_id IN :ids"
+).bindparams(bindparam("ids", expanding=True))
+
+
 def _stored(
-    conn: Connection, ids: Iterable[int], story: Story, window: timedelta
+    conn: Connection, ids: Iterable[int], story: Story, window: timedelta, own_feed: int
 ) -> dict[int, _Cached]:
-    """Fingerprints of the stored stories ``ids`` within ``window`` of ``story``."""
+    """Fingerprints of the stored stories ``ids`` within ``window`` of
+    ``story``, less those of the feed ``own_feed``."""
     out: dict[int, _Cached] = {}
     wanted = []
     cached = _cache(conn)
     for i in ids:
         if i in cached:
-            if abs(cached[i][1] - story.moment) <= window:
+            if cached[i][3] != own_feed and abs(cached[i][1] - story.moment) <= window:
                 out[i] = cached[i]
         else:
             wanted.append(i)
     if not wanted:
         return out
     found = set()
-    query = select(dedupe_prints.c.entry_id, dedupe_prints.c.moment, dedupe_prints.c.data)
-    for entry_id, seconds, data in conn.execute(query.where(dedupe_prints.c.entry_id.in_(wanted))):
+    for entry_id, seconds, data, feed_id in conn.execute(_PRINTS, {"ids": wanted}):
         found.add(entry_id)
         moment = datetime.fromtimestamp(seconds, UTC)
-        if abs(moment - story.moment) <= window:  # else not worth parsing
-            out[entry_id] = _remember(cached, entry_id, (load_words(data), moment, data))
+        if feed_id != own_feed and abs(moment - story.moment) <= window:  # else not worth parsing
+            out[entry_id] = _remember(cached, entry_id, (load_words(data), moment, data, feed_id))
     # Indexed before fingerprints were stored: computed from the text.
     missing = [i for i in wanted if i not in found]
     if missing:
         moment_ = func.coalesce(entries.c.published_at, entries.c.first_seen_at)
         query = select(
-            entries.c.id, entries.c.title, entries.c.content, moment_.label("moment")
-        ).where(entries.c.id.in_(missing))
+            entries.c.id, entries.c.title, entries.c.content, moment_.label("moment"),
+            entries.c.feed_id,
+        ).where(entries.c.id.in_(missing))  # fmt: skip
         for row in conn.execute(query):
             stamp = row.moment if row.moment.tzinfo else row.moment.replace(tzinfo=UTC)
             print_ = replace(fingerprint(row.title, row.content), shingles=())
-            _remember(cached, row.id, (print_, stamp, None))
-            if abs(stamp - story.moment) <= window:
-                out[row.id] = (print_, stamp, None)
+            value = _remember(cached, row.id, (print_, stamp, None, row.feed_id))
+            if row.feed_id != own_feed and abs(stamp - story.moment) <= window:
+                out[row.id] = value
     return out
 
 
@@ -151,23 +160,18 @@ def _verify(
     conn: Connection, story: Story, policy: DedupePolicy, candidates: list[int], own_feed: int
 ) -> Match | None:
     best: Match | None = None
-    if candidates:
-        # Two items of one feed are two stories (the same one again comes
-        # under its own key): boilerplate they share (a site's footer, a
-        # daily template) must not make one a copy of the other.
-        own = select(entries.c.id).where(
-            entries.c.id.in_(candidates), entries.c.feed_id == own_feed
-        )
-        theirs = set(candidates) - set(conn.execute(own).scalars())
-        candidates = [c for c in candidates if c in theirs]
-    found = _stored(conn, candidates, story, policy.window)
-    for entry_id, (stored, moment, dumped) in sorted(found.items()):
+    # Two items of one feed are two stories (the same one again comes under
+    # its own key): boilerplate they share (a site's footer, a daily
+    # template) must not make one a copy of the other — `_stored` leaves
+    # the story's own feed out.
+    found = _stored(conn, candidates, story, policy.window, own_feed)
+    for entry_id, (stored, moment, dumped, feed_id) in sorted(found.items()):
         # Most candidates share a band by chance: their words alone rule them out.
         if unlike(story.fingerprint, stored, policy.threshold):
             continue
         if dumped is not None:
             stored = load(dumped)
-            _remember(_cache(conn), entry_id, (stored, moment, None))
+            _remember(_cache(conn), entry_id, (stored, moment, None, feed_id))
         verdict = decide(
             story.fingerprint, stored, policy.threshold, apart=abs(moment - story.moment)
         )
@@ -337,8 +341,8 @@ class Arrivals:
         return _verify(conn, story, policy, _most_alike(counts), own_feed) if counts else None
 
 
-def add(conn: Connection, rows: Sequence[tuple[int, Story]]) -> None:
-    """Index published stories: later copies of them will be found."""
+def add(conn: Connection, feed_id: int, rows: Sequence[tuple[int, Story]]) -> None:
+    """Index published stories of the feed ``feed_id``: later copies of them will be found."""
     insert_rows(
         conn,
         dedupe_bands,
@@ -364,10 +368,11 @@ def add(conn: Connection, rows: Sequence[tuple[int, Story]]) -> None:
     cached = _cache(conn)
     for entry_id, story in rows:
         # Without its shingles: only its bands needed them, and they are its bulk.
-        _remember(cached, entry_id, (replace(story.fingerprint, shingles=()), story.moment, None))
+        print_ = replace(story.fingerprint, shingles=())
+        _remember(cached, entry_id, (print_, story.moment, None, feed_id))
 
 
-def replace_stories(conn: Connection, rows: Sequence[tuple[int, Story]]) -> None:
+def replace_stories(conn: Connection, feed_id: int, rows: Sequence[tuple[int, Story]]) -> None:
     """Index stored entries again after their text changed (a flash item that
     became a full article): their bands, print and exact-copy hash follow the
     new text — else a copy of the new text from another feed would be posted,
@@ -395,7 +400,7 @@ def replace_stories(conn: Connection, rows: Sequence[tuple[int, Story]]) -> None
     cached = _cache(conn)
     for entry_id in ids:
         cached.pop(entry_id, None)
-    add(conn, [(entry_id, story) for entry_id, story in rows if entry_id in published])
+    add(conn, feed_id, [(entry_id, story) for entry_id, story in rows if entry_id in published])
 
 
 def prune(conn: Connection, policy: DedupePolicy, now: datetime | None = None) -> int:
