@@ -278,6 +278,30 @@ def test_a_daemon_takes_up_an_edited_config(tmp_path: Path, feed_server: FeedSer
     assert_consistent(tmp_path, 5)
 
 
+def test_a_daemon_takes_up_an_edited_post_template(tmp_path: Path, feed_server: FeedServer) -> None:
+    """Editing the template alone restyles every post, in the daemon and in
+    later runs: the daemon does not keep the template it compiled first."""
+    url = feed_server.add("/feed", body=many(3))
+    template = tmp_path / "mine.md.j2"
+    template.write_text("---\ntitle: {{ title | yaml_quote }}\n---\nONE {{ body }}\n")
+    write_config(tmp_path, [{"url": url, "group": "g", "source": "s"}], post_template="mine.md.j2")
+    daemon = feedmill("run", "--every", "1s", cwd=tmp_path)
+    try:
+        wait_for(lambda: len(posts(tmp_path)) == 3)
+        template.write_text("---\ntitle: {{ title | yaml_quote }}\n---\nTWO {{ body }}\n")
+        wait_for(lambda: all("\nTWO " in text for text in posts(tmp_path).values()))
+        out, _ = stop_cleanly(daemon)
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+    assert "mine.md.j2 changed" in out.replace("\n", "")
+    run = subprocess.run(
+        [sys.executable, "-m", "feedmill", "run"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert run.returncode == 0, run.stderr
+    assert all("\nTWO " in text for text in posts(tmp_path).values())
+
+
 def test_a_stop_does_not_wait_for_a_slow_server(tmp_path: Path, feed_server: FeedServer) -> None:
     slow = feed_server.add("/slow", body=many(2), delay=40)
     write_config(tmp_path, [{"url": slow, "group": "g", "source": "s"}], fetch={"timeout": 120})

@@ -266,7 +266,7 @@ def run_config(
     # --feed fetches its feeds now, whatever their schedule; a daemon's later
     # passes take them when they are due.
     options = RunOptions(only=only, workers=workers, due_only=due_only)
-    stamp = _stamp(config.path)
+    stamp = _stamps(config)
     try:
         first = replace(options, due_only=due_only and not only)
         with Mill(config, first) as mill, _stop_on_signals(mill) as received:
@@ -335,10 +335,11 @@ def _one_pass(mill: Any, work_name: str = "run") -> Any:
         return work(progress)
 
 
-Stamp = tuple[int, int] | None  # a file's mtime and size
+FileStamp = tuple[int, int] | None  # a file's mtime and size
+Stamp = tuple[FileStamp, FileStamp]  # the config's, its post template's
 
 
-def _stamp(path: str | Path) -> Stamp:
+def _stamp(path: str | Path) -> FileStamp:
     try:
         info = os.stat(path)
     except OSError:
@@ -346,15 +347,22 @@ def _stamp(path: str | Path) -> Stamp:
     return info.st_mtime_ns, info.st_size
 
 
+def _stamps(config: Config) -> Stamp:
+    """What tells a daemon to read its config again: the file, and the post
+    template it names (an edited template restyles every post)."""
+    template = config.template_path
+    return _stamp(config.path), _stamp(template) if template is not None else None
+
+
 def _reloaded(mill: Any, config: Config, stamp: Stamp) -> tuple[Config, Stamp]:
-    """A daemon's config, read again if its file changed since ``stamp``, and
-    the file's stamp as read.
+    """A daemon's config, read again if its file or its post template changed
+    since ``stamp``, and their stamps as read.
 
     An edit that does not validate, or that cannot be applied (a state
     database that cannot be opened, a site another feedmill holds), is
     reported once and the daemon goes on with the config it has.
     """
-    now = _stamp(config.path)  # before reading: an edit saved meanwhile is seen next time
+    now = _stamps(config)  # before reading: an edit saved meanwhile is seen next time
     if now == stamp:
         return config, stamp
     try:
@@ -381,11 +389,18 @@ def _reloaded(mill: Any, config: Config, stamp: Stamp) -> tuple[Config, Stamp]:
         return config, now
     before = {f.url for f in config.feeds}
     after = {f.url for f in fresh.feeds}
+    template = (
+        f"; post template {plain(str(fresh.template_path))} changed"
+        if now[1] != stamp[1] and fresh.template_path == config.template_path
+        else ""
+    )
     out.print(
         f"reloaded {plain(str(fresh.path))}: {len(after)} feeds "
-        f"({len(after - before)} added, {len(before - after)} removed)",
+        f"({len(after - before)} added, {len(before - after)} removed){template}",
         soft_wrap=True,
     )
+    if fresh.template_path != config.template_path:  # a template of its own, read now
+        now = now[0], _stamps(fresh)[1]
     return fresh, now
 
 

@@ -210,8 +210,8 @@ def _wants_page(known: Known | None, item: Item, rules: Sequence[RuleSet], now: 
     return known.version != item.version and known.status == "active"
 
 
-def compose_many(posts: Sequence[PostInput], template: Any) -> list[str]:
-    return [compose(p, template) for p in posts]
+def compose_many(posts: Sequence[PostInput], template: Any, template_fp: str) -> list[str]:
+    return [compose(p, template, template_fp) for p in posts]
 
 
 class Mill:
@@ -838,18 +838,23 @@ class Mill:
             for p in batch
         ]
         if not use_pool or len(inputs) < 8:
-            return compose_many(inputs, self.template)
+            return compose_many(inputs, self.template, self.template_fp)
         size = max(8, len(inputs) // (2 * self.workers))
         chunks = list(_chunks(inputs, size))
         pool = self.pool()
         try:
-            results = pool.map(compose_many, chunks, [self.template] * len(chunks))
+            results = pool.map(
+                compose_many,
+                chunks,
+                [self.template] * len(chunks),
+                [self.template_fp] * len(chunks),
+            )
             return [text for chunk in results for text in chunk]
         except _POOL_DIED:
             # Workers gone (SIGTERM to the process group, a crash): rendering
             # is pure, so this batch is finished here and the writes go on.
             self._drop_pool(pool)
-            return compose_many(inputs, self.template)
+            return compose_many(inputs, self.template, self.template_fp)
 
 
 _FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS})

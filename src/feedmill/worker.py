@@ -377,7 +377,11 @@ def handle(job: FeedJob) -> FeedResult:
             # those from the database.
             staged.append(None)
             continue
-        text = compose(PostInput(item.entry, normalized.title, job.now, job.style), job.template)
+        text = compose(
+            PostInput(item.entry, normalized.title, job.now, job.style),
+            job.template,
+            job.template_fingerprint,
+        )
         staged.append(stage(job.stage_dir, f"{batch}-{index}", text.encode("utf-8")))
 
     def name_for(entry: Entry, attempt: int) -> str:

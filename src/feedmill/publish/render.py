@@ -232,7 +232,10 @@ def _environment() -> Environment:
 
 
 @lru_cache(maxsize=4)
-def load_template(path: Path = DEFAULT_TEMPLATE) -> Template:
+def load_template(path: Path = DEFAULT_TEMPLATE, fingerprint: str = "") -> Template:
+    """The compiled template at ``path``; ``fingerprint`` (`template_fingerprint`)
+    is part of the cache key, so that a daemon (and its workers) whose
+    template was edited between passes compiles the new one."""
     env = _environment()
     return env.from_string(path.read_text(encoding="utf-8"))
 
@@ -307,8 +310,9 @@ def render_default(context: PostContext) -> str:
     )
 
 
-def compose(post: PostInput, template_path: Path = DEFAULT_TEMPLATE) -> str:
+def compose(post: PostInput, template_path: Path = DEFAULT_TEMPLATE, template_fp: str = "") -> str:
+    """A post's text; ``template_fp`` is the template's `template_fingerprint`."""
     context = context_for(post)
     if template_path == DEFAULT_TEMPLATE:
         return render_default(context)
-    return render(context, load_template(template_path))
+    return render(context, load_template(template_path, template_fp))
