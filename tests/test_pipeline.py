@@ -168,6 +168,71 @@ def test_different_items_under_one_guid_are_each_kept(tmp_path: Path) -> None:
     assert "4 items share a guid with different items" in row["warning"]
 
 
+@pytest.mark.parametrize("dated", [True, False])
+def test_a_feed_listing_one_item_at_a_time_under_one_guid_keeps_each_day(
+    tmp_path: Path, dated: bool
+) -> None:
+    """Today's item under yesterday's guid (the site's address) is another
+    item, not an edit of yesterday's: that post stays."""
+
+    def brief(day: int, title: str) -> Item:
+        return Item(
+            title=title,
+            guid="http://ex.org/",
+            link=f"http://ex.org/brief/{day}",
+            html=f"<p>{title}的内容。</p>",
+            pub_date=f"Tue, {day} Sep 2022 08:00:00 GMT" if dated else None,
+        )
+
+    write_config(tmp_path, FEEDS, dedupe=False)
+    publish(tmp_path, [brief(19, "周一简报")])
+    monday = posts(tmp_path)
+    assert "posts: 1 new, 0 updated" in publish(tmp_path, [brief(20, "周二简报")])
+    assert "posts: 0 new, 0 updated" in publish(tmp_path, [brief(20, "周二简报")])  # again
+    assert "posts: 1 new, 0 updated" in publish(tmp_path, [brief(21, "周三简报")])
+    after = posts(tmp_path)
+    assert len(after) == 3 and all(after[name] == text for name, text in monday.items())
+    result = cli("status", "-c", str(tmp_path / "feedmill.yml"), "--json")
+    (row,) = json.loads(result.stdout)
+    assert "1 items came under an earlier item's guid" in row["warning"]
+
+
+def test_an_edit_that_keeps_the_guid_and_date_but_moves_the_link_is_an_edit(
+    tmp_path: Path,
+) -> None:
+    write_config(tmp_path, FEEDS)
+    first = Item(title="旧标题", guid="g", link="http://ex.org/a", pub_date=items(1)[0].pub_date)
+    publish(tmp_path, [first])
+    edited = Item(title="新标题", guid="g", link="http://ex.org/b", pub_date=first.pub_date)
+    assert "posts: 0 new, 1 updated" in publish(tmp_path, [edited])
+    (text,) = posts(tmp_path).values()
+    assert "新标题" in text
+
+
+@pytest.mark.parametrize("dedupe", [True, False])
+def test_a_feed_moved_to_https_keeps_its_posts(tmp_path: Path, dedupe: bool) -> None:
+    """guids and links that only change http to https name the same items."""
+
+    def listed(scheme: str) -> list[Item]:
+        return [
+            Item(
+                title=f"第{i}条新闻",
+                guid=f"{scheme}://ex.org/{i}",
+                link=f"{scheme}://ex.org/{i}",
+                html=f"<p>正文 {i}</p>",
+                pub_date=f"Tue, 20 Sep 2022 1{i}:00:00 GMT",
+            )
+            for i in range(3)
+        ]
+
+    write_config(tmp_path, FEEDS, dedupe=dedupe)
+    publish(tmp_path, listed("http"))
+    before = set(posts(tmp_path))
+    out = publish(tmp_path, listed("https"))
+    assert "posts: 0 new" in out
+    assert set(posts(tmp_path)) == before
+
+
 @pytest.mark.parametrize("dedupe", [True, False])
 def test_an_item_that_shared_its_guid_stays_itself_when_alone(tmp_path: Path, dedupe: bool) -> None:
     # No links: the items are told apart by their text while they share a guid.

@@ -55,6 +55,7 @@ from feedmill.store.entries import (
     ingest_entries,
     known_versions,
     stored_contents,
+    tell_apart_reused_guids,
     with_duplicates,
 )
 from feedmill.store.feeds import FeedState
@@ -326,6 +327,9 @@ def handle(job: FeedJob) -> FeedResult:
         if job.state.last_success_at is not None or job.state.item_count:
             known = known_versions(conn, job.state.id)
         items = adopt_told_apart_keys(items, known)
+        items, reused = tell_apart_reused_guids(conn, items, known)
+        if reused:
+            warnings.append(f"{reused} items came under an earlier item's guid: told apart by link")
         waiting, pending, edited = _awaiting_pages(items, known, retry)
         # For all three the feed is read again (not "304") while they are
         # recent; later, and for an undated item at all, only when the feed

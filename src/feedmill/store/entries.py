@@ -157,6 +157,74 @@ def adopt_told_apart_keys(items: tuple[Item, ...], known: Mapping[str, object]) 
     return tuple(adopted)
 
 
+def tell_apart_reused_guids(
+    conn: Connection, items: tuple[Item, ...], known: Mapping[str, Known]
+) -> tuple[tuple[Item, ...], int]:
+    """Items whose guid names a stored entry that is another item take their
+    told-apart key (`normalize.told_apart_keys`); returns them and how many.
+
+    A feed that gives every item the site's address as its guid and lists
+    one item at a time brings today's item under yesterday's guid: taken for
+    an edit, it would overwrite yesterday's post.  It is another item when
+    it has another link and another date (or, undated, another title) — the
+    converse of `_renamed`'s test for one item under a new guid.
+    """
+    changed = {
+        item.key_hash: known[item.key_hash].id
+        for item in items
+        if item.key_hash in known and known[item.key_hash].version != item.version
+    }
+    if not changed:
+        return items, 0
+    stored: dict[int, Any] = {}
+    ids = list(changed.values())
+    for start in range(0, len(ids), _CHUNK):
+        query = select(entries.c.id, entries.c.link, entries.c.published_at, entries.c.title).where(
+            entries.c.id.in_(ids[start : start + _CHUNK])
+        )
+        stored.update((row.id, row) for row in conn.execute(query))
+    out, count = [], 0
+    for item in items:
+        row = stored.get(changed.get(item.key_hash, -1))
+        entry = item.entry
+        if (
+            row is not None
+            and entry.link
+            and row.link
+            and not _same_page(entry.link, row.link)
+            and not _same_item(entry, row.published_at, row.title)
+        ):
+            item = Item.of(replace(entry, key=told_apart_keys(entry)[0]))
+            count += 1
+        out.append(item)
+    return tuple(out), count
+
+
+def _same_page(link: str, other: str) -> bool:
+    """Two links to one page: the same but for http/https (a site that moved
+    to https rewrites every old link)."""
+    return _page(link) == _page(other)
+
+
+def _page(link: str) -> str:
+    scheme, sep, rest = link.partition("://")
+    return rest if sep and scheme.lower() in ("http", "https") else link
+
+
+def _other_scheme(link: str) -> str:
+    scheme, sep, rest = link.partition("://")
+    other = {"http": "https", "https": "http"}.get(scheme.lower())
+    return f"{other}://{rest}" if sep and other else link
+
+
+def _same_item(entry: Entry, published: datetime | None, title: str) -> bool:
+    """Whether ``entry`` is the stored item dated ``published`` and titled
+    ``title``, going by the date (an edit may retitle) or, undated, by the title."""
+    if entry.published and published:
+        return entry.published == published
+    return entry.title == title
+
+
 class Known(NamedTuple):
     """What the store has of an entry that the feed lists."""
 
@@ -330,40 +398,42 @@ def _renamed(
 
     A feed that changes how it writes guids (a tracking parameter dropped, a
     new CMS) sends its old items under new keys.  An item with a new key is a
-    stored entry of the feed when it has that entry's link — the only stored
-    entry with it, one the document no longer holds under its old key — and
+    stored entry of the feed when it has that entry's link (or that link
+    moved to https) — the only stored entry with it, one the document no
+    longer holds under its old key — and
     its date (or, undated, its title): a feed whose one item always links to
     the same page ("today's market") brings a new item every day.
     """
-    by_link: dict[str, list[str]] = {}
+    by_link: dict[str, list[str]] = {}  # page (link less http/https) → new key hashes
     for digest, index in positions.items():
         link = items[index].entry.link
         if digest not in existing and link:
-            by_link.setdefault(link, []).append(digest)
-    links = [link for link, digests in by_link.items() if len(digests) == 1]
+            by_link.setdefault(_page(link), []).append(digest)
+    links = [
+        items[positions[digests[0]]].entry.link or ""
+        for digests in by_link.values()
+        if len(digests) == 1
+    ]
+    asked = [*links, *(_other_scheme(link) for link in links)]
     stored: dict[str, list[Any]] = {}
-    for start in range(0, len(links), _CHUNK):
+    for start in range(0, len(asked), _CHUNK):
         query = select(
             entries.c.link,
             entries.c.id,
             entries.c.key_hash,
             entries.c.published_at,
             entries.c.title,
-        ).where(entries.c.feed_id == feed_id, entries.c.link.in_(links[start : start + _CHUNK]))
+        ).where(entries.c.feed_id == feed_id, entries.c.link.in_(asked[start : start + _CHUNK]))
         for row in conn.execute(query):
-            stored.setdefault(row.link, []).append(row)
+            stored.setdefault(_page(row.link), []).append(row)
     renamed = {}
     for link in links:
-        found = stored.get(link, [])
+        found = stored.get(_page(link), [])
         if len(found) != 1 or found[0].key_hash in positions:
             continue
-        digest = by_link[link][0]
+        digest = by_link[_page(link)][0]
         entry, row = items[positions[digest]].entry, found[0]
-        if entry.published and row.published_at:
-            same = entry.published == row.published_at
-        else:
-            same = entry.title == row.title
-        if same:
+        if _same_item(entry, row.published_at, row.title):
             renamed[digest] = row.id
     return renamed
 
