@@ -245,6 +245,27 @@ def test_a_daemon_given_feeds_polls_only_those_on_their_schedule(
     assert "1 not due" in out and "2 not due" not in out
 
 
+def test_a_daemon_given_a_feed_refuses_an_edit_that_removes_it(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """Else it would poll nothing, pass after pass, without a word."""
+    named = feed_server.add("/named", body=many(2))
+    other = feed_server.add("/other", body=many(2, "o"))
+    write_config(tmp_path, [{"url": named, "group": "g", "source": "a"}], interval="1s")
+    daemon = feedmill("run", "--every", "1s", "--feed", named, cwd=tmp_path)
+    try:
+        wait_for(lambda: len(posts(tmp_path)) == 2)
+        write_config(tmp_path, [{"url": other, "group": "g", "source": "b"}], interval="1s")
+        hits = feed_server.hits["/named"]
+        wait_for(lambda: feed_server.hits["/named"] >= hits + 1)  # still its feed
+        _, err = stop_cleanly(daemon)
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+    assert f"--feed {named} is no longer in it" in err.replace("\n", "")
+    assert feed_server.hits["/other"] == 0
+
+
 def test_a_daemon_takes_up_an_edited_config(tmp_path: Path, feed_server: FeedServer) -> None:
     old = feed_server.add("/old", body=many(2))
     new = feed_server.add("/new", body=many(3, "w"))
@@ -276,6 +297,29 @@ def test_a_daemon_takes_up_an_edited_config(tmp_path: Path, feed_server: FeedSer
     assert "cannot apply it" in err
     assert "feeds (1 added, 1 removed)" in out
     assert_consistent(tmp_path, 5)
+
+
+def test_a_daemon_tries_a_failing_feed_at_once_when_its_settings_are_edited(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """The owner fixes a failing feed in the config (a longer timeout): the
+    daemon tries it at once, not when its backoff (half an hour here) ends."""
+    url = feed_server.add("/feed", body=many(2), status=500)
+    spec = {"url": url, "group": "g", "source": "s"}
+    write_config(tmp_path, [spec], interval="1h")
+    daemon = feedmill("run", "--every", "1s", cwd=tmp_path)
+    try:
+        wait_for(lambda: feed_server.hits["/feed"] == 1)
+        time.sleep(2)  # passes go by: the feed is backing off
+        assert feed_server.hits["/feed"] == 1
+        feed_server.routes["/feed"].status = 200
+        write_config(tmp_path, [{**spec, "timeout": 60}], interval="1h")
+        wait_for(lambda: len(posts(tmp_path)) == 2)
+        stop_cleanly(daemon)
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+    assert feed_server.hits["/feed"] == 2
 
 
 def test_a_daemon_takes_up_an_edited_post_template(tmp_path: Path, feed_server: FeedServer) -> None:

@@ -14,6 +14,8 @@ from feedmill.schedule import (
     backoff,
     cache_lifetime,
     due_at,
+    early,
+    is_due,
     retry_after,
     server_hint,
 )
@@ -131,27 +133,64 @@ def test_the_backoff_cap_is_never_below_the_feeds_interval(
     hourly, daily = (load_config(config).feed_policy(f) for f in load_config(config).feeds)
     assert hourly.backoff_cap == timedelta(hours=1)
     assert daily.backoff_cap == timedelta(days=2)
-    # Within the jitter (half the wait to all of it), as any feed's first retry.
+    # Settled at once at the cap, the interval: no faster than the feed's own pace.
     for streak in (1, 5, 40):
-        assert backoff(streak, hourly, random.Random(streak)) >= timedelta(minutes=30)
+        assert backoff(streak, hourly, random.Random(streak)) == timedelta(hours=1)
 
 
 def test_a_shortened_interval_brings_the_next_attempt_forward() -> None:
     twelve_hours = Policy(interval=timedelta(hours=12))
     stored = after_success(NOW, twelve_hours)
     fifteen_minutes = POLICY  # the config edited since
-    due = due_at(stored, fifteen_minutes, last_attempt=NOW, error_streak=0, hint_until=None)
-    assert due == NOW + timedelta(minutes=15)
-    # Never past what the server asked for, though.
+    state = {"last_attempt": NOW, "error_streak": 0, "now": NOW}
+    due = due_at(stored, fifteen_minutes, hint_until=None, **state)
+    assert due == NOW + timedelta(minutes=15) - early(fifteen_minutes)
+    # Never before what the server asked for, though.
     hint = server_hint(NOW, twelve_hours, headers=[("cache-control", "max-age=3600")])
     assert hint == NOW + timedelta(hours=1)
-    due = due_at(stored, fifteen_minutes, last_attempt=NOW, error_streak=0, hint_until=hint)
-    assert due == NOW + timedelta(hours=1)
+    assert due_at(stored, fifteen_minutes, hint_until=hint, **state) == NOW + timedelta(hours=1)
     # A lengthened interval waits for the next fetch; a failing feed keeps its backoff.
-    assert due_at(stored, Policy(interval=timedelta(days=1)), last_attempt=NOW,
-                  error_streak=0, hint_until=None) == stored  # fmt: skip
+    assert due_at(stored, Policy(interval=timedelta(days=1)), hint_until=None, **state) == stored
     failing = after_failure(NOW, twelve_hours, streak=2, rng=random.Random(1))
-    assert due_at(failing, POLICY, last_attempt=NOW, error_streak=2, hint_until=None) == failing
+    state["error_streak"] = 2
+    assert due_at(failing, POLICY, hint_until=None, **state) == failing
+
+
+def test_a_run_started_every_interval_finds_the_feed_due_every_time() -> None:
+    """cron runs `run --due` every 10 minutes, with `interval: 10m`: each run
+    fetches the feed, although its last fetch came a moment after the
+    previous run started (else it would be fetched every other run)."""
+    ten = Policy(interval=timedelta(minutes=10))
+    for fetched_after in (timedelta(seconds=1), timedelta(seconds=20)):
+        last = NOW + fetched_after
+        stored = after_success(last, ten)
+        next_run = NOW + ten.interval
+        due = due_at(stored, ten, last_attempt=last, error_streak=0, hint_until=None, now=next_run)
+        assert is_due(due, next_run)
+    assert early(Policy(interval=timedelta(days=1))) == timedelta(minutes=1)
+    assert early(Policy(interval=timedelta(seconds=30))) == timedelta(seconds=3)
+
+
+def test_a_feed_tried_later_than_now_is_due_now() -> None:
+    """A pass run while the clock was ahead (a VM resumed, a bad NTP step)
+    must not keep the feed waiting until real time catches up."""
+    ahead = NOW + timedelta(days=30)
+    stored = after_success(ahead, POLICY)
+    state = {"last_attempt": ahead, "hint_until": None, "now": NOW}
+    assert due_at(stored, POLICY, error_streak=0, **state) == NOW
+    failing = after_failure(ahead, POLICY, streak=3, rng=random.Random(1))
+    assert due_at(failing, POLICY, error_streak=3, **state) == NOW
+
+
+def test_backing_off_never_settles_faster_than_the_feeds_own_pace() -> None:
+    two_hours = Policy(interval=timedelta(hours=2), backoff_cap=timedelta(hours=2))
+    for streak in (1, 2, 10, 50):
+        for seed in range(20):
+            assert backoff(streak, two_hours, random.Random(seed)) == timedelta(hours=2)
+    daily = Policy(interval=timedelta(hours=1), backoff_cap=timedelta(hours=24))
+    settled = [backoff(40, daily, random.Random(seed)) for seed in range(50)]
+    assert all(timedelta(hours=12) <= wait <= timedelta(hours=24) for wait in settled)
+    assert len(set(settled)) > 10  # still spread
 
 
 def test_no_hint_without_one_from_the_server() -> None:

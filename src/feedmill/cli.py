@@ -377,6 +377,15 @@ def _reloaded(mill: Any, config: Config, stamp: Stamp) -> tuple[Config, Stamp]:
             soft_wrap=True,
         )
         return config, now
+    only: tuple[str, ...] = mill.options.only
+    gone = [url for url in only if url not in {f.url for f in fresh.feeds}]
+    if gone:  # else the daemon would go on polling nothing
+        err.print(
+            f"[yellow]config not reloaded[/yellow] {plain(str(config.path))}: "
+            f"--feed {plain(', '.join(gone))} is no longer in it",
+            soft_wrap=True,
+        )
+        return config, now
     try:
         mill.reconfigure(fresh)
     except Exception as exc:
@@ -727,6 +736,7 @@ def status_rows(config: Config) -> list[dict[str, Any]]:
     finally:
         engine.dispose()
     rows = []
+    now = datetime.now(UTC)
     for spec in config.feeds:
         state = states[spec.url]
         blocked, duplicates = held.get(state.id, (0, 0))
@@ -747,7 +757,7 @@ def status_rows(config: Config) -> list[dict[str, Any]]:
                 "blocked": blocked,  # items kept out by rules
                 "duplicates": duplicates,  # items another feed reported first
                 "error_streak": state.error_streak,
-                "next_attempt": _iso(config.feed_due(spec, state)),
+                "next_attempt": _iso(config.feed_due(spec, state, now)),
                 "last_error": state.last_error,
                 "warning": state.warning,
                 "parser": state.parser,

@@ -484,7 +484,7 @@ class Config(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
             interval=interval, backoff_cap=max(parse_duration(self.backoff_cap), interval)
         )
 
-    def feed_due(self, feed: FeedSpec, state: FeedState) -> datetime | None:
+    def feed_due(self, feed: FeedSpec, state: FeedState, now: datetime) -> datetime | None:
         """When ``feed`` is next due (see schedule.due_at), given its stored state."""
         return due_at(
             state.next_attempt_at,
@@ -492,6 +492,7 @@ class Config(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
             last_attempt=state.last_attempt_at,
             error_streak=state.error_streak,
             hint_until=state.hint_until,
+            now=now,
         )
 
 

@@ -273,6 +273,17 @@ class Mill:
         Workers, database engine and styles start afresh from ``config``; the
         site stays locked throughout (a new site's lock is taken first).
         """
+        # A failing feed whose settings were edited (a longer timeout, a
+        # cookie, a proxy) is tried at once, not when its backoff ends: a
+        # daemon holds the site, so `run --feed` cannot force it meanwhile.
+        before = {spec.url: spec for spec in self.config.feeds}
+        fetching = fetch_options(config) != fetch_options(self.config)
+        before_database = self.config.database_url
+        edited = [
+            spec.url
+            for spec in config.feeds
+            if spec.url in before and (fetching or spec != before[spec.url])
+        ]
         lock = self.site_lock
         if config.posts_dir != self.config.posts_dir:
             lock = SiteLock(config.posts_dir)
@@ -283,6 +294,9 @@ class Mill:
             self.site_lock = lock
         self.config = config
         self._prepare(config)
+        if edited and config.database_url == before_database:
+            with self.engine.begin() as conn:
+                feed_store.retry_now(conn, edited)
 
     def worker_module(self) -> ModuleType:
         """feedmill.worker, imported on first use; inline work shares our engine."""
@@ -427,7 +441,7 @@ class Mill:
     ) -> list[FeedSpec]:
         if self.options.due_only:
             due = self.config.feed_due
-            return [f for f in feeds if is_due(due(f, states[f.url]), now)]
+            return [f for f in feeds if is_due(due(f, states[f.url], now), now)]
         return feeds
 
     def _sync(self) -> dict[str, FeedState]:
@@ -461,7 +475,8 @@ class Mill:
         named = self._named()
         with reading(self.engine) as conn:
             states = feed_store.states(conn, [f.url for f in named])
-        times = [self.config.feed_due(f, states[f.url]) for f in named if f.url in states]
+        now = datetime.now(UTC)
+        times = [self.config.feed_due(f, states[f.url], now) for f in named if f.url in states]
         return min((t for t in times if t is not None), default=None)
 
     def _policy(self, spec: FeedSpec) -> Policy:

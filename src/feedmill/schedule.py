@@ -151,10 +151,14 @@ def backoff(streak: int, policy: Policy, rng: random.Random | None = None) -> ti
     # In float seconds: interval × 2**32 overflows a timedelta for intervals
     # of a few hours, and a streak that long is what a dead feed reaches.
     exponent = min(max(streak - 1, 0), 64)
-    full = min(policy.interval.total_seconds() * 2.0**exponent, policy.backoff_cap.total_seconds())
-    low = 1 - policy.jitter
-    spread = rng.uniform(low, 1.0) if rng is not None else random.uniform(low, 1.0)
-    return timedelta(seconds=full * spread)
+    cap = policy.backoff_cap.total_seconds()
+    full = min(policy.interval.total_seconds() * 2.0**exponent, cap)
+    low = full * (1 - policy.jitter)
+    if full >= cap:
+        # Settled at the cap: never a faster pace than the feed's own.
+        low = max(low, min(policy.interval.total_seconds(), full))
+    wait = rng.uniform(low, full) if rng is not None else random.uniform(low, full)
+    return timedelta(seconds=wait)
 
 
 def after_failure(
@@ -180,6 +184,17 @@ def is_due(next_attempt: datetime | None, now: datetime) -> bool:
     return next_attempt is None or next_attempt <= now
 
 
+EARLY_MAX = timedelta(minutes=1)
+
+
+def early(policy: Policy) -> timedelta:
+    """How long before its interval is up a feed that answered is due: a
+    run started every ``interval`` (cron) must find it due although its last
+    fetch came a moment after the previous run started — else it would be
+    fetched every other run."""
+    return min(policy.interval / 10, EARLY_MAX)
+
+
 def due_at(
     next_attempt: datetime | None,
     policy: Policy,
@@ -187,13 +202,18 @@ def due_at(
     last_attempt: datetime | None,
     error_streak: int,
     hint_until: datetime | None,
+    now: datetime,
 ) -> datetime | None:
     """When a feed is due: its stored next attempt — or sooner, for a feed
     that answered, once its interval (shortened in the config since) has
-    passed and the server's hint with it."""
+    passed, less `early`, and the server's hint with it.  A feed last tried
+    after ``now`` (a clock set back since, or one that ran ahead) is due now:
+    its times were counted from a moment that has not come yet."""
+    if last_attempt is not None and last_attempt > now:
+        return now
     if next_attempt is None or last_attempt is None or error_streak:
         return next_attempt
-    by_interval = last_attempt + policy.interval
+    by_interval = last_attempt + policy.interval - early(policy)
     if hint_until is not None:
         by_interval = max(by_interval, hint_until)
     return min(next_attempt, by_interval)

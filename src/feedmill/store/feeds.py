@@ -88,6 +88,18 @@ def record(conn: Connection, feed_id: int, **values: Any) -> None:
     conn.execute(update(feeds).where(feeds.c.id == feed_id).values(**values))
 
 
+def retry_now(conn: Connection, urls: Sequence[str]) -> int:
+    """Make those of ``urls`` that are failing due at once; returns how many."""
+    if not urls:
+        return 0
+    result = conn.execute(
+        update(feeds)
+        .where(feeds.c.url.in_(list(urls)), feeds.c.error_streak > 0)
+        .values(next_attempt_at=None)
+    )
+    return result.rowcount or 0
+
+
 def set_style(conn: Connection, feed_id: int, style_hash: str) -> int:
     """Store a feed's style; if it changed, queue every written post for rewrite.
 
