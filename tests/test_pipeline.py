@@ -234,6 +234,24 @@ def test_a_feed_moved_to_https_keeps_its_posts(tmp_path: Path, dedupe: bool) -> 
 
 
 @pytest.mark.parametrize("dedupe", [True, False])
+def test_a_feed_url_written_another_way_is_the_same_feed(tmp_path: Path, dedupe: bool) -> None:
+    """`./feed.xml` for `feed.xml` (the config calls them one feed): its
+    history, posts and later edits stay with it; nothing is posted twice."""
+    write_config(tmp_path, FEEDS, dedupe=dedupe)
+    publish(tmp_path, items(3))
+    before = posts(tmp_path)
+    write_config(tmp_path, [{**FEEDS[0], "url": "./feed.xml", "group": "财经"}], dedupe=dedupe)
+    out = publish(tmp_path, items(3, title0="第0条新闻（更新）"))
+    assert "posts: 0 new, 3 updated" in out
+    after = posts(tmp_path)
+    assert set(after) == set(before)
+    assert all("\n - 财经\n" in text for text in after.values())
+    assert "（更新）" in "".join(after.values())
+    (row,) = json.loads(cli("status", "-c", str(tmp_path / "feedmill.yml"), "--json").stdout)
+    assert row["url"] == "./feed.xml" and row["posts"] == 3
+
+
+@pytest.mark.parametrize("dedupe", [True, False])
 def test_an_item_that_shared_its_guid_stays_itself_when_alone(tmp_path: Path, dedupe: bool) -> None:
     # No links: the items are told apart by their text while they share a guid.
     def flash(name: str) -> Item:

@@ -229,3 +229,25 @@ def test_a_rebuild_cut_short_leaves_archived_posts_archived(tmp_path: Path, edit
     rebuilt = cli("publish", "--rebuild", "-c", str(config))
     assert rebuilt.code == 0 and "3 archived" in rebuilt.stdout
     assert len(archived(tmp_path)) == 3 and len(posts(tmp_path)) == 2
+
+
+def test_posts_of_a_removed_feed_waiting_for_a_rewrite_still_leave(tmp_path: Path) -> None:
+    """A feed's posts outlive its removal from the config; when another feed
+    then brings the same stories, those posts wait to be rewritten (listing
+    the new source) for good — retention must move them out all the same."""
+    long_text = "".join(f"<p>第{i}段，讲述这件事的来龙去脉和各方的看法。</p>" for i in range(8))
+    stories = [
+        Item(f"新闻{age}", html=long_text + f"<p>{age}</p>", guid=f"a-{age}",
+             pub_date=format_datetime(NOW - timedelta(days=age), usegmt=True))
+        for age in (40, 50)
+    ]  # fmt: skip
+    (tmp_path / "a.xml").write_bytes(rss("甲", stories))
+    config = write_config(tmp_path, [{"url": "a.xml", "group": "g", "source": "甲"}])
+    assert "posts: 2 new" in cli("run", "-c", str(config)).stdout
+    copies = [Item(s.title, html=s.html, guid=f"b-{s.guid}", pub_date=s.pub_date) for s in stories]
+    (tmp_path / "b.xml").write_bytes(rss("乙", copies))
+    feeds = [{"url": "b.xml", "group": "g", "source": "乙"}]
+    config = write_config(tmp_path, feeds, retention={"days": 30})
+    result = cli("run", "-c", str(config))
+    assert "2 duplicates" in result.stdout and "2 archived" in result.stdout
+    assert not posts(tmp_path) and len(archived(tmp_path)) == 2

@@ -460,9 +460,15 @@ class Config(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     def feed_key(self, feed: FeedSpec) -> str:
         """What makes two entries one feed: the same location, whatever the
         case of its scheme and host or a default port (see ``urls.identity``)."""
+        return self.url_key(feed.url)
+
+    def url_key(self, url: str) -> str:
+        """`feed_key` of a feed ``url`` as written in this config."""
         from feedmill import urls
 
-        return urls.identity(self.location(feed))
+        if url.startswith(("http://", "https://")):
+            return urls.identity(url)
+        return urls.identity(resolve_location(url, self.base_dir))
 
     def feed_timezone(self, feed: FeedSpec) -> str:
         return feed.timezone or self.timezone

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Any
@@ -46,27 +46,46 @@ def _state(row: Any) -> FeedState:
     return FeedState(**row._mapping)
 
 
-def _moves(known: dict[str, FeedState], wanted: set[str]) -> dict[str, FeedState]:
-    """Feeds no longer configured, by where they moved for good (or were
-    being sent for good when last fetched)."""
+def _moves(
+    known: dict[str, FeedState], urls: Sequence[str], identity: Callable[[str], str]
+) -> dict[str, FeedState]:
+    """Feeds no longer configured, by the configured URL that is theirs now:
+    where they moved for good (or were being sent for good when last
+    fetched), or their URL written another way (``identity``: ``./a.xml``
+    for ``a.xml``, ``HTTPS://Host:443/`` for ``https://host/``)."""
+    wanted = set(urls)
     gone = [state for state in known.values() if state.url not in wanted]
     moves = {s.redirect_url: s for s in gone if s.redirect_url}
     # An adopted move wins over a pending one, whichever feed has it.
     moves.update({s.fetch_url: s for s in gone if s.fetch_url})
+    new = [url for url in urls if url not in known and url not in moves]
+    if new and gone:
+        by_key: dict[str, list[FeedState]] = {}
+        for state in gone:
+            by_key.setdefault(identity(state.url), []).append(state)
+        taken = {id(state) for state in moves.values()}
+        for url in new:
+            found = [s for s in by_key.get(identity(url), []) if id(s) not in taken]
+            if len(found) == 1:
+                moves[url] = found[0]
+                taken.add(id(found[0]))
     return moves
 
 
-def sync_feeds(conn: Connection, urls: Iterable[str]) -> dict[str, FeedState]:
+def sync_feeds(
+    conn: Connection, urls: Iterable[str], identity: Callable[[str], str] = str
+) -> dict[str, FeedState]:
     """A row for every configured feed URL (created if new), by URL.
 
     A new URL that an existing feed was permanently redirected to takes over
     that feed (its items and posts), so following a move in feedmill.yml does
     not publish everything again — also before the move was adopted (after
-    one 301, say).
+    one 301, say); so does the URL of a feed no longer configured, written
+    another way (see `_moves`).
     """
     urls = list(dict.fromkeys(urls))
     known = _all(conn)
-    moved = _moves(known, set(urls))
+    moved = _moves(known, urls, identity)
     for url in [u for u in urls if u not in known and u in moved]:
         old = moved[url]
         record(conn, old.id, url=url, fetch_url=None, redirect_url=None, redirect_streak=0)
@@ -225,12 +244,14 @@ def blank(url: str) -> FeedState:
     return FeedState(**{**empty, "id": 0, "url": url, "error_streak": 0, "redirect_streak": 0})
 
 
-def view(conn: Connection, urls: Sequence[str]) -> dict[str, FeedState]:
+def view(
+    conn: Connection, urls: Sequence[str], identity: Callable[[str], str] = str
+) -> dict[str, FeedState]:
     """What `sync_feeds` would give, read only (for `status`, which must not
     wait for a running pass's write lock): a new URL is `blank`, a URL a feed
     moved to shows that feed."""
     known = _all(conn)
-    moved = _moves(known, set(urls))
+    moved = _moves(known, urls, identity)
     out = {}
     for url in urls:
         state = known.get(url)

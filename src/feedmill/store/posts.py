@@ -175,9 +175,14 @@ def _moment() -> Any:
 def to_archive(
     conn: Connection, *, older_than: datetime | None, keep: int | None
 ) -> list[tuple[int, str]]:
-    """(entry id, file name) of written posts that retention moves out:
-    dated before ``older_than``, or beyond the newest ``keep``."""
-    written = posts.c.state == "written"
+    """(entry id, file name) of posts on the site that retention moves out:
+    dated before ``older_than``, or beyond the newest ``keep``.
+
+    On the site: written once, and neither archived nor removed since — a
+    post waiting to be rewritten is there too (one of a feed removed from
+    the config, whose later copy from another feed marked it stale, waits
+    for good)."""
+    written = posts.c.written_version.is_not(None) & posts.c.state.not_in(FROZEN)
     joined = posts.join(entries, posts.c.entry_id == entries.c.id)
     found: dict[int, str] = {}
     if older_than is not None:
