@@ -391,6 +391,26 @@ def test_status_reports_every_feed(tmp_path: Path) -> None:
     assert table.stdout.rstrip().endswith("2 feeds: 1 ok, 1 failing")
 
 
+def test_status_tells_when_nothing_has_polled_the_feeds_for_long(tmp_path: Path) -> None:
+    """A dead daemon or cron job: feeds long past their due time are
+    overdue, in the table, the tally and --json (for a monitor)."""
+    write_config(tmp_path, [*FEEDS, {"url": "other.xml", "group": "g", "source": "s"}])
+    (tmp_path / "other.xml").write_bytes(rss("其他", items(1)))
+    publish(tmp_path, items(2))
+    config = str(tmp_path / "feedmill.yml")
+    assert "overdue" not in cli("status", "-c", config).stdout
+    with sqlite3.connect(tmp_path / ".feedmill" / "state.db") as db:  # three days later
+        db.execute(
+            "UPDATE feeds SET last_attempt_at = datetime(last_attempt_at, '-3 days'),"
+            " next_attempt_at = datetime(next_attempt_at, '-3 days') WHERE url = 'feed.xml'"
+        )
+    rows = {row["url"]: row for row in json.loads(cli("status", "-c", config, "--json").stdout)}
+    assert rows["feed.xml"]["overdue"] is True and rows["other.xml"]["overdue"] is False
+    table = cli("status", "-c", config).stdout
+    assert "overdue 2d" in table
+    assert "2 feeds: 2 ok, 0 failing, 1 overdue (is a daemon or cron job running" in table
+
+
 def test_status_can_list_only_the_failing_feeds(tmp_path: Path) -> None:
     write_config(
         tmp_path,

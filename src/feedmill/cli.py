@@ -740,6 +740,7 @@ def status_rows(config: Config) -> list[dict[str, Any]]:
     for spec in config.feeds:
         state = states[spec.url]
         blocked, duplicates = held.get(state.id, (0, 0))
+        due = config.feed_due(spec, state, now)
         rows.append(
             {
                 "url": spec.url,
@@ -757,7 +758,8 @@ def status_rows(config: Config) -> list[dict[str, Any]]:
                 "blocked": blocked,  # items kept out by rules
                 "duplicates": duplicates,  # items another feed reported first
                 "error_streak": state.error_streak,
-                "next_attempt": _iso(config.feed_due(spec, state, now)),
+                "next_attempt": _iso(due),
+                "overdue": overdue(due, config.feed_interval(spec), now),
                 "last_error": state.last_error,
                 "warning": state.warning,
                 "parser": state.parser,
@@ -775,6 +777,16 @@ def _shown(url: str | None) -> str | None:
     return without_userinfo(url) if url else None
 
 
+OVERDUE_AFTER = timedelta(hours=1)
+
+
+def overdue(due: datetime | None, interval: timedelta, now: datetime) -> bool:
+    """Whether nothing has polled a feed for long past its due time (more
+    than its interval, and an hour): no daemon or cron job is running, or
+    one runs far less often than the feed's interval."""
+    return due is not None and now - due > max(interval, OVERDUE_AFTER)
+
+
 def status_tally(rows: Sequence[dict[str, Any]]) -> str:
     """One line for the whole list: how many feeds are fine, failing, not yet fetched."""
     failing = sum(row["last_error"] is not None for row in rows)
@@ -788,6 +800,9 @@ def status_tally(rows: Sequence[dict[str, Any]]) -> str:
         parts.append(f"{moved} moved")
     if warned:
         parts.append(f"{warned} with warnings")
+    late = sum(bool(row.get("overdue")) for row in rows)
+    if late:
+        parts.append(f"{late} overdue (is a daemon or cron job running `feedmill run`?)")
     return f"{len(rows)} feeds: " + ", ".join(parts)
 
 
@@ -803,6 +818,10 @@ def _ago(iso: str | None) -> str:
         if seconds >= size:
             return f"{int(seconds // size)}{unit} ago"
     return f"{int(max(seconds, 0))}s ago"
+
+
+def _overdue(iso: str | None) -> str:
+    return "overdue " + _ago(iso).removesuffix(" ago")
 
 
 def _until(iso: str | None) -> str:
@@ -875,7 +894,12 @@ def status(config: Path, as_json: bool, failing: bool) -> None:
                 name,
                 cell(_ago(row["last_attempt"])),
                 cell(_ago(row["last_success"])),
-                cell(_until(row["next_attempt"])),
+                cell(
+                    _overdue(row["next_attempt"])
+                    if row["overdue"]
+                    else _until(row["next_attempt"]),
+                    "yellow" if row["overdue"] else "",
+                ),
                 cell(str(row["http_status"] or "")),
                 cell("" if row["items"] is None else str(row["items"])),
                 cell(str(row["posts"])),
