@@ -333,6 +333,35 @@ def test_one_feedmill_at_a_time_per_site(tmp_path: Path) -> None:
     assert len(posts(tmp_path)) == 2
 
 
+def test_a_posts_folder_made_again_is_locked_again_before_the_next_pass(tmp_path: Path) -> None:
+    """A daemon's lock on a file since deleted (the folder removed by hand or
+    by a deploy) locked nothing: each pass takes it again on the new file."""
+    import shutil
+
+    from feedmill.publish.sitelock import SiteBusy
+
+    posts_dir = tmp_path / "source" / "_posts"
+    daemon = SiteLock(posts_dir)
+    daemon.acquire()
+    try:
+        shutil.rmtree(posts_dir)
+        daemon.ensure()  # as the daemon's next pass starts
+        with pytest.raises(SiteBusy):
+            SiteLock(posts_dir).acquire()
+        # Another feedmill that took the new folder first keeps it.
+        shutil.rmtree(posts_dir)
+        other = SiteLock(posts_dir)
+        other.acquire()
+        with pytest.raises(SiteBusy):
+            daemon.ensure()  # this pass fails; the daemon tries again later
+        other.release()
+        daemon.ensure()
+        with pytest.raises(SiteBusy):
+            SiteLock(posts_dir).acquire()
+    finally:
+        daemon.release()
+
+
 def test_a_killed_run_leaves_no_lock_behind(tmp_path: Path) -> None:
     write_config(tmp_path, FEEDS)
     (tmp_path / "feed.xml").write_bytes(rss("证券时报网 - 要闻", items(2)))

@@ -345,6 +345,7 @@ class Mill:
     def run(self, progress: Progress | None = None) -> RunSummary:
         started = time.monotonic()
         summary = RunSummary()
+        self.site_lock.ensure()
         remove_stale_temp_files(self.config.posts_dir)
         os.makedirs(self.stage_dir, exist_ok=True)
         states = self._sync()
@@ -383,6 +384,7 @@ class Mill:
 
         started = time.monotonic()
         summary = RunSummary()
+        self.site_lock.ensure()
         remove_stale_temp_files(self.config.posts_dir)
         states = self._sync()
         feed_ids = [state.id for state in states.values()]

@@ -27,6 +27,30 @@ class SiteLock:
 
     def acquire(self) -> None:
         """Take the lock at once, or raise SiteBusy saying who holds it."""
+        self._fd = self._take()
+
+    def ensure(self) -> None:
+        """Hold the lock on the file that is there now (before each pass).
+
+        A lock on a file since deleted (the posts folder removed and made
+        again, by hand or by a deploy) locks nothing: another feedmill would
+        lock the new file and write beside this one.  The lock is taken
+        again on the new file, or SiteBusy raised if another has it.
+        """
+        if self._fd is None:
+            return
+        try:
+            here = os.stat(self.path)
+        except FileNotFoundError:
+            here = None
+        held = os.fstat(self._fd)
+        if here is not None and (here.st_dev, here.st_ino) == (held.st_dev, held.st_ino):
+            return
+        fd = self._take()
+        self.release()
+        self._fd = fd
+
+    def _take(self) -> int:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
@@ -40,7 +64,7 @@ class SiteLock:
             ) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
-        self._fd = fd
+        return fd
 
     def release(self) -> None:
         if self._fd is not None:
