@@ -293,6 +293,24 @@ def test_config_change_restyles_only_that_feeds_posts(tmp_path: Path) -> None:
     assert all("\n - 开源\n" in after[name] for name in changed)
 
 
+def test_a_lost_database_does_not_give_a_retitled_item_a_second_file(tmp_path: Path) -> None:
+    """The database is gone (a new machine, a CI cache evicted): each item
+    finds its post by the key digest its file name ends with, and rewrites
+    that file even though its title changed meanwhile."""
+    write_config(tmp_path, FEEDS)
+    publish(tmp_path, items(3))
+    before = set(posts(tmp_path))
+    for path in (tmp_path / ".feedmill").glob("state.db*"):
+        path.unlink()
+    out = publish(tmp_path, items(3, title1="第1条新闻改了标题"))
+    assert "posts: 3 new" in out
+    after = posts(tmp_path)
+    assert set(after) == before
+    assert sum("第1条新闻改了标题" in text for text in after.values()) == 1
+    # Known again: the next pass changes nothing.
+    assert "posts: 0 new, 0 updated" in publish(tmp_path, items(3, title1="第1条新闻改了标题"))
+
+
 def test_post_is_recorded_only_after_its_file_exists(tmp_path: Path) -> None:
     """A pass killed between storing entries and writing files is completed next time."""
     write_config(tmp_path, FEEDS)

@@ -21,6 +21,7 @@ import errno
 import os
 import threading
 import time
+import uuid
 from collections.abc import Callable, Coroutine, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -230,6 +231,7 @@ class Mill:
             raise
 
     def _prepare(self, config: Config) -> None:
+        self.pass_id = uuid.uuid4().hex  # a new one per pass (see FeedJob.pass_id)
         self.engine: Engine = open_database(config.database_url)
         self.template = config.template_path or DEFAULT_TEMPLATE
         self.template_fp = template_fingerprint(self.template)
@@ -346,6 +348,7 @@ class Mill:
         started = time.monotonic()
         summary = RunSummary()
         self.site_lock.ensure()
+        self.pass_id = uuid.uuid4().hex
         remove_stale_temp_files(self.config.posts_dir)
         os.makedirs(self.stage_dir, exist_ok=True)
         states = self._sync()
@@ -614,6 +617,7 @@ class Mill:
                 search=self.config.search,
                 fulltext=spec.fulltext,
                 pages=pages,
+                pass_id=self.pass_id,
             )
             fetched = job.fetched
             try:

@@ -36,7 +36,7 @@ from feedmill.models import Entry, Fetched
 from feedmill.normalize import normalize_document
 from feedmill.normalize.text import visible_text
 from feedmill.parse import ParseError, parse_document
-from feedmill.publish.filenames import post_filename
+from feedmill.publish.filenames import key_digest, names_on_site, post_filename
 from feedmill.publish.render import FeedStyle, PostInput, compose, style_hash
 from feedmill.publish.writer import place, stage, whereabouts
 from feedmill.schedule import Policy
@@ -142,6 +142,7 @@ class FeedJob:
     search: bool = True  # index new and changed items for `feedmill search`
     fulltext: bool = False  # the feed's items get their article pages
     pages: tuple[Page, ...] = ()  # fulltext feeds: the pages of new and changed items
+    pass_id: str = ""  # one per pass: what a worker may cache for the pass
 
 
 @dataclass(frozen=True, slots=True)
@@ -388,7 +389,15 @@ def handle(job: FeedJob) -> FeedResult:
         )
         staged.append(stage(job.stage_dir, f"{batch}-{index}", text.encode("utf-8")))
 
+    # A feed the database does not know may have posts on the site already
+    # (the database was lost): an item keeps its file, even retitled since.
+    on_site = names_on_site(job.posts_dir, job.pass_id) if not known else {}
+
     def name_for(entry: Entry, attempt: int) -> str:
+        if attempt == 0 and on_site:
+            found = on_site.get(key_digest(job.feed_url, entry.key))
+            if found is not None:
+                return found
         return post_filename(entry.title, job.feed_url, entry.key, 10 + 6 * attempt)
 
     originals: set[int] = set()  # stored entries that new items turned out to copy

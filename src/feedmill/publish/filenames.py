@@ -11,6 +11,7 @@ and kept from then on, even if the title changes.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import unicodedata
 
@@ -39,3 +40,45 @@ def post_filename(title: str, feed_url: str, key: str, digest_length: int = 10) 
     name = f"{slug}-{digest}{EXTENSION}" if slug else f"{digest}{EXTENSION}"
     assert len(name.encode("utf-8")) <= MAX_NAME_BYTES
     return name
+
+
+_DIGEST = re.compile(r"[0-9a-f]{10}")
+
+
+def name_digest(name: str) -> str | None:
+    """The key digest that a post file name made by `post_filename` ends with."""
+    if not name.endswith(EXTENSION):
+        return None
+    digest = name[: -len(EXTENSION)].rpartition("-")[2]
+    return digest if _DIGEST.fullmatch(digest) else None
+
+
+_LISTING: dict[tuple[str, str], dict[str, str]] = {}
+
+
+def names_on_site(posts_dir: str, pass_id: str) -> dict[str, str]:
+    """Key digest → file name of the posts in ``posts_dir`` (a digest that
+    two names end with is left out), listed once per pass (``pass_id``).
+
+    A feed the database knows nothing of may have posts there already: the
+    database was lost (a new machine, a CI cache gone), and an item retitled
+    since would get a second file under its new title's name.  What the pass
+    itself writes meanwhile does not matter: other feeds' names carry other
+    digests.
+    """
+    cached = _LISTING.get((posts_dir, pass_id))
+    if cached is not None:
+        return cached
+    found: dict[str, str | None] = {}
+    try:
+        names = os.listdir(posts_dir)
+    except FileNotFoundError:
+        names = []
+    for name in names:
+        digest = name_digest(name)
+        if digest is not None:
+            found[digest] = None if digest in found else name
+    listing = {digest: name for digest, name in found.items() if name is not None}
+    _LISTING.clear()  # one listing at a time: bounded memory
+    _LISTING[posts_dir, pass_id] = listing
+    return listing
