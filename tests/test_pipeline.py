@@ -252,6 +252,52 @@ def test_a_feed_url_written_another_way_is_the_same_feed(tmp_path: Path, dedupe:
 
 
 @pytest.mark.parametrize("dedupe", [True, False])
+def test_a_feed_moved_to_another_address_keeps_its_history_with_moved_from(
+    tmp_path: Path, dedupe: bool
+) -> None:
+    """Another RSSHub instance, no redirect ever seen: `moved_from` names the
+    old URL, and the feed keeps its row, posts and later edits."""
+    old = "rsshub-old/stcn.xml"
+    new = "rsshub-new/stcn.xml"
+    for folder in ("rsshub-old", "rsshub-new"):
+        (tmp_path / folder).mkdir()
+    (tmp_path / old).write_bytes(rss("证券时报网 - 要闻", items(3)))
+    write_config(tmp_path, [{**FEEDS[0], "url": old}], dedupe=dedupe)
+    assert "posts: 3 new" in cli("run", "-c", str(tmp_path / "feedmill.yml")).stdout
+    before = posts(tmp_path)
+    (tmp_path / new).write_bytes(rss("证券时报网 - 要闻", items(3, title2="第2条新闻（更新）")))
+    write_config(tmp_path, [{**FEEDS[0], "url": new, "moved_from": old}], dedupe=dedupe)
+    out = cli("run", "-c", str(tmp_path / "feedmill.yml")).stdout
+    assert "posts: 0 new, 1 updated" in out
+    after = posts(tmp_path)
+    assert set(after) == set(before)
+    (row,) = json.loads(cli("status", "-c", str(tmp_path / "feedmill.yml"), "--json").stdout)
+    assert row["url"] == new and row["posts"] == 3
+
+
+@pytest.mark.parametrize(
+    ("feeds", "message"),
+    [
+        ([{"url": "a.xml", "moved_from": "./a.xml"}], "moved_from: ./a.xml is this feed's url"),
+        (
+            [{"url": "a.xml"}, {"url": "b.xml", "moved_from": ["old.xml", "a.xml"]}],
+            "feeds[1] (b.xml): moved_from: a.xml is also feeds[0]'s url",
+        ),
+        (
+            [{"url": "a.xml", "moved_from": "old.xml"}, {"url": "b.xml", "moved_from": "old.xml"}],
+            "feeds[1] (b.xml): moved_from: old.xml is also feeds[0]'s moved_from",
+        ),
+    ],
+)
+def test_moved_from_names_no_feed_of_the_config(
+    tmp_path: Path, feeds: list[dict[str, object]], message: str
+) -> None:
+    write_config(tmp_path, [{**feed, "group": "g", "source": "s"} for feed in feeds])
+    result = cli("run", "-c", str(tmp_path / "feedmill.yml"))
+    assert result.code == 2 and message in result.stderr.replace("\n", " ")
+
+
+@pytest.mark.parametrize("dedupe", [True, False])
 def test_an_item_that_shared_its_guid_stays_itself_when_alone(tmp_path: Path, dedupe: bool) -> None:
     # No links: the items are told apart by their text while they share a guid.
     def flash(name: str) -> Item:

@@ -730,7 +730,8 @@ def status_rows(config: Config) -> list[dict[str, Any]]:
     engine = open_database(config.database_url)
     try:
         with reading(engine) as conn:  # never waits for a pass that is writing
-            states = feed_store.view(conn, [f.url for f in config.feeds], config.url_key)
+            urls = [f.url for f in config.feeds]
+            states = feed_store.view(conn, urls, config.url_key, config.moves)
             counts = feed_store.post_counts(conn)
             held = feed_store.held_back(conn)
     finally:

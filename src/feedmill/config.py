@@ -345,6 +345,9 @@ class FeedSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     interval: str | int | None = None  # how often to poll; default: top-level interval
     rules: RulesSpec | None = None  # in addition to the top-level rules
     fulltext: bool = False  # fetch each new item's page and extract the article
+    # Earlier URLs of this feed (another RSSHub instance, a new address, no
+    # redirect seen): the feed stored under one of them is this feed.
+    moved_from: str | tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         _not_empty("url", self.url)
@@ -365,6 +368,12 @@ class FeedSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
             _check("proxy", _proxy, self.proxy)
         if self.interval is not None:
             _check("interval", parse_duration, self.interval)
+        for earlier in self.earlier_urls:
+            _not_empty("moved_from", earlier)
+
+    @property
+    def earlier_urls(self) -> tuple[str, ...]:
+        return (self.moved_from,) if isinstance(self.moved_from, str) else self.moved_from
 
 
 class Config(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -461,6 +470,11 @@ class Config(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         """What makes two entries one feed: the same location, whatever the
         case of its scheme and host or a default port (see ``urls.identity``)."""
         return self.url_key(feed.url)
+
+    @property
+    def moves(self) -> dict[str, tuple[str, ...]]:
+        """Feed URL → the earlier URLs its ``moved_from`` names."""
+        return {feed.url: feed.earlier_urls for feed in self.feeds if feed.moved_from}
 
     def url_key(self, url: str) -> str:
         """`feed_key` of a feed ``url`` as written in this config."""
@@ -720,6 +734,20 @@ def _check_duplicates(config: Config, data: Any, path: Path) -> None:
                 f"duplicate of feeds[{seen[where]}]"
             )
         seen[where] = index
+    # An earlier URL is no feed's now, and only one feed's earlier URL.
+    earlier: dict[str, int] = {}
+    for index, feed in enumerate(config.feeds):
+        for url in feed.earlier_urls:
+            where = config.url_key(url)
+            other = seen.get(where, earlier.get(where))
+            if other is not None:
+                raise ConfigError(
+                    f"{path}:{_line(data, ('feeds', index, 'moved_from'))}: feeds[{index}] "
+                    f"({feed.url}): moved_from: {url} is "
+                    + ("this feed's url" if other == index and where in seen else
+                       f"also feeds[{other}]'s {'url' if where in seen else 'moved_from'}")
+                )  # fmt: skip
+            earlier[where] = index
 
 
 def site_setting(site: Path, key: str) -> Any:

@@ -452,7 +452,7 @@ class Mill:
     def _sync(self) -> dict[str, FeedState]:
         with self.engine.begin() as conn:
             states = feed_store.sync_feeds(
-                conn, [s.url for s in self.config.feeds], self.config.url_key
+                conn, [s.url for s in self.config.feeds], self.config.url_key, self.config.moves
             )
             # Config or template changes since last time re-render the feed's posts.
             changes = []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Any
@@ -47,12 +47,16 @@ def _state(row: Any) -> FeedState:
 
 
 def _moves(
-    known: dict[str, FeedState], urls: Sequence[str], identity: Callable[[str], str]
+    known: dict[str, FeedState],
+    urls: Sequence[str],
+    identity: Callable[[str], str],
+    earlier: Mapping[str, Sequence[str]],
 ) -> dict[str, FeedState]:
     """Feeds no longer configured, by the configured URL that is theirs now:
     where they moved for good (or were being sent for good when last
-    fetched), or their URL written another way (``identity``: ``./a.xml``
-    for ``a.xml``, ``HTTPS://Host:443/`` for ``https://host/``)."""
+    fetched), their URL written another way (``identity``: ``./a.xml`` for
+    ``a.xml``, ``HTTPS://Host:443/`` for ``https://host/``), or a URL the
+    config says the feed had before (``earlier``: its ``moved_from``)."""
     wanted = set(urls)
     gone = [state for state in known.values() if state.url not in wanted]
     moves = {s.redirect_url: s for s in gone if s.redirect_url}
@@ -65,15 +69,20 @@ def _moves(
             by_key.setdefault(identity(state.url), []).append(state)
         taken = {id(state) for state in moves.values()}
         for url in new:
-            found = [s for s in by_key.get(identity(url), []) if id(s) not in taken]
-            if len(found) == 1:
-                moves[url] = found[0]
-                taken.add(id(found[0]))
+            for was in (url, *earlier.get(url, ())):
+                found = [s for s in by_key.get(identity(was), []) if id(s) not in taken]
+                if len(found) == 1:
+                    moves[url] = found[0]
+                    taken.add(id(found[0]))
+                    break
     return moves
 
 
 def sync_feeds(
-    conn: Connection, urls: Iterable[str], identity: Callable[[str], str] = str
+    conn: Connection,
+    urls: Iterable[str],
+    identity: Callable[[str], str] = str,
+    earlier: Mapping[str, Sequence[str]] | None = None,
 ) -> dict[str, FeedState]:
     """A row for every configured feed URL (created if new), by URL.
 
@@ -81,11 +90,11 @@ def sync_feeds(
     that feed (its items and posts), so following a move in feedmill.yml does
     not publish everything again — also before the move was adopted (after
     one 301, say); so does the URL of a feed no longer configured, written
-    another way (see `_moves`).
+    another way, or named by the new one's ``moved_from`` (see `_moves`).
     """
     urls = list(dict.fromkeys(urls))
     known = _all(conn)
-    moved = _moves(known, urls, identity)
+    moved = _moves(known, urls, identity, earlier or {})
     for url in [u for u in urls if u not in known and u in moved]:
         old = moved[url]
         record(conn, old.id, url=url, fetch_url=None, redirect_url=None, redirect_streak=0)
@@ -245,13 +254,16 @@ def blank(url: str) -> FeedState:
 
 
 def view(
-    conn: Connection, urls: Sequence[str], identity: Callable[[str], str] = str
+    conn: Connection,
+    urls: Sequence[str],
+    identity: Callable[[str], str] = str,
+    earlier: Mapping[str, Sequence[str]] | None = None,
 ) -> dict[str, FeedState]:
     """What `sync_feeds` would give, read only (for `status`, which must not
     wait for a running pass's write lock): a new URL is `blank`, a URL a feed
     moved to shows that feed."""
     known = _all(conn)
-    moved = _moves(known, urls, identity)
+    moved = _moves(known, urls, identity, earlier or {})
     out = {}
     for url in urls:
         state = known.get(url)
