@@ -88,6 +88,34 @@ def fix_entities(text: str) -> str:
     return "".join(out)
 
 
+_CHAR_REF = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
+
+
+def fix_surrogate_refs(text: str) -> str:
+    """Character references to UTF-16 halves (``&#55357;&#56832;``, how some
+    generators write an emoji) as the character they make, a lone half as
+    U+FFFD: XML allows neither, and the loose parser crashes on them — the
+    whole feed failed for one emoji."""
+    if "&#" not in text:
+        return text
+    found = False
+
+    def halves(match: re.Match[str]) -> str:
+        nonlocal found
+        code = int(match[1], 16) if match[1] else int(match[2])
+        if 0xD800 <= code <= 0xDFFF:
+            found = True
+            return chr(code)
+        return match[0]
+
+    out = _CHAR_REF.sub(halves, text)
+    if not found:
+        return text
+    # The halves, now characters, pair up; a lone one becomes U+FFFD.
+    return out.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+
+
 def make_safe(text: str) -> str:
     text, stripped = strip_doctype(text)
+    text = fix_surrogate_refs(text)
     return fix_entities(text) if stripped else text
