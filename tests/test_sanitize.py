@@ -361,3 +361,31 @@ def test_text_before_the_first_tag_stays_text_when_the_prepass_rewrites() -> Non
         '&lt;script&gt;alert(1)&lt;/script&gt; 前言 <img data-src="https://i.example/a.jpg">'
     )
     assert out.startswith("&lt;script&gt;alert(1)&lt;/script&gt; 前言 <img")
+
+
+@pytest.mark.parametrize("depth", [300, 1500, 5000])
+def test_deeply_nested_markup_loses_no_text_when_its_images_are_fixed(depth: int) -> None:
+    """Unclosed <b> tags from a sloppy CMS, hundreds deep: libxml2 stopped
+    at depth 256 and the lazy-image fix wrote back a post cut short there."""
+    html = (
+        '<p><img data-src="https://img.example.com/a.jpg" src="loading.gif">开头</p>'
+        + "<b>粗体" * depth
+        + "<p>结尾段落</p>"
+    )
+    out = clean(html)
+    assert "结尾段落" in out and "开头" in out
+    if depth <= 1500:  # read whole: the lazy image is fixed too
+        assert 'src="https://img.example.com/a.jpg"' in out
+
+
+def test_formatting_tags_left_open_do_not_multiply_the_post() -> None:
+    """Each paragraph opens a <font> of its own colour and never closes it:
+    the HTML5 parser reopens them all in every later paragraph (quadratic:
+    60 KB gave a 14 MB post). Such markup keeps its text, as paragraphs."""
+    html = "".join(f'<p><font color="#{i:06x}">段落{i}' for i in range(1000))
+    out = clean(html)
+    assert len(out) < 8 * len(html) + (1 << 20)
+    assert "段落0" in out and "段落999" in out and "<font" not in out
+    # Ordinary markup, even long, is not touched by that rule.
+    long = "<p><b>粗体</b>与&amp;符号</p>" * 20000
+    assert clean(long) == long

@@ -173,6 +173,15 @@ def test_query_syntax_in_user_input_is_only_text(query: str) -> None:
             assert token.isalnum() or token.rstrip("+#").isalnum()
 
 
+@pytest.mark.parametrize("depth", [300, 1500, 5000])
+def test_visible_text_reads_deeply_nested_markup_to_its_end(depth: int) -> None:
+    """libxml2 stopped at depth 256 without a word: the end of such a post
+    was never indexed (and a recursive walk would overflow at ~1,000)."""
+    html = "<div>开头" + "<div>层" * depth + "结尾段落" + "</div>" * (depth + 1)
+    text = visible_text(html)
+    assert text.startswith("开头") and text.endswith("结尾段落")
+
+
 def test_visible_text_joins_inline_and_separates_blocks() -> None:
     html = (
         "<p>第三季度</p><p>营收<b>增</b>长&amp;利润</p><!-- 注释 --><script>var 央行;</script>"

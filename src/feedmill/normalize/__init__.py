@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 
 from feedmill import urls
+from feedmill.htmltree import fragment
 from feedmill.models import Entry, ParsedFeed, RawEntry
 from feedmill.normalize.dates import parse_date
 from feedmill.normalize.text import (
@@ -74,11 +75,10 @@ def _absolute_links(content: str, base: str) -> str:
     """
     if not _RELATIVE_REFERENCE.search(content):
         return content
-    import lxml.html
     from lxml import etree
 
     try:
-        root = lxml.html.fragment_fromstring(content, create_parent="div")
+        root = fragment(content)
     except (etree.ParserError, ValueError):
         return content
 

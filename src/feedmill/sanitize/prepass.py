@@ -17,6 +17,7 @@ import re
 from typing import Any
 
 from feedmill import urls
+from feedmill.htmltree import fragment
 
 _LAZY = re.compile(
     r"data-(?:src|original|lazy-src|lazy|actualsrc|echo|url|srcset|lazyload|lazy-srcset)\b"
@@ -142,11 +143,10 @@ def host_allowed(src: str, base: str | None, hosts: frozenset[str]) -> bool:
 def prepass(html: str, *, base: str | None, iframe_hosts: frozenset[str]) -> str:
     if not needs_prepass(html):
         return html
-    import lxml.html
     from lxml import etree
 
     try:
-        root = lxml.html.fragment_fromstring(html, create_parent="div")
+        root = fragment(html)
     except (etree.ParserError, ValueError):
         return html
     changed = False

@@ -43,6 +43,8 @@ from functools import cache, lru_cache
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, NamedTuple
 
+from feedmill.htmltree import fragment
+
 if TYPE_CHECKING:
     from lxml import etree
 
@@ -115,10 +117,9 @@ def visible_text(markup: str) -> str:
     if not markup.strip():
         return ""
     from lxml import etree
-    from lxml import html as lxml_html
 
     try:
-        root = lxml_html.fragment_fromstring(markup, create_parent="div")
+        root = fragment(markup)
     except (etree.ParserError, ValueError):
         import html
 
@@ -128,20 +129,29 @@ def visible_text(markup: str) -> str:
     return " ".join("".join(parts).split())
 
 
-def _collect(element: etree._Element, out: list[str]) -> None:
-    tag = element.tag if isinstance(element.tag, str) else ""
-    if tag and tag not in _SKIP:
-        block = tag in _BLOCK
-        if block:
+def _collect(root: etree._Element, out: list[str]) -> None:
+    """The text of ``root``'s tree in document order, blocks set apart by
+    newlines; a loop, not recursion (markup may nest 2,048 deep)."""
+    stack: list[tuple[etree._Element, bool]] = [(root, False)]
+    while stack:
+        element, closing = stack.pop()
+        tag = element.tag if isinstance(element.tag, str) else ""
+        if closing:
+            if tag in _BLOCK:
+                out.append("\n")
+            if element.tail and element is not root:
+                out.append(element.tail)
+            continue
+        if not tag or tag in _SKIP:
+            if element.tail and element is not root:
+                out.append(element.tail)
+            continue
+        if tag in _BLOCK:
             out.append("\n")
         if element.text:
             out.append(element.text)
-        for child in element:
-            _collect(child, out)
-        if block:
-            out.append("\n")
-    if element.tail:
-        out.append(element.tail)
+        stack.append((element, True))
+        stack.extend((child, False) for child in reversed(element))
 
 
 # -- the index side ------------------------------------------------------------------------
