@@ -17,6 +17,8 @@ from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import insert, select
 
 from feedmill.filter.dedupe import DedupePolicy, decide, fingerprint, unlike
@@ -798,3 +800,33 @@ def test_unclosed_image_tags_are_read_in_one_pass() -> None:
     # 20,000 "<img " in a comment of a picture post: tried from every tag, minutes.
     story = fingerprint("分享图片", "<p>分享图片</p><!--" + "<img " * 20_000 + "-->")
     assert story.text_hash
+
+
+_FIGURE = st.builds(
+    lambda whole, fraction, approximate: (
+        f"{whole}.{fraction}" if fraction is not None else str(whole),
+        approximate,
+    ),
+    st.integers(0, 3000),
+    st.one_of(st.none(), st.integers(0, 99).map(lambda n: f"{n:02d}"), st.just("5")),
+    st.booleans(),
+)
+
+
+@settings(max_examples=200, derandomize=True, database=None, deadline=None)
+@given(st.frozensets(_FIGURE, max_size=40), st.frozensets(_FIGURE, min_size=1, max_size=40))
+def test_figures_compared_by_bisection_agree_with_every_pair(
+    xs: frozenset[tuple[str, bool]], ys: frozenset[tuple[str, bool]]
+) -> None:
+    """Large sets of figures (two outlets' fund tables) are compared with the
+    figures near each one only: the same answers as comparing every pair."""
+    from feedmill.filter.dedupe.decide import _agree, _overlap, _same_number, _Sorted
+
+    fewer, more = (xs, ys) if len(xs) <= len(ys) else (ys, xs)
+    pairwise = [any(_same_number(x, y) for y in more) for x in fewer]
+    near = _Sorted(more)
+    assert [near.has_same(x) for x in fewer] == pairwise
+    found = sum(pairwise)
+    expected = found > 0 and (len(fewer) < 3 or 2 * found >= len(fewer))
+    assert _agree(xs, ys) is expected
+    assert _overlap(xs, ys) is (found > 0)
