@@ -97,6 +97,16 @@ def test_names_that_hexos_category_map_tells_apart_are_accepted(tmp_path: Path) 
         ("? !!set {a: null}\n: 1\nfeeds: []\n", "a list or mapping as a key"),
         ("state: mysql://u@db/feedmill\nfeeds: []\n", "state: mysql:// is not supported"),
         ("state: postgres://u@db/feedmill\nfeeds: []\n", "write postgresql://"),
+        # A password with "@" or ":" as it is: a clear error, not a traceback,
+        # and the password is not shown.
+        (
+            "state: 'postgresql+psycopg://fm:p@ss:w0rd@db:5432/x'\nfeeds: []\n",
+            "state: not a database URL that can be read: percent-encode @ : /",
+        ),
+        (
+            "state: 'postgresql+psycopg://fm:p@ss@db/x'\nfeeds: []\n",
+            "the host or database name holds an '@': percent-encode",
+        ),
         ("retention: {days: 1000000}\nfeeds: []\n", "days: at most 36500"),
         ("fetch: {timeout: .nan}\nfeeds: []\n", "timeout: must be a positive number"),
         ("feeds:\n  - {url: a.xml, group: g, source: '?'}\n", "has no letter or digit"),
@@ -123,6 +133,7 @@ def test_bad_config_exits_2_naming_file_entry_and_field(
     assert result.code == 2
     assert str(config) in result.stderr
     assert message in result.stderr.replace("\n", " ") or message in result.stderr
+    assert "w0rd" not in result.stderr and "Traceback" not in result.stderr
     # Nothing was fetched or written.
     assert not (tmp_path / ".feedmill").exists()
     assert not (tmp_path / "source").exists()

@@ -193,3 +193,29 @@ def test_a_feed_that_moved_for_good_wins_over_one_only_sent_there(tmp_path: Path
         (taken,) = feed_store.sync_feeds(conn, [target]).values()
     engine.dispose()
     assert taken.id == moved.id and taken.fetch_url is None
+
+
+def test_processes_opening_a_new_postgresql_database_at_once_take_turns(
+    postgres_url: str,
+) -> None:
+    """Four `status` (or a daemon and a cron run after an upgrade) on an
+    empty database: each migrates or finds it migrated, none fails."""
+    import subprocess
+    import sys
+
+    from support.postgres import new_database
+
+    url = new_database(postgres_url)
+    script = (
+        "import sys; from feedmill.store.database import open_database;"
+        " open_database(sys.argv[1]).dispose()"
+    )
+    runs = [
+        subprocess.Popen([sys.executable, "-c", script, url], stderr=subprocess.PIPE, text=True)
+        for _ in range(4)
+    ]
+    errors = [run.communicate(timeout=120)[1] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0, 0, 0], errors
+    engine = open_database(url)
+    assert current_revision(engine) == HEAD_REVISION
+    engine.dispose()

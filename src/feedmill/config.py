@@ -142,6 +142,19 @@ def _state(value: str) -> None:
         raise _Invalid(
             "state", f"{dialect}:// is not supported: a SQLite path, or a postgresql:// URL"
         )
+    if dialect == "postgresql":
+        from sqlalchemy.engine import make_url
+
+        # A password with an "@" or ":" as it is splits the URL elsewhere: the
+        # host, port or user read wrong.  The URL itself is not shown (it
+        # holds the password).
+        hint = "percent-encode @ : / in the user name and password (%40 %3A %2F)"
+        try:
+            url = make_url(value)
+        except ValueError:
+            raise _Invalid("state", f"not a database URL that can be read: {hint}") from None
+        if "@" in (url.host or "") or "@" in (url.database or ""):
+            raise _Invalid("state", f"the host or database name holds an '@': {hint}")
 
 
 # -- the schema ------------------------------------------------------------

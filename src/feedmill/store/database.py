@@ -82,6 +82,9 @@ def current_revision(engine: Engine) -> str | None:
         return None
 
 
+_MIGRATION_LOCK = 0x6665_6564_6D6D  # any constant: PostgreSQL's advisory lock key
+
+
 def migrate(engine: Engine) -> None:
     """Run Alembic migrations up to head (only imports Alembic if needed)."""
     if current_revision(engine) == HEAD_REVISION:
@@ -103,6 +106,15 @@ def migrate(engine: Engine) -> None:
             _foreign_keys(connection, on=False)
         try:
             with connection.begin():
+                if not sqlite:
+                    # One migration at a time: PostgreSQL would run two side by
+                    # side (a daemon and a cron run after an upgrade, several
+                    # first runs), and the second fails creating what the first
+                    # creates.  Once it has the lock, Alembic finds the schema
+                    # at head and does nothing.  (SQLite: BEGIN IMMEDIATE.)
+                    connection.execute(
+                        text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK}
+                    )
                 config.attributes["connection"] = connection
                 # References broken before (an edit by hand, with foreign keys off)
                 # are not the upgrade's doing: only new ones stop it.
