@@ -219,3 +219,32 @@ def test_processes_opening_a_new_postgresql_database_at_once_take_turns(
     engine = open_database(url)
     assert current_revision(engine) == HEAD_REVISION
     engine.dispose()
+
+
+def test_a_second_site_on_one_postgresql_database_is_refused(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """A feedmill.yml copied with its state: URL would split both sites'
+    posts between their folders, silently. A site that moved takes over."""
+    import shutil
+
+    from support.feeds import Item, rss
+    from support.postgres import new_database
+    from support.site import cli, posts, write_config
+
+    url = new_database(postgres_url)
+    sites = [tmp_path / "a", tmp_path / "b"]
+    for site in sites:
+        site.mkdir()
+        (site / "feed.xml").write_bytes(rss("源", [Item("一", guid="1")]))
+        write_config(site, [{"url": "feed.xml", "group": "g", "source": "s"}], state=url)
+    assert cli("run", "-c", str(sites[0] / "feedmill.yml")).code == 0
+    refused = cli("run", "-c", str(sites[1] / "feedmill.yml"))
+    assert refused.code == 1 and not posts(sites[1])
+    assert "belongs to the site whose posts are in" in refused.stderr.replace("\n", "")
+    assert str(sites[0] / "source" / "_posts") in refused.stderr.replace("\n", "")
+    # The first site moved away (its folder gone): the second takes over.
+    shutil.rmtree(sites[0])
+    taken = cli("run", "-c", str(sites[1] / "feedmill.yml"))
+    assert taken.code == 0 and "this site takes it over" in taken.stderr.replace("\n", "")
+    assert cli("run", "-c", str(sites[1] / "feedmill.yml")).stderr == ""

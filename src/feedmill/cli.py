@@ -270,6 +270,7 @@ def run_config(
     try:
         first = replace(options, due_only=due_only and not only)
         with Mill(config, first) as mill, _stop_on_signals(mill) as received:
+            _say_notices(mill)
             failed_passes = 0
             while True:
                 if every is None:
@@ -292,6 +293,11 @@ def run_config(
     except (SiteBusy, StoreError, SQLAlchemyError, OSError) as exc:
         return _failed_pass(config, exc)
     return 0
+
+
+def _say_notices(mill: Any) -> None:
+    for notice in mill.take_notices():
+        err.print(f"[yellow]note[/yellow] {plain(notice)}", soft_wrap=True)
 
 
 def _failed_pass(config: Config, exc: Exception) -> int:
@@ -388,6 +394,7 @@ def _reloaded(mill: Any, config: Config, stamp: Stamp) -> tuple[Config, Stamp]:
         return config, now
     try:
         mill.reconfigure(fresh)
+        _say_notices(mill)
     except Exception as exc:
         err.print(
             f"[yellow]config not reloaded[/yellow] {plain(str(config.path))}: cannot apply "
@@ -548,6 +555,7 @@ def publish(config: Path, rebuild: bool) -> None:
     loaded = _load(config)
     try:
         with Mill(loaded) as mill, _stop_on_signals(mill) as received:
+            _say_notices(mill)
             _report(_one_pass(mill, "rebuild" if rebuild else "publish_pending"))
     except (SiteBusy, StoreError, SQLAlchemyError, OSError) as exc:
         raise click.exceptions.Exit(_failed_pass(loaded, exc)) from None

@@ -222,6 +222,7 @@ class Mill:
         self.config = config
         self.options = options or RunOptions()
         self.stopping = threading.Event()  # kept across reconfigure: a stop holds
+        self.notices: list[str] = []  # for the command to say (see take_notices)
         self.site_lock = SiteLock(config.posts_dir)
         self.site_lock.acquire()
         try:
@@ -241,6 +242,8 @@ class Mill:
         self.rules = feed_rules(config)
         self.dedupe = dedupe_policy(config)
         self.posts_dir = str(config.posts_dir)
+        if self.engine.dialect.name != "sqlite":
+            self._claim_database()
         self.archive_dir = str(config.archive_dir)  # also when retention was turned off since
         self.stage_dir = os.path.join(self.posts_dir, TEMP_DIR)
         self._loop: asyncio.AbstractEventLoop | None = None  # while a pass fetches
@@ -268,6 +271,22 @@ class Mill:
         if self._worker is not None:
             self._worker.forget_engines()
         self.engine.dispose()
+
+    def take_notices(self) -> list[str]:
+        """What setting up (or reconfiguring) found worth saying, once."""
+        notices, self.notices = self.notices, []
+        return notices
+
+    def _claim_database(self) -> None:
+        """One server database, one site (see store.site)."""
+        from feedmill.store import site as site_store
+
+        with self.engine.begin() as conn:
+            before = site_store.claim(conn, site_store.here(self.posts_dir))
+        if before is not None:
+            self.notices.append(
+                f"the state database was last used by the site at {before}; this site takes it over"
+            )
 
     def reconfigure(self, config: Config) -> None:
         """Take up an edited config between passes (a daemon's feedmill.yml).
