@@ -473,6 +473,27 @@ def test_a_title_match_outranks_mentions_in_a_short_body(engine: Engine) -> None
     assert ids(find(engine, "宁德时代")) == [2, 1]
 
 
+def test_a_title_match_outranks_short_bodies_and_a_word_left_out_keeps_the_scores(
+    engine: Engine,
+) -> None:
+    """On PostgreSQL one ts_rank over the whole entry, normalized by its
+    length, put three short items above the article the title names; ranked
+    with its `-word` part, every score was about 1e-21 (shown as 0.0)."""
+    article = (
+        "<p>" + "科技公司在发布会上介绍了新产品的细节和量产计划，多家机构参会。" * 4 + "</p>"
+        + "<p>" + "分析人士认为，这将改变行业的竞争格局。" * 20 + "</p>"
+    )  # fmt: skip
+    with engine.begin() as conn:
+        add(conn, 1, "科技巨头发布新一代芯片", article)
+        for i in (2, 3, 4):
+            add(conn, i, f"周刊第{i}期", "<p>本周科技要闻。</p>")
+        add(conn, 5, "汽车科技", "<p>汽车。</p>")
+    assert ids(find(engine, "科技"))[0] == 1
+    left_out = find(engine, "科技 -汽车")
+    assert ids(left_out) == [i for i in ids(find(engine, "科技")) if i != 5]
+    assert all(hit.score > 1e-6 for hit in left_out)
+
+
 def test_hits_carry_the_entry_and_a_marked_snippet(news: Engine) -> None:
     (hit,) = find(news, "gpt-5")
     assert (hit.entry_id, hit.feed_id, hit.title) == (3, 1, "OpenAI 发布 GPT-5")

@@ -78,8 +78,10 @@ TITLE_WEIGHTS = (1e6, 0.0, 1e6, 0.0)
 # A title match is worth this many times the most that body matches can add.
 TITLE_FACTOR = 10.0
 # ts_rank weights, in PostgreSQL's order {D, C, B, A}: body parts, body words,
-# title parts, title words.
-TS_RANK_WEIGHTS = "{0.05,0.1,0.5,1.0}"
+# title parts, title words — for the title's score and the body's, as on
+# SQLite (see _pg_score).
+TS_TITLE_WEIGHTS = "{0,0,1,1}"
+TS_BODY_WEIGHTS = "{0.5,1,0,0}"
 # The tokenizer FTS5 runs over our space-separated tokens: '+' and '#' are
 # part of tokens (c++, c#), as in tokens.PIECE; no diacritics folding, as
 # PostgreSQL has none either.
@@ -431,11 +433,26 @@ def _matching(
         match = _fts_match.op("MATCH")(bindparam("fts", _fts5_query(terms)))
         return select(*columns).select_from(source).where(match, *filters), _sqlite_score()
     tsquery = cast(bindparam("tsq", _tsquery(terms)), TSQUERY)
-    weights: ColumnClause[Any] = literal_column(f"'{TS_RANK_WEIGHTS}'::float4[]")
-    score = func.ts_rank(weights, _pg.c.document, tsquery, 1)
     source = _pg.join(entries, entries.c.id == _pg.c.entry_id)
     match = _pg.c.document.op("@@")(tsquery)
-    return select(*columns).select_from(source).where(match, *filters), score
+    return select(*columns).select_from(source).where(match, *filters), _pg_score(terms)
+
+
+def _pg_score(terms: QueryTerms) -> ColumnElement[Any]:
+    """`_sqlite_score` on PostgreSQL: the title and the body ranked apart,
+    the title's worth ``TITLE_FACTOR`` times.  One ts_rank over the whole
+    entry, normalized by its length, let three short flashes outrank an
+    article with the word in its title.  What is ranked leaves out the
+    ``-word`` part: ranked with it, every score was about 1e-21."""
+    ranked = cast(bindparam("tsr", _tsquery(QueryTerms(include=terms.include))), TSQUERY)
+
+    def rank(weights: str) -> ColumnElement[Any]:
+        array: ColumnClause[Any] = literal_column(f"'{weights}'::float4[]")
+        # No length normalization: ts_rank grows little with more mentions,
+        # and dividing by the length let a short mention outrank two.
+        return func.ts_rank(array, _pg.c.document, ranked, 0)
+
+    return TITLE_FACTOR * rank(TS_TITLE_WEIGHTS) + rank(TS_BODY_WEIGHTS)
 
 
 def _sqlite_score() -> ColumnElement[Any]:
