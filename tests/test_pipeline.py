@@ -197,13 +197,25 @@ def test_a_feed_listing_one_item_at_a_time_under_one_guid_keeps_each_day(
     assert "1 items came under an earlier item's guid" in row["warning"]
 
 
-def test_an_edit_that_keeps_the_guid_and_date_but_moves_the_link_is_an_edit(
-    tmp_path: Path,
+@pytest.mark.parametrize(
+    ("guid", "links", "dates"),
+    [
+        # The link moved, the date kept.
+        ("g", ("http://ex.org/a", "http://ex.org/b"), ("16:01", "16:01")),
+        # A WordPress guid: a retitle moves the slug link and bumps the date.
+        ("https://ex.org/?p=123", ("https://ex.org/old", "https://ex.org/new"), ("16:01", "18:30")),
+        # A tracking query and the fetch's time as the date.
+        ("https://ex.org/a/1", ("https://ex.org/a/1?ts=1", "https://ex.org/a/1?ts=2"),
+         ("16:01", "16:11")),
+    ],
+)  # fmt: skip
+def test_an_edit_under_a_story_guid_is_an_edit_whatever_moved(
+    tmp_path: Path, guid: str, links: tuple[str, str], dates: tuple[str, str]
 ) -> None:
     write_config(tmp_path, FEEDS)
-    first = Item(title="旧标题", guid="g", link="http://ex.org/a", pub_date=items(1)[0].pub_date)
-    publish(tmp_path, [first])
-    edited = Item(title="新标题", guid="g", link="http://ex.org/b", pub_date=first.pub_date)
+    when = [f"Tue, 20 Sep 2022 {d}:00 GMT" for d in dates]
+    publish(tmp_path, [Item(title="旧标题", guid=guid, link=links[0], pub_date=when[0])])
+    edited = Item(title="新标题", guid=guid, link=links[1], pub_date=when[1])
     assert "posts: 0 new, 1 updated" in publish(tmp_path, [edited])
     (text,) = posts(tmp_path).values()
     assert "新标题" in text

@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from feedmill import urls
 from feedmill.models import Entry
 from feedmill.normalize import told_apart_keys
 from feedmill.store.bulk import insert_rows
@@ -165,14 +166,20 @@ def tell_apart_reused_guids(
 
     A feed that gives every item the site's address as its guid and lists
     one item at a time brings today's item under yesterday's guid: taken for
-    an edit, it would overwrite yesterday's post.  It is another item when
-    it has another link and another date (or, undated, another title) — the
-    converse of `_renamed`'s test for one item under a new guid.
+    an edit, it would overwrite yesterday's post.  Under such a guid — the
+    address of a site, not of a story — an item is another when it has
+    another link and another date (or, undated, another title): the converse
+    of `_renamed`'s test for one item under a new guid.  Under any other
+    guid it is an edit, whatever moved (a retitle that changes a slug link
+    and bumps the date, a link with a tracking query and the fetch's time).
     """
     changed = {
         item.key_hash: known[item.key_hash].id
         for item in items
-        if item.key_hash in known and known[item.key_hash].version != item.version
+        if item.key_hash in known
+        and known[item.key_hash].version != item.version
+        and urls.scheme(item.entry.key) in ("http", "https")
+        and not urls.names_a_story(item.entry.key)
     }
     if not changed:
         return items, 0
