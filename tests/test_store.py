@@ -248,3 +248,30 @@ def test_a_second_site_on_one_postgresql_database_is_refused(
     taken = cli("run", "-c", str(sites[1] / "feedmill.yml"))
     assert taken.code == 0 and "this site takes it over" in taken.stderr.replace("\n", "")
     assert cli("run", "-c", str(sites[1] / "feedmill.yml")).stderr == ""
+
+
+def test_a_failing_feed_is_made_due_at_once_unless_its_server_said_when(tmp_path: Path) -> None:
+    """A daemon's reload retries a failing feed whose settings were edited —
+    not one whose server asked for a wait (Retry-After) or said it is gone."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    from feedmill.store import feeds as feed_store
+    from feedmill.store.schema import feeds
+
+    engine = open_database(f"sqlite:///{tmp_path / 'state.db'}")
+    later = datetime.now(UTC) + timedelta(hours=1)
+    statuses = {"a": 500, "b": 429, "c": 410, "d": None, "e": 503}
+    with engine.begin() as conn:
+        feed_store.sync_feeds(conn, list(statuses))
+        for url, status in statuses.items():
+            conn.execute(
+                update(feeds)
+                .where(feeds.c.url == url)
+                .values(error_streak=2, http_status=status, next_attempt_at=later)
+            )
+        assert feed_store.retry_now(conn, list(statuses)) == 2
+        states = feed_store.states(conn, list(statuses))
+    engine.dispose()
+    assert {url for url, s in states.items() if s.next_attempt_at is None} == {"a", "d"}

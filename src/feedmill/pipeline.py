@@ -233,6 +233,7 @@ class Mill:
 
     def _prepare(self, config: Config) -> None:
         self.pass_id = uuid.uuid4().hex  # a new one per pass (see FeedJob.pass_id)
+        self.pass_started: datetime | None = None
         self.engine: Engine = open_database(config.database_url)
         self.template = config.template_path or DEFAULT_TEMPLATE
         self.template_fp = template_fingerprint(self.template)
@@ -272,6 +273,12 @@ class Mill:
             self._worker.forget_engines()
         self.engine.dispose()
 
+    @staticmethod
+    def _fetch_settings(config: Config, spec: FeedSpec) -> tuple[Any, ...]:
+        """What one fetch of ``spec`` is made with (not the pass's limits)."""
+        options = replace(fetch_options(config), concurrency=0, per_host=0)
+        return options, spec.url, spec.timeout, spec.headers, spec.proxy
+
     def take_notices(self) -> list[str]:
         """What setting up (or reconfiguring) found worth saying, once."""
         notices, self.notices = self.notices, []
@@ -297,13 +304,12 @@ class Mill:
         # A failing feed whose settings were edited (a longer timeout, a
         # cookie, a proxy) is tried at once, not when its backoff ends: a
         # daemon holds the site, so `run --feed` cannot force it meanwhile.
-        before = {spec.url: spec for spec in self.config.feeds}
-        fetching = fetch_options(config) != fetch_options(self.config)
+        before = {spec.url: self._fetch_settings(self.config, spec) for spec in self.config.feeds}
         before_database = self.config.database_url
         edited = [
             spec.url
             for spec in config.feeds
-            if spec.url in before and (fetching or spec != before[spec.url])
+            if spec.url in before and self._fetch_settings(config, spec) != before[spec.url]
         ]
         lock = self.site_lock
         if config.posts_dir != self.config.posts_dir:
@@ -368,6 +374,7 @@ class Mill:
         summary = RunSummary()
         self.site_lock.ensure()
         self.pass_id = uuid.uuid4().hex
+        self.pass_started = datetime.now(UTC)
         remove_stale_temp_files(self.config.posts_dir)
         os.makedirs(self.stage_dir, exist_ok=True)
         states = self._sync()
@@ -637,6 +644,7 @@ class Mill:
                 fulltext=spec.fulltext,
                 pages=pages,
                 pass_id=self.pass_id,
+                pass_started=self.pass_started,
             )
             fetched = job.fetched
             try:
@@ -785,7 +793,10 @@ class Mill:
         Recorded in batches on the database thread: one hop there per feed
         cost more than the rest of a 304 (a pass of 1,000 unchanged feeds).
         """
-        self._outcomes.append((state.id, after_fetch(state, fetched, now, self._policy(spec))))
+        outcome = after_fetch(
+            state, fetched, now, self._policy(spec), pass_started=self.pass_started
+        )
+        self._outcomes.append((state.id, outcome))
         if len(self._outcomes) >= OUTCOME_BATCH:
             self._write_outcomes(db)
 

@@ -152,12 +152,15 @@ def backoff(streak: int, policy: Policy, rng: random.Random | None = None) -> ti
     # of a few hours, and a streak that long is what a dead feed reaches.
     exponent = min(max(streak - 1, 0), 64)
     cap = policy.backoff_cap.total_seconds()
-    full = min(policy.interval.total_seconds() * 2.0**exponent, cap)
-    low = full * (1 - policy.jitter)
-    if full >= cap:
-        # Settled at the cap: never a faster pace than the feed's own.
-        low = max(low, min(policy.interval.total_seconds(), full))
-    wait = rng.uniform(low, full) if rng is not None else random.uniform(low, full)
+    interval = policy.interval.total_seconds()
+    full = min(interval * 2.0**exponent, cap)
+    low, high = full * (1 - policy.jitter), full
+    if full >= cap and low < interval:
+        # Settled at the cap: never a faster pace than the feed's own, and
+        # still spread — upward when the cap leaves no room below it.
+        low = interval
+        high = max(high, interval * (1 + policy.jitter / 2))
+    wait = rng.uniform(low, high) if rng is not None else random.uniform(low, high)
     return timedelta(seconds=wait)
 
 
@@ -184,15 +187,16 @@ def is_due(next_attempt: datetime | None, now: datetime) -> bool:
     return next_attempt is None or next_attempt <= now
 
 
-EARLY_MAX = timedelta(minutes=1)
+EARLY_MAX = timedelta(seconds=30)
 
 
 def early(policy: Policy) -> timedelta:
     """How long before its interval is up a feed that answered is due: a
-    run started every ``interval`` (cron) must find it due although its last
-    fetch came a moment after the previous run started — else it would be
+    run started every ``interval`` (cron) must find it due although it
+    started a moment later than the run before (the next attempt counts
+    from the start of a pass: tracking.after_fetch) — else the feed would be
     fetched every other run."""
-    return min(policy.interval / 10, EARLY_MAX)
+    return min(policy.interval / 20, EARLY_MAX)
 
 
 def due_at(

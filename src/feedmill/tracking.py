@@ -54,11 +54,15 @@ def after_fetch(
     *,
     ttl_minutes: int | None = None,
     rng: random.Random | None = None,
+    pass_started: datetime | None = None,
 ) -> dict[str, Any]:
     """New column values for ``state`` after ``fetched`` (parsed or not).
 
     ``ttl_minutes`` is the ``<ttl>`` of the document just parsed; an unchanged
     document (304, or the same body) is the one read before, and so is its ttl.
+    A feed that answered is next due ``interval`` after ``pass_started`` (the
+    start of its pass, if given), not after its own fetch: a cron job run
+    every ``interval`` then finds it due however late in the pass it came.
     """
     values: dict[str, Any] = {"last_attempt_at": now, "http_status": fetched.http_status}
     if fetched.status is FetchStatus.FAILED:
@@ -89,7 +93,7 @@ def after_fetch(
         last_success_at=now,
         last_error=None,
         error_streak=0,
-        next_attempt_at=next_after(now, policy, hint),
+        next_attempt_at=next_after(min(pass_started or now, now), policy, hint),
         hint_until=hint,
         etag=fetched.etag or (state.etag if fetched.status is FetchStatus.NOT_MODIFIED else None),
         last_modified=fetched.last_modified

@@ -143,6 +143,7 @@ class FeedJob:
     fulltext: bool = False  # the feed's items get their article pages
     pages: tuple[Page, ...] = ()  # fulltext feeds: the pages of new and changed items
     pass_id: str = ""  # one per pass: what a worker may cache for the pass
+    pass_started: datetime | None = None  # what the next attempt counts from
 
 
 @dataclass(frozen=True, slots=True)
@@ -475,7 +476,12 @@ def handle(job: FeedJob) -> FeedResult:
             if wanted != job.state.style_hash:
                 feed_store.set_style(conn, job.state.id, wanted)
             values = after_fetch(
-                job.state, job.fetched, job.now, job.policy, ttl_minutes=parsed.ttl_minutes
+                job.state,
+                job.fetched,
+                job.now,
+                job.policy,
+                ttl_minutes=parsed.ttl_minutes,
+                pass_started=job.pass_started,
             )
             if read_again:
                 values.update(etag=None, last_modified=None, body_hash=None)

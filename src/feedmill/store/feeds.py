@@ -116,13 +116,23 @@ def record(conn: Connection, feed_id: int, **values: Any) -> None:
     conn.execute(update(feeds).where(feeds.c.id == feed_id).values(**values))
 
 
+# Failures whose wait the server asked for (Retry-After on a 429 or 503) or
+# that say the feed is gone: not the feed's settings' doing.
+SERVER_SAID = (410, 429, 503)
+
+
 def retry_now(conn: Connection, urls: Sequence[str]) -> int:
-    """Make those of ``urls`` that are failing due at once; returns how many."""
+    """Make those of ``urls`` that are failing due at once — unless their
+    server said when to ask again; returns how many."""
     if not urls:
         return 0
     result = conn.execute(
         update(feeds)
-        .where(feeds.c.url.in_(list(urls)), feeds.c.error_streak > 0)
+        .where(
+            feeds.c.url.in_(list(urls)),
+            feeds.c.error_streak > 0,
+            feeds.c.http_status.is_(None) | feeds.c.http_status.not_in(SERVER_SAID),
+        )
         .values(next_attempt_at=None)
     )
     return result.rowcount or 0

@@ -70,6 +70,10 @@ def unlike(a: Fingerprint, b: Fingerprint, threshold: float = DEFAULT_THRESHOLD)
     return similarity(a, b) < threshold
 
 
+def _places(figure: str, value: Decimal) -> int:
+    return -value.as_tuple().exponent if "." in figure else 0  # type: ignore[operator]
+
+
 def _same_number(x: Fact, y: Fact) -> bool:
     (a, a_approx), (b, b_approx) = x, y
     if a == b:
@@ -81,8 +85,7 @@ def _same_number(x: Fact, y: Fact) -> bool:
     if da == db:
         return True
     # The more precise figure, rounded like the other: 3171.47 ~ 3171, 53.0 ~ 53.
-    places_a = -da.as_tuple().exponent if "." in a else 0  # type: ignore[operator]
-    places_b = -db.as_tuple().exponent if "." in b else 0  # type: ignore[operator]
+    places_a, places_b = _places(a, da), _places(b, db)
     coarse, fine, places = (da, db, places_a) if places_a < places_b else (db, da, places_b)
     if round(fine, places) == coarse:
         return True
@@ -95,10 +98,6 @@ def _same_number(x: Fact, y: Fact) -> bool:
 # near it: quadratic, one story pair took 12 s at 1,000 figures.
 _PAIRWISE = 64
 _NEAR = Decimal("0.12")  # > slack / (1 - slack): how far an approximate figure may be
-
-
-def _places(figure: str, value: Decimal) -> int:
-    return -value.as_tuple().exponent if "." in figure else 0  # type: ignore[operator]
 
 
 class _Sorted:
