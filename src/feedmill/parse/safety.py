@@ -89,6 +89,9 @@ def fix_entities(text: str) -> str:
 
 
 _CHAR_REF = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
+# Could be a reference to a UTF-16 half (D800–DFFF, 55296–57343): a scan in C
+# that spares most documents the callback for every character reference.
+_MAYBE_HALF = re.compile(r"&#(?:[xX]0*[dD][89a-fA-F][0-9a-fA-F]{2}|0*5[5-7][0-9]{3});")
 
 
 def fix_surrogate_refs(text: str) -> str:
@@ -96,7 +99,7 @@ def fix_surrogate_refs(text: str) -> str:
     generators write an emoji) as the character they make, a lone half as
     U+FFFD: XML allows neither, and the loose parser crashes on them — the
     whole feed failed for one emoji."""
-    if "&#" not in text:
+    if "&#" not in text or not _MAYBE_HALF.search(text):
         return text
     found = False
 

@@ -145,7 +145,7 @@ DEFAULT_POLICY = Policy()
 def sanitize_html(html: str, *, base_url: str | None, policy: Policy = DEFAULT_POLICY) -> Sanitized:
     """Sanitize one article body; relative URLs resolve against ``base_url``."""
     base = base_url if urls.scheme(base_url) in ("http", "https") else None
-    html = prepass(html, base=base, iframe_hosts=policy.iframe_hosts)
+    html = prepass(_closing_runaway_formatting(html), base=base, iframe_hosts=policy.iframe_hosts)
     _CURRENT.base = base
     try:
         clean = _cleaner(policy).clean(html)
@@ -159,6 +159,31 @@ def sanitize_html(html: str, *, base_url: str | None, policy: Policy = DEFAULT_P
 
         clean = plain_to_html(visible_text(html))
     return Sanitized(html=clean, image=first_image(clean, base))
+
+
+# Formatting elements, which the HTML5 parser reopens in every later block
+# while they are open (its "active formatting elements"); <a> closes itself.
+_FORMATTING = "b|big|code|em|font|i|nobr|s|small|strike|strong|tt|u"
+_FORMATTING_TAG = re.compile(rf"<(/?)({_FORMATTING})\b[^>]*>", re.IGNORECASE)
+MAX_LEFT_OPEN = 64
+
+
+def _closing_runaway_formatting(html: str) -> str:
+    """``html`` without the tags of a formatting element left open more than
+    MAX_LEFT_OPEN times: each reopened in every later paragraph, they made
+    the parser's work and its output grow with the square of the markup
+    (a <font color=…> of its own colour per paragraph, never closed: 60 KB
+    became 14 MB, 400 KB took 5 GB).  Their text, links and images stay."""
+    if html.count("<") < MAX_LEFT_OPEN:
+        return html
+    balance: dict[str, int] = {}
+    for closing, name in _FORMATTING_TAG.findall(html):
+        key = name.lower()
+        balance[key] = balance.get(key, 0) + (-1 if closing else 1)
+    runaway = [name for name, count in balance.items() if count > MAX_LEFT_OPEN]
+    if not runaway:
+        return html
+    return re.sub(rf"</?(?:{'|'.join(runaway)})\b[^>]*>", "", html, flags=re.IGNORECASE)
 
 
 # Sanitized markup this much larger than its input (entities escaped, a few
