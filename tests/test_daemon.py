@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -339,6 +340,9 @@ def test_a_daemon_takes_up_an_edited_post_template(tmp_path: Path, feed_server: 
         if daemon.poll() is None:
             daemon.kill()
     assert "mine.md.j2 changed" in out.replace("\n", "")
+    # A daemon's lines say when: its log is read days later.
+    assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d feeds: 1 ok", out)
+    assert re.search(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d reloaded ", out, re.MULTILINE)
     run = subprocess.run(
         [sys.executable, "-m", "feedmill", "run"], cwd=tmp_path, capture_output=True, text=True
     )

@@ -224,9 +224,14 @@ def _progress_bar() -> Any:
     )
 
 
-def _report(summary: Any) -> None:
+def _now_stamp() -> str:
+    """The local time a daemon's lines start with: its log is read days later."""
+    return f"{datetime.now().astimezone():%Y-%m-%d %H:%M:%S} "
+
+
+def _report(summary: Any, stamp: str = "") -> None:
     for url, reason in summary.failures:
-        err.print(f"[red]failed[/red] {plain(url)}: {plain(reason)}", soft_wrap=True)
+        err.print(f"{stamp}[red]failed[/red] {plain(url)}: {plain(reason)}", soft_wrap=True)
     skipped = f", {summary.feeds_skipped} not due" if summary.feeds_skipped else ""
     if summary.feeds_stopped:
         skipped += f", {summary.feeds_stopped} not reached (stopped; fetched next time)"
@@ -234,7 +239,7 @@ def _report(summary: Any) -> None:
     if summary.blocked or summary.duplicates:
         held += f" · held back: {summary.blocked} blocked, {summary.duplicates} duplicates"
     out.print(
-        f"feeds: {summary.feeds_ok} ok, {summary.feeds_not_modified} unchanged, "
+        f"{stamp}feeds: {summary.feeds_ok} ok, {summary.feeds_not_modified} unchanged, "
         f"{summary.feeds_failed} failed{skipped} · posts: {summary.posts_new} new, "
         f"{summary.posts_updated} updated, {summary.posts_unchanged} unchanged{held} "
         f"· {summary.seconds:.1f} s",
@@ -411,7 +416,7 @@ def _reloaded(mill: Any, config: Config, stamp: Stamp) -> tuple[Config, Stamp]:
         else ""
     )
     out.print(
-        f"reloaded {plain(str(fresh.path))}: {len(after)} feeds "
+        f"{_now_stamp()}reloaded {plain(str(fresh.path))}: {len(after)} feeds "
         f"({len(after - before)} added, {len(before - after)} removed){template}",
         soft_wrap=True,
     )
@@ -431,7 +436,7 @@ def _daemon_pass(mill: Any, failed_passes: int) -> int:
     from feedmill.store.database import StoreError
 
     try:
-        _report(_one_pass(mill))
+        _report(_one_pass(mill), _now_stamp())
     except StoreError:
         raise
     except Exception as exc:
@@ -441,7 +446,7 @@ def _daemon_pass(mill: Any, failed_passes: int) -> int:
         # The driver's reason, not SQLAlchemy's SQL and help link (as one pass says it).
         reason = (getattr(exc, "orig", None) or exc) if isinstance(exc, SQLAlchemyError) else exc
         err.print(
-            f"[red]pass failed[/red] ({failed_passes} in a row): "
+            f"{_now_stamp()}[red]pass failed[/red] ({failed_passes} in a row): "
             f"{type(reason).__name__}: {plain(str(reason))}",
             soft_wrap=True,
         )
