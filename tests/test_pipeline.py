@@ -567,3 +567,20 @@ def test_the_preload_modules_load_what_workers_share() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
     )
     assert done.stdout.split() == ["True", "1", "True"]
+
+
+def test_only_what_a_fetch_is_made_with_counts_as_a_feeds_fetch_settings(tmp_path: Path) -> None:
+    """A daemon's reload retries a failing feed at once when these changed:
+    not for its channel, nor for the pass's limits (per_host, concurrency)."""
+    from feedmill.config import parse_config
+
+    def settings(feed: str, fetch: str = "") -> tuple[object, ...]:
+        text = f"{fetch}feeds:\n  - {{url: a.xml, group: g, source: s{feed}}}\n"
+        return pipeline.fetch_settings(parse_config(text, tmp_path / "feedmill.yml"))["a.xml"]
+
+    plain = settings("")
+    assert settings(", channel: c") == plain
+    assert settings("", "fetch: {per_host: 1, concurrency: 2}\n") == plain
+    assert settings(", timeout: 60") != plain
+    assert settings(", headers: {Cookie: a=1}") != plain
+    assert settings("", "fetch: {user_agent: x}\n") != plain

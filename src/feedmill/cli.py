@@ -814,7 +814,7 @@ def status_tally(rows: Sequence[dict[str, Any]]) -> str:
         parts.append(f"{moved} moved")
     if warned:
         parts.append(f"{warned} with warnings")
-    late = sum(bool(row.get("overdue")) for row in rows)
+    late = sum(row["overdue"] for row in rows)
     if late:
         parts.append(f"{late} overdue (is a daemon or cron job running `feedmill run`?)")
     return f"{len(rows)} feeds: " + ", ".join(parts)

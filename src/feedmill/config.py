@@ -475,9 +475,13 @@ class Config(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
     def location(self, feed: FeedSpec) -> str:
         """The URL to fetch for ``feed``: http(s) as given, anything else a file URL."""
-        if feed.url.startswith(("http://", "https://")):  # asked per feed, several times a pass
-            return feed.url
-        return resolve_location(feed.url, self.base_dir)
+        return self.location_of(feed.url)
+
+    def location_of(self, url: str) -> str:
+        """`location` of a feed ``url`` as written in this config."""
+        if url.startswith(("http://", "https://")):  # asked per feed, several times a pass
+            return url
+        return resolve_location(url, self.base_dir)
 
     def feed_key(self, feed: FeedSpec) -> str:
         """What makes two entries one feed: the same location, whatever the
@@ -493,9 +497,7 @@ class Config(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         """`feed_key` of a feed ``url`` as written in this config."""
         from feedmill import urls
 
-        if url.startswith(("http://", "https://")):
-            return urls.identity(url)
-        return urls.identity(resolve_location(url, self.base_dir))
+        return urls.identity(self.location_of(url))
 
     def feed_timezone(self, feed: FeedSpec) -> str:
         return feed.timezone or self.timezone
@@ -754,12 +756,12 @@ def _check_duplicates(config: Config, data: Any, path: Path) -> None:
             where = config.url_key(url)
             other = seen.get(where, earlier.get(where))
             if other is not None:
+                field = "url" if where in seen else "moved_from"
+                whose = "this feed's" if other == index else f"also feeds[{other}]'s"
                 raise ConfigError(
                     f"{path}:{_line(data, ('feeds', index, 'moved_from'))}: feeds[{index}] "
-                    f"({feed.url}): moved_from: {url} is "
-                    + ("this feed's url" if other == index and where in seen else
-                       f"also feeds[{other}]'s {'url' if where in seen else 'moved_from'}")
-                )  # fmt: skip
+                    f"({feed.url}): moved_from: {url} is {whose} {field}"
+                )
             earlier[where] = index
 
 

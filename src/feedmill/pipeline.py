@@ -111,6 +111,15 @@ def fetch_options(config: Config) -> FetchOptions:
     )
 
 
+def fetch_settings(config: Config) -> dict[str, tuple[Any, ...]]:
+    """Feed URL → what one fetch of it is made with (not the pass's limits)."""
+    options = replace(fetch_options(config), concurrency=0, per_host=0)
+    return {
+        spec.url: (options, spec.timeout, tuple(spec.headers.items()), spec.proxy)
+        for spec in config.feeds
+    }
+
+
 def sanitize_policy(config: Config) -> SanitizePolicy:
     settings = config.sanitize
     hosts = settings.iframe_hosts
@@ -273,12 +282,6 @@ class Mill:
             self._worker.forget_engines()
         self.engine.dispose()
 
-    @staticmethod
-    def _fetch_settings(config: Config, spec: FeedSpec) -> tuple[Any, ...]:
-        """What one fetch of ``spec`` is made with (not the pass's limits)."""
-        options = replace(fetch_options(config), concurrency=0, per_host=0)
-        return options, spec.url, spec.timeout, spec.headers, spec.proxy
-
     def take_notices(self) -> list[str]:
         """What setting up (or reconfiguring) found worth saying, once."""
         notices, self.notices = self.notices, []
@@ -304,12 +307,12 @@ class Mill:
         # A failing feed whose settings were edited (a longer timeout, a
         # cookie, a proxy) is tried at once, not when its backoff ends: a
         # daemon holds the site, so `run --feed` cannot force it meanwhile.
-        before = {spec.url: self._fetch_settings(self.config, spec) for spec in self.config.feeds}
+        before = fetch_settings(self.config)
         before_database = self.config.database_url
         edited = [
-            spec.url
-            for spec in config.feeds
-            if spec.url in before and self._fetch_settings(config, spec) != before[spec.url]
+            url
+            for url, settings in fetch_settings(config).items()
+            if url in before and settings != before[url]
         ]
         lock = self.site_lock
         if config.posts_dir != self.config.posts_dir:

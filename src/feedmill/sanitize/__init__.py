@@ -151,13 +151,6 @@ def sanitize_html(html: str, *, base_url: str | None, policy: Policy = DEFAULT_P
         clean = _cleaner(policy).clean(html)
     finally:
         _CURRENT.base = None
-    if len(clean) > _GROWTH * len(html) + _GROWTH_SLACK:
-        # Formatting tags left open (a <font color=…> per paragraph, each of
-        # its own colour) are reopened by the HTML5 parser in every later
-        # paragraph: 60 KB made a 14 MB post.  Such markup keeps its text.
-        from feedmill.normalize.text import plain_to_html, visible_text
-
-        clean = plain_to_html(visible_text(html))
     return Sanitized(html=clean, image=first_image(clean, base))
 
 
@@ -184,12 +177,6 @@ def _closing_runaway_formatting(html: str) -> str:
     if not runaway:
         return html
     return re.sub(rf"</?(?:{'|'.join(runaway)})\b[^>]*>", "", html, flags=re.IGNORECASE)
-
-
-# Sanitized markup this much larger than its input (entities escaped, a few
-# attributes added cannot make it so) is the parser's reconstruction run away.
-_GROWTH = 8
-_GROWTH_SLACK = 1 << 20
 
 
 _IMG = re.compile(r"<img\b([^>]*)>", re.IGNORECASE)
