@@ -31,6 +31,7 @@ from feedmill.fulltext import (
     is_public_address,
 )
 from feedmill.models import Entry
+from feedmill.sanitize import first_image, sanitize_html
 
 from support.server import FeedServer, Route
 
@@ -253,6 +254,68 @@ def test_xml_declaration_and_relative_links() -> None:
     assert article is not None
     assert 'src="https://site.example/news/img/a.png"' in article
     assert 'href="https://site.example/news/2024/b.html"' in article
+
+
+def _page_with(images: str) -> str:
+    body = "".join(
+        f"<p>第{i}段：这是一段足够长的正文内容，用来确认文章可以被正确提取出来。</p>"
+        for i in range(6)
+    )
+    return (
+        "<html><head><title>t</title></head><body>"
+        f'<div class="nav"><a href="/">首页</a></div><div class="article">'
+        f"<p>{images}</p>{body}</div></body></html>"
+    )
+
+
+def test_lazy_loaded_images_get_their_real_source() -> None:
+    """As in feed HTML (sanitize/prepass.py): a stand-in ``src`` (any name
+    the sanitizer knows: lazyload.png, img_loading.gif …) gives way to the
+    lazy attribute, and an image with only a ``srcset`` takes its widest
+    candidate — not a spinner, not a dropped image."""
+    html = _page_with(
+        '<img src="/static/lazyload.png" data-original="https://cdn.example/photo-1.jpg">'
+        '<img srcset="https://cdn.example/photo-2.jpg 1x, https://cdn.example/photo-2@2x.jpg 2x">'
+        '<img src="img_loading.gif" data-srcset="/img/photo-3.jpg 640w, /img/photo-3-big.jpg 1280w">'
+        '<img src="data:image/gif;base64,R0lGOD" data-src="data:image/png;base64,iVBOR"'
+        ' data-original="/img/photo-4.jpg">'
+    )
+    article = extract_article(html, "https://site.example/news/x.html")
+    assert article is not None
+    srcs = [img.get("src") for img in lxml.html.fromstring(article).iter("img")]
+    assert srcs == [
+        "https://cdn.example/photo-1.jpg",
+        "https://cdn.example/photo-2@2x.jpg",
+        "https://site.example/img/photo-3-big.jpg",
+        "https://site.example/img/photo-4.jpg",
+    ]
+    clean = sanitize_html(article, base_url="https://site.example/news/x.html").html
+    assert first_image(clean) == "https://cdn.example/photo-1.jpg"
+
+
+def test_pixels_and_hidden_images_are_dropped_and_icons_keep_their_size() -> None:
+    """readability strips ``width``, ``height`` and ``style``: sized before
+    it runs, a tracking pixel or an image the page hid is dropped, and an
+    icon or emoticon keeps its size — so none of them becomes the post's
+    head image (``first_image``), as in feed HTML."""
+    html = _page_with(
+        '<img src="https://stat.example.com/c.gif?id=9" width="1" height="1">'
+        '<img src="https://stat.example.com/p.png" style="width:1px;height:1px">'
+        '<img src="https://site.example/hidden.jpg" style="display: none">'
+        '<img src="https://site.example/wx.png" width="16" height="16">'
+        '<img src="https://site.example/smile.png" style="height: 1em">'
+        '<img src="https://cdn.example/photo.jpg" width="640" height="360">'
+    )
+    article = extract_article(html, "https://site.example/news/x.html")
+    assert article is not None
+    images = [dict(img.attrib) for img in lxml.html.fromstring(article).iter("img")]
+    assert images == [
+        {"src": "https://site.example/wx.png", "width": "16", "height": "16"},
+        {"src": "https://site.example/smile.png", "height": "16"},
+        {"src": "https://cdn.example/photo.jpg", "width": "640", "height": "360"},
+    ]
+    clean = sanitize_html(article, base_url="https://site.example/news/x.html").html
+    assert first_image(clean) == "https://cdn.example/photo.jpg"
 
 
 # -- addresses --------------------------------------------------------------------------------

@@ -252,6 +252,15 @@ def test_srcset_is_read_as_browsers_read_it(srcset: str, best: str | None) -> No
             '<img src="https://cdn.example/static/loading.gif" data-lazyload="https://i.example/l.jpg">',
             "https://i.example/l.jpg",
         ),
+        # IT之家: a stand-in named t.png; a data: URI in data-src is a stand-in too.
+        (
+            '<img src="//img.ithome.com/images/v2.3/t.png" data-original="https://i.example/it.jpg">',
+            "https://i.example/it.jpg",
+        ),
+        (
+            '<img src="/t.png" data-src="data:image/png;base64,iVBOR" data-original="/o.jpg">',
+            "https://news.example.com/o.jpg",
+        ),
     ],
 )
 def test_lazy_images_get_their_real_source(html: str, src: str) -> None:

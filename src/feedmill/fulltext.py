@@ -43,7 +43,8 @@ from feedmill.fetch.client import DEFAULT_USER_AGENT, _reason, _ssl_context
 from feedmill.fetch.decompress import BodyError, read_capped
 from feedmill.models import Entry, ParsedFeed
 from feedmill.parse.encoding import decode, http_charset
-from feedmill.sanitize.prepass import LAZY_ATTRIBUTES, PLACEHOLDER_FILE
+from feedmill.sanitize import image_size, is_tracking_pixel
+from feedmill.sanitize.prepass import lazy_source
 
 if TYPE_CHECKING:
     # aiohttp takes a third of a second to import: only fetching needs it.
@@ -168,6 +169,9 @@ _KEEP_ATTRS: Final = {
     "code": ("class",),
     "pre": ("class",),
 }
+# An image's size in CSS pixels, kept aside from readability (see _prepare).
+_SIZES: Final = {"width": "data-feedmill-width", "height": "data-feedmill-height"}
+_ASIDE: Final = frozenset(_SIZES.values())
 _HAS_CONTENT: Final = ("img", "table", "pre", "video", "audio", "iframe", "hr")
 _TABLE_PARTS: Final = ("thead", "tbody", "tfoot", "tr", "td", "th", "caption", "col", "colgroup")
 
@@ -271,14 +275,17 @@ def _prepare(html: str, url: str) -> HtmlElement | None:
     if not isinstance(doc, HtmlElement):
         return None
     for img in _elements(doc.iter("img")):
-        src = (img.get("src") or "").strip()
-        if src and not PLACEHOLDER_FILE.search(src):
+        real = lazy_source(img)  # as feed HTML's lazy images
+        if real is not None:
+            img.set("src", real)
+        # readability strips width, height and style, by which the head
+        # image skips pixels and icons: pixels go, sizes are kept aside.
+        if is_tracking_pixel(img.attrib):
+            _drop(img)
             continue
-        for attr in LAZY_ATTRIBUTES:
-            lazy = (img.get(attr) or "").strip()
-            if lazy and not lazy.startswith("data:"):
-                img.set("src", lazy)
-                break
+        for name, size in zip(_SIZES, image_size(img.attrib), strict=True):
+            if size is not None:
+                img.set(_SIZES[name], str(size))
     _unhide_body(doc)
     # Editors (WeChat's above all) wrap every paragraph and heading in a bare
     # <section> for styling; readability judges each such section on its own
@@ -405,7 +412,7 @@ def _tidy(el: HtmlElement) -> None:
     tag = str(el.tag)
     keep = _KEEP_ATTRS.get(tag, ())
     for name in list(el.attrib):
-        if name not in keep:
+        if name not in keep and name not in _ASIDE:
             del el.attrib[name]
     if tag in ("code", "pre"):
         classes = [c for c in (el.get("class") or "").split() if c.startswith("language-")]
@@ -418,6 +425,9 @@ def _tidy(el: HtmlElement) -> None:
         if not href.startswith(("http://", "https://", "mailto:")):
             el.drop_tag()  # javascript:, fragments, nothing: keep the words only
     elif tag == "img":
+        for name, aside in _SIZES.items():
+            if aside in el.attrib:
+                el.set(name, el.attrib.pop(aside))
         src = (el.get("src") or "").strip().lower()
         if not src.startswith(("http://", "https://")):
             el.drop_tree()

@@ -15,7 +15,7 @@ from __future__ import annotations
 import html as htmllib
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -199,7 +199,7 @@ _STYLE_SIZE = re.compile(
 _STYLE_HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 
 
-def _sizes(attributes: dict[str, str]) -> tuple[int | None, int | None]:
+def image_size(attributes: Mapping[str, str]) -> tuple[int | None, int | None]:
     """Width and height in CSS pixels, from the style (which wins) or the attributes;
     an emoticon sized ``1em`` counts as 16 px."""
     sizes = {
@@ -210,6 +210,12 @@ def _sizes(attributes: dict[str, str]) -> tuple[int | None, int | None]:
         factor = 1 if unit.lower() == "px" else 16
         sizes[name.lower()] = int(float(number) * factor)
     return sizes["width"], sizes["height"]
+
+
+def is_tracking_pixel(attributes: Mapping[str, str]) -> bool:
+    """An image 2 px or less across, by its attributes or style."""
+    width, height = image_size(attributes)
+    return (width is not None and width <= 2) or (height is not None and height <= 2)
 
 
 def first_image(clean_html: str, base: str | None = None) -> str | None:
@@ -226,9 +232,9 @@ def first_image(clean_html: str, base: str | None = None) -> str | None:
                 continue
         if _STYLE_HIDDEN.search(attributes.get("style", "")):
             continue
-        width, height = _sizes(attributes)
-        if (width is not None and width <= 2) or (height is not None and height <= 2):
-            continue  # tracking pixel
+        if is_tracking_pixel(attributes):
+            continue
+        width, height = image_size(attributes)
         if (width is not None and width <= 48) and (height is None or height <= 48):
             continue  # icon-sized
         if height is not None and height <= 48 and width is None:

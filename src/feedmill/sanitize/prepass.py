@@ -126,6 +126,28 @@ def best_from_srcset(srcset: str) -> str | None:
     return best[1] if best else None
 
 
+def lazy_source(img: Any) -> str | None:
+    """The picture a script would put in an ``<img>`` (an lxml element): its
+    lazy attribute, else the widest ``srcset`` candidate; ``None`` when its
+    ``src`` is already a real picture, or there is nothing better.  Data URIs
+    in lazy attributes are stand-ins too."""
+    src = (img.get("src") or "").strip()
+    if src and not PLACEHOLDER.search(src) and not PLACEHOLDER_FILE.search(src):
+        return None
+    lazy = next(
+        (
+            value
+            for value in ((img.get(a) or "").strip() for a in LAZY_ATTRIBUTES)
+            if value and value[:5].lower() != "data:"
+        ),
+        None,
+    )
+    if lazy is None:
+        srcset = next((img.get(a) for a in SRCSET_ATTRIBUTES if img.get(a)), None)
+        lazy = best_from_srcset(srcset) if srcset else None
+    return lazy if lazy and lazy != src else None
+
+
 _UNCLEAR_URL = re.compile(r"[\\@\s\x00-\x1f]")
 
 
@@ -155,17 +177,9 @@ def prepass(html: str, *, base: str | None, iframe_hosts: frozenset[str]) -> str
             hidden.drop_tree()  # its tail is the next element's text: kept
             changed = True
     for img in root.iter("img"):
-        src = (img.get("src") or "").strip()
-        if src and not PLACEHOLDER.search(src):
-            continue
-        lazy = next(
-            (img.get(a).strip() for a in LAZY_ATTRIBUTES if (img.get(a) or "").strip()), None
-        )
-        if lazy is None:
-            srcset = next((img.get(a) for a in SRCSET_ATTRIBUTES if img.get(a)), None)
-            lazy = best_from_srcset(srcset) if srcset else None
-        if lazy and lazy != src:
-            img.set("src", lazy)
+        real = lazy_source(img)
+        if real is not None:
+            img.set("src", real)
             changed = True
     for media in root.iter("video", "audio", "source"):
         lazy = (media.get("data-src") or "").strip()
