@@ -364,3 +364,111 @@ def test_an_old_item_whose_page_is_down_waits_for_the_feed_to_change(
     assert "posts: 1 new, 2 updated" in cli("run", "-c", str(config)).stdout
     assert first_line("stcn") in "".join(posts(tmp_path).values())
     assert first_line("sina") in "".join(posts(tmp_path).values())
+
+
+# -- an item posted with its feed's text is judged again on its article --------------------
+
+
+def _down_then_up(feed_server: FeedServer, *names: str) -> tuple[list[str], object]:
+    """Article pages that answer 503 until the returned ``up()`` is called."""
+    html = {"Content-Type": "text/html; charset=utf-8"}
+    links = [feed_server.add(f"/a/{n}.html", status=503, body=b"busy", headers=html) for n in names]
+
+    def up() -> None:
+        for name in names:
+            body = (PAGES / f"{name}.html").read_bytes()
+            feed_server.add(f"/a/{name}.html", body=body, headers=html)
+
+    return links, up
+
+
+def test_content_rules_judge_the_article_once_it_comes(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """A content rule cannot judge a teaser: an item whose page is down for
+    now is posted with the feed's text (as without rules) and judged when
+    its article comes — kept, or its post taken down and held back as
+    blocked, as if its article had come at once. Judged on the teaser, a
+    keep rule held the first item back for good (its page never asked for
+    again), and a block rule let the second one's article be posted."""
+    (deposits, banks, monetary, code), up = _down_then_up(
+        feed_server, "stcn", "caixin", "sina", "juejin"
+    )
+    kept = [
+        Item("存款利率", "<p>摘要一。</p>", "1", deposits, hours_ago(1)),
+        Item("银行", "<p>摘要二。</p>", "2", banks, hours_ago(1)),
+    ]
+    blocked = [
+        Item("货币政策", "<p>摘要三。</p>", "3", monetary, hours_ago(1)),
+        Item("掘金", "<p>摘要四。</p>", "4", code, hours_ago(1)),
+    ]
+    feeds = [
+        {
+            "url": feed_server.add("/keep.xml", body=rss("甲", kept)),
+            "group": "g", "source": "甲", "fulltext": True,
+            "rules": {"keep": [{"content": "净息差"}]},
+        },
+        {
+            "url": feed_server.add("/block.xml", body=rss("乙", blocked)),
+            "group": "g", "source": "乙", "fulltext": True,
+            "rules": {"block": [{"content": "货币政策执行报告"}]},
+        },
+    ]  # fmt: skip
+    config = write_config(tmp_path, feeds, fulltext={"allow_private": True})
+    first = cli("run", "-c", str(config))
+    assert "posts: 4 new" in first.stdout, first.stdout
+    assert all("摘要" in text for text in posts(tmp_path).values())
+
+    up()
+    second = cli("run", "-c", str(config))
+    assert "posts: 0 new, 2 updated" in second.stdout, second.stdout
+    assert "held back: 2 blocked" in second.stdout
+    left = posts(tmp_path)
+    assert sorted(t.split("title: '", 1)[1].split("'", 1)[0] for t in left.values()) == [
+        "存款利率",
+        "掘金",
+    ]
+    assert all("摘要" not in text for text in left.values())
+    rows = {r["source"]: r for r in json.loads(cli("status", "-c", str(config), "--json").stdout)}
+    assert rows["甲"]["blocked"] == 1 and rows["乙"]["blocked"] == 1
+    assert rows["甲"]["posts"] == 1 and rows["乙"]["posts"] == 1
+
+    # Settled: nothing comes back, on the next pass or a rebuild.
+    feed_server.add("/keep.xml", body=feed_server.routes["/keep.xml"].body)  # no ETag
+    assert "posts: 0 new, 0 updated" in cli("run", "-c", str(config)).stdout
+    assert cli("publish", "-c", str(config), "--rebuild").code == 0
+    assert posts(tmp_path) == left
+    hits = cli("search", "利率", "-c", str(config), "--json").stdout
+    assert "存款利率" in hits
+
+
+def test_a_copy_found_when_its_article_comes_is_merged_into_the_story_posted(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """Feed A's teaser matched nothing, so it was posted; when its article
+    comes, it is the story feed B posted meanwhile: A's post is taken down,
+    held back as a duplicate, and B's post lists A as also reporting it —
+    one story, one post, as if A's page had answered at once."""
+    (link,), up = _down_then_up(feed_server, "stcn")
+    lines = (PAGES / "stcn.expected.txt").read_text(encoding="utf-8").splitlines()
+    article = "".join(f"<p>{line}</p>" for line in lines if line and not line.startswith("? "))
+    a = feed_server.add("/a.xml", body=rss("甲", [Item("存款利率", "<p>详见正文。</p>", "1", link, hours_ago(2))]))  # fmt: skip
+    b = feed_server.add("/b.xml", body=rss("乙", [Item("中小银行下调存款利率", article, "9", "https://b.example/9", hours_ago(1))]))  # fmt: skip
+    feeds = [
+        {"url": a, "group": "g", "source": "甲", "fulltext": True},
+        {"url": b, "group": "g", "source": "乙"},
+    ]
+    config = write_config(tmp_path, feeds, fulltext={"allow_private": True})
+    assert "posts: 2 new" in cli("run", "-c", str(config)).stdout
+
+    up()
+    second = cli("run", "-c", str(config))
+    assert "held back: 0 blocked, 1 duplicates" in second.stdout, second.stdout
+    (text,) = posts(tmp_path).values()
+    assert "title: 中小银行下调存款利率" in text or "title: '中小银行下调存款利率'" in text
+    assert "同时报道" in text and "甲" in text
+    rows = {r["source"]: r for r in json.loads(cli("status", "-c", str(config), "--json").stdout)}
+    assert rows["甲"]["duplicates"] == 1 and rows["甲"]["posts"] == 0
+    feed_server.add("/a.xml", body=feed_server.routes["/a.xml"].body)  # no ETag
+    assert "posts: 0 new, 0 updated" in cli("run", "-c", str(config)).stdout
+    assert len(posts(tmp_path)) == 1

@@ -54,6 +54,7 @@ from feedmill.store.entries import (
     holds_feed_text,
     ingest_entries,
     known_versions,
+    retract,
     stored_contents,
     tell_apart_reused_guids,
     with_duplicates,
@@ -165,36 +166,66 @@ class _Screened:
     blocked: dict[int, str]  # item index → the rule that blocks it
     stories: dict[int, dedupe_store.Story]  # item index → what dedupe compares
     changed: dict[int, dedupe_store.Story]  # stored items whose text changed: re-indexed
+    # Stored items posted with their feed's text, now settled (their article
+    # came, or their page failed for good): judged again as if new.
+    retract: dict[int, str]  # … that a rule blocks: item index → the rule
+    rejudged: dict[int, dedupe_store.Story]  # … that dedupe compares again
+
+
+def settles(stored: Known, item: Item) -> bool:
+    """Whether a stored item, posted with its feed's text while its article
+    page was down for now, now has its article (or, its page having failed
+    for good, keeps the feed's text for good): the judgement its teaser got
+    was provisional."""
+    return (
+        stored.status == "active"
+        and holds_feed_text(stored.version)
+        and not holds_feed_text(item.version)
+    )
 
 
 def _screen(job: FeedJob, items: Sequence[Item], known: dict[str, Known]) -> _Screened:
     blocked: dict[int, str] = {}
     stories: dict[int, dedupe_store.Story] = {}
     changed: dict[int, dedupe_store.Story] = {}
+    retract: dict[int, str] = {}
+    rejudged: dict[int, dedupe_store.Story] = {}
     for index, item in enumerate(items):
         stored = known.get(item.key_hash)
         if stored is not None:
-            if job.dedupe is not None and stored[1] != item.version:
+            if stored.version == item.version:
+                continue
+            if job.dedupe is not None:
                 changed[index] = dedupe_store.story_of(item.entry, job.now)
+            if settles(stored, item):
+                reason = blocked_by(job.rules, item.entry, job.now)
+                if reason is not None:
+                    retract[index] = reason
+                elif index in changed:
+                    rejudged[index] = changed[index]
             continue
-        reason = blocked_by(job.rules, item.entry, job.now)
+        # An item posted with its feed's text while its page is down: a
+        # rule on the content waits for the article (see `settles`).
+        pending = holds_feed_text(item.version)
+        reason = blocked_by(job.rules, item.entry, job.now, content_unknown=pending)
         if reason is not None:
             blocked[index] = reason
         elif job.dedupe is not None:
             stories[index] = dedupe_store.story_of(item.entry, job.now)
-    return _Screened(blocked, stories, changed)
+    return _Screened(blocked, stories, changed, retract, rejudged)
 
 
 def _early_originals(
     conn: Connection, job: FeedJob, screened: _Screened
 ) -> tuple[int, dict[int, dedupe_store.Match | None]]:
-    """The watermark read, and the original each new story copies, if any."""
-    if not screened.stories or job.dedupe is None:
+    """The watermark read, and the original each new (or judged again) story
+    copies, if any."""
+    if not (screened.stories or screened.rejudged) or job.dedupe is None:
         return 0, {}
     mark = dedupe_store.watermark(conn)
     return mark, {
         index: dedupe_store.find_original(conn, story, job.dedupe, job.state.id)
-        for index, story in screened.stories.items()
+        for index, story in (*screened.stories.items(), *screened.rejudged.items())
     }
 
 
@@ -375,6 +406,7 @@ def handle(job: FeedJob) -> FeedResult:
         stored = known.get(item.key_hash)
         if (
             index in screened.blocked
+            or index in screened.retract
             or (stored is not None and stored[1] == item.version)
             or (stored is not None and (item.entry.date is None or stored[0] in reported))
         ):
@@ -409,10 +441,10 @@ def handle(job: FeedJob) -> FeedResult:
 
             def decide(index: int, item: Item) -> Decision:
                 nonlocal arrivals
-                reason = screened.blocked.get(index)
+                reason = screened.blocked.get(index) or screened.retract.get(index)
                 if reason is not None:
                     return Decision("blocked", reason)
-                story = screened.stories.get(index)
+                story = screened.stories.get(index) or screened.rejudged.get(index)
                 if story is None or job.dedupe is None:
                     return PUBLISH
                 match = early.get(index)
@@ -430,11 +462,24 @@ def handle(job: FeedJob) -> FeedResult:
                     fingerprint=story.fingerprint.text_hash,
                 )
 
-            if screened.stories or screened.blocked:
+            if screened.stories or screened.blocked or screened.retract or screened.rejudged:
                 dedupe_store.lock(conn)  # one dedupe decision at a time across workers
             ingested = ingest_entries(
                 conn, job.state.id, items, now=job.now, name_for=name_for, decide=decide
             )
+            # Posted with their feed's text, held back on their article.
+            verdicts = {
+                ingested.stored[index]: verdict
+                for index in (*screened.retract, *screened.rejudged)
+                if index in ingested.stored
+                and (verdict := decide(index, items[index])).status != "active"
+            }
+            # Their files go now: should this transaction not commit, the
+            # next pass finds them awaiting their article and judges again.
+            for name in retract(conn, verdicts):
+                for folder in (job.posts_dir, job.archive_dir):
+                    with suppress(FileNotFoundError):
+                        os.unlink(os.path.join(folder, name))
             if screened.stories:
                 dedupe_store.add(
                     conn,
@@ -445,7 +490,7 @@ def handle(job: FeedJob) -> FeedResult:
                         if index in screened.stories
                     ],
                 )
-                mark_stale(conn, originals)
+            mark_stale(conn, originals)
             if screened.changed:
                 dedupe_store.replace_stories(
                     conn,
@@ -502,7 +547,7 @@ def handle(job: FeedJob) -> FeedResult:
         archived: list[int] = []
         for touched in ingested.touched:
             path = staged[touched.index]
-            if path is None:
+            if path is None or touched.entry_id in verdicts:
                 continue
             if touched.was_written:
                 where = whereabouts(job.posts_dir, job.archive_dir, touched.file_name)
@@ -534,6 +579,6 @@ def handle(job: FeedJob) -> FeedResult:
         new=new,
         updated=updated,
         unchanged=unchanged + ingested.unchanged,
-        blocked=ingested.blocked,
-        duplicates=ingested.duplicates,
+        blocked=ingested.blocked + sum(v.status == "blocked" for v in verdicts.values()),
+        duplicates=ingested.duplicates + sum(v.status == "duplicate" for v in verdicts.values()),
     )

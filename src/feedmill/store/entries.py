@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from feedmill import urls
@@ -266,6 +266,35 @@ def with_duplicates(conn: Connection, entry_ids: Sequence[int]) -> set[int]:
         query = select(entries.c.duplicate_of).where(entries.c.duplicate_of.in_(chunk)).distinct()
         found.update(conn.execute(query).scalars())
     return found
+
+
+def retract(conn: Connection, verdicts: Mapping[int, Decision]) -> list[str]:
+    """Hold back entries that were posted before they could be judged (their
+    article page was down): each becomes what it would have been had it come
+    with its article — blocked, or a duplicate, with no post.  The copies of
+    a duplicate follow it to its original.  Returns the file names of the
+    posts to remove from the site (and from the archive).
+    """
+    if not verdicts:
+        return []
+    ids = sorted(verdicts)
+    names = list(conn.execute(select(posts.c.file_name).where(posts.c.entry_id.in_(ids))).scalars())
+    conn.execute(delete(posts).where(posts.c.entry_id.in_(ids)))
+    conn.execute(
+        update(entries)
+        .where(entries.c.id == bindparam("b_id"))
+        .values(status=bindparam("b_status"), reason=bindparam("b_reason")),
+        [{"b_id": i, "b_status": verdicts[i].status, "b_reason": verdicts[i].reason} for i in ids],
+    )
+    for entry_id in ids:
+        original = verdicts[entry_id].duplicate_of
+        if original is not None:
+            conn.execute(
+                update(entries)
+                .where((entries.c.id == entry_id) | (entries.c.duplicate_of == entry_id))
+                .values(duplicate_of=original)
+            )
+    return names
 
 
 def ingest_entries(
