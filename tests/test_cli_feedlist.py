@@ -66,6 +66,61 @@ def test_add_refuses_a_feed_that_is_already_there(tmp_path: Path) -> None:
     assert config.read_text(encoding="utf-8") == CONFIG
 
 
+def test_a_feeds_earlier_url_is_that_feed(tmp_path: Path) -> None:
+    """An old reader export lists a feed under the URL it moved from: that
+    is the feed the config has (`moved_from`), not a config that no longer
+    loads — the import went no further before, and `add` said why in the
+    config's own terms."""
+    config = site(tmp_path)
+    config.write_text(
+        CONFIG.replace(
+            "    channel: 要闻   # the front page\n",
+            "    channel: 要闻   # the front page\n"
+            "    moved_from: https://old-rsshub.example.org/stcn/yw\n",
+        ),
+        encoding="utf-8",
+    )
+    before = config.read_text(encoding="utf-8")
+    added = cli(
+        "add", "https://old-rsshub.example.org/stcn/yw", "-g", "x", "-s", "y", "-c", str(config)
+    )
+    assert added.code == 2
+    assert "feeds[0] moved from this feed (https://rsshub.example.org/stcn/yw" in added.stderr
+    assert config.read_text(encoding="utf-8") == before
+    result = import_opml(
+        tmp_path,
+        '<outline text="金融"><outline type="rss" text="证券时报网"'
+        ' xmlUrl="https://old-rsshub.example.org/stcn/yw"/>'
+        '<outline type="rss" text="LWN" xmlUrl="https://lwn.net/headlines/rss"/></outline>',
+    )
+    assert result.code == 0, result.stderr
+    assert "already there https://old-rsshub.example.org/stcn/yw" in result.stdout
+    assert "1 feed added" in result.stdout
+    assert [f.source for f in load_config(config).feeds] == ["证券时报网", "LWN"]
+
+
+def test_add_trims_the_names_it_is_given(tmp_path: Path) -> None:
+    """``-g "金融 "`` (a stray space from a script) is the group 金融, not a
+    second group that every later ``-g 金融`` would be refused beside."""
+    config = site(tmp_path)
+    result = cli(
+        "add", "https://rsshub.example.org/jinse/lives", "-g", "金融 ", "-s", " 金色财经",
+        "--channel", " ", "-c", str(config),
+    )  # fmt: skip
+    assert result.code == 0, result.stderr
+    (_, feed) = load_config(config).feeds
+    assert (feed.group, feed.source, feed.channel) == ("金融", "金色财经", None)
+    assert "group: 金融\n    source: 金色财经\n" in config.read_text(encoding="utf-8")
+
+
+def test_add_refuses_a_url_without_a_host(tmp_path: Path) -> None:
+    config = site(tmp_path)
+    result = cli("add", "https:///rss/feed", "-g", "金融", "-s", "空", "-c", str(config))
+    assert result.code == 2
+    assert "no host name in 'https:///rss/feed'" in result.stderr
+    assert config.read_text(encoding="utf-8") == CONFIG
+
+
 def test_add_refuses_what_would_break_the_config(tmp_path: Path) -> None:
     config = site(tmp_path)
     result = cli("add", "ftp://example.org/feed", "-g", "g", "-s", "s", "-c", str(config))
@@ -190,7 +245,7 @@ def test_an_outline_whose_folder_cannot_name_a_category_is_skipped(tmp_path: Pat
     )
     assert result.code == 0
     assert "https://a.example/1.xml: its group '?' has no letter or digit" in result.stderr
-    assert "1 feeds added" in result.stdout
+    assert "1 feed added" in result.stdout
 
 
 def test_a_feed_the_config_would_refuse_is_skipped_and_the_rest_imported(

@@ -63,6 +63,23 @@ def test_filters_by_group_source_and_date(demo: Path) -> None:
     ]
 
 
+def test_a_feed_written_another_way_keeps_its_group_and_source(tmp_path: Path) -> None:
+    """A feed's URL written another way (``./`` before a path, a host in
+    capitals) or moved with ``moved_from`` is the same feed, as `status`
+    shows it: its items keep their group and source, before the next run."""
+    site = tmp_path / "demo"
+    assert cli("demo", str(site)).code == 0
+    config = site / "feedmill.yml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(
+        text.replace("url: feeds/jinse-lives.xml", "url: ./feeds/jinse-lives.xml"),
+        encoding="utf-8",
+    )
+    rows = search(config, "逆回购")
+    assert [(r["group"], r["source"]) for r in rows] == [("金融", "金色财经")] * 2
+    assert len(search(config, "逆回购", "--source", "金色财经")) == 2
+
+
 def test_copies_held_back_are_found_with_all(demo: Path) -> None:
     published = search(demo, "LPR")
     everything = search(demo, "LPR", "--all")

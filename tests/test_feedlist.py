@@ -1199,7 +1199,10 @@ def test_add_feeds_to_file(config_file: Path) -> None:
         ("https://a.example/", "", "源", None, "group: must not be empty"),
         ("https://a.example/", "组", "  ", None, "source: must not be empty"),
         ("ftp://a.example/feed", "组", "源", None, "unsupported URL scheme"),
-        ("./feeds/../feeds/x.xml", "组", "源", "  ", "channel: must not be empty"),
+        # An unset shell variable: "https://$HOST/rss".
+        ("https:///rss/feed", "组", "源", None, "no host name in 'https:///rss/feed'"),
+        ("https://", "组", "源", None, "no host name"),
+        ("./feeds/../feeds/x.xml", "组", "源", "?", "channel: '.' has no letter or digit"),
     ],
 )
 def test_an_invalid_result_leaves_the_file_alone(

@@ -661,7 +661,7 @@ def search(
                 raise click.exceptions.Exit(EXIT_BUSY) from None
         # Reads only: a search never waits for a pass that is writing.
         with reading(engine) as conn:
-            states = view(conn, [f.url for f in loaded.feeds])
+            states = view(conn, [f.url for f in loaded.feeds], loaded.url_key, loaded.moves)
             request = search_store.SearchQuery(
                 text=query,
                 feed_ids=[states[f.url].id for f in chosen] if (group or source) else None,
@@ -972,7 +972,8 @@ def import_(opml: Path, config: Path, dry_run: bool) -> None:
         out.print(f"[yellow]already there[/yellow] {plain(feed.url)}", soft_wrap=True)
     verb = "would be added" if dry_run else "added"
     out.print(
-        f"{len(added)} feeds {verb} to {plain(str(config))}, {len(skipped)} already there, "
+        f"{len(added)} feed{'' if len(added) == 1 else 's'} {verb} to {plain(str(config))}, "
+        f"{len(skipped)} already there, "
         f"{len(imported.skipped) + len(refused)} outlines skipped",
         soft_wrap=True,
     )

@@ -366,11 +366,15 @@ class FeedSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         _not_empty("url", self.url)
         for name in ("group", "source"):
             _category_name(name, getattr(self, name))
-        scheme = urlsplit(self.url).scheme.lower() if "://" in self.url else ""
+        parts = urlsplit(self.url) if "://" in self.url else None
+        scheme = parts.scheme.lower() if parts is not None else ""
         if scheme and scheme not in ("http", "https", "file"):
             raise _Invalid(
                 "url", f"unsupported URL scheme {scheme!r} (use http, https, file or a path)"
             )
+        if parts is not None and scheme in ("http", "https") and not parts.hostname:
+            # "https://$HOST/rss" with HOST unset: every fetch would fail.
+            raise _Invalid("url", f"no host name in {self.url!r}")
         if self.channel is not None:
             _category_name("channel", self.channel)
         if self.timezone is not None:

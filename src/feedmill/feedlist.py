@@ -859,9 +859,10 @@ def add_feeds_to_file(
     With ``dry_run``, the same answer, and the file is left as it is.
 
     A feed is skipped when the config already has its URL (the same location as
-    the config loader sees it, so ``a.xml`` and ``./a.xml`` are one feed) or an
-    earlier feed in ``feeds`` has it.  The file must be a valid config before,
-    and the result is validated with the config loader before anything is
+    the config loader sees it, so ``a.xml`` and ``./a.xml`` are one feed, and a
+    feed's ``moved_from`` URL is that feed) or an earlier feed in ``feeds`` has
+    it.  The file must be a valid config before, and the result is validated
+    with the config loader before anything is
     written (ConfigError otherwise, file untouched).  The new text replaces the
     file atomically (temporary file in the same directory, then ``os.replace``),
     keeping its permissions; a symlinked config is written through the link.
@@ -871,6 +872,12 @@ def add_feeds_to_file(
     text = _read_config(path)
     config = parse_config(text, path)
     known = {config.feed_key(feed) for feed in config.feeds}
+    # A feed's earlier URL (moved_from) is that feed: an old export has it.
+    known.update(
+        urls.identity(_location(url, config.base_dir))
+        for feed in config.feeds
+        for url in feed.earlier_urls
+    )
     fresh: list[ImportedFeed] = []
     skipped: list[ImportedFeed] = []
     for feed in feeds:
@@ -927,26 +934,35 @@ def add_feed_to_file(
 ) -> ImportedFeed:
     """Add one feed to the config file at ``path``, as :func:`add_feeds_to_file` does.
 
-    Returns the feed as added.  ``url`` is trimmed; an empty ``channel`` means none.  Raises
+    Returns the feed as added.  ``url`` and the names are trimmed (``-g "金融 "``
+    would be another group's category page); an empty ``channel`` means none.  Raises
     :class:`DuplicateFeedError` (a ConfigError) naming the entry when the config
     already has ``url``, ConfigError for anything else wrong; the file is
     untouched then.
     """
     path = Path(path)
     url = url.strip()
-    feed = ImportedFeed(url=url, group=group, source=source, channel=channel or None)
+    feed = ImportedFeed(url, group.strip(), source.strip(), (channel or "").strip() or None)
     added, _ = add_feeds_to_file(path, [feed])
     if added:
         return added[0]
     text = _read_config(path)
     config = parse_config(text, path)
     where = urls.identity(_location(feed.url, config.base_dir))
+
+    def earlier(spec: FeedSpec) -> set[str]:
+        return {urls.identity(_location(u, config.base_dir)) for u in spec.earlier_urls}
+
     index = next((i for i, f in enumerate(config.feeds) if config.feed_key(f) == where), None)
+    moved = index is None
+    if moved:
+        index = next((i for i, f in enumerate(config.feeds) if where in earlier(f)), None)
     if index is None:  # cannot happen: skipped means a feed with this location exists
         raise DuplicateFeedError(f"{path}: already has the feed {url}; nothing was added")
     old = config.feeds[index]
+    has = "moved from this feed" if moved else "already has this feed"
     raise DuplicateFeedError(
-        f"{path}:{_line_of_feed(text, index)}: feeds[{index}] already has this feed "
+        f"{path}:{_line_of_feed(text, index)}: feeds[{index}] {has} "
         f"({old.url}, group {old.group}, source {old.source}"
         f"{f', channel {old.channel}' if old.channel else ''}); nothing was added"
     )
