@@ -503,6 +503,22 @@ def test_gbk_declared_files(name: str) -> None:
         ]
 
 
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"])
+def test_utf8_bytes_under_a_gb_declaration_are_utf8(bom: bytes) -> None:
+    """As for feeds (parse/encoding.py): a byte-order mark wins, and bytes that
+    are valid, non-ASCII UTF-8 are UTF-8 whatever the declaration says — an
+    export re-saved by an editor keeps its old ``encoding="GB2312"``. Read as
+    GB18030 they were 璐㈢粡 without a word; with the mark, a refused file."""
+    text = (
+        '<?xml version="1.0" encoding="GB2312"?>\n<opml version="1.0"><head/><body>'
+        '<outline text="财经"><outline text="新浪财经" type="rss" xmlUrl="https://a.example/x"/>'
+        "</outline></body></opml>\n"
+    )
+    assert as_tuples(parse_opml(bom + text.encode("utf-8"))) == [
+        ("https://a.example/x", "财经", "新浪财经", None)
+    ]
+
+
 def test_gbk_without_declaration() -> None:
     data = (OPML / "gbk-undeclared.opml").read_bytes()
     assert not data.startswith(b"<?xml")

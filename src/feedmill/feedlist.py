@@ -425,10 +425,15 @@ def _attempts(data: bytes, encoding: str | None) -> Iterator[tuple[bytes, str | 
     UTF-8 after all.
 
     A declared GB2312 / GBK is read as GB18030 from the start: a superset, and
-    files that say GB2312 routinely hold GBK-only characters.
+    files that say GB2312 routinely hold GBK-only characters.  As for feeds
+    (`feedmill.parse.encoding`), a UTF-8 byte-order mark, or bytes that are
+    valid UTF-8 and not all ASCII, are UTF-8 whatever the declaration says.
     """
-    if encoding is None and _declared(data) in _GB_FAMILY:
-        encoding = "gb18030"
+    if encoding is None and _declared(data) not in (None, b"utf8"):
+        if data.startswith(codecs.BOM_UTF8) or (not data.isascii() and _decodes(data, "utf-8")):
+            encoding = "utf-8"
+        elif _declared(data) in _GB_FAMILY:
+            encoding = "gb18030"
     yield data, encoding
     repaired = _repair(data)
     if repaired != data:
@@ -862,9 +867,9 @@ def add_feeds_to_file(
     the config loader sees it, so ``a.xml`` and ``./a.xml`` are one feed, and a
     feed's ``moved_from`` URL is that feed) or an earlier feed in ``feeds`` has
     it.  The file must be a valid config before, and the result is validated
-    with the config loader before anything is
-    written (ConfigError otherwise, file untouched).  The new text replaces the
-    file atomically (temporary file in the same directory, then ``os.replace``),
+    with the config loader before anything is written (ConfigError otherwise,
+    file untouched).  The new text replaces the file atomically (temporary
+    file in the same directory, then ``os.replace``),
     keeping its permissions; a symlinked config is written through the link.
     Nothing is written when nothing is added.
     """
