@@ -216,7 +216,7 @@ def test_a_page_that_says_less_than_the_feed_keeps_the_feeds_text() -> None:
     teaser = short_article_page("公司回购股份")
     items = (item("https://e.example/1", full), item("https://e.example/2", "<p>摘要。</p>"))
     pages = tuple((i.entry.link, teaser, None, None) for i in items)
-    out, note, retry = with_full_text(items, pages)
+    out, note, retry, _ = with_full_text(items, pages)
     assert out[0].entry.content == full  # the feed said more
     assert "回购资金总额" in out[1].entry.content
     assert (
@@ -228,7 +228,7 @@ def test_a_page_that_says_less_than_the_feed_keeps_the_feeds_text() -> None:
     article = extract_article(teaser, "https://e.example/3")
     assert article is not None
     feed = item("https://e.example/3", article + "<p>阅读原文</p>")
-    _, note, _ = with_full_text((feed,), (("https://e.example/3", teaser, None, None),))
+    _, note, _, _ = with_full_text((feed,), (("https://e.example/3", teaser, None, None),))
     assert note is None
 
 

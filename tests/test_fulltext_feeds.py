@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 
+import pytest
+
 from support.feeds import Item, rss
 from support.server import FeedServer, peak_overlap
 from support.site import cli, posts, write_config
@@ -287,6 +289,39 @@ def test_a_correction_reaches_a_post_whose_page_failed_for_good_then_for_now(
     assert "新闻（更正）" in text and "第二版摘要" in text and "第一版摘要" not in text
 
 
+@pytest.mark.parametrize(
+    ("status", "page"),
+    [(403, b"forbidden"), (200, (PAGES / "login.html").read_bytes())],
+    ids=["403", "login page"],
+)
+def test_an_edit_keeps_the_article_when_its_page_now_refuses(
+    tmp_path: Path, feed_server: FeedServer, status: int, page: bytes
+) -> None:
+    """The feed retitles an item posted with its article, and its page now
+    refuses (403, a login wall): the post takes the new title and keeps its
+    article — nothing says the article changed, and the feed's teaser is not
+    it. (A page gone — 404, 410 — leaves the feed's text: see above.)"""
+    link = feed_server.add("/a/stcn.html", body=(PAGES / "stcn.html").read_bytes(), headers=HTML)
+    items = [Item("降准", "<p>摘要。</p>", "1", link, hours_ago(1))]
+    url = feed_server.add("/feed", body=rss("源", items))
+    feeds = [{"url": url, "group": "g", "source": "源", "fulltext": True}]
+    config = write_config(tmp_path, feeds, fulltext={"allow_private": True})
+    assert "posts: 1 new" in cli("run", "-c", str(config)).stdout
+    feed_server.add("/a/stcn.html", status=status, body=page, headers=HTML)
+    items = [Item("降准（更新）", "<p>摘要（更新）。</p>", "1", link, hours_ago(1))]
+    feed_server.add("/feed", body=rss("源", items))
+    assert "posts: 0 new, 1 updated" in cli("run", "-c", str(config)).stdout
+    edited = posts(tmp_path)
+    (text,) = edited.values()
+    assert "降准（更新）" in text and first_line("stcn") in text and "摘要" not in text
+    # Settled: the next pass changes nothing and asks for no page.
+    hits = feed_server.hits["/a/stcn.html"]
+    feed_server.add("/feed", body=feed_server.routes["/feed"].body)  # no ETag: a full fetch
+    assert "posts: 0 new, 0 updated" in cli("run", "-c", str(config)).stdout
+    assert feed_server.hits["/a/stcn.html"] == hits
+    assert posts(tmp_path) == edited
+
+
 def test_the_full_text_note_goes_when_full_text_is_turned_off(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:
@@ -323,10 +358,13 @@ def test_a_new_item_whose_page_is_down_for_now_gets_its_article_later(
     assert "摘要" in posts(tmp_path)[name]  # posted now, with the feed's text
     (row,) = json.loads(cli("status", "-c", str(config), "--json").stdout)
     assert "HTTP 503" in row["warning"]
-    # Still down: the post stays as it is, and the page is asked for again.
+    # Still down: the post stays as it is, and the page is asked for again;
+    # the item is counted all the same.
     hits = feed_server.hits["/a/stcn.html"]
-    assert "posts: 0 new, 0 updated" in cli("run", "-c", str(config)).stdout
+    assert "posts: 0 new, 0 updated, 1 unchanged" in cli("run", "-c", str(config)).stdout
     assert feed_server.hits["/a/stcn.html"] > hits
+    (row,) = json.loads(cli("status", "-c", str(config), "--json").stdout)
+    assert row["items"] == 1
     # Back up: the same post gets the article; then the item is settled.
     feed_server.add("/a/stcn.html", body=(PAGES / "stcn.html").read_bytes(), headers=html)
     assert "posts: 0 new, 1 updated" in cli("run", "-c", str(config)).stdout

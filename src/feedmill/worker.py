@@ -231,14 +231,16 @@ def _early_originals(
 
 def with_full_text(
     items: tuple[Item, ...], pages: tuple[Page, ...]
-) -> tuple[tuple[Item, ...], str | None, frozenset[str]]:
+) -> tuple[tuple[Item, ...], str | None, frozenset[str], frozenset[str]]:
     """Items whose article page gave an article carry it as their content.
 
     The version stays that of the feed's own item: the next pass, reading
     the same summary, finds the item unchanged instead of "changed back".
-    Returns the items, a note on the pages that fell back, for status, and
-    the links whose pages failed for now (a timeout, a 503): a stored item
-    of theirs is better kept as it is until a later pass (`handle`).
+    Returns the items, a note on the pages that fell back, for status, the
+    links whose pages failed for now (a timeout, a 503): a stored item of
+    theirs is better kept as it is until a later pass (`handle`), and the
+    links whose pages refused for good but are not gone (a 403, a login
+    wall, a bot check): the article a stored item has stays its text.
     """
     from feedmill.fulltext import PageTooLarge, extract_article, is_transient
 
@@ -266,14 +268,20 @@ def with_full_text(
         for i in items
     )
     if not failures:
-        return out, None, frozenset()
+        return out, None, frozenset(), frozenset()
     reasons = Counter(failures.values())
     listed = "; ".join(f"{reason} ({count})" for reason, count in reasons.most_common(3))
     retry = frozenset(link for link, reason in failures.items() if is_transient(reason))
+    refused = frozenset(
+        link
+        for link, reason in failures.items()
+        if link not in retry and not reason.startswith(("HTTP 404", "HTTP 410"))
+    )
     return (
         out,
         f"{FULL_TEXT_NOTE}{len(failures)} of {len(pages)} articles kept the feed's text: {listed}",
         retry,
+        refused,
     )
 
 
@@ -331,6 +339,14 @@ def _awaiting(item: Item, stored: str | None) -> Item:
     return Item(item.entry, item.key_hash, awaiting_page(item.version))
 
 
+def _keeping(item: Item, stored: str) -> Item:
+    """``item`` with the ``stored`` content if that is an article (it says
+    more than the feed's text), under the feed's version: settled."""
+    if says_less(item.entry.content, stored):
+        return Item(replace(item.entry, content=stored), item.key_hash, item.version)
+    return item
+
+
 def handle(job: FeedJob) -> FeedResult:
     """Parse, store and publish one document; a ParseError comes back as ``error``."""
     try:
@@ -343,8 +359,9 @@ def handle(job: FeedJob) -> FeedResult:
     items = tuple(Item.of(entry) for entry in normalized.entries)
     warnings = [*parsed.warnings, *normalized.warnings]
     retry: frozenset[str] = frozenset()
+    refused: frozenset[str] = frozenset()
     if job.pages:
-        items, note, retry = with_full_text(items, job.pages)
+        items, note, retry, refused = with_full_text(items, job.pages)
         if note:
             warnings.append(note)
     elif job.fulltext and job.state.warning and FULL_TEXT_NOTE in job.state.warning:
@@ -374,10 +391,22 @@ def handle(job: FeedJob) -> FeedResult:
             and job.now - i.entry.date <= PAGE_RETRY
             for i in items
         )
-        kept = stored_contents(conn, list(edited.values())) if edited else {}
+        # Edited by the feed, its page now refusing: the article stays.
+        refusing = {
+            i.key_hash: stored.id
+            for i in items
+            if i.entry.link in refused
+            and (stored := known.get(i.key_hash)) is not None
+            and stored.version != i.version
+            and not holds_feed_text(stored.version)
+        }
+        ids = [*edited.values(), *refusing.values()]
+        kept = stored_contents(conn, ids) if ids else {}
         items = tuple(
             _awaiting(i, kept[edited[i.key_hash]] if i.key_hash in edited else None)
             if i.key_hash in pending or i.key_hash in edited
+            else _keeping(i, kept[refusing[i.key_hash]])
+            if i.key_hash in refusing
             else i
             for i in items
             if i.key_hash not in waiting
@@ -536,7 +565,7 @@ def handle(job: FeedJob) -> FeedResult:
                 **values,
                 title=normalized.title,
                 link=normalized.link,
-                item_count=len(items),
+                item_count=len(items) + len(waiting),  # the document lists them all
                 parser=parsed.parser,
                 warning="; ".join(warnings) or None,
             )
@@ -575,10 +604,10 @@ def handle(job: FeedJob) -> FeedResult:
                     os.unlink(path)
     return FeedResult(
         title=normalized.title,
-        items=len(items),
+        items=len(items) + len(waiting),
         new=new,
         updated=updated,
-        unchanged=unchanged + ingested.unchanged,
+        unchanged=unchanged + ingested.unchanged + len(waiting),
         blocked=ingested.blocked + sum(v.status == "blocked" for v in verdicts.values()),
         duplicates=ingested.duplicates + sum(v.status == "duplicate" for v in verdicts.values()),
     )
