@@ -284,8 +284,11 @@ def test_export_to_a_file_keeps_its_mode_and_reports_what_it_cannot_write(
     mask = os.umask(0)
     os.umask(mask)
     assert stat.S_IMODE(fresh.stat().st_mode) == 0o666 & ~mask
-    for bad in (tmp_path / "missing" / "x.opml", tmp_path):
+    for bad, why in (
+        (tmp_path / "missing" / "x.opml", f"no such folder {tmp_path / 'missing'}"),
+        (tmp_path, "is a directory"),
+    ):
         result = cli("export", "-c", str(config), "-o", str(bad))
-        assert result.code == 1 and "cannot write" in result.stderr
-        assert "Traceback" not in result.stderr
+        assert result.code == 1 and f"{bad}: cannot write: {why}" in result.stderr
+        assert "Traceback" not in result.stderr and ".tmp" not in result.stderr
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp left

@@ -562,6 +562,25 @@ def test_bare_ampersands_and_html_entities_are_repaired() -> None:
     ]
 
 
+def test_character_references_xml_forbids_are_dropped() -> None:
+    """One ``&#1;`` in a title (a reader's export of a feed that had it) made
+    the whole file unreadable; ``&#x1F4C8;`` and ``&#9;`` are characters."""
+    opml = (
+        '<opml version="2.0"><body><outline text="财&#1;经&#xD800;">'
+        '<outline text="行情&#x1F4C8;" xmlUrl="https://a.example/x"/></outline></body></opml>'
+    )
+    assert as_tuples(parse_opml(opml.encode("utf-8"))) == [
+        ("https://a.example/x", "财经", "行情\U0001f4c8", None)
+    ]
+
+
+def test_folders_nested_too_deep_say_so() -> None:
+    opml = '<opml version="2.0"><body>' + "<outline text='x'>" * 300 + "</outline>" * 300
+    with pytest.raises(OpmlError, match="folders nested more than 256 deep") as caught:
+        parse_opml((opml + "</body></opml>").encode("utf-8"))
+    assert "XML_PARSE_HUGE" not in str(caught.value)
+
+
 def test_escaped_ampersands_stay_single() -> None:
     text = '<opml version="2.0"><body><outline text="A &amp;amp; B" xmlUrl="https://a.example/?a=1&amp;b=2&#38;c=3"/></body></opml>'
     assert parse_opml(text) == [

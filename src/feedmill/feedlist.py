@@ -462,10 +462,29 @@ _ENTITY = re.compile(rb"&([A-Za-z][A-Za-z0-9]*);")
 _XML_ENTITIES = frozenset({b"amp", b"lt", b"gt", b"quot", b"apos"})
 
 
+_CHAR_REF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
+
+
+def _xml_char_ref(match: re.Match[bytes]) -> bytes:
+    """A character reference XML 1.0 forbids (``&#1;``, a lone surrogate) goes:
+    one stray control character in a title is no reason to refuse a file."""
+    digits = match.group(1) or match.group(2)
+    code = int(digits, 16 if match.group(1) else 10)
+    allowed = (
+        code in (0x9, 0xA, 0xD)
+        or 0x20 <= code <= 0xD7FF
+        or 0xE000 <= code <= 0xFFFD
+        or 0x10000 <= code <= 0x10FFFF
+    )
+    return match.group(0) if allowed else b""
+
+
 def _repair(data: bytes) -> bytes:
-    """``a=1&b=2`` → ``a=1&amp;b=2``, ``&nbsp;`` → ``&#160;`` (ASCII-compatible encodings)."""
+    """``a=1&b=2`` → ``a=1&amp;b=2``, ``&nbsp;`` → ``&#160;``, ``&#1;`` → nothing
+    (ASCII-compatible encodings)."""
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in data[:512]:
         return data
+    data = _CHAR_REF.sub(_xml_char_ref, data)
 
     def entity(match: re.Match[bytes]) -> bytes:
         name = match.group(1)
@@ -512,6 +531,8 @@ def _describe(exc: etree.XMLSyntaxError, data: bytes) -> str:
     if re.search(rb"<(?:!doctype\s+html|html)[\s>]", head):
         return "this is an HTML page, not an OPML file"
     message = _POSITION.sub("", exc.msg or str(exc)).strip()
+    if "XML_PARSE_HUGE" in message:  # libxml2's depth limit: its advice is for programmers
+        message = "folders nested more than 256 deep"
     line, column = exc.position
     return f"cannot read the OPML file: bad XML at line {line}, column {column}: {message}"
 
@@ -1003,6 +1024,13 @@ def _umasked(mode: int) -> int:
     return mode & ~mask
 
 
+def _why(exc: OSError, target: Path) -> str:
+    """What went wrong, without the temporary file's name that errno messages carry."""
+    if isinstance(exc, FileNotFoundError) and not target.parent.is_dir():
+        return f"no such folder {target.parent}"
+    return exc.strerror or str(exc)
+
+
 def write_atomically(path: Path, text: str) -> None:
     """``text`` replaces the file at ``path`` whole or not at all (a temporary
     file beside it, then a rename), keeping its permissions; a symlink is
@@ -1015,7 +1043,7 @@ def write_atomically(path: Path, text: str) -> None:
         mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else _umasked(0o666)
         fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot write: {exc}") from None
+        raise ConfigError(f"{path}: cannot write: {_why(exc, target)}") from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(text.encode("utf-8"))
@@ -1027,7 +1055,7 @@ def write_atomically(path: Path, text: str) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp)
         if isinstance(exc, OSError):
-            raise ConfigError(f"{path}: cannot write: {exc}") from None
+            raise ConfigError(f"{path}: cannot write: {_why(exc, target)}") from None
         raise
     with contextlib.suppress(OSError):  # make the rename itself durable (POSIX)
         directory = os.open(target.parent, os.O_RDONLY)
