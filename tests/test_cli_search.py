@@ -206,6 +206,21 @@ def test_control_characters_in_an_item_print_as_text(tmp_path: Path) -> None:
     assert "释放长期资金[/b]约1万亿元" in result.stdout
 
 
+def test_a_huge_title_is_cut_on_the_terminal_and_whole_in_json(tmp_path: Path) -> None:
+    """A feed's 10,000-character title printed whole filled the terminal;
+    a line shows its first 200 characters (a match among them marked)."""
+    title = "降准" + "长" * 10_000
+    (tmp_path / "a.xml").write_bytes(rss("t", [Item(title=title, html="<p>降准</p>", guid="1")]))
+    config = write_config(tmp_path, [{"url": "a.xml", "group": "g", "source": "s"}])
+    assert cli("run", "-c", str(config)).code == 0
+    result = cli("search", "降准", "-c", str(config))
+    assert result.code == 0, result.stderr
+    first = result.stdout.splitlines()[0]
+    assert first == "降准" + "长" * 198 + "…"
+    assert len(result.stdout) < 1000
+    assert search(config, "降准")[0]["title"] == title
+
+
 def test_dates_are_the_sites_days(tmp_path: Path) -> None:
     # 07:30 in Shanghai on the 21st is the 20th in UTC: the site shows the 21st.
     item = Item(

@@ -716,7 +716,7 @@ def search(
     for hit in hits:
         spec = specs.get(hit.feed_id)
         where = f"{spec.group} / {spec.source}" if spec else "(a feed no longer configured)"
-        title = lit(hit.title_segments) or plain(hit.title)
+        title = lit(_cut(hit.title_segments, TITLE_SHOWN)) or plain(hit.title[:TITLE_SHOWN])
         wide.print(f"[bold]{title}[/bold]", soft_wrap=True)
         wide.print(
             f"  [dim]{hit.date.astimezone(zone):%Y-%m-%d %H:%M} · {plain(where)}"
@@ -731,6 +731,24 @@ def search(
                 held += f" ({hit.reason})"
             wide.print(f"  [yellow]{plain(held)}[/yellow]", soft_wrap=True)
         wide.print(f"  {lit(hit.snippet_segments)}", soft_wrap=True)
+
+
+# Characters of a title that `search` prints (--json gives it whole): a feed's
+# title can be a whole article.
+TITLE_SHOWN = 200
+
+
+def _cut(segments: Sequence[tuple[str, bool]], limit: int) -> list[tuple[str, bool]]:
+    """Highlighted ``segments`` of text cut to ``limit`` characters, with "…" if cut."""
+    out: list[tuple[str, bool]] = []
+    left = limit
+    for text, match in segments:
+        if len(text) > left:
+            out.extend([(text[:left], match), ("…", False)])
+            break
+        out.append((text, match))
+        left -= len(text)
+    return out
 
 
 # -- status -----------------------------------------------------------------
