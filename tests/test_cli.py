@@ -294,9 +294,12 @@ def test_demo_runs_offline_end_to_end(tmp_path: Path) -> None:
     ):
         assert f"author: {source}" in text or f"author: '{source}'" in text
     assert "沪指震荡整理" in text  # from the GBK feed
-    # Running the demo again is a no-op.
+    # Running the demo again is a no-op: no file rewritten.
+    files = [site / "feedmill.yml", *sorted((site / "feeds").iterdir())]
+    stamps = [p.stat().st_mtime_ns for p in files]
     again = cli("demo", str(site))
     assert "posts: 0 new, 0 updated, 46 unchanged" in again.stdout
+    assert [p.stat().st_mtime_ns for p in files] == stamps
     # Whichever outlet's copy was stored first is posted, listing the other
     # (feeds of one pass are handled in the order their documents arrive).
     pairs = ("证券时报网", "东方财富网")

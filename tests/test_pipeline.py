@@ -58,6 +58,24 @@ def test_second_run_touches_nothing(tmp_path: Path) -> None:
     assert mtimes(tmp_path) == before and posts(tmp_path) == contents
 
 
+def test_an_unchanged_pass_leaves_every_byte_of_the_site_as_it_was(tmp_path: Path) -> None:
+    """What git sees of a site: no file under source/ changes — not even the
+    site lock, whose holder's pid is there only while a pass runs."""
+    write_config(tmp_path, FEEDS)
+    publish(tmp_path, items(3))
+
+    def site_bytes() -> dict[str, bytes]:
+        source = tmp_path / "source"
+        return {
+            str(p.relative_to(source)): p.read_bytes() for p in source.rglob("*") if p.is_file()
+        }
+
+    before = site_bytes()
+    assert before["_posts/.feedmill.lock"] == b""
+    assert "0 updated, 3 unchanged" in cli("run", "-c", str(tmp_path / "feedmill.yml")).stdout
+    assert site_bytes() == before
+
+
 def test_rewritten_feed_with_same_items_touches_nothing(tmp_path: Path) -> None:
     write_config(tmp_path, FEEDS)
     publish(tmp_path, items(3))

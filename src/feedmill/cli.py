@@ -1067,7 +1067,8 @@ class NotADemoSite(Exception):
 def write_demo(directory: Path) -> Path:
     """init + the bundled sample feeds + a feedmill.yml that reads them.
 
-    Again on a demo site, nothing changes; on a folder whose feedmill.yml is
+    Again on a demo site, nothing changes (sample feeds edited since are put
+    back as they came); on a folder whose feedmill.yml is
     not the demo's, nothing is written (NotADemoSite): the demo's config and
     sample posts would replace a real site's.
     """
@@ -1093,10 +1094,16 @@ def write_demo(directory: Path) -> Path:
     init_site(directory)
     feeds_dir = directory / "feeds"
     feeds_dir.mkdir(parents=True, exist_ok=True)
+
+    def put(path: Path, data: bytes) -> None:
+        # Only what differs: a daemon on the demo site reloads on a new mtime.
+        if not path.is_file() or path.read_bytes() != data:
+            path.write_bytes(data)
+
     for item in samples.iterdir():
         if item.name.endswith((".xml", ".json")):
-            (feeds_dir / item.name).write_bytes(item.read_bytes())
-    config_path.write_bytes(text.getvalue().encode("utf-8"))
+            put(feeds_dir / item.name, item.read_bytes())
+    put(config_path, text.getvalue().encode("utf-8"))
     return config_path
 
 

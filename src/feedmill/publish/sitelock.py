@@ -69,5 +69,9 @@ class SiteLock:
     def release(self) -> None:
         if self._fd is not None:
             with contextlib.suppress(OSError):
+                # Empty between runs: a site kept in git sees the same bytes
+                # after every run (the pid is only there while one runs).
+                os.ftruncate(self._fd, 0)
+            with contextlib.suppress(OSError):
                 os.close(self._fd)  # closing the descriptor drops the lock
             self._fd = None
