@@ -129,6 +129,46 @@ def test_page_limits_hold_for_the_whole_pass(tmp_path: Path, feed_server: FeedSe
         pages.stop()
 
 
+def test_the_fulltext_settings_reach_the_page_fetcher(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """`fulltext.timeout`, `max_body`, `per_host` and `concurrency` from
+    feedmill.yml, none of them at its default, hold for the pages a run asks
+    for, with `fetch.user_agent` (`fetch.headers` are the feeds')."""
+    pages = FeedServer().start()
+    try:
+        body = (PAGES / "stcn.html").read_bytes()
+        links = [pages.add(f"/a/{i}.html", body=body, headers=HTML, delay=0.2) for i in range(3)]
+        links.append(pages.add("/a/big.html", body=b"<p>" + b"x" * 40_000, headers=HTML))
+        links.append(pages.add("/a/slow.html", body=body, headers=HTML, delay=3))
+        items = [
+            Item(f"文章{i}", f"<p>摘要{i}。</p>", str(i), link) for i, link in enumerate(links)
+        ]
+        url = feed_server.add("/feed", body=rss("源", items))
+        feeds = [{"url": url, "group": "g", "source": "源", "fulltext": True}]
+        settings = {
+            "allow_private": True,
+            "timeout": 1.5,
+            "max_body": "32KiB",
+            "per_host": 1,
+            "concurrency": 1,
+        }
+        # The fetch settings that apply to pages: the user agent; not the
+        # headers (a feed's cookie is no article host's business).
+        fetch = {"user_agent": "news-bot/2", "headers": {"Cookie": "feed=1"}}
+        config = write_config(tmp_path, feeds, fulltext=settings, fetch=fetch)
+        assert cli("run", "-c", str(config)).code == 0
+        assert peak_overlap(pages.spans) == 1
+        assert {h.get("User-Agent") for _, h in pages.requests} == {"news-bot/2"}
+        assert not any("Cookie" in h for _, h in pages.requests)
+        assert all(h.get("Cookie") == "feed=1" for _, h in feed_server.requests)
+        (row,) = json.loads(cli("status", "-c", str(config), "--json").stdout)
+        assert "timed out after 1.5 s (1)" in row["warning"]
+        assert "body larger than 32 KiB (Content-Length 40003) (1)" in row["warning"]
+    finally:
+        pages.stop()
+
+
 def test_pages_that_are_no_one_items_article_are_not_fetched(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:

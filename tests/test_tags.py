@@ -104,6 +104,18 @@ def test_keyword_tags_follow_the_stocks(tmp_path: Path) -> None:
     assert "科技" not in found
 
 
+def test_a_stopwords_file_replaces_the_built_in_list(tmp_path: Path) -> None:
+    """`tags.stopwords` names a whole list (the common Chinese ones are such
+    files): its words, not the built-in ones, are never keywords."""
+    from feedmill.tagging import DEFAULT_STOPWORDS
+
+    (tmp_path / "stop.txt").write_text("# mine\n科技\n", encoding="utf-8")
+    style = tags_module.TagStyle(stopwords=str(tmp_path / "stop.txt"), keywords=3)
+    assert tags_module.policy_for(style).stopwords == {"科技"}
+    assert "记者" in DEFAULT_STOPWORDS
+    assert tags_module.policy_for(tags_module.TagStyle(keywords=3)).stopwords == DEFAULT_STOPWORDS
+
+
 def tags_by_title(site: Path) -> dict[str, list[str]]:
     """Each post's tags as Hexo reads them (YAML), by title."""
     found = {}

@@ -232,7 +232,7 @@ class FulltextSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
     timeout: float = 20.0  # seconds per page, redirects included
     max_body: int | str = "5MiB"  # per page, after decompression
-    concurrency: int = 8  # pages in flight per feed
+    concurrency: int = 8  # pages in flight in a pass, all fulltext feeds together
     per_host: int = 2
     # Article links come from feeds, not from you: pages on loopback, private
     # or link-local addresses are refused unless this is true (an intranet).
