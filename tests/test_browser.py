@@ -22,7 +22,8 @@ import pytest
 
 from conftest import ROOT
 from support import hexo
-from support.site import cli
+from support.feeds import Item, rss
+from support.site import cli, write_config
 
 pytestmark = [pytest.mark.browser, pytest.mark.hexo, pytest.mark.slow]
 ARTIFACTS = Path(os.environ.get("FEEDMILL_ARTIFACTS", ROOT / "test-artifacts")) / "browser"
@@ -132,3 +133,104 @@ def test_home_page_and_a_post_open_without_console_errors(served_demo: tuple[str
             browser.close()
     assert problems == []
     assert (ARTIFACTS / "home.png").stat().st_size > 10_000
+
+
+# Each item a way a feed once ran script or took over a page of the default
+# site (Hexo 8 and its landscape theme), through what Hexo and the theme do
+# to a post after feedmill wrote it.
+HOSTILE = [
+    # Hexo's external_link filter put its attributes before the first
+    # "href=" of the tag: here, inside the title.
+    ("title", '<p><a title="href=x autofocus onfocus=alert(1) y=" href="https://e.example/">a</a></p>'),
+    # … and rewrote the first rel='…' of the tag: here, inside the URL.
+    ("rel", "<p><a href=\"https://e.example/?rel='x autofocus onfocus=alert(2) '\">b</a></p>"),
+    # landscape's script makes a caption of the alt text, as HTML.
+    ("alt", '<p><img src="https://img.example/a.jpg" alt="<img src=x onerror=alert(3)>"></p>'),
+    # A theme's own class: landscape's fancybox layer is fixed and page-sized.
+    (
+        "class",
+        '<p><a class="fancybox-container" href="https://e.example/login" '
+        'style="background:#fff;font-size:40px">Session expired: sign in</a></p>',
+    ),
+    # Hexo cut the home page's excerpt at a "<!-- more -->" inside an iframe.
+    ("iframe", '<p>watch</p><iframe src="https://www.youtube.com/embed/x"><!-- more --></iframe><p>after</p>'),
+    # Hexo's open_graph helper threw on an image URL a browser cannot read,
+    # and the post's page was written empty.
+    ("url", '<p>picture</p><img src="//[x">'),
+]  # fmt: skip
+
+
+def test_a_hostile_feed_runs_no_script_and_takes_over_no_page(tmp_path: Path) -> None:
+    from playwright.sync_api import Dialog, Route, sync_playwright
+
+    site = tmp_path / "site"
+    assert cli("init", str(site)).code == 0
+    items = [
+        Item(f"条目 {name}", html, name, f"https://news.example.com/{name}.html")
+        for name, html in HOSTILE
+    ]
+    # The feed's title names the channel: markup in it ran on every page
+    # (Hexo's category list prints names as HTML).
+    (site / "evil.xml").write_bytes(rss("<img src=x onerror=alert(4)>", items))
+    # A channel every JavaScript object has: no category page was built.
+    (site / "proto.xml").write_bytes(rss("源二 - constructor", [Item("原型", "<p>正文</p>", "p")]))
+    feeds = [
+        {"url": "evil.xml", "group": "组", "source": "源"},
+        {"url": "proto.xml", "group": "组", "source": "源二"},
+    ]
+    config = write_config(site, feeds)
+    assert cli("run", "-c", str(config)).code == 0
+    result = hexo.generate(site)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "ERROR" not in result.stdout + result.stderr
+    pages = hexo.post_pages(site)
+    assert len(pages) == len(HOSTILE) + 1
+    assert all(page.stat().st_size > 1000 for page in pages.values())
+    assert (site / "public" / "categories" / "组" / "源二" / "index.html").is_file()
+
+    handler = functools.partial(_Quiet, directory=str(site / "public"))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    dialogs: list[str] = []
+
+    def offline(route: Route) -> None:
+        if urlsplit(route.request.url).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            route.fulfill(status=200, content_type="image/png", body=PIXEL)
+
+    def dialog(d: Dialog) -> None:
+        dialogs.append(d.message)
+        d.dismiss()
+
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=chromium(), args=["--no-sandbox", "--disable-gpu"]
+            )
+            try:
+                page = browser.new_page(viewport={"width": 1280, "height": 900})
+                page.route("**/*", offline)
+                page.on("dialog", dialog)
+                page.goto(base + "/", wait_until="networkidle")
+                # Every post on the home page: no excerpt left open over the rest.
+                assert page.locator("article").count() == len(HOSTILE) + 1
+                assert page.locator("#footer").count() == 1
+                for post in pages.values():
+                    url = base + "/" + post.parent.relative_to(site / "public").as_posix() + "/"
+                    page.goto(url, wait_until="networkidle")
+                    page.wait_for_timeout(100)
+                    # Nothing of the post's lies over the middle of the page.
+                    over = page.evaluate(
+                        "() => { const e = document.elementFromPoint(640, 450);"
+                        " return e ? e.closest('.article-entry a') !== null"
+                        " && getComputedStyle(e.closest('a')).position === 'fixed' : false }"
+                    )
+                    assert not over, url
+            finally:
+                browser.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert dialogs == []

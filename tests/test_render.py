@@ -73,6 +73,14 @@ STYLE = FeedStyle(group="金融", source="证券时报网")
         ("证券时报网 - ???", "证券时报网", None),
         # One too long for a folder name: cut to 200 bytes (whole characters).
         ("源 - " + "频道名称" * 30, "源", "频道名称" * 16 + "频道"),
+        # Markup in a feed's title (Hexo's category lists print names as
+        # HTML: it ran script on every page) is no part of a name.
+        ("<img src=x onerror=alert(1)>", "源", None),
+        ("源 - <b>要闻</b>", "源", "要闻"),
+        ("利率 < 2%", "源", "利率 2%"),
+        # A name every JavaScript object has: Hexo's category pages broke.
+        ("constructor", "源", None),
+        ("源 - __proto__", "源", None),
     ],
 )
 def test_channel_is_the_feed_title_without_the_source(title, source, channel) -> None:  # type: ignore[no-untyped-def]
@@ -252,3 +260,11 @@ def test_bodies_are_one_line_whose_newlines_render_as_before() -> None:
         "<p>第一行 第二行</p> <pre>x = 1&#10;&#10;    y = 2</pre> "
         '<div style="white-space: pre-wrap">甲&#10;<b>乙&#10;丙</b></div><img alt="a&#10;b"><br/> z'
     )
+
+
+def test_no_comment_reaches_hexo() -> None:
+    """A "<!-- more -->" is where Hexo cuts a page's excerpt: none is left to
+    open, should sanitizing ever keep one in raw text."""
+    from feedmill.publish.hexo_safe import hexo_safe
+
+    assert hexo_safe("<p>a</p><!-- more --><p>b</p>") == "<p>a</p>&lt;!-- more --><p>b</p>"

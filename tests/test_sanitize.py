@@ -403,3 +403,76 @@ def test_formatting_tags_left_open_do_not_multiply_the_post() -> None:
     # Ordinary markup, even long, is not touched by that rule.
     long = "<p><b>粗体</b>与&amp;符号</p>" * 20000
     assert clean(long) == long
+
+
+# -- what Hexo and its default theme do to a post afterwards (test_browser.py
+# runs each of these through Hexo and Chromium) ------------------------------
+
+
+def test_hexo_external_link_filter_finds_no_href_or_rel_but_the_links_own() -> None:
+    """Hexo adds its attributes before the first ``href=`` of a link's tag
+    and rewrites its first ``rel="…"``/``rel='…'``, wherever they stand."""
+    out = clean('<a title="href=x onfocus=alert(1) y=" href="https://e.example/?a=1">a</a>')
+    assert (
+        out
+        == '<a title="href&#61;x onfocus&#61;alert(1) y&#61;" href="https://e.example/?a=1">a</a>'
+    )
+    out = clean('<a href="https://e.example/?rel=\'x onfocus=alert(2) \'" rel="nofollow">b</a>')
+    assert out == '<a href="https://e.example/?rel=%27x onfocus=alert(2) %27" rel="nofollow">b</a>'
+    assert out.count("href=") == 1 and out.count("rel=") == 2  # the URL's rel= has no quote
+
+
+def test_classes_are_the_articles_own_and_the_seeds_stay() -> None:
+    """A theme's class (landscape's fixed, page-sized "fancybox-container")
+    would style an item's element as the theme's: prefixed like ids."""
+    out = clean(
+        '<a class="fancybox-container x" href="https://e.example/">a</a>'
+        '<a class="trsHotWords" code="300024" href="https://e.example/s">b</a>'
+        '<pre><code class="language-python">1</code></pre><p class="fm-own">c</p>'
+    )
+    assert 'class="fm-fancybox-container fm-x"' in out
+    assert 'class="trsHotWords"' in out and 'class="language-python"' in out
+    assert 'class="fm-own"' in out
+
+
+def test_alt_text_holds_no_markup() -> None:
+    """landscape's script makes a caption of the alt text, as HTML."""
+    out = clean('<img src="https://i.example/a.jpg" alt="<img src=x onerror=alert(3)>&quot;">')
+    assert 'alt="＜img src=x onerror=alert(3)＞＂"' in out
+
+
+def test_an_iframes_content_goes() -> None:
+    """What a frameless browser would show, kept raw by nh3: a "<!-- more -->"
+    there cut Hexo's excerpt with the iframe left open."""
+    out = clean(
+        '<iframe src="https://www.youtube.com/embed/x"><!-- more --><p>x</p></iframe><p>y</p>'
+    )
+    assert out.startswith('<iframe src="https://www.youtube.com/embed/x"')
+    assert "></iframe><p>y</p>" in out and "more" not in out
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        '<img src="//[x">',
+        '<img src="https://a b.example/x.jpg">',
+        '<a href="http://[::zz]/">x</a>',
+        '<img src="https://e.example:99999/x.jpg">',
+    ],
+)
+def test_urls_a_browser_cannot_read_are_dropped(html: str) -> None:
+    """Hexo's open_graph helper throws on them and writes the page empty."""
+    out = clean(html)
+    assert "src=" not in out and "href=" not in out, out
+    assert sanitize_html(html, base_url=BASE).image is None
+
+
+@pytest.mark.parametrize("noise", ["\t", "\n", "\r"])
+def test_data_urls_are_found_through_what_browsers_ignore(noise: str) -> None:
+    """Browsers drop tabs and new lines anywhere in a URL ("da\tta:" is
+    "data:"), and controls and spaces at its ends."""
+    out = clean(
+        f'<a href="da{noise}ta:text/html,&lt;script&gt;alert(1)&lt;/script&gt;">x</a>'
+        f'<img src=" \x01{noise}data:image/svg+xml,&lt;svg onload=alert(1)&gt;">'
+    )
+    assert out == '<a>x</a><img referrerpolicy="no-referrer">'

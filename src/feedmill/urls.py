@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from urllib.parse import SplitResult, quote, urljoin, urlsplit
 
@@ -94,6 +95,35 @@ def absolute(url: str | None, base: str | None) -> str | None:
     if base and not scheme(url) and scheme(base) in ("http", "https"):
         return join(base, url) or url
     return url
+
+
+# What a browser refuses in a host name (the WHATWG URL standard's forbidden
+# domain code points, and "%", which it would decode first).
+_FORBIDDEN_HOST = re.compile(r"[\x00-\x20#%/:<>?@\[\\\]^|\x7f]")
+
+
+def usable(url: str) -> bool:
+    """Whether a browser can read ``url``, an absolute http(s) URL: Python's
+    ``urlsplit`` takes hosts that JavaScript's ``new URL`` throws on
+    (``https://[x``, ``https://a b.com``), and Hexo's page helpers call it."""
+    parts = split(url)
+    if parts is None or not parts.hostname:
+        return False
+    host = parts.hostname
+    if ":" in host:  # an IPv6 literal (urlsplit checked its brackets)
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            return False
+        return True
+    if _FORBIDDEN_HOST.search(host):
+        return False
+    if not host.isascii():
+        try:
+            idna.encode(host, uts46=True)
+        except (idna.IDNAError, UnicodeError):
+            return False
+    return True
 
 
 # Kept as written: reserved characters, and "%" so that what is encoded

@@ -20,8 +20,37 @@ _SLUG_RUN = re.compile("[" + re.escape("".join(sorted(_SLUG_SEPARATORS))) + "]+"
 _CONTROL = re.compile(r"[\x00-\x1f]")
 
 
+# Hexo looks a category's name up in `category_map` as in a plain object: a
+# name that every JavaScript object has (`constructor`) finds a function
+# there, and no category page of the site is built.
+_OBJECT_PROPERTIES = frozenset(
+    {
+        "constructor",
+        "hasOwnProperty",
+        "isPrototypeOf",
+        "propertyIsEnumerable",
+        "toLocaleString",
+        "toString",
+        "valueOf",
+        "__proto__",
+        "__defineGetter__",
+        "__defineSetter__",
+        "__lookupGetter__",
+        "__lookupSetter__",
+    }
+)
+# Hexo's list_categories helper (every theme's category list) writes a name
+# as HTML, unescaped.
+_MARKUP = re.compile(r"[<>]")
+_TAG = re.compile(r"<[^<>]*>")
+
+
 def category_name_problem(value: str) -> str | None:
     """Why ``value`` cannot be a group, source or channel (a Hexo category), or None."""
+    if value in _OBJECT_PROPERTIES:
+        return f"{value!r} is a name every JavaScript object has: Hexo's category pages break on it"
+    if _MARKUP.search(value):
+        return f"{value!r} holds < or >: Hexo's category lists would show it as HTML"
     if not hexo_slug(value):
         return f"{value!r} has no letter or digit (Hexo could not name its page)"
     size = len(value.encode())
@@ -55,8 +84,9 @@ def derive_channel(feed_title: str | None, source: str) -> str | None:
     (``新浪财经－国內``); no title, or nothing after the prefix, gives None.
     """
     # Separators left at either end say nothing ("证券时报网 - " has no channel,
-    # and a category "-" has an empty URL in Hexo).
-    title = " ".join((feed_title or "").split()).strip(_SEPARATOR_CHARACTERS)
+    # and a category "-" has an empty URL in Hexo); a feed's markup is no name.
+    plain = _MARKUP.sub(" ", _TAG.sub(" ", feed_title or ""))
+    title = " ".join(plain.split()).strip(_SEPARATOR_CHARACTERS)
     if not title or title == source:
         return None
     match = re.match(re.escape(source) + _SEPARATOR + r"(.+)$", title)

@@ -7,6 +7,8 @@ Hexo runs every post through Nunjucks and then Markdown (marked):
   them becomes ``&#123;``; a browser shows ``{`` as before.  (There are no
   ``<style>`` elements left after sanitizing, the one place where a browser
   would not decode the reference.)
+* ``<!--`` (none is left after sanitizing) would be a comment, and
+  ``<!-- more -->`` the cut of the page's excerpt: it is written ``&lt;!--``.
 * A blank line ends marked's HTML block and what follows is Markdown:
   indented lines become code, ``*x*`` emphasis, ``#`` headings, and Hexo's
   fence filter rewrites ```` ``` ```` lines.  So the body is made one line.
@@ -88,4 +90,8 @@ def one_line(html: str) -> str:
 
 
 def hexo_safe(html: str) -> str:
+    # Sanitized HTML has no comments; should one be left in text an element
+    # keeps raw, Hexo would cut the page's excerpt at a "<!-- more -->" there.
+    if "<!--" in html:
+        html = html.replace("<!--", "&lt;!--")
     return one_line(neutralize_templates(html))

@@ -36,7 +36,11 @@ if TYPE_CHECKING:
 DEFAULT_TEMPLATE = Path(__file__).with_name("post.md.j2")
 # Bump when the output of compose() changes for the same inputs, so that
 # every post is rewritten once by the next run.
-FORMAT_VERSION = "2"  # 2: ids prefixed, inline styles filtered, newlines as spaces
+# 2: ids prefixed, inline styles filtered, newlines as spaces; 3: classes
+# prefixed, alt without markup, iframe content dropped, links written so that
+# Hexo's external_link filter finds only their own href and rel, URLs that a
+# browser cannot read dropped (posts written before are rewritten: safety).
+FORMAT_VERSION = "3"
 
 
 @dataclass(frozen=True, slots=True)

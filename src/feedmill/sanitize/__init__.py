@@ -66,17 +66,38 @@ _CURRENT = threading.local()
 
 _URL_ATTRIBUTES = frozenset({"src", "href", "poster", "cite"})
 _ANCHORS = frozenset({"id", "name"})
-_WATCHED = _URL_ATTRIBUTES | _ANCHORS | {"style", "rel"}
+_WATCHED = _URL_ATTRIBUTES | _ANCHORS | {"style", "rel", "class", "alt"}
 # An article's ids get this prefix, and its links to them too: a theme styles
 # its own #header, #banner or #main, and an item's would take that style.
+# So do its classes: a theme's own (landscape's "fancybox-container" is a
+# fixed, page-sized layer) would turn an item's link into an overlay.
 ID_PREFIX = "fm-"
+# Classes that stay as they are: 证券时报网's stock links (the seed article
+# keeps them byte for byte) and a code block's language.
+_OWN_CLASSES = frozenset({"trsHotWords"})
 
 
 def _own_id(value: str) -> str:
     return value if value.startswith(ID_PREFIX) else ID_PREFIX + value
 
 
+def _own_classes(value: str) -> str:
+    return " ".join(
+        name
+        if name in _OWN_CLASSES or name.startswith(("language-", ID_PREFIX))
+        else ID_PREFIX + name
+        for name in value.split()
+    )
+
+
 _HAS_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+# What a browser drops from a URL before reading it: tabs and new lines
+# anywhere ("da\tta:" is "data:"), controls and spaces at either end.
+_URL_NOISE = re.compile(r"[\t\n\r]")
+_URL_ENDS = "".join(chr(c) for c in range(0x21))
+# A theme's script that builds a caption from an image's alt text as HTML
+# (landscape's: '<span class="caption">' + alt + '</span>').
+_ALT_MARKUP = str.maketrans({"<": "＜", ">": "＞", '"': "＂"})
 
 
 def _attribute_filter(iframe_hosts: frozenset[str]) -> Callable[[str, str, str], str | None]:
@@ -85,20 +106,24 @@ def _attribute_filter(iframe_hosts: frozenset[str]) -> Callable[[str, str, str],
         if attribute not in _WATCHED:
             return value
         if attribute in _URL_ATTRIBUTES:
-            stripped = value.strip()
+            stripped = _URL_NOISE.sub("", value).strip(_URL_ENDS)
             if stripped[:5].lower() == "data:":
                 return stripped if tag == "img" and _DATA_IMAGE.match(stripped) else None
             base: str | None = getattr(_CURRENT, "base", None)
             if tag == "iframe" and attribute == "src":
                 allowed = host_allowed(stripped, base, iframe_hosts)
-                return urls.absolute(stripped, base) if allowed else None
+                return _readable(urls.absolute(stripped, base)) if allowed else None
             if stripped.startswith("#"):
                 return "#" + _own_id(stripped[1:]) if len(stripped) > 1 else stripped
             if base and not _HAS_SCHEME.match(stripped):
-                return urls.absolute(stripped, base) or value
-            return value
+                return _readable(urls.absolute(stripped, base) or value)
+            return _readable(value)
         if attribute in _ANCHORS:
             return _own_id(value) if attribute == "id" or tag == "a" else value
+        if attribute == "class":
+            return _own_classes(value) or None
+        if attribute == "alt":
+            return value.translate(_ALT_MARKUP)
         if attribute == "style":
             return safe_style(value)
         if attribute == "rel":
@@ -107,6 +132,14 @@ def _attribute_filter(iframe_hosts: frozenset[str]) -> Callable[[str, str, str],
         return value
 
     return check
+
+
+def _readable(url: str | None) -> str | None:
+    """``url``, unless it is an http(s) URL a browser cannot read: Hexo's
+    page helpers throw on one (``https://[x``) and write the page empty."""
+    if url is None or urls.scheme(url) not in ("http", "https") or urls.usable(url.strip()):
+        return url
+    return None
 
 
 @lru_cache(maxsize=8)
@@ -148,10 +181,47 @@ def sanitize_html(html: str, *, base_url: str | None, policy: Policy = DEFAULT_P
     html = prepass(_closing_runaway_formatting(html), base=base, iframe_hosts=policy.iframe_hosts)
     _CURRENT.base = base
     try:
-        clean = _cleaner(policy).clean(html)
+        clean = _harden(_cleaner(policy).clean(html))
     finally:
         _CURRENT.base = None
     return Sanitized(html=clean, image=first_image(clean, base))
+
+
+_IFRAME_CONTENT = re.compile(r"(<iframe\b[^<>]*>).*?(</iframe>)", re.IGNORECASE | re.DOTALL)
+_LINK_TAG = re.compile(r"<a\s[^<>]*>", re.IGNORECASE)
+_QUOTED = re.compile(r'(\s[^\s="]+)="([^"]*)"')
+
+
+def _harden(clean: str) -> str:
+    """Safe HTML made safe from what Hexo and themes do to it afterwards.
+
+    * An iframe's content is what browsers without frames show: nh3 keeps it
+      as raw text, comments and all, and Hexo cut a page's excerpt at a
+      ``<!-- more -->`` there, leaving the iframe open over the rest.
+    * Hexo's external_link filter (on in every new site) adds its attributes
+      before the first ``href=`` of a link's tag and rewrites its first
+      ``rel="…"`` or ``rel='…'`` — wherever they are: in a title
+      (``title="href=x onfocus=…"``) or a URL, they opened the tag to script.
+      In a link's tag, ``=`` in other attributes is written ``&#61;`` and
+      ``'`` in its URL ``%27``.
+    """
+    if "<iframe" in clean:
+        clean = _IFRAME_CONTENT.sub(r"\1\2", clean)
+    if "=" in clean and "<a " in clean:
+        clean = _LINK_TAG.sub(_harden_link, clean)
+    return clean
+
+
+def _harden_link(match: re.Match[str]) -> str:
+    def attribute(found: re.Match[str]) -> str:
+        name, value = found.group(1), found.group(2)
+        if name.strip().lower() == "href":
+            value = value.replace("'", "%27")
+        else:
+            value = value.replace("=", "&#61;")
+        return f'{name}="{value}"'
+
+    return _QUOTED.sub(attribute, match.group(0))
 
 
 # Formatting elements, which the HTML5 parser reopens in every later block
