@@ -476,3 +476,12 @@ def test_data_urls_are_found_through_what_browsers_ignore(noise: str) -> None:
         f'<img src=" \x01{noise}data:image/svg+xml,&lt;svg onload=alert(1)&gt;">'
     )
     assert out == '<a>x</a><img referrerpolicy="no-referrer">'
+
+
+def test_a_player_is_allowed_to_play_and_nothing_more() -> None:
+    out = clean(
+        '<iframe src="https://www.youtube.com/embed/x" allow="autoplay; camera; '
+        "microphone *; geolocation; fullscreen 'self'; payment; encrypted-media\"></iframe>"
+    )
+    assert "allow=\"autoplay; fullscreen 'self'; encrypted-media\"" in out
+    assert "allow=" not in clean('<iframe src="https://www.youtube.com/embed/x" allow="camera">')

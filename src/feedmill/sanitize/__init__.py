@@ -66,7 +66,21 @@ _CURRENT = threading.local()
 
 _URL_ATTRIBUTES = frozenset({"src", "href", "poster", "cite"})
 _ANCHORS = frozenset({"id", "name"})
-_WATCHED = _URL_ATTRIBUTES | _ANCHORS | {"style", "rel", "class", "alt"}
+_WATCHED = _URL_ATTRIBUTES | _ANCHORS | {"style", "rel", "class", "alt", "allow"}
+# What a player's iframe may be allowed: playing, not the reader's camera,
+# microphone, location or payments.
+_PLAYER_FEATURES = frozenset(
+    {
+        "autoplay",
+        "fullscreen",
+        "encrypted-media",
+        "picture-in-picture",
+        "accelerometer",
+        "gyroscope",
+        "clipboard-write",
+        "web-share",
+    }
+)
 # An article's ids get this prefix, and its links to them too: a theme styles
 # its own #header, #banner or #main, and an item's would take that style.
 # So do its classes: a theme's own (landscape's "fancybox-container" is a
@@ -124,6 +138,13 @@ def _attribute_filter(iframe_hosts: frozenset[str]) -> Callable[[str, str, str],
             return _own_classes(value) or None
         if attribute == "alt":
             return value.translate(_ALT_MARKUP)
+        if attribute == "allow":
+            kept = [
+                feature.strip()
+                for feature in value.split(";")
+                if feature.split()[:1] and feature.split()[0].lower() in _PLAYER_FEATURES
+            ]
+            return "; ".join(kept) or None
         if attribute == "style":
             return safe_style(value)
         if attribute == "rel":
