@@ -120,7 +120,9 @@ def _attribute_filter(iframe_hosts: frozenset[str]) -> Callable[[str, str, str],
         if attribute not in _WATCHED:
             return value
         if attribute in _URL_ATTRIBUTES:
-            stripped = _URL_NOISE.sub("", value).strip(_URL_ENDS)
+            if "\t" in value or "\n" in value or "\r" in value:
+                value = _URL_NOISE.sub("", value)
+            stripped = value.strip(_URL_ENDS)
             if stripped[:5].lower() == "data:":
                 return stripped if tag == "img" and _DATA_IMAGE.match(stripped) else None
             base: str | None = getattr(_CURRENT, "base", None)
@@ -135,7 +137,7 @@ def _attribute_filter(iframe_hosts: frozenset[str]) -> Callable[[str, str, str],
         if attribute in _ANCHORS:
             return _own_id(value) if attribute == "id" or tag == "a" else value
         if attribute == "class":
-            return _own_classes(value) or None
+            return value if value in _OWN_CLASSES else (_own_classes(value) or None)
         if attribute == "alt":
             return value.translate(_ALT_MARKUP)
         if attribute == "allow":
@@ -155,12 +157,17 @@ def _attribute_filter(iframe_hosts: frozenset[str]) -> Callable[[str, str, str],
     return check
 
 
+# An http(s) URL whose host (a plain name or IPv4 address) and port no
+# browser refuses: nearly all of them, told apart without parsing.
+_PLAIN_HOST = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,4})?(?:[/?#]|$)", re.IGNORECASE)
+
+
 def _readable(url: str | None) -> str | None:
     """``url``, unless it is an http(s) URL a browser cannot read: Hexo's
     page helpers throw on one (``https://[x``) and write the page empty."""
-    if url is None or urls.scheme(url) not in ("http", "https") or urls.usable(url.strip()):
+    if url is None or _PLAIN_HOST.match(url) or urls.scheme(url) not in ("http", "https"):
         return url
-    return None
+    return url if urls.usable(url.strip()) else None
 
 
 @lru_cache(maxsize=8)
@@ -228,12 +235,20 @@ def _harden(clean: str) -> str:
     """
     if "<iframe" in clean:
         clean = _IFRAME_CONTENT.sub(r"\1\2", clean)
-    if "=" in clean and "<a " in clean:
+    # Each "href=" and "rel=" an attribute's own (a value cannot hold a bare
+    # '"'): the filter finds the links' own. Nearly every body.
+    if clean.count("href=") != clean.count(' href="') or clean.count("rel=") != clean.count(
+        ' rel="'
+    ):
         clean = _LINK_TAG.sub(_harden_link, clean)
     return clean
 
 
 def _harden_link(match: re.Match[str]) -> str:
+    tag = match.group(0)
+    if tag.count("href=") == tag.count(' href="') and tag.count("rel=") == tag.count(' rel="'):
+        return tag
+
     def attribute(found: re.Match[str]) -> str:
         name, value = found.group(1), found.group(2)
         if name.strip().lower() == "href":
@@ -242,7 +257,7 @@ def _harden_link(match: re.Match[str]) -> str:
             value = value.replace("=", "&#61;")
         return f'{name}="{value}"'
 
-    return _QUOTED.sub(attribute, match.group(0))
+    return _QUOTED.sub(attribute, tag)
 
 
 # Formatting elements, which the HTML5 parser reopens in every later block
