@@ -204,8 +204,8 @@ def _screen(job: FeedJob, items: Sequence[Item], known: dict[str, Known]) -> _Sc
                 elif index in changed:
                     rejudged[index] = changed[index]
             continue
-        # An item posted with its feed's text while its page is down: a
-        # rule on the content waits for the article (see `settles`).
+        # An item posted with its feed's text while its page is down: a rule
+        # on the content is judged on the article, when it comes (`settles`).
         pending = holds_feed_text(item.version)
         reason = blocked_by(job.rules, item.entry, job.now, content_unknown=pending)
         if reason is not None:
