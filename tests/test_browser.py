@@ -144,6 +144,10 @@ HOSTILE = [
     ("title", '<p><a title="href=x autofocus onfocus=alert(1) y=" href="https://e.example/">a</a></p>'),
     # … and rewrote the first rel='…' of the tag: here, inside the URL.
     ("rel", "<p><a href=\"https://e.example/?rel='x autofocus onfocus=alert(2) '\">b</a></p>"),
+    # … whatever the case: its pattern ignores it.
+    ("relcase", '<p><a title="REL=\'x autofocus onfocus=alert(5) \'" href="https://e.example/">c</a></p>'),
+    # landscape wraps each image in '<a href="' + this.src + '">'.
+    ("scheme", '<p><img src=\'tel:"><img src=x onerror=alert(6)>\'></p>'),
     # landscape's script makes a caption of the alt text, as HTML.
     ("alt", '<p><img src="https://img.example/a.jpg" alt="<img src=x onerror=alert(3)>"></p>'),
     # A theme's own class: landscape's fancybox layer is fixed and page-sized.

@@ -248,6 +248,27 @@ def test_an_outline_whose_folder_cannot_name_a_category_is_skipped(tmp_path: Pat
     assert "1 feed added" in result.stdout
 
 
+def test_an_outline_named_with_markup_or_like_a_javascript_property_is_skipped(
+    tmp_path: Path,
+) -> None:
+    """Someone else's file names no category with HTML (the theme's category
+    list prints it as such) or as `constructor` (Hexo's category pages break)."""
+    site(tmp_path)
+    result = import_opml(
+        tmp_path,
+        '<outline text="金融"><outline text="&lt;img src=x onerror=alert(1)&gt;" type="rss"'
+        ' xmlUrl="https://a.example/1.xml"/><outline text="constructor" type="rss"'
+        ' xmlUrl="https://a.example/2.xml"/>'
+        '<outline text="新浪" type="rss" xmlUrl="https://a.example/3.xml"/></outline>',
+    )
+    assert result.code == 0, result.stderr
+    assert "1.xml: its source '<img src=x onerror=alert(1)>' holds < or >" in result.stderr
+    assert "2.xml: its source 'constructor' is a name every JavaScript object has" in (
+        result.stderr
+    )
+    assert "1 feed added" in result.stdout
+
+
 def test_a_feed_the_config_would_refuse_is_skipped_and_the_rest_imported(
     tmp_path: Path,
 ) -> None:

@@ -154,6 +154,20 @@ def test_what_is_blocked_whatever_its_article_says() -> None:
     assert not decided((), entry("【广告】"), NOW)
 
 
+def test_judged_again_without_its_age_or_on_a_teaser() -> None:
+    """An item judged again when its article comes was judged by its age when
+    it came; a teaser (the feed's summary while the page is down) blocks by
+    what it says, and keeps waiting for the article."""
+    old = rules(max_age="2d")
+    stale = entry(published=NOW - timedelta(days=3))
+    assert blocked_by(old, stale, NOW, age=False) is None
+    by_content = rules(block=[{"content": "广告"}])
+    assert blocked_by(by_content, entry("标题", "<p>广告</p>"), NOW, teaser=True) is not None
+    keep = rules(keep=[{"content": "芯片"}])
+    assert blocked_by(keep, entry("标题", "<p>摘要</p>"), NOW, teaser=True) is None
+    assert blocked_by(keep, entry("标题", "<p>摘要</p>"), NOW) == "matches no keep rule"
+
+
 def test_global_and_feed_rules_both_apply() -> None:
     both = rules(block=[{"title": "广告"}]) + rules(keep=[{"title": "央行"}])
     assert blocked_by(both, entry("央行广告"), NOW) is not None

@@ -420,6 +420,12 @@ def test_hexo_external_link_filter_finds_no_href_or_rel_but_the_links_own() -> N
     out = clean('<a href="https://e.example/?rel=\'x onfocus=alert(2) \'" rel="nofollow">b</a>')
     assert out == '<a href="https://e.example/?rel=%27x onfocus=alert(2) %27" rel="nofollow">b</a>'
     assert out.count("href=") == 1 and out.count("rel=") == 2  # the URL's rel= has no quote
+    # The filter's rel pattern ignores case.
+    out = clean("<a title=\"REL='x onfocus=alert(3) '\" href=\"https://e.example/?Rel='y'\">c</a>")
+    assert (
+        out
+        == '<a title="REL&#61;\'x onfocus&#61;alert(3) \'" href="https://e.example/?Rel=%27y%27">c</a>'
+    )
 
 
 def test_classes_are_the_articles_own_and_the_seeds_stay() -> None:
@@ -439,6 +445,19 @@ def test_alt_text_holds_no_markup() -> None:
     """landscape's script makes a caption of the alt text, as HTML."""
     out = clean('<img src="https://i.example/a.jpg" alt="<img src=x onerror=alert(3)>&quot;">')
     assert 'alt="＜img src=x onerror=alert(3)＞＂"' in out
+    # fancybox shows the caption decoded, as HTML: "&lt;" there is "<".
+    out = clean('<img src="https://i.example/a.jpg" alt="&amp;lt;img src=x&amp;gt;">')
+    assert 'alt="＆lt;img src=x＆gt;"' in out
+
+
+@pytest.mark.parametrize("scheme", ["tel:", "mailto:", "magnet:?", "ftp://f.example/"])
+def test_pictures_and_players_come_from_the_web(scheme: str) -> None:
+    """landscape wraps each image in '<a href="' + this.src + '">': a tel:
+    source keeps its '"' and opened the tag to script."""
+    payload = f'{scheme}"><img src=x onerror=alert(1)>'
+    out = clean(f"<img src='{payload}'><video poster='{payload}' src='{payload}'></video>")
+    assert "src=" not in out and "poster=" not in out, out
+    assert 'href="tel:123"' in clean('<a href="tel:123">call</a>')  # links may
 
 
 def test_an_iframes_content_goes() -> None:
@@ -458,6 +477,11 @@ def test_an_iframes_content_goes() -> None:
         '<img src="https://a b.example/x.jpg">',
         '<a href="http://[::zz]/">x</a>',
         '<img src="https://e.example:99999/x.jpg">',
+        # Protocol-relative: nh3 passes them, made absolute they are unreadable.
+        '<img src="//1.2.3.999/a.png">',
+        '<img src="//cdn.1/a.png">',
+        '<img src="//xn--a.com/a.png">',
+        '<img src="//[fe80::1%25eth0]/a.png">',
     ],
 )
 def test_urls_a_browser_cannot_read_are_dropped(html: str) -> None:
@@ -485,3 +509,30 @@ def test_a_player_is_allowed_to_play_and_nothing_more() -> None:
     )
     assert "allow=\"autoplay; fullscreen 'self'; encrypted-media\"" in out
     assert "allow=" not in clean('<iframe src="https://www.youtube.com/embed/x" allow="camera">')
+
+
+def test_which_urls_a_browser_reads_is_what_node_says() -> None:
+    """`urls.usable` against JavaScript's own `new URL` (Node, as Hexo runs)."""
+    import json
+    import shutil
+    import subprocess
+
+    from feedmill import urls
+
+    node = shutil.which("node")
+    assert node, "Node.js is needed (the Hexo tests need it too)"
+    cases = [
+        "https://example.com/a?b", "https://[::1]:80/", "https://例子.中国/",
+        "https://💩.la/a.png", "https://ab--例子.com/a.png", "https://%65xample.com/",
+        "https://user@x.com/", "http://127.0.0.1:8000/a", "https://0x7f.1/",
+        "https://a.b_c.com/", "https://a.com./x", "https://1.2.3/", "https://xn--fsq.com/",
+        "https://[::ffff:1.2.3.4]/",
+        "https://[x", "https://a b.com/", "https://[fe80::1%25eth0]/a.png",
+        "https://a%20b.com/", "https://x.com:99999/", "https://1.2.3.999/a.png",
+        "https://cdn.1/a.png", "https://xn--a.com/a.png", "https://0x100000000/",
+        "https://xn--/",
+    ]  # fmt: skip
+    script = f"for (const u of {json.dumps(cases)}) {{ try {{ new URL(u); console.log(1) }} catch {{ console.log(0) }} }}"
+    answers = subprocess.run([node, "-e", script], capture_output=True, text=True, check=True)
+    browser = dict(zip(cases, (line == "1" for line in answers.stdout.split()), strict=True))
+    assert {u: urls.usable(u) for u in cases} == browser

@@ -716,7 +716,7 @@ def search(
     for hit in hits:
         spec = specs.get(hit.feed_id)
         where = f"{spec.group} / {spec.source}" if spec else "(a feed no longer configured)"
-        title = lit(_cut(hit.title_segments, TITLE_SHOWN)) or plain(hit.title[:TITLE_SHOWN])
+        title = lit(_cut(hit.title_segments or [(hit.title, False)], TITLE_SHOWN))
         wide.print(f"[bold]{title}[/bold]", soft_wrap=True)
         wide.print(
             f"  [dim]{hit.date.astimezone(zone):%Y-%m-%d %H:%M} · {plain(where)}"

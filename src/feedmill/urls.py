@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from urllib.parse import SplitResult, quote, urljoin, urlsplit
+import socket
+import unicodedata
+from urllib.parse import SplitResult, quote, unquote, urljoin, urlsplit
 
 import idna
 
@@ -98,32 +100,50 @@ def absolute(url: str | None, base: str | None) -> str | None:
 
 
 # What a browser refuses in a host name (the WHATWG URL standard's forbidden
-# domain code points, and "%", which it would decode first).
+# domain code points).
 _FORBIDDEN_HOST = re.compile(r"[\x00-\x20#%/:<>?@\[\\\]^|\x7f]")
+_NUMBER = re.compile(r"[0-9]+|0[xX][0-9a-fA-F]*")
 
 
 def usable(url: str) -> bool:
     """Whether a browser can read ``url``, an absolute http(s) URL: Python's
     ``urlsplit`` takes hosts that JavaScript's ``new URL`` throws on
-    (``https://[x``, ``https://a b.com``), and Hexo's page helpers call it."""
+    (``https://[x``, ``https://a b.com``, ``https://1.2.3.999``,
+    ``https://xn--a.com``), and Hexo's page helpers call it.  Hosts beyond
+    ASCII are left to the browser's own mapping."""
     parts = split(url)
     if parts is None or not parts.hostname:
         return False
     host = parts.hostname
-    if ":" in host:  # an IPv6 literal (urlsplit checked its brackets)
+    if ":" in host:  # an IPv6 literal (urlsplit checked its brackets); no zone id
         try:
             ipaddress.IPv6Address(host)
         except ValueError:
             return False
-        return True
-    if _FORBIDDEN_HOST.search(host):
-        return False
-    if not host.isascii():
+        return "%" not in host
+    if "%" in host:  # read decoded, as browsers do
+        host = unquote(host)
+    if _FORBIDDEN_HOST.search(host) or not host.isascii():
+        return bool(host) and not _FORBIDDEN_HOST.search(host)
+    labels = host.rstrip(".").split(".")
+    if _NUMBER.fullmatch(labels[-1]):  # ends in a number: an IPv4 address, or nothing
         try:
-            idna.encode(host, uts46=True)
-        except (idna.IDNAError, UnicodeError):
+            socket.inet_aton(host.rstrip("."))
+        except OSError:
             return False
-    return True
+        return True
+    return all(_punycode_ok(label[4:]) for label in labels if label.startswith("xn--"))
+
+
+def _punycode_ok(code: str) -> bool:
+    """An ``xn--`` label's rest decodes to characters a host may hold."""
+    try:
+        decoded = code.encode("ascii").decode("punycode")
+    except UnicodeError:
+        return False
+    return not decoded.isascii() and not any(
+        unicodedata.category(ch) in ("Cc", "Cs", "Cn", "Co") for ch in decoded
+    )
 
 
 # Kept as written: reserved characters, and "%" so that what is encoded

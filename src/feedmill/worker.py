@@ -198,16 +198,18 @@ def _screen(job: FeedJob, items: Sequence[Item], known: dict[str, Known]) -> _Sc
             if job.dedupe is not None:
                 changed[index] = dedupe_store.story_of(item.entry, job.now)
             if settles(stored, item):
-                reason = blocked_by(job.rules, item.entry, job.now)
+                # Its age was judged when it came: only the article is new.
+                reason = blocked_by(job.rules, item.entry, job.now, age=False)
                 if reason is not None:
                     retract[index] = reason
                 elif index in changed:
                     rejudged[index] = changed[index]
             continue
-        # An item posted with its feed's text while its page is down: a rule
-        # on the content is judged on the article, when it comes (`settles`).
+        # An item posted with its feed's text while its page is down: a keep
+        # rule on the content waits for the article (`settles`); a block rule
+        # the feed's text already matches blocks it now.
         pending = holds_feed_text(item.version)
-        reason = blocked_by(job.rules, item.entry, job.now, content_unknown=pending)
+        reason = blocked_by(job.rules, item.entry, job.now, teaser=pending)
         if reason is not None:
             blocked[index] = reason
         elif job.dedupe is not None:
@@ -320,7 +322,11 @@ def _awaiting_pages(
         stored = known.get(item.key_hash)
         if stored is None:
             pending.add(item.key_hash)
-        elif stored.version in (item.version, awaiting_page(item.version)):
+        elif stored.version in (
+            item.version,
+            awaiting_page(item.version),
+            awaiting_page(item.version, article_kept=True),
+        ):
             waiting.add(item.key_hash)
         elif holds_feed_text(stored.version):
             pending.add(item.key_hash)
@@ -335,7 +341,8 @@ def _awaiting(item: Item, stored: str | None) -> Item:
     that is an article (it says more than the feed's text: a post whose page
     failed for good before holds the feed's old text, not an article)."""
     if stored is not None and says_less(item.entry.content, stored):
-        return Item(replace(item.entry, content=stored), item.key_hash, awaiting_page(item.version))
+        kept = awaiting_page(item.version, article_kept=True)
+        return Item(replace(item.entry, content=stored), item.key_hash, kept)
     return Item(item.entry, item.key_hash, awaiting_page(item.version))
 
 

@@ -140,14 +140,25 @@ def matches(rule: Rule, fields: Fields) -> bool:
 
 
 def blocked_by(
-    rule_sets: Sequence[RuleSet], entry: Entry, now: datetime, *, content_unknown: bool = False
+    rule_sets: Sequence[RuleSet],
+    entry: Entry,
+    now: datetime,
+    *,
+    content_unknown: bool = False,
+    teaser: bool = False,
+    age: bool = True,
 ) -> str | None:
     """Why ``entry`` must not be posted under ``rule_sets`` (all apply), or None.
 
     With ``content_unknown`` (full text asks before fetching an article
     page: not worth it for an item that will not be posted), a rule that
     reads the content neither blocks nor fails to keep: what is left is
-    what blocks the item whatever its article says.
+    what blocks the item whatever its article says.  With ``teaser`` (the
+    content is the feed's summary of an article still to come), a block rule
+    it matches blocks — the article says it too — and a keep rule on the
+    content waits for the article.  Without ``age``, ``max_age`` is not
+    asked (an item judged again when its article comes was judged by its
+    age when it came).
 
     Raises RuleTooSlow when a pattern runs past its time limit.
     """
@@ -159,9 +170,13 @@ def blocked_by(
     def undecided(rule: Rule) -> bool:
         return content_unknown and _reads_content(rule)
 
+    def waits(rule: Rule) -> bool:
+        return (content_unknown or teaser) and _reads_content(rule)
+
     for rules in active:
         if (
-            rules.max_age is not None
+            age
+            and rules.max_age is not None
             and entry.date is not None
             and now - entry.date > rules.max_age
         ):
@@ -169,7 +184,7 @@ def blocked_by(
         for rule in rules.block:
             if not undecided(rule) and matches(rule, fields):
                 return f"blocked by {rule.name}"
-        if rules.keep and not any(undecided(rule) or matches(rule, fields) for rule in rules.keep):
+        if rules.keep and not any(waits(rule) or matches(rule, fields) for rule in rules.keep):
             return "matches no keep rule"
     return None
 

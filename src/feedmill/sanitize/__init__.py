@@ -111,7 +111,12 @@ _URL_NOISE = re.compile(r"[\t\n\r]")
 _URL_ENDS = "".join(chr(c) for c in range(0x21))
 # A theme's script that builds a caption from an image's alt text as HTML
 # (landscape's: '<span class="caption">' + alt + '</span>').
-_ALT_MARKUP = str.maketrans({"<": "＜", ">": "＞", '"': "＂"})
+# (And fancybox shows data-caption, decoded, as HTML: "&lt;" would be "<".)
+_ALT_MARKUP = str.maketrans({"<": "＜", ">": "＞", '"': "＂", "&": "＆"})
+# Elements whose URL is a picture or a player's media: an http(s) address (or,
+# for an image, a data: URI). landscape wraps each image in
+# '<a href="' + this.src + '">', and a tel: or mailto: src keeps its '"'.
+_MEDIA = frozenset({"img", "video", "audio", "source", "track", "iframe"})
 
 
 def _attribute_filter(iframe_hosts: frozenset[str]) -> Callable[[str, str, str], str | None]:
@@ -132,7 +137,9 @@ def _attribute_filter(iframe_hosts: frozenset[str]) -> Callable[[str, str, str],
             if stripped.startswith("#"):
                 return "#" + _own_id(stripped[1:]) if len(stripped) > 1 else stripped
             if base and not _HAS_SCHEME.match(stripped):
-                return _readable(urls.absolute(stripped, base) or value)
+                value = urls.absolute(stripped, base) or value
+            if tag in _MEDIA and urls.scheme(value) not in ("", "http", "https"):
+                return None
             return _readable(value)
         if attribute in _ANCHORS:
             return _own_id(value) if attribute == "id" or tag == "a" else value
@@ -157,9 +164,13 @@ def _attribute_filter(iframe_hosts: frozenset[str]) -> Callable[[str, str, str],
     return check
 
 
-# An http(s) URL whose host (a plain name or IPv4 address) and port no
-# browser refuses: nearly all of them, told apart without parsing.
-_PLAIN_HOST = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,4})?(?:[/?#]|$)", re.IGNORECASE)
+# An http(s) URL whose host and port no browser refuses — a plain name, its
+# last label beginning with a letter, no "xn--" — nearly all of them, told
+# apart without parsing.
+_PLAIN_HOST = re.compile(
+    r"https?://(?![^/?#]*xn--)[A-Za-z0-9.-]*[A-Za-z][A-Za-z0-9-]*(?::[0-9]{1,4})?(?:[/?#]|$)",
+    re.IGNORECASE,
+)
 
 
 def _readable(url: str | None) -> str | None:
@@ -235,18 +246,24 @@ def _harden(clean: str) -> str:
     """
     if "<iframe" in clean:
         clean = _IFRAME_CONTENT.sub(r"\1\2", clean)
-    # Each "href=" and "rel=" an attribute's own (a value cannot hold a bare
-    # '"'): the filter finds the links' own. Nearly every body.
-    if clean.count("href=") != clean.count(' href="') or clean.count("rel=") != clean.count(
-        ' rel="'
-    ):
+    # Each "href=" and "rel=" (in any case: the filter's patterns ignore it)
+    # an attribute's own, which nh3 writes ' href="' (a value cannot hold a
+    # bare '"'): the filter finds the links' own. Nearly every body.
+    if not _own_links_only(clean):
         clean = _LINK_TAG.sub(_harden_link, clean)
     return clean
 
 
+def _own_links_only(markup: str) -> bool:
+    lowered = markup.lower()
+    return lowered.count("href=") == markup.count(' href="') and lowered.count(
+        "rel="
+    ) == markup.count(' rel="')
+
+
 def _harden_link(match: re.Match[str]) -> str:
     tag = match.group(0)
-    if tag.count("href=") == tag.count(' href="') and tag.count("rel=") == tag.count(' rel="'):
+    if _own_links_only(tag):
         return tag
 
     def attribute(found: re.Match[str]) -> str:

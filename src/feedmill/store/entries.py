@@ -63,12 +63,14 @@ class Item:
         return cls(entry, key_hash(entry.key), entry_version(entry))
 
 
-def awaiting_page(version: str) -> str:
-    """The version stored for an item posted with its feed's text because its
-    article page failed for now: no item has it (versions are hex digits, and
-    keep their length), so the next pass finds the item changed, asks for
-    its page again, and rewrites the post with the article."""
-    return "~" + version[1:]
+def awaiting_page(version: str, *, article_kept: bool = False) -> str:
+    """The version stored for an item whose article page failed for now: no
+    item has it (versions are hex digits, and keep their length), so the
+    next pass finds the item changed, asks for its page again, and rewrites
+    the post with the article.  ``article_kept``: the item is an edit of one
+    posted with its article, which it keeps meanwhile — not an item posted
+    with its feed's text (`holds_feed_text`)."""
+    return ("!" if article_kept else "~") + version[1:]
 
 
 def holds_feed_text(version: str) -> bool:
