@@ -602,3 +602,48 @@ def test_only_what_a_fetch_is_made_with_counts_as_a_feeds_fetch_settings(tmp_pat
     assert settings(", timeout: 60") != plain
     assert settings(", headers: {Cookie: a=1}") != plain
     assert settings("", "fetch: {user_agent: x}\n") != plain
+
+
+def test_a_job_whose_pool_is_dropped_under_it_counts_as_a_dead_pool(tmp_path: Path) -> None:
+    """Another feed's job finds the pool dead and drops it, cancelling the jobs
+    it still held (a Ctrl-C reaching the workers' forkserver while it loads).
+    Theirs is a dead pool too — retried — not a cancelled pass: that ended
+    the run in a CancelledError traceback, exit 1; and a job submitted after
+    the drop was recorded as its feed's parser crashing."""
+    import asyncio
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    held: list[Future[object]] = []
+    down: list[bool] = []
+
+    class Pool:
+        def submit(self, fn: object, *args: object) -> Future[object]:
+            if down:  # as ProcessPoolExecutor says it
+                raise RuntimeError("cannot schedule new futures after shutdown")
+            held.append(Future())
+            return held[-1]
+
+        def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
+            down.append(True)
+            for future in held:
+                future.cancel()
+
+    with pipeline.Mill(load_config(write_config(tmp_path, FEEDS))) as mill:
+        pool = Pool()
+        mill._pool = pool  # type: ignore[assignment]
+
+        async def drop_it_under_a_job() -> None:
+            job = asyncio.ensure_future(mill._submit(len, "x"))
+            while not held:
+                await asyncio.sleep(0.01)
+            mill._drop_pool(pool)  # type: ignore[arg-type]
+            with pytest.raises(BrokenProcessPool):
+                await job
+            # A job submitted to it after: the same (it was "parser crashed").
+            mill._pool = pool  # type: ignore[assignment]
+            with pytest.raises(BrokenProcessPool):
+                await mill._submit(len, "y")
+            mill._pool = None
+
+        asyncio.run(drop_it_under_a_job())

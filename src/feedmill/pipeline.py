@@ -774,11 +774,24 @@ class Mill:
         not stop fetching meanwhile (requests in flight would time out)."""
         loop = asyncio.get_running_loop()
         pool = self.pool()
+        future = None
         try:
             future = await loop.run_in_executor(None, pool.submit, fn, *args)
             return await asyncio.wrap_future(future)
         except _POOL_DIED:
             self._drop_pool(pool)
+            raise
+        except RuntimeError as exc:  # submitted after another job dropped the pool
+            if "cannot schedule new futures" not in str(exc):
+                raise
+            self._drop_pool(pool)
+            raise BrokenProcessPool("the pool was dropped before this job") from None
+        except asyncio.CancelledError:
+            # Cancelled by `_drop_pool` (another job found the pool dead), not
+            # by a stop of this task: the pool died under this job too.
+            task = asyncio.current_task()
+            if future is not None and future.cancelled() and task and not task.cancelling():
+                raise BrokenProcessPool("the pool was dropped under this job") from None
             raise
 
     def _drop_pool(self, pool: ProcessPoolExecutor) -> None:
