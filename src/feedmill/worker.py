@@ -172,7 +172,7 @@ class _Screened:
     rejudged: dict[int, dedupe_store.Story]  # … that dedupe compares again
 
 
-def settles(stored: Known, item: Item) -> bool:
+def _settles(stored: Known, item: Item) -> bool:
     """Whether a stored item, posted with its feed's text while its article
     page was down for now, now has its article (or, its page having failed
     for good, keeps the feed's text for good): the judgement its teaser got
@@ -197,7 +197,7 @@ def _screen(job: FeedJob, items: Sequence[Item], known: dict[str, Known]) -> _Sc
                 continue
             if job.dedupe is not None:
                 changed[index] = dedupe_store.story_of(item.entry, job.now)
-            if settles(stored, item):
+            if _settles(stored, item):
                 # Its age was judged when it came: only the article is new.
                 reason = blocked_by(job.rules, item.entry, job.now, age=False)
                 if reason is not None:
@@ -206,7 +206,7 @@ def _screen(job: FeedJob, items: Sequence[Item], known: dict[str, Known]) -> _Sc
                     rejudged[index] = changed[index]
             continue
         # An item posted with its feed's text while its page is down: a keep
-        # rule on the content waits for the article (`settles`); a block rule
+        # rule on the content waits for the article (`_settles`); a block rule
         # the feed's text already matches blocks it now.
         pending = holds_feed_text(item.version)
         reason = blocked_by(job.rules, item.entry, job.now, teaser=pending)
@@ -335,23 +335,30 @@ def _awaiting_pages(
     return waiting, pending, edited
 
 
+def _stored_article(item: Item, stored: str | None) -> Entry | None:
+    """``item``'s entry with the ``stored`` content if that is an article: it
+    says more than the feed's text (a post whose page failed for good before
+    holds the feed's old text, not an article)."""
+    if stored is None or not says_less(item.entry.content, stored):
+        return None
+    return replace(item.entry, content=stored)
+
+
 def _awaiting(item: Item, stored: str | None) -> Item:
     """``item`` under a version no feed item has, so that the next pass finds
-    it changed and asks for its page again; with the ``stored`` content if
-    that is an article (it says more than the feed's text: a post whose page
-    failed for good before holds the feed's old text, not an article)."""
-    if stored is not None and says_less(item.entry.content, stored):
-        kept = awaiting_page(item.version, article_kept=True)
-        return Item(replace(item.entry, content=stored), item.key_hash, kept)
+    it changed and asks for its page again; with the ``stored`` article, if
+    it has one."""
+    article = _stored_article(item, stored)
+    if article is not None:
+        return Item(article, item.key_hash, awaiting_page(item.version, article_kept=True))
     return Item(item.entry, item.key_hash, awaiting_page(item.version))
 
 
 def _keeping(item: Item, stored: str) -> Item:
-    """``item`` with the ``stored`` content if that is an article (it says
-    more than the feed's text), under the feed's version: settled."""
-    if says_less(item.entry.content, stored):
-        return Item(replace(item.entry, content=stored), item.key_hash, item.version)
-    return item
+    """``item`` with the ``stored`` article, if it has one, under the feed's
+    version: settled."""
+    article = _stored_article(item, stored)
+    return item if article is None else Item(article, item.key_hash, item.version)
 
 
 def handle(job: FeedJob) -> FeedResult:

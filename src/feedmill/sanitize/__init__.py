@@ -151,7 +151,7 @@ def _attribute_filter(iframe_hosts: frozenset[str]) -> Callable[[str, str, str],
             kept = [
                 feature.strip()
                 for feature in value.split(";")
-                if feature.split()[:1] and feature.split()[0].lower() in _PLAYER_FEATURES
+                if feature.strip().split(" ", 1)[0].lower() in _PLAYER_FEATURES
             ]
             return "; ".join(kept) or None
         if attribute == "style":
