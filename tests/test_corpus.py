@@ -28,8 +28,13 @@ _HEADER = re.compile(r"^Header:\s*([\w-]+):\s*(.*?)\s*$", re.M)
 # What a clear reason looks like: one of the messages feedmill writes itself.
 REASONS = re.compile(
     r"^(got .+|empty body.*|not a feed.*|HTTP \d{3}.*|body larger than .+|"
-    r"timed out .+|cannot connect: .+|redirect loop: .+|too many redirects .+)$"
+    r"timed out .+|cannot connect: .+|redirect loop: .+|too many redirects .+|"
+    r"ill-formed XML .+: no item with anything in it — cut short\?)$"
 )
+# Cut short inside its only item ("<item><title><![CD"): feedparser makes an
+# entry of nothing, which would be an empty "(untitled)" post; the document is
+# a failure with that reason instead (tests/test_http_feeds.py).
+CUT_SHORT = {"illformed/rss_incomplete_cdata.xml"}
 
 
 def headers_of(document: Path) -> dict[str, str]:
@@ -100,6 +105,9 @@ def test_every_document_with_entries_publishes_them(corpus_run: dict[str, Any]) 
     assert len(with_entries) > 1100
     for document in with_entries:
         row = rows[document.relative_to(CORPUS).as_posix()]
+        if document.relative_to(CORPUS).as_posix() in CUT_SHORT:
+            assert row["last_error"].endswith("cut short?"), row
+            continue
         assert row["last_error"] is None, row
         assert row["items"] >= 1, row
     for row in rows.values():

@@ -89,6 +89,34 @@ def test_a_failure_never_deletes_earlier_posts(tmp_path: Path, feed_server: Feed
     assert posts(tmp_path) == before
 
 
+def test_a_document_cut_short_publishes_its_whole_items_and_no_empty_post(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    whole = rss("快讯", [Item(title=f"第{n}条", guid=f"n{n}") for n in range(1, 4)])
+    # The connection dropped inside the third item: the parser's recovery makes
+    # an item of "<item><ti", which was posted as an empty "(untitled)" page.
+    cut = whole.index(b"<item>", whole.index(b"n2")) + len(b"<item><ti")
+    url = feed_server.add("/flash", body=whole[:cut])
+    config = write_config(tmp_path, [{"url": url, "group": "g", "source": "s"}])
+    assert cli("run", "-c", str(config)).code == 0
+    titles = sorted(text.split("\n")[1] for text in posts(tmp_path).values())
+    assert titles == ["title: '第1条'", "title: '第2条'"]
+    (row,) = json.loads(cli("status", "-c", str(config), "--json").stdout)
+    assert row["last_error"] is None
+    assert "1 empty items skipped (the document is ill-formed: cut short?)" in row["warning"]
+    # Whole again: the third item comes, and nothing else.
+    feed_server.add("/flash", body=whole)
+    assert cli("run", "-c", str(config)).code == 0
+    assert len(posts(tmp_path)) == 3
+    # Cut inside its first item, a document has nothing to publish: a failure
+    # (retried later), not a pass that found no news.
+    feed_server.add("/flash", body=whole[: whole.index(b"<item>") + len(b"<item><ti")])
+    assert "1 failed" in cli("run", "-c", str(config)).stdout
+    (row,) = json.loads(cli("status", "-c", str(config), "--json").stdout)
+    assert "no item with anything in it — cut short?" in row["last_error"]
+    assert len(posts(tmp_path)) == 3
+
+
 def test_a_feed_gone_for_good_is_said_so_and_backs_off_to_the_cap(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:

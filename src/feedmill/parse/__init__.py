@@ -20,7 +20,7 @@ import re
 import xml.parsers.expat
 from collections.abc import Callable
 
-from feedmill.models import ParsedFeed
+from feedmill.models import ParsedFeed, RawEntry
 from feedmill.parse import fast, robust
 from feedmill.parse.encoding import Decoded, as_utf8_xml, decode
 from feedmill.parse.safety import fix_entities, make_safe
@@ -252,4 +252,34 @@ def parse_document(body: bytes, content_type: str | None = None) -> ParsedFeed:
         if root_name(safe) not in FEED_ROOTS:
             raise ParseError(describe(text, content_type)) from None
         raise ParseError(f"{exc} ({why_robust})") from None
+    if problem or parsed.warnings:
+        parsed = _without_empty_items(parsed, problem or parsed.warnings[0])
     return dataclasses.replace(parsed, encoding=decoded.encoding, warnings=notes + parsed.warnings)
+
+
+def _nothing_in(raw: RawEntry) -> bool:
+    texts = (raw.guid, raw.link, raw.title, raw.published, raw.updated, raw.author)
+    return not (
+        any(t and t.strip() for t in texts)
+        or (raw.content and raw.content.strip())
+        or (raw.summary and raw.summary.strip())
+        or raw.categories
+        or raw.image
+        or raw.media
+    )
+
+
+def _without_empty_items(parsed: ParsedFeed, problem: str) -> ParsedFeed:
+    """An ill-formed document without the items the parser's recovery made of
+    nothing: a document cut short ends in ``<item><ti``, which would be posted
+    as an "(untitled)" page with no body that no later fetch replaces.  Only
+    such items: a document nothing but cut short is a failure (retried), not
+    an empty pass."""
+    kept = tuple(raw for raw in parsed.entries if not _nothing_in(raw))
+    if len(kept) == len(parsed.entries):
+        return parsed
+    if not kept:
+        raise ParseError(f"ill-formed XML ({problem}): no item with anything in it — cut short?")
+    skipped = len(parsed.entries) - len(kept)
+    note = f"{skipped} empty items skipped (the document is ill-formed: cut short?)"
+    return dataclasses.replace(parsed, entries=kept, warnings=(*parsed.warnings, note))
