@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 import tempfile
 import time
@@ -1227,6 +1228,51 @@ def test_add_feeds_to_file(config_file: Path) -> None:
     mtime = config_file.stat().st_mtime_ns
     assert add_feeds_to_file(config_file, found.feeds) == ([], found.feeds)
     assert config_file.stat().st_mtime_ns == mtime  # nothing added: not written
+
+
+def test_an_import_refuses_each_bad_feed_with_the_reason_an_add_gives(
+    config_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import feedmill.feedlist as feedlist
+    from feedmill.feedlist import RefusedFeedError, import_feeds_to_file
+
+    good = [ImportedFeed(f"https://rsshub.example.org/new/{i}", "科技", f"源{i}") for i in range(3)]
+    good.append(ImportedFeed("https://a.example/2", "科技", "C++"))
+    bad = [
+        ImportedFeed("ftp://a.example/feed", "科技", "源x"),  # wrong on its own
+        ImportedFeed("https://a.example/1", "金融", "证券时报网", "要闻!"),  # 要闻's page
+        ImportedFeed("https://a.example/3", "科技", "C#"),  # the page of C++, a new feed
+        ImportedFeed("https://a.example/4", "科技", "源0", "  "),  # an empty channel
+    ]
+    # What adding each bad feed says, the whole file validated (C# after C++).
+    alone = {}
+    for feed in bad:
+        text = config_file.read_text(encoding="utf-8")
+        with pytest.raises(RefusedFeedError) as refusal:
+            add_feeds_to_file(config_file, [good[3], feed] if feed.source == "C#" else [feed])
+        alone[feed.url] = refusal.value.reason
+        assert config_file.read_text(encoding="utf-8") == text
+    validations = []
+    real = feedlist.parse_config
+    monkeypatch.setattr(feedlist, "parse_config", lambda *a: validations.append(1) or real(*a))
+
+    added, skipped, refused = import_feeds_to_file(config_file, [*good, *bad])
+
+    assert added == good and skipped == []
+
+    def unnumbered(reason: str) -> str:  # the other feed's index differs: more come first
+        return re.sub(r" \(feeds\[\d+\]\)", "", reason)
+
+    assert {feed.url: unnumbered(why) for feed, why in refused} == {
+        url: unnumbered(why) for url, why in alone.items()
+    }
+    assert "'C#' and 'C++'" in alone["https://a.example/3"]
+    # Not the whole file validated again per refused feed (a minute for 40
+    # refusals among 1,600 feeds): once before, once with the new feeds.
+    assert len(validations) == 2
+    assert [f.source for f in parse_config(config_file.read_text("utf-8"), config_file).feeds][
+        2:
+    ] == ["源0", "源1", "源2", "C++"]
 
 
 @pytest.mark.parametrize(

@@ -594,9 +594,7 @@ def parse_config(text: str, path: Path) -> Config:
         raise ConfigError(_describe(str(exc), data, path)) from None
     config = msgspec.structs.replace(config, path=str(path.resolve()))
 
-    _check_duplicates(config, data, path)
-    _check_category_pages(config, data, path)
-    _check_paths_named_like_hosts(config, data, path)
+    check_feeds(config, data, path)
     _check_tag_files(config, data, path)
     if config.post_template and not (config.template_path and config.template_path.is_file()):
         raise ConfigError(
@@ -610,6 +608,31 @@ def parse_config(text: str, path: Path) -> Config:
         if broken:
             raise ConfigError(f"{path}:{_line(data, ('post_template',))}: post_template: {broken}")
     return config
+
+
+def check_feeds(config: Config, data: Any, path: Path) -> None:
+    """What no single ``feeds:`` entry shows: duplicates, names sharing a
+    category page, paths that read as web addresses.  ``data`` is the document
+    (for line numbers; any mapping with a ``feeds`` list will do)."""
+    _check_duplicates(config, data, path)
+    _check_category_pages(config, data, path)
+    _check_paths_named_like_hosts(config, data, path)
+
+
+def feed_entry(entry: dict[str, Any], path: Path) -> FeedSpec:
+    """One ``feeds:`` entry on its own, refused as :func:`parse_config` would
+    refuse it as the first entry of ``path``."""
+    data = {"feeds": [entry]}
+    try:
+        return msgspec.convert(data, _FeedsOnly, str_keys=True).feeds[0]
+    except msgspec.ValidationError as exc:
+        raise ConfigError(_describe(str(exc), data, path)) from None
+
+
+class _FeedsOnly(msgspec.Struct, frozen=True):
+    """A config's ``feeds`` alone: its errors read as the whole config's."""
+
+    feeds: list[FeedSpec]
 
 
 def _check_tag_files(config: Config, data: Any, path: Path) -> None:
