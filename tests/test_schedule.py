@@ -56,6 +56,28 @@ def test_header_parsing() -> None:
     assert cache_lifetime([("expires", "0")], NOW) is None
 
 
+def test_server_dates_are_read_on_the_servers_clock() -> None:
+    # The server's clock two hours behind ours: its "in 30 minutes" is still
+    # 30 minutes, for Retry-After as for Expires.
+    behind = ("date", "Thu, 01 Jan 2026 10:00:00 GMT")  # NOW is 12:00 here
+    pause = ("retry-after", "Thu, 01 Jan 2026 10:30:00 GMT")
+    assert retry_after([behind, pause], NOW) == timedelta(minutes=30)
+    ahead = ("date", "Thu, 01 Jan 2026 14:00:00 GMT")
+    assert retry_after([ahead, ("retry-after", "Thu, 01 Jan 2026 14:30:00 GMT")], NOW) == (
+        timedelta(minutes=30)
+    )
+    expires = ("expires", "Thu, 01 Jan 2026 10:30:00 GMT")
+    assert cache_lifetime([behind, expires], NOW) == timedelta(minutes=30)
+    # A Date that does not parse: the time the answer came, not no hint at all.
+    garbled = ("date", "garbage")
+    assert cache_lifetime([garbled, ("expires", "Thu, 01 Jan 2026 15:00:00 GMT")], NOW) == (
+        timedelta(hours=3)
+    )
+    assert retry_after([garbled, ("retry-after", "Thu, 01 Jan 2026 12:30:00 GMT")], NOW) == (
+        timedelta(minutes=30)
+    )
+
+
 def test_s_maxage_is_for_shared_caches_not_for_us() -> None:
     # A CDN in front of RSSHub: a day for the CDN, the interval for us.
     assert cache_lifetime([("cache-control", "public, s-maxage=86400")], NOW) is None
@@ -215,3 +237,25 @@ def test_a_feed_gone_for_good_is_asked_again_only_at_the_cap() -> None:
     wait = after_failure(NOW, POLICY, streak=1, gone=True, rng=rng) - NOW
     assert timedelta(hours=12) <= wait <= timedelta(hours=24)  # cap, with jitter
     assert after_failure(NOW, POLICY, streak=1, rng=rng) - NOW <= timedelta(minutes=15)
+
+
+def test_a_failure_records_when_its_server_asked_to_be_asked_again() -> None:
+    """The server's own time to come back, kept for a settings edit to wait
+    for (store.feeds.retry_now); a bare 503 asked for nothing."""
+    from feedmill.models import Fetched, FetchStatus
+    from feedmill.store.feeds import blank
+    from feedmill.tracking import after_fetch
+
+    def failed(*headers: tuple[str, str]) -> Fetched:
+        return Fetched(
+            "https://a.example/feed",
+            FetchStatus.FAILED,
+            http_status=503,
+            error="HTTP 503 Service Unavailable",
+            cache_headers=headers,
+        )
+
+    state = blank("https://a.example/feed")
+    asked = after_fetch(state, failed(("retry-after", "600")), NOW, POLICY, rng=random.Random(1))
+    assert asked["hint_until"] == NOW + timedelta(minutes=10)
+    assert after_fetch(state, failed(), NOW, POLICY, rng=random.Random(1))["hint_until"] is None

@@ -261,17 +261,26 @@ def test_a_failing_feed_is_made_due_at_once_unless_its_server_said_when(tmp_path
     from feedmill.store.schema import feeds
 
     engine = open_database(f"sqlite:///{tmp_path / 'state.db'}")
-    later = datetime.now(UTC) + timedelta(hours=1)
-    statuses = {"a": 500, "b": 429, "c": 410, "d": None, "e": 503}
+    now = datetime.now(UTC)
+    later = now + timedelta(hours=1)
+    statuses = {"a": 500, "b": 429, "c": 410, "d": None, "e": 503, "f": 503, "g": 429}
+    # b and e asked for an hour (Retry-After); g asked for a minute, gone by now;
+    # f is a 503 that said nothing of when.
+    asked = {"b": later, "e": later, "g": now - timedelta(seconds=1)}
     with engine.begin() as conn:
         feed_store.sync_feeds(conn, list(statuses))
         for url, status in statuses.items():
             conn.execute(
                 update(feeds)
                 .where(feeds.c.url == url)
-                .values(error_streak=2, http_status=status, next_attempt_at=later)
+                .values(
+                    error_streak=2,
+                    http_status=status,
+                    next_attempt_at=later,
+                    hint_until=asked.get(url),
+                )
             )
-        assert feed_store.retry_now(conn, list(statuses)) == 2
+        assert feed_store.retry_now(conn, list(statuses), now) == 4
         states = feed_store.states(conn, list(statuses))
     engine.dispose()
-    assert {url for url, s in states.items() if s.next_attempt_at is None} == {"a", "d"}
+    assert {url for url, s in states.items() if s.next_attempt_at is None} == {"a", "d", "f", "g"}

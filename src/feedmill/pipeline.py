@@ -326,7 +326,7 @@ class Mill:
         self._prepare(config)
         if edited and config.database_url == before_database:
             with self.engine.begin() as conn:
-                feed_store.retry_now(conn, edited)
+                feed_store.retry_now(conn, edited, datetime.now(UTC))
 
     def worker_module(self) -> ModuleType:
         """feedmill.worker, imported on first use; inline work shares our engine."""

@@ -60,7 +60,9 @@ def _header(headers: Iterable[tuple[str, str]], name: str) -> str | None:
 
 
 def retry_after(headers: Iterable[tuple[str, str]], now: datetime) -> timedelta | None:
-    """``Retry-After`` as a delay: seconds, or an HTTP date."""
+    """``Retry-After`` as a delay: seconds, or an HTTP date (on the server's
+    clock: counted from its ``Date``, as ``Expires`` is)."""
+    headers = list(headers)
     value = _header(headers, "retry-after")
     if not value:
         return None
@@ -68,13 +70,10 @@ def retry_after(headers: Iterable[tuple[str, str]], now: datetime) -> timedelta 
     seconds = count(value)
     if seconds is not None:
         return _seconds(seconds)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    when = _http_date(value)
+    if when is None:
         return None
-    if when.tzinfo is None:
-        return None
-    return max(when - now, timedelta(0))
+    return max(when - _origin(headers, now), timedelta(0))
 
 
 def cache_lifetime(headers: Iterable[tuple[str, str]], now: datetime) -> timedelta | None:
@@ -93,17 +92,26 @@ def cache_lifetime(headers: Iterable[tuple[str, str]], now: datetime) -> timedel
         age = count((_header(headers, "age") or "").strip())
         return _seconds(max_age - (age or 0))
     expires = _header(headers, "expires")
-    if expires:
-        try:
-            until = parsedate_to_datetime(expires)
-            date_header = _header(headers, "date")
-            origin = parsedate_to_datetime(date_header) if date_header else now
-        except (TypeError, ValueError, IndexError):
-            return None
-        if until.tzinfo is None or origin.tzinfo is None:
-            return None
-        return max(until - origin, timedelta(0))
-    return None
+    until = _http_date(expires) if expires else None
+    if until is None:
+        return None
+    return max(until - _origin(headers, now), timedelta(0))
+
+
+def _http_date(value: str) -> datetime | None:
+    try:
+        moment = parsedate_to_datetime(value.strip())
+    except (TypeError, ValueError, IndexError):
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+def _origin(headers: list[tuple[str, str]], now: datetime) -> datetime:
+    """The moment of the response on the server's clock: its ``Date``, else
+    (none, or none that parses) the time it came.  A server's dates are read
+    against its own clock, which may be hours off the local one."""
+    date_header = _header(headers, "date")
+    return (_http_date(date_header) if date_header else None) or now
 
 
 def server_hint(

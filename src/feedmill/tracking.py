@@ -12,11 +12,17 @@ from datetime import datetime
 from typing import Any
 
 from feedmill.models import Fetched, FetchStatus
-from feedmill.schedule import LONGEST_SECONDS, Policy, after_failure, next_after, server_hint
-from feedmill.store.feeds import FeedState
+from feedmill.schedule import (
+    LONGEST_SECONDS,
+    Policy,
+    after_failure,
+    next_after,
+    retry_after,
+    server_hint,
+)
+from feedmill.store.feeds import GONE, FeedState
 
 PERMANENT = (301, 308)
-GONE = 410
 MOVE_AFTER = 3  # consecutive fetches that must agree before the stored URL moves
 LONGEST_TTL = LONGEST_SECONDS // 60  # minutes; a <ttl> is stored at most this (fits any INTEGER)
 
@@ -78,7 +84,10 @@ def after_fetch(
                 gone=fetched.http_status == GONE,
                 rng=rng,
             ),
-            hint_until=None,  # a failing feed keeps its backoff (see schedule.due_at)
+            # When the server asked to be asked again (Retry-After), if it did:
+            # a settings edit then waits for it (store.feeds.retry_now).  Not
+            # a hint for due_at: a failing feed keeps its backoff.
+            hint_until=_asked_until(fetched, now),
         )
         # A move is adopted only where a feed answers: a feed redirected for
         # good to a page that is not one (a site's home page, say) keeps its URL.
@@ -102,6 +111,11 @@ def after_fetch(
     )
     values.update(redirect_update(state, fetched))
     return values
+
+
+def _asked_until(fetched: Fetched, now: datetime) -> datetime | None:
+    pause = retry_after(fetched.cache_headers, now)
+    return None if pause is None else now + pause
 
 
 def _bounded(ttl_minutes: int | None) -> int | None:

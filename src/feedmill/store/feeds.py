@@ -116,14 +116,13 @@ def record(conn: Connection, feed_id: int, **values: Any) -> None:
     conn.execute(update(feeds).where(feeds.c.id == feed_id).values(**values))
 
 
-# Failures whose wait the server asked for (Retry-After on a 429 or 503) or
-# that say the feed is gone: not the feed's settings' doing.
-SERVER_SAID = (410, 429, 503)
+GONE = 410  # HTTP status: the feed is gone for good
 
 
-def retry_now(conn: Connection, urls: Sequence[str]) -> int:
+def retry_now(conn: Connection, urls: Sequence[str], now: datetime) -> int:
     """Make those of ``urls`` that are failing due at once — unless their
-    server said when to ask again; returns how many."""
+    server said when to ask again (a Retry-After not yet past) or that the
+    feed is gone (410); returns how many."""
     if not urls:
         return 0
     result = conn.execute(
@@ -131,7 +130,8 @@ def retry_now(conn: Connection, urls: Sequence[str]) -> int:
         .where(
             feeds.c.url.in_(list(urls)),
             feeds.c.error_streak > 0,
-            feeds.c.http_status.is_(None) | feeds.c.http_status.not_in(SERVER_SAID),
+            feeds.c.http_status.is_(None) | (feeds.c.http_status != GONE),
+            feeds.c.hint_until.is_(None) | (feeds.c.hint_until <= now),
         )
         .values(next_attempt_at=None)
     )
