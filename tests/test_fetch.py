@@ -385,6 +385,58 @@ def test_a_move_back_to_the_configured_url_is_no_move(
     assert "moved" not in cli("status", "-c", str(config)).stdout
 
 
+def test_a_move_whose_new_place_has_no_feed_any_more_goes_back_to_the_config(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    old, new, config = _moving_feed(tmp_path, feed_server)
+    for _ in range(3):
+        assert cli("run", "-c", str(config)).code == 0
+    assert status(config)[old]["fetch_url"] == new
+    # The new place is gone; the URL in feedmill.yml serves the feed again.
+    feed_server.add("/new", status=404, body=b"not found")
+    feed_server.add("/old", body=FEED)
+    assert cli("run", "-c", str(config)).code == 0
+    row = status(config)[old]
+    assert row["fetch_url"] is None
+    assert row["last_error"] == (
+        f"HTTP 404 Not Found at {new}, where it had moved; next attempt at the URL in feedmill.yml"
+    )
+    assert cli("run", "-c", str(config), "--feed", old).code == 0
+    row = status(config)[old]
+    assert row["last_error"] is None and feed_server.hits["/old"] == 4
+    assert len(posts(tmp_path)) == 2
+    # A failure that says nothing of the place (a 503) keeps the move.
+    feed_server.add("/old", status=301, headers={"Location": new})
+    feed_server.add("/new", body=FEED)
+    for _ in range(3):
+        assert cli("run", "-c", str(config)).code == 0
+    feed_server.add("/new", status=503, body=b"busy")
+    assert cli("run", "-c", str(config), "--feed", old).code == 0
+    assert status(config)[old]["fetch_url"] == new
+
+
+def test_a_feed_redirected_to_another_feed_of_the_config_is_not_posted_twice(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    # Feed A now redirects to B, which the config also has: A's items are B's.
+    a = feed_server.add("/a", status=301, headers={"Location": "/b"})
+    b = feed_server.add("/b", body=FEED)
+    config = write_config(
+        tmp_path,
+        [{"url": a, "group": "g", "source": "甲"}, {"url": b, "group": "g", "source": "乙"}],
+        dedupe=False,
+    )
+    for _ in range(3):
+        result = cli("run", "-c", str(config))
+        assert result.code == 0 and " 1 failed" in result.stdout
+    assert len(posts(tmp_path)) == 2  # B's two items, once
+    row = status(config)[a]
+    assert row["fetch_url"] is None  # never adopted: A is not fetched as B each pass
+    assert row["last_error"] == (
+        f"redirected to {b}, the URL of feeds[1] (g / 乙) in feedmill.yml: remove one of the two"
+    )
+
+
 def test_status_never_shows_the_password_of_a_moved_feed(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:

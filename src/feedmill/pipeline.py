@@ -247,6 +247,7 @@ class Mill:
         self.template = config.template_path or DEFAULT_TEMPLATE
         self.template_fp = template_fingerprint(self.template)
         self.fetch_options = fetch_options(config)
+        self._feed_keys: dict[str, int] | None = None  # feed_key → index, when first needed
         tags = tag_style(config)
         self.styles = {spec.url: feed_style(config, spec, tags) for spec in config.feeds}
         self.rules = feed_rules(config)
@@ -577,6 +578,26 @@ class Mill:
             if isinstance(result, BaseException):
                 raise result
 
+    def _not_another_feed(self, spec: FeedSpec, fetched: Fetched) -> Fetched:
+        """``fetched``, failed if its redirects ended at another feed of the
+        config: each of its items would be posted twice, under both feeds
+        (or held back as the other's copies), and the feed fetched twice a
+        pass — what the config refuses when two entries name one URL."""
+        if self._feed_keys is None:
+            self._feed_keys = {self.config.feed_key(f): i for i, f in enumerate(self.config.feeds)}
+        key = urls.identity(fetched.redirects[-1][1])
+        index = self._feed_keys.get(key)
+        if index is None or key == self.config.feed_key(spec):
+            return fetched
+        other = self.config.feeds[index]
+        return replace(
+            fetched,
+            status=FetchStatus.FAILED,
+            body=None,
+            error=f"redirected to {other.url}, the URL of feeds[{index}] "
+            f"({other.group} / {other.source}) in feedmill.yml: remove one of the two",
+        )
+
     def _location(self, spec: FeedSpec, state: FeedState) -> str:
         """Where the feed is fetched: where it moved for good, else as configured."""
         return state.fetch_url or self.config.location(spec)
@@ -605,6 +626,8 @@ class Mill:
         fetched = await self._stoppable(fetcher.fetch(request))
         if fetched is None:
             return  # stopped mid-fetch (see stop)
+        if fetched.redirects and fetched.ok:
+            fetched = self._not_another_feed(spec, fetched)
         now = datetime.now(UTC)
         if fetched.status is FetchStatus.OK:
             assert fetched.body is not None

@@ -23,6 +23,7 @@ from feedmill.schedule import (
 from feedmill.store.feeds import GONE, FeedState
 
 PERMANENT = (301, 308)
+NOT_HERE = (404, GONE)
 MOVE_AFTER = 3  # consecutive fetches that must agree before the stored URL moves
 LONGEST_TTL = LONGEST_SECONDS // 60  # minutes; a <ttl> is stored at most this (fits any INTEGER)
 
@@ -92,6 +93,15 @@ def after_fetch(
         # A move is adopted only where a feed answers: a feed redirected for
         # good to a page that is not one (a site's home page, say) keeps its URL.
         values.update(redirect_streak=0, redirect_url=None)
+        if state.fetch_url and fetched.url == state.fetch_url and fetched.http_status in NOT_HERE:
+            # The place it moved to says there is no feed there (any more): the
+            # next attempt is at the URL in feedmill.yml, which redirects
+            # again if the move still holds.
+            values.update(
+                fetch_url=None,
+                last_error=f"{values['last_error']} at {fetched.url}, where it had moved; "
+                "next attempt at the URL in feedmill.yml",
+            )
         return values
     if fetched.status is FetchStatus.NOT_MODIFIED:
         ttl_minutes = state.ttl_minutes
