@@ -202,11 +202,13 @@ def prepare(body: bytes, content_type: str | None = None) -> Prepared:
     safe = make_safe(decoded.text)
     document = as_utf8_xml(safe)
     problem = well_formed(document)
-    if problem and "undefined entity" in problem:
-        # HTML entities (&nbsp; …) without a DTD: character references fix it.
-        safe = fix_entities(safe)
-        document = as_utf8_xml(safe)
-        problem = well_formed(document)
+    if problem and "&" in safe:
+        # HTML entities (&nbsp; …) without a DTD, or a bare & ("AT&T"): a
+        # character reference, or &amp;, fixes it.
+        fixed = fix_entities(safe)
+        if fixed != safe:
+            safe, document = fixed, as_utf8_xml(fixed)
+            problem = well_formed(document)
     return Prepared(decoded, what, safe, document, problem)
 
 

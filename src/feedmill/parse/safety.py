@@ -15,7 +15,11 @@ from html.entities import html5
 
 _DOCTYPE = re.compile(r"<!DOCTYPE", re.IGNORECASE)
 # Named references other than the five XML defines.
-_ENTITY_REF = re.compile(r"&(?!(?:amp|lt|gt|quot|apos);)([A-Za-z][A-Za-z0-9._-]*);")
+# A named entity XML does not define (group 1), or an & that starts no reference.
+_AMPERSAND = re.compile(
+    r"&(?:(?!(?:amp|lt|gt|quot|apos);)([A-Za-z][A-Za-z0-9._-]*);"
+    r"|(?![A-Za-z][A-Za-z0-9._-]*;|#[0-9]+;|#[xX][0-9a-fA-F]+;))"
+)
 _CDATA = re.compile(r"<!\[CDATA\[.*?\]\]>", re.DOTALL)
 
 
@@ -74,17 +78,24 @@ def _entity(match: re.Match[str]) -> str:
     return "".join(f"&#{ord(c)};" for c in value)
 
 
+def _reference(match: re.Match[str]) -> str:
+    return _entity(match) if match.group(1) else "&amp;"
+
+
 def fix_entities(text: str) -> str:
-    """Named HTML entities to character references, outside CDATA sections."""
+    """Named HTML entities to character references, and a bare ``&`` (one
+    that starts no reference: "S&P 500", "?w=640&h=480") to ``&amp;``,
+    outside CDATA sections.  Left as they are, either makes the document
+    ill-formed, and the loose parser then reads "S&P 500" as "S&P; 500"."""
     if "&" not in text:
         return text
     out: list[str] = []
     pos = 0
     for cdata in _CDATA.finditer(text):
-        out.append(_ENTITY_REF.sub(_entity, text[pos : cdata.start()]))
+        out.append(_AMPERSAND.sub(_reference, text[pos : cdata.start()]))
         out.append(cdata.group(0))
         pos = cdata.end()
-    out.append(_ENTITY_REF.sub(_entity, text[pos:]))
+    out.append(_AMPERSAND.sub(_reference, text[pos:]))
     return "".join(out)
 
 
