@@ -293,6 +293,48 @@ def test_lazy_loaded_images_get_their_real_source() -> None:
     assert first_image(clean) == "https://cdn.example/photo-1.jpg"
 
 
+def test_players_and_small_data_tables_reach_the_post() -> None:
+    """readability keeps only YouTube and Vimeo players and drops tables with
+    little text; the tidying dropped every player's source.  The sanitizer
+    decides instead: players of its allowed hosts, http(s) media."""
+    html = _page_with(
+        '<p><iframe src="https://player.bilibili.com/player.html?bvid=BV1xx" allowfullscreen>'
+        "</iframe></p>"
+        '<p><iframe src="https://ads.example/frame.html"></iframe></p>'
+        '<video src="https://v.example/a.mp4" poster="https://v.example/p.jpg" controls></video>'
+        '<p><audio src="https://a.example/a.mp3" controls></audio></p>'
+        '<video controls><source src="https://v.example/b.mp4" type="video/mp4"></video>'
+        "<table><tr><th>名称</th><th>涨幅</th></tr><tr><td>茅台</td><td>+3.5%</td></tr></table>"
+    )
+    article = extract_article(html, "https://site.example/news/x.html")
+    assert article is not None
+    clean = sanitize_html(article, base_url="https://site.example/news/x.html").html
+    assert '<iframe src="https://player.bilibili.com/player.html?bvid=BV1xx"' in clean
+    assert "ads.example" not in clean  # not an allowed player host
+    assert '<video src="https://v.example/a.mp4" poster="https://v.example/p.jpg"' in clean
+    assert '<audio src="https://a.example/a.mp3"' in clean
+    assert '<source src="https://v.example/b.mp4" type="video/mp4">' in clean
+    assert "<td>茅台</td><td>+3.5%</td>" in clean
+
+
+def test_a_page_laid_out_with_tables_is_not_kept_whole() -> None:
+    from feedmill.fulltext import _data_table
+
+    def table(markup: str) -> lxml.html.HtmlElement:
+        return lxml.html.fragment_fromstring(markup)
+
+    assert _data_table(table("<table><tr><td>名称</td></tr><tr><td>茅台</td></tr></table>"))
+    assert not _data_table(table("<table><tr><td>只有一行</td></tr></table>"))
+    nav = "".join(f'<tr><td><a href="/{i}">栏目{i}</a></td></tr>' for i in range(5))
+    assert not _data_table(table(f"<table>{nav}</table>"))  # a menu
+    layout = (
+        "<table><tr><td><table><tr><td>x</td></tr></table></td></tr><tr><td>y</td></tr></table>"
+    )
+    assert not _data_table(table(layout))
+    prose = "<table><tr><td>" + "正文" * 100 + "</td></tr><tr><td>页脚</td></tr></table>"
+    assert not _data_table(table(prose))
+
+
 def test_pixels_and_hidden_images_are_dropped_and_icons_keep_their_size() -> None:
     """readability strips ``width``, ``height`` and ``style``: sized before
     it runs, a tracking pixel or an image the page hid is dropped, and an

@@ -31,7 +31,7 @@ import socket
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urldefrag, urljoin
 
 import lxml.etree
@@ -163,6 +163,11 @@ _INNER_BLOCKS: Final = (
 _KEEP_ATTRS: Final = {
     "a": ("href", "title"),
     "img": ("src", "alt", "title", "width", "height"),
+    # Players: the sanitizer keeps those it allows (hosts, http(s) sources).
+    "iframe": ("src", "width", "height", "allowfullscreen"),
+    "video": ("src", "poster", "controls", "width", "height"),
+    "audio": ("src", "controls"),
+    "source": ("src", "type"),
     "td": ("colspan", "rowspan"),
     "th": ("colspan", "rowspan", "scope"),
     "ol": ("start",),
@@ -172,7 +177,7 @@ _KEEP_ATTRS: Final = {
 # An image's size in CSS pixels, kept aside from readability (see _prepare).
 _SIZES: Final = {"width": "data-feedmill-width", "height": "data-feedmill-height"}
 _ASIDE: Final = frozenset(_SIZES.values())
-_HAS_CONTENT: Final = ("img", "table", "pre", "video", "audio", "iframe", "hr")
+_HAS_CONTENT: Final = ("img", "table", "pre", "video", "audio", "source", "iframe", "hr")
 _TABLE_PARTS: Final = ("thead", "tbody", "tfoot", "tr", "td", "th", "caption", "col", "colgroup")
 
 
@@ -254,13 +259,45 @@ def extract_article(html: str, url: str) -> str | None:
 
 
 def _readability(doc: HtmlElement, url: str) -> str | None:
-    from readability import Document  # slow to import: only when needed
-
     try:
-        summary: str = Document(doc, url=url, xpath=True).summary(html_partial=True)
+        summary: str = _engine()(doc, url=url, xpath=True).summary(html_partial=True)
     except Exception:  # heuristics on hostile input: no article, whatever went wrong
         return None
     return summary
+
+
+@functools.cache
+def _engine() -> type[Any]:
+    """readability's Document (slow to import: only when needed), without two
+    of its cuts, which the sanitizer makes with the site's own settings:
+    players not on YouTube or Vimeo (a bilibili or v.qq.com video), and small
+    data tables (a two-row quote table has too little text for it)."""
+    import readability.readability as engine
+
+    # Called by name inside Document.sanitize: every http(s) player passes
+    # here, and the sanitizer keeps those of its allowed hosts.
+    engine.is_video_url = lambda url: urls.scheme(url) in ("http", "https")
+
+    class Document(engine.Document):  # type: ignore[misc]
+        def get_preserved_elements(self, node: HtmlElement) -> dict[HtmlElement, bool]:
+            kept: dict[HtmlElement, bool] = super().get_preserved_elements(node)
+            kept.update((table, True) for table in node.iter("table") if _data_table(table))
+            return kept
+
+    return Document
+
+
+def _data_table(table: HtmlElement) -> bool:
+    """A table of figures, not a page laid out with one: rows of short cells,
+    nothing nested, few links."""
+    if table.find(".//table") is not None or table.find(".//form") is not None:
+        return False
+    rows = table.findall(".//tr")
+    text = _WS.sub("", table.text_content())
+    if len(rows) < 2 or not text or len(text) > 60 * len(rows):
+        return False
+    linked = sum(len(_WS.sub("", a.text_content())) for a in table.iter("a"))
+    return linked * 2 < len(text)
 
 
 def _prepare(html: str, url: str) -> HtmlElement | None:
