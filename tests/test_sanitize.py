@@ -261,6 +261,29 @@ def test_srcset_is_read_as_browsers_read_it(srcset: str, best: str | None) -> No
             '<img src="/t.png" data-src="data:image/png;base64,iVBOR" data-original="/o.jpg">',
             "https://news.example.com/o.jpg",
         ),
+        # 简书: the picture in data-original-src (data-original-width is a size).
+        (
+            '<img data-original-src="//upload-images.jianshu.io/a.png" data-original-width="800">',
+            "https://upload-images.jianshu.io/a.png",
+        ),
+        # 淘宝: the stand-in s.gif, the picture in data-ks-lazyload.
+        (
+            '<img src="https://g.alicdn.com/s.gif" data-ks-lazyload="https://img.alicdn.com/x.jpg">',
+            "https://img.alicdn.com/x.jpg",
+        ),
+        ('<img data-lazyload-src="/z.jpg">', "https://news.example.com/z.jpg"),
+        # <picture>: what its first <source> offers (the sanitizer keeps no srcset there).
+        (
+            '<picture><source srcset="https://i.example/p.webp" type="image/webp">'
+            '<source srcset="https://i.example/p.jpg"><img alt="photo"></picture>',
+            "https://i.example/p.webp",
+        ),
+        (
+            '<picture><source media="(max-width: 600px)" srcset="https://i.example/s.jpg">'
+            '<source srcset="https://i.example/b.jpg 1x, https://i.example/b2.jpg 2x">'
+            '<img alt="photo"></picture>',
+            "https://i.example/b2.jpg",
+        ),
     ],
 )
 def test_lazy_images_get_their_real_source(html: str, src: str) -> None:
@@ -536,3 +559,10 @@ def test_which_urls_a_browser_reads_is_what_node_says() -> None:
     answers = subprocess.run([node, "-e", script], capture_output=True, text=True, check=True)
     browser = dict(zip(cases, (line == "1" for line in answers.stdout.split()), strict=True))
     assert {u: urls.usable(u) for u in cases} == browser
+
+
+def test_centred_paragraphs_and_headings_stay_centred() -> None:
+    html = '<p align="center"><img src="https://i.example/a.jpg"></p><p align="center">图：说明</p>'
+    assert clean(html).count('<p align="center">') == 2
+    assert '<h2 align="center">标题</h2>' in clean('<h2 align="center">标题</h2>')
+    assert '<div align="right">' in clean('<div align="right">署名</div>')

@@ -39,8 +39,10 @@ DEFAULT_TEMPLATE = Path(__file__).with_name("post.md.j2")
 # 2: ids prefixed, inline styles filtered, newlines as spaces; 3: classes
 # prefixed, alt without markup, iframe content dropped, links written so that
 # Hexo's external_link filter finds only their own href and rel, URLs that a
-# browser cannot read dropped (posts written before are rewritten: safety).
-FORMAT_VERSION = "3"
+# browser cannot read dropped (posts written before are rewritten: safety);
+# 4: align kept on paragraphs and headings, the picture of a <picture> and of
+# more lazy attributes (简书, 淘宝) found (posts that lost them get them).
+FORMAT_VERSION = "4"
 
 
 @dataclass(frozen=True, slots=True)

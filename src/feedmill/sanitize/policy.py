@@ -182,6 +182,8 @@ ATTRIBUTES: dict[str, frozenset[str]] = {
     "details": frozenset({"open"}),
     "bdo": frozenset({"dir"}),
     "hr": frozenset({"width", "size", "align"}),
+    # Chinese CMSs centre a picture's caption, or a whole paragraph, with align.
+    **{block: frozenset({"align"}) for block in ("p", "div", "h1", "h2", "h3", "h4", "h5", "h6")},
 }
 
 URL_SCHEMES = frozenset({"http", "https", "mailto", "tel", "ftp", "data", "magnet"})

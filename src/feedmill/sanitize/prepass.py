@@ -20,12 +20,15 @@ from feedmill import urls
 from feedmill.htmltree import fragment
 
 _LAZY = re.compile(
-    r"data-(?:src|original|lazy-src|lazy|actualsrc|echo|url|srcset|lazyload|lazy-srcset)\b"
-    r"|\szoomfile=|<img\b[^<>]*\sfile="
+    r"data-(?:src|original|lazy-src|lazy|actualsrc|echo|url|srcset|lazyload|lazy-srcset"
+    r"|ks-lazyload)\b|\szoomfile=|<img\b[^<>]*\sfile="
 )
 LAZY_ATTRIBUTES = (
     "data-src",
+    "data-original-src",  # 简书 (its data-original-width is a size, not a picture)
     "data-original",
+    "data-lazyload-src",
+    "data-ks-lazyload",  # 淘宝, 天猫
     "data-lazy-src",
     "data-actualsrc",
     "data-lazy",
@@ -43,7 +46,7 @@ PLACEHOLDER = re.compile(
 )
 # An image file that stands in for the real one until a script swaps it.
 PLACEHOLDER_FILE = re.compile(
-    r"^data:|(?:^|/)(?:blank|spacer|placeholder|loading|lazy|grey|gray|pixel|transparent|t|1x1"
+    r"^data:|(?:^|/)(?:blank|spacer|placeholder|loading|lazy|grey|gray|pixel|transparent|t|s|1x1"
     r"|empty|default|none)\.(?:gif|png|svg|jpe?g|webp)(?:[?#]|$)",
     re.IGNORECASE,
 )
@@ -148,6 +151,19 @@ def lazy_source(img: Any) -> str | None:
     return lazy if lazy and lazy != src else None
 
 
+def _picture_source(img: Any) -> str | None:
+    """For an ``<img>`` with no picture of its own inside a ``<picture>``: the
+    one its ``<source>`` elements offer a browser (the first without a media
+    condition, else the first), whose ``srcset`` the sanitizer does not keep."""
+    # (The HTML parser nests what follows a <source> inside it: an ancestor.)
+    picture = next(img.iterancestors("picture"), None)
+    if picture is None or (img.get("src") or "").strip():
+        return None
+    offers = [s for s in picture.iter("source") if (s.get("srcset") or "").strip()]
+    offers.sort(key=lambda source: bool((source.get("media") or "").strip()))
+    return best_from_srcset(offers[0].get("srcset")) if offers else None
+
+
 _UNCLEAR_URL = re.compile(r"[\\@\s\x00-\x1f]")
 
 
@@ -177,7 +193,7 @@ def prepass(html: str, *, base: str | None, iframe_hosts: frozenset[str]) -> str
             hidden.drop_tree()  # its tail is the next element's text: kept
             changed = True
     for img in root.iter("img"):
-        real = lazy_source(img)
+        real = lazy_source(img) or _picture_source(img)
         if real is not None:
             img.set("src", real)
             changed = True
