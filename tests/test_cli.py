@@ -67,6 +67,26 @@ def test_names_that_hexos_category_map_tells_apart_are_accepted(tmp_path: Path) 
             ":2: feeds[0] (rsshub.app/stcn/yw): url: no such file (a feed on the web? "
             "https://rsshub.app/stcn/yw)",
         ),
+        (  # a local RSSHub without its scheme: the README's own example host
+            "feeds:\n  - {url: '127.0.0.1:1200/stcn/yw', group: g, source: s}\n",
+            "url: no such file (a feed on the web? http://127.0.0.1:1200/stcn/yw)",
+        ),
+        (
+            "feeds:\n  - {url: 'localhost:1200/stcn/yw', group: g, source: s}\n",
+            "url: no such file (a feed on the web? http://localhost:1200/stcn/yw)",
+        ),
+        (
+            "feeds:\n  - {url: 'https:/rsshub.app/stcn/yw', group: g, source: s}\n",
+            "url: 'https:/rsshub.app/stcn/yw' is not a URL (a scheme needs ://)",
+        ),
+        (
+            "feeds:\n  - {url: 'https://[::1/rss', group: g, source: s}\n",
+            ":2: feeds[0] (https://[::1/rss): url: not a URL: Invalid IPv6 URL",
+        ),
+        (
+            "feeds:\n  - {url: 'https://r.example:99999/rss', group: g, source: s}\n",
+            "url: not a URL: Port out of range 0-65535",
+        ),
         ("fetch:\n  headers: {X-Token: 12345}\n", ":2: fetch.headers: expected a string, got an"),
         (
             "feeds:\n  - {url: a.xml, group: g, source: s, headers: {Cookie: null}}\n",
@@ -273,6 +293,68 @@ def test_demo_never_takes_over_a_real_site(tmp_path: Path) -> None:
     assert f"{config} exists and is not the demo's" in result.stderr
     assert config.read_bytes() == mine
     assert posts(site) == {} and not (site / "feeds").exists()
+
+
+def test_demo_replaces_nothing_of_a_folder_that_is_not_a_demo_site(tmp_path: Path) -> None:
+    # A Hexo site without feedmill.yml: `feedmill demo .` would post 44 samples in it.
+    hexo = tmp_path / "blog"
+    hexo.mkdir()
+    (hexo / "_config.yml").write_text("title: 我的博客\n", encoding="utf-8")
+    result = cli("demo", str(hexo))
+    assert result.code == 2 and f"{hexo} holds a Hexo site already" in result.stderr
+    assert sorted(p.name for p in hexo.iterdir()) == ["_config.yml"]
+    # A file of the user's where a sample feed would go.
+    mine = tmp_path / "other" / "feeds" / "stcn-yw.xml"
+    mine.parent.mkdir(parents=True)
+    mine.write_text("mine", encoding="utf-8")
+    result = cli("demo", str(tmp_path / "other"))
+    assert result.code == 2 and f"{mine} exists and is not the demo's" in result.stderr
+    assert mine.read_text(encoding="utf-8") == "mine"
+    # A folder that cannot be made: a message, not a traceback.
+    (tmp_path / "a-file").write_text("x", encoding="utf-8")
+    result = cli("demo", str(tmp_path / "a-file" / "demo"))
+    assert result.code == 1
+    assert f"cannot make the demo site in {tmp_path / 'a-file' / 'demo'}" in result.stderr
+
+
+def test_the_commands_init_suggests_can_be_copied_as_they_are(tmp_path: Path) -> None:
+    site = tmp_path / "my news"
+    result = cli("init", str(site))
+    assert f"  feedmill run -c '{site / 'feedmill.yml'}'\n" in result.stdout
+    assert f"  (cd '{site}' && npm install" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "env",
+    [{"PYTHONIOENCODING": "ascii"}, {"LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0"}],
+    ids=["ascii-output", "ascii-locale"],
+)
+def test_a_locale_without_chinese_gets_a_message_not_a_traceback(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    def feedmill(*args: str, **extra: str) -> subprocess.CompletedProcess[bytes]:
+        command = [sys.executable, "-m", "feedmill", *args]
+        environment = {k: v for k, v in os.environ.items() if k != "PYTHONIOENCODING"}
+        environment.update(extra or {"PYTHONIOENCODING": "utf-8"})
+        return subprocess.run(command, capture_output=True, timeout=120, env=environment)
+
+    site = tmp_path / "demo"
+    assert feedmill("demo", str(site)).returncode == 0
+    config = str(site / "feedmill.yml")
+    # Output that cannot hold "·" or 证券时报网 is escaped: the pass went well.
+    run = feedmill("run", "-c", config, **env)
+    assert run.returncode == 0 and b"Traceback" not in run.stderr
+    assert b"\\xb7 posts: 0 new" in run.stdout
+    status = feedmill("status", "-c", config, **env)
+    assert status.returncode == 0 and b"\\u8bc1\\u5238" in status.stdout  # 证券
+    if "LC_ALL" in env:  # file names in Chinese cannot be written at all: said so
+        fresh = feedmill("demo", str(tmp_path / "fresh"), **env)
+        assert fresh.returncode == 1 and b"Traceback" not in fresh.stderr
+        assert b"run feedmill under a UTF-8 locale" in fresh.stderr
 
 
 def test_demo_runs_offline_end_to_end(tmp_path: Path) -> None:
@@ -490,6 +572,10 @@ def test_a_file_that_is_no_feedmill_database_is_a_clear_error(tmp_path: Path) ->
         assert result.code == 1, command
         assert "cannot open the state database" in result.stderr
         assert "file is not a database" in result.stderr
+    # Its folder is a file: said so, not mkdir's "File exists" about the folder.
+    config = write_config(tmp_path, [], state="junk.db/state.db")
+    result = cli("run", "-c", str(config))
+    assert result.code == 1 and f"{tmp_path / 'junk.db'} is a file, not a folder" in result.stderr
 
 
 def test_a_database_from_a_newer_feedmill_is_left_alone(tmp_path: Path) -> None:

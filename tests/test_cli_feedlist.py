@@ -119,6 +119,10 @@ def test_add_refuses_a_url_without_a_host(tmp_path: Path) -> None:
     assert result.code == 2
     assert "no host name in 'https:///rss/feed'" in result.stderr
     assert config.read_text(encoding="utf-8") == CONFIG
+    # An empty URL (an unset shell variable) is no "no such file: <this folder>".
+    empty = cli("add", "", "-g", "金融", "-s", "空", "-c", str(config))
+    assert empty.code == 2 and "the feed's URL is empty" in empty.stderr
+    assert config.read_text(encoding="utf-8") == CONFIG
 
 
 def test_add_refuses_what_would_break_the_config(tmp_path: Path) -> None:
@@ -313,3 +317,8 @@ def test_export_to_a_file_keeps_its_mode_and_reports_what_it_cannot_write(
         assert result.code == 1 and f"{bad}: cannot write: {why}" in result.stderr
         assert "Traceback" not in result.stderr and ".tmp" not in result.stderr
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp left
+    # -o mixed up with -c: the config is not replaced by its own feed list.
+    before = config.read_bytes()
+    result = cli("export", "-c", str(config), "-o", str(config))
+    assert result.code == 2 and "is the config itself" in result.stderr
+    assert config.read_bytes() == before

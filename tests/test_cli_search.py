@@ -142,6 +142,11 @@ def test_search_off_leaves_indexing_to_the_first_search(tmp_path: Path) -> None:
         return int(count)
 
     assert indexed() == 0
+    # A bad date or an empty query is said before the index is built (long, on a big site).
+    for wrong in (("逆回购", "--since", "garbage"), ("  ",)):
+        refused = cli("search", *wrong, "-c", str(config))
+        assert refused.code == 2 and "building" not in refused.stderr
+    assert indexed() == 0
     result = cli("search", "逆回购", "-c", str(config))
     assert result.code == 0 and "building the search index" in result.stderr
     assert "央行开展100亿元逆回购操作" in result.stdout

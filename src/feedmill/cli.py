@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
@@ -27,6 +28,7 @@ from feedmill.config import (
     load_config,
     looks_like_host,
     parse_duration,
+    web_scheme,
 )
 
 out = Console(highlight=False)
@@ -75,6 +77,16 @@ class _Commands(click.Group):
         except KeyboardInterrupt:
             err.print("interrupted")
             raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
+        except UnicodeEncodeError as exc:
+            # A locale whose encoding has no Chinese (LC_ALL=C without
+            # Python's UTF-8 mode): file names of posts cannot be written.
+            text = exc.object[exc.start : exc.end]
+            err.print(
+                f"[red]error[/red] {exc.encoding!r} cannot write {text!r} (this locale's "
+                "encoding): run feedmill under a UTF-8 locale, e.g. LANG=C.UTF-8, or with "
+                "PYTHONUTF8=1"
+            )
+            raise click.exceptions.Exit(EXIT_FATAL) from None
 
 
 @click.group(
@@ -202,10 +214,18 @@ def init(directory: Path) -> None:
         )
     out.print(
         f"\nNext: add feeds to {directory / CONFIG_NAME}, then\n"
-        f"  feedmill run -c {directory / CONFIG_NAME}\n"
-        f"  (cd {directory} && npm install && npx hexo server)",
+        f"  feedmill run -c {_shell(directory / CONFIG_NAME)}\n"
+        f"  (cd {_shell(directory)} && npm install && npx hexo server)",
         markup=False,
+        soft_wrap=True,
     )
+
+
+def _shell(path: Path) -> str:
+    """``path`` as a shell reads it in a command to copy: "my news" quoted."""
+    import shlex
+
+    return shlex.quote(str(path))
 
 
 # -- run --------------------------------------------------------------------
@@ -633,7 +653,14 @@ def search(
     from feedmill.store.database import StoreError, open_database, reading
     from feedmill.store.feeds import view
 
+    if not query.strip():
+        raise click.BadParameter(
+            "an empty query finds nothing: give words to find", param_hint="QUERY"
+        )
     loaded = _load(config)
+    # Checked before the index is built (once, and long on a big site).
+    first_day = _day(since, "--since", loaded.timezone)
+    last_day = _day(until, "--until", loaded.timezone)
     chosen = [
         f
         for f in loaded.feeds
@@ -665,8 +692,8 @@ def search(
             request = search_store.SearchQuery(
                 text=query,
                 feed_ids=[states[f.url].id for f in chosen] if (group or source) else None,
-                since=_day(since, "--since", loaded.timezone),
-                until=_day(until, "--until", loaded.timezone),
+                since=first_day,
+                until=last_day,
                 limit=limit,
                 statuses=None if all_items else ("active",),
             )
@@ -835,7 +862,7 @@ def status_tally(rows: Sequence[dict[str, Any]]) -> str:
     late = sum(row["overdue"] for row in rows)
     if late:
         parts.append(f"{late} overdue (is a daemon or cron job running `feedmill run`?)")
-    return f"{len(rows)} feeds: " + ", ".join(parts)
+    return f"{len(rows)} feed{'' if len(rows) == 1 else 's'}: " + ", ".join(parts)
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -1010,6 +1037,13 @@ def export(config: Path, output: Path | None) -> None:
     if output is None:
         sys.stdout.write(text)
         return
+    if output.exists() and output.resolve() == config.resolve():  # -o mixed up with -c
+        err.print(
+            f"[red]error[/red] {plain(str(output))} is the config itself: "
+            "the feed list goes to another file (or to standard output without -o)",
+            soft_wrap=True,
+        )
+        raise click.exceptions.Exit(EXIT_CONFIG)
     try:
         write_atomically(output, text)  # never half a file
     except ConfigError as exc:
@@ -1031,6 +1065,8 @@ def add(url: str, group: str, source: str, channel: str | None, config: Path) ->
     """
     from feedmill.feedlist import add_feed_to_file
 
+    if not url.strip():
+        raise click.BadParameter("the feed's URL is empty", param_hint="URL")
     if "://" not in url:
         url = _typed_path(url, config)
     try:
@@ -1050,7 +1086,9 @@ def _typed_path(typed: str, config: Path) -> str:
     runs), as the config names it (relative to the config's folder)."""
     local = (Path.cwd() / Path(typed).expanduser()).resolve()
     if not local.is_file():
-        hint = f" (a feed on the web? https://{typed})" if looks_like_host(typed) else ""
+        hint = (
+            f" (a feed on the web? {web_scheme(typed)}://{typed})" if looks_like_host(typed) else ""
+        )
         err.print(f"[red]error[/red] no such file: {plain(str(local))}{plain(hint)}")
         raise click.exceptions.Exit(EXIT_CONFIG)
     home = config.resolve().parent
@@ -1086,13 +1124,25 @@ def write_demo(directory: Path) -> Path:
     text = io.StringIO()
     yaml.dump(data, text)
     config_path = directory / CONFIG_NAME
+    elsewhere = "feedmill demo makes a new site (give it another folder"
     if config_path.exists() and config_path.read_bytes() != text.getvalue().encode("utf-8"):
         raise NotADemoSite(
-            f"{config_path} exists and is not the demo's: feedmill demo makes a new site"
-            " (give it another folder, or use feedmill run for this one)"
+            f"{config_path} exists and is not the demo's: {elsewhere}, "
+            "or use feedmill run for this one)"
         )
-    init_site(directory)
     feeds_dir = directory / "feeds"
+    if not config_path.exists():  # not a demo site yet: nothing of anyone's to replace
+        if (directory / "_config.yml").exists():
+            raise NotADemoSite(f"{directory} holds a Hexo site already: {elsewhere})")
+        for item in samples.iterdir():
+            mine = feeds_dir / item.name
+            if (
+                item.name.endswith((".xml", ".json"))
+                and mine.exists()
+                and (not mine.is_file() or mine.read_bytes() != item.read_bytes())
+            ):
+                raise NotADemoSite(f"{mine} exists and is not the demo's: {elsewhere})")
+    init_site(directory)
     feeds_dir.mkdir(parents=True, exist_ok=True)
 
     def put(path: Path, data: bytes) -> None:
@@ -1119,18 +1169,30 @@ def demo(directory: Path) -> None:
     except NotADemoSite as exc:
         err.print(str(exc), markup=False)
         raise click.exceptions.Exit(EXIT_CONFIG) from None
+    except OSError as exc:  # a file in the way, a folder not ours to write
+        err.print(
+            f"[red]error[/red] cannot make the demo site in {plain(str(directory))}: "
+            f"{plain(str(exc))}"
+        )
+        raise click.exceptions.Exit(EXIT_FATAL) from None
     out.print(f"demo site in {directory}, config {config_path}", markup=False)
     code = run_config(_load(config_path))
     if code == 0:
         out.print(
             f"\nposts are in {directory / 'source' / '_posts'}; to see the site:\n"
-            f"  cd {directory} && npm install && npx hexo server",
+            f"  cd {_shell(directory)} && npm install && npx hexo server",
             markup=False,
+            soft_wrap=True,
         )
     raise click.exceptions.Exit(code)
 
 
 def main() -> None:
+    # Output in a locale without Chinese (PYTHONIOENCODING=ascii, a Latin-1
+    # terminal) is escaped, not a traceback after a pass that went well.
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
     try:
         app(prog_name="feedmill")
     except KeyboardInterrupt:  # before a command began (see _Commands)

@@ -366,7 +366,14 @@ class FeedSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         _not_empty("url", self.url)
         for name in ("group", "source"):
             _category_name(name, getattr(self, name))
-        parts = urlsplit(self.url) if "://" in self.url else None
+        if "://" not in self.url and _SCHEME_TYPO.match(self.url):
+            raise _Invalid("url", f"{self.url!r} is not a URL (a scheme needs ://)")
+        try:
+            parts = urlsplit(self.url) if "://" in self.url else None
+            if parts is not None:
+                parts.port  # noqa: B018 - a bad port raises only when read
+        except ValueError as exc:  # "https://[::1", a port past 65535
+            raise _Invalid("url", f"not a URL: {exc}") from None
         scheme = parts.scheme.lower() if parts is not None else ""
         if scheme and scheme not in ("http", "https", "file"):
             raise _Invalid(
@@ -738,6 +745,12 @@ def _line(data: Any, loc: tuple[Any, ...]) -> int:
 
 # "rsshub.app/stcn/yw": a path to a feed file, or a web address without its scheme?
 _HOST_LIKE = re.compile(r"^[\w-]+(?:\.[\w-]+)+(?::\d+)?(?:/|$)")
+# A host no folder is named like: an address or localhost, or any name with a port.
+_SURELY_HOST = re.compile(
+    r"^(?:\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?|localhost(?::\d+)?|[\w.-]+:\d+)(?:/|$)", re.I
+)
+# "https:/rsshub.app/x", "http:rsshub.app": a scheme with a slash short.
+_SCHEME_TYPO = re.compile(r"^https?:(?!//)", re.IGNORECASE)
 # Folder names that end like these are folders, not hosts.
 _FILE_ENDINGS = frozenset(
     {"xml", "rss", "atom", "json", "txt", "html", "htm", "feed", "old", "bak"}
@@ -748,10 +761,20 @@ def looks_like_host(text: str) -> bool:
     """Whether a path reads as a web address without its scheme: a host whose
     last label reads as a top-level domain ("exports.v2/" is a folder, "a.xml"
     a file name)."""
-    if "://" in text or not _HOST_LIKE.match(text):
+    if "://" in text:
+        return False
+    if _SURELY_HOST.match(text):
+        return True
+    if not _HOST_LIKE.match(text):
         return False
     top = text.split("/", 1)[0].split(":", 1)[0].rsplit(".", 1)[-1].lower()
     return top.isalpha() and top.isascii() and top not in _FILE_ENDINGS
+
+
+def web_scheme(host_like: str) -> str:
+    """The scheme a scheme-less address most likely lacks: a local RSSHub
+    (127.0.0.1:1200, localhost) speaks http, a site on the web https."""
+    return "http" if _SURELY_HOST.match(host_like) else "https"
 
 
 def _check_paths_named_like_hosts(config: Config, data: Any, path: Path) -> None:
@@ -762,7 +785,7 @@ def _check_paths_named_like_hosts(config: Config, data: Any, path: Path) -> None
             continue
         raise ConfigError(
             f"{path}:{_line(data, ('feeds', index, 'url'))}: feeds[{index}] ({feed.url}): url: "
-            f"no such file (a feed on the web? https://{feed.url})"
+            f"no such file (a feed on the web? {web_scheme(feed.url)}://{feed.url})"
         )
 
 

@@ -7,6 +7,7 @@ Alembic owns the schema; it is imported only when a migration is due.
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +67,11 @@ def create(url: str) -> Engine:
         path = url.split("///", 1)[1].partition("?")[0] if "///" in url else ""
         path = path.removeprefix("file:")
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(path).parent
+            blocker = next((p for p in (folder, *folder.parents) if p.is_file()), None)
+            if blocker is not None:  # mkdir would say "File exists", of the folder
+                raise NotADirectoryError(errno.ENOTDIR, f"{blocker} is a file, not a folder")
+            folder.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _begin_immediate)
