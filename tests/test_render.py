@@ -166,6 +166,14 @@ def test_title_cut_counts_cjk_as_two() -> None:
     assert cut_title("中" * 6, 0) == "中" * 6
 
 
+def test_a_title_cut_leaves_no_half_emoji_or_flag() -> None:
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"  # 👨‍👩‍👧: three joined
+    assert cut_title("a" * 8 + family + " 家庭", 12) == "a" * 8 + "\U0001f468..."
+    china = "\U0001f1e8\U0001f1f3"  # 🇨🇳: two flag letters
+    assert cut_title("a" * 8 + china + " 中国", 9) == "a" * 8 + "..."
+    assert cut_title("a" * 8 + china + " 中国", 10) == "a" * 8 + china + "..."
+
+
 @given(st.text(alphabet=st.characters(blacklist_categories=("Cs",))))
 def test_quoted_scalars_read_back_as_the_cleaned_text(text: str) -> None:
     from feedmill.normalize.text import collapse_space, strip_controls

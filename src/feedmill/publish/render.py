@@ -41,7 +41,8 @@ DEFAULT_TEMPLATE = Path(__file__).with_name("post.md.j2")
 # Hexo's external_link filter finds only their own href and rel, URLs that a
 # browser cannot read dropped (posts written before are rewritten: safety);
 # 4: align kept on paragraphs and headings, the picture of a <picture> and of
-# more lazy attributes (简书, 淘宝) found (posts that lost them get them).
+# more lazy attributes (简书, 淘宝) found (posts that lost them get them), a
+# title cut no longer ends in half an emoji sequence or flag.
 FORMAT_VERSION = "4"
 
 
@@ -132,7 +133,20 @@ def cut_title(title: str, max_width: int) -> str:
             break
         out.append(ch)
         width += w
-    return "".join(out).rstrip() + "..."
+    return _whole_clusters("".join(out)).rstrip() + "..."
+
+
+_REGIONAL = re.compile("[\U0001f1e6-\U0001f1ff]+$")  # flag letters: two make a flag
+
+
+def _whole_clusters(cut: str) -> str:
+    """``cut`` without a character sequence the cut broke: a joiner left at the
+    end (👨‍ of 👨‍👩‍👧) or half a flag (🇨 of 🇨🇳), which show as stray symbols."""
+    cut = cut.rstrip("\u200d\ufe0f")
+    flags = _REGIONAL.search(cut)
+    if flags and len(flags.group(0)) % 2:
+        cut = cut[:-1]
+    return cut
 
 
 def format_date(moment: datetime, style: str, site_timezone: str) -> str:
