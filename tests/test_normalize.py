@@ -96,6 +96,8 @@ def test_zoneless_dates_follow_the_configured_zone() -> None:
         # Elements named in tech titles are text; markup is closed or empty.
         ("Vue 3 中 <script setup> 的用法", "Vue 3 中 <script setup> 的用法"),
         ("HTML <dialog> 元素与 <template> 标签", "HTML <dialog> 元素与 <template> 标签"),
+        ("HTML <img> 标签的 loading 属性", "HTML <img> 标签的 loading 属性"),
+        ("<span> 和 <div> 的区别", "<span> 和 <div> 的区别"),
         ("<span>图</span>解<img src='x.png'>行情<hr/>", "图解行情"),
         # Left open, markup still: an attribute, text formatting; any case.
         ("<font color='red'>【快讯】央行降准", "【快讯】央行降准"),

@@ -59,6 +59,9 @@ _FORMATTING = frozenset(
     {"b", "i", "u", "s", "em", "strong", "font", "span", "small", "big", "mark", "strike"}
 )
 _ATTRIBUTE = re.compile(r"\s[\w:-]+\s*=")
+# Elements that do nothing bare and unclosed (a picture without src, a span
+# or font without attributes): named in a title ("HTML <img> 标签"), not markup.
+_INERT_BARE = frozenset({"img", "span", "font"})
 _TITLE_TAG = re.compile(r"<!--.*?-->|</?([A-Za-z][A-Za-z0-9]*)(?=[\s/>])[^<>]*>", re.S)
 
 
@@ -74,6 +77,14 @@ def _title_tags(title: str) -> str:
         if name is None:  # a comment
             return ""
         text = match.group(0)
+        if (
+            name.lower() in _INERT_BARE
+            and name not in closed
+            and name.lower() not in closed_blind
+            and _ATTRIBUTE.search(text) is None
+            and not text.endswith("/>")
+        ):
+            return text  # "HTML <img> 标签", "<span> 和 <div>": an element named
         # <em>…</em>, <B>快讯</B> and <font color=red>快讯 are markup;
         # "Vue 中 <script setup> 的用法" and Function<A, B> are not.  An
         # opening tag is one where its element is closed (<font>…</FONT>
