@@ -61,7 +61,13 @@ def test_names_that_hexos_category_map_tells_apart_are_accepted(tmp_path: Path) 
             "  - {url: 'https://xn--fsqu00a.xn--fiqs8s/rss', group: g, source: t}\n",
             "feeds[1] (https://xn--fsqu00a.xn--fiqs8s/rss): url: duplicate of feeds[0]",
         ),
-        ("sitee: .\nfeeds: []\n", "sitee: unknown key"),
+        ("sitee: .\nfeeds: []\n", "sitee: unknown key (did you mean site?)"),
+        ("intreval: 15m\nfeeds: []\n", ":1: intreval: unknown key (did you mean interval?)"),
+        ("concurrency: 5\nfeeds: []\n", "concurrency: unknown key (it goes under fetch:)"),
+        (
+            "feeds:\n  - {url: a.xml, group: g, sorce: s}\n",
+            "feeds[0] (a.xml): sorce: unknown key (did you mean source?)",
+        ),
         (
             "feeds:\n  - {url: rsshub.app/stcn/yw, group: g, source: s}\n",
             ":2: feeds[0] (rsshub.app/stcn/yw): url: no such file (a feed on the web? "

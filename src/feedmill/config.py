@@ -683,8 +683,8 @@ def _describe(message: str, data: Any, path: Path) -> str:
     field = _FIELD.match(text)
     if field:
         name = field.group(1) or field.group(2)
+        text = "missing (required)" if field.group(1) else "unknown key" + _suggestion(loc, name)
         loc.append(name)
-        text = "missing (required)" if field.group(1) else "unknown key"
     elif ": " in text and re.match(r"^\w+: ", text):  # "group: must not be empty"
         name, text = text.split(": ", 1)
         loc.append(name)
@@ -696,6 +696,46 @@ def _describe(message: str, data: Any, path: Path) -> str:
     if last in _SIZES:
         text = text.replace("a text such as 15m", "a text such as 15MiB")
     return f"{path}:{_line(data, tuple(loc))}: {_name(tuple(loc), data)}: {text}"
+
+
+def _suggestion(loc: list[Any], name: str) -> str:
+    """ " (did you mean interval?)" for a key misspelt, " (it goes under
+    fetch:)" for one at the wrong level; "" when nothing fits."""
+    import difflib
+
+    keys = _keys_at([step for step in loc if isinstance(step, str)])
+    close = difflib.get_close_matches(name, keys, n=1, cutoff=0.75)
+    if close:
+        return f" (did you mean {close[0]}?)"
+    if not loc:  # a section's key at the top level: "concurrency: 5"
+        for section in keys:
+            if name in _keys_at([section]):
+                return f" (it goes under {section}:)"
+    return ""
+
+
+def _keys_at(path: list[str]) -> list[str]:
+    """The keys a mapping at ``path`` (["fetch"], ["feeds"] …) may hold."""
+    struct: Any = Config
+    for step in path:
+        fields = {f.name: f.type for f in msgspec.structs.fields(struct)}
+        struct = _struct_in(fields.get(step))
+        if struct is None:
+            return []
+    return [f.name for f in msgspec.structs.fields(struct) if f.name != "path"]
+
+
+def _struct_in(kind: Any) -> Any:
+    """The msgspec Struct a field's type holds (``FeedSpec`` in ``tuple[FeedSpec, ...]``)."""
+    import typing
+
+    if isinstance(kind, type) and issubclass(kind, msgspec.Struct):
+        return kind
+    for part in typing.get_args(kind):
+        found = _struct_in(part)
+        if found is not None:
+            return found
+    return None
 
 
 _TYPE = re.compile(r"`([^`]+)`")
