@@ -335,6 +335,15 @@ def _moving_feed(tmp_path: Path, feed_server: FeedServer) -> tuple[str, str, Pat
     return old, new, write_config(tmp_path, [{"url": old, "group": "g", "source": "s"}])
 
 
+def _moved_feed(tmp_path: Path, feed_server: FeedServer) -> tuple[str, str, Path]:
+    """`_moving_feed` after the three runs that adopt its move."""
+    old, new, config = _moving_feed(tmp_path, feed_server)
+    for _ in range(3):
+        assert cli("run", "-c", str(config)).code == 0
+    assert status(config)[old]["fetch_url"] == new
+    return old, new, config
+
+
 def test_permanent_redirect_seen_three_times_moves_the_stored_url(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:
@@ -372,10 +381,7 @@ def test_following_a_move_before_it_is_adopted_keeps_the_feed(
 def test_a_move_back_to_the_configured_url_is_no_move(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:
-    old, _, config = _moving_feed(tmp_path, feed_server)
-    for _ in range(3):
-        assert cli("run", "-c", str(config)).code == 0
-    assert status(config)[old]["fetch_url"] is not None
+    old, _, config = _moved_feed(tmp_path, feed_server)
     feed_server.add("/old", body=FEED)
     feed_server.add("/new", status=301, headers={"Location": old})
     for _ in range(3):
@@ -388,10 +394,7 @@ def test_a_move_back_to_the_configured_url_is_no_move(
 def test_a_move_whose_new_place_has_no_feed_any_more_goes_back_to_the_config(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:
-    old, new, config = _moving_feed(tmp_path, feed_server)
-    for _ in range(3):
-        assert cli("run", "-c", str(config)).code == 0
-    assert status(config)[old]["fetch_url"] == new
+    old, new, config = _moved_feed(tmp_path, feed_server)
     # The new place is gone; the URL in feedmill.yml serves the feed again.
     feed_server.add("/new", status=404, body=b"not found")
     feed_server.add("/old", body=FEED)
