@@ -316,6 +316,11 @@ def test_demo_replaces_nothing_of_a_folder_that_is_not_a_demo_site(tmp_path: Pat
     result = cli("demo", str(tmp_path / "other"))
     assert result.code == 2 and f"{mine} exists and is not the demo's" in result.stderr
     assert mine.read_text(encoding="utf-8") == "mine"
+    (tmp_path / "third").mkdir()
+    (tmp_path / "third" / "feeds").write_text("a file", encoding="utf-8")
+    result = cli("demo", str(tmp_path / "third"))
+    assert result.code == 2 and "is a file, where the sample feeds go" in result.stderr
+    assert sorted(p.name for p in (tmp_path / "third").iterdir()) == ["feeds"]  # nothing made
     # A folder that cannot be made: a message, not a traceback.
     (tmp_path / "a-file").write_text("x", encoding="utf-8")
     result = cli("demo", str(tmp_path / "a-file" / "demo"))
@@ -683,3 +688,24 @@ def test_publish_stopped_by_a_signal_says_so(
     monkeypatch.setattr(Mill, "publish_pending", interrupted)
     config = write_config(tmp_path, [])
     assert cli("publish", "-c", str(config)).code == 130
+
+
+@pytest.mark.parametrize(
+    ("path", "web"),
+    [
+        ("rsshub.app/stcn/yw", "https"),
+        ("127.0.0.1:1200/stcn/yw", "http"),
+        ("localhost/rss", "http"),
+        ("rsshub.example.com:443/x", "https"),
+        ("v1.2:3/feed.xml", None),  # folders named like versions and times are folders
+        ("data:1/x.xml", None),
+        ("exports.v2/a.xml", None),
+        ("1.2.3/x.xml", None),
+    ],
+)
+def test_paths_that_read_as_web_addresses(path: str, web: str | None) -> None:
+    from feedmill.config import looks_like_host, web_scheme
+
+    assert looks_like_host(path) is (web is not None)
+    if web is not None:
+        assert web_scheme(path) == web

@@ -398,12 +398,20 @@ def test_a_move_whose_new_place_has_no_feed_any_more_goes_back_to_the_config(
     # The new place is gone; the URL in feedmill.yml serves the feed again.
     feed_server.add("/new", status=404, body=b"not found")
     feed_server.add("/old", body=FEED)
+    for _ in range(2):  # one bad answer, or two, is no reason to lose a move
+        assert cli("run", "-c", str(config)).code == 0
+        assert status(config)[old]["fetch_url"] == new
+    feed_server.add("/new", status=410, body=b"gone")
     assert cli("run", "-c", str(config)).code == 0
     row = status(config)[old]
     assert row["fetch_url"] is None
     assert row["last_error"] == (
-        f"HTTP 404 Not Found at {new}, where it had moved; next attempt at the URL in feedmill.yml"
+        f"HTTP 410 Gone at {new}, where it had moved; next attempt at the URL in feedmill.yml"
     )
+    # Gone from where it moved, not from where the config says: the usual backoff
+    # (streak 3: at most an hour at the 15-minute interval), not the day of a 410.
+    wait = datetime.fromisoformat(row["next_attempt"]) - datetime.now(UTC)
+    assert wait < timedelta(hours=1, minutes=1)
     assert cli("run", "-c", str(config), "--feed", old).code == 0
     row = status(config)[old]
     assert row["last_error"] is None and feed_server.hits["/old"] == 4
@@ -438,6 +446,12 @@ def test_a_feed_redirected_to_another_feed_of_the_config_is_not_posted_twice(
     assert row["last_error"] == (
         f"redirected to {b}, the URL of feeds[1] (g / 乙) in feedmill.yml: remove one of the two"
     )
+    # B's URL redirecting in turn (to https, a slash …) hides nothing.
+    feed_server.add("/b", status=301, headers={"Location": "/b/"})
+    feed_server.add("/b/", body=FEED)
+    assert " 1 failed" in cli("run", "-c", str(config)).stdout
+    assert len(posts(tmp_path)) == 2
+    assert status(config)[a]["last_error"].startswith(f"redirected to {b}, the URL of feeds[1]")
 
 
 def test_status_never_shows_the_password_of_a_moved_feed(

@@ -284,6 +284,13 @@ def test_srcset_is_read_as_browsers_read_it(srcset: str, best: str | None) -> No
             '<img alt="photo"></picture>',
             "https://i.example/b2.jpg",
         ),
+        # A format not every browser shows is passed over; a stand-in src gives way.
+        (
+            '<picture><source type="image/jxl" srcset="https://i.example/p.jxl">'
+            '<source type="image/jpeg" srcset="https://i.example/p.jpg">'
+            '<img src="data:image/gif;base64,R0lGOD" alt="photo"></picture>',
+            "https://i.example/p.jpg",
+        ),
     ],
 )
 def test_lazy_images_get_their_real_source(html: str, src: str) -> None:

@@ -259,3 +259,9 @@ def test_a_failure_records_when_its_server_asked_to_be_asked_again() -> None:
     asked = after_fetch(state, failed(("retry-after", "600")), NOW, POLICY, rng=random.Random(1))
     assert asked["hint_until"] == NOW + timedelta(minutes=10)
     assert after_fetch(state, failed(), NOW, POLICY, rng=random.Random(1))["hint_until"] is None
+    # The end of time, from a server whose clock is behind: bounded, not an overflow.
+    endless = failed(
+        ("date", "Mon, 01 Jan 2024 00:00:00 GMT"), ("retry-after", "Fri, 31 Dec 9999 23:59:59 GMT")
+    )
+    values = after_fetch(state, endless, NOW, POLICY, rng=random.Random(1))
+    assert values["hint_until"] == NOW + timedelta(days=3650)

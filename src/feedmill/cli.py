@@ -1134,6 +1134,8 @@ def write_demo(directory: Path) -> Path:
     if not config_path.exists():  # not a demo site yet: nothing of anyone's to replace
         if (directory / "_config.yml").exists():
             raise NotADemoSite(f"{directory} holds a Hexo site already: {elsewhere})")
+        if feeds_dir.exists() and not feeds_dir.is_dir():
+            raise NotADemoSite(f"{feeds_dir} is a file, where the sample feeds go: {elsewhere})")
         for item in samples.iterdir():
             mine = feeds_dir / item.name
             if (

@@ -785,10 +785,8 @@ def _line(data: Any, loc: tuple[Any, ...]) -> int:
 
 # "rsshub.app/stcn/yw": a path to a feed file, or a web address without its scheme?
 _HOST_LIKE = re.compile(r"^[\w-]+(?:\.[\w-]+)+(?::\d+)?(?:/|$)")
-# A host no folder is named like: an address or localhost, or any name with a port.
-_SURELY_HOST = re.compile(
-    r"^(?:\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?|localhost(?::\d+)?|[\w.-]+:\d+)(?:/|$)", re.I
-)
+# A host no folder is named like: an IPv4 address or localhost (a port or not).
+_SURELY_HOST = re.compile(r"^(?:\d{1,3}(?:\.\d{1,3}){3}|localhost)(?::\d+)?(?:/|$)", re.I)
 # "https:/rsshub.app/x", "http:rsshub.app": a scheme with a slash short.
 _SCHEME_TYPO = re.compile(r"^https?:(?!//)", re.IGNORECASE)
 # Folder names that end like these are folders, not hosts.

@@ -259,29 +259,40 @@ def extract_article(html: str, url: str) -> str | None:
 
 
 def _readability(doc: HtmlElement, url: str) -> str | None:
+    import readability.readability as engine  # slow to import: only when needed
+
+    # readability keeps the players of YouTube and Vimeo only (is_video_url,
+    # called by name inside Document.sanitize): for this call, every http(s)
+    # player passes, and the sanitizer keeps those of the site's allowed hosts.
+    own = engine.is_video_url
+    engine.is_video_url = _any_player
     try:
         summary: str = _engine()(doc, url=url, xpath=True).summary(html_partial=True)
     except Exception:  # heuristics on hostile input: no article, whatever went wrong
         return None
+    finally:
+        engine.is_video_url = own
     return summary
+
+
+def _any_player(url: str) -> bool:
+    return urls.scheme(url) in ("http", "https")
 
 
 @functools.cache
 def _engine() -> type[Any]:
-    """readability's Document (slow to import: only when needed), without two
-    of its cuts, which the sanitizer makes with the site's own settings:
-    players not on YouTube or Vimeo (a bilibili or v.qq.com video), and small
-    data tables (a two-row quote table has too little text for it)."""
+    """readability's Document, keeping small data tables (a two-row quote
+    table has too little text for it), unless their class reads as clutter."""
     import readability.readability as engine
-
-    # Called by name inside Document.sanitize: every http(s) player passes
-    # here, and the sanitizer keeps those of its allowed hosts.
-    engine.is_video_url = lambda url: urls.scheme(url) in ("http", "https")
 
     class Document(engine.Document):  # type: ignore[misc]
         def get_preserved_elements(self, node: HtmlElement) -> dict[HtmlElement, bool]:
             kept: dict[HtmlElement, bool] = super().get_preserved_elements(node)
-            kept.update((table, True) for table in node.iter("table") if _data_table(table))
+            kept.update(
+                (table, True)
+                for table in node.iter("table")
+                if _data_table(table) and self.class_weight(table) >= 0
+            )
             return kept
 
     return Document

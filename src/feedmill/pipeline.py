@@ -585,9 +585,17 @@ class Mill:
         pass — what the config refuses when two entries name one URL."""
         if self._feed_keys is None:
             self._feed_keys = {self.config.feed_key(f): i for i, f in enumerate(self.config.feeds)}
-        key = urls.identity(fetched.redirects[-1][1])
-        index = self._feed_keys.get(key)
-        if index is None or key == self.config.feed_key(spec):
+        own = self.config.feed_key(spec)
+        # Any hop: the other feed's URL may redirect in turn (to https, a slash).
+        index = next(
+            (
+                self._feed_keys[key]
+                for key in (urls.identity(target) for _, target in fetched.redirects)
+                if key in self._feed_keys and key != own
+            ),
+            None,
+        )
+        if index is None:
             return fetched
         other = self.config.feeds[index]
         return replace(

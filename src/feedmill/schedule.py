@@ -73,7 +73,7 @@ def retry_after(headers: Iterable[tuple[str, str]], now: datetime) -> timedelta 
     when = _http_date(value)
     if when is None:
         return None
-    return max(when - _origin(headers, now), timedelta(0))
+    return _bounded_delay(when - _origin(headers, now))
 
 
 def cache_lifetime(headers: Iterable[tuple[str, str]], now: datetime) -> timedelta | None:
@@ -95,7 +95,14 @@ def cache_lifetime(headers: Iterable[tuple[str, str]], now: datetime) -> timedel
     until = _http_date(expires) if expires else None
     if until is None:
         return None
-    return max(until - _origin(headers, now), timedelta(0))
+    return _bounded_delay(until - _origin(headers, now))
+
+
+def _bounded_delay(delay: timedelta) -> timedelta:
+    """A server's date as a delay: never negative, never past what ``_seconds``
+    allows (the year 9999 from a server whose clock is behind would overflow
+    a date once added to now)."""
+    return min(max(delay, timedelta(0)), timedelta(seconds=LONGEST_SECONDS))
 
 
 def _http_date(value: str) -> datetime | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 from datetime import datetime
+from http import HTTPStatus
 from typing import Any
 
 from feedmill.models import Fetched, FetchStatus
@@ -74,6 +75,17 @@ def after_fetch(
     values: dict[str, Any] = {"last_attempt_at": now, "http_status": fetched.http_status}
     if fetched.status is FetchStatus.FAILED:
         streak = state.error_streak + 1
+        # The place it moved to has said, MOVE_AFTER times running, that there
+        # is no feed there (any more): the next attempt is at the URL in
+        # feedmill.yml (which redirects again if the move still holds) — once
+        # would lose a move whose old host is gone over one bad answer.
+        back = bool(
+            state.fetch_url
+            and fetched.url == state.fetch_url
+            and fetched.http_status in NOT_HERE
+            and state.http_status in NOT_HERE
+            and streak >= MOVE_AFTER
+        )
         values.update(
             last_error=fetched.error or "failed",
             error_streak=streak,
@@ -82,7 +94,8 @@ def after_fetch(
                 policy,
                 streak=streak,
                 headers=fetched.cache_headers,
-                gone=fetched.http_status == GONE,
+                # Gone from where it moved, not from where feedmill.yml says.
+                gone=fetched.http_status == GONE and not back,
                 rng=rng,
             ),
             # When the server asked to be asked again (Retry-After), if it did:
@@ -93,13 +106,11 @@ def after_fetch(
         # A move is adopted only where a feed answers: a feed redirected for
         # good to a page that is not one (a site's home page, say) keeps its URL.
         values.update(redirect_streak=0, redirect_url=None)
-        if state.fetch_url and fetched.url == state.fetch_url and fetched.http_status in NOT_HERE:
-            # The place it moved to says there is no feed there (any more): the
-            # next attempt is at the URL in feedmill.yml, which redirects
-            # again if the move still holds.
+        if back and fetched.http_status is not None:
+            answer = f"HTTP {fetched.http_status} {HTTPStatus(fetched.http_status).phrase}"
             values.update(
                 fetch_url=None,
-                last_error=f"{values['last_error']} at {fetched.url}, where it had moved; "
+                last_error=f"{answer} at {fetched.url}, where it had moved; "
                 "next attempt at the URL in feedmill.yml",
             )
         return values

@@ -15,10 +15,11 @@ from html.entities import html5
 
 _DOCTYPE = re.compile(r"<!DOCTYPE", re.IGNORECASE)
 # Named references other than the five XML defines.
-# A named entity XML does not define (group 1), or an & that starts no reference.
+# A named entity XML does not define (group 1), or an & that starts no
+# reference, with the word after it (group 2: "copy" of "&copy 2024").
 _AMPERSAND = re.compile(
     r"&(?:(?!(?:amp|lt|gt|quot|apos);)([A-Za-z][A-Za-z0-9._-]*);"
-    r"|(?![A-Za-z][A-Za-z0-9._-]*;|#[0-9]+;|#[xX][0-9a-fA-F]+;))"
+    r"|(?![A-Za-z][A-Za-z0-9._-]*;|#[0-9]+;|#[xX][0-9a-fA-F]+;)([A-Za-z0-9]*))"
 )
 _CDATA = re.compile(r"<!\[CDATA\[.*?\]\]>", re.DOTALL)
 
@@ -79,7 +80,17 @@ def _entity(match: re.Match[str]) -> str:
 
 
 def _reference(match: re.Match[str]) -> str:
-    return _entity(match) if match.group(1) else "&amp;"
+    if match.group(1):
+        return _entity(match)
+    word = match.group(2) or ""
+    # An entity HTML reads without its ";" ("&copy 2024", "Tom &amp Jerry"):
+    # the character, as browsers (and the loose parser) read it.  Not before
+    # "=": "?a=1&reg=2" is a URL's query.
+    after = match.string[match.end() : match.end() + 1]
+    legacy = html5.get(word) if word and after != "=" else None
+    if legacy is not None:
+        return "".join(f"&#{ord(c)};" for c in legacy)
+    return "&amp;" + word
 
 
 def fix_entities(text: str) -> str:

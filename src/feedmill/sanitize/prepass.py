@@ -151,15 +151,27 @@ def lazy_source(img: Any) -> str | None:
     return lazy if lazy and lazy != src else None
 
 
+# Picture formats every current browser shows (not JPEG XL, Safari's alone).
+_SHOWN_TYPES = frozenset(
+    {"", "image/jpeg", "image/png", "image/gif", "image/webp", "image/avif", "image/svg+xml"}
+)
+
+
 def _picture_source(img: Any) -> str | None:
-    """For an ``<img>`` with no picture of its own inside a ``<picture>``: the
-    one its ``<source>`` elements offer a browser (the first without a media
-    condition, else the first), whose ``srcset`` the sanitizer does not keep."""
+    """For an ``<img>`` with no picture of its own (or a stand-in) inside a
+    ``<picture>``: the one its ``<source>`` elements offer a browser (the first
+    of a format all show, without a media condition if one has none), whose
+    ``srcset`` the sanitizer does not keep."""
     # (The HTML parser nests what follows a <source> inside it: an ancestor.)
     picture = next(img.iterancestors("picture"), None)
-    if picture is None or (img.get("src") or "").strip():
+    src = (img.get("src") or "").strip()
+    if picture is None or (src and not PLACEHOLDER.search(src)):
         return None
-    offers = [s for s in picture.iter("source") if (s.get("srcset") or "").strip()]
+    offers = [
+        s
+        for s in picture.iter("source")
+        if (s.get("srcset") or "").strip() and (s.get("type") or "").strip().lower() in _SHOWN_TYPES
+    ]
     offers.sort(key=lambda source: bool((source.get("media") or "").strip()))
     return best_from_srcset(offers[0].get("srcset")) if offers else None
 
