@@ -68,6 +68,10 @@ def test_names_that_hexos_category_map_tells_apart_are_accepted(tmp_path: Path) 
             "feeds:\n  - {url: a.xml, group: g, sorce: s}\n",
             "feeds[0] (a.xml): sorce: unknown key (did you mean source?)",
         ),
+        (  # the key as written in the file (in), not as the code names it (in_)
+            "rules:\n  block:\n    - {inn: [title], match: x}\nfeeds: []\n",
+            "inn: unknown key (did you mean in?)",
+        ),
         (
             "feeds:\n  - {url: rsshub.app/stcn/yw, group: g, source: s}\n",
             ":2: feeds[0] (rsshub.app/stcn/yw): url: no such file (a feed on the web? "
@@ -697,6 +701,8 @@ def test_publish_stopped_by_a_signal_says_so(
         ("127.0.0.1:1200/stcn/yw", "http"),
         ("localhost/rss", "http"),
         ("rsshub.example.com:443/x", "https"),
+        ("rsshub:1200/stcn/yw", "http"),  # a Docker service
+        ("rsshub.lan:1200/stcn/yw", "http"),  # a host with a port: a local one
         ("v1.2:3/feed.xml", None),  # folders named like versions and times are folders
         ("data:1/x.xml", None),
         ("exports.v2/a.xml", None),

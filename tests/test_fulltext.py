@@ -319,6 +319,15 @@ def test_players_and_small_data_tables_reach_the_post() -> None:
     import readability.readability as engine
 
     assert not engine.is_video_url("https://ads.example/frame.html")
+    # Pages are extracted on threads: every one keeps its player, and readability
+    # is left as it was after them all.
+    from concurrent.futures import ThreadPoolExecutor
+
+    own = engine.is_video_url
+    with ThreadPoolExecutor(8) as threads:
+        pages = list(threads.map(lambda _: extract_article(html, "https://s.example/x"), range(40)))
+    assert all(page and "player.bilibili.com" in page for page in pages)
+    assert engine.is_video_url is own
     # A small table whose class reads as clutter goes, as readability would have it.
     promo = html.replace("<table>", '<table class="promo">')
     article = extract_article(promo, "https://site.example/news/x.html")

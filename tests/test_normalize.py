@@ -98,6 +98,9 @@ def test_zoneless_dates_follow_the_configured_zone() -> None:
         ("HTML <dialog> 元素与 <template> 标签", "HTML <dialog> 元素与 <template> 标签"),
         ("HTML <img> 标签的 loading 属性", "HTML <img> 标签的 loading 属性"),
         ("<span> 和 <div> 的区别", "<span> 和 <div> 的区别"),
+        # … but not in a title with markup, nor in an old CMS's capitals.
+        ("<b>快讯</b> <span>今日", "快讯 今日"),
+        ("<SPAN>旧CMS", "旧CMS"),
         ("<span>图</span>解<img src='x.png'>行情<hr/>", "图解行情"),
         # Left open, markup still: an attribute, text formatting; any case.
         ("<font color='red'>【快讯】央行降准", "【快讯】央行降准"),

@@ -172,6 +172,8 @@ def test_a_title_cut_leaves_no_half_emoji_or_flag() -> None:
     china = "\U0001f1e8\U0001f1f3"  # 🇨🇳: two flag letters
     assert cut_title("a" * 8 + china + " 中国", 9) == "a" * 8 + "..."
     assert cut_title("a" * 8 + china + " 中国", 10) == "a" * 8 + china + "..."
+    heart = "\u2764\ufe0f"  # ❤️: the selector ends the character, it stays
+    assert cut_title("I " + heart + " NY and more text", 4) == "I " + heart + "..."
 
 
 @given(st.text(alphabet=st.characters(blacklist_categories=("Cs",))))

@@ -291,6 +291,20 @@ def test_srcset_is_read_as_browsers_read_it(srcset: str, best: str | None) -> No
             '<img src="data:image/gif;base64,R0lGOD" alt="photo"></picture>',
             "https://i.example/p.jpg",
         ),
+        (  # as CMSs write types, parameters and all; /transparent.gif is a stand-in
+            '<picture><source type="image/jxl" srcset="https://i.example/q.jxl">'
+            '<source type="image/webp; codecs=vp8" srcset="https://i.example/q.webp">'
+            '<img src="/static/transparent.gif"></picture>',
+            "https://i.example/q.webp",
+        ),
+        (
+            '<picture><source type="image/jpg" srcset="https://i.example/r.jpg"><img></picture>',
+            "https://i.example/r.jpg",
+        ),
+        (  # only a format some browsers show: better than no picture at all
+            '<picture><source type="image/jxl" srcset="https://i.example/s.jxl"><img></picture>',
+            "https://i.example/s.jxl",
+        ),
     ],
 )
 def test_lazy_images_get_their_real_source(html: str, src: str) -> None:

@@ -265,3 +265,32 @@ def test_a_failure_records_when_its_server_asked_to_be_asked_again() -> None:
     )
     values = after_fetch(state, endless, NOW, POLICY, rng=random.Random(1))
     assert values["hint_until"] == NOW + timedelta(days=3650)
+
+
+def test_a_move_is_given_up_after_three_not_found_answers_running_only() -> None:
+    """A place a feed moved to that says three times in a row there is no feed
+    there sends it back to feedmill.yml's URL; answers of any other kind between
+    them (a timeout, a 503) start the count again."""
+    from dataclasses import replace
+
+    from feedmill.models import Fetched, FetchStatus
+    from feedmill.store.feeds import blank
+    from feedmill.tracking import after_fetch
+
+    moved = replace(blank("https://a.example/old"), fetch_url="https://a.example/new")
+
+    def answer(status: int | None) -> Fetched:
+        return Fetched("https://a.example/new", FetchStatus.FAILED, http_status=status, error="x")
+
+    def after(*statuses: int | None) -> dict[str, object]:
+        state, values = moved, {}
+        for status in statuses:
+            values = after_fetch(state, answer(status), NOW, POLICY, rng=random.Random(1))
+            state = replace(state, **values)  # type: ignore[arg-type]
+        return values
+
+    assert "fetch_url" not in after(404, 404)
+    assert "fetch_url" not in after(None, 404, 404)  # a timeout first: two running
+    assert "fetch_url" not in after(404, 503, 404, 404)
+    assert after(404, 404, 410)["fetch_url"] is None
+    assert after(503, 404, 404, 404)["fetch_url"] is None

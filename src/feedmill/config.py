@@ -718,11 +718,11 @@ def _keys_at(path: list[str]) -> list[str]:
     """The keys a mapping at ``path`` (["fetch"], ["feeds"] …) may hold."""
     struct: Any = Config
     for step in path:
-        fields = {f.name: f.type for f in msgspec.structs.fields(struct)}
+        fields = {f.encode_name: f.type for f in msgspec.structs.fields(struct)}
         struct = _struct_in(fields.get(step))
         if struct is None:
             return []
-    return [f.name for f in msgspec.structs.fields(struct) if f.name != "path"]
+    return [f.encode_name for f in msgspec.structs.fields(struct) if f.name != "path"]
 
 
 def _struct_in(kind: Any) -> Any:
@@ -785,8 +785,12 @@ def _line(data: Any, loc: tuple[Any, ...]) -> int:
 
 # "rsshub.app/stcn/yw": a path to a feed file, or a web address without its scheme?
 _HOST_LIKE = re.compile(r"^[\w-]+(?:\.[\w-]+)+(?::\d+)?(?:/|$)")
-# A host no folder is named like: an IPv4 address or localhost (a port or not).
-_SURELY_HOST = re.compile(r"^(?:\d{1,3}(?:\.\d{1,3}){3}|localhost)(?::\d+)?(?:/|$)", re.I)
+# A host no folder is named like: an IPv4 address or localhost (a port or not),
+# or a one-word name with a port (a Docker service: rsshub:1200).
+_SURELY_HOST = re.compile(
+    r"^(?:(?:\d{1,3}(?:\.\d{1,3}){3}|localhost)(?::\d+)?|[A-Za-z][\w-]*:\d{2,5})(?:/|$)", re.I
+)
+_PORT = re.compile(r"^[^/]*:(\d+)(?:/|$)")
 # "https:/rsshub.app/x", "http:rsshub.app": a scheme with a slash short.
 _SCHEME_TYPO = re.compile(r"^https?:(?!//)", re.IGNORECASE)
 # Folder names that end like these are folders, not hosts.
@@ -811,7 +815,11 @@ def looks_like_host(text: str) -> bool:
 
 def web_scheme(host_like: str) -> str:
     """The scheme a scheme-less address most likely lacks: a local RSSHub
-    (127.0.0.1:1200, localhost) speaks http, a site on the web https."""
+    (127.0.0.1:1200, localhost, rsshub:1200, any host with a port but 443)
+    speaks http, a site on the web https."""
+    port = _PORT.match(host_like)
+    if port:
+        return "https" if port.group(1) == "443" else "http"
     return "http" if _SURELY_HOST.match(host_like) else "https"
 
 

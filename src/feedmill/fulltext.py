@@ -28,6 +28,7 @@ import functools
 import ipaddress
 import re
 import socket
+import threading
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -264,15 +265,20 @@ def _readability(doc: HtmlElement, url: str) -> str | None:
     # readability keeps the players of YouTube and Vimeo only (is_video_url,
     # called by name inside Document.sanitize): for this call, every http(s)
     # player passes, and the sanitizer keeps those of the site's allowed hosts.
-    own = engine.is_video_url
-    engine.is_video_url = _any_player
-    try:
-        summary: str = _engine()(doc, url=url, xpath=True).summary(html_partial=True)
-    except Exception:  # heuristics on hostile input: no article, whatever went wrong
-        return None
-    finally:
-        engine.is_video_url = own
+    with _ENGINE_LOCK:  # pages are extracted on threads: one swap at a time
+        own = engine.is_video_url
+        engine.is_video_url = _any_player
+        try:
+            summary: str = _engine()(doc, url=url, xpath=True).summary(html_partial=True)
+        except Exception:  # heuristics on hostile input: no article, whatever went wrong
+            return None
+        finally:
+            engine.is_video_url = own
     return summary
+
+
+# (readability is pure Python: threads holding the GIL would not run it faster.)
+_ENGINE_LOCK = threading.Lock()
 
 
 def _any_player(url: str) -> bool:

@@ -79,13 +79,12 @@ def after_fetch(
         # is no feed there (any more): the next attempt is at the URL in
         # feedmill.yml (which redirects again if the move still holds) — once
         # would lose a move whose old host is gone over one bad answer.
-        back = bool(
-            state.fetch_url
-            and fetched.url == state.fetch_url
-            and fetched.http_status in NOT_HERE
-            and state.http_status in NOT_HERE
-            and streak >= MOVE_AFTER
+        not_here = bool(
+            state.fetch_url and fetched.url == state.fetch_url and fetched.http_status in NOT_HERE
         )
+        gone_streak = state.gone_streak + 1 if not_here else 0
+        back = gone_streak >= MOVE_AFTER
+        values["gone_streak"] = 0 if back else gone_streak
         values.update(
             last_error=fetched.error or "failed",
             error_streak=streak,
@@ -123,6 +122,7 @@ def after_fetch(
         last_success_at=now,
         last_error=None,
         error_streak=0,
+        gone_streak=0,
         next_attempt_at=next_after(min(pass_started or now, now), policy, hint),
         hint_until=hint,
         etag=fetched.etag or (state.etag if fetched.status is FetchStatus.NOT_MODIFIED else None),

@@ -78,9 +78,8 @@ def _title_tags(title: str) -> str:
             return ""
         text = match.group(0)
         if (
-            name.lower() in _INERT_BARE
-            and name not in closed
-            and name.lower() not in closed_blind
+            name in _INERT_BARE  # lower case: an old CMS writes its markup in capitals
+            and not closed  # a title with markup in it ("<b>快讯</b> <span>…") is markup
             and _ATTRIBUTE.search(text) is None
             and not text.endswith("/>")
         ):

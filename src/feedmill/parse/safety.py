@@ -87,7 +87,9 @@ def _reference(match: re.Match[str]) -> str:
     # the character, as browsers (and the loose parser) read it.  Not before
     # "=": "?a=1&reg=2" is a URL's query.
     after = match.string[match.end() : match.end() + 1]
-    legacy = html5.get(word) if word and after != "=" else None
+    before = match.string[match.start() - 1 : match.start()] if match.start() else ""
+    # Nor after a letter or digit: "BTC&ETH" is two coins, not "BTCÐ".
+    legacy = html5.get(word) if word and after != "=" and not before.isalnum() else None
     if legacy is not None:
         return "".join(f"&#{ord(c)};" for c in legacy)
     return "&amp;" + word

@@ -141,8 +141,9 @@ _REGIONAL = re.compile("[\U0001f1e6-\U0001f1ff]+$")  # flag letters: two make a 
 
 def _whole_clusters(cut: str) -> str:
     """``cut`` without a character sequence the cut broke: a joiner left at the
-    end (👨‍ of 👨‍👩‍👧) or half a flag (🇨 of 🇨🇳), which show as stray symbols."""
-    cut = cut.rstrip("\u200d\ufe0f")
+    end (👨‍ of 👨‍👩‍👧) or half a flag (🇨 of 🇨🇳), which show as stray symbols.
+    (A variation selector ends its character: ❤️ stays ❤️.)"""
+    cut = cut.rstrip("\u200d")
     flags = _REGIONAL.search(cut)
     if flags and len(flags.group(0)) % 2:
         cut = cut[:-1]

@@ -151,9 +151,23 @@ def lazy_source(img: Any) -> str | None:
     return lazy if lazy and lazy != src else None
 
 
-# Picture formats every current browser shows (not JPEG XL, Safari's alone).
+# Picture formats every current browser shows (not JPEG XL, Safari's alone),
+# as CMSs spell them too (image/jpg).
 _SHOWN_TYPES = frozenset(
-    {"", "image/jpeg", "image/png", "image/gif", "image/webp", "image/avif", "image/svg+xml"}
+    {
+        "",
+        "image/jpeg",
+        "image/jpg",
+        "image/pjpeg",
+        "image/png",
+        "image/apng",
+        "image/gif",
+        "image/webp",
+        "image/avif",
+        "image/bmp",
+        "image/svg+xml",
+        "image/x-icon",
+    }
 )
 
 
@@ -165,14 +179,19 @@ def _picture_source(img: Any) -> str | None:
     # (The HTML parser nests what follows a <source> inside it: an ancestor.)
     picture = next(img.iterancestors("picture"), None)
     src = (img.get("src") or "").strip()
-    if picture is None or (src and not PLACEHOLDER.search(src)):
+    if picture is None or (
+        src and not PLACEHOLDER.search(src) and not PLACEHOLDER_FILE.search(src)
+    ):
         return None
-    offers = [
-        s
-        for s in picture.iter("source")
-        if (s.get("srcset") or "").strip() and (s.get("type") or "").strip().lower() in _SHOWN_TYPES
-    ]
-    offers.sort(key=lambda source: bool((source.get("media") or "").strip()))
+    offers = [s for s in picture.iter("source") if (s.get("srcset") or "").strip()]
+    # Formats all browsers show first (a type's parameters aside), then sources
+    # without a media condition.
+    offers.sort(
+        key=lambda source: (
+            (source.get("type") or "").partition(";")[0].strip().lower() not in _SHOWN_TYPES,
+            bool((source.get("media") or "").strip()),
+        )
+    )
     return best_from_srcset(offers[0].get("srcset")) if offers else None
 
 

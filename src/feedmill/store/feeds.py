@@ -37,6 +37,7 @@ class FeedState:
     warning: str | None
     ttl_minutes: int | None
     hint_until: datetime | None
+    gone_streak: int = 0
 
 
 _COLUMNS = [feeds.c[f.name] for f in fields(FeedState)]
@@ -260,7 +261,9 @@ def states(conn: Connection, urls: Sequence[str]) -> dict[str, FeedState]:
 def blank(url: str) -> FeedState:
     """The state of a configured feed that has no row yet (never fetched)."""
     empty: dict[str, Any] = {f.name: None for f in fields(FeedState)}
-    return FeedState(**{**empty, "id": 0, "url": url, "error_streak": 0, "redirect_streak": 0})
+    return FeedState(
+        **{**empty, "id": 0, "url": url, "error_streak": 0, "redirect_streak": 0, "gone_streak": 0}
+    )
 
 
 def view(

@@ -26,7 +26,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
 # The newest migration; the store checks it before importing Alembic at all.
-HEAD_REVISION = "0008"
+HEAD_REVISION = "0009"
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -95,6 +95,9 @@ feeds = Table(
     # Until when the server asked not to be polled (ttl, max-age, Retry-After):
     # a shortened interval brings the next attempt forward, never past this.
     Column("hint_until", UTCDateTime),
+    # Consecutive 404/410 answers where the feed had moved (fetch_url): after
+    # MOVE_AFTER of them, the next attempt is at the configured URL again.
+    Column("gone_streak", Integer, nullable=False, server_default="0"),
 )
 
 entries = Table(
