@@ -579,8 +579,8 @@ class Mill:
                 raise result
 
     def _not_another_feed(self, spec: FeedSpec, fetched: Fetched) -> Fetched:
-        """``fetched``, failed if its redirects ended at another feed of the
-        config: each of its items would be posted twice, under both feeds
+        """``fetched``, failed if its redirects went through another feed of
+        the config: each of its items would be posted twice, under both feeds
         (or held back as the other's copies), and the feed fetched twice a
         pass — what the config refuses when two entries name one URL."""
         if self._feed_keys is None:
