@@ -136,3 +136,28 @@ def test_what_no_feed_is_to_blame_for() -> None:
     assert not cannot_write(OSError(errno.ENOENT, "No such file or directory"))
     assert not cannot_write(OperationalError("INSERT …", {}, Exception("no such table: x")))
     assert not cannot_write(ValueError("bad XML"))
+
+
+def test_a_worker_whose_pool_went_away_ends_without_a_traceback(tmp_path: Path) -> None:
+    """A worker that starts as its pool is given up (its siblings died) finds
+    the pool's pipe closed: it exits, without Python's EOFError traceback
+    among feedmill's messages (it made the rendering test above flaky)."""
+    script = (
+        "from feedmill.worker import PoolContext\n"
+        "if __name__ == '__main__':\n"
+        # stdin is /dev/null in a worker: input() meets the EOF a closed pipe gives.
+        "    process = PoolContext().Process(target=input)\n"
+        "    process.start()\n"
+        "    process.join(60)\n"
+        "    print(process.exitcode)\n"
+    )
+    (tmp_path / "starts.py").write_text(script, encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, str(tmp_path / "starts.py")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(SRC)},
+    )
+    assert result.stdout.strip() == "1", result.stderr
+    assert "Traceback" not in result.stderr and "EOFError" not in result.stderr

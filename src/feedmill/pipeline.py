@@ -352,12 +352,10 @@ class Mill:
 
     def pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            import multiprocessing
-
             # forkserver: no fork of a process that runs threads (event loop,
             # database thread), and workers start from a clean interpreter
             # that has already imported the worker's modules.
-            context = multiprocessing.get_context("forkserver")
+            context = self.worker_module().PoolContext()
             context.set_forkserver_preload(
                 forkserver_preload(dedupe=self.dedupe is not None, search=self.config.search)
             )

@@ -94,6 +94,24 @@ def _exit_with(sentinel: int) -> None:
     os._exit(1)  # nothing to flush: an unfinished transaction rolls back
 
 
+class PoolProcess(multiprocessing.context.ForkServerProcess):
+    """A worker that ends quietly when its pool went away under it — every
+    sibling died while it started, and the pool was given up: Python would
+    print its EOFError traceback among feedmill's own messages."""
+
+    def run(self) -> None:
+        try:
+            super().run()
+        except (EOFError, BrokenPipeError, ConnectionResetError):
+            raise SystemExit(1) from None
+
+
+class PoolContext(multiprocessing.context.ForkServerContext):
+    """The forkserver context, with `PoolProcess` workers."""
+
+    Process = PoolProcess
+
+
 def engine_for(url: str) -> Engine:
     """This process's engine for ``url`` (one per process, made on first use)."""
     engine = _ENGINES.get(url)
