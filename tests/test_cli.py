@@ -401,6 +401,15 @@ def test_demo_runs_offline_end_to_end(tmp_path: Path) -> None:
     again = cli("demo", str(site))
     assert "posts: 0 new, 0 updated, 46 unchanged" in again.stdout
     assert [p.stat().st_mtime_ns for p in files] == stamps
+    # A sample feed edited since is put back as it came; nothing else is touched.
+    edited = files[1]
+    sample = edited.read_bytes()
+    edited.write_bytes(b"<rss>edited</rss>")
+    assert cli("demo", str(site)).code == 0
+    assert edited.read_bytes() == sample
+    assert [p.stat().st_mtime_ns for p in files if p != edited] == [
+        t for p, t in zip(files, stamps, strict=True) if p != edited
+    ]
     # Whichever outlet's copy was stored first is posted, listing the other
     # (feeds of one pass are handled in the order their documents arrive).
     pairs = ("证券时报网", "东方财富网")

@@ -114,6 +114,7 @@ def test_a_document_cut_short_publishes_its_whole_items_and_no_empty_post(
     assert "1 failed" in cli("run", "-c", str(config)).stdout
     (row,) = json.loads(cli("status", "-c", str(config), "--json").stdout)
     assert "no item with anything in it — cut short?" in row["last_error"]
+    assert cli("status", "-c", str(config)).stdout.rstrip().endswith("1 feed: 0 ok, 1 failing")
     assert len(posts(tmp_path)) == 3
 
 

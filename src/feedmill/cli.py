@@ -1110,12 +1110,16 @@ def write_demo(directory: Path) -> Path:
     not the demo's, nothing is written (NotADemoSite): the demo's config and
     sample posts would replace a real site's.
     """
-    import io
     from importlib import resources
 
     from ruamel.yaml import YAML
 
     samples = resources.files("feedmill") / "samples"
+    feeds = {
+        item.name: item.read_bytes()
+        for item in samples.iterdir()
+        if item.name.endswith((".xml", ".json"))
+    }
     yaml = YAML()
     yaml.preserve_quotes = True
     data = yaml.load((samples / "feedmill.yml").read_text(encoding="utf-8"))
@@ -1136,13 +1140,9 @@ def write_demo(directory: Path) -> Path:
             raise NotADemoSite(f"{directory} holds a Hexo site already: {elsewhere})")
         if feeds_dir.exists() and not feeds_dir.is_dir():
             raise NotADemoSite(f"{feeds_dir} is a file, where the sample feeds go: {elsewhere})")
-        for item in samples.iterdir():
-            mine = feeds_dir / item.name
-            if (
-                item.name.endswith((".xml", ".json"))
-                and mine.exists()
-                and (not mine.is_file() or mine.read_bytes() != item.read_bytes())
-            ):
+        for name, sample in feeds.items():
+            mine = feeds_dir / name
+            if mine.exists() and (not mine.is_file() or mine.read_bytes() != sample):
                 raise NotADemoSite(f"{mine} exists and is not the demo's: {elsewhere})")
     init_site(directory)
     feeds_dir.mkdir(parents=True, exist_ok=True)
@@ -1152,9 +1152,8 @@ def write_demo(directory: Path) -> Path:
         if not path.is_file() or path.read_bytes() != data:
             path.write_bytes(data)
 
-    for item in samples.iterdir():
-        if item.name.endswith((".xml", ".json")):
-            put(feeds_dir / item.name, item.read_bytes())
+    for name, sample in feeds.items():
+        put(feeds_dir / name, sample)
     put(config_path, text.getvalue().encode("utf-8"))
     return config_path
 

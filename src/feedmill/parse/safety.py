@@ -76,7 +76,11 @@ def _entity(match: re.Match[str]) -> str:
     value = html5.get(name + ";")
     if value is None:
         return "&amp;" + name + ";"
-    return "".join(f"&#{ord(c)};" for c in value)
+    return _char_refs(value)
+
+
+def _char_refs(text: str) -> str:
+    return "".join(f"&#{ord(c)};" for c in text)
 
 
 def _reference(match: re.Match[str]) -> str:
@@ -90,9 +94,7 @@ def _reference(match: re.Match[str]) -> str:
     before = match.string[match.start() - 1 : match.start()] if match.start() else ""
     # Nor after a letter or digit: "BTC&ETH" is two coins, not "BTCÐ".
     legacy = html5.get(word) if word and after != "=" and not before.isalnum() else None
-    if legacy is not None:
-        return "".join(f"&#{ord(c)};" for c in legacy)
-    return "&amp;" + word
+    return "&amp;" + word if legacy is None else _char_refs(legacy)
 
 
 def fix_entities(text: str) -> str:

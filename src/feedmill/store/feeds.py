@@ -37,7 +37,7 @@ class FeedState:
     warning: str | None
     ttl_minutes: int | None
     hint_until: datetime | None
-    gone_streak: int = 0
+    gone_streak: int
 
 
 _COLUMNS = [feeds.c[f.name] for f in fields(FeedState)]
