@@ -32,6 +32,10 @@ def test_names_that_hexos_category_map_tells_apart_are_accepted(tmp_path: Path) 
     ("text", "message"),
     [
         ("feeds: [\n", "YAML error"),
+        (
+            "feeds:\n  - url: a.xml\n\tgroup: g\n",
+            "feedmill.yml:3: YAML error: a tab: YAML indents with spaces only",
+        ),
         ("feeds:\n  - url: a.xml\n    group: g\n", "feeds[0] (a.xml): source: missing (required)"),
         (
             "feeds:\n  - url: a.xml\n    group: 12\n    source: s\n",

@@ -574,6 +574,11 @@ def load_config(path: str | Path) -> Config:
     return parse_config(text, path)
 
 
+def _tab_at(text: str, line: int, column: int) -> bool:
+    lines = text.splitlines()
+    return line < len(lines) and lines[line][column : column + 1] == "\t"
+
+
 def parse_config(text: str, path: Path) -> Config:
     from feedmill.yamlload import MarkedYAMLError, YAMLError, load
 
@@ -583,6 +588,8 @@ def parse_config(text: str, path: Path) -> Config:
         mark = exc.problem_mark or exc.context_mark
         where = f"{path}:{mark.line + 1}" if mark else str(path)
         problem = " ".join(str(p) for p in (exc.context, exc.problem) if p)
+        if mark and _tab_at(text, mark.line, mark.column):  # libyaml does not name it
+            problem = "a tab: YAML indents with spaces only"
         raise ConfigError(f"{where}: YAML error: {problem}") from None
     except YAMLError as exc:
         raise ConfigError(f"{path}: YAML error: {exc}") from None
