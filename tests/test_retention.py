@@ -251,3 +251,26 @@ def test_posts_of_a_removed_feed_waiting_for_a_rewrite_still_leave(tmp_path: Pat
     result = cli("run", "-c", str(config))
     assert "2 duplicates" in result.stdout and "2 archived" in result.stdout
     assert not posts(tmp_path) and len(archived(tmp_path)) == 2
+
+
+def test_a_lost_database_leaves_one_copy_of_an_archived_item_retitled_since(
+    tmp_path: Path,
+) -> None:
+    """The database is gone: an archived item that its feed still lists, under
+    a new title, finds its archived file by key digest and keeps that name;
+    retention moves it out again over the old copy, not beside it."""
+    feeds = [{"url": "f.xml", "group": "g", "source": "源"}]
+    config = write_config(tmp_path, feeds, retention={"days": 7})
+    (tmp_path / "f.xml").write_bytes(rss("源", items([0, 10])))
+    cli("run", "-c", str(config))
+    before = archived(tmp_path)
+    assert len(before) == 1
+    for path in (tmp_path / ".feedmill").glob("state.db*"):
+        path.unlink()
+
+    (tmp_path / "f.xml").write_bytes(rss("源", items([0, 10], title="新闻(更新)")))
+    result = cli("run", "-c", str(config))
+    assert result.code == 0, result.stderr
+    assert archived(tmp_path) == before
+    assert "新闻(更新)10天前" in (tmp_path / "source" / "_archive" / before[0]).read_text()
+    assert titles(posts(tmp_path)) == ["新闻(更新)0天前"]

@@ -485,7 +485,7 @@ def handle(job: FeedJob) -> FeedResult:
 
     # A feed the database does not know may have posts on the site already
     # (the database was lost): an item keeps its file, even retitled since.
-    on_site = names_on_site(job.posts_dir, job.pass_id) if not known else {}
+    on_site = names_on_site(job.posts_dir, job.archive_dir, job.pass_id) if not known else {}
 
     def name_for(entry: Entry, attempt: int) -> str:
         if attempt == 0 and on_site:

@@ -56,29 +56,38 @@ def name_digest(name: str) -> str | None:
 _LISTING: dict[tuple[str, str], dict[str, str]] = {}
 
 
-def names_on_site(posts_dir: str, pass_id: str) -> dict[str, str]:
-    """Key digest → file name of the posts in ``posts_dir`` (a digest that
-    two names end with is left out), listed once per pass (``pass_id``).
+def names_on_site(posts_dir: str, archive_dir: str, pass_id: str) -> dict[str, str]:
+    """Key digest → file name of the posts in ``posts_dir``, or else in
+    ``archive_dir`` (a digest that two names of one folder end with is left
+    out), listed once per pass (``pass_id``).
 
     A feed the database knows nothing of may have posts there already: the
     database was lost (a new machine, a CI cache gone), and an item retitled
-    since would get a second file under its new title's name.  What the pass
-    itself writes meanwhile does not matter: other feeds' names carry other
-    digests.
+    since would get a second file under its new title's name — or, archived,
+    a second copy in the archive once retention moved it out again.  What the
+    pass itself writes meanwhile does not matter: other feeds' names carry
+    other digests.
     """
     cached = _LISTING.get((posts_dir, pass_id))
     if cached is not None:
         return cached
+    found = _names_in(archive_dir)
+    found.update(_names_in(posts_dir))  # a post in both folders: the one in _posts
+    listing = {digest: name for digest, name in found.items() if name is not None}
+    _LISTING.clear()  # one listing at a time: bounded memory
+    _LISTING[posts_dir, pass_id] = listing
+    return listing
+
+
+def _names_in(folder: str) -> dict[str, str | None]:
+    """Key digest → file name in ``folder``; None for a digest two names end with."""
     found: dict[str, str | None] = {}
     try:
-        names = os.listdir(posts_dir)
+        names = os.listdir(folder)
     except FileNotFoundError:
         names = []
     for name in names:
         digest = name_digest(name)
         if digest is not None:
             found[digest] = None if digest in found else name
-    listing = {digest: name for digest, name in found.items() if name is not None}
-    _LISTING.clear()  # one listing at a time: bounded memory
-    _LISTING[posts_dir, pass_id] = listing
-    return listing
+    return found
