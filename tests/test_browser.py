@@ -238,3 +238,58 @@ def test_a_hostile_feed_runs_no_script_and_takes_over_no_page(tmp_path: Path) ->
         server.shutdown()
         server.server_close()
     assert dialogs == []
+
+
+def test_no_picture_of_another_host_is_asked_for_with_the_sites_address(tmp_path: Path) -> None:
+    """Chinese news CDNs refuse a picture whose request names another site.
+    A post's own pictures carry referrerpolicy; a video's poster cannot, nor
+    can what a theme draws from the front matter: the page's policy covers
+    them (scripts/feedmill-referrer.js)."""
+    from playwright.sync_api import Route, sync_playwright
+
+    site = tmp_path / "site"
+    assert cli("init", str(site)).code == 0
+    html = (
+        '<p>视频</p><video controls src="https://video.example/v.mp4" '
+        'poster="https://img.example/poster.jpg"></video>'
+        '<p><img src="https://img.example/inline.jpg"></p>'
+    )
+    (site / "f.xml").write_bytes(rss("源 - 频道", [Item("带视频的新闻", html, "v1")]))
+    config = write_config(site, [{"url": "f.xml", "group": "组", "source": "源"}])
+    assert cli("run", "-c", str(config)).code == 0
+    assert "poster=" in next(iter((site / "source" / "_posts").glob("*.md"))).read_text()
+    result = hexo.generate(site)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+    handler = functools.partial(_Quiet, directory=str(site / "public"))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    asked: dict[str, str | None] = {}  # URL of another host → the Referer it was sent
+
+    def offline(route: Route) -> None:
+        if urlsplit(route.request.url).hostname == "127.0.0.1":
+            route.continue_()
+            return
+        asked[route.request.url] = route.request.all_headers().get("referer")
+        route.fulfill(status=200, content_type="image/png", body=PIXEL)
+
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=chromium(), args=["--no-sandbox", "--disable-gpu"]
+            )
+            try:
+                page = browser.new_page()
+                page.route("**/*", offline)
+                post = next(iter(hexo.post_pages(site).values()))
+                url = base + "/" + post.parent.relative_to(site / "public").as_posix() + "/"
+                page.goto(url, wait_until="networkidle")
+            finally:
+                browser.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert "https://img.example/poster.jpg" in asked
+    assert "https://img.example/inline.jpg" in asked
+    assert {u: r for u, r in asked.items() if r} == {}

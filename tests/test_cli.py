@@ -270,6 +270,7 @@ def test_init_writes_a_hexo_8_site_and_keeps_existing_files(tmp_path: Path) -> N
         assert name in package["dependencies"]
     assert "timezone: Asia/Shanghai" in (site / "_config.yml").read_text()
     assert (site / "scripts" / "feedmill-timezone.js").is_file()
+    assert (site / "scripts" / "feedmill-referrer.js").is_file()
     assert (site / "source" / "_posts").is_dir()
     assert "feeds:" in (site / "feedmill.yml").read_text()
     # The commented config is valid as it stands: zero feeds, nothing to do.
@@ -290,6 +291,9 @@ def test_init_on_an_existing_hexo_site_changes_none_of_its_urls(tmp_path: Path) 
     # midnight to another day's URL: not done without asking.
     assert not (site / "scripts" / "feedmill-timezone.js").exists()
     assert "feedmill-timezone.js was not added" in result.stdout
+    # Nor one that has its pages send no Referer: its own pictures may need one.
+    assert not (site / "scripts" / "feedmill-referrer.js").exists()
+    assert "feedmill-referrer.js was not added" in result.stdout
     config = (site / "feedmill.yml").read_text()
     assert "\ntimezone: America/New_York\n" in config and "\ndate_style: local\n" in config
     assert "does not list .feedmill/" in result.stdout

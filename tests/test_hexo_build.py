@@ -43,6 +43,18 @@ def test_hexo_skips_what_feedmill_keeps_beside_the_posts(built_demo: Path) -> No
     assert not [p for p in (built_demo / "public").rglob("*") if "feedmill" in p.name]
 
 
+def test_every_page_asks_the_browser_to_send_no_referer(built_demo: Path) -> None:
+    """Pictures a theme draws from the front matter (headimg, thumbnail) and
+    video posters cannot carry referrerpolicy: the page's own policy covers
+    them (scripts/feedmill-referrer.js, written by init)."""
+    meta = '<meta name="referrer" content="no-referrer">'
+    pages = [*hexo.post_pages(built_demo).values(), built_demo / "public" / "index.html"]
+    pages += (built_demo / "public" / "categories").rglob("index.html")
+    for page in pages:
+        head = page.read_text(encoding="utf-8").split("</head>", 1)[0]
+        assert meta in head, page
+
+
 def test_every_post_is_listed_under_its_category_path(built_demo: Path) -> None:
     pages = hexo.post_pages(built_demo)
     public = built_demo / "public"

@@ -113,6 +113,7 @@ SITE_FILES = {
     "package.json": "package.json",
     "_config.yml": "_config.yml",
     "scripts/feedmill-timezone.js": "scripts/feedmill-timezone.js",
+    "scripts/feedmill-referrer.js": "scripts/feedmill-referrer.js",
     "gitignore": ".gitignore",
     "favicon.png": "source/favicon.png",  # the default theme links it
     "feedmill.yml": CONFIG_NAME,
@@ -120,6 +121,10 @@ SITE_FILES = {
 
 
 TIMEZONE_SCRIPT = "scripts/feedmill-timezone.js"
+REFERRER_SCRIPT = "scripts/feedmill-referrer.js"
+# Scripts that would change how a site's own posts are built or shown: only in
+# a new site (see init_site).
+NEW_SITE_ONLY = frozenset({TIMEZONE_SCRIPT, REFERRER_SCRIPT})
 
 
 def init_site(directory: Path) -> list[tuple[str, bool]]:
@@ -128,7 +133,9 @@ def init_site(directory: Path) -> list[tuple[str, bool]]:
     On an existing Hexo site (it has a _config.yml), feedmill.yml takes the
     site's `timezone:`, and the script that runs Hexo in that zone is not
     added: it would move the site's own posts dated near midnight to another
-    day's URL wherever it was built in another zone.
+    day's URL wherever it was built in another zone.  Nor is the one that
+    sends no Referer: the site's own pictures may sit behind a CDN that
+    serves only requests naming the site.
     """
     from importlib import resources  # here: only init and demo read packaged files
 
@@ -139,7 +146,7 @@ def init_site(directory: Path) -> list[tuple[str, bool]]:
     done = []
     for source, target in SITE_FILES.items():
         path = directory / target
-        if path.exists() or (existing and target == TIMEZONE_SCRIPT):
+        if path.exists() or (existing and target in NEW_SITE_ONLY):
             done.append((target, False))
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -195,7 +202,7 @@ def init(directory: Path) -> None:
         raise click.exceptions.Exit(EXIT_FATAL) from None
     for target, created in done:
         mark = "[green]created[/green]" if created else "[yellow]kept[/yellow]   "
-        if target == TIMEZONE_SCRIPT and not (directory / target).exists():
+        if target in NEW_SITE_ONLY and not (directory / target).exists():
             mark = "[yellow]skipped[/yellow]"
         out.print(f"{mark} {plain(str(directory / target))}")
     if not (directory / TIMEZONE_SCRIPT).exists():
@@ -204,6 +211,15 @@ def init(directory: Path) -> None:
             "the zone of the machine that builds the site; the script builds in the site's "
             "`timezone:` instead (every machine gives the same URLs), which moves posts "
             "dated near midnight to another day's URL if your builds ran in another zone.",
+            markup=False,
+        )
+    if not (directory / REFERRER_SCRIPT).exists():
+        out.print(
+            f"\n{REFERRER_SCRIPT} was not added. In a new site it has every page "
+            "send no Referer: Chinese news CDNs refuse pictures requested from another "
+            "site, and a theme's thumbnails and video posters cannot carry the "
+            "referrerpolicy that posts' own pictures have. Copy it from a new site "
+            "(`feedmill init new-site`) unless pictures of your own need a Referer.",
             markup=False,
         )
     if not _ignores_state(directory):
