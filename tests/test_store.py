@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config as AlembicConfig
 from alembic.migration import MigrationContext
@@ -193,6 +194,28 @@ def test_a_feed_that_moved_for_good_wins_over_one_only_sent_there(tmp_path: Path
         (taken,) = feed_store.sync_feeds(conn, [target]).values()
     engine.dispose()
     assert taken.id == moved.id and taken.fetch_url is None
+
+
+@pytest.mark.parametrize("move", ["fetch_url", "redirect_url"])
+def test_a_move_no_configured_url_claims_leaves_moved_from_and_respelling_working(
+    tmp_path: Path, move: str
+) -> None:
+    """A feed that moved for good (or was sent on once) and is then pointed
+    elsewhere by hand — `moved_from`, or its URL written another way — is
+    still that feed: its move names no configured URL, so it claims none."""
+    from feedmill.store import feeds as feed_store
+
+    old, elsewhere = "https://a.example/feed", "https://c.example/feed"
+    engine = open_database(f"sqlite:///{tmp_path / 'state.db'}")
+    with engine.begin() as conn:
+        (state,) = feed_store.sync_feeds(conn, [old]).values()
+        feed_store.record(conn, state.id, **{move: "https://b.example/feed"})
+        (moved,) = feed_store.sync_feeds(conn, [elsewhere], earlier={elsewhere: [old]}).values()
+        (respelt,) = feed_store.sync_feeds(
+            conn, ["HTTPS://C.example:443/feed"], identity=lambda u: u.lower().replace(":443", "")
+        ).values()
+    engine.dispose()
+    assert moved.id == state.id and respelt.id == state.id
 
 
 def test_processes_opening_a_new_postgresql_database_at_once_take_turns(

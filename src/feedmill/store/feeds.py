@@ -68,7 +68,9 @@ def _moves(
         by_key: dict[str, list[FeedState]] = {}
         for state in gone:
             by_key.setdefault(identity(state.url), []).append(state)
-        taken = {id(state) for state in moves.values()}
+        # Only a move that a configured URL claims: one to anywhere else
+        # leaves the feed to its respelt URL or `moved_from`.
+        taken = {id(state) for target, state in moves.items() if target in wanted}
         for url in new:
             for was in (url, *earlier.get(url, ())):
                 found = [s for s in by_key.get(identity(was), []) if id(s) not in taken]
