@@ -454,6 +454,30 @@ def test_a_feed_redirected_to_another_feed_of_the_config_is_not_posted_twice(
     assert status(config)[a]["last_error"].startswith(f"redirected to {b}, the URL of feeds[1]")
 
 
+def test_a_feed_whose_adopted_move_is_another_feed_of_the_config_is_not_posted_twice(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """The move was adopted (no redirect left to see), then the new place was
+    added as a feed of its own, the old entry kept: the old entry fails."""
+    old, new, config = _moved_feed(tmp_path, feed_server)
+    write_config(
+        tmp_path,
+        [{"url": old, "group": "g", "source": "s"}, {"url": new, "group": "g", "source": "新"}],
+        dedupe=False,
+    )
+    for run in range(2):
+        hits = feed_server.hits["/new"]
+        result = cli("run", "-c", str(config))
+        assert result.code == 0 and " 1 failed" in result.stdout
+        assert feed_server.hits["/new"] == hits + 1  # fetched once a pass, not twice
+        # The old entry's posts stay; the new one posts the items once (dedupe off).
+        assert f"posts: {2 - 2 * run} new, 0 updated" in result.stdout
+        assert len(posts(tmp_path)) == 4
+    assert status(config)[old]["last_error"] == (
+        f"moved to {new}, the URL of feeds[1] (g / 新) in feedmill.yml: remove one of the two"
+    )
+
+
 def test_status_never_shows_the_password_of_a_moved_feed(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:

@@ -22,7 +22,7 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Callable, Coroutine, Iterator, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import suppress
@@ -576,11 +576,12 @@ class Mill:
             if isinstance(result, BaseException):
                 raise result
 
-    def _not_another_feed(self, spec: FeedSpec, fetched: Fetched) -> Fetched:
-        """``fetched``, failed if its redirects went through another feed of
-        the config: each of its items would be posted twice, under both feeds
-        (or held back as the other's copies), and the feed fetched twice a
-        pass — what the config refuses when two entries name one URL."""
+    def _another_feed(self, spec: FeedSpec, targets: Iterable[str], how: str) -> str | None:
+        """The error of a feed fetched through ``targets`` (where its redirects
+        went, where it moved for good) if one is the URL of another feed of the
+        config: each of its items would be posted twice, under both feeds (or
+        held back as the other's copies), and the document fetched twice a pass
+        — what the config refuses when two entries name one URL."""
         if self._feed_keys is None:
             self._feed_keys = {self.config.feed_key(f): i for i, f in enumerate(self.config.feeds)}
         own = self.config.feed_key(spec)
@@ -588,20 +589,17 @@ class Mill:
         index = next(
             (
                 self._feed_keys[key]
-                for key in (urls.identity(target) for _, target in fetched.redirects)
+                for key in map(urls.identity, targets)
                 if key in self._feed_keys and key != own
             ),
             None,
         )
         if index is None:
-            return fetched
+            return None
         other = self.config.feeds[index]
-        return replace(
-            fetched,
-            status=FetchStatus.FAILED,
-            body=None,
-            error=f"redirected to {other.url}, the URL of feeds[{index}] "
-            f"({other.group} / {other.source}) in feedmill.yml: remove one of the two",
+        return (
+            f"{how} {other.url}, the URL of feeds[{index}] "
+            f"({other.group} / {other.source}) in feedmill.yml: remove one of the two"
         )
 
     def _location(self, spec: FeedSpec, state: FeedState) -> str:
@@ -629,11 +627,18 @@ class Mill:
             headers=tuple(spec.headers.items()),
             proxy=spec.proxy,
         )
-        fetched = await self._stoppable(fetcher.fetch(request))
+        # A move adopted before the config named its new place as a feed too.
+        taken = self._another_feed(spec, [state.fetch_url], "moved to") if state.fetch_url else None
+        if taken is not None:
+            fetched: Fetched | None = Fetched(url=location, status=FetchStatus.FAILED, error=taken)
+        else:
+            fetched = await self._stoppable(fetcher.fetch(request))
         if fetched is None:
             return  # stopped mid-fetch (see stop)
         if fetched.redirects and fetched.ok:
-            fetched = self._not_another_feed(spec, fetched)
+            taken = self._another_feed(spec, (to for _, to in fetched.redirects), "redirected to")
+            if taken is not None:
+                fetched = replace(fetched, status=FetchStatus.FAILED, body=None, error=taken)
         now = datetime.now(UTC)
         if fetched.status is FetchStatus.OK:
             assert fetched.body is not None
