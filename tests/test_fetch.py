@@ -426,6 +426,30 @@ def test_a_move_whose_new_place_has_no_feed_any_more_goes_back_to_the_config(
     assert status(config)[old]["fetch_url"] == new
 
 
+def test_a_move_whose_new_place_keeps_failing_goes_back_to_the_config(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """Its host gone (here: errors of any kind, never a 404), a moved feed
+    is tried at the URL in feedmill.yml after six failures running; the
+    failure lines say where it was fetched."""
+    old, new, config = _moved_feed(tmp_path, feed_server)
+    feed_server.add("/new", status=500, body=b"down")
+    feed_server.add("/old", body=FEED)  # the feed's own URL serves it again
+    for _ in range(5):
+        result = cli("run", "-c", str(config))
+        assert f"failed {old}: HTTP 500" in result.stderr
+        assert f"(at {new}, where it moved)" in result.stderr
+        assert status(config)[old]["fetch_url"] == new
+    assert cli("run", "-c", str(config)).code == 0
+    row = status(config)[old]
+    assert row["fetch_url"] is None
+    assert "6 times running at " + new in row["last_error"]
+    hits = feed_server.hits["/old"]
+    result = cli("run", "-c", str(config))
+    assert " 0 failed" in result.stdout and feed_server.hits["/old"] == hits + 1
+    assert status(config)[old]["last_error"] is None
+
+
 def test_a_feed_redirected_to_another_feed_of_the_config_is_not_posted_twice(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:

@@ -294,3 +294,33 @@ def test_a_move_is_given_up_after_three_not_found_answers_running_only() -> None
     assert "fetch_url" not in after(404, 503, 404, 404)
     assert after(404, 404, 410)["fetch_url"] is None
     assert after(503, 404, 404, 404)["fetch_url"] is None
+
+
+def test_a_move_whose_new_host_keeps_failing_is_given_up_after_six_failures_running() -> None:
+    """A host that went away (refused, no such name, timeouts) never answers
+    404: after six failures of any kind running at the place it moved to, the
+    feed is tried at feedmill.yml's URL (which redirects there again if the
+    move still holds)."""
+    from dataclasses import replace
+
+    from feedmill.models import Fetched, FetchStatus
+    from feedmill.store.feeds import blank
+    from feedmill.tracking import after_fetch
+
+    new = "https://b.example/new"
+    state = replace(blank("https://a.example/old"), fetch_url=new)
+    refused = Fetched(new, FetchStatus.FAILED, error="cannot connect: connection refused")
+    for _ in range(5):
+        values = after_fetch(state, refused, NOW, POLICY, rng=random.Random(1))
+        assert "fetch_url" not in values
+        state = replace(state, **values)  # type: ignore[arg-type]
+    values = after_fetch(state, refused, NOW, POLICY, rng=random.Random(1))
+    assert values["fetch_url"] is None
+    assert values["last_error"] == (
+        "cannot connect: connection refused (6 times running at https://b.example/new, "
+        "where it had moved); next attempt at the URL in feedmill.yml"
+    )
+    # Failures at feedmill.yml's own URL move nothing.
+    state = replace(blank("https://a.example/old"), error_streak=9)
+    at_own = Fetched("https://a.example/old", FetchStatus.FAILED, error="x")
+    assert "fetch_url" not in after_fetch(state, at_own, NOW, POLICY, rng=random.Random(1))

@@ -713,7 +713,10 @@ class Mill:
             summary.posts_unchanged += state.item_count or 0
         else:
             summary.feeds_failed += 1
-            summary.failures.append((spec.url, fetched.error or "failed"))
+            error = fetched.error or "failed"
+            if state.fetch_url and fetched.url == state.fetch_url and state.fetch_url not in error:
+                error += f" (at {urls.without_userinfo(state.fetch_url)}, where it moved)"
+            summary.failures.append((spec.url, error))
 
     async def _stoppable(self, work: Coroutine[Any, Any, T]) -> T | None:
         """``work``, or None if a stop cancelled it (see stop)."""

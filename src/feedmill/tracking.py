@@ -26,6 +26,9 @@ from feedmill.store.feeds import GONE, FeedState
 PERMANENT = (301, 308)
 NOT_HERE = (404, GONE)
 MOVE_AFTER = 3  # consecutive fetches that must agree before the stored URL moves
+# Failures of any kind running at the place a feed moved to (its host gone:
+# refused, no such name) before the URL in feedmill.yml is tried again.
+GIVE_UP_MOVE_AFTER = 6
 LONGEST_TTL = LONGEST_SECONDS // 60  # minutes; a <ttl> is stored at most this (fits any INTEGER)
 
 
@@ -79,11 +82,13 @@ def after_fetch(
         # is no feed there (any more): the next attempt is at the URL in
         # feedmill.yml (which redirects again if the move still holds) — once
         # would lose a move whose old host is gone over one bad answer.
-        not_here = bool(
-            state.fetch_url and fetched.url == state.fetch_url and fetched.http_status in NOT_HERE
-        )
+        moved = bool(state.fetch_url and fetched.url == state.fetch_url)
+        not_here = moved and fetched.http_status in NOT_HERE
         gone_streak = state.gone_streak + 1 if not_here else 0
-        back = gone_streak >= MOVE_AFTER
+        # Or, whatever the failures, after a longer run of them: a move holding
+        # still redirects there, and the feed's own URL may serve it again.
+        dead = moved and streak >= GIVE_UP_MOVE_AFTER
+        back = gone_streak >= MOVE_AFTER or dead
         values["gone_streak"] = 0 if back else gone_streak
         values.update(
             last_error=fetched.error or "failed",
@@ -105,12 +110,18 @@ def after_fetch(
         # A move is adopted only where a feed answers: a feed redirected for
         # good to a page that is not one (a site's home page, say) keeps its URL.
         values.update(redirect_streak=0, redirect_url=None)
-        if back and fetched.http_status is not None:
+        if back and gone_streak >= MOVE_AFTER and fetched.http_status is not None:
             answer = f"HTTP {fetched.http_status} {HTTPStatus(fetched.http_status).phrase}"
             values.update(
                 fetch_url=None,
                 last_error=f"{answer} at {fetched.url}, where it had moved; "
                 "next attempt at the URL in feedmill.yml",
+            )
+        elif back:
+            values.update(
+                fetch_url=None,
+                last_error=f"{fetched.error or 'failed'} ({streak} times running at "
+                f"{fetched.url}, where it had moved); next attempt at the URL in feedmill.yml",
             )
         return values
     if fetched.status is FetchStatus.NOT_MODIFIED:
