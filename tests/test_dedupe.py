@@ -241,6 +241,30 @@ def test_later_copies_are_recorded_not_posted_and_the_post_lists_them(tmp_path: 
     assert len(posts(tmp_path)) == 1
 
 
+def test_a_copy_whose_link_changed_is_listed_with_its_new_link(tmp_path: Path) -> None:
+    """The original's post links each copy held back: a copy's new link (a
+    site that renamed its article) reaches that line on the next pass."""
+    first, copy = LPR[:2]
+    config = write_config(tmp_path, _write_sources(tmp_path, [first]))
+    assert cli("run", "-c", str(config)).code == 0
+    config = write_config(tmp_path, _write_sources(tmp_path, [first, copy]))
+    assert "1 duplicates" in cli("run", "-c", str(config)).stdout
+    (post,) = posts(tmp_path).values()
+    assert f'href="https://news.example/{copy["id"]}"' in post
+
+    feed = tmp_path / "feeds" / f"{SOURCES.index(copy['source'])}.xml"
+    feed.write_bytes(
+        feed.read_bytes().replace(
+            f"https://news.example/{copy['id']}".encode(), b"https://news.example/renamed"
+        )
+    )
+    result = cli("run", "-c", str(config))
+    assert "posts: 0 new, 1 updated" in result.stdout, result.stdout
+    (post,) = posts(tmp_path).values()
+    assert 'href="https://news.example/renamed"' in post
+    assert f'href="https://news.example/{copy["id"]}"' not in post
+
+
 def _also_reported(post: str) -> list[str]:
     line = post.rstrip("\n").rsplit("\n", 1)[1]
     assert line.startswith('<p class="also-reported">')

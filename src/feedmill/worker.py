@@ -54,6 +54,7 @@ from feedmill.store.entries import (
     holds_feed_text,
     ingest_entries,
     known_versions,
+    originals_of,
     retract,
     stored_contents,
     tell_apart_reused_guids,
@@ -576,6 +577,9 @@ def handle(job: FeedJob) -> FeedResult:
                 # A copy of a changed entry stored since `reported` was read:
                 # its post, rendered without that source, is redone by publish().
                 mark_stale(conn, with_duplicates(conn, changed) - reported)
+                # A copy held back that changed (its link, say): the post of its
+                # original lists it.
+                mark_stale(conn, originals_of(conn, changed))
             wanted = feed_store.fingerprint(
                 style_hash(job.style, normalized.title, job.template_fingerprint), job.timezone
             )

@@ -270,6 +270,20 @@ def with_duplicates(conn: Connection, entry_ids: Sequence[int]) -> set[int]:
     return found
 
 
+def originals_of(conn: Connection, entry_ids: Sequence[int]) -> set[int]:
+    """The entries that those of ``entry_ids`` held back as copies copy."""
+    found: set[int] = set()
+    for start in range(0, len(entry_ids), _CHUNK):
+        chunk = list(entry_ids[start : start + _CHUNK])
+        query = select(entries.c.duplicate_of).where(
+            entries.c.id.in_(chunk),
+            entries.c.status == "duplicate",
+            entries.c.duplicate_of.is_not(None),
+        )
+        found.update(conn.execute(query).scalars())
+    return found
+
+
 def retract(conn: Connection, verdicts: Mapping[int, Decision]) -> list[str]:
     """Hold back entries that were posted before they could be judged (their
     article page was down): each becomes what it would have been had it come
