@@ -89,6 +89,43 @@ def test_a_failure_never_deletes_earlier_posts(tmp_path: Path, feed_server: Feed
     assert posts(tmp_path) == before
 
 
+def test_a_document_cut_inside_an_item_changes_no_post_and_adds_none(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """A dropped connection (a close-delimited body) or a file read while
+    still being written: the item it ends in — half a body, no body, half a
+    title — is left for the next fetch, never stored over the whole one."""
+    items = [
+        Item(title=f"第{n}条", guid=f"n{n}", html=f"<p>第{n}条的正文，很长的一段话。</p>")
+        for n in range(1, 4)
+    ]
+    whole = rss("快讯", items)
+    url = feed_server.add("/flash", body=whole)
+    config = write_config(tmp_path, [{"url": url, "group": "g", "source": "s"}])
+    assert cli("run", "-c", str(config)).code == 0
+    before = posts(tmp_path)
+    assert len(before) == 3
+    last = whole.rindex(b"<item>")
+    cuts = [
+        whole.index(b"</pubDate>", last) + len(b"</pubDate>"),  # before its body
+        whole.index("很长".encode(), last),  # inside its body
+        whole.index(b"<title>", last) + len(b"<title>") + 2,  # inside its title
+    ]
+    for cut in cuts:
+        feed_server.add("/flash", body=whole[:cut])
+        result = cli("run", "-c", str(config))
+        assert "posts: 0 new, 0 updated, 2 unchanged" in result.stdout, result.stdout
+        assert posts(tmp_path) == before
+        (row,) = json.loads(cli("status", "-c", str(config), "--json").stdout)
+        assert "the document ends inside an item (cut short?)" in row["warning"]
+    # A new item cut off: not posted until it comes whole.
+    newer = rss("快讯", [Item(title="第4条", guid="n4", html="<p>第4条的正文</p>"), *items])
+    feed_server.add("/flash", body=newer[: newer.index("第4条的正文".encode())])
+    assert "posts: 0 new" in cli("run", "-c", str(config)).stdout
+    feed_server.add("/flash", body=newer)
+    assert "posts: 1 new, 0 updated, 3 unchanged" in cli("run", "-c", str(config)).stdout
+
+
 def test_a_document_cut_short_publishes_its_whole_items_and_no_empty_post(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:
@@ -103,7 +140,7 @@ def test_a_document_cut_short_publishes_its_whole_items_and_no_empty_post(
     assert titles == ["title: '第1条'", "title: '第2条'"]
     (row,) = json.loads(cli("status", "-c", str(config), "--json").stdout)
     assert row["last_error"] is None
-    assert "1 empty items skipped (the document is ill-formed: cut short?)" in row["warning"]
+    assert "the document ends inside an item (cut short?)" in row["warning"]
     # Whole again: the third item comes, and nothing else.
     feed_server.add("/flash", body=whole)
     assert cli("run", "-c", str(config)).code == 0

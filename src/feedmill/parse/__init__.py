@@ -254,9 +254,34 @@ def parse_document(body: bytes, content_type: str | None = None) -> ParsedFeed:
         if root_name(safe) not in FEED_ROOTS:
             raise ParseError(describe(text, content_type)) from None
         raise ParseError(f"{exc} ({why_robust})") from None
+    if problem:
+        parsed = _without_cut_item(parsed, safe, problem)
     if problem or parsed.warnings:
         parsed = _without_empty_items(parsed, problem or parsed.warnings[0])
     return dataclasses.replace(parsed, encoding=decoded.encoding, warnings=notes + parsed.warnings)
+
+
+# How a document ends that was not cut off inside an item: the end of its
+# root, channel or last item (the feedparser corpus has "</rss" without ">").
+_WHOLE_END = re.compile(
+    r"</(?:[\w.-]+:)?(?:rss|feed|rdf|channel|item|entry)\s*>?\s*(?:<!--.*?-->\s*)*\Z",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def _without_cut_item(parsed: ParsedFeed, safe: str, problem: str) -> ParsedFeed:
+    """An ill-formed document that ends inside an item (the connection
+    dropped, a file read while still being written) without that item: the
+    parser's recovery makes one of what came, and its empty or half body
+    would replace the stored item's, or be posted as a new item that no
+    later fetch replaces.  The whole document, fetched again, brings it."""
+    if not parsed.entries or _WHOLE_END.search(safe[-4096:].rstrip("\x00 \t\r\n")):
+        return parsed
+    kept = parsed.entries[:-1]
+    if not kept:
+        raise ParseError(f"ill-formed XML ({problem}): no item with anything in it — cut short?")
+    note = "the document ends inside an item (cut short?): that item is left for the next fetch"
+    return dataclasses.replace(parsed, entries=kept, warnings=(*parsed.warnings, note))
 
 
 def _nothing_in(raw: RawEntry) -> bool:
