@@ -479,6 +479,18 @@ def test_a_second_stop_signal_is_not_ignored() -> None:
         assert mill.stopping.is_set()
         with pytest.raises(KeyboardInterrupt):  # the second: what Ctrl-C does by default
             os.kill(os.getpid(), signal.SIGINT)
+    # Of the other kind (Ctrl-C after `systemctl stop`): a second signal too.
+    mill = Mill()
+    mill.stopping.clear()
+    with _stop_on_signals(mill):
+        previous = signal.getsignal(signal.SIGINT)
+        os.kill(os.getpid(), signal.SIGTERM)
+        assert mill.stopping.is_set()
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+        with pytest.raises(KeyboardInterrupt):
+            os.kill(os.getpid(), signal.SIGINT)
+    assert previous is not signal.default_int_handler  # it was feedmill's
 
 
 def test_version_and_help_of_every_command() -> None:

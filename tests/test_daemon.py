@@ -439,6 +439,44 @@ def test_kill_9_at_any_moment_leaves_a_state_the_next_run_completes(
     complete_the_work(tmp_path, 600)
 
 
+@pytest.mark.parametrize(("workers", "group"), [(1, False), (2, False), (2, True)])
+def test_a_stop_parses_no_document_a_worker_has_not_started(
+    tmp_path: Path, feed_server: FeedServer, workers: int, group: bool
+) -> None:
+    """Documents fetched and waiting for a worker (up to fetch.concurrency)
+    are left for the next pass: a stop is not a whole pass late (systemd
+    kills what outlasts its stop timeout).  Nor does a signal to the whole
+    group, which ends the workers too, get them started again."""
+    feeds = [
+        {"url": feed_server.add(f"/f{i}", body=many(60, f"f{i}")), "group": "g", "source": f"s{i}"}
+        for i in range(40)
+    ]
+    write_config(tmp_path, feeds, dedupe=False)  # the items look alike
+    run = subprocess.Popen(
+        [sys.executable, "-m", "feedmill", "run", "--workers", str(workers)],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        wait_for(lambda: _post_count(tmp_path) >= 1)
+        if group:
+            os.killpg(run.pid, signal.SIGTERM)
+        else:
+            run.send_signal(signal.SIGTERM)
+        out, err = run.communicate(timeout=60)
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+    assert run.returncode == 143, err
+    assert "Traceback" not in err
+    reached = re.search(r"(\d+) not reached", out)
+    assert reached is not None and int(reached.group(1)) >= 20, out
+    complete_the_work(tmp_path, 40 * 60)
+
+
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_a_single_pass_cut_short_says_so(
     tmp_path: Path, feed_server: FeedServer, sig: signal.Signals

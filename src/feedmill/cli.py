@@ -520,9 +520,10 @@ def _stop_on_signals(mill: Any) -> Iterator[list[int]]:
     def handler(signum: int, _frame: Any) -> None:
         received.append(signum)
         err.print(f"{signal.Signals(signum).name}: finishing current writes, then stopping")
-        # A second one is not ignored: it does what it would have done.
-        before = previous[signal.Signals(signum)]
-        signal.signal(signum, signal.SIG_DFL if before is None else before)
+        # A second one, of either kind (Ctrl-C after `systemctl stop`), is
+        # not ignored: it does what it would have done.
+        for sig, before in previous.items():
+            signal.signal(sig, signal.SIG_DFL if before is None else before)
         mill.stop()
 
     previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}

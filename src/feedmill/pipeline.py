@@ -262,6 +262,7 @@ class Mill:
         self._page_slots: PageSlots | None = None  # a pass's limits on article pages
         self._pool: ProcessPoolExecutor | None = None
         self._retries: asyncio.Lock | None = None  # a pass's retries after a worker died
+        self._pool_slots: asyncio.Semaphore | None = None  # a pass's documents in the pool
         self._outcomes: list[tuple[int, dict[str, Any]]] = []
         self._outcome_writes: list[asyncio.Future[None]] = []
         self._worker: ModuleType | None = None
@@ -559,6 +560,7 @@ class Mill:
         self._loop = loop
         self._page_slots = None  # bound to this pass's event loop
         self._retries = None  # likewise
+        self._pool_slots = None  # likewise
         try:
             async with Fetcher(self.fetch_options) as fetcher:
                 await asyncio.gather(*(one(spec) for spec in in_host_turns(specs, where)))
@@ -642,16 +644,18 @@ class Mill:
         now = datetime.now(UTC)
         if fetched.status is FetchStatus.OK:
             assert fetched.body is not None
+            if self.stopping.is_set():
+                # Fetched, not yet handed over: a stop starts no more parsing
+                # (up to fetch.concurrency documents wait here).  The feed is
+                # left as it was, and fetched again next time.
+                return
             handler = self.worker_module()
             # Relative links resolve against where the document was found (the
             # end of any redirects), never with the feed URL's password in them.
             document_url = urls.without_userinfo(fetched.final_url or location)
             pages: tuple[worker.Page, ...] = ()
             if spec.fulltext:
-                # Cancelled by a stop like the feed's own fetch: the feed is
-                # then left as it was, and fetched again next time.
-                if self.stopping.is_set():
-                    return
+                # Cancelled by a stop like the feed's own fetch.
                 read = await self._stoppable(
                     self._article_pages(spec, state, fetched, document_url, now)
                 )
@@ -688,7 +692,11 @@ class Mill:
                 if use_pool:
                     result = await self._in_pool(job)
                 else:
-                    result = await loop.run_in_executor(db, handler.handle, job)
+                    result = await loop.run_in_executor(
+                        db, self._unless_stopped, handler.handle, job
+                    )
+            except _Stopped:
+                return  # not started before a stop: fetched again next time
             except Exception as exc:  # parsers are third-party code fed hostile input
                 if cannot_write(exc):  # not this feed's fault: the pass fails as a whole
                     raise
@@ -780,6 +788,12 @@ class Mill:
             and _wants_page(known.get(item.key_hash), item, rules, now)
         ]
 
+    def _unless_stopped(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(*args)``, unless a stop came while it waited for its thread."""
+        if self.stopping.is_set():
+            raise _Stopped
+        return fn(*args)
+
     async def _in_pool(self, job: worker.FeedJob) -> worker.FeedResult:
         """Run ``job`` in the pool; a worker that dies is replaced and the job retried once.
 
@@ -788,13 +802,25 @@ class Mill:
         the other feeds' second chances.
         """
         handler = self.worker_module()
-        try:
-            return await self._submit(handler.handle, job)
-        except _POOL_DIED:
-            pass
+        if self._pool_slots is None:
+            self._pool_slots = asyncio.Semaphore(2 * self.workers)
+        # Each worker busy and one more document waiting for it: no more in
+        # the pool's queue, where a stop could not take them back (cancelling
+        # a future there races with a pool that breaks: CPython gh-107219).
+        async with self._pool_slots:
+            if self.stopping.is_set():
+                raise _Stopped
+            try:
+                return await self._submit(handler.handle, job)
+            except _POOL_DIED:
+                pass
         if self._retries is None:
             self._retries = asyncio.Lock()
         async with self._retries:
+            if self.stopping.is_set():
+                # No new pool after a stop: a signal to the whole process
+                # group (systemd, Ctrl-C) ended the workers too.
+                raise _Stopped
             try:
                 return await self._submit(handler.handle, job)
             except _POOL_DIED:
@@ -990,6 +1016,10 @@ def cannot_write(exc: BaseException) -> bool:
 # How a pool says its workers are gone: a worker died (BrokenProcessPool), or
 # the forkserver did before it could start one (EOFError, a broken pipe).
 _POOL_DIED = (BrokenProcessPool, EOFError, ConnectionError)
+
+
+class _Stopped(Exception):
+    """A document not handed to a worker before a stop: fetched next time."""
 
 
 def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
