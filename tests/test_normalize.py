@@ -107,6 +107,11 @@ def test_zoneless_dates_follow_the_configured_zone() -> None:
         ('<span style="color:#f00">直播中：发布会', "直播中：发布会"),
         ("<b>快讯：A股收涨", "快讯：A股收涨"),
         ("<font color=red>快讯</FONT>", "快讯"),
+        # A script or style closed in a title goes with its code; embeds are markup.
+        ("快讯<script>location.href='//evil.example/'</script>正文", "快讯 正文"),
+        ("快讯<style>h1{color:red}</style>标题", "快讯 标题"),
+        ('快讯<embed src="https://x.example/">标题', "快讯标题"),
+        ("HTML <link> 与 <meta> 标签", "HTML <link> 与 <meta> 标签"),
         ("", ""),
     ],
 )
@@ -299,3 +304,21 @@ def test_lazy_sources_and_srcsets_of_a_link_less_item_resolve_too() -> None:
         'srcset="https://news.example.cn/upload/b-400.jpg 400w, '
         'https://news.example.cn/upload/b-800.jpg 800w"' in entry.content
     )
+
+
+def test_a_video_poster_resolves_against_the_contents_base() -> None:
+    """lxml does not count `poster` among an element's links."""
+    raw = RawEntry(
+        guid="v1",
+        title="视频",
+        link="https://blog.example.com/posts/1/",
+        content='<video src="clips/v1.mp4" poster="v1.jpg"></video>',
+        content_base="https://media.example.com/clips/",
+    )
+    entry = normalize_entry(raw, base_url="https://blog.example.com/feed", zone=SHANGHAI)
+    assert 'poster="https://media.example.com/clips/v1.jpg"' in entry.content
+    flash = RawEntry(
+        guid="v2", title="视频", content='<video src="v2.mp4" poster="v2.jpg"></video>'
+    )
+    entry = normalize_entry(flash, base_url="https://news.example.cn/rss/", zone=SHANGHAI)
+    assert 'poster="https://news.example.cn/rss/v2.jpg"' in entry.content

@@ -89,7 +89,8 @@ def _absolute_links(content: str, base: str) -> str:
         return urls.absolute(stripped, base) or link
 
     root.rewrite_links(resolved, resolve_base_href=False)
-    # What lxml does not know for a link: lazy sources, srcset candidates.
+    # What lxml does not know for a link: a video's poster, lazy sources,
+    # srcset candidates.
     from feedmill.sanitize.prepass import (
         LAZY_ATTRIBUTES,
         SRCSET_ATTRIBUTES,
@@ -98,7 +99,7 @@ def _absolute_links(content: str, base: str) -> str:
     )
 
     for element in root.iter("img", "video", "audio", "source"):
-        for name in LAZY_ATTRIBUTES:
+        for name in ("poster", *LAZY_ATTRIBUTES):
             value = element.get(name)
             if value and value.strip():
                 element.set(name, resolved(value))
