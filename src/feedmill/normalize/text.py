@@ -53,10 +53,7 @@ def collapse_space(text: str) -> str:
 # these are removed, and only where they read as markup (see _title_tags):
 # tech titles hold generic types ("List<String>", "Map<K, V>") and name
 # elements ("<dialog> 元素") as text.
-_HTML_ELEMENTS = TAGS | {
-    "script", "style", "label", "nobr", "blink",
-    "embed", "object", "param", "applet", "meta", "link", "base", "frame", "frameset",
-}  # fmt: skip
+_HTML_ELEMENTS = TAGS | {"script", "style", "label", "nobr", "blink"}
 _VOID = frozenset({"br", "hr", "img", "wbr"})
 _FORMATTING = frozenset(
     {"b", "i", "u", "s", "em", "strong", "font", "span", "small", "big", "mark", "strike"}
@@ -64,7 +61,7 @@ _FORMATTING = frozenset(
 _ATTRIBUTE = re.compile(r"\s[\w:-]+\s*=")
 # Elements that do nothing bare and unclosed (a picture without src, a span
 # or font without attributes): named in a title ("HTML <img> 标签"), not markup.
-_INERT_BARE = frozenset({"img", "span", "font", "embed", "object", "meta", "link", "base"})
+_INERT_BARE = frozenset({"img", "span", "font"})
 _TITLE_TAG = re.compile(r"<!--.*?-->|</?([A-Za-z][A-Za-z0-9]*)(?=[\s/>])[^<>]*>", re.S)
 
 
@@ -113,8 +110,6 @@ def clean_title(title: str | None) -> str:
     if not title:
         return ""
     if "<" in title:
-        if _CLOSED_INVISIBLE.search(title):  # its code, not words of the title
-            title = _without_invisible(title)
         title = _title_tags(title)
     if "&" in title and _ENTITY.search(title):
         title = html.unescape(title)
@@ -142,11 +137,6 @@ _CLOSING = {
     name: re.compile(rf"</{name}\b[^>]*>?", re.I)
     for name in ("script", "style", "noscript", "template")
 }
-
-
-# A script or style a title closes is markup ("Vue 中 <script setup> 的用法"
-# names one): gone with its content, as from a body.
-_CLOSED_INVISIBLE = re.compile(r"</(?:script|style|noscript|template)\b", re.I)
 
 
 def _without_invisible(markup: str) -> str:
