@@ -261,6 +261,7 @@ class Mill:
         self._fetches: set[asyncio.Future[Any]] = set()
         self._page_slots: PageSlots | None = None  # a pass's limits on article pages
         self._pool: ProcessPoolExecutor | None = None
+        self._dropped: list[ProcessPoolExecutor] = []  # broken, not yet joined
         self._retries: asyncio.Lock | None = None  # a pass's retries after a worker died
         self._pool_slots: asyncio.Semaphore | None = None  # a pass's documents in the pool
         self._outcomes: list[tuple[int, dict[str, Any]]] = []
@@ -274,9 +275,12 @@ class Mill:
             self.site_lock.release()
 
     def _teardown(self) -> None:
+        had_pool = self._pool is not None or bool(self._dropped)
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
+        self._join_dropped()
+        if had_pool:
             # What workers killed mid-feed had staged (SIGTERM to the whole
             # group): no process of ours is left to place it.
             remove_stale_temp_files(self.config.posts_dir)
@@ -378,6 +382,7 @@ class Mill:
         self.site_lock.ensure()
         self.pass_id = uuid.uuid4().hex
         self.pass_started = datetime.now(UTC)
+        self._join_dropped()  # those of the last pass of a daemon
         remove_stale_temp_files(self.config.posts_dir)
         os.makedirs(self.stage_dir, exist_ok=True)
         states = self._sync()
@@ -861,6 +866,15 @@ class Mill:
         if self._pool is pool:  # other feeds may have replaced it already
             self._pool = None
             pool.shutdown(wait=False, cancel_futures=True)
+            self._dropped.append(pool)
+
+    def _join_dropped(self) -> None:
+        """Wait for the threads of the pools given up: one still winding down
+        when Python exits made its exit hook write to a closed pipe (a
+        traceback after a stop whose signal had ended the workers)."""
+        dropped, self._dropped = self._dropped, []
+        for pool in dropped:
+            pool.shutdown(wait=True)
 
     # -- feed records (database thread) ------------------------------
 
