@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from support.feeds import Item, rss
 from support.server import FeedServer, Route
 from support.site import cli, posts, write_config
@@ -126,6 +128,28 @@ def test_a_document_cut_inside_an_item_changes_no_post_and_adds_none(
     assert "posts: 1 new, 0 updated, 3 unchanged" in cli("run", "-c", str(config)).stdout
 
 
+@pytest.mark.parametrize(
+    "after",
+    [
+        b"\n<br />\n<b>Warning</b>: Undefined variable $x in feed.php on line 9<br />\n",
+        b"\n<script>var _hmt = _hmt || [];</script>\n",
+        "\ufeff".encode(),
+        b"\x1a",
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title></channel></rss>',
+        b"<item><title>after the end</title></item> trailing text",
+    ],
+)
+def test_a_whole_document_with_junk_after_its_end_keeps_every_item(after: bytes) -> None:
+    """Junk after the root (a PHP notice, a host's statistics script, a second
+    document, even a stray item) makes a document ill-formed, not cut off."""
+    from feedmill.parse import parse_document
+
+    whole = rss("快讯", [Item(title=f"第{n}条", guid=f"n{n}") for n in range(1, 4)])
+    parsed = parse_document(whole + after, "application/rss+xml")
+    assert [e.title for e in parsed.entries][:3] == ["第1条", "第2条", "第3条"]
+    assert not any("cut short" in w for w in parsed.warnings)
+
+
 def test_a_document_cut_short_publishes_its_whole_items_and_no_empty_post(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:
@@ -150,7 +174,7 @@ def test_a_document_cut_short_publishes_its_whole_items_and_no_empty_post(
     feed_server.add("/flash", body=whole[: whole.index(b"<item>") + len(b"<item><ti")])
     assert "1 failed" in cli("run", "-c", str(config)).stdout
     (row,) = json.loads(cli("status", "-c", str(config), "--json").stdout)
-    assert "no item with anything in it — cut short?" in row["last_error"]
+    assert "it ends inside its only item — cut short?" in row["last_error"]
     assert cli("status", "-c", str(config)).stdout.rstrip().endswith("1 feed: 0 ok, 1 failing")
     assert len(posts(tmp_path)) == 3
 

@@ -261,12 +261,18 @@ def parse_document(body: bytes, content_type: str | None = None) -> ParsedFeed:
     return dataclasses.replace(parsed, encoding=decoded.encoding, warnings=notes + parsed.warnings)
 
 
-# How a document ends that was not cut off inside an item: the end of its
-# root, channel or last item (the feedparser corpus has "</rss" without ">").
-_WHOLE_END = re.compile(
-    r"</(?:[\w.-]+:)?(?:rss|feed|rdf|channel|item|entry)\s*>?\s*(?:<!--.*?-->\s*)*\Z",
-    re.IGNORECASE | re.DOTALL,
-)
+# The tags an item starts and ends with (Atom's entry; any prefix).
+_ITEM_TAG = re.compile(r"<(/?)(?:[\w.-]+:)?(?:item|entry)(?=[\s/>])")
+
+
+def _ends_inside_an_item(safe: str) -> bool:
+    """Whether the last item the document opens is never closed: what a
+    document cut off inside it looks like (not one with junk after its end,
+    nor one cut between items or in a trailing <image>)."""
+    last = None
+    for last in _ITEM_TAG.finditer(safe):
+        pass
+    return last is not None and not last.group(1)
 
 
 def _without_cut_item(parsed: ParsedFeed, safe: str, problem: str) -> ParsedFeed:
@@ -275,11 +281,11 @@ def _without_cut_item(parsed: ParsedFeed, safe: str, problem: str) -> ParsedFeed
     parser's recovery makes one of what came, and its empty or half body
     would replace the stored item's, or be posted as a new item that no
     later fetch replaces.  The whole document, fetched again, brings it."""
-    if not parsed.entries or _WHOLE_END.search(safe[-4096:].rstrip("\x00 \t\r\n")):
+    if not parsed.entries or not _ends_inside_an_item(safe):
         return parsed
     kept = parsed.entries[:-1]
     if not kept:
-        raise ParseError(f"ill-formed XML ({problem}): no item with anything in it — cut short?")
+        raise ParseError(f"ill-formed XML ({problem}): it ends inside its only item — cut short?")
     note = "the document ends inside an item (cut short?): that item is left for the next fetch"
     return dataclasses.replace(parsed, entries=kept, warnings=(*parsed.warnings, note))
 
