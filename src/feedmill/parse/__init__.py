@@ -18,6 +18,7 @@ import dataclasses
 import json
 import re
 import xml.parsers.expat
+from collections import deque
 from collections.abc import Callable
 
 from feedmill.models import ParsedFeed, RawEntry
@@ -261,18 +262,19 @@ def parse_document(body: bytes, content_type: str | None = None) -> ParsedFeed:
     return dataclasses.replace(parsed, encoding=decoded.encoding, warnings=notes + parsed.warnings)
 
 
-# The tags an item starts and ends with (Atom's entry; any prefix).
+# The tags an item starts and ends with (Atom's entry; any prefix), and
+# those that end a channel or a document (the feedparser corpus has "</rss").
 _ITEM_TAG = re.compile(r"<(/?)(?:[\w.-]+:)?(?:item|entry)(?=[\s/>])")
+_END_TAG = re.compile(r"</(?:[\w.-]+:)?(?:rss|feed|rdf|channel)\b", re.IGNORECASE)
 
 
 def _ends_inside_an_item(safe: str) -> bool:
-    """Whether the last item the document opens is never closed: what a
-    document cut off inside it looks like (not one with junk after its end,
-    nor one cut between items or in a trailing <image>)."""
-    last = None
-    for last in _ITEM_TAG.finditer(safe):
-        pass
-    return last is not None and not last.group(1)
+    """Whether the document stops inside the last item it opens: that item
+    is never closed, nor is the channel or the document after it.  Not a
+    whole document with junk after its end, nor one whose items are never
+    closed but its channel is, nor one cut between items."""
+    last = deque(_ITEM_TAG.finditer(safe), maxlen=1)  # the last only, in one scan
+    return bool(last) and not last[0].group(1) and not _END_TAG.search(safe, last[0].end())
 
 
 def _without_cut_item(parsed: ParsedFeed, safe: str, problem: str) -> ParsedFeed:
