@@ -296,11 +296,12 @@ def test_a_move_is_given_up_after_three_not_found_answers_running_only() -> None
     assert after(503, 404, 404, 404)["fetch_url"] is None
 
 
-def test_a_move_whose_new_host_keeps_failing_is_given_up_after_six_failures_running() -> None:
-    """A host that went away (refused, no such name, timeouts) never answers
-    404: after six failures of any kind running at the place it moved to, the
-    feed is tried at feedmill.yml's URL (which redirects there again if the
-    move still holds)."""
+def test_a_move_whose_new_host_is_gone_is_given_up_after_six_failures_to_connect() -> None:
+    """A host that went away (refused, no such name, no answer to connect)
+    never answers 404: after six such failures running at the place it moved
+    to, the feed is tried at feedmill.yml's URL (which redirects there again
+    if the move still holds).  A host that answers, if only with 503s, keeps
+    the move through its outage."""
     from dataclasses import replace
 
     from feedmill.models import Fetched, FetchStatus
@@ -320,6 +321,12 @@ def test_a_move_whose_new_host_keeps_failing_is_given_up_after_six_failures_runn
         "cannot connect: connection refused (6 times running at https://b.example/new, "
         "where it had moved); next attempt at the URL in feedmill.yml"
     )
+    busy = Fetched(new, FetchStatus.FAILED, http_status=503, error="HTTP 503 Service Unavailable")
+    state = replace(blank("https://a.example/old"), fetch_url=new)
+    for _ in range(12):
+        values = after_fetch(state, busy, NOW, POLICY, rng=random.Random(1))
+        assert "fetch_url" not in values
+        state = replace(state, **values)  # type: ignore[arg-type]
     # Failures at feedmill.yml's own URL move nothing.
     state = replace(blank("https://a.example/old"), error_streak=9)
     at_own = Fetched("https://a.example/old", FetchStatus.FAILED, error="x")

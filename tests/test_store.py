@@ -218,6 +218,22 @@ def test_a_move_no_configured_url_claims_leaves_moved_from_and_respelling_workin
     assert moved.id == state.id and respelt.id == state.id
 
 
+def test_following_a_move_with_its_url_written_another_way_keeps_the_feed(
+    tmp_path: Path,
+) -> None:
+    from feedmill.store import feeds as feed_store
+
+    engine = open_database(f"sqlite:///{tmp_path / 'state.db'}")
+    with engine.begin() as conn:
+        (state,) = feed_store.sync_feeds(conn, ["https://a.example/feed"]).values()
+        feed_store.record(conn, state.id, fetch_url="https://b.example/feed")
+        (taken,) = feed_store.sync_feeds(
+            conn, ["HTTPS://B.EXAMPLE/feed"], identity=lambda u: u.lower()
+        ).values()
+    engine.dispose()
+    assert taken.id == state.id and taken.fetch_url is None
+
+
 def test_processes_opening_a_new_postgresql_database_at_once_take_turns(
     postgres_url: str,
 ) -> None:

@@ -13,6 +13,10 @@ import enum
 from dataclasses import dataclass, field
 from datetime import datetime
 
+# How the error of a fetch that reached no server starts (refused, no such
+# host, no answer to the connection): no answer of the feed's.
+CANNOT_CONNECT = "cannot connect"
+
 
 class FetchStatus(enum.Enum):
     """How a fetch ended."""

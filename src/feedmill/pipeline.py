@@ -829,7 +829,8 @@ class Mill:
             try:
                 return await self._submit(handler.handle, job)
             except _POOL_DIED:
-                pass
+                if self.stopping.is_set():  # ended by the stop's own signal
+                    raise _Stopped from None
         failed: worker.FeedResult = handler.FeedResult(
             error="parser crashed (its worker process died)"
         )

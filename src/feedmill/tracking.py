@@ -12,7 +12,7 @@ from datetime import datetime
 from http import HTTPStatus
 from typing import Any
 
-from feedmill.models import Fetched, FetchStatus
+from feedmill.models import CANNOT_CONNECT, Fetched, FetchStatus
 from feedmill.schedule import (
     LONGEST_SECONDS,
     Policy,
@@ -26,8 +26,10 @@ from feedmill.store.feeds import GONE, FeedState
 PERMANENT = (301, 308)
 NOT_HERE = (404, GONE)
 MOVE_AFTER = 3  # consecutive fetches that must agree before the stored URL moves
-# Failures of any kind running at the place a feed moved to (its host gone:
-# refused, no such name) before the URL in feedmill.yml is tried again.
+# Failures to connect running at the place a feed moved to (its host gone:
+# refused, no such name, no answer) before the URL in feedmill.yml is tried
+# again.  Not answers (a 503, a timeout while reading): a host that is up
+# keeps the move through an outage.
 GIVE_UP_MOVE_AFTER = 6
 LONGEST_TTL = LONGEST_SECONDS // 60  # minutes; a <ttl> is stored at most this (fits any INTEGER)
 
@@ -84,11 +86,15 @@ def after_fetch(
         # would lose a move whose old host is gone over one bad answer.
         moved = bool(state.fetch_url and fetched.url == state.fetch_url)
         not_here = moved and fetched.http_status in NOT_HERE
-        gone_streak = state.gone_streak + 1 if not_here else 0
-        # Or, whatever the failures, after a longer run of them: a move holding
-        # still redirects there, and the feed's own URL may serve it again.
-        dead = moved and streak >= GIVE_UP_MOVE_AFTER
-        back = gone_streak >= MOVE_AFTER or dead
+        # Or no host there to answer, a longer run: a move that holds still
+        # redirects there, and the feed's own URL may serve it again.
+        unreachable = (
+            moved
+            and fetched.http_status is None
+            and (fetched.error or "").startswith(CANNOT_CONNECT)
+        )
+        gone_streak = state.gone_streak + 1 if not_here or unreachable else 0
+        back = gone_streak >= (MOVE_AFTER if not_here else GIVE_UP_MOVE_AFTER)
         values["gone_streak"] = 0 if back else gone_streak
         values.update(
             last_error=fetched.error or "failed",
@@ -110,7 +116,7 @@ def after_fetch(
         # A move is adopted only where a feed answers: a feed redirected for
         # good to a page that is not one (a site's home page, say) keeps its URL.
         values.update(redirect_streak=0, redirect_url=None)
-        if back and gone_streak >= MOVE_AFTER and fetched.http_status is not None:
+        if back and not_here and fetched.http_status is not None:
             answer = f"HTTP {fetched.http_status} {HTTPStatus(fetched.http_status).phrase}"
             values.update(
                 fetch_url=None,
@@ -120,7 +126,7 @@ def after_fetch(
         elif back:
             values.update(
                 fetch_url=None,
-                last_error=f"{fetched.error or 'failed'} ({streak} times running at "
+                last_error=f"{fetched.error or 'failed'} ({gone_streak} times running at "
                 f"{fetched.url}, where it had moved); next attempt at the URL in feedmill.yml",
             )
         return values

@@ -33,7 +33,7 @@ from urllib.parse import SplitResult, urlsplit
 
 from feedmill import __version__, urls
 from feedmill.fetch.decompress import BodyError, _human, read_capped
-from feedmill.models import Fetched, FetchStatus
+from feedmill.models import CANNOT_CONNECT, Fetched, FetchStatus
 
 T = TypeVar("T")
 
@@ -265,12 +265,12 @@ class Fetcher:
                 raise _Failure(f"timed out after {deadline:g} s") from None
             if isinstance(exc, aiohttp.ConnectionTimeoutError):
                 limit = self.options.connect_timeout
-                raise _Failure(f"cannot connect: timed out after {limit:g} s") from None
+                raise _Failure(f"{CANNOT_CONNECT}: timed out after {limit:g} s") from None
             raise _Failure(f"read timed out (server sent nothing for {deadline:g} s)") from None
         except aiohttp.ClientProxyConnectionError as exc:
             raise _Failure(f"proxy error: {_reason(exc)}") from None
         except aiohttp.ClientConnectorError as exc:
-            raise _Failure(f"cannot connect: {_reason(exc)}") from None
+            raise _Failure(f"{CANNOT_CONNECT}: {_reason(exc)}") from None
         except (aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError) as exc:
             raise _Failure(f"bad HTTP response: {_reason(exc)}") from None
         except aiohttp.ClientResponseError as exc:  # malformed status line or headers

@@ -60,9 +60,13 @@ def _moves(
     config says the feed had before (``earlier``: its ``moved_from``)."""
     wanted = set(urls)
     gone = [state for state in known.values() if state.url not in wanted]
-    moves = {s.redirect_url: s for s in gone if s.redirect_url}
+    targets = {identity(s.redirect_url): s for s in gone if s.redirect_url}
     # An adopted move wins over a pending one, whichever feed has it.
-    moves.update({s.fetch_url: s for s in gone if s.fetch_url})
+    targets.update({identity(s.fetch_url): s for s in gone if s.fetch_url})
+    # Where it moved, written any way the config calls one feed.
+    moves = {
+        url: targets[identity(url)] for url in urls if url not in known and identity(url) in targets
+    }
     new = [url for url in urls if url not in known and url not in moves]
     if new and gone:
         by_key: dict[str, list[FeedState]] = {}
@@ -70,7 +74,7 @@ def _moves(
             by_key.setdefault(identity(state.url), []).append(state)
         # Only a move that a configured URL claims: one to anywhere else
         # leaves the feed to its respelt URL or `moved_from`.
-        taken = {id(state) for target, state in moves.items() if target in wanted}
+        taken = {id(state) for state in moves.values()}
         for url in new:
             for was in (url, *earlier.get(url, ())):
                 found = [s for s in by_key.get(identity(was), []) if id(s) not in taken]
