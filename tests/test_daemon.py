@@ -22,7 +22,9 @@ from support.site import posts, write_config
 pytestmark = pytest.mark.slow
 
 
-def feedmill(*args: str, cwd: Path) -> subprocess.Popen[str]:
+def feedmill(*args: str, cwd: Path, session: bool = False) -> subprocess.Popen[str]:
+    """`feedmill *args` in ``cwd``; with ``session``, in a process group of its
+    own, which a signal to the whole group (systemd, a terminal) reaches."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     return subprocess.Popen(
         [sys.executable, "-m", "feedmill", *args],
@@ -31,6 +33,7 @@ def feedmill(*args: str, cwd: Path) -> subprocess.Popen[str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=session,
     )
 
 
@@ -127,14 +130,7 @@ def test_a_signal_to_the_whole_group_stops_workers_and_daemon_cleanly(
         for i in range(20)  # enough for the worker pool (POOL_THRESHOLD)
     ]
     write_config(tmp_path, feeds, interval="1s", dedupe=False)  # the items look alike
-    daemon = subprocess.Popen(
-        [sys.executable, "-m", "feedmill", "run", "--every", "1m", "--workers", "2"],
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+    daemon = feedmill("run", "--every", "1m", "--workers", "2", cwd=tmp_path, session=True)
     try:
         wait_for(lambda: _post_count(tmp_path) >= 1)
         os.killpg(daemon.pid, sig)
@@ -452,14 +448,7 @@ def test_a_stop_parses_no_document_a_worker_has_not_started(
         for i in range(40)
     ]
     write_config(tmp_path, feeds, dedupe=False)  # the items look alike
-    run = subprocess.Popen(
-        [sys.executable, "-m", "feedmill", "run", "--workers", str(workers)],
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+    run = feedmill("run", "--workers", str(workers), cwd=tmp_path, session=True)
     try:
         wait_for(lambda: _post_count(tmp_path) >= 1)
         if group:

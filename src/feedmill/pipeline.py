@@ -808,29 +808,24 @@ class Mill:
         """
         handler = self.worker_module()
         if self._pool_slots is None:
+            # Each worker busy and one more document waiting for it: no more
+            # in the pool's queue, where a stop could not take them back
+            # (cancelling a future there races with a pool that breaks:
+            # CPython gh-107219).
             self._pool_slots = asyncio.Semaphore(2 * self.workers)
-        # Each worker busy and one more document waiting for it: no more in
-        # the pool's queue, where a stop could not take them back (cancelling
-        # a future there races with a pool that breaks: CPython gh-107219).
-        async with self._pool_slots:
-            if self.stopping.is_set():
-                raise _Stopped
-            try:
-                return await self._submit(handler.handle, job)
-            except _POOL_DIED:
-                pass
         if self._retries is None:
             self._retries = asyncio.Lock()
-        async with self._retries:
-            if self.stopping.is_set():
-                # No new pool after a stop: a signal to the whole process
-                # group (systemd, Ctrl-C) ended the workers too.
-                raise _Stopped
-            try:
-                return await self._submit(handler.handle, job)
-            except _POOL_DIED:
-                if self.stopping.is_set():  # ended by the stop's own signal
-                    raise _Stopped from None
+        for turn in (self._pool_slots, self._retries):  # the first try, then the retry
+            async with turn:
+                # No new pool after a stop either: a signal to the whole
+                # process group (systemd, Ctrl-C) ended the workers too.
+                if self.stopping.is_set():
+                    raise _Stopped
+                try:
+                    return await self._submit(handler.handle, job)
+                except _POOL_DIED:
+                    if self.stopping.is_set():  # ended by the stop's own signal
+                        raise _Stopped from None
         failed: worker.FeedResult = handler.FeedResult(
             error="parser crashed (its worker process died)"
         )
