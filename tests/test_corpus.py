@@ -29,7 +29,7 @@ _HEADER = re.compile(r"^Header:\s*([\w-]+):\s*(.*?)\s*$", re.M)
 REASONS = re.compile(
     r"^(got .+|empty body.*|not a feed.*|HTTP \d{3}.*|body larger than .+|"
     r"timed out .+|cannot connect: .+|redirect loop: .+|too many redirects .+|"
-    r"ill-formed XML .+: (no item with anything in it|it ends inside its only item) — cut short\?)$"
+    r"ill-formed XML .+: no whole item in it — cut short\?)$"
 )
 # Cut short inside its only item ("<item><title><![CD"): feedparser makes an
 # entry of nothing, which would be an empty "(untitled)" post; the document is

@@ -174,7 +174,7 @@ def test_a_document_cut_short_publishes_its_whole_items_and_no_empty_post(
     feed_server.add("/flash", body=whole[: whole.index(b"<item>") + len(b"<item><ti")])
     assert "1 failed" in cli("run", "-c", str(config)).stdout
     (row,) = json.loads(cli("status", "-c", str(config), "--json").stdout)
-    assert "it ends inside its only item — cut short?" in row["last_error"]
+    assert "no whole item in it — cut short?" in row["last_error"]
     assert cli("status", "-c", str(config)).stdout.rstrip().endswith("1 feed: 0 ok, 1 failing")
     assert len(posts(tmp_path)) == 3
 

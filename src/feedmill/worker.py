@@ -576,10 +576,11 @@ def handle(job: FeedJob) -> FeedResult:
             if changed:
                 # A copy of a changed entry stored since `reported` was read:
                 # its post, rendered without that source, is redone by publish().
-                mark_stale(conn, with_duplicates(conn, changed) - reported)
-                # A copy held back that changed (its link, say): the post of its
-                # original lists it.
-                mark_stale(conn, originals_of(conn, changed))
+                # And a copy held back that changed (its link, say): the post
+                # of its original lists it.
+                mark_stale(
+                    conn, (with_duplicates(conn, changed) - reported) | originals_of(conn, changed)
+                )
             wanted = feed_store.fingerprint(
                 style_hash(job.style, normalized.title, job.template_fingerprint), job.timezone
             )

@@ -255,10 +255,8 @@ def parse_document(body: bytes, content_type: str | None = None) -> ParsedFeed:
         if root_name(safe) not in FEED_ROOTS:
             raise ParseError(describe(text, content_type)) from None
         raise ParseError(f"{exc} ({why_robust})") from None
-    if problem:
-        parsed = _without_cut_item(parsed, safe, problem)
     if problem or parsed.warnings:
-        parsed = _without_empty_items(parsed, problem or parsed.warnings[0])
+        parsed = _without_broken_items(parsed, safe, problem)
     return dataclasses.replace(parsed, encoding=decoded.encoding, warnings=notes + parsed.warnings)
 
 
@@ -277,21 +275,6 @@ def _ends_inside_an_item(safe: str) -> bool:
     return bool(last) and not last[0].group(1) and not _END_TAG.search(safe, last[0].end())
 
 
-def _without_cut_item(parsed: ParsedFeed, safe: str, problem: str) -> ParsedFeed:
-    """An ill-formed document that ends inside an item (the connection
-    dropped, a file read while still being written) without that item: the
-    parser's recovery makes one of what came, and its empty or half body
-    would replace the stored item's, or be posted as a new item that no
-    later fetch replaces.  The whole document, fetched again, brings it."""
-    if not parsed.entries or not _ends_inside_an_item(safe):
-        return parsed
-    kept = parsed.entries[:-1]
-    if not kept:
-        raise ParseError(f"ill-formed XML ({problem}): it ends inside its only item — cut short?")
-    note = "the document ends inside an item (cut short?): that item is left for the next fetch"
-    return dataclasses.replace(parsed, entries=kept, warnings=(*parsed.warnings, note))
-
-
 def _nothing_in(raw: RawEntry) -> bool:
     texts = (raw.guid, raw.link, raw.title, raw.published, raw.updated, raw.author)
     return not (
@@ -304,17 +287,27 @@ def _nothing_in(raw: RawEntry) -> bool:
     )
 
 
-def _without_empty_items(parsed: ParsedFeed, problem: str) -> ParsedFeed:
-    """An ill-formed document without the items the parser's recovery made of
-    nothing: a document cut short ends in ``<item><ti``, which would be posted
-    as an "(untitled)" page with no body that no later fetch replaces.  Only
-    such items: a document nothing but cut short is a failure (retried), not
-    an empty pass."""
-    kept = tuple(raw for raw in parsed.entries if not _nothing_in(raw))
-    if len(kept) == len(parsed.entries):
+def _without_broken_items(parsed: ParsedFeed, safe: str, problem: str | None) -> ParsedFeed:
+    """An ill-formed document without the items its parser's recovery made
+    of what came: the one it stops inside (the connection dropped, a file
+    read while still being written), whose half or empty body would replace
+    the stored item's, and any made of nothing (``<item><ti``) — each would
+    otherwise be posted as a page that no later fetch replaces.  The whole
+    document, fetched again, brings them.  Nothing but such items: a failure
+    (retried), not an empty pass."""
+    entries, notes = parsed.entries, []
+    if problem and entries and _ends_inside_an_item(safe):
+        entries = entries[:-1]
+        notes.append(
+            "the document ends inside an item (cut short?): that item is left for the next fetch"
+        )
+    kept = tuple(raw for raw in entries if not _nothing_in(raw))
+    if len(kept) < len(entries):
+        skipped = len(entries) - len(kept)
+        notes.append(f"{skipped} empty items skipped (the document is ill-formed: cut short?)")
+    if not notes:
         return parsed
     if not kept:
-        raise ParseError(f"ill-formed XML ({problem}): no item with anything in it — cut short?")
-    skipped = len(parsed.entries) - len(kept)
-    note = f"{skipped} empty items skipped (the document is ill-formed: cut short?)"
-    return dataclasses.replace(parsed, entries=kept, warnings=(*parsed.warnings, note))
+        reason = problem or parsed.warnings[0]
+        raise ParseError(f"ill-formed XML ({reason}): no whole item in it — cut short?")
+    return dataclasses.replace(parsed, entries=kept, warnings=(*parsed.warnings, *notes))
