@@ -327,6 +327,21 @@ def test_a_move_whose_new_host_is_gone_is_given_up_after_six_failures_to_connect
         values = after_fetch(state, busy, NOW, POLICY, rng=random.Random(1))
         assert "fetch_url" not in values
         state = replace(state, **values)  # type: ignore[arg-type]
+
+    # A run of one kind: failures to connect then a 404 are one 404 running,
+    # two 404s then refusals count the refusals alone.
+    def after(*answers: Fetched) -> dict[str, object]:
+        state, values = replace(blank("https://a.example/old"), fetch_url=new), {}
+        for fetched in answers:
+            values = after_fetch(state, fetched, NOW, POLICY, rng=random.Random(1))
+            state = replace(state, **values)  # type: ignore[arg-type]
+        return values
+
+    missing = Fetched(new, FetchStatus.FAILED, http_status=404, error="HTTP 404 Not Found")
+    assert "fetch_url" not in after(refused, refused, missing)
+    assert "fetch_url" not in after(missing, missing, *[refused] * 5)
+    values = after(missing, missing, *[refused] * 6)
+    assert values["fetch_url"] is None and "(6 times running" in str(values["last_error"])
     # Failures at feedmill.yml's own URL move nothing.
     state = replace(blank("https://a.example/old"), error_streak=9)
     at_own = Fetched("https://a.example/old", FetchStatus.FAILED, error="x")

@@ -93,7 +93,9 @@ def after_fetch(
             and fetched.http_status is None
             and (fetched.error or "").startswith(CANNOT_CONNECT)
         )
-        gone_streak = state.gone_streak + 1 if not_here or unreachable else 0
+        # A run of one kind: the last attempt's status says which it was.
+        same_kind = state.gone_streak > 0 and (state.http_status in NOT_HERE) == not_here
+        gone_streak = (state.gone_streak if same_kind else 0) + 1 if not_here or unreachable else 0
         back = gone_streak >= (MOVE_AFTER if not_here else GIVE_UP_MOVE_AFTER)
         values["gone_streak"] = 0 if back else gone_streak
         values.update(
