@@ -27,6 +27,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,15 +62,25 @@ class Measured:
 
 
 def measure(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> Measured:
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        command,
-        cwd=cwd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, **(env or {})},
-    )
+    # Output goes to files, not pipes: this loop reads nothing until the end,
+    # and a run that says more than a pipe holds (a failure line per feed)
+    # would block on its write for ever.
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            command, cwd=cwd, stdout=out, stderr=err, text=True, env={**os.environ, **(env or {})}
+        )
+        wall, peaks = _watch(process, started)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    if process.returncode != 0:
+        print(stderr[-3000:], file=sys.stderr)
+    return Measured(wall, *peaks, process.returncode, stdout, stderr)
+
+
+def _watch(process: subprocess.Popen[str], started: float) -> tuple[float, tuple[int, int, int]]:
+    """Wait for ``process``; its wall time and peak memory (main, tree, tree PSS)."""
     watched = psutil.Process(process.pid)
     peak_main = peak_tree = peak_pss = 0
     children: list[psutil.Process] = []
@@ -100,11 +111,7 @@ def measure(command: list[str], cwd: Path, env: dict[str, str] | None = None) ->
             pass
         rounds += 1
         time.sleep(0.02)
-    stdout, stderr = process.communicate()
-    wall = time.perf_counter() - started
-    if process.returncode != 0:
-        print(stderr[-3000:], file=sys.stderr)
-    return Measured(wall, peak_main, peak_tree, peak_pss, process.returncode, stdout, stderr)
+    return time.perf_counter() - started, (peak_main, peak_tree, peak_pss)
 
 
 class Server:
