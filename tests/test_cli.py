@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -159,6 +160,18 @@ def test_names_that_hexos_category_map_tells_apart_are_accepted(tmp_path: Path) 
             "feeds:\n  - {url: a.xml, group: 'A股', source: s}\n"
             "  - {url: b.xml, group: 'A股!', source: s}\n",
             "feeds[1] (b.xml): group: 'A股!' and 'A股' (feeds[0])",
+        ),
+        # Hexo folds full-width letters and accents: one page for both.
+        (
+            "feeds:\n  - {url: a.xml, group: 科技, source: IT之家}\n"
+            "  - {url: b.xml, group: 科技, source: ＩＴ之家}\n",
+            "feeds[1] (b.xml): source: 'ＩＴ之家' and 'IT之家' (feeds[0]) would share one Hexo "
+            "category page, /categories/科技/IT之家/",
+        ),
+        (
+            "feeds:\n  - {url: a.xml, group: g, source: s, channel: Café}\n"
+            "  - {url: b.xml, group: g, source: s, channel: Cafe}\n",
+            "feeds[1] (b.xml): channel: 'Cafe' and 'Café' (feeds[0])",
         ),
     ],
 )
@@ -590,6 +603,34 @@ def test_status_names_feeds_of_one_category_by_their_urls(tmp_path: Path) -> Non
     assert any(line.startswith("missing-yw.xml") for line in lines)
     assert any(line.startswith("missing-gn.xml") for line in lines)
     assert not any(line.startswith("other.xml") for line in lines)
+
+
+def test_status_warns_of_channels_from_titles_that_share_a_category_page(
+    tmp_path: Path,
+) -> None:
+    """Channels are taken from feed titles when the config names none; two
+    that Hexo slugs alike (full-width letters fold) would have one page."""
+    (tmp_path / "a.xml").write_bytes(rss("IT之家 - IT资讯", [Item("一", guid="1")]))
+    (tmp_path / "b.xml").write_bytes(rss("IT之家 - ＩＴ资讯", [Item("二", guid="2")]))
+    (tmp_path / "c.xml").write_bytes(rss("IT之家 - 手机", [Item("三", guid="3")]))
+    feeds = [{"url": f"{n}.xml", "group": "科技", "source": "IT之家"} for n in "abc"]
+    config = write_config(tmp_path, feeds)
+    assert cli("run", "-c", str(config)).code == 0
+    result = cli("status", "--json", "-c", str(config))
+    warnings = {row["url"]: row["warning"] for row in json.loads(result.stdout)}
+    assert warnings == {
+        "a.xml": None,
+        "b.xml": "channel 'ＩＴ资讯' and 'IT资讯' (a.xml) share one Hexo category page, "
+        "/categories/科技/IT之家/IT资讯/, which lists the posts of one only: "
+        "set `channel:` for one of the two feeds in the config",
+        "c.xml": None,
+    }
+    assert "1 with warnings" in cli("status", "-c", str(config)).stdout
+    # Hexo's own cure, a category_map in the site's _config.yml, is honoured.
+    with (tmp_path / "_config.yml").open("a", encoding="utf-8") as site:
+        site.write("category_map:\n  ＩＴ资讯: it-news-fullwidth\n")
+    result = cli("status", "--json", "-c", str(config))
+    assert all(row["warning"] is None for row in json.loads(result.stdout))
 
 
 def test_a_database_that_refuses_writes_fails_the_run(tmp_path: Path) -> None:

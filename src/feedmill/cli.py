@@ -844,7 +844,29 @@ def status_rows(config: Config) -> list[dict[str, Any]]:
                 "ok": state.last_error is None and state.last_success_at is not None,
             }
         )
+    _warn_of_shared_pages(config, rows)
     return rows
+
+
+def _warn_of_shared_pages(config: Config, rows: list[dict[str, Any]]) -> None:
+    """A channel taken from a feed's title whose Hexo category page another
+    channel has (``ＩＴ资讯`` and ``IT资讯``; ``C++`` and ``C#``): the load of
+    the config refuses such names when they are written in it."""
+    from feedmill.config import category_map
+    from feedmill.publish.categories import derive_channel, shared_pages
+
+    chains = []
+    for row in rows:
+        channel = row["channel"] or derive_channel(row["title"], row["source"])
+        chains.append([row["group"], row["source"], *([channel] if channel else [])])
+    for clash in shared_pages(chains, category_map(config.site_dir)):
+        row, other = rows[clash.index], rows[clash.other_index]
+        note = (
+            f"channel {clash.name!r} and {clash.other!r} ({other['url']}) share one Hexo "
+            f"category page, {clash.path}, which lists the posts of one only: "
+            "set `channel:` for one of the two feeds in the config"
+        )
+        row["warning"] = f"{row['warning']}; {note}" if row["warning"] else note
 
 
 def _shown(url: str | None) -> str | None:

@@ -886,7 +886,7 @@ def site_setting(site: Path, key: str) -> Any:
     return settings.get(key) if isinstance(settings, dict) else None
 
 
-def _category_map(site: Path) -> dict[str, str]:
+def category_map(site: Path) -> dict[str, str]:
     """The site's `category_map` (Hexo's own answer to names that clash:
     ``{C++: cpp, C#: csharp}``), if its _config.yml has one."""
     mapping = site_setting(site, "category_map")
@@ -898,22 +898,15 @@ def _category_map(site: Path) -> dict[str, str]:
 def _check_category_pages(config: Config, data: Any, path: Path) -> None:
     """Two names at one level of the category tree that Hexo gives one page
     ("C++" and "C#" under 掘金: /categories/…/C/) show one's posts only."""
-    from feedmill.publish.categories import hexo_slug
+    from feedmill.publish.categories import shared_pages
 
-    renamed = _category_map(config.site_dir)
-    named: dict[tuple[str, ...], tuple[str, int]] = {}  # slug chain → (name, feeds index)
-    for index, feed in enumerate(config.feeds):
-        chain = [("group", feed.group), ("source", feed.source)]
-        if feed.channel:
-            chain.append(("channel", feed.channel))
-        slugs: tuple[str, ...] = ()
-        for field, name in chain:
-            slugs += (hexo_slug(renamed.get(name, name)),)
-            first = named.setdefault(slugs, (name, index))
-            if first[0] != name:
-                raise ConfigError(
-                    f"{path}:{_line(data, ('feeds', index, field))}: feeds[{index}] "
-                    f"({feed.url}): {field}: {name!r} and {first[0]!r} (feeds[{first[1]}]) "
-                    f"would share one Hexo category page, /categories/{'/'.join(slugs)}/ "
-                    "(it would list the posts of one only): rename one"
-                )
+    chains = [[f.group, f.source, *([f.channel] if f.channel else [])] for f in config.feeds]
+    for clash in shared_pages(chains, category_map(config.site_dir))[:1]:
+        field = ("group", "source", "channel")[clash.depth]
+        feed = config.feeds[clash.index]
+        raise ConfigError(
+            f"{path}:{_line(data, ('feeds', clash.index, field))}: feeds[{clash.index}] "
+            f"({feed.url}): {field}: {clash.name!r} and {clash.other!r} "
+            f"(feeds[{clash.other_index}]) would share one Hexo category page, {clash.path} "
+            "(it would list the posts of one only): rename one"
+        )

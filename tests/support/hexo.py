@@ -124,3 +124,29 @@ def visible_text(html: str) -> str:
     for hidden in root.xpath("//script|//style|//template"):
         hidden.drop_tree()
     return " ".join(root.text_content().split())
+
+
+def slugize(names: list[str]) -> list[str]:
+    """hexo-util's own slugize (the one Hexo names category and tag pages
+    with) of each name, run in Node."""
+    import json
+
+    ensure_hexo()
+    node = shutil.which("node")
+    if node is None:
+        raise HexoMissing("node is not installed")
+    script = (
+        "const slugize = require(process.argv[1]);"
+        "const names = JSON.parse(require('fs').readFileSync(0, 'utf8'));"
+        "process.stdout.write(JSON.stringify(names.map((n) => slugize(n))));"
+    )
+    result = subprocess.run(
+        [node, "-e", script, str(MODULES / "hexo-util" / "dist" / "slugize.js")],
+        input=json.dumps(names),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    slugs: list[str] = json.loads(result.stdout)
+    return slugs

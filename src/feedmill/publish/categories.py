@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources
 
 # Separators between a source name and the channel in a feed title, e.g.
 # "证券时报网 - 要闻", "开源中国-最新资讯", "掘金 前端", "Foo | Bar", "Foo: Bar".
@@ -11,13 +15,24 @@ _SEPARATOR_CHARACTERS = " -–—|:"
 
 # What hexo-util's slugize turns into separators (and then trims): a name of
 # these alone has an empty slug, and its category page would overwrite its
-# parent's.  Hexo makes a folder of each name: at most 255 bytes on most disks.
-_SLUG_SEPARATORS = frozenset(" \t\n\r~`!@#$%^&*()-_+=[]{}|\\;:\"'<>,.?/")
+# parent's.  Its white space is JavaScript's `\s`, which is not Python's.
+# Hexo makes a folder of each name: at most 255 bytes on most disks.
+_JS_SPACE = "\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+_SLUG_RUN = re.compile("[" + _JS_SPACE + re.escape("~`!@#$%^&*()-_+=[]{}|\\;:\"'<>,.?/") + "]+")
+_CONTROL = re.compile(r"[\x00-\x1f]")
 LONGEST_NAME_BYTES = 200
 
 
-_SLUG_RUN = re.compile("[" + re.escape("".join(sorted(_SLUG_SEPARATORS))) + "]+")
-_CONTROL = re.compile(r"[\x00-\x1f]")
+@functools.cache
+def _diacritics() -> dict[int, str]:
+    """hexo-util's escapeDiacritic as a `str.translate` table (read once)."""
+    table: dict[int, str] = {}
+    text = resources.files(__package__).joinpath("hexo_diacritics.txt").read_text("utf-8")
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            base, letters = line.split("\t")
+            table.update(dict.fromkeys(map(ord, letters), base))
+    return table
 
 
 # Hexo looks a category's name up in `category_map` as in a plain object: a
@@ -67,11 +82,46 @@ def markup_problem(value: str) -> str | None:
 
 
 def hexo_slug(name: str) -> str:
-    """The name of a category's page as hexo-util's slugize makes it, less
-    what it merges besides (accents folded, every Unicode space a separator):
-    control characters go, runs of separators become one "-", trimmed ("C++"
-    and "C#" are both "C").  Two names with one slug here have one in Hexo."""
-    return _SLUG_RUN.sub("-", _CONTROL.sub("", name)).strip("-")
+    """The name of a category's (or tag's) page as hexo-util's slugize makes
+    it: accents and full-width letters folded (``Café`` → ``Cafe``, ``ＩＴ`` →
+    ``IT``), control characters dropped, runs of separators one "-", trimmed
+    ("C++" and "C#" are both "C").  Two names with one slug have one page."""
+    folded = name.translate(_diacritics())
+    return _SLUG_RUN.sub("-", _CONTROL.sub("", folded)).strip("-")
+
+
+@dataclass(frozen=True, slots=True)
+class SharedPage:
+    """A name whose category page is another name's: Hexo builds one page per
+    path of slugs, and it lists the posts of one of the two names only."""
+
+    index: int  # of the chain that came second
+    depth: int  # 0 group, 1 source, 2 channel
+    name: str
+    other: str  # the name that has the page
+    other_index: int
+    path: str  # /categories/…/, relative to the category folder
+
+
+def shared_pages(
+    chains: Sequence[Sequence[str]], renamed: Mapping[str, str] | None = None
+) -> list[SharedPage]:
+    """Each chain (group, source[, channel]) with a level whose page a name
+    of an earlier chain already has ("C++" and "C#" under 掘金: …/掘金/C/).
+    ``renamed`` is the site's `category_map`, Hexo's own cure for such names."""
+    renamed = renamed or {}
+    named: dict[tuple[str, ...], tuple[str, int]] = {}  # slug path → (name, chain)
+    shared: list[SharedPage] = []
+    for index, chain in enumerate(chains):
+        slugs: tuple[str, ...] = ()
+        for depth, name in enumerate(chain):
+            slugs += (hexo_slug(renamed.get(name, name)),)
+            other, other_index = named.setdefault(slugs, (name, index))
+            if other != name:
+                path = f"/categories/{'/'.join(slugs)}/"
+                shared.append(SharedPage(index, depth, name, other, other_index, path))
+                break
+    return shared
 
 
 def _fitting(name: str) -> str | None:

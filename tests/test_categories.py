@@ -1,0 +1,42 @@
+"""Category names and the pages Hexo makes of them."""
+
+from __future__ import annotations
+
+import random
+
+from feedmill.publish.categories import hexo_slug
+from tests.support import hexo
+
+# Letters hexo-util folds (accented, full-width, circled), white space that
+# JavaScript and Python disagree on, separators, controls, CJK and emoji.
+_POOL = (
+    "aZ09 -_.+#/\\|:;'\"<>?~`!@$%^&*()[]{}=,"
+    "ÀÁÂÃÄÅàáâãäåÆæÇçÈÉèéÑñÖöØøÜüßĀāĞğİıŁłŒœŠšŽžǅǲ"
+    "ＡＢＣａｂｃ０１２ⒶⓐꜲ"
+    "\t\n\r\v\f\x00\x1b\x1c\x1f\x7f\x85\u00a0\u1680\u2000\u200a\u200b\u2028\u2029\u202f\u205f"
+    "\u3000\ufeff"
+    "证券时报网要闻开源中国掘金前端ＩＴ之家，。、《》！？"
+    "😀🇨🇳"
+)
+
+
+def test_hexo_slug_is_hexo_utils_slugize() -> None:
+    """A collision check is only as good as its copy of Hexo's rule: the
+    names of feeds, OPML folders and tags are slugged as Hexo 8 slugs them."""
+    rng = random.Random(20261201)
+    names = [
+        *_POOL,  # each character alone
+        "Café",
+        "ＩＴ之家",
+        "C++",
+        "C#",
+        "要闻\u3000快讯",
+        "a\tb",
+        *("".join(rng.choices(_POOL, k=rng.randint(1, 12))) for _ in range(3000)),
+    ]
+    expected = hexo.slugize(names)
+    differ = [
+        (n, hexo_slug(n), e) for n, e in zip(names, expected, strict=True) if hexo_slug(n) != e
+    ]
+    assert differ == []
+    assert expected[len(_POOL) : len(_POOL) + 6] == ["Cafe", "IT之家", "C", "C", "要闻-快讯", "ab"]
