@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -651,3 +652,23 @@ def test_a_job_whose_pool_is_dropped_under_it_counts_as_a_dead_pool(tmp_path: Pa
             mill._pool = None
 
         asyncio.run(drop_it_under_a_job())
+
+
+def test_an_untitled_post_of_an_older_format_is_retitled_in_place(tmp_path: Path) -> None:
+    """Post format 5 names a title-less item by its text: a site written
+    before (its posts "(untitled)", its style of format 4) is retitled on the
+    next run, each post in the file it had."""
+    write_config(tmp_path, FEEDS)
+    publish(tmp_path, [Item("", guid="g-1", html="<p>【央行开展逆回购】规模1000亿元。</p>")])
+    [(name, text)] = posts(tmp_path).items()
+    assert re.fullmatch(r"[0-9a-f]{10}\.md", name)  # no title, no slug: the key's hash
+    assert "title: '央行开展逆回购'\n" in text
+    # As format 4 left it: the old title, and a style of another format.
+    (tmp_path / "source" / "_posts" / name).write_text(
+        text.replace("title: '央行开展逆回购'", "title: '(untitled)'"), encoding="utf-8"
+    )
+    with sqlite3.connect(tmp_path / ".feedmill" / "state.db") as db:
+        db.execute("UPDATE feeds SET style_hash = 'format-4'")
+    out = cli("run", "-c", str(tmp_path / "feedmill.yml")).stdout
+    assert "posts: 0 new, 1 updated" in out
+    assert posts(tmp_path) == {name: text}

@@ -176,6 +176,33 @@ def test_a_title_cut_leaves_no_half_emoji_or_flag() -> None:
     assert cut_title("I " + heart + " NY and more text", 4) == "I " + heart + "..."
 
 
+@pytest.mark.parametrize(
+    ("body", "title"),
+    [
+        # A flash (快讯) opens with its headline in brackets.
+        ("<p>【比特币突破10万美元】金色财经报道，今日凌晨…</p>", "比特币突破10万美元"),
+        # Else the first sentence, without its full stop…
+        ("<p>央行今日开展逆回购操作。规模为1000亿元。</p>", "央行今日开展逆回购操作"),
+        ("<p>Rust 1.80 released! Notes follow.</p>", "Rust 1.80 released!"),
+        ("<p><b>Hello</b> world. Second one.</p>", "Hello world"),
+        # …unless it is a word or too long for a headline: the text's start, cut.
+        ("<p>好。然后是一段说明文字</p>", "好。然后是一段说明文字"),
+        ("<p>" + "没有句号的长段落" * 10 + "</p>", "没有句号的长段落" * 3 + "没有句号的长..."),
+        # Scripts and markup are not text; a picture alone has none.
+        ("<script>var a;</script><p>正文在此</p>", "正文在此"),
+        ('<p><img src="https://img.example.com/a.jpg"></p>', "(untitled)"),
+    ],
+)
+def test_an_item_without_a_title_is_named_by_its_text(body: str, title: str) -> None:
+    meta = front_matter(compose(PostInput(make(title="", content=body), None, NOW, STYLE)))
+    assert meta["title"] == title
+
+
+def test_a_title_wins_over_the_text() -> None:
+    entry = make(title="标题", content="<p>【另一标题】正文</p>")
+    assert front_matter(compose(PostInput(entry, None, NOW, STYLE)))["title"] == "标题"
+
+
 @given(st.text(alphabet=st.characters(blacklist_categories=("Cs",))))
 def test_quoted_scalars_read_back_as_the_cleaned_text(text: str) -> None:
     from feedmill.normalize.text import collapse_space, strip_controls

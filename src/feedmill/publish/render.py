@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from feedmill import urls
 from feedmill.models import Entry
+from feedmill.normalize.text import visible_text
 from feedmill.publish import yaml_scalars
 from feedmill.publish.categories import categories as category_chain
 from feedmill.publish.categories import derive_channel
@@ -42,8 +43,9 @@ DEFAULT_TEMPLATE = Path(__file__).with_name("post.md.j2")
 # browser cannot read dropped (posts written before are rewritten: safety);
 # 4: align kept on paragraphs and headings, the picture of a <picture> and of
 # more lazy attributes (简书, 淘宝) found (posts that lost them get them), a
-# title cut no longer ends in half an emoji sequence or flag.
-FORMAT_VERSION = "4"
+# title cut no longer ends in half an emoji sequence or flag; 5: an item without
+# a title is named by its text's headline or first sentence (was "(untitled)").
+FORMAT_VERSION = "5"
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +138,34 @@ def cut_title(title: str, max_width: int) -> str:
     return _whole_clusters("".join(out)).rstrip() + "..."
 
 
+UNTITLED = "(untitled)"
+# A name made from an item's text is a headline's length, not a title's.
+HEADLINE_WIDTH = 60
+SHORTEST_HEADLINE = 4
+# "【标题】正文…": how Chinese flash news (快讯) writes its headline.
+_BRACKETED = re.compile(r"【([^【】]+)】")
+_SENTENCE = re.compile(r"[^。！？!?]*?(?:[。！？]|[.!?](?=\s|$))")
+
+
+def title_from_text(body: str, max_width: int) -> str:
+    """A title for an item that has none (a microblog status, a channel's
+    message): the bracketed headline a flash opens with, else its first
+    sentence, else the start of its text, as a reader sees it."""
+    text = visible_text(body)
+    if not text:
+        return UNTITLED
+    width = min(max_width, HEADLINE_WIDTH) if max_width > 0 else HEADLINE_WIDTH
+    bracketed = _BRACKETED.match(text)
+    if bracketed and bracketed.group(1).strip():
+        return cut_title(bracketed.group(1).strip(), width)
+    sentence = _SENTENCE.match(text)
+    if sentence and display_width(sentence.group(0)) <= width:
+        first = sentence.group(0).rstrip("。.").strip()
+        if len(first) >= SHORTEST_HEADLINE:  # not "好。" or "Yes."
+            return first
+    return cut_title(text, width)
+
+
 _REGIONAL = re.compile("[\U0001f1e6-\U0001f1ff]+$")  # flag letters: two make a flag
 
 
@@ -212,7 +242,10 @@ def context_for(post: PostInput) -> PostContext:
         image = _image_url(placeholder)
     channel = style.channel or derive_channel(post.feed_title, style.source)
     moment = entry.date or post.first_seen
-    title = cut_title(entry.title, style.title_max_width) if entry.title else "(untitled)"
+    if entry.title:
+        title = cut_title(entry.title, style.title_max_width)
+    else:
+        title = title_from_text(clean.html, style.title_max_width)
     reporters = _other_sources(style.source, post.reported_by)
     return PostContext(
         title=title,
