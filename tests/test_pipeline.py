@@ -672,3 +672,33 @@ def test_an_untitled_post_of_an_older_format_is_retitled_in_place(tmp_path: Path
     out = cli("run", "-c", str(tmp_path / "feedmill.yml")).stdout
     assert "posts: 0 new, 1 updated" in out
     assert posts(tmp_path) == {name: text}
+
+
+def test_a_post_keeps_the_date_its_item_was_first_published_with(tmp_path: Path) -> None:
+    """A post's URL holds its date: a feed that re-dates an item (RSSHub's
+    "3小时前" routes date it anew on every fetch; an Atom entry is dated by
+    its last edit) would move the post and break every link to it."""
+    write_config(tmp_path, FEEDS)
+    first = "Tue, 20 Sep 2022 23:50:00 GMT"
+    publish(tmp_path, [Item("降准", guid="g-1", html="<p>第一版</p>", pub_date=first)])
+    [(name, text)] = posts(tmp_path).items()
+    assert f"date: {first}\n" in text
+    before = mtimes(tmp_path)
+    # Re-dated, past midnight: nothing to write.
+    later = "Wed, 21 Sep 2022 00:20:00 GMT"
+    out = publish(tmp_path, [Item("降准", guid="g-1", html="<p>第一版</p>", pub_date=later)])
+    assert "posts: 0 new, 0 updated, 1 unchanged" in out
+    assert posts(tmp_path) == {name: text} and mtimes(tmp_path) == before
+    # Edited and re-dated: the edit reaches the post, under its first date.
+    out = publish(
+        tmp_path, [Item("降准（更正）", guid="g-1", html="<p>第二版</p>", pub_date=later)]
+    )
+    assert "posts: 0 new, 1 updated" in out
+    [(same, text)] = posts(tmp_path).items()
+    assert same == name and "第二版" in text and "降准（更正）" in text
+    assert f"date: {first}\n" in text
+    # An item first listed without a date keeps the day it was first seen.
+    publish(tmp_path, [Item("快讯", guid="g-2", pub_date=None)])
+    [undated] = [t for t in posts(tmp_path).values() if "快讯" in t]
+    publish(tmp_path, [Item("快讯", guid="g-2", pub_date=first)])
+    assert [t for t in posts(tmp_path).values() if "快讯" in t] == [undated]

@@ -262,6 +262,9 @@ class Mill:
         self._page_slots: PageSlots | None = None  # a pass's limits on article pages
         self._pool: ProcessPoolExecutor | None = None
         self._dropped: list[ProcessPoolExecutor] = []  # broken, not yet joined
+        # Feeds whose zone-less dates are read in another time zone since their
+        # items were stored: those items take their new dates (until read).
+        self._rezoned: set[int] = set()
         self._retries: asyncio.Lock | None = None  # a pass's retries after a worker died
         self._pool_slots: asyncio.Semaphore | None = None  # a pass's documents in the pool
         self._outcomes: list[tuple[int, dict[str, Any]]] = []
@@ -505,6 +508,7 @@ class Mill:
                     state = replace(state, style_hash=wanted)
                     if feed_store.rereads(changes[-1][1], wanted):  # not a 304 this time
                         state = replace(state, etag=None, last_modified=None, body_hash=None)
+                        self._rezoned.add(state.id)
                     states[spec.url] = state
             feed_store.set_styles(conn, changes)
             removed = feed_store.set_aside_removed(conn, states)
@@ -691,6 +695,7 @@ class Mill:
                 pages=pages,
                 pass_id=self.pass_id,
                 pass_started=self.pass_started,
+                redate=state.id in self._rezoned,
             )
             fetched = job.fetched
             try:
@@ -712,6 +717,7 @@ class Mill:
                     error = f"parser crashed: {type(exc).__name__}: {exc}"
                 result = handler.FeedResult(error=error)
             if result.error is None:
+                self._rezoned.discard(state.id)
                 summary.feeds_ok += 1
                 summary.posts_new += result.new
                 summary.posts_updated += result.updated
@@ -773,15 +779,17 @@ class Mill:
         from feedmill.fulltext import not_articles, page_key
         from feedmill.normalize import normalize_feed
         from feedmill.parse import parse_document
-        from feedmill.store.entries import Item, known_versions
+        from feedmill.store.entries import Item, known_versions, with_first_dates
 
         assert fetched.body is not None
         parsed = parse_document(fetched.body, fetched.content_type)
         zone = ZoneInfo(self.config.feed_timezone(spec))
         entries = normalize_feed(parsed, feed_url=location, zone=zone, now=now)
-        items = [Item.of(e) for e in entries]
+        items = tuple(Item.of(e) for e in entries)
         with reading(self.engine) as conn:
             known = known_versions(conn, state.id)
+        if state.id not in self._rezoned:  # as the worker will see them
+            items = with_first_dates(items, known)
         rules = self.rules[spec.url]
         shared = not_articles(parsed, entries, location)
         return [

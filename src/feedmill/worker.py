@@ -59,6 +59,7 @@ from feedmill.store.entries import (
     stored_contents,
     tell_apart_reused_guids,
     with_duplicates,
+    with_first_dates,
 )
 from feedmill.store.feeds import FeedState
 from feedmill.store.posts import mark_removed, mark_stale, mark_written, set_state
@@ -164,6 +165,9 @@ class FeedJob:
     pages: tuple[Page, ...] = ()  # fulltext feeds: the pages of new and changed items
     pass_id: str = ""  # one per pass: what a worker may cache for the pass
     pass_started: datetime | None = None  # what the next attempt counts from
+    # Its zone-less dates are read in a new time zone: stored items take the
+    # dates read now (otherwise an item keeps the dates it was first stored with).
+    redate: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -391,6 +395,20 @@ def handle(job: FeedJob) -> FeedResult:
     )
     items = tuple(Item.of(entry) for entry in normalized.entries)
     warnings = [*parsed.warnings, *normalized.warnings]
+    engine = engine_for(job.database_url)
+
+    # The feed's items as the store knows them (their keys, their first
+    # dates), versioned by the feed's own text before any article replaces it.
+    with reading(engine) as conn:
+        known: dict[str, Known] = {}
+        if job.state.last_success_at is not None or job.state.item_count:
+            known = known_versions(conn, job.state.id)
+        items = adopt_told_apart_keys(items, known)
+        items, reused = tell_apart_reused_guids(conn, items, known)
+    if reused:
+        warnings.append(f"{reused} items came under an earlier item's guid: told apart by link")
+    if not job.redate:
+        items = with_first_dates(items, known)
     retry: frozenset[str] = frozenset()
     refused: frozenset[str] = frozenset()
     if job.pages:
@@ -400,19 +418,11 @@ def handle(job: FeedJob) -> FeedResult:
     elif job.fulltext and job.state.warning and FULL_TEXT_NOTE in job.state.warning:
         # No page asked for this time: what the last pages gave still holds.
         warnings.append(job.state.warning[job.state.warning.index(FULL_TEXT_NOTE) :])
-    engine = engine_for(job.database_url)
 
     # Judge and render what is new or changed before taking any lock; look
     # for the originals of new stories too (under the lock, only what other
     # workers stored meanwhile is left to check: Arrivals).
     with reading(engine) as conn:
-        known: dict[str, Known] = {}
-        if job.state.last_success_at is not None or job.state.item_count:
-            known = known_versions(conn, job.state.id)
-        items = adopt_told_apart_keys(items, known)
-        items, reused = tell_apart_reused_guids(conn, items, known)
-        if reused:
-            warnings.append(f"{reused} items came under an earlier item's guid: told apart by link")
         waiting, pending, edited = _awaiting_pages(items, known, retry)
         # For all three the feed is read again (not "304") while they are
         # recent; later, and for an undated item at all, only when the feed

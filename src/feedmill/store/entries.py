@@ -240,14 +240,40 @@ class Known(NamedTuple):
     id: int
     version: str
     status: str  # active | blocked | duplicate
+    published: datetime | None
+    updated: datetime | None
 
 
 def known_versions(conn: Connection, feed_id: int) -> dict[str, Known]:
-    """key hash → (id, version, status) of every stored entry of a feed."""
-    query = select(entries.c.key_hash, entries.c.id, entries.c.version, entries.c.status).where(
-        entries.c.feed_id == feed_id
-    )
-    return {h: Known(i, v, s) for h, i, v, s in conn.execute(query)}
+    """key hash → (id, version, status, dates) of every stored entry of a feed."""
+    query = select(
+        entries.c.key_hash,
+        entries.c.id,
+        entries.c.version,
+        entries.c.status,
+        entries.c.published_at,
+        entries.c.updated_at,
+    ).where(entries.c.feed_id == feed_id)
+    return {h: Known(*known) for h, *known in conn.execute(query)}
+
+
+def with_first_dates(items: Sequence[Item], known: Mapping[str, Known]) -> tuple[Item, ...]:
+    """Each stored item with the dates it was first stored with.
+
+    A post's URL holds its date (Hexo's ``:year/:month/:day/``): an item the
+    feed re-dates — RSSHub's routes that read "3小时前" date it anew on every
+    fetch, an Atom entry dated by its last edit — would move its post, and
+    every link to it would break.  Edits of its text still reach the post.
+    """
+    out = []
+    for item in items:
+        stored = known.get(item.key_hash)
+        entry = item.entry
+        if stored is None or (stored.published, stored.updated) == (entry.published, entry.updated):
+            out.append(item)
+        else:
+            out.append(Item.of(replace(entry, published=stored.published, updated=stored.updated)))
+    return tuple(out)
 
 
 def stored_contents(conn: Connection, entry_ids: Sequence[int]) -> dict[int, str]:
