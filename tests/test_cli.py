@@ -633,6 +633,25 @@ def test_status_warns_of_channels_from_titles_that_share_a_category_page(
     assert all(row["warning"] is None for row in json.loads(result.stdout))
 
 
+def test_status_before_any_run_makes_no_database(tmp_path: Path) -> None:
+    """A look at the feeds changes nothing: `state:` pointing at the wrong
+    place would otherwise leave an empty database there, every feed "not
+    fetched yet" and no hint why."""
+    (tmp_path / "a.xml").write_bytes(rss("源", [Item("一", guid="1")]))
+    config = write_config(tmp_path, [{"url": "a.xml", "group": "g", "source": "源"}])
+    result = cli("status", "-c", str(config))
+    assert result.code == 0
+    assert "1 feed: 0 ok, 0 failing, 1 not fetched yet" in result.stdout
+    database = tmp_path / ".feedmill" / "state.db"
+    assert f"no state database yet at {database}: `feedmill run` makes it" in result.stderr
+    [row] = json.loads(cli("status", "--json", "-c", str(config)).stdout)
+    assert row["last_attempt"] is None and row["posts"] == 0
+    assert not (tmp_path / ".feedmill").exists()
+    assert cli("run", "-c", str(config)).code == 0
+    result = cli("status", "-c", str(config))
+    assert "1 feed: 1 ok" in result.stdout and "no state database" not in result.stderr
+
+
 def test_a_database_that_refuses_writes_fails_the_run(tmp_path: Path) -> None:
     (tmp_path / "feed.xml").write_bytes(rss("源", [Item("一", guid="1")]))
     feeds = [{"url": "feed.xml", "group": "g", "source": "源"}]
@@ -667,7 +686,7 @@ def test_a_database_from_a_newer_feedmill_is_left_alone(tmp_path: Path) -> None:
     import sqlite3
 
     config = write_config(tmp_path, [])
-    assert cli("status", "-c", str(config)).code == 0
+    assert cli("run", "-c", str(config)).code == 0
     database = tmp_path / ".feedmill" / "state.db"
     with sqlite3.connect(database) as conn:
         conn.execute("UPDATE alembic_version SET version_num = '9999_future'")

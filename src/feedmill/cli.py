@@ -802,15 +802,22 @@ def status_rows(config: Config) -> list[dict[str, Any]]:
     from feedmill.store import feeds as feed_store
     from feedmill.store.database import open_database, reading
 
-    engine = open_database(config.database_url)
-    try:
-        with reading(engine) as conn:  # never waits for a pass that is writing
-            urls = [f.url for f in config.feeds]
-            states = feed_store.view(conn, urls, config.url_key, config.moves)
-            counts = feed_store.post_counts(conn)
-            held = feed_store.held_back(conn)
-    finally:
-        engine.dispose()
+    urls = [f.url for f in config.feeds]
+    if _no_database_yet(config):
+        # Nothing fetched yet (or `state:` names another file): a look at the
+        # feeds makes no database, and leaves none where none was meant.
+        states = {url: feed_store.blank(url) for url in urls}
+        counts: dict[int, int] = {}
+        held: dict[int, tuple[int, int]] = {}
+    else:
+        engine = open_database(config.database_url)
+        try:
+            with reading(engine) as conn:  # never waits for a pass that is writing
+                states = feed_store.view(conn, urls, config.url_key, config.moves)
+                counts = feed_store.post_counts(conn)
+                held = feed_store.held_back(conn)
+        finally:
+            engine.dispose()
     rows = []
     now = datetime.now(UTC)
     for spec in config.feeds:
@@ -867,6 +874,14 @@ def _warn_of_shared_pages(config: Config, rows: list[dict[str, Any]]) -> None:
             "set `channel:` for one of the two feeds in the config"
         )
         row["warning"] = f"{row['warning']}; {note}" if row["warning"] else note
+
+
+def _no_database_yet(config: Config) -> Path | None:
+    """The SQLite file of ``config`` if it does not exist yet."""
+    from feedmill.store.database import sqlite_file
+
+    database = sqlite_file(config.database_url)
+    return database if database is not None and not database.exists() else None
 
 
 def _shown(url: str | None) -> str | None:
@@ -942,8 +957,9 @@ def status(config: Path, as_json: bool, failing: bool) -> None:
     """One row per feed: last attempt and success, HTTP status, items, posts, last error."""
     from feedmill.store.database import StoreError
 
+    loaded = _load(config)
     try:
-        rows = status_rows(_load(config))
+        rows = status_rows(loaded)
     except StoreError as exc:
         err.print(f"[red]error[/red] {plain(str(exc))}")
         raise click.exceptions.Exit(EXIT_FATAL) from None
@@ -1009,6 +1025,13 @@ def status(config: Path, as_json: bool, failing: bool) -> None:
     if rows:
         wide.print(columns(header, table), soft_wrap=True)
     out.print(tally)
+    missing = _no_database_yet(loaded)
+    if missing is not None:
+        err.print(
+            f"[yellow]note[/yellow] no state database yet at {plain(str(missing))}: "
+            "`feedmill run` makes it",
+            soft_wrap=True,
+        )
 
 
 # -- feed lists ---------------------------------------------------------------

@@ -61,13 +61,21 @@ def reading(engine: Engine) -> Connection:
     return engine.connect().execution_options(**{_READ_ONLY: True})
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file of an SQLite database URL (None: another database, or memory)."""
+    if not url.startswith("sqlite"):
+        return None
+    # No query, and a URI filename ("file:…?mode=ro") as its path.
+    path = url.split("///", 1)[1].partition("?")[0] if "///" in url else ""
+    path = path.removeprefix("file:")
+    return Path(path) if path and path != ":memory:" else None
+
+
 def create(url: str) -> Engine:
     if url.startswith("sqlite"):
-        # The file's path: no query, and a URI filename ("file:…?mode=ro") as its path.
-        path = url.split("///", 1)[1].partition("?")[0] if "///" in url else ""
-        path = path.removeprefix("file:")
-        if path and path != ":memory:":
-            folder = Path(path).parent
+        path = sqlite_file(url)
+        if path is not None:
+            folder = path.parent
             blocker = next((p for p in (folder, *folder.parents) if p.is_file()), None)
             if blocker is not None:  # mkdir would say "File exists", of the folder
                 raise NotADirectoryError(errno.ENOTDIR, f"{blocker} is a file, not a folder")
@@ -177,4 +185,12 @@ def redacted(url: str) -> str:
         return "(database URL)"
 
 
-__all__ = ["StoreError", "create", "migrate", "open_database", "reading", "redacted"]
+__all__ = [
+    "StoreError",
+    "create",
+    "migrate",
+    "open_database",
+    "reading",
+    "redacted",
+    "sqlite_file",
+]
