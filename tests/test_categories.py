@@ -5,7 +5,8 @@ from __future__ import annotations
 import random
 
 from feedmill.publish.categories import hexo_slug
-from tests.support import hexo
+
+from support import hexo
 
 # Letters hexo-util folds (accented, full-width, circled), white space that
 # JavaScript and Python disagree on, separators, controls, CJK and emoji.

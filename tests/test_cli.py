@@ -30,6 +30,28 @@ def test_names_that_hexos_category_map_tells_apart_are_accepted(tmp_path: Path) 
 
 
 @pytest.mark.parametrize(
+    ("site", "channels", "page"),
+    [
+        # Hexo slugs in the site's filename_case: one page for both.
+        ("filename_case: 1\n", ("IT之家", "it之家"), "/categories/技术/掘金/it之家/"),
+        # An empty category_map entry maps nothing (Hexo: map[name] || name).
+        ("category_map:\n  'C#': ''\n", ("C++", "C#"), "/categories/技术/掘金/C/"),
+    ],
+)
+def test_names_one_page_by_the_sites_own_settings_are_refused(
+    tmp_path: Path, site: str, channels: tuple[str, str], page: str
+) -> None:
+    (tmp_path / "_config.yml").write_text(f"title: x\n{site}", encoding="utf-8")
+    feeds = [
+        {"url": f"{n}.xml", "group": "技术", "source": "掘金", "channel": c}
+        for n, c in zip("ab", channels, strict=True)
+    ]
+    result = cli("run", "-c", str(write_config(tmp_path, feeds)))
+    assert result.code == 2
+    assert f"would share one Hexo category page, {page}" in result.stderr.replace("\n", "")
+
+
+@pytest.mark.parametrize(
     ("text", "message"),
     [
         ("feeds: [\n", "YAML error"),

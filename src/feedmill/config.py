@@ -892,7 +892,15 @@ def category_map(site: Path) -> dict[str, str]:
     mapping = site_setting(site, "category_map")
     if not isinstance(mapping, dict):
         return {}
-    return {str(k): str(v) for k, v in mapping.items() if v is not None}
+    # Hexo takes `map[name] || name`: an empty value maps nothing.
+    return {str(k): str(v) for k, v in mapping.items() if v}
+
+
+def filename_case(site: Path) -> int:
+    """The site's `filename_case` (1 lower, 2 upper case), which Hexo's
+    category slugs take too: ``IT之家`` and ``it之家`` are one page under 1."""
+    case = site_setting(site, "filename_case")
+    return case if case in (1, 2) and not isinstance(case, bool) else 0
 
 
 def _check_category_pages(config: Config, data: Any, path: Path) -> None:
@@ -901,7 +909,8 @@ def _check_category_pages(config: Config, data: Any, path: Path) -> None:
     from feedmill.publish.categories import shared_pages
 
     chains = [[f.group, f.source, *([f.channel] if f.channel else [])] for f in config.feeds]
-    for clash in shared_pages(chains, category_map(config.site_dir))[:1]:
+    site = config.site_dir
+    for clash in shared_pages(chains, category_map(site), filename_case(site))[:1]:
         field = ("group", "source", "channel")[clash.depth]
         feed = config.feeds[clash.index]
         raise ConfigError(

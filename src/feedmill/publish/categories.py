@@ -104,18 +104,20 @@ class SharedPage:
 
 
 def shared_pages(
-    chains: Sequence[Sequence[str]], renamed: Mapping[str, str] | None = None
+    chains: Sequence[Sequence[str]], renamed: Mapping[str, str] | None = None, case: int = 0
 ) -> list[SharedPage]:
     """Each chain (group, source[, channel]) with a level whose page a name
     of an earlier chain already has ("C++" and "C#" under 掘金: …/掘金/C/).
-    ``renamed`` is the site's `category_map`, Hexo's own cure for such names."""
+    ``renamed`` is the site's `category_map`, Hexo's own cure for such names;
+    ``case`` its `filename_case` (1: slugs in lower case, 2: upper)."""
     renamed = renamed or {}
+    folded = {1: str.lower, 2: str.upper}.get(case, str)
     named: dict[tuple[str, ...], tuple[str, int]] = {}  # slug path → (name, chain)
     shared: list[SharedPage] = []
     for index, chain in enumerate(chains):
         slugs: tuple[str, ...] = ()
         for depth, name in enumerate(chain):
-            slugs += (hexo_slug(renamed.get(name, name)),)
+            slugs += (folded(hexo_slug(renamed.get(name, name))),)
             other, other_index = named.setdefault(slugs, (name, index))
             if other != name:
                 path = f"/categories/{'/'.join(slugs)}/"
