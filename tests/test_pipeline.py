@@ -702,3 +702,30 @@ def test_a_post_keeps_the_date_its_item_was_first_published_with(tmp_path: Path)
     [undated] = [t for t in posts(tmp_path).values() if "快讯" in t]
     publish(tmp_path, [Item("快讯", guid="g-2", pub_date=first)])
     assert [t for t in posts(tmp_path).values() if "快讯" in t] == [undated]
+
+
+def test_a_new_time_zone_re_dates_the_feed_when_it_is_next_read_whatever_comes_between(
+    tmp_path: Path,
+) -> None:
+    """The zone of a feed's zone-less dates, changed in the config, is taken
+    up when the feed is next read — also after a failed read, or a run that
+    had it not due — and then the items' first dates hold again."""
+    feed = {**FEEDS[0], "timezone": "Asia/Shanghai"}
+    write_config(tmp_path, [feed])
+    body = rss("证券时报网 - 要闻", [Item("降准", guid="g-1", pub_date="2022-09-20 16:01:00")])
+    (tmp_path / "feed.xml").write_bytes(body)
+    assert cli("run", "-c", str(tmp_path / "feedmill.yml")).code == 0
+    [(name, text)] = posts(tmp_path).items()
+    assert "date: Tue, 20 Sep 2022 08:01:00 GMT\n" in text
+    config = write_config(tmp_path, [{**feed, "timezone": "UTC"}])
+    (tmp_path / "feed.xml").unlink()  # the next read fails
+    assert "1 failed" in cli("run", "-c", str(config)).stdout
+    assert "1 not due" in cli("run", "--due", "-c", str(config)).stdout
+    (tmp_path / "feed.xml").write_bytes(body)
+    assert "posts: 0 new, 1 updated" in cli("run", "-c", str(config)).stdout
+    assert "date: Tue, 20 Sep 2022 16:01:00 GMT\n" in posts(tmp_path)[name]
+    # Taken up: the item keeps its date again when the feed re-dates it.
+    redated = rss("证券时报网 - 要闻", [Item("降准", guid="g-1", pub_date="2022-09-21 09:00:00")])
+    (tmp_path / "feed.xml").write_bytes(redated)
+    assert "posts: 0 new, 0 updated" in cli("run", "-c", str(config)).stdout
+    assert "date: Tue, 20 Sep 2022 16:01:00 GMT\n" in posts(tmp_path)[name]

@@ -262,8 +262,8 @@ class Mill:
         self._page_slots: PageSlots | None = None  # a pass's limits on article pages
         self._pool: ProcessPoolExecutor | None = None
         self._dropped: list[ProcessPoolExecutor] = []  # broken, not yet joined
-        # Feeds whose zone-less dates are read in another time zone since their
-        # items were stored: those items take their new dates (until read).
+        # Feeds whose zone-less dates are read in another time zone than their
+        # items were stored in: those items take their new dates (see _sync).
         self._rezoned: set[int] = set()
         self._retries: asyncio.Lock | None = None  # a pass's retries after a worker died
         self._pool_slots: asyncio.Semaphore | None = None  # a pass's documents in the pool
@@ -493,9 +493,11 @@ class Mill:
             )
             # Config or template changes since last time re-render the feed's posts.
             changes = []
+            self._rezoned = set()
             for spec in self.config.feeds:
                 state = states[spec.url]
-                if state.style_hash is None:
+                old = state.style_hash
+                if old is None:
                     # Never read: no post to restyle.  Its first read stores the
                     # style with the feed's title, which is not known before.
                     continue
@@ -503,13 +505,18 @@ class Mill:
                     style_hash(self.styles[spec.url], state.title, self.template_fp),
                     self.config.feed_timezone(spec),
                 )
-                if wanted != state.style_hash:
-                    changes.append((state.id, state.style_hash, wanted))
-                    state = replace(state, style_hash=wanted)
-                    if feed_store.rereads(changes[-1][1], wanted):  # not a 304 this time
-                        state = replace(state, etag=None, last_modified=None, body_hash=None)
-                        self._rezoned.add(state.id)
-                    states[spec.url] = state
+                if wanted == old:
+                    continue
+                # A new time zone is stored by the worker that reads the feed in
+                # it: until then (a failed fetch, a feed not due, another run)
+                # every pass reads it whole and re-dates what it lists.
+                styled = wanted[: feed_store.STYLE_PART] + old[feed_store.STYLE_PART :]
+                changes.append((state.id, old, styled))
+                state = replace(state, style_hash=styled)
+                if feed_store.rereads(old, wanted):  # not a 304 this time
+                    state = replace(state, etag=None, last_modified=None, body_hash=None)
+                    self._rezoned.add(state.id)
+                states[spec.url] = state
             feed_store.set_styles(conn, changes)
             removed = feed_store.set_aside_removed(conn, states)
             feed_store.restyle_originals(conn, removed)
@@ -717,7 +724,6 @@ class Mill:
                     error = f"parser crashed: {type(exc).__name__}: {exc}"
                 result = handler.FeedResult(error=error)
             if result.error is None:
-                self._rezoned.discard(state.id)
                 summary.feeds_ok += 1
                 summary.posts_new += result.new
                 summary.posts_updated += result.updated
