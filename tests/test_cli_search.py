@@ -242,3 +242,15 @@ def test_dates_are_the_sites_days(tmp_path: Path) -> None:
     assert len(search(config, "降准", "--since", "2022-09-21")) == 1
     assert search(config, "降准", "--until", "2022-09-21") == []
     assert "2022-09-21 07:30" in cli("search", "降准", "-c", str(config)).stdout
+
+
+def test_an_item_without_a_title_is_found_under_its_posts_title(tmp_path: Path) -> None:
+    body = "<p>【央行开展逆回购】规模1000亿元。</p>"
+    (tmp_path / "a.xml").write_bytes(rss("t", [Item(title="", html=body, guid="1")]))
+    config = write_config(tmp_path, [{"url": "a.xml", "group": "g", "source": "s"}])
+    assert cli("run", "-c", str(config)).code == 0
+    [hit] = search(config, "逆回购")
+    assert hit["title"] == "央行开展逆回购"
+    assert hit["title_html"] == "央行开展<mark>逆回购</mark>"
+    (post,) = (tmp_path / "source" / "_posts").glob("*.md")
+    assert "title: '央行开展逆回购'\n" in post.read_text(encoding="utf-8")

@@ -188,9 +188,19 @@ def test_a_title_cut_leaves_no_half_emoji_or_flag() -> None:
         # …unless it is a word or too long for a headline: the text's start, cut.
         ("<p>好。然后是一段说明文字</p>", "好。然后是一段说明文字"),
         ("<p>" + "没有句号的长段落" * 10 + "</p>", "没有句号的长段落" * 3 + "没有句号的长..."),
-        # Scripts and markup are not text; a picture alone has none.
+        # Scripts and markup are not text; a picture alone has none, nor do
+        # characters that show nothing.
         ("<script>var a;</script><p>正文在此</p>", "正文在此"),
         ('<p><img src="https://img.example.com/a.jpg"></p>', "(untitled)"),
+        ("<p>&#8203;\u200e&nbsp;</p>", "(untitled)"),
+        # Tags inside a line leave no gap, as on the page.
+        (
+            '<p>据<a href="/x">新华社</a>报道，<b>央行</b>今日降准。</p>',
+            "据新华社报道，央行今日降准",
+        ),
+        ("<p>Hel<b>lo</b> wor<i>ld</i>. More.</p>", "Hello world"),
+        # Only the start of a long text is looked at.
+        ("<p>" + "a.b" * 500_000 + "</p>", "a.b" * 20 + "..."),
     ],
 )
 def test_an_item_without_a_title_is_named_by_its_text(body: str, title: str) -> None:

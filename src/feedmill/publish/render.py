@@ -144,6 +144,14 @@ HEADLINE_WIDTH = 60
 SHORTEST_HEADLINE = 4
 # "【标题】正文…": how Chinese flash news (快讯) writes its headline.
 _BRACKETED = re.compile(r"【([^【】]+)】")
+# Tags within a line of text: a reader sees no gap where they are ("据<a>新华社</a>报道").
+_INLINE_TAG = re.compile(
+    r"</?(?:a|abbr|b|bdi|bdo|cite|code|del|dfn|em|font|i|ins|kbd|mark|q|s|samp|small|span"
+    r"|strong|sub|sup|time|u|var)(?=[\s/>])[^<>]*>",
+    re.IGNORECASE,
+)
+# Characters that show nothing: zero-width spaces and joiners, direction marks.
+_SHOWS_NOTHING = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 _SENTENCE = re.compile(r"[^。！？!?]*?(?:[。！？]|[.!?](?=\s|$))")
 
 
@@ -151,10 +159,11 @@ def title_from_text(body: str, max_width: int) -> str:
     """A title for an item that has none (a microblog status, a channel's
     message): the bracketed headline a flash opens with, else its first
     sentence, else the start of its text, as a reader sees it."""
-    text = visible_text(body)
-    if not text:
+    text = visible_text(_INLINE_TAG.sub("", body))
+    if not _SHOWS_NOTHING.sub("", text).strip():
         return UNTITLED
     width = min(max_width, HEADLINE_WIDTH) if max_width > 0 else HEADLINE_WIDTH
+    text = text[: 4 * width]  # enough for the cut (a character is at least 1 wide)
     bracketed = _BRACKETED.match(text)
     if bracketed and bracketed.group(1).strip():
         return cut_title(bracketed.group(1).strip(), width)

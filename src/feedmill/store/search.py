@@ -520,17 +520,18 @@ def search(
     for entry_id, value in ranked:
         row = rows[entry_id]
         excerpt = snippet(visible_text(row.content), terms.include, snippet_chars)
+        title = row.title or _title_from_text(row.content)
         hits.append(
             Hit(
                 entry_id=entry_id,
                 feed_id=row.feed_id,
-                title=row.title,
+                title=title,
                 link=row.link,
                 date=row.date,
                 snippet=marked(excerpt, markers),
                 score=float(value),
                 snippet_segments=excerpt,
-                title_segments=segments(row.title, match_spans(row.title, terms.include)),
+                title_segments=segments(title, match_spans(title, terms.include)),
                 status=row.status,
                 reason=row.reason if row.status != "active" else None,
                 original=(row.original_title, row.original_link)
@@ -539,6 +540,13 @@ def search(
             )
         )
     return hits
+
+
+def _title_from_text(content: str) -> str:
+    """The title a title-less item's post shows (made from its text)."""
+    from feedmill.publish.render import HEADLINE_WIDTH, title_from_text
+
+    return title_from_text(content, HEADLINE_WIDTH)
 
 
 def count(conn: Connection, query: SearchQuery) -> int:
