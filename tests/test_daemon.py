@@ -466,6 +466,71 @@ def test_a_stop_parses_no_document_a_worker_has_not_started(
     complete_the_work(tmp_path, 40 * 60)
 
 
+def _pool_processes(session: int) -> dict[int, int]:
+    """pid → parent pid of the live pool processes of a session: the
+    forkserver and the workers it forked (which share its command line)."""
+    found = {}
+    for pid in _session_processes(session):
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        if b"multiprocessing.forkserver" in command:
+            found[pid] = int(fields[1])
+    return found
+
+
+def _stored_entries(site: Path) -> int:
+    with contextlib.closing(sqlite3.connect(site / ".feedmill" / "state.db")) as db:
+        (count,) = db.execute("SELECT count(*) FROM entries").fetchone()
+    return int(count)
+
+
+def test_a_signal_to_the_whole_group_starts_no_new_pool(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """SIGTERM to the group ends the workers and their forkserver mid-feed:
+    the documents they held, and those waiting for a slot, are left for the
+    next pass — none is retried in a pool started after the stop."""
+    feeds = [
+        {"url": feed_server.add(f"/f{i}", body=many(60, f"f{i}")), "group": "g", "source": f"s{i}"}
+        for i in range(20)  # enough for the worker pool (POOL_THRESHOLD)
+    ]
+    write_config(tmp_path, feeds, dedupe=False)  # the items look alike
+    run = feedmill("run", "--workers", "2", cwd=tmp_path, session=True)
+    new_servers: set[int] = set()
+    try:
+        wait_for(lambda: _post_count(tmp_path) >= 1)
+        before = _pool_processes(run.pid)
+        # The forkserver (the main process's child) and a worker forked by it.
+        assert run.pid in before.values() and len(before) >= 2, before
+        os.killpg(run.pid, signal.SIGTERM)
+        # Once the old pool's processes are gone, no worker is left to store
+        # anything: what is stored now is what the pass stored.
+        wait_for(lambda: not set(_pool_processes(run.pid)) & set(before))
+        stored = _stored_entries(tmp_path)
+        # A new pool starts a new forkserver (the old one is dead), a child
+        # of the main process that lives until the main process exits.
+
+        def ended() -> bool:
+            servers = {pid for pid, parent in _pool_processes(run.pid).items() if parent == run.pid}
+            new_servers.update(servers - set(before))
+            return run.poll() is not None
+
+        wait_for(ended, timeout=60)
+        out, err = run.communicate(timeout=60)
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+    assert run.returncode == 143, err
+    assert not new_servers, f"a pool was started after the stop: forkserver {new_servers}"
+    # Nothing was handled after the signal (a retry in a new pool stores its feed).
+    assert _stored_entries(tmp_path) == stored
+    assert "Traceback" not in err and "not reached" in out
+    complete_the_work(tmp_path, 20 * 60)
+
+
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_a_single_pass_cut_short_says_so(
     tmp_path: Path, feed_server: FeedServer, sig: signal.Signals

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from conftest import DATA
 from support.feeds import Item, rss
 from support.site import cli, posts, write_config
@@ -73,3 +75,33 @@ def test_placeholder_number_is_stable_and_in_range(tmp_path: Path) -> None:
 
     assert int(numbers[0]) == placeholder_number("g-1")
     assert 0 <= placeholder_number("g-1") <= 9999
+
+
+def test_posts_written_by_an_older_format_version_are_rewritten_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new FORMAT_VERSION (compose() writes other bytes for the same
+    inputs) rewrites every post on the next run, even of a feed that did not
+    change; then the posts are left alone again."""
+    from feedmill.publish import render
+
+    (tmp_path / "a.xml").write_bytes(
+        rss("证券时报网 - 要闻", [Item(title=f"第{n}条", guid=f"g-{n}") for n in (1, 2)])
+    )
+    config = str(write_config(tmp_path, [{"url": "a.xml", "group": "金融", "source": "证券"}]))
+    with monkeypatch.context() as older:  # the site as the previous version left it
+        older.setattr(render, "FORMAT_VERSION", str(int(render.FORMAT_VERSION) - 1))
+        assert cli("run", "-c", config).code == 0
+    current = posts(tmp_path)
+    assert len(current) == 2
+    for name, text in current.items():  # what that version wrote
+        old = text.replace("</div>\n", "</div>\n<!-- an older format -->\n")
+        (tmp_path / "source" / "_posts" / name).write_text(old, encoding="utf-8")
+
+    result = cli("run", "-c", config)
+
+    assert result.code == 0, result.stderr
+    assert "feeds: 0 ok, 1 unchanged" in result.stdout  # the feed itself did not change
+    assert "posts: 0 new, 2 updated" in result.stdout
+    assert posts(tmp_path) == current
+    assert "posts: 0 new, 0 updated, 2 unchanged" in cli("run", "-c", config).stdout

@@ -13,9 +13,8 @@ from support.feeds import Item, rss
 from support.server import FeedServer, Route
 from support.site import cli, posts, write_config
 
-GOOD = rss(
-    "证券时报网 - 要闻", [Item(title="好新闻", guid="ok-1"), Item(title="又一条", guid="ok-2")]
-)
+ITEMS = [Item(title="好新闻", guid="ok-1"), Item(title="又一条", guid="ok-2")]
+GOOD = rss("证券时报网 - 要闻", ITEMS)
 
 
 def test_feed_over_http_publishes(tmp_path: Path, feed_server: FeedServer) -> None:
@@ -341,3 +340,77 @@ def test_a_new_time_zone_re_dates_what_the_feed_still_lists(
     assert "date: Tue, 20 Sep 2022 16:30:00 GMT" in post
     assert "If-None-Match" not in feed_server.requests[-1][1]
     assert "posts: 0 new, 0 updated" in cli("run", "-c", str(config)).stdout
+
+
+def _status(config: Path) -> dict[str, dict]:
+    rows = json.loads(cli("status", "-c", str(config), "--json").stdout)
+    return {row["url"]: row for row in rows}
+
+
+def test_a_redirect_chain_through_another_feed_at_a_later_hop_is_not_posted_twice(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """A → 301 → X → 301 → B, where B is another feed of the config: the
+    first hop names no feed, the second does — A's items are B's all the same."""
+    a = feed_server.add("/a", status=301, headers={"Location": "/x"})
+    feed_server.add("/x", status=301, headers={"Location": "/b"})
+    b = feed_server.add("/b", body=GOOD)
+    config = write_config(
+        tmp_path,
+        [{"url": a, "group": "g", "source": "甲"}, {"url": b, "group": "g", "source": "乙"}],
+        dedupe=False,  # A's items would be held back as B's copies: counted here
+    )
+    expected = (
+        f"redirected to {b}, the URL of feeds[1] (g / 乙) in feedmill.yml: remove one of the two"
+    )
+    for _ in range(3):  # as many as adopt a permanent move
+        result = cli("run", "-c", str(config))
+        assert result.code == 0 and " 1 failed" in result.stdout
+        assert f"{a}: {expected}" in result.stderr.replace("\n", "")
+        assert len(posts(tmp_path)) == 2  # B's two items, once
+    row = _status(config)[a]
+    assert row["fetch_url"] is None  # never adopted: A is not fetched as B each pass
+    assert row["last_error"] == expected
+    assert feed_server.hits["/a"] == 3 and feed_server.hits["/b"] == 6
+
+
+def test_a_feed_whose_adopted_move_is_another_feed_is_not_fetched_twice_with_dedupe_on(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """The move was adopted, then the new place added as a feed of its own
+    (the old entry kept), dedupe on: the old entry fails, naming the other
+    feed; the new one's items are its copies, and its next item is posted
+    once, under the new feed alone."""
+    old = feed_server.add("/old", status=301, headers={"Location": "/new"})
+    new = feed_server.add("/new", body=GOOD)
+    config = write_config(tmp_path, [{"url": old, "group": "g", "source": "s"}])
+    for _ in range(3):  # as many as adopt a permanent move
+        assert cli("run", "-c", str(config)).code == 0
+    assert _status(config)[old]["fetch_url"] == new
+    feeds = [{"url": old, "group": "g", "source": "s"}, {"url": new, "group": "g", "source": "新"}]
+    write_config(tmp_path, feeds, dedupe=True)
+    expected = (
+        f"moved to {new}, the URL of feeds[1] (g / 新) in feedmill.yml: remove one of the two"
+    )
+    for run in range(3):
+        hits = feed_server.hits["/new"]
+        result = cli("run", "-c", str(config))
+        assert result.code == 0 and " 1 failed" in result.stdout
+        assert f"{old}: {expected}" in result.stderr.replace("\n", "")
+        assert feed_server.hits["/new"] == hits + 1  # fetched once a pass, not twice
+        # The new feed's items are copies of the old entry's posts: held back.
+        assert f"posts: 0 new, {2 if run == 0 else 0} updated" in result.stdout
+        if run == 0:
+            assert "2 duplicates" in result.stdout
+    assert len(posts(tmp_path)) == 2
+    assert all("同时报道：新" in text for text in posts(tmp_path).values())
+    # A new item at the new place: one post, the new feed's, reported by no other.
+    fresh = Item(title="第三条新闻来了", guid="ok-3", html="<p>一条全新的消息，内容完全不同。</p>")
+    feed_server.add("/new", body=rss("证券时报网 - 要闻", [fresh, *ITEMS]))
+    result = cli("run", "-c", str(config))
+    assert result.code == 0 and " 1 failed" in result.stdout
+    assert "posts: 1 new, 0 updated" in result.stdout
+    (text,) = [t for t in posts(tmp_path).values() if "第三条新闻来了" in t]
+    assert "\nauthor: 新\n" in text
+    assert "also_reported_by" not in text and "同时报道" not in text
+    assert _status(config)[old]["last_error"] == expected
