@@ -30,6 +30,23 @@ if os.environ.get("FM_BREAK_HOW") == "render" and in_workers:
     def broken_render(*args):
         os.kill(os.getpid(), signal.SIGSEGV)
     pipeline.compose_many = broken_render
+if os.environ.get("FM_SLOW_WIND_DOWN") and not in_workers:
+    # A dropped pool's thread winding down slowly (a busy machine): the
+    # process must still not exit before it ends.
+    import threading, time
+    import concurrent.futures.process as process
+    import feedmill.pipeline as pipeline
+    terminate = process._ExecutorManagerThread.terminate_broken
+    def slow_terminate(self, cause):
+        terminate(self, cause)  # its futures fail at once: the pool is dropped
+        time.sleep(5)  # then the thread lingers
+    process._ExecutorManagerThread.terminate_broken = slow_terminate
+    close = pipeline.Mill.close
+    def checked_close(self):
+        close(self)
+        alive = [t for t in threading.enumerate() if isinstance(t, process._ExecutorManagerThread)]
+        print(f"pool threads alive after close: {len(alive)}", file=sys.stderr)
+    pipeline.Mill.close = checked_close
 if os.environ.get("FM_BREAK_FEED"):
     import feedmill.worker as worker
     handle = worker.handle
@@ -98,6 +115,19 @@ def test_a_document_that_kills_its_worker_fails_its_feed_alone(tmp_path: Path) -
     assert f"feeds: {len(names) - 1} ok, 0 unchanged, 1 failed" in result.stdout
     assert f"failed {names[0]}: parser crashed (its worker process died)" in result.stderr
     assert len(posts(tmp_path)) == 5 * (len(names) - 1)
+
+
+def test_a_pool_given_up_is_joined_before_the_process_exits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its thread still winding down at exit wrote to a closed pipe: a
+    traceback, now and then, after a worker died or a stop ended them."""
+    names = many_feeds(tmp_path)
+    monkeypatch.setenv("FM_SLOW_WIND_DOWN", "1")
+    result = run(tmp_path, names[0], "segfault")
+    assert result.returncode == 0, result.stderr
+    assert "pool threads alive after close: 0" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_a_full_disk_fails_the_pass_and_backs_no_feed_off(tmp_path: Path) -> None:

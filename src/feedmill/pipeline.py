@@ -261,7 +261,8 @@ class Mill:
         self._fetches: set[asyncio.Future[Any]] = set()
         self._page_slots: PageSlots | None = None  # a pass's limits on article pages
         self._pool: ProcessPoolExecutor | None = None
-        self._dropped: list[ProcessPoolExecutor] = []  # broken, not yet joined
+        # Broken pools, with their threads, not yet joined.
+        self._dropped: list[tuple[ProcessPoolExecutor, threading.Thread | None]] = []
         # Feeds whose zone-less dates are read in another time zone than their
         # items were stored in: those items take their new dates (see _sync).
         self._rezoned: set[int] = set()
@@ -875,16 +876,21 @@ class Mill:
     def _drop_pool(self, pool: ProcessPoolExecutor) -> None:
         if self._pool is pool:  # other feeds may have replaced it already
             self._pool = None
+            # shutdown(wait=False) forgets the pool's thread (a later
+            # shutdown(wait=True) joins nothing): kept here to be joined.
+            thread = getattr(pool, "_executor_manager_thread", None)
             pool.shutdown(wait=False, cancel_futures=True)
-            self._dropped.append(pool)
+            self._dropped.append((pool, thread))
 
     def _join_dropped(self) -> None:
         """Wait for the threads of the pools given up: one still winding down
         when Python exits made its exit hook write to a closed pipe (a
         traceback after a stop whose signal had ended the workers)."""
         dropped, self._dropped = self._dropped, []
-        for pool in dropped:
+        for pool, thread in dropped:
             pool.shutdown(wait=True)
+            if thread is not None:
+                thread.join()
 
     # -- feed records (database thread) ------------------------------
 
