@@ -392,6 +392,27 @@ def test_a_lost_database_does_not_give_a_retitled_item_a_second_file(tmp_path: P
     assert "posts: 0 new, 0 updated" in publish(tmp_path, items(3, title1="第1条新闻改了标题"))
 
 
+@pytest.mark.parametrize("date_style", ["rfc822", "local"])
+def test_a_lost_database_keeps_the_dates_the_posts_show(tmp_path: Path, date_style: str) -> None:
+    """The posts' URLs hold their dates: an undated item (dated by the day it
+    was first seen) and one the feed re-dated since keep those of their posts
+    when the database is gone (a CI cache evicted every few days)."""
+    write_config(tmp_path, FEEDS, date_style=date_style)
+    first = "Tue, 20 Sep 2022 23:50:00 GMT"
+    publish(
+        tmp_path,
+        [Item("降准", guid="g-1", pub_date=first), Item("快讯", guid="g-2", pub_date=None)],
+    )
+    before = posts(tmp_path)
+    for path in (tmp_path / ".feedmill").glob("state.db*"):
+        path.unlink()
+    later = "Wed, 21 Sep 2022 00:20:00 GMT"
+    redated = [Item("降准", guid="g-1", pub_date=later), Item("快讯", guid="g-2", pub_date=None)]
+    assert "posts: 2 new" in publish(tmp_path, redated)
+    assert posts(tmp_path) == before
+    assert "posts: 0 new, 0 updated" in publish(tmp_path, redated)
+
+
 def test_post_is_recorded_only_after_its_file_exists(tmp_path: Path) -> None:
     """A pass killed between storing entries and writing files is completed next time."""
     write_config(tmp_path, FEEDS)

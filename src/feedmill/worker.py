@@ -37,7 +37,7 @@ from feedmill.normalize import normalize_document
 from feedmill.normalize.text import visible_text
 from feedmill.parse import ParseError, parse_document
 from feedmill.publish.filenames import key_digest, names_on_site, post_filename
-from feedmill.publish.render import FeedStyle, PostInput, compose, style_hash
+from feedmill.publish.render import FeedStyle, PostInput, compose, date_of_post, style_hash
 from feedmill.publish.writer import place, stage, whereabouts
 from feedmill.schedule import Policy
 from feedmill.store import dedupe as dedupe_store
@@ -384,6 +384,25 @@ def _keeping(item: Item, stored: str) -> Item:
     return item if article is None else Item(article, item.key_hash, item.version)
 
 
+def _dated_as_posted(item: Item, job: FeedJob, on_site: dict[str, str]) -> Item:
+    """``item`` dated as the post of it on the site shows (a custom template's
+    date, or none, leaves it as it is)."""
+    name = on_site.get(key_digest(job.feed_url, item.entry.key))
+    if name is None:
+        return item
+    where = whereabouts(job.posts_dir, job.archive_dir, name)
+    folder = job.posts_dir if where == "posts" else job.archive_dir
+    try:
+        with open(os.path.join(folder, name), encoding="utf-8", errors="replace") as post:
+            head = post.read(4096)
+    except OSError:
+        return item
+    posted = date_of_post(head, job.style.date_style, job.style.site_timezone)
+    if posted is None or posted == item.entry.date:
+        return item
+    return Item.of(replace(item.entry, published=posted, updated=None))
+
+
 def handle(job: FeedJob) -> FeedResult:
     """Parse, store and publish one document; a ParseError comes back as ``error``."""
     try:
@@ -409,6 +428,12 @@ def handle(job: FeedJob) -> FeedResult:
         warnings.append(f"{reused} items came under an earlier item's guid: told apart by link")
     if not job.redate:
         items = with_first_dates(items, known)
+    # A feed the database does not know may have posts on the site already
+    # (the database was lost): an item keeps its file, even retitled since,
+    # and the date its post shows (its URL holds it).
+    on_site = names_on_site(job.posts_dir, job.archive_dir, job.pass_id) if not known else {}
+    if on_site:
+        items = tuple(_dated_as_posted(item, job, on_site) for item in items)
     retry: frozenset[str] = frozenset()
     refused: frozenset[str] = frozenset()
     if job.pages:
@@ -493,10 +518,6 @@ def handle(job: FeedJob) -> FeedResult:
             job.template_fingerprint,
         )
         staged.append(stage(job.stage_dir, f"{batch}-{index}", text.encode("utf-8")))
-
-    # A feed the database does not know may have posts on the site already
-    # (the database was lost): an item keeps its file, even retitled since.
-    on_site = names_on_site(job.posts_dir, job.archive_dir, job.pass_id) if not known else {}
 
     def name_for(entry: Entry, attempt: int) -> str:
         if attempt == 0 and on_site:

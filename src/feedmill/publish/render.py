@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
-from email.utils import format_datetime
+from email.utils import format_datetime, parsedate_to_datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -193,6 +193,28 @@ def format_date(moment: datetime, style: str, site_timezone: str) -> str:
     if style == "local":
         return moment.astimezone(ZoneInfo(site_timezone)).strftime("%Y-%m-%d %H:%M:%S")
     return format_datetime(moment.astimezone(UTC), usegmt=True)
+
+
+_DATE_LINE = re.compile(r"^date: *(.+?) *$", re.MULTILINE)
+
+
+def date_of_post(text: str, style: str, site_timezone: str) -> datetime | None:
+    """The date in a post's front matter, as `format_date` wrote it (None if
+    it has none, or one in another form: a template of the site's own)."""
+    end = text.find("\n---", 3)
+    if not text.startswith("---") or end < 0:
+        return None
+    match = _DATE_LINE.search(text, 0, end)
+    if match is None:
+        return None
+    value = match.group(1).strip("'\"")
+    try:
+        if style == "local":
+            moment = datetime.strptime(value, "%Y-%m-%d %H:%M:%S")
+            return moment.replace(tzinfo=ZoneInfo(site_timezone)).astimezone(UTC)
+        return parsedate_to_datetime(value).astimezone(UTC)
+    except (ValueError, TypeError):
+        return None
 
 
 # Themes print headimg and thumbnail into HTML attributes (some quoted with
