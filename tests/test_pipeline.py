@@ -750,3 +750,52 @@ def test_a_new_time_zone_re_dates_the_feed_when_it_is_next_read_whatever_comes_b
     (tmp_path / "feed.xml").write_bytes(redated)
     assert "posts: 0 new, 0 updated" in cli("run", "-c", str(config)).stdout
     assert "date: Tue, 20 Sep 2022 16:01:00 GMT\n" in posts(tmp_path)[name]
+
+
+def test_a_feed_put_back_in_the_config_keeps_its_posts_dates(tmp_path: Path) -> None:
+    write_config(tmp_path, FEEDS)
+    first = "Tue, 20 Sep 2022 23:50:00 GMT"
+    publish(tmp_path, [Item("降准", guid="g-1", pub_date=first)])
+    before = posts(tmp_path)
+    write_config(tmp_path, [])
+    assert cli("run", "-c", str(tmp_path / "feedmill.yml")).code == 0
+    write_config(tmp_path, FEEDS)
+    publish(tmp_path, [Item("降准", guid="g-1", pub_date="Wed, 21 Sep 2022 00:20:00 GMT")])
+    assert posts(tmp_path) == before
+
+
+def test_a_lost_database_reads_a_long_front_matter_and_either_date_style(
+    tmp_path: Path,
+) -> None:
+    """A picture's signed URL can be kilobytes long; a post written before
+    `date_style` was changed shows its date in the other style."""
+    picture = "https://img.example.com/a.jpg?sig=" + "x" * 5000
+    html = f'<p><img src="{picture}">正文</p>'
+    write_config(tmp_path, FEEDS)
+    first = "Tue, 20 Sep 2022 23:50:00 GMT"
+    publish(tmp_path, [Item("降准", guid="g-1", html=html, pub_date=first)])
+    [(name, text)] = posts(tmp_path).items()
+    assert picture in text and text.index(picture) < text.index("\ndate: ")
+    for path in (tmp_path / ".feedmill").glob("state.db*"):
+        path.unlink()
+    write_config(tmp_path, FEEDS, date_style="local")
+    later = "Wed, 21 Sep 2022 00:20:00 GMT"
+    publish(tmp_path, [Item("降准", guid="g-1", html=html, pub_date=later)])
+    # 23:50 GMT is 07:50 the next morning in the site's zone (Asia/Shanghai).
+    assert "\ndate: 2022-09-21 07:50:00\n" in posts(tmp_path)[name]
+
+
+def test_a_lost_database_keeps_an_items_own_date_where_the_post_shows_it_alike(
+    tmp_path: Path,
+) -> None:
+    """The second 01:30 of the night the clocks go back prints as the first:
+    the item's own date is kept, not read back an hour early."""
+    write_config(tmp_path, FEEDS, date_style="local", timezone="America/New_York")
+    second = "Sun, 06 Nov 2022 06:30:00 GMT"  # 01:30 EST, after 01:30 EDT
+    publish(tmp_path, [Item("降准", guid="g-1", pub_date=second)])
+    for path in (tmp_path / ".feedmill").glob("state.db*"):
+        path.unlink()
+    publish(tmp_path, [Item("降准", guid="g-1", pub_date=second)])
+    with sqlite3.connect(tmp_path / ".feedmill" / "state.db") as db:
+        [(stored,)] = db.execute("SELECT published_at FROM entries").fetchall()
+    assert stored.startswith("2022-11-06 06:30:00")

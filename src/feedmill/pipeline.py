@@ -511,12 +511,20 @@ class Mill:
                 # A new time zone is stored by the worker that reads the feed in
                 # it: until then (a failed fetch, a feed not due, another run)
                 # every pass reads it whole and re-dates what it lists.
-                styled = wanted[: feed_store.STYLE_PART] + old[feed_store.STYLE_PART :]
+                # A feed taken out of the config and put back: how it was read
+                # is not known, and its items keep their first dates.
+                returned = old == feed_store.REMOVED_STYLE
+                styled = (
+                    wanted
+                    if returned
+                    else wanted[: feed_store.STYLE_PART] + old[feed_store.STYLE_PART :]
+                )
                 changes.append((state.id, old, styled))
                 state = replace(state, style_hash=styled)
                 if feed_store.rereads(old, wanted):  # not a 304 this time
                     state = replace(state, etag=None, last_modified=None, body_hash=None)
-                    self._rezoned.add(state.id)
+                    if not returned:
+                        self._rezoned.add(state.id)
                 states[spec.url] = state
             feed_store.set_styles(conn, changes)
             removed = feed_store.set_aside_removed(conn, states)

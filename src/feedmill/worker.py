@@ -37,7 +37,14 @@ from feedmill.normalize import normalize_document
 from feedmill.normalize.text import visible_text
 from feedmill.parse import ParseError, parse_document
 from feedmill.publish.filenames import key_digest, names_on_site, post_filename
-from feedmill.publish.render import FeedStyle, PostInput, compose, date_of_post, style_hash
+from feedmill.publish.render import (
+    FeedStyle,
+    PostInput,
+    compose,
+    date_of_post,
+    format_date,
+    style_hash,
+)
 from feedmill.publish.writer import place, stage, whereabouts
 from feedmill.schedule import Policy
 from feedmill.store import dedupe as dedupe_store
@@ -394,13 +401,25 @@ def _dated_as_posted(item: Item, job: FeedJob, on_site: dict[str, str]) -> Item:
     folder = job.posts_dir if where == "posts" else job.archive_dir
     try:
         with open(os.path.join(folder, name), encoding="utf-8", errors="replace") as post:
-            head = post.read(4096)
+            head = post.read(_FRONT_MATTER_BYTES)
     except OSError:
         return item
-    posted = date_of_post(head, job.style.date_style, job.style.site_timezone)
-    if posted is None or posted == item.entry.date:
+    style, zone = job.style.date_style, job.style.site_timezone
+    posted = date_of_post(head, zone)
+    if posted is None:
+        return item
+    # Shown alike (the same second; a local hour the clocks went back over):
+    # the item's own date is kept.
+    if item.entry.date and format_date(item.entry.date, style, zone) == format_date(
+        posted, style, zone
+    ):
         return item
     return Item.of(replace(item.entry, published=posted, updated=None))
+
+
+# Where a post's front matter ends at the latest (a picture's signed URL can be
+# kilobytes long).
+_FRONT_MATTER_BYTES = 256 * 1024
 
 
 def handle(job: FeedJob) -> FeedResult:

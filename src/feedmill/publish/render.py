@@ -195,12 +195,13 @@ def format_date(moment: datetime, style: str, site_timezone: str) -> str:
     return format_datetime(moment.astimezone(UTC), usegmt=True)
 
 
-_DATE_LINE = re.compile(r"^date: *(.+?) *$", re.MULTILINE)
+_DATE_LINE = re.compile(r"^date: *(.+?)[ \t\r]*$", re.MULTILINE)
 
 
-def date_of_post(text: str, style: str, site_timezone: str) -> datetime | None:
-    """The date in a post's front matter, as `format_date` wrote it (None if
-    it has none, or one in another form: a template of the site's own)."""
+def date_of_post(text: str, site_timezone: str) -> datetime | None:
+    """The date in a post's front matter, as `format_date` wrote it in either
+    style (None if it has none, or one in another form: a template of the
+    site's own)."""
     end = text.find("\n---", 3)
     if not text.startswith("---") or end < 0:
         return None
@@ -209,12 +210,14 @@ def date_of_post(text: str, style: str, site_timezone: str) -> datetime | None:
         return None
     value = match.group(1).strip("'\"")
     try:
-        if style == "local":
-            moment = datetime.strptime(value, "%Y-%m-%d %H:%M:%S")
-            return moment.replace(tzinfo=ZoneInfo(site_timezone)).astimezone(UTC)
         return parsedate_to_datetime(value).astimezone(UTC)
     except (ValueError, TypeError):
+        pass
+    try:
+        moment = datetime.strptime(value, "%Y-%m-%d %H:%M:%S")
+    except ValueError:
         return None
+    return moment.replace(tzinfo=ZoneInfo(site_timezone)).astimezone(UTC)
 
 
 # Themes print headimg and thumbnail into HTML attributes (some quoted with
