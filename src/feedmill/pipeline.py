@@ -261,8 +261,7 @@ class Mill:
         self._fetches: set[asyncio.Future[Any]] = set()
         self._page_slots: PageSlots | None = None  # a pass's limits on article pages
         self._pool: ProcessPoolExecutor | None = None
-        # Broken pools, with their threads, not yet joined.
-        self._dropped: list[tuple[ProcessPoolExecutor, threading.Thread | None]] = []
+        self._dropped: list[threading.Thread] = []  # of broken pools, not yet joined
         # Feeds whose zone-less dates are read in another time zone than their
         # items were stored in: those items take their new dates (see _sync).
         self._rezoned: set[int] = set()
@@ -511,20 +510,14 @@ class Mill:
                 # A new time zone is stored by the worker that reads the feed in
                 # it: until then (a failed fetch, a feed not due, another run)
                 # every pass reads it whole and re-dates what it lists.
-                # A feed taken out of the config and put back: how it was read
-                # is not known, and its items keep their first dates.
-                returned = old == feed_store.REMOVED_STYLE
-                styled = (
-                    wanted
-                    if returned
-                    else wanted[: feed_store.STYLE_PART] + old[feed_store.STYLE_PART :]
-                )
+                rezoned = feed_store.rereads(old, wanted)
+                part = feed_store.STYLE_PART
+                styled = wanted[:part] + old[part:] if rezoned else wanted
                 changes.append((state.id, old, styled))
                 state = replace(state, style_hash=styled)
-                if feed_store.rereads(old, wanted):  # not a 304 this time
+                if rezoned:  # not a 304 this time
                     state = replace(state, etag=None, last_modified=None, body_hash=None)
-                    if not returned:
-                        self._rezoned.add(state.id)
+                    self._rezoned.add(state.id)
                 states[spec.url] = state
             feed_store.set_styles(conn, changes)
             removed = feed_store.set_aside_removed(conn, states)
@@ -888,17 +881,16 @@ class Mill:
             # shutdown(wait=True) joins nothing): kept here to be joined.
             thread = getattr(pool, "_executor_manager_thread", None)
             pool.shutdown(wait=False, cancel_futures=True)
-            self._dropped.append((pool, thread))
+            if thread is not None:
+                self._dropped.append(thread)
 
     def _join_dropped(self) -> None:
         """Wait for the threads of the pools given up: one still winding down
         when Python exits made its exit hook write to a closed pipe (a
         traceback after a stop whose signal had ended the workers)."""
         dropped, self._dropped = self._dropped, []
-        for pool, thread in dropped:
-            pool.shutdown(wait=True)
-            if thread is not None:
-                thread.join()
+        for thread in dropped:
+            thread.join()
 
     # -- feed records (database thread) ------------------------------
 

@@ -208,8 +208,9 @@ def fingerprint(style: str, timezone: str) -> str:
 
 
 def rereads(old: str | None, new: str) -> bool:
-    """Whether the feed must be read again: its items were read otherwise."""
-    return old is not None and old[STYLE_PART:] != new[STYLE_PART:]
+    """Whether the feed must be read again: its items were read otherwise
+    (not known of a feed put back in the config: its items keep their dates)."""
+    return old not in (None, REMOVED_STYLE) and old[STYLE_PART:] != new[STYLE_PART:]
 
 
 def set_styles(conn: Connection, changes: Sequence[tuple[int, str | None, str]]) -> int:
