@@ -859,15 +859,14 @@ def _warn_of_shared_pages(config: Config, rows: list[dict[str, Any]]) -> None:
     """A channel taken from a feed's title whose Hexo category page another
     channel has (``ＩＴ资讯`` and ``IT资讯``; ``C++`` and ``C#``): the load of
     the config refuses such names when they are written in it."""
-    from feedmill.config import category_map, filename_case
+    from feedmill.config import category_naming
     from feedmill.publish.categories import derive_channel, shared_pages
 
     chains = []
     for row in rows:
         channel = row["channel"] or derive_channel(row["title"], row["source"])
         chains.append([row["group"], row["source"], *([channel] if channel else [])])
-    site = config.site_dir
-    for clash in shared_pages(chains, category_map(site), filename_case(site)):
+    for clash in shared_pages(chains, *category_naming(config.site_dir)):
         row, other = rows[clash.index], rows[clash.other_index]
         note = (
             f"channel {clash.name!r} and {clash.other!r} ({other['url']}) share one Hexo "

@@ -871,36 +871,39 @@ def _check_duplicates(config: Config, data: Any, path: Path) -> None:
 def site_setting(site: Path, key: str) -> Any:
     """One setting of a Hexo site's _config.yml, or None (no file, no such
     key, not YAML): the site's settings are Hexo's, read only to agree."""
+    return site_settings(site, key).get(key)
+
+
+def site_settings(site: Path, *keys: str) -> dict[str, Any]:
+    """Those of ``keys`` that the site's _config.yml sets, read at once."""
     try:
         text = (site / "_config.yml").read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
-        return None
-    if key not in text:  # most sites: no need to parse the file
-        return None
+        return {}
+    if not any(key in text for key in keys):  # most sites: no need to parse the file
+        return {}
     import yaml
 
     try:
         settings = yaml.safe_load(text)
     except yaml.YAMLError:
-        return None
-    return settings.get(key) if isinstance(settings, dict) else None
-
-
-def category_map(site: Path) -> dict[str, str]:
-    """The site's `category_map` (Hexo's own answer to names that clash:
-    ``{C++: cpp, C#: csharp}``), if its _config.yml has one."""
-    mapping = site_setting(site, "category_map")
-    if not isinstance(mapping, dict):
         return {}
+    if not isinstance(settings, dict):
+        return {}
+    return {key: settings[key] for key in keys if settings.get(key) is not None}
+
+
+def category_naming(site: Path) -> tuple[dict[str, str], int]:
+    """How the site's Hexo names category pages: its `category_map` (Hexo's
+    own answer to names that clash: ``{C++: cpp, C#: csharp}``) and its
+    `filename_case` (1 lower, 2 upper case: ``IT之家`` and ``it之家`` are one
+    page under 1)."""
+    settings = site_settings(site, "category_map", "filename_case")
+    mapping = settings.get("category_map")
     # Hexo takes `map[name] || name`: an empty value maps nothing.
-    return {str(k): str(v) for k, v in mapping.items() if v}
-
-
-def filename_case(site: Path) -> int:
-    """The site's `filename_case` (1 lower, 2 upper case), which Hexo's
-    category slugs take too: ``IT之家`` and ``it之家`` are one page under 1."""
-    case = site_setting(site, "filename_case")
-    return case if case in (1, 2) and not isinstance(case, bool) else 0
+    renamed = {str(k): str(v) for k, v in mapping.items() if v} if isinstance(mapping, dict) else {}
+    case = settings.get("filename_case")
+    return renamed, case if case in (1, 2) and not isinstance(case, bool) else 0
 
 
 def _check_category_pages(config: Config, data: Any, path: Path) -> None:
@@ -909,8 +912,7 @@ def _check_category_pages(config: Config, data: Any, path: Path) -> None:
     from feedmill.publish.categories import shared_pages
 
     chains = [[f.group, f.source, *([f.channel] if f.channel else [])] for f in config.feeds]
-    site = config.site_dir
-    for clash in shared_pages(chains, category_map(site), filename_case(site))[:1]:
+    for clash in shared_pages(chains, *category_naming(config.site_dir))[:1]:
         field = ("group", "source", "channel")[clash.depth]
         feed = config.feeds[clash.index]
         raise ConfigError(
