@@ -150,8 +150,6 @@ _INLINE_TAG = re.compile(
     r"|strong|sub|sup|time|u|var)(?=[\s/>])[^<>]*>",
     re.IGNORECASE,
 )
-# Characters that show nothing: zero-width spaces and joiners, direction marks.
-_SHOWS_NOTHING = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 _SENTENCE = re.compile(r"[^。！？!?]*?(?:[。！？]|[.!?](?=\s|$))")
 
 
@@ -160,7 +158,8 @@ def title_from_text(body: str, max_width: int) -> str:
     message): the bracketed headline a flash opens with, else its first
     sentence, else the start of its text, as a reader sees it."""
     text = visible_text(_INLINE_TAG.sub("", body))
-    if not _SHOWS_NOTHING.sub("", text).strip():
+    # Nothing shown: only spaces and format characters (zero-width, direction marks).
+    if all(unicodedata.category(ch)[0] in "ZC" for ch in text):
         return UNTITLED
     width = min(max_width, HEADLINE_WIDTH) if max_width > 0 else HEADLINE_WIDTH
     text = text[: 4 * width]  # enough for the cut (a character is at least 1 wide)
