@@ -594,8 +594,37 @@ def test_the_forkserver_preloads_what_its_workers_will_need(
     """Only what the config turns on, and the GC frozen last."""
     from feedmill.pipeline import forkserver_preload
 
-    wanted = ["feedmill.worker", *extra, "feedmill.freeze_gc"]
+    wanted = ["feedmill.worker", "feedmill.preload", *extra, "feedmill.freeze_gc"]
     assert forkserver_preload(dedupe=dedupe, search=search) == wanted
+
+
+@pytest.mark.slow
+def test_workers_share_the_parsers_the_forkserver_loaded(tmp_path: Path) -> None:
+    """The libraries a document's path loads (lxml, fastfeedparser, nh3,
+    SQLite's dialect) are imported once, by the forkserver — not once per
+    worker, where each copy is private memory (~5 MiB a worker)."""
+    for i in range(pipeline.POOL_THRESHOLD):  # enough feeds for the pool
+        items = [Item(f"第{i}条{n}", guid=f"{i}-{n}", html="<p><b>内容</b></p>") for n in range(3)]
+        (tmp_path / f"f{i}.xml").write_bytes(rss("证券时报网 - 要闻", items))
+    feeds = [
+        {"url": f"f{i}.xml", "group": "g", "source": f"s{i}"}
+        for i in range(pipeline.POOL_THRESHOLD)
+    ]
+    write_config(tmp_path, feeds, dedupe=False, search=False)
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "feedmill", "run", "--workers", "2"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "posts: 48 new" in done.stdout
+    # Every process of the run writes its imports to the one stderr: the
+    # forkserver imports each of these once, the main process only SQLite.
+    imported = re.findall(r"^import time:.*\| *([\w.]+)$", done.stderr, re.MULTILINE)
+    counts = {m: imported.count(m) for m in ("lxml.etree", "fastfeedparser", "nh3", "sqlite3")}
+    assert counts == {"lxml.etree": 1, "fastfeedparser": 1, "nh3": 1, "sqlite3": 2}
 
 
 def test_the_preload_modules_load_what_workers_share() -> None:

@@ -200,10 +200,11 @@ def forkserver_preload(*, dedupe: bool, search: bool) -> list[str]:
     """The modules the workers' forkserver imports before it forks them.
 
     Loaded there once, they are shared by every worker: the worker's own
-    modules, and the libraries and dictionaries dedupe and search need
-    (~90 MiB); the GC is frozen last, so that what is loaded stays shared.
+    modules, what its first document would load (`feedmill.preload`), and the
+    libraries and dictionaries dedupe and search need (~90 MiB); the GC is
+    frozen last, so that what is loaded stays shared.
     """
-    preload = ["feedmill.worker"]
+    preload = ["feedmill.worker", "feedmill.preload"]
     if dedupe:
         preload.append("feedmill.filter.dedupe.preload")
     if search:
