@@ -78,6 +78,11 @@ def test_names_one_page_by_the_sites_own_settings_are_refused(
             "  - {url: 'HTTPS://E.org:443/a', group: g, source: t}\n",
             "feeds[1] (HTTPS://E.org:443/a): url: duplicate of feeds[0]",
         ),
+        (  # the same request: a fragment and dot segments never reach the server
+            "feeds:\n  - {url: 'https://e.org/a.xml', group: g, source: s}\n"
+            "  - {url: 'https://e.org/b/.././a.xml#force_feed', group: g, source: t}\n",
+            "feeds[1] (https://e.org/b/.././a.xml#force_feed): url: duplicate of feeds[0]",
+        ),
         (  # the same request: a route as RSSHub's docs show it, and as a browser copies it
             "feeds:\n  - {url: 'https://r.example/weibo/keyword/热点', group: g, source: s}\n"
             "  - {url: 'https://r.example/weibo/keyword/%e7%83%ad%E7%82%B9', group: g, source: t}\n",
@@ -292,6 +297,20 @@ def test_missing_config_file(tmp_path: Path) -> None:
 def test_unknown_feed_for_run_feed(tmp_path: Path) -> None:
     config = write_config(tmp_path, [{"url": "a.xml", "group": "g", "source": "s"}])
     assert cli("run", "-c", str(config), "--feed", "b.xml").code == 2
+
+
+def test_run_feed_takes_another_spelling_of_a_feeds_location(tmp_path: Path) -> None:
+    """`--feed ./a.xml` (or `HTTP://…`, a default port) is the entry `a.xml`: the
+    config counts them as one feed, so does `--feed`."""
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.xml").write_bytes(rss(name, [Item(f"{name} 一", guid=name)]))
+    feeds = [{"url": f"{n}.xml", "group": "g", "source": n} for n in ("a", "b")]
+    config = write_config(tmp_path, feeds)
+    result = cli("run", "-c", str(config), "--feed", "./a.xml")
+    assert result.code == 0, result.stderr
+    assert "feeds: 1 ok" in result.stdout
+    [text] = posts(tmp_path).values()
+    assert "title: 'a 一'" in text
 
 
 def test_init_writes_a_hexo_8_site_and_keeps_existing_files(tmp_path: Path) -> None:

@@ -299,11 +299,14 @@ def run_config(
     from feedmill.store.database import StoreError
 
     if only:
-        known = {f.url for f in config.feeds}
-        unknown = [u for u in only if u not in known]
+        # A feed named as the config writes it, or another way of writing
+        # its location (`HTTP://…`, a default port): the config's entry.
+        known = {config.feed_key(f): f.url for f in config.feeds}
+        unknown = [u for u in only if config.url_key(u) not in known]
         if unknown:
             err.print(f"not in {config.path}: {', '.join(unknown)}", markup=False)
             return EXIT_CONFIG
+        only = tuple(dict.fromkeys(known[config.url_key(u)] for u in only))
     # --feed fetches its feeds now, whatever their schedule; a daemon's later
     # passes take them when they are due.
     options = RunOptions(only=only, workers=workers, due_only=due_only)
