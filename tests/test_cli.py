@@ -294,6 +294,22 @@ def test_missing_config_file(tmp_path: Path) -> None:
     assert result.code == 2 and "no such file" in result.stderr
 
 
+def test_a_site_folder_that_is_not_there_is_a_config_error(tmp_path: Path) -> None:
+    """A typo in `site:` made a new folder and posted there, exit 0: the Hexo
+    site never got a post, and nothing said why."""
+    (tmp_path / "a.xml").write_bytes(rss("a", [Item("一", guid="1")]))
+    config = write_config(tmp_path, [{"url": "a.xml", "group": "g", "source": "s"}])
+    text = config.read_text(encoding="utf-8").replace('"site": "."', '"site": "my-nwes"')
+    config.write_text(text, encoding="utf-8")
+    for command in ("run", "publish"):
+        result = cli(command, "-c", str(config))
+        assert result.code == 2, command
+        assert f"site: {tmp_path / 'my-nwes'} is no folder" in result.stderr
+        assert "feedmill init" in result.stderr
+    assert not (tmp_path / "my-nwes").exists()
+    assert not (tmp_path / ".feedmill").exists()
+
+
 def test_unknown_feed_for_run_feed(tmp_path: Path) -> None:
     config = write_config(tmp_path, [{"url": "a.xml", "group": "g", "source": "s"}])
     assert cli("run", "-c", str(config), "--feed", "b.xml").code == 2
@@ -782,8 +798,9 @@ def test_a_site_that_cannot_be_written_is_a_clear_error(tmp_path: Path) -> None:
     config = write_config(tmp_path, feeds, site="a-file")
     for command in ("run", "publish"):
         result = cli(command, "-c", str(config))
-        assert result.code == 1, (command, result.stderr)
-        assert "a-file" in result.stderr and "Traceback" not in result.stderr
+        assert result.code == 2, (command, result.stderr)
+        assert "a-file is a file, not a folder" in result.stderr
+        assert "Traceback" not in result.stderr
     made = cli("init", str(tmp_path / "a-file"))
     assert made.code == 1 and "cannot make a site in" in made.stderr
     assert cli("run", "-c", str(config), "--workers", "0").code == 2

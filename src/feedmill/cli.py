@@ -283,6 +283,24 @@ def _report(summary: Any, stamp: str = "") -> None:
     )
 
 
+def _site_missing(config: Config) -> bool:
+    """Say so when the config's `site:` names no folder: a typo would make a
+    new one, and the posts would go there, not to the Hexo site."""
+    site = config.site_dir
+    if site.is_dir():
+        return False
+    why = (
+        "is a file, not a folder"
+        if site.exists()
+        else f"is no folder (`feedmill init {site}` makes a Hexo site there)"
+    )
+    err.print(
+        f"[red]config error[/red]\n{plain(f'{config.path}: site: {site} {why}')}",
+        soft_wrap=True,
+    )
+    return True
+
+
 def run_config(
     config: Config,
     only: tuple[str, ...] = (),
@@ -309,6 +327,8 @@ def run_config(
         only = tuple(dict.fromkeys(known[config.url_key(u)] for u in only))
     # --feed fetches its feeds now, whatever their schedule; a daemon's later
     # passes take them when they are due.
+    if _site_missing(config):
+        return EXIT_CONFIG
     options = RunOptions(only=only, workers=workers, due_only=due_only)
     stamp = _stamps(config)
     try:
@@ -598,6 +618,8 @@ def publish(config: Path, rebuild: bool) -> None:
     from feedmill.store.database import StoreError
 
     loaded = _load(config)
+    if _site_missing(loaded):
+        raise click.exceptions.Exit(EXIT_CONFIG)
     try:
         with Mill(loaded) as mill, _stop_on_signals(mill) as received:
             _say_notices(mill)
