@@ -58,9 +58,14 @@ def test_filters_by_group_source_and_date(demo: Path) -> None:
     assert [r["title"] for r in search(demo, "逆回购", "--since", "2022-09-21")] == [
         "央行开展300亿元逆回购操作"
     ]
-    assert [r["title"] for r in search(demo, "逆回购", "--until", "2022-09-21")] == [
+    # --until names the last day: that day is in.
+    assert [r["title"] for r in search(demo, "逆回购", "--until", "2022-09-20")] == [
         "央行开展100亿元逆回购操作"
     ]
+    one_day = ("--since", "2022-09-21", "--until", "2022-09-21")
+    assert [r["title"] for r in search(demo, "逆回购", *one_day)] == ["央行开展300亿元逆回购操作"]
+    # A time is a bound itself.
+    assert search(demo, "逆回购", "--until", "2022-09-20T00:00") == []
 
 
 def test_a_feed_written_another_way_keeps_its_group_and_source(tmp_path: Path) -> None:
@@ -240,7 +245,8 @@ def test_dates_are_the_sites_days(tmp_path: Path) -> None:
     )
     assert cli("run", "-c", str(config)).code == 0
     assert len(search(config, "降准", "--since", "2022-09-21")) == 1
-    assert search(config, "降准", "--until", "2022-09-21") == []
+    assert search(config, "降准", "--until", "2022-09-20") == []
+    assert len(search(config, "降准", "--until", "2022-09-21")) == 1
     assert "2022-09-21 07:30" in cli("search", "降准", "-c", str(config)).stdout
 
 

@@ -9,9 +9,9 @@ import signal
 import sys
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -633,9 +633,11 @@ def publish(config: Path, rebuild: bool) -> None:
 # -- search -----------------------------------------------------------------
 
 
-def _day(value: str | None, option: str, zone: str) -> datetime | None:
+def _day(value: str | None, option: str, zone: str, *, through: bool = False) -> datetime | None:
     """``2022-09-20`` (the day as the site shows it: from 00:00 in its
-    ``timezone``) or a full ISO time (without a zone: in ``timezone`` too)."""
+    ``timezone``) or a full ISO time (without a zone: in ``timezone`` too).
+    ``through``: a bare day is the bound after it (``--until 2022-09-20``
+    includes that day, as a reader means it)."""
     if value is None:
         return None
     try:
@@ -644,6 +646,9 @@ def _day(value: str | None, option: str, zone: str) -> datetime | None:
         raise click.BadParameter(
             f"{value!r} is not a date like 2022-09-20", param_hint=option
         ) from None
+    if through:
+        with suppress(ValueError):  # a day, not a time
+            moment = datetime.combine(date.fromisoformat(value), moment.time()) + timedelta(days=1)
     return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(zone))
 
 
@@ -664,7 +669,7 @@ def _html(segments: Sequence[tuple[str, bool]]) -> str:
 @click.option("--group", "-g", multiple=True, help="Only this group (repeatable).")
 @click.option("--source", "-s", multiple=True, help="Only this source (repeatable).")
 @click.option("--since", help="From this date (2022-09-20).")
-@click.option("--until", help="Before this date.")
+@click.option("--until", help="Through this date (or before this time: 2022-09-20T12:00).")
 @click.option(
     "--limit", "-n", type=click.IntRange(min=1), default=20, show_default=True,
     help="At most this many.",
@@ -702,7 +707,7 @@ def search(
     loaded = _load(config)
     # Checked before the index is built (once, and long on a big site).
     first_day = _day(since, "--since", loaded.timezone)
-    last_day = _day(until, "--until", loaded.timezone)
+    last_day = _day(until, "--until", loaded.timezone, through=True)
     chosen = [
         f
         for f in loaded.feeds
