@@ -292,6 +292,9 @@ def test_a_daemon_takes_up_an_edited_config(tmp_path: Path, feed_server: FeedSer
     assert feed_server.hits["/old"] == hits  # removed: no longer fetched
     assert err.count("config not reloaded") == 2 and "expected a list" in err
     assert "cannot apply it" in err
+    # Dated, as every line of a daemon's log.
+    stamped = r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d config not reloaded"
+    assert len(re.findall(stamped, err, re.MULTILINE)) == 2
     assert "feeds (1 added, 1 removed)" in out
     assert_consistent(tmp_path, 5)
 

@@ -438,11 +438,13 @@ def _reloaded(mill: Any, config: Config, stamp: Stamp) -> tuple[Config, Stamp]:
     try:
         fresh = load_config(config.path)
     except ConfigError as exc:
-        err.print(f"[yellow]config not reloaded[/yellow] {plain(str(exc))}", soft_wrap=True)
+        err.print(
+            f"{_now_stamp()}[yellow]config not reloaded[/yellow] {plain(str(exc))}", soft_wrap=True
+        )
         return config, now
     except Exception as exc:  # a bug in reading it must not end the daemon
         err.print(
-            f"[yellow]config not reloaded[/yellow] {plain(str(config.path))}: "
+            f"{_now_stamp()}[yellow]config not reloaded[/yellow] {plain(str(config.path))}: "
             f"{type(exc).__name__}: {plain(str(exc))}",
             soft_wrap=True,
         )
@@ -451,7 +453,7 @@ def _reloaded(mill: Any, config: Config, stamp: Stamp) -> tuple[Config, Stamp]:
     gone = [url for url in only if url not in {f.url for f in fresh.feeds}]
     if gone:  # else the daemon would go on polling nothing
         err.print(
-            f"[yellow]config not reloaded[/yellow] {plain(str(config.path))}: "
+            f"{_now_stamp()}[yellow]config not reloaded[/yellow] {plain(str(config.path))}: "
             f"--feed {plain(', '.join(gone))} is no longer in it",
             soft_wrap=True,
         )
@@ -461,8 +463,8 @@ def _reloaded(mill: Any, config: Config, stamp: Stamp) -> tuple[Config, Stamp]:
         _say_notices(mill)
     except Exception as exc:
         err.print(
-            f"[yellow]config not reloaded[/yellow] {plain(str(config.path))}: cannot apply "
-            f"it: {type(exc).__name__}: {plain(str(exc))}",
+            f"{_now_stamp()}[yellow]config not reloaded[/yellow] {plain(str(config.path))}: "
+            f"cannot apply it: {type(exc).__name__}: {plain(str(exc))}",
             soft_wrap=True,
         )
         mill.reconfigure(config)  # what it ran with; failing here too ends the daemon
