@@ -108,6 +108,51 @@ def test_different_companies_in_the_same_template_are_different_news(one: str, o
     assert decide(a, fingerprint(f"{one}：拟1亿至2亿元回购股份", body.format(one))).duplicate
 
 
+_NOTICE = (
+    "<p>近日，中国证监会按法定程序同意以下企业科创板首次公开发行股票注册：{}。"
+    "上述企业及其承销商将分别与上海证券交易所协商确定发行日程，并陆续刊登招股文件。</p>"
+)
+
+
+@pytest.mark.parametrize(
+    ("title", "one", "other"),
+    [
+        ("证监会同意两家企业IPO注册", "中芯国际、华大九天", "长鑫存储、宁德时代"),
+        (
+            "证监会同意3家企业科创板IPO注册",
+            "杭州芯原微电子股份有限公司、苏州敏芯微电子技术股份有限公司、上海泰坦科技股份有限公司",
+            "北京天智航医疗科技股份有限公司、深圳普门科技股份有限公司、江苏北人机器人系统股份有限公司",
+        ),
+    ],
+)
+def test_one_headline_over_a_notice_naming_other_companies_is_other_news(
+    title: str, one: str, other: str
+) -> None:
+    """The names are only in the text, and jieba cuts them into common words
+    (宁德 时代, 长鑫 存储): the headline and the rest of the text are the same."""
+    a, b = fingerprint(title, _NOTICE.format(one)), fingerprint(title, _NOTICE.format(other))
+    verdict = decide(a, b)
+    assert not verdict.duplicate
+    assert verdict.reason == "same headline, different names in the text"
+    # The same notice from another outlet — with its own line added, or cut
+    # short — is the same news; so is one that names no company.
+    assert decide(a, fingerprint(title, _NOTICE.format(one) + "<p>（证券时报网）</p>")).duplicate
+    assert decide(a, fingerprint(title, _NOTICE.format(one).split("上述")[0] + "</p>")).duplicate
+    assert decide(a, fingerprint(title, _NOTICE.format("两家企业"))).duplicate
+
+
+def test_a_fingerprint_stored_before_names_and_order_were_kept_still_decides() -> None:
+    """Stored fingerprints without `rare` and `sequence` load as knowing
+    neither: rule 5 never applies to them, everything else decides as before."""
+    a = fingerprint("证监会同意两家企业IPO注册", _NOTICE.format("中芯国际、华大九天"))
+    b = fingerprint("证监会同意两家企业IPO注册", _NOTICE.format("长鑫存储、宁德时代"))
+    raw = json.loads(dump(b))
+    del raw["rare"], raw["sequence"]
+    old = load(json.dumps(raw))
+    assert old == replace(b, shingles=(), rare=frozenset(), sequence=())
+    assert decide(a, old).duplicate and decide(a, old).reason.startswith("similarity")
+
+
 def test_very_short_items_merge_only_as_exact_copies() -> None:
     a = fingerprint("源1新闻1", "<p>正文</p>")
     b = fingerprint("源2新闻2", "<p>正文</p>")
@@ -349,6 +394,21 @@ def test_templated_news_on_different_days_are_both_posted(tmp_path: Path) -> Non
     config = write_config(tmp_path, specs)
     assert cli("run", "-c", str(config)).code == 0
     assert len(posts(tmp_path)) == 4
+
+
+def test_one_headline_over_other_companies_from_two_feeds_is_posted_twice(
+    tmp_path: Path,
+) -> None:
+    """The approvals of different companies under one headline, from two
+    sources: one was held back as the other's copy and never reached the blog."""
+    title = "证监会同意两家企业IPO注册"
+    for name, companies in (("a", "中芯国际、华大九天"), ("b", "长鑫存储、宁德时代")):
+        item = Item(title, guid=name, html=_NOTICE.format(companies))
+        (tmp_path / f"{name}.xml").write_bytes(rss(name, [item]))
+    feeds = [{"url": f"{n}.xml", "group": "金融", "source": n} for n in ("a", "b")]
+    result = cli("run", "-c", str(write_config(tmp_path, feeds)))
+    assert "2 new" in result.stdout and "duplicates" not in result.stdout
+    assert len(posts(tmp_path)) == 2
 
 
 def test_dedupe_off_posts_every_copy(tmp_path: Path) -> None:

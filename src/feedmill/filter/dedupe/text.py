@@ -259,6 +259,10 @@ class Fingerprint:
     text_hash: str = ""  # the exact visible text, for verbatim copies
     identifying: bool = True  # the text alone is long enough to name the story
     shingles: tuple[str, ...] = ()  # what MinHash sees: words less the most common ones
+    rare: frozenset[int] = frozenset()  # rare words of title + body: the names it mentions
+    # The body's word ids in order, for a short body (MAX_SEQUENCE words): what
+    # tells a template's slots from a rewrite (decide.py, rule 5).
+    sequence: tuple[int, ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -297,6 +301,10 @@ def _text_hash(title_text: str, body_text: str, content_html: str = "") -> str:
 MAX_TEXT = 100_000
 
 
+# Notices filled into a template are short; a longer body's order is not kept.
+MAX_SEQUENCE = 400
+
+
 def fingerprint(title: str, content_html: str) -> Fingerprint:
     body_text = normalize(visible_text(content_html)[:MAX_TEXT])
     title_text = normalize(title)
@@ -306,7 +314,8 @@ def fingerprint(title: str, content_html: str) -> Fingerprint:
     frequencies = word_frequencies()
     title_facts = facts(title_text)
     figures = {value for found in title_facts.values() for value, _ in found}
-    names = {w for w in set(title_words) & set(body_words) if is_rare(w)}
+    rare = {w for w in everything if is_rare(w)}
+    names = rare & set(title_words) & set(body_words)
     return Fingerprint(
         words=frozenset(word_id(w) for w in everything),
         names=frozenset(word_id(w) for w in names),
@@ -324,6 +333,8 @@ def fingerprint(title: str, content_html: str) -> Fingerprint:
         shingles=tuple(
             sorted(w for w in everything if frequencies.get(w, 0) < MINHASH_MAX_FREQUENCY)
         ),
+        rare=frozenset(word_id(w) for w in rare),
+        sequence=tuple(map(word_id, body_words)) if len(body_words) <= MAX_SEQUENCE else (),
     )
 
 
@@ -334,6 +345,10 @@ def ids(values: Iterable[int]) -> bytes:
 
 def from_ids(data: bytes) -> frozenset[int]:
     return frozenset(struct.unpack(f"<{len(data) // 4}I", data))
+
+
+def _in_order(data: bytes) -> tuple[int, ...]:
+    return struct.unpack(f"<{len(data) // 4}I", data)
 
 
 def _facts_out(facts: dict[str, frozenset[Fact]]) -> dict[str, list[list[object]]]:
@@ -354,6 +369,8 @@ def dump(print_: Fingerprint) -> str:
         "names": ids(print_.names),
         "title": ids(print_.title),
         "subject": ids(print_.subject),
+        "rare": ids(print_.rare),
+        "sequence": struct.pack(f"<{len(print_.sequence)}I", *print_.sequence),
     }
     return json.dumps(
         {
@@ -371,8 +388,9 @@ def dump(print_: Fingerprint) -> str:
 def load(data: str) -> Fingerprint:
     """The fingerprint `dump` wrote."""
     raw = json.loads(data)
-    words, names, title, subject = (
-        from_ids(base64.b64decode(raw[key])) for key in ("words", "names", "title", "subject")
+    words, names, title, subject, rare = (
+        from_ids(base64.b64decode(raw.get(key, "")))
+        for key in ("words", "names", "title", "subject", "rare")
     )
     return Fingerprint(
         words=words,
@@ -383,6 +401,9 @@ def load(data: str) -> Fingerprint:
         title_facts=_facts_in(raw["title_facts"]),
         text_hash=raw["text_hash"],
         identifying=raw.get("identifying", True),
+        # Stored before rare words and order were: none known, no decision made on them.
+        rare=rare,
+        sequence=_in_order(base64.b64decode(raw.get("sequence", ""))),
     )
 
 
