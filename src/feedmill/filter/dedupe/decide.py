@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
-from feedmill.filter.dedupe.text import AMOUNT_UNITS, DATE_UNIT, Fact, Fingerprint
+from feedmill.filter.dedupe.text import AMOUNT_UNITS, DATE_UNIT, Fact, Fingerprint, in_order
 
 # Containment counts a third of Jaccard: a two-sentence excerpt that shares
 # 55 % of its words with an article is as convincing as two full versions
@@ -262,7 +262,7 @@ def other_names_same_headline(a: Fingerprint, b: Fingerprint) -> bool:
         return False
     if not (a.rare - b.words and b.rare - a.words):
         return False
-    x, y = a.sequence, b.sequence
+    x, y = in_order(a.sequence), in_order(b.sequence)
     shortest = min(len(x), len(y))
     head = next((i for i in range(shortest) if x[i] != y[i]), shortest)
     tail = next((i for i in range(shortest - head) if x[-1 - i] != y[-1 - i]), shortest - head)
