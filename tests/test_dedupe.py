@@ -286,6 +286,18 @@ def test_later_copies_are_recorded_not_posted_and_the_post_lists_them(tmp_path: 
     assert len(posts(tmp_path)) == 1
 
 
+def test_an_original_and_its_copies_in_one_first_pass_count_as_one_new_post(
+    tmp_path: Path,
+) -> None:
+    """The original's post is rewritten in the same pass to list its copies'
+    sources: the summary said "1 new, 1 updated" on a site's first run."""
+    result = cli("run", "-c", str(write_config(tmp_path, _write_sources(tmp_path, LPR))))
+    assert "posts: 1 new, 0 updated, 0 unchanged" in result.stdout, result.stdout
+    assert "held back: 0 blocked, 3 duplicates" in result.stdout
+    (post,) = posts(tmp_path).values()
+    assert "also_reported_by:" in post
+
+
 def test_a_copy_whose_link_changed_is_listed_with_its_new_link(tmp_path: Path) -> None:
     """The original's post links each copy held back: a copy's new link (a
     site that renamed its article) reaches that line on the next pass."""

@@ -400,7 +400,7 @@ class Mill:
         if self.stopping.is_set():
             reached = summary.feeds_ok + summary.feeds_not_modified + summary.feeds_failed
             summary.feeds_stopped = len(specs) - reached
-        self.publish(summary, progress)
+        self.publish(summary, progress, counted_since=self.pass_started)
         self.retain(summary)
         summary.seconds = time.monotonic() - started
         return summary
@@ -937,12 +937,17 @@ class Mill:
         progress: Progress | None = None,
         *,
         written: set[str] | None = None,
+        counted_since: datetime | None = None,
     ) -> None:
         """Write every post still pending; a post is recorded only once its file exists.
 
         A post written before whose file is gone was deleted by hand: it is
         recorded as removed and left out — but for a rebuild (``written``
-        given), which collects the file names written and brings it back."""
+        given), which collects the file names written and brings it back.
+        A post written since ``counted_since`` (this pass's workers wrote it,
+        and the summary counts it) is not counted again: the original of a
+        copy that came in the same pass, rewritten to list the copy's source,
+        is one new post, not a new and an updated one."""
         os.makedirs(self.posts_dir, exist_ok=True)
         with reading(self.engine) as conn:
             total = pending_count(conn)
@@ -974,6 +979,12 @@ class Mill:
                     written.add(post.file_name)
                 if post.is_new:
                     summary.posts_new += 1
+                elif (
+                    counted_since is not None
+                    and post.written_at is not None
+                    and post.written_at >= counted_since
+                ):
+                    pass  # counted by the worker that wrote it
                 elif changed:
                     summary.posts_updated += 1
                 else:

@@ -36,6 +36,7 @@ class PendingPost:
     entry: Entry
     # (feed URL, link) of each later copy of this story from another feed
     reported_by: tuple[tuple[str, str | None], ...] = ()
+    written_at: datetime | None = None  # when its file was last written
 
 
 def pending_count(conn: Connection) -> int:
@@ -63,6 +64,7 @@ def iter_pending(engine: Engine, batch: int = 256) -> Iterator[list[PendingPost]
             posts.c.entry_id,
             posts.c.file_name,
             posts.c.written_version,
+            posts.c.written_at,
             feeds.c.url,
             feeds.c.title.label("feed_title"),
             entries,
@@ -105,6 +107,7 @@ def iter_pending(engine: Engine, batch: int = 256) -> Iterator[list[PendingPost]
                         image=r.image,
                     ),
                     reported_by=tuple(reported.get(entry_id, ())),
+                    written_at=r.written_at,
                 )
             )
         if out:
