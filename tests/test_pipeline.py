@@ -711,17 +711,30 @@ def test_an_untitled_post_of_an_older_format_is_retitled_in_place(tmp_path: Path
     write_config(tmp_path, FEEDS)
     publish(tmp_path, [Item("", guid="g-1", html="<p>【央行开展逆回购】规模1000亿元。</p>")])
     [(name, text)] = posts(tmp_path).items()
-    assert re.fullmatch(r"[0-9a-f]{10}\.md", name)  # no title, no slug: the key's hash
+    assert re.fullmatch(r"央行开展逆回购-[0-9a-f]{10}\.md", name)  # named as it is titled
     assert "title: '央行开展逆回购'\n" in text
-    # As format 4 left it: the old title, and a style of another format.
-    (tmp_path / "source" / "_posts" / name).write_text(
+    # As format 4 left it: named by the key's hash alone, the old title, and a
+    # style of another format.
+    old_name = name.rpartition("-")[2]
+    folder = tmp_path / "source" / "_posts"
+    (folder / name).unlink()
+    (folder / old_name).write_text(
         text.replace("title: '央行开展逆回购'", "title: '(untitled)'"), encoding="utf-8"
     )
     with sqlite3.connect(tmp_path / ".feedmill" / "state.db") as db:
         db.execute("UPDATE feeds SET style_hash = 'format-4'")
+        db.execute("UPDATE posts SET file_name = ?", (old_name,))
     out = cli("run", "-c", str(tmp_path / "feedmill.yml")).stdout
     assert "posts: 0 new, 1 updated" in out
-    assert posts(tmp_path) == {name: text}
+    assert posts(tmp_path) == {old_name: text}
+
+
+def test_an_untitled_item_without_text_is_named_by_its_key_alone(tmp_path: Path) -> None:
+    """No words to name it by: "(untitled)" is no slug for every such post."""
+    write_config(tmp_path, FEEDS)
+    publish(tmp_path, [Item("", guid="g-1", html='<p><img src="https://e.org/a.jpg"></p>')])
+    [name] = posts(tmp_path)
+    assert re.fullmatch(r"[0-9a-f]{10}\.md", name)
 
 
 def test_a_post_keeps_the_date_its_item_was_first_published_with(tmp_path: Path) -> None:

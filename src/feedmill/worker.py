@@ -38,9 +38,10 @@ from feedmill.normalize.text import visible_text
 from feedmill.parse import ParseError, parse_document
 from feedmill.publish.filenames import key_digest, names_on_site, post_filename
 from feedmill.publish.render import (
+    UNTITLED,
     FeedStyle,
     PostInput,
-    compose,
+    composed,
     date_of_post,
     format_date,
     style_hash,
@@ -517,6 +518,8 @@ def handle(job: FeedJob) -> FeedResult:
         if job.search and known.get(item.key_hash, (0, ""))[1] != item.version
     }
     staged: list[str | None] = []
+    # Untitled items are named by their text, in the post and in its file name.
+    shown_titles: dict[str, str] = {}
     batch = uuid.uuid4().hex[:12]
     for index, item in enumerate(items):
         stored = known.get(item.key_hash)
@@ -531,11 +534,13 @@ def handle(job: FeedJob) -> FeedResult:
             # those from the database.
             staged.append(None)
             continue
-        text = compose(
+        text, shown = composed(
             PostInput(item.entry, normalized.title, job.now, job.style),
             job.template,
             job.template_fingerprint,
         )
+        if not item.entry.title and shown != UNTITLED:
+            shown_titles[item.entry.key] = shown
         staged.append(stage(job.stage_dir, f"{batch}-{index}", text.encode("utf-8")))
 
     def name_for(entry: Entry, attempt: int) -> str:
@@ -543,7 +548,8 @@ def handle(job: FeedJob) -> FeedResult:
             found = on_site.get(key_digest(job.feed_url, entry.key))
             if found is not None:
                 return found
-        return post_filename(entry.title, job.feed_url, entry.key, 10 + 6 * attempt)
+        title = entry.title or shown_titles.get(entry.key, "")
+        return post_filename(title, job.feed_url, entry.key, 10 + 6 * attempt)
 
     originals: set[int] = set()  # stored entries that new items turned out to copy
 

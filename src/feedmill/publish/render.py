@@ -399,7 +399,14 @@ def render_default(context: PostContext) -> str:
 
 def compose(post: PostInput, template_path: Path = DEFAULT_TEMPLATE, template_fp: str = "") -> str:
     """A post's text; ``template_fp`` is the template's `template_fingerprint`."""
+    return composed(post, template_path, template_fp)[0]
+
+
+def composed(
+    post: PostInput, template_path: Path = DEFAULT_TEMPLATE, template_fp: str = ""
+) -> tuple[str, str]:
+    """A post's text, and the title it shows (an untitled item's, from its text)."""
     context = context_for(post)
     if template_path == DEFAULT_TEMPLATE:
-        return render_default(context)
-    return render(context, load_template(template_path, template_fp))
+        return render_default(context), context.title
+    return render(context, load_template(template_path, template_fp)), context.title
