@@ -539,7 +539,9 @@ def test_permanent_redirect_to_a_page_that_is_not_a_feed_keeps_the_url(
         assert cli("run", "-c", str(config), "--all").code == 0
     row = status(config)[old]
     assert row["fetch_url"] is None and row["redirect_streak"] == 0
-    assert row["last_error"] == "got text/html: <title>Home</title>"
+    # Naming where the page came from: the feed's own URL answered with a redirect.
+    home = feed_server.url("/")
+    assert row["last_error"] == f"got text/html: <title>Home</title> (redirected to {home})"
     assert feed_server.hits["/gone"] == 4
 
 

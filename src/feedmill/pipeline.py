@@ -734,7 +734,11 @@ class Mill:
                 summary.blocked += result.blocked
                 summary.duplicates += result.duplicates
                 return
-            fetched = replace(fetched, status=FetchStatus.FAILED, error=result.error)
+            error = result.error
+            if fetched.redirects and document_url not in error:
+                # What came back came from elsewhere ("got text/html": whose?).
+                error += f" (redirected to {document_url})"
+            fetched = replace(fetched, status=FetchStatus.FAILED, error=error)
         self._queue_outcome(db, spec, state, fetched, now)
         if fetched.status is FetchStatus.NOT_MODIFIED:
             summary.feeds_not_modified += 1
