@@ -3,6 +3,7 @@ nothing is deleted, nothing comes back by itself, a rebuild restores."""
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -47,6 +48,10 @@ def test_max_posts_keeps_the_newest_and_archives_the_rest(tmp_path: Path) -> Non
     assert "2 archived" in result.stdout
     assert titles(posts(tmp_path)) == ["新闻0天前", "新闻1天前", "新闻2天前"]
     assert len(archived(tmp_path)) == 2
+    # status counts them apart: not gone, archived.
+    [row] = json.loads(cli("status", "-c", str(config), "--json").stdout)
+    assert (row["posts"], row["archived"]) == (3, 2)
+    assert "3 +2 archived" in cli("status", "-c", str(config)).stdout
 
     # The feed still lists them, even changed: they stay in the archive.
     (tmp_path / "f.xml").write_bytes(rss("源", items([0, 1, 2, 3, 4], title="新闻(更新)")))

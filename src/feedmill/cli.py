@@ -839,7 +839,7 @@ def status_rows(config: Config) -> list[dict[str, Any]]:
         # Nothing fetched yet (or `state:` names another file): a look at the
         # feeds makes no database, and leaves none where none was meant.
         states = {url: feed_store.blank(url) for url in urls}
-        counts: dict[int, int] = {}
+        counts: dict[int, tuple[int, int]] = {}
         held: dict[int, tuple[int, int]] = {}
     else:
         engine = open_database(config.database_url)
@@ -855,6 +855,7 @@ def status_rows(config: Config) -> list[dict[str, Any]]:
     for spec in config.feeds:
         state = states[spec.url]
         blocked, duplicates = held.get(state.id, (0, 0))
+        written, archived = counts.get(state.id, (0, 0))
         due = config.feed_due(spec, state, now)
         rows.append(
             {
@@ -869,7 +870,8 @@ def status_rows(config: Config) -> list[dict[str, Any]]:
                 "last_success": _iso(state.last_success_at),
                 "http_status": state.http_status,
                 "items": state.item_count,
-                "posts": counts.get(state.id, 0),
+                "posts": written,  # on the site: source/_posts
+                "archived": archived,  # moved out by retention
                 "blocked": blocked,  # items kept out by rules
                 "duplicates": duplicates,  # items another feed reported first
                 "error_streak": state.error_streak,
@@ -1048,7 +1050,9 @@ def status(config: Path, as_json: bool, failing: bool) -> None:
                 ),
                 cell(str(row["http_status"] or "")),
                 cell("" if row["items"] is None else str(row["items"])),
-                cell(str(row["posts"])),
+                cell(
+                    str(row["posts"]) + (f" +{row['archived']} archived" if row["archived"] else "")
+                ),
                 cell(str(row["blocked"] or "")),
                 cell(str(row["duplicates"] or "")),
                 note,

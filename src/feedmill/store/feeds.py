@@ -295,15 +295,19 @@ def view(
     return out
 
 
-def post_counts(conn: Connection) -> dict[int, int]:
-    """Written posts per feed id."""
+def post_counts(conn: Connection) -> dict[int, tuple[int, int]]:
+    """feed id → (posts on the site, posts retention moved to the archive)."""
     query = (
-        select(entries.c.feed_id, func.count())
+        select(entries.c.feed_id, posts.c.state, func.count())
         .select_from(posts.join(entries, posts.c.entry_id == entries.c.id))
-        .where(posts.c.state == "written")
-        .group_by(entries.c.feed_id)
+        .where(posts.c.state.in_(("written", "archived")))
+        .group_by(entries.c.feed_id, posts.c.state)
     )
-    return {feed_id: count for feed_id, count in conn.execute(query)}
+    out: dict[int, tuple[int, int]] = {}
+    for feed_id, state, count in conn.execute(query):
+        written, archived = out.get(feed_id, (0, 0))
+        out[feed_id] = (count, archived) if state == "written" else (written, count)
+    return out
 
 
 def held_back(conn: Connection) -> dict[int, tuple[int, int]]:
