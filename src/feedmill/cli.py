@@ -316,6 +316,8 @@ def run_config(
     from feedmill.publish.sitelock import SiteBusy
     from feedmill.store.database import StoreError
 
+    if _site_missing(config):
+        return EXIT_CONFIG
     if only:
         # A feed named as the config writes it, or another way of writing
         # its location (`HTTP://…`, a default port): the config's entry.
@@ -327,8 +329,6 @@ def run_config(
         only = tuple(dict.fromkeys(known[config.url_key(u)] for u in only))
     # --feed fetches its feeds now, whatever their schedule; a daemon's later
     # passes take them when they are due.
-    if _site_missing(config):
-        return EXIT_CONFIG
     options = RunOptions(only=only, workers=workers, due_only=due_only)
     stamp = _stamps(config)
     try:
@@ -649,8 +649,9 @@ def _day(value: str | None, option: str, zone: str, *, through: bool = False) ->
             f"{value!r} is not a date like 2022-09-20", param_hint=option
         ) from None
     if through:
-        with suppress(ValueError):  # a day, not a time
-            moment = datetime.combine(date.fromisoformat(value), moment.time()) + timedelta(days=1)
+        with suppress(ValueError):
+            date.fromisoformat(value)  # a day, not a time: up to its end
+            moment += timedelta(days=1)
     return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(zone))
 
 

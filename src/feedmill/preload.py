@@ -3,7 +3,7 @@
 A worker loads most of what it uses on its first document: the parsers
 (fastfeedparser with lxml and dateutil), the sanitizer (nh3), SQLite's
 dialect, the regular expressions compiled on first use.  Loaded in each
-worker, that is a private copy per worker (~10 MiB each); loaded here, by
+worker, that is a private copy per worker (~5 MiB each); loaded here, by
 taking one small document through the same steps, it is loaded once and
 shared copy-on-write.  No list of modules to keep in step with the code: what
 a document's path imports is what gets loaded.

@@ -394,9 +394,8 @@ def dump(print_: Fingerprint) -> str:
 def load(data: str) -> Fingerprint:
     """The fingerprint `dump` wrote."""
     raw = json.loads(data)
-    words, names, title, subject, rare = (
-        from_ids(base64.b64decode(raw.get(key, "")))
-        for key in ("words", "names", "title", "subject", "rare")
+    words, names, title, subject = (
+        from_ids(base64.b64decode(raw[key])) for key in ("words", "names", "title", "subject")
     )
     return Fingerprint(
         words=words,
@@ -408,7 +407,7 @@ def load(data: str) -> Fingerprint:
         text_hash=raw["text_hash"],
         identifying=raw.get("identifying", True),
         # Stored before rare words and order were: none known, no decision made on them.
-        rare=rare,
+        rare=from_ids(base64.b64decode(raw.get("rare", ""))),
         sequence=base64.b64decode(raw.get("sequence", "")),
     )
 
