@@ -259,10 +259,11 @@ class Fingerprint:
     text_hash: str = ""  # the exact visible text, for verbatim copies
     identifying: bool = True  # the text alone is long enough to name the story
     shingles: tuple[str, ...] = ()  # what MinHash sees: words less the most common ones
-    rare: frozenset[int] = frozenset()  # rare words of title + body: the names it mentions
-    # The body's word ids in order, for a short body (MAX_SEQUENCE words): what
-    # tells a template's slot from a rewrite (decide.py, rule 5).  Packed
-    # (`in_order` reads it): as ints, 2,000 cached fingerprints took 30 MB.
+    # For a short body (MAX_SEQUENCE words), what rule 5 of decide.py reads:
+    # the rare words of title and body (the names it mentions), and the
+    # body's word ids in order, packed (`in_order` reads them; as ints, 2,000
+    # cached fingerprints took 30 MB).  Empty for a longer body.
+    rare: frozenset[int] = frozenset()
     sequence: bytes = b""
 
     @property
@@ -302,8 +303,9 @@ def _text_hash(title_text: str, body_text: str, content_html: str = "") -> str:
 MAX_TEXT = 100_000
 
 
-# Notices filled into a template are short; a longer body's order is not kept.
-MAX_SEQUENCE = 400
+# Notices filled into a template are short: a longer body's order and rare
+# words are not kept (memory: each worker caches 2,000 fingerprints).
+MAX_SEQUENCE = 200
 
 
 def fingerprint(title: str, content_html: str) -> Fingerprint:
@@ -317,6 +319,7 @@ def fingerprint(title: str, content_html: str) -> Fingerprint:
     figures = {value for found in title_facts.values() for value, _ in found}
     rare = {w for w in everything if is_rare(w)}
     names = rare & set(title_words) & set(body_words)
+    short = len(body_words) <= MAX_SEQUENCE
     return Fingerprint(
         words=frozenset(word_id(w) for w in everything),
         names=frozenset(word_id(w) for w in names),
@@ -334,8 +337,8 @@ def fingerprint(title: str, content_html: str) -> Fingerprint:
         shingles=tuple(
             sorted(w for w in everything if frequencies.get(w, 0) < MINHASH_MAX_FREQUENCY)
         ),
-        rare=frozenset(word_id(w) for w in rare),
-        sequence=_packed(map(word_id, body_words)) if len(body_words) <= MAX_SEQUENCE else b"",
+        rare=frozenset(word_id(w) for w in rare) if short else frozenset(),
+        sequence=_packed(map(word_id, body_words)) if short else b"",
     )
 
 
