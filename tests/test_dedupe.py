@@ -141,6 +141,32 @@ def test_one_headline_over_a_notice_naming_other_companies_is_other_news(
     assert decide(a, fingerprint(title, _NOTICE.format("两家企业"))).duplicate
 
 
+_FLASH = (
+    "为维护银行体系流动性合理充裕，中国人民银行今日以利率招标方式开展了2000亿元7天期逆回购操作，"
+    "中标利率为2.0%，与此前持平。由于今日有20亿元逆回购到期，当日实现净投放1980亿元。"
+)
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        (f"财联社9月20日电，{_FLASH}", f"证券时报e公司讯，{_FLASH}"),
+        (f"据证券时报报道，{_FLASH}", f"据第一财经报道，{_FLASH}"),
+        (f"{_FLASH}（中国证券报）", f"{_FLASH}（上海证券报）"),
+        (f"{_FLASH}本报记者张晓燕报道。分析人士指出，季末流动性需求上升。",
+         f"{_FLASH}本报记者王涵报道。分析人士指出，季末流动性需求上升。"),
+    ],
+)  # fmt: skip
+def test_copies_of_one_flash_that_differ_by_their_credits_are_one_story(
+    one: str, other: str
+) -> None:
+    """Two outlets' copies differ where each credits itself — where the text
+    opens or closes, or by a reporter's name: no template's slot (rule 5)."""
+    title = "央行今日开展2000亿元逆回购操作"
+    verdict = decide(fingerprint(title, f"<p>{one}</p>"), fingerprint(title, f"<p>{other}</p>"))
+    assert verdict.duplicate, verdict
+
+
 def test_a_fingerprint_stored_before_names_and_order_were_kept_still_decides() -> None:
     """Stored fingerprints without `rare` and `sequence` load as knowing
     neither: rule 5 never applies to them, everything else decides as before."""

@@ -19,9 +19,11 @@
 5. **Not one notice about other names:** one headline over two texts of one
    template whose names are only in the text ("证监会同意两家企业IPO注册":
    中芯国际、华大九天 in one, 长鑫存储、宁德时代 in the other) — each names
-   what the other never mentions, in the one stretch where texts otherwise
-   the same words in the same order differ (a template's slot; rewrites and
-   excerpts of one story reword and cut here and there).
+   two or more names the other never mentions, in the one stretch inside
+   texts otherwise the same words in the same order (a template's slot;
+   rewrites and excerpts of one story reword and cut here and there, and
+   two outlets' copies differ by the credits that open or close them, or
+   by one reporter's name).
 
 Stories of fewer than ``MIN_WORDS`` content words are never near-duplicates.
 
@@ -251,13 +253,17 @@ def conflicting_subjects(a: Fingerprint, b: Fingerprint) -> bool:
 # Rule 5: texts that begin and end alike over at least this share of the
 # longer one's words are one template, filled in where they differ.
 TEMPLATE_SHARE = 0.5
+# Names of its own that each filling must give there: one may be a
+# reporter's ("本报记者张三" / "…李四"), companies come in lists.
+SLOT_NAMES = 2
 
 
 def other_names_same_headline(a: Fingerprint, b: Fingerprint) -> bool:
     """Rule 5: the same headline words over two fillings of one template —
-    the same words in the same order but for one stretch (its slot; a
-    rewrite rewords here and there) — where each slot names what the other
-    story never mentions."""
+    the same words in the same order but for one stretch inside the text
+    (its slot; a rewrite rewords here and there, and two outlets' copies
+    differ by their credits, which open or close the text) — where each
+    slot names what the other story never mentions."""
     if not a.title or a.title != b.title or not a.sequence or not b.sequence:
         return False
     if not (a.rare - b.words and b.rare - a.words):
@@ -266,10 +272,13 @@ def other_names_same_headline(a: Fingerprint, b: Fingerprint) -> bool:
     shortest = min(len(x), len(y))
     head = next((i for i in range(shortest) if x[i] != y[i]), shortest)
     tail = next((i for i in range(shortest - head) if x[-1 - i] != y[-1 - i]), shortest - head)
-    if head + tail < TEMPLATE_SHARE * max(len(x), len(y)):
+    if not head or not tail or head + tail < TEMPLATE_SHARE * max(len(x), len(y)):
         return False
     mine, theirs = set(x[head : len(x) - tail]), set(y[head : len(y) - tail])
-    return bool((mine & a.rare) - b.words and (theirs & b.rare) - a.words)
+    return (
+        len((mine & a.rare) - b.words) >= SLOT_NAMES
+        and len((theirs & b.rare) - a.words) >= SLOT_NAMES
+    )
 
 
 def decide(
