@@ -263,6 +263,50 @@ def test_a_daemon_given_a_feed_refuses_an_edit_that_removes_it(
     assert feed_server.hits["/other"] == 0
 
 
+def test_a_daemon_given_a_feed_follows_its_url_written_another_way(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """The config's `url` edited to another spelling of the same location
+    (the host in capitals): the same feed, still this daemon's."""
+    named = feed_server.add("/named", body=many(2))
+    write_config(tmp_path, [{"url": named, "group": "g", "source": "a"}], interval="1s")
+    daemon = feedmill("run", "--every", "1s", "--feed", named, cwd=tmp_path)
+    try:
+        wait_for(lambda: len(posts(tmp_path)) == 2)
+        respelled = named.replace("http://", "HTTP://")
+        write_config(tmp_path, [{"url": respelled, "group": "g", "source": "a"}], interval="1s")
+        hits = feed_server.hits["/named"]
+        wait_for(lambda: feed_server.hits["/named"] >= hits + 2)  # polled on, as before
+        out, err = stop_cleanly(daemon)
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+    assert "config not reloaded" not in err and "reloaded" in out
+    assert len(posts(tmp_path)) == 2
+
+
+def test_a_daemon_keeps_its_site_when_an_edit_names_a_folder_that_is_not_there(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """A typo in `site:` would post into a new folder: reported, not taken up."""
+    url = feed_server.add("/feed", body=many(2))
+    write_config(tmp_path, [{"url": url, "group": "g", "source": "a"}], interval="1s")
+    daemon = feedmill("run", "--every", "1s", cwd=tmp_path)
+    try:
+        wait_for(lambda: len(posts(tmp_path)) == 2)
+        write_config(tmp_path, [{"url": url, "group": "g", "source": "a"}], site="stie")
+        hits = feed_server.hits["/feed"]
+        feed_server.add("/feed", body=many(3))  # a new item: posted where it belongs
+        wait_for(lambda: len(posts(tmp_path)) == 3)
+        assert feed_server.hits["/feed"] > hits
+        _, err = stop_cleanly(daemon)
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+    assert f"site: {tmp_path / 'stie'} is no folder" in err.replace("\n", "")
+    assert not (tmp_path / "stie").exists()
+
+
 def test_a_daemon_takes_up_an_edited_config(tmp_path: Path, feed_server: FeedServer) -> None:
     old = feed_server.add("/old", body=many(2))
     new = feed_server.add("/new", body=many(3, "w"))

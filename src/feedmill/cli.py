@@ -283,22 +283,40 @@ def _report(summary: Any, stamp: str = "") -> None:
     )
 
 
-def _site_missing(config: Config) -> bool:
-    """Say so when the config's `site:` names no folder: a typo would make a
-    new one, and the posts would go there, not to the Hexo site."""
+def _no_site(config: Config) -> str | None:
+    """Why the config's `site:` is no folder to post into, if it is not: a
+    typo would make a new folder, and the posts would go there, not to the
+    Hexo site."""
     site = config.site_dir
-    if site.is_dir():
-        return False
+    try:
+        if site.is_dir():
+            return None
+        there = site.exists()
+    except OSError:  # not ours to say: the pass reports what it cannot do there
+        return None
     why = (
         "is a file, not a folder"
-        if site.exists()
+        if there
         else f"is no folder (`feedmill init {site}` makes a Hexo site there)"
     )
-    err.print(
-        f"[red]config error[/red]\n{plain(f'{config.path}: site: {site} {why}')}",
-        soft_wrap=True,
-    )
-    return True
+    return f"{config.path}: site: {site} {why}"
+
+
+def _site_missing(config: Config) -> bool:
+    why = _no_site(config)
+    if why is not None:
+        err.print(f"[red]config error[/red]\n{plain(why)}", soft_wrap=True)
+    return why is not None
+
+
+def _configured(config: Config, named: Sequence[str]) -> tuple[tuple[str, ...], list[str]]:
+    """Feeds named on the command line (`--feed`) as the config writes them —
+    named so, or by another spelling of the location (`./a.xml`, `HTTP://…`)
+    that the config counts as the same feed — and the names it has not."""
+    known = {config.feed_key(f): f.url for f in config.feeds}
+    unknown = [u for u in named if config.url_key(u) not in known]
+    found = (known[k] for u in named if (k := config.url_key(u)) in known)
+    return tuple(dict.fromkeys(found)), unknown
 
 
 def run_config(
@@ -318,15 +336,10 @@ def run_config(
 
     if _site_missing(config):
         return EXIT_CONFIG
-    if only:
-        # A feed named as the config writes it, or another way of writing
-        # its location (`HTTP://…`, a default port): the config's entry.
-        known = {config.feed_key(f): f.url for f in config.feeds}
-        unknown = [u for u in only if config.url_key(u) not in known]
-        if unknown:
-            err.print(f"not in {config.path}: {', '.join(unknown)}", markup=False)
-            return EXIT_CONFIG
-        only = tuple(dict.fromkeys(known[config.url_key(u)] for u in only))
+    only, unknown = _configured(config, only)
+    if unknown:
+        err.print(f"not in {config.path}: {', '.join(unknown)}", markup=False)
+        return EXIT_CONFIG
     # --feed fetches its feeds now, whatever their schedule; a daemon's later
     # passes take them when they are due.
     options = RunOptions(only=only, workers=workers, due_only=due_only)
@@ -353,6 +366,9 @@ def run_config(
                 if mill.stopping.is_set():
                     break
                 config, stamp = _reloaded(mill, config, stamp)
+                # As the config now writes them (`a.xml` edited to `./a.xml`).
+                options = replace(options, only=_configured(config, options.only)[0])
+                mill.options = options
     # A daemon retries a pass that failed (SQLAlchemyError, OSError); one pass ends.
     except (SiteBusy, StoreError, SQLAlchemyError, OSError) as exc:
         return _failed_pass(config, exc)
@@ -449,13 +465,18 @@ def _reloaded(mill: Any, config: Config, stamp: Stamp) -> tuple[Config, Stamp]:
             soft_wrap=True,
         )
         return config, now
-    only: tuple[str, ...] = mill.options.only
-    gone = [url for url in only if url not in {f.url for f in fresh.feeds}]
+    _, gone = _configured(fresh, mill.options.only)
     if gone:  # else the daemon would go on polling nothing
         err.print(
             f"{_now_stamp()}[yellow]config not reloaded[/yellow] {plain(str(config.path))}: "
             f"--feed {plain(', '.join(gone))} is no longer in it",
             soft_wrap=True,
+        )
+        return config, now
+    missing = _no_site(fresh)
+    if missing is not None:  # a typo would post into a new folder
+        err.print(
+            f"{_now_stamp()}[yellow]config not reloaded[/yellow] {plain(missing)}", soft_wrap=True
         )
         return config, now
     try:

@@ -39,16 +39,13 @@ def identity(url: str) -> str:
     (`for_request`: ``/keyword/热点`` is ``/keyword/%E7%83%AD%E7%82%B9``, an
     international host is its IDNA form), scheme and host lower-cased, a
     default port dropped (``HTTPS://E.org:443/a`` is ``https://e.org/a``),
-    percent-escapes in capitals, ``.`` and ``..`` segments resolved and the
-    fragment dropped — neither reaches the server (``/./a.xml#x`` is
-    ``/a.xml``); the path and query otherwise as written, which servers may
-    read case by case."""
+    percent-escapes in capitals and the fragment dropped — it never reaches
+    the server (``/a.xml#force_feed`` is ``/a.xml``); the path and query
+    otherwise as written, which servers may read case by case (``/./a.xml``
+    goes out as written too)."""
     parts = split(_ESCAPE.sub(lambda m: m.group(0).upper(), for_request(url)))
     if parts is None or not parts.netloc:
         return url
-    path = parts.path
-    if "/." in path:
-        path = urlsplit(urljoin("http://host", path)).path
     scheme = parts.scheme.lower()
     host = parts.hostname or ""
     if ":" in host:  # IPv6
@@ -57,7 +54,7 @@ def identity(url: str) -> str:
     netloc = host if port in (None, _DEFAULT_PORTS.get(scheme)) else f"{host}:{port}"
     if "@" in parts.netloc:
         netloc = f"{parts.netloc.rpartition('@')[0]}@{netloc}"
-    return parts._replace(scheme=scheme, netloc=netloc, path=path, fragment="").geturl()
+    return parts._replace(scheme=scheme, netloc=netloc, fragment="").geturl()
 
 
 _ESCAPE = re.compile(r"%[0-9a-f][0-9a-fA-F]|%[0-9A-F][0-9a-f]")
