@@ -303,11 +303,7 @@ def post_counts(conn: Connection) -> dict[int, tuple[int, int]]:
         .where(posts.c.state.in_(("written", "archived")))
         .group_by(entries.c.feed_id, posts.c.state)
     )
-    out: dict[int, tuple[int, int]] = {}
-    for feed_id, state, count in conn.execute(query):
-        written, archived = out.get(feed_id, (0, 0))
-        out[feed_id] = (count, archived) if state == "written" else (written, count)
-    return out
+    return _two_counts(conn.execute(query), "written")
 
 
 def held_back(conn: Connection) -> dict[int, tuple[int, int]]:
@@ -317,8 +313,13 @@ def held_back(conn: Connection) -> dict[int, tuple[int, int]]:
         .where(entries.c.status.in_(("blocked", "duplicate")))
         .group_by(entries.c.feed_id, entries.c.status)
     )
+    return _two_counts(conn.execute(query), "blocked")
+
+
+def _two_counts(rows: Iterable[Any], first: str) -> dict[int, tuple[int, int]]:
+    """(feed id, kind, count) rows of two kinds → feed id → (count of ``first``, of the other)."""
     out: dict[int, tuple[int, int]] = {}
-    for feed_id, status, count in conn.execute(query):
-        blocked, duplicates = out.get(feed_id, (0, 0))
-        out[feed_id] = (count, duplicates) if status == "blocked" else (blocked, count)
+    for feed_id, kind, count in rows:
+        mine, other = out.get(feed_id, (0, 0))
+        out[feed_id] = (count, other) if kind == first else (mine, count)
     return out
