@@ -56,6 +56,29 @@ def test_add_appends_one_feed_and_keeps_every_other_byte(tmp_path: Path) -> None
     assert [f.source for f in load_config(config).feeds] == ["证券时报网", "金色财经"]
 
 
+@pytest.mark.parametrize("before", ["# my news\nsite: .\n", ""])
+def test_add_starts_the_feed_list_of_a_config_that_has_none(tmp_path: Path, before: str) -> None:
+    """A config of settings only (or an empty file): `add` was refused with
+    "feeds: missing (required)" — the list it was asked to start."""
+    config = tmp_path / "feedmill.yml"
+    config.write_text(before, encoding="utf-8")
+    result = cli(
+        "add",
+        "https://rsshub.example.org/stcn/yw",
+        "-g",
+        "金融",
+        "-s",
+        "证券时报",
+        "-c",
+        str(config),
+    )
+    assert result.code == 0, result.stderr
+    assert config.read_text(encoding="utf-8") == before + (
+        "feeds:\n  - url: https://rsshub.example.org/stcn/yw\n    group: 金融\n    source: 证券时报\n"
+    )
+    assert [f.url for f in load_config(config).feeds] == ["https://rsshub.example.org/stcn/yw"]
+
+
 def test_add_refuses_a_feed_that_is_already_there(tmp_path: Path) -> None:
     config = site(tmp_path)
     result = cli(

@@ -1254,7 +1254,9 @@ def test_an_import_refuses_each_bad_feed_with_the_reason_an_add_gives(
         assert config_file.read_text(encoding="utf-8") == text
     validations = []
     real = feedlist.parse_config
-    monkeypatch.setattr(feedlist, "parse_config", lambda *a: validations.append(1) or real(*a))
+    monkeypatch.setattr(
+        feedlist, "parse_config", lambda *a, **k: validations.append(1) or real(*a, **k)
+    )
 
     added, skipped, refused = import_feeds_to_file(config_file, [*good, *bad])
 

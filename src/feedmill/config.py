@@ -579,7 +579,10 @@ def _tab_at(text: str, line: int, column: int) -> bool:
     return line < len(lines) and lines[line][column : column + 1] == "\t"
 
 
-def parse_config(text: str, path: Path) -> Config:
+def parse_config(text: str, path: Path, *, feeds_optional: bool = False) -> Config:
+    """The config in ``text`` (the file at ``path``), checked; ConfigError if
+    it is not one.  ``feeds_optional``: a file without a `feeds:` list is one
+    with an empty list (what `add` and `import` start from)."""
     from feedmill.yamlload import MarkedYAMLError, YAMLError, load
 
     try:
@@ -593,6 +596,8 @@ def parse_config(text: str, path: Path) -> Config:
         raise ConfigError(f"{where}: YAML error: {problem}") from None
     except YAMLError as exc:
         raise ConfigError(f"{path}: YAML error: {exc}") from None
+    if data is None and feeds_optional:
+        data = {}
     if data is None:
         raise ConfigError(f"{path}: the file is empty; it needs at least a `feeds:` list")
     if not isinstance(data, dict):
@@ -601,6 +606,8 @@ def parse_config(text: str, path: Path) -> Config:
         raise ConfigError(f"{path}:{_line(data, ('path',))}: path: unknown key")
     if "feeds" in data and data["feeds"] is None:
         data["feeds"] = []  # `feeds:` with every entry commented out
+    if feeds_optional:
+        data.setdefault("feeds", [])
 
     try:
         config = msgspec.convert(data, Config, str_keys=True)

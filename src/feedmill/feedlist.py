@@ -897,7 +897,8 @@ def add_feeds_to_file(
     A feed is skipped when the config already has its URL (the same location as
     the config loader sees it, so ``a.xml`` and ``./a.xml`` are one feed, and a
     feed's ``moved_from`` URL is that feed) or an earlier feed in ``feeds`` has
-    it.  The file must be a valid config before, and the result is validated
+    it.  The file must be a valid config before (without a ``feeds:`` list, or
+    empty, it gets one), and the result is validated
     with the config loader before anything is written (ConfigError otherwise,
     file untouched).  The new text replaces the file atomically (temporary
     file in the same directory, then ``os.replace``),
@@ -906,7 +907,7 @@ def add_feeds_to_file(
     """
     path = Path(path)
     text = _read_config(path)
-    config = parse_config(text, path)
+    config = parse_config(text, path, feeds_optional=True)  # the list may start here
     known = {config.feed_key(feed) for feed in config.feeds}
     # A feed's earlier URL (moved_from) is that feed: an old export has it.
     known.update(
