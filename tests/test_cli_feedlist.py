@@ -77,6 +77,11 @@ def test_add_starts_the_feed_list_of_a_config_that_has_none(tmp_path: Path, befo
         "feeds:\n  - url: https://rsshub.example.org/stcn/yw\n    group: 金融\n    source: 证券时报\n"
     )
     assert [f.url for f in load_config(config).feeds] == ["https://rsshub.example.org/stcn/yw"]
+    # And an import.
+    config.write_text(before, encoding="utf-8")
+    result = cli("import", str(OPML / "feedly.opml"), "-c", str(config))
+    assert result.code == 0, result.stderr
+    assert len(load_config(config).feeds) == 4
 
 
 def test_add_refuses_a_feed_that_is_already_there(tmp_path: Path) -> None:

@@ -52,9 +52,9 @@ EXIT_BUSY = 75  # EX_TEMPFAIL: another feedmill holds the site; try again later
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 
 
-def _load(path: Path) -> Config:
+def _load(path: Path, *, feeds_optional: bool = False) -> Config:
     try:
-        return load_config(path)
+        return load_config(path, feeds_optional=feeds_optional)
     except ConfigError as exc:
         err.print(f"[red]config error[/red]\n{plain(str(exc))}", soft_wrap=True)
         raise click.exceptions.Exit(EXIT_CONFIG) from None
@@ -1106,7 +1106,9 @@ def import_(opml: Path, config: Path, dry_run: bool) -> None:
     """
     from feedmill.feedlist import OpmlError, import_feeds_to_file, read_opml
 
-    _load(config)  # a broken config is reported as such, before the OPML file
+    # A broken config is reported as such, before the OPML file (one without a
+    # feed list yet is no broken one: the import starts it).
+    _load(config, feeds_optional=True)
     try:
         imported = read_opml(opml.read_bytes())
     except OSError as exc:

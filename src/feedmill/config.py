@@ -557,8 +557,9 @@ def resolve_location(url: str, base_dir: Path) -> str:
 # -- loading ---------------------------------------------------------------
 
 
-def load_config(path: str | Path) -> Config:
-    """Read, validate and return the config at ``path``; raise ConfigError."""
+def load_config(path: str | Path, *, feeds_optional: bool = False) -> Config:
+    """Read, validate and return the config at ``path``; raise ConfigError
+    (``feeds_optional``: see `parse_config`)."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -571,7 +572,7 @@ def load_config(path: str | Path) -> Config:
         ) from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
-    return parse_config(text, path)
+    return parse_config(text, path, feeds_optional=feeds_optional)
 
 
 def _tab_at(text: str, line: int, column: int) -> bool:
