@@ -310,6 +310,27 @@ def test_a_site_folder_that_is_not_there_is_a_config_error(tmp_path: Path) -> No
     assert not (tmp_path / ".feedmill").exists()
 
 
+def test_a_site_folder_that_cannot_be_looked_at_is_left_to_the_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder whose parent may not be read (EACCES on stat): not "no folder"
+    and no traceback from the check — the pass says what it cannot do there.
+    (The suite runs as root, which reads every folder: the error is made.)"""
+    from feedmill import cli as cli_module
+    from feedmill.config import load_config
+
+    config = load_config(write_config(tmp_path, []))
+    site = config.site_dir
+
+    def refused(path: Path) -> bool:
+        if path == site:
+            raise PermissionError(13, "Permission denied", str(path))
+        return False
+
+    monkeypatch.setattr(Path, "is_dir", refused)
+    assert cli_module._no_site(config) is None
+
+
 def test_unknown_feed_for_run_feed(tmp_path: Path) -> None:
     config = write_config(tmp_path, [{"url": "a.xml", "group": "g", "source": "s"}])
     assert cli("run", "-c", str(config), "--feed", "b.xml").code == 2

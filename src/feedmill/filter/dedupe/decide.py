@@ -266,7 +266,7 @@ def other_names_same_headline(a: Fingerprint, b: Fingerprint) -> bool:
     slot names what the other story never mentions."""
     if not a.title or a.title != b.title or not a.sequence or not b.sequence:
         return False
-    if not (a.rare - b.words and b.rare - a.words):
+    if not (a.rare - b.words and b.rare - a.words):  # most pairs: no need to unpack
         return False
     x, y = in_order(a.sequence), in_order(b.sequence)
     shortest = min(len(x), len(y))
