@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -47,6 +49,25 @@ if os.environ.get("FM_SLOW_WIND_DOWN") and not in_workers:
         alive = [t for t in threading.enumerate() if isinstance(t, process._ExecutorManagerThread)]
         print(f"pool threads alive after close: {len(alive)}", file=sys.stderr)
     pipeline.Mill.close = checked_close
+if os.environ.get("FM_LATE_WORKER") and not in_workers:
+    # The second worker starts slowly (a busy machine): the pool learns of it
+    # only once the first has died and the pool has ended those it knew.
+    import time
+    import multiprocessing.popen_forkserver as popen
+    launch = popen.Popen._launch
+    launched = []
+    def late_launch(self, process_obj):
+        launch(self, process_obj)
+        launched.append(self)
+        if len(launched) == 2:
+            deadline = time.monotonic() + 30
+            while launched[0].poll() is None and time.monotonic() < deadline:
+                time.sleep(0.05)
+            time.sleep(1)
+    popen.Popen._launch = late_launch
+if not in_workers:
+    import faulthandler
+    faulthandler.register(signal.SIGUSR1, all_threads=True)  # where a hung run waits
 if os.environ.get("FM_BREAK_FEED"):
     import feedmill.worker as worker
     handle = worker.handle
@@ -72,14 +93,23 @@ def run(
         "FM_BREAK_FEED": feed,
         "FM_BREAK_HOW": how,
     }
-    return subprocess.run(
+    process = subprocess.Popen(
         [sys.executable, "-m", "feedmill", *command],
         cwd=site,
         env=env,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=300,
     )
+    try:
+        stdout, stderr = process.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGUSR1)  # its threads' stacks, to stderr
+        time.sleep(1)
+        process.kill()
+        stdout, stderr = process.communicate()
+        pytest.fail(f"the run did not end:\n{stdout}\n{stderr}")
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
 
 
 def many_feeds(site: Path, count: int = 24) -> list[str]:
@@ -115,6 +145,21 @@ def test_a_document_that_kills_its_worker_fails_its_feed_alone(tmp_path: Path) -
     assert f"feeds: {len(names) - 1} ok, 0 unchanged, 1 failed" in result.stdout
     assert f"failed {names[0]}: parser crashed (its worker process died)" in result.stderr
     assert len(posts(tmp_path)) == 5 * (len(names) - 1)
+
+
+def test_a_worker_the_broken_pool_started_too_late_to_end_is_ended(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker still starting when its sibling died is not among those the
+    broken pool ends (CPython's ProcessPoolExecutor): it took a job, then
+    waited for the next for good, and the process hung at exit."""
+    names = many_feeds(tmp_path)
+    monkeypatch.setenv("FM_LATE_WORKER", "1")
+    result = run(tmp_path, names[0], "segfault")
+    assert result.returncode == 0, result.stderr
+    assert f"feeds: {len(names) - 1} ok, 0 unchanged, 1 failed" in result.stdout
+    assert len(posts(tmp_path)) == 5 * (len(names) - 1)
+    assert "Traceback" not in result.stderr
 
 
 def test_a_pool_given_up_is_joined_before_the_process_exits(

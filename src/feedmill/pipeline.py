@@ -885,7 +885,18 @@ class Mill:
             # shutdown(wait=False) forgets the pool's thread (a later
             # shutdown(wait=True) joins nothing): kept here to be joined.
             thread = getattr(pool, "_executor_manager_thread", None)
+            workers = getattr(pool, "_processes", None) or {}  # shutdown forgets them too
             pool.shutdown(wait=False, cancel_futures=True)
+            if getattr(pool, "_broken", False):
+                # A broken pool ends the workers it knows of, but not one
+                # still starting when its sibling died (CPython 3.11's
+                # ProcessPoolExecutor registers a worker once it has
+                # started): that one takes a job, then waits for the next for
+                # good, and the pool's thread and the interpreter's exit wait
+                # for it. shutdown() took the pool's lock, so a worker being
+                # started then is registered now.
+                for process in list(workers.values()):
+                    process.kill()
             if thread is not None:
                 self._dropped.append(thread)
 
