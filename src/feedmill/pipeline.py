@@ -37,6 +37,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from feedmill import urls
 from feedmill.config import Config, DedupeSettings, FeedSpec, parse_duration, parse_size
 from feedmill.fetch import Fetcher, FetchOptions, FetchRequest, in_host_turns
+from feedmill.fetch.window import FetchWindow, Ticket
 from feedmill.filter.dedupe import DedupePolicy
 from feedmill.filter.rules import RuleSet, blocked_by, compile_rules
 from feedmill.models import Fetched, FetchStatus
@@ -551,16 +552,27 @@ class Mill:
         # The main process's own database work (batched feed records, and
         # inline documents when there is no pool) runs on one thread.
         db = ThreadPoolExecutor(1, thread_name_prefix="feedmill-db")
-        # Bodies held in memory at once: fetched, not yet handed over.
-        in_flight = asyncio.Semaphore(max(4, self.fetch_options.concurrency))
+        # Feeds under way at once (fetching, waiting, in a worker).
+        concurrency = max(4, self.fetch_options.concurrency)
+        in_flight = asyncio.Semaphore(concurrency)
+        # Of those, the ones fetching or holding a document no worker has
+        # taken yet: a window that opens as far as that costs no memory.
+        window = FetchWindow(2 * self.workers, concurrency) if use_pool else None
         if progress:
             progress("fetch", 0, len(specs))
 
         async def one(spec: FeedSpec) -> None:
             try:
                 async with in_flight:
-                    if not self.stopping.is_set():
-                        await self._one_feed(spec, states[spec.url], fetcher, use_pool, db, summary)
+                    ticket = await window.enter() if window else None
+                    try:
+                        if not self.stopping.is_set():
+                            await self._one_feed(
+                                spec, states[spec.url], fetcher, db, summary, ticket, use_pool
+                            )
+                    finally:
+                        if ticket:  # left without a document for the workers
+                            ticket.leave(widen=True)
             except Exception as exc:  # a bug must cost one feed, never the pass
                 if cannot_write(exc):
                     raise
@@ -632,9 +644,10 @@ class Mill:
         spec: FeedSpec,
         state: FeedState,
         fetcher: Fetcher,
-        use_pool: bool,
         db: Executor,
         summary: RunSummary,
+        ticket: Ticket | None,
+        use_pool: bool,
     ) -> None:
         loop = asyncio.get_running_loop()
         location = self._location(spec, state)
@@ -710,7 +723,7 @@ class Mill:
             fetched = job.fetched
             try:
                 if use_pool:
-                    result = await self._in_pool(job)
+                    result = await self._in_pool(job, ticket)
                 else:
                     result = await loop.run_in_executor(
                         db, self._unless_stopped, handler.handle, job
@@ -820,7 +833,7 @@ class Mill:
             raise _Stopped
         return fn(*args)
 
-    async def _in_pool(self, job: worker.FeedJob) -> worker.FeedResult:
+    async def _in_pool(self, job: worker.FeedJob, ticket: Ticket | None) -> worker.FeedResult:
         """Run ``job`` in the pool; a worker that dies is replaced and the job retried once.
 
         Retries run one at a time: the document that killed a worker kills
@@ -837,7 +850,11 @@ class Mill:
         if self._retries is None:
             self._retries = asyncio.Lock()
         for turn in (self._pool_slots, self._retries):  # the first try, then the retry
+            idle = not turn.locked()
             async with turn:
+                if ticket:  # handed over: the fetch window may widen if a worker was idle
+                    ticket.leave(widen=idle)
+                    ticket = None
                 # No new pool after a stop either: a signal to the whole
                 # process group (systemd, Ctrl-C) ended the workers too.
                 if self.stopping.is_set():

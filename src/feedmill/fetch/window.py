@@ -1,0 +1,66 @@
+"""How many feeds may be fetching, or holding a document no worker has taken yet.
+
+Fetching at 0 ms is far faster than parsing: with every fetch slot in use,
+``fetch.concurrency`` documents (64 by default) would wait in memory for
+the two workers. A window that starts small and grows only while it costs no
+memory keeps fetches going where they pay:
+
+* a feed that leaves without a document for the workers (304, an unchanged
+  body, a failure) widens the window by one: a pass of unchanged feeds soon
+  fetches at full concurrency, as a TCP window opens;
+* a document handed to a worker that was idle widens it too (the workers
+  were starving);
+* a document that had to wait for a worker does not: the window stays
+  as it is, and new fetches start only as documents leave it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+
+
+class FetchWindow:
+    def __init__(self, start: int, limit: int) -> None:
+        self.size = max(1, min(start, limit))
+        self.limit = limit
+        self.used = 0
+        self._waiters: deque[asyncio.Future[None]] = deque()
+
+    async def enter(self) -> Ticket:
+        while self.used >= self.size:
+            waiter = asyncio.get_running_loop().create_future()
+            self._waiters.append(waiter)
+            try:
+                await waiter
+            except asyncio.CancelledError:
+                self._wake()  # a place it was woken for goes to another
+                raise
+        self.used += 1
+        return Ticket(self)
+
+    def _leave(self, widen: bool) -> None:
+        self.used -= 1
+        if widen:
+            self.size = min(self.limit, self.size + 1)
+        self._wake()
+
+    def _wake(self) -> None:
+        free = self.size - self.used
+        while free > 0 and self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                free -= 1
+
+
+class Ticket:
+    """One feed's place in the window: given back once, however it ends."""
+
+    def __init__(self, window: FetchWindow) -> None:
+        self._window: FetchWindow | None = window
+
+    def leave(self, *, widen: bool) -> None:
+        if self._window is not None:
+            window, self._window = self._window, None
+            window._leave(widen)

@@ -1,0 +1,182 @@
+"""The fetch window: how many feeds may fetch, or hold a document no worker took yet."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from feedmill.fetch.window import FetchWindow, Ticket
+
+from support.feeds import Item, rss
+from support.server import FeedServer, Route, peak_overlap
+from support.site import cli, posts, write_config
+
+
+async def entered(window: FetchWindow, count: int) -> list[Ticket]:
+    return [await window.enter() for _ in range(count)]
+
+
+async def waits(window: FetchWindow) -> asyncio.Task[Ticket]:
+    """An enter() that is still waiting after the loop has run a while."""
+    task = asyncio.create_task(window.enter())
+    for _ in range(5):
+        await asyncio.sleep(0)
+    return task
+
+
+def test_it_starts_at_its_start_and_a_feed_beyond_waits_for_a_place() -> None:
+    async def scenario() -> None:
+        window = FetchWindow(4, 64)
+        tickets = await entered(window, 4)
+        fifth = await waits(window)
+        assert not fifth.done()
+        tickets[0].leave(widen=False)
+        await asyncio.wait_for(fifth, 1)
+        assert (window.size, window.used) == (4, 4)
+
+    asyncio.run(scenario())
+
+
+def test_a_feed_that_brought_no_document_for_the_workers_widens_it_up_to_the_limit() -> None:
+    async def scenario() -> None:
+        window = FetchWindow(2, 5)
+        for expected in (3, 4, 5, 5):
+            (ticket,) = await entered(window, 1)
+            ticket.leave(widen=True)
+            assert window.size == expected
+        assert window.used == 0
+
+    asyncio.run(scenario())
+
+
+def test_a_document_that_waited_for_a_worker_leaves_it_as_it_was() -> None:
+    async def scenario() -> None:
+        window = FetchWindow(2, 64)
+        first, second = await entered(window, 2)
+        first.leave(widen=False)
+        second.leave(widen=False)
+        assert (window.size, window.used) == (2, 0)
+
+    asyncio.run(scenario())
+
+
+def test_widening_lets_a_waiting_feed_in_at_once() -> None:
+    async def scenario() -> None:
+        window = FetchWindow(1, 64)
+        (ticket,) = await entered(window, 1)
+        second, third = await waits(window), await waits(window)
+        ticket.leave(widen=True)  # one place freed, one more made
+        await asyncio.wait_for(asyncio.gather(second, third), 1)
+        assert (window.size, window.used) == (2, 2)
+
+    asyncio.run(scenario())
+
+
+def test_a_ticket_is_given_back_once_however_often_it_is_left() -> None:
+    async def scenario() -> None:
+        window = FetchWindow(2, 64)
+        (ticket,) = await entered(window, 1)
+        ticket.leave(widen=True)
+        ticket.leave(widen=True)
+        assert (window.size, window.used) == (3, 0)
+
+    asyncio.run(scenario())
+
+
+def test_a_waiting_feed_cancelled_after_its_wake_up_passes_its_place_on() -> None:
+    """A stop cancels fetches: the place a cancelled waiter was woken for
+    must go to the next one, or that one would wait for good."""
+
+    async def scenario() -> None:
+        window = FetchWindow(1, 64)
+        (ticket,) = await entered(window, 1)
+        second, third = await waits(window), await waits(window)
+        ticket.leave(widen=False)  # wakes the second...
+        second.cancel()  # ...which is cancelled before it runs
+        await asyncio.wait_for(third, 1)
+        assert second.cancelled() and window.used == 1
+
+    asyncio.run(scenario())
+
+
+# -- in a pass: documents waiting for busy workers, and a pass of unchanged feeds --
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+SLOW_WORKERS = """
+import os, time
+if "forkserver" in " ".join(getattr(__import__("sys"), "orig_argv", [])):
+    import feedmill.worker as worker
+    handle = worker.handle
+    def slow(job):
+        with open(os.environ["FM_JOB_LOG"], "a") as log:
+            log.write(f"{time.monotonic()}\\n")
+        time.sleep(0.2)
+        return handle(job)
+    worker.handle = slow
+"""
+
+
+def feeds_on(server: FeedServer, count: int, **route: Any) -> list[dict[str, str]]:
+    feeds = []
+    for n in range(count):
+        items = [
+            Item(f"源{n}第{i}条", f"<p>源{n}的第{i}条正文。</p>", f"{n}-{i}") for i in range(5)
+        ]
+        url = server.add(f"/f{n}.xml", Route(body=rss(f"源{n}", items), **route))
+        feeds.append({"url": url, "group": "g", "source": f"源{n}"})
+    return feeds
+
+
+@pytest.mark.slow
+def test_documents_wait_for_busy_workers_a_few_at_a_time(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """Fetching is far faster than parsing: 40 documents fetched at once
+    would all wait in memory for the two workers."""
+    write_config(tmp_path, feeds_on(feed_server, 40))
+    (tmp_path / "hook").mkdir()
+    (tmp_path / "hook" / "sitecustomize.py").write_text(SLOW_WORKERS, encoding="utf-8")
+    log = tmp_path / "jobs.log"
+    env = {
+        **os.environ,
+        "PYTHONPATH": f"{tmp_path / 'hook'}{os.pathsep}{SRC}",
+        "FM_JOB_LOG": str(log),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "feedmill", "run", "--workers", "2"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert len(posts(tmp_path)) == 40 * 5
+    fetched = sorted(start for start, _ in feed_server.spans)
+    taken = sorted(float(line) for line in log.read_text().split())
+    assert len(fetched) == len(taken) == 40
+    # Documents fetched and no worker's yet, at each fetch: the workers'
+    # queue (2 per worker) and a window that opened while they were idle.
+    held = max(n + 1 - sum(t <= at for t in taken) for n, at in enumerate(fetched))
+    assert held <= 16
+
+
+@pytest.mark.slow
+def test_a_pass_of_unchanged_feeds_opens_the_window_to_full_concurrency(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    config = write_config(
+        tmp_path, feeds_on(feed_server, 60, etag='"v1"', delay=0.3), fetch={"per_host": 64}
+    )
+    assert cli("run", "-c", str(config)).code == 0  # stored: a second pass gets 304s
+    feed_server.spans.clear()
+    result = cli("run", "-c", str(config))
+    assert result.code == 0 and "60 unchanged" in result.stdout
+    # Each unchanged feed widens the window by one: 4, 8, 16, 32, 60 at once.
+    assert peak_overlap(feed_server.spans) >= 30
