@@ -28,7 +28,107 @@ def _context(conn: Connection) -> MigrationContext:
     return MigrationContext.configure(conn, opts={"include_name": _not_search_index})
 
 
+def _migrated(url: str) -> Engine:
+    """A new database brought to head by the migrations one by one, as an
+    older database gets there (``open_database`` makes a new one at once)."""
+    from alembic import command
+
+    from feedmill.store.database import create
+
+    engine = create(url)
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
+    return engine
+
+
+def _shape(engine: Engine) -> dict[str, object]:
+    """Everything of a schema that code or a later migration could tell
+    apart: each table's columns, indexes and constraints, the full-text
+    index's definition, and the rows the schema comes with."""
+    with engine.connect() as conn:
+        shape: dict[str, object] = {}
+        if conn.dialect.name == "sqlite":
+            master = conn.exec_driver_sql(
+                "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
+            ).all()
+            for kind, name, sql in master:
+                if kind != "table" or (sql or "").startswith("CREATE VIRTUAL"):
+                    shape[f"{kind} {name}"] = sql
+                    continue
+                pragma = conn.exec_driver_sql
+                indexes = []
+                for index in pragma(f"PRAGMA index_list('{name}')").all():
+                    columns = [c[2] for c in pragma(f"PRAGMA index_info('{index[1]}')").all()]
+                    indexes.append((*index[1:], tuple(columns)))
+                shape[f"table {name}"] = (
+                    sorted(tuple(c[1:]) for c in pragma(f"PRAGMA table_xinfo('{name}')").all()),
+                    sorted(indexes),
+                    sorted(
+                        tuple(f[2:]) for f in pragma(f"PRAGMA foreign_key_list('{name}')").all()
+                    ),
+                )
+        else:
+            public = "table_schema = 'public'"
+            shape["columns"] = sorted(
+                tuple(row)
+                for row in conn.execute(
+                    text(
+                        "SELECT table_name, column_name, data_type, is_nullable, column_default"
+                        f" FROM information_schema.columns WHERE {public}"
+                    )
+                )
+            )
+            shape["indexes"] = sorted(
+                tuple(row)
+                for row in conn.execute(
+                    text("SELECT tablename, indexdef FROM pg_indexes WHERE schemaname = 'public'")
+                )
+            )
+            shape["constraints"] = sorted(
+                tuple(row)
+                for row in conn.execute(
+                    text(
+                        "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(c.oid)"
+                        " FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace"
+                        " WHERE n.nspname = 'public'"
+                    )
+                )
+            )
+        shape["meta"] = sorted(tuple(r) for r in conn.execute(text("SELECT * FROM meta")))
+        shape["version"] = conn.execute(text("SELECT * FROM alembic_version")).all()
+    engine.dispose()
+    return shape
+
+
+def test_a_new_database_is_made_as_the_migrations_make_it(tmp_path: Path) -> None:
+    made = _shape(open_database(f"sqlite:///{tmp_path / 'new.db'}"))
+    migrated = _shape(_migrated(f"sqlite:///{tmp_path / 'migrated.db'}"))
+    assert made == migrated
+    assert "table feeds" in made and "table search_index" in made  # it looked
+
+
+def test_a_new_postgresql_database_is_made_as_the_migrations_make_it(
+    postgres_url: str,
+) -> None:
+    from support.postgres import new_database
+
+    made = _shape(open_database(new_database(postgres_url)))
+    migrated = _shape(_migrated(new_database(postgres_url)))
+    assert made == migrated
+    assert made["constraints"] and made["indexes"]  # it looked
+
+
 def test_migrations_create_the_schema_in_schema_py(tmp_path: Path) -> None:
+    engine = _migrated(f"sqlite:///{tmp_path / 'state.db'}")
+    with engine.connect() as conn:
+        assert compare_metadata(_context(conn), metadata) == []
+    engine.dispose()
+
+
+def test_a_new_database_has_the_schema_in_schema_py(tmp_path: Path) -> None:
     engine = open_database(f"sqlite:///{tmp_path / 'state.db'}")
     with engine.connect() as conn:
         assert compare_metadata(_context(conn), metadata) == []
