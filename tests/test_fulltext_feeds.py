@@ -591,3 +591,74 @@ def test_an_edit_of_a_post_that_has_its_article_is_not_judged_again(
     assert "blocked" not in last
     (text,) = posts(tmp_path).values()
     assert "降准（更新）" in text and first_line("stcn") in text
+
+
+def _teaser_posted_then_blocked(
+    tmp_path: Path, feed_server: FeedServer
+) -> tuple[Path, object, str]:
+    """A teaser posted while its page is down, under a block rule its
+    article (once up) matches: (config, up(), the post's file name)."""
+    (link,), up = _down_then_up(feed_server, "sina")
+    items = [Item("货币政策", "<p>摘要三。</p>", "1", link, hours_ago(1))]
+    url = feed_server.add("/feed.xml", body=rss("乙", items))
+    feeds = [
+        {
+            "url": url, "group": "g", "source": "乙", "fulltext": True,
+            "rules": {"block": [{"content": "货币政策执行报告"}]},
+        }
+    ]  # fmt: skip
+    config = write_config(tmp_path, feeds, fulltext={"allow_private": True})
+    assert "posts: 1 new" in cli("run", "-c", str(config)).stdout
+    (name,) = posts(tmp_path)
+    return config, up, name
+
+
+def test_a_retraction_that_does_not_commit_leaves_the_post_it_would_take_down(
+    tmp_path: Path, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The post's file went before the transaction that retracts it had
+    committed: when it then failed, and the next judgment kept the item (the
+    rule gone), its post was taken for one deleted by hand and never came back."""
+    import feedmill.worker as worker
+
+    config, up, name = _teaser_posted_then_blocked(tmp_path, feed_server)
+    up()
+
+    def failing(*args: object) -> None:
+        raise RuntimeError("the transaction fails after the retraction")
+
+    monkeypatch.setattr(worker, "mark_stale", failing)
+    failed = cli("run", "-c", str(config))
+    assert "1 failed" in failed.stdout
+    assert name in posts(tmp_path)  # rolled back: the post stays
+
+    monkeypatch.undo()
+    feeds = json.loads(config.read_text(encoding="utf-8"))
+    del feeds["feeds"][0]["rules"]
+    config.write_text(json.dumps(feeds, ensure_ascii=False), encoding="utf-8")
+    kept = cli("run", "-c", str(config))
+    assert "posts: 0 new, 1 updated" in kept.stdout, kept.stdout
+    assert "摘要" not in posts(tmp_path)[name]  # the article, in the same post
+
+
+def test_a_retraction_cut_short_after_its_commit_is_finished_by_the_next_pass(
+    tmp_path: Path, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import feedmill.worker as worker
+
+    config, up, name = _teaser_posted_then_blocked(tmp_path, feed_server)
+    up()
+
+    def crash(*args: object) -> None:
+        raise RuntimeError("killed between the commit and the files")
+
+    monkeypatch.setattr(worker, "remove_retracted", crash)
+    cli("run", "-c", str(config))
+    assert name in posts(tmp_path)  # judged and committed; the file not yet gone
+
+    monkeypatch.undo()
+    after = cli("run", "-c", str(config))
+    assert posts(tmp_path) == {}
+    assert "held back: 1 blocked" not in after.stdout  # judged once, in the pass before
+    (row,) = json.loads(cli("status", "-c", str(config), "--json").stdout)
+    assert row["blocked"] == 1 and row["posts"] == 0

@@ -49,6 +49,7 @@ from feedmill.publish.render import (
     style_hash,
     template_fingerprint,
 )
+from feedmill.publish.retract import remove_retracted
 from feedmill.publish.sitelock import SiteLock
 from feedmill.publish.tags import TagStyle, tag_style
 from feedmill.publish.writer import (
@@ -389,6 +390,7 @@ class Mill:
         self.pass_started = datetime.now(UTC)
         self._join_dropped()  # those of the last pass of a daemon
         remove_stale_temp_files(self.config.posts_dir)
+        remove_retracted(self.engine, self.posts_dir, self.archive_dir)  # left by a crash
         os.makedirs(self.stage_dir, exist_ok=True)
         states = self._sync()
         if self.dedupe is not None:
@@ -412,6 +414,7 @@ class Mill:
         started = time.monotonic()
         summary = RunSummary()
         remove_stale_temp_files(self.config.posts_dir)
+        remove_retracted(self.engine, self.posts_dir, self.archive_dir)  # left by a crash
         self._sync()
         self.publish(summary, progress)
         self.retain(summary)
@@ -428,6 +431,7 @@ class Mill:
         summary = RunSummary()
         self.site_lock.ensure()
         remove_stale_temp_files(self.config.posts_dir)
+        remove_retracted(self.engine, self.posts_dir, self.archive_dir)  # left by a crash
         states = self._sync()
         feed_ids = [state.id for state in states.values()]
         with self.engine.begin() as conn:

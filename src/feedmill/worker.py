@@ -46,6 +46,7 @@ from feedmill.publish.render import (
     format_date,
     style_hash,
 )
+from feedmill.publish.retract import remove_retracted
 from feedmill.publish.writer import place, stage, whereabouts
 from feedmill.schedule import Policy
 from feedmill.store import dedupe as dedupe_store
@@ -592,12 +593,8 @@ def handle(job: FeedJob) -> FeedResult:
                 if index in ingested.stored
                 and (verdict := decide(index, items[index])).status != "active"
             }
-            # Their files go now: should this transaction not commit, the
-            # next pass finds them awaiting their article and judges again.
-            for name in retract(conn, verdicts):
-                for folder in (job.posts_dir, job.archive_dir):
-                    with suppress(FileNotFoundError):
-                        os.unlink(os.path.join(folder, name))
+            # Their files go once this has committed (see publish.retract).
+            retract(conn, verdicts)
             if screened.stories:
                 dedupe_store.add(
                     conn,
@@ -662,7 +659,10 @@ def handle(job: FeedJob) -> FeedResult:
                 parser=parsed.parser,
                 warning="; ".join(warnings) or None,
             )
-        # Committed: the staged posts can go into place, then be recorded.
+        # Committed: retracted posts' files go, the staged posts go into
+        # place, then are recorded.
+        if verdicts:
+            remove_retracted(engine, job.posts_dir, job.archive_dir, verdicts)
         new = updated = unchanged = 0
         placed: list[int] = []
         taken_down: list[int] = []

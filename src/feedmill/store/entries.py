@@ -12,14 +12,14 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from feedmill import urls
 from feedmill.models import Entry
 from feedmill.normalize import told_apart_keys
 from feedmill.store.bulk import insert_rows
-from feedmill.store.posts import FROZEN
+from feedmill.store.posts import FROZEN, RETRACTED
 from feedmill.store.schema import entries, posts
 
 _CHUNK = 500
@@ -310,18 +310,17 @@ def originals_of(conn: Connection, entry_ids: Sequence[int]) -> set[int]:
     return found
 
 
-def retract(conn: Connection, verdicts: Mapping[int, Decision]) -> list[str]:
+def retract(conn: Connection, verdicts: Mapping[int, Decision]) -> None:
     """Hold back entries that were posted before they could be judged (their
     article page was down): each becomes what it would have been had it come
     with its article — blocked, or a duplicate, with no post.  The copies of
-    a duplicate follow it to its original.  Returns the file names of the
-    posts to remove from the site (and from the archive).
+    a duplicate follow it to its original.  Their posts are marked retracted:
+    the files go once this transaction has committed (publish.retract).
     """
     if not verdicts:
-        return []
+        return
     ids = sorted(verdicts)
-    names = list(conn.execute(select(posts.c.file_name).where(posts.c.entry_id.in_(ids))).scalars())
-    conn.execute(delete(posts).where(posts.c.entry_id.in_(ids)))
+    conn.execute(update(posts).where(posts.c.entry_id.in_(ids)).values(state=RETRACTED))
     conn.execute(
         update(entries)
         .where(entries.c.id == bindparam("b_id"))
@@ -336,7 +335,6 @@ def retract(conn: Connection, verdicts: Mapping[int, Decision]) -> list[str]:
                 .where((entries.c.id == entry_id) | (entries.c.duplicate_of == entry_id))
                 .values(duplicate_of=original)
             )
-    return names
 
 
 def ingest_entries(

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, case, func, select, update
+from sqlalchemy import Connection, Engine, case, delete, func, select, update
 
 from feedmill.models import Entry
 from feedmill.store.database import reading
@@ -19,9 +19,12 @@ from feedmill.store.schema import entries, feeds, posts
 # must not mark it written), or its file matches the entry (written).  An
 # archived post's file was moved out of source/_posts by retention; a
 # removed one was deleted by hand (found gone when it was to be rewritten).
-# Passes never rewrite either; a rebuild brings both back.
+# Passes never rewrite either; a rebuild brings both back.  A retracted
+# post was taken back (store.entries.retract): its files are to go, then its
+# row (publish.retract).
 TO_WRITE = ("pending", "stale")
 FROZEN = ("archived", "removed")
+RETRACTED = "retracted"
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +165,26 @@ def mark_written(
             .where(posts.c.entry_id.in_(chunk))
             .values(state=state, written_version=version, written_at=now)
         )
+
+
+def retracted(conn: Connection, entry_ids: Iterable[int] | None = None) -> list[tuple[int, str]]:
+    """(entry id, file name) of the posts retracted whose rows are still there."""
+    query = select(posts.c.entry_id, posts.c.file_name).where(posts.c.state == RETRACTED)
+    if entry_ids is None:
+        return [(row.entry_id, row.file_name) for row in conn.execute(query)]
+    ids = list(entry_ids)
+    found: list[tuple[int, str]] = []
+    for start in range(0, len(ids), 500):
+        chunk = query.where(posts.c.entry_id.in_(ids[start : start + 500]))
+        found.extend((row.entry_id, row.file_name) for row in conn.execute(chunk))
+    return found
+
+
+def forget_retracted(conn: Connection, entry_ids: Sequence[int]) -> None:
+    """Drop the rows of retracted posts whose files are gone."""
+    for start in range(0, len(entry_ids), 500):
+        chunk = list(entry_ids[start : start + 500])
+        conn.execute(delete(posts).where(posts.c.entry_id.in_(chunk), posts.c.state == RETRACTED))
 
 
 def mark_removed(conn: Connection, entry_ids: Sequence[int]) -> None:
