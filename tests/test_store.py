@@ -28,9 +28,10 @@ def _context(conn: Connection) -> MigrationContext:
     return MigrationContext.configure(conn, opts={"include_name": _not_search_index})
 
 
-def _migrated(url: str) -> Engine:
-    """A new database brought to head by the migrations one by one, as an
-    older database gets there (``open_database`` makes a new one at once)."""
+def _migrated(url: str, revision: str = "head", *statements: str) -> Engine:
+    """A new database brought to ``revision`` by the migrations one by one, as
+    an older database gets there (``open_database`` makes a new one at once),
+    holding the rows that ``statements`` insert."""
     from alembic import command
 
     from feedmill.store.database import create
@@ -40,7 +41,9 @@ def _migrated(url: str) -> Engine:
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as conn:
         config.attributes["connection"] = conn
-        command.upgrade(config, "head")
+        command.upgrade(config, revision)
+        for statement in statements:
+            conn.execute(text(statement))
     return engine
 
 
@@ -147,19 +150,7 @@ def test_head_revision_constant_matches_the_migrations(tmp_path: Path) -> None:
 def _at_revision(tmp_path: Path, revision: str, *statements: str) -> Engine:
     """A SQLite state database migrated only up to ``revision``, holding the
     rows that ``statements`` insert: what an older feedmill left behind."""
-    from alembic import command
-
-    from feedmill.store.database import create
-
-    engine = create(f"sqlite:///{tmp_path / 'state.db'}")
-    config = AlembicConfig()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.upgrade(config, revision)
-        for statement in statements:
-            conn.execute(text(statement))
-    return engine
+    return _migrated(f"sqlite:///{tmp_path / 'state.db'}", revision, *statements)
 
 
 def test_upgrading_an_old_database_keeps_its_posts(tmp_path: Path) -> None:
