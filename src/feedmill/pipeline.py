@@ -400,6 +400,9 @@ class Mill:
         specs = self._selected(candidates, states, datetime.now(UTC))
         summary.feeds_skipped = len(candidates) - len(specs)
         asyncio.run(self._ingest(specs, states, summary, progress))
+        # What a worker that died after its commit left, before retention
+        # could move the files it was to remove.
+        remove_retracted(self.engine, self.posts_dir, self.archive_dir)
         if self.stopping.is_set():
             reached = summary.feeds_ok + summary.feeds_not_modified + summary.feeds_failed
             summary.feeds_stopped = len(specs) - reached

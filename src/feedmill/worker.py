@@ -29,6 +29,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from feedmill.filter.dedupe import DedupePolicy
 from feedmill.filter.rules import RuleSet, RuleTooSlow, blocked_by
@@ -662,7 +663,9 @@ def handle(job: FeedJob) -> FeedResult:
         # Committed: retracted posts' files go, the staged posts go into
         # place, then are recorded.
         if verdicts:
-            remove_retracted(engine, job.posts_dir, job.archive_dir, verdicts)
+            # Committed: should this fail, the main process tries again after the feeds.
+            with suppress(OSError, SQLAlchemyError):
+                remove_retracted(engine, job.posts_dir, job.archive_dir, verdicts)
         new = updated = unchanged = 0
         placed: list[int] = []
         taken_down: list[int] = []

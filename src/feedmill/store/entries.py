@@ -19,7 +19,7 @@ from feedmill import urls
 from feedmill.models import Entry
 from feedmill.normalize import told_apart_keys
 from feedmill.store.bulk import insert_rows
-from feedmill.store.posts import FROZEN, RETRACTED
+from feedmill.store.posts import OFF_SITE, RETRACTED
 from feedmill.store.schema import entries, posts
 
 _CHUNK = 500
@@ -374,7 +374,7 @@ def ingest_entries(
         )
         for h, i, v, name, state, written_version in conn.execute(query):
             # An archived or removed post stays as it is, whatever its item becomes.
-            existing[h] = (i, v, None if state in FROZEN else name)
+            existing[h] = (i, v, None if state in OFF_SITE else name)
             if written_version is not None:
                 written_before.add(i)
 
@@ -423,7 +423,7 @@ def ingest_entries(
         conn.execute(
             update(posts)
             # (!= each: an IN list cannot be used in an executemany)
-            .where(posts.c.entry_id == bindparam("b_id"), *(posts.c.state != s for s in FROZEN))
+            .where(posts.c.entry_id == bindparam("b_id"), *(posts.c.state != s for s in OFF_SITE))
             .values(state="pending"),
             [{"b_id": r["b_id"]} for r in rows],
         )

@@ -25,6 +25,9 @@ from feedmill.store.schema import entries, feeds, posts
 TO_WRITE = ("pending", "stale")
 FROZEN = ("archived", "removed")
 RETRACTED = "retracted"
+# Not on the site, and never to be written by a pass: a retracted post's row
+# waits only for its files to go (a crash in between: the next pass's start).
+OFF_SITE = (*FROZEN, RETRACTED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +142,7 @@ def mark_stale(conn: Connection, entry_ids: Iterable[int]) -> None:
         chunk = ids[start : start + 500]
         conn.execute(
             update(posts)
-            .where(posts.c.entry_id.in_(chunk), posts.c.state.not_in(FROZEN))
+            .where(posts.c.entry_id.in_(chunk), posts.c.state.not_in(OFF_SITE))
             .values(state="stale")
         )
 
@@ -208,7 +211,7 @@ def to_archive(
     post waiting to be rewritten is there too (one of a feed removed from
     the config, whose later copy from another feed marked it stale, waits
     for good)."""
-    written = posts.c.written_version.is_not(None) & posts.c.state.not_in(FROZEN)
+    written = posts.c.written_version.is_not(None) & posts.c.state.not_in(OFF_SITE)
     joined = posts.join(entries, posts.c.entry_id == entries.c.id)
     found: dict[int, str] = {}
     if older_than is not None:
@@ -249,10 +252,12 @@ def archived_names(conn: Connection, feed_ids: Sequence[int]) -> list[str]:
 
 
 def queue_all(conn: Connection, feed_ids: Sequence[int]) -> int:
-    """Every post of these feeds back to pending (a rebuild), removed ones included."""
+    """Every post of these feeds back to pending (a rebuild), removed ones
+    included; not a retracted one."""
     result = conn.execute(
         update(posts)
         .where(posts.c.entry_id.in_(select(entries.c.id).where(entries.c.feed_id.in_(feed_ids))))
+        .where(posts.c.state != RETRACTED)
         .values(state="pending")
     )
     return result.rowcount or 0
