@@ -105,6 +105,37 @@ def test_a_waiting_feed_cancelled_after_its_wake_up_passes_its_place_on() -> Non
     asyncio.run(scenario())
 
 
+def test_a_feed_stalled_on_the_network_lends_its_place_until_its_wait_ends() -> None:
+    async def scenario() -> None:
+        window = FetchWindow(1, 64)
+        (stalled,) = await entered(window, 1)
+        behind = await waits(window)
+        with stalled.waiting(patience=0.01):
+            await asyncio.wait_for(behind, 1)  # got the lent place
+            assert (window.size, window.used) == (2, 2)
+        assert window.size == 1  # taken back when the fetch ended
+        (await behind).leave(widen=False)
+        stalled.leave(widen=False)
+        assert (window.size, window.used) == (1, 0)
+
+    asyncio.run(scenario())
+
+
+def test_a_quick_wait_lends_nothing_and_a_place_is_lent_once() -> None:
+    async def scenario() -> None:
+        window = FetchWindow(2, 3)
+        first, second = await entered(window, 2)
+        with first.waiting(patience=10):
+            pass
+        assert window.size == 2
+        with first.waiting(patience=0.01), second.waiting(patience=0.01):
+            await asyncio.sleep(0.05)
+            assert window.size == 3  # the limit: the second lent nothing
+        assert window.size == 2
+
+    asyncio.run(scenario())
+
+
 # -- in a pass: documents waiting for busy workers, and a pass of unchanged feeds --
 
 SRC = Path(__file__).resolve().parents[1] / "src"
@@ -122,14 +153,17 @@ if "forkserver" in " ".join(getattr(__import__("sys"), "orig_argv", [])):
 """
 
 
-def feeds_on(server: FeedServer, count: int, **route: Any) -> list[dict[str, str]]:
+def feeds_on(
+    server: FeedServer, count: int, prefix: str = "f", **route: Any
+) -> list[dict[str, str]]:
     feeds = []
     for n in range(count):
+        source = f"源{prefix}{n}"
         items = [
-            Item(f"源{n}第{i}条", f"<p>源{n}的第{i}条正文。</p>", f"{n}-{i}") for i in range(5)
+            Item(f"{source}第{i}条", f"<p>{source}的第{i}条正文。</p>", f"{i}") for i in range(5)
         ]
-        url = server.add(f"/f{n}.xml", Route(body=rss(f"源{n}", items), **route))
-        feeds.append({"url": url, "group": "g", "source": f"源{n}"})
+        url = server.add(f"/{prefix}{n}.xml", Route(body=rss(source, items), **route))
+        feeds.append({"url": url, "group": "g", "source": source})
     return feeds
 
 
@@ -172,11 +206,27 @@ def test_a_pass_of_unchanged_feeds_opens_the_window_to_full_concurrency(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:
     config = write_config(
-        tmp_path, feeds_on(feed_server, 60, etag='"v1"', delay=0.3), fetch={"per_host": 64}
+        tmp_path, feeds_on(feed_server, 120, etag='"v1"', delay=0.3), fetch={"per_host": 64}
     )
     assert cli("run", "-c", str(config)).code == 0  # stored: a second pass gets 304s
     feed_server.spans.clear()
     result = cli("run", "-c", str(config))
-    assert result.code == 0 and "60 unchanged" in result.stdout
-    # Each unchanged feed widens the window by one: 4, 8, 16, 32, 60 at once.
-    assert peak_overlap(feed_server.spans) >= 30
+    assert result.code == 0 and "120 unchanged" in result.stdout
+    # Each unchanged feed widens the window by one: 4, 8, 16, 32, then the
+    # rest at once (without widening: 4).
+    assert peak_overlap(feed_server.spans) >= 32
+
+
+@pytest.mark.slow
+def test_a_few_stalled_hosts_do_not_hold_up_the_feeds_behind_them(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """Six feeds whose hosts answer after 6 s come first: the four places
+    the window starts with went to them, and the other 54 feeds waited."""
+    feeds = feeds_on(feed_server, 6, "slow", delay=6.0) + feeds_on(feed_server, 54, "quick")
+    config = write_config(tmp_path, feeds, fetch={"per_host": 64})
+    assert cli("run", "-c", str(config), "--workers", "2").code == 0
+    slow_answered = min(end for path, _, end in feed_server.timed if path.startswith("/slow"))
+    quick_asked = max(start for path, start, _ in feed_server.timed if path.startswith("/quick"))
+    assert quick_asked < slow_answered
+    assert len(posts(tmp_path)) == 60 * 5

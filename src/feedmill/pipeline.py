@@ -25,7 +25,7 @@ import uuid
 from collections.abc import Callable, Coroutine, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import suppress
+from contextlib import nullcontext, suppress
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from types import ModuleType
@@ -673,7 +673,8 @@ class Mill:
         if taken is not None:
             fetched: Fetched | None = Fetched(url=location, status=FetchStatus.FAILED, error=taken)
         else:
-            fetched = await self._stoppable(fetcher.fetch(request))
+            with ticket.waiting() if ticket else nullcontext():
+                fetched = await self._stoppable(fetcher.fetch(request))
         if fetched is None:
             return  # stopped mid-fetch (see stop)
         if fetched.redirects and fetched.ok:
@@ -685,7 +686,7 @@ class Mill:
             assert fetched.body is not None
             if self.stopping.is_set():
                 # Fetched, not yet handed over: a stop starts no more parsing
-                # (up to fetch.concurrency documents wait here).  The feed is
+                # (the documents the fetch window holds wait here).  The feed is
                 # left as it was, and fetched again next time.
                 return
             handler = self.worker_module()
@@ -695,9 +696,10 @@ class Mill:
             pages: tuple[worker.Page, ...] = ()
             if spec.fulltext:
                 # Cancelled by a stop like the feed's own fetch.
-                read = await self._stoppable(
-                    self._article_pages(spec, state, fetched, document_url, now)
-                )
+                with ticket.waiting() if ticket else nullcontext():
+                    read = await self._stoppable(
+                        self._article_pages(spec, state, fetched, document_url, now)
+                    )
                 if read is None:
                     return
                 pages = read
@@ -859,7 +861,7 @@ class Mill:
         for turn in (self._pool_slots, self._retries):  # the first try, then the retry
             idle = not turn.locked()
             async with turn:
-                if ticket:  # handed over: the fetch window may widen if a worker was idle
+                if ticket:  # handed over: the window widens if it took no wait
                     ticket.leave(widen=idle)
                     ticket = None
                 # No new pool after a stop either: a signal to the whole
@@ -909,9 +911,9 @@ class Mill:
             # shutdown(wait=False) forgets the pool's thread (a later
             # shutdown(wait=True) joins nothing): kept here to be joined.
             thread = getattr(pool, "_executor_manager_thread", None)
-            workers = getattr(pool, "_processes", None) or {}  # shutdown forgets them too
+            workers = getattr(pool, "_processes", None)  # shutdown forgets them too
             pool.shutdown(wait=False, cancel_futures=True)
-            if getattr(pool, "_broken", False):
+            if workers is not None and getattr(pool, "_broken", False):
                 # A broken pool ends the workers it knows of, but not one
                 # still starting when its sibling died (CPython 3.11's
                 # ProcessPoolExecutor registers a worker once it has

@@ -37,6 +37,7 @@ class FeedServer:
         self.active = 0
         self.peak = 0
         self.spans: list[tuple[float, float]] = []  # (start, end) of each request, monotonic
+        self.timed: list[tuple[str, float, float]] = []  # (path, start, end) of each request
         self._lock = threading.Lock()
         server = self
 
@@ -60,7 +61,9 @@ class FeedServer:
                 finally:
                     with server._lock:
                         server.active -= 1
-                        server.spans.append((started, time.monotonic()))
+                        ended = time.monotonic()
+                        server.spans.append((started, ended))
+                        server.timed.append((self.path, started, ended))
 
         class Server(ThreadingHTTPServer):
             def handle_error(self, request: object, client_address: object) -> None:

@@ -8,16 +8,25 @@ memory keeps fetches going where they pay:
 * a feed that leaves without a document for the workers (304, an unchanged
   body, a failure) widens the window by one: a pass of unchanged feeds soon
   fetches at full concurrency, as a TCP window opens;
-* a document handed to a worker that was idle widens it too (the workers
-  were starving);
+* a document handed over at once (a place free in the workers' queue: two
+  per worker) widens it too: the workers are about to starve;
 * a document that had to wait for a worker does not: the window stays
-  as it is, and new fetches start only as documents leave it.
+  as it is, and new fetches start only as documents leave it;
+* a fetch (or a fulltext feed's article pages) still waiting for the network
+  after a second holds no document yet: the window widens by one until it
+  ends, so a few stalled hosts do not hold up every feed behind them.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+# A fetch on loopback or a LAN takes milliseconds, a remote one a few hundred;
+# one still waiting after this is stalled, not bringing a document.
+PATIENCE = 1.0
 
 
 class FetchWindow:
@@ -39,6 +48,13 @@ class FetchWindow:
         self.used += 1
         return Ticket(self)
 
+    def _resize(self, by: int) -> int:
+        """Widen (or narrow) by up to ``by``; returns by how much it did."""
+        before = self.size
+        self.size = max(1, min(self.limit, self.size + by))
+        self._wake()
+        return self.size - before
+
     def _leave(self, widen: bool) -> None:
         self.used -= 1
         if widen:
@@ -59,8 +75,30 @@ class Ticket:
 
     def __init__(self, window: FetchWindow) -> None:
         self._window: FetchWindow | None = window
+        self._lent = 0  # places lent to other feeds while this one waits (0 or 1)
 
     def leave(self, *, widen: bool) -> None:
         if self._window is not None:
+            self._take_back()
             window, self._window = self._window, None
             window._leave(widen)
+
+    @contextmanager
+    def waiting(self, patience: float = PATIENCE) -> Iterator[None]:
+        """Around a wait for the network: past ``patience``, another feed may
+        start in this one's stead until the wait ends."""
+        timer = asyncio.get_running_loop().call_later(patience, self._lend)
+        try:
+            yield
+        finally:
+            timer.cancel()
+            self._take_back()
+
+    def _lend(self) -> None:
+        if self._window is not None and not self._lent:
+            self._lent = self._window._resize(+1)
+
+    def _take_back(self) -> None:
+        if self._window is not None and self._lent:
+            self._window._resize(-self._lent)
+            self._lent = 0
