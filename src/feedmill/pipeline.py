@@ -61,6 +61,7 @@ from feedmill.publish.writer import (
 from feedmill.sanitize.policy import DEFAULT_IFRAME_HOSTS
 from feedmill.sanitize.policy import Policy as SanitizePolicy
 from feedmill.schedule import Policy, is_due
+from feedmill.stopflag import StopFlag
 from feedmill.store import dedupe as dedupe_store
 from feedmill.store import feeds as feed_store
 from feedmill.store.database import open_database, reading
@@ -233,7 +234,7 @@ class Mill:
     def __init__(self, config: Config, options: RunOptions | None = None) -> None:
         self.config = config
         self.options = options or RunOptions()
-        self.stopping = threading.Event()  # kept across reconfigure: a stop holds
+        self.stopping = StopFlag()  # kept across reconfigure: a stop holds; set by signals
         self.notices: list[str] = []  # for the command to say (see take_notices)
         self.site_lock = SiteLock(config.posts_dir)
         self.site_lock.acquire()

@@ -1,0 +1,49 @@
+"""A stop request that a signal handler may make.
+
+``threading.Event`` is not safe there: its ``set()`` takes a lock, and a
+SIGTERM that landed while the main thread held that same lock (entering or
+leaving ``wait()``, which a daemon does every second) ran the handler on top
+of it: the process waited for itself, for good.  Here setting is an
+assignment and a byte written to a pipe, and waiting is ``select()`` on the
+pipe: no lock anywhere.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import weakref
+from contextlib import suppress
+
+
+class StopFlag:
+    """Set once, never cleared; ``is_set``/``set``/``wait`` as on an Event."""
+
+    def __init__(self) -> None:
+        self._set = False
+        self._read, self._write = os.pipe()
+        os.set_blocking(self._write, False)
+        weakref.finalize(self, _close, self._read, self._write)
+
+    def is_set(self) -> bool:
+        return self._set
+
+    def set(self) -> None:
+        if not self._set:
+            self._set = True
+            with suppress(OSError):  # full (set twice at once): readable already
+                os.write(self._write, b"\0")
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Until set, or ``timeout`` seconds; whether it is set.  (A signal
+        whose handler sets it ends the wait: select() resumes after the
+        handler, and finds the pipe readable.)"""
+        if not self._set:
+            select.select([self._read], [], [], timeout)
+        return self._set
+
+
+def _close(*fds: int) -> None:
+    for fd in fds:
+        with suppress(OSError):
+            os.close(fd)
