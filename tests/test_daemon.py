@@ -603,3 +603,24 @@ def test_a_single_pass_cut_short_says_so(
     assert "Traceback" not in err
     feed_server.add("/slow", body=many(3, "s"))  # answering in time now
     complete_the_work(tmp_path, 6)
+
+
+def test_a_daemon_whose_stderr_is_gone_still_stops_cleanly_on_sigterm(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """Its log reader went away (`2>&1 | head`, a restarted collector): the
+    handler's message raised in the middle of the main thread, and the stop
+    it was to request was never made."""
+    url = feed_server.add("/feed", body=many(2))
+    write_config(tmp_path, [{"url": url, "group": "g", "source": "a"}], interval="1s")
+    daemon = feedmill("run", "--every", "1s", cwd=tmp_path)
+    try:
+        wait_for(lambda: len(posts(tmp_path)) == 2)
+        assert daemon.stderr is not None
+        daemon.stderr.close()  # nobody reads it any more
+        daemon.send_signal(signal.SIGTERM)
+        daemon.wait(timeout=60)
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+    assert daemon.returncode == 0

@@ -112,26 +112,38 @@ def test_a_feed_stalled_on_the_network_lends_its_place_until_its_wait_ends() -> 
         behind = await waits(window)
         with stalled.waiting(patience=0.01):
             await asyncio.wait_for(behind, 1)  # got the lent place
-            assert (window.size, window.used) == (2, 2)
-        assert window.size == 1  # taken back when the fetch ended
+            assert (window.size, window.places, window.used) == (1, 2, 2)
+        assert window.places == 1  # taken back when the fetch ended
         (await behind).leave(widen=False)
         stalled.leave(widen=False)
-        assert (window.size, window.used) == (1, 0)
+        assert (window.places, window.used) == (1, 0)
 
     asyncio.run(scenario())
 
 
-def test_a_quick_wait_lends_nothing_and_a_place_is_lent_once() -> None:
+def test_a_quick_wait_lends_nothing_and_places_never_pass_the_limit() -> None:
     async def scenario() -> None:
         window = FetchWindow(2, 3)
         first, second = await entered(window, 2)
         with first.waiting(patience=10):
             pass
-        assert window.size == 2
+        assert window.places == 2
         with first.waiting(patience=0.01), second.waiting(patience=0.01):
             await asyncio.sleep(0.05)
-            assert window.size == 3  # the limit: the second lent nothing
-        assert window.size == 2
+            assert window.places == 3  # the limit
+        assert window.places == 2
+
+    asyncio.run(scenario())
+
+
+def test_a_widening_while_a_place_is_lent_outlasts_the_lending() -> None:
+    async def scenario() -> None:
+        window = FetchWindow(2, 3)
+        stalled, other = await entered(window, 2)
+        with stalled.waiting(patience=0.01):
+            await asyncio.sleep(0.05)
+            other.leave(widen=True)  # at the limit meanwhile
+        assert (window.size, window.places) == (3, 3)
 
     asyncio.run(scenario())
 

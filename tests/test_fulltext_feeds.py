@@ -4,6 +4,7 @@ the whole mill; any failure keeps the feed's own text and shows in status."""
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -653,8 +654,8 @@ def test_files_a_worker_could_not_remove_after_retracting_go_in_the_same_pass(
     config, up, _ = _teaser_posted_then_blocked(tmp_path, feed_server)
     up()
 
-    def refused(*args: object) -> None:
-        raise PermissionError(errno.EACCES, "Permission denied")
+    def refused(*args: object) -> list[tuple[str, OSError]]:
+        return [("?", PermissionError(errno.EACCES, "Permission denied"))]  # and left them
 
     monkeypatch.setattr(worker, "remove_retracted", refused)
     second = cli("run", "-c", str(config))
@@ -682,3 +683,26 @@ def test_a_pass_finishes_a_retraction_a_crash_left(
     assert not list((tmp_path / "source").rglob(name))
     (row,) = json.loads(cli("status", "-c", str(config), "--json").stdout)
     assert row["posts"] == 0 and row["archived"] == 0 and row["blocked"] == 1
+
+
+def test_a_retracted_post_whose_file_cannot_be_removed_is_said_and_the_pass_goes_on(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    from sqlalchemy import create_engine, text
+
+    config, _, name = _teaser_posted_then_blocked(tmp_path, feed_server)
+    engine = create_engine(f"sqlite:///{tmp_path / '.feedmill' / 'state.db'}")
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE posts SET state = 'retracted'"))
+        conn.execute(text("UPDATE entries SET status = 'blocked', reason = 'content'"))
+    engine.dispose()
+    post = tmp_path / "source" / "_posts" / name
+    post.unlink()
+    (post / "in the way").mkdir(parents=True)  # a file that cannot be unlinked
+    result = cli("run", "-c", str(config))
+    assert result.code == 0 and "1 ok" in result.stdout  # the pass went on
+    assert result.stderr.count(f"{name}, a post taken back, could not be removed") == 1
+
+    shutil.rmtree(post)
+    again = cli("run", "-c", str(config))
+    assert again.code == 0 and "could not be removed" not in again.stderr

@@ -352,6 +352,7 @@ def run_config(
             while True:
                 if every is None:
                     _report(_one_pass(mill))
+                    _say_notices(mill)
                     # A pass cut short says so to `run && hexo generate`: 130
                     # after Ctrl-C, as a shell would (a daemon's stop is its
                     # normal end: 0).
@@ -565,12 +566,16 @@ def _stop_on_signals(mill: Any) -> Iterator[list[int]]:
 
     def handler(signum: int, _frame: Any) -> None:
         received.append(signum)
-        err.print(f"{signal.Signals(signum).name}: finishing current writes, then stopping")
         # A second one, of either kind (Ctrl-C after `systemctl stop`), is
         # not ignored: it does what it would have done.
         for sig, before in previous.items():
             signal.signal(sig, signal.SIG_DFL if before is None else before)
         mill.stop()
+        # Said last, and past Python's buffers: the handler may have come in
+        # the middle of another write to stderr, or stderr be gone.
+        message = f"{signal.Signals(signum).name}: finishing current writes, then stopping\n"
+        with suppress(OSError):
+            os.write(2, message.encode())
 
     previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:

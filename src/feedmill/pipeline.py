@@ -295,6 +295,19 @@ class Mill:
             self._worker.forget_engines()
         self.engine.dispose()
 
+    def _remove_retracted(self) -> None:
+        """What retractions left (a crash, a worker that could not): one file
+        that cannot go is said and kept for later, never a pass stopped."""
+        for name, exc in remove_retracted(self.engine, self.posts_dir, self.archive_dir):
+            if cannot_write(exc):
+                raise exc
+            notice = (
+                f"{name}, a post taken back, could not be removed: {exc.strerror or exc}"
+                " (tried again next pass)"
+            )
+            if notice not in self.notices:  # before and after the feeds: said once
+                self.notices.append(notice)
+
     def take_notices(self) -> list[str]:
         """What setting up (or reconfiguring) found worth saying, once."""
         notices, self.notices = self.notices, []
@@ -391,7 +404,7 @@ class Mill:
         self.pass_started = datetime.now(UTC)
         self._join_dropped()  # those of the last pass of a daemon
         remove_stale_temp_files(self.config.posts_dir)
-        remove_retracted(self.engine, self.posts_dir, self.archive_dir)  # left by a crash
+        self._remove_retracted()  # left by a crash
         os.makedirs(self.stage_dir, exist_ok=True)
         states = self._sync()
         if self.dedupe is not None:
@@ -403,7 +416,7 @@ class Mill:
         asyncio.run(self._ingest(specs, states, summary, progress))
         # What a worker that died after its commit left, before retention
         # could move the files it was to remove.
-        remove_retracted(self.engine, self.posts_dir, self.archive_dir)
+        self._remove_retracted()
         if self.stopping.is_set():
             reached = summary.feeds_ok + summary.feeds_not_modified + summary.feeds_failed
             summary.feeds_stopped = len(specs) - reached
@@ -418,7 +431,7 @@ class Mill:
         started = time.monotonic()
         summary = RunSummary()
         remove_stale_temp_files(self.config.posts_dir)
-        remove_retracted(self.engine, self.posts_dir, self.archive_dir)  # left by a crash
+        self._remove_retracted()  # left by a crash
         self._sync()
         self.publish(summary, progress)
         self.retain(summary)
@@ -435,7 +448,7 @@ class Mill:
         summary = RunSummary()
         self.site_lock.ensure()
         remove_stale_temp_files(self.config.posts_dir)
-        remove_retracted(self.engine, self.posts_dir, self.archive_dir)  # left by a crash
+        self._remove_retracted()  # left by a crash
         states = self._sync()
         feed_ids = [state.id for state in states.values()]
         with self.engine.begin() as conn:
@@ -697,10 +710,9 @@ class Mill:
             pages: tuple[worker.Page, ...] = ()
             if spec.fulltext:
                 # Cancelled by a stop like the feed's own fetch.
-                with ticket.waiting() if ticket else nullcontext():
-                    read = await self._stoppable(
-                        self._article_pages(spec, state, fetched, document_url, now)
-                    )
+                read = await self._stoppable(
+                    self._article_pages(spec, state, fetched, document_url, now)
+                )
                 if read is None:
                     return
                 pages = read

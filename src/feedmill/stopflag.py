@@ -4,7 +4,7 @@
 SIGTERM that landed while the main thread held that same lock (entering or
 leaving ``wait()``, which a daemon does every second) ran the handler on top
 of it: the process waited for itself, for good.  Here setting is an
-assignment and a byte written to a pipe, and waiting is ``select()`` on the
+assignment and a byte written to a pipe, and waiting is ``poll()`` on the
 pipe: no lock anywhere.
 """
 
@@ -36,10 +36,12 @@ class StopFlag:
 
     def wait(self, timeout: float | None = None) -> bool:
         """Until set, or ``timeout`` seconds; whether it is set.  (A signal
-        whose handler sets it ends the wait: select() resumes after the
+        whose handler sets it ends the wait: poll() resumes after the
         handler, and finds the pipe readable.)"""
         if not self._set:
-            select.select([self._read], [], [], timeout)
+            poll = select.poll()  # select() refuses descriptors past 1023
+            poll.register(self._read, select.POLLIN)
+            poll.poll(None if timeout is None else timeout * 1000)
         return self._set
 
 

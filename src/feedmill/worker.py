@@ -663,8 +663,8 @@ def handle(job: FeedJob) -> FeedResult:
         # Committed: retracted posts' files go, the staged posts go into
         # place, then are recorded.
         if verdicts:
-            # Committed: should this fail, the main process tries again after the feeds.
-            with suppress(OSError, SQLAlchemyError):
+            # Committed: what cannot go now, the main process tries after the feeds.
+            with suppress(SQLAlchemyError):
                 remove_retracted(engine, job.posts_dir, job.archive_dir, verdicts)
         new = updated = unchanged = 0
         placed: list[int] = []

@@ -12,9 +12,9 @@ memory keeps fetches going where they pay:
   per worker) widens it too: the workers are about to starve;
 * a document that had to wait for a worker does not: the window stays
   as it is, and new fetches start only as documents leave it;
-* a fetch (or a fulltext feed's article pages) still waiting for the network
-  after a second holds no document yet: the window widens by one until it
-  ends, so a few stalled hosts do not hold up every feed behind them.
+* a fetch still waiting for the network after a second holds no document
+  yet: it lends its place until it ends, so a few stalled hosts do not hold
+  up every feed behind them.
 """
 
 from __future__ import annotations
@@ -34,10 +34,15 @@ class FetchWindow:
         self.size = max(1, min(start, limit))
         self.limit = limit
         self.used = 0
+        self.lent = 0  # places of stalled fetches, lent to others meanwhile
         self._waiters: deque[asyncio.Future[None]] = deque()
 
+    @property
+    def places(self) -> int:
+        return min(self.limit, self.size + self.lent)
+
     async def enter(self) -> Ticket:
-        while self.used >= self.size:
+        while self.used >= self.places:
             waiter = asyncio.get_running_loop().create_future()
             self._waiters.append(waiter)
             try:
@@ -48,12 +53,9 @@ class FetchWindow:
         self.used += 1
         return Ticket(self)
 
-    def _resize(self, by: int) -> int:
-        """Widen (or narrow) by up to ``by``; returns by how much it did."""
-        before = self.size
-        self.size = max(1, min(self.limit, self.size + by))
+    def _lend(self, by: int) -> None:
+        self.lent += by
         self._wake()
-        return self.size - before
 
     def _leave(self, widen: bool) -> None:
         self.used -= 1
@@ -62,7 +64,7 @@ class FetchWindow:
         self._wake()
 
     def _wake(self) -> None:
-        free = self.size - self.used
+        free = self.places - self.used
         while free > 0 and self._waiters:
             waiter = self._waiters.popleft()
             if not waiter.done():
@@ -75,7 +77,7 @@ class Ticket:
 
     def __init__(self, window: FetchWindow) -> None:
         self._window: FetchWindow | None = window
-        self._lent = 0  # places lent to other feeds while this one waits (0 or 1)
+        self._lent = False  # its place is lent to another feed while it waits
 
     def leave(self, *, widen: bool) -> None:
         if self._window is not None:
@@ -96,9 +98,10 @@ class Ticket:
 
     def _lend(self) -> None:
         if self._window is not None and not self._lent:
-            self._lent = self._window._resize(+1)
+            self._lent = True
+            self._window._lend(+1)
 
     def _take_back(self) -> None:
         if self._window is not None and self._lent:
-            self._window._resize(-self._lent)
-            self._lent = 0
+            self._lent = False
+            self._window._lend(-1)

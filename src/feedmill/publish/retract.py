@@ -23,16 +23,24 @@ from feedmill.store.posts import forget_retracted, retracted
 
 def remove_retracted(
     engine: Engine, posts_dir: str, archive_dir: str, entry_ids: Iterable[int] | None = None
-) -> int:
+) -> list[tuple[str, OSError]]:
     """Remove the files of retracted posts (all, or those of ``entry_ids``),
-    from the site and the archive, then their rows; returns how many."""
+    from the site and the archive, then their rows.  Returns the files that
+    could not be removed, with why: their rows stay, for the next pass."""
     with reading(engine) as conn:
         found = retracted(conn, entry_ids)
-    for _, name in found:
-        for folder in (posts_dir, archive_dir):
-            with suppress(FileNotFoundError):
-                os.unlink(os.path.join(folder, name))
-    if found:
+    removed: list[int] = []
+    failed: list[tuple[str, OSError]] = []
+    for entry_id, name in found:
+        try:
+            for folder in (posts_dir, archive_dir):
+                with suppress(FileNotFoundError):
+                    os.unlink(os.path.join(folder, name))
+        except OSError as exc:
+            failed.append((name, exc))
+        else:
+            removed.append(entry_id)
+    if removed:
         with engine.begin() as conn:
-            forget_retracted(conn, [entry_id for entry_id, _ in found])
-    return len(found)
+            forget_retracted(conn, removed)
+    return failed
