@@ -663,21 +663,26 @@ def test_files_a_worker_could_not_remove_after_retracting_go_in_the_same_pass(
     assert posts(tmp_path) == {}
 
 
+def _left_retracted(site: Path) -> None:
+    """What a worker killed between the commit that retracts the site's post
+    and its files leaves (written here: a kill cannot be timed there)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(f"sqlite:///{site / '.feedmill' / 'state.db'}")
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE posts SET state = 'retracted'"))
+        conn.execute(text("UPDATE entries SET status = 'blocked', reason = 'content'"))
+    engine.dispose()
+
+
 @pytest.mark.parametrize("command", [("run",), ("publish",), ("publish", "--rebuild")])
 def test_a_pass_finishes_a_retraction_a_crash_left(
     tmp_path: Path, feed_server: FeedServer, command: tuple[str, ...]
 ) -> None:
     """Killed between the commit that retracts a post and its files: the
     next pass removes them first (a rebuild would have posted it again)."""
-    from sqlalchemy import create_engine, text
-
     config, _, name = _teaser_posted_then_blocked(tmp_path, feed_server)
-    # What the killed worker left (written here: a kill cannot be timed there).
-    engine = create_engine(f"sqlite:///{tmp_path / '.feedmill' / 'state.db'}")
-    with engine.begin() as conn:
-        conn.execute(text("UPDATE posts SET state = 'retracted'"))
-        conn.execute(text("UPDATE entries SET status = 'blocked', reason = 'content'"))
-    engine.dispose()
+    _left_retracted(tmp_path)
     assert cli(*command, "-c", str(config)).code == 0
     assert posts(tmp_path) == {}
     assert not list((tmp_path / "source").rglob(name))
@@ -688,14 +693,8 @@ def test_a_pass_finishes_a_retraction_a_crash_left(
 def test_a_retracted_post_whose_file_cannot_be_removed_is_said_and_the_pass_goes_on(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:
-    from sqlalchemy import create_engine, text
-
     config, _, name = _teaser_posted_then_blocked(tmp_path, feed_server)
-    engine = create_engine(f"sqlite:///{tmp_path / '.feedmill' / 'state.db'}")
-    with engine.begin() as conn:
-        conn.execute(text("UPDATE posts SET state = 'retracted'"))
-        conn.execute(text("UPDATE entries SET status = 'blocked', reason = 'content'"))
-    engine.dispose()
+    _left_retracted(tmp_path)
     post = tmp_path / "source" / "_posts" / name
     post.unlink()
     (post / "in the way").mkdir(parents=True)  # a file that cannot be unlinked
