@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -35,6 +36,16 @@ def feedmill(*args: str, cwd: Path, session: bool = False) -> subprocess.Popen[s
         text=True,
         start_new_session=session,
     )
+
+
+@contextlib.contextmanager
+def ended(process: subprocess.Popen[str]) -> Iterator[subprocess.Popen[str]]:
+    """``process``, killed on the way out if a failed check left it running."""
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
 
 
 def wait_for(predicate, timeout: float = 30) -> None:  # type: ignore[no-untyped-def]
@@ -96,16 +107,12 @@ def test_daemon_runs_cycles_and_stops_cleanly_on_sigterm(
 ) -> None:
     url = feed_server.add("/feed", body=many(5))
     write_config(tmp_path, [{"url": url, "group": "g", "source": "s"}], interval="1s")
-    daemon = feedmill("run", "--every", "1s", cwd=tmp_path)
-    try:
+    with ended(feedmill("run", "--every", "1s", cwd=tmp_path)) as daemon:
         wait_for(lambda: feed_server.hits["/feed"] >= 2)  # two cycles
         # The next cycle finds 400 new items and a slow server: stop it mid-cycle.
         feed_server.add("/feed", body=many(400, "m"), delay=0.3)
         wait_for(lambda: feed_server.hits["/feed"] >= 3)
         out, err = stop_cleanly(daemon)
-    finally:
-        if daemon.poll() is None:
-            daemon.kill()
     assert "SIGTERM" in err
     assert out.count("feeds:") >= 2
     done = len(posts(tmp_path))
@@ -199,13 +206,9 @@ def test_a_daemon_fetches_only_due_feeds(tmp_path: Path, feed_server: FeedServer
         {"url": due, "group": "g", "source": "b"},
     ]
     write_config(tmp_path, feeds, interval="1s")
-    daemon = feedmill("run", "--every", "1s", cwd=tmp_path)
-    try:
+    with ended(feedmill("run", "--every", "1s", cwd=tmp_path)) as daemon:
         wait_for(lambda: feed_server.hits["/due"] >= 3)  # three cycles
         out, _ = stop_cleanly(daemon)
-    finally:
-        if daemon.poll() is None:
-            daemon.kill()
     assert feed_server.hits["/paused"] == 1  # asked for an hour: --due is the default
     assert "1 not due" in out
 
@@ -220,11 +223,10 @@ def test_a_daemon_given_feeds_polls_only_those_on_their_schedule(
         {"url": other, "group": "g", "source": "b", "interval": "1s"},
     ]
     write_config(tmp_path, feeds)
-    daemon = feedmill("run", "--every", "1s", "--feed", named, cwd=tmp_path)
     lines: list[str] = []
-    reader = threading.Thread(target=lambda: lines.extend(daemon.stdout or ()), daemon=True)
-    reader.start()
-    try:
+    with ended(feedmill("run", "--every", "1s", "--feed", named, cwd=tmp_path)) as daemon:
+        reader = threading.Thread(target=lambda: lines.extend(daemon.stdout or ()), daemon=True)
+        reader.start()
         # The other feed, due all along, is not this daemon's: it neither
         # fetches it nor wakes early for it (which made every pass refetch
         # the named one, twice a second with a long --every).  Two passes
@@ -233,9 +235,6 @@ def test_a_daemon_given_feeds_polls_only_those_on_their_schedule(
         daemon.send_signal(signal.SIGTERM)
         assert daemon.wait(timeout=60) == 0
         reader.join(timeout=10)
-    finally:
-        if daemon.poll() is None:
-            daemon.kill()
     assert feed_server.hits["/named"] == 1 and feed_server.hits["/other"] == 0
     # Later passes count only the named feed as not due.
     out = "".join(lines)
@@ -249,16 +248,12 @@ def test_a_daemon_given_a_feed_refuses_an_edit_that_removes_it(
     named = feed_server.add("/named", body=many(2))
     other = feed_server.add("/other", body=many(2, "o"))
     write_config(tmp_path, [{"url": named, "group": "g", "source": "a"}], interval="1s")
-    daemon = feedmill("run", "--every", "1s", "--feed", named, cwd=tmp_path)
-    try:
+    with ended(feedmill("run", "--every", "1s", "--feed", named, cwd=tmp_path)) as daemon:
         wait_for(lambda: len(posts(tmp_path)) == 2)
         write_config(tmp_path, [{"url": other, "group": "g", "source": "b"}], interval="1s")
         hits = feed_server.hits["/named"]
         wait_for(lambda: feed_server.hits["/named"] >= hits + 1)  # still its feed
         _, err = stop_cleanly(daemon)
-    finally:
-        if daemon.poll() is None:
-            daemon.kill()
     assert f"--feed {named} is no longer in it" in err.replace("\n", "")
     assert feed_server.hits["/other"] == 0
 
@@ -270,17 +265,13 @@ def test_a_daemon_given_a_feed_follows_its_url_written_another_way(
     (the host in capitals): the same feed, still this daemon's."""
     named = feed_server.add("/named", body=many(2))
     write_config(tmp_path, [{"url": named, "group": "g", "source": "a"}], interval="1s")
-    daemon = feedmill("run", "--every", "1s", "--feed", named, cwd=tmp_path)
-    try:
+    with ended(feedmill("run", "--every", "1s", "--feed", named, cwd=tmp_path)) as daemon:
         wait_for(lambda: len(posts(tmp_path)) == 2)
         respelled = named.replace("http://", "HTTP://")
         write_config(tmp_path, [{"url": respelled, "group": "g", "source": "a"}], interval="1s")
         hits = feed_server.hits["/named"]
         wait_for(lambda: feed_server.hits["/named"] >= hits + 2)  # polled on, as before
         out, err = stop_cleanly(daemon)
-    finally:
-        if daemon.poll() is None:
-            daemon.kill()
     assert "config not reloaded" not in err and "reloaded" in out
     assert len(posts(tmp_path)) == 2
 
@@ -291,8 +282,7 @@ def test_a_daemon_keeps_its_site_when_an_edit_names_a_folder_that_is_not_there(
     """A typo in `site:` would post into a new folder: reported, not taken up."""
     url = feed_server.add("/feed", body=many(2))
     write_config(tmp_path, [{"url": url, "group": "g", "source": "a"}], interval="1s")
-    daemon = feedmill("run", "--every", "1s", cwd=tmp_path)
-    try:
+    with ended(feedmill("run", "--every", "1s", cwd=tmp_path)) as daemon:
         wait_for(lambda: len(posts(tmp_path)) == 2)
         write_config(tmp_path, [{"url": url, "group": "g", "source": "a"}], site="stie")
         hits = feed_server.hits["/feed"]
@@ -300,9 +290,6 @@ def test_a_daemon_keeps_its_site_when_an_edit_names_a_folder_that_is_not_there(
         wait_for(lambda: len(posts(tmp_path)) == 3)
         assert feed_server.hits["/feed"] > hits
         _, err = stop_cleanly(daemon)
-    finally:
-        if daemon.poll() is None:
-            daemon.kill()
     assert f"site: {tmp_path / 'stie'} is no folder" in err.replace("\n", "")
     assert not (tmp_path / "stie").exists()
 
@@ -312,8 +299,7 @@ def test_a_daemon_takes_up_an_edited_config(tmp_path: Path, feed_server: FeedSer
     new = feed_server.add("/new", body=many(3, "w"))
     settings = {"interval": "1s", "dedupe": False}  # the two feeds' stories are alike
     write_config(tmp_path, [{"url": old, "group": "g", "source": "a"}], **settings)
-    daemon = feedmill("run", "--every", "1s", cwd=tmp_path)
-    try:
+    with ended(feedmill("run", "--every", "1s", cwd=tmp_path)) as daemon:
         wait_for(lambda: len(posts(tmp_path)) == 2)
         # An edit that does not validate: reported, and the daemon goes on.
         (tmp_path / "feedmill.yml").write_text("feeds: {}\n", encoding="utf-8")
@@ -330,9 +316,6 @@ def test_a_daemon_takes_up_an_edited_config(tmp_path: Path, feed_server: FeedSer
         hits = feed_server.hits["/old"]
         wait_for(lambda: feed_server.hits["/new"] >= 3)
         out, err = stop_cleanly(daemon)
-    finally:
-        if daemon.poll() is None:
-            daemon.kill()
     assert feed_server.hits["/old"] == hits  # removed: no longer fetched
     assert err.count("config not reloaded") == 2 and "expected a list" in err
     assert "cannot apply it" in err
@@ -351,8 +334,7 @@ def test_a_daemon_tries_a_failing_feed_at_once_when_its_settings_are_edited(
     url = feed_server.add("/feed", body=many(2), status=500)
     spec = {"url": url, "group": "g", "source": "s"}
     write_config(tmp_path, [spec], interval="1h")
-    daemon = feedmill("run", "--every", "1s", cwd=tmp_path)
-    try:
+    with ended(feedmill("run", "--every", "1s", cwd=tmp_path)) as daemon:
         wait_for(lambda: feed_server.hits["/feed"] == 1)
         time.sleep(2)  # passes go by: the feed is backing off
         assert feed_server.hits["/feed"] == 1
@@ -360,9 +342,6 @@ def test_a_daemon_tries_a_failing_feed_at_once_when_its_settings_are_edited(
         write_config(tmp_path, [{**spec, "timeout": 60}], interval="1h")
         wait_for(lambda: len(posts(tmp_path)) == 2)
         stop_cleanly(daemon)
-    finally:
-        if daemon.poll() is None:
-            daemon.kill()
     assert feed_server.hits["/feed"] == 2
 
 
@@ -373,15 +352,11 @@ def test_a_daemon_takes_up_an_edited_post_template(tmp_path: Path, feed_server: 
     template = tmp_path / "mine.md.j2"
     template.write_text("---\ntitle: {{ title | yaml_quote }}\n---\nONE {{ body }}\n")
     write_config(tmp_path, [{"url": url, "group": "g", "source": "s"}], post_template="mine.md.j2")
-    daemon = feedmill("run", "--every", "1s", cwd=tmp_path)
-    try:
+    with ended(feedmill("run", "--every", "1s", cwd=tmp_path)) as daemon:
         wait_for(lambda: len(posts(tmp_path)) == 3)
         template.write_text("---\ntitle: {{ title | yaml_quote }}\n---\nTWO {{ body }}\n")
         wait_for(lambda: all("\nTWO " in text for text in posts(tmp_path).values()))
         out, _ = stop_cleanly(daemon)
-    finally:
-        if daemon.poll() is None:
-            daemon.kill()
     assert "mine.md.j2 changed" in out.replace("\n", "")
     # A daemon's lines say when: its log is read days later.
     assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d feeds: 1 ok", out)
@@ -396,16 +371,12 @@ def test_a_daemon_takes_up_an_edited_post_template(tmp_path: Path, feed_server: 
 def test_a_stop_does_not_wait_for_a_slow_server(tmp_path: Path, feed_server: FeedServer) -> None:
     slow = feed_server.add("/slow", body=many(2), delay=40)
     write_config(tmp_path, [{"url": slow, "group": "g", "source": "s"}], fetch={"timeout": 120})
-    daemon = feedmill("run", "--every", "15m", cwd=tmp_path)
-    try:
+    with ended(feedmill("run", "--every", "15m", cwd=tmp_path)) as daemon:
         wait_for(lambda: feed_server.hits["/slow"] == 1)
         time.sleep(0.3)  # the request is under way
         daemon.send_signal(signal.SIGTERM)
         # The fetch is cancelled: the daemon does not wait out the slow answer.
         out, err = daemon.communicate(timeout=20)
-    finally:
-        if daemon.poll() is None:
-            daemon.kill()
     assert daemon.returncode == 0, err
     assert "0 ok, 0 unchanged, 0 failed" in out and not posts(tmp_path)
     # The feed was left as it was: the next run fetches it.
@@ -423,15 +394,11 @@ def test_a_stop_does_not_wait_for_article_pages(tmp_path: Path, feed_server: Fee
     url = feed_server.add("/feed", body=rss("源", items))
     feeds = [{"url": url, "group": "g", "source": "s", "fulltext": True}]
     write_config(tmp_path, feeds, fulltext={"allow_private": True, "timeout": 60})
-    daemon = feedmill("run", "--every", "15m", cwd=tmp_path)
-    try:
+    with ended(feedmill("run", "--every", "15m", cwd=tmp_path)) as daemon:
         wait_for(lambda: feed_server.hits["/a/0.html"] == 1)
         time.sleep(0.3)
         daemon.send_signal(signal.SIGTERM)
         _, err = daemon.communicate(timeout=20)
-    finally:
-        if daemon.poll() is None:
-            daemon.kill()
     assert daemon.returncode == 0, err
     assert not posts(tmp_path)  # no post with the feed's summary in place of its article
     # The feed was left as it was: the next run fetches it and its pages.
@@ -448,17 +415,13 @@ def test_a_daemon_outlives_a_failed_pass(tmp_path: Path, feed_server: FeedServer
     obstacle = tmp_path / "source" / "_posts" / ".feedmill-tmp"
     obstacle.parent.mkdir(parents=True)
     obstacle.write_text("in the way")
-    daemon = feedmill("run", "--every", "1s", cwd=tmp_path)
-    try:
+    with ended(feedmill("run", "--every", "1s", cwd=tmp_path)) as daemon:
         assert daemon.stderr is not None
         line = daemon.stderr.readline()
         assert "pass failed (1 in a row)" in line, line
         obstacle.unlink()
         wait_for(lambda: len(posts(tmp_path)) == 3)
         stop_cleanly(daemon)
-    finally:
-        if daemon.poll() is None:
-            daemon.kill()
     assert_consistent(tmp_path, 3)
 
 
@@ -613,14 +576,10 @@ def test_a_daemon_whose_stderr_is_gone_still_stops_cleanly_on_sigterm(
     it was to request was never made."""
     url = feed_server.add("/feed", body=many(2))
     write_config(tmp_path, [{"url": url, "group": "g", "source": "a"}], interval="1s")
-    daemon = feedmill("run", "--every", "1s", cwd=tmp_path)
-    try:
+    with ended(feedmill("run", "--every", "1s", cwd=tmp_path)) as daemon:
         wait_for(lambda: len(posts(tmp_path)) == 2)
         assert daemon.stderr is not None
         daemon.stderr.close()  # nobody reads it any more
         daemon.send_signal(signal.SIGTERM)
         daemon.wait(timeout=60)
-    finally:
-        if daemon.poll() is None:
-            daemon.kill()
     assert daemon.returncode == 0
