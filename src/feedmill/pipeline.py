@@ -25,7 +25,7 @@ import uuid
 from collections.abc import Callable, Coroutine, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import nullcontext, suppress
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from types import ModuleType
@@ -301,12 +301,10 @@ class Mill:
         for name, exc in remove_retracted(self.engine, self.posts_dir, self.archive_dir):
             if cannot_write(exc):
                 raise exc
-            notice = (
+            self.notices.append(
                 f"{name}, a post taken back, could not be removed: {exc.strerror or exc}"
                 " (tried again next pass)"
             )
-            if notice not in self.notices:  # before and after the feeds: said once
-                self.notices.append(notice)
 
     def take_notices(self) -> list[str]:
         """What setting up (or reconfiguring) found worth saying, once."""
@@ -404,7 +402,6 @@ class Mill:
         self.pass_started = datetime.now(UTC)
         self._join_dropped()  # those of the last pass of a daemon
         remove_stale_temp_files(self.config.posts_dir)
-        self._remove_retracted()  # left by a crash
         os.makedirs(self.stage_dir, exist_ok=True)
         states = self._sync()
         if self.dedupe is not None:
@@ -414,8 +411,8 @@ class Mill:
         specs = self._selected(candidates, states, datetime.now(UTC))
         summary.feeds_skipped = len(candidates) - len(specs)
         asyncio.run(self._ingest(specs, states, summary, progress))
-        # What a worker that died after its commit left, before retention
-        # could move the files it was to remove.
+        # What a worker could not remove after its commit (or a crash left),
+        # before retention could move the files.
         self._remove_retracted()
         if self.stopping.is_set():
             reached = summary.feeds_ok + summary.feeds_not_modified + summary.feeds_failed
@@ -573,27 +570,24 @@ class Mill:
         # The main process's own database work (batched feed records, and
         # inline documents when there is no pool) runs on one thread.
         db = ThreadPoolExecutor(1, thread_name_prefix="feedmill-db")
-        # Feeds under way at once (fetching, waiting, in a worker).
+        # Feeds fetching or holding a document no worker has taken yet: with
+        # workers, a window that opens as far as that costs no memory; without,
+        # fetch.concurrency feeds at once from the start.
         concurrency = max(4, self.fetch_options.concurrency)
-        in_flight = asyncio.Semaphore(concurrency)
-        # Of those, the ones fetching or holding a document no worker has
-        # taken yet: a window that opens as far as that costs no memory.
-        window = FetchWindow(2 * self.workers, concurrency) if use_pool else None
+        window = FetchWindow(2 * self.workers if use_pool else concurrency, concurrency)
         if progress:
             progress("fetch", 0, len(specs))
 
         async def one(spec: FeedSpec) -> None:
             try:
-                async with in_flight:
-                    ticket = await window.enter() if window else None
-                    try:
-                        if not self.stopping.is_set():
-                            await self._one_feed(
-                                spec, states[spec.url], fetcher, db, summary, ticket, use_pool
-                            )
-                    finally:
-                        if ticket:  # left without a document for the workers
-                            ticket.leave(widen=True)
+                ticket = await window.enter()
+                try:
+                    if not self.stopping.is_set():
+                        await self._one_feed(
+                            spec, states[spec.url], fetcher, db, summary, ticket, use_pool
+                        )
+                finally:
+                    ticket.leave(widen=True)  # (a no-op once its document was handed over)
             except Exception as exc:  # a bug must cost one feed, never the pass
                 if cannot_write(exc):
                     raise
@@ -667,7 +661,7 @@ class Mill:
         fetcher: Fetcher,
         db: Executor,
         summary: RunSummary,
-        ticket: Ticket | None,
+        ticket: Ticket,
         use_pool: bool,
     ) -> None:
         loop = asyncio.get_running_loop()
@@ -687,7 +681,7 @@ class Mill:
         if taken is not None:
             fetched: Fetched | None = Fetched(url=location, status=FetchStatus.FAILED, error=taken)
         else:
-            with ticket.waiting() if ticket else nullcontext():
+            with ticket.waiting():
                 fetched = await self._stoppable(fetcher.fetch(request))
         if fetched is None:
             return  # stopped mid-fetch (see stop)
@@ -855,7 +849,7 @@ class Mill:
             raise _Stopped
         return fn(*args)
 
-    async def _in_pool(self, job: worker.FeedJob, ticket: Ticket | None) -> worker.FeedResult:
+    async def _in_pool(self, job: worker.FeedJob, ticket: Ticket) -> worker.FeedResult:
         """Run ``job`` in the pool; a worker that dies is replaced and the job retried once.
 
         Retries run one at a time: the document that killed a worker kills
@@ -874,9 +868,7 @@ class Mill:
         for turn in (self._pool_slots, self._retries):  # the first try, then the retry
             idle = not turn.locked()
             async with turn:
-                if ticket:  # handed over: the window widens if it took no wait
-                    ticket.leave(widen=idle)
-                    ticket = None
+                ticket.leave(widen=idle)  # handed over: the window widens if it took no wait
                 # No new pool after a stop either: a signal to the whole
                 # process group (systemd, Ctrl-C) ended the workers too.
                 if self.stopping.is_set():
