@@ -583,3 +583,23 @@ def test_a_daemon_whose_stderr_is_gone_still_stops_cleanly_on_sigterm(
         daemon.send_signal(signal.SIGTERM)
         daemon.wait(timeout=60)
     assert daemon.returncode == 0
+
+
+def test_a_daemon_says_what_it_could_not_remove_after_each_pass(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    url = feed_server.add("/feed", body=many(2))
+    write_config(tmp_path, [{"url": url, "group": "g", "source": "a"}], interval="1s")
+    with ended(feedmill("run", "--every", "1s", cwd=tmp_path)) as daemon:
+        wait_for(lambda: len(posts(tmp_path)) == 2)
+        # A post taken back whose file cannot go (a folder in its place).
+        with sqlite3.connect(tmp_path / ".feedmill" / "state.db") as db:
+            (name,) = db.execute("SELECT file_name FROM posts LIMIT 1").fetchone()
+            db.execute("UPDATE posts SET state = 'retracted' WHERE file_name = ?", (name,))
+        post = tmp_path / "source" / "_posts" / name
+        post.unlink()
+        (post / "in the way").mkdir(parents=True)
+        hits = feed_server.hits["/feed"]
+        wait_for(lambda: feed_server.hits["/feed"] >= hits + 2)  # the daemon goes on
+        _, err = stop_cleanly(daemon)
+    assert re.search(rf"^\S+ \S+ note {re.escape(name)}, a post taken back", err, re.M), err

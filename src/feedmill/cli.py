@@ -376,9 +376,9 @@ def run_config(
     return 0
 
 
-def _say_notices(mill: Any) -> None:
+def _say_notices(mill: Any, stamp: str = "") -> None:
     for notice in mill.take_notices():
-        err.print(f"[yellow]note[/yellow] {plain(notice)}", soft_wrap=True)
+        err.print(f"{stamp}[yellow]note[/yellow] {plain(notice)}", soft_wrap=True)
 
 
 def _failed_pass(config: Config, exc: Exception) -> int:
@@ -520,6 +520,7 @@ def _daemon_pass(mill: Any, failed_passes: int) -> int:
 
     try:
         _report(_one_pass(mill), _now_stamp())
+        _say_notices(mill, _now_stamp())
     except StoreError:
         raise
     except Exception as exc:
