@@ -705,3 +705,24 @@ def test_a_retracted_post_whose_file_cannot_be_removed_is_said_and_the_pass_goes
     shutil.rmtree(post)
     again = cli("run", "-c", str(config))
     assert again.code == 0 and "could not be removed" not in again.stderr
+
+
+def test_a_retracted_post_is_never_requeued_marked_stale_or_archived(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """Its row waits only for its files to go: nothing may bring it back meanwhile."""
+    from sqlalchemy import text
+
+    from feedmill.store.database import open_database
+    from feedmill.store.posts import mark_stale, queue_all, to_archive
+
+    _teaser_posted_then_blocked(tmp_path, feed_server)
+    _left_retracted(tmp_path)
+    engine = open_database(f"sqlite:///{tmp_path / '.feedmill' / 'state.db'}")
+    with engine.begin() as conn:
+        entry_id, feed_id = conn.execute(text("SELECT id, feed_id FROM entries")).one()
+        queue_all(conn, [feed_id])  # a rebuild
+        mark_stale(conn, [entry_id])  # a copy reported its story
+        assert to_archive(conn, older_than=None, keep=0) == []  # retention
+        assert conn.execute(text("SELECT state FROM posts")).scalar_one() == "retracted"
+    engine.dispose()
