@@ -48,6 +48,19 @@ def ended(process: subprocess.Popen[str]) -> Iterator[subprocess.Popen[str]]:
             process.kill()
 
 
+@contextlib.contextmanager
+def daemon_posting_two(
+    site: Path, feed_server: FeedServer
+) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """A daemon every second over one feed, once it has posted the feed's two
+    items: (the daemon, the feed's URL)."""
+    url = feed_server.add("/feed", body=many(2))
+    write_config(site, [{"url": url, "group": "g", "source": "a"}], interval="1s")
+    with ended(feedmill("run", "--every", "1s", cwd=site)) as daemon:
+        wait_for(lambda: len(posts(site)) == 2)
+        yield daemon, url
+
+
 def wait_for(predicate, timeout: float = 30) -> None:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout
     while not predicate():
@@ -280,10 +293,7 @@ def test_a_daemon_keeps_its_site_when_an_edit_names_a_folder_that_is_not_there(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:
     """A typo in `site:` would post into a new folder: reported, not taken up."""
-    url = feed_server.add("/feed", body=many(2))
-    write_config(tmp_path, [{"url": url, "group": "g", "source": "a"}], interval="1s")
-    with ended(feedmill("run", "--every", "1s", cwd=tmp_path)) as daemon:
-        wait_for(lambda: len(posts(tmp_path)) == 2)
+    with daemon_posting_two(tmp_path, feed_server) as (daemon, url):
         write_config(tmp_path, [{"url": url, "group": "g", "source": "a"}], site="stie")
         hits = feed_server.hits["/feed"]
         feed_server.add("/feed", body=many(3))  # a new item: posted where it belongs
@@ -574,10 +584,7 @@ def test_a_daemon_whose_stderr_is_gone_still_stops_cleanly_on_sigterm(
     """Its log reader went away (`2>&1 | head`, a restarted collector): the
     handler's message raised in the middle of the main thread, and the stop
     it was to request was never made."""
-    url = feed_server.add("/feed", body=many(2))
-    write_config(tmp_path, [{"url": url, "group": "g", "source": "a"}], interval="1s")
-    with ended(feedmill("run", "--every", "1s", cwd=tmp_path)) as daemon:
-        wait_for(lambda: len(posts(tmp_path)) == 2)
+    with daemon_posting_two(tmp_path, feed_server) as (daemon, _):
         assert daemon.stderr is not None
         daemon.stderr.close()  # nobody reads it any more
         daemon.send_signal(signal.SIGTERM)
@@ -588,10 +595,7 @@ def test_a_daemon_whose_stderr_is_gone_still_stops_cleanly_on_sigterm(
 def test_a_daemon_says_what_it_could_not_remove_after_each_pass(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:
-    url = feed_server.add("/feed", body=many(2))
-    write_config(tmp_path, [{"url": url, "group": "g", "source": "a"}], interval="1s")
-    with ended(feedmill("run", "--every", "1s", cwd=tmp_path)) as daemon:
-        wait_for(lambda: len(posts(tmp_path)) == 2)
+    with daemon_posting_two(tmp_path, feed_server) as (daemon, _):
         # A post taken back whose file cannot go (a folder in its place).
         with sqlite3.connect(tmp_path / ".feedmill" / "state.db") as db:
             (name,) = db.execute("SELECT file_name FROM posts LIMIT 1").fetchone()
