@@ -66,6 +66,7 @@ def parse_size(value: int | str) -> int:
     return size
 
 
+@functools.lru_cache(maxsize=256)  # asked per feed, per pass, of a few distinct values
 def parse_duration(value: int | float | str) -> timedelta:
     """``15m``, ``1h30m``, ``2d``, ``45s`` or a number of seconds."""
     if isinstance(value, int | float):

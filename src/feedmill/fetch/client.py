@@ -25,7 +25,6 @@ import socket
 import ssl
 import urllib.request
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from typing import TYPE_CHECKING, TypeVar
@@ -222,16 +221,12 @@ class Fetcher:
             total=None, connect=limit, sock_connect=limit, sock_read=silence
         )
 
-    @asynccontextmanager
-    async def _slot(self, url: str) -> AsyncIterator[None]:
+    def _host_slots(self, url: str) -> asyncio.Semaphore:
         host = _host_key(url)
         sem = self._hosts.get(host)
         if sem is None:
             sem = self._hosts[host] = asyncio.Semaphore(self.options.per_host)
-        # The host's slot first: a feed queued behind its host must not hold
-        # one of the global slots that feeds of other hosts could use.
-        async with sem, self._global:
-            yield
+        return sem
 
     def _headers(self, request: FetchRequest) -> dict[str, str]:
         headers = {
@@ -305,7 +300,9 @@ class Fetcher:
             when = timer.when()
             remaining = deadline if when is None else when - loop.time()
             timer.reschedule(None)
-            async with self._slot(url):
+            # The host's slot first: a feed queued behind its host must not
+            # hold one of the global slots that feeds of other hosts could use.
+            async with self._host_slots(url), self._global:
                 timer.reschedule(loop.time() + remaining)
                 async with session.get(
                     target_url,
@@ -446,6 +443,7 @@ def in_host_turns(items: Sequence[T], url: Callable[[T], str]) -> list[T]:
     return [queue[i] for i in range(rounds) for queue in queues.values() if i < len(queue)]
 
 
+@functools.lru_cache(maxsize=4096)  # asked several times per feed, per pass
 def _host_key(url: str) -> str:
     """host:port, the default port made explicit; "" for a malformed URL."""
     parts = urls.split(url)
