@@ -1327,3 +1327,32 @@ def main() -> None:
     except KeyboardInterrupt:  # before a command began (see _Commands)
         err.print("interrupted")
         sys.exit(EXIT_INTERRUPTED)
+    except SystemExit as done:  # how click ends every command
+        if done.code is None or isinstance(done.code, int):
+            _leave(done.code or 0)
+        raise
+
+
+def _leave(code: int) -> None:
+    """Exit without the interpreter's teardown once the command's work is done.
+
+    Freeing every object of SQLAlchemy, aiohttp and the rest one by one took
+    0.13-0.18 s after each command (a third of an unchanged rerun's pass).
+    What a normal exit would still do is done here: the atexit functions
+    (multiprocessing's, logging's), and the output flushed.  Returns (and the
+    exit takes its usual course) while another thread still runs — a normal
+    exit waits for it — or when the output cannot be flushed (a closed pipe:
+    the interpreter says so as it always has).
+    """
+    import atexit
+    import threading
+
+    if threading.active_count() > 1:
+        return
+    atexit._run_exitfuncs()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        return
+    os._exit(code)
