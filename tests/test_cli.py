@@ -941,3 +941,18 @@ def test_a_command_leaves_without_the_interpreters_teardown_but_with_its_duties(
     assert refused.returncode == 2 and b"missing.yml" in refused.stderr
     if not thread:
         assert log.read_text().splitlines() == ["atexit", "left 2"]
+
+
+def test_a_command_started_with_its_output_closed_ends_well(tmp_path: Path) -> None:
+    """Cron with `>&-`: Python then has no sys.stdout (None) to flush at the end."""
+    import shlex
+    import subprocess
+    import sys
+
+    site = tmp_path / "demo"
+    assert cli("demo", str(site)).code == 0
+    config = shlex.quote(str(site / "feedmill.yml"))
+    for command in (f"status -c {config} >&-", f"run -c {config} >&- 2>&-"):
+        shell = f"exec {shlex.quote(sys.executable)} -m feedmill {command}"
+        done = subprocess.run(["sh", "-c", shell], capture_output=True, timeout=120)
+        assert done.returncode == 0 and done.stderr == b"", (command, done.stderr)
