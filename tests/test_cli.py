@@ -907,7 +907,7 @@ if sys.argv[2] == "thread":
         log.open("a").write("thread\\n")
     threading.Thread(target=late).start()
 sys.argv = ["feedmill", *sys.argv[3:]]
-feedmill.cli.main()
+feedmill.cli.program()
 """
 
 
@@ -956,3 +956,31 @@ def test_a_command_started_with_its_output_closed_ends_well(tmp_path: Path) -> N
         shell = f"exec {shlex.quote(sys.executable)} -m feedmill {command}"
         done = subprocess.run(["sh", "-c", shell], capture_output=True, timeout=120)
         assert done.returncode == 0 and done.stderr == b"", (command, done.stderr)
+
+
+@pytest.mark.parametrize("size", ["small", "medium"])
+def test_output_that_cannot_be_written_fails_the_command(tmp_path: Path, size: str) -> None:
+    """A full disk (or a closed pipe) at the last flush: said, and exit 120 as
+    Python's own exit does — not 0 over an empty `export > backup.opml`.  Between
+    one and two buffers of output (`status --json`) is written past the buffer
+    by that flush: nothing is left for the interpreter's own to fail on."""
+    import os
+    import subprocess
+    import sys
+
+    if not os.path.exists("/dev/full"):
+        pytest.skip("needs /dev/full")
+    site = tmp_path / "demo"
+    assert cli("demo", str(site)).code == 0
+    config = str(site / "feedmill.yml")
+    args = ["export", "-c", config] if size == "small" else ["status", "--json", "-c", config]
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    with open(os.devnull, "wb") as nowhere:
+        written = subprocess.run([sys.executable, "-m", "feedmill", *args], stdout=nowhere, env=env)
+        assert written.returncode == 0
+    with open("/dev/full", "wb") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "feedmill", *args], stdout=full, stderr=subprocess.PIPE, env=env
+        )
+    assert done.returncode == 120
+    assert b"No space left on device" in done.stderr

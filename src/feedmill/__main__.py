@@ -1,3 +1,3 @@
-from feedmill.cli import main
+from feedmill.cli import program
 
-main()
+program()

@@ -1327,10 +1327,21 @@ def main() -> None:
     except KeyboardInterrupt:  # before a command began (see _Commands)
         err.print("interrupted")
         sys.exit(EXIT_INTERRUPTED)
-    except SystemExit as done:  # how click ends every command
+
+
+def program() -> None:
+    """The ``feedmill`` program: `main`, then an exit without the interpreter's
+    teardown (see _leave).  `main` itself returns by SystemExit, as click does."""
+    try:
+        main()
+    except SystemExit as done:
         if done.code is None or isinstance(done.code, int):
             _leave(done.code or 0)
         raise
+
+
+# The interpreter's exit status when it cannot flush the output at its end.
+EXIT_UNFLUSHED = 120
 
 
 def _leave(code: int) -> None:
@@ -1339,10 +1350,10 @@ def _leave(code: int) -> None:
     Freeing every object of SQLAlchemy, aiohttp and the rest one by one took
     0.13-0.18 s after each command (a third of an unchanged rerun's pass).
     What a normal exit would still do is done here: the atexit functions
-    (multiprocessing's, logging's), and the output flushed.  Returns (and the
-    exit takes its usual course) while another thread still runs — a normal
-    exit waits for it — or when the output cannot be flushed (a closed pipe:
-    the interpreter says so as it always has).
+    (multiprocessing's, logging's), and the output flushed — output that
+    cannot be (a closed pipe, a full disk) is said and ends the program with
+    the interpreter's status for it.  Returns, for the usual exit, while
+    another thread still runs: a normal exit waits for it.
     """
     import atexit
     import threading
@@ -1354,6 +1365,10 @@ def _leave(code: int) -> None:
         for stream in (sys.stdout, sys.stderr):
             if stream is not None:  # None: started with the descriptor closed
                 stream.flush()
-    except (OSError, ValueError):
-        return
+    except (OSError, ValueError) as exc:
+        # What the buffer held is lost: the interpreter's own last flush would
+        # find nothing left to write, and say nothing.
+        with suppress(OSError):
+            os.write(2, f"feedmill: could not write the output: {exc}\n".encode())
+        os._exit(code or EXIT_UNFLUSHED)
     os._exit(code)
