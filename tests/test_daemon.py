@@ -435,25 +435,81 @@ def test_a_daemon_outlives_a_failed_pass(tmp_path: Path, feed_server: FeedServer
     assert_consistent(tmp_path, 3)
 
 
-@pytest.mark.parametrize("moment", ["while-storing", "first-post", "half-published", "nearly-done"])
+# Posts are placed in the site in bursts (600 in ~25 ms once their rows are
+# committed), and the pass ends ~70 ms later: a kill timed from outside lands
+# at a moment of its own choosing, often after the pass.  The victim stops
+# itself instead — at its N-th post, or while its transaction is open — and
+# waits there for the kill.
+PAUSE_HOOK = """
+import os, sys, time
+moment = os.environ.get("FM_PAUSE_AT")
+if moment:
+    from pathlib import Path
+    from feedmill import worker
+    from feedmill.store import entries
+
+    def paused() -> None:
+        Path(os.environ["FM_PAUSED"]).touch()
+        time.sleep(120)
+
+    if moment == "storing":  # the feed's entries written, not yet committed
+        ingest = entries.ingest_entries
+        def slow_ingest(*args, **kwargs):
+            result = ingest(*args, **kwargs)
+            paused()
+            return result
+        worker.ingest_entries = slow_ingest
+    else:
+        place, placed = worker.place, []
+        def slow_place(staged, path):
+            changed = place(staged, path)
+            placed.append(path)
+            if len(placed) == int(moment):
+                paused()
+            return changed
+        worker.place = slow_place
+"""
+
+
+@pytest.mark.parametrize(
+    ("moment", "pause_at"),
+    [
+        ("while-storing", "storing"),
+        ("first-post", "1"),
+        ("half-published", "300"),
+        ("nearly-done", "599"),
+    ],
+)
 def test_kill_9_at_any_moment_leaves_a_state_the_next_run_completes(
-    tmp_path: Path, feed_server: FeedServer, moment: str
+    tmp_path: Path, feed_server: FeedServer, moment: str, pause_at: str
 ) -> None:
     url = feed_server.add("/feed", body=many(600))
     write_config(tmp_path, [{"url": url, "group": "g", "source": "s"}])
-    victim = feedmill("run", "--workers", "1", cwd=tmp_path)
-    conditions = {
-        "while-storing": lambda: feed_server.hits["/feed"] >= 1,
-        "first-post": lambda: _post_count(tmp_path) >= 1,
-        "half-published": lambda: _post_count(tmp_path) >= 300,
-        # A quarter left: at 550 the last 50 posts (~50 ms) and the exit could
-        # finish between two looks (every 50 ms) and the kill.
-        "nearly-done": lambda: _post_count(tmp_path) >= 450,
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(PAUSE_HOOK, encoding="utf-8")
+    flag = tmp_path / "paused"
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(hook), os.environ.get("PYTHONPATH")])),
+        "FM_PAUSE_AT": pause_at,
+        "FM_PAUSED": str(flag),
     }
-    wait_for(lambda: conditions[moment]() or victim.poll() is not None)
-    victim.send_signal(signal.SIGKILL)
-    victim.communicate(timeout=30)
-    assert victim.returncode == -signal.SIGKILL  # it really died mid-pass
+    victim = subprocess.Popen(
+        [sys.executable, "-m", "feedmill", "run", "--workers", "1"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    with ended(victim):
+        wait_for(lambda: flag.exists() or victim.poll() is not None)
+        placed = _post_count(tmp_path)
+        victim.send_signal(signal.SIGKILL)
+        _, err = victim.communicate(timeout=30)
+    assert victim.returncode == -signal.SIGKILL, err  # it really died mid-pass
+    assert placed == (0 if moment == "while-storing" else int(pause_at))
     complete_the_work(tmp_path, 600)
 
 
