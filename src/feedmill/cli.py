@@ -1348,7 +1348,7 @@ def _leave(code: int) -> None:
     """Exit without the interpreter's teardown once the command's work is done.
 
     Freeing every object of SQLAlchemy, aiohttp and the rest one by one took
-    0.13-0.18 s after each command (a third of an unchanged rerun's pass).
+    0.13-0.18 s after each command (a tenth of an unchanged one-shot rerun).
     What a normal exit would still do is done here: the atexit functions
     (multiprocessing's, logging's), and the output flushed — output that
     cannot be (a closed pipe, a full disk) is said and ends the program with
