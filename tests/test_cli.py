@@ -944,7 +944,8 @@ def test_a_command_leaves_without_the_interpreters_teardown_but_with_its_duties(
 
 
 def test_a_command_started_with_its_output_closed_ends_well(tmp_path: Path) -> None:
-    """Cron with `>&-`: Python then has no sys.stdout (None) to flush at the end."""
+    """Cron with `>&-`: Python then has no sys.stdout (None). Nothing is written,
+    as print() does, and the command ends as it would have."""
     import shlex
     import subprocess
     import sys
@@ -952,7 +953,13 @@ def test_a_command_started_with_its_output_closed_ends_well(tmp_path: Path) -> N
     site = tmp_path / "demo"
     assert cli("demo", str(site)).code == 0
     config = shlex.quote(str(site / "feedmill.yml"))
-    for command in (f"status -c {config} >&-", f"run -c {config} >&- 2>&-"):
+    for command in (
+        f"status -c {config} >&-",
+        f"run -c {config} >&- 2>&-",
+        f"status --json -c {config} >&-",
+        f"export -c {config} >&-",
+        f"search 证券 --json -c {config} >&-",
+    ):
         shell = f"exec {shlex.quote(sys.executable)} -m feedmill {command}"
         done = subprocess.run(["sh", "-c", shell], capture_output=True, timeout=120)
         assert done.returncode == 0 and done.stderr == b"", (command, done.stderr)

@@ -803,7 +803,7 @@ def search(
             }
             for h in hits
         ]
-        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        _print_out(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
         return
     if not hits:  # not an error: exit 0, as with --json ([])
         err.print("nothing found")
@@ -1029,7 +1029,7 @@ def status(config: Path, as_json: bool, failing: bool) -> None:
     if failing:
         rows = [row for row in rows if row["last_error"] is not None]
     if as_json:
-        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        _print_out(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
         return
     from feedmill.columns import Cell, cell, columns
     from feedmill.publish.categories import derive_channel
@@ -1163,7 +1163,7 @@ def export(config: Path, output: Path | None) -> None:
 
     text = export_opml(_load(config).feeds)
     if output is None:
-        sys.stdout.write(text)
+        _print_out(text)
         return
     if output.exists() and output.resolve() == config.resolve():  # -o mixed up with -c
         err.print(
@@ -1314,6 +1314,12 @@ def demo(directory: Path) -> None:
             soft_wrap=True,
         )
     raise click.exceptions.Exit(code)
+
+
+def _print_out(text: str) -> None:
+    """Output that is the command's product (JSON, OPML), as is; nothing at all
+    when the program was started with stdout closed (cron's `>&-`), as print()."""
+    print(text, end="")
 
 
 def main() -> None:
