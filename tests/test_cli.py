@@ -991,3 +991,30 @@ def test_output_that_cannot_be_written_fails_the_command(tmp_path: Path, size: s
         )
     assert done.returncode == 120
     assert b"No space left on device" in done.stderr
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly(tmp_path: Path) -> None:
+    """`feedmill status --json | head -1`: exit 1, as output cut short ends, and
+    no message or traceback about the pipe."""
+    import os
+    import subprocess
+    import sys
+
+    site = tmp_path / "demo"
+    assert cli("demo", str(site)).code == 0
+    config = str(site / "feedmill.yml")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    for args in (["export", "-c", config], ["status", "--json", "-c", config]):
+        read, write = os.pipe()
+        os.close(read)  # the reader is gone before the first byte
+        try:
+            done = subprocess.run(
+                [sys.executable, "-m", "feedmill", *args],
+                stdout=write,
+                stderr=subprocess.PIPE,
+                env=env,
+                timeout=120,
+            )
+        finally:
+            os.close(write)
+        assert (done.returncode, done.stderr) == (1, b""), args

@@ -1357,9 +1357,10 @@ def _leave(code: int) -> None:
     0.13-0.18 s after each command (a tenth of an unchanged one-shot rerun).
     What a normal exit would still do is done here: the atexit functions
     (multiprocessing's, logging's), and the output flushed — output that
-    cannot be (a closed pipe, a full disk) is said and ends the program with
-    the interpreter's status for it.  Returns, for the usual exit, while
-    another thread still runs: a normal exit waits for it.
+    cannot be is said and ends the program with the interpreter's status for
+    it (a full disk), or ends it quietly with 1 (a reader gone: `| head`).
+    Returns, for the usual exit, while another thread still runs: a normal
+    exit waits for it.
     """
     import atexit
     import threading
@@ -1371,6 +1372,11 @@ def _leave(code: int) -> None:
         for stream in (sys.stdout, sys.stderr):
             if stream is not None:  # None: started with the descriptor closed
                 stream.flush()
+    except BrokenPipeError:
+        # A reader that stopped early (`| head`): nothing to say to it, and the
+        # status of a command whose output was cut short (as rich's own
+        # output cut short ends; Python's advice for EPIPE).
+        os._exit(code or EXIT_FATAL)
     except (OSError, ValueError) as exc:
         # What the buffer held is lost: the interpreter's own last flush would
         # find nothing left to write, and say nothing.
