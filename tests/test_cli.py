@@ -967,8 +967,8 @@ def test_a_command_started_with_its_output_closed_ends_well(tmp_path: Path) -> N
 
 @pytest.mark.parametrize("size", ["small", "medium"])
 def test_output_that_cannot_be_written_fails_the_command(tmp_path: Path, size: str) -> None:
-    """A full disk (or a closed pipe) at the last flush: said, and exit 120 as
-    Python's own exit does — not 0 over an empty `export > backup.opml`.  Between
+    """A full disk at the last flush: said, and exit 120 as Python's own exit
+    does — not 0 over an empty `export > backup.opml`.  Between
     one and two buffers of output (`status --json`) is written past the buffer
     by that flush: nothing is left for the interpreter's own to fail on."""
     import os
