@@ -28,8 +28,15 @@ import errno, os, signal, sys
 # The workers' forkserver (its children are the workers), not the main process.
 in_workers = "forkserver" in " ".join(getattr(sys, "orig_argv", []))
 if os.environ.get("FM_BREAK_HOW") == "render" and in_workers:
+    import time
     import feedmill.pipeline as pipeline
     def broken_render(*args):
+        # Not before the main process has handed out every chunk: CPython
+        # 3.11's pool marks its jobs failed without the lock submit() takes,
+        # and a death amid the submits can make the pool's thread raise
+        # "dictionary changed size during iteration" (a traceback, nothing
+        # lost) — its race, not what this test is about.
+        time.sleep(0.5)
         os.kill(os.getpid(), signal.SIGSEGV)
     pipeline.compose_many = broken_render
 if os.environ.get("FM_SLOW_WIND_DOWN") and not in_workers:
