@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import subprocess
 import sys
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,16 @@ from feedmill.fetch.window import FetchWindow, Ticket
 from support.feeds import Item, rss
 from support.server import FeedServer, Route, peak_overlap
 from support.site import cli, posts, write_config
+
+
+def in_a_loop(test: Callable[[], Coroutine[Any, Any, None]]) -> Callable[[], None]:
+    """An async test, run in an event loop of its own."""
+
+    @functools.wraps(test)
+    def run() -> None:
+        asyncio.run(test())
+
+    return run
 
 
 async def entered(window: FetchWindow, count: int) -> list[Ticket]:
@@ -30,122 +42,103 @@ async def waits(window: FetchWindow) -> asyncio.Task[Ticket]:
     return task
 
 
-def test_it_starts_at_its_start_and_a_feed_beyond_waits_for_a_place() -> None:
-    async def scenario() -> None:
-        window = FetchWindow(4, 64)
-        tickets = await entered(window, 4)
-        fifth = await waits(window)
-        assert not fifth.done()
-        tickets[0].leave(widen=False)
-        await asyncio.wait_for(fifth, 1)
-        assert (window.size, window.used) == (4, 4)
-
-    asyncio.run(scenario())
+@in_a_loop
+async def test_it_starts_at_its_start_and_a_feed_beyond_waits_for_a_place() -> None:
+    window = FetchWindow(4, 64)
+    tickets = await entered(window, 4)
+    fifth = await waits(window)
+    assert not fifth.done()
+    tickets[0].leave(widen=False)
+    await asyncio.wait_for(fifth, 1)
+    assert (window.size, window.used) == (4, 4)
 
 
-def test_a_feed_that_brought_no_document_for_the_workers_widens_it_up_to_the_limit() -> None:
-    async def scenario() -> None:
-        window = FetchWindow(2, 5)
-        for expected in (3, 4, 5, 5):
-            (ticket,) = await entered(window, 1)
-            ticket.leave(widen=True)
-            assert window.size == expected
-        assert window.used == 0
-
-    asyncio.run(scenario())
-
-
-def test_a_document_that_waited_for_a_worker_leaves_it_as_it_was() -> None:
-    async def scenario() -> None:
-        window = FetchWindow(2, 64)
-        first, second = await entered(window, 2)
-        first.leave(widen=False)
-        second.leave(widen=False)
-        assert (window.size, window.used) == (2, 0)
-
-    asyncio.run(scenario())
-
-
-def test_widening_lets_a_waiting_feed_in_at_once() -> None:
-    async def scenario() -> None:
-        window = FetchWindow(1, 64)
-        (ticket,) = await entered(window, 1)
-        second, third = await waits(window), await waits(window)
-        ticket.leave(widen=True)  # one place freed, one more made
-        await asyncio.wait_for(asyncio.gather(second, third), 1)
-        assert (window.size, window.used) == (2, 2)
-
-    asyncio.run(scenario())
-
-
-def test_a_ticket_is_given_back_once_however_often_it_is_left() -> None:
-    async def scenario() -> None:
-        window = FetchWindow(2, 64)
+@in_a_loop
+async def test_a_feed_that_brought_no_document_for_the_workers_widens_it_up_to_the_limit() -> None:
+    window = FetchWindow(2, 5)
+    for expected in (3, 4, 5, 5):
         (ticket,) = await entered(window, 1)
         ticket.leave(widen=True)
-        ticket.leave(widen=True)
-        assert (window.size, window.used) == (3, 0)
-
-    asyncio.run(scenario())
+        assert window.size == expected
+    assert window.used == 0
 
 
-def test_a_waiting_feed_cancelled_after_its_wake_up_passes_its_place_on() -> None:
+@in_a_loop
+async def test_a_document_that_waited_for_a_worker_leaves_it_as_it_was() -> None:
+    window = FetchWindow(2, 64)
+    first, second = await entered(window, 2)
+    first.leave(widen=False)
+    second.leave(widen=False)
+    assert (window.size, window.used) == (2, 0)
+
+
+@in_a_loop
+async def test_widening_lets_a_waiting_feed_in_at_once() -> None:
+    window = FetchWindow(1, 64)
+    (ticket,) = await entered(window, 1)
+    second, third = await waits(window), await waits(window)
+    ticket.leave(widen=True)  # one place freed, one more made
+    await asyncio.wait_for(asyncio.gather(second, third), 1)
+    assert (window.size, window.used) == (2, 2)
+
+
+@in_a_loop
+async def test_a_ticket_is_given_back_once_however_often_it_is_left() -> None:
+    window = FetchWindow(2, 64)
+    (ticket,) = await entered(window, 1)
+    ticket.leave(widen=True)
+    ticket.leave(widen=True)
+    assert (window.size, window.used) == (3, 0)
+
+
+@in_a_loop
+async def test_a_waiting_feed_cancelled_after_its_wake_up_passes_its_place_on() -> None:
     """A stop cancels fetches: the place a cancelled waiter was woken for
     must go to the next one, or that one would wait for good."""
-
-    async def scenario() -> None:
-        window = FetchWindow(1, 64)
-        (ticket,) = await entered(window, 1)
-        second, third = await waits(window), await waits(window)
-        ticket.leave(widen=False)  # wakes the second...
-        second.cancel()  # ...which is cancelled before it runs
-        await asyncio.wait_for(third, 1)
-        assert second.cancelled() and window.used == 1
-
-    asyncio.run(scenario())
+    window = FetchWindow(1, 64)
+    (ticket,) = await entered(window, 1)
+    second, third = await waits(window), await waits(window)
+    ticket.leave(widen=False)  # wakes the second...
+    second.cancel()  # ...which is cancelled before it runs
+    await asyncio.wait_for(third, 1)
+    assert second.cancelled() and window.used == 1
 
 
-def test_a_feed_stalled_on_the_network_lends_its_place_until_its_wait_ends() -> None:
-    async def scenario() -> None:
-        window = FetchWindow(1, 64)
-        (stalled,) = await entered(window, 1)
-        behind = await waits(window)
-        with stalled.waiting(patience=0.01):
-            await asyncio.wait_for(behind, 1)  # got the lent place
-            assert (window.size, window.places, window.used) == (1, 2, 2)
-        assert window.places == 1  # taken back when the fetch ended
-        (await behind).leave(widen=False)
-        stalled.leave(widen=False)
-        assert (window.places, window.used) == (1, 0)
-
-    asyncio.run(scenario())
+@in_a_loop
+async def test_a_feed_stalled_on_the_network_lends_its_place_until_its_wait_ends() -> None:
+    window = FetchWindow(1, 64)
+    (stalled,) = await entered(window, 1)
+    behind = await waits(window)
+    with stalled.waiting(patience=0.01):
+        await asyncio.wait_for(behind, 1)  # got the lent place
+        assert (window.size, window.places, window.used) == (1, 2, 2)
+    assert window.places == 1  # taken back when the fetch ended
+    (await behind).leave(widen=False)
+    stalled.leave(widen=False)
+    assert (window.places, window.used) == (1, 0)
 
 
-def test_a_quick_wait_lends_nothing_and_places_never_pass_the_limit() -> None:
-    async def scenario() -> None:
-        window = FetchWindow(2, 3)
-        first, second = await entered(window, 2)
-        with first.waiting(patience=10):
-            pass
-        assert window.places == 2
-        with first.waiting(patience=0.01), second.waiting(patience=0.01):
-            await asyncio.sleep(0.05)
-            assert window.places == 3  # the limit
-        assert window.places == 2
-
-    asyncio.run(scenario())
+@in_a_loop
+async def test_a_quick_wait_lends_nothing_and_places_never_pass_the_limit() -> None:
+    window = FetchWindow(2, 3)
+    first, second = await entered(window, 2)
+    with first.waiting(patience=10):
+        pass
+    assert window.places == 2
+    with first.waiting(patience=0.01), second.waiting(patience=0.01):
+        await asyncio.sleep(0.05)
+        assert window.places == 3  # the limit
+    assert window.places == 2
 
 
-def test_a_widening_while_a_place_is_lent_outlasts_the_lending() -> None:
-    async def scenario() -> None:
-        window = FetchWindow(2, 3)
-        stalled, other = await entered(window, 2)
-        with stalled.waiting(patience=0.01):
-            await asyncio.sleep(0.05)
-            other.leave(widen=True)  # at the limit meanwhile
-        assert (window.size, window.places) == (3, 3)
-
-    asyncio.run(scenario())
+@in_a_loop
+async def test_a_widening_while_a_place_is_lent_outlasts_the_lending() -> None:
+    window = FetchWindow(2, 3)
+    stalled, other = await entered(window, 2)
+    with stalled.waiting(patience=0.01):
+        await asyncio.sleep(0.05)
+        other.leave(widen=True)  # at the limit meanwhile
+    assert (window.size, window.places) == (3, 3)
 
 
 # -- in a pass: documents waiting for busy workers, and a pass of unchanged feeds --
