@@ -663,7 +663,7 @@ def handle(job: FeedJob) -> FeedResult:
         # Committed: retracted posts' files go, the staged posts go into
         # place, then are recorded.
         if verdicts:
-            # Committed: what cannot go now, the main process tries after the feeds.
+            # What cannot go now the main process removes after the feeds.
             with suppress(SQLAlchemyError):
                 remove_retracted(engine, job.posts_dir, job.archive_dir, verdicts)
         new = updated = unchanged = 0
