@@ -6,18 +6,21 @@ import asyncio
 import gzip
 import json
 import socket
+import ssl
 import time
 import tracemalloc
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 
 import brotli
 import pytest
+import trustme
 
 from feedmill.fetch import Fetcher, FetchOptions, FetchRequest, in_host_turns
+from feedmill.fetch import client as fetch_client
 from feedmill.fetch.client import keeps_credentials
 from feedmill.models import FetchStatus
 
@@ -624,6 +627,109 @@ def test_credentials_stay_with_their_host_after_the_feed_moved(
 )
 def test_which_redirect_hops_keep_credentials(configured: str, hop: str, keeps: bool) -> None:
     assert keeps_credentials(configured, hop) is keeps
+
+
+# -- TLS ---------------------------------------------------------------------
+# A certificate for 127.0.0.1 that a public CA signed cannot be had offline: the
+# server's comes from a test CA, which ``trusted`` puts in place of the CA bundle.
+
+
+@pytest.fixture
+def test_ca() -> trustme.CA:
+    return trustme.CA()
+
+
+@pytest.fixture
+def tls_server(test_ca: trustme.CA) -> Iterator[FeedServer]:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    test_ca.issue_cert("127.0.0.1").configure_cert(context)
+    server = FeedServer(tls=context).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def trusted(test_ca: trustme.CA, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The test CA as the only one trusted; counts the requests that asked for TLS."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    test_ca.configure_trust(context)
+    asked: list[int] = []
+
+    def ssl_context() -> ssl.SSLContext:
+        asked.append(1)
+        return context
+
+    monkeypatch.setattr(fetch_client, "_ssl_context", ssl_context)
+    return asked
+
+
+def test_an_https_feed_is_fetched_over_a_checked_certificate(
+    tls_server: FeedServer, trusted: list[int]
+) -> None:
+    url = tls_server.add("/f", body=FEED)
+    result = fetch(FetchRequest(url=url))
+    assert (result.status, result.body) == (FetchStatus.OK, FEED)
+    # The certificate names the host: another name for it is refused.
+    other = fetch(FetchRequest(url=url.replace("127.0.0.1", "localhost")))
+    assert other.error == (
+        "cannot connect: TLS certificate rejected: "
+        "Hostname mismatch, certificate is not valid for 'localhost'."
+    )
+
+
+def test_a_redirect_from_http_to_https_is_followed(
+    feed_server: FeedServer, tls_server: FeedServer, trusted: list[int]
+) -> None:
+    secure = tls_server.add("/f", body=FEED)
+    url = feed_server.add("/f", status=301, headers={"Location": secure})
+    result = fetch(FetchRequest(url=url))
+    assert (result.status, result.final_url, result.body) == (FetchStatus.OK, secure, FEED)
+    assert result.redirects == ((301, secure),)
+
+
+def test_plain_http_never_loads_the_ca_bundle(
+    feed_server: FeedServer, tls_server: FeedServer, trusted: list[int]
+) -> None:
+    plain = [feed_server.add(f"/{i}", body=FEED) for i in range(3)]
+    assert {r.status for r in fetch_all([FetchRequest(url=u) for u in plain])} == {FetchStatus.OK}
+    assert trusted == []
+    assert fetch(FetchRequest(url=tls_server.add("/f", body=FEED))).status is FetchStatus.OK
+    assert trusted == [1]
+
+
+@pytest.mark.parametrize(
+    "server, message",
+    [
+        (
+            "tls_server",  # a certificate no CA of the bundle signed
+            "cannot connect: TLS certificate rejected: unable to get local issuer certificate",
+        ),
+        (
+            "feed_server",  # https:// to a server of plain http
+            "cannot connect: TLS failed: the server does not speak TLS there "
+            "(WRONG_VERSION_NUMBER)",
+        ),
+    ],
+)
+def test_a_feed_whose_tls_fails_says_why_and_the_others_publish(
+    tmp_path: Path,
+    feed_server: FeedServer,
+    server: str,
+    message: str,
+    request: pytest.FixtureRequest,
+) -> None:
+    failing: FeedServer = request.getfixturevalue(server)
+    bad = failing.add("/bad", body=FEED).replace("http://", "https://")
+    good = feed_server.add("/good", body=FEED)
+    feeds = [
+        {"url": bad, "group": "g", "source": "tls"},
+        {"url": good, "group": "g", "source": "ok"},
+    ]
+    config = write_config(tmp_path, feeds)
+    assert cli("run", "-c", str(config)).code == 0
+    rows = status(config)
+    assert rows[bad]["last_error"] == message
+    assert rows[good]["last_error"] is None and len(posts(tmp_path)) == 2
 
 
 def test_proxy_global_and_per_feed(

@@ -8,6 +8,7 @@ peak number of requests served at once (per-host limits are checked with it).
 from __future__ import annotations
 
 import gzip
+import ssl
 import threading
 import time
 from collections import Counter
@@ -30,7 +31,9 @@ class Route:
 
 
 class FeedServer:
-    def __init__(self) -> None:
+    """``tls``: serve https with this server-side context (see ``tls_server``)."""
+
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.routes: dict[str, Route] = {}
         self.hits: Counter[str] = Counter()
         self.requests: list[tuple[str, dict[str, str]]] = []
@@ -70,6 +73,13 @@ class FeedServer:
                 pass  # clients that hang up early (timeouts under test) are expected
 
         self.httpd = Server(("127.0.0.1", 0), Handler)
+        if tls is not None:
+            # The handshake in the request's thread, not in accept(): one that
+            # fails (an untrusted certificate) must not stall the server.
+            self.httpd.socket = tls.wrap_socket(
+                self.httpd.socket, server_side=True, do_handshake_on_connect=False
+            )
+        self.scheme = "https" if tls is not None else "http"
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
         self.thread = threading.Thread(
@@ -77,7 +87,7 @@ class FeedServer:
         )
 
     def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        return f"{self.scheme}://127.0.0.1:{self.port}{path}"
 
     def add(self, path: str, route: Route | None = None, **kwargs: object) -> str:
         self.routes[path] = route or Route(**kwargs)  # type: ignore[arg-type]

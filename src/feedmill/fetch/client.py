@@ -4,7 +4,7 @@
   GETs in 0.2–0.5 s where httpx took 2.3–3.3 s (benchmarks/README.md);
 * a global limit and a per-host limit on requests in flight (RSSHub serves
   many routes from one host);
-* a whole-request deadline on top of httpx's connect/read timeouts, so a
+* a whole-request deadline on top of aiohttp's connect/read timeouts, so a
   server that trickles bytes still ends on time;
 * redirects followed by hand: counted, loops detected, every hop recorded
   so the caller can notice permanent moves;
@@ -192,9 +192,8 @@ class Fetcher:
             import aiohttp
 
             opts = self.options
-            connector = aiohttp.TCPConnector(
-                limit=opts.concurrency, limit_per_host=opts.per_host, ssl=_ssl_context()
-            )
+            # TLS per request (_tls): a pass over plain http never loads the CA bundle.
+            connector = aiohttp.TCPConnector(limit=opts.concurrency, limit_per_host=opts.per_host)
             self._session = aiohttp.ClientSession(
                 connector=connector,
                 timeout=self._timeouts(opts.timeout),
@@ -309,6 +308,7 @@ class Fetcher:
                     headers=sent,
                     allow_redirects=False,
                     proxy=proxy,
+                    ssl=_tls(url, proxy),
                     # Always given: aiohttp reads timeout=None as "no timeouts".
                     timeout=self._timeouts(deadline),
                 ) as resp:
@@ -406,6 +406,16 @@ def _ssl_context() -> ssl.SSLContext:
     return ssl.create_default_context(cafile=certifi.where())
 
 
+def _tls(url: str, proxy: str | None) -> ssl.SSLContext | bool:
+    """The TLS context of a request to ``url`` (through ``proxy``): made on the
+    first https one, so that feeds served over plain http (an RSSHub on the
+    LAN) never pay for the CA bundle.  ``True`` is aiohttp's "no override",
+    which plain http never uses."""
+    if urls.scheme(url) == "https" or urls.scheme(proxy) == "https":
+        return _ssl_context()
+    return True
+
+
 _CREDENTIALS = frozenset({"authorization", "cookie"})
 
 
@@ -494,6 +504,14 @@ def _reason(exc: BaseException) -> str:
         seen.add(id(node))
         if isinstance(node, socket.gaierror):
             return "host name not found"
+        # OpenSSL's own errors (aiohttp's wrappers of them are SSLErrors too,
+        # without OpenSSL's account): checked before OSError, which they are.
+        if isinstance(node, ssl.SSLCertVerificationError) and getattr(node, "verify_message", None):
+            return f"TLS certificate rejected: {node.verify_message}"
+        if isinstance(node, ssl.SSLError) and getattr(node, "reason", None):
+            if node.reason == "WRONG_VERSION_NUMBER":  # https:// to a port of plain http
+                return "TLS failed: the server does not speak TLS there (WRONG_VERSION_NUMBER)"
+            return f"TLS failed: {node.reason}"
         if isinstance(node, OSError) and node.errno in _ERRNO_REASONS:
             return _ERRNO_REASONS[node.errno]
         texts.append(str(node))
