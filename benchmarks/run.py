@@ -55,6 +55,9 @@ class Measured:
     # in each (the workers share what their forkserver had imported), so
     # this is what the tree takes of the machine's memory.
     peak_tree_pss: int
+    # CPU seconds (user + system) of the process and all its children, summed:
+    # what the work cost the machine, whatever the number of cores it used.
+    cpu: float
     returncode: int
     stdout: str
     stderr: str
@@ -70,20 +73,28 @@ def measure(command: list[str], cwd: Path, env: dict[str, str] | None = None) ->
         process = subprocess.Popen(
             command, cwd=cwd, stdout=out, stderr=err, text=True, env={**os.environ, **(env or {})}
         )
-        wall, peaks = _watch(process, started)
+        wall, peaks, cpu = _watch(process, started)
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read(), err.read()
     if process.returncode != 0:
         print(stderr[-3000:], file=sys.stderr)
-    return Measured(wall, *peaks, process.returncode, stdout, stderr)
+    return Measured(wall, *peaks, cpu, process.returncode, stdout, stderr)
 
 
-def _watch(process: subprocess.Popen[str], started: float) -> tuple[float, tuple[int, int, int]]:
-    """Wait for ``process``; its wall time and peak memory (main, tree, tree PSS)."""
+def _watch(
+    process: subprocess.Popen[str], started: float
+) -> tuple[float, tuple[int, int, int], float]:
+    """Wait for ``process``; its wall time, peak memory (main, tree, tree PSS)
+    and CPU seconds (tree)."""
     watched = psutil.Process(process.pid)
     peak_main = peak_tree = peak_pss = 0
     children: list[psutil.Process] = []
+    # The last CPU times read of each process: a worker's own, never its
+    # children's (a forkserver's reaped workers would count twice).  Read
+    # every 0.1 s, so a child's last 0.1 s may be missed; the main process's
+    # every 20 ms.
+    cpu: dict[int, float] = {}
     rounds = 0
     # The watcher shares the machine's two cores with the program measured:
     # listing children walks every process of the system, and reading smaps
@@ -93,13 +104,17 @@ def _watch(process: subprocess.Popen[str], started: float) -> tuple[float, tuple
         try:
             main_rss = watched.memory_info().rss
             peak_main = max(peak_main, main_rss)
+            times = watched.cpu_times()
+            cpu[watched.pid] = times.user + times.system
             if rounds % 25 == 0:  # every 0.5 s
                 children = watched.children(recursive=True)
             if rounds % 5 == 0:  # every 0.1 s
                 tree = main_rss
                 for child in children:
-                    with contextlib.suppress(psutil.Error):
+                    with contextlib.suppress(psutil.Error), child.oneshot():
                         tree += child.memory_info().rss
+                        times = child.cpu_times()
+                        cpu[child.pid] = times.user + times.system
                 peak_tree = max(peak_tree, tree)
             if rounds % 50 == 0:  # every 1 s
                 pss = 0
@@ -111,7 +126,7 @@ def _watch(process: subprocess.Popen[str], started: float) -> tuple[float, tuple
             pass
         rounds += 1
         time.sleep(0.02)
-    return time.perf_counter() - started, (peak_main, peak_tree, peak_pss)
+    return time.perf_counter() - started, (peak_main, peak_tree, peak_pss), sum(cpu.values())
 
 
 class Server:
@@ -199,11 +214,14 @@ def measure_feedmill(
         f"feedmill  cold  {cold.wall:7.2f} s  {total_items / cold.wall:8.0f} items/s  "
         f"peak RSS {cold.peak_main / MiB:.0f} MiB "
         f"(with workers {cold.peak_tree / MiB:.0f} MiB, PSS {cold.peak_tree_pss / MiB:.0f})  "
+        f"CPU {cold.cpu:.1f} s = {1000 * cold.cpu / total_items:.2f} ms/item  "
         f"{posts} posts ({label})"
     )
     return {
         "cold_seconds": round(cold.wall, 2),
         "cold_items_per_s": round(total_items / cold.wall),
+        "cold_cpu_seconds": round(cold.cpu, 1),
+        "cpu_ms_per_item": round(1000 * cold.cpu / total_items, 2),
         "posts": posts,
         "peak_rss_main_mib": round(cold.peak_main / MiB),
         "peak_rss_tree_mib": round(cold.peak_tree / MiB),
@@ -253,12 +271,15 @@ def measure_peer(name: str, urls: Path, total_items: int, *extra: str) -> dict[s
     rerun = measure(command, ROOT)
     print(
         f"{name:9} cold  {cold.wall:7.2f} s  {total_items / cold.wall:8.0f} items/s  "
-        f"peak RSS {cold.peak_main / MiB:.0f} MiB  {len(before)} posts"
+        f"peak RSS {cold.peak_main / MiB:.0f} MiB  "
+        f"CPU {cold.cpu:.1f} s = {1000 * cold.cpu / total_items:.2f} ms/item  {len(before)} posts"
     )
     print(f"{name:9} rerun {rerun.wall:7.2f} s")
     return {
         "cold_seconds": round(cold.wall, 2),
         "cold_items_per_s": round(total_items / cold.wall),
+        "cold_cpu_seconds": round(cold.cpu, 1),
+        "cpu_ms_per_item": round(1000 * cold.cpu / total_items, 2),
         "posts": len(before),
         "peak_rss_main_mib": round(cold.peak_main / MiB),
         "rerun_seconds": round(rerun.wall, 2),
@@ -380,16 +401,24 @@ def main() -> None:
 def print_table(results: dict[str, Any]) -> None:
     fm = results["feedmill"]
     if "feedmill_plain" in results:
-        fm = {**fm, "cold_items_per_s_plain": results["feedmill_plain"]["cold_items_per_s"]}
+        plain = results["feedmill_plain"]
+        fm = {
+            **fm,
+            "cold_items_per_s_plain": plain["cold_items_per_s"],
+            "cpu_ms_per_item_plain": plain["cpu_ms_per_item"],
+        }
         for peer in ("reader", "baseline"):
             if peer in results:
                 results[peer] = {
                     **results[peer],
                     "cold_items_per_s_plain": results[peer]["cold_items_per_s"],
+                    "cpu_ms_per_item_plain": results[peer]["cpu_ms_per_item"],
                 }
     rows = [
         ("cold ingest, items/s (like for like)", "cold_items_per_s_plain", True),
         ("cold ingest, items/s (defaults)", "cold_items_per_s", True),
+        ("CPU per item, ms (like for like)", "cpu_ms_per_item_plain", False),
+        ("CPU per item, ms (defaults)", "cpu_ms_per_item", False),
         ("unchanged rerun, s", "rerun_seconds", False),
         ("peak RSS (main process), MiB", "peak_rss_main_mib", False),
     ]
