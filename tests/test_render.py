@@ -315,3 +315,13 @@ def test_no_comment_reaches_hexo() -> None:
     from feedmill.publish.hexo_safe import hexo_safe
 
     assert hexo_safe("<p>a</p><!-- more --><p>b</p>") == "<p>a</p>&lt;!-- more --><p>b</p>"
+
+
+def test_no_placeholder_of_hexos_reaches_it() -> None:
+    """Hexo puts back what it parked as <!--code￼N--> (escaped or not) and stops
+    the site's build on a number it did not park: U+FFFC goes as a reference."""
+    from feedmill.publish.hexo_safe import hexo_safe
+
+    assert hexo_safe("<p>a &lt;!--code\ufffc0--&gt; b</p>") == (
+        "<p>a &lt;!--code&#xFFFC;0--&gt; b</p>"
+    )

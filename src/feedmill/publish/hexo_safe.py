@@ -9,6 +9,11 @@ Hexo runs every post through Nunjucks and then Markdown (marked):
   would not decode the reference.)
 * ``<!--`` (none is left after sanitizing) would be a comment, and
   ``<!-- more -->`` the cut of the page's excerpt: it is written ``&lt;!--``.
+* Hexo parks code blocks and template tags as ``<!--code`` + U+FFFC + ``0-->``
+  and puts them back by that pattern, ``&lt;!--`` too, asserting each number
+  is one it parked: text that reads so (U+FFFC, the object replacement
+  character, comes with text pasted from editors) stopped the whole site's
+  build.  U+FFFC is written ``&#xFFFC;``, the same character to a browser.
 * A blank line ends marked's HTML block and what follows is Markdown:
   indented lines become code, ``*x*`` emphasis, ``#`` headings, and Hexo's
   fence filter rewrites ```` ``` ```` lines.  So the body is made one line.
@@ -94,4 +99,6 @@ def hexo_safe(html: str) -> str:
     # keeps raw, Hexo would cut the page's excerpt at a "<!-- more -->" there.
     if "<!--" in html:
         html = html.replace("<!--", "&lt;!--")
+    if "\ufffc" in html:
+        html = html.replace("\ufffc", "&#xFFFC;")
     return one_line(neutralize_templates(html))
