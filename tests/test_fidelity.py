@@ -1,6 +1,6 @@
 """What goes in is what readers see, and nothing else — checked with real Hexo 8.
 
-173 hostile and awkward items (tests/data/fidelity/items.json: braces and
+174 hostile and awkward items (tests/data/fidelity/items.json: braces and
 template tags, <pre> blocks, Markdown look-alikes, scripts, handlers, bad
 URLs, SVG, iframes, every awkward title, lazy images, plain-text flash news,
 CJK, emoji and RTL text) go through feedmill and a real `hexo generate` with

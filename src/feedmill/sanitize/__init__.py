@@ -117,6 +117,9 @@ _ALT_MARKUP = str.maketrans({"<": "＜", ">": "＞", '"': "＂", "&": "＆"})
 # for an image, a data: URI). landscape wraps each image in
 # '<a href="' + this.src + '">', and a tel: or mailto: src keeps its '"'.
 _MEDIA = frozenset({"img", "video", "audio", "source", "track", "iframe"})
+# nh3 holds href and src to the allowed schemes, not cite (<q>, <blockquote>,
+# <del>, <ins>): what no browser follows must still not carry javascript:.
+_SCHEMES = frozenset({"", *P.URL_SCHEMES})
 
 
 def _attribute_filter(iframe_hosts: frozenset[str]) -> Callable[[str, str, str], str | None]:
@@ -139,6 +142,8 @@ def _attribute_filter(iframe_hosts: frozenset[str]) -> Callable[[str, str, str],
             if base and not _HAS_SCHEME.match(stripped):
                 value = urls.absolute(stripped, base) or value
             if tag in _MEDIA and urls.scheme(value) not in ("", "http", "https"):
+                return None
+            if urls.scheme(value) not in _SCHEMES:
                 return None
             return _readable(value)
         if attribute in _ANCHORS:
