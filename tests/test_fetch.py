@@ -1008,6 +1008,79 @@ def test_not_a_feed_says_what_came_back(
     assert status(config)[url]["last_error"] == message
 
 
+def test_a_stray_byte_in_a_servers_headers_fails_only_its_feed(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """Header bytes that are not UTF-8 (a French server's "ç") read as Latin-1:
+    as they came they could not be stored, and failed the whole batch of feed
+    records — the pass with them."""
+    busy = feed_server.add("/busy", status=503, reason="Service indisponible, réessayez")
+    odd = feed_server.add(
+        "/odd",
+        body=b"<html><head><title>Erreur</title></head></html>",
+        headers={"Content-Type": "text/h\xe9ml"},
+    )
+    good = feed_server.add("/good", body=FEED)
+    feeds = [
+        {"url": u, "group": "g", "source": s} for u, s in ((busy, "a"), (odd, "b"), (good, "c"))
+    ]
+    config = write_config(tmp_path, feeds)
+    assert cli("run", "-c", str(config)).code == 0
+    rows = status(config)
+    assert rows[busy]["last_error"] == "HTTP 503 Service indisponible, réessayez"
+    assert rows[odd]["last_error"] == "got text/h\xe9ml: <title>Erreur</title>"
+    assert rows[good]["last_error"] is None and len(posts(tmp_path)) == 2
+
+
+@pytest.mark.parametrize(
+    "validator",
+    [{"ETag": '"v\xff\xfe"'}, {"Last-Modified": "Tue, 20 Sep 2022 \xa0\xff GMT"}],
+    ids=["etag", "last-modified"],
+)
+def test_a_validator_that_cannot_be_stored_is_dropped_and_the_feed_published(
+    tmp_path: Path, feed_server: FeedServer, validator: dict[str, str]
+) -> None:
+    url = feed_server.add("/f", body=FEED, headers=validator)
+    config = write_config(tmp_path, [{"url": url, "group": "g", "source": "s"}])
+    assert cli("run", "-c", str(config)).code == 0
+    assert status(config)[url]["last_error"] is None and len(posts(tmp_path)) == 2
+    # Without it, the body's hash still tells the document unchanged.
+    assert "1 unchanged" in cli("run", "-c", str(config)).stdout
+    sent = feed_server.requests[-1][1]
+    assert "If-None-Match" not in sent and "If-Modified-Since" not in sent
+
+
+def test_a_redirect_to_a_location_with_a_stray_byte_is_followed_percent_encoded(
+    feed_server: FeedServer,
+) -> None:
+    feed_server.add("/caf%E9", body=FEED)
+    url = feed_server.add("/old", status=302, headers={"Location": "/caf\xe9"})
+    result = fetch(FetchRequest(url=url))
+    assert (result.status, result.final_url) == (FetchStatus.OK, feed_server.url("/caf%E9"))
+
+
+def test_what_a_server_sends_cannot_drive_the_operators_terminal(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """ESC and CSI from a server (an error page's text, a reason phrase) show
+    as pictures in `run` and `status`: obeyed, they retitle the terminal,
+    clear the screen, colour what follows."""
+    page = feed_server.add(
+        "/page",
+        body=b"Error \x1b]0;PWNED\x07\x1b[2J\x1b[31mRED\x1b[0m",
+        headers={"Content-Type": "text/plain"},
+    )
+    busy = feed_server.add("/busy", status=503, reason="Busy \x1b[31mred\x9b2J")
+    feeds = [{"url": page, "group": "g", "source": "a"}, {"url": busy, "group": "g", "source": "b"}]
+    config = write_config(tmp_path, feeds)
+    run = cli("run", "-c", str(config))
+    table = cli("status", "-c", str(config)).stdout
+    for shown in (run.stderr, table):
+        assert "Error ␛]0;PWNED␇␛[2J␛[31mRED␛[0m" in shown
+        assert "HTTP 503 Busy ␛[31mred\ufffd2J" in shown
+        assert not any(c in shown for c in "\x1b\x07\x9b")
+
+
 def test_a_feed_after_a_servers_stray_output_is_read_and_the_output_noted(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:

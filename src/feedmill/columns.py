@@ -7,6 +7,7 @@ the terminal wrap long lines: 0.07 s.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from rich.cells import cell_len
@@ -17,9 +18,28 @@ Cell = Sequence[Line]  # one line or more, stacked
 GAP = "  "
 
 
+# Control characters other than tab and line feed, C1 ones included: what a
+# server sent (a reason phrase, an error page's text) reaches `status` and the
+# run's messages, and ESC or CSI there would move the cursor, clear the
+# screen or retitle the operator's terminal.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _picture(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code < 0x20:
+        return chr(0x2400 + code)  # its Control Picture: ESC shows as ␛
+    return "\u2421" if code == 0x7F else "\ufffd"
+
+
+def visible(text: str) -> str:
+    """``text`` with its control characters shown, never obeyed, by a terminal."""
+    return _CONTROLS.sub(_picture, text) if _CONTROLS.search(text) else text
+
+
 def cell(text: str, style: str = "") -> Cell:
     """A one-line cell (an empty text is an empty cell)."""
-    return ((text, style),) if text else ()
+    return ((visible(text), style),) if text else ()
 
 
 def plain(text: str) -> str:
@@ -27,8 +47,10 @@ def plain(text: str) -> str:
 
     rich's ``escape`` doubles a trailing backslash, lest it escape a tag that
     follows; before anything else both would show.  Doubled and followed by
-    an empty tag, a backslash shows once in every place.
+    an empty tag, a backslash shows once in every place.  Control characters
+    show as pictures (see ``visible``).
     """
+    text = visible(text)
     body = text.rstrip("\\")
     if body == text:
         return escape(text)

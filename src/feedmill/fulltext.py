@@ -40,7 +40,13 @@ import lxml.html
 from lxml.html import HtmlElement
 
 from feedmill import urls
-from feedmill.fetch.client import DEFAULT_USER_AGENT, _reason, _ssl_context
+from feedmill.fetch.client import (
+    DEFAULT_USER_AGENT,
+    _header_text,
+    _location,
+    _reason,
+    _ssl_context,
+)
 from feedmill.fetch.decompress import BodyError, read_capped
 from feedmill.models import Entry, ParsedFeed
 from feedmill.parse.encoding import decode, http_charset
@@ -872,13 +878,13 @@ async def _get(
         async with session.get(target, allow_redirects=False) as resp:
             status = resp.status
             if status in _REDIRECTS:
-                location = (resp.headers.get("Location") or "").strip()
+                location = (_location(resp.headers.get("Location")) or "").strip()
                 if not location:
                     raise _Failure(f"HTTP {status} without a Location header")
                 return location, None
             if not 200 <= status < 300:
-                raise _Failure(f"HTTP {status} {resp.reason or ''}".rstrip())
-            content_type = resp.headers.get("Content-Type")
+                raise _Failure(f"HTTP {status} {_header_text(resp.reason) or ''}".rstrip())
+            content_type = _header_text(resp.headers.get("Content-Type"))
             mime = (content_type or "").split(";", 1)[0].strip().lower()
             if mime and mime not in _HTML_TYPES:
                 raise _Failure(f"not an HTML page ({mime})")

@@ -27,6 +27,9 @@ class Route:
     etag: str | None = None  # answer 304 to a matching If-None-Match
     last_modified: str | None = None
     gzip: bool = False
+    # The status line's reason phrase (else the standard one); it and header
+    # values go on the wire as Latin-1: "é" is the byte 0xE9, as an old server sends.
+    reason: str | None = None
     handler: Callable[[BaseHTTPRequestHandler], Route | None] | None = None
 
 
@@ -131,7 +134,7 @@ class FeedServer:
             body = gzip.compress(body)
             headers["Content-Encoding"] = "gzip"
         if route.trickle is not None:
-            request.send_response(route.status)
+            request.send_response(route.status, route.reason)
             for name, value in headers.items():
                 request.send_header(name, value)
             request.send_header("Content-Length", str(len(body)))
@@ -141,13 +144,17 @@ class FeedServer:
                 request.wfile.flush()
                 time.sleep(route.trickle)
             return
-        self._send(request, route.status, headers, body)
+        self._send(request, route.status, headers, body, route.reason)
 
     @staticmethod
     def _send(
-        request: BaseHTTPRequestHandler, status: int, headers: dict[str, str], body: bytes
+        request: BaseHTTPRequestHandler,
+        status: int,
+        headers: dict[str, str],
+        body: bytes,
+        reason: str | None = None,
     ) -> None:
-        request.send_response(status)
+        request.send_response(status, reason)
         for name, value in headers.items():
             request.send_header(name, value)
         if "Content-Length" not in headers:

@@ -21,6 +21,7 @@ import errno
 import functools
 import hashlib
 import os
+import re
 import socket
 import ssl
 import urllib.request
@@ -312,7 +313,7 @@ class Fetcher:
                     # Always given: aiohttp reads timeout=None as "no timeouts".
                     timeout=self._timeouts(deadline),
                 ) as resp:
-                    location = _header_text(resp.headers.get("location"))
+                    location = _location(resp.headers.get("location"))
                     if resp.status not in _REDIRECTS or not location:
                         return await self._answer(request, url, resp, tuple(redirects))
                     target = urls.join(url, location.strip())
@@ -337,7 +338,11 @@ class Fetcher:
     ) -> Fetched:
         """What the last response of the chain (not a redirect) means for the feed."""
         status = resp.status
-        cache = tuple((name, resp.headers[name]) for name in _CACHE_HEADERS if name in resp.headers)
+        cache = tuple(
+            (name, _header_text(resp.headers[name]) or "")
+            for name in _CACHE_HEADERS
+            if name in resp.headers
+        )
         if status == 304 and not (request.etag or request.last_modified):
             # Nothing was asked that "not modified" could answer: a broken
             # server or cache; the feed has no document to keep.
@@ -348,14 +353,15 @@ class Fetcher:
                 status=FetchStatus.NOT_MODIFIED,
                 final_url=url,
                 http_status=304,
-                etag=resp.headers.get("etag") or request.etag,
-                last_modified=resp.headers.get("last-modified") or request.last_modified,
+                etag=_validator(resp.headers.get("etag")) or request.etag,
+                last_modified=_validator(resp.headers.get("last-modified"))
+                or request.last_modified,
                 body_hash=request.body_hash,
                 cache_headers=cache,
                 redirects=redirects,
             )
         if status >= 400 or status < 200 or status in _REDIRECTS:
-            reason = resp.reason or ""
+            reason = _header_text(resp.reason) or ""
             message = f"HTTP {status} {reason}".rstrip()
             if status in _REDIRECTS:
                 message += " without a Location header"
@@ -383,9 +389,9 @@ class Fetcher:
             final_url=url,
             http_status=status,
             body=None if unchanged else body,
-            content_type=resp.headers.get("content-type"),
-            etag=resp.headers.get("etag"),
-            last_modified=resp.headers.get("last-modified"),
+            content_type=_header_text(resp.headers.get("content-type")),
+            etag=_validator(resp.headers.get("etag")),
+            last_modified=_validator(resp.headers.get("last-modified")),
             body_hash=digest,
             cache_headers=cache,
             redirects=redirects,
@@ -464,15 +470,41 @@ def _port(parts: SplitResult) -> int:
     return parts.port or (443 if parts.scheme == "https" else 80)
 
 
+# aiohttp reads header bytes that are not UTF-8 as lone surrogates (U+DC80 +
+# the byte), which no database stores: a feed's one stray byte failed a whole
+# batch of feed records, and the pass.
+_STRAY_BYTE = re.compile("[\udc80-\udcff]")
+
+
 def _header_text(value: str | None) -> str | None:
-    """A header as its sender meant it: raw UTF-8 (a Location with Chinese
-    path segments) arrives decoded as Latin-1."""
+    """A header as text: each byte that was not UTF-8 read as Latin-1, HTTP's
+    old charset for them ("Service Indisponible" with its "ç")."""
     if value is None or value.isascii():
         return value
+    return _STRAY_BYTE.sub(lambda m: chr(ord(m.group()) - 0xDC00), value)
+
+
+def _location(value: str | None) -> str | None:
+    """A Location header: its stray bytes percent-encoded, as browsers and curl
+    send them; raw UTF-8 (Chinese path segments) read as such, also where an
+    older aiohttp decoded it as Latin-1."""
+    if value is None or value.isascii():
+        return value
+    if _STRAY_BYTE.search(value):
+        return _STRAY_BYTE.sub(lambda m: f"%{ord(m.group()) - 0xDC00:02X}", value)
     try:
         return value.encode("latin-1").decode("utf-8")
     except UnicodeError:
         return value
+
+
+def _validator(value: str | None) -> str | None:
+    """An ETag or Last-Modified to send back as it came, or None: one holding a
+    byte that is not UTF-8 cannot be stored (the body's hash still tells an
+    unchanged document)."""
+    if value is None or value.isascii() or _STRAY_BYTE.search(value) is None:
+        return value
+    return None
 
 
 def _guess_type(path: str) -> str | None:
