@@ -6,6 +6,8 @@ import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from feedmill.config import load_config
 from feedmill.schedule import (
     Policy,
@@ -93,13 +95,31 @@ def test_s_maxage_is_for_shared_caches_not_for_us() -> None:
 
 def test_backoff_grows_exponentially_with_jitter_up_to_the_cap() -> None:
     rng = random.Random(7)
+    interval = timedelta(minutes=15)
     for streak in range(1, 12):
         wait = backoff(streak, POLICY, rng)
-        full = min(timedelta(minutes=15) * 2 ** (streak - 1), timedelta(hours=24))
-        assert full / 2 <= wait <= full
+        full = min(interval * 2 ** (streak - 1), timedelta(hours=24))
+        # Half of it to all of it, never sooner than a healthy feed's next fetch.
+        assert max(full / 2, interval) <= wait <= max(full, interval * 1.25)
     assert backoff(40, POLICY, rng) <= timedelta(hours=24)
     waits = {backoff(3, POLICY, random.Random(seed)) for seed in range(20)}
     assert len(waits) > 10  # jitter spreads feeds that failed together
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        "Thu, 01 Jan 2026 14:00:00 GMT",
+        "Thursday, 01-Jan-26 14:00:00 GMT",
+        "Thu Jan  1 14:00:00 2026",
+    ],
+    ids=["imf-fixdate", "rfc850", "asctime"],
+)
+def test_http_dates_are_read_in_each_of_their_three_forms(form: str) -> None:
+    """HTTP's three date forms (RFC 9110 §5.6.7), all GMT: asctime's names no
+    zone, and a Retry-After or Expires written so was ignored."""
+    assert retry_after([("retry-after", form)], NOW) == timedelta(hours=2)
+    assert cache_lifetime([("expires", form)], NOW) == timedelta(hours=2)
 
 
 def test_retry_after_on_failure_is_believed_within_the_cap() -> None:
@@ -236,7 +256,15 @@ def test_a_feed_gone_for_good_is_asked_again_only_at_the_cap() -> None:
     rng = random.Random(3)
     wait = after_failure(NOW, POLICY, streak=1, gone=True, rng=rng) - NOW
     assert timedelta(hours=12) <= wait <= timedelta(hours=24)  # cap, with jitter
-    assert after_failure(NOW, POLICY, streak=1, rng=rng) - NOW <= timedelta(minutes=15)
+    assert after_failure(NOW, POLICY, streak=1, rng=rng) - NOW <= timedelta(minutes=18.75)
+
+
+def test_a_first_failure_is_never_retried_sooner_than_a_healthy_feed() -> None:
+    """A 429 without Retry-After, a 503, a timeout: asked again no sooner than
+    the feed's interval — polling faster is not backing off — and spread."""
+    waits = [after_failure(NOW, POLICY, streak=1, rng=random.Random(s)) - NOW for s in range(50)]
+    assert all(timedelta(minutes=15) <= wait <= timedelta(minutes=18.75) for wait in waits)
+    assert len(set(waits)) > 10
 
 
 def test_a_failure_records_when_its_server_asked_to_be_asked_again() -> None:

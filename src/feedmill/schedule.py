@@ -17,7 +17,7 @@ import random
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 
@@ -110,7 +110,9 @@ def _http_date(value: str) -> datetime | None:
         moment = parsedate_to_datetime(value.strip())
     except (TypeError, ValueError, IndexError):
         return None
-    return moment if moment.tzinfo is not None else None
+    # HTTP's dates are GMT in each of its three forms; asctime's
+    # ("Sun Nov  6 08:49:37 1994") names no zone, and read naive.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _origin(headers: list[tuple[str, str]], now: datetime) -> datetime:
@@ -170,9 +172,10 @@ def backoff(streak: int, policy: Policy, rng: random.Random | None = None) -> ti
     interval = policy.interval.total_seconds()
     full = min(interval * 2.0**exponent, cap)
     low, high = full * (1 - policy.jitter), full
-    if full >= cap and low < interval:
-        # Settled at the cap: never a faster pace than the feed's own, and
-        # still spread — upward when the cap leaves no room below it.
+    if low < interval:
+        # Never a faster pace than the feed's own — after a first failure (a
+        # 429 above all) as when settled at a cap no longer than the interval
+        # — and still spread: upward, where there is no room below.
         low = interval
         high = max(high, interval * (1 + policy.jitter / 2))
     wait = rng.uniform(low, high) if rng is not None else random.uniform(low, high)
