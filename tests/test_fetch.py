@@ -623,6 +623,10 @@ def test_credentials_stay_with_their_host_after_the_feed_moved(
         ("https://rsshub.app/a", "https://evil.example/a", False),
         ("https://rsshub.app/a", "https://sub.rsshub.app/a", False),
         ("https://rsshub.app/a", "https://[bad/", False),
+        # One host, as configured and as the server names it (IDNA): the same host.
+        ("http://例子.测试/a", "http://xn--fsqu00a.xn--0zwm56d/b", True),
+        ("http://XN--FSQU00A.xn--0zwm56d/a", "http://例子.测试/b", True),
+        ("http://例子.测试/a", "http://例子.网络/b", False),
     ],
 )
 def test_which_redirect_hops_keep_credentials(configured: str, hop: str, keeps: bool) -> None:
@@ -1049,6 +1053,12 @@ def test_a_validator_that_cannot_be_stored_is_dropped_and_the_feed_published(
     assert "1 unchanged" in cli("run", "-c", str(config)).stdout
     sent = feed_server.requests[-1][1]
     assert "If-None-Match" not in sent and "If-Modified-Since" not in sent
+
+
+def test_a_header_line_longer_than_8_kib_is_read(feed_server: FeedServer) -> None:
+    """A CDN's long Set-Cookie before the feed: browsers and curl read it."""
+    url = feed_server.add("/f", body=FEED, headers={"Set-Cookie": "c=" + "x" * 20_000})
+    assert fetch(FetchRequest(url=url)).status is FetchStatus.OK
 
 
 def test_a_redirect_to_a_location_with_a_stray_byte_is_followed_percent_encoded(

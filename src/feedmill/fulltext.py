@@ -42,6 +42,7 @@ from lxml.html import HtmlElement
 from feedmill import urls
 from feedmill.fetch.client import (
     DEFAULT_USER_AGENT,
+    HEADER_LINE_LIMIT,
     _header_text,
     _location,
     _reason,
@@ -798,6 +799,8 @@ async def _session(options: ArticleOptions) -> AsyncIterator[aiohttp.ClientSessi
             "Accept-Encoding": "gzip, deflate, br",
             "Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8",
         },
+        max_line_size=HEADER_LINE_LIMIT,
+        max_field_size=HEADER_LINE_LIMIT,
     )
     try:
         yield session

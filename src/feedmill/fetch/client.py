@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     import aiohttp
 
 MiB = 1024 * 1024
+HEADER_LINE_LIMIT = 64 * 1024
 DEFAULT_USER_AGENT = f"feedmill/{__version__} (+https://pypi.org/project/feedmill/)"
 _REDIRECTS = (301, 302, 303, 307, 308)
 # Response headers that the scheduler reads.
@@ -206,6 +207,10 @@ class Fetcher:
                 # Cookies set by one feed's server must not reach another's.
                 cookie_jar=aiohttp.DummyCookieJar(),
                 headers={"User-Agent": opts.user_agent},
+                # aiohttp refuses a header line over 8 KiB, where browsers and
+                # curl read a CDN's long Set-Cookie and the feed after it.
+                max_line_size=HEADER_LINE_LIMIT,
+                max_field_size=HEADER_LINE_LIMIT,
             )
         return self._session
 
@@ -431,7 +436,9 @@ def keeps_credentials(configured: str, url: str) -> bool:
     http up to https on the default ports — the rule of browsers and requests."""
     if url == configured:
         return True
-    was, now = urls.split(configured), urls.split(url)
+    # Hosts as they go on the wire: an international name and its IDNA form
+    # (as a server's Location names it) are one host.
+    was, now = urls.split(urls.for_request(configured)), urls.split(urls.for_request(url))
     if was is None or now is None or was.hostname != now.hostname:
         return False
     if was.scheme == now.scheme:
