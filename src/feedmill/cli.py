@@ -491,8 +491,9 @@ def _reloaded(mill: Any, config: Config, stamp: Stamp) -> tuple[Config, Stamp]:
         )
         mill.reconfigure(config)  # what it ran with; failing here too ends the daemon
         return config, now
-    before = {f.url for f in config.feeds}
-    after = {f.url for f in fresh.feeds}
+    # Feeds as the config tells them apart: a url respelt is the same feed.
+    before = {config.feed_key(f) for f in config.feeds}
+    after = {fresh.feed_key(f) for f in fresh.feeds}
     template = (
         f"; post template {plain(str(fresh.template_path))} changed"
         if now[1] != stamp[1] and fresh.template_path == config.template_path
