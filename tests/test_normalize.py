@@ -195,6 +195,22 @@ def test_keys_and_links_carry_no_control_characters() -> None:
     assert no_guid.key == "/a" and no_guid.link == "https://e.com/a"
 
 
+def test_enclosures_get_a_player_only_for_what_a_player_can_play() -> None:
+    """An episode from the web gets a player; one at javascript: or data: would
+    lose its src to the sanitizer and leave an empty player in the post."""
+    media = (
+        ("javascript:alert(1)", "video"),
+        ("data:audio/mpeg;base64,AAAA", "audio"),
+        ("/ep1.mp3", "audio"),
+    )
+    item = entry(guid="p", content="<p>本期节目</p>", media=media)
+    content = normalize_entry(item, base_url="https://pod.example/", zone=SHANGHAI).content
+    assert content == (
+        '<p>本期节目</p><p><audio controls preload="none" src="https://pod.example/ep1.mp3">'
+        "</audio></p>"
+    )
+
+
 def test_full_content_is_preferred_over_summary() -> None:
     item = entry(guid="x", content="<p>full</p>", summary="<p>short</p>")
     assert normalize_entry(item, base_url=None, zone=SHANGHAI).content == "<p>full</p>"

@@ -124,6 +124,8 @@ def _players(media: tuple[tuple[str, str], ...], content: str, base: str | None)
         address = absolute_url(strip_controls(url), base)
         if address is None or address in content or html.escape(address) in content:
             continue
+        if urls.scheme(address) not in ("http", "https"):
+            continue  # the sanitizer would drop its src: an empty player
         source = html.escape(address, quote=True)
         players.append(f'<p><{kind} controls preload="none" src="{source}"></{kind}></p>')
     return "".join(players)
