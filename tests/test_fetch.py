@@ -1055,6 +1055,42 @@ def test_a_validator_that_cannot_be_stored_is_dropped_and_the_feed_published(
     assert "If-None-Match" not in sent and "If-Modified-Since" not in sent
 
 
+@pytest.mark.parametrize(
+    ("raw", "detail"),
+    [
+        (b"HTTX/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", "HTTX/1.1 200 OK"),
+        (
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\nhello\r\n0\r\n\r\n",
+            "chunk size: b'ZZ'",
+        ),
+        (
+            b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n<rss>",
+            "received 5 of 100 bytes",
+        ),
+    ],
+    ids=["status-line", "chunk-size", "cut-short"],
+)
+def test_a_broken_response_says_what_was_wrong_on_one_line(
+    feed_server: FeedServer, raw: bytes, detail: str
+) -> None:
+    """aiohttp's parser puts what was wrong on the lines after "Bad status
+    line:", and wraps a body cut short as "400, message=…" (no server sent a
+    400): the account is on the one line `status` shows."""
+    result = fetch(FetchRequest(url=feed_server.add("/x", raw=raw)))
+    assert result.error is not None and result.error.startswith("bad HTTP response: ")
+    assert detail in result.error
+    assert "\n" not in result.error and "400" not in result.error and "^" not in result.error
+
+
+def test_a_body_compressed_twice_says_so(tmp_path: Path, feed_server: FeedServer) -> None:
+    url = feed_server.add("/f", body=gzip.compress(FEED), gzip=True)
+    config = write_config(tmp_path, [{"url": url, "group": "g", "source": "s"}])
+    assert cli("run", "-c", str(config)).code == 0
+    assert status(config)[url]["last_error"] == (
+        "got a gzip-compressed body (compressed twice, or without its Content-Encoding)"
+    )
+
+
 def test_a_header_line_longer_than_8_kib_is_read(feed_server: FeedServer) -> None:
     """A CDN's long Set-Cookie before the feed: browsers and curl read it."""
     url = feed_server.add("/f", body=FEED, headers={"Set-Cookie": "c=" + "x" * 20_000})

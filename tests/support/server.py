@@ -30,6 +30,7 @@ class Route:
     # The status line's reason phrase (else the standard one); it and header
     # values go on the wire as Latin-1: "é" is the byte 0xE9, as an old server sends.
     reason: str | None = None
+    raw: bytes | None = None  # the whole response as written, status line and all
     handler: Callable[[BaseHTTPRequestHandler], Route | None] | None = None
 
 
@@ -118,6 +119,10 @@ class FeedServer:
             route = route.handler(request) or route
         if route.delay:
             time.sleep(route.delay)
+        if route.raw is not None:  # what no well-behaved server sends
+            request.wfile.write(route.raw)
+            request.close_connection = True
+            return
         if route.etag and request.headers.get("If-None-Match") == route.etag:
             self._send(request, 304, {"ETag": route.etag}, b"")
             return

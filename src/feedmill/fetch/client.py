@@ -528,9 +528,15 @@ def _guess_type(path: str) -> str | None:
 _LONGEST_ERROR = 300  # characters: a parser's complaint may quote the whole body
 
 
+# A parser's pointer under the line it quotes ("       ^").
+_POINTER = re.compile(r"\s*[\^~]+\s*")
+
+
 def _one_line(message: str) -> str:
-    """An error for `status` and the run's summary: its first line, clipped."""
-    line = " ".join(message.strip().split("\n", 1)[0].split())
+    """An error for `status` and the run's summary: its lines joined (aiohttp's
+    "Bad status line:" puts what was wrong on the next), clipped."""
+    lines = (line for line in message.splitlines() if not _POINTER.fullmatch(line))
+    line = " ".join(" ".join(lines).split())
     return line if len(line) <= _LONGEST_ERROR else line[: _LONGEST_ERROR - 1] + "…"
 
 
@@ -553,6 +559,11 @@ def _reason(exc: BaseException) -> str:
             return f"TLS failed: {node.reason}"
         if isinstance(node, OSError) and node.errno in _ERRNO_REASONS:
             return _ERRNO_REASONS[node.errno]
+        told = getattr(node, "message", None)
+        if type(node).__name__ in _PARSER_ERRORS and told:
+            # aiohttp's own account of a broken body, not its wrapper's "400, message=…"
+            # (no HTTP status: a parser's code).
+            return str(told)
         texts.append(str(node))
         node = node.__cause__ or node.__context__
     text = " ".join(texts)
@@ -563,6 +574,9 @@ def _reason(exc: BaseException) -> str:
     return next((t for t in texts if t), type(exc).__name__)
 
 
+_PARSER_ERRORS = frozenset(
+    {"ContentLengthError", "TransferEncodingError", "ContentEncodingError", "BadHttpMessage"}
+)
 _ERRNO_REASONS = {
     errno.ECONNREFUSED: "connection refused",
     errno.ECONNRESET: "connection reset",

@@ -215,6 +215,10 @@ def prepare(body: bytes, content_type: str | None = None) -> Prepared:
 
 def parse_document(body: bytes, content_type: str | None = None) -> ParsedFeed:
     """Parse one document; raise ParseError with a readable reason."""
+    if body[:2] == b"\x1f\x8b":  # gzip's magic: what is left once Content-Encoding was undone
+        raise ParseError(
+            "got a gzip-compressed body (compressed twice, or without its Content-Encoding)"
+        )
     prepared = prepare(body, content_type)
     decoded, what = prepared.decoded, prepared.kind
     text = decoded.text
