@@ -392,6 +392,93 @@ def test_a_lost_database_does_not_give_a_retitled_item_a_second_file(tmp_path: P
     assert "posts: 0 new, 0 updated" in publish(tmp_path, items(3, title1="第1条新闻改了标题"))
 
 
+def test_a_lost_database_keeps_the_post_of_a_story_two_feeds_carry(tmp_path: Path) -> None:
+    """With dedupe on, a story two feeds carry has one post: the copy of the
+    feed that brought it first.  The database gone, the feed reached first in
+    the new pass may be the other one: the post on the site stays the story's,
+    and the other feed's copy is held back again (its new post removed)."""
+    story = Item(
+        title="央行今日开展1000亿元逆回购操作",
+        guid="https://www.example.com/news/1.html",
+        link="https://www.example.com/news/1.html",
+        html="<p>中国人民银行今日以利率招标方式开展了1000亿元7天期逆回购操作，"
+        "中标利率为1.80%，与此前持平。当日有200亿元逆回购到期。</p>",
+    )
+    own = Item(
+        title="仅在甲站的消息", guid="x-own", html="<p>甲站独家：某公司发布三季度业绩预告。</p>"
+    )
+    (tmp_path / "x.xml").write_bytes(rss("甲站 - 要闻", [story, own]))
+    (tmp_path / "y.xml").write_bytes(rss("乙站 - 要闻", [story]))
+    feeds = [
+        {"url": "x.xml", "group": "财经", "source": "甲站"},
+        {"url": "y.xml", "group": "财经", "source": "乙站"},
+    ]
+    config = str(write_config(tmp_path, feeds))
+    assert cli("run", "-c", config, "--feed", "y.xml").code == 0  # 乙站 brings it first
+    assert "1 new" in cli("run", "-c", config).stdout  # 甲站's own; its copy held back
+    before = posts(tmp_path)
+    assert len(before) == 2
+    for path in (tmp_path / ".feedmill").glob("state.db*"):
+        path.unlink()
+    out = cli("run", "-c", config).stdout  # 甲站 first, as the config lists it
+    assert "1 duplicates" in out
+    assert posts(tmp_path) == before  # the same two files, nothing beside them
+    rows = {r["source"]: r for r in json.loads(cli("status", "-c", config, "--json").stdout)}
+    assert (rows["乙站"]["posts"], rows["甲站"]["posts"], rows["甲站"]["duplicates"]) == (1, 1, 1)
+    assert "posts: 0 new, 0 updated" in cli("run", "-c", config).stdout
+
+
+def test_a_lost_database_keeps_the_posts_of_stories_many_feeds_carry(tmp_path: Path) -> None:
+    """The same with the worker pool, feeds of both sides judged at once."""
+    names = [
+        "宁德时代",
+        "比亚迪",
+        "贵州茅台",
+        "中国平安",
+        "招商银行",
+        "隆基绿能",
+        "美的集团",
+        "海天味业",
+        "万科",
+        "格力电器",
+        "中芯国际",
+        "药明康德",
+        "紫金矿业",
+        "长江电力",
+        "工商银行",
+        "中国神华",
+        "恒瑞医药",
+        "迈瑞医疗",
+        "立讯精密",
+        "三一重工",
+    ]
+    stories = [
+        Item(
+            title=f"{name}发布第三季度业绩",
+            guid=f"https://www.example.com/news/{i}.html",
+            link=f"https://www.example.com/news/{i}.html",
+            html=f"<p>{name}今日公告，第三季度实现营业收入{100 + 37 * i}亿元，同比增长{3 + i}%，"
+            f"净利润{10 + i}亿元；公司在{1990 + i}年上市，员工{2000 + 113 * i}人。</p>",
+        )
+        for i, name in enumerate(names)
+    ]
+    for i, story in enumerate(stories):
+        (tmp_path / f"x{i}.xml").write_bytes(rss(f"甲{i} - 要闻", [story]))
+        (tmp_path / f"y{i}.xml").write_bytes(rss(f"乙{i} - 要闻", [story]))
+    first = [{"url": f"y{i}.xml", "group": "财经", "source": f"乙{i}"} for i in range(20)]
+    then = [{"url": f"x{i}.xml", "group": "财经", "source": f"甲{i}"} for i in range(20)]
+    config = str(write_config(tmp_path, first))
+    assert "20 new" in cli("run", "-c", config).stdout
+    config = str(write_config(tmp_path, then + first))
+    assert "20 duplicates" in cli("run", "-c", config).stdout
+    before = posts(tmp_path)
+    for path in (tmp_path / ".feedmill").glob("state.db*"):
+        path.unlink()
+    assert "20 duplicates" in cli("run", "-c", config).stdout
+    assert posts(tmp_path) == before
+    assert "posts: 0 new, 0 updated" in cli("run", "-c", config).stdout
+
+
 @pytest.mark.parametrize("date_style", ["rfc822", "local"])
 def test_a_lost_database_keeps_the_dates_the_posts_show(tmp_path: Path, date_style: str) -> None:
     """The posts' URLs hold their dates: an undated item (dated by the day it

@@ -61,6 +61,7 @@ from feedmill.store.entries import (
     Known,
     adopt_told_apart_keys,
     awaiting_page,
+    first_seen_since,
     holds_feed_text,
     ingest_entries,
     known_versions,
@@ -554,6 +555,10 @@ def handle(job: FeedJob) -> FeedResult:
         return post_filename(title, job.feed_url, entry.key, 10 + 6 * attempt)
 
     originals: set[int] = set()  # stored entries that new items turned out to copy
+    # New items whose post the site already shows, matched to an original
+    # first posted in this very pass: index → (that entry, the verdict's reason).
+    superseded: dict[int, tuple[int, str]] = {}
+    taken_back: dict[int, Decision] = {}  # their entries, held back as copies of those items
 
     try:
         with engine.begin() as conn:
@@ -573,6 +578,19 @@ def handle(job: FeedJob) -> FeedResult:
                         arrivals = dedupe_store.Arrivals.since(conn, mark)
                     match = arrivals.find_original(conn, story, job.dedupe, job.state.id)
                 if match is None:
+                    return Decision(fingerprint=story.fingerprint.text_hash)
+                if (
+                    on_site
+                    and index in screened.stories
+                    and job.pass_started is not None
+                    and on_site.get(key_digest(job.feed_url, item.entry.key))
+                    and first_seen_since(conn, match.original_id, job.pass_started)
+                ):
+                    # The database was lost: this item's post is on the site,
+                    # and the "original" was first seen in this pass, its post
+                    # new. The story stays where readers have it; the new
+                    # post goes (below), as a copy of this one.
+                    superseded[index] = (match.original_id, match.verdict.reason)
                     return Decision(fingerprint=story.fingerprint.text_hash)
                 originals.add(match.original_id)
                 return Decision(
@@ -594,8 +612,19 @@ def handle(job: FeedJob) -> FeedResult:
                 if index in ingested.stored
                 and (verdict := decide(index, items[index])).status != "active"
             }
+            # The posts of this pass that copy what the site already showed.
+            # Their files go after every feed of the pass (Mill._remove_retracted):
+            # their own worker may not have put them in place yet.
+            taken_back.update(
+                (copy, Decision("duplicate", reason, duplicate_of=ingested.stored[index]))
+                for index, (copy, reason) in superseded.items()
+                if index in ingested.stored
+            )
+            # Their originals' posts list them: redone by publish().
+            originals.update(ingested.stored[i] for i in superseded if i in ingested.stored)
+            originals.difference_update(taken_back)
             # Their files go once this has committed (see publish.retract).
-            retract(conn, verdicts)
+            retract(conn, {**verdicts, **taken_back})
             if screened.stories:
                 dedupe_store.add(
                     conn,
@@ -705,5 +734,7 @@ def handle(job: FeedJob) -> FeedResult:
         updated=updated,
         unchanged=unchanged + ingested.unchanged + len(waiting),
         blocked=ingested.blocked + sum(v.status == "blocked" for v in verdicts.values()),
-        duplicates=ingested.duplicates + sum(v.status == "duplicate" for v in verdicts.values()),
+        duplicates=ingested.duplicates
+        + sum(v.status == "duplicate" for v in verdicts.values())
+        + len(taken_back),
     )

@@ -9,7 +9,7 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, bindparam, insert, select, update
@@ -308,6 +308,16 @@ def originals_of(conn: Connection, entry_ids: Sequence[int]) -> set[int]:
         )
         found.update(conn.execute(query).scalars())
     return found
+
+
+def first_seen_since(conn: Connection, entry_id: int, moment: datetime) -> bool:
+    """Was the entry first seen at ``moment`` or later (in the pass under way)?"""
+    first: datetime | None = conn.execute(
+        select(entries.c.first_seen_at).where(entries.c.id == entry_id)
+    ).scalar()
+    if first is None:
+        return False
+    return (first if first.tzinfo else first.replace(tzinfo=UTC)) >= moment
 
 
 def retract(conn: Connection, verdicts: Mapping[int, Decision]) -> None:
