@@ -310,6 +310,33 @@ def test_a_feed_moved_to_another_address_keeps_its_history_with_moved_from(
     assert row["url"] == new and row["posts"] == 3
 
 
+def test_moved_from_written_after_the_new_url_ran_says_it_is_not_taken_up(
+    tmp_path: Path,
+) -> None:
+    """A move joins a feed to its past on the new URL's first pass: named
+    later, it cannot (the new URL has a history of its own by then) — said,
+    not silently ignored."""
+    old, new = "old.xml", "new.xml"
+    (tmp_path / old).write_bytes(rss("证券时报网 - 要闻", items(3)))
+    (tmp_path / new).write_bytes(rss("证券时报网 - 要闻", items(3)))
+    config = str(write_config(tmp_path, [{**FEEDS[0], "url": old}]))
+    assert cli("run", "-c", config).code == 0
+    write_config(tmp_path, [{**FEEDS[0], "url": new}])
+    assert "not taken up" not in cli("run", "-c", config).stderr
+    write_config(tmp_path, [{**FEEDS[0], "url": new, "moved_from": old}])
+    said = " ".join(cli("run", "-c", config).stderr.split())
+    assert f"note {new}: moved_from {old} is not taken up: this feed was fetched at its new" in said
+    # Named on the new URL's first pass, a move is taken up, and nothing is said.
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    (fresh / old).write_bytes(rss("证券时报网 - 要闻", items(3)))
+    (fresh / new).write_bytes(rss("证券时报网 - 要闻", items(3)))
+    config = str(write_config(fresh, [{**FEEDS[0], "url": old}]))
+    assert cli("run", "-c", config).code == 0
+    write_config(fresh, [{**FEEDS[0], "url": new, "moved_from": old}])
+    assert "not taken up" not in cli("run", "-c", config).stderr
+
+
 @pytest.mark.parametrize(
     ("feeds", "message"),
     [

@@ -236,6 +236,7 @@ class Mill:
         self.options = options or RunOptions()
         self.stopping = StopFlag()  # kept across reconfigure: a stop holds; set by signals
         self.notices: list[str] = []  # for the command to say (see take_notices)
+        self._told_moves: set[tuple[str, str]] = set()
         self.site_lock = SiteLock(config.posts_dir)
         self.site_lock.acquire()
         try:
@@ -542,6 +543,18 @@ class Mill:
             feed_store.set_styles(conn, changes)
             removed = feed_store.set_aside_removed(conn, states)
             feed_store.restyle_originals(conn, removed)
+            stranded = feed_store.moves_not_taken(
+                conn, states, self.config.url_key, self.config.moves
+            )
+        for url, old in stranded:
+            if (url, old) not in self._told_moves:  # a daemon says it once, not every pass
+                self._told_moves.add((url, old))
+                self.notices.append(
+                    f"{url}: moved_from {old} is not taken up: this feed was fetched at its"
+                    " new url before moved_from named the old one, and each keeps its own"
+                    " history (the old feed's posts stay; its items reaching this feed are"
+                    " held back as copies of them)"
+                )
         return states
 
     def next_due(self) -> datetime | None:

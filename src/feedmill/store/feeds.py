@@ -115,6 +115,30 @@ def sync_feeds(
     return {u: known[u] for u in urls}
 
 
+def moves_not_taken(
+    conn: Connection,
+    urls: Iterable[str],
+    identity: Callable[[str], str],
+    earlier: Mapping[str, Sequence[str]],
+) -> list[tuple[str, str]]:
+    """(configured URL, the earlier feed's URL) for each ``moved_from`` that
+    names a feed with a history of its own still: the feed had been fetched at
+    its new URL before ``moved_from`` named its old one, and a move joins a
+    feed to its past only on the new URL's first pass (see `_moves`)."""
+    if not earlier:
+        return []
+    configured = set(urls)
+    others = {
+        identity(url): url for (url,) in conn.execute(select(feeds.c.url)) if url not in configured
+    }
+    return [
+        (url, others[identity(was)])
+        for url, olds in earlier.items()
+        for was in olds
+        if identity(was) in others
+    ]
+
+
 def get_feed(conn: Connection, feed_id: int) -> FeedState:
     return _state(conn.execute(select(*_COLUMNS).where(feeds.c.id == feed_id)).one())
 
