@@ -859,13 +859,6 @@ def _cut(segments: Sequence[tuple[str, bool]], limit: int) -> list[tuple[str, bo
 # -- status -----------------------------------------------------------------
 
 
-def _file_names(folder: Path) -> set[str]:
-    try:
-        return set(os.listdir(folder))
-    except OSError:  # no site yet, or not readable: nothing shown there
-        return set()
-
-
 def status_rows(config: Config) -> list[dict[str, Any]]:
     from feedmill.store import feeds as feed_store
     from feedmill.store.database import open_database, reading
@@ -882,9 +875,7 @@ def status_rows(config: Config) -> list[dict[str, Any]]:
         try:
             with reading(engine) as conn:  # never waits for a pass that is writing
                 states = feed_store.view(conn, urls, config.url_key, config.moves)
-                counts = feed_store.post_counts(
-                    conn, _file_names(config.posts_dir), _file_names(config.archive_dir)
-                )
+                counts = feed_store.post_counts(conn)
                 held = feed_store.held_back(conn)
         finally:
             engine.dispose()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Container, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Any
@@ -319,26 +319,15 @@ def view(
     return out
 
 
-def post_counts(
-    conn: Connection, in_posts: Container[str], in_archive: Container[str]
-) -> dict[int, tuple[int, int]]:
-    """feed id → (posts on the site, posts retention moved to the archive), as
-    the folders hold them (their file names): a post deleted by hand is gone
-    from the site although nothing has noticed yet (its item unchanged), and
-    one waiting to be rewritten (a restyle, a pass killed) is there."""
+def post_counts(conn: Connection) -> dict[int, tuple[int, int]]:
+    """feed id → (posts on the site, posts retention moved to the archive)."""
     query = (
-        select(entries.c.feed_id, posts.c.file_name, posts.c.state)
+        select(entries.c.feed_id, posts.c.state, func.count())
         .select_from(posts.join(entries, posts.c.entry_id == entries.c.id))
-        .where(posts.c.state.in_(("written", "pending", "stale", "archived")))
+        .where(posts.c.state.in_(("written", "archived")))
+        .group_by(entries.c.feed_id, posts.c.state)
     )
-    out: dict[int, tuple[int, int]] = {}
-    for feed_id, name, state in conn.execute(query):
-        mine, other = out.get(feed_id, (0, 0))
-        if state == "archived":
-            out[feed_id] = (mine, other + (name in in_archive))
-        else:
-            out[feed_id] = (mine + (name in in_posts), other)
-    return out
+    return _two_counts(conn.execute(query), "written")
 
 
 def held_back(conn: Connection) -> dict[int, tuple[int, int]]:
