@@ -542,6 +542,8 @@ def _one_line(message: str) -> str:
 
 def _reason(exc: BaseException) -> str:
     """The most specific account of a connection error, from its whole chain."""
+    from aiohttp.http_exceptions import HttpProcessingError
+
     seen: set[int] = set()
     node: BaseException | None = exc
     texts = []
@@ -559,11 +561,10 @@ def _reason(exc: BaseException) -> str:
             return f"TLS failed: {node.reason}"
         if isinstance(node, OSError) and node.errno in _ERRNO_REASONS:
             return _ERRNO_REASONS[node.errno]
-        told = getattr(node, "message", None)
-        if type(node).__name__ in _PARSER_ERRORS and told:
-            # aiohttp's own account of a broken body, not its wrapper's "400, message=…"
-            # (no HTTP status: a parser's code).
-            return str(told)
+        if isinstance(node, HttpProcessingError) and node.message:
+            # aiohttp's parser's own account of a broken response, not its
+            # wrapper's "400, message=…" (no server sent a 400: a parser's code).
+            return str(node.message)
         texts.append(str(node))
         node = node.__cause__ or node.__context__
     text = " ".join(texts)
@@ -574,9 +575,6 @@ def _reason(exc: BaseException) -> str:
     return next((t for t in texts if t), type(exc).__name__)
 
 
-_PARSER_ERRORS = frozenset(
-    {"ContentLengthError", "TransferEncodingError", "ContentEncodingError", "BadHttpMessage"}
-)
 _ERRNO_REASONS = {
     errno.ECONNREFUSED: "connection refused",
     errno.ECONNRESET: "connection reset",

@@ -143,7 +143,7 @@ def _attribute_filter(iframe_hosts: frozenset[str]) -> Callable[[str, str, str],
                 value = urls.absolute(stripped, base) or value
             if tag in _MEDIA and urls.scheme(value) not in ("", "http", "https"):
                 return None
-            if urls.scheme(value) not in _SCHEMES:
+            if urls.scheme(value.strip(_URL_ENDS)) not in _SCHEMES:  # ("\x01javascript:")
                 return None
             return _readable(value)
         if attribute in _ANCHORS:
