@@ -325,7 +325,7 @@ def test_moved_from_written_after_the_new_url_ran_says_it_is_not_taken_up(
     assert "not taken up" not in cli("run", "-c", config).stderr
     write_config(tmp_path, [{**FEEDS[0], "url": new, "moved_from": old}])
     said = " ".join(cli("run", "-c", config).stderr.split())
-    assert f"note {new}: moved_from {old} is not taken up: this feed was fetched at its new" in said
+    assert f"note {new}: moved_from {old} is not taken up: this feed has a history of its" in said
     # Named on the new URL's first pass, a move is taken up, and nothing is said.
     fresh = tmp_path / "fresh"
     fresh.mkdir()
@@ -335,6 +335,26 @@ def test_moved_from_written_after_the_new_url_ran_says_it_is_not_taken_up(
     assert cli("run", "-c", config).code == 0
     write_config(fresh, [{**FEEDS[0], "url": new, "moved_from": old}])
     assert "not taken up" not in cli("run", "-c", config).stderr
+    # So is one named once the new URL has a row but nothing of its own yet (a
+    # `run --feed` of another feed made the row).
+    blank = tmp_path / "blank"
+    blank.mkdir()
+    for name in (old, new):
+        (blank / name).write_bytes(rss("证券时报网 - 要闻", items(3)))
+    (blank / "other.xml").write_bytes(
+        rss("开源中国 - 资讯", [Item(title=f"资讯{i}", guid=f"o-{i}") for i in range(2)])
+    )
+    config = str(write_config(blank, [{**FEEDS[0], "url": old}]))
+    assert cli("run", "-c", config).code == 0
+    other = {"url": "other.xml", "group": "科技", "source": "开源中国"}
+    write_config(blank, [{**FEEDS[0], "url": new}, other])
+    assert cli("run", "-c", config, "--feed", "other.xml").code == 0
+    before = posts(blank)
+    assert len(before) == 5
+    write_config(blank, [{**FEEDS[0], "url": new, "moved_from": old}, other])
+    run = cli("run", "-c", config)
+    assert "not taken up" not in run.stderr and "posts: 0 new" in run.stdout
+    assert set(posts(blank)) == set(before)
 
 
 @pytest.mark.parametrize(

@@ -550,10 +550,11 @@ class Mill:
             if (url, old) not in self._told_moves:  # a daemon says it once, not every pass
                 self._told_moves.add((url, old))
                 self.notices.append(
-                    f"{url}: moved_from {old} is not taken up: this feed was fetched at its"
-                    " new url before moved_from named the old one, and each keeps its own"
-                    " history (the old feed's posts stay; its items reaching this feed are"
-                    " held back as copies of them)"
+                    f"{url}: moved_from {old} is not taken up: this feed has a history of its"
+                    " own already (fetched at its new url before moved_from named the old one,"
+                    " or joined to another earlier url), and each keeps its own (the old"
+                    " feed's posts stay; its items reaching this feed are held back as copies"
+                    " of them)"
                 )
         return states
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from feedmill.store.schema import entries, feeds, posts
 
@@ -67,7 +67,9 @@ def _moves(
     moves = {
         url: targets[identity(url)] for url in urls if url not in known and identity(url) in targets
     }
-    new = [url for url in urls if url not in known and url not in moves]
+    # A URL with a row but no history yet (never fetched, or never with
+    # success: a `run --feed` of another feed made it) takes a move as a new one.
+    new = [url for url in urls if (url not in known or _blank(known[url])) and url not in moves]
     if new and gone:
         by_key: dict[str, list[FeedState]] = {}
         for state in gone:
@@ -83,6 +85,11 @@ def _moves(
                     taken.add(id(found[0]))
                     break
     return moves
+
+
+def _blank(state: FeedState) -> bool:
+    """A feed row with nothing of its own yet: no success, no items, no posts."""
+    return state.last_success_at is None and not state.item_count and state.style_hash is None
 
 
 def sync_feeds(
@@ -102,8 +109,10 @@ def sync_feeds(
     urls = list(dict.fromkeys(urls))
     known = _all(conn)
     moved = _moves(known, urls, identity, earlier or {})
-    for url in [u for u in urls if u not in known and u in moved]:
+    for url in [u for u in urls if u in moved]:
         old = moved[url]
+        if url in known:  # a blank row of its own (see `_moves`): the move's row takes its place
+            conn.execute(delete(feeds).where(feeds.c.id == known.pop(url).id))
         record(conn, old.id, url=url, fetch_url=None, redirect_url=None, redirect_streak=0)
         known.pop(old.url)
         known[url] = get_feed(conn, old.id)
