@@ -468,11 +468,38 @@ def test_a_lost_database_keeps_the_post_of_a_story_two_feeds_carry(tmp_path: Pat
     for path in (tmp_path / ".feedmill").glob("state.db*"):
         path.unlink()
     out = cli("run", "-c", config).stdout  # 甲站 first, as the config lists it
-    assert "1 duplicates" in out
+    assert "posts: 2 new" in out and "1 duplicates" in out
     assert posts(tmp_path) == before  # the same two files, nothing beside them
     rows = {r["source"]: r for r in json.loads(cli("status", "-c", config, "--json").stdout)}
     assert (rows["乙站"]["posts"], rows["甲站"]["posts"], rows["甲站"]["duplicates"]) == (1, 1, 1)
     assert "posts: 0 new, 0 updated" in cli("run", "-c", config).stdout
+
+
+def test_a_lost_database_removes_no_post_the_site_had(tmp_path: Path) -> None:
+    """Both feeds' posts of a story on the site (posted while dedupe was off):
+    the database lost with dedupe on, one copy is held back — and both files
+    stay, as they were."""
+    story = Item(
+        title="央行今日开展1000亿元逆回购操作",
+        guid="https://www.example.com/news/1.html",
+        link="https://www.example.com/news/1.html",
+        html="<p>中国人民银行今日以利率招标方式开展了1000亿元7天期逆回购操作，"
+        "中标利率为1.80%，与此前持平。当日有200亿元逆回购到期。</p>",
+    )
+    (tmp_path / "x.xml").write_bytes(rss("甲站 - 要闻", [story]))
+    (tmp_path / "y.xml").write_bytes(rss("乙站 - 要闻", [story]))
+    feeds = [
+        {"url": "x.xml", "group": "财经", "source": "甲站"},
+        {"url": "y.xml", "group": "财经", "source": "乙站"},
+    ]
+    config = str(write_config(tmp_path, feeds, dedupe=False))
+    assert "posts: 2 new" in cli("run", "-c", config).stdout
+    before = set(posts(tmp_path))
+    write_config(tmp_path, feeds)
+    for path in (tmp_path / ".feedmill").glob("state.db*"):
+        path.unlink()
+    assert "1 duplicates" in cli("run", "-c", config).stdout
+    assert set(posts(tmp_path)) == before
 
 
 def test_a_lost_database_keeps_the_posts_of_stories_many_feeds_carry(tmp_path: Path) -> None:

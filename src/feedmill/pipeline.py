@@ -41,6 +41,7 @@ from feedmill.fetch.window import FetchWindow, Ticket
 from feedmill.filter.dedupe import DedupePolicy
 from feedmill.filter.rules import RuleSet, blocked_by, compile_rules
 from feedmill.models import Fetched, FetchStatus
+from feedmill.publish.filenames import snapshot_names, snapshot_path
 from feedmill.publish.render import (
     DEFAULT_TEMPLATE,
     FeedStyle,
@@ -411,7 +412,17 @@ class Mill:
         candidates = self._named()
         specs = self._selected(candidates, states, datetime.now(UTC))
         summary.feeds_skipped = len(candidates) - len(specs)
-        asyncio.run(self._ingest(specs, states, summary, progress))
+        # Feeds with nothing stored look for their posts on the site (a lost
+        # database): the site as it was before this pass writes to it.
+        snapshot = any(not states[spec.url].item_count for spec in specs)
+        if snapshot:
+            snapshot_names(self.posts_dir, self.archive_dir, self.stage_dir, self.pass_id)
+        try:
+            asyncio.run(self._ingest(specs, states, summary, progress))
+        finally:
+            if snapshot:
+                with suppress(FileNotFoundError):
+                    os.unlink(snapshot_path(self.stage_dir, self.pass_id))
         # What a worker could not remove after its commit (or a crash left),
         # before retention could move the files.
         self._remove_retracted()

@@ -61,6 +61,7 @@ from feedmill.store.entries import (
     Known,
     adopt_told_apart_keys,
     awaiting_page,
+    digest_basis,
     first_seen_since,
     holds_feed_text,
     ingest_entries,
@@ -395,6 +396,12 @@ def _keeping(item: Item, stored: str) -> Item:
     return item if article is None else Item(article, item.key_hash, item.version)
 
 
+def _was_on_site(conn: Connection, entry_id: int, on_site: dict[str, str]) -> bool:
+    """Was the post of this stored entry on the site before the pass?"""
+    basis = digest_basis(conn, entry_id)
+    return basis is not None and key_digest(*basis) in on_site
+
+
 def _dated_as_posted(item: Item, job: FeedJob, on_site: dict[str, str]) -> Item:
     """``item`` dated as the post of it on the site shows (a custom template's
     date, or none, leaves it as it is)."""
@@ -454,7 +461,11 @@ def handle(job: FeedJob) -> FeedResult:
     # A feed the database does not know may have posts on the site already
     # (the database was lost): an item keeps its file, even retitled since,
     # and the date its post shows (its URL holds it).
-    on_site = names_on_site(job.posts_dir, job.archive_dir, job.pass_id) if not known else {}
+    on_site = (
+        names_on_site(job.posts_dir, job.archive_dir, job.pass_id, job.stage_dir)
+        if not known
+        else {}
+    )
     if on_site:
         items = tuple(_dated_as_posted(item, job, on_site) for item in items)
     retry: frozenset[str] = frozenset()
@@ -585,11 +596,14 @@ def handle(job: FeedJob) -> FeedResult:
                     and job.pass_started is not None
                     and on_site.get(key_digest(job.feed_url, item.entry.key))
                     and first_seen_since(conn, match.original_id, job.pass_started)
+                    and not _was_on_site(conn, match.original_id, on_site)
                 ):
                     # The database was lost: this item's post is on the site,
                     # and the "original" was first seen in this pass, its post
-                    # new. The story stays where readers have it; the new
-                    # post goes (below), as a copy of this one.
+                    # new in it. The story stays where readers have it; the
+                    # new post goes (below), as a copy of this one.  (Were
+                    # both on the site — posted while dedupe was off — this
+                    # one is held back as ever, and nothing on the site goes.)
                     superseded[index] = (match.original_id, match.verdict.reason)
                     return Decision(fingerprint=story.fingerprint.text_hash)
                 originals.add(match.original_id)
@@ -730,7 +744,9 @@ def handle(job: FeedJob) -> FeedResult:
     return FeedResult(
         title=normalized.title,
         items=len(items) + len(waiting),
-        new=new,
+        # A post placed in this pass and taken back in it (see `superseded`)
+        # was never new to the site: its worker counted it, this one uncounts it.
+        new=max(0, new - len(taken_back)),
         updated=updated,
         unchanged=unchanged + ingested.unchanged + len(waiting),
         blocked=ingested.blocked + sum(v.status == "blocked" for v in verdicts.values()),

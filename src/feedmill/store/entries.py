@@ -20,7 +20,7 @@ from feedmill.models import Entry
 from feedmill.normalize import told_apart_keys
 from feedmill.store.bulk import insert_rows
 from feedmill.store.posts import OFF_SITE, RETRACTED
-from feedmill.store.schema import entries, posts
+from feedmill.store.schema import entries, feeds, posts
 
 _CHUNK = 500
 
@@ -318,6 +318,16 @@ def first_seen_since(conn: Connection, entry_id: int, moment: datetime) -> bool:
     if first is None:
         return False
     return (first if first.tzinfo else first.replace(tzinfo=UTC)) >= moment
+
+
+def digest_basis(conn: Connection, entry_id: int) -> tuple[str, str] | None:
+    """(its feed's URL, its key): what the key digest of an entry's post file is of."""
+    row = conn.execute(
+        select(feeds.c.url, entries.c.key)
+        .select_from(entries.join(feeds, entries.c.feed_id == feeds.c.id))
+        .where(entries.c.id == entry_id)
+    ).one_or_none()
+    return (row.url, row.key) if row is not None else None
 
 
 def retract(conn: Connection, verdicts: Mapping[int, Decision]) -> None:
