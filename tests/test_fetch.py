@@ -681,6 +681,22 @@ def test_an_https_feed_is_fetched_over_a_checked_certificate(
     )
 
 
+def test_an_expired_certificate_is_refused_with_the_reason(
+    test_ca: trustme.CA, trusted: list[int]
+) -> None:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    lapsed = datetime(2020, 1, 1, tzinfo=UTC)
+    test_ca.issue_cert(
+        "127.0.0.1", not_before=lapsed - timedelta(days=30), not_after=lapsed
+    ).configure_cert(context)
+    server = FeedServer(tls=context).start()
+    try:
+        result = fetch(FetchRequest(url=server.add("/f", body=FEED)))
+    finally:
+        server.stop()
+    assert result.error == "cannot connect: TLS certificate rejected: certificate has expired"
+
+
 def test_a_redirect_from_http_to_https_is_followed(
     feed_server: FeedServer, tls_server: FeedServer, trusted: list[int]
 ) -> None:
