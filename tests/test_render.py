@@ -325,3 +325,20 @@ def test_no_placeholder_of_hexos_reaches_it() -> None:
     assert hexo_safe("<p>a &lt;!--code\ufffc0--&gt; b</p>") == (
         "<p>a &lt;!--code&#xFFFC;0--&gt; b</p>"
     )
+
+
+@pytest.mark.parametrize(
+    "pre",
+    ["<pre>\n\ncode\n</pre>", "<pre>code\n\nmore</pre>", '<pre class="x">\n\n\nx</pre>'],
+)
+def test_a_pre_keeps_its_text_to_the_first_blank_line(pre: str) -> None:
+    """A newline right after <pre>'s tag is not content to a browser — nor a
+    &#10; in its place: a leading blank line needs a second one."""
+    from feedmill.publish.hexo_safe import hexo_safe
+    from feedmill.sanitize import sanitize_html
+
+    from support import hexo
+
+    written = hexo_safe(sanitize_html(pre, base_url=None).html)
+    assert "\n" not in written
+    assert hexo.pre_texts(written) == hexo.pre_texts(pre)

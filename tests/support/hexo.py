@@ -150,3 +150,33 @@ def slugize(names: list[str]) -> list[str]:
     )
     slugs: list[str] = json.loads(result.stdout)
     return slugs
+
+
+def pre_texts(html: str) -> list[str]:
+    """The text of each <pre> in ``html`` as a browser's parser reads it
+    (parse5, the WHATWG parser in Hexo's own dependencies, run in Node): a
+    newline right after the tag is not content."""
+    import json
+
+    ensure_hexo()
+    node = shutil.which("node")
+    if node is None:
+        raise HexoMissing("node is not installed")
+    script = (
+        "const parse5 = require(process.argv[1]);"
+        "const walk = (n, out) => { if (n.nodeName === 'pre') out.push("
+        "(n.childNodes || []).map((c) => c.value || '').join(''));"
+        " (n.childNodes || []).forEach((c) => walk(c, out)); return out; };"
+        "const html = require('fs').readFileSync(0, 'utf8');"
+        "process.stdout.write(JSON.stringify(walk(parse5.parseFragment(html), [])));"
+    )
+    result = subprocess.run(
+        [node, "-e", script, str(MODULES / "parse5")],
+        input=html,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    texts: list[str] = json.loads(result.stdout)
+    return texts

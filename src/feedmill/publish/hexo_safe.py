@@ -60,6 +60,10 @@ def _end_of(html: str, name: str, start: int) -> int:
 
 
 _TAG_WITH_NEWLINE = re.compile(r"<[^<>]*\n[^<>]*>")
+# A newline right after <pre>'s tag is not content to a browser, a character
+# reference of one neither: content that starts with one (a leading blank
+# line; the sanitizer writes it bare) needs a second in front of it.
+_LEADING_NEWLINE = re.compile(r"(<(?:pre|listing|textarea)\b[^<>]*>)\n", re.IGNORECASE)
 
 
 def _spaced(segment: str) -> str:
@@ -88,7 +92,8 @@ def one_line(html: str) -> str:
         name = (match.group(1) or match.group(2)).lower()  # (by name: group 1 always)
         end = _end_of(html, name, match.start())
         out.append(_spaced(html[position : match.start()]))
-        out.append(html[match.start() : end].replace("\n", "&#10;"))
+        region = _LEADING_NEWLINE.sub("\\1\n\n", html[match.start() : end])
+        out.append(region.replace("\n", "&#10;"))
         position = end
     out.append(_spaced(html[position:]))
     return "".join(out)
