@@ -414,7 +414,8 @@ def test_config_change_restyles_only_that_feeds_posts(tmp_path: Path) -> None:
     before = posts(tmp_path)
     write_config(tmp_path, [FEEDS[0], {**other, "channel": "开源"}])
     out = cli("run", "-c", str(tmp_path / "feedmill.yml")).stdout
-    assert "posts: 0 new, 2 updated" in out
+    # Each post counted once: the restyled two updated, the other feed's two unchanged.
+    assert "posts: 0 new, 2 updated, 2 unchanged" in out
     after = posts(tmp_path)
     changed = {name for name in after if after[name] != before[name]}
     assert len(changed) == 2

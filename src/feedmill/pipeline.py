@@ -198,6 +198,9 @@ class RunSummary:
     failures: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
     feeds_stopped: int = 0  # selected, but a stop came first: fetched next time
+    # Feeds whose posts this pass counted unchanged (a 304; items as they
+    # were): publish() rewriting one of them (a restyle) moves it to updated.
+    counted_feeds: set[str] = field(default_factory=set)
 
 
 def forkserver_preload(*, dedupe: bool, search: bool) -> list[str]:
@@ -785,6 +788,7 @@ class Mill:
                 summary.posts_new += result.new
                 summary.posts_updated += result.updated
                 summary.posts_unchanged += result.unchanged
+                summary.counted_feeds.add(spec.url)
                 summary.blocked += result.blocked
                 summary.duplicates += result.duplicates
                 return
@@ -797,6 +801,7 @@ class Mill:
         if fetched.status is FetchStatus.NOT_MODIFIED:
             summary.feeds_not_modified += 1
             summary.posts_unchanged += state.item_count or 0
+            summary.counted_feeds.add(spec.url)
         else:
             summary.feeds_failed += 1
             error = fetched.error or "failed"
@@ -1056,6 +1061,11 @@ class Mill:
                     and post.written_at >= counted_since
                 ):
                     pass  # counted by the worker that wrote it
+                elif post.feed_url in summary.counted_feeds:
+                    # Counted unchanged with its feed already: one post, once.
+                    if changed:
+                        summary.posts_updated += 1
+                        summary.posts_unchanged = max(0, summary.posts_unchanged - 1)
                 elif changed:
                     summary.posts_updated += 1
                 else:
