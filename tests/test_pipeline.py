@@ -440,28 +440,31 @@ def test_a_lost_database_does_not_give_a_retitled_item_a_second_file(tmp_path: P
     assert "posts: 0 new, 0 updated" in publish(tmp_path, items(3, title1="第1条新闻改了标题"))
 
 
+# One story that two feeds carry (the lost-database tests below).
+STORY = Item(
+    title="央行今日开展1000亿元逆回购操作",
+    guid="https://www.example.com/news/1.html",
+    link="https://www.example.com/news/1.html",
+    html="<p>中国人民银行今日以利率招标方式开展了1000亿元7天期逆回购操作，"
+    "中标利率为1.80%，与此前持平。当日有200亿元逆回购到期。</p>",
+)
+TWO_FEEDS = [
+    {"url": "x.xml", "group": "财经", "source": "甲站"},
+    {"url": "y.xml", "group": "财经", "source": "乙站"},
+]
+
+
 def test_a_lost_database_keeps_the_post_of_a_story_two_feeds_carry(tmp_path: Path) -> None:
     """With dedupe on, a story two feeds carry has one post: the copy of the
     feed that brought it first.  The database gone, the feed reached first in
     the new pass may be the other one: the post on the site stays the story's,
     and the other feed's copy is held back again (its new post removed)."""
-    story = Item(
-        title="央行今日开展1000亿元逆回购操作",
-        guid="https://www.example.com/news/1.html",
-        link="https://www.example.com/news/1.html",
-        html="<p>中国人民银行今日以利率招标方式开展了1000亿元7天期逆回购操作，"
-        "中标利率为1.80%，与此前持平。当日有200亿元逆回购到期。</p>",
-    )
     own = Item(
         title="仅在甲站的消息", guid="x-own", html="<p>甲站独家：某公司发布三季度业绩预告。</p>"
     )
-    (tmp_path / "x.xml").write_bytes(rss("甲站 - 要闻", [story, own]))
-    (tmp_path / "y.xml").write_bytes(rss("乙站 - 要闻", [story]))
-    feeds = [
-        {"url": "x.xml", "group": "财经", "source": "甲站"},
-        {"url": "y.xml", "group": "财经", "source": "乙站"},
-    ]
-    config = str(write_config(tmp_path, feeds))
+    (tmp_path / "x.xml").write_bytes(rss("甲站 - 要闻", [STORY, own]))
+    (tmp_path / "y.xml").write_bytes(rss("乙站 - 要闻", [STORY]))
+    config = str(write_config(tmp_path, TWO_FEEDS))
     assert cli("run", "-c", config, "--feed", "y.xml").code == 0  # 乙站 brings it first
     assert "1 new" in cli("run", "-c", config).stdout  # 甲站's own; its copy held back
     before = posts(tmp_path)
@@ -480,23 +483,12 @@ def test_a_lost_database_removes_no_post_the_site_had(tmp_path: Path) -> None:
     """Both feeds' posts of a story on the site (posted while dedupe was off):
     the database lost with dedupe on, one copy is held back — and both files
     stay, as they were."""
-    story = Item(
-        title="央行今日开展1000亿元逆回购操作",
-        guid="https://www.example.com/news/1.html",
-        link="https://www.example.com/news/1.html",
-        html="<p>中国人民银行今日以利率招标方式开展了1000亿元7天期逆回购操作，"
-        "中标利率为1.80%，与此前持平。当日有200亿元逆回购到期。</p>",
-    )
-    (tmp_path / "x.xml").write_bytes(rss("甲站 - 要闻", [story]))
-    (tmp_path / "y.xml").write_bytes(rss("乙站 - 要闻", [story]))
-    feeds = [
-        {"url": "x.xml", "group": "财经", "source": "甲站"},
-        {"url": "y.xml", "group": "财经", "source": "乙站"},
-    ]
-    config = str(write_config(tmp_path, feeds, dedupe=False))
+    (tmp_path / "x.xml").write_bytes(rss("甲站 - 要闻", [STORY]))
+    (tmp_path / "y.xml").write_bytes(rss("乙站 - 要闻", [STORY]))
+    config = str(write_config(tmp_path, TWO_FEEDS, dedupe=False))
     assert "posts: 2 new" in cli("run", "-c", config).stdout
     before = set(posts(tmp_path))
-    write_config(tmp_path, feeds)
+    write_config(tmp_path, TWO_FEEDS)
     for path in (tmp_path / ".feedmill").glob("state.db*"):
         path.unlink()
     assert "1 duplicates" in cli("run", "-c", config).stdout

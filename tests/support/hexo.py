@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote
 
 HEXO_DIR = Path(__file__).resolve().parents[1] / "hexo"
@@ -126,29 +127,37 @@ def visible_text(html: str) -> str:
     return " ".join(root.text_content().split())
 
 
-def slugize(names: list[str]) -> list[str]:
-    """hexo-util's own slugize (the one Hexo names category and tag pages
-    with) of each name, run in Node."""
+def _in_node(script: str, module: str, data: str) -> Any:
+    """What ``script`` (given the path of Hexo's ``module`` as its first
+    argument, ``data`` on stdin) writes to stdout, read as JSON."""
     import json
 
     ensure_hexo()
     node = shutil.which("node")
     if node is None:
         raise HexoMissing("node is not installed")
-    script = (
-        "const slugize = require(process.argv[1]);"
-        "const names = JSON.parse(require('fs').readFileSync(0, 'utf8'));"
-        "process.stdout.write(JSON.stringify(names.map((n) => slugize(n))));"
-    )
     result = subprocess.run(
-        [node, "-e", script, str(MODULES / "hexo-util" / "dist" / "slugize.js")],
-        input=json.dumps(names),
+        [node, "-e", script, str(MODULES / module)],
+        input=data,
         capture_output=True,
         text=True,
         check=True,
         timeout=120,
     )
-    slugs: list[str] = json.loads(result.stdout)
+    return json.loads(result.stdout)
+
+
+def slugize(names: list[str]) -> list[str]:
+    """hexo-util's own slugize (the one Hexo names category and tag pages
+    with) of each name, run in Node."""
+    import json
+
+    script = (
+        "const slugize = require(process.argv[1]);"
+        "const names = JSON.parse(require('fs').readFileSync(0, 'utf8'));"
+        "process.stdout.write(JSON.stringify(names.map((n) => slugize(n))));"
+    )
+    slugs: list[str] = _in_node(script, "hexo-util/dist/slugize.js", json.dumps(names))
     return slugs
 
 
@@ -156,12 +165,6 @@ def pre_texts(html: str) -> list[str]:
     """The text of each <pre> in ``html`` as a browser's parser reads it
     (parse5, the WHATWG parser in Hexo's own dependencies, run in Node): a
     newline right after the tag is not content."""
-    import json
-
-    ensure_hexo()
-    node = shutil.which("node")
-    if node is None:
-        raise HexoMissing("node is not installed")
     script = (
         "const parse5 = require(process.argv[1]);"
         "const walk = (n, out) => { if (n.nodeName === 'pre') out.push("
@@ -170,13 +173,5 @@ def pre_texts(html: str) -> list[str]:
         "const html = require('fs').readFileSync(0, 'utf8');"
         "process.stdout.write(JSON.stringify(walk(parse5.parseFragment(html), [])));"
     )
-    result = subprocess.run(
-        [node, "-e", script, str(MODULES / "parse5")],
-        input=html,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    )
-    texts: list[str] = json.loads(result.stdout)
+    texts: list[str] = _in_node(script, "parse5", html)
     return texts
