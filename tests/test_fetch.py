@@ -1032,7 +1032,7 @@ def test_not_a_feed_says_what_came_back(
 def test_a_stray_byte_in_a_servers_headers_fails_only_its_feed(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:
-    """Header bytes that are not UTF-8 (a French server's "ç") read as Latin-1:
+    """Header bytes that are not UTF-8 (a French server's Latin-1 "é") read as Latin-1:
     as they came they could not be stored, and failed the whole batch of feed
     records — the pass with them."""
     busy = feed_server.add("/busy", status=503, reason="Service indisponible, réessayez")

@@ -485,7 +485,7 @@ _STRAY_BYTE = re.compile("[\udc80-\udcff]")
 
 def _header_text(value: str | None) -> str | None:
     """A header as text: each byte that was not UTF-8 read as Latin-1, HTTP's
-    old charset for them ("Service Indisponible" with its "ç")."""
+    old charset for them (a French server's "réessayez" with its "é")."""
     if value is None or value.isascii():
         return value
     return _STRAY_BYTE.sub(lambda m: chr(ord(m.group()) - 0xDC00), value)
