@@ -90,10 +90,7 @@ def listing_of(posts_dir: str, archive_dir: str) -> dict[str, str]:
 
 
 def snapshot_path(stage_dir: str, pass_id: str) -> str:
-    return os.path.join(stage_dir, f"{SNAPSHOT_PREFIX}{pass_id}.json")
-
-
-SNAPSHOT_PREFIX = "on-site-"
+    return os.path.join(stage_dir, f"on-site-{pass_id}.json")
 
 
 def snapshot_names(posts_dir: str, archive_dir: str, stage_dir: str, pass_id: str) -> None:

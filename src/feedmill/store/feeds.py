@@ -131,9 +131,8 @@ def moves_not_taken(
     earlier: Mapping[str, Sequence[str]],
 ) -> list[tuple[str, str]]:
     """(configured URL, the earlier feed's URL) for each ``moved_from`` that
-    names a feed with a history of its own still: the feed had been fetched at
-    its new URL before ``moved_from`` named its old one, and a move joins a
-    feed to its past only on the new URL's first pass (see `_moves`)."""
+    names a feed with a history of its own still: a move joins a feed to its
+    past only while the new URL's row has nothing of its own (see `_moves`)."""
     if not earlier:
         return []
     configured = set(urls)
