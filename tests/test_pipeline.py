@@ -422,6 +422,21 @@ def test_config_change_restyles_only_that_feeds_posts(tmp_path: Path) -> None:
     assert all("\n - 开源\n" in after[name] for name in changed)
 
 
+def test_a_restyle_counts_each_post_once_and_no_other_feeds(tmp_path: Path) -> None:
+    """A feed that lists fewer items than it has posts (the rest dropped out of
+    it): its restyled posts are updated, the other feed's still unchanged."""
+    other = {"url": "other.xml", "group": "科技", "source": "开源中国"}
+    (tmp_path / "other.xml").write_bytes(
+        rss("开源中国 - 资讯", [Item(title=f"资讯{i}", guid=f"o-{i}") for i in range(5)])
+    )
+    write_config(tmp_path, [*FEEDS, other])
+    publish(tmp_path, items(3))
+    publish(tmp_path, items(1))  # two of its items drop out; their posts stay
+    write_config(tmp_path, [{**FEEDS[0], "source": "证券时报"}, other])
+    out = cli("run", "-c", str(tmp_path / "feedmill.yml")).stdout
+    assert "posts: 0 new, 3 updated, 5 unchanged" in out
+
+
 def test_a_lost_database_does_not_give_a_retitled_item_a_second_file(tmp_path: Path) -> None:
     """The database is gone (a new machine, a CI cache evicted): each item
     finds its post by the key digest its file name ends with, and rewrites
@@ -440,7 +455,7 @@ def test_a_lost_database_does_not_give_a_retitled_item_a_second_file(tmp_path: P
     assert "posts: 0 new, 0 updated" in publish(tmp_path, items(3, title1="第1条新闻改了标题"))
 
 
-# One story that two feeds carry (the lost-database tests below).
+# One story that two feeds carry (the lost-database test below).
 STORY = Item(
     title="央行今日开展1000亿元逆回购操作",
     guid="https://www.example.com/news/1.html",
@@ -452,31 +467,6 @@ TWO_FEEDS = [
     {"url": "x.xml", "group": "财经", "source": "甲站"},
     {"url": "y.xml", "group": "财经", "source": "乙站"},
 ]
-
-
-def test_a_lost_database_keeps_the_post_of_a_story_two_feeds_carry(tmp_path: Path) -> None:
-    """With dedupe on, a story two feeds carry has one post: the copy of the
-    feed that brought it first.  The database gone, the feed reached first in
-    the new pass may be the other one: the post on the site stays the story's,
-    and the other feed's copy is held back again (its new post removed)."""
-    own = Item(
-        title="仅在甲站的消息", guid="x-own", html="<p>甲站独家：某公司发布三季度业绩预告。</p>"
-    )
-    (tmp_path / "x.xml").write_bytes(rss("甲站 - 要闻", [STORY, own]))
-    (tmp_path / "y.xml").write_bytes(rss("乙站 - 要闻", [STORY]))
-    config = str(write_config(tmp_path, TWO_FEEDS))
-    assert cli("run", "-c", config, "--feed", "y.xml").code == 0  # 乙站 brings it first
-    assert "1 new" in cli("run", "-c", config).stdout  # 甲站's own; its copy held back
-    before = posts(tmp_path)
-    assert len(before) == 2
-    for path in (tmp_path / ".feedmill").glob("state.db*"):
-        path.unlink()
-    out = cli("run", "-c", config).stdout  # 甲站 first, as the config lists it
-    assert "posts: 2 new" in out and "1 duplicates" in out
-    assert posts(tmp_path) == before  # the same two files, nothing beside them
-    rows = {r["source"]: r for r in json.loads(cli("status", "-c", config, "--json").stdout)}
-    assert (rows["乙站"]["posts"], rows["甲站"]["posts"], rows["甲站"]["duplicates"]) == (1, 1, 1)
-    assert "posts: 0 new, 0 updated" in cli("run", "-c", config).stdout
 
 
 def test_a_lost_database_removes_no_post_the_site_had(tmp_path: Path) -> None:
@@ -493,57 +483,6 @@ def test_a_lost_database_removes_no_post_the_site_had(tmp_path: Path) -> None:
         path.unlink()
     assert "1 duplicates" in cli("run", "-c", config).stdout
     assert set(posts(tmp_path)) == before
-
-
-def test_a_lost_database_keeps_the_posts_of_stories_many_feeds_carry(tmp_path: Path) -> None:
-    """The same with the worker pool, feeds of both sides judged at once."""
-    names = [
-        "宁德时代",
-        "比亚迪",
-        "贵州茅台",
-        "中国平安",
-        "招商银行",
-        "隆基绿能",
-        "美的集团",
-        "海天味业",
-        "万科",
-        "格力电器",
-        "中芯国际",
-        "药明康德",
-        "紫金矿业",
-        "长江电力",
-        "工商银行",
-        "中国神华",
-        "恒瑞医药",
-        "迈瑞医疗",
-        "立讯精密",
-        "三一重工",
-    ]
-    stories = [
-        Item(
-            title=f"{name}发布第三季度业绩",
-            guid=f"https://www.example.com/news/{i}.html",
-            link=f"https://www.example.com/news/{i}.html",
-            html=f"<p>{name}今日公告，第三季度实现营业收入{100 + 37 * i}亿元，同比增长{3 + i}%，"
-            f"净利润{10 + i}亿元；公司在{1990 + i}年上市，员工{2000 + 113 * i}人。</p>",
-        )
-        for i, name in enumerate(names)
-    ]
-    for i, story in enumerate(stories):
-        (tmp_path / f"x{i}.xml").write_bytes(rss(f"甲{i} - 要闻", [story]))
-        (tmp_path / f"y{i}.xml").write_bytes(rss(f"乙{i} - 要闻", [story]))
-    first = [{"url": f"y{i}.xml", "group": "财经", "source": f"乙{i}"} for i in range(20)]
-    then = [{"url": f"x{i}.xml", "group": "财经", "source": f"甲{i}"} for i in range(20)]
-    config = str(write_config(tmp_path, first))
-    assert "20 new" in cli("run", "-c", config).stdout
-    config = str(write_config(tmp_path, then + first))
-    assert "20 duplicates" in cli("run", "-c", config).stdout
-    before = posts(tmp_path)
-    for path in (tmp_path / ".feedmill").glob("state.db*"):
-        path.unlink()
-    assert "20 duplicates" in cli("run", "-c", config).stdout
-    assert posts(tmp_path) == before
-    assert "posts: 0 new, 0 updated" in cli("run", "-c", config).stdout
 
 
 @pytest.mark.parametrize("date_style", ["rfc822", "local"])

@@ -41,7 +41,6 @@ from feedmill.fetch.window import FetchWindow, Ticket
 from feedmill.filter.dedupe import DedupePolicy
 from feedmill.filter.rules import RuleSet, blocked_by, compile_rules
 from feedmill.models import Fetched, FetchStatus
-from feedmill.publish.filenames import snapshot_names, snapshot_path
 from feedmill.publish.render import (
     DEFAULT_TEMPLATE,
     FeedStyle,
@@ -198,9 +197,10 @@ class RunSummary:
     failures: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
     feeds_stopped: int = 0  # selected, but a stop came first: fetched next time
-    # Feeds whose posts this pass counted unchanged (a 304; items as they
-    # were): publish() rewriting one of them (a restyle) moves it to updated.
-    counted_feeds: set[str] = field(default_factory=set)
+    # Feed → how many of its posts this pass counted unchanged (a 304: the
+    # items it listed; items as they were): publish() rewriting one of those
+    # (a restyle) moves it to updated.
+    counted_feeds: dict[str, int] = field(default_factory=dict)
 
 
 def forkserver_preload(*, dedupe: bool, search: bool) -> list[str]:
@@ -415,17 +415,7 @@ class Mill:
         candidates = self._named()
         specs = self._selected(candidates, states, datetime.now(UTC))
         summary.feeds_skipped = len(candidates) - len(specs)
-        # Feeds with nothing stored look for their posts on the site (a lost
-        # database): the site as it was before this pass writes to it.
-        snapshot = any(not states[spec.url].item_count for spec in specs)
-        if snapshot:
-            snapshot_names(self.posts_dir, self.archive_dir, self.stage_dir, self.pass_id)
-        try:
-            asyncio.run(self._ingest(specs, states, summary, progress))
-        finally:
-            if snapshot:
-                with suppress(FileNotFoundError):
-                    os.unlink(snapshot_path(self.stage_dir, self.pass_id))
+        asyncio.run(self._ingest(specs, states, summary, progress))
         # What a worker could not remove after its commit (or a crash left),
         # before retention could move the files.
         self._remove_retracted()
@@ -788,7 +778,7 @@ class Mill:
                 summary.posts_new += result.new
                 summary.posts_updated += result.updated
                 summary.posts_unchanged += result.unchanged
-                summary.counted_feeds.add(spec.url)
+                summary.counted_feeds[spec.url] = result.unchanged
                 summary.blocked += result.blocked
                 summary.duplicates += result.duplicates
                 return
@@ -801,7 +791,7 @@ class Mill:
         if fetched.status is FetchStatus.NOT_MODIFIED:
             summary.feeds_not_modified += 1
             summary.posts_unchanged += state.item_count or 0
-            summary.counted_feeds.add(spec.url)
+            summary.counted_feeds[spec.url] = state.item_count or 0
         else:
             summary.feeds_failed += 1
             error = fetched.error or "failed"
@@ -1061,11 +1051,12 @@ class Mill:
                     and post.written_at >= counted_since
                 ):
                     pass  # counted by the worker that wrote it
-                elif post.feed_url in summary.counted_feeds:
+                elif summary.counted_feeds.get(post.feed_url, 0) > 0:
                     # Counted unchanged with its feed already: one post, once.
+                    summary.counted_feeds[post.feed_url] -= 1
                     if changed:
                         summary.posts_updated += 1
-                        summary.posts_unchanged = max(0, summary.posts_unchanged - 1)
+                        summary.posts_unchanged -= 1
                 elif changed:
                     summary.posts_updated += 1
                 else:

@@ -61,8 +61,6 @@ from feedmill.store.entries import (
     Known,
     adopt_told_apart_keys,
     awaiting_page,
-    digest_basis,
-    first_seen_since,
     holds_feed_text,
     ingest_entries,
     known_versions,
@@ -396,12 +394,6 @@ def _keeping(item: Item, stored: str) -> Item:
     return item if article is None else Item(article, item.key_hash, item.version)
 
 
-def _was_on_site(conn: Connection, entry_id: int, on_site: dict[str, str]) -> bool:
-    """Was the post of this stored entry on the site before the pass?"""
-    basis = digest_basis(conn, entry_id)
-    return basis is not None and key_digest(*basis) in on_site
-
-
 def _dated_as_posted(item: Item, job: FeedJob, on_site: dict[str, str]) -> Item:
     """``item`` dated as the post of it on the site shows (a custom template's
     date, or none, leaves it as it is)."""
@@ -461,11 +453,7 @@ def handle(job: FeedJob) -> FeedResult:
     # A feed the database does not know may have posts on the site already
     # (the database was lost): an item keeps its file, even retitled since,
     # and the date its post shows (its URL holds it).
-    on_site = (
-        names_on_site(job.posts_dir, job.archive_dir, job.pass_id, job.stage_dir)
-        if not known
-        else {}
-    )
+    on_site = names_on_site(job.posts_dir, job.archive_dir, job.pass_id) if not known else {}
     if on_site:
         items = tuple(_dated_as_posted(item, job, on_site) for item in items)
     retry: frozenset[str] = frozenset()
@@ -566,10 +554,6 @@ def handle(job: FeedJob) -> FeedResult:
         return post_filename(title, job.feed_url, entry.key, 10 + 6 * attempt)
 
     originals: set[int] = set()  # stored entries that new items turned out to copy
-    # New items whose post the site already shows, matched to an original
-    # first posted in this very pass: index → (that entry, the verdict's reason).
-    superseded: dict[int, tuple[int, str]] = {}
-    taken_back: dict[int, Decision] = {}  # their entries, held back as copies of those items
 
     try:
         with engine.begin() as conn:
@@ -589,22 +573,6 @@ def handle(job: FeedJob) -> FeedResult:
                         arrivals = dedupe_store.Arrivals.since(conn, mark)
                     match = arrivals.find_original(conn, story, job.dedupe, job.state.id)
                 if match is None:
-                    return Decision(fingerprint=story.fingerprint.text_hash)
-                if (
-                    on_site
-                    and index in screened.stories
-                    and job.pass_started is not None
-                    and on_site.get(key_digest(job.feed_url, item.entry.key))
-                    and first_seen_since(conn, match.original_id, job.pass_started)
-                    and not _was_on_site(conn, match.original_id, on_site)
-                ):
-                    # The database was lost: this item's post is on the site,
-                    # and the "original" was first seen in this pass, its post
-                    # new in it. The story stays where readers have it; the
-                    # new post goes (below), as a copy of this one.  (Were
-                    # both on the site — posted while dedupe was off — this
-                    # one is held back as ever, and nothing on the site goes.)
-                    superseded[index] = (match.original_id, match.verdict.reason)
                     return Decision(fingerprint=story.fingerprint.text_hash)
                 originals.add(match.original_id)
                 return Decision(
@@ -626,19 +594,8 @@ def handle(job: FeedJob) -> FeedResult:
                 if index in ingested.stored
                 and (verdict := decide(index, items[index])).status != "active"
             }
-            # The posts of this pass that copy what the site already showed.
-            # Their files go after every feed of the pass (Mill._remove_retracted):
-            # their own worker may not have put them in place yet.
-            taken_back.update(
-                (copy, Decision("duplicate", reason, duplicate_of=ingested.stored[index]))
-                for index, (copy, reason) in superseded.items()
-                if index in ingested.stored
-            )
-            # Their originals' posts list them: redone by publish().
-            originals.update(ingested.stored[i] for i in superseded if i in ingested.stored)
-            originals.difference_update(taken_back)
             # Their files go once this has committed (see publish.retract).
-            retract(conn, {**verdicts, **taken_back})
+            retract(conn, verdicts)
             if screened.stories:
                 dedupe_store.add(
                     conn,
@@ -744,13 +701,9 @@ def handle(job: FeedJob) -> FeedResult:
     return FeedResult(
         title=normalized.title,
         items=len(items) + len(waiting),
-        # A post placed in this pass and taken back in it (see `superseded`)
-        # was never new to the site: its worker counted it, this one uncounts it.
-        new=max(0, new - len(taken_back)),
+        new=new,
         updated=updated,
         unchanged=unchanged + ingested.unchanged + len(waiting),
         blocked=ingested.blocked + sum(v.status == "blocked" for v in verdicts.values()),
-        duplicates=ingested.duplicates
-        + sum(v.status == "duplicate" for v in verdicts.values())
-        + len(taken_back),
+        duplicates=ingested.duplicates + sum(v.status == "duplicate" for v in verdicts.values()),
     )

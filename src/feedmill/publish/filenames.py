@@ -11,7 +11,6 @@ and kept from then on, even if the title changes.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import unicodedata
@@ -57,50 +56,27 @@ def name_digest(name: str) -> str | None:
 _LISTING: dict[tuple[str, str], dict[str, str]] = {}
 
 
-def names_on_site(posts_dir: str, archive_dir: str, pass_id: str, stage_dir: str) -> dict[str, str]:
+def names_on_site(posts_dir: str, archive_dir: str, pass_id: str) -> dict[str, str]:
     """Key digest → file name of the posts in ``posts_dir``, or else in
     ``archive_dir`` (a digest that two names of one folder end with is left
-    out), as the pass ``pass_id`` found them.
+    out), listed once per pass (``pass_id``).
 
     A feed the database knows nothing of may have posts there already: the
     database was lost (a new machine, a CI cache gone), and an item retitled
     since would get a second file under its new title's name — or, archived,
-    a second copy in the archive once retention moved it out again.  The
-    listing is the one the pass took before any feed's posts were written
-    (`snapshot_names`, read once per pass): what the pass itself writes is
-    not "on the site already".
+    a second copy in the archive once retention moved it out again.  What the
+    pass itself writes meanwhile does not matter: other feeds' names carry
+    other digests.
     """
     cached = _LISTING.get((posts_dir, pass_id))
     if cached is not None:
         return cached
-    try:
-        with open(snapshot_path(stage_dir, pass_id), encoding="utf-8") as handle:
-            listing: dict[str, str] = json.load(handle)
-    except FileNotFoundError:  # (a pass that found every feed known took none)
-        listing = listing_of(posts_dir, archive_dir)
+    found = _names_in(archive_dir)
+    found.update(_names_in(posts_dir))  # a post in both folders: the one in _posts
+    listing = {digest: name for digest, name in found.items() if name is not None}
     _LISTING.clear()  # one listing at a time: bounded memory
     _LISTING[posts_dir, pass_id] = listing
     return listing
-
-
-def listing_of(posts_dir: str, archive_dir: str) -> dict[str, str]:
-    found = _names_in(archive_dir)
-    found.update(_names_in(posts_dir))  # a post in both folders: the one in _posts
-    return {digest: name for digest, name in found.items() if name is not None}
-
-
-def snapshot_path(stage_dir: str, pass_id: str) -> str:
-    return os.path.join(stage_dir, f"on-site-{pass_id}.json")
-
-
-def snapshot_names(posts_dir: str, archive_dir: str, stage_dir: str, pass_id: str) -> None:
-    """The site's post names as a pass finds them, for its workers (see
-    `names_on_site`); written whole or not at all."""
-    path = snapshot_path(stage_dir, pass_id)
-    temporary = f"{path}.tmp"
-    with open(temporary, "w", encoding="utf-8") as handle:
-        json.dump(listing_of(posts_dir, archive_dir), handle, ensure_ascii=False)
-    os.replace(temporary, path)
 
 
 def _names_in(folder: str) -> dict[str, str | None]:

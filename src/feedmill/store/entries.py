@@ -9,7 +9,7 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, bindparam, insert, select, update
@@ -20,7 +20,7 @@ from feedmill.models import Entry
 from feedmill.normalize import told_apart_keys
 from feedmill.store.bulk import insert_rows
 from feedmill.store.posts import OFF_SITE, RETRACTED
-from feedmill.store.schema import entries, feeds, posts
+from feedmill.store.schema import entries, posts
 
 _CHUNK = 500
 
@@ -308,26 +308,6 @@ def originals_of(conn: Connection, entry_ids: Sequence[int]) -> set[int]:
         )
         found.update(conn.execute(query).scalars())
     return found
-
-
-def first_seen_since(conn: Connection, entry_id: int, moment: datetime) -> bool:
-    """Was the entry first seen at ``moment`` or later (in the pass under way)?"""
-    first: datetime | None = conn.execute(
-        select(entries.c.first_seen_at).where(entries.c.id == entry_id)
-    ).scalar()
-    if first is None:
-        return False
-    return (first if first.tzinfo else first.replace(tzinfo=UTC)) >= moment
-
-
-def digest_basis(conn: Connection, entry_id: int) -> tuple[str, str] | None:
-    """(its feed's URL, its key): what the key digest of an entry's post file is of."""
-    row = conn.execute(
-        select(feeds.c.url, entries.c.key)
-        .select_from(entries.join(feeds, entries.c.feed_id == feeds.c.id))
-        .where(entries.c.id == entry_id)
-    ).one_or_none()
-    return (row.url, row.key) if row is not None else None
 
 
 def retract(conn: Connection, verdicts: Mapping[int, Decision]) -> None:
