@@ -11,6 +11,7 @@ import time
 import tracemalloc
 import zlib
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -643,13 +644,22 @@ def test_ca() -> trustme.CA:
     return trustme.CA()
 
 
+@contextmanager
+def serving_tls(ca: trustme.CA, **validity: datetime) -> Iterator[FeedServer]:
+    """An https server on 127.0.0.1, its certificate from ``ca``."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1", **validity).configure_cert(context)
+    server = FeedServer(tls=context).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.fixture
 def tls_server(test_ca: trustme.CA) -> Iterator[FeedServer]:
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    test_ca.issue_cert("127.0.0.1").configure_cert(context)
-    server = FeedServer(tls=context).start()
-    yield server
-    server.stop()
+    with serving_tls(test_ca) as server:
+        yield server
 
 
 @pytest.fixture
@@ -684,16 +694,10 @@ def test_an_https_feed_is_fetched_over_a_checked_certificate(
 def test_an_expired_certificate_is_refused_with_the_reason(
     test_ca: trustme.CA, trusted: list[int]
 ) -> None:
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     lapsed = datetime(2020, 1, 1, tzinfo=UTC)
-    test_ca.issue_cert(
-        "127.0.0.1", not_before=lapsed - timedelta(days=30), not_after=lapsed
-    ).configure_cert(context)
-    server = FeedServer(tls=context).start()
-    try:
+    validity = {"not_before": lapsed - timedelta(days=30), "not_after": lapsed}
+    with serving_tls(test_ca, **validity) as server:
         result = fetch(FetchRequest(url=server.add("/f", body=FEED)))
-    finally:
-        server.stop()
     assert result.error == "cannot connect: TLS certificate rejected: certificate has expired"
 
 
