@@ -240,7 +240,6 @@ class Mill:
         self.options = options or RunOptions()
         self.stopping = StopFlag()  # kept across reconfigure: a stop holds; set by signals
         self.notices: list[str] = []  # for the command to say (see take_notices)
-        self._told_moves: set[tuple[str, str]] = set()
         self.site_lock = SiteLock(config.posts_dir)
         self.site_lock.acquire()
         try:
@@ -252,6 +251,9 @@ class Mill:
     def _prepare(self, config: Config) -> None:
         self.pass_id = uuid.uuid4().hex  # a new one per pass (see FeedJob.pass_id)
         self.pass_started: datetime | None = None
+        # The config's moves, checked on its first pass (a daemon's later
+        # passes would say the same again).
+        self._moves_checked = not config.moves
         self.engine: Engine = open_database(config.database_url)
         self.template = config.template_path or DEFAULT_TEMPLATE
         self.template_fp = template_fingerprint(self.template)
@@ -547,19 +549,18 @@ class Mill:
             feed_store.set_styles(conn, changes)
             removed = feed_store.set_aside_removed(conn, states)
             feed_store.restyle_originals(conn, removed)
-            stranded = feed_store.moves_not_taken(
-                conn, states, self.config.url_key, self.config.moves
-            )
-        for url, old in stranded:
-            if (url, old) not in self._told_moves:  # a daemon says it once, not every pass
-                self._told_moves.add((url, old))
-                self.notices.append(
-                    f"{url}: moved_from {old} is not taken up: this feed has a history of its"
-                    " own already (fetched at its new url before moved_from named the old one,"
-                    " or joined to another earlier url), and each keeps its own (the old"
-                    " feed's posts stay; its items reaching this feed are held back as copies"
-                    " of them)"
-                )
+            if not self._moves_checked:
+                self._moves_checked = True
+                for url, old in feed_store.moves_not_taken(
+                    conn, states, self.config.url_key, self.config.moves
+                ):
+                    self.notices.append(
+                        f"{url}: moved_from {old} is not taken up: this feed has a history of"
+                        " its own already (fetched at its new url before moved_from named the"
+                        " old one, or joined to another earlier url), and each keeps its own"
+                        " (the old feed's posts stay; its items reaching this feed are held"
+                        " back as copies of them)"
+                    )
         return states
 
     def next_due(self) -> datetime | None:

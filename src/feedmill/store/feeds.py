@@ -133,8 +133,6 @@ def moves_not_taken(
     """(configured URL, the earlier feed's URL) for each ``moved_from`` that
     names a feed with a history of its own still: a move joins a feed to its
     past only while the new URL's row has nothing of its own (see `_moves`)."""
-    if not earlier:
-        return []
     configured = set(urls)
     others = {
         identity(url): url for (url,) in conn.execute(select(feeds.c.url)) if url not in configured
