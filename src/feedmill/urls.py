@@ -39,7 +39,8 @@ def identity(url: str) -> str:
     (`for_request`: ``/keyword/热点`` is ``/keyword/%E7%83%AD%E7%82%B9``, an
     international host is its IDNA form), scheme and host lower-cased, a
     default port dropped (``HTTPS://E.org:443/a`` is ``https://e.org/a``),
-    percent-escapes in capitals and the fragment dropped — it never reaches
+    percent-escapes in capitals, an empty http(s) path as ``/`` and the
+    fragment dropped — it never reaches
     the server (``/a.xml#force_feed`` is ``/a.xml``); the path and query
     otherwise as written, which servers may read case by case (``/./a.xml``
     goes out as written too)."""
@@ -54,7 +55,9 @@ def identity(url: str) -> str:
     netloc = host if port in (None, _DEFAULT_PORTS.get(scheme)) else f"{host}:{port}"
     if "@" in parts.netloc:
         netloc = f"{parts.netloc.rpartition('@')[0]}@{netloc}"
-    return parts._replace(scheme=scheme, netloc=netloc, fragment="").geturl()
+    # An empty path goes out as "/": `http://h` and `http://h/` are one request.
+    path = parts.path or ("/" if scheme in _DEFAULT_PORTS else "")
+    return parts._replace(scheme=scheme, netloc=netloc, path=path, fragment="").geturl()
 
 
 _ESCAPE = re.compile(r"%[0-9a-f][0-9a-fA-F]|%[0-9A-F][0-9a-f]")
