@@ -471,6 +471,36 @@ def test_a_locale_without_chinese_gets_a_message_not_a_traceback(
         assert b"run feedmill under a UTF-8 locale" in fresh.stderr
 
 
+@pytest.mark.parametrize("encoding", ["gbk", "ascii", "latin-1"])
+def test_json_and_opml_are_utf8_whatever_the_locale(tmp_path: Path, encoding: str) -> None:
+    """The OPML says `encoding='UTF-8'`; a GBK locale wrote GBK bytes under it
+    (no reader takes the file), an ASCII one backslash escapes as the names."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from feedmill.feedlist import parse_opml
+
+    config = tmp_path / "feedmill.yml"
+    config.write_text(
+        "site: .\nfeeds:\n  - {url: 'https://a.example/f', group: 金融, source: 证券时报网}\n",
+        encoding="utf-8",
+    )
+    environment = {**os.environ, "PYTHONIOENCODING": encoding}
+
+    def feedmill(*args: str) -> bytes:
+        command = [sys.executable, "-m", "feedmill", *args, "-c", str(config)]
+        done = subprocess.run(command, capture_output=True, timeout=120, env=environment)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    [feed] = parse_opml(feedmill("export"))
+    assert (feed.group, feed.source) == ("金融", "证券时报网")
+    [row] = json.loads(feedmill("status", "--json").decode("utf-8"))
+    assert (row["group"], row["source"]) == ("金融", "证券时报网")
+
+
 def test_demo_runs_offline_end_to_end(tmp_path: Path) -> None:
     site = tmp_path / "demo"
     result = cli("demo", str(site))

@@ -24,6 +24,7 @@ from feedmill.feedlist import (
     ImportedFeed,
     OpmlError,
     OpmlImport,
+    RefusedFeedError,
     SkippedOutline,
     add_feed_to_file,
     add_feeds,
@@ -1056,6 +1057,23 @@ def test_crlf_layouts(before: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "before",
+    [
+        "site: .\t# the site\nfeeds:\n  - url: https://old.example/\n    group: g\n    source: s\n",
+        "feeds:\t# the list\n  - url:\thttps://old.example/\n    group: g\t\n    source: s\n",
+        "feeds: [{url:\t'https://old.example/', group: g, source: s}]\t\n",
+    ],
+)
+def test_tabs_the_loader_takes_are_no_reason_to_refuse(before: str) -> None:
+    """A tab-aligned comment, or a tab after `key:`, is YAML that the config
+    loader reads; the editor's own parser refused it, so `add` and `import`
+    said "YAML error" on a config that runs."""
+    text, added, _ = add_feeds(before, NEW)
+    assert added == NEW and text.startswith(before.rstrip("]\t\n"))
+    assert feeds_of(text) == feeds_of(before) + as_tuples(NEW)
+
+
+@pytest.mark.parametrize(
     "value",
     ["yes", "No", "on", "OFF", "y", "~", "null", "123", "0777", "1_000", "3.5", "1e3", ".inf",
      "2024-01-01", "12:30", "a: b", "#hash", "- dash", "[x]", "{x}", "'q'", '"q"', "x #y",
@@ -1215,6 +1233,30 @@ def test_the_same_url_in_other_case_or_with_its_default_port_is_a_duplicate(
     assert found.skipped[0].reason.startswith("duplicate")
 
 
+def test_a_host_without_a_path_is_the_same_feed_as_its_root(tmp_path: Path) -> None:
+    """`http://h` goes out as `GET /`: with `http://h/` beside it the feed was
+    fetched twice and its post said another source also reported it."""
+    path = tmp_path / "feedmill.yml"
+    path.write_text("feeds:\n  - {url: 'http://e.org', group: g, source: s}\n", encoding="utf-8")
+    for spelling in ("http://e.org/", "HTTP://E.ORG:80/#top"):
+        with pytest.raises(DuplicateFeedError, match=r"feeds\[0\] already has this feed"):
+            add_feed_to_file(path, spelling, "g", "s2", None)
+    path.write_text("feeds:\n  - {url: 'http://e.org/?x', group: g, source: s}\n", encoding="utf-8")
+    with pytest.raises(DuplicateFeedError):
+        add_feed_to_file(path, "http://e.org?x", "g", "s2", None)
+    found = read_opml(
+        b'<opml version="2.0"><body><outline text="a" xmlUrl="https://x.org"/>'
+        b'<outline text="b" xmlUrl="https://X.ORG:443/#top"/></body></opml>'
+    )
+    assert [f.url for f in found.feeds] == ["https://x.org"]
+    with pytest.raises(ConfigError, match=r"feeds\[1\] \(http://e.org/\): url: duplicate of"):
+        parse_config(
+            "feeds:\n  - {url: 'http://e.org', group: g, source: s}\n"
+            "  - {url: 'http://e.org/', group: g, source: t}\n",
+            tmp_path / "c.yml",
+        )
+
+
 def test_add_feeds_to_file(config_file: Path) -> None:
     found = read_opml((OPML / "inoreader.opml").read_bytes())
     batch = [*found.feeds, ImportedFeed("https://rsshub.example.org/stcn/yw", "x", "y")]
@@ -1369,3 +1411,54 @@ def test_crlf_file_and_symlink(tmp_path: Path) -> None:
     assert data == add_feeds(original.decode("utf-8"), [NEW[0]])[0].encode("utf-8")
     assert b"  - url: https://rsshub.example.org/sina/finance/china\r\n" in data
     assert sorted(os.listdir(real.parent)) == ["feedmill.yml"]
+
+
+def _add_one(args: tuple[Path, int]) -> str:
+    path, index = args
+    return add_feed_to_file(path, f"https://c{index}.example/feed", "科技", f"源{index}").url
+
+
+def test_commands_adding_at_once_each_keep_their_feed(tmp_path: Path) -> None:
+    """Each `add` read the file, added its feed and renamed its text over the
+    file: run at once, each said "added" and the last one's text won."""
+    import multiprocessing
+
+    path = tmp_path / "feedmill.yml"
+    path.write_text("site: .\nfeeds: []\n", encoding="utf-8")
+    with multiprocessing.get_context("fork").Pool(8) as pool:
+        added = pool.map(_add_one, [(path, i) for i in range(16)])
+    assert len(added) == 16
+    config = parse_config(path.read_text(encoding="utf-8"), path)
+    assert sorted(f.url for f in config.feeds) == sorted(added)
+
+
+def test_an_edited_config_keeps_its_owner(tmp_path: Path) -> None:
+    """Root adding a feed to the daemon user's 0600 config gave it to root:
+    the daemon could no longer read it."""
+    if os.geteuid() != 0:
+        pytest.skip("only root can give a file to another user")
+    path = tmp_path / "feedmill.yml"
+    path.write_text("site: .\nfeeds: []\n", encoding="utf-8")
+    os.chown(path, 65534, 65534)
+    path.chmod(0o600)
+    add_feed_to_file(path, "https://a.example/feed", "科技", "甲")
+    done = path.stat()
+    assert (done.st_uid, done.st_gid, stat.S_IMODE(done.st_mode)) == (65534, 65534, 0o600)
+    assert "https://a.example/feed" in path.read_text(encoding="utf-8")
+
+
+def test_a_feed_urls_password_is_not_in_config_errors(tmp_path: Path) -> None:
+    path = tmp_path / "feedmill.yml"
+    text = (
+        "feeds:\n  - {url: 'https://alice:s3cret@a.example/f', group: g, source: s}\n"
+        "  - {url: 'https://alice:s3cret@A.example/f', group: g, source: t}\n"
+    )
+    with pytest.raises(ConfigError, match=r"feeds\[1\] \(https://A.example/f\): url: dup") as e:
+        parse_config(text, path)
+    path.write_text(text.split("\n  - {url: 'https://alice:s3cret@A")[0] + "\n", encoding="utf-8")
+    with pytest.raises(DuplicateFeedError, match=r"already has this feed \(https://a.exa") as d:
+        add_feed_to_file(path, "https://alice:s3cret@A.example/f", "g", "s2")
+    with pytest.raises(RefusedFeedError, match=r"the new feed \(https://b.example/f\)") as r:
+        add_feed_to_file(path, "https://bob:pw@b.example/f", " ", "s2")
+    for caught in (e, d, r):
+        assert "s3cret" not in str(caught.value) and "pw@" not in str(caught.value)

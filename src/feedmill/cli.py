@@ -1127,7 +1127,7 @@ def import_(opml: Path, config: Path, dry_run: bool) -> None:
         err.print(f"[red]error[/red] {plain(str(opml))}: {plain(str(exc))}", soft_wrap=True)
         raise click.exceptions.Exit(EXIT_CONFIG) from None
     for outline in imported.skipped:
-        name = outline.url or outline.name or "(an outline)"
+        name = _shown_url(outline.url) if outline.url else outline.name or "(an outline)"
         err.print(
             f"[yellow]skipped[/yellow] {plain(name)}: {plain(outline.reason)}", soft_wrap=True
         )
@@ -1137,13 +1137,15 @@ def import_(opml: Path, config: Path, dry_run: bool) -> None:
         err.print(f"[red]config error[/red]\n{plain(str(exc))}", soft_wrap=True)
         raise click.exceptions.Exit(EXIT_CONFIG) from None
     for feed, reason in refused:
-        err.print(f"[yellow]skipped[/yellow] {plain(feed.url)}: {plain(reason)}", soft_wrap=True)
+        err.print(
+            f"[yellow]skipped[/yellow] {_shown_url(feed.url)}: {plain(reason)}", soft_wrap=True
+        )
     for feed in added:
         where = " / ".join(x for x in (feed.group, feed.source, feed.channel) if x)
         verb = "would add" if dry_run else "added"
-        out.print(f"[green]{verb}[/green] {plain(feed.url)}  ({plain(where)})", soft_wrap=True)
+        out.print(f"[green]{verb}[/green] {_shown_url(feed.url)}  ({plain(where)})", soft_wrap=True)
     for feed in skipped:
-        out.print(f"[yellow]already there[/yellow] {plain(feed.url)}", soft_wrap=True)
+        out.print(f"[yellow]already there[/yellow] {_shown_url(feed.url)}", soft_wrap=True)
     verb = "would be added" if dry_run else "added"
     out.print(
         f"{len(added)} feed{'' if len(added) == 1 else 's'} {verb} to {plain(str(config))}, "
@@ -1205,7 +1207,7 @@ def add(url: str, group: str, source: str, channel: str | None, config: Path) ->
         raise click.exceptions.Exit(EXIT_CONFIG) from None
     where = " / ".join(x for x in (feed.group, feed.source, feed.channel) if x)
     out.print(
-        f"[green]added[/green] {plain(feed.url)}  ({plain(where)}) to {plain(str(config))}",
+        f"[green]added[/green] {_shown_url(feed.url)}  ({plain(where)}) to {plain(str(config))}",
         soft_wrap=True,
     )
 
@@ -1317,9 +1319,22 @@ def demo(directory: Path) -> None:
     raise click.exceptions.Exit(code)
 
 
+def _shown_url(url: str) -> str:
+    """A feed URL for the terminal: a password in it is sent, never shown."""
+    from feedmill.urls import without_userinfo
+
+    return plain(without_userinfo(url))
+
+
 def _print_out(text: str) -> None:
-    """Output that is the command's product (JSON, OPML), as is; nothing at all
-    when the program was started with stdout closed (cron's `>&-`), as print()."""
+    """Output that is the command's product (JSON, OPML), as is and in UTF-8
+    whatever the locale: the OPML says so, and JSON between programs is UTF-8
+    (RFC 8259) — a GBK locale wrote GBK under `encoding='UTF-8'`, an ASCII one
+    a backslash escape in place of each Chinese name.  Nothing at all when the
+    program was started with stdout closed (cron's `>&-`)."""
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        # Output that cannot be written is still `_leave`'s to report.
+        sys.stdout.reconfigure(encoding="utf-8")
     print(text, end="")
 
 

@@ -784,7 +784,7 @@ def _name(loc: tuple[Any, ...], data: Any) -> str:
                 node = None
             url = node.get("url") if isinstance(node, dict) else None
             if url:
-                parts[-1] += f" ({url})"
+                parts[-1] += f" ({_shown(url)})"
         else:
             parts.append(str(step))
             node = node.get(step) if isinstance(node, dict) else None
@@ -813,6 +813,13 @@ _SCHEME_TYPO = re.compile(r"^https?:(?!//)", re.IGNORECASE)
 _FILE_ENDINGS = frozenset(
     {"xml", "rss", "atom", "json", "txt", "html", "htm", "feed", "old", "bak"}
 )
+
+
+def _shown(url: object) -> str:
+    """A feed URL as an error may show it: a password in it is not written."""
+    from feedmill.urls import without_userinfo
+
+    return without_userinfo(url) if isinstance(url, str) else str(url)
 
 
 def looks_like_host(text: str) -> bool:
@@ -846,8 +853,8 @@ def _check_paths_named_like_hosts(config: Config, data: Any, path: Path) -> None
         if not looks_like_host(feed.url) or (config.base_dir / feed.url).exists():
             continue
         raise ConfigError(
-            f"{path}:{_line(data, ('feeds', index, 'url'))}: feeds[{index}] ({feed.url}): url: "
-            f"no such file (a feed on the web? {web_scheme(feed.url)}://{feed.url})"
+            f"{path}:{_line(data, ('feeds', index, 'url'))}: feeds[{index}] ({_shown(feed.url)}): "
+            f"url: no such file (a feed on the web? {web_scheme(feed.url)}://{_shown(feed.url)})"
         )
 
 
@@ -857,8 +864,8 @@ def _check_duplicates(config: Config, data: Any, path: Path) -> None:
         where = config.feed_key(feed)
         if where in seen:
             raise ConfigError(
-                f"{path}:{_line(data, ('feeds', index))}: feeds[{index}] ({feed.url}): url: "
-                f"duplicate of feeds[{seen[where]}]"
+                f"{path}:{_line(data, ('feeds', index))}: feeds[{index}] ({_shown(feed.url)}): "
+                f"url: duplicate of feeds[{seen[where]}]"
             )
         seen[where] = index
     # An earlier URL is no feed's now, and only one feed's earlier URL.
@@ -872,7 +879,7 @@ def _check_duplicates(config: Config, data: Any, path: Path) -> None:
                 whose = "this feed's" if other == index else f"also feeds[{other}]'s"
                 raise ConfigError(
                     f"{path}:{_line(data, ('feeds', index, 'moved_from'))}: feeds[{index}] "
-                    f"({feed.url}): moved_from: {url} is {whose} {field}"
+                    f"({_shown(feed.url)}): moved_from: {_shown(url)} is {whose} {field}"
                 )
             earlier[where] = index
 
@@ -926,7 +933,7 @@ def _check_category_pages(config: Config, data: Any, path: Path) -> None:
         feed = config.feeds[clash.index]
         raise ConfigError(
             f"{path}:{_line(data, ('feeds', clash.index, field))}: feeds[{clash.index}] "
-            f"({feed.url}): {field}: {clash.name!r} and {clash.other!r} "
+            f"({_shown(feed.url)}): {field}: {clash.name!r} and {clash.other!r} "
             f"(feeds[{clash.other_index}]) would share one Hexo category page, {clash.path} "
             "(it would list the posts of one only): rename one"
         )

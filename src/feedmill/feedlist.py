@@ -118,7 +118,9 @@ class RefusedFeedError(ConfigError):
     of a file that does not have it yet."""
 
     def __init__(self, path: Path, feed: ImportedFeed, reason: str) -> None:
-        super().__init__(f"{path}: the new feed ({feed.url}): {reason}; nothing was added")
+        super().__init__(
+            f"{path}: the new feed ({urls.without_userinfo(feed.url)}): {reason}; nothing was added"
+        )
         self.feed = feed
         self.reason = reason
 
@@ -610,7 +612,10 @@ def add_feeds(
     validated as a config: use :func:`add_feeds_to_file` or ``parse_config``.
     """
     try:
-        root = YAML().compose(config_text)
+        # ruamel refuses tabs that YAML allows as separation (`site: .\t# …`,
+        # `url:\thttps://…`) and the loader takes; a space for each keeps every
+        # index, and only the structure is read here.
+        root = YAML().compose(config_text.replace("\t", " "))
     except RuamelYAMLError as exc:
         raise ConfigError(f"YAML error: {exc}") from None
     if root is not None and (not isinstance(root, MappingNode) or root.flow_style):
@@ -906,6 +911,45 @@ def add_feeds_to_file(
     Nothing is written when nothing is added.
     """
     path = Path(path)
+    with _editing(path):
+        return _add_feeds_to_file(path, feeds, dry_run=dry_run, refused=refused)
+
+
+@contextlib.contextmanager
+def _editing(path: Path) -> Iterator[None]:
+    """Hold the config file's lock (the kernel's, as the site's: a killed
+    command drops it) while it is read and replaced: two `add`s at once each
+    said "added" and the second wrote over the first's feed.  The file is
+    replaced by a rename, so the lock taken must still be on the file the path
+    names; a file that cannot be opened is left to the reading to report."""
+    import fcntl
+
+    while True:
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            yield
+            return
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            held = os.path.samestat(os.fstat(fd), os.stat(path))
+        except OSError:
+            held = False  # gone meanwhile: open whatever the path names now
+        try:
+            if held:
+                yield
+                return
+        finally:
+            os.close(fd)
+
+
+def _add_feeds_to_file(
+    path: Path,
+    feeds: Sequence[ImportedFeed],
+    *,
+    dry_run: bool,
+    refused: list[tuple[ImportedFeed, str]] | None,
+) -> tuple[list[ImportedFeed], list[ImportedFeed]]:
     text = _read_config(path)
     config = parse_config(text, path, feeds_optional=True)  # the list may start here
     known = {config.feed_key(feed) for feed in config.feeds}
@@ -1043,12 +1087,14 @@ def add_feed_to_file(
     if moved:
         index = next((i for i, f in enumerate(config.feeds) if where in earlier(f)), None)
     if index is None:  # cannot happen: skipped means a feed with this location exists
-        raise DuplicateFeedError(f"{path}: already has the feed {url}; nothing was added")
+        raise DuplicateFeedError(
+            f"{path}: already has the feed {urls.without_userinfo(url)}; nothing was added"
+        )
     old = config.feeds[index]
     has = "moved from this feed" if moved else "already has this feed"
     raise DuplicateFeedError(
         f"{path}:{_line_of_feed(text, index)}: feeds[{index}] {has} "
-        f"({old.url}, group {old.group}, source {old.source}"
+        f"({urls.without_userinfo(old.url)}, group {old.group}, source {old.source}"
         f"{f', channel {old.channel}' if old.channel else ''}); nothing was added"
     )
 
@@ -1092,14 +1138,16 @@ def _why(exc: OSError, target: Path) -> str:
 
 def write_atomically(path: Path, text: str) -> None:
     """``text`` replaces the file at ``path`` whole or not at all (a temporary
-    file beside it, then a rename), keeping its permissions; a symlink is
-    written through.  ConfigError if it cannot be written."""
+    file beside it, then a rename), keeping its permissions and, where it may,
+    its owner; a symlink is written through.  ConfigError if it cannot be
+    written."""
     try:
         target = path.resolve()
         if target.is_dir():
             raise IsADirectoryError(errno.EISDIR, "is a directory")
         # A new file gets what open() would give it.
-        mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else _umasked(0o666)
+        old = target.stat() if target.exists() else None
+        mode = stat.S_IMODE(old.st_mode) if old else _umasked(0o666)
         fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     except OSError as exc:
         raise ConfigError(f"{path}: cannot write: {_why(exc, target)}") from None
@@ -1108,6 +1156,11 @@ def write_atomically(path: Path, text: str) -> None:
             handle.write(text.encode("utf-8"))
             handle.flush()
             os.fsync(handle.fileno())
+        if old and (old.st_uid, old.st_gid) != (os.geteuid(), os.getegid()):
+            # The daemon's user must still read a config that root edited.  Only
+            # root may give a file away: anyone else keeps what they can.
+            with contextlib.suppress(PermissionError):
+                os.chown(temp, old.st_uid, old.st_gid)
         os.chmod(temp, mode)
         os.replace(temp, target)
     except BaseException as exc:
