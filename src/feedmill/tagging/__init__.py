@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import NamedTuple
 
-from feedmill.publish.categories import hexo_slug
+from feedmill.publish.categories import LONGEST_NAME_BYTES, hexo_slug
 from feedmill.tagging import keywords as _keywords
 from feedmill.tagging import stocks as _stocks
 from feedmill.tagging.keywords import DEFAULT_STOPWORDS, Method, StopwordsError, load_stopwords
@@ -230,8 +230,11 @@ def tags_for(title: str, html: str, policy: TagPolicy) -> tuple[str, ...]:
 
     def add(tag: str) -> bool:
         # One Hexo page per slug: a tag whose page another one has is left out.
+        # Hexo makes a folder of it: a name no disk takes stops the whole build.
         slug = hexo_slug(tag).casefold()
         if not tag or slug in seen or len(tags) >= policy.max_tags:
+            return False
+        if len(slug.encode()) > LONGEST_NAME_BYTES:
             return False
         seen.add(slug)
         tags.append(tag)

@@ -104,9 +104,16 @@ def idf_table() -> tuple[dict[str, float], float]:
     return table, values[len(values) // 2] if values else 0.0
 
 
+# No name is this long; a token that is — a JWT or a hash quoted in a
+# 掘金 post, which jieba keeps whole — would be a tag page Hexo cannot create.
+LONGEST_TERM = 32
+
+
 def is_term(word: str, pos: str, stopwords: Collection[str]) -> bool:
     """A word worth a tag.  ``stopwords`` must be casefolded."""
-    if pos not in TERM_POS or len(word) < 2 or word.casefold() in stopwords:
+    if pos not in TERM_POS or not 2 <= len(word) <= LONGEST_TERM:
+        return False
+    if word.casefold() in stopwords:
         return False
     if not any(ch.isalpha() for ch in word):
         return False
