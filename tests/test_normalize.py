@@ -156,6 +156,11 @@ def test_visible_text_drops_scripts_styles_and_templates(markup: str, text: str)
     ("written", "kept"),
     [
         ("0001-01-01T00:00:00Z", False),  # Go's zero time
+        # ... in RFC 822, as Hugo writes it: parsedate_tz read a year below 100 as 20xx.
+        ("Mon, 01 Jan 0001 00:00:00 +0000", False),
+        ("Mon, 01 Jan 0001 08:00:00 +0800", False),
+        ("Sat, 01 Jan 0050 00:00:00 GMT", False),
+        ("Fri, 26 Dec 25 10:00:00 +0800", True),  # a two-digit year is this century's
         ("1970-01-01T00:00:00Z", False),  # the Unix epoch
         ("2999-09-20T10:00:00Z", False),  # a typo
         ("2026-01-03T11:00:00Z", False),  # more than a day ahead

@@ -86,6 +86,9 @@ _PARSEDATE_ZONES = frozenset(
 _ZONE_NAME = re.compile(r"\d:\d\d(?::\d\d)?\s*([A-Za-z]{1,5})\s*$")
 _HOUR = re.compile(r"\b(\d{1,2}):\d\d")
 _AM_PM = re.compile(r"\d\s*[AaPp]\.?[Mm]\.?(?:\s|$)")
+_WRITTEN_YEAR = re.compile(  # "01 Jan 0001"
+    r"\d\s*(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?,?\s+(\d{1,4})\b", re.I
+)
 
 
 def _rfc822(text: str) -> datetime | None:
@@ -108,6 +111,11 @@ def _rfc822(text: str) -> datetime | None:
         return None
     *fields, offset = parts
     year, month, day, hour, minute, second = fields[:6]
+    # parsedate_tz takes any year below 100 for a two-digit one: Go's zero
+    # time, `Mon, 01 Jan 0001`, which Hugo writes for undated pages, was 2001.
+    written = _WRITTEN_YEAR.search(text)
+    if written and len(written.group(1)) > 2:
+        year = int(written.group(1))
     value = datetime(year, month, day, hour, minute, second)
     # parsedate_tz reports a missing zone as UTC; only a written zone counts.
     if offset is None or not _RFC822_ZONE.search(text):
