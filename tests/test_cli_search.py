@@ -260,3 +260,61 @@ def test_an_item_without_a_title_is_found_under_its_posts_title(tmp_path: Path) 
     assert hit["title_html"] == "央行开展<mark>逆回购</mark>"
     (post,) = (tmp_path / "source" / "_posts").glob("*.md")
     assert "title: '央行开展逆回购'\n" in post.read_text(encoding="utf-8")
+
+
+def test_a_copy_of_an_untitled_story_names_it_as_its_post_does(tmp_path: Path) -> None:
+    text = "国家统计局今日发布数据显示，8月份全国规模以上工业增加值同比增长4.2%，比上月加快0.4个百分点。"
+    untitled = {"id": "x1", "url": "https://x.example/1", "content_html": f"<p>{text}</p>",
+                "date_published": "2022-09-20T08:00:00Z"}  # fmt: skip
+    titled = {**untitled, "id": "y1", "url": "https://y.example/1", "title": "8月工业增加值增长4.2%",
+              "date_published": "2022-09-20T09:00:00Z"}  # fmt: skip
+    for name, item in (("x.json", untitled), ("y.json", titled)):
+        feed = {"version": "https://jsonfeed.org/version/1.1", "title": name, "items": [item]}
+        (tmp_path / name).write_text(json.dumps(feed, ensure_ascii=False), encoding="utf-8")
+    config = write_config(
+        tmp_path,
+        [{"url": "x.json", "group": "G", "source": "X"}],
+    )
+    assert cli("run", "-c", str(config)).code == 0
+    config = write_config(
+        tmp_path,
+        [
+            {"url": "x.json", "group": "G", "source": "X"},
+            {"url": "y.json", "group": "G", "source": "Y"},
+        ],
+    )
+    assert cli("run", "-c", str(config)).code == 0
+    rows = search(config, "工业增加值", "--all")
+    (post,) = [r for r in rows if r["held_back"] is None]
+    (copy,) = [r for r in rows if r["held_back"] is not None]
+    assert post["title"].startswith("国家统计局今日发布数据显示")  # type: ignore[union-attr]
+    assert copy["held_back"]["original"]["title"] == post["title"]  # type: ignore[index]
+    shown = cli("search", "工业增加值", "--all", "-c", str(config)).stdout
+    assert f"held back: duplicate of “{post['title']}”" in shown
+
+
+def test_a_search_before_the_first_run_makes_no_database(tmp_path: Path) -> None:
+    config = write_config(tmp_path, [{"url": "x.xml", "group": "G", "source": "X"}])
+    result = cli("search", "央行", "-c", str(config))
+    assert result.code == 0 and "nothing is stored yet" in result.stderr
+    assert cli("search", "央行", "-c", str(config), "--json").stdout == "[]\n"
+    assert not (tmp_path / ".feedmill").exists()
+
+
+def test_bounds_beyond_any_date_are_no_bounds(demo: Path) -> None:
+    """`--until 9999-12-31` (its next day) and `--since 0001-01-01` (in UTC)
+    cannot be written as dates: a traceback, now no bound; so is `-n` past
+    what SQL's LIMIT takes."""
+    everything = search(demo, "逆回购")
+    assert len(everything) == 2
+    assert search(demo, "逆回购", "--until", "9999-12-31") == everything
+    assert search(demo, "逆回购", "--since", "0001-01-01") == everything
+    assert search(demo, "逆回购", "-n", "99999999999999999999") == everything
+
+
+def test_scores_keep_their_order_for_a_word_most_items_have(demo: Path) -> None:
+    """FTS5 gives a word in more than half the items an IDF of ~1e-6: scores
+    rounded to four decimals were all 0.0."""
+    scores = [float(r["score"]) for r in search(demo, "的")]  # type: ignore[arg-type]
+    assert len(scores) > 2 and all(s > 0 for s in scores)
+    assert scores == sorted(scores, reverse=True)

@@ -209,6 +209,14 @@ def test_snippet_marks_the_original_text() -> None:
     assert [t for t, hit in segs if hit] == ["ＧＰＴ－５", "央行"]
 
 
+def test_a_text_that_fits_is_shown_whole() -> None:
+    """A window begun a quarter of its width before the match started inside
+    "8月份" of a 50-character text that fits whole."""
+    text = "国家统计局今日发布数据显示，8月份全国规模以上工业增加值同比增长4.2%，比上月加快0.4个百分点。"
+    shown = marked(snippet(text, query_tokens("百分点").include))
+    assert shown == text.replace("百分点", "[百分点]")
+
+
 def test_snippet_without_a_match_is_the_beginning() -> None:
     assert marked(snippet("短文本", query_tokens("央行").include)) == "短文本"
     assert marked(snippet("长" * 300, query_tokens("央行").include, width=10)) == "长" * 10 + "…"

@@ -676,11 +676,15 @@ def _day(value: str | None, option: str, zone: str, *, through: bool = False) ->
         raise click.BadParameter(
             f"{value!r} is not a date like 2022-09-20", param_hint=option
         ) from None
-    if through:
-        with suppress(ValueError):
-            date.fromisoformat(value)  # a day, not a time: up to its end
-            moment += timedelta(days=1)
-    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(zone))
+    try:
+        if through:
+            with suppress(ValueError):
+                date.fromisoformat(value)  # a day, not a time: up to its end
+                moment += timedelta(days=1)
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(zone))
+        return moment.astimezone(UTC)
+    except OverflowError:  # `--until 9999-12-31`, `--since 0001-01-01`: no bound at all
+        return None
 
 
 def _html(segments: Sequence[tuple[str, bool]]) -> str:
@@ -690,6 +694,11 @@ def _html(segments: Sequence[tuple[str, bool]]) -> str:
         f"<mark>{html.escape(text)}</mark>" if match else html.escape(text)
         for text, match in segments
     )
+
+
+# More than any database holds: a larger `-n` is "all" (SQL's LIMIT takes
+# 64 bits at most).
+LIMIT_ALL = 1 << 40
 
 
 # A query that begins with -央行 (an exclusion) is no option to click; one
@@ -747,6 +756,12 @@ def search(
     if (group or source) and not chosen:
         err.print("no feed in the config has that group / source")
         raise click.exceptions.Exit(EXIT_CONFIG)
+    if _no_database_yet(loaded):  # a look makes no database (as `status`)
+        if as_json:
+            _print_out("[]\n")
+        else:
+            err.print("nothing found: nothing is stored yet (`feedmill run` fetches the feeds)")
+        return
     try:
         engine = open_database(loaded.database_url)
     except StoreError as exc:
@@ -772,7 +787,7 @@ def search(
                 feed_ids=[states[f.url].id for f in chosen] if (group or source) else None,
                 since=first_day,
                 until=last_day,
-                limit=limit,
+                limit=min(limit, LIMIT_ALL),
                 statuses=None if all_items else ("active",),
             )
             hits = search_store.search(conn, request, markers=("\x00", "\x01"))
@@ -787,7 +802,7 @@ def search(
                 "date": _iso(h.date),
                 "group": specs[h.feed_id].group if h.feed_id in specs else None,
                 "source": specs[h.feed_id].source if h.feed_id in specs else None,
-                "score": round(h.score, 4),
+                "score": float(f"{h.score:.4g}"),  # 4 digits: a common word scores ~1e-5
                 # HTML: the text escaped, the matches in <mark>.
                 "snippet": _html(h.snippet_segments),
                 "title_html": _html(h.title_segments),
@@ -1321,9 +1336,7 @@ def demo(directory: Path) -> None:
 
 def _shown_url(url: str) -> str:
     """A feed URL for the terminal: a password in it is sent, never shown."""
-    from feedmill.urls import without_userinfo
-
-    return plain(without_userinfo(url))
+    return plain(_shown(url) or "")
 
 
 def _print_out(text: str) -> None:

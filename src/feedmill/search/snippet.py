@@ -215,8 +215,8 @@ def snippet(text: str, phrases: Collection[Phrase], width: int = 120) -> tuple[S
     """
     text = text[:SNIPPET_SCAN]
     spans = match_spans(text, phrases)
-    if not spans:
-        return _clip(text, 0, width, [])
+    if not spans or len(text) <= width:  # all of it fits: from its first word
+        return _clip(text, 0, width, spans)
     lead = width // 4
     starts = [s for s, _ in spans]
     best: tuple[int, int, int] | None = None  # (-distinct, -count, start)

@@ -541,7 +541,9 @@ def search(
                 entries.c.content,
                 entries.c.status,
                 entries.c.reason,
+                copied.c.id.label("original_id"),
                 copied.c.title.label("original_title"),
+                copied.c.content.label("original_content"),
                 copied.c.link.label("original_link"),
             )
             .select_from(entries.outerjoin(copied, copied.c.id == entries.c.duplicate_of))
@@ -566,8 +568,12 @@ def search(
                 title_segments=segments(title, match_spans(title, terms.include)),
                 status=row.status,
                 reason=row.reason if row.status != "active" else None,
-                original=(row.original_title, row.original_link)
-                if row.status == "duplicate" and row.original_title is not None
+                # An untitled story is named as its post names it.
+                original=(
+                    row.original_title or _title_from_text(row.original_content),
+                    row.original_link,
+                )
+                if row.status == "duplicate" and row.original_id is not None
                 else None,
             )
         )
