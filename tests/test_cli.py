@@ -171,6 +171,15 @@ def test_names_one_page_by_the_sites_own_settings_are_refused(
         ),
         ("retention: {days: 1000000}\nfeeds: []\n", "days: at most 36500"),
         ("fetch: {timeout: .nan}\nfeeds: []\n", "timeout: must be a positive number"),
+        # Sent, such a header fails every fetch as "invalid URL".
+        (
+            "fetch: {headers: {Cookie: \"a=b\\r\\nX-Evil: 1\"}}\nfeeds: []\n",
+            "headers: Cookie: a value cannot hold a line break",
+        ),
+        (
+            "feeds:\n  - {url: a.xml, group: g, source: s, headers: {'Bad Name': x}}\n",
+            "feeds[0] (a.xml): headers: 'Bad Name' is not a header name",
+        ),
         ("feeds:\n  - {url: a.xml, group: g, source: '?'}\n", "has no letter or digit"),
         (
             "feeds:\n  - {url: a.xml, group: constructor, source: s}\n",

@@ -103,6 +103,19 @@ def _timezone(value: str) -> None:
         ) from None
 
 
+_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")  # RFC 9110's token
+
+
+def _headers(value: dict[str, str]) -> None:
+    """Said here, not as every fetch failing with "invalid URL" (aiohttp's
+    words for a line break in a header it refuses to send)."""
+    for name, text in value.items():
+        if not _HEADER_NAME.match(name):
+            raise ValueError(f"{name!r} is not a header name (letters, digits, '-')")
+        if any(ch in text for ch in "\r\n\x00"):
+            raise ValueError(f"{name}: a value cannot hold a line break (or NUL)")
+
+
 def _positive(value: float) -> None:
     if not 0 < value < math.inf:  # NaN too
         raise ValueError("must be a positive number")
@@ -177,6 +190,7 @@ class FetchSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         _check("timeout", _positive, self.timeout)
         _check("connect_timeout", _positive, self.connect_timeout)
         _check("max_body", parse_size, self.max_body)
+        _check("headers", _headers, self.headers)
         if self.proxy is not None:
             _check("proxy", _proxy, self.proxy)
         for name in ("concurrency", "per_host"):
@@ -365,6 +379,7 @@ class FeedSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
     def __post_init__(self) -> None:
         _not_empty("url", self.url)
+        _check("headers", _headers, self.headers)
         for name in ("group", "source"):
             _category_name(name, getattr(self, name))
         if "://" not in self.url and _SCHEME_TYPO.match(self.url):
