@@ -502,6 +502,22 @@ def test_a_title_match_outranks_short_bodies_and_a_word_left_out_keeps_the_score
     assert all(hit.score > 1e-6 for hit in left_out)
 
 
+def test_a_title_holding_one_of_the_words_outranks_bodies_holding_both(engine: Engine) -> None:
+    """PostgreSQL ranked the `&` of all the words at once: where only the
+    title's positions count, a title with one of them scored nothing."""
+    with engine.begin() as conn:
+        add(
+            conn,
+            1,
+            "央行发布公告",
+            "<p>" + "市场人士认为，相关举措有助于稳定预期。" * 20 + "降准。</p>",
+        )
+        add(conn, 2, "普通快讯", "<p>" + "央行降准，" * 30 + "</p>")
+        for i in range(3, 13):  # other news: both words are rare
+            add(conn, i, f"快讯{i}", f"<p>今日开展{i}亿元逆回购操作。</p>")
+    assert ids(find(engine, "央行 降准")) == [1, 2]
+
+
 def test_hits_carry_the_entry_and_a_marked_snippet(news: Engine) -> None:
     (hit,) = find(news, "gpt-5")
     assert (hit.entry_id, hit.feed_id, hit.title) == (3, 1, "OpenAI 发布 GPT-5")

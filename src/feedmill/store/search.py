@@ -475,16 +475,24 @@ def _pg_score(terms: QueryTerms) -> ColumnElement[Any]:
     the title's worth ``TITLE_FACTOR`` times.  One ts_rank over the whole
     entry, normalized by its length, let three short flashes outrank an
     article with the word in its title.  What is ranked leaves out the
-    ``-word`` part: ranked with it, every score was about 1e-21."""
-    ranked = cast(bindparam("tsr", _tsquery(QueryTerms(include=terms.include))), TSQUERY)
+    ``-word`` part: ranked with it, every score was about 1e-21.  Each
+    phrase is ranked by itself and the ranks added, as bm25 adds its terms':
+    ts_rank of the ``&`` of all of them scores a field only where all occur,
+    so a title holding one of two words scored nothing."""
 
-    def rank(weights: str) -> ColumnElement[Any]:
+    def rank(weights: str, ranked: ColumnElement[Any]) -> ColumnElement[Any]:
         array: ColumnClause[Any] = literal_column(f"'{weights}'::float4[]")
         # No length normalization: ts_rank grows little with more mentions,
         # and dividing by the length let a short mention outrank two.
         return func.ts_rank(array, _pg.c.document, ranked, 0)
 
-    return TITLE_FACTOR * rank(TS_TITLE_WEIGHTS) + rank(TS_BODY_WEIGHTS)
+    total: ColumnElement[Any] | None = None
+    for index, phrase in enumerate(terms.include):
+        ranked = cast(bindparam(f"tsr{index}", _tsquery(QueryTerms(include=(phrase,)))), TSQUERY)
+        score = TITLE_FACTOR * rank(TS_TITLE_WEIGHTS, ranked) + rank(TS_BODY_WEIGHTS, ranked)
+        total = score if total is None else total + score
+    assert total is not None  # a query with nothing to include is not searched
+    return total
 
 
 def _sqlite_score() -> ColumnElement[Any]:
