@@ -149,6 +149,46 @@ def test_a_post_deleted_by_hand_stays_deleted_until_a_rebuild(tmp_path: Path) ->
     assert "（更正）" in posts(tmp_path)[gone]
 
 
+def test_posts_deleted_by_hand_take_no_place_on_the_site(tmp_path: Path) -> None:
+    """`max_posts: 2` kept one post: a deleted newer post still took a place,
+    and a deleted older one was counted as moved to the archive."""
+    (tmp_path / "f.xml").write_bytes(rss("源", items([0, 1, 2, 3, 4])))
+    feeds = [{"url": "f.xml", "group": "g", "source": "源"}]
+    config = write_config(tmp_path, feeds)
+    cli("run", "-c", str(config))
+    for name, text in posts(tmp_path).items():
+        if "新闻1天前" in text or "新闻4天前" in text:
+            os.unlink(tmp_path / "source" / "_posts" / name)
+    config = write_config(tmp_path, feeds, retention={"max_posts": 2})
+    result = cli("run", "-c", str(config))
+    assert "1 archived" in result.stdout, result.stdout
+    assert titles(posts(tmp_path)) == ["新闻0天前", "新闻2天前"]
+    assert [t.split("-")[0] for t in archived(tmp_path)] == ["新闻3天前"]
+    [row] = json.loads(cli("status", "-c", str(config), "--json").stdout)
+    assert (row["posts"], row["archived"]) == (2, 1)
+    # Deleted by hand stays deleted; a rebuild brings them back, within the limit.
+    assert "archived" not in cli("run", "-c", str(config)).stdout
+    assert cli("publish", "--rebuild", "-c", str(config)).code == 0
+    assert titles(posts(tmp_path)) == ["新闻0天前", "新闻1天前"]
+    assert len(archived(tmp_path)) == 3
+
+
+def test_posts_waiting_to_be_rewritten_count_as_on_the_site(tmp_path: Path) -> None:
+    """A rebuild cut short (or a restyle) leaves posts pending whose files are
+    on the site: `status` said 0 posts until the next pass."""
+    from sqlalchemy import create_engine, text
+
+    (tmp_path / "f.xml").write_bytes(rss("源", items([0, 1, 2])))
+    config = write_config(tmp_path, [{"url": "f.xml", "group": "g", "source": "源"}])
+    cli("run", "-c", str(config))
+    engine = create_engine(f"sqlite:///{tmp_path / '.feedmill' / 'state.db'}")
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE posts SET state = 'pending'"))
+    engine.dispose()
+    [row] = json.loads(cli("status", "-c", str(config), "--json").stdout)
+    assert row["posts"] == 3
+
+
 def test_a_move_interrupted_before_it_was_recorded_is_completed(tmp_path: Path) -> None:
     """A crash after the rename and before the database write: the next pass records it."""
     (tmp_path / "f.xml").write_bytes(rss("源", items([0, 1, 2])))

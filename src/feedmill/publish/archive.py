@@ -30,19 +30,35 @@ def archive_old_posts(
 ) -> int:
     """Move what ``policy`` no longer keeps to ``archive_dir``; returns how many."""
     older_than = now - timedelta(days=policy.days) if policy.days else None
+
+    def present() -> set[str]:
+        try:
+            return set(os.listdir(posts_dir))
+        except FileNotFoundError:
+            return set()
+
     with reading(engine) as conn:
-        leaving = post_store.to_archive(conn, older_than=older_than, keep=policy.max_posts)
+        leaving = post_store.to_archive(
+            conn, older_than=older_than, keep=policy.max_posts, present=present
+        )
     if not leaving:
         return 0
     archive_dir.mkdir(parents=True, exist_ok=True)
-    moved = []
+    moved: list[int] = []
+    removed: list[int] = []
     for entry_id, name in leaving:
-        # Missing: moved before a crash, or deleted by hand — only to be recorded.
-        with suppress(FileNotFoundError):
+        try:
             os.replace(posts_dir / name, archive_dir / name)
+        except FileNotFoundError:
+            # Moved before a crash (only to be recorded), or deleted by hand:
+            # then it is no post on the site, and none in the archive either.
+            if not (archive_dir / name).exists():
+                removed.append(entry_id)
+                continue
         moved.append(entry_id)
     with engine.begin() as conn:
         post_store.set_state(conn, moved, "archived")
+        post_store.mark_removed(conn, removed)
     return len(moved)
 
 

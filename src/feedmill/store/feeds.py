@@ -8,7 +8,7 @@ from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, case, delete, func, insert, select, update
 
 from feedmill.store.schema import entries, feeds, posts
 
@@ -326,12 +326,18 @@ def view(
 
 
 def post_counts(conn: Connection) -> dict[int, tuple[int, int]]:
-    """feed id → (posts on the site, posts retention moved to the archive)."""
+    """feed id → (posts on the site, posts retention moved to the archive).
+
+    On the site as retention counts them (`posts.on_site`): one waiting to
+    be rewritten (a restyle, a rebuild cut short) is on the site still."""
+    from feedmill.store.posts import on_site
+
+    kind = case((posts.c.state == "archived", "archived"), else_="written")
     query = (
-        select(entries.c.feed_id, posts.c.state, func.count())
+        select(entries.c.feed_id, kind, func.count())
         .select_from(posts.join(entries, posts.c.entry_id == entries.c.id))
-        .where(posts.c.state.in_(("written", "archived")))
-        .group_by(entries.c.feed_id, posts.c.state)
+        .where(on_site() | (posts.c.state == "archived"))
+        .group_by(entries.c.feed_id, kind)
     )
     return _two_counts(conn.execute(query), "written")
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, case, delete, func, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, case, delete, func, select, update
 
 from feedmill.models import Entry
 from feedmill.store.database import reading
@@ -201,17 +201,30 @@ def _moment() -> Any:
     return func.coalesce(entries.c.published_at, entries.c.updated_at, entries.c.first_seen_at)
 
 
-def to_archive(
-    conn: Connection, *, older_than: datetime | None, keep: int | None
-) -> list[tuple[int, str]]:
-    """(entry id, file name) of posts on the site that retention moves out:
-    dated before ``older_than``, or beyond the newest ``keep``.
+def on_site() -> ColumnElement[bool]:
+    """Posts on the site: written once, and neither archived nor removed
+    since — a post waiting to be rewritten is there too (one of a feed
+    removed from the config, whose later copy from another feed marked it
+    stale, waits for good)."""
+    return posts.c.written_version.is_not(None) & posts.c.state.not_in(OFF_SITE)
 
-    On the site: written once, and neither archived nor removed since — a
-    post waiting to be rewritten is there too (one of a feed removed from
-    the config, whose later copy from another feed marked it stale, waits
-    for good)."""
-    written = posts.c.written_version.is_not(None) & posts.c.state.not_in(OFF_SITE)
+
+def to_archive(
+    conn: Connection,
+    *,
+    older_than: datetime | None,
+    keep: int | None,
+    present: Callable[[], Collection[str]] | None = None,
+) -> list[tuple[int, str]]:
+    """(entry id, file name) of posts on the site (`on_site`) that retention
+    moves out: dated before ``older_than``, or beyond the newest ``keep``.
+
+    ``present`` gives the names of the files in source/_posts, asked only
+    when there are more than ``keep`` posts: a post whose file is not there
+    (deleted by hand, or moved before a crash) takes none of the ``keep``
+    places and is returned too, to be recorded as it is.  Without it, the
+    newest ``keep`` rows are kept whatever their files."""
+    written = on_site()
     joined = posts.join(entries, posts.c.entry_id == entries.c.id)
     found: dict[int, str] = {}
     if older_than is not None:
@@ -229,9 +242,18 @@ def to_archive(
                 .select_from(joined)
                 .where(written)
                 .order_by(_moment().desc(), posts.c.entry_id.desc())
-                .offset(keep)
             )
-            found.update((i, n) for i, n in conn.execute(query))
+            if present is None:
+                found.update((i, n) for i, n in conn.execute(query.offset(keep)))
+            else:
+                names = present()
+                kept = 0
+                for entry_id, name in conn.execute(query):
+                    if name in names:
+                        kept += 1
+                        if kept <= keep:
+                            continue
+                    found[entry_id] = name
     return sorted(found.items())
 
 
