@@ -522,7 +522,8 @@ def test_post_is_recorded_only_after_its_file_exists(tmp_path: Path) -> None:
     (tmp_path / "source" / "_posts" / ".feedmill-tmp" / "999-abc").write_text("half a post")
 
     out = cli("run", "-c", str(tmp_path / "feedmill.yml")).stdout
-    assert "posts: 2 new" in out
+    # Two posts, new: not also "2 unchanged" with their unchanged feed.
+    assert "posts: 2 new, 0 updated, 0 unchanged" in out
     assert sorted(posts(tmp_path)) == sorted(names)
     leftovers = tmp_path / "source" / "_posts" / ".feedmill-tmp"
     assert not leftovers.exists() or not any(leftovers.iterdir())

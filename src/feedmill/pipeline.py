@@ -1046,6 +1046,11 @@ class Mill:
                     written.add(post.file_name)
                 if post.is_new:
                     summary.posts_new += 1
+                    if summary.counted_feeds.get(post.feed_url, 0) > 0:
+                        # Stored by a pass cut short, its feed unchanged since:
+                        # counted unchanged with it, and new now — one post.
+                        summary.counted_feeds[post.feed_url] -= 1
+                        summary.posts_unchanged -= 1
                 elif (
                     counted_since is not None
                     and post.written_at is not None
