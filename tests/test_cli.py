@@ -173,7 +173,7 @@ def test_names_one_page_by_the_sites_own_settings_are_refused(
         ("fetch: {timeout: .nan}\nfeeds: []\n", "timeout: must be a positive number"),
         # Sent, such a header fails every fetch as "invalid URL".
         (
-            "fetch: {headers: {Cookie: \"a=b\\r\\nX-Evil: 1\"}}\nfeeds: []\n",
+            'fetch: {headers: {Cookie: "a=b\\r\\nX-Evil: 1"}}\nfeeds: []\n',
             "headers: Cookie: a value cannot hold a line break",
         ),
         (
