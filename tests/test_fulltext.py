@@ -232,6 +232,40 @@ def test_a_page_that_says_less_than_the_feed_keeps_the_feeds_text() -> None:
     assert note is None
 
 
+def test_a_page_that_breaks_extraction_fails_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One page's surprise (an `<img width>` of 5,000 digits raised in the
+    preparation) failed the whole feed as "parser crashed", every pass: the
+    other items lost their articles and nothing of the feed was posted."""
+    import feedmill.fulltext
+    from feedmill.store.entries import Item
+    from feedmill.worker import with_full_text
+
+    def item(link: str) -> Item:
+        return Item.of(Entry(link, link, "标题", None, None, None, "<p>摘要。</p>"))
+
+    real = feedmill.fulltext.extract_article
+
+    def extract(html: str, url: str) -> str | None:
+        if url.endswith("/bad"):
+            raise RuntimeError("a surprise")
+        return real(html, url)
+
+    monkeypatch.setattr(feedmill.fulltext, "extract_article", extract)
+    items = (item("https://e.example/good"), item("https://e.example/bad"))
+    page = short_article_page("公司回购股份")
+    out, note, retry, refused = with_full_text(
+        items, tuple((i.entry.link, page, None, None) for i in items)
+    )
+    assert "回购资金总额" in out[0].entry.content and out[1] == items[1]
+    assert note == (
+        "full text: 1 of 2 articles kept the feed's text: the page could not be read (RuntimeError) (1)"
+    )
+    assert not retry and refused == {"https://e.example/bad"}
+    # The surprise that showed it: now a large image, not an error.
+    huge = page.replace("</p>", f'<img src="/p.jpg" width="{"9" * 5000}"></p>', 1)
+    assert "回购资金总额" in (real(huge, "https://e.example/a") or "")
+
+
 @pytest.mark.parametrize(
     "html",
     ["", "   ", "<html></html>", "<p>短</p>", "\x00\x01binary", '<?xml version="1.0"?><html/>'],

@@ -158,6 +158,20 @@ def test_first_image_skips_pixels_icons_and_data(html: str, image: str | None) -
 
 
 @pytest.mark.parametrize(
+    "attributes",
+    [f'width="{"9" * 5000}"', f'height="{"9" * 20}"', f'style="width:{"9" * 400}px"',
+     f'style="height:{"9" * 400}.5em"'],
+)  # fmt: skip
+def test_an_absurd_image_size_is_a_large_image_not_an_error(attributes: str) -> None:
+    """`int()` of 5,000 digits raised ValueError and a 400-digit CSS size made
+    infinity: one such `<img>` failed its whole feed, every pass (or, from an
+    article page, every item of a `fulltext` feed)."""
+    html = f'<p>正文</p><img src="big.jpg" {attributes}>'
+    assert sanitize_html(html, base_url=BASE).image == "https://news.example.com/a/big.jpg"
+    assert first_image(clean(html), BASE) == "https://news.example.com/a/big.jpg"
+
+
+@pytest.mark.parametrize(
     ("html", "expected"),
     [
         # What lays out the article is kept, byte for byte when nothing goes.

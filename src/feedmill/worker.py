@@ -288,6 +288,9 @@ def with_full_text(
             content = extract_article(html, final_url or link) if html is not None else None
         except PageTooLarge as exc:
             content, error = None, str(exc)
+        except Exception as exc:
+            # Not the whole feed's: "parser crashed" stopped every item of it, every pass.
+            content, error = None, f"the page could not be read ({type(exc).__name__})"
         # A page that says less than the feed (a check page, a cookie wall,
         # a teaser) is not the article the feed summed up.
         if content is not None and says_less(content, feed_text.get(link, "")):
@@ -305,7 +308,7 @@ def with_full_text(
     if not failures:
         return out, None, frozenset(), frozenset()
     reasons = Counter(failures.values())
-    listed = "; ".join(f"{reason} ({count})" for reason, count in reasons.most_common(3))
+    listed = "; ".join(f"{reason} ({count})" for reason, count in reasons.most_common())
     retry = frozenset(link for link, reason in failures.items() if is_transient(reason))
     refused = frozenset(
         link

@@ -325,11 +325,18 @@ _ICON = re.compile(
 )
 
 
+# Larger than any picture: what an absurd size (`width="999…9"`, 5,000 digits,
+# past what int() converts; a float that is infinity) counts as.
+_HUGE = 10**9
+
+
 def _dimension(value: str | None) -> int | None:
     if not value:
         return None
     digits = re.match(r"\s*(\d+)", value)
-    return int(digits.group(1)) if digits else None
+    if not digits:
+        return None
+    return int(digits.group(1)) if len(digits.group(1)) <= 9 else _HUGE
 
 
 _STYLE_SIZE = re.compile(
@@ -347,7 +354,7 @@ def image_size(attributes: Mapping[str, str]) -> tuple[int | None, int | None]:
     }
     for name, number, unit in _STYLE_SIZE.findall(attributes.get("style", "")):
         factor = 1 if unit.lower() == "px" else 16
-        sizes[name.lower()] = int(float(number) * factor)
+        sizes[name.lower()] = int(min(float(number) * factor, _HUGE))
     return sizes["width"], sizes["height"]
 
 
