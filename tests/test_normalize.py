@@ -253,6 +253,29 @@ def test_feed_normalization_keeps_items_once_and_resolves_links() -> None:
     assert entries[1].image == "https://cdn.example/img.png"
 
 
+def test_an_item_that_cannot_be_read_is_left_out_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A surprise in one item (an `<img>` whose 5,000-digit width int() refused
+    was one) failed the whole feed as "parser crashed", every pass."""
+    import feedmill.normalize as normalize
+
+    real = normalize.normalize_entry
+
+    def flaky(raw: RawEntry, **kwargs: object) -> object:
+        if raw.guid and raw.guid.startswith("bad"):
+            raise ValueError("a surprise")
+        return real(raw, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(normalize, "normalize_entry", flaky)
+    parsed = ParsedFeed(
+        title="t", link="https://site.example/", parser="fast",
+        entries=(entry(guid="a", title="一"), entry(guid="bad1"), entry(guid="bad2"),
+                 entry(guid="b", title="二")),
+    )  # fmt: skip
+    normalized = normalize_document(parsed, feed_url="https://feeds.example/x", zone=SHANGHAI)
+    assert [e.title for e in normalized.entries] == ["一", "二"]
+    assert normalized.warnings == ("2 items could not be read (ValueError ×2): left out",)
+
+
 def test_different_items_under_one_guid_are_told_apart() -> None:
     def document(*entries: RawEntry) -> ParsedFeed:
         return ParsedFeed(title="t", link="https://site.example/", parser="fast", entries=entries)

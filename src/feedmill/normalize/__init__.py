@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import html
 import re
+from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 
@@ -213,7 +214,15 @@ def normalize_document(
     lose them without a word.
     """
     base = parsed.link if urls.scheme(parsed.link) in ("http", "https") else feed_url
-    normalized = [normalize_entry(raw, base_url=base, zone=zone, now=now) for raw in parsed.entries]
+    normalized: list[Entry] = []
+    unreadable: Counter[str] = Counter()
+    for raw in parsed.entries:
+        try:
+            normalized.append(normalize_entry(raw, base_url=base, zone=zone, now=now))
+        except Exception as exc:
+            # One item's surprise (markup no rule foresaw) is that item's: the
+            # rest of the feed is posted, and status says what was left out.
+            unreadable[type(exc).__name__] += 1
     groups: dict[str, list[Entry]] = {}
     for entry in normalized:
         groups.setdefault(entry.key, []).append(entry)
@@ -242,6 +251,10 @@ def normalize_document(
         warnings = (
             f"{shared} items share a guid with different items: told apart by link or text",
         )
+    if unreadable:
+        count = sum(unreadable.values())
+        why = ", ".join(f"{name} ×{n}" if n > 1 else name for name, n in unreadable.items())
+        warnings += (f"{count} item{'s' if count > 1 else ''} could not be read ({why}): left out",)
     title = strip_controls(parsed.title) if parsed.title is not None else None
     link = strip_controls(parsed.link) if parsed.link is not None else None
     return Normalized(entries, warnings, title, link)
