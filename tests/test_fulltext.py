@@ -527,6 +527,23 @@ def test_an_unlabelled_gbk_page_with_a_stray_byte_loses_that_byte_only() -> None
             assert read.encoding == "utf-8" and "中国人民银行决定" in read.text, (paragraphs, label)
 
 
+@pytest.mark.parametrize("label", [None, "ISO-8859-1"])
+@pytest.mark.parametrize("script_kb", [10, 20, 60])
+def test_inline_script_does_not_drown_an_unlabelled_gbk_pages_chinese(
+    label: str | None, script_kb: int
+) -> None:
+    """A GBK page without a charset (or under a server's default Latin-1) with
+    10 KB of inline script or more was read as Korean or Latin: the ASCII of
+    the script outweighed its Chinese for charset detection."""
+    script = (
+        "<script>" + "var config = {track: true, id: 12345};\n" * (script_kb * 26) + "</script>"
+    )
+    said = "中国人民银行今日宣布下调存款准备金率，释放长期资金约一万亿元，支持实体经济发展。"
+    page = f"<html><head>{script}<style>p {{ color: red }}</style></head><body>"
+    page += "".join(f"<p>{said}</p>" for _ in range(6)) + "</body></html>"
+    assert said in decode_html(page.encode("gbk"), label)
+
+
 def test_a_gbk_page_under_a_default_latin_1_label_or_late_meta_is_read_as_chinese() -> None:
     page = f"<p>{CHINESE}</p>".encode("gb18030")
     meta = b'<html><head><meta charset="gbk">'
