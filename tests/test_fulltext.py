@@ -156,6 +156,10 @@ def short_article_page(title: str, *, extra: str = "") -> str:
             '<div class="login-dialog" style="display:none"><form><input type="text"><input type="password"></form></div>',
         ),
         ("App已下线多款产品", ""),
+        # A title that begins with a number, a comment link, a story about fraud.
+        ("500 firms join climate pledge", ""),
+        ("公司回购股份", '<a href="/comments">登录后查看全部评论</a>'),
+        ("警惕账户异常访问类诈骗", ""),
     ],
 )
 def test_short_article_is_not_mistaken_for_a_gate(title: str, extra: str) -> None:
@@ -164,7 +168,15 @@ def test_short_article_is_not_mistaken_for_a_gate(title: str, extra: str) -> Non
 
 
 @pytest.mark.parametrize(
-    "title", ["404 Not Found", "Error 500", "页面不存在 - 某网", "该内容已被发布者删除"]
+    "title",
+    [
+        "404 Not Found",
+        "Error 500",
+        "页面不存在 - 某网",
+        "该内容已被发布者删除",
+        "404 | 某网",
+        "502",
+    ],
 )
 def test_short_text_on_error_page_is_refused(title: str) -> None:
     assert extract_article(short_article_page(title), "https://e.example/a") is None

@@ -90,7 +90,8 @@ _HIDDEN_STYLE: Final = re.compile(
 )
 _LOGIN_OR_PAYWALL: Final = re.compile(
     r"订阅后(?:阅读|查看)|付费(?:内容|阅读|文章)|(?:开通|购买|成为)(?:会员|VIP)(?:后|即可)(?:阅读|查看)"
-    r"|登录后?(?:即可|才能)?(?:阅读|查看)(?:全文|完整|全部|剩余)|(?:阅读|查看)全文(?:需|请)"
+    # (Not "登录后查看全部评论": a comment link under an article.)
+    r"|登录后?(?:即可|才能)?(?:阅读|查看)(?:全文|完整|全部(?!评论|回复|留言)|剩余)|(?:阅读|查看)全文(?:需|请)"
     r"|剩余\s*\d+%|subscribe (?:to|now to) (?:continue|read)|to continue reading"
     r"|subscribers only|already a subscriber|sign in to (?:continue|read)"
     r"|create a free account to (?:continue|read)"
@@ -98,12 +99,15 @@ _LOGIN_OR_PAYWALL: Final = re.compile(
     # with no article behind it for a program.  (A cookie banner is not one:
     # it sits on article pages too; a page that is only a cookie wall says
     # less than the feed, and is refused for that.)
-    r"|异常访问|(?:完成|进行)(?:下方的?)?(?:安全|人机|滑块)?验证后|请(?:输入|完成)验证码"
+    # (Not "账户异常访问" in a story about fraud: what a check page says of the reader.)
+    r"|检测到.{0,12}异常(?:访问|流量|请求)|您的访问(?:出现)?异常|访问过于频繁"
+    r"|(?:完成|进行)(?:下方的?)?(?:安全|人机|滑块)?验证后|请(?:输入|完成)验证码"
     r"|checking (?:if the site connection is secure|your browser)|verify you are (?:a )?human",
     re.IGNORECASE,
 )
 _ERROR_TITLE: Final = re.compile(
-    r"^\W*(?:40[0134]|50[0234])\b|\b(?:error|错误)\s*(?:40[0134]|50[0234])\b"
+    # A status code alone or before a separator ("404 | 网站"), not "500 firms join".
+    r"^\W*(?:40[0134]|50[0234])(?:\W*$|\s*[-–—:：|])|\b(?:error|错误)\s*(?:40[0134]|50[0234])\b"
     r"|\b(?:40[0134]|50[0234])\s*(?:error|not found|forbidden|页面|错误)|page not found"
     r"|access denied|页面不存在|页面未找到|找不到(?:该|您要的)?页面"
     r"|(?:页面|文章|内容|链接)(?:已被|已)(?:删除|下线|失效)|内容不存在|出错了"
@@ -381,8 +385,8 @@ def _unhide_body(doc: HtmlElement) -> None:
 def _looks_gated(doc: HtmlElement) -> bool:
     """A login, paywall or error page: by its title, its words, or a
     password field on a page of little text."""
-    titles = " ".join(el.text_content() for el in _elements(doc.iter("title", "h1")))
-    if _ERROR_TITLE.search(titles):
+    titles = (el.text_content().strip() for el in _elements(doc.iter("title", "h1")))
+    if any(_ERROR_TITLE.search(title) for title in titles):
         return True
     texts = doc.xpath("//body//text()[not(ancestor::script or ancestor::style)]")
     words = " ".join(str(t) for t in texts) if isinstance(texts, list) else ""
