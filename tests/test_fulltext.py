@@ -556,6 +556,26 @@ def test_inline_script_does_not_drown_an_unlabelled_gbk_pages_chinese(
     assert said in decode_html(page.encode("gbk"), label)
 
 
+def test_an_app_page_whose_words_are_in_its_script_is_read_from_the_script() -> None:
+    """A two-word title beside `window.__STATE__ = {…}` holding the Chinese:
+    read without its scripts, the page gave charset detection four characters
+    and came out Korean (꼿쒔 for 财经)."""
+    import json
+
+    state = json.dumps(
+        {
+            "list": [{"t": "北向资金净流入", "b": "沪深两市成交额突破万亿元，科技板块领涨。" * 3}]
+            * 10
+        },
+        ensure_ascii=False,
+    )
+    page = (
+        f"<html><head><title>财经</title></head><body><div id=app>财经频道</div>"
+        f"<script>window.__STATE__={state}</script></body></html>"
+    )
+    assert decode_html(page.encode("gbk")) == page
+
+
 def test_a_gbk_page_under_a_default_latin_1_label_or_late_meta_is_read_as_chinese() -> None:
     page = f"<p>{CHINESE}</p>".encode("gb18030")
     meta = b'<html><head><meta charset="gbk">'

@@ -222,7 +222,7 @@ def _text_sample(body: bytes, size: int) -> bytes:
     """Up to ``size`` bytes of ``body`` less its scripts, styles and comments:
     ASCII code that outweighs a page's Chinese makes charset-normalizer guess
     a single-byte encoding (10 KB of inline script before six paragraphs of
-    GBK did).  A body that is nothing else is itself."""
+    GBK did) — unless most of its non-ASCII bytes are in them."""
     lowered = body.lower()  # ASCII letters only: every index stays
     pieces: list[bytes] = []
     kept = position = 0
@@ -239,7 +239,17 @@ def _text_sample(body: bytes, size: int) -> bytes:
             break
         position = close + len(closer)
     sample = b" ".join(pieces)[:size]
-    return sample if not sample.isascii() else body[:size]
+    # Where a page's words are in its scripts (an app's `window.__STATE__ =
+    # {…}` beside a two-word title), the scripts are what to read.
+    whole = body[:size]
+    return sample if 2 * _non_ascii(sample) >= _non_ascii(whole) else whole
+
+
+def _non_ascii(data: bytes) -> int:
+    return len(data) - len(data.translate(None, _HIGH_BYTES))
+
+
+_HIGH_BYTES = bytes(range(128, 256))
 
 
 def _detect(body: bytes) -> str | None:
