@@ -1462,3 +1462,21 @@ def test_a_feed_urls_password_is_not_in_config_errors(tmp_path: Path) -> None:
         add_feed_to_file(path, "https://bob:pw@b.example/f", " ", "s2")
     for caught in (e, d, r):
         assert "s3cret" not in str(caught.value) and "pw@" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "feeds:\n  - {url: 'https://bob:s3cret@host.example:99999/rss', group: g, source: s}\n",
+        "feeds:\n  - {url: 'https://bob:s3cret@[::1/rss', group: g, source: s}\n",
+        "feeds:\n  - {url: 'https://bob:s3cret@/rss', group: g, source: s}\n",
+        "feeds:\n  - {url: 'https:bob:s3cret@host.example/rss', group: g, source: s}\n",
+        "fetch: {proxy: 'http://alice:s3cret@:8080'}\nfeeds: []\n",
+    ],
+)
+def test_a_password_in_a_url_too_malformed_to_parse_is_not_shown(tmp_path: Path, text: str) -> None:
+    """The URLs a config error is about are those that do not parse: the
+    password was shown in just those."""
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text, tmp_path / "feedmill.yml")
+    assert "s3cret" not in str(caught.value) and "bob" not in str(caught.value)

@@ -129,7 +129,7 @@ def _proxy(value: str) -> None:
         return
     parts = urlsplit(value) if "://" in value else None
     if parts is None or not parts.hostname:
-        raise ValueError(f"{value!r} is not a proxy URL (e.g. http://127.0.0.1:7890)")
+        raise ValueError(f"{_shown(value)!r} is not a proxy URL (e.g. http://127.0.0.1:7890)")
     if parts.scheme.lower() not in ("http", "https"):
         raise ValueError(f"{parts.scheme} proxies are not supported: use an http:// proxy")
 
@@ -383,7 +383,7 @@ class FeedSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         for name in ("group", "source"):
             _category_name(name, getattr(self, name))
         if "://" not in self.url and _SCHEME_TYPO.match(self.url):
-            raise _Invalid("url", f"{self.url!r} is not a URL (a scheme needs ://)")
+            raise _Invalid("url", f"{_shown(self.url)!r} is not a URL (a scheme needs ://)")
         try:
             parts = urlsplit(self.url) if "://" in self.url else None
             if parts is not None:
@@ -397,7 +397,7 @@ class FeedSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
             )
         if parts is not None and scheme in ("http", "https") and not parts.hostname:
             # "https://$HOST/rss" with HOST unset: every fetch would fail.
-            raise _Invalid("url", f"no host name in {self.url!r}")
+            raise _Invalid("url", f"no host name in {_shown(self.url)!r}")
         if self.channel is not None:
             _category_name("channel", self.channel)
         if self.timezone is not None:

@@ -185,11 +185,15 @@ def for_request(url: str) -> str:
     return wire + "?" if url.endswith("?") and not wire.endswith("?") else wire
 
 
+# The scheme, then (after `//`, or right away in `https:user:pw@host`, a slash
+# forgotten) everything up to the authority's last "@".
+_USERINFO = re.compile(r"^(\s*[A-Za-z][A-Za-z0-9+.-]*:(?://)?)[^/?#]*@")
+
+
 def without_userinfo(url: str) -> str:
-    """``url`` less any ``user:password@``: what may be shown or written."""
+    """``url`` less any ``user:password@``: what may be shown or written —
+    also of a URL too malformed to parse (a port past 65535, a bracket left
+    open), which is the one an error message shows."""
     if "@" not in url:
         return url
-    parts = split(url)
-    if parts is None or "@" not in parts.netloc:
-        return url
-    return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
+    return _USERINFO.sub(r"\1", url, count=1)
