@@ -379,6 +379,28 @@ def test_a_daemon_takes_up_an_edited_post_template(tmp_path: Path, feed_server: 
     assert all("\nTWO " in text for text in posts(tmp_path).values())
 
 
+def test_a_template_edit_the_daemon_refuses_is_not_used(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """A broken template is refused ("config not reloaded"), and the daemon
+    renders with the one it validated: new workers compiled the file as it
+    was on disk, and every feed with something to post failed with it."""
+    url = feed_server.add("/feed", body=many(3), status=503)
+    template = tmp_path / "mine.md.j2"
+    template.write_text("---\ntitle: {{ title | yaml_quote }}\n---\nONE {{ body }}\n")
+    spec = {"url": url, "group": "g", "source": "s"}
+    write_config(tmp_path, [spec], post_template="mine.md.j2", interval="1s")
+    with ended(feedmill("run", "--every", "1s", cwd=tmp_path)) as daemon:
+        wait_for(lambda: feed_server.hits["/feed"] >= 1)  # failed: nothing rendered yet
+        template.write_text("---\n{% if title %}\ntitle: {{ title }}\n---\n")
+        feed_server.routes["/feed"].status = 200  # asked again after its backoff
+        wait_for(lambda: len(posts(tmp_path)) == 3, timeout=30)
+        _, err = stop_cleanly(daemon)
+    assert "config not reloaded" in err and "Unexpected end of template" in err.replace("\n", "")
+    assert "parser crashed" not in err
+    assert all("\nONE " in text for text in posts(tmp_path).values())
+
+
 def test_a_stop_does_not_wait_for_a_slow_server(tmp_path: Path, feed_server: FeedServer) -> None:
     slow = feed_server.add("/slow", body=many(2), delay=40)
     write_config(tmp_path, [{"url": slow, "group": "g", "source": "s"}], fetch={"timeout": 120})

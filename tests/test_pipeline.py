@@ -596,11 +596,11 @@ def test_a_mill_that_fails_to_start_leaves_the_site_free(
 ) -> None:
     config = load_config(write_config(tmp_path, FEEDS))
 
-    def unreadable(_: Path) -> str:
+    def unreadable(_: Path | None) -> tuple[Path, str]:
         raise OSError("template unreadable")
 
     with monkeypatch.context() as patched:
-        patched.setattr(pipeline, "template_fingerprint", unreadable)
+        patched.setattr(pipeline, "read_template", unreadable)
         with pytest.raises(OSError):
             pipeline.Mill(config)
     with pipeline.Mill(config):  # the lock was released, not leaked with the failure

@@ -42,12 +42,11 @@ from feedmill.filter.dedupe import DedupePolicy
 from feedmill.filter.rules import RuleSet, blocked_by, compile_rules
 from feedmill.models import Fetched, FetchStatus
 from feedmill.publish.render import (
-    DEFAULT_TEMPLATE,
     FeedStyle,
     PostInput,
     compose,
+    read_template,
     style_hash,
-    template_fingerprint,
 )
 from feedmill.publish.retract import remove_retracted
 from feedmill.publish.sitelock import SiteLock
@@ -255,8 +254,7 @@ class Mill:
         # passes would say the same again).
         self._moves_checked = not config.moves
         self.engine: Engine = open_database(config.database_url)
-        self.template = config.template_path or DEFAULT_TEMPLATE
-        self.template_fp = template_fingerprint(self.template)
+        self.template, self.template_fp = read_template(config.template_path)
         self.fetch_options = fetch_options(config)
         self._feed_keys: dict[str, int] | None = None  # feed_key → index, when first needed
         tags = tag_style(config)

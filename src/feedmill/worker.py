@@ -158,7 +158,7 @@ class FeedJob:
     feed_url: str  # as in feedmill.yml: part of every post's file name
     timezone: str
     style: FeedStyle
-    template: Path
+    template: Path | str  # the built-in's path, or a user template's text (read_template)
     template_fingerprint: str
     posts_dir: str
     archive_dir: str  # where retention moves posts (a cut-short rebuild leaves them there)

@@ -319,12 +319,27 @@ def _environment() -> Environment:
 
 
 @lru_cache(maxsize=4)
-def load_template(path: Path = DEFAULT_TEMPLATE, fingerprint: str = "") -> Template:
-    """The compiled template at ``path``; ``fingerprint`` (`template_fingerprint`)
-    is part of the cache key, so that a daemon (and its workers) whose
-    template was edited between passes compiles the new one."""
+def load_template(template: Path | str = DEFAULT_TEMPLATE, fingerprint: str = "") -> Template:
+    """The compiled template: at a path, or its text (`read_template`);
+    ``fingerprint`` (`template_fingerprint`) is part of the cache key, so
+    that a daemon (and its workers) whose template was edited between passes
+    compiles the new one."""
     env = _environment()
-    return env.from_string(path.read_text(encoding="utf-8"))
+    if isinstance(template, Path):
+        return env.from_string(template.read_text(encoding="utf-8"))
+    return env.from_string(template)
+
+
+def read_template(path: Path | None) -> tuple[Path | str, str]:
+    """The post template to render with — the built-in's path, or a user
+    template's text, read once — and its fingerprint.  The text, not the
+    path, goes to the workers: a daemon that refused an edit of the file
+    (it does not compile) renders with the template it validated, not with
+    whatever the file holds when a new worker first reads it."""
+    if path is None or path == DEFAULT_TEMPLATE:
+        return DEFAULT_TEMPLATE, template_fingerprint(DEFAULT_TEMPLATE)
+    data = path.read_bytes()
+    return data.decode("utf-8"), _fingerprint(data)
 
 
 def template_problem(path: Path) -> str | None:
@@ -369,7 +384,11 @@ def template_problem(path: Path) -> str | None:
 
 
 def template_fingerprint(path: Path = DEFAULT_TEMPLATE) -> str:
-    digest = hashlib.sha256(path.read_bytes())
+    return _fingerprint(path.read_bytes())
+
+
+def _fingerprint(data: bytes) -> str:
+    digest = hashlib.sha256(data)
     digest.update(FORMAT_VERSION.encode())
     return digest.hexdigest()[:16]
 
@@ -397,16 +416,19 @@ def render_default(context: PostContext) -> str:
     )
 
 
-def compose(post: PostInput, template_path: Path = DEFAULT_TEMPLATE, template_fp: str = "") -> str:
-    """A post's text; ``template_fp`` is the template's `template_fingerprint`."""
-    return composed(post, template_path, template_fp)[0]
+def compose(
+    post: PostInput, template: Path | str = DEFAULT_TEMPLATE, template_fp: str = ""
+) -> str:
+    """A post's text; ``template`` as `read_template` gives it, ``template_fp``
+    its fingerprint."""
+    return composed(post, template, template_fp)[0]
 
 
 def composed(
-    post: PostInput, template_path: Path = DEFAULT_TEMPLATE, template_fp: str = ""
+    post: PostInput, template: Path | str = DEFAULT_TEMPLATE, template_fp: str = ""
 ) -> tuple[str, str]:
     """A post's text, and the title it shows (an untitled item's, from its text)."""
     context = context_for(post)
-    if template_path == DEFAULT_TEMPLATE:
+    if template == DEFAULT_TEMPLATE:
         return render_default(context), context.title
-    return render(context, load_template(template_path, template_fp)), context.title
+    return render(context, load_template(template, template_fp)), context.title
