@@ -171,6 +171,16 @@ def test_names_one_page_by_the_sites_own_settings_are_refused(
         ),
         ("retention: {days: 1000000}\nfeeds: []\n", "days: at most 36500"),
         ("fetch: {timeout: .nan}\nfeeds: []\n", "timeout: must be a positive number"),
+        # A feed's URL is its database key: PostgreSQL refuses these, and the
+        # whole pass stopped with the one feed.
+        (
+            'feeds:\n  - {url: "http://127.0.0.1:9/a\\0b", group: g, source: s}\n',
+            "url: 'http://127.0.0.1:9/a\\x00b' holds a control character",
+        ),
+        (
+            f"feeds:\n  - {{url: 'https://e.example/?t={'x' * 3000}', group: g, source: s}}\n",
+            "url: longer than 2048 bytes",
+        ),
         # Sent, such a header fails every fetch as "invalid URL".
         (
             'fetch: {headers: {Cookie: "a=b\\r\\nX-Evil: 1"}}\nfeeds: []\n',

@@ -952,3 +952,31 @@ def test_figures_compared_by_bisection_agree_with_every_pair(
     expected = found > 0 and (len(fewer) < 3 or 2 * found >= len(fewer))
     assert _agree(xs, ys) is expected
     assert _overlap(xs, ys) is (found > 0)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_an_item_with_a_very_long_link_is_stored(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """A PostgreSQL btree key holds ~2.7 KB: a link with a 3,200-character
+    tracking query failed its whole feed's transaction, every pass."""
+    import random
+
+    state = {}
+    if backend == "postgresql":
+        from support.postgres import new_database
+
+        state = {"state": new_database(request.getfixturevalue("postgres_url"))}
+    noise = "".join(random.Random(7).choices("abcdefghijklmnopqrstuvwxyz0123456789", k=3200))
+    items = [
+        Item("央行开展逆回购操作", guid="1", link="https://e.example/1"),
+        Item("沪深两市成交额突破万亿", guid="2", link=f"https://e.example/a?t={noise}"),
+    ]
+    (tmp_path / "a.xml").write_bytes(rss("甲", items))
+    config = write_config(tmp_path, [{"url": "a.xml", "group": "g", "source": "甲"}], **state)
+    result = cli("run", "-c", str(config))
+    assert result.code == 0 and "1 ok" in result.stdout, result.stdout + result.stderr
+    assert len(posts(tmp_path)) == 2
+    again = cli("run", "-c", str(config))
+    assert "posts: 0 new, 0 updated" in again.stdout

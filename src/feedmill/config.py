@@ -103,6 +103,20 @@ def _timezone(value: str) -> None:
         ) from None
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+LONGEST_URL_BYTES = 2048
+
+
+def _storable_url(url: str) -> None:
+    """A feed's URL is its key in the database: PostgreSQL refuses a NUL in
+    text and a unique key past ~2.7 KB (SQLite took both), and either stopped
+    every feed's pass, not only this one's."""
+    if _CONTROL.search(url):
+        raise ValueError(f"{_shown(url)!r} holds a control character")
+    if len(url.encode("utf-8", "surrogatepass")) > LONGEST_URL_BYTES:
+        raise ValueError(f"longer than {LONGEST_URL_BYTES} bytes")
+
+
 _HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")  # RFC 9110's token
 
 
@@ -379,6 +393,7 @@ class FeedSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
     def __post_init__(self) -> None:
         _not_empty("url", self.url)
+        _check("url", _storable_url, self.url)
         _check("headers", _headers, self.headers)
         for name in ("group", "source"):
             _category_name(name, getattr(self, name))
