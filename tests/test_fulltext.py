@@ -176,6 +176,12 @@ def test_short_article_is_not_mistaken_for_a_gate(title: str, extra: str) -> Non
         "该内容已被发布者删除",
         "404 | 某网",
         "502",
+        "502 Bad Gateway",
+        "503 Service Temporarily Unavailable",
+        "500 Internal Server Error",
+        "504 Gateway Time-out",
+        "401 Authorization Required",
+        "400 Bad Request",
     ],
 )
 def test_short_text_on_error_page_is_refused(title: str) -> None:

@@ -108,6 +108,10 @@ _LOGIN_OR_PAYWALL: Final = re.compile(
 _ERROR_TITLE: Final = re.compile(
     # A status code alone or before a separator ("404 | 网站"), not "500 firms join".
     r"^\W*(?:40[0134]|50[0234])(?:\W*$|\s*[-–—:：|])|\b(?:error|错误)\s*(?:40[0134]|50[0234])\b"
+    # ... or before its reason phrase ("502 Bad Gateway").
+    r"|^\W*(?:40[0134]|50[0234])\s+(?:bad request|unauthori[sz]ed|authori[sz]ation required"
+    r"|internal server error|bad gateway|service (?:temporarily )?unavailable"
+    r"|gateway time-?out)\b"
     r"|\b(?:40[0134]|50[0234])\s*(?:error|not found|forbidden|页面|错误)|page not found"
     r"|access denied|页面不存在|页面未找到|找不到(?:该|您要的)?页面"
     r"|(?:页面|文章|内容|链接)(?:已被|已)(?:删除|下线|失效)|内容不存在|出错了"

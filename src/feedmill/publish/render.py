@@ -416,9 +416,7 @@ def render_default(context: PostContext) -> str:
     )
 
 
-def compose(
-    post: PostInput, template: Path | str = DEFAULT_TEMPLATE, template_fp: str = ""
-) -> str:
+def compose(post: PostInput, template: Path | str = DEFAULT_TEMPLATE, template_fp: str = "") -> str:
     """A post's text; ``template`` as `read_template` gives it, ``template_fp``
     its fingerprint."""
     return composed(post, template, template_fp)[0]
