@@ -53,7 +53,7 @@ def parse_date(text: str | None, zone: tzinfo) -> datetime | None:
     if not text:
         return None
     text = _spelled(text.strip(), zone)
-    if not text:
+    if not text or _ANCIENT_YEAR.search(text):
         return None
     for reader in (_iso, _rfc822, _cjk, _dateutil):
         try:
@@ -86,8 +86,14 @@ _PARSEDATE_ZONES = frozenset(
 _ZONE_NAME = re.compile(r"\d:\d\d(?::\d\d)?\s*([A-Za-z]{1,5})\s*$")
 _HOUR = re.compile(r"\b(\d{1,2}):\d\d")
 _AM_PM = re.compile(r"\d\s*[AaPp]\.?[Mm]\.?(?:\s|$)")
-_WRITTEN_YEAR = re.compile(  # "01 Jan 0001"
-    r"\d\s*(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?,?\s+(\d{1,4})\b", re.I
+# A year written with three or four digits, or a minus, that is below 1000:
+# Go's zero time (`Mon, 01 Jan 0001`, Hugo's date for undated pages), PHP's
+# `date('r')` of 0000-00-00 (`Wed, 30 Nov -0001`).  Every reader takes a
+# year below 100 for a two-digit one (2001), so these are said undated first.
+_ANCIENT_YEAR = re.compile(
+    r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?,?\s+(?:\d{1,2},?\s+)?"
+    r"(?:-\d+|0\d{2,3})\b",
+    re.IGNORECASE,
 )
 
 
@@ -111,11 +117,6 @@ def _rfc822(text: str) -> datetime | None:
         return None
     *fields, offset = parts
     year, month, day, hour, minute, second = fields[:6]
-    # parsedate_tz takes any year below 100 for a two-digit one: Go's zero
-    # time, `Mon, 01 Jan 0001`, which Hugo writes for undated pages, was 2001.
-    written = _WRITTEN_YEAR.search(text)
-    if written and len(written.group(1)) > 2:
-        year = int(written.group(1))
     value = datetime(year, month, day, hour, minute, second)
     # parsedate_tz reports a missing zone as UTC; only a written zone counts.
     if offset is None or not _RFC822_ZONE.search(text):
