@@ -309,6 +309,9 @@ def test_bounds_beyond_any_date_are_no_bounds(demo: Path) -> None:
     assert len(everything) == 2
     assert search(demo, "逆回购", "--until", "9999-12-31") == everything
     assert search(demo, "逆回购", "--since", "0001-01-01") == everything
+    # ... and bounds that leave everything out do.
+    assert search(demo, "逆回购", "--until", "0001-01-01T05:00") == []
+    assert search(demo, "逆回购", "--since", "9999-12-31T23:00-05:00") == []
     assert search(demo, "逆回购", "-n", "99999999999999999999") == everything
 
 

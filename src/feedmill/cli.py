@@ -683,8 +683,14 @@ def _day(value: str | None, option: str, zone: str, *, through: bool = False) ->
                 moment += timedelta(days=1)
         moment = moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(zone))
         return moment.astimezone(UTC)
-    except OverflowError:  # `--until 9999-12-31`, `--since 0001-01-01`: no bound at all
-        return None
+    except OverflowError:
+        # Beyond what a date holds: `--until 9999-12-31` or `--since 0001-01-01`
+        # bounds nothing; `--until` before year 1 (or `--since` after 9999)
+        # bounds everything out.
+        late = moment.year > 1
+        if late == (option == "--until"):
+            return None
+        return datetime.max.replace(tzinfo=UTC) if late else datetime.min.replace(tzinfo=UTC)
 
 
 def _html(segments: Sequence[tuple[str, bool]]) -> str:
