@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import signal
@@ -18,7 +19,7 @@ import pytest
 
 from support.feeds import Item, rss
 from support.server import FeedServer
-from support.site import posts, write_config
+from support.site import cli, posts, write_config
 
 pytestmark = pytest.mark.slow
 
@@ -354,6 +355,27 @@ def test_a_daemon_tries_a_failing_feed_at_once_when_its_settings_are_edited(
         wait_for(lambda: len(posts(tmp_path)) == 2)
         stop_cleanly(daemon)
     assert feed_server.hits["/feed"] == 2
+
+
+def test_a_daemon_tries_a_failing_feed_at_once_when_its_url_is_edited(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """The RSSHub instance a feed used went down; the owner points the feed
+    at another one, keeping its history (`moved_from`): tried at once, not
+    when the old URL's backoff (half an hour here) ends."""
+    old = feed_server.add("/old", body=many(2), status=503)
+    new = feed_server.add("/new", body=many(2))
+    write_config(tmp_path, [{"url": old, "group": "g", "source": "s"}], interval="1h")
+    with ended(feedmill("run", "--every", "1s", cwd=tmp_path)) as daemon:
+        wait_for(lambda: feed_server.hits["/old"] == 1)
+        time.sleep(2)  # passes go by: the feed is backing off
+        moved = {"url": new, "group": "g", "source": "s", "moved_from": old}
+        write_config(tmp_path, [moved], interval="1h")
+        wait_for(lambda: len(posts(tmp_path)) == 2)
+        stop_cleanly(daemon)
+    assert feed_server.hits["/old"] == 1 and feed_server.hits["/new"] == 1
+    (row,) = json.loads(cli("status", "--json", "-c", str(tmp_path / "feedmill.yml")).stdout)
+    assert row["error_streak"] == 0
 
 
 def test_a_daemon_takes_up_an_edited_post_template(tmp_path: Path, feed_server: FeedServer) -> None:

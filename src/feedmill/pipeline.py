@@ -253,6 +253,10 @@ class Mill:
         # The config's moves, checked on its first pass (a daemon's later
         # passes would say the same again).
         self._moves_checked = not config.moves
+        # Feeds whose URL an edit changed (moved_from, a redirect's new
+        # address): failing, they are tried at once, once their rows are
+        # found under the new URL (`_sync`).
+        self._retry_renamed: list[str] = []
         self.engine: Engine = open_database(config.database_url)
         self.template, self.template_fp = read_template(config.template_path)
         self.fetch_options = fetch_options(config)
@@ -353,9 +357,11 @@ class Mill:
             self.site_lock = lock
         self.config = config
         self._prepare(config)
-        if edited and config.database_url == before_database:
-            with self.engine.begin() as conn:
-                feed_store.retry_now(conn, edited, datetime.now(UTC))
+        if config.database_url == before_database:
+            if edited:
+                with self.engine.begin() as conn:
+                    feed_store.retry_now(conn, edited, datetime.now(UTC))
+            self._retry_renamed = [url for url in fetch_settings(config) if url not in before]
 
     def worker_module(self) -> ModuleType:
         """feedmill.worker, imported on first use; inline work shares our engine."""
@@ -513,9 +519,12 @@ class Mill:
 
     def _sync(self) -> dict[str, FeedState]:
         with self.engine.begin() as conn:
-            states = feed_store.sync_feeds(
-                conn, [s.url for s in self.config.feeds], self.config.url_key, self.config.moves
-            )
+            urls = [s.url for s in self.config.feeds]
+            states = feed_store.sync_feeds(conn, urls, self.config.url_key, self.config.moves)
+            renamed, self._retry_renamed = self._retry_renamed, []
+            if renamed and feed_store.retry_now(conn, renamed, datetime.now(UTC)):
+                # A failing feed's row, found under its new URL: due at once.
+                states = feed_store.sync_feeds(conn, urls, self.config.url_key, self.config.moves)
             # Config or template changes since last time re-render the feed's posts.
             changes = []
             self._rezoned = set()
