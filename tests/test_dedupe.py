@@ -980,3 +980,38 @@ def test_an_item_with_a_very_long_link_is_stored(
     assert len(posts(tmp_path)) == 2
     again = cli("run", "-c", str(config))
     assert "posts: 0 new, 0 updated" in again.stdout
+
+
+@pytest.mark.slow
+def test_a_postgresql_role_that_may_not_write_gets_one_line(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """The reason, exit 1, and nothing from psycopg's own logging (an "error
+    ignored terminating <psycopg.Pipeline …>" line came first)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from support.postgres import new_database
+
+    url = new_database(postgres_url)
+    config = write_config(tmp_path, _write_sources(tmp_path, LPR), state=url)
+    assert cli("run", "-c", str(config)).code == 0
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text("CREATE ROLE reader LOGIN"))
+        conn.execute(text("GRANT SELECT ON ALL TABLES IN SCHEMA public TO reader"))
+    admin.dispose()
+    reader = make_url(url).set(username="reader").render_as_string(hide_password=False)
+    more = [{"url": f"new{i}.xml", "group": "g", "source": f"新{i}"} for i in range(3)]
+    config = write_config(tmp_path, [*_write_sources(tmp_path, LPR), *more], state=reader)
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "feedmill", "run", "-c", str(config)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    assert "permission denied" in done.stderr
+    assert "<psycopg" not in done.stderr and "Traceback" not in done.stderr
+    assert done.stderr.count("\n") == 1
