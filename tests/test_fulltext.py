@@ -562,6 +562,20 @@ def test_inline_script_does_not_drown_an_unlabelled_gbk_pages_chinese(
     assert said in decode_html(page.encode("gbk"), label)
 
 
+@pytest.mark.parametrize("label", [None, "ISO-8859-1"])
+@pytest.mark.parametrize("labels_in_script", [20, 100, 400])
+def test_a_short_article_beside_a_script_with_some_chinese(
+    label: str | None, labels_in_script: int
+) -> None:
+    """10 KB of code holding a menu's Chinese labels beside one paragraph:
+    read whole, or by where most of its Chinese is, the page came out cp1250."""
+    labels = "".join(f'm["k{i}"]="{"北向资金科技"[i % 6]}";\n' for i in range(labels_in_script))
+    script = "<script>" + "var config = {track: true, id: 12345};\n" * 260 + labels + "</script>"
+    said = "中国人民银行今日宣布下调存款准备金率，释放长期资金约一万亿元，支持实体经济发展。"
+    page = f"<html><head>{script}</head><body><p>{said}</p></body></html>"
+    assert said in decode_html(page.encode("gbk"), label)
+
+
 def test_an_app_page_whose_words_are_in_its_script_is_read_from_the_script() -> None:
     """A two-word title beside `window.__STATE__ = {…}` holding the Chinese:
     read without its scripts, the page gave charset detection four characters

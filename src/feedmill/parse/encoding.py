@@ -216,17 +216,23 @@ def _mostly_utf8(body: bytes) -> bool:
 
 
 _BLOCK = re.compile(rb"<(?:(script|style)\b|!--)")  # searched in lower case
+# Runs of what may be double-byte characters (a lead byte, then a trail byte
+# that may be ASCII: GBK's second byte can be 0x40-0x7E).
+_WIDE_RUNS = re.compile(rb"(?:[\x80-\xff][\x40-\xff])+")
 
 
 def _text_sample(body: bytes, size: int) -> bytes:
-    """Up to ``size`` bytes of ``body`` less its scripts, styles and comments:
-    ASCII code that outweighs a page's Chinese makes charset-normalizer guess
-    a single-byte encoding (10 KB of inline script before six paragraphs of
-    GBK did) — unless most of its non-ASCII bytes are in them."""
+    """Up to ``size`` bytes of ``body`` to guess its charset from: its text,
+    and of its scripts, styles and comments only the runs of non-ASCII bytes
+    (the Chinese of an app's `window.__STATE__ = {…}`, a menu's labels).  The
+    ASCII of code outweighed a page's Chinese, and charset-normalizer then
+    guessed a single-byte encoding (10 KB of inline script before six GBK
+    paragraphs did); without the scripts' own Chinese, a two-word title alone
+    came out Korean."""
     lowered = body.lower()  # ASCII letters only: every index stays
     pieces: list[bytes] = []
     kept = position = 0
-    while kept < size:
+    while kept < size and position < len(body):
         found = _BLOCK.search(lowered, position)
         end = len(body) if found is None else found.start()
         pieces.append(body[position:end])
@@ -235,21 +241,12 @@ def _text_sample(body: bytes, size: int) -> bytes:
             break
         closer = b"-->" if found.group(1) is None else b"</" + found.group(1)
         close = lowered.find(closer, found.end())
-        if close == -1:  # unclosed: the rest is code, as a browser reads it
-            break
+        close = len(body) if close == -1 else close  # unclosed: code to the end
+        code = _WIDE_RUNS.findall(body, found.end(), close)
+        pieces.extend(code)
+        kept += sum(map(len, code))
         position = close + len(closer)
-    sample = b" ".join(pieces)[:size]
-    # Where a page's words are in its scripts (an app's `window.__STATE__ =
-    # {…}` beside a two-word title), the scripts are what to read.
-    whole = body[:size]
-    return sample if 2 * _non_ascii(sample) >= _non_ascii(whole) else whole
-
-
-def _non_ascii(data: bytes) -> int:
-    return len(data) - len(data.translate(None, _HIGH_BYTES))
-
-
-_HIGH_BYTES = bytes(range(128, 256))
+    return b" ".join(pieces)[:size]
 
 
 def _detect(body: bytes) -> str | None:
