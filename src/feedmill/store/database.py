@@ -98,6 +98,13 @@ def create(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _begin_immediate)
         return engine
+    import logging
+
+    # psycopg logs what it ignores while it unwinds a failed pipelined
+    # statement ("error ignored terminating <psycopg.Pipeline …>"), which
+    # Python's last-resort handler printed above feedmill's own one-line
+    # reason for the failure.
+    logging.getLogger("psycopg").addHandler(logging.NullHandler())
     return create_engine(url, pool_pre_ping=True)
 
 
