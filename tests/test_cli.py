@@ -175,7 +175,7 @@ def test_names_one_page_by_the_sites_own_settings_are_refused(
         # whole pass stopped with the one feed.
         (
             'feeds:\n  - {url: "http://127.0.0.1:9/a\\0b", group: g, source: s}\n',
-            "url: 'http://127.0.0.1:9/a\\x00b' holds a control character",
+            "url: 'http://127.0.0.1:9/a\\x00b' holds a NUL character",
         ),
         (
             f"feeds:\n  - {{url: 'https://e.example/?t={'x' * 3000}', group: g, source: s}}\n",

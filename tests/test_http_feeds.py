@@ -26,6 +26,21 @@ def test_feed_over_http_publishes(tmp_path: Path, feed_server: FeedServer) -> No
     assert feed_server.hits["/stcn/yw"] == 1
 
 
+def test_a_url_folded_over_lines_in_the_config_is_fetched(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """`url: >` on a long route ends in a line break: still a feed (a check
+    for what PostgreSQL cannot store refused it once, and no run started)."""
+    url = feed_server.add("/feed.xml", body=rss("源", [Item("新闻", guid="1")]))
+    (tmp_path / "feedmill.yml").write_text(
+        f"site: .\nfeeds:\n  - url: >\n      {url}\n    group: g\n    source: s\n",
+        encoding="utf-8",
+    )
+    result = cli("run", "-c", str(tmp_path / "feedmill.yml"))
+    assert result.code == 0 and "1 ok" in result.stdout, result.stdout + result.stderr
+    assert len(posts(tmp_path)) == 1
+
+
 def test_publish_writes_what_is_pending_and_fetches_nothing(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:
