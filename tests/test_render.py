@@ -159,6 +159,24 @@ def test_users_can_supply_their_own_template(tmp_path: Path) -> None:
     assert text == "---\ntitle: '标题'\nlink: https://news.example.com/a/1.html\n---\n<p>正文</p>\n"
 
 
+def test_the_template_rendered_with_is_the_one_the_config_checked(tmp_path: Path) -> None:
+    """Read once: an edit saved between the config's check and the pass (or a
+    new worker's first post) was rendered unchecked, and failed every feed."""
+    from feedmill.config import load_config
+    from feedmill.publish.render import read_template
+
+    from support.site import write_config
+
+    template = tmp_path / "mine.md.j2"
+    template.write_text("---\ntitle: {{ title | yaml_quote }}\n---\nONE {{ body }}\n")
+    config = load_config(write_config(tmp_path, [], post_template="mine.md.j2"))
+    template.write_text("---\n{% if title %}\ntitle: {{ title }}\n---\n")  # broken
+    text, fingerprint = read_template(config.template_path)
+    assert isinstance(text, str) and "ONE {{ body }}" in text
+    post = PostInput(make(), None, NOW, STYLE)
+    assert "ONE <p>正文</p>" in compose(post, text, fingerprint)
+
+
 def test_title_cut_counts_cjk_as_two() -> None:
     assert cut_title("a" * 10, 10) == "a" * 10
     assert cut_title("a" * 11, 10) == "a" * 10 + "..."

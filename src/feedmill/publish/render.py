@@ -333,13 +333,22 @@ def load_template(template: Path | str = DEFAULT_TEMPLATE, fingerprint: str = ""
 def read_template(path: Path | None) -> tuple[Path | str, str]:
     """The post template to render with — the built-in's path, or a user
     template's text, read once — and its fingerprint.  The text, not the
-    path, goes to the workers: a daemon that refused an edit of the file
-    (it does not compile) renders with the template it validated, not with
-    whatever the file holds when a new worker first reads it."""
+    path, goes to the workers, and it is the text the config's check read
+    (`template_problem`): a daemon that refused an edit of the file (it does
+    not compile) renders with the template it validated, not with whatever
+    the file holds when a new worker first reads it, or when the pass starts."""
     if path is None or path == DEFAULT_TEMPLATE:
         return DEFAULT_TEMPLATE, template_fingerprint(DEFAULT_TEMPLATE)
+    validated = _VALIDATED.get(path)
+    if validated is not None:  # not read again: an edit saved since is unchecked
+        return validated
     data = path.read_bytes()
     return data.decode("utf-8"), _fingerprint(data)
+
+
+# Path → (text, fingerprint) of the template `template_problem` found good
+# last: what a config loaded then renders with (`read_template`).
+_VALIDATED: dict[Path, tuple[str, str]] = {}
 
 
 def template_problem(path: Path) -> str | None:
@@ -349,7 +358,9 @@ def template_problem(path: Path) -> str | None:
     from jinja2 import TemplateError, TemplateSyntaxError
 
     try:
-        template = _environment().from_string(path.read_text(encoding="utf-8"))
+        data = path.read_bytes()
+        text = data.decode("utf-8")
+        template = _environment().from_string(text)
     except TemplateSyntaxError as exc:
         return f"{path}:{exc.lineno}: {exc.message}"
     except (OSError, UnicodeDecodeError) as exc:
@@ -380,6 +391,7 @@ def template_problem(path: Path) -> str | None:
             return f"{path}: {type(exc).__name__}: {exc.message or exc}"
         except Exception as exc:  # a filter given the wrong type, say
             return f"{path}: {type(exc).__name__}: {exc}"
+    _VALIDATED[path] = (text, _fingerprint(data))
     return None
 
 
