@@ -163,6 +163,8 @@ def test_visible_text_drops_scripts_styles_and_templates(markup: str, text: str)
         ("Mon, 01 Jan 0000 00:00:00 +0000", False),
         ("Monday, 01 January 0001 00:00:00 +0000", False),  # read by dateutil: 2001 too
         ("Wed, 30 Nov -0001 00:00:00 +0000", False),  # PHP's date('r') of 0000-00-00
+        ("Friday, March 1st, 0001", False),
+        ("Friday, March 1st, 2024", True),
         ("Fri, 26 Dec 25 10:00:00 +0800", True),  # a two-digit year is this century's
         ("1970-01-01T00:00:00Z", False),  # the Unix epoch
         ("2999-09-20T10:00:00Z", False),  # a typo

@@ -91,7 +91,8 @@ _AM_PM = re.compile(r"\d\s*[AaPp]\.?[Mm]\.?(?:\s|$)")
 # `date('r')` of 0000-00-00 (`Wed, 30 Nov -0001`).  Every reader takes a
 # year below 100 for a two-digit one (2001), so these are said undated first.
 _ANCIENT_YEAR = re.compile(
-    r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?,?\s+(?:\d{1,2},?\s+)?"
+    r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?,?\s+"
+    r"(?:\d{1,2}(?:st|nd|rd|th)?,?\s+)?"
     r"(?:-\d+|0\d{2,3})\b",
     re.IGNORECASE,
 )
