@@ -54,6 +54,44 @@ async def test_it_starts_at_its_start_and_a_feed_beyond_waits_for_a_place() -> N
 
 
 @in_a_loop
+async def test_places_go_in_turn_to_the_feeds_that_waited_longest() -> None:
+    """A feed woken for a place lost it to one entering before it ran, and
+    queued again at the back: a small host's feeds, early in the hosts'
+    turns, waited behind a big host's whole queue (15 s of 600 feeds)."""
+    window = FetchWindow(1, 1)
+    (first,) = await entered(window, 1)
+    order: list[str] = []
+
+    async def feed(name: str) -> None:
+        ticket = await window.enter()
+        order.append(name)
+        await asyncio.sleep(0)
+        ticket.leave(widen=False)
+
+    waiting = [asyncio.create_task(feed(name)) for name in "BCD"]
+    for _ in range(5):
+        await asyncio.sleep(0)
+    first.leave(widen=False)
+    await feed("E")  # enters at once, before B has run
+    await asyncio.wait_for(asyncio.gather(*waiting), 1)
+    assert order == ["B", "C", "D", "E"]
+    assert window.used == 0
+
+
+@in_a_loop
+async def test_a_place_handed_to_a_feed_cancelled_meanwhile_goes_to_the_next() -> None:
+    window = FetchWindow(1, 1)
+    (first,) = await entered(window, 1)
+    second, third = await waits(window), await waits(window)
+    first.leave(widen=False)  # handed to the second …
+    second.cancel()  # … which is cancelled before it runs
+    ticket = await asyncio.wait_for(third, 1)
+    assert second.cancelled() and window.used == 1
+    ticket.leave(widen=False)
+    assert window.used == 0
+
+
+@in_a_loop
 async def test_a_feed_that_brought_no_document_for_the_workers_widens_it_up_to_the_limit() -> None:
     window = FetchWindow(2, 5)
     for expected in (3, 4, 5, 5):

@@ -42,16 +42,23 @@ class FetchWindow:
         return min(self.limit, self.size + self.lent)
 
     async def enter(self) -> Ticket:
-        while self.used >= self.places:
-            waiter = asyncio.get_running_loop().create_future()
-            self._waiters.append(waiter)
-            try:
-                await waiter
-            except asyncio.CancelledError:
-                self._wake()  # a place it was woken for goes to another
-                raise
-        self.used += 1
-        return Ticket(self)
+        """A place, in turn: a place that frees is handed to the feed that
+        waited longest.  (Woken to take it, a feed lost it to one entering
+        meanwhile and queued again at the back: behind a big host's whole
+        queue, a small host's turn came last.)"""
+        if self.used < self.places and not self._waiters:
+            self.used += 1
+            return Ticket(self)
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self.used -= 1  # handed a place it will not take: to the next
+                self._wake()
+            raise
+        return Ticket(self)  # counted in `used` when it was handed over
 
     def _lend(self, by: int) -> None:
         self.lent += by
@@ -64,12 +71,11 @@ class FetchWindow:
         self._wake()
 
     def _wake(self) -> None:
-        free = self.places - self.used
-        while free > 0 and self._waiters:
+        while self.used < self.places and self._waiters:
             waiter = self._waiters.popleft()
-            if not waiter.done():
+            if not waiter.done():  # (one cancelled while it waited)
+                self.used += 1
                 waiter.set_result(None)
-                free -= 1
 
 
 class Ticket:
