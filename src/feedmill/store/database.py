@@ -9,6 +9,7 @@ database gets the schema at head at once).
 from __future__ import annotations
 
 import errno
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,12 @@ from sqlalchemy.exc import (
 )
 
 from feedmill.store.schema import HEAD_REVISION, metadata
+
+# psycopg logs what it ignores while it unwinds a failed pipelined statement
+# ("error ignored terminating <psycopg.Pipeline …>"), which Python's last-resort
+# handler printed above feedmill's own one-line reason for the failure.  Once
+# per process (a handler added per engine would pile up in a daemon).
+logging.getLogger("psycopg").addHandler(logging.NullHandler())
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -98,13 +105,6 @@ def create(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _begin_immediate)
         return engine
-    import logging
-
-    # psycopg logs what it ignores while it unwinds a failed pipelined
-    # statement ("error ignored terminating <psycopg.Pipeline …>"), which
-    # Python's last-resort handler printed above feedmill's own one-line
-    # reason for the failure.
-    logging.getLogger("psycopg").addHandler(logging.NullHandler())
     return create_engine(url, pool_pre_ping=True)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, case, delete, func, insert, select, update
 
+from feedmill.store.posts import on_site
 from feedmill.store.schema import entries, feeds, posts
 
 
@@ -330,8 +331,6 @@ def post_counts(conn: Connection) -> dict[int, tuple[int, int]]:
 
     On the site as retention counts them (`posts.on_site`): one waiting to
     be rewritten (a restyle, a rebuild cut short) is on the site still."""
-    from feedmill.store.posts import on_site
-
     kind = case((posts.c.state == "archived", "archived"), else_="written")
     query = (
         select(entries.c.feed_id, kind, func.count())
