@@ -518,6 +518,16 @@ def test_a_title_holding_one_of_the_words_outranks_bodies_holding_both(engine: E
     assert ids(find(engine, "央行 降准")) == [1, 2]
 
 
+def test_a_phrase_past_a_words_256th_place_is_missed_on_postgresql_only(engine: Engine) -> None:
+    """The limit the README states: a tsvector keeps 256 places of a word."""
+    body = "<p>" + "我们的目标是建设美好的家园。" * 200 + "这是发展的新机遇。</p>"
+    with engine.begin() as conn:
+        add(conn, 1, "长文", body)
+    found = ids(find(engine, "发展的新机遇"))
+    assert found == ([] if engine.dialect.name == "postgresql" else [1])
+    assert ids(find(engine, "机遇")) == [1]  # a single word, anywhere
+
+
 def test_hits_carry_the_entry_and_a_marked_snippet(news: Engine) -> None:
     (hit,) = find(news, "gpt-5")
     assert (hit.entry_id, hit.feed_id, hit.title) == (3, 1, "OpenAI 发布 GPT-5")
