@@ -756,3 +756,13 @@ def test_any_input_gives_unique_clean_tags(title: str, html: str, policy: TagPol
     for tag in tags:
         assert tag == clean_tag(tag) and tag
     assert tags_for(title, html, policy) == tags
+
+
+def test_a_tag_whose_hexo_page_name_is_too_long_is_left_out() -> None:
+    """Hexo makes a folder of each tag: past 200 bytes (a long stock_format
+    around a name) no disk takes it, and the whole site's build stopped."""
+    html = '<a href="https://quote.eastmoney.com/sh600519.html">贵州茅台</a>'
+    long_format = TagPolicy(stock_format="{name}" + "长" * 80 + "({code})")
+    assert tags_for("", html, long_format) == ()
+    short_format = TagPolicy(stock_format="{name}" + "长" * 10 + "({code})")
+    assert tags_for("", html, short_format) == ("贵州茅台" + "长" * 10 + "(600519)",)
