@@ -124,6 +124,30 @@ def test_keep_rules_post_only_what_matches_one_of_them() -> None:
     assert blocked_by(keep, entry("娱乐新闻"), NOW) == "matches no keep rule"
 
 
+def test_an_untitled_item_is_judged_by_the_title_it_is_posted_under() -> None:
+    """A microblog status or 快讯 has no <title>: its post (and `search`) show
+    the headline its text opens with. A keep rule on 央行 saw an empty title
+    and held every such item back for good."""
+    flash = entry("", content="<p>【央行开展2000亿元逆回购操作】央行今日开展逆回购。</p>")
+    keep = rules(keep=[{"title": "央行|证监会"}])
+    assert blocked_by(keep, flash, NOW) is None
+    assert blocked_by(rules(block=[{"title": "逆回购"}]), flash, NOW) is not None
+    nothing = entry("", content="<p>\u200b</p>")
+    assert blocked_by(keep, nothing, NOW) == "matches no keep rule"
+
+
+def test_content_is_read_as_a_reader_reads_it_inline_markup_splits_no_word() -> None:
+    """stcn links a stock's name, an editor bolds a word: the reader sees
+    贵州茅台发布公告 and 赞助内容 whole, and so do rules."""
+    stock = entry(content='<p><a class="trsHotWords" href="#">贵州茅台</a>发布公告</p>')
+    assert blocked_by(rules(block=[{"content": "贵州茅台发布公告"}]), stock, NOW) is not None
+    sponsored = entry(content="<p>本文为<b>赞助</b>内容</p>")
+    assert blocked_by(rules(block=[{"keywords": ["赞助内容"]}]), sponsored, NOW) is not None
+    # Paragraphs stay apart: no word is made across them.
+    apart = entry(content="<p>赞助</p><p>内容</p>")
+    assert blocked_by(rules(block=[{"keywords": ["赞助内容"]}]), apart, NOW) is None
+
+
 def test_max_age_keeps_out_old_items() -> None:
     old = rules(max_age="2d")
     assert blocked_by(old, entry(published=NOW - timedelta(days=3)), NOW) == "older than 2d"

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from feedmill.config import RULE_FIELDS as FIELDS
 from feedmill.config import RuleSpec, RulesSpec, parse_duration
 from feedmill.models import Entry
-from feedmill.normalize.text import visible_text
+from feedmill.normalize.text import reading_text
 
 if TYPE_CHECKING:
     import regex
@@ -57,13 +57,22 @@ class Fields:
     @classmethod
     def of(cls, entry: Entry) -> Fields:
         values = {
-            "title": entry.title,
-            "content": visible_text(entry.content),
+            "title": entry.title or _headline(entry.content),
+            "content": reading_text(entry.content),
             "author": entry.author or "",
             "category": "\n".join(entry.categories),
             "link": entry.link or "",
         }
         return cls({name: value.translate(_HALF_WIDTH) for name, value in values.items()})
+
+
+def _headline(content: str) -> str:
+    """The title an untitled item (a microblog status, a 快讯) is posted and
+    found under: title rules judge what the reader sees."""
+    from feedmill.publish.render import HEADLINE_WIDTH, UNTITLED, title_from_text
+
+    title = title_from_text(content, HEADLINE_WIDTH)
+    return "" if title == UNTITLED else title
 
 
 class RuleTooSlow(Exception):

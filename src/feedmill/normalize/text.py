@@ -167,6 +167,21 @@ def visible_text(markup: str) -> str:
     return collapse_space(html.unescape(text))
 
 
+# Tags within a line of text: a reader sees no gap where they are ("据<a>新华社</a>报道").
+_INLINE_TAG = re.compile(
+    r"</?(?:a|abbr|b|bdi|bdo|cite|code|del|dfn|em|font|i|ins|kbd|mark|q|s|samp|small|span"
+    r"|strong|sub|sup|time|u|var)(?=[\s/>])[^<>]*>",
+    re.IGNORECASE,
+)
+
+
+def reading_text(markup: str) -> str:
+    """The text as it reads: like `visible_text`, but a word that inline
+    markup splits (stcn's stock links, a bold word) stays whole — 贵州茅台发布公告,
+    not 贵州茅台 发布公告."""
+    return visible_text(_INLINE_TAG.sub("", markup))
+
+
 def looks_like_html(text: str) -> bool:
     return bool(_LOOKS_LIKE_HTML.search(text))
 

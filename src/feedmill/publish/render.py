@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from feedmill import urls
 from feedmill.models import Entry
-from feedmill.normalize.text import visible_text
+from feedmill.normalize.text import reading_text
 from feedmill.publish import yaml_scalars
 from feedmill.publish.categories import categories as category_chain
 from feedmill.publish.categories import derive_channel
@@ -144,12 +144,6 @@ HEADLINE_WIDTH = 60
 SHORTEST_HEADLINE = 4
 # "【标题】正文…": how Chinese flash news (快讯) writes its headline.
 _BRACKETED = re.compile(r"【([^【】]+)】")
-# Tags within a line of text: a reader sees no gap where they are ("据<a>新华社</a>报道").
-_INLINE_TAG = re.compile(
-    r"</?(?:a|abbr|b|bdi|bdo|cite|code|del|dfn|em|font|i|ins|kbd|mark|q|s|samp|small|span"
-    r"|strong|sub|sup|time|u|var)(?=[\s/>])[^<>]*>",
-    re.IGNORECASE,
-)
 _SENTENCE = re.compile(r"[^。！？!?]*?(?:[。！？]|[.!?](?=\s|$))")
 
 
@@ -157,7 +151,7 @@ def title_from_text(body: str, max_width: int) -> str:
     """A title for an item that has none (a microblog status, a channel's
     message): the bracketed headline a flash opens with, else its first
     sentence, else the start of its text, as a reader sees it."""
-    text = visible_text(_INLINE_TAG.sub("", body))
+    text = reading_text(body)
     # Nothing shown: only spaces and format characters (zero-width, direction marks).
     if all(unicodedata.category(ch)[0] in "ZC" for ch in text):
         return UNTITLED
