@@ -553,6 +553,60 @@ def test_a_copy_found_when_its_article_comes_is_merged_into_the_story_posted(
     assert len(posts(tmp_path)) == 1
 
 
+def test_a_story_whose_posted_copy_its_article_then_blocks_passes_to_the_copy_held_back(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """Feed A's teaser was posted; feed B's whole article, the same story,
+    was held back as its copy; then A's article came, and A's rule blocks
+    it. Had A's page answered at once, A's item would have been blocked and
+    B's posted: B's is posted now. It was held back for good — the story
+    left the site, a rebuild did not bring it back."""
+    (link,), up = _down_then_up(feed_server, "sina")
+    lines = (PAGES / "sina.expected.txt").read_text(encoding="utf-8").splitlines()
+    lines = [line for line in lines if line and not line.startswith("? ")]
+    article = "".join(f"<p>{line}</p>" for line in lines)
+    a_items = [
+        Item("央行发布一季度货币政策执行报告", f"<p>{lines[0]}</p>", "1", link, hours_ago(3))
+    ]
+    a = feed_server.add("/a.xml", body=rss("甲", a_items))
+    b_items = [Item("货币政策执行报告：保持流动性合理充裕", article, "9", "https://b.example/9", hours_ago(2))]  # fmt: skip
+    b = feed_server.add("/b.xml", body=rss("乙", b_items))
+    c_items = [Item("一季度货币政策执行报告全文", article, "7", "https://c.example/7", hours_ago(1))]  # fmt: skip
+    c = feed_server.add("/c.xml", body=rss("丙", c_items))
+    blocks = {"block": [{"content": "社会融资规模存量", "name": "甲的规则"}]}
+    fa = {"url": a, "group": "g", "source": "甲", "fulltext": True, "rules": blocks}
+    config = write_config(tmp_path, [fa], fulltext={"allow_private": True})
+    assert "posts: 1 new" in cli("run", "-c", str(config)).stdout
+    both = [fa, {"url": b, "group": "g", "source": "乙"}, {"url": c, "group": "g", "source": "丙"}]
+    config = write_config(tmp_path, both, fulltext={"allow_private": True})
+    second = cli("run", "-c", str(config)).stdout
+    assert "held back: 0 blocked, 2 duplicates" in second, second
+
+    up()
+    third = cli("run", "-c", str(config)).stdout
+    assert "posts: 1 new" in third and "held back: 1 blocked" in third, third
+    (text,) = posts(tmp_path).values()
+    assert "货币政策执行报告：保持流动性合理充裕" in text  # B's, the earlier copy
+    assert "同时报道" in text and "丙" in text  # C follows it
+    rows = {r["source"]: r for r in json.loads(cli("status", "-c", str(config), "--json").stdout)}
+    assert (rows["甲"]["posts"], rows["甲"]["blocked"]) == (0, 1)
+    assert (rows["乙"]["posts"], rows["乙"]["duplicates"]) == (1, 0)
+    assert (rows["丙"]["posts"], rows["丙"]["duplicates"]) == (0, 1)
+    # Settled, and a copy arriving later finds the story in B's post.
+    d_items = [Item("货币政策执行报告发布", article, "5", "https://d.example/5", hours_ago(1))]
+    d = feed_server.add("/d.xml", body=rss("丁", d_items))
+    config = write_config(
+        tmp_path,
+        [*both, {"url": d, "group": "g", "source": "丁"}],
+        fulltext={"allow_private": True},
+    )
+    last = cli("run", "-c", str(config)).stdout
+    assert "posts: 0 new" in last and "1 duplicates" in last, last
+    assert cli("publish", "-c", str(config), "--rebuild").code == 0
+    (again,) = posts(tmp_path).values()
+    assert "丁" in again
+
+
 def test_a_block_rule_the_feeds_own_text_matches_blocks_while_the_page_is_down(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:

@@ -39,6 +39,7 @@ from feedmill.normalize.text import visible_text
 from feedmill.parse import ParseError, parse_document
 from feedmill.publish.filenames import key_digest, names_on_site, post_filename
 from feedmill.publish.render import (
+    HEADLINE_WIDTH,
     UNTITLED,
     FeedStyle,
     PostInput,
@@ -46,6 +47,7 @@ from feedmill.publish.render import (
     date_of_post,
     format_date,
     style_hash,
+    title_from_text,
 )
 from feedmill.publish.retract import remove_retracted
 from feedmill.publish.writer import place, stage, whereabouts
@@ -61,6 +63,7 @@ from feedmill.store.entries import (
     Known,
     adopt_told_apart_keys,
     awaiting_page,
+    hand_down,
     holds_feed_text,
     ingest_entries,
     known_versions,
@@ -248,6 +251,12 @@ def _screen(job: FeedJob, items: Sequence[Item], known: dict[str, Known]) -> _Sc
         elif job.dedupe is not None:
             stories[index] = dedupe_store.story_of(item.entry, job.now)
     return _Screened(blocked, stories, changed, retract, rejudged)
+
+
+def _heir_name(feed_url: str, entry: Entry, attempt: int) -> str:
+    """The file name of a copy's post, another feed's (see `hand_down`)."""
+    title = entry.title or title_from_text(entry.content, HEADLINE_WIDTH)
+    return post_filename(title if title != UNTITLED else "", feed_url, entry.key, 10 + 6 * attempt)
 
 
 def _early_originals(
@@ -599,6 +608,12 @@ def handle(job: FeedJob) -> FeedResult:
             }
             # Their files go once this has committed (see publish.retract).
             retract(conn, verdicts)
+            blocked = [entry_id for entry_id, v in verdicts.items() if v.status == "blocked"]
+            if blocked:
+                for heir in hand_down(conn, blocked, _heir_name):
+                    # Later copies of the story are found in it now.
+                    story = dedupe_store.story_of(heir.entry, job.now)
+                    dedupe_store.add(conn, heir.feed_id, [(heir.entry_id, story)])
             if screened.stories:
                 dedupe_store.add(
                     conn,

@@ -10,9 +10,10 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import partial
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from feedmill import urls
@@ -20,7 +21,7 @@ from feedmill.models import Entry
 from feedmill.normalize import told_apart_keys
 from feedmill.store.bulk import insert_rows
 from feedmill.store.posts import OFF_SITE, RETRACTED
-from feedmill.store.schema import entries, posts
+from feedmill.store.schema import entries, feeds, posts
 
 _CHUNK = 500
 
@@ -335,6 +336,63 @@ def retract(conn: Connection, verdicts: Mapping[int, Decision]) -> None:
                 .where((entries.c.id == entry_id) | (entries.c.duplicate_of == entry_id))
                 .values(duplicate_of=original)
             )
+
+
+@dataclass(frozen=True, slots=True)
+class Heir:
+    """A copy that became its story's original (see `hand_down`)."""
+
+    entry_id: int
+    feed_id: int
+    entry: Entry
+
+
+def hand_down(
+    conn: Connection, originals: Sequence[int], name_for: Callable[[str, Entry, int], str]
+) -> list[Heir]:
+    """Give the stories of ``originals`` — retracted as blocked (`retract`)
+    — to their copies: had an original come with its article, it would have
+    been blocked at once and its first copy posted.  The earliest copy (by
+    date, then arrival, as a post lists its copies) becomes the original,
+    with a pending post named by ``name_for(feed URL, entry, attempt)``; the
+    other copies follow it.  Else the story had no post at all.
+    """
+    heirs: list[Heir] = []
+    moment = func.coalesce(entries.c.published_at, entries.c.first_seen_at)
+    for original in sorted(originals):
+        query = (
+            select(entries, feeds.c.url.label("feed_url"))
+            .select_from(entries.join(feeds, entries.c.feed_id == feeds.c.id))
+            .where(entries.c.duplicate_of == original, entries.c.status == "duplicate")
+            .order_by(moment, entries.c.id)
+        )
+        copies = conn.execute(query).all()
+        if not copies:
+            continue
+        first = copies[0]
+        conn.execute(
+            update(entries)
+            .where(entries.c.id == first.id)
+            .values(status="active", reason=None, duplicate_of=None)
+        )
+        conn.execute(
+            update(entries).where(entries.c.duplicate_of == original).values(duplicate_of=first.id)
+        )
+        entry = Entry(
+            key=first.key,
+            link=first.link,
+            title=first.title,
+            published=first.published_at,
+            updated=first.updated_at,
+            author=first.author,
+            content=first.content,
+            categories=tuple(json.loads(first.categories)),
+            image=first.image,
+        )
+        named = partial(name_for, first.feed_url)
+        _insert_posts(conn, [(first.id, first.key_hash)], {first.key_hash: entry}, named)
+        heirs.append(Heir(first.id, first.feed_id, entry))
+    return heirs
 
 
 def ingest_entries(
