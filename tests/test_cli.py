@@ -490,6 +490,41 @@ def test_a_locale_without_chinese_gets_a_message_not_a_traceback(
         assert b"run feedmill under a UTF-8 locale" in fresh.stderr
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_output_that_cannot_be_written_is_said_with_the_interpreters_status(
+    tmp_path: Path,
+) -> None:
+    """stdout on a full disk: each command said so in a traceback and ended
+    with 1 (`run`: "error [Errno 28]", as if its pass had failed); now one
+    line and 120, the interpreter's own status for output it cannot flush."""
+    import os
+    import subprocess
+    import sys
+
+    site = tmp_path / "demo"
+    assert cli("demo", str(site)).code == 0
+    config = str(site / "feedmill.yml")
+    for args in (
+        ["--version"],
+        ["status", "-c", config],
+        ["status", "--json", "-c", config],
+        ["export", "-c", config],
+        ["search", "央行", "-c", config],
+        ["run", "-c", config],
+    ):
+        with open("/dev/full", "wb") as full:
+            done = subprocess.run(
+                [sys.executable, "-m", "feedmill", *args],
+                stdout=full,
+                stderr=subprocess.PIPE,
+                timeout=120,
+                env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+            )
+        said = done.stderr.decode()
+        assert done.returncode == 120, (args, said)
+        assert said == "feedmill: could not write the output: [Errno 28] No space left on device\n"
+
+
 @pytest.mark.parametrize("encoding", ["gbk", "ascii", "latin-1"])
 def test_json_and_opml_are_utf8_whatever_the_locale(tmp_path: Path, encoding: str) -> None:
     """The OPML says `encoding='UTF-8'`; a GBK locale wrote GBK bytes under it

@@ -31,11 +31,29 @@ from feedmill.config import (
     web_scheme,
 )
 
-out = Console(highlight=False)
+
+class OutputLost(OSError):
+    """The command's output could not be written (a full disk)."""
+
+
+class _Output(Console):
+    """Standard output, whose failure to be written is told from the
+    command's own (a post that cannot be written is the pass's to report)."""
+
+    def print(self, *objects: Any, **options: Any) -> None:
+        try:
+            super().print(*objects, **options)
+        except BrokenPipeError:
+            raise  # a reader gone (`| head`): click's to handle
+        except OSError as exc:
+            raise OutputLost(exc.errno, exc.strerror) from exc
+
+
+out = _Output(highlight=False)
 # Messages are never folded: a path or URL cut by a line break cannot be copied.
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 # Piped output (cron mails, logs) is not folded at 80 columns.
-wide = Console(highlight=False, width=None if out.is_terminal else 200)
+wide = _Output(highlight=False, width=None if out.is_terminal else 200)
 
 config_option = click.option(
     "--config",
@@ -395,6 +413,9 @@ def _failed_pass(config: Config, exc: Exception) -> int:
     if isinstance(exc, SiteBusy):
         err.print(f"[yellow]busy[/yellow] {plain(str(exc))}")
         return EXIT_BUSY
+    if isinstance(exc, OutputLost):  # the pass's own work is done
+        _say_output_lost(exc)
+        return EXIT_UNFLUSHED
     message = str(exc)
     if isinstance(exc, SQLAlchemyError):
         reason = getattr(exc, "orig", None) or exc
@@ -1110,7 +1131,7 @@ def status(config: Path, as_json: bool, failing: bool) -> None:
         )
     if rows:
         wide.print(columns(header, table), soft_wrap=True)
-    out.print(tally)
+    out.print(tally, soft_wrap=True)  # one line, whatever the width
     missing = _no_database_yet(loaded)
     if missing is not None:
         err.print(
@@ -1354,7 +1375,12 @@ def _print_out(text: str) -> None:
     if isinstance(sys.stdout, io.TextIOWrapper):
         # Output that cannot be written is still `_leave`'s to report.
         sys.stdout.reconfigure(encoding="utf-8")
-    print(text, end="")
+    try:
+        print(text, end="", flush=True)
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise OutputLost(exc.errno, exc.strerror) from exc
 
 
 def main() -> None:
@@ -1368,6 +1394,14 @@ def main() -> None:
     except KeyboardInterrupt:  # before a command began (see _Commands)
         err.print("interrupted")
         sys.exit(EXIT_INTERRUPTED)
+    except OutputLost as exc:
+        _say_output_lost(exc)
+        sys.exit(EXIT_UNFLUSHED)  # as the interpreter's own exit does
+
+
+def _say_output_lost(exc: OutputLost) -> None:
+    with suppress(OSError):
+        os.write(2, f"feedmill: could not write the output: {exc}\n".encode())
 
 
 def program() -> None:
