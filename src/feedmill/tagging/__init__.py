@@ -21,13 +21,14 @@ dictionary entry) gets no tag when the format uses ``{name}``.
 
 Hexo safety: a tag is one line of text without ``/ \\ ? " ' < >`` or
 backquotes (``/`` and ``\\`` become ``-``) and without control characters,
-and has a letter or digit.  ``# + & %`` are written full-width (``C＃``,
-``C＋＋``, ``AT＆T``): Hexo names a tag's page by its slug, which drops
-them, so C#, C++ and C would share one page.  A tag may still begin with
-``*`` (``*ST金科``), hold ``(``, ``)`` or ``:``, or be all digits (format
+and has a letter or digit.  ``# + & % *`` are written full-width (``C＃``,
+``C＋＋``, ``AT＆T``, ``＊ST金科``): Hexo names a tag's page by its slug, which
+drops them, so C#, C++ and C would share one page, and *ST金科 ST金科's (a
+stock gains and loses the prefix: one post's page would list the other's).
+A tag may still hold ``(``, ``)`` or ``:``, or be all digits (format
 ``{code}``), so it must be written as a quoted YAML string.  Hexo's slugs
 turn other punctuation into ``-``: of tags that would share a page
-(``*ST金科`` and ``ST金科``) a post keeps the first.
+(``A.B`` and ``A-B``) a post keeps the first.
 """
 
 from __future__ import annotations
@@ -66,14 +67,16 @@ FORMAT_FIELDS = ("name", "code", "market")
 # Bumped when the same title, text and settings get other tags than before:
 # posts with tags are rewritten with the tags they get now.  2: names as
 # whole words, ordinary words and bylines, link words, # + & % full-width.
-RULES_VERSION = "2"
+# 3: * full-width; datelines, 据…消息 and an outlet's app are no mention of
+# its stock; no keyword from a byline.
+RULES_VERSION = "3"
 # Refused in a stock_format's own text, dropped from names and keywords
 # (# % & are written full-width first: _SLUG_PROOF).
 _UNSAFE = re.compile(r"[#?%&\"'<>`]")
 _SLASHES = re.compile(r"[/\\]")
 # Separators to Hexo's slug, trimmed at its ends (C#, C++ and C: "C");
 # their full-width forms are kept in it, and read the same.
-_SLUG_PROOF = str.maketrans({"#": "＃", "+": "＋", "&": "＆", "%": "％"})
+_SLUG_PROOF = str.maketrans({"#": "＃", "+": "＋", "&": "＆", "%": "％", "*": "＊"})
 
 
 @dataclass(frozen=True)
@@ -253,7 +256,8 @@ def tags_for(title: str, html: str, policy: TagPolicy) -> tuple[str, ...]:
         # know into ordinary words (宁德时代 -> 宁德, 时代): keywords skip them.
         taken = {m.name.casefold() for m in mentions if m.name}
         taken.update(n.casefold() for code in named for n in policy._names.get(code, ()))
-        rest = _without(text, [(m.start, m.end) for m in mentions])
+        bylines = [(b.start(), b.end()) for b in _stocks.LEADING_BYLINE.finditer(text)]
+        rest = _without(text, sorted([(m.start, m.end) for m in mentions] + bylines))
         wanted = len(tags) + policy.keywords
         for word in _keywords.rank(rest, policy.keyword_method, policy._folded_stopwords):
             if len(tags) >= min(wanted, policy.max_tags):

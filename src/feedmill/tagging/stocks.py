@@ -483,8 +483,19 @@ def _signed(text: str, end: int, code: str) -> bool:
 
 # An outlet signing or credited with a story is no news of its stock:
 # 东方财富网讯, 人民网9月20日讯, 同花顺财经讯, 据新华网报道, 来源: 同花顺.
-_BYLINE = re.compile("(?:网|财经)?(?:[0-9]{1,2}月[0-9]{1,2}日)?讯(?![\u3400-\u9fff])")
-_REPORTED = re.compile("网?报道")
+# After an outlet's name: its byline (东方财富网讯), its dateline (新华网北京9月20日电)
+# or its product (东方财富APP, 东方财富Choice数据): the outlet, not its stock.
+_BYLINE = re.compile(
+    "(?:网|财经)?(?:[0-9]{1,2}月[0-9]{1,2}日)?讯(?![\u3400-\u9fff])"
+    "|(?:网|财经|社)?[\u3400-\u9fff]{0,4}[0-9]{1,2}月[0-9]{1,2}日电"
+    "|(?:网|财经)?(?:APP|App|app|客户端|Choice)"
+)
+_REPORTED = re.compile("(?:网|财经)?(?:报道|消息)")  # 据新华网消息, 据同花顺财经报道
+# A paragraph that opens with a byline or dateline (证券时报网讯，…; 新华网北京9月20日电):
+# no keyword comes of it (网讯, 财富).
+LEADING_BYLINE = re.compile(
+    r"(?m)^[ \t]*[^\n，,。:：\s]{2,16}?(?:讯|[0-9]{1,2}月[0-9]{1,2}日电)(?=[\s，,：:。]|$)"
+)
 _CREDIT = re.compile(r"(?:来源|稿源|转自|转载自)\s*[:：]?\s*$")
 
 
