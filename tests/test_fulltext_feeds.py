@@ -607,6 +607,175 @@ def test_a_story_whose_posted_copy_its_article_then_blocks_passes_to_the_copy_he
     assert "丁" in again
 
 
+def _story_posted_by_a_teaser(
+    tmp_path: Path, feed_server: FeedServer, copies: dict[str, list[Item]]
+) -> tuple[list[dict[str, object]], object]:
+    """Feed 甲's teaser posted while its page is down; then feeds carrying
+    the whole article (``copies``: source → items) held back as its copies.
+    Returns the feed list and up(), after which 甲's rule blocks its article."""
+    (link,), up = _down_then_up(feed_server, "sina")
+    a_items = [
+        Item("央行发布一季度货币政策执行报告", f"<p>{_SINA[0]}</p>", "1", link, hours_ago(3))
+    ]
+    blocks = {"block": [{"content": "社会融资规模存量"}]}
+    feeds: list[dict[str, object]] = [
+        {"url": feed_server.add("/a.xml", body=rss("甲", a_items)), "group": "g",
+         "source": "甲", "fulltext": True, "rules": blocks},
+    ]  # fmt: skip
+    config = write_config(tmp_path, feeds, fulltext={"allow_private": True})
+    assert "posts: 1 new" in cli("run", "-c", str(config)).stdout
+    for n, (source, items) in enumerate(copies.items()):
+        url = feed_server.add(f"/copy{n}.xml", body=rss(source, items))
+        feeds.append({"url": url, "group": "g", "source": source})
+    config = write_config(tmp_path, feeds, fulltext={"allow_private": True})
+    held = sum(len(items) for items in copies.values())
+    second = cli("run", "-c", str(config)).stdout
+    assert f"held back: 0 blocked, {held} duplicates" in second, second
+    return feeds, up
+
+
+_SINA = [
+    line
+    for line in (PAGES / "sina.expected.txt").read_text(encoding="utf-8").splitlines()
+    if line and not line.startswith("? ")
+]
+_ARTICLE = "".join(f"<p>{line}</p>" for line in _SINA)
+
+
+def _titles(site: Path) -> list[str]:
+    return sorted(
+        text.split("\ntitle: ", 1)[1].split("\n", 1)[0].strip("'") for text in posts(site).values()
+    )
+
+
+def test_copies_from_one_feed_are_both_posted_when_the_story_passes_to_them(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """Two items of one feed are never merged: when the story passes to the
+    first, the second was hidden as its duplicate and listed nowhere."""
+    items = [
+        Item("货币政策执行报告：保持流动性合理充裕", _ARTICLE, "9", "https://b.example/9", hours_ago(2)),
+        Item("一季度货币政策执行报告全文", _ARTICLE + "<p>（转载）</p>", "10", "https://b.example/10", hours_ago(1)),
+    ]  # fmt: skip
+    feeds, up = _story_posted_by_a_teaser(tmp_path, feed_server, {"乙": items})
+    up()
+    config = write_config(tmp_path, feeds, fulltext={"allow_private": True})
+    assert "posts: 2 new" in cli("run", "-c", str(config)).stdout
+    assert _titles(tmp_path) == [
+        "一季度货币政策执行报告全文",
+        "货币政策执行报告：保持流动性合理充裕",
+    ]
+
+
+def test_the_story_passes_to_a_copy_whose_feed_is_still_configured(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """The earliest copy's feed had left the config: its post waited for
+    ever (publish writes only configured feeds' posts), the later copy from
+    a configured feed stayed held back, and the story had no post."""
+    copies = {
+        "乙": [Item("货币政策执行报告：保持流动性合理充裕", _ARTICLE, "9", "https://b.example/9", hours_ago(2))],
+        "丙": [Item("一季度货币政策执行报告全文", _ARTICLE, "7", "https://c.example/7", hours_ago(1))],
+    }  # fmt: skip
+    feeds, up = _story_posted_by_a_teaser(tmp_path, feed_server, copies)
+    up()
+    config = write_config(tmp_path, [feeds[0], feeds[2]], fulltext={"allow_private": True})
+    assert "posts: 1 new" in cli("run", "-c", str(config)).stdout
+    assert _titles(tmp_path) == ["一季度货币政策执行报告全文"]
+    assert cli("publish", "-c", str(config), "--rebuild").code == 0
+    assert _titles(tmp_path) == ["一季度货币政策执行报告全文"]
+
+
+def test_a_story_whose_post_was_deleted_by_hand_stays_off_the_site(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """Yours to delete: the story did not come back under another source."""
+    copies = {"乙": [Item("货币政策执行报告", _ARTICLE, "9", "https://b.example/9", hours_ago(2))]}
+    feeds, up = _story_posted_by_a_teaser(tmp_path, feed_server, copies)
+    for post in (tmp_path / "source" / "_posts").glob("*.md"):
+        post.unlink()
+    config = write_config(tmp_path, feeds, fulltext={"allow_private": True})
+    feed_server.add("/a.xml", body=feed_server.routes["/a.xml"].body)  # no ETag: read again
+    cli("run", "-c", str(config))  # finds the post gone
+    up()
+    last = cli("run", "-c", str(config)).stdout
+    assert "held back: 1 blocked" in last and "posts: 0 new" in last, last
+    assert posts(tmp_path) == {}
+
+
+def test_a_copy_whose_retracted_post_a_crash_left_takes_the_story_when_it_passes_to_it(
+    tmp_path: Path, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """乙's teaser post, retracted as a copy of 甲's story, left its row and
+    file behind (a kill after the commit). When 甲's article was then blocked
+    and the story passed to 乙, its new post collided with that row: 甲's
+    feed failed as "parser crashed: no free file name", for a pass."""
+    import feedmill.pipeline as pipeline
+    import feedmill.worker as worker
+
+    page = (PAGES / "sina.html").read_bytes()
+    x = feed_server.add("/a/x.html", status=503, body=b"busy", headers=HTML)
+    y = feed_server.add("/a/y.html", status=503, body=b"busy", headers=HTML)
+    a_items = [Item("央行发布一季度货币政策执行报告", f"<p>{_SINA[0]}</p>", "1", x, hours_ago(3))]
+    b_items = [Item("乙的快讯", "<p>乙：详见原文。</p>", "2", y, hours_ago(2))]
+    feeds = [
+        {"url": feed_server.add("/a.xml", body=rss("甲", a_items)), "group": "g", "source": "甲",
+         "fulltext": True, "rules": {"block": [{"content": "社会融资规模存量"}]}},
+        {"url": feed_server.add("/b.xml", body=rss("乙", b_items)), "group": "g", "source": "乙",
+         "fulltext": True},
+    ]  # fmt: skip
+    config = write_config(tmp_path, feeds, fulltext={"allow_private": True})
+    assert "posts: 2 new" in cli("run", "-c", str(config)).stdout
+    feed_server.add("/a/y.html", body=page, headers=HTML)
+    with monkeypatch.context() as crashed:  # nothing removed after the commit
+        crashed.setattr(worker, "remove_retracted", lambda *args: [])
+        crashed.setattr(pipeline, "remove_retracted", lambda *args: [])
+        second = cli("run", "-c", str(config)).stdout
+    assert "1 duplicates" in second, second
+    assert len(posts(tmp_path)) == 2  # 乙's file left behind
+
+    feed_server.add("/a/x.html", body=page, headers=HTML)
+    third = cli("run", "-c", str(config))
+    assert third.code == 0 and "0 failed" in third.stdout, third.stdout + third.stderr
+    assert "held back: 1 blocked" in third.stdout
+    (text,) = posts(tmp_path).values()  # 乙's post, in the file it had
+    assert "乙的快讯" in text and _SINA[1] in text
+
+
+def test_a_copy_that_found_its_original_before_the_lock_asks_again_if_it_was_taken_back(
+    tmp_path: Path, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker finds a new item's original before it takes the write lock;
+    meanwhile another worker blocks that original (its article came). The
+    copy was stored as a duplicate of a blocked item: a story with no post."""
+    import sqlite3
+
+    import feedmill.worker as worker
+
+    a_items = [Item("央行发布一季度货币政策执行报告", _ARTICLE, "1", "https://a.example/1", hours_ago(3))]  # fmt: skip
+    a = {"url": feed_server.add("/a.xml", body=rss("甲", a_items)), "group": "g", "source": "甲"}
+    config = write_config(tmp_path, [a])
+    assert "posts: 1 new" in cli("run", "-c", str(config)).stdout
+    found = worker._early_originals
+
+    def taken_back_meanwhile(*args: object) -> object:
+        mark, early = found(*args)  # type: ignore[arg-type]
+        assert [m.original_id for m in early.values() if m is not None] == [1]
+        with sqlite3.connect(tmp_path / ".feedmill" / "state.db") as db:  # another worker
+            db.execute("UPDATE entries SET status = 'blocked' WHERE id = 1")
+            db.execute("DELETE FROM dedupe_bands WHERE entry_id = 1")  # as retract does
+            db.execute("DELETE FROM dedupe_prints WHERE entry_id = 1")
+        return mark, early
+
+    monkeypatch.setattr(worker, "_early_originals", taken_back_meanwhile)
+    b_items = [Item("货币政策执行报告全文", _ARTICLE, "9", "https://b.example/9", hours_ago(2))]
+    b = {"url": feed_server.add("/b.xml", body=rss("乙", b_items)), "group": "g", "source": "乙"}
+    config = write_config(tmp_path, [a, b])
+    second = cli("run", "-c", str(config)).stdout
+    assert "posts: 1 new" in second and "duplicates" not in second, second
+    assert "货币政策执行报告全文" in "".join(posts(tmp_path).values())
+
+
 def test_a_block_rule_the_feeds_own_text_matches_blocks_while_the_page_is_down(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:

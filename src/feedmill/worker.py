@@ -596,6 +596,17 @@ def handle(job: FeedJob) -> FeedResult:
 
             if screened.stories or screened.blocked or screened.retract or screened.rejudged:
                 dedupe_store.lock(conn)  # one dedupe decision at a time across workers
+            # An original found before the lock may since have been taken
+            # back (its article blocked, or found a copy itself): asked again.
+            found = {m.original_id for m in early.values() if m is not None}
+            if found and job.dedupe is not None:
+                live = dedupe_store.published(conn, found)
+                for index, match in early.items():
+                    if match is not None and match.original_id not in live:
+                        story = screened.stories.get(index) or screened.rejudged[index]
+                        early[index] = dedupe_store.find_original(
+                            conn, story, job.dedupe, job.state.id
+                        )
             ingested = ingest_entries(
                 conn, job.state.id, items, now=job.now, name_for=name_for, decide=decide
             )
@@ -607,13 +618,25 @@ def handle(job: FeedJob) -> FeedResult:
                 and (verdict := decide(index, items[index])).status != "active"
             }
             # Their files go once this has committed (see publish.retract).
-            retract(conn, verdicts)
-            blocked = [entry_id for entry_id, v in verdicts.items() if v.status == "blocked"]
-            if blocked:
-                for heir in hand_down(conn, blocked, _heir_name):
-                    # Later copies of the story are found in it now.
-                    story = dedupe_store.story_of(heir.entry, job.now)
-                    dedupe_store.add(conn, heir.feed_id, [(heir.entry_id, story)])
+            taken_back = retract(conn, verdicts)
+            # A story whose post was deleted by hand stays off the site.
+            deleted_by_hand = {
+                entry_id
+                for entry_id, (state, name) in taken_back.items()
+                if state == "removed"
+                or (
+                    name is not None and whereabouts(job.posts_dir, job.archive_dir, name) == "gone"
+                )
+            }
+            retracted = {
+                entry_id: verdict.duplicate_of
+                for entry_id, verdict in verdicts.items()
+                if verdict.duplicate_of is not None or entry_id not in deleted_by_hand
+            }
+            for heir in hand_down(conn, retracted, _heir_name) if retracted else ():
+                # Later copies of the story are found in it now.
+                story = dedupe_store.story_of(heir.entry, job.now)
+                dedupe_store.add(conn, heir.feed_id, [(heir.entry_id, story)])
             if screened.stories:
                 dedupe_store.add(
                     conn,

@@ -253,6 +253,16 @@ def _per_band_query(count: int) -> TextClause:
     )
 
 
+def published(conn: Connection, entry_ids: Iterable[int]) -> set[int]:
+    """Those of ``entry_ids`` that are stories' originals still."""
+    ids = sorted(entry_ids)
+    return set(
+        conn.execute(
+            select(entries.c.id).where(entries.c.id.in_(ids), entries.c.status == "active")
+        ).scalars()
+    )
+
+
 def watermark(conn: Connection) -> int:
     """The newest entry id: what `find_original` saw, for `Arrivals` to go on from."""
     return conn.execute(select(func.max(entries.c.id))).scalar() or 0

@@ -20,6 +20,7 @@ from feedmill import urls
 from feedmill.models import Entry
 from feedmill.normalize import told_apart_keys
 from feedmill.store.bulk import insert_rows
+from feedmill.store.feeds import REMOVED_STYLE
 from feedmill.store.posts import OFF_SITE, RETRACTED
 from feedmill.store.schema import entries, feeds, posts
 
@@ -311,36 +312,49 @@ def originals_of(conn: Connection, entry_ids: Sequence[int]) -> set[int]:
     return found
 
 
-def retract(conn: Connection, verdicts: Mapping[int, Decision]) -> None:
+def retract(
+    conn: Connection, verdicts: Mapping[int, Decision]
+) -> dict[int, tuple[str, str | None]]:
     """Hold back entries that were posted before they could be judged (their
     article page was down): each becomes what it would have been had it come
-    with its article — blocked, or a duplicate, with no post.  The copies of
-    a duplicate follow it to its original.  Their posts are marked retracted:
-    the files go once this transaction has committed (publish.retract).
+    with its article — blocked, or a duplicate, with no post.  Their posts
+    are marked retracted: the files go once this transaction has committed
+    (publish.retract).  Their copies are `hand_down`'s.  Returns their posts
+    as they were: entry id → (state, file name if it was ever written).
     """
     if not verdicts:
-        return
+        return {}
     ids = sorted(verdicts)
+    query = select(posts.c.entry_id, posts.c.state, posts.c.file_name, posts.c.written_version)
+    before = {
+        entry_id: (state, name if written is not None else None)
+        for entry_id, state, name, written in conn.execute(query.where(posts.c.entry_id.in_(ids)))
+    }
     conn.execute(update(posts).where(posts.c.entry_id.in_(ids)).values(state=RETRACTED))
     conn.execute(
         update(entries)
         .where(entries.c.id == bindparam("b_id"))
-        .values(status=bindparam("b_status"), reason=bindparam("b_reason")),
-        [{"b_id": i, "b_status": verdicts[i].status, "b_reason": verdicts[i].reason} for i in ids],
+        .values(
+            status=bindparam("b_status"),
+            reason=bindparam("b_reason"),
+            duplicate_of=bindparam("b_original"),
+        ),
+        [
+            {
+                "b_id": i,
+                "b_status": verdicts[i].status,
+                "b_reason": verdicts[i].reason,
+                "b_original": verdicts[i].duplicate_of,
+            }
+            for i in ids
+        ],
     )
-    for entry_id in ids:
-        original = verdicts[entry_id].duplicate_of
-        if original is not None:
-            conn.execute(
-                update(entries)
-                .where((entries.c.id == entry_id) | (entries.c.duplicate_of == entry_id))
-                .values(duplicate_of=original)
-            )
+    return before
 
 
 @dataclass(frozen=True, slots=True)
 class Heir:
-    """A copy that became its story's original (see `hand_down`)."""
+    """A held-back copy that is posted now (see `hand_down`)."""
 
     entry_id: int
     feed_id: int
@@ -348,51 +362,85 @@ class Heir:
 
 
 def hand_down(
-    conn: Connection, originals: Sequence[int], name_for: Callable[[str, Entry, int], str]
+    conn: Connection,
+    retracted: Mapping[int, int | None],
+    name_for: Callable[[str, Entry, int], str],
 ) -> list[Heir]:
-    """Give the stories of ``originals`` — retracted as blocked (`retract`)
-    — to their copies: had an original come with its article, it would have
-    been blocked at once and its first copy posted.  The earliest copy (by
-    date, then arrival, as a post lists its copies) becomes the original,
-    with a pending post named by ``name_for(feed URL, entry, attempt)``; the
-    other copies follow it.  Else the story had no post at all.
+    """The copies of retracted entries (`retract`: entry id → the story it
+    copies, or None when blocked), as they would be had the entry come with
+    its article.  A duplicate's copies follow it to that story.  A blocked
+    entry's story passes to its earliest copy (by date, then arrival, as a
+    post lists its copies) from a feed still configured — posted, with a
+    pending post named by ``name_for(feed URL, entry, attempt)`` — and its
+    other copies follow it.  Copies from the feed of the story they follow
+    are posted too: two items of one feed are never merged.  Returns the
+    copies posted now, for dedupe to find later copies in.
     """
     heirs: list[Heir] = []
     moment = func.coalesce(entries.c.published_at, entries.c.first_seen_at)
-    for original in sorted(originals):
+    configured = feeds.c.style_hash.is_(None) | (feeds.c.style_hash != REMOVED_STYLE)
+    for retracted_id, original in sorted(retracted.items()):
         query = (
-            select(entries, feeds.c.url.label("feed_url"))
+            select(entries, feeds.c.url.label("feed_url"), configured.label("configured"))
             .select_from(entries.join(feeds, entries.c.feed_id == feeds.c.id))
-            .where(entries.c.duplicate_of == original, entries.c.status == "duplicate")
+            .where(entries.c.duplicate_of == retracted_id, entries.c.status == "duplicate")
             .order_by(moment, entries.c.id)
         )
         copies = conn.execute(query).all()
         if not copies:
             continue
-        first = copies[0]
-        conn.execute(
-            update(entries)
-            .where(entries.c.id == first.id)
-            .values(status="active", reason=None, duplicate_of=None)
-        )
-        conn.execute(
-            update(entries).where(entries.c.duplicate_of == original).values(duplicate_of=first.id)
-        )
-        entry = Entry(
-            key=first.key,
-            link=first.link,
-            title=first.title,
-            published=first.published_at,
-            updated=first.updated_at,
-            author=first.author,
-            content=first.content,
-            categories=tuple(json.loads(first.categories)),
-            image=first.image,
-        )
-        named = partial(name_for, first.feed_url)
-        _insert_posts(conn, [(first.id, first.key_hash)], {first.key_hash: entry}, named)
-        heirs.append(Heir(first.id, first.feed_id, entry))
+        if original is None:
+            first = next((c for c in copies if c.configured), None)
+            if first is None:  # only feeds since removed carry it: it waits for them
+                continue
+            heirs.append(_post_copy(conn, first, name_for))
+            original, original_feed = first.id, first.feed_id
+        else:
+            original_feed = conn.execute(
+                select(entries.c.feed_id).where(entries.c.id == original)
+            ).scalar_one()
+        follow = []
+        for copy in copies:
+            if copy.id == original:
+                continue
+            if copy.feed_id == original_feed:
+                heirs.append(_post_copy(conn, copy, name_for))
+            else:
+                follow.append(copy.id)
+        if follow:
+            conn.execute(
+                update(entries).where(entries.c.id.in_(follow)).values(duplicate_of=original)
+            )
     return heirs
+
+
+def _post_copy(conn: Connection, copy: Any, name_for: Callable[[str, Entry, int], str]) -> Heir:
+    """A held-back copy (a row of `hand_down`'s query) posted: active, and a
+    pending post — its own retracted one again if it had one whose row a
+    crash left (its file, if any, is then rewritten, not left beside)."""
+    conn.execute(
+        update(entries)
+        .where(entries.c.id == copy.id)
+        .values(status="active", reason=None, duplicate_of=None)
+    )
+    entry = Entry(
+        key=copy.key,
+        link=copy.link,
+        title=copy.title,
+        published=copy.published_at,
+        updated=copy.updated_at,
+        author=copy.author,
+        content=copy.content,
+        categories=tuple(json.loads(copy.categories)),
+        image=copy.image,
+    )
+    again = conn.execute(
+        update(posts).where(posts.c.entry_id == copy.id).values(state="pending")
+    ).rowcount
+    if not again:
+        named = partial(name_for, copy.feed_url)
+        _insert_posts(conn, [(copy.id, copy.key_hash)], {copy.key_hash: entry}, named)
+    return Heir(copy.id, copy.feed_id, entry)
 
 
 def ingest_entries(
