@@ -23,7 +23,7 @@ from feedmill.filter.dedupe.lsh import bands
 from feedmill.filter.dedupe.text import Fingerprint, dump, load, load_words
 from feedmill.models import Entry
 from feedmill.store import meta as store_meta
-from feedmill.store.bulk import insert_rows
+from feedmill.store.bulk import insert_values
 from feedmill.store.schema import dedupe_bands, dedupe_prints, entries
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -41,6 +41,7 @@ class Story:
     bands: tuple[int, ...]
     moment: datetime
     link: str | None
+    stored: str = ""  # the fingerprint as dedupe_prints keeps it (text.dump)
 
 
 def story_of(entry: Entry, now: datetime) -> Story:
@@ -50,9 +51,9 @@ def story_of(entry: Entry, now: datetime) -> Story:
     feed's stories are all held until its transaction (one document of
     12,000 items: 20 MB less at its peak)."""
     print_ = fingerprint(entry.title, entry.content)
-    return Story(
-        replace(print_, shingles=()), tuple(bands(print_.shingles)), entry.date or now, entry.link
-    )
+    kept = replace(print_, shingles=())
+    # Dumped here, before the write lock is taken, not inside it (see add).
+    return Story(kept, tuple(bands(print_.shingles)), entry.date or now, entry.link, dump(kept))
 
 
 # Any constant: the key of PostgreSQL's transaction-scoped advisory lock.
@@ -368,24 +369,19 @@ def add(conn: Connection, feed_id: int, rows: Sequence[tuple[int, Story]]) -> No
     for start in range(0, len(rows), STORIES_PER_INSERT):
         chunk = rows[start : start + STORIES_PER_INSERT]
         days = [day_of(story.moment) for _, story in chunk]
-        insert_rows(
-            conn,
-            dedupe_bands,
-            [
-                {"band": band, "day": day, "entry_id": entry_id}
-                for (entry_id, story), day in zip(chunk, days, strict=True)
-                for band in story.bands
-            ],
+        # In key order: each index page is then visited once, not at random.
+        keys = sorted(
+            (band, day, entry_id)
+            for (entry_id, story), day in zip(chunk, days, strict=True)
+            for band in story.bands
         )
-    insert_rows(
+        insert_values(conn, dedupe_bands, ("band", "day", "entry_id"), keys)
+    insert_values(
         conn,
         dedupe_prints,
+        ("entry_id", "moment", "data"),
         [
-            {
-                "entry_id": entry_id,
-                "moment": int(story.moment.timestamp()),
-                "data": dump(story.fingerprint),
-            }
+            (entry_id, int(story.moment.timestamp()), story.stored or dump(story.fingerprint))
             for entry_id, story in rows
             if story.bands
         ],

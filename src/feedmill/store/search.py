@@ -114,7 +114,8 @@ class SearchDoc:
         return cls(entry_id, title, visible_text(content_html))
 
     def tokenized(self) -> TokenizedDoc:
-        return TokenizedDoc(self.entry_id, index_tokens(self.title), index_tokens(self.text))
+        title, body = index_tokens(self.title), index_tokens(self.text)
+        return TokenizedDoc(self.entry_id, title, body, _pack(_fields(title, body)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +130,7 @@ class TokenizedDoc:
     entry_id: int
     title: IndexTokens
     body: IndexTokens
+    packed: bytes = b""  # the tokens as search_index_tokens keeps them (_pack)
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,24 +188,20 @@ def index(conn: Connection, docs: Sequence[SearchDoc | TokenizedDoc]) -> None:
     if not docs:
         return
     latest = {doc.entry_id: doc for doc in docs}  # the last of one entry wins
-    rows = [
-        (d.entry_id, d.title, d.body)
-        for d in (
-            doc if isinstance(doc, TokenizedDoc) else doc.tokenized() for doc in latest.values()
-        )
+    tokenized = [
+        doc if isinstance(doc, TokenizedDoc) else doc.tokenized() for doc in latest.values()
     ]
     if _dialect(conn) == "sqlite":
         _sqlite_forget(conn, list(latest))
-        fields = [(i, t.words, b.words, t.parts, b.parts) for i, t, b in rows]
         _executemany(
             conn,
             f"INSERT INTO {TABLE} (rowid, {', '.join(COLUMNS)}) VALUES (?, ?, ?, ?, ?)",
-            fields,
+            [(d.entry_id, *_fields(d.title, d.body)) for d in tokenized],
         )
         _executemany(
             conn,
             f"INSERT INTO {TOKENS_TABLE} (entry_id, tokens) VALUES (?, ?)",
-            [(f[0], _pack(f[1:])) for f in fields],
+            [(d.entry_id, d.packed or _pack(_fields(d.title, d.body))) for d in tokenized],
         )
     else:
         conn.execute(
@@ -211,8 +209,13 @@ def index(conn: Connection, docs: Sequence[SearchDoc | TokenizedDoc]) -> None:
                 f"INSERT INTO {TABLE} (entry_id, document) VALUES (:id, CAST(:doc AS tsvector)) "
                 "ON CONFLICT (entry_id) DO UPDATE SET document = EXCLUDED.document"
             ),
-            [{"id": i, "doc": _tsvector(t, b)} for i, t, b in rows],
+            [{"id": d.entry_id, "doc": _tsvector(d.title, d.body)} for d in tokenized],
         )
+
+
+def _fields(title: IndexTokens, body: IndexTokens) -> tuple[str, str, str, str]:
+    """An entry's four FTS5 columns (COLUMNS' order)."""
+    return title.words, body.words, title.parts, body.parts
 
 
 def _executemany(conn: Connection, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
