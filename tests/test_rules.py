@@ -176,6 +176,14 @@ def test_what_is_blocked_whatever_its_article_says() -> None:
     assert decided(keep_titles, entry("央行降准"), NOW)
     assert not decided(keep_titles, entry("半导体周报"), NOW)
     assert not decided((), entry("【广告】"), NOW)
+    # An untitled item's title is its text's headline: the article's, to come.
+    # Judged without it, a keep rule on the title never asked for the page.
+    untitled = entry("", "<p>【央行发布一季度货币政策执行报告】摘要一句。</p>")
+    assert not decided(rules(keep=[{"title": "央行"}]), untitled, NOW)
+    assert not decided(rules(block=[{"title": "央行"}]), untitled, NOW)
+    assert not decided(rules(keep=[{"keywords": ["央行"], "in": ["title"]}]), untitled, NOW)
+    teaser = blocked_by(rules(keep=[{"title": "证监会"}]), untitled, NOW, teaser=True)
+    assert teaser is None  # the article's headline may name it: it waits
 
 
 def test_judged_again_without_its_age_or_on_a_teaser() -> None:

@@ -176,11 +176,14 @@ def blocked_by(
         return None
     fields = Fields.of(replace(entry, content="") if content_unknown else entry)
 
+    # An untitled item's title is its text's headline: the content's, as rules go.
+    untitled = not entry.title
+
     def undecided(rule: Rule) -> bool:
-        return content_unknown and _reads_content(rule)
+        return content_unknown and _reads_content(rule, untitled)
 
     def waits(rule: Rule) -> bool:
-        return (content_unknown or teaser) and _reads_content(rule)
+        return (content_unknown or teaser) and _reads_content(rule, untitled)
 
     for rules in active:
         if (
@@ -198,7 +201,8 @@ def blocked_by(
     return None
 
 
-def _reads_content(rule: Rule) -> bool:
-    return any(name == "content" for name, _ in rule.patterns) or (
-        bool(rule.keywords) and "content" in rule.keyword_fields
+def _reads_content(rule: Rule, untitled: bool = False) -> bool:
+    fields = ("content", "title") if untitled else ("content",)
+    return any(name in fields for name, _ in rule.patterns) or (
+        bool(rule.keywords) and any(name in rule.keyword_fields for name in fields)
     )
