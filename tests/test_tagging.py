@@ -614,6 +614,21 @@ def test_keyword_tags_are_terms_top_k_and_deterministic(method: kw.Method) -> No
     assert "责任编辑" not in more
 
 
+@pytest.mark.parametrize(
+    ("text", "tag"),
+    [
+        ("比亚迪9月20日电动车销量创新高。", "比亚迪(002594)"),  # 电动车: no dateline
+        ("中国平安8月23日电话会议透露，寿险新业务价值增长。", "中国平安(601318)"),
+        ("据比亚迪消息，其新车型将于下月上市。", "比亚迪(002594)"),  # the company's own news
+        ("比亚迪App全新上线。", "比亚迪(002594)"),  # its own app is its news
+        ("东方财富APP月活用户突破1亿。", "东方财富(300059)"),
+    ],
+)
+def test_a_companys_own_news_is_no_outlets_credit(text: str, tag: str) -> None:
+    policy = TagPolicy(dictionary={"比亚迪": "002594", "中国平安": "601318", "东方财富": "300059"})
+    assert tags_for("", f"<p>{text}</p>", policy) == (tag,)
+
+
 @pytest.mark.parametrize("method", METHODS)
 def test_a_byline_or_dateline_gives_no_keyword(method: kw.Method) -> None:
     policy = TagPolicy(keywords=3, keyword_method=method)
@@ -623,6 +638,9 @@ def test_a_byline_or_dateline_gives_no_keyword(method: kw.Method) -> None:
         )
         assert not {"网讯", "财富", "新华网", "北京"} & set(tags), (byline, tags)
         assert "利率" in tags
+    # A clause that ends in 讯 is no byline: 喜讯 and 通讯 are words of the story.
+    good_news = tags_for("", "<p>宁德时代传来喜讯，电池技术再突破，储能电池需求旺盛。</p>", policy)
+    assert "喜讯" in good_news
 
 
 @pytest.mark.parametrize("method", METHODS)

@@ -67,8 +67,8 @@ FORMAT_FIELDS = ("name", "code", "market")
 # Bumped when the same title, text and settings get other tags than before:
 # posts with tags are rewritten with the tags they get now.  2: names as
 # whole words, ordinary words and bylines, link words, # + & % full-width.
-# 3: * full-width; datelines, 据…消息 and an outlet's app are no mention of
-# its stock; no keyword from a byline.
+# 3: * full-width; datelines, 据<outlet>消息 and 请下载<outlet>APP are no mention
+# of its stock; no keyword from a byline.
 RULES_VERSION = "3"
 # Refused in a stock_format's own text, dropped from names and keywords
 # (# % & are written full-width first: _SLUG_PROOF).

@@ -483,18 +483,25 @@ def _signed(text: str, end: int, code: str) -> bool:
 
 # An outlet signing or credited with a story is no news of its stock:
 # 东方财富网讯, 人民网9月20日讯, 同花顺财经讯, 据新华网报道, 来源: 同花顺.
-# After an outlet's name: its byline (东方财富网讯), its dateline (新华网北京9月20日电)
-# or its product (东方财富APP, 东方财富Choice数据): the outlet, not its stock.
+# After an outlet's name: its byline (东方财富网讯), its dateline (新华网北京9月20日电,
+# not 比亚迪9月20日电动车) or its data (东方财富Choice数据): the outlet, not its stock.
 _BYLINE = re.compile(
     "(?:网|财经)?(?:[0-9]{1,2}月[0-9]{1,2}日)?讯(?![\u3400-\u9fff])"
-    "|(?:网|财经|社)?[\u3400-\u9fff]{0,4}[0-9]{1,2}月[0-9]{1,2}日电"
-    "|(?:网|财经)?(?:APP|App|app|客户端|Choice)"
+    "|(?:网|财经|社)?[\u3400-\u9fff]{0,4}[0-9]{1,2}月[0-9]{1,2}日电(?![\u3400-\u9fff])"
+    "|(?:网|财经)?Choice数据"
 )
-_REPORTED = re.compile("(?:网|财经)?(?:报道|消息)")  # 据新华网消息, 据同花顺财经报道
+# 据新华网报道, 据同花顺财经报道, 据新华网消息 — not 据比亚迪消息 (the company's own news).
+_REPORTED = re.compile("(?:网|财经)?报道|(?:网|财经)消息")
+_OUTLET_NEWS = "消息"  # after a name that is an outlet's (新华网, 新华社, 证券时报)
+# Before a name: what a reader is asked to do with the outlet's app (请下载东方财富APP).
+_APP = re.compile(r"(?:下载|打开|登录|安装)\s*$")
+_APP_AFTER = re.compile("(?:网|财经)?(?:APP|App|app|客户端)")
 # A paragraph that opens with a byline or dateline (证券时报网讯，…; 新华网北京9月20日电):
 # no keyword comes of it (网讯, 财富).
 LEADING_BYLINE = re.compile(
-    r"(?m)^[ \t]*[^\n，,。:：\s]{2,16}?(?:讯|[0-9]{1,2}月[0-9]{1,2}日电)(?=[\s，,：:。]|$)"
+    r"(?m)^[ \t]*[^\n，,。:：\s]{2,16}?"
+    r"(?:(?:网|社|报|财经)(?:[0-9]{1,2}月[0-9]{1,2}日)?讯|[0-9]{1,2}月[0-9]{1,2}日[电讯])"
+    r"(?=[\s，,：:。（(]|$)"
 )
 _CREDIT = re.compile(r"(?:来源|稿源|转自|转载自)\s*[:：]?\s*$")
 
@@ -504,9 +511,14 @@ def _credited(text: str, start: int, end: int) -> bool:
     if _BYLINE.match(text, end):
         return True
     before = text[max(0, start - 8) : start]
-    return bool(_CREDIT.search(before)) or (
-        before.endswith("据") and _REPORTED.match(text, end) is not None
-    )
+    if _APP.search(before) and _APP_AFTER.match(text, end):
+        return True
+    if before.endswith("据"):
+        if _REPORTED.match(text, end):
+            return True
+        if text.startswith(_OUTLET_NEWS, end) and text[end - 1] in "网社报":
+            return True
+    return bool(_CREDIT.search(before))
 
 
 def _ascii_alnum(ch: str) -> bool:
