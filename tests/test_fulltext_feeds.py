@@ -686,6 +686,24 @@ def test_the_story_passes_to_a_copy_whose_feed_is_still_configured(
     assert _titles(tmp_path) == ["一季度货币政策执行报告全文"]
 
 
+def test_a_story_only_removed_feeds_copied_comes_back_with_its_feed(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """Its one copy's feed had left the config: nothing to post it under
+    then, and when the feed came back the story stayed held back for good."""
+    copies = {
+        "乙": [Item("货币政策执行报告全文", _ARTICLE, "9", "https://b.example/9", hours_ago(2))]
+    }
+    feeds, up = _story_posted_by_a_teaser(tmp_path, feed_server, copies)
+    up()
+    config = write_config(tmp_path, feeds[:1], fulltext={"allow_private": True})
+    assert "held back: 1 blocked" in cli("run", "-c", str(config)).stdout
+    assert posts(tmp_path) == {}
+    config = write_config(tmp_path, feeds, fulltext={"allow_private": True})
+    cli("run", "-c", str(config))
+    assert _titles(tmp_path) == ["货币政策执行报告全文"]
+
+
 def test_a_story_whose_post_was_deleted_by_hand_stays_off_the_site(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:

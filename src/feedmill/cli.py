@@ -545,6 +545,9 @@ def _daemon_pass(mill: Any, failed_passes: int) -> int:
         _say_notices(mill, _now_stamp())
     except StoreError:
         raise
+    except OutputLost as exc:  # the pass's work is done: no failure, no back-off
+        _say_output_lost(exc)
+        return 0
     except Exception as exc:
         from sqlalchemy.exc import SQLAlchemyError
 

@@ -44,6 +44,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, NamedTuple
 
 from feedmill.htmltree import fragment
+from feedmill.normalize.text import strip_tags
 
 if TYPE_CHECKING:
     from lxml import etree
@@ -103,7 +104,6 @@ _BLOCK = frozenset(
         "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
     }
 )  # fmt: skip
-_TAG = re.compile(r"<[^>]*>")
 
 
 def visible_text(markup: str) -> str:
@@ -123,7 +123,7 @@ def visible_text(markup: str) -> str:
     except (etree.ParserError, ValueError):
         import html
 
-        return " ".join(html.unescape(_TAG.sub(" ", markup)).split())
+        return " ".join(html.unescape(strip_tags(markup)).split())
     parts: list[str] = []
     _collect(root, parts)
     return " ".join("".join(parts).split())

@@ -370,9 +370,9 @@ def hand_down(
     copies, or None when blocked), as they would be had the entry come with
     its article.  A duplicate's copies follow it to that story.  A blocked
     entry's story passes to its earliest copy (by date, then arrival, as a
-    post lists its copies) from a feed still configured — posted, with a
-    pending post named by ``name_for(feed URL, entry, attempt)`` — and its
-    other copies follow it.  Copies from the feed of the story they follow
+    post lists its copies) from a feed still configured, else from any —
+    posted, with a pending post named by ``name_for(feed URL, entry,
+    attempt)`` — and its other copies follow it.  Copies from the feed of the story they follow
     are posted too: two items of one feed are never merged.  Returns the
     copies posted now, for dedupe to find later copies in.
     """
@@ -390,9 +390,9 @@ def hand_down(
         if not copies:
             continue
         if original is None:
-            first = next((c for c in copies if c.configured), None)
-            if first is None:  # only feeds since removed carry it: it waits for them
-                continue
+            # Only feeds since removed carry it: its post waits for its feed's
+            # return (publish writes the posts of configured feeds).
+            first = next((c for c in copies if c.configured), copies[0])
             heirs.append(_post_copy(conn, first, name_for))
             original, original_feed = first.id, first.feed_id
         else:
