@@ -417,11 +417,25 @@ def hand_down(
 def _post_copy(conn: Connection, copy: Any, name_for: Callable[[str, Entry, int], str]) -> Heir:
     """A held-back copy (a row of `hand_down`'s query) posted: active, and a
     pending post — its own retracted one again if it had one whose row a
-    crash left (its file, if any, is then rewritten, not left beside)."""
+    crash left (its file, if any, is then rewritten, not left beside).
+
+    It is posted with the text it came with, which for a `fulltext` feed may
+    be the feed's summary (a copy's article page is not asked for again):
+    stored as awaiting its page (`awaiting_page`), and its feed read whole on
+    its next pass, it gets its article then and is judged on it, as an item
+    posted with its feed's text is (another feed's item: whether that feed is
+    a `fulltext` one is not known here; if not, it is judged again as is).
+    """
+    version = copy.version if holds_feed_text(copy.version) else awaiting_page(copy.version)
     conn.execute(
         update(entries)
         .where(entries.c.id == copy.id)
-        .values(status="active", reason=None, duplicate_of=None)
+        .values(status="active", reason=None, duplicate_of=None, version=version)
+    )
+    conn.execute(
+        update(feeds)
+        .where(feeds.c.id == copy.feed_id)
+        .values(etag=None, last_modified=None, body_hash=None)
     )
     entry = Entry(
         key=copy.key,
