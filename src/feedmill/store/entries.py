@@ -22,7 +22,7 @@ from feedmill.normalize import told_apart_keys
 from feedmill.store.bulk import insert_rows
 from feedmill.store.feeds import REMOVED_STYLE
 from feedmill.store.posts import OFF_SITE, RETRACTED
-from feedmill.store.schema import entries, feeds, posts
+from feedmill.store.schema import entries, entry_from_row, feeds, posts
 
 _CHUNK = 500
 
@@ -437,17 +437,7 @@ def _post_copy(conn: Connection, copy: Any, name_for: Callable[[str, Entry, int]
         .where(feeds.c.id == copy.feed_id)
         .values(etag=None, last_modified=None, body_hash=None)
     )
-    entry = Entry(
-        key=copy.key,
-        link=copy.link,
-        title=copy.title,
-        published=copy.published_at,
-        updated=copy.updated_at,
-        author=copy.author,
-        content=copy.content,
-        categories=tuple(json.loads(copy.categories)),
-        image=copy.image,
-    )
+    entry = entry_from_row(copy)
     again = conn.execute(
         update(posts).where(posts.c.entry_id == copy.id).values(state="pending")
     ).rowcount

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,7 +11,7 @@ from sqlalchemy import ColumnElement, Connection, Engine, case, delete, func, se
 
 from feedmill.models import Entry
 from feedmill.store.database import reading
-from feedmill.store.schema import entries, feeds, posts
+from feedmill.store.schema import entries, entry_from_row, feeds, posts
 
 # A post's state: its file must be written (pending) or rewritten because
 # another source reported its story (stale: a worker that rendered it before
@@ -101,17 +100,7 @@ def iter_pending(engine: Engine, batch: int = 256) -> Iterator[list[PendingPost]
                     first_seen=r.first_seen_at,
                     is_new=r.written_version is None,
                     version=r.version,
-                    entry=Entry(
-                        key=r.key,
-                        link=r.link,
-                        title=r.title,
-                        published=r.published_at,
-                        updated=r.updated_at,
-                        author=r.author,
-                        content=r.content,
-                        categories=tuple(json.loads(r.categories)),
-                        image=r.image,
-                    ),
+                    entry=entry_from_row(r),
                     reported_by=tuple(reported.get(entry_id, ())),
                     written_at=r.written_at,
                 )

@@ -6,6 +6,7 @@ a test compares the two.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,6 +25,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
+
+from feedmill.models import Entry
 
 # The newest migration; the store checks it before importing Alembic at all.
 HEAD_REVISION = "0010"
@@ -167,3 +170,18 @@ posts = Table(
     Column("written_at", UTCDateTime),
     Index(None, "state"),
 )
+
+
+def entry_from_row(row: Any) -> Entry:
+    """The Entry an ``entries`` row holds (a row selected with all its columns)."""
+    return Entry(
+        key=row.key,
+        link=row.link,
+        title=row.title,
+        published=row.published_at,
+        updated=row.updated_at,
+        author=row.author,
+        content=row.content,
+        categories=tuple(json.loads(row.categories)),
+        image=row.image,
+    )
