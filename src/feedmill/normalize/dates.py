@@ -48,11 +48,20 @@ def _spelled(text: str, zone: tzinfo) -> str:
     return text
 
 
+# The longest date text read: "Tuesday, September 20th, 2022 4:01:00 PM GMT+0800
+# (China Standard Time)" is 70 characters.  Longer is no date, and each pattern
+# and dateutil took time growing with the square of it ("Jan" × 20,000: 20 s).
+MAX_DATE_TEXT = 200
+
+
 def parse_date(text: str | None, zone: tzinfo) -> datetime | None:
     """``text`` as an aware UTC datetime; ``zone`` for dates without one."""
     if not text:
         return None
-    text = _spelled(text.strip(), zone)
+    text = text.strip()
+    if len(text) > MAX_DATE_TEXT:
+        return None
+    text = _spelled(text, zone)
     if not text or _ANCIENT_YEAR.search(text):
         return None
     for reader in (_iso, _rfc822, _cjk, _dateutil):

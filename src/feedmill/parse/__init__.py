@@ -19,7 +19,7 @@ import json
 import re
 import xml.parsers.expat
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from feedmill.models import ParsedFeed, RawEntry
 from feedmill.parse import fast, robust
@@ -37,10 +37,33 @@ class ParseError(Exception):
 # A date element's text, with any prefix (dc:, a10:, atom:, dcterms:).  The
 # prefix is spelled narrowly and the names listed, not matched case-blind:
 # this runs over every document, and a looser pattern tripled its cost.
-_ENTRY_DATE = re.compile(
+_DATE_TAG = re.compile(
     r"<(?:[a-z][a-z0-9]{0,9}:)?(?:pubDate|pubdate|date|published|updated|issued|modified|created)"
-    r"\b[^>]*>\s*(?:<!\[CDATA\[)?\s*([^<\]]{1,80}?)\s*(?:\]\]>)?\s*</"
+    r"\b[^<>]{0,200}>"
 )
+# How far after its tag a date element's text is looked for: a date is short,
+# and a pattern that read on (a run of 100,000 spaces, no closing tag) tried
+# every way to split the run, for minutes.
+_DATE_SPAN = 400
+
+
+def _element_dates(text: str) -> Iterator[str]:
+    """The text of each date element (CDATA or not, at most 80 characters
+    once stripped) that its closing tag follows."""
+    for tag in _DATE_TAG.finditer(text):
+        body = text[tag.end() : tag.end() + _DATE_SPAN].lstrip()
+        if body.startswith("<![CDATA["):
+            body = body[9:]
+        stops = [i for i in (body.find("<"), body.find("]")) if i >= 0]
+        if not stops:
+            continue
+        value, after = body[: min(stops)].strip(), body[min(stops) :]
+        if after.startswith("]]>"):
+            after = after[3:]
+        if 1 <= len(value) <= 80 and after.lstrip().startswith("</"):
+            yield value
+
+
 # Zones the fast path reads right (checked against normalize.dates): "Z",
 # "+0800", GMT/UTC and the US names after an RFC 822 time; ISO 8601 offsets.
 # Anything else — "+08:00" or "+08" after an RFC 822 date, "GMT+0800", "CST"
@@ -113,14 +136,12 @@ def _dated_by_elements(parsed: ParsedFeed, text: str) -> ParsedFeed | None:
     ):
         return parsed  # (fastfeedparser reads no date from a URL)
     items = _ITEM.split(text)[1:]
-    if all(_ENTRY_DATE.search(item) for item in items):
+    if all(_has_date(item) for item in items):
         return parsed
     if len(items) != len(parsed.entries):
         return None
     entries = tuple(
-        entry
-        if _ENTRY_DATE.search(item)
-        else dataclasses.replace(entry, published=None, updated=None)
+        entry if _has_date(item) else dataclasses.replace(entry, published=None, updated=None)
         for entry, item in zip(parsed.entries, items, strict=True)
     )
     return dataclasses.replace(parsed, entries=entries)
@@ -163,9 +184,13 @@ def well_formed(document: bytes) -> str | None:
     return None
 
 
+def _has_date(item: str) -> bool:
+    return next(_element_dates(item), None) is not None
+
+
 def has_zoneless_dates(text: str) -> bool:
     """Whether a date names no zone, or one the fast path would misread."""
-    return any(not _FAST_READS_ZONE.search(m.group(1)) for m in _ENTRY_DATE.finditer(text))
+    return any(not _FAST_READS_ZONE.search(value) for value in _element_dates(text))
 
 
 def fast_path_misreads(text: str) -> str | None:

@@ -11,6 +11,7 @@ entity is escaped and shows as the text it is — it is never expanded.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from html.entities import html5
 
 _DOCTYPE = re.compile(r"<!DOCTYPE", re.IGNORECASE)
@@ -21,7 +22,6 @@ _AMPERSAND = re.compile(
     r"&(?:(?!(?:amp|lt|gt|quot|apos);)([A-Za-z][A-Za-z0-9._-]*);"
     r"|(?![A-Za-z][A-Za-z0-9._-]*;|#[0-9]+;|#[xX][0-9a-fA-F]+;)([A-Za-z0-9]*))"
 )
-_CDATA = re.compile(r"<!\[CDATA\[.*?\]\]>", re.DOTALL)
 
 
 def _prolog_doctype(text: str) -> re.Match[str] | None:
@@ -106,12 +106,25 @@ def fix_entities(text: str) -> str:
         return text
     out: list[str] = []
     pos = 0
-    for cdata in _CDATA.finditer(text):
-        out.append(_AMPERSAND.sub(_reference, text[pos : cdata.start()]))
-        out.append(cdata.group(0))
-        pos = cdata.end()
+    for start, end in _cdata_sections(text):
+        out.append(_AMPERSAND.sub(_reference, text[pos:start]))
+        out.append(text[start:end])
+        pos = end
     out.append(_AMPERSAND.sub(_reference, text[pos:]))
     return "".join(out)
+
+
+def _cdata_sections(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each CDATA section, ``]]>`` included.  Found with
+    ``str.find``: a pattern tried every unclosed ``<![CDATA[`` against the
+    rest of the document (20,000 of them, 180 KB: 11 s)."""
+    pos = 0
+    while (start := text.find("<![CDATA[", pos)) != -1:
+        end = text.find("]]>", start + 9)
+        if end == -1:
+            return  # unclosed: no section (nor any after it)
+        yield start, end + 3
+        pos = end + 3
 
 
 _CHAR_REF = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
