@@ -370,9 +370,9 @@ def hand_down(
     copies, or None when blocked), as they would be had the entry come with
     its article.  A duplicate's copies follow it to that story.  A blocked
     entry's story passes to its earliest copy (by date, then arrival, as a
-    post lists its copies) from a feed still configured, else from any —
-    posted, with a pending post named by ``name_for(feed URL, entry,
-    attempt)`` — and its other copies follow it.  Copies from the feed of the story they follow
+    post lists its copies) from a feed still configured — posted, with a
+    pending post named by ``name_for(feed URL, entry, attempt)`` — and its
+    other copies follow it.  Copies from the feed of the story they follow
     are posted too: two items of one feed are never merged.  Returns the
     copies posted now, for dedupe to find later copies in.
     """
@@ -390,9 +390,11 @@ def hand_down(
         if not copies:
             continue
         if original is None:
-            # Only feeds since removed carry it: its post waits for its feed's
-            # return (publish writes the posts of configured feeds).
-            first = next((c for c in copies if c.configured), copies[0])
+            first = next((c for c in copies if c.configured), None)
+            if first is None:
+                # Only feeds since removed carry it: a post of theirs would
+                # wait unwritten, and later copies be held back behind it.
+                continue
             heirs.append(_post_copy(conn, first, name_for))
             original, original_feed = first.id, first.feed_id
         else:
@@ -417,25 +419,11 @@ def hand_down(
 def _post_copy(conn: Connection, copy: Any, name_for: Callable[[str, Entry, int], str]) -> Heir:
     """A held-back copy (a row of `hand_down`'s query) posted: active, and a
     pending post — its own retracted one again if it had one whose row a
-    crash left (its file, if any, is then rewritten, not left beside).
-
-    It is posted with the text it came with, which for a `fulltext` feed may
-    be the feed's summary (a copy's article page is not asked for again):
-    stored as awaiting its page (`awaiting_page`), and its feed read whole on
-    its next pass, it gets its article then and is judged on it, as an item
-    posted with its feed's text is (another feed's item: whether that feed is
-    a `fulltext` one is not known here; if not, it is judged again as is).
-    """
-    version = copy.version if holds_feed_text(copy.version) else awaiting_page(copy.version)
+    crash left (its file, if any, is then rewritten, not left beside)."""
     conn.execute(
         update(entries)
         .where(entries.c.id == copy.id)
-        .values(status="active", reason=None, duplicate_of=None, version=version)
-    )
-    conn.execute(
-        update(feeds)
-        .where(feeds.c.id == copy.feed_id)
-        .values(etag=None, last_modified=None, body_hash=None)
+        .values(status="active", reason=None, duplicate_of=None)
     )
     entry = entry_from_row(copy)
     again = conn.execute(
