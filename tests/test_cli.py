@@ -946,6 +946,28 @@ def test_a_daemon_whose_output_cannot_be_written_goes_on(
     assert said == "feedmill: could not write the output: [Errno 28] No space left on device\n"
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_daemons_output_that_cannot_be_written_never_ends_it(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """Any line a daemon prints (a pass's summary, "reloaded …"): said once
+    each on stderr, and it goes on. The reload line ended it with 120."""
+    import contextlib
+
+    from feedmill.cli import OutputLost, _Output
+
+    full = open("/dev/full", "w", encoding="utf-8")  # noqa: SIM115 (closed below)
+    console = _Output(file=full, highlight=False)
+    with pytest.raises(OutputLost):
+        console.print("a one-shot command's line")
+    console.going_on = True
+    console.print("reloaded feedmill.yml")
+    with contextlib.suppress(OSError):  # what it holds cannot be flushed either
+        full.close()
+    said = capfd.readouterr().err
+    assert said == "feedmill: could not write the output: [Errno 28] No space left on device\n"
+
+
 def test_publish_stopped_by_a_signal_says_so(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

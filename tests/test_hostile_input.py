@@ -65,6 +65,14 @@ def test_formatting_left_open_by_the_hundred_under_several_names() -> None:
     assert out.count("段落") == 15_000 and "开头" in out
     # A few left open are formatting still.
     assert "<b>" in sanitize_html("<p><b>粗体<p>下一段", base_url=None).html
+    # One stray <strong> left open (an editor's line) beside a runaway <font>:
+    # the article's 70 closed <strong>s stay (summing all names, they went).
+    old_cms = "".join(
+        f'<p><font color="#{i:06x}">第{i}段正文，<strong>重点{i}</strong>内容。</p>'
+        for i in range(70)
+    )
+    out = sanitize_html(old_cms + "<p><strong>（责任编辑：李四）</p>", base_url=None).html
+    assert out.count("<strong>") == 71
 
 
 def test_a_title_of_unclosed_comments() -> None:
@@ -102,6 +110,9 @@ def test_an_html_error_page_of_unclosed_titles() -> None:
     assert said == "got text/html: an HTML page, not a feed"
     found = describe("<html><TITLE>Just a moment...</Title>", "text/html")
     assert found == "got text/html: <title>Just a moment...</title>"
+    # Found in the page as it is: "İ".lower() is two characters.
+    turkish = '<meta content="İstanbul ve İzmir"><title>Son Dakika Haberleri</title>'
+    assert describe(turkish, None) == "got text/html: <title>Son Dakika Haberleri</title>"
 
 
 def test_a_feed_of_hostile_items_publishes_them_and_the_rest(tmp_path: Path) -> None:

@@ -38,7 +38,10 @@ class OutputLost(OSError):
 
 class _Output(Console):
     """Standard output, whose failure to be written is told from the
-    command's own (a post that cannot be written is the pass's to report)."""
+    command's own (a post that cannot be written is the pass's to report).
+    A daemon's (``going_on``) says it and goes on: its passes' work is done."""
+
+    going_on = False
 
     def print(self, *objects: Any, **options: Any) -> None:
         try:
@@ -46,7 +49,10 @@ class _Output(Console):
         except BrokenPipeError:
             raise  # a reader gone (`| head`): click's to handle
         except OSError as exc:
-            raise OutputLost(exc.errno, exc.strerror) from exc
+            lost = OutputLost(exc.errno, exc.strerror)
+            if not self.going_on:
+                raise lost from exc
+            _say_output_lost(lost)
 
 
 out = _Output(highlight=False)
@@ -362,6 +368,7 @@ def run_config(
     # passes take them when they are due.
     options = RunOptions(only=only, workers=workers, due_only=due_only)
     stamp = _stamps(config)
+    out.going_on = wide.going_on = every is not None
     try:
         first = replace(options, due_only=due_only and not only)
         with Mill(config, first) as mill, _stop_on_signals(mill) as received:
@@ -546,7 +553,7 @@ def _daemon_pass(mill: Any, failed_passes: int) -> int:
     except StoreError:
         raise
     except OutputLost as exc:  # the pass's work is done: no failure, no back-off
-        _say_output_lost(exc)
+        _say_output_lost(exc)  # (what `out` prints says it itself: going_on)
         return 0
     except Exception as exc:
         from sqlalchemy.exc import SQLAlchemyError

@@ -6,21 +6,24 @@ import html
 import json
 import re
 
+from feedmill.normalize.text import strip_tags
+
 _FIRST_TAG = re.compile(r"<(?!\?|!)([A-Za-z_][\w:.-]*)", re.ASCII)
 _TITLE = re.compile(r"<title[^<>]*>", re.IGNORECASE)
-_TAGS = re.compile(r"<[^<>]+>")
+
+
+_TITLE_END = re.compile(r"</title>", re.IGNORECASE)
 
 
 def _title(page: str) -> str | None:
-    """The text of a page's first closed <title>.  Found with ``str.find``: a
-    pattern tried each unclosed <title> against the rest of the page (3 s)."""
-    lowered = page.lower()
-    for opening in _TITLE.finditer(page):
-        end = lowered.find("</title>", opening.end())
-        if end == -1:
-            return None
-        return page[opening.end() : end]
-    return None
+    """The text of a page's first closed <title>.  Its opening and its end
+    are found apart: one pattern tried each unclosed <title> against the rest
+    of the page (3 s)."""
+    opening = _TITLE.search(page)
+    if opening is None:
+        return None
+    end = _TITLE_END.search(page, opening.end())
+    return page[opening.end() : end.start()] if end else None
 
 
 _SPACE = re.compile(r"\s+")
@@ -102,7 +105,7 @@ def describe(text: str, content_type: str | None) -> str:
         found = _title(text[:65536])
         label = mime or "text/html"
         if found is not None:
-            title = _SPACE.sub(" ", html.unescape(_TAGS.sub("", found))).strip()
+            title = _SPACE.sub(" ", html.unescape(strip_tags(found, ""))).strip()
             return f"got {label}: <title>{_clip(title, 120)}</title>"
         return f"got {label}: an HTML page, not a feed"
     if what == "json":

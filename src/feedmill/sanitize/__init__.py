@@ -342,26 +342,39 @@ def _flattened_deep_nesting(html: str) -> str:
 _FORMATTING = "b|big|code|em|font|i|nobr|s|small|strike|strong|tt|u"
 # ([^<>]: a tag that no > ends is text, not tried against the rest of it.)
 _FORMATTING_TAG = re.compile(rf"<(/?)({_FORMATTING})\b[^<>]*>", re.IGNORECASE)
-MAX_LEFT_OPEN = 64
+# How many formatting elements the parser may reopen in all: each left open
+# is reopened at every later paragraph, so the cost is their number times the
+# markup's.
+MAX_REOPENED = 10_000
 
 
 def _closing_runaway_formatting(html: str) -> str:
-    """``html`` without the tags of the formatting elements left open, when
-    more than MAX_LEFT_OPEN of them are: each reopened in every later
-    paragraph, they made the parser's work and its output grow with the
-    square of the markup (a <font color=…> of its own colour per paragraph,
-    never closed: 60 KB became 14 MB, 400 KB took 5 GB; 60 each of <b>, <i>,
-    <u> and <s>: 131 KB became 68 MB).  Their text, links and images stay."""
-    if html.count("<") < MAX_LEFT_OPEN:
+    """``html`` without the tags of the formatting elements left open most,
+    until those left open times the tags after them stay within
+    MAX_REOPENED: each reopened in every later paragraph, they made the
+    parser's work and its output grow with the square of the markup (a
+    <font color=…> of its own colour per paragraph, never closed: 60 KB became
+    14 MB, 400 KB took 5 GB; 60 each of <b>, <i>, <u> and <s>: 131 KB became
+    68 MB).  Their text, links and images stay; a stray one left open (an
+    editor's line) keeps the article's other formatting of its kind."""
+    tags = html.count("<")
+    if tags < 64:
         return html
     balance: dict[str, int] = {}
     for closing, name in _FORMATTING_TAG.findall(html):
         key = name.lower()
         balance[key] = balance.get(key, 0) + (-1 if closing else 1)
-    left_open = [name for name, count in balance.items() if count > 0]
-    if sum(balance[name] for name in left_open) <= MAX_LEFT_OPEN:
+    left_open = sorted(((n, name) for name, n in balance.items() if n > 0), reverse=True)
+    total = sum(n for n, _ in left_open)
+    runaway = []
+    for n, name in left_open:
+        if total * tags <= MAX_REOPENED:
+            break
+        runaway.append(name)
+        total -= n
+    if not runaway:
         return html
-    return re.sub(rf"</?(?:{'|'.join(left_open)})\b[^<>]*>", "", html, flags=re.IGNORECASE)
+    return re.sub(rf"</?(?:{'|'.join(runaway)})\b[^<>]*>", "", html, flags=re.IGNORECASE)
 
 
 _IMG = re.compile(r"<img\b([^>]*)>", re.IGNORECASE)
