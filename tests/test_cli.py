@@ -968,6 +968,19 @@ def test_a_daemons_output_that_cannot_be_written_never_ends_it(
     assert said == "feedmill: could not write the output: [Errno 28] No space left on device\n"
 
 
+def test_a_daemons_leniency_about_its_output_ends_with_it(tmp_path: Path) -> None:
+    """A daemon says a line it cannot write and goes on; a command run after
+    it in the same process (a test's CliRunner) must still end on one."""
+    from feedmill import cli as cli_module
+
+    (tmp_path / "state.db").write_text("not a database")
+    (tmp_path / "feed.xml").write_bytes(rss("源", [Item("一", guid="1")]))
+    feeds = [{"url": "feed.xml", "group": "g", "source": "源"}]
+    config = write_config(tmp_path, feeds, state="state.db")
+    assert cli("run", "-c", str(config), "--every", "1s").code == 1  # not a database
+    assert cli_module.out.going_on is False and cli_module.wide.going_on is False
+
+
 def test_publish_stopped_by_a_signal_says_so(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -352,11 +352,7 @@ def run_config(
     every: timedelta | None = None,
 ) -> int:
     """One pass (or, with ``every``, passes until SIGTERM/SIGINT); returns the exit status."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from feedmill.pipeline import Mill, RunOptions
-    from feedmill.publish.sitelock import SiteBusy
-    from feedmill.store.database import StoreError
+    from feedmill.pipeline import RunOptions
 
     if _site_missing(config):
         return EXIT_CONFIG
@@ -367,8 +363,23 @@ def run_config(
     # --feed fetches its feeds now, whatever their schedule; a daemon's later
     # passes take them when they are due.
     options = RunOptions(only=only, workers=workers, due_only=due_only)
-    stamp = _stamps(config)
     out.going_on = wide.going_on = every is not None
+    try:
+        return _run_passes(config, options, every)
+    finally:
+        out.going_on = wide.going_on = False  # for a later command in this process
+
+
+def _run_passes(config: Config, options: Any, every: timedelta | None) -> int:
+    """`run_config`'s passes: one, or a daemon's until a signal."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from feedmill.pipeline import Mill
+    from feedmill.publish.sitelock import SiteBusy
+    from feedmill.store.database import StoreError
+
+    only, due_only = options.only, options.due_only
+    stamp = _stamps(config)
     try:
         first = replace(options, due_only=due_only and not only)
         with Mill(config, first) as mill, _stop_on_signals(mill) as received:

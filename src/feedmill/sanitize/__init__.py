@@ -342,36 +342,51 @@ def _flattened_deep_nesting(html: str) -> str:
 _FORMATTING = "b|big|code|em|font|i|nobr|s|small|strike|strong|tt|u"
 # ([^<>]: a tag that no > ends is text, not tried against the rest of it.)
 _FORMATTING_TAG = re.compile(rf"<(/?)({_FORMATTING})\b[^<>]*>", re.IGNORECASE)
-# How many formatting elements the parser may reopen in all: each left open
-# is reopened at every later paragraph, so the cost is their number times the
-# markup's.
-MAX_REOPENED = 10_000
+# What the parser may add by reopening formatting elements left open: each
+# is reopened at every later paragraph, so the cost is its markup's length
+# times the tags after it.  (An article's bold bleeding into the rest, as a
+# browser shows it too, is a few bytes a paragraph.)
+MAX_REOPENED_BYTES = 2_000_000
 
 
 def _closing_runaway_formatting(html: str) -> str:
-    """``html`` without the tags of the formatting elements left open most,
-    until those left open times the tags after them stay within
-    MAX_REOPENED: each reopened in every later paragraph, they made the
+    """``html`` without the tags of the formatting elements left open that
+    cost most, until what reopening them adds stays within
+    MAX_REOPENED_BYTES: each reopened in every later paragraph, they made the
     parser's work and its output grow with the square of the markup (a
     <font color=…> of its own colour per paragraph, never closed: 60 KB became
     14 MB, 400 KB took 5 GB; 60 each of <b>, <i>, <u> and <s>: 131 KB became
-    68 MB).  Their text, links and images stay; a stray one left open (an
-    editor's line) keeps the article's other formatting of its kind."""
+    68 MB).  Their text, links and images stay; one left open near the end
+    (an editor's line) costs nothing and keeps the article's formatting."""
     tags = html.count("<")
     if tags < 64:
         return html
     balance: dict[str, int] = {}
-    for closing, name in _FORMATTING_TAG.findall(html):
-        key = name.lower()
-        balance[key] = balance.get(key, 0) + (-1 if closing else 1)
-    left_open = sorted(((n, name) for name, n in balance.items() if n > 0), reverse=True)
-    total = sum(n for n, _ in left_open)
+    since: dict[str, int] = {}  # where the name's open elements were first left open
+    longest: dict[str, int] = {}  # its longest opening tag since then
+    for match in _FORMATTING_TAG.finditer(html):
+        name = match.group(2).lower()
+        before = balance.get(name, 0)
+        balance[name] = before + (-1 if match.group(1) else 1)
+        if before <= 0 < balance[name]:
+            since[name], longest[name] = match.start(), 0
+        if not match.group(1):
+            longest[name] = max(longest.get(name, 0), match.end() - match.start())
+    costs = sorted(
+        (
+            (balance[name] * longest[name] * html.count("<", since[name]), name)
+            for name in balance
+            if balance[name] > 0
+        ),
+        reverse=True,
+    )
+    total = sum(cost for cost, _ in costs)
     runaway = []
-    for n, name in left_open:
-        if total * tags <= MAX_REOPENED:
+    for cost, name in costs:
+        if total <= MAX_REOPENED_BYTES:
             break
         runaway.append(name)
-        total -= n
+        total -= cost
     if not runaway:
         return html
     return re.sub(rf"</?(?:{'|'.join(runaway)})\b[^<>]*>", "", html, flags=re.IGNORECASE)
