@@ -928,24 +928,6 @@ def test_a_failed_daemon_pass_gives_the_databases_reason_not_its_sql(
     assert "BEGIN IMMEDIATE" not in said and "sqlalche.me" not in said
 
 
-def test_a_daemon_whose_output_cannot_be_written_goes_on(
-    capfd: pytest.CaptureFixture[str],
-) -> None:
-    """Its pass's work is done: said, but no failed pass, no back-off (each
-    pass was "pass failed (N in a row): OutputLost", and waited longer)."""
-    import errno
-
-    from feedmill.cli import OutputLost, _daemon_pass
-
-    class Mill:
-        def run(self) -> None:
-            raise OutputLost(errno.ENOSPC, "No space left on device")
-
-    assert _daemon_pass(Mill(), 2) == 0
-    said = capfd.readouterr().err
-    assert said == "feedmill: could not write the output: [Errno 28] No space left on device\n"
-
-
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
 def test_a_daemons_output_that_cannot_be_written_never_ends_it(
     capfd: pytest.CaptureFixture[str],

@@ -45,14 +45,24 @@ class _Output(Console):
 
     def print(self, *objects: Any, **options: Any) -> None:
         try:
-            super().print(*objects, **options)
-        except BrokenPipeError:
-            raise  # a reader gone (`| head`): click's to handle
-        except OSError as exc:
-            lost = OutputLost(exc.errno, exc.strerror)
+            with _writing():
+                super().print(*objects, **options)
+        except OutputLost as lost:
             if not self.going_on:
-                raise lost from exc
+                raise
             _say_output_lost(lost)
+
+
+@contextmanager
+def _writing() -> Iterator[None]:
+    """Standard output written: its failure as OutputLost.  A reader gone
+    (`| head`, BrokenPipeError) is click's to handle."""
+    try:
+        yield
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise OutputLost(exc.errno, exc.strerror) from exc
 
 
 out = _Output(highlight=False)
@@ -406,6 +416,8 @@ def _run_passes(config: Config, options: Any, every: timedelta | None) -> int:
                 # As the config now writes them (`a.xml` edited to `./a.xml`).
                 options = replace(options, only=_configured(config, options.only)[0])
                 mill.options = options
+    except OutputLost:
+        raise  # the pass's work is done: main says it, and exits 120
     # A daemon retries a pass that failed (SQLAlchemyError, OSError); one pass ends.
     except (SiteBusy, StoreError, SQLAlchemyError, OSError) as exc:
         return _failed_pass(config, exc)
@@ -431,9 +443,6 @@ def _failed_pass(config: Config, exc: Exception) -> int:
     if isinstance(exc, SiteBusy):
         err.print(f"[yellow]busy[/yellow] {plain(str(exc))}")
         return EXIT_BUSY
-    if isinstance(exc, OutputLost):  # the pass's own work is done
-        _say_output_lost(exc)
-        return EXIT_UNFLUSHED
     message = str(exc)
     if isinstance(exc, SQLAlchemyError):
         reason = getattr(exc, "orig", None) or exc
@@ -563,9 +572,6 @@ def _daemon_pass(mill: Any, failed_passes: int) -> int:
         _say_notices(mill, _now_stamp())
     except StoreError:
         raise
-    except OutputLost as exc:  # the pass's work is done: no failure, no back-off
-        _say_output_lost(exc)  # (what `out` prints says it itself: going_on)
-        return 0
     except Exception as exc:
         from sqlalchemy.exc import SQLAlchemyError
 
@@ -1396,12 +1402,8 @@ def _print_out(text: str) -> None:
     if isinstance(sys.stdout, io.TextIOWrapper):
         # Output that cannot be written is still `_leave`'s to report.
         sys.stdout.reconfigure(encoding="utf-8")
-    try:
+    with _writing():
         print(text, end="", flush=True)
-    except BrokenPipeError:
-        raise
-    except OSError as exc:
-        raise OutputLost(exc.errno, exc.strerror) from exc
 
 
 def main() -> None:

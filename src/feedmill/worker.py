@@ -39,15 +39,14 @@ from feedmill.normalize.text import visible_text
 from feedmill.parse import ParseError, parse_document
 from feedmill.publish.filenames import key_digest, names_on_site, post_filename
 from feedmill.publish.render import (
-    HEADLINE_WIDTH,
     UNTITLED,
     FeedStyle,
     PostInput,
     composed,
     date_of_post,
     format_date,
+    headline,
     style_hash,
-    title_from_text,
 )
 from feedmill.publish.retract import remove_retracted
 from feedmill.publish.writer import place, stage, whereabouts
@@ -253,10 +252,14 @@ def _screen(job: FeedJob, items: Sequence[Item], known: dict[str, Known]) -> _Sc
     return _Screened(blocked, stories, changed, retract, rejudged)
 
 
+def _post_name(title: str, feed_url: str, entry: Entry, attempt: int) -> str:
+    """A post's file name; attempt > 0 after a collision: a longer digest."""
+    return post_filename(title, feed_url, entry.key, 10 + 6 * attempt)
+
+
 def _heir_name(feed_url: str, entry: Entry, attempt: int) -> str:
     """The file name of a copy's post, another feed's (see `hand_down`)."""
-    title = entry.title or title_from_text(entry.content, HEADLINE_WIDTH)
-    return post_filename(title if title != UNTITLED else "", feed_url, entry.key, 10 + 6 * attempt)
+    return _post_name(entry.title or headline(entry.content), feed_url, entry, attempt)
 
 
 def _early_originals(
@@ -563,7 +566,7 @@ def handle(job: FeedJob) -> FeedResult:
             if found is not None:
                 return found
         title = entry.title or shown_titles.get(entry.key, "")
-        return post_filename(title, job.feed_url, entry.key, 10 + 6 * attempt)
+        return _post_name(title, job.feed_url, entry, attempt)
 
     originals: set[int] = set()  # stored entries that new items turned out to copy
 
@@ -634,9 +637,9 @@ def handle(job: FeedJob) -> FeedResult:
                 if verdict.duplicate_of is not None or entry_id not in deleted_by_hand
             }
             for heir in hand_down(conn, retracted, _heir_name) if retracted else ():
-                # Later copies of the story are found in it now.
-                story = dedupe_store.story_of(heir.entry, job.now)
-                dedupe_store.add(conn, heir.feed_id, [(heir.entry_id, story)])
+                if job.dedupe is not None:  # later copies of the story are found in it now
+                    story = dedupe_store.story_of(heir.entry, job.now)
+                    dedupe_store.add(conn, heir.feed_id, [(heir.entry_id, story)])
             if screened.stories:
                 dedupe_store.add(
                     conn,

@@ -76,10 +76,9 @@ class Fields:
 def _headline(content: str) -> str:
     """The title an untitled item (a microblog status, a 快讯) is posted and
     found under: title rules judge what the reader sees."""
-    from feedmill.publish.render import HEADLINE_WIDTH, UNTITLED, title_from_text
+    from feedmill.publish.render import headline  # here: only untitled items need it
 
-    title = title_from_text(content, HEADLINE_WIDTH)
-    return "" if title == UNTITLED else title
+    return headline(content)
 
 
 class RuleTooSlow(Exception):

@@ -168,6 +168,14 @@ def title_from_text(body: str, max_width: int) -> str:
     return cut_title(text, width)
 
 
+def headline(body: str) -> str:
+    """An untitled item's title wherever it is named by its text — its post's
+    file name, `search`, rules — at a headline's width; "" when it has no text
+    (its post shows UNTITLED)."""
+    title = title_from_text(body, HEADLINE_WIDTH)
+    return "" if title == UNTITLED else title
+
+
 _REGIONAL = re.compile("[\U0001f1e6-\U0001f1ff]+$")  # flag letters: two make a flag
 
 

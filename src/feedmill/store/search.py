@@ -593,9 +593,9 @@ def search(
 
 def _title_from_text(content: str) -> str:
     """The title a title-less item's post shows (made from its text)."""
-    from feedmill.publish.render import HEADLINE_WIDTH, title_from_text
+    from feedmill.publish.render import UNTITLED, headline
 
-    return title_from_text(content, HEADLINE_WIDTH)
+    return headline(content) or UNTITLED
 
 
 def count(conn: Connection, query: SearchQuery) -> int:
