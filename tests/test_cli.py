@@ -1112,6 +1112,28 @@ def test_output_that_cannot_be_written_fails_the_command(tmp_path: Path, size: s
     assert b"No space left on device" in done.stderr
 
 
+@pytest.mark.parametrize("args", [["--help"], ["run", "--help"], ["status", "-h"]])
+def test_help_that_cannot_be_written_is_said_in_one_line(args: list[str]) -> None:
+    """`feedmill --help > /dev/full`: 120 and the reason, as for any command's
+    output — not click's traceback."""
+    import os
+    import subprocess
+    import sys
+
+    if not os.path.exists("/dev/full"):
+        pytest.skip("needs /dev/full")
+    with open("/dev/full", "wb") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "feedmill", *args], stdout=full, stderr=subprocess.PIPE
+        )
+    assert done.returncode == 120
+    assert (
+        done.stderr == b"feedmill: could not write the output: [Errno 28] No space left on device\n"
+    )
+    shown = subprocess.run([sys.executable, "-m", "feedmill", *args], capture_output=True)
+    assert shown.returncode == 0 and b"Usage: feedmill" in shown.stdout
+
+
 def test_a_reader_that_stops_early_ends_the_command_quietly(tmp_path: Path) -> None:
     """`feedmill status --json | head -1`: exit 1, as output cut short ends, and
     no message or traceback about the pipe."""

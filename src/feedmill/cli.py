@@ -100,9 +100,29 @@ def _version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
         ctx.exit()
 
 
+class _HelpWritten(click.Command):
+    """A command whose --help that cannot be written ends as OutputLost (120
+    and one line), not as click's traceback."""
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)
+        shown = option.callback if option is not None else None
+        if option is not None and shown is not None and not hasattr(shown, "written"):
+
+            def show(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+                with _writing():
+                    return shown(ctx, param, value)
+
+            show.written = True  # type: ignore[attr-defined]
+            option.callback = show
+        return option
+
+
 # click rather than typer: typer builds a pydantic adapter for every option
 # of the command on each start, ~0.3 s of a 2 s unchanged rerun (measured).
-class _Commands(click.Group):
+class _Commands(_HelpWritten, click.Group):
+    command_class = _HelpWritten
+
     def invoke(self, ctx: click.Context) -> Any:
         # Ctrl-C: "interrupted" and the shell's 130, not click's "Aborted!"
         # and 1 (which reads as a failure of what may well have been done).
