@@ -161,6 +161,13 @@ HOSTILE = [
     # Hexo's open_graph helper threw on an image URL a browser cannot read,
     # and the post's page was written empty.
     ("url", '<p>picture</p><img src="//[x">'),
+    # … or on a host with an invisible Hangul filler, which browsers refuse.
+    ("filler", '<p>picture</p><img src="https://img\u3164.example.com/a.jpg">'),
+    # A '"' in an image's host, which browsers take: landscape's
+    # '<a href="' + this.src + '">' ended the attribute there.
+    ("host", """<p><img src='http://x"autofocus=""onfocus="alert(7)"x=".com/a.png'></p>"""),
+    # A named window keeps its opener, which may send this page elsewhere.
+    ("target", '<p><a href="https://e.example/t" target="news">t</a></p>'),
 ]  # fmt: skip
 
 
@@ -169,6 +176,8 @@ def test_a_hostile_feed_runs_no_script_and_takes_over_no_page(tmp_path: Path) ->
 
     site = tmp_path / "site"
     assert cli("init", str(site)).code == 0
+    settings = site / "_config.yml"  # every post on one home page
+    settings.write_text(settings.read_text().replace("per_page: 10", "per_page: 50"))
     items = [
         Item(f"条目 {name}", html, name, f"https://news.example.com/{name}.html")
         for name, html in HOSTILE
@@ -225,6 +234,11 @@ def test_a_hostile_feed_runs_no_script_and_takes_over_no_page(tmp_path: Path) ->
                     url = base + "/" + post.parent.relative_to(site / "public").as_posix() + "/"
                     page.goto(url, wait_until="networkidle")
                     page.wait_for_timeout(100)
+                    targets = page.evaluate(
+                        "() => [...document.querySelectorAll('.article-entry a[target]')]"
+                        ".map(a => a.target)"
+                    )
+                    assert set(targets) <= {"_blank"}, (url, targets)
                     # Nothing of the post's lies over the middle of the page.
                     over = page.evaluate(
                         "() => { const e = document.elementFromPoint(640, 450);"

@@ -116,6 +116,17 @@ def test_enclosure_image_is_used_when_the_body_has_none() -> None:
             "https://img.example/a.jpg%22%20onerror=%22alert%281%29",
         ),
         ("https://img.example/it's (1).jpg", "https://img.example/it%27s%20%281%29.jpg"),
+        # Any other space: the front matter's one-line scalars made it " ",
+        # which ends an attribute a theme writes without quotes.
+        (
+            "https://img.example/a.jpg\u00a0onerror=alert(1)\u2028x\u3000y\x85z",
+            "https://img.example/a.jpg%C2%A0onerror=alert%281%29%E2%80%A8x%E3%80%80y%C2%85z",
+        ),
+        # Not an address a browser reads: Hexo's open_graph threw on it and
+        # wrote the page empty.
+        ("https://[x/a.jpg", None),
+        ("https://img\u3164.example.com/a.jpg", None),
+        ('https://x"onerror="alert(1).com/a.jpg', None),
     ],
 )
 def test_a_feeds_own_image_url_cannot_break_out_of_a_theme(image: str, headimg: str | None) -> None:
@@ -360,3 +371,32 @@ def test_a_pre_keeps_its_text_to_the_first_blank_line(pre: str) -> None:
     written = hexo_safe(sanitize_html(pre, base_url=None).html)
     assert "\n" not in written
     assert hexo.pre_texts(written) == hexo.pre_texts(pre)
+
+
+def test_a_template_writes_the_link_and_plain_fields_into_html_safely(tmp_path: Path) -> None:
+    """`href="{{ link }}"` holds the link (a web address, or none) and
+    `{{ title | html }}` is text: neither opens a tag, ends an attribute or
+    starts a Nunjucks tag (which stopped the whole site's build)."""
+    template = tmp_path / "t.md.j2"
+    template.write_text(
+        "---\ntitle: {{ title | yaml_quote }}\n---\n"
+        '<div>{{ body }}{% if link %}<a href="{{ link }}">{{ source | html }}</a>{% endif %}'
+        "<p>{{ title | html }}</p></div>\n",
+        encoding="utf-8",
+    )
+    loaded = load_template(template)
+    style = FeedStyle("g", '<b>源</b> & "{{x}}"')
+
+    def rendered(**fields: object) -> str:
+        return render(context_for(PostInput(make(**fields), None, NOW, style)), loaded)
+
+    hostile = 'https://news.example.com/"autofocus onfocus="alert(1)/{% foo %}'
+    text = rendered(link=hostile, title="<script> 与 {{ 7*7 }}")
+    assert (
+        '<a href="https://news.example.com/%22autofocus%20onfocus=%22alert(1)/%7B%%20foo%20%%7D">'
+        in text
+    )
+    assert "&lt;b&gt;源&lt;/b&gt; &amp; &quot;&#123;{x}}&quot;</a>" in text
+    assert "<p>&lt;script&gt; 与 &#123;{ 7*7 }}</p>" in text
+    assert "<a " not in rendered(link="javascript:alert(document.domain)")
+    assert "<a " not in rendered(link="https://[x/a.html")

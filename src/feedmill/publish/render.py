@@ -19,6 +19,7 @@ from email.utils import format_datetime, parsedate_to_datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from feedmill import urls
@@ -228,18 +229,48 @@ _ATTRIBUTE_SAFE = str.maketrans(
      "(": "%28", ")": "%29"}
 )  # fmt: skip
 _CONTROLS = re.compile(r"[\x00-\x1f\x7f]")
+# Every other space (U+00A0, U+2028, U+3000…): the front matter's one-line
+# scalars fold them into " ", which ends an unquoted attribute.
+_SPACES = re.compile(r"\s")
 
 
 def _image_url(url: str) -> str:
-    return _CONTROLS.sub("", url.strip()).translate(_ATTRIBUTE_SAFE)
+    url = _CONTROLS.sub("", url.strip()).translate(_ATTRIBUTE_SAFE)
+    return url if url.isascii() else _SPACES.sub(lambda m: quote(m.group()), url)
 
 
 def _picture(url: str | None) -> str | None:
-    """An article's picture for headimg, if it is a web address: the feed's own
-    (an enclosure, media:thumbnail) is not sanitized like the body's images."""
-    if not url or urls.scheme(url) not in ("http", "https"):
+    """An article's picture for headimg, if it is a web address a browser
+    reads (Hexo's page helpers throw on others, and write the page empty):
+    the feed's own (an enclosure, media:thumbnail) is not sanitized like the
+    body's images."""
+    if not url or urls.scheme(url) not in ("http", "https") or not urls.usable(url.strip()):
         return None
     return _image_url(url)
+
+
+# A link that a template may write into an attribute (href="{{ link }}") or
+# a line of its own: what would end the attribute, open a tag or start a
+# Nunjucks tag ("{%" stopped the whole site's build) is percent-encoded.
+_LINK_SAFE = str.maketrans(
+    {'"': "%22", "'": "%27", "<": "%3C", ">": "%3E", "`": "%60", "{": "%7B", "}": "%7D"}
+)
+
+
+def _template_link(link: str | None) -> str | None:
+    """The item's link for templates: a web address a browser reads, else none
+    (``javascript:…``)."""
+    if not link or urls.scheme(link) not in ("http", "https") or not urls.usable(link.strip()):
+        return None
+    return _SPACES.sub(lambda m: quote(m.group()), _CONTROLS.sub("", link.strip())).translate(
+        _LINK_SAFE
+    )
+
+
+def as_html(value: object) -> str:
+    """The ``html`` filter of templates: a plain-text field (a title, a
+    source) written into the body, escaped as HTML and made Hexo-proof."""
+    return hexo_safe(htmllib.escape(str(value)))
 
 
 def reported_line(label: str, reporters: Sequence[tuple[str, str | None]]) -> str:
@@ -293,7 +324,7 @@ def context_for(post: PostInput) -> PostContext:
         author=style.source,
         date=format_date(moment, style.date_style, style.site_timezone),
         date_iso=moment.astimezone(UTC).isoformat(),
-        link=entry.link,
+        link=_template_link(entry.link),
         body=hexo_safe(clean.html),
         tags=post_tags(style.tags, entry.title, clean.html),
         also_reported_by=tuple(source for source, _ in reporters),
@@ -316,6 +347,7 @@ def _environment() -> Environment:
         )
         env.filters["yaml_quote"] = yaml_scalars.quote
         env.filters["yaml_plain"] = yaml_scalars.plain
+        env.filters["html"] = as_html
         _ENVIRONMENT = env
     return _ENVIRONMENT
 

@@ -4,7 +4,7 @@ nh3 (the Rust ammonia sanitizer) does the work with an allowlist: no
 scripts, no event handlers, no ``javascript:``/``vbscript:`` URLs, ``data:``
 only for images, no ``style`` elements, iframes only from allowed video hosts
 and always sandboxed.  What readers see — inline ``style`` that lays out the
-article itself (css.py), ``class``, ``target``, tables, figures, the ``code``
+article itself (css.py), ``class``, ``target=_blank``, tables, figures, the ``code``
 attribute of stcn's ``trsHotWords`` stock links — is kept; ids are prefixed so
 that a theme's own (``#header``, ``#banner``) stay the theme's.  Relative
 links and images are resolved against the item's link.
@@ -66,7 +66,7 @@ _CURRENT = threading.local()
 
 _URL_ATTRIBUTES = frozenset({"src", "href", "poster", "cite"})
 _ANCHORS = frozenset({"id", "name"})
-_WATCHED = _URL_ATTRIBUTES | _ANCHORS | {"style", "rel", "class", "alt", "allow"}
+_WATCHED = _URL_ATTRIBUTES | _ANCHORS | {"style", "rel", "class", "alt", "allow", "target"}
 # What a player's iframe may be allowed: playing, not the reader's camera,
 # microphone, location or payments.
 _PLAYER_FEATURES = frozenset(
@@ -164,27 +164,21 @@ def _attribute_filter(iframe_hosts: frozenset[str]) -> Callable[[str, str, str],
         if attribute == "rel":
             kept = [t for t in value.split() if t.lower() in _REL_KEEP]
             return " ".join(kept) or None
+        if attribute == "target":
+            # A named window ("news") is opened with the opener, which its
+            # page may send elsewhere (reverse tabnabbing); Hexo's
+            # external_link leaves a link with a target as it is.  A new tab
+            # (_blank) has none; the others keep the reader's own.
+            return "_blank" if value.strip().lower() == "_blank" else None
         return value
 
     return check
 
 
-# An http(s) URL whose host and port no browser refuses — a plain name, its
-# last label beginning with a letter, no "xn--" — nearly all of them, told
-# apart without parsing.  Labels are matched whole, possessively: with two
-# overlapping classes a host that failed at its end ("a" × 40,000 then "_")
-# was split every way first, for half a minute.
-_PLAIN_HOST = re.compile(
-    r"https?://(?![^/?#]*xn--)(?:[A-Za-z0-9-]*+\.)*+[A-Za-z][A-Za-z0-9-]*+"
-    r"(?::[0-9]{1,4})?(?:[/?#]|$)",
-    re.IGNORECASE,
-)
-
-
 def _readable(url: str | None) -> str | None:
     """``url``, unless it is an http(s) URL a browser cannot read: Hexo's
     page helpers throw on one (``https://[x``) and write the page empty."""
-    if url is None or _PLAIN_HOST.match(url) or urls.scheme(url) not in ("http", "https"):
+    if url is None or urls.scheme(url) not in ("http", "https"):
         return url
     return url if urls.usable(url.strip()) else None
 
