@@ -46,7 +46,9 @@ DEFAULT_TEMPLATE = Path(__file__).with_name("post.md.j2")
 # more lazy attributes (简书, 淘宝) found (posts that lost them get them), a
 # title cut no longer ends in half an emoji sequence or flag; 5: an item without
 # a title is named by its text's headline or first sentence (was "(untitled)").
-FORMAT_VERSION = "5"
+# 6: hosts with quotes or fillers dropped, other spaces in headimg escaped,
+# named link targets dropped (posts written before are rewritten: safety).
+FORMAT_VERSION = "6"
 
 
 @dataclass(frozen=True, slots=True)
