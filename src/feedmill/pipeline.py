@@ -462,7 +462,9 @@ class Mill:
         with self.engine.begin() as conn:
             archived = archived_names(conn, feed_ids)
             queue_all(conn, feed_ids)
-        # (A crash from here on leaves pending posts, which the next pass writes.)
+        # (A crash from here on leaves pending posts, which the next pass writes —
+        # but for those deleted by hand: to a pass they are still deleted, and
+        # only another rebuild brings them back.)
         os.makedirs(self.posts_dir, exist_ok=True)
         restore_archived(self.config.archive_dir, self.config.posts_dir, archived)
         written: set[str] = set()
