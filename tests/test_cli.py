@@ -175,7 +175,7 @@ def test_names_one_page_by_the_sites_own_settings_are_refused(
         # whole pass stopped with the one feed.
         (
             'feeds:\n  - {url: "http://127.0.0.1:9/a\\0b", group: g, source: s}\n',
-            "url: 'http://127.0.0.1:9/a\\x00b' holds a NUL character",
+            "feeds[0] (http://127.0.0.1:9/a\u2400b): url: holds a NUL character",
         ),
         (
             f"feeds:\n  - {{url: 'https://e.example/?t={'x' * 3000}', group: g, source: s}}\n",
@@ -219,6 +219,25 @@ def test_names_one_page_by_the_sites_own_settings_are_refused(
             "  - {url: b.xml, group: g, source: s, channel: Cafe}\n",
             "feeds[1] (b.xml): channel: 'Cafe' and 'Café' (feeds[0])",
         ),
+        # Python's stack ran out before libyaml's limit: a traceback.
+        ("feeds: " + "[" * 300 + "]" * 300 + "\n", "YAML error: nested hundreds of levels deep"),
+        # The OS refuses a path with a NUL (a traceback); in the archive's
+        # path it failed every feed, every pass.
+        (
+            'retention: {max_posts: 1, archive: "source/_a\\0"}\nfeeds: []\n',
+            ":1: retention.archive: holds a NUL character",
+        ),
+        ('state: "x\\0.db"\nfeeds: []\n', ":1: state: holds a NUL character"),
+        # Compiling a pattern of megabytes took minutes and gigabytes.
+        (
+            f"rules:\n  block:\n    - {{title: '{'a|' * 20_000}b'}}\nfeeds: []\n",
+            "rules.block[0].title: a pattern of 40,001 characters (at most 20,000)",
+        ),
+        # A URL of megabytes was written whole into the message.
+        (
+            f"feeds:\n  - {{url: 'http://h/{'a' * 100_000}', group: g, source: s}}\n",
+            "feeds[0] (http://h/aaaa",
+        ),
     ],
 )
 def test_bad_config_exits_2_naming_file_entry_and_field(
@@ -231,6 +250,7 @@ def test_bad_config_exits_2_naming_file_entry_and_field(
     assert str(config) in result.stderr
     assert message in result.stderr.replace("\n", " ") or message in result.stderr
     assert "w0rd" not in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr) < 2000
     # Nothing was fetched or written.
     assert not (tmp_path / ".feedmill").exists()
     assert not (tmp_path / "source").exists()

@@ -584,6 +584,13 @@ def test_folders_nested_too_deep_say_so() -> None:
     assert "XML_PARSE_HUGE" not in str(caught.value)
 
 
+def test_an_attribute_of_megabytes_says_so() -> None:
+    opml = f'<opml version="2.0"><body><outline text="{"a" * 11_000_000}"/></body></opml>'
+    with pytest.raises(OpmlError, match="a text or attribute longer than 10 MB") as caught:
+        parse_opml(opml.encode("utf-8"))
+    assert "nested" not in str(caught.value) and "XML_PARSE_HUGE" not in str(caught.value)
+
+
 def test_escaped_ampersands_stay_single() -> None:
     text = '<opml version="2.0"><body><outline text="A &amp;amp; B" xmlUrl="https://a.example/?a=1&amp;b=2&#38;c=3"/></body></opml>'
     assert parse_opml(text) == [

@@ -491,7 +491,7 @@ def _one_pass(mill: Any, work_name: str = "run") -> Any:
 
 
 FileStamp = tuple[int, int] | None  # a file's mtime and size
-Stamp = tuple[FileStamp, FileStamp]  # the config's, its post template's
+Stamp = tuple[FileStamp, ...]  # the config's, then the other files it names
 
 
 def _stamp(path: str | Path) -> FileStamp:
@@ -503,10 +503,16 @@ def _stamp(path: str | Path) -> FileStamp:
 
 
 def _stamps(config: Config) -> Stamp:
-    """What tells a daemon to read its config again: the file, and the post
-    template it names (an edited template restyles every post)."""
-    template = config.template_path
-    return _stamp(config.path), _stamp(template) if template is not None else None
+    """What tells a daemon to read its config again: the file, and the files
+    it names whose edit restyles posts — the post template, the stock
+    dictionary and stop-word list of `tags`."""
+    named: list[Path | None] = [config.template_path]
+    tags = config.tags_settings
+    if tags is not None:
+        named += [
+            config.relative(name) if name else None for name in (tags.dictionary, tags.stopwords)
+        ]
+    return (_stamp(config.path), *(_stamp(path) if path is not None else None for path in named))
 
 
 def _reloaded(mill: Any, config: Config, stamp: Stamp) -> tuple[Config, Stamp]:
@@ -567,6 +573,8 @@ def _reloaded(mill: Any, config: Config, stamp: Stamp) -> tuple[Config, Stamp]:
         if now[1] != stamp[1] and fresh.template_path == config.template_path
         else ""
     )
+    if now[2:] != stamp[2:] and fresh.tags_settings == config.tags_settings:
+        template += "; the tags' dictionary or stop-word list changed"
     out.print(
         f"{_now_stamp()}reloaded {plain(str(fresh.path))}: {len(after)} feeds "
         f"({len(after - before)} added, {len(before - after)} removed){template}",

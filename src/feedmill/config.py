@@ -331,6 +331,10 @@ class RetentionSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True)
             )
 
 
+# Characters in one rule's pattern: a long list of words belongs in keywords.
+MAX_RULE_PATTERN = 20_000
+
+
 class RuleSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """One block or keep rule: every condition given must match."""
 
@@ -351,6 +355,13 @@ class RuleSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         for name in RULE_FIELDS:
             pattern = getattr(self, name)
             if pattern is not None:
+                if len(pattern) > MAX_RULE_PATTERN:
+                    # Compiling takes ~300 MB and 6 s a megabyte of pattern.
+                    raise _Invalid(
+                        name,
+                        f"a pattern of {len(pattern):,} characters (at most "
+                        f"{MAX_RULE_PATTERN:,}): list words under keywords instead",
+                    )
                 try:
                     compile_pattern(pattern)
                 except regex.error as exc:
@@ -641,6 +652,7 @@ def parse_config(text: str, path: Path, *, feeds_optional: bool = False) -> Conf
         data["feeds"] = []  # `feeds:` with every entry commented out
     if feeds_optional:
         data.setdefault("feeds", [])
+    _check_no_nul(data, path)
 
     try:
         config = msgspec.convert(data, Config, str_keys=True)
@@ -662,6 +674,27 @@ def parse_config(text: str, path: Path, *, feeds_optional: bool = False) -> Conf
         if broken:
             raise ConfigError(f"{path}:{_line(data, ('post_template',))}: post_template: {broken}")
     return config
+
+
+def _check_no_nul(data: Any, path: Path) -> None:
+    """A NUL ("\\0" in a quoted string) is in no name, address or path: the
+    OS refuses such a path (a traceback), and one in `retention.archive`
+    failed every feed, every pass."""
+    stack: list[tuple[tuple[Any, ...], Any]] = [((), data)]
+    while stack:
+        loc, node = stack.pop()
+        if isinstance(node, str):
+            if "\0" in node:
+                raise ConfigError(
+                    f"{path}:{_line(data, loc)}: {_name(loc, data)}: holds a NUL character (\\0)"
+                )
+        elif isinstance(node, dict):
+            for key in node:
+                if isinstance(key, str) and "\0" in key:
+                    raise ConfigError(f"{path}:{_line(data, loc)}: a key holds a NUL character")
+            stack.extend(((*loc, key), value) for key, value in reversed(node.items()))
+        elif isinstance(node, list):
+            stack.extend(((*loc, i), value) for i, value in reversed(list(enumerate(node))))
 
 
 def check_feeds(config: Config, data: Any, path: Path) -> None:
@@ -850,7 +883,9 @@ def _shown(url: object) -> str:
     """A feed URL as an error may show it: a password in it is not written."""
     from feedmill.urls import without_userinfo
 
-    return without_userinfo(url) if isinstance(url, str) else str(url)
+    text = without_userinfo(url) if isinstance(url, str) else str(url)
+    # (A URL of megabytes was written whole into the message.)
+    return text if len(text) <= 200 else f"{text[:150]}…{text[-40:]}"
 
 
 def looks_like_host(text: str) -> bool:

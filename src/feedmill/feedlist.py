@@ -537,8 +537,11 @@ def _describe(exc: etree.XMLSyntaxError, data: bytes) -> str:
     if re.search(rb"<(?:!doctype\s+html|html)[\s>]", head):
         return "this is an HTML page, not an OPML file"
     message = _POSITION.sub("", exc.msg or str(exc)).strip()
-    if "XML_PARSE_HUGE" in message:  # libxml2's depth limit: its advice is for programmers
+    # libxml2's limits: its advice (XML_PARSE_HUGE) is for programmers.
+    if "Excessive depth" in message:
         message = "folders nested more than 256 deep"
+    elif "XML_PARSE_HUGE" in message:  # a text or attribute of over 10 MB
+        message = "a text or attribute longer than 10 MB (no feed list has one)"
     line, column = exc.position
     return f"cannot read the OPML file: bad XML at line {line}, column {column}: {message}"
 

@@ -91,7 +91,12 @@ MarkedYAMLError = yaml.MarkedYAMLError
 
 
 def load(text: str) -> Any:
-    return yaml.load(text, Loader=_Loader)
+    try:
+        return yaml.load(text, Loader=_Loader)
+    except RecursionError:  # (libyaml stops at 1,000 levels; Python's stack before)
+        raise yaml.YAMLError(
+            "nested hundreds of levels deep: a config has a few levels of mappings and lists"
+        ) from None
 
 
 def line_of(data: Any, loc: tuple[Any, ...]) -> int:
