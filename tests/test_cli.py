@@ -51,6 +51,33 @@ def test_names_one_page_by_the_sites_own_settings_are_refused(
     assert f"would share one Hexo category page, {page}" in result.stderr.replace("\n", "")
 
 
+def test_a_name_sharing_a_page_with_a_removed_feeds_posts_is_said(tmp_path: Path) -> None:
+    """A removed feed's posts keep their categories: a new name Hexo gives
+    the same page ("C#" after "C++") lists one's posts only — said at each run
+    (the config alone cannot tell), with the way out."""
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.xml").write_bytes(
+            rss("掘金", [Item(f"文章{name}", "<p>正文</p>", name)])
+        )
+    old = {"url": "a.xml", "group": "技术", "source": "掘金", "channel": "C++"}
+    assert cli("run", "-c", str(write_config(tmp_path, [old]))).code == 0
+    new = {"url": "b.xml", "group": "技术", "source": "掘金", "channel": "C#"}
+    result = cli("run", "-c", str(write_config(tmp_path, [new])))
+    assert result.code == 0 and len(posts(tmp_path)) == 2
+    said = " ".join(result.stderr.split())
+    assert (
+        "the posts of a.xml, a feed no longer in the config, are filed under 'C++', which "
+        "shares Hexo's category page /categories/技术/掘金/C/ with 'C#' of b.xml" in said
+    )
+    assert "category_map" in said
+    # Mapped in the site's own config (Hexo's cure), or another name: nothing to say.
+    (tmp_path / "_config.yml").write_text("category_map:\n  'C#': csharp\n", encoding="utf-8")
+    assert "filed under" not in cli("run", "-c", str(write_config(tmp_path, [new]))).stderr
+    (tmp_path / "_config.yml").unlink()
+    other = {**new, "channel": "CSharp"}
+    assert "filed under" not in cli("run", "-c", str(write_config(tmp_path, [other]))).stderr
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [

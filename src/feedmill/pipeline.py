@@ -28,10 +28,11 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import Engine, bindparam, update
+from sqlalchemy import Connection, Engine, bindparam, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from feedmill import urls
@@ -253,6 +254,7 @@ class Mill:
         # The config's moves, checked on its first pass (a daemon's later
         # passes would say the same again).
         self._moves_checked = not config.moves
+        self._pages_checked = False
         # Feeds whose URL an edit changed (moved_from, a redirect's new
         # address): failing, they are tried at once, once their rows are
         # found under the new URL (`_sync`).
@@ -558,6 +560,9 @@ class Mill:
             feed_store.set_styles(conn, changes)
             removed = feed_store.set_aside_removed(conn, states)
             feed_store.restyle_originals(conn, removed)
+            if not self._pages_checked:
+                self._pages_checked = True
+                self.notices += self._pages_shared_with_removed(conn, states)
             if not self._moves_checked:
                 self._moves_checked = True
                 for url, old in feed_store.moves_not_taken(
@@ -571,6 +576,44 @@ class Mill:
                         " back as copies of them)"
                     )
         return states
+
+    def _pages_shared_with_removed(
+        self, conn: Connection, states: dict[str, FeedState]
+    ) -> list[str]:
+        """A configured name whose Hexo category page a removed feed's posts
+        have too (the config alone refuses two configured ones): that page
+        lists the posts of one only."""
+        from feedmill.config import category_naming
+        from feedmill.publish.categories import categories, derive_channel, shared_pages
+
+        removed = feed_store.removed_on_site(conn)
+        if not removed:
+            return []
+        configured = [
+            (spec.url, categories(style.group, style.source, style.channel or derived))
+            for spec in self.config.feeds
+            for style in (self.styles[spec.url],)
+            for derived in (derive_channel(states[spec.url].title, style.source),)
+        ]
+        filed = [
+            (url, chain)
+            for url, name in removed
+            if (chain := _filed_under(Path(self.posts_dir) / name)) is not None
+        ]
+        chains = [chain for _, chain in configured + filed]
+        notes = []
+        for clash in shared_pages(chains, *category_naming(self.config.site_dir)):
+            if clash.index >= len(configured) > clash.other_index:
+                url, _ = filed[clash.index - len(configured)]
+                notes.append(
+                    f"the posts of {urls.without_userinfo(url)}, a feed no longer in the config, "
+                    f"are filed under {clash.name!r}, which shares Hexo's category page "
+                    f"{clash.path} with {clash.other!r} of "
+                    f"{urls.without_userinfo(configured[clash.other_index][0])}: that page "
+                    "lists the posts of one only (rename one, or map it in _config.yml's "
+                    "category_map)"
+                )
+        return notes
 
     def next_due(self) -> datetime | None:
         """The earliest next attempt among the feeds this run is about."""
@@ -1154,3 +1197,14 @@ class _Stopped(Exception):
 def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def _filed_under(post: Path) -> tuple[str, ...] | None:
+    """The categories a post's front matter files it under (None: not read)."""
+    from feedmill.publish.render import categories_in
+
+    try:
+        with open(post, encoding="utf-8", errors="replace") as file:
+            return categories_in(file.read(65536))
+    except OSError:
+        return None

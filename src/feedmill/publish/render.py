@@ -224,6 +224,24 @@ def date_of_post(text: str, site_timezone: str) -> datetime | None:
     return moment.replace(tzinfo=ZoneInfo(site_timezone)).astimezone(UTC)
 
 
+def categories_in(text: str) -> tuple[str, ...] | None:
+    """The ``categories`` of a post's front matter (None if it has none that
+    reads as a list of names: a template of the site's own)."""
+    from feedmill.yamlload import YAMLError, load
+
+    end = text.find("\n---", 3)
+    if not text.startswith("---") or end < 0:
+        return None
+    try:
+        matter = load(text[3:end])
+    except (YAMLError, ValueError):
+        return None
+    names = matter.get("categories") if isinstance(matter, dict) else None
+    if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
+        return None
+    return tuple(names) or None
+
+
 # Themes print headimg and thumbnail into HTML attributes (some quoted with
 # ', some with ", some not at all) and CSS url(): none of these may end one.
 _ATTRIBUTE_SAFE = str.maketrans(

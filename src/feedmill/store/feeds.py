@@ -208,6 +208,20 @@ def set_aside_removed(conn: Connection, urls: Iterable[str]) -> list[int]:
     return gone
 
 
+def removed_on_site(conn: Connection) -> list[tuple[str, str]]:
+    """(url, a post's file name) of each feed no longer in feedmill.yml with
+    posts on the site still: what they are filed under is in their files."""
+    query = (
+        select(feeds.c.url, func.min(posts.c.file_name))
+        .select_from(feeds.join(entries, entries.c.feed_id == feeds.c.id))
+        .join(posts, posts.c.entry_id == entries.c.id)
+        .where(feeds.c.style_hash == REMOVED_STYLE, on_site())
+        .group_by(feeds.c.url)
+        .order_by(feeds.c.url)
+    )
+    return [(url, name) for url, name in conn.execute(query)]
+
+
 def restyle_originals(conn: Connection, feed_ids: Sequence[int]) -> None:
     """Queue the posts whose "also reported by" line names one of these feeds.
 
