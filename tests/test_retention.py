@@ -92,6 +92,55 @@ def test_rebuild_restores_archived_posts_when_retention_allows(tmp_path: Path) -
     assert archived(tmp_path) == []
 
 
+def test_a_removed_feeds_archived_posts_come_back_as_the_others_do(tmp_path: Path) -> None:
+    """Retention archives a removed feed's posts with the rest; a rebuild
+    with room for them brought back only the configured feeds' posts."""
+    (tmp_path / "a.xml").write_bytes(rss("源甲", items([0, 2, 4], title="甲")))
+    (tmp_path / "b.xml").write_bytes(rss("源乙", items([1, 3, 5], title="乙")))
+    both = [
+        {"url": "a.xml", "group": "g", "source": "源甲"},
+        {"url": "b.xml", "group": "g", "source": "源乙"},
+    ]
+    cli("run", "-c", str(write_config(tmp_path, both)))
+    everything = set(posts(tmp_path))
+    config = write_config(tmp_path, both[:1], retention={"max_posts": 2})  # 源乙 removed
+    cli("run", "-c", str(config))
+    assert titles(posts(tmp_path)) == ["乙1天前", "甲0天前"]
+
+    config = write_config(tmp_path, both[:1])  # no retention: everything back
+    assert cli("publish", "--rebuild", "-c", str(config)).code == 0
+    assert set(posts(tmp_path)) == everything and archived(tmp_path) == []
+    # Recorded as on the site: retention weighs them again.
+    config = write_config(tmp_path, both[:1], retention={"max_posts": 4})
+    assert "2 archived" in cli("run", "-c", str(config)).stdout
+    assert len(posts(tmp_path)) == 4
+
+
+def test_another_archive_folder_takes_the_archive_with_it(tmp_path: Path) -> None:
+    """`retention.archive` changed: the posts archived before move there (a
+    rebuild copied them into the new folder and left the old); retention
+    dropped: a rebuild finds them where they are."""
+    (tmp_path / "f.xml").write_bytes(rss("源", items([0, 1, 2, 3, 4])))
+    feeds = [{"url": "f.xml", "group": "g", "source": "源"}]
+    cli("run", "-c", str(write_config(tmp_path, feeds, retention={"max_posts": 2})))
+    everything = set(posts(tmp_path)) | set(archived(tmp_path))
+    old = sorted(archived(tmp_path))
+    assert len(old) == 3
+
+    elsewhere = {"max_posts": 2, "archive": "source/_old"}
+    config = write_config(tmp_path, feeds, retention=elsewhere)
+    assert cli("run", "-c", str(config)).code == 0
+    moved = tmp_path / "source" / "_old"
+    assert archived(tmp_path) == [] and sorted(p.name for p in moved.glob("*.md")) == old
+    assert "0 updated" in cli("publish", "--rebuild", "-c", str(config)).stdout
+    assert archived(tmp_path) == [] and sorted(p.name for p in moved.glob("*.md")) == old
+
+    config = write_config(tmp_path, feeds)  # no retention: everything back, once
+    assert cli("publish", "--rebuild", "-c", str(config)).code == 0
+    assert set(posts(tmp_path)) == everything
+    assert list(moved.glob("*.md")) == [] and archived(tmp_path) == []
+
+
 def test_a_rebuild_with_retention_touches_no_file_that_did_not_change(tmp_path: Path) -> None:
     (tmp_path / "f.xml").write_bytes(rss("源", items([0, 10, 20, 30, 40, 50])))
     feeds = [{"url": "f.xml", "group": "g", "source": "源"}]

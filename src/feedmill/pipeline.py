@@ -451,8 +451,9 @@ class Mill:
     def rebuild(self, progress: Progress | None = None) -> RunSummary:
         """Rewrite every post from the database, archived ones included; then
         apply retention again (so raising its limits brings posts back)."""
-        from feedmill.publish.archive import drop_archived_copies, restore_archived
-        from feedmill.store.posts import archived_names, queue_all
+        from feedmill.publish.archive import drop_archived_copies, folders, restore_archived
+        from feedmill.store.posts import archived as archived_posts
+        from feedmill.store.posts import archived_names, queue_all, set_state
 
         started = time.monotonic()
         summary = RunSummary()
@@ -461,17 +462,32 @@ class Mill:
         self._remove_retracted()  # left by a crash
         states = self._sync()
         feed_ids = [state.id for state in states.values()]
+        # The archive the config names, and one an earlier config named.
+        archives = folders(self.engine, self.config.posts_dir, self.config.archive_dir)
+        # A removed feed's archived posts come back as they are (no config
+        # says how to write them again); retention then weighs them again.
+        with reading(self.engine) as conn:
+            orphans = archived_posts(conn, feed_store.removed_ids(conn))
+        back = []
+        for entry_id, name in orphans:
+            if (Path(self.posts_dir) / name).exists() or any(  # (put back before a crash)
+                restore_archived(folder, Path(self.posts_dir), [name]) for folder in archives
+            ):
+                back.append(entry_id)
         with self.engine.begin() as conn:
+            set_state(conn, back, "written")
             archived = archived_names(conn, feed_ids)
             queue_all(conn, feed_ids)
         # (A crash from here on leaves pending posts, which the next pass writes —
         # but for those deleted by hand: to a pass they are still deleted, and
         # only another rebuild brings them back.)
         os.makedirs(self.posts_dir, exist_ok=True)
-        restore_archived(self.config.archive_dir, self.config.posts_dir, archived)
+        for folder in archives:
+            restore_archived(folder, self.config.posts_dir, archived)
         written: set[str] = set()
         self.publish(summary, progress, written=written)
-        drop_archived_copies(self.config.archive_dir, written)
+        for folder in archives:
+            drop_archived_copies(folder, written)
         self.retain(summary)
         summary.seconds = time.monotonic() - started
         return summary
@@ -480,8 +496,10 @@ class Mill:
         retention = self.config.retention
         if retention is None or self.stopping.is_set():
             return
-        from feedmill.publish.archive import archive_old_posts
+        from feedmill.publish.archive import archive_old_posts, move_archive
 
+        # Moved where the config now says (nothing to do, nearly always).
+        move_archive(self.engine, self.config.posts_dir, self.config.archive_dir)
         summary.archived += archive_old_posts(
             self.engine,
             self.config.posts_dir,

@@ -18,11 +18,16 @@ from contextlib import suppress
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from feedmill.config import RetentionSettings
+from feedmill.store import meta
 from feedmill.store import posts as post_store
 from feedmill.store.database import reading
+
+# The meta entry naming the folder (relative to the site) that holds the
+# archived posts: the config's `retention.archive` may change, or go.
+FOLDER = "archive_folder"
 
 
 def archive_old_posts(
@@ -59,7 +64,52 @@ def archive_old_posts(
     with engine.begin() as conn:
         post_store.set_state(conn, moved, "archived")
         post_store.mark_removed(conn, removed)
+        if moved:
+            _record(conn, posts_dir, archive_dir)
     return len(moved)
+
+
+def _site(posts_dir: Path) -> Path:
+    return posts_dir.parent.parent  # <site>/source/_posts
+
+
+def _record(conn: Connection, posts_dir: Path, archive_dir: Path) -> None:
+    folder = os.path.relpath(archive_dir, _site(posts_dir))
+    if meta.get(conn, FOLDER) != folder:
+        meta.put(conn, FOLDER, folder)
+
+
+def folders(engine: Engine, posts_dir: Path, archive_dir: Path) -> list[Path]:
+    """Where archived posts may be: the configured folder, and the one they
+    were moved to before the config named another (or dropped retention)."""
+    with reading(engine) as conn:
+        recorded = meta.get(conn, FOLDER)
+    earlier = _site(posts_dir) / recorded if recorded is not None else None
+    if earlier is None or os.path.abspath(earlier) == os.path.abspath(archive_dir):
+        return [archive_dir]
+    return [archive_dir, earlier]
+
+
+def move_archive(engine: Engine, posts_dir: Path, archive_dir: Path) -> int:
+    """Archived posts moved from the folder an earlier config named to the
+    configured one (a second folder left behind kept them from a rebuild)."""
+    where = folders(engine, posts_dir, archive_dir)
+    if len(where) == 1:
+        return 0
+    with reading(engine) as conn:
+        names = post_store.archived_names(conn, None)
+    moved = 0
+    for name in names:
+        if (archive_dir / name).exists():
+            continue
+        if moved == 0:
+            archive_dir.mkdir(parents=True, exist_ok=True)
+        with suppress(FileNotFoundError):
+            os.replace(where[1] / name, archive_dir / name)
+            moved += 1
+    with engine.begin() as conn:
+        _record(conn, posts_dir, archive_dir)
+    return moved
 
 
 def drop_archived_copies(archive_dir: Path, names: set[str]) -> int:

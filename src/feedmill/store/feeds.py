@@ -208,6 +208,12 @@ def set_aside_removed(conn: Connection, urls: Iterable[str]) -> list[int]:
     return gone
 
 
+def removed_ids(conn: Connection) -> list[int]:
+    """Ids of the feeds no longer in feedmill.yml (see set_aside_removed)."""
+    query = select(feeds.c.id).where(feeds.c.style_hash == REMOVED_STYLE)
+    return [feed_id for (feed_id,) in conn.execute(query)]
+
+
 def removed_on_site(conn: Connection) -> list[tuple[str, str]]:
     """(url, a post's file name) of each feed no longer in feedmill.yml with
     posts on the site still: what they are filed under is in their files."""

@@ -252,14 +252,20 @@ def set_state(conn: Connection, entry_ids: Sequence[int], state: str) -> None:
         conn.execute(update(posts).where(posts.c.entry_id.in_(chunk)).values(state=state))
 
 
-def archived_names(conn: Connection, feed_ids: Sequence[int]) -> list[str]:
-    """File names of these feeds' posts that retention moved to the archive."""
-    query = (
-        select(posts.c.file_name)
-        .where(posts.c.state == "archived")
-        .where(posts.c.entry_id.in_(select(entries.c.id).where(entries.c.feed_id.in_(feed_ids))))
-    )
-    return [name for (name,) in conn.execute(query) if name]
+def archived_names(conn: Connection, feed_ids: Sequence[int] | None) -> list[str]:
+    """File names of these feeds' posts (None: every feed's) that retention
+    moved to the archive."""
+    return [name for _, name in archived(conn, feed_ids)]
+
+
+def archived(conn: Connection, feed_ids: Sequence[int] | None) -> list[tuple[int, str]]:
+    """(entry id, file name) of these feeds' posts (None: every feed's) that
+    retention moved to the archive."""
+    query = select(posts.c.entry_id, posts.c.file_name).where(posts.c.state == "archived")
+    if feed_ids is not None:
+        of_feeds = select(entries.c.id).where(entries.c.feed_id.in_(feed_ids))
+        query = query.where(posts.c.entry_id.in_(of_feeds))
+    return [(entry_id, name) for entry_id, name in conn.execute(query) if name]
 
 
 def queue_all(conn: Connection, feed_ids: Sequence[int]) -> int:
