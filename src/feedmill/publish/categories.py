@@ -65,6 +65,8 @@ def category_name_problem(value: str) -> str | None:
     """Why ``value`` cannot be a group, source or channel (a Hexo category), or None."""
     if value in _OBJECT_PROPERTIES:
         return f"{value!r} is a name every JavaScript object has: Hexo's category pages break on it"
+    if "\0" in value:  # (a config refuses it anywhere: `add` and `import` too)
+        return "holds a NUL character (\\0)"
     if not hexo_slug(value):
         return f"{value!r} has no letter or digit (Hexo could not name its page)"
     size = len(value.encode())
