@@ -166,6 +166,8 @@ HOSTILE = [
     # A '"' in an image's host, which browsers take: landscape's
     # '<a href="' + this.src + '">' ended the attribute there.
     ("host", """<p><img src='http://x"autofocus=""onfocus="alert(7)"x=".com/a.png'></p>"""),
+    # … also when a "\\" (a "/" to a browser) ends the host before an "@".
+    ("slash", """<p><img src='http://x"autofocus=""onfocus="alert(8)"x=\\@e.com/a.png'></p>"""),
     # A named window keeps its opener, which may send this page elsewhere.
     ("target", '<p><a href="https://e.example/t" target="news">t</a></p>'),
 ]  # fmt: skip

@@ -76,6 +76,13 @@ def test_a_name_sharing_a_page_with_a_removed_feeds_posts_is_said(tmp_path: Path
     (tmp_path / "_config.yml").unlink()
     other = {**new, "channel": "CSharp"}
     assert "filed under" not in cli("run", "-c", str(write_config(tmp_path, [other]))).stderr
+    # A post edited by hand into front matter YAML cannot read: not looked at.
+    for name, text in posts(tmp_path).items():
+        if "C++" in text:
+            edited = text.replace("comments: false", "comments: false\nsticky: !!bool maybe")
+            (tmp_path / "source" / "_posts" / name).write_text(edited, encoding="utf-8")
+    again = cli("run", "-c", str(write_config(tmp_path, [new])))
+    assert again.code == 0 and "Traceback" not in again.stderr
 
 
 @pytest.mark.parametrize(
@@ -259,6 +266,21 @@ def test_a_name_sharing_a_page_with_a_removed_feeds_posts_is_said(tmp_path: Path
         (
             f"rules:\n  block:\n    - {{title: '{'a|' * 20_000}b'}}\nfeeds: []\n",
             "rules.block[0].title: a pattern of 40,001 characters (at most 20,000)",
+        ),
+        # PyYAML's constructors raised KeyError or AttributeError: a traceback.
+        ("x: !!bool maybe\nfeeds: []\n", "YAML error: a value that does not fit its !!tag"),
+        ("x: !!timestamp x\nfeeds: []\n", "YAML error: a value that does not fit its !!tag"),
+        # 1,000 nested groups: Python's stack ran out compiling it.
+        (
+            f"rules:\n  block:\n    - {{title: '{'(' * 1000}a{')' * 1000}'}}\nfeeds: []\n",
+            "rules.block[0].title: groups nested hundreds deep",
+        ),
+        # An alias bomb of 411 bytes: every alias was walked again (9⁸ nodes).
+        (
+            "l0: &l0 [x, x, x, x, x, x, x, x, x]\n"
+            + "".join(f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9)}]\n" for i in range(1, 8))
+            + "feeds: []\n",
+            ":1: l0: unknown key",
         ),
         # A URL of megabytes was written whole into the message.
         (

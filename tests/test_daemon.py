@@ -406,18 +406,25 @@ def test_a_daemon_takes_up_an_edited_stock_dictionary(
 ) -> None:
     """The tags' dictionary edited, the config not: the daemon's posts get the
     tags a single run would give them (it went on with the words it read
-    first)."""
+    first).  Each edit is one reload: tags turned on were reloaded again on
+    the next pass, said to be an edited dictionary."""
     html = "<p>上海机电今日公告，与国际医学合作。</p>"
     url = feed_server.add("/feed", body=rss("源", [Item("上海机电公告", html, "1")]))
     (tmp_path / "stocks.txt").write_text("上海机电,SH600835\n", encoding="utf-8")
-    tags = {"dictionary": "stocks.txt"}
-    write_config(tmp_path, [{"url": url, "group": "g", "source": "s"}], tags=tags)
+    feeds = [{"url": url, "group": "g", "source": "s"}]
+    write_config(tmp_path, feeds)
     with ended(feedmill("run", "--every", "1s", cwd=tmp_path)) as daemon:
+        wait_for(lambda: len(posts(tmp_path)) == 1)
+        write_config(tmp_path, feeds, tags={"dictionary": "stocks.txt"})
         wait_for(lambda: any("上海机电(600835)" in t for t in posts(tmp_path).values()))
+        time.sleep(2.5)  # two passes more: no edit, no reload
         (tmp_path / "stocks.txt").write_text("上海机电,SH600835\n国际医学,000516\n")
         wait_for(lambda: all("国际医学(000516)" in t for t in posts(tmp_path).values()))
         out, _ = stop_cleanly(daemon)
-    assert "the tags' dictionary or stop-word list changed" in out.replace("\n", "")
+    reloads = [line for line in out.splitlines() if " reloaded " in line]
+    assert len(reloads) == 2, out
+    assert "dictionary" not in reloads[0]
+    assert reloads[1].endswith("the tags' dictionary or stop-word list changed")
 
 
 def test_a_template_edit_the_daemon_refuses_is_not_used(

@@ -506,13 +506,14 @@ def _stamps(config: Config) -> Stamp:
     """What tells a daemon to read its config again: the file, and the files
     it names whose edit restyles posts — the post template, the stock
     dictionary and stop-word list of `tags`."""
-    named: list[Path | None] = [config.template_path]
+    return (_stamp(config.path), *(_stamp(path) if path else None for path in _named_files(config)))
+
+
+def _named_files(config: Config) -> tuple[Path | None, ...]:
+    """The post template, and the tags' dictionary and stop-word list."""
     tags = config.tags_settings
-    if tags is not None:
-        named += [
-            config.relative(name) if name else None for name in (tags.dictionary, tags.stopwords)
-        ]
-    return (_stamp(config.path), *(_stamp(path) if path is not None else None for path in named))
+    names = (tags.dictionary, tags.stopwords) if tags is not None else (None, None)
+    return config.template_path, *(config.relative(name) if name else None for name in names)
 
 
 def _reloaded(mill: Any, config: Config, stamp: Stamp) -> tuple[Config, Stamp]:
@@ -573,15 +574,15 @@ def _reloaded(mill: Any, config: Config, stamp: Stamp) -> tuple[Config, Stamp]:
         if now[1] != stamp[1] and fresh.template_path == config.template_path
         else ""
     )
-    if now[2:] != stamp[2:] and fresh.tags_settings == config.tags_settings:
+    if now[2:] != stamp[2:] and _named_files(fresh)[1:] == _named_files(config)[1:]:
         template += "; the tags' dictionary or stop-word list changed"
     out.print(
         f"{_now_stamp()}reloaded {plain(str(fresh.path))}: {len(after)} feeds "
         f"({len(after - before)} added, {len(before - after)} removed){template}",
         soft_wrap=True,
     )
-    if fresh.template_path != config.template_path:  # a template of its own, read now
-        now = now[0], _stamps(fresh)[1]
+    if _named_files(fresh) != _named_files(config):  # other files, read now
+        now = now[0], *_stamps(fresh)[1:]
     return fresh, now
 
 

@@ -366,6 +366,8 @@ class RuleSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
                     compile_pattern(pattern)
                 except regex.error as exc:
                     raise _Invalid(name, f"not a regular expression: {exc}") from None
+                except RecursionError:
+                    raise _Invalid(name, "groups nested hundreds deep") from None
         for name in self.in_:
             if name not in RULE_FIELDS:
                 raise _Invalid("in", f"{name!r} is not one of {', '.join(RULE_FIELDS)}")
@@ -681,8 +683,13 @@ def _check_no_nul(data: Any, path: Path) -> None:
     OS refuses such a path (a traceback), and one in `retention.archive`
     failed every feed, every pass."""
     stack: list[tuple[tuple[Any, ...], Any]] = [((), data)]
+    seen: set[int] = set()  # an alias repeats its node: walked once (an alias bomb)
     while stack:
         loc, node = stack.pop()
+        if isinstance(node, dict | list):
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
         if isinstance(node, str):
             if "\0" in node:
                 raise ConfigError(

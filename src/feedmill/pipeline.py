@@ -604,6 +604,8 @@ class Mill:
         from feedmill.config import category_naming
         from feedmill.publish.categories import categories, derive_channel, shared_pages
 
+        if self.config.template_path is not None:
+            return []  # the site's own template may file posts otherwise
         removed = feed_store.removed_on_site(conn)
         if not removed:
             return []

@@ -6,6 +6,7 @@ import ipaddress
 import re
 import socket
 import unicodedata
+from functools import lru_cache
 from urllib.parse import SplitResult, quote, unquote, urljoin, urlsplit
 
 import idna
@@ -110,18 +111,28 @@ def absolute(url: str | None, base: str | None) -> str | None:
 # image in '<a href="' + this.src + '">', and a '"' in a host ran script.
 _HOST_NAME = re.compile(r"[a-z0-9._-]+")
 _NUMBER = re.compile(r"[0-9]+|0[xX][0-9a-fA-F]*")
-# A host beyond ASCII: its labels of lower-case letters of the scripts news
-# sites write host names in — Chinese, kana, Hangul, Latin, Greek, Cyrillic —
-# digits, "-" and "_", between full stops (which browsers read as ".").
-# Each of these characters is valid in IDNA 2008 whatever its neighbours and
-# maps to itself, so no encoder need be asked: asking one (~15 µs a label)
-# let an item of tiny labels take seconds, and the `idna` package's older
-# tables took what browsers refuse (Ӏ, Ⴀ, invisible Hangul fillers), on
-# which Hexo's page helpers throw too.
-_INTERNATIONAL = re.compile(
-    r"(?:[a-z0-9_\u00df-\u00f6\u00f8-\u00ff\u03ac-\u03ce\u0430-\u045f\u3041-\u3096"
-    r"\u30a1-\u30fa\u30fc\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3-]*+[.\u3002\uff0e\uff61]?+)++"
+# A label beyond ASCII: small letters, letters without case (CJK, kana,
+# Hangul, Thai…), modifier letters, letter numbers (〇), marks after a
+# letter, digits, "-" and "_" — no capitals beyond ASCII (browsers refuse
+# some, Ӏ or Ⴀ), no symbols (emoji), nothing right-to-left (IDNA's bidi
+# rule), and not what browsers (Unicode 15.1's IDNA tables) refuse of these:
+# invisible Hangul fillers, Khmer inherent vowels, a few CJK compatibility
+# ideographs.  No IDNA encoder is asked: one (~15 µs a label) let an item of
+# tiny labels take seconds, and the `idna` package's older tables took what
+# browsers refuse.  (tests/test_sanitize.py holds this to Node's `new URL`.)
+_LABEL_CATEGORIES = frozenset({"Ll", "Lo", "Lm", "Mn", "Mc", "Nd", "Nl"})
+_REFUSED = frozenset(
+    "\u115f\u1160\u3164\uffa0\u17b4\u17b5\U0002f868\U0002f874\U0002f91f\U0002f95f\U0002f9bf"
+    # … and what maps to a mark or a right-to-left letter (ͺ, ℵ, ゙, ำ) …
+    "\u037a\u2135\u2136\u2137\u2138\uff9e\uff9f\u0e33\u0eb3"
+    # … and full-width ASCII, which maps to ASCII (a host "１.２.３.９９９" is
+    # an address no browser takes).
+    + "".join(chr(c) for c in range(0xFF01, 0xFF5F))
 )
+_ASCII_IN_LABEL = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_")
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+# Full stops that browsers read as ".".
+_LABEL_DOTS = re.compile("[.\u3002\uff0e\uff61]")
 
 
 # An http(s) URL whose host and port no browser refuses — a plain name, its
@@ -142,10 +153,12 @@ def usable(url: str) -> bool:
     JavaScript's ``new URL`` throws on (``https://[x``, ``https://a b.com``,
     ``https://1.2.3.999``, ``https://xn--a.com``), and Hexo's page helpers
     call it; browsers take hosts with quotes in them.  A host beyond ASCII is
-    one of lower-case letters of the scripts of news sites' names (no emoji;
-    see _INTERNATIONAL)."""
+    one of small letters or letters without case, marks and digits (no
+    emoji; see _LABEL_CATEGORIES)."""
     if _PLAIN_HOST.match(url):
         return True
+    if "\\" in url:  # a browser reads it as "/": the host ends there ("x\"y\\@e.com")
+        url = url.replace("\\", "/")
     parts = split(url)
     if parts is None or not parts.hostname:
         return False
@@ -161,7 +174,9 @@ def usable(url: str) -> bool:
         written = parts.netloc.rpartition("@")[2].partition(":")[0]
         if "%" in written:  # read decoded, as browsers do
             written = unquote(written)
-        written = written.lower()  # (Python's case mapping: Ӏ to ӏ, which is refused too)
+        # ASCII letters in either case; capitals beyond it are refused (Ӏ and
+        # Ⴀ are, by browsers: Python's case mapping would take them).
+        written = written.translate(_ASCII_LOWER)
         ascii_host = written if written.isascii() else _international(written)
         if ascii_host is None:
             return False
@@ -181,10 +196,32 @@ def usable(url: str) -> bool:
 def _international(host: str) -> str | None:
     """A host beyond ASCII as ASCII enough for the checks of its form (each
     label beyond ASCII as "x"), or None if it is not one we take."""
-    if not _INTERNATIONAL.fullmatch(host):
-        return None
-    labels = re.split("[.\u3002\uff0e\uff61]", host)
-    return ".".join(label if label.isascii() else "x" for label in labels)
+    out = []
+    for label in _LABEL_DOTS.split(host):
+        if label.isascii():
+            out.append(label)
+        elif label.startswith("xn--") or not _label_ok(label):  # ("xn--例": no label)
+            return None
+        else:
+            out.append("x")
+    return ".".join(out)
+
+
+@lru_cache(maxsize=4096)
+def _label_ok(label: str) -> bool:
+    if unicodedata.category(label[0])[0] == "M":  # a mark opens no label
+        return False
+    for ch in label:
+        if ch.isascii():
+            if ch not in _ASCII_IN_LABEL:
+                return False
+        elif (
+            ch in _REFUSED
+            or unicodedata.category(ch) not in _LABEL_CATEGORIES
+            or unicodedata.bidirectional(ch) in ("R", "AL", "AN")
+        ):
+            return False
+    return True
 
 
 def _punycode_ok(code: str) -> bool:

@@ -97,6 +97,10 @@ def load(text: str) -> Any:
         raise yaml.YAMLError(
             "nested hundreds of levels deep: a config has a few levels of mappings and lists"
         ) from None
+    except (KeyError, AttributeError, TypeError, ValueError, OverflowError) as exc:
+        # PyYAML's constructors fail so on a tag the value does not fit
+        # ("!!bool maybe", "!!timestamp x", "!!int 1e999").
+        raise yaml.YAMLError(f"a value that does not fit its !!tag ({exc!r})") from None
 
 
 def line_of(data: Any, loc: tuple[Any, ...]) -> int:

@@ -234,7 +234,7 @@ def categories_in(text: str) -> tuple[str, ...] | None:
         return None
     try:
         matter = load(text[3:end])
-    except (YAMLError, ValueError):
+    except (YAMLError, ValueError):  # (edited by hand: anything)
         return None
     names = matter.get("categories") if isinstance(matter, dict) else None
     if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
