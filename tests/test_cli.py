@@ -270,6 +270,7 @@ def test_a_name_sharing_a_page_with_a_removed_feeds_posts_is_said(tmp_path: Path
         # PyYAML's constructors raised KeyError or AttributeError: a traceback.
         ("x: !!bool maybe\nfeeds: []\n", "YAML error: a value that does not fit its !!tag"),
         ("x: !!timestamp x\nfeeds: []\n", "YAML error: a value that does not fit its !!tag"),
+        ('x: !!int ""\nfeeds: []\n', "YAML error: a value that does not fit its !!tag"),
         # 1,000 nested groups: Python's stack ran out compiling it.
         (
             f"rules:\n  block:\n    - {{title: '{'(' * 1000}a{')' * 1000}'}}\nfeeds: []\n",

@@ -141,6 +141,51 @@ def test_another_archive_folder_takes_the_archive_with_it(tmp_path: Path) -> Non
     assert list(moved.glob("*.md")) == [] and archived(tmp_path) == []
 
 
+def test_an_archive_made_before_folders_were_recorded_is_found(tmp_path: Path) -> None:
+    """No folder recorded (an archive of an earlier version): the folders Hexo
+    does not read are looked in, once; the archive moves where the config
+    says."""
+    import sqlite3
+
+    (tmp_path / "f.xml").write_bytes(rss("源", items([0, 1, 2, 3, 4])))
+    feeds = [{"url": "f.xml", "group": "g", "source": "源"}]
+    old = {"max_posts": 2, "archive": "source/_old"}
+    cli("run", "-c", str(write_config(tmp_path, feeds, retention=old)))
+    archived_before = sorted(p.name for p in (tmp_path / "source" / "_old").glob("*.md"))
+    with sqlite3.connect(tmp_path / ".feedmill" / "state.db") as db:
+        db.execute("DELETE FROM meta WHERE name LIKE 'archive_folder%'")
+    new = {"max_posts": 2, "archive": "source/_new"}
+    assert cli("run", "-c", str(write_config(tmp_path, feeds, retention=new))).code == 0
+    assert sorted(p.name for p in (tmp_path / "source" / "_new").glob("*.md")) == archived_before
+    assert list((tmp_path / "source" / "_old").glob("*.md")) == []
+
+
+def test_posts_archived_by_a_run_cut_short_follow_a_new_folder(tmp_path: Path) -> None:
+    """Files moved, the run killed before it recorded them (they read as on
+    the site), then another folder configured: they were marked deleted by
+    hand, their files left in the first folder."""
+    import sqlite3
+
+    (tmp_path / "f.xml").write_bytes(rss("源", items([0, 1, 2, 3, 4])))
+    feeds = [{"url": "f.xml", "group": "g", "source": "源"}]
+    cli("run", "-c", str(write_config(tmp_path, feeds)))
+    first = tmp_path / "source" / "_archive"
+    first.mkdir()
+    newest = ("新闻0天前", "新闻1天前")
+    oldest = [name for name, text in posts(tmp_path).items() if not any(t in text for t in newest)]
+    for name in oldest:  # what the killed run had moved, folder recorded first
+        (tmp_path / "source" / "_posts" / name).rename(first / name)
+    with sqlite3.connect(tmp_path / ".feedmill" / "state.db") as db:
+        db.execute("INSERT INTO meta (name, value) VALUES ('archive_folders', ?)",
+                   (json.dumps(["source/_archive"]),))  # fmt: skip
+    moved = {"max_posts": 2, "archive": "source/_b"}
+    config = write_config(tmp_path, feeds, retention=moved)
+    assert cli("run", "-c", str(config)).code == 0
+    assert sorted(p.name for p in (tmp_path / "source" / "_b").glob("*.md")) == sorted(oldest)
+    [row] = json.loads(cli("status", "-c", str(config), "--json").stdout)
+    assert (row["posts"], row["archived"]) == (2, 3)
+
+
 def test_a_rebuild_with_retention_touches_no_file_that_did_not_change(tmp_path: Path) -> None:
     (tmp_path / "f.xml").write_bytes(rss("源", items([0, 10, 20, 30, 40, 50])))
     feeds = [{"url": "f.xml", "group": "g", "source": "源"}]
@@ -261,6 +306,9 @@ def test_a_move_interrupted_before_it_was_recorded_is_completed(tmp_path: Path) 
         ({"max_posts": -5}, "max_posts: must be 1 or more"),
         ({"archive": "../elsewhere"}, "archive: must be a folder inside the site"),
         ({"archive": "source/_posts/old"}, "archive: must not be inside source/_posts"),
+        ({"archive": "source/_drafts/old"}, "archive: must not be inside source/_drafts"),
+        ({"archive": "themes/landscape/source/arch"}, "archive: must not be inside themes/"),
+        ({"archive": "public/arch"}, "archive: must not be inside public/"),
         ({"keep": 3}, "keep"),
     ],
 )

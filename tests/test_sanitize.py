@@ -624,6 +624,9 @@ def test_which_urls_a_browser_reads_is_what_node_says() -> None:
         "https://हिंदी.भारत/a", "https://xn--例.com/a.jpg", "https://cdn.xn--я.ru/a.jpg",
         "https://\u0660.com/", "https://\u2135.com/", "https://\u037a.com/", "https://ａｂ.com/",
         'http://x"autofocus=""onfocus="alert(7)"x=\\@e.com/a.png', "https://a.com\\b.jpg",
+        # What compatibility mapping turns into another label: xn--a, a number.
+        "https://x\u207f--a.com/", "https://1.2.3.\U0001d7d7\U0001d7d7\U0001d7d7/",
+        "https://x\ufe0fn--a.com/", "https://a.1\u034f/", "https://\u2179n--a.com/",
     ]  # fmt: skip
     theme_unsafe = {
         'https://x"onerror="alert(1).com/a.png',

@@ -323,6 +323,11 @@ class RetentionSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True)
         parts = Path(self.archive).parts
         if parts[:2] == ("source", "_posts"):
             raise _Invalid("archive", "must not be inside source/_posts")
+        if parts[:2] == ("source", "_drafts"):  # built with `render_drafts` or `--draft`
+            raise _Invalid("archive", "must not be inside source/_drafts (Hexo can build drafts)")
+        if parts[:1] in (("themes",), ("public",), ("scaffolds",), ("node_modules",)):
+            # A theme's source/ is built; public/ is what `hexo clean` deletes.
+            raise _Invalid("archive", f"must not be inside {parts[0]}/ (Hexo's own folder)")
         if parts[:1] == ("source",) and not any(p.startswith(("_", ".")) for p in parts[1:]):
             # Hexo renders every other folder of source/ as pages of the site.
             raise _Invalid(

@@ -498,8 +498,6 @@ class Mill:
             return
         from feedmill.publish.archive import archive_old_posts, move_archive
 
-        # Moved where the config now says (nothing to do, nearly always).
-        move_archive(self.engine, self.config.posts_dir, self.config.archive_dir)
         summary.archived += archive_old_posts(
             self.engine,
             self.config.posts_dir,
@@ -507,6 +505,10 @@ class Mill:
             retention,
             datetime.now(UTC),
         )
+        # The rest moved where the config now says (nothing to do, nearly
+        # always) — after: a post archived by a run cut short before it was
+        # recorded is found in the folder it went to, which this forgets.
+        move_archive(self.engine, self.config.posts_dir, self.config.archive_dir)
 
     def stop(self) -> None:
         """Finish what is being written, start nothing new (safe from a signal handler).

@@ -125,9 +125,11 @@ _REFUSED = frozenset(
     "\u115f\u1160\u3164\uffa0\u17b4\u17b5\U0002f868\U0002f874\U0002f91f\U0002f95f\U0002f9bf"
     # … and what maps to a mark or a right-to-left letter (ͺ, ℵ, ゙, ำ) …
     "\u037a\u2135\u2136\u2137\u2138\uff9e\uff9f\u0e33\u0eb3"
-    # … and full-width ASCII, which maps to ASCII (a host "１.２.３.９９９" is
-    # an address no browser takes).
-    + "".join(chr(c) for c in range(0xFF01, 0xFF5F))
+    "\u0345"
+    # … and what browsers drop from a label: variation selectors, the
+    # combining grapheme joiner, Mongolian free variation selectors.
+    + "\u034f\u180b\u180c\u180d\u180f"
+    + "".join(chr(c) for c in (*range(0xFE00, 0xFE10), *range(0xE0100, 0xE01F0)))
 )
 _ASCII_IN_LABEL = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_")
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
@@ -210,6 +212,10 @@ def _international(host: str) -> str | None:
 @lru_cache(maxsize=4096)
 def _label_ok(label: str) -> bool:
     if unicodedata.category(label[0])[0] == "M":  # a mark opens no label
+        return False
+    # A label that compatibility mapping changes is another label to a
+    # browser: "xⁿ--a" is "xn--a", "𝟗𝟗𝟗" is "999", "１" is "1".
+    if not unicodedata.is_normalized("NFKC", label):
         return False
     for ch in label:
         if ch.isascii():

@@ -97,9 +97,9 @@ def load(text: str) -> Any:
         raise yaml.YAMLError(
             "nested hundreds of levels deep: a config has a few levels of mappings and lists"
         ) from None
-    except (KeyError, AttributeError, TypeError, ValueError, OverflowError) as exc:
+    except (LookupError, AttributeError, TypeError, ValueError, ArithmeticError) as exc:
         # PyYAML's constructors fail so on a tag the value does not fit
-        # ("!!bool maybe", "!!timestamp x", "!!int 1e999").
+        # ("!!bool maybe", "!!timestamp x", "!!int 1e999", '!!int ""').
         raise yaml.YAMLError(f"a value that does not fit its !!tag ({exc!r})") from None
 
 

@@ -12,8 +12,9 @@ crash the next pass finds the file already moved and only records it.
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from contextlib import suppress
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -25,9 +26,12 @@ from feedmill.store import meta
 from feedmill.store import posts as post_store
 from feedmill.store.database import reading
 
-# The meta entry naming the folder (relative to the site) that holds the
-# archived posts: the config's `retention.archive` may change, or go.
-FOLDER = "archive_folder"
+# The meta entry naming the folders (relative to the site, as JSON, the
+# configured one first) that may hold archived posts: the config's
+# `retention.archive` may change, or go, and a move between two may be cut
+# short.  Written before any file moves, so that a crash leaves every folder
+# holding some known.
+FOLDERS = "archive_folders"
 
 
 def archive_old_posts(
@@ -48,6 +52,9 @@ def archive_old_posts(
         )
     if not leaving:
         return 0
+    known = folders(engine, posts_dir, archive_dir)
+    with engine.begin() as conn:
+        _record(conn, posts_dir, known)
     archive_dir.mkdir(parents=True, exist_ok=True)
     moved: list[int] = []
     removed: list[int] = []
@@ -55,60 +62,95 @@ def archive_old_posts(
         try:
             os.replace(posts_dir / name, archive_dir / name)
         except FileNotFoundError:
-            # Moved before a crash (only to be recorded), or deleted by hand:
-            # then it is no post on the site, and none in the archive either.
-            if not (archive_dir / name).exists():
+            # Moved before a crash (only to be recorded; to a folder the
+            # config named then, maybe), or deleted by hand: then it is no
+            # post on the site, and none in the archive either.
+            if not _gather(name, archive_dir, known[1:]):
                 removed.append(entry_id)
                 continue
         moved.append(entry_id)
     with engine.begin() as conn:
         post_store.set_state(conn, moved, "archived")
         post_store.mark_removed(conn, removed)
-        if moved:
-            _record(conn, posts_dir, archive_dir)
     return len(moved)
+
+
+def _gather(name: str, archive_dir: Path, elsewhere: Sequence[Path]) -> bool:
+    """Whether the archived post ``name`` is in ``archive_dir``, moved there
+    from another folder that may hold it if need be."""
+    if (archive_dir / name).exists():
+        return True
+    for folder in elsewhere:
+        with suppress(FileNotFoundError):
+            os.replace(folder / name, archive_dir / name)
+            return True
+    return False
 
 
 def _site(posts_dir: Path) -> Path:
     return posts_dir.parent.parent  # <site>/source/_posts
 
 
-def _record(conn: Connection, posts_dir: Path, archive_dir: Path) -> None:
-    folder = os.path.relpath(archive_dir, _site(posts_dir))
-    if meta.get(conn, FOLDER) != folder:
-        meta.put(conn, FOLDER, folder)
+def _record(conn: Connection, posts_dir: Path, where: Sequence[Path]) -> None:
+    site = _site(posts_dir)
+    names = json.dumps([os.path.relpath(folder, site) for folder in where])
+    if meta.get(conn, FOLDERS) != names:
+        meta.put(conn, FOLDERS, names)
 
 
 def folders(engine: Engine, posts_dir: Path, archive_dir: Path) -> list[Path]:
-    """Where archived posts may be: the configured folder, and the one they
-    were moved to before the config named another (or dropped retention)."""
+    """Where archived posts may be: the configured folder first, then those
+    an earlier config named (or a move cut short left some in)."""
     with reading(engine) as conn:
-        recorded = meta.get(conn, FOLDER)
-    earlier = _site(posts_dir) / recorded if recorded is not None else None
-    if earlier is None or os.path.abspath(earlier) == os.path.abspath(archive_dir):
-        return [archive_dir]
-    return [archive_dir, earlier]
+        recorded = meta.get(conn, FOLDERS)
+    out = [archive_dir]
+    try:
+        earlier = [_site(posts_dir) / str(n) for n in json.loads(recorded)] if recorded else []
+    except ValueError:
+        earlier = []
+    if recorded is None:  # archived before folders were recorded: where Hexo looks not
+        earlier = _underscored(_site(posts_dir))
+    for folder in earlier:
+        if all(os.path.abspath(folder) != os.path.abspath(f) for f in out):
+            out.append(folder)
+    return out
+
+
+def _underscored(site: Path) -> list[Path]:
+    """The folders Hexo does not read, in the site and in its source/ (but
+    _posts and _drafts): where an archive made before folders were recorded
+    may be (only files named as archived posts are ever taken from them)."""
+    found = []
+    for parent in (site / "source", site):
+        with suppress(OSError):
+            for entry in sorted(os.scandir(parent), key=lambda e: e.name):
+                hidden = entry.name.startswith("_") and entry.name not in ("_posts", "_drafts")
+                if hidden and entry.is_dir(follow_symlinks=False):
+                    found.append(Path(entry.path))
+    return found
 
 
 def move_archive(engine: Engine, posts_dir: Path, archive_dir: Path) -> int:
-    """Archived posts moved from the folder an earlier config named to the
-    configured one (a second folder left behind kept them from a rebuild)."""
+    """Archived posts moved from the folders an earlier config named to the
+    configured one (a folder left behind kept them from a rebuild).  The
+    first time (an archive made before folders were recorded) the configured
+    folder is recorded as the one."""
     where = folders(engine, posts_dir, archive_dir)
+    with reading(engine) as conn:
+        recorded = meta.get(conn, FOLDERS)
     if len(where) == 1:
+        if recorded is None:
+            with engine.begin() as conn:
+                _record(conn, posts_dir, where)
         return 0
+    with engine.begin() as conn:
+        _record(conn, posts_dir, where)  # all of them, until every post is moved
     with reading(engine) as conn:
         names = post_store.archived_names(conn, None)
-    moved = 0
-    for name in names:
-        if (archive_dir / name).exists():
-            continue
-        if moved == 0:
-            archive_dir.mkdir(parents=True, exist_ok=True)
-        with suppress(FileNotFoundError):
-            os.replace(where[1] / name, archive_dir / name)
-            moved += 1
+    archive_dir.mkdir(parents=True, exist_ok=True)
+    moved = sum(_gather(name, archive_dir, where[1:]) for name in names)
     with engine.begin() as conn:
-        _record(conn, posts_dir, archive_dir)
+        _record(conn, posts_dir, where[:1])
     return moved
 
 
