@@ -168,6 +168,9 @@ HOSTILE = [
     ("host", """<p><img src='http://x"autofocus=""onfocus="alert(7)"x=".com/a.png'></p>"""),
     # … also when a "\\" (a "/" to a browser) ends the host before an "@".
     ("slash", """<p><img src='http://x"autofocus=""onfocus="alert(8)"x=\\@e.com/a.png'></p>"""),
+    # … or when the host is one no browser takes ("xⁿ--a" is "xn--a" to it):
+    # img.src is then the attribute as written, quotes and all.
+    ("mapped", """<p><img src='//x\u207f--a.com/a"autofocus=""onfocus="alert(9)"x=".png'></p>"""),
     # A named window keeps its opener, which may send this page elsewhere.
     ("target", '<p><a href="https://e.example/t" target="news">t</a></p>'),
 ]  # fmt: skip
