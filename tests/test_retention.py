@@ -186,6 +186,22 @@ def test_posts_archived_by_a_run_cut_short_follow_a_new_folder(tmp_path: Path) -
     assert (row["posts"], row["archived"]) == (2, 3)
 
 
+def test_a_rebuild_leaves_the_sites_own_folders_alone(tmp_path: Path) -> None:
+    """A backup of source/_posts in a folder Hexo does not read is no archive:
+    the first version of looking for archives emptied it."""
+    import shutil
+
+    (tmp_path / "f.xml").write_bytes(rss("源", items([0, 1, 2])))
+    config = write_config(tmp_path, [{"url": "f.xml", "group": "g", "source": "源"}])
+    cli("run", "-c", str(config))
+    backup = tmp_path / "source" / "_posts.bak"
+    shutil.copytree(tmp_path / "source" / "_posts", backup)
+    kept = sorted(p.name for p in backup.glob("*.md"))
+    assert len(kept) == 3
+    assert cli("publish", "--rebuild", "-c", str(config)).code == 0
+    assert sorted(p.name for p in backup.glob("*.md")) == kept
+
+
 def test_a_rebuild_with_retention_touches_no_file_that_did_not_change(tmp_path: Path) -> None:
     (tmp_path / "f.xml").write_bytes(rss("源", items([0, 10, 20, 30, 40, 50])))
     feeds = [{"url": "f.xml", "group": "g", "source": "源"}]
@@ -307,6 +323,7 @@ def test_a_move_interrupted_before_it_was_recorded_is_completed(tmp_path: Path) 
         ({"archive": "../elsewhere"}, "archive: must be a folder inside the site"),
         ({"archive": "source/_posts/old"}, "archive: must not be inside source/_posts"),
         ({"archive": "source/_drafts/old"}, "archive: must not be inside source/_drafts"),
+        ({"archive": "source/_data/archive"}, "archive: must not be inside source/_data"),
         ({"archive": "themes/landscape/source/arch"}, "archive: must not be inside themes/"),
         ({"archive": "public/arch"}, "archive: must not be inside public/"),
         ({"keep": 3}, "keep"),

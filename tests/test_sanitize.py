@@ -627,6 +627,10 @@ def test_which_urls_a_browser_reads_is_what_node_says() -> None:
         # What compatibility mapping turns into another label: xn--a, a number.
         "https://x\u207f--a.com/", "https://1.2.3.\U0001d7d7\U0001d7d7\U0001d7d7/",
         "https://x\ufe0fn--a.com/", "https://a.1\u034f/", "https://\u2179n--a.com/",
+        # An xn-- label is what it decodes to: a capital, a mark first, not NFC, a joiner.
+        "https://xn--7ba.com/", "https://xn--a-wbb.com/", "https://xn--e-xbb.com/",
+        "https://xn--ab-m1t.com/", "https://xn--kja.com/", "https://xn--q4g.com/",
+        "https://%E4%BE%8B.%78n--7ba/",
     ]  # fmt: skip
     theme_unsafe = {
         'https://x"onerror="alert(1).com/a.png',

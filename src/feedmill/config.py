@@ -325,6 +325,8 @@ class RetentionSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True)
             raise _Invalid("archive", "must not be inside source/_posts")
         if parts[:2] == ("source", "_drafts"):  # built with `render_drafts` or `--draft`
             raise _Invalid("archive", "must not be inside source/_drafts (Hexo can build drafts)")
+        if parts[:2] == ("source", "_data"):  # Hexo loads every file there as site data
+            raise _Invalid("archive", "must not be inside source/_data (Hexo reads it)")
         if parts[:1] in (("themes",), ("public",), ("scaffolds",), ("node_modules",)):
             # A theme's source/ is built; public/ is what `hexo clean` deletes.
             raise _Invalid("archive", f"must not be inside {parts[0]}/ (Hexo's own folder)")

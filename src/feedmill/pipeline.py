@@ -486,8 +486,12 @@ class Mill:
             restore_archived(folder, self.config.posts_dir, archived)
         written: set[str] = set()
         self.publish(summary, progress, written=written)
-        for folder in archives:
-            drop_archived_copies(folder, written)
+        # A second copy goes: in the configured folder any post written now,
+        # elsewhere only an archived post's (a folder of the site's own, such
+        # as a backup of source/_posts, keeps its files).
+        drop_archived_copies(archives[0], written)
+        for folder in archives[1:]:
+            drop_archived_copies(folder, written & set(archived))
         self.retain(summary)
         summary.seconds = time.monotonic() - started
         return summary

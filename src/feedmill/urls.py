@@ -231,14 +231,13 @@ def _label_ok(label: str) -> bool:
 
 
 def _punycode_ok(code: str) -> bool:
-    """An ``xn--`` label's rest decodes to characters a host may hold."""
+    """An ``xn--`` label's rest decodes to a label beyond ASCII that is one
+    written out would be (`_label_ok`): browsers check it so."""
     try:
         decoded = code.encode("ascii").decode("punycode")
     except UnicodeError:
         return False
-    return not decoded.isascii() and not any(
-        unicodedata.category(ch) in ("Cc", "Cs", "Cn", "Co") for ch in decoded
-    )
+    return bool(decoded) and not decoded.isascii() and _label_ok(decoded)
 
 
 # Kept as written: reserved characters, and "%" so that what is encoded
