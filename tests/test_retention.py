@@ -155,9 +155,13 @@ def test_an_archive_made_before_folders_were_recorded_is_found(tmp_path: Path) -
     with sqlite3.connect(tmp_path / ".feedmill" / "state.db") as db:
         db.execute("DELETE FROM meta WHERE name LIKE 'archive_folder%'")
     new = {"max_posts": 2, "archive": "source/_new"}
+    # Two newer items in the same pass: two more posts leave, into the new folder.
+    (tmp_path / "f.xml").write_bytes(rss("源", items([0, 1, 2, 3, 4]) + items([5, 6], "快讯")))
     assert cli("run", "-c", str(write_config(tmp_path, feeds, retention=new))).code == 0
-    assert sorted(p.name for p in (tmp_path / "source" / "_new").glob("*.md")) == archived_before
+    now_archived = sorted(p.name for p in (tmp_path / "source" / "_new").glob("*.md"))
+    assert set(archived_before) < set(now_archived) and len(now_archived) == 5
     assert list((tmp_path / "source" / "_old").glob("*.md")) == []
+    assert len(posts(tmp_path)) == 2
 
 
 def test_posts_archived_by_a_run_cut_short_follow_a_new_folder(tmp_path: Path) -> None:

@@ -52,9 +52,14 @@ def archive_old_posts(
         )
     if not leaving:
         return 0
-    known = folders(engine, posts_dir, archive_dir)
+    # Recorded before any file moves (with an archive made before folders
+    # were recorded, the folders it may be in: move_archive gathers it); a
+    # post missing from source/_posts is looked for in recorded folders only
+    # (one deleted by hand is not taken from a backup of the site's own).
+    known = folders(engine, posts_dir, archive_dir, discover=False)
+    everywhere = folders(engine, posts_dir, archive_dir)
     with engine.begin() as conn:
-        _record(conn, posts_dir, known)
+        _record(conn, posts_dir, everywhere)
     archive_dir.mkdir(parents=True, exist_ok=True)
     moved: list[int] = []
     removed: list[int] = []
@@ -98,9 +103,12 @@ def _record(conn: Connection, posts_dir: Path, where: Sequence[Path]) -> None:
         meta.put(conn, FOLDERS, names)
 
 
-def folders(engine: Engine, posts_dir: Path, archive_dir: Path) -> list[Path]:
+def folders(
+    engine: Engine, posts_dir: Path, archive_dir: Path, *, discover: bool = True
+) -> list[Path]:
     """Where archived posts may be: the configured folder first, then those
-    an earlier config named (or a move cut short left some in)."""
+    an earlier config named (or a move cut short left some in); with none
+    recorded and ``discover``, the folders Hexo does not read."""
     with reading(engine) as conn:
         recorded = meta.get(conn, FOLDERS)
     out = [archive_dir]
@@ -108,7 +116,7 @@ def folders(engine: Engine, posts_dir: Path, archive_dir: Path) -> list[Path]:
         earlier = [_site(posts_dir) / str(n) for n in json.loads(recorded)] if recorded else []
     except ValueError:
         earlier = []
-    if recorded is None:  # archived before folders were recorded: where Hexo looks not
+    if recorded is None and discover:  # archived before folders were recorded
         earlier = _underscored(_site(posts_dir))
     for folder in earlier:
         if all(os.path.abspath(folder) != os.path.abspath(f) for f in out):
