@@ -141,27 +141,35 @@ def test_another_archive_folder_takes_the_archive_with_it(tmp_path: Path) -> Non
     assert list(moved.glob("*.md")) == [] and archived(tmp_path) == []
 
 
-def test_an_archive_made_before_folders_were_recorded_is_found(tmp_path: Path) -> None:
-    """No folder recorded (an archive of an earlier version): the folders Hexo
-    does not read are looked in, once; the archive moves where the config
-    says."""
+def test_an_archive_made_before_folders_were_recorded_is_taken_up(tmp_path: Path) -> None:
+    """No folder recorded (an archive of an earlier version): the first pass
+    records the configured one; a later setting then takes it along.  No
+    other folder is looked in: a backup of source/_posts keeps its files."""
+    import shutil
     import sqlite3
 
     (tmp_path / "f.xml").write_bytes(rss("源", items([0, 1, 2, 3, 4])))
     feeds = [{"url": "f.xml", "group": "g", "source": "源"}]
+    cli("run", "-c", str(write_config(tmp_path, feeds)))
+    backup = tmp_path / "source" / "_posts.bak"
+    shutil.copytree(tmp_path / "source" / "_posts", backup)
     old = {"max_posts": 2, "archive": "source/_old"}
     cli("run", "-c", str(write_config(tmp_path, feeds, retention=old)))
     archived_before = sorted(p.name for p in (tmp_path / "source" / "_old").glob("*.md"))
     with sqlite3.connect(tmp_path / ".feedmill" / "state.db") as db:
         db.execute("DELETE FROM meta WHERE name LIKE 'archive_folder%'")
-    new = {"max_posts": 2, "archive": "source/_new"}
-    # Two newer items in the same pass: two more posts leave, into the new folder.
+    # Two newer items: two more posts leave in the same pass.
     (tmp_path / "f.xml").write_bytes(rss("源", items([0, 1, 2, 3, 4]) + items([5, 6], "快讯")))
+    assert cli("run", "-c", str(write_config(tmp_path, feeds, retention=old))).code == 0
+    new = {"max_posts": 2, "archive": "source/_new"}
     assert cli("run", "-c", str(write_config(tmp_path, feeds, retention=new))).code == 0
     now_archived = sorted(p.name for p in (tmp_path / "source" / "_new").glob("*.md"))
     assert set(archived_before) < set(now_archived) and len(now_archived) == 5
     assert list((tmp_path / "source" / "_old").glob("*.md")) == []
     assert len(posts(tmp_path)) == 2
+    for command in (["run"], ["publish", "--rebuild"]):
+        cli(*command, "-c", str(write_config(tmp_path, feeds)))
+        assert len(list(backup.glob("*.md"))) == 5
 
 
 def test_posts_archived_by_a_run_cut_short_follow_a_new_folder(tmp_path: Path) -> None:

@@ -630,7 +630,8 @@ def test_which_urls_a_browser_reads_is_what_node_says() -> None:
         # An xn-- label is what it decodes to: a capital, a mark first, not NFC, a joiner.
         "https://xn--7ba.com/", "https://xn--a-wbb.com/", "https://xn--e-xbb.com/",
         "https://xn--ab-m1t.com/", "https://xn--kja.com/", "https://xn--q4g.com/",
-        "https://%E4%BE%8B.%78n--7ba/",
+        "https://%E4%BE%8B.%78n--7ba/", "https://xn--oce.com/", "https://xn--23f.com/",
+        "https://xn--0qg.com/",
     ]  # fmt: skip
     theme_unsafe = {
         'https://x"onerror="alert(1).com/a.png',

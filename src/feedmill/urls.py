@@ -213,9 +213,14 @@ def _international(host: str) -> str | None:
 def _label_ok(label: str) -> bool:
     if unicodedata.category(label[0])[0] == "M":  # a mark opens no label
         return False
-    # A label that compatibility mapping changes is another label to a
-    # browser: "xⁿ--a" is "xn--a", "𝟗𝟗𝟗" is "999", "１" is "1".
+    # A label that compatibility mapping or case folding changes is another
+    # label to a browser ("xⁿ--a" is "xn--a", "𝟗𝟗𝟗" is "999", "１" is "1",
+    # Cherokee's small letters fold to its capitals), and an xn-- label that
+    # decodes to one is refused.  (ß and ς stay as they are in browsers.)
     if not unicodedata.is_normalized("NFKC", label):
+        return False
+    plain = label.replace("ß", "").replace("ς", "")
+    if plain.casefold() != plain:
         return False
     for ch in label:
         if ch.isascii():

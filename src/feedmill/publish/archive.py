@@ -52,14 +52,10 @@ def archive_old_posts(
         )
     if not leaving:
         return 0
-    # Recorded before any file moves (with an archive made before folders
-    # were recorded, the folders it may be in: move_archive gathers it); a
-    # post missing from source/_posts is looked for in recorded folders only
-    # (one deleted by hand is not taken from a backup of the site's own).
-    known = folders(engine, posts_dir, archive_dir, discover=False)
-    everywhere = folders(engine, posts_dir, archive_dir)
+    # Recorded before any file moves: a run killed after some knows where.
+    known = folders(engine, posts_dir, archive_dir)
     with engine.begin() as conn:
-        _record(conn, posts_dir, everywhere)
+        _record(conn, posts_dir, known)
     archive_dir.mkdir(parents=True, exist_ok=True)
     moved: list[int] = []
     removed: list[int] = []
@@ -103,12 +99,11 @@ def _record(conn: Connection, posts_dir: Path, where: Sequence[Path]) -> None:
         meta.put(conn, FOLDERS, names)
 
 
-def folders(
-    engine: Engine, posts_dir: Path, archive_dir: Path, *, discover: bool = True
-) -> list[Path]:
+def folders(engine: Engine, posts_dir: Path, archive_dir: Path) -> list[Path]:
     """Where archived posts may be: the configured folder first, then those
-    an earlier config named (or a move cut short left some in); with none
-    recorded and ``discover``, the folders Hexo does not read."""
+    an earlier config named (or a move cut short left some in).  No other
+    folder of the site is looked in: one of its own (a backup of
+    source/_posts) holds files named as posts."""
     with reading(engine) as conn:
         recorded = meta.get(conn, FOLDERS)
     out = [archive_dir]
@@ -116,33 +111,18 @@ def folders(
         earlier = [_site(posts_dir) / str(n) for n in json.loads(recorded)] if recorded else []
     except ValueError:
         earlier = []
-    if recorded is None and discover:  # archived before folders were recorded
-        earlier = _underscored(_site(posts_dir))
     for folder in earlier:
         if all(os.path.abspath(folder) != os.path.abspath(f) for f in out):
             out.append(folder)
     return out
 
 
-def _underscored(site: Path) -> list[Path]:
-    """The folders Hexo does not read, in the site and in its source/ (but
-    _posts and _drafts): where an archive made before folders were recorded
-    may be (only files named as archived posts are ever taken from them)."""
-    found = []
-    for parent in (site / "source", site):
-        with suppress(OSError):
-            for entry in sorted(os.scandir(parent), key=lambda e: e.name):
-                hidden = entry.name.startswith("_") and entry.name not in ("_posts", "_drafts")
-                if hidden and entry.is_dir(follow_symlinks=False):
-                    found.append(Path(entry.path))
-    return found
-
-
 def move_archive(engine: Engine, posts_dir: Path, archive_dir: Path) -> int:
     """Archived posts moved from the folders an earlier config named to the
     configured one (a folder left behind kept them from a rebuild).  The
     first time (an archive made before folders were recorded) the configured
-    folder is recorded as the one."""
+    folder is recorded as the one: an archive made before in another folder,
+    the setting changed since, is not found."""
     where = folders(engine, posts_dir, archive_dir)
     with reading(engine) as conn:
         recorded = meta.get(conn, FOLDERS)
