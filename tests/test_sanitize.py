@@ -631,7 +631,7 @@ def test_which_urls_a_browser_reads_is_what_node_says() -> None:
         "https://xn--7ba.com/", "https://xn--a-wbb.com/", "https://xn--e-xbb.com/",
         "https://xn--ab-m1t.com/", "https://xn--kja.com/", "https://xn--q4g.com/",
         "https://%E4%BE%8B.%78n--7ba/", "https://xn--oce.com/", "https://xn--23f.com/",
-        "https://xn--0qg.com/",
+        "https://xn--0qg.com/", "https://ταΰγετος.gr/", "https://ǰ.com/", "https://ἀθῆναι.gr/",
     ]  # fmt: skip
     theme_unsafe = {
         'https://x"onerror="alert(1).com/a.png',

@@ -220,7 +220,8 @@ def _label_ok(label: str) -> bool:
     if not unicodedata.is_normalized("NFKC", label):
         return False
     plain = label.replace("ß", "").replace("ς", "")
-    if plain.casefold() != plain:
+    # (Recomposed: ΐ folds to ι and two marks, which is ΐ again.)
+    if unicodedata.normalize("NFC", plain.casefold()) != plain:
         return False
     for ch in label:
         if ch.isascii():
