@@ -427,6 +427,26 @@ def test_a_daemon_takes_up_an_edited_stock_dictionary(
     assert reloads[1].endswith("the tags' dictionary or stop-word list changed")
 
 
+def test_a_config_refused_for_a_missing_file_is_taken_up_when_it_appears(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """An edit naming a tags dictionary not saved yet is refused (said once);
+    the file saved afterwards, the config unchanged, the edit is taken up."""
+    html = "<p>上海机电今日公告。</p>"
+    url = feed_server.add("/feed", body=rss("源", [Item("上海机电公告", html, "1")]))
+    feeds = [{"url": url, "group": "g", "source": "s"}]
+    write_config(tmp_path, feeds)
+    with ended(feedmill("run", "--every", "1s", cwd=tmp_path)) as daemon:
+        wait_for(lambda: len(posts(tmp_path)) == 1)
+        write_config(tmp_path, feeds, tags={"dictionary": "stocks.txt"})
+        time.sleep(3)  # refused, and read again each pass
+        (tmp_path / "stocks.txt").write_text("上海机电,SH600835\n", encoding="utf-8")
+        wait_for(lambda: all("上海机电(600835)" in t for t in posts(tmp_path).values()))
+        out, err = stop_cleanly(daemon)
+    assert err.count("config not reloaded") == 1, err
+    assert "stocks.txt" in err and " reloaded " in out
+
+
 def test_a_template_edit_the_daemon_refuses_is_not_used(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:

@@ -516,6 +516,12 @@ def _named_files(config: Config) -> tuple[Path | None, ...]:
     return config.template_path, *(config.relative(name) if name else None for name in names)
 
 
+# A stamp no files have: the config is read again on the next pass.
+_AGAIN: FileStamp = (-1, -1)
+# Config path → the refusal said last (a refused config is read every pass).
+_refusals: dict[str, str] = {}
+
+
 def _reloaded(mill: Any, config: Config, stamp: Stamp) -> tuple[Config, Stamp]:
     """A daemon's config, read again if its file or its post template changed
     since ``stamp``, and their stamps as read.
@@ -530,10 +536,15 @@ def _reloaded(mill: Any, config: Config, stamp: Stamp) -> tuple[Config, Stamp]:
     try:
         fresh = load_config(config.path)
     except ConfigError as exc:
-        err.print(
-            f"{_now_stamp()}[yellow]config not reloaded[/yellow] {plain(str(exc))}", soft_wrap=True
-        )
-        return config, now
+        # Read again next pass (a file it names may appear: a tags
+        # dictionary saved after the config), said again only if it changes.
+        if _refusals.get(config.path) != str(exc):
+            _refusals[config.path] = str(exc)
+            err.print(
+                f"{_now_stamp()}[yellow]config not reloaded[/yellow] {plain(str(exc))}",
+                soft_wrap=True,
+            )
+        return config, (*now, _AGAIN)
     except Exception as exc:  # a bug in reading it must not end the daemon
         err.print(
             f"{_now_stamp()}[yellow]config not reloaded[/yellow] {plain(str(config.path))}: "
@@ -541,6 +552,7 @@ def _reloaded(mill: Any, config: Config, stamp: Stamp) -> tuple[Config, Stamp]:
             soft_wrap=True,
         )
         return config, now
+    _refusals.pop(config.path, None)
     _, gone = _configured(fresh, mill.options.only)
     if gone:  # else the daemon would go on polling nothing
         err.print(
@@ -574,7 +586,7 @@ def _reloaded(mill: Any, config: Config, stamp: Stamp) -> tuple[Config, Stamp]:
         if now[1] != stamp[1] and fresh.template_path == config.template_path
         else ""
     )
-    if now[2:] != stamp[2:] and _named_files(fresh)[1:] == _named_files(config)[1:]:
+    if now[2:] != stamp[2 : len(now)] and _named_files(fresh)[1:] == _named_files(config)[1:]:
         template += "; the tags' dictionary or stop-word list changed"
     out.print(
         f"{_now_stamp()}reloaded {plain(str(fresh.path))}: {len(after)} feeds "
