@@ -159,6 +159,8 @@ def usable(url: str) -> bool:
     emoji; see _LABEL_CATEGORIES)."""
     if _PLAIN_HOST.match(url):
         return True
+    if scheme(url) not in ("http", "https"):
+        return False
     if "\\" in url:  # a browser reads it as "/": the host ends there ("x\"y\\@e.com")
         url = url.replace("\\", "/")
     parts = split(url)

@@ -254,9 +254,15 @@ _CONTROLS = re.compile(r"[\x00-\x1f\x7f]")
 _SPACES = re.compile(r"\s")
 
 
-def _image_url(url: str) -> str:
-    url = _CONTROLS.sub("", url.strip()).translate(_ATTRIBUTE_SAFE)
+def _escaped(url: str, unsafe: dict[int, str]) -> str:
+    """``url`` without controls, ``unsafe`` characters and any space
+    percent-encoded."""
+    url = _CONTROLS.sub("", url.strip()).translate(unsafe)
     return url if url.isascii() else _SPACES.sub(lambda m: quote(m.group()), url)
+
+
+def _image_url(url: str) -> str:
+    return _escaped(url, _ATTRIBUTE_SAFE)
 
 
 def _picture(url: str | None) -> str | None:
@@ -264,27 +270,22 @@ def _picture(url: str | None) -> str | None:
     reads (Hexo's page helpers throw on others, and write the page empty):
     the feed's own (an enclosure, media:thumbnail) is not sanitized like the
     body's images."""
-    if not url or urls.scheme(url) not in ("http", "https") or not urls.usable(url.strip()):
-        return None
-    return _image_url(url)
+    return _image_url(url) if url and urls.usable(url.strip()) else None
 
 
 # A link that a template may write into an attribute (href="{{ link }}") or
 # a line of its own: what would end the attribute, open a tag or start a
 # Nunjucks tag ("{%" stopped the whole site's build) is percent-encoded.
 _LINK_SAFE = str.maketrans(
-    {'"': "%22", "'": "%27", "<": "%3C", ">": "%3E", "`": "%60", "{": "%7B", "}": "%7D"}
-)
+    {'"': "%22", "'": "%27", "<": "%3C", ">": "%3E", "`": "%60", "{": "%7B", "}": "%7D",
+     " ": "%20"}
+)  # fmt: skip
 
 
 def _template_link(link: str | None) -> str | None:
     """The item's link for templates: a web address a browser reads, else none
     (``javascript:…``)."""
-    if not link or urls.scheme(link) not in ("http", "https") or not urls.usable(link.strip()):
-        return None
-    return _SPACES.sub(lambda m: quote(m.group()), _CONTROLS.sub("", link.strip())).translate(
-        _LINK_SAFE
-    )
+    return _escaped(link, _LINK_SAFE) if link and urls.usable(link.strip()) else None
 
 
 def as_html(value: object) -> str:
@@ -344,7 +345,7 @@ def context_for(post: PostInput) -> PostContext:
         author=style.source,
         date=format_date(moment, style.date_style, style.site_timezone),
         date_iso=moment.astimezone(UTC).isoformat(),
-        link=_template_link(entry.link),
+        link=entry.link,
         body=hexo_safe(clean.html),
         tags=post_tags(style.tags, entry.title, clean.html),
         also_reported_by=tuple(source for source, _ in reporters),
@@ -460,7 +461,10 @@ def _fingerprint(data: bytes) -> str:
 
 
 def render(context: PostContext, template: Template) -> str:
+    """``context`` through a site's own template.  (The link only templates
+    see is made safe here: the built-in layout has none.)"""
     fields = {name: getattr(context, name) for name in context.__dataclass_fields__}
+    fields["link"] = _template_link(context.link)
     return template.render(**fields)
 
 
