@@ -584,9 +584,6 @@ class Mill:
             feed_store.set_styles(conn, changes)
             removed = feed_store.set_aside_removed(conn, states)
             feed_store.restyle_originals(conn, removed)
-            if not self._pages_checked:
-                self._pages_checked = True
-                self.notices += self._pages_shared_with_removed(conn, states)
             if not self._moves_checked:
                 self._moves_checked = True
                 for url, old in feed_store.moves_not_taken(
@@ -599,6 +596,10 @@ class Mill:
                         " (the old feed's posts stay; its items reaching this feed are held"
                         " back as copies of them)"
                     )
+        if not self._pages_checked:  # (post files read: not under the write lock)
+            self._pages_checked = True
+            with reading(self.engine) as conn:
+                self.notices += self._pages_shared_with_removed(conn, states)
         return states
 
     def _pages_shared_with_removed(

@@ -117,29 +117,23 @@ def folders(engine: Engine, posts_dir: Path, archive_dir: Path) -> list[Path]:
     return out
 
 
-def move_archive(engine: Engine, posts_dir: Path, archive_dir: Path) -> int:
+def move_archive(engine: Engine, posts_dir: Path, archive_dir: Path) -> None:
     """Archived posts moved from the folders an earlier config named to the
-    configured one (a folder left behind kept them from a rebuild).  The
-    first time (an archive made before folders were recorded) the configured
-    folder is recorded as the one: an archive made before in another folder,
-    the setting changed since, is not found."""
+    configured one (a folder left behind kept them from a rebuild); the
+    configured folder then recorded as the one.  (An archive made before
+    folders were recorded is taken to be in the configured folder: one in
+    another, the setting changed since, is not found.)"""
     where = folders(engine, posts_dir, archive_dir)
-    with reading(engine) as conn:
-        recorded = meta.get(conn, FOLDERS)
-    if len(where) == 1:
-        if recorded is None:
-            with engine.begin() as conn:
-                _record(conn, posts_dir, where)
-        return 0
+    if len(where) > 1:
+        with engine.begin() as conn:
+            _record(conn, posts_dir, where)  # all of them, until every post is moved
+        with reading(engine) as conn:
+            names = post_store.archived_names(conn, None)
+        archive_dir.mkdir(parents=True, exist_ok=True)
+        for name in names:
+            _gather(name, archive_dir, where[1:])
     with engine.begin() as conn:
-        _record(conn, posts_dir, where)  # all of them, until every post is moved
-    with reading(engine) as conn:
-        names = post_store.archived_names(conn, None)
-    archive_dir.mkdir(parents=True, exist_ok=True)
-    moved = sum(_gather(name, archive_dir, where[1:]) for name in names)
-    with engine.begin() as conn:
-        _record(conn, posts_dir, where[:1])
-    return moved
+        _record(conn, posts_dir, where[:1])  # (written only if it differs)
 
 
 def drop_archived_copies(archive_dir: Path, names: set[str]) -> int:
