@@ -427,6 +427,27 @@ def test_a_daemon_takes_up_an_edited_stock_dictionary(
     assert reloads[1].endswith("the tags' dictionary or stop-word list changed")
 
 
+def test_what_a_daemon_watches_is_the_config_and_the_files_it_names(tmp_path: Path) -> None:
+    """The config, the post template, the tags' dictionary and stop-word list:
+    an edit of any is a reload."""
+    import os
+
+    from feedmill.cli import _stamps
+    from feedmill.config import load_config
+
+    (tmp_path / "mine.md.j2").write_text("---\ntitle: {{ title | yaml_quote }}\n---\n{{ body }}\n")
+    (tmp_path / "stocks.txt").write_text("上海机电,SH600835\n", encoding="utf-8")
+    (tmp_path / "stop.txt").write_text("今日\n", encoding="utf-8")
+    tags = {"dictionary": "stocks.txt", "stopwords": "stop.txt", "keywords": 3}
+    feeds = [{"url": "a.xml", "group": "g", "source": "s"}]
+    config = load_config(write_config(tmp_path, feeds, tags=tags, post_template="mine.md.j2"))
+    for name in ("feedmill.yml", "mine.md.j2", "stocks.txt", "stop.txt"):
+        before = _stamps(config)
+        path = tmp_path / name
+        os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000_000))
+        assert _stamps(config) != before, name
+
+
 def test_a_config_refused_for_a_missing_file_is_taken_up_when_it_appears(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:
