@@ -273,14 +273,16 @@ try:
 except SystemExit:
     pass
 heavy = ("feedmill.worker", "feedmill.parse", "feedmill.store.search", "feedmill.fulltext",
-         "lxml", "nh3", "jinja2", "rjieba", "feedparser")
+         "lxml", "nh3", "jinja2", "rjieba", "feedparser", "feedmill.tagging",
+         "sqlalchemy.dialects.postgresql")
 print("loaded:", sorted(m for m in heavy if m in sys.modules))
 """
 
 
 def test_a_pass_of_unchanged_feeds_loads_no_parser(tmp_path: Path, feed_server: FeedServer) -> None:
     """Every feed answering 304 is the usual pass: it starts without importing
-    the parsers, sanitizer, templates or tokenizers (a third of start-up)."""
+    the parsers, sanitizer, templates or tokenizers (a third of start-up), nor
+    the tagger (tags are off) or PostgreSQL's dialect (the state is SQLite)."""
     url = feed_server.add("/stcn/yw", Route(body=GOOD, etag='"v1"'))
     config = write_config(tmp_path, [{"url": url, "group": "金融", "source": "证券时报网"}])
 

@@ -11,6 +11,7 @@ import pytest
 import yaml
 from test_golden import seed_article
 
+from feedmill import tagging as tagging_module
 from feedmill.publish import tags as tags_module
 
 from support import hexo
@@ -85,10 +86,10 @@ def test_new_tagging_rules_rewrite_the_posts(
     config = str(write_config(tmp_path, FEEDS, tags=True))
     cli("run", "-c", config)
     before = front_tags(only_post(tmp_path))
-    monkeypatch.setattr(tags_module, "tags_for", lambda *_: ("新规则",))
+    monkeypatch.setattr(tagging_module, "tags_for", lambda *_: ("新规则",))
     cli("run", "-c", config)
     assert front_tags(only_post(tmp_path)) == before  # nothing says the rules changed
-    monkeypatch.setattr(tags_module, "RULES_VERSION", "next")
+    monkeypatch.setattr(tagging_module, "RULES_VERSION", "next")
     assert "1 updated" in cli("run", "-c", config).stdout
     assert front_tags(only_post(tmp_path)) == ["新规则"]
 

@@ -24,6 +24,9 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.schema import CreateIndex
+from sqlalchemy.sql.compiler import DDLCompiler
 from sqlalchemy.types import TypeDecorator
 
 from feedmill.models import Entry
@@ -61,6 +64,9 @@ naming = {
     "pk": "pk_%(table_name)s",
 }
 metadata = MetaData(naming_convention=naming)
+
+# An index's info key: hashed on PostgreSQL (see _create_index_on_postgresql).
+_HASHED_ON_POSTGRESQL = "hashed_on_postgresql"
 
 meta = Table(
     "meta",
@@ -129,10 +135,26 @@ entries = Table(
     Column("fingerprint", String(32)),  # hash of the visible text: exact copies
     UniqueConstraint("feed_id", "key_hash"),
     # Hashed on PostgreSQL: a btree key holds ~2.7 KB, and links can be longer.
-    Index(None, "link", postgresql_using="hash"),
+    Index(None, "link", info={_HASHED_ON_POSTGRESQL: True}),
     Index(None, "fingerprint"),
     Index(None, "duplicate_of"),
 )
+
+
+@compiles(CreateIndex, "postgresql")
+def _create_index_on_postgresql(create: CreateIndex, compiler: DDLCompiler, **kw: Any) -> str:
+    """``USING hash`` for the indexes marked so: what ``postgresql_using="hash"``
+    writes, without that option's import of the PostgreSQL dialect at the
+    start of every run (~35 ms, SQLite's runs included)."""
+    sql: str = compiler.visit_create_index(create, **kw)  # type: ignore[no-untyped-call]
+    index = create.element
+    if index.info.get(_HASHED_ON_POSTGRESQL) and index.table is not None:
+        table = compiler.preparer.format_table(index.table)
+        head, on, columns = sql.partition(f" ON {table} ")
+        assert on and columns.startswith("("), sql
+        sql = f"{head}{on}USING hash {columns}"
+    return sql
+
 
 # MinHash LSH bands of each entry's text, for near-duplicate candidates: an
 # index lookup per band, bucketed by day, so a query costs the same at a

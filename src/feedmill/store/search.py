@@ -49,7 +49,6 @@ from sqlalchemy import (
     table,
     text,
 )
-from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.sql.expression import ColumnClause
 
 from feedmill.search.snippet import Segment, marked, match_spans, segments, snippet
@@ -467,6 +466,8 @@ def _matching(
         source = _fts.join(entries, entries.c.id == _fts.c.rowid)
         match = _fts_match.op("MATCH")(bindparam("fts", _fts5_query(terms)))
         return select(*columns).select_from(source).where(match, *filters), _sqlite_score()
+    from sqlalchemy.dialects.postgresql import TSQUERY  # only here: ~35 ms to import
+
     tsquery = cast(bindparam("tsq", _tsquery(terms)), TSQUERY)
     source = _pg.join(entries, entries.c.id == _pg.c.entry_id)
     match = _pg.c.document.op("@@")(tsquery)
@@ -488,6 +489,8 @@ def _pg_score(terms: QueryTerms) -> ColumnElement[Any]:
         # No length normalization: ts_rank grows little with more mentions,
         # and dividing by the length let a short mention outrank two.
         return func.ts_rank(array, _pg.c.document, ranked, 0)
+
+    from sqlalchemy.dialects.postgresql import TSQUERY
 
     total: ColumnElement[Any] | None = None
     for index, phrase in enumerate(terms.include):
