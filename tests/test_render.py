@@ -78,6 +78,9 @@ STYLE = FeedStyle(group="金融", source="证券时报网")
         ("<img src=x onerror=alert(1)>", "源", None),
         ("源 - <b>要闻</b>", "源", "要闻"),
         ("利率 < 2%", "源", "利率 2%"),
+        # Its entities are their characters, as in items' titles.
+        ("掘金 &amp; 前端 <em>精选</em>", "掘金", "& 前端 精选"),
+        ("源 - a &lt;b&gt; c", "源", "a b c"),
         # A name every JavaScript object has: Hexo's category pages broke.
         ("constructor", "源", None),
         ("源 - __proto__", "源", None),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import html
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -145,8 +146,10 @@ def derive_channel(feed_title: str | None, source: str) -> str | None:
     (``新浪财经－国內``); no title, or nothing after the prefix, gives None.
     """
     # Separators left at either end say nothing ("证券时报网 - " has no channel,
-    # and a category "-" has an empty URL in Hexo); a feed's markup is no name.
-    plain = _MARKUP.sub(" ", _TAG.sub(" ", feed_title or ""))
+    # and a category "-" has an empty URL in Hexo); a feed's markup is no name,
+    # and its entities are their characters, as in items' titles ("&amp;" was
+    # a category "&amp; 前端").
+    plain = _MARKUP.sub(" ", html.unescape(_TAG.sub(" ", feed_title or "")))
     title = " ".join(plain.split()).strip(_SEPARATOR_CHARACTERS)
     if not title or title == source:
         return None
