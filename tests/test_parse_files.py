@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from feedmill.normalize import normalize_feed
-from feedmill.parse import parse_document
+from feedmill.parse import ParseError, parse_document
 
 CASES = Path(__file__).parent / "data" / "parse"
 DOCUMENTS = sorted(
@@ -66,6 +66,21 @@ def test_every_document_has_an_expected_file() -> None:
     assert DOCUMENTS
     for document in DOCUMENTS:
         assert document.with_name(document.stem + ".expected.json").is_file(), document.name
+
+
+def test_a_json_feed_of_other_types_than_the_spec_s_keeps_its_good_items() -> None:
+    """One item that is not an object, an author that is a name, tags that
+    are a number: fastfeedparser raised on each, and the whole feed failed."""
+    parsed = parse_document((CASES / "jsonfeed-wrong-types.json").read_bytes())
+    assert [e.title for e in parsed.entries] == ["快讯一", "快讯二"]
+    assert parsed.warnings == ("skipped 2 items that are not JSON objects",)
+
+
+@pytest.mark.parametrize("items", ['"many"', '{"id": "1"}', "3"])
+def test_a_json_feed_whose_items_are_no_list_says_so(items: str) -> None:
+    document = f'{{"version": "https://jsonfeed.org/version/1.1", "title": "t", "items": {items}}}'
+    with pytest.raises(ParseError, match=r"a JSON Feed whose items are \w+, not a list"):
+        parse_document(document.encode())
 
 
 if __name__ == "__main__":  # pragma: no cover - a helper for writing new cases

@@ -22,7 +22,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 
 from feedmill.models import ParsedFeed, RawEntry
-from feedmill.parse import fast, robust
+from feedmill.parse import fast, jsonfeed, robust
 from feedmill.parse.encoding import Decoded, as_utf8_xml, decode
 from feedmill.parse.safety import fix_entities, make_safe
 from feedmill.parse.sniff import FEED_ROOTS, describe, feed_start, kind, root_name
@@ -87,7 +87,13 @@ _BINARY_CONTENT = re.compile(
     r"""<(?!media:)(?:\w+:)?(?:content|summary|title)\b[^>]*\btype=["'](?:application|image|audio|video)/"""
 )
 _RARE_BODY = re.compile(r"<(?:\w+:)?(?:body|fullitem)[\s/>]")
-_NAKED_MARKUP = re.compile(r"<(?:description|content:encoded|summary)>\s*<(?![!/])")
+# An item's text holding elements, not escaped HTML: fastfeedparser keeps only
+# the text before the first child ("据报道，<b>央行</b>…" became "据报道，").
+# Whatever the element's attributes (RSS `type="html"`, Atom's content), and
+# after text; not a CDATA section, an element's end or a self-closed element.
+_NAKED_MARKUP = re.compile(
+    r"<(?:description|content:encoded|summary|content)(?:\s[^<>]*)?(?<!/)>[^<]*<(?![!/])"
+)
 # An Atom <summary> is plain text unless its type says HTML; the fast path
 # reads every summary as HTML ("a &lt;script&gt; tag" would lose its words).
 _ATOM_PLAIN_SUMMARY = re.compile(
@@ -95,11 +101,19 @@ _ATOM_PLAIN_SUMMARY = re.compile(
 )
 
 
+# Atom content that is no text of the entry's: empty, or out of line (src=).
+_NO_INLINE_CONTENT = re.compile(r"<content\b(?:[^<>]*\bsrc=[^<>]*>|[^<>]*/>|[^<>]*>\s*</content>)")
+
+
 def _atom_plain_summaries(text: str) -> bool:
-    """Atom entries whose text is a plain summary (an entry without content)."""
+    """Atom entries whose text is a plain summary (an entry without content
+    of its own: none, an empty one, or one elsewhere)."""
     return (
         "/2005/Atom" in text
-        and text.count("<content") < text.count("<entry")
+        and (
+            text.count("<content") < text.count("<entry")
+            or _NO_INLINE_CONTENT.search(text) is not None
+        )
         and _ATOM_PLAIN_SUMMARY.search(text) is not None
     )
 
@@ -172,6 +186,16 @@ def _json_dates(parsed: ParsedFeed, text: str) -> ParsedFeed:
             )
         entries.append(entry)
     return dataclasses.replace(parsed, entries=tuple(entries))
+
+
+def _conformed_json(text: str, content_type: str | None) -> tuple[str, int]:
+    """``text`` in the JSON Feed spec's shape, and how many items it skipped."""
+    try:
+        return jsonfeed.conform(text)
+    except jsonfeed.NotJsonFeed as exc:
+        raise ParseError(str(exc)) from None
+    except ValueError:
+        raise ParseError(describe(text, content_type)) from None
 
 
 def well_formed(document: bytes) -> str | None:
@@ -256,8 +280,19 @@ def parse_document(body: bytes, content_type: str | None = None) -> ParsedFeed:
             parsed = fast.parse(text.encode("utf-8"))
         except ValueError:
             raise ParseError(describe(text, content_type)) from None
-        if not parsed.entries and '"version"' not in text[:4096]:
-            raise ParseError(describe(text, content_type))
+        except (AttributeError, TypeError, KeyError):  # a field of another type than the spec's
+            text, skipped = _conformed_json(text, content_type)
+            try:
+                parsed = fast.parse(text.encode("utf-8"))
+            except (ValueError, AttributeError, TypeError, KeyError) as exc:
+                raise ParseError(f"a JSON Feed the parser cannot read ({exc})") from None
+            if skipped:
+                some = (
+                    "1 item that is not a JSON object"
+                    if skipped == 1
+                    else f"{skipped} items that are not JSON objects"
+                )
+                notes = (*notes, f"skipped {some}")
         parsed = _json_dates(parsed, text)
         return dataclasses.replace(parsed, encoding=decoded.encoding, warnings=notes)
 

@@ -27,7 +27,12 @@ class NotAFeed(ValueError):
 # content: a post would be "图片说明" instead of its article.  Where an item
 # has its own body, those are renamed to elements feedparser ignores.
 _ITEM_START = re.compile(rb"<(?:item|entry)\b")
-_OWN_BODY = re.compile(rb"<(?:description|content:encoded|content|summary)[\s>]")
+# (An empty body is none: a podcast's <description></description> beside its
+# <itunes:summary> would hide the episode's only text.)
+_OWN_BODY = re.compile(
+    rb"<(?:description|content:encoded|content|summary)(?:\s[^<>]*)?(?<!/)>\s*"
+    rb"(?!</|<!\[CDATA\[\s*\]\]>)"
+)
 _SECOND_DESCRIPTION = re.compile(rb"<(/?)(media:description|dc:description|itunes:summary)\b")
 
 
@@ -118,6 +123,18 @@ def _first_author(item: Mapping[str, Any]) -> str | None:
     return _text(detail.get("name")) or _author(item)
 
 
+# feedparser writes an element of inline XHTML or unescaped markup back as
+# start and end tag: <br/> becomes <br></br>, which HTML reads as two breaks.
+_VOID_CLOSED = re.compile(
+    r"(<(?:area|br|col|embed|hr|img|source|track|wbr)\b[^<>]*>)</(?:area|br|col|embed|hr|img|source|track|wbr)>",
+    re.IGNORECASE,
+)
+
+
+def _markup(value: str) -> str:
+    return _VOID_CLOSED.sub(r"\1", value) if "</" in value else value
+
+
 def _entry(item: Mapping[str, Any]) -> RawEntry:
     content = None
     content_is_html = True
@@ -138,6 +155,8 @@ def _entry(item: Mapping[str, Any]) -> RawEntry:
         base = _text(summary_detail.get("base"))
     elif summary == content:
         summary = None
+    if content is not None and content_is_html:
+        content = _markup(content)
     # As the fast path reads them (feedparser's "image" is an itunes:image mapping).
     image = media_image(item)
     return RawEntry(
