@@ -1229,3 +1229,53 @@ def test_a_reader_that_stops_early_ends_the_command_quietly(tmp_path: Path) -> N
         finally:
             os.close(write)
         assert (done.returncode, done.stderr) == (1, b""), args
+
+
+def test_output_cut_short_is_never_a_success(tmp_path: Path) -> None:
+    """A reader that leaves after the first 64 KiB (or a disk filling up
+    then): with PYTHONUNBUFFERED=1 (set in many container images) print()
+    returned quietly and the OPML or JSON was truncated under exit status 0
+    (`feedmill export > feeds.opml` kept half a backup)."""
+    import itertools
+    import os
+    import subprocess
+    import sys
+    import time
+
+    feeds = [
+        {"url": f"https://rsshub.example.org/stcn/{n}", "group": "金融", "source": f"来源{n}"}
+        for n in range(1500)
+    ]
+    config = str(write_config(tmp_path, feeds))
+    buffered = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    unbuffered = {**buffered, "PYTHONUNBUFFERED": "1"}
+    for env, args in itertools.product(
+        (buffered, unbuffered), (["export", "-c", config], ["status", "--json", "-c", config])
+    ):
+        whole = subprocess.run(
+            [sys.executable, "-m", "feedmill", *args], capture_output=True, env=env, timeout=120
+        )
+        assert whole.returncode == 0 and len(whole.stdout) > 3 * 65536, args
+        command = subprocess.Popen(
+            [sys.executable, "-m", "feedmill", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
+        assert command.stdout is not None
+        pipe = command.stdout.fileno()
+        while _waiting(pipe) < 65536 and command.poll() is None:  # the pipe is full
+            time.sleep(0.01)
+        assert os.read(pipe, 4096)  # a start, then the reader leaves
+        command.stdout.close()
+        _, errors = command.communicate(timeout=120)
+        assert (command.returncode, errors) == (1, b""), args
+
+
+def _waiting(pipe: int) -> int:
+    """How many bytes a pipe holds, not yet read."""
+    import fcntl
+    import struct
+    import termios
+
+    return int(struct.unpack("i", fcntl.ioctl(pipe, termios.FIONREAD, b"\0\0\0\0"))[0])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import io
 import json
 import os
@@ -1440,11 +1441,24 @@ def _print_out(text: str) -> None:
     (RFC 8259) — a GBK locale wrote GBK under `encoding='UTF-8'`, an ASCII one
     a backslash escape in place of each Chinese name.  Nothing at all when the
     program was started with stdout closed (cron's `>&-`)."""
-    if isinstance(sys.stdout, io.TextIOWrapper):
-        # Output that cannot be written is still `_leave`'s to report.
-        sys.stdout.reconfigure(encoding="utf-8")
+    stream = sys.stdout
+    if stream is None:
+        return
     with _writing():
-        print(text, end="", flush=True)
+        if not isinstance(stream, io.TextIOWrapper):
+            print(text, end="", flush=True)
+            return
+        # Written whole or failing: print() ends quietly when a write is cut
+        # short (a disk filling up, a reader leaving after 64 KiB), and the
+        # OPML or JSON was truncated under exit status 0.
+        stream.flush()
+        data = memoryview(text.encode("utf-8", "backslashreplace"))
+        while data:
+            written = stream.buffer.write(data)
+            if not written:
+                raise OSError(errno.EIO, "the output was not written")
+            data = data[written:]
+        stream.buffer.flush()
 
 
 def main() -> None:
