@@ -858,6 +858,15 @@ def test_status_warns_of_channels_from_titles_that_share_a_category_page(
         "c.xml": None,
     }
     assert "1 with warnings" in cli("status", "-c", str(config)).stdout
+    # The categories a feed posts under, its channel taken from its title;
+    # "channel" is the config's.
+    rows = json.loads(result.stdout)
+    assert [row["categories"] for row in rows] == [
+        ["科技", "IT之家", "IT资讯"],
+        ["科技", "IT之家", "ＩＴ资讯"],
+        ["科技", "IT之家", "手机"],
+    ]
+    assert [row["channel"] for row in rows] == [None, None, None]
     # Hexo's own cure, a category_map in the site's _config.yml, is honoured.
     with (tmp_path / "_config.yml").open("a", encoding="utf-8") as site:
         site.write("category_map:\n  ＩＴ资讯: it-news-fullwidth\n")

@@ -971,6 +971,7 @@ def _cut(segments: Sequence[tuple[str, bool]], limit: int) -> list[tuple[str, bo
 
 
 def status_rows(config: Config) -> list[dict[str, Any]]:
+    from feedmill.publish.categories import derive_channel
     from feedmill.store import feeds as feed_store
     from feedmill.store.database import open_database, reading
 
@@ -997,12 +998,14 @@ def status_rows(config: Config) -> list[dict[str, Any]]:
         blocked, duplicates = held.get(state.id, (0, 0))
         written, archived = counts.get(state.id, (0, 0))
         due = config.feed_due(spec, state, now)
+        channel = spec.channel or derive_channel(state.title, spec.source)
         rows.append(
             {
                 "url": spec.url,
                 "group": spec.group,
                 "source": spec.source,
-                "channel": spec.channel,
+                "channel": spec.channel,  # as configured; "categories" has the one used
+                "categories": [spec.group, spec.source, *([channel] if channel else [])],
                 "title": state.title,
                 # (A moved feed keeps its credentials; what is shown does not.)
                 "fetch_url": _shown(state.fetch_url),
@@ -1034,12 +1037,9 @@ def _warn_of_shared_pages(config: Config, rows: list[dict[str, Any]]) -> None:
     channel has (``ＩＴ资讯`` and ``IT资讯``; ``C++`` and ``C#``): the load of
     the config refuses such names when they are written in it."""
     from feedmill.config import category_naming
-    from feedmill.publish.categories import derive_channel, shared_pages
+    from feedmill.publish.categories import shared_pages
 
-    chains = []
-    for row in rows:
-        channel = row["channel"] or derive_channel(row["title"], row["source"])
-        chains.append([row["group"], row["source"], *([channel] if channel else [])])
+    chains = [row["categories"] for row in rows]
     for clash in shared_pages(chains, *category_naming(config.site_dir)):
         row, other = rows[clash.index], rows[clash.other_index]
         note = (
@@ -1144,7 +1144,6 @@ def status(config: Path, as_json: bool, failing: bool) -> None:
         _print_out(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
         return
     from feedmill.columns import Cell, cell, columns
-    from feedmill.publish.categories import derive_channel
 
     header = (
         "feed",
@@ -1160,8 +1159,7 @@ def status(config: Path, as_json: bool, failing: bool) -> None:
     )
 
     def category(row: dict[str, Any]) -> str:
-        channel = row["channel"] or derive_channel(row["title"], row["source"])
-        return " / ".join(x for x in (row["group"], row["source"], channel) if x)
+        return " / ".join(row["categories"])
 
     # Feeds of one category (RSSHub routes of one source not fetched yet)
     # are told apart by their URLs.
