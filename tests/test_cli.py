@@ -988,6 +988,15 @@ def test_a_site_that_cannot_be_written_is_a_clear_error(tmp_path: Path) -> None:
     made = cli("init", str(tmp_path / "a-file"))
     assert made.code == 1 and "cannot make a site in" in made.stderr
     assert cli("run", "-c", str(config), "--workers", "0").code == 2
+    # A site whose posts' folder is a file: said so, not "[Errno 17] File exists".
+    (tmp_path / "site" / "source").mkdir(parents=True)
+    (tmp_path / "site" / "source" / "_posts").write_text("not a folder")
+    config = write_config(tmp_path, feeds, site="site")
+    for command in ("run", "publish"):
+        result = cli(command, "-c", str(config))
+        assert result.code == 2, (command, result.stderr)
+        posts = tmp_path / "site" / "source" / "_posts"
+        assert f"{posts} is a file, not the folder of Hexo's posts" in result.stderr
 
 
 def test_a_failed_daemon_pass_gives_the_databases_reason_not_its_sql(

@@ -345,6 +345,11 @@ def _no_site(config: Config) -> str | None:
     site = config.site_dir
     try:
         if site.is_dir():
+            for folder in (site / "source", site / "source" / "_posts"):
+                if folder.exists() and not folder.is_dir():  # "[Errno 17] File exists"
+                    return (
+                        f"{config.path}: site: {folder} is a file, not the folder of Hexo's posts"
+                    )
             return None
         there = site.exists()
     except OSError:  # not ours to say: the pass reports what it cannot do there
