@@ -126,6 +126,26 @@ def test_the_terminal_output_and_nothing_found(demo: Path) -> None:
     assert cli("search", "x", "-c", str(demo), "--since", "yesterday").code == 2
 
 
+def test_words_need_no_quotes(demo: Path) -> None:
+    """`feedmill search 央行 逆回购` is the query "央行 逆回购" (click refused the
+    second word), an exclusion among them too."""
+    quoted = cli("search", "央行 逆回购", "-c", str(demo), "--json")
+    unquoted = cli("search", "央行", "逆回购", "-c", str(demo), "--json")
+    assert unquoted.code == 0 and unquoted.stdout == quoted.stdout
+    assert len(json.loads(unquoted.stdout)) == 2
+    excluding = cli("search", "逆回购", "-央行", "-c", str(demo), "--json")
+    assert excluding.code == 0 and json.loads(excluding.stdout) == [], excluding.stderr
+
+
+def test_a_query_of_too_many_terms_is_refused(demo: Path) -> None:
+    """~2,500 terms overflowed PostgreSQL's stack (a traceback after seconds)."""
+    words = [f"w{n}" for n in range(101)]
+    result = cli("search", *words, "-c", str(demo))
+    assert result.code == 2
+    assert "101 terms: a query has at most 100 (words, or phrases in quotes)" in result.stderr
+    assert cli("search", *words[:100], "-c", str(demo)).code == 0
+
+
 def test_search_off_leaves_indexing_to_the_first_search(tmp_path: Path) -> None:
     """`search: false`: runs index nothing; a search indexes everything once,
     and again only after a run that stored items."""
@@ -321,3 +341,30 @@ def test_scores_keep_their_order_for_a_word_most_items_have(demo: Path) -> None:
     scores = [float(r["score"]) for r in search(demo, "的")]  # type: ignore[arg-type]
     assert len(scores) > 2 and all(s > 0 for s in scores)
     assert scores == sorted(scores, reverse=True)
+
+
+class _PgError(Exception):
+    def __init__(self, message: str, sqlstate: str) -> None:
+        super().__init__(message)
+        self.sqlstate = sqlstate
+
+
+@pytest.mark.parametrize(
+    ("orig", "busy"),
+    [
+        (Exception("database is locked"), True),
+        (_PgError("canceling statement due to lock timeout", "55P03"), True),
+        (_PgError("deadlock detected", "40P01"), True),
+        # Not another writer's doing: said as an error (exit 1), not "busy" (75),
+        # which a script would retry for ever.
+        (Exception("database or disk is full"), False),
+        (Exception("disk I/O error"), False),
+        (_PgError("string is too long for tsvector", "54000"), False),
+    ],
+)
+def test_only_a_lock_waited_for_makes_building_the_index_busy(orig: Exception, busy: bool) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from feedmill.cli import _waited_for_a_lock
+
+    assert _waited_for_a_lock(OperationalError("INSERT …", {}, orig)) is busy

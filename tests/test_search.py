@@ -23,6 +23,7 @@ from sqlalchemy.engine import make_url
 from feedmill.search import marked, normalize, query_tokens, snippet, visible_text
 from feedmill.search.tokens import (
     MAX_TOKEN,
+    IndexTokens,
     Lookup,
     index_tokens,
     located_words,
@@ -33,7 +34,7 @@ from feedmill.search.tokens import (
 from feedmill.store import search
 from feedmill.store.database import MIGRATIONS, create, open_database
 from feedmill.store.schema import entries, feeds, meta
-from feedmill.store.search import Hit, SearchDoc, SearchQuery
+from feedmill.store.search import Hit, SearchDoc, SearchQuery, TokenizedDoc
 
 # Hypothesis: the same examples every run, nothing written to .hypothesis/.
 steady = settings(derandomize=True, database=None, deadline=None, max_examples=200)
@@ -589,6 +590,24 @@ def test_a_changed_entry_replaces_its_old_text(news: Engine) -> None:
     with news.begin() as conn:
         search.remove(conn, [1, 2, 5])
         assert indexed_terms(conn) == 0
+
+
+def test_an_item_too_large_for_a_tsvector_is_indexed_in_part(engine: Engine) -> None:
+    """An item of 200,000 rare characters and random words made more than
+    PostgreSQL's 1 MiB of lexemes and positions: the insert failed, and with
+    it the feed's every item, every pass.  It is indexed as far as the limit
+    allows (here: 90,000 distinct words, ~1.4 MB, as the segmenter gives them)."""
+    distinct = " ".join(f"w{n:011d}" for n in range(90_000))
+    title = IndexTokens(words="超长 条目 " + distinct, parts="")
+    body = IndexTokens(words="央行 宣布 降准 " + distinct, parts="")
+    with engine.begin() as conn:
+        add(conn, 1, "央行降准", f"<p>{PBOC}</p>", indexed=False)
+        add(conn, 2, "超长条目", "<p>央行宣布降准</p>", indexed=False)
+        first = SearchDoc.of(1, "央行降准", f"<p>{PBOC}</p>").tokenized()
+        search.index(conn, [first, TokenizedDoc(2, title, body)])
+    assert sorted(ids(find(engine, "央行"))) == [1, 2]
+    assert ids(find(engine, "超长")) == [2]
+    assert ids(find(engine, "w00000000001")) == [2]
 
 
 def test_documents_can_be_segmented_before_the_transaction(engine: Engine) -> None:

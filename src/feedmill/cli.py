@@ -797,6 +797,22 @@ def _html(segments: Sequence[tuple[str, bool]]) -> str:
     )
 
 
+# SQLite's word for a lock it waited for in vain; PostgreSQL's codes for a
+# lock not had in time (lock_timeout) and a deadlock.
+_LOCKED = ("database is locked", "database table is locked")
+_LOCK_STATES = frozenset({"55P03", "40P01"})
+
+
+def _waited_for_a_lock(exc: Exception) -> bool:
+    """Whether ``exc`` (an OperationalError) means another writer was in the way."""
+    orig = getattr(exc, "orig", None)
+    if getattr(orig, "sqlstate", None) in _LOCK_STATES:
+        return True
+    return any(words in str(orig).lower() for words in _LOCKED)
+
+
+MAX_QUERY_TERMS = 100
+
 # More than any database holds: a larger `-n` is "all" (SQL's LIMIT takes
 # 64 bits at most).
 LIMIT_ALL = 1 << 40
@@ -805,7 +821,7 @@ LIMIT_ALL = 1 << 40
 # A query that begins with -央行 (an exclusion) is no option to click; one
 # that begins with a Latin letter of an option (-gold: -g old) needs "--".
 @app.command(context_settings={"ignore_unknown_options": True})
-@click.argument("query")
+@click.argument("query", nargs=-1, required=True)
 @config_option
 @click.option("--group", "-g", multiple=True, help="Only this group (repeatable).")
 @click.option("--source", "-s", multiple=True, help="Only this source (repeatable).")
@@ -820,7 +836,7 @@ LIMIT_ALL = 1 << 40
 )
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def search(
-    query: str,
+    query: tuple[str, ...],
     config: Path,
     group: tuple[str, ...],
     source: tuple[str, ...],
@@ -832,18 +848,28 @@ def search(
 ) -> None:
     """Search everything stored, best match first, with the matches highlighted.
 
-    QUERY: words to find, e.g. "央行 降准"; a quoted phrase; -word excludes.
-    A query that begins with -word goes after --: search -- "-gold 逆回购".
+    QUERY: words to find, e.g. 央行 降准; a quoted phrase; -word excludes.
+    A query that begins with -word goes after --: search -- -gold 逆回购.
     """
     from sqlalchemy.exc import OperationalError
 
+    from feedmill.search.tokens import query_tokens
     from feedmill.store import search as search_store
     from feedmill.store.database import StoreError, open_database, reading
     from feedmill.store.feeds import view
 
-    if not query.strip():
+    typed = " ".join(query)  # 央行 降准 as typed, or "央行 降准" quoted: one query
+    if not typed.strip():
         raise click.BadParameter(
             "an empty query finds nothing: give words to find", param_hint="QUERY"
+        )
+    terms = query_tokens(typed)
+    if len(terms.include) + len(terms.exclude) > MAX_QUERY_TERMS:
+        # PostgreSQL ranks each term apart: ~2,500 of them overflowed its stack.
+        raise click.BadParameter(
+            f"{len(terms.include) + len(terms.exclude)} terms: a query has at most "
+            f"{MAX_QUERY_TERMS} (words, or phrases in quotes)",
+            param_hint="QUERY",
         )
     loaded = _load(config)
     # Checked before the index is built (once, and long on a big site).
@@ -877,14 +903,20 @@ def search(
                 with engine.begin() as conn:
                     if not search_store.is_current(conn):
                         search_store.reindex_all(conn)
-            except OperationalError as exc:  # another feedmill holds the write lock
-                err.print(f"[yellow]busy[/yellow] cannot build the search index now: {exc.orig}")
-                raise click.exceptions.Exit(EXIT_BUSY) from None
+            except OperationalError as exc:
+                if _waited_for_a_lock(exc):  # another feedmill holds the write lock
+                    err.print(
+                        f"[yellow]busy[/yellow] cannot build the search index now: {exc.orig}"
+                    )
+                    raise click.exceptions.Exit(EXIT_BUSY) from None
+                # A full disk, a broken file: no use trying again soon.
+                err.print(f"[red]error[/red] cannot build the search index: {plain(str(exc.orig))}")
+                raise click.exceptions.Exit(EXIT_FATAL) from None
         # Reads only: a search never waits for a pass that is writing.
         with reading(engine) as conn:
             states = view(conn, [f.url for f in loaded.feeds], loaded.url_key, loaded.moves)
             request = search_store.SearchQuery(
-                text=query,
+                text=typed,
                 feed_ids=[states[f.url].id for f in chosen] if (group or source) else None,
                 since=first_day,
                 until=last_day,

@@ -86,6 +86,8 @@ TS_BODY_WEIGHTS = "{0.5,1,0,0}"
 # PostgreSQL has none either.
 FTS5_TOKENIZE = "unicode61 remove_diacritics 0 tokenchars '+#'"
 _MAX_POSITION = 16383  # PostgreSQL's; later positions are clamped to it
+_MAX_POSITIONS = 256  # a lexeme's positions PostgreSQL keeps; it drops the others
+_MAX_TSVECTOR = 1_000_000  # bytes of lexemes and positions; PostgreSQL's limit is 1 MiB - 1
 _CHUNK = 500
 _META_KEY = "search_index"
 # Entries below which reindex_all does not start worker processes.
@@ -262,14 +264,41 @@ def _tsvector(title: IndexTokens, body: IndexTokens) -> str:
     """The tsvector literal of an entry: every token with its position and weight.
 
     A position is skipped between fields, so no phrase spans two of them.
+    PostgreSQL refuses a tsvector literal whose tokens take more than 1 MiB,
+    counted once per occurrence, or whose distinct lexemes and their positions
+    do ("string is too long for tsvector"): one item of 200,000 rare
+    characters failed its whole feed, every pass.  Both are counted here, and
+    past ``_MAX_TSVECTOR`` bytes a token is left out (body parts, the lowest
+    weight, come last).
     """
     out: list[str] = []
     position = 1
+    written = 0  # bytes of the tokens written
+    stored = 0  # bytes of the distinct lexemes and their positions
+    # Per lexeme: how many positions PostgreSQL keeps of it (at most 256,
+    # distinct once clamped to 16383), and the last one.
+    kept: dict[str, tuple[int, int]] = {}
     fields = ((title.words, "A"), (body.words, "C"), (title.parts, "B"), (body.parts, "D"))
     for stream, weight in fields:
         for token in stream.split():
-            out.append(f"{_lexeme(token)}:{min(position, _MAX_POSITION)}{weight}")
+            at = min(position, _MAX_POSITION)
             position += 1
+            length = len(token.encode())
+            if written + length > _MAX_TSVECTOR:
+                continue
+            count, last = kept.get(token, (0, 0))
+            if not count:
+                # The lexeme, aligned to 2 bytes, its count of positions, the first one.
+                cost = ((length + 1) & ~1) + 4
+                if stored + cost > _MAX_TSVECTOR:
+                    continue
+                stored += cost
+                kept[token] = (1, at)
+            elif at != last and count < _MAX_POSITIONS:
+                stored += 2
+                kept[token] = (count + 1, at)
+            written += length
+            out.append(f"{_lexeme(token)}:{at}{weight}")
         position += 1
     return " ".join(out)
 
