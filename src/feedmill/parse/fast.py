@@ -135,7 +135,17 @@ def playable(enclosures: Sequence[Any] | None) -> tuple[tuple[str, str], ...]:
 
 
 def _image(item: Mapping[str, Any]) -> str | None:
-    return _text(item.get("image")) or media_image(item)
+    # A JSON Feed's image, else its banner image (shown above the article).
+    return _text(item.get("image")) or _text(item.get("banner_image")) or media_image(item)
+
+
+# An enclosure without a type whose file says it is a picture.
+_PICTURE_FILE = re.compile(r"\.(?:jpe?g|png|gif|webp|avif)(?:$|[?#])", re.IGNORECASE)
+
+
+def _is_picture(enclosure: Mapping[str, Any], url: str) -> bool:
+    kind = str(enclosure.get("type") or "").strip()
+    return "image" in kind if kind else _PICTURE_FILE.search(url) is not None
 
 
 def media_image(item: Mapping[str, Any]) -> str | None:
@@ -146,9 +156,15 @@ def media_image(item: Mapping[str, Any]) -> str | None:
             medium = str(media.get("medium") or media.get("type") or "") if media else ""
             if url and (key == "media_thumbnail" or "image" in medium):
                 return url
+    for media in item.get("media_content") or ():
+        # A video's own thumbnail (fastfeedparser's reading of a nested
+        # <media:thumbnail>; feedparser lists it among media_thumbnail).
+        thumbnail = _text(media.get("thumbnail_url")) if isinstance(media, Mapping) else None
+        if thumbnail:
+            return thumbnail
     for enclosure in item.get("enclosures") or ():
-        if isinstance(enclosure, Mapping) and "image" in str(enclosure.get("type") or ""):
+        if isinstance(enclosure, Mapping):
             url = _text(enclosure.get("href") or enclosure.get("url"))
-            if url:
+            if url and _is_picture(enclosure, url):
                 return url
     return None
