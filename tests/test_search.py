@@ -210,6 +210,28 @@ def test_snippet_marks_the_original_text() -> None:
     assert [t for t, hit in segs if hit] == ["ＧＰＴ－５", "央行"]
 
 
+@pytest.mark.parametrize(
+    ("text", "query", "found"),
+    [
+        # ℃ grows by a character where e + ◌́ (composed to é) shrinks by one:
+        # equal lengths in all, and every mark was one character off.
+        ("气温30℃，Nestle\u0301 宣布", "nestlé", "[Nestle\u0301] 宣布"),
+        ("Straße 央行今日宣布 cafe\u0301", "央行", "Straße [央行]今日宣布"),
+        ("caf\u0065\u0301 ……", "café", "[cafe\u0301] ……"),
+        # Hangul written as jamo composes into syllables.
+        (
+            "\u1112\u1161\u11ab\u1100\u116e\u11a8 뉴스",
+            "한국",
+            "[\u1112\u1161\u11ab\u1100\u116e\u11a8] 뉴스",
+        ),
+    ],
+)
+def test_marks_fall_on_the_match_whatever_normalizing_does_to_lengths(
+    text: str, query: str, found: str
+) -> None:
+    assert found in marked(snippet(text, query_tokens(query).include))
+
+
 def test_a_text_that_fits_is_shown_whole() -> None:
     """A window begun a quarter of its width before the match started inside
     "8月份" of a 50-character text that fits whole."""

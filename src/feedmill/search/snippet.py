@@ -38,20 +38,38 @@ ELLIPSIS = "…"
 SNIPPET_SCAN = 50_000
 
 
-def _normalized(text: str) -> tuple[str, list[int] | None]:
-    """normalize(text), and the original index of each of its characters
-    (None: they are the same, character for character)."""
-    whole = unicodedata.normalize("NFKC", text).casefold()
-    if len(whole) == len(text):
-        return whole, None
-    # NFKC or casefolding changed lengths (ß → ss, ㈱ → (株)): one character at a time.
+def _normalized(text: str) -> tuple[str, list[Span] | None]:
+    """normalize(text), and the span of the original each of its characters
+    comes from (None: they are the same, character for character)."""
+    if unicodedata.is_normalized("NFKC", text):
+        folded = text.casefold()
+        if len(folded) == len(text):  # case folding never shortens a character
+            return folded, None
+    # NFKC or case folding changed lengths (ß → ss, ℃ → °c, e + ◌́ → é): a
+    # cluster at a time — a character and what composes with it — as the
+    # index normalizes the whole text.  A length kept in all was no proof of
+    # one for one (℃ grows where é shrinks): highlights were shifted.
     out: list[str] = []
-    origin: list[int] = []
-    for index, char in enumerate(text):
-        mapped = unicodedata.normalize("NFKC", char).casefold()
+    origin: list[Span] = []
+    for start, end in _clusters(text):
+        mapped = unicodedata.normalize("NFKC", text[start:end]).casefold()
         out.append(mapped)
-        origin.extend([index] * len(mapped))
+        origin.extend([(start, end)] * len(mapped))
     return "".join(out), origin
+
+
+def _clusters(text: str) -> Iterator[Span]:
+    """A character with the combining marks after it (and Hangul's vowel and
+    final jamo, which compose with what precedes them)."""
+    start = 0
+    for index in range(1, len(text) + 1):
+        if index == len(text) or not _composes_back(text[index]):
+            yield start, index
+            start = index
+
+
+def _composes_back(char: str) -> bool:
+    return unicodedata.combining(char) != 0 or "\u1160" <= char <= "\u11ff"
 
 
 def match_spans(text: str, phrases: Collection[Phrase]) -> list[Span]:
@@ -89,7 +107,7 @@ def match_spans(text: str, phrases: Collection[Phrase]) -> list[Span]:
         tokens.extend((value, start + at) for value, at in located_words(run.group()))
     found = _phrase_spans(tokens, lookups) + _word_spans(tokens, lookups)
     if origin is not None:
-        found = [(origin[s], origin[e - 1] + 1) for s, e in found]
+        found = [(origin[s][0], origin[e - 1][1]) for s, e in found]
     return _merge(found)
 
 
