@@ -472,7 +472,7 @@ def test_window_and_label_come_from_the_config(tmp_path: Path) -> None:
     """`dedupe: {window: 5m, label: …}`: a rewrite 2 minutes after the first
     merges under the given label; one 8 minutes after is posted."""
     # The fourth version is a verbatim copy of `close`: exact copies merge at
-    # any distance, so it would merge with whichever of the two came first.
+    # any distance, so it would merge with whichever of the two is nearer.
     first, close, later = LPR[:3]  # 09:13, 09:15, 09:21
     settings = {"window": "5m", "label": "另见："}
     config = write_config(tmp_path, _write_sources(tmp_path, [first]), dedupe=settings)
@@ -1051,3 +1051,49 @@ def test_a_big_documents_stories_are_indexed_in_batches_each_on_its_day(tmp_path
     days = {entry_id: day for entry_id, day in rows}
     assert len(days) == count
     assert all(days[i + 1] == dedupe_store.day_of(stories[i].moment) for i in range(count))
+
+
+def test_title_only_notices_of_one_site_at_two_addresses_are_two_stories(tmp_path: Path) -> None:
+    """Per-company feeds of one exchange site list each notice by a title
+    that names no company and no text ("2026年第三季度报告"): two addresses
+    on that site are two companies' notices, not one notice twice."""
+
+    def notice(code: str, number: int) -> Item:
+        link = f"https://www.cninfo.example/detail?stockCode={code}&announcementId={number}"
+        return Item("2026年第三季度报告", "", f"n{number}", link=link)
+
+    assert _two_feeds(tmp_path, [notice("600519", 1)], [notice("000858", 9)]) == 2
+
+
+def _daily(day: int, minute: int, guid: str) -> Item:
+    return Item(
+        "央行今日开展1200亿元7天期逆回购操作",
+        "<p>央行今日开展1200亿元7天期逆回购操作，中标利率1.50%。</p>",
+        guid,
+        link=f"https://{guid[0]}.example/{guid}",
+        pub_date=f"{'Tue' if day == 1 else 'Wed'}, 0{day} Dec 2026 01:{minute:02d}:00 GMT",
+    )
+
+
+def test_the_next_days_short_notice_is_its_own_story_or_a_copy_of_that_days(
+    tmp_path: Path,
+) -> None:
+    """A short routine notice, word for word the same each day, 23 h 55 min
+    apart (inside the window): the next day's is news again, and its copy
+    from another feed is a copy of that day's notice, not of yesterday's."""
+    first = [_daily(1, 20, "a1"), _daily(2, 15, "a2")]
+    assert _two_feeds(tmp_path, first, [_daily(1, 25, "b1"), _daily(2, 18, "b2")]) == 2
+    cluster = _clusters(tmp_path / ".feedmill" / "state.db")
+    assert (cluster["b1"], cluster["b2"]) == ("a1", "a2")
+    # Only the second feed carries the next day's: posted.
+    (tmp_path / "one").mkdir()
+    assert _two_feeds(tmp_path / "one", first[:1], [_daily(1, 25, "b1"), _daily(2, 18, "b2")]) == 2
+
+
+def test_a_short_text_again_half_a_day_later_is_not_the_same_story() -> None:
+    title, html = _daily(1, 20, "a1").title, _daily(1, 20, "a1").html
+    a, b = fingerprint(title, html), fingerprint(title, html)
+    assert not a.identifying
+    assert decide(a, b, apart=timedelta(hours=1)).duplicate
+    verdict = decide(a, b, apart=timedelta(hours=23, minutes=55))
+    assert not verdict.duplicate, verdict

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Engine, TextClause, bindparam, delete, func, 
 
 from feedmill import urls
 from feedmill.filter.dedupe import DedupePolicy, Verdict, decide, fingerprint, unlike
+from feedmill.filter.dedupe.decide import again
 from feedmill.filter.dedupe.lsh import bands
 from feedmill.filter.dedupe.text import Fingerprint, dump, load, load_words
 from feedmill.models import Entry
@@ -173,6 +174,9 @@ def _verify(
     # the story's own feed out.
     found = _stored(conn, candidates, story, policy.window, own_feed)
     for entry_id, (stored, moment, dumped, feed_id) in sorted(found.items()):
+        # The same text was judged by `_exact_copy`, which knows the links.
+        if stored.text_hash == story.fingerprint.text_hash:
+            continue
         # Most candidates share a band by chance: their words alone rule them out.
         if unlike(story.fingerprint, stored, policy.threshold):
             continue
@@ -187,9 +191,11 @@ def _verify(
     return best
 
 
+# The newest first: a short notice that recurs daily shares its text with
+# hundreds of entries, of which only the latest can be its copy.
 _EXACT_SQL = (
     "SELECT id, feed_id, fingerprint, link, published_at, first_seen_at FROM entries"
-    " WHERE status = 'active' AND ({}) ORDER BY id LIMIT 50"
+    " WHERE status = 'active' AND ({}) ORDER BY id DESC LIMIT 50"
 )
 _EXACT_COLUMNS = (
     entries.c.id,
@@ -215,26 +221,44 @@ def _moment(published: datetime | None, first_seen: datetime) -> datetime:
 def _exact_copy(
     rows: Sequence[_Exact], story: Story, policy: DedupePolicy, own_feed: int
 ) -> int | None:
-    """The first of ``rows`` (stored entries with the story's text hash or
-    link) that is the same article as ``story``.
+    """Of ``rows`` (stored entries with the story's text hash or link), the
+    one published nearest to ``story`` that is the same article.
 
     The same text is the same article at any age when the text says enough
-    by itself; a short notice ("央行今日不开展逆回购操作") recurs, so it is a
-    copy only within the window.  The same link is, unless several entries
-    of one feed share it: then it is a list page, not an article.
+    by itself.  A short one ("央行今日不开展逆回购操作") is a copy only
+    within the window and less than half a day apart: a routine notice
+    comes back word for word the next day (`decide.again`).  Nor is it a
+    copy from another address on the same site: per-company feeds of one
+    exchange site list notices by a title that names no company
+    ("2026年第三季度报告").  The same link is the same article, unless
+    several entries of one feed share it: then it is a list page.
     """
     per_feed = Counter(feed for _, feed, _, link, _ in rows if link == story.link)
     shared_link = any(count > 1 for count in per_feed.values())
+    print_ = story.fingerprint
+    found: list[tuple[timedelta, int]] = []
     for entry_id, feed_id, text_hash, link, moment in rows:
         if feed_id == own_feed:
             continue
-        if text_hash == story.fingerprint.text_hash and (
-            story.fingerprint.identifying or abs(moment - story.moment) <= policy.window
-        ):
-            return entry_id
-        if link == story.link and urls.names_a_story(link) and not shared_link:
-            return entry_id
-    return None
+        apart = abs(moment - story.moment)
+        same_link = link == story.link and urls.names_a_story(link) and not shared_link
+        same_text = text_hash == print_.text_hash and (
+            print_.identifying
+            or (apart <= policy.window and not again(print_, apart) and not _elsewhere(link, story))
+        )
+        if same_link or same_text:
+            found.append((apart, entry_id))
+    return min(found)[1] if found else None
+
+
+def _elsewhere(link: str | None, story: Story) -> bool:
+    """Is ``link`` another article of the site that ``story`` links to?"""
+    return (
+        link != story.link
+        and urls.names_a_story(link)
+        and urls.names_a_story(story.link)
+        and urls.host(link) == urls.host(story.link)
+    )
 
 
 @cache
