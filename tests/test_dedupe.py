@@ -1097,3 +1097,35 @@ def test_a_short_text_again_half_a_day_later_is_not_the_same_story() -> None:
     assert decide(a, b, apart=timedelta(hours=1)).duplicate
     verdict = decide(a, b, apart=timedelta(hours=23, minutes=55))
     assert not verdict.duplicate, verdict
+
+
+_PAYWALL = (
+    "<p>本文为财新网付费内容。财新通订阅用户登录后即可阅读全文，财新通提供财新网全部付费内容、"
+    "财新周刊电子版及财新数据通等服务，首月仅需1元，随时可以取消订阅，详情请访问财新网订阅页面了解更多。</p>"
+)
+
+
+def test_one_teaser_under_two_headlines_is_two_stories(tmp_path: Path) -> None:
+    """A paywall's notice in place of the article (80 characters and more)
+    repeats no word of its headline: it says nothing of which story it is,
+    the headline does — on the same day or two days apart."""
+    a = fingerprint("地方债发行提速 11月新增专项债超6000亿元", _PAYWALL)
+    b = fingerprint("多家银行下调大额存单利率 三年期跌破2%", _PAYWALL)
+    assert not a.identifying and a.text_hash != b.text_hash
+    assert not decide(a, b, apart=timedelta(hours=1)).duplicate
+
+    def teaser(title: str, guid: str, day: int) -> Item:
+        when = f"{'Mon' if day == 30 else 'Wed'}, {day} {'Nov' if day == 30 else 'Dec'} 2026"
+        return Item(title, _PAYWALL, guid, pub_date=f"{when} 09:00:00 GMT")
+
+    first = [teaser("地方债发行提速 11月新增专项债超6000亿元", "a1", 30)]
+    second = [
+        teaser("多家银行下调大额存单利率 三年期跌破2%", "b1", 2),
+        teaser("地方债发行提速 11月新增专项债超6000亿元", "b2", 30),  # the same item: a copy
+    ]
+    assert _two_feeds(tmp_path, first, second) == 2
+    assert _clusters(tmp_path / ".feedmill" / "state.db")["b2"] == "a1"
+    # A headline that says nothing ("快讯") over the story: the text is the story.
+    flash = "<p>" + _FLASH + "</p>"
+    assert decide(fingerprint("快讯", flash), fingerprint("【突发】", flash)).duplicate
+    assert fingerprint("快讯", flash).identifying

@@ -25,7 +25,10 @@
    two outlets' copies differ by the credits that open or close them, or
    by one reporter's name).
 
-Stories of fewer than ``MIN_WORDS`` content words are never near-duplicates.
+Stories of fewer than ``MIN_WORDS`` content words are never near-duplicates,
+nor is one whose text repeats no word of a headline of three words or more
+(a paywall's notice, a teaser a site puts under every headline: its words
+are not the story's).
 The same visible text is the same story — unless it is too short to name one
 by itself (a routine notice, word for word the same each day) and the two
 were published half a day or more apart.
@@ -42,7 +45,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
-from feedmill.filter.dedupe.text import AMOUNT_UNITS, DATE_UNIT, Fact, Fingerprint, in_order
+from feedmill.filter.dedupe.text import (
+    AMOUNT_UNITS,
+    DATE_UNIT,
+    Fact,
+    Fingerprint,
+    in_order,
+    untold,
+)
 
 # Containment counts a third of Jaccard: a two-sentence excerpt that shares
 # 55 % of its words with an article is as convincing as two full versions
@@ -305,6 +315,8 @@ def decide(
         return Verdict(True, "same text", 1.0)
     if min(len(a.words), len(b.words)) < MIN_WORDS:
         return Verdict(False, "too short to compare")
+    if untold(a.title, a.subject) or untold(b.title, b.subject):
+        return Verdict(False, "a text that does not tell its headline")
     score = similarity(a, b)
     if score < threshold:
         return Verdict(False, f"similarity {score:.2f} below {threshold:.2f}", score)

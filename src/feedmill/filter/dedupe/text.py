@@ -257,7 +257,7 @@ class Fingerprint:
     facts: dict[str, frozenset[Fact]] = field(default_factory=dict)
     title_facts: dict[str, frozenset[Fact]] = field(default_factory=dict)
     text_hash: str = ""  # the exact visible text, for verbatim copies
-    identifying: bool = True  # the text alone is long enough to name the story
+    identifying: bool = True  # the text alone names the story (long enough, tells its headline)
     shingles: tuple[str, ...] = ()  # what MinHash sees: words less the most common ones
     # For a short body (MAX_SEQUENCE words), what rule 5 of decide.py reads:
     # the rare words of title and body (the names it mentions), and the
@@ -278,20 +278,32 @@ MINHASH_MAX_FREQUENCY = 5000
 
 # Below this many characters a body says too little ("详情见原文", an empty
 # <description>) to identify a story by itself: the title is hashed with it.
+# So is a longer one that does not tell its headline (`untold`).
 MIN_IDENTIFYING_BODY = 80
+
+# A headline of this many words or more says what its story is: a text that
+# repeats none of them is not that story (a paywall's notice, a teaser a
+# site puts under every headline).  A shorter one ("快讯", "图说") may say
+# nothing, and its text is the story.
+HEADLINE_WORDS = 3
+
+
+def untold(title: frozenset[int], subject: frozenset[int]) -> bool:
+    """Is a story's text silent on its headline (`Fingerprint.title`, `.subject`)?"""
+    return len(title) >= HEADLINE_WORDS and not subject
 
 
 _IMAGE_SOURCE = re.compile(r"""<img\b[^<>]*?\ssrc\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
 
 
-def identifies(body_text: str) -> bool:
+def identifies(body_text: str, untold: bool = False) -> bool:
     """Does the body say enough to be a story's identity by itself?"""
-    return len(" ".join(body_text.split())) >= MIN_IDENTIFYING_BODY
+    return not untold and len(" ".join(body_text.split())) >= MIN_IDENTIFYING_BODY
 
 
-def _text_hash(title_text: str, body_text: str, content_html: str = "") -> str:
+def _text_hash(title_text: str, body_text: str, content_html: str, identifying: bool) -> str:
     body = " ".join(body_text.split())
-    if len(body) < MIN_IDENTIFYING_BODY:
+    if not identifying:
         # A picture post ("分享图片" and an image) is its picture.
         pictures = " ".join(_IMAGE_SOURCE.findall(content_html))
         body = " ".join(title_text.split()) + "\n" + body + ("\n" + pictures if pictures else "")
@@ -320,20 +332,21 @@ def fingerprint(title: str, content_html: str) -> Fingerprint:
     rare = {w for w in everything if is_rare(w)}
     names = rare & set(title_words) & set(body_words)
     short = len(body_words) <= MAX_SEQUENCE
+    title_ids = frozenset(word_id(w) for w in title_words if w not in figures)
+    subject = frozenset(word_id(w) for w in set(title_words) & set(body_words) if w not in figures)
+    identifying = identifies(body_text, untold(title_ids, subject))
     return Fingerprint(
         words=frozenset(word_id(w) for w in everything),
         names=frozenset(word_id(w) for w in names),
         # Without the figures (numbers with a unit): they are compared as facts,
         # with their rounding ("52.3亿元" and "超52亿元" are one figure, not two
         # subjects); a bare number ("升破150关口", "iOS 18.2") stays a word.
-        title=frozenset(word_id(w) for w in title_words if w not in figures),
-        subject=frozenset(
-            word_id(w) for w in set(title_words) & set(body_words) if w not in figures
-        ),
+        title=title_ids,
+        subject=subject,
         facts=facts(title_text + "。" + body_text),
         title_facts=title_facts,
-        text_hash=_text_hash(title_text, body_text, content_html),
-        identifying=identifies(body_text),
+        text_hash=_text_hash(title_text, body_text, content_html, identifying),
+        identifying=identifying,
         shingles=tuple(
             sorted(w for w in everything if frequencies.get(w, 0) < MINHASH_MAX_FREQUENCY)
         ),
