@@ -1129,3 +1129,39 @@ def test_one_teaser_under_two_headlines_is_two_stories(tmp_path: Path) -> None:
     flash = "<p>" + _FLASH + "</p>"
     assert decide(fingerprint("快讯", flash), fingerprint("【突发】", flash)).duplicate
     assert fingerprint("快讯", flash).identifying
+
+
+_DECLARATION = (
+    "【特别声明】以上内容仅供参考，不构成任何投资建议。市场有风险，投资需谨慎。本平台所载文章、数据仅供参考，"
+    "使用前请核实，风险自负。未经授权，任何单位和个人不得转载、摘编或以其他方式使用本网站内容。如需转载，"
+    "请联系本网站获取授权。关注财经早知道微信公众号，获取更多实时资讯与深度解读，每日早八点准时推送宏观政策、"
+    "行业动态、个股公告和机构观点。"
+)
+_FURNITURE = (
+    "市场有风险，投资需谨慎。本文仅供参考，不构成任何投资建议，据此操作风险自担。版权归财经早知道所有，"
+    "未经书面授权，任何单位和个人不得转载、摘编或以其他方式使用。欢迎关注财经早知道微信公众号，获取更多"
+    "实时资讯与深度解读，每日早八点准时推送宏观政策、行业动态、个股公告和机构观点。"
+)
+
+
+_RRR = (
+    "中国人民银行决定于12月5日下调金融机构存款准备金率0.5个百分点。本次下调后，金融机构加权"
+    "平均存款准备金率约为6.2%。此次降准共计释放长期流动性约1万亿元。"
+)
+
+
+@pytest.mark.parametrize("footer", [_DECLARATION, _FURNITURE])
+def test_a_publishers_long_footer_does_not_make_two_stories_one(footer: str) -> None:
+    """One publisher's two channels put the same long footer — a declaration,
+    copyright and follow-us lines — under unrelated stories: outlet furniture."""
+    a = fingerprint("央行宣布降准0.5个百分点", f"<p>{_RRR}</p><p>{footer}</p>")
+    b = fingerprint(
+        "国常会部署稳就业举措",
+        "<p>国务院常务会议部署进一步做好稳就业工作，要求加大对高校毕业生、农民工等重点群体就业帮扶"
+        f"力度，落实好社保补贴、稳岗返还等政策，支持中小微企业吸纳就业。</p><p>{footer}</p>",
+    )
+    verdict = decide(a, b)
+    assert not verdict.duplicate, verdict
+    # The story with and without the footer is one story.
+    bare = fingerprint("央行宣布降准0.5个百分点", f"<p>{_RRR}</p>")
+    assert decide(a, bare).duplicate and a.words == bare.words

@@ -34,7 +34,9 @@ _BOILERPLATE = re.compile(
     r"[（(]?\s*(?:文章)?来源[:：][^）)。\n]{0,40}[）)]?"
     r"|[（(]?\s*(?:责任编辑|编辑|作者|记者)[:：][^）)。\n]{0,20}[）)]?"
     r"|原标题[:：][^。\n]{0,80}"
-    r"|(?:郑重声明|免责声明|风险提示)[:：].{0,200}"
+    # A declaration runs to the end: 【特别声明】, 免责声明：, 【风险提示】….
+    r"|(?:[【\[]\s*(?:(?:特别|郑重|免责|版权)声明|(?:风险|特别|温馨)提示)\s*[】\]]"
+    r"|(?:(?:特别|郑重|免责|版权)声明|(?:风险|特别|温馨)提示)[:：]).{0,300}"
     r"|本文(?:来自|来源|转载)[^，。\n]{0,40}[，。]?"
     r"|(?:扫码|扫描二维码|长按识别|下载[^。\n]{0,10}APP)[^。\n]{0,40}。?"
     r"|\(Bloomberg\)\s*--|\((?:Reporting|Editing|Writing) by[^)]*\)",
@@ -193,15 +195,48 @@ def is_rare(word: str) -> bool:
 # Every _BOILERPLATE alternative holds one of these: without them (most
 # stories) the slow scan, tried at every position, is skipped.
 _BOILERPLATE_MARKS = (
-    "来源", "编辑", "作者", "记者", "原标题", "声明", "风险提示", "本文", "扫码", "扫描",
+    "来源", "编辑", "作者", "记者", "原标题", "声明", "提示", "本文", "扫码", "扫描",
     "长按", "下载", "bloomberg", "reporting", "editing", "writing",
 )  # fmt: skip
+# Sentences of outlet furniture without a heading, known by a stock phrase:
+# risk warnings, copyright and reprint terms, "follow our account" lines.
+# A site puts them under every story, often long enough to make two of
+# its stories alike.  The whole sentence goes (see `_without_furniture`).
+_FURNITURE = re.compile(
+    r"不构成[^。，\n]{0,4}投资建议|投资需谨慎|入市需谨慎|风险自[负担]|不得(?:转载|转发|复制|摘编)"
+    r"|转载请|版权归[^。，\n]{0,20}所有|版权所有|关注[^。\n]{0,20}公众号|获取授权"
+)
+_FURNITURE_MARKS = ("投资", "谨慎", "风险自", "不得", "转载", "版权", "公众号", "授权")
+_SENTENCE_END = re.compile(r"[。！？!?]")
+_SENTENCE = 120  # furthest a furniture sentence reaches from its stock phrase
+
+
+def _without_furniture(text: str) -> str:
+    spans: list[tuple[int, int]] = []
+    for match in _FURNITURE.finditer(text):
+        if spans and match.start() < spans[-1][1]:
+            continue  # inside the sentence just removed
+        before = text[max(0, match.start() - _SENTENCE) : match.start()]
+        ends = list(_SENTENCE_END.finditer(before))
+        start = match.start() - len(before) + (ends[-1].end() if ends else 0)
+        after = _SENTENCE_END.search(text, match.end(), match.end() + _SENTENCE)
+        spans.append((start, after.end() if after else min(len(text), match.end() + _SENTENCE)))
+    if not spans:
+        return text
+    kept, last = [], 0
+    for start, end in spans:
+        kept.append(text[last:start])
+        last = end
+    kept.append(text[last:])
+    return " ".join(kept)
 
 
 def normalize(text: str) -> str:
     lowered = text.lower()
     if any(mark in lowered for mark in _BOILERPLATE_MARKS):
         text = _BOILERPLATE.sub(" ", text)
+    if any(mark in text for mark in _FURNITURE_MARKS):
+        text = _without_furniture(text)
     return unicodedata.normalize("NFKC", text).casefold()
 
 
