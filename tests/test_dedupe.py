@@ -1165,3 +1165,25 @@ def test_a_publishers_long_footer_does_not_make_two_stories_one(footer: str) -> 
     # The story with and without the footer is one story.
     bare = fingerprint("央行宣布降准0.5个百分点", f"<p>{_RRR}</p>")
     assert decide(a, bare).duplicate and a.words == bare.words
+
+
+_STAND_IN = "data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        '<img data-src="https://mmbiz.example/{}.jpg" src="' + _STAND_IN + '">',
+        "<img src='/static/loading.gif' data-original='https://img.example/{}.png'>",
+    ],
+)
+def test_lazy_picture_posts_are_told_apart_by_their_pictures(image: str) -> None:
+    """Lazy images: the picture is in data-src (or the like); the src all of
+    a site's images share is a stand-in until a script swaps it."""
+    a, b = (fingerprint("图说", f"<p>{image.format(n)}</p>") for n in ("a1", "b7"))
+    assert a.text_hash != b.text_hash
+    assert fingerprint("图说", f"<p>{image.format('a1')}</p>").text_hash == a.text_hash
+    # The same picture shown at once, without a stand-in: the same post.
+    shown = image.format("a1").split('"' if '"' in image else "'")
+    url = next(part for part in shown if part.startswith(("https://", "http://")))
+    assert fingerprint("图说", f'<p><img src="{url}"></p>').text_hash == a.text_hash
