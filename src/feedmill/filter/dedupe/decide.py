@@ -16,14 +16,17 @@
    repeated in its own story's body and never mentioned by the other story,
    they are two announcements of one template (names jieba knows as common
    words, like 平安, escape rule 3; this catches them).
-5. **Not one notice about other names:** one headline over two texts of one
-   template whose names are only in the text ("证监会同意两家企业IPO注册":
-   中芯国际、华大九天 in one, 长鑫存储、宁德时代 in the other) — each names
-   two or more names the other never mentions, in the one stretch inside
-   texts otherwise the same words in the same order (a template's slot;
-   rewrites and excerpts of one story reword and cut here and there, and
-   two outlets' copies differ by the credits that open or close them, or
-   by one reporter's name).
+5. **Not one template filled in for others:** texts the same words in the
+   same order but for one stretch (a template's slot), each slot naming
+   what the other story never mentions: a word of its own headline
+   ("贵州茅台公告：控股股东拟增持" and "五粮液：控股股东计划增持公司股份" over
+   one notice, whose names jieba knows as common words and whose headlines
+   differ by more than the name), or, under one headline, two or more names
+   in a stretch inside the texts ("证监会同意两家企业IPO注册": 中芯国际、华大九天
+   in one, 长鑫存储、宁德时代 in the other).  Rewrites and excerpts of one
+   story reword and cut here and there; two outlets' copies differ by the
+   credits that open or close them, or by one reporter's name, which their
+   headlines do not give.
 
 Stories of fewer than ``MIN_WORDS`` content words are never near-duplicates,
 nor is one whose text repeats no word of a headline of three words or more
@@ -266,32 +269,54 @@ def conflicting_subjects(a: Fingerprint, b: Fingerprint) -> bool:
 # Rule 5: texts that begin and end alike over at least this share of the
 # longer one's words are one template, filled in where they differ.
 TEMPLATE_SHARE = 0.5
-# Names of its own that each filling must give there: one may be a
-# reporter's ("本报记者张三" / "…李四"), companies come in lists.
+# Names of its own that each filling must give there, when the headline is
+# the same: one may be a reporter's ("本报记者张三" / "…李四"), companies
+# come in lists.
 SLOT_NAMES = 2
 
 
-def other_names_same_headline(a: Fingerprint, b: Fingerprint) -> bool:
-    """Rule 5: the same headline words over two fillings of one template —
-    the same words in the same order but for one stretch inside the text
-    (its slot; a rewrite rewords here and there, and two outlets' copies
-    differ by their credits, which open or close the text) — where each
-    slot names what the other story never mentions."""
-    if not a.title or a.title != b.title or not a.sequence or not b.sequence:
-        return False
-    if not (a.rare - b.words and b.rare - a.words):  # most pairs: no need to unpack
-        return False
+def _slots(a: Fingerprint, b: Fingerprint) -> tuple[set[int], set[int], bool] | None:
+    """The stretch by which two texts of one template differ — the same
+    words in the same order but there — on each side, and whether it lies
+    inside the texts (neither their start nor their end); None if the texts
+    are not one template."""
     x, y = in_order(a.sequence), in_order(b.sequence)
     shortest = min(len(x), len(y))
     head = next((i for i in range(shortest) if x[i] != y[i]), shortest)
     tail = next((i for i in range(shortest - head) if x[-1 - i] != y[-1 - i]), shortest - head)
-    if not head or not tail or head + tail < TEMPLATE_SHARE * max(len(x), len(y)):
-        return False
-    mine, theirs = set(x[head : len(x) - tail]), set(y[head : len(y) - tail])
-    return (
-        len((mine & a.rare) - b.words) >= SLOT_NAMES
+    if head + tail < TEMPLATE_SHARE * max(len(x), len(y)):
+        return None
+    return set(x[head : len(x) - tail]), set(y[head : len(y) - tail]), bool(head and tail)
+
+
+def other_fillings(a: Fingerprint, b: Fingerprint) -> str | None:
+    """Rule 5: two fillings of one template, each about what the other story
+    never mentions — named by its own headline (the company an outlet's
+    headline and its text name), or, under the same headline, by two or more
+    names in a stretch inside the text (a rewrite rewords here and there, and
+    two outlets' copies differ by their credits, which open or close the
+    text, or name no word of the headline).  The reason, or None."""
+    if not a.sequence or not b.sequence:
+        return None
+    # Most pairs: neither can hold, and the texts need not be unpacked.
+    headlines = a.title - b.words and b.title - a.words
+    same_headline = a.title and a.title == b.title and a.rare - b.words and b.rare - a.words
+    if not (headlines or same_headline):
+        return None
+    slots = _slots(a, b)
+    if slots is None:
+        return None
+    mine, theirs, inside = slots
+    if headlines and (mine & a.title) - b.words and (theirs & b.title) - a.words:
+        return "one template, each about what its headline names"
+    if (
+        same_headline
+        and inside
+        and len((mine & a.rare) - b.words) >= SLOT_NAMES
         and len((theirs & b.rare) - a.words) >= SLOT_NAMES
-    )
+    ):
+        return "same headline, different names in the text"
+    return None
 
 
 def again(a: Fingerprint, apart: timedelta | None) -> bool:
@@ -327,6 +352,7 @@ def decide(
         return Verdict(False, "about different names", score)
     if conflicting_subjects(a, b):
         return Verdict(False, "same headline template, different subjects", score)
-    if other_names_same_headline(a, b):
-        return Verdict(False, "same headline, different names in the text", score)
+    filled = other_fillings(a, b)
+    if filled:
+        return Verdict(False, filled, score)
     return Verdict(True, f"similarity {score:.2f}", score)
