@@ -1227,3 +1227,21 @@ def test_one_template_about_two_companies_named_in_their_headlines_is_two_storie
     # One company's, under another outlet's headline: one story.
     again = fingerprint(title_b.replace(name_b, name_a), body.format(name_a))
     assert decide(a, again).duplicate
+
+
+_CASE = (
+    "<p>{}公告，公司于近日收到中国证监会出具的《立案告知书》，因公司涉嫌信息披露违法违规，根据相关"
+    "法律法规，中国证监会决定对公司立案。立案调查期间，公司将积极配合中国证监会的调查工作，并严格按照"
+    "监管要求履行信息披露义务。</p>"
+)
+
+
+def test_one_notice_of_two_companies_named_only_in_the_text_is_two_stories() -> None:
+    """Exchange notices under one headline that names no company: the text
+    names it once, in one place of a template otherwise word for word the same."""
+    title = "关于收到中国证监会立案告知书的公告"
+    a, b = fingerprint(title, _CASE.format("*ST左江")), fingerprint(title, _CASE.format("*ST美尚"))
+    verdict = decide(a, b, apart=timedelta(hours=1))
+    assert not verdict.duplicate, verdict
+    assert verdict.reason == "same headline, different names in the text"
+    assert decide(a, fingerprint(title, _CASE.format("*ST左江"))).duplicate

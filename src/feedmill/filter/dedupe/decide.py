@@ -21,12 +21,13 @@
    what the other story never mentions: a word of its own headline
    ("贵州茅台公告：控股股东拟增持" and "五粮液：控股股东计划增持公司股份" over
    one notice, whose names jieba knows as common words and whose headlines
-   differ by more than the name), or, under one headline, two or more names
-   in a stretch inside the texts ("证监会同意两家企业IPO注册": 中芯国际、华大九天
-   in one, 长鑫存储、宁德时代 in the other).  Rewrites and excerpts of one
-   story reword and cut here and there; two outlets' copies differ by the
-   credits that open or close them, or by one reporter's name, which their
-   headlines do not give.
+   differ by more than the name), or, under one headline, a name in a
+   stretch inside the texts ("证监会同意两家企业IPO注册": 中芯国际、华大九天
+   in one, 长鑫存储、宁德时代 in the other; "关于收到中国证监会立案告知书的
+   公告" of *ST左江 and of *ST美尚).  Rewrites and excerpts of one story
+   reword and cut here and there; two outlets' copies differ by the credits
+   that open or close them (a reporter's credit inside is left out with the
+   outlet's furniture), which their headlines do not give.
 
 Stories of fewer than ``MIN_WORDS`` content words are never near-duplicates,
 nor is one whose text repeats no word of a headline of three words or more
@@ -270,9 +271,10 @@ def conflicting_subjects(a: Fingerprint, b: Fingerprint) -> bool:
 # longer one's words are one template, filled in where they differ.
 TEMPLATE_SHARE = 0.5
 # Names of its own that each filling must give there, when the headline is
-# the same: one may be a reporter's ("本报记者张三" / "…李四"), companies
-# come in lists.
-SLOT_NAMES = 2
+# the same: one is enough ("*ST左江公告，…" / "*ST美尚公告，…"); a reporter's
+# credit ("本报记者张三报道" / "…李四报道") is outlet furniture, not a filling
+# (text._BOILERPLATE).
+SLOT_NAMES = 1
 
 
 def _slots(a: Fingerprint, b: Fingerprint) -> tuple[set[int], set[int], bool] | None:
@@ -292,8 +294,8 @@ def _slots(a: Fingerprint, b: Fingerprint) -> tuple[set[int], set[int], bool] | 
 def other_fillings(a: Fingerprint, b: Fingerprint) -> str | None:
     """Rule 5: two fillings of one template, each about what the other story
     never mentions — named by its own headline (the company an outlet's
-    headline and its text name), or, under the same headline, by two or more
-    names in a stretch inside the text (a rewrite rewords here and there, and
+    headline and its text name), or, under the same headline, by names in a
+    stretch inside the text (a rewrite rewords here and there, and
     two outlets' copies differ by their credits, which open or close the
     text, or name no word of the headline).  The reason, or None."""
     if not a.sequence or not b.sequence:

@@ -34,6 +34,9 @@ from feedmill.sanitize.prepass import LAZY_ATTRIBUTES, PLACEHOLDER, PLACEHOLDER_
 _BOILERPLATE = re.compile(
     r"[（(]?\s*(?:文章)?来源[:：][^）)。\n]{0,40}[）)]?"
     r"|[（(]?\s*(?:责任编辑|编辑|作者|记者)[:：][^）)。\n]{0,20}[）)]?"
+    # A reporter's credit: "本报记者张晓燕报道", "（记者 王涵）".
+    r"|(?:本报|本刊|本台|本网)记者\s*[\u4e00-\u9fff·]{2,4}?\s*(?:报道|采写|摄)"
+    r"|[（(]\s*记者[^（）()。\n]{1,20}[）)]"
     r"|原标题[:：][^。\n]{0,80}"
     # A declaration runs to the end: 【特别声明】, 免责声明：, 【风险提示】….
     r"|(?:[【\[]\s*(?:(?:特别|郑重|免责|版权)声明|(?:风险|特别|温馨)提示)\s*[】\]]"
