@@ -235,16 +235,16 @@ def _exact_copy(
     """
     per_feed = Counter(feed for _, feed, _, link, _ in rows if link == story.link)
     shared_link = any(count > 1 for count in per_feed.values())
-    print_ = story.fingerprint
+    mine = story.fingerprint
     found: list[tuple[timedelta, int]] = []
     for entry_id, feed_id, text_hash, link, moment in rows:
         if feed_id == own_feed:
             continue
         apart = abs(moment - story.moment)
         same_link = link == story.link and urls.names_a_story(link) and not shared_link
-        same_text = text_hash == print_.text_hash and (
-            print_.identifying
-            or (apart <= policy.window and not again(print_, apart) and not _elsewhere(link, story))
+        same_text = text_hash == mine.text_hash and (
+            mine.identifying
+            or (apart <= policy.window and not again(mine, apart) and not _elsewhere(link, story))
         )
         if same_link or same_text:
             found.append((apart, entry_id))
