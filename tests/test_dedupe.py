@@ -456,6 +456,23 @@ def test_dedupe_off_posts_every_copy(tmp_path: Path) -> None:
     assert "held back" not in result.stdout
 
 
+def test_stories_stored_with_dedupe_off_are_found_once_it_is_on(tmp_path: Path) -> None:
+    """Stored while `dedupe: off`, a story had no fingerprint: turned on
+    again, dedupe posted its copies again, a rewrite or word for word."""
+    first, rewrite, other = LPR[:3]
+    word_for_word = {**first, "id": "word-for-word", "source": other["source"]}
+    config = write_config(tmp_path, _write_sources(tmp_path, [first]), dedupe=False)
+    assert cli("run", "-c", str(config)).code == 0
+    config = write_config(tmp_path, _write_sources(tmp_path, [first, rewrite, word_for_word]))
+    result = cli("run", "-c", str(config))
+    assert "held back: 0 blocked, 2 duplicates" in result.stdout, result.stdout
+    cluster = _clusters(tmp_path / ".feedmill" / "state.db")
+    assert cluster[rewrite["id"]] == cluster["word-for-word"] == first["id"]
+    assert len(posts(tmp_path)) == 1
+    # Looked at once: a pass with nothing stored since reads no story again.
+    assert "0 new" in cli("run", "-c", str(config)).stdout
+
+
 def test_a_stricter_threshold_keeps_rewrites_apart(tmp_path: Path) -> None:
     pair = [STORIES["s001-a"], STORIES["s001-b"]]  # reworded
     loose = write_config(tmp_path / "loose", _write_sources(tmp_path / "loose", pair))

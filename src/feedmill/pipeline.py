@@ -420,6 +420,7 @@ class Mill:
         if self.dedupe is not None:
             with self.engine.begin() as conn:
                 dedupe_store.prune_when_due(conn, self.dedupe)
+                dedupe_store.index_unindexed(conn, self.dedupe)
         candidates = self._named()
         specs = self._selected(candidates, states, datetime.now(UTC))
         summary.feeds_skipped = len(candidates) - len(specs)

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import cache
+from typing import Any
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Connection, Engine, TextClause, bindparam, delete, func, select, text, update
@@ -466,6 +467,89 @@ def prune(conn: Connection, policy: DedupePolicy, now: datetime | None = None) -
         )
     )
     return result.rowcount or 0
+
+
+# Stories read per statement by `index_unindexed` (each with its whole text).
+_UNINDEXED_BATCH = 500
+# The last entry id `index_unindexed` has looked at: entries stored since
+# are the only ones that may lack their fingerprint.
+_INDEXED_THROUGH = "dedupe_indexed_through"
+
+
+def index_unindexed(conn: Connection, policy: DedupePolicy, now: datetime | None = None) -> int:
+    """Index the published stories stored while dedupe was off (``dedupe:
+    off``, or a database from before it) that a new story could still be
+    compared with: turned on again, dedupe missed copies of them — even word
+    for word — and posted those again.  A pass that finds no entry stored
+    since the last one looked costs one read of the largest id.
+    """
+    through = int(store_meta.get(conn, _INDEXED_THROUGH) or 0)
+    last = conn.execute(select(func.max(entries.c.id))).scalar() or 0
+    if last <= through:
+        return 0
+    moment = now or datetime.now(UTC)
+    horizon = moment - policy.window - timedelta(days=2)
+    done = 0
+    while True:
+        rows = conn.execute(
+            select(
+                entries.c.id,
+                entries.c.feed_id,
+                entries.c.title,
+                entries.c.content,
+                entries.c.link,
+                entries.c.published_at,
+                entries.c.updated_at,
+                entries.c.first_seen_at,
+            )
+            .where(
+                entries.c.id > through,
+                entries.c.id <= last,
+                entries.c.fingerprint.is_(None),
+                entries.c.status == "active",
+                entries.c.first_seen_at >= horizon,
+            )
+            .order_by(entries.c.id)
+            .limit(_UNINDEXED_BATCH)
+        ).all()
+        if not rows:
+            break
+        stories = {row.id: (row.feed_id, _story_of_row(row, moment)) for row in rows}
+        conn.execute(
+            update(entries)
+            .where(entries.c.id == bindparam("b_id"))
+            .values(fingerprint=bindparam("b_hash")),
+            [
+                {"b_id": i, "b_hash": story.fingerprint.text_hash}
+                for i, (_, story) in stories.items()
+            ],
+        )
+        by_feed: dict[int, list[tuple[int, Story]]] = {}
+        for entry_id, (feed_id, story) in stories.items():
+            by_feed.setdefault(feed_id, []).append((entry_id, story))
+        for feed_id, indexed in by_feed.items():
+            add(conn, feed_id, indexed)
+        done += len(rows)
+        through = rows[-1].id
+    store_meta.put(conn, _INDEXED_THROUGH, str(last))
+    return done
+
+
+def _story_of_row(row: Any, now: datetime) -> Story:
+    date = row.published_at or row.updated_at
+    story = story_of(
+        Entry(
+            key="",
+            link=row.link,
+            title=row.title,
+            published=date,
+            updated=None,
+            author=None,
+            content=row.content,
+        ),
+        now,
+    )
+    return replace(story, moment=date or row.first_seen_at)
 
 
 # `prune` reads every band row (0.2 s at 50,000 stories, on a pass that may
