@@ -368,3 +368,21 @@ def test_only_a_lock_waited_for_makes_building_the_index_busy(orig: Exception, b
     from feedmill.cli import _waited_for_a_lock
 
     assert _waited_for_a_lock(OperationalError("INSERT …", {}, orig)) is busy
+
+
+def test_a_query_in_another_encoding_is_a_usage_error(demo: Path) -> None:
+    """央行 typed in a GBK terminal reaches Python as undecodable bytes: it
+    said "run feedmill under a UTF-8 locale" (exit 1) under one."""
+    import os
+    import subprocess
+    import sys
+
+    query = "央行".encode("gbk")
+    done = subprocess.run(
+        [sys.executable, "-m", "feedmill", "search", query, "-c", str(demo)],
+        capture_output=True,
+        env={**os.environ, "LC_ALL": "C.UTF-8"},
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stderr
+    assert b"not UTF-8 text" in done.stderr

@@ -859,6 +859,13 @@ def search(
     from feedmill.store.feeds import view
 
     typed = " ".join(query)  # 央行 降准 as typed, or "央行 降准" quoted: one query
+    try:
+        typed.encode("utf-8")
+    except UnicodeEncodeError:  # bytes Python could not decode: another encoding
+        raise click.BadParameter(
+            "not UTF-8 text (typed in a terminal of another encoding, GBK say?)",
+            param_hint="QUERY",
+        ) from None
     if not typed.strip():
         raise click.BadParameter(
             "an empty query finds nothing: give words to find", param_hint="QUERY"
