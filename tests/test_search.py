@@ -232,6 +232,29 @@ def test_marks_fall_on_the_match_whatever_normalizing_does_to_lengths(
     assert found in marked(snippet(text, query_tokens(query).include))
 
 
+def test_a_snippet_cuts_no_word_and_no_emoji_in_two() -> None:
+    """ "…entage point" began a snippet; a family emoji cut after its first
+    person showed another emoji; a letter lost its accent."""
+    english = (
+        "The Federal Reserve raised its benchmark rate by a quarter of a percentage point "
+        "on Wednesday and signalled that further increases were likely as inflation stays "
+        "high across the economy."
+    )
+    for width in range(30, 90, 7):
+        shown = marked(snippet(english, query_tokens("signalled").include, width=width))
+        words = shown.strip("…").replace("[", "").replace("]", "").rstrip(".").split()
+        assert {words[0], words[-1]} <= set(english.rstrip(".").split()), shown
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"
+    for width in range(4, 12):
+        text = "一" * 50 + "家庭" + family + "二" * 50
+        shown = marked(snippet(text, query_tokens("家庭").include, width=width))
+        assert family in shown or "\U0001f468" not in shown
+    accented = "一" * 50 + "央行" + "e\u0301" * 20
+    for width in range(3, 12):
+        shown = marked(snippet(accented, query_tokens("央行").include, width=width))
+        assert not shown.rstrip("…").endswith("e")
+
+
 def test_a_text_that_fits_is_shown_whole() -> None:
     """A window begun a quarter of its width before the match started inside
     "8月份" of a 50-character text that fits whole."""

@@ -257,12 +257,42 @@ def snippet(text: str, phrases: Collection[Phrase], width: int = 120) -> tuple[S
     return _clip(text, start, width, spans)
 
 
+# How far a cut moves to keep a Latin word (or a character's marks, an emoji
+# sequence) whole.
+_WORD_REACH = 20
+
+
+def _continues(text: str, index: int) -> bool:
+    """Does ``text[index]`` belong with the character before it: a combining
+    mark, a variation selector, a skin tone, a joiner or what one joins (a
+    family emoji cut there showed another), or the rest of a Latin word?"""
+    if index <= 0 or index >= len(text):
+        return False
+    char, before = text[index], text[index - 1]
+    if before == "\u200d" or char == "\u200d" or unicodedata.combining(char):
+        return True
+    if unicodedata.category(char) in ("Mn", "Mc", "Me"):
+        return True
+    if "\ufe00" <= char <= "\ufe0f" or "\U0001f3fb" <= char <= "\U0001f3ff":
+        return True
+    if "\U000e0020" <= char <= "\U000e007f":  # an emoji flag's tags
+        return True
+    return before.isascii() and char.isascii() and before.isalnum() and char.isalnum()
+
+
 def _clip(text: str, start: int, width: int, spans: Sequence[Span]) -> tuple[Segment, ...]:
     end = min(len(text), start + width)
     # Never cut a match in two.
     for s, e in spans:
         if s < end < e:
             end = e
+    # Nor a word, a character and its marks or an emoji sequence, if one ends near.
+    stop = min(len(text), end + _WORD_REACH)
+    while end < stop and _continues(text, end):
+        end += 1
+    reach = max(0, start - _WORD_REACH)
+    while start > reach and _continues(text, start):
+        start -= 1
     while start < end and text[start].isspace():
         start += 1
     inside = [(s - start, e - start) for s, e in spans if s >= start and e <= end]
