@@ -255,6 +255,14 @@ def test_a_snippet_cuts_no_word_and_no_emoji_in_two() -> None:
         assert not shown.rstrip("…").endswith("e")
 
 
+def test_a_match_far_into_a_long_article_is_shown_marked() -> None:
+    """The index reads 200,000 characters of an article, a snippet looked at
+    the first 50,000: a hit found further in showed the beginning, unmarked."""
+    text = "甲乙丙丁。" * 11_000 + "中国人民银行宣布降准。" + "戊己庚辛。" * 1_000
+    shown = marked(snippet(text, query_tokens("降准").include, width=40))
+    assert "[降准]" in shown and shown.startswith("…")
+
+
 def test_a_text_that_fits_is_shown_whole() -> None:
     """A window begun a quarter of its width before the match started inside
     "8月份" of a 50-character text that fits whole."""

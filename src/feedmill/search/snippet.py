@@ -231,8 +231,15 @@ def snippet(text: str, phrases: Collection[Phrase], width: int = 120) -> tuple[S
     then the earliest); it starts at a sentence start when one is near, and
     "…" marks text left out on either side.  No match: the text's beginning.
     """
-    text = text[:SNIPPET_SCAN]
-    spans = match_spans(text, phrases)
+    spans = match_spans(text[:SNIPPET_SCAN], phrases)
+    if not spans and len(text) > SNIPPET_SCAN:
+        # Further in (the index reads up to MAX_TEXT): around the first
+        # mention of a query word, or the hit showed its beginning, unmarked.
+        at = _first_mention(text, phrases)
+        if at is not None:
+            base = max(0, at - width)
+            found = match_spans(text[base : base + SNIPPET_SCAN], phrases)
+            spans = [(s + base, e + base) for s, e in found]
     if not spans or len(text) <= width:  # all of it fits: from its first word
         return _clip(text, 0, width, spans)
     lead = width // 4
@@ -278,6 +285,14 @@ def _continues(text: str, index: int) -> bool:
     if "\U000e0020" <= char <= "\U000e007f":  # an emoji flag's tags
         return True
     return before.isascii() and char.isascii() and before.isalnum() and char.isalnum()
+
+
+def _first_mention(text: str, phrases: Collection[Phrase]) -> int | None:
+    """About where a phrase's first word first occurs in ``text`` (case-blind),
+    if it does: no later than there (case folding may lengthen the text)."""
+    folded = text.casefold()
+    places = [at for phrase in phrases if phrase and (at := folded.find(phrase[0])) >= 0]
+    return max(0, min(places) - (len(folded) - len(text))) if places else None
 
 
 def _clip(text: str, start: int, width: int, spans: Sequence[Span]) -> tuple[Segment, ...]:
