@@ -13,7 +13,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import cache
-from typing import Any
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Connection, Engine, TextClause, bindparam, delete, func, select, text, update
@@ -52,10 +51,14 @@ def story_of(entry: Entry, now: datetime) -> Story:
     The shingles go once the bands are made: nothing else reads them, and a
     feed's stories are all held until its transaction (one document of
     12,000 items: 20 MB less at its peak)."""
-    print_ = fingerprint(entry.title, entry.content)
+    return _story(entry.title, entry.content, entry.date or now, entry.link)
+
+
+def _story(title: str, content: str, moment: datetime, link: str | None) -> Story:
+    print_ = fingerprint(title, content)
     kept = replace(print_, shingles=())
     # Dumped here, before the write lock is taken, not inside it (see add).
-    return Story(kept, tuple(bands(print_.shingles)), entry.date or now, entry.link, dump(kept))
+    return Story(kept, tuple(bands(print_.shingles)), moment, link, dump(kept))
 
 
 # Any constant: the key of PostgreSQL's transaction-scoped advisory lock.
@@ -514,7 +517,18 @@ def index_unindexed(conn: Connection, policy: DedupePolicy, now: datetime | None
         ).all()
         if not rows:
             break
-        stories = {row.id: (row.feed_id, _story_of_row(row, moment)) for row in rows}
+        stories = {
+            row.id: (
+                row.feed_id,
+                _story(
+                    row.title,
+                    row.content,
+                    row.published_at or row.updated_at or row.first_seen_at,
+                    row.link,
+                ),
+            )
+            for row in rows
+        }
         conn.execute(
             update(entries)
             .where(entries.c.id == bindparam("b_id"))
@@ -533,23 +547,6 @@ def index_unindexed(conn: Connection, policy: DedupePolicy, now: datetime | None
         through = rows[-1].id
     store_meta.put(conn, _INDEXED_THROUGH, str(last))
     return done
-
-
-def _story_of_row(row: Any, now: datetime) -> Story:
-    date = row.published_at or row.updated_at
-    story = story_of(
-        Entry(
-            key="",
-            link=row.link,
-            title=row.title,
-            published=date,
-            updated=None,
-            author=None,
-            content=row.content,
-        ),
-        now,
-    )
-    return replace(story, moment=date or row.first_seen_at)
 
 
 # `prune` reads every band row (0.2 s at 50,000 stories, on a pass that may
