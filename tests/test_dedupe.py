@@ -1262,3 +1262,129 @@ def test_one_notice_of_two_companies_named_only_in_the_text_is_two_stories() -> 
     assert not verdict.duplicate, verdict
     assert verdict.reason == "same headline, different names in the text"
     assert decide(a, fingerprint(title, _CASE.format("*ST左江"))).duplicate
+
+
+_ZHUHAI = (
+    "<p>第十五届中国国际航空航天博览会5日在广东珠海开幕，本届航展共有来自47个国家和地区的1022家"
+    "企业参展，展出各型飞机260余架。</p>{}<p>据介绍，本届航展首次开设无人机和低空经济专区，多款新型"
+    "装备首次公开亮相，现场签约项目总金额超过2000亿元。</p>"
+)
+_MOUTAI = (
+    "{}公告，控股股东茅台集团计划自公告之日起6个月内通过上海证券交易所交易系统以集中竞价方式增持"
+    "公司股份，增持金额不低于30亿元，不超过60亿元，资金来源为自有资金，本次增持计划不设价格区间。"
+)
+_CLOSE = (
+    "截至收盘，沪指涨0.52%报3150.12点，深成指涨1.03%报10250.33点，创业板指涨1.21%报2050.66点，"
+    "两市成交额超9000亿元，北向资金净买入50亿元。"
+)
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        # A headline that sums up over a text of figures, which repeats none of its words.
+        (
+            ("A股三大指数集体收涨", f"<p>{_CLOSE}</p>"),
+            ("收评：三大指数集体上涨 北向资金净买入50亿元", f"<p>{_CLOSE}</p>"),
+        ),
+        # An exchange notice's facts follow 特别提示：, a weather warning is one 温馨提示.
+        (
+            (
+                "宁德时代：限售股份12345.6万股1月5日上市流通",
+                "<p>宁德时代公告，特别提示：1.本次解除限售股份数量为123,456,000股，占公司总股本的2.81%；"
+                "2.本次解除限售股份上市流通日期为2026年1月5日；3.本次申请解除限售的股东共计5名。</p>",
+            ),
+            (
+                "宁德时代1.23亿股限售股1月5日解禁",
+                "<p>宁德时代发布公告称，特别提示：1.本次解除限售股份数量为123,456,000股，占公司总股本"
+                "的2.81%；2.本次解除限售股份上市流通日期为2026年1月5日；3.本次申请解除限售的股东共计5名。</p>",
+            ),
+        ),
+        (
+            (
+                "北京明起大风降温 最低气温零下10℃",
+                "<p>温馨提示：受强冷空气影响，明天起北京将迎来大风降温天气，阵风可达七八级，最低气温降至零下"
+                "10℃，请市民注意防寒保暖，减少户外活动，驾车出行注意安全。</p>",
+            ),
+            (
+                "寒潮来袭！北京大风降温 最低零下10℃",
+                "<p>温馨提示：受强冷空气影响，明天起北京将迎来大风降温天气，阵风可达七八级，最低气温降至零下"
+                "10℃。请市民注意防寒保暖，减少户外活动，驾车出行注意安全。</p>",
+            ),
+        ),
+        # Each outlet's own photographer's credit inside one text.
+        (
+            ("第十五届珠海航展开幕", _ZHUHAI.format("<p>（中新社记者 张三 摄）</p>")),
+            ("第十五届珠海航展开幕", _ZHUHAI.format("<p>（新华社记者 李明 摄）</p>")),
+        ),
+        # A portal's quote links after the company's name.
+        (
+            (
+                "贵州茅台：控股股东拟增持30亿至60亿元",
+                f"<p>{_MOUTAI.format('贵州茅台（行情600519，诊股）')}</p>",
+            ),
+            (
+                "贵州茅台：控股股东拟增持30亿至60亿元",
+                f"<p>{_MOUTAI.format('贵州茅台(600519)[股吧][资金流]')}</p>",
+            ),
+        ),
+        # Each text opens with its own headline (财联社's 【…】): no template's slot.
+        (
+            (
+                "茅台大股东出手增持",
+                f"<p>【茅台大股东出手增持】财联社1月5日电，{_MOUTAI.format('贵州茅台')}</p>",
+            ),
+            (
+                "贵州茅台控股股东启动增持",
+                f"<p>贵州茅台控股股东启动增持。{_MOUTAI.format('贵州茅台')}</p>",
+            ),
+        ),
+    ],
+)
+def test_two_outlets_copies_of_one_story_are_one(
+    one: tuple[str, str], other: tuple[str, str]
+) -> None:
+    """True copies that the rules against templates, teasers and outlet
+    furniture must leave alone."""
+    verdict = decide(fingerprint(*one), fingerprint(*other), apart=timedelta(minutes=20))
+    assert verdict.duplicate, verdict
+
+
+@pytest.mark.parametrize(
+    ("stored", "new"),
+    [
+        (
+            "http://www.stcn.com/article/detail/1234.html",
+            "https://www.stcn.com/article/detail/1234.html",
+        ),
+        (
+            "https://www.cls.cn/detail/1234567",
+            "https://www.cls.cn/detail/1234567?utm_source=rsshub",
+        ),
+        ("https://www.cls.cn/detail/1234567?spm=a.b", "https://www.cls.cn/detail/1234567"),
+    ],
+)
+def test_a_short_flash_at_one_page_spelt_two_ways_is_one(stored: str, new: str) -> None:
+    """Short texts from another page of the same site are other items (per-
+    company notice feeds); the same page over http and https, or with a
+    tracking query, is not another page."""
+    from feedmill.store.dedupe import Story, _exact_copy
+
+    moment = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
+    print_ = fingerprint(
+        "央行开展1000亿元逆回购操作", "<p>央行今日开展1000亿元7天期逆回购操作。</p>"
+    )
+    assert not print_.identifying
+    story = Story(print_, (), moment + timedelta(minutes=3), new)
+    rows = [(7, 1, print_.text_hash, stored, moment)]
+    assert _exact_copy(rows, story, DedupePolicy(), own_feed=2) == 7
+    elsewhere = [(7, 1, print_.text_hash, "https://www.cls.cn/detail/7654321", moment)]
+    assert (
+        _exact_copy(
+            elsewhere,
+            replace(story, link="https://www.cls.cn/detail/1234567"),
+            DedupePolicy(),
+            own_feed=2,
+        )
+        is None
+    )

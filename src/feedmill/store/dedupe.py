@@ -8,6 +8,7 @@ number of stories per day, not the age of the site.  Entries themselves
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -256,13 +257,27 @@ def _exact_copy(
 
 
 def _elsewhere(link: str | None, story: Story) -> bool:
-    """Is ``link`` another article of the site that ``story`` links to?"""
+    """Is ``link`` another article of the site that ``story`` links to?  Not
+    the same page written another way: over http and https, or with a
+    tracking query (``utm_source=…``, ``spm=…``) added."""
     return (
-        link != story.link
-        and urls.names_a_story(link)
+        urls.names_a_story(link)
         and urls.names_a_story(story.link)
         and urls.host(link) == urls.host(story.link)
+        and _page(link) != _page(story.link)
     )
+
+
+_TRACKING = re.compile(r"^(?:utm_\w+|spm)=", re.IGNORECASE)
+
+
+def _page(link: str | None) -> str:
+    """A link as the page it names: without its scheme, fragment and tracking parameters."""
+    parts = urls.split(link) if link else None
+    if parts is None:
+        return link or ""
+    query = "&".join(p for p in parts.query.split("&") if p and not _TRACKING.match(p))
+    return f"{(parts.hostname or '').lower()}{parts.path or '/'}?{query}"
 
 
 @cache

@@ -34,13 +34,19 @@ from feedmill.sanitize.prepass import LAZY_ATTRIBUTES, PLACEHOLDER, PLACEHOLDER_
 _BOILERPLATE = re.compile(
     r"[（(]?\s*(?:文章)?来源[:：][^）)。\n]{0,40}[）)]?"
     r"|[（(]?\s*(?:责任编辑|编辑|作者|记者)[:：][^）)。\n]{0,20}[）)]?"
-    # A reporter's credit: "本报记者张晓燕报道", "（记者 王涵）".
-    r"|(?:本报|本刊|本台|本网)记者\s*[\u4e00-\u9fff·]{2,4}?\s*(?:报道|采写|摄)"
-    r"|[（(]\s*记者[^（）()。\n]{1,20}[）)]"
+    # A reporter's or photographer's credit: "本报记者张晓燕报道", "（记者 王涵）",
+    # "（中新社记者 张三 摄）", "新华社记者李明摄".
+    r"|(?:本报|本刊|本台|本网|[\u4e00-\u9fff]{1,6}社)记者\s*[\u4e00-\u9fff·]{2,4}?\s*(?:报道|采写|摄)"
+    r"|[（(][^（）()。\n]{0,10}记者[^（）()。\n]{1,20}[）)]"
+    # A portal's quote links after a stock's name: sina's "（行情600519，诊股）",
+    # eastmoney's "[股吧][资金流]".
+    r"|[（(]\s*行情\d{6}[，,]\s*诊股\s*[）)]|\[(?:股吧|资金流|行情|诊股)\]"
     r"|原标题[:：][^。\n]{0,80}"
-    # A declaration runs to the end: 【特别声明】, 免责声明：, 【风险提示】….
-    r"|(?:[【\[]\s*(?:(?:特别|郑重|免责|版权)声明|(?:风险|特别|温馨)提示)\s*[】\]]"
-    r"|(?:(?:特别|郑重|免责|版权)声明|(?:风险|特别|温馨)提示)[:：]).{0,300}"
+    # A declaration runs to the end: 【特别声明】, 免责声明：, 【风险提示】….  (Not
+    # 特别提示 or 温馨提示: an exchange notice's facts follow 特别提示：, and a
+    # weather warning is often one 温馨提示.)
+    r"|(?:[【\[]\s*(?:(?:特别|郑重|免责|版权)声明|风险提示)\s*[】\]]"
+    r"|(?:(?:特别|郑重|免责|版权)声明|风险提示)[:：]).{0,300}"
     r"|本文(?:来自|来源|转载)[^，。\n]{0,40}[，。]?"
     r"|(?:扫码|扫描二维码|长按识别|下载[^。\n]{0,10}APP)[^。\n]{0,40}。?"
     r"|\(Bloomberg\)\s*--|\((?:Reporting|Editing|Writing) by[^)]*\)",
@@ -199,7 +205,8 @@ def is_rare(word: str) -> bool:
 # Every _BOILERPLATE alternative holds one of these: without them (most
 # stories) the slow scan, tried at every position, is skipped.
 _BOILERPLATE_MARKS = (
-    "来源", "编辑", "作者", "记者", "原标题", "声明", "提示", "本文", "扫码", "扫描",
+    "来源", "编辑", "作者", "记者", "原标题", "声明", "风险提示", "本文", "扫码", "扫描",
+    "股吧", "资金流", "诊股",
     "长按", "下载", "bloomberg", "reporting", "editing", "writing",
 )  # fmt: skip
 # Sentences of outlet furniture without a heading, known by a stock phrase:
