@@ -232,6 +232,33 @@ def test_marks_fall_on_the_match_whatever_normalizing_does_to_lengths(
     assert found in marked(snippet(text, query_tokens(query).include))
 
 
+def test_what_may_compose_is_known_for_every_code_point() -> None:
+    """A text is taken one character for one when nothing in it can compose
+    with what precedes it: every character whose decomposition begins with a
+    combining mark, or with the second half of a canonical pair (Hangul's
+    vowels and finals, a Brahmic vowel sign, a kana voicing mark), is one
+    that `_MAY_COMPOSE` names."""
+    import unicodedata
+
+    from feedmill.search.snippet import _MAY_COMPOSE
+
+    seconds = {chr(c) for c in (*range(0x1161, 0x1176), *range(0x11A8, 0x11C3))}
+    for code in range(0x110000):
+        parts = unicodedata.decomposition(chr(code)).split()
+        if len(parts) == 2 and not parts[0].startswith("<"):
+            first, second = (chr(int(part, 16)) for part in parts)
+            if unicodedata.normalize("NFC", first + second) == chr(code):
+                seconds.add(second)
+    missing = []
+    for code in range(0x110000):
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        start = unicodedata.normalize("NFKD", chr(code))[:1]
+        if (start in seconds or unicodedata.combining(start)) and not _MAY_COMPOSE.match(chr(code)):
+            missing.append(f"U+{code:04X}")
+    assert missing == []
+
+
 def test_a_snippet_cuts_no_word_and_no_emoji_in_two() -> None:
     """ "…entage point" began a snippet; a family emoji cut after its first
     person showed another emoji; a letter lost its accent."""

@@ -22,6 +22,7 @@ from feedmill.search.tokens import (
     located_words,
     lookup,
     matches,
+    normalize,
     parts,
     pieces,
 )
@@ -41,10 +42,10 @@ SNIPPET_SCAN = 50_000
 def _normalized(text: str) -> tuple[str, list[Span] | None]:
     """normalize(text), and the span of the original each of its characters
     comes from (None: they are the same, character for character)."""
-    if unicodedata.is_normalized("NFKC", text):
-        folded = text.casefold()
-        if len(folded) == len(text):  # case folding never shortens a character
-            return folded, None
+    whole = normalize(text)
+    if len(whole) == len(text) and not _MAY_COMPOSE.search(text):
+        # Nothing shrank (only composing does), so nothing grew: one for one.
+        return whole, None
     # NFKC or case folding changed lengths (ß → ss, ℃ → °c, e + ◌́ → é): a
     # cluster at a time — a character and what composes with it — as the
     # index normalizes the whole text.  A length kept in all was no proof of
@@ -58,9 +59,32 @@ def _normalized(text: str) -> tuple[str, list[Span] | None]:
     return "".join(out), origin
 
 
+# What NFKC may compose with the character before it, shortening a text:
+# combining marks, kana voicing marks (half-width too), Hangul vowel and
+# final jamo (compatibility and half-width ones too), the vowel signs of
+# Brahmic scripts (some compose though they combine with nothing) — whole
+# blocks at a time; tests/test_search.py checks it against every code point.
+# A text without any is normalized one character for one, or made longer.
+_MAY_COMPOSE = re.compile(
+    "[\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0670"
+    "\u06d6-\u06ed\u0711\u0730-\u074a\u07eb-\u07fd\u0816-\u082d\u0859-\u085b"
+    "\u0898-\u08ff\u0900-\u0dff\u0e31-\u0e4e\u0eb1-\u0ece\u0f18-\u0fc6\u1000-\u109f"
+    "\u1161-\u11ff\u135d-\u135f\u1712-\u1734\u17b4-\u17dd\u18a9\u1920-\u193b"
+    "\u1a17-\u1a7f\u1ab0-\u1aff\u1b00-\u1b73\u1b80-\u1bf3\u1c24-\u1c37\u1cd0-\u1cf9"
+    "\u1dc0-\u1dff\u20d0-\u20f0\u2cef-\u2cf1\u2d7f\u2de0-\u2dff\u302a-\u302f"
+    "\u3099\u309a\u3131-\u318e\ua66f-\ua69f\ua6f0\ua6f1\ua802-\ua82c\ua880-\ua8ff"
+    "\ua926-\ua953\ua980-\ua9c0\uaa29-\uaa4d\uaab0-\uaac1\uaaeb-\uaaf6\uabe3-\uabed"
+    "\ufb1e\ufe20-\ufe2f\uff9e\uff9f\uffa0-\uffdc"
+    "\U000101fd\U000102e0\U00010376-\U0001037a\U00010a01-\U00010a3f\U00010ae5\U00010ae6"
+    "\U00010d24-\U00010d27\U00010eab\U00010eac\U00010f46-\U00010f85\U00011000-\U00011fff"
+    "\U00016af0-\U00016af4\U00016b30-\U00016b36\U00016f4f-\U00016ff1\U0001bc9d\U0001bc9e"
+    "\U0001d165-\U0001d244\U0001e000-\U0001e02a\U0001e130-\U0001e136\U0001e2ae-\U0001e2ef"
+    "\U0001e8d0-\U0001e8d6\U0001e944-\U0001e94a]"
+)
+
+
 def _clusters(text: str) -> Iterator[Span]:
-    """A character with the combining marks after it (and Hangul's vowel and
-    final jamo, which compose with what precedes them)."""
+    """A character with what may compose with it after it (`_MAY_COMPOSE`)."""
     start = 0
     for index in range(1, len(text) + 1):
         if index == len(text) or not _composes_back(text[index]):
@@ -69,7 +93,7 @@ def _clusters(text: str) -> Iterator[Span]:
 
 
 def _composes_back(char: str) -> bool:
-    return unicodedata.combining(char) != 0 or "\u1160" <= char <= "\u11ff"
+    return _MAY_COMPOSE.match(char) is not None
 
 
 def match_spans(text: str, phrases: Collection[Phrase]) -> list[Span]:
