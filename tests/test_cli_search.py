@@ -386,3 +386,12 @@ def test_a_query_in_another_encoding_is_a_usage_error(demo: Path) -> None:
     )
     assert done.returncode == 2, done.stderr
     assert b"not UTF-8 text" in done.stderr
+
+
+@pytest.mark.parametrize("typo", [["--jsno"], ["--limt", "1"], ["--grop", "金融"]])
+def test_a_mistyped_option_is_no_query_word(demo: Path, typo: list[str]) -> None:
+    """Unknown options are words (-央行 excludes), so `--jsno` was searched for
+    and the command said nothing of the typo (exit 0)."""
+    result = cli("search", "央行", *typo, "-c", str(demo))
+    assert result.code == 2
+    assert "No such option" in result.stderr

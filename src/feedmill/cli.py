@@ -6,6 +6,7 @@ import errno
 import io
 import json
 import os
+import re
 import signal
 import sys
 from collections import Counter
@@ -812,6 +813,7 @@ def _waited_for_a_lock(exc: Exception) -> bool:
 
 
 MAX_QUERY_TERMS = 100
+_LONG_OPTION = re.compile(r"--[A-Za-z]")
 
 # More than any database holds: a larger `-n` is "all" (SQL's LIMIT takes
 # 64 bits at most).
@@ -858,6 +860,12 @@ def search(
     from feedmill.store.database import StoreError, open_database, reading
     from feedmill.store.feeds import view
 
+    # Unknown options are taken as words (-央行 excludes), but not a long
+    # one: `--jsno` or `--limt 1` searched for themselves, exit 0.
+    for word in query:
+        if _LONG_OPTION.match(word):
+            known = [o for p in click.get_current_context().command.params for o in p.opts]
+            raise click.NoSuchOption(word.split("=", 1)[0], possibilities=known)
     typed = " ".join(query)  # 央行 降准 as typed, or "央行 降准" quoted: one query
     try:
         typed.encode("utf-8")
