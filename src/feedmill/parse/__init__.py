@@ -118,6 +118,15 @@ def _atom_plain_summaries(text: str) -> bool:
     )
 
 
+_EMPTY_DESCRIPTION = re.compile(
+    r"<description(?:\s[^<>]*)?(?:/>|>\s*(?:<!\[CDATA\[\s*\]\]>\s*)?</description>)"
+)
+
+
+def _empty_beside_itunes_summary(text: str) -> bool:
+    return "<itunes:summary" in text and _EMPTY_DESCRIPTION.search(text) is not None
+
+
 _MISREADS: tuple[tuple[str, Callable[[str], object]], ...] = (
     ("Atom 0.3", lambda t: "purl.org/atom/ns#" in t),
     ("RSS 0.90", lambda t: "my.netscape.com/rdf/simple/0.9" in t),
@@ -130,6 +139,8 @@ _MISREADS: tuple[tuple[str, Callable[[str], object]], ...] = (
     ("XHTML inside escaped HTML", lambda t: '<div xmlns="http://www.w3.org/1999/xhtml"' in t),
     ("unescaped markup in descriptions", _NAKED_MARKUP.search),
     ("Atom summaries in plain text", _atom_plain_summaries),
+    # An empty <description> beside <itunes:summary>: fastfeedparser reads no text.
+    ("an empty description beside itunes:summary", _empty_beside_itunes_summary),
     (
         "Atom entries without an id",  # the fast path would make one from a link
         lambda t: "/2005/Atom" in t and t.count("<entry") > t.count("<id>"),

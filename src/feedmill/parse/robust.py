@@ -30,8 +30,8 @@ _ITEM_START = re.compile(rb"<(?:item|entry)\b")
 # (An empty body is none: a podcast's <description></description> beside its
 # <itunes:summary> would hide the episode's only text.)
 _OWN_BODY = re.compile(
-    rb"<(?:description|content:encoded|content|summary)(?:\s[^<>]*)?(?<!/)>\s*"
-    rb"(?!</|<!\[CDATA\[\s*\]\]>)"
+    rb"<(?:description|content:encoded|content|summary)(?:\s[^<>]*)?(?<!/)>"
+    rb"(?!\s*(?:</|<!\[CDATA\[\s*\]\]>\s*</))"
 )
 _SECOND_DESCRIPTION = re.compile(rb"<(/?)(media:description|dc:description|itunes:summary)\b")
 
