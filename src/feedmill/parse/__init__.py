@@ -110,11 +110,11 @@ def _atom_plain_summaries(text: str) -> bool:
     of its own: none, an empty one, or one elsewhere)."""
     return (
         "/2005/Atom" in text
+        and _ATOM_PLAIN_SUMMARY.search(text) is not None
         and (
             text.count("<content") < text.count("<entry")
             or _NO_INLINE_CONTENT.search(text) is not None
         )
-        and _ATOM_PLAIN_SUMMARY.search(text) is not None
     )
 
 

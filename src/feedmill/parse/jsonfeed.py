@@ -73,7 +73,7 @@ def _item(item: dict[str, Any]) -> dict[str, Any]:
     attachments = item.get("attachments")
     if isinstance(attachments, list):
         out["attachments"] = [
-            _text_fields(attachment, ("url", "mime_type", "title", "size_in_bytes"))
+            _text_fields(attachment, ("url", "mime_type", "title"))
             for attachment in attachments
             if isinstance(attachment, dict) and isinstance(attachment.get("url"), str)
         ]

@@ -271,6 +271,12 @@ def _tsvector(title: IndexTokens, body: IndexTokens) -> str:
     past ``_MAX_TSVECTOR`` bytes a token is left out (body parts, the lowest
     weight, come last).
     """
+    fields = ((title.words, "A"), (body.words, "C"), (title.parts, "B"), (body.parts, "D"))
+    # At most its bytes and 5 a token (an alignment byte, a count, a position):
+    # nearly every document is far below the limit, and written straight.
+    streams = [stream for stream, _ in fields]
+    if sum(len(x.encode()) + 5 * (x.count(" ") + 1) for x in streams) <= _MAX_TSVECTOR:
+        return _tsvector_whole(fields)
     out: list[str] = []
     position = 1
     written = 0  # bytes of the tokens written
@@ -278,7 +284,6 @@ def _tsvector(title: IndexTokens, body: IndexTokens) -> str:
     # Per lexeme: how many positions PostgreSQL keeps of it (at most 256,
     # distinct once clamped to 16383), and the last one.
     kept: dict[str, tuple[int, int]] = {}
-    fields = ((title.words, "A"), (body.words, "C"), (title.parts, "B"), (body.parts, "D"))
     for stream, weight in fields:
         for token in stream.split():
             at = min(position, _MAX_POSITION)
@@ -299,6 +304,17 @@ def _tsvector(title: IndexTokens, body: IndexTokens) -> str:
                 kept[token] = (count + 1, at)
             written += length
             out.append(f"{_lexeme(token)}:{at}{weight}")
+        position += 1
+    return " ".join(out)
+
+
+def _tsvector_whole(fields: Sequence[tuple[str, str]]) -> str:
+    out: list[str] = []
+    position = 1
+    for stream, weight in fields:
+        for token in stream.split():
+            out.append(f"{_lexeme(token)}:{min(position, _MAX_POSITION)}{weight}")
+            position += 1
         position += 1
     return " ".join(out)
 
