@@ -81,6 +81,8 @@ STYLE = FeedStyle(group="金融", source="证券时报网")
         # Its entities are their characters, as in items' titles.
         ("掘金 &amp; 前端 <em>精选</em>", "掘金", "& 前端 精选"),
         ("源 - a &lt;b&gt; c", "源", "a b c"),
+        # An entity's name without its ";" is text, as in a title.
+        ("研报&copy2026", "源", "研报&copy2026"),
         # A name every JavaScript object has: Hexo's category pages broke.
         ("constructor", "源", None),
         ("源 - __proto__", "源", None),

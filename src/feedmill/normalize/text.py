@@ -116,9 +116,13 @@ def clean_title(title: str | None) -> str:
         return ""
     if "<" in title:
         title = _title_tags(title)
-    if "&" in title and _ENTITY.search(title):
-        title = html.unescape(title)
-    return collapse_space(strip_controls(title))
+    return collapse_space(strip_controls(with_entities_decoded(title)))
+
+
+def with_entities_decoded(text: str) -> str:
+    """``text`` with its entities decoded, if it has one written whole (with
+    its ";"): "研报&copy2026" is text, not "研报©2026"."""
+    return html.unescape(text) if "&" in text and _ENTITY.search(text) else text
 
 
 _EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"

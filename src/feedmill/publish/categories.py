@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import functools
-import html
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
+
+from feedmill.normalize.text import with_entities_decoded
 
 # Separators between a source name and the channel in a feed title, e.g.
 # "证券时报网 - 要闻", "开源中国-最新资讯", "掘金 前端", "Foo | Bar", "Foo: Bar".
@@ -149,7 +150,7 @@ def derive_channel(feed_title: str | None, source: str) -> str | None:
     # and a category "-" has an empty URL in Hexo); a feed's markup is no name,
     # and its entities are their characters, as in items' titles ("&amp;" was
     # a category "&amp; 前端").
-    plain = _MARKUP.sub(" ", html.unescape(_TAG.sub(" ", feed_title or "")))
+    plain = _MARKUP.sub(" ", with_entities_decoded(_TAG.sub(" ", feed_title or "")))
     title = " ".join(plain.split()).strip(_SEPARATOR_CHARACTERS)
     if not title or title == source:
         return None
