@@ -997,6 +997,11 @@ def test_a_site_that_cannot_be_written_is_a_clear_error(tmp_path: Path) -> None:
         assert result.code == 2, (command, result.stderr)
         posts = tmp_path / "site" / "source" / "_posts"
         assert f"{posts} is a file, not the folder of Hexo's posts" in result.stderr
+    posts.unlink()
+    posts.symlink_to(tmp_path / "gone")
+    result = cli("run", "-c", str(config))
+    assert result.code == 2, result.stderr
+    assert f"{posts} links to nothing: no folder for posts" in result.stderr
 
 
 def test_a_failed_daemon_pass_gives_the_databases_reason_not_its_sql(

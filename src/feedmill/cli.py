@@ -347,7 +347,9 @@ def _no_site(config: Config) -> str | None:
     try:
         if site.is_dir():
             for folder in (site / "source", site / "source" / "_posts"):
-                if folder.exists() and not folder.is_dir():  # "[Errno 17] File exists"
+                if folder.is_symlink() and not folder.exists():  # "[Errno 17] File exists"
+                    return f"{config.path}: site: {folder} links to nothing: no folder for posts"
+                if folder.exists() and not folder.is_dir():
                     return (
                         f"{config.path}: site: {folder} is a file, not the folder of Hexo's posts"
                     )
