@@ -1302,3 +1302,29 @@ def _waiting(pipe: int) -> int:
     import termios
 
     return int(struct.unpack("i", fcntl.ioctl(pipe, termios.FIONREAD, b"\0\0\0\0"))[0])
+
+
+def test_a_postgresql_server_that_never_answers_is_given_up_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A port that takes connections and never answers (a host gone behind a
+    firewall, a server frozen): `run` waited for ever, holding the site's
+    lock, and every cron run after it exited 75."""
+    import socket
+
+    from feedmill.store import database
+
+    monkeypatch.setattr(database, "CONNECT_TIMEOUT", 1)
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)  # the kernel accepts; nobody ever answers
+        port = silent.getsockname()[1]
+        (tmp_path / "a.xml").write_bytes(rss("源", [Item("一", guid="1")]))
+        state = f"postgresql+psycopg://fm:secret@127.0.0.1:{port}/feedmill"
+        config = str(
+            write_config(tmp_path, [{"url": "a.xml", "group": "g", "source": "源"}], state=state)
+        )
+        result = cli("run", "-c", config)
+        assert result.code == 1, (result.stdout, result.stderr)
+        assert "timeout" in result.stderr.lower(), result.stderr
+        assert "secret" not in result.stderr

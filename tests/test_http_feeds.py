@@ -263,6 +263,50 @@ def test_a_fifth_of_feeds_failing_in_different_ways(
         assert datetime.fromisoformat(row["next_attempt"]) > before
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_an_error_quoting_a_servers_nul_or_lone_surrogate_is_recorded(
+    tmp_path: Path, feed_server: FeedServer, request: pytest.FixtureRequest, backend: str
+) -> None:
+    """An error quotes what came back: a picture's bytes, a JSON error with
+    \\u0000 or \\ud800.  PostgreSQL refused the NUL, and neither database
+    could encode the surrogate: the pass failed (exit 1) every time, the
+    feed's failure was never recorded, and other feeds' outcomes written with
+    it were lost."""
+    state = ".feedmill/state.db"
+    if backend == "postgresql":
+        from support.postgres import new_database
+
+        state = new_database(request.getfixturevalue("postgres_url"))
+    png = feed_server.add(
+        "/png", body=b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", headers={"Content-Type": "image/png"}
+    )
+    nul = feed_server.add(
+        "/nul",
+        body=b'{"error": "route failed\\u0000"}',
+        headers={"Content-Type": "application/json"},
+    )
+    lone = feed_server.add(
+        "/lone",
+        body=b'{"error": "route failed \\ud800 here"}',
+        headers={"Content-Type": "application/json"},
+    )
+    good = feed_server.add("/good", Route(body=GOOD, etag='"v1"'))
+    feeds = [
+        {"url": u, "group": "g", "source": f"s{i}"} for i, u in enumerate([png, nul, lone, good])
+    ]
+    config = write_config(tmp_path, feeds, state=state)
+    for _ in range(2):  # the second pass: the good feed's 304 is recorded with the failures
+        result = cli("run", "-c", str(config))
+        assert result.code == 0, result.stderr
+        assert "3 failed" in result.stdout
+    rows = {r["url"]: r for r in json.loads(cli("status", "-c", str(config), "--json").stdout)}
+    assert rows[png]["last_error"].startswith("got image/png")
+    assert "\u2400" in rows[nul]["last_error"] and "\x00" not in rows[nul]["last_error"]
+    assert "\ufffd" in rows[lone]["last_error"]
+    assert all(rows[u]["error_streak"] == 2 for u in (png, nul, lone))
+    assert rows[good]["ok"] and rows[good]["http_status"] == 304
+
+
 # Run as `feedmill run`, then name the heavy modules the pass loaded.
 _LOADED_BY_A_PASS = """
 import sys

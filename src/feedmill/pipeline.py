@@ -1066,7 +1066,9 @@ class Mill:
     def _record(self, outcomes: list[tuple[int, dict[str, Any]]]) -> None:
         groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for feed_id, values in outcomes:
-            groups.setdefault(tuple(sorted(values)), []).append({"b_id": feed_id, **values})
+            groups.setdefault(tuple(sorted(values)), []).append(
+                {"b_id": feed_id, **feed_store.storable(values)}
+            )
         with self.engine.begin() as conn:
             for columns, rows in groups.items():
                 statement = (

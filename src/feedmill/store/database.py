@@ -105,7 +105,14 @@ def create(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _begin_immediate)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # A server that never answers (a host gone, a firewall dropping packets)
+    # held a run, and the site's lock, for ever: libpq waits without limit
+    # unless the URL says otherwise (…?connect_timeout=30 wins).
+    connect_args = {} if "connect_timeout=" in url else {"connect_timeout": CONNECT_TIMEOUT}
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+
+
+CONNECT_TIMEOUT = 10  # seconds to reach a PostgreSQL server
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
@@ -151,7 +152,27 @@ def get_feed(conn: Connection, feed_id: int) -> FeedState:
 
 
 def record(conn: Connection, feed_id: int, **values: Any) -> None:
-    conn.execute(update(feeds).where(feeds.c.id == feed_id).values(**values))
+    conn.execute(update(feeds).where(feeds.c.id == feed_id).values(**storable(values)))
+
+
+# A NUL (PostgreSQL's text refuses it) and a surrogate without its pair
+# (no encoding writes it): what a server's answer may put in an error.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable(values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` whose text every database takes: a NUL is shown as ␀, a lone
+    surrogate as �.  An error quoting a server's answer — an image's bytes, a
+    JSON error holding \u0000 or \ud800 — failed the whole pass, every pass,
+    and the feed's failure was never recorded."""
+    return {
+        name: _UNSTORABLE.sub(_shown, value) if isinstance(value, str) else value
+        for name, value in values.items()
+    }
+
+
+def _shown(match: re.Match[str]) -> str:
+    return "\u2400" if match.group() == "\x00" else "\ufffd"
 
 
 GONE = 410  # HTTP status: the feed is gone for good
