@@ -1328,16 +1328,13 @@ _CLOSE = (
                 f"<p>{_MOUTAI.format('贵州茅台(600519)[股吧][资金流]')}</p>",
             ),
         ),
-        # Each text opens with its own headline (财联社's 【…】): no template's slot.
+        # A 财联社 flash opening with its 【headline】, and a copy under the same one.
         (
             (
                 "茅台大股东出手增持",
                 f"<p>【茅台大股东出手增持】财联社1月5日电，{_MOUTAI.format('贵州茅台')}</p>",
             ),
-            (
-                "贵州茅台控股股东启动增持",
-                f"<p>贵州茅台控股股东启动增持。{_MOUTAI.format('贵州茅台')}</p>",
-            ),
+            ("茅台大股东出手增持", f"<p>{_MOUTAI.format('贵州茅台')}</p>"),
         ),
     ],
 )
@@ -1388,3 +1385,41 @@ def test_a_short_flash_at_one_page_spelt_two_ways_is_one(stored: str, new: str) 
         )
         is None
     )
+
+
+_PAYWALL = "<p>本文为付费内容，订阅会员后可阅读全文。会员可畅读全部深度报道、研究报告与数据服务，首月仅需1元。</p>"
+_FLOOD = "<p>【{}】财联社7月5日电，市防汛指挥部决定，自今日12时起启动防汛防台四级应急响应，各区各部门按照预案做好防御工作。</p>"
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        # One paywall notice under two headlines that share a word (贵州茅台, 央行).
+        (("贵州茅台一季度净利润同比增长", _PAYWALL), ("贵州茅台宣布上调出厂价格", _PAYWALL)),
+        (("央行宣布全面降准0.5个百分点", _PAYWALL), ("央行今日开展公开市场逆回购操作", _PAYWALL)),
+        # One template, each text opening with its own city's headline.
+        (
+            ("上海启动防汛四级应急响应", _FLOOD.format("上海启动防汛四级应急响应")),
+            ("广州防汛应急响应提升", _FLOOD.format("广州防汛应急响应提升")),
+        ),
+    ],
+)
+def test_different_news_over_one_text_stays_apart(
+    one: tuple[str, str], other: tuple[str, str]
+) -> None:
+    verdict = decide(fingerprint(*one), fingerprint(*other), apart=timedelta(minutes=20))
+    assert not verdict.duplicate, verdict
+
+
+def test_a_single_page_sites_routes_are_other_pages() -> None:
+    """A site whose articles are routes after "#/": two of its short notices
+    at two routes are two items, not one page spelt two ways."""
+    from feedmill.store.dedupe import Story, _exact_copy
+
+    moment = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
+    print_ = fingerprint("2026年第三季度报告", "")
+    story = Story(print_, (), moment, "https://m.example.cn/h5/index.html#/notice/600519")
+    rows = [(7, 1, print_.text_hash, "https://m.example.cn/h5/index.html#/notice/000001", moment)]
+    assert _exact_copy(rows, story, DedupePolicy(), own_feed=2) is None
+    same = [(7, 1, print_.text_hash, "http://m.example.cn/h5/index.html#/notice/600519", moment)]
+    assert _exact_copy(same, story, DedupePolicy(), own_feed=2) == 7

@@ -83,6 +83,7 @@ STYLE = FeedStyle(group="金融", source="证券时报网")
         ("源 - a &lt;b&gt; c", "源", "a b c"),
         # An entity's name without its ";" is text, as in a title.
         ("研报&copy2026", "源", "研报&copy2026"),
+        ("源 - 研报&copy2026 &amp; 策略", "源", "研报&copy2026 & 策略"),
         # A name every JavaScript object has: Hexo's category pages broke.
         ("constructor", "源", None),
         ("源 - __proto__", "源", None),

@@ -120,9 +120,9 @@ def clean_title(title: str | None) -> str:
 
 
 def with_entities_decoded(text: str) -> str:
-    """``text`` with its entities decoded, if it has one written whole (with
-    its ";"): "研报&copy2026" is text, not "研报©2026"."""
-    return html.unescape(text) if "&" in text and _ENTITY.search(text) else text
+    """``text`` with the entities written whole (with their ";") decoded:
+    "研报&copy2026 &amp; 策略" is "研报&copy2026 & 策略", not "研报©2026 & 策略"."""
+    return _ENTITY.sub(lambda m: html.unescape(m.group()), text) if "&" in text else text
 
 
 _EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"

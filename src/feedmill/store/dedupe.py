@@ -272,12 +272,15 @@ _TRACKING = re.compile(r"^(?:utm_\w+|spm)=", re.IGNORECASE)
 
 
 def _page(link: str | None) -> str:
-    """A link as the page it names: without its scheme, fragment and tracking parameters."""
+    """A link as the page it names: without its scheme, tracking parameters
+    and fragment — unless the fragment is a route (``#/notice/600519``, a
+    single-page site's article)."""
     parts = urls.split(link) if link else None
     if parts is None:
         return link or ""
     query = "&".join(p for p in parts.query.split("&") if p and not _TRACKING.match(p))
-    return f"{(parts.hostname or '').lower()}{parts.path or '/'}?{query}"
+    route = parts.fragment if parts.fragment.startswith(("/", "!")) else ""
+    return f"{(parts.hostname or '').lower()}{parts.path or '/'}?{query}#{route}"
 
 
 @cache

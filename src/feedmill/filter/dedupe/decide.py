@@ -27,13 +27,12 @@
    公告" of *ST左江 and of *ST美尚).  Rewrites and excerpts of one story
    reword and cut here and there; two outlets' copies differ by the credits
    that open or close them (a reporter's or photographer's credit inside is
-   left out with the outlet's furniture), which their headlines do not give,
-   or by their own headline, which a text may open with (【…】财联社…电).
+   left out with the outlet's furniture), which their headlines do not give.
 
 Stories of fewer than ``MIN_WORDS`` content words are never near-duplicates,
-nor are two under headlines that share no word whose texts repeat no word
-of either (headlines of three words or more: a paywall's notice, a teaser a
-site puts under every headline; its words are not the stories').
+nor are two under different headlines whose texts repeat no word of either
+(headlines of three words or more: a paywall's notice, a teaser a site puts
+under every headline; its words are not the stories').
 The same visible text is the same story — unless it is too short to name one
 by itself (a routine notice, word for word the same each day) and the two
 were published half a day or more apart; a text that repeats no word of its
@@ -311,11 +310,11 @@ def other_fillings(a: Fingerprint, b: Fingerprint) -> str | None:
     if slots is None:
         return None
     mine, theirs, inside = slots
-    # (Not where a text's slot is its own headline repeated — "【茅台大股东出手
-    # 增持】财联社1月5日电，…" over the notice another outlet opens with its
-    # headline too: two outlets' copies, each headed its own way.)
-    restated = a.title <= mine or b.title <= theirs
-    if headlines and not restated and (mine & a.title) - b.words and (theirs & b.title) - a.words:
+    # (Also where each text opens with its own headline: "【上海启动防汛四级应急
+    # 响应】…" and "【广州防汛应急响应提升】…" over one notice are two cities'.
+    # Two outlets' copies that each open with a headline of their own are
+    # then two stories too: the words cannot tell them from those.)
+    if headlines and (mine & a.title) - b.words and (theirs & b.title) - a.words:
         return "one template, each about what its headline names"
     if (
         same_headline
@@ -328,12 +327,13 @@ def other_fillings(a: Fingerprint, b: Fingerprint) -> str | None:
 
 
 def teaser(a: Fingerprint, b: Fingerprint) -> bool:
-    """One text under two headlines that share no word, neither of which it
-    tells: a paywall's notice, a teaser a site puts under every headline —
-    not one story.  A text silent on one headline only is a story told under
-    a headline that sums it up ("A股三大指数集体收涨" over the indexes'
-    figures), and is compared as any other."""
-    return untold(a.title, a.subject) and untold(b.title, b.subject) and not a.title & b.title
+    """Texts silent on two different headlines: a paywall's notice, a teaser
+    a site puts under every headline ("贵州茅台一季度净利润同比增长" and
+    "贵州茅台宣布上调出厂价格" over one "订阅后阅读全文") — not one story.  A
+    text silent on one headline only is a story told under a headline that
+    sums it up ("A股三大指数集体收涨" over the indexes' figures), and is
+    compared as any other."""
+    return untold(a.title, a.subject) and untold(b.title, b.subject) and a.title != b.title
 
 
 def again(a: Fingerprint, apart: timedelta | None) -> bool:
@@ -358,7 +358,7 @@ def decide(
     if min(len(a.words), len(b.words)) < MIN_WORDS:
         return Verdict(False, "too short to compare")
     if teaser(a, b):
-        return Verdict(False, "one text under headlines it tells neither of (a teaser)")
+        return Verdict(False, "one text under two headlines it tells neither of (a teaser)")
     score = similarity(a, b)
     if score < threshold:
         return Verdict(False, f"similarity {score:.2f} below {threshold:.2f}", score)

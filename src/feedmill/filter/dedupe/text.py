@@ -36,11 +36,12 @@ _BOILERPLATE = re.compile(
     r"|[（(]?\s*(?:责任编辑|编辑|作者|记者)[:：][^）)。\n]{0,20}[）)]?"
     # A reporter's or photographer's credit: "本报记者张晓燕报道", "（记者 王涵）",
     # "（中新社记者 张三 摄）", "新华社记者李明摄".
-    r"|(?:本报|本刊|本台|本网|[\u4e00-\u9fff]{1,6}社)记者\s*[\u4e00-\u9fff·]{2,4}?\s*(?:报道|采写|摄)"
+    r"|(?:本报|本刊|本台|本网|新华社|中新社|人民日报社|经济日报社|光明日报社|中国日报社)"
+    r"记者\s*[\u4e00-\u9fff·]{2,4}?\s*(?:报道|采写|摄)"
     r"|[（(][^（）()。\n]{0,10}记者[^（）()。\n]{1,20}[）)]"
     # A portal's quote links after a stock's name: sina's "（行情600519，诊股）",
     # eastmoney's "[股吧][资金流]".
-    r"|[（(]\s*行情\d{6}[，,]\s*诊股\s*[）)]|\[(?:股吧|资金流|行情|诊股)\]"
+    r"|[（(]\s*行情\w{1,10}[，,]\s*诊股\s*[）)]|[\[［](?:股吧|资金流|行情|诊股)[\]］]"
     r"|原标题[:：][^。\n]{0,80}"
     # A declaration runs to the end: 【特别声明】, 免责声明：, 【风险提示】….  (Not
     # 特别提示 or 温馨提示: an exchange notice's facts follow 特别提示：, and a
@@ -206,7 +207,7 @@ def is_rare(word: str) -> bool:
 # stories) the slow scan, tried at every position, is skipped.
 _BOILERPLATE_MARKS = (
     "来源", "编辑", "作者", "记者", "原标题", "声明", "风险提示", "本文", "扫码", "扫描",
-    "股吧", "资金流", "诊股",
+    "股吧", "资金流", "诊股", "[行情]", "［行情］",
     "长按", "下载", "bloomberg", "reporting", "editing", "writing",
 )  # fmt: skip
 # Sentences of outlet furniture without a heading, known by a stock phrase:
