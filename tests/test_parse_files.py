@@ -9,6 +9,7 @@ the code makes of it today, as a starting point to check line by line).
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -86,3 +87,11 @@ def test_a_json_feed_whose_items_are_no_list_says_so(items: str) -> None:
 if __name__ == "__main__":  # pragma: no cover - a helper for writing new cases
     for name in sys.argv[1:]:
         print(json.dumps(actual(CASES / name), ensure_ascii=False, indent=2))
+
+
+@pytest.mark.parametrize("document", ['{"items": []}', '{"title": "x", "items": ["a"]}'])
+def test_json_that_names_no_version_and_has_no_item_is_no_feed(document: str) -> None:
+    """Told as what came back, the document as it was (not in the shape the
+    parser was given it again): an API's answer is no empty feed."""
+    with pytest.raises(ParseError, match="that is not a JSON Feed: " + re.escape(document)):
+        parse_document(document.encode(), "application/json")

@@ -287,14 +287,15 @@ def parse_document(body: bytes, content_type: str | None = None) -> ParsedFeed:
 
     notes = (decoded.note,) if decoded.note else ()
     if what == "json":
+        read = text  # the JSON the parser read: the document, or it in the spec's shape
         try:
             parsed = fast.parse(text.encode("utf-8"))
         except ValueError:
             raise ParseError(describe(text, content_type)) from None
         except (AttributeError, TypeError, KeyError):  # a field of another type than the spec's
-            text, skipped = _conformed_json(text, content_type)
+            read, skipped = _conformed_json(text, content_type)
             try:
-                parsed = fast.parse(text.encode("utf-8"))
+                parsed = fast.parse(read.encode("utf-8"))
             except (ValueError, AttributeError, TypeError, KeyError) as exc:
                 raise ParseError(f"a JSON Feed the parser cannot read ({exc})") from None
             if skipped:
@@ -304,7 +305,9 @@ def parse_document(body: bytes, content_type: str | None = None) -> ParsedFeed:
                     else f"{skipped} items that are not JSON objects"
                 )
                 notes = (*notes, f"skipped {some}")
-        parsed = _json_dates(parsed, text)
+        if not parsed.entries and '"version"' not in text[:4096]:
+            raise ParseError(describe(text, content_type))
+        parsed = _json_dates(parsed, read)
         return dataclasses.replace(parsed, encoding=decoded.encoding, warnings=notes)
 
     safe, document, problem = prepared.safe, prepared.document, prepared.problem
