@@ -822,9 +822,19 @@ _LONG_OPTION = re.compile(r"--[A-Za-z]")
 LIMIT_ALL = 1 << 40
 
 
+class _SearchCommand(_HelpWritten):
+    """`search`, which remembers the words given after "--": query words as
+    written, whatever they begin with."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if "--" in args:
+            ctx.meta["after --"] = args[args.index("--") + 1 :]
+        return super().parse_args(ctx, args)
+
+
 # A query that begins with -央行 (an exclusion) is no option to click; one
 # that begins with a Latin letter of an option (-gold: -g old) needs "--".
-@app.command(context_settings={"ignore_unknown_options": True})
+@app.command(cls=_SearchCommand, context_settings={"ignore_unknown_options": True})
 @click.argument("query", nargs=-1, required=True)
 @config_option
 @click.option("--group", "-g", multiple=True, help="Only this group (repeatable).")
@@ -863,10 +873,12 @@ def search(
     from feedmill.store.feeds import view
 
     # Unknown options are taken as words (-央行 excludes), but not a long
-    # one: `--jsno` or `--limt 1` searched for themselves, exit 0.
-    for word in query:
+    # one before "--": `--jsno` or `--limt 1` searched for themselves, exit 0.
+    ctx = click.get_current_context()
+    literal = ctx.meta.get("after --", [])
+    for word in query[: len(query) - len(literal)]:
         if _LONG_OPTION.match(word):
-            known = [o for p in click.get_current_context().command.params for o in p.opts]
+            known = [o for p in ctx.command.params for o in p.opts]
             raise click.NoSuchOption(word.split("=", 1)[0], possibilities=known)
     typed = " ".join(query)  # 央行 降准 as typed, or "央行 降准" quoted: one query
     try:
