@@ -414,3 +414,34 @@ def test_a_failing_feed_is_made_due_at_once_unless_its_server_said_when(tmp_path
         states = feed_store.states(conn, list(statuses))
     engine.dispose()
     assert {url for url, s in states.items() if s.next_attempt_at is None} == {"a", "d", "f", "g"}
+
+
+def test_a_user_that_cannot_upgrade_the_schema_is_told_who_can(postgres_url: str) -> None:
+    """A PostgreSQL user granted reads and writes only, on a database a new
+    version must migrate: "must be owner of index ix_entries_link", with no
+    word of what to do."""
+    import uuid
+
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    from feedmill.store.database import StoreError
+
+    from support.postgres import new_database
+
+    url = new_database(postgres_url)
+    _migrated(url, "0009").dispose()
+    writer = f"w_{uuid.uuid4().hex[:8]}"
+    owner = create_engine(url, isolation_level="AUTOCOMMIT")
+    with owner.connect() as conn:
+        conn.execute(text(f"CREATE ROLE {writer} LOGIN"))
+        conn.execute(text(f"GRANT USAGE ON SCHEMA public TO {writer}"))
+        conn.execute(
+            text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {writer}")
+        )
+        conn.execute(text(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {writer}"))
+    owner.dispose()
+    as_writer = make_url(url).set(username=writer).render_as_string(hide_password=False)
+    with pytest.raises(StoreError, match="must be owner") as raised:
+        open_database(as_writer)
+    assert "run feedmill once as the database user that owns it" in str(raised.value)

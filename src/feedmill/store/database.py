@@ -223,7 +223,17 @@ def open_database(url: str) -> Engine:
     except StoreError as exc:
         raise StoreError(f"cannot use the state database {redacted(url)}: {exc}") from None
     except DatabaseError as exc:  # locked, read-only, not a database at all …
-        raise StoreError(f"cannot open the state database {redacted(url)}: {exc.orig}") from None
+        # PostgreSQL: a user granted reads and writes only, on a schema that
+        # needs the new version's migration ("must be owner of index …").
+        hint = (
+            " (the schema needs upgrading, which its owner may do: run feedmill once as the"
+            " database user that owns it)"
+            if getattr(exc.orig, "sqlstate", None) == "42501" and "must be owner" in str(exc.orig)
+            else ""
+        )
+        raise StoreError(
+            f"cannot open the state database {redacted(url)}: {exc.orig}{hint}"
+        ) from None
     except OSError as exc:  # its folder cannot be made
         raise StoreError(f"cannot open the state database {redacted(url)}: {exc}") from None
     except (ImportError, NoSuchModuleError, ArgumentError) as exc:  # a driver not installed
