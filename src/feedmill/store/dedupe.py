@@ -453,12 +453,7 @@ def replace_stories(conn: Connection, feed_id: int, rows: Sequence[tuple[int, St
     ids = [entry_id for entry_id, _ in rows]
     conn.execute(delete(dedupe_bands).where(dedupe_bands.c.entry_id.in_(ids)))
     conn.execute(delete(dedupe_prints).where(dedupe_prints.c.entry_id.in_(ids)))
-    conn.execute(
-        update(entries)
-        .where(entries.c.id == bindparam("b_id"))
-        .values(fingerprint=bindparam("b_hash")),
-        [{"b_id": entry_id, "b_hash": story.fingerprint.text_hash} for entry_id, story in rows],
-    )
+    _set_text_hashes(conn, rows)
     published = set(
         conn.execute(
             select(entries.c.id).where(entries.c.id.in_(ids), entries.c.status == "active")
@@ -468,6 +463,16 @@ def replace_stories(conn: Connection, feed_id: int, rows: Sequence[tuple[int, St
     for entry_id in ids:
         cached.pop(entry_id, None)
     add(conn, feed_id, [(entry_id, story) for entry_id, story in rows if entry_id in published])
+
+
+def _set_text_hashes(conn: Connection, rows: Sequence[tuple[int, Story]]) -> None:
+    """Each entry's exact-copy hash: its story's text hash."""
+    conn.execute(
+        update(entries)
+        .where(entries.c.id == bindparam("b_id"))
+        .values(fingerprint=bindparam("b_hash")),
+        [{"b_id": entry_id, "b_hash": story.fingerprint.text_hash} for entry_id, story in rows],
+    )
 
 
 def prune(conn: Connection, policy: DedupePolicy, now: datetime | None = None) -> int:
@@ -508,8 +513,7 @@ def index_unindexed(conn: Connection, policy: DedupePolicy, now: datetime | None
     last = conn.execute(select(func.max(entries.c.id))).scalar() or 0
     if last <= through:
         return 0
-    moment = now or datetime.now(UTC)
-    horizon = moment - policy.window - timedelta(days=2)
+    horizon = (now or datetime.now(UTC)) - policy.window - timedelta(days=2)
     done = 0
     while True:
         rows = conn.execute(
@@ -535,31 +539,13 @@ def index_unindexed(conn: Connection, policy: DedupePolicy, now: datetime | None
         ).all()
         if not rows:
             break
-        stories = {
-            row.id: (
-                row.feed_id,
-                _story(
-                    row.title,
-                    row.content,
-                    row.published_at or row.updated_at or row.first_seen_at,
-                    row.link,
-                ),
-            )
-            for row in rows
-        }
-        conn.execute(
-            update(entries)
-            .where(entries.c.id == bindparam("b_id"))
-            .values(fingerprint=bindparam("b_hash")),
-            [
-                {"b_id": i, "b_hash": story.fingerprint.text_hash}
-                for i, (_, story) in stories.items()
-            ],
-        )
         by_feed: dict[int, list[tuple[int, Story]]] = {}
-        for entry_id, (feed_id, story) in stories.items():
-            by_feed.setdefault(feed_id, []).append((entry_id, story))
+        for row in rows:
+            dated = row.published_at or row.updated_at or row.first_seen_at
+            story = _story(row.title, row.content, dated, row.link)
+            by_feed.setdefault(row.feed_id, []).append((row.id, story))
         for feed_id, indexed in by_feed.items():
+            _set_text_hashes(conn, indexed)
             add(conn, feed_id, indexed)
         done += len(rows)
         through = rows[-1].id

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
 from feedmill.normalize.text import visible_text
-from feedmill.sanitize.prepass import LAZY_ATTRIBUTES, PLACEHOLDER, PLACEHOLDER_FILE
+from feedmill.sanitize.prepass import lazy_source
 
 # Outlet furniture that says nothing about the story.
 _BOILERPLATE = re.compile(
@@ -343,38 +343,27 @@ def untold(title: frozenset[int], subject: frozenset[int]) -> bool:
 # An <img> tag up to the next tag (so unclosed "<img <img …" stays linear), and its attributes.
 _IMAGE = re.compile(r"<img\b[^<>]*", re.IGNORECASE)
 _ATTRIBUTE = re.compile(r"""\s([\w:-]+)\s*=\s*["']?([^"'\s>]+)""")
-_PICTURE_ATTRIBUTES = frozenset(("src", *LAZY_ATTRIBUTES))
-
-
-def _stand_in(url: str) -> bool:
-    return bool(PLACEHOLDER.search(url) or PLACEHOLDER_FILE.search(url))
 
 
 def _pictures(html: str) -> list[str]:
-    """The picture each image shows a reader: a lazy image's is in data-src
-    (or the like, as the sanitizer's prepass reads it), its src a stand-in
+    """The picture each image shows a reader, as the sanitizer's prepass
+    reads it: a lazy image's is in data-src (or the like), its src a stand-in
     that all of a site's lazy images share."""
     out = []
     for tag in _IMAGE.finditer(html):
-        found: dict[str, str] = {}
+        attributes: dict[str, str] = {}
         for name, value in _ATTRIBUTE.findall(tag[0]):
-            if name.lower() in _PICTURE_ATTRIBUTES:
-                found.setdefault(name.lower(), value)
-        src = found.get("src", "")
-        lazy = (found.get(name, "") for name in LAZY_ATTRIBUTES)
-        picture = (
-            src
-            if src and not _stand_in(src)
-            else next((u for u in lazy if u and not _stand_in(u)), src)
-        )
+            attributes.setdefault(name.lower(), value)
+        picture = lazy_source(attributes) or attributes.get("src")
         if picture:
             out.append(picture)
     return out
 
 
-def identifies(body_text: str, untold: bool = False) -> bool:
-    """Does the body say enough to be a story's identity by itself?"""
-    return not untold and len(" ".join(body_text.split())) >= MIN_IDENTIFYING_BODY
+def identifies(body_text: str, silent: bool = False) -> bool:
+    """Does the body say enough to be a story's identity by itself (and is it
+    not ``silent`` on its headline)?"""
+    return not silent and len(" ".join(body_text.split())) >= MIN_IDENTIFYING_BODY
 
 
 def _text_hash(title_text: str, body_text: str, content_html: str, identifying: bool) -> str:
