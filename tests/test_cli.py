@@ -1329,3 +1329,11 @@ def test_a_postgresql_server_that_never_answers_is_given_up_on(
         assert result.code == 1, (result.stdout, result.stderr)
         assert "timeout" in result.stderr.lower(), result.stderr
         assert "secret" not in result.stderr
+        # The URL's own connect_timeout wins over the default (here: a longer one).
+        monkeypatch.setattr(database, "CONNECT_TIMEOUT", 3600)
+        state += "?connect_timeout=2"
+        config = str(
+            write_config(tmp_path, [{"url": "a.xml", "group": "g", "source": "源"}], state=state)
+        )
+        result = cli("run", "-c", config)
+        assert result.code == 1 and "timeout" in result.stderr.lower(), result.stderr
