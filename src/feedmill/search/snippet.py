@@ -300,14 +300,11 @@ def _continues(text: str, index: int) -> bool:
     if index <= 0 or index >= len(text):
         return False
     char, before = text[index], text[index - 1]
-    if before == "\u200d" or char == "\u200d" or unicodedata.combining(char):
+    # (Variation selectors are marks too.)
+    if before == "\u200d" or char == "\u200d" or unicodedata.category(char)[0] == "M":
         return True
-    if unicodedata.category(char) in ("Mn", "Mc", "Me"):
-        return True
-    if "\ufe00" <= char <= "\ufe0f" or "\U0001f3fb" <= char <= "\U0001f3ff":
-        return True
-    if "\U000e0020" <= char <= "\U000e007f":  # an emoji flag's tags
-        return True
+    if "\U0001f3fb" <= char <= "\U0001f3ff" or "\U000e0020" <= char <= "\U000e007f":
+        return True  # a skin tone; an emoji flag's tags
     return before.isascii() and char.isascii() and before.isalnum() and char.isalnum()
 
 
