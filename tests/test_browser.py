@@ -173,6 +173,13 @@ HOSTILE = [
     ("mapped", """<p><img src='//x\u207f--a.com/a"autofocus=""onfocus="alert(9)"x=".png'></p>"""),
     # A named window keeps its opener, which may send this page elsewhere.
     ("target", '<p><a href="https://e.example/t" target="news">t</a></p>'),
+    # Hexo's open_graph took the last "src='" of an image's tag for its URL:
+    # here in a class; it threw on it, and the page was written empty …
+    ("ogclass", """<p>picture</p><img src="https://img.example/a.png" class="src='https://[x'">"""),
+    # … or wrote it unescaped into a <meta> of the page's head.
+    ("ogmeta", """<p><img src="https://img.example/b.png" alt="图 src='http://x%22http-equiv=%22refresh%22data-x=%22'"></p>"""),
+    # fancybox opened a picture ending in .pdf in an iframe without a sandbox.
+    ("pdf", '<p>picture</p><img src="https://evil.example/photo.pdf">'),
 ]  # fmt: skip
 
 
@@ -251,6 +258,21 @@ def test_a_hostile_feed_runs_no_script_and_takes_over_no_page(tmp_path: Path) ->
                         " && getComputedStyle(e.closest('a')).position === 'fixed' : false }"
                     )
                     assert not over, url
+                    # Nothing of the post's in the page's head: Hexo's og:image
+                    # tag holds a property and its content, nothing more.
+                    extra = page.evaluate(
+                        "() => [...document.querySelectorAll('head meta')]"
+                        ".filter(m => m.hasAttribute('http-equiv') || m.hasAttribute('data-x'))"
+                        ".map(m => m.outerHTML)"
+                    )
+                    assert extra == [], (url, extra)
+                    # A picture opens in fancybox as a picture, not a frame.
+                    pictures = page.locator(".article-entry a[data-fancybox]")
+                    if pictures.count():
+                        pictures.first.dispatch_event("click")
+                        page.wait_for_timeout(300)
+                        assert page.locator("iframe:not([sandbox])").count() == 0, url
+                        page.keyboard.press("Escape")
             finally:
                 browser.close()
     finally:

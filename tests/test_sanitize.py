@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from feedmill.sanitize import Policy, first_image, sanitize_html
@@ -536,6 +538,61 @@ def test_pictures_and_players_come_from_the_web(scheme: str) -> None:
     out = clean(f"<img src='{payload}'><video poster='{payload}' src='{payload}'></video>")
     assert "src=" not in out and "poster=" not in out, out
     assert 'href="tel:123"' in clean('<a href="tel:123">call</a>')  # links may
+
+
+# Hexo's open_graph helper (landscape calls it on every page) reads each
+# image's URL from its tag with this pattern: the *last* src= of the tag.
+HEXO_OPEN_GRAPH_IMAGE = re.compile(r"""<img [^>]*src=['"]([^'"]+)([^>]*>)""", re.IGNORECASE)
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        """<img src="https://i.example/a.png" class="src='https://[x'">""",
+        """<img src="https://i.example/a.png" alt="图 SRC='http://x%22http-equiv=%22refresh%22'">""",
+        """<img src="https://i.example/a.png" title="src='//[x'" width="src='//[x'">""",
+        """<img src="https://i.example/a.png?from=src='https://[x'">""",
+    ],
+)
+def test_hexo_finds_an_images_own_address_in_its_tag(html: str) -> None:
+    """An attribute holding "src='…'" was taken for the image's URL: Hexo threw
+    on it and wrote the page empty, or wrote it unescaped into a <meta> of
+    the page's head (attributes of the feed's choosing)."""
+    from feedmill import urls
+
+    out = clean(html)
+    found = [m.group(1) for m in HEXO_OPEN_GRAPH_IMAGE.finditer(out)]
+    assert len(found) == 1 and found[0].startswith("https://i.example/a.png"), out
+    assert urls.usable(found[0])
+    assert "&#39;" in out and "'" not in out
+
+
+def test_an_images_quotes_are_the_same_text_to_a_browser() -> None:
+    out = clean("""<img src="https://i.example/a.png" alt="it's">""")
+    assert out == '<img src="https://i.example/a.png" alt="it&#39;s" referrerpolicy="no-referrer">'
+    assert sanitize_html('<img src="https://i.example/a\'b.png">', base_url=BASE).image == (
+        "https://i.example/a'b.png"
+    )
+
+
+@pytest.mark.parametrize(
+    "src",
+    [
+        "https://e.example/photo.pdf",
+        "https://e.example/photo.PDF?x=1",
+        "https://e.example/photo.png#.pdf",
+        "/files/a.pdf",
+    ],
+)
+def test_a_picture_is_no_pdf(src: str) -> None:
+    """landscape opens a picture in fancybox, which shows an address ending in
+    .pdf in an iframe without a sandbox: the feed's own page over the site."""
+    out = clean(f'<p>图</p><img src="{src}" alt="图">')
+    assert "src=" not in out, out
+    assert sanitize_html(f'<img src="{src}">', base_url=BASE).image is None
+    for kept in ("https://e.example/a.pdf.png", "https://e.example/a?f=b.pdf&amp;x=1"):
+        assert f'src="{kept}"' in clean(f'<img src="{kept}">')
+    assert 'href="https://e.example/a.pdf"' in clean('<a href="https://e.example/a.pdf">PDF</a>')
 
 
 def test_an_iframes_content_goes() -> None:

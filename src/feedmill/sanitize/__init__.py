@@ -117,6 +117,11 @@ _ALT_MARKUP = str.maketrans({"<": "＜", ">": "＞", '"': "＂", "&": "＆"})
 # for an image, a data: URI). landscape wraps each image in
 # '<a href="' + this.src + '">', and a tel: or mailto: src keeps its '"'.
 _MEDIA = frozenset({"img", "video", "audio", "source", "track", "iframe"})
+# landscape opens each picture in fancybox, which shows an address ending
+# ".pdf" (its path, query or fragment) in an iframe without a sandbox: the
+# feed's page over the site, script and all.  No browser shows a PDF as a
+# picture.  (fancybox's own pattern.)
+_LIGHTBOX_FRAME = re.compile(r"\.pdf(?:[?#].*)?$", re.IGNORECASE)
 # nh3 holds href and src to the allowed schemes, not cite (<q>, <blockquote>,
 # <del>, <ins>): what no browser follows must still not carry javascript:.
 _SCHEMES = frozenset({"", *P.URL_SCHEMES})
@@ -142,6 +147,8 @@ def _attribute_filter(iframe_hosts: frozenset[str]) -> Callable[[str, str, str],
             if base and not _HAS_SCHEME.match(stripped):
                 value = urls.absolute(stripped, base) or value
             if tag in _MEDIA and urls.scheme(value) not in ("", "http", "https"):
+                return None
+            if tag == "img" and attribute == "src" and _LIGHTBOX_FRAME.search(value):
                 return None
             if urls.scheme(value.strip(_URL_ENDS)) not in _SCHEMES:  # ("\x01javascript:")
                 return None
@@ -246,28 +253,41 @@ def _harden(clean: str) -> str:
       (``title="href=x onfocus=…"``) or a URL, they opened the tag to script.
       In a link's tag, ``=`` in other attributes is written ``&#61;`` and
       ``'`` in its URL ``%27``.
+    * Hexo's open_graph helper (every page of landscape) takes an image's
+      URL from the *last* ``src='…'`` or ``src="…"`` of its tag, wherever it
+      is (``class="src='https://[x'"``), and writes it into the page's head
+      unescaped, or throws on it and writes the page empty: in an image's
+      tag, ``'`` is written ``&#39;`` (the same value to a browser).
     """
     if "<iframe" in clean:
         clean = _IFRAME_CONTENT.sub(r"\1\2", clean)
-    return _harden_links(clean) if "<a " in clean else clean
+    if "<img " in clean and "'" in clean:
+        clean = _each_tag(clean, "<img ", _without_single_quotes)
+    return _each_tag(clean, "<a ", _harden_link) if "<a " in clean else clean
 
 
-def _harden_links(markup: str) -> str:
+def _each_tag(markup: str, opening: str, fix: Callable[[str], str]) -> str:
+    """``markup`` with each tag that begins with ``opening`` (``"<a "``) fixed."""
     # str.find, not a pattern: a scan of CJK text by re costs more than the rest.
     parts: list[str] = []
     done = 0
-    start = markup.find("<a ")
+    start = markup.find(opening)
     while start != -1:
         end = markup.find(">", start)  # nh3 escapes ">" in values
         if end == -1:
             break
         tag = markup[start : end + 1]
-        fixed = _harden_link(tag)
+        fixed = fix(tag)
         if fixed != tag:
             parts.extend((markup[done:start], fixed))
             done = end + 1
-        start = markup.find("<a ", end)
+        start = markup.find(opening, end)
     return "".join((*parts, markup[done:])) if parts else markup
+
+
+def _without_single_quotes(tag: str) -> str:
+    # nh3 quotes every value with '"': a "'" is inside one.
+    return tag.replace("'", "&#39;") if "'" in tag else tag
 
 
 def _harden_link(tag: str) -> str:
