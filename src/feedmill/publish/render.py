@@ -48,7 +48,8 @@ DEFAULT_TEMPLATE = Path(__file__).with_name("post.md.j2")
 # a title is named by its text's headline or first sentence (was "(untitled)").
 # 6: hosts with quotes or fillers dropped, other spaces in headimg escaped,
 # named link targets dropped (posts written before are rewritten: safety).
-FORMAT_VERSION = "6"
+# 7: an image's tag writes ' as &#39;, a picture ending in .pdf dropped (safety).
+FORMAT_VERSION = "7"
 
 
 @dataclass(frozen=True, slots=True)
