@@ -148,3 +148,37 @@ def test_a_channel_taken_from_a_long_feed_title_still_builds(tmp_path: Path) -> 
     result = hexo.generate(site)
     assert result.returncode == 0, result.stdout + result.stderr
     assert len(hexo.post_pages(site)) == 2
+
+
+def test_a_site_with_its_own_source_folder_gets_the_posts_where_hexo_reads(
+    tmp_path: Path,
+) -> None:
+    """A Hexo site may name another source folder (`source_dir: src`): posts
+    written to source/_posts were never built, and `init` made a source/."""
+    from support.feeds import Item, rss
+    from support.site import write_config
+
+    plain = tmp_path / "plain"
+    assert cli("init", str(plain)).code == 0
+    site = tmp_path / "blog"
+    (site / "src" / "_posts").mkdir(parents=True)
+    settings = (plain / "_config.yml").read_text(encoding="utf-8")
+    assert "\nsource_dir: source\n" in settings
+    settings = settings.replace("\nsource_dir: source\n", "\nsource_dir: src\n")
+    (site / "_config.yml").write_text(settings, encoding="utf-8")
+    (site / "src" / "_posts" / "mine.md").write_text(
+        "---\ntitle: 我的文章\ndate: 2025-09-01 10:00:00\n---\n\n正文\n", encoding="utf-8"
+    )
+    result = cli("init", str(site))
+    assert result.code == 0
+    assert (site / "src" / "favicon.png").is_file() and not (site / "source").exists()
+    (site / "f.xml").write_bytes(rss("源 - 频道", [Item(title="要闻一则", guid="1")]))
+    write_config(site, [{"url": "f.xml", "group": "组", "source": "源"}])
+    assert cli("run", "-c", str(site / "feedmill.yml")).code == 0
+    assert not (site / "source").exists()
+    ours = [p.name for p in (site / "src" / "_posts").glob("*.md") if p.name != "mine.md"]
+    assert len(ours) == 1
+    hexo.use_theme(site, "bare")
+    result = hexo.generate(site)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert set(hexo.post_pages(site)) == {"mine", ours[0].removesuffix(".md")}

@@ -195,18 +195,24 @@ def init_site(directory: Path) -> list[tuple[str, bool]]:
     """
     from importlib import resources  # here: only init and demo read packaged files
 
+    from feedmill.config import source_folder
+
     site = resources.files("feedmill") / "site"
     directory.mkdir(parents=True, exist_ok=True)
     existing = (directory / "_config.yml").is_file()
+    # The site's own source folder (its `source_dir`), where Hexo looks.
+    source = source_folder(directory).relative_to(directory).as_posix()
     zone = _site_timezone(directory) if existing else None
     done = []
-    for source, target in SITE_FILES.items():
+    for packaged, target in SITE_FILES.items():
+        if target.startswith("source/"):
+            target = source + target.removeprefix("source")
         path = directory / target
         if path.exists() or (existing and target in NEW_SITE_ONLY):
             done.append((target, False))
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
-        data = (site / source).read_bytes()
+        data = (site / packaged).read_bytes()
         if target == CONFIG_NAME and zone:
             # Without the script, Hexo reads an exact instant off by the
             # builder's zone: wall time in the site's zone is what it reads right.
@@ -214,7 +220,7 @@ def init_site(directory: Path) -> list[tuple[str, bool]]:
             data = data.replace(b"\ndate_style: rfc822\n", b"\ndate_style: local\n")
         path.write_bytes(data)
         done.append((target, True))
-    (directory / "source" / "_posts").mkdir(parents=True, exist_ok=True)
+    (directory / source / "_posts").mkdir(parents=True, exist_ok=True)
     return done
 
 
@@ -346,7 +352,7 @@ def _no_site(config: Config) -> str | None:
     site = config.site_dir
     try:
         if site.is_dir():
-            for folder in (site / "source", site / "source" / "_posts"):
+            for folder in (config.posts_dir.parent, config.posts_dir):
                 if folder.is_symlink() and not folder.exists():  # "[Errno 17] File exists"
                     return f"{config.path}: site: {folder} links to nothing: no folder for posts"
                 if folder.exists() and not folder.is_dir():

@@ -498,7 +498,7 @@ class Config(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
     @property
     def posts_dir(self) -> Path:
-        return self.site_dir / "source" / "_posts"
+        return source_folder(self.site_dir) / "_posts"
 
     @property
     def tags_settings(self) -> TagsSettings | None:
@@ -987,6 +987,26 @@ def site_settings(site: Path, *keys: str) -> dict[str, Any]:
     if not isinstance(settings, dict):
         return {}
     return {key: settings[key] for key in keys if settings.get(key) is not None}
+
+
+def source_folder(site: Path) -> Path:
+    """The site's source folder, where Hexo reads `_posts`: the `source_dir`
+    of its _config.yml (`source` unless it says otherwise).  Hexo joins it to
+    the site's folder, a leading "/" and all, as Node's path.join does."""
+    try:  # asked several times a pass: the file is parsed again only when it changed
+        stat = (site / "_config.yml").stat()
+        stamp: tuple[int, int] | None = (stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        stamp = None
+    return _source_folder(site, stamp)
+
+
+@functools.lru_cache(maxsize=16)
+def _source_folder(site: Path, stamp: tuple[int, int] | None) -> Path:
+    name = site_setting(site, "source_dir") if stamp is not None else None
+    if not isinstance(name, str) or not name.strip("/ "):
+        return site / "source"
+    return site / name.lstrip("/")
 
 
 def category_naming(site: Path) -> tuple[dict[str, str], int]:
