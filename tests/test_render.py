@@ -201,6 +201,15 @@ def test_title_cut_counts_cjk_as_two() -> None:
     assert cut_title("中" * 6, 0) == "中" * 6
 
 
+def test_a_title_cut_before_gets_one_ellipsis() -> None:
+    """RSSHub cuts long titles itself, ending them "...": cut again, the
+    dots it kept and ours made four."""
+    assert cut_title("A" + "中" * 74 + "...", 150) == "A" + "中" * 74 + "..."
+    assert cut_title("中" * 80 + "…", 150) == "中" * 75 + "..."
+    assert cut_title("中" * 74 + " ...", 150) == "中" * 74 + "..."
+    assert cut_title("A" + "中" * 70 + "...", 150) == "A" + "中" * 70 + "..."  # not cut
+
+
 def test_a_title_cut_leaves_no_half_emoji_or_flag() -> None:
     family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"  # 👨‍👩‍👧: three joined
     assert cut_title("a" * 8 + family + " 家庭", 12) == "a" * 8 + "\U0001f468..."

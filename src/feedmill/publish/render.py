@@ -48,7 +48,8 @@ DEFAULT_TEMPLATE = Path(__file__).with_name("post.md.j2")
 # a title is named by its text's headline or first sentence (was "(untitled)").
 # 6: hosts with quotes or fillers dropped, other spaces in headimg escaped,
 # named link targets dropped (posts written before are rewritten: safety).
-# 7: an image's tag writes ' as &#39;, a picture ending in .pdf dropped (safety).
+# 7: an image's tag writes ' as &#39;, a picture ending in .pdf dropped (safety);
+# a title cut after its own "..." ends in three dots, not four.
 FORMAT_VERSION = "7"
 
 
@@ -139,7 +140,8 @@ def cut_title(title: str, max_width: int) -> str:
             break
         out.append(ch)
         width += w
-    return _whole_clusters("".join(out)).rstrip() + "..."
+    # An ellipsis of the title's own (RSSHub cuts titles too) is not doubled.
+    return _whole_clusters("".join(out)).rstrip().rstrip(".…").rstrip() + "..."
 
 
 UNTITLED = "(untitled)"
