@@ -98,6 +98,15 @@ def test_zoneless_dates_follow_the_configured_zone() -> None:
         ("HTML <dialog> 元素与 <template> 标签", "HTML <dialog> 元素与 <template> 标签"),
         ("HTML <img> 标签的 loading 属性", "HTML <img> 标签的 loading 属性"),
         ("<span> 和 <div> 的区别", "<span> 和 <div> 的区别"),
+        # … whatever the element, when it stands apart like a word.
+        ("HTML 中 <b> 和 <strong> 的区别", "HTML 中 <b> 和 <strong> 的区别"),
+        ("为什么不要用 <br> 换行", "为什么不要用 <br> 换行"),
+        ("<small> 标签用法", "<small> 标签用法"),
+        ("HTML 的 <br> 和 <p> 标签区别", "HTML 的 <br> 和 <p> 标签区别"),
+        # Against the words, or empty, or closed, it is markup.
+        ("央行降准<br>释放流动性", "央行降准释放流动性"),
+        ("央行降准 <br/> 释放流动性", "央行降准 释放流动性"),
+        ("<b>快讯</b> 谈 <i> 标签", "快讯 谈 标签"),
         # … but not in a title with markup, nor in an old CMS's capitals.
         ("<b>快讯</b> <span>今日", "快讯 今日"),
         ("<SPAN>旧CMS", "旧CMS"),

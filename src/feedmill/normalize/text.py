@@ -72,6 +72,12 @@ _TITLE_TAG_AFTER_COMMENTS = re.compile(_ELEMENT_TAG)
 _CLOSING_TAG = re.compile(r"</([A-Za-z][A-Za-z0-9]*)\s*>")
 
 
+def _set_apart(match: re.Match[str]) -> bool:
+    """Whether a tag stands between spaces (or at an end) like a word."""
+    text, start, end = match.string, match.start(), match.end()
+    return (start == 0 or text[start - 1].isspace()) and (end == len(text) or text[end].isspace())
+
+
 def _title_tags(title: str) -> str:
     closed = set(_CLOSING_TAG.findall(title))
     closed_blind = {name.lower() for name in closed if len(name) > 1}
@@ -82,12 +88,15 @@ def _title_tags(title: str) -> str:
             return ""
         text = match.group(0)
         if (
-            name in _INERT_BARE  # lower case: an old CMS writes its markup in capitals
-            and not closed  # a title with markup in it ("<b>快讯</b> <span>…") is markup
+            not closed  # a title with markup in it ("<b>快讯</b> <span>…") is markup
+            and name.islower()  # an old CMS writes its markup in capitals
             and _ATTRIBUTE.search(text) is None
             and not text.endswith("/>")
+            and (name in _INERT_BARE or _set_apart(match))
         ):
-            return text  # "HTML <img> 标签", "<span> 和 <div>": an element named
+            # "HTML <img> 标签", "<span> 和 <div>", "不要用 <br> 换行",
+            # "<b> 和 <strong> 的区别": an element named, not markup.
+            return text
         # <em>…</em>, <B>快讯</B> and <font color=red>快讯 are markup;
         # "Vue 中 <script setup> 的用法" and Function<A, B> are not.  An
         # opening tag is one where its element is closed (<font>…</FONT>
