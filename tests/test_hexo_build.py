@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import xml.etree.ElementTree as ET
+from importlib import resources
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from ruamel.yaml import YAML
@@ -182,3 +186,29 @@ def test_a_site_with_its_own_source_folder_gets_the_posts_where_hexo_reads(
     result = hexo.generate(site)
     assert result.returncode == 0, result.stdout + result.stderr
     assert set(hexo.post_pages(site)) == {"mine", ours[0].removesuffix(".md")}
+
+
+def test_the_tests_build_with_what_init_gives_a_site() -> None:
+    site = json.loads((resources.files("feedmill") / "site" / "package.json").read_text())
+    tests = json.loads((hexo.MODULES.parent / "package.json").read_text())
+    assert site["dependencies"] == tests["dependencies"]
+
+
+def test_the_site_has_the_feed_its_theme_links(built_demo: Path) -> None:
+    """landscape links /atom.xml on every page: it was a 404."""
+    index = (built_demo / "public" / "index.html").read_text(encoding="utf-8")
+    assert 'href="/atom.xml"' in index
+    atom = "{http://www.w3.org/2005/Atom}"
+    feed = ET.parse(built_demo / "public" / "atom.xml").getroot()
+    entries = feed.findall(f"{atom}entry")
+    assert len(entries) == 20  # the newest of the 44 posts
+    pages = {
+        f"/{p.parent.relative_to(built_demo / 'public').as_posix()}/"
+        for p in hexo.post_pages(built_demo).values()
+    }
+    for entry in entries:
+        link = entry.find(f"{atom}link")
+        assert link is not None
+        path = link.get("href", "").removeprefix("http://example.com")
+        assert unquote(path) in pages
+        assert entry.findtext(f"{atom}title")
