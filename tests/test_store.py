@@ -380,6 +380,57 @@ def test_a_second_site_on_one_postgresql_database_is_refused(
     assert cli("run", "-c", str(sites[1] / "feedmill.yml")).stderr == ""
 
 
+def test_a_second_site_on_one_sqlite_file_is_refused(tmp_path: Path) -> None:
+    """Two configs naming one state file (a feedmill.yml copied) split every
+    new item between the two sites, silently; a site copied or moved with
+    its database inside it is still that database's site."""
+    import shutil
+
+    from support.feeds import Item, rss
+    from support.site import cli, posts, write_config
+
+    shared = tmp_path / "shared" / "state.db"
+    sites = [tmp_path / "a", tmp_path / "b"]
+    for site in sites:
+        site.mkdir()
+        (site / "feed.xml").write_bytes(rss("源", [Item("一", guid="1")]))
+        write_config(site, [{"url": "feed.xml", "group": "g", "source": "s"}], state=str(shared))
+    assert cli("run", "-c", str(sites[0] / "feedmill.yml")).code == 0
+    refused = cli("run", "-c", str(sites[1] / "feedmill.yml"))
+    assert refused.code == 1 and not posts(sites[1])
+    said = refused.stderr.replace("\n", "")
+    assert "belongs to the site whose posts are in" in said and str(sites[0]) in said
+    shutil.rmtree(sites[0])  # the first site is gone: the second takes over
+    taken = cli("run", "-c", str(sites[1] / "feedmill.yml"))
+    assert taken.code == 0 and "this site takes it over" in taken.stderr.replace("\n", "")
+
+    # The usual layout: the database inside the site.  A copy runs beside
+    # the original, and a moved site is the same site.
+    own = tmp_path / "own"
+    own.mkdir()
+    (own / "feed.xml").write_bytes(rss("源", [Item("一", guid="1")]))
+    write_config(own, [{"url": "feed.xml", "group": "g", "source": "s"}])
+    assert cli("run", "-c", str(own / "feedmill.yml")).code == 0
+    shutil.copytree(own, tmp_path / "copy")
+    for site in (own, tmp_path / "copy"):
+        again = cli("run", "-c", str(site / "feedmill.yml"))
+        assert again.code == 0 and again.stderr == "", again.stderr
+    own.rename(tmp_path / "moved")
+    moved = cli("run", "-c", str(tmp_path / "moved" / "feedmill.yml"))
+    assert moved.code == 0 and moved.stderr == "", moved.stderr
+
+
+@pytest.mark.parametrize(
+    "state", ["sqlite://", "sqlite:///:memory:", "sqlite:///file:x?mode=memory&uri=true"]
+)
+def test_an_in_memory_database_is_refused(tmp_path: Path, state: str) -> None:
+    from support.site import cli, write_config
+
+    config = write_config(tmp_path, [], state=state)
+    result = cli("run", "-c", str(config))
+    assert result.code == 2 and "in-memory database keeps nothing" in result.stderr
+
+
 def test_a_failing_feed_is_made_due_at_once_unless_its_server_said_when(tmp_path: Path) -> None:
     """A daemon's reload retries a failing feed whose settings were edited —
     not one whose server asked for a wait (Retry-After) or said it is gone."""

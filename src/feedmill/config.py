@@ -171,6 +171,12 @@ def _state(value: str) -> None:
         raise _Invalid(
             "state", f"{dialect}:// is not supported: a SQLite path, or a postgresql:// URL"
         )
+    if dialect == "sqlite":
+        path = value.split("://", 1)[1].split("?", 1)[0]
+        if path in ("", "/") or path.endswith(":memory:") or "mode=memory" in value:
+            raise _Invalid(
+                "state", "an in-memory database keeps nothing from one run to the next: name a file"
+            )
     if dialect == "postgresql":
         from sqlalchemy.engine import make_url
 

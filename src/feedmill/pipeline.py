@@ -268,8 +268,7 @@ class Mill:
         self.rules = feed_rules(config)
         self.dedupe = dedupe_policy(config)
         self.posts_dir = str(config.posts_dir)
-        if self.engine.dialect.name != "sqlite":
-            self._claim_database()
+        self._claim_database(config)
         self.archive_dir = str(config.archive_dir)  # also when retention was turned off since
         self.stage_dir = os.path.join(self.posts_dir, TEMP_DIR)
         self._loop: asyncio.AbstractEventLoop | None = None  # while a pass fetches
@@ -322,12 +321,16 @@ class Mill:
         notices, self.notices = self.notices, []
         return notices
 
-    def _claim_database(self) -> None:
-        """One server database, one site (see store.site)."""
+    def _claim_database(self, config: Config) -> None:
+        """One database, one site (see store.site)."""
         from feedmill.store import site as site_store
 
+        database = self.engine.url.database if self.engine.dialect.name == "sqlite" else None
         with self.engine.begin() as conn:
-            before = site_store.claim(conn, site_store.here(self.posts_dir))
+            if database is None:
+                before = site_store.claim(conn, site_store.here(self.posts_dir))
+            else:
+                before = site_store.claim_file(conn, str(config.site_dir), database)
         if before is not None:
             self.notices.append(
                 f"the state database was last used by the site at {before}; this site takes it over"

@@ -6,8 +6,12 @@ without a word: each pass writes the posts that are pending, wherever
 they belong.  The database records the site (host and posts folder) that
 used it last; another site on the same host whose first one is still
 there is refused.  A site that moved (its old folder gone) or that runs on
-another machine takes the database over, and says so.  A SQLite database
-lives in its site's folder and goes where it goes: it is not checked.
+another machine takes the database over, and says so.
+
+A SQLite file is checked the same way, under its own key, with the site's
+folder written relative to the file's: a site copied or moved with its
+database inside it is the site the database knows, and one `state:` path
+shared by two sites' configs (a copied feedmill.yml) is refused.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Callable
+from urllib.parse import unquote, urlsplit
 
 from sqlalchemy import Connection
 
@@ -22,25 +27,55 @@ from feedmill.store import meta
 from feedmill.store.database import StoreError
 
 _KEY = "site"
+_FILE_KEY = "site_folder"
 
 
 def here(posts_dir: str) -> str:
     return f"{socket.gethostname()}:{os.path.abspath(posts_dir)}"
 
 
-def claim(conn: Connection, site: str, exists: Callable[[str], bool] = os.path.isdir) -> str | None:
+def claim(
+    conn: Connection,
+    site: str,
+    exists: Callable[[str], bool] = os.path.isdir,
+    *,
+    key: str = _KEY,
+    locate: Callable[[str], str] = str,
+) -> str | None:
     """Record ``site`` (`here`) as the database's site.  Returns the site it
     takes the database over from, if another used it; raises StoreError if
     that site is on this host and still there."""
-    before = meta.get(conn, _KEY)
+    before = meta.get(conn, key)
     if before == site:
         return None
     if before is not None:
         host, _, folder = before.partition(":")
         if host == site.partition(":")[0] and exists(folder):
             raise StoreError(
-                f"the state database belongs to the site whose posts are in {folder};"
+                f"the state database belongs to the site whose posts are in {locate(folder)};"
                 " give each site a database of its own"
             )
-    meta.put(conn, _KEY, site)
+    meta.put(conn, key, site)
     return before
+
+
+def claim_file(conn: Connection, site_dir: str, database: str) -> str | None:
+    """`claim` for a SQLite ``database`` file: the site's folder recorded
+    relative to the file's own.  Returns the folder of the site it takes
+    the database over from, if another used it."""
+    if database.startswith("file:"):  # a URI filename (sqlite:///file:/x/state.db?mode=ro)
+        database = unquote(urlsplit(database).path)
+    base = os.path.dirname(os.path.abspath(database))
+
+    def locate(folder: str) -> str:
+        return os.path.normpath(os.path.join(base, folder))
+
+    site = f"{socket.gethostname()}:{os.path.relpath(os.path.abspath(site_dir), base)}"
+    before = claim(
+        conn,
+        site,
+        lambda folder: os.path.isdir(locate(folder)),
+        key=_FILE_KEY,
+        locate=locate,
+    )
+    return None if before is None else locate(before.partition(":")[2])
