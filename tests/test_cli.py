@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
@@ -921,6 +922,29 @@ def test_a_file_that_is_no_feedmill_database_is_a_clear_error(tmp_path: Path) ->
     config = write_config(tmp_path, [], state="junk.db/state.db")
     result = cli("run", "-c", str(config))
     assert result.code == 1 and f"{tmp_path / 'junk.db'} is a file, not a folder" in result.stderr
+
+
+def test_a_damaged_database_is_its_reason_not_a_traceback(tmp_path: Path) -> None:
+    """A page of the file overwritten (a disk fault, a copy cut short): every
+    command says why in one line; `status` and `search` printed a traceback."""
+    import sqlite3
+
+    (tmp_path / "feed.xml").write_bytes(rss("源", [Item("央行降准", guid="1")]))
+    config = write_config(tmp_path, [{"url": "feed.xml", "group": "g", "source": "源"}])
+    assert cli("run", "-c", str(config)).code == 0
+    database = tmp_path / ".feedmill" / "state.db"
+    with contextlib.closing(sqlite3.connect(database)) as conn:
+        conn.execute("pragma wal_checkpoint(truncate)")
+        page_size = conn.execute("pragma page_size").fetchone()[0]
+        root = conn.execute("select rootpage from sqlite_master where name = 'feeds'").fetchone()[0]
+    with database.open("r+b") as file:
+        file.seek((root - 1) * page_size)
+        file.write(b"\xff" * 16)
+    for command in (["run"], ["status"], ["status", "--json"], ["search", "央行"]):
+        result = cli(*command, "-c", str(config))
+        assert result.code == 1, command
+        assert "malformed" in result.stderr and "Traceback" not in result.stderr, command
+        assert len(result.stderr.strip().splitlines()) <= 2, result.stderr
 
 
 def test_a_database_from_a_newer_feedmill_is_left_alone(tmp_path: Path) -> None:

@@ -871,7 +871,7 @@ def search(
     QUERY: words to find, e.g. 央行 降准; a quoted phrase; -word excludes.
     A query that begins with -word goes after --: search -- -gold 逆回购.
     """
-    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
     from feedmill.search.tokens import query_tokens
     from feedmill.store import search as search_store
@@ -959,6 +959,8 @@ def search(
                 statuses=None if all_items else ("active",),
             )
             hits = search_store.search(conn, request, markers=("\x00", "\x01"))
+    except SQLAlchemyError as exc:  # a damaged file: its reason, no traceback
+        raise click.exceptions.Exit(_failed_pass(loaded, exc)) from None
     finally:
         engine.dispose()
     specs = {states[f.url].id: f for f in loaded.feeds}
@@ -1201,6 +1203,8 @@ def _until(iso: str | None) -> str:
 @click.option("--failing", is_flag=True, help="Only feeds whose last attempt failed.")
 def status(config: Path, as_json: bool, failing: bool) -> None:
     """One row per feed: last attempt and success, HTTP status, items, posts, last error."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from feedmill.store.database import StoreError
 
     loaded = _load(config)
@@ -1209,6 +1213,8 @@ def status(config: Path, as_json: bool, failing: bool) -> None:
     except StoreError as exc:
         err.print(f"[red]error[/red] {plain(str(exc))}")
         raise click.exceptions.Exit(EXIT_FATAL) from None
+    except SQLAlchemyError as exc:  # a damaged file: its reason, no traceback
+        raise click.exceptions.Exit(_failed_pass(loaded, exc)) from None
     tally = status_tally(rows)
     if failing:
         rows = [row for row in rows if row["last_error"] is not None]
