@@ -82,6 +82,8 @@ if os.environ.get("FM_BREAK_FEED"):
         if job.feed_url == os.environ["FM_BREAK_FEED"]:
             if os.environ["FM_BREAK_HOW"] == "segfault":
                 os.kill(os.getpid(), signal.SIGSEGV)
+            if os.environ["FM_BREAK_HOW"] == "denied":
+                raise PermissionError(errno.EACCES, "Permission denied", job.stage_dir)
             raise OSError(errno.ENOSPC, "No space left on device", job.stage_dir)
         return handle(job)
     worker.handle = broken
@@ -182,12 +184,20 @@ def test_a_pool_given_up_is_joined_before_the_process_exits(
     assert "Traceback" not in result.stderr
 
 
-def test_a_full_disk_fails_the_pass_and_backs_no_feed_off(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("how", "said"), [("full", "No space left on device"), ("denied", "Permission denied")]
+)
+def test_a_site_that_takes_no_writes_fails_the_pass_and_backs_no_feed_off(
+    tmp_path: Path, how: str, said: str
+) -> None:
+    """A full disk, or a posts folder the user may not write (chmod 555):
+    no feed's fault — it was "parser crashed: PermissionError" in status."""
     names = many_feeds(tmp_path)
-    result = run(tmp_path, names[3], "full")
+    result = run(tmp_path, names[3], how)
     assert result.returncode == 1
-    assert "No space left on device" in result.stderr and "Traceback" not in result.stderr
+    assert said in result.stderr and "Traceback" not in result.stderr
     assert all(row["error_streak"] == 0 for row in status(tmp_path))
+    assert not any("parser crashed" in (row["last_error"] or "") for row in status(tmp_path))
 
 
 def test_workers_that_die_while_posts_are_rendered_leave_the_rendering_to_the_main_process(
@@ -215,6 +225,8 @@ def test_what_no_feed_is_to_blame_for() -> None:
         assert cannot_write(OperationalError("INSERT …", {}, Exception(reason)))
     assert cannot_write(OSError(errno.ENOSPC, "No space left on device"))
     assert cannot_write(OSError(errno.EROFS, "Read-only file system"))
+    assert cannot_write(PermissionError(errno.EACCES, "Permission denied"))
+    assert cannot_write(PermissionError(errno.EPERM, "Operation not permitted"))
     assert not cannot_write(OSError(errno.ENOENT, "No such file or directory"))
     assert not cannot_write(OperationalError("INSERT …", {}, Exception("no such table: x")))
     assert not cannot_write(ValueError("bad XML"))

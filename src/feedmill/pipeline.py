@@ -309,7 +309,8 @@ class Mill:
         """What retractions left (a crash, a worker that could not): one file
         that cannot go is said and kept for later, never a pass stopped."""
         for name, exc in remove_retracted(self.engine, self.posts_dir, self.archive_dir):
-            if cannot_write(exc):
+            # (One file the user may not remove is said, as any other.)
+            if cannot_write(exc) and not isinstance(exc, PermissionError):
                 raise exc
             self.notices.append(
                 f"{name}, a post taken back, could not be removed: {exc.strerror or exc}"
@@ -1194,7 +1195,8 @@ class Mill:
             return compose_many(inputs, self.template, self.template_fp)
 
 
-_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS})
+# A full disk, a read-only file system, a folder the user may not write.
+_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM})
 _DATABASE_FULL = (
     "database or disk is full",
     "disk i/o error",
