@@ -94,6 +94,19 @@ def test_a_name_sharing_a_page_with_a_removed_feeds_posts_is_said(tmp_path: Path
             "feeds:\n  - url: a.xml\n\tgroup: g\n",
             "feedmill.yml:3: YAML error: a tab: YAML indents with spaces only",
         ),
+        (  # a colour code pasted with a name: said with its line
+            'x: 1\nfeeds:\n  - url: a.xml\n    group: "g\x1b[0m"\n',
+            "feedmill.yml:4: YAML error: a control character (U+001B)",
+        ),
+        (  # a quote left open: where it opens, not the file's end
+            'feeds:\n  - url: "a.xml\n    group: g\n    source: s\n\n',
+            "feedmill.yml:2: YAML error: while scanning a quoted scalar",
+        ),
+        (  # a quoted URL's trailing space: the same feed, not another (a 404)
+            "feeds:\n  - {url: 'https://e.org/a.xml', group: g, source: s}\n"
+            "  - {url: 'https://e.org/a.xml ', group: g, source: t}\n",
+            "feeds[1] (https://e.org/a.xml): url: duplicate of feeds[0]",
+        ),
         ("feeds:\n  - url: a.xml\n    group: g\n", "feeds[0] (a.xml): source: missing (required)"),
         (
             "feeds:\n  - url: a.xml\n    group: 12\n    source: s\n",
@@ -131,6 +144,16 @@ def test_a_name_sharing_a_page_with_a_removed_feeds_posts_is_said(tmp_path: Path
         ("sitee: .\nfeeds: []\n", "sitee: unknown key (did you mean site?)"),
         ("intreval: 15m\nfeeds: []\n", ":1: intreval: unknown key (did you mean interval?)"),
         ("concurrency: 5\nfeeds: []\n", "concurrency: unknown key (it goes under fetch:)"),
+        # A setting for every feed goes under fetch:, not into each feed.
+        ("timeout: 30\nfeeds: []\n", "timeout: unknown key (it goes under fetch:)"),
+        (
+            "feeds:\n  - {url: a.xml, group: g, source: s, max_age: 7d}\n",
+            "feeds[0] (a.xml): max_age: unknown key (it goes under the feed's rules:)",
+        ),
+        (
+            "feeds:\n  - {url: a.xml, group: g, source: s, user_agent: x}\n",
+            "user_agent: unknown key (it goes under fetch: at the top level)",
+        ),
         (
             "feeds:\n  - {url: a.xml, group: g, sorce: s}\n",
             "feeds[0] (a.xml): sorce: unknown key (did you mean source?)",

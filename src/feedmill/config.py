@@ -648,12 +648,22 @@ def parse_config(text: str, path: Path, *, feeds_optional: bool = False) -> Conf
         data = load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if exc.context_mark and "end of stream" in str(exc.problem):
+            # A quote or bracket left open: where it opens, not the file's end.
+            mark = exc.context_mark
         where = f"{path}:{mark.line + 1}" if mark else str(path)
         problem = " ".join(str(p) for p in (exc.context, exc.problem) if p)
         if mark and _tab_at(text, mark.line, mark.column):  # libyaml does not name it
             problem = "a tab: YAML indents with spaces only"
         raise ConfigError(f"{where}: YAML error: {problem}") from None
     except YAMLError as exc:
+        position = getattr(exc, "position", None)  # a character YAML allows nowhere
+        if isinstance(position, int) and 0 <= position < len(text):
+            line = text.count("\n", 0, position) + 1
+            raise ConfigError(
+                f"{path}:{line}: YAML error: a control character "
+                f"(U+{ord(text[position]):04X}) — YAML allows none; remove it"
+            ) from None
         raise ConfigError(f"{path}: YAML error: {exc}") from None
     if data is None and feeds_optional:
         data = {}
@@ -668,6 +678,7 @@ def parse_config(text: str, path: Path, *, feeds_optional: bool = False) -> Conf
     if feeds_optional:
         data.setdefault("feeds", [])
     _check_no_nul(data, path)
+    _trim_urls(data)
 
     try:
         config = msgspec.convert(data, Config, str_keys=True)
@@ -689,6 +700,26 @@ def parse_config(text: str, path: Path, *, feeds_optional: bool = False) -> Conf
         if broken:
             raise ConfigError(f"{path}:{_line(data, ('post_template',))}: post_template: {broken}")
     return config
+
+
+def _trim_urls(data: Any) -> None:
+    """A feed's URL (and its earlier ones) without the spaces a quoted value
+    keeps at its end ("https://…/yw.xml "): browsers drop them; kept, it was
+    another feed, asked for at ".../yw.xml%20" (a 404).  (A leading space is
+    left as it was: a feed written so keeps the name its posts carry.)"""
+    feeds = data.get("feeds") if isinstance(data, dict) else None
+    for entry in feeds if isinstance(feeds, list) else ():
+        if not isinstance(entry, dict):
+            continue
+        if isinstance(entry.get("url"), str):
+            entry["url"] = entry["url"].rstrip()
+        earlier = entry.get("moved_from")
+        if isinstance(earlier, str):
+            entry["moved_from"] = earlier.rstrip()
+        elif isinstance(earlier, list):
+            for index, url in enumerate(earlier):  # in place: the list knows its lines
+                if isinstance(url, str):
+                    earlier[index] = url.rstrip()
 
 
 def _check_no_nul(data: Any, path: Path) -> None:
@@ -730,6 +761,7 @@ def feed_entry(entry: dict[str, Any], path: Path) -> FeedSpec:
     """One ``feeds:`` entry on its own, refused as :func:`parse_config` would
     refuse it as the first entry of ``path``."""
     data = {"feeds": [entry]}
+    _trim_urls(data)
     try:
         return msgspec.convert(data, _FeedsOnly, str_keys=True).feeds[0]
     except msgspec.ValidationError as exc:
@@ -807,10 +839,18 @@ def _suggestion(loc: list[Any], name: str) -> str:
     close = difflib.get_close_matches(name, keys, n=1, cutoff=0.75)
     if close:
         return f" (did you mean {close[0]}?)"
-    if not loc:  # a section's key at the top level: "concurrency: 5"
-        for section in keys:
+    path = [step for step in loc if isinstance(step, str)]
+    if not path:  # a section's key at the top level: "concurrency: 5"
+        # A setting for every feed (timeout: fetch's) before a feed's own.
+        for section in sorted(keys, key=lambda key: key == "feeds"):
             if name in _keys_at([section]):
                 return f" (it goes under {section}:)"
+    if path == ["feeds"]:  # a feed's "max_age: 7d" (its rules:), "user_agent" (fetch:)
+        if name in _keys_at(["feeds", "rules"]):
+            return " (it goes under the feed's rules:)"
+        for section in _keys_at([]):
+            if section != "feeds" and name in _keys_at([section]):
+                return f" (it goes under {section}: at the top level)"
     return ""
 
 
