@@ -189,6 +189,9 @@ def test_add_reads_a_typed_path_from_where_the_command_runs(
     assert web.code == 2 and "https://rsshub.app/stcn/yw" in web.stderr
     folder = cli("add", "exports.v2/feed.xml", "-g", "g", "-s", "e", "-c", str(config))
     assert folder.code == 2 and "no such file" in folder.stderr and "https://" not in folder.stderr
+    slash = cli("add", "https:/rsshub.app/stcn/yw", "-g", "g", "-s", "f", "-c", str(config))
+    said = slash.stderr.replace("\n", "")
+    assert slash.code == 2 and "https://rsshub.app/stcn/yw: a scheme needs ://" in said
 
 
 def test_import_adds_the_feeds_of_an_opml_file_by_folder(tmp_path: Path) -> None:

@@ -1404,9 +1404,13 @@ def _typed_path(typed: str, config: Path) -> str:
     runs), as the config names it (relative to the config's folder)."""
     local = (Path.cwd() / Path(typed).expanduser()).resolve()
     if not local.is_file():
-        hint = (
-            f" (a feed on the web? {web_scheme(typed)}://{typed})" if looks_like_host(typed) else ""
-        )
+        scheme, _, rest = typed.partition(":")
+        if scheme.lower() in ("http", "https") and rest:  # "https:/rsshub.app/x"
+            hint = f" (a feed on the web? {scheme}://{rest.lstrip('/')}: a scheme needs ://)"
+        elif looks_like_host(typed):
+            hint = f" (a feed on the web? {web_scheme(typed)}://{typed})"
+        else:
+            hint = ""
         err.print(f"[red]error[/red] no such file: {plain(str(local))}{plain(hint)}")
         raise click.exceptions.Exit(EXIT_CONFIG)
     home = config.resolve().parent
