@@ -127,6 +127,17 @@ def test_a_feeds_earlier_url_is_that_feed(tmp_path: Path) -> None:
     assert [f.source for f in load_config(config).feeds] == ["证券时报网", "LWN"]
 
 
+def test_add_leaves_a_read_only_config_as_it_is(tmp_path: Path) -> None:
+    """Made read-only to protect it: the rename that writes it whole went
+    round the file's mode."""
+    config = site(tmp_path)
+    before = config.read_bytes()
+    config.chmod(0o444)
+    result = cli("add", "https://e.org/a.xml", "-g", "g", "-s", "s", "-c", str(config))
+    assert result.code == 2 and "read-only" in result.stderr
+    assert config.read_bytes() == before and config.stat().st_mode & 0o777 == 0o444
+
+
 def test_add_trims_the_names_it_is_given(tmp_path: Path) -> None:
     """``-g "金融 "`` (a stray space from a script) is the group 金融, not a
     second group that every later ``-g 金融`` would be refused beside."""

@@ -1143,13 +1143,17 @@ def write_atomically(path: Path, text: str) -> None:
     """``text`` replaces the file at ``path`` whole or not at all (a temporary
     file beside it, then a rename), keeping its permissions and, where it may,
     its owner; a symlink is written through.  ConfigError if it cannot be
-    written."""
+    written, or is read-only."""
     try:
         target = path.resolve()
         if target.is_dir():
             raise IsADirectoryError(errno.EISDIR, "is a directory")
         # A new file gets what open() would give it.
         old = target.stat() if target.exists() else None
+        if old and not old.st_mode & 0o222:
+            # Made read-only to keep it as it is: a rename would go round
+            # that (and root's writes would too).
+            raise PermissionError(errno.EACCES, "the file is read-only (chmod u+w to allow it)")
         mode = stat.S_IMODE(old.st_mode) if old else _umasked(0o666)
         fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     except OSError as exc:
