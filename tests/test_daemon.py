@@ -306,6 +306,29 @@ def test_a_daemon_keeps_its_site_when_an_edit_names_a_folder_that_is_not_there(
     assert not (tmp_path / "stie").exists()
 
 
+def test_a_daemon_makes_no_new_site_where_its_site_was(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """The site folder moved away under a running daemon: its passes made an
+    empty one and posted nothing there. They fail, said, until it is back."""
+    url = feed_server.add("/feed", body=many(2))
+    site = tmp_path / "site"
+    site.mkdir()
+    write_config(tmp_path, [{"url": url, "group": "g", "source": "a"}], site="site", interval="1s")
+    with ended(feedmill("run", "--every", "1s", cwd=tmp_path)) as daemon:
+        wait_for(lambda: len(posts(site)) == 2)
+        site.rename(tmp_path / "moved")
+        assert daemon.stderr is not None
+        lines: list[str] = []
+        threading.Thread(target=lambda: lines.extend(daemon.stderr), daemon=True).start()
+        wait_for(lambda: any("pass failed (1 in a row)" in line for line in lines))
+        assert "is no folder" in "".join(lines) and not site.exists()
+        (tmp_path / "moved").rename(site)
+        feed_server.add("/feed", body=many(3))
+        wait_for(lambda: len(posts(site)) == 3)
+        stop_cleanly(daemon)
+
+
 def test_a_daemon_takes_up_an_edited_config(tmp_path: Path, feed_server: FeedServer) -> None:
     old = feed_server.add("/old", body=many(2))
     new = feed_server.add("/new", body=many(3, "w"))

@@ -623,6 +623,16 @@ def _daemon_pass(mill: Any, failed_passes: int) -> int:
     """
     from feedmill.store.database import StoreError
 
+    # The site folder gone since (moved, a deploy that replaced it): a pass
+    # would make an empty one and post nothing there ("11 unchanged").
+    gone = _no_site(mill.config)
+    if gone is not None:
+        failed_passes += 1
+        err.print(
+            f"{_now_stamp()}[red]pass failed[/red] ({failed_passes} in a row): {plain(gone)}",
+            soft_wrap=True,
+        )
+        return failed_passes
     try:
         _report(_one_pass(mill), _now_stamp())
         _say_notices(mill, _now_stamp())
