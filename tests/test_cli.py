@@ -1052,13 +1052,16 @@ def test_a_site_that_cannot_be_written_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_a_failed_daemon_pass_gives_the_databases_reason_not_its_sql(
-    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from sqlalchemy.exc import OperationalError
 
     from feedmill.cli import _daemon_pass
+    from feedmill.config import load_config
 
     class Mill:
+        config = load_config(write_config(tmp_path, []))
+
         def run(self) -> None:
             raise OperationalError("BEGIN IMMEDIATE", {}, Exception("database is locked"))
 
