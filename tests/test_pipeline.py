@@ -164,6 +164,56 @@ def test_a_new_item_at_an_old_items_link_is_a_new_post(tmp_path: Path) -> None:
     assert len(after) == 2 and all(after[name] == text for name, text in first.items())
 
 
+# A guid made of the fetch (some routes write the time into it): a new key
+# for every item on every fetch.
+def fetched(n: int, day: int = 20, title: str = "盘中快讯", date: str | None = None) -> Item:
+    return Item(
+        title=title,
+        guid=f"fetch-{n}",
+        link="https://live.example.com/today.html",
+        html=f"<p>{day}日盘中：{'沪指震荡' * day}</p>",
+        pub_date=date if date is not None else f"Tue, {day} Sep 2022 08:00:00 GMT",
+    )
+
+
+@pytest.mark.parametrize("dedupe", [True, False])
+def test_a_new_guid_on_every_fetch_never_grows_the_site(tmp_path: Path, dedupe: bool) -> None:
+    """Once two stored items shared a link (its date corrected once, or two
+    items of a live page), every pass posted each item again, for good."""
+    write_config(tmp_path, FEEDS, dedupe=dedupe)
+    publish(tmp_path, [fetched(1)])
+    # The route corrects the item's time once: another item (as documented) …
+    corrected = "Tue, 20 Sep 2022 08:05:00 GMT"
+    publish(tmp_path, [fetched(2, date=corrected)])
+    assert len(posts(tmp_path)) == 2
+    # … and from then on the same one, fetch after fetch.
+    for n in range(3, 6):
+        out = publish(tmp_path, [fetched(n, date=corrected)])
+        assert "posts: 0 new" in out, out
+    assert len(posts(tmp_path)) == 2
+    # Two items of one live page, each under a new guid on every fetch.
+    for n in range(6, 10):
+        publish(tmp_path, [fetched(10 * n, day=21), fetched(10 * n + 1, day=22)])
+    assert len(posts(tmp_path)) == 4
+    before = {name: path.stat().st_mtime_ns for name, path in _post_paths(tmp_path).items()}
+    publish(tmp_path, [fetched(99, day=21), fetched(98, day=22)])
+    after = {name: path.stat().st_mtime_ns for name, path in _post_paths(tmp_path).items()}
+    assert after == before  # nor is a post rewritten: its placeholder is its link's
+
+
+def test_a_new_guid_on_every_fetch_of_an_undated_item_retitled_once(tmp_path: Path) -> None:
+    write_config(tmp_path, FEEDS, dedupe=False)
+    publish(tmp_path, [fetched(1, date="")])
+    publish(tmp_path, [fetched(2, title="盘中快讯（更新）", date="")])  # undated: a new title is
+    for n in range(3, 6):  # … another item, once
+        publish(tmp_path, [fetched(n, title="盘中快讯（更新）", date="")])
+    assert len(posts(tmp_path)) == 2
+
+
+def _post_paths(site: Path) -> dict[str, Path]:
+    return {p.name: p for p in (site / "source" / "_posts").glob("*.md")}
+
+
 def test_different_items_under_one_guid_are_each_kept(tmp_path: Path) -> None:
     # Some feeds give every item the site's address as its guid.
     def shared(n: int) -> list[Item]:

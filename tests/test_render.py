@@ -143,9 +143,14 @@ def test_a_feeds_own_image_url_cannot_break_out_of_a_theme(image: str, headimg: 
 
 def test_placeholder_when_there_is_no_image() -> None:
     style = FeedStyle("g", "s", placeholder_image="https://img.example/{n}.png")
-    meta = front_matter(compose(PostInput(make(key="abc"), None, NOW, style)))
     from feedmill.publish.render import placeholder_number
 
+    # By the item's link: the same when a feed writes a new guid on every fetch.
+    link = "https://e.example/a.html"
+    for key in ("abc", "fetch-2"):
+        meta = front_matter(compose(PostInput(make(key=key, link=link), None, NOW, style)))
+        assert meta["headimg"] == f"https://img.example/{placeholder_number(link)}.png"
+    meta = front_matter(compose(PostInput(make(key="abc", link=None), None, NOW, style)))
     assert meta["headimg"] == f"https://img.example/{placeholder_number('abc')}.png"
 
 

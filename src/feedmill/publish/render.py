@@ -49,7 +49,8 @@ DEFAULT_TEMPLATE = Path(__file__).with_name("post.md.j2")
 # 6: hosts with quotes or fillers dropped, other spaces in headimg escaped,
 # named link targets dropped (posts written before are rewritten: safety).
 # 7: an image's tag writes ' as &#39;, a picture ending in .pdf dropped (safety);
-# a title cut after its own "..." ends in three dots, not four.
+# a title cut after its own "..." ends in three dots, not four; the placeholder's
+# {n} is the link's (the key's without one).
 FORMAT_VERSION = "7"
 
 
@@ -121,7 +122,7 @@ def style_hash(style: FeedStyle, feed_title: str | None, template_fingerprint: s
 
 
 def placeholder_number(key: str) -> int:
-    """0–9999, derived from the entry key: stable across runs and machines."""
+    """0–9999, derived from the entry's link or key: stable across runs and machines."""
     return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big") % 10000
 
 
@@ -328,7 +329,10 @@ def context_for(post: PostInput) -> PostContext:
     clean = sanitize_html(entry.content, base_url=entry.link, policy=style.policy)
     image = _picture(clean.image) or _picture(entry.image)
     if not image:  # the configured placeholder, which may be a path on the site
-        placeholder = style.placeholder_image.replace("{n}", str(placeholder_number(entry.key)))
+        # By the link where there is one: a feed that writes a new guid on
+        # every fetch (its time) keeps its pictures, and its posts their bytes.
+        number = placeholder_number(entry.link or entry.key)
+        placeholder = style.placeholder_image.replace("{n}", str(number))
         image = _image_url(placeholder)
     channel = style.channel or derive_channel(post.feed_title, style.source)
     moment = entry.date or post.first_seen

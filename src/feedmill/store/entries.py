@@ -571,23 +571,20 @@ def _renamed(
     """New keys of stored entries: key hash → id of the entry it now names.
 
     A feed that changes how it writes guids (a tracking parameter dropped, a
-    new CMS) sends its old items under new keys.  An item with a new key is a
-    stored entry of the feed when it has that entry's link (or that link
-    moved to https) — the only stored entry with it, one the document no
-    longer holds under its old key — and
-    its date (or, undated, its title): a feed whose one item always links to
-    the same page ("today's market") brings a new item every day.
+    new CMS, a guid made of the fetch time) sends its old items under new
+    keys.  An item with a new key is a stored entry of the feed when it has
+    that entry's link (or that link moved to https) — one the document no
+    longer holds under its old key — and its date (or, undated, its title):
+    a feed whose one item always links to the same page ("today's market")
+    brings a new item every day.  Several items and entries may share a
+    page: each entry names one item at most, the one with its title first.
     """
     by_link: dict[str, list[str]] = {}  # page (link less http/https) → new key hashes
     for digest, index in positions.items():
         link = items[index].entry.link
         if digest not in existing and link:
             by_link.setdefault(_page(link), []).append(digest)
-    links = [
-        items[positions[digests[0]]].entry.link or ""
-        for digests in by_link.values()
-        if len(digests) == 1
-    ]
+    links = [items[positions[digests[0]]].entry.link or "" for digests in by_link.values()]
     asked = [*links, *(_other_scheme(link) for link in links)]
     stored: dict[str, list[Any]] = {}
     for start in range(0, len(asked), _CHUNK):
@@ -599,16 +596,30 @@ def _renamed(
             entries.c.title,
         ).where(entries.c.feed_id == feed_id, entries.c.link.in_(asked[start : start + _CHUNK]))
         for row in conn.execute(query):
-            stored.setdefault(_page(row.link), []).append(row)
-    renamed = {}
-    for link in links:
-        found = stored.get(_page(link), [])
-        if len(found) != 1 or found[0].key_hash in positions:
+            if row.key_hash not in positions:  # (the document lists it under its own key)
+                stored.setdefault(_page(row.link), []).append(row)
+    renamed: dict[str, int] = {}
+    for page, digests in by_link.items():
+        free = stored.get(page)
+        if not free:
             continue
-        digest = by_link[_page(link)][0]
-        entry, row = items[positions[digest]].entry, found[0]
-        if _same_item(entry, row.published_at, row.title):
-            renamed[digest] = row.id
+        # The title and date first, then the date alone (an edit may retitle);
+        # of entries alike (posted twice before), the newest.
+        for same_title in (True, False):
+            for digest in digests:
+                if digest in renamed:
+                    continue
+                entry = items[positions[digest]].entry
+                alike = [
+                    row
+                    for row in free
+                    if _same_item(entry, row.published_at, row.title)
+                    and (row.title == entry.title or not same_title)
+                ]
+                if alike:
+                    row = max(alike, key=lambda r: r.id)
+                    renamed[digest] = row.id
+                    free.remove(row)
     return renamed
 
 
