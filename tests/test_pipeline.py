@@ -210,6 +210,27 @@ def test_a_new_guid_on_every_fetch_of_an_undated_item_retitled_once(tmp_path: Pa
     assert len(posts(tmp_path)) == 2
 
 
+def test_links_that_gain_a_tracking_query_keep_their_posts(tmp_path: Path) -> None:
+    """guid = link (RSSHub's default), then every link gains ?utm_source=rss:
+    every story was posted twice."""
+
+    def tracked(query: str) -> list[Item]:
+        return [
+            Item(
+                title=f"第{i}条新闻",
+                guid=f"https://www.stcn.com/article/{i}.html{query}",
+                link=f"https://www.stcn.com/article/{i}.html{query}",
+                html=f"<p>第{i}条的正文，各不相同：{'甲乙丙丁'[i] * 30}</p>",
+            )
+            for i in range(4)
+        ]
+
+    write_config(tmp_path, FEEDS, dedupe=False)
+    publish(tmp_path, tracked(""))
+    assert "posts: 0 new" in publish(tmp_path, tracked("?utm_source=rss&utm_medium=feed"))
+    assert len(posts(tmp_path)) == 4
+
+
 def _post_paths(site: Path) -> dict[str, Path]:
     return {p.name: p for p in (site / "source" / "_posts").glob("*.md")}
 

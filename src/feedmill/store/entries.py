@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -213,13 +214,33 @@ def tell_apart_reused_guids(
 
 def _same_page(link: str, other: str) -> bool:
     """Two links to one page: the same but for http/https (a site that moved
-    to https rewrites every old link)."""
+    to https rewrites every old link) and tracking parameters (``utm_source=rss``
+    added to every link)."""
     return _page(link) == _page(other)
 
 
 def _page(link: str) -> str:
-    scheme, sep, rest = link.partition("://")
+    scheme, sep, rest = _untracked(link).partition("://")
     return rest if sep and scheme.lower() in ("http", "https") else link
+
+
+_TRACKING = re.compile(r"(?:utm_\w+|spm)=", re.IGNORECASE)
+
+
+def _untracked(link: str) -> str:
+    """``link`` without the tracking parameters of its query."""
+    base, mark, query = link.partition("?")
+    if not mark or _TRACKING.search(query) is None:
+        return link
+    query, hash_mark, fragment = query.partition("#")
+    kept = "&".join(p for p in query.split("&") if p and not _TRACKING.match(p))
+    return f"{base}{'?' if kept else ''}{kept}{hash_mark}{fragment}"
+
+
+def _variants(link: str) -> tuple[str, ...]:
+    """``link`` as a stored entry of the same page may have it."""
+    untracked = _untracked(link)
+    return (link, _other_scheme(link), untracked, _other_scheme(untracked))
 
 
 def _other_scheme(link: str) -> str:
@@ -585,7 +606,8 @@ def _renamed(
         if digest not in existing and link:
             by_link.setdefault(_page(link), []).append(digest)
     links = [items[positions[digests[0]]].entry.link or "" for digests in by_link.values()]
-    asked = [*links, *(_other_scheme(link) for link in links)]
+    # (The stored link as it was before tracking parameters were added to it.)
+    asked = list(dict.fromkeys(variant for link in links for variant in _variants(link)))
     stored: dict[str, list[Any]] = {}
     for start in range(0, len(asked), _CHUNK):
         query = select(
