@@ -582,6 +582,10 @@ def test_an_images_quotes_are_the_same_text_to_a_browser() -> None:
         "https://e.example/photo.PDF?x=1",
         "https://e.example/photo.png#.pdf",
         "/files/a.pdf",
+        # A browser drops what ends the address: img.src ends in .pdf.
+        "https://e.example/x.pdf ",
+        "https://e.example/x.pdf&#32;",
+        "https://e.example/x.pdf\x0c",
     ],
 )
 def test_a_picture_is_no_pdf(src: str) -> None:

@@ -148,7 +148,12 @@ def _attribute_filter(iframe_hosts: frozenset[str]) -> Callable[[str, str, str],
                 value = urls.absolute(stripped, base) or value
             if tag in _MEDIA and urls.scheme(value) not in ("", "http", "https"):
                 return None
-            if tag == "img" and attribute == "src" and _LIGHTBOX_FRAME.search(value):
+            # (As the browser reads it: spaces and controls at its ends dropped.)
+            if (
+                tag == "img"
+                and attribute == "src"
+                and _LIGHTBOX_FRAME.search(value.strip(_URL_ENDS))
+            ):
                 return None
             if urls.scheme(value.strip(_URL_ENDS)) not in _SCHEMES:  # ("\x01javascript:")
                 return None
