@@ -18,6 +18,7 @@ from feedmill.config import load_config
 from feedmill.publish.sitelock import SiteLock
 
 from support.feeds import Item, rss
+from support.server import FeedServer
 from support.site import cli, mtimes, posts, write_config
 
 FEEDS = [{"url": "feed.xml", "group": "金融", "source": "证券时报网"}]
@@ -229,6 +230,26 @@ def test_links_that_gain_a_tracking_query_keep_their_posts(tmp_path: Path) -> No
     publish(tmp_path, tracked(""))
     assert "posts: 0 new" in publish(tmp_path, tracked("?utm_source=rss&utm_medium=feed"))
     assert len(posts(tmp_path)) == 4
+
+
+def test_a_feed_stored_under_its_url_with_a_trailing_space_keeps_its_posts(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """A quoted URL's trailing space is dropped now; a feed a tolerant server
+    answered with it is the same feed, not a new one posting everything again."""
+    url = feed_server.add("/a.xml", body=rss("证券时报网", items(3)))
+    config = write_config(tmp_path, [{**FEEDS[0], "url": url}], dedupe=False)
+    assert cli("run", "-c", str(config)).code == 0
+    before = posts(tmp_path)
+    database = tmp_path / ".feedmill" / "state.db"
+    with sqlite3.connect(database) as conn:  # as a version that kept the space stored it
+        conn.execute("UPDATE feeds SET url = url || ' '")
+    feed_server.add("/a.xml", body=rss("证券时报网", [*items(3), Item("新的一条", guid="g-new")]))
+    out = cli("run", "-c", str(config)).stdout
+    assert "posts: 1 new" in out, out
+    assert len(posts(tmp_path)) == 4 and all(posts(tmp_path)[n] == t for n, t in before.items())
+    with sqlite3.connect(database) as conn:
+        assert [stored for (stored,) in conn.execute("SELECT url FROM feeds")] == [url]
 
 
 def _post_paths(site: Path) -> dict[str, Path]:

@@ -33,6 +33,8 @@ def scheme(url: str | None) -> str:
 
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+# What browsers drop from either end of a URL: controls and the space.
+_ENDS = "".join(chr(c) for c in range(0x21))
 
 
 def identity(url: str) -> str:
@@ -44,7 +46,10 @@ def identity(url: str) -> str:
     fragment dropped — it never reaches
     the server (``/a.xml#force_feed`` is ``/a.xml``); the path and query
     otherwise as written, which servers may read case by case (``/./a.xml``
-    goes out as written too)."""
+    goes out as written too); spaces and controls at either end dropped, as
+    browsers drop them (a feed configured before they were trimmed is the
+    same feed)."""
+    url = url.strip(_ENDS)
     parts = split(_ESCAPE.sub(lambda m: m.group(0).upper(), for_request(url)))
     if parts is None or not parts.netloc:
         return url
