@@ -98,6 +98,11 @@ def test_a_name_sharing_a_page_with_a_removed_feeds_posts_is_said(tmp_path: Path
             'x: 1\nfeeds:\n  - url: a.xml\n    group: "g\x1b[0m"\n',
             "feedmill.yml:4: YAML error: a control character (U+001B)",
         ),
+        (  # … after Chinese names (libyaml counts bytes) and a BOM
+            "\ufeff# 财经\nfeeds:\n  - {url: a.xml, group: 金融财经, source: 证券时报网}\n"
+            '  - url: b.xml\n    group: "g\x1b[31m"\n',
+            "feedmill.yml:5: YAML error: a control character (U+001B)",
+        ),
         (  # a quote left open: where it opens, not the file's end
             'feeds:\n  - url: "a.xml\n    group: g\n    source: s\n\n',
             "feedmill.yml:2: YAML error: while scanning a quoted scalar",

@@ -638,6 +638,11 @@ def _tab_at(text: str, line: int, column: int) -> bool:
     return line < len(lines) and lines[line][column : column + 1] == "\t"
 
 
+# What YAML 1.1 cannot hold, even quoted: controls but tab and line ends, DEL,
+# C1 controls but NEL, surrogates, U+FFFE and U+FFFF.
+_UNPRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
 def parse_config(text: str, path: Path, *, feeds_optional: bool = False) -> Config:
     """The config in ``text`` (the file at ``path``), checked; ConfigError if
     it is not one.  ``feeds_optional``: a file without a `feeds:` list is one
@@ -657,12 +662,14 @@ def parse_config(text: str, path: Path, *, feeds_optional: bool = False) -> Conf
             problem = "a tab: YAML indents with spaces only"
         raise ConfigError(f"{where}: YAML error: {problem}") from None
     except YAMLError as exc:
-        position = getattr(exc, "position", None)  # a character YAML allows nowhere
-        if isinstance(position, int) and 0 <= position < len(text):
-            line = text.count("\n", 0, position) + 1
+        # A character YAML allows nowhere.  (libyaml's position counts bytes
+        # of UTF-8, not characters: the text is searched instead.)
+        found = _UNPRINTABLE.search(text)
+        if found is not None:
+            line = text.count("\n", 0, found.start()) + 1
             raise ConfigError(
                 f"{path}:{line}: YAML error: a control character "
-                f"(U+{ord(text[position]):04X}) — YAML allows none; remove it"
+                f"(U+{ord(found.group()):04X}) — YAML allows none; remove it"
             ) from None
         raise ConfigError(f"{path}: YAML error: {exc}") from None
     if data is None and feeds_optional:
