@@ -380,11 +380,14 @@ def test_a_second_site_on_one_postgresql_database_is_refused(
     assert cli("run", "-c", str(sites[1] / "feedmill.yml")).stderr == ""
 
 
-def test_a_second_site_on_one_sqlite_file_is_refused(tmp_path: Path) -> None:
+def test_a_second_site_on_one_sqlite_file_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Two configs naming one state file (a feedmill.yml copied) split every
     new item between the two sites, silently; a site copied or moved with
     its database inside it is still that database's site."""
     import shutil
+    import socket
 
     from support.feeds import Item, rss
     from support.site import cli, posts, write_config
@@ -418,6 +421,11 @@ def test_a_second_site_on_one_sqlite_file_is_refused(tmp_path: Path) -> None:
     own.rename(tmp_path / "moved")
     moved = cli("run", "-c", str(tmp_path / "moved" / "feedmill.yml"))
     assert moved.code == 0 and moved.stderr == "", moved.stderr
+    # … and a container's new host name on every run is no other site.
+    with monkeypatch.context() as patch:
+        patch.setattr(socket, "gethostname", lambda: "container-b7c1")
+        again = cli("run", "-c", str(tmp_path / "moved" / "feedmill.yml"))
+    assert again.code == 0 and again.stderr == "", again.stderr
 
 
 @pytest.mark.parametrize(

@@ -70,7 +70,9 @@ def claim_file(conn: Connection, site_dir: str, database: str) -> str | None:
     def locate(folder: str) -> str:
         return os.path.normpath(os.path.join(base, folder))
 
-    site = f"{socket.gethostname()}:{os.path.relpath(os.path.abspath(site_dir), base)}"
+    # No host name: a file is where it is (a container's name changes on
+    # every run, and the same site would be taken over each time).
+    site = f":{os.path.relpath(os.path.abspath(site_dir), base)}"
     before = claim(
         conn,
         site,
