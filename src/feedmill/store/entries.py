@@ -594,13 +594,14 @@ def _renamed(
     A feed that changes how it writes guids (a tracking parameter dropped, a
     new CMS, a guid made of the fetch time) sends its old items under new
     keys.  An item with a new key is a stored entry of the feed when it has
-    that entry's link (or that link moved to https) — one the document no
+    that entry's link (or that link moved to https, or gained tracking
+    parameters) — one the document no
     longer holds under its old key — and its date (or, undated, its title):
     a feed whose one item always links to the same page ("today's market")
     brings a new item every day.  Several items and entries may share a
     page: each entry names one item at most, the one with its title first.
     """
-    by_link: dict[str, list[str]] = {}  # page (link less http/https) → new key hashes
+    by_link: dict[str, list[str]] = {}  # page (see _page) → new key hashes
     for digest, index in positions.items():
         link = items[index].entry.link
         if digest not in existing and link:
