@@ -329,32 +329,6 @@ def test_a_daemon_makes_no_new_site_where_its_site_was(
         stop_cleanly(daemon)
 
 
-def test_a_daemon_follows_a_site_link_a_deploy_swapped(
-    tmp_path: Path, feed_server: FeedServer
-) -> None:
-    """`site: current`, a link a deploy points at a new release and removes
-    the old: the daemon posts into the new one (it named the old one gone)."""
-    import shutil
-
-    url = feed_server.add("/feed", body=many(2))
-    (tmp_path / "rel1").mkdir()
-    (tmp_path / "current").symlink_to("rel1")
-    write_config(
-        tmp_path, [{"url": url, "group": "g", "source": "a"}], site="current", interval="1s"
-    )
-    with ended(feedmill("run", "--every", "1s", cwd=tmp_path)) as daemon:
-        wait_for(lambda: len(posts(tmp_path / "current")) == 2)
-        shutil.copytree(tmp_path / "rel1", tmp_path / "rel2")
-        (tmp_path / "next").symlink_to("rel2")
-        (tmp_path / "next").replace(tmp_path / "current")
-        shutil.rmtree(tmp_path / "rel1")
-        feed_server.add("/feed", body=many(3))
-        wait_for(lambda: len(posts(tmp_path / "current")) == 3)
-        _, err = stop_cleanly(daemon)
-    assert "pass failed" not in err and not (tmp_path / "rel1").exists()
-    assert len(posts(tmp_path / "rel2")) == 3
-
-
 def test_a_daemon_takes_up_an_edited_config(tmp_path: Path, feed_server: FeedServer) -> None:
     old = feed_server.add("/old", body=many(2))
     new = feed_server.add("/new", body=many(3, "w"))

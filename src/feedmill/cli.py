@@ -627,13 +627,6 @@ def _daemon_pass(mill: Any, failed_passes: int) -> int:
     # would make an empty one and post nothing there ("11 unchanged").
     gone = _no_site(mill.config)
     if gone is not None:
-        from feedmill.config import forget_resolved_paths
-
-        forget_resolved_paths()  # `site:` a link a deploy swapped: where it leads now
-        if _no_site(mill.config) is None:
-            mill.reconfigure(mill.config)
-            gone = None
-    if gone is not None:
         failed_passes += 1
         err.print(
             f"{_now_stamp()}[red]pass failed[/red] ({failed_passes} in a row): {plain(gone)}",

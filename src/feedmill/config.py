@@ -605,11 +605,6 @@ def _resolved(path: Path) -> Path:
     return path.resolve()
 
 
-def forget_resolved_paths() -> None:
-    """Resolve links again: one may lead elsewhere now (a deploy's swap)."""
-    _resolved.cache_clear()
-
-
 def resolve_location(url: str, base_dir: Path) -> str:
     scheme = urlsplit(url).scheme.lower() if "://" in url else ""
     if scheme in ("http", "https", "file"):

@@ -354,7 +354,7 @@ class Mill:
             if url in before and settings != before[url]
         ]
         lock = self.site_lock
-        if str(config.posts_dir) != self.posts_dir:  # (the folder this mill posts into)
+        if config.posts_dir != self.config.posts_dir:
             lock = SiteLock(config.posts_dir)
             lock.acquire()
         self._teardown()
