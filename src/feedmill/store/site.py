@@ -41,6 +41,7 @@ def claim(
     *,
     key: str = _KEY,
     locate: Callable[[str], str] = str,
+    whose: str = "the site whose posts are in",
 ) -> str | None:
     """Record ``site`` (`here`) as the database's site.  Returns the site it
     takes the database over from, if another used it; raises StoreError if
@@ -52,7 +53,7 @@ def claim(
         host, _, folder = before.partition(":")
         if host == site.partition(":")[0] and exists(folder):
             raise StoreError(
-                f"the state database belongs to the site whose posts are in {locate(folder)};"
+                f"the state database belongs to {whose} {locate(folder)};"
                 " give each site a database of its own"
             )
     meta.put(conn, key, site)
@@ -79,5 +80,6 @@ def claim_file(conn: Connection, site_dir: str, database: str) -> str | None:
         lambda folder: os.path.isdir(locate(folder)),
         key=_FILE_KEY,
         locate=locate,
+        whose="the site in",
     )
     return None if before is None else locate(before.partition(":")[2])
