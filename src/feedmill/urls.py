@@ -34,7 +34,24 @@ def scheme(url: str | None) -> str:
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 # What browsers drop from either end of a URL: controls and the space.
-_ENDS = "".join(chr(c) for c in range(0x21))
+URL_ENDS = "".join(chr(c) for c in range(0x21))
+# Query parameters that name who sent the reader, not the page.
+_TRACKING = re.compile(r"(?:utm_\w+|spm)=", re.IGNORECASE)
+
+
+def is_tracking(parameter: str) -> bool:
+    """Whether a query's ``name=value`` is a tracking parameter (``utm_source=rss``)."""
+    return _TRACKING.match(parameter) is not None
+
+
+def without_tracking(link: str) -> str:
+    """``link`` without the tracking parameters of its query."""
+    base, mark, query = link.partition("?")
+    if not mark or _TRACKING.search(query) is None:
+        return link
+    query, hash_mark, fragment = query.partition("#")
+    kept = "&".join(p for p in query.split("&") if p and not is_tracking(p))
+    return f"{base}{'?' if kept else ''}{kept}{hash_mark}{fragment}"
 
 
 def identity(url: str) -> str:
@@ -49,7 +66,7 @@ def identity(url: str) -> str:
     goes out as written too); spaces and controls at either end dropped, as
     browsers drop them (a feed configured before they were trimmed is the
     same feed)."""
-    url = url.strip(_ENDS)
+    url = url.strip(URL_ENDS)
     parts = split(_ESCAPE.sub(lambda m: m.group(0).upper(), for_request(url)))
     if parts is None or not parts.netloc:
         return url

@@ -8,7 +8,6 @@ number of stories per day, not the age of the site.  Entries themselves
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -268,9 +267,6 @@ def _elsewhere(link: str | None, story: Story) -> bool:
     )
 
 
-_TRACKING = re.compile(r"^(?:utm_\w+|spm)=", re.IGNORECASE)
-
-
 def _page(link: str | None) -> str:
     """A link as the page it names: without its scheme, tracking parameters
     and fragment — unless the fragment is a route (``#/notice/600519``, a
@@ -278,7 +274,7 @@ def _page(link: str | None) -> str:
     parts = urls.split(link) if link else None
     if parts is None:
         return link or ""
-    query = "&".join(p for p in parts.query.split("&") if p and not _TRACKING.match(p))
+    query = "&".join(p for p in parts.query.split("&") if p and not urls.is_tracking(p))
     route = parts.fragment if parts.fragment.startswith(("/", "!")) else ""
     return f"{(parts.hostname or '').lower()}{parts.path or '/'}?{query}#{route}"
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -220,26 +219,13 @@ def _same_page(link: str, other: str) -> bool:
 
 
 def _page(link: str) -> str:
-    scheme, sep, rest = _untracked(link).partition("://")
+    scheme, sep, rest = urls.without_tracking(link).partition("://")
     return rest if sep and scheme.lower() in ("http", "https") else link
-
-
-_TRACKING = re.compile(r"(?:utm_\w+|spm)=", re.IGNORECASE)
-
-
-def _untracked(link: str) -> str:
-    """``link`` without the tracking parameters of its query."""
-    base, mark, query = link.partition("?")
-    if not mark or _TRACKING.search(query) is None:
-        return link
-    query, hash_mark, fragment = query.partition("#")
-    kept = "&".join(p for p in query.split("&") if p and not _TRACKING.match(p))
-    return f"{base}{'?' if kept else ''}{kept}{hash_mark}{fragment}"
 
 
 def _variants(link: str) -> tuple[str, ...]:
     """``link`` as a stored entry of the same page may have it."""
-    untracked = _untracked(link)
+    untracked = urls.without_tracking(link)
     return (link, _other_scheme(link), untracked, _other_scheme(untracked))
 
 
