@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from feedmill.models import ParsedFeed, RawEntry
 from feedmill.normalize import normalize_document, normalize_entry
 from feedmill.normalize.dates import parse_date
-from feedmill.normalize.text import clean_title, plain_to_html, strip_tags, visible_text
+from feedmill.normalize.text import clean_title, nfkc, plain_to_html, strip_tags, visible_text
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -394,3 +397,25 @@ def test_tags_are_stripped_up_to_the_next_closing_bracket(markup: str, text: str
     comes after the last ``>`` holds no tag and is left as it is."""
     assert strip_tags(markup) == text
     assert visible_text("<a " * 100_000) == ("<a " * 100_000).strip()
+
+
+# Characters around which NFKC's fast path could go wrong: full-width forms and
+# what follows them (combining marks compose with the narrowed character:
+# ＝ + U+0338 is ≠), half-width katakana and their voicing marks (outside the
+# narrowed range), compatibility ideographs, circled numbers, Hangul jamo.
+_NFKC_TRICKY = (
+    "".join(map(chr, range(0x20, 0x7F)))
+    + "".join(map(chr, range(0xFF00, 0xFFF0)))
+    + "\u3000\u0301\u0308\u0338\u3099\u309a\uf900\u2460\u00e9\u212b\u1100\u1161\uac00"
+    + "\u304b\u30ab\u4e2d\u3231\u33a1\u2003\u00a0\ufe50\u2f00"
+)
+
+
+@given(st.text(alphabet=st.sampled_from(_NFKC_TRICKY)) | st.text())
+def test_nfkc_is_unicodedatas_nfkc(text: str) -> None:
+    assert nfkc(text) == unicodedata.normalize("NFKC", text)
+
+
+def test_nfkc_narrows_full_width_punctuation() -> None:
+    assert nfkc("央行（PBOC）：降准０．５个百分点！") == "央行(PBOC):降准0.5个百分点!"
+    assert nfkc("Ａ\u0301　ｶﾞ") == "Á ガ"

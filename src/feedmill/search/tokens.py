@@ -36,7 +36,6 @@ rjieba version the index was built with).
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -44,7 +43,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, NamedTuple
 
 from feedmill.htmltree import fragment
-from feedmill.normalize.text import strip_tags
+from feedmill.normalize.text import nfkc, strip_tags
 
 if TYPE_CHECKING:
     from lxml import etree
@@ -87,7 +86,7 @@ MAX_TEXT = 200_000
 
 def normalize(text: str) -> str:
     """NFKC and casefold: full-width ``ＧＰＴ－５`` is ``gpt-5``, ``Fed`` is ``fed``."""
-    return unicodedata.normalize("NFKC", text).casefold()
+    return nfkc(text).casefold()
 
 
 # -- visible text of the stored HTML -------------------------------------------------------

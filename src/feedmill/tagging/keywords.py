@@ -29,6 +29,8 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 
+from feedmill.normalize.text import nfkc
+
 Method = Literal["tfidf", "textrank"]
 METHODS: tuple[Method, ...] = ("tfidf", "textrank")
 
@@ -132,7 +134,7 @@ def _tokens(text: str) -> list[tuple[str, str]]:
 
 def rank(text: str, method: Method, stopwords: Collection[str]) -> list[str]:
     """Every term of ``text``, best first.  ``stopwords`` must be casefolded."""
-    text = unicodedata.normalize("NFKC", _SURROGATES.sub("", text))
+    text = nfkc(_SURROGATES.sub("", text))
     tokens = _tokens(text)
     terms = [is_term(word, pos, stopwords) for word, pos in tokens]
     scores = _textrank(tokens, terms) if method == "textrank" else _tfidf(tokens, terms)

@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from typing import Literal, NamedTuple
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from feedmill.normalize.text import nfkc
+
 Market = Literal["SH", "SZ", "BJ"]
 
 # A-share code ranges.  SH: 60xxxx main board, 68xxxx STAR (688/689).
@@ -121,7 +123,7 @@ _DROP = re.compile(
 
 def plain(text: str) -> str:
     """Text as it is matched: NFKC, URLs and control characters blanked."""
-    text = unicodedata.normalize("NFKC", _DROP.sub("", text))
+    text = nfkc(_DROP.sub("", text))
     return _BLANK.sub(" ", _URL.sub(" ", text))
 
 

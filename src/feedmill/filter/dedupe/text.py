@@ -22,12 +22,11 @@ import hashlib
 import json
 import re
 import struct
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
-from feedmill.normalize.text import visible_text
+from feedmill.normalize.text import nfkc, visible_text
 from feedmill.sanitize.prepass import lazy_source
 
 # Outlet furniture that says nothing about the story.
@@ -249,7 +248,7 @@ def normalize(text: str) -> str:
         text = _BOILERPLATE.sub(" ", text)
     if any(mark in text for mark in _FURNITURE_MARKS):
         text = _without_furniture(text)
-    return unicodedata.normalize("NFKC", text).casefold()
+    return nfkc(text).casefold()
 
 
 def words(text: str) -> list[str]:
