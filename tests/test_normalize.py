@@ -106,6 +106,14 @@ def test_zoneless_dates_follow_the_configured_zone() -> None:
         ("为什么不要用 <br> 换行", "为什么不要用 <br> 换行"),
         ("<small> 标签用法", "<small> 标签用法"),
         ("HTML 的 <br> 和 <p> 标签区别", "HTML 的 <br> 和 <p> 标签区别"),
+        # … Chinese beside it sets it apart too: Chinese has no spaces.
+        ("HTML中<b>和<strong>的区别", "HTML中<b>和<strong>的区别"),
+        ("面试官：<b>和<strong>标签有什么不同？", "面试官：<b>和<strong>标签有什么不同？"),
+        ("用<span>还是<p>换行？", "用<span>还是<p>换行？"),
+        # A generic's type parameter is one capital letter, not <u> or <s>.
+        ("C# 中 IEnumerable<T> 与 IList<U>", "C# 中 IEnumerable<T> 与 IList<U>"),
+        ("Rust 中 From<S> 的实现", "Rust 中 From<S> 的实现"),
+        ("<B> 类型参数", "<B> 类型参数"),
         # Against the words, or empty, or closed, it is markup.
         ("央行降准<br>释放流动性", "央行降准释放流动性"),
         ("央行降准 <br/> 释放流动性", "央行降准 释放流动性"),

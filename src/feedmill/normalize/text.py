@@ -94,10 +94,36 @@ _TITLE_TAG_AFTER_COMMENTS = re.compile(_ELEMENT_TAG)
 _CLOSING_TAG = re.compile(r"</([A-Za-z][A-Za-z0-9]*)\s*>")
 
 
-def _set_apart(match: re.Match[str]) -> bool:
-    """Whether a tag stands between spaces (or at an end) like a word."""
+def _set_apart(match: re.Match[str], *, cjk: bool = False) -> bool:
+    """Whether a tag stands between spaces (or at an end) like a word.
+
+    ``cjk``: a Chinese character beside it sets it apart too, as Chinese
+    writes words without spaces ("HTML中<b>和<strong>的区别") — though not
+    at the title's start ("<b>快讯" is text formatting left open)."""
     text, start, end = match.string, match.start(), match.end()
-    return (start == 0 or text[start - 1].isspace()) and (end == len(text) or text[end].isspace())
+    before = start == 0 or text[start - 1].isspace() or (cjk and _is_cjk(text[start - 1]))
+    after = end == len(text) or text[end].isspace() or (cjk and start > 0 and _is_cjk(text[end]))
+    return before and after
+
+
+def _is_cjk(character: str) -> bool:
+    # CJK punctuation, kana, ideographs (U+2E80-U+9FFF), full-width forms.
+    return "\u2e80" <= character <= "\u9fff" or "\uff00" <= character <= "\uffef"
+
+
+def _type_parameter(match: re.Match[str]) -> bool:
+    """``IList<U>``, ``From<S>``, ``<B> 类型参数``: one capital letter after a
+    name or set apart is a generic's type parameter, not <u> or <s>."""
+    name, text, start = match.group(1), match.string, match.start()
+    return (
+        len(name) == 1
+        and name.isupper()
+        and match.group(0) == f"<{name}>"
+        and (
+            (start > 0 and text[start - 1].isascii() and text[start - 1].isalnum())
+            or _set_apart(match)
+        )
+    )
 
 
 def _title_tags(title: str) -> str:
@@ -114,10 +140,13 @@ def _title_tags(title: str) -> str:
             and name.islower()  # an old CMS writes its markup in capitals
             and _ATTRIBUTE.search(text) is None
             and not text.endswith("/>")
-            and (name in _INERT_BARE or _set_apart(match))
+            and (name in _INERT_BARE or _set_apart(match, cjk=name not in _VOID))
         ):
             # "HTML <img> 标签", "<span> 和 <div>", "不要用 <br> 换行",
-            # "<b> 和 <strong> 的区别": an element named, not markup.
+            # "<b> 和 <strong> 的区别", "HTML中<b>和<strong>的区别": an
+            # element named, not markup ("降准<br>释放" is a line break).
+            return text
+        if name not in closed and name.lower() not in closed and _type_parameter(match):
             return text
         # <em>…</em>, <B>快讯</B> and <font color=red>快讯 are markup;
         # "Vue 中 <script setup> 的用法" and Function<A, B> are not.  An
