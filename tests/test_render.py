@@ -234,6 +234,15 @@ def test_a_title_cut_leaves_no_half_emoji_or_flag() -> None:
         ("<p>央行今日开展逆回购操作。规模为1000亿元。</p>", "央行今日开展逆回购操作"),
         ("<p>Rust 1.80 released! Notes follow.</p>", "Rust 1.80 released!"),
         ("<p><b>Hello</b> world. Second one.</p>", "Hello world"),
+        # (A full stop after a number or a capital ends no sentence.)
+        (
+            "<p>据The Block数据显示：</p><p>1. BTC 今日上涨。2. ETH 下跌。</p>",
+            "据The Block数据显示： 1. BTC 今日上涨",
+        ),
+        (
+            "<p>据U.S. News消息，美联储维持利率不变。其后…</p>",
+            "据U.S. News消息，美联储维持利率不变",
+        ),
         # …unless it is a word or too long for a headline: the text's start, cut.
         ("<p>好。然后是一段说明文字</p>", "好。然后是一段说明文字"),
         ("<p>" + "没有句号的长段落" * 10 + "</p>", "没有句号的长段落" * 3 + "没有句号的长..."),

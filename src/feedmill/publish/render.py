@@ -50,8 +50,9 @@ DEFAULT_TEMPLATE = Path(__file__).with_name("post.md.j2")
 # named link targets dropped (posts written before are rewritten: safety).
 # 7: an image's tag writes ' as &#39;, a picture ending in .pdf dropped (safety);
 # a title cut after its own "..." ends in three dots, not four; the placeholder's
-# {n} is the link's (the key's without one).
-FORMAT_VERSION = "7"
+# {n} is the link's (the key's without one).  8: an untitled item's first
+# sentence does not end at "1." or "U.S.".
+FORMAT_VERSION = "8"
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +152,8 @@ HEADLINE_WIDTH = 60
 SHORTEST_HEADLINE = 4
 # "【标题】正文…": how Chinese flash news (快讯) writes its headline.
 _BRACKETED = re.compile(r"【([^【】]+)】")
-_SENTENCE = re.compile(r"[^。！？!?]*?(?:[。！？]|[.!?](?=\s|$))")
+# A full stop after a digit or a capital ends no sentence: "1. BTC…", "U.S. News".
+_SENTENCE = re.compile(r"[^。！？!?]*?(?:[。！？]|(?:[!?]|(?<![\dA-Z])\.)(?=\s|$))")
 
 
 def title_from_text(body: str, max_width: int) -> str:
