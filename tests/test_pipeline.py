@@ -144,6 +144,44 @@ def test_a_new_guid_for_the_same_link_updates_the_post_in_place(
     assert any("第1条新闻（更新）" in text for text in after.values())
 
 
+def flash(title: str, minute: int = 20, text: str = "") -> Item:
+    """A 快讯 without an article, as RSSHub writes it: its guid is its title."""
+    return Item(
+        title=title,
+        guid=title,
+        html=f"<p>{text or title}</p>",
+        pub_date=f"Wed, 21 Sep 2022 01:{minute:02d}:00 GMT",
+    )
+
+
+@pytest.mark.parametrize("dedupe", [True, False])
+def test_a_flash_without_link_corrected_is_its_post_corrected(tmp_path: Path, dedupe: bool) -> None:
+    write_config(tmp_path, FEEDS, dedupe=dedupe)
+    other = flash("【沪指午间收涨0.5%】", minute=10)
+    publish(tmp_path, [flash("【央行开展20亿元7天期逆回购操作】"), other])
+    [wrong] = [name for name in posts(tmp_path) if "20亿元" in name]
+    out = publish(
+        tmp_path,
+        [flash("【央行开展200亿元7天期逆回购操作】", text="央行今日开展200亿元逆回购。"), other],
+    )
+    assert "posts: 0 new, 1 updated" in out
+    after = posts(tmp_path)
+    assert len(after) == 2 and wrong in after  # the post keeps its file
+    assert "title: '【央行开展200亿元7天期逆回购操作】'" in after[wrong]
+
+
+def test_flashes_without_link_of_one_minute_are_not_taken_for_each_other(tmp_path: Path) -> None:
+    # One flash gone from the window and another of the same minute come in:
+    # unlike titles, or two of a minute on either side, are different news.
+    write_config(tmp_path, FEEDS, dedupe=False)
+    publish(tmp_path, [flash("【央行开展20亿元7天期逆回购操作】")])
+    assert "posts: 1 new" in publish(tmp_path, [flash("【苹果发布新款手机】")])
+    assert "posts: 2 new" in publish(
+        tmp_path, [flash("【央行开展20亿元7天期逆回购操作！】"), flash("【央行开展20亿元逆回购】")]
+    )
+    assert len(posts(tmp_path)) == 4
+
+
 def test_a_new_item_at_an_old_items_link_is_a_new_post(tmp_path: Path) -> None:
     # A feed whose one item always links to the same page: a new item each day.
     def today(day: int) -> list[Item]:
