@@ -144,26 +144,29 @@ def test_a_new_guid_for_the_same_link_updates_the_post_in_place(
     assert any("第1条新闻（更新）" in text for text in after.values())
 
 
-def flash(title: str, minute: int = 20, text: str = "") -> Item:
+def flash(title: str, minute: int = 20, text: str = "", guid: bool = True) -> Item:
     """A 快讯 without an article, as RSSHub writes it: its guid is its title."""
     return Item(
         title=title,
-        guid=title,
+        guid=title if guid else None,
         html=f"<p>{text or title}</p>",
         pub_date=f"Wed, 21 Sep 2022 01:{minute:02d}:00 GMT",
     )
 
 
-@pytest.mark.parametrize("dedupe", [True, False])
-def test_a_flash_without_link_corrected_is_its_post_corrected(tmp_path: Path, dedupe: bool) -> None:
+@pytest.mark.parametrize(("dedupe", "guid"), [(True, True), (False, True), (False, False)])
+def test_a_flash_without_link_corrected_is_its_post_corrected(
+    tmp_path: Path, dedupe: bool, guid: bool
+) -> None:
+    # (Without a guid either, it is known by its title and text.)
     write_config(tmp_path, FEEDS, dedupe=dedupe)
-    other = flash("【沪指午间收涨0.5%】", minute=10)
-    publish(tmp_path, [flash("【央行开展20亿元7天期逆回购操作】"), other])
+    other = flash("【沪指午间收涨0.5%】", minute=10, guid=guid)
+    publish(tmp_path, [flash("【央行开展20亿元7天期逆回购操作】", guid=guid), other])
     [wrong] = [name for name in posts(tmp_path) if "20亿元" in name]
-    out = publish(
-        tmp_path,
-        [flash("【央行开展200亿元7天期逆回购操作】", text="央行今日开展200亿元逆回购。"), other],
+    corrected = flash(
+        "【央行开展200亿元7天期逆回购操作】", text="央行今日开展200亿元逆回购。", guid=guid
     )
+    out = publish(tmp_path, [corrected, other])
     assert "posts: 0 new, 1 updated" in out
     after = posts(tmp_path)
     assert len(after) == 2 and wrong in after  # the post keeps its file
