@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.utils
 import json
 import os
 import re
@@ -9,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -183,6 +185,29 @@ def test_flashes_without_link_of_one_minute_are_not_taken_for_each_other(tmp_pat
         tmp_path, [flash("【央行开展20亿元7天期逆回购操作！】"), flash("【央行开展20亿元逆回购】")]
     )
     assert len(posts(tmp_path)) == 4
+
+
+def test_undated_items_keep_the_feeds_order_on_the_site(tmp_path: Path) -> None:
+    # Dated by when they are first seen: each a second before the one the
+    # feed lists above it (newest first), not all of one second, which a
+    # site would order by file name.
+    write_config(tmp_path, FEEDS)
+    feed = [Item(f"第{n}条", guid=f"g-{n}", pub_date=None) for n in (5, 4, 3, 2, 1)]
+    publish(tmp_path, feed)
+    dates = {}
+    for text in posts(tmp_path).values():
+        title = re.search(r"^title: '(.+)'$", text, re.M)
+        date = re.search(r"^date: (.+)$", text, re.M)
+        assert title and date
+        dates[title.group(1)] = email.utils.parsedate_to_datetime(date.group(1))
+    newest = dates["第5条"]
+    assert [dates[f"第{n}条"] for n in (5, 4, 3, 2, 1)] == [
+        newest - timedelta(seconds=s) for s in range(5)
+    ]
+    with sqlite3.connect(tmp_path / ".feedmill" / "state.db") as db:  # and so stored
+        stored = [row[0] for row in db.execute("SELECT first_seen_at FROM entries ORDER BY id")]
+    assert len(set(stored)) == 5
+    assert "posts: 0 new, 0 updated, 5 unchanged" in publish(tmp_path, feed)
 
 
 def test_a_new_item_at_an_old_items_link_is_a_new_post(tmp_path: Path) -> None:

@@ -62,6 +62,7 @@ from feedmill.store.entries import (
     Known,
     adopt_told_apart_keys,
     awaiting_page,
+    first_seen_times,
     hand_down,
     holds_feed_text,
     ingest_entries,
@@ -535,6 +536,7 @@ def handle(job: FeedJob) -> FeedResult:
         if job.search and known.get(item.key_hash, (0, ""))[1] != item.version
     }
     staged: list[str | None] = []
+    seen = first_seen_times(items, job.now)  # as ingest_entries stores them
     # Untitled items are named by their text, in the post and in its file name.
     shown_titles: dict[str, str] = {}
     batch = uuid.uuid4().hex[:12]
@@ -552,7 +554,7 @@ def handle(job: FeedJob) -> FeedResult:
             staged.append(None)
             continue
         text, shown = composed(
-            PostInput(item.entry, normalized.title, job.now, job.style),
+            PostInput(item.entry, normalized.title, seen[index], job.style),
             job.template,
             job.template_fingerprint,
         )

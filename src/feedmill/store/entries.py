@@ -10,7 +10,7 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, NamedTuple
 
@@ -286,6 +286,22 @@ def with_first_dates(items: Sequence[Item], known: Mapping[str, Known]) -> tuple
     return tuple(out)
 
 
+def first_seen_times(items: Sequence[Item], now: datetime) -> list[datetime]:
+    """When each item is first seen, if new: ``now``, a second earlier for
+    each undated item the document lists before an undated one.  Undated
+    items take their post's date from it: all of one second, a site would
+    show them in the order of their file names, not the feed's (newest
+    first)."""
+    out, undated = [], 0
+    for item in items:
+        if item.entry.date is None:
+            out.append(now - timedelta(seconds=undated))
+            undated += 1
+        else:
+            out.append(now)
+    return out
+
+
 def stored_contents(conn: Connection, entry_ids: Sequence[int]) -> dict[int, str]:
     """id → stored content of ``entry_ids``."""
     found: dict[int, str] = {}
@@ -461,6 +477,7 @@ def ingest_entries(
     feed repeating them later finds them here and they stay out).
     """
     positions = {item.key_hash: index for index, item in enumerate(items)}
+    seen = first_seen_times(items, now)
     existing: dict[str, tuple[int, str, str | None]] = {}
     written_before: set[int] = set()
     hashes = list(positions)
@@ -504,7 +521,7 @@ def ingest_entries(
             row.update(
                 feed_id=feed_id,
                 key_hash=digest,
-                first_seen_at=now,
+                first_seen_at=seen[index],
                 status=decision.status,
                 reason=decision.reason,
                 duplicate_of=decision.duplicate_of,
