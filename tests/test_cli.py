@@ -184,6 +184,25 @@ def test_a_name_sharing_a_page_with_a_removed_feeds_posts_is_said(tmp_path: Path
             "feeds:\n  - {url: 'https:/rsshub.app/stcn/yw', group: g, source: s}\n",
             "url: 'https:/rsshub.app/stcn/yw' is not a URL (a scheme needs ://)",
         ),
+        # What an input method types: quotes, a full-width colon or letters.
+        (
+            "feeds:\n  - {url: ‘http://127.0.0.1:1200/stcn/yw’, group: g, source: s}\n",
+            ":2: feeds[0] (‘http://127.0.0.1:1200/stcn/yw’): url: '‘http://127.0.0.1:1200/stcn/yw’'"
+            " is not a URL (quotes, or full-width letters or colon, from an input method?):"
+            " http://127.0.0.1:1200/stcn/yw",
+        ),
+        (
+            "feeds:\n  - {url: 'http：//a.example/rss', group: g, source: s}\n",
+            ": http://a.example/rss",
+        ),
+        (
+            "feeds:\n  - {url: 'ｈｔｔｐｓ://a.example/rss', group: g, source: s}\n",
+            ": https://a.example/rss",
+        ),
+        (
+            "feeds:\n  - {url: 'https//a.example/rss', group: g, source: s}\n",
+            ": https://a.example/rss",
+        ),
         (
             "feeds:\n  - {url: 'https://[::1/rss', group: g, source: s}\n",
             ":2: feeds[0] (https://[::1/rss): url: not a URL: Invalid IPv6 URL",

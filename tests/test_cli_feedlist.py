@@ -203,6 +203,10 @@ def test_add_reads_a_typed_path_from_where_the_command_runs(
     slash = cli("add", "https:/rsshub.app/stcn/yw", "-g", "g", "-s", "f", "-c", str(config))
     said = slash.stderr.replace("\n", "")
     assert slash.code == 2 and "https://rsshub.app/stcn/yw: a scheme needs ://" in said
+    quoted = cli("add", "“https://rsshub.app/stcn/yw”", "-g", "g", "-s", "g", "-c", str(config))
+    said = quoted.stderr.replace("\n", "")
+    assert quoted.code == 2 and "input method?): https://rsshub.app/stcn/yw" in said
+    assert len(load(config).feeds) == 3  # nothing added
 
 
 def test_import_adds_the_feeds_of_an_opml_file_by_folder(tmp_path: Path) -> None:

@@ -424,6 +424,13 @@ class FeedSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         _check("headers", _headers, self.headers)
         for name in ("group", "source"):
             _category_name(name, getattr(self, name))
+        meant = _meant_url(self.url)
+        if meant is not None:
+            raise _Invalid(
+                "url",
+                f"{_shown(self.url)!r} is not a URL (quotes, or full-width letters or colon,"
+                f" from an input method?): {_shown(meant)}",
+            )
         if "://" not in self.url and _SCHEME_TYPO.match(self.url):
             raise _Invalid("url", f"{_shown(self.url)!r} is not a URL (a scheme needs ://)")
         try:
@@ -940,6 +947,24 @@ _SURELY_HOST = re.compile(
 _PORT = re.compile(r"^[^/]*:(\d+)(?:/|$)")
 # "https:/rsshub.app/x", "http:rsshub.app": a scheme with a slash short.
 _SCHEME_TYPO = re.compile(r"^https?:(?!//)", re.IGNORECASE)
+# What an input method types around or into a URL: curly and corner quotes,
+# and full-width forms ("ｈｔｔｐ：//", narrowed by NFKC).
+_QUOTES = "‘’“”「」『』'\"`"
+_WEB_URL = re.compile(r"^https?://", re.IGNORECASE)
+_COLON_MISSING = re.compile(r"^(https?)//", re.IGNORECASE)
+
+
+def _meant_url(url: str) -> str | None:
+    """The http(s) URL that ``url`` was typed as, if it is not one itself:
+    ``‘http://a/b’``, ``http：//a/b``, ``ｈｔｔｐ://a/b``, ``https//a/b``."""
+    from feedmill.normalize.text import nfkc
+
+    if _WEB_URL.match(url):
+        return None  # full-width characters in its path are its own
+    meant = _COLON_MISSING.sub(r"\1://", nfkc(url).strip().strip(_QUOTES).strip())
+    return meant if _WEB_URL.match(meant) else None
+
+
 # Folder names that end like these are folders, not hosts.
 _FILE_ENDINGS = frozenset(
     {"xml", "rss", "atom", "json", "txt", "html", "htm", "feed", "old", "bak"}
