@@ -1176,6 +1176,7 @@ def test_a_feed_after_a_servers_stray_output_is_read_and_the_output_noted(
         ("utf16-bom.xml", None, "十六位编码"),
         ("http-latin1-declares-gb2312.xml", "text/xml; charset=ISO-8859-1", "服务器默认拉丁字符集"),
         ("http-latin1-undeclared-gbk.xml", "text/xml; charset=ISO-8859-1", "未声明编码的国标新闻"),
+        ("http-gbk-declares-big5.xml", "text/xml; charset=gbk", "臺灣股市收盤上漲加權指數站上新高"),
     ],
 )
 def test_encodings(
@@ -1194,6 +1195,8 @@ def test_encodings(
         assert row["warning"] == "declared gbk but the bytes are UTF-8"
     if name.startswith("http-latin1"):  # Latin-1 decodes anything: never believed over GBK
         assert row["warning"] == "declared ISO-8859-1 but the bytes are gb18030"
+    if name == "http-gbk-declares-big5.xml":  # GB18030 reads Big5 without an error
+        assert row["warning"] == "declared gbk but the bytes are big5"
 
 
 # -- XML safety -------------------------------------------------------------------

@@ -166,6 +166,15 @@ def decode(
     tried = [c for c in dict.fromkeys(claims) if not c.startswith(("utf-16", "utf-32"))]
     # (UTF-16/32 without a BOM or an autodetected prefix: that claim is false.)
     tried.sort(key=lambda c: c not in _CJK_MULTIBYTE)  # stable: else HTTP first
+    if len([c for c in tried if c in _CJK_MULTIBYTE]) > 1:
+        # Two CJK claims (a server's gbk, the document's big5): GB18030 reads
+        # Big5 bytes without an error, as nonsense.  Of those that decode,
+        # the one detection reads the bytes as is tried first.
+        decodable = [c for c in tried if c in _CJK_MULTIBYTE and _decodes(body, c)]
+        detected = detected_once() if len(decodable) > 1 else None
+        if detected in decodable:
+            tried.remove(detected)
+            tried.insert(0, detected)
     for encoding in tried:
         if encoding == _LATIN_1:
             # Latin-1 decodes any bytes: a default label on CJK text is common.
@@ -203,6 +212,14 @@ def decode(
         declared,
         f"bytes are not valid {fallback}; undecodable bytes replaced",
     )
+
+
+def _decodes(body: bytes, encoding: str) -> bool:
+    try:
+        body.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
