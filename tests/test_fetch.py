@@ -931,6 +931,21 @@ def test_an_endless_cache_header_fails_nothing(tmp_path: Path, feed_server: Feed
     assert status(config)[url]["last_error"] is None and len(posts(tmp_path)) == 2
 
 
+def test_cache_control_over_two_header_lines_is_one_list(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    # nginx's add_header beside the upstream's own: two lines, one list.
+    # (Two spellings of the name: the test server sends each as its own line.)
+    headers = {"Cache-Control": "public", "cache-control": "max-age=3600"}
+    url = feed_server.add("/two", body=FEED, headers=headers)
+    config = write_config(tmp_path, [{"url": url, "group": "g", "source": "s"}], interval="10m")
+    before = datetime.now(UTC)
+    assert cli("run", "-c", str(config)).code == 0
+    assert datetime.fromisoformat(status(config)[url]["next_attempt"]) > before + timedelta(
+        minutes=59
+    )
+
+
 def test_a_shortened_interval_takes_effect_without_waiting_out_the_old_one(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:

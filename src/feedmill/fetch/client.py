@@ -344,7 +344,11 @@ class Fetcher:
         """What the last response of the chain (not a redirect) means for the feed."""
         status = resp.status
         cache = tuple(
-            (name, _header_text(resp.headers[name]) or "")
+            # Lines of a list header are one list (nginx's add_header beside
+            # the upstream's: "public", then "max-age=3600").
+            (name, _header_text(", ".join(resp.headers.getall(name))) or "")
+            if name.lower() == "cache-control"
+            else (name, _header_text(resp.headers[name]) or "")
             for name in _CACHE_HEADERS
             if name in resp.headers
         )
