@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
+import re
 import socket
 import ssl
 import time
@@ -979,6 +980,9 @@ def test_retry_after_as_an_http_date_on_a_503(tmp_path: Path, feed_server: FeedS
     row = status(config)[url]
     assert row["last_error"] == "HTTP 503 Service Unavailable"
     assert abs(datetime.fromisoformat(row["next_attempt"]) - when) < timedelta(seconds=2)
+    # The table says the wait in two units: "in 1h", for 1h59m, misled.
+    table = cli("status", "-c", str(config)).stdout
+    assert re.search(r" in 1h59m ", table), table
 
 
 def test_failing_feed_backs_off_and_is_never_disabled(

@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -1185,10 +1186,21 @@ def _ago(iso: str | None) -> str:
     if not iso:
         return "never"
     seconds = (datetime.now(UTC) - datetime.fromisoformat(iso)).total_seconds()
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"{int(seconds // size)}{unit} ago"
-    return f"{int(max(seconds, 0))}s ago"
+    return f"{_span(seconds)} ago"
+
+
+def _span(seconds: float) -> str:
+    """A length of time in its two largest units ("1h59m", "2d3h"): in one, a
+    wait of 1h59m read "1h" and one of 47h "1d"."""
+    whole = int(max(seconds, 0))
+    for (unit, size), (small, small_size) in pairwise(_UNITS):
+        if whole >= size:
+            rest = whole % size // small_size
+            return f"{whole // size}{unit}" + (f"{rest}{small}" if rest else "")
+    return f"{whole // 60}m" if whole >= 60 else f"{whole}s"
+
+
+_UNITS = (("d", 86400), ("h", 3600), ("m", 60))
 
 
 def _overdue(iso: str | None) -> str:
@@ -1201,10 +1213,7 @@ def _until(iso: str | None) -> str:
     seconds = (datetime.fromisoformat(iso) - datetime.now(UTC)).total_seconds()
     if seconds <= 0:
         return "now"
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"in {int(seconds // size)}{unit}"
-    return f"in {int(seconds)}s"
+    return f"in {_span(seconds)}"
 
 
 @app.command()
