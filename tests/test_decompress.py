@@ -80,8 +80,17 @@ def test_an_empty_body_stays_empty_for_the_parser_to_report() -> None:
         assert decode(encoding, []) == b""
 
 
-def test_unknown_codings_are_refused() -> None:
-    with pytest.raises(UnsupportedEncoding, match="'zstd2'"):
-        decoder_for("zstd2")
+def test_compressions_not_asked_for_are_refused() -> None:
+    for coding in ("zstd", "compress", "gzip, zstd"):
+        with pytest.raises(UnsupportedEncoding, match="unsupported Content-Encoding"):
+            decoder_for(coding)
     with pytest.raises(UnsupportedEncoding, match="too many"):
         decoder_for("gzip, gzip, gzip, gzip")
+
+
+@pytest.mark.parametrize("label", ["utf-8", "none", "binary", "UTF-8"])
+def test_a_label_that_is_no_coding_leaves_the_body_as_it_is(label: str) -> None:
+    # A misconfigured server's charset as its Content-Encoding: browsers and
+    # feedparser read the body as sent.
+    assert decode(label, [b"<rss>", b"</rss>"]) == b"<rss></rss>"
+    assert decode(f"gzip, {label}", [gzip.compress(b"<rss/>")]) == b"<rss/>"

@@ -112,6 +112,17 @@ def test_compressed_bodies(feed_server: FeedServer, coding: str) -> None:
     assert headers["Accept-Encoding"] == "gzip, deflate, br"
 
 
+def test_a_charset_sent_as_content_encoding_reads_the_body_as_sent(feed_server: FeedServer) -> None:
+    url = feed_server.add("/u", body=FEED, headers={"Content-Encoding": "utf-8"})
+    result = fetch(FetchRequest(url))
+    assert result.status is FetchStatus.OK and result.body == FEED
+    zstd = feed_server.add("/z", body=b"(zstd frames)", headers={"Content-Encoding": "zstd"})
+    refused = fetch(FetchRequest(zstd))
+    assert refused.status is FetchStatus.FAILED and "unsupported Content-Encoding 'zstd'" in str(
+        refused.error
+    )
+
+
 def _bomb(coding: str, size: int) -> bytes:
     """``size`` bytes of zeros, compressed with ``coding`` into a few hundred KiB."""
     zeros = b"\0" * MiB

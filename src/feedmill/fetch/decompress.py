@@ -154,6 +154,13 @@ class Chain:
             yield from self._through(index + 1, self._decoders[index].feed(chunk))
 
 
+# Compressions feedmill does not ask for (its Accept-Encoding names gzip,
+# deflate and br) but a server may send: their bytes are no feed.
+_OTHER_COMPRESSIONS = frozenset(
+    {"compress", "x-compress", "zstd", "pack200-gzip", "exi", "dcb", "dcz"}
+)
+
+
 def _one_decoder(coding: str) -> Decoder:
     if coding in ("gzip", "x-gzip"):
         return Inflate(gzip=True)
@@ -161,7 +168,11 @@ def _one_decoder(coding: str) -> Decoder:
         return Inflate(gzip=False)
     if coding == "br":
         return Brotli()
-    raise UnsupportedEncoding(f"unsupported Content-Encoding {coding!r}")
+    if coding in _OTHER_COMPRESSIONS:
+        raise UnsupportedEncoding(f"unsupported Content-Encoding {coding!r}")
+    # No coding at all: a misconfigured server's charset ("utf-8") or "none",
+    # "binary".  Browsers and feedparser read the body as it is; so does this.
+    return Identity()
 
 
 def decoder_for(content_encoding: str | None) -> Decoder:
