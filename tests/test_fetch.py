@@ -8,11 +8,12 @@ import json
 import re
 import socket
 import ssl
+import threading
 import time
 import tracemalloc
 import zlib
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -332,6 +333,15 @@ def test_redirect_loop_is_an_error(feed_server: FeedServer) -> None:
     assert result.status is FetchStatus.FAILED
     assert result.error.startswith("redirect loop: ")
     assert result.error.endswith("/b → " + a)
+
+
+def test_a_redirect_to_a_bad_port_says_it_was_the_redirect(feed_server: FeedServer) -> None:
+    moved = feed_server.add("/m", status=301, headers={"Location": "http://127.0.0.1:99999/x"})
+    result = fetch(FetchRequest(moved))
+    assert result.status is FetchStatus.FAILED and result.http_status == 301
+    assert result.error == (
+        "redirect to an unusable URL: 'http://127.0.0.1:99999/x' (Port out of range 0-65535)"
+    )
 
 
 def test_too_many_redirects(feed_server: FeedServer) -> None:
@@ -795,6 +805,26 @@ def test_proxy_global_and_per_feed(
     assert proxy.hits == {"http://feeds.invalid/a": 1}  # the feed's own proxy wins
     assert own.hits == {"http://feeds.invalid/b": 1}
     assert feed_server.hits["/direct"] == 1  # `proxy: direct` bypasses both
+
+
+def test_a_proxy_refusing_the_tunnel_is_named(feed_server: FeedServer) -> None:
+    # An https feed goes through the proxy's CONNECT; this one refuses it.
+    def refuse(listener: socket.socket) -> None:
+        with suppress(OSError):
+            while True:
+                conn, _ = listener.accept()
+                with conn:
+                    conn.recv(65536)
+                    conn.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        threading.Thread(target=refuse, args=(listener,), daemon=True).start()
+        proxy = f"http://127.0.0.1:{listener.getsockname()[1]}"
+        result = fetch(FetchRequest("https://feeds.invalid/a", proxy=proxy))
+    assert result.status is FetchStatus.FAILED
+    assert result.error == "proxy refused the tunnel: HTTP 403 Forbidden"
 
 
 # -- politeness -------------------------------------------------------------------

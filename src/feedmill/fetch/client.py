@@ -273,6 +273,9 @@ class Fetcher:
             raise _Failure(f"{CANNOT_CONNECT}: {_reason(exc)}") from None
         except (aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError) as exc:
             raise _Failure(f"bad HTTP response: {_reason(exc)}") from None
+        except aiohttp.ClientHttpProxyError as exc:  # the proxy refused an https tunnel
+            reason = f" {exc.message}" if exc.message else ""
+            raise _Failure(f"proxy refused the tunnel: HTTP {exc.status}{reason}") from None
         except aiohttp.ClientResponseError as exc:  # malformed status line or headers
             raise _Failure(f"bad HTTP response: {exc.message or exc}") from None
         except aiohttp.InvalidURL as exc:
@@ -324,6 +327,12 @@ class Fetcher:
                     target = urls.join(url, location.strip())
                     if target is None or urls.scheme(target) not in ("http", "https"):
                         raise _Failure(f"redirect to an unusable URL: {location!r}", resp.status)
+                    try:
+                        urlsplit(target).port  # noqa: B018 - a bad port raises only when read
+                    except ValueError as exc:  # not the configured URL's fault
+                        raise _Failure(
+                            f"redirect to an unusable URL: {location!r} ({exc})", resp.status
+                        ) from None
                     redirects.append((resp.status, target))
                     if target in seen:
                         chain = " → ".join(urls.without_userinfo(u) for u in [*seen, target])
