@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from feedmill.config import load_config
+from feedmill.config import load_config, parse_duration
 from feedmill.schedule import (
     Policy,
     after_failure,
@@ -374,3 +374,28 @@ def test_a_move_whose_new_host_is_gone_is_given_up_after_six_failures_to_connect
     state = replace(blank("https://a.example/old"), error_streak=9)
     at_own = Fetched("https://a.example/old", FetchStatus.FAILED, error="x")
     assert "fetch_url" not in after_fetch(state, at_own, NOW, POLICY, rng=random.Random(1))
+
+
+@pytest.mark.parametrize(
+    ("written", "seconds"),
+    [
+        ("90", 90),  # a bare number is seconds
+        (90, 90),
+        ("45s", 45),
+        ("15m", 900),
+        ("1h30m", 5400),
+        ("1h 30m", 5400),
+        ("2d", 172800),
+        ("500ms", 0.5),
+        ("1m500ms", 60.5),
+        ("1.5h", 5400),
+    ],
+)
+def test_durations_as_written(written: str | int, seconds: float) -> None:
+    assert parse_duration(written) == timedelta(seconds=seconds)
+
+
+@pytest.mark.parametrize("written", ["15 minutes", "m15", "1x", "0", "0s", "-5m", ""])
+def test_what_is_no_duration_is_refused(written: str) -> None:
+    with pytest.raises(ValueError):
+        parse_duration(written)
