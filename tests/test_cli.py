@@ -107,6 +107,23 @@ def test_a_name_sharing_a_page_with_a_removed_feeds_posts_is_said(tmp_path: Path
             'feeds:\n  - url: "a.xml\n    group: g\n    source: s\n\n',
             "feedmill.yml:2: YAML error: while scanning a quoted scalar",
         ),
+        (  # … a brace left open: the line of its feed, not the next one
+            "site: .\nfeeds:\n  - {url: http://a/b, group: 金融, source: 证券时报网\n"
+            "  - {url: http://a/c, group: g, source: s}\n",
+            "feedmill.yml:3: YAML error: while parsing a flow mapping",
+        ),
+        (  # what a Chinese input method types: named, on its own line
+            "site: .\nfeeds:\n  - url: http://a/b\n    group： 金融\n    source: X\n",
+            "feedmill.yml:4: YAML error: a full-width colon ： after a key: YAML needs ':'",
+        ),
+        (
+            "site： .\nfeeds:\n  - {url: http://a/b, group: g, source: s}\n",
+            "feedmill.yml:1: YAML error: a full-width colon ：",
+        ),
+        (
+            "feeds:\n  - url: http://a/b\n\u3000\u3000group: g\n    source: X\n",
+            "feedmill.yml:3: YAML error: a full-width space (U+3000) in the indentation",
+        ),
         (  # a quoted URL's trailing space: the same feed, not another (a 404)
             "feeds:\n  - {url: 'https://e.org/a.xml', group: g, source: s}\n"
             "  - {url: 'https://e.org/a.xml ', group: g, source: t}\n",

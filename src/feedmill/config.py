@@ -650,6 +650,28 @@ def _tab_at(text: str, line: int, column: int) -> bool:
 _UNPRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
+# What a Chinese input method types where YAML needs ASCII: a key's
+# full-width colon ("group： 金融"), full-width spaces as indentation.
+_FULL_WIDTH_COLON = re.compile(r"^[ \t]*(?:-[ \t]+)?[A-Za-z_][\w.-]*[ \t]*：", re.MULTILINE)
+_FULL_WIDTH_INDENT = re.compile(r"^[ \t]*\u3000", re.MULTILINE)
+
+
+def _typed_by_input_method(text: str, up_to: int | None) -> tuple[int, str] | None:
+    """(line, what is wrong) for the first full-width colon after a key or
+    full-width space in an indentation, at or before line ``up_to``."""
+    found = []
+    for pattern, problem in (
+        (_FULL_WIDTH_COLON, "a full-width colon ： after a key: YAML needs ':' (an ASCII colon)"),
+        (_FULL_WIDTH_INDENT, "a full-width space (U+3000) in the indentation: YAML indents "
+         "with ASCII spaces"),
+    ):  # fmt: skip
+        match = pattern.search(text)
+        if match is not None:
+            found.append((text.count("\n", 0, match.start()) + 1, problem))
+    found = [f for f in found if up_to is None or f[0] <= up_to]
+    return min(found) if found else None
+
+
 def parse_config(text: str, path: Path, *, feeds_optional: bool = False) -> Config:
     """The config in ``text`` (the file at ``path``), checked; ConfigError if
     it is not one.  ``feeds_optional``: a file without a `feeds:` list is one
@@ -660,13 +682,21 @@ def parse_config(text: str, path: Path, *, feeds_optional: bool = False) -> Conf
         data = load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        if exc.context_mark and "end of stream" in str(exc.problem):
-            # A quote or bracket left open: where it opens, not the file's end.
+        if exc.context_mark and (
+            "end of stream" in str(exc.problem)
+            or str(exc.context).startswith(("while scanning a simple key", "while parsing a flow"))
+        ):
+            # A quote or bracket left open, a key without its colon: where
+            # it begins, not the next line or the file's end.
             mark = exc.context_mark
         where = f"{path}:{mark.line + 1}" if mark else str(path)
         problem = " ".join(str(p) for p in (exc.context, exc.problem) if p)
         if mark and _tab_at(text, mark.line, mark.column):  # libyaml does not name it
             problem = "a tab: YAML indents with spaces only"
+        typed = _typed_by_input_method(text, mark.line + 1 if mark else None)
+        if typed is not None:
+            line, problem = typed
+            where = f"{path}:{line}"
         raise ConfigError(f"{where}: YAML error: {problem}") from None
     except YAMLError as exc:
         # A character YAML allows nowhere.  (libyaml's position counts bytes
