@@ -120,7 +120,7 @@ def test_the_terminal_output_and_nothing_found(demo: Path) -> None:
     excluding = cli("search", "-央行 逆回购", "-c", str(demo), "--json")
     assert excluding.code == 0 and excluding.stdout.strip() == "[]", excluding.stderr
     assert "央行" not in cli("search", "-央行 金色财经", "-c", str(demo)).stdout
-    # After "--", any query: -gold would be "-g old" before it.
+    # After "--", any query.
     gold = cli("search", "-c", str(demo), "--json", "--", "-gold 逆回购")
     assert gold.code == 0 and len(json.loads(gold.stdout)) == 2, gold.stderr
     assert cli("search", "x", "-c", str(demo), "--since", "yesterday").code == 2
@@ -395,6 +395,28 @@ def test_a_mistyped_option_is_no_query_word(demo: Path, typo: list[str]) -> None
     result = cli("search", "央行", *typo, "-c", str(demo))
     assert result.code == 2
     assert "No such option" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        # An exclusion that begins with an option's letter is no option, before
+        # or after the options: -conflux is not "-c onflux", -gold not "-g old".
+        ["上海", "科技", "-conflux", "-c", "{demo}"],
+        ["-c", "{demo}", "上海", "科技", "-conflux"],
+        ["-conflux", "上海", "科技", "--config", "{demo}", "-n5"],
+        ["上海", "-gold", "科技", "-conflux", "-s", "证券时报网", "-c", "{demo}", "--limit=5"],
+        ["-c", "{demo}", "--", "上海", "科技", "-conflux"],
+    ],
+)
+def test_an_exclusion_may_begin_with_an_options_letter_anywhere(
+    demo: Path, args: list[str]
+) -> None:
+    # The one story of 上海 科技 names Conflux: excluded, nothing is found.
+    assert "上海科技" in cli("search", "上海", "科技", "-c", str(demo)).stdout
+    result = cli("search", "--json", *(a.replace("{demo}", str(demo)) for a in args))
+    assert result.code == 0, result.stderr
+    assert json.loads(result.stdout) == []
 
 
 def test_after_dash_dash_every_word_is_a_query_word(demo: Path) -> None:

@@ -840,17 +840,58 @@ LIMIT_ALL = 1 << 40
 
 
 class _SearchCommand(_HelpWritten):
-    """`search`, which remembers the words given after "--": query words as
-    written, whatever they begin with."""
+    """`search`, whose query words may begin with "-" anywhere: ``-conflux``
+    excludes a word, it is not ``-c onflux``.  The options (written whole:
+    ``-c FILE``, ``--limit 5``, ``-n5``) are taken out first; every other word
+    is the query's, as after "--", which it remembers (``ctx.meta``)."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        head, tail = args, []
         if "--" in args:
-            ctx.meta["after --"] = args[args.index("--") + 1 :]
-        return super().parse_args(ctx, args)
+            head, tail = args[: args.index("--")], args[args.index("--") + 1 :]
+        options, words = self._options_and_words(head)
+        ctx.meta["after --"] = [*words, *tail]
+        return super().parse_args(ctx, [*options, "--", *words, *tail])
+
+    def _options_and_words(self, args: list[str]) -> tuple[list[str], list[str]]:
+        valued = {
+            name
+            for p in self.params
+            if isinstance(p, click.Option) and not p.is_flag and not p.count
+            for name in p.opts
+        }
+        flags = {
+            name
+            for p in [*self.params, *self.get_params(click.Context(self))]
+            if isinstance(p, click.Option) and (p.is_flag or p.count)
+            for name in (*p.opts, *p.secondary_opts)
+        }
+        options: list[str] = []
+        words: list[str] = []
+        index = 0
+        while index < len(args):
+            arg = args[index]
+            if arg in valued:
+                options.extend(args[index : index + 2])
+                index += 2
+                continue
+            # An option with its value attached (--limit=5, -n5), a flag, or a
+            # long option misspelt (said as such: not searched for).
+            if (
+                arg in flags
+                or arg.split("=", 1)[0] in valued
+                or re.fullmatch(r"-n\d+", arg)
+                or _LONG_OPTION.match(arg)
+            ):
+                options.append(arg)
+            else:
+                words.append(arg)
+            index += 1
+        return options, words
 
 
-# A query that begins with -央行 (an exclusion) is no option to click; one
-# that begins with a Latin letter of an option (-gold: -g old) needs "--".
+# -央行 and -gold (an exclusion) are query words wherever they are, not
+# options (-g old): see _SearchCommand.
 @app.command(cls=_SearchCommand, context_settings={"ignore_unknown_options": True})
 @click.argument("query", nargs=-1, required=True)
 @config_option
@@ -879,8 +920,8 @@ def search(
 ) -> None:
     """Search everything stored, best match first, with the matches highlighted.
 
-    QUERY: words to find, e.g. 央行 降准; a quoted phrase; -word excludes.
-    A query that begins with -word goes after --: search -- -gold 逆回购.
+    QUERY: words to find, e.g. 央行 降准; a quoted phrase; -word excludes
+    (-gold 逆回购 -c site/feedmill.yml: options are written whole, -c FILE).
     """
     from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
@@ -889,8 +930,8 @@ def search(
     from feedmill.store.database import StoreError, open_database, reading
     from feedmill.store.feeds import view
 
-    # Unknown options are taken as words (-央行 excludes), but not a long
-    # one before "--": `--jsno` or `--limt 1` searched for themselves, exit 0.
+    # A long option misspelt is no word: `--jsno` or `--limt 1` searched for
+    # themselves, exit 0.  (After "--" it is one, as written.)
     ctx = click.get_current_context()
     literal = ctx.meta.get("after --", [])
     for word in query[: len(query) - len(literal)]:
