@@ -419,6 +419,13 @@ def test_an_exclusion_may_begin_with_an_options_letter_anywhere(
     assert json.loads(result.stdout) == []
 
 
+def test_search_help_and_an_option_without_its_value(demo: Path) -> None:
+    assert "Usage: feedmill search" in cli("search", "-h").stdout
+    assert "Usage: feedmill search" in cli("search", "央行", "--help").stdout
+    missing = cli("search", "央行", "-c")
+    assert missing.code == 2 and "Option '-c' requires an argument" in missing.stderr
+
+
 def test_after_dash_dash_every_word_is_a_query_word(demo: Path) -> None:
     """`--` is the way to search for a word that begins with dashes."""
     result = cli("search", "-c", str(demo), "--json", "--", "--force-ipv6", "逆回购")

@@ -849,22 +849,17 @@ class _SearchCommand(_HelpWritten):
         head, tail = args, []
         if "--" in args:
             head, tail = args[: args.index("--")], args[args.index("--") + 1 :]
-        options, words = self._options_and_words(head)
+        options, words = self._options_and_words(ctx, head)
         ctx.meta["after --"] = [*words, *tail]
         return super().parse_args(ctx, [*options, "--", *words, *tail])
 
-    def _options_and_words(self, args: list[str]) -> tuple[list[str], list[str]]:
-        valued = {
-            name
-            for p in self.params
-            if isinstance(p, click.Option) and not p.is_flag and not p.count
-            for name in p.opts
-        }
+    def _options_and_words(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[list[str], list[str]]:
+        params = [p for p in self.get_params(ctx) if isinstance(p, click.Option)]
+        valued = {name for p in params if not p.is_flag and not p.count for name in p.opts}
         flags = {
-            name
-            for p in [*self.params, *self.get_params(click.Context(self))]
-            if isinstance(p, click.Option) and (p.is_flag or p.count)
-            for name in (*p.opts, *p.secondary_opts)
+            name for p in params if p.is_flag or p.count for name in (*p.opts, *p.secondary_opts)
         }
         options: list[str] = []
         words: list[str] = []
@@ -872,6 +867,8 @@ class _SearchCommand(_HelpWritten):
         while index < len(args):
             arg = args[index]
             if arg in valued:
+                if index + 1 == len(args):
+                    raise click.BadOptionUsage(arg, f"Option '{arg}' requires an argument.")
                 options.extend(args[index : index + 2])
                 index += 2
                 continue
