@@ -86,6 +86,16 @@ def test_a_name_sharing_a_page_with_a_removed_feeds_posts_is_said(tmp_path: Path
     assert again.code == 0 and "Traceback" not in again.stderr
 
 
+def test_a_section_with_every_key_commented_out_is_its_defaults(tmp_path: Path) -> None:
+    text = "feeds: []\n" + "".join(
+        f"{section}:\n  # timeout: 60\n"
+        for section in ("fetch", "sanitize", "rules", "fulltext", "dedupe")
+    )
+    config = parse_config(text, tmp_path / "feedmill.yml")
+    assert config.fetch == parse_config("feeds: []\n", tmp_path / "feedmill.yml").fetch
+    assert config.dedupe is True
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [

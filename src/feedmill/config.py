@@ -672,6 +672,10 @@ def _typed_by_input_method(text: str, up_to: int | None) -> tuple[int, str] | No
     return min(found) if found else None
 
 
+# Sections that are all defaults when left empty (every key commented out).
+_SECTIONS_WITH_DEFAULTS = ("fetch", "sanitize", "rules", "fulltext", "dedupe")
+
+
 def parse_config(text: str, path: Path, *, feeds_optional: bool = False) -> Config:
     """The config in ``text`` (the file at ``path``), checked; ConfigError if
     it is not one.  ``feeds_optional``: a file without a `feeds:` list is one
@@ -719,6 +723,9 @@ def parse_config(text: str, path: Path, *, feeds_optional: bool = False) -> Conf
         raise ConfigError(f"{path}:{_line(data, ('path',))}: path: unknown key")
     if "feeds" in data and data["feeds"] is None:
         data["feeds"] = []  # `feeds:` with every entry commented out
+    for section in _SECTIONS_WITH_DEFAULTS:
+        if section in data and data[section] is None:
+            del data[section]  # `fetch:` with every key commented out: the defaults
     if feeds_optional:
         data.setdefault("feeds", [])
     _check_no_nul(data, path)
