@@ -687,6 +687,26 @@ def test_post_is_recorded_only_after_its_file_exists(tmp_path: Path) -> None:
     assert not leftovers.exists() or not any(leftovers.iterdir())
 
 
+def test_a_site_moved_away_mid_pass_is_not_made_again(tmp_path: Path) -> None:
+    """What a pass writes into the site makes folders inside it, never the
+    site folder itself: one moved away under a daemon came back empty, and
+    the daemon's passes posted there for good."""
+    from feedmill.publish.writer import write_if_changed
+
+    site = tmp_path / "site"
+    posts_dir = site / "source" / "_posts"
+    posts_dir.mkdir(parents=True)
+    lock = SiteLock(posts_dir, site)
+    lock.acquire()
+    site.rename(tmp_path / "moved")
+    with pytest.raises(FileNotFoundError):
+        write_if_changed(posts_dir / "a.md", b"post")
+    with pytest.raises(FileNotFoundError, match="the site folder is gone"):
+        lock.ensure()
+    assert not site.exists()
+    lock.release()
+
+
 def test_one_feedmill_at_a_time_per_site(tmp_path: Path) -> None:
     write_config(tmp_path, FEEDS)
     (tmp_path / "feed.xml").write_bytes(rss("证券时报网 - 要闻", items(2)))

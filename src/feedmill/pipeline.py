@@ -240,7 +240,7 @@ class Mill:
         self.options = options or RunOptions()
         self.stopping = StopFlag()  # kept across reconfigure: a stop holds; set by signals
         self.notices: list[str] = []  # for the command to say (see take_notices)
-        self.site_lock = SiteLock(config.posts_dir)
+        self.site_lock = SiteLock(config.posts_dir, config.site_dir)
         self.site_lock.acquire()
         try:
             self._prepare(config)
@@ -355,7 +355,7 @@ class Mill:
         ]
         lock = self.site_lock
         if config.posts_dir != self.config.posts_dir:
-            lock = SiteLock(config.posts_dir)
+            lock = SiteLock(config.posts_dir, config.site_dir)
             lock.acquire()
         self._teardown()
         if lock is not self.site_lock:
@@ -419,7 +419,7 @@ class Mill:
         self.pass_started = datetime.now(UTC)
         self._join_dropped()  # those of the last pass of a daemon
         remove_stale_temp_files(self.config.posts_dir)
-        os.makedirs(self.stage_dir, exist_ok=True)
+        self._make_in_site(self.stage_dir)
         states = self._sync()
         if self.dedupe is not None:
             with self.engine.begin() as conn:
@@ -486,7 +486,7 @@ class Mill:
         # (A crash from here on leaves pending posts, which the next pass writes —
         # but for those deleted by hand: to a pass they are still deleted, and
         # only another rebuild brings them back.)
-        os.makedirs(self.posts_dir, exist_ok=True)
+        self._make_in_site(self.posts_dir)
         for folder in archives:
             restore_archived(folder, self.config.posts_dir, archived)
         written: set[str] = set()
@@ -1036,6 +1036,14 @@ class Mill:
             if thread is not None:
                 self._dropped.append(thread)
 
+    def _make_in_site(self, folder: str | Path) -> None:
+        """Make a folder of the site, never the site folder itself: one moved
+        away under a daemon's pass must not come back empty, taking posts."""
+        site = self.config.site_dir
+        if not site.is_dir():
+            raise FileNotFoundError(errno.ENOENT, "the site folder is gone", str(site))
+        os.makedirs(folder, exist_ok=True)
+
     def _join_dropped(self) -> None:
         """Wait for the threads of the pools given up: one still winding down
         when Python exits made its exit hook write to a closed pipe (a
@@ -1101,7 +1109,7 @@ class Mill:
         and the summary counts it) is not counted again: the original of a
         copy that came in the same pass, rewritten to list the copy's source,
         is one new post, not a new and an updated one."""
-        os.makedirs(self.posts_dir, exist_ok=True)
+        self._make_in_site(self.posts_dir)
         with reading(self.engine) as conn:
             total = pending_count(conn)
         if not total:

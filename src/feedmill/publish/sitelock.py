@@ -9,6 +9,7 @@ with its last descriptor, so there is never a stale lock to remove by hand.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import os
 from pathlib import Path
@@ -21,8 +22,9 @@ class SiteBusy(Exception):
 
 
 class SiteLock:
-    def __init__(self, posts_dir: Path) -> None:
+    def __init__(self, posts_dir: Path, site: Path | None = None) -> None:
         self.path = posts_dir / LOCK_NAME
+        self.site = site  # made inside this folder only, never the folder itself
         self._fd: int | None = None
 
     def acquire(self) -> None:
@@ -51,6 +53,9 @@ class SiteLock:
         self._fd = fd
 
     def _take(self) -> int:
+        if self.site is not None and not self.site.is_dir():
+            # Moved away under a daemon: not made again, empty, to post into.
+            raise FileNotFoundError(errno.ENOENT, "the site folder is gone", str(self.site))
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:

@@ -50,7 +50,10 @@ def write_if_changed(path: str | Path, data: bytes, *, fsync: bool = False) -> b
     # Short: the target name may already use most of the 255 bytes allowed.
     temp = os.path.join(temp_dir, f"{os.getpid()}-{content_hash(name.encode())[:16]}")
     if not os.path.isdir(temp_dir):
-        os.makedirs(temp_dir, exist_ok=True)
+        # Its own folder only: a site folder moved away mid-pass must not
+        # come back as an empty one holding this post (FileNotFoundError).
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(temp_dir)
     try:
         with open(temp, "wb") as handle:
             handle.write(data)
