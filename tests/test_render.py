@@ -429,3 +429,19 @@ def test_a_template_writes_the_link_and_plain_fields_into_html_safely(tmp_path: 
     assert "<p>&lt;script&gt; 与 &#123;{ 7*7 }}</p>" in text
     assert "<a " not in rendered(link="javascript:alert(document.domain)")
     assert "<a " not in rendered(link="https://[x/a.html")
+
+
+@pytest.mark.parametrize("content", ["", "<p></p>", "<p> &nbsp;</p>", "<br>"])
+def test_an_item_of_a_title_alone_links_to_its_article(content: str) -> None:
+    """A post of a title alone was a dead end: no text, and no way to the article."""
+    text = compose(PostInput(make(content=content), None, NOW, STYLE))
+    link = make().link
+    assert text.endswith(f'<div>\n<p><a href="{link}">{link}</a></p>\n</div>\n')
+
+
+def test_an_item_that_shows_something_or_has_no_web_link_keeps_its_body() -> None:
+    picture = '<p><img src="https://img.example.com/a.jpg"></p>'
+    assert "<a href" not in compose(PostInput(make(content=picture), None, NOW, STYLE))
+    for link in (None, "ftp://files.example.com/a"):
+        text = compose(PostInput(make(content="", link=link), None, NOW, STYLE))
+        assert text.endswith("<div>\n\n</div>\n")

@@ -521,6 +521,19 @@ def test_classes_are_the_articles_own_and_the_seeds_stay() -> None:
     assert 'class="fm-own"' in out
 
 
+@pytest.mark.parametrize("alt", ["800", "image.png", "IMG_2024.JPG", "图片", " image ", "0"])
+def test_alt_text_that_says_nothing_is_dropped(alt: str) -> None:
+    """landscape shows the alt text under the picture: a CMS's height (金色财经's
+    "800") or an upload's file name (掘金's "image.png") is no caption."""
+    out = clean(f'<img src="https://i.example/a.jpg" alt="{alt}">')
+    assert "alt=" not in out and 'src="https://i.example/a.jpg"' in out
+
+
+def test_alt_text_that_says_something_is_kept() -> None:
+    for alt in ("央行大楼", "2024年数据图", "photo of image.png files", "K线图"):
+        assert f'alt="{alt}"' in clean(f'<img src="https://i.example/a.jpg" alt="{alt}">')
+
+
 def test_alt_text_holds_no_markup() -> None:
     """landscape's script makes a caption of the alt text, as HTML."""
     out = clean('<img src="https://i.example/a.jpg" alt="<img src=x onerror=alert(3)>&quot;">')

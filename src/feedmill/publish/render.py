@@ -51,7 +51,8 @@ DEFAULT_TEMPLATE = Path(__file__).with_name("post.md.j2")
 # 7: an image's tag writes ' as &#39;, a picture ending in .pdf dropped (safety);
 # a title cut after its own "..." ends in three dots, not four; the placeholder's
 # {n} is the link's (the key's without one).  8: an untitled item's first
-# sentence does not end at "1." or "U.S.".
+# sentence does not end at "1." or "U.S."; alt text that says nothing ("800",
+# "image.png") dropped; an item of a title alone links to its article.
 FORMAT_VERSION = "8"
 
 
@@ -355,11 +356,26 @@ def context_for(post: PostInput) -> PostContext:
         date=format_date(moment, style.date_style, style.site_timezone),
         date_iso=moment.astimezone(UTC).isoformat(),
         link=entry.link,
-        body=hexo_safe(clean.html),
+        body=hexo_safe(_with_a_way_to_the_article(clean.html, entry.link, style.policy)),
         tags=post_tags(style.tags, entry.title, clean.html),
         also_reported_by=tuple(source for source, _ in reporters),
         also_reported_html=reported_line(style.reported_label, reporters) if reporters else "",
     )
+
+
+_SHOWN_WITHOUT_TEXT = re.compile(r"<(?:img|video|audio|iframe|svg|object|embed)\b")
+
+
+def _with_a_way_to_the_article(body: str, link: str | None, policy: Policy) -> str:
+    """``body``, or where it shows nothing (an item of a title alone), a link
+    to its article: the post was a title no reader could follow."""
+    if not link or urls.scheme(link) not in ("http", "https"):
+        return body
+    if reading_text(body).strip() or _SHOWN_WITHOUT_TEXT.search(body):
+        return body
+    shown = htmllib.escape(link)
+    # (Sanitized as a body is: a link's URL is hardened against Hexo's filters.)
+    return sanitize_html(f'<p><a href="{shown}">{shown}</a></p>', base_url=None, policy=policy).html
 
 
 _ENVIRONMENT: Environment | None = None

@@ -113,6 +113,13 @@ _URL_ENDS = urls.URL_ENDS
 # (landscape's: '<span class="caption">' + alt + '</span>').
 # (And fancybox shows data-caption, decoded, as HTML: "&lt;" would be "<".)
 _ALT_MARKUP = str.maketrans({"<": "＜", ">": "＞", '"': "＂", "&": "＆"})
+# Alt text that says nothing, which a theme shows as the picture's caption
+# (landscape does): a CMS's height ("800"), an upload's file name
+# ("image.png", 掘金's every picture), a bare "image" or "图片".
+_EMPTY_ALT = re.compile(
+    r"\s*(?:\d+|[^\s/\\]*\.(?:png|jpe?g|gif|webp|bmp|svg|avif|heic|tiff?)|image|img|图片|图像)\s*",
+    re.IGNORECASE,
+)
 # Elements whose URL is a picture or a player's media: an http(s) address (or,
 # for an image, a data: URI). landscape wraps each image in
 # '<a href="' + this.src + '">', and a tel: or mailto: src keeps its '"'.
@@ -159,7 +166,7 @@ def _attribute_filter(iframe_hosts: frozenset[str]) -> Callable[[str, str, str],
         if attribute == "class":
             return value if value in _OWN_CLASSES else (_own_classes(value) or None)
         if attribute == "alt":
-            return value.translate(_ALT_MARKUP)
+            return None if _EMPTY_ALT.fullmatch(value) else value.translate(_ALT_MARKUP)
         if attribute == "allow":
             kept = [
                 feature.strip()
