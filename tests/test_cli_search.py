@@ -103,9 +103,13 @@ def test_copies_held_back_are_found_with_all(demo: Path) -> None:
 
 
 def test_query_syntax_in_user_input_is_harmless(demo: Path) -> None:
-    for text in ('"LPR', "LPR*", "LPR OR", "NEAR(LPR", "^LPR", "title:LPR", "(", "-"):
+    for text in ('"LPR', "LPR*", "LPR OR", "NEAR(LPR", "^LPR", "title:LPR"):
         result = cli("search", text, "-c", str(demo), "--json")
         assert result.code == 0, (text, result.stderr)
+    # Nothing to find (only punctuation, only exclusions) is said, not "nothing found".
+    for text in ("(", "-", "，", '""', "-央行"):
+        result = cli("search", "-c", str(demo), "--json", "--", text)
+        assert result.code == 2 and "nothing to find: give a word to find" in result.stderr
 
 
 def test_the_terminal_output_and_nothing_found(demo: Path) -> None:

@@ -948,6 +948,11 @@ def search(
             "an empty query finds nothing: give words to find", param_hint="QUERY"
         )
     terms = query_tokens(typed)
+    if not terms.include:  # "-央行" alone, "，", '""': "nothing found" said nothing of why
+        raise click.BadParameter(
+            "nothing to find: give a word to find (-word only excludes; punctuation is no word)",
+            param_hint="QUERY",
+        )
     if len(terms.include) + len(terms.exclude) > MAX_QUERY_TERMS:
         # PostgreSQL ranks each term apart: ~2,500 of them overflowed its stack.
         raise click.BadParameter(
