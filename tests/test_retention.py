@@ -402,6 +402,25 @@ def test_a_rebuild_cut_short_leaves_archived_posts_archived(tmp_path: Path, edit
     assert len(archived(tmp_path)) == 3 and len(posts(tmp_path)) == 2
 
 
+def test_a_rebuild_stopped_by_a_signal_archives_again(tmp_path: Path) -> None:
+    """A rebuild puts the archive back in the posts folder before it writes:
+    stopped then (SIGTERM, Ctrl-C), it left the whole archive there, for
+    the next `hexo generate` to build."""
+    from feedmill.config import load_config
+    from feedmill.pipeline import Mill
+
+    (tmp_path / "f.xml").write_bytes(rss("源", items([0, 1, 2, 3, 4])))
+    config = write_config(
+        tmp_path, [{"url": "f.xml", "group": "g", "source": "源"}], retention={"max_posts": 2}
+    )
+    assert cli("run", "-c", str(config)).code == 0
+    assert len(archived(tmp_path)) == 3
+    with Mill(load_config(config)) as mill:
+        mill.stop()  # as the signal handler does, the moment the rebuild begins
+        mill.rebuild()
+    assert len(archived(tmp_path)) == 3 and len(posts(tmp_path)) == 2
+
+
 def test_posts_of_a_removed_feed_waiting_for_a_rewrite_still_leave(tmp_path: Path) -> None:
     """A feed's posts outlive its removal from the config; when another feed
     then brings the same stories, those posts wait to be rewritten (listing

@@ -502,8 +502,11 @@ class Mill:
         return summary
 
     def retain(self, summary: RunSummary) -> None:
+        # Also after a stop: a rebuild cut short had put the whole archive
+        # back in the posts folder, for the next `hexo generate` to build.
+        # (Only renames; a second signal stops at once.)
         retention = self.config.retention
-        if retention is None or self.stopping.is_set():
+        if retention is None:
             return
         from feedmill.publish.archive import archive_old_posts, move_archive
 
