@@ -80,6 +80,7 @@ def test_an_unchanged_pass_leaves_every_byte_of_the_site_as_it_was(tmp_path: Pat
     assert cli("init", str(tmp_path / "new")).code == 0
     ignored = (tmp_path / "new" / ".gitignore").read_text(encoding="utf-8").splitlines()
     assert "source/_posts/.feedmill.lock" in ignored
+    assert "source/_posts/.feedmill-tmp/" in ignored  # staged posts a kill -9 leaves
     assert "0 updated, 3 unchanged" in cli("run", "-c", str(tmp_path / "feedmill.yml")).stdout
     assert site_bytes() == before
 
