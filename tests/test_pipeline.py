@@ -868,11 +868,35 @@ def test_status_can_list_only_the_failing_feeds(tmp_path: Path) -> None:
 def test_the_forkserver_preloads_what_its_workers_will_need(
     dedupe: bool, search: bool, extra: list[str]
 ) -> None:
-    """Only what the config turns on, and the GC frozen last."""
+    """Only what the config turns on, Ctrl-C ignored first, and the GC frozen last."""
     from feedmill.pipeline import forkserver_preload
 
-    wanted = ["feedmill.worker", "feedmill.preload", *extra, "feedmill.freeze_gc"]
+    wanted = [
+        "feedmill.forkserver_signals",
+        "feedmill.worker",
+        "feedmill.preload",
+        *extra,
+        "feedmill.freeze_gc",
+    ]
     assert forkserver_preload(dedupe=dedupe, search=search) == wanted
+
+
+def test_the_forkserver_ignores_ctrl_c_while_it_loads() -> None:
+    """A terminal's Ctrl-C reaches the forkserver too: while it imported the
+    libraries it preloads, that was a KeyboardInterrupt and a traceback."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import signal, feedmill.forkserver_signals; "
+            "print(signal.getsignal(signal.SIGINT) is signal.SIG_IGN, "
+            "signal.getsignal(signal.SIGTERM) is signal.SIG_DFL)",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.stdout.split() == ["True", "True"], done.stderr
 
 
 @pytest.mark.slow

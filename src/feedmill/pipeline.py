@@ -204,14 +204,15 @@ class RunSummary:
 
 
 def forkserver_preload(*, dedupe: bool, search: bool) -> list[str]:
-    """The modules the workers' forkserver imports before it forks them.
+    """The modules the workers' forkserver imports before it forks them
+    (Ctrl-C ignored first: `feedmill.forkserver_signals`).
 
     Loaded there once, they are shared by every worker: the worker's own
     modules, what its first document would load (`feedmill.preload`), and the
     libraries and dictionaries dedupe and search need (~90 MiB); the GC is
     frozen last, so that what is loaded stays shared.
     """
-    preload = ["feedmill.worker", "feedmill.preload"]
+    preload = ["feedmill.forkserver_signals", "feedmill.worker", "feedmill.preload"]
     if dedupe:
         preload.append("feedmill.filter.dedupe.preload")
     if search:
