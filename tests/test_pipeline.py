@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import json
 import os
@@ -1142,3 +1143,27 @@ def test_a_lost_database_keeps_an_items_own_date_where_the_post_shows_it_alike(
     with sqlite3.connect(tmp_path / ".feedmill" / "state.db") as db:
         [(stored,)] = db.execute("SELECT published_at FROM entries").fetchall()
     assert stored.startswith("2022-11-06 06:30:00")
+
+
+def test_a_pass_that_fails_stops_its_other_fetches_before_it_closes() -> None:
+    """The first feed to fail a pass cancels the others, and they end before
+    the pass closes its HTTP session: left running, one opened a new session
+    that nothing closed ("Unclosed client session" in a daemon's log)."""
+    ended: list[str] = []
+
+    async def fails() -> None:
+        await asyncio.sleep(0.01)
+        raise PermissionError("posts folder read-only")
+
+    async def slow() -> None:
+        try:
+            await asyncio.sleep(30)
+        finally:
+            ended.append("slow")
+
+    async def go() -> None:
+        with pytest.raises(PermissionError):
+            await pipeline.all_or_none([fails(), slow()])
+        assert ended == ["slow"]  # already over when the failure is raised
+
+    asyncio.run(go())

@@ -203,6 +203,21 @@ class RunSummary:
     counted_feeds: dict[str, int] = field(default_factory=dict)
 
 
+async def all_or_none(coroutines: Iterable[Coroutine[Any, Any, Any]]) -> None:
+    """Run ``coroutines`` together; the first to fail cancels the others,
+    which are awaited before its exception is raised.  (``gather`` raised at
+    once and left them running: a fetch still under way opened a new HTTP
+    session after the pass had closed its own, left unclosed.)"""
+    tasks = [asyncio.ensure_future(c) for c in coroutines]
+    try:
+        await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
+
+
 def forkserver_preload(*, dedupe: bool, search: bool) -> list[str]:
     """The modules the workers' forkserver imports before it forks them
     (Ctrl-C ignored first: `feedmill.forkserver_signals`).
@@ -716,7 +731,7 @@ class Mill:
         self._pool_slots = None  # likewise
         try:
             async with Fetcher(self.fetch_options) as fetcher:
-                await asyncio.gather(*(one(spec) for spec in in_host_turns(specs, where)))
+                await all_or_none(one(spec) for spec in in_host_turns(specs, where))
         finally:
             self._loop = None
             self._write_outcomes(db)
