@@ -1438,3 +1438,23 @@ def test_a_postgresql_server_that_never_answers_is_given_up_on(
         )
         result = cli("run", "-c", config)
         assert result.code == 1 and "timeout" in result.stderr.lower(), result.stderr
+
+
+def test_a_signal_before_the_pass_is_noted_and_stops_it_as_it_begins() -> None:
+    import os
+    import signal
+
+    from feedmill import cli as cli_module
+
+    class Mill:
+        stopped = False
+
+        def stop(self) -> None:
+            self.stopped = True
+
+    mill = Mill()
+    with cli_module._signals_noted():
+        os.kill(os.getpid(), signal.SIGINT)  # no KeyboardInterrupt mid-import
+        with cli_module._stop_on_signals(mill) as received:
+            assert received == [signal.SIGINT] and mill.stopped
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

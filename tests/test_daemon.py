@@ -801,3 +801,20 @@ def test_a_daemon_says_what_it_could_not_remove_after_each_pass(
         wait_for(lambda: feed_server.hits["/feed"] >= hits + 2)  # the daemon goes on
         _, err = stop_cleanly(daemon)
     assert re.search(rf"^\S+ \S+ note {re.escape(name)}, a post taken back", err, re.M), err
+
+
+@pytest.mark.parametrize("delay", [0.1, 0.3, 0.6, 1.0])
+def test_ctrl_c_in_a_daemons_first_second_stops_it(
+    tmp_path: Path, feed_server: FeedServer, delay: float
+) -> None:
+    """Ctrl-C while the daemon still imports and starts: noted, and the first
+    pass stops as it begins (raised in an import, Python could swallow it,
+    and the daemon ran on).  Before the command has begun, it exits 130."""
+    url = feed_server.add("/feed", body=many(2))
+    write_config(tmp_path, [{"url": url, "group": "g", "source": "a"}], interval="1s")
+    with ended(feedmill("run", "--every", "1s", cwd=tmp_path, session=True)) as daemon:
+        time.sleep(delay)
+        os.killpg(daemon.pid, signal.SIGINT)  # as a terminal sends it
+        _, err = daemon.communicate(timeout=60)
+    assert daemon.returncode in (0, 130), err
+    assert "Traceback" not in err

@@ -674,11 +674,33 @@ def _sleep_until_due(mill: Any, every: timedelta, failed_passes: int = 0) -> Non
     mill.stopping.wait(max((wake - now).total_seconds(), 0.5))
 
 
+_NOTED_SIGNALS: list[int] = []
+
+
+def _note_signal(signum: int, _frame: Any) -> None:
+    _NOTED_SIGNALS.append(signum)
+
+
+@contextmanager
+def _signals_noted() -> Iterator[None]:
+    """`run` and `publish`, from their start: SIGTERM/SIGINT are noted, and
+    stop the pass as it begins (`_stop_on_signals`).  Raised as a
+    KeyboardInterrupt in the middle of the imports, Python may swallow one
+    (in a weakref callback): a daemon Ctrl-C'd in its first second ran on."""
+    _NOTED_SIGNALS.clear()
+    previous = {sig: signal.signal(sig, _note_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
 @contextmanager
 def _stop_on_signals(mill: Any) -> Iterator[list[int]]:
     """SIGTERM/SIGINT: finish the writes under way, start nothing new.
 
-    Yields the signals received, first first."""
+    Yields the signals received, first first (one noted before: at once)."""
     received: list[int] = []
 
     def handler(signum: int, _frame: Any) -> None:
@@ -695,6 +717,11 @@ def _stop_on_signals(mill: Any) -> Iterator[list[int]]:
             os.write(2, message.encode())
 
     previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
+    for sig, before in previous.items():  # what a second signal does: Python's own
+        if before is _note_signal:
+            previous[sig] = signal.default_int_handler if sig == signal.SIGINT else signal.SIG_DFL
+    if _NOTED_SIGNALS:
+        handler(_NOTED_SIGNALS[0], None)
     try:
         yield received
     finally:
@@ -733,18 +760,18 @@ def run(
     workers: int | None,
 ) -> None:
     """Fetch, parse, store and publish: one pass, or a daemon with --every."""
-    loaded = _load(config)
-    interval = None
-    if every is not None:
-        try:
-            interval = parse_duration(every)
-        except ValueError as exc:
-            err.print(f"--every: {exc}", markup=False)
-            raise click.exceptions.Exit(EXIT_CONFIG) from None
-    due_only = due if due is not None else interval is not None
-    raise click.exceptions.Exit(
-        run_config(loaded, feed, workers, due_only=due_only, every=interval)
-    )
+    with _signals_noted():
+        loaded = _load(config)
+        interval = None
+        if every is not None:
+            try:
+                interval = parse_duration(every)
+            except ValueError as exc:
+                err.print(f"--every: {exc}", markup=False)
+                raise click.exceptions.Exit(EXIT_CONFIG) from None
+        due_only = due if due is not None else interval is not None
+        code = run_config(loaded, feed, workers, due_only=due_only, every=interval)
+    raise click.exceptions.Exit(code)
 
 
 @app.command()
@@ -756,21 +783,22 @@ def run(
 )
 def publish(config: Path, rebuild: bool) -> None:
     """Write the posts still to be written, fetching nothing."""
-    from sqlalchemy.exc import SQLAlchemyError
+    with _signals_noted():
+        from sqlalchemy.exc import SQLAlchemyError
 
-    from feedmill.pipeline import Mill
-    from feedmill.publish.sitelock import SiteBusy
-    from feedmill.store.database import StoreError
+        from feedmill.pipeline import Mill
+        from feedmill.publish.sitelock import SiteBusy
+        from feedmill.store.database import StoreError
 
-    loaded = _load(config)
-    if _site_missing(loaded):
-        raise click.exceptions.Exit(EXIT_CONFIG)
-    try:
-        with Mill(loaded) as mill, _stop_on_signals(mill) as received:
-            _say_notices(mill)
-            _report(_one_pass(mill, "rebuild" if rebuild else "publish_pending"))
-    except (SiteBusy, StoreError, SQLAlchemyError, OSError) as exc:
-        raise click.exceptions.Exit(_failed_pass(loaded, exc)) from None
+        loaded = _load(config)
+        if _site_missing(loaded):
+            raise click.exceptions.Exit(EXIT_CONFIG)
+        try:
+            with Mill(loaded) as mill, _stop_on_signals(mill) as received:
+                _say_notices(mill)
+                _report(_one_pass(mill, "rebuild" if rebuild else "publish_pending"))
+        except (SiteBusy, StoreError, SQLAlchemyError, OSError) as exc:
+            raise click.exceptions.Exit(_failed_pass(loaded, exc)) from None
     if received:  # cut short (what is left is written next time): as `run` says so
         raise click.exceptions.Exit(128 + received[0])
 
