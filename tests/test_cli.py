@@ -1458,3 +1458,7 @@ def test_a_signal_before_the_pass_is_noted_and_stops_it_as_it_begins() -> None:
         with cli_module._stop_on_signals(mill) as received:
             assert received == [signal.SIGINT] and mill.stopped
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    # Noted for that command alone: the next one (in this process) starts afresh.
+    later = Mill()
+    with cli_module._stop_on_signals(later) as received:
+        assert received == [] and not later.stopped

@@ -694,6 +694,7 @@ def _signals_noted() -> Iterator[None]:
     finally:
         for sig, old in previous.items():
             signal.signal(sig, old)
+        _NOTED_SIGNALS.clear()
 
 
 @contextmanager
@@ -717,10 +718,12 @@ def _stop_on_signals(mill: Any) -> Iterator[list[int]]:
             os.write(2, message.encode())
 
     previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
+    noting = False
     for sig, before in previous.items():  # what a second signal does: Python's own
         if before is _note_signal:
+            noting = True
             previous[sig] = signal.default_int_handler if sig == signal.SIGINT else signal.SIG_DFL
-    if _NOTED_SIGNALS:
+    if noting and _NOTED_SIGNALS:
         handler(_NOTED_SIGNALS[0], None)
     try:
         yield received

@@ -522,11 +522,9 @@ def _undeclared_non_utf8(data: bytes) -> bool:
 
 
 def _decodes(data: bytes, encoding: str) -> bool:
-    try:
-        data.decode(encoding)
-    except UnicodeDecodeError:
-        return False
-    return True
+    from feedmill.parse.encoding import decodes  # here: feedlist loads no parser
+
+    return decodes(data, encoding)
 
 
 _POSITION = re.compile(r",? line \d+, column \d+$")

@@ -170,7 +170,7 @@ def decode(
         # Two CJK claims (a server's gbk, the document's big5): GB18030 reads
         # Big5 bytes without an error, as nonsense.  Of those that decode,
         # the one detection reads the bytes as is tried first.
-        decodable = [c for c in tried if c in _CJK_MULTIBYTE and _decodes(body, c)]
+        decodable = [c for c in tried if c in _CJK_MULTIBYTE and decodes(body, c)]
         detected = detected_once() if len(decodable) > 1 else None
         if detected in decodable:
             tried.remove(detected)
@@ -214,7 +214,8 @@ def decode(
     )
 
 
-def _decodes(body: bytes, encoding: str) -> bool:
+def decodes(body: bytes, encoding: str) -> bool:
+    """Whether ``body`` is valid ``encoding`` throughout."""
     try:
         body.decode(encoding)
     except UnicodeDecodeError:
