@@ -8,7 +8,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
@@ -599,18 +599,19 @@ def _renamed(
     new CMS, a guid made of the fetch time) sends its old items under new
     keys.  An item with a new key is a stored entry of the feed when it has
     that entry's link (or that link moved to https, or gained tracking
-    parameters) — one the document no
-    longer holds under its old key — and its date (or, undated, its title):
-    a feed whose one item always links to the same page ("today's market")
-    brings a new item every day.  Several items and entries may share a
-    page: each entry names one item at most, the one with its title first.
+    parameters) — one the document no longer holds under its old key — and
+    its date (or, undated, its title): a feed whose one item always links to
+    the same page ("today's market") brings a new item every day.  Several
+    items and entries may share a page: each entry names one item at most,
+    the one with its title first.  Items without a link: see
+    `_retitled_without_link`.
     """
+    new = {d: items[i].entry for d, i in positions.items() if d not in existing}
     by_link: dict[str, list[str]] = {}  # page (see _page) → new key hashes
-    for digest, index in positions.items():
-        link = items[index].entry.link
-        if digest not in existing and link:
-            by_link.setdefault(_page(link), []).append(digest)
-    links = [items[positions[digests[0]]].entry.link or "" for digests in by_link.values()]
+    for digest, entry in new.items():
+        if entry.link:
+            by_link.setdefault(_page(entry.link), []).append(digest)
+    links = [new[digests[0]].link or "" for digests in by_link.values()]
     # (The stored link as it was before tracking parameters were added to it.)
     asked = list(dict.fromkeys(variant for link in links for variant in _variants(link)))
     stored: dict[str, list[Any]] = {}
@@ -636,7 +637,7 @@ def _renamed(
             for digest in digests:
                 if digest in renamed:
                     continue
-                entry = items[positions[digest]].entry
+                entry = new[digest]
                 alike = [
                     row
                     for row in free
@@ -647,7 +648,7 @@ def _renamed(
                     row = max(alike, key=lambda r: r.id)
                     renamed[digest] = row.id
                     free.remove(row)
-    renamed.update(_retitled_without_link(conn, feed_id, items, positions, existing))
+    renamed.update(_retitled_without_link(conn, feed_id, new, positions.keys()))
     return renamed
 
 
@@ -658,24 +659,21 @@ _CORRECTED_TITLE = 0.6
 
 
 def _retitled_without_link(
-    conn: Connection,
-    feed_id: int,
-    items: Sequence[Item],
-    positions: dict[str, int],
-    existing: dict[str, tuple[int, str, str | None]],
+    conn: Connection, feed_id: int, new: Mapping[str, Entry], listed: Collection[str]
 ) -> dict[str, int]:
-    """New keys of stored entries that have no link: key hash → entry id.
+    """Of the ``new`` keys (key hash → entry), those of stored entries that
+    have no link: key hash → entry id.
 
     RSSHub writes an item's guid as its link, else its title: a flash
     without an article (a 快讯) comes back under a new guid when its headline
     is corrected.  It is the stored entry without link of its date (to the
-    second) that the document no longer holds, when that date has one such
-    entry and one such new item, and their titles are alike.
+    second) that the document no longer holds (no key of ``listed``), when
+    that date has one such entry and one such new item, and their titles
+    are alike.
     """
     by_date: dict[datetime, list[str]] = {}
-    for digest, index in positions.items():
-        entry = items[index].entry
-        if digest not in existing and not entry.link and entry.published and entry.title:
+    for digest, entry in new.items():
+        if not entry.link and entry.published and entry.title:
             by_date.setdefault(entry.published, []).append(digest)
     if not by_date:
         return {}
@@ -690,14 +688,14 @@ def _retitled_without_link(
             entries.c.published_at.in_(dates[start : start + _CHUNK]),
         )
         for row in conn.execute(query):
-            if row.key_hash not in positions and row.published_at is not None:
+            if row.key_hash not in listed:
                 gone.setdefault(row.published_at, []).append(row)
     renamed: dict[str, int] = {}
     for date, digests in by_date.items():
         rows = gone.get(date, [])
         if len(digests) != 1 or len(rows) != 1:
             continue
-        title = items[positions[digests[0]]].entry.title
+        title = new[digests[0]].title
         if difflib.SequenceMatcher(None, title, rows[0].title).ratio() >= _CORRECTED_TITLE:
             renamed[digests[0]] = rows[0].id
     return renamed
