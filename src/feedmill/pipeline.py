@@ -54,6 +54,7 @@ from feedmill.publish.sitelock import SiteLock
 from feedmill.publish.tags import TagStyle, tag_style
 from feedmill.publish.writer import (
     TEMP_DIR,
+    make_in_site,
     remove_stale_temp_files,
     whereabouts,
     write_if_changed,
@@ -435,7 +436,7 @@ class Mill:
         self.pass_started = datetime.now(UTC)
         self._join_dropped()  # those of the last pass of a daemon
         remove_stale_temp_files(self.config.posts_dir)
-        self._make_in_site(self.stage_dir)
+        make_in_site(self.stage_dir, self.config.site_dir)
         states = self._sync()
         if self.dedupe is not None:
             with self.engine.begin() as conn:
@@ -502,7 +503,7 @@ class Mill:
         # (A crash from here on leaves pending posts, which the next pass writes —
         # but for those deleted by hand: to a pass they are still deleted, and
         # only another rebuild brings them back.)
-        self._make_in_site(self.posts_dir)
+        make_in_site(self.posts_dir, self.config.site_dir)
         for folder in archives:
             restore_archived(folder, self.config.posts_dir, archived)
         written: set[str] = set()
@@ -1055,14 +1056,6 @@ class Mill:
             if thread is not None:
                 self._dropped.append(thread)
 
-    def _make_in_site(self, folder: str | Path) -> None:
-        """Make a folder of the site, never the site folder itself: one moved
-        away under a daemon's pass must not come back empty, taking posts."""
-        site = self.config.site_dir
-        if not site.is_dir():
-            raise FileNotFoundError(errno.ENOENT, "the site folder is gone", str(site))
-        os.makedirs(folder, exist_ok=True)
-
     def _join_dropped(self) -> None:
         """Wait for the threads of the pools given up: one still winding down
         when Python exits made its exit hook write to a closed pipe (a
@@ -1128,7 +1121,7 @@ class Mill:
         and the summary counts it) is not counted again: the original of a
         copy that came in the same pass, rewritten to list the copy's source,
         is one new post, not a new and an updated one."""
-        self._make_in_site(self.posts_dir)
+        make_in_site(self.posts_dir, self.config.site_dir)
         with reading(self.engine) as conn:
             total = pending_count(conn)
         if not total:

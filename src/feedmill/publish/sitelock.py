@@ -9,10 +9,11 @@ with its last descriptor, so there is never a stale lock to remove by hand.
 from __future__ import annotations
 
 import contextlib
-import errno
 import fcntl
 import os
 from pathlib import Path
+
+from feedmill.publish.writer import make_in_site
 
 LOCK_NAME = ".feedmill.lock"  # hidden: Hexo skips it
 
@@ -53,10 +54,10 @@ class SiteLock:
         self._fd = fd
 
     def _take(self) -> int:
-        if self.site is not None and not self.site.is_dir():
-            # Moved away under a daemon: not made again, empty, to post into.
-            raise FileNotFoundError(errno.ENOENT, "the site folder is gone", str(self.site))
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self.site is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        else:
+            make_in_site(self.path.parent, self.site)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

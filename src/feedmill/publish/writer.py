@@ -10,6 +10,7 @@ all: its mtime stays, and Hexo has nothing to regenerate.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import shutil
@@ -76,6 +77,14 @@ def _same_bytes(path: str, data: bytes) -> bool:
         return False
     with open(path, "rb") as handle:
         return handle.read() == data
+
+
+def make_in_site(folder: str | Path, site: str | Path) -> None:
+    """Make ``folder``, inside ``site``, never ``site`` itself: a site folder
+    moved away under a daemon's pass must not come back empty, taking posts."""
+    if not os.path.isdir(site):
+        raise FileNotFoundError(errno.ENOENT, "the site folder is gone", str(site))
+    os.makedirs(folder, exist_ok=True)
 
 
 def stage(stage_dir: str, name: str, data: bytes) -> str:
