@@ -874,14 +874,14 @@ class _SearchCommand(_HelpWritten):
     """`search`, whose query words may begin with "-" anywhere: ``-conflux``
     excludes a word, it is not ``-c onflux``.  The options (written whole:
     ``-c FILE``, ``--limit 5``, ``-n5``) are taken out first; every other word
-    is the query's, as after "--", which it remembers (``ctx.meta``)."""
+    is the query's, as after "--" — but a long option misspelt (``--jsno``,
+    ``--limt 1``), which was searched for, exit 0, without a word of the typo."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         head, tail = args, []
         if "--" in args:
             head, tail = args[: args.index("--")], args[args.index("--") + 1 :]
         options, words = self._options_and_words(ctx, head)
-        ctx.meta["after --"] = [*words, *tail]
         return super().parse_args(ctx, [*options, "--", *words, *tail])
 
     def _options_and_words(
@@ -903,15 +903,12 @@ class _SearchCommand(_HelpWritten):
                 options.extend(args[index : index + 2])
                 index += 2
                 continue
-            # An option with its value attached (--limit=5, -n5), a flag, or a
-            # long option misspelt (said as such: not searched for).
-            if (
-                arg in flags
-                or arg.split("=", 1)[0] in valued
-                or re.fullmatch(r"-n\d+", arg)
-                or _LONG_OPTION.match(arg)
-            ):
+            # A flag, or an option with its value attached (--limit=5, -n5).
+            if arg in flags or arg.split("=", 1)[0] in valued or re.fullmatch(r"-n\d+", arg):
                 options.append(arg)
+            elif _LONG_OPTION.match(arg):
+                known = sorted({*valued, *flags})
+                raise click.NoSuchOption(arg.split("=", 1)[0], possibilities=known, ctx=ctx)
             else:
                 words.append(arg)
             index += 1
@@ -958,14 +955,6 @@ def search(
     from feedmill.store.database import StoreError, open_database, reading
     from feedmill.store.feeds import view
 
-    # A long option misspelt is no word: `--jsno` or `--limt 1` searched for
-    # themselves, exit 0.  (After "--" it is one, as written.)
-    ctx = click.get_current_context()
-    literal = ctx.meta.get("after --", [])
-    for word in query[: len(query) - len(literal)]:
-        if _LONG_OPTION.match(word):
-            known = [o for p in ctx.command.params for o in p.opts]
-            raise click.NoSuchOption(word.split("=", 1)[0], possibilities=known)
     typed = " ".join(query)  # 央行 降准 as typed, or "央行 降准" quoted: one query
     try:
         typed.encode("utf-8")
