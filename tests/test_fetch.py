@@ -827,6 +827,22 @@ def test_a_proxy_refusing_the_tunnel_is_named(feed_server: FeedServer) -> None:
     assert result.error == "proxy refused the tunnel: HTTP 403 Forbidden"
 
 
+def test_the_environments_proxy_variables_are_not_read(
+    feed_server: FeedServer,
+    start_server: Callable[[], FeedServer],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A cron job and a shell fetch alike: only the config names a proxy."""
+    proxy = start_server()
+    for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY"):
+        monkeypatch.setenv(name, proxy.url(""))
+    monkeypatch.delenv("no_proxy", raising=False)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    url = feed_server.add("/env", body=FEED)
+    result = fetch(FetchRequest(url))
+    assert result.status is FetchStatus.OK and proxy.hits == {}
+
+
 # -- politeness -------------------------------------------------------------------
 
 

@@ -356,7 +356,7 @@ class Fetcher:
             # Lines of a list header are one list (nginx's add_header beside
             # the upstream's: "public", then "max-age=3600").
             (name, _header_text(", ".join(resp.headers.getall(name))) or "")
-            if name.lower() == "cache-control"
+            if name == "cache-control"  # (the names above are lower case)
             else (name, _header_text(resp.headers[name]) or "")
             for name in _CACHE_HEADERS
             if name in resp.headers
