@@ -39,6 +39,21 @@ def items(n: int, **changes: str) -> list[Item]:
     ]
 
 
+def at_links(links: list[str]) -> list[Item]:
+    """Stories whose guid is their link (RSSHub's default), each dated and
+    with a text of its own."""
+    return [
+        Item(
+            title=f"第{i}条新闻",
+            guid=link,
+            link=link,
+            html=f"<p>第{i}条的正文，各不相同：{'甲乙丙丁'[i] * 30}</p>",
+            pub_date=f"Tue, 20 Sep 2022 1{i}:00:00 GMT",
+        )
+        for i, link in enumerate(links)
+    ]
+
+
 def publish(tmp_path: Path, feed_items: list[Item]) -> str:
     (tmp_path / "feed.xml").write_bytes(rss("证券时报网 - 要闻", feed_items))
     result = cli("run", "-c", str(tmp_path / "feedmill.yml"))
@@ -284,15 +299,7 @@ def test_links_that_gain_a_tracking_query_keep_their_posts(tmp_path: Path) -> No
     every story was posted twice."""
 
     def tracked(query: str) -> list[Item]:
-        return [
-            Item(
-                title=f"第{i}条新闻",
-                guid=f"https://www.stcn.com/article/{i}.html{query}",
-                link=f"https://www.stcn.com/article/{i}.html{query}",
-                html=f"<p>第{i}条的正文，各不相同：{'甲乙丙丁'[i] * 30}</p>",
-            )
-            for i in range(4)
-        ]
+        return at_links([f"https://www.stcn.com/article/{i}.html{query}" for i in range(4)])
 
     write_config(tmp_path, FEEDS, dedupe=False)
     publish(tmp_path, tracked(""))
@@ -409,16 +416,7 @@ def test_a_feed_moved_to_https_keeps_its_posts(tmp_path: Path, dedupe: bool) -> 
     """guids and links that only change http to https name the same items."""
 
     def listed(scheme: str) -> list[Item]:
-        return [
-            Item(
-                title=f"第{i}条新闻",
-                guid=f"{scheme}://ex.org/{i}",
-                link=f"{scheme}://ex.org/{i}",
-                html=f"<p>正文 {i}</p>",
-                pub_date=f"Tue, 20 Sep 2022 1{i}:00:00 GMT",
-            )
-            for i in range(3)
-        ]
+        return at_links([f"{scheme}://ex.org/{i}" for i in range(3)])
 
     write_config(tmp_path, FEEDS, dedupe=dedupe)
     publish(tmp_path, listed("http"))
