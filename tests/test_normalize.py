@@ -13,7 +13,15 @@ from hypothesis import strategies as st
 from feedmill.models import ParsedFeed, RawEntry
 from feedmill.normalize import normalize_document, normalize_entry
 from feedmill.normalize.dates import parse_date
-from feedmill.normalize.text import clean_title, nfkc, plain_to_html, strip_tags, visible_text
+from feedmill.normalize.text import (
+    clean_title,
+    nfkc,
+    plain_to_html,
+    reading_text,
+    shows_text,
+    strip_tags,
+    visible_text,
+)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -422,6 +430,62 @@ _NFKC_TRICKY = (
 @given(st.text(alphabet=st.sampled_from(_NFKC_TRICKY)) | st.text())
 def test_nfkc_is_unicodedatas_nfkc(text: str) -> None:
     assert nfkc(text) == unicodedata.normalize("NFKC", text)
+
+
+# Markup around which "does it show any text" could be misread: tags, entities
+# of nothing visible (&nbsp;) and of something (&#8203; is no whitespace),
+# invisible elements, brackets inside attributes, full-width spaces.
+_MARKUP_TRICKY = st.lists(
+    st.sampled_from(
+        [
+            "<p>",
+            "</p>",
+            "<br>",
+            "<b>",
+            "</b>",
+            '<img src="x.png">',
+            '<a title="a>b">',
+            "</a>",
+            "<script>",
+            "</script>",
+            "<style>x</style>",
+            "<template>",
+            "<noscript>",
+            "&nbsp;",
+            "&#160;",
+            "&#8203;",
+            "&amp;",
+            "&lt;",
+            "&",
+            "<",
+            ">",
+            " ",
+            "\n",
+            "\u3000",
+            "\xa0",
+            "x",
+            "中",
+            "1",
+            "\x1c",
+        ]
+    ),
+    max_size=12,
+).map("".join)
+
+
+@given(_MARKUP_TRICKY | st.text())
+def test_shows_text_answers_as_reading_text_does(markup: str) -> None:
+    assert shows_text(markup) == bool(reading_text(markup))
+
+
+def test_shows_text() -> None:
+    assert shows_text("<p>据<a>新华社</a>报道</p>")
+    assert shows_text('<p><a title="x>y"></a></p>')  # as strip_tags reads a tag
+    assert not shows_text("<p>&nbsp;\u3000<br></p>")
+    assert shows_text("<p>&#8203;</p>")
+    assert not shows_text("<script>var x = 1;</script>")
+    assert not shows_text('<p><img src="a.png"></p>')
+    assert not shows_text('<<a title="a>b">')  # "<b\">" once the inline tag is gone
 
 
 def test_nfkc_narrows_full_width_punctuation() -> None:

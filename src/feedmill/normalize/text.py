@@ -261,6 +261,30 @@ def reading_text(markup: str) -> str:
     return visible_text(_INLINE_TAG.sub("", markup))
 
 
+# A character of text (by strip_tags' reading: a tag ends at its first ">"),
+# before any "&": not part of an entity, so it shows as itself.
+_SHOWN_CHARACTER = re.compile(r"(?:^|>)[^<&]*?[^\s<&]")
+# A "<" inside a tag: removing an inline tag after it can make a new tag of
+# what was text ("<<b>x>").
+_OPEN_BRACKET_IN_TAG = re.compile(r"<[^>]*<")
+
+
+def shows_text(markup: str) -> bool:
+    """Whether ``reading_text(markup)`` has anything in it: the same answer,
+    most often from the first paragraph, not the text of the whole body.
+
+    What comes after the first character found cannot hide it: only an
+    invisible element or a stray "<" before it can."""
+    found = _SHOWN_CHARACTER.search(markup)
+    if (
+        found is not None
+        and not _INVISIBLE.search(markup, 0, found.end())
+        and not _OPEN_BRACKET_IN_TAG.search(markup, 0, found.end())
+    ):
+        return True
+    return bool(reading_text(markup))
+
+
 def looks_like_html(text: str) -> bool:
     return bool(_LOOKS_LIKE_HTML.search(text))
 

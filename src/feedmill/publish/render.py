@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from feedmill import urls
 from feedmill.models import Entry
-from feedmill.normalize.text import reading_text
+from feedmill.normalize.text import reading_text, shows_text
 from feedmill.publish import yaml_scalars
 from feedmill.publish.categories import categories as category_chain
 from feedmill.publish.categories import derive_channel
@@ -371,7 +371,7 @@ def _with_a_way_to_the_article(body: str, link: str | None, policy: Policy) -> s
     to its article: the post was a title no reader could follow."""
     if not link or urls.scheme(link) not in ("http", "https"):
         return body
-    if reading_text(body).strip() or _SHOWN_WITHOUT_TEXT.search(body):
+    if shows_text(body) or _SHOWN_WITHOUT_TEXT.search(body):
         return body
     shown = htmllib.escape(link)
     # (Sanitized as a body is: a link's URL is hardened against Hexo's filters.)
