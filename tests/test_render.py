@@ -181,6 +181,16 @@ def test_users_can_supply_their_own_template(tmp_path: Path) -> None:
     assert text == "---\ntitle: '标题'\nlink: https://news.example.com/a/1.html\n---\n<p>正文</p>\n"
 
 
+def test_a_field_that_is_none_writes_nothing(tmp_path: Path) -> None:
+    """`{{ link }}` of an item without a link wrote "None" into the post."""
+    template = tmp_path / "mine.md.j2"
+    template.write_text("---\nlink: {{ link }}\n---\n<a href='{{ link }}'>{{ body }}</a>\n")
+    text = render(
+        context_for(PostInput(make(link=None), None, NOW, STYLE)), load_template(template)
+    )
+    assert text == "---\nlink: \n---\n<a href=''><p>正文</p></a>\n"
+
+
 def test_the_template_rendered_with_is_the_one_the_config_checked(tmp_path: Path) -> None:
     """Read once: an edit saved between the config's check and the pass (or a
     new worker's first post) was rendered unchecked, and failed every feed."""

@@ -390,6 +390,8 @@ def _environment() -> Environment:
             autoescape=False,
             keep_trailing_newline=True,
             undefined=StrictUndefined,
+            # A field that is none (an item's link) writes nothing, not "None".
+            finalize=lambda value: "" if value is None else value,
         )
         env.filters["yaml_quote"] = yaml_scalars.quote
         env.filters["yaml_plain"] = yaml_scalars.plain
