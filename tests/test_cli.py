@@ -458,6 +458,18 @@ def test_missing_config_file(tmp_path: Path) -> None:
     assert result.code == 2 and "no such file" in result.stderr
 
 
+def test_a_site_folder_given_as_the_config_means_its_feedmill_yml(tmp_path: Path) -> None:
+    """`-c site/` read "Is a directory", a Python error, for every command."""
+    write_config(tmp_path, [{"url": "a.xml", "group": "g", "source": "s"}])
+    status = cli("status", "-c", str(tmp_path))
+    assert status.code == 0 and "g / s" in status.stdout
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = cli("status", "-c", str(empty))
+    assert result.code == 2
+    assert f"{empty / 'feedmill.yml'}: no such file" in result.stderr
+
+
 def test_a_site_folder_that_is_not_there_is_a_config_error(tmp_path: Path) -> None:
     """A typo in `site:` made a new folder and posted there, exit 0: the Hexo
     site never got a post, and nothing said why."""

@@ -74,13 +74,20 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 # Piped output (cron mails, logs) is not folded at 80 columns.
 wide = _Output(highlight=False, width=None if out.is_terminal else 200)
 
+
+def _config_in_folder(_ctx: click.Context, _param: click.Parameter, value: Path) -> Path:
+    """A site folder given as the config means the feedmill.yml in it."""
+    return value / CONFIG_NAME if value.is_dir() else value
+
+
 config_option = click.option(
     "--config",
     "-c",
     type=click.Path(path_type=Path),
     default=CONFIG_NAME,
     show_default=True,
-    help="The feedmill.yml to use.",
+    callback=_config_in_folder,
+    help="The feedmill.yml to use, or the site folder that holds it.",
 )
 
 EXIT_FATAL = 1
