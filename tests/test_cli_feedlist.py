@@ -333,7 +333,7 @@ def test_a_feed_the_config_would_refuse_is_skipped_and_the_rest_imported(
     assert "skipped https://devblogs.microsoft.com/dotnet/feed/: source: 'C#' and 'C++'" in (
         result.stderr
     )
-    assert "2 feeds added" in result.stdout and "1 outlines skipped" in result.stdout
+    assert "2 feeds added" in result.stdout and "1 outline skipped" in result.stdout
     assert [f.source for f in load_config(config).feeds] == ["证券时报网", "C++", "LWN"]
 
 

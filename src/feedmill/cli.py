@@ -1423,10 +1423,11 @@ def import_(opml: Path, config: Path, dry_run: bool) -> None:
     for feed in skipped:
         out.print(f"[yellow]already there[/yellow] {_shown_url(feed.url)}", soft_wrap=True)
     verb = "would be added" if dry_run else "added"
+    passed_over = len(imported.skipped) + len(refused)
     out.print(
         f"{len(added)} feed{'' if len(added) == 1 else 's'} {verb} to {plain(str(config))}, "
         f"{len(skipped)} already there, "
-        f"{len(imported.skipped) + len(refused)} outlines skipped",
+        f"{passed_over} outline{'' if passed_over == 1 else 's'} skipped",
         soft_wrap=True,
     )
 
