@@ -760,7 +760,8 @@ def _stop_on_signals(mill: Any) -> Iterator[list[int]]:
 @click.option(
     "--workers",
     type=click.IntRange(min=1),
-    help="Worker processes for parsing and rendering (1: none, all in this process).",
+    help="Worker processes for parsing and rendering (1: none, all in this process); "
+    "by default one per CPU this process may use.",
 )
 def run(
     config: Path,

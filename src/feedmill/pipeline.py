@@ -37,6 +37,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from feedmill import urls
 from feedmill.config import Config, DedupeSettings, FeedSpec, parse_duration, parse_size
+from feedmill.cpus import available_cpus
 from feedmill.fetch import Fetcher, FetchOptions, FetchRequest, in_host_turns
 from feedmill.fetch.window import FetchWindow, Ticket
 from feedmill.filter.dedupe import DedupePolicy
@@ -405,7 +406,7 @@ class Mill:
 
     @property
     def workers(self) -> int:
-        return self.options.workers or os.cpu_count() or 1
+        return self.options.workers or available_cpus()
 
     def pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
