@@ -1154,6 +1154,31 @@ def test_a_validator_that_cannot_be_stored_is_dropped_and_the_feed_published(
 @pytest.mark.parametrize(
     ("raw", "detail"),
     [
+        (
+            b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\n<rss></rss>",
+            "the body is longer than its Content-Length said",
+        ),
+        (
+            b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n<rss></rss>",
+            "a body longer than its Content-Length said, or a server that sends no HTTP headers",
+        ),
+        (b'<?xml version="1.0"?><rss></rss>', "a server that sends no HTTP headers"),
+    ],
+    ids=["longer-then-close", "longer-kept-alive", "no-headers"],
+)
+def test_a_body_longer_than_its_length_is_named(
+    feed_server: FeedServer, raw: bytes, detail: str
+) -> None:
+    """aiohttp quoted the surplus bytes as a bad status line, or as "data after
+    Connection: close": the server's Content-Length is named."""
+    result = fetch(FetchRequest(url=feed_server.add("/x", raw=raw)))
+    assert result.error is not None and result.error.startswith("bad HTTP response: ")
+    assert detail in result.error and "b'" not in result.error
+
+
+@pytest.mark.parametrize(
+    ("raw", "detail"),
+    [
         (b"HTTX/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", "HTTX/1.1 200 OK"),
         (
             b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\nhello\r\n0\r\n\r\n",

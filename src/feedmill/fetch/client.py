@@ -272,12 +272,12 @@ class Fetcher:
         except aiohttp.ClientConnectorError as exc:
             raise _Failure(f"{CANNOT_CONNECT}: {_reason(exc)}") from None
         except (aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError) as exc:
-            raise _Failure(f"bad HTTP response: {_reason(exc)}") from None
+            raise _Failure(_bad_response(_reason(exc))) from None
         except aiohttp.ClientHttpProxyError as exc:  # the proxy refused an https tunnel
             reason = f" {exc.message}" if exc.message else ""
             raise _Failure(f"proxy refused the tunnel: HTTP {exc.status}{reason}") from None
         except aiohttp.ClientResponseError as exc:  # malformed status line or headers
-            raise _Failure(f"bad HTTP response: {exc.message or exc}") from None
+            raise _Failure(_bad_response(str(exc.message or exc))) from None
         except aiohttp.InvalidURL as exc:
             raise _Failure(f"invalid URL: {exc}") from None
         except aiohttp.ClientError as exc:
@@ -551,6 +551,24 @@ def _one_line(message: str) -> str:
     lines = (line for line in message.splitlines() if not _POINTER.fullmatch(line))
     line = " ".join(" ".join(lines).split())
     return line if len(line) <= _LONGEST_ERROR else line[: _LONGEST_ERROR - 1] + "…"
+
+
+# What aiohttp's parser says of bytes after a whole response: its
+# Content-Length was shorter than the body.  (Where a status line should start,
+# a document: the same, or a server that sends no status line at all.)
+_AFTER_CLOSE = "Data after `Connection: close`"
+_DOCUMENT_FOR_STATUS = re.compile(r"^Bad status line\b.*?:\s*b?['\"]\s*[<{]", re.DOTALL)
+
+
+def _bad_response(text: str) -> str:
+    if text.startswith(_AFTER_CLOSE):
+        return "bad HTTP response: the body is longer than its Content-Length said"
+    if _DOCUMENT_FOR_STATUS.match(text):
+        return (
+            "bad HTTP response: a document where a status line should be (a body longer than "
+            "its Content-Length said, or a server that sends no HTTP headers)"
+        )
+    return f"bad HTTP response: {text}"
 
 
 def _reason(exc: BaseException) -> str:
