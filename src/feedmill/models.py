@@ -67,6 +67,9 @@ class RawEntry:
     content: str | None = None  # full content (content:encoded, atom content …)
     summary: str | None = None  # description / summary
     content_is_html: bool = True
+    # False for an Atom title of type text (Atom's default): its "<" and "&"
+    # are characters ("Use <b> or <strong>?"), not markup to remove or decode.
+    title_is_html: bool = True
     categories: tuple[str, ...] = ()
     image: str | None = None  # enclosure / media:thumbnail / JSON Feed image
     media: tuple[tuple[str, str], ...] = ()  # (URL, "audio" or "video"): enclosures to play

@@ -21,6 +21,7 @@ from feedmill.normalize.text import (
     clean_title,
     collapse_space,
     looks_like_html,
+    plain_title,
     plain_to_html,
     strip_controls,
     visible_text,
@@ -151,7 +152,7 @@ def normalize_entry(
     raw: RawEntry, *, base_url: str | None, zone: tzinfo, now: datetime | None = None
 ) -> Entry:
     link = absolute_url(strip_controls(raw.link) if raw.link else None, base_url)
-    title = clean_title(raw.title)
+    title = clean_title(raw.title) if raw.title_is_html else plain_title(raw.title)
     content = raw.content or raw.summary or ""
     is_html = raw.content_is_html if raw.content else True
     if content and (not is_html or not looks_like_html(content)):

@@ -179,6 +179,12 @@ def clean_title(title: str | None) -> str:
     return collapse_space(strip_controls(with_entities_decoded(title)))
 
 
+def plain_title(title: str | None) -> str:
+    """A title that is plain text (an Atom title of type text) on one line:
+    its "<" and "&" are characters."""
+    return collapse_space(strip_controls(title or ""))
+
+
 def with_entities_decoded(text: str) -> str:
     """``text`` with the entities written whole (with their ";") decoded:
     "研报&copy2026 &amp; 策略" is "研报&copy2026 & 策略", not "研报©2026 & 策略"."""

@@ -118,6 +118,25 @@ def _atom_plain_summaries(text: str) -> bool:
     )
 
 
+# An Atom title of type text (no type: text) holding what reads as markup or
+# an entity once the XML is read ("&lt;b&gt;", "&amp;amp;", a CDATA section
+# with "<" or "&"): characters, which only the robust path can tell from HTML.
+# (Atom documents only: RSSHub's RSS names the Atom namespace too.)
+_ATOM_ROOT = re.compile(r"<feed\b[^>]*/2005/Atom")
+_ATOM_TEXT_TITLE_MARKUP = re.compile(
+    r"""<title(?:\s+type=["']text["'])?\s*>"""
+    r"(?:[^<]*&(?:lt;|amp;(?:#\d+|#[xX][0-9a-fA-F]+|[A-Za-z]\w*);)|\s*<!\[CDATA\[[^\]]*[<&])"
+)
+
+
+def _atom_text_titles_with_markup(text: str) -> bool:
+    return (
+        "<feed" in text
+        and _ATOM_ROOT.search(text) is not None
+        and _ATOM_TEXT_TITLE_MARKUP.search(text) is not None
+    )
+
+
 _EMPTY_DESCRIPTION = re.compile(
     r"<description(?:\s[^<>]*)?(?:/>|>\s*(?:<!\[CDATA\[\s*\]\]>\s*)?</description>)"
 )
@@ -139,6 +158,7 @@ _MISREADS: tuple[tuple[str, Callable[[str], object]], ...] = (
     ("XHTML inside escaped HTML", lambda t: '<div xmlns="http://www.w3.org/1999/xhtml"' in t),
     ("unescaped markup in descriptions", _NAKED_MARKUP.search),
     ("Atom summaries in plain text", _atom_plain_summaries),
+    ("Atom titles of plain text that hold markup", _atom_text_titles_with_markup),
     # An empty <description> beside <itunes:summary>: fastfeedparser reads no text.
     ("an empty description beside itunes:summary", _empty_beside_itunes_summary),
     (

@@ -94,7 +94,10 @@ def parse(document: bytes) -> ParsedFeed:
     return ParsedFeed(
         title=_text(feed.get("title")),
         link=_text(feed.get("link")),
-        entries=tuple(_entry(e) for e in result.get("entries") or ()),
+        entries=tuple(
+            _entry(e, atom=str(result.get("version") or "").startswith("atom"))
+            for e in result.get("entries") or ()
+        ),
         parser="robust",
         ttl_minutes=ttl,
         warnings=warnings,
@@ -135,7 +138,7 @@ def _markup(value: str) -> str:
     return _VOID_CLOSED.sub(r"\1", value) if "</" in value else value
 
 
-def _entry(item: Mapping[str, Any]) -> RawEntry:
+def _entry(item: Mapping[str, Any], *, atom: bool = False) -> RawEntry:
     content = None
     content_is_html = True
     base = None
@@ -163,6 +166,9 @@ def _entry(item: Mapping[str, Any]) -> RawEntry:
         guid=_text(item.get("id")),
         link=_text(item.get("link")),
         title=_text(item.get("title")),
+        # (An RSS title is text/plain to feedparser too, but RSS has no way to
+        # say so, and feeds write HTML there: only Atom's type is taken at its word.)
+        title_is_html=not (atom and "plain" in str((item.get("title_detail") or {}).get("type"))),
         published=_date(dict(item), "published"),
         updated=_date(dict(item), "updated"),
         author=_first_author(item),
