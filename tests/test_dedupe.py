@@ -855,6 +855,68 @@ def test_two_companies_notices_of_one_template_are_told_apart_by_their_dates(nam
     assert not verdict.duplicate and verdict.reason == "dates differ"
 
 
+def _exchange_notice(title: str, header: str, place: str, opening: str = "") -> Fingerprint:
+    """An exchange's template, filled in: meeting on the same day, the
+    issuer named only by its headline or its header."""
+    return fingerprint(
+        title,
+        f"<p>{header}</p><p>{opening}本公司董事会及全体董事保证本公告内容不存在任何虚假记载、误导性"
+        "陈述或者重大遗漏，并对其内容的真实性、准确性和完整性承担法律责任。</p><p>重要内容提示："
+        "股东大会召开日期：2026年12月18日。本次股东大会采用的网络投票系统：上海证券交易所股东大会"
+        "网络投票系统。</p><p>一、召开会议的基本情况：股东大会类型和届次：2026年第一次临时股东大会；"
+        "召集人：董事会；投票方式：现场投票和网络投票相结合；现场会议召开的日期、时间和地点："
+        f"2026年12月18日 14点30分，召开地点：{place}。</p>",
+    )
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        (  # named by the headline (the body says 本公司)
+            ("贵州茅台关于召开2026年第一次临时股东大会的通知", "", "贵州省仁怀市茅台镇公司会议室"),
+            ("五粮液关于召开2026年第一次临时股东大会的通知", "", "四川省宜宾市翠屏区公司会议室"),
+        ),
+        (  # one headline, named by the header
+            (
+                "关于召开2026年第一次临时股东大会的通知",
+                "证券代码：600519 证券简称：贵州茅台 公告编号：临2026-031",
+                "贵州省仁怀市茅台镇公司会议室",
+            ),
+            (
+                "关于召开2026年第一次临时股东大会的通知",
+                "证券代码：601318 证券简称：中国平安 公告编号：临2026-044",
+                "深圳市福田区平安金融中心",
+            ),
+        ),
+    ],
+    ids=["headlines", "headers"],
+)
+def test_two_issuers_notices_on_one_day_stay_apart(
+    one: tuple[str, str, str], other: tuple[str, str, str]
+) -> None:
+    """五粮液's notice was held back as a copy of 贵州茅台's (similarity 0.82):
+    one exchange template, one meeting day, nothing else to tell them by."""
+    verdict = decide(_exchange_notice(*one), _exchange_notice(*other), apart=timedelta(minutes=10))
+    assert not verdict.duplicate and verdict.reason == "notices of different issuers"
+
+
+def test_copies_of_one_issuers_notice_are_one_story() -> None:
+    header = "证券代码：600519 证券简称：贵州茅台 公告编号：临2026-031"
+    place = "贵州省仁怀市茅台镇公司会议室"
+    copies = [
+        _exchange_notice("贵州茅台关于召开2026年第一次临时股东大会的通知", "", place),
+        _exchange_notice("茅台：关于召开2026年第一次临时股东大会的通知", header, place, "据公告，"),
+        _exchange_notice(
+            "贵州茅台酒股份有限公司关于召开2026年第一次临时股东大会的通知",
+            header,
+            place,
+            "公告称，",
+        ),
+    ]
+    for a, b in ((copies[0], copies[1]), (copies[0], copies[2]), (copies[1], copies[2])):
+        assert decide(a, b, apart=timedelta(minutes=10)).duplicate
+
+
 @pytest.mark.parametrize(
     ("title", "one", "other"),
     [

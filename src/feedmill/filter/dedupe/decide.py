@@ -28,6 +28,10 @@
    reword and cut here and there; two outlets' copies differ by the credits
    that open or close them (a reporter's or photographer's credit inside is
    left out with the outlet's furniture), which their headlines do not give.
+6. **Not two issuers' notices:** a notice whose headline names its issuer
+   ("贵州茅台关于召开…的通知") or whose header gives its 证券简称 or 证券代码
+   is not a notice of another issuer, however alike the exchange's template
+   makes the two texts (and whatever dates they share).
 
 Stories of fewer than ``MIN_WORDS`` content words are never near-duplicates,
 nor are two under different headlines whose texts repeat no word of either
@@ -52,7 +56,9 @@ from decimal import Decimal, InvalidOperation
 
 from feedmill.filter.dedupe.text import (
     AMOUNT_UNITS,
+    CODE_UNIT,
     DATE_UNIT,
+    ISSUER_UNIT,
     Fact,
     Fingerprint,
     in_order,
@@ -250,6 +256,18 @@ def _one_template(a: Fingerprint, b: Fingerprint) -> bool:
     return bool(a.title & b.title) and not mine & b.words and not theirs & a.words
 
 
+def other_issuers(a: Fingerprint, b: Fingerprint) -> bool:
+    """Rule 6: each a notice of a named issuer, and not of one issuer — no code
+    in common, or no name within the other ("茅台" is 贵州茅台's)."""
+    codes_a, codes_b = a.facts.get(CODE_UNIT), b.facts.get(CODE_UNIT)
+    if codes_a and codes_b:
+        return not codes_a & codes_b
+    names_a, names_b = a.facts.get(ISSUER_UNIT), b.facts.get(ISSUER_UNIT)
+    if not names_a or not names_b:
+        return False
+    return not any(x in y or y in x for x, _ in names_a for y, _ in names_b)
+
+
 def conflicting_names(a: Fingerprint, b: Fingerprint) -> bool:
     return bool(a.names - b.words) and bool(b.names - a.words)
 
@@ -365,6 +383,8 @@ def decide(
     conflict = conflicting_fact(a, b, apart)
     if conflict:
         return Verdict(False, conflict, score)
+    if other_issuers(a, b):
+        return Verdict(False, "notices of different issuers", score)
     if conflicting_names(a, b):
         return Verdict(False, "about different names", score)
     if conflicting_subjects(a, b):

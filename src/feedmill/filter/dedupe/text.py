@@ -286,6 +286,38 @@ def facts(text: str) -> dict[str, frozenset[Fact]]:
     return {unit: frozenset(values) for unit, values in found.items()}
 
 
+# Who issued a notice (rule 6 of decide.py): the company its headline names
+# before 关于 ("贵州茅台关于召开…的通知"), and the 证券简称 and 证券代码 its
+# header gives ("证券代码：600519 证券简称：贵州茅台 公告编号：临2026-001").
+# Kept with the facts, as names and codes, never compared as numbers.
+ISSUER_UNIT = "发行人"
+CODE_UNIT = "证券代码"
+_NOTICE_TITLE = re.compile(
+    r"^(?:【[^】]*】\s*)?([^\s:,，。;；【】]{2,24}?)\s*:?\s*关于.*(?:公告|通知|公示|函|报告|决议)$"
+)
+_HEADER = 300  # characters: a notice's header opens its text
+_HEADER_CODE = re.compile(r"(?:证券|股票|股份)(?:代码|代号)\s*:?\s*(\d{5,6})(?!\d)")
+_HEADER_NAME = re.compile(
+    r"(?:证券|股票|股份)简称\s*:?\s*([^\s:,，。;；]{2,12}?)(?=\s|公告|编号|债券|$|[:,，。;；])"
+)
+_ISSUER_SUFFIX = re.compile(r"(?:股份有限公司|有限责任公司|有限公司|集团|公司)$")
+
+
+def issuers(title_text: str, body_text: str) -> dict[str, frozenset[Fact]]:
+    """The issuer's names and codes a notice gives (normalized text), by unit."""
+    found: dict[str, frozenset[Fact]] = {}
+    names = {m[1] for m in _HEADER_NAME.finditer(body_text, 0, _HEADER)}
+    if (headline := _NOTICE_TITLE.match(title_text)) is not None:
+        names.add(headline[1])
+    names = {short for name in names if len(short := _ISSUER_SUFFIX.sub("", name)) >= 2}
+    if names:
+        found[ISSUER_UNIT] = frozenset((name, False) for name in names)
+    codes = {m[1] for m in _HEADER_CODE.finditer(body_text, 0, _HEADER)}
+    if codes:
+        found[CODE_UNIT] = frozenset((code, False) for code in codes)
+    return found
+
+
 @lru_cache(maxsize=1 << 16)
 def word_id(word: str) -> int:
     """A stable 32-bit id for a word (stored fingerprints are arrays of these)."""
@@ -407,7 +439,7 @@ def fingerprint(title: str, content_html: str) -> Fingerprint:
         # subjects); a bare number ("升破150关口", "iOS 18.2") stays a word.
         title=title_ids,
         subject=subject,
-        facts=facts(title_text + "。" + body_text),
+        facts={**facts(title_text + "。" + body_text), **issuers(title_text, body_text)},
         title_facts=title_facts,
         text_hash=_text_hash(title_text, body_text, content_html, identifying),
         identifying=identifying,
