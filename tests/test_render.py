@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html as htmllib
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -139,6 +140,45 @@ def test_a_feeds_own_image_url_cannot_break_out_of_a_theme(image: str, headimg: 
     style = FeedStyle("g", "s", placeholder_image="/images/placeholder.png")
     meta = front_matter(compose(PostInput(make(image=image), None, NOW, style)))
     assert meta["headimg"] == meta["thumbnail"] == (headimg or "/images/placeholder.png")
+
+
+@pytest.mark.parametrize(
+    ("image", "headimg"),
+    [
+        (  # a quote and a parenthesis to a theme's style="background: url('…')"
+            "https://img.example/a.jpg&#39;&#41;;position:fixed;z-index:9&#x27;",
+            "https://img.example/a.jpg%26#39;%26#41;;position:fixed;z-index:9%26#x27;",
+        ),
+        (
+            "https://img.example/a.jpg?x=&apos;&rpar;&quot)",
+            "https://img.example/a.jpg?x=%26apos;%26rpar;%26quot%29",
+        ),
+        # A query is a query: no reference before "=" or a letter (as browsers read it).
+        (
+            "https://img.example/a.jpg?w=1&h=2&copy=3&notit=4&amp",
+            "https://img.example/a.jpg?w=1&h=2&copy=3&notit=4%26amp",
+        ),
+    ],
+)
+def test_character_references_in_a_picture_url_stay_characters(image: str, headimg: str) -> None:
+    """A theme writing headimg into a style attribute read `&#39;` as a quote
+    and `&#41;` as a parenthesis: the URL ended its CSS string, and the rest
+    laid a full-page overlay over the site."""
+    for meta in (
+        front_matter(compose(PostInput(make(image=image), None, NOW, STYLE))),
+        front_matter(
+            compose(
+                PostInput(
+                    make(content=f'<p><img src="{htmllib.escape(image)}" width="600"></p>'),
+                    None,
+                    NOW,
+                    STYLE,
+                )
+            )
+        ),
+    ):
+        assert meta["headimg"] == meta["thumbnail"] == headimg
+        assert not {"'", '"', "(", ")"} & set(htmllib.unescape(headimg))
 
 
 def test_placeholder_when_there_is_no_image() -> None:

@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from functools import lru_cache
+from html.entities import html5 as _NAMED_REFERENCES
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote
@@ -268,8 +269,46 @@ def _escaped(url: str, unsafe: dict[int, str]) -> str:
     return url if url.isascii() else _SPACES.sub(lambda m: quote(m.group()), url)
 
 
+_LONGEST_REFERENCE = max(map(len, _NAMED_REFERENCES))
+_NUMERIC_REFERENCE = re.compile(r"#(?:\d|[xX][0-9a-fA-F])")
+
+
+def _starts_a_reference(after: str) -> bool:
+    """Whether a browser reads "&" followed by ``after`` as a character
+    reference in an attribute value: ``&#39;`` is a quote to the CSS or script
+    of a style or event attribute the value is written into, and ends its
+    string.  A name without its ";" counts as browsers count it: not before
+    "=" or a letter or digit (``?a=1&copy=2`` stays a query)."""
+    if _NUMERIC_REFERENCE.match(after):
+        return True
+    for size in range(min(len(after), _LONGEST_REFERENCE), 0, -1):
+        name = after[:size]
+        if name in _NAMED_REFERENCES:
+            following = after[size : size + 1]
+            return name.endswith(";") or not (
+                following == "=" or (following.isascii() and following.isalnum())
+            )
+    return False
+
+
+def _without_references(url: str) -> str:
+    """``url`` with each "&" that would start a character reference
+    percent-encoded (%26): it reaches the attribute as the characters written."""
+    if "&" not in url:
+        return url
+    out: list[str] = []
+    start = 0
+    at = url.find("&")
+    while at >= 0:
+        if _starts_a_reference(url[at + 1 : at + 2 + _LONGEST_REFERENCE]):
+            out += (url[start:at], "%26")
+            start = at + 1
+        at = url.find("&", at + 1)
+    return "".join(out) + url[start:]
+
+
 def _image_url(url: str) -> str:
-    return _escaped(url, _ATTRIBUTE_SAFE)
+    return _without_references(_escaped(url, _ATTRIBUTE_SAFE))
 
 
 def _picture(url: str | None) -> str | None:
