@@ -1,6 +1,6 @@
 """What goes in is what readers see, and nothing else — checked with real Hexo 8.
 
-174 hostile and awkward items (tests/data/fidelity/items.json: braces and
+175 hostile and awkward items (tests/data/fidelity/items.json: braces and
 template tags, <pre> blocks, Markdown look-alikes, scripts, handlers, bad
 URLs, SVG, iframes, every awkward title, lazy images, plain-text flash news,
 CJK, emoji and RTL text) go through feedmill and a real `hexo generate` with
@@ -156,6 +156,17 @@ def test_long_titles_are_cut_with_an_ellipsis(built: dict[str, Any]) -> None:
     for item in long:
         heading = expected_title(item["title"])
         assert heading.endswith("...")
+
+
+def test_the_sites_own_feed_is_well_formed_xml(built: dict[str, Any]) -> None:
+    """A numeric reference to U+0001 or U+FFFF in an article reached the post
+    as the character, and hexo-generator-feed copied it into atom.xml: no
+    reader could parse the site's feed while the post was among its newest."""
+    import xml.etree.ElementTree as ET
+
+    feed = ET.parse(built["site"] / "public" / "atom.xml").getroot()
+    titles = [e.findtext("{http://www.w3.org/2005/Atom}title") for e in feed]
+    assert "行情数据接口返回异常字符" in titles
 
 
 def test_nothing_unsafe_anywhere_in_public(built: dict[str, Any]) -> None:

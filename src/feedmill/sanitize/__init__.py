@@ -234,6 +234,9 @@ DEFAULT_POLICY = Policy()
 def sanitize_html(html: str, *, base_url: str | None, policy: Policy = DEFAULT_POLICY) -> Sanitized:
     """Sanitize one article body; relative URLs resolve against ``base_url``."""
     base = base_url if urls.scheme(base_url) in ("http", "https") else None
+    # The parser decodes "&#1;" and "&#xFFFF;" to characters that no XML may
+    # carry: one in a post's first 140 characters broke the site's atom.xml.
+    references = "&#" in html
     html = _closing_runaway_formatting(_flattened_deep_nesting(html))
     html = prepass(html, base=base, iframe_hosts=policy.iframe_hosts)
     _CURRENT.base = base
@@ -241,6 +244,11 @@ def sanitize_html(html: str, *, base_url: str | None, policy: Policy = DEFAULT_P
         clean = _harden(_cleaner(policy).clean(html))
     finally:
         _CURRENT.base = None
+    if references:
+        # (Here, not at the top: normalize.text imports this package's policy.)
+        from feedmill.normalize.text import strip_controls
+
+        clean = strip_controls(clean)
     return Sanitized(html=clean, image=first_image(clean, base))
 
 
