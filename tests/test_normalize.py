@@ -249,6 +249,25 @@ def test_enclosures_get_a_player_only_for_what_a_player_can_play() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("content", "played"),
+    [
+        ('<p><audio src="https://pod.example/ep2.mp3"></audio></p>', False),
+        ("<p><a href='https://pod.example/ep2.mp3'>下载</a></p>", False),
+        ("<p><audio src=https://pod.example/ep2.mp3 controls></audio></p>", False),
+        ('<p><a href="https://pod.example/ep2.mp3.html">本期页面</a></p>', True),
+        ('<p><a href="https://pod.example/ep2.mp3?dl=1">下载</a></p>', True),
+        ("<p>节目地址 https://pod.example/ep2.mp3 （复制收听）</p>", True),
+    ],
+)
+def test_a_player_unless_the_text_holds_the_episode_itself(content: str, played: bool) -> None:
+    """A link to a longer URL beginning with the episode's (its page, a
+    download link) was taken for the episode: the post had no player."""
+    item = entry(guid="p", content=content, media=(("https://pod.example/ep2.mp3", "audio"),))
+    normalized = normalize_entry(item, base_url=None, zone=SHANGHAI).content
+    assert ("<audio controls preload" in normalized) is played
+
+
 def test_full_content_is_preferred_over_summary() -> None:
     item = entry(guid="x", content="<p>full</p>", summary="<p>short</p>")
     assert normalize_entry(item, base_url=None, zone=SHANGHAI).content == "<p>full</p>"

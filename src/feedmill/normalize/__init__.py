@@ -118,13 +118,23 @@ def _absolute_links(content: str, base: str) -> str:
     return inner_html(root)
 
 
+def _holds(content: str, address: str) -> bool:
+    """Whether an attribute of ``content`` is ``address``, whole: a link to
+    ``…/ep2.mp3.html`` or ``…/ep2.mp3?dl=1`` is no player of ``…/ep2.mp3``."""
+    return any(
+        re.search(rf"""=\s*["']?{re.escape(written)}(?:["'\s>]|$)""", content)
+        for written in {address, html.escape(address)}
+        if written in content
+    )
+
+
 def _players(media: tuple[tuple[str, str], ...], content: str, base: str | None) -> str:
     """A player for each audio or video enclosure the text does not already hold
     (a podcast's episode was left out of its post: only the show notes)."""
     players = []
     for url, kind in media:
         address = absolute_url(strip_controls(url), base)
-        if address is None or address in content or html.escape(address) in content:
+        if address is None or _holds(content, address):
             continue
         if urls.scheme(address) not in ("http", "https"):
             continue  # the sanitizer would drop its src: an empty player
