@@ -632,11 +632,11 @@ def test_a_companys_own_news_is_no_outlets_credit(text: str, tag: str) -> None:
 @pytest.mark.parametrize("method", METHODS)
 def test_a_byline_or_dateline_gives_no_keyword(method: kw.Method) -> None:
     policy = TagPolicy(keywords=3, keyword_method=method)
-    for byline in ("证券时报网讯，", "东方财富网讯，", "新华网北京9月20日电 "):
+    for byline in ("证券时报网讯，", "东方财富网讯，", "新华网北京9月20日电 ", "金色财经报道，"):
         tags = tags_for(
             "", f"<p>{byline}央行今日开展2000亿元逆回购操作，中标利率持平。</p>", policy
         )
-        assert not {"网讯", "财富", "新华网", "北京"} & set(tags), (byline, tags)
+        assert not {"网讯", "财富", "新华网", "北京", "金色"} & set(tags), (byline, tags)
         assert "利率" in tags
     # A clause that ends in 讯 is no byline: 喜讯 and 通讯 are words of the story.
     good_news = tags_for("", "<p>宁德时代传来喜讯，电池技术再突破，储能电池需求旺盛。</p>", policy)
