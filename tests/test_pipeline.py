@@ -163,6 +163,29 @@ def test_a_new_guid_for_the_same_link_updates_the_post_in_place(
     assert any("第1条新闻（更新）" in text for text in after.values())
 
 
+def test_new_guids_on_a_route_that_re_dates_its_items_update_the_posts(tmp_path: Path) -> None:
+    """RSSHub's guids changed on a route that dates items by "3小时前" (a new
+    date each fetch): every item was posted a second time."""
+
+    def listed(guid: str, minutes: int) -> list[Item]:
+        return [
+            Item(
+                title=f"第{i}条新闻",
+                guid=f"{guid}{i}",
+                link=f"https://news.example.com/i/{i}.html",
+                html=f"<p>第{i}条的正文：{'甲乙丙丁'[i] * 30}</p>",
+                pub_date=f"Tue, 20 Sep 2022 0{i}:{minutes:02d}:00 GMT",
+            )
+            for i in range(4)
+        ]
+
+    write_config(tmp_path, FEEDS, dedupe=False)
+    publish(tmp_path, listed("i-g", 0))
+    before = posts(tmp_path)
+    assert "posts: 0 new" in publish(tmp_path, listed("https://rsshub.app/i/", 30))
+    assert posts(tmp_path).keys() == before.keys()
+
+
 def flash(title: str, minute: int = 20, text: str = "", guid: bool = True) -> Item:
     """A 快讯 without an article, as RSSHub writes it: its guid is its title."""
     return Item(
@@ -262,17 +285,20 @@ def fetched(n: int, day: int = 20, title: str = "盘中快讯", date: str | None
 
 @pytest.mark.parametrize("dedupe", [True, False])
 def test_a_new_guid_on_every_fetch_never_grows_the_site(tmp_path: Path, dedupe: bool) -> None:
-    """Once two stored items shared a link (its date corrected once, or two
+    """Once two stored items shared a link (the same words a day apart, or two
     items of a live page), every pass posted each item again, for good."""
     write_config(tmp_path, FEEDS, dedupe=dedupe)
     publish(tmp_path, [fetched(1)])
-    # The route corrects the item's time once: another item (as documented) …
+    # The route corrects the item's time: the same item (its title and text) …
     corrected = "Tue, 20 Sep 2022 08:05:00 GMT"
-    publish(tmp_path, [fetched(2, date=corrected)])
+    assert "posts: 0 new" in publish(tmp_path, [fetched(2, date=corrected)])
+    assert len(posts(tmp_path)) == 1
+    # … and the same words a day later: a routine notice again, another item.
+    next_day = "Wed, 21 Sep 2022 20:00:00 GMT"
+    publish(tmp_path, [fetched(3, date=next_day)])
     assert len(posts(tmp_path)) == 2
-    # … and from then on the same one, fetch after fetch.
-    for n in range(3, 6):
-        out = publish(tmp_path, [fetched(n, date=corrected)])
+    for n in range(4, 7):  # … and from then on the same one, fetch after fetch.
+        out = publish(tmp_path, [fetched(n, date=next_day)])
         assert "posts: 0 new" in out, out
     assert len(posts(tmp_path)) == 2
     # Two items of one live page, each under a new guid on every fetch.

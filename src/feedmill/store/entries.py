@@ -236,6 +236,17 @@ def _other_scheme(link: str) -> str:
     return f"{other}://{rest}" if sep and other else link
 
 
+# How far a route may move an item's date between fetches and it stays the
+# item, when its title and text are the same: "3小时前" is re-read each fetch.
+# Further apart, the same words are a routine notice again ("央行今日不开展
+# 逆回购操作" at a live page's link each day), as dedupe reads them.
+REDATED = timedelta(hours=12)
+
+
+def _near(published: datetime | None, stored: datetime | None) -> bool:
+    return published is None or stored is None or abs(published - stored) < REDATED
+
+
 def _same_item(entry: Entry, published: datetime | None, title: str) -> bool:
     """Whether ``entry`` is the stored item dated ``published`` and titled
     ``title``, going by the date (an edit may retitle) or, undated, by the title."""
@@ -601,7 +612,9 @@ def _renamed(
     that entry's link (or that link moved to https, or gained tracking
     parameters) — one the document no longer holds under its old key — and
     its date (or, undated, its title): a feed whose one item always links to
-    the same page ("today's market") brings a new item every day.  Several
+    the same page ("today's market") brings a new item every day.  Or, dated
+    otherwise but within `REDATED`, its title and text (a route that dates
+    its items by "3小时前" re-dates them on every fetch).  Several
     items and entries may share a page: each entry names one item at most,
     the one with its title first.  Items without a link: see
     `_retitled_without_link`.
@@ -622,6 +635,7 @@ def _renamed(
             entries.c.key_hash,
             entries.c.published_at,
             entries.c.title,
+            entries.c.content,
         ).where(entries.c.feed_id == feed_id, entries.c.link.in_(asked[start : start + _CHUNK]))
         for row in conn.execute(query):
             if row.key_hash not in positions:  # (the document lists it under its own key)
@@ -631,9 +645,10 @@ def _renamed(
         free = stored.get(page)
         if not free:
             continue
-        # The title and date first, then the date alone (an edit may retitle);
-        # of entries alike (posted twice before), the newest.
-        for same_title in (True, False):
+        # The title and date first, then the date alone (an edit may retitle),
+        # then the title and text alone (re-dated); of entries alike (posted
+        # twice before), the newest.
+        for rule in ("title and date", "date", "title and text"):
             for digest in digests:
                 if digest in renamed:
                     continue
@@ -641,8 +656,17 @@ def _renamed(
                 alike = [
                     row
                     for row in free
-                    if _same_item(entry, row.published_at, row.title)
-                    and (row.title == entry.title or not same_title)
+                    if (
+                        _same_item(entry, row.published_at, row.title)
+                        and (rule == "date" or row.title == entry.title)
+                    )
+                    or (
+                        rule == "title and text"
+                        and entry.content
+                        and row.title == entry.title
+                        and row.content == entry.content
+                        and _near(entry.published, row.published_at)
+                    )
                 ]
                 if alike:
                     row = max(alike, key=lambda r: r.id)
