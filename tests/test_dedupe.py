@@ -374,6 +374,40 @@ def test_a_renamed_or_removed_source_leaves_the_others_posts(tmp_path: Path) -> 
     assert "posts: 0 new, 0 updated" in cli("run", "-c", str(config)).stdout
 
 
+def test_a_story_whose_feed_left_the_config_passes_to_a_feed_that_carries_it(
+    tmp_path: Path,
+) -> None:
+    """The same route added twice, then the wrong one removed: the stories
+    stayed filed under the removed feed's names, and the edits of the feed
+    that carries them never reached the site."""
+    specs = _write_sources(tmp_path, LPR[:2])
+    config = write_config(tmp_path, specs)
+    assert cli("run", "-c", str(config)).code == 0
+    (before,) = posts(tmp_path)
+    status = {r["source"]: r for r in json.loads(cli("status", "-c", str(config), "--json").stdout)}
+    # (Which of the two is posted depends on which the pass stored first.)
+    copy = next(s for s in LPR[:2] if status[s["source"]]["duplicates"] == 1)
+    kept = [spec for spec in specs if spec["source"] == copy["source"]]
+    config = write_config(tmp_path, kept)
+    result = cli("run", "-c", str(config))
+    assert result.code == 0 and "pass to the feeds that carry them" in result.stderr
+    ((name, post),) = posts(tmp_path).items()
+    assert name != before and f" - {copy['source']}\n" in post  # its categories
+    assert "also_reported_by" not in post
+    status = {r["source"]: r for r in json.loads(cli("status", "-c", str(config), "--json").stdout)}
+    assert status[copy["source"]]["posts"] == 1 and status[copy["source"]]["duplicates"] == 0
+
+    # Its edits reach its post; nothing comes back twice.
+    feed = tmp_path / kept[0]["url"]
+    feed.write_bytes(feed.read_bytes().replace(copy["title"].encode(), "【更正】标题".encode()))
+    assert "posts: 0 new, 1 updated" in cli("run", "-c", str(config)).stdout
+    assert "【更正】标题" in posts(tmp_path)[name]
+    # The removed feed back: its item is a copy of the story's post now.
+    config = write_config(tmp_path, specs)
+    assert "posts: 0 new" in cli("run", "-c", str(config)).stdout
+    assert list(posts(tmp_path)) == [name]
+
+
 def test_copies_in_one_pass_across_worker_processes_post_once(tmp_path: Path) -> None:
     """20 feeds in the worker pool carry the same story at once: one post."""
     story = STORIES["s002-a"]

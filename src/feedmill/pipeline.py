@@ -610,6 +610,8 @@ class Mill:
             feed_store.set_styles(conn, changes)
             removed = feed_store.set_aside_removed(conn, states)
             feed_store.restyle_originals(conn, removed)
+            if removed:
+                self._hand_over(conn, removed)
             if not self._moves_checked:
                 self._moves_checked = True
                 for url, old in feed_store.moves_not_taken(
@@ -627,6 +629,25 @@ class Mill:
             with reading(self.engine) as conn:
                 self.notices += self._pages_shared_with_removed(conn, states)
         return states
+
+    def _hand_over(self, conn: Connection, removed: Sequence[int]) -> None:
+        """Stories of the feeds that left the config, whose copies other feeds
+        hold, pass to those feeds (`hand_over`): posted now, the removed
+        feeds' posts of them taken back."""
+        from feedmill.store.entries import hand_over
+
+        heirs = hand_over(conn, removed, self.worker_module().heir_name)
+        if heirs and self.dedupe is not None:  # later copies of a story are found in it now
+            now = datetime.now(UTC)
+            for heir in heirs:
+                story = dedupe_store.story_of(heir.entry, now)
+                dedupe_store.add(conn, heir.feed_id, [(heir.entry_id, story)])
+        if heirs:
+            self.notices.append(
+                f"{sum(h.succeeds is not None for h in heirs)} stories of feeds no longer in"
+                " the config pass to the feeds that carry them too: their posts are those"
+                " feeds' now"
+            )
 
     def _pages_shared_with_removed(
         self, conn: Connection, states: dict[str, FeedState]

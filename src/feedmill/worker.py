@@ -258,7 +258,7 @@ def _post_name(title: str, feed_url: str, entry: Entry, attempt: int) -> str:
     return post_filename(title, feed_url, entry.key, 10 + 6 * attempt)
 
 
-def _heir_name(feed_url: str, entry: Entry, attempt: int) -> str:
+def heir_name(feed_url: str, entry: Entry, attempt: int) -> str:
     """The file name of a copy's post, another feed's (see `hand_down`)."""
     return _post_name(entry.title or headline(entry.content), feed_url, entry, attempt)
 
@@ -638,7 +638,7 @@ def handle(job: FeedJob) -> FeedResult:
                 for entry_id, verdict in verdicts.items()
                 if verdict.duplicate_of is not None or entry_id not in deleted_by_hand
             }
-            for heir in hand_down(conn, retracted, _heir_name) if retracted else ():
+            for heir in hand_down(conn, retracted, heir_name) if retracted else ():
                 if job.dedupe is not None:  # later copies of the story are found in it now
                     story = dedupe_store.story_of(heir.entry, job.now)
                     dedupe_store.add(conn, heir.feed_id, [(heir.entry_id, story)])

@@ -394,6 +394,49 @@ class Heir:
     entry_id: int
     feed_id: int
     entry: Entry
+    succeeds: int | None = None  # the retracted entry whose story it carries now
+
+
+def hand_over(
+    conn: Connection, feed_ids: Sequence[int], name_for: Callable[[str, Entry, int], str]
+) -> list[Heir]:
+    """The stories of feeds that left feedmill.yml that a configured feed
+    holds a copy of: each passes to that feed's earliest copy, posted under
+    its own categories and following its edits, and the removed feed's post
+    is taken back (a copy of the heir now).  Held back behind a feed no
+    longer read, the copies' edits never reached the site.  A story whose
+    post was deleted by hand stays off the site.  Returns the copies posted."""
+    if not feed_ids:
+        return []
+    copy = entries.alias("copy")
+    configured = feeds.c.style_hash.is_(None) | (feeds.c.style_hash != REMOVED_STYLE)
+    held_back = (
+        select(copy.c.id)
+        .select_from(copy.join(feeds, copy.c.feed_id == feeds.c.id))
+        .where(copy.c.duplicate_of == entries.c.id, copy.c.status == "duplicate", configured)
+        .exists()
+    )
+    deleted = select(posts.c.entry_id).where(posts.c.state == "removed")
+    originals = conn.execute(
+        select(entries.c.id).where(
+            entries.c.feed_id.in_(feed_ids),
+            entries.c.status == "active",
+            held_back,
+            entries.c.id.not_in(deleted),
+        )
+    ).scalars()
+    heirs = hand_down(conn, dict.fromkeys(originals), name_for)
+    retract(
+        conn,
+        {
+            heir.succeeds: Decision(
+                "duplicate", "its feed left feedmill.yml", duplicate_of=heir.entry_id
+            )
+            for heir in heirs
+            if heir.succeeds is not None
+        },
+    )
+    return heirs
 
 
 def hand_down(
@@ -430,7 +473,7 @@ def hand_down(
                 # Only feeds since removed carry it: a post of theirs would
                 # wait unwritten, and later copies be held back behind it.
                 continue
-            heirs.append(_post_copy(conn, first, name_for))
+            heirs.append(replace(_post_copy(conn, first, name_for), succeeds=retracted_id))
             original, original_feed = first.id, first.feed_id
         else:
             original_feed = conn.execute(
