@@ -807,7 +807,9 @@ def publish(config: Path, rebuild: bool) -> None:
         try:
             with Mill(loaded) as mill, _stop_on_signals(mill) as received:
                 _say_notices(mill)
-                _report(_one_pass(mill, "rebuild" if rebuild else "publish_pending"))
+                summary = _one_pass(mill, "rebuild" if rebuild else "publish_pending")
+                _say_notices(mill)  # what the pass found (a feed that left the config)
+                _report(summary)
         except (SiteBusy, StoreError, SQLAlchemyError, OSError) as exc:
             raise click.exceptions.Exit(_failed_pass(loaded, exc)) from None
     if received:  # cut short (what is left is written next time): as `run` says so

@@ -464,8 +464,9 @@ class Mill:
         started = time.monotonic()
         summary = RunSummary()
         remove_stale_temp_files(self.config.posts_dir)
-        self._remove_retracted()  # left by a crash
         self._sync()
+        # Left by a crash, or taken back just now (a feed that left the config).
+        self._remove_retracted()
         self.publish(summary, progress)
         self.retain(summary)
         summary.seconds = time.monotonic() - started
@@ -482,8 +483,8 @@ class Mill:
         summary = RunSummary()
         self.site_lock.ensure()
         remove_stale_temp_files(self.config.posts_dir)
-        self._remove_retracted()  # left by a crash
         states = self._sync()
+        self._remove_retracted()  # left by a crash, or taken back just now
         feed_ids = [state.id for state in states.values()]
         # The archive the config names, and one an earlier config named.
         archives = folders(self.engine, self.config.posts_dir, self.config.archive_dir)
