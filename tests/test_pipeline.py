@@ -135,26 +135,29 @@ def test_item_that_drops_out_of_the_feed_keeps_its_post(tmp_path: Path) -> None:
     assert all(after[name] == text for name, text in before.items())
 
 
+def _linked(guid: str, count: int = 3, minute: int = 1) -> list[Item]:
+    """Articles, each at its own link, under guids that start with ``guid``."""
+    return [
+        Item(
+            title=f"第{i}条新闻",
+            guid=f"{guid}{i}",
+            link=f"https://www.stcn.com/article/{i}.html",
+            html=f"<p>第{i}条的正文，各不相同：{'甲乙丙丁'[i] * 30}</p>",
+            pub_date=f"Tue, 20 Sep 2022 0{i}:{minute:02d}:00 GMT",
+        )
+        for i in range(count)
+    ]
+
+
 @pytest.mark.parametrize("dedupe", [True, False])
 def test_a_new_guid_for_the_same_link_updates_the_post_in_place(
     tmp_path: Path, dedupe: bool
 ) -> None:
-    def linked(guid: str, title: str = "") -> list[Item]:
-        return [
-            Item(
-                title=f"第{i}条新闻{title}",
-                guid=f"{guid}{i}",
-                link=f"https://www.stcn.com/article/{i}.html",
-                html=f"<p>第{i}条的正文，各不相同：{'甲乙丙丁'[i] * 30}</p>",
-            )
-            for i in range(3)
-        ]
-
     write_config(tmp_path, FEEDS, dedupe=dedupe)
-    publish(tmp_path, linked("https://www.stcn.com/article/?utm=rss&id="))
+    publish(tmp_path, _linked("https://www.stcn.com/article/?utm=rss&id="))
     before = posts(tmp_path)
     # The CMS now writes guids its own way, and one title was edited meanwhile.
-    items_now = linked("stcn-")
+    items_now = _linked("stcn-")
     items_now[1] = replace(items_now[1], title="第1条新闻（更新）")
     out = publish(tmp_path, items_now)
     assert "posts: 0 new" in out
@@ -166,23 +169,10 @@ def test_a_new_guid_for_the_same_link_updates_the_post_in_place(
 def test_new_guids_on_a_route_that_re_dates_its_items_update_the_posts(tmp_path: Path) -> None:
     """RSSHub's guids changed on a route that dates items by "3小时前" (a new
     date each fetch): every item was posted a second time."""
-
-    def listed(guid: str, minutes: int) -> list[Item]:
-        return [
-            Item(
-                title=f"第{i}条新闻",
-                guid=f"{guid}{i}",
-                link=f"https://news.example.com/i/{i}.html",
-                html=f"<p>第{i}条的正文：{'甲乙丙丁'[i] * 30}</p>",
-                pub_date=f"Tue, 20 Sep 2022 0{i}:{minutes:02d}:00 GMT",
-            )
-            for i in range(4)
-        ]
-
     write_config(tmp_path, FEEDS, dedupe=False)
-    publish(tmp_path, listed("i-g", 0))
+    publish(tmp_path, _linked("i-g", 4, minute=0))
     before = posts(tmp_path)
-    assert "posts: 0 new" in publish(tmp_path, listed("https://rsshub.app/i/", 30))
+    assert "posts: 0 new" in publish(tmp_path, _linked("https://rsshub.app/i/", 4, minute=30))
     assert posts(tmp_path).keys() == before.keys()
 
 
