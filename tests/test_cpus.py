@@ -41,3 +41,16 @@ def test_the_quota_and_the_affinity_bound_the_count(tmp_path: Path) -> None:
     assert available_cpus(one) == 1
     many = _cgroup(tmp_path / "many", {"cpu.max": f"{(mine + 8) * 100000} 100000\n"})
     assert available_cpus(many) == mine  # a quota above the affinity is no more CPUs
+
+
+def test_a_run_has_one_worker_per_cpu_it_may_use_unless_told(tmp_path: Path) -> None:
+    from feedmill.config import load_config
+    from feedmill.pipeline import Mill, RunOptions
+
+    from support.site import write_config
+
+    config = load_config(write_config(tmp_path, [{"url": "a.xml", "group": "g", "source": "s"}]))
+    with Mill(config) as mill:
+        assert mill.workers == available_cpus()
+    with Mill(config, RunOptions(workers=1)) as mill:
+        assert mill.workers == 1

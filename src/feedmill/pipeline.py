@@ -98,7 +98,7 @@ Progress = Callable[[str, int, int | None], None]  # (stage, advance, total)
 class RunOptions:
     only: tuple[str, ...] = ()  # feed URLs as in feedmill.yml, fetched now whatever their schedule
     due_only: bool = False  # only feeds whose next attempt has come (daemon mode)
-    workers: int | None = None  # processes for CPU stages; None = CPU count
+    workers: int | None = None  # processes for CPU stages; None: one per CPU we may use
 
 
 def fetch_options(config: Config) -> FetchOptions:
