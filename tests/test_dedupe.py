@@ -374,9 +374,9 @@ def test_a_renamed_or_removed_source_leaves_the_others_posts(tmp_path: Path) -> 
     assert "posts: 0 new, 0 updated" in cli("run", "-c", str(config)).stdout
 
 
-@pytest.mark.parametrize("command", ["run", "publish"])
+@pytest.mark.parametrize("command", [["run"], ["publish"], ["publish", "--rebuild"]])
 def test_a_story_whose_feed_left_the_config_passes_to_a_feed_that_carries_it(
-    tmp_path: Path, command: str
+    tmp_path: Path, command: list[str]
 ) -> None:
     """The same route added twice, then the wrong one removed: the stories
     stayed filed under the removed feed's names, and the edits of the feed
@@ -391,7 +391,7 @@ def test_a_story_whose_feed_left_the_config_passes_to_a_feed_that_carries_it(
     copy = next(s for s in LPR[:2] if status[s["source"]]["duplicates"] == 1)
     kept = [spec for spec in specs if spec["source"] == copy["source"]]
     config = write_config(tmp_path, kept)
-    result = cli(command, "-c", str(config))
+    result = cli(*command, "-c", str(config))
     assert result.code == 0 and "pass to the feeds that carry them" in result.stderr
     ((name, post),) = posts(tmp_path).items()
     assert name != before and f" - {copy['source']}\n" in post  # its categories
