@@ -392,7 +392,10 @@ def test_a_story_whose_feed_left_the_config_passes_to_a_feed_that_carries_it(
     kept = [spec for spec in specs if spec["source"] == copy["source"]]
     config = write_config(tmp_path, kept)
     result = cli(*command, "-c", str(config))
-    assert result.code == 0 and "pass to the feeds that carry them" in result.stderr
+    assert result.code == 0
+    assert "stories of feeds no longer in the config that other feeds carry too: 1," in " ".join(
+        result.stderr.split()
+    )
     ((name, post),) = posts(tmp_path).items()
     assert name != before and f" - {copy['source']}\n" in post  # its categories
     assert "also_reported_by" not in post
@@ -408,6 +411,22 @@ def test_a_story_whose_feed_left_the_config_passes_to_a_feed_that_carries_it(
     config = write_config(tmp_path, specs)
     assert "posts: 0 new" in cli("run", "-c", str(config)).stdout
     assert list(posts(tmp_path)) == [name]
+
+
+def test_a_story_deleted_by_hand_stays_off_when_its_feed_leaves_the_config(
+    tmp_path: Path,
+) -> None:
+    specs = _write_sources(tmp_path, LPR[:2])
+    config = write_config(tmp_path, specs)
+    assert cli("run", "-c", str(config)).code == 0
+    status = {r["source"]: r for r in json.loads(cli("status", "-c", str(config), "--json").stdout)}
+    copy = next(s for s in LPR[:2] if status[s["source"]]["duplicates"] == 1)
+    (posted,) = posts(tmp_path)
+    (tmp_path / "source" / "_posts" / posted).unlink()  # by its owner
+    config = write_config(tmp_path, [s for s in specs if s["source"] == copy["source"]])
+    result = cli("run", "-c", str(config))
+    assert result.code == 0 and "no longer in the config" not in result.stderr
+    assert posts(tmp_path) == {}
 
 
 def test_copies_in_one_pass_across_worker_processes_post_once(tmp_path: Path) -> None:

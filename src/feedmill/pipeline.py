@@ -637,17 +637,20 @@ class Mill:
         feeds' posts of them taken back."""
         from feedmill.store.entries import hand_over
 
-        heirs = hand_over(conn, removed, self.worker_module().heir_name)
+        def gone(name: str) -> bool:  # (deleted by hand)
+            return whereabouts(self.posts_dir, self.archive_dir, name) == "gone"
+
+        heirs = hand_over(conn, removed, self.worker_module().heir_name, gone)
         if heirs and self.dedupe is not None:  # later copies of a story are found in it now
             now = datetime.now(UTC)
             for heir in heirs:
                 story = dedupe_store.story_of(heir.entry, now)
                 dedupe_store.add(conn, heir.feed_id, [(heir.entry_id, story)])
-        if heirs:
+        passed = sum(heir.succeeds is not None for heir in heirs)
+        if passed:
             self.notices.append(
-                f"{sum(h.succeeds is not None for h in heirs)} stories of feeds no longer in"
-                " the config pass to the feeds that carry them too: their posts are those"
-                " feeds' now"
+                f"stories of feeds no longer in the config that other feeds carry too: {passed},"
+                " passed to those feeds (the posts are theirs now)"
             )
 
     def _pages_shared_with_removed(

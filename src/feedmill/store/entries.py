@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from feedmill import urls
@@ -397,34 +397,44 @@ class Heir:
     succeeds: int | None = None  # the retracted entry whose story it carries now
 
 
+def _configured() -> ColumnElement[bool]:
+    """A feed still in feedmill.yml (see feeds.set_aside_removed)."""
+    return feeds.c.style_hash.is_(None) | (feeds.c.style_hash != REMOVED_STYLE)
+
+
 def hand_over(
-    conn: Connection, feed_ids: Sequence[int], name_for: Callable[[str, Entry, int], str]
+    conn: Connection,
+    feed_ids: Sequence[int],
+    name_for: Callable[[str, Entry, int], str],
+    gone: Callable[[str], bool],
 ) -> list[Heir]:
     """The stories of feeds that left feedmill.yml that a configured feed
     holds a copy of: each passes to that feed's earliest copy, posted under
     its own categories and following its edits, and the removed feed's post
     is taken back (a copy of the heir now).  Held back behind a feed no
     longer read, the copies' edits never reached the site.  A story whose
-    post was deleted by hand stays off the site.  Returns the copies posted."""
+    post was deleted by hand (``gone(file name)`` of a post written) stays
+    off the site.  Returns the copies posted."""
     if not feed_ids:
         return []
     copy = entries.alias("copy")
-    configured = feeds.c.style_hash.is_(None) | (feeds.c.style_hash != REMOVED_STYLE)
     held_back = (
         select(copy.c.id)
         .select_from(copy.join(feeds, copy.c.feed_id == feeds.c.id))
-        .where(copy.c.duplicate_of == entries.c.id, copy.c.status == "duplicate", configured)
+        .where(copy.c.duplicate_of == entries.c.id, copy.c.status == "duplicate", _configured())
         .exists()
     )
-    deleted = select(posts.c.entry_id).where(posts.c.state == "removed")
-    originals = conn.execute(
-        select(entries.c.id).where(
-            entries.c.feed_id.in_(feed_ids),
-            entries.c.status == "active",
-            held_back,
-            entries.c.id.not_in(deleted),
-        )
-    ).scalars()
+    query = (
+        select(entries.c.id, posts.c.state, posts.c.file_name, posts.c.written_version)
+        .select_from(entries.outerjoin(posts, posts.c.entry_id == entries.c.id))
+        .where(entries.c.feed_id.in_(feed_ids), entries.c.status == "active", held_back)
+    )
+    originals = [
+        row.id
+        for row in conn.execute(query)
+        if row.state != "removed"
+        and not (row.written_version is not None and row.file_name and gone(row.file_name))
+    ]
     heirs = hand_down(conn, dict.fromkeys(originals), name_for)
     retract(
         conn,
@@ -456,10 +466,9 @@ def hand_down(
     """
     heirs: list[Heir] = []
     moment = func.coalesce(entries.c.published_at, entries.c.first_seen_at)
-    configured = feeds.c.style_hash.is_(None) | (feeds.c.style_hash != REMOVED_STYLE)
     for retracted_id, original in sorted(retracted.items()):
         query = (
-            select(entries, feeds.c.url.label("feed_url"), configured.label("configured"))
+            select(entries, feeds.c.url.label("feed_url"), _configured().label("configured"))
             .select_from(entries.join(feeds, entries.c.feed_id == feeds.c.id))
             .where(entries.c.duplicate_of == retracted_id, entries.c.status == "duplicate")
             .order_by(moment, entries.c.id)
