@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import math
 import os
+from functools import cache
 from pathlib import Path
 
 CGROUP = Path("/sys/fs/cgroup")
 
 
+@cache  # (asked for at every pool decision: the files are read once a process)
 def available_cpus(cgroup: Path = CGROUP) -> int:
     try:
         cpus = len(os.sched_getaffinity(0))
