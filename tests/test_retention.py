@@ -92,6 +92,25 @@ def test_rebuild_restores_archived_posts_when_retention_allows(tmp_path: Path) -
     assert archived(tmp_path) == []
 
 
+def test_archived_posts_take_a_regroup_at_the_next_rebuild(tmp_path: Path) -> None:
+    """A pass rewrites the posts in source/_posts; the archive is left as it is
+    (Hexo does not read it) until `publish --rebuild` (as the README says)."""
+    (tmp_path / "f.xml").write_bytes(rss("源", items([0, 1, 2, 3])))
+    feeds = [{"url": "f.xml", "group": "财经", "source": "源"}]
+    config = write_config(tmp_path, feeds, retention={"max_posts": 2})
+    cli("run", "-c", str(config))
+    folder = tmp_path / "source" / "_archive"
+    assert len(archived(tmp_path)) == 2
+    regrouped = [dict(feeds[0], group="宏观")]
+    config = write_config(tmp_path, regrouped, retention={"max_posts": 2})
+    assert cli("run", "-c", str(config)).code == 0
+    assert all(" - 宏观\n" in text for text in posts(tmp_path).values())
+    assert all(" - 财经\n" in (folder / n).read_text("utf-8") for n in archived(tmp_path))
+    assert cli("publish", "--rebuild", "-c", str(config)).code == 0
+    assert len(archived(tmp_path)) == 2
+    assert all(" - 宏观\n" in (folder / n).read_text("utf-8") for n in archived(tmp_path))
+
+
 def test_a_removed_feeds_archived_posts_come_back_as_the_others_do(tmp_path: Path) -> None:
     """Retention archives a removed feed's posts with the rest; a rebuild
     with room for them brought back only the configured feeds' posts."""
