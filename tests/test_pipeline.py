@@ -78,6 +78,29 @@ def test_second_run_touches_nothing(tmp_path: Path) -> None:
     assert mtimes(tmp_path) == before and posts(tmp_path) == contents
 
 
+def test_a_document_listing_nothing_does_not_rename_the_feed(tmp_path: Path) -> None:
+    # An upstream's error in a feed's shape (a valid document, no items, a
+    # title of its own) moved every earlier post to a channel of that title.
+    write_config(tmp_path, FEEDS)
+    publish(tmp_path, items(3))
+    before, contents = mtimes(tmp_path), posts(tmp_path)
+    assert all(" - 要闻\n" in text for text in contents.values())
+    out = publish_titled(tmp_path, "RSSHub: 出错了", [])
+    assert "posts: 0 new, 0 updated, 0 unchanged" in out
+    assert mtimes(tmp_path) == before and posts(tmp_path) == contents
+    # A rename with items is the feed's own: its posts follow it.
+    out = publish_titled(tmp_path, "证券时报网 - 头条", items(3))
+    assert "posts: 0 new, 3 updated, 0 unchanged" in out
+    assert all(" - 头条\n" in text for text in posts(tmp_path).values())
+
+
+def publish_titled(tmp_path: Path, title: str, feed_items: list[Item]) -> str:
+    (tmp_path / "feed.xml").write_bytes(rss(title, feed_items))
+    result = cli("run", "-c", str(tmp_path / "feedmill.yml"))
+    assert result.code == 0, result.stderr
+    return result.stdout
+
+
 def test_an_unchanged_pass_leaves_every_byte_of_the_site_as_it_was(tmp_path: Path) -> None:
     """What git sees of a site: no file under source/ changes — not even the
     site lock, whose holder's pid is there only while a pass runs."""

@@ -452,6 +452,12 @@ def handle(job: FeedJob) -> FeedResult:
     )
     items = tuple(Item.of(entry) for entry in normalized.entries)
     warnings = [*parsed.warnings, *normalized.warnings]
+    feed_title = normalized.title
+    if not items and job.state.title is not None:
+        # A document that lists nothing (an upstream's error in a feed's
+        # shape, titled "RSSHub: …") does not rename the feed: the channel
+        # of its posts comes from its title.
+        feed_title = job.state.title
     engine = engine_for(job.database_url)
 
     # The feed's items as the store knows them (their keys, their first
@@ -554,7 +560,7 @@ def handle(job: FeedJob) -> FeedResult:
             staged.append(None)
             continue
         text, shown = composed(
-            PostInput(item.entry, normalized.title, seen[index], job.style),
+            PostInput(item.entry, feed_title, seen[index], job.style),
             job.template,
             job.template_fingerprint,
         )
@@ -682,7 +688,7 @@ def handle(job: FeedJob) -> FeedResult:
                     conn, (with_duplicates(conn, changed) - reported) | originals_of(conn, changed)
                 )
             wanted = feed_store.fingerprint(
-                style_hash(job.style, normalized.title, job.template_fingerprint), job.timezone
+                style_hash(job.style, feed_title, job.template_fingerprint), job.timezone
             )
             if wanted != job.state.style_hash:
                 feed_store.set_style(conn, job.state.id, wanted)
@@ -700,7 +706,7 @@ def handle(job: FeedJob) -> FeedResult:
                 conn,
                 job.state.id,
                 **values,
-                title=normalized.title,
+                title=feed_title,
                 link=normalized.link,
                 item_count=len(items) + len(waiting),  # the document lists them all
                 parser=parsed.parser,
@@ -745,7 +751,7 @@ def handle(job: FeedJob) -> FeedResult:
                 with suppress(FileNotFoundError):
                     os.unlink(path)
     return FeedResult(
-        title=normalized.title,
+        title=feed_title,
         items=len(items) + len(waiting),
         new=new,
         updated=updated,
