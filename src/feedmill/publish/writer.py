@@ -14,6 +14,7 @@ import errno
 import hashlib
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 TEMP_DIR = ".feedmill-tmp"
@@ -56,7 +57,7 @@ def write_if_changed(path: str | Path, data: bytes, *, fsync: bool = False) -> b
         with contextlib.suppress(FileExistsError):
             os.mkdir(temp_dir)
     try:
-        with open(temp, "wb") as handle:
+        with _naming(temp), open(temp, "wb") as handle:
             handle.write(data)
             if fsync:
                 handle.flush()
@@ -90,9 +91,21 @@ def make_in_site(folder: str | Path, site: str | Path) -> None:
 def stage(stage_dir: str, name: str, data: bytes) -> str:
     """Write ``data`` to a staging file (see ``place``); returns its path."""
     path = os.path.join(stage_dir, name)
-    with open(path, "wb") as handle:
+    with _naming(path), open(path, "wb") as handle:
         handle.write(data)
     return path
+
+
+@contextlib.contextmanager
+def _naming(path: str) -> Iterator[None]:
+    """An error of writing names the file: a full disk said only "[Errno 28]
+    No space left on device", not whether the site or the database was full."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.filename is not None or exc.errno is None:
+            raise
+        raise OSError(exc.errno, exc.strerror, path) from exc
 
 
 def place(staged: str, path: str) -> bool:

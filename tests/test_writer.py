@@ -1,0 +1,49 @@
+"""Post files: written whole or not at all, and an error says which file."""
+
+from __future__ import annotations
+
+import errno
+import os
+from pathlib import Path
+
+import pytest
+
+from feedmill.publish.writer import TEMP_DIR, content_hash, stage, write_if_changed
+
+FULL = Path("/dev/full")  # every write to it fails: "No space left on device"
+needs_dev_full = pytest.mark.skipif(not FULL.exists(), reason="no /dev/full here")
+
+
+@needs_dev_full
+def test_a_full_disk_while_staging_names_the_file() -> None:
+    # The bytes go at close, where the error came without a file name: a full
+    # site said only "[Errno 28] No space left on device".
+    with pytest.raises(OSError) as caught:
+        stage(str(FULL.parent), FULL.name, b"x" * 100)
+    assert caught.value.errno == errno.ENOSPC
+    assert caught.value.filename == str(FULL)
+    assert str(FULL) in str(caught.value)
+
+
+@needs_dev_full
+def test_a_full_disk_while_writing_a_post_names_the_file_and_keeps_the_old_one(
+    tmp_path: Path,
+) -> None:
+    post = tmp_path / "a.md"
+    post.write_bytes(b"old post")
+    temp_dir = tmp_path / TEMP_DIR
+    temp_dir.mkdir()
+    temp = temp_dir / f"{os.getpid()}-{content_hash(post.name.encode())[:16]}"
+    temp.symlink_to(FULL)  # where write_if_changed puts the new bytes first
+    with pytest.raises(OSError) as caught:
+        write_if_changed(post, b"new post, longer")
+    assert caught.value.errno == errno.ENOSPC
+    assert caught.value.filename == str(temp)
+    assert post.read_bytes() == b"old post"
+
+
+def test_an_error_that_names_its_file_already_is_left_as_it_is(tmp_path: Path) -> None:
+    missing = tmp_path / "gone" / "a.md"
+    with pytest.raises(FileNotFoundError) as caught:
+        stage(str(missing.parent), missing.name, b"post")
+    assert caught.value.filename == str(missing)
