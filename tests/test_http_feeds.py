@@ -383,6 +383,21 @@ def test_a_password_in_the_feed_url_is_never_written(
     assert feed_server.requests[-1][1]["Authorization"].startswith("Basic ")
 
 
+def test_a_failing_feeds_password_is_not_in_the_run_or_status_output(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    # What cron mails: "failed http://reader:s3cret@…: HTTP 401 Unauthorized".
+    url = feed_server.add("/private.xml", status=401, body=b"no")
+    with_password = url.replace("http://", "http://reader:s3cret@")
+    config = write_config(tmp_path, [{"url": with_password, "group": "g", "source": "s"}])
+    result = cli("run", "-c", str(config))
+    assert f"failed {url}: HTTP 401" in result.stderr
+    assert "s3cret" not in result.stdout + result.stderr
+    table = cli("status", "-c", str(config)).stdout
+    assert "s3cret" not in table
+    assert url in table  # the one feed of its category: named all the same, as failing
+
+
 def test_a_new_time_zone_re_dates_what_the_feed_still_lists(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:

@@ -337,7 +337,7 @@ def _now_stamp() -> str:
 
 def _report(summary: Any, stamp: str = "") -> None:
     for url, reason in summary.failures:
-        err.print(f"{stamp}[red]failed[/red] {plain(url)}: {plain(reason)}", soft_wrap=True)
+        err.print(f"{stamp}[red]failed[/red] {_shown_url(url)}: {plain(reason)}", soft_wrap=True)
     skipped = f", {summary.feeds_skipped} not due" if summary.feeds_skipped else ""
     if summary.feeds_stopped:
         skipped += f", {summary.feeds_stopped} not reached (stopped; fetched next time)"
@@ -1332,13 +1332,13 @@ def status(config: Path, as_json: bool, failing: bool) -> None:
         return " / ".join(row["categories"])
 
     # Feeds of one category (RSSHub routes of one source not fetched yet)
-    # are told apart by their URLs.
+    # are told apart by their URLs; a failing feed names the URL to fix.
     shared = Counter(category(row) for row in rows)
     table: list[list[Cell]] = []
     for row in rows:
         name = [(category(row), "")]
-        if shared[name[0][0]] > 1:
-            name.append((row["url"], "dim"))
+        if shared[name[0][0]] > 1 or row["last_error"]:
+            name.append((_shown(row["url"]) or "", "dim"))
         if row["fetch_url"]:
             name.append((f"moved permanently to {row['fetch_url']}", "yellow"))
         error = row["last_error"] or ""
