@@ -1475,3 +1475,27 @@ def test_a_signal_before_the_pass_is_noted_and_stops_it_as_it_begins() -> None:
     later = Mill()
     with cli_module._stop_on_signals(later) as received:
         assert received == [] and not later.stopped
+
+
+def test_a_tilde_in_feedmill_yml_is_the_home_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # "state: ~/news/state.db" made a folder named "~" beside the config.
+    home, elsewhere = tmp_path / "home", tmp_path / "etc"
+    monkeypatch.setenv("HOME", str(home))
+    (home / "blog" / "source" / "_posts").mkdir(parents=True)
+    (home / "feeds").mkdir()
+    (home / "feeds" / "a.xml").write_bytes(
+        rss("证券时报网 - 要闻", [Item(title="新闻", guid="g1")])
+    )
+    feeds = [{"url": "~/feeds/a.xml", "group": "金融", "source": "证券时报网"}]
+    config = write_config(elsewhere, feeds, site="~/blog", state="~/state/state.db")
+    result = cli("run", "-c", str(config))
+    assert result.code == 0, result.stderr
+    assert len(posts(home / "blog")) == 1
+    assert (home / "state" / "state.db").is_file()
+    assert not (elsewhere / "~").exists()
+    # A SQLite URL's path too.
+    write_config(elsewhere, feeds, site="~/blog", state="sqlite:///~/state/state.db")
+    assert "0 new, 0 updated, 1 unchanged" in cli("run", "-c", str(config), "--all").stdout
+    assert not (elsewhere / "~").exists()

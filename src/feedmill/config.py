@@ -507,7 +507,7 @@ class Config(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
     @property
     def site_dir(self) -> Path:
-        return _resolved(self.base_dir / self.site)
+        return _resolved(self.base_dir / home_expanded(self.site))
 
     @property
     def posts_dir(self) -> Path:
@@ -521,7 +521,7 @@ class Config(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
     def relative(self, name: str) -> Path:
         """A file named in feedmill.yml, relative to it."""
-        return (self.base_dir / name).resolve()
+        return (self.base_dir / home_expanded(name)).resolve()
 
     @property
     def archive_dir(self) -> Path:
@@ -540,14 +540,14 @@ class Config(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         if slashes and scheme.split("+")[0].lower() == "sqlite":  # sqlite+pysqlite:/// too
             path, mark, query = rest.partition("?")
             if path and not path.startswith(("/", "file:")) and path != ":memory:":
-                return f"{scheme}:///{(self.base_dir / path).resolve()}{mark}{query}"
+                return f"{scheme}:///{self.relative(path)}{mark}{query}"
         if "://" in self.state:
             return self.state
-        return f"sqlite:///{(self.base_dir / self.state).resolve()}"
+        return f"sqlite:///{self.relative(self.state)}"
 
     @property
     def template_path(self) -> Path | None:
-        return (self.base_dir / self.post_template).resolve() if self.post_template else None
+        return self.relative(self.post_template) if self.post_template else None
 
     def location(self, feed: FeedSpec) -> str:
         """The URL to fetch for ``feed``: http(s) as given, anything else a file URL."""
@@ -616,7 +616,19 @@ def resolve_location(url: str, base_dir: Path) -> str:
     scheme = urlsplit(url).scheme.lower() if "://" in url else ""
     if scheme in ("http", "https", "file"):
         return url
-    return (base_dir / url).resolve().as_uri()
+    return (base_dir / home_expanded(url)).resolve().as_uri()
+
+
+def home_expanded(name: str) -> Path:
+    """A path of feedmill.yml, ``~`` its writer's home: "~/news" made a
+    folder named "~" beside the config."""
+    path = Path(name)
+    if not name.startswith("~"):
+        return path
+    try:
+        return path.expanduser()
+    except RuntimeError:  # no home to be found: the name as written
+        return path
 
 
 # -- loading ---------------------------------------------------------------
@@ -1045,7 +1057,7 @@ def _check_paths_named_like_hosts(config: Config, data: Any, path: Path) -> None
     """A feed path that names no file and reads as a web address is the
     scheme forgotten: said now, rather than as a missing file at every run."""
     for index, feed in enumerate(config.feeds):
-        if not looks_like_host(feed.url) or (config.base_dir / feed.url).exists():
+        if not looks_like_host(feed.url) or (config.base_dir / home_expanded(feed.url)).exists():
             continue
         raise ConfigError(
             f"{path}:{_line(data, ('feeds', index, 'url'))}: feeds[{index}] ({_shown(feed.url)}): "
