@@ -247,6 +247,19 @@ def test_a_section_with_every_key_commented_out_is_its_defaults(tmp_path: Path) 
         ("dedupe: maybe\n", "dedupe: expected true, false or a mapping, got a string"),
         ("date_style: iso\n", "date_style: 'iso' is not one of rfc822 or local"),
         ("feeds: {}\n", "feeds: expected a list, got a mapping"),
+        ("sanitize: {iframe_hosts: a.b}\n", "sanitize.iframe_hosts: expected a list, got a string"),
+        (
+            "feeds:\n  - {url: a.xml, group: 2024, source: s}\n",
+            "group: expected a string, got an integer (put it in quotes)",
+        ),
+        (
+            "tags: {stock_format: '{nam}'}\nfeeds: []\n",
+            ":1: tags: stock_format '{nam}': unknown placeholder {nam}; use {name}",
+        ),
+        (
+            "placeholder_image: 'https://img.example/{m}.jpg'\nfeeds: []\n",
+            ":1: placeholder_image: unknown placeholder {m}; use {n} (0–9999)",
+        ),
         ("timezone: Mars/Olympus\nfeeds: []\n", "unknown time zone"),
         ("feeds:\n  - {url: 'gopher://x', group: g, source: s}\n", "unsupported URL scheme"),
         (

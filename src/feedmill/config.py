@@ -45,6 +45,8 @@ class _Invalid(ValueError):
 
 # -- value parsers ---------------------------------------------------------
 
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(b|k|kb|kib|m|mb|mib|g|gb|gib)?\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1024, "kib": 1024, "m": 1024**2, "mb": 1024**2,
           "mib": 1024**2, "g": 1024**3, "gb": 1024**3, "gib": 1024**3}  # fmt: skip
@@ -302,8 +304,8 @@ class TagsSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
                 keyword_method=self.method,
                 max_tags=self.max_tags,
             )
-        except ValueError as exc:
-            raise _Invalid("tags", str(exc)) from None
+        except ValueError as exc:  # it names its field ("stock_format '…': …")
+            raise ValueError(str(exc)) from None
 
 
 LONGEST_DAYS = 36_500  # a century: beyond, dates overflow
@@ -494,6 +496,11 @@ class Config(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         _check("timezone", _timezone, self.timezone)
         _state(self.state)
         _not_empty("placeholder_image", self.placeholder_image)
+        for name in _PLACEHOLDER.findall(self.placeholder_image):
+            if name != "n":  # it was written as it stands: "…/{m}" in every post
+                raise _Invalid(
+                    "placeholder_image", f"unknown placeholder {{{name}}}; use {{n}} (0–9999)"
+                )
         _check("interval", parse_duration, self.interval)
         _check("backoff_cap", parse_duration, self.backoff_cap)
         if self.title_max_width < 0:
@@ -888,6 +895,8 @@ def _describe(message: str, data: Any, path: Path) -> str:
         text = f"{text[len('Invalid enum value ') :]} is not one of {_CHOICES[last]}"
     text = _TYPE.sub(lambda m: _TYPES.get(m.group(1), m.group(1)), text)
     text = text.replace("Expected ", "expected ")
+    if text.startswith("expected a string, got ") and not text.endswith(("a list", "a mapping")):
+        text += " (put it in quotes)"  # "group: 2024", "source: yes"
     if last in _SIZES:
         text = text.replace("a text such as 15m", "a text such as 15MiB")
     return f"{path}:{_line(data, tuple(loc))}: {_name(tuple(loc), data)}: {text}"
@@ -948,6 +957,7 @@ _TYPES = {
     "float": "a number",
     "bool": "true or false",
     "array": "a list",
+    "array | null": "a list",
     "object": "a mapping",
     "null": "nothing",
     "str | null": "a string",
