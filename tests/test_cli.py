@@ -313,6 +313,11 @@ def test_a_section_with_every_key_commented_out_is_its_defaults(tmp_path: Path) 
             "feeds[0] (a.xml): headers: 'Bad Name' is not a header name",
         ),
         ("feeds:\n  - {url: a.xml, group: g, source: '?'}\n", "has no letter or digit"),
+        # Every theme's category list writes the name as HTML: "C" alone showed.
+        (
+            "feeds:\n  - {url: a.xml, group: 技术, source: 'C<T>'}\n",
+            "feeds[0] (a.xml): source: 'C<T>' holds < or >: Hexo's category lists",
+        ),
         (
             "feeds:\n  - {url: a.xml, group: constructor, source: s}\n",
             "group: 'constructor' is a name every JavaScript object has",

@@ -1336,6 +1336,13 @@ def test_an_import_refuses_each_bad_feed_with_the_reason_an_add_gives(
         ("https:///rss/feed", "组", "源", None, "no host name in 'https:///rss/feed'"),
         ("https://", "组", "源", None, "no host name"),
         ("./feeds/../feeds/x.xml", "组", "源", "?", "channel: '.' has no letter or digit"),
+        (
+            "https://a.example/",
+            "<img src=x onerror=alert(1)>",
+            "源",
+            None,
+            "group: .* holds < or >",
+        ),
     ],
 )
 def test_an_invalid_result_leaves_the_file_alone(

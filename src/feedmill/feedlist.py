@@ -58,7 +58,7 @@ from feedmill.config import (
     parse_config,
     resolve_location,
 )
-from feedmill.publish.categories import category_name_problem, markup_problem
+from feedmill.publish.categories import category_name_problem
 
 __all__ = [
     "OPML_NAMESPACE",
@@ -578,7 +578,7 @@ def _imported(outline: _Outline) -> tuple[ImportedFeed | None, str]:
     source = outline.source or (levels[1] if len(levels) >= 2 else own)
     channel = outline.channel or (levels[2] if len(levels) >= 3 else None)
     for level, name in (("group", group), ("source", source), ("channel", channel)):
-        problem = None if name is None else category_name_problem(name) or markup_problem(name)
+        problem = None if name is None else category_name_problem(name)
         if problem:
             return None, f"its {level} {problem}"
     return ImportedFeed(url=url, group=group, source=source, channel=channel), ""

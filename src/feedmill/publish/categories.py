@@ -57,8 +57,7 @@ _OBJECT_PROPERTIES = frozenset(
     }
 )
 # Hexo's list_categories helper (every theme's category list) writes a name
-# as HTML, unescaped: a name from a feed or a file holds no markup (one in
-# feedmill.yml is the site owner's own).
+# as HTML, unescaped: no name holds markup ("C<T>" showed as "C").
 _MARKUP = re.compile(r"[<>]")
 _TAG = re.compile(r"<[^<>]*>")
 
@@ -71,17 +70,11 @@ def category_name_problem(value: str) -> str | None:
         return "holds a NUL character (\\0)"
     if not hexo_slug(value):
         return f"{value!r} has no letter or digit (Hexo could not name its page)"
+    if _MARKUP.search(value):
+        return f"{value!r} holds < or >: Hexo's category lists would show it as HTML"
     size = len(value.encode())
     if size > LONGEST_NAME_BYTES:
         return f"is {size} bytes in UTF-8; at most {LONGEST_NAME_BYTES} (Hexo makes a folder of it)"
-    return None
-
-
-def markup_problem(value: str) -> str | None:
-    """Why a name from someone else's file (an OPML export) is refused: one
-    with ``<`` or ``>`` would be HTML in the theme's category list."""
-    if _MARKUP.search(value):
-        return f"{value!r} holds < or >: Hexo's category lists would show it as HTML"
     return None
 
 
