@@ -609,6 +609,37 @@ def test_a_phrase_past_a_words_256th_place_is_missed_on_postgresql_only(engine: 
     assert ids(find(engine, "机遇")) == [1]  # a single word, anywhere
 
 
+def test_words_of_other_spaced_scripts_are_found_anywhere_in_a_long_article(
+    engine: Engine,
+) -> None:
+    # jieba yields each letter outside ASCII and Chinese on its own: every
+    # Russian word, and "café", was a phrase of letters, and PostgreSQL keeps
+    # 256 places of a token ("о"), so the end of a long article was unfound.
+    russian = (
+        "<p>" + "Центральный банк сохранил ключевую ставку. " * 100 + "Акции Газпрома выросли.</p>"
+    )
+    french = "<p>" + "La Bourse de Francfort a ouvert en légère hausse. " * 100 + "Un café.</p>"
+    with engine.begin() as conn:
+        add(conn, 1, "Рынок", russian)
+        add(conn, 2, "Marchés", french)
+        add(conn, 3, "咖啡", "<p>caf é 与 Газ прома 分开写。</p>")
+    assert ids(find(engine, "Газпрома")) == [1]
+    assert ids(find(engine, "café")) == [2]
+    assert ids(find(engine, "ГАЗПРОМА выросли")) == [1]
+    (hit,) = find(engine, "légère")
+    assert "[légère]" in hit.snippet
+
+
+def test_rejoined_words_keep_their_places_in_the_text() -> None:
+    text = normalize("Zürich的央行与ñandú、Газпром和 ktvbar")
+    assert words(text) == ["zürich", "的", "央行", "与", "ñandú", "газпром", "和", "ktvbar"]
+    assert [(w, text[at : at + len(w)]) for w, at in located_words(text)] == [
+        (w, w) for w in words(text)
+    ]
+    # Kana and Hangul stay as jieba cuts them: Korean particles join words.
+    assert words(normalize("한국은행이")) == ["한", "국", "은", "행", "이"]
+
+
 def test_hits_carry_the_entry_and_a_marked_snippet(news: Engine) -> None:
     (hit,) = find(news, "gpt-5")
     assert (hit.entry_id, hit.feed_id, hit.title) == (3, 1, "OpenAI 发布 GPT-5")

@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 
 # Bumped when what index_tokens produces changes; stored with the index, so
 # that `feedmill search` rebuilds an index made by an older scheme once.
-_SCHEME = "2"
+_SCHEME = "3"
 
 
 @cache
@@ -172,21 +172,74 @@ def _tokens(text: str) -> list[str]:
     """``words``, long ones too."""
     import rjieba  # here: loading its dictionary takes most of a second
 
+    cut: list[str] = rjieba.cut(text, False)
+    if _ACCENTED.search(text):
+        cut = _rejoined(cut)
     # One regex pass over the words joined by spaces (no piece spans a space):
     # a Python loop over every word would cost three times jieba's own time.
-    found: list[str] = PIECE.findall(" ".join(rjieba.cut(text, False)))
+    found: list[str] = PIECE.findall(" ".join(cut))
     return found
+
+
+# jieba keeps runs of ASCII letters and digits whole, and yields every other
+# character outside Chinese on its own: "café" came as caf / é, "Газпрома" as
+# eight letters, each word a phrase of letters — and PostgreSQL keeps 256
+# positions of a token, so a word late in a long Russian article was not
+# found there.  Words of the scripts that space their words (Latin, Greek,
+# Cyrillic, Armenian, Hebrew, Arabic, Georgian) are rejoined; kana, Hangul
+# and Thai stay cut as jieba cuts them (Korean particles join their word:
+# 한국은행 is found in 한국은행이 as a phrase of its letters).
+_SPACED_LETTERS = (
+    "\u00c0-\u024f"  # Latin-1 and Latin Extended (é, ñ, ß, ł)
+    "\u0370-\u03ff\u0400-\u052f"  # Greek, Cyrillic
+    "\u0531-\u0587\u05d0-\u05ea\u0620-\u064a"  # Armenian, Hebrew, Arabic
+    "\u10a0-\u10ff\u1e00-\u1fff"  # Georgian, Latin and Greek Extended
+)
+_ACCENTED = re.compile(f"[{_SPACED_LETTERS}]")
+_SPACED_WORD = re.compile(f"[0-9a-z{_SPACED_LETTERS}]+")
+
+
+def _rejoined(cut: list[str]) -> list[str]:
+    """jieba's tokens with neighbours of a word of a spaced script joined
+    (caf + é → café; ktv + bar stays two: what jieba made of ASCII alone)."""
+    out: list[str] = []
+    joins_next = False
+    for token in cut:
+        joins = _SPACED_WORD.fullmatch(token) is not None
+        if joins and joins_next and (_ACCENTED.search(token) or _ACCENTED.search(out[-1])):
+            out[-1] += token
+        else:
+            out.append(token)
+        joins_next = joins
+    return out
 
 
 def located_words(text: str) -> Iterator[tuple[str, int]]:
     """The tokens of normalized ``text`` with their offsets: the same as ``words``."""
     import rjieba
 
-    for word, start, _ in rjieba.tokenize(text, "default", False):
+    found: list[tuple[str, int, int]] = rjieba.tokenize(text, "default", False)
+    if _ACCENTED.search(text):
+        found = _rejoined_located(found)
+    for word, start, _ in found:
         for match in PIECE.finditer(word):
             piece = match.group()
             if len(piece) <= MAX_TOKEN:
                 yield piece, start + match.start()
+
+
+def _rejoined_located(found: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+    """`_rejoined` of (token, start, end) as rjieba.tokenize gives them."""
+    words = _rejoined([token for token, _, _ in found])
+    out: list[tuple[str, int, int]] = []
+    at = 0
+    for word in words:
+        start = found[at][1]
+        end = start + len(word)
+        out.append((word, start, end))
+        while at < len(found) and found[at][1] < end:
+            at += 1
+    return out
 
 
 @lru_cache(maxsize=1 << 16)
