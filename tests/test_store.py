@@ -504,3 +504,70 @@ def test_a_user_that_cannot_upgrade_the_schema_is_told_who_can(postgres_url: str
     with pytest.raises(StoreError, match="must be owner") as raised:
         open_database(as_writer)
     assert "run feedmill once as the database user that owns it" in str(raised.value)
+
+
+def test_a_postgresql_lock_held_elsewhere_ends_the_pass_as_sqlites_busy_file_does(
+    postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A psql session left in a transaction over the feeds table held a run
+    (and the site's lock, so every cron run after it) for ever; SQLite gives
+    up after its busy timeout. PostgreSQL waits as long, then the pass fails."""
+    from sqlalchemy import create_engine
+
+    from feedmill.store import database
+
+    from support.feeds import Item, rss
+    from support.postgres import new_database
+    from support.site import cli, posts, write_config
+
+    url = new_database(postgres_url)
+    engine = open_database(url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SHOW lock_timeout")).scalar() == "30s"
+    engine.dispose()
+    (tmp_path / "feed.xml").write_bytes(rss("源", [Item("一", guid="1")]))
+    config = write_config(tmp_path, [{"url": "feed.xml", "group": "g", "source": "s"}], state=url)
+    assert cli("run", "-c", str(config)).code == 0
+    monkeypatch.setattr(database, "LOCK_TIMEOUT", 1)  # this process's; 30 s otherwise
+    other = create_engine(url)
+    with other.connect() as held:
+        held.execute(text("LOCK TABLE feeds IN ACCESS EXCLUSIVE MODE"))
+        result = cli("run", "-c", str(config), "--all")
+        held.rollback()
+    other.dispose()
+    assert result.code == 1
+    assert "the state database" in result.stderr and "lock timeout" in result.stderr
+    assert len(posts(tmp_path)) == 1
+    assert cli("run", "-c", str(config), "--all").code == 0  # the lock let go
+
+
+def test_a_postgresql_server_that_never_answers_is_waited_for_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Reading the schema's revision took "cannot connect" for "no schema
+    yet", and the migration connected again: twice the documented wait."""
+    import socket
+    import threading
+
+    from feedmill.store import database
+
+    monkeypatch.setattr(database, "CONNECT_TIMEOUT", 1)  # libpq waits 2 s at least
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        accepted: list[socket.socket] = []
+
+        def accept() -> None:
+            while True:
+                try:
+                    accepted.append(listener.accept()[0])
+                except OSError:
+                    return
+
+        threading.Thread(target=accept, daemon=True).start()
+        port = listener.getsockname()[1]
+        with pytest.raises(database.StoreError, match="connection timeout expired"):
+            open_database(f"postgresql+psycopg://u@127.0.0.1:{port}/x")
+        assert len(accepted) == 1
+        for connection in accepted:
+            connection.close()

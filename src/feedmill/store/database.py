@@ -101,26 +101,41 @@ def create(url: str) -> Engine:
             if blocker is not None:  # mkdir would say "File exists", of the folder
                 raise NotADirectoryError(errno.ENOTDIR, f"{blocker} is a file, not a folder")
             folder.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": LOCK_TIMEOUT})
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _begin_immediate)
         return engine
     # A server that never answers (a host gone, a firewall dropping packets)
     # held a run, and the site's lock, for ever: libpq waits without limit
     # unless the URL says otherwise (…?connect_timeout=30 wins).
-    connect_args = {} if "connect_timeout=" in url else {"connect_timeout": CONNECT_TIMEOUT}
+    connect_args: dict[str, Any] = {}
+    if "connect_timeout=" not in url:
+        connect_args["connect_timeout"] = CONNECT_TIMEOUT
+    if "options=" not in url:
+        # A lock another program holds (a psql session left in a transaction)
+        # is waited for as long as SQLite waits (its busy timeout), then the
+        # pass fails and says so: it held the run, and the site, for ever.
+        connect_args["options"] = f"-c lock_timeout={LOCK_TIMEOUT * 1000}"
     return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
 
 
 CONNECT_TIMEOUT = 10  # seconds to reach a PostgreSQL server
+LOCK_TIMEOUT = 30  # seconds to wait for a lock, on PostgreSQL as on SQLite
 
 
 def current_revision(engine: Engine) -> str | None:
-    try:
-        with reading(engine) as conn:
+    """The schema's Alembic revision; None for a database without one.
+
+    A server that cannot be reached is an error here, not "no schema yet":
+    `migrate` would have waited for it a second time.
+    """
+    with reading(engine) as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        try:
             return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    except (OperationalError, ProgrammingError):
-        return None
+        except (OperationalError, ProgrammingError):  # a table of that name, not Alembic's
+            return None
 
 
 _MIGRATION_LOCK = 0x6665_6564_6D6D  # any constant: PostgreSQL's advisory lock key
