@@ -571,3 +571,61 @@ def test_a_postgresql_server_that_never_answers_is_waited_for_once(
         assert len(accepted) == 1
         for connection in accepted:
             connection.close()
+
+
+def test_two_sites_claiming_a_new_postgresql_database_at_once_hear_why(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """Both first runs read "no site yet" and both wrote theirs: the second
+    failed on the table's key, in the database's words. One claim at a time:
+    the second is told whose database it is, as on SQLite."""
+    import subprocess
+    import sys
+    import time
+
+    from sqlalchemy import create_engine
+
+    from support.feeds import Item, rss
+    from support.postgres import new_database
+    from support.site import write_config
+
+    url = new_database(postgres_url)
+    open_database(url).dispose()
+    sites = [tmp_path / "a", tmp_path / "b"]
+    for site in sites:
+        site.mkdir()
+        (site / "feed.xml").write_bytes(rss("源", [Item("一", guid="1")]))
+        write_config(site, [{"url": "feed.xml", "group": "g", "source": "s"}], state=url)
+    other = create_engine(url)
+    with other.connect() as held, other.connect() as watch:
+        held.execute(text("LOCK TABLE meta IN ACCESS EXCLUSIVE MODE"))  # both runs line up
+        runs = [
+            subprocess.Popen(
+                [sys.executable, "-m", "feedmill", "run", "-c", str(site / "feedmill.yml")],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for site in sites
+        ]
+        waiting = 0
+        for _ in range(600):
+            waiting = watch.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+                )
+            ).scalar_one()
+            watch.rollback()
+            if waiting >= 2:
+                break
+            time.sleep(0.1)
+        held.rollback()
+    other.dispose()
+    outputs = [run.communicate(timeout=120) for run in runs]
+    results = [(run.returncode, *output) for run, output in zip(runs, outputs, strict=True)]
+    assert waiting >= 2, results
+    assert sorted(code for code, _, _ in results) == [0, 1], results
+    (refused,) = [err for code, _, err in results if code == 1]
+    assert "the state database belongs to the site whose posts are in" in refused.replace("\n", "")
+    assert "pk_meta" not in refused

@@ -21,13 +21,14 @@ import socket
 from collections.abc import Callable
 from urllib.parse import unquote, urlsplit
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 
 from feedmill.store import meta
 from feedmill.store.database import StoreError
 
 _KEY = "site"
 _FILE_KEY = "site_folder"
+_CLAIM_LOCK = 0x6665_6564_636C  # PostgreSQL's advisory lock key for claims
 
 
 def here(posts_dir: str) -> str:
@@ -46,6 +47,11 @@ def claim(
     """Record ``site`` (`here`) as the database's site.  Returns the site it
     takes the database over from, if another used it; raises StoreError if
     that site is on this host and still there."""
+    if conn.dialect.name == "postgresql":
+        # One claim at a time, to the transaction's end: two sites' first
+        # runs both read "no site yet", and the second failed on the table's
+        # key, in the database's words.  (SQLite: BEGIN IMMEDIATE.)
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CLAIM_LOCK})
     before = meta.get(conn, key)
     if before == site:
         return None
