@@ -291,6 +291,10 @@ def test_a_section_with_every_key_commented_out_is_its_defaults(tmp_path: Path) 
             "state: 'postgresql+psycopg://fm:p@ss@db/x'\nfeeds: []\n",
             "the host or database name holds an '@': percent-encode",
         ),
+        (
+            "state: 'postgresql://fm@127.0.0.1:fivefour/x'\nfeeds: []\n",
+            "state: the port 'fivefour' is not a number",
+        ),
         ("retention: {days: 1000000}\nfeeds: []\n", "days: at most 36500"),
         ("fetch: {timeout: .nan}\nfeeds: []\n", "timeout: must be a positive number"),
         # A feed's URL is its database key: PostgreSQL refuses these, and the

@@ -629,3 +629,15 @@ def test_two_sites_claiming_a_new_postgresql_database_at_once_hear_why(
     (refused,) = [err for code, _, err in results if code == 1]
     assert "the state database belongs to the site whose posts are in" in refused.replace("\n", "")
     assert "pk_meta" not in refused
+
+
+def test_a_driver_that_is_not_installed_is_named_with_the_one_to_write() -> None:
+    # "pip install 'feedmill[postgres]'" was the advice: it installs psycopg 3.
+    import importlib.util
+
+    from feedmill.store.database import StoreError
+
+    if importlib.util.find_spec("psycopg2") is not None:
+        pytest.skip("psycopg2 is installed here")
+    with pytest.raises(StoreError, match=r"psycopg2.*write postgresql\+psycopg://"):
+        open_database("postgresql+psycopg2://u@127.0.0.1:1/x")

@@ -189,6 +189,11 @@ def _state(value: str) -> None:
         try:
             url = make_url(value)
         except ValueError:
+            userinfo, _, host = value.split("://", 1)[1].split("/", 1)[0].rpartition("@")
+            after_host = host.rpartition("]")[2] if host.startswith("[") else host  # [::1]:5432
+            port = after_host.rpartition(":")[2] if ":" in after_host else ""
+            if port and not port.isdigit() and "@" not in userinfo:
+                raise _Invalid("state", f"the port {port!r} is not a number") from None
             raise _Invalid("state", f"not a database URL that can be read: {hint}") from None
         if "@" in (url.host or "") or "@" in (url.database or ""):
             raise _Invalid("state", f"the host or database name holds an '@': {hint}")

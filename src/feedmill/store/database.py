@@ -252,7 +252,11 @@ def open_database(url: str) -> Engine:
     except OSError as exc:  # its folder cannot be made
         raise StoreError(f"cannot open the state database {redacted(url)}: {exc}") from None
     except (ImportError, NoSuchModuleError, ArgumentError) as exc:  # a driver not installed
-        hint = " (PostgreSQL needs: pip install 'feedmill[postgres]')" if "postgres" in url else ""
+        hint = ""
+        if "psycopg2" in url:  # feedmill[postgres] installs psycopg 3, not this one
+            hint = " (feedmill uses psycopg 3: write postgresql+psycopg://)"
+        elif "postgres" in url:
+            hint = " (PostgreSQL needs: pip install 'feedmill[postgres]')"
         raise StoreError(f"cannot open the state database {redacted(url)}: {exc}{hint}") from None
     return engine
 
