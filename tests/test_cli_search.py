@@ -110,6 +110,11 @@ def test_query_syntax_in_user_input_is_harmless(demo: Path) -> None:
     for text in ("(", "-", "，", '""', "-央行"):
         result = cli("search", "-c", str(demo), "--json", "--", text)
         assert result.code == 2 and "nothing to find: give a word to find" in result.stderr
+    # A word no index holds (a hash) finds nothing, as the README says: no usage error.
+    for args in (["逆回购", "f" * 80], ["--json", "f" * 80]):
+        result = cli("search", "-c", str(demo), *args)
+        assert result.code == 0, result.stderr
+        assert "a word of over 64 characters" in result.stderr or result.stdout == "[]\n"
 
 
 def test_the_terminal_output_and_nothing_found(demo: Path) -> None:

@@ -960,7 +960,7 @@ def search(
     """
     from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-    from feedmill.search.tokens import query_tokens
+    from feedmill.search.tokens import MAX_TOKEN, query_tokens
     from feedmill.store import search as search_store
     from feedmill.store.database import StoreError, open_database, reading
     from feedmill.store.feeds import view
@@ -978,6 +978,15 @@ def search(
             "an empty query finds nothing: give words to find", param_hint="QUERY"
         )
     terms = query_tokens(typed)
+    if terms.unindexed:  # not the user's error: exit 0, as "nothing found" is
+        if as_json:
+            _print_out("[]\n")
+        else:
+            err.print(
+                f"nothing found: a word of over {MAX_TOKEN} characters (a hash, base64)"
+                " is in no index"
+            )
+        return
     if not terms.include:  # "-央行" alone, "，", '""': "nothing found" said nothing of why
         raise click.BadParameter(
             "nothing to find: give a word to find (-word only excludes; punctuation is no word)",

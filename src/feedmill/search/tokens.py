@@ -408,6 +408,7 @@ class QueryTerms:
 
     include: tuple[Phrase, ...] = ()
     exclude: tuple[Phrase, ...] = ()
+    unindexed: bool = False  # a term held a word no index holds: nothing can match
 
     @property
     def empty(self) -> bool:
@@ -445,7 +446,7 @@ def query_tokens(query: str) -> QueryTerms:
         if any(len(token) > MAX_TOKEN for token in phrase):
             if sign:
                 continue
-            return QueryTerms()
+            return QueryTerms(unindexed=True)
         target = exclude if sign else include
         if phrase and phrase not in target:
             target.append(phrase)
