@@ -206,6 +206,10 @@ def test_add_reads_a_typed_path_from_where_the_command_runs(
     quoted = cli("add", "“https://rsshub.app/stcn/yw”", "-g", "g", "-s", "g", "-c", str(config))
     said = quoted.stderr.replace("\n", "")
     assert quoted.code == 2 and "input method?): https://rsshub.app/stcn/yw" in said
+    for typo in ("https//rsshub.app/stcn/yw", "https：//rsshub.app/stcn/yw"):
+        typed = cli("add", typo, "-g", "g", "-s", "h", "-c", str(config))
+        said = typed.stderr.replace("\n", "")
+        assert typed.code == 2 and "(a feed on the web? https://rsshub.app/stcn/yw)" in said
     assert len(load(config).feeds) == 3  # nothing added
 
 

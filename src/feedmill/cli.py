@@ -30,6 +30,7 @@ from feedmill.config import (
     ConfigError,
     load_config,
     looks_like_host,
+    meant_url,
     parse_duration,
     web_scheme,
 )
@@ -1504,10 +1505,15 @@ def add(url: str, group: str, source: str, channel: str | None, config: Path) ->
 def _typed_path(typed: str, config: Path) -> str:
     """A feed file named on the command line (relative to where the command
     runs), as the config names it (relative to the config's folder)."""
+    from feedmill.urls import without_userinfo
+
     local = (Path.cwd() / Path(typed).expanduser()).resolve()
     if not local.is_file():
         scheme, _, rest = typed.partition(":")
-        if scheme.lower() in ("http", "https") and rest:  # "https:/rsshub.app/x"
+        meant = meant_url(typed)
+        if meant is not None:  # "https//rsshub.app/x", "http：//…" from an input method
+            hint = f" (a feed on the web? {without_userinfo(meant)})"
+        elif scheme.lower() in ("http", "https") and rest:  # "https:/rsshub.app/x"
             hint = f" (a feed on the web? {scheme}://{rest.lstrip('/')}: a scheme needs ://)"
         elif looks_like_host(typed):
             hint = f" (a feed on the web? {web_scheme(typed)}://{typed})"

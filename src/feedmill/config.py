@@ -431,7 +431,7 @@ class FeedSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         _check("headers", _headers, self.headers)
         for name in ("group", "source"):
             _category_name(name, getattr(self, name))
-        meant = _meant_url(self.url)
+        meant = meant_url(self.url)
         if meant is not None:
             raise _Invalid(
                 "url",
@@ -1018,7 +1018,7 @@ _WEB_URL = re.compile(r"^https?://", re.IGNORECASE)
 _COLON_MISSING = re.compile(r"^(https?)//", re.IGNORECASE)
 
 
-def _meant_url(url: str) -> str | None:
+def meant_url(url: str) -> str | None:
     """The http(s) URL that ``url`` was typed as, if it is not one itself:
     ``‘http://a/b’``, ``http：//a/b``, ``ｈｔｔｐ://a/b``, ``https//a/b``."""
     from feedmill.normalize.text import nfkc
