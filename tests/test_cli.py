@@ -585,9 +585,18 @@ def test_init_on_an_existing_hexo_site_changes_none_of_its_urls(tmp_path: Path) 
     assert "feedmill-referrer.js was not added" in result.stdout
     config = (site / "feedmill.yml").read_text()
     assert "\ntimezone: America/New_York\n" in config and "\ndate_style: local\n" in config
-    assert "does not list .feedmill/" in result.stdout
+    said = " ".join(result.stdout.split())
+    assert "does not list feedmill's .feedmill/ (the state database)," in said
+    assert "source/_posts/.feedmill.lock (the lock)" in said
+    assert "source/_posts/.feedmill-tmp/ (temporary files): add them" in said
     assert (site / ".gitignore").read_text() == "node_modules/\npublic/\n"
     assert cli("run", "-c", str(site / "feedmill.yml")).code == 0
+    # Where the site keeps its posts elsewhere (source_dir), that folder's
+    # files; what the .gitignore lists, in any of git's ways, is not asked for.
+    (site / "_config.yml").write_text("title: My Blog\nsource_dir: src\n")
+    (site / ".gitignore").write_text("/.feedmill/\n**/.feedmill.lock\n")
+    said = " ".join(cli("init", str(site)).stdout.split())
+    assert "does not list feedmill's src/_posts/.feedmill-tmp/ (temporary files): add it" in said
 
 
 def test_demo_never_takes_over_a_real_site(tmp_path: Path) -> None:
@@ -1521,3 +1530,14 @@ def test_a_tilde_in_feedmill_yml_is_the_home_folder(
     write_config(elsewhere, feeds, site="~/blog", state="sqlite:///~/state/state.db")
     assert "0 new, 0 updated, 1 unchanged" in cli("run", "-c", str(config), "--all").stdout
     assert not (elsewhere / "~").exists()
+
+
+def test_init_here_says_what_to_run_next_without_a_cd(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    lines = cli("init").stdout.splitlines()
+    assert "  feedmill run -c feedmill.yml" in lines
+    assert "  npm install && npx hexo server" in lines
+    elsewhere = cli("init", "blog").stdout
+    assert "(cd blog && npm install && npx hexo server)" in elsewhere

@@ -249,12 +249,33 @@ def _site_timezone(directory: Path) -> str | None:
     return zone.strip()
 
 
-def _ignores_state(directory: Path) -> bool:
+def _not_ignored(directory: Path) -> list[str]:
+    """What feedmill keeps in a site that its .gitignore does not list: the
+    state folder, and the lock and temporary files beside the posts."""
+    from feedmill.config import source_folder
+    from feedmill.publish.sitelock import LOCK_NAME
+    from feedmill.publish.writer import TEMP_DIR
+
     try:
         lines = (directory / ".gitignore").read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError):
-        return True  # nothing to say about a file we cannot read
-    return any(line.strip().strip("/") in (".feedmill", ".feedmill/*") for line in lines)
+        return []  # nothing to say about a file we cannot read
+    listed = {line.strip().removeprefix("**/").strip("/").removesuffix("/*") for line in lines}
+    posts = (source_folder(directory.resolve()) / "_posts").relative_to(directory.resolve())
+    wanted = [  # (the line to add, what it is, the lines that cover it)
+        (".feedmill/", "the state database", {".feedmill"}),
+        (
+            f"{posts.as_posix()}/{LOCK_NAME}",
+            "the lock",
+            {f"{posts.as_posix()}/{LOCK_NAME}", LOCK_NAME},
+        ),
+        (
+            f"{posts.as_posix()}/{TEMP_DIR}/",
+            "temporary files",
+            {f"{posts.as_posix()}/{TEMP_DIR}", TEMP_DIR},
+        ),
+    ]
+    return [f"{line} ({what})" for line, what, covering in wanted if not listed & covering]
 
 
 @app.command()
@@ -293,16 +314,23 @@ def init(directory: Path) -> None:
             "(`feedmill init new-site`) unless pictures of your own need a Referer.",
             markup=False,
         )
-    if not _ignores_state(directory):
+    missing = _not_ignored(directory)
+    if missing:
         out.print(
-            "\nYour .gitignore does not list .feedmill/ (the state database): add it "
-            "unless you mean to commit the state.",
+            f"\nYour .gitignore does not list feedmill's {', '.join(missing)}: add"
+            f" {'them' if len(missing) > 1 else 'it'} unless you mean to commit"
+            f" {'them' if len(missing) > 1 else 'it'}.",
             markup=False,
         )
+    build = "npm install && npx hexo server"
     out.print(
         f"\nNext: add feeds to {directory / CONFIG_NAME}, then\n"
         f"  feedmill run -c {_shell(directory / CONFIG_NAME)}\n"
-        f"  (cd {_shell(directory)} && npm install && npx hexo server)",
+        + (
+            f"  {build}"
+            if directory.resolve() == Path.cwd()
+            else f"  (cd {_shell(directory)} && {build})"
+        ),
         markup=False,
         soft_wrap=True,
     )
