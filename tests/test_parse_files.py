@@ -95,3 +95,36 @@ def test_json_that_names_no_version_and_has_no_item_is_no_feed(document: str) ->
     parser was given it again): an API's answer is no empty feed."""
     with pytest.raises(ParseError, match="that is not a JSON Feed: " + re.escape(document)):
         parse_document(document.encode(), "application/json")
+
+
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489")
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "said"),
+    [
+        (PNG, "image/png", "got image/png: a PNG image, not a feed"),
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", None, "got a PDF document, not a feed"),
+        (b"PK\x03\x04\x14\x00\x00\x00\x08\x00", "application/xml", "got application/xml: a ZIP"),
+        # Bytes of no text (random: a tenth of them controls), whatever the label.
+        (bytes(range(256)) * 2, "application/rss+xml", "binary data, not a feed"),
+    ],
+)
+def test_a_binary_body_is_named_not_quoted(
+    body: bytes, content_type: str | None, said: str
+) -> None:
+    """A picture served for a feed was a line of its bytes read as GB18030 in `status`."""
+    with pytest.raises(ParseError, match=re.escape(said)):
+        parse_document(body, content_type)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32", "gb18030"])
+def test_text_in_a_wide_or_chinese_encoding_is_no_binary(encoding: str) -> None:
+    # UTF-16 Chinese text has as many control bytes as random bytes: its "<" tells.
+    rss = (
+        f'<?xml version="1.0" encoding="{encoding}"?><rss version="2.0"><channel><title>源</title>'
+        + "".join(f"<item><title>第{i}条</title><guid>{i}</guid></item>" for i in range(30))
+        + "</channel></rss>"
+    )
+    parsed = parse_document(rss.encode(encoding), "application/rss+xml")
+    assert len(parsed.entries) == 30

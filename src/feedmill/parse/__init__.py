@@ -25,7 +25,7 @@ from feedmill.models import ParsedFeed, RawEntry
 from feedmill.parse import fast, jsonfeed, robust
 from feedmill.parse.encoding import Decoded, as_utf8_xml, decode
 from feedmill.parse.safety import fix_entities, make_safe
-from feedmill.parse.sniff import FEED_ROOTS, describe, feed_start, kind, root_name
+from feedmill.parse.sniff import FEED_ROOTS, binary_kind, describe, feed_start, kind, root_name
 
 __all__ = ["ParseError", "Prepared", "parse_document", "prepare"]
 
@@ -299,6 +299,10 @@ def parse_document(body: bytes, content_type: str | None = None) -> ParsedFeed:
         raise ParseError(
             "got a gzip-compressed body (compressed twice, or without its Content-Encoding)"
         )
+    binary = binary_kind(body)
+    if binary is not None:
+        mime = (content_type or "").split(";")[0].strip().lower()
+        raise ParseError(f"got {f'{mime}: ' if mime else ''}{binary}, not a feed")
     prepared = prepare(body, content_type)
     decoded, what = prepared.decoded, prepared.kind
     text = decoded.text

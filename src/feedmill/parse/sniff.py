@@ -95,6 +95,41 @@ def root_name(text: str) -> str | None:
     return None
 
 
+# What a server sends by mistake for a feed: its first bytes say what it is.
+_MAGIC = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"%PDF-", "a PDF document"),
+    (b"PK\x03\x04", "a ZIP archive"),
+    (b"\x28\xb5\x2f\xfd", "zstd-compressed data"),
+    (b"\x00asm", "WebAssembly"),
+)
+# Text in any encoding a feed comes in: UTF-16 and UTF-32 (a BOM, or "<"
+# beside NUL bytes) are text whatever their bytes look like.
+_WIDE_TEXT = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff", b"<\x00", b"\x00<", b"\x00\x00\x00<")
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), *range(0x0E, 0x1B), *range(0x1C, 0x20)])
+
+
+def binary_kind(body: bytes) -> str | None:
+    """What a body that is no text is ("a PNG image", "binary data"), or None.
+
+    Its text would be a line of noise in `status` (a picture decoded as GB18030).
+    """
+    for magic, name in _MAGIC:
+        if body.startswith(magic):
+            return name
+    if body[4:12] in (b"WEBPVP8 ", b"WEBPVP8L", b"WEBPVP8X") and body.startswith(b"RIFF"):
+        return "a WebP image"
+    head = body.lstrip(b" \t\r\n")[:1024]
+    if not head or head.startswith(_WIDE_TEXT):
+        return None
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
+    # No encoding of text puts these bytes in one in twenty (random bytes: one in ten).
+    return "binary data" if controls * 20 > len(head) else None
+
+
 def describe(text: str, content_type: str | None) -> str:
     """A one-line account of a document that is not a feed."""
     mime = (content_type or "").split(";")[0].strip().lower() or None
