@@ -364,7 +364,8 @@ def _now_stamp() -> str:
     return f"{datetime.now().astimezone():%Y-%m-%d %H:%M:%S} "
 
 
-def _report(summary: Any, stamp: str = "") -> None:
+def _report(summary: Any, stamp: str = "", *, fetched: bool = True) -> None:
+    """The pass's line; without its feeds for a pass that fetched none (`publish`)."""
     for url, reason in summary.failures:
         err.print(f"{stamp}[red]failed[/red] {_shown_url(url)}: {plain(reason)}", soft_wrap=True)
     skipped = f", {summary.feeds_skipped} not due" if summary.feeds_skipped else ""
@@ -373,9 +374,14 @@ def _report(summary: Any, stamp: str = "") -> None:
     held = f" · {summary.archived} archived" if summary.archived else ""
     if summary.blocked or summary.duplicates:
         held += f" · held back: {summary.blocked} blocked, {summary.duplicates} duplicates"
+    feeds = (
+        f"feeds: {summary.feeds_ok} ok, {summary.feeds_not_modified} unchanged, "
+        f"{summary.feeds_failed} failed{skipped} · "
+        if fetched
+        else ""
+    )
     out.print(
-        f"{stamp}feeds: {summary.feeds_ok} ok, {summary.feeds_not_modified} unchanged, "
-        f"{summary.feeds_failed} failed{skipped} · posts: {summary.posts_new} new, "
+        f"{stamp}{feeds}posts: {summary.posts_new} new, "
         f"{summary.posts_updated} updated, {summary.posts_unchanged} unchanged{held} "
         f"· {summary.seconds:.1f} s",
         soft_wrap=True,
@@ -838,7 +844,7 @@ def publish(config: Path, rebuild: bool) -> None:
                 _say_notices(mill)
                 summary = _one_pass(mill, "rebuild" if rebuild else "publish_pending")
                 _say_notices(mill)  # what the pass found (a feed that left the config)
-                _report(summary)
+                _report(summary, fetched=False)
         except (SiteBusy, StoreError, SQLAlchemyError, OSError) as exc:
             raise click.exceptions.Exit(_failed_pass(loaded, exc)) from None
     if received:  # cut short (what is left is written next time): as `run` says so
