@@ -1039,3 +1039,51 @@ def test_a_page_far_larger_than_an_article_is_refused_before_extraction() -> Non
 def test_unclosed_meta_tags_are_scanned_in_one_pass() -> None:
     # 80,000 "<meta " without ">": tried from each, quadratic in the 512 KiB scanned.
     assert decode_html(b"<meta " * 80_000).startswith("<meta ")
+
+
+# A page whose script draws the article (36kr): what is left is menus and a footer.
+SCRIPT_DRAWN = """<html><head><title>比亚迪海外工厂投产-36氪</title></head><body>
+<div id="app"><div class="header"><a href="/">首页</a><a href="/newsflashes">快讯</a></div>
+<div class="loading">加载中...</div>
+<div class="footer"><div class="about"><p>36氪是一家以科技创新为核心的综合服务平台，
+为创业者、投资人、企业及科技爱好者提供全方位的信息、数据与社区服务，覆盖前沿科技、
+新消费、出海、企业服务等多个领域，帮助用户发现机会、连接资源、做出更好的决策。</p>
+<p>关于36氪 | 城市合作 | 寻求报道 | 我要入驻 | 投资者关系 | 商务合作 | 联系我们 | 加入我们</p>
+<p>京ICP备12031756号-6 京公网安备11010502036099号 违法和不良信息举报电话：010-89650707</p>
+</div></div></div>
+<script>window.initialState={"articleDetail":{"content":"<p>比亚迪泰国工厂今日投产……</p>"}}</script>
+</body></html>"""
+
+
+def test_a_page_whose_script_draws_the_article_keeps_the_feeds_text() -> None:
+    from feedmill.store.entries import Item
+    from feedmill.worker import with_full_text
+
+    summary = "<p>比亚迪泰国工厂正式投产，年产能十五万辆，成为其在东南亚的首个整车生产基地。</p>"
+    link = "https://36kr.example/p/3301"
+    item = Item.of(
+        Entry(link, link, "比亚迪海外工厂投产，东南亚布局提速", None, None, None, summary)
+    )
+    out, note, retry, _ = with_full_text((item,), ((link, SCRIPT_DRAWN, None, None),))
+    assert out[0].entry.content == summary
+    assert note == (
+        "full text: 1 of 1 articles kept the feed's text:"
+        " the page's text has nothing of the item's (drawn by its script?) (1)"
+    )
+    assert not retry
+
+
+def test_a_teaser_says_too_little_to_judge_a_page_by() -> None:
+    from feedmill.worker import strays_from
+
+    article = "<p>统计局发布数据，一季度工业增加值同比增长百分之六点二，增速较上年加快。</p>"
+    assert not strays_from(article, "快讯", "<p>详见原文。</p>")  # nothing to judge by
+    assert not strays_from(article, "一季度工业增加值增长6.2%", "")  # the title is in it
+    assert strays_from(article, "比亚迪海外工厂投产", "")
+    assert strays_from(article, "", "<p>" + "比亚迪泰国工厂正式投产，年产能十五万辆。" + "</p>")
+
+
+def test_a_chinese_sites_licence_and_report_lines_are_no_article() -> None:
+    article = extract_article(SCRIPT_DRAWN, "https://36kr.example/p/3301")
+    assert article is not None and "综合服务平台" in article
+    assert "ICP" not in article and "举报" not in article

@@ -144,7 +144,9 @@ _BOILERPLATE_START: Final = re.compile(
 _BOILERPLATE_PHRASE: Final = re.compile(
     r"仅代表作者(?:本人|个人)?(?:观点|立场)|作者独立观点|不代表本(?:站|网|平台|号)"
     r"|未经(?:书面)?(?:允许|许可|授权)[，,]?\s*(?:不得|禁止|请勿|严禁)(?:转载|转发|使用)"
-    r"|转载请(?:注明|联系)|对本稿件有异议|does not constitute investment advice",
+    r"|转载请(?:注明|联系)|对本稿件有异议|does not constitute investment advice"
+    # A Chinese site's footer: its licence number, where to report it.
+    r"|ICP[备证]\s*\d+号|(?:违法(?:和|与)?不良信息)?举报(?:电话|邮箱|中心)|公网安备\s*\d+号",
     re.IGNORECASE,
 )
 # ... and words that mark a short block (a line, a caption) as the site's.

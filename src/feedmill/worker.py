@@ -17,6 +17,7 @@ from __future__ import annotations
 import multiprocessing
 import multiprocessing.connection
 import os
+import re
 import signal
 import threading
 import uuid
@@ -294,6 +295,7 @@ def with_full_text(
 
     asked = {link for link, *_ in pages}
     feed_text = {i.entry.link: i.entry.content for i in items if i.entry.link in asked}
+    titles = {i.entry.link: i.entry.title or "" for i in items if i.entry.link in asked}
     articles: dict[str, str] = {}
     failures: dict[str, str] = {}
     for link, html, final_url, error in pages:
@@ -308,6 +310,11 @@ def with_full_text(
         # a teaser) is not the article the feed summed up.
         if content is not None and says_less(content, feed_text.get(link, "")):
             content, error = None, "the page says less than the feed"
+        elif content is not None and strays_from(content, titles[link], feed_text.get(link, "")):
+            content, error = (
+                None,
+                "the page's text has nothing of the item's (drawn by its script?)",
+            )
         if content is not None:
             articles[link] = content
         else:
@@ -346,6 +353,41 @@ def says_less(article: str, feed_text: str) -> bool:
     (a tenth less: a feed that carries the article plus a "阅读原文" line is
     not worth a warning)."""
     return 10 * len(visible_text(article)) < 9 * len(visible_text(feed_text))
+
+
+_GRAMS = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|[^\W_]{2,}")
+
+
+def _grams(text: str) -> set[str]:
+    """Pairs of Chinese characters, and other words: what two texts of one
+    story share however each phrases it."""
+    grams: set[str] = set()
+    for run in _GRAMS.findall(text.casefold()):
+        if "\u3400" <= run[0] <= "\ufaff":
+            grams.update(run[i : i + 2] for i in range(max(1, len(run) - 1)))
+        else:
+            grams.add(run)
+    return grams
+
+
+def strays_from(article: str, title: str, feed_text: str) -> bool:
+    """Whether a page's article has next to nothing of the item's title and
+    of the feed's text: a page whose script draws the article (36kr) left
+    its menus and footer to extract, posted in the summary's place.  Judged
+    only where the item gives enough to compare: a title of four grams or
+    more, a feed's text of twelve (a teaser, "详见原文", says nothing of it)."""
+    judged = False
+    shown: set[str] | None = None
+    for own, enough in ((title, 4), (visible_text(feed_text)[:1000], 12)):
+        grams = _grams(own)
+        if len(grams) < enough:
+            continue
+        if shown is None:
+            shown = _grams(visible_text(article))
+        if 5 * len(grams & shown) >= len(grams):  # a fifth of either is there
+            return False
+        judged = True
+    return judged
 
 
 def _awaiting_pages(
