@@ -525,6 +525,13 @@ def test_a_postgresql_lock_held_elsewhere_ends_the_pass_as_sqlites_busy_file_doe
     with engine.connect() as conn:
         assert conn.execute(text("SHOW lock_timeout")).scalar() == "30s"
     engine.dispose()
+    # One the user set (here the URL's options; a role's or PGOPTIONS alike) stays,
+    # and is set after connecting: a startup option PgBouncer would refuse.
+    separator = "&" if "?" in url else "?"
+    own = open_database(f"{url}{separator}options=-c%20lock_timeout%3D5000")
+    with own.connect() as conn:
+        assert conn.execute(text("SHOW lock_timeout")).scalar() == "5s"
+    own.dispose()
     (tmp_path / "feed.xml").write_bytes(rss("源", [Item("一", guid="1")]))
     config = write_config(tmp_path, [{"url": "feed.xml", "group": "g", "source": "s"}], state=url)
     assert cli("run", "-c", str(config)).code == 0

@@ -108,15 +108,29 @@ def create(url: str) -> Engine:
     # A server that never answers (a host gone, a firewall dropping packets)
     # held a run, and the site's lock, for ever: libpq waits without limit
     # unless the URL says otherwise (…?connect_timeout=30 wins).
-    connect_args: dict[str, Any] = {}
-    if "connect_timeout=" not in url:
-        connect_args["connect_timeout"] = CONNECT_TIMEOUT
-    if "options=" not in url:
-        # A lock another program holds (a psql session left in a transaction)
-        # is waited for as long as SQLite waits (its busy timeout), then the
-        # pass fails and says so: it held the run, and the site, for ever.
-        connect_args["options"] = f"-c lock_timeout={LOCK_TIMEOUT * 1000}"
-    return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+    connect_args = {} if "connect_timeout=" in url else {"connect_timeout": CONNECT_TIMEOUT}
+    engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+    event.listen(engine, "connect", _postgresql_lock_timeout)
+    return engine
+
+
+def _postgresql_lock_timeout(dbapi_connection: Any, _record: Any) -> None:
+    """A lock another program holds (a psql session left in a transaction)
+    is waited for as long as SQLite waits for a busy file, then the pass
+    fails and says so: it held the run, and the site, for ever.  Set after
+    connecting, not as a startup option (PgBouncer refuses those, and one
+    would replace PGOPTIONS), and only where nothing set one: a role's
+    ``ALTER ROLE … SET lock_timeout``, PGOPTIONS or the URL's ``options``."""
+    autocommit = dbapi_connection.autocommit
+    dbapi_connection.autocommit = True  # no transaction left open by it
+    try:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SHOW lock_timeout")
+            row = cursor.fetchone()
+            if row is not None and row[0] == "0":
+                cursor.execute(f"SET lock_timeout = {int(LOCK_TIMEOUT * 1000)}")
+    finally:
+        dbapi_connection.autocommit = autocommit
 
 
 CONNECT_TIMEOUT = 10  # seconds to reach a PostgreSQL server
