@@ -118,13 +118,50 @@ def test_a_binary_body_is_named_not_quoted(
         parse_document(body, content_type)
 
 
-@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32", "gb18030"])
-def test_text_in_a_wide_or_chinese_encoding_is_no_binary(encoding: str) -> None:
-    # UTF-16 Chinese text has as many control bytes as random bytes: its "<" tells.
-    rss = (
-        f'<?xml version="1.0" encoding="{encoding}"?><rss version="2.0"><channel><title>源</title>'
-        + "".join(f"<item><title>第{i}条</title><guid>{i}</guid></item>" for i in range(30))
+def _rss(encoding: str, lead: str = "", indent: str = "") -> str:
+    return (
+        f'{lead}<?xml version="1.0" encoding="{encoding}"?>\n<rss version="2.0"><channel>'
+        f"{indent}<title>源</title>"
+        + "".join(
+            f"\n{indent}<item><title>第{i}条 Item</title><guid>{i}</guid></item>" for i in range(30)
+        )
         + "</channel></rss>"
     )
-    parsed = parse_document(rss.encode(encoding), "application/rss+xml")
+
+
+JSON_ITEMS = ",".join(
+    f'{{"id": "{i}", "title": "第{i}条", "content_text": "x"}}' for i in range(30)
+)
+JSON_FEED = (
+    f'{{"version": "https://jsonfeed.org/version/1.1", "title": "源", "items": [{JSON_ITEMS}]}}'
+)
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (_rss("utf-16").encode("utf-16"), None),
+        (_rss("utf-16", lead="\r\n").encode("utf-16-le"), None),  # no BOM, a line first
+        (_rss("utf-16", lead="\n").encode("utf-16-be"), None),
+        (_rss("utf-32").encode("utf-32"), None),
+        (JSON_FEED.encode("utf-16-le"), "application/feed+json"),  # no BOM, no "<"
+        (JSON_FEED.encode("utf-16-be"), "application/feed+json"),
+        (_rss("gb18030").encode("gb18030"), None),
+        (_rss("iso-2022-jp").encode("iso2022_jp"), None),  # shift bytes are controls
+        (
+            _rss("cp037", indent="\t")
+            .replace("源", "S")
+            .replace("第", "No")
+            .replace("条", "")
+            .encode("cp037"),
+            None,
+        ),
+    ],
+)
+def test_text_in_any_encoding_a_feed_comes_in_is_no_binary(
+    body: bytes, content_type: str | None
+) -> None:
+    # Judged by its first bytes alone (a PNG's): UTF-16 Chinese, ISO-2022 and
+    # EBCDIC hold as many control bytes as random data does.
+    parsed = parse_document(body, content_type or "application/rss+xml")
     assert len(parsed.entries) == 30

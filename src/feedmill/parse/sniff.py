@@ -106,28 +106,32 @@ _MAGIC = (
     (b"\x28\xb5\x2f\xfd", "zstd-compressed data"),
     (b"\x00asm", "WebAssembly"),
 )
-# Text in any encoding a feed comes in: UTF-16 and UTF-32 (a BOM, or "<"
-# beside NUL bytes) are text whatever their bytes look like.
-_WIDE_TEXT = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff", b"<\x00", b"\x00<", b"\x00\x00\x00<")
-_CONTROL_BYTES = bytes([*range(0x00, 0x09), *range(0x0E, 0x1B), *range(0x1C, 0x20)])
 
 
 def binary_kind(body: bytes) -> str | None:
-    """What a body that is no text is ("a PNG image", "binary data"), or None.
+    """What a body that no feed begins as is ("a PNG image"), or None.
 
-    Its text would be a line of noise in `status` (a picture decoded as GB18030).
+    By its first bytes only: whether other bytes are text is the decoder's
+    to say (UTF-16 without a BOM, ISO-2022, EBCDIC all look like noise).
     """
     for magic, name in _MAGIC:
         if body.startswith(magic):
             return name
     if body[4:12] in (b"WEBPVP8 ", b"WEBPVP8L", b"WEBPVP8X") and body.startswith(b"RIFF"):
         return "a WebP image"
-    head = body.lstrip(b" \t\r\n")[:1024]
-    if not head or head.startswith(_WIDE_TEXT):
-        return None
-    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
-    # No encoding of text puts these bytes in one in twenty (random bytes: one in ten).
-    return "binary data" if controls * 20 > len(head) else None
+    return None
+
+
+# Characters that no text holds many of: controls, what no decoding gave, private use.
+_NOISE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f\ufffd\ue000-\uf8ff]")
+
+
+def _noise(text: str) -> bool:
+    """Whether ``text``, decoded from a body that is no feed, is bytes of no
+    text: its line in `status` would be noise (one in twenty such characters;
+    random bytes read as GB18030 give one in eight)."""
+    head = text[:1000]
+    return len(_NOISE.findall(head)) * 20 > len(head)
 
 
 def describe(text: str, content_type: str | None) -> str:
@@ -158,6 +162,8 @@ def describe(text: str, content_type: str | None) -> str:
         if root is None:
             return f"got {mime or 'XML'} without any element, not a feed"
         return f"got {mime or 'XML'} whose root element is <{root}>, not a feed"
+    if _noise(text):
+        return f"got {mime + ': ' if mime else ''}binary data, not a feed"
     return f"got {mime or 'text'}: {_clip(_flat(text), 120)}"
 
 
