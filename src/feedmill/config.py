@@ -189,7 +189,10 @@ def _state(value: str) -> None:
         try:
             url = make_url(value)
         except ValueError:
-            userinfo, _, host = value.split("://", 1)[1].split("/", 1)[0].rpartition("@")
+            # The host is what follows the last "@" (a password may hold "/"):
+            # nothing of the user name or password is ever quoted.
+            userinfo, _, rest = value.split("://", 1)[1].rpartition("@")
+            host = rest.split("/", 1)[0].split("?", 1)[0]
             after_host = host.rpartition("]")[2] if host.startswith("[") else host  # [::1]:5432
             port = after_host.rpartition(":")[2] if ":" in after_host else ""
             if port and not port.isdigit() and "@" not in userinfo:
