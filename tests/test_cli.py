@@ -277,6 +277,7 @@ def test_a_section_with_every_key_commented_out_is_its_defaults(tmp_path: Path) 
         ),
         ("interval: 9999999999d\nfeeds: []\n", "interval: '9999999999d' is longer than ten years"),
         ("retention: {days: 9, archive: source/old}\nfeeds: []\n", "or Hexo publishes it"),
+        ("retention: {days: 9, archive: ~/old}\nfeeds: []\n", "named from it (no ~)"),
         ("feeds:\n  - {url: a.xml, group: g, source: s, [x]: 1}\n", "a list or mapping as a key"),
         ("? !!set {a: null}\n: 1\nfeeds: []\n", "a list or mapping as a key"),
         ("state: mysql://u@db/feedmill\nfeeds: []\n", "state: mysql:// is not supported"),
@@ -1535,6 +1536,15 @@ def test_a_tilde_in_feedmill_yml_is_the_home_folder(
     write_config(elsewhere, feeds, site="~/blog", state="sqlite:///~/state/state.db")
     assert "0 new, 0 updated, 1 unchanged" in cli("run", "-c", str(config), "--all").stdout
     assert not (elsewhere / "~").exists()
+    # A database an earlier version kept in "./~/" is said, not replaced by a new one.
+    (home / "state" / "state.db").rename(home / "state.db")
+    (elsewhere / "~" / "state").mkdir(parents=True)
+    (home / "state.db").rename(elsewhere / "~" / "state" / "state.db")
+    result = cli("run", "-c", str(config))
+    assert result.code == 2 and "state: ~/state/state.db is the home folder's now" in " ".join(
+        result.stderr.split()
+    )
+    assert not (home / "state" / "state.db").exists()
 
 
 def test_init_here_says_what_to_run_next_without_a_cd(

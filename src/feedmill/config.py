@@ -336,6 +336,8 @@ class RetentionSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True)
         _not_empty("archive", self.archive)
         if Path(self.archive).is_absolute() or ".." in Path(self.archive).parts:
             raise _Invalid("archive", "must be a folder inside the site")
+        if self.archive.startswith("~"):  # the home folder elsewhere in feedmill.yml
+            raise _Invalid("archive", "must be a folder inside the site, named from it (no ~)")
         parts = Path(self.archive).parts
         if parts[:2] == ("source", "_posts"):
             raise _Invalid("archive", "must not be inside source/_posts")
@@ -833,6 +835,7 @@ def check_feeds(config: Config, data: Any, path: Path) -> None:
     _check_duplicates(config, data, path)
     _check_category_pages(config, data, path)
     _check_paths_named_like_hosts(config, data, path)
+    _check_tilde_folders_left(config, data, path)
 
 
 def feed_entry(entry: dict[str, Any], path: Path) -> FeedSpec:
@@ -1069,6 +1072,24 @@ def web_scheme(host_like: str) -> str:
     if port:
         return "https" if port.group(1) == "443" else "http"
     return "http" if _SURELY_HOST.match(host_like) else "https"
+
+
+def _check_tilde_folders_left(config: Config, data: Any, path: Path) -> None:
+    """Before ``~`` was the home folder, "state: ~/news/state.db" made a
+    folder named "~" beside the config: a database (or site) left there is
+    said, not replaced by an empty one in the home folder without a word."""
+    scheme, slashes, rest = config.state.partition(":///")
+    sqlite = slashes and scheme.split("+")[0].lower() == "sqlite"
+    state = rest.partition("?")[0] if sqlite else config.state
+    for field, name in (("site", config.site), ("state", state)):
+        if not name.startswith("~") or "://" in name:
+            continue
+        old, new = config.base_dir / name, config.base_dir / home_expanded(name)
+        if old.exists() and not new.exists():
+            raise ConfigError(
+                f"{path}:{_line(data, (field,))}: {field}: {name} is the home folder's now;"
+                f" an earlier feedmill kept it in {old}: move it to {new}, or write that path"
+            )
 
 
 def _check_paths_named_like_hosts(config: Config, data: Any, path: Path) -> None:
