@@ -626,6 +626,12 @@ def test_words_of_other_spaced_scripts_are_found_anywhere_in_a_long_article(
     assert ids(find(engine, "Газпрома")) == [1]
     assert ids(find(engine, "café")) == [2]
     assert ids(find(engine, "ГАЗПРОМА выросли")) == [1]
+    # A word of an inflecting language typed last may begin the text's form of
+    # it (as it matched inside it as letters before); a Latin word may not.
+    assert ids(find(engine, "Газпром")) == [1]
+    assert ids(find(engine, "акции газпром")) == [1]
+    assert ids(find(engine, "ставк")) == [1]
+    assert ids(find(engine, "caf")) == [3] and find(engine, "Franc") == []  # not 2's café
     (hit,) = find(engine, "légère")
     assert "[légère]" in hit.snippet
 

@@ -196,6 +196,12 @@ _SPACED_LETTERS = (
     "\u10a0-\u10ff\u1e00-\u1fff"  # Georgian, Latin and Greek Extended
 )
 _ACCENTED = re.compile(f"[{_SPACED_LETTERS}]")
+# Scripts of languages that inflect a word's ending (Russian, Greek, Hebrew,
+# Arabic …): a word typed may begin the form the text has.  Not Latin: "fed"
+# must not find "federal".
+_INFLECTED = re.compile(
+    "[\u0370-\u03ff\u0400-\u052f\u0531-\u0587\u05d0-\u05ea\u0620-\u064a\u10a0-\u10ff\u1f00-\u1fff]"
+)
 _SPACED_WORD = re.compile(f"[0-9a-z{_SPACED_LETTERS}]+")
 
 
@@ -383,13 +389,16 @@ def lookup(phrase: Phrase) -> Lookup:
     """
     last = phrase[-1]
     chinese = bool(_CJK.match(last[-1]))
+    # A word of a language that inflects its words, typed last, may begin
+    # the form the text has: Газпром in Газпрома, Ελλάδ in Ελλάδα.
+    inflected = last.isalpha() and _INFLECTED.search(last) is not None
     cut = tuple(piece for token in phrase for piece in pieces(token))
-    prefix = chinese and pieces(last) == (last,)
+    prefix = (chinese and pieces(last) == (last,)) or inflected
     if len(phrase) > 1:
         return Lookup(cut, prefix)
     if cut == phrase:
-        return Lookup((), False, last, chinese)
-    return Lookup(cut, prefix, last, chinese)
+        return Lookup((), False, last, chinese or inflected)
+    return Lookup(cut, prefix, last, chinese or inflected)
 
 
 def matches(indexed: str, token: str, prefix: bool) -> bool:
