@@ -41,3 +41,12 @@ def test_hexo_slug_is_hexo_utils_slugize() -> None:
     ]
     assert differ == []
     assert expected[len(_POOL) : len(_POOL) + 6] == ["Cafe", "IT之家", "C", "C", "要闻-快讯", "ab"]
+
+
+def test_a_name_is_refused_for_a_tag_not_for_a_bare_angle_bracket() -> None:
+    from feedmill.publish.categories import category_name_problem
+
+    for name in ("C<T>", "<img src=x onerror=alert(1)>", "a</b", "x<!--", "<?php"):
+        assert "holds an HTML tag" in (category_name_problem(name) or ""), name
+    for name in ("A > B", "x < 5", "≥ < 5", "估值<10倍"):  # shown as written
+        assert category_name_problem(name) is None, name

@@ -325,7 +325,7 @@ def test_a_section_with_every_key_commented_out_is_its_defaults(tmp_path: Path) 
         # Every theme's category list writes the name as HTML: "C" alone showed.
         (
             "feeds:\n  - {url: a.xml, group: 技术, source: 'C<T>'}\n",
-            "feeds[0] (a.xml): source: 'C<T>' holds < or >: Hexo's category lists",
+            "feeds[0] (a.xml): source: 'C<T>' holds an HTML tag: Hexo's category lists",
         ),
         (
             "feeds:\n  - {url: a.xml, group: constructor, source: s}\n",

@@ -1341,7 +1341,7 @@ def test_an_import_refuses_each_bad_feed_with_the_reason_an_add_gives(
             "<img src=x onerror=alert(1)>",
             "源",
             None,
-            "group: .* holds < or >",
+            "group: .* holds an HTML tag",
         ),
     ],
 )

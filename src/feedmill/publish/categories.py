@@ -57,8 +57,10 @@ _OBJECT_PROPERTIES = frozenset(
     }
 )
 # Hexo's list_categories helper (every theme's category list) writes a name
-# as HTML, unescaped: no name holds markup ("C<T>" showed as "C").
+# as HTML, unescaped: no name holds what opens a tag ("C<T>" showed as "C";
+# "A > B" and "x < 5" show as they are).
 _MARKUP = re.compile(r"[<>]")
+_TAG_OPENING = re.compile(r"<[A-Za-z/!?]")
 _TAG = re.compile(r"<[^<>]*>")
 
 
@@ -70,8 +72,8 @@ def category_name_problem(value: str) -> str | None:
         return "holds a NUL character (\\0)"
     if not hexo_slug(value):
         return f"{value!r} has no letter or digit (Hexo could not name its page)"
-    if _MARKUP.search(value):
-        return f"{value!r} holds < or >: Hexo's category lists would show it as HTML"
+    if _TAG_OPENING.search(value):
+        return f"{value!r} holds an HTML tag: Hexo's category lists would show it as HTML"
     size = len(value.encode())
     if size > LONGEST_NAME_BYTES:
         return f"is {size} bytes in UTF-8; at most {LONGEST_NAME_BYTES} (Hexo makes a folder of it)"
