@@ -603,6 +603,9 @@ def test_init_on_an_existing_hexo_site_changes_none_of_its_urls(tmp_path: Path) 
     (site / ".gitignore").write_text("/.feedmill/\n**/.feedmill.lock\n")
     said = " ".join(cli("init", str(site)).stdout.split())
     assert "does not list feedmill's src/_posts/.feedmill-tmp/ (temporary files): add it" in said
+    for patterns in (".feedmill*\n", ".feedmill/**\n*.lock\n**/.feedmill-tmp/\n"):
+        (site / ".gitignore").write_text(patterns)
+        assert "does not list" not in cli("init", str(site)).stdout, patterns
 
 
 def test_demo_never_takes_over_a_real_site(tmp_path: Path) -> None:

@@ -252,6 +252,8 @@ def _site_timezone(directory: Path) -> str | None:
 def _not_ignored(directory: Path) -> list[str]:
     """What feedmill keeps in a site that its .gitignore does not list: the
     state folder, and the lock and temporary files beside the posts."""
+    import fnmatch
+
     from feedmill.config import source_folder
     from feedmill.publish.sitelock import LOCK_NAME
     from feedmill.publish.writer import TEMP_DIR
@@ -260,22 +262,23 @@ def _not_ignored(directory: Path) -> list[str]:
         lines = (directory / ".gitignore").read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError):
         return []  # nothing to say about a file we cannot read
-    listed = {line.strip().removeprefix("**/").strip("/").removesuffix("/*") for line in lines}
-    posts = (source_folder(directory.resolve()) / "_posts").relative_to(directory.resolve())
-    wanted = [  # (the line to add, what it is, the lines that cover it)
-        (".feedmill/", "the state database", {".feedmill"}),
-        (
-            f"{posts.as_posix()}/{LOCK_NAME}",
-            "the lock",
-            {f"{posts.as_posix()}/{LOCK_NAME}", LOCK_NAME},
-        ),
-        (
-            f"{posts.as_posix()}/{TEMP_DIR}/",
-            "temporary files",
-            {f"{posts.as_posix()}/{TEMP_DIR}", TEMP_DIR},
-        ),
+    patterns = [
+        line.strip().removeprefix("/").removeprefix("**/").rstrip("/").removesuffix("/**")
+        for line in lines
+        if line.strip() and not line.lstrip().startswith(("#", "!"))
     ]
-    return [f"{line} ({what})" for line, what, covering in wanted if not listed & covering]
+    posts = (source_folder(directory.resolve()) / "_posts").relative_to(directory.resolve())
+
+    def covered(path: str) -> bool:  # git's patterns, near enough: a glob of the path or name
+        name = path.rpartition("/")[2]
+        return any(fnmatch.fnmatchcase(path, p) or fnmatch.fnmatchcase(name, p) for p in patterns)
+
+    wanted = [  # (the line to add, what it is)
+        (".feedmill/", "the state database"),
+        (f"{posts.as_posix()}/{LOCK_NAME}", "the lock"),
+        (f"{posts.as_posix()}/{TEMP_DIR}/", "temporary files"),
+    ]
+    return [f"{line} ({what})" for line, what in wanted if not covered(line.rstrip("/"))]
 
 
 @app.command()
