@@ -632,15 +632,37 @@ def test_a_companys_own_news_is_no_outlets_credit(text: str, tag: str) -> None:
 @pytest.mark.parametrize("method", METHODS)
 def test_a_byline_or_dateline_gives_no_keyword(method: kw.Method) -> None:
     policy = TagPolicy(keywords=3, keyword_method=method)
-    for byline in ("证券时报网讯，", "东方财富网讯，", "新华网北京9月20日电 ", "金色财经报道，"):
+    for byline in (
+        "证券时报网讯，",
+        "东方财富网讯，",
+        "新华网北京9月20日电 ",
+        "金色财经报道，",
+        "证券时报记者张一帆报道，",
+        "本报记者 ",
+    ):
         tags = tags_for(
             "", f"<p>{byline}央行今日开展2000亿元逆回购操作，中标利率持平。</p>", policy
         )
-        assert not {"网讯", "财富", "新华网", "北京", "金色"} & set(tags), (byline, tags)
+        unwanted = {"网讯", "财富", "新华网", "北京", "金色", "证券时报", "本报记者", "张一帆"}
+        assert not unwanted & set(tags), (byline, tags)
         assert "利率" in tags
     # A clause that ends in 讯 is no byline: 喜讯 and 通讯 are words of the story.
     good_news = tags_for("", "<p>宁德时代传来喜讯，电池技术再突破，储能电池需求旺盛。</p>", policy)
     assert "喜讯" in good_news
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_listings_code_is_no_keyword(method: kw.Method) -> None:
+    # Beside the stock's own tag, "600519.SH" said it again; an index's code
+    # (000001.SH, the dictionary's 平安银行) and a Hong Kong code are no words.
+    policy = TagPolicy(keywords=6, keyword_method=method)
+    text = (
+        "<p>贵州茅台（600519.SH）年报营收增长，上证指数（000001.SH）收涨，深证成指（399001.SZ）"
+        "走强，腾讯控股（00700.HK）与苹果（AAPL.O）上涨，白酒白酒白酒。</p>"
+    )
+    tags = tags_for("", text, policy)
+    assert not [t for t in tags if any(ch.isdigit() for ch in t) or t.endswith(".O")], tags
+    assert "白酒" in tags
 
 
 @pytest.mark.parametrize("method", METHODS)

@@ -50,7 +50,8 @@ DEFAULT_STOPWORDS = frozenset(
     能力 领域 部分 程度 原因 结果 过程 目标 体系 机制 措施 政策 经济 项目 平台 产品 业务 服务
     人士 分析人士 业内人士 专家 投资者 机构 人员 人们 大家 地方 单位 部门 中心 地区 全国 国内 国际
     同比 环比 三大 中小 年期 天期 万元 亿元 百分点 个百分点 比例 规模 总额 金额 价格
-    两市 早盘 午盘 尾盘 盘中 收盘报 现报 官网 扫码
+    两市 早盘 午盘 尾盘 盘中 收盘报 现报 官网 扫码 本报记者 本报讯 时称 人士处 中国
+    choice wind ifind
     今日 今天 昨日 明日 日内 本周 上周 下周 本月 上月 当日 当天 当月 日前 近日 目前 此前 未来 全年
     年度 季度 一季度 二季度 三季度 四季度 上半年 下半年 前三季度 年初 年底 月份 时期 阶段 期间
     a about after all also an and are as at be been before but by can could did do does for from
@@ -119,10 +120,16 @@ def is_term(word: str, pos: str, stopwords: Collection[str]) -> bool:
         return False
     if not any(ch.isalpha() for ch in word):
         return False
+    if _SECURITY_CODE.fullmatch(word):  # 600519.SH beside the stock's tag; an index's code
+        return False
     # Latin words: names and acronyms (Linux, PMI, 5G), not running English.
     return not (pos == "eng" and word.islower())
 
 
+# A listing's code as quotes write it: 600519.SH, 00700.HK, SZ000001, AAPL.O.
+_SECURITY_CODE = re.compile(
+    r"(?:[A-Za-z]{2})?\d{4,6}(?:\.[A-Za-z]{1,4})?|[A-Za-z]{1,5}\.(?:O|N|OQ|US|HK)", re.IGNORECASE
+)
 _SURROGATES = re.compile("[\ud800-\udfff]")  # rjieba takes UTF-8, which cannot hold them
 
 
