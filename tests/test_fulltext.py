@@ -1087,3 +1087,39 @@ def test_a_chinese_sites_licence_and_report_lines_are_no_article() -> None:
     article = extract_article(SCRIPT_DRAWN, "https://36kr.example/p/3301")
     assert article is not None and "综合服务平台" in article
     assert "ICP" not in article and "举报" not in article
+
+
+_RRR = "<p>第{}段：央行决定下调金融机构存款准备金率0.5个百分点，释放长期流动性约1万亿元，支持实体经济。</p>"
+
+
+@pytest.mark.parametrize(
+    "ad",
+    [
+        "<div class='ad'><a href='https://ad.example/x'><img src='https://ad.example/banner.jpg'>"
+        "</a>开户即送万元体验金，点击领取</div>",
+        "<div class='adv-box' id='ad_1'><a href='https://ad.example/x'>"
+        "<img src='https://ad.example/banner.jpg' width='640' height='100'></a></div>",
+        "<div class='sinaads'><a href='https://ad.example/x'>"
+        "<img src='https://ad.example/banner.jpg'></a></div>",
+    ],
+)
+def test_an_advertisement_inside_the_article_is_no_part_of_it(ad: str) -> None:
+    # Its words stayed in the post, and its banner became the post's picture.
+    body = _RRR.format(1) + _RRR.format(2) + ad + _RRR.format(3) + _RRR.format(4)
+    page = f"<html><body><div class='article-content'>{body}"
+    page += "<p><img src='https://www.stcn.com/news.jpg'></p></div></body></html>"
+    article = extract_article(page, "https://www.stcn.com/a.html")
+    assert article is not None and "第4段" in article
+    assert "ad.example" not in article and "体验金" not in article
+    assert "https://www.stcn.com/news.jpg" in article
+
+
+def test_a_picture_alone_in_a_bare_block_is_kept() -> None:
+    # stcn's <div class="detail-img">: a short block to readability, dropped.
+    picture = (
+        '<div class="detail-img"><img src="https://static.stcn.com/a.jpg" alt="储能电站"></div>'
+    )
+    body = _RRR.format(1) + picture + _RRR.format(2) + _RRR.format(3)
+    page = f"<html><body><div class='detail-content'>{body}</div></body></html>"
+    article = extract_article(page, "https://www.stcn.com/a.html")
+    assert article is not None and 'src="https://static.stcn.com/a.jpg"' in article

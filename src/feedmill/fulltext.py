@@ -358,6 +358,16 @@ def _prepare(html: str, url: str) -> HtmlElement | None:
             if size is not None:
                 img.set(_SIZES[name], str(size))
     _unhide_body(doc)
+    # An advertisement inside the article's block: its text stayed in the
+    # post and its banner became the post's picture.
+    for el in _elements(doc.xpath("//body//*[@class or @id]")):
+        if el.tag not in ("article", "main") and _is_ad(el):
+            _drop(el)
+    # A picture alone in a bare block (stcn's <div class="detail-img">) is a
+    # short block to readability, dropped: as a paragraph it stays.
+    for div in _elements(doc.xpath("//div[.//img and not(.//p or .//div or .//table)]")):
+        if not div.text_content().strip() and len(div.xpath(".//img")) == 1:
+            div.tag = "p"
     # Editors (WeChat's above all) wrap every paragraph and heading in a bare
     # <section> for styling; readability judges each such section on its own
     # and drops the short ones — headings, images.  Sections that say what
@@ -367,6 +377,20 @@ def _prepare(html: str, url: str) -> HtmlElement | None:
     if url:
         doc.make_links_absolute(url, resolve_base_href=True, handle_failures="discard")
     return doc
+
+
+# Class and id words of advertisements: whole words, or what an "ad-" name
+# begins with (sina's "sinaads" and "adv-box" too).
+_AD_WORDS: Final = frozenset(
+    {"ad", "ads", "adv", "advert", "adverts", "advertisement", "adsbygoogle", "sponsor",
+     "sponsored", "sinaads", "google-ad", "banner-ad"}
+)  # fmt: skip
+_AD_PREFIXES: Final = ("ad-", "ad_", "ads-", "ads_", "adv-", "adv_", "advert")
+
+
+def _is_ad(el: HtmlElement) -> bool:
+    words = f"{el.get('class') or ''} {el.get('id') or ''}".lower().split()
+    return any(word in _AD_WORDS or word.startswith(_AD_PREFIXES) for word in words)
 
 
 def _unhide_body(doc: HtmlElement) -> None:
