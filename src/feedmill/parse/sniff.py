@@ -122,16 +122,18 @@ def binary_kind(body: bytes) -> str | None:
     return None
 
 
-# Characters that no text holds many of: controls, what no decoding gave, private use.
-_NOISE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f\ufffd\ue000-\uf8ff]")
+# Characters that no text holds many of: controls, what no decoding gave,
+# private use.  Not ESC, BEL and backspace: a terminal's escapes in a server's
+# text are quoted (as pictures), not taken for binary.
+_NOISE = re.compile(r"[\x00-\x06\x0b\x0e-\x1a\x1c-\x1f\ufffd\ue000-\uf8ff]")
 
 
 def _noise(text: str) -> bool:
     """Whether ``text``, decoded from a body that is no feed, is bytes of no
-    text: its line in `status` would be noise (one in twenty such characters;
-    random bytes read as GB18030 give one in eight)."""
+    text: its line in `status` would be noise (one in twenty such characters
+    in a body of some length; random bytes read as GB18030 give one in nine)."""
     head = text[:1000]
-    return len(_NOISE.findall(head)) * 20 > len(head)
+    return len(head) >= 64 and len(_NOISE.findall(head)) * 20 > len(head)
 
 
 def describe(text: str, content_type: str | None) -> str:
