@@ -1123,3 +1123,13 @@ def test_a_picture_alone_in_a_bare_block_is_kept() -> None:
     page = f"<html><body><div class='detail-content'>{body}</div></body></html>"
     article = extract_article(page, "https://www.stcn.com/a.html")
     assert article is not None and 'src="https://static.stcn.com/a.jpg"' in article
+
+
+def test_a_page_whose_item_the_worker_reads_otherwise_is_judged_without_it() -> None:
+    # The main process asks for pages by the links it read; the worker's own
+    # reading of the document may not list one of them the same way.
+    from feedmill.worker import with_full_text
+
+    link = "https://36kr.example/p/3301"
+    out, note, _, _ = with_full_text((), ((link, SCRIPT_DRAWN, None, None),))
+    assert out == () and note is None

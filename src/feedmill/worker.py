@@ -310,7 +310,9 @@ def with_full_text(
         # a teaser) is not the article the feed summed up.
         if content is not None and says_less(content, feed_text.get(link, "")):
             content, error = None, "the page says less than the feed"
-        elif content is not None and strays_from(content, titles[link], feed_text.get(link, "")):
+        elif content is not None and strays_from(
+            content, titles.get(link, ""), feed_text.get(link, "")
+        ):
             content, error = (
                 None,
                 "the page's text has nothing of the item's (drawn by its script?)",
