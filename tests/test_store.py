@@ -532,6 +532,12 @@ def test_a_postgresql_lock_held_elsewhere_ends_the_pass_as_sqlites_busy_file_doe
     with own.connect() as conn:
         assert conn.execute(text("SHOW lock_timeout")).scalar() == "5s"
     own.dispose()
+    with monkeypatch.context() as environment:  # libpq reads PGOPTIONS as it connects
+        environment.setenv("PGOPTIONS", "-c lock_timeout=7000")
+        own = open_database(url)
+        with own.connect() as conn:
+            assert conn.execute(text("SHOW lock_timeout")).scalar() == "7s"
+        own.dispose()
     (tmp_path / "feed.xml").write_bytes(rss("源", [Item("一", guid="1")]))
     config = write_config(tmp_path, [{"url": "feed.xml", "group": "g", "source": "s"}], state=url)
     assert cli("run", "-c", str(config)).code == 0
