@@ -268,14 +268,19 @@ def test_the_evaluation_set_through_the_whole_mill(tmp_path: Path) -> None:
     assert recall >= 0.90, recall
     published = len(set(cluster.values()))
     assert len(posts(tmp_path)) == published
-    assert f"{len(STORIES) - published} duplicates" in result.stdout
+    # A copy stored before its fuller telling was posted, then gave way to it.
+    held = re.search(r"(\d+) duplicates(?: · (\d+) replaced by a fuller copy)?", result.stdout)
+    assert held is not None, result.stdout
+    assert int(held[1]) + int(held[2] or 0) == len(STORIES) - published
 
 
 LPR = [STORIES[k] for k in ("s001-c", "s001-a", "s001-b", "s001-d")]  # 财联社 first, by time
+# LPR[0] is 财联社's 快讯 (21 words); LPR[1] and LPR[3] tell it at 71 words —
+# its fuller telling, which takes its post (see test_a_flash_posted_first_…).
 
 
 def test_later_copies_are_recorded_not_posted_and_the_post_lists_them(tmp_path: Path) -> None:
-    first, *later = LPR
+    first, later = LPR[1], [LPR[0], *LPR[2:]]  # the 快讯 is no fuller telling
     specs = _write_sources(tmp_path, [first])
     config = write_config(tmp_path, specs)
     assert cli("run", "-c", str(config)).code == 0
@@ -290,15 +295,15 @@ def test_later_copies_are_recorded_not_posted_and_the_post_lists_them(tmp_path: 
     assert "posts: 0 new, 1 updated" in result.stdout
     assert "held back: 0 blocked, 3 duplicates" in result.stdout
     (post,) = posts(tmp_path).values()
-    assert "title: '【快讯】9月LPR" in post
+    assert f"title: '{first['title']}'" in post
     front, body = post.split("\n---\n", 1)
-    sources = [s["source"] for s in later]
+    sources = [s["source"] for s in later]  # by date
     assert front.endswith(
         "also_reported_by:\n" + "".join(f" - {s}\n" for s in sources).rstrip("\n")
     )
     line = body.rstrip("\n").rsplit("\n", 1)[1]
     assert line.startswith(
-        '<p class="also-reported">同时报道：<a href="https://news.example/s001-a">'
+        '<p class="also-reported">同时报道：<a href="https://news.example/s001-c">'
     )
     assert [s for s in sources if s in line] == sources
 
@@ -310,6 +315,103 @@ def test_later_copies_are_recorded_not_posted_and_the_post_lists_them(tmp_path: 
     again = cli("run", "-c", str(config))
     assert "posts: 0 new, 0 updated" in again.stdout
     assert len(posts(tmp_path)) == 1
+
+
+def _status(config: Path) -> dict[str, dict[str, object]]:
+    rows = json.loads(cli("status", "-c", str(config), "--json").stdout)
+    return {row["source"]: row for row in rows}
+
+
+def test_a_flash_posted_first_gives_way_to_its_fuller_telling(tmp_path: Path) -> None:
+    """A 快讯 comes minutes before the article: posted first, it stood for the
+    story, and the article was held back behind it.  The article (three
+    times its words) takes the post; the 快讯, and the copies it held back,
+    are listed under it."""
+    flash, article, rewrite = LPR[:3]
+    reworded = {**flash, "id": "flash-2", "source": "金色财经",
+                "title": "9月LPR出炉：1年期3.65%，5年期以上4.3%"}  # fmt: skip
+    config = write_config(tmp_path, _write_sources(tmp_path, [flash, reworded]))
+    first = cli("run", "-c", str(config))
+    assert "posts: 1 new" in first.stdout and "1 duplicates" in first.stdout, first.stdout
+    (flash_post,) = posts(tmp_path)
+
+    config = write_config(tmp_path, _write_sources(tmp_path, [flash, reworded, article]))
+    second = cli("run", "-c", str(config))
+    assert second.code == 0, second.stderr
+    assert "posts: 1 new" in second.stdout, second.stdout
+    assert "1 replaced by a fuller copy" in second.stdout
+    ((name, post),) = posts(tmp_path).items()
+    assert name != flash_post
+    assert f"title: '{article['title']}'" in post and f" - {article['source']}\n" in post
+    assert sorted(_also_reported(post)) == sorted([flash["source"], "金色财经"])
+    status = _status(config)
+    assert (status[flash["source"]]["posts"], status[flash["source"]]["duplicates"]) == (0, 1)
+    assert (status[article["source"]]["posts"], status[article["source"]]["duplicates"]) == (1, 0)
+    cluster = _clusters(tmp_path / ".feedmill" / "state.db")
+    assert cluster[flash["id"]] == cluster["flash-2"] == article["id"]
+    held = cli("search", "LPR", "--all", "-c", str(config)).stdout
+    assert "a fuller copy of its story took its post" in " ".join(held.split())
+
+    # A rewrite of the article's length is held back behind it, as before.
+    config = write_config(tmp_path, _write_sources(tmp_path, [flash, reworded, article, rewrite]))
+    third = cli("run", "-c", str(config))
+    assert "posts: 0 new, 1 updated" in third.stdout and "1 duplicates" in third.stdout
+    ((same, post),) = posts(tmp_path).items()
+    assert same == name and rewrite["source"] in _also_reported(post)
+    assert "posts: 0 new, 0 updated" in cli("run", "-c", str(config)).stdout
+    assert list(posts(tmp_path)) == [name]
+
+
+def test_a_flash_deleted_by_hand_keeps_its_story_off_the_site(tmp_path: Path) -> None:
+    flash, article = LPR[:2]
+    config = write_config(tmp_path, _write_sources(tmp_path, [flash]))
+    assert cli("run", "-c", str(config)).code == 0
+    (name,) = posts(tmp_path)
+    (tmp_path / "source" / "_posts" / name).unlink()  # by its owner
+    config = write_config(tmp_path, _write_sources(tmp_path, [flash, article]))
+    result = cli("run", "-c", str(config))
+    assert "1 duplicates" in result.stdout and "replaced" not in result.stdout, result.stdout
+    assert posts(tmp_path) == {}
+
+
+def test_a_flash_that_retention_archived_keeps_its_place(tmp_path: Path) -> None:
+    """Archived, the story's post is off the site by the owner's rule: its
+    fuller copy is held back, as any copy, not posted in its place."""
+    flash, article = LPR[:2]
+    newer = STORIES["s004-a"]  # another story, a day later: the one post kept
+    config = write_config(
+        tmp_path, _write_sources(tmp_path, [flash, newer]), retention={"max_posts": 1}
+    )
+    assert "1 archived" in cli("run", "-c", str(config)).stdout
+    config = write_config(
+        tmp_path, _write_sources(tmp_path, [flash, newer, article]), retention={"max_posts": 1}
+    )
+    result = cli("run", "-c", str(config))
+    assert "1 duplicates" in result.stdout and "replaced" not in result.stdout, result.stdout
+    assert _clusters(tmp_path / ".feedmill" / "state.db")[article["id"]] == flash["id"]
+
+
+@pytest.mark.parametrize("order", ["flash first", "article first"])
+def test_a_flash_and_its_article_in_one_pass_post_the_article(tmp_path: Path, order: str) -> None:
+    """Which of the two two workers store first, the site ends with the
+    article's post alone: a flash's post taken back before its worker put
+    its file in place is removed once the pass's workers are done."""
+    flash, article = LPR[:2]
+    specs = _write_sources(tmp_path, [flash, article])
+    if order == "article first":
+        specs.reverse()
+    config = write_config(tmp_path, specs)
+    result = cli("run", "-c", str(config), "--workers", "2")
+    assert result.code == 0, result.stderr
+    ((name, post),) = posts(tmp_path).items()
+    assert f"title: '{article['title']}'" in post
+    assert _also_reported(post) == [flash["source"]]
+    folder = tmp_path / "source" / "_posts"
+    leftovers = [
+        p for p in folder.rglob("*") if p.is_file() and p.name not in (name, ".feedmill.lock")
+    ]
+    assert leftovers == []
+    assert "posts: 0 new, 0 updated" in cli("run", "-c", str(config)).stdout
 
 
 def test_an_original_and_its_copies_in_one_first_pass_count_as_one_new_post(
@@ -327,7 +429,7 @@ def test_an_original_and_its_copies_in_one_first_pass_count_as_one_new_post(
 def test_a_copy_whose_link_changed_is_listed_with_its_new_link(tmp_path: Path) -> None:
     """The original's post links each copy held back: a copy's new link (a
     site that renamed its article) reaches that line on the next pass."""
-    first, copy = LPR[:2]
+    first, copy = LPR[1:3]
     config = write_config(tmp_path, _write_sources(tmp_path, [first]))
     assert cli("run", "-c", str(config)).code == 0
     config = write_config(tmp_path, _write_sources(tmp_path, [first, copy]))
@@ -514,7 +616,7 @@ def test_dedupe_off_posts_every_copy(tmp_path: Path) -> None:
 def test_stories_stored_with_dedupe_off_are_found_once_it_is_on(tmp_path: Path) -> None:
     """Stored while `dedupe: off`, a story had no fingerprint: turned on
     again, dedupe posted its copies again, a rewrite or word for word."""
-    first, rewrite, other = LPR[:3]
+    first, rewrite, other = LPR[1:]  # (not the 快讯: the article would take its post)
     word_for_word = {**first, "id": "word-for-word", "source": other["source"]}
     config = write_config(tmp_path, _write_sources(tmp_path, [first]), dedupe=False)
     assert cli("run", "-c", str(config)).code == 0
@@ -542,7 +644,8 @@ def test_a_stricter_threshold_keeps_rewrites_apart(tmp_path: Path) -> None:
 
 def test_window_and_label_come_from_the_config(tmp_path: Path) -> None:
     """`dedupe: {window: 5m, label: …}`: a rewrite 2 minutes after the first
-    merges under the given label; one 8 minutes after is posted."""
+    merges under the given label (the first, a 快讯, gives way to its fuller
+    telling); one 8 minutes after is posted."""
     # The fourth version is a verbatim copy of `close`: exact copies merge at
     # any distance, so it would merge with whichever of the two is nearer.
     first, close, later = LPR[:3]  # 09:13, 09:15, 09:21
@@ -552,9 +655,9 @@ def test_window_and_label_come_from_the_config(tmp_path: Path) -> None:
     config = write_config(tmp_path, _write_sources(tmp_path, LPR[:3]), dedupe=settings)
     result = cli("run", "-c", str(config))
     assert result.code == 0, result.stderr
-    assert "1 duplicates" in result.stdout
+    assert "1 replaced by a fuller copy" in result.stdout, result.stdout
     cluster = _clusters(tmp_path / ".feedmill" / "state.db")
-    assert cluster[close["id"]] == first["id"]
+    assert cluster[first["id"]] == close["id"]
     assert cluster[later["id"]] == later["id"]
     assert len(posts(tmp_path)) == 2
     assert sum('<p class="also-reported">另见：' in post for post in posts(tmp_path).values()) == 1
@@ -651,7 +754,7 @@ def test_a_flood_of_templated_items_neither_merges_nor_hides_other_copies(
     """Sixty 逆回购 notices of one day share most LSH bands; each lookup reads
     only the newest stories per band, and every notice (its own figures) and
     the rewritten LPR story still come out right."""
-    first, copy = LPR[0], LPR[1]
+    first, copy = LPR[1], LPR[2]
     day = datetime.fromisoformat(first["published"])
     body = "<p>人民银行公告称，为维护银行体系流动性合理充裕，{}以利率招标方式开展了{}亿元7天期逆回购操作，中标利率2.0%。</p>"
     flood = [
@@ -682,7 +785,7 @@ def test_stories_indexed_before_fingerprints_were_stored_are_still_compared(
     fingerprints: candidates are then fingerprinted from their text."""
     from sqlalchemy import delete
 
-    first, copy = LPR[0], LPR[1]
+    first, copy = LPR[1], LPR[2]
     config = write_config(tmp_path, _write_sources(tmp_path, [first]))
     assert cli("run", "-c", str(config)).code == 0
     state = tmp_path / ".feedmill" / "state.db"

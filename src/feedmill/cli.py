@@ -377,6 +377,8 @@ def _report(summary: Any, stamp: str = "", *, fetched: bool = True) -> None:
     held = f" · {summary.archived} archived" if summary.archived else ""
     if summary.blocked or summary.duplicates:
         held += f" · held back: {summary.blocked} blocked, {summary.duplicates} duplicates"
+    if summary.replaced:
+        held += f" · {summary.replaced} replaced by a fuller copy"
     feeds = (
         f"feeds: {summary.feeds_ok} ok, {summary.feeds_not_modified} unchanged, "
         f"{summary.feeds_failed} failed{skipped} · "

@@ -196,6 +196,7 @@ class RunSummary:
     archived: int = 0  # posts moved out of source/_posts by retention
     blocked: int = 0  # new items kept out by rules
     duplicates: int = 0  # new items that another feed reported first
+    replaced: int = 0  # posts taken back for a fuller copy of their story
     failures: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
     feeds_stopped: int = 0  # selected, but a stop came first: fetched next time
@@ -912,6 +913,7 @@ class Mill:
                 summary.counted_feeds[spec.url] = result.unchanged
                 summary.blocked += result.blocked
                 summary.duplicates += result.duplicates
+                summary.replaced += result.replaced
                 return
             error = result.error
             if fetched.redirects and document_url not in error:

@@ -29,7 +29,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from feedmill.filter.dedupe import DedupePolicy
@@ -77,6 +77,7 @@ from feedmill.store.entries import (
 )
 from feedmill.store.feeds import FeedState
 from feedmill.store.posts import mark_removed, mark_stale, mark_written, set_state
+from feedmill.store.schema import entries, posts
 from feedmill.store.search import SearchDoc
 from feedmill.tracking import after_fetch
 
@@ -194,6 +195,7 @@ class FeedResult:
     unchanged: int = 0
     blocked: int = 0
     duplicates: int = 0
+    replaced: int = 0  # posts of other feeds that gave way to this feed's fuller copies
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,6 +264,29 @@ def _post_name(title: str, feed_url: str, entry: Entry, attempt: int) -> str:
 def heir_name(feed_url: str, entry: Entry, attempt: int) -> str:
     """The file name of a copy's post, another feed's (see `hand_down`)."""
     return _post_name(entry.title or headline(entry.content), feed_url, entry, attempt)
+
+
+# Why a post was taken back for a fuller copy (its entry's reason in `status`).
+FULLER_COPY = "a fuller copy of its story took its post"
+
+
+def _gives_way(conn: Connection, job: FeedJob, entry_id: int) -> bool:
+    """Can the post of ``entry_id`` give way to a fuller copy?  Not one its
+    owner deleted (the story stays off the site), nor one retention archived,
+    nor a teaser whose article page is still to come (its article, once
+    read, is judged again: `retract`)."""
+    row = conn.execute(
+        select(posts.c.state, posts.c.file_name, posts.c.written_version, entries.c.version)
+        .select_from(posts.join(entries, entries.c.id == posts.c.entry_id))
+        .where(posts.c.entry_id == entry_id)
+    ).first()
+    if row is None or row.state not in ("pending", "stale", "written"):
+        return False
+    if holds_feed_text(row.version):
+        return False
+    if row.written_version is None:
+        return True  # its file is yet to be written (by this pass)
+    return whereabouts(job.posts_dir, job.archive_dir, row.file_name) == "posts"
 
 
 def _early_originals(
@@ -621,6 +646,9 @@ def handle(job: FeedJob) -> FeedResult:
         return _post_name(title, job.feed_url, entry, attempt)
 
     originals: set[int] = set()  # stored entries that new items turned out to copy
+    # New items that tell a posted story at FULLER times its words: item
+    # index → the entry whose post gives way to theirs.
+    fuller: dict[int, int] = {}
 
     try:
         with engine.begin() as conn:
@@ -640,6 +668,14 @@ def handle(job: FeedJob) -> FeedResult:
                         arrivals = dedupe_store.Arrivals.since(conn, mark)
                     match = arrivals.find_original(conn, story, job.dedupe, job.state.id)
                 if match is None:
+                    return Decision(fingerprint=story.fingerprint.text_hash)
+                if (
+                    match.fuller
+                    and index in screened.stories
+                    and match.original_id not in fuller.values()
+                    and _gives_way(conn, job, match.original_id)
+                ):
+                    fuller[index] = match.original_id
                     return Decision(fingerprint=story.fingerprint.text_hash)
                 originals.add(match.original_id)
                 return Decision(
@@ -692,6 +728,29 @@ def handle(job: FeedJob) -> FeedResult:
                 if job.dedupe is not None:  # later copies of the story are found in it now
                     story = dedupe_store.story_of(heir.entry, job.now)
                     dedupe_store.add(conn, heir.feed_id, [(heir.entry_id, story)])
+            # Posts that give way to fuller copies: taken back, their files
+            # removed by the main process once every worker's pass is done (a
+            # post another worker stored may not be in place yet); their
+            # copies follow the story to its new post, which lists them.
+            replaced = {
+                original: ingested.published[index]
+                for index, original in fuller.items()
+                if index in ingested.published
+            }
+            if replaced:
+                retract(
+                    conn,
+                    {
+                        original: Decision("duplicate", FULLER_COPY, duplicate_of=entry_id)
+                        for original, entry_id in replaced.items()
+                    },
+                )
+                dedupe_store.forget(conn, replaced)
+                for heir in hand_down(conn, replaced, heir_name):
+                    if job.dedupe is not None:
+                        story = dedupe_store.story_of(heir.entry, job.now)
+                        dedupe_store.add(conn, heir.feed_id, [(heir.entry_id, story)])
+                originals.update(replaced.values())
             if screened.stories:
                 dedupe_store.add(
                     conn,
@@ -802,4 +861,5 @@ def handle(job: FeedJob) -> FeedResult:
         unchanged=unchanged + ingested.unchanged + len(waiting),
         blocked=ingested.blocked + sum(v.status == "blocked" for v in verdicts.values()),
         duplicates=ingested.duplicates + sum(v.status == "duplicate" for v in verdicts.values()),
+        replaced=len(replaced),
     )

@@ -77,10 +77,18 @@ def lock(conn: Connection) -> None:
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
 
 
+# A copy with this many times the words of the posted story is its fuller
+# telling — the article of a 快讯 posted first, one feed's full text of
+# another's teaser: it takes the story's post (worker.handle).  Rewrites of
+# one article differ in length by far less.
+FULLER = 3
+
+
 @dataclass(frozen=True, slots=True)
 class Match:
     original_id: int
     verdict: Verdict
+    fuller: bool = False  # the new story tells the stored one at FULLER times its words
 
 
 MAX_CANDIDATES = 24  # stored stories verified per new story, most alike first
@@ -191,7 +199,8 @@ def _verify(
             story.fingerprint, stored, policy.threshold, apart=abs(moment - story.moment)
         )
         if verdict.duplicate and (best is None or verdict.similarity > best.verdict.similarity):
-            best = Match(entry_id, verdict)
+            fuller = len(story.fingerprint.words) >= FULLER * len(stored.words)
+            best = Match(entry_id, verdict, fuller)
     return best
 
 
@@ -433,6 +442,17 @@ def add(conn: Connection, feed_id: int, rows: Sequence[tuple[int, Story]]) -> No
         # Without its shingles: only its bands needed them, and they are its bulk.
         print_ = replace(story.fingerprint, shingles=())
         _remember(cached, entry_id, (print_, story.moment, None, feed_id))
+
+
+def forget(conn: Connection, entry_ids: Iterable[int]) -> None:
+    """Stop finding ``entry_ids`` as originals: their posts gave way to
+    fuller copies, which later copies are held back behind instead."""
+    ids = sorted(entry_ids)
+    conn.execute(delete(dedupe_bands).where(dedupe_bands.c.entry_id.in_(ids)))
+    conn.execute(delete(dedupe_prints).where(dedupe_prints.c.entry_id.in_(ids)))
+    cached = _cache(conn)
+    for entry_id in ids:
+        cached.pop(entry_id, None)
 
 
 def replace_stories(conn: Connection, feed_id: int, rows: Sequence[tuple[int, Story]]) -> None:
