@@ -615,6 +615,26 @@ def test_keyword_tags_are_terms_top_k_and_deterministic(method: kw.Method) -> No
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "比亚迪股份(01211.HK)午后涨超5%。",
+        "比亚迪股份（01211）公布9月销量。",
+        "比亚迪（BYDDY.US）盘前走高。",
+        "中国平安(02318.HK)发布公告。",
+        "中国平安-H(HK02318)股价",
+    ],
+)
+def test_a_listing_on_another_market_is_not_the_a_share(text: str) -> None:
+    """A Hong Kong or US share of a company is not its A-share: 比亚迪股份
+    (01211.HK) was tagged 比亚迪(002594)."""
+    policy = TagPolicy(dictionary={"比亚迪": "002594", "中国平安": "601318"})
+    assert tags_for("", f"<p>{text}</p>", policy) == ()
+    # Its A-share named beside it still is.
+    both = f"<p>{text}比亚迪（002594）、中国平安（601318）同步上涨。</p>"
+    assert tags_for("", both, policy) == ("比亚迪(002594)", "中国平安(601318)")
+
+
+@pytest.mark.parametrize(
     ("text", "tag"),
     [
         ("比亚迪9月20日电动车销量创新高。", "比亚迪(002594)"),  # 电动车: no dateline

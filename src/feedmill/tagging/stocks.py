@@ -386,7 +386,11 @@ class NameMatcher:
                     continue
                 code = self._names[name]
                 if code:
-                    if _credited(text, i, end) or not whole_word(text, i, end):
+                    if (
+                        _credited(text, i, end)
+                        or _ELSEWHERE.match(text, end)
+                        or not whole_word(text, i, end)
+                    ):
                         continue  # a shorter name may start here
                     sure = not is_ordinary_word(name) or _signed(text, end, code)
                     yield Found(i, name, code, sure)
@@ -473,6 +477,16 @@ _SIGN = re.compile(
     r"|\s*[:：]"
     r"|[涨跌](?:停|超|逾|幅|近|[0-9])|大涨|大跌|收涨|收跌|高开|低开|股价|股份|市值|发布公告|公告"
     r"|回购|增持|减持|停牌|复牌|年报|半年报|季报|营收|净利|股东|董事会|集团|董事长|总裁",
+    re.IGNORECASE,
+)
+
+
+# The company's listing on another market, named after it: 比亚迪股份(01211.HK),
+# 腾讯控股（00700）, 比亚迪（BYDDY.US）, 阿里巴巴-SW(09988) — a Hong Kong or US
+# share, not the A-share of that name.  (An A-share code there is `_SIGN`'s.)
+_ELSEWHERE = re.compile(
+    r"(?:股份|控股|集团)?(?:-[A-Z]{1,3})?\s*[(（\[【]\s*"
+    r"(?:[0-9]{4,5}(?:\.HK)?|HK[0-9]{4,5}|[A-Z]{1,5}\.(?:US|N|O|OQ))\s*[)）\]】]",
     re.IGNORECASE,
 )
 
