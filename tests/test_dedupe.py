@@ -362,6 +362,27 @@ def test_a_flash_posted_first_gives_way_to_its_fuller_telling(tmp_path: Path) ->
     assert list(posts(tmp_path)) == [name]
 
 
+def test_a_summary_gives_way_to_the_full_text_of_the_same_article(tmp_path: Path) -> None:
+    """A site's own feed gives a summary, an RSSHub route of it the whole
+    article, under the same link: the summary posted first gave way."""
+    story = STORIES["s002-a"]
+    summary = re.sub(r"</p>.*", "</p>", story["html"], flags=re.S)  # the first paragraph
+    link = "https://news.example/2022/0920/lpr.html"
+    (tmp_path / "site.xml").write_bytes(rss("官网", [Item(story["title"], summary, "s", link)]))
+    (tmp_path / "route.xml").write_bytes(
+        rss("官网 - 全文", [Item(story["title"], story["html"], "r", link)])
+    )
+    site = {"url": "site.xml", "group": "新闻", "source": "官网"}
+    route = {"url": "route.xml", "group": "新闻", "source": "官网全文"}
+    config = write_config(tmp_path, [site])
+    assert cli("run", "-c", str(config)).code == 0
+    config = write_config(tmp_path, [site, route])
+    result = cli("run", "-c", str(config))
+    assert "1 replaced by a fuller copy" in result.stdout, result.stdout
+    (post,) = posts(tmp_path).values()
+    assert " - 官网全文\n" in post and _also_reported(post) == ["官网"]
+
+
 def test_a_flash_deleted_by_hand_keeps_its_story_off_the_site(tmp_path: Path) -> None:
     flash, article = LPR[:2]
     config = write_config(tmp_path, _write_sources(tmp_path, [flash]))

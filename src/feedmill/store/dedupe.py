@@ -305,6 +305,19 @@ def _per_band_query(count: int) -> TextClause:
     )
 
 
+_WORDS_OF = text("SELECT data FROM dedupe_prints WHERE entry_id = :id")
+
+
+def _tells_more(conn: Connection, story: Story, entry_id: int) -> bool:
+    """Whether ``story`` tells the stored story ``entry_id`` (the same article,
+    by its link) at FULLER times its words: one feed's full text of another
+    feed's summary.  Unknown (no stored print) is no."""
+    if len(story.fingerprint.words) < FULLER:
+        return False
+    data = conn.execute(_WORDS_OF, {"id": entry_id}).scalar()
+    return data is not None and len(story.fingerprint.words) >= FULLER * len(load_words(data).words)
+
+
 def published(conn: Connection, entry_ids: Iterable[int]) -> set[int]:
     """Those of ``entry_ids`` that are stories' originals still."""
     ids = sorted(entry_ids)
@@ -339,7 +352,7 @@ def find_original(
     ]
     found = _exact_copy(rows, story, policy, own_feed)
     if found is not None:
-        return Match(found, Verdict(True, "same article", 1.0))
+        return Match(found, Verdict(True, "same article", 1.0), _tells_more(conn, story, found))
     if not story.bands:
         return None
     first, last = _days(story, policy)
@@ -398,7 +411,7 @@ class Arrivals:
         ]
         found = _exact_copy(same, story, policy, own_feed) if same else None
         if found is not None:
-            return Match(found, Verdict(True, "same article", 1.0))
+            return Match(found, Verdict(True, "same article", 1.0), _tells_more(conn, story, found))
         first, last = _days(story, policy)
         counts: Counter[int] = Counter(
             entry_id
