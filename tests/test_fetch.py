@@ -185,6 +185,28 @@ def test_what_goes_on_the_wire(written: str, sent: str) -> None:
     assert without_userinfo("http://user:p%40ss@host.example/热") == "http://host.example/热"
 
 
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://rsshub.example/stcn/yw?key=abc123", "https://rsshub.example/stcn/yw?key=…"),
+        (
+            "https://rsshub.example/x?limit=5&code=0123456789abcdef0123456789ABCDEF",
+            "https://rsshub.example/x?limit=5&code=…",
+        ),
+        ("https://a.example/quote?code=600519", "https://a.example/quote?code=600519"),
+        (
+            "https://u:pw@a.example/f?access_token=t&x=1#k",
+            "https://a.example/f?access_token=…&x=1#k",
+        ),
+        ("https://a.example/f?monkey=1&API_KEY=z", "https://a.example/f?monkey=1&API_KEY=…"),
+    ],
+)
+def test_a_url_is_shown_without_its_secrets(url: str, expected: str) -> None:
+    from feedmill.urls import shown
+
+    assert shown(url) == expected
+
+
 def test_a_compressed_body_cut_off_fails_and_publishes_nothing(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:

@@ -398,6 +398,21 @@ def test_a_failing_feeds_password_is_not_in_the_run_or_status_output(
     assert url in table  # the one feed of its category: named all the same, as failing
 
 
+def test_a_failing_feeds_access_key_is_not_in_the_run_or_status_output(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """RSSHub's access control puts its key in the query (`?key=…`): cron's
+    mail and the status table showed it."""
+    url = feed_server.add("/stcn/yw?key=s3cretkey&limit=20", status=403, body=b"denied")
+    config = write_config(tmp_path, [{"url": url, "group": "g", "source": "s"}])
+    result = cli("run", "-c", str(config))
+    masked = url.replace("s3cretkey", "…")
+    assert f"failed {masked}: HTTP 403" in result.stderr, result.stderr
+    table = cli("status", "-c", str(config)).stdout
+    assert "s3cretkey" not in result.stdout + result.stderr + table
+    assert masked in "".join(table.split())
+
+
 def test_a_new_time_zone_re_dates_what_the_feed_still_lists(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:

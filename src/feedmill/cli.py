@@ -1266,9 +1266,9 @@ def _no_database_yet(config: Config) -> Path | None:
 
 
 def _shown(url: str | None) -> str | None:
-    from feedmill.urls import without_userinfo
+    from feedmill.urls import shown
 
-    return without_userinfo(url) if url else None
+    return shown(url) if url else None
 
 
 OVERDUE_AFTER = timedelta(hours=1)
@@ -1544,14 +1544,14 @@ def add(url: str, group: str, source: str, channel: str | None, config: Path) ->
 def _typed_path(typed: str, config: Path) -> str:
     """A feed file named on the command line (relative to where the command
     runs), as the config names it (relative to the config's folder)."""
-    from feedmill.urls import without_userinfo
+    from feedmill.urls import shown
 
     local = (Path.cwd() / Path(typed).expanduser()).resolve()
     if not local.is_file():
         scheme, _, rest = typed.partition(":")
         meant = meant_url(typed)
         if meant is not None:  # "https//rsshub.app/x", "http：//…" from an input method
-            hint = f" (a feed on the web? {without_userinfo(meant)})"
+            hint = f" (a feed on the web? {shown(meant)})"
         elif scheme.lower() in ("http", "https") and rest:  # "https:/rsshub.app/x"
             hint = f" (a feed on the web? {scheme}://{rest.lstrip('/')}: a scheme needs ://)"
         elif looks_like_host(typed):

@@ -1043,9 +1043,9 @@ _FILE_ENDINGS = frozenset(
 
 def _shown(url: object) -> str:
     """A feed URL as an error may show it: a password in it is not written."""
-    from feedmill.urls import without_userinfo
+    from feedmill.urls import shown
 
-    text = without_userinfo(url) if isinstance(url, str) else str(url)
+    text = shown(url) if isinstance(url, str) else str(url)
     # (A URL of megabytes was written whole into the message.)
     return text if len(text) <= 200 else f"{text[:150]}…{text[-40:]}"
 

@@ -119,7 +119,7 @@ class RefusedFeedError(ConfigError):
 
     def __init__(self, path: Path, feed: ImportedFeed, reason: str) -> None:
         super().__init__(
-            f"{path}: the new feed ({urls.without_userinfo(feed.url)}): {reason}; nothing was added"
+            f"{path}: the new feed ({urls.shown(feed.url)}): {reason}; nothing was added"
         )
         self.feed = feed
         self.reason = reason
@@ -1089,13 +1089,13 @@ def add_feed_to_file(
         index = next((i for i, f in enumerate(config.feeds) if where in earlier(f)), None)
     if index is None:  # cannot happen: skipped means a feed with this location exists
         raise DuplicateFeedError(
-            f"{path}: already has the feed {urls.without_userinfo(url)}; nothing was added"
+            f"{path}: already has the feed {urls.shown(url)}; nothing was added"
         )
     old = config.feeds[index]
     has = "moved from this feed" if moved else "already has this feed"
     raise DuplicateFeedError(
         f"{path}:{_line_of_feed(text, index)}: feeds[{index}] {has} "
-        f"({urls.without_userinfo(old.url)}, group {old.group}, source {old.source}"
+        f"({urls.shown(old.url)}, group {old.group}, source {old.source}"
         f"{f', channel {old.channel}' if old.channel else ''}); nothing was added"
     )
 

@@ -685,10 +685,10 @@ class Mill:
             if clash.index >= len(configured) > clash.other_index:
                 url, _ = filed[clash.index - len(configured)]
                 notes.append(
-                    f"the posts of {urls.without_userinfo(url)}, a feed no longer in the config, "
+                    f"the posts of {urls.shown(url)}, a feed no longer in the config, "
                     f"are filed under {clash.name!r}, which shares Hexo's category page "
                     f"{clash.path} with {clash.other!r} of "
-                    f"{urls.without_userinfo(configured[clash.other_index][0])}: that page "
+                    f"{urls.shown(configured[clash.other_index][0])}: that page "
                     "lists the posts of one only (rename one, or map it in _config.yml's "
                     "category_map)"
                 )
@@ -850,7 +850,7 @@ class Mill:
             handler = self.worker_module()
             # Relative links resolve against where the document was found (the
             # end of any redirects), never with the feed URL's password in them.
-            document_url = urls.without_userinfo(fetched.final_url or location)
+            document_url = urls.shown(fetched.final_url or location)
             pages: tuple[worker.Page, ...] = ()
             if spec.fulltext:
                 # Cancelled by a stop like the feed's own fetch.
@@ -929,7 +929,7 @@ class Mill:
             summary.feeds_failed += 1
             error = fetched.error or "failed"
             if state.fetch_url and fetched.url == state.fetch_url and state.fetch_url not in error:
-                error += f" (at {urls.without_userinfo(state.fetch_url)}, where it moved)"
+                error += f" (at {urls.shown(state.fetch_url)}, where it moved)"
             summary.failures.append((spec.url, error))
 
     async def _stoppable(self, work: Coroutine[Any, Any, T]) -> T | None:

@@ -310,9 +310,30 @@ _USERINFO = re.compile(r"^(\s*[A-Za-z][A-Za-z0-9+.-]*:(?://)?)[^/?#]*@")
 
 
 def without_userinfo(url: str) -> str:
-    """``url`` less any ``user:password@``: what may be shown or written —
-    also of a URL too malformed to parse (a port past 65535, a bracket left
-    open), which is the one an error message shows."""
+    """``url`` less any ``user:password@`` — also of a URL too malformed to
+    parse (a port past 65535, a bracket left open), which is the one an
+    error message shows."""
     if "@" not in url:
         return url
     return _USERINFO.sub(r"\1", url, count=1)
+
+
+# Query parameters that carry a secret: RSSHub's access key (`?key=…`, or
+# `?code=` its MD5 with the route), API tokens.  Not `code` of another kind
+# (`?code=600519`, a stock).
+_SECRET_QUERY = re.compile(
+    r"([?&;](?:key|access_?key|api_?key|app_?key|token|access_?token|auth|password|passwd"
+    r"|secret|signature|sig)=)[^&#;]+"
+    r"|([?&;]code=)[0-9A-Fa-f]{32}(?=$|[&#;])",
+    re.IGNORECASE,
+)
+
+
+def shown(url: str) -> str:
+    """``url`` as output may show it (a terminal, cron's mail, a log): less
+    any password, and with the values of query parameters that hold a secret
+    left out (``?key=…``)."""
+    url = without_userinfo(url)
+    if "=" not in url:
+        return url
+    return _SECRET_QUERY.sub(lambda m: (m[1] or m[2]) + "…", url)

@@ -335,7 +335,7 @@ class Fetcher:
                         ) from None
                     redirects.append((resp.status, target))
                     if target in seen:
-                        chain = " → ".join(urls.without_userinfo(u) for u in [*seen, target])
+                        chain = " → ".join(urls.shown(u) for u in [*seen, target])
                         raise _Failure(f"redirect loop: {chain}", resp.status)
                     if len(redirects) > self.options.max_redirects:
                         limit = self.options.max_redirects
