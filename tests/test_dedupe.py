@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from sqlalchemy import insert, select
 
 from feedmill.filter.dedupe import DedupePolicy, decide, fingerprint, unlike
-from feedmill.filter.dedupe.decide import DEFAULT_THRESHOLD, similarity
+from feedmill.filter.dedupe.decide import DEFAULT_THRESHOLD, fuller, similarity
 from feedmill.filter.dedupe.lsh import bands
 from feedmill.filter.dedupe.text import Fingerprint, dump, load, load_words
 from feedmill.models import Entry
@@ -315,6 +315,42 @@ def test_later_copies_are_recorded_not_posted_and_the_post_lists_them(tmp_path: 
     again = cli("run", "-c", str(config))
     assert "posts: 0 new, 0 updated" in again.stdout
     assert len(posts(tmp_path)) == 1
+
+
+def _digest(ids: list[str]) -> dict[str, str]:
+    """A morning digest (财经早餐) of whole articles, from a source of its own."""
+    html = "".join(
+        f"<p><strong>{STORIES[i]['title']}</strong></p>{STORIES[i]['html']}" for i in ids
+    )
+    return {"id": "digest", "source": "金色财经", "published": STORIES[ids[0]]["published"],
+            "title": "财经早餐：今日要闻汇总", "html": html}  # fmt: skip
+
+
+DIGESTED = ["s001-a", "s002-a", "s003-a", "s005-a", "s006-a", "s007-a", "s008-a"]
+
+
+def test_the_fuller_telling_is_told_apart_from_a_digest_and_a_rewrite() -> None:
+    flash, article, rewrite = (fingerprint(s["title"], s["html"]) for s in LPR[:3])
+    assert fuller(article, flash)  # 71 words against 21, the headline told
+    assert not fuller(flash, article) and not fuller(rewrite, article)
+    digest = _digest(DIGESTED)
+    digested = fingerprint(digest["title"], digest["html"])
+    for story in DIGESTED:
+        posted = fingerprint(STORIES[story]["title"], STORIES[story]["html"])
+        assert decide(digested, posted).duplicate  # (a digest is each article's copy)
+        assert not fuller(digested, posted)
+
+
+def test_a_digest_holding_a_posted_article_does_not_take_its_post(tmp_path: Path) -> None:
+    article = STORIES["s014-a"]  # 26 words; the digest's three articles, 144
+    config = write_config(tmp_path, _write_sources(tmp_path, [article]))
+    assert cli("run", "-c", str(config)).code == 0
+    (name,) = posts(tmp_path)
+    digest = _digest(["s014-a", "s001-a", "s003-a"])
+    config = write_config(tmp_path, _write_sources(tmp_path, [article, digest]))
+    result = cli("run", "-c", str(config))
+    assert "1 duplicates" in result.stdout and "replaced" not in result.stdout, result.stdout
+    assert list(posts(tmp_path)) == [name]
 
 
 def _status(config: Path) -> dict[str, dict[str, object]]:

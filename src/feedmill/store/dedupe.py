@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Engine, TextClause, bindparam, delete, func, 
 
 from feedmill import urls
 from feedmill.filter.dedupe import DedupePolicy, Verdict, decide, fingerprint, unlike
-from feedmill.filter.dedupe.decide import again
+from feedmill.filter.dedupe.decide import FULLER, again, fuller
 from feedmill.filter.dedupe.lsh import bands
 from feedmill.filter.dedupe.text import Fingerprint, dump, load, load_words
 from feedmill.models import Entry
@@ -77,18 +77,11 @@ def lock(conn: Connection) -> None:
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
 
 
-# A copy with this many times the words of the posted story is its fuller
-# telling — the article of a 快讯 posted first, one feed's full text of
-# another's teaser: it takes the story's post (worker.handle).  Rewrites of
-# one article differ in length by far less.
-FULLER = 3
-
-
 @dataclass(frozen=True, slots=True)
 class Match:
     original_id: int
     verdict: Verdict
-    fuller: bool = False  # the new story tells the stored one at FULLER times its words
+    fuller: bool = False  # the new story is the stored one's fuller telling (`decide.fuller`)
 
 
 MAX_CANDIDATES = 24  # stored stories verified per new story, most alike first
@@ -199,8 +192,7 @@ def _verify(
             story.fingerprint, stored, policy.threshold, apart=abs(moment - story.moment)
         )
         if verdict.duplicate and (best is None or verdict.similarity > best.verdict.similarity):
-            fuller = len(story.fingerprint.words) >= FULLER * len(stored.words)
-            best = Match(entry_id, verdict, fuller)
+            best = Match(entry_id, verdict, fuller(story.fingerprint, stored))
     return best
 
 
