@@ -572,6 +572,30 @@ def test_a_story_whose_feed_left_the_config_passes_to_a_feed_that_carries_it(
     assert list(posts(tmp_path)) == [name]
 
 
+def test_a_copy_after_a_story_passed_to_another_feed_is_listed_under_its_post(
+    tmp_path: Path,
+) -> None:
+    """The removed feed's entry is no original any more: a later copy most
+    like it was held back behind it, and the post that carries the story
+    did not list it."""
+    specs = _write_sources(tmp_path, LPR[1:3])
+    config = write_config(tmp_path, specs)
+    assert cli("run", "-c", str(config)).code == 0
+    status = _status(config)
+    posted = next(s for s in LPR[1:3] if status[s["source"]]["duplicates"] == 0)
+    heir = next(s for s in LPR[1:3] if s is not posted)
+    kept = [spec for spec in specs if spec["source"] == heir["source"]]
+    config = write_config(tmp_path, kept)
+    assert cli("run", "-c", str(config)).code == 0
+    # A lightly edited copy of the removed feed's version, from a third source.
+    edited = {**posted, "id": "edited", "source": LPR[0]["source"],
+              "title": posted["title"] + "（更新）", "html": posted["html"].replace("。", "！", 1)}  # fmt: skip
+    config = write_config(tmp_path, kept + _write_sources(tmp_path, [edited]))
+    assert "1 duplicates" in cli("run", "-c", str(config)).stdout
+    (post,) = posts(tmp_path).values()
+    assert _also_reported(post) == [LPR[0]["source"]]
+
+
 def test_a_story_deleted_by_hand_stays_off_when_its_feed_leaves_the_config(
     tmp_path: Path,
 ) -> None:

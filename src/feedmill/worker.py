@@ -710,6 +710,8 @@ def handle(job: FeedJob) -> FeedResult:
             }
             # Their files go once this has committed (see publish.retract).
             taken_back = retract(conn, verdicts)
+            if verdicts and job.dedupe is not None:
+                dedupe_store.forget(conn, verdicts)  # no originals now: later copies go by
             # A story whose post was deleted by hand stays off the site.
             deleted_by_hand = {
                 entry_id
