@@ -398,6 +398,55 @@ def test_a_flash_posted_first_gives_way_to_its_fuller_telling(tmp_path: Path) ->
     assert list(posts(tmp_path)) == [name]
 
 
+def test_the_fuller_copys_own_flash_held_back_stays_held_back(tmp_path: Path) -> None:
+    """Feed B carries a 快讯 (held back behind A's, the same text) and then
+    the article: one post, B's article — B's own 快讯 was posted again, two
+    items of one feed being "never merged"."""
+    flash, article = LPR[:2]
+    b_flash = {**flash, "id": "b-flash", "source": article["source"]}
+    config = write_config(tmp_path, _write_sources(tmp_path, [flash]))
+    assert cli("run", "-c", str(config)).code == 0
+    config = write_config(tmp_path, _write_sources(tmp_path, [flash, b_flash]))
+    assert "1 duplicates" in cli("run", "-c", str(config)).stdout
+    config = write_config(tmp_path, _write_sources(tmp_path, [flash, b_flash, article]))
+    result = cli("run", "-c", str(config))
+    assert "posts: 1 new" in result.stdout and "1 replaced" in result.stdout, result.stdout
+    (post,) = posts(tmp_path).values()
+    assert f"title: '{article['title']}'" in post
+    cluster = _clusters(tmp_path / ".feedmill" / "state.db")
+    assert cluster[flash["id"]] == cluster["b-flash"] == article["id"]
+
+
+def test_a_fuller_copy_that_also_copies_another_post_is_held_back_behind_it(
+    tmp_path: Path,
+) -> None:
+    """b (23 words) and c (75) are two posts, their headline figures differ;
+    d (147 words) tells b fully and copies c: posted in b's place, d and c
+    were two posts of one story."""
+    b, c, d = (STORIES[k] for k in ("s055-b", "s055-c", "s055-d"))
+    config = write_config(tmp_path, _write_sources(tmp_path, [b, c]))
+    assert "posts: 2 new" in cli("run", "-c", str(config)).stdout
+    config = write_config(tmp_path, _write_sources(tmp_path, [b, c, d]))
+    result = cli("run", "-c", str(config))
+    assert "1 duplicates" in result.stdout and "replaced" not in result.stdout, result.stdout
+    assert _clusters(tmp_path / ".feedmill" / "state.db")[d["id"]] == c["id"]
+
+
+def test_a_story_whose_fuller_copys_feed_leaves_passes_to_a_full_copy_not_the_flash(
+    tmp_path: Path,
+) -> None:
+    flash, article, _, rewrite = LPR  # 财联社's 快讯, then two versions of the article
+    for stories in ([flash], [flash, article], [flash, article, rewrite]):
+        config = write_config(tmp_path, _write_sources(tmp_path, stories))
+        assert cli("run", "-c", str(config)).code == 0
+    # The article's feed leaves: the rewrite takes the story, not the 快讯.
+    config = write_config(tmp_path, _write_sources(tmp_path, [flash, rewrite]))
+    assert cli("run", "-c", str(config)).code == 0
+    (post,) = posts(tmp_path).values()
+    assert f" - {rewrite['source']}\n" in post and _also_reported(post) == [flash["source"]]
+    assert _clusters(tmp_path / ".feedmill" / "state.db")[flash["id"]] == rewrite["id"]
+
+
 def test_a_summary_gives_way_to_the_full_text_of_the_same_article(tmp_path: Path) -> None:
     """A site's own feed gives a summary, an RSSHub route of it the whole
     article, under the same link: the summary posted first gave way."""
@@ -460,6 +509,7 @@ def test_a_flash_and_its_article_in_one_pass_post_the_article(tmp_path: Path, or
     config = write_config(tmp_path, specs)
     result = cli("run", "-c", str(config), "--workers", "2")
     assert result.code == 0, result.stderr
+    assert "posts: 1 new," in result.stdout, result.stdout  # one post, counted once
     ((name, post),) = posts(tmp_path).items()
     assert f"title: '{article['title']}'" in post
     assert _also_reported(post) == [flash["source"]]

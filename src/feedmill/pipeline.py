@@ -916,6 +916,7 @@ class Mill:
                 summary.blocked += result.blocked
                 summary.duplicates += result.duplicates
                 summary.replaced += result.replaced
+                summary.posts_new -= result.replaced_new  # one post, not two
                 return
             error = result.error
             if fetched.redirects and document_url not in error:

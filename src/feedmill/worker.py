@@ -29,7 +29,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from feedmill.filter.dedupe import DedupePolicy
@@ -57,6 +57,7 @@ from feedmill.store import feeds as feed_store
 from feedmill.store import search as search_store
 from feedmill.store.database import reading
 from feedmill.store.entries import (
+    FULLER_COPY,
     PUBLISH,
     Decision,
     Item,
@@ -196,6 +197,7 @@ class FeedResult:
     blocked: int = 0
     duplicates: int = 0
     replaced: int = 0  # posts of other feeds that gave way to this feed's fuller copies
+    replaced_new: int = 0  # … of those, posts new in this pass (counted in another's `new`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,10 +266,6 @@ def _post_name(title: str, feed_url: str, entry: Entry, attempt: int) -> str:
 def heir_name(feed_url: str, entry: Entry, attempt: int) -> str:
     """The file name of a copy's post, another feed's (see `hand_down`)."""
     return _post_name(entry.title or headline(entry.content), feed_url, entry, attempt)
-
-
-# Why a post was taken back for a fuller copy (its entry's reason in `status`).
-FULLER_COPY = "a fuller copy of its story took its post"
 
 
 def _gives_way(conn: Connection, job: FeedJob, entry_id: int) -> bool:
@@ -649,6 +647,7 @@ def handle(job: FeedJob) -> FeedResult:
     # New items that tell a posted story at FULLER times its words: item
     # index → the entry whose post gives way to theirs.
     fuller: dict[int, int] = {}
+    replaced_new = 0  # … of those taken back, posts that this pass counts new
 
     try:
         with engine.begin() as conn:
@@ -748,11 +747,19 @@ def handle(job: FeedJob) -> FeedResult:
                     },
                 )
                 dedupe_store.forget(conn, replaced)
-                for heir in hand_down(conn, replaced, heir_name):
+                for heir in hand_down(conn, replaced, heir_name, feeds_apart=False):
                     if job.dedupe is not None:
                         story = dedupe_store.story_of(heir.entry, job.now)
                         dedupe_store.add(conn, heir.feed_id, [(heir.entry_id, story)])
                 originals.update(replaced.values())
+                if job.pass_started is not None:
+                    # Stored by this pass too: their workers count them new.
+                    replaced_new = conn.execute(
+                        select(func.count()).where(
+                            entries.c.id.in_(list(replaced)),
+                            entries.c.first_seen_at >= job.pass_started,
+                        )
+                    ).scalar_one()
             if screened.stories:
                 dedupe_store.add(
                     conn,
@@ -864,4 +871,5 @@ def handle(job: FeedJob) -> FeedResult:
         blocked=ingested.blocked + sum(v.status == "blocked" for v in verdicts.values()),
         duplicates=ingested.duplicates + sum(v.status == "duplicate" for v in verdicts.values()),
         replaced=len(replaced),
+        replaced_new=replaced_new,
     )

@@ -191,9 +191,18 @@ def _verify(
         verdict = decide(
             story.fingerprint, stored, policy.threshold, apart=abs(moment - story.moment)
         )
-        if verdict.duplicate and (best is None or verdict.similarity > best.verdict.similarity):
-            best = Match(entry_id, verdict, fuller(story.fingerprint, stored))
+        if not verdict.duplicate:
+            continue
+        match = Match(entry_id, verdict, fuller(story.fingerprint, stored))
+        # The most alike — but first one it is no fuller telling of: posted
+        # in another's place, it would copy that one, on the site too.
+        if best is None or _rank(match) < _rank(best):
+            best = match
     return best
+
+
+def _rank(match: Match) -> tuple[bool, float]:
+    return match.fuller, -match.verdict.similarity
 
 
 # The newest first: a short notice that recurs daily shares its text with

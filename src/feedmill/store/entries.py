@@ -387,6 +387,11 @@ def retract(
     return before
 
 
+# Why a post was taken back for a fuller copy of its story (the entry's
+# reason, as `status` and `search --all` show it).
+FULLER_COPY = "a fuller copy of its story took its post"
+
+
 @dataclass(frozen=True, slots=True)
 class Heir:
     """A held-back copy that is posted now (see `hand_down`)."""
@@ -453,6 +458,8 @@ def hand_down(
     conn: Connection,
     retracted: Mapping[int, int | None],
     name_for: Callable[[str, Entry, int], str],
+    *,
+    feeds_apart: bool = True,
 ) -> list[Heir]:
     """The copies of retracted entries (`retract`: entry id → the story it
     copies, or None when blocked), as they would be had the entry come with
@@ -461,8 +468,10 @@ def hand_down(
     post lists its copies) from a feed still configured — posted, with a
     pending post named by ``name_for(feed URL, entry, attempt)`` — and its
     other copies follow it.  Copies from the feed of the story they follow
-    are posted too: two items of one feed are never merged.  Returns the
-    copies posted now, for dedupe to find later copies in.
+    are posted too: two items of one feed are never merged — unless not
+    ``feeds_apart``: a post that gave way to its fuller telling takes the
+    copies it held back there, the fuller copy's feed's own 快讯 among them.
+    Returns the copies posted now, for dedupe to find later copies in.
     """
     heirs: list[Heir] = []
     moment = func.coalesce(entries.c.published_at, entries.c.first_seen_at)
@@ -477,7 +486,10 @@ def hand_down(
         if not copies:
             continue
         if original is None:
-            first = next((c for c in copies if c.configured), None)
+            # A copy whose post gave way to a fuller one comes last: posted
+            # again, the 快讯 would hold that fuller copy back.
+            in_turn = sorted(copies, key=lambda c: c.reason == FULLER_COPY)
+            first = next((c for c in in_turn if c.configured), None)
             if first is None:
                 # Only feeds since removed carry it: a post of theirs would
                 # wait unwritten, and later copies be held back behind it.
@@ -492,7 +504,7 @@ def hand_down(
         for copy in copies:
             if copy.id == original:
                 continue
-            if copy.feed_id == original_feed:
+            if copy.feed_id == original_feed and feeds_apart:
                 heirs.append(_post_copy(conn, copy, name_for))
             else:
                 follow.append(copy.id)
