@@ -447,6 +447,28 @@ def test_a_story_whose_fuller_copys_feed_leaves_passes_to_a_full_copy_not_the_fl
     assert _clusters(tmp_path / ".feedmill" / "state.db")[flash["id"]] == rewrite["id"]
 
 
+def test_a_held_back_flash_its_feed_grows_into_the_article_takes_the_post(
+    tmp_path: Path,
+) -> None:
+    """B's 快讯, held back behind A's, grows in place (same guid) into the
+    article: it stayed held back behind the 快讯 for good."""
+    flash, article = LPR[:2]
+    b_flash = {**flash, "id": "b-item", "source": article["source"],
+               "title": "9月LPR出炉：1年期3.65%，5年期以上4.3%"}  # fmt: skip
+    config = write_config(tmp_path, _write_sources(tmp_path, [flash]))
+    assert cli("run", "-c", str(config)).code == 0
+    config = write_config(tmp_path, _write_sources(tmp_path, [flash, b_flash]))
+    assert "1 duplicates" in cli("run", "-c", str(config)).stdout
+    grown = {**b_flash, "title": article["title"], "html": article["html"]}
+    config = write_config(tmp_path, _write_sources(tmp_path, [flash, grown]))
+    result = cli("run", "-c", str(config))
+    assert "posts: 1 new" in result.stdout and "1 replaced" in result.stdout, result.stdout
+    (post,) = posts(tmp_path).values()
+    assert f"title: '{article['title']}'" in post and _also_reported(post) == [flash["source"]]
+    assert _clusters(tmp_path / ".feedmill" / "state.db")[flash["id"]] == "b-item"
+    assert "posts: 0 new, 0 updated" in cli("run", "-c", str(config)).stdout
+
+
 def test_a_summary_gives_way_to_the_full_text_of_the_same_article(tmp_path: Path) -> None:
     """A site's own feed gives a summary, an RSSHub route of it the whole
     article, under the same link: the summary posted first gave way."""

@@ -648,6 +648,25 @@ def _titles(site: Path) -> list[str]:
     )
 
 
+def test_a_teaser_whose_page_fails_for_good_gives_way_to_a_fuller_copy(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """Behind a teaser waiting for its page, the whole article of another
+    feed is held back (the page decides); the page gone for good, the
+    teaser stood for the story for ever."""
+    items = [Item("货币政策执行报告：保持流动性合理充裕", _ARTICLE, "9", "https://b.example/9", hours_ago(2))]  # fmt: skip
+    feeds, _ = _story_posted_by_a_teaser(tmp_path, feed_server, {"乙": items})
+    feed_server.add("/a/sina.html", status=404, body=b"gone")
+    config = write_config(tmp_path, feeds, fulltext={"allow_private": True})
+    result = cli("run", "-c", str(config))
+    assert "1 replaced by a fuller copy" in result.stdout, result.stdout
+    assert _titles(tmp_path) == ["货币政策执行报告：保持流动性合理充裕"]
+    rows = {r["source"]: r for r in json.loads(cli("status", "-c", str(config), "--json").stdout)}
+    assert (rows["甲"]["posts"], rows["甲"]["duplicates"]) == (0, 1)
+    assert (rows["乙"]["posts"], rows["乙"]["duplicates"]) == (1, 0)
+    assert "posts: 0 new, 0 updated" in cli("run", "-c", str(config)).stdout
+
+
 def test_copies_from_one_feed_are_both_posted_when_the_story_passes_to_them(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:

@@ -32,7 +32,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from feedmill.filter.dedupe import DedupePolicy
+from feedmill.filter.dedupe import DedupePolicy, fingerprint
+from feedmill.filter.dedupe.decide import fuller
 from feedmill.filter.rules import RuleSet, RuleTooSlow, blocked_by
 from feedmill.models import Entry, Fetched
 from feedmill.normalize import normalize_document
@@ -60,16 +61,19 @@ from feedmill.store.entries import (
     FULLER_COPY,
     PUBLISH,
     Decision,
+    Ingested,
     Item,
     Known,
     adopt_told_apart_keys,
     awaiting_page,
     first_seen_times,
     hand_down,
+    held_copies,
     holds_feed_text,
     ingest_entries,
     known_versions,
     originals_of,
+    promote,
     retract,
     stored_contents,
     tell_apart_reused_guids,
@@ -285,6 +289,55 @@ def _gives_way(conn: Connection, job: FeedJob, entry_id: int) -> bool:
     if row.written_version is None:
         return True  # its file is yet to be written (by this pass)
     return whereabouts(job.posts_dir, job.archive_dir, row.file_name) == "posts"
+
+
+def _promotions(
+    conn: Connection,
+    job: FeedJob,
+    screened: _Screened,
+    items: Sequence[Item],
+    known: dict[str, Known],
+    ingested: Ingested,
+    verdicts: dict[int, Decision],
+) -> dict[int, int]:
+    """Held-back copies that now tell their story fuller than the post that
+    holds them back: copy id → that post's entry (see `promote`).
+
+    A copy of this feed that its feed edited into the article (a 快讯 that
+    grew in place), and, behind a teaser of this feed that settled on its
+    feed's text (its article page failed for good), the earliest copy that
+    tells the story fuller — which, the teaser awaiting its page, was held.
+    """
+    if job.dedupe is None:
+        return {}
+    out: dict[int, int] = {}
+    for index, story in screened.changed.items():
+        stored = known.get(items[index].key_hash)
+        if stored is None or stored.status != "duplicate":
+            continue
+        original = conn.execute(
+            select(entries.c.duplicate_of).where(entries.c.id == stored.id)
+        ).scalar()
+        if original is None or original in out.values():
+            continue
+        posted = dedupe_store.print_of(conn, original)
+        if (
+            posted is not None
+            and fuller(story.fingerprint, posted)
+            and _gives_way(conn, job, original)
+        ):
+            out[stored.id] = original
+    for index, story in screened.rejudged.items():
+        entry_id = ingested.stored.get(index)
+        if entry_id is None or entry_id in verdicts or not _gives_way(conn, job, entry_id):
+            continue
+        for copy in held_copies(conn, entry_id):
+            if copy.id not in out and fuller(
+                fingerprint(copy.title, copy.content), story.fingerprint
+            ):
+                out[copy.id] = entry_id
+                break
+    return out
 
 
 def _early_originals(
@@ -648,6 +701,7 @@ def handle(job: FeedJob) -> FeedResult:
     # index → the entry whose post gives way to theirs.
     fuller: dict[int, int] = {}
     replaced_new = 0  # … of those taken back, posts that this pass counts new
+    promoted = 0  # held-back copies that took their story's post (`_promotions`)
 
     try:
         with engine.begin() as conn:
@@ -760,6 +814,15 @@ def handle(job: FeedJob) -> FeedResult:
                             entries.c.first_seen_at >= job.pass_started,
                         )
                     ).scalar_one()
+            # Held-back copies that now tell their story fuller than its post.
+            for copy_id, original in _promotions(
+                conn, job, screened, items, known, ingested, verdicts
+            ).items():
+                dedupe_store.forget(conn, [original])
+                for heir in promote(conn, copy_id, original, heir_name):
+                    story = dedupe_store.story_of(heir.entry, job.now)
+                    dedupe_store.add(conn, heir.feed_id, [(heir.entry_id, story)])
+                promoted += 1
             if screened.stories:
                 dedupe_store.add(
                     conn,
@@ -870,6 +933,6 @@ def handle(job: FeedJob) -> FeedResult:
         unchanged=unchanged + ingested.unchanged + len(waiting),
         blocked=ingested.blocked + sum(v.status == "blocked" for v in verdicts.values()),
         duplicates=ingested.duplicates + sum(v.status == "duplicate" for v in verdicts.values()),
-        replaced=len(replaced),
+        replaced=len(replaced) + promoted,
         replaced_new=replaced_new,
     )

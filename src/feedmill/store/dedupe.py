@@ -306,7 +306,7 @@ def _per_band_query(count: int) -> TextClause:
     )
 
 
-_WORDS_OF = text("SELECT data FROM dedupe_prints WHERE entry_id = :id")
+_PRINT_OF = text("SELECT data FROM dedupe_prints WHERE entry_id = :id")
 
 
 def _tells_more(conn: Connection, story: Story, entry_id: int) -> bool:
@@ -315,8 +315,14 @@ def _tells_more(conn: Connection, story: Story, entry_id: int) -> bool:
     feed's summary.  Unknown (no stored print) is no."""
     if len(story.fingerprint.words) < FULLER:
         return False
-    data = conn.execute(_WORDS_OF, {"id": entry_id}).scalar()
+    data = conn.execute(_PRINT_OF, {"id": entry_id}).scalar()
     return data is not None and len(story.fingerprint.words) >= FULLER * len(load_words(data).words)
+
+
+def print_of(conn: Connection, entry_id: int) -> Fingerprint | None:
+    """The stored fingerprint of a published story, if it has one."""
+    data = conn.execute(_PRINT_OF, {"id": entry_id}).scalar()
+    return None if data is None else load(data)
 
 
 def published(conn: Connection, entry_ids: Iterable[int]) -> set[int]:

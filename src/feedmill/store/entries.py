@@ -515,6 +515,37 @@ def hand_down(
     return heirs
 
 
+def held_copies(conn: Connection, entry_id: int) -> list[Any]:
+    """The copies ``entry_id`` holds back from feeds still configured,
+    earliest first (rows with their title and content)."""
+    moment = func.coalesce(entries.c.published_at, entries.c.first_seen_at)
+    query = (
+        select(entries, feeds.c.url.label("feed_url"))
+        .select_from(entries.join(feeds, entries.c.feed_id == feeds.c.id))
+        .where(entries.c.duplicate_of == entry_id, entries.c.status == "duplicate", _configured())
+        .order_by(moment, entries.c.id)
+    )
+    return list(conn.execute(query))
+
+
+def promote(
+    conn: Connection, copy_id: int, original_id: int, name_for: Callable[[str, Entry, int], str]
+) -> list[Heir]:
+    """A held-back copy that now tells its story fuller than the post that
+    holds it back (its feed edited the 快讯 into the article; the teaser
+    before it settled on its feed's text) takes that post: posted, the post
+    taken back (its files go after the pass: publish.retract), and the
+    copies it held back follow.  Returns the copies posted, this one first."""
+    row = conn.execute(
+        select(entries, feeds.c.url.label("feed_url"))
+        .select_from(entries.join(feeds, entries.c.feed_id == feeds.c.id))
+        .where(entries.c.id == copy_id)
+    ).one()
+    heir = _post_copy(conn, row, name_for)
+    retract(conn, {original_id: Decision("duplicate", FULLER_COPY, duplicate_of=copy_id)})
+    return [heir, *hand_down(conn, {original_id: copy_id}, name_for, feeds_apart=False)]
+
+
 def _post_copy(conn: Connection, copy: Any, name_for: Callable[[str, Entry, int], str]) -> Heir:
     """A held-back copy (a row of `hand_down`'s query) posted: active, and a
     pending post — its own retracted one again if it had one whose row a
