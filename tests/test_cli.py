@@ -779,7 +779,8 @@ def test_demo_runs_offline_end_to_end(tmp_path: Path) -> None:
     files = [site / "feedmill.yml", *sorted((site / "feeds").iterdir())]
     stamps = [p.stat().st_mtime_ns for p in files]
     again = cli("demo", str(site))
-    assert "posts: 0 new, 0 updated, 46 unchanged" in again.stdout
+    # Its 44 posts (the two copies held back are no posts: it said 46).
+    assert "posts: 0 new, 0 updated, 44 unchanged" in again.stdout, again.stdout
     assert [p.stat().st_mtime_ns for p in files] == stamps
     # A sample feed edited since is put back as it came; nothing else is touched.
     edited = files[1]

@@ -589,6 +589,21 @@ def test_an_original_and_its_copies_in_one_first_pass_count_as_one_new_post(
     assert "also_reported_by:" in post
 
 
+def test_copies_held_back_are_not_counted_unchanged_posts(tmp_path: Path) -> None:
+    """The summary counts posts: a feed unchanged since (or whose items are
+    as they were) counted its copies held back too — "4 unchanged" on a
+    site of one post."""
+    copy = LPR[2]
+    config = write_config(tmp_path, _write_sources(tmp_path, LPR))
+    assert "3 duplicates" in cli("run", "-c", str(config)).stdout
+    assert "posts: 0 new, 0 updated, 1 unchanged" in cli("run", "-c", str(config)).stdout
+    # A feed whose other item is new: its copy held back, as it was, is no post.
+    extra = {**STORIES["s004-a"], "source": copy["source"]}
+    config = write_config(tmp_path, _write_sources(tmp_path, [*LPR, extra]))
+    result = cli("run", "-c", str(config))
+    assert "posts: 1 new, 0 updated, 1 unchanged" in result.stdout, result.stdout
+
+
 def test_a_copy_whose_link_changed_is_listed_with_its_new_link(tmp_path: Path) -> None:
     """The original's post links each copy held back: a copy's new link (a
     site that renamed its article) reaches that line on the next pass."""

@@ -926,8 +926,10 @@ class Mill:
         self._queue_outcome(db, spec, state, fetched, now)
         if fetched.status is FetchStatus.NOT_MODIFIED:
             summary.feeds_not_modified += 1
-            summary.posts_unchanged += state.item_count or 0
-            summary.counted_feeds[spec.url] = state.item_count or 0
+            # Its posts as they were (a database from before posted_count: its items).
+            posted = state.item_count if state.posted_count is None else state.posted_count
+            summary.posts_unchanged += posted or 0
+            summary.counted_feeds[spec.url] = posted or 0
         else:
             summary.feeds_failed += 1
             error = fetched.error or "failed"

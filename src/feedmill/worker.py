@@ -81,7 +81,7 @@ from feedmill.store.entries import (
     with_first_dates,
 )
 from feedmill.store.feeds import FeedState
-from feedmill.store.posts import mark_removed, mark_stale, mark_written, set_state
+from feedmill.store.posts import mark_removed, mark_stale, mark_written, posted_among, set_state
 from feedmill.store.schema import entries, posts
 from feedmill.store.search import SearchDoc
 from feedmill.tracking import after_fetch
@@ -661,6 +661,13 @@ def handle(job: FeedJob) -> FeedResult:
         for index, item in enumerate(items)
         if job.search and known.get(item.key_hash, (0, ""))[1] != item.version
     }
+    held_as_they_were = sum(
+        1
+        for item in items
+        if (stored := known.get(item.key_hash)) is not None
+        and stored.version == item.version
+        and stored.status != "active"
+    )
     staged: list[str | None] = []
     seen = first_seen_times(items, job.now)  # as ingest_entries stores them
     # Untitled items are named by their text, in the post and in its file name.
@@ -884,6 +891,7 @@ def handle(job: FeedJob) -> FeedResult:
                 title=feed_title,
                 link=normalized.link,
                 item_count=len(items) + len(waiting),  # the document lists them all
+                posted_count=posted_among(conn, job.state.id, [i.key_hash for i in items]),
                 parser=parsed.parser,
                 warning="; ".join(warnings) or None,
             )
@@ -930,7 +938,8 @@ def handle(job: FeedJob) -> FeedResult:
         items=len(items) + len(waiting),
         new=new,
         updated=updated,
-        unchanged=unchanged + ingested.unchanged + len(waiting),
+        # Items as they were, less those held back: posts are counted.
+        unchanged=unchanged + ingested.unchanged - held_as_they_were + len(waiting),
         blocked=ingested.blocked + sum(v.status == "blocked" for v in verdicts.values()),
         duplicates=ingested.duplicates + sum(v.status == "duplicate" for v in verdicts.values()),
         replaced=len(replaced) + promoted,

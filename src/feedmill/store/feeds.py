@@ -40,6 +40,7 @@ class FeedState:
     ttl_minutes: int | None
     hint_until: datetime | None
     gone_streak: int
+    posted_count: int | None = None
 
 
 _COLUMNS = [feeds.c[f.name] for f in fields(FeedState)]

@@ -44,6 +44,23 @@ class PendingPost:
     written_at: datetime | None = None  # when its file was last written
 
 
+def posted_among(conn: Connection, feed_id: int, key_hashes: Sequence[str]) -> int:
+    """How many of a feed's entries ``key_hashes`` have a post on the site."""
+    count = 0
+    for start in range(0, len(key_hashes), 500):
+        chunk = list(key_hashes[start : start + 500])
+        count += conn.execute(
+            select(func.count())
+            .select_from(entries.join(posts, posts.c.entry_id == entries.c.id))
+            .where(
+                entries.c.feed_id == feed_id,
+                entries.c.key_hash.in_(chunk),
+                posts.c.state.not_in(OFF_SITE),
+            )
+        ).scalar_one()
+    return count
+
+
 def pending_count(conn: Connection) -> int:
     return conn.execute(select(func.count()).where(posts.c.state.in_(TO_WRITE))).scalar() or 0
 

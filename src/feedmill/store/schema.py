@@ -32,7 +32,7 @@ from sqlalchemy.types import TypeDecorator
 from feedmill.models import Entry
 
 # The newest migration; the store checks it before importing Alembic at all.
-HEAD_REVISION = "0010"
+HEAD_REVISION = "0011"
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -107,6 +107,9 @@ feeds = Table(
     # Consecutive 404/410 answers where the feed had moved (fetch_url): after
     # MOVE_AFTER of them, the next attempt is at the configured URL again.
     Column("gone_streak", Integer, nullable=False, server_default="0"),
+    # Of the items the document read last lists, those with a post on the
+    # site: what a 304 counts unchanged (item_count holds copies held back).
+    Column("posted_count", Integer),
 )
 
 entries = Table(
