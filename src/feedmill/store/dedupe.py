@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Engine, TextClause, bindparam, delete, func, 
 from feedmill import urls
 from feedmill.filter.dedupe import DedupePolicy, Verdict, decide, fingerprint, unlike
 from feedmill.filter.dedupe.decide import FULLER, again, fuller
-from feedmill.filter.dedupe.lsh import anchor_keys, bands
+from feedmill.filter.dedupe.lsh import bands
 from feedmill.filter.dedupe.text import Fingerprint, dump, load, load_words
 from feedmill.models import Entry
 from feedmill.store import meta as store_meta
@@ -39,11 +39,10 @@ class Story:
     """A new entry, ready to be compared."""
 
     fingerprint: Fingerprint
-    bands: tuple[int, ...]  # its LSH band keys
+    bands: tuple[int, ...]
     moment: datetime
     link: str | None
     stored: str = ""  # the fingerprint as dedupe_prints keeps it (text.dump)
-    anchors: tuple[int, ...] = ()  # keys of its first rare words (lsh.anchor_keys)
 
 
 def story_of(entry: Entry, now: datetime) -> Story:
@@ -57,11 +56,9 @@ def story_of(entry: Entry, now: datetime) -> Story:
 
 def _story(title: str, content: str, moment: datetime, link: str | None) -> Story:
     print_ = fingerprint(title, content)
-    kept = replace(print_, shingles=(), anchors=())
-    keys = tuple(bands(print_.shingles))
-    anchors = tuple(anchor_keys(print_.anchors)) if keys else ()
+    kept = replace(print_, shingles=())
     # Dumped here, before the write lock is taken, not inside it (see add).
-    return Story(kept, keys, moment, link, dump(kept), anchors)
+    return Story(kept, tuple(bands(print_.shingles)), moment, link, dump(kept))
 
 
 # Any constant: the key of PostgreSQL's transaction-scoped advisory lock.
@@ -153,7 +150,7 @@ def _stored(
         ).where(entries.c.id.in_(missing))  # fmt: skip
         for row in conn.execute(query):
             stamp = row.moment if row.moment.tzinfo else row.moment.replace(tzinfo=UTC)
-            print_ = replace(fingerprint(row.title, row.content), shingles=(), anchors=())
+            print_ = replace(fingerprint(row.title, row.content), shingles=())
             value = _remember(cached, row.id, (print_, stamp, None, row.feed_id))
             if row.feed_id != own_feed and abs(stamp - story.moment) <= window:
                 out[row.id] = value
@@ -292,25 +289,19 @@ def _page(link: str | None) -> str:
     return f"{(parts.hostname or '').lower()}{parts.path or '/'}?{query}#{route}"
 
 
-# A stored story that shares no band with a new one is a candidate if they
-# share this many anchors (first rare words): one alone is often chance.
-ANCHORS_SHARED = 2
-
-
 @cache
-def _per_band_query(count: int, anchors: int = 0) -> TextClause:
-    # Plain SQL, built once per number of keys: the same statement made with
+def _per_band_query(count: int) -> TextClause:
+    # Plain SQL, built once per band count: the same statement made with
     # SQLAlchemy constructs cost more to build than to run.
     part = (
-        "SELECT entry_id, {a} AS a FROM (SELECT entry_id FROM dedupe_bands"
+        "SELECT entry_id FROM (SELECT entry_id FROM dedupe_bands"
         " WHERE band = :b{i} AND day BETWEEN :first AND :last"
         f" ORDER BY day DESC, entry_id DESC LIMIT {PER_BAND}) AS p{{i}}"
     )
-    hits = " UNION ALL ".join(part.format(i=i, a=int(i >= count)) for i in range(count + anchors))
-    # The most alike first: more shared keys, higher Jaccard.
+    hits = " UNION ALL ".join(part.format(i=i) for i in range(count))
+    # The most alike first: more shared band keys, higher Jaccard.
     return text(
         f"SELECT entry_id FROM ({hits}) AS hits GROUP BY entry_id"
-        f" HAVING count(*) > sum(a) OR sum(a) >= {ANCHORS_SHARED}"
         f" ORDER BY count(*) DESC, entry_id LIMIT {MAX_CANDIDATES}"
     )
 
@@ -372,19 +363,16 @@ def find_original(
     if not story.bands:
         return None
     first, last = _days(story, policy)
-    alike = candidates(conn, story.bands, first, last, story.anchors)
-    return _verify(conn, story, policy, alike, own_feed)
+    return _verify(conn, story, policy, candidates(conn, story.bands, first, last), own_feed)
 
 
-def candidates(
-    conn: Connection, keys: Sequence[int], first: int, last: int, anchors: Sequence[int] = ()
-) -> list[int]:
-    """Stored stories that share band keys with ``keys``, or ANCHORS_SHARED
-    of ``anchors`` (days first…last), the most alike first: at most
-    MAX_CANDIDATES, from the newest PER_BAND stories of each key."""
+def candidates(conn: Connection, keys: Sequence[int], first: int, last: int) -> list[int]:
+    """Stored stories that share band keys with ``keys`` (days first…last),
+    the most alike first: at most MAX_CANDIDATES, from the newest PER_BAND
+    stories of each key."""
     params: dict[str, int] = {"first": first, "last": last}
-    params.update((f"b{i}", key) for i, key in enumerate((*keys, *anchors)))
-    return list(conn.execute(_per_band_query(len(keys), len(anchors)), params).scalars())
+    params.update((f"b{i}", band) for i, band in enumerate(keys))
+    return list(conn.execute(_per_band_query(len(keys)), params).scalars())
 
 
 @dataclass(frozen=True, slots=True)
@@ -438,13 +426,6 @@ class Arrivals:
             for entry_id, day in self.bands.get(band, ())
             if first <= day <= last
         )
-        shared: Counter[int] = Counter(
-            entry_id
-            for anchor in story.anchors
-            for entry_id, day in self.bands.get(anchor, ())
-            if first <= day <= last
-        )
-        counts.update({i: n for i, n in shared.items() if i in counts or n >= ANCHORS_SHARED})
         return _verify(conn, story, policy, _most_alike(counts), own_feed) if counts else None
 
 
@@ -463,7 +444,7 @@ def add(conn: Connection, feed_id: int, rows: Sequence[tuple[int, Story]]) -> No
         keys = sorted(
             (band, day, entry_id)
             for (entry_id, story), day in zip(chunk, days, strict=True)
-            for band in (*story.bands, *story.anchors)
+            for band in story.bands
         )
         insert_values(conn, dedupe_bands, ("band", "day", "entry_id"), keys)
     insert_values(
@@ -479,7 +460,7 @@ def add(conn: Connection, feed_id: int, rows: Sequence[tuple[int, Story]]) -> No
     cached = _cache(conn)
     for entry_id, story in rows:
         # Without its shingles: only its bands needed them, and they are its bulk.
-        print_ = replace(story.fingerprint, shingles=(), anchors=())
+        print_ = replace(story.fingerprint, shingles=())
         _remember(cached, entry_id, (print_, story.moment, None, feed_id))
 
 

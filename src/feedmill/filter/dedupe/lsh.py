@@ -26,20 +26,6 @@ def _setup() -> tuple[Any, int, int]:
     return MinHash(num_perm=NUM_PERM), lsh.b, lsh.r
 
 
-# An anchor key is its word's id (32 bits) under a mark no band key is
-# likely to bear (those are 63 random bits: a chance in 2**31 each), so that
-# both live in one index.
-_ANCHOR = 0x7FFF_FFFF << 32
-
-
-def anchor_keys(anchors: tuple[int, ...]) -> list[int]:
-    """Keys of a story's first rare words (`Fingerprint.anchors`), stored
-    beside its band keys.  MinHash estimates Jaccard: a two-sentence 快讯
-    shares a tenth of a long article's words and no band with it, but its
-    first names are the article's first names."""
-    return [_ANCHOR | word for word in anchors]
-
-
 def bands(shingles: tuple[str, ...]) -> list[int]:
     """The LSH band keys of a set of shingles (empty for an empty set)."""
     if not shingles:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import itertools
 import json
 import re
 import struct
@@ -197,9 +196,6 @@ def word_frequencies() -> dict[str, int]:
 
 
 NAME_MAX_FREQUENCY = 100
-# Rare words a story is indexed by, in the order its headline and text give
-# them: a 快讯 is the lead of its article, whose first names are the 快讯's.
-ANCHORS = 8
 
 
 def is_rare(word: str) -> bool:
@@ -341,10 +337,6 @@ class Fingerprint:
     text_hash: str = ""  # the exact visible text, for verbatim copies
     identifying: bool = True  # the text alone names the story (long enough, tells its headline)
     shingles: tuple[str, ...] = ()  # what MinHash sees: words less the most common ones
-    # The first ANCHORS rare words, the headline's then the text's (word
-    # ids): what store.dedupe finds a 快讯 and its long article by, which
-    # MinHash cannot.  Like the shingles, gone once the story is indexed.
-    anchors: tuple[int, ...] = ()
     # For a short body (MAX_SEQUENCE words), what rule 5 of decide.py reads:
     # the rare words of title and body (the names it mentions), and the
     # body's word ids in order, packed (`in_order` reads them; as ints, 2,000
@@ -456,19 +448,7 @@ def fingerprint(title: str, content_html: str) -> Fingerprint:
         ),
         rare=frozenset(word_id(w) for w in rare) if short else frozenset(),
         sequence=_packed(map(word_id, body_words)) if short else b"",
-        anchors=tuple(map(word_id, _first_rare(title_words, body_words, rare))),
     )
-
-
-def _first_rare(title_words: list[str], body_words: list[str], rare: set[str]) -> list[str]:
-    """The first ANCHORS of ``rare``, as the headline and the text give them."""
-    found: list[str] = []
-    for word in itertools.chain(title_words, body_words):
-        if word in rare and word not in found:
-            found.append(word)
-            if len(found) == ANCHORS:
-                break
-    return found
 
 
 def ids(values: Iterable[int]) -> bytes:
