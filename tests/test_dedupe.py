@@ -469,6 +469,27 @@ def test_a_held_back_flash_its_feed_grows_into_the_article_takes_the_post(
     assert "posts: 0 new, 0 updated" in cli("run", "-c", str(config)).stdout
 
 
+def test_a_held_back_copy_whose_key_now_holds_another_story_takes_no_post(
+    tmp_path: Path,
+) -> None:
+    """B's held-back 快讯 is replaced under its key by another, longer text
+    under the article's headline: no fuller telling of A's story (the
+    decision says so), A keeps its post."""
+    flash, article = LPR[:2]
+    b_flash = {**flash, "id": "b-item", "source": article["source"],
+               "title": "9月LPR出炉：1年期3.65%，5年期以上4.3%"}  # fmt: skip
+    config = write_config(tmp_path, _write_sources(tmp_path, [flash]))
+    assert cli("run", "-c", str(config)).code == 0
+    (name,) = posts(tmp_path)
+    config = write_config(tmp_path, _write_sources(tmp_path, [flash, b_flash]))
+    assert "1 duplicates" in cli("run", "-c", str(config)).stdout
+    other = {**b_flash, "title": article["title"], "html": STORIES["s004-a"]["html"]}
+    config = write_config(tmp_path, _write_sources(tmp_path, [flash, other]))
+    result = cli("run", "-c", str(config))
+    assert "replaced" not in result.stdout, result.stdout
+    assert list(posts(tmp_path)) == [name]
+
+
 def test_a_summary_gives_way_to_the_full_text_of_the_same_article(tmp_path: Path) -> None:
     """A site's own feed gives a summary, an RSSHub route of it the whole
     article, under the same link: the summary posted first gave way."""

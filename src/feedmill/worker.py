@@ -33,6 +33,7 @@ from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from feedmill.filter.dedupe import DedupePolicy, fingerprint
+from feedmill.filter.dedupe.decide import decide as same_story
 from feedmill.filter.dedupe.decide import fuller
 from feedmill.filter.rules import RuleSet, RuleTooSlow, blocked_by
 from feedmill.models import Entry, Fetched
@@ -324,6 +325,8 @@ def _promotions(
         if (
             posted is not None
             and fuller(story.fingerprint, posted)
+            # Still its story: not another one the feed put under its key.
+            and same_story(story.fingerprint, posted, job.dedupe.threshold).duplicate
             and _gives_way(conn, job, original)
         ):
             out[stored.id] = original
@@ -332,8 +335,12 @@ def _promotions(
         if entry_id is None or entry_id in verdicts or not _gives_way(conn, job, entry_id):
             continue
         for copy in held_copies(conn, entry_id):
-            if copy.id not in out and fuller(
-                fingerprint(copy.title, copy.content), story.fingerprint
+            told = fingerprint(copy.title, copy.content)
+            if (
+                copy.id not in out
+                and fuller(told, story.fingerprint)
+                # The teaser's settled text: still the story the copy tells.
+                and same_story(told, story.fingerprint, job.dedupe.threshold).duplicate
             ):
                 out[copy.id] = entry_id
                 break
