@@ -713,7 +713,7 @@ def handle(job: FeedJob) -> FeedResult:
     originals: set[int] = set()  # stored entries that new items turned out to copy
     # New items that tell a posted story at FULLER times its words: item
     # index → the entry whose post gives way to theirs.
-    fuller: dict[int, int] = {}
+    fuller_copies: dict[int, int] = {}
     replaced_new = 0  # … of those taken back, posts that this pass counts new
     promoted = 0  # held-back copies that took their story's post (`_promotions`)
 
@@ -739,10 +739,10 @@ def handle(job: FeedJob) -> FeedResult:
                 if (
                     match.fuller
                     and index in screened.stories
-                    and match.original_id not in fuller.values()
+                    and match.original_id not in fuller_copies.values()
                     and _gives_way(conn, job, match.original_id)
                 ):
-                    fuller[index] = match.original_id
+                    fuller_copies[index] = match.original_id
                     return Decision(fingerprint=story.fingerprint.text_hash)
                 originals.add(match.original_id)
                 return Decision(
@@ -803,7 +803,7 @@ def handle(job: FeedJob) -> FeedResult:
             # copies follow the story to its new post, which lists them.
             replaced = {
                 original: ingested.published[index]
-                for index, original in fuller.items()
+                for index, original in fuller_copies.items()
                 if index in ingested.published
             }
             if replaced:

@@ -465,8 +465,9 @@ def add(conn: Connection, feed_id: int, rows: Sequence[tuple[int, Story]]) -> No
 
 
 def forget(conn: Connection, entry_ids: Iterable[int]) -> None:
-    """Stop finding ``entry_ids`` as originals: their posts gave way to
-    fuller copies, which later copies are held back behind instead."""
+    """Stop finding ``entry_ids`` as originals: taken back (a fuller copy
+    took their post, their article blocked them, their feed left the
+    config), later copies are held back behind the story's post instead."""
     ids = sorted(entry_ids)
     conn.execute(delete(dedupe_bands).where(dedupe_bands.c.entry_id.in_(ids)))
     conn.execute(delete(dedupe_prints).where(dedupe_prints.c.entry_id.in_(ids)))
