@@ -815,6 +815,7 @@ def handle(job: FeedJob) -> FeedResult:
                     },
                 )
                 dedupe_store.forget(conn, replaced)
+                feed_store.posts_taken_back(conn, replaced)
                 for heir in hand_down(conn, replaced, heir_name, feeds_apart=False):
                     if job.dedupe is not None:
                         story = dedupe_store.story_of(heir.entry, job.now)
@@ -833,6 +834,8 @@ def handle(job: FeedJob) -> FeedResult:
                 conn, job, screened, items, known, ingested, verdicts
             ).items():
                 dedupe_store.forget(conn, [original])
+                if original not in ingested.stored.values():  # (this feed's: counted below)
+                    feed_store.posts_taken_back(conn, [original])
                 for heir in promote(conn, copy_id, original, heir_name):
                     story = dedupe_store.story_of(heir.entry, job.now)
                     dedupe_store.add(conn, heir.feed_id, [(heir.entry_id, story)])

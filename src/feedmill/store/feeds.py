@@ -152,6 +152,25 @@ def get_feed(conn: Connection, feed_id: int) -> FeedState:
     return _state(conn.execute(select(*_COLUMNS).where(feeds.c.id == feed_id)).one())
 
 
+def posts_taken_back(conn: Connection, entry_ids: Iterable[int]) -> None:
+    """The feeds of ``entry_ids``, whose posts another feed's fuller copy
+    took, have that many posts fewer among their items (``posted_count``,
+    what a 304 of theirs counts unchanged until they are read again)."""
+    ids = sorted(entry_ids)
+    query = (
+        select(entries.c.feed_id, func.count())
+        .where(entries.c.id.in_(ids))
+        .group_by(entries.c.feed_id)
+    )
+    for feed_id, fewer in conn.execute(query).all():
+        posted = feeds.c.posted_count
+        conn.execute(
+            update(feeds)
+            .where(feeds.c.id == feed_id, posted.is_not(None))
+            .values(posted_count=case((posted > fewer, posted - fewer), else_=0))
+        )
+
+
 def record(conn: Connection, feed_id: int, **values: Any) -> None:
     conn.execute(update(feeds).where(feeds.c.id == feed_id).values(**storable(values)))
 
