@@ -574,6 +574,26 @@ def test_status_never_shows_the_password_of_a_moved_feed(
     assert "moved permanently to" in text and "s3cret" not in text
 
 
+def test_status_never_shows_the_access_key_of_a_moved_feed_gone_there(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """Moved for good to a URL with its key, then 404 there: the error that
+    sends it back to the configured URL named the key."""
+    url = feed_server.add("/a?key=s3cret", status=301, headers={"Location": "/b?key=s3cret"})
+    feed_server.add("/b?key=s3cret", body=FEED)
+    config = write_config(tmp_path, [{"url": url, "group": "g", "source": "s"}])
+    for _ in range(3):
+        assert cli("run", "-c", str(config)).code == 0
+    assert status(config)[url]["fetch_url"] == feed_server.url("/b?key=…")  # (shown)
+    feed_server.add("/b?key=s3cret", status=404, body=b"gone")
+    for _ in range(3):
+        result = cli("run", "-c", str(config), "--all")
+        assert "s3cret" not in result.stdout + result.stderr
+    text = cli("status", "-c", str(config)).stdout
+    assert "where it had moved" in " ".join(text.split()) and "s3cret" not in text
+    assert "s3cret" not in (status(config)[url]["last_error"] or "")
+
+
 def test_permanent_redirect_to_a_page_that_is_not_a_feed_keeps_the_url(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:

@@ -413,6 +413,19 @@ def test_a_failing_feeds_access_key_is_not_in_the_run_or_status_output(
     assert masked in "".join(table.split())
 
 
+def test_an_access_key_stays_in_links_made_from_the_feeds_url(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """Only output hides the key: a link resolved against the feed's URL
+    (`#item-1`) is that URL, key and all — it was written with `key=…`."""
+    body = rss("源", [Item(title="新闻", guid="1", link="#item-1")], link="")
+    url = feed_server.add("/route?key=s3cret", body=body)
+    config = write_config(tmp_path, [{"url": url, "group": "g", "source": "s"}])
+    assert cli("run", "-c", str(config)).code == 0
+    (hit,) = json.loads(cli("search", "新闻", "--json", "-c", str(config)).stdout)
+    assert hit["link"] == f"{url}#item-1"
+
+
 def test_a_new_time_zone_re_dates_what_the_feed_still_lists(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:

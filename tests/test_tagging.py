@@ -635,6 +635,14 @@ def test_a_listing_on_another_market_is_not_the_a_share(text: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "text", ["比亚迪（2023）年度报告发布。", "比亚迪(2024)年报", "比亚迪【2023】"]
+)
+def test_a_year_in_brackets_after_a_name_is_no_other_market(text: str) -> None:
+    policy = TagPolicy(dictionary={"比亚迪": "002594"})
+    assert tags_for("", f"<p>{text}</p>", policy) == ("比亚迪(002594)",)
+
+
+@pytest.mark.parametrize(
     ("text", "tag"),
     [
         ("比亚迪9月20日电动车销量创新高。", "比亚迪(002594)"),  # 电动车: no dateline

@@ -798,7 +798,7 @@ class Mill:
             return None
         other = self.config.feeds[index]
         return (
-            f"{how} {other.url}, the URL of feeds[{index}] "
+            f"{how} {urls.shown(other.url)}, the URL of feeds[{index}] "
             f"({other.group} / {other.source}) in feedmill.yml: remove one of the two"
         )
 
@@ -852,7 +852,7 @@ class Mill:
             handler = self.worker_module()
             # Relative links resolve against where the document was found (the
             # end of any redirects), never with the feed URL's password in them.
-            document_url = urls.shown(fetched.final_url or location)
+            document_url = urls.without_userinfo(fetched.final_url or location)
             pages: tuple[worker.Page, ...] = ()
             if spec.fulltext:
                 # Cancelled by a stop like the feed's own fetch.
@@ -921,7 +921,7 @@ class Mill:
             error = result.error
             if fetched.redirects and document_url not in error:
                 # What came back came from elsewhere ("got text/html": whose?).
-                error += f" (redirected to {document_url})"
+                error += f" (redirected to {urls.shown(document_url)})"
             fetched = replace(fetched, status=FetchStatus.FAILED, error=error)
         self._queue_outcome(db, spec, state, fetched, now)
         if fetched.status is FetchStatus.NOT_MODIFIED:

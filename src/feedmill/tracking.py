@@ -22,6 +22,7 @@ from feedmill.schedule import (
     server_hint,
 )
 from feedmill.store.feeds import GONE, FeedState
+from feedmill.urls import shown
 
 PERMANENT = (301, 308)
 NOT_HERE = (404, GONE)
@@ -122,14 +123,15 @@ def after_fetch(
             answer = f"HTTP {fetched.http_status} {HTTPStatus(fetched.http_status).phrase}"
             values.update(
                 fetch_url=None,
-                last_error=f"{answer} at {fetched.url}, where it had moved; "
+                last_error=f"{answer} at {shown(fetched.url)}, where it had moved; "
                 "next attempt at the URL in feedmill.yml",
             )
         elif back:
             values.update(
                 fetch_url=None,
                 last_error=f"{fetched.error or 'failed'} ({gone_streak} times running at "
-                f"{fetched.url}, where it had moved); next attempt at the URL in feedmill.yml",
+                f"{shown(fetched.url)}, where it had moved); "
+                "next attempt at the URL in feedmill.yml",
             )
         return values
     if fetched.status is FetchStatus.NOT_MODIFIED:

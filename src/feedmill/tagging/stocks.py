@@ -483,10 +483,11 @@ _SIGN = re.compile(
 
 # The company's listing on another market, named after it: 比亚迪股份(01211.HK),
 # 腾讯控股（00700）, 比亚迪（BYDDY.US）, 阿里巴巴-SW(09988) — a Hong Kong or US
-# share, not the A-share of that name.  (An A-share code there is `_SIGN`'s.)
+# share, not the A-share of that name.  (An A-share code there is `_SIGN`'s; four
+# bare digits are a year, 比亚迪（2023）年报, not a Hong Kong code.)
 _ELSEWHERE = re.compile(
     r"(?:股份|控股|集团)?(?:-[A-Z]{1,3})?\s*[(（\[【]\s*"
-    r"(?:[0-9]{4,5}(?:\.HK)?|HK[0-9]{4,5}|[A-Z]{1,5}\.(?:US|N|O|OQ))\s*[)）\]】]",
+    r"(?:[0-9]{5}|[0-9]{4,5}\.HK|HK[0-9]{4,5}|[A-Z]{1,5}\.(?:US|N|O|OQ))\s*[)）\]】]",
     re.IGNORECASE,
 )
 
