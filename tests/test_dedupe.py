@@ -542,14 +542,14 @@ def test_a_flash_that_retention_archived_keeps_its_place(tmp_path: Path) -> None
     assert _clusters(tmp_path / ".feedmill" / "state.db")[article["id"]] == flash["id"]
 
 
-@pytest.mark.parametrize("order", ["flash first", "article first"])
+@pytest.mark.parametrize("order", ["flash listed first", "article listed first"])
 def test_a_flash_and_its_article_in_one_pass_post_the_article(tmp_path: Path, order: str) -> None:
     """Which of the two two workers store first, the site ends with the
     article's post alone: a flash's post taken back before its worker put
     its file in place is removed once the pass's workers are done."""
     flash, article = LPR[:2]
     specs = _write_sources(tmp_path, [flash, article])
-    if order == "article first":
+    if order == "article listed first":  # (which is stored first, the network orders)
         specs.reverse()
     config = write_config(tmp_path, specs)
     result = cli("run", "-c", str(config), "--workers", "2")
@@ -704,6 +704,19 @@ def test_a_copy_after_a_story_passed_to_another_feed_is_listed_under_its_post(
     assert "1 duplicates" in cli("run", "-c", str(config)).stdout
     (post,) = posts(tmp_path).values()
     assert _also_reported(post) == [LPR[0]["source"]]
+
+
+def test_a_feed_a_story_passed_to_counts_its_post_unchanged(tmp_path: Path) -> None:
+    specs = _write_sources(tmp_path, LPR[1:3])
+    config = write_config(tmp_path, specs)
+    assert cli("run", "-c", str(config)).code == 0
+    status = _status(config)
+    heir = next(s for s in LPR[1:3] if status[s["source"]]["duplicates"] == 1)
+    config = write_config(tmp_path, [s for s in specs if s["source"] == heir["source"]])
+    assert cli("run", "-c", str(config)).code == 0
+    # Its document unchanged since: the post it carries now counts (it said 0).
+    again = cli("run", "-c", str(config)).stdout
+    assert "posts: 0 new, 0 updated, 1 unchanged" in again, again
 
 
 def test_a_story_deleted_by_hand_stays_off_when_its_feed_leaves_the_config(

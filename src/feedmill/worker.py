@@ -793,7 +793,8 @@ def handle(job: FeedJob) -> FeedResult:
                 for entry_id, verdict in verdicts.items()
                 if verdict.duplicate_of is not None or entry_id not in deleted_by_hand
             }
-            for heir in hand_down(conn, retracted, heir_name) if retracted else ():
+            heirs = hand_down(conn, retracted, heir_name) if retracted else []
+            for heir in heirs:
                 if job.dedupe is not None:  # later copies of the story are found in it now
                     story = dedupe_store.story_of(heir.entry, job.now)
                     dedupe_store.add(conn, heir.feed_id, [(heir.entry_id, story)])
@@ -817,6 +818,7 @@ def handle(job: FeedJob) -> FeedResult:
                 dedupe_store.forget(conn, replaced)
                 feed_store.posts_taken_back(conn, replaced)
                 for heir in hand_down(conn, replaced, heir_name, feeds_apart=False):
+                    heirs.append(heir)
                     if job.dedupe is not None:
                         story = dedupe_store.story_of(heir.entry, job.now)
                         dedupe_store.add(conn, heir.feed_id, [(heir.entry_id, story)])
@@ -837,9 +839,13 @@ def handle(job: FeedJob) -> FeedResult:
                 if original not in ingested.stored.values():  # (this feed's: counted below)
                     feed_store.posts_taken_back(conn, [original])
                 for heir in promote(conn, copy_id, original, heir_name):
+                    heirs.append(heir)
                     story = dedupe_store.story_of(heir.entry, job.now)
                     dedupe_store.add(conn, heir.feed_id, [(heir.entry_id, story)])
                 promoted += 1
+            # Other feeds' copies posted now: posts among their items (this
+            # feed's are counted when it is recorded, below).
+            feed_store.posts_given(conn, [h.entry_id for h in heirs if h.feed_id != job.state.id])
             if screened.stories:
                 dedupe_store.add(
                     conn,

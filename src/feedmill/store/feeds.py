@@ -156,18 +156,30 @@ def posts_taken_back(conn: Connection, entry_ids: Iterable[int]) -> None:
     """The feeds of ``entry_ids``, whose posts another feed's fuller copy
     took, have that many posts fewer among their items (``posted_count``,
     what a 304 of theirs counts unchanged until they are read again)."""
+    _count_posts(conn, entry_ids, -1)
+
+
+def posts_given(conn: Connection, entry_ids: Iterable[int]) -> None:
+    """The feeds of ``entry_ids``, held-back copies posted now (a story passed
+    to them), have that many posts more among their items."""
+    _count_posts(conn, entry_ids, 1)
+
+
+def _count_posts(conn: Connection, entry_ids: Iterable[int], sign: int) -> None:
     ids = sorted(entry_ids)
+    if not ids:
+        return
     query = (
         select(entries.c.feed_id, func.count())
         .where(entries.c.id.in_(ids))
         .group_by(entries.c.feed_id)
     )
-    for feed_id, fewer in conn.execute(query).all():
-        posted = feeds.c.posted_count
+    posted = feeds.c.posted_count
+    for feed_id, count in conn.execute(query).all():
         conn.execute(
             update(feeds)
             .where(feeds.c.id == feed_id, posted.is_not(None))
-            .values(posted_count=case((posted > fewer, posted - fewer), else_=0))
+            .values(posted_count=case((posted + sign * count > 0, posted + sign * count), else_=0))
         )
 
 
