@@ -642,10 +642,7 @@ class Mill:
             return whereabouts(self.posts_dir, self.archive_dir, name) == "gone"
 
         heirs = hand_over(conn, removed, self.worker_module().heir_name, gone)
-        feed_store.posts_given(conn, [heir.entry_id for heir in heirs])
         if heirs and self.dedupe is not None:  # later copies of a story are found in it now
-            # ... and not in the removed feed's entry, a copy of it now.
-            dedupe_store.forget(conn, [h.succeeds for h in heirs if h.succeeds is not None])
             now = datetime.now(UTC)
             for heir in heirs:
                 story = dedupe_store.story_of(heir.entry, now)

@@ -62,6 +62,7 @@ from feedmill.store.entries import (
     FULLER_COPY,
     PUBLISH,
     Decision,
+    Heir,
     Ingested,
     Item,
     Known,
@@ -345,6 +346,15 @@ def _promotions(
                 out[copy.id] = entry_id
                 break
     return out
+
+
+def _index_heirs(conn: Connection, job: FeedJob, heirs: Sequence[Heir]) -> None:
+    """Held-back copies posted now: later copies of their stories are found in them."""
+    if job.dedupe is None:
+        return
+    for heir in heirs:
+        story = dedupe_store.story_of(heir.entry, job.now)
+        dedupe_store.add(conn, heir.feed_id, [(heir.entry_id, story)])
 
 
 def _early_originals(
@@ -777,8 +787,6 @@ def handle(job: FeedJob) -> FeedResult:
             }
             # Their files go once this has committed (see publish.retract).
             taken_back = retract(conn, verdicts)
-            if verdicts and job.dedupe is not None:
-                dedupe_store.forget(conn, verdicts)  # no originals now: later copies go by
             # A story whose post was deleted by hand stays off the site.
             deleted_by_hand = {
                 entry_id
@@ -793,11 +801,8 @@ def handle(job: FeedJob) -> FeedResult:
                 for entry_id, verdict in verdicts.items()
                 if verdict.duplicate_of is not None or entry_id not in deleted_by_hand
             }
-            heirs = hand_down(conn, retracted, heir_name) if retracted else []
-            for heir in heirs:
-                if job.dedupe is not None:  # later copies of the story are found in it now
-                    story = dedupe_store.story_of(heir.entry, job.now)
-                    dedupe_store.add(conn, heir.feed_id, [(heir.entry_id, story)])
+            if retracted:
+                _index_heirs(conn, job, hand_down(conn, retracted, heir_name))
             # Posts that give way to fuller copies: taken back, their files
             # removed by the main process once every worker's pass is done (a
             # post another worker stored may not be in place yet); their
@@ -815,13 +820,7 @@ def handle(job: FeedJob) -> FeedResult:
                         for original, entry_id in replaced.items()
                     },
                 )
-                dedupe_store.forget(conn, replaced)
-                feed_store.posts_taken_back(conn, replaced)
-                for heir in hand_down(conn, replaced, heir_name, feeds_apart=False):
-                    heirs.append(heir)
-                    if job.dedupe is not None:
-                        story = dedupe_store.story_of(heir.entry, job.now)
-                        dedupe_store.add(conn, heir.feed_id, [(heir.entry_id, story)])
+                _index_heirs(conn, job, hand_down(conn, replaced, heir_name, feeds_apart=False))
                 originals.update(replaced.values())
                 if job.pass_started is not None:
                     # Stored by this pass too: their workers count them new.
@@ -835,17 +834,8 @@ def handle(job: FeedJob) -> FeedResult:
             for copy_id, original in _promotions(
                 conn, job, screened, items, known, ingested, verdicts
             ).items():
-                dedupe_store.forget(conn, [original])
-                if original not in ingested.stored.values():  # (this feed's: counted below)
-                    feed_store.posts_taken_back(conn, [original])
-                for heir in promote(conn, copy_id, original, heir_name):
-                    heirs.append(heir)
-                    story = dedupe_store.story_of(heir.entry, job.now)
-                    dedupe_store.add(conn, heir.feed_id, [(heir.entry_id, story)])
+                _index_heirs(conn, job, promote(conn, copy_id, original, heir_name))
                 promoted += 1
-            # Other feeds' copies posted now: posts among their items (this
-            # feed's are counted when it is recorded, below).
-            feed_store.posts_given(conn, [h.entry_id for h in heirs if h.feed_id != job.state.id])
             if screened.stories:
                 dedupe_store.add(
                     conn,

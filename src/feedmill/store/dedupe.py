@@ -464,18 +464,6 @@ def add(conn: Connection, feed_id: int, rows: Sequence[tuple[int, Story]]) -> No
         _remember(cached, entry_id, (print_, story.moment, None, feed_id))
 
 
-def forget(conn: Connection, entry_ids: Iterable[int]) -> None:
-    """Stop finding ``entry_ids`` as originals: taken back (a fuller copy
-    took their post, their article blocked them, their feed left the
-    config), later copies are held back behind the story's post instead."""
-    ids = sorted(entry_ids)
-    conn.execute(delete(dedupe_bands).where(dedupe_bands.c.entry_id.in_(ids)))
-    conn.execute(delete(dedupe_prints).where(dedupe_prints.c.entry_id.in_(ids)))
-    cached = _cache(conn)
-    for entry_id in ids:
-        cached.pop(entry_id, None)
-
-
 def replace_stories(conn: Connection, feed_id: int, rows: Sequence[tuple[int, Story]]) -> None:
     """Index stored entries again after their text changed (a flash item that
     became a full article): their bands, print and exact-copy hash follow the

@@ -14,16 +14,23 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Connection, bindparam, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from feedmill import urls
 from feedmill.models import Entry
 from feedmill.normalize import told_apart_keys
 from feedmill.store.bulk import insert_rows
-from feedmill.store.feeds import REMOVED_STYLE
+from feedmill.store.feeds import REMOVED_STYLE, posts_given, posts_taken_back
 from feedmill.store.posts import OFF_SITE, RETRACTED
-from feedmill.store.schema import entries, entry_from_row, feeds, posts
+from feedmill.store.schema import (
+    dedupe_bands,
+    dedupe_prints,
+    entries,
+    entry_from_row,
+    feeds,
+    posts,
+)
 
 _CHUNK = 500
 
@@ -354,7 +361,10 @@ def retract(
     article page was down): each becomes what it would have been had it come
     with its article — blocked, or a duplicate, with no post.  Their posts
     are marked retracted: the files go once this transaction has committed
-    (publish.retract).  Their copies are `hand_down`'s.  Returns their posts
+    (publish.retract).  Their copies are `hand_down`'s.  Every way a post is
+    taken back comes here (a fuller copy took it, its article blocked it,
+    its feed left the config): the entries are no stories' originals any
+    more, and their feeds have that many posts fewer.  Returns their posts
     as they were: entry id → (state, file name if it was ever written).
     """
     if not verdicts:
@@ -366,6 +376,12 @@ def retract(
         for entry_id, state, name, written in conn.execute(query.where(posts.c.entry_id.in_(ids)))
     }
     conn.execute(update(posts).where(posts.c.entry_id.in_(ids)).values(state=RETRACTED))
+    posts_taken_back(conn, [i for i, (state, _) in before.items() if state not in OFF_SITE])
+    # No original now: a later copy most like one was held back behind it,
+    # unlisted by the post that carries the story (store.dedupe's index rows;
+    # a worker's cached fingerprint is read only for ids these rows give).
+    conn.execute(delete(dedupe_bands).where(dedupe_bands.c.entry_id.in_(ids)))
+    conn.execute(delete(dedupe_prints).where(dedupe_prints.c.entry_id.in_(ids)))
     conn.execute(
         update(entries)
         .where(entries.c.id == bindparam("b_id"))
@@ -556,6 +572,7 @@ def _post_copy(conn: Connection, copy: Any, name_for: Callable[[str, Entry, int]
         .values(status="active", reason=None, duplicate_of=None)
     )
     entry = entry_from_row(copy)
+    posts_given(conn, [copy.id])
     again = conn.execute(
         update(posts).where(posts.c.entry_id == copy.id).values(state="pending")
     ).rowcount

@@ -153,15 +153,16 @@ def get_feed(conn: Connection, feed_id: int) -> FeedState:
 
 
 def posts_taken_back(conn: Connection, entry_ids: Iterable[int]) -> None:
-    """The feeds of ``entry_ids``, whose posts another feed's fuller copy
-    took, have that many posts fewer among their items (``posted_count``,
-    what a 304 of theirs counts unchanged until they are read again)."""
+    """The feeds of ``entry_ids``, whose posts were taken back (`entries.retract`),
+    have that many posts fewer among their items (``posted_count``, what a
+    304 of theirs counts unchanged until they are read again)."""
     _count_posts(conn, entry_ids, -1)
 
 
 def posts_given(conn: Connection, entry_ids: Iterable[int]) -> None:
     """The feeds of ``entry_ids``, held-back copies posted now (a story passed
-    to them), have that many posts more among their items."""
+    to them: `entries.hand_down`, `entries.promote`), have that many posts
+    more among their items."""
     _count_posts(conn, entry_ids, 1)
 
 
