@@ -36,7 +36,7 @@ import psutil
 from sqlalchemy import insert
 
 from feedmill.filter.dedupe import decide, fingerprint
-from feedmill.filter.dedupe.lsh import NUM_PERM, _setup, bands
+from feedmill.filter.dedupe.lsh import NUM_PERM, _setup, bands, story_keys
 from feedmill.store import dedupe as dedupe_store
 from feedmill.store.bulk import insert_rows
 from feedmill.store.database import open_database, reading
@@ -64,7 +64,7 @@ def quality() -> None:
     per_story = (time.perf_counter() - started) / len(stories)
     started = time.perf_counter()
     for p in prints.values():
-        bands(p.shingles)
+        story_keys(p)
     per_bands = (time.perf_counter() - started) / len(prints)
     by_kind: dict[str, Counter[str]] = {}
     for pair in pairs:

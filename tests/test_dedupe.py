@@ -23,7 +23,7 @@ from sqlalchemy import insert, select
 
 from feedmill.filter.dedupe import DedupePolicy, decide, fingerprint, unlike
 from feedmill.filter.dedupe.decide import DEFAULT_THRESHOLD, fuller, similarity
-from feedmill.filter.dedupe.lsh import bands
+from feedmill.filter.dedupe.lsh import bands, story_keys
 from feedmill.filter.dedupe.text import Fingerprint, dump, load, load_words
 from feedmill.models import Entry
 from feedmill.store.database import open_database, reading
@@ -34,7 +34,13 @@ from support.site import cli, posts, write_config
 
 DATA = Path(__file__).parent / "data" / "dedupe"
 STORIES = {s["id"]: s for s in map(json.loads, (DATA / "stories.jsonl").open(encoding="utf-8"))}
-SOURCES = sorted({s["source"] for s in STORIES.values()})
+# Long articles (900–1,100 characters), their 快讯, and 快讯 of other news
+# close to them (tests/data/dedupe-long, see its README).
+LONG = {
+    s["id"]: s
+    for s in map(json.loads, (DATA.parent / "dedupe-long" / "stories.jsonl").open(encoding="utf-8"))
+}
+SOURCES = sorted({s["source"] for s in (*STORIES.values(), *LONG.values())})
 PAIRS = [json.loads(line) for line in (DATA / "pairs.jsonl").open(encoding="utf-8")]
 
 
@@ -61,7 +67,7 @@ def test_the_evaluation_set_meets_the_targets_pair_by_pair() -> None:
 
 def test_lsh_finds_the_candidates_that_the_decision_confirms() -> None:
     """A confirmed pair that shares no LSH band would be lost at scale."""
-    keys = {k: set(bands(fingerprint(s["title"], s["html"]).shingles)) for k, s in STORIES.items()}
+    keys = {k: set(story_keys(fingerprint(s["title"], s["html"]))) for k, s in STORIES.items()}
     confirmed = [
         p
         for p in PAIRS
@@ -191,7 +197,7 @@ def test_a_stored_fingerprint_decides_as_the_computed_one() -> None:
     nothing the decision reads may be lost on the way."""
     prints = {k: fingerprint(s["title"], s["html"]) for k, s in STORIES.items()}
     for print_ in prints.values():
-        assert load(dump(print_)) == replace(print_, shingles=())
+        assert load(dump(print_)) == replace(print_, shingles=(), lead=())
     for pair in PAIRS:
         a, b = prints[pair["a"]], prints[pair["b"]]
         assert decide(load(dump(a)), load(dump(b))) == decide(a, b)
@@ -272,6 +278,71 @@ def test_the_evaluation_set_through_the_whole_mill(tmp_path: Path) -> None:
     held = re.search(r"(\d+) duplicates(?: · (\d+) replaced by a fuller copy)?", result.stdout)
     assert held is not None, result.stdout
     assert int(held[1]) + int(held[2] or 0) == len(STORIES) - published
+
+
+def _flashes_of_articles(kind: str) -> list[tuple[str, str]]:
+    """(article, 快讯) of the long set, its 快讯 of ``kind``."""
+    return sorted((f"{s['story']}-a", key) for key, s in LONG.items() if s["kind"] == kind)
+
+
+def test_a_flash_of_a_long_articles_lead_shares_a_band_with_it() -> None:
+    """Wholly inside a 1,000-character article, a 快讯 shares a tenth of its
+    words: by its words alone, 5 of the 16 pairs share no band key, and were
+    never compared.  The article's headline and lead have keys of their own."""
+    prints = {k: fingerprint(s["title"], s["html"]) for k, s in LONG.items()}
+    pairs = _flashes_of_articles("lead-flash")
+    assert len(pairs) == 16
+    by_words = [
+        p
+        for p in pairs
+        if not set(bands(prints[p[0]].shingles)) & set(bands(prints[p[1]].shingles))
+    ]
+    assert len(by_words) >= 4, by_words  # what the lead's keys are for
+    keys = {k: set(story_keys(p)) for k, p in prints.items()}
+    assert all(keys[article] & keys[flash] for article, flash in pairs)
+    # A short story's keys are its words'.
+    assert all(keys[flash] == set(bands(prints[flash].shingles)) for _, flash in pairs)
+
+
+def test_a_long_article_and_its_flashes_are_one_post_and_news_near_them_is_not(
+    tmp_path: Path,
+) -> None:
+    """The long set in its sources' feeds, one pass: each article's 快讯 of
+    its lead is held back behind it, or gave way to it, whichever came first
+    (the article is the post); a 快讯 of a later paragraph too, where the
+    decision knows it for the story.  No 快讯 of other news — the same
+    company's other announcement, the same template for another company,
+    another period — joins an article."""
+    config = write_config(tmp_path, _write_sources(tmp_path, list(LONG.values())))
+    result = cli("run", "-c", str(config))
+    assert result.code == 0, result.stderr
+    cluster = _clusters(tmp_path / ".feedmill" / "state.db")
+    assert all(cluster[flash] == article for article, flash in _flashes_of_articles("lead-flash"))
+    later = _flashes_of_articles("later-flash")
+    assert sum(cluster[flash] == article for article, flash in later) >= 3, later
+    for key, root in cluster.items():  # one story each
+        assert LONG[key]["story"] == LONG[root]["story"], (key, root)
+    assert all(cluster[key] == key for key, s in LONG.items() if "near" in s)
+    assert len(posts(tmp_path)) == len(set(cluster.values()))
+
+
+def test_a_fuller_copy_takes_the_posts_of_two_flashes_told_apart(tmp_path: Path) -> None:
+    """Two 快讯 of one article — its lead, and an analyst's figures from a
+    later paragraph — differ in their figures: two posts.  The article tells
+    both fully, and takes both: one post, listing the two."""
+    article, lead, later = (LONG[k] for k in ("l16-a", "l16-b", "l16-c"))
+    assert not decide(*(fingerprint(s["title"], s["html"]) for s in (lead, later))).duplicate
+    config = write_config(tmp_path, _write_sources(tmp_path, [lead, later]))
+    assert "posts: 2 new" in cli("run", "-c", str(config)).stdout
+    config = write_config(tmp_path, _write_sources(tmp_path, [lead, later, article]))
+    result = cli("run", "-c", str(config))
+    assert "posts: 1 new" in result.stdout, result.stdout
+    assert "2 replaced by a fuller copy" in result.stdout, result.stdout
+    (post,) = posts(tmp_path).values()
+    assert f"title: '{article['title']}'" in post
+    assert sorted(_also_reported(post)) == sorted([lead["source"], later["source"]])
+    cluster = _clusters(tmp_path / ".feedmill" / "state.db")
+    assert cluster["l16-b"] == cluster["l16-c"] == "l16-a"
 
 
 LPR = [STORIES[k] for k in ("s001-c", "s001-a", "s001-b", "s001-d")]  # 财联社 first, by time

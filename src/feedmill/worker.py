@@ -722,8 +722,9 @@ def handle(job: FeedJob) -> FeedResult:
 
     originals: set[int] = set()  # stored entries that new items turned out to copy
     # New items that tell a posted story at FULLER times its words: item
-    # index → the entry whose post gives way to theirs.
-    fuller_copies: dict[int, int] = {}
+    # index → the entries whose posts give way to theirs.
+    fuller_copies: dict[int, tuple[int, ...]] = {}
+    giving_way: set[int] = set()  # … all those entries
     replaced_new = 0  # … of those taken back, posts that this pass counts new
     promoted = 0  # held-back copies that took their story's post (`_promotions`)
 
@@ -749,10 +750,16 @@ def handle(job: FeedJob) -> FeedResult:
                 if (
                     match.fuller
                     and index in screened.stories
-                    and match.original_id not in fuller_copies.values()
+                    and match.original_id not in giving_way
                     and _gives_way(conn, job, match.original_id)
                 ):
-                    fuller_copies[index] = match.original_id
+                    also = [
+                        entry_id
+                        for entry_id in match.also
+                        if entry_id not in giving_way and _gives_way(conn, job, entry_id)
+                    ]
+                    fuller_copies[index] = (match.original_id, *also)
+                    giving_way.update(fuller_copies[index])
                     return Decision(fingerprint=story.fingerprint.text_hash)
                 originals.add(match.original_id)
                 return Decision(
@@ -809,8 +816,9 @@ def handle(job: FeedJob) -> FeedResult:
             # copies follow the story to its new post, which lists them.
             replaced = {
                 original: ingested.published[index]
-                for index, original in fuller_copies.items()
+                for index, taken in fuller_copies.items()
                 if index in ingested.published
+                for original in taken
             }
             if replaced:
                 retract(

@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Engine, TextClause, bindparam, delete, func, 
 from feedmill import urls
 from feedmill.filter.dedupe import DedupePolicy, Verdict, decide, fingerprint, unlike
 from feedmill.filter.dedupe.decide import FULLER, again, fuller
-from feedmill.filter.dedupe.lsh import bands
+from feedmill.filter.dedupe.lsh import story_keys
 from feedmill.filter.dedupe.text import Fingerprint, dump, load, load_words
 from feedmill.models import Entry
 from feedmill.store import meta as store_meta
@@ -56,9 +56,9 @@ def story_of(entry: Entry, now: datetime) -> Story:
 
 def _story(title: str, content: str, moment: datetime, link: str | None) -> Story:
     print_ = fingerprint(title, content)
-    kept = replace(print_, shingles=())
+    kept = replace(print_, shingles=(), lead=())
     # Dumped here, before the write lock is taken, not inside it (see add).
-    return Story(kept, tuple(bands(print_.shingles)), moment, link, dump(kept))
+    return Story(kept, story_keys(print_), moment, link, dump(kept))
 
 
 # Any constant: the key of PostgreSQL's transaction-scoped advisory lock.
@@ -82,6 +82,10 @@ class Match:
     original_id: int
     verdict: Verdict
     fuller: bool = False  # the new story is the stored one's fuller telling (`decide.fuller`)
+    # Of a fuller telling, the other stored stories it tells fuller, most alike
+    # first: a 快讯 of its lead and one of a later paragraph, which the
+    # decision finds two stories, are both this article's copies.
+    also: tuple[int, ...] = ()
 
 
 MAX_CANDIDATES = 24  # stored stories verified per new story, most alike first
@@ -150,7 +154,7 @@ def _stored(
         ).where(entries.c.id.in_(missing))  # fmt: skip
         for row in conn.execute(query):
             stamp = row.moment if row.moment.tzinfo else row.moment.replace(tzinfo=UTC)
-            print_ = replace(fingerprint(row.title, row.content), shingles=())
+            print_ = replace(fingerprint(row.title, row.content), shingles=(), lead=())
             value = _remember(cached, row.id, (print_, stamp, None, row.feed_id))
             if row.feed_id != own_feed and abs(stamp - story.moment) <= window:
                 out[row.id] = value
@@ -173,6 +177,7 @@ def _verify(
     conn: Connection, story: Story, policy: DedupePolicy, candidates: list[int], own_feed: int
 ) -> Match | None:
     best: Match | None = None
+    told_fuller: list[Match] = []
     # Two items of one feed are two stories (the same one again comes under
     # its own key): boilerplate they share (a site's footer, a daily
     # template) must not make one a copy of the other — `_stored` leaves
@@ -194,11 +199,16 @@ def _verify(
         if not verdict.duplicate:
             continue
         match = Match(entry_id, verdict, fuller(story.fingerprint, stored))
+        if match.fuller:
+            told_fuller.append(match)
         # The most alike — but first one it is no fuller telling of: posted
         # in another's place, it would copy that one, on the site too.
         if best is None or _rank(match) < _rank(best):
             best = match
-    return best
+    if best is None or not best.fuller or len(told_fuller) < 2:
+        return best
+    others = sorted((m for m in told_fuller if m is not best), key=_rank)
+    return replace(best, also=tuple(m.original_id for m in others))
 
 
 def _rank(match: Match) -> tuple[bool, float]:
@@ -460,7 +470,7 @@ def add(conn: Connection, feed_id: int, rows: Sequence[tuple[int, Story]]) -> No
     cached = _cache(conn)
     for entry_id, story in rows:
         # Without its shingles: only its bands needed them, and they are its bulk.
-        print_ = replace(story.fingerprint, shingles=())
+        print_ = replace(story.fingerprint, shingles=(), lead=())
         _remember(cached, entry_id, (print_, story.moment, None, feed_id))
 
 
