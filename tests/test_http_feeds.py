@@ -244,7 +244,7 @@ def test_a_fifth_of_feeds_failing_in_different_ways(
     feeds = [{"url": u, "group": "g", "source": f"s{i}"} for i, u in enumerate(good + list(bad))]
     for feed in feeds:
         if feed["url"].endswith("/slow"):
-            feed["timeout"] = 0.5
+            feed["timeout"] = "500ms"  # (a duration, as `interval` takes one)
     config = write_config(tmp_path, feeds)
     before = datetime.now(UTC)
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from feedmill import pipeline
-from feedmill.config import load_config
+from feedmill.config import Config, load_config
 from feedmill.publish.sitelock import SiteLock
 
 from support.feeds import Item, rss
@@ -996,6 +996,38 @@ def test_only_what_a_fetch_is_made_with_counts_as_a_feeds_fetch_settings(tmp_pat
     assert settings(", timeout: 60") != plain
     assert settings(", headers: {Cookie: a=1}") != plain
     assert settings("", "fetch: {user_agent: x}\n") != plain
+
+
+def test_timeouts_may_be_written_as_durations(tmp_path: Path) -> None:
+    """``timeout: 30s`` as ``interval: 15m`` is written: a number alone is
+    seconds, as before; what is neither is refused with the field named."""
+    from feedmill.config import ConfigError, parse_config
+
+    def config(feed: str, sections: str = "") -> Config:
+        text = f"{sections}feeds:\n  - {{url: a.xml, group: g, source: s{feed}}}\n"
+        return parse_config(text, tmp_path / "feedmill.yml")
+
+    written = config(
+        ", timeout: 45s",
+        "fetch: {timeout: 1m30s, connect_timeout: 500ms}\nfulltext: {timeout: 2m}\n",
+    )
+    options = pipeline.fetch_options(written)
+    assert (options.timeout, options.connect_timeout) == (90.0, 0.5)
+    articles = pipeline.article_options(written)
+    assert (articles.timeout, articles.connect_timeout) == (120.0, 0.5)
+    assert pipeline.fetch_settings(written)["a.xml"][1] == 45.0
+    # The same settings as numbers: a daemon's reload sees no change.
+    assert pipeline.fetch_settings(written) == pipeline.fetch_settings(
+        config(", timeout: 45", "fetch: {timeout: 90, connect_timeout: 0.5}\n")
+    )
+    for feed, sections, field in [
+        (", timeout: soon", "", "timeout"),
+        ("", "fetch: {connect_timeout: 0s}\n", "connect_timeout"),
+        ("", "fulltext: {timeout: -3}\n", "timeout"),
+    ]:
+        with pytest.raises(ConfigError) as error:
+            config(feed, sections)
+        assert field in str(error.value), error.value
 
 
 def test_a_job_whose_pool_is_dropped_under_it_counts_as_a_dead_pool(tmp_path: Path) -> None:

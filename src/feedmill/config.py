@@ -138,6 +138,15 @@ def _positive(value: float) -> None:
         raise ValueError("must be a positive number")
 
 
+def seconds(value: float | str) -> float:
+    """A timeout as written — a number of seconds, or a duration as
+    ``interval`` takes it (``30s``, ``2m``, ``1m30s``) — in seconds."""
+    if isinstance(value, int | float):
+        _positive(value)
+        return float(value)
+    return parse_duration(value).total_seconds()
+
+
 DIRECT = "direct"  # a feed's `proxy: direct` bypasses fetch.proxy
 
 
@@ -208,8 +217,8 @@ def _state(value: str) -> None:
 class FetchSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """``fetch:`` — how feeds are downloaded (per-feed keys override some)."""
 
-    timeout: float = 30.0  # seconds for the whole request
-    connect_timeout: float = 10.0
+    timeout: float | str = 30.0  # seconds for the whole request (or 30s, 1m: `seconds`)
+    connect_timeout: float | str = 10.0
     max_body: int | str = "15MiB"  # after decompression
     concurrency: int = 64  # requests in flight
     per_host: int = 8  # requests in flight to one host
@@ -218,8 +227,8 @@ class FetchSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     proxy: str | None = None
 
     def __post_init__(self) -> None:
-        _check("timeout", _positive, self.timeout)
-        _check("connect_timeout", _positive, self.connect_timeout)
+        _check("timeout", seconds, self.timeout)
+        _check("connect_timeout", seconds, self.connect_timeout)
         _check("max_body", parse_size, self.max_body)
         _check("headers", _headers, self.headers)
         if self.proxy is not None:
@@ -276,7 +285,7 @@ class DedupeSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 class FulltextSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """``fulltext:`` — fetching article pages for feeds with ``fulltext: true``."""
 
-    timeout: float = 20.0  # seconds per page, redirects included
+    timeout: float | str = 20.0  # seconds per page, redirects included
     max_body: int | str = "5MiB"  # per page, after decompression
     concurrency: int = 8  # pages in flight in a pass, all fulltext feeds together
     per_host: int = 2
@@ -285,7 +294,7 @@ class FulltextSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     allow_private: bool = False
 
     def __post_init__(self) -> None:
-        _check("timeout", _positive, self.timeout)
+        _check("timeout", seconds, self.timeout)
         _check("max_body", parse_size, self.max_body)
         for name in ("concurrency", "per_host"):
             if getattr(self, name) < 1:
@@ -420,7 +429,7 @@ class FeedSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     source: str
     channel: str | None = None
     timezone: str | None = None  # zone for dates that carry none; default: top level
-    timeout: float | None = None  # seconds; default: fetch.timeout
+    timeout: float | str | None = None  # seconds; default: fetch.timeout
     headers: dict[str, str] = {}  # added to fetch.headers
     proxy: str | None = None  # default: fetch.proxy; "direct": none
     interval: str | int | None = None  # how often to poll; default: top-level interval
@@ -464,7 +473,7 @@ class FeedSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         if self.timezone is not None:
             _check("timezone", _timezone, self.timezone)
         if self.timeout is not None:
-            _check("timeout", _positive, self.timeout)
+            _check("timeout", seconds, self.timeout)
         if self.proxy is not None:
             _check("proxy", _proxy, self.proxy)
         if self.interval is not None:

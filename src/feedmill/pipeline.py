@@ -36,7 +36,14 @@ from sqlalchemy import Connection, Engine, bindparam, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from feedmill import urls
-from feedmill.config import Config, DedupeSettings, FeedSpec, parse_duration, parse_size
+from feedmill.config import (
+    Config,
+    DedupeSettings,
+    FeedSpec,
+    parse_duration,
+    parse_size,
+    seconds,
+)
 from feedmill.cpus import available_cpus
 from feedmill.fetch import Fetcher, FetchOptions, FetchRequest, in_host_turns
 from feedmill.fetch.window import FetchWindow, Ticket
@@ -106,8 +113,8 @@ def fetch_options(config: Config) -> FetchOptions:
     defaults = FetchOptions()
     return FetchOptions(
         user_agent=settings.user_agent or defaults.user_agent,
-        timeout=settings.timeout,
-        connect_timeout=settings.connect_timeout,
+        timeout=seconds(settings.timeout),
+        connect_timeout=seconds(settings.connect_timeout),
         max_body=settings.max_body_bytes,
         concurrency=settings.concurrency,
         per_host=settings.per_host,
@@ -120,9 +127,14 @@ def fetch_settings(config: Config) -> dict[str, tuple[Any, ...]]:
     """Feed URL → what one fetch of it is made with (not the pass's limits)."""
     options = replace(fetch_options(config), concurrency=0, per_host=0)
     return {
-        spec.url: (options, spec.timeout, tuple(spec.headers.items()), spec.proxy)
+        spec.url: (options, _timeout(spec), tuple(spec.headers.items()), spec.proxy)
         for spec in config.feeds
     }
+
+
+def _timeout(spec: FeedSpec) -> float | None:
+    """A feed's own timeout in seconds (None: fetch's)."""
+    return None if spec.timeout is None else seconds(spec.timeout)
 
 
 def sanitize_policy(config: Config) -> SanitizePolicy:
@@ -154,8 +166,8 @@ def article_options(config: Config) -> ArticleOptions:
 
     settings = config.fulltext
     return ArticleOptions(
-        timeout=settings.timeout,
-        connect_timeout=min(settings.timeout, config.fetch.connect_timeout),
+        timeout=seconds(settings.timeout),
+        connect_timeout=min(seconds(settings.timeout), seconds(config.fetch.connect_timeout)),
         max_body=parse_size(settings.max_body),
         concurrency=settings.concurrency,
         per_host=settings.per_host,
@@ -822,7 +834,7 @@ class Mill:
             etag=state.etag,
             last_modified=state.last_modified,
             body_hash=state.body_hash,
-            timeout=spec.timeout,
+            timeout=_timeout(spec),
             headers=tuple(spec.headers.items()),
             proxy=spec.proxy,
         )
