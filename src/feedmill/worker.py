@@ -279,18 +279,27 @@ def _gives_way(conn: Connection, job: FeedJob, entry_id: int) -> bool:
     owner deleted (the story stays off the site), nor one retention archived,
     nor a teaser whose article page is still to come (its article, once
     read, is judged again: `retract`)."""
+    return _way(conn, job, entry_id) == "gives way"
+
+
+def _way(conn: Connection, job: FeedJob, entry_id: int) -> str:
+    """What the post of ``entry_id`` does before a fuller copy: "gives way",
+    "awaits its page" (a teaser), or "stays off the site" (deleted by hand,
+    archived, or no post)."""
     row = conn.execute(
         select(posts.c.state, posts.c.file_name, posts.c.written_version, entries.c.version)
         .select_from(posts.join(entries, entries.c.id == posts.c.entry_id))
         .where(posts.c.entry_id == entry_id)
     ).first()
     if row is None or row.state not in ("pending", "stale", "written"):
-        return False
+        return "stays off the site"
     if holds_feed_text(row.version):
-        return False
+        return "awaits its page"
     if row.written_version is None:
-        return True  # its file is yet to be written (by this pass)
-    return whereabouts(job.posts_dir, job.archive_dir, row.file_name) == "posts"
+        return "gives way"  # its file is yet to be written (by this pass)
+    if whereabouts(job.posts_dir, job.archive_dir, row.file_name) == "posts":
+        return "gives way"
+    return "stays off the site"
 
 
 def _promotions(
@@ -753,14 +762,15 @@ def handle(job: FeedJob) -> FeedResult:
                     and match.original_id not in giving_way
                     and _gives_way(conn, job, match.original_id)
                 ):
-                    also = [
-                        entry_id
-                        for entry_id in match.also
-                        if entry_id not in giving_way and _gives_way(conn, job, entry_id)
-                    ]
-                    fuller_copies[index] = (match.original_id, *also)
-                    giving_way.update(fuller_copies[index])
-                    return Decision(fingerprint=story.fingerprint.text_hash)
+                    # Each other post it tells: taken too; one deleted by
+                    # hand or archived keeps the copy held back (its story
+                    # stays off the site); a teaser is judged by its page.
+                    ways = {i: _way(conn, job, i) for i in match.also if i not in giving_way}
+                    if "stays off the site" not in ways.values():
+                        taken = [i for i, way in ways.items() if way == "gives way"]
+                        fuller_copies[index] = (match.original_id, *taken)
+                        giving_way.update(fuller_copies[index])
+                        return Decision(fingerprint=story.fingerprint.text_hash)
                 originals.add(match.original_id)
                 return Decision(
                     "duplicate",
@@ -773,11 +783,11 @@ def handle(job: FeedJob) -> FeedResult:
                 dedupe_store.lock(conn)  # one dedupe decision at a time across workers
             # An original found before the lock may since have been taken
             # back (its article blocked, or found a copy itself): asked again.
-            found = {m.original_id for m in early.values() if m is not None}
+            found = {i for m in early.values() if m is not None for i in (m.original_id, *m.also)}
             if found and job.dedupe is not None:
                 live = dedupe_store.published(conn, found)
                 for index, match in early.items():
-                    if match is not None and match.original_id not in live:
+                    if match is not None and not live.issuperset((match.original_id, *match.also)):
                         story = screened.stories.get(index) or screened.rejudged[index]
                         early[index] = dedupe_store.find_original(
                             conn, story, job.dedupe, job.state.id

@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Engine, TextClause, bindparam, delete, func, 
 
 from feedmill import urls
 from feedmill.filter.dedupe import DedupePolicy, Verdict, decide, fingerprint, unlike
-from feedmill.filter.dedupe.decide import FULLER, again, fuller
+from feedmill.filter.dedupe.decide import FULLER, again, fuller, parts_of_one_story
 from feedmill.filter.dedupe.lsh import story_keys
 from feedmill.filter.dedupe.text import Fingerprint, dump, load, load_words
 from feedmill.models import Entry
@@ -177,7 +177,7 @@ def _verify(
     conn: Connection, story: Story, policy: DedupePolicy, candidates: list[int], own_feed: int
 ) -> Match | None:
     best: Match | None = None
-    told_fuller: list[Match] = []
+    told_fuller: dict[int, tuple[Match, Fingerprint]] = {}
     # Two items of one feed are two stories (the same one again comes under
     # its own key): boilerplate they share (a site's footer, a daily
     # template) must not make one a copy of the other — `_stored` leaves
@@ -200,14 +200,22 @@ def _verify(
             continue
         match = Match(entry_id, verdict, fuller(story.fingerprint, stored))
         if match.fuller:
-            told_fuller.append(match)
+            told_fuller[entry_id] = (match, stored)
         # The most alike — but first one it is no fuller telling of: posted
         # in another's place, it would copy that one, on the site too.
         if best is None or _rank(match) < _rank(best):
             best = match
     if best is None or not best.fuller or len(told_fuller) < 2:
         return best
-    others = sorted((m for m in told_fuller if m is not best), key=_rank)
+    told = told_fuller[best.original_id][1]
+    others = sorted(
+        (
+            m
+            for m, print_ in told_fuller.values()
+            if m is not best and parts_of_one_story(told, print_)
+        ),
+        key=_rank,
+    )
     return replace(best, also=tuple(m.original_id for m in others))
 
 

@@ -15,7 +15,11 @@
    "中国平安拟回购股份" — if every word by which the two headlines differ is
    repeated in its own story's body and never mentioned by the other story,
    they are two announcements of one template (names jieba knows as common
-   words, like 平安, escape rule 3; this catches them).
+   words, like 平安, escape rule 3; this catches them).  A long article
+   mentions many words: against one with three times its words, a 快讯's
+   own headline words alone count — all repeated in its text, none in the
+   article ("光明科技：拟1亿元至2亿元回购股份" against 金山电子's article of
+   one template).  A 快讯 of the article names what the article names.
 5. **Not one template filled in for others:** texts the same words in the
    same order but for one stretch (a template's slot), each slot naming
    what the other story never mentions: a word of its own headline
@@ -94,6 +98,14 @@ def fuller(new: Fingerprint, posted: Fingerprint) -> bool:
     if not new.title or len(new.words) < FULLER * len(posted.words):
         return False
     return len(new.title & posted.words) >= HEADLINE_TOLD * len(new.title)
+
+
+def parts_of_one_story(a: Fingerprint, b: Fingerprint) -> bool:
+    """Two posted stories that a fuller copy tells both (the decision found
+    them two): parts of one story — a 快讯 of an article's lead and one of its
+    analyst's figures, each naming what the other names — not two companies'
+    news that a roundup tells together."""
+    return bool(a.names & b.words) and bool(b.names & a.words)
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,6 +308,10 @@ def conflicting_subjects(a: Fingerprint, b: Fingerprint) -> bool:
     """Rule 4: the headlines share words, and differ only in words of their own."""
     if not a.title & b.title:
         return False
+    short, long = (a, b) if len(a.words) <= len(b.words) else (b, a)
+    if len(long.words) >= FULLER * len(short.words):
+        own = short.title - long.title
+        return bool(own) and own <= short.subject and not own & long.words
     mine, theirs = a.title - b.title, b.title - a.title
     return (
         bool(mine and theirs)
