@@ -82,9 +82,10 @@ class Match:
     original_id: int
     verdict: Verdict
     fuller: bool = False  # the new story is the stored one's fuller telling (`decide.fuller`)
-    # Of a fuller telling, the other stored stories it tells fuller, most alike
-    # first: a 快讯 of its lead and one of a later paragraph, which the
-    # decision finds two stories, are both this article's copies.
+    # Of a fuller telling, the other stored stories it tells fuller that are
+    # parts of its story (`parts_of_one_story`), most alike first: a 快讯 of
+    # its lead and one of a later paragraph, which the decision finds two
+    # stories, are both this article's copies.
     also: tuple[int, ...] = ()
 
 
