@@ -213,7 +213,7 @@ def _verify(
         (
             m
             for m, print_ in told_fuller.values()
-            if m is not best and parts_of_one_story(told, print_)
+            if m is not best and parts_of_one_story(told, print_, story.fingerprint)
         ),
         key=_rank,
     )

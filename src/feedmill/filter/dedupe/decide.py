@@ -17,9 +17,12 @@
    they are two announcements of one template (names jieba knows as common
    words, like 平安, escape rule 3; this catches them).  A long article
    mentions many words: against one with three times its words, a 快讯's
-   own headline words alone count — all repeated in its text, none in the
-   article ("光明科技：拟1亿元至2亿元回购股份" against 金山电子's article of
-   one template).  A 快讯 of the article names what the article names.
+   own headline words, all repeated in its text, need only not all be in
+   the article — when the article's headline repeats in its text a word the
+   快讯 never uses (its company) and the two headlines share no name
+   ("光明科技：拟1亿元至2亿元回购股份" against 金山电子's article of one
+   template).  A 快讯 headlined in its own words ("斩获12亿元储能大单" for
+   the article's "签订…采购合同") still names the article's company.
 5. **Not one template filled in for others:** texts the same words in the
    same order but for one stretch (a template's slot), each slot naming
    what the other story never mentions: a word of its own headline
@@ -100,11 +103,14 @@ def fuller(new: Fingerprint, posted: Fingerprint) -> bool:
     return len(new.title & posted.words) >= HEADLINE_TOLD * len(new.title)
 
 
-def parts_of_one_story(a: Fingerprint, b: Fingerprint) -> bool:
+def parts_of_one_story(a: Fingerprint, b: Fingerprint, new: Fingerprint | None = None) -> bool:
     """Two posted stories that a fuller copy tells both (the decision found
     them two): parts of one story — a 快讯 of an article's lead and one of its
     analyst's figures, each naming what the other names — not two companies'
-    news that a roundup tells together."""
+    news that a roundup (``new``) tells together: its headline names what
+    each alone names."""
+    if new is not None and (a.names - b.words) & new.title and (b.names - a.words) & new.title:
+        return False
     return bool(a.names & b.words) and bool(b.names & a.words)
 
 
@@ -310,8 +316,18 @@ def conflicting_subjects(a: Fingerprint, b: Fingerprint) -> bool:
         return False
     short, long = (a, b) if len(a.words) <= len(b.words) else (b, a)
     if len(long.words) >= FULLER * len(short.words):
+        # The 快讯's own headline words, one of them not in the article (not
+        # all: a long article mentions many words); the article's headline
+        # names what the 快讯 never mentions (its company); no name shared.
         own = short.title - long.title
-        return bool(own) and own <= short.subject and not own & long.words
+        theirs = (long.title - short.title) & long.subject
+        return (
+            bool(own)
+            and own <= short.subject
+            and bool(own - long.words)
+            and bool(theirs - short.words)
+            and not (a.title & b.title & (a.names | b.names))
+        )
     mine, theirs = a.title - b.title, b.title - a.title
     return (
         bool(mine and theirs)
