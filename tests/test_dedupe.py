@@ -428,6 +428,12 @@ def test_a_fuller_copy_of_two_flashes_one_deleted_by_hand_is_held_back(
     result = cli("run", "-c", str(config))
     assert "1 duplicates" in result.stdout and "replaced" not in result.stdout, result.stdout
     assert set(posts(tmp_path)) == set(kept)
+    # Its feed edits it: a held-back copy grown fuller is promoted — not this one.
+    edited = {**article, "html": article["html"].replace("。", "；", 1)}
+    config = write_config(tmp_path, _write_sources(tmp_path, [lead, later, edited]))
+    result = cli("run", "-c", str(config))
+    assert result.code == 0 and "replaced" not in result.stdout, result.stdout
+    assert set(posts(tmp_path)) == set(kept)
 
 
 LPR = [STORIES[k] for k in ("s001-c", "s001-a", "s001-b", "s001-d")]  # 财联社 first, by time

@@ -338,6 +338,7 @@ def _promotions(
             # Still its story: not another one the feed put under its key.
             and same_story(story.fingerprint, posted, job.dedupe.threshold).duplicate
             and _gives_way(conn, job, original)
+            and not _tells_a_story_kept_off(conn, job, story)
         ):
             out[stored.id] = original
     for index, story in screened.rejudged.items():
@@ -355,6 +356,20 @@ def _promotions(
                 out[copy.id] = entry_id
                 break
     return out
+
+
+def _tells_a_story_kept_off(conn: Connection, job: FeedJob, story: dedupe_store.Story) -> bool:
+    """Does ``story`` tell fully a post that its owner deleted or retention
+    archived (one of the posts a new copy of it would take)?  Promoted, it
+    would put that story back on the site."""
+    assert job.dedupe is not None
+    match = dedupe_store.find_original(conn, story, job.dedupe, job.state.id)
+    if match is None or not match.fuller:
+        return False
+    return any(
+        _way(conn, job, entry_id) == "stays off the site"
+        for entry_id in (match.original_id, *match.also)
+    )
 
 
 def _index_heirs(conn: Connection, job: FeedJob, heirs: Sequence[Heir]) -> None:
@@ -782,12 +797,15 @@ def handle(job: FeedJob) -> FeedResult:
             if screened.stories or screened.blocked or screened.retract or screened.rejudged:
                 dedupe_store.lock(conn)  # one dedupe decision at a time across workers
             # An original found before the lock may since have been taken
-            # back (its article blocked, or found a copy itself): asked again.
+            # back (its article blocked, or found a copy itself): asked again
+            # — and a fuller telling's, which may tell a post stored since too.
             found = {i for m in early.values() if m is not None for i in (m.original_id, *m.also)}
             if found and job.dedupe is not None:
                 live = dedupe_store.published(conn, found)
                 for index, match in early.items():
-                    if match is not None and not live.issuperset((match.original_id, *match.also)):
+                    if match is not None and (
+                        match.fuller or not live.issuperset((match.original_id, *match.also))
+                    ):
                         story = screened.stories.get(index) or screened.rejudged[index]
                         early[index] = dedupe_store.find_original(
                             conn, story, job.dedupe, job.state.id
