@@ -222,6 +222,10 @@ def test_a_section_with_every_key_commented_out_is_its_defaults(tmp_path: Path) 
             "feeds:\n  - {url: 'http：//a.example/rss', group: g, source: s}\n",
             ": http://a.example/rss",
         ),
+        (  # (spaces are no input method's)
+            "feeds:\n  - {url: ' https://a.example/rss', group: g, source: s}\n",
+            "url: ' https://a.example/rss' has spaces around it: https://a.example/rss",
+        ),
         (
             "feeds:\n  - {url: 'ｈｔｔｐｓ://a.example/rss', group: g, source: s}\n",
             ": https://a.example/rss",

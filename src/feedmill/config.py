@@ -446,6 +446,8 @@ class FeedSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         for name in ("group", "source"):
             _category_name(name, getattr(self, name))
         meant = meant_url(self.url)
+        if meant is not None and meant == self.url.strip():
+            raise _Invalid("url", f"{_shown(self.url)!r} has spaces around it: {_shown(meant)}")
         if meant is not None:
             raise _Invalid(
                 "url",
