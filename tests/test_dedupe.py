@@ -405,6 +405,28 @@ def test_a_roundup_of_two_companies_news_takes_one_post_not_both(
     assert sorted([cluster[a], cluster[b]]) in (sorted([a, c]), sorted([b, c]))
 
 
+def test_a_held_back_flash_grown_into_the_article_takes_both_flashes_posts(
+    tmp_path: Path,
+) -> None:
+    """A third feed's copy of the lead's 快讯, held back, grows in place into
+    the article: promoted, it takes the posts of both 快讯 it tells, as the
+    article coming new does."""
+    article, lead, later = (LONG[k] for k in ("l16-a", "l16-b", "l16-c"))
+    copy = {**lead, "id": "grows", "source": "东方财富"}
+    config = write_config(tmp_path, _write_sources(tmp_path, [lead, later]))
+    assert "posts: 2 new" in cli("run", "-c", str(config)).stdout
+    config = write_config(tmp_path, _write_sources(tmp_path, [lead, later, copy]))
+    assert "1 duplicates" in cli("run", "-c", str(config)).stdout
+    grown = {**article, "id": "grows", "source": "东方财富"}
+    config = write_config(tmp_path, _write_sources(tmp_path, [lead, later, grown]))
+    result = cli("run", "-c", str(config))
+    assert "2 replaced by a fuller copy" in result.stdout, result.stdout
+    (post,) = posts(tmp_path).values()
+    assert f"title: '{article['title']}'" in post
+    cluster = _clusters(tmp_path / ".feedmill" / "state.db")
+    assert cluster["l16-b"] == cluster["l16-c"] == "grows"
+
+
 @pytest.mark.parametrize("deleted", ["l16-b", "l16-c"])
 def test_a_fuller_copy_of_two_flashes_one_deleted_by_hand_is_held_back(
     tmp_path: Path, deleted: str

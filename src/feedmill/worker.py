@@ -310,9 +310,10 @@ def _promotions(
     known: dict[str, Known],
     ingested: Ingested,
     verdicts: dict[int, Decision],
-) -> dict[int, int]:
+) -> dict[int, tuple[int, ...]]:
     """Held-back copies that now tell their story fuller than the post that
-    holds them back: copy id → that post's entry (see `promote`).
+    holds them back: copy id → that post's entry, and for a copy its feed
+    edited, the other posts of its story it tells fully (see `promote`).
 
     A copy of this feed that its feed edited into the article (a 快讯 that
     grew in place), and, behind a teaser of this feed that settled on its
@@ -321,7 +322,7 @@ def _promotions(
     """
     if job.dedupe is None:
         return {}
-    out: dict[int, int] = {}
+    out: dict[int, tuple[int, ...]] = {}
     for index, story in screened.changed.items():
         stored = known.get(items[index].key_hash)
         if stored is None or stored.status != "duplicate":
@@ -329,7 +330,8 @@ def _promotions(
         original = conn.execute(
             select(entries.c.duplicate_of).where(entries.c.id == stored.id)
         ).scalar()
-        if original is None or original in out.values():
+        taken = {entry_id for ids in out.values() for entry_id in ids}
+        if original is None or original in taken:
             continue
         posted = dedupe_store.print_of(conn, original)
         if (
@@ -338,9 +340,9 @@ def _promotions(
             # Still its story: not another one the feed put under its key.
             and same_story(story.fingerprint, posted, job.dedupe.threshold).duplicate
             and _gives_way(conn, job, original)
-            and not _tells_a_story_kept_off(conn, job, story)
+            and (others := _others_told(conn, job, story, original)) is not None
         ):
-            out[stored.id] = original
+            out[stored.id] = (original, *(i for i in others if i not in taken))
     for index, story in screened.rejudged.items():
         entry_id = ingested.stored.get(index)
         if entry_id is None or entry_id in verdicts or not _gives_way(conn, job, entry_id):
@@ -353,23 +355,27 @@ def _promotions(
                 # The teaser's settled text: still the story the copy tells.
                 and same_story(told, story.fingerprint, job.dedupe.threshold).duplicate
             ):
-                out[copy.id] = entry_id
+                out[copy.id] = (entry_id,)
                 break
     return out
 
 
-def _tells_a_story_kept_off(conn: Connection, job: FeedJob, story: dedupe_store.Story) -> bool:
-    """Does ``story`` tell fully a post that its owner deleted or retention
-    archived (one of the posts a new copy of it would take)?  Promoted, it
-    would put that story back on the site."""
+def _others_told(
+    conn: Connection, job: FeedJob, story: dedupe_store.Story, original: int
+) -> tuple[int, ...] | None:
+    """The other posts of its story that ``story``, promoted in the place of
+    ``original``'s, tells fully and takes too, as a new copy would; None if
+    one of them was deleted by hand or archived (promoted, it would put that
+    story back on the site)."""
     assert job.dedupe is not None
     match = dedupe_store.find_original(conn, story, job.dedupe, job.state.id)
-    if match is None or not match.fuller:
-        return False
-    return any(
-        _way(conn, job, entry_id) == "stays off the site"
-        for entry_id in (match.original_id, *match.also)
-    )
+    told = (match.original_id, *match.also) if match is not None and match.fuller else ()
+    if original not in told:
+        return ()
+    ways = {entry_id: _way(conn, job, entry_id) for entry_id in told if entry_id != original}
+    if "stays off the site" in ways.values():
+        return None
+    return tuple(entry_id for entry_id, way in ways.items() if way == "gives way")
 
 
 def _index_heirs(conn: Connection, job: FeedJob, heirs: Sequence[Heir]) -> None:
@@ -867,11 +873,11 @@ def handle(job: FeedJob) -> FeedResult:
                         )
                     ).scalar_one()
             # Held-back copies that now tell their story fuller than its post.
-            for copy_id, original in _promotions(
+            for copy_id, taken in _promotions(
                 conn, job, screened, items, known, ingested, verdicts
             ).items():
-                _index_heirs(conn, job, promote(conn, copy_id, original, heir_name))
-                promoted += 1
+                _index_heirs(conn, job, promote(conn, copy_id, taken, heir_name))
+                promoted += len(taken)
             if screened.stories:
                 dedupe_store.add(
                     conn,

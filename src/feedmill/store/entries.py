@@ -545,21 +545,26 @@ def held_copies(conn: Connection, entry_id: int) -> list[Any]:
 
 
 def promote(
-    conn: Connection, copy_id: int, original_id: int, name_for: Callable[[str, Entry, int], str]
+    conn: Connection,
+    copy_id: int,
+    original_ids: Sequence[int],
+    name_for: Callable[[str, Entry, int], str],
 ) -> list[Heir]:
     """A held-back copy that now tells its story fuller than the post that
     holds it back (its feed edited the 快讯 into the article; the teaser
-    before it settled on its feed's text) takes that post: posted, the post
-    taken back (its files go after the pass: publish.retract), and the
-    copies it held back follow.  Returns the copies posted, this one first."""
+    before it settled on its feed's text) takes that post, and the other
+    posts of its story it tells: posted, those taken back (their files go
+    after the pass: publish.retract), and the copies they held back follow.
+    Returns the copies posted, this one first."""
     row = conn.execute(
         select(entries, feeds.c.url.label("feed_url"))
         .select_from(entries.join(feeds, entries.c.feed_id == feeds.c.id))
         .where(entries.c.id == copy_id)
     ).one()
     heir = _post_copy(conn, row, name_for)
-    retract(conn, {original_id: Decision("duplicate", FULLER_COPY, duplicate_of=copy_id)})
-    return [heir, *hand_down(conn, {original_id: copy_id}, name_for, feeds_apart=False)]
+    given = {original_id: copy_id for original_id in original_ids}
+    retract(conn, {i: Decision("duplicate", FULLER_COPY, duplicate_of=copy_id) for i in given})
+    return [heir, *hand_down(conn, given, name_for, feeds_apart=False)]
 
 
 def _post_copy(conn: Connection, copy: Any, name_for: Callable[[str, Entry, int], str]) -> Heir:
