@@ -22,7 +22,7 @@ import signal
 import threading
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -372,7 +372,15 @@ def _others_told(
     told = (match.original_id, *match.also) if match is not None and match.fuller else ()
     if original not in told:
         return ()
-    ways = {entry_id: _way(conn, job, entry_id) for entry_id in told if entry_id != original}
+    return _taking(conn, job, (entry_id for entry_id in told if entry_id != original))
+
+
+def _taking(conn: Connection, job: FeedJob, entry_ids: Iterable[int]) -> tuple[int, ...] | None:
+    """Of the other posts of its story that a fuller copy tells, those it
+    takes too (a teaser awaiting its page is judged by the page); None if
+    one was deleted by hand or archived: the copy is held back, and that
+    story stays off the site."""
+    ways = {entry_id: _way(conn, job, entry_id) for entry_id in entry_ids}
     if "stays off the site" in ways.values():
         return None
     return tuple(entry_id for entry_id, way in ways.items() if way == "gives way")
@@ -783,12 +791,8 @@ def handle(job: FeedJob) -> FeedResult:
                     and match.original_id not in giving_way
                     and _gives_way(conn, job, match.original_id)
                 ):
-                    # Each other post it tells: taken too; one deleted by
-                    # hand or archived keeps the copy held back (its story
-                    # stays off the site); a teaser is judged by its page.
-                    ways = {i: _way(conn, job, i) for i in match.also if i not in giving_way}
-                    if "stays off the site" not in ways.values():
-                        taken = [i for i, way in ways.items() if way == "gives way"]
+                    taken = _taking(conn, job, (i for i in match.also if i not in giving_way))
+                    if taken is not None:
                         fuller_copies[index] = (match.original_id, *taken)
                         giving_way.update(fuller_copies[index])
                         return Decision(fingerprint=story.fingerprint.text_hash)

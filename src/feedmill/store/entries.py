@@ -14,7 +14,17 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Connection, bindparam, delete, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from feedmill import urls
@@ -490,14 +500,8 @@ def hand_down(
     Returns the copies posted now, for dedupe to find later copies in.
     """
     heirs: list[Heir] = []
-    moment = func.coalesce(entries.c.published_at, entries.c.first_seen_at)
     for retracted_id, original in sorted(retracted.items()):
-        query = (
-            select(entries, feeds.c.url.label("feed_url"), _configured().label("configured"))
-            .select_from(entries.join(feeds, entries.c.feed_id == feeds.c.id))
-            .where(entries.c.duplicate_of == retracted_id, entries.c.status == "duplicate")
-            .order_by(moment, entries.c.id)
-        )
+        query = _held_back_by(retracted_id, _configured().label("configured"))
         copies = conn.execute(query).all()
         if not copies:
             continue
@@ -531,17 +535,27 @@ def hand_down(
     return heirs
 
 
+def _with_feed_url(*columns: Any) -> Select[Any]:
+    """Entries (and ``columns``) with their feed's URL, which names a copy's post."""
+    return select(entries, feeds.c.url.label("feed_url"), *columns).select_from(
+        entries.join(feeds, entries.c.feed_id == feeds.c.id)
+    )
+
+
+def _held_back_by(entry_id: int, *columns: Any) -> Select[Any]:
+    """The copies ``entry_id`` holds back, earliest first."""
+    moment = func.coalesce(entries.c.published_at, entries.c.first_seen_at)
+    return (
+        _with_feed_url(*columns)
+        .where(entries.c.duplicate_of == entry_id, entries.c.status == "duplicate")
+        .order_by(moment, entries.c.id)
+    )
+
+
 def held_copies(conn: Connection, entry_id: int) -> list[Any]:
     """The copies ``entry_id`` holds back from feeds still configured,
     earliest first (rows with their title and content)."""
-    moment = func.coalesce(entries.c.published_at, entries.c.first_seen_at)
-    query = (
-        select(entries, feeds.c.url.label("feed_url"))
-        .select_from(entries.join(feeds, entries.c.feed_id == feeds.c.id))
-        .where(entries.c.duplicate_of == entry_id, entries.c.status == "duplicate", _configured())
-        .order_by(moment, entries.c.id)
-    )
-    return list(conn.execute(query))
+    return list(conn.execute(_held_back_by(entry_id).where(_configured())))
 
 
 def promote(
@@ -556,11 +570,7 @@ def promote(
     posts of its story it tells: posted, those taken back (their files go
     after the pass: publish.retract), and the copies they held back follow.
     Returns the copies posted, this one first."""
-    row = conn.execute(
-        select(entries, feeds.c.url.label("feed_url"))
-        .select_from(entries.join(feeds, entries.c.feed_id == feeds.c.id))
-        .where(entries.c.id == copy_id)
-    ).one()
+    row = conn.execute(_with_feed_url().where(entries.c.id == copy_id)).one()
     heir = _post_copy(conn, row, name_for)
     given = {original_id: copy_id for original_id in original_ids}
     retract(conn, {i: Decision("duplicate", FULLER_COPY, duplicate_of=copy_id) for i in given})

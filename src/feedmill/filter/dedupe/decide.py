@@ -103,13 +103,13 @@ def fuller(new: Fingerprint, posted: Fingerprint) -> bool:
     return len(new.title & posted.words) >= HEADLINE_TOLD * len(new.title)
 
 
-def parts_of_one_story(a: Fingerprint, b: Fingerprint, new: Fingerprint | None = None) -> bool:
+def parts_of_one_story(a: Fingerprint, b: Fingerprint, new: Fingerprint) -> bool:
     """Two posted stories that a fuller copy tells both (the decision found
     them two): parts of one story — a 快讯 of an article's lead and one of its
     analyst's figures, each naming what the other names — not two companies'
     news that a roundup (``new``) tells together: its headline names what
     each alone names."""
-    if new is not None and (a.names - b.words) & new.title and (b.names - a.words) & new.title:
+    if (a.names - b.words) & new.title and (b.names - a.words) & new.title:
         return False
     return bool(a.names & b.words) and bool(b.names & a.words)
 
