@@ -558,6 +558,20 @@ def test_run_feed_takes_another_spelling_of_a_feeds_location(tmp_path: Path) -> 
     assert "title: 'a 一'" in text
 
 
+def test_run_feed_refuses_a_feed_as_status_shows_it_when_that_names_two(tmp_path: Path) -> None:
+    """`status --json` names a feed less its access key (`?key=…`), and
+    `--feed` takes that name (test_http_feeds) — not when two feeds differ
+    only in their keys: it names neither."""
+    feeds = [
+        {"url": "https://rsshub.example/b?key=one", "group": "g", "source": "b"},
+        {"url": "https://rsshub.example/b?key=two", "group": "g", "source": "c"},
+    ]
+    config = write_config(tmp_path, feeds)
+    result = cli("run", "-c", str(config), "--feed", "https://rsshub.example/b?key=…")
+    assert result.code == 2
+    assert "not in" in result.stderr and "https://rsshub.example/b?key=…" in result.stderr
+
+
 def test_init_writes_a_hexo_8_site_and_keeps_existing_files(tmp_path: Path) -> None:
     site = tmp_path / "site"
     assert cli("init", str(site)).code == 0

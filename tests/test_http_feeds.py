@@ -411,6 +411,13 @@ def test_a_failing_feeds_access_key_is_not_in_the_run_or_status_output(
     table = cli("status", "-c", str(config)).stdout
     assert "s3cretkey" not in result.stdout + result.stderr + table
     assert masked in "".join(table.split())
+    # Nor in `--json`, whose rows name feeds as the table does; `--feed` takes
+    # that name (a script's way from a failing row to fetching it again).
+    [row] = json.loads(cli("status", "--json", "-c", str(config)).stdout)
+    assert row["url"] == masked and "s3cretkey" not in json.dumps(row)
+    feed_server.add("/stcn/yw?key=s3cretkey&limit=20", body=rss("源", [Item("一", guid="1")]))
+    again = cli("run", "-c", str(config), "--feed", masked)
+    assert again.code == 0 and "posts: 1 new" in again.stdout, again.stderr
 
 
 def test_an_access_key_stays_in_links_made_from_the_feeds_url(

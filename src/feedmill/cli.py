@@ -428,11 +428,26 @@ def _site_missing(config: Config) -> bool:
 
 def _configured(config: Config, named: Sequence[str]) -> tuple[tuple[str, ...], list[str]]:
     """Feeds named on the command line (`--feed`) as the config writes them —
-    named so, or by another spelling of the location (`./a.xml`, `HTTP://…`)
-    that the config counts as the same feed — and the names it has not."""
+    named so, by another spelling of the location (`./a.xml`, `HTTP://…`)
+    that the config counts as the same feed, or as `status` shows it — and
+    the names it has not."""
+    from feedmill.urls import shown
+
     known = {config.feed_key(f): f.url for f in config.feeds}
-    unknown = [u for u in named if config.url_key(u) not in known]
-    found = (known[k] for u in named if (k := config.url_key(u)) in known)
+    # As `status` shows it (`?key=…`): one feed only, or it names none.
+    by_shown: dict[str, list[str]] = {}
+    for feed in config.feeds:
+        by_shown.setdefault(shown(feed.url), []).append(feed.url)
+    found: list[str] = []
+    unknown: list[str] = []
+    for name in named:
+        key = config.url_key(name)
+        if key in known:
+            found.append(known[key])
+        elif len(by_shown.get(name, ())) == 1:
+            found.append(by_shown[name][0])
+        else:
+            unknown.append(name)
     return tuple(dict.fromkeys(found)), unknown
 
 
@@ -1208,7 +1223,9 @@ def status_rows(config: Config) -> list[dict[str, Any]]:
         channel = spec.channel or derive_channel(state.title, spec.source)
         rows.append(
             {
-                "url": spec.url,
+                # Less any password or access key, as the table shows it
+                # (`--feed` takes it): the output ends up in logs and reports.
+                "url": _shown(spec.url),
                 "group": spec.group,
                 "source": spec.source,
                 "channel": spec.channel,  # as configured; "categories" has the one used
@@ -1387,7 +1404,7 @@ def status(config: Path, as_json: bool, failing: bool) -> None:
     for row in rows:
         name = [(category(row), "")]
         if shared[name[0][0]] > 1 or row["last_error"]:
-            name.append((_shown(row["url"]) or "", "dim"))
+            name.append((row["url"], "dim"))
         if row["fetch_url"]:
             name.append((f"moved permanently to {row['fetch_url']}", "yellow"))
         error = row["last_error"] or ""
