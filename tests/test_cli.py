@@ -322,6 +322,10 @@ def test_a_section_with_every_key_commented_out_is_its_defaults(tmp_path: Path) 
             "headers: Cookie: a value cannot hold a line break",
         ),
         (
+            'fetch: {headers: {X-Token: "abc\\tdef\\x01"}}\nfeeds: []\n',
+            "headers: X-Token: a value cannot hold a control character (U+0001)",
+        ),
+        (
             "feeds:\n  - {url: a.xml, group: g, source: s, headers: {'Bad Name': x}}\n",
             "feeds[0] (a.xml): headers: 'Bad Name' is not a header name",
         ),

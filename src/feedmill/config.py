@@ -123,14 +123,23 @@ def _storable_url(url: str) -> None:
 _HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")  # RFC 9110's token
 
 
+# What aiohttp refuses to send in a header value.
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f]")
+
+
 def _headers(value: dict[str, str]) -> None:
     """Said here, not as every fetch failing with "invalid URL" (aiohttp's
     words for a line break in a header it refuses to send)."""
     for name, text in value.items():
         if not _HEADER_NAME.match(name):
             raise ValueError(f"{name!r} is not a header name (letters, digits, '-')")
-        if any(ch in text for ch in "\r\n\x00"):
-            raise ValueError(f"{name}: a value cannot hold a line break (or NUL)")
+        if any(ch in text for ch in "\r\n"):
+            raise ValueError(f"{name}: a value cannot hold a line break")
+        control = _CONTROL.search(text)
+        if control is not None:  # (a tab is sent as it is)
+            raise ValueError(
+                f"{name}: a value cannot hold a control character (U+{ord(control[0]):04X})"
+            )
 
 
 def _positive(value: float) -> None:

@@ -243,10 +243,12 @@ class Fetcher:
         }
         headers.update(self.options.headers)
         headers.update(request.headers)
-        if request.etag:
-            headers["If-None-Match"] = request.etag
-        if request.last_modified:
-            headers["If-Modified-Since"] = request.last_modified
+        # (_validator: one stored before it refused what cannot be sent back
+        # would stop the feed at every fetch, before its request left.)
+        if etag := _validator(request.etag):
+            headers["If-None-Match"] = etag
+        if last_modified := _validator(request.last_modified):
+            headers["If-Modified-Since"] = last_modified
         return headers
 
     async def _fetch_http(self, request: FetchRequest) -> Fetched:
@@ -361,7 +363,7 @@ class Fetcher:
             for name in _CACHE_HEADERS
             if name in resp.headers
         )
-        if status == 304 and not (request.etag or request.last_modified):
+        if status == 304 and not (_validator(request.etag) or _validator(request.last_modified)):
             # Nothing was asked that "not modified" could answer: a broken
             # server or cache; the feed has no document to keep.
             raise _Failure("HTTP 304 Not Modified to a request without validators", 304)
@@ -371,9 +373,9 @@ class Fetcher:
                 status=FetchStatus.NOT_MODIFIED,
                 final_url=url,
                 http_status=304,
-                etag=_validator(resp.headers.get("etag")) or request.etag,
+                etag=_validator(resp.headers.get("etag")) or _validator(request.etag),
                 last_modified=_validator(resp.headers.get("last-modified"))
-                or request.last_modified,
+                or _validator(request.last_modified),
                 body_hash=request.body_hash,
                 cache_headers=cache,
                 redirects=redirects,
@@ -494,6 +496,9 @@ def _port(parts: SplitResult) -> int:
 # the byte), which no database stores: a feed's one stray byte failed a whole
 # batch of feed records, and the pass.
 _STRAY_BYTE = re.compile("[\udc80-\udcff]")
+# What aiohttp refuses to send in a header (a header injection): a validator
+# holding one, stored, failed every later fetch of its feed before it left.
+_UNSENDABLE = re.compile("[\x00-\x08\x0a-\x1f\x7f]")
 
 
 def _header_text(value: str | None) -> str | None:
@@ -520,11 +525,13 @@ def _location(value: str | None) -> str | None:
 
 def _validator(value: str | None) -> str | None:
     """An ETag or Last-Modified to send back as it came, or None: one holding a
-    byte that is not UTF-8 cannot be stored (the body's hash still tells an
-    unchanged document)."""
-    if value is None or value.isascii() or _STRAY_BYTE.search(value) is None:
-        return value
-    return None
+    byte that is not UTF-8 cannot be stored, one holding a control character
+    cannot be sent (the body's hash still tells an unchanged document)."""
+    if value is None:
+        return None
+    if not value.isascii() and _STRAY_BYTE.search(value) is not None:
+        return None
+    return None if _UNSENDABLE.search(value) else value
 
 
 def _guess_type(path: str) -> str | None:
