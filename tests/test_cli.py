@@ -543,6 +543,21 @@ def test_a_site_folder_that_cannot_be_looked_at_is_left_to_the_pass(
     assert cli_module._no_site(config) is None
 
 
+def test_a_site_folder_without_hexos_config_is_posted_into_and_said(tmp_path: Path) -> None:
+    """`site:` naming the folder above the Hexo site (or a home folder) filled a
+    source/_posts no build reads, without a word."""
+    (tmp_path / "feed.xml").write_bytes(rss("源", [Item("一", guid="1")]))
+    config = write_config(tmp_path, [{"url": "feed.xml", "group": "g", "source": "s"}])
+    result = cli("run", "-c", str(config))
+    assert result.code == 0 and len(posts(tmp_path)) == 1
+    said = " ".join(result.stderr.split())
+    assert f"{tmp_path} is no Hexo site (no _config.yml)" in said
+    assert f"`feedmill init {tmp_path}` makes one there" in said
+    (tmp_path / "_config.yml").write_text("title: 新闻\n", encoding="utf-8")
+    result = cli("run", "-c", str(config))
+    assert result.code == 0 and "Hexo site" not in result.stderr
+
+
 def test_unknown_feed_for_run_feed(tmp_path: Path) -> None:
     config = write_config(tmp_path, [{"url": "a.xml", "group": "g", "source": "s"}])
     assert cli("run", "-c", str(config), "--feed", "b.xml").code == 2

@@ -366,6 +366,7 @@ def test_a_second_site_on_one_postgresql_database_is_refused(
     sites = [tmp_path / "a", tmp_path / "b"]
     for site in sites:
         site.mkdir()
+        (site / "_config.yml").write_text("title: site\n")  # a Hexo site: no note of its own
         (site / "feed.xml").write_bytes(rss("源", [Item("一", guid="1")]))
         write_config(site, [{"url": "feed.xml", "group": "g", "source": "s"}], state=url)
     assert cli("run", "-c", str(sites[0] / "feedmill.yml")).code == 0
@@ -411,6 +412,7 @@ def test_a_second_site_on_one_sqlite_file_is_refused(
     # the original, and a moved site is the same site.
     own = tmp_path / "own"
     own.mkdir()
+    (own / "_config.yml").write_text("title: site\n")  # a Hexo site: no note of its own
     (own / "feed.xml").write_bytes(rss("源", [Item("一", guid="1")]))
     write_config(own, [{"url": "feed.xml", "group": "g", "source": "s"}])
     assert cli("run", "-c", str(own / "feedmill.yml")).code == 0

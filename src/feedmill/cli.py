@@ -423,7 +423,26 @@ def _site_missing(config: Config) -> bool:
     why = _no_site(config)
     if why is not None:
         err.print(f"[red]config error[/red]\n{plain(why)}", soft_wrap=True)
+    elif not _is_file(config.site_dir / "_config.yml"):
+        # Posted into all the same (a site whose _config.yml comes later), but
+        # said: `site:` naming the folder above the Hexo site, or a home
+        # folder, would fill a source/_posts that no build reads.
+        site = plain(str(config.site_dir))
+        err.print(
+            f"[yellow]note[/yellow] {site} is no Hexo site (no _config.yml): posts go to"
+            f" {plain(str(config.posts_dir))} all the same; set `site:` in"
+            f" {plain(str(config.path))} to the Hexo site's folder, or `feedmill init {site}`"
+            " makes one there",
+            soft_wrap=True,
+        )
     return why is not None
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # not ours to say: the pass reports what it cannot do there
+        return True
 
 
 def _configured(config: Config, named: Sequence[str]) -> tuple[tuple[str, ...], list[str]]:
