@@ -142,6 +142,28 @@ def test_a_document_cut_inside_an_item_changes_no_post_and_adds_none(
     assert "posts: 1 new, 0 updated, 3 unchanged" in cli("run", "-c", str(config)).stdout
 
 
+def test_a_document_cut_short_keeps_no_validator_so_the_next_fetch_brings_it_whole(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """The server's ETag is the whole document's: kept for one cut short, the
+    next fetch was "304 Not Modified" and the item left "for the next fetch"
+    never came while the feed stayed as it was."""
+    whole = rss("快讯", [Item(title=f"第{n}条", guid=f"n{n}") for n in range(1, 4)])
+    cut = whole.index("第3条".encode())
+    url = feed_server.add("/flash", body=whole[:cut], etag='"v1"')
+    config = write_config(tmp_path, [{"url": url, "group": "g", "source": "s"}])
+    assert "posts: 2 new" in cli("run", "-c", str(config)).stdout
+    feed_server.add("/flash", body=whole, etag='"v1"')  # the same document, whole
+    result = cli("run", "-c", str(config))
+    assert "posts: 1 new, 0 updated, 2 unchanged" in result.stdout, result.stdout
+    assert "If-None-Match" not in feed_server.requests[-1][1]
+    (row,) = json.loads(cli("status", "-c", str(config), "--json").stdout)
+    assert row["warning"] is None
+    # Whole, its validators are kept again: the next fetch is a 304.
+    assert "1 unchanged" in cli("run", "-c", str(config)).stdout
+    assert feed_server.requests[-1][1].get("If-None-Match") == '"v1"'
+
+
 @pytest.mark.parametrize(
     "after",
     [

@@ -87,6 +87,9 @@ class ParsedFeed:
     encoding: str = "utf-8"
     ttl_minutes: int | None = None
     warnings: tuple[str, ...] = ()
+    # Items were left out of what came (a document cut short): the next fetch
+    # must bring the whole document, not "304 Not Modified".
+    incomplete: bool = False
 
 
 @dataclass(frozen=True, slots=True)

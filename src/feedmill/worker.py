@@ -934,7 +934,8 @@ def handle(job: FeedJob) -> FeedResult:
                 ttl_minutes=parsed.ttl_minutes,
                 pass_started=job.pass_started,
             )
-            if read_again:
+            if read_again or parsed.incomplete:
+                # Validators of the whole document: what came was not all of it.
                 values.update(etag=None, last_modified=None, body_hash=None)
             feed_store.record(
                 conn,

@@ -412,4 +412,6 @@ def _without_broken_items(parsed: ParsedFeed, safe: str, problem: str | None) ->
     if not kept:
         reason = problem or parsed.warnings[0]
         raise ParseError(f"ill-formed XML ({reason}): no whole item in it — cut short?")
-    return dataclasses.replace(parsed, entries=kept, warnings=(*parsed.warnings, *notes))
+    return dataclasses.replace(
+        parsed, entries=kept, warnings=(*parsed.warnings, *notes), incomplete=True
+    )
