@@ -113,6 +113,16 @@ def test_compressed_bodies(feed_server: FeedServer, coding: str) -> None:
     assert headers["Accept-Encoding"] == "gzip, deflate, br"
 
 
+def test_codings_on_two_header_lines_are_undone_in_turn(feed_server: FeedServer) -> None:
+    """``Content-Encoding: gzip`` then ``Content-Encoding: br`` is one list (RFC
+    9110): only gzip was undone ("corrupt compressed body")."""
+    body = brotli.compress(gzip.compress(FEED))
+    head = f"HTTP/1.1 200 OK\r\nContent-Length: {len(body)}\r\nContent-Encoding: gzip\r\n"
+    raw = head.encode() + b"Content-Encoding: br\r\nConnection: close\r\n\r\n" + body
+    result = fetch(FetchRequest(feed_server.add("/two", raw=raw)))
+    assert result.status is FetchStatus.OK and result.body == FEED, result.error
+
+
 def test_a_charset_sent_as_content_encoding_reads_the_body_as_sent(feed_server: FeedServer) -> None:
     url = feed_server.add("/u", body=FEED, headers={"Content-Encoding": "utf-8"})
     result = fetch(FetchRequest(url))
@@ -348,6 +358,23 @@ def test_connection_refused() -> None:
 # -- redirects ------------------------------------------------------------------
 
 
+def test_a_failure_where_a_redirect_led_names_that_place(feed_server: FeedServer) -> None:
+    """The feed's own URL answered (a redirect): "connection refused" alone
+    sent the user to check a host that works."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = feed_server.add(
+        "/r?key=s3cret", status=302, headers={"Location": f"http://127.0.0.1:{port}/x?key=s3cret"}
+    )
+    result = fetch(FetchRequest(url))
+    assert result.status is FetchStatus.FAILED and result.http_status is None
+    assert result.error == (
+        f"cannot connect: connection refused (at http://127.0.0.1:{port}/x?key=…,"
+        " where the feed's URL redirected)"
+    )
+
+
 def test_redirect_loop_is_an_error(feed_server: FeedServer) -> None:
     a = feed_server.add("/a", status=302, headers={"Location": "/b"})
     feed_server.add("/b", status=301, headers={"Location": "/a"})
@@ -390,6 +417,29 @@ def _moved_feed(tmp_path: Path, feed_server: FeedServer) -> tuple[str, str, Path
         assert cli("run", "-c", str(config)).code == 0
     assert status(config)[old]["fetch_url"] == new
     return old, new, config
+
+
+def test_a_move_back_to_the_configured_url_as_it_goes_out_is_no_move(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """A route written in Chinese (`/weibo/热点`) goes out percent-encoded, and
+    a redirect back names it so: `status` called the feed "moved" to itself."""
+    wire = "/weibo/%E7%83%AD%E7%82%B9"
+    feed_server.add(wire, status=301, headers={"Location": "/new"})
+    new = feed_server.add("/new", body=FEED)
+    old = feed_server.url("/weibo/热点")
+    config = write_config(tmp_path, [{"url": old, "group": "g", "source": "s"}])
+    for _ in range(3):
+        assert cli("run", "-c", str(config)).code == 0
+    assert status(config)[old]["fetch_url"] == new
+    feed_server.add(wire, body=FEED)
+    feed_server.add("/new", status=301, headers={"Location": wire})
+    for _ in range(3):
+        assert cli("run", "-c", str(config)).code == 0
+    row = status(config)[old]
+    assert row["fetch_url"] is None and row["redirect_url"] is None
+    text = cli("status", "-c", str(config)).stdout
+    assert "moved" not in text and "1 feed: 1 ok" in text
 
 
 def test_permanent_redirect_seen_three_times_moves_the_stored_url(

@@ -22,7 +22,7 @@ from feedmill.schedule import (
     server_hint,
 )
 from feedmill.store.feeds import GONE, FeedState
-from feedmill.urls import shown
+from feedmill.urls import identity, shown, without_userinfo
 
 PERMANENT = (301, 308)
 NOT_HERE = (404, GONE)
@@ -54,8 +54,10 @@ def redirect_update(state: FeedState, fetched: Fetched) -> dict[str, Any]:
     streak = state.redirect_streak + 1 if target == state.redirect_url else 1
     values: dict[str, Any] = {"redirect_url": target, "redirect_streak": streak}
     if streak >= MOVE_AFTER:
-        # Moved back to where feedmill.yml says: no longer "moved".
-        moved_to = None if target == state.url else target
+        # Moved back to where feedmill.yml says (as the request goes out:
+        # `/热点` is `/%E7%83%AD%E7%82%B9`): no longer "moved".
+        home = identity(without_userinfo(state.url))
+        moved_to = None if identity(without_userinfo(target)) == home else target
         values.update(fetch_url=moved_to, redirect_url=None, redirect_streak=0)
     return values
 

@@ -89,6 +89,14 @@ class _Failure(Exception):
         super().__init__(message)
         self.http_status = http_status
 
+    def at(self, hops: Sequence[str]) -> _Failure:
+        """This failure where redirects had led, said so: the feed's own URL
+        answered, and is not the one to check."""
+        if not hops or self.http_status is not None:  # (a redirect's own answer)
+            return self
+        where = urls.shown(hops[-1])
+        return _Failure(f"{self} (at {where}, where the feed's URL redirected)")
+
 
 class Fetcher:
     """Fetch many feeds at once.  Use as ``async with Fetcher(opts) as f``."""
@@ -252,41 +260,54 @@ class Fetcher:
         return headers
 
     async def _fetch_http(self, request: FetchRequest) -> Fetched:
-        import aiohttp
-
         deadline = request.timeout or self.options.timeout
         # Armed when the first request is sent (_follow): time spent queued
         # for a slot is not the server's slowness.
         timer = asyncio.timeout(None)
+        hops: list[str] = []  # where redirects led, as _follow follows them
         try:
             async with timer:
-                return await self._follow(request, timer, deadline)
-        except TimeoutError as exc:
+                return await self._follow(request, timer, deadline, hops)
+        except _Failure as failure:
+            raise failure.at(hops) from None
+        except Exception as exc:
+            said = self._failure(exc, timer, deadline)
+            if said is None:
+                raise
+            raise said.at(hops) from None
+
+    def _failure(self, exc: Exception, timer: asyncio.Timeout, deadline: float) -> _Failure | None:
+        """What ``exc``, raised by a request, says of the feed (None: not a
+        request's failure)."""
+        import aiohttp
+
+        if isinstance(exc, TimeoutError):
             # aiohttp's own timeouts are TimeoutErrors too: say which one ran out.
             if timer.expired():
-                raise _Failure(f"timed out after {deadline:g} s") from None
+                return _Failure(f"timed out after {deadline:g} s")
             if isinstance(exc, aiohttp.ConnectionTimeoutError):
                 limit = self.options.connect_timeout
-                raise _Failure(f"{CANNOT_CONNECT}: timed out after {limit:g} s") from None
-            raise _Failure(f"read timed out (server sent nothing for {deadline:g} s)") from None
-        except aiohttp.ClientProxyConnectionError as exc:
-            raise _Failure(f"proxy error: {_reason(exc)}") from None
-        except aiohttp.ClientConnectorError as exc:
-            raise _Failure(f"{CANNOT_CONNECT}: {_reason(exc)}") from None
-        except (aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError) as exc:
-            raise _Failure(_bad_response(_reason(exc))) from None
-        except aiohttp.ClientHttpProxyError as exc:  # the proxy refused an https tunnel
+                return _Failure(f"{CANNOT_CONNECT}: timed out after {limit:g} s")
+            return _Failure(f"read timed out (server sent nothing for {deadline:g} s)")
+        if isinstance(exc, aiohttp.ClientProxyConnectionError):
+            return _Failure(f"proxy error: {_reason(exc)}")
+        if isinstance(exc, aiohttp.ClientConnectorError):
+            return _Failure(f"{CANNOT_CONNECT}: {_reason(exc)}")
+        if isinstance(exc, aiohttp.ServerDisconnectedError | aiohttp.ClientPayloadError):
+            return _Failure(_bad_response(_reason(exc)))
+        if isinstance(exc, aiohttp.ClientHttpProxyError):  # the proxy refused an https tunnel
             reason = f" {exc.message}" if exc.message else ""
-            raise _Failure(f"proxy refused the tunnel: HTTP {exc.status}{reason}") from None
-        except aiohttp.ClientResponseError as exc:  # malformed status line or headers
-            raise _Failure(_bad_response(str(exc.message or exc))) from None
-        except aiohttp.InvalidURL as exc:
-            raise _Failure(f"invalid URL: {exc}") from None
-        except aiohttp.ClientError as exc:
-            raise _Failure(f"{type(exc).__name__}: {_reason(exc)}") from None
+            return _Failure(f"proxy refused the tunnel: HTTP {exc.status}{reason}")
+        if isinstance(exc, aiohttp.ClientResponseError):  # malformed status line or headers
+            return _Failure(_bad_response(str(exc.message or exc)))
+        if isinstance(exc, aiohttp.InvalidURL):
+            return _Failure(f"invalid URL: {exc}")
+        if isinstance(exc, aiohttp.ClientError):
+            return _Failure(f"{type(exc).__name__}: {_reason(exc)}")
+        return None
 
     async def _follow(
-        self, request: FetchRequest, timer: asyncio.Timeout, deadline: float
+        self, request: FetchRequest, timer: asyncio.Timeout, deadline: float, hops: list[str]
     ) -> Fetched:
         proxy = request.proxy or self.options.proxy
         if proxy == "direct":  # the feed opts out of the global proxy
@@ -343,6 +364,7 @@ class Fetcher:
                         limit = self.options.max_redirects
                         raise _Failure(f"too many redirects (more than {limit})", resp.status)
                     seen.append(target)
+                    hops.append(target)
                     url = target
 
     async def _answer(

@@ -217,7 +217,8 @@ async def read_capped(resp: aiohttp.ClientResponse, limit: int) -> bytes:
     otherwise the cap applies after decompression, chunk by chunk.
     """
     declared = resp.headers.get("Content-Length", "")
-    encoding = resp.headers.get("Content-Encoding")
+    # A list header on several lines is one list (RFC 9110 §5.3): "gzip" then "br".
+    encoding = ", ".join(resp.headers.getall("Content-Encoding", ())) or None
     if declared.isdigit() and not encoding and int(declared) > limit:
         raise BodyError(f"body larger than {_human(limit)} (Content-Length {declared})")
     try:
