@@ -135,6 +135,7 @@ def _fitting(name: str) -> str | None:
     return cut if cut and category_name_problem(cut) is None else None
 
 
+@functools.lru_cache(maxsize=1024)  # every post of a feed asks it again (~11 µs)
 def derive_channel(feed_title: str | None, source: str) -> str | None:
     """The feed's title without a leading source name and separator.
 
