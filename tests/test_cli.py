@@ -134,6 +134,16 @@ def test_a_section_with_every_key_commented_out_is_its_defaults(tmp_path: Path) 
             "feeds:\n  - url: http://a/b\n\u3000\u3000group: g\n    source: X\n",
             "feedmill.yml:3: YAML error: a full-width space (U+3000) in the indentation",
         ),
+        # A key's colon without its space: PyYAML's words, on the next line.
+        ("site:.\nfeeds: []\n", "feedmill.yml:1: YAML error: no space after `site:`"),
+        (
+            "site: .\nfeeds:\n  - url:http://a/b\n    group: g\n    source: s\n",
+            "feedmill.yml:3: YAML error: no space after `url:`: YAML needs one (`url: …`)",
+        ),
+        (
+            "feeds:\n  - url: http://a/b\n    group:金融\n    source: s\n",
+            "feedmill.yml:3: YAML error: no space after `group:`",
+        ),
         (  # a quoted URL's trailing space: the same feed, not another (a 404)
             "feeds:\n  - {url: 'https://e.org/a.xml', group: g, source: s}\n"
             "  - {url: 'https://e.org/a.xml ', group: g, source: t}\n",
