@@ -557,6 +557,7 @@ def test_a_stop_does_not_wait_for_article_pages(tmp_path: Path, feed_server: Fee
 def test_a_daemon_outlives_a_failed_pass(tmp_path: Path, feed_server: FeedServer) -> None:
     url = feed_server.add("/feed", body=many(3))
     write_config(tmp_path, [{"url": url, "group": "g", "source": "s"}], interval="1s")
+    (tmp_path / "_config.yml").write_text("title: site\n")  # a Hexo site: no note first
     # A file where the run stages its posts: the pass fails as a whole.
     obstacle = tmp_path / "source" / "_posts" / ".feedmill-tmp"
     obstacle.parent.mkdir(parents=True)

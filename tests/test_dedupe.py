@@ -1627,6 +1627,7 @@ def test_a_postgresql_role_that_may_not_write_gets_one_line(
     reader = make_url(url).set(username="reader").render_as_string(hide_password=False)
     more = [{"url": f"new{i}.xml", "group": "g", "source": f"新{i}"} for i in range(3)]
     config = write_config(tmp_path, [*_write_sources(tmp_path, LPR), *more], state=reader)
+    (tmp_path / "_config.yml").write_text("title: site\n")  # a Hexo site: no note of its own
     import subprocess
     import sys
 
