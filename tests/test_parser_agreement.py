@@ -131,3 +131,36 @@ def test_known_differences_are_still_different() -> None:
                 robust.parse(prepared.document), feed_url="http://feed.example/", zone=ZONE
             )
             assert [post_fields(e) for e in a] != [post_fields(e) for e in b], name
+
+
+@pytest.mark.parametrize("form", ["cdata", "escaped"])
+def test_quotes_in_an_ill_formed_documents_html_stay_inside_their_attributes(form: str) -> None:
+    """feedparser's loose parser (ill-formed XML: one control character in
+    another item's title is enough) decoded &quot; and &#39; in an item's
+    HTML, and the quote ended its attribute: alt="董事长 " and a link cut at
+    its query.  The robust path reads it as the fast path reads the document
+    made well-formed."""
+    html = (
+        '<p><img src="https://x.example/b.png" alt="董事长 &quot;王某&quot; 出席">'
+        '<a href="https://x.example/s?q=&#34;a&#34;&amp;b=1" title="点 &#39;这里&apos;">链</a></p>'
+    )
+    body = (
+        f"<![CDATA[{html}]]>"
+        if form == "cdata"
+        else html.replace("&", "&amp;").replace("<", "&lt;")
+    )
+
+    def document(title: str) -> bytes:
+        return (
+            '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>t</title>'
+            f"<item><title>图说</title><description>{body}</description><guid>g1</guid></item>"
+            f"<item><title>{title}</title><guid>g2</guid></item></channel></rss>"
+        ).encode()
+
+    broken = parse_document(document("另一条\x08"), "application/rss+xml")
+    whole = parse_document(document("另一条"), "application/rss+xml")
+    assert broken.parser == "robust" and whole.parser == "fast"
+    read = [sanitize_html(p.entries[0].content or "", base_url=None).html for p in (broken, whole)]
+    assert read[0] == read[1]
+    assert 'alt="董事长 ＂王某＂ 出席"' in read[0]
+    assert 'href="https://x.example/s?q=&quot;a&quot;&amp;b=1"' in read[0]

@@ -352,7 +352,7 @@ def parse_document(body: bytes, content_type: str | None = None) -> ParsedFeed:
             else:
                 why_robust = "fast parser found no items"
     try:
-        parsed = robust.parse(document)
+        parsed = robust.parse(document, ill_formed=problem is not None)
     except robust.NotAFeed as exc:
         if root_name(safe) not in FEED_ROOTS:
             raise ParseError(describe(text, content_type)) from None

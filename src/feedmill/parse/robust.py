@@ -73,9 +73,29 @@ def _root_base(document: bytes) -> bytes:
     return document[:end] + b' xml:base="' + NEUTRAL_BASE.encode() + b'"' + document[end:]
 
 
-def parse(document: bytes) -> ParsedFeed:
+# feedparser's loose parser (the one for ill-formed XML) decodes &quot; and
+# &#34; (and &apos;, &#39;) in an item's HTML, whether it came in CDATA or
+# escaped: the quote then ended the attribute it was in (alt="董事长 &quot;王某
+# &quot;" became alt="董事长 ").  &#x22; and &#x27; — the same characters to
+# an XML or HTML reader — it leaves as they are.
+_QUOTE_REFERENCES = re.compile(rb"&(amp;)?(?:(quot|#0*34)|apos|#0*39);")
+
+
+def _quotes_kept(document: bytes) -> bytes:
+    if b"&" not in document:
+        return document
+    return _QUOTE_REFERENCES.sub(
+        lambda m: b"&" + (m[1] or b"") + (b"#x22;" if m[2] else b"#x27;"), document
+    )
+
+
+def parse(document: bytes, *, ill_formed: bool = False) -> ParsedFeed:
+    """``ill_formed``: expat refused the document (feedparser reads it with
+    its loose parser)."""
     import feedparser
 
+    if ill_formed:
+        document = _quotes_kept(document)
     result = feedparser.parse(
         _root_base(set_descriptions_aside(document)),
         sanitize_html=False,  # nh3 sanitizes, later, with our own policy
