@@ -568,6 +568,23 @@ def test_a_site_folder_without_hexos_config_is_posted_into_and_said(tmp_path: Pa
     assert result.code == 0 and "Hexo site" not in result.stderr
 
 
+def test_a_site_in_another_time_zone_than_local_dates_is_said(tmp_path: Path) -> None:
+    """date_style: local writes wall time in feedmill.yml's zone, which Hexo
+    reads in its own: every post an hour off, without a word."""
+    (tmp_path / "feed.xml").write_bytes(rss("源", [Item("一", guid="1")]))
+    (tmp_path / "_config.yml").write_text("title: 新闻\ntimezone: Asia/Shanghai\n")
+    feeds = [{"url": "feed.xml", "group": "g", "source": "s"}]
+    config = write_config(tmp_path, feeds, timezone="Asia/Tokyo", date_style="local")
+    result = cli("run", "-c", str(config))
+    assert result.code == 0 and len(posts(tmp_path)) == 1
+    said = " ".join(result.stderr.split())
+    assert f"timezone: Asia/Tokyo in {config} is not the site's (Asia/Shanghai" in said
+    # The same zone, or exact instants (rfc822): nothing to say.
+    for settings in ({"timezone": "Asia/Shanghai", "date_style": "local"}, {"timezone": "UTC"}):
+        write_config(tmp_path, feeds, **settings)
+        assert cli("run", "-c", str(config)).stderr == ""
+
+
 def test_unknown_feed_for_run_feed(tmp_path: Path) -> None:
     config = write_config(tmp_path, [{"url": "a.xml", "group": "g", "source": "s"}])
     assert cli("run", "-c", str(config), "--feed", "b.xml").code == 2

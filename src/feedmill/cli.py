@@ -423,19 +423,31 @@ def _site_missing(config: Config) -> bool:
     why = _no_site(config)
     if why is not None:
         err.print(f"[red]config error[/red]\n{plain(why)}", soft_wrap=True)
-    elif not _is_file(config.site_dir / "_config.yml"):
-        # Posted into all the same (a site whose _config.yml comes later), but
-        # said: `site:` naming the folder above the Hexo site, or a home
-        # folder, would fill a source/_posts that no build reads.
-        site = plain(str(config.site_dir))
-        err.print(
-            f"[yellow]note[/yellow] {site} is no Hexo site (no _config.yml): posts go to"
-            f" {plain(str(config.posts_dir))} all the same; set `site:` in"
-            f" {plain(str(config.path))} to the Hexo site's folder, or `feedmill init {site}`"
-            " makes one there",
-            soft_wrap=True,
-        )
+    else:
+        for note in _site_notes(config):
+            err.print(f"[yellow]note[/yellow] {plain(note)}", soft_wrap=True)
     return why is not None
+
+
+def _site_notes(config: Config) -> list[str]:
+    """What is worth saying of a site that posts can go to (they do, all the same)."""
+    site = config.site_dir
+    if not _is_file(site / "_config.yml"):
+        # `site:` naming the folder above the Hexo site, or a home folder,
+        # would fill a source/_posts that no build reads.
+        return [
+            f"{site} is no Hexo site (no _config.yml): posts go to {config.posts_dir} all the"
+            f" same; set `site:` in {config.path} to the Hexo site's folder, or `feedmill init"
+            f" {site}` makes one there"
+        ]
+    zone = _site_timezone(site)
+    if config.date_style == "local" and zone is not None and zone != config.timezone:
+        return [
+            f"timezone: {config.timezone} in {config.path} is not the site's ({zone}, in its"
+            f" _config.yml): with date_style: local, Hexo reads each post's date in {zone}, and"
+            " every post is off by the difference; set one zone in both"
+        ]
+    return []
 
 
 def _is_file(path: Path) -> bool:
