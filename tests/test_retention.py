@@ -421,6 +421,55 @@ def test_a_rebuild_cut_short_leaves_archived_posts_archived(tmp_path: Path, edit
     assert len(archived(tmp_path)) == 3 and len(posts(tmp_path)) == 2
 
 
+@pytest.mark.parametrize("edited", [False, True])
+@pytest.mark.parametrize("change", ["new-folder", "no-retention"])
+def test_a_rebuild_cut_short_after_the_archive_moved_leaves_them_archived(
+    tmp_path: Path, change: str, edited: bool
+) -> None:
+    """The config's archive folder changed (or retention went), then a
+    rebuild queued every post and was killed: posts still in the earlier
+    folder were taken for deleted by hand — in neither source/_posts nor the
+    configured folder — and that folder was forgotten."""
+    from sqlalchemy import select
+
+    from feedmill.store.database import open_database
+    from feedmill.store.posts import queue_all
+    from feedmill.store.schema import feeds as feeds_table
+    from feedmill.store.schema import posts as posts_table
+
+    feed = tmp_path / "f.xml"
+    feed.write_bytes(rss("源", items([0, 1, 2, 3, 4])))
+    feeds = [{"url": "f.xml", "group": "g", "source": "源"}]
+    first, then = "source/_archive", "source/_old"
+    if change == "no-retention":
+        first, then = "source/_old", "source/_archive"  # the one the config names without it
+    config = write_config(tmp_path, feeds, retention={"max_posts": 2, "archive": first})
+    assert cli("run", "-c", str(config)).code == 0
+    assert len(list((tmp_path / first).glob("*.md"))) == 3
+    if change == "new-folder":
+        config = write_config(tmp_path, feeds, retention={"max_posts": 2, "archive": then})
+    else:
+        config = write_config(tmp_path, feeds)
+    engine = open_database(f"sqlite:///{tmp_path / '.feedmill' / 'state.db'}")
+    with engine.begin() as conn:  # what a rebuild commits before it moves any file back
+        queue_all(conn, list(conn.execute(select(feeds_table.c.id)).scalars()))
+    if edited:
+        feed.write_bytes(rss("源", items([0, 1, 2, 3, 4], title="新闻(更新)")))
+    assert cli("run", "-c", str(config)).code == 0
+    with engine.connect() as conn:
+        states = sorted(conn.execute(select(posts_table.c.state)).scalars())
+    engine.dispose()
+    assert states == ["archived"] * 3 + ["written"] * 2  # none "removed"
+    assert len(posts(tmp_path)) == 2
+    old = tmp_path / "source" / "_old"
+    # Gathered into the folder the config names now, or left where they are
+    # (no retention to move them), for a rebuild to find.
+    assert len(list(old.glob("*.md"))) == 3 and not archived(tmp_path)
+    rebuilt = cli("publish", "--rebuild", "-c", str(config))
+    assert rebuilt.code == 0
+    assert len(posts(tmp_path)) == (2 if change == "new-folder" else 5)
+
+
 def test_a_rebuild_stopped_by_a_signal_archives_again(tmp_path: Path) -> None:
     """A rebuild puts the archive back in the posts folder before it writes:
     stopped then (SIGTERM, Ctrl-C), it left the whole archive there, for

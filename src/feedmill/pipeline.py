@@ -301,6 +301,7 @@ class Mill:
         self.posts_dir = str(config.posts_dir)
         self._claim_database(config)
         self.archive_dir = str(config.archive_dir)  # also when retention was turned off since
+        self._earlier: tuple[str, ...] = ()  # archive folders an earlier config named (_sync)
         self.stage_dir = os.path.join(self.posts_dir, TEMP_DIR)
         self._loop: asyncio.AbstractEventLoop | None = None  # while a pass fetches
         self._fetches: set[asyncio.Future[Any]] = set()
@@ -586,6 +587,11 @@ class Mill:
         return feeds
 
     def _sync(self) -> dict[str, FeedState]:
+        from feedmill.publish.archive import folders
+
+        # (A rebuild killed while moving posts back from one leaves some there.)
+        earlier = folders(self.engine, self.config.posts_dir, self.config.archive_dir)[1:]
+        self._earlier = tuple(map(str, earlier))
         with self.engine.begin() as conn:
             urls = [s.url for s in self.config.feeds]
             states = feed_store.sync_feeds(conn, urls, self.config.url_key, self.config.moves)
@@ -651,7 +657,7 @@ class Mill:
         from feedmill.store.entries import hand_over
 
         def gone(name: str) -> bool:  # (deleted by hand)
-            return whereabouts(self.posts_dir, self.archive_dir, name) == "gone"
+            return whereabouts(self.posts_dir, self.archive_dir, name, self._earlier) == "gone"
 
         heirs = hand_over(conn, removed, self.worker_module().heir_name, gone)
         if heirs and self.dedupe is not None:  # later copies of a story are found in it now
@@ -883,6 +889,7 @@ class Mill:
                 template_fingerprint=self.template_fp,
                 posts_dir=self.posts_dir,
                 archive_dir=self.archive_dir,
+                earlier_archives=self._earlier,
                 stage_dir=self.stage_dir,
                 database_url=self.config.database_url,
                 state=state,
@@ -1180,7 +1187,9 @@ class Mill:
             archived: list[int] = []
             if written is None:
                 where = {
-                    p.entry_id: whereabouts(self.posts_dir, self.archive_dir, p.file_name)
+                    p.entry_id: whereabouts(
+                        self.posts_dir, self.archive_dir, p.file_name, self._earlier
+                    )
                     for p in ready
                     if not p.is_new
                 }

@@ -190,6 +190,9 @@ class FeedJob:
     # Its zone-less dates are read in a new time zone: stored items take the
     # dates read now (otherwise an item keeps the dates it was first stored with).
     redate: bool = False
+    # Archive folders an earlier config named: a rebuild killed while moving
+    # posts back may have left some there (`whereabouts`).
+    earlier_archives: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,7 +300,7 @@ def _way(conn: Connection, job: FeedJob, entry_id: int) -> str:
         return "awaits its page"
     if row.written_version is None:
         return "gives way"  # its file is yet to be written (by this pass)
-    if whereabouts(job.posts_dir, job.archive_dir, row.file_name) == "posts":
+    if whereabouts(job.posts_dir, job.archive_dir, row.file_name, job.earlier_archives) == "posts":
         return "gives way"
     return "stays off the site"
 
@@ -838,7 +841,9 @@ def handle(job: FeedJob) -> FeedResult:
                 for entry_id, (state, name) in taken_back.items()
                 if state == "removed"
                 or (
-                    name is not None and whereabouts(job.posts_dir, job.archive_dir, name) == "gone"
+                    name is not None
+                    and whereabouts(job.posts_dir, job.archive_dir, name, job.earlier_archives)
+                    == "gone"
                 )
             }
             retracted = {
@@ -963,7 +968,9 @@ def handle(job: FeedJob) -> FeedResult:
             if path is None or touched.entry_id in verdicts:
                 continue
             if touched.was_written:
-                where = whereabouts(job.posts_dir, job.archive_dir, touched.file_name)
+                where = whereabouts(
+                    job.posts_dir, job.archive_dir, touched.file_name, job.earlier_archives
+                )
                 if where != "posts":
                     (taken_down if where == "gone" else archived).append(touched.entry_id)
                     continue

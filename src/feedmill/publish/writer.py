@@ -14,21 +14,26 @@ import errno
 import hashlib
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 TEMP_DIR = ".feedmill-tmp"
 
 
-def whereabouts(posts_dir: str, archive_dir: str, file_name: str) -> str:
+def whereabouts(
+    posts_dir: str, archive_dir: str, file_name: str, earlier: Sequence[str] = ()
+) -> str:
     """Where a post written before is: ``"posts"``; ``"archive"``, where
     retention moved it (and a rebuild that would have brought it back was cut
-    short); or ``"gone"``: its owner deleted it, and no pass writes it again
-    (a rebuild does)."""
+    short) — the configured folder, or one an ``earlier`` config named, that a
+    rebuild killed before it had moved every post back left some in; or
+    ``"gone"``: its owner deleted it, and no pass writes it again (a rebuild
+    does)."""
     if os.path.exists(os.path.join(posts_dir, file_name)):
         return "posts"
-    if os.path.exists(os.path.join(archive_dir, file_name)):
-        return "archive"
+    for folder in (archive_dir, *earlier):
+        if os.path.exists(os.path.join(folder, file_name)):
+            return "archive"
     return "gone"
 
 
