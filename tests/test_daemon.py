@@ -822,3 +822,24 @@ def test_ctrl_c_in_a_daemons_first_second_stops_it(
         assert "feedmill" not in err, err
     else:
         assert daemon.returncode in (0, 130) and "Traceback" not in err, err
+
+
+def test_an_edit_that_keeps_the_configs_size_and_time_is_seen(tmp_path: Path) -> None:
+    """`cp -p`, `rsync -a` or `tar x` of an edit of the same length keep the
+    file's modification time: the daemon compared that and the size only,
+    and kept the old config."""
+    import os
+
+    from feedmill.cli import _stamp
+
+    path = tmp_path / "feedmill.yml"
+    path.write_text("interval: 15m\n", encoding="utf-8")
+    before = _stamp(path)
+    kept = os.stat(path)
+    edited = tmp_path / "edited.yml"
+    edited.write_text("interval: 30m\n", encoding="utf-8")  # the same length
+    os.replace(edited, path)  # as rsync puts a file in place
+    os.utime(path, ns=(kept.st_atime_ns, kept.st_mtime_ns))
+    assert os.stat(path).st_mtime_ns == kept.st_mtime_ns and path.stat().st_size == kept.st_size
+    assert _stamp(path) != before
+    assert _stamp(path) == _stamp(path)  # and nothing else counts as an edit

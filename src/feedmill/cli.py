@@ -599,7 +599,10 @@ def _one_pass(mill: Any, work_name: str = "run") -> Any:
         return work(progress)
 
 
-FileStamp = tuple[int, int] | None  # a file's mtime and size
+# A file's mtime, size, change time and inode: an edit that keeps the first
+# two (`cp -p`, `rsync -a`, `tar x` of a file of the same length) changes the
+# others.
+FileStamp = tuple[int, int, int, int] | None
 Stamp = tuple[FileStamp, ...]  # the config's, then the other files it names
 
 
@@ -608,7 +611,7 @@ def _stamp(path: str | Path) -> FileStamp:
         info = os.stat(path)
     except OSError:
         return None
-    return info.st_mtime_ns, info.st_size
+    return info.st_mtime_ns, info.st_size, info.st_ctime_ns, info.st_ino
 
 
 def _stamps(config: Config) -> Stamp:
@@ -626,7 +629,7 @@ def _named_files(config: Config) -> tuple[Path | None, ...]:
 
 
 # A stamp no files have: the config is read again on the next pass.
-_AGAIN: FileStamp = (-1, -1)
+_AGAIN: FileStamp = (-1, -1, -1, -1)
 # Config path → the refusal said last (a refused config is read every pass).
 _refusals: dict[str, str] = {}
 
