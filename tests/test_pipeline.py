@@ -88,6 +88,12 @@ def test_a_document_listing_nothing_does_not_rename_the_feed(tmp_path: Path) -> 
     out = publish_titled(tmp_path, "RSSHub: 出错了", [])
     assert "posts: 0 new, 0 updated, 0 unchanged" in out
     assert mtimes(tmp_path) == before and posts(tmp_path) == contents
+    # … and `status` says so: "ok" with 0 items hid a route that broke.
+    [row] = json.loads(cli("status", "--json", "-c", str(tmp_path / "feedmill.yml")).stdout)
+    assert row["ok"] and row["items"] == 0
+    assert row["warning"] == (
+        "the document lists no items (titled 'RSSHub: 出错了'); it listed 3 before"
+    )
     # A rename with items is the feed's own: its posts follow it.
     out = publish_titled(tmp_path, "证券时报网 - 头条", items(3))
     assert "posts: 0 new, 3 updated, 0 unchanged" in out

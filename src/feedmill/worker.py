@@ -636,6 +636,17 @@ def handle(job: FeedJob) -> FeedResult:
         # shape, titled "RSSHub: …") does not rename the feed: the channel
         # of its posts comes from its title.
         feed_title = job.state.title
+    if not items and job.state.item_count:
+        # Said in `status`: a route that broke answers in a feed's shape, and
+        # the feed would show "ok" with 0 items.
+        titled = (
+            f" (titled {normalized.title!r})"
+            if normalized.title and normalized.title != job.state.title
+            else ""
+        )
+        warnings.append(
+            f"the document lists no items{titled}; it listed {job.state.item_count} before"
+        )
     engine = engine_for(job.database_url)
 
     # The feed's items as the store knows them (their keys, their first
