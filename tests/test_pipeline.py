@@ -246,6 +246,17 @@ def test_flashes_without_link_of_one_minute_are_not_taken_for_each_other(tmp_pat
     assert len(posts(tmp_path)) == 4
 
 
+def test_an_edited_undated_item_is_counted_once_as_updated(tmp_path: Path) -> None:
+    """An undated item is rewritten by publish() (dated by when it was first
+    seen): the summary said "1 updated, 1 unchanged" of three posts."""
+    write_config(tmp_path, FEEDS)
+    undated = Item(title="没有日期", guid="u", html="<p>正文</p>", pub_date=None)
+    publish(tmp_path, [*items(2), undated])
+    out = publish(tmp_path, [*items(2), replace(undated, title="没有日期（改）")])
+    assert "posts: 0 new, 1 updated, 2 unchanged" in out, out
+    assert len(posts(tmp_path)) == 3
+
+
 def test_undated_items_keep_the_feeds_order_on_the_site(tmp_path: Path) -> None:
     # Dated by when they are first seen: each a second before the one the
     # feed lists above it (newest first), not all of one second, which a

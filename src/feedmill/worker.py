@@ -981,7 +981,13 @@ def handle(job: FeedJob) -> FeedResult:
         archived: list[int] = []
         for touched in ingested.touched:
             path = staged[touched.index]
-            if path is None or touched.entry_id in verdicts:
+            if touched.entry_id in verdicts:
+                continue
+            if path is None:
+                # Changed, left to publish() (undated, or listing other
+                # sources): counted unchanged with its feed, as a restyle's
+                # posts are, and turned into "updated" there if it changed.
+                unchanged += not touched.is_new
                 continue
             if touched.was_written:
                 where = whereabouts(
