@@ -387,8 +387,10 @@ def test_hexo_builds_only_the_posts_that_remain(tmp_path: Path) -> None:
     assert not list((site / "public").rglob("*_archive*"))
 
 
-@pytest.mark.parametrize("edited", [False, True])
-def test_a_rebuild_cut_short_leaves_archived_posts_archived(tmp_path: Path, edited: bool) -> None:
+def _rebuild_killed_then_run(tmp_path: Path, feed: Path, config: Path, edited: bool) -> list[str]:
+    """What a rebuild commits before it moves any file back (every post
+    queued), then a run — the feed's archived items edited meanwhile if
+    ``edited`` (the worker's path): the posts' states after it."""
     from sqlalchemy import select
 
     from feedmill.store.database import open_database
@@ -396,6 +398,20 @@ def test_a_rebuild_cut_short_leaves_archived_posts_archived(tmp_path: Path, edit
     from feedmill.store.schema import feeds as feeds_table
     from feedmill.store.schema import posts as posts_table
 
+    engine = open_database(f"sqlite:///{tmp_path / '.feedmill' / 'state.db'}")
+    with engine.begin() as conn:
+        queue_all(conn, list(conn.execute(select(feeds_table.c.id)).scalars()))
+    if edited:
+        feed.write_bytes(rss("源", items([0, 1, 2, 3, 4], title="新闻(更新)")))
+    assert cli("run", "-c", str(config)).code == 0
+    with engine.connect() as conn:
+        states = sorted(conn.execute(select(posts_table.c.state)).scalars())
+    engine.dispose()
+    return states
+
+
+@pytest.mark.parametrize("edited", [False, True])
+def test_a_rebuild_cut_short_leaves_archived_posts_archived(tmp_path: Path, edited: bool) -> None:
     feed = tmp_path / "f.xml"
     feed.write_bytes(rss("源", items([0, 1, 2, 3, 4])))
     config = write_config(
@@ -404,15 +420,7 @@ def test_a_rebuild_cut_short_leaves_archived_posts_archived(tmp_path: Path, edit
     assert cli("run", "-c", str(config)).code == 0
     assert len(archived(tmp_path)) == 3
     # A rebuild queues every post, then is killed before it writes them.
-    engine = open_database(f"sqlite:///{tmp_path / '.feedmill' / 'state.db'}")
-    with engine.begin() as conn:
-        queue_all(conn, list(conn.execute(select(feeds_table.c.id)).scalars()))
-    if edited:  # and the feed edits the archived items meanwhile (the worker's path)
-        feed.write_bytes(rss("源", items([0, 1, 2, 3, 4], title="新闻(更新)")))
-    assert cli("run", "-c", str(config)).code == 0
-    with engine.connect() as conn:
-        states = sorted(conn.execute(select(posts_table.c.state)).scalars())
-    engine.dispose()
+    states = _rebuild_killed_then_run(tmp_path, feed, config, edited)
     assert states == ["archived"] * 3 + ["written"] * 2  # none "removed"
     assert len(archived(tmp_path)) == 3 and len(posts(tmp_path)) == 2
     # A rebuild run to its end writes them all, then retention applies again.
@@ -430,13 +438,6 @@ def test_a_rebuild_cut_short_after_the_archive_moved_leaves_them_archived(
     rebuild queued every post and was killed: posts still in the earlier
     folder were taken for deleted by hand — in neither source/_posts nor the
     configured folder — and that folder was forgotten."""
-    from sqlalchemy import select
-
-    from feedmill.store.database import open_database
-    from feedmill.store.posts import queue_all
-    from feedmill.store.schema import feeds as feeds_table
-    from feedmill.store.schema import posts as posts_table
-
     feed = tmp_path / "f.xml"
     feed.write_bytes(rss("源", items([0, 1, 2, 3, 4])))
     feeds = [{"url": "f.xml", "group": "g", "source": "源"}]
@@ -450,15 +451,7 @@ def test_a_rebuild_cut_short_after_the_archive_moved_leaves_them_archived(
         config = write_config(tmp_path, feeds, retention={"max_posts": 2, "archive": then})
     else:
         config = write_config(tmp_path, feeds)
-    engine = open_database(f"sqlite:///{tmp_path / '.feedmill' / 'state.db'}")
-    with engine.begin() as conn:  # what a rebuild commits before it moves any file back
-        queue_all(conn, list(conn.execute(select(feeds_table.c.id)).scalars()))
-    if edited:
-        feed.write_bytes(rss("源", items([0, 1, 2, 3, 4], title="新闻(更新)")))
-    assert cli("run", "-c", str(config)).code == 0
-    with engine.connect() as conn:
-        states = sorted(conn.execute(select(posts_table.c.state)).scalars())
-    engine.dispose()
+    states = _rebuild_killed_then_run(tmp_path, feed, config, edited)
     assert states == ["archived"] * 3 + ["written"] * 2  # none "removed"
     assert len(posts(tmp_path)) == 2
     old = tmp_path / "source" / "_old"
