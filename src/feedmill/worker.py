@@ -619,6 +619,21 @@ def _dated_as_posted(item: Item, job: FeedJob, on_site: dict[str, str]) -> Item:
 _FRONT_MATTER_BYTES = 256 * 1024
 
 
+NO_ITEMS = "the document lists no items"
+_NO_ITEMS_SAID = re.compile(re.escape(NO_ITEMS) + r".*?; it listed \d+ before")
+
+
+def _lists_nothing(job: FeedJob, title: str | None) -> list[str]:
+    """Said in `status` of a document without items, where the feed listed
+    some (a route that broke answers in a feed's shape: "ok" with 0 items),
+    for as long as it lists none."""
+    if job.state.item_count:
+        said = f" (titled {title!r})" if title and title != job.state.title else ""
+        return [f"{NO_ITEMS}{said}; it listed {job.state.item_count} before"]
+    before = _NO_ITEMS_SAID.search(job.state.warning or "")
+    return [before.group()] if before else []
+
+
 def handle(job: FeedJob) -> FeedResult:
     """Parse, store and publish one document; a ParseError comes back as ``error``."""
     try:
@@ -636,17 +651,8 @@ def handle(job: FeedJob) -> FeedResult:
         # shape, titled "RSSHub: …") does not rename the feed: the channel
         # of its posts comes from its title.
         feed_title = job.state.title
-    if not items and job.state.item_count:
-        # Said in `status`: a route that broke answers in a feed's shape, and
-        # the feed would show "ok" with 0 items.
-        titled = (
-            f" (titled {normalized.title!r})"
-            if normalized.title and normalized.title != job.state.title
-            else ""
-        )
-        warnings.append(
-            f"the document lists no items{titled}; it listed {job.state.item_count} before"
-        )
+    if not items:
+        warnings.extend(_lists_nothing(job, normalized.title))
     engine = engine_for(job.database_url)
 
     # The feed's items as the store knows them (their keys, their first
