@@ -142,7 +142,8 @@ def test_quotes_in_an_ill_formed_documents_html_stay_inside_their_attributes(for
     made well-formed."""
     html = (
         '<p><img src="https://x.example/b.png" alt="董事长 &quot;王某&quot; 出席">'
-        '<a href="https://x.example/s?q=&#34;a&#34;&amp;b=1" title="点 &#39;这里&apos;">链</a></p>'
+        '<a href="https://x.example/s?q=&#34;a&#34;&amp;b=1" title="点 &#39;这里&apos;">链</a>'
+        "<code>&amp;quot;</code></p>"  # the text "&quot;", written as text
     )
     body = (
         f"<![CDATA[{html}]]>"
@@ -164,3 +165,4 @@ def test_quotes_in_an_ill_formed_documents_html_stay_inside_their_attributes(for
     assert read[0] == read[1]
     assert 'alt="董事长 ＂王某＂ 出席"' in read[0]
     assert 'href="https://x.example/s?q=&quot;a&quot;&amp;b=1"' in read[0]
+    assert "<code>&amp;quot;</code>" in read[0]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -77,16 +77,30 @@ def _root_base(document: bytes) -> bytes:
 # &#34; (and &apos;, &#39;) in an item's HTML, whether it came in CDATA or
 # escaped: the quote then ended the attribute it was in (alt="董事长 &quot;王某
 # &quot;" became alt="董事长 ").  &#x22; and &#x27; — the same characters to
-# an XML or HTML reader — it leaves as they are.
-_QUOTE_REFERENCES = re.compile(rb"&(amp;)?(?:(quot|#0*34)|apos|#0*39);")
+# an HTML reader — it leaves as they are.  In CDATA the HTML's references are
+# written as they are; elsewhere escaped (&amp;quot;), where a bare &quot; is
+# the XML's own, which the parser reads right.
+_CDATA = re.compile(rb"<!\[CDATA\[.*?\]\]>", re.DOTALL)
+_IN_CDATA = re.compile(rb"&(?:(quot|#0*34)|apos|#0*39);")
+_ESCAPED = re.compile(rb"&amp;(?:(quot|#0*34)|apos|#0*39);")
+
+
+def _kept(escaped: bool) -> Callable[[re.Match[bytes]], bytes]:
+    start = b"&amp;#x" if escaped else b"&#x"
+    return lambda m: start + (b"22;" if m[1] else b"27;")
 
 
 def _quotes_kept(document: bytes) -> bytes:
     if b"&" not in document:
         return document
-    return _QUOTE_REFERENCES.sub(
-        lambda m: b"&" + (m[1] or b"") + (b"#x22;" if m[2] else b"#x27;"), document
-    )
+    parts = []
+    done = 0
+    for section in _CDATA.finditer(document):
+        parts.append(_ESCAPED.sub(_kept(True), document[done : section.start()]))
+        parts.append(_IN_CDATA.sub(_kept(False), section.group()))
+        done = section.end()
+    parts.append(_ESCAPED.sub(_kept(True), document[done:]))
+    return b"".join(parts)
 
 
 def parse(document: bytes, *, ill_formed: bool = False) -> ParsedFeed:
