@@ -121,6 +121,12 @@ def test_codings_on_two_header_lines_are_undone_in_turn(feed_server: FeedServer)
     raw = head.encode() + b"Content-Encoding: br\r\nConnection: close\r\n\r\n" + body
     result = fetch(FetchRequest(feed_server.add("/two", raw=raw)))
     assert result.status is FetchStatus.OK and result.body == FEED, result.error
+    # One coding on both lines: a proxy that repeated the header (read so before).
+    body = gzip.compress(FEED)
+    head = f"HTTP/1.1 200 OK\r\nContent-Length: {len(body)}\r\nContent-Encoding: gzip\r\n"
+    raw = head.encode() + b"Content-Encoding: gzip\r\nConnection: close\r\n\r\n" + body
+    result = fetch(FetchRequest(feed_server.add("/repeated", raw=raw)))
+    assert result.status is FetchStatus.OK and result.body == FEED, result.error
 
 
 def test_a_charset_sent_as_content_encoding_reads_the_body_as_sent(feed_server: FeedServer) -> None:

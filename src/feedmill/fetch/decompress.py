@@ -217,8 +217,12 @@ async def read_capped(resp: aiohttp.ClientResponse, limit: int) -> bytes:
     otherwise the cap applies after decompression, chunk by chunk.
     """
     declared = resp.headers.get("Content-Length", "")
-    # A list header on several lines is one list (RFC 9110 §5.3): "gzip" then "br".
-    encoding = ", ".join(resp.headers.getall("Content-Encoding", ())) or None
+    # A list header on several lines is one list (RFC 9110 §5.3): "gzip" then
+    # "br" — but one coding on each line is a proxy that repeated the header,
+    # not a body compressed twice.
+    lines = resp.headers.getall("Content-Encoding", ())
+    repeated = len({line.strip().lower() for line in lines}) == 1
+    encoding = (lines[0] if repeated else ", ".join(lines)) if lines else None
     if declared.isdigit() and not encoding and int(declared) > limit:
         raise BodyError(f"body larger than {_human(limit)} (Content-Length {declared})")
     try:
