@@ -142,14 +142,19 @@ def test_a_document_cut_inside_an_item_changes_no_post_and_adds_none(
     assert "posts: 1 new, 0 updated, 3 unchanged" in cli("run", "-c", str(config)).stdout
 
 
+@pytest.mark.parametrize("where", ["inside-an-item", "between-items"])
 def test_a_document_cut_short_keeps_no_validator_so_the_next_fetch_brings_it_whole(
-    tmp_path: Path, feed_server: FeedServer
+    tmp_path: Path, feed_server: FeedServer, where: str
 ) -> None:
     """The server's ETag is the whole document's: kept for one cut short, the
     next fetch was "304 Not Modified" and the item left "for the next fetch"
-    never came while the feed stayed as it was."""
+    (or cut off whole, after the last one that came) never came while the
+    feed stayed as it was."""
     whole = rss("快讯", [Item(title=f"第{n}条", guid=f"n{n}") for n in range(1, 4)])
-    cut = whole.index("第3条".encode())
+    if where == "inside-an-item":
+        cut = whole.index("第3条".encode())
+    else:
+        cut = whole.index(b"</item>", whole.index("第2条".encode())) + len(b"</item>")
     url = feed_server.add("/flash", body=whole[:cut], etag='"v1"')
     config = write_config(tmp_path, [{"url": url, "group": "g", "source": "s"}])
     assert "posts: 2 new" in cli("run", "-c", str(config)).stdout

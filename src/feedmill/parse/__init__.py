@@ -377,6 +377,13 @@ def _ends_inside_an_item(safe: str) -> bool:
     return bool(last) and not last[0].group(1) and not _END_TAG.search(safe, last[0].end())
 
 
+def _ends_between_items(safe: str) -> bool:
+    """Whether the document stops after an item it closes, its channel and
+    root never closed: items after that one may have been cut off."""
+    last = deque(_ITEM_TAG.finditer(safe), maxlen=1)
+    return bool(last) and bool(last[0].group(1)) and not _END_TAG.search(safe, last[0].end())
+
+
 def _nothing_in(raw: RawEntry) -> bool:
     texts = (raw.guid, raw.link, raw.title, raw.published, raw.updated, raw.author)
     return not (
@@ -398,20 +405,24 @@ def _without_broken_items(parsed: ParsedFeed, safe: str, problem: str | None) ->
     document, fetched again, brings them.  Nothing but such items: a failure
     (retried), not an empty pass."""
     entries, notes = parsed.entries, []
+    cut = False  # what came is not all of the document: its validators are not kept
     if problem and entries and _ends_inside_an_item(safe):
         entries = entries[:-1]
         notes.append(
             "the document ends inside an item (cut short?): that item is left for the next fetch"
         )
+        cut = True
+    elif problem and entries and _ends_between_items(safe):
+        cut = True  # (its items are whole: nothing to say of them)
     kept = tuple(raw for raw in entries if not _nothing_in(raw))
     if len(kept) < len(entries):
         skipped = len(entries) - len(kept)
         notes.append(f"{skipped} empty items skipped (the document is ill-formed: cut short?)")
     if not notes:
-        return parsed
+        return dataclasses.replace(parsed, incomplete=True) if cut else parsed
     if not kept:
         reason = problem or parsed.warnings[0]
         raise ParseError(f"ill-formed XML ({reason}): no whole item in it — cut short?")
     return dataclasses.replace(
-        parsed, entries=kept, warnings=(*parsed.warnings, *notes), incomplete=True
+        parsed, entries=kept, warnings=(*parsed.warnings, *notes), incomplete=cut
     )
