@@ -399,6 +399,16 @@ def test_a_redirect_to_a_bad_port_says_it_was_the_redirect(feed_server: FeedServ
     )
 
 
+def test_a_redirect_to_an_unusable_url_names_it_without_its_key(feed_server: FeedServer) -> None:
+    moved = feed_server.add(
+        "/m", status=301, headers={"Location": "http://127.0.0.1:99999/x?key=s3cret"}
+    )
+    result = fetch(FetchRequest(moved))
+    assert result.error == (
+        "redirect to an unusable URL: 'http://127.0.0.1:99999/x?key=…' (Port out of range 0-65535)"
+    )
+
+
 def test_too_many_redirects(feed_server: FeedServer) -> None:
     for i in range(12):
         feed_server.add(f"/r{i}", status=302, headers={"Location": f"/r{i + 1}"})

@@ -349,12 +349,15 @@ class Fetcher:
                         return await self._answer(request, url, resp, tuple(redirects))
                     target = urls.join(url, location.strip())
                     if target is None or urls.scheme(target) not in ("http", "https"):
-                        raise _Failure(f"redirect to an unusable URL: {location!r}", resp.status)
+                        raise _Failure(
+                            f"redirect to an unusable URL: {urls.shown(location)!r}", resp.status
+                        )
                     try:
                         urlsplit(target).port  # noqa: B018 - a bad port raises only when read
                     except ValueError as exc:  # not the configured URL's fault
                         raise _Failure(
-                            f"redirect to an unusable URL: {location!r} ({exc})", resp.status
+                            f"redirect to an unusable URL: {urls.shown(location)!r} ({exc})",
+                            resp.status,
                         ) from None
                     redirects.append((resp.status, target))
                     if target in seen:
