@@ -336,6 +336,10 @@ def test_a_section_with_every_key_commented_out_is_its_defaults(tmp_path: Path) 
             "headers: X-Token: a value cannot hold a control character (U+0001)",
         ),
         (
+            'fetch: {user_agent: "feedmill\\x7f"}\nfeeds: []\n',
+            "user_agent: a value cannot hold a control character (U+007F)",
+        ),
+        (
             "feeds:\n  - {url: a.xml, group: g, source: s, headers: {'Bad Name': x}}\n",
             "feeds[0] (a.xml): headers: 'Bad Name' is not a header name",
         ),

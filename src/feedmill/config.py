@@ -133,13 +133,18 @@ def _headers(value: dict[str, str]) -> None:
     for name, text in value.items():
         if not _HEADER_NAME.match(name):
             raise ValueError(f"{name!r} is not a header name (letters, digits, '-')")
-        if any(ch in text for ch in "\r\n"):
-            raise ValueError(f"{name}: a value cannot hold a line break")
-        control = _CONTROL.search(text)
-        if control is not None:  # (a tab is sent as it is)
-            raise ValueError(
-                f"{name}: a value cannot hold a control character (U+{ord(control[0]):04X})"
-            )
+        try:
+            _header_value(text)
+        except ValueError as exc:
+            raise ValueError(f"{name}: {exc}") from None
+
+
+def _header_value(text: str) -> None:
+    if any(ch in text for ch in "\r\n"):
+        raise ValueError("a value cannot hold a line break")
+    control = _CONTROL.search(text)
+    if control is not None:  # (a tab is sent as it is)
+        raise ValueError(f"a value cannot hold a control character (U+{ord(control[0]):04X})")
 
 
 def _positive(value: float) -> None:
@@ -240,6 +245,8 @@ class FetchSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         _check("connect_timeout", seconds, self.connect_timeout)
         _check("max_body", parse_size, self.max_body)
         _check("headers", _headers, self.headers)
+        if self.user_agent is not None:  # a header too
+            _check("user_agent", _header_value, self.user_agent)
         if self.proxy is not None:
             _check("proxy", _proxy, self.proxy)
         for name in ("concurrency", "per_host"):
