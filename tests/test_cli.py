@@ -144,6 +144,11 @@ def test_a_section_with_every_key_commented_out_is_its_defaults(tmp_path: Path) 
             "feeds:\n  - url: http://a/b\n    group:金融\n    source: s\n",
             "feedmill.yml:3: YAML error: no space after `group:`",
         ),
+        (  # … not a word of a list further up (`re:Invent`): the error is another's
+            "rules:\n  block:\n    - keywords:\n        - re:Invent\n"
+            "feeds:\n  - url: 'http://a/b\n    group: g\n    source: s\n",
+            "feedmill.yml:6: YAML error: while scanning a quoted scalar",
+        ),
         (  # a quoted URL's trailing space: the same feed, not another (a 404)
             "feeds:\n  - {url: 'https://e.org/a.xml', group: g, source: s}\n"
             "  - {url: 'https://e.org/a.xml ', group: g, source: t}\n",

@@ -712,26 +712,35 @@ _FULL_WIDTH_COLON = re.compile(r"^[ \t]*(?:-[ \t]+)?[A-Za-z_][\w.-]*[ \t]*：", 
 _FULL_WIDTH_INDENT = re.compile(r"^[ \t]*\u3000", re.MULTILINE)
 # `site:.`, `- url:http://…`: a key's colon with no space after it (not a
 # URL's own `http://` on a line of its own).
-_COLON_WITHOUT_SPACE = re.compile(r"^[ \t]*(?:-[ \t]+)?[A-Za-z_][\w.-]*:(?![\s:]|//)", re.MULTILINE)
+_COLON_WITHOUT_SPACE = re.compile(
+    r"^[ \t]*(?:-[ \t]+)?[A-Za-z_][\w.-]*:(?=[^\s:])(?!//)", re.MULTILINE
+)
 
 
 def _typed_by_input_method(text: str, up_to: int | None) -> tuple[int, str] | None:
-    """(line, what is wrong) for the first full-width colon after a key,
-    full-width space in an indentation or key's colon without a space after
-    it, at or before line ``up_to``."""
+    """(line, what is wrong) for the first full-width colon after a key or
+    full-width space in an indentation at or before line ``up_to``, or a
+    key's colon without a space after it on that line or the one before
+    (further up, `- re:Invent` is a word of a list, and the error another's)."""
     found = []
     for pattern, problem in (
         (_FULL_WIDTH_COLON, "a full-width colon ： after a key: YAML needs ':' (an ASCII colon)"),
         (_FULL_WIDTH_INDENT, "a full-width space (U+3000) in the indentation: YAML indents "
          "with ASCII spaces"),
-        (_COLON_WITHOUT_SPACE, "no space after `{key}`: YAML needs one (`{key} …`)"),
     ):  # fmt: skip
         match = pattern.search(text)
         if match is not None:
-            key = match.group().strip().lstrip("-").strip()  # "url:" of "  - url:"
-            line = text.count("\n", 0, match.start()) + 1
-            found.append((line, problem.format(key=key)))
+            found.append((text.count("\n", 0, match.start()) + 1, problem))
     found = [f for f in found if up_to is None or f[0] <= up_to]
+    if up_to is not None:
+        for match in _COLON_WITHOUT_SPACE.finditer(text):
+            line = text.count("\n", 0, match.start()) + 1
+            if line > up_to:
+                break
+            if line >= up_to - 1:
+                key = match.group().strip().lstrip("-").strip()  # "url:" of "  - url:"
+                found.append((line, f"no space after `{key}`: YAML needs one (`{key} …`)"))
+                break
     return min(found) if found else None
 
 
