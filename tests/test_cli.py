@@ -572,6 +572,11 @@ def test_a_site_folder_without_hexos_config_is_posted_into_and_said(tmp_path: Pa
     said = " ".join(result.stderr.split())
     assert f"{tmp_path} is no Hexo site (no _config.yml)" in said
     assert f"`feedmill init {tmp_path}` makes one there" in said
+    for name in ("_config.json", "_config.yaml"):  # what Hexo reads too
+        (tmp_path / name).write_text("{}\n", encoding="utf-8")
+        result = cli("run", "-c", str(config))
+        assert result.code == 0 and "Hexo site" not in result.stderr
+        (tmp_path / name).unlink()
     (tmp_path / "_config.yml").write_text("title: 新闻\n", encoding="utf-8")
     result = cli("run", "-c", str(config))
     assert result.code == 0 and "Hexo site" not in result.stderr
@@ -588,8 +593,12 @@ def test_a_site_in_another_time_zone_than_local_dates_is_said(tmp_path: Path) ->
     assert result.code == 0 and len(posts(tmp_path)) == 1
     said = " ".join(result.stderr.split())
     assert f"timezone: Asia/Tokyo in {config} is not the site's (Asia/Shanghai" in said
-    # The same zone, or exact instants (rfc822): nothing to say.
-    for settings in ({"timezone": "Asia/Shanghai", "date_style": "local"}, {"timezone": "UTC"}):
+    # The same zone (by another name too), or exact instants (rfc822): nothing to say.
+    for settings in (
+        {"timezone": "Asia/Shanghai", "date_style": "local"},
+        {"timezone": "PRC", "date_style": "local"},
+        {"timezone": "UTC"},
+    ):
         write_config(tmp_path, feeds, **settings)
         assert cli("run", "-c", str(config)).stderr == ""
 

@@ -432,7 +432,7 @@ def _site_missing(config: Config) -> bool:
 def _site_notes(config: Config) -> list[str]:
     """What is worth saying of a site that posts can go to (they do, all the same)."""
     site = config.site_dir
-    if not _is_file(site / "_config.yml"):
+    if not any(_is_file(site / name) for name in ("_config.yml", "_config.yaml", "_config.json")):
         # `site:` naming the folder above the Hexo site, or a home folder,
         # would fill a source/_posts that no build reads.
         return [
@@ -441,13 +441,26 @@ def _site_notes(config: Config) -> list[str]:
             f" {site}` makes one there"
         ]
     zone = _site_timezone(site)
-    if config.date_style == "local" and zone is not None and zone != config.timezone:
+    if config.date_style == "local" and zone is not None and not _same_zone(zone, config.timezone):
         return [
             f"timezone: {config.timezone} in {config.path} is not the site's ({zone}, in its"
             f" _config.yml): with date_style: local, Hexo reads each post's date in {zone}, and"
             " every post is off by the difference; set one zone in both"
         ]
     return []
+
+
+def _same_zone(one: str, other: str) -> bool:
+    """Whether two zone names keep one time (`PRC` is `Asia/Shanghai`): the
+    same offset every day at noon UTC, 2010 to 2040."""
+    from zoneinfo import ZoneInfo
+
+    if one == other:
+        return True
+    first, second = ZoneInfo(one), ZoneInfo(other)
+    start = datetime(2010, 1, 1, 12, tzinfo=UTC)
+    days = (start + timedelta(days=n) for n in range(31 * 366))
+    return all(d.astimezone(first).utcoffset() == d.astimezone(second).utcoffset() for d in days)
 
 
 def _is_file(path: Path) -> bool:
