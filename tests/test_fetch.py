@@ -379,6 +379,19 @@ def test_a_failure_where_a_redirect_led_names_that_place(feed_server: FeedServer
         f"cannot connect: connection refused (at http://127.0.0.1:{port}/x?key=…,"
         " where the feed's URL redirected)"
     )
+    # An HTTP error there, or a body over the cap, the same.
+    feed_server.add("/gone", status=404, body=b"no")
+    result = fetch(
+        FetchRequest(feed_server.add("/r404", status=301, headers={"Location": "/gone"}))
+    )
+    assert result.http_status == 404 and result.error == (
+        f"HTTP 404 Not Found (at {feed_server.url('/gone')}, where the feed's URL redirected)"
+    )
+    feed_server.add("/big", body=b"x" * 2000)
+    rbig = feed_server.add("/rbig", status=302, headers={"Location": "/big"})
+    result = fetch(FetchRequest(rbig), max_body=1000)
+    assert result.error is not None
+    assert result.error.endswith(f"(at {feed_server.url('/big')}, where the feed's URL redirected)")
 
 
 def test_redirect_loop_is_an_error(feed_server: FeedServer) -> None:

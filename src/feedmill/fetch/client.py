@@ -85,17 +85,23 @@ class FetchOptions:
 class _Failure(Exception):
     """A fetch that ends with a message for ``feedmill status``."""
 
-    def __init__(self, message: str, http_status: int | None = None) -> None:
+    def __init__(
+        self, message: str, http_status: int | None = None, *, of_the_chain: bool = False
+    ) -> None:
         super().__init__(message)
         self.http_status = http_status
+        self.of_the_chain = of_the_chain  # a loop, too many hops: no one place's
 
     def at(self, hops: Sequence[str]) -> _Failure:
         """This failure where redirects had led, said so: the feed's own URL
         answered, and is not the one to check."""
-        if not hops or self.http_status is not None:  # (a redirect's own answer)
+        if not hops or self.of_the_chain:
             return self
-        where = urls.shown(hops[-1])
-        return _Failure(f"{self} (at {where}, where the feed's URL redirected)")
+        return _Failure(f"{self}{_where(hops[-1])}", self.http_status)
+
+
+def _where(hop: str) -> str:
+    return f" (at {urls.shown(hop)}, where the feed's URL redirected)"
 
 
 class Fetcher:
@@ -362,10 +368,14 @@ class Fetcher:
                     redirects.append((resp.status, target))
                     if target in seen:
                         chain = " → ".join(urls.shown(u) for u in [*seen, target])
-                        raise _Failure(f"redirect loop: {chain}", resp.status)
+                        raise _Failure(f"redirect loop: {chain}", resp.status, of_the_chain=True)
                     if len(redirects) > self.options.max_redirects:
                         limit = self.options.max_redirects
-                        raise _Failure(f"too many redirects (more than {limit})", resp.status)
+                        raise _Failure(
+                            f"too many redirects (more than {limit})",
+                            resp.status,
+                            of_the_chain=True,
+                        )
                     seen.append(target)
                     hops.append(target)
                     url = target
@@ -416,6 +426,8 @@ class Fetcher:
                     " (removed for good, says the server: tried again only at"
                     " the backoff cap; fix or remove its url)"
                 )
+            if redirects:
+                message += _where(url)
             return Fetched(
                 url=request.url,
                 status=FetchStatus.FAILED,
