@@ -465,6 +465,8 @@ def with_full_text(
         return out, None, frozenset(), frozenset()
     reasons = Counter(failures.values())
     listed = "; ".join(f"{reason} ({count})" for reason, count in reasons.most_common())
+    if any(_FENCED.search(reason) for reason in reasons):
+        listed += "; `fulltext.allow_private: true` lets links reach such addresses"
     retry = frozenset(link for link, reason in failures.items() if is_transient(reason))
     refused = frozenset(
         link
@@ -477,6 +479,10 @@ def with_full_text(
         retry,
         refused,
     )
+
+
+# A page refused for where it is (`fulltext.address_kind`): loopback, private …
+_FENCED = re.compile(r"^blocked: .* address$")
 
 
 # How a feed's warning tells what its last article pages gave (always its
