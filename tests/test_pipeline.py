@@ -193,10 +193,15 @@ def test_a_new_guid_for_the_same_link_updates_the_post_in_place(
     items_now = _linked("stcn-")
     items_now[1] = replace(items_now[1], title="第1条新闻（更新）")
     out = publish(tmp_path, items_now)
-    assert "posts: 0 new" in out
+    assert "posts: 0 new, 1 updated, 2 unchanged" in out, out  # each post counted once
     after = posts(tmp_path)
     assert after.keys() == before.keys()
     assert any("第1条新闻（更新）" in text for text in after.values())
+    # One guid alone changing: its post counted once, unchanged (it was counted nowhere).
+    items_now[2] = replace(items_now[2], guid="other-scheme-2")
+    out = publish(tmp_path, items_now)
+    assert "posts: 0 new, 0 updated, 3 unchanged" in out, out
+    assert posts(tmp_path) == after
 
 
 def test_new_guids_on_a_route_that_re_dates_its_items_update_the_posts(tmp_path: Path) -> None:

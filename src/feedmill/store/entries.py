@@ -676,6 +676,16 @@ def ingest_entries(
                 was_written = entry_id in written_before
                 touched.append(Touched(entry_id, file_name, index, False, was_written))
 
+    # A post rekeyed (its guid changed, its link and date not) is rewritten by
+    # publish(): counted unchanged with its feed until then, as a restyle's.
+    rekeyed_posted = 0
+    if rekeyed_rows:
+        rekeyed_posted = conn.execute(
+            select(func.count()).where(
+                posts.c.entry_id.in_([r["b_id"] for r in rekeyed_rows]),
+                posts.c.state.not_in(OFF_SITE),
+            )
+        ).scalar_one()
     for rows in (changed_rows, rekeyed_rows):
         if not rows:
             continue
@@ -713,7 +723,11 @@ def ingest_entries(
     statuses = [d.status for d in decisions.values()]
     return Ingested(
         tuple(touched),
-        unchanged=len(items) - len(new_rows) - len(changed_rows) - len(rekeyed_rows),
+        unchanged=len(items)
+        - len(new_rows)
+        - len(changed_rows)
+        - len(rekeyed_rows)
+        + rekeyed_posted,
         published={positions[digest]: entry_id for entry_id, digest in published},
         stored={
             **{positions[digest]: entry_id for entry_id, digest in ids},
