@@ -819,6 +819,29 @@ def test_a_posts_folder_made_again_is_locked_again_before_the_next_pass(tmp_path
         daemon.release()
 
 
+def test_a_lock_file_deleted_under_a_run_keeps_the_site_locked(tmp_path: Path) -> None:
+    """`git clean -fdX` in the site (the lock file is in its .gitignore) under
+    a daemon: a second feedmill locked a new file and wrote beside it."""
+    from feedmill.publish.sitelock import LOCK_NAME, SiteBusy
+
+    posts_dir = tmp_path / "source" / "_posts"
+    daemon = SiteLock(posts_dir)
+    daemon.acquire()
+    try:
+        (posts_dir / LOCK_NAME).unlink()
+        with pytest.raises(SiteBusy, match=r"another feedmill \(pid \?\) is publishing"):
+            SiteLock(posts_dir).acquire()
+        daemon.ensure()  # the next pass: the file made again, with the pid
+        assert (posts_dir / LOCK_NAME).read_text() == f"{os.getpid()}\n"
+        with pytest.raises(SiteBusy, match=f"pid {os.getpid()}"):
+            SiteLock(posts_dir).acquire()
+    finally:
+        daemon.release()
+    again = SiteLock(posts_dir)
+    again.acquire()  # released: free
+    again.release()
+
+
 def test_a_killed_run_leaves_no_lock_behind(tmp_path: Path) -> None:
     write_config(tmp_path, FEEDS)
     (tmp_path / "feed.xml").write_bytes(rss("证券时报网 - 要闻", items(2)))

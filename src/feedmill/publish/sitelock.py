@@ -27,50 +27,74 @@ class SiteLock:
         self.path = posts_dir / LOCK_NAME
         self.site = site  # made inside this folder only, never the folder itself
         self._fd: int | None = None
+        # The posts folder is locked too: a lock file deleted under a run
+        # (`git clean -X`: the file is in .gitignore) let a second run lock a
+        # new one and write beside the first.
+        self._dir_fd: int | None = None
 
     def acquire(self) -> None:
         """Take the lock at once, or raise SiteBusy saying who holds it."""
-        self._fd = self._take()
+        self._dir_fd, self._fd = self._take()
 
     def ensure(self) -> None:
-        """Hold the lock on the file that is there now (before each pass).
+        """Hold the lock on the folder and file that are there now (before
+        each pass).
 
-        A lock on a file since deleted (the posts folder removed and made
-        again, by hand or by a deploy) locks nothing: another feedmill would
-        lock the new file and write beside this one.  The lock is taken
-        again on the new file, or SiteBusy raised if another has it.
+        A lock on a folder since deleted (removed and made again, by hand or
+        by a deploy) locks nothing: another feedmill would lock the new one
+        and write beside this one.  The lock is taken again on the new one,
+        or SiteBusy raised if another has it.  A lock file deleted alone is
+        made again (the folder's lock kept everyone else out meanwhile).
         """
-        if self._fd is None:
+        if self._fd is None or self._dir_fd is None:
             return
-        try:
-            here = os.stat(self.path)
-        except FileNotFoundError:
-            here = None
-        held = os.fstat(self._fd)
-        if here is not None and (here.st_dev, here.st_ino) == (held.st_dev, held.st_ino):
-            return
-        fd = self._take()
-        self.release()
-        self._fd = fd
+        if not _same(self.path.parent, self._dir_fd):
+            dir_fd, fd = self._take()
+            self.release()
+            self._dir_fd, self._fd = dir_fd, fd
+        elif not _same(self.path, self._fd):
+            fd = self._lock_file()
+            _close(self._fd)
+            self._fd = fd
 
-    def _take(self) -> int:
+    def _take(self) -> tuple[int, int]:
         if self.site is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         else:
             make_in_site(self.path.parent, self.site)
+        dir_fd = os.open(self.path.parent, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            fcntl.flock(dir_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(dir_fd)
+            raise self._busy() from None
+        try:
+            return dir_fd, self._lock_file()
+        except BaseException:
+            os.close(dir_fd)
+            raise
+
+    def _lock_file(self) -> int:
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "?"
             os.close(fd)
-            raise SiteBusy(
-                f"another feedmill (pid {holder}) is publishing to {self.path.parent}; "
-                "this one did nothing"
-            ) from None
+            raise self._busy() from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
         return fd
+
+    def _busy(self) -> SiteBusy:
+        try:
+            with open(self.path, "rb") as lock:
+                holder = lock.read(32).decode("ascii", "replace").strip() or "?"
+        except OSError:
+            holder = "?"
+        return SiteBusy(
+            f"another feedmill (pid {holder}) is publishing to {self.path.parent}; "
+            "this one did nothing"
+        )
 
     def release(self) -> None:
         if self._fd is not None:
@@ -78,6 +102,23 @@ class SiteLock:
                 # Empty between runs: a site kept in git sees the same bytes
                 # after every run (the pid is only there while one runs).
                 os.ftruncate(self._fd, 0)
-            with contextlib.suppress(OSError):
-                os.close(self._fd)  # closing the descriptor drops the lock
+            _close(self._fd)  # closing the descriptor drops the lock
             self._fd = None
+        if self._dir_fd is not None:
+            _close(self._dir_fd)
+            self._dir_fd = None
+
+
+def _same(path: Path, fd: int) -> bool:
+    """Whether ``path`` is the file ``fd`` holds open."""
+    try:
+        here = os.stat(path)
+    except FileNotFoundError:
+        return False
+    held = os.fstat(fd)
+    return (here.st_dev, here.st_ino) == (held.st_dev, held.st_ino)
+
+
+def _close(fd: int) -> None:
+    with contextlib.suppress(OSError):
+        os.close(fd)
