@@ -1,4 +1,5 @@
-"""One feedmill at a time per site: a lock on a file in the posts folder.
+"""One feedmill at a time per site: a lock on the posts folder, and on a file
+in it that names the holder's pid.
 
 Two passes over one site — a daemon, and ``feedmill run --feed URL`` typed
 meanwhile — would each clear the other's staged files and write the same
