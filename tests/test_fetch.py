@@ -1428,6 +1428,11 @@ def test_a_feed_after_a_servers_stray_output_is_read_and_the_output_noted(
         ("http-latin1-declares-gb2312.xml", "text/xml; charset=ISO-8859-1", "服务器默认拉丁字符集"),
         ("http-latin1-undeclared-gbk.xml", "text/xml; charset=ISO-8859-1", "未声明编码的国标新闻"),
         ("http-gbk-declares-big5.xml", "text/xml; charset=gbk", "臺灣股市收盤上漲加權指數站上新高"),
+        (
+            "http-cp1251-declares-cp1251-gbk.xml",
+            "text/xml; charset=windows-1251",
+            "西里尔字母标签的国标新闻",
+        ),
     ],
 )
 def test_encodings(
@@ -1448,6 +1453,23 @@ def test_encodings(
         assert row["warning"] == "declared ISO-8859-1 but the bytes are gb18030"
     if name == "http-gbk-declares-big5.xml":  # GB18030 reads Big5 without an error
         assert row["warning"] == "declared gbk but the bytes are big5"
+    if name.startswith("http-cp1251"):  # as any single-byte codec: believed over nothing
+        assert row["warning"] == "declared windows-1251 but the bytes are gb18030"
+
+
+def test_a_single_byte_label_that_is_right_is_believed(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """Checking a windows-1251 label against the bytes leaves Russian Russian."""
+    body = (ENCODINGS / "cp1251.xml").read_bytes()
+    url = feed_server.add(
+        "/ru", body=body, headers={"Content-Type": "text/xml; charset=windows-1251"}
+    )
+    config = write_config(tmp_path, [{"url": url, "group": "g", "source": "s"}])
+    assert cli("run", "-c", str(config)).code == 0
+    (text,) = posts(tmp_path).values()
+    assert "title: 'Центробанк снизил ключевую ставку'" in text
+    assert status(config)[url]["warning"] is None
 
 
 # -- XML safety -------------------------------------------------------------------

@@ -20,6 +20,7 @@ text as GB2312 all the time, and the superset decodes both.
 from __future__ import annotations
 
 import codecs
+import functools
 import re
 from dataclasses import dataclass
 
@@ -176,8 +177,10 @@ def decode(
             tried.remove(detected)
             tried.insert(0, detected)
     for encoding in tried:
-        if encoding == _LATIN_1:
+        if encoding == _LATIN_1 or _single_byte(encoding):
             # Latin-1 decodes any bytes: a default label on CJK text is common.
+            # So does any single-byte codec (windows-1251 …): a label is no
+            # evidence against the bytes.
             detected = detected_once()
             if detected in _CJK_MULTIBYTE:
                 note = f"declared {declared} but the bytes are {detected}"
@@ -212,6 +215,18 @@ def decode(
         declared,
         f"bytes are not valid {fallback}; undecodable bytes replaced",
     )
+
+
+@functools.cache
+def _single_byte(encoding: str) -> bool:
+    """Whether ``encoding`` reads each byte as a character of its own
+    (windows-1251, koi8-r, iso8859-5 …), as no CJK codec or UTF does."""
+    if encoding.startswith("utf") or encoding in _CJK_MULTIBYTE:
+        return False
+    try:
+        return len(bytes(range(128, 256)).decode(encoding, errors="replace")) == 128
+    except LookupError:
+        return False
 
 
 def decodes(body: bytes, encoding: str) -> bool:
