@@ -26,7 +26,7 @@ import socket
 import ssl
 import urllib.request
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email.utils import formatdate
 from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import SplitResult, urlsplit
@@ -257,15 +257,20 @@ class Fetcher:
         }
         headers.update(self.options.headers)
         headers.update(request.headers)
-        # (_validator: one stored before it refused what cannot be sent back
-        # would stop the feed at every fetch, before its request left.)
-        if etag := _validator(request.etag):
-            headers["If-None-Match"] = etag
-        if last_modified := _validator(request.last_modified):
-            headers["If-Modified-Since"] = last_modified
+        if request.etag:
+            headers["If-None-Match"] = request.etag
+        if request.last_modified:
+            headers["If-Modified-Since"] = request.last_modified
         return headers
 
     async def _fetch_http(self, request: FetchRequest) -> Fetched:
+        # A validator stored before `_validator` refused what cannot be sent
+        # back would stop the feed at every fetch, before its request left.
+        request = replace(
+            request,
+            etag=_validator(request.etag),
+            last_modified=_validator(request.last_modified),
+        )
         deadline = request.timeout or self.options.timeout
         # Armed when the first request is sent (_follow): time spent queued
         # for a slot is not the server's slowness.
@@ -398,7 +403,7 @@ class Fetcher:
             for name in _CACHE_HEADERS
             if name in resp.headers
         )
-        if status == 304 and not (_validator(request.etag) or _validator(request.last_modified)):
+        if status == 304 and not (request.etag or request.last_modified):
             # Nothing was asked that "not modified" could answer: a broken
             # server or cache; the feed has no document to keep.
             raise _Failure("HTTP 304 Not Modified to a request without validators", 304)
@@ -408,9 +413,9 @@ class Fetcher:
                 status=FetchStatus.NOT_MODIFIED,
                 final_url=url,
                 http_status=304,
-                etag=_validator(resp.headers.get("etag")) or _validator(request.etag),
+                etag=_validator(resp.headers.get("etag")) or request.etag,
                 last_modified=_validator(resp.headers.get("last-modified"))
-                or _validator(request.last_modified),
+                or request.last_modified,
                 body_hash=request.body_hash,
                 cache_headers=cache,
                 redirects=redirects,
