@@ -20,6 +20,7 @@ import re
 import xml.parsers.expat
 from collections import deque
 from collections.abc import Callable, Iterator
+from typing import Literal
 
 from feedmill.models import ParsedFeed, RawEntry
 from feedmill.parse import fast, jsonfeed, robust
@@ -368,20 +369,16 @@ _ITEM_TAG = re.compile(r"<(/?)(?:[\w.-]+:)?(?:item|entry)(?=[\s/>])")
 _END_TAG = re.compile(r"</(?:[\w.-]+:)?(?:rss|feed|rdf|channel)\b", re.IGNORECASE)
 
 
-def _ends_inside_an_item(safe: str) -> bool:
-    """Whether the document stops inside the last item it opens: that item
-    is never closed, nor is the channel or the document after it.  Not a
-    whole document with junk after its end, nor one whose items are never
-    closed but its channel is, nor one cut between items."""
+def _cut_after_items(safe: str) -> Literal["inside an item", "after an item"] | None:
+    """Where the document stops, if it stops among its items: inside the last
+    item it opens (never closed, nor the channel or the document after it),
+    or after one it closes, its channel and root never closed (items after it
+    may have been cut off).  None for a whole document with junk after its
+    end, or one whose items are never closed but its channel is."""
     last = deque(_ITEM_TAG.finditer(safe), maxlen=1)  # the last only, in one scan
-    return bool(last) and not last[0].group(1) and not _END_TAG.search(safe, last[0].end())
-
-
-def _ends_between_items(safe: str) -> bool:
-    """Whether the document stops after an item it closes, its channel and
-    root never closed: items after that one may have been cut off."""
-    last = deque(_ITEM_TAG.finditer(safe), maxlen=1)
-    return bool(last) and bool(last[0].group(1)) and not _END_TAG.search(safe, last[0].end())
+    if not last or _END_TAG.search(safe, last[0].end()):
+        return None
+    return "after an item" if last[0].group(1) else "inside an item"
 
 
 def _nothing_in(raw: RawEntry) -> bool:
@@ -405,24 +402,22 @@ def _without_broken_items(parsed: ParsedFeed, safe: str, problem: str | None) ->
     document, fetched again, brings them.  Nothing but such items: a failure
     (retried), not an empty pass."""
     entries, notes = parsed.entries, []
-    cut = False  # what came is not all of the document: its validators are not kept
-    if problem and entries and _ends_inside_an_item(safe):
+    # What came is not all of the document: its validators are not kept.
+    cut = _cut_after_items(safe) if problem and entries else None
+    if cut == "inside an item":
         entries = entries[:-1]
         notes.append(
             "the document ends inside an item (cut short?): that item is left for the next fetch"
         )
-        cut = True
-    elif problem and entries and _ends_between_items(safe):
-        cut = True  # (its items are whole: nothing to say of them)
     kept = tuple(raw for raw in entries if not _nothing_in(raw))
     if len(kept) < len(entries):
         skipped = len(entries) - len(kept)
         notes.append(f"{skipped} empty items skipped (the document is ill-formed: cut short?)")
-    if not notes:
+    if not notes:  # (cut after an item: its items are whole, nothing to say of them)
         return dataclasses.replace(parsed, incomplete=True) if cut else parsed
     if not kept:
         reason = problem or parsed.warnings[0]
         raise ParseError(f"ill-formed XML ({reason}): no whole item in it — cut short?")
     return dataclasses.replace(
-        parsed, entries=kept, warnings=(*parsed.warnings, *notes), incomplete=cut
+        parsed, entries=kept, warnings=(*parsed.warnings, *notes), incomplete=cut is not None
     )
