@@ -586,6 +586,10 @@ class Mill:
             return [f for f in feeds if is_due(due(f, states[f.url], now), now)]
         return feeds
 
+    def _whereabouts(self, file_name: str) -> str:
+        """Where a post of the site is: "posts", "archive" or "gone" (`writer.whereabouts`)."""
+        return whereabouts(self.posts_dir, self.archive_dir, file_name, self._earlier)
+
     def _sync(self) -> dict[str, FeedState]:
         from feedmill.publish.archive import folders
 
@@ -657,7 +661,7 @@ class Mill:
         from feedmill.store.entries import hand_over
 
         def gone(name: str) -> bool:  # (deleted by hand)
-            return whereabouts(self.posts_dir, self.archive_dir, name, self._earlier) == "gone"
+            return self._whereabouts(name) == "gone"
 
         heirs = hand_over(conn, removed, self.worker_module().heir_name, gone)
         if heirs and self.dedupe is not None:  # later copies of a story are found in it now
@@ -1186,13 +1190,7 @@ class Mill:
             taken_down: list[int] = []
             archived: list[int] = []
             if written is None:
-                where = {
-                    p.entry_id: whereabouts(
-                        self.posts_dir, self.archive_dir, p.file_name, self._earlier
-                    )
-                    for p in ready
-                    if not p.is_new
-                }
+                where = {p.entry_id: self._whereabouts(p.file_name) for p in ready if not p.is_new}
                 taken_down = sorted(i for i, w in where.items() if w == "gone")
                 archived = sorted(i for i, w in where.items() if w == "archive")
                 ready = [p for p in ready if where.get(p.entry_id, "posts") == "posts"]

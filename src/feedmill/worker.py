@@ -194,6 +194,10 @@ class FeedJob:
     # posts back may have left some there (`whereabouts`).
     earlier_archives: tuple[str, ...] = ()
 
+    def whereabouts(self, file_name: str) -> str:
+        """Where a post of the site is: "posts", "archive" or "gone" (`writer.whereabouts`)."""
+        return whereabouts(self.posts_dir, self.archive_dir, file_name, self.earlier_archives)
+
 
 @dataclass(frozen=True, slots=True)
 class FeedResult:
@@ -300,7 +304,7 @@ def _way(conn: Connection, job: FeedJob, entry_id: int) -> str:
         return "awaits its page"
     if row.written_version is None:
         return "gives way"  # its file is yet to be written (by this pass)
-    if whereabouts(job.posts_dir, job.archive_dir, row.file_name, job.earlier_archives) == "posts":
+    if job.whereabouts(row.file_name) == "posts":
         return "gives way"
     return "stays off the site"
 
@@ -862,12 +866,7 @@ def handle(job: FeedJob) -> FeedResult:
             deleted_by_hand = {
                 entry_id
                 for entry_id, (state, name) in taken_back.items()
-                if state == "removed"
-                or (
-                    name is not None
-                    and whereabouts(job.posts_dir, job.archive_dir, name, job.earlier_archives)
-                    == "gone"
-                )
+                if state == "removed" or (name is not None and job.whereabouts(name) == "gone")
             }
             retracted = {
                 entry_id: verdict.duplicate_of
@@ -997,9 +996,7 @@ def handle(job: FeedJob) -> FeedResult:
                 unchanged += not touched.is_new
                 continue
             if touched.was_written:
-                where = whereabouts(
-                    job.posts_dir, job.archive_dir, touched.file_name, job.earlier_archives
-                )
+                where = job.whereabouts(touched.file_name)
                 if where != "posts":
                     (taken_down if where == "gone" else archived).append(touched.entry_id)
                     continue
