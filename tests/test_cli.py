@@ -572,6 +572,7 @@ def test_a_site_folder_without_hexos_config_is_posted_into_and_said(tmp_path: Pa
     said = " ".join(result.stderr.split())
     assert f"{tmp_path} is no Hexo site (no _config.yml)" in said
     assert f"`feedmill init {tmp_path}` makes one there" in said
+    assert "is no Hexo site" in " ".join(cli("publish", "-c", str(config)).stderr.split())
     for name in ("_config.json", "_config.yaml"):  # what Hexo reads too
         (tmp_path / name).write_text("{}\n", encoding="utf-8")
         result = cli("run", "-c", str(config))
