@@ -8,7 +8,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
@@ -30,6 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from feedmill import urls
 from feedmill.models import Entry
 from feedmill.normalize import told_apart_keys
+from feedmill.store import prepared
 from feedmill.store.bulk import insert_rows
 from feedmill.store.feeds import REMOVED_STYLE, posts_given, posts_taken_back
 from feedmill.store.posts import OFF_SITE, RETRACTED
@@ -619,21 +620,11 @@ def ingest_entries(
     existing: dict[str, tuple[int, str, str | None]] = {}
     written_before: set[int] = set()
     hashes = list(positions)
-    for start in range(0, len(hashes), _CHUNK):
-        chunk = hashes[start : start + _CHUNK]
-        query = (
-            select(
-                entries.c.key_hash,
-                entries.c.id,
-                entries.c.version,
-                posts.c.file_name,
-                posts.c.state,
-                posts.c.written_version,
-            )
-            .select_from(entries.join(posts, posts.c.entry_id == entries.c.id, isouter=True))
-            .where(entries.c.feed_id == feed_id, entries.c.key_hash.in_(chunk))
+    for chunk in _chunks(hashes):
+        query = prepared.run(
+            conn, _stored_versions, prepared.padded(len(chunk)), {"feed": feed_id}, {"h": chunk}
         )
-        for h, i, v, name, state, written_version in conn.execute(query):
+        for h, i, v, name, state, written_version in query:
             # An archived or removed post stays as it is, whatever its item becomes.
             existing[h] = (i, v, None if state in OFF_SITE else name)
             if written_version is not None:
@@ -706,12 +697,11 @@ def ingest_entries(
         # make SQLite insert row by row.
         insert_rows(conn, entries, new_rows)
         new_hashes = [str(r["key_hash"]) for r in new_rows]
-        for start in range(0, len(new_hashes), _CHUNK):
-            chunk = new_hashes[start : start + _CHUNK]
-            query = select(entries.c.id, entries.c.key_hash).where(
-                entries.c.feed_id == feed_id, entries.c.key_hash.in_(chunk)
+        for chunk in _chunks(new_hashes):
+            query = prepared.run(
+                conn, _ids_of, prepared.padded(len(chunk)), {"feed": feed_id}, {"h": chunk}
             )
-            ids.extend((row[0], row[1]) for row in conn.execute(query))
+            ids.extend((row[0], row[1]) for row in query)
         published = [(i, d) for i, d in ids if decisions[d].status == "active"]
         by_hash = {digest: items[positions[digest]].entry for _, digest in published}
         names = _insert_posts(conn, published, by_hash, name_for)
@@ -735,6 +725,53 @@ def ingest_entries(
         },
         blocked=statuses.count("blocked"),
         duplicates=statuses.count("duplicate"),
+    )
+
+
+def _chunks(hashes: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(hashes), prepared.LONGEST):
+        yield hashes[start : start + prepared.LONGEST]
+
+
+def _stored_versions(size: int) -> Select[Any]:
+    """Of a feed's entries by key hash: each one's id and version, and its post's
+    file name, state and written version (none where it has no post)."""
+    return (
+        select(
+            entries.c.key_hash,
+            entries.c.id,
+            entries.c.version,
+            posts.c.file_name,
+            posts.c.state,
+            posts.c.written_version,
+        )
+        .select_from(entries.join(posts, posts.c.entry_id == entries.c.id, isouter=True))
+        .where(
+            entries.c.feed_id == bindparam("feed"),
+            entries.c.key_hash.in_(prepared.listed("h", size)),
+        )
+    )
+
+
+def _ids_of(size: int) -> Select[Any]:
+    return select(entries.c.id, entries.c.key_hash).where(
+        entries.c.feed_id == bindparam("feed"), entries.c.key_hash.in_(prepared.listed("h", size))
+    )
+
+
+class _Linked(NamedTuple):
+    link: str
+    id: int
+    key_hash: str
+    published_at: datetime | None
+    title: str
+    content: str
+
+
+def _stored_links(size: int) -> Select[Any]:
+    """A feed's entries of the links asked, with what tells whether one is an item renamed."""
+    return select(*(entries.c[name] for name in _Linked._fields)).where(
+        entries.c.feed_id == bindparam("feed"), entries.c.link.in_(prepared.listed("link", size))
     )
 
 
@@ -768,17 +805,12 @@ def _renamed(
     links = [new[digests[0]].link or "" for digests in by_link.values()]
     # (The stored link as it was before tracking parameters were added to it.)
     asked = list(dict.fromkeys(variant for link in links for variant in _variants(link)))
-    stored: dict[str, list[Any]] = {}
-    for start in range(0, len(asked), _CHUNK):
-        query = select(
-            entries.c.link,
-            entries.c.id,
-            entries.c.key_hash,
-            entries.c.published_at,
-            entries.c.title,
-            entries.c.content,
-        ).where(entries.c.feed_id == feed_id, entries.c.link.in_(asked[start : start + _CHUNK]))
-        for row in conn.execute(query):
+    stored: dict[str, list[_Linked]] = {}
+    for chunk in _chunks(asked):
+        found = prepared.rows(
+            conn, _stored_links, prepared.padded(len(chunk)), {"feed": feed_id}, {"link": chunk}
+        )
+        for row in map(_Linked._make, found):
             if row.key_hash not in positions:  # (the document lists it under its own key)
                 stored.setdefault(_page(row.link), []).append(row)
     renamed: dict[str, int] = {}

@@ -9,8 +9,20 @@ from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, case, delete, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Select,
+    Update,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 
+from feedmill.store import prepared
 from feedmill.store.posts import on_site
 from feedmill.store.schema import entries, feeds, posts
 
@@ -185,7 +197,15 @@ def _count_posts(conn: Connection, entry_ids: Iterable[int], sign: int) -> None:
 
 
 def record(conn: Connection, feed_id: int, **values: Any) -> None:
-    conn.execute(update(feeds).where(feeds.c.id == feed_id).values(**storable(values)))
+    prepared.run(conn, _record, tuple(values), {**storable(values), "b_id": feed_id})
+
+
+def _record(columns: tuple[str, ...]) -> Update:
+    return (
+        update(feeds)
+        .where(feeds.c.id == bindparam("b_id"))
+        .values({name: bindparam(name, type_=feeds.c[name].type) for name in columns})
+    )
 
 
 # A NUL (PostgreSQL's text refuses it) and a surrogate without its pair
@@ -235,10 +255,20 @@ def set_style(conn: Connection, feed_id: int, style_hash: str) -> int:
 
     Returns how many posts were queued.
     """
-    current = conn.execute(select(feeds.c.style_hash).where(feeds.c.id == feed_id)).scalar()
+    current = prepared.run(conn, _style_of, None, {"feed": feed_id}).scalar()
     if current == style_hash:
         return 0
     return set_styles(conn, [(feed_id, current, style_hash)])
+
+
+def _style_of(_: None) -> Select[Any]:
+    return select(feeds.c.style_hash).where(feeds.c.id == bindparam("feed"))
+
+
+def _set_style(_: None) -> Update:
+    return (
+        update(feeds).where(feeds.c.id == bindparam("feed")).values(style_hash=bindparam("style"))
+    )
 
 
 REMOVED_STYLE = "removed"  # a feed no longer in feedmill.yml (never a style_hash)
@@ -330,10 +360,8 @@ def set_styles(conn: Connection, changes: Sequence[tuple[int, str | None, str]])
     changes = [change for change in changes if change[1] != change[2]]
     if not changes:
         return 0
-    conn.execute(
-        update(feeds).where(feeds.c.id == bindparam("feed")).values(style_hash=bindparam("style")),
-        [{"feed": feed_id, "style": new} for feed_id, _, new in changes],
-    )
+    for feed_id, _, new in changes:
+        prepared.run(conn, _set_style, None, {"feed": feed_id, "style": new})
     reread = [feed_id for feed_id, old, new in changes if rereads(old, new)]
     if reread:
         conn.execute(

@@ -3,8 +3,9 @@ tokenizer built the search index, when dedupe bands were last pruned."""
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, Delete, bindparam, delete, insert, select
 
+from feedmill.store import prepared
 from feedmill.store.schema import meta
 
 
@@ -19,4 +20,8 @@ def put(conn: Connection, name: str, value: str) -> None:
 
 
 def forget(conn: Connection, name: str) -> None:
-    conn.execute(delete(meta).where(meta.c.name == name))
+    prepared.run(conn, _forget, None, {"name": name})  # (every feed's pass, search off)
+
+
+def _forget(_: None) -> Delete:
+    return delete(meta).where(meta.c.name == bindparam("name"))

@@ -7,9 +7,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Engine, case, delete, func, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Select,
+    Update,
+    bindparam,
+    case,
+    delete,
+    func,
+    literal,
+    select,
+    update,
+)
 
 from feedmill.models import Entry
+from feedmill.store import prepared
 from feedmill.store.database import reading
 from feedmill.store.schema import entries, entry_from_row, feeds, posts
 
@@ -27,6 +41,8 @@ RETRACTED = "retracted"
 # Not on the site, and never to be written by a pass: a retracted post's row
 # waits only for its files to go (a crash in between: the next pass's start).
 OFF_SITE = (*FROZEN, RETRACTED)
+# … as values written in a prepared statement (not an expanding IN list).
+_OFF_SITE = [literal(state) for state in OFF_SITE]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,18 +63,24 @@ class PendingPost:
 def posted_among(conn: Connection, feed_id: int, key_hashes: Sequence[str]) -> int:
     """How many of a feed's entries ``key_hashes`` have a post on the site."""
     count = 0
-    for start in range(0, len(key_hashes), 500):
-        chunk = list(key_hashes[start : start + 500])
-        count += conn.execute(
-            select(func.count())
-            .select_from(entries.join(posts, posts.c.entry_id == entries.c.id))
-            .where(
-                entries.c.feed_id == feed_id,
-                entries.c.key_hash.in_(chunk),
-                posts.c.state.not_in(OFF_SITE),
-            )
+    for start in range(0, len(key_hashes), prepared.LONGEST):
+        chunk = key_hashes[start : start + prepared.LONGEST]
+        count += prepared.run(
+            conn, _posted_among, prepared.padded(len(chunk)), {"feed": feed_id}, {"h": chunk}
         ).scalar_one()
     return count
+
+
+def _posted_among(size: int) -> Select[Any]:
+    return (
+        select(func.count())
+        .select_from(entries.join(posts, posts.c.entry_id == entries.c.id))
+        .where(
+            entries.c.feed_id == bindparam("feed"),
+            entries.c.key_hash.in_(prepared.listed("h", size)),
+            posts.c.state.not_in(_OFF_SITE),
+        )
+    )
 
 
 def pending_count(conn: Connection) -> int:
@@ -165,15 +187,30 @@ def mark_written(
     Only posts in one of ``states`` become written: a worker passes
     ``("pending",)``, so that a post marked stale meanwhile is redone.
     """
-    version = select(entries.c.version).where(entries.c.id == posts.c.entry_id).scalar_subquery()
-    state = case((posts.c.state.in_(states), "written"), else_=posts.c.state)
-    for start in range(0, len(entry_ids), 500):
-        chunk = list(entry_ids[start : start + 500])
-        conn.execute(
-            update(posts)
-            .where(posts.c.entry_id.in_(chunk))
-            .values(state=state, written_version=version, written_at=now)
+    for start in range(0, len(entry_ids), prepared.LONGEST):
+        chunk = entry_ids[start : start + prepared.LONGEST]
+        prepared.run(
+            conn,
+            _mark_written,
+            (prepared.padded(len(chunk)), tuple(states)),
+            {"now": now},
+            {"id": chunk},
         )
+
+
+def _mark_written(shape: tuple[int, tuple[str, ...]]) -> Update:
+    size, states = shape
+    version = select(entries.c.version).where(entries.c.id == posts.c.entry_id).scalar_subquery()
+    written = posts.c.state.in_([literal(state) for state in states])
+    return (
+        update(posts)
+        .where(posts.c.entry_id.in_(prepared.listed("id", size)))
+        .values(
+            state=case((written, "written"), else_=posts.c.state),
+            written_version=version,
+            written_at=bindparam("now", type_=posts.c.written_at.type),
+        )
+    )
 
 
 def retracted(conn: Connection, entry_ids: Iterable[int] | None = None) -> list[tuple[int, str]]:
