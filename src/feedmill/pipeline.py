@@ -290,7 +290,9 @@ class Mill:
         # address): failing, they are tried at once, once their rows are
         # found under the new URL (`_sync`).
         self._retry_renamed: list[str] = []
-        self.engine: Engine = open_database(config.database_url)
+        # (Resolved once: every feed's job names it.)
+        self.database_url = config.database_url
+        self.engine: Engine = open_database(self.database_url)
         self.template, self.template_fp = read_template(config.template_path)
         self.fetch_options = fetch_options(config)
         self._feed_keys: dict[str, int] | None = None  # feed_key → index, when first needed
@@ -895,7 +897,7 @@ class Mill:
                 archive_dir=self.archive_dir,
                 earlier_archives=self._earlier,
                 stage_dir=self.stage_dir,
-                database_url=self.config.database_url,
+                database_url=self.database_url,
                 state=state,
                 fetched=replace(fetched, body=None),
                 policy=self._policy(spec),
