@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import html as htmllib
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
+from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
@@ -206,6 +207,20 @@ def test_date_styles() -> None:
     moment = datetime(2022, 9, 20, 16, 1, tzinfo=UTC)
     assert format_date(moment, "rfc822", "Asia/Shanghai") == "Tue, 20 Sep 2022 16:01:00 GMT"
     assert format_date(moment, "local", "Asia/Shanghai") == "2022-09-21 00:01:00"
+
+
+@given(
+    st.datetimes(
+        min_value=datetime(1, 1, 2),
+        max_value=datetime(9999, 12, 30),
+        timezones=st.sampled_from(
+            [UTC, timezone(timedelta(hours=8)), timezone(-timedelta(hours=5))]
+        ),
+    )
+)
+def test_rfc822_dates_are_the_standard_librarys(moment: datetime) -> None:
+    expected = format_datetime(moment.astimezone(UTC), usegmt=True)
+    assert format_date(moment, "rfc822", "Asia/Shanghai") == expected
 
 
 def test_author_is_the_source() -> None:

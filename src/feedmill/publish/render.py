@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
-from email.utils import format_datetime, parsedate_to_datetime
+from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from html.entities import html5 as _NAMED_REFERENCES
 from pathlib import Path
@@ -135,7 +135,8 @@ def display_width(text: str) -> int:
 
 def cut_title(title: str, max_width: int) -> str:
     """Cut to ``max_width`` display units (CJK counts 2) plus ``...``."""
-    if max_width <= 0 or display_width(title) <= max_width:
+    # (A character is at most 2 wide: most titles need no count.)
+    if max_width <= 0 or 2 * len(title) <= max_width or display_width(title) <= max_width:
         return title
     out, width = [], 0
     for ch in title:
@@ -201,10 +202,20 @@ def _whole_clusters(cut: str) -> str:
     return cut
 
 
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def format_date(moment: datetime, style: str, site_timezone: str) -> str:
     if style == "local":
         return moment.astimezone(ZoneInfo(site_timezone)).strftime("%Y-%m-%d %H:%M:%S")
-    return format_datetime(moment.astimezone(UTC), usegmt=True)
+    # RFC 822 in GMT, as email.utils.format_datetime(…, usegmt=True) writes it
+    # (a test holds them equal) at a third of its cost.
+    t = moment.astimezone(UTC)
+    return (
+        f"{_DAYS[t.weekday()]}, {t.day:02d} {_MONTHS[t.month - 1]} {t.year:04d} "
+        f"{t.hour:02d}:{t.minute:02d}:{t.second:02d} GMT"
+    )
 
 
 _DATE_LINE = re.compile(r"^date: *(.+?)[ \t\r]*$", re.MULTILINE)
