@@ -10,9 +10,12 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, Select, Update, bindparam, insert, literal, select, update
+from sqlalchemy.exc import CompileError, StatementError
 
+from feedmill.store import feeds as feed_store
 from feedmill.store import prepared
 from feedmill.store.database import open_database
+from feedmill.store.posts import mark_written
 from feedmill.store.schema import entries, feeds
 
 MOMENT = datetime(2024, 3, 5, 1, 2, 3, 456789, tzinfo=UTC)
@@ -116,3 +119,23 @@ def test_what_a_statement_cannot_run_with_is_refused(engine: Engine) -> None:
             prepared.run(conn, _of_feed, 2, {"feed": 1}, {"h": ["h1", "h2", "h3"]})
     with pytest.raises(ValueError, match="chunk it"):
         prepared.padded(prepared.LONGEST + 1)
+
+
+def test_a_value_its_column_refuses_is_a_database_error(engine: Engine) -> None:
+    """As conn.execute raises it: a daemon's pass retries on SQLAlchemyError."""
+    naive = datetime(2024, 3, 5, 1, 2, 3)
+    with engine.begin() as conn:
+        with pytest.raises(StatementError, match="naive datetime"):
+            feed_store.record(conn, 1, last_attempt_at=naive)
+        with pytest.raises(StatementError, match="naive datetime"):
+            mark_written(conn, [1], naive)
+        with pytest.raises(CompileError, match="Unconsumed column names: nonexistent"):
+            feed_store.record(conn, 1, nonexistent=1)
+
+
+def test_many_feeds_restyled_at_once_all_take_their_style(engine: Engine) -> None:
+    with engine.begin() as conn:
+        feed_store.set_styles(conn, [(1, None, "a" * 32), (2, None, "b" * 32)])
+        feed_store.set_styles(conn, [(2, "b" * 32, "c" * 32)])
+        styles = dict(conn.execute(select(feeds.c.id, feeds.c.style_hash)).all())
+    assert styles == {1: "a" * 32, 2: "c" * 32}

@@ -21,6 +21,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.exc import CompileError
 
 from feedmill.store import prepared
 from feedmill.store.posts import on_site
@@ -201,6 +202,9 @@ def record(conn: Connection, feed_id: int, **values: Any) -> None:
 
 
 def _record(columns: tuple[str, ...]) -> Update:
+    unknown = [name for name in columns if name not in feeds.c]
+    if unknown:  # (as SQLAlchemy's own compiler would say it)
+        raise CompileError(f"Unconsumed column names: {', '.join(unknown)}")
     return (
         update(feeds)
         .where(feeds.c.id == bindparam("b_id"))
@@ -360,8 +364,12 @@ def set_styles(conn: Connection, changes: Sequence[tuple[int, str | None, str]])
     changes = [change for change in changes if change[1] != change[2]]
     if not changes:
         return 0
-    for feed_id, _, new in changes:
-        prepared.run(conn, _set_style, None, {"feed": feed_id, "style": new})
+    if len(changes) == 1:  # a worker's feed: a prepared statement
+        prepared.run(conn, _set_style, None, {"feed": changes[0][0], "style": changes[0][2]})
+    else:  # a first run, a template edit: one executemany (a round trip each would add up)
+        conn.execute(
+            _set_style(None), [{"feed": feed_id, "style": new} for feed_id, _, new in changes]
+        )
     reread = [feed_id for feed_id, old, new in changes if rereads(old, new)]
     if reread:
         conn.execute(

@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import BindParameter, Connection, CursorResult, Executable, bindparam
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import StatementError
 
 # The sizes an IN list is padded to; a longer list is the caller's to chunk.
 _SIZES = (1, 2, 4, 8, 16, 32, 64, 128, 256, 500)
@@ -134,7 +135,10 @@ def _run(
     if not compiled.required <= params.keys():
         raise ValueError(f"no value for {sorted(compiled.required - params.keys())}")
     for name, processor in compiled.processors.items():
-        params[name] = processor(params[name])
+        try:
+            params[name] = processor(params[name])
+        except Exception as exc:  # a naive datetime: a SQLAlchemyError, as conn.execute raises it
+            raise StatementError(str(exc), compiled.sql, params, exc) from exc
     if compiled.order is not None:
         return conn.exec_driver_sql(compiled.sql, tuple(params[name] for name in compiled.order))
     return conn.exec_driver_sql(compiled.sql, params)
