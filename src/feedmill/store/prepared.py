@@ -107,11 +107,9 @@ def rows(
     result = _run(conn, compiled, values, lists)
     if not compiled.results:
         return [tuple(row) for row in result]
-    pairs = compiled.results
+    converts = compiled.results
     return [
-        tuple(
-            convert(value) if convert else value for convert, value in zip(pairs, row, strict=True)
-        )
+        tuple(f(value) if f else value for f, value in zip(converts, row, strict=True))
         for row in result
     ]
 
