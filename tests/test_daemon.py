@@ -362,6 +362,67 @@ def test_a_daemon_takes_up_an_edited_config(tmp_path: Path, feed_server: FeedSer
     assert_consistent(tmp_path, 5)
 
 
+# The database out of reach while a daemon takes up an edit (PostgreSQL
+# stopped, a lock held past the timeout): its first two reconfigurations —
+# the edit's, then the way back — fail as a connection refused would.  (A
+# stand-in: a real outage would hold the test for the lock timeout.)
+AWAY_HOOK = """
+from sqlalchemy.exc import OperationalError
+from feedmill import pipeline
+
+reconfigure, calls = pipeline.Mill.reconfigure, []
+
+def flaky(self, config):
+    calls.append(config)
+    if len(calls) <= 2:
+        raise OperationalError("SELECT 1", {}, ConnectionRefusedError("the database is away"))
+    return reconfigure(self, config)
+
+pipeline.Mill.reconfigure = flaky
+"""
+
+
+def test_a_daemon_takes_up_an_edit_once_its_database_is_back(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    old = feed_server.add("/old", body=many(2))
+    new = feed_server.add("/new", body=many(3, "w"))
+    settings = {"interval": "1s", "dedupe": False}
+    write_config(tmp_path, [{"url": old, "group": "g", "source": "a"}], **settings)
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(AWAY_HOOK, encoding="utf-8")
+    env = {
+        **os.environ,
+        "PYTHONUNBUFFERED": "1",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(hook), os.environ.get("PYTHONPATH")])),
+    }
+    daemon = subprocess.Popen(
+        [sys.executable, "-m", "feedmill", "run", "--every", "1s"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    with ended(daemon):
+        wait_for(lambda: len(posts(tmp_path)) == 2)
+        feeds = [
+            {"url": old, "group": "g", "source": "a"},
+            {"url": new, "group": "g", "source": "b"},
+        ]
+        write_config(tmp_path, feeds, **settings)
+        # Not dropped: taken up after the next pass, the database being back.
+        wait_for(lambda: len(posts(tmp_path)) == 5)
+        out, err = stop_cleanly(daemon)
+    assert daemon.returncode == 0
+    assert err.count("config not reloaded") == 1, err
+    assert "cannot apply it: ConnectionRefusedError: the database is away" in err
+    assert "SELECT 1" not in err and "sqlalche.me" not in err  # the reason, not the SQL
+    assert "feeds (1 added, 0 removed)" in out
+    assert_consistent(tmp_path, 5)
+
+
 def test_a_daemon_tries_a_failing_feed_at_once_when_its_settings_are_edited(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:

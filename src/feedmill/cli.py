@@ -645,6 +645,8 @@ def _named_files(config: Config) -> tuple[Path | None, ...]:
 _AGAIN: FileStamp = (-1, -1, -1, -1)
 # Config path → the refusal said last (a refused config is read every pass).
 _refusals: dict[str, str] = {}
+# … and why the edit it holds could not be applied, said last (tried every pass).
+_unapplied: dict[str, str] = {}
 
 
 def _reloaded(mill: Any, config: Config, stamp: Stamp) -> tuple[Config, Stamp]:
@@ -694,15 +696,26 @@ def _reloaded(mill: Any, config: Config, stamp: Stamp) -> tuple[Config, Stamp]:
         return config, now
     try:
         mill.reconfigure(fresh)
+        _unapplied.pop(config.path, None)
         _say_notices(mill)
     except Exception as exc:
-        err.print(
-            f"{_now_stamp()}[yellow]config not reloaded[/yellow] {plain(str(config.path))}: "
-            f"cannot apply it: {type(exc).__name__}: {plain(str(exc))}",
-            soft_wrap=True,
-        )
-        mill.reconfigure(config)  # what it ran with; failing here too ends the daemon
-        return config, now
+        # The database out of reach or locked for now: the edit is tried
+        # again after the next pass (said again only if the reason changes),
+        # and the daemon goes on with what it ran with meanwhile.
+        reason = _reason(exc)
+        refusal = f"cannot apply it: {type(reason).__name__}: {reason}"
+        if _unapplied.get(config.path) != refusal:
+            _unapplied[config.path] = refusal
+            err.print(
+                f"{_now_stamp()}[yellow]config not reloaded[/yellow] {plain(str(config.path))}: "
+                f"{plain(refusal)}; tried again after the next pass",
+                soft_wrap=True,
+            )
+        with suppress(Exception):
+            # Failing too (the database still away), the next pass fails
+            # and is retried like any other; it ends nothing.
+            mill.reconfigure(config)
+        return config, (*now, _AGAIN)
     # Feeds as the config tells them apart: a url respelt is the same feed.
     before = {config.feed_key(f) for f in config.feeds}
     after = {fresh.feed_key(f) for f in fresh.feeds}
@@ -721,6 +734,13 @@ def _reloaded(mill: Any, config: Config, stamp: Stamp) -> tuple[Config, Stamp]:
     if _named_files(fresh) != _named_files(config):  # other files, read now
         now = now[0], *_stamps(fresh)[1:]
     return fresh, now
+
+
+def _reason(exc: BaseException) -> BaseException:
+    """The driver's reason, not SQLAlchemy's SQL and help link (as one pass says it)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    return (getattr(exc, "orig", None) or exc) if isinstance(exc, SQLAlchemyError) else exc
 
 
 def _daemon_pass(mill: Any, failed_passes: int) -> int:
@@ -749,11 +769,8 @@ def _daemon_pass(mill: Any, failed_passes: int) -> int:
     except StoreError:
         raise
     except Exception as exc:
-        from sqlalchemy.exc import SQLAlchemyError
-
         failed_passes += 1
-        # The driver's reason, not SQLAlchemy's SQL and help link (as one pass says it).
-        reason = (getattr(exc, "orig", None) or exc) if isinstance(exc, SQLAlchemyError) else exc
+        reason = _reason(exc)
         err.print(
             f"{_now_stamp()}[red]pass failed[/red] ({failed_passes} in a row): "
             f"{type(reason).__name__}: {plain(str(reason))}",
