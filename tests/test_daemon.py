@@ -24,19 +24,30 @@ from support.site import cli, posts, write_config
 pytestmark = pytest.mark.slow
 
 
-def feedmill(*args: str, cwd: Path, session: bool = False) -> subprocess.Popen[str]:
-    """`feedmill *args` in ``cwd``; with ``session``, in a process group of its
-    own, which a signal to the whole group (systemd, a terminal) reaches."""
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+def feedmill(
+    *args: str, cwd: Path, session: bool = False, env: dict[str, str] | None = None
+) -> subprocess.Popen[str]:
+    """`feedmill *args` in ``cwd`` (in ``env``, else ours); with ``session``, in a
+    process group of its own, which a signal to the whole group (systemd, a
+    terminal) reaches."""
     return subprocess.Popen(
         [sys.executable, "-m", "feedmill", *args],
         cwd=cwd,
-        env=env,
+        env={**(env or os.environ), "PYTHONUNBUFFERED": "1"},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=session,
     )
+
+
+def hooked(site: Path, hook: str, **extra: str) -> dict[str, str]:
+    """An environment whose Python runs ``hook`` first (a sitecustomize), with ``extra``."""
+    folder = site / "hook"
+    folder.mkdir()
+    (folder / "sitecustomize.py").write_text(hook, encoding="utf-8")
+    path = os.pathsep.join(filter(None, [str(folder), os.environ.get("PYTHONPATH")]))
+    return {**os.environ, "PYTHONPATH": path, **extra}
 
 
 @contextlib.contextmanager
@@ -389,22 +400,7 @@ def test_a_daemon_takes_up_an_edit_once_its_database_is_back(
     new = feed_server.add("/new", body=many(3, "w"))
     settings = {"interval": "1s", "dedupe": False}
     write_config(tmp_path, [{"url": old, "group": "g", "source": "a"}], **settings)
-    hook = tmp_path / "hook"
-    hook.mkdir()
-    (hook / "sitecustomize.py").write_text(AWAY_HOOK, encoding="utf-8")
-    env = {
-        **os.environ,
-        "PYTHONUNBUFFERED": "1",
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(hook), os.environ.get("PYTHONPATH")])),
-    }
-    daemon = subprocess.Popen(
-        [sys.executable, "-m", "feedmill", "run", "--every", "1s"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    daemon = feedmill("run", "--every", "1s", cwd=tmp_path, env=hooked(tmp_path, AWAY_HOOK))
     with ended(daemon):
         wait_for(lambda: len(posts(tmp_path)) == 2)
         feeds = [
@@ -683,24 +679,9 @@ def test_kill_9_at_any_moment_leaves_a_state_the_next_run_completes(
 ) -> None:
     url = feed_server.add("/feed", body=many(600))
     write_config(tmp_path, [{"url": url, "group": "g", "source": "s"}])
-    hook = tmp_path / "hook"
-    hook.mkdir()
-    (hook / "sitecustomize.py").write_text(PAUSE_HOOK, encoding="utf-8")
     flag = tmp_path / "paused"
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(hook), os.environ.get("PYTHONPATH")])),
-        "FM_PAUSE_AT": pause_at,
-        "FM_PAUSED": str(flag),
-    }
-    victim = subprocess.Popen(
-        [sys.executable, "-m", "feedmill", "run", "--workers", "1"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    env = hooked(tmp_path, PAUSE_HOOK, FM_PAUSE_AT=pause_at, FM_PAUSED=str(flag))
+    victim = feedmill("run", "--workers", "1", cwd=tmp_path, env=env)
     with ended(victim):
         wait_for(lambda: flag.exists() or victim.poll() is not None)
         placed = _post_count(tmp_path)

@@ -30,11 +30,11 @@ _SIZES = (1, 2, 4, 8, 16, 32, 64, 128, 256, 500)
 LONGEST = _SIZES[-1]
 
 
-def listed(name: str, size: int, type_: Any = None) -> list[BindParameter[Any]]:
+def listed(name: str, size: int) -> list[BindParameter[Any]]:
     """The parameters of an ``IN`` list of ``size`` values, for a builder:
-    ``column.in_(listed("h", size))``; `run` fills them from its ``lists``.
-    (``type_``: the values' column type where they need converting, dates.)"""
-    return [bindparam(f"{name}{i}", type_=type_) for i in range(size)]
+    ``column.in_(listed("h", size))``; `run` fills them from its ``lists``
+    as the driver takes them (ids, key hashes, links: no conversion)."""
+    return [bindparam(f"{name}{i}") for i in range(size)]
 
 
 def padded(count: int) -> int:
