@@ -885,3 +885,100 @@ def test_an_edit_that_keeps_the_configs_size_and_time_is_seen(tmp_path: Path) ->
     assert os.stat(path).st_mtime_ns == kept.st_mtime_ns and path.stat().st_size == kept.st_size
     assert _stamp(path) != before
     assert _stamp(path) == _stamp(path)  # and nothing else counts as an edit
+
+
+def unreachable_database(postgres_url: str, sockets: Path) -> tuple[str, str, Path]:
+    """A new database on the tests' PostgreSQL server: its URL through
+    ``sockets`` (an empty folder: no server there yet), its URL as the server
+    is reached, and the server's socket."""
+    from sqlalchemy.engine import make_url
+
+    from support.postgres import new_database
+
+    sockets.mkdir()
+    server = make_url(new_database(postgres_url))
+    found = next(Path(str(server.query["host"])).glob(".s.PGSQL.*"))
+    away = server.update_query_dict({"host": str(sockets)})
+    return away.render_as_string(hide_password=False), str(server), found
+
+
+def said(log: Path, text: str) -> bool:
+    return log.exists() and text in log.read_text(encoding="utf-8")
+
+
+def test_a_daemon_started_before_its_database_server_waits_for_it(
+    tmp_path: Path, feed_server: FeedServer, postgres_url: str
+) -> None:
+    """A daemon that boots before its PostgreSQL server (one compose file,
+    one machine's services) tried once and exited 1: with systemd's
+    Restart=no or a container's restart policy off, the blog stopped until
+    someone looked. It says why, tries again, and starts once the server
+    answers."""
+    state, _, socket = unreachable_database(postgres_url, tmp_path / "sock")
+    url = feed_server.add("/feed", body=many(2))
+    write_config(tmp_path, [{"url": url, "group": "g", "source": "a"}], state=state)
+    log = tmp_path / "err.txt"
+    with log.open("w") as errors:
+        daemon = subprocess.Popen(
+            [sys.executable, "-m", "feedmill", "run", "--every", "1s"],
+            cwd=tmp_path,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            text=True,
+        )
+        with ended(daemon):
+            wait_for(lambda: said(log, "start failed (2 in a row, trying again in 1s)"))
+            assert daemon.poll() is None and posts(tmp_path) == {}
+            (tmp_path / "sock" / socket.name).symlink_to(socket)  # the server is up
+            wait_for(lambda: len(posts(tmp_path)) == 2)
+            daemon.send_signal(signal.SIGTERM)
+            out, _ = daemon.communicate(timeout=60)
+    assert daemon.returncode == 0
+    err = log.read_text(encoding="utf-8")
+    assert "start failed (1 in a row, trying again in 1s): cannot open the state database" in err
+    assert "No such file or directory" in err  # the driver's reason
+    assert "Traceback" not in err
+    assert "posts: 2 new" in out
+
+
+def test_a_daemon_waiting_for_its_database_takes_up_an_edit_and_stops_on_sigterm(
+    tmp_path: Path, feed_server: FeedServer, postgres_url: str
+) -> None:
+    state, reachable, _ = unreachable_database(postgres_url, tmp_path / "sock")
+    url = feed_server.add("/feed", body=many(2))
+    feeds = [{"url": url, "group": "g", "source": "a"}]
+    write_config(tmp_path, feeds, state=state)
+    log = tmp_path / "err.txt"
+    with log.open("w") as errors:
+        daemon = subprocess.Popen(
+            [sys.executable, "-m", "feedmill", "run", "--every", "1s"],
+            cwd=tmp_path,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            text=True,
+        )
+        with ended(daemon):
+            wait_for(lambda: said(log, "start failed (1 in a row"))
+            # The user points it at the server's real socket folder.
+            write_config(tmp_path, feeds, state=reachable)
+            wait_for(lambda: len(posts(tmp_path)) == 2)
+            out, _ = stop_cleanly(daemon)
+        assert f"reloaded {tmp_path / 'feedmill.yml'}\n" in out and "posts: 2 new" in out
+    # Stopped while it waits: at once, as a daemon's normal end.
+    write_config(tmp_path, feeds, state=state)
+    with log.open("w") as errors:
+        daemon = subprocess.Popen(
+            [sys.executable, "-m", "feedmill", "run", "--every", "1h"],
+            cwd=tmp_path,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            text=True,
+        )
+        with ended(daemon):
+            wait_for(lambda: said(log, "start failed (1 in a row, trying again in 5s)"))
+            daemon.send_signal(signal.SIGTERM)
+            daemon.communicate(timeout=60)
+    assert daemon.returncode == 0

@@ -526,15 +526,17 @@ def _run_passes(config: Config, options: Any, every: timedelta | None) -> int:
     """`run_config`'s passes: one, or a daemon's until a signal."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from feedmill.pipeline import Mill
     from feedmill.publish.sitelock import SiteBusy
     from feedmill.store.database import StoreError
 
     only, due_only = options.only, options.due_only
-    stamp = _stamps(config)
     try:
         first = replace(options, due_only=due_only and not only)
-        with Mill(config, first) as mill, _stop_on_signals(mill) as received:
+        started, config, stamp = _started(config, first, every)
+        if started is None:
+            return 0  # stopped while it waited for its database: a daemon's normal end
+        options = replace(options, only=_configured(config, only)[0])  # as read at last
+        with started as mill, _stop_on_signals(mill) as received:
             _say_notices(mill)
             failed_passes = 0
             while True:
@@ -564,6 +566,84 @@ def _run_passes(config: Config, options: Any, every: timedelta | None) -> int:
     except (SiteBusy, StoreError, SQLAlchemyError, OSError) as exc:
         return _failed_pass(config, exc)
     return 0
+
+
+def _started(config: Config, options: Any, every: timedelta | None) -> tuple[Any, Config, Stamp]:
+    """The Mill of ``config``, the config and its stamps as read.
+
+    A daemon whose database cannot be reached yet (a server that boots
+    after it, a restart, a lock held past the busy timeout) says so and
+    tries again — 5 s, 10 s, 20 s … at most ``every`` apart — taking up an
+    edit of its config meanwhile; a signal while it waits ends it (None).
+    One pass (no ``every``) fails at once, as cron expects.
+    """
+    from feedmill.pipeline import Mill
+    from feedmill.store.database import for_now
+
+    stamp = _stamps(config)
+    failed = 0
+    while True:
+        try:
+            return Mill(config, options), config, stamp
+        except Exception as exc:
+            if every is None or not for_now(exc):
+                raise
+            failed += 1
+            wait = retry_wait(failed, every)
+            err.print(
+                f"{_now_stamp()}[red]start failed[/red] ({failed} in a row, trying again in "
+                f"{_seconds(wait)}): {plain(_said(exc))}",
+                soft_wrap=True,
+            )
+        if _signalled_within(wait):
+            return None, config, stamp
+        now = _stamps(config)
+        if now != stamp:
+            fresh, stamp = _read_again(config, options.only, now)
+            if fresh is not None:
+                out.print(f"{_now_stamp()}reloaded {plain(str(fresh.path))}", soft_wrap=True)
+                config = fresh
+                options = replace(options, only=_configured(config, options.only)[0])
+
+
+def _said(exc: BaseException) -> str:
+    """What stops a daemon's start, as one line (the driver's reason, no SQL)."""
+    from feedmill.store.database import StoreError
+
+    if isinstance(exc, StoreError):
+        return str(exc)
+    reason = _reason(exc)
+    return f"{type(reason).__name__}: {reason}"
+
+
+def _seconds(wait: timedelta) -> str:
+    """``5s``, ``2m40s``, ``1h``: a wait as a log line says it."""
+    left = round(wait.total_seconds())
+    hours, left = divmod(left, 3600)
+    minutes, seconds = divmod(left, 60)
+    parts = [f"{hours}h" if hours else "", f"{minutes}m" if minutes else ""]
+    return "".join(parts) + (f"{seconds}s" if seconds or not any(parts) else "")
+
+
+def _signalled_within(wait: timedelta) -> bool:
+    """Wait ``wait``, or until SIGTERM/SIGINT; whether one came (noted for the
+    command, as `_signals_noted` notes them)."""
+    from feedmill.stopflag import StopFlag
+
+    if _NOTED_SIGNALS:  # while it tried
+        return True
+    flag = StopFlag()
+
+    def handler(signum: int, _frame: Any) -> None:
+        _NOTED_SIGNALS.append(signum)
+        flag.set()
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        return flag.wait(wait.total_seconds())
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 def _say_notices(mill: Any, stamp: str = "") -> None:
@@ -660,39 +740,8 @@ def _reloaded(mill: Any, config: Config, stamp: Stamp) -> tuple[Config, Stamp]:
     now = _stamps(config)  # before reading: an edit saved meanwhile is seen next time
     if now == stamp:
         return config, stamp
-    try:
-        fresh = load_config(config.path)
-    except ConfigError as exc:
-        # Read again next pass (a file it names may appear: a tags
-        # dictionary saved after the config), said again only if it changes.
-        if _refusals.get(config.path) != str(exc):
-            _refusals[config.path] = str(exc)
-            err.print(
-                f"{_now_stamp()}[yellow]config not reloaded[/yellow] {plain(str(exc))}",
-                soft_wrap=True,
-            )
-        return config, (*now, _AGAIN)
-    except Exception as exc:  # a bug in reading it must not end the daemon
-        err.print(
-            f"{_now_stamp()}[yellow]config not reloaded[/yellow] {plain(str(config.path))}: "
-            f"{type(exc).__name__}: {plain(str(exc))}",
-            soft_wrap=True,
-        )
-        return config, now
-    _refusals.pop(config.path, None)
-    _, gone = _configured(fresh, mill.options.only)
-    if gone:  # else the daemon would go on polling nothing
-        err.print(
-            f"{_now_stamp()}[yellow]config not reloaded[/yellow] {plain(str(config.path))}: "
-            f"--feed {plain(', '.join(gone))} is no longer in it",
-            soft_wrap=True,
-        )
-        return config, now
-    missing = _no_site(fresh)
-    if missing is not None:  # a typo would post into a new folder
-        err.print(
-            f"{_now_stamp()}[yellow]config not reloaded[/yellow] {plain(missing)}", soft_wrap=True
-        )
+    fresh, now = _read_again(config, mill.options.only, now)
+    if fresh is None:
         return config, now
     try:
         mill.reconfigure(fresh)
@@ -733,6 +782,46 @@ def _reloaded(mill: Any, config: Config, stamp: Stamp) -> tuple[Config, Stamp]:
     )
     if _named_files(fresh) != _named_files(config):  # other files, read now
         now = now[0], *_stamps(fresh)[1:]
+    return fresh, now
+
+
+def _read_again(config: Config, only: tuple[str, ...], now: Stamp) -> tuple[Config | None, Stamp]:
+    """``config`` read again from its file, whose stamps are ``now``, and the
+    stamps to keep; None for an edit that does not validate (said once)."""
+    try:
+        fresh = load_config(config.path)
+    except ConfigError as exc:
+        # Read again next pass (a file it names may appear: a tags
+        # dictionary saved after the config), said again only if it changes.
+        if _refusals.get(config.path) != str(exc):
+            _refusals[config.path] = str(exc)
+            err.print(
+                f"{_now_stamp()}[yellow]config not reloaded[/yellow] {plain(str(exc))}",
+                soft_wrap=True,
+            )
+        return None, (*now, _AGAIN)
+    except Exception as exc:  # a bug in reading it must not end the daemon
+        err.print(
+            f"{_now_stamp()}[yellow]config not reloaded[/yellow] {plain(str(config.path))}: "
+            f"{type(exc).__name__}: {plain(str(exc))}",
+            soft_wrap=True,
+        )
+        return None, now
+    _refusals.pop(config.path, None)
+    _, gone = _configured(fresh, only)
+    if gone:  # else the daemon would go on polling nothing
+        err.print(
+            f"{_now_stamp()}[yellow]config not reloaded[/yellow] {plain(str(config.path))}: "
+            f"--feed {plain(', '.join(gone))} is no longer in it",
+            soft_wrap=True,
+        )
+        return None, now
+    missing = _no_site(fresh)
+    if missing is not None:  # a typo would post into a new folder
+        err.print(
+            f"{_now_stamp()}[yellow]config not reloaded[/yellow] {plain(missing)}", soft_wrap=True
+        )
+        return None, now
     return fresh, now
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import logging
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,12 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 
 class StoreError(Exception):
     pass
+
+
+class StoreUnreachable(StoreError):
+    """The database could not be reached or was locked: what waiting may fix
+    (a server still starting, restarting or away; a lock held past the busy
+    timeout), unlike a file that is no database or a schema too new."""
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -245,13 +252,31 @@ def _foreign_keys(connection: Connection, *, on: bool) -> None:
     cursor.close()
 
 
+def for_now(exc: BaseException) -> bool:
+    """Whether waiting may end ``exc``: a server that cannot be reached (not
+    up yet, restarting, refusing more connections, its database not made
+    yet) or a SQLite file locked past the busy timeout — not a read-only or
+    corrupt file, nor a user without the rights."""
+    if isinstance(exc, StoreUnreachable):
+        return True
+    if not isinstance(exc, OperationalError):
+        return False
+    if isinstance(exc.orig, sqlite3.Error):
+        return "locked" in str(exc.orig)
+    return True
+
+
 def open_database(url: str) -> Engine:
     try:
         engine = create(url)
         migrate(engine)
     except StoreError as exc:
         raise StoreError(f"cannot use the state database {redacted(url)}: {exc}") from None
-    except DatabaseError as exc:  # locked, read-only, not a database at all …
+    except DatabaseError as exc:  # no server, locked, read-only, not a database at all …
+        if for_now(exc):
+            raise StoreUnreachable(
+                f"cannot open the state database {redacted(url)}: {exc.orig}"
+            ) from None
         # PostgreSQL: a user granted reads and writes only, on a schema that
         # needs the new version's migration ("must be owner of index …").
         hint = (
