@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from feedmill.publish.categories import hexo_slug
 
 from support import hexo
@@ -21,6 +23,7 @@ _POOL = (
 )
 
 
+@pytest.mark.hexo  # hexo-util's own slugize, run in Node
 def test_hexo_slug_is_hexo_utils_slugize() -> None:
     """A collision check is only as good as its copy of Hexo's rule: the
     names of feeds, OPML folders and tags are slugged as Hexo 8 slugs them."""

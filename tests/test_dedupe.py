@@ -190,6 +190,44 @@ def test_a_fingerprint_stored_before_names_and_order_were_kept_still_decides() -
     assert decide(a, old).duplicate and decide(a, old).reason.startswith("similarity")
 
 
+def test_made_for_chinese_a_traditional_version_and_an_english_rewrite_stay_apart() -> None:
+    """The README's limits: names are told by a Chinese word list, so a story
+    in traditional characters is not its simplified version's copy, and an
+    English rewrite in other words is not merged (every English word is a
+    name) — where the same story reworded in simplified Chinese is."""
+    simplified = fingerprint(
+        "央行宣布下调存款准备金率0.5个百分点",
+        "<p>中国人民银行决定于5月15日下调金融机构存款准备金率0.5个百分点，此次降准将释放长期资金"
+        "约1万亿元，有助于保持银行体系流动性合理充裕，支持实体经济发展。</p>",
+    )
+    reworded = fingerprint(
+        "人民银行：5月15日起降准0.5个百分点",
+        "<p>此次降准将释放长期资金约1万亿元。中国人民银行决定于5月15日下调金融机构存款准备金率"
+        "0.5个百分点，有助于保持银行体系流动性合理充裕、支持实体经济发展。</p>",
+    )
+    traditional = fingerprint(
+        "央行宣佈下調存款準備金率0.5個百分點",
+        "<p>中國人民銀行決定於5月15日下調金融機構存款準備金率0.5個百分點，此次降準將釋放長期資金"
+        "約1萬億元，有助於保持銀行體系流動性合理充裕，支持實體經濟發展。</p>",
+    )
+    assert decide(simplified, reworded).duplicate
+    assert not decide(simplified, traditional).duplicate
+    english = (
+        "Fed holds rates steady, signals cuts later this year",
+        "<p>The Federal Reserve left its benchmark interest rate unchanged on Wednesday and "
+        "signalled it still expects to cut rates later this year as inflation cools, officials "
+        "said after a two-day meeting in Washington.</p>",
+    )
+    rewrite = fingerprint(
+        "US central bank leaves borrowing costs alone",
+        "<p>America's central bank kept borrowing costs on hold on Wednesday after meeting for "
+        "two days in Washington, while policymakers indicated reductions remain likely before "
+        "year-end as price pressures ease.</p>",
+    )
+    assert decide(fingerprint(*english), fingerprint(*english)).duplicate
+    assert not decide(fingerprint(*english), rewrite).duplicate
+
+
 def test_very_short_items_merge_only_as_exact_copies() -> None:
     a = fingerprint("源1新闻1", "<p>正文</p>")
     b = fingerprint("源2新闻2", "<p>正文</p>")

@@ -450,6 +450,7 @@ def test_no_placeholder_of_hexos_reaches_it() -> None:
     )
 
 
+@pytest.mark.hexo  # parse5, from Hexo's dependencies, run in Node
 @pytest.mark.parametrize(
     "pre",
     ["<pre>\n\ncode\n</pre>", "<pre>code\n\nmore</pre>", '<pre class="x">\n\n\nx</pre>'],

@@ -663,6 +663,7 @@ def test_a_player_is_allowed_to_play_and_nothing_more() -> None:
     assert "allow=" not in clean('<iframe src="https://www.youtube.com/embed/x" allow="camera">')
 
 
+@pytest.mark.hexo  # Node's own URL parser
 def test_which_urls_a_browser_reads_is_what_node_says() -> None:
     """`urls.usable` against JavaScript's own `new URL` (Node, as Hexo runs):
     nothing it refuses is usable; what it reads is, but for hosts no picture

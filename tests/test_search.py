@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 
 from feedmill.search import marked, normalize, query_tokens, snippet, visible_text
 from feedmill.search.tokens import (
+    MAX_TEXT,
     MAX_TOKEN,
     IndexTokens,
     Lookup,
@@ -634,6 +635,38 @@ def test_words_of_other_spaced_scripts_are_found_anywhere_in_a_long_article(
     assert ids(find(engine, "caf")) == [3] and find(engine, "Franc") == []  # not 2's café
     (hit,) = find(engine, "légère")
     assert "[légère]" in hit.snippet
+
+
+@pytest.mark.parametrize(
+    ("text", "typed", "begins"),
+    [
+        ("Η Εθνική Τράπεζα ανακοίνωσε κέρδη.", "Τράπεζα", "Τράπεζ"),
+        ("בנק ישראל הותיר את הריבית ללא שינוי.", "הריבית", "הריב"),
+        ("أعلن البنك المركزي عن خفض الفائدة.", "المركزي", "المركز"),
+    ],
+)
+def test_greek_hebrew_and_arabic_words_are_whole_and_may_be_begun(
+    engine: Engine, text: str, typed: str, begins: str
+) -> None:
+    with engine.begin() as conn:
+        add(conn, 1, "市场", f"<p>{'其他新闻。' * 50}{text}</p>")
+        add(conn, 2, "其他", "<p>没有这个词。</p>")
+    assert words(normalize(typed)) == [normalize(typed)]  # one word, not letters
+    assert ids(find(engine, typed)) == [1]
+    assert ids(find(engine, begins)) == [1]  # typed last: the start of a longer form
+    assert find(engine, f"{begins} 其他新闻") != []
+    assert find(engine, typed[1:]) == []  # a word's end alone is no word of it
+
+
+def test_text_past_its_200000th_character_is_not_indexed(engine: Engine) -> None:
+    """A feed that inlines a whole book: the index stops at MAX_TEXT."""
+    assert MAX_TEXT == 200_000
+    filler = "央行" * (MAX_TEXT // 2 - 10)  # the item's text fills to just before the end
+    with engine.begin() as conn:
+        add(conn, 1, "长文", f"<p>{filler}zebra</p>")
+        add(conn, 2, "更长", f"<p>{filler}{'。' * 20}zebra</p>")
+    # (One word: PostgreSQL finds no phrase that far into a text, see above.)
+    assert ids(find(engine, "zebra")) == [1]
 
 
 def test_rejoined_words_keep_their_places_in_the_text() -> None:
