@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from feedmill.publish.sitelock import SiteLock
+
 from support.feeds import Item, rss
 from support.server import FeedServer
 from support.site import cli, posts, write_config
@@ -928,7 +930,15 @@ def test_a_daemon_started_before_its_database_server_waits_for_it(
             text=True,
         )
         with ended(daemon):
-            wait_for(lambda: said(log, "start failed (2 in a row, trying again in 1s)"))
+            wait_for(lambda: said(log, "start failed (1 in a row, trying again in 1s)"))
+            # A cron run on the site meanwhile (held up by the same database):
+            # the waiting daemon is not ended by it as one too many.
+            cron = SiteLock(tmp_path / "source" / "_posts", tmp_path)
+            cron.acquire()
+            try:
+                wait_for(lambda: said(log, "SiteBusy: another feedmill"))
+            finally:
+                cron.release()
             assert daemon.poll() is None and posts(tmp_path) == {}
             (tmp_path / "sock" / socket.name).symlink_to(socket)  # the server is up
             wait_for(lambda: len(posts(tmp_path)) == 2)
@@ -938,6 +948,10 @@ def test_a_daemon_started_before_its_database_server_waits_for_it(
     err = log.read_text(encoding="utf-8")
     assert "start failed (1 in a row, trying again in 1s): cannot open the state database" in err
     assert "No such file or directory" in err  # the driver's reason
+    # One line an attempt, libpq's hint on it too.
+    failures = [line for line in err.splitlines() if "start failed" in line]
+    assert "Is the server running" in failures[0], err
+    assert not any(line[:1].isspace() for line in err.splitlines()), err
     assert "Traceback" not in err
     assert "posts: 2 new" in out
 
@@ -982,3 +996,29 @@ def test_a_daemon_waiting_for_its_database_takes_up_an_edit_and_stops_on_sigterm
             daemon.send_signal(signal.SIGTERM)
             daemon.communicate(timeout=60)
     assert daemon.returncode == 0
+    assert "SIGTERM: stopping; it had not started" in log.read_text(encoding="utf-8")
+
+
+def test_a_role_the_database_refuses_ends_a_daemon_at_once(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    """Waiting does not give a role the right to connect: said, exit 1."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from support.postgres import new_database
+
+    url = make_url(new_database(postgres_url))
+    role = f"r_{url.database}"
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE ROLE "{role}" LOGIN'))
+        conn.execute(text(f'REVOKE CONNECT ON DATABASE "{url.database}" FROM PUBLIC'))
+    admin.dispose()
+    (tmp_path / "a.xml").write_bytes(rss("源", [Item("一", guid="1")]))
+    state = url.set(username=role).render_as_string(hide_password=False)
+    config = write_config(tmp_path, [{"url": "a.xml", "group": "g", "source": "源"}], state=state)
+    result = cli("run", "-c", str(config), "--every", "1s")
+    assert result.code == 1, result.stderr
+    assert "permission denied for database" in result.stderr
+    assert "start failed" not in result.stderr

@@ -578,6 +578,7 @@ def _started(config: Config, options: Any, every: timedelta | None) -> tuple[Any
     One pass (no ``every``) fails at once, as cron expects.
     """
     from feedmill.pipeline import Mill
+    from feedmill.publish.sitelock import SiteBusy
     from feedmill.store.database import for_now
 
     stamp = _stamps(config)
@@ -586,7 +587,10 @@ def _started(config: Config, options: Any, every: timedelta | None) -> tuple[Any
         try:
             return Mill(config, options), config, stamp
         except Exception as exc:
-            if every is None or not for_now(exc):
+            # Busy once it waits: a cron run on the site meanwhile, itself
+            # held up by the same database (a second daemon at its start
+            # still hears that it is one too many).
+            if every is None or not (for_now(exc) or (failed and isinstance(exc, SiteBusy))):
                 raise
             failed += 1
             wait = retry_wait(failed, every)
@@ -596,6 +600,8 @@ def _started(config: Config, options: Any, every: timedelta | None) -> tuple[Any
                 soft_wrap=True,
             )
         if _signalled_within(wait):
+            name = signal.Signals(_NOTED_SIGNALS[0]).name
+            err.print(f"{_now_stamp()}{name}: stopping; it had not started", soft_wrap=True)
             return None, config, stamp
         now = _stamps(config)
         if now != stamp:
@@ -611,9 +617,11 @@ def _said(exc: BaseException) -> str:
     from feedmill.store.database import StoreError
 
     if isinstance(exc, StoreError):
-        return str(exc)
-    reason = _reason(exc)
-    return f"{type(reason).__name__}: {reason}"
+        said = str(exc)
+    else:
+        reason = _reason(exc)
+        said = f"{type(reason).__name__}: {reason}"
+    return " ".join(said.split())  # libpq's hint and DETAIL on lines of their own
 
 
 def _seconds(wait: timedelta) -> str:
@@ -780,8 +788,6 @@ def _reloaded(mill: Any, config: Config, stamp: Stamp) -> tuple[Config, Stamp]:
         f"({len(after - before)} added, {len(before - after)} removed){template}",
         soft_wrap=True,
     )
-    if _named_files(fresh) != _named_files(config):  # other files, read now
-        now = now[0], *_stamps(fresh)[1:]
     return fresh, now
 
 
@@ -822,6 +828,8 @@ def _read_again(config: Config, only: tuple[str, ...], now: Stamp) -> tuple[Conf
             f"{_now_stamp()}[yellow]config not reloaded[/yellow] {plain(missing)}", soft_wrap=True
         )
         return None, now
+    if _named_files(fresh) != _named_files(config):  # other files, read now
+        now = now[0], *_stamps(fresh)[1:]
     return fresh, now
 
 

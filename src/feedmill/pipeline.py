@@ -277,6 +277,9 @@ class Mill:
             self._prepare(config)
         except BaseException:
             self.site_lock.release()  # a descriptor: no collector would close it
+            engine = getattr(self, "engine", None)
+            if engine is not None:  # (a claim refused: its connection goes too)
+                engine.dispose()
             raise
 
     def _prepare(self, config: Config) -> None:

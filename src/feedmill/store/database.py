@@ -263,20 +263,40 @@ def for_now(exc: BaseException) -> bool:
         return False
     if isinstance(exc.orig, sqlite3.Error):
         return "locked" in str(exc.orig)
-    return True
+    # psycopg gives no SQLSTATE for a refused connection: its text tells a
+    # role without CONNECT (or LOGIN) on the database from a server away.
+    return "permission denied" not in str(exc.orig) and "not permitted to log in" not in str(
+        exc.orig
+    )
 
 
 def open_database(url: str) -> Engine:
+    """The database at ``url``, its schema brought up to date; a StoreError
+    (StoreUnreachable: worth waiting for) says why it cannot be used."""
+    engine: Engine | None = None
     try:
         engine = create(url)
         migrate(engine)
-    except StoreError as exc:
-        raise StoreError(f"cannot use the state database {redacted(url)}: {exc}") from None
-    except DatabaseError as exc:  # no server, locked, read-only, not a database at all …
+    except BaseException as exc:
+        # Its connections closed now, not by the collector: a daemon waiting
+        # for its database tries again and again.
+        if engine is not None:
+            engine.dispose()
+        refusal = _refusal(url, exc)
+        if refusal is None:
+            raise
+        raise refusal from None
+    return engine
+
+
+def _refusal(url: str, exc: BaseException) -> StoreError | None:
+    """The StoreError that ``exc`` opening ``url`` amounts to (None: a bug, as it is)."""
+    shown = redacted(url)
+    if isinstance(exc, StoreError):
+        return StoreError(f"cannot use the state database {shown}: {exc}")
+    if isinstance(exc, DatabaseError):  # no server, locked, read-only, not a database at all …
         if for_now(exc):
-            raise StoreUnreachable(
-                f"cannot open the state database {redacted(url)}: {exc.orig}"
-            ) from None
+            return StoreUnreachable(f"cannot open the state database {shown}: {exc.orig}")
         # PostgreSQL: a user granted reads and writes only, on a schema that
         # needs the new version's migration ("must be owner of index …").
         hint = (
@@ -285,19 +305,17 @@ def open_database(url: str) -> Engine:
             if getattr(exc.orig, "sqlstate", None) == "42501" and "must be owner" in str(exc.orig)
             else ""
         )
-        raise StoreError(
-            f"cannot open the state database {redacted(url)}: {exc.orig}{hint}"
-        ) from None
-    except OSError as exc:  # its folder cannot be made
-        raise StoreError(f"cannot open the state database {redacted(url)}: {exc}") from None
-    except (ImportError, NoSuchModuleError, ArgumentError) as exc:  # a driver not installed
+        return StoreError(f"cannot open the state database {shown}: {exc.orig}{hint}")
+    if isinstance(exc, OSError):  # its folder cannot be made
+        return StoreError(f"cannot open the state database {shown}: {exc}")
+    if isinstance(exc, (ImportError, NoSuchModuleError, ArgumentError)):  # no driver installed
         hint = ""
         if "psycopg2" in url:  # feedmill[postgres] installs psycopg 3, not this one
             hint = " (feedmill uses psycopg 3: write postgresql+psycopg://)"
         elif "postgres" in url:
             hint = " (PostgreSQL needs: pip install 'feedmill[postgres]')"
-        raise StoreError(f"cannot open the state database {redacted(url)}: {exc}{hint}") from None
-    return engine
+        return StoreError(f"cannot open the state database {shown}: {exc}{hint}")
+    return None
 
 
 def redacted(url: str) -> str:
