@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -27,17 +28,21 @@ pytestmark = pytest.mark.slow
 
 
 def feedmill(
-    *args: str, cwd: Path, session: bool = False, env: dict[str, str] | None = None
+    *args: str,
+    cwd: Path,
+    session: bool = False,
+    env: dict[str, str] | None = None,
+    stderr: IO[str] | None = None,
 ) -> subprocess.Popen[str]:
     """`feedmill *args` in ``cwd`` (in ``env``, else ours); with ``session``, in a
     process group of its own, which a signal to the whole group (systemd, a
-    terminal) reaches."""
+    terminal) reaches; its stderr to ``stderr`` (read while it runs), else a pipe."""
     return subprocess.Popen(
         [sys.executable, "-m", "feedmill", *args],
         cwd=cwd,
         env={**(env or os.environ), "PYTHONUNBUFFERED": "1"},
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=stderr or subprocess.PIPE,
         text=True,
         start_new_session=session,
     )
@@ -921,14 +926,7 @@ def test_a_daemon_started_before_its_database_server_waits_for_it(
     write_config(tmp_path, [{"url": url, "group": "g", "source": "a"}], state=state)
     log = tmp_path / "err.txt"
     with log.open("w") as errors:
-        daemon = subprocess.Popen(
-            [sys.executable, "-m", "feedmill", "run", "--every", "1s"],
-            cwd=tmp_path,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-            stdout=subprocess.PIPE,
-            stderr=errors,
-            text=True,
-        )
+        daemon = feedmill("run", "--every", "1s", cwd=tmp_path, stderr=errors)
         with ended(daemon):
             wait_for(lambda: said(log, "start failed (1 in a row, trying again in 1s)"))
             # A cron run on the site meanwhile (held up by the same database):
@@ -965,14 +963,7 @@ def test_a_daemon_waiting_for_its_database_takes_up_an_edit_and_stops_on_sigterm
     write_config(tmp_path, feeds, state=state)
     log = tmp_path / "err.txt"
     with log.open("w") as errors:
-        daemon = subprocess.Popen(
-            [sys.executable, "-m", "feedmill", "run", "--every", "1s"],
-            cwd=tmp_path,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-            stdout=subprocess.PIPE,
-            stderr=errors,
-            text=True,
-        )
+        daemon = feedmill("run", "--every", "1s", cwd=tmp_path, stderr=errors)
         with ended(daemon):
             wait_for(lambda: said(log, "start failed (1 in a row"))
             # The user points it at the server's real socket folder.
@@ -983,14 +974,7 @@ def test_a_daemon_waiting_for_its_database_takes_up_an_edit_and_stops_on_sigterm
     # Stopped while it waits: at once, as a daemon's normal end.
     write_config(tmp_path, feeds, state=state)
     with log.open("w") as errors:
-        daemon = subprocess.Popen(
-            [sys.executable, "-m", "feedmill", "run", "--every", "1h"],
-            cwd=tmp_path,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-            stdout=subprocess.PIPE,
-            stderr=errors,
-            text=True,
-        )
+        daemon = feedmill("run", "--every", "1h", cwd=tmp_path, stderr=errors)
         with ended(daemon):
             wait_for(lambda: said(log, "start failed (1 in a row, trying again in 5s)"))
             daemon.send_signal(signal.SIGTERM)
