@@ -509,6 +509,7 @@ def test_a_redirect_chain_through_another_feed_at_a_later_hop_is_not_posted_twic
     row = _status(config)[a]
     assert row["fetch_url"] is None  # never adopted: A is not fetched as B each pass
     assert row["last_error"] == expected
+    assert row["http_status"] == 301  # what A answered, not B's 200
     assert feed_server.hits["/a"] == 3 and feed_server.hits["/b"] == 6
 
 

@@ -865,7 +865,12 @@ class Mill:
         if fetched.redirects and fetched.ok:
             taken = self._another_feed(spec, (to for _, to in fetched.redirects), "redirected to")
             if taken is not None:
-                fetched = replace(fetched, status=FetchStatus.FAILED, body=None, error=taken)
+                # The status the feed's own URL answered (301, …), not the
+                # other feed's 200: the failure is that redirect.
+                first = fetched.redirects[0][0]
+                fetched = replace(
+                    fetched, status=FetchStatus.FAILED, body=None, error=taken, http_status=first
+                )
         now = datetime.now(UTC)
         if fetched.status is FetchStatus.OK:
             assert fetched.body is not None
