@@ -678,30 +678,6 @@ def test_a_lost_database_does_not_give_a_retitled_item_a_second_file(tmp_path: P
     assert "posts: 0 new, 0 updated" in publish(tmp_path, items(3, title1="第1条新闻改了标题"))
 
 
-def test_a_database_restored_from_an_older_copy_gives_no_retitled_item_a_second_file(
-    tmp_path: Path,
-) -> None:
-    """The database comes back older than the site (a backup, a CI cache of
-    an earlier run): an item posted since, which it knows nothing of, finds
-    its post by the key digest of its file name, as after a lost database."""
-    write_config(tmp_path, FEEDS)
-    publish(tmp_path, items(1))
-    state = tmp_path / ".feedmill"
-    backup = {path.name: path.read_bytes() for path in state.glob("state.db*")}
-    publish(tmp_path, items(3))
-    before = set(posts(tmp_path))
-    for path in state.glob("state.db*"):
-        path.unlink()
-    for name, data in backup.items():
-        (state / name).write_bytes(data)
-    out = publish(tmp_path, items(3, title1="第1条新闻改了标题"))
-    assert "posts: 2 new" in out  # new to the database, in the files they had
-    after = posts(tmp_path)
-    assert set(after) == before
-    assert sum("第1条新闻改了标题" in text for text in after.values()) == 1
-    assert "posts: 0 new, 0 updated" in publish(tmp_path, items(3, title1="第1条新闻改了标题"))
-
-
 # One story that two feeds carry (the lost-database test below).
 STORY = Item(
     title="央行今日开展1000亿元逆回购操作",

@@ -677,18 +677,12 @@ def handle(job: FeedJob) -> FeedResult:
         warnings.append(f"{reused} items came under an earlier item's guid: told apart by link")
     if not job.redate:
         items = with_first_dates(items, known)
-    # An item the database does not know may have a post on the site already:
-    # the database was lost, or restored from an older copy (a backup, a CI
-    # cache of an older run). It keeps its file, even retitled since, and the
-    # date its post shows (its URL holds it). The site is listed once a pass,
-    # and only for a feed with such items: an unchanged pass lists nothing.
-    unknown = [item.key_hash not in known for item in items]
-    on_site = names_on_site(job.posts_dir, job.archive_dir, job.pass_id) if any(unknown) else {}
+    # A feed the database does not know may have posts on the site already
+    # (the database was lost): an item keeps its file, even retitled since,
+    # and the date its post shows (its URL holds it).
+    on_site = names_on_site(job.posts_dir, job.archive_dir, job.pass_id) if not known else {}
     if on_site:
-        items = tuple(
-            _dated_as_posted(item, job, on_site) if new else item
-            for item, new in zip(items, unknown, strict=True)
-        )
+        items = tuple(_dated_as_posted(item, job, on_site) for item in items)
     retry: frozenset[str] = frozenset()
     refused: frozenset[str] = frozenset()
     if job.pages:

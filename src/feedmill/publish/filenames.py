@@ -61,12 +61,12 @@ def names_on_site(posts_dir: str, archive_dir: str, pass_id: str) -> dict[str, s
     ``archive_dir`` (a digest that two names of one folder end with is left
     out), listed once per pass (``pass_id``).
 
-    An item the database knows nothing of may have a post there already: the
-    database was lost (a new machine, a CI cache gone) or is an older copy
-    (a backup, an older CI cache), and an item retitled since would get a
-    second file under its new title's name — or, archived, a second copy in
-    the archive once retention moved it out again.  What the pass itself
-    writes meanwhile does not matter: other items' names carry other digests.
+    A feed the database knows nothing of may have posts there already: the
+    database was lost (a new machine, a CI cache gone), and an item retitled
+    since would get a second file under its new title's name — or, archived,
+    a second copy in the archive once retention moved it out again.  What the
+    pass itself writes meanwhile does not matter: other feeds' names carry
+    other digests.
     """
     cached = _LISTING.get((posts_dir, pass_id))
     if cached is not None:
