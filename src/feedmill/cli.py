@@ -596,7 +596,7 @@ def _started(config: Config, options: Any, every: timedelta | None) -> tuple[Any
             wait = retry_wait(failed, every)
             err.print(
                 f"{_now_stamp()}[red]start failed[/red] ({failed} in a row, trying again in "
-                f"{_seconds(wait)}): {plain(_said(exc))}",
+                f"{_span(wait.total_seconds())}): {plain(_said(exc))}",
                 soft_wrap=True,
             )
         if _signalled_within(wait):
@@ -613,24 +613,19 @@ def _started(config: Config, options: Any, every: timedelta | None) -> tuple[Any
 
 
 def _said(exc: BaseException) -> str:
-    """What stops a daemon's start, as one line (the driver's reason, no SQL)."""
+    """Why a daemon's start, pass or reload failed, as one line of its log:
+    the driver's reason, not SQLAlchemy's SQL and help link; libpq's hint and
+    DETAIL joined to it (feedmill's own StoreError says itself)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from feedmill.store.database import StoreError
 
     if isinstance(exc, StoreError):
         said = str(exc)
     else:
-        reason = _reason(exc)
+        reason = (getattr(exc, "orig", None) or exc) if isinstance(exc, SQLAlchemyError) else exc
         said = f"{type(reason).__name__}: {reason}"
-    return " ".join(said.split())  # libpq's hint and DETAIL on lines of their own
-
-
-def _seconds(wait: timedelta) -> str:
-    """``5s``, ``2m40s``, ``1h``: a wait as a log line says it."""
-    left = round(wait.total_seconds())
-    hours, left = divmod(left, 3600)
-    minutes, seconds = divmod(left, 60)
-    parts = [f"{hours}h" if hours else "", f"{minutes}m" if minutes else ""]
-    return "".join(parts) + (f"{seconds}s" if seconds or not any(parts) else "")
+    return " ".join(said.split())
 
 
 def _signalled_within(wait: timedelta) -> bool:
@@ -759,8 +754,7 @@ def _reloaded(mill: Any, config: Config, stamp: Stamp) -> tuple[Config, Stamp]:
         # The database out of reach or locked for now: the edit is tried
         # again after the next pass (said again only if the reason changes),
         # and the daemon goes on with what it ran with meanwhile.
-        reason = _reason(exc)
-        refusal = f"cannot apply it: {type(reason).__name__}: {reason}"
+        refusal = f"cannot apply it: {_said(exc)}"
         if _unapplied.get(config.path) != refusal:
             _unapplied[config.path] = refusal
             err.print(
@@ -833,13 +827,6 @@ def _read_again(config: Config, only: tuple[str, ...], now: Stamp) -> tuple[Conf
     return fresh, now
 
 
-def _reason(exc: BaseException) -> BaseException:
-    """The driver's reason, not SQLAlchemy's SQL and help link (as one pass says it)."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    return (getattr(exc, "orig", None) or exc) if isinstance(exc, SQLAlchemyError) else exc
-
-
 def _daemon_pass(mill: Any, failed_passes: int) -> int:
     """One pass of a daemon; returns how many passes in a row have failed.
 
@@ -867,10 +854,8 @@ def _daemon_pass(mill: Any, failed_passes: int) -> int:
         raise
     except Exception as exc:
         failed_passes += 1
-        reason = _reason(exc)
         err.print(
-            f"{_now_stamp()}[red]pass failed[/red] ({failed_passes} in a row): "
-            f"{type(reason).__name__}: {plain(str(reason))}",
+            f"{_now_stamp()}[red]pass failed[/red] ({failed_passes} in a row): {plain(_said(exc))}",
             soft_wrap=True,
         )
         return failed_passes
