@@ -656,3 +656,37 @@ def test_a_driver_that_is_not_installed_is_named_with_the_one_to_write() -> None
         pytest.skip("psycopg2 is installed here")
     with pytest.raises(StoreError, match=r"psycopg2.*write postgresql\+psycopg://"):
         open_database("postgresql+psycopg2://u@127.0.0.1:1/x")
+
+
+def test_what_a_waiting_daemon_waits_for_on_sqlite(tmp_path: Path) -> None:
+    """`for_now`, on SQLite's own errors: a lock held past the busy timeout is
+    worth waiting for; a read-only file or one that is no database is not."""
+    import sqlite3
+
+    from sqlalchemy import create_engine
+    from sqlalchemy.exc import OperationalError
+
+    from feedmill.store.database import StoreError, for_now
+
+    path = tmp_path / "state.db"
+    open_database(f"sqlite:///{path}").dispose()
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:  # (no busy timeout: SQLite's own error at once, not after 30 s)
+        locked = create_engine(f"sqlite:///{path}", connect_args={"timeout": 0})
+        with pytest.raises(OperationalError) as waited, locked.begin() as conn:
+            conn.execute(text("CREATE TABLE t (x)"))
+        locked.dispose()
+    finally:
+        holder.rollback()
+        holder.close()
+    assert "locked" in str(waited.value) and for_now(waited.value)
+
+    sqlite3.connect(tmp_path / "empty.db").close()  # a file its schema must be written to
+    with pytest.raises(StoreError) as read_only:
+        open_database(f"sqlite:///file:{tmp_path / 'empty.db'}?mode=ro&uri=true")
+    assert "readonly" in str(read_only.value) and not for_now(read_only.value)
+    (tmp_path / "junk.db").write_bytes(b"not a database, not at all" * 100)
+    with pytest.raises(StoreError) as junk:
+        open_database(f"sqlite:///{tmp_path / 'junk.db'}")
+    assert "not a database" in str(junk.value) and not for_now(junk.value)
