@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
@@ -782,6 +783,48 @@ def test_reindex_all_rebuilds_from_the_entries(engine: Engine) -> None:
     with engine.begin() as conn:
         conn.execute(delete(meta).where(meta.c.name == "search_index"))
         assert not search.is_current(conn)
+
+
+def test_a_rebuild_waits_for_a_pass_storing_unindexed_entries(engine: Engine) -> None:
+    # A pass with `search: false` stores an entry and says the index is
+    # outdated; a `feedmill search` rebuilding meanwhile must not call its
+    # index current without that entry.
+    with engine.begin() as conn:
+        add(conn, 1, "旧闻", "<p>旧闻</p>")
+        search.mark_outdated(conn)
+    done: list[int] = []
+
+    def rebuild() -> None:
+        with engine.begin() as conn:
+            if not search.is_current(conn):
+                done.append(search.reindex_all(conn))
+
+    with engine.connect() as writer:
+        with writer.begin():
+            add(writer, 2, "央行降准", f"<p>{PBOC}</p>", indexed=False)
+            search.mark_outdated(writer)
+            builder = threading.Thread(target=rebuild)
+            builder.start()
+            # SQLite's rebuild cannot even begin before this commits (one
+            # writer at a time); PostgreSQL's must be seen waiting for it.
+            while engine.dialect.name == "postgresql" and builder.is_alive():
+                if _waiting_for_a_lock(engine):
+                    break
+                builder.join(0.05)
+        builder.join(60)
+    assert not builder.is_alive() and done == [2]
+    with engine.connect() as conn:
+        assert search.is_current(conn)
+    assert ids(find(engine, "央行")) == [2]
+
+
+def _waiting_for_a_lock(engine: Engine) -> bool:
+    query = (
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+    )
+    with engine.connect() as conn:
+        return bool(conn.execute(text(query)).scalar_one())
 
 
 def test_reindex_all_with_worker_processes(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:

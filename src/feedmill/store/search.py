@@ -370,6 +370,12 @@ def reindex_all(conn: Connection, *, batch: int = 500, workers: int = 1) -> int:
     one writes — if there are enough entries to pay for starting them.
     """
     sqlite = _dialect(conn) == "sqlite"
+    if not sqlite:
+        # As SQLite's one writer at a time does: a pass that stores entries
+        # unindexed (search: false) and commits while this reads would have
+        # its "outdated" overwritten by this index, which lacks them.  SHARE
+        # waits for the transactions writing entries and holds off new ones.
+        conn.execute(text(f"LOCK TABLE {entries.name} IN SHARE MODE"))
     if sqlite:
         conn.execute(text(f"INSERT INTO {TABLE} ({TABLE}) VALUES ('delete-all')"))
         conn.execute(delete(_tokens))
