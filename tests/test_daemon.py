@@ -853,24 +853,54 @@ def test_a_daemon_says_what_it_could_not_remove_after_each_pass(
     assert re.search(rf"^\S+ \S+ note {re.escape(name)}, a post taken back", err, re.M), err
 
 
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 @pytest.mark.parametrize("delay", [0.1, 0.3, 0.6, 1.0])
-def test_ctrl_c_in_a_daemons_first_second_stops_it(
-    tmp_path: Path, feed_server: FeedServer, delay: float
+def test_a_signal_in_a_daemons_first_second_stops_it_cleanly(
+    tmp_path: Path, feed_server: FeedServer, delay: float, sig: signal.Signals
 ) -> None:
-    """Ctrl-C while the daemon still imports and starts: noted, and the first
-    pass stops as it begins (raised in an import, Python could swallow it,
-    and the daemon ran on).  Before the command has begun, it exits 130; in
-    Python's own start-up, before feedmill's first line, Python's default."""
+    """Ctrl-C or SIGTERM while the daemon still imports and starts: noted,
+    and the first pass stops as it begins, exit 0 as any daemon's stop.
+    Raised in an import, Python could swallow a Ctrl-C and the daemon ran on;
+    and a SIGTERM between the imports and the command's start met the
+    default action (killed by the signal), or ended it 143.  Only in
+    Python's own start-up, before feedmill's first line, is the signal's
+    default action what ends it."""
     url = feed_server.add("/feed", body=many(2))
     write_config(tmp_path, [{"url": url, "group": "g", "source": "a"}], interval="1s")
     with ended(feedmill("run", "--every", "1s", cwd=tmp_path, session=True)) as daemon:
         time.sleep(delay)
-        os.killpg(daemon.pid, signal.SIGINT)  # as a terminal sends it
+        os.killpg(daemon.pid, sig)  # as a terminal or a service manager sends it
         _, err = daemon.communicate(timeout=60)  # it stops: it does not run on
-    if daemon.returncode == -signal.SIGINT:  # before Python reached feedmill's first line
+    if daemon.returncode == -sig:  # before Python reached feedmill's first line
         assert "feedmill" not in err, err
     else:
-        assert daemon.returncode in (0, 130) and "Traceback" not in err, err
+        assert daemon.returncode == 0 and "Traceback" not in err, err
+
+
+def test_a_signal_noted_before_another_command_begins_ends_it_as_the_signal_would(
+    tmp_path: Path,
+) -> None:
+    """`status`, `search`, `add`… are not stopped the daemon's way: a signal
+    noted while feedmill loaded ends them before they begin (143), and the
+    default actions are theirs from then on."""
+    from click.testing import CliRunner
+
+    from feedmill.cli import adopt_noted_signals, app
+
+    before = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        adopt_noted_signals([signal.SIGTERM])
+        result = CliRunner().invoke(app, ["status", "-c", str(tmp_path / "feedmill.yml")])
+        assert result.exit_code == 128 + signal.SIGTERM, result.output
+        assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        adopt_noted_signals([])  # nothing noted: the command runs
+        result = CliRunner().invoke(app, ["status", "-c", str(tmp_path / "feedmill.yml")])
+        assert result.exit_code != 128 + signal.SIGTERM, result.output
+        assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    finally:
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
 
 
 def test_an_edit_that_keeps_the_configs_size_and_time_is_seen(tmp_path: Path) -> None:

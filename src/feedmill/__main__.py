@@ -6,17 +6,16 @@ import signal
 def main() -> None:
     """`cli.program`, loaded with SIGINT and SIGTERM noted, not raised: raised
     inside an import's callback, Python may swallow one, and a daemon
-    Ctrl-C'd in its first moment ran on.  Nothing has begun then: the
-    process ends (130, 143)."""
+    Ctrl-C'd in its first moment ran on.  The noting goes on until the
+    command takes the signals over (`cli.adopt_noted_signals`): a daemon
+    sent SIGTERM while it loads stops as its first pass would begin, exit 0,
+    not by the signal's default action in between."""
     noted: list[int] = []
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda signum, _frame: noted.append(signum))
-    from feedmill.cli import program  # here: after the handlers
+    from feedmill.cli import adopt_noted_signals, program  # here: after the handlers
 
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    if noted:
-        raise SystemExit(128 + noted[0])
+    adopt_noted_signals(noted)
     program()
 
 

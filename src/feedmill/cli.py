@@ -168,8 +168,11 @@ class _Commands(_HelpWritten, click.Group):
     callback=_version,
     help="Show the version.",
 )
-def app() -> None:
+@click.pass_context
+def app(ctx: click.Context) -> None:
     """Turn many news feeds into a categorized Hexo blog."""
+    if ctx.invoked_subcommand not in _NOTING_COMMANDS:
+        _default_signals()
 
 
 # -- init -------------------------------------------------------------------
@@ -889,14 +892,44 @@ def _note_signal(signum: int, _frame: Any) -> None:
     _NOTED_SIGNALS.append(signum)
 
 
+# Commands that take SIGTERM/SIGINT over from the start (`_signals_noted`);
+# the others get the default actions back before they begin.
+_NOTING_COMMANDS = frozenset({"run", "publish"})
+
+
+def adopt_noted_signals(noted: list[int]) -> None:
+    """The program's start (`__main__`): the signals noted while this module
+    loaded go on being noted here until the command is known (`app`), so
+    that none finds the default action in between."""
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, _note_signal)
+    _NOTED_SIGNALS[:] = noted
+
+
+def _default_signals() -> None:
+    """The default actions back; a signal noted meanwhile ends the program
+    as the default action would have (130, 143: nothing has begun)."""
+    if signal.getsignal(signal.SIGTERM) is not _note_signal:
+        return  # not started by `__main__` (tests, an embedding program)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if _NOTED_SIGNALS:
+        raise SystemExit(128 + _NOTED_SIGNALS[0])
+
+
 @contextmanager
 def _signals_noted() -> Iterator[None]:
     """`run` and `publish`, from their start: SIGTERM/SIGINT are noted, and
     stop the pass as it begins (`_stop_on_signals`).  Raised as a
     KeyboardInterrupt in the middle of the imports, Python may swallow one
-    (in a weakref callback): a daemon Ctrl-C'd in its first second ran on."""
-    _NOTED_SIGNALS.clear()
+    (in a weakref callback): a daemon Ctrl-C'd in its first second ran on.
+    Those noted since the program began (`adopt_noted_signals`) count."""
+    adopted = signal.getsignal(signal.SIGTERM) is _note_signal
+    if not adopted:
+        _NOTED_SIGNALS.clear()
     previous = {sig: signal.signal(sig, _note_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    if adopted:  # what comes after the command: Python's own actions
+        previous = {signal.SIGTERM: signal.SIG_DFL, signal.SIGINT: signal.default_int_handler}
     try:
         yield
     finally:
