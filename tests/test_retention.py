@@ -389,10 +389,12 @@ def test_hexo_builds_only_the_posts_that_remain(tmp_path: Path) -> None:
 
 def _rebuild_killed_then_run(tmp_path: Path, feed: Path, config: Path, edited: bool) -> list[str]:
     """What a rebuild commits before it moves any file back (every post
-    queued), then a run — the feed's archived items edited meanwhile if
-    ``edited`` (the worker's path): the posts' states after it."""
+    queued, the rebuild owed), then a run — the feed's archived items edited
+    meanwhile if ``edited`` (the worker's path): the posts' states after it."""
     from sqlalchemy import select
 
+    from feedmill.pipeline import REBUILD_OWED
+    from feedmill.store import meta
     from feedmill.store.database import open_database
     from feedmill.store.posts import queue_all
     from feedmill.store.schema import feeds as feeds_table
@@ -401,6 +403,7 @@ def _rebuild_killed_then_run(tmp_path: Path, feed: Path, config: Path, edited: b
     engine = open_database(f"sqlite:///{tmp_path / '.feedmill' / 'state.db'}")
     with engine.begin() as conn:
         queue_all(conn, list(conn.execute(select(feeds_table.c.id)).scalars()))
+        meta.put(conn, REBUILD_OWED, "1")
     if edited:
         feed.write_bytes(rss("源", items([0, 1, 2, 3, 4], title="新闻(更新)")))
     assert cli("run", "-c", str(config)).code == 0
@@ -437,7 +440,9 @@ def test_a_rebuild_cut_short_after_the_archive_moved_leaves_them_archived(
     """The config's archive folder changed (or retention went), then a
     rebuild queued every post and was killed: posts still in the earlier
     folder were taken for deleted by hand — in neither source/_posts nor the
-    configured folder — and that folder was forgotten."""
+    configured folder — and that folder was forgotten.  The next run
+    completes the rebuild: the archive in the new folder, or (no retention)
+    every post back on the site."""
     feed = tmp_path / "f.xml"
     feed.write_bytes(rss("源", items([0, 1, 2, 3, 4])))
     feeds = [{"url": "f.xml", "group": "g", "source": "源"}]
@@ -452,15 +457,65 @@ def test_a_rebuild_cut_short_after_the_archive_moved_leaves_them_archived(
     else:
         config = write_config(tmp_path, feeds)
     states = _rebuild_killed_then_run(tmp_path, feed, config, edited)
-    assert states == ["archived"] * 3 + ["written"] * 2  # none "removed"
-    assert len(posts(tmp_path)) == 2
     old = tmp_path / "source" / "_old"
-    # Gathered into the folder the config names now, or left where they are
-    # (no retention to move them), for a rebuild to find.
-    assert len(list(old.glob("*.md"))) == 3 and not archived(tmp_path)
+    if change == "new-folder":
+        assert states == ["archived"] * 3 + ["written"] * 2  # none "removed"
+        assert len(posts(tmp_path)) == 2 and len(list(old.glob("*.md"))) == 3
+    else:
+        assert states == ["written"] * 5 and len(posts(tmp_path)) == 5
+        assert not list(old.glob("*.md"))
+    assert not archived(tmp_path)
     rebuilt = cli("publish", "--rebuild", "-c", str(config))
     assert rebuilt.code == 0
     assert len(posts(tmp_path)) == (2 if change == "new-folder" else 5)
+
+
+class Killed(BaseException):
+    """Where a kill -9 came: the process's state on disk is what it leaves."""
+
+
+@pytest.mark.parametrize("then", [["run"], ["publish"], ["publish", "--rebuild"]])
+def test_a_rebuild_killed_while_it_moves_the_archive_back_is_completed_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, then: list[str]
+) -> None:
+    """Retention's limit raised, then `publish --rebuild` killed while it
+    moved the archived posts back: every post was pending, some files back
+    in source/_posts, the rest still archived.  The next pass took those
+    still in the archive for archived by retention, and the site stayed at
+    whatever mix the kill left (a third of the posts it should show)."""
+    import feedmill.publish.archive
+    from feedmill.config import load_config
+    from feedmill.pipeline import Mill
+
+    (tmp_path / "f.xml").write_bytes(rss("源", items([0, 1, 2, 3, 4, 5])))
+    feeds = [{"url": "f.xml", "group": "g", "source": "源"}]
+    config = write_config(tmp_path, feeds, retention={"max_posts": 2})
+    assert cli("run", "-c", str(config)).code == 0
+    assert len(archived(tmp_path)) == 4
+    config = write_config(tmp_path, feeds, retention={"max_posts": 5})
+
+    restore = feedmill.publish.archive.restore_archived
+
+    def killed_after_one(archive_dir: Path, posts_dir: Path, names: list[str]) -> int:
+        restore(archive_dir, posts_dir, names[:1])
+        raise Killed
+
+    monkeypatch.setattr(feedmill.publish.archive, "restore_archived", killed_after_one)
+    with pytest.raises(Killed), Mill(load_config(config)) as mill:
+        mill.rebuild()
+    monkeypatch.undo()
+    assert (len(posts(tmp_path)), len(archived(tmp_path))) == (3, 3)
+
+    result = cli(*then, "-c", str(config))
+    assert result.code == 0, result.stderr
+    assert (len(posts(tmp_path)), len(archived(tmp_path))) == (5, 1)
+    assert titles(posts(tmp_path)) == [f"新闻{age}天前" for age in range(5)]
+    if then != ["publish", "--rebuild"]:
+        assert "completing a rebuild cut short" in result.stderr
+    # Owed no more: the pass after that is an ordinary one.
+    again = cli("run", "-c", str(config))
+    assert "completing" not in again.stderr and "0 updated" in again.stdout
+    assert (len(posts(tmp_path)), len(archived(tmp_path))) == (5, 1)
 
 
 def test_a_rebuild_stopped_by_a_signal_archives_again(tmp_path: Path) -> None:

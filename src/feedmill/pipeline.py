@@ -73,6 +73,7 @@ from feedmill.schedule import Policy, is_due
 from feedmill.stopflag import StopFlag
 from feedmill.store import dedupe as dedupe_store
 from feedmill.store import feeds as feed_store
+from feedmill.store import meta as meta_store
 from feedmill.store.database import open_database, reading
 from feedmill.store.feeds import FeedState
 from feedmill.store.posts import (
@@ -99,6 +100,8 @@ POOL_THRESHOLD = 16
 # Feed records of unchanged or failed fetches are written this many at a time.
 OUTCOME_BATCH = 200
 Progress = Callable[[str, int, int | None], None]  # (stage, advance, total)
+# Recorded (meta) while a rebuild is under way; the next pass completes it.
+REBUILD_OWED = "rebuild_owed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -458,6 +461,7 @@ class Mill:
         remove_stale_temp_files(self.config.posts_dir)
         make_in_site(self.stage_dir, self.config.site_dir)
         states = self._sync()
+        self._complete_owed_rebuild(summary, progress, states)
         if self.dedupe is not None:
             with self.engine.begin() as conn:
                 dedupe_store.prune_when_due(conn, self.dedupe)
@@ -483,9 +487,10 @@ class Mill:
         started = time.monotonic()
         summary = RunSummary()
         remove_stale_temp_files(self.config.posts_dir)
-        self._sync()
+        states = self._sync()
         # Left by a crash, or taken back just now (a feed that left the config).
         self._remove_retracted()
+        self._complete_owed_rebuild(summary, progress, states)
         self.publish(summary, progress)
         self.retain(summary)
         summary.seconds = time.monotonic() - started
@@ -494,7 +499,7 @@ class Mill:
     def rebuild(self, progress: Progress | None = None) -> RunSummary:
         """Rewrite every post from the database, archived ones included; then
         apply retention again (so raising its limits brings posts back)."""
-        from feedmill.publish.archive import drop_archived_copies, folders, restore_archived
+        from feedmill.publish.archive import folders, restore_archived
         from feedmill.store.posts import archived as archived_posts
         from feedmill.store.posts import archived_names, queue_all, set_state
 
@@ -517,13 +522,65 @@ class Mill:
                 restore_archived(folder, Path(self.posts_dir), [name]) for folder in archives
             ):
                 back.append(entry_id)
+        # Those of a rebuild cut short (pending since) too.
+        archived = self._left_archived(feed_ids) if self._rebuild_owed() else []
         with self.engine.begin() as conn:
             set_state(conn, back, "written")
-            archived = archived_names(conn, feed_ids)
+            archived += archived_names(conn, feed_ids)
             queue_all(conn, feed_ids)
-        # (A crash from here on leaves pending posts, which the next pass writes —
-        # but for those deleted by hand: to a pass they are still deleted, and
-        # only another rebuild brings them back.)
+            # Until it ends, the rebuild is owed: once the posts are pending,
+            # nothing else tells an archived post to come back from one that
+            # retention keeps there (see _complete_owed_rebuild).
+            meta_store.put(conn, REBUILD_OWED, "1")
+        self._finish_rebuild(summary, progress, feed_ids, archived)
+        summary.seconds = time.monotonic() - started
+        return summary
+
+    def _rebuild_owed(self) -> bool:
+        with reading(self.engine) as conn:
+            return meta_store.get(conn, REBUILD_OWED) is not None
+
+    def _complete_owed_rebuild(
+        self, summary: RunSummary, progress: Progress | None, states: dict[str, FeedState]
+    ) -> None:
+        """A pass's start, after a rebuild killed or stopped before its end:
+        that rebuild completed first.  The pass alone would have taken the
+        archived posts it had not moved back yet for archived by retention,
+        and left the site at whatever mix the kill left."""
+        if not self._rebuild_owed():
+            return
+        self.notices.append(
+            "completing a rebuild cut short: every post rewritten, then retention applied again"
+        )
+        feed_ids = [state.id for state in states.values()]
+        self._finish_rebuild(summary, progress, feed_ids, self._left_archived(feed_ids))
+
+    def _left_archived(self, feed_ids: list[int]) -> list[str]:
+        """The archived posts a rebuild cut short had not moved back yet:
+        pending since, and still in an archive folder."""
+        from feedmill.publish.archive import folders
+        from feedmill.store.posts import archived as archived_posts
+
+        with reading(self.engine) as conn:
+            waiting = {name for _, name in archived_posts(conn, feed_ids, "pending")}
+        left: set[str] = set()
+        for folder in folders(self.engine, self.config.posts_dir, self.config.archive_dir):
+            with suppress(FileNotFoundError):
+                left |= waiting & set(os.listdir(folder))
+        return sorted(left)
+
+    def _finish_rebuild(
+        self,
+        summary: RunSummary,
+        progress: Progress | None,
+        feed_ids: list[int],
+        archived: list[str],
+    ) -> None:
+        """A rebuild's work once every post is pending: the ``archived``
+        posts moved back, every post written, retention applied again."""
+        from feedmill.publish.archive import drop_archived_copies, folders, restore_archived
+
+        archives = folders(self.engine, self.config.posts_dir, self.config.archive_dir)
         make_in_site(self.posts_dir, self.config.site_dir)
         for folder in archives:
             restore_archived(folder, self.config.posts_dir, archived)
@@ -536,8 +593,9 @@ class Mill:
         for folder in archives[1:]:
             drop_archived_copies(folder, written & set(archived))
         self.retain(summary)
-        summary.seconds = time.monotonic() - started
-        return summary
+        if not self.stopping.is_set():
+            with self.engine.begin() as conn:
+                meta_store.forget(conn, REBUILD_OWED)
 
     def retain(self, summary: RunSummary) -> None:
         # Also after a stop: a rebuild cut short had put the whole archive

@@ -312,10 +312,12 @@ def archived_names(conn: Connection, feed_ids: Sequence[int] | None) -> list[str
     return [name for _, name in archived(conn, feed_ids)]
 
 
-def archived(conn: Connection, feed_ids: Sequence[int] | None) -> list[tuple[int, str]]:
+def archived(
+    conn: Connection, feed_ids: Sequence[int] | None, state: str = "archived"
+) -> list[tuple[int, str]]:
     """(entry id, file name) of these feeds' posts (None: every feed's) that
-    retention moved to the archive."""
-    query = select(posts.c.entry_id, posts.c.file_name).where(posts.c.state == "archived")
+    retention moved to the archive — or in another ``state``."""
+    query = select(posts.c.entry_id, posts.c.file_name).where(posts.c.state == state)
     if feed_ids is not None:
         of_feeds = select(entries.c.id).where(entries.c.feed_id.in_(feed_ids))
         query = query.where(posts.c.entry_id.in_(of_feeds))
