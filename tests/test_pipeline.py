@@ -214,6 +214,35 @@ def test_new_guids_on_a_route_that_re_dates_its_items_update_the_posts(tmp_path:
     assert posts(tmp_path).keys() == before.keys()
 
 
+@pytest.mark.parametrize("link_moved", [False, True])
+def test_new_guids_on_a_re_dating_route_keep_each_posts_first_date(
+    tmp_path: Path, link_moved: bool
+) -> None:
+    """A post's URL holds its date.  Items re-keyed (new guids, their links
+    moved to https too or not) on a route that re-dates them on each fetch
+    took the new dates, and their posts moved; an item the feed re-dates
+    under its own guid keeps its first date, and so must these."""
+    write_config(tmp_path, FEEDS, dedupe=False)
+    first = _linked("i-g", 3, minute=0)
+    if link_moved:
+        first = [replace(i, link=(i.link or "").replace("https:", "http:")) for i in first]
+    publish(tmp_path, first)
+
+    def dates() -> dict[str, str]:
+        return {
+            name: text.split("\ndate: ", 1)[1].split("\n", 1)[0]
+            for name, text in posts(tmp_path).items()
+        }
+
+    before = dates()
+    assert "posts: 0 new" in publish(tmp_path, _linked("https://rsshub.app/i/", 3, minute=30))
+    assert dates() == before
+    # Nothing left to rewrite: the stored item is the feed's, first date and all.
+    again = publish(tmp_path, _linked("https://rsshub.app/i/", 3, minute=45))
+    assert "posts: 0 new, 0 updated" in again, again
+    assert dates() == before
+
+
 def flash(title: str, minute: int = 20, text: str = "", guid: bool = True) -> Item:
     """A 快讯 without an article, as RSSHub writes it: its guid is its title."""
     return Item(

@@ -851,7 +851,13 @@ def handle(job: FeedJob) -> FeedResult:
                             conn, story, job.dedupe, job.state.id
                         )
             ingested = ingest_entries(
-                conn, job.state.id, items, now=job.now, name_for=name_for, decide=decide
+                conn,
+                job.state.id,
+                items,
+                now=job.now,
+                name_for=name_for,
+                decide=decide,
+                keep_first_dates=not job.redate,
             )
             # Posted with their feed's text, held back on their article.
             verdicts = {

@@ -315,6 +315,34 @@ def with_first_dates(items: Sequence[Item], known: Mapping[str, Known]) -> tuple
     return tuple(out)
 
 
+def _with_dates_of(
+    conn: Connection, items: Sequence[Item], stored_as: Mapping[int, int]
+) -> Sequence[Item]:
+    """``items`` with those at the indexes of ``stored_as`` (index → entry id)
+    dated as their entries are: an item re-keyed (a new guid, its link moved
+    to https) by a route that re-dates it on every fetch would otherwise
+    move its post (`with_first_dates` knows it by its key only)."""
+    dates = {
+        row.id: (row.published_at, row.updated_at)
+        for row in conn.execute(
+            select(entries.c.id, entries.c.published_at, entries.c.updated_at).where(
+                entries.c.id.in_(sorted(set(stored_as.values())))
+            )
+        )
+    }
+    out = list(items)
+    for index, entry_id in stored_as.items():
+        item = items[index]
+        published, updated = dates[entry_id]
+        if (published, updated) == (item.entry.published, item.entry.updated):
+            continue
+        dated = Item.of(replace(item.entry, published=published, updated=updated))
+        # (A version marked as waiting for its article page stays marked.)
+        marked = item.version[:1] if item.version[:1] in ("~", "!") else dated.version[:1]
+        out[index] = replace(dated, version=marked + dated.version[1:])
+    return out
+
+
 def first_seen_times(items: Sequence[Item], now: datetime) -> list[datetime]:
     """When each item is first seen, if new: ``now``, a second earlier for
     each undated item the document lists before an undated one.  Undated
@@ -606,6 +634,7 @@ def ingest_entries(
     now: datetime,
     name_for: Callable[[Entry, int], str],
     decide: Callable[[int, Item], Decision] | None = None,
+    keep_first_dates: bool = True,
 ) -> Ingested:
     """Upsert ``items`` of one feed; new entries get a pending post named by ``name_for``.
 
@@ -614,6 +643,8 @@ def ingest_entries(
     item)`` is asked about each new item, in order, within the transaction:
     blocked items and duplicates are stored without a post (a tombstone: the
     feed repeating them later finds them here and they stay out).
+    ``keep_first_dates``: an item found under a new key keeps the dates its
+    entry was stored with, as `with_first_dates` keeps an item's own.
     """
     positions = {item.key_hash: index for index, item in enumerate(items)}
     seen = first_seen_times(items, now)
@@ -631,6 +662,8 @@ def ingest_entries(
                 written_before.add(i)
 
     renamed = _renamed(conn, feed_id, items, positions, existing)
+    if renamed and keep_first_dates:
+        items = _with_dates_of(conn, items, {positions[d]: i for d, i in renamed.items()})
     new_rows, changed_rows, rekeyed_rows, touched = [], [], [], []
     changed_ids: dict[int, int] = {}
     decisions: dict[str, Decision] = {}
