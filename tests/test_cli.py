@@ -658,6 +658,32 @@ def test_init_writes_a_hexo_8_site_and_keeps_existing_files(tmp_path: Path) -> N
     assert "kept" in result.stdout and (site / "_config.yml").read_text() == "mine"
 
 
+def test_a_new_sites_git_ignores_what_feedmill_may_leave_behind(tmp_path: Path) -> None:
+    """A `feedmill add` killed mid-write leaves its config's temporary copy
+    beside feedmill.yml; a kill -9 of a run, staged posts and the lock."""
+    import subprocess
+
+    site = tmp_path / "site"
+    assert cli("init", str(site)).code == 0
+    subprocess.run(["git", "init", "-q", str(site)], check=True)
+    left = [
+        ".feedmill.yml.k2l9_x0q.tmp",  # write_atomically's temporary file
+        ".feedmill/state.db",
+        "source/_posts/.feedmill.lock",
+        "source/_posts/.feedmill-tmp/a.md.tmp",
+    ]
+    checked = subprocess.run(
+        ["git", "-C", str(site), "check-ignore", "--no-index", *left],
+        capture_output=True,
+        text=True,
+    )
+    assert checked.stdout.split() == left, checked.stderr
+    kept = subprocess.run(
+        ["git", "-C", str(site), "check-ignore", "--no-index", "feedmill.yml"], check=False
+    )
+    assert kept.returncode == 1  # the config itself is the site's
+
+
 def test_init_on_an_existing_hexo_site_changes_none_of_its_urls(tmp_path: Path) -> None:
     site = tmp_path / "blog"
     (site / "source" / "_posts").mkdir(parents=True)
