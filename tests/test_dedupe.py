@@ -689,12 +689,13 @@ def test_a_held_back_flash_its_feed_grows_into_the_article_takes_the_post(
     assert "posts: 0 new, 0 updated" in cli("run", "-c", str(config)).stdout
 
 
-def test_a_held_back_copy_whose_key_now_holds_another_story_takes_no_post(
+def test_a_held_back_copy_whose_key_now_holds_another_story_takes_a_post_of_its_own(
     tmp_path: Path,
 ) -> None:
     """B's held-back 快讯 is replaced under its key by another, longer text
     under the article's headline: no fuller telling of A's story (the
-    decision says so), A keeps its post."""
+    decision says so), A keeps its post — and that other story, which no
+    post tells, gets B's own (held back, it was on no page of the site)."""
     flash, article = LPR[:2]
     b_flash = {**flash, "id": "b-item", "source": article["source"],
                "title": "9月LPR出炉：1年期3.65%，5年期以上4.3%"}  # fmt: skip
@@ -707,7 +708,34 @@ def test_a_held_back_copy_whose_key_now_holds_another_story_takes_no_post(
     config = write_config(tmp_path, _write_sources(tmp_path, [flash, other]))
     result = cli("run", "-c", str(config))
     assert "replaced" not in result.stdout, result.stdout
-    assert list(posts(tmp_path)) == [name]
+    assert name in posts(tmp_path) and len(posts(tmp_path)) == 2
+    (new,) = (post for n, post in posts(tmp_path).items() if n != name)
+    assert STORIES["s004-a"]["html"][3:20] in new
+    assert "also-reported" not in posts(tmp_path)[name]  # B tells it no more
+    assert _clusters(tmp_path / ".feedmill" / "state.db") == {
+        flash["id"]: flash["id"],
+        "b-item": "b-item",
+    }
+    assert "posts: 0 new, 0 updated" in cli("run", "-c", str(config)).stdout
+
+
+def test_a_held_back_copy_edited_into_another_posted_story_stays_held(tmp_path: Path) -> None:
+    """B's held-back copy of A's story becomes a copy of C's posted story:
+    no post of its own (that story is on the site already)."""
+    flash, article = LPR[:2]
+    b_flash = {**flash, "id": "b-item", "source": article["source"],
+               "title": "9月LPR出炉：1年期3.65%，5年期以上4.3%"}  # fmt: skip
+    third = {**STORIES["s004-a"], "source": flash["source"], "id": "c-item"}
+    config = write_config(tmp_path, _write_sources(tmp_path, [flash, third]))
+    assert cli("run", "-c", str(config)).code == 0
+    before = set(posts(tmp_path))
+    config = write_config(tmp_path, _write_sources(tmp_path, [flash, third, b_flash]))
+    assert "1 duplicates" in cli("run", "-c", str(config)).stdout
+    other = {**b_flash, "title": third["title"], "html": third["html"]}
+    config = write_config(tmp_path, _write_sources(tmp_path, [flash, third, other]))
+    result = cli("run", "-c", str(config))
+    assert result.code == 0 and "replaced" not in result.stdout, result.stdout
+    assert set(posts(tmp_path)) == before
 
 
 def test_a_summary_gives_way_to_the_full_text_of_the_same_article(tmp_path: Path) -> None:

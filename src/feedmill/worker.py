@@ -326,6 +326,9 @@ def _promotions(
     grew in place), and, behind a teaser of this feed that settled on its
     feed's text (its article page failed for good), the earliest copy that
     tells the story fuller — which, the teaser awaiting its page, was held.
+    And a copy its feed edited into another story, one no post tells: it
+    takes a post of its own, taking none (→ no entries), as an item new
+    with that text would have.
     """
     if job.dedupe is None:
         return {}
@@ -341,11 +344,15 @@ def _promotions(
         if original is None or original in taken:
             continue
         posted = dedupe_store.print_of(conn, original)
-        if (
-            posted is not None
-            and fuller(story.fingerprint, posted)
-            # Still its story: not another one the feed put under its key.
-            and same_story(story.fingerprint, posted, job.dedupe.threshold).duplicate
+        if posted is None:
+            continue
+        if not same_story(story.fingerprint, posted, job.dedupe.threshold).duplicate:
+            # Another story the feed put under its key: held back, it would
+            # be on no page of the site (a story some post tells stays held).
+            if dedupe_store.find_original(conn, story, job.dedupe, job.state.id) is None:
+                out[stored.id] = ()
+        elif (
+            fuller(story.fingerprint, posted)
             and _gives_way(conn, job, original)
             and (others := _others_told(conn, job, story, original)) is not None
         ):
@@ -913,6 +920,8 @@ def handle(job: FeedJob) -> FeedResult:
             for copy_id, taken in _promotions(
                 conn, job, screened, items, known, ingested, verdicts
             ).items():
+                if not taken:  # another story now: its original's post lists it no more
+                    originals |= originals_of(conn, [copy_id])
                 _index_heirs(conn, job, promote(conn, copy_id, taken, heir_name))
                 promoted += len(taken)
             if screened.stories:
