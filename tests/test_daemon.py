@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import pytest
 
@@ -899,6 +899,61 @@ def test_a_signal_noted_before_another_command_begins_ends_it_as_the_signal_woul
         assert result.exit_code != 128 + signal.SIGTERM, result.output
         assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
     finally:
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
+
+
+@pytest.mark.parametrize(
+    "args", [["--help"], ["--version"], ["run", "--help"], ["publish", "-h"], [], ["nosuch"]]
+)
+def test_a_signal_noted_before_help_version_or_a_usage_error_ends_them_as_it_would(
+    monkeypatch: pytest.MonkeyPatch, args: list[str]
+) -> None:
+    """No command begins for these (`app` is not called), none takes the
+    signals over: one noted while feedmill loaded went unheeded (exit 0)."""
+    from feedmill.cli import adopt_noted_signals, main
+
+    before = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+    monkeypatch.setattr(sys, "argv", ["feedmill", *args])
+    try:
+        adopt_noted_signals([signal.SIGTERM])
+        with pytest.raises(SystemExit) as done:
+            main()
+        assert done.value.code == 128 + signal.SIGTERM
+        assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+        adopt_noted_signals([])
+        with pytest.raises(SystemExit) as done:
+            main()
+        assert done.value.code in (0, 2)  # as without a signal
+    finally:
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
+
+
+def test_a_signal_that_comes_as_feedmill_takes_the_noting_over_is_kept(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Noted by `__main__`'s handlers while feedmill loaded, then by its own:
+    one that came just after the handlers changed was overwritten by the
+    list of those noted before."""
+    from feedmill import cli
+
+    installed = signal.signal
+    before = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+
+    def delivered_at_once(sig: int, handler: Any) -> Any:
+        previous = installed(sig, handler)
+        if sig == signal.SIGINT and handler is cli._note_signal:
+            handler(signal.SIGINT, None)  # Ctrl-C, the moment it is the handler
+        return previous
+
+    monkeypatch.setattr(signal, "signal", delivered_at_once)
+    try:
+        cli.adopt_noted_signals([signal.SIGTERM])
+        assert cli._NOTED_SIGNALS == [signal.SIGTERM, signal.SIGINT]
+    finally:
+        monkeypatch.undo()
+        cli._NOTED_SIGNALS.clear()
         for sig, handler in before.items():
             signal.signal(sig, handler)
 

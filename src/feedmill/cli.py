@@ -903,7 +903,8 @@ def adopt_noted_signals(noted: list[int]) -> None:
     that none finds the default action in between."""
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, _note_signal)
-    _NOTED_SIGNALS[:] = noted
+    # Before any noted here since: ``noted`` gets none once the handlers are these.
+    _NOTED_SIGNALS[:0] = noted
 
 
 def _default_signals() -> None:
@@ -914,7 +915,9 @@ def _default_signals() -> None:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if _NOTED_SIGNALS:
-        raise SystemExit(128 + _NOTED_SIGNALS[0])
+        first = _NOTED_SIGNALS[0]
+        _NOTED_SIGNALS.clear()
+        raise SystemExit(128 + first)
 
 
 @contextmanager
@@ -1891,7 +1894,13 @@ def main() -> None:
         if isinstance(stream, io.TextIOWrapper):
             stream.reconfigure(errors="backslashreplace")
     try:
-        app(prog_name="feedmill")
+        try:
+            app(prog_name="feedmill")
+        finally:
+            # No command took the signals over (--help, --version, a usage
+            # error): one noted as feedmill loaded ends it as the signal's
+            # default action would have.
+            _default_signals()
     except KeyboardInterrupt:  # before a command began (see _Commands)
         err.print("interrupted")
         sys.exit(EXIT_INTERRUPTED)
