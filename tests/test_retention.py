@@ -511,11 +511,66 @@ def test_a_rebuild_killed_while_it_moves_the_archive_back_is_completed_next(
     assert (len(posts(tmp_path)), len(archived(tmp_path))) == (5, 1)
     assert titles(posts(tmp_path)) == [f"新闻{age}天前" for age in range(5)]
     if then != ["publish", "--rebuild"]:
-        assert "completing a rebuild cut short" in result.stderr
+        assert "completed a rebuild cut short: 6 posts rendered again" in result.stderr
     # Owed no more: the pass after that is an ordinary one.
     again = cli("run", "-c", str(config))
-    assert "completing" not in again.stderr and "0 updated" in again.stdout
+    assert "completed" not in again.stderr and "0 updated" in again.stdout
     assert (len(posts(tmp_path)), len(archived(tmp_path))) == (5, 1)
+
+
+@pytest.mark.parametrize("then", [["run"], ["publish"]])
+@pytest.mark.parametrize("stops", [1, 2])
+def test_a_rebuild_stopped_once_its_archive_is_back_is_completed_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, then: list[str], stops: int
+) -> None:
+    """SIGTERM came as a rebuild had moved the archive back (and, with
+    ``stops`` 2, again as the next pass completed it): retention put the
+    archive back as it was and took the post deleted by hand for removed.
+    The pass that completed the rebuild rewrote only what was still pending:
+    the archive kept its old text, the deleted post stayed away."""
+    import feedmill.publish.archive
+    from feedmill.config import load_config
+    from feedmill.pipeline import Mill
+
+    (tmp_path / "f.xml").write_bytes(rss("源", items([0, 1, 2, 3, 4, 5])))
+    feeds = [{"url": "f.xml", "group": "g", "source": "源"}]
+    config = write_config(tmp_path, feeds, retention={"max_posts": 2})
+    assert cli("run", "-c", str(config)).code == 0
+    site = {**posts(tmp_path), **{n: "" for n in archived(tmp_path)}}
+    # Every file as a rebuild would not write it (a template changed, say).
+    for folder in ("_posts", "_archive"):
+        for path in (tmp_path / "source" / folder).glob("*.md"):
+            path.write_text(path.read_text(encoding="utf-8") + "旧样式\n", encoding="utf-8")
+    gone = next(name for name, text in posts(tmp_path).items() if "新闻1天前" in text)
+    os.unlink(tmp_path / "source" / "_posts" / gone)
+    config = write_config(tmp_path, feeds, retention={"max_posts": 3})
+
+    restore = feedmill.publish.archive.restore_archived
+    for _ in range(stops):
+        with Mill(load_config(config)) as mill:
+
+            def stopped_after(archive_dir: Path, posts_dir: Path, names: list[str]) -> int:
+                moved = restore(archive_dir, posts_dir, names)
+                mill.stop()  # as the signal handler does
+                return moved
+
+            monkeypatch.setattr(feedmill.publish.archive, "restore_archived", stopped_after)
+            mill.rebuild() if _ == 0 else mill.run()
+            monkeypatch.undo()
+    assert (len(posts(tmp_path)), len(archived(tmp_path))) == (3, 2)  # as retention has it
+
+    result = cli(*then, "-c", str(config))
+    assert result.code == 0, result.stderr
+    said = "completed a rebuild cut short: 6 posts rendered again (6 changed), 3 archived again"
+    assert said in result.stderr
+    assert "posts: 0 new, 0 updated" in result.stdout  # that pass's own
+    assert titles(posts(tmp_path)) == [f"新闻{age}天前" for age in range(3)]
+    assert sorted(posts(tmp_path)) + archived(tmp_path) == sorted(site)
+    every = [*posts(tmp_path).values()]
+    every += [(tmp_path / "source" / "_archive" / n).read_text() for n in archived(tmp_path)]
+    assert not [text for text in every if "旧样式" in text]
+    again = cli("run", "-c", str(config))
+    assert "completed" not in again.stderr and "0 updated" in again.stdout
 
 
 def test_a_rebuild_stopped_by_a_signal_archives_again(tmp_path: Path) -> None:

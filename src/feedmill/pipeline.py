@@ -461,7 +461,7 @@ class Mill:
         remove_stale_temp_files(self.config.posts_dir)
         make_in_site(self.stage_dir, self.config.site_dir)
         states = self._sync()
-        self._complete_owed_rebuild(summary, progress, states)
+        self._complete_owed_rebuild(progress, states)
         if self.dedupe is not None:
             with self.engine.begin() as conn:
                 dedupe_store.prune_when_due(conn, self.dedupe)
@@ -490,7 +490,7 @@ class Mill:
         states = self._sync()
         # Left by a crash, or taken back just now (a feed that left the config).
         self._remove_retracted()
-        self._complete_owed_rebuild(summary, progress, states)
+        self._complete_owed_rebuild(progress, states)
         self.publish(summary, progress)
         self.retain(summary)
         summary.seconds = time.monotonic() - started
@@ -499,16 +499,24 @@ class Mill:
     def rebuild(self, progress: Progress | None = None) -> RunSummary:
         """Rewrite every post from the database, archived ones included; then
         apply retention again (so raising its limits brings posts back)."""
-        from feedmill.publish.archive import folders, restore_archived
-        from feedmill.store.posts import archived as archived_posts
-        from feedmill.store.posts import archived_names, queue_all, set_state
-
         started = time.monotonic()
         summary = RunSummary()
         self.site_lock.ensure()
         remove_stale_temp_files(self.config.posts_dir)
         states = self._sync()
         self._remove_retracted()  # left by a crash, or taken back just now
+        if not self.stopping.is_set():  # (a stop before it began: nothing moved)
+            self._rebuild_all(summary, progress, states)
+        summary.seconds = time.monotonic() - started
+        return summary
+
+    def _rebuild_all(
+        self, summary: RunSummary, progress: Progress | None, states: dict[str, FeedState]
+    ) -> None:
+        from feedmill.publish.archive import folders, restore_archived
+        from feedmill.store.posts import archived as archived_posts
+        from feedmill.store.posts import archived_names, queue_all, set_state
+
         feed_ids = [state.id for state in states.values()]
         # The archive the config names, and one an earlier config named.
         archives = folders(self.engine, self.config.posts_dir, self.config.archive_dir)
@@ -522,7 +530,7 @@ class Mill:
                 restore_archived(folder, Path(self.posts_dir), [name]) for folder in archives
             ):
                 back.append(entry_id)
-        # Those of a rebuild cut short (pending since) too.
+        # Those of a rebuild killed before it moved them back (pending since) too.
         archived = self._left_archived(feed_ids) if self._rebuild_owed() else []
         with self.engine.begin() as conn:
             set_state(conn, back, "written")
@@ -533,27 +541,31 @@ class Mill:
             # retention keeps there (see _complete_owed_rebuild).
             meta_store.put(conn, REBUILD_OWED, "1")
         self._finish_rebuild(summary, progress, feed_ids, archived)
-        summary.seconds = time.monotonic() - started
-        return summary
 
     def _rebuild_owed(self) -> bool:
         with reading(self.engine) as conn:
             return meta_store.get(conn, REBUILD_OWED) is not None
 
     def _complete_owed_rebuild(
-        self, summary: RunSummary, progress: Progress | None, states: dict[str, FeedState]
+        self, progress: Progress | None, states: dict[str, FeedState]
     ) -> None:
         """A pass's start, after a rebuild killed or stopped before its end:
-        that rebuild completed first.  The pass alone would have taken the
+        that rebuild done again first.  The pass alone would have taken the
         archived posts it had not moved back yet for archived by retention,
-        and left the site at whatever mix the kill left."""
-        if not self._rebuild_owed():
+        and left the site at whatever mix the kill left; only what was still
+        pending would not do either: a stop's retention has put the archive
+        back as it was, and taken a post deleted by hand for removed."""
+        if self.stopping.is_set() or not self._rebuild_owed():
             return
-        self.notices.append(
-            "completing a rebuild cut short: every post rewritten, then retention applied again"
-        )
-        feed_ids = [state.id for state in states.values()]
-        self._finish_rebuild(summary, progress, feed_ids, self._left_archived(feed_ids))
+        done = RunSummary()  # not the pass's own
+        self._rebuild_all(done, progress, states)
+        if not self.stopping.is_set():
+            written = done.posts_new + done.posts_updated + done.posts_unchanged
+            moved = f", {done.archived} archived again" if done.archived else ""
+            self.notices.append(
+                f"completed a rebuild cut short: {written} posts rendered again "
+                f"({done.posts_updated} changed){moved}"
+            )
 
     def _left_archived(self, feed_ids: list[int]) -> list[str]:
         """The archived posts a rebuild cut short had not moved back yet:
