@@ -264,6 +264,42 @@ def test_a_page_down_for_now_never_replaces_the_article_a_post_has(
     assert first_line("stcn") in "".join(posts(tmp_path).values())
 
 
+def test_an_item_re_keyed_and_re_dated_keeps_its_article_and_is_not_read_again(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """A route gave its items new guids and new dates ("3小时前" read anew):
+    each keeps its post, its first date and its article.  Its stored
+    version was that of the article, not of the feed's item: the next pass
+    found every such item changed, asked for its page again, and, the page
+    gone, put the feed's summary in place of the article."""
+    html = {"Content-Type": "text/html; charset=utf-8"}
+    link = feed_server.add("/a/stcn.html", body=(PAGES / "stcn.html").read_bytes(), headers=html)
+
+    def feed(guid: str, hours: float, *more: Item) -> None:
+        pub_date = format_datetime(datetime(2026, 11, 20, 8, tzinfo=UTC) - timedelta(hours=hours))
+        item = Item("文章", "<p>摘要。</p>", guid, link, pub_date)
+        feed_server.add("/feed", body=rss("源", [item, *more]))
+
+    feed("a-1", 5)
+    feeds = [{"url": feed_server.url("/feed"), "group": "g", "source": "源", "fulltext": True}]
+    config = write_config(tmp_path, feeds, fulltext={"allow_private": True})
+    assert "posts: 1 new" in cli("run", "-c", str(config)).stdout
+    before = posts(tmp_path)
+    feed("b-1", 4)  # re-keyed, an hour later
+    assert "posts: 0 new" in cli("run", "-c", str(config)).stdout
+    assert posts(tmp_path).keys() == before.keys()
+    assert first_line("stcn") in "".join(posts(tmp_path).values())
+    # The page gone, the same item again (beside a new one without a page):
+    # nothing to read, nothing to rewrite.
+    feed_server.add("/a/stcn.html", status=404, body=b"gone", headers=html)
+    hits = feed_server.hits["/a/stcn.html"]
+    feed("b-1", 4, Item("快讯", "<p>快讯一则。</p>", "c-1", None, hours_ago(1)))
+    again = cli("run", "-c", str(config))
+    assert "posts: 1 new, 0 updated" in again.stdout, again.stdout
+    assert feed_server.hits["/a/stcn.html"] == hits
+    assert {name: posts(tmp_path)[name] for name in before} == before
+
+
 def test_the_feeds_corrections_reach_posts_whose_pages_are_down(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:

@@ -467,10 +467,7 @@ def with_full_text(
         else:
             failures[link] = error or "no article text found on the page"
     out = tuple(
-        Item(replace(i.entry, content=articles[i.entry.link]), i.key_hash, i.version)
-        if i.entry.link in articles
-        else i
-        for i in items
+        i.carrying(articles[i.entry.link]) if i.entry.link in articles else i for i in items
     )
     if not failures:
         return out, None, frozenset(), frozenset()
@@ -579,13 +576,13 @@ def _awaiting_pages(
     return waiting, pending, edited
 
 
-def _stored_article(item: Item, stored: str | None) -> Entry | None:
-    """``item``'s entry with the ``stored`` content if that is an article: it
-    says more than the feed's text (a post whose page failed for good before
-    holds the feed's old text, not an article)."""
+def _stored_article(item: Item, stored: str | None) -> str | None:
+    """The ``stored`` content if that is an article: it says more than the
+    feed's text (a post whose page failed for good before holds the feed's
+    old text, not an article)."""
     if stored is None or not says_less(item.entry.content, stored):
         return None
-    return replace(item.entry, content=stored)
+    return stored
 
 
 def _awaiting(item: Item, stored: str | None) -> Item:
@@ -594,7 +591,7 @@ def _awaiting(item: Item, stored: str | None) -> Item:
     it has one."""
     article = _stored_article(item, stored)
     if article is not None:
-        return Item(article, item.key_hash, awaiting_page(item.version, article_kept=True))
+        return item.carrying(article, awaiting_page(item.version, article_kept=True))
     return Item(item.entry, item.key_hash, awaiting_page(item.version))
 
 
@@ -602,7 +599,7 @@ def _keeping(item: Item, stored: str) -> Item:
     """``item`` with the ``stored`` article, if it has one, under the feed's
     version: settled."""
     article = _stored_article(item, stored)
-    return item if article is None else Item(article, item.key_hash, item.version)
+    return item if article is None else item.carrying(article)
 
 
 def _dated_as_posted(item: Item, job: FeedJob, on_site: dict[str, str]) -> Item:
@@ -628,7 +625,7 @@ def _dated_as_posted(item: Item, job: FeedJob, on_site: dict[str, str]) -> Item:
         posted, style, zone
     ):
         return item
-    return Item.of(replace(item.entry, published=posted, updated=None))
+    return item.dated(posted, None)
 
 
 # Where a post's front matter ends at the latest (a picture's signed URL can be

@@ -78,10 +78,32 @@ class Item:
     entry: Entry
     key_hash: str
     version: str
+    # The feed's own text when ``entry`` carries another (its article page's,
+    # or the article its post has): the version is still the feed item's.
+    feed_text: str | None = None
 
     @classmethod
     def of(cls, entry: Entry) -> Item:
         return cls(entry, key_hash(entry.key), entry_version(entry))
+
+    def carrying(self, content: str, version: str | None = None) -> Item:
+        """This item with ``content`` for its text, its version the feed's (or ``version``)."""
+        own = self.entry.content if self.feed_text is None else self.feed_text
+        return Item(
+            replace(self.entry, content=content),
+            self.key_hash,
+            self.version if version is None else version,
+            own,
+        )
+
+    def dated(self, published: datetime | None, updated: datetime | None) -> Item:
+        """This item with these dates; its version that of the feed's item so
+        dated (one marked as waiting for its article page stays marked)."""
+        own = self.entry if self.feed_text is None else replace(self.entry, content=self.feed_text)
+        version = entry_version(replace(own, published=published, updated=updated))
+        mark = self.version[:1] if self.version[:1] in ("~", "!") else version[:1]
+        entry = replace(self.entry, published=published, updated=updated)
+        return Item(entry, self.key_hash, mark + version[1:], self.feed_text)
 
 
 def awaiting_page(version: str, *, article_kept: bool = False) -> str:
@@ -311,7 +333,7 @@ def with_first_dates(items: Sequence[Item], known: Mapping[str, Known]) -> tuple
         if stored is None or (stored.published, stored.updated) == (entry.published, entry.updated):
             out.append(item)
         else:
-            out.append(Item.of(replace(entry, published=stored.published, updated=stored.updated)))
+            out.append(item.dated(stored.published, stored.updated))
     return tuple(out)
 
 
@@ -334,12 +356,8 @@ def _with_dates_of(
     for index, entry_id in stored_as.items():
         item = items[index]
         published, updated = dates[entry_id]
-        if (published, updated) == (item.entry.published, item.entry.updated):
-            continue
-        dated = Item.of(replace(item.entry, published=published, updated=updated))
-        # (A version marked as waiting for its article page stays marked.)
-        marked = item.version[:1] if item.version[:1] in ("~", "!") else dated.version[:1]
-        out[index] = replace(dated, version=marked + dated.version[1:])
+        if (published, updated) != (item.entry.published, item.entry.updated):
+            out[index] = item.dated(published, updated)
     return out
 
 
