@@ -455,6 +455,40 @@ def test_a_new_item_whose_page_is_down_for_now_gets_its_article_later(
     assert feed_server.hits["/a/stcn.html"] == hits
 
 
+def test_an_item_waiting_for_its_page_re_keyed_as_the_page_answers_keeps_its_post(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """Posted with the feed's text while its page was down; then, in the pass
+    its page answers, the route gives it a new guid and a new date: it was
+    matched to its post by title and text, and the text compared was the
+    article's, not the feed's — a second post."""
+    html = {"Content-Type": "text/html; charset=utf-8"}
+    link = feed_server.add("/a/stcn.html", status=503, body=b"busy", headers=html)
+
+    def feed(guid: str, hours: float) -> None:
+        pub_date = format_datetime(datetime(2026, 11, 20, 8, tzinfo=UTC) - timedelta(hours=hours))
+        item = Item("文章", "<p>摘要。</p>", guid, link, pub_date)
+        feed_server.add("/feed", body=rss("源", [item]))
+
+    feed("a-1", 5)
+    feeds = [{"url": feed_server.url("/feed"), "group": "g", "source": "源", "fulltext": True}]
+    config = write_config(tmp_path, feeds, fulltext={"allow_private": True})
+    assert "posts: 1 new" in cli("run", "-c", str(config)).stdout
+    before = posts(tmp_path)
+    feed_server.add("/a/stcn.html", body=(PAGES / "stcn.html").read_bytes(), headers=html)
+    feed("b-1", 4)
+    assert "posts: 0 new, 1 updated" in cli("run", "-c", str(config)).stdout
+    after = posts(tmp_path)
+    assert after.keys() == before.keys()
+    (name,) = after
+    assert first_line("stcn") in after[name]
+    assert after[name].split("\ndate: ")[1][:40] == before[name].split("\ndate: ")[1][:40]
+    hits = feed_server.hits["/a/stcn.html"]
+    feed_server.add("/feed", body=feed_server.routes["/feed"].body)  # no ETag: a full fetch
+    assert "posts: 0 new, 0 updated" in cli("run", "-c", str(config)).stdout
+    assert feed_server.hits["/a/stcn.html"] == hits
+
+
 def test_an_old_item_whose_page_is_down_waits_for_the_feed_to_change(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:

@@ -849,6 +849,11 @@ def _renamed(
     `_retitled_without_link`.
     """
     new = {d: items[i].entry for d, i in positions.items() if d not in existing}
+    # The text an entry may have been stored with: the item's, and its feed's
+    # where that is an article now (a post made while its page was down).
+    texts = {
+        d: {entry.content, items[positions[d]].feed_text} - {None, ""} for d, entry in new.items()
+    }
     by_link: dict[str, list[str]] = {}  # page (see _page) → new key hashes
     for digest, entry in new.items():
         if entry.link:
@@ -886,9 +891,8 @@ def _renamed(
                     )
                     or (
                         rule == "title and text"
-                        and entry.content
                         and row.title == entry.title
-                        and row.content == entry.content
+                        and row.content in texts[digest]
                         and _near(entry.published, row.published_at)
                     )
                 ]
