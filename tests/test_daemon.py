@@ -904,13 +904,26 @@ def test_a_signal_noted_before_another_command_begins_ends_it_as_the_signal_woul
 
 
 @pytest.mark.parametrize(
-    "args", [["--help"], ["--version"], ["run", "--help"], ["publish", "-h"], [], ["nosuch"]]
+    "args",
+    [
+        ["--help"],
+        ["--version"],
+        ["run", "--help"],
+        ["publish", "-h"],
+        [],
+        ["nosuch"],
+        # `run` and `publish` that end before any pass could heed it:
+        ["run", "--every", "bogus", "-c", "missing.yml"],
+        ["run", "-c", "missing.yml"],
+        ["publish", "-c", "missing.yml"],
+    ],
 )
 def test_a_signal_noted_before_help_version_or_a_usage_error_ends_them_as_it_would(
     monkeypatch: pytest.MonkeyPatch, args: list[str]
 ) -> None:
-    """No command begins for these (`app` is not called), none takes the
-    signals over: one noted while feedmill loaded went unheeded (exit 0)."""
+    """No command begins for these (`app` is not called), or none that takes
+    the signals over: one noted while feedmill loaded went unheeded (exit 0,
+    or the command's own 2)."""
     from feedmill.cli import adopt_noted_signals, main
 
     before = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
@@ -925,6 +938,7 @@ def test_a_signal_noted_before_help_version_or_a_usage_error_ends_them_as_it_wou
         with pytest.raises(SystemExit) as done:
             main()
         assert done.value.code in (0, 2)  # as without a signal
+        assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
     finally:
         for sig, handler in before.items():
             signal.signal(sig, handler)

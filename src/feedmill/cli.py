@@ -605,6 +605,7 @@ def _started(config: Config, options: Any, every: timedelta | None) -> tuple[Any
         if _signalled_within(wait):
             name = signal.Signals(_NOTED_SIGNALS[0]).name
             err.print(f"{_now_stamp()}{name}: stopping; it had not started", soft_wrap=True)
+            _NOTED_SIGNALS.clear()  # heeded
             return None, config, stamp
         now = _stamps(config)
         if now != stamp:
@@ -926,7 +927,9 @@ def _signals_noted() -> Iterator[None]:
     stop the pass as it begins (`_stop_on_signals`).  Raised as a
     KeyboardInterrupt in the middle of the imports, Python may swallow one
     (in a weakref callback): a daemon Ctrl-C'd in its first second ran on.
-    Those noted since the program began (`adopt_noted_signals`) count."""
+    Those noted since the program began (`adopt_noted_signals`) count; one
+    that nothing took over (a usage error, a missing config: the command
+    ended before any pass) ends it as the signal would (130, 143)."""
     adopted = signal.getsignal(signal.SIGTERM) is _note_signal
     if not adopted:
         _NOTED_SIGNALS.clear()
@@ -938,7 +941,10 @@ def _signals_noted() -> Iterator[None]:
     finally:
         for sig, old in previous.items():
             signal.signal(sig, old)
+        unheeded = _NOTED_SIGNALS[:1]
         _NOTED_SIGNALS.clear()
+        if unheeded:
+            raise SystemExit(128 + unheeded[0])
 
 
 @contextmanager
@@ -969,6 +975,7 @@ def _stop_on_signals(mill: Any) -> Iterator[list[int]]:
             previous[sig] = signal.default_int_handler if sig == signal.SIGINT else signal.SIG_DFL
     if noting and _NOTED_SIGNALS:
         handler(_NOTED_SIGNALS[0], None)
+        _NOTED_SIGNALS.clear()  # heeded
     try:
         yield received
     finally:
