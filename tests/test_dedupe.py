@@ -30,7 +30,7 @@ from feedmill.store.database import open_database, reading
 from feedmill.store.schema import dedupe_bands, dedupe_prints, entries, feeds
 
 from support.feeds import Item, rss
-from support.site import cli, posts, write_config
+from support.site import cli, owe_a_rebuild, posts, write_config
 
 DATA = Path(__file__).parent / "data" / "dedupe"
 STORIES = {s["id"]: s for s in map(json.loads, (DATA / "stories.jsonl").open(encoding="utf-8"))}
@@ -837,6 +837,22 @@ def test_copies_held_back_are_not_counted_unchanged_posts(tmp_path: Path) -> Non
     config = write_config(tmp_path, _write_sources(tmp_path, [*LPR, extra]))
     result = cli("run", "-c", str(config))
     assert "posts: 1 new, 0 updated, 1 unchanged" in result.stdout, result.stdout
+
+
+def test_a_pass_that_completes_a_rebuild_first_counts_its_own_posts(tmp_path: Path) -> None:
+    """A rebuild cut short is done again as the next pass begins.  A post it
+    rewrote then, that the pass rewrote once more (to list a copy that came
+    in it), was taken for one a worker had counted, and counted nowhere."""
+    first, copy = LPR[1:3]
+    config = write_config(tmp_path, _write_sources(tmp_path, [first]))
+    assert cli("run", "-c", str(config)).code == 0
+    owe_a_rebuild(tmp_path)
+    config = write_config(tmp_path, _write_sources(tmp_path, [first, copy]))
+    result = cli("run", "-c", str(config))
+    assert "completed a rebuild cut short: 1 post rendered again (0 changed)" in result.stderr
+    assert "posts: 0 new, 1 updated, 0 unchanged" in result.stdout, result.stdout
+    (post,) = posts(tmp_path).values()
+    assert _also_reported(post) == [copy["source"]]
 
 
 def test_a_copy_whose_link_changed_is_listed_with_its_new_link(tmp_path: Path) -> None:

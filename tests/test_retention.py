@@ -3,6 +3,7 @@ nothing is deleted, nothing comes back by itself, a rebuild restores."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from datetime import UTC, datetime, timedelta
@@ -516,6 +517,58 @@ def test_a_rebuild_killed_while_it_moves_the_archive_back_is_completed_next(
     again = cli("run", "-c", str(config))
     assert "completed" not in again.stderr and "0 updated" in again.stdout
     assert (len(posts(tmp_path)), len(archived(tmp_path))) == (5, 1)
+
+
+@pytest.mark.parametrize("stop", ["kill", "signal"])
+def test_a_feed_removed_after_a_rebuild_cut_short_gets_its_archived_posts_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stop: str
+) -> None:
+    """As a rebuild run to its end brings a removed feed's archived posts
+    back as they are: the pass that completes one cut short did so only
+    for the posts it found archived, not for the ones the rebuild had
+    queued — those stayed in the archive, or on the site, pending for good."""
+    import feedmill.publish.archive
+    from feedmill.config import load_config
+    from feedmill.pipeline import Mill
+
+    (tmp_path / "a.xml").write_bytes(rss("甲", items([0, 1, 2, 3, 4, 5], title="甲")))
+    (tmp_path / "b.xml").write_bytes(rss("乙", items([0, 1, 2, 3, 4, 5], title="乙")))
+    both = [
+        {"url": "a.xml", "group": "g", "source": "甲"},
+        {"url": "b.xml", "group": "g", "source": "乙"},
+    ]
+    assert cli("run", "-c", str(write_config(tmp_path, both, retention={"max_posts": 4}))).code == 0
+    assert len(archived(tmp_path)) == 8
+    config = write_config(tmp_path, both, retention={"max_posts": 12})
+
+    restore = feedmill.publish.archive.restore_archived
+    with Mill(load_config(config)) as mill:
+
+        def cut_short(archive_dir: Path, posts_dir: Path, names: list[str]) -> int:
+            if stop == "signal":
+                moved = restore(archive_dir, posts_dir, names)
+                mill.stop()  # as the signal handler does
+                return moved
+            restore(archive_dir, posts_dir, names[:1])
+            raise Killed
+
+        monkeypatch.setattr(feedmill.publish.archive, "restore_archived", cut_short)
+        with contextlib.suppress(Killed):
+            mill.rebuild()
+    monkeypatch.undo()
+
+    config = write_config(tmp_path, both[:1], retention={"max_posts": 12})
+    result = cli("run", "-c", str(config))
+    assert "completed a rebuild cut short" in result.stderr
+    assert (len(posts(tmp_path)), len(archived(tmp_path))) == (12, 0)
+    assert states(tmp_path) == {"written": 12}
+
+
+def states(site: Path) -> dict[str, int]:
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(site / ".feedmill" / "state.db")) as db:
+        return dict(db.execute("select state, count(*) from posts group by state").fetchall())
 
 
 @pytest.mark.parametrize("then", [["run"], ["publish"]])

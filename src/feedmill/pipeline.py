@@ -461,7 +461,8 @@ class Mill:
         remove_stale_temp_files(self.config.posts_dir)
         make_in_site(self.stage_dir, self.config.site_dir)
         states = self._sync()
-        self._complete_owed_rebuild(progress, states)
+        # What a rebuild completed now wrote is not this pass's (publish counts from then).
+        counted_since = datetime.now(UTC) if self._complete_owed_rebuild(progress, states) else None
         if self.dedupe is not None:
             with self.engine.begin() as conn:
                 dedupe_store.prune_when_due(conn, self.dedupe)
@@ -476,7 +477,7 @@ class Mill:
         if self.stopping.is_set():
             reached = summary.feeds_ok + summary.feeds_not_modified + summary.feeds_failed
             summary.feeds_stopped = len(specs) - reached
-        self.publish(summary, progress, counted_since=self.pass_started)
+        self.publish(summary, progress, counted_since=counted_since or self.pass_started)
         self.retain(summary)
         summary.seconds = time.monotonic() - started
         return summary
@@ -522,8 +523,13 @@ class Mill:
         archives = folders(self.engine, self.config.posts_dir, self.config.archive_dir)
         # A removed feed's archived posts come back as they are (no config
         # says how to write them again); retention then weighs them again.
+        # So do those a rebuild cut short had queued while it was configured.
+        owed = self._rebuild_owed()
         with reading(self.engine) as conn:
-            orphans = archived_posts(conn, feed_store.removed_ids(conn))
+            removed = feed_store.removed_ids(conn)
+            orphans = archived_posts(conn, removed)
+            if owed:
+                orphans += archived_posts(conn, removed, "pending")
         back = []
         for entry_id, name in orphans:
             if (Path(self.posts_dir) / name).exists() or any(  # (put back before a crash)
@@ -531,7 +537,7 @@ class Mill:
             ):
                 back.append(entry_id)
         # Those of a rebuild killed before it moved them back (pending since) too.
-        archived = self._left_archived(feed_ids) if self._rebuild_owed() else []
+        archived = self._left_archived(feed_ids) if owed else []
         with self.engine.begin() as conn:
             set_state(conn, back, "written")
             archived += archived_names(conn, feed_ids)
@@ -548,24 +554,26 @@ class Mill:
 
     def _complete_owed_rebuild(
         self, progress: Progress | None, states: dict[str, FeedState]
-    ) -> None:
+    ) -> bool:
         """A pass's start, after a rebuild killed or stopped before its end:
         that rebuild done again first.  The pass alone would have taken the
         archived posts it had not moved back yet for archived by retention,
         and left the site at whatever mix the kill left; only what was still
         pending would not do either: a stop's retention has put the archive
-        back as it was, and taken a post deleted by hand for removed."""
+        back as it was, and taken a post deleted by hand for removed.
+        Whether it did."""
         if self.stopping.is_set() or not self._rebuild_owed():
-            return
+            return False
         done = RunSummary()  # not the pass's own
         self._rebuild_all(done, progress, states)
         if not self.stopping.is_set():
             written = done.posts_new + done.posts_updated + done.posts_unchanged
             moved = f", {done.archived} archived again" if done.archived else ""
             self.notices.append(
-                f"completed a rebuild cut short: {written} posts rendered again "
-                f"({done.posts_updated} changed){moved}"
+                f"completed a rebuild cut short: {written} post{'' if written == 1 else 's'} "
+                f"rendered again ({done.posts_updated} changed){moved}"
             )
+        return True
 
     def _left_archived(self, feed_ids: list[int]) -> list[str]:
         """The archived posts a rebuild cut short had not moved back yet:

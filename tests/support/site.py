@@ -43,3 +43,21 @@ def posts(directory: Path) -> dict[str, str]:
 def mtimes(directory: Path) -> dict[str, int]:
     folder = directory / "source" / "_posts"
     return {p.name: p.stat().st_mtime_ns for p in sorted(folder.glob("*.md"))}
+
+
+def owe_a_rebuild(directory: Path) -> None:
+    """What a `publish --rebuild` killed at once commits: every post queued
+    again, the rebuild recorded as owed (the site's SQLite database)."""
+    from sqlalchemy import select
+
+    from feedmill.pipeline import REBUILD_OWED
+    from feedmill.store import meta
+    from feedmill.store.database import open_database
+    from feedmill.store.posts import queue_all
+    from feedmill.store.schema import feeds
+
+    engine = open_database(f"sqlite:///{directory / '.feedmill' / 'state.db'}")
+    with engine.begin() as conn:
+        queue_all(conn, list(conn.execute(select(feeds.c.id)).scalars()))
+        meta.put(conn, REBUILD_OWED, "1")
+    engine.dispose()
