@@ -300,6 +300,54 @@ def test_an_item_re_keyed_and_re_dated_keeps_its_article_and_is_not_read_again(
     assert {name: posts(tmp_path)[name] for name in before} == before
 
 
+@pytest.mark.parametrize("page", ["down", "gone", "edited"])
+@pytest.mark.parametrize("re_dated", [False, True])
+def test_an_item_re_keyed_while_its_page_is_down_or_edited_keeps_its_post_and_article(
+    tmp_path: Path, feed_server: FeedServer, page: str, re_dated: bool
+) -> None:
+    """A route gave its item a new guid (and a new date) as its page was down
+    (503), gone (404) or changed a little: it was taken for a new item (its
+    text, the feed's, was compared with the article the post has) — a second
+    post — or, matched, its post lost the article for the feed's summary."""
+    html = {"Content-Type": "text/html; charset=utf-8"}
+    article = (PAGES / "stcn.html").read_bytes()
+    link = feed_server.add("/a/stcn.html", body=article, headers=html)
+
+    def feed(guid: str, hours: float) -> None:
+        pub_date = format_datetime(datetime(2026, 11, 20, 8, tzinfo=UTC) - timedelta(hours=hours))
+        item = Item("文章", "<p>摘要。</p>", guid, link, pub_date)
+        feed_server.add("/feed", body=rss("源", [item]))
+
+    feed("a-1", 5)
+    feeds = [{"url": feed_server.url("/feed"), "group": "g", "source": "源", "fulltext": True}]
+    config = write_config(tmp_path, feeds, fulltext={"allow_private": True})
+    assert "posts: 1 new" in cli("run", "-c", str(config)).stdout
+    ((name, before),) = posts(tmp_path).items()
+    if page == "edited":
+        edited = article.replace(b"</p>", "又及：一句补充。</p>".encode(), 1)
+        feed_server.add("/a/stcn.html", body=edited, headers=html)
+    else:
+        status = 503 if page == "down" else 404
+        feed_server.add("/a/stcn.html", status=status, body=b"no", headers=html)
+    feed("b-1", 4 if re_dated else 5)
+    result = cli("run", "-c", str(config))
+    assert "posts: 0 new" in result.stdout, result.stdout
+    ((again, after),) = posts(tmp_path).items()
+    assert again == name
+    assert first_line("stcn") in after
+    if page == "edited":
+        assert "又及" in after
+    else:
+        assert after == before
+    date = before.split("\ndate: ")[1].split("\n")[0]
+    assert f"\ndate: {date}\n" in after
+    hits = feed_server.hits["/a/stcn.html"]
+    feed_server.add("/feed", body=feed_server.routes["/feed"].body)  # no ETag: a full fetch
+    assert "posts: 0 new, 0 updated" in cli("run", "-c", str(config)).stdout
+    assert feed_server.hits["/a/stcn.html"] == hits
+    assert posts(tmp_path) == {name: after}
+
+
 def test_the_feeds_corrections_reach_posts_whose_pages_are_down(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:

@@ -337,28 +337,47 @@ def with_first_dates(items: Sequence[Item], known: Mapping[str, Known]) -> tuple
     return tuple(out)
 
 
-def _with_dates_of(
-    conn: Connection, items: Sequence[Item], stored_as: Mapping[int, int]
+def _as_stored(
+    conn: Connection, items: Sequence[Item], stored_as: Mapping[int, int], *, keep_dates: bool
 ) -> Sequence[Item]:
-    """``items`` with those at the indexes of ``stored_as`` (index → entry id)
-    dated as their entries are: an item re-keyed (a new guid, its link moved
-    to https) by a route that re-dates it on every fetch would otherwise
-    move its post (`with_first_dates` knows it by its key only)."""
-    dates = {
-        row.id: (row.published_at, row.updated_at)
+    """``items`` with those at the indexes of ``stored_as`` (index → entry id),
+    items re-keyed (a new guid, a link moved to https), taken as their
+    entries are where they are unchanged.
+
+    ``keep_dates``: dated as their entries are — a route that re-dates its
+    items on every fetch would otherwise move their posts (`with_first_dates`
+    knows an item by its key only).  And one that is its feed's item as
+    stored, but without the article its entry has (its page down, or gone,
+    as it was asked for again under its new key), keeps that article: a
+    known item's page is not asked for at all."""
+    stored = {
+        row.id: row
         for row in conn.execute(
-            select(entries.c.id, entries.c.published_at, entries.c.updated_at).where(
-                entries.c.id.in_(sorted(set(stored_as.values())))
-            )
+            select(
+                entries.c.id,
+                entries.c.published_at,
+                entries.c.updated_at,
+                entries.c.content,
+                entries.c.version,
+            ).where(entries.c.id.in_(sorted(set(stored_as.values()))))
         )
     }
     out = list(items)
     for index, entry_id in stored_as.items():
-        item = items[index]
-        published, updated = dates[entry_id]
-        if (published, updated) != (item.entry.published, item.entry.updated):
-            out[index] = item.dated(published, updated)
+        item, row = items[index], stored[entry_id]
+        dates = (row.published_at, row.updated_at)
+        if keep_dates and dates != (item.entry.published, item.entry.updated):
+            item = item.dated(*dates)
+        if item.feed_text is None and _same_version(item.version, row.version):
+            item = item.carrying(row.content, row.version)
+        out[index] = item
     return out
+
+
+def _same_version(version: str, stored: str) -> bool:
+    """Whether two versions are of one feed item (whatever marks it as
+    waiting for its article page)."""
+    return version[1:] == stored[1:]
 
 
 def first_seen_times(items: Sequence[Item], now: datetime) -> list[datetime]:
@@ -680,8 +699,9 @@ def ingest_entries(
                 written_before.add(i)
 
     renamed = _renamed(conn, feed_id, items, positions, existing)
-    if renamed and keep_first_dates:
-        items = _with_dates_of(conn, items, {positions[d]: i for d, i in renamed.items()})
+    if renamed:
+        stored_as = {positions[d]: i for d, i in renamed.items()}
+        items = _as_stored(conn, items, stored_as, keep_dates=keep_first_dates)
     new_rows, changed_rows, rekeyed_rows, touched = [], [], [], []
     changed_ids: dict[int, int] = {}
     decisions: dict[str, Decision] = {}
@@ -817,6 +837,8 @@ class _Linked(NamedTuple):
     published_at: datetime | None
     title: str
     content: str
+    updated_at: datetime | None
+    version: str
 
 
 def _stored_links(size: int) -> Select[Any]:
@@ -843,7 +865,9 @@ def _renamed(
     its date (or, undated, its title): a feed whose one item always links to
     the same page ("today's market") brings a new item every day.  Or, dated
     otherwise but within `REDATED`, its title and text (a route that dates
-    its items by "3小时前" re-dates them on every fetch).  Several
+    its items by "3小时前" re-dates them on every fetch) — the feed's text:
+    an entry holding an article is matched by its version, of the feed's
+    item, for the article page may have changed or not answered now.  Several
     items and entries may share a page: each entry names one item at most,
     the one with its title first.  Items without a link: see
     `_retitled_without_link`.
@@ -854,6 +878,13 @@ def _renamed(
     texts = {
         d: {entry.content, items[positions[d]].feed_text} - {None, ""} for d, entry in new.items()
     }
+
+    def as_stored(digest: str, row: _Linked) -> bool:
+        """The item, dated as ``row``, is the feed's item ``row`` holds (which
+        may hold its article: an article page changed, or not read now)."""
+        dated = items[positions[digest]].dated(row.published_at, row.updated_at)
+        return _same_version(dated.version, row.version)
+
     by_link: dict[str, list[str]] = {}  # page (see _page) → new key hashes
     for digest, entry in new.items():
         if entry.link:
@@ -892,8 +923,8 @@ def _renamed(
                     or (
                         rule == "title and text"
                         and row.title == entry.title
-                        and row.content in texts[digest]
                         and _near(entry.published, row.published_at)
+                        and (row.content in texts[digest] or as_stored(digest, row))
                     )
                 ]
                 if alike:
