@@ -264,6 +264,22 @@ def test_a_page_down_for_now_never_replaces_the_article_a_post_has(
     assert first_line("stcn") in "".join(posts(tmp_path).values())
 
 
+def _serve_one_item(
+    feed_server: FeedServer, link: str, guid: str, hours: float, *more: Item
+) -> str:
+    """The feed of one item linking to ``link``, under ``guid``, dated
+    ``hours`` before a fixed moment (a route re-keys and re-dates it so);
+    then ``more``.  Its URL."""
+    pub_date = format_datetime(datetime(2026, 11, 20, 8, tzinfo=UTC) - timedelta(hours=hours))
+    item = Item("文章", "<p>摘要。</p>", guid, link, pub_date)
+    return feed_server.add("/feed", body=rss("源", [item, *more]))
+
+
+def _fulltext_config(tmp_path: Path, url: str) -> Path:
+    feeds = [{"url": url, "group": "g", "source": "源", "fulltext": True}]
+    return write_config(tmp_path, feeds, fulltext={"allow_private": True})
+
+
 def test_an_item_re_keyed_and_re_dated_keeps_its_article_and_is_not_read_again(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:
@@ -275,17 +291,10 @@ def test_an_item_re_keyed_and_re_dated_keeps_its_article_and_is_not_read_again(
     html = {"Content-Type": "text/html; charset=utf-8"}
     link = feed_server.add("/a/stcn.html", body=(PAGES / "stcn.html").read_bytes(), headers=html)
 
-    def feed(guid: str, hours: float, *more: Item) -> None:
-        pub_date = format_datetime(datetime(2026, 11, 20, 8, tzinfo=UTC) - timedelta(hours=hours))
-        item = Item("文章", "<p>摘要。</p>", guid, link, pub_date)
-        feed_server.add("/feed", body=rss("源", [item, *more]))
-
-    feed("a-1", 5)
-    feeds = [{"url": feed_server.url("/feed"), "group": "g", "source": "源", "fulltext": True}]
-    config = write_config(tmp_path, feeds, fulltext={"allow_private": True})
+    config = _fulltext_config(tmp_path, _serve_one_item(feed_server, link, "a-1", 5))
     assert "posts: 1 new" in cli("run", "-c", str(config)).stdout
     before = posts(tmp_path)
-    feed("b-1", 4)  # re-keyed, an hour later
+    _serve_one_item(feed_server, link, "b-1", 4)  # re-keyed, an hour later
     assert "posts: 0 new" in cli("run", "-c", str(config)).stdout
     assert posts(tmp_path).keys() == before.keys()
     assert first_line("stcn") in "".join(posts(tmp_path).values())
@@ -293,7 +302,9 @@ def test_an_item_re_keyed_and_re_dated_keeps_its_article_and_is_not_read_again(
     # nothing to read, nothing to rewrite.
     feed_server.add("/a/stcn.html", status=404, body=b"gone", headers=html)
     hits = feed_server.hits["/a/stcn.html"]
-    feed("b-1", 4, Item("快讯", "<p>快讯一则。</p>", "c-1", None, hours_ago(1)))
+    _serve_one_item(
+        feed_server, link, "b-1", 4, Item("快讯", "<p>快讯一则。</p>", "c-1", None, hours_ago(1))
+    )
     again = cli("run", "-c", str(config))
     assert "posts: 1 new, 0 updated" in again.stdout, again.stdout
     assert feed_server.hits["/a/stcn.html"] == hits
@@ -313,14 +324,7 @@ def test_an_item_re_keyed_while_its_page_is_down_or_edited_keeps_its_post_and_ar
     article = (PAGES / "stcn.html").read_bytes()
     link = feed_server.add("/a/stcn.html", body=article, headers=html)
 
-    def feed(guid: str, hours: float) -> None:
-        pub_date = format_datetime(datetime(2026, 11, 20, 8, tzinfo=UTC) - timedelta(hours=hours))
-        item = Item("文章", "<p>摘要。</p>", guid, link, pub_date)
-        feed_server.add("/feed", body=rss("源", [item]))
-
-    feed("a-1", 5)
-    feeds = [{"url": feed_server.url("/feed"), "group": "g", "source": "源", "fulltext": True}]
-    config = write_config(tmp_path, feeds, fulltext={"allow_private": True})
+    config = _fulltext_config(tmp_path, _serve_one_item(feed_server, link, "a-1", 5))
     assert "posts: 1 new" in cli("run", "-c", str(config)).stdout
     ((name, before),) = posts(tmp_path).items()
     if page == "edited":
@@ -329,7 +333,7 @@ def test_an_item_re_keyed_while_its_page_is_down_or_edited_keeps_its_post_and_ar
     else:
         status = 503 if page == "down" else 404
         feed_server.add("/a/stcn.html", status=status, body=b"no", headers=html)
-    feed("b-1", 4 if re_dated else 5)
+    _serve_one_item(feed_server, link, "b-1", 4 if re_dated else 5)
     result = cli("run", "-c", str(config))
     assert "posts: 0 new" in result.stdout, result.stdout
     ((again, after),) = posts(tmp_path).items()
@@ -513,18 +517,11 @@ def test_an_item_waiting_for_its_page_re_keyed_as_the_page_answers_keeps_its_pos
     html = {"Content-Type": "text/html; charset=utf-8"}
     link = feed_server.add("/a/stcn.html", status=503, body=b"busy", headers=html)
 
-    def feed(guid: str, hours: float) -> None:
-        pub_date = format_datetime(datetime(2026, 11, 20, 8, tzinfo=UTC) - timedelta(hours=hours))
-        item = Item("文章", "<p>摘要。</p>", guid, link, pub_date)
-        feed_server.add("/feed", body=rss("源", [item]))
-
-    feed("a-1", 5)
-    feeds = [{"url": feed_server.url("/feed"), "group": "g", "source": "源", "fulltext": True}]
-    config = write_config(tmp_path, feeds, fulltext={"allow_private": True})
+    config = _fulltext_config(tmp_path, _serve_one_item(feed_server, link, "a-1", 5))
     assert "posts: 1 new" in cli("run", "-c", str(config)).stdout
     before = posts(tmp_path)
     feed_server.add("/a/stcn.html", body=(PAGES / "stcn.html").read_bytes(), headers=html)
-    feed("b-1", 4)
+    _serve_one_item(feed_server, link, "b-1", 4)
     assert "posts: 0 new, 1 updated" in cli("run", "-c", str(config)).stdout
     after = posts(tmp_path)
     assert after.keys() == before.keys()
