@@ -520,13 +520,15 @@ def test_a_rebuild_killed_while_it_moves_the_archive_back_is_completed_next(
 
 
 @pytest.mark.parametrize("stop", ["kill", "signal"])
+@pytest.mark.parametrize("retention", [True, False])
 def test_a_feed_removed_after_a_rebuild_cut_short_gets_its_archived_posts_back(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stop: str
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stop: str, retention: bool
 ) -> None:
     """As a rebuild run to its end brings a removed feed's archived posts
     back as they are: the pass that completes one cut short did so only
     for the posts it found archived, not for the ones the rebuild had
-    queued — those stayed in the archive, or on the site, pending for good."""
+    queued — those stayed in the archive, or on the site, pending for good;
+    and one deleted by hand, retention dropped meanwhile, stayed pending."""
     import feedmill.publish.archive
     from feedmill.config import load_config
     from feedmill.pipeline import Mill
@@ -539,6 +541,8 @@ def test_a_feed_removed_after_a_rebuild_cut_short_gets_its_archived_posts_back(
     ]
     assert cli("run", "-c", str(write_config(tmp_path, both, retention={"max_posts": 4}))).code == 0
     assert len(archived(tmp_path)) == 8
+    gone = next(name for name, text in posts(tmp_path).items() if "乙0天前" in text)
+    os.unlink(tmp_path / "source" / "_posts" / gone)
     config = write_config(tmp_path, both, retention={"max_posts": 12})
 
     restore = feedmill.publish.archive.restore_archived
@@ -557,11 +561,12 @@ def test_a_feed_removed_after_a_rebuild_cut_short_gets_its_archived_posts_back(
             mill.rebuild()
     monkeypatch.undo()
 
-    config = write_config(tmp_path, both[:1], retention={"max_posts": 12})
+    limits = {"retention": {"max_posts": 12}} if retention else {}
+    config = write_config(tmp_path, both[:1], **limits)
     result = cli("run", "-c", str(config))
     assert "completed a rebuild cut short" in result.stderr
-    assert (len(posts(tmp_path)), len(archived(tmp_path))) == (12, 0)
-    assert states(tmp_path) == {"written": 12}
+    assert (len(posts(tmp_path)), len(archived(tmp_path))) == (11, 0)
+    assert states(tmp_path) == {"written": 11, "removed": 1}
 
 
 def states(site: Path) -> dict[str, int]:

@@ -528,18 +528,20 @@ class Mill:
         with reading(self.engine) as conn:
             removed = feed_store.removed_ids(conn)
             orphans = archived_posts(conn, removed)
-            if owed:
-                orphans += archived_posts(conn, removed, "pending")
-        back = []
-        for entry_id, name in orphans:
+            queued = archived_posts(conn, removed, "pending") if owed else []
+        back, gone, waiting = [], [], {entry_id for entry_id, _ in queued}
+        for entry_id, name in orphans + queued:
             if (Path(self.posts_dir) / name).exists() or any(  # (put back before a crash)
                 restore_archived(folder, Path(self.posts_dir), [name]) for folder in archives
             ):
                 back.append(entry_id)
+            elif entry_id in waiting:
+                gone.append(entry_id)  # deleted by hand, as a rebuild's publish finds it
         # Those of a rebuild killed before it moved them back (pending since) too.
         archived = self._left_archived(feed_ids) if owed else []
         with self.engine.begin() as conn:
             set_state(conn, back, "written")
+            mark_removed(conn, gone)
             archived += archived_names(conn, feed_ids)
             queue_all(conn, feed_ids)
             # Until it ends, the rebuild is owed: once the posts are pending,
