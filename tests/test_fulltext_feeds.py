@@ -3,6 +3,7 @@ the whole mill; any failure keeps the feed's own text and shows in status."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 from datetime import UTC, datetime, timedelta
@@ -311,15 +312,18 @@ def test_an_item_re_keyed_and_re_dated_keeps_its_article_and_is_not_read_again(
     assert {name: posts(tmp_path)[name] for name in before} == before
 
 
-@pytest.mark.parametrize("page", ["down", "gone", "edited"])
-@pytest.mark.parametrize("re_dated", [False, True])
+@pytest.mark.parametrize(
+    ("page", "re_dated"),
+    [("down", False), ("down", True), ("gone", False), ("gone", True), ("edited", False)],
+)
 def test_an_item_re_keyed_while_its_page_is_down_or_edited_keeps_its_post_and_article(
     tmp_path: Path, feed_server: FeedServer, page: str, re_dated: bool
 ) -> None:
     """A route gave its item a new guid (and a new date) as its page was down
     (503), gone (404) or changed a little: it was taken for a new item (its
     text, the feed's, was compared with the article the post has) — a second
-    post — or, matched, its post lost the article for the feed's summary."""
+    post — or, matched, its post lost the article for the feed's summary.
+    (Re-dated as its page changed, it is another item: see the next test.)"""
     html = {"Content-Type": "text/html; charset=utf-8"}
     article = (PAGES / "stcn.html").read_bytes()
     link = feed_server.add("/a/stcn.html", body=article, headers=html)
@@ -350,6 +354,48 @@ def test_an_item_re_keyed_while_its_page_is_down_or_edited_keeps_its_post_and_ar
     assert "posts: 0 new, 0 updated" in cli("run", "-c", str(config)).stdout
     assert feed_server.hits["/a/stcn.html"] == hits
     assert posts(tmp_path) == {name: after}
+
+
+def test_a_new_story_under_a_reused_link_title_and_teaser_is_its_own_post(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """A summary-only feed whose page at one link tells a new story, under a
+    new guid and a new date, with the same title and teaser: the article
+    tells the two apart — two posts, each with its own article and date."""
+    html = {"Content-Type": "text/html; charset=utf-8"}
+    page = (PAGES / "stcn.html").read_bytes()
+    link = feed_server.add("/a/live.html", body=page, headers=html)
+    config = _fulltext_config(tmp_path, _serve_one_item(feed_server, link, "a-1", 10))
+    assert "posts: 1 new" in cli("run", "-c", str(config)).stdout
+    feed_server.add("/a/live.html", body=(PAGES / "sina.html").read_bytes(), headers=html)
+    _serve_one_item(feed_server, link, "b-1", 1)
+    assert "posts: 1 new, 0 updated" in cli("run", "-c", str(config)).stdout
+    texts = sorted(posts(tmp_path).values())
+    assert len(texts) == 2
+    assert [first_line("stcn") in t for t in texts].count(True) == 1
+    assert [first_line("sina") in t for t in texts].count(True) == 1
+
+
+def test_a_post_waiting_for_its_page_re_keyed_as_the_page_is_gone_is_settled(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """Posted with the feed's text while its page was down, then re-keyed
+    and re-dated as the page is gone (404): it stayed marked as waiting for
+    its page (no rule nor dedupe judged it again, none asked for the page)."""
+    import sqlite3
+
+    html = {"Content-Type": "text/html; charset=utf-8"}
+    link = feed_server.add("/a/stcn.html", status=503, body=b"busy", headers=html)
+    config = _fulltext_config(tmp_path, _serve_one_item(feed_server, link, "a-1", 5))
+    assert "posts: 1 new" in cli("run", "-c", str(config)).stdout
+    before = posts(tmp_path)
+    feed_server.add("/a/stcn.html", status=404, body=b"gone", headers=html)
+    _serve_one_item(feed_server, link, "b-1", 4)
+    assert "posts: 0 new" in cli("run", "-c", str(config)).stdout
+    assert posts(tmp_path) == before
+    with contextlib.closing(sqlite3.connect(tmp_path / ".feedmill" / "state.db")) as db:
+        (version,) = db.execute("select version from entries").fetchone()
+    assert not version.startswith("~")
 
 
 def test_the_feeds_corrections_reach_posts_whose_pages_are_down(

@@ -348,8 +348,10 @@ def _as_stored(
     items on every fetch would otherwise move their posts (`with_first_dates`
     knows an item by its key only).  And one that is its feed's item as
     stored, but without the article its entry has (its page down, or gone,
-    as it was asked for again under its new key), keeps that article: a
-    known item's page is not asked for at all."""
+    as it was asked for again under its new key), keeps that article and
+    its version: a known item's page is not asked for at all.  (One stored
+    with the feed's text, waiting for its page, is left as it comes: its
+    page gone now, it is settled.)"""
     stored = {
         row.id: row
         for row in conn.execute(
@@ -368,7 +370,11 @@ def _as_stored(
         dates = (row.published_at, row.updated_at)
         if keep_dates and dates != (item.entry.published, item.entry.updated):
             item = item.dated(*dates)
-        if item.feed_text is None and _same_version(item.version, row.version):
+        if (
+            item.feed_text is None
+            and row.content != item.entry.content
+            and _same_version(item.version, row.version)
+        ):
             item = item.carrying(row.content, row.version)
         out[index] = item
     return out
@@ -866,8 +872,9 @@ def _renamed(
     the same page ("today's market") brings a new item every day.  Or, dated
     otherwise but within `REDATED`, its title and text (a route that dates
     its items by "3小时前" re-dates them on every fetch) — the feed's text:
-    an entry holding an article is matched by its version, of the feed's
-    item, for the article page may have changed or not answered now.  Several
+    an entry holding an article is matched by that article, or, where the
+    item brings none now (its page down, or gone), by its version, which is
+    the feed's item's.  Several
     items and entries may share a page: each entry names one item at most,
     the one with its title first.  Items without a link: see
     `_retitled_without_link`.
@@ -880,10 +887,14 @@ def _renamed(
     }
 
     def as_stored(digest: str, row: _Linked) -> bool:
-        """The item, dated as ``row``, is the feed's item ``row`` holds (which
-        may hold its article: an article page changed, or not read now)."""
-        dated = items[positions[digest]].dated(row.published_at, row.updated_at)
-        return _same_version(dated.version, row.version)
+        """The item, which brings no article now (its page down, or gone),
+        dated as ``row``, is the feed's item ``row`` holds with its article.
+        (One that brings an article is ``row``'s only with ``row``'s article:
+        a page that now tells another story under the same link, title and
+        teaser is another item.)"""
+        item = items[positions[digest]]
+        dated = item.dated(row.published_at, row.updated_at)
+        return item.feed_text is None and _same_version(dated.version, row.version)
 
     by_link: dict[str, list[str]] = {}  # page (see _page) → new key hashes
     for digest, entry in new.items():
