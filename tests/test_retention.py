@@ -14,7 +14,7 @@ import pytest
 
 from support import hexo
 from support.feeds import Item, rss
-from support.site import cli, posts, write_config
+from support.site import cli, owe_a_rebuild, posts, write_config
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -567,6 +567,37 @@ def test_a_feed_removed_after_a_rebuild_cut_short_gets_its_archived_posts_back(
     assert "completed a rebuild cut short" in result.stderr
     assert (len(posts(tmp_path)), len(archived(tmp_path))) == (11, 0)
     assert states(tmp_path) == {"written": 11, "removed": 1}
+
+
+def test_a_removed_feeds_post_never_written_is_not_taken_for_deleted_by_hand(
+    tmp_path: Path,
+) -> None:
+    """A post stored by a pass cut short before it wrote the file, a rebuild
+    cut short, then its feed removed: the completion took its missing file
+    for one deleted by hand — the feed added back, it was never posted."""
+    import sqlite3
+
+    (tmp_path / "a.xml").write_bytes(rss("甲", items([0, 1], title="甲")))
+    (tmp_path / "b.xml").write_bytes(rss("乙", items([0, 1], title="乙")))
+    both = [
+        {"url": "a.xml", "group": "g", "source": "甲"},
+        {"url": "b.xml", "group": "g", "source": "乙"},
+    ]
+    assert cli("run", "-c", str(write_config(tmp_path, both))).code == 0
+    unwritten = next(name for name, text in posts(tmp_path).items() if "乙0天前" in text)
+    os.unlink(tmp_path / "source" / "_posts" / unwritten)
+    with contextlib.closing(sqlite3.connect(tmp_path / ".feedmill" / "state.db")) as db:
+        db.execute(
+            "update posts set state = 'pending', written_version = null where file_name = ?",
+            (unwritten,),
+        )
+        db.commit()
+    owe_a_rebuild(tmp_path)
+    assert cli("run", "-c", str(write_config(tmp_path, both[:1]))).code == 0
+    assert states(tmp_path) == {"written": 3, "pending": 1}
+    again = cli("run", "-c", str(write_config(tmp_path, both)))
+    assert "posts: 1 new" in again.stdout, again.stdout
+    assert unwritten in posts(tmp_path)
 
 
 def states(site: Path) -> dict[str, int]:

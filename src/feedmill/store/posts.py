@@ -316,8 +316,10 @@ def archived(
     conn: Connection, feed_ids: Sequence[int] | None, state: str = "archived"
 ) -> list[tuple[int, str]]:
     """(entry id, file name) of these feeds' posts (None: every feed's) that
-    retention moved to the archive — or in another ``state``."""
-    query = select(posts.c.entry_id, posts.c.file_name).where(posts.c.state == state)
+    retention moved to the archive — or, written once, in another ``state``."""
+    query = select(posts.c.entry_id, posts.c.file_name).where(
+        posts.c.state == state, posts.c.written_version.is_not(None)
+    )
     if feed_ids is not None:
         of_feeds = select(entries.c.id).where(entries.c.feed_id.in_(feed_ids))
         query = query.where(posts.c.entry_id.in_(of_feeds))
