@@ -314,8 +314,9 @@ def test_an_item_re_keyed_and_re_dated_keeps_its_article_and_is_not_read_again(
 
 @pytest.mark.parametrize(
     ("page", "re_dated"),
-    [("down", False), ("down", True), ("gone", False), ("gone", True), ("edited", False)],
-)
+    [("down", False), ("down", True), ("gone", False), ("gone", True), ("edited", False),
+     ("edited", True)],
+)  # fmt: skip
 def test_an_item_re_keyed_while_its_page_is_down_or_edited_keeps_its_post_and_article(
     tmp_path: Path, feed_server: FeedServer, page: str, re_dated: bool
 ) -> None:
@@ -323,7 +324,7 @@ def test_an_item_re_keyed_while_its_page_is_down_or_edited_keeps_its_post_and_ar
     (503), gone (404) or changed a little: it was taken for a new item (its
     text, the feed's, was compared with the article the post has) — a second
     post — or, matched, its post lost the article for the feed's summary.
-    (Re-dated as its page changed, it is another item: see the next test.)"""
+    (Its page telling another story, it is another item: see the next test.)"""
     html = {"Content-Type": "text/html; charset=utf-8"}
     article = (PAGES / "stcn.html").read_bytes()
     link = feed_server.add("/a/stcn.html", body=article, headers=html)

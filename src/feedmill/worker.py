@@ -38,7 +38,7 @@ from feedmill.filter.dedupe.decide import fuller
 from feedmill.filter.rules import RuleSet, RuleTooSlow, blocked_by
 from feedmill.models import Entry, Fetched
 from feedmill.normalize import normalize_document
-from feedmill.normalize.text import visible_text
+from feedmill.normalize.text import story_grams, visible_text
 from feedmill.parse import ParseError, parse_document
 from feedmill.publish.filenames import key_digest, names_on_site, post_filename
 from feedmill.publish.render import (
@@ -505,21 +505,6 @@ def says_less(article: str, feed_text: str) -> bool:
     return 10 * len(visible_text(article)) < 9 * len(visible_text(feed_text))
 
 
-_GRAMS = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|[^\W_]{2,}")
-
-
-def _grams(text: str) -> set[str]:
-    """Pairs of Chinese characters, and other words: what two texts of one
-    story share however each phrases it."""
-    grams: set[str] = set()
-    for run in _GRAMS.findall(text.casefold()):
-        if "\u3400" <= run[0] <= "\ufaff":
-            grams.update(run[i : i + 2] for i in range(max(1, len(run) - 1)))
-        else:
-            grams.add(run)
-    return grams
-
-
 def strays_from(article: str, title: str, feed_text: str) -> bool:
     """Whether a page's article has next to nothing of the item's title and
     of the feed's text: a page whose script draws the article (36kr) left
@@ -529,11 +514,11 @@ def strays_from(article: str, title: str, feed_text: str) -> bool:
     judged = False
     shown: set[str] | None = None
     for own, enough in ((title, 4), (visible_text(feed_text)[:1000], 12)):
-        grams = _grams(own)
+        grams = story_grams(own)
         if len(grams) < enough:
             continue
         if shown is None:
-            shown = _grams(visible_text(article))
+            shown = story_grams(visible_text(article))
         if 5 * len(grams & shown) >= len(grams):  # a fifth of either is there
             return False
         judged = True

@@ -30,6 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from feedmill import urls
 from feedmill.models import Entry
 from feedmill.normalize import told_apart_keys
+from feedmill.normalize.text import one_story
 from feedmill.store import prepared
 from feedmill.store.bulk import insert_rows
 from feedmill.store.feeds import REMOVED_STYLE, posts_given, posts_taken_back
@@ -872,9 +873,9 @@ def _renamed(
     the same page ("today's market") brings a new item every day.  Or, dated
     otherwise but within `REDATED`, its title and text (a route that dates
     its items by "3小时前" re-dates them on every fetch) — the feed's text:
-    an entry holding an article is matched by that article, or, where the
-    item brings none now (its page down, or gone), by its version, which is
-    the feed's item's.  Several
+    an entry holding an article is matched by its version, which is the
+    feed's item's, where the item brings no article now (its page down, or
+    gone) or one that is that article edited.  Several
     items and entries may share a page: each entry names one item at most,
     the one with its title first.  Items without a link: see
     `_retitled_without_link`.
@@ -887,14 +888,15 @@ def _renamed(
     }
 
     def as_stored(digest: str, row: _Linked) -> bool:
-        """The item, which brings no article now (its page down, or gone),
-        dated as ``row``, is the feed's item ``row`` holds with its article.
-        (One that brings an article is ``row``'s only with ``row``'s article:
-        a page that now tells another story under the same link, title and
-        teaser is another item.)"""
+        """The item, dated as ``row``, is the feed's item ``row`` holds with
+        its article: it brings none now (its page down, or gone), or one
+        edited from that (a page that now tells another story under the
+        same link, title and teaser is another item)."""
         item = items[positions[digest]]
         dated = item.dated(row.published_at, row.updated_at)
-        return item.feed_text is None and _same_version(dated.version, row.version)
+        return _same_version(dated.version, row.version) and (
+            item.feed_text is None or one_story(item.entry.content, row.content)
+        )
 
     by_link: dict[str, list[str]] = {}  # page (see _page) → new key hashes
     for digest, entry in new.items():
