@@ -392,26 +392,11 @@ def _rebuild_killed_then_run(tmp_path: Path, feed: Path, config: Path, edited: b
     """What a rebuild commits before it moves any file back (every post
     queued, the rebuild owed), then a run — the feed's archived items edited
     meanwhile if ``edited`` (the worker's path): the posts' states after it."""
-    from sqlalchemy import select
-
-    from feedmill.pipeline import REBUILD_OWED
-    from feedmill.store import meta
-    from feedmill.store.database import open_database
-    from feedmill.store.posts import queue_all
-    from feedmill.store.schema import feeds as feeds_table
-    from feedmill.store.schema import posts as posts_table
-
-    engine = open_database(f"sqlite:///{tmp_path / '.feedmill' / 'state.db'}")
-    with engine.begin() as conn:
-        queue_all(conn, list(conn.execute(select(feeds_table.c.id)).scalars()))
-        meta.put(conn, REBUILD_OWED, "1")
+    owe_a_rebuild(tmp_path)
     if edited:
         feed.write_bytes(rss("源", items([0, 1, 2, 3, 4], title="新闻(更新)")))
     assert cli("run", "-c", str(config)).code == 0
-    with engine.connect() as conn:
-        states = sorted(conn.execute(select(posts_table.c.state)).scalars())
-    engine.dispose()
-    return states
+    return sorted(state for state, count in states(tmp_path).items() for _ in range(count))
 
 
 @pytest.mark.parametrize("edited", [False, True])

@@ -507,13 +507,19 @@ class Mill:
         states = self._sync()
         self._remove_retracted()  # left by a crash, or taken back just now
         if not self.stopping.is_set():  # (a stop before it began: nothing moved)
-            self._rebuild_all(summary, progress, states)
+            self._rebuild_all(summary, progress, states, owed=self._rebuild_owed())
         summary.seconds = time.monotonic() - started
         return summary
 
     def _rebuild_all(
-        self, summary: RunSummary, progress: Progress | None, states: dict[str, FeedState]
+        self,
+        summary: RunSummary,
+        progress: Progress | None,
+        states: dict[str, FeedState],
+        *,
+        owed: bool,
     ) -> None:
+        """Every post queued and written again; ``owed``: completing one cut short."""
         from feedmill.publish.archive import folders, restore_archived
         from feedmill.store.posts import archived as archived_posts
         from feedmill.store.posts import archived_names, queue_all, set_state
@@ -524,7 +530,6 @@ class Mill:
         # A removed feed's archived posts come back as they are (no config
         # says how to write them again); retention then weighs them again.
         # So do those a rebuild cut short had queued while it was configured.
-        owed = self._rebuild_owed()
         with reading(self.engine) as conn:
             removed = feed_store.removed_ids(conn)
             orphans = archived_posts(conn, removed)
@@ -567,7 +572,7 @@ class Mill:
         if self.stopping.is_set() or not self._rebuild_owed():
             return False
         done = RunSummary()  # not the pass's own
-        self._rebuild_all(done, progress, states)
+        self._rebuild_all(done, progress, states, owed=True)
         if not self.stopping.is_set():
             written = done.posts_new + done.posts_updated + done.posts_unchanged
             moved = f", {done.archived} archived again" if done.archived else ""

@@ -577,7 +577,7 @@ def _awaiting(item: Item, stored: str | None) -> Item:
     article = _stored_article(item, stored)
     if article is not None:
         return item.carrying(article, awaiting_page(item.version, article_kept=True))
-    return Item(item.entry, item.key_hash, awaiting_page(item.version))
+    return replace(item, version=awaiting_page(item.version))
 
 
 def _keeping(item: Item, stored: str) -> Item:

@@ -881,18 +881,17 @@ def _renamed(
     `_retitled_without_link`.
     """
     new = {d: items[i].entry for d, i in positions.items() if d not in existing}
-    # The text an entry may have been stored with: the item's, and its feed's
-    # where that is an article now (a post made while its page was down).
-    texts = {
-        d: {entry.content, items[positions[d]].feed_text} - {None, ""} for d, entry in new.items()
-    }
 
-    def as_stored(digest: str, row: _Linked) -> bool:
-        """The item, dated as ``row``, is the feed's item ``row`` holds with
-        its article: it brings none now (its page down, or gone), or one
-        edited from that (a page that now tells another story under the
-        same link, title and teaser is another item)."""
+    def same_text(digest: str, row: _Linked) -> bool:
+        """Whether ``row`` holds the item's text: its own, or its feed's
+        where it carries its article now (a post made while its page was
+        down); or, dated as ``row``, the item is the feed's item ``row``
+        holds with its article, and brings none now (its page down, or
+        gone) or that article edited (a page that now tells another story
+        under the same link, title and teaser is another item)."""
         item = items[positions[digest]]
+        if row.content and row.content in (item.entry.content, item.feed_text):
+            return True
         dated = item.dated(row.published_at, row.updated_at)
         return _same_version(dated.version, row.version) and (
             item.feed_text is None or one_story(item.entry.content, row.content)
@@ -937,7 +936,7 @@ def _renamed(
                         rule == "title and text"
                         and row.title == entry.title
                         and _near(entry.published, row.published_at)
-                        and (row.content in texts[digest] or as_stored(digest, row))
+                        and same_text(digest, row)
                     )
                 ]
                 if alike:
