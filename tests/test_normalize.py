@@ -510,3 +510,24 @@ def test_shows_text() -> None:
 def test_nfkc_narrows_full_width_punctuation() -> None:
     assert nfkc("央行（PBOC）：降准０．５个百分点！") == "央行(PBOC):降准0.5个百分点!"
     assert nfkc("Ａ\u0301　ｶﾞ") == "Á ガ"
+
+
+def test_an_edited_article_is_one_story_and_two_articles_are_not() -> None:
+    """`one_story` tells an article edited in place (a sentence added, one
+    struck) from another story: no two of the sample articles are one, each
+    is one with itself edited."""
+    from itertools import combinations
+    from pathlib import Path
+
+    from feedmill.normalize.text import one_story
+
+    folder = Path(__file__).parent / "data" / "articles"
+    texts = {p.name: p.read_text(encoding="utf-8") for p in folder.glob("*.expected.txt")}
+    assert len(texts) >= 10
+    for (a, one), (b, other) in combinations(texts.items(), 2):
+        assert not one_story(one, other), (a, b)
+    for name, text in texts.items():
+        lines = text.splitlines()
+        edited = "\n".join(["更正：本文第二段数据有误，已修改。", *lines[:-1]])
+        assert one_story(text, edited), name
+    assert not one_story("", "")
