@@ -944,6 +944,43 @@ def test_a_signal_noted_before_help_version_or_a_usage_error_ends_them_as_it_wou
             signal.signal(sig, handler)
 
 
+# SIGTERM to itself as the run closes its Mill (the pool shut down, then the
+# site's lock released): after the pass, before the command ends.
+CLOSING_HOOK = """
+import os, signal
+from feedmill import pipeline
+
+teardown = pipeline.Mill._teardown
+
+def signalled(self):
+    os.kill(os.getpid(), signal.SIGTERM)
+    teardown(self)
+
+pipeline.Mill._teardown = signalled
+"""
+
+
+@pytest.mark.parametrize("command", ["run", "publish"])
+def test_a_signal_as_a_command_closes_ends_it_after_the_lock_is_released(
+    tmp_path: Path, command: str
+) -> None:
+    """The pass done, its stop handler gone: a signal while the pool shut down
+    ended the process by the signal itself, the site's lock file left with
+    its pid.  Now it ends the command as it leaves (143), the lock released."""
+    (tmp_path / "a.xml").write_bytes(many(2))
+    write_config(tmp_path, [{"url": "a.xml", "group": "g", "source": "a"}])
+    if command == "publish":
+        assert cli("run", "-c", tmp_path / "feedmill.yml").code == 0
+    process = feedmill(command, cwd=tmp_path, env=hooked(tmp_path, CLOSING_HOOK))
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 128 + signal.SIGTERM, (process.returncode, err)
+    assert "Traceback" not in err
+    lock = tmp_path / "source" / "_posts" / ".feedmill.lock"
+    assert not lock.exists() or lock.read_text() == ""  # released: emptied, then closed
+    assert len(posts(tmp_path)) == 2
+    complete_the_work(tmp_path, 2)
+
+
 def test_a_signal_that_comes_as_feedmill_takes_the_noting_over_is_kept(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

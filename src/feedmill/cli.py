@@ -979,8 +979,11 @@ def _stop_on_signals(mill: Any) -> Iterator[list[int]]:
     try:
         yield received
     finally:
+        # Noting again, not the default actions, while what encloses this
+        # ends (the Mill releasing the site's lock): a signal then ends the
+        # command as it leaves `_signals_noted`, not by the signal midway.
         for sig, old in previous.items():
-            signal.signal(sig, old)
+            signal.signal(sig, _note_signal if noting else old)
 
 
 @app.command()
