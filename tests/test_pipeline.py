@@ -401,6 +401,37 @@ def test_links_that_gain_a_tracking_query_keep_their_posts(tmp_path: Path) -> No
     assert len(posts(tmp_path)) == 4
 
 
+@pytest.mark.parametrize("guid_is_link", [True, False])
+def test_a_tracking_value_new_on_every_fetch_changes_nothing(
+    tmp_path: Path, guid_is_link: bool
+) -> None:
+    """A route whose links carry a token that changes on every fetch
+    (``?utm_source=3fa9c1``): with the link for its guid (RSSHub's default)
+    every pass posted every item again; with a guid of its own, every pass
+    rewrote its post, with another placeholder picture."""
+
+    def fetch(token: str) -> list[Item]:
+        stories = at_links(
+            [f"https://www.stcn.com/article/{i}.html?utm_source={token}&id={i}" for i in range(3)]
+        )
+        if guid_is_link:
+            return stories
+        return [replace(item, guid=f"item-{i}") for i, item in enumerate(stories)]
+
+    write_config(tmp_path, FEEDS, dedupe=False)
+    assert "posts: 3 new" in publish(tmp_path, fetch("a1b2c3"))
+    before = {name: path.stat().st_mtime_ns for name, path in _post_paths(tmp_path).items()}
+    for token in ("d4e5f6", "0719ab", "c0ffee"):
+        out = publish(tmp_path, fetch(token))
+        assert "posts: 0 new, 0 updated, 3 unchanged" in out, out
+    after = {name: path.stat().st_mtime_ns for name, path in _post_paths(tmp_path).items()}
+    assert after == before
+    with sqlite3.connect(tmp_path / ".feedmill" / "state.db") as db:
+        links = sorted(link for (link,) in db.execute("SELECT link FROM entries"))
+    # Stored as the page: its own query kept, the tracking parameters gone.
+    assert links == [f"https://www.stcn.com/article/{i}.html?id={i}" for i in range(3)]
+
+
 def test_a_feed_stored_under_its_url_with_a_trailing_space_keeps_its_posts(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:

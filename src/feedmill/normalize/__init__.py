@@ -162,6 +162,11 @@ def normalize_entry(
     raw: RawEntry, *, base_url: str | None, zone: tzinfo, now: datetime | None = None
 ) -> Entry:
     link = absolute_url(strip_controls(raw.link) if raw.link else None, base_url)
+    # Without tracking parameters (``utm_source=…``, ``spm=…``): they name who
+    # sent the reader, not the page, and a route that writes a new value on
+    # every fetch made every item look edited (its post rewritten each pass)
+    # or, its guid the link, new (posted again each pass).
+    link = urls.without_tracking(link) if link else link
     title = clean_title(raw.title) if raw.title_is_html else plain_title(raw.title)
     content = raw.content or raw.summary or ""
     is_html = raw.content_is_html if raw.content else True
