@@ -1075,6 +1075,32 @@ def test_status_names_feeds_of_one_category_by_their_urls(tmp_path: Path) -> Non
     assert not any(line.startswith("other.xml") for line in lines)  # alone, and fine
 
 
+def test_status_cuts_a_long_category_not_every_row(tmp_path: Path) -> None:
+    """A channel is its feed's title: one of 200 characters padded every row of
+    the table to its width.  Cut in the table, whole in --json."""
+    title = "Crazy " + "x" * 200 + " title"
+    feeds = [
+        {"url": "long.xml", "group": "科技", "source": "s"},
+        {"url": "short.xml", "group": "科技", "source": "开源中国"},
+    ]
+    config = write_config(tmp_path, feeds)
+    (tmp_path / "long.xml").write_bytes(rss(title, [Item(title="新闻", guid="g1")]))
+    (tmp_path / "short.xml").write_bytes(rss("开源中国 - 资讯", [Item(title="新闻二", guid="g2")]))
+    assert cli("run", "-c", str(config)).code == 0
+    lines = cli("status", "-c", str(config)).stdout.splitlines()
+    assert max(len(line) for line in lines) < 150, lines
+    long_line = next(line for line in lines if line.startswith("科技 / s / Crazy"))
+    assert "x…" in long_line and " title" not in long_line
+    assert any(line.startswith("科技 / 开源中国 / 资讯  ") for line in lines)
+    rows = json.loads(cli("status", "--json", "-c", str(config)).stdout)
+    channel = rows[0]["categories"][2]  # (as the site has it: a folder name's length at most)
+    assert (
+        channel.startswith("Crazy xxx")
+        and len(channel) > 150
+        and rows[1]["categories"][2] == "资讯"
+    )
+
+
 def test_status_warns_of_channels_from_titles_that_share_a_category_page(
     tmp_path: Path,
 ) -> None:

@@ -1481,6 +1481,8 @@ def _shown(url: str | None) -> str | None:
 
 
 OVERDUE_AFTER = timedelta(hours=1)
+# The feed column's category, in terminal columns (CJK counts 2): past it, cut with "…".
+WIDEST_CATEGORY = 60
 
 
 def overdue(due: datetime | None, interval: timedelta, now: datetime) -> bool:
@@ -1571,6 +1573,8 @@ def status(config: Path, as_json: bool, failing: bool) -> None:
     if as_json:
         _print_out(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
         return
+    from rich.cells import cell_len, set_cell_size
+
     from feedmill.columns import Cell, cell, columns
 
     header = (
@@ -1589,13 +1593,20 @@ def status(config: Path, as_json: bool, failing: bool) -> None:
     def category(row: dict[str, Any]) -> str:
         return " / ".join(row["categories"])
 
+    def shown(name: str) -> str:
+        # A channel is its feed's title, which may run to 200 characters: cut,
+        # it no longer pads every row of the table to its width (--json has it whole).
+        if cell_len(name) <= WIDEST_CATEGORY:
+            return name
+        return set_cell_size(name, WIDEST_CATEGORY - 1).rstrip() + "…"
+
     # Feeds of one category (RSSHub routes of one source not fetched yet)
     # are told apart by their URLs; a failing feed names the URL to fix.
     shared = Counter(category(row) for row in rows)
     table: list[list[Cell]] = []
     for row in rows:
-        name = [(category(row), "")]
-        if shared[name[0][0]] > 1 or row["last_error"]:
+        name = [(shown(category(row)), "")]
+        if shared[category(row)] > 1 or row["last_error"]:
             name.append((row["url"], "dim"))
         if row["fetch_url"]:
             name.append((f"moved permanently to {row['fetch_url']}", "yellow"))
