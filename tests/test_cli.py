@@ -717,6 +717,19 @@ def test_init_on_an_existing_hexo_site_changes_none_of_its_urls(tmp_path: Path) 
         assert "does not list" not in cli("init", str(site)).stdout, patterns
 
 
+def test_init_on_a_site_with_its_own_source_dir_ignores_the_files_there(tmp_path: Path) -> None:
+    """Without a .gitignore, init wrote one listing source/_posts/…, then said
+    it did not list src/_posts/…: the file it had just written."""
+    site = tmp_path / "blog"
+    site.mkdir()
+    (site / "_config.yml").write_text("title: My Blog\nsource_dir: src\n")
+    result = cli("init", str(site))
+    assert result.code == 0 and "does not list" not in result.stdout, result.stdout
+    ignored = (site / ".gitignore").read_text().splitlines()
+    assert "src/_posts/.feedmill.lock" in ignored and "src/_posts/.feedmill-tmp/" in ignored
+    assert not any(line.startswith("source/") for line in ignored)
+
+
 def test_demo_never_takes_over_a_real_site(tmp_path: Path) -> None:
     site = tmp_path / "mine"
     assert cli("init", str(site)).code == 0

@@ -230,6 +230,8 @@ def init_site(directory: Path) -> list[tuple[str, bool]]:
             # builder's zone: wall time in the site's zone is what it reads right.
             data = data.replace(b"\ntimezone: Asia/Shanghai\n", f"\ntimezone: {zone}\n".encode())
             data = data.replace(b"\ndate_style: rfc822\n", b"\ndate_style: local\n")
+        if target == ".gitignore":  # the lock and temporary files beside the site's posts
+            data = data.replace(b"\nsource/_posts/", f"\n{source}/_posts/".encode())
         path.write_bytes(data)
         done.append((target, True))
     (directory / source / "_posts").mkdir(parents=True, exist_ok=True)
