@@ -1697,6 +1697,14 @@ def test_a_tilde_in_feedmill_yml_is_the_home_folder(
         result.stderr.split()
     )
     assert not (home / "state" / "state.db").exists()
+    # And a site kept there: said, not a new empty site in the home folder.
+    (elsewhere / "~" / "state" / "state.db").rename(home / "state" / "state.db")
+    (home / "blog").rename(elsewhere / "~" / "blog")
+    result = cli("run", "-c", str(config))
+    assert result.code == 2 and "site: ~/blog is the home folder's now" in " ".join(
+        result.stderr.split()
+    )
+    assert not (home / "blog").exists()
 
 
 def test_init_here_says_what_to_run_next_without_a_cd(

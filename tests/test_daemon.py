@@ -1119,6 +1119,38 @@ def test_a_daemon_waiting_for_its_database_takes_up_an_edit_and_stops_on_sigterm
     assert "SIGTERM: stopping; it had not started" in log.read_text(encoding="utf-8")
 
 
+def test_a_daemon_whose_database_is_not_created_yet_waits_for_it(
+    tmp_path: Path, feed_server: FeedServer, postgres_url: str
+) -> None:
+    """The server answers but the database is not there yet (a container's
+    init script still running): waited for, as a server still booting is."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from support.postgres import new_database
+
+    url = make_url(new_database(postgres_url))
+    later = f"{url.database}_later"
+    state = url.set(database=later).render_as_string(hide_password=False)
+    feed = feed_server.add("/feed", body=many(2))
+    write_config(tmp_path, [{"url": feed, "group": "g", "source": "a"}], state=state)
+    log = tmp_path / "err.txt"
+    with log.open("w") as errors:
+        daemon = feedmill("run", "--every", "1s", cwd=tmp_path, stderr=errors)
+        with ended(daemon):
+            wait_for(lambda: said(log, "start failed (1 in a row, trying again in 1s)"))
+            assert daemon.poll() is None and posts(tmp_path) == {}
+            admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{later}"'))
+            admin.dispose()
+            wait_for(lambda: len(posts(tmp_path)) == 2)
+            out, _ = stop_cleanly(daemon)
+    err = log.read_text(encoding="utf-8")
+    assert f'database "{later}" does not exist' in err, err
+    assert "Traceback" not in err and "posts: 2 new" in out
+
+
 def test_a_role_the_database_refuses_ends_a_daemon_at_once(
     tmp_path: Path, postgres_url: str
 ) -> None:
