@@ -981,6 +981,37 @@ def test_a_signal_as_a_command_closes_ends_it_after_the_lock_is_released(
     complete_the_work(tmp_path, 2)
 
 
+# As CLOSING_HOOK, and then a teardown that hangs (a worker that does not end).
+HANGING_HOOK = """
+import os, pathlib, signal, time
+from feedmill import pipeline
+
+def hanging(self):
+    os.kill(os.getpid(), signal.SIGTERM)
+    pathlib.Path(os.environ["FM_CLOSING"]).touch()
+    time.sleep(120)
+
+pipeline.Mill._teardown = hanging
+"""
+
+
+def test_a_second_signal_as_a_command_closes_stops_it_at_once(tmp_path: Path) -> None:
+    """The first signal at the end is noted (the command ends 143 once its
+    lock is released); a second does what it would, as during a pass: a
+    teardown that hangs is not waited for."""
+    (tmp_path / "a.xml").write_bytes(many(2))
+    write_config(tmp_path, [{"url": "a.xml", "group": "g", "source": "a"}])
+    closing = tmp_path / "closing"
+    env = hooked(tmp_path, HANGING_HOOK, FM_CLOSING=str(closing))
+    with ended(feedmill("run", cwd=tmp_path, env=env)) as process:
+        wait_for(closing.exists)
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=60)
+    assert process.returncode == -signal.SIGTERM, err
+    assert len(posts(tmp_path)) == 2
+    complete_the_work(tmp_path, 2)
+
+
 def test_a_signal_that_comes_as_feedmill_takes_the_noting_over_is_kept(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

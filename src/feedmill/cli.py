@@ -981,11 +981,22 @@ def _stop_on_signals(mill: Any) -> Iterator[list[int]]:
     try:
         yield received
     finally:
-        # Noting again, not the default actions, while what encloses this
-        # ends (the Mill releasing the site's lock): a signal then ends the
-        # command as it leaves `_signals_noted`, not by the signal midway.
+        # Unless one came already (a second does what it would: stops at
+        # once), noting again, not the default actions, while what encloses
+        # this ends (the Mill releasing the site's lock): a signal then ends
+        # the command as it leaves `_signals_noted`, not by the signal midway.
+        closing = noting and not received
         for sig, old in previous.items():
-            signal.signal(sig, _note_signal if noting else old)
+            signal.signal(sig, _note_first if closing else old)
+
+
+def _note_first(signum: int, _frame: Any) -> None:
+    """A command's end (`_stop_on_signals`): the first signal is noted, and
+    a second does what it would have done (a teardown that hangs can be cut
+    short, as a pass can)."""
+    _NOTED_SIGNALS.append(signum)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @app.command()
