@@ -14,7 +14,7 @@ import pytest
 
 from support.feeds import Item, rss
 from support.server import FeedServer, peak_overlap
-from support.site import cli, posts, write_config
+from support.site import cli, posts, stored_before_untracking, write_config
 
 PAGES = Path(__file__).parent / "data" / "articles"
 
@@ -310,6 +310,30 @@ def test_an_item_re_keyed_and_re_dated_keeps_its_article_and_is_not_read_again(
     assert "posts: 1 new, 0 updated" in again.stdout, again.stdout
     assert feed_server.hits["/a/stcn.html"] == hits
     assert {name: posts(tmp_path)[name] for name in before} == before
+
+
+def test_an_upgrade_asks_no_page_again_for_a_link_that_loses_its_tracking_query(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """Stored by a release that kept ``?utm_source=rss`` in links: the item is
+    unchanged, its page not asked for again — one gone since put the feed's
+    summary in place of the article."""
+    html = {"Content-Type": "text/html; charset=utf-8"}
+    page = feed_server.add("/a/stcn.html", body=(PAGES / "stcn.html").read_bytes(), headers=html)
+    link = f"{page}?utm_source=rss"
+    config = _fulltext_config(tmp_path, _serve_one_item(feed_server, link, "a-1", 5))
+    assert "posts: 1 new" in cli("run", "-c", str(config)).stdout
+    stored_before_untracking(tmp_path, feed_server.routes["/feed"].body)
+    before = posts(tmp_path)
+    feed_server.add("/a/stcn.html", status=404, body=b"gone", headers=html)
+    hits = feed_server.hits["/a/stcn.html"]
+    flash = Item("快讯", "<p>快讯一则。</p>", "c-1", None, hours_ago(1))
+    _serve_one_item(feed_server, link, "a-1", 5, flash)  # read again: a new item
+    again = cli("run", "-c", str(config))
+    assert "posts: 1 new, 0 updated" in again.stdout, again.stdout
+    assert feed_server.hits["/a/stcn.html"] == hits
+    assert {name: posts(tmp_path)[name] for name in before} == before
+    assert first_line("stcn") in "".join(before.values())
 
 
 @pytest.mark.parametrize(

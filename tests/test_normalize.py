@@ -233,6 +233,31 @@ def test_keys_and_links_carry_no_control_characters() -> None:
     assert no_guid.key == "/a" and no_guid.link == "https://e.com/a"
 
 
+@pytest.mark.parametrize(
+    ("written", "link"),
+    [
+        ("https://e.com/a.html?utm_source=rss&utm_medium=feed", "https://e.com/a.html"),
+        ("https://e.com/a?id=1&utm_source=x&b=2", "https://e.com/a?id=1&b=2"),
+        ("https://e.com/a?spm=a2c4g.1&id=7#p2", "https://e.com/a?id=7#p2"),
+        # Parameters separated by ";": the article's id is no tracking parameter.
+        (
+            "https://e.com/show.jsp?utm_source=rss;articleId=981",
+            "https://e.com/show.jsp?articleId=981",
+        ),
+        ("https://e.com/#/n/1?utm_source=x&id=2", "https://e.com/#/n/1?id=2"),
+        ("https://e.com/a?spmid=3&xspm=4", "https://e.com/a?spmid=3&xspm=4"),  # other names
+        ("?utm_source=rss", None),  # nothing left of a relative link: none
+    ],
+)
+def test_links_lose_their_tracking_parameters(written: str, link: str | None) -> None:
+    """They name who sent the reader, not the page: a route writing a new
+    value on every fetch would change every item's link each time."""
+    entry_ = normalize_entry(entry(guid="g", link=written), base_url=None, zone=SHANGHAI)
+    assert entry_.link == link
+    assert entry_.tracked_link == (None if written == link else written)
+    assert entry_.key == "g"
+
+
 def test_enclosures_get_a_player_only_for_what_a_player_can_play() -> None:
     """An episode from the web gets a player; one at javascript: or data: would
     lose its src to the sanitizer and leave an empty player in the post."""

@@ -22,7 +22,7 @@ from feedmill.publish.sitelock import SiteLock
 
 from support.feeds import Item, rss
 from support.server import FeedServer
-from support.site import cli, mtimes, posts, write_config
+from support.site import cli, mtimes, posts, stored_before_untracking, write_config
 
 FEEDS = [{"url": "feed.xml", "group": "金融", "source": "证券时报网"}]
 
@@ -430,6 +430,53 @@ def test_a_tracking_value_new_on_every_fetch_changes_nothing(
         links = sorted(link for (link,) in db.execute("SELECT link FROM entries"))
     # Stored as the page: its own query kept, the tracking parameters gone.
     assert links == [f"https://www.stcn.com/article/{i}.html?id={i}" for i in range(3)]
+
+
+@pytest.mark.parametrize("guid_is_link", [True, False])
+def test_an_upgrade_to_links_without_tracking_rewrites_nothing(
+    tmp_path: Path, guid_is_link: bool
+) -> None:
+    """A site an earlier release made, its links stored with ``?utm_source=rss``:
+    the items are unchanged (no post rewritten with another placeholder)."""
+
+    def feed(count: int) -> list[Item]:
+        stories = at_links(
+            [f"https://www.stcn.com/article/{i}.html?utm_source=rss" for i in range(count)]
+        )
+        if guid_is_link:
+            return stories
+        return [replace(item, guid=f"item-{i}") for i, item in enumerate(stories)]
+
+    write_config(tmp_path, FEEDS, dedupe=False)
+    publish(tmp_path, feed(3))
+    stored_before_untracking(tmp_path, (tmp_path / "feed.xml").read_bytes())
+    before = {name: path.stat().st_mtime_ns for name, path in _post_paths(tmp_path).items()}
+    out = publish(tmp_path, feed(4))  # (read again: a new item)
+    assert "posts: 1 new, 0 updated, 3 unchanged" in out, out
+    after = {name: path.stat().st_mtime_ns for name, path in _post_paths(tmp_path).items()}
+    assert len(after) == 4 and all(after[name] == mtime for name, mtime in before.items())
+    with sqlite3.connect(tmp_path / ".feedmill" / "state.db") as db:
+        links = sorted(link for (link,) in db.execute("SELECT link FROM entries"))
+    assert links == [f"https://www.stcn.com/article/{i}.html" for i in range(4)]  # (0012)
+
+
+def test_an_upgrade_posts_no_item_of_a_rotating_tracking_value_again(tmp_path: Path) -> None:
+    """Stored by an earlier release with the value of its last fetch (its guid
+    the link): the first fetch after the upgrade, with another value, matched
+    no stored link and posted every item once more."""
+
+    def fetch(token: str) -> list[Item]:
+        return at_links(
+            [f"https://www.stcn.com/article/{i}.html?utm_source={token}" for i in range(3)]
+        )
+
+    write_config(tmp_path, FEEDS, dedupe=False)
+    publish(tmp_path, fetch("a1b2c3"))
+    stored_before_untracking(tmp_path, (tmp_path / "feed.xml").read_bytes())
+    out = publish(tmp_path, fetch("d4e5f6"))
+    assert "posts: 0 new" in out, out
+    assert len(posts(tmp_path)) == 3
+    assert "posts: 0 new, 0 updated, 3 unchanged" in publish(tmp_path, fetch("0719ab"))
 
 
 def test_a_feed_stored_under_its_url_with_a_trailing_space_keeps_its_posts(

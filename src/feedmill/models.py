@@ -105,6 +105,10 @@ class Entry:
     content: str  # HTML (full content preferred over summary)
     categories: tuple[str, ...] = field(default=())
     image: str | None = None
+    # The link as the feed wrote it, where ``link`` is that without tracking
+    # parameters (None: it had none): an item stored before links lost them
+    # is known unchanged by it (`store.entries.as_stored_before_untracking`).
+    tracked_link: str | None = None
 
     @property
     def date(self) -> datetime | None:

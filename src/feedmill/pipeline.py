@@ -1095,7 +1095,12 @@ class Mill:
         from feedmill.fulltext import not_articles, page_key
         from feedmill.normalize import normalize_feed
         from feedmill.parse import parse_document
-        from feedmill.store.entries import Item, known_versions, with_first_dates
+        from feedmill.store.entries import (
+            Item,
+            as_stored_before_untracking,
+            known_versions,
+            with_first_dates,
+        )
 
         assert fetched.body is not None
         parsed = parse_document(fetched.body, fetched.content_type)
@@ -1106,6 +1111,7 @@ class Mill:
             known = known_versions(conn, state.id)
         if state.id not in self._rezoned:  # as the worker will see them
             items = with_first_dates(items, known)
+        items = as_stored_before_untracking(items, known)
         rules = self.rules[spec.url]
         shared = not_articles(parsed, entries, location)
         return [

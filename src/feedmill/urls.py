@@ -44,14 +44,24 @@ def is_tracking(parameter: str) -> bool:
     return _TRACKING.match(parameter) is not None
 
 
+_SEPARATOR = re.compile(r"([&;])")
+
+
 def without_tracking(link: str) -> str:
-    """``link`` without the tracking parameters of its query."""
+    """``link`` without the tracking parameters of its query (parameters
+    separated by ``&`` or by ``;``, as some servers write them)."""
     base, mark, query = link.partition("?")
     if not mark or _TRACKING.search(query) is None:
         return link
     query, hash_mark, fragment = query.partition("#")
-    kept = "&".join(p for p in query.split("&") if p and not is_tracking(p))
-    return f"{base}{'?' if kept else ''}{kept}{hash_mark}{fragment}"
+    parts = _SEPARATOR.split(query)  # parameter, separator, parameter, …
+    kept: list[str] = []
+    for index in range(0, len(parts), 2):
+        parameter = parts[index]
+        if parameter and not is_tracking(parameter):
+            kept.extend((parts[index - 1] if kept else "", parameter))
+    joined = "".join(kept)
+    return f"{base}{'?' if joined else ''}{joined}{hash_mark}{fragment}"
 
 
 def identity(url: str) -> str:

@@ -67,6 +67,7 @@ from feedmill.store.entries import (
     Item,
     Known,
     adopt_told_apart_keys,
+    as_stored_before_untracking,
     awaiting_page,
     first_seen_times,
     hand_down,
@@ -666,6 +667,7 @@ def handle(job: FeedJob) -> FeedResult:
         warnings.append(f"{reused} items came under an earlier item's guid: told apart by link")
     if not job.redate:
         items = with_first_dates(items, known)
+    items = as_stored_before_untracking(items, known)
     # A feed the database does not know may have posts on the site already
     # (the database was lost): an item keeps its file, even retitled since,
     # and the date its post shows (its URL holds it).

@@ -61,3 +61,52 @@ def owe_a_rebuild(directory: Path) -> None:
         queue_all(conn, list(conn.execute(select(feeds.c.id)).scalars()))
         meta.put(conn, REBUILD_OWED, "1")
     engine.dispose()
+
+
+def stored_before_untracking(directory: Path, document: bytes) -> None:
+    """The site as a release that kept tracking parameters in links left it,
+    for the items of ``document`` (an RSS feed it had read last): in the
+    database, their links as the feed writes them, versions made over those
+    links, the schema one revision back (0011, before links lost them); in
+    their posts, the placeholder picture that link gave (where they show one)."""
+    import sqlite3
+    from dataclasses import replace
+    from zoneinfo import ZoneInfo
+
+    from feedmill.normalize import normalize_document
+    from feedmill.parse import parse_document
+    from feedmill.publish.render import placeholder_number
+    from feedmill.store.entries import entry_version, key_hash
+
+    parsed = parse_document(document, "application/rss+xml")
+    normalized = normalize_document(parsed, feed_url="", zone=ZoneInfo("Asia/Shanghai"))
+    with sqlite3.connect(directory / ".feedmill" / "state.db") as db:
+        for entry in normalized.entries:
+            if entry.tracked_link is None:
+                continue
+            (version,) = db.execute(
+                "SELECT version FROM entries WHERE key_hash = ?", (key_hash(entry.key),)
+            ).fetchone()
+            assert version == entry_version(entry), "stored with the dates the feed gives"
+            before = entry_version(replace(entry, link=entry.tracked_link))
+            db.execute(
+                "UPDATE entries SET link = ?, version = ? WHERE key_hash = ?",
+                (entry.tracked_link, before, key_hash(entry.key)),
+            )
+            db.execute(
+                "UPDATE posts SET written_version = ? WHERE entry_id ="
+                " (SELECT id FROM entries WHERE key_hash = ?)",
+                (before, key_hash(entry.key)),
+            )
+            (name,) = db.execute(
+                "SELECT file_name FROM posts JOIN entries ON entries.id = posts.entry_id"
+                " WHERE key_hash = ?",
+                (key_hash(entry.key),),
+            ).fetchone()
+            post = directory / "source" / "_posts" / name
+            now, then = (
+                f"?random={placeholder_number(link)}'"
+                for link in (entry.link or "", entry.tracked_link)
+            )
+            post.write_text(post.read_text(encoding="utf-8").replace(now, then), encoding="utf-8")
+        db.execute("UPDATE alembic_version SET version_num = '0011'")

@@ -166,7 +166,8 @@ def normalize_entry(
     # sent the reader, not the page, and a route that writes a new value on
     # every fetch made every item look edited (its post rewritten each pass)
     # or, its guid the link, new (posted again each pass).
-    link = urls.without_tracking(link) if link else link
+    written = link
+    link = (urls.without_tracking(link) or None) if link else link  # (None: "?utm_source=x")
     title = clean_title(raw.title) if raw.title_is_html else plain_title(raw.title)
     content = raw.content or raw.summary or ""
     is_html = raw.content_is_html if raw.content else True
@@ -207,6 +208,7 @@ def normalize_entry(
         content=content,
         categories=categories,
         image=absolute_url(strip_controls(raw.image) if raw.image else None, link or base_url),
+        tracked_link=written if written != link else None,
     )
 
 

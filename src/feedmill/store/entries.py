@@ -107,6 +107,30 @@ class Item:
         return Item(entry, self.key_hash, mark + version[1:], self.feed_text)
 
 
+def as_stored_before_untracking(
+    items: Sequence[Item], known: Mapping[str, Known]
+) -> tuple[Item, ...]:
+    """Items stored before links lost their tracking parameters, unchanged
+    since, with the version they were stored with: the one their link as
+    the feed writes it gives.  A feed whose links carry ``?utm_source=rss``
+    would otherwise have every post rewritten once (with another placeholder
+    picture) and, on a ``fulltext`` feed, every article page asked for again
+    (one gone since: the post would lose its article)."""
+    out = []
+    for item in items:
+        stored = known.get(item.key_hash)
+        written = item.entry.tracked_link
+        if (
+            stored is not None
+            and written is not None
+            and stored.version != item.version
+            and entry_version(replace(item.entry, link=written)) == stored.version
+        ):
+            item = replace(item, version=stored.version)
+        out.append(item)
+    return tuple(out)
+
+
 def awaiting_page(version: str, *, article_kept: bool = False) -> str:
     """The version stored for an item whose article page failed for now: no
     item has it (versions are hex digits, and keep their length), so the
