@@ -981,13 +981,14 @@ def test_a_signal_as_a_command_closes_ends_it_after_the_lock_is_released(
     complete_the_work(tmp_path, 2)
 
 
-# As CLOSING_HOOK, and then a teardown that hangs (a worker that does not end).
+# As CLOSING_HOOK (the signal FM_SIGNAL), and then a teardown that hangs (a
+# worker that does not end).
 HANGING_HOOK = """
 import os, pathlib, signal, time
 from feedmill import pipeline
 
 def hanging(self):
-    os.kill(os.getpid(), signal.SIGTERM)
+    os.kill(os.getpid(), getattr(signal, os.environ["FM_SIGNAL"]))
     pathlib.Path(os.environ["FM_CLOSING"]).touch()
     time.sleep(120)
 
@@ -995,19 +996,23 @@ pipeline.Mill._teardown = hanging
 """
 
 
-def test_a_second_signal_as_a_command_closes_stops_it_at_once(tmp_path: Path) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=lambda s: s.name)
+def test_a_second_signal_as_a_command_closes_stops_it_at_once(
+    tmp_path: Path, sig: signal.Signals
+) -> None:
     """The first signal at the end is noted (the command ends 143 once its
-    lock is released); a second does what it would, as during a pass: a
-    teardown that hangs is not waited for."""
+    lock is released); a second ends it at once, by the signal itself: a
+    teardown that hangs is not waited for (a second Ctrl-C raised inside the
+    pool's shutdown left its workers waiting, and the exit with them)."""
     (tmp_path / "a.xml").write_bytes(many(2))
     write_config(tmp_path, [{"url": "a.xml", "group": "g", "source": "a"}])
     closing = tmp_path / "closing"
-    env = hooked(tmp_path, HANGING_HOOK, FM_CLOSING=str(closing))
+    env = hooked(tmp_path, HANGING_HOOK, FM_CLOSING=str(closing), FM_SIGNAL=sig.name)
     with ended(feedmill("run", cwd=tmp_path, env=env)) as process:
         wait_for(closing.exists)
-        process.send_signal(signal.SIGTERM)
+        process.send_signal(sig)
         _, err = process.communicate(timeout=60)
-    assert process.returncode == -signal.SIGTERM, err
+    assert process.returncode == -sig, err
     assert len(posts(tmp_path)) == 2
     complete_the_work(tmp_path, 2)
 

@@ -992,11 +992,13 @@ def _stop_on_signals(mill: Any) -> Iterator[list[int]]:
 
 def _note_first(signum: int, _frame: Any) -> None:
     """A command's end (`_stop_on_signals`): the first signal is noted, and
-    a second does what it would have done (a teardown that hangs can be cut
-    short, as a pass can)."""
+    a second ends the process at once (a teardown that hangs can be cut
+    short, as a pass can) — by the signal itself, SIGINT too: raised as a
+    KeyboardInterrupt inside the pool's shutdown, it left the workers
+    without their sentinel, and the exit waited for them for ever."""
     _NOTED_SIGNALS.append(signum)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 @app.command()
