@@ -336,6 +336,29 @@ def test_an_upgrade_asks_no_page_again_for_a_link_that_loses_its_tracking_query(
     assert first_line("stcn") in "".join(before.values())
 
 
+@pytest.mark.parametrize("re_dated", [False, True])
+def test_an_upgrade_keeps_the_article_of_an_item_its_route_re_keys(
+    tmp_path: Path, feed_server: FeedServer, re_dated: bool
+) -> None:
+    """Stored by a release that kept ``?utm_source=rss`` in links, then
+    re-keyed by its route (and maybe re-dated), its page gone: matched by its
+    link, the version it was stored with is the one over the link as its
+    feed writes it — it was taken for an edit, and the post lost its article
+    (re-dated: a second post, with the feed's summary)."""
+    html = {"Content-Type": "text/html; charset=utf-8"}
+    page = feed_server.add("/a/stcn.html", body=(PAGES / "stcn.html").read_bytes(), headers=html)
+    link = f"{page}?utm_source=rss"
+    config = _fulltext_config(tmp_path, _serve_one_item(feed_server, link, "a-1", 5))
+    assert "posts: 1 new" in cli("run", "-c", str(config)).stdout
+    stored_before_untracking(tmp_path, feed_server.routes["/feed"].body)
+    before = posts(tmp_path)
+    feed_server.add("/a/stcn.html", status=404, body=b"gone", headers=html)
+    _serve_one_item(feed_server, link, "b-1", 5 - re_dated / 3600)  # (a second later)
+    again = cli("run", "-c", str(config))
+    assert "posts: 0 new, 0 updated" in again.stdout, again.stdout
+    assert posts(tmp_path) == before
+
+
 @pytest.mark.parametrize(
     ("page", "re_dated"),
     [("down", False), ("down", True), ("gone", False), ("gone", True), ("edited", False),

@@ -97,6 +97,19 @@ class Item:
             own,
         )
 
+    def stored_as(self, version: str) -> bool:
+        """Whether ``version`` (stored) is this feed item's, whatever marks it
+        as waiting for its article page — or the one a release that kept
+        tracking parameters in links gave it: over its link as the feed
+        writes it (`Entry.tracked_link`)."""
+        if version[1:] == self.version[1:]:
+            return True
+        written = self.entry.tracked_link
+        if written is None:
+            return False
+        own = self.entry if self.feed_text is None else replace(self.entry, content=self.feed_text)
+        return version[1:] == entry_version(replace(own, link=written))[1:]
+
     def dated(self, published: datetime | None, updated: datetime | None) -> Item:
         """This item with these dates; its version that of the feed's item so
         dated (one marked as waiting for its article page stays marked)."""
@@ -119,12 +132,12 @@ def as_stored_before_untracking(
     out = []
     for item in items:
         stored = known.get(item.key_hash)
-        written = item.entry.tracked_link
         if (
             stored is not None
-            and written is not None
+            and item.entry.tracked_link is not None
             and stored.version != item.version
-            and entry_version(replace(item.entry, link=written)) == stored.version
+            and stored.version[:1] not in ("~", "!")  # (waiting for its page: asked again)
+            and item.stored_as(stored.version)
         ):
             item = replace(item, version=stored.version)
         out.append(item)
@@ -398,17 +411,13 @@ def _as_stored(
         if (
             item.feed_text is None
             and row.content != item.entry.content
-            and _same_version(item.version, row.version)
+            and item.stored_as(row.version)
         ):
             item = item.carrying(row.content, row.version)
+        elif row.version[:1] not in ("~", "!") and item.stored_as(row.version):
+            item = replace(item, version=row.version)  # (stored by a release before untracking)
         out[index] = item
     return out
-
-
-def _same_version(version: str, stored: str) -> bool:
-    """Whether two versions are of one feed item (whatever marks it as
-    waiting for its article page)."""
-    return version[1:] == stored[1:]
 
 
 def first_seen_times(items: Sequence[Item], now: datetime) -> list[datetime]:
@@ -917,7 +926,7 @@ def _renamed(
         if row.content and row.content in (item.entry.content, item.feed_text):
             return True
         dated = item.dated(row.published_at, row.updated_at)
-        return _same_version(dated.version, row.version) and (
+        return dated.stored_as(row.version) and (
             item.feed_text is None or one_story(item.entry.content, row.content)
         )
 
