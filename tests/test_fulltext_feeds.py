@@ -312,20 +312,29 @@ def test_an_item_re_keyed_and_re_dated_keeps_its_article_and_is_not_read_again(
     assert {name: posts(tmp_path)[name] for name in before} == before
 
 
-def test_an_upgrade_asks_no_page_again_for_a_link_that_loses_its_tracking_query(
+def _upgraded_with_its_page_gone(
     tmp_path: Path, feed_server: FeedServer
-) -> None:
-    """Stored by a release that kept ``?utm_source=rss`` in links: the item is
-    unchanged, its page not asked for again — one gone since put the feed's
-    summary in place of the article."""
+) -> tuple[str, Path, dict[str, str]]:
+    """A fulltext feed's item "文章" (guid a-1) at a link with ``?utm_source=rss``,
+    posted with its article, as a release that kept tracking parameters in
+    links stored it; its page now gone (404).  (Its link, the config, the posts.)"""
     html = {"Content-Type": "text/html; charset=utf-8"}
     page = feed_server.add("/a/stcn.html", body=(PAGES / "stcn.html").read_bytes(), headers=html)
     link = f"{page}?utm_source=rss"
     config = _fulltext_config(tmp_path, _serve_one_item(feed_server, link, "a-1", 5))
     assert "posts: 1 new" in cli("run", "-c", str(config)).stdout
     stored_before_untracking(tmp_path, feed_server.routes["/feed"].body)
-    before = posts(tmp_path)
     feed_server.add("/a/stcn.html", status=404, body=b"gone", headers=html)
+    return link, config, posts(tmp_path)
+
+
+def test_an_upgrade_asks_no_page_again_for_a_link_that_loses_its_tracking_query(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """Stored by a release that kept ``?utm_source=rss`` in links: the item is
+    unchanged, its page not asked for again — one gone since put the feed's
+    summary in place of the article."""
+    link, config, before = _upgraded_with_its_page_gone(tmp_path, feed_server)
     hits = feed_server.hits["/a/stcn.html"]
     flash = Item("快讯", "<p>快讯一则。</p>", "c-1", None, hours_ago(1))
     _serve_one_item(feed_server, link, "a-1", 5, flash)  # read again: a new item
@@ -364,14 +373,7 @@ def test_an_upgrade_keeps_the_article_of_an_item_its_route_re_keys(
     link, the version it was stored with is the one over the link as its
     feed writes it — it was taken for an edit, and the post lost its article
     (re-dated: a second post, with the feed's summary)."""
-    html = {"Content-Type": "text/html; charset=utf-8"}
-    page = feed_server.add("/a/stcn.html", body=(PAGES / "stcn.html").read_bytes(), headers=html)
-    link = f"{page}?utm_source=rss"
-    config = _fulltext_config(tmp_path, _serve_one_item(feed_server, link, "a-1", 5))
-    assert "posts: 1 new" in cli("run", "-c", str(config)).stdout
-    stored_before_untracking(tmp_path, feed_server.routes["/feed"].body)
-    before = posts(tmp_path)
-    feed_server.add("/a/stcn.html", status=404, body=b"gone", headers=html)
+    link, config, before = _upgraded_with_its_page_gone(tmp_path, feed_server)
     _serve_one_item(feed_server, link, "b-1", 5 - re_dated / 3600)  # (a second later)
     again = cli("run", "-c", str(config))
     assert "posts: 0 new, 0 updated" in again.stdout, again.stdout
