@@ -345,25 +345,6 @@ def test_an_upgrade_asks_no_page_again_for_a_link_that_loses_its_tracking_query(
     assert first_line("stcn") in "".join(before.values())
 
 
-def test_an_item_under_a_new_guid_on_every_fetch_has_its_page_read_once(
-    tmp_path: Path, feed_server: FeedServer
-) -> None:
-    """A route whose guids hold the fetch's time (or a tracking value that
-    changes, the guid the link): every pass asked every item's page again,
-    for an item it then found unchanged."""
-    html = {"Content-Type": "text/html; charset=utf-8"}
-    link = feed_server.add("/a/stcn.html", body=(PAGES / "stcn.html").read_bytes(), headers=html)
-    config = _fulltext_config(tmp_path, _serve_one_item(feed_server, link, "fetch-1", 5))
-    assert "posts: 1 new" in cli("run", "-c", str(config)).stdout
-    before, hits = posts(tmp_path), feed_server.hits["/a/stcn.html"]
-    for n in range(2, 5):
-        _serve_one_item(feed_server, link, f"fetch-{n}", 5)
-        again = cli("run", "-c", str(config))
-        assert "posts: 0 new, 0 updated" in again.stdout, again.stdout
-    assert feed_server.hits["/a/stcn.html"] == hits
-    assert posts(tmp_path) == before
-
-
 @pytest.mark.parametrize("re_dated", [False, True])
 def test_an_upgrade_keeps_the_article_of_an_item_its_route_re_keys(
     tmp_path: Path, feed_server: FeedServer, re_dated: bool
@@ -392,10 +373,7 @@ def test_an_item_re_keyed_while_its_page_is_down_or_edited_keeps_its_post_and_ar
     (503), gone (404) or changed a little: it was taken for a new item (its
     text, the feed's, was compared with the article the post has) — a second
     post — or, matched, its post lost the article for the feed's summary.
-    (Its page telling another story, it is another item: see the next test.
-    Not re-dated, it is its feed's item unchanged under a new key: its page is
-    not read again, as a known item's is not — an edit of the page alone
-    reaches the post when the feed's item changes.)"""
+    (Its page telling another story, it is another item: see the next test.)"""
     html = {"Content-Type": "text/html; charset=utf-8"}
     article = (PAGES / "stcn.html").read_bytes()
     link = feed_server.add("/a/stcn.html", body=article, headers=html)
@@ -415,7 +393,7 @@ def test_an_item_re_keyed_while_its_page_is_down_or_edited_keeps_its_post_and_ar
     ((again, after),) = posts(tmp_path).items()
     assert again == name
     assert first_line("stcn") in after
-    if page == "edited" and re_dated:
+    if page == "edited":
         assert "又及" in after
     else:
         assert after == before

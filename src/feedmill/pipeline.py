@@ -1099,7 +1099,6 @@ class Mill:
             Item,
             as_stored_before_untracking,
             known_versions,
-            versions_at,
             with_first_dates,
         )
 
@@ -1110,10 +1109,6 @@ class Mill:
         items = tuple(Item.of(e) for e in entries)
         with reading(self.engine) as conn:
             known = known_versions(conn, state.id)
-            # Under a new key, the same item at the same link (a guid that holds
-            # the fetch's time or a tracking value): its page was read already.
-            renamed = [i.entry.link for i in items if i.key_hash not in known and i.entry.link]
-            at_links = versions_at(conn, state.id, renamed) if renamed else {}
         if state.id not in self._rezoned:  # as the worker will see them
             items = with_first_dates(items, known)
         items = as_stored_before_untracking(items, known)
@@ -1125,7 +1120,6 @@ class Mill:
             if item.entry.link
             and urls.scheme(item.entry.link) in ("http", "https")
             and page_key(item.entry.link) not in shared
-            and item.version not in at_links.get(item.entry.link, ())
             and _wants_page(known.get(item.key_hash), item, rules, now)
         ]
 

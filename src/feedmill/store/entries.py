@@ -839,20 +839,6 @@ def ingest_entries(
     )
 
 
-def versions_at(conn: Connection, feed_id: int, links: Collection[str]) -> dict[str, set[str]]:
-    """link → the versions of the feed's stored entries at that link: an
-    item under a new key (a guid that holds the fetch's time or a tracking
-    value) whose version one of them has is that entry, unchanged."""
-    found: dict[str, set[str]] = {}
-    for chunk in _chunks(sorted(set(links))):
-        query = select(entries.c.link, entries.c.version).where(
-            entries.c.feed_id == feed_id, entries.c.link.in_(chunk)
-        )
-        for link, version in conn.execute(query):
-            found.setdefault(link, set()).add(version)
-    return found
-
-
 def _chunks(hashes: list[str]) -> Iterator[list[str]]:
     for start in range(0, len(hashes), prepared.LONGEST):
         yield hashes[start : start + prepared.LONGEST]
