@@ -406,6 +406,30 @@ def test_an_item_re_keyed_while_its_page_is_down_or_edited_keeps_its_post_and_ar
     assert posts(tmp_path) == {name: after}
 
 
+@pytest.mark.parametrize("status", [503, 404])
+def test_an_item_re_keyed_while_its_page_fails_is_still_found_by_its_articles_words(
+    tmp_path: Path, feed_server: FeedServer, status: int
+) -> None:
+    """Its post keeps the article; its search words were replaced by those
+    of the teaser it came with (built before the article was put back)."""
+    html = {"Content-Type": "text/html; charset=utf-8"}
+    link = feed_server.add("/a/stcn.html", body=(PAGES / "stcn.html").read_bytes(), headers=html)
+    config = _fulltext_config(tmp_path, _serve_one_item(feed_server, link, "a-1", 5))
+    assert "posts: 1 new" in cli("run", "-c", str(config)).stdout
+
+    def found() -> list[str]:
+        result = cli("search", "净息差", "--json", "-c", str(config))
+        assert result.code == 0, result.stderr
+        return [hit["title"] for hit in json.loads(result.stdout)]
+
+    assert found() == ["文章"]
+    feed_server.add("/a/stcn.html", status=status, body=b"no", headers=html)
+    _serve_one_item(feed_server, link, "b-1", 5)
+    assert "posts: 0 new" in cli("run", "-c", str(config)).stdout
+    assert first_line("stcn") in "".join(posts(tmp_path).values())
+    assert found() == ["文章"]
+
+
 def test_a_new_story_under_a_reused_link_title_and_teaser_is_its_own_post(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:

@@ -930,11 +930,14 @@ def handle(job: FeedJob) -> FeedResult:
                     ],
                 )
             if job.search:
+                # (Not the text an item re-keyed came with where its entry
+                # keeps its own: that one is indexed already.)
                 search_store.index(
                     conn,
                     [
                         replace(docs[index], entry_id=entry_id)
                         for index, entry_id in ingested.stored.items()
+                        if index not in ingested.kept_text
                     ],
                 )
             elif ingested.stored:

@@ -191,6 +191,9 @@ class Ingested:
     stored: dict[int, int] = field(default_factory=dict)  # item index → id, new or changed
     blocked: int = 0
     duplicates: int = 0
+    # Of ``stored``, items re-keyed that keep their entry's text (the article
+    # its post has) over the one they came with (the feed's, their page down).
+    kept_text: frozenset[int] = frozenset()
 
     @property
     def new(self) -> int:
@@ -739,9 +742,14 @@ def ingest_entries(
                 written_before.add(i)
 
     renamed = _renamed(conn, feed_id, items, positions, existing)
+    kept_text: frozenset[int] = frozenset()
     if renamed:
         stored_as = {positions[d]: i for d, i in renamed.items()}
+        came = items
         items = _as_stored(conn, items, stored_as, keep_dates=keep_first_dates)
+        kept_text = frozenset(
+            i for i in stored_as if items[i].entry.content != came[i].entry.content
+        )
     new_rows, changed_rows, rekeyed_rows, touched = [], [], [], []
     changed_ids: dict[int, int] = {}
     decisions: dict[str, Decision] = {}
@@ -836,6 +844,7 @@ def ingest_entries(
         },
         blocked=statuses.count("blocked"),
         duplicates=statuses.count("duplicate"),
+        kept_text=kept_text,
     )
 
 
