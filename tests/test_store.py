@@ -207,28 +207,6 @@ def test_upgrading_to_0008_keeps_the_next_attempts_a_server_asked_for(tmp_path: 
     assert rows == {"ok": "2026-01-01 14:00:00.000000", "failing": None}
 
 
-def test_upgrading_to_0013_has_the_search_index_built_again(tmp_path: Path) -> None:
-    """Items re-keyed while their page failed were indexed with the feed's
-    teaser, and are no longer rewritten in the index: it is built again once."""
-    from feedmill.search.tokens import index_version
-    from feedmill.store import search as search_store
-
-    engine = _at_revision(
-        tmp_path,
-        "0012",
-        f"UPDATE meta SET value = '{index_version()}' WHERE name = 'search_index'",
-        "INSERT INTO feeds (id, url, error_streak, redirect_streak) VALUES (1, 'f', 0, 0)",
-        "INSERT INTO entries (id, feed_id, key_hash, key, title, first_seen_at, content,"
-        " version, status) VALUES (1, 1, 'k', 'k', 't', '2024-01-01 00:00:00', 'c', 'v', 'active')",
-    )
-    with engine.connect() as conn:
-        assert search_store.is_current(conn)
-    migrate(engine)
-    with engine.connect() as conn:
-        assert not search_store.is_current(conn)
-    engine.dispose()
-
-
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:
     engine = open_database(f"sqlite:///{tmp_path / 'state.db'}")
     with engine.connect() as conn:
