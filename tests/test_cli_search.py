@@ -219,6 +219,26 @@ def test_an_index_built_by_an_older_tokenizer_is_rebuilt_once(tmp_path: Path) ->
     assert "building" not in again.stderr and "上海证券交易所发布公告" in again.stdout
 
 
+def test_an_index_of_scheme_3_is_rebuilt_from_the_text_stored(tmp_path: Path) -> None:
+    """Scheme 3 indexed a `fulltext` item re-keyed while its page failed by the
+    feed's teaser, its post keeping the article: such an index is built again."""
+    item = Item(title="银行下调存款利率", html="<p>净息差持续承压。</p>", guid="1")
+    (tmp_path / "a.xml").write_bytes(rss("t", [item]))
+    config = write_config(tmp_path, [{"url": "a.xml", "group": "g", "source": "s"}])
+    assert cli("run", "-c", str(config)).code == 0
+    engine = open_database(f"sqlite:///{tmp_path / '.feedmill' / 'state.db'}")
+    with engine.begin() as conn:
+        entry_id = conn.execute(sql("SELECT id FROM entries")).scalar_one()
+        teaser = IndexTokens("摘要", "")
+        search_store.index(conn, [TokenizedDoc(entry_id, IndexTokens("银行", ""), teaser)])
+        scheme_3 = f"3+rjieba-{version('rjieba')}"
+        conn.execute(sql("UPDATE meta SET value = :v WHERE name = 'search_index'"), {"v": scheme_3})
+    engine.dispose()
+    result = cli("search", "净息差", "-c", str(config))
+    assert "building the search index" in result.stderr
+    assert "银行下调存款利率" in result.stdout
+
+
 def test_status_and_search_answer_while_a_pass_holds_the_write_lock(demo: Path) -> None:
     import sqlite3
 
