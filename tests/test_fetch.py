@@ -1175,11 +1175,13 @@ def test_failing_feed_backs_off_and_is_never_disabled(
     )
     waits = []
     for streak in range(1, 7):
-        start = datetime.now(UTC)
         assert cli("run", "-c", str(config), "--all").code == 0
         row = status(config)[url]
         assert row["error_streak"] == streak
-        waits.append(datetime.fromisoformat(row["next_attempt"]) - start)
+        # From the attempt itself, not from a clock read here before the run:
+        # the machine's clock may be set back meanwhile (599.2 s "after" it, once).
+        attempted = datetime.fromisoformat(row["last_attempt"])
+        waits.append(datetime.fromisoformat(row["next_attempt"]) - attempted)
     # Never sooner than a healthy feed would be asked again; spread upward.
     assert timedelta(minutes=10) <= waits[0] <= timedelta(minutes=12.5, seconds=1)
     assert waits[2] > waits[0]  # grows …
