@@ -198,20 +198,29 @@ def test_search_off_leaves_indexing_to_the_first_search(tmp_path: Path) -> None:
     assert indexed() == 2
 
 
-def test_an_index_built_by_an_older_tokenizer_is_rebuilt_once(tmp_path: Path) -> None:
-    item = Item(title="上海证券交易所发布公告", html="<p>正文</p>", guid="1")
+def _indexed_by_an_older_scheme(
+    tmp_path: Path, item: Item, scheme: int, title: IndexTokens, body: IndexTokens
+) -> Path:
+    """A site of ``item``, its index holding ``title`` and ``body`` for it as
+    an index of ``scheme`` did: its config."""
     (tmp_path / "a.xml").write_bytes(rss("t", [item]))
     config = write_config(tmp_path, [{"url": "a.xml", "group": "g", "source": "s"}])
     assert cli("run", "-c", str(config)).code == 0
-    # The index as scheme 1 left it: whole words, where no phrase lines up.
     engine = open_database(f"sqlite:///{tmp_path / '.feedmill' / 'state.db'}")
     with engine.begin() as conn:
         entry_id = conn.execute(sql("SELECT id FROM entries")).scalar_one()
-        old = IndexTokens("上海证券交易所 发布公告", "上海 证券 交易 交易所 发布 公告")
-        search_store.index(conn, [TokenizedDoc(entry_id, old, IndexTokens("正文", ""))])
-        scheme_1 = f"1+rjieba-{version('rjieba')}"
-        conn.execute(sql("UPDATE meta SET value = :v WHERE name = 'search_index'"), {"v": scheme_1})
+        search_store.index(conn, [TokenizedDoc(entry_id, title, body)])
+        older = f"{scheme}+rjieba-{version('rjieba')}"
+        conn.execute(sql("UPDATE meta SET value = :v WHERE name = 'search_index'"), {"v": older})
     engine.dispose()
+    return config
+
+
+def test_an_index_built_by_an_older_tokenizer_is_rebuilt_once(tmp_path: Path) -> None:
+    item = Item(title="上海证券交易所发布公告", html="<p>正文</p>", guid="1")
+    # The index as scheme 1 left it: whole words, where no phrase lines up.
+    old = IndexTokens("上海证券交易所 发布公告", "上海 证券 交易 交易所 发布 公告")
+    config = _indexed_by_an_older_scheme(tmp_path, item, 1, old, IndexTokens("正文", ""))
     result = cli("search", "证券交易所", "-c", str(config))
     assert "building the search index" in result.stderr
     assert "上海证券交易所发布公告" in result.stdout
@@ -223,17 +232,8 @@ def test_an_index_of_scheme_3_is_rebuilt_from_the_text_stored(tmp_path: Path) ->
     """Scheme 3 indexed a `fulltext` item re-keyed while its page failed by the
     feed's teaser, its post keeping the article: such an index is built again."""
     item = Item(title="银行下调存款利率", html="<p>净息差持续承压。</p>", guid="1")
-    (tmp_path / "a.xml").write_bytes(rss("t", [item]))
-    config = write_config(tmp_path, [{"url": "a.xml", "group": "g", "source": "s"}])
-    assert cli("run", "-c", str(config)).code == 0
-    engine = open_database(f"sqlite:///{tmp_path / '.feedmill' / 'state.db'}")
-    with engine.begin() as conn:
-        entry_id = conn.execute(sql("SELECT id FROM entries")).scalar_one()
-        teaser = IndexTokens("摘要", "")
-        search_store.index(conn, [TokenizedDoc(entry_id, IndexTokens("银行", ""), teaser)])
-        scheme_3 = f"3+rjieba-{version('rjieba')}"
-        conn.execute(sql("UPDATE meta SET value = :v WHERE name = 'search_index'"), {"v": scheme_3})
-    engine.dispose()
+    teaser = IndexTokens("摘要", "")
+    config = _indexed_by_an_older_scheme(tmp_path, item, 3, IndexTokens("银行", ""), teaser)
     result = cli("search", "净息差", "-c", str(config))
     assert "building the search index" in result.stderr
     assert "银行下调存款利率" in result.stdout
