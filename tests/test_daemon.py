@@ -1085,6 +1085,22 @@ def said(log: Path, text: str) -> bool:
     return log.exists() and text in log.read_text(encoding="utf-8")
 
 
+@contextlib.contextmanager
+def waiting_daemon(
+    tmp_path: Path, feed_server: FeedServer, state: str
+) -> Iterator[tuple[subprocess.Popen[str], Path]]:
+    """A daemon every second over one feed of two items, its state database
+    ``state`` not there yet, once it has said so: (the daemon, its stderr's file)."""
+    url = feed_server.add("/feed", body=many(2))
+    write_config(tmp_path, [{"url": url, "group": "g", "source": "a"}], state=state)
+    log = tmp_path / "err.txt"
+    with log.open("w") as errors:
+        daemon = feedmill("run", "--every", "1s", cwd=tmp_path, stderr=errors)
+        with ended(daemon):
+            wait_for(lambda: said(log, "start failed (1 in a row, trying again in 1s)"))
+            yield daemon, log
+
+
 def test_a_daemon_started_before_its_database_server_waits_for_it(
     tmp_path: Path, feed_server: FeedServer, postgres_url: str
 ) -> None:
@@ -1094,26 +1110,20 @@ def test_a_daemon_started_before_its_database_server_waits_for_it(
     someone looked. It says why, tries again, and starts once the server
     answers."""
     state, _, socket = unreachable_database(postgres_url, tmp_path / "sock")
-    url = feed_server.add("/feed", body=many(2))
-    write_config(tmp_path, [{"url": url, "group": "g", "source": "a"}], state=state)
-    log = tmp_path / "err.txt"
-    with log.open("w") as errors:
-        daemon = feedmill("run", "--every", "1s", cwd=tmp_path, stderr=errors)
-        with ended(daemon):
-            wait_for(lambda: said(log, "start failed (1 in a row, trying again in 1s)"))
-            # A cron run on the site meanwhile (held up by the same database):
-            # the waiting daemon is not ended by it as one too many.
-            cron = SiteLock(tmp_path / "source" / "_posts", tmp_path)
-            cron.acquire()
-            try:
-                wait_for(lambda: said(log, "SiteBusy: another feedmill"))
-            finally:
-                cron.release()
-            assert daemon.poll() is None and posts(tmp_path) == {}
-            (tmp_path / "sock" / socket.name).symlink_to(socket)  # the server is up
-            wait_for(lambda: len(posts(tmp_path)) == 2)
-            daemon.send_signal(signal.SIGTERM)
-            out, _ = daemon.communicate(timeout=60)
+    with waiting_daemon(tmp_path, feed_server, state) as (daemon, log):
+        # A cron run on the site meanwhile (held up by the same database):
+        # the waiting daemon is not ended by it as one too many.
+        cron = SiteLock(tmp_path / "source" / "_posts", tmp_path)
+        cron.acquire()
+        try:
+            wait_for(lambda: said(log, "SiteBusy: another feedmill"))
+        finally:
+            cron.release()
+        assert daemon.poll() is None and posts(tmp_path) == {}
+        (tmp_path / "sock" / socket.name).symlink_to(socket)  # the server is up
+        wait_for(lambda: len(posts(tmp_path)) == 2)
+        daemon.send_signal(signal.SIGTERM)
+        out, _ = daemon.communicate(timeout=60)
     assert daemon.returncode == 0
     err = log.read_text(encoding="utf-8")
     assert "start failed (1 in a row, trying again in 1s): cannot open the state database" in err
@@ -1168,20 +1178,14 @@ def test_a_daemon_whose_database_is_not_created_yet_waits_for_it(
     url = make_url(new_database(postgres_url))
     later = f"{url.database}_later"
     state = url.set(database=later).render_as_string(hide_password=False)
-    feed = feed_server.add("/feed", body=many(2))
-    write_config(tmp_path, [{"url": feed, "group": "g", "source": "a"}], state=state)
-    log = tmp_path / "err.txt"
-    with log.open("w") as errors:
-        daemon = feedmill("run", "--every", "1s", cwd=tmp_path, stderr=errors)
-        with ended(daemon):
-            wait_for(lambda: said(log, "start failed (1 in a row, trying again in 1s)"))
-            assert daemon.poll() is None and posts(tmp_path) == {}
-            admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{later}"'))
-            admin.dispose()
-            wait_for(lambda: len(posts(tmp_path)) == 2)
-            out, _ = stop_cleanly(daemon)
+    with waiting_daemon(tmp_path, feed_server, state) as (daemon, log):
+        assert daemon.poll() is None and posts(tmp_path) == {}
+        admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{later}"'))
+        admin.dispose()
+        wait_for(lambda: len(posts(tmp_path)) == 2)
+        out, _ = stop_cleanly(daemon)
     err = log.read_text(encoding="utf-8")
     assert f'database "{later}" does not exist' in err, err
     assert "Traceback" not in err and "posts: 2 new" in out
