@@ -303,7 +303,7 @@ def _page(link: str | None) -> str:
     parts = urls.split(link) if link else None
     if parts is None:
         return link or ""
-    query = "&".join(p for p in parts.query.split("&") if p and not urls.is_tracking(p))
+    query = urls.without_tracking(f"?{parts.query}").removeprefix("?")
     route = parts.fragment if parts.fragment.startswith(("/", "!")) else ""
     return f"{(parts.hostname or '').lower()}{parts.path or '/'}?{query}#{route}"
 
