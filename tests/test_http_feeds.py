@@ -513,6 +513,43 @@ def test_a_redirect_chain_through_another_feed_at_a_later_hop_is_not_posted_twic
     assert feed_server.hits["/a"] == 3 and feed_server.hits["/b"] == 6
 
 
+def test_two_feeds_sent_for_good_to_one_url_are_not_posted_twice(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """Two URLs of one blog (`/feed` and `/rss`) redirected to its `/feed.xml`,
+    which the config does not name: the one sent there second fails, naming
+    the other, every pass — and never adopts the move — while the first
+    posts the items once and moves there for good."""
+    feed = feed_server.add("/feed", status=301, headers={"Location": "/feed.xml"})
+    rss_ = feed_server.add("/rss", status=301, headers={"Location": "/feed.xml"})
+    target = feed_server.add("/feed.xml", body=GOOD)
+    feeds = [
+        {"url": feed, "group": "g", "source": "甲"},
+        {"url": rss_, "group": "g", "source": "乙"},
+    ]
+    config = write_config(tmp_path, feeds, dedupe=False)  # else held back as copies
+    failing = set()
+    for run in range(1, 5):  # past the three fetches that adopt a permanent move
+        result = cli("run", "-c", str(config))
+        assert result.code == 0 and " 1 failed" in result.stdout, result.stdout
+        assert len(posts(tmp_path)) == len(ITEMS)  # once
+        assert feed_server.hits["/feed.xml"] == 2 * run  # both redirects followed
+        rows = _status(config)
+        failing |= {url for url, row in rows.items() if row["last_error"]}
+    (loser,) = failing  # the same feed every pass
+    ((index, winner),) = [(i, f) for i, f in enumerate(feeds) if f["url"] != loser]
+    assert rows[loser]["last_error"] == (
+        f"redirected to {target}, where feeds[{index}] (g / {winner['source']}) goes too:"
+        " remove one of the two"
+    )
+    assert rows[loser]["fetch_url"] is None
+    assert rows[winner["url"]]["fetch_url"] == target
+    # Once moved, the first is fetched there: the second still fails.
+    assert " 1 failed" in cli("run", "-c", str(config)).stdout
+    assert _status(config)[loser]["last_error"] == rows[loser]["last_error"]
+    assert len(posts(tmp_path)) == len(ITEMS)
+
+
 def test_a_feed_whose_adopted_move_is_another_feed_is_not_fetched_twice_with_dedupe_on(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:

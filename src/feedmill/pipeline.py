@@ -302,6 +302,9 @@ class Mill:
         self.template, self.template_fp = read_template(config.template_path)
         self.fetch_options = fetch_options(config)
         self._feed_keys: dict[str, int] | None = None  # feed_key → index, when first needed
+        # Where feeds go by redirect or a move (`urls.identity` → the index of
+        # the feed that went there first): see `_another_feed`.
+        self._claims: dict[str, int] = {}
         tags = tag_style(config)
         self.styles = {spec.url: feed_style(config, spec, tags) for spec in config.feeds}
         self.rules = feed_rules(config)
@@ -865,6 +868,7 @@ class Mill:
         def where(spec: FeedSpec) -> str:
             return self._location(spec, states[spec.url])
 
+        self._claims = self._places_taken(states)
         self._loop = loop
         self._page_slots = None  # bound to this pass's event loop
         self._retries = None  # likewise
@@ -886,31 +890,55 @@ class Mill:
             if isinstance(result, BaseException):
                 raise result
 
+    def _keys(self) -> dict[str, int]:
+        if self._feed_keys is None:
+            self._feed_keys = {self.config.feed_key(f): i for i, f in enumerate(self.config.feeds)}
+        return self._feed_keys
+
+    def _places_taken(self, states: dict[str, FeedState]) -> dict[str, int]:
+        """Where the config's feeds moved or are being redirected for good, as
+        stored (the first feed of the config keeps a place two share)."""
+        taken: dict[str, int] = {}
+        for index, spec in enumerate(self.config.feeds):
+            state = states.get(spec.url)
+            for place in (state.fetch_url, state.redirect_url) if state else ():
+                if place:
+                    taken.setdefault(urls.identity(place), index)
+        return taken
+
     def _another_feed(self, spec: FeedSpec, targets: Iterable[str], how: str) -> str | None:
         """The error of a feed fetched through ``targets`` (where its redirects
         went, where it moved for good) if one is the URL of another feed of the
-        config: each of its items would be posted twice, under both feeds (or
-        held back as the other's copies), and the document fetched twice a pass
-        — what the config refuses when two entries name one URL."""
-        if self._feed_keys is None:
-            self._feed_keys = {self.config.feed_key(f): i for i, f in enumerate(self.config.feeds)}
-        own = self.config.feed_key(spec)
+        config, or where another one goes too (two URLs of a blog, `/feed` and
+        `/rss`, sent to one `/feed.xml`): each of its items would be posted
+        twice, under both feeds (or held back as the other's copies), and the
+        document fetched twice a pass — what the config refuses when two
+        entries name one URL.  Else ``targets`` are the feed's from now on: a
+        feed sent there later this pass is the one that fails."""
+        keys = self._keys()
+        own_index = keys[self.config.feed_key(spec)]
         # Any hop: the other feed's URL may redirect in turn (to https, a slash).
-        index = next(
-            (
-                self._feed_keys[key]
-                for key in map(urls.identity, targets)
-                if key in self._feed_keys and key != own
-            ),
-            None,
-        )
-        if index is None:
-            return None
-        other = self.config.feeds[index]
-        return (
-            f"{how} {urls.shown(other.url)}, the URL of feeds[{index}] "
-            f"({other.group} / {other.source}) in feedmill.yml: remove one of the two"
-        )
+        targets = list(targets)
+        places = [urls.identity(target) for target in targets]
+        for place in places:
+            index = keys.get(place)
+            if index is not None and index != own_index:
+                other = self.config.feeds[index]
+                return (
+                    f"{how} {urls.shown(other.url)}, the URL of feeds[{index}] "
+                    f"({other.group} / {other.source}) in feedmill.yml: remove one of the two"
+                )
+        for target, place in zip(targets, places, strict=True):
+            index = self._claims.get(place, own_index)
+            if index != own_index:
+                other = self.config.feeds[index]
+                return (
+                    f"{how} {urls.shown(target)}, where feeds[{index}] "
+                    f"({other.group} / {other.source}) goes too: remove one of the two"
+                )
+        for place in places:
+            self._claims.setdefault(place, own_index)
+        return None
 
     def _location(self, spec: FeedSpec, state: FeedState) -> str:
         """Where the feed is fetched: where it moved for good, else as configured."""
