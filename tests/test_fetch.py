@@ -7,13 +7,14 @@ import gzip
 import json
 import re
 import socket
+import sqlite3
 import ssl
 import threading
 import time
 import tracemalloc
 import zlib
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import closing, contextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -72,6 +73,32 @@ def test_304_costs_no_parse_and_no_write(tmp_path: Path, feed_server: FeedServer
     assert headers["If-None-Match"] == '"v1"'
     assert headers["If-Modified-Since"] == "Tue, 20 Sep 2022 16:00:00 GMT"
     assert status(config)[url]["http_status"] == 304
+
+
+def test_a_last_modified_later_than_the_response_is_not_sent_back(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """A site that dates its feed by its newest item, one scheduled for 2099
+    (Rails' `fresh_when`), answers "304" to every If-Modified-Since of that
+    date: sent back, it hid every item that came later."""
+    future = "Mon, 02 Jun 2099 10:00:00 GMT"
+    url = feed_server.add("/f", body=FEED, last_modified=future)
+    config = write_config(tmp_path, [{"url": url, "group": "g", "source": "s"}])
+    assert "2 new" in cli("run", "-c", str(config)).stdout
+    items = [Item(title="第一条", guid="a"), Item(title="第二条", guid="b")]
+    more = rss("证券时报网 - 要闻", [*items, Item(title="第三条", guid="c")])
+    feed_server.add("/f", body=more, last_modified=future)
+    assert "posts: 1 new" in cli("run", "-c", str(config)).stdout
+    _, headers = feed_server.requests[-1]
+    assert "If-Modified-Since" not in headers
+    with closing(sqlite3.connect(tmp_path / ".feedmill" / "state.db")) as db, db:
+        assert db.execute("SELECT last_modified FROM feeds").fetchall() == [(None,)]
+        # One an earlier release stored is not sent either.
+        db.execute("UPDATE feeds SET last_modified = ?", (future,))
+    assert "posts: 0 new, 0 updated" in cli("run", "-c", str(config)).stdout
+    _, headers = feed_server.requests[-1]
+    assert "If-Modified-Since" not in headers
+    assert len(posts(tmp_path)) == 3
 
 
 def test_unchanged_200_body_is_not_parsed_again(

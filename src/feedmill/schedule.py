@@ -70,7 +70,7 @@ def retry_after(headers: Iterable[tuple[str, str]], now: datetime) -> timedelta 
     seconds = count(value)
     if seconds is not None:
         return _seconds(seconds)
-    when = _http_date(value)
+    when = http_date(value)
     if when is None:
         return None
     return _bounded_delay(when - _origin(headers, now))
@@ -92,7 +92,7 @@ def cache_lifetime(headers: Iterable[tuple[str, str]], now: datetime) -> timedel
         age = count((_header(headers, "age") or "").strip())
         return _seconds(max_age - (age or 0))
     expires = _header(headers, "expires")
-    until = _http_date(expires) if expires else None
+    until = http_date(expires) if expires else None
     if until is None:
         return None
     return _bounded_delay(until - _origin(headers, now))
@@ -105,7 +105,7 @@ def _bounded_delay(delay: timedelta) -> timedelta:
     return min(max(delay, timedelta(0)), timedelta(seconds=LONGEST_SECONDS))
 
 
-def _http_date(value: str) -> datetime | None:
+def http_date(value: str) -> datetime | None:
     try:
         moment = parsedate_to_datetime(value.strip())
     except (TypeError, ValueError, IndexError):
@@ -120,7 +120,7 @@ def _origin(headers: list[tuple[str, str]], now: datetime) -> datetime:
     (none, or none that parses) the time it came.  A server's dates are read
     against its own clock, which may be hours off the local one."""
     date_header = _header(headers, "date")
-    return (_http_date(date_header) if date_header else None) or now
+    return (http_date(date_header) if date_header else None) or now
 
 
 def server_hint(

@@ -27,6 +27,7 @@ import ssl
 import urllib.request
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from email.utils import formatdate
 from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import SplitResult, urlsplit
@@ -34,6 +35,7 @@ from urllib.parse import SplitResult, urlsplit
 from feedmill import __version__, urls
 from feedmill.fetch.decompress import BodyError, _human, read_capped
 from feedmill.models import CANNOT_CONNECT, Fetched, FetchStatus
+from feedmill.schedule import http_date
 
 T = TypeVar("T")
 
@@ -269,7 +271,7 @@ class Fetcher:
         request = replace(
             request,
             etag=_validator(request.etag),
-            last_modified=_validator(request.last_modified),
+            last_modified=_not_ahead(_validator(request.last_modified), datetime.now(UTC)),
         )
         deadline = request.timeout or self.options.timeout
         # Armed when the first request is sent (_follow): time spent queued
@@ -414,8 +416,7 @@ class Fetcher:
                 final_url=url,
                 http_status=304,
                 etag=_validator(resp.headers.get("etag")) or request.etag,
-                last_modified=_validator(resp.headers.get("last-modified"))
-                or request.last_modified,
+                last_modified=_last_modified(resp) or request.last_modified,
                 body_hash=request.body_hash,
                 cache_headers=cache,
                 redirects=redirects,
@@ -453,7 +454,7 @@ class Fetcher:
             body=None if unchanged else body,
             content_type=_header_text(resp.headers.get("content-type")),
             etag=_validator(resp.headers.get("etag")),
-            last_modified=_validator(resp.headers.get("last-modified")),
+            last_modified=_last_modified(resp),
             body_hash=digest,
             cache_headers=cache,
             redirects=redirects,
@@ -574,6 +575,24 @@ def _validator(value: str | None) -> str | None:
     if not value.isascii() and _STRAY_BYTE.search(value) is not None:
         return None
     return None if _UNSENDABLE.search(value) else value
+
+
+def _last_modified(resp: aiohttp.ClientResponse) -> str | None:
+    """The response's Last-Modified to send back, unless it is later than the
+    response itself (its ``Date``, else now) — see `_not_ahead`."""
+    value = _validator(resp.headers.get("last-modified"))
+    sent = http_date(resp.headers.get("date") or "") or datetime.now(UTC)
+    return _not_ahead(value, sent)
+
+
+def _not_ahead(value: str | None, now: datetime) -> str | None:
+    """``value``, a Last-Modified, unless it is a date after ``now``.  A site
+    that dates its feed by its newest item (Rails' ``fresh_when``, Django's
+    ``condition``) says one scheduled for 2099, which RFC 9110 forbids: sent
+    back, it had every later fetch answered "304" while new items came (an
+    unchanged document is still told by its ETag or its body's hash)."""
+    moment = http_date(value) if value else None
+    return None if moment is not None and moment > now else value
 
 
 def _guess_type(path: str) -> str | None:
