@@ -379,6 +379,19 @@ def test_a_304_to_a_request_without_validators_is_a_failure(feed_server: FeedSer
     assert result.error == "HTTP 304 Not Modified to a request without validators"
 
 
+def test_a_206_to_a_request_for_the_whole_document_is_a_failure(
+    feed_server: FeedServer,
+) -> None:
+    """Its first bytes only: read as a feed cut off, it was "ok" with the
+    items that fitted."""
+    url = feed_server.add(
+        "/part", status=206, body=FEED[:100], headers={"Content-Range": f"bytes 0-99/{len(FEED)}"}
+    )
+    result = fetch(FetchRequest(url))
+    assert result.status is FetchStatus.FAILED
+    assert result.error == "HTTP 206 Partial Content to a request for the whole document"
+
+
 def test_connection_refused() -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

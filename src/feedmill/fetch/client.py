@@ -421,11 +421,15 @@ class Fetcher:
                 cache_headers=cache,
                 redirects=redirects,
             )
-        if status >= 400 or status < 200 or status in _REDIRECTS:
+        # 206: a part of the document (no Range was asked for), read as a
+        # feed cut off — its first items only, and "ok".
+        if status >= 400 or status < 200 or status in _REDIRECTS or status == 206:
             reason = _header_text(resp.reason) or ""
             message = f"HTTP {status} {reason}".rstrip()
             if status in _REDIRECTS:
                 message += " without a Location header"
+            elif status == 206:
+                message += " to a request for the whole document"
             elif status == 410:
                 # Backed off to the cap at once (schedule.after_failure).
                 message += (
