@@ -709,3 +709,32 @@ def test_a_lost_database_leaves_one_copy_of_an_archived_item_retitled_since(
     assert archived(tmp_path) == before
     assert "新闻(更新)10天前" in (tmp_path / "source" / "_archive" / before[0]).read_text()
     assert titles(posts(tmp_path)) == ["新闻(更新)0天前"]
+
+
+def test_a_lost_database_leaves_archived_posts_in_the_archive(tmp_path: Path) -> None:
+    """The database is gone, the feed still lists items whose posts retention
+    had moved out: each is rewritten where it is, never into the posts
+    beside its archived copy (the new database's `max_posts` counts fewer
+    posts, and would have left it there, in both folders)."""
+    feeds = [{"url": "f.xml", "group": "g", "source": "源"}]
+    config = write_config(tmp_path, feeds, retention={"max_posts": 2})
+    (tmp_path / "f.xml").write_bytes(rss("源", items([0, 1, 2, 3])))
+    assert cli("run", "-c", str(config)).code == 0
+    shown, kept = sorted(posts(tmp_path)), archived(tmp_path)
+    assert len(shown) == 2 and len(kept) == 2
+    for path in (tmp_path / ".feedmill").glob("state.db*"):
+        path.unlink()
+
+    (tmp_path / "f.xml").write_bytes(rss("源", items([1, 2, 3], title="新闻(更新)")))
+    result = cli("run", "-c", str(config))
+    assert result.code == 0, result.stderr
+    assert sorted(posts(tmp_path)) == shown
+    assert archived(tmp_path) == kept
+    assert not set(shown) & set(kept)
+    # Rewritten where they are, with the feed's edits.
+    assert titles(posts(tmp_path)) == ["新闻(更新)1天前", "新闻0天前"]
+    assert all(
+        "新闻(更新)" in (tmp_path / "source" / "_archive" / name).read_text() for name in kept
+    )
+    (row,) = json.loads(cli("status", "-c", str(config), "--json").stdout)
+    assert row["archived"] == 2

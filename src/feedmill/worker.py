@@ -1002,6 +1002,21 @@ def handle(job: FeedJob) -> FeedResult:
                 if where != "posts":
                     (taken_down if where == "gone" else archived).append(touched.entry_id)
                     continue
+            elif (
+                on_site
+                and touched.is_new
+                and on_site.get(key_digest(job.feed_url, items[touched.index].entry.key))
+                == touched.file_name
+                and whereabouts(job.posts_dir, job.archive_dir, touched.file_name) == "archive"
+            ):
+                # Retention had moved its post out before the database was
+                # lost: it is rewritten there, and stays (written back into
+                # the posts, it was in both folders, and no `max_posts` of
+                # the new database's counted it out again).
+                staged[touched.index] = None
+                place(path, os.path.join(job.archive_dir, touched.file_name))
+                archived.append(touched.entry_id)
+                continue
             staged[touched.index] = None
             changed_file = place(path, os.path.join(job.posts_dir, touched.file_name))
             placed.append(touched.entry_id)
