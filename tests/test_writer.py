@@ -43,7 +43,20 @@ def test_a_full_disk_while_writing_a_post_names_the_file_and_keeps_the_old_one(
 
 
 def test_an_error_that_names_its_file_already_is_left_as_it_is(tmp_path: Path) -> None:
-    missing = tmp_path / "gone" / "a.md"
+    # The posts folder (or the site) moved away: nothing is made in its place.
+    missing = tmp_path / "source" / "_posts" / TEMP_DIR / "a.md"
     with pytest.raises(FileNotFoundError) as caught:
         stage(str(missing.parent), missing.name, b"post")
     assert caught.value.filename == str(missing)
+    assert not (tmp_path / "source").exists()
+
+
+def test_a_staging_folder_deleted_under_a_pass_is_made_again(tmp_path: Path) -> None:
+    """`git clean -X` (which lists it) under a daemon's pass: every feed after
+    it failed, "parser crashed: FileNotFoundError"."""
+    posts = tmp_path / "source" / "_posts"
+    folder = posts / TEMP_DIR
+    folder.mkdir(parents=True)
+    folder.rmdir()
+    path = stage(str(folder), "a-0", b"post")
+    assert Path(path).read_bytes() == b"post"

@@ -99,7 +99,17 @@ def stage(stage_dir: str, name: str, data: bytes) -> str:
     # (os.open, not open(): a buffered file object costs as much as the
     # system calls, on every new post's path.)
     with _naming(path):
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
+        try:
+            fd = os.open(path, flags, 0o666)
+        except FileNotFoundError:
+            # Deleted under a pass (`git clean -X` lists it): made again —
+            # but only there, never the posts folder or the site it is in.
+            if not os.path.isdir(os.path.dirname(stage_dir)):
+                raise
+            with contextlib.suppress(FileExistsError):
+                os.mkdir(stage_dir)
+            fd = os.open(path, flags, 0o666)
         try:
             view = memoryview(data)
             while view:
