@@ -921,24 +921,27 @@ class Mill:
         targets = list(targets)
         places = [urls.identity(target) for target in targets]
         for place in places:
-            index = keys.get(place)
-            if index is not None and index != own_index:
+            index = keys.get(place, own_index)
+            if index != own_index:
                 other = self.config.feeds[index]
                 return (
-                    f"{how} {urls.shown(other.url)}, the URL of feeds[{index}] "
-                    f"({other.group} / {other.source}) in feedmill.yml: remove one of the two"
+                    f"{how} {urls.shown(other.url)}, the URL of {self._feed_named(index)}"
+                    " in feedmill.yml: remove one of the two"
                 )
         for target, place in zip(targets, places, strict=True):
             index = self._claims.get(place, own_index)
             if index != own_index:
-                other = self.config.feeds[index]
                 return (
-                    f"{how} {urls.shown(target)}, where feeds[{index}] "
-                    f"({other.group} / {other.source}) goes too: remove one of the two"
+                    f"{how} {urls.shown(target)}, where {self._feed_named(index)} goes too:"
+                    " remove one of the two"
                 )
         for place in places:
             self._claims.setdefault(place, own_index)
         return None
+
+    def _feed_named(self, index: int) -> str:
+        feed = self.config.feeds[index]
+        return f"feeds[{index}] ({feed.group} / {feed.source})"
 
     def _location(self, spec: FeedSpec, state: FeedState) -> str:
         """Where the feed is fetched: where it moved for good, else as configured."""

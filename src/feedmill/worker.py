@@ -1003,10 +1003,8 @@ def handle(job: FeedJob) -> FeedResult:
                     (taken_down if where == "gone" else archived).append(touched.entry_id)
                     continue
             elif (
-                on_site
+                on_site  # (a new item's file is there only if the database was lost)
                 and touched.is_new
-                and on_site.get(key_digest(job.feed_url, items[touched.index].entry.key))
-                == touched.file_name
                 and whereabouts(job.posts_dir, job.archive_dir, touched.file_name) == "archive"
             ):
                 # Retention had moved its post out before the database was

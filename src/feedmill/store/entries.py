@@ -97,6 +97,11 @@ class Item:
             own,
         )
 
+    @property
+    def _feed_item(self) -> Entry:
+        """The entry as its feed gives it (with the feed's text), as versioned."""
+        return self.entry if self.feed_text is None else replace(self.entry, content=self.feed_text)
+
     def stored_as(self, version: str) -> bool:
         """Whether ``version`` (stored) is this feed item's, whatever marks it
         as waiting for its article page — or the one a release that kept
@@ -107,15 +112,13 @@ class Item:
         written = self.entry.tracked_link
         if written is None:
             return False
-        own = self.entry if self.feed_text is None else replace(self.entry, content=self.feed_text)
-        return version[1:] == entry_version(replace(own, link=written))[1:]
+        return version[1:] == entry_version(replace(self._feed_item, link=written))[1:]
 
     def dated(self, published: datetime | None, updated: datetime | None) -> Item:
         """This item with these dates; its version that of the feed's item so
         dated (one marked as waiting for its article page stays marked)."""
-        own = self.entry if self.feed_text is None else replace(self.entry, content=self.feed_text)
-        version = entry_version(replace(own, published=published, updated=updated))
-        mark = self.version[:1] if self.version[:1] in ("~", "!") else version[:1]
+        version = entry_version(replace(self._feed_item, published=published, updated=updated))
+        mark = self.version[:1] if waits_for_page(self.version) else version[:1]
         entry = replace(self.entry, published=published, updated=updated)
         return Item(entry, self.key_hash, mark + version[1:], self.feed_text)
 
@@ -129,19 +132,20 @@ def as_stored_before_untracking(
     would otherwise have every post rewritten once (with another placeholder
     picture) and, on a ``fulltext`` feed, every article page asked for again
     (one gone since: the post would lose its article)."""
-    out = []
-    for item in items:
-        stored = known.get(item.key_hash)
-        if (
-            stored is not None
-            and item.entry.tracked_link is not None
-            and stored.version != item.version
-            and stored.version[:1] not in ("~", "!")  # (waiting for its page: asked again)
-            and item.stored_as(stored.version)
-        ):
-            item = replace(item, version=stored.version)
-        out.append(item)
-    return tuple(out)
+    return tuple(
+        _with_stored_version(item, stored.version)
+        if item.entry.tracked_link is not None and (stored := known.get(item.key_hash))
+        else item
+        for item in items
+    )
+
+
+def _with_stored_version(item: Item, stored: str) -> Item:
+    """``item`` with the ``stored`` version, if that is the feed item's (see
+    `Item.stored_as`) — not one waiting for its page, which is asked again."""
+    if stored != item.version and not waits_for_page(stored) and item.stored_as(stored):
+        return replace(item, version=stored)
+    return item
 
 
 def awaiting_page(version: str, *, article_kept: bool = False) -> str:
@@ -152,6 +156,11 @@ def awaiting_page(version: str, *, article_kept: bool = False) -> str:
     posted with its article, which it keeps meanwhile — not an item posted
     with its feed's text (`holds_feed_text`)."""
     return ("!" if article_kept else "~") + version[1:]
+
+
+def waits_for_page(version: str) -> bool:
+    """Whether a stored version is marked as waiting for its article page (`awaiting_page`)."""
+    return version[:1] in ("~", "!")
 
 
 def holds_feed_text(version: str) -> bool:
@@ -417,8 +426,8 @@ def _as_stored(
             and item.stored_as(row.version)
         ):
             item = item.carrying(row.content, row.version)
-        elif row.version[:1] not in ("~", "!") and item.stored_as(row.version):
-            item = replace(item, version=row.version)  # (stored by a release before untracking)
+        else:  # (stored by a release before untracking)
+            item = _with_stored_version(item, row.version)
         out[index] = item
     return out
 
