@@ -155,9 +155,9 @@ def test_a_query_of_too_many_terms_is_refused(demo: Path) -> None:
     assert cli("search", *words[:100], "-c", str(demo)).code == 0
 
 
-def test_search_off_leaves_indexing_to_the_first_search(tmp_path: Path) -> None:
-    """`search: false`: runs index nothing; a search indexes everything once,
-    and again only after a run that stored items."""
+def test_search_off_leaves_indexing_to_the_next_search(tmp_path: Path) -> None:
+    """`search: false`: runs index nothing; a search indexes what runs stored
+    since the last one, and that alone."""
 
     def feed(*titles: str) -> None:
         items = [Item(title=t, html=f"<p>{t}，详情如下。</p>", guid=t) for t in titles]
@@ -182,20 +182,63 @@ def test_search_off_leaves_indexing_to_the_first_search(tmp_path: Path) -> None:
         assert refused.code == 2 and "building" not in refused.stderr
     assert indexed() == 0
     result = cli("search", "逆回购", "-c", str(config))
-    assert result.code == 0 and "building the search index" in result.stderr
+    assert result.code == 0 and "indexing 1 item stored since the last search" in result.stderr
     assert "央行开展100亿元逆回购操作" in result.stdout
     assert indexed() == 1
     # A run that stores nothing new leaves the index as it is.
     (tmp_path / "jin.xml").touch()
     assert cli("run", "-c", str(config)).code == 0
-    assert "building" not in cli("search", "逆回购", "-c", str(config)).stderr
-    # One that stores an item (unindexed) makes the next search rebuild.
-    feed("央行开展100亿元逆回购操作", "比特币突破10万美元")
+    assert "indexing" not in cli("search", "逆回购", "-c", str(config)).stderr
+    # One that stores two items has the next search index those two, not all.
+    feed("央行开展100亿元逆回购操作", "比特币突破10万美元", "以太坊升级完成")
     assert cli("run", "-c", str(config)).code == 0
     result = cli("search", "比特币", "-c", str(config))
-    assert "building the search index" in result.stderr
+    assert "indexing 2 items stored since the last search" in result.stderr
+    assert "building" not in result.stderr
     assert "比特币突破10万美元" in result.stdout
-    assert indexed() == 2
+    assert indexed() == 3
+    # An item the feed edits is indexed again, by its new text.
+    feed("央行开展300亿元逆回购操作", "比特币突破10万美元", "以太坊升级完成")
+    assert cli("run", "-c", str(config)).code == 0
+    result = cli("search", "300亿元", "-c", str(config))
+    assert "indexing 1 item" in result.stderr and "300亿元逆回购" in result.stdout
+    assert "nothing found" in cli("search", "100亿元", "-c", str(config)).stderr
+
+
+def test_a_search_while_a_pass_holds_the_write_lock_finds_what_is_indexed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`search: false`: items a pass stored wait to be indexed; a search that
+    cannot take the write lock finds the others, and says so."""
+    import sqlite3
+
+    from feedmill.store import database
+
+    def feed(*titles: str) -> None:
+        items = [Item(title=t, html=f"<p>{t}，详情如下。</p>", guid=t) for t in titles]
+        (tmp_path / "jin.xml").write_bytes(rss("金色财经 - 快讯", items))
+
+    spec = [{"url": "jin.xml", "group": "区块链", "source": "金色财经"}]
+    config = write_config(tmp_path, spec, search=False)
+    feed("央行开展100亿元逆回购操作")
+    assert cli("run", "-c", str(config)).code == 0
+    assert "逆回购" in cli("search", "逆回购", "-c", str(config)).stdout
+    feed("央行开展100亿元逆回购操作", "央行开展200亿元逆回购操作")
+    assert cli("run", "-c", str(config)).code == 0
+    monkeypatch.setattr(database, "LOCK_TIMEOUT", 0.2)  # this process's; 30 s otherwise
+    writer = sqlite3.connect(tmp_path / ".feedmill" / "state.db", timeout=0)
+    writer.execute("BEGIN IMMEDIATE")  # what a pass storing a feed's items holds
+    try:
+        result = cli("search", "逆回购", "-c", str(config))
+    finally:
+        writer.rollback()
+        writer.close()
+    assert result.code == 0
+    assert "busy" in result.stderr
+    assert "1 item stored lately not searched this time" in result.stderr
+    assert "100亿元" in result.stdout and "200亿元" not in result.stdout
+    result = cli("search", "逆回购", "-c", str(config))
+    assert "indexing 1 item" in result.stderr and "200亿元" in result.stdout
 
 
 def _indexed_by_an_older_scheme(

@@ -18,7 +18,7 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Connection, Engine, create_engine, delete, insert, select, text
+from sqlalchemy import Connection, Engine, create_engine, delete, insert, select, text, update
 from sqlalchemy.engine import make_url
 
 from feedmill.search import marked, normalize, query_tokens, snippet, visible_text
@@ -786,12 +786,12 @@ def test_reindex_all_rebuilds_from_the_entries(engine: Engine) -> None:
 
 
 def test_a_rebuild_waits_for_a_pass_storing_unindexed_entries(engine: Engine) -> None:
-    # A pass with `search: false` stores an entry and says the index is
-    # outdated; a `feedmill search` rebuilding meanwhile must not call its
-    # index current without that entry.
+    # A pass with `search: false` stores an entry and marks it waiting; a
+    # `feedmill search` rebuilding meanwhile (a new tokenizer) must not clear
+    # that mark without indexing the entry.
     with engine.begin() as conn:
         add(conn, 1, "旧闻", "<p>旧闻</p>")
-        search.mark_outdated(conn)
+        conn.execute(delete(meta).where(meta.c.name == "search_index"))
     done: list[int] = []
 
     def rebuild() -> None:
@@ -802,7 +802,7 @@ def test_a_rebuild_waits_for_a_pass_storing_unindexed_entries(engine: Engine) ->
     with engine.connect() as writer:
         with writer.begin():
             add(writer, 2, "央行降准", f"<p>{PBOC}</p>", indexed=False)
-            search.mark_outdated(writer)
+            search.mark_pending(writer, [2])
             builder = threading.Thread(target=rebuild)
             builder.start()
             # SQLite's rebuild cannot even begin before this commits (one
@@ -814,8 +814,76 @@ def test_a_rebuild_waits_for_a_pass_storing_unindexed_entries(engine: Engine) ->
         builder.join(60)
     assert not builder.is_alive() and done == [2]
     with engine.connect() as conn:
-        assert search.is_current(conn)
+        assert search.is_current(conn) and search.waiting(conn) == 0
     assert ids(find(engine, "央行")) == [2]
+
+
+def test_a_catch_up_indexes_the_waiting_entries_alone(engine: Engine) -> None:
+    with engine.begin() as conn:
+        for entry_id, title, html in NEWS:
+            add(conn, entry_id, title, html)
+        # Indexed by other words than its text: a rebuild would lose them.
+        search.index(conn, [SearchDoc(3, "索引里的标题", "索引里的正文")])
+        add(conn, 6, "比特币突破10万美元", "<p>比特币价格再创新高。</p>", indexed=False)
+        conn.execute(update(entries).where(entries.c.id == 1).values(title="央行宣布降息"))
+        search.mark_pending(conn, [6, 1, 6])
+        assert search.waiting(conn) == 2
+    assert search.catch_up(engine, batch=1) == 2
+    with engine.connect() as conn:
+        assert search.waiting(conn) == 0
+    assert ids(find(engine, "比特币")) == [6]
+    assert ids(find(engine, "降息")) == [1]
+    assert ids(find(engine, "索引里的正文")) == [3]  # not indexed again
+    assert search.catch_up(engine) == 0
+
+
+def test_an_entry_changed_while_it_is_segmented_waits_for_its_new_text(engine: Engine) -> None:
+    with engine.begin() as conn:
+        add(conn, 1, "央行开展逆回购操作", "<p>央行开展100亿元逆回购操作。</p>", indexed=False)
+        search.mark_pending(conn, [1])
+    with engine.connect() as conn:
+        rows = search.waiting_batch(conn, 0, 10)
+    docs = [SearchDoc.of(*row).tokenized() for row in rows]
+    stored: list[int] = []
+
+    def write() -> None:
+        with engine.begin() as conn:
+            stored.append(search.index_unchanged(conn, rows, docs))
+
+    # A pass stores the item's edit (its text, then its mark) while the
+    # catch-up writes: the catch-up waits for it (PostgreSQL: the row's
+    # lock; SQLite: one writer at a time), then sees the text changed.
+    with engine.connect() as writer:
+        with writer.begin():
+            writer.execute(
+                update(entries)
+                .where(entries.c.id == 1)
+                .values(content="<p>央行开展300亿元逆回购操作。</p>")
+            )
+            search.mark_pending(writer, [1])
+            catching_up = threading.Thread(target=write)
+            catching_up.start()
+            while engine.dialect.name == "postgresql" and catching_up.is_alive():
+                if _waiting_for_a_lock(engine):
+                    break
+                catching_up.join(0.05)
+        catching_up.join(60)
+    assert not catching_up.is_alive() and stored == [0]
+    with engine.connect() as conn:
+        assert search.waiting(conn) == 1
+    assert find(engine, "100亿元") == []
+    assert search.catch_up(engine) == 1
+    assert ids(find(engine, "300亿元")) == [1] and find(engine, "100亿元") == []
+
+
+def test_a_catch_up_with_worker_processes(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(search, "_PARALLEL_THRESHOLD", 0)
+    with engine.begin() as conn:
+        for entry_id, title, html in NEWS:
+            add(conn, entry_id, title, html, indexed=False)
+        search.mark_pending(conn, [entry_id for entry_id, _, _ in NEWS])
+    assert search.catch_up(engine, batch=2, workers=2) == len(NEWS)
+    assert set(ids(find(engine, "央行"))) == {1, 5}
 
 
 def _waiting_for_a_lock(engine: Engine) -> bool:

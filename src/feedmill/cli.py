@@ -16,7 +16,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import click
@@ -34,6 +34,9 @@ from feedmill.config import (
     parse_duration,
     web_scheme,
 )
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 
 class OutputLost(OSError):
@@ -1126,6 +1129,32 @@ _LOCKED = ("database is locked", "database table is locked")
 _LOCK_STATES = frozenset({"55P03", "40P01"})
 
 
+def _catch_up(engine: Engine, behind: int) -> None:
+    """Index the items passes stored unindexed; a pass that holds the write
+    lock for long leaves the newest unsearched this time, said."""
+    from sqlalchemy.exc import OperationalError
+
+    from feedmill.cpus import available_cpus
+    from feedmill.store import search as search_store
+    from feedmill.store.database import reading
+
+    err.print(
+        f"indexing {behind} {'item' if behind == 1 else 'items'} stored since the last search …"
+    )
+    try:
+        search_store.catch_up(engine, workers=min(4, available_cpus()))
+    except OperationalError as exc:
+        if not _waited_for_a_lock(exc):  # a full disk, a broken file
+            err.print(f"[red]error[/red] cannot index for search: {plain(str(exc.orig))}")
+            raise click.exceptions.Exit(EXIT_FATAL) from None
+        with reading(engine) as conn:
+            left = search_store.waiting(conn)
+        err.print(
+            f"[yellow]busy[/yellow] {left} {'item' if left == 1 else 'items'} stored lately"
+            f" not searched this time: {exc.orig}"
+        )
+
+
 def _waited_for_a_lock(exc: Exception) -> bool:
     """Whether ``exc`` (an OperationalError) means another writer was in the way."""
     orig = getattr(exc, "orig", None)
@@ -1287,6 +1316,9 @@ def search(
     try:
         with reading(engine) as conn:
             current = search_store.is_current(conn)
+            behind = search_store.waiting(conn) if current else 0
+        if behind:  # stored by passes with `search: false`
+            _catch_up(engine, behind)
         if not current:
             err.print("building the search index (once) …")
             try:

@@ -929,9 +929,9 @@ def handle(job: FeedJob) -> FeedResult:
                         if index in ingested.stored
                     ],
                 )
+            # (Not the text an item re-keyed came with where its entry keeps
+            # its own: that one is indexed already.)
             if job.search:
-                # (Not the text an item re-keyed came with where its entry
-                # keeps its own: that one is indexed already.)
                 search_store.index(
                     conn,
                     [
@@ -940,8 +940,15 @@ def handle(job: FeedJob) -> FeedResult:
                         if index not in ingested.kept_text
                     ],
                 )
-            elif ingested.stored:
-                search_store.mark_outdated(conn)  # `feedmill search` will rebuild
+            else:  # indexed when `feedmill search` is next asked
+                search_store.mark_pending(
+                    conn,
+                    (
+                        entry_id
+                        for index, entry_id in ingested.stored.items()
+                        if index not in ingested.kept_text
+                    ),
+                )
             if changed:
                 # A copy of a changed entry stored since `reported` was read:
                 # its post, rendered without that source, is redone by publish().

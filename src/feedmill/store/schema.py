@@ -32,7 +32,7 @@ from sqlalchemy.types import TypeDecorator
 from feedmill.models import Entry
 
 # The newest migration; the store checks it before importing Alembic at all.
-HEAD_REVISION = "0012"
+HEAD_REVISION = "0013"
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -182,6 +182,14 @@ dedupe_prints = Table(
     Column("entry_id", Integer, ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True),
     Column("moment", BigInteger, nullable=False),  # the story's time, Unix seconds
     Column("data", Text, nullable=False),
+)
+
+# Entries stored without being indexed for search (`search: false`), or
+# changed since: `feedmill search` indexes these, not everything again.
+search_pending = Table(
+    "search_pending",
+    metadata,
+    Column("entry_id", Integer, ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True),
 )
 
 posts = Table(

@@ -36,6 +36,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Engine,
     Integer,
     LargeBinary,
     Select,
@@ -63,7 +64,7 @@ from feedmill.search.tokens import (
     visible_text,
 )
 from feedmill.store import meta as store_meta
-from feedmill.store.schema import entries
+from feedmill.store.schema import entries, search_pending
 
 TABLE = "search_index"
 # SQLite only: the tokens each entry was indexed with, zlib-compressed.
@@ -361,51 +362,37 @@ def create_empty(conn: Connection) -> None:
     store_meta.put(conn, _META_KEY, index_version())
 
 
-def reindex_all(conn: Connection, *, batch: int = 500, workers: int = 1) -> int:
+def reindex_all(
+    conn: Connection, *, batch: int = 500, workers: int = 1, pending_table: bool = True
+) -> int:
     """Rebuild the whole index from the entries table; returns the entries indexed.
 
     For existing databases (migration 0005) and after a change of tokenizer
     (``is_current``).  Reads in id order, ``batch`` entries at a time; with
     ``workers`` > 1, processes segment the text (most of the cost) while this
     one writes — if there are enough entries to pay for starting them.
+    ``pending_table``: whether ``search_pending`` exists yet (not at 0005).
     """
     sqlite = _dialect(conn) == "sqlite"
     if not sqlite:
         # As SQLite's one writer at a time does: a pass that stores entries
         # unindexed (search: false) and commits while this reads would have
-        # its "outdated" overwritten by this index, which lacks them.  SHARE
-        # waits for the transactions writing entries and holds off new ones.
+        # its entries' waiting marks cleared by this index, which lacks them.
+        # SHARE waits for the transactions writing entries and holds off new ones.
         conn.execute(text(f"LOCK TABLE {entries.name} IN SHARE MODE"))
     if sqlite:
         conn.execute(text(f"INSERT INTO {TABLE} ({TABLE}) VALUES ('delete-all')"))
         conn.execute(delete(_tokens))
     else:
         conn.execute(delete(_pg))
-    batches = _entry_batches(conn, batch)
-    total = 0
+    if pending_table:
+        conn.execute(delete(search_pending))
     stored = conn.execute(select(func.count()).select_from(entries)).scalar_one()
-    if workers > 1 and stored > _PARALLEL_THRESHOLD:
-        import multiprocessing
-        from concurrent.futures import Future, ProcessPoolExecutor
-
-        # As the pipeline does: no fork of a process that may run threads.
-        context = multiprocessing.get_context("forkserver")
-        pending: deque[Future[list[TokenizedDoc]]] = deque()
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            for rows in batches:
-                pending.append(pool.submit(_tokenize, rows))
-                if len(pending) > 2 * workers:
-                    done = pending.popleft().result()
-                    index(conn, done)
-                    total += len(done)
-            while pending:
-                done = pending.popleft().result()
-                index(conn, done)
-                total += len(done)
-    else:
-        for rows in batches:
-            index(conn, _tokenize(rows))
-            total += len(rows)
+    total = 0
+    many = stored > _PARALLEL_THRESHOLD
+    for _rows, docs in _tokenized(_entry_batches(conn, batch), workers if many else 1):
+        index(conn, docs)
+        total += len(docs)
     if sqlite:
         # Merge the b-trees written batch by batch: a smaller, faster index.
         conn.execute(text(f"INSERT INTO {TABLE} ({TABLE}) VALUES ('optimize')"))
@@ -413,7 +400,11 @@ def reindex_all(conn: Connection, *, batch: int = 500, workers: int = 1) -> int:
     return total
 
 
-def _entry_batches(conn: Connection, size: int) -> Iterator[list[tuple[int, str, str]]]:
+# An entry as the index reads it: (id, title, content HTML).
+_Row = tuple[int, str, str]
+
+
+def _entry_batches(conn: Connection, size: int) -> Iterator[list[_Row]]:
     last = 0
     while True:
         query = (
@@ -429,14 +420,133 @@ def _entry_batches(conn: Connection, size: int) -> Iterator[list[tuple[int, str,
         last = rows[-1][0]
 
 
-def _tokenize(rows: Sequence[tuple[int, str, str]]) -> list[TokenizedDoc]:
+def _tokenized(
+    batches: Iterable[list[_Row]], workers: int
+) -> Iterator[tuple[list[_Row], list[TokenizedDoc]]]:
+    """Each batch with its documents; with ``workers`` > 1, segmented in
+    processes a few batches ahead of the caller, who writes meanwhile."""
+    if workers <= 1:
+        for rows in batches:
+            yield rows, _tokenize(rows)
+        return
+    import multiprocessing
+    from concurrent.futures import Future, ProcessPoolExecutor
+
+    # As the pipeline does: no fork of a process that may run threads.
+    context = multiprocessing.get_context("forkserver")
+    ahead: deque[tuple[list[_Row], Future[list[TokenizedDoc]]]] = deque()
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        for rows in batches:
+            ahead.append((rows, pool.submit(_tokenize, rows)))
+            if len(ahead) > 2 * workers:
+                done, future = ahead.popleft()
+                yield done, future.result()
+        while ahead:
+            done, future = ahead.popleft()
+            yield done, future.result()
+
+
+def _tokenize(rows: Sequence[_Row]) -> list[TokenizedDoc]:
     """Stored entries (id, title, HTML) as index tokens; runs in worker processes too."""
     return [SearchDoc.of(entry_id, title, html).tokenized() for entry_id, title, html in rows]
 
 
-def mark_outdated(conn: Connection) -> None:
-    """Entries will be stored without being indexed: ``is_current`` says no."""
-    store_meta.forget(conn, _META_KEY)
+def mark_pending(conn: Connection, entry_ids: Iterable[int]) -> None:
+    """Entries stored (or changed) without being indexed: ``catch_up`` indexes them.
+
+    Called after the entries' rows are written, in the same transaction: on
+    PostgreSQL a catch-up that locks those rows then waits for it to commit.
+    """
+    ids = sorted(set(entry_ids))
+    if ids:
+        conn.execute(
+            text(
+                f"INSERT INTO {search_pending.name} (entry_id) VALUES (:id)"
+                " ON CONFLICT (entry_id) DO NOTHING"
+            ),
+            [{"id": entry_id} for entry_id in ids],
+        )
+
+
+def waiting(conn: Connection) -> int:
+    """How many entries wait to be indexed (``mark_pending``)."""
+    return int(conn.execute(select(func.count()).select_from(search_pending)).scalar_one())
+
+
+def waiting_batch(conn: Connection, after: int, size: int) -> list[_Row]:
+    """Up to ``size`` entries waiting to be indexed, with ids above ``after``, in id order."""
+    query = (
+        select(entries.c.id, entries.c.title, entries.c.content)
+        .join(search_pending, search_pending.c.entry_id == entries.c.id)
+        .where(entries.c.id > after)
+        .order_by(entries.c.id)
+        .limit(size)
+    )
+    return [(row.id, row.title, row.content) for row in conn.execute(query)]
+
+
+def index_unchanged(conn: Connection, rows: Sequence[_Row], docs: Sequence[TokenizedDoc]) -> int:
+    """In a write transaction: index ``docs`` (``rows`` tokenized, read in an
+    earlier transaction) of the entries whose title and text are still those
+    of ``rows``; those wait no more.  An entry that changed since waits on,
+    for its new text.  Returns how many were indexed."""
+    ids = [row[0] for row in rows]
+    # FOR UPDATE (PostgreSQL): a pass storing one of these entries has
+    # written its row before marking it; this waits for that pass, then
+    # reads what it stored.  (SQLite has one writer at a time.)
+    query = (
+        select(entries.c.id, entries.c.title, entries.c.content)
+        .where(entries.c.id.in_(ids))
+        .with_for_update()
+    )
+    now = {row.id: (row.title, row.content) for row in conn.execute(query)}
+    fresh = [
+        doc
+        for (entry_id, title, content), doc in zip(rows, docs, strict=True)
+        if now.get(entry_id) == (title, content)
+    ]
+    index(conn, fresh)
+    conn.execute(
+        delete(search_pending).where(search_pending.c.entry_id.in_([d.entry_id for d in fresh]))
+    )
+    return len(fresh)
+
+
+def catch_up(engine: Engine, *, batch: int = _CHUNK, workers: int = 1) -> int:
+    """Index the entries waiting (``mark_pending``); returns how many.
+
+    ``batch`` entries at a time, each batch written in a transaction of its
+    own: a pass storing entries meanwhile waits for one batch at most, where
+    rebuilding everything held the write lock for a minute on a large site.
+    Entries that change while being segmented are read again (a few rounds
+    at most; what is left waits for the next search).
+    """
+    from feedmill.store.database import reading  # (it imports this module)
+
+    def batches() -> Iterator[list[_Row]]:
+        last = 0
+        while True:
+            with reading(engine) as conn:
+                rows = waiting_batch(conn, last, batch)
+            if not rows:
+                return
+            yield rows
+            last = rows[-1][0]
+
+    with reading(engine) as conn:
+        many = waiting(conn) > _PARALLEL_THRESHOLD
+    total = 0
+    for _round in range(3):
+        changed = False
+        for rows, docs in _tokenized(batches(), workers if many else 1):
+            with engine.begin() as conn:
+                done = index_unchanged(conn, rows, docs)
+            total += done
+            changed = changed or done < len(rows)
+        if not changed:
+            break
+        many = False
+    return total
 
 
 def is_current(conn: Connection) -> bool:
