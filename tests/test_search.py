@@ -876,6 +876,19 @@ def test_an_entry_changed_while_it_is_segmented_waits_for_its_new_text(engine: E
     assert ids(find(engine, "300亿元")) == [1] and find(engine, "100亿元") == []
 
 
+def test_starting_over_empties_the_index_and_lists_every_entry(news: Engine) -> None:
+    """A new tokenizer: the index is emptied at once and built again by
+    ``catch_up``, batch by batch, not in one long write transaction."""
+    with news.begin() as conn:
+        conn.execute(delete(meta).where(meta.c.name == "search_index"))
+        assert search.start_over(conn) == len(NEWS)
+        assert search.is_current(conn) and search.waiting(conn) == len(NEWS)
+        assert indexed_terms(conn) == 0
+    assert find(news, "央行") == []
+    assert search.catch_up(news, batch=2) == len(NEWS)
+    assert set(ids(find(news, "央行"))) == {1, 5}
+
+
 def test_a_catch_up_with_worker_processes(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(search, "_PARALLEL_THRESHOLD", 0)
     with engine.begin() as conn:

@@ -1129,18 +1129,15 @@ _LOCKED = ("database is locked", "database table is locked")
 _LOCK_STATES = frozenset({"55P03", "40P01"})
 
 
-def _catch_up(engine: Engine, behind: int) -> None:
-    """Index the items passes stored unindexed; a pass that holds the write
-    lock for long leaves the newest unsearched this time, said."""
+def _catch_up(engine: Engine) -> None:
+    """Index the items waiting for it; those a pass holding the write lock
+    for long keeps from the index are not searched this time, said."""
     from sqlalchemy.exc import OperationalError
 
     from feedmill.cpus import available_cpus
     from feedmill.store import search as search_store
     from feedmill.store.database import reading
 
-    err.print(
-        f"indexing {behind} {'item' if behind == 1 else 'items'} stored since the last search …"
-    )
     try:
         search_store.catch_up(engine, workers=min(4, available_cpus()))
     except OperationalError as exc:
@@ -1150,7 +1147,7 @@ def _catch_up(engine: Engine, behind: int) -> None:
         with reading(engine) as conn:
             left = search_store.waiting(conn)
         err.print(
-            f"[yellow]busy[/yellow] {left} {'item' if left == 1 else 'items'} stored lately"
+            f"[yellow]busy[/yellow] {left} {'item' if left == 1 else 'items'} not indexed yet,"
             f" not searched this time: {exc.orig}"
         )
 
@@ -1317,14 +1314,12 @@ def search(
         with reading(engine) as conn:
             current = search_store.is_current(conn)
             behind = search_store.waiting(conn) if current else 0
-        if behind:  # stored by passes with `search: false`
-            _catch_up(engine, behind)
         if not current:
             err.print("building the search index (once) …")
             try:
                 with engine.begin() as conn:
                     if not search_store.is_current(conn):
-                        search_store.reindex_all(conn)
+                        search_store.start_over(conn)
             except OperationalError as exc:
                 if _waited_for_a_lock(exc):  # another feedmill holds the write lock
                     err.print(
@@ -1334,6 +1329,13 @@ def search(
                 # A full disk, a broken file: no use trying again soon.
                 err.print(f"[red]error[/red] cannot build the search index: {plain(str(exc.orig))}")
                 raise click.exceptions.Exit(EXIT_FATAL) from None
+            _catch_up(engine)
+        elif behind:  # stored by passes with `search: false`
+            err.print(
+                f"indexing {behind} {'item' if behind == 1 else 'items'}"
+                " stored since the last search …"
+            )
+            _catch_up(engine)
         # Reads only: a search never waits for a pass that is writing.
         with reading(engine) as conn:
             states = view(conn, [f.url for f in loaded.feeds], loaded.url_key, loaded.moves)

@@ -400,6 +400,25 @@ def reindex_all(
     return total
 
 
+def start_over(conn: Connection) -> int:
+    """Empty the index and list every entry as waiting for ``catch_up`` (the
+    tokenizer changed); returns how many.  Quick, where ``reindex_all`` holds
+    the write lock for as long as the whole index takes to build."""
+    sqlite = _dialect(conn) == "sqlite"
+    if sqlite:
+        conn.execute(text(f"INSERT INTO {TABLE} ({TABLE}) VALUES ('delete-all')"))
+        conn.execute(delete(_tokens))
+    else:
+        # Waits for the passes writing entries, holds off new ones: none
+        # stores an entry that neither the index nor the list below has.
+        conn.execute(text(f"LOCK TABLE {entries.name} IN SHARE MODE"))
+        conn.execute(delete(_pg))
+    conn.execute(delete(search_pending))
+    conn.execute(search_pending.insert().from_select(["entry_id"], select(entries.c.id)))
+    store_meta.put(conn, _META_KEY, index_version())
+    return waiting(conn)  # (rowcount: -1 on PostgreSQL, for an INSERT … SELECT)
+
+
 # An entry as the index reads it: (id, title, content HTML).
 _Row = tuple[int, str, str]
 
