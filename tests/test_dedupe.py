@@ -119,6 +119,48 @@ def test_different_companies_in_the_same_template_are_different_news(one: str, o
     assert decide(a, fingerprint(f"{one}：拟1亿至2亿元回购股份", body.format(one))).duplicate
 
 
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("中际旭创", "比亚迪"),
+        ("中际旭创", "新易盛"),
+        ("宁德时代", "新易盛"),
+        ("立讯精密", "中际旭创"),
+    ],
+)
+def test_names_jieba_cuts_by_their_neighbours_still_tell_two_companies_apart(
+    one: str, other: str
+) -> None:
+    """jieba cuts a name it does not know by what follows: "中际旭创获机构" is
+    中际旭 / 创获, "中际旭创今日" 中际旭创 — the headline's name was none of its
+    text's words, and two stocks' 龙虎榜 of one template were one story."""
+    body = (
+        "<p>{}今日涨停，龙虎榜数据显示，三家机构专用席位合计净买入1亿元，"
+        "深股通专用席位净卖出2000万元。</p>"
+    )
+    a = fingerprint(f"龙虎榜：{one}获机构净买入1亿元", body.format(one))
+    b = fingerprint(f"龙虎榜：{other}获机构净买入1亿元", body.format(other))
+    assert not decide(a, b).duplicate
+    rewrite = fingerprint(f"{one}获机构净买入1亿元", body.format(one))
+    assert decide(a, rewrite).duplicate
+
+
+def test_one_headline_over_two_stocks_named_with_their_codes_is_two_stories() -> None:
+    """The name opens each text (no stretch inside them differs): the codes
+    in brackets tell the stocks apart; the same code written another way
+    ("300394.SZ") is the same stock."""
+    body = (
+        "<p>{}今日涨停，龙虎榜数据显示，三家机构专用席位合计净买入1.2亿元，"
+        "深股通专用席位净卖出2000万元。</p>"
+    )
+    title = "龙虎榜：机构净买入1.2亿元"
+    a = fingerprint(title, body.format("天孚通信（300394）"))
+    b = fingerprint(title, body.format("光迅科技（002281）"))
+    assert decide(a, b).reason == "stock codes differ"
+    assert decide(a, fingerprint(title, body.format("天孚通信(300394.SZ)"))).duplicate
+    assert decide(a, fingerprint(title, body.format("天孚通信"))).duplicate  # one gives none
+
+
 _NOTICE = (
     "<p>近日，中国证监会按法定程序同意以下企业科创板首次公开发行股票注册：{}。"
     "上述企业及其承销商将分别与上海证券交易所协商确定发行日程，并陆续刊登招股文件。</p>"

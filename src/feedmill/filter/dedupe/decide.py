@@ -7,7 +7,9 @@
    different amounts in a body in the same unit, means different news.
    Rounded and approximate figures agree ("逾120亿元" and "123.6亿元").
    Full dates ("9月20日") count too, for stories published half a day or
-   more apart: two that share none are two days' news.
+   more apart: two that share none are two days' news.  So do stock codes
+   in brackets ("天孚通信（300394）"): two that each give some, none in
+   common, are about other stocks.
 3. **No conflicting names:** if each has a name (a rare word of its title and
    body) that the other never mentions, they are about different companies.
 
@@ -66,6 +68,7 @@ from feedmill.filter.dedupe.text import (
     CODE_UNIT,
     DATE_UNIT,
     ISSUER_UNIT,
+    STOCK_UNIT,
     Fact,
     Fingerprint,
     in_order,
@@ -276,6 +279,9 @@ def conflicting_fact(a: Fingerprint, b: Fingerprint, apart: timedelta | None = N
     for unit in (a.facts.keys() & b.facts.keys()) & AMOUNT_UNITS:
         if not _agree(a.facts[unit], b.facts[unit]):
             return f"figures differ ({unit})"
+    codes_a, codes_b = a.facts.get(STOCK_UNIT), b.facts.get(STOCK_UNIT)
+    if codes_a and codes_b and not codes_a & codes_b:
+        return "stock codes differ"
     dates_a, dates_b = a.facts.get(DATE_UNIT), b.facts.get(DATE_UNIT)
     far_apart = apart is not None and apart >= DATES_APART
     # Published close together, two stories may date different things (an

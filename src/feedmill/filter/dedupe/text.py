@@ -22,7 +22,7 @@ import hashlib
 import json
 import re
 import struct
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
@@ -286,6 +286,22 @@ def facts(text: str) -> dict[str, frozenset[Fact]]:
     return {unit: frozenset(values) for unit, values in found.items()}
 
 
+# A stock's code in brackets after its name, as news writes it
+# ("天孚通信（300394）", "腾讯控股(00700.HK)"; brackets narrowed by NFKC):
+# two stories that each give some, none in common, are about other stocks
+# (two 龙虎榜 of one template and one headline, the name opening each text).
+STOCK_UNIT = "股票代码"
+_STOCK_CODE = re.compile(r"\((?:(?:sh|sz|bj)\.?)?(\d{6}|\d{5}(?=\.hk))(?:\.(?:sh|sz|bj|hk))?\)")
+
+
+def stock_codes(text: str) -> dict[str, frozenset[Fact]]:
+    """The codes in brackets that normalized text gives, as STOCK_UNIT."""
+    if "(" not in text:
+        return {}
+    codes = frozenset((m[1], False) for m in _STOCK_CODE.finditer(text))
+    return {STOCK_UNIT: codes} if codes else {}
+
+
 # Who issued a notice (rule 6 of decide.py): the company its headline names
 # before 关于 ("贵州茅台关于召开…的通知"), and the 证券简称 and 证券代码 its
 # header gives ("证券代码：600519 证券简称：贵州茅台 公告编号：临2026-001").
@@ -427,20 +443,55 @@ MAX_TEXT = 100_000
 MAX_SEQUENCE = 200
 
 
+# Names jieba does not know are cut by their neighbours: "中际旭创获机构净买入"
+# gives 中际旭 / 创获, where "中际旭创今日涨停" gives 中际旭创.  A headline is
+# cut around the rare words of this length that its text holds whole (two
+# companies' 龙虎榜 of one template merged: each headline's name was none of
+# its text's words).
+_WHOLE_NAME = 3
+
+
+def _chinese_name(word: str) -> bool:
+    """Long enough, rare, in Chinese characters alone (a figure such as
+    "256tops" the text cuts as 256 / tops is no name)."""
+    return (
+        len(word) >= _WHOLE_NAME
+        and all("\u4e00" <= ch <= "\u9fff" for ch in word)
+        and is_rare(word)
+    )
+
+
+def _title_words(title_text: str, body_words: Sequence[str]) -> list[str]:
+    """The headline's words, a name the body holds whole kept whole."""
+    cut = words(title_text)
+    whole = {w for w in body_words if w in title_text and w not in cut and _chinese_name(w)}
+    if not whole:
+        return cut
+    pattern = "|".join(map(re.escape, sorted(whole, key=len, reverse=True)))
+    out: list[str] = []
+    for index, piece in enumerate(re.split(f"({pattern})", title_text)):
+        if index % 2:
+            out.append(piece)
+        elif piece:
+            out.extend(words(piece))
+    return out
+
+
 def fingerprint(title: str, content_html: str) -> Fingerprint:
     body_text = normalize(visible_text(content_html)[:MAX_TEXT])
     title_text = normalize(title)
     body_words = words(body_text)
-    title_words = words(title_text)
-    everything = set(title_words) | set(body_words)
+    title_words = _title_words(title_text, body_words)
+    body_set = set(body_words)
+    everything = set(title_words) | body_set
     frequencies = word_frequencies()
     title_facts = facts(title_text)
     figures = {value for found in title_facts.values() for value, _ in found}
     rare = {w for w in everything if is_rare(w)}
-    names = rare & set(title_words) & set(body_words)
+    names = rare & set(title_words) & body_set
     short = len(body_words) <= MAX_SEQUENCE
     title_ids = frozenset(word_id(w) for w in title_words if w not in figures)
-    subject = frozenset(word_id(w) for w in set(title_words) & set(body_words) if w not in figures)
+    subject = frozenset(word_id(w) for w in set(title_words) & body_set if w not in figures)
     identifying = identifies(body_text, untold(title_ids, subject))
     return Fingerprint(
         words=frozenset(word_id(w) for w in everything),
@@ -450,7 +501,11 @@ def fingerprint(title: str, content_html: str) -> Fingerprint:
         # subjects); a bare number ("升破150关口", "iOS 18.2") stays a word.
         title=title_ids,
         subject=subject,
-        facts={**facts(title_text + "。" + body_text), **issuers(title_text, body_text)},
+        facts={
+            **facts(title_text + "。" + body_text),
+            **issuers(title_text, body_text),
+            **stock_codes(title_text + "。" + body_text),
+        },
         title_facts=title_facts,
         text_hash=_text_hash(title_text, body_text, content_html, identifying),
         identifying=identifying,
