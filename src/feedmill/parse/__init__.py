@@ -92,8 +92,10 @@ _RARE_BODY = re.compile(r"<(?:\w+:)?(?:body|fullitem)[\s/>]")
 # the text before the first child ("据报道，<b>央行</b>…" became "据报道，").
 # Whatever the element's attributes (RSS `type="html"`, Atom's content), and
 # after text; not a CDATA section, an element's end or a self-closed element.
+# (fastfeedparser reads an element's text up to its first child: a title
+# "合并 <b>重磅</b> 交易额50亿" was "合并".)
 _NAKED_MARKUP = re.compile(
-    r"<(?:description|content:encoded|summary|content)(?:\s[^<>]*)?(?<!/)>[^<]*<(?![!/])"
+    r"<(?:title|description|content:encoded|summary|content)(?:\s[^<>]*)?(?<!/)>[^<]*<(?![!/])"
 )
 # An Atom <summary> is plain text unless its type says HTML; the fast path
 # reads every summary as HTML ("a &lt;script&gt; tag" would lose its words).
@@ -157,7 +159,7 @@ _MISREADS: tuple[tuple[str, Callable[[str], object]], ...] = (
     ("binary content types", _BINARY_CONTENT.search),
     ("<body> or <fullitem> elements", _RARE_BODY.search),
     ("XHTML inside escaped HTML", lambda t: '<div xmlns="http://www.w3.org/1999/xhtml"' in t),
-    ("unescaped markup in descriptions", _NAKED_MARKUP.search),
+    ("unescaped markup in titles or descriptions", _NAKED_MARKUP.search),
     ("Atom summaries in plain text", _atom_plain_summaries),
     ("Atom titles of plain text that hold markup", _atom_text_titles_with_markup),
     # An empty <description> beside <itunes:summary>: fastfeedparser reads no text.
