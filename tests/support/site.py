@@ -109,4 +109,5 @@ def stored_before_untracking(directory: Path, document: bytes) -> None:
                 for link in (entry.link or "", entry.tracked_link)
             )
             post.write_text(post.read_text(encoding="utf-8").replace(now, then), encoding="utf-8")
+        db.execute("DROP TABLE search_pending")  # (0013's)
         db.execute("UPDATE alembic_version SET version_num = '0011'")
