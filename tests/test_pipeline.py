@@ -104,6 +104,28 @@ def test_a_document_listing_nothing_does_not_rename_the_feed(tmp_path: Path) -> 
     assert all(" - 头条\n" in text for text in posts(tmp_path).values())
 
 
+def test_an_ill_formed_document_does_not_rename_the_feed(tmp_path: Path) -> None:
+    # An item's start tag missing: the parser's recovery read that item's
+    # title as the feed's, and every post moved to a channel of that name,
+    # to move back at the next good fetch.
+    write_config(tmp_path, FEEDS)
+    publish(tmp_path, items(2))
+    contents = posts(tmp_path)
+    good = rss("证券时报网 - 要闻", items(2))
+    start = good.rindex(b"<item>")
+    (tmp_path / "feed.xml").write_bytes(good[:start] + good[start + len(b"<item>") :])
+    result = cli("run", "-c", str(tmp_path / "feedmill.yml"))
+    assert result.code == 0, result.stderr
+    assert posts(tmp_path) == contents
+    [row] = json.loads(cli("status", "--json", "-c", str(tmp_path / "feedmill.yml")).stdout)
+    assert row["title"] == "证券时报网 - 要闻"
+    assert "the document is ill-formed: its title" in row["warning"]
+    assert "is not taken (the feed's stays" in row["warning"]
+    # A well-formed document renames it, as ever.
+    out = publish_titled(tmp_path, "证券时报网 - 头条", items(2))
+    assert "posts: 0 new, 2 updated, 0 unchanged" in out
+
+
 def publish_titled(tmp_path: Path, title: str, feed_items: list[Item]) -> str:
     (tmp_path / "feed.xml").write_bytes(rss(title, feed_items))
     result = cli("run", "-c", str(tmp_path / "feedmill.yml"))

@@ -90,6 +90,9 @@ class ParsedFeed:
     # Items were left out of what came (a document cut short): the next fetch
     # must bring the whole document, not "304 Not Modified".
     incomplete: bool = False
+    # Not well-formed XML: read by the parser's recovery, which may take an
+    # item's title for the feed's (an item's start tag missing).
+    ill_formed: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -651,6 +651,16 @@ def handle(job: FeedJob) -> FeedResult:
         # shape, titled "RSSHub: …") does not rename the feed: the channel
         # of its posts comes from its title.
         feed_title = job.state.title
+    elif parsed.ill_formed and job.state.title is not None and feed_title != job.state.title:
+        # The parser's recovery may have read an item's title as the feed's
+        # (its <item> tag missing): one broken fetch would re-file every post
+        # under it, and the next good one back.
+        feed_title = job.state.title
+        given = f"its title {normalized.title!r} is not taken" if normalized.title else "no title"
+        warnings.append(
+            f"the document is ill-formed: {given} (the feed's stays, until a well-formed"
+            " document gives another)"
+        )
     if not items:
         warnings.extend(_lists_nothing(job, normalized.title))
     engine = engine_for(job.database_url)

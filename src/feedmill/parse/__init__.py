@@ -362,7 +362,12 @@ def parse_document(body: bytes, content_type: str | None = None) -> ParsedFeed:
         raise ParseError(f"{exc} ({why_robust})") from None
     if problem or parsed.warnings:
         parsed = _without_broken_items(parsed, safe, problem)
-    return dataclasses.replace(parsed, encoding=decoded.encoding, warnings=notes + parsed.warnings)
+    return dataclasses.replace(
+        parsed,
+        encoding=decoded.encoding,
+        warnings=notes + parsed.warnings,
+        ill_formed=problem is not None,
+    )
 
 
 # The tags an item starts and ends with (Atom's entry; any prefix), and
