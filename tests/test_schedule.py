@@ -192,11 +192,29 @@ def test_a_shortened_interval_brings_the_next_attempt_forward() -> None:
     hint = server_hint(NOW, twelve_hours, headers=[("cache-control", "max-age=3600")])
     assert hint == NOW + timedelta(hours=1)
     assert due_at(stored, fifteen_minutes, hint_until=hint, **state) == NOW + timedelta(hours=1)
-    # A lengthened interval waits for the next fetch; a failing feed keeps its backoff.
+    # A lengthened interval waits for the next fetch.
     assert due_at(stored, Policy(interval=timedelta(days=1)), hint_until=None, **state) == stored
+
+
+def test_a_shortened_interval_brings_a_failing_feeds_next_attempt_forward() -> None:
+    """Backing off from a 12-hour interval, a feed waited a day or more after
+    the config said 15 minutes: it is due once the longest backoff of its
+    streak at the new pace has passed — not before a Retry-After, and a feed
+    gone (410) at the cap."""
+    twelve_hours = Policy(interval=timedelta(hours=12), backoff_cap=timedelta(days=3))
+    state = {"last_attempt": NOW, "error_streak": 2, "now": NOW}
     failing = after_failure(NOW, twelve_hours, streak=2, rng=random.Random(1))
-    state["error_streak"] = 2
-    assert due_at(failing, POLICY, hint_until=None, **state) == failing
+    assert failing - NOW >= timedelta(hours=12)
+    due = due_at(failing, POLICY, hint_until=None, **state)
+    assert due is not None
+    assert NOW + timedelta(minutes=15) <= due <= NOW + timedelta(minutes=30)
+    assert all(NOW + backoff(2, POLICY, random.Random(seed)) <= due for seed in range(50))
+    asked = NOW + timedelta(hours=2)  # Retry-After
+    assert due_at(failing, POLICY, hint_until=asked, **state) == asked
+    gone = after_failure(NOW, twelve_hours, streak=2, gone=True, rng=random.Random(1))
+    assert due_at(gone, POLICY, hint_until=None, gone=True, **state) == NOW + POLICY.backoff_cap
+    # The same config as when it failed: its own backoff, as drawn.
+    assert due_at(failing, twelve_hours, hint_until=None, **state) == failing
 
 
 def test_a_run_started_every_interval_finds_the_feed_due_every_time() -> None:

@@ -14,6 +14,7 @@ import math
 import re
 import zoneinfo
 from datetime import datetime, timedelta
+from http import HTTPStatus
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
@@ -648,6 +649,7 @@ class Config(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
             error_streak=state.error_streak,
             hint_until=state.hint_until,
             now=now,
+            gone=state.http_status == HTTPStatus.GONE,
         )
 
 

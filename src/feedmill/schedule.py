@@ -163,8 +163,8 @@ def next_after(now: datetime, policy: Policy, hint: datetime | None) -> datetime
 GONE_STREAK = 64  # a streak whose backoff is the cap, whatever the interval
 
 
-def backoff(streak: int, policy: Policy, rng: random.Random | None = None) -> timedelta:
-    """The wait after the ``streak``-th failure in a row (streak ≥ 1)."""
+def _backoff_range(streak: int, policy: Policy) -> tuple[float, float]:
+    """The shortest and longest wait, in seconds, after the ``streak``-th failure."""
     # In float seconds: interval × 2**32 overflows a timedelta for intervals
     # of a few hours, and a streak that long is what a dead feed reaches.
     exponent = min(max(streak - 1, 0), 64)
@@ -178,6 +178,12 @@ def backoff(streak: int, policy: Policy, rng: random.Random | None = None) -> ti
         # — and still spread: upward, where there is no room below.
         low = interval
         high = max(high, interval * (1 + policy.jitter / 2))
+    return low, high
+
+
+def backoff(streak: int, policy: Policy, rng: random.Random | None = None) -> timedelta:
+    """The wait after the ``streak``-th failure in a row (streak ≥ 1)."""
+    low, high = _backoff_range(streak, policy)
     wait = rng.uniform(low, high) if rng is not None else random.uniform(low, high)
     return timedelta(seconds=wait)
 
@@ -225,16 +231,25 @@ def due_at(
     error_streak: int,
     hint_until: datetime | None,
     now: datetime,
+    gone: bool = False,
 ) -> datetime | None:
     """When a feed is due: its stored next attempt — or sooner, for a feed
     that answered, once its interval (shortened in the config since) has
-    passed, less `early`, and the server's hint with it.  A feed last tried
+    passed, less `early`, and the server's hint with it; for a failing feed,
+    once the longest backoff the config now gives its streak has passed (a
+    410 ``gone`` one's: the cap), and any Retry-After.  A feed last tried
     after ``now`` (a clock set back since, or one that ran ahead) is due now:
     its times were counted from a moment that has not come yet."""
     if last_attempt is not None and last_attempt > now:
         return now
-    if next_attempt is None or last_attempt is None or error_streak:
+    if next_attempt is None or last_attempt is None:
         return next_attempt
+    if error_streak:
+        _, longest = _backoff_range(GONE_STREAK if gone else error_streak, policy)
+        by_backoff = last_attempt + timedelta(seconds=longest)
+        if hint_until is not None:
+            by_backoff = max(by_backoff, hint_until)
+        return min(next_attempt, by_backoff)
     by_interval = last_attempt + policy.interval - early(policy)
     if hint_until is not None:
         by_interval = max(by_interval, hint_until)
