@@ -374,6 +374,9 @@ def test_a_second_site_on_one_postgresql_database_is_refused(
     assert refused.code == 1 and not posts(sites[1])
     assert "belongs to the site whose posts are in" in refused.stderr.replace("\n", "")
     assert str(sites[0] / "source" / "_posts") in refused.stderr.replace("\n", "")
+    looked = cli("status", "-c", str(sites[1] / "feedmill.yml"))
+    assert looked.code == 1 and "belongs to the site whose posts are in" in looked.stderr
+    assert cli("status", "-c", str(sites[0] / "feedmill.yml")).code == 0
     # The first site moved away (its folder gone): the second takes over.
     shutil.rmtree(sites[0])
     taken = cli("run", "-c", str(sites[1] / "feedmill.yml"))
@@ -404,6 +407,12 @@ def test_a_second_site_on_one_sqlite_file_is_refused(
     assert refused.code == 1 and not posts(sites[1])
     said = refused.stderr.replace("\n", "")
     assert f"belongs to the site in {sites[0]};" in said
+    # … and `status` shows no other site's feeds as this one's.
+    for args in ((), ("--json",)):
+        looked = cli("status", "-c", str(sites[1] / "feedmill.yml"), *args)
+        assert looked.code == 1 and not looked.stdout
+        assert f"belongs to the site in {sites[0]};" in looked.stderr.replace("\n", "")
+    assert cli("status", "-c", str(sites[0] / "feedmill.yml")).code == 0
     shutil.rmtree(sites[0])  # the first site is gone: the second takes over
     taken = cli("run", "-c", str(sites[1] / "feedmill.yml"))
     assert taken.code == 0 and "this site takes it over" in taken.stderr.replace("\n", "")

@@ -1436,6 +1436,7 @@ def _cut(segments: Sequence[tuple[str, bool]], limit: int) -> list[tuple[str, bo
 def status_rows(config: Config) -> list[dict[str, Any]]:
     from feedmill.publish.categories import derive_channel
     from feedmill.store import feeds as feed_store
+    from feedmill.store import site as site_store
     from feedmill.store.database import open_database, reading
 
     urls = [f.url for f in config.feeds]
@@ -1449,6 +1450,13 @@ def status_rows(config: Config) -> list[dict[str, Any]]:
         engine = open_database(config.database_url)
         try:
             with reading(engine) as conn:  # never waits for a pass that is writing
+                # As `run` refuses it: another site's feeds are not this one's.
+                site_store.another_sites(
+                    conn,
+                    str(config.posts_dir),
+                    str(config.site_dir),
+                    engine.url.database if engine.dialect.name == "sqlite" else None,
+                )
                 states = feed_store.view(conn, urls, config.url_key, config.moves)
                 counts = feed_store.post_counts(conn)
                 held = feed_store.held_back(conn)

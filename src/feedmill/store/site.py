@@ -55,21 +55,35 @@ def claim(
     before = meta.get(conn, key)
     if before == site:
         return None
-    if before is not None:
-        host, _, folder = before.partition(":")
-        if host == site.partition(":")[0] and exists(folder):
-            raise StoreError(
-                f"the state database belongs to {whose} {locate(folder)};"
-                " give each site a database of its own"
-            )
+    refusal = _refusal(before, site, exists, locate, whose)
+    if refusal is not None:
+        raise StoreError(refusal)
     meta.put(conn, key, site)
     return before
 
 
-def claim_file(conn: Connection, site_dir: str, database: str) -> str | None:
-    """`claim` for a SQLite ``database`` file: the site's folder recorded
-    relative to the file's own.  Returns the folder of the site it takes
-    the database over from, if another used it."""
+def _refusal(
+    before: str | None,
+    site: str,
+    exists: Callable[[str], bool],
+    locate: Callable[[str], str],
+    whose: str,
+) -> str | None:
+    """Why ``site`` may not take the database ``before`` recorded, if it may not."""
+    if before is None or before == site:
+        return None
+    host, _, folder = before.partition(":")
+    if host == site.partition(":")[0] and exists(folder):
+        return (
+            f"the state database belongs to {whose} {locate(folder)};"
+            " give each site a database of its own"
+        )
+    return None
+
+
+def _as_file(site_dir: str, database: str) -> tuple[str, Callable[[str], str]]:
+    """The site as a SQLite ``database`` file records it — its folder
+    relative to the file's — and how to locate a folder so recorded."""
     if database.startswith("file:"):  # a URI filename (sqlite:///file:/x/state.db?mode=ro)
         database = unquote(urlsplit(database).path)
     base = os.path.dirname(os.path.abspath(database))
@@ -79,7 +93,14 @@ def claim_file(conn: Connection, site_dir: str, database: str) -> str | None:
 
     # No host name: a file is where it is (a container's name changes on
     # every run, and the same site would be taken over each time).
-    site = f":{os.path.relpath(os.path.abspath(site_dir), base)}"
+    return f":{os.path.relpath(os.path.abspath(site_dir), base)}", locate
+
+
+def claim_file(conn: Connection, site_dir: str, database: str) -> str | None:
+    """`claim` for a SQLite ``database`` file: the site's folder recorded
+    relative to the file's own.  Returns the folder of the site it takes
+    the database over from, if another used it."""
+    site, locate = _as_file(site_dir, database)
     before = claim(
         conn,
         site,
@@ -89,3 +110,23 @@ def claim_file(conn: Connection, site_dir: str, database: str) -> str | None:
         whose="the site in",
     )
     return None if before is None else locate(before.partition(":")[2])
+
+
+def another_sites(conn: Connection, posts_dir: str, site_dir: str, database: str | None) -> None:
+    """Raise StoreError where a run of this site would be refused the
+    database (`claim`, `claim_file`): another site's state is not this
+    one's, to show (`status`).  Reads only."""
+    if database is None:
+        before, site = meta.get(conn, _KEY), here(posts_dir)
+        refusal = _refusal(before, site, os.path.isdir, str, "the site whose posts are in")
+    else:
+        site, locate = _as_file(site_dir, database)
+        refusal = _refusal(
+            meta.get(conn, _FILE_KEY),
+            site,
+            lambda folder: os.path.isdir(locate(folder)),
+            locate,
+            "the site in",
+        )
+    if refusal is not None:
+        raise StoreError(refusal)
