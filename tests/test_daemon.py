@@ -305,7 +305,7 @@ def test_a_daemon_given_a_feed_follows_its_url_written_another_way(
         wait_for(lambda: feed_server.hits["/named"] >= hits + 2)  # polled on, as before
         out, err = stop_cleanly(daemon)
     assert "config not reloaded" not in err and "reloaded" in out
-    assert "1 feeds (0 added, 0 removed)" in out  # one feed, written another way
+    assert "1 feed (0 added, 0 removed)" in out  # one feed, written another way
     assert len(posts(tmp_path)) == 2
 
 

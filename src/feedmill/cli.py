@@ -787,7 +787,8 @@ def _reloaded(mill: Any, config: Config, stamp: Stamp) -> tuple[Config, Stamp]:
     if now[2:] != stamp[2 : len(now)] and _named_files(fresh)[1:] == _named_files(config)[1:]:
         template += "; the tags' dictionary or stop-word list changed"
     out.print(
-        f"{_now_stamp()}reloaded {plain(str(fresh.path))}: {len(after)} feeds "
+        f"{_now_stamp()}reloaded {plain(str(fresh.path))}: {len(after)} "
+        f"{'feed' if len(after) == 1 else 'feeds'} "
         f"({len(after - before)} added, {len(before - after)} removed){template}",
         soft_wrap=True,
     )
