@@ -684,6 +684,15 @@ def test_a_new_sites_git_ignores_what_feedmill_may_leave_behind(tmp_path: Path) 
     assert kept.returncode == 1  # the config itself is the site's
 
 
+def test_a_run_of_a_new_site_without_feeds_says_where_they_go(tmp_path: Path) -> None:
+    site = tmp_path / "news"
+    assert cli("init", str(site)).code == 0
+    result = cli("run", "-c", str(site / "feedmill.yml"))
+    assert result.code == 0 and "feeds: 0 ok" in result.stdout
+    said = result.stderr.replace("\n", " ")
+    assert "lists no feeds: add some under `feeds:`" in said and "feedmill add URL" in said
+
+
 def test_init_on_an_existing_hexo_site_changes_none_of_its_urls(tmp_path: Path) -> None:
     site = tmp_path / "blog"
     (site / "source" / "_posts").mkdir(parents=True)

@@ -516,6 +516,12 @@ def run_config(
 
     if _site_missing(config):
         return EXIT_CONFIG
+    if not config.feeds:  # a new site's config, its example still commented out
+        err.print(
+            f"note {config.path} lists no feeds: add some under `feeds:`"
+            " (or `feedmill add URL --group … --source …`)",
+            markup=False,
+        )
     only, unknown = _configured(config, only)
     if unknown:
         err.print(f"not in {config.path}: {', '.join(unknown)}", markup=False)
