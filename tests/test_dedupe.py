@@ -597,11 +597,16 @@ def test_the_fuller_telling_is_told_apart_from_a_digest_and_a_rewrite() -> None:
     digested = fingerprint(digest["title"], digest["html"])
     for story in DIGESTED:
         posted = fingerprint(STORIES[story]["title"], STORIES[story]["html"])
-        assert decide(digested, posted).duplicate  # (a digest is each article's copy)
+        # Neither the article's fuller telling nor its copy: a story of its own.
         assert not fuller(digested, posted)
+        verdict = decide(digested, posted)
+        assert not verdict.duplicate and verdict.reason.startswith("a digest"), story
+        assert not decide(posted, digested).duplicate
 
 
-def test_a_digest_holding_a_posted_article_does_not_take_its_post(tmp_path: Path) -> None:
+def test_a_digest_holding_a_posted_article_is_posted_beside_it(tmp_path: Path) -> None:
+    """A 财经早餐 holds a posted article among other news: held back as the
+    article's copy, its other news was on no page of the site."""
     article = STORIES["s014-a"]  # 26 words; the digest's three articles, 144
     config = write_config(tmp_path, _write_sources(tmp_path, [article]))
     assert cli("run", "-c", str(config)).code == 0
@@ -609,8 +614,9 @@ def test_a_digest_holding_a_posted_article_does_not_take_its_post(tmp_path: Path
     digest = _digest(["s014-a", "s001-a", "s003-a"])
     config = write_config(tmp_path, _write_sources(tmp_path, [article, digest]))
     result = cli("run", "-c", str(config))
-    assert "1 duplicates" in result.stdout and "replaced" not in result.stdout, result.stdout
-    assert list(posts(tmp_path)) == [name]
+    assert "posts: 1 new" in result.stdout and "duplicates" not in result.stdout, result.stdout
+    assert "replaced" not in result.stdout
+    assert name in posts(tmp_path) and len(posts(tmp_path)) == 2
 
 
 def _status(config: Path) -> dict[str, dict[str, object]]:

@@ -106,6 +106,18 @@ def fuller(new: Fingerprint, posted: Fingerprint) -> bool:
     return len(new.title & posted.words) >= HEADLINE_TOLD * len(new.title)
 
 
+def digest(long: Fingerprint, short: Fingerprint) -> bool:
+    """Is ``long`` a digest (财经早餐, 午间公告集锦) that holds ``short``'s story
+    among others — of three times its words or more, under a headline that
+    ``short`` tells too little of to be its fuller telling?  Held back as its
+    copy, the digest's other news would be on no page of the site."""
+    return (
+        bool(long.title)
+        and len(long.words) >= FULLER * len(short.words)
+        and len(long.title & short.words) < HEADLINE_TOLD * len(long.title)
+    )
+
+
 def parts_of_one_story(a: Fingerprint, b: Fingerprint, new: Fingerprint) -> bool:
     """Two posted stories that a fuller copy tells both (the decision found
     them two): parts of one story — a 快讯 of an article's lead and one of its
@@ -438,6 +450,8 @@ def decide(
     score = similarity(a, b)
     if score < threshold:
         return Verdict(False, f"similarity {score:.2f} below {threshold:.2f}", score)
+    if digest(a, b) or digest(b, a):
+        return Verdict(False, "a digest that holds the other story among others", score)
     conflict = conflicting_fact(a, b, apart)
     if conflict:
         return Verdict(False, conflict, score)
