@@ -106,13 +106,18 @@ def fuller(new: Fingerprint, posted: Fingerprint) -> bool:
     return len(new.title & posted.words) >= HEADLINE_TOLD * len(new.title)
 
 
+# A digest's headline says what it is ("东方财富财经早餐 12月5日周四"); one
+# of fewer words ("乙的快讯" over a `fulltext` item's article) says nothing.
+DIGEST_TITLE_WORDS = 3
+
+
 def digest(long: Fingerprint, short: Fingerprint) -> bool:
     """Is ``long`` a digest (财经早餐, 午间公告集锦) that holds ``short``'s story
-    among others — of three times its words or more, under a headline that
-    ``short`` tells too little of to be its fuller telling?  Held back as its
-    copy, the digest's other news would be on no page of the site."""
+    among others — of three times its words or more, under a headline of its
+    own that ``short`` tells too little of to be its fuller telling?  Held
+    back as its copy, the digest's other news would be on no page of the site."""
     return (
-        bool(long.title)
+        len(long.title) >= DIGEST_TITLE_WORDS
         and len(long.words) >= FULLER * len(short.words)
         and len(long.title & short.words) < HEADLINE_TOLD * len(long.title)
     )
