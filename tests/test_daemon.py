@@ -376,7 +376,7 @@ def test_a_daemon_takes_up_an_edited_config(tmp_path: Path, feed_server: FeedSer
     # Dated, as every line of a daemon's log.
     stamped = r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d config not reloaded"
     assert len(re.findall(stamped, err, re.MULTILINE)) == 2
-    assert "feeds (1 added, 1 removed)" in out
+    assert "1 feed (1 added, 1 removed)" in out
     assert_consistent(tmp_path, 5)
 
 
