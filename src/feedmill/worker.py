@@ -941,24 +941,13 @@ def handle(job: FeedJob) -> FeedResult:
                 )
             # (Not the text an item re-keyed came with where its entry keeps
             # its own: that one is indexed already.)
+            texts = {i: e for i, e in ingested.stored.items() if i not in ingested.kept_text}
             if job.search:
                 search_store.index(
-                    conn,
-                    [
-                        replace(docs[index], entry_id=entry_id)
-                        for index, entry_id in ingested.stored.items()
-                        if index not in ingested.kept_text
-                    ],
+                    conn, [replace(docs[index], entry_id=e) for index, e in texts.items()]
                 )
             else:  # indexed when `feedmill search` is next asked
-                search_store.mark_pending(
-                    conn,
-                    (
-                        entry_id
-                        for index, entry_id in ingested.stored.items()
-                        if index not in ingested.kept_text
-                    ),
-                )
+                search_store.mark_pending(conn, texts.values())
             if changed:
                 # A copy of a changed entry stored since `reported` was read:
                 # its post, rendered without that source, is redone by publish().

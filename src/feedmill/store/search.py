@@ -64,6 +64,7 @@ from feedmill.search.tokens import (
     visible_text,
 )
 from feedmill.store import meta as store_meta
+from feedmill.store.database import reading
 from feedmill.store.schema import entries, search_pending
 
 TABLE = "search_index"
@@ -540,7 +541,6 @@ def catch_up(engine: Engine, *, batch: int = _CHUNK, workers: int = 1) -> int:
     Entries that change while being segmented are read again (a few rounds
     at most; what is left waits for the next search).
     """
-    from feedmill.store.database import reading  # (it imports this module)
 
     def batches() -> Iterator[list[_Row]]:
         last = 0
