@@ -155,18 +155,29 @@ def test_a_query_of_too_many_terms_is_refused(demo: Path) -> None:
     assert cli("search", *words[:100], "-c", str(demo)).code == 0
 
 
+def _flashes(folder: Path, *titles: str) -> None:
+    """金色财经's feed of 快讯 ``titles``, in ``folder``."""
+    items = [Item(title=t, html=f"<p>{t}，详情如下。</p>", guid=t) for t in titles]
+    (folder / "jin.xml").write_bytes(rss("金色财经 - 快讯", items))
+
+
+def _unindexed_site(folder: Path, *titles: str) -> Path:
+    """A site with `search: false`, run once over 快讯 ``titles``: its config."""
+    _flashes(folder, *titles)
+    spec = [{"url": "jin.xml", "group": "区块链", "source": "金色财经"}]
+    config = write_config(folder, spec, search=False)
+    assert cli("run", "-c", str(config)).code == 0
+    return config
+
+
 def test_search_off_leaves_indexing_to_the_next_search(tmp_path: Path) -> None:
     """`search: false`: runs index nothing; a search indexes what runs stored
     since the last one, and that alone."""
 
     def feed(*titles: str) -> None:
-        items = [Item(title=t, html=f"<p>{t}，详情如下。</p>", guid=t) for t in titles]
-        (tmp_path / "jin.xml").write_bytes(rss("金色财经 - 快讯", items))
+        _flashes(tmp_path, *titles)
 
-    spec = [{"url": "jin.xml", "group": "区块链", "source": "金色财经"}]
-    config = write_config(tmp_path, spec, search=False)
-    feed("央行开展100亿元逆回购操作")
-    assert cli("run", "-c", str(config)).code == 0
+    config = _unindexed_site(tmp_path, "央行开展100亿元逆回购操作")
 
     def indexed() -> int:
         engine = open_database(f"sqlite:///{tmp_path / '.feedmill' / 'state.db'}")
@@ -215,13 +226,9 @@ def test_a_search_while_a_pass_holds_the_write_lock_finds_what_is_indexed(
     from feedmill.store import database
 
     def feed(*titles: str) -> None:
-        items = [Item(title=t, html=f"<p>{t}，详情如下。</p>", guid=t) for t in titles]
-        (tmp_path / "jin.xml").write_bytes(rss("金色财经 - 快讯", items))
+        _flashes(tmp_path, *titles)
 
-    spec = [{"url": "jin.xml", "group": "区块链", "source": "金色财经"}]
-    config = write_config(tmp_path, spec, search=False)
-    feed("央行开展100亿元逆回购操作")
-    assert cli("run", "-c", str(config)).code == 0
+    config = _unindexed_site(tmp_path, "央行开展100亿元逆回购操作")
     assert "逆回购" in cli("search", "逆回购", "-c", str(config)).stdout
     feed("央行开展100亿元逆回购操作", "央行开展200亿元逆回购操作")
     assert cli("run", "-c", str(config)).code == 0
