@@ -786,6 +786,37 @@ def test_a_held_back_copy_edited_into_another_posted_story_stays_held(tmp_path: 
     assert set(posts(tmp_path)) == before
 
 
+def test_a_post_edited_into_another_story_lets_its_copies_go(tmp_path: Path) -> None:
+    """A's posted story held B's copy back; A's feed then put another story
+    under the same key: B's copy, held back behind that, was on no page of
+    the site.  The earliest copy takes a post of its own, the later one
+    follows it; A's post lists neither."""
+    flash, article, rewrite = LPR[:3]
+    b_flash = {**flash, "id": "b-item", "source": article["source"],
+               "title": "9月LPR出炉：1年期3.65%，5年期以上4.3%"}  # fmt: skip
+    config = write_config(tmp_path, _write_sources(tmp_path, [flash]))
+    assert cli("run", "-c", str(config)).code == 0
+    config = write_config(tmp_path, _write_sources(tmp_path, [flash, b_flash, rewrite]))
+    assert "2 duplicates" in cli("run", "-c", str(config)).stdout
+    ((name, post),) = posts(tmp_path).items()
+    assert sorted(_also_reported(post)) == sorted([article["source"], rewrite["source"]])
+    edited = {**flash, "title": STORIES["s004-a"]["title"], "html": STORIES["s004-a"]["html"]}
+    config = write_config(tmp_path, _write_sources(tmp_path, [edited, b_flash, rewrite]))
+    result = cli("run", "-c", str(config))
+    assert result.code == 0 and "posts: 1 new, 1 updated" in result.stdout, result.stdout
+    edited_post = posts(tmp_path)[name]
+    assert f"title: '{edited['title']}'" in edited_post and "also-reported" not in edited_post
+    (released,) = (post for n, post in posts(tmp_path).items() if n != name)
+    assert f"title: '{b_flash['title']}'" in released
+    assert _also_reported(released) == [rewrite["source"]]
+    assert _clusters(tmp_path / ".feedmill" / "state.db") == {
+        flash["id"]: flash["id"],
+        "b-item": "b-item",
+        rewrite["id"]: "b-item",
+    }
+    assert "posts: 0 new, 0 updated" in cli("run", "-c", str(config)).stdout
+
+
 def test_a_summary_gives_way_to_the_full_text_of_the_same_article(tmp_path: Path) -> None:
     """A site's own feed gives a summary, an RSSHub route of it the whole
     article, under the same link: the summary posted first gave way."""

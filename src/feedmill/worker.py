@@ -70,12 +70,14 @@ from feedmill.store.entries import (
     as_stored_before_untracking,
     awaiting_page,
     first_seen_times,
+    follow,
     hand_down,
     held_copies,
     holds_feed_text,
     ingest_entries,
     known_versions,
     originals_of,
+    post_copy,
     promote,
     retract,
     stored_contents,
@@ -85,7 +87,7 @@ from feedmill.store.entries import (
 )
 from feedmill.store.feeds import FeedState
 from feedmill.store.posts import mark_removed, mark_stale, mark_written, posted_among, set_state
-from feedmill.store.schema import entries, posts
+from feedmill.store.schema import entries, entry_from_row, posts
 from feedmill.store.search import SearchDoc
 from feedmill.tracking import after_fetch
 
@@ -373,6 +375,33 @@ def _promotions(
                 out[copy.id] = (entry_id,)
                 break
     return out
+
+
+def _released(
+    conn: Connection, job: FeedJob, original_id: int, story: dedupe_store.Story
+) -> list[Heir]:
+    """A post its feed edited into another ``story`` (its stored fingerprint
+    replaced already): the copies it held back that tell that story no more
+    follow another post of theirs, or take a post of their own — the
+    earliest of one story; the others of it then follow that one.  Held
+    back behind the new story, theirs was on no page of the site.  Returns
+    the copies posted."""
+    assert job.dedupe is not None
+    heirs: list[Heir] = []
+    for copy in held_copies(conn, original_id):
+        told = fingerprint(copy.title, copy.content)
+        if same_story(told, story.fingerprint, job.dedupe.threshold).duplicate:
+            continue
+        copied = dedupe_store.story_of(entry_from_row(copy), job.now)
+        match = dedupe_store.find_original(conn, copied, job.dedupe, copy.feed_id)
+        if match is not None and match.original_id != original_id:
+            follow(conn, copy.id, match.original_id)
+            mark_stale(conn, [match.original_id])  # its post lists the copy now
+            continue
+        heir = post_copy(conn, copy, heir_name)
+        _index_heirs(conn, job, [heir])  # the next copy of its story finds it
+        heirs.append(heir)
+    return heirs
 
 
 def _others_told(
@@ -939,6 +968,20 @@ def handle(job: FeedJob) -> FeedResult:
                         if index in ingested.stored
                     ],
                 )
+                # Posts edited into another story let the copies they held go.
+                rewritten = [
+                    (stored.id, story)
+                    for index, story in screened.changed.items()
+                    if index in ingested.stored
+                    and (stored := known.get(items[index].key_hash)) is not None
+                    and stored.status == "active"
+                    and stored.id in reported  # (those that hold copies)
+                    and stored.id not in verdicts
+                ]
+                if rewritten and job.dedupe is not None:
+                    dedupe_store.lock(conn)
+                    for entry_id, story in rewritten:
+                        _released(conn, job, entry_id, story)
             # (Not the text an item re-keyed came with where its entry keeps
             # its own: that one is indexed already.)
             texts = {i: e for i, e in ingested.stored.items() if i not in ingested.kept_text}

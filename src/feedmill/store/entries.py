@@ -632,7 +632,7 @@ def hand_down(
                 # Only feeds since removed carry it: a post of theirs would
                 # wait unwritten, and later copies be held back behind it.
                 continue
-            heirs.append(replace(_post_copy(conn, first, name_for), succeeds=retracted_id))
+            heirs.append(replace(post_copy(conn, first, name_for), succeeds=retracted_id))
             original, original_feed = first.id, first.feed_id
         else:
             original_feed = conn.execute(
@@ -643,7 +643,7 @@ def hand_down(
             if copy.id == original:
                 continue
             if copy.feed_id == original_feed and feeds_apart:
-                heirs.append(_post_copy(conn, copy, name_for))
+                heirs.append(post_copy(conn, copy, name_for))
             else:
                 follow.append(copy.id)
         if follow:
@@ -670,6 +670,11 @@ def _held_back_by(entry_id: int, *columns: Any) -> Select[Any]:
     )
 
 
+def follow(conn: Connection, copy_id: int, original_id: int) -> None:
+    """A held-back copy follows another post of its story (its own changed)."""
+    conn.execute(update(entries).where(entries.c.id == copy_id).values(duplicate_of=original_id))
+
+
 def held_copies(conn: Connection, entry_id: int) -> list[Any]:
     """The copies ``entry_id`` holds back from feeds still configured,
     earliest first (rows with their title and content)."""
@@ -689,13 +694,13 @@ def promote(
     after the pass: publish.retract), and the copies they held back follow.
     Returns the copies posted, this one first."""
     row = conn.execute(_with_feed_url().where(entries.c.id == copy_id)).one()
-    heir = _post_copy(conn, row, name_for)
+    heir = post_copy(conn, row, name_for)
     given = {original_id: copy_id for original_id in original_ids}
     retract(conn, {i: Decision("duplicate", FULLER_COPY, duplicate_of=copy_id) for i in given})
     return [heir, *hand_down(conn, given, name_for, feeds_apart=False)]
 
 
-def _post_copy(conn: Connection, copy: Any, name_for: Callable[[str, Entry, int], str]) -> Heir:
+def post_copy(conn: Connection, copy: Any, name_for: Callable[[str, Entry, int], str]) -> Heir:
     """A held-back copy (a row of `hand_down`'s query) posted: active, and a
     pending post — its own retracted one again if it had one whose row a
     crash left (its file, if any, is then rewritten, not left beside)."""
