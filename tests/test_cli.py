@@ -257,10 +257,13 @@ def test_a_section_with_every_key_commented_out_is_its_defaults(tmp_path: Path) 
             "feeds:\n  - {url: 'https://r.example:99999/rss', group: g, source: s}\n",
             "url: not a URL: Port out of range 0-65535",
         ),
-        ("fetch:\n  headers: {X-Token: 12345}\n", ":2: fetch.headers: expected a string, got an"),
+        (
+            "fetch:\n  headers:\n    Cookie: a\n    X-Token: 12345\n",
+            ":4: fetch.headers.X-Token: expected a string, got an",
+        ),
         (
             "feeds:\n  - {url: a.xml, group: g, source: s, headers: {Cookie: null}}\n",
-            ":2: feeds[0] (a.xml): headers: expected a string, got nothing",
+            ":2: feeds[0] (a.xml): headers: Cookie: expected a string, got nothing",
         ),
         ("fetch: {max_body: 0.5}\n", "a whole number or a text such as 15MiB, got a number"),
         ("dedupe: maybe\n", "dedupe: expected true, false or a mapping, got a string"),

@@ -938,6 +938,8 @@ def _describe(message: str, data: Any, path: Path) -> str:
     loc: list[Any] = []
     if match:
         loc = [int(i) if i else key for key, i in _STEP.findall(match.group(1)) if key or i]
+        if match.group(1).endswith("[...]"):  # a value of a mapping: msgspec names no key
+            loc += _first_wrong_key(data, loc)
     field = _FIELD.match(text)
     if field:
         name = field.group(1) or field.group(2)
@@ -956,6 +958,21 @@ def _describe(message: str, data: Any, path: Path) -> str:
     if last in _SIZES:
         text = text.replace("a text such as 15m", "a text such as 15MiB")
     return f"{path}:{_line(data, tuple(loc))}: {_name(tuple(loc), data)}: {text}"
+
+
+def _first_wrong_key(data: Any, loc: list[Any]) -> list[str]:
+    """The key of the first value in the mapping at ``loc`` that is not text
+    (`headers: {X-Token: true}`), as a step of the path; none if none is."""
+    node = data
+    for step in loc:
+        try:
+            node = node[step]
+        except (IndexError, KeyError, TypeError):
+            return []
+    if not isinstance(node, dict):
+        return []
+    wrong = next((key for key, value in node.items() if not isinstance(value, str)), None)
+    return [] if wrong is None else [str(wrong)]
 
 
 def _suggestion(loc: list[Any], name: str) -> str:
