@@ -715,16 +715,17 @@ def test_init_on_an_existing_hexo_site_changes_none_of_its_urls(tmp_path: Path) 
     said = " ".join(result.stdout.split())
     assert "does not list feedmill's .feedmill/ (the state database)," in said
     assert "source/_posts/.feedmill.lock (the lock)" in said
-    assert "source/_posts/.feedmill-tmp/ (temporary files): add them" in said
+    assert "source/_posts/.feedmill-tmp/ (temporary files)," in said
+    assert ".feedmill.yml.*.tmp (the config's temporary copies): add them" in said
     assert (site / ".gitignore").read_text() == "node_modules/\npublic/\n"
     assert cli("run", "-c", str(site / "feedmill.yml")).code == 0
     # Where the site keeps its posts elsewhere (source_dir), that folder's
     # files; what the .gitignore lists, in any of git's ways, is not asked for.
     (site / "_config.yml").write_text("title: My Blog\nsource_dir: src\n")
-    (site / ".gitignore").write_text("/.feedmill/\n**/.feedmill.lock\n")
+    (site / ".gitignore").write_text("/.feedmill/\n**/.feedmill.lock\n*.tmp\n")
     said = " ".join(cli("init", str(site)).stdout.split())
     assert "does not list feedmill's src/_posts/.feedmill-tmp/ (temporary files): add it" in said
-    for patterns in (".feedmill*\n", ".feedmill/**\n*.lock\n**/.feedmill-tmp/\n"):
+    for patterns in (".feedmill*\n", ".feedmill/**\n*.lock\n**/.feedmill-tmp/\n*.tmp\n"):
         (site / ".gitignore").write_text(patterns)
         assert "does not list" not in cli("init", str(site)).stdout, patterns
 

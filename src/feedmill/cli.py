@@ -285,6 +285,8 @@ def _not_ignored(directory: Path) -> list[str]:
         (".feedmill/", "the state database"),
         (f"{posts.as_posix()}/{LOCK_NAME}", "the lock"),
         (f"{posts.as_posix()}/{TEMP_DIR}/", "temporary files"),
+        # (`add` and `import` write the config through a temporary copy beside it)
+        (f".{CONFIG_NAME}.*.tmp", "the config's temporary copies"),
     ]
     return [f"{line} ({what})" for line, what in wanted if not covered(line.rstrip("/"))]
 
