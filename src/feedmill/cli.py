@@ -257,6 +257,15 @@ def _site_timezone(directory: Path) -> str | None:
     return zone.strip()
 
 
+def _paragraph(text: str) -> None:
+    """``text`` after an empty line, wrapped at the terminal's width without
+    the trailing spaces the console's own wrapping leaves."""
+    import textwrap
+
+    wrapped = textwrap.fill(text, width=max(40, out.width), break_on_hyphens=False)
+    out.print("\n" + wrapped, markup=False, soft_wrap=True)
+
+
 def _not_ignored(directory: Path) -> list[str]:
     """What feedmill keeps in a site that its .gitignore does not list: the
     state folder, and the lock and temporary files beside the posts."""
@@ -309,31 +318,28 @@ def init(directory: Path) -> None:
         mark = "[green]created[/green]" if created else "[yellow]kept[/yellow]   "
         if target in NEW_SITE_ONLY and not (directory / target).exists():
             mark = "[yellow]skipped[/yellow]"
-        out.print(f"{mark} {plain(str(directory / target))}")
+        out.print(f"{mark} {plain(str(directory / target))}", soft_wrap=True)
     if not (directory / TIMEZONE_SCRIPT).exists():
-        out.print(
-            f"\nAn existing Hexo site: {TIMEZONE_SCRIPT} was not added. Hexo dates posts in "
+        _paragraph(
+            f"An existing Hexo site: {TIMEZONE_SCRIPT} was not added. Hexo dates posts in "
             "the zone of the machine that builds the site; the script builds in the site's "
             "`timezone:` instead (every machine gives the same URLs), which moves posts "
-            "dated near midnight to another day's URL if your builds ran in another zone.",
-            markup=False,
+            "dated near midnight to another day's URL if your builds ran in another zone."
         )
     if not (directory / REFERRER_SCRIPT).exists():
-        out.print(
-            f"\n{REFERRER_SCRIPT} was not added. In a new site it has every page "
+        _paragraph(
+            f"{REFERRER_SCRIPT} was not added. In a new site it has every page "
             "send no Referer: Chinese news CDNs refuse pictures requested from another "
             "site, and a theme's thumbnails and video posters cannot carry the "
             "referrerpolicy that posts' own pictures have. Copy it from a new site "
-            "(`feedmill init new-site`) unless pictures of your own need a Referer.",
-            markup=False,
+            "(`feedmill init new-site`) unless pictures of your own need a Referer."
         )
     missing = _not_ignored(directory)
     if missing:
-        out.print(
-            f"\nYour .gitignore does not list feedmill's {', '.join(missing)}: add"
+        _paragraph(
+            f"Your .gitignore does not list feedmill's {', '.join(missing)}: add"
             f" {'them' if len(missing) > 1 else 'it'} unless you mean to commit"
-            f" {'them' if len(missing) > 1 else 'it'}.",
-            markup=False,
+            f" {'them' if len(missing) > 1 else 'it'}."
         )
     build = "npm install && npx hexo server"
     out.print(
