@@ -715,6 +715,53 @@ def test_a_story_whose_fuller_copys_feed_leaves_passes_to_a_full_copy_not_the_fl
     assert _clusters(tmp_path / ".feedmill" / "state.db")[flash["id"]] == rewrite["id"]
 
 
+def test_a_feed_back_in_the_config_takes_back_the_stories_it_passed_on(tmp_path: Path) -> None:
+    """The article took the 快讯's post; its feed left, and the story passed
+    back to the 快讯; the feed is added again, as it was: the article takes
+    the post again (it stayed held back for good, "its feed left
+    feedmill.yml")."""
+    flash, article = LPR[:2]
+    for stories in ([flash], [flash, article]):
+        config = write_config(tmp_path, _write_sources(tmp_path, stories))
+        assert cli("run", "-c", str(config)).code == 0
+    config = write_config(tmp_path, _write_sources(tmp_path, [flash]))
+    assert cli("run", "-c", str(config)).code == 0
+    (post,) = posts(tmp_path).values()
+    assert f"title: '{flash['title']}'" in post
+    config = write_config(tmp_path, _write_sources(tmp_path, [flash, article]))
+    result = cli("run", "-c", str(config))
+    assert result.code == 0, result.stderr
+    assert "in the config again took back their stories' posts: 1" in " ".join(
+        result.stderr.split()
+    )
+    (post,) = posts(tmp_path).values()
+    assert f"title: '{article['title']}'" in post and _also_reported(post) == [flash["source"]]
+    assert _clusters(tmp_path / ".feedmill" / "state.db")[flash["id"]] == article["id"]
+    held = " ".join(cli("search", "LPR", "--all", "-c", str(config)).stdout.split())
+    assert "its feed left" not in held
+    assert "held back: duplicate of" in held and "a fuller copy of its story took its post" in held
+    assert "posts: 0 new, 0 updated" in cli("run", "-c", str(config)).stdout
+
+
+def test_a_feed_back_in_the_config_is_a_copy_of_the_post_its_story_passed_to(
+    tmp_path: Path,
+) -> None:
+    """No fuller telling: its item stays a copy of that post (no URL moves
+    twice), and says so — not "its feed left feedmill.yml"."""
+    flash, _, rewrite = LPR[:3]
+    for stories in ([flash], [flash, rewrite], [rewrite]):
+        config = write_config(tmp_path, _write_sources(tmp_path, stories))
+        assert cli("run", "-c", str(config)).code == 0
+    (name,) = posts(tmp_path)
+    config = write_config(tmp_path, _write_sources(tmp_path, [flash, rewrite]))
+    result = cli("run", "-c", str(config))
+    assert "posts: 0 new" in result.stdout and "took back" not in result.stderr
+    assert list(posts(tmp_path)) == [name]
+    found = json.loads(cli("search", "LPR", "--all", "--json", "-c", str(config)).stdout)
+    (held,) = (hit for hit in found if hit["held_back"])
+    assert held["title"] == flash["title"] and held["held_back"]["reason"].startswith("similarity")
+
+
 def test_a_held_back_flash_its_feed_grows_into_the_article_takes_the_post(
     tmp_path: Path,
 ) -> None:
@@ -1017,10 +1064,17 @@ def test_a_story_whose_feed_left_the_config_passes_to_a_feed_that_carries_it(
     feed.write_bytes(feed.read_bytes().replace(copy["title"].encode(), "【更正】标题".encode()))
     assert "posts: 0 new, 1 updated" in cli("run", "-c", str(config)).stdout
     assert "【更正】标题" in posts(tmp_path)[name]
-    # The removed feed back: its item is a copy of the story's post now.
+    # The removed feed back: its item, the article (the fuller telling of
+    # the 快讯 kept), takes the post back, as it would coming now.
+    removed = next(s for s in LPR[:2] if s is not copy)
+    assert removed is LPR[1]
     config = write_config(tmp_path, specs)
-    assert "posts: 0 new" in cli("run", "-c", str(config)).stdout
-    assert list(posts(tmp_path)) == [name]
+    assert "posts: 1 new" in cli("run", "-c", str(config)).stdout
+    ((back, post),) = posts(tmp_path).items()
+    assert back != name and f" - {removed['source']}\n" in post
+    held = " ".join(cli("search", "LPR", "--all", "-c", str(config)).stdout.split())
+    assert "held back: duplicate of" in held and "its feed left" not in held
+    assert "posts: 0 new, 0 updated" in cli("run", "-c", str(config)).stdout
 
 
 def test_a_copy_after_a_story_passed_to_another_feed_is_listed_under_its_post(

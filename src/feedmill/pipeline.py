@@ -92,7 +92,7 @@ if TYPE_CHECKING:
     # answers (the usual one) never loads the parsers, sanitizer or tokenizers.
     from feedmill import worker
     from feedmill.fulltext import ArticleOptions, PageSlots
-    from feedmill.store.entries import Item, Known
+    from feedmill.store.entries import Heir, Item, Known
 
 T = TypeVar("T")
 # Below this many documents (or posts) a process pool costs more than it saves.
@@ -698,10 +698,13 @@ class Mill:
                 states = feed_store.sync_feeds(conn, urls, self.config.url_key, self.config.moves)
             # Config or template changes since last time re-render the feed's posts.
             changes = []
+            returned = []  # feeds back in the config
             self._rezoned = set()
             for spec in self.config.feeds:
                 state = states[spec.url]
                 old = state.style_hash
+                if old == feed_store.REMOVED_STYLE:
+                    returned.append(state.id)
                 if old is None:
                     # Never read: no post to restyle.  Its first read stores the
                     # style with the feed's title, which is not known before.
@@ -729,6 +732,8 @@ class Mill:
             feed_store.restyle_originals(conn, removed)
             if removed:
                 self._hand_over(conn, removed)
+            if returned:
+                self._take_back(conn, returned)
             if not self._moves_checked:
                 self._moves_checked = True
                 for url, old in feed_store.moves_not_taken(
@@ -757,17 +762,61 @@ class Mill:
             return self._whereabouts(name) == "gone"
 
         heirs = hand_over(conn, removed, self.worker_module().heir_name, gone)
-        if heirs and self.dedupe is not None:  # later copies of a story are found in it now
-            now = datetime.now(UTC)
-            for heir in heirs:
-                story = dedupe_store.story_of(heir.entry, now)
-                dedupe_store.add(conn, heir.feed_id, [(heir.entry_id, story)])
+        self._index_in_dedupe(conn, heirs)
         passed = sum(heir.succeeds is not None for heir in heirs)
         if passed:
             self.notices.append(
                 f"stories of feeds no longer in the config that other feeds carry too: {passed},"
                 " passed to those feeds (the posts are theirs now)"
             )
+
+    def _take_back(self, conn: Connection, returned: Sequence[int]) -> None:
+        """Feeds back in the config: their items held back because they had
+        left, the stories passed to another feed's copy (`hand_over`), are
+        judged again as copies of those posts.  The fuller telling of one
+        (the article that had taken its 快讯's post) takes it back, as it
+        would coming now — unless that post is off the site (deleted by
+        hand, archived); the others are copies, said so, not "its feed
+        left feedmill.yml"."""
+        from feedmill.filter.dedupe import fingerprint
+        from feedmill.filter.dedupe.decide import decide, fuller
+        from feedmill.store.entries import FULLER_COPY, back_in_config, judged_again, promote
+        from feedmill.store.posts import OFF_SITE
+
+        if self.dedupe is None:
+            return
+        heirs: list[Heir] = []
+        for row in back_in_config(conn, returned):
+            mine = fingerprint(row.title, row.content)
+            theirs = fingerprint(row.holder_title, row.holder_content)
+            on_site = (
+                row.holder_status == "active"
+                and row.holder_state is not None
+                and row.holder_state not in OFF_SITE
+                and (row.holder_written is None or self._whereabouts(row.holder_file) == "posts")
+            )
+            if on_site and fuller(mine, theirs):
+                heirs += promote(
+                    conn, row.id, [row.duplicate_of], self.worker_module().heir_name, FULLER_COPY
+                )
+                continue
+            verdict = decide(mine, theirs, self.dedupe.threshold)
+            if verdict.duplicate:
+                judged_again(conn, row.id, verdict.reason)
+        self._index_in_dedupe(conn, heirs)
+        if heirs:
+            self.notices.append(
+                f"fuller copies of feeds in the config again took back their stories' posts:"
+                f" {len(heirs)}"
+            )
+
+    def _index_in_dedupe(self, conn: Connection, heirs: Sequence[Heir]) -> None:
+        """Copies posted now: later copies of their stories are found in them."""
+        if heirs and self.dedupe is not None:
+            now = datetime.now(UTC)
+            for heir in heirs:
+                story = dedupe_store.story_of(heir.entry, now)
+                dedupe_store.add(conn, heir.feed_id, [(heir.entry_id, story)])
 
     def _pages_shared_with_removed(
         self, conn: Connection, states: dict[str, FeedState]

@@ -534,6 +534,7 @@ def retract(
 # Why a post was taken back for a fuller copy of its story (the entry's
 # reason, as `status` and `search --all` show it).
 FULLER_COPY = "a fuller copy of its story took its post"
+FEED_LEFT = "its feed left feedmill.yml"  # (`hand_over`; `back_in_config` when it is back)
 
 
 @dataclass(frozen=True, slots=True)
@@ -588,9 +589,7 @@ def hand_over(
     retract(
         conn,
         {
-            heir.succeeds: Decision(
-                "duplicate", "its feed left feedmill.yml", duplicate_of=heir.entry_id
-            )
+            heir.succeeds: Decision("duplicate", FEED_LEFT, duplicate_of=heir.entry_id)
             for heir in heirs
             if heir.succeeds is not None
         },
@@ -686,6 +685,7 @@ def promote(
     copy_id: int,
     original_ids: Sequence[int],
     name_for: Callable[[str, Entry, int], str],
+    reason: str = FULLER_COPY,
 ) -> list[Heir]:
     """A held-back copy that now tells its story fuller than the post that
     holds it back (its feed edited the 快讯 into the article; the teaser
@@ -696,8 +696,41 @@ def promote(
     row = conn.execute(_with_feed_url().where(entries.c.id == copy_id)).one()
     heir = post_copy(conn, row, name_for)
     given = {original_id: copy_id for original_id in original_ids}
-    retract(conn, {i: Decision("duplicate", FULLER_COPY, duplicate_of=copy_id) for i in given})
+    retract(conn, {i: Decision("duplicate", reason, duplicate_of=copy_id) for i in given})
     return [heir, *hand_down(conn, given, name_for, feeds_apart=False)]
+
+
+def back_in_config(conn: Connection, feed_ids: Sequence[int]) -> list[Any]:
+    """Entries of ``feed_ids`` held back because their feed had left
+    feedmill.yml (`hand_over`): rows of the entry (with its feed's URL) and,
+    as ``holder_*``, of the post its story passed to — the entry's status,
+    title and text, and its post's state, file name and written version."""
+    if not feed_ids:
+        return []
+    holder = entries.alias("holder")
+    query = (
+        _with_feed_url(
+            holder.c.status.label("holder_status"),
+            holder.c.title.label("holder_title"),
+            holder.c.content.label("holder_content"),
+            posts.c.state.label("holder_state"),
+            posts.c.file_name.label("holder_file"),
+            posts.c.written_version.label("holder_written"),
+        )
+        .join(holder, holder.c.id == entries.c.duplicate_of)
+        .outerjoin(posts, posts.c.entry_id == holder.c.id)
+        .where(
+            entries.c.feed_id.in_(feed_ids),
+            entries.c.status == "duplicate",
+            entries.c.reason == FEED_LEFT,
+        )
+    )
+    return list(conn.execute(query))
+
+
+def judged_again(conn: Connection, entry_id: int, reason: str) -> None:
+    """A held-back copy's reason, judged again (its feed is back in the config)."""
+    conn.execute(update(entries).where(entries.c.id == entry_id).values(reason=reason))
 
 
 def post_copy(conn: Connection, copy: Any, name_for: Callable[[str, Entry, int], str]) -> Heir:
