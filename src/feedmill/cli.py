@@ -185,6 +185,7 @@ SITE_FILES = {
     "_config.yml": "_config.yml",
     "scripts/feedmill-timezone.js": "scripts/feedmill-timezone.js",
     "scripts/feedmill-referrer.js": "scripts/feedmill-referrer.js",
+    "scripts/feedmill-wide-content.js": "scripts/feedmill-wide-content.js",
     "gitignore": ".gitignore",
     "favicon.png": "source/favicon.png",  # the default theme links it
     "feedmill.yml": CONFIG_NAME,
@@ -193,9 +194,10 @@ SITE_FILES = {
 
 TIMEZONE_SCRIPT = "scripts/feedmill-timezone.js"
 REFERRER_SCRIPT = "scripts/feedmill-referrer.js"
+WIDE_CONTENT_SCRIPT = "scripts/feedmill-wide-content.js"
 # Scripts that would change how a site's own posts are built or shown: only in
 # a new site (see init_site).
-NEW_SITE_ONLY = frozenset({TIMEZONE_SCRIPT, REFERRER_SCRIPT})
+NEW_SITE_ONLY = frozenset({TIMEZONE_SCRIPT, REFERRER_SCRIPT, WIDE_CONTENT_SCRIPT})
 
 
 def init_site(directory: Path) -> list[tuple[str, bool]]:
@@ -333,6 +335,13 @@ def init(directory: Path) -> None:
             "site, and a theme's thumbnails and video posters cannot carry the "
             "referrerpolicy that posts' own pictures have. Copy it from a new site "
             "(`feedmill init new-site`) unless pictures of your own need a Referer."
+        )
+    if not (directory / WIDE_CONTENT_SCRIPT).exists():
+        _paragraph(
+            f"{WIDE_CONTENT_SCRIPT} was not added. In a new site it lets a table wider "
+            "than the article column (a results table of a dozen columns) scroll inside "
+            "it, and breaks words too long for a line: the default theme hides what "
+            "overflows. Copy it from a new site if your theme does too."
         )
     missing = _not_ignored(directory)
     if missing:
