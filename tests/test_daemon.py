@@ -225,6 +225,37 @@ def test_workers_do_not_outlive_a_killed_main_process(
     complete_the_work(tmp_path, 20 * 100)
 
 
+def test_a_searchs_segmenting_workers_do_not_outlive_it(tmp_path: Path) -> None:
+    """`feedmill search` killed with -9 while its pool segmented a backlog
+    (`store.search.catch_up`): the pool, its forkserver and resource tracker
+    lived on, idle, for good (~220 MB)."""
+    script = (
+        "from feedmill.store import search\n"
+        "def batches():\n"
+        "    while True:\n"
+        "        yield [(1, '央行开展逆回购操作', '<p>' + '央行今日开展逆回购操作。' * 50 + '</p>')]\n"
+        "for _ in search._tokenized(batches(), 2):\n"
+        "    print('segmented', flush=True)\n"
+    )
+    search = subprocess.Popen(
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        assert search.stdout is not None
+        assert search.stdout.readline() == b"segmented\n"
+        assert len(_session_processes(search.pid)) >= 4  # it, forkserver, workers, tracker
+        search.kill()
+        search.wait()
+        wait_for(lambda: not _session_processes(search.pid), timeout=15)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(search.pid, signal.SIGKILL)
+
+
 def _post_count(site: Path) -> int:
     folder = site / "source" / "_posts"
     return len(list(folder.glob("*.md"))) if folder.is_dir() else 0

@@ -1153,9 +1153,9 @@ _LOCKED = ("database is locked", "database table is locked")
 _LOCK_STATES = frozenset({"55P03", "40P01"})
 
 
-def _catch_up(engine: Engine) -> None:
+def _catch_up(engine: Engine) -> bool:
     """Index the items waiting for it; those a pass holding the write lock
-    for long keeps from the index are not searched this time, said."""
+    for long keeps from the index are not searched this time, said (False)."""
     from sqlalchemy.exc import OperationalError
 
     from feedmill.cpus import available_cpus
@@ -1172,8 +1172,16 @@ def _catch_up(engine: Engine) -> None:
             left = search_store.waiting(conn)
         err.print(
             f"[yellow]busy[/yellow] {left} {'item' if left == 1 else 'items'} not indexed yet,"
-            f" not searched this time: {exc.orig}"
+            f" not searched this time: {_first_line(exc.orig)}"
         )
+        return False
+    return True
+
+
+def _first_line(orig: object) -> str:
+    """A database's complaint without the statement PostgreSQL quotes under it."""
+    text = str(orig).strip()
+    return plain(text.splitlines()[0] if text else text)
 
 
 def _waited_for_a_lock(exc: Exception) -> bool:
@@ -1338,6 +1346,7 @@ def search(
         with reading(engine) as conn:
             current = search_store.is_current(conn)
             behind = search_store.waiting(conn) if current else 0
+        complete = True
         if not current:
             err.print("building the search index (once) …")
             try:
@@ -1347,19 +1356,20 @@ def search(
             except OperationalError as exc:
                 if _waited_for_a_lock(exc):  # another feedmill holds the write lock
                     err.print(
-                        f"[yellow]busy[/yellow] cannot build the search index now: {exc.orig}"
+                        "[yellow]busy[/yellow] cannot build the search index now:"
+                        f" {_first_line(exc.orig)}"
                     )
                     raise click.exceptions.Exit(EXIT_BUSY) from None
                 # A full disk, a broken file: no use trying again soon.
                 err.print(f"[red]error[/red] cannot build the search index: {plain(str(exc.orig))}")
                 raise click.exceptions.Exit(EXIT_FATAL) from None
-            _catch_up(engine)
+            complete = _catch_up(engine)
         elif behind:  # stored by passes with `search: false`
             err.print(
                 f"indexing {behind} {'item' if behind == 1 else 'items'}"
                 " stored since the last search …"
             )
-            _catch_up(engine)
+            complete = _catch_up(engine)
         # Reads only: a search never waits for a pass that is writing.
         with reading(engine) as conn:
             states = view(conn, [f.url for f in loaded.feeds], loaded.url_key, loaded.moves)
@@ -1377,6 +1387,9 @@ def search(
     finally:
         engine.dispose()
     specs = {states[f.url].id: f for f in loaded.feeds}
+    # What was found, and exit 75 where items were left unindexed: a script
+    # knows to ask again (the results may lack the newest items).
+    busy = 0 if complete else EXIT_BUSY
     if as_json:
         rows = [
             {
@@ -1403,10 +1416,10 @@ def search(
             for h in hits
         ]
         _print_out(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
-        return
+        raise click.exceptions.Exit(busy)
     if not hits:  # not an error: exit 0, as with --json ([])
         err.print("nothing found")
-        return
+        raise click.exceptions.Exit(busy)
 
     zone = ZoneInfo(loaded.timezone)
 
@@ -1434,6 +1447,7 @@ def search(
                 held += f" ({hit.reason})"
             wide.print(f"  [yellow]{plain(held)}[/yellow]", soft_wrap=True)
         wide.print(f"  {lit(hit.snippet_segments)}", soft_wrap=True)
+    raise click.exceptions.Exit(busy)
 
 
 # Characters of a title that `search` prints (--json gives it whole): a feed's

@@ -4,7 +4,7 @@ A terminal's Ctrl-C reaches the whole process group, the forkserver too:
 while it imported the other preload modules (seconds: scipy, jieba's
 dictionary) that was a KeyboardInterrupt and a traceback under feedmill's
 own "finishing current writes".  Once it serves, multiprocessing has it
-ignore SIGINT itself, and its workers ignore it too (`worker.init_worker`):
+ignore SIGINT itself, and its workers ignore it too (`parentwatch.init_worker`):
 the main process decides when they stop.  SIGTERM is left as it is.
 """
 

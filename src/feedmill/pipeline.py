@@ -435,6 +435,8 @@ class Mill:
 
     def pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
+            from feedmill.parentwatch import init_worker
+
             # forkserver: no fork of a process that runs threads (event loop,
             # database thread), and workers start from a clean interpreter
             # that has already imported the worker's modules.
@@ -445,7 +447,7 @@ class Mill:
             self._pool = ProcessPoolExecutor(
                 max_workers=self.workers,
                 mp_context=context,
-                initializer=self.worker_module().init_worker,
+                initializer=init_worker,
             )
         return self._pool
 

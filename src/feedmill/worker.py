@@ -18,8 +18,6 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import re
-import signal
-import threading
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -95,30 +93,6 @@ _ENGINES: dict[str, Engine] = {}
 # How long after an item's date its article page, down for now, makes every
 # pass read the feed again to ask for it.
 PAGE_RETRY = timedelta(days=2)
-
-
-def init_worker() -> None:
-    """Pool initializer: the main process decides when workers stop.
-
-    * A terminal's Ctrl-C reaches the whole process group: workers ignore it,
-      and the main process finishes the writes under way and stops the pool.
-      SIGTERM is not ignored: sent to the group (systemd), it also ends the
-      forkserver, and workers that outlived it would be left orphaned.
-    * A main process killed with -9 cannot stop its pool: each worker waits
-      for it to go and exits then (otherwise the workers and their forkserver
-      would live on, idle, for good).
-    """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    parent = multiprocessing.parent_process()
-    if parent is not None:
-        threading.Thread(
-            target=_exit_with, args=(parent.sentinel,), name="feedmill-parent-watch", daemon=True
-        ).start()
-
-
-def _exit_with(sentinel: int) -> None:
-    multiprocessing.connection.wait([sentinel])
-    os._exit(1)  # nothing to flush: an unfinished transaction rolls back
 
 
 class PoolProcess(multiprocessing.context.ForkServerProcess):

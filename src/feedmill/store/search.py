@@ -452,10 +452,15 @@ def _tokenized(
     import multiprocessing
     from concurrent.futures import Future, ProcessPoolExecutor
 
-    # As the pipeline does: no fork of a process that may run threads.
+    from feedmill.parentwatch import init_worker
+
+    # As the pipeline does: no fork of a process that may run threads; and
+    # workers that end with this process (a search killed with -9).
     context = multiprocessing.get_context("forkserver")
     ahead: deque[tuple[list[_Row], Future[list[TokenizedDoc]]]] = deque()
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=init_worker
+    ) as pool:
         for rows in batches:
             ahead.append((rows, pool.submit(_tokenize, rows)))
             if len(ahead) > 2 * workers:
