@@ -14,6 +14,7 @@ import os
 import shutil
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -284,6 +285,33 @@ def test_a_hostile_feed_runs_no_script_and_takes_over_no_page(tmp_path: Path) ->
     assert dialogs == []
 
 
+def _one_post_site(folder: Path, title: str, html: str) -> Path:
+    """A site made by `init`, with one post of ``html``, built with Hexo."""
+    site = folder / "site"
+    assert cli("init", str(site)).code == 0
+    (site / "f.xml").write_bytes(rss("源 - 频道", [Item(title, html, "p1")]))
+    config = write_config(site, [{"url": "f.xml", "group": "组", "source": "源"}])
+    assert cli("run", "-c", str(config)).code == 0
+    result = hexo.generate(site)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return site
+
+
+@contextmanager
+def _post_served(site: Path) -> Iterator[str]:
+    """The URL of the site's one post, its public/ served meanwhile."""
+    handler = functools.partial(_Quiet, directory=str(site / "public"))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    post = next(iter(hexo.post_pages(site).values()))
+    try:
+        yield base + "/" + post.parent.relative_to(site / "public").as_posix() + "/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def test_no_picture_of_another_host_is_asked_for_with_the_sites_address(tmp_path: Path) -> None:
     """Chinese news CDNs refuse a picture whose request names another site.
     A post's own pictures carry referrerpolicy; a video's poster cannot, nor
@@ -291,24 +319,13 @@ def test_no_picture_of_another_host_is_asked_for_with_the_sites_address(tmp_path
     them (scripts/feedmill-referrer.js)."""
     from playwright.sync_api import Route, sync_playwright
 
-    site = tmp_path / "site"
-    assert cli("init", str(site)).code == 0
     html = (
         '<p>视频</p><video controls src="https://video.example/v.mp4" '
         'poster="https://img.example/poster.jpg"></video>'
         '<p><img src="https://img.example/inline.jpg"></p>'
     )
-    (site / "f.xml").write_bytes(rss("源 - 频道", [Item("带视频的新闻", html, "v1")]))
-    config = write_config(site, [{"url": "f.xml", "group": "组", "source": "源"}])
-    assert cli("run", "-c", str(config)).code == 0
+    site = _one_post_site(tmp_path, "带视频的新闻", html)
     assert "poster=" in next(iter((site / "source" / "_posts").glob("*.md"))).read_text()
-    result = hexo.generate(site)
-    assert result.returncode == 0, result.stdout + result.stderr
-
-    handler = functools.partial(_Quiet, directory=str(site / "public"))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
     asked: dict[str, str | None] = {}  # URL of another host → the Referer it was sent
 
     def offline(route: Route) -> None:
@@ -318,22 +335,16 @@ def test_no_picture_of_another_host_is_asked_for_with_the_sites_address(tmp_path
         asked[route.request.url] = route.request.all_headers().get("referer")
         route.fulfill(status=200, content_type="image/png", body=PIXEL)
 
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=chromium(), args=["--no-sandbox", "--disable-gpu"]
-            )
-            try:
-                page = browser.new_page()
-                page.route("**/*", offline)
-                post = next(iter(hexo.post_pages(site).values()))
-                url = base + "/" + post.parent.relative_to(site / "public").as_posix() + "/"
-                page.goto(url, wait_until="networkidle")
-            finally:
-                browser.close()
-    finally:
-        server.shutdown()
-        server.server_close()
+    with _post_served(site) as url, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium(), args=["--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            page = browser.new_page()
+            page.route("**/*", offline)
+            page.goto(url, wait_until="networkidle")
+        finally:
+            browser.close()
     assert "https://img.example/poster.jpg" in asked
     assert "https://img.example/inline.jpg" in asked
     assert {u: r for u, r in asked.items() if r} == {}
@@ -343,57 +354,39 @@ def test_a_table_wider_than_the_article_can_be_read_to_its_last_column(tmp_path:
     """A results table of a dozen columns in the default theme: the article
     column hid what overflowed it, and the last columns could be neither
     seen nor scrolled to (scripts/feedmill-wide-content.js)."""
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import Route, sync_playwright
 
-    site = tmp_path / "site"
-    assert cli("init", str(site)).code == 0
     head = "".join(f"<th>指标{i}</th>" for i in range(12))
     row = "".join(f"<td>{1234567.89 + i:,.2f}</td>" for i in range(11)) + "<td>最后一列</td>"
     html = f"<p>主要财务数据如下：</p><table><tr>{head}</tr><tr>{row}</tr></table>"
-    (site / "f.xml").write_bytes(rss("源 - 频道", [Item("年报摘要", html, "t1")]))
-    config = write_config(site, [{"url": "f.xml", "group": "组", "source": "源"}])
-    assert cli("run", "-c", str(config)).code == 0
-    result = hexo.generate(site)
-    assert result.returncode == 0, result.stdout + result.stderr
+    site = _one_post_site(tmp_path, "年报摘要", html)
 
-    handler = functools.partial(_Quiet, directory=str(site / "public"))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=chromium(), args=["--no-sandbox", "--disable-gpu"]
+    def offline(route: Route) -> None:
+        if urlsplit(route.request.url).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            route.fulfill(status=200, content_type="image/png", body=PIXEL)
+
+    with _post_served(site) as url, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium(), args=["--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1024, "height": 800})
+            page.route("**/*", offline)
+            page.goto(url, wait_until="networkidle")
+            seen = page.evaluate(
+                """() => {
+                    const table = document.querySelector('.article-entry table');
+                    const entry = document.querySelector('.article-entry').getBoundingClientRect();
+                    const wider = table.scrollWidth > table.clientWidth;
+                    table.scrollLeft = table.scrollWidth;
+                    const cells = table.querySelectorAll('td');
+                    const last = cells[cells.length - 1].getBoundingClientRect();
+                    return {wider, lastRight: last.right, entryRight: entry.right};
+                }"""
             )
-            try:
-                page = browser.new_page(viewport={"width": 1024, "height": 800})
-                page.route(
-                    "**/*",
-                    lambda route: (
-                        route.continue_()
-                        if urlsplit(route.request.url).hostname == "127.0.0.1"
-                        else route.fulfill(status=200, content_type="image/png", body=PIXEL)
-                    ),
-                )
-                post = next(iter(hexo.post_pages(site).values()))
-                url = base + "/" + post.parent.relative_to(site / "public").as_posix() + "/"
-                page.goto(url, wait_until="networkidle")
-                seen = page.evaluate(
-                    """() => {
-                        const table = document.querySelector('.article-entry table');
-                        const entry = document.querySelector('.article-entry').getBoundingClientRect();
-                        const wider = table.scrollWidth > table.clientWidth;
-                        table.scrollLeft = table.scrollWidth;
-                        const cells = table.querySelectorAll('td');
-                        const last = cells[cells.length - 1].getBoundingClientRect();
-                        return {wider, lastRight: last.right, entryRight: entry.right};
-                    }"""
-                )
-                page.screenshot(path=str(tmp_path / "table.png"))
-            finally:
-                browser.close()
-    finally:
-        server.shutdown()
-        server.server_close()
+        finally:
+            browser.close()
     assert seen["wider"], seen  # (else the table fits, and this tests nothing)
     assert seen["lastRight"] <= seen["entryRight"] + 1, seen
