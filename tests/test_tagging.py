@@ -622,6 +622,12 @@ def test_keyword_tags_are_terms_top_k_and_deterministic(method: kw.Method) -> No
         "比亚迪（BYDDY.US）盘前走高。",
         "中国平安(02318.HK)发布公告。",
         "中国平安-H(HK02318)股价",
+        # Said in words, or linked to the other market's quote page.
+        "港股比亚迪股份今日涨5%。",
+        "美股方面，比亚迪ADR涨5%。",
+        "比亚迪H股午后走强。",
+        '<a href="https://quote.eastmoney.com/hk/02318.html">中国平安</a>港股涨2%。',
+        '<a href="https://quote.eastmoney.com/us/BYDDY.html">比亚迪</a>盘前走高。',
     ],
 )
 def test_a_listing_on_another_market_is_not_the_a_share(text: str) -> None:

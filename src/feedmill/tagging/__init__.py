@@ -214,8 +214,11 @@ def tags_for(title: str, html: str, policy: TagPolicy) -> tuple[str, ...]:
     text = head + "\n" + page.text
     shift = len(head) + 1
     found: list[_Mention] = []
+    elsewhere: list[tuple[int, int]] = []  # links to another market's quote pages
     for link in page.links:
         code = _stocks.code_from_link(link.attrs)
+        if not code and _stocks.other_market_link(link.attrs):
+            elsewhere.append((link.start + shift, link.end + shift))
         if code:
             start, end = link.start + shift, link.end + shift
             name = _stocks.name_from_link_text(text[start:end])
@@ -223,6 +226,8 @@ def tags_for(title: str, html: str, policy: TagPolicy) -> tuple[str, ...]:
                 name = None  # the dictionary's name of another stock
             found.append(_Mention(start, end, code, name, True))
     for at in policy._matcher.find(text):
+        if any(start <= at.start < end for start, end in elsewhere):
+            continue  # 中国平安 linked to its Hong Kong quote: not the A-share
         found.append(_Mention(at.start, at.start + len(at.name), at.code, at.name, at.sure))
     sure = {mention.code for mention in found if mention.sure}
     mentions = sorted((m for m in found if m.code in sure), key=lambda mention: mention.start)

@@ -388,7 +388,7 @@ class NameMatcher:
                 if code:
                     if (
                         _credited(text, i, end)
-                        or _ELSEWHERE.match(text, end)
+                        or _elsewhere(text, i, end)
                         or not whole_word(text, i, end)
                     ):
                         continue  # a shorter name may start here
@@ -487,9 +487,38 @@ _SIGN = re.compile(
 # bare digits are a year, 比亚迪（2023）年报, not a Hong Kong code.)
 _ELSEWHERE = re.compile(
     r"(?:股份|控股|集团)?(?:-[A-Z]{1,3})?\s*[(（\[【]\s*"
-    r"(?:[0-9]{5}|[0-9]{4,5}\.HK|HK[0-9]{4,5}|[A-Z]{1,5}\.(?:US|N|O|OQ))\s*[)）\]】]",
+    r"(?:[0-9]{5}|[0-9]{4,5}\.HK|HK[0-9]{4,5}|[A-Z]{1,5}\.(?:US|N|O|OQ))\s*[)）\]】]"
+    # … or said in words: 比亚迪H股, 比亚迪ADR, 比亚迪港股
+    r"|(?:股份)?\s*(?:H股|港股|美股|ADRs?)(?![A-Za-z])",
     re.IGNORECASE,
 )
+# A name right after the market it is listed on there: 港股比亚迪股份, 美股阿里巴巴.
+_ELSEWHERE_BEFORE = ("港股", "美股", "H股")
+
+
+def _elsewhere(text: str, start: int, end: int) -> bool:
+    """Whether the name at text[start:end] is the company's listing on
+    another market (not the A-share)."""
+    return bool(_ELSEWHERE.match(text, end)) or text[max(0, start - 2) : start] in (
+        _ELSEWHERE_BEFORE
+    )
+
+
+# The quote page of a listing on another market: a name linked to it
+# (中国平安 to quote.eastmoney.com/hk/02318.html) is not the A-share's.
+_OTHER_MARKET_PAGE = re.compile(r"/(?:hk|us)/|\bhk\d{4,5}\b|\b\d{4,5}\.hk\b", re.IGNORECASE)
+
+
+def other_market_link(attrs: Mapping[str, str]) -> bool:
+    """Whether a link (that names no A-share) points at another market's quote page."""
+    href = attrs.get("href") or ""
+    if len(href) > 2000 or code_from_link(attrs):
+        return False
+    try:
+        parts = urlsplit(href.strip())
+    except ValueError:
+        return False
+    return bool(_OTHER_MARKET_PAGE.search(unquote(parts.path) + "?" + unquote(parts.query)))
 
 
 def _signed(text: str, end: int, code: str) -> bool:
