@@ -815,10 +815,7 @@ class Mill:
     def _index_in_dedupe(self, conn: Connection, heirs: Sequence[Heir]) -> None:
         """Copies posted now: later copies of their stories are found in them."""
         if heirs and self.dedupe is not None:
-            now = datetime.now(UTC)
-            for heir in heirs:
-                story = dedupe_store.story_of(heir.entry, now)
-                dedupe_store.add(conn, heir.feed_id, [(heir.entry_id, story)])
+            dedupe_store.add_posted(conn, heirs, datetime.now(UTC))
 
     def _pages_shared_with_removed(
         self, conn: Connection, states: dict[str, FeedState]

@@ -406,11 +406,8 @@ def _taking(conn: Connection, job: FeedJob, entry_ids: Iterable[int]) -> tuple[i
 
 def _index_heirs(conn: Connection, job: FeedJob, heirs: Sequence[Heir]) -> None:
     """Held-back copies posted now: later copies of their stories are found in them."""
-    if job.dedupe is None:
-        return
-    for heir in heirs:
-        story = dedupe_store.story_of(heir.entry, job.now)
-        dedupe_store.add(conn, heir.feed_id, [(heir.entry_id, story)])
+    if job.dedupe is not None:
+        dedupe_store.add_posted(conn, heirs, job.now)
 
 
 def _early_originals(

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import cache
+from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Connection, Engine, TextClause, bindparam, delete, func, select, text, update
@@ -26,6 +27,9 @@ from feedmill.models import Entry
 from feedmill.store import meta as store_meta
 from feedmill.store.bulk import insert_values
 from feedmill.store.schema import dedupe_bands, dedupe_prints, entries
+
+if TYPE_CHECKING:
+    from feedmill.store.entries import Heir
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -452,6 +456,13 @@ class Arrivals:
 # driver has it, and one 5,000-item document's 255,000 of them at once were a
 # fifth of its pass's peak memory.
 STORIES_PER_INSERT = 500
+
+
+def add_posted(conn: Connection, posted: Iterable[Heir], now: datetime) -> None:
+    """Index held-back copies posted now in another's place (`Heir`s): later
+    copies of their stories are found in them."""
+    for heir in posted:
+        add(conn, heir.feed_id, [(heir.entry_id, story_of(heir.entry, now))])
 
 
 def add(conn: Connection, feed_id: int, rows: Sequence[tuple[int, Story]]) -> None:

@@ -217,7 +217,7 @@ def tags_for(title: str, html: str, policy: TagPolicy) -> tuple[str, ...]:
     elsewhere: list[tuple[int, int]] = []  # links to another market's quote pages
     for link in page.links:
         code = _stocks.code_from_link(link.attrs)
-        if not code and _stocks.other_market_link(link.attrs):
+        if not code and _stocks.other_market_page(link.attrs.get("href")):
             elsewhere.append((link.start + shift, link.end + shift))
         if code:
             start, end = link.start + shift, link.end + shift

@@ -509,13 +509,13 @@ def _elsewhere(text: str, start: int, end: int) -> bool:
 _OTHER_MARKET_PAGE = re.compile(r"/(?:hk|us)/|\bhk\d{4,5}\b|\b\d{4,5}\.hk\b", re.IGNORECASE)
 
 
-def other_market_link(attrs: Mapping[str, str]) -> bool:
-    """Whether a link (that names no A-share) points at another market's quote page."""
-    href = attrs.get("href") or ""
-    if len(href) > 2000 or code_from_link(attrs):
+def other_market_page(url: str | None) -> bool:
+    """Whether ``url`` (of a link that names no A-share: `code_from_link`)
+    is another market's quote page."""
+    if not url or len(url) > 2000:
         return False
     try:
-        parts = urlsplit(href.strip())
+        parts = urlsplit(url.strip())
     except ValueError:
         return False
     return bool(_OTHER_MARKET_PAGE.search(unquote(parts.path) + "?" + unquote(parts.query)))

@@ -22,7 +22,7 @@ import hashlib
 import json
 import re
 import struct
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
@@ -461,13 +461,15 @@ def _chinese_name(word: str) -> bool:
     )
 
 
-def _title_words(title_text: str, body_words: Sequence[str]) -> list[str]:
+def _title_words(title_text: str, body_words: Collection[str]) -> list[str]:
     """The headline's words, a name the body holds whole kept whole."""
     cut = words(title_text)
     whole = {w for w in body_words if w in title_text and w not in cut and _chinese_name(w)}
     if not whole:
         return cut
-    pattern = "|".join(map(re.escape, sorted(whole, key=len, reverse=True)))
+    # Longest first; of one length, in one order in every process (a set's
+    # isn't), so that a story's fingerprint is the same wherever it is made.
+    pattern = "|".join(map(re.escape, sorted(whole, key=lambda w: (-len(w), w))))
     out: list[str] = []
     for index, piece in enumerate(re.split(f"({pattern})", title_text)):
         if index % 2:
@@ -481,8 +483,8 @@ def fingerprint(title: str, content_html: str) -> Fingerprint:
     body_text = normalize(visible_text(content_html)[:MAX_TEXT])
     title_text = normalize(title)
     body_words = words(body_text)
-    title_words = _title_words(title_text, body_words)
     body_set = set(body_words)
+    title_words = _title_words(title_text, body_set)
     everything = set(title_words) | body_set
     frequencies = word_frequencies()
     title_facts = facts(title_text)
