@@ -12,7 +12,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -213,8 +213,15 @@ def test_workers_do_not_outlive_a_killed_main_process(
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
+    _killed_with_its_pool(main, lambda: wait_for(lambda: _post_count(tmp_path) >= 1))
+    complete_the_work(tmp_path, 20 * 100)
+
+
+def _killed_with_its_pool(main: subprocess.Popen[bytes], working: Callable[[], None]) -> None:
+    """``main`` killed with -9 once ``working()`` says its pool is at work:
+    nothing of its session lives on (forkserver, workers, resource tracker)."""
     try:
-        wait_for(lambda: _post_count(tmp_path) >= 1)
+        working()
         assert len(_session_processes(main.pid)) >= 4  # main, forkserver, workers, tracker
         main.kill()
         main.wait()
@@ -222,7 +229,6 @@ def test_workers_do_not_outlive_a_killed_main_process(
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(main.pid, signal.SIGKILL)
-    complete_the_work(tmp_path, 20 * 100)
 
 
 def test_a_searchs_segmenting_workers_do_not_outlive_it(tmp_path: Path) -> None:
@@ -244,16 +250,12 @@ def test_a_searchs_segmenting_workers_do_not_outlive_it(tmp_path: Path) -> None:
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    try:
+
+    def segmenting() -> None:
         assert search.stdout is not None
         assert search.stdout.readline() == b"segmented\n"
-        assert len(_session_processes(search.pid)) >= 4  # it, forkserver, workers, tracker
-        search.kill()
-        search.wait()
-        wait_for(lambda: not _session_processes(search.pid), timeout=15)
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(search.pid, signal.SIGKILL)
+
+    _killed_with_its_pool(search, segmenting)
 
 
 def _post_count(site: Path) -> int:

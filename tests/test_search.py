@@ -7,7 +7,7 @@ import shutil
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -799,20 +799,12 @@ def test_a_rebuild_waits_for_a_pass_storing_unindexed_entries(engine: Engine) ->
             if not search.is_current(conn):
                 done.append(search.reindex_all(conn))
 
-    with engine.connect() as writer:
-        with writer.begin():
-            add(writer, 2, "央行降准", f"<p>{PBOC}</p>", indexed=False)
-            search.mark_pending(writer, [2])
-            builder = threading.Thread(target=rebuild)
-            builder.start()
-            # SQLite's rebuild cannot even begin before this commits (one
-            # writer at a time); PostgreSQL's must be seen waiting for it.
-            while engine.dialect.name == "postgresql" and builder.is_alive():
-                if _waiting_for_a_lock(engine):
-                    break
-                builder.join(0.05)
-        builder.join(60)
-    assert not builder.is_alive() and done == [2]
+    def store(writer: Connection) -> None:
+        add(writer, 2, "央行降准", f"<p>{PBOC}</p>", indexed=False)
+        search.mark_pending(writer, [2])
+
+    _while_a_pass_writes(engine, store, rebuild)
+    assert done == [2]
     with engine.connect() as conn:
         assert search.is_current(conn) and search.waiting(conn) == 0
     assert ids(find(engine, "央行")) == [2]
@@ -850,25 +842,16 @@ def test_an_entry_changed_while_it_is_segmented_waits_for_its_new_text(engine: E
         with engine.begin() as conn:
             stored.append(search.index_unchanged(conn, rows, docs))
 
+    def edit(writer: Connection) -> None:
+        new = "<p>央行开展300亿元逆回购操作。</p>"
+        writer.execute(update(entries).where(entries.c.id == 1).values(content=new))
+        search.mark_pending(writer, [1])
+
     # A pass stores the item's edit (its text, then its mark) while the
     # catch-up writes: the catch-up waits for it (PostgreSQL: the row's
     # lock; SQLite: one writer at a time), then sees the text changed.
-    with engine.connect() as writer:
-        with writer.begin():
-            writer.execute(
-                update(entries)
-                .where(entries.c.id == 1)
-                .values(content="<p>央行开展300亿元逆回购操作。</p>")
-            )
-            search.mark_pending(writer, [1])
-            catching_up = threading.Thread(target=write)
-            catching_up.start()
-            while engine.dialect.name == "postgresql" and catching_up.is_alive():
-                if _waiting_for_a_lock(engine):
-                    break
-                catching_up.join(0.05)
-        catching_up.join(60)
-    assert not catching_up.is_alive() and stored == [0]
+    _while_a_pass_writes(engine, edit, write)
+    assert stored == [0]
     with engine.connect() as conn:
         assert search.waiting(conn) == 1
     assert find(engine, "100亿元") == []
@@ -897,6 +880,25 @@ def test_a_catch_up_with_worker_processes(engine: Engine, monkeypatch: pytest.Mo
         search.mark_pending(conn, [entry_id for entry_id, _, _ in NEWS])
     assert search.catch_up(engine, batch=2, workers=2) == len(NEWS)
     assert set(ids(find(engine, "央行"))) == {1, 5}
+
+
+def _while_a_pass_writes(
+    engine: Engine, write: Callable[[Connection], None], other: Callable[[], None]
+) -> None:
+    """``other`` run in a thread while a transaction that ran ``write`` is
+    open: SQLite's other writer cannot even begin before it commits (one at a
+    time); PostgreSQL's is seen waiting for a lock first."""
+    with engine.connect() as writer:
+        with writer.begin():
+            write(writer)
+            thread = threading.Thread(target=other)
+            thread.start()
+            while engine.dialect.name == "postgresql" and thread.is_alive():
+                if _waiting_for_a_lock(engine):
+                    break
+                thread.join(0.05)
+        thread.join(60)
+    assert not thread.is_alive()
 
 
 def _waiting_for_a_lock(engine: Engine) -> bool:
