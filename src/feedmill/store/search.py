@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import zlib
 from collections import deque
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -425,19 +425,25 @@ _Row = tuple[int, str, str]
 
 
 def _entry_batches(conn: Connection, size: int) -> Iterator[list[_Row]]:
+    return _in_batches(lambda after: _rows_after(conn, after, size))
+
+
+def _in_batches(read: Callable[[int], list[_Row]]) -> Iterator[list[_Row]]:
+    """``read(after)`` from id 0 on, each time after the last id it gave, until none."""
     last = 0
-    while True:
-        query = (
-            select(entries.c.id, entries.c.title, entries.c.content)
-            .where(entries.c.id > last)
-            .order_by(entries.c.id)
-            .limit(size)
-        )
-        rows = [(row.id, row.title, row.content) for row in conn.execute(query)]
-        if not rows:
-            return
+    while rows := read(last):
         yield rows
         last = rows[-1][0]
+
+
+def _rows_after(conn: Connection, after: int, size: int, *, waiting: bool = False) -> list[_Row]:
+    """Up to ``size`` entries with ids above ``after``, in id order (``waiting``:
+    only those waiting to be indexed)."""
+    query = select(entries.c.id, entries.c.title, entries.c.content)
+    if waiting:
+        query = query.join(search_pending, search_pending.c.entry_id == entries.c.id)
+    query = query.where(entries.c.id > after).order_by(entries.c.id).limit(size)
+    return [(row.id, row.title, row.content) for row in conn.execute(query)]
 
 
 def _tokenized(
@@ -500,14 +506,7 @@ def waiting(conn: Connection) -> int:
 
 def waiting_batch(conn: Connection, after: int, size: int) -> list[_Row]:
     """Up to ``size`` entries waiting to be indexed, with ids above ``after``, in id order."""
-    query = (
-        select(entries.c.id, entries.c.title, entries.c.content)
-        .join(search_pending, search_pending.c.entry_id == entries.c.id)
-        .where(entries.c.id > after)
-        .order_by(entries.c.id)
-        .limit(size)
-    )
-    return [(row.id, row.title, row.content) for row in conn.execute(query)]
+    return _rows_after(conn, after, size, waiting=True)
 
 
 def index_unchanged(conn: Connection, rows: Sequence[_Row], docs: Sequence[TokenizedDoc]) -> int:
@@ -547,22 +546,16 @@ def catch_up(engine: Engine, *, batch: int = _CHUNK, workers: int = 1) -> int:
     at most; what is left waits for the next search).
     """
 
-    def batches() -> Iterator[list[_Row]]:
-        last = 0
-        while True:
-            with reading(engine) as conn:
-                rows = waiting_batch(conn, last, batch)
-            if not rows:
-                return
-            yield rows
-            last = rows[-1][0]
+    def read(after: int) -> list[_Row]:  # (each batch in a read transaction of its own)
+        with reading(engine) as conn:
+            return waiting_batch(conn, after, batch)
 
     with reading(engine) as conn:
         many = waiting(conn) > _PARALLEL_THRESHOLD
     total = 0
     for _round in range(3):
         changed = False
-        for rows, docs in _tokenized(batches(), workers if many else 1):
+        for rows, docs in _tokenized(_in_batches(read), workers if many else 1):
             with engine.begin() as conn:
                 done = index_unchanged(conn, rows, docs)
             total += done
