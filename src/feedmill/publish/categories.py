@@ -11,9 +11,10 @@ from importlib import resources
 from feedmill.normalize.text import with_entities_decoded
 
 # Separators between a source name and the channel in a feed title, e.g.
-# "证券时报网 - 要闻", "开源中国-最新资讯", "掘金 前端", "Foo | Bar", "Foo: Bar".
-_SEPARATOR = r"(?:\s*[-–—|:]\s*|\s+)"
-_SEPARATOR_CHARACTERS = " -–—|:"
+# "证券时报网 - 要闻", "开源中国-最新资讯", "掘金 前端", "Foo | Bar", "Foo: Bar",
+# "Foo / Bar", and their full-width forms: "新浪财经－国内滚动", "财新网·经济".
+_SEPARATOR_CHARACTERS = " -–—|:/－｜：／·・•"
+_SEPARATOR = r"(?:\s*[-–—|:/－｜：／·・•]\s*|\s+)"
 
 # What hexo-util's slugize turns into separators (and then trims): a name of
 # these alone has an empty slug, and its category page would overwrite its

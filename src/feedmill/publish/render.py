@@ -54,7 +54,9 @@ DEFAULT_TEMPLATE = Path(__file__).with_name("post.md.j2")
 # {n} is the link's (the key's without one).  8: an untitled item's first
 # sentence does not end at "1." or "U.S."; alt text that says nothing ("800",
 # "image.png") dropped; an item of a title alone links to its article.
-FORMAT_VERSION = "8"
+# 9: a channel follows its source after a full-width separator or a slash too
+# ("新浪财经－国内滚动" is 国内滚动; its posts are re-filed).
+FORMAT_VERSION = "9"
 
 
 @dataclass(frozen=True, slots=True)
