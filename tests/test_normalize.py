@@ -118,6 +118,13 @@ def test_zoneless_dates_follow_the_configured_zone() -> None:
         ("HTML中<b>和<strong>的区别", "HTML中<b>和<strong>的区别"),
         ("面试官：<b>和<strong>标签有什么不同？", "面试官：<b>和<strong>标签有什么不同？"),
         ("用<span>还是<p>换行？", "用<span>还是<p>换行？"),
+        # … and its empty form, beside the element named, or one that shows nothing.
+        ("HTML 中 <br> 和 <br/> 的区别", "HTML 中 <br> 和 <br/> 的区别"),
+        ("为什么 <img/> 标签不需要闭合？", "为什么 <img/> 标签不需要闭合？"),
+        ("为什么<img/>标签不需要闭合？", "为什么<img/>标签不需要闭合？"),
+        # What follows a tag's name is attributes, or it is no tag.
+        ("满足 a<b 且 b>c 的三元组计数", "满足 a<b 且 b>c 的三元组计数"),
+        ("若 x<i 且 i>0 则成立", "若 x<i 且 i>0 则成立"),
         # A generic's type parameter is one capital letter, not <u> or <s>.
         ("C# 中 IEnumerable<T> 与 IList<U>", "C# 中 IEnumerable<T> 与 IList<U>"),
         ("Rust 中 From<S> 的实现", "Rust 中 From<S> 的实现"),

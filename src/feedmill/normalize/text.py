@@ -84,7 +84,12 @@ _ATTRIBUTE = re.compile(r"\s[\w:-]+\s*=")
 # Elements that do nothing bare and unclosed (a picture without src, a span
 # or font without attributes): named in a title ("HTML <img> 标签"), not markup.
 _INERT_BARE = frozenset({"img", "span", "font"})
-_ELEMENT_TAG = r"</?([A-Za-z][A-Za-z0-9]*)(?=[\s/>])[^<>]*>"
+# What follows a tag's name is attributes, with names of ASCII letters: in
+# "满足 a<b 且 b>c 的三元组计数", "<b 且 b>" is no tag.
+_ATTRIBUTES = (
+    r"""(?:\s+[A-Za-z_:@][-A-Za-z0-9_:.@]*(?:\s*=\s*(?:"[^"<>]*"|'[^'<>]*'|[^\s"'<>=`]+))?)*"""
+)
+_ELEMENT_TAG = rf"</?([A-Za-z][A-Za-z0-9]*)(?=[\s/>]){_ATTRIBUTES}\s*/?>"
 _TITLE_TAG = re.compile(rf"<!--.*?-->|{_ELEMENT_TAG}", re.S)
 # After the last "-->" no comment can end: there each "<!--" was tried
 # against the rest of the title ("<!--" × 50,000: 36 s).
@@ -145,6 +150,16 @@ def _title_tags(title: str) -> str:
             # "HTML <img> 标签", "<span> 和 <div>", "不要用 <br> 换行",
             # "<b> 和 <strong> 的区别", "HTML中<b>和<strong>的区别": an
             # element named, not markup ("降准<br>释放" is a line break).
+            return text
+        if (
+            not closed
+            and text == f"<{name}/>"
+            and _set_apart(match, cjk=name in _INERT_BARE)
+            and (name in _INERT_BARE or f"<{name}>" in title)
+        ):
+            # "为什么 <img/> 标签不需要闭合" (a picture without a source shows
+            # nothing), "<br> 和 <br/> 的区别" — named too; "降准 <br/> 释放" is
+            # a line break.
             return text
         if name not in closed and name.lower() not in closed and _type_parameter(match):
             return text
