@@ -305,6 +305,45 @@ def test_a_player_unless_the_text_holds_the_episode_itself(content: str, played:
     assert ("<audio controls preload" in normalized) is played
 
 
+@pytest.mark.parametrize(
+    ("content", "media", "shown"),
+    [
+        # A picture item (an image enclosure, media:content, a JSON Feed
+        # image) shows its picture above the text.
+        (
+            "<p>快讯</p>",
+            (),
+            '<p><img src="https://img.example.cn/1.jpg?a=1&amp;b=2"></p><p>快讯</p>',
+        ),
+        ("", (), '<p><img src="https://img.example.cn/1.jpg?a=1&amp;b=2"></p>'),
+        # … unless the text shows one, whichever.
+        ('<p><IMG SRC="https://img.example.cn/other.jpg">快讯</p>', (), None),
+        ('<picture><source srcset="https://img.example.cn/x.webp"></source></picture>', (), None),
+        # A video's picture is its poster; an episode's stands above.
+        (
+            "<p>第六期</p>",
+            (("https://cdn.example.cn/6.mp4", "video"),),
+            '<p>第六期</p><p><video controls preload="none"'
+            ' poster="https://img.example.cn/1.jpg?a=1&amp;b=2"'
+            ' src="https://cdn.example.cn/6.mp4"></video></p>',
+        ),
+        (
+            "<p>本期节目</p>",
+            (("https://pod.example/ep1.mp3", "audio"),),
+            '<p><img src="https://img.example.cn/1.jpg?a=1&amp;b=2"></p><p>本期节目</p>'
+            '<p><audio controls preload="none" src="https://pod.example/ep1.mp3"></audio></p>',
+        ),
+    ],
+)
+def test_an_item_s_own_picture_is_shown_in_its_post(
+    content: str, media: tuple[tuple[str, str], ...], shown: str | None
+) -> None:
+    item = entry(guid="p", content=content, media=media, image="/1.jpg?a=1&b=2")
+    normalized = normalize_entry(item, base_url="https://img.example.cn/", zone=SHANGHAI)
+    assert normalized.content == (content if shown is None else shown)
+    assert normalized.image == "https://img.example.cn/1.jpg?a=1&b=2"
+
+
 def test_full_content_is_preferred_over_summary() -> None:
     item = entry(guid="x", content="<p>full</p>", summary="<p>short</p>")
     assert normalize_entry(item, base_url=None, zone=SHANGHAI).content == "<p>full</p>"

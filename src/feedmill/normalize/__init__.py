@@ -128,9 +128,12 @@ def _holds(content: str, address: str) -> bool:
     )
 
 
-def _players(media: tuple[tuple[str, str], ...], content: str, base: str | None) -> str:
+def _players(
+    media: tuple[tuple[str, str], ...], content: str, base: str | None, poster: str | None
+) -> str:
     """A player for each audio or video enclosure the text does not already hold
-    (a podcast's episode was left out of its post: only the show notes)."""
+    (a podcast's episode was left out of its post: only the show notes); the
+    item's picture is the first video's poster."""
     players = []
     for url, kind in media:
         address = absolute_url(strip_controls(url), base)
@@ -139,8 +142,24 @@ def _players(media: tuple[tuple[str, str], ...], content: str, base: str | None)
         if urls.scheme(address) not in ("http", "https"):
             continue  # the sanitizer would drop its src: an empty player
         source = html.escape(address, quote=True)
-        players.append(f'<p><{kind} controls preload="none" src="{source}"></{kind}></p>')
+        shown = ""
+        if kind == "video" and poster:
+            shown = f' poster="{html.escape(poster, quote=True)}"'
+            poster = None
+        players.append(f'<p><{kind} controls preload="none"{shown} src="{source}"></{kind}></p>')
     return "".join(players)
+
+
+_PICTURED = re.compile(r"<(?i:img|picture|video)\b")
+
+
+def _with_picture(content: str, image: str | None) -> str:
+    """``content`` with the item's own picture (an image enclosure, its
+    media:content, a JSON Feed image) above it when it shows none: a picture
+    item's post showed no picture (most themes never draw ``headimg``)."""
+    if not image or urls.scheme(image) not in ("http", "https") or _PICTURED.search(content):
+        return content
+    return f'<p><img src="{html.escape(image, quote=True)}"></p>{content}'
 
 
 # Dates outside these bounds are a feed's placeholder (Go's zero time, the Unix
@@ -187,8 +206,10 @@ def normalize_entry(
     elif link is None and base_url:
         content = _absolute_links(content, base_url)
     key = entry_key(raw, title, content)  # (before the players: keys stay as they were)
+    image = absolute_url(strip_controls(raw.image) if raw.image else None, link or base_url)
     if raw.media:
-        content += _players(raw.media, content, link or base_url)
+        content += _players(raw.media, content, link or base_url, image)
+    content = _with_picture(content, image)
     author = clean_author(raw.author)
     categories = tuple(
         dict.fromkeys(c for c in (collapse_space(strip_controls(x)) for x in raw.categories) if c)
@@ -207,7 +228,7 @@ def normalize_entry(
         author=author,
         content=content,
         categories=categories,
-        image=absolute_url(strip_controls(raw.image) if raw.image else None, link or base_url),
+        image=image,
         tracked_link=written if written != link else None,
     )
 
