@@ -161,6 +161,21 @@ def test_plain_text_bodies_become_escaped_paragraphs() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        # A Chinese paragraph's indent of full-width spaces is the writer's (a
+        # browser shows it); other space around a line is not.
+        ("　　第一段。\n　　第二段。", "<p>　　第一段。<br>　　第二段。</p>"),
+        ("\n\n　　第一段。\n \n　　第二段。  \n", "<p>　　第一段。</p><p>　　第二段。</p>"),
+        ("  第一段。\n\t第二段。", "<p>第一段。<br>第二段。</p>"),
+        ("　\n\n　　", ""),
+    ],
+)
+def test_plain_text_keeps_full_width_indents(text: str, shown: str) -> None:
+    assert plain_to_html(text) == shown
+
+
 def test_html_bodies_without_tags_keep_their_entities_as_characters() -> None:
     # Chinese CMSs write quotes and spaces as entities in tag-less descriptions.
     item = RawEntry(guid="g", summary="他说&ldquo;你好&rdquo;&nbsp;AT&amp;T <3")

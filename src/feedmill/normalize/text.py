@@ -11,7 +11,7 @@ from feedmill.sanitize.policy import TAGS
 _TAG = re.compile(r"<[^>]*>")
 _LOOKS_LIKE_HTML = re.compile(r"<(?:[a-zA-Z][\w:-]*[\s/>]|/[a-zA-Z]|!--)")
 _ENTITY = re.compile(r"&(?:#\d+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
-_BLANK_LINES = re.compile(r"\n[ \t\u3000]*\n\s*")
+_BLANK_LINES = re.compile(r"\n(?:[ \t\u3000]*\n)+")  # (not the next line's indent)
 
 
 # Full-width ASCII (U+FF01-FF5E) and the ideographic space: the only
@@ -311,16 +311,24 @@ def looks_like_html(text: str) -> bool:
 
 
 def plain_to_html(text: str) -> str:
-    """Plain text (flash news) as escaped paragraphs, line breaks kept."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
-    if not text:
+    """Plain text (flash news) as escaped paragraphs, line breaks kept, and a
+    paragraph's indent of full-width spaces ("　　第一段"), which a browser
+    shows, as written."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
         return ""
     paragraphs = _BLANK_LINES.split(text)
     out = []
     for paragraph in paragraphs:
-        lines = [html.escape(line.strip(), quote=False) for line in paragraph.split("\n")]
-        out.append("<p>" + "<br>".join(line for line in lines if line) + "</p>")
+        lines = [html.escape(_indented(line), quote=False) for line in paragraph.split("\n")]
+        if any(lines):
+            out.append("<p>" + "<br>".join(line for line in lines if line) + "</p>")
     return "".join(out)
+
+
+def _indented(line: str) -> str:
+    body = line.strip()
+    return "\u3000" * line[: len(line) - len(line.lstrip())].count("\u3000") + body if body else ""
 
 
 _GRAMS = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|[^\W_]{2,}")
