@@ -367,6 +367,38 @@ def test_what_the_publisher_hid_stays_hidden() -> None:
 
 
 @pytest.mark.parametrize(
+    ("html", "shown"),
+    [
+        # Text a site plants off the page or clips away (against copying, for
+        # screen readers) was seen once the sanitizer dropped its style.
+        (
+            '<p>营收增长<span style="position:absolute;left:-9999px">本文来源某网，未经授权不得转载</span>12%</p>',
+            "<p>营收增长12%</p>",
+        ),
+        ('<p>甲<em style="margin-left: -9999px; overflow:hidden">乙</em>丙</p>', "<p>甲丙</p>"),
+        (
+            '<p>甲<span style="POSITION: FIXED; TOP: -10000PX !important">乙</span>丙</p>',
+            "<p>甲丙</p>",
+        ),
+        (
+            '<p>甲<span style="position:absolute;clip:rect(0 0 0 0);width:1px">乙</span>丙</p>',
+            "<p>甲丙</p>",
+        ),
+        ('<p>甲<span style="clip-path: inset(50%)">乙</span>丙</p>', "<p>甲丙</p>"),
+        # Not positioned, a far "left" moves nothing; a small shift is layout.
+        ('<p>甲<span style="left:-9999px">乙</span>丙</p>', "<p>甲<span>乙</span>丙</p>"),
+        ('<p style="margin-left:-20px">甲</p>', "<p>甲</p>"),
+        (
+            '<p>甲<span style="position:relative;left:-5px">乙</span>丙</p>',
+            "<p>甲<span>乙</span>丙</p>",
+        ),
+    ],
+)
+def test_what_a_style_hid_stays_hidden(html: str, shown: str) -> None:
+    assert clean(html) == shown
+
+
+@pytest.mark.parametrize(
     "decoy",
     [
         '<img src="https://cdn.example.cn/static/images/loading.gif">',
@@ -432,7 +464,12 @@ def test_an_odd_size_in_an_image_style_is_ignored() -> None:
 
 @pytest.mark.parametrize(
     "html",
-    ["hidden " + "<a" * 40_000, "file= " + "<img" * 40_000, "<p style=x>" + "<b" * 40_000],
+    [
+        "hidden " + "<a" * 40_000,
+        "file= " + "<img" * 40_000,
+        "<p style=x>" + "<b" * 40_000,
+        "clip " + "<b style=" * 40_000,
+    ],
 )
 def test_unclosed_tags_are_scanned_in_one_pass(html: str) -> None:
     # Tried from every "<": quadratic, tens of seconds for these 80-160 KB.

@@ -4,7 +4,10 @@
   ``src``, Discuz's ``file`` …) and videos (``data-src``) get a real ``src``,
   so readers see them;
 * what the publisher hid (the ``hidden`` attribute: SEO text, "related
-  reading" blocks) is removed, as browsers never showed it;
+  reading" blocks; a style that puts it off the page or clips it away: a
+  "未经授权不得转载" planted inside a sentence against copying) is removed,
+  as browsers never showed it — the sanitizer drops those styles, which
+  would show it;
 * iframes from hosts outside the allowlist are removed whole.
 
 Most RSSHub bodies need neither, and then the HTML is passed on untouched —
@@ -55,6 +58,31 @@ PLACEHOLDER_FILE = re.compile(
 _HIDDEN = re.compile(r"<[a-z][^<>]*[\s/\"']hidden(?:[\s/>]|=(?![\"']?until-found))", re.IGNORECASE)
 
 
+# A style that shows nothing of an element: off the page (a positioned
+# left:-9999px, margin-left:-9999px) or clipped to nothing (a screen reader's
+# text).  A shift of less than 999 units may be layout, and shows; a text
+# indent moves a first line only.
+_FAR = r"\s*:\s*-(?:\d{4,}|999)(?:\.\d*)?(?:[a-z]+|%)?\s*(?:!important\s*)?(?:;|$)"
+_OFF_PAGE = re.compile(rf"(?:^|;)\s*(?:margin-left|margin-top){_FAR}", re.IGNORECASE)
+_POSITIONED_OFF_PAGE = re.compile(rf"(?:^|;)\s*(?:left|top|right){_FAR}", re.IGNORECASE)
+_POSITIONED = re.compile(r"(?:^|;)\s*position\s*:\s*(?:absolute|fixed|relative)", re.IGNORECASE)
+_CLIPPED = re.compile(
+    r"(?:^|;)\s*(?:clip\s*:\s*rect\(\s*(?:0|1px)[\s,)p]|clip-path\s*:\s*inset\(\s*(?:50|100)%)",
+    re.IGNORECASE,
+)
+# … in a tag (the prepass's cheap test; [^<>]*: linear on unclosed tags).
+_UNSEEN_TAG = re.compile(r"<[a-z][^<>]*\sstyle\s*=[^<>]*(?::\s*-(?:\d{4}|999)|clip)")
+
+
+def unseen(style: str) -> bool:
+    """Whether an inline style keeps its element's text from being seen."""
+    return bool(
+        _OFF_PAGE.search(style)
+        or _CLIPPED.search(style)
+        or (_POSITIONED_OFF_PAGE.search(style) and _POSITIONED.search(style))
+    )
+
+
 def needs_prepass(html: str) -> bool:
     # Substring tests first: this runs on every article.
     if "<" not in html:
@@ -63,6 +91,12 @@ def needs_prepass(html: str) -> bool:
     if "srcset" in lower or "<iframe" in lower:
         return True
     if "hidden" in lower and _HIDDEN.search(lower):
+        return True
+    if (
+        "style" in lower
+        and ("clip" in lower or ":-" in lower or ": -" in lower)
+        and _UNSEEN_TAG.search(lower)
+    ):
         return True
     return ("data-" in lower or "file=" in lower) and bool(_LAZY.search(lower))
 
@@ -222,6 +256,10 @@ def prepass(html: str, *, base: str | None, iframe_hosts: frozenset[str]) -> str
     for hidden in root.xpath("//*[@hidden]"):
         if (hidden.get("hidden") or "").strip().lower() != "until-found":
             hidden.drop_tree()  # its tail is the next element's text: kept
+            changed = True
+    for styled in root.xpath("//*[@style]"):
+        if styled.getparent() is not None and unseen(styled.get("style") or ""):
+            styled.drop_tree()
             changed = True
     for img in root.iter("img"):
         real = lazy_source(img) or _picture_source(img)
