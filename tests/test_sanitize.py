@@ -369,6 +369,36 @@ def test_what_the_publisher_hid_stays_hidden() -> None:
 @pytest.mark.parametrize(
     ("html", "shown"),
     [
+        # A lazy-loading plugin's stand-in, the picture in the <noscript> after it.
+        (
+            '<p><img src="https://i.example/lazy-placeholder.png" class="lazyload">'
+            '<noscript><img src="https://i.example/real.jpg"></noscript></p>',
+            '<p><img src="https://i.example/real.jpg" class="fm-lazyload"'
+            ' referrerpolicy="no-referrer"></p>',
+        ),
+        (
+            '<p><img class="lazy"> <noscript><img src="/real.jpg" alt="图"></noscript></p>',
+            '<p><img class="fm-lazy" src="https://news.example.com/real.jpg"'
+            ' referrerpolicy="no-referrer"> </p>',
+        ),
+        # A picture of its own stays; a tracking pixel in a <noscript> goes with it.
+        (
+            '<p><img src="https://i.example/a.jpg"><noscript><img src="https://i.example/b.jpg"></noscript></p>',
+            '<p><img src="https://i.example/a.jpg" referrerpolicy="no-referrer"></p>',
+        ),
+        (
+            '<noscript><img src="https://t.example/tr?id=1" width="1"></noscript><p>正文</p>',
+            "<p>正文</p>",
+        ),
+    ],
+)
+def test_a_lazy_picture_s_noscript_fallback_is_the_picture(html: str, shown: str) -> None:
+    assert clean(html) == shown
+
+
+@pytest.mark.parametrize(
+    ("html", "shown"),
+    [
         # Text a site plants off the page or clips away (against copying, for
         # screen readers) was seen once the sanitizer dropped its style.
         (

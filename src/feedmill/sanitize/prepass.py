@@ -1,8 +1,9 @@
 """Fixes that need the document tree, before sanitizing.
 
 * lazy-loaded images (``data-src``, ``data-original``, ``srcset`` without
-  ``src``, Discuz's ``file`` …) and videos (``data-src``) get a real ``src``,
-  so readers see them;
+  ``src``, Discuz's ``file``, the picture in the ``<noscript>`` after a
+  stand-in …) and videos (``data-src``) get a real ``src``, so readers see
+  them;
 * what the publisher hid (the ``hidden`` attribute: SEO text, "related
   reading" blocks; a style that puts it off the page or clips it away: a
   "未经授权不得转载" planted inside a sentence against copying) is removed,
@@ -88,7 +89,7 @@ def needs_prepass(html: str) -> bool:
     if "<" not in html:
         return False
     lower = html.lower()
-    if "srcset" in lower or "<iframe" in lower:
+    if "srcset" in lower or "<iframe" in lower or ("<noscript" in lower and "<img" in lower):
         return True
     if "hidden" in lower and _HIDDEN.search(lower):
         return True
@@ -205,6 +206,26 @@ _SHOWN_TYPES = frozenset(
 )
 
 
+def _noscript_source(img: Any) -> str | None:
+    """For an ``<img>`` with no picture of its own (or a stand-in) followed by
+    a ``<noscript>`` that holds the real one (lazy-loading plugins write the
+    picture there for browsers without scripts; the sanitizer drops
+    ``noscript`` with its content): that picture."""
+    after = img.getnext()
+    src = (img.get("src") or "").strip()
+    if (
+        after is None
+        or after.tag != "noscript"
+        or (src and not PLACEHOLDER.search(src) and not PLACEHOLDER_FILE.search(src))
+    ):
+        return None
+    for real in after.iter("img"):
+        candidate = (real.get("src") or "").strip()
+        if candidate and not PLACEHOLDER_FILE.search(candidate) and candidate != src:
+            return candidate
+    return None
+
+
 def _picture_source(img: Any) -> str | None:
     """For an ``<img>`` with no picture of its own (or a stand-in) inside a
     ``<picture>``: the one its ``<source>`` elements offer a browser (the first
@@ -262,7 +283,7 @@ def prepass(html: str, *, base: str | None, iframe_hosts: frozenset[str]) -> str
             styled.drop_tree()
             changed = True
     for img in root.iter("img"):
-        real = lazy_source(img) or _picture_source(img)
+        real = lazy_source(img) or _picture_source(img) or _noscript_source(img)
         if real is not None:
             img.set("src", real)
             changed = True
