@@ -366,6 +366,15 @@ def test_what_the_publisher_hid_stays_hidden() -> None:
     assert out == "<p>正文第一段。</p>tail <details><div>折叠</div></details>"
 
 
+def test_a_task_list_s_boxes_say_which_items_are_done() -> None:
+    html = (
+        '<ul><li><input type="checkbox" checked disabled> 写测试</li>'
+        '<li><input disabled="" type="CHECKBOX">发布</li>'
+        '<li>说明<input type="text" value="x">完</li></ul>'
+    )
+    assert clean(html) == "<ul><li>☑ 写测试</li><li>☐ 发布</li><li>说明完</li></ul>"
+
+
 @pytest.mark.parametrize(
     ("html", "shown"),
     [

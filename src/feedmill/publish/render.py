@@ -56,7 +56,8 @@ DEFAULT_TEMPLATE = Path(__file__).with_name("post.md.j2")
 # "image.png") dropped; an item of a title alone links to its article.
 # 9: a channel follows its source after a full-width separator or a slash too
 # ("新浪财经－国内滚动" is 国内滚动; its posts are re-filed); text a style hid off
-# the page or clipped away is dropped; a lazy picture's <noscript> fallback shown.
+# the page or clipped away is dropped; a lazy picture's <noscript> fallback shown;
+# a task list's checkboxes are ☑ and ☐.
 FORMAT_VERSION = "9"
 
 

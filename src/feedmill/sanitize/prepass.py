@@ -9,7 +9,8 @@
   "未经授权不得转载" planted inside a sentence against copying) is removed,
   as browsers never showed it — the sanitizer drops those styles, which
   would show it;
-* iframes from hosts outside the allowlist are removed whole.
+* iframes from hosts outside the allowlist are removed whole;
+* a task list's checkboxes, which the sanitizer drops, become ☑ and ☐.
 
 Most RSSHub bodies need neither, and then the HTML is passed on untouched —
 byte for byte, which keeps the seed article identical.
@@ -90,6 +91,8 @@ def needs_prepass(html: str) -> bool:
         return False
     lower = html.lower()
     if "srcset" in lower or "<iframe" in lower or ("<noscript" in lower and "<img" in lower):
+        return True
+    if "<input" in lower and "checkbox" in lower:
         return True
     if "hidden" in lower and _HIDDEN.search(lower):
         return True
@@ -287,6 +290,13 @@ def prepass(html: str, *, base: str | None, iframe_hosts: frozenset[str]) -> str
         if real is not None:
             img.set("src", real)
             changed = True
+    for box in list(root.iter("input")):
+        if (box.get("type") or "").strip().lower() == "checkbox":
+            # A task list's box (掘金's Markdown): the sanitizer drops form
+            # controls, and done and open items read alike.
+            mark = "☑" if box.get("checked") is not None else "☐"
+            _as_text(box, mark if (box.tail or "x")[0].isspace() else mark + " ")
+            changed = True
     for media in root.iter("video", "audio", "source"):
         lazy = (media.get("data-src") or "").strip()
         if lazy and not (media.get("src") or "").strip():
@@ -303,6 +313,17 @@ def prepass(html: str, *, base: str | None, iframe_hosts: frozenset[str]) -> str
     if not changed:
         return html
     return inner_html(root)
+
+
+def _as_text(element: Any, text: str) -> None:
+    """``element`` replaced by ``text`` (its tail kept)."""
+    text += element.tail or ""
+    before, parent = element.getprevious(), element.getparent()
+    if before is not None:
+        before.tail = (before.tail or "") + text
+    else:
+        parent.text = (parent.text or "") + text
+    parent.remove(element)
 
 
 def inner_html(root: Any) -> str:
