@@ -105,6 +105,31 @@ def test_a_failure_never_deletes_earlier_posts(tmp_path: Path, feed_server: Feed
     assert posts(tmp_path) == before
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "gbk"])
+def test_a_document_cut_inside_a_character_is_still_read_in_its_encoding(
+    tmp_path: Path, feed_server: FeedServer, encoding: str
+) -> None:
+    """Cut one byte into a Chinese character, the bytes decoded in no codec
+    whole: detection read them as ptcp154, and the earlier items were posted
+    as Cyrillic, under file names that never came right."""
+    items = [
+        Item(title=f"标题{n}", guid=f"n{n}", html=f"<p>正文{n}，很长的一段话。</p>") for n in (1, 2)
+    ]
+    whole = rss("快讯", items, encoding=encoding)
+    last = whole.rindex(b"<item>")
+    cut = whole.index("很长".encode(encoding), last) + 1
+    url = feed_server.add("/flash", body=whole[:cut])
+    config = write_config(tmp_path, [{"url": url, "group": "g", "source": "s"}])
+    result = cli("run", "-c", str(config))
+    assert "posts: 1 new" in result.stdout, result.stdout
+    (name,) = posts(tmp_path)
+    assert name.startswith("标题1-"), name
+    assert "title: '标题1'" in (tmp_path / "source" / "_posts" / name).read_text("utf-8")
+    (row,) = json.loads(cli("status", "-c", str(config), "--json").stdout)
+    assert "the document ends inside a character" in row["warning"], row["warning"]
+    assert "ptcp154" not in row["warning"]
+
+
 def test_a_document_cut_inside_an_item_changes_no_post_and_adds_none(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:

@@ -150,7 +150,9 @@ def decode(
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
-        pass
+        cut = _cut_inside_a_character(body, "utf-8")
+        if cut is not None:
+            return Decoded(cut, "utf-8", declared, CUT_CHARACTER)
     else:
         note = None
         if claims and claims[0] != "utf-8" and not text.isascii():
@@ -185,11 +187,14 @@ def decode(
             if detected in _CJK_MULTIBYTE:
                 note = f"declared {declared} but the bytes are {detected}"
                 return Decoded(body.decode(detected, errors="replace"), detected, declared, note)
+        note = None
         try:
             text = body.decode(encoding)
         except UnicodeDecodeError:
-            continue
-        note = None
+            shorter = _cut_inside_a_character(body, encoding)
+            if shorter is None:
+                continue
+            text, note = shorter, CUT_CHARACTER
         if encoding != claims[0]:
             note = f"declared {declared} but the bytes are {encoding}"
         return Decoded(text, encoding, declared, note)
@@ -215,6 +220,22 @@ def decode(
         declared,
         f"bytes are not valid {fallback}; undecodable bytes replaced",
     )
+
+
+CUT_CHARACTER = "the document ends inside a character (cut off): its last bytes dropped"
+
+
+def _cut_inside_a_character(body: bytes, encoding: str) -> str | None:
+    """``body`` in ``encoding`` but for an incomplete character at its end (a
+    connection dropped, a file read while written) — which fails a strict
+    decoding, and sent a Chinese feed cut there to detection, which read it
+    as ptcp154; None if other bytes are wrong too."""
+    try:
+        decoder = codecs.getincrementaldecoder(encoding)()
+        text = decoder.decode(body, final=False)
+    except (UnicodeDecodeError, LookupError):
+        return None
+    return text if decoder.getstate()[0] else None
 
 
 @functools.cache
