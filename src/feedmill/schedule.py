@@ -250,7 +250,10 @@ def due_at(
         if hint_until is not None:
             by_backoff = max(by_backoff, hint_until)
         return min(next_attempt, by_backoff)
-    by_interval = last_attempt + policy.interval - early(policy)
+    # `early` off the pass's start (next_attempt) too: a feed fetched late in
+    # a long pass was due on the dot, and a cron run that began a moment
+    # sooner after its minute than the run before skipped it.
+    by_interval = min(next_attempt, last_attempt + policy.interval) - early(policy)
     if hint_until is not None:
         by_interval = max(by_interval, hint_until)
-    return min(next_attempt, by_interval)
+    return by_interval
