@@ -242,6 +242,27 @@ def test_what_goes_on_the_wire(written: str, sent: str) -> None:
             "https://a.example/f?access_token=…&x=1#k",
         ),
         ("https://a.example/f?monkey=1&API_KEY=z", "https://a.example/f?monkey=1&API_KEY=…"),
+        # A name that ends in a secret's word (GitLab's private feeds, signed URLs).
+        (
+            "https://gitlab.example/u.atom?feed_token=glft-abc&x=1",
+            "https://gitlab.example/u.atom?feed_token=…&x=1",
+        ),
+        (
+            "https://a.example/f?auth_token=a;private_token=b&access-token=c&apiKey=d",
+            "https://a.example/f?auth_token=…;private_token=…&access-token=…&apiKey=…",
+        ),
+        (
+            "https://s3.example/f.xml?X-Amz-Credential=AK%2F1&X-Amz-Signature=ff&X-Amz-Expires=60",
+            "https://s3.example/f.xml?X-Amz-Credential=…&X-Amz-Signature=…&X-Amz-Expires=60",
+        ),
+        (
+            "https://a.example/f?client_secret=s&sort_key=k",
+            "https://a.example/f?client_secret=…&sort_key=…",
+        ),
+        (
+            "https://a.example/f?keyword=央行&tokens_only=1",
+            "https://a.example/f?keyword=央行&tokens_only=1",
+        ),
     ],
 )
 def test_a_url_is_shown_without_its_secrets(url: str, expected: str) -> None:
