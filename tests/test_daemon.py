@@ -154,7 +154,8 @@ def test_daemon_runs_cycles_and_stops_cleanly_on_sigterm(
     complete_the_work(tmp_path, 405)
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+# SIGHUP: the terminal it runs in closed (it killed the pass midway, silently).
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
 def test_a_signal_to_the_whole_group_stops_workers_and_daemon_cleanly(
     tmp_path: Path, feed_server: FeedServer, sig: signal.Signals
 ) -> None:
@@ -181,7 +182,7 @@ def test_a_signal_to_the_whole_group_stops_workers_and_daemon_cleanly(
     assert "Traceback" not in err and sig.name in err
     if sig == signal.SIGINT:  # workers finished their feeds: all recorded
         assert_consistent(tmp_path, len(posts(tmp_path)))
-    # SIGTERM ended workers mid-feed, as a kill would: the next run completes it.
+    # SIGTERM (SIGHUP) ended workers mid-feed, as a kill would: the next run completes it.
     complete_the_work(tmp_path, 20 * 60)
 
 
@@ -828,7 +829,7 @@ def test_a_signal_to_the_whole_group_starts_no_new_pool(
     complete_the_work(tmp_path, 20 * 60)
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
 def test_a_single_pass_cut_short_says_so(
     tmp_path: Path, feed_server: FeedServer, sig: signal.Signals
 ) -> None:

@@ -11,7 +11,7 @@ def main() -> None:
     sent SIGTERM while it loads stops as its first pass would begin, exit 0,
     not by the signal's default action in between."""
     noted: list[int] = []
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, lambda signum, _frame: noted.append(signum))
     from feedmill.cli import adopt_noted_signals, program  # here: after the handlers
 

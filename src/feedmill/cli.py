@@ -673,7 +673,7 @@ def _signalled_within(wait: timedelta) -> bool:
         _NOTED_SIGNALS.append(signum)
         flag.set()
 
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
+    previous = {sig: signal.signal(sig, handler) for sig in _STOP_SIGNALS}
     try:
         return flag.wait(wait.total_seconds())
     finally:
@@ -916,6 +916,10 @@ def _sleep_until_due(mill: Any, every: timedelta, failed_passes: int = 0) -> Non
 
 
 _NOTED_SIGNALS: list[int] = []
+# What stops a pass or a daemon, its writes finished.  SIGHUP too: a terminal
+# closed under it (it killed a pass midway, and said nothing), or a service
+# manager's reload — a daemon reads its edited config without one.
+_STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 
 
 def _note_signal(signum: int, _frame: Any) -> None:
@@ -931,7 +935,7 @@ def adopt_noted_signals(noted: list[int]) -> None:
     """The program's start (`__main__`): the signals noted while this module
     loaded go on being noted here until the command is known (`app`), so
     that none finds the default action in between."""
-    for sig in (signal.SIGTERM, signal.SIGINT):
+    for sig in _STOP_SIGNALS:
         signal.signal(sig, _note_signal)
     # Before any noted here since: ``noted`` gets none once the handlers are these.
     _NOTED_SIGNALS[:0] = noted
@@ -944,6 +948,7 @@ def _default_signals() -> None:
         return  # not started by `__main__` (tests, an embedding program)
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
     if _NOTED_SIGNALS:
         first = _NOTED_SIGNALS[0]
         _NOTED_SIGNALS.clear()
@@ -962,9 +967,13 @@ def _signals_noted() -> Iterator[None]:
     adopted = signal.getsignal(signal.SIGTERM) is _note_signal
     if not adopted:
         _NOTED_SIGNALS.clear()
-    previous = {sig: signal.signal(sig, _note_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    previous = {sig: signal.signal(sig, _note_signal) for sig in _STOP_SIGNALS}
     if adopted:  # what comes after the command: Python's own actions
-        previous = {signal.SIGTERM: signal.SIG_DFL, signal.SIGINT: signal.default_int_handler}
+        previous = {
+            signal.SIGTERM: signal.SIG_DFL,
+            signal.SIGINT: signal.default_int_handler,
+            signal.SIGHUP: signal.SIG_DFL,
+        }
     try:
         yield
     finally:
@@ -996,7 +1005,7 @@ def _stop_on_signals(mill: Any) -> Iterator[list[int]]:
         with suppress(OSError):
             os.write(2, message.encode())
 
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
+    previous = {sig: signal.signal(sig, handler) for sig in _STOP_SIGNALS}
     noting = False
     for sig, before in previous.items():  # what a second signal does: Python's own
         if before is _note_signal:
@@ -1024,8 +1033,8 @@ def _note_first(signum: int, _frame: Any) -> None:
     KeyboardInterrupt inside the pool's shutdown, it left the workers
     without their sentinel, and the exit waited for them for ever."""
     _NOTED_SIGNALS.append(signum)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    for sig in _STOP_SIGNALS:
+        signal.signal(sig, signal.SIG_DFL)
 
 
 @app.command()

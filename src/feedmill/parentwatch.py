@@ -19,13 +19,15 @@ import threading
 def init_worker() -> None:
     """Pool initializer: the main process decides when workers stop.
 
-    * A terminal's Ctrl-C reaches the whole process group: workers ignore it,
-      and the main process finishes the writes under way and stops the pool.
+    * A terminal's Ctrl-C (or its SIGHUP, closed) reaches the whole process
+      group: workers ignore it, and the main process finishes the writes
+      under way and stops the pool.
       SIGTERM is not ignored: sent to the group (systemd), it also ends the
       forkserver, and workers that outlived it would be left orphaned.
     * A main process killed with -9: each worker exits once it is gone.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
     parent = multiprocessing.parent_process()
     if parent is not None:
         threading.Thread(
