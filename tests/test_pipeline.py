@@ -1414,3 +1414,28 @@ def test_a_pass_that_fails_stops_its_other_fetches_before_it_closes() -> None:
         assert ended == ["slow"]  # already over when the failure is raised
 
     asyncio.run(go())
+
+
+def test_a_worker_killed_while_it_answers_breaks_the_pool_not_the_pass() -> None:
+    """A worker killed in the middle of writing its result (a SIGTERM to the
+    whole group while it handed back 90 KB of rendered posts): CPython's pool
+    waited for the rest of it for good, and the pass with it, holding the
+    site's lock.  The pool is broken instead, and each caller falls back."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    from feedmill.pipeline import watched
+
+    from support import poison
+
+    pool = watched(
+        ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("forkserver"))
+    )
+    try:
+        assert pool.submit(poison.answer, 1).result(timeout=60) == 1  # the workers started
+        doomed = pool.submit(poison.die_while_answering)
+        with pytest.raises(BrokenProcessPool):
+            doomed.result(timeout=30)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
