@@ -1425,7 +1425,7 @@ def test_a_worker_killed_while_it_answers_breaks_the_pool_not_the_pass() -> None
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
-    from feedmill.pipeline import watched
+    from feedmill.poolwatch import watched
 
     from support import poison
 

@@ -459,13 +459,15 @@ def _tokenized(
     from concurrent.futures import Future, ProcessPoolExecutor
 
     from feedmill.parentwatch import init_worker
+    from feedmill.poolwatch import watched
 
-    # As the pipeline does: no fork of a process that may run threads; and
-    # workers that end with this process (a search killed with -9).
+    # As the pipeline does: no fork of a process that may run threads;
+    # workers that end with this process (a search killed with -9); a worker
+    # killed while it answers breaks the pool, which would wait for good.
     context = multiprocessing.get_context("forkserver")
     ahead: deque[tuple[list[_Row], Future[list[TokenizedDoc]]]] = deque()
-    with ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=init_worker
+    with watched(
+        ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=init_worker)
     ) as pool:
         for rows in batches:
             ahead.append((rows, pool.submit(_tokenize, rows)))

@@ -1,0 +1,55 @@
+"""A process pool that cannot wait for a dead worker for good."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import suppress
+
+STUCK_AFTER = 2.0  # seconds: how long a dead worker may go unnoticed by its pool
+
+
+def watched(pool: ProcessPoolExecutor) -> ProcessPoolExecutor:
+    """``pool``, with a thread that breaks it should it not notice a worker died.
+
+    CPython's pool reads a worker's result whole: a worker killed while it
+    wrote one (a batch of rendered posts, 90 KB; a SIGTERM to the whole
+    process group) left the pool's reader waiting for the rest for good —
+    the end of file never comes, as the pipe's other end is open in this
+    process too — and every job's caller with it, and the pass, holding the
+    site's lock.  A worker dead that long unnoticed: the others are ended,
+    this process's end of the pipe closed, and the pool breaks as it does
+    for any dead worker (BrokenProcessPool: each caller's own fallback)."""
+    threading.Thread(
+        target=_break_when_stuck, args=(pool,), name="feedmill-pool-watch", daemon=True
+    ).start()
+    return pool
+
+
+def _break_when_stuck(pool: ProcessPoolExecutor, every: float = 0.25) -> None:
+    manager = processes = results = None
+    unnoticed = 0.0
+    while True:
+        time.sleep(every)
+        if manager is None:
+            # (Taken once the pool starts: a shutdown forgets them at once.)
+            manager = getattr(pool, "_executor_manager_thread", None)
+            processes = getattr(pool, "_processes", None)
+            results = getattr(pool, "_result_queue", None)
+            if manager is None:
+                if getattr(pool, "_shutdown_thread", True):
+                    return  # shut down before it started (or not a CPython pool)
+                continue
+        if not manager.is_alive() or processes is None or results is None:
+            return
+        workers = list(processes.values())
+        unnoticed = unnoticed + every if any(w.exitcode is not None for w in workers) else 0.0
+        if unnoticed >= STUCK_AFTER:
+            for worker in workers:
+                if worker.exitcode is None:
+                    worker.kill()
+                    worker.join(5)
+            with suppress(OSError):
+                results._writer.close()
+            return
