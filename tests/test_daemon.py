@@ -921,7 +921,7 @@ def test_a_signal_noted_before_another_command_begins_ends_it_as_the_signal_woul
 
     from feedmill.cli import adopt_noted_signals, app
 
-    before = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+    before = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
     try:
         adopt_noted_signals([signal.SIGTERM])
         result = CliRunner().invoke(app, ["status", "-c", str(tmp_path / "feedmill.yml")])
@@ -960,7 +960,7 @@ def test_a_signal_noted_before_help_version_or_a_usage_error_ends_them_as_it_wou
     or the command's own 2)."""
     from feedmill.cli import adopt_noted_signals, main
 
-    before = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+    before = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
     monkeypatch.setattr(sys, "argv", ["feedmill", *args])
     try:
         adopt_noted_signals([signal.SIGTERM])
@@ -1060,7 +1060,7 @@ def test_a_signal_that_comes_as_feedmill_takes_the_noting_over_is_kept(
     from feedmill import cli
 
     installed = signal.signal
-    before = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+    before = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
 
     def delivered_at_once(sig: int, handler: Any) -> Any:
         previous = installed(sig, handler)
