@@ -1248,3 +1248,48 @@ def test_a_role_the_database_refuses_ends_a_daemon_at_once(
     assert result.code == 1, result.stderr
     assert "permission denied for database" in result.stderr
     assert "start failed" not in result.stderr
+
+
+def test_a_config_saved_in_pieces_is_read_once_whole(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """An editor that saves in place writes the file in pieces, and a piece
+    can be a valid config of its first feeds alone: a daemon that read it
+    then took the others for removed — the story of one passed to another
+    feed's copy, and its own post deleted for good."""
+    story = "<p>" + "沪深两市成交额突破一万亿元，市场情绪明显回暖，券商板块领涨。" * 20 + "</p>"
+    a = feed_server.add(
+        "/a", body=rss("源甲", [Item(title="两市成交破万亿", guid="a1", html=story)])
+    )
+    b = feed_server.add(
+        "/b", body=rss("源乙", [Item(title="两市成交破万亿", guid="b1", html=story)])
+    )
+    head = "site: .\nstate: .feedmill/state.db\ninterval: 1s\nfeeds:\n"
+    first = f"  - url: {a}\n    group: g\n    source: 甲\n"
+    second = f"  - url: {b}\n    group: g\n    source: 乙\n"
+    config = tmp_path / "feedmill.yml"
+    config.write_text(head + second, encoding="utf-8")
+    assert cli("run", "-c", str(config)).code == 0
+    (original,) = posts(tmp_path)  # 乙's, the story's first telling
+    config.write_text(head + first + second, encoding="utf-8")
+    with ended(feedmill("run", "--every", "1s", cwd=tmp_path)) as daemon:
+        wait_for(lambda: _entry_count(tmp_path) == 2)  # 甲's copy stored, held back
+        for _ in range(4):  # each piece stands for less than a second
+            with config.open("r+", encoding="utf-8") as file:
+                file.truncate()
+                file.write(head + first)  # a valid config: 甲 alone
+                file.flush()
+                time.sleep(0.6)
+                file.write(second)
+                file.flush()
+            time.sleep(0.6)
+        time.sleep(3)  # settled, read, and a pass run with it
+        _, err = stop_cleanly(daemon)
+    assert "no longer in the config" not in err, err
+    assert list(posts(tmp_path)) == [original]
+
+
+def _entry_count(site: Path) -> int:
+    with contextlib.closing(sqlite3.connect(site / ".feedmill" / "state.db")) as db:
+        (count,) = db.execute("SELECT count(*) FROM entries").fetchone()
+    return int(count)

@@ -9,6 +9,7 @@ import os
 import re
 import signal
 import sys
+import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -749,6 +750,29 @@ def _stamps(config: Config) -> Stamp:
     return (_stamp(config.path), *(_stamp(path) if path else None for path in _named_files(config)))
 
 
+SETTLE = 1.0  # seconds a changed file must stay as it is before a daemon reads it
+_SETTLE_AT_MOST = 30.0
+
+
+def _settled(config: Config, stamp: Stamp, stopping: Any) -> Stamp:
+    """The stamps once the files have not changed for ``SETTLE`` seconds (at
+    most ``_SETTLE_AT_MOST``).  An editor that saves in place writes the file
+    in pieces, and a piece can be a valid config of its first feeds alone:
+    read then, the others were taken for removed, and their stories passed
+    to other feeds' posts, their own deleted."""
+    deadline = time.monotonic() + _SETTLE_AT_MOST
+    while time.monotonic() < deadline:
+        if not _changed_within(stamp, SETTLE) or stopping.wait(SETTLE / 4):
+            return stamp
+        stamp = _stamps(config)
+    return stamp
+
+
+def _changed_within(stamp: Stamp, seconds: float) -> bool:
+    moments = [max(file[0], file[2]) for file in stamp if file is not None]
+    return bool(moments) and time.time_ns() - max(moments) < seconds * 1e9
+
+
 def _named_files(config: Config) -> tuple[Path | None, ...]:
     """The post template, and the tags' dictionary and stop-word list."""
     tags = config.tags_settings
@@ -775,6 +799,7 @@ def _reloaded(mill: Any, config: Config, stamp: Stamp) -> tuple[Config, Stamp]:
     now = _stamps(config)  # before reading: an edit saved meanwhile is seen next time
     if now == stamp:
         return config, stamp
+    now = _settled(config, now, mill.stopping)
     fresh, now = _read_again(config, mill.options.only, now)
     if fresh is None:
         return config, now
