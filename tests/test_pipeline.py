@@ -971,6 +971,30 @@ def test_a_lock_file_deleted_under_a_run_keeps_the_site_locked(tmp_path: Path) -
     again.release()
 
 
+def test_a_full_disk_at_the_lock_names_the_lock_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first write of a pass: on a full disk, "[Errno 28] No space left
+    on device" alone did not say which disk."""
+    import errno
+
+    posts_dir = tmp_path / "source" / "_posts"
+    posts_dir.mkdir(parents=True)
+
+    def full(*_args: object) -> int:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "pwrite", full)
+    with pytest.raises(OSError) as raised:
+        SiteLock(posts_dir).acquire()
+    assert raised.value.errno == errno.ENOSPC
+    assert raised.value.filename == str(posts_dir / ".feedmill.lock")
+    monkeypatch.undo()
+    lock = SiteLock(posts_dir)  # the failed one let go of it
+    lock.acquire()
+    lock.release()
+
+
 def test_a_killed_run_leaves_no_lock_behind(tmp_path: Path) -> None:
     write_config(tmp_path, FEEDS)
     (tmp_path / "feed.xml").write_bytes(rss("证券时报网 - 要闻", items(2)))

@@ -14,7 +14,7 @@ import fcntl
 import os
 from pathlib import Path
 
-from feedmill.publish.writer import make_in_site
+from feedmill.publish.writer import make_in_site, naming
 
 LOCK_NAME = ".feedmill.lock"  # hidden: Hexo skips it
 
@@ -82,8 +82,13 @@ class SiteLock:
         except BlockingIOError:
             os.close(fd)
             raise self._busy() from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+        try:
+            with naming(str(self.path)):  # a full disk: which one
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+        except BaseException:
+            os.close(fd)
+            raise
         return fd
 
     def _busy(self) -> SiteBusy:

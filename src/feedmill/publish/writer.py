@@ -62,7 +62,7 @@ def write_if_changed(path: str | Path, data: bytes, *, fsync: bool = False) -> b
         with contextlib.suppress(FileExistsError):
             os.mkdir(temp_dir)
     try:
-        with _naming(temp), open(temp, "wb") as handle:
+        with naming(temp), open(temp, "wb") as handle:
             handle.write(data)
             if fsync:
                 handle.flush()
@@ -98,7 +98,7 @@ def stage(stage_dir: str, name: str, data: bytes) -> str:
     path = os.path.join(stage_dir, name)
     # (os.open, not open(): a buffered file object costs as much as the
     # system calls, on every new post's path.)
-    with _naming(path):
+    with naming(path):
         flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
         try:
             fd = os.open(path, flags, 0o666)
@@ -120,7 +120,7 @@ def stage(stage_dir: str, name: str, data: bytes) -> str:
 
 
 @contextlib.contextmanager
-def _naming(path: str) -> Iterator[None]:
+def naming(path: str) -> Iterator[None]:
     """An error of writing names the file: a full disk said only "[Errno 28]
     No space left on device", not whether the site or the database was full."""
     try:
