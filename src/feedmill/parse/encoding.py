@@ -151,7 +151,10 @@ def decode(
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         cut = _cut_inside_a_character(body, "utf-8")
-        if cut is not None:
+        if cut is not None and not cut.isascii():
+            # (Characters of several bytes, valid UTF-8: UTF-8, as whole
+            # documents are.  Not "caf\xe9" in Latin-1, which ends in what
+            # begins one.)
             return Decoded(cut, "utf-8", declared, CUT_CHARACTER)
     else:
         note = None
