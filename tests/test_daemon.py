@@ -514,7 +514,7 @@ def test_a_daemon_takes_up_an_edited_post_template(tmp_path: Path, feed_server: 
         out, _ = stop_cleanly(daemon)
     assert "mine.md.j2 changed" in out.replace("\n", "")
     # A daemon's lines say when: its log is read days later.
-    assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d feeds: 1 ok", out)
+    assert re.search(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d feeds: 1 ok", out, re.MULTILINE)
     assert re.search(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d reloaded ", out, re.MULTILINE)
     run = subprocess.run(
         [sys.executable, "-m", "feedmill", "run"], cwd=tmp_path, capture_output=True, text=True
@@ -1293,3 +1293,18 @@ def _entry_count(site: Path) -> int:
     with contextlib.closing(sqlite3.connect(site / ".feedmill" / "state.db")) as db:
         (count,) = db.execute("SELECT count(*) FROM entries").fetchone()
     return int(count)
+
+
+def test_a_daemon_s_log_says_when_it_started_and_with_what(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    from feedmill import __version__
+
+    with daemon_posting_two(tmp_path, feed_server) as (daemon, _):
+        out, _ = stop_cleanly(daemon)
+    first = out.splitlines()[0]
+    assert re.fullmatch(
+        rf"\d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d started \(feedmill {re.escape(__version__)}\): "
+        rf"1 feed of .*feedmill\.yml, a pass at least every 1s",
+        first,
+    ), first

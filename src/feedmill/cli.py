@@ -569,6 +569,15 @@ def _run_passes(config: Config, options: Any, every: timedelta | None) -> int:
             return 0  # stopped while it waited for its database: a daemon's normal end
         options = replace(options, only=_configured(config, only)[0])  # as read at last
         with started as mill, _stop_on_signals(mill) as received:
+            if every is not None:
+                # A log read days later says when the daemon began, and with what.
+                feeds = len(options.only) if options.only else len(config.feeds)
+                out.print(
+                    f"{_now_stamp()}started (feedmill {__version__}): "
+                    f"{feeds} {'feed' if feeds == 1 else 'feeds'} of {plain(str(config.path))}, "
+                    f"a pass at least every {_span(every.total_seconds())}",
+                    soft_wrap=True,
+                )
             _say_notices(mill)
             failed_passes = 0
             while True:
