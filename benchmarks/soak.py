@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import random
+import re
 import shutil
 import signal
 import sqlite3
@@ -113,6 +114,10 @@ def roles(main: psutil.Process) -> dict[str, list[psutil.Process]]:
     return found
 
 
+# A pass's line, after the daemon's date and time (the first line says it started).
+PASS_LINE = re.compile(r"(?:\d{4}-\d\d-\d\d \d\d:\d\d:\d\d )?feeds: ")
+
+
 def sample(main: psutil.Process, passes: int) -> dict[str, Any]:
     memory: dict[str, list[tuple[int, int, int]]] = {}
     for role, processes in roles(main).items():
@@ -189,7 +194,7 @@ def main() -> None:
     ends = time.monotonic() + args.minutes * 60
     try:
         while time.monotonic() < ends and daemon.poll() is None:
-            samples.append(sample(watched, sum(line.startswith("feeds:") for line in lines)))
+            samples.append(sample(watched, sum(bool(PASS_LINE.match(line)) for line in lines)))
             time.sleep(3)
         daemon.send_signal(signal.SIGTERM)
         daemon.wait(timeout=120)
@@ -206,7 +211,7 @@ def main() -> None:
     print(
         f"{args.minutes:g} min, {args.feeds} feeds, {args.new} new items per request, "
         f"{'dedupe and search off' if args.plain else 'defaults'}: "
-        f"{sum(line.startswith('feeds:') for line in lines)} passes, {posts} posts, "
+        f"{sum(bool(PASS_LINE.match(line)) for line in lines)} passes, {posts} posts, "
         f"state {state.stat().st_size / MiB:.0f} MiB; exit {daemon.returncode} on SIGTERM; "
         f"post files {'match' if files == recorded else 'DO NOT match'} the database"
     )
