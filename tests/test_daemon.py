@@ -1308,3 +1308,51 @@ def test_a_daemon_s_log_says_when_it_started_and_with_what(
         rf"1 feed of .*feedmill\.yml, a pass at least every 1s",
         first,
     ), first
+
+
+def test_a_daemon_started_under_nohup_outlives_a_hangup(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """`nohup feedmill run --every …`: SIGHUP, ignored when it began, stays so."""
+    url = feed_server.add("/feed", body=many(2))
+    write_config(tmp_path, [{"url": url, "group": "g", "source": "a"}], interval="1s")
+    daemon = subprocess.Popen(
+        [sys.executable, "-m", "feedmill", "run", "--every", "1s"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN),  # what nohup does
+    )
+    with ended(daemon):
+        wait_for(lambda: len(posts(tmp_path)) == 2)
+        daemon.send_signal(signal.SIGHUP)
+        time.sleep(1.5)
+        assert daemon.poll() is None
+        _, err = stop_cleanly(daemon)
+    assert "SIGHUP" not in err
+
+
+def test_a_stop_while_a_saved_config_settles_reads_none_of_it(tmp_path: Path) -> None:
+    """Stopped while it waited for a config being saved: the file may be a
+    piece of the new one (its first feeds alone), and a pass run with it
+    took the others for removed."""
+    from feedmill import cli as cli_module
+    from feedmill.config import load_config
+    from feedmill.stopflag import StopFlag
+
+    config_path = write_config(tmp_path, [{"url": "a.xml", "group": "g", "source": "a"}])
+    config = load_config(config_path)
+    stamp = cli_module._stamps(config)
+
+    class Mill:
+        stopping = StopFlag()
+        options = None
+
+        def reconfigure(self, fresh: object) -> None:
+            raise AssertionError("a piece of a config applied")
+
+    mill = Mill()
+    config_path.write_text("site: .\nfeeds: []\n", encoding="utf-8")  # being saved
+    mill.stopping.set()
+    assert cli_module._reloaded(mill, config, stamp) == (config, stamp)

@@ -12,6 +12,8 @@ def main() -> None:
     not by the signal's default action in between."""
     noted: list[int] = []
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        if sig == signal.SIGHUP and signal.getsignal(sig) is signal.SIG_IGN:
+            continue  # `nohup feedmill run --every …`: a hangup is no stop
         signal.signal(sig, lambda signum, _frame: noted.append(signum))
     from feedmill.cli import adopt_noted_signals, program  # here: after the handlers
 

@@ -598,6 +598,8 @@ def _run_passes(config: Config, options: Any, every: timedelta | None) -> int:
                 if mill.stopping.is_set():
                     break
                 config, stamp = _reloaded(mill, config, stamp)
+                if mill.stopping.is_set():
+                    break
                 # As the config now writes them (`a.xml` edited to `./a.xml`).
                 options = replace(options, only=_configured(config, options.only)[0])
                 mill.options = options
@@ -779,7 +781,9 @@ def _settled(config: Config, stamp: Stamp, stopping: Any) -> Stamp:
 
 def _changed_within(stamp: Stamp, seconds: float) -> bool:
     moments = [max(file[0], file[2]) for file in stamp if file is not None]
-    return bool(moments) and time.time_ns() - max(moments) < seconds * 1e9
+    # (A time ahead of the clock — a file copied with it from a machine whose
+    # clock runs fast — says nothing of a save under way.)
+    return bool(moments) and 0 <= time.time_ns() - max(moments) < seconds * 1e9
 
 
 def _named_files(config: Config) -> tuple[Path | None, ...]:
@@ -809,6 +813,8 @@ def _reloaded(mill: Any, config: Config, stamp: Stamp) -> tuple[Config, Stamp]:
     if now == stamp:
         return config, stamp
     now = _settled(config, now, mill.stopping)
+    if mill.stopping.is_set():  # read midway, it may be a piece of the file
+        return config, stamp
     fresh, now = _read_again(config, mill.options.only, now)
     if fresh is None:
         return config, now
@@ -953,7 +959,10 @@ _NOTED_SIGNALS: list[int] = []
 # What stops a pass or a daemon, its writes finished.  SIGHUP too: a terminal
 # closed under it (it killed a pass midway, and said nothing), or a service
 # manager's reload — a daemon reads its edited config without one.
-_STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+# A SIGHUP ignored when the program began (`nohup`) stays ignored: `__main__`
+# leaves it so, and this module is loaded after.
+_HANGUP = () if signal.getsignal(signal.SIGHUP) is signal.SIG_IGN else (signal.SIGHUP,)
+_STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, *_HANGUP)
 
 
 def _note_signal(signum: int, _frame: Any) -> None:
@@ -982,7 +991,8 @@ def _default_signals() -> None:
         return  # not started by `__main__` (tests, an embedding program)
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    for sig in _HANGUP:
+        signal.signal(sig, signal.SIG_DFL)
     if _NOTED_SIGNALS:
         first = _NOTED_SIGNALS[0]
         _NOTED_SIGNALS.clear()
@@ -1006,7 +1016,7 @@ def _signals_noted() -> Iterator[None]:
         previous = {
             signal.SIGTERM: signal.SIG_DFL,
             signal.SIGINT: signal.default_int_handler,
-            signal.SIGHUP: signal.SIG_DFL,
+            **dict.fromkeys(_HANGUP, signal.SIG_DFL),
         }
     try:
         yield
