@@ -127,6 +127,13 @@ def test_zoneless_dates_follow_the_configured_zone() -> None:
         ("HTML 中 <br> 和 <br/> 的区别", "HTML 中 <br> 和 <br/> 的区别"),
         ("为什么 <img/> 标签不需要闭合？", "为什么 <img/> 标签不需要闭合？"),
         ("为什么<img/>标签不需要闭合？", "为什么<img/>标签不需要闭合？"),
+        # Attributes as browsers read them: "=" in an unquoted URL, ">" in a
+        # quoted value, a name right after a quote, a space before "/>".
+        ("<a href=/search?q=1>链接</a> 新闻", "链接 新闻"),
+        ("<a href=https://x.cn/a?id=5&t=2 target=_blank>快讯</a>", "快讯"),
+        ('<font color="red"size="3">快讯</font>', "快讯"),
+        ('<span title="a>b">快讯</span>', "快讯"),
+        ('<span class="a" / >x</span>', "x"),
         # What follows a tag's name is attributes, or it is no tag.
         ("满足 a<b 且 b>c 的三元组计数", "满足 a<b 且 b>c 的三元组计数"),
         ("若 x<i 且 i>0 则成立", "若 x<i 且 i>0 则成立"),
@@ -152,6 +159,11 @@ def test_zoneless_dates_follow_the_configured_zone() -> None:
 )
 def test_titles_are_one_line_of_plain_text(raw: str, title: str) -> None:
     assert clean_title(raw) == title
+
+
+def test_a_title_of_many_empty_tags_is_read_in_one_pass() -> None:
+    # Each "<br/>" looked for its bare "<br>" through the whole title: 960 KB, 140 s.
+    assert clean_title("<br> " + "<br/> " * 200_000).startswith("<br> <br/> <br/>")
 
 
 def test_plain_text_bodies_become_escaped_paragraphs() -> None:

@@ -86,10 +86,11 @@ _ATTRIBUTE = re.compile(r"\s[\w:-]+\s*=")
 _INERT_BARE = frozenset({"img", "span", "font"})
 # What follows a tag's name is attributes, with names of ASCII letters: in
 # "满足 a<b 且 b>c 的三元组计数", "<b 且 b>" is no tag.
-_ATTRIBUTES = (
-    r"""(?:\s+[A-Za-z_:@][-A-Za-z0-9_:.@]*(?:\s*=\s*(?:"[^"<>]*"|'[^'<>]*'|[^\s"'<>=`]+))?)*"""
-)
-_ELEMENT_TAG = rf"</?([A-Za-z][A-Za-z0-9]*)(?=[\s/>]){_ATTRIBUTES}\s*/?>"
+# (A quoted value may hold ">"; an unquoted one "=", as URLs do; after a
+# quoted value the next name may follow without a space, as browsers read it.)
+_ATTRIBUTE_SYNTAX = r"""[A-Za-z_:@][-A-Za-z0-9_:.@]*(?:\s*=\s*(?:"[^"<]*"|'[^'<]*'|[^\s"'<>`]+))?"""
+_ATTRIBUTES = rf"(?:\s+{_ATTRIBUTE_SYNTAX}|(?<=[\"']){_ATTRIBUTE_SYNTAX})*"
+_ELEMENT_TAG = rf"</?([A-Za-z][A-Za-z0-9]*)(?=[\s/>]){_ATTRIBUTES}\s*/?\s*>"
 _TITLE_TAG = re.compile(rf"<!--.*?-->|{_ELEMENT_TAG}", re.S)
 # After the last "-->" no comment can end: there each "<!--" was tried
 # against the rest of the title ("<!--" × 50,000: 36 s).
@@ -97,6 +98,7 @@ _TITLE_TAG_AFTER_COMMENTS = re.compile(_ELEMENT_TAG)
 
 
 _CLOSING_TAG = re.compile(r"</([A-Za-z][A-Za-z0-9]*)\s*>")
+_BARE_TAG = re.compile(r"<([A-Za-z][A-Za-z0-9]*)>")
 
 
 def _set_apart(match: re.Match[str], *, cjk: bool = False) -> bool:
@@ -134,6 +136,7 @@ def _type_parameter(match: re.Match[str]) -> bool:
 def _title_tags(title: str) -> str:
     closed = set(_CLOSING_TAG.findall(title))
     closed_blind = {name.lower() for name in closed if len(name) > 1}
+    bare = set(_BARE_TAG.findall(title)) if "/>" in title else set()  # (once: "<br/> " × 10⁵)
 
     def tag(match: re.Match[str]) -> str:
         name = match.group(1)
@@ -155,7 +158,7 @@ def _title_tags(title: str) -> str:
             not closed
             and text == f"<{name}/>"
             and _set_apart(match, cjk=name in _INERT_BARE)
-            and (name in _INERT_BARE or f"<{name}>" in title)
+            and (name in _INERT_BARE or name in bare)
         ):
             # "为什么 <img/> 标签不需要闭合" (a picture without a source shows
             # nothing), "<br> 和 <br/> 的区别" — named too; "降准 <br/> 释放" is
