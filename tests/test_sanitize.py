@@ -424,9 +424,22 @@ def test_a_lazy_picture_s_noscript_fallback_is_the_picture(html: str, shown: str
             "<p>甲丙</p>",
         ),
         ('<p>甲<span style="clip-path: inset(50%)">乙</span>丙</p>', "<p>甲丙</p>"),
+        (
+            '<p>甲<span style="position: fixed; clip: rect(1px, 1px, 1px, 1px)">乙</span>丙</p>',
+            "<p>甲丙</p>",
+        ),
         # Not positioned, a far "left" moves nothing; a small shift is layout.
         ('<p>甲<span style="left:-9999px">乙</span>丙</p>', "<p>甲<span>乙</span>丙</p>"),
         ('<p style="margin-left:-20px">甲</p>', "<p>甲</p>"),
+        # A clip that keeps something, or one without absolute position, shows;
+        # a negative top margin draws over what stands above.
+        (
+            '<p>上证<span style="position:absolute;clip:rect(0,auto,auto,0)">收涨</span></p>',
+            "<p>上证<span>收涨</span></p>",
+        ),
+        ('<p>甲<span style="clip:rect(0 0 0 0)">乙</span></p>', "<p>甲<span>乙</span></p>"),
+        ('<div style="clip-path: inset(50% 0 0 0)">甲</div>', "<div>甲</div>"),
+        ('<p style="margin-top:-1000px">甲</p>', "<p>甲</p>"),
         (
             '<p>甲<span style="position:relative;left:-5px">乙</span>丙</p>',
             "<p>甲<span>乙</span>丙</p>",
@@ -508,6 +521,7 @@ def test_an_odd_size_in_an_image_style_is_ignored() -> None:
         "file= " + "<img" * 40_000,
         "<p style=x>" + "<b" * 40_000,
         "clip " + "<b style=" * 40_000,
+        "clip<p" + " style=x" * 40_000 + ">",
     ],
 )
 def test_unclosed_tags_are_scanned_in_one_pass(html: str) -> None:

@@ -62,27 +62,35 @@ _HIDDEN = re.compile(r"<[a-z][^<>]*[\s/\"']hidden(?:[\s/>]|=(?![\"']?until-found
 
 # A style that shows nothing of an element: off the page (a positioned
 # left:-9999px, margin-left:-9999px) or clipped to nothing (a screen reader's
-# text).  A shift of less than 999 units may be layout, and shows; a text
-# indent moves a first line only.
+# text: an absolute element clipped to rect(0 0 0 0), or clip-path inset(50%)).
+# A shift of less than 999 units may be layout, and shows; a text indent
+# moves a first line only, a negative top margin over what stands above.
 _FAR = r"\s*:\s*-(?:\d{4,}|999)(?:\.\d*)?(?:[a-z]+|%)?\s*(?:!important\s*)?(?:;|$)"
-_OFF_PAGE = re.compile(rf"(?:^|;)\s*(?:margin-left|margin-top){_FAR}", re.IGNORECASE)
+_OFF_PAGE = re.compile(rf"(?:^|;)\s*margin-left{_FAR}", re.IGNORECASE)
 _POSITIONED_OFF_PAGE = re.compile(rf"(?:^|;)\s*(?:left|top|right){_FAR}", re.IGNORECASE)
 _POSITIONED = re.compile(r"(?:^|;)\s*position\s*:\s*(?:absolute|fixed|relative)", re.IGNORECASE)
-_CLIPPED = re.compile(
-    r"(?:^|;)\s*(?:clip\s*:\s*rect\(\s*(?:0|1px)[\s,)p]|clip-path\s*:\s*inset\(\s*(?:50|100)%)",
-    re.IGNORECASE,
+_ABSOLUTE = re.compile(r"(?:^|;)\s*position\s*:\s*(?:absolute|fixed)", re.IGNORECASE)
+_NOTHING = r"(?:0|1px)"
+_CLIPPED_AWAY = re.compile(
+    rf"(?:^|;)\s*clip\s*:\s*rect\(\s*{_NOTHING}(?:\s*,?\s*{_NOTHING}){{3}}\s*\)", re.IGNORECASE
 )
-# … in a tag (the prepass's cheap test; [^<>]*: linear on unclosed tags).
-_UNSEEN_TAG = re.compile(r"<[a-z][^<>]*\sstyle\s*=[^<>]*(?::\s*-(?:\d{4}|999)|clip)")
+_INSET_AWAY = re.compile(r"(?:^|;)\s*clip-path\s*:\s*inset\(\s*(?:50|100)%\s*\)", re.IGNORECASE)
+# Each style attribute's value (the prepass's cheap test reads them one by one).
+_STYLE_VALUE = re.compile(r"""\sstyle\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]*))""", re.IGNORECASE)
 
 
 def unseen(style: str) -> bool:
     """Whether an inline style keeps its element's text from being seen."""
     return bool(
         _OFF_PAGE.search(style)
-        or _CLIPPED.search(style)
+        or _INSET_AWAY.search(style)
+        or (_CLIPPED_AWAY.search(style) and _ABSOLUTE.search(style))
         or (_POSITIONED_OFF_PAGE.search(style) and _POSITIONED.search(style))
     )
+
+
+def _some_style_unseen(lower: str) -> bool:
+    return any(unseen(next(filter(None, m.groups()), "")) for m in _STYLE_VALUE.finditer(lower))
 
 
 def needs_prepass(html: str) -> bool:
@@ -99,7 +107,7 @@ def needs_prepass(html: str) -> bool:
     if (
         "style" in lower
         and ("clip" in lower or ":-" in lower or ": -" in lower)
-        and _UNSEEN_TAG.search(lower)
+        and _some_style_unseen(lower)
     ):
         return True
     return ("data-" in lower or "file=" in lower) and bool(_LAZY.search(lower))
