@@ -263,6 +263,10 @@ def test_what_goes_on_the_wire(written: str, sent: str) -> None:
             "https://a.example/f?keyword=央行&tokens_only=1",
             "https://a.example/f?keyword=央行&tokens_only=1",
         ),
+        (
+            "https://pt.example/torrentrss.php?passkey=p&rsskey=r&authkey=a&sesskey=s",
+            "https://pt.example/torrentrss.php?passkey=…&rsskey=…&authkey=…&sesskey=…",
+        ),
     ],
 )
 def test_a_url_is_shown_without_its_secrets(url: str, expected: str) -> None:

@@ -331,12 +331,12 @@ def without_userinfo(url: str) -> str:
 # Query parameters that carry a secret: RSSHub's access key (`?key=…`, or
 # `?code=` its MD5 with the route), API tokens — by a name that ends in a
 # secret's word (`feed_token`, GitLab's private feeds; `X-Amz-Signature`,
-# `client_secret`, `apiKey`), or that is one of the short ones whole or after a
-# separator (`key`, `sort_key`; not `monkey` or `keyword`).  Not `code` of
-# another kind (`?code=600519`, a stock).
+# `client_secret`, `apiKey`, a private tracker's `passkey`), or that is one of
+# the short ones whole or after a separator (`key`, `sort_key`; not `monkey`
+# or `keyword`).  Not `code` of another kind (`?code=600519`, a stock).
 _SECRET_NAME = (
     r"[\w.-]*?(?:token|secret|signature|password|passwd|credentials?|api_?key|access_?key"
-    r"|app_?key)"
+    r"|app_?key|pass_?key|auth_?key|rss_?key|sess_?key|private_?key)"
     r"|(?:[\w.-]*[_.-])?(?:key|sig|auth|pwd)"
 )
 _SECRET_QUERY = re.compile(
