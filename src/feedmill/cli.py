@@ -965,6 +965,11 @@ _HANGUP = () if signal.getsignal(signal.SIGHUP) is signal.SIG_IGN else (signal.S
 _STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, *_HANGUP)
 
 
+def _own_action(sig: int) -> Any:
+    """What Python does with ``sig`` by itself: Ctrl-C raises, the others end it."""
+    return signal.default_int_handler if sig == signal.SIGINT else signal.SIG_DFL
+
+
 def _note_signal(signum: int, _frame: Any) -> None:
     _NOTED_SIGNALS.append(signum)
 
@@ -989,10 +994,8 @@ def _default_signals() -> None:
     as the default action would have (130, 143: nothing has begun)."""
     if signal.getsignal(signal.SIGTERM) is not _note_signal:
         return  # not started by `__main__` (tests, an embedding program)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    for sig in _HANGUP:
-        signal.signal(sig, signal.SIG_DFL)
+    for sig in _STOP_SIGNALS:
+        signal.signal(sig, _own_action(sig))
     if _NOTED_SIGNALS:
         first = _NOTED_SIGNALS[0]
         _NOTED_SIGNALS.clear()
@@ -1013,11 +1016,7 @@ def _signals_noted() -> Iterator[None]:
         _NOTED_SIGNALS.clear()
     previous = {sig: signal.signal(sig, _note_signal) for sig in _STOP_SIGNALS}
     if adopted:  # what comes after the command: Python's own actions
-        previous = {
-            signal.SIGTERM: signal.SIG_DFL,
-            signal.SIGINT: signal.default_int_handler,
-            **dict.fromkeys(_HANGUP, signal.SIG_DFL),
-        }
+        previous = {sig: _own_action(sig) for sig in _STOP_SIGNALS}
     try:
         yield
     finally:
@@ -1054,7 +1053,7 @@ def _stop_on_signals(mill: Any) -> Iterator[list[int]]:
     for sig, before in previous.items():  # what a second signal does: Python's own
         if before is _note_signal:
             noting = True
-            previous[sig] = signal.default_int_handler if sig == signal.SIGINT else signal.SIG_DFL
+            previous[sig] = _own_action(sig)
     if noting and _NOTED_SIGNALS:
         handler(_NOTED_SIGNALS[0], None)
         _NOTED_SIGNALS.clear()  # heeded
