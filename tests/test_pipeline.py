@@ -1446,16 +1446,13 @@ def test_a_worker_killed_while_it_answers_breaks_the_pool_not_the_pass() -> None
     waited for the rest of it for good, and the pass with it, holding the
     site's lock.  The pool is broken instead, and each caller falls back."""
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
-    from feedmill.poolwatch import watched
+    from feedmill.poolwatch import watched_pool
 
     from support import poison
 
-    pool = watched(
-        ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("forkserver"))
-    )
+    pool = watched_pool(max_workers=2, mp_context=multiprocessing.get_context("forkserver"))
     try:
         assert pool.submit(poison.answer, 1).result(timeout=60) == 1  # the workers started
         doomed = pool.submit(poison.die_while_answering)

@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import errno
 import os
-import signal
 import threading
 import time
 import uuid
@@ -237,25 +236,6 @@ async def all_or_none(coroutines: Iterable[Coroutine[Any, Any, Any]]) -> None:
         raise
 
 
-def _start_resource_tracker() -> None:
-    """multiprocessing's resource tracker, started ignoring SIGHUP (an ignored
-    signal stays so across its exec): a terminal closed under a pass sends it
-    to the whole group, and the tracker, dead, was started again and wrote a
-    traceback while the pass stopped.  (It ignores SIGINT and SIGTERM itself;
-    the forkserver and the workers ignore SIGHUP: `forkserver_signals`.)  A
-    SIGHUP in this moment is lost: the pass runs on."""
-    from multiprocessing import resource_tracker
-
-    if threading.current_thread() is not threading.main_thread():
-        resource_tracker.ensure_running()
-        return
-    before = signal.signal(signal.SIGHUP, signal.SIG_IGN)
-    try:
-        resource_tracker.ensure_running()
-    finally:
-        signal.signal(signal.SIGHUP, before)
-
-
 def forkserver_preload(*, dedupe: bool, search: bool) -> list[str]:
     """The modules the workers' forkserver imports before it forks them
     (Ctrl-C ignored first: `feedmill.forkserver_signals`).
@@ -456,7 +436,7 @@ class Mill:
     def pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
             from feedmill.parentwatch import init_worker
-            from feedmill.poolwatch import watched
+            from feedmill.poolwatch import watched_pool
 
             # forkserver: no fork of a process that runs threads (event loop,
             # database thread), and workers start from a clean interpreter
@@ -465,13 +445,8 @@ class Mill:
             context.set_forkserver_preload(
                 forkserver_preload(dedupe=self.dedupe is not None, search=self.config.search)
             )
-            _start_resource_tracker()
-            self._pool = watched(
-                ProcessPoolExecutor(
-                    max_workers=self.workers,
-                    mp_context=context,
-                    initializer=init_worker,
-                )
+            self._pool = watched_pool(
+                max_workers=self.workers, mp_context=context, initializer=init_worker
             )
         return self._pool
 

@@ -1,17 +1,21 @@
-"""A process pool that cannot wait for a dead worker for good."""
+"""A process pool that cannot wait for a dead worker for good, nor lose its
+resource tracker to a terminal's hangup."""
 
 from __future__ import annotations
 
+import signal
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import suppress
+from typing import Any
 
 STUCK_AFTER = 2.0  # seconds: how long a dead worker may go unnoticed by its pool
 
 
-def watched(pool: ProcessPoolExecutor) -> ProcessPoolExecutor:
-    """``pool``, with a thread that breaks it should it not notice a worker died.
+def watched_pool(**options: Any) -> ProcessPoolExecutor:
+    """A ProcessPoolExecutor of ``options``, with a thread that breaks it
+    should it not notice a worker died.
 
     CPython's pool reads a worker's result whole: a worker killed while it
     wrote one (a batch of rendered posts, 90 KB; a SIGTERM to the whole
@@ -20,7 +24,12 @@ def watched(pool: ProcessPoolExecutor) -> ProcessPoolExecutor:
     process too — and every job's caller with it, and the pass, holding the
     site's lock.  A worker dead that long unnoticed: the others are ended,
     this process's end of the pipe closed, and the pool breaks as it does
-    for any dead worker (BrokenProcessPool: each caller's own fallback)."""
+    for any dead worker (BrokenProcessPool: each caller's own fallback).
+
+    The pool's queues start multiprocessing's resource tracker: first, the
+    tracker is started ignoring SIGHUP (`_start_resource_tracker`)."""
+    _start_resource_tracker()
+    pool = ProcessPoolExecutor(**options)
     threading.Thread(
         target=_break_when_stuck, args=(pool,), name="feedmill-pool-watch", daemon=True
     ).start()
@@ -53,3 +62,22 @@ def _break_when_stuck(pool: ProcessPoolExecutor, every: float = 0.25) -> None:
             with suppress(OSError):
                 results._writer.close()
             return
+
+
+def _start_resource_tracker() -> None:
+    """multiprocessing's resource tracker, started ignoring SIGHUP (an ignored
+    signal stays so across its exec): a terminal closed under a pass sends it
+    to the whole group, and the tracker, dead, was started again and wrote a
+    traceback while the pass stopped.  (It ignores SIGINT and SIGTERM itself;
+    the forkserver and the workers ignore SIGHUP: `forkserver_signals`,
+    `parentwatch`.)  A SIGHUP in this moment is lost: the pass runs on."""
+    from multiprocessing import resource_tracker
+
+    if threading.current_thread() is not threading.main_thread():
+        resource_tracker.ensure_running()
+        return
+    before = signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    try:
+        resource_tracker.ensure_running()
+    finally:
+        signal.signal(signal.SIGHUP, before)

@@ -351,17 +351,14 @@ def _promotions(
     return out
 
 
-def _released(
-    conn: Connection, job: FeedJob, original_id: int, story: dedupe_store.Story
-) -> list[Heir]:
+def _released(conn: Connection, job: FeedJob, original_id: int, story: dedupe_store.Story) -> None:
     """A post its feed edited into another ``story`` (its stored fingerprint
     replaced already): the copies it held back that tell that story no more
     follow another post of theirs, or take a post of their own — the
     earliest of one story; the others of it then follow that one.  Held
-    back behind the new story, theirs was on no page of the site.  Returns
-    the copies posted."""
+    back behind the new story, theirs was on no page of the site (publish
+    writes the posts it makes pending)."""
     assert job.dedupe is not None
-    heirs: list[Heir] = []
     for copy in held_copies(conn, original_id):
         told = fingerprint(copy.title, copy.content)
         if same_story(told, story.fingerprint, job.dedupe.threshold).duplicate:
@@ -372,10 +369,8 @@ def _released(
             follow(conn, copy.id, match.original_id)
             mark_stale(conn, [match.original_id])  # its post lists the copy now
             continue
-        heir = post_copy(conn, copy, heir_name)
-        _index_heirs(conn, job, [heir])  # the next copy of its story finds it
-        heirs.append(heir)
-    return heirs
+        # The next copy of its story finds it.
+        _index_heirs(conn, job, [post_copy(conn, copy, heir_name)])
 
 
 def _others_told(

@@ -456,19 +456,17 @@ def _tokenized(
             yield rows, _tokenize(rows)
         return
     import multiprocessing
-    from concurrent.futures import Future, ProcessPoolExecutor
+    from concurrent.futures import Future
 
     from feedmill.parentwatch import init_worker
-    from feedmill.poolwatch import watched
+    from feedmill.poolwatch import watched_pool
 
     # As the pipeline does: no fork of a process that may run threads;
     # workers that end with this process (a search killed with -9); a worker
     # killed while it answers breaks the pool, which would wait for good.
     context = multiprocessing.get_context("forkserver")
     ahead: deque[tuple[list[_Row], Future[list[TokenizedDoc]]]] = deque()
-    with watched(
-        ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=init_worker)
-    ) as pool:
+    with watched_pool(max_workers=workers, mp_context=context, initializer=init_worker) as pool:
         for rows in batches:
             ahead.append((rows, pool.submit(_tokenize, rows)))
             if len(ahead) > 2 * workers:
