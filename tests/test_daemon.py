@@ -1356,3 +1356,17 @@ def test_a_stop_while_a_saved_config_settles_reads_none_of_it(tmp_path: Path) ->
     config_path.write_text("site: .\nfeeds: []\n", encoding="utf-8")  # being saved
     mill.stopping.set()
     assert cli_module._reloaded(mill, config, stamp) == (config, stamp)
+
+
+def test_a_config_time_ahead_of_the_clock_is_no_save_under_way(tmp_path: Path) -> None:
+    """Copied with its time from a machine whose clock runs fast (`rsync -a`):
+    it looked just changed, and every reload waited the full 30 s."""
+    from feedmill import cli as cli_module
+    from feedmill.config import load_config
+
+    config = load_config(write_config(tmp_path, [{"url": "a.xml", "group": "g", "source": "a"}]))
+    just_now = cli_module._stamps(config)
+    assert cli_module._changed_within(just_now, 60)
+    ahead = time.time() + 3600
+    os.utime(config.path, (ahead, ahead))
+    assert not cli_module._changed_within(cli_module._stamps(config), 60)
