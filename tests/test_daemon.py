@@ -1273,7 +1273,7 @@ def test_a_config_saved_in_pieces_is_read_once_whole(
     (original,) = posts(tmp_path)  # 乙's, the story's first telling
     config.write_text(head + first + second, encoding="utf-8")
     with ended(feedmill("run", "--every", "1s", cwd=tmp_path)) as daemon:
-        wait_for(lambda: _entry_count(tmp_path) == 2)  # 甲's copy stored, held back
+        wait_for(lambda: _stored_entries(tmp_path) == 2)  # 甲's copy stored, held back
         for _ in range(4):  # each piece stands for less than a second
             with config.open("r+", encoding="utf-8") as file:
                 file.truncate()
@@ -1287,12 +1287,6 @@ def test_a_config_saved_in_pieces_is_read_once_whole(
         _, err = stop_cleanly(daemon)
     assert "no longer in the config" not in err, err
     assert list(posts(tmp_path)) == [original]
-
-
-def _entry_count(site: Path) -> int:
-    with contextlib.closing(sqlite3.connect(site / ".feedmill" / "state.db")) as db:
-        (count,) = db.execute("SELECT count(*) FROM entries").fetchone()
-    return int(count)
 
 
 def test_a_daemon_s_log_says_when_it_started_and_with_what(
