@@ -303,7 +303,9 @@ def prepass(html: str, *, base: str | None, iframe_hosts: frozenset[str]) -> str
             # A task list's box (掘金's Markdown): the sanitizer drops form
             # controls, and done and open items read alike.
             mark = "☑" if box.get("checked") is not None else "☐"
-            _as_text(box, mark if (box.tail or "x")[0].isspace() else mark + " ")
+            tail = box.tail or ""
+            box.tail = mark + ("" if tail[:1].isspace() else " ") + tail
+            box.drop_tree()  # (its tail kept)
             changed = True
     for media in root.iter("video", "audio", "source"):
         lazy = (media.get("data-src") or "").strip()
@@ -321,17 +323,6 @@ def prepass(html: str, *, base: str | None, iframe_hosts: frozenset[str]) -> str
     if not changed:
         return html
     return inner_html(root)
-
-
-def _as_text(element: Any, text: str) -> None:
-    """``element`` replaced by ``text`` (its tail kept)."""
-    text += element.tail or ""
-    before, parent = element.getprevious(), element.getparent()
-    if before is not None:
-        before.tail = (before.tail or "") + text
-    else:
-        parent.text = (parent.text or "") + text
-    parent.remove(element)
 
 
 def inner_html(root: Any) -> str:
