@@ -33,10 +33,12 @@ def feedmill(
     session: bool = False,
     env: dict[str, str] | None = None,
     stderr: IO[str] | None = None,
+    nohup: bool = False,
 ) -> subprocess.Popen[str]:
     """`feedmill *args` in ``cwd`` (in ``env``, else ours); with ``session``, in a
     process group of its own, which a signal to the whole group (systemd, a
-    terminal) reaches; its stderr to ``stderr`` (read while it runs), else a pipe."""
+    terminal) reaches; its stderr to ``stderr`` (read while it runs), else a
+    pipe; with ``nohup``, SIGHUP ignored from its start, as `nohup` does."""
     return subprocess.Popen(
         [sys.executable, "-m", "feedmill", *args],
         cwd=cwd,
@@ -45,6 +47,7 @@ def feedmill(
         stderr=stderr or subprocess.PIPE,
         text=True,
         start_new_session=session,
+        preexec_fn=(lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN)) if nohup else None,
     )
 
 
@@ -1310,15 +1313,7 @@ def test_a_daemon_started_under_nohup_outlives_a_hangup(
     """`nohup feedmill run --every …`: SIGHUP, ignored when it began, stays so."""
     url = feed_server.add("/feed", body=many(2))
     write_config(tmp_path, [{"url": url, "group": "g", "source": "a"}], interval="1s")
-    daemon = subprocess.Popen(
-        [sys.executable, "-m", "feedmill", "run", "--every", "1s"],
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN),  # what nohup does
-    )
-    with ended(daemon):
+    with ended(feedmill("run", "--every", "1s", cwd=tmp_path, nohup=True)) as daemon:
         wait_for(lambda: len(posts(tmp_path)) == 2)
         daemon.send_signal(signal.SIGHUP)
         time.sleep(1.5)
