@@ -502,7 +502,7 @@ def test_a_held_back_flash_grown_into_the_article_takes_both_flashes_posts(
     config = write_config(tmp_path, _write_sources(tmp_path, [lead, later]))
     assert "posts: 2 new" in cli("run", "-c", str(config)).stdout
     config = write_config(tmp_path, _write_sources(tmp_path, [lead, later, copy]))
-    assert "1 duplicates" in cli("run", "-c", str(config)).stdout
+    assert "1 duplicate " in cli("run", "-c", str(config)).stdout
     grown = {**article, "id": "grows", "source": "东方财富"}
     config = write_config(tmp_path, _write_sources(tmp_path, [lead, later, grown]))
     _one_post_for_both_flashes(tmp_path, cli("run", "-c", str(config)).stdout, "grows")
@@ -524,7 +524,7 @@ def test_a_fuller_copy_of_two_flashes_one_deleted_by_hand_is_held_back(
     (tmp_path / "source" / "_posts" / gone).unlink()  # by its owner
     config = write_config(tmp_path, _write_sources(tmp_path, [lead, later, article]))
     result = cli("run", "-c", str(config))
-    assert "1 duplicates" in result.stdout and "replaced" not in result.stdout, result.stdout
+    assert "1 duplicate " in result.stdout and "replaced" not in result.stdout, result.stdout
     assert set(posts(tmp_path)) == set(kept)
     # Its feed edits it: a held-back copy grown fuller is promoted — not this one.
     edited = {**article, "html": article["html"].replace("。", "；", 1)}
@@ -634,7 +634,7 @@ def test_a_flash_posted_first_gives_way_to_its_fuller_telling(tmp_path: Path) ->
                 "title": "9月LPR出炉：1年期3.65%，5年期以上4.3%"}  # fmt: skip
     config = write_config(tmp_path, _write_sources(tmp_path, [flash, reworded]))
     first = cli("run", "-c", str(config))
-    assert "posts: 1 new" in first.stdout and "1 duplicates" in first.stdout, first.stdout
+    assert "posts: 1 new" in first.stdout and "1 duplicate " in first.stdout, first.stdout
     (flash_post,) = posts(tmp_path)
 
     config = write_config(tmp_path, _write_sources(tmp_path, [flash, reworded, article]))
@@ -657,7 +657,7 @@ def test_a_flash_posted_first_gives_way_to_its_fuller_telling(tmp_path: Path) ->
     # A rewrite of the article's length is held back behind it, as before.
     config = write_config(tmp_path, _write_sources(tmp_path, [flash, reworded, article, rewrite]))
     third = cli("run", "-c", str(config))
-    assert "posts: 0 new, 1 updated" in third.stdout and "1 duplicates" in third.stdout
+    assert "posts: 0 new, 1 updated" in third.stdout and "1 duplicate " in third.stdout
     ((same, post),) = posts(tmp_path).items()
     assert same == name and rewrite["source"] in _also_reported(post)
     # One post unchanged: the 快讯's feed, unchanged since, counts none now.
@@ -675,7 +675,7 @@ def test_the_fuller_copys_own_flash_held_back_stays_held_back(tmp_path: Path) ->
     config = write_config(tmp_path, _write_sources(tmp_path, [flash]))
     assert cli("run", "-c", str(config)).code == 0
     config = write_config(tmp_path, _write_sources(tmp_path, [flash, b_flash]))
-    assert "1 duplicates" in cli("run", "-c", str(config)).stdout
+    assert "1 duplicate " in cli("run", "-c", str(config)).stdout
     config = write_config(tmp_path, _write_sources(tmp_path, [flash, b_flash, article]))
     result = cli("run", "-c", str(config))
     assert "posts: 1 new" in result.stdout and "1 replaced" in result.stdout, result.stdout
@@ -696,7 +696,7 @@ def test_a_fuller_copy_that_also_copies_another_post_is_held_back_behind_it(
     assert "posts: 2 new" in cli("run", "-c", str(config)).stdout
     config = write_config(tmp_path, _write_sources(tmp_path, [b, c, d]))
     result = cli("run", "-c", str(config))
-    assert "1 duplicates" in result.stdout and "replaced" not in result.stdout, result.stdout
+    assert "1 duplicate " in result.stdout and "replaced" not in result.stdout, result.stdout
     assert _clusters(tmp_path / ".feedmill" / "state.db")[d["id"]] == c["id"]
 
 
@@ -773,7 +773,7 @@ def test_a_held_back_flash_its_feed_grows_into_the_article_takes_the_post(
     config = write_config(tmp_path, _write_sources(tmp_path, [flash]))
     assert cli("run", "-c", str(config)).code == 0
     config = write_config(tmp_path, _write_sources(tmp_path, [flash, b_flash]))
-    assert "1 duplicates" in cli("run", "-c", str(config)).stdout
+    assert "1 duplicate " in cli("run", "-c", str(config)).stdout
     grown = {**b_flash, "title": article["title"], "html": article["html"]}
     config = write_config(tmp_path, _write_sources(tmp_path, [flash, grown]))
     result = cli("run", "-c", str(config))
@@ -798,7 +798,7 @@ def test_a_held_back_copy_whose_key_now_holds_another_story_takes_a_post_of_its_
     assert cli("run", "-c", str(config)).code == 0
     (name,) = posts(tmp_path)
     config = write_config(tmp_path, _write_sources(tmp_path, [flash, b_flash]))
-    assert "1 duplicates" in cli("run", "-c", str(config)).stdout
+    assert "1 duplicate " in cli("run", "-c", str(config)).stdout
     other = {**b_flash, "title": article["title"], "html": STORIES["s004-a"]["html"]}
     config = write_config(tmp_path, _write_sources(tmp_path, [flash, other]))
     result = cli("run", "-c", str(config))
@@ -825,7 +825,7 @@ def test_a_held_back_copy_edited_into_another_posted_story_stays_held(tmp_path: 
     assert cli("run", "-c", str(config)).code == 0
     before = set(posts(tmp_path))
     config = write_config(tmp_path, _write_sources(tmp_path, [flash, third, b_flash]))
-    assert "1 duplicates" in cli("run", "-c", str(config)).stdout
+    assert "1 duplicate " in cli("run", "-c", str(config)).stdout
     other = {**b_flash, "title": third["title"], "html": third["html"]}
     config = write_config(tmp_path, _write_sources(tmp_path, [flash, third, other]))
     result = cli("run", "-c", str(config))
@@ -893,7 +893,7 @@ def test_a_flash_deleted_by_hand_keeps_its_story_off_the_site(tmp_path: Path) ->
     (tmp_path / "source" / "_posts" / name).unlink()  # by its owner
     config = write_config(tmp_path, _write_sources(tmp_path, [flash, article]))
     result = cli("run", "-c", str(config))
-    assert "1 duplicates" in result.stdout and "replaced" not in result.stdout, result.stdout
+    assert "1 duplicate " in result.stdout and "replaced" not in result.stdout, result.stdout
     assert posts(tmp_path) == {}
 
 
@@ -910,7 +910,7 @@ def test_a_flash_that_retention_archived_keeps_its_place(tmp_path: Path) -> None
         tmp_path, _write_sources(tmp_path, [flash, newer, article]), retention={"max_posts": 1}
     )
     result = cli("run", "-c", str(config))
-    assert "1 duplicates" in result.stdout and "replaced" not in result.stdout, result.stdout
+    assert "1 duplicate " in result.stdout and "replaced" not in result.stdout, result.stdout
     assert _clusters(tmp_path / ".feedmill" / "state.db")[article["id"]] == flash["id"]
 
 
@@ -992,7 +992,7 @@ def test_a_copy_whose_link_changed_is_listed_with_its_new_link(tmp_path: Path) -
     config = write_config(tmp_path, _write_sources(tmp_path, [first]))
     assert cli("run", "-c", str(config)).code == 0
     config = write_config(tmp_path, _write_sources(tmp_path, [first, copy]))
-    assert "1 duplicates" in cli("run", "-c", str(config)).stdout
+    assert "1 duplicate " in cli("run", "-c", str(config)).stdout
     (post,) = posts(tmp_path).values()
     assert f'href="https://news.example/{copy["id"]}"' in post
 
@@ -1100,7 +1100,7 @@ def test_a_copy_after_a_story_passed_to_another_feed_is_listed_under_its_post(
     edited = {**posted, "id": "edited", "source": LPR[0]["source"],
               "title": posted["title"] + "（更新）", "html": posted["html"].replace("。", "！", 1)}  # fmt: skip
     config = write_config(tmp_path, kept + _write_sources(tmp_path, [edited]))
-    assert "1 duplicates" in cli("run", "-c", str(config)).stdout
+    assert "1 duplicate " in cli("run", "-c", str(config)).stdout
     (post,) = posts(tmp_path).values()
     assert _also_reported(post) == [LPR[0]["source"]]
 
@@ -1163,7 +1163,7 @@ def test_the_same_link_from_two_feeds_merges_however_short(tmp_path: Path) -> No
         ],
     )
     assert cli("run", "-c", str(config), "--feed", "a.xml").code == 0
-    assert "1 duplicates" in cli("run", "-c", str(config)).stdout
+    assert "1 duplicate " in cli("run", "-c", str(config)).stdout
     assert len(posts(tmp_path)) == 1
 
 
@@ -1376,7 +1376,7 @@ def test_a_flood_of_templated_items_neither_merges_nor_hides_other_copies(
     result = cli("run", "-c", str(config))
     assert result.code == 0, result.stderr
     assert len(posts(tmp_path)) == 61
-    assert "1 duplicates" in result.stdout
+    assert "1 duplicate " in result.stdout
     cluster = _clusters(tmp_path / ".feedmill" / "state.db")
     assert cluster[copy["id"]] == first["id"]
 
@@ -1399,7 +1399,7 @@ def test_stories_indexed_before_fingerprints_were_stored_are_still_compared(
     config = write_config(tmp_path, _write_sources(tmp_path, [first, copy]))
     result = cli("run", "-c", str(config))
     assert result.code == 0, result.stderr
-    assert "1 duplicates" in result.stdout
+    assert "1 duplicate " in result.stdout
     assert _clusters(state)[copy["id"]] == first["id"]
 
 

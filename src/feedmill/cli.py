@@ -402,7 +402,8 @@ def _report(summary: Any, stamp: str = "", *, fetched: bool = True) -> None:
         skipped += f", {summary.feeds_stopped} not reached (stopped; fetched next time)"
     held = f" · {summary.archived} archived" if summary.archived else ""
     if summary.blocked or summary.duplicates:
-        held += f" · held back: {summary.blocked} blocked, {summary.duplicates} duplicates"
+        copies = "duplicate" if summary.duplicates == 1 else "duplicates"
+        held += f" · held back: {summary.blocked} blocked, {summary.duplicates} {copies}"
     if summary.replaced:
         held += f" · {summary.replaced} replaced by a fuller copy"
     feeds = (
