@@ -1077,6 +1077,24 @@ def test_status_tells_when_nothing_has_polled_the_feeds_for_long(tmp_path: Path)
     )
 
 
+def test_status_shows_a_last_attempt_ahead_of_the_clock_as_such(tmp_path: Path) -> None:
+    """The clock set back since a run (a machine whose clock ran ahead, put
+    right): its times are no "0s ago", and the feed is due at once."""
+    write_config(tmp_path, FEEDS)
+    publish(tmp_path, items(2))
+    config = str(tmp_path / "feedmill.yml")
+    with sqlite3.connect(tmp_path / ".feedmill" / "state.db") as db:
+        db.execute(
+            "UPDATE feeds SET last_attempt_at = datetime('now', '+3 hours', '+630 seconds'),"
+            " last_success_at = datetime('now', '+3 hours', '+630 seconds'),"
+            " next_attempt_at = datetime('now', '+4 hours')"
+        )
+    table = cli("status", "-c", config).stdout
+    assert table.count("3h10m ahead of the clock") == 2, table
+    assert "0s ago" not in table
+    assert "feeds: 0 ok, 1 unchanged, 0 failed ·" in cli("run", "-c", config, "--due").stdout
+
+
 def test_status_can_list_only_the_failing_feeds(tmp_path: Path) -> None:
     write_config(
         tmp_path,

@@ -1667,6 +1667,8 @@ def _ago(iso: str | None) -> str:
     if not iso:
         return "never"
     seconds = (datetime.now(UTC) - datetime.fromisoformat(iso)).total_seconds()
+    if seconds <= -60:  # the clock set back since: "0s ago" hid it
+        return f"{_span(-seconds)} ahead of the clock"
     return f"{_span(seconds)} ago"
 
 
