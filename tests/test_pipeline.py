@@ -7,6 +7,9 @@ import email.utils
 import json
 import os
 import re
+import resource
+import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -1093,6 +1096,65 @@ def test_status_shows_a_last_attempt_ahead_of_the_clock_as_such(tmp_path: Path) 
     assert table.count("3h10m ahead of the clock") == 2, table
     assert "0s ago" not in table
     assert "feeds: 0 ok, 1 unchanged, 0 failed ·" in cli("run", "-c", config, "--due").stdout
+
+
+def _status_on_a_full_disk(site: Path) -> subprocess.CompletedProcess[str]:
+    """`status` where no file may grow past 4 KiB: SQLite cannot size the
+    shared memory its write-ahead log needs (32 KiB), as on a full disk
+    (where it says the same "disk I/O error")."""
+
+    def no_room() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+
+    return subprocess.run(
+        [sys.executable, "-B", "-m", "feedmill", "status", "-c", str(site)],
+        capture_output=True,
+        text=True,
+        preexec_fn=no_room,
+        timeout=120,
+    )
+
+
+def test_status_reads_the_database_read_only_when_it_cannot_be_opened_to_write(
+    tmp_path: Path,
+) -> None:
+    """A full disk is when `status` is asked why the runs fail: it said
+    "cannot open the state database …: disk I/O error" and showed nothing."""
+    write_config(tmp_path, FEEDS)
+    publish(tmp_path, items(2))
+    shown = _status_on_a_full_disk(tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert "金融 / 证券时报网 / 要闻" in shown.stdout and "1 feed: 1 ok" in shown.stdout
+    assert "disk I/O error; what follows is read from it read-only" in shown.stderr
+    assert "not shown" not in shown.stderr  # nothing was left in its log
+    # Its database left as it was: the next run, with room, goes on from it.
+    assert "posts: 0 new, 0 updated, 2 unchanged" in cli("run", "-c", str(tmp_path)).stdout
+
+
+def test_status_read_only_says_when_writes_still_in_the_log_are_not_shown(
+    tmp_path: Path,
+) -> None:
+    write_config(tmp_path, FEEDS)
+    publish(tmp_path, items(2))
+    state = tmp_path / ".feedmill" / "state.db"
+    copy = tmp_path / "copy"
+    (copy / ".feedmill").mkdir(parents=True)
+    shutil.copy(tmp_path / "feedmill.yml", copy)
+    shutil.copytree(tmp_path / "source", copy / "source")
+    db = sqlite3.connect(state)
+    try:  # a write still in the log, not in the file: a pass killed, say
+        db.execute("PRAGMA wal_autocheckpoint=0")
+        db.execute("UPDATE feeds SET last_error = 'later' ")
+        db.commit()
+        for name in ("state.db", "state.db-wal"):
+            shutil.copy(state.with_name(name), copy / ".feedmill" / name)
+    finally:
+        db.close()
+    shown = _status_on_a_full_disk(copy)
+    assert shown.returncode == 0, shown.stderr
+    assert "1 feed: 1 ok, 0 failing" in shown.stdout  # as the file alone has it
+    assert "the writes still in state.db-wal are not shown" in shown.stderr
 
 
 def test_status_can_list_only_the_failing_feeds(tmp_path: Path) -> None:

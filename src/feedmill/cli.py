@@ -1528,7 +1528,7 @@ def status_rows(config: Config) -> list[dict[str, Any]]:
     from feedmill.publish.categories import derive_channel
     from feedmill.store import feeds as feed_store
     from feedmill.store import site as site_store
-    from feedmill.store.database import open_database, reading
+    from feedmill.store.database import open_to_read, reading
 
     urls = [f.url for f in config.feeds]
     if _no_database_yet(config):
@@ -1538,7 +1538,9 @@ def status_rows(config: Config) -> list[dict[str, Any]]:
         counts: dict[int, tuple[int, int]] = {}
         held: dict[int, tuple[int, int]] = {}
     else:
-        engine = open_database(config.database_url)
+        engine, note = open_to_read(config.database_url)
+        if note is not None:
+            err.print(f"note: {plain(note)}", soft_wrap=True)
         try:
             with reading(engine) as conn:  # never waits for a pass that is writing
                 # As `run` refuses it: another site's feeds are not this one's.

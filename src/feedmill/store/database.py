@@ -289,6 +289,57 @@ def open_database(url: str) -> Engine:
     return engine
 
 
+def open_to_read(url: str) -> tuple[Engine, str | None]:
+    """The database at ``url`` for a look that writes nothing (`status`), and
+    None — or, for a SQLite file that `open_database` cannot open for want of
+    room or of the right to write beside it (a full disk: the moment `status`
+    is asked why runs fail; a user who may only read the daemon's files), the
+    file opened read-only, and a note that says so."""
+    try:
+        return open_database(url), None
+    except StoreUnreachable:
+        raise
+    except StoreError as exc:
+        path = sqlite_file(url)
+        if path is None or not path.is_file():
+            raise
+        # Read-only through its write-ahead log (its -shm there to read); else
+        # the file alone, as it stands on disk: without the log's writes.
+        for query in ("mode=ro", "immutable=1"):
+            engine = _read_only(path, query)
+            try:
+                if current_revision(engine) == HEAD_REVISION:
+                    break
+            except DatabaseError:
+                pass
+            engine.dispose()
+        else:
+            raise exc from None
+        log = path.with_name(path.name + "-wal")
+        missing = (
+            f"; the writes still in {log.name} are not shown"
+            if query == "immutable=1" and log.is_file() and log.stat().st_size
+            else ""
+        )
+        return engine, f"{exc}; what follows is read from it read-only{missing}"
+
+
+def _read_only(path: Path, query: str) -> Engine:
+    uri = f"{path.resolve().as_uri()}?{query}"
+    engine = create_engine(
+        f"sqlite:///{path}",
+        creator=lambda: sqlite3.connect(uri, uri=True, timeout=LOCK_TIMEOUT),
+    )
+
+    def pragmas(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        dbapi_connection.execute("PRAGMA query_only=ON")
+
+    event.listen(engine, "connect", pragmas)
+    event.listen(engine, "begin", _begin_immediate)
+    return engine
+
+
 def _refusal(url: str, exc: BaseException) -> StoreError | None:
     """The StoreError that ``exc`` opening ``url`` amounts to (None: a bug, as it is)."""
     shown = redacted(url)
