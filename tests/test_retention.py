@@ -358,6 +358,11 @@ def test_a_move_interrupted_before_it_was_recorded_is_completed(tmp_path: Path) 
         ({"archive": "source/_data/archive"}, "archive: must not be inside source/_data"),
         ({"archive": "themes/landscape/source/arch"}, "archive: must not be inside themes/"),
         ({"archive": "public/arch"}, "archive: must not be inside public/"),
+        ({"archive": "source"}, "archive: a folder in source/ must start with _"),
+        ({"archive": "source/news"}, "archive: a folder in source/ must start with _"),
+        # Hexo runs every file in scripts/ as a plugin: a post there broke the build.
+        ({"archive": "scripts/old"}, "archive: must not be inside scripts/"),
+        ({"archive": ".git/old"}, "archive: must not be inside .git/"),
         ({"keep": 3}, "keep"),
     ],
 )
@@ -370,6 +375,33 @@ def test_a_bad_retention_setting_is_a_config_error(
     result = cli("run", "-c", str(config))
     assert result.code == 2
     assert message in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("archive", "message"),
+    [
+        ("src/_posts/old", "retention.archive: must not be inside src/_posts"),
+        ("src/_posts", "retention.archive: must not be inside src/_posts"),
+        ("src/news", "retention.archive: a folder in src/ must start with _ (src/_archive)"),
+        ("src/_drafts/old", "retention.archive: must not be inside src/_drafts"),
+        ("www/old", "retention.archive: must not be inside www/"),
+    ],
+)
+def test_the_archive_is_checked_against_the_sites_own_folders(
+    tmp_path: Path, archive: str, message: str
+) -> None:
+    """A site whose _config.yml moves its source (`source_dir: src`) and its
+    output (`public_dir: www`): `src/_posts/old` was taken, and Hexo built
+    the archived posts as posts there."""
+    (tmp_path / "_config.yml").write_text("title: x\nsource_dir: src\npublic_dir: www\n")
+    feeds = [{"url": "f.xml", "group": "g", "source": "s"}]
+    result = cli("run", "-c", str(write_config(tmp_path, feeds, retention={"archive": archive})))
+    assert result.code == 2
+    assert message in result.stderr
+    # Its own folders are where posts go; `source/about` is no page of this site.
+    for fine in ("src/_archive", "source/about", "public/old"):
+        config = write_config(tmp_path, feeds, retention={"archive": fine, "max_posts": 5})
+        assert cli("status", "-c", str(config)).code == 0, fine
 
 
 @pytest.mark.hexo

@@ -364,22 +364,46 @@ class RetentionSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True)
             raise _Invalid("archive", "must be a folder inside the site")
         if self.archive.startswith("~"):  # the home folder elsewhere in feedmill.yml
             raise _Invalid("archive", "must be a folder inside the site, named from it (no ~)")
-        parts = Path(self.archive).parts
-        if parts[:2] == ("source", "_posts"):
-            raise _Invalid("archive", "must not be inside source/_posts")
-        if parts[:2] == ("source", "_drafts"):  # built with `render_drafts` or `--draft`
-            raise _Invalid("archive", "must not be inside source/_drafts (Hexo can build drafts)")
-        if parts[:2] == ("source", "_data"):  # Hexo loads every file there as site data
-            raise _Invalid("archive", "must not be inside source/_data (Hexo reads it)")
-        if parts[:1] in (("themes",), ("public",), ("scaffolds",), ("node_modules",)):
-            # A theme's source/ is built; public/ is what `hexo clean` deletes.
-            raise _Invalid("archive", f"must not be inside {parts[0]}/ (Hexo's own folder)")
-        if parts[:1] == ("source",) and not any(p.startswith(("_", ".")) for p in parts[1:]):
-            # Hexo renders every other folder of source/ as pages of the site.
-            raise _Invalid(
-                "archive",
-                "a folder in source/ must start with _ (source/_archive), or Hexo publishes it",
+        # Where it may not be within the site's own folders: `archive_problem`,
+        # once the site's _config.yml is known.
+
+
+def archive_problem(archive: str, site: Path) -> str | None:
+    """Why the folder ``archive`` (relative to ``site``) cannot hold archived
+    posts, if it cannot: Hexo would build, load or delete what is there.  Its
+    folders as the site's _config.yml names them (a `source_dir: src` site
+    builds `src/_posts/old`, and publishes `src/news` as pages)."""
+    parts = Path(archive).parts
+    source = source_folder(site)
+    public = site_setting(site, "public_dir")
+    public_dir = site / (
+        public.strip("/") if isinstance(public, str) and public.strip("/ ") else "public"
+    )
+    try:
+        inside = (site / archive).relative_to(source).parts
+    except ValueError:
+        inside = None
+    shown = source.relative_to(site).as_posix() if source.is_relative_to(site) else str(source)
+    if inside is not None:
+        if inside[:1] == ("_posts",):
+            return f"must not be inside {shown}/_posts"
+        if inside[:1] == ("_drafts",):  # built with `render_drafts` or `--draft`
+            return f"must not be inside {shown}/_drafts (Hexo can build drafts)"
+        if inside[:1] == ("_data",):  # Hexo loads every file there as site data
+            return f"must not be inside {shown}/_data (Hexo reads it)"
+        if not any(p.startswith(("_", ".")) for p in inside):
+            # Hexo renders every other folder of its source as pages of the site.
+            return (
+                f"a folder in {shown}/ must start with _ ({shown}/_archive), or Hexo publishes it"
             )
+    if (site / archive).is_relative_to(public_dir):  # what `hexo clean` deletes
+        return f"must not be inside {public_dir.relative_to(site).as_posix()}/ (Hexo's own folder)"
+    if parts[:1] in (("themes",), ("scaffolds",), ("node_modules",), ("scripts",)):
+        # A theme's source/ is built; Hexo runs every file in scripts/ as a plugin.
+        return f"must not be inside {parts[0]}/ (Hexo's own folder)"
+    if parts[:1] == (".git",) or parts[:1] == (".deploy_git",):
+        return f"must not be inside {parts[0]}/ (git's)"
+    return None
 
 
 # Characters in one rule's pattern: a long list of words belongs in keywords.
@@ -812,6 +836,11 @@ def parse_config(text: str, path: Path, *, feeds_optional: bool = False) -> Conf
     config = msgspec.structs.replace(config, path=str(path.resolve()))
 
     check_feeds(config, data, path)
+    if config.retention is not None:
+        refusal = archive_problem(config.retention.archive, config.site_dir)
+        if refusal is not None:
+            line = _line(data, ("retention", "archive"))
+            raise ConfigError(f"{path}:{line}: retention.archive: {refusal}")
     _check_tag_files(config, data, path)
     if config.post_template and not (config.template_path and config.template_path.is_file()):
         raise ConfigError(
