@@ -770,3 +770,52 @@ def test_a_lost_database_leaves_archived_posts_in_the_archive(tmp_path: Path) ->
     )
     (row,) = json.loads(cli("status", "-c", str(config), "--json").stdout)
     assert row["archived"] == 2
+
+
+def test_posts_found_in_the_archive_after_a_lost_database_move_and_come_back(
+    tmp_path: Path,
+) -> None:
+    """Rewritten in the archive after the database was lost, they were
+    recorded as never written: another archive folder left them behind, and
+    a rebuild with room for them wrote them into the posts beside their
+    archived copies (two files a story)."""
+    feeds = [{"url": "f.xml", "group": "g", "source": "源"}]
+    config = write_config(tmp_path, feeds, retention={"max_posts": 2})
+    (tmp_path / "f.xml").write_bytes(rss("源", items([0, 1, 2, 3])))
+    assert cli("run", "-c", str(config)).code == 0
+    for path in (tmp_path / ".feedmill").glob("state.db*"):
+        path.unlink()
+    config = write_config(tmp_path, feeds, retention={"max_posts": 1})
+    assert cli("run", "-c", str(config)).code == 0
+    assert len(posts(tmp_path)) == 1 and len(archived(tmp_path)) == 3
+
+    config = write_config(tmp_path, feeds, retention={"max_posts": 1, "archive": "source/_old"})
+    assert cli("run", "-c", str(config)).code == 0
+    assert archived(tmp_path) == []
+    assert len(list((tmp_path / "source" / "_old").glob("*.md"))) == 3
+
+    config = write_config(tmp_path, feeds, retention={"max_posts": 10, "archive": "source/_old"})
+    assert cli("publish", "-c", str(config), "--rebuild").code == 0
+    assert titles(posts(tmp_path)) == ["新闻0天前", "新闻1天前", "新闻2天前", "新闻3天前"]
+    assert list((tmp_path / "source" / "_old").glob("*.md")) == []
+
+
+def test_a_removed_feeds_posts_found_in_the_archive_after_a_lost_database_come_back(
+    tmp_path: Path,
+) -> None:
+    feeds = [
+        {"url": "f.xml", "group": "g", "source": "源"},
+        {"url": "other.xml", "group": "g", "source": "另一个"},
+    ]
+    (tmp_path / "f.xml").write_bytes(rss("源", items([0, 1, 2, 3])))
+    (tmp_path / "other.xml").write_bytes(rss("另一个", items([0], title="别的")))
+    config = write_config(tmp_path, feeds, retention={"max_posts": 3})
+    assert cli("run", "-c", str(config)).code == 0
+    for path in (tmp_path / ".feedmill").glob("state.db*"):
+        path.unlink()
+    assert cli("run", "-c", str(config)).code == 0
+    assert len(archived(tmp_path)) == 2
+
+    config = write_config(tmp_path, feeds[1:], retention={"max_posts": 10})
+    assert cli("publish", "-c", str(config), "--rebuild").code == 0
+    assert len(posts(tmp_path)) == 5 and archived(tmp_path) == []

@@ -1002,6 +1002,7 @@ def handle(job: FeedJob) -> FeedResult:
         placed: list[int] = []
         taken_down: list[int] = []
         archived: list[int] = []
+        found_archived: list[int] = []  # rewritten in the archive (the database lost)
         for touched in ingested.touched:
             path = staged[touched.index]
             if touched.entry_id in verdicts:
@@ -1028,7 +1029,7 @@ def handle(job: FeedJob) -> FeedResult:
                 # the new database's counted it out again).
                 staged[touched.index] = None
                 place(path, os.path.join(job.archive_dir, touched.file_name))
-                archived.append(touched.entry_id)
+                found_archived.append(touched.entry_id)
                 continue
             staged[touched.index] = None
             changed_file = place(path, os.path.join(job.posts_dir, touched.file_name))
@@ -1039,11 +1040,14 @@ def handle(job: FeedJob) -> FeedResult:
                 updated += 1
             else:
                 unchanged += 1
-        if placed or taken_down or archived:
+        if placed or taken_down or archived or found_archived:
             with engine.begin() as conn:
-                mark_written(conn, placed, datetime.now(UTC), states=("pending",))
+                # Written, as those placed in the posts: an archived post
+                # without its version is none that a move of the archive or
+                # a rebuild looks for.
+                mark_written(conn, placed + found_archived, datetime.now(UTC), states=("pending",))
                 mark_removed(conn, taken_down)
-                set_state(conn, archived, "archived")
+                set_state(conn, archived + found_archived, "archived")
     finally:
         for path in staged:  # rendered but not needed (or the store failed)
             if path is not None:
