@@ -66,6 +66,20 @@ def test_full_width_letters_and_digits_match_as_ascii() -> None:
     assert blocked_by(full_width, entry("AI推广课程"), NOW) is None
 
 
+def test_characters_that_show_nothing_hide_no_word_from_a_rule() -> None:
+    """A zero-width space, a soft hyphen, a byte-order mark or a direction
+    mark inside a word: the reader sees 推广, and so does the rule."""
+    block = rules(block=[{"title": "推广"}, {"content": "加微信"}, {"keywords": ["荐股"]}])
+    for title in ("推\u200b广：某基金", "推\u00ad广", "推\ufeff广", "\u200e推\u2060广"):
+        assert blocked_by(block, entry(title), NOW) == "blocked by block rule 1", title
+    assert blocked_by(block, entry("x", "<p>加&shy;微&#8203;信领取</p>"), NOW) is not None
+    assert blocked_by(block, entry("免费荐\u200d股"), NOW) == "blocked by block rule 3"
+    # A pattern (or keyword) written with one matches without it too.
+    spelled = rules(block=[{"title": "推\u200b广"}])
+    assert blocked_by(spelled, entry("推广课程"), NOW) is not None
+    assert blocked_by(block, entry("推销广告"), NOW) is None
+
+
 def test_a_pattern_that_backtracks_without_end_fails_its_feed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

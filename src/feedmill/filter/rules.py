@@ -70,7 +70,7 @@ class Fields:
             "category": "\n".join(entry.categories),
             "link": entry.link or "",
         }
-        return cls({name: value.translate(_HALF_WIDTH) for name, value in values.items()})
+        return cls({name: value.translate(_AS_READ) for name, value in values.items()})
 
 
 def _headline(content: str) -> str:
@@ -92,6 +92,13 @@ MATCH_SECONDS = 1.0
 # fields, patterns and keywords alike; full-width punctuation stays as written,
 # so a pattern's （ is no group and still finds the （ of a title.
 _HALF_WIDTH = {code: code - 0xFEE0 for code in range(0xFF10, 0xFF5B) if chr(code).isalnum()}
+# Characters that show nothing — a zero-width space or joiner, a soft hyphen,
+# direction marks, a byte-order mark — are not there for a rule either: a
+# title 推\u200b广 reads 推广, and `推广` blocked it not.
+_INVISIBLE = dict.fromkeys(
+    [0xAD, 0x180E, *range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2060, 0x2070), 0xFEFF]
+)
+_AS_READ = {**_HALF_WIDTH, **_INVISIBLE}
 
 
 def compile_pattern(pattern: str, *, multiline: bool = False) -> regex.Pattern[str]:
@@ -101,7 +108,7 @@ def compile_pattern(pattern: str, *, multiline: bool = False) -> regex.Pattern[s
     import regex  # here: only configs with rules need it
 
     flags = regex.V0 | regex.IGNORECASE | (regex.MULTILINE if multiline else 0)
-    return regex.compile(pattern.translate(_HALF_WIDTH), flags)
+    return regex.compile(pattern.translate(_AS_READ), flags)
 
 
 def compile_rules(spec: RulesSpec | None) -> RuleSet:
@@ -116,7 +123,7 @@ def compile_rules(spec: RulesSpec | None) -> RuleSet:
             if getattr(item, name) is not None
         )
         name = item.name or f"{kind} rule {index + 1}"
-        keywords = tuple(k.translate(_HALF_WIDTH).casefold() for k in item.keywords)
+        keywords = tuple(k.translate(_AS_READ).casefold() for k in item.keywords)
         return Rule(name, patterns, keywords, item.in_)
 
     return RuleSet(
