@@ -512,3 +512,23 @@ def test_after_dash_dash_every_word_is_a_query_word(demo: Path) -> None:
     assert len(json.loads(result.stdout)) == 2
     found = cli("search", "-c", str(demo), "--json", "--", "逆回购", "-央行")
     assert found.code == 0 and json.loads(found.stdout) == []
+
+
+def test_search_finds_what_the_post_shows_and_nothing_it_leaves_out(tmp_path: Path) -> None:
+    """Text hidden by its publisher (off the page, `hidden`) or in what the
+    sanitizer drops (a button's label, an svg's text) was indexed and shown
+    in snippets, and it split the sentence the post shows: 存款准备金率 was
+    not found."""
+    html = (
+        '<p>中国人民银行决定下调金融机构存款<span style="position:absolute;left:-9999px">'
+        "未经授权不得转载</span>准备金率0.25个百分点。</p><p hidden>相关阅读：比特币暴涨</p>"
+        "<button>点击关注</button><svg><text>图表标注</text></svg>"
+    )
+    (tmp_path / "a.xml").write_bytes(rss("证券时报", [Item("防转载测试", html=html, guid="1")]))
+    config = write_config(tmp_path, [{"url": "a.xml", "group": "g", "source": "s"}])
+    assert cli("run", "-c", str(config)).code == 0
+    for query in ("存款准备金率", '"下调金融机构存款准备金率"'):
+        [row] = search(config, query)
+        assert "未经授权" not in str(row["snippet"]) and "比特币" not in str(row["snippet"])
+    for hidden in ("不得转载", "比特币", "点击关注", "图表标注"):
+        assert search(config, hidden) == [], hidden

@@ -80,6 +80,19 @@ def test_characters_that_show_nothing_hide_no_word_from_a_rule() -> None:
     assert blocked_by(block, entry("推销广告"), NOW) is None
 
 
+def test_content_rules_read_only_what_the_post_shows() -> None:
+    """Hidden text (off the page, `hidden`) and what the sanitizer drops with
+    its content (a button's label) are in no post: a rule does not see them,
+    and they split no word of the text around them."""
+    block = rules(block=[{"content": "不得转载|比特币|点击关注"}])
+    html = (
+        '<p>存款<span style="position:absolute;left:-9999px">未经授权不得转载</span>准备金率'
+        "</p><p hidden>比特币暴涨</p><button>点击关注</button>"
+    )
+    assert blocked_by(block, entry("x", html), NOW) is None
+    assert blocked_by(rules(block=[{"content": "存款准备金率"}]), entry("x", html), NOW)
+
+
 def test_a_pattern_that_backtracks_without_end_fails_its_feed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

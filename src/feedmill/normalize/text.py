@@ -223,13 +223,16 @@ def clean_author(author: str | None) -> str | None:
     return text or None
 
 
-_INVISIBLE = re.compile(r"<(script|style|noscript|template)\b", re.I)
+# Elements whose content no reader sees: the sanitizer drops it with them (a
+# <button>'s label, an <svg>'s text, a <select>'s options).
+_UNSEEN_CONTENT = (
+    "script", "style", "noscript", "template", "svg", "math", "object", "applet", "select",
+    "textarea", "button", "noembed", "noframes", "datalist", "canvas", "dialog", "title",
+)  # fmt: skip
+_INVISIBLE = re.compile(rf"<({'|'.join(_UNSEEN_CONTENT)})\b", re.I)
 # (A case-blind search of the text itself: offsets into text.lower() drift
 # after characters whose lower case is longer, such as "İ".)
-_CLOSING = {
-    name: re.compile(rf"</{name}\b[^>]*>?", re.I)
-    for name in ("script", "style", "noscript", "template")
-}
+_CLOSING = {name: re.compile(rf"</{name}\b[^>]*>?", re.I) for name in _UNSEEN_CONTENT}
 
 
 def _without_invisible(markup: str) -> str:
@@ -265,8 +268,12 @@ def strip_tags(markup: str, between: str = " ") -> str:
 
 
 def visible_text(markup: str) -> str:
-    """Roughly what a reader sees of some HTML: tags and scripts gone, one line."""
-    text = strip_tags(_without_invisible(markup))
+    """Roughly what a reader sees of some HTML: tags and scripts gone, one
+    line; without what the post leaves out (a `hidden` element, one styled
+    off the page)."""
+    from feedmill.sanitize.prepass import without_hidden  # (it imports this module)
+
+    text = strip_tags(_without_invisible(without_hidden(markup)))
     return collapse_space(html.unescape(text))
 
 
@@ -282,7 +289,9 @@ def reading_text(markup: str) -> str:
     """The text as it reads: like `visible_text`, but a word that inline
     markup splits (stcn's stock links, a bold word) stays whole — 贵州茅台发布公告,
     not 贵州茅台 发布公告."""
-    return visible_text(_INLINE_TAG.sub("", markup))
+    from feedmill.sanitize.prepass import without_hidden  # (it imports this module)
+
+    return visible_text(_INLINE_TAG.sub("", without_hidden(markup)))
 
 
 # A character of text (by strip_tags' reading: a tag ends at its first ">"),

@@ -93,6 +93,46 @@ def _some_style_unseen(lower: str) -> bool:
     return any(unseen(next(filter(None, m.groups()), "")) for m in _STYLE_VALUE.finditer(lower))
 
 
+def _hides_some(lower: str) -> bool:
+    """Whether lower-cased markup may hide an element: a `hidden` attribute,
+    or an inline style that shows nothing of it (substring tests first)."""
+    if "hidden" in lower and _HIDDEN.search(lower):
+        return True
+    return (
+        "style" in lower
+        and ("clip" in lower or ":-" in lower or ": -" in lower)
+        and _some_style_unseen(lower)
+    )
+
+
+def hidden(element: Any) -> bool:
+    """Whether an element shows nothing, by its `hidden` attribute or its
+    inline style: the prepass drops it, and the text a post shows (search,
+    rules, dedupe) has none of it."""
+    mark = element.get("hidden")
+    if mark is not None and mark.strip().lower() != "until-found":
+        return True
+    style = element.get("style")
+    return style is not None and unseen(style)
+
+
+def without_hidden(html: str) -> str:
+    """``html`` less the elements `hidden` says show nothing (as is, if none)."""
+    if "<" not in html or not _hides_some(html.lower()):
+        return html
+    from lxml import etree
+
+    try:
+        root = fragment(html)
+    except (etree.ParserError, ValueError):
+        return html
+    gone = [e for e in root.iterdescendants() if isinstance(e.tag, str) and hidden(e)]
+    for element in gone:
+        if element.getparent() is not None:
+            element.drop_tree()  # its tail is the next element's text: kept
+    return inner_html(root) if gone else html
+
+
 def needs_prepass(html: str) -> bool:
     # Substring tests first: this runs on every article.
     if "<" not in html:
@@ -102,13 +142,7 @@ def needs_prepass(html: str) -> bool:
         return True
     if "<input" in lower and "checkbox" in lower:
         return True
-    if "hidden" in lower and _HIDDEN.search(lower):
-        return True
-    if (
-        "style" in lower
-        and ("clip" in lower or ":-" in lower or ": -" in lower)
-        and _some_style_unseen(lower)
-    ):
+    if _hides_some(lower):
         return True
     return ("data-" in lower or "file=" in lower) and bool(_LAZY.search(lower))
 
@@ -285,13 +319,9 @@ def prepass(html: str, *, base: str | None, iframe_hosts: frozenset[str]) -> str
     except (etree.ParserError, ValueError):
         return html
     changed = False
-    for hidden in root.xpath("//*[@hidden]"):
-        if (hidden.get("hidden") or "").strip().lower() != "until-found":
-            hidden.drop_tree()  # its tail is the next element's text: kept
-            changed = True
-    for styled in root.xpath("//*[@style]"):
-        if styled.getparent() is not None and unseen(styled.get("style") or ""):
-            styled.drop_tree()
+    for element in root.xpath("//*[@hidden or @style]"):
+        if element.getparent() is not None and hidden(element):
+            element.drop_tree()  # its tail is the next element's text: kept
             changed = True
     for img in root.iter("img"):
         real = lazy_source(img) or _picture_source(img) or _noscript_source(img)

@@ -44,6 +44,8 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from feedmill.htmltree import fragment
 from feedmill.normalize.text import nfkc, strip_tags
+from feedmill.sanitize.policy import DROP_WITH_CONTENT
+from feedmill.sanitize.prepass import hidden
 
 if TYPE_CHECKING:
     from lxml import etree
@@ -51,8 +53,9 @@ if TYPE_CHECKING:
 # Bumped when what index_tokens produces changes; stored with the index, so
 # that `feedmill search` rebuilds an index made by an older scheme once.  (4:
 # one made before may hold a `fulltext` item re-keyed while its page failed
-# by the feed's teaser, not by the article its post shows.)
-_SCHEME = "4"
+# by the feed's teaser, not by the article its post shows.  5: text the post
+# does not show — hidden, or in what the sanitizer drops — is not indexed.)
+_SCHEME = "5"
 
 
 @cache
@@ -93,8 +96,9 @@ def normalize(text: str) -> str:
 
 # -- visible text of the stored HTML -------------------------------------------------------
 
-# Elements whose text is no part of what a reader sees.
-_SKIP = frozenset({"script", "style", "noscript", "template", "rp", "rt", "head", "title"})
+# Elements whose text is no part of what a reader sees: what the sanitizer
+# drops with its content (a <button>'s label, an <svg>'s text), ruby's notes.
+_SKIP = DROP_WITH_CONTENT | {"rp", "rt"}
 # Elements that break a line: their text must not run into the neighbour's
 # ("…季度</p><p>营收…" is not the word 度营).
 _BLOCK = frozenset(
@@ -143,7 +147,8 @@ def _collect(root: etree._Element, out: list[str]) -> None:
             if element.tail and element is not root:
                 out.append(element.tail)
             continue
-        if not tag or tag in _SKIP:
+        if not tag or tag in _SKIP or hidden(element):
+            # (Hidden by its `hidden` attribute or its style: the post has none of it.)
             if element.tail and element is not root:
                 out.append(element.tail)
             continue
