@@ -166,6 +166,11 @@ def test_the_code_attribute_alone_and_in_conflict() -> None:
         ("贵州茅台发布2023年年报", None),  # a headline is no name
         ("点击查看行情 >>", None),  # short names have at most four Chinese characters
         ("https://quote.eastmoney.com/sh600519.html", None),
+        # The code with its market is no name either: it was the tag SH(600519).
+        ("SH600519", None),
+        ("$SH600519$", None),
+        ("sh600519", None),
+        ("600519.SH", None),
     ],
 )
 def test_names_from_link_text(text: str, tag: str | None) -> None:
@@ -438,6 +443,14 @@ def test_names_inside_longer_words_are_not_found(text: str) -> None:
         "据同花顺财经报道，",
         "请下载东方财富APP",  # its product
         "东方财富Choice数据显示，",
+        "同花顺iFinD数据显示，",
+        "据同花顺统计，",
+        "据东方财富统计，",
+        "来源 | 新华网",
+        "来源丨新华网",
+        "本文来自新华网",
+        "新华网报道，央行降准。",
+        "新华网客户端消息",
     ],
 )
 def test_an_outlets_byline_is_no_mention_of_its_stock(text: str) -> None:
@@ -628,6 +641,12 @@ def test_keyword_tags_are_terms_top_k_and_deterministic(method: kw.Method) -> No
         "比亚迪H股午后走强。",
         '<a href="https://quote.eastmoney.com/hk/02318.html">中国平安</a>港股涨2%。',
         '<a href="https://quote.eastmoney.com/us/BYDDY.html">比亚迪</a>盘前走高。',
+        '<a href="https://stock.finance.sina.com.cn/hkstock/quotes/01211.html">比亚迪股份</a>',
+        '<a href="https://stock.finance.sina.com.cn/usstock/quotes/BYDDY.html">比亚迪</a>',
+        '<a href="https://quote.eastmoney.com/unify/r/116.02318">中国平安</a>涨2%。',
+        '<a href="https://quote.eastmoney.com/unify/r/105.BYDDY">比亚迪</a>涨2%。',
+        '<a href="https://xueqiu.com/S/02318">中国平安</a>涨2%。',
+        '<a href="https://xueqiu.com/S/BYDDY">比亚迪</a>涨2%。',
     ],
 )
 def test_a_listing_on_another_market_is_not_the_a_share(text: str) -> None:

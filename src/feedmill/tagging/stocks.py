@@ -293,6 +293,8 @@ def name_from_link_text(text: str) -> str | None:
     """The stock name a link's text starts with, or None when it is no name."""
     # Xueqiu marks a stock up as a cashtag: $贵州茅台(SH600519)$.
     text = text.strip().strip("$").strip()
+    if _CODE_IN_TEXT.fullmatch(text):  # SH600519: its market's letters are no name
+        return None
     match = _LINK_NAME.match(text)
     if not match or not 2 <= len(match[0]) <= MAX_LINK_NAME:
         return None
@@ -506,7 +508,15 @@ def _elsewhere(text: str, start: int, end: int) -> bool:
 
 # The quote page of a listing on another market: a name linked to it
 # (中国平安 to quote.eastmoney.com/hk/02318.html) is not the A-share's.
-_OTHER_MARKET_PAGE = re.compile(r"/(?:hk|us)/|\bhk\d{4,5}\b|\b\d{4,5}\.hk\b", re.IGNORECASE)
+# Sina's /hkstock/ and /usstock/ pages; eastmoney's unify/r/116.02318 (its
+# markets 116 and 128: Hong Kong; 105, 106, 107: the US exchanges).
+_OTHER_MARKET_PAGE = re.compile(
+    r"/(?:hk|us)/|/(?:hk|us)stock/|\bhk\d{4,5}\b|\b\d{4,5}\.hk\b|/unify/r/(?:116|128|105|106|107)\.",
+    re.IGNORECASE,
+)
+# Xueqiu names an A-share SH600519; a Hong Kong share by its digits alone
+# (/S/02318), a US one by its ticker (/S/BYDDY).
+_XUEQIU_OTHER_MARKET = re.compile(r"/S/(?:\d{4,5}|[A-Za-z][A-Za-z.]{0,6})/?$")
 
 
 def other_market_page(url: str | None) -> bool:
@@ -518,7 +528,10 @@ def other_market_page(url: str | None) -> bool:
         parts = urlsplit(url.strip())
     except ValueError:
         return False
-    return bool(_OTHER_MARKET_PAGE.search(unquote(parts.path) + "?" + unquote(parts.query)))
+    path = unquote(parts.path)
+    if (parts.hostname or "").endswith("xueqiu.com") and _XUEQIU_OTHER_MARKET.search(path):
+        return True
+    return bool(_OTHER_MARKET_PAGE.search(path + "?" + unquote(parts.query)))
 
 
 def _signed(text: str, end: int, code: str) -> bool:
@@ -534,10 +547,13 @@ def _signed(text: str, end: int, code: str) -> bool:
 _BYLINE = re.compile(
     "(?:网|财经)?(?:[0-9]{1,2}月[0-9]{1,2}日)?讯(?![\u3400-\u9fff])"
     "|(?:网|财经|社)?[\u3400-\u9fff]{0,4}[0-9]{1,2}月[0-9]{1,2}日电(?![\u3400-\u9fff])"
-    "|(?:网|财经)?Choice数据"
+    "|(?:网|财经)?(?:Choice|iFinD|Wind)数据"
 )
-# 据新华网报道, 据同花顺财经报道, 据新华网消息 — not 据比亚迪消息 (the company's own news).
-_REPORTED = re.compile("(?:网|财经)?报道|(?:网|财经)消息")
+# 据新华网报道, 据同花顺财经报道, 据新华网消息, 据东方财富统计 — not 据比亚迪消息 (the
+# company's own news).
+_REPORTED = re.compile("(?:网|财经)?(?:报道|统计)|(?:网|财经)消息")
+# After an outlet's name (新华网, 新华社, 证券时报): its report, its app.
+_OUTLET_SAYS = re.compile("报道|(?:APP|App|app|客户端)")
 _OUTLET_NEWS = "消息"  # after a name that is an outlet's (新华网, 新华社, 证券时报)
 # Before a name: what a reader is asked to do with the outlet's app (请下载东方财富APP).
 _APP = re.compile(r"(?:下载|打开|登录|安装)\s*$")
@@ -550,7 +566,7 @@ LEADING_BYLINE = re.compile(
     r"|(?:网|社|报|财经)记者[^\n，,。:：\s]{2,4}?(?:报道)?)"
     r"(?=[\s，,：:。（(]|$)"
 )
-_CREDIT = re.compile(r"(?:来源|稿源|转自|转载自)\s*[:：]?\s*$")
+_CREDIT = re.compile(r"(?:来源|稿源|转自|转载自|本文来自)\s*[:：|丨｜]?\s*$")
 
 
 def _credited(text: str, start: int, end: int) -> bool:
@@ -559,6 +575,8 @@ def _credited(text: str, start: int, end: int) -> bool:
         return True
     before = text[max(0, start - 8) : start]
     if _APP.search(before) and _APP_AFTER.match(text, end):
+        return True
+    if text[end - 1] in "网社报" and _OUTLET_SAYS.match(text, end):
         return True
     if before.endswith("据"):
         if _REPORTED.match(text, end):
