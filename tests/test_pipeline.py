@@ -1098,6 +1098,28 @@ def test_status_shows_a_last_attempt_ahead_of_the_clock_as_such(tmp_path: Path) 
     assert "feeds: 0 ok, 1 unchanged, 0 failed ·" in cli("run", "-c", config, "--due").stdout
 
 
+def test_status_cuts_a_long_url_as_it_cuts_a_long_category(tmp_path: Path) -> None:
+    """A failing feed's row names its URL: one of 218 characters (an RSSHub
+    route with its filters) set the first column's width, and every row of
+    the table wrapped."""
+    route = (
+        "http://127.0.0.1:9/weibo/keyword/%E5%A4%AE%E8%A1%8C%E9%99%8D%E5%87%86%E9%99%8D%E6%81%AF"
+        "%E8%B4%A7%E5%B8%81%E6%94%BF%E7%AD%96?filter_title=%E5%A4%AE%E8%A1%8C%7C%E9%99%8D%E5%87"
+        "%86%7C%E9%99%8D%E6%81%AF%7CLPR%7CMLF&limit=50"
+    )
+    write_config(tmp_path, [*FEEDS, {"url": route, "group": "金融", "source": "微博"}])
+    (tmp_path / "feed.xml").write_bytes(rss("证券时报网 - 要闻", items(2)))
+    config = str(tmp_path / "feedmill.yml")
+    assert cli("run", "-c", config).code == 0
+    table = cli("status", "-c", config).stdout
+    lines = table.splitlines()
+    [shown] = [line.strip() for line in lines if line.strip().startswith("http://127.0.0.1:9/")]
+    assert shown.startswith("http://127.0.0.1:9/weibo/keyword/") and shown.endswith("MLF&limit=50")
+    assert "…" in shown and len(shown) == 60
+    # The columns start where a 60-column name column ends, not past the URL.
+    assert lines[0].index("last attempt") <= 62, table
+
+
 def _status_on_a_full_disk(site: Path) -> subprocess.CompletedProcess[str]:
     """`status` where no file may grow past 4 KiB: SQLite cannot size the
     shared memory its write-ahead log needs (32 KiB), as on a full disk

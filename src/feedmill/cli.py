@@ -1752,6 +1752,21 @@ def status(config: Path, as_json: bool, failing: bool) -> None:
             return name
         return set_cell_size(name, WIDEST_CATEGORY - 1).rstrip() + "…"
 
+    def shown_url(url: str) -> str:
+        # Cut in the middle, as wide as a category at most: a URL of 200
+        # characters pushed every column of every row off the screen.  Its
+        # host and route, and its end, tell it from the others.
+        if cell_len(url) <= WIDEST_CATEGORY:
+            return url
+        head = set_cell_size(url, WIDEST_CATEGORY * 2 // 3).rstrip()
+        room = WIDEST_CATEGORY - 1 - cell_len(head)
+        tail = ""
+        for ch in reversed(url):
+            if cell_len(ch + tail) > room:
+                break
+            tail = ch + tail
+        return f"{head}…{tail}"
+
     # Feeds of one category (RSSHub routes of one source not fetched yet)
     # are told apart by their URLs; a failing feed names the URL to fix.
     shared = Counter(category(row) for row in rows)
@@ -1759,9 +1774,9 @@ def status(config: Path, as_json: bool, failing: bool) -> None:
     for row in rows:
         name = [(shown(category(row)), "")]
         if shared[category(row)] > 1 or row["last_error"]:
-            name.append((row["url"], "dim"))
+            name.append((shown_url(row["url"]), "dim"))
         if row["fetch_url"]:
-            name.append((f"moved permanently to {row['fetch_url']}", "yellow"))
+            name.append((shown_url(f"moved permanently to {row['fetch_url']}"), "yellow"))
         error = row["last_error"] or ""
         if row["error_streak"] > 1:
             error = f"({row['error_streak']} in a row) {error}"
