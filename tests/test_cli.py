@@ -149,6 +149,12 @@ def test_a_section_with_every_key_commented_out_is_its_defaults(tmp_path: Path) 
             "feeds:\n  - url: 'http://a/b\n    group: g\n    source: s\n",
             "feedmill.yml:6: YAML error: while scanning a quoted scalar",
         ),
+        (  # … nor a full-width colon in a list's word further up (`- A股：停牌`)
+            "feeds:\n  - url: https://a.example/rss\n    group: g\n    source: s\n"
+            "rules:\n  block:\n    - keywords:\n        - A股：停牌\n        - AI：大模型\n"
+            'timezone: Asia/Shanghai\nsite: ".\n',
+            "feedmill.yml:11: YAML error: while scanning a quoted scalar",
+        ),
         (  # a quoted URL's trailing space: the same feed, not another (a 404)
             "feeds:\n  - {url: 'https://e.org/a.xml', group: g, source: s}\n"
             "  - {url: 'https://e.org/a.xml ', group: g, source: t}\n",

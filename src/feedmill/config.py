@@ -734,13 +734,23 @@ _UNPRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U000100
 
 # What a Chinese input method types where YAML needs ASCII: a key's
 # full-width colon ("group： 金融"), full-width spaces as indentation.
-_FULL_WIDTH_COLON = re.compile(r"^[ \t]*(?:-[ \t]+)?[A-Za-z_][\w.-]*[ \t]*：", re.MULTILINE)
+# (Keys are ASCII: a list's `- A股：停牌` is a word of it, no key.)
+_FULL_WIDTH_COLON = re.compile(r"^[ \t]*(?:-[ \t]+)?[A-Za-z_][A-Za-z0-9_.-]*[ \t]*：", re.MULTILINE)
 _FULL_WIDTH_INDENT = re.compile(r"^[ \t]*\u3000", re.MULTILINE)
 # `site:.`, `- url:http://…`: a key's colon with no space after it (not a
 # URL's own `http://` on a line of its own).
 _COLON_WITHOUT_SPACE = re.compile(
     r"^[ \t]*(?:-[ \t]+)?[A-Za-z_][\w.-]*:(?=[^\s:])(?!//)", re.MULTILINE
 )
+
+
+@functools.cache
+def _key_names() -> frozenset[str]:
+    """Every key feedmill.yml may hold, at any level."""
+    structs = [
+        v for v in globals().values() if isinstance(v, type) and issubclass(v, msgspec.Struct)
+    ]
+    return frozenset(f.encode_name for s in structs for f in msgspec.structs.fields(s))
 
 
 def _typed_by_input_method(text: str, up_to: int | None) -> tuple[int, str] | None:
@@ -754,10 +764,17 @@ def _typed_by_input_method(text: str, up_to: int | None) -> tuple[int, str] | No
         (_FULL_WIDTH_INDENT, "a full-width space (U+3000) in the indentation: YAML indents "
          "with ASCII spaces"),
     ):  # fmt: skip
-        match = pattern.search(text)
-        if match is not None:
-            found.append((text.count("\n", 0, match.start()) + 1, problem))
-    found = [f for f in found if up_to is None or f[0] <= up_to]
+        for match in pattern.finditer(text):
+            if pattern is _FULL_WIDTH_COLON and match[0].strip(" \t-：") not in _key_names():
+                continue  # a word of a list (`- AI：大模型`), not a key
+            line = text.count("\n", 0, match.start()) + 1
+            if up_to is not None and line > up_to:
+                break
+            # YAML stumbles on it there or a line or two on: one further up
+            # (a list's word `- AI：大模型`) is not what it stumbled on.
+            if up_to is None or line >= up_to - 2:
+                found.append((line, problem))
+                break
     if up_to is not None:
         for match in _COLON_WITHOUT_SPACE.finditer(text):
             line = text.count("\n", 0, match.start()) + 1
