@@ -426,6 +426,32 @@ def test_a_section_with_every_key_commented_out_is_its_defaults(tmp_path: Path) 
             f"feeds:\n  - {{url: 'http://h/{'a' * 100_000}', group: g, source: s}}\n",
             "feeds[0] (http://h/aaaa",
         ),
+        # A key that is no text: msgspec's "- at `key` in `$.feeds[0]`" was shown as it came.
+        (
+            "feeds:\n  - url: https://a.example/rss\n    group: g\n    source: s\n    1: x\n",
+            "feedmill.yml:2: feeds[0] (https://a.example/rss): 1 is no key: keys are names",
+        ),
+        ("fetch: {headers: {1: x}}\nfeeds: []\n", "feedmill.yml:1: fetch.headers: 1 is no key"),
+        ("true: 1\nfeeds: []\n", "feedmill.yml:1: (top level): true is no key"),
+        # Types said in words, not msgspec's `float | str`.
+        (
+            "fetch: {timeout: [1]}\nfeeds: []\n",
+            "fetch.timeout: expected a number of seconds or a text such as 30s, got a list",
+        ),
+        ("retention: 5\nfeeds: []\n", "retention: expected a mapping, got an integer"),
+        ("retention: {days: x}\nfeeds: []\n", "retention.days: expected an integer, got a string"),
+        (
+            "feeds:\n  - {url: a.xml, group: g, source: s, moved_from: 5}\n",
+            "moved_from: expected a string or a list, got an integer",
+        ),
+        # An empty state made no database (exit 1), or one named " ".
+        ('state: ""\nfeeds: []\n', "feedmill.yml:1: state: must not be empty"),
+        ('state: " "\nfeeds: []\n', "feedmill.yml:1: state: must not be empty"),
+        # A size no integer holds failed every feed, every pass.
+        (
+            "fetch: {max_body: 99999999999999999999999G}\nfeeds: []\n",
+            "feedmill.yml:1: fetch.max_body: at most 1GiB",
+        ),
     ],
 )
 def test_bad_config_exits_2_naming_file_entry_and_field(

@@ -10,6 +10,7 @@ libyaml and keeps line numbers for the messages (yamlload.py).
 from __future__ import annotations
 
 import functools
+import json
 import math
 import re
 import zoneinfo
@@ -66,7 +67,12 @@ def parse_size(value: int | str) -> int:
         size = int(float(match.group(1)) * _UNITS[(match.group(2) or "").lower()])
     if size <= 0:
         raise ValueError("must be positive")
+    if size > LARGEST_SIZE:  # (99999999999999999999G failed every feed, every pass)
+        raise ValueError("at most 1GiB")
     return size
+
+
+LARGEST_SIZE = 1 << 30
 
 
 @functools.lru_cache(maxsize=256)  # asked per feed, per pass, of a few distinct values
@@ -188,6 +194,7 @@ def _category_name(field: str, value: str) -> None:
 
 
 def _state(value: str) -> None:
+    _not_empty("state", value)  # (" " made a SQLite file named so)
     if "://" not in value:
         return
     dialect = value.split("://", 1)[0].split("+", 1)[0].lower()
@@ -966,7 +973,7 @@ def _check_tag_files(config: Config, data: Any, path: Path) -> None:
             raise ConfigError(f"{where}: {exc}") from None
 
 
-_WHERE = re.compile(r" - at `\$((?:\.[^.\[`]+|\[\d+\]|\[\.\.\.\])*)`$")
+_WHERE = re.compile(r" - at (`key` in )?`\$((?:\.[^.\[`]+|\[\d+\]|\[\.\.\.\])*)`$")
 _STEP = re.compile(r"\[\.\.\.\]|\.([^.\[]+)|\[(\d+)\]")  # [...]: any key of a mapping
 # Fields written as sizes (the others that take "15m" are durations).
 _SIZES = frozenset({"max_body"})
@@ -983,9 +990,16 @@ def _describe(message: str, data: Any, path: Path) -> str:
     text = message[: match.start()] if match else message
     loc: list[Any] = []
     if match:
-        loc = [int(i) if i else key for key, i in _STEP.findall(match.group(1)) if key or i]
-        if match.group(1).endswith("[...]"):  # a value of a mapping: msgspec names no key
+        loc = [int(i) if i else key for key, i in _STEP.findall(match.group(2)) if key or i]
+        if match.group(2).endswith("[...]"):  # a value of a mapping: msgspec names no key
             loc += _first_wrong_key(data, loc)
+    if match and match.group(1):  # a key that is no text (`1: x`, `true: 1`)
+        key = _first_key_not_text(data, loc)
+        return (
+            f"{path}:{_line(data, tuple(loc))}: {_name(tuple(loc), data)}: "
+            f"{json.dumps(key, default=str)} is no key: keys are names (put it in quotes,"
+            " if it is one)"
+        )
     field = _FIELD.match(text)
     if field:
         name = field.group(1) or field.group(2)
@@ -1004,6 +1018,18 @@ def _describe(message: str, data: Any, path: Path) -> str:
     if last in _SIZES:
         text = text.replace("a text such as 15m", "a text such as 15MiB")
     return f"{path}:{_line(data, tuple(loc))}: {_name(tuple(loc), data)}: {text}"
+
+
+def _first_key_not_text(data: Any, loc: list[Any]) -> Any:
+    node = data
+    for step in loc:
+        try:
+            node = node[step]
+        except (IndexError, KeyError, TypeError):
+            return None
+    return (
+        next((k for k in node if not isinstance(k, str)), None) if isinstance(node, dict) else None
+    )
 
 
 def _first_wrong_key(data: Any, loc: list[Any]) -> list[str]:
@@ -1084,6 +1110,11 @@ _TYPES = {
     "float | null": "a number",
     "int | str | null": "a whole number or a text such as 15m",
     "bool | object": "true, false or a mapping",
+    "float | str": "a number of seconds or a text such as 30s",
+    "float | str | null": "a number of seconds or a text such as 30s",
+    "object | null": "a mapping",
+    "int | null": "an integer",
+    "str | array": "a string or a list",
 }
 
 
