@@ -134,8 +134,17 @@ def test_add_leaves_a_read_only_config_as_it_is(tmp_path: Path) -> None:
     before = config.read_bytes()
     config.chmod(0o444)
     result = cli("add", "https://e.org/a.xml", "-g", "g", "-s", "s", "-c", str(config))
-    assert result.code == 2 and "read-only" in result.stderr
+    # Nothing wrong with the config (exit 2 says so): it cannot be written.
+    assert result.code == 1 and "read-only" in result.stderr
     assert config.read_bytes() == before and config.stat().st_mode & 0o777 == 0o444
+    opml = tmp_path / "list.opml"
+    opml.write_text(
+        '<opml version="2.0"><body><outline text="x" xmlUrl="https://e.org/b.xml"/></body></opml>'
+    )
+    result = cli("import", str(opml), "-c", str(config))
+    assert result.code == 1 and "read-only" in result.stderr
+    assert "config error" not in result.stderr
+    assert config.read_bytes() == before
 
 
 def test_add_trims_the_names_it_is_given(tmp_path: Path) -> None:

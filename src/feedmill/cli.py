@@ -29,6 +29,7 @@ from feedmill.config import (
     CONFIG_NAME,
     Config,
     ConfigError,
+    ConfigUnwritable,
     load_config,
     looks_like_host,
     meant_url,
@@ -370,6 +371,11 @@ def _shell(path: Path) -> str:
     import shlex
 
     return shlex.quote(str(path))
+
+
+def _config_exit(exc: ConfigError) -> int:
+    """2 for a config in error; 1 for one that cannot be written (read-only, a full disk)."""
+    return EXIT_FATAL if isinstance(exc, ConfigUnwritable) else EXIT_CONFIG
 
 
 # -- run --------------------------------------------------------------------
@@ -1849,8 +1855,9 @@ def import_(opml: Path, config: Path, dry_run: bool) -> None:
     try:
         added, skipped, refused = import_feeds_to_file(config, imported.feeds, dry_run=dry_run)
     except ConfigError as exc:
-        err.print(f"[red]config error[/red]\n{plain(str(exc))}", soft_wrap=True)
-        raise click.exceptions.Exit(EXIT_CONFIG) from None
+        label = "error" if isinstance(exc, ConfigUnwritable) else "config error"
+        err.print(f"[red]{label}[/red]\n{plain(str(exc))}", soft_wrap=True)
+        raise click.exceptions.Exit(_config_exit(exc)) from None
     for feed, reason in refused:
         err.print(
             f"[yellow]skipped[/yellow] {_shown_url(feed.url)}: {plain(reason)}", soft_wrap=True
@@ -1920,7 +1927,7 @@ def add(url: str, group: str, source: str, channel: str | None, config: Path) ->
         feed = add_feed_to_file(config, url, group, source, channel)
     except ConfigError as exc:
         err.print(f"[red]error[/red]\n{plain(str(exc))}", soft_wrap=True)
-        raise click.exceptions.Exit(EXIT_CONFIG) from None
+        raise click.exceptions.Exit(_config_exit(exc)) from None
     where = " / ".join(x for x in (feed.group, feed.source, feed.channel) if x)
     out.print(
         f"[green]added[/green] {_shown_url(feed.url)}  ({plain(where)}) to {plain(str(config))}",

@@ -38,6 +38,11 @@ class ConfigError(Exception):
     """The config file cannot be used; the message says where and why."""
 
 
+class ConfigUnwritable(ConfigError):
+    """A config that may be fine cannot be written (`add`, `import`): a
+    read-only file, a full disk — no error in the config (exit 1, not 2)."""
+
+
 class _Invalid(ValueError):
     """A field's value is wrong; raised from __post_init__ with the field's name."""
 

@@ -52,6 +52,7 @@ from feedmill import urls
 from feedmill.config import (
     Config,
     ConfigError,
+    ConfigUnwritable,
     FeedSpec,
     check_feeds,
     feed_entry,
@@ -1155,7 +1156,7 @@ def write_atomically(path: Path, text: str) -> None:
         mode = stat.S_IMODE(old.st_mode) if old else _umasked(0o666)
         fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot write: {_why(exc, target)}") from None
+        raise ConfigUnwritable(f"{path}: cannot write: {_why(exc, target)}") from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(text.encode("utf-8"))
@@ -1172,7 +1173,7 @@ def write_atomically(path: Path, text: str) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp)
         if isinstance(exc, OSError):
-            raise ConfigError(f"{path}: cannot write: {_why(exc, target)}") from None
+            raise ConfigUnwritable(f"{path}: cannot write: {_why(exc, target)}") from None
         raise
     with contextlib.suppress(OSError):  # make the rename itself durable (POSIX)
         directory = os.open(target.parent, os.O_RDONLY)
