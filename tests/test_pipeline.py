@@ -836,7 +836,7 @@ def test_a_lost_database_removes_no_post_the_site_had(tmp_path: Path) -> None:
     write_config(tmp_path, TWO_FEEDS)
     for path in (tmp_path / ".feedmill").glob("state.db*"):
         path.unlink()
-    assert "1 duplicates" in cli("run", "-c", config).stdout
+    assert "1 duplicate " in cli("run", "-c", config).stdout
     assert set(posts(tmp_path)) == before
 
 
