@@ -532,3 +532,23 @@ def test_search_finds_what_the_post_shows_and_nothing_it_leaves_out(tmp_path: Pa
         assert "未经授权" not in str(row["snippet"]) and "比特币" not in str(row["snippet"])
     for hidden in ("不得转载", "比特币", "点击关注", "图表标注"):
         assert search(config, hidden) == [], hidden
+
+
+def test_a_decimal_is_found_whole_and_holds_no_other_number(tmp_path: Path) -> None:
+    """1.8 found the 1-8 of 1-8月 (cumulative figures, everywhere in finance
+    news), and 5 the 5 of 2.5%: the index had 1.8 as 1 and 8."""
+    stories = [
+        Item("工业利润", html="<p>今年1-8月，全国规模以上工业企业利润下降2.1%。</p>", guid="1"),
+        Item("CPI", html="<p>8月CPI同比上涨1.8%，环比持平。</p>", guid="2"),
+        Item("利率", html="<p>一年期LPR为2.5%，五年期为3.85%，价格500.5元。</p>", guid="3"),
+    ]
+    (tmp_path / "a.xml").write_bytes(rss("证券时报", stories))
+    config = write_config(tmp_path, [{"url": "a.xml", "group": "g", "source": "s"}])
+    assert cli("run", "-c", str(config)).code == 0
+    [cpi] = search(config, "1.8")
+    assert cpi["title"] == "CPI" and "<mark>1.8</mark>%" in str(cpi["snippet"])
+    assert [r["title"] for r in search(config, "1.8%")] == ["CPI"]
+    assert [r["title"] for r in search(config, "3.85%")] == ["利率"]
+    assert [r["title"] for r in search(config, "2.1")] == ["工业利润"]
+    assert search(config, "5%") == [] and search(config, "500") == []
+    assert [r["title"] for r in search(config, "1-8月")] == ["工业利润"]

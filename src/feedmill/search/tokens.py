@@ -54,8 +54,9 @@ if TYPE_CHECKING:
 # that `feedmill search` rebuilds an index made by an older scheme once.  (4:
 # one made before may hold a `fulltext` item re-keyed while its page failed
 # by the feed's teaser, not by the article its post shows.  5: text the post
-# does not show — hidden, or in what the sanitizer drops — is not indexed.)
-_SCHEME = "5"
+# does not show — hidden, or in what the sanitizer drops — is not indexed.
+# 6: a decimal number is one token, 2.1, not 2 and 1.)
+_SCHEME = "6"
 
 
 @cache
@@ -71,7 +72,14 @@ def index_version() -> str:
 # A token is a run of letters and digits, with a trailing + or # kept for
 # C++, C#, F#.  The FTS5 table is declared with ``tokenchars '+#'`` so that
 # SQLite splits nothing further: both backends see exactly these tokens.
-PIECE = re.compile(r"[^\W_]+[+#]*")
+PIECE = re.compile(r"\d+(?:\.\d+)+|[^\W_]+[+#]*")
+# A number with a decimal point stays one token, as the text writes it: 1.8
+# is not the 1 and 8 of 1-8月 (jieba cuts it 1 / . / 8), 5 not the 5 of 2.5%.
+# (FTS5 keeps "." in a token: its tokenchars.)
+_DECIMAL = re.compile(r"\d+(?:\.\d+)+")
+# Its pieces side by side, as jieba leaves them joined by spaces (a space of
+# the text would be a token of its own: two spaces or more).
+_DECIMAL_CUT = re.compile(r"(?<![^ ])\d+(?: \. \d+)+(?![^ ])")
 _ALNUM_RUN = re.compile(r"\d+|[^\W\d_]+")
 _HAN = r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f]"
 _CJK = re.compile(_HAN)
@@ -184,8 +192,15 @@ def _tokens(text: str) -> list[str]:
         cut = _rejoined(cut)
     # One regex pass over the words joined by spaces (no piece spans a space):
     # a Python loop over every word would cost three times jieba's own time.
-    found: list[str] = PIECE.findall(" ".join(cut))
+    joined = " ".join(cut)
+    if "." in text:
+        joined = _DECIMAL_CUT.sub(_decimal, joined)
+    found: list[str] = PIECE.findall(joined)
     return found
+
+
+def _decimal(cut: re.Match[str]) -> str:
+    return cut.group().replace(" . ", ".")
 
 
 # jieba keeps runs of ASCII letters and digits whole, and yields every other
@@ -234,6 +249,8 @@ def located_words(text: str) -> Iterator[tuple[str, int]]:
     found: list[tuple[str, int, int]] = rjieba.tokenize(text, "default", False)
     if _ACCENTED.search(text):
         found = _rejoined_located(found)
+    if "." in text:
+        found = _decimals_located(found)
     for word, start, _ in found:
         for match in PIECE.finditer(word):
             piece = match.group()
@@ -255,6 +272,23 @@ def _rejoined_located(found: list[tuple[str, int, int]]) -> list[tuple[str, int,
     return out
 
 
+def _decimals_located(found: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+    """(token, start, end) with a number's digits and points joined (2 . 1 → 2.1)."""
+    out: list[tuple[str, int, int]] = []
+    for token, start, end in found:
+        if (
+            token.isdigit()
+            and len(out) > 1
+            and out[-1][0] == "."
+            and _DECIMAL.fullmatch(out[-2][0] + "." + token)
+            and out[-2][2] == out[-1][1]  # side by side: no space between
+        ):
+            out[-2:] = [(out[-2][0] + "." + token, out[-2][1], end)]
+        else:
+            out.append((token, start, end))
+    return out
+
+
 @lru_cache(maxsize=1 << 16)
 def pieces(token: str) -> tuple[str, ...]:
     """What a token is made of, in order: what the words stream holds for it.
@@ -267,6 +301,8 @@ def pieces(token: str) -> tuple[str, ...]:
     (two characters, no digit).
     """
     if token.endswith(("+", "#")) or not _MAY_HAVE_PARTS.fullmatch(token):
+        return (token,)
+    if _DECIMAL.fullmatch(token):  # a number, whole
         return (token,)
     out: list[str] = []
     for run in _RUN.findall(token):
@@ -317,6 +353,8 @@ def parts(token: str) -> tuple[str, ...]:
     """
     import rjieba
 
+    if _DECIMAL.fullmatch(token):  # 2.5 holds no 5 to find
+        return ()
     found: list[str] = []
     bare = token.rstrip("+#")
     if bare != token:

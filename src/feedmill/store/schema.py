@@ -32,7 +32,7 @@ from sqlalchemy.types import TypeDecorator
 from feedmill.models import Entry
 
 # The newest migration; the store checks it before importing Alembic at all.
-HEAD_REVISION = "0013"
+HEAD_REVISION = "0014"
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -86,7 +86,7 @@ TS_BODY_WEIGHTS = "{0.5,1,0,0}"
 # The tokenizer FTS5 runs over our space-separated tokens: '+' and '#' are
 # part of tokens (c++, c#), as in tokens.PIECE; no diacritics folding, as
 # PostgreSQL has none either.
-FTS5_TOKENIZE = "unicode61 remove_diacritics 0 tokenchars '+#'"
+FTS5_TOKENIZE = "unicode61 remove_diacritics 0 tokenchars '+#.'"  # (2.1, C++, C#)
 _MAX_POSITION = 16383  # PostgreSQL's; later positions are clamped to it
 _MAX_POSITIONS = 256  # a lexeme's positions PostgreSQL keeps; it drops the others
 _MAX_TSVECTOR = 1_000_000  # bytes of lexemes and positions; PostgreSQL's limit is 1 MiB - 1
