@@ -292,6 +292,31 @@ def test_a_match_far_into_a_long_article_is_shown_marked() -> None:
     assert "[降准]" in shown and shown.startswith("…")
 
 
+def test_a_full_width_match_far_into_a_long_article_is_shown_marked() -> None:
+    """Past the first 50,000 characters, a query's ``gpt`` was looked for in
+    the text as written: ＧＰＴ was not found, and the snippet was the
+    article's unmarked beginning."""
+    text = "甲乙丙丁。" * 12_000 + "ＧＰＴ模型发布。" + "戊己庚辛。" * 100
+    shown = marked(snippet(text, query_tokens("gpt").include, width=40))
+    assert "[ＧＰＴ]" in shown and shown.startswith("…")
+
+
+def test_a_snippet_begins_at_a_chinese_words_start() -> None:
+    """ "…场报价利率（LPR）" began inside 市场 (the demo's 东方财富网 story)."""
+    text = (
+        "东方财富网9月20日讯，中国人民银行授权全国银行间同业拆借中心公布，本月贷款市场报价利率"
+        "（LPR）为：1年期LPR为3.65%，5年期以上LPR为4.30%，均与上月持平。 分析人士指出，8月LPR"
+        "两个期限品种已分别下调5个基点和15个基点，本月中期借贷便利（MLF）操作利率未变。"
+    )
+    import rjieba
+
+    starts = {begin for _, begin, _ in rjieba.tokenize(text, "default", False)}
+    for width in range(40, 200, 3):
+        shown = marked(snippet(text, query_tokens("LPR").include, width=width))
+        body = shown.removeprefix("…").replace("[", "").replace("]", "")
+        assert text.find(body.rstrip("…")[:12]) in starts, shown
+
+
 def test_a_text_that_fits_is_shown_whole() -> None:
     """A window begun a quarter of its width before the match started inside
     "8月份" of a 50-character text that fits whole."""

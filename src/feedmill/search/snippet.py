@@ -311,9 +311,30 @@ def _continues(text: str, index: int) -> bool:
 def _first_mention(text: str, phrases: Collection[Phrase]) -> int | None:
     """About where a phrase's first word first occurs in ``text`` (case-blind),
     if it does: no later than there (case folding may lengthen the text)."""
-    folded = text.casefold()
+    # As the query is: NFKC and case-folded (gpt finds ＧＰＴ); only what
+    # lengthens the text moves a place later.
+    folded = unicodedata.normalize("NFKC", text).casefold()
     places = [at for phrase in phrases if phrase and (at := folded.find(phrase[0])) >= 0]
-    return max(0, min(places) - (len(folded) - len(text))) if places else None
+    return max(0, min(places) - max(0, len(folded) - len(text))) if places else None
+
+
+_HAN_CHAR = re.compile("[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def _word_start(text: str, start: int) -> int:
+    """``start``, or the start of the Chinese word it falls inside, as jieba
+    cuts the text around it: "…场报价利率" began a snippet inside 市场."""
+    if not 0 < start < len(text) or not (
+        _HAN_CHAR.match(text, start - 1) and _HAN_CHAR.match(text, start)
+    ):
+        return start
+    import rjieba
+
+    base = max(0, start - 8)
+    for _, begin, end in rjieba.tokenize(text[base : start + 8], "default", False):
+        if base + begin < start < base + end:
+            return base + begin
+    return start
 
 
 def _clip(text: str, start: int, width: int, spans: Sequence[Span]) -> tuple[Segment, ...]:
@@ -329,6 +350,7 @@ def _clip(text: str, start: int, width: int, spans: Sequence[Span]) -> tuple[Seg
     reach = max(0, start - _WORD_REACH)
     while start > reach and _continues(text, start):
         start -= 1
+    start = _word_start(text, start)
     while start < end and text[start].isspace():
         start += 1
     inside = [(s - start, e - start) for s, e in spans if s >= start and e <= end]
