@@ -719,6 +719,25 @@ def test_a_listings_code_is_no_keyword(method: kw.Method) -> None:
 
 
 @pytest.mark.parametrize("method", METHODS)
+def test_a_word_only_jiebas_guess_makes_is_no_keyword(method: kw.Method) -> None:
+    """The HMM's guesses from the words around them were tags: 股通净 (of
+    沪股通净买入), 成指 (of 深成指); so were weekdays.  (联会 of 乘联会 is a
+    word of jieba's dictionary: still one.)"""
+    policy = TagPolicy(keywords=8, keyword_method=method)
+    text = (
+        "<p>北向资金全天净买入52亿元，其中沪股通净买入30亿元，深股通净买入22亿元。"
+        "乘联会数据显示，新能源车销量增长；深成指收涨1.2%，创业板指走强。"
+        "On Tuesday, Tesla shares rose. 新能源车 新能源车 光伏 光伏。</p>"
+    )
+    tags = tags_for("", text, policy)
+    assert not {"股通净", "成指", "Tuesday"} & set(tags), tags
+    assert "光伏" in tags
+    # A code or name of Latin letters is no dictionary word, and stays a term.
+    drug = tags_for("", "<p>KH-1021获批上市，KH-1021用于肺癌治疗。肺癌 靶向药。</p>", policy)
+    assert "KH-1021" in drug, drug
+
+
+@pytest.mark.parametrize("method", METHODS)
 def test_stopwords_remove_keywords(method: kw.Method, tmp_path: Path) -> None:
     before = tags_for(TITLE, ARTICLE, TagPolicy(keywords=3, keyword_method=method))
     path = tmp_path / "stop.txt"

@@ -58,6 +58,8 @@ DEFAULT_STOPWORDS = frozenset(
     had has have he her his if in into is it its more most new not of on one or our over said says
     she than that the their them then there these they this those to under up was we were what
     when where which who will with would you your
+    monday tuesday wednesday thursday friday saturday sunday january february march april
+    june july august september october november december
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
 
@@ -120,10 +122,24 @@ def is_term(word: str, pos: str, stopwords: Collection[str]) -> bool:
         return False
     if not any(ch.isalpha() for ch in word):
         return False
+    if _HAN.search(word) and not _known(word):
+        # A word jieba's HMM guessed from around it (股通净 of 沪股通净买入,
+        # 成指 of 深成指, 联会 of 乘联会): a fragment more often than a
+        # name, and a tag page of its own.
+        return False
     if _SECURITY_CODE.fullmatch(word):  # 600519.SH beside the stock's tag; an index's code
         return False
     # Latin words: names and acronyms (Linux, PMI, 5G), not running English.
     return not (pos == "eng" and word.islower())
+
+
+_HAN = re.compile("[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def _known(word: str) -> bool:
+    import rjieba
+
+    return bool(rjieba.has_word(word))
 
 
 # A listing's code as quotes write it: 600519.SH, 00700.HK, SZ000001, AAPL.O.
