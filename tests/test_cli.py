@@ -94,6 +94,19 @@ def test_a_section_with_every_key_commented_out_is_its_defaults(tmp_path: Path) 
     config = parse_config(text, tmp_path / "feedmill.yml")
     assert config.fetch == parse_config("feeds: []\n", tmp_path / "feedmill.yml").fetch
     assert config.dedupe is True
+    # `tags:` on, as `tags: true`; a list of rules with every rule commented out is none
+    # (they were "expected true, false or a mapping, got nothing", "expected a list").
+    text = (
+        "tags:\n  # keywords: 5\nrules:\n  block:\n    # - title: 广告\n  keep:\n"
+        "feeds:\n  - url: a.xml\n    group: g\n    source: s\n    rules:\n      block:\n"
+    )
+    config = parse_config(text, tmp_path / "feedmill.yml")
+    assert (
+        config.tags_settings
+        == parse_config("tags: true\nfeeds: []\n", tmp_path / "x").tags_settings
+    )
+    assert config.rules.block == config.rules.keep == ()
+    assert config.feeds[0].rules is not None and config.feeds[0].rules.block == ()
 
 
 @pytest.mark.parametrize(

@@ -853,6 +853,13 @@ def parse_config(text: str, path: Path, *, feeds_optional: bool = False) -> Conf
     for section in _SECTIONS_WITH_DEFAULTS:
         if section in data and data[section] is None:
             del data[section]  # `fetch:` with every key commented out: the defaults
+    if "tags" in data and data["tags"] is None:
+        data["tags"] = True  # `tags:` with every key commented out: on, as it comes
+    listed = data.get("feeds") if isinstance(data.get("feeds"), list) else []
+    for rules in (data.get("rules"), *(f.get("rules") for f in listed if isinstance(f, dict))):
+        for kind in ("block", "keep"):
+            if isinstance(rules, dict) and kind in rules and rules[kind] is None:
+                rules[kind] = []  # `block:` with every rule commented out: none
     if feeds_optional:
         data.setdefault("feeds", [])
     _check_no_nul(data, path)
