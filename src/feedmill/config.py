@@ -855,7 +855,7 @@ def parse_config(text: str, path: Path, *, feeds_optional: bool = False) -> Conf
             del data[section]  # `fetch:` with every key commented out: the defaults
     if "tags" in data and data["tags"] is None:
         data["tags"] = True  # `tags:` with every key commented out: on, as it comes
-    listed = data.get("feeds") if isinstance(data.get("feeds"), list) else []
+    listed = data["feeds"] if isinstance(data.get("feeds"), list) else []
     for rules in (data.get("rules"), *(f.get("rules") for f in listed if isinstance(f, dict))):
         for kind in ("block", "keep"):
             if isinstance(rules, dict) and kind in rules and rules[kind] is None:
