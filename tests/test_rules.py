@@ -294,3 +294,30 @@ def test_blocked_items_are_recorded_counted_and_never_posted(tmp_path: Path) -> 
     again = cli("run", "-c", str(config))
     assert "posts: 0 new" in again.stdout
     assert len(posts(tmp_path)) == 3
+
+
+def test_rules_are_not_retroactive(tmp_path: Path) -> None:
+    """A rule judges an item when it first comes: a rule added later, or a
+    feed's edit of an item already posted that a rule now matches, takes no
+    post down (the post a reader may have linked stays)."""
+    feeds = [{"url": "f.xml", "group": "g", "source": "s"}]
+    (tmp_path / "f.xml").write_bytes(
+        rss("源", [Item("理财产品介绍", guid="1", html="<p>介绍</p>"), Item("央行降准", guid="2")])
+    )
+    assert "posts: 2 new" in cli("run", "-c", str(write_config(tmp_path, feeds))).stdout
+    config = write_config(tmp_path, feeds, rules={"block": [{"title": "推广|央行"}]})
+    (tmp_path / "f.xml").write_bytes(
+        rss(
+            "源",
+            [
+                Item("推广：理财产品介绍", guid="1", html="<p>介绍</p>"),
+                Item("央行降准", guid="2"),
+                Item("推广：新课", guid="3"),
+            ],
+        )
+    )
+    result = cli("run", "-c", str(config))
+    assert "posts: 0 new, 1 updated, 1 unchanged" in result.stdout, result.stdout
+    assert "held back: 1 blocked" in result.stdout  # the new item alone
+    titles = sorted(t.split("title: '", 1)[1].split("'", 1)[0] for t in posts(tmp_path).values())
+    assert titles == ["央行降准", "推广：理财产品介绍"]
