@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import brotli
@@ -29,7 +30,7 @@ from feedmill.fetch.client import keeps_credentials
 from feedmill.models import FetchStatus
 
 from support.feeds import Item, rss
-from support.server import FeedServer, peak_overlap
+from support.server import FeedServer, Route, peak_overlap
 from support.site import cli, posts, write_config
 
 ENCODINGS = Path(__file__).parent / "data" / "encoding"
@@ -1586,3 +1587,33 @@ def test_billion_laughs_is_not_expanded(tmp_path: Path, feed_server: FeedServer)
     (text,) = posts(tmp_path).values()
     assert "lollol" not in text
     assert peak < 100 * MiB
+
+
+def test_a_304_with_a_body_is_asked_for_again_without_validators(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """A feed script that sets 304 and still writes the feed (PHP that
+    forgets to exit): the body read as the next response ("Bad status line")
+    failed every conditional fetch, for good — every feed of the host that
+    answered so.  Asked for again whole, once: unchanged, as it is."""
+
+    def not_modified_and_then_some(request: BaseHTTPRequestHandler) -> Route | None:
+        if request.headers.get("If-None-Match") == '"v1"':
+            head = b'HTTP/1.1 304 Not Modified\r\nETag: "v1"\r\nContent-Length: 5\r\n\r\n'
+            return Route(raw=head + b"hello")
+        return None
+
+    urls = [
+        feed_server.add(
+            f"/php{n}", Route(body=FEED, etag='"v1"', handler=not_modified_and_then_some)
+        )
+        for n in range(3)
+    ]
+    feeds = [{"url": url, "group": "g", "source": f"s{n}"} for n, url in enumerate(urls)]
+    config = write_config(tmp_path, feeds, dedupe=False)
+    assert "feeds: 3 ok" in cli("run", "-c", str(config)).stdout
+    for _ in range(2):
+        result = cli("run", "-c", str(config))
+        assert "feeds: 0 ok, 3 unchanged, 0 failed" in result.stdout, result.stdout + result.stderr
+    assert all(feed_server.hits[f"/php{n}"] == 5 for n in range(3)), feed_server.hits
+    assert len(posts(tmp_path)) == 6

@@ -284,6 +284,12 @@ class Fetcher:
         except _Failure as failure:
             raise failure.at(hops) from None
         except Exception as exc:
+            if (request.etag or request.last_modified) and _answered_past_its_end(exc):
+                # A 304 with a body (a feed script that sets the status and
+                # writes the feed all the same): what follows it read as the
+                # next response.  Asked for whole, once — its body hash then
+                # says whether it changed — or every conditional fetch failed.
+                return await self._fetch_http(replace(request, etag=None, last_modified=None))
             said = self._failure(exc, timer, deadline)
             if said is None:
                 raise
@@ -630,6 +636,16 @@ def _one_line(message: str) -> str:
 # a document: the same, or a server that sends no status line at all.)
 _AFTER_CLOSE = "Data after `Connection: close`"
 _DOCUMENT_FOR_STATUS = re.compile(r"^Bad status line\b.*?:\s*b?['\"]\s*[<{]", re.DOTALL)
+
+
+def _answered_past_its_end(exc: Exception) -> bool:
+    """Whether ``exc`` is a response that went on past its end (aiohttp read
+    the rest as a status line: "Bad status line: … b'hello'")."""
+    import aiohttp
+
+    return type(exc) is aiohttp.ClientResponseError and str(exc.message or "").startswith(
+        "Bad status line"
+    )
 
 
 def _bad_response(text: str) -> str:
