@@ -297,6 +297,20 @@ def test_links_lose_their_tracking_parameters(written: str, link: str | None) ->
     assert entry_.key == "g"
 
 
+def test_a_link_escaped_twice_gets_its_ampersands_back() -> None:
+    """`<link>…?a=1&amp;amp;b=2</link>`: read once, the link asked the page
+    for a parameter named ``amp;b``."""
+    for written, link in (
+        ("https://e.com/a?id=1&amp;page=2", "https://e.com/a?id=1&page=2"),
+        ("https://e.com/a?id=1&amp;utm_source=x", "https://e.com/a?id=1"),
+        ("https://e.com/a&amp;b?x=1", "https://e.com/a&amp;b?x=1"),  # the path is the page's
+        ("https://e.com/a?q=R%26D&x=1", "https://e.com/a?q=R%26D&x=1"),
+    ):
+        assert normalize_entry(
+            entry(guid="g", link=written), base_url=None, zone=SHANGHAI
+        ).link == (link), written
+
+
 def test_enclosures_get_a_player_only_for_what_a_player_can_play() -> None:
     """An episode from the web gets a player; one at javascript: or data: would
     lose its src to the sanitizer and leave an empty player in the post."""

@@ -47,6 +47,16 @@ def is_tracking(parameter: str) -> bool:
 _SEPARATOR = re.compile(r"([&;])")
 
 
+def with_plain_ampersands(link: str) -> str:
+    """``link`` whose query a feed escaped twice (``?a=1&amp;amp;b=2`` in the
+    XML, ``?a=1&amp;b=2`` once read) with its ``&`` back: as written, the
+    page was asked for a parameter named ``amp;b``."""
+    base, mark, query = link.partition("?")
+    if not mark or "&amp;" not in query:
+        return link
+    return f"{base}?{query.replace('&amp;', '&')}"
+
+
 def without_tracking(link: str) -> str:
     """``link`` without the tracking parameters of its query (parameters
     separated by ``&`` or by ``;``, as some servers write them)."""

@@ -181,6 +181,7 @@ def normalize_entry(
     raw: RawEntry, *, base_url: str | None, zone: tzinfo, now: datetime | None = None
 ) -> Entry:
     link = absolute_url(strip_controls(raw.link) if raw.link else None, base_url)
+    link = urls.with_plain_ampersands(link) if link else link
     # Without tracking parameters (``utm_source=…``, ``spm=…``): they name who
     # sent the reader, not the page, and a route that writes a new value on
     # every fetch made every item look edited (its post rewritten each pass)
