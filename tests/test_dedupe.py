@@ -103,6 +103,48 @@ def test_templated_flash_news_with_different_figures_are_different_news() -> Non
 
 @pytest.mark.parametrize(
     ("one", "other"),
+    [("杭州", "南京"), ("杭州", "西安"), ("上海", "深圳"), ("成都", "武汉")],
+)
+def test_one_template_about_two_cities_is_two_stories(one: str, other: str) -> None:
+    """A text names its city 杭州市 (one word to jieba), its headline 杭州: the
+    two cities were no words of their texts, and each city's 取消限购 was
+    merged into the other's (several cities announced it the same day)."""
+    body = (
+        "<p>{}市住房保障和房产管理局发布通知，自即日起，在本市范围内购买二手住房，不再审核购房"
+        "资格。同时，个人住房转让增值税征免年限由5年调整为2年。</p>"
+    )
+    a = fingerprint(f"{one}：取消限购 购房不再审核购房资格", body.format(one))
+    b = fingerprint(f"{other}：取消限购 购房不再审核购房资格", body.format(other))
+    assert not decide(a, b).duplicate
+    # The same city's news, reworded: one story.
+    c = fingerprint(f"{one}全面取消住房限购", body.format(one).replace("自即日起", "即日起"))
+    assert decide(a, c).duplicate
+
+
+def test_two_landfalls_of_one_typhoon_are_two_stories() -> None:
+    """海南省文昌市 and 广东省徐闻县 in the texts, 海南文昌 and 广东徐闻 in the
+    headlines: the second landfall, six hours on, was held back as a copy."""
+    first = fingerprint(
+        "台风“摩羯”在海南文昌登陆 登陆时中心附近最大风力17级",
+        "<p>据中央气象台消息，今年第11号台风“摩羯”（超强台风级）已于9月6日16时20分前后在海南省"
+        "文昌市翁田镇沿海登陆，登陆时中心附近最大风力有17级以上（62米/秒），中心最低气压为915百帕。</p>",
+    )
+    second = fingerprint(
+        "台风“摩羯”在广东徐闻再次登陆 登陆时中心附近最大风力15级",
+        "<p>据中央气象台消息，今年第11号台风“摩羯”（超强台风级）已于9月6日22时20分前后在广东省"
+        "徐闻县角尾乡沿海再次登陆，登陆时中心附近最大风力有15级以上（58米/秒），中心最低气压为935百帕。</p>",
+    )
+    flash = fingerprint(
+        "超强台风“摩羯”登陆海南文昌",
+        "<p>财联社9月6日电，据中央气象台，今年第11号台风“摩羯”于今天16时20分前后在海南文昌沿海"
+        "登陆，登陆时中心附近最大风力17级以上，中心最低气压915百帕。</p>",
+    )
+    assert not decide(first, second, apart=timedelta(hours=6)).duplicate
+    assert decide(first, flash).duplicate
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
     [
         ("宁远电池", "云启网络"),
         ("宁德时代", "比亚迪"),

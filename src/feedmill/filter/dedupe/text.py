@@ -479,11 +479,32 @@ def _title_words(title_text: str, body_words: Collection[str]) -> list[str]:
     return out
 
 
+# A place as a text names it (杭州市, 海南省, 徐闻县) and as a headline does
+# (杭州, 海南, 徐闻): the two cities of one template ("杭州：取消限购" and
+# "南京：取消限购") were one story, each headline's city none of its words.
+_PLACE_SUFFIXES = "省市县区镇乡"
+# What jieba tags the name alone: a place, or a name it does not know as a
+# place (文昌, 徐闻: nr) — not an ordinary word (开发 of 开发区: v).
+_NAME_TAGS = frozenset({"ns", "nr", "nrt", "nz", "nt", "j"})
+
+
+@lru_cache(maxsize=1 << 14)
+def _place_name(word: str) -> str | None:
+    """杭州 of 杭州市; None for a word that is no place so named."""
+    if len(word) < 3 or word[-1] not in _PLACE_SUFFIXES:
+        return None
+    import rjieba
+
+    tagged = rjieba.tag(word[:-1], hmm=False)
+    return word[:-1] if len(tagged) == 1 and tagged[0][1] in _NAME_TAGS else None
+
+
 def fingerprint(title: str, content_html: str) -> Fingerprint:
     body_text = normalize(visible_text(content_html)[:MAX_TEXT])
     title_text = normalize(title)
     body_words = words(body_text)
     body_set = set(body_words)
+    body_set |= {name for w in body_set if (name := _place_name(w)) is not None}
     title_words = _title_words(title_text, body_set)
     everything = set(title_words) | body_set
     frequencies = word_frequencies()
