@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from sqlalchemy import insert, select
 
 from feedmill.filter.dedupe import DedupePolicy, decide, fingerprint, unlike
-from feedmill.filter.dedupe.decide import DEFAULT_THRESHOLD, fuller, similarity
+from feedmill.filter.dedupe.decide import DEFAULT_THRESHOLD, digest, fuller, similarity
 from feedmill.filter.dedupe.lsh import bands, story_keys
 from feedmill.filter.dedupe.text import Fingerprint, dump, load, load_words
 from feedmill.models import Entry
@@ -119,6 +119,26 @@ def test_one_template_about_two_cities_is_two_stories(one: str, other: str) -> N
     # The same city's news, reworded: one story.
     c = fingerprint(f"{one}全面取消住房限购", body.format(one).replace("自即日起", "即日起"))
     assert decide(a, c).duplicate
+
+
+def test_an_article_headlined_in_its_own_words_is_no_digest_of_its_flash() -> None:
+    """3 of the article's 8 headline words are in the 快讯: it was taken for a
+    digest that holds the 快讯 among other news, and posted beside it (or
+    under it, as the two came)."""
+    article = fingerprint(
+        "9月LPR报价出炉：1年期和5年期以上品种均维持不变",
+        "<p>证券时报网讯，中国人民银行授权全国银行间同业拆借中心公布，2023年9月20日贷款市场报价利率"
+        "（LPR）为：1年期LPR为3.45%，5年期以上LPR为4.2%。以上LPR在下一次发布LPR之前有效。</p>"
+        "<p>此前，央行9月15日开展的中期借贷便利（MLF）操作利率维持2.5%不变。市场人士表示，MLF利率"
+        "不变意味着LPR报价的定价基础没有变化，叠加银行净息差处于历史低位，报价行下调加点的动力不足。"
+        "</p><p>民生银行首席经济学家温彬认为，年内仍有降准降息的可能。</p>",
+    )
+    flash = fingerprint(
+        "【快讯】9月LPR：1年期3.45%，5年期以上4.2%",
+        "<p>财联社9月20日电，9月1年期LPR为3.45%，5年期以上LPR为4.2%，均与上月持平。</p>",
+    )
+    assert decide(article, flash).duplicate and decide(flash, article).duplicate
+    assert fuller(article, flash) and not digest(article, flash)
 
 
 def test_two_landfalls_of_one_typhoon_are_two_stories() -> None:
