@@ -542,6 +542,28 @@ def test_big5_without_declaration() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("folder", "name"),
+    [("財經 新聞", "新浪財經"), ("新聞", "聯合報"), ("科技", "數位時代"), ("財經", "經濟日報")],
+)
+def test_short_big5_that_detection_misreads_is_still_big5(folder: str, name: str) -> None:
+    """A file of a few words reads to detection as Shift JIS: GB18030, tried
+    first, decoded it too, as nonsense (財經 新聞 → 癩竒 穝籇), imported so."""
+    outlines = (
+        f'<?xml version="1.0"?><opml version="2.0"><head/><body><outline text="{folder}">'
+        f'<outline text="{name}" type="rss" xmlUrl="https://news.example.tw/rss"/>'
+        "</outline></body></opml>"
+    )
+    assert as_tuples(parse_opml(outlines.encode("big5"))) == [
+        ("https://news.example.tw/rss", folder, name, None)
+    ]
+    # Simplified Chinese in GBK, as short, is still GBK.
+    gbk = outlines.replace(folder, "财经 新闻").replace(name, "新浪财经")
+    assert as_tuples(parse_opml(gbk.encode("gbk"))) == [
+        ("https://news.example.tw/rss", "财经 新闻", "新浪财经", None)
+    ]
+
+
 def test_byte_order_mark_and_crlf() -> None:
     data = (OPML / "utf8-bom.opml").read_bytes()
     assert data.startswith(b"\xef\xbb\xbf") and b"\r\n" in data
