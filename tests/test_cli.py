@@ -1775,3 +1775,17 @@ def test_init_here_says_what_to_run_next_without_a_cd(
     assert "  npm install && npx hexo server" in lines
     elsewhere = cli("init", "blog").stdout
     assert "(cd blog && npm install && npx hexo server)" in elsewhere
+
+
+def test_a_symlinked_configs_paths_are_the_linked_files(tmp_path: Path) -> None:
+    """As README says: a feedmill.yml kept elsewhere and linked into a folder
+    reads its paths from where the file is, not from the link's folder."""
+    kept, linked = tmp_path / "kept", tmp_path / "linked"
+    kept.mkdir()
+    linked.mkdir()
+    (kept / "f.xml").write_bytes(rss("源", [Item("第一条", guid="1")]))
+    write_config(kept, [{"url": "f.xml", "group": "g", "source": "s"}])
+    (linked / "feedmill.yml").symlink_to(kept / "feedmill.yml")
+    result = cli("run", "-c", str(linked / "feedmill.yml"))
+    assert result.code == 0 and "posts: 1 new" in result.stdout, result.stderr
+    assert posts(kept) and not (linked / "source").exists()
