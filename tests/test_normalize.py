@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from feedmill.models import ParsedFeed, RawEntry
-from feedmill.normalize import normalize_document, normalize_entry
+from feedmill.normalize import entry_key, normalize_document, normalize_entry
 from feedmill.normalize.dates import parse_date
 from feedmill.normalize.text import (
     clean_title,
@@ -648,3 +648,34 @@ def test_an_edited_article_is_one_story_and_two_articles_are_not() -> None:
         edited = "\n".join(["更正：本文第二段数据有误，已修改。", *lines[:-1]])
         assert one_story(text, edited), name
     assert not one_story("", "")
+
+
+def test_the_key_of_an_item_without_guid_or_link_is_its_text_as_it_always_was() -> None:
+    """Its key is a hash of its title and text: text read another way (hidden
+    elements, a button's label left out, as posts now show it) gave stored
+    items new keys, and they were posted again."""
+    import hashlib
+
+    for html, text in (
+        ("<p>快讯一<button>分享</button></p>", "快讯一 分享"),
+        ("<p>快讯二<span hidden>隐藏</span></p>", "快讯二 隐藏"),
+        ('<p><svg class="i"/>快讯三</p><script>x()</script>', "快讯三"),
+    ):
+        key = entry_key(entry(title="标题", content=html, guid=None, link=None), "标题", html)
+        assert key == "sha256:" + hashlib.sha256(f"标题\n{text}".encode()).hexdigest(), html
+
+
+def test_what_the_sanitizer_drops_hides_only_itself() -> None:
+    """A self-closed <svg/> (foreign content closes so) or a <button> never
+    closed hid the rest of the article from rules, dedupe and the key; a
+    custom element named like one (<title-bar>) is no such element."""
+    assert visible_text('<p>前文<svg class="icon"/>央行宣布降准</p><p>第二段推广内容</p>') == (
+        "前文 央行宣布降准 第二段推广内容"
+    )
+    assert visible_text("<p>前文<button>分享</button>正文</p>") == "前文 正文"
+    assert "正文" in visible_text("<p>前文<button>分享<p>正文</p>")
+    assert visible_text("<title-bar>标题栏</title-bar><p>正文</p>") == "标题栏 正文"
+    assert visible_text("<p>前文<script>x()") == "前文"  # a script left open hides the rest
+    # Hidden by its style or attribute: text the post does not show.
+    assert visible_text('<p>甲<span style="display:none">乙</span>丙</p>') == "甲丙"
+    assert shows_text("<p hidden>隐藏</p>") is False

@@ -1562,3 +1562,43 @@ def test_a_worker_killed_while_it_answers_breaks_the_pool_not_the_pass() -> None
             doomed.result(timeout=30)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def test_links_escaped_twice_mended_since_leave_items_sharing_a_guid_as_they_were(
+    tmp_path: Path,
+) -> None:
+    """Items that share one guid are known by their links; a feed escaping
+    its links' queries twice had them stored with `&amp;`.  Mended since,
+    the links (and so the keys) changed: each item was posted again."""
+    from feedmill.store.entries import key_hash
+
+    def notice(n: int) -> Item:
+        return Item(
+            title=f"公告{n}",
+            guid="http://example.com/",
+            link=f"https://e.com/show?id={n}&amp;page=1",  # &amp;amp; in the XML
+            html=f"<p>公告正文{n}</p>",
+            pub_date=f"Tue, 20 Sep 2022 1{n}:00:00 GMT",
+        )
+
+    write_config(tmp_path, FEEDS)
+    (tmp_path / "feed.xml").write_bytes(rss("证券时报网 - 要闻", [notice(1), notice(2)]))
+    assert "posts: 2 new" in cli("run", "-c", str(tmp_path / "feedmill.yml")).stdout
+    with sqlite3.connect(tmp_path / ".feedmill" / "state.db") as db:  # as stored before
+        rows = db.execute("SELECT id, key FROM entries").fetchall()
+        assert all("&page=1" in key for _, key in rows)
+        for entry_id, key in rows:
+            old = key.replace("&", "&amp;")
+            db.execute(
+                "UPDATE entries SET key = ?, key_hash = ?, link = replace(link, '&', '&amp;')"
+                " WHERE id = ?",
+                (old, key_hash(old), entry_id),
+            )
+    (tmp_path / "feed.xml").write_bytes(rss("证券时报网 - 要闻", [notice(1), notice(2), notice(3)]))
+    result = cli("run", "-c", str(tmp_path / "feedmill.yml"))
+    assert "posts: 1 new" in result.stdout, result.stdout
+    assert sorted(t.split("title: '", 1)[1].split("'", 1)[0] for t in posts(tmp_path).values()) == [
+        "公告1",
+        "公告2",
+        "公告3",
+    ]

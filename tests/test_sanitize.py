@@ -428,6 +428,12 @@ def test_a_lazy_picture_s_noscript_fallback_is_the_picture(html: str, shown: str
             '<p>甲<span style="position: fixed; clip: rect(1px, 1px, 1px, 1px)">乙</span>丙</p>',
             "<p>甲丙</p>",
         ),
+        # Not displayed: hidden in the post too, and no text of it for search,
+        # rules and dedupe (which read the post's text).
+        ('<p>甲<span style="display:none">乙</span>丙</p>', "<p>甲丙</p>"),
+        ('<p>甲<span style="display: none !important;">乙</span>丙</p>', "<p>甲丙</p>"),
+        ('<p>甲<span style="visibility:hidden">乙</span>丙</p>', "<p>甲丙</p>"),
+        ('<div style="display:block">甲</div>', '<div style="display:block">甲</div>'),
         # Not positioned, a far "left" moves nothing; a small shift is layout.
         ('<p>甲<span style="left:-9999px">乙</span>丙</p>', "<p>甲<span>乙</span>丙</p>"),
         ('<p style="margin-left:-20px">甲</p>', "<p>甲</p>"),

@@ -20,11 +20,11 @@ from feedmill.normalize.text import (
     clean_author,
     clean_title,
     collapse_space,
+    keyed_text,
     looks_like_html,
     plain_title,
     plain_to_html,
     strip_controls,
-    visible_text,
 )
 
 __all__ = [
@@ -52,7 +52,7 @@ def entry_key(raw: RawEntry, title: str, content: str) -> str:
     if link:
         return link
     # The visible text, not the markup: parsers (and feeds) reformat markup.
-    digest = hashlib.sha256(f"{title}\n{visible_text(content)}".encode()).hexdigest()
+    digest = hashlib.sha256(f"{title}\n{keyed_text(content)}".encode()).hexdigest()
     return f"sha256:{digest}"
 
 
@@ -271,7 +271,7 @@ def normalize_document(
     shared = 0
     for key, group in groups.items():
         if len(group) > 1:
-            identities = {(e.link, e.title, visible_text(e.content)) for e in group}
+            identities = {(e.link, e.title, keyed_text(e.content)) for e in group}
             if len(identities) > 1:
                 links = [link for link, _, _ in identities]
                 by_link[key] = all(links) and len(set(links)) == len(links)
@@ -312,6 +312,6 @@ def told_apart_keys(entry: Entry) -> tuple[str, str]:
     A document holding it alone gives it the bare guid; the store then looks
     these up (`store.entries.adopt_told_apart_keys`) so that it stays itself.
     """
-    digest = hashlib.sha256(f"{entry.title}\n{visible_text(entry.content)}".encode()).hexdigest()
+    digest = hashlib.sha256(f"{entry.title}\n{keyed_text(entry.content)}".encode()).hexdigest()
     by_text = f"{entry.key} sha256:{digest}"
     return (f"{entry.key} {entry.link}" if entry.link else by_text), by_text

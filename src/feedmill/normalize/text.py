@@ -223,26 +223,57 @@ def clean_author(author: str | None) -> str | None:
     return text or None
 
 
-# Elements whose content no reader sees: the sanitizer drops it with them (a
-# <button>'s label, an <svg>'s text, a <select>'s options).
-_UNSEEN_CONTENT = (
-    "script", "style", "noscript", "template", "svg", "math", "object", "applet", "select",
-    "textarea", "button", "noembed", "noframes", "datalist", "canvas", "dialog", "title",
+# Elements whose content no reader sees: scripts, styles, templates (one
+# left open hides the rest, as in a browser) …
+_RAW_TEXT = ("script", "style", "noscript", "template")
+# … and what the sanitizer drops with its content (a <button>'s label, an
+# <svg>'s text, a <select>'s options): one closed by "/>" (<svg/>: foreign
+# content closes so) or never closed is its tag alone, not the rest.
+_DROPPED = (
+    "svg", "math", "object", "applet", "select", "textarea", "button", "noembed", "noframes",
+    "datalist", "canvas", "dialog", "title",
 )  # fmt: skip
-_INVISIBLE = re.compile(rf"<({'|'.join(_UNSEEN_CONTENT)})\b", re.I)
+_UNSEEN = re.compile(rf"<({'|'.join(_RAW_TEXT + _DROPPED)})(?=[\s/>])[^<>]*>?", re.I)
 # (A case-blind search of the text itself: offsets into text.lower() drift
 # after characters whose lower case is longer, such as "İ".)
-_CLOSING = {name: re.compile(rf"</{name}\b[^>]*>?", re.I) for name in _UNSEEN_CONTENT}
+_CLOSING = {name: re.compile(rf"</{name}\b[^>]*>?", re.I) for name in _RAW_TEXT + _DROPPED}
+# What `keyed_text` leaves out, as it always has: its hash is a stored key.
+_KEYED_UNSEEN = re.compile(r"<(script|style|noscript|template)\b", re.I)
 
 
 def _without_invisible(markup: str) -> str:
-    """``markup`` less its scripts, styles and templates.
+    """``markup`` less its scripts, styles and templates, and the elements
+    the sanitizer drops with their content.
 
     A scan, not one regex: a backreferencing pattern rescans to the end of
-    the text for every unclosed <script> (seconds for a 200 KB body).  An
-    unclosed one hides the rest, as in a browser.
+    the text for every unclosed <script> (seconds for a 200 KB body).
     """
-    match = _INVISIBLE.search(markup)
+    match = _UNSEEN.search(markup)
+    if match is None:
+        return markup
+    kept, start = [], 0
+    while match is not None:
+        kept.append(markup[start : match.start()])
+        name = match.group(1).lower()
+        if name not in _RAW_TEXT and match.group().endswith("/>"):
+            start = match.end()
+        else:
+            closing = _CLOSING[name].search(markup, match.end())
+            if closing is not None:
+                start = closing.end()
+            elif name in _RAW_TEXT:
+                return " ".join(kept)
+            else:
+                start = match.end()
+        match = _UNSEEN.search(markup, start)
+    kept.append(markup[start:])
+    return " ".join(kept)
+
+
+def _without_scripts(markup: str) -> str:
+    """``markup`` less its scripts, styles and templates (`keyed_text`'s;
+    an unclosed one hides the rest)."""
+    match = _KEYED_UNSEEN.search(markup)
     if match is None:
         return markup
     kept, start = [], 0
@@ -252,7 +283,7 @@ def _without_invisible(markup: str) -> str:
         if closing is None:
             return " ".join(kept)
         start = closing.end()
-        match = _INVISIBLE.search(markup, start)
+        match = _KEYED_UNSEEN.search(markup, start)
     kept.append(markup[start:])
     return " ".join(kept)
 
@@ -265,6 +296,15 @@ def strip_tags(markup: str, between: str = " ") -> str:
     the last ``>`` there is no tag to find."""
     last = markup.rfind(">")
     return _TAG.sub(between, markup[: last + 1]) + markup[last + 1 :]
+
+
+def keyed_text(markup: str) -> str:
+    """The text an item without guid or link is known by (its key's hash):
+    tags, scripts, styles and templates gone, one line.  Never to change —
+    unlike `visible_text`, which follows what posts show — or every such
+    stored item would come back under a new key, and be posted again."""
+    text = strip_tags(_without_scripts(markup))
+    return collapse_space(html.unescape(text))
 
 
 def visible_text(markup: str) -> str:
@@ -300,6 +340,8 @@ _SHOWN_CHARACTER = re.compile(r"(?:^|>)[^<&]*?[^\s<&]")
 # A "<" inside a tag: removing an inline tag after it can make a new tag of
 # what was text ("<<b>x>").
 _OPEN_BRACKET_IN_TAG = re.compile(r"<[^>]*<")
+# An attribute that may hide its element (`without_hidden` decides).
+_MAY_HIDE = re.compile(r"[\s\"'/](?:hidden|style)\b", re.I)
 
 
 def shows_text(markup: str) -> bool:
@@ -311,7 +353,8 @@ def shows_text(markup: str) -> bool:
     found = _SHOWN_CHARACTER.search(markup)
     if (
         found is not None
-        and not _INVISIBLE.search(markup, 0, found.end())
+        and not _UNSEEN.search(markup, 0, found.end())
+        and not _MAY_HIDE.search(markup, 0, found.end())
         and not _OPEN_BRACKET_IN_TAG.search(markup, 0, found.end())
     ):
         return True

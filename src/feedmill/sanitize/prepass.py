@@ -75,6 +75,11 @@ _CLIPPED_AWAY = re.compile(
     rf"(?:^|;)\s*clip\s*:\s*rect\(\s*{_NOTHING}(?:\s*,?\s*{_NOTHING}){{3}}\s*\)", re.IGNORECASE
 )
 _INSET_AWAY = re.compile(r"(?:^|;)\s*clip-path\s*:\s*inset\(\s*(?:50|100)%\s*\)", re.IGNORECASE)
+# Not displayed at all (the sanitizer keeps both: the post hides it too).
+_NOT_DISPLAYED = re.compile(
+    r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*(?:hidden|collapse))\s*(?:!important\s*)?(?:;|$)",
+    re.IGNORECASE,
+)
 # Each style attribute's value (the prepass's cheap test reads them one by one).
 _STYLE_VALUE = re.compile(r"""\sstyle\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]*))""", re.IGNORECASE)
 
@@ -82,7 +87,8 @@ _STYLE_VALUE = re.compile(r"""\sstyle\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]*))"""
 def unseen(style: str) -> bool:
     """Whether an inline style keeps its element's text from being seen."""
     return bool(
-        _OFF_PAGE.search(style)
+        _NOT_DISPLAYED.search(style)
+        or _OFF_PAGE.search(style)
         or _INSET_AWAY.search(style)
         or (_CLIPPED_AWAY.search(style) and _ABSOLUTE.search(style))
         or (_POSITIONED_OFF_PAGE.search(style) and _POSITIONED.search(style))
@@ -100,7 +106,13 @@ def _hides_some(lower: str) -> bool:
         return True
     return (
         "style" in lower
-        and ("clip" in lower or ":-" in lower or ": -" in lower)
+        and (
+            "clip" in lower
+            or ":-" in lower
+            or ": -" in lower
+            or "none" in lower
+            or "hidden" in lower
+        )
         and _some_style_unseen(lower)
     )
 

@@ -310,14 +310,21 @@ def _same_page(link: str, other: str) -> bool:
 
 
 def _page(link: str) -> str:
-    scheme, sep, rest = urls.without_tracking(link).partition("://")
+    plain = urls.with_plain_ampersands(link)
+    scheme, sep, rest = urls.without_tracking(plain).partition("://")
     return rest if sep and scheme.lower() in ("http", "https") else link
 
 
 def _variants(link: str) -> tuple[str, ...]:
-    """``link`` as a stored entry of the same page may have it."""
+    """``link`` as a stored entry of the same page may have it — its query's
+    ``&`` escaped too, as stored before links escaped twice were mended."""
     untracked = urls.without_tracking(link)
-    return (link, _other_scheme(link), untracked, _other_scheme(untracked))
+    found: tuple[str, ...] = (link, _other_scheme(link), untracked, _other_scheme(untracked))
+    base, mark, query = link.partition("?")
+    if mark and "&" in query and "&amp;" not in query:
+        escaped = f"{base}?{query.replace('&', '&amp;')}"
+        found += (escaped, _other_scheme(escaped))
+    return found
 
 
 def _other_scheme(link: str) -> str:
