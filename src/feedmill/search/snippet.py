@@ -159,9 +159,12 @@ def _cut(tokens: Sequence[tuple[str, int]]) -> Iterator[tuple[str, int]]:
         if not value:
             yield value, at  # the stand-in between runs
             continue
+        start, offset = at, 0
         for piece in pieces(value):
-            yield piece, at
-            at += len(piece)
+            # (A decimal's pieces skip its points: 3.45 → 3 at 0, 45 at 2.)
+            offset = value.find(piece, offset)
+            yield piece, start + offset
+            offset += len(piece)
 
 
 def _phrase_spans(tokens: Sequence[tuple[str, int]], lookups: Sequence[Lookup]) -> list[Span]:
@@ -215,6 +218,7 @@ def _held(value: str) -> Iterator[tuple[str, int]]:
     yield value, 0
     offset = 0
     for piece in pieces(value):
+        offset = value.find(piece, offset)  # (past a decimal's point)
         yield piece, offset
         offset += len(piece)
     for sub in parts(value):

@@ -73,9 +73,11 @@ def index_version() -> str:
 # C++, C#, F#.  The FTS5 table is declared with ``tokenchars '+#'`` so that
 # SQLite splits nothing further: both backends see exactly these tokens.
 PIECE = re.compile(r"\d+(?:\.\d+)+|[^\W_]+[+#]*")
-# A number with a decimal point stays one token, as the text writes it: 1.8
-# is not the 1 and 8 of 1-8月 (jieba cuts it 1 / . / 8), 5 not the 5 of 2.5%.
-# (FTS5 keeps "." in a token: its tokenchars.)
+# A number with a decimal point typed alone is looked for whole: 1.8 is not
+# the 1 and 8 of 1-8月 (jieba cuts both 1 / . / 8).  The index holds each
+# decimal of a text whole in its parts stream (2.5 of 2.5%, 3.5mm, Qwen2.5),
+# its digits in the words stream as before (a phrase 利率3.45 is found as
+# 利率 3 45).  (FTS5 keeps "." in a token: its tokenchars.)
 _DECIMAL = re.compile(r"\d+(?:\.\d+)+")
 # Its pieces side by side, as jieba leaves them joined by spaces (a space of
 # the text would be a token of its own: two spaces or more).
@@ -183,8 +185,9 @@ def words(text: str) -> list[str]:
     return [piece for piece in _tokens(text) if len(piece) <= MAX_TOKEN]
 
 
-def _tokens(text: str) -> list[str]:
-    """``words``, long ones too."""
+def _tokens(text: str, *, decimals: bool = False) -> list[str]:
+    """``words``, long ones too; with ``decimals``, a number's digits and
+    points as one token (2.5, not 2 and 5: a query's)."""
     import rjieba  # here: loading its dictionary takes most of a second
 
     cut: list[str] = rjieba.cut(text, False)
@@ -193,7 +196,7 @@ def _tokens(text: str) -> list[str]:
     # One regex pass over the words joined by spaces (no piece spans a space):
     # a Python loop over every word would cost three times jieba's own time.
     joined = " ".join(cut)
-    if "." in text:
+    if decimals and "." in text:
         joined = _DECIMAL_CUT.sub(_decimal, joined)
     found: list[str] = PIECE.findall(joined)
     return found
@@ -250,7 +253,7 @@ def located_words(text: str) -> Iterator[tuple[str, int]]:
     if _ACCENTED.search(text):
         found = _rejoined_located(found)
     if "." in text:
-        found = _decimals_located(found)
+        found = _decimals_located(text, found)
     for word, start, _ in found:
         for match in PIECE.finditer(word):
             piece = match.group()
@@ -272,20 +275,26 @@ def _rejoined_located(found: list[tuple[str, int, int]]) -> list[tuple[str, int,
     return out
 
 
-def _decimals_located(found: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
-    """(token, start, end) with a number's digits and points joined (2 . 1 → 2.1)."""
+def _decimals_located(text: str, found: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+    """(token, start, end) with each decimal of ``text`` one token (2 . 5mm →
+    2.5, mm; qwen2 . 5 → qwen, 2.5), as the index's parts hold it."""
+    spans = [m.span() for m in _DECIMAL.finditer(text)]
+    if not spans:
+        return found
     out: list[tuple[str, int, int]] = []
-    for token, start, end in found:
-        if (
-            token.isdigit()
-            and len(out) > 1
-            and out[-1][0] == "."
-            and _DECIMAL.fullmatch(out[-2][0] + "." + token)
-            and out[-2][2] == out[-1][1]  # side by side: no space between
-        ):
-            out[-2:] = [(out[-2][0] + "." + token, out[-2][1], end)]
-        else:
-            out.append((token, start, end))
+    at = 0
+    for begin, end in spans:
+        while at < len(found) and found[at][2] <= begin:
+            out.append(found[at])
+            at += 1
+        if at < len(found) and found[at][1] < begin:  # "qwen" of qwen2
+            out.append((text[found[at][1] : begin], found[at][1], begin))
+        out.append((text[begin:end], begin, end))
+        while at < len(found) and found[at][1] < end:
+            if found[at][2] > end:  # "mm" of 5mm
+                out.append((text[end : found[at][2]], end, found[at][2]))
+            at += 1
+    out.extend(found[at:])
     return out
 
 
@@ -301,8 +310,6 @@ def pieces(token: str) -> tuple[str, ...]:
     (two characters, no digit).
     """
     if token.endswith(("+", "#")) or not _MAY_HAVE_PARTS.fullmatch(token):
-        return (token,)
-    if _DECIMAL.fullmatch(token):  # a number, whole
         return (token,)
     out: list[str] = []
     for run in _RUN.findall(token):
@@ -353,8 +360,6 @@ def parts(token: str) -> tuple[str, ...]:
     """
     import rjieba
 
-    if _DECIMAL.fullmatch(token):  # 2.5 holds no 5 to find
-        return ()
     found: list[str] = []
     bare = token.rstrip("+#")
     if bare != token:
@@ -395,8 +400,12 @@ def index_tokens(text: str) -> IndexTokens:
     # Only tokens of three characters or more, or with a digit, + or #, can
     # have pieces or parts (or be too long): found and replaced by one regex
     # pass rather than a test of every token.
-    joined = " ".join(_tokens(normalize(text[:MAX_TEXT])))
-    return IndexTokens(_MAY_HAVE_PARTS.sub(cut, joined), " ".join(held))
+    normalized = normalize(text[:MAX_TEXT])
+    joined = " ".join(_tokens(normalized))
+    words_stream = _MAY_HAVE_PARTS.sub(cut, joined)
+    if "." in normalized:  # each decimal whole, for a query of one (see _DECIMAL)
+        held.extend(d for d in dict.fromkeys(_DECIMAL.findall(normalized)) if len(d) <= MAX_TOKEN)
+    return IndexTokens(words_stream, " ".join(held))
 
 
 # -- the query side ------------------------------------------------------------------------
@@ -433,6 +442,10 @@ def lookup(phrase: Phrase) -> Lookup:
     parts stream (科技股 in 科技股份).
     """
     last = phrase[-1]
+    if len(phrase) == 1 and _DECIMAL.fullmatch(last):
+        # Whole, as the parts stream holds it: not its digits side by side
+        # (1.8 is not the 1-8 of 1-8月).
+        return Lookup((), False, last, False)
     chinese = bool(_CJK.match(last[-1]))
     # A word of a language that inflects its words, typed last, may begin
     # the form the text has: Газпром in Газпрома, Ελλάδ in Ελλάδα.
@@ -496,7 +509,7 @@ def query_tokens(query: str) -> QueryTerms:
     exclude: list[Phrase] = []
     for match in _TERM.finditer(normalize(query).translate(_QUOTES)):
         sign, quoted, bare = match.groups()
-        phrase = tuple(_tokens(quoted if quoted is not None else bare))
+        phrase = tuple(_tokens(quoted if quoted is not None else bare, decimals=True))
         if any(len(token) > MAX_TOKEN for token in phrase):
             if sign:
                 continue
