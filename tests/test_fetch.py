@@ -1617,3 +1617,50 @@ def test_a_304_with_a_body_is_asked_for_again_without_validators(
         assert "feeds: 0 ok, 3 unchanged, 0 failed" in result.stdout, result.stdout + result.stderr
     assert all(feed_server.hits[f"/php{n}"] == 5 for n in range(3)), feed_server.hits
     assert len(posts(tmp_path)) == 6
+
+
+def test_a_304_whose_body_comes_late_spoils_no_other_fetch(tmp_path: Path) -> None:
+    """The body after a 304 sent a moment later: aiohttp had finished the
+    response and pooled its connection, and the next feed's request on it
+    read "hello" for a status line — one feed of the host failed every pass."""
+
+    def serve(listener: socket.socket) -> None:
+        def one(conn: socket.socket) -> None:
+            with conn, suppress(OSError):
+                pending = b""
+                while True:
+                    while b"\r\n\r\n" not in pending:
+                        data = conn.recv(65536)
+                        if not data:
+                            return
+                        pending += data
+                    head, _, pending = pending.partition(b"\r\n\r\n")
+                    if b"if-none-match" in head.lower():
+                        conn.sendall(
+                            b'HTTP/1.1 304 Not Modified\r\nETag: "v1"\r\nContent-Length: 5\r\n\r\n'
+                        )
+                        time.sleep(0.02)
+                        conn.sendall(b"hello")
+                    else:
+                        conn.sendall(
+                            b'HTTP/1.1 200 OK\r\nETag: "v1"\r\nContent-Type: application/rss+xml\r\n'
+                            + f"Content-Length: {len(FEED)}\r\n\r\n".encode()
+                            + FEED
+                        )
+
+        with suppress(OSError):
+            while True:
+                conn, _ = listener.accept()
+                threading.Thread(target=one, args=(conn,), daemon=True).start()
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        threading.Thread(target=serve, args=(listener,), daemon=True).start()
+        base = f"http://127.0.0.1:{listener.getsockname()[1]}"
+        feeds = [{"url": f"{base}/{n}", "group": "g", "source": f"s{n}"} for n in range(3)]
+        config = write_config(tmp_path, feeds, dedupe=False, fetch={"per_host": 1})
+        assert "feeds: 3 ok" in cli("run", "-c", str(config)).stdout
+        for _ in range(3):
+            result = cli("run", "-c", str(config))
+            assert "feeds: 0 ok, 3 unchanged, 0 failed" in result.stdout, result.stderr

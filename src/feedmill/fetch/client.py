@@ -205,14 +205,18 @@ class Fetcher:
 
     # -- http ------------------------------------------------------------
 
-    def _client(self) -> aiohttp.ClientSession:
-        if self._session is None:
+    def _client(self, *, fresh: bool = False) -> aiohttp.ClientSession:
+        """The fetcher's session; with ``fresh``, a session of its own whose
+        connections are used once (the caller closes it)."""
+        if self._session is None or fresh:
             import aiohttp
 
             opts = self.options
             # TLS per request (_tls): a pass over plain http never loads the CA bundle.
-            connector = aiohttp.TCPConnector(limit=opts.concurrency, limit_per_host=opts.per_host)
-            self._session = aiohttp.ClientSession(
+            connector = aiohttp.TCPConnector(
+                limit=opts.concurrency, limit_per_host=opts.per_host, force_close=fresh
+            )
+            session = aiohttp.ClientSession(
                 connector=connector,
                 timeout=self._timeouts(opts.timeout),
                 # Bodies are decoded by our bounded decoders (decompress.py).
@@ -228,6 +232,9 @@ class Fetcher:
                 max_line_size=HEADER_LINE_LIMIT,
                 max_field_size=HEADER_LINE_LIMIT,
             )
+            if fresh:
+                return session
+            self._session = session
         return self._session
 
     def _timeouts(self, silence: float) -> aiohttp.ClientTimeout:
@@ -265,7 +272,7 @@ class Fetcher:
             headers["If-Modified-Since"] = request.last_modified
         return headers
 
-    async def _fetch_http(self, request: FetchRequest) -> Fetched:
+    async def _fetch_http(self, request: FetchRequest, *, again: bool = False) -> Fetched:
         # A validator stored before `_validator` refused what cannot be sent
         # back would stop the feed at every fetch, before its request left.
         request = replace(
@@ -278,22 +285,29 @@ class Fetcher:
         # for a slot is not the server's slowness.
         timer = asyncio.timeout(None)
         hops: list[str] = []  # where redirects led, as _follow follows them
+        fresh = self._client(fresh=True) if again else None
         try:
             async with timer:
-                return await self._follow(request, timer, deadline, hops)
+                return await self._follow(request, timer, deadline, hops, fresh)
         except _Failure as failure:
             raise failure.at(hops) from None
         except Exception as exc:
-            if (request.etag or request.last_modified) and _answered_past_its_end(exc):
+            if not again and _answered_past_its_end(exc):
                 # A 304 with a body (a feed script that sets the status and
                 # writes the feed all the same): what follows it read as the
-                # next response.  Asked for whole, once — its body hash then
-                # says whether it changed — or every conditional fetch failed.
-                return await self._fetch_http(replace(request, etag=None, last_modified=None))
+                # next response — this one's, or, the body come a moment
+                # late, the next request's on that connection.  Asked for once
+                # more, whole, on a connection of its own (the pool may hold
+                # another such): its body hash then says whether it changed.
+                whole = replace(request, etag=None, last_modified=None)
+                return await self._fetch_http(whole, again=True)
             said = self._failure(exc, timer, deadline)
             if said is None:
                 raise
             raise said.at(hops) from None
+        finally:
+            if fresh is not None:
+                await fresh.close()
 
     def _failure(self, exc: Exception, timer: asyncio.Timeout, deadline: float) -> _Failure | None:
         """What ``exc``, raised by a request, says of the feed (None: not a
@@ -326,7 +340,12 @@ class Fetcher:
         return None
 
     async def _follow(
-        self, request: FetchRequest, timer: asyncio.Timeout, deadline: float, hops: list[str]
+        self,
+        request: FetchRequest,
+        timer: asyncio.Timeout,
+        deadline: float,
+        hops: list[str],
+        session: aiohttp.ClientSession | None = None,
     ) -> Fetched:
         proxy = request.proxy or self.options.proxy
         if proxy == "direct":  # the feed opts out of the global proxy
@@ -337,7 +356,7 @@ class Fetcher:
         redirects: list[tuple[int, str]] = []
         from yarl import URL
 
-        session = self._client()
+        session = session or self._client()
         while True:
             # encoded=True: send the URL as configured (signed URLs …), with
             # only what cannot go on the wire as is percent-encoded.
