@@ -517,6 +517,49 @@ def test_a_user_that_cannot_upgrade_the_schema_is_told_who_can(postgres_url: str
     assert "run feedmill once as the database user that owns it" in str(raised.value)
 
 
+def test_a_user_without_create_on_the_schema_is_told_who_can(postgres_url: str) -> None:
+    """PostgreSQL 15 grants no CREATE on `public` to others than its owner: a
+    migration that makes a table said "permission denied for schema public"
+    alone, without the hint its "must be owner" cousin gets."""
+    import uuid
+
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    from feedmill.store.database import StoreError
+
+    from support.postgres import new_database
+
+    url = new_database(postgres_url)
+    _migrated(url, "0012").dispose()
+    writer = f"w_{uuid.uuid4().hex[:8]}"
+    owner = create_engine(url, isolation_level="AUTOCOMMIT")
+    with owner.connect() as conn:
+        conn.execute(text(f"CREATE ROLE {writer} LOGIN"))
+        conn.execute(text(f"REVOKE CREATE ON SCHEMA public FROM PUBLIC, {writer}"))
+        conn.execute(text(f"GRANT USAGE ON SCHEMA public TO {writer}"))
+        conn.execute(
+            text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {writer}")
+        )
+        conn.execute(text(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {writer}"))
+    owner.dispose()
+    as_writer = make_url(url).set(username=writer).render_as_string(hide_password=False)
+    with pytest.raises(StoreError, match="permission denied for schema") as raised:
+        open_database(as_writer)
+    assert "run feedmill once as the database user that owns it" in str(raised.value)
+    assert "LINE" not in str(raised.value)
+
+
+def test_a_password_given_as_a_query_parameter_is_not_shown() -> None:
+    from feedmill.store.database import redacted
+
+    shown = redacted("postgresql+psycopg://fm@db.example/news?password=S3cret&sslmode=require")
+    assert "S3cret" not in shown and "password=***" in shown and "sslmode=require" in shown
+    assert redacted("postgresql+psycopg://fm:S3cret@db.example/news") == (
+        "postgresql+psycopg://fm:***@db.example/news"
+    )
+
+
 def test_a_postgresql_lock_held_elsewhere_ends_the_pass_as_sqlites_busy_file_does(
     postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -563,6 +606,42 @@ def test_a_postgresql_lock_held_elsewhere_ends_the_pass_as_sqlites_busy_file_doe
     assert "the state database" in result.stderr and "lock timeout" in result.stderr
     assert len(posts(tmp_path)) == 1
     assert cli("run", "-c", str(config), "--all").code == 0  # the lock let go
+
+
+def test_a_postgresql_lock_met_while_a_feed_is_stored_fails_the_pass_not_the_feed(
+    postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lock met by a worker storing a feed (here dedupe's table) failed that
+    feed — "could not store: LockNotAvailable … LINE 1: …", exit 0, the feed
+    backing off for the server's trouble — where SQLite's fails the pass."""
+    import json
+
+    from sqlalchemy import create_engine
+
+    from feedmill.store import database
+
+    from support.feeds import Item, rss
+    from support.postgres import new_database
+    from support.site import cli, posts, write_config
+
+    url = new_database(postgres_url)
+    (tmp_path / "feed.xml").write_bytes(rss("源", [Item("一", guid="1")]))
+    config = write_config(tmp_path, [{"url": "feed.xml", "group": "g", "source": "s"}], state=url)
+    assert cli("run", "-c", str(config)).code == 0
+    (tmp_path / "feed.xml").write_bytes(rss("源", [Item("一", guid="1"), Item("二", guid="2")]))
+    monkeypatch.setattr(database, "LOCK_TIMEOUT", 1)  # this process's; 30 s otherwise
+    other = create_engine(url)
+    with other.connect() as held:
+        held.execute(text("LOCK TABLE dedupe_bands IN ACCESS EXCLUSIVE MODE"))
+        result = cli("run", "-c", str(config), "--all", "--workers", "1")
+        held.rollback()
+    other.dispose()
+    assert result.code == 1, result.stdout + result.stderr
+    assert "lock timeout" in result.stderr and "LINE 1" not in result.stderr
+    [row] = json.loads(cli("status", "-c", str(config), "--json").stdout)
+    assert row["last_error"] is None and row["error_streak"] == 0
+    assert cli("run", "-c", str(config), "--all").code == 0  # the lock let go
+    assert len(posts(tmp_path)) == 2
 
 
 def test_a_postgresql_server_that_never_answers_is_waited_for_once(

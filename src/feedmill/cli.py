@@ -669,13 +669,13 @@ def _said(exc: BaseException) -> str:
     DETAIL joined to it (feedmill's own StoreError says itself)."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from feedmill.store.database import StoreError
+    from feedmill.store.database import StoreError, reason_of
 
     if isinstance(exc, StoreError):
         said = str(exc)
     else:
         reason = (getattr(exc, "orig", None) or exc) if isinstance(exc, SQLAlchemyError) else exc
-        said = f"{type(reason).__name__}: {reason}"
+        said = f"{type(reason).__name__}: {reason_of(reason)}"
     return " ".join(said.split())
 
 
@@ -714,14 +714,14 @@ def _failed_pass(config: Config, exc: Exception) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
     from feedmill.publish.sitelock import SiteBusy
-    from feedmill.store.database import redacted
+    from feedmill.store.database import reason_of, redacted
 
     if isinstance(exc, SiteBusy):
         err.print(f"[yellow]busy[/yellow] {plain(str(exc))}")
         return EXIT_BUSY
     message = str(exc)
     if isinstance(exc, SQLAlchemyError):
-        reason = getattr(exc, "orig", None) or exc
+        reason = reason_of(getattr(exc, "orig", None) or exc)
         message = f"the state database {redacted(config.database_url)} failed: {reason}"
     err.print(f"[red]error[/red] {plain(message)}")
     return EXIT_FATAL
@@ -1239,8 +1239,9 @@ def _catch_up(engine: Engine) -> bool:
 
 def _first_line(orig: object) -> str:
     """A database's complaint without the statement PostgreSQL quotes under it."""
-    text = str(orig).strip()
-    return plain(text.splitlines()[0] if text else text)
+    from feedmill.store.database import reason_of
+
+    return plain(reason_of(orig))
 
 
 def _waited_for_a_lock(exc: Exception) -> bool:

@@ -1096,8 +1096,10 @@ class Mill:
                 if cannot_write(exc):  # not this feed's fault: the pass fails as a whole
                     raise
                 if isinstance(exc, SQLAlchemyError):  # its reason, not its SQL and parameters
+                    from feedmill.store.database import reason_of
+
                     reason = getattr(exc, "orig", None) or exc
-                    error = f"could not store: {type(reason).__name__}: {reason}"
+                    error = f"could not store: {type(reason).__name__}: {reason_of(reason)}"
                 else:
                     error = f"parser crashed: {type(exc).__name__}: {exc}"
                 result = handler.FeedResult(error=error)
@@ -1464,8 +1466,10 @@ def cannot_write(exc: BaseException) -> bool:
     if isinstance(exc, OSError) and exc.errno in _FULL:
         return True
     if isinstance(exc, SQLAlchemyError):
+        from feedmill.store.database import server_trouble
+
         reason = str(getattr(exc, "orig", None) or exc).lower()
-        return any(words in reason for words in _DATABASE_FULL)
+        return any(words in reason for words in _DATABASE_FULL) or server_trouble(exc)
     return False
 
 

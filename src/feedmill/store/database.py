@@ -347,16 +347,21 @@ def _refusal(url: str, exc: BaseException) -> StoreError | None:
         return StoreError(f"cannot use the state database {shown}: {exc}")
     if isinstance(exc, DatabaseError):  # no server, locked, read-only, not a database at all …
         if for_now(exc):
-            return StoreUnreachable(f"cannot open the state database {shown}: {exc.orig}")
+            return StoreUnreachable(
+                f"cannot open the state database {shown}: {reason_of(exc.orig)}"
+            )
         # PostgreSQL: a user granted reads and writes only, on a schema that
         # needs the new version's migration ("must be owner of index …").
         hint = (
             " (the schema needs upgrading, which its owner may do: run feedmill once as the"
             " database user that owns it)"
-            if getattr(exc.orig, "sqlstate", None) == "42501" and "must be owner" in str(exc.orig)
+            if getattr(exc.orig, "sqlstate", None) == "42501"
+            and (
+                "must be owner" in str(exc.orig) or "permission denied for schema" in str(exc.orig)
+            )
             else ""
         )
-        return StoreError(f"cannot open the state database {shown}: {exc.orig}{hint}")
+        return StoreError(f"cannot open the state database {shown}: {reason_of(exc.orig)}{hint}")
     if isinstance(exc, OSError):  # its folder cannot be made
         return StoreError(f"cannot open the state database {shown}: {exc}")
     if isinstance(exc, (ImportError, NoSuchModuleError, ArgumentError)):  # no driver installed
@@ -369,14 +374,50 @@ def _refusal(url: str, exc: BaseException) -> StoreError | None:
     return None
 
 
+def reason_of(orig: object) -> str:
+    """A database's complaint on one line, without the statement PostgreSQL
+    quotes under it (``LINE 1: … ^``): it broke a feed's row in `status`."""
+    lines = (line.strip() for line in str(orig).splitlines())
+    kept = [line for line in lines if line and not line.startswith("LINE ") and set(line) != {"^"}]
+    return " ".join(" ".join(kept).split())
+
+
+# PostgreSQL's SQLSTATEs of what is no feed's doing: the server gone or
+# going (08…, 57…), out of room or connections (53…), its own I/O (58…), a
+# lock another session holds past the timeout, a deadlock, a role without the
+# right, a read-only transaction.
+_SERVER_STATE_CLASSES = frozenset({"08", "53", "57", "58"})
+_SERVER_STATES = frozenset({"55P03", "40P01", "40001", "42501", "25006"})
+
+
+def server_trouble(exc: BaseException) -> bool:
+    """Whether ``exc`` (from SQLAlchemy) is the PostgreSQL server's trouble,
+    not a feed's: the pass fails as a whole (a daemon retries it), rather
+    than the feed stored then failing and backing off for it."""
+    from sqlalchemy.exc import DBAPIError
+
+    if not isinstance(exc, DBAPIError) or isinstance(exc.orig, sqlite3.Error):
+        return False
+    if exc.connection_invalidated:
+        return True
+    state = getattr(exc.orig, "sqlstate", None)
+    if state is None:  # psycopg says no SQLSTATE when the connection broke
+        return isinstance(exc, OperationalError)
+    return state[:2] in _SERVER_STATE_CLASSES or state in _SERVER_STATES
+
+
 def redacted(url: str) -> str:
     """A database URL as it may be shown: without its password."""
     from sqlalchemy.engine import make_url
 
     try:
-        return make_url(url).render_as_string(hide_password=True)
+        parsed = make_url(url)
     except Exception:
         return "(database URL)"
+    # libpq takes a password as a query parameter too (?password=…).
+    secret = {k: "***" for k in parsed.query if k.lower() in ("password", "sslpassword")}
+    shown = parsed.update_query_dict(secret).render_as_string(hide_password=True)
+    return shown.replace("=%2A%2A%2A", "=***")
 
 
 __all__ = [
