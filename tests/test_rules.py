@@ -70,7 +70,15 @@ def test_characters_that_show_nothing_hide_no_word_from_a_rule() -> None:
     """A zero-width space, a soft hyphen, a byte-order mark or a direction
     mark inside a word: the reader sees 推广, and so does the rule."""
     block = rules(block=[{"title": "推广"}, {"content": "加微信"}, {"keywords": ["荐股"]}])
-    for title in ("推\u200b广：某基金", "推\u00ad广", "推\ufeff广", "\u200e推\u2060广"):
+    for title in (
+        "推\u200b广：某基金",
+        "推\u00ad广",
+        "推\ufeff广",
+        "\u200e推\u2060广",
+        "推\u061c广",  # the Arabic letter mark, a direction mark too
+        "推\u3164广",  # a Hangul filler, which shows nothing
+        "推\ufe0f广",  # a variation selector
+    ):
         assert blocked_by(block, entry(title), NOW) == "blocked by block rule 1", title
     assert blocked_by(block, entry("x", "<p>加&shy;微&#8203;信领取</p>"), NOW) is not None
     assert blocked_by(block, entry("免费荐\u200d股"), NOW) == "blocked by block rule 3"
