@@ -442,10 +442,13 @@ def test_a_section_with_every_key_commented_out_is_its_defaults(tmp_path: Path) 
         # A key that is no text: msgspec's "- at `key` in `$.feeds[0]`" was shown as it came.
         (
             "feeds:\n  - url: https://a.example/rss\n    group: g\n    source: s\n    1: x\n",
-            "feedmill.yml:2: feeds[0] (https://a.example/rss): 1 is no key: keys are names",
+            "feedmill.yml:5: feeds[0] (https://a.example/rss): 1 is no key: keys are names",
         ),
-        ("fetch: {headers: {1: x}}\nfeeds: []\n", "feedmill.yml:1: fetch.headers: 1 is no key"),
-        ("true: 1\nfeeds: []\n", "feedmill.yml:1: (top level): true is no key"),
+        (
+            "fetch:\n  headers:\n    X-A: b\n    1: x\nfeeds: []\n",
+            "feedmill.yml:4: fetch.headers: 1 is no key",
+        ),
+        ("feeds: []\ntrue: 1\n", "feedmill.yml:2: (top level): true is no key"),
         # Types said in words, not msgspec's `float | str`.
         (
             "fetch: {timeout: [1]}\nfeeds: []\n",

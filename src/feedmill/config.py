@@ -1008,7 +1008,7 @@ def _describe(message: str, data: Any, path: Path) -> str:
     if match and match.group(1):  # a key that is no text (`1: x`, `true: 1`)
         key = _first_key_not_text(data, loc)
         return (
-            f"{path}:{_line(data, tuple(loc))}: {_name(tuple(loc), data)}: "
+            f"{path}:{_line(data, (*loc, key))}: {_name(tuple(loc), data)}: "
             f"{json.dumps(key, default=str)} is no key: keys are names (put it in quotes,"
             " if it is one)"
         )
