@@ -1253,6 +1253,25 @@ def test_a_role_the_database_refuses_ends_a_daemon_at_once(
     assert "start failed" not in result.stderr
 
 
+def test_a_role_that_does_not_exist_ends_a_daemon_at_once(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    """No wait creates it (nor mends a wrong password): the daemon said
+    "start failed … trying again in 20s" for ever."""
+    from sqlalchemy.engine import make_url
+
+    from support.postgres import new_database
+
+    url = make_url(new_database(postgres_url))
+    (tmp_path / "a.xml").write_bytes(rss("源", [Item("一", guid="1")]))
+    state = url.set(username="nobody_here").render_as_string(hide_password=False)
+    config = write_config(tmp_path, [{"url": "a.xml", "group": "g", "source": "源"}], state=state)
+    result = cli("run", "-c", str(config), "--every", "1s")
+    assert result.code == 1, result.stderr
+    assert 'role "nobody_here" does not exist' in result.stderr
+    assert "start failed" not in result.stderr
+
+
 def test_a_config_saved_in_pieces_is_read_once_whole(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:

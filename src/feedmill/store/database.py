@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import logging
+import re
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -264,10 +265,18 @@ def for_now(exc: BaseException) -> bool:
     if isinstance(exc.orig, sqlite3.Error):
         return "locked" in str(exc.orig)
     # psycopg gives no SQLSTATE for a refused connection: its text tells a
-    # role without CONNECT (or LOGIN) on the database from a server away.
-    return "permission denied" not in str(exc.orig) and "not permitted to log in" not in str(
-        exc.orig
-    )
+    # role without CONNECT (or LOGIN) on the database, a wrong password or a
+    # role that does not exist (no wait mends these) from a server away.
+    said = str(exc.orig)
+    return not any(words.search(said) for words in _REFUSED_FOR_GOOD)
+
+
+_REFUSED_FOR_GOOD = (
+    re.compile("permission denied"),
+    re.compile("not permitted to log in"),
+    re.compile("password authentication failed"),
+    re.compile('role ".*" does not exist'),
+)
 
 
 def open_database(url: str) -> Engine:
