@@ -778,3 +778,24 @@ def test_what_a_waiting_daemon_waits_for_on_sqlite(tmp_path: Path) -> None:
     with pytest.raises(StoreError) as junk:
         open_database(f"sqlite:///{tmp_path / 'junk.db'}")
     assert "not a database" in str(junk.value) and not for_now(junk.value)
+
+
+def test_what_no_wait_mends_is_not_waited_for() -> None:
+    """A daemon waits for a server away, not for a password or a role that
+    cannot be right later (psycopg gives these no SQLSTATE: their words)."""
+    from sqlalchemy.exc import OperationalError
+
+    from feedmill.store.database import for_now
+
+    def refused(said: str) -> OperationalError:
+        return OperationalError("connect", {}, Exception(said))
+
+    assert for_now(refused("connection failed: connection refused"))
+    assert for_now(refused('connection failed: FATAL:  database "news" does not exist'))
+    for said in (
+        'connection failed: FATAL:  password authentication failed for user "fm"',
+        'connection failed: FATAL:  role "fm" does not exist',
+        'connection failed: FATAL:  permission denied for database "news"',
+        'connection failed: FATAL:  role "fm" is not permitted to log in',
+    ):
+        assert not for_now(refused(said)), said
