@@ -230,6 +230,24 @@ def test_what_no_feed_is_to_blame_for() -> None:
     assert not cannot_write(OSError(errno.ENOENT, "No such file or directory"))
     assert not cannot_write(OperationalError("INSERT …", {}, Exception("no such table: x")))
     assert not cannot_write(ValueError("bad XML"))
+    # PostgreSQL's by their SQLSTATE: the server's trouble (a lock past its
+    # timeout, too many connections, a missing grant, a connection lost with
+    # no SQLSTATE) is no feed's; a constraint or a value refused is.
+    from psycopg import errors
+
+    for trouble in (
+        errors.LockNotAvailable("canceling statement due to lock timeout"),
+        errors.TooManyConnections('too many connections for role "fm"'),
+        errors.InsufficientPrivilege("permission denied for table search_pending"),
+        errors.AdminShutdown("terminating connection due to administrator command"),
+        errors.OperationalError("consuming input failed: server closed the connection"),
+    ):
+        assert cannot_write(OperationalError("INSERT …", {}, trouble)), trouble
+    for fault in (
+        errors.UniqueViolation("duplicate key value violates unique constraint"),
+        errors.CharacterNotInRepertoire('invalid byte sequence for encoding "UTF8"'),
+    ):
+        assert not cannot_write(OperationalError("INSERT …", {}, fault)), fault
 
 
 def test_a_worker_whose_pool_went_away_ends_without_a_traceback(tmp_path: Path) -> None:

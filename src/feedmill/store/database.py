@@ -405,8 +405,8 @@ def server_trouble(exc: BaseException) -> bool:
     than the feed stored then failing and backing off for it."""
     from sqlalchemy.exc import DBAPIError
 
-    if not isinstance(exc, DBAPIError) or isinstance(exc.orig, sqlite3.Error):
-        return False
+    if not isinstance(exc, DBAPIError) or not type(exc.orig).__module__.startswith("psycopg"):
+        return False  # (SQLite's are read by their words: pipeline.cannot_write)
     if exc.connection_invalidated:
         return True
     state = getattr(exc.orig, "sqlstate", None)
