@@ -241,14 +241,14 @@ _CLOSING = {name: re.compile(rf"</{name}\b[^>]*>?", re.I) for name in _RAW_TEXT 
 _KEYED_UNSEEN = re.compile(r"<(script|style|noscript|template)\b", re.I)
 
 
-def _without_invisible(markup: str) -> str:
+def _without_invisible(markup: str, unseen: re.Pattern[str] = _UNSEEN) -> str:
     """``markup`` less its scripts, styles and templates, and the elements
-    the sanitizer drops with their content.
+    the sanitizer drops with their content (``unseen``: those it looks for).
 
     A scan, not one regex: a backreferencing pattern rescans to the end of
     the text for every unclosed <script> (seconds for a 200 KB body).
     """
-    match = _UNSEEN.search(markup)
+    match = unseen.search(markup)
     if match is None:
         return markup
     kept, start = [], 0
@@ -265,25 +265,7 @@ def _without_invisible(markup: str) -> str:
                 return " ".join(kept)
             else:
                 start = match.end()
-        match = _UNSEEN.search(markup, start)
-    kept.append(markup[start:])
-    return " ".join(kept)
-
-
-def _without_scripts(markup: str) -> str:
-    """``markup`` less its scripts, styles and templates (`keyed_text`'s;
-    an unclosed one hides the rest)."""
-    match = _KEYED_UNSEEN.search(markup)
-    if match is None:
-        return markup
-    kept, start = [], 0
-    while match is not None:
-        kept.append(markup[start : match.start()])
-        closing = _CLOSING[match.group(1).lower()].search(markup, match.end())
-        if closing is None:
-            return " ".join(kept)
-        start = closing.end()
-        match = _KEYED_UNSEEN.search(markup, start)
+        match = unseen.search(markup, start)
     kept.append(markup[start:])
     return " ".join(kept)
 
@@ -303,7 +285,7 @@ def keyed_text(markup: str) -> str:
     tags, scripts, styles and templates gone, one line.  Never to change —
     unlike `visible_text`, which follows what posts show — or every such
     stored item would come back under a new key, and be posted again."""
-    text = strip_tags(_without_scripts(markup))
+    text = strip_tags(_without_invisible(markup, _KEYED_UNSEEN))
     return collapse_space(html.unescape(text))
 
 
