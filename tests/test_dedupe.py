@@ -121,6 +121,15 @@ def test_one_template_about_two_cities_is_two_stories(one: str, other: str) -> N
     assert decide(a, c).duplicate
 
 
+def test_the_exact_copy_hash_reads_the_text_as_stored_hashes_do() -> None:
+    """Hidden text left out of what is read for dedupe changed the hash that
+    finds an exact copy: a copy after the upgrade missed the story stored
+    before it, and was posted again."""
+    hidden = "<p>央行今日开展逆回购操作<span style='display:none'>本文来源某公众号</span>，中标利率持平。</p>"
+    shown = "<p>央行今日开展逆回购操作<span>本文来源某公众号</span>，中标利率持平。</p>"
+    assert fingerprint("逆回购", hidden).text_hash == fingerprint("逆回购", shown).text_hash
+
+
 def test_an_article_headlined_in_its_own_words_is_no_digest_of_its_flash() -> None:
     """3 of the article's 8 headline words are in the 快讯: it was taken for a
     digest that holds the 快讯 among other news, and posted beside it (or

@@ -432,7 +432,11 @@ def test_a_lazy_picture_s_noscript_fallback_is_the_picture(html: str, shown: str
         # rules and dedupe (which read the post's text).
         ('<p>甲<span style="display:none">乙</span>丙</p>', "<p>甲丙</p>"),
         ('<p>甲<span style="display: none !important;">乙</span>丙</p>', "<p>甲丙</p>"),
-        ('<p>甲<span style="visibility:hidden">乙</span>丙</p>', "<p>甲丙</p>"),
+        # (Not visibility:hidden: a child of it may be visible again.)
+        (
+            '<div style="visibility:hidden"><p style="visibility:visible">看得见</p></div>',
+            '<div style="visibility:hidden"><p style="visibility:visible">看得见</p></div>',
+        ),
         ('<div style="display:block">甲</div>', '<div style="display:block">甲</div>'),
         # Not positioned, a far "left" moves nothing; a small shift is layout.
         ('<p>甲<span style="left:-9999px">乙</span>丙</p>', "<p>甲<span>乙</span>丙</p>"),

@@ -292,6 +292,18 @@ def test_a_match_far_into_a_long_article_is_shown_marked() -> None:
     assert "[降准]" in shown and shown.startswith("…")
 
 
+def test_snippets_mark_decimals_and_what_is_glued_to_them() -> None:
+    text = "尺寸1.5x2.5米，3.5mm耳机孔，Qwen2.5模型，LPR为3.45%。"
+    for query, shown in (
+        ("1.5x2.5", "[1.5x2.5]米"),
+        ("x2.5", "1.5[x2.5]米"),
+        ("3.5", "[3.5]mm"),
+        ("qwen2.5", "[Qwen2.5]模型"),
+        ("LPR为3.45%", "[LPR为3.45]%"),
+    ):
+        assert shown in marked(snippet(text, query_tokens(query).include, width=200)), query
+
+
 def test_a_full_width_match_far_into_a_long_article_is_shown_marked() -> None:
     """Past the first 50,000 characters, a query's ``gpt`` was looked for in
     the text as written: ＧＰＴ was not found, and the snippet was the

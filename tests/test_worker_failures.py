@@ -246,6 +246,9 @@ def test_what_no_feed_is_to_blame_for() -> None:
     for fault in (
         errors.UniqueViolation("duplicate key value violates unique constraint"),
         errors.CharacterNotInRepertoire('invalid byte sequence for encoding "UTF8"'),
+        # A statement_timeout: that feed's statements were slower than allowed
+        # (failing the pass, it failed every pass, the feed never backing off).
+        errors.QueryCanceled("canceling statement due to statement timeout"),
     ):
         assert not cannot_write(OperationalError("INSERT …", {}, fault)), fault
 

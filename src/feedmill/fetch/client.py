@@ -286,6 +286,7 @@ class Fetcher:
         timer = asyncio.timeout(None)
         hops: list[str] = []  # where redirects led, as _follow follows them
         fresh = self._client(fresh=True) if again else None
+        began = asyncio.get_running_loop().time()
         try:
             async with timer:
                 return await self._follow(request, timer, deadline, hops, fresh)
@@ -299,8 +300,12 @@ class Fetcher:
                 # late, the next request's on that connection.  Asked for once
                 # more, whole, on a connection of its own (the pool may hold
                 # another such): its body hash then says whether it changed.
-                whole = replace(request, etag=None, last_modified=None)
-                return await self._fetch_http(whole, again=True)
+                # Within the request's own deadline: a server that answers
+                # nonsense slowly is not given twice the time.
+                left = deadline - (asyncio.get_running_loop().time() - began)
+                if left > 0.1:
+                    whole = replace(request, etag=None, last_modified=None, timeout=left)
+                    return await self._fetch_http(whole, again=True)
             said = self._failure(exc, timer, deadline)
             if said is None:
                 raise

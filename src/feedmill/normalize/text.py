@@ -227,13 +227,17 @@ def clean_author(author: str | None) -> str | None:
 # left open hides the rest, as in a browser) …
 _RAW_TEXT = ("script", "style", "noscript", "template")
 # … and what the sanitizer drops with its content (a <button>'s label, an
-# <svg>'s text, a <select>'s options): one closed by "/>" (<svg/>: foreign
-# content closes so) or never closed is its tag alone, not the rest.
+# <svg>'s text, a <select>'s options): an <svg/> or <math/> (foreign content
+# closes so) is its tag alone; one never closed drops what follows up to
+# the end of the element around it (as an HTML parser reads it: the next
+# closing tag), not the rest of the text.
 _DROPPED = (
     "svg", "math", "object", "applet", "select", "textarea", "button", "noembed", "noframes",
     "datalist", "canvas", "dialog", "title",
 )  # fmt: skip
 _UNSEEN = re.compile(rf"<({'|'.join(_RAW_TEXT + _DROPPED)})(?=[\s/>])[^<>]*>?", re.I)
+_SELF_CLOSING = frozenset({"svg", "math"})
+_ANY_CLOSING = re.compile(r"</[a-zA-Z]")
 # (A case-blind search of the text itself: offsets into text.lower() drift
 # after characters whose lower case is longer, such as "İ".)
 _CLOSING = {name: re.compile(rf"</{name}\b[^>]*>?", re.I) for name in _RAW_TEXT + _DROPPED}
@@ -252,19 +256,26 @@ def _without_invisible(markup: str, unseen: re.Pattern[str] = _UNSEEN) -> str:
     if match is None:
         return markup
     kept, start = [], 0
+    # Names with no closing tag past where one was last looked for: none is
+    # looked for again (each search ran to the end: quadratic in their number).
+    unclosed: set[str] = set()
     while match is not None:
         kept.append(markup[start : match.start()])
         name = match.group(1).lower()
-        if name not in _RAW_TEXT and match.group().endswith("/>"):
+        if name in _SELF_CLOSING and match.group().endswith("/>"):
             start = match.end()
         else:
-            closing = _CLOSING[name].search(markup, match.end())
-            if closing is not None:
-                start = closing.end()
-            elif name in _RAW_TEXT:
-                return " ".join(kept)
+            closing = None if name in unclosed else _CLOSING[name].search(markup, match.end())
+            if closing is None:
+                unclosed.add(name)
+                if name in _RAW_TEXT:
+                    return " ".join(kept)
+                closing = _ANY_CLOSING.search(markup, match.end())
+                if closing is None:  # nothing closes what holds it: the rest is in it
+                    return " ".join(kept)
+                start = closing.start()
             else:
-                start = match.end()
+                start = closing.end()
         match = unseen.search(markup, start)
     kept.append(markup[start:])
     return " ".join(kept)
@@ -322,8 +333,13 @@ _SHOWN_CHARACTER = re.compile(r"(?:^|>)[^<&]*?[^\s<&]")
 # A "<" inside a tag: removing an inline tag after it can make a new tag of
 # what was text ("<<b>x>").
 _OPEN_BRACKET_IN_TAG = re.compile(r"<[^>]*<")
-# An attribute that may hide its element (`without_hidden` decides).
-_MAY_HIDE = re.compile(r"[\s\"'/](?:hidden|style)\b", re.I)
+
+
+def _may_hide(markup: str) -> bool:
+    """Whether an element of ``markup`` may hide itself (`without_hidden` decides)."""
+    from feedmill.sanitize.prepass import may_hide  # (it imports this module)
+
+    return may_hide(markup)
 
 
 def shows_text(markup: str) -> bool:
@@ -336,7 +352,7 @@ def shows_text(markup: str) -> bool:
     if (
         found is not None
         and not _UNSEEN.search(markup, 0, found.end())
-        and not _MAY_HIDE.search(markup, 0, found.end())
+        and not _may_hide(markup[: found.end()])
         and not _OPEN_BRACKET_IN_TAG.search(markup, 0, found.end())
     ):
         return True

@@ -75,10 +75,10 @@ _CLIPPED_AWAY = re.compile(
     rf"(?:^|;)\s*clip\s*:\s*rect\(\s*{_NOTHING}(?:\s*,?\s*{_NOTHING}){{3}}\s*\)", re.IGNORECASE
 )
 _INSET_AWAY = re.compile(r"(?:^|;)\s*clip-path\s*:\s*inset\(\s*(?:50|100)%\s*\)", re.IGNORECASE)
-# Not displayed at all (the sanitizer keeps both: the post hides it too).
+# Not displayed at all (the sanitizer keeps it: the post hides it too).  Not
+# `visibility:hidden`: a child of such an element may be visible again.
 _NOT_DISPLAYED = re.compile(
-    r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*(?:hidden|collapse))\s*(?:!important\s*)?(?:;|$)",
-    re.IGNORECASE,
+    r"(?:^|;)\s*display\s*:\s*none\s*(?:!important\s*)?(?:;|$)", re.IGNORECASE
 )
 # Each style attribute's value (the prepass's cheap test reads them one by one).
 _STYLE_VALUE = re.compile(r"""\sstyle\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]*))""", re.IGNORECASE)
@@ -99,6 +99,11 @@ def _some_style_unseen(lower: str) -> bool:
     return any(unseen(next(filter(None, m.groups()), "")) for m in _STYLE_VALUE.finditer(lower))
 
 
+def may_hide(html: str) -> bool:
+    """Whether some element of ``html`` may hide itself (`hidden` decides)."""
+    return "<" in html and _hides_some(html.lower())
+
+
 def _hides_some(lower: str) -> bool:
     """Whether lower-cased markup may hide an element: a `hidden` attribute,
     or an inline style that shows nothing of it (substring tests first)."""
@@ -106,13 +111,7 @@ def _hides_some(lower: str) -> bool:
         return True
     return (
         "style" in lower
-        and (
-            "clip" in lower
-            or ":-" in lower
-            or ": -" in lower
-            or "none" in lower
-            or "hidden" in lower
-        )
+        and ("clip" in lower or ":-" in lower or ": -" in lower or "none" in lower)
         and _some_style_unseen(lower)
     )
 

@@ -55,8 +55,9 @@ if TYPE_CHECKING:
 # one made before may hold a `fulltext` item re-keyed while its page failed
 # by the feed's teaser, not by the article its post shows.  5: text the post
 # does not show — hidden, or in what the sanitizer drops — is not indexed.
-# 6: a decimal number is one token, 2.1, not 2 and 1.)
-_SCHEME = "6"
+# 6: a decimal number is one token, 2.1, not 2 and 1.  7: its digits in the
+# words stream again, the decimal whole in the parts; display:none hidden.)
+_SCHEME = "7"
 
 
 @cache
@@ -283,7 +284,8 @@ def _decimals_located(text: str, found: list[tuple[str, int, int]]) -> list[tupl
         return found
     out: list[tuple[str, int, int]] = []
     at = 0
-    for begin, end in spans:
+    for index, (begin, end) in enumerate(spans):
+        following = spans[index + 1][0] if index + 1 < len(spans) else len(text)
         while at < len(found) and found[at][2] <= begin:
             out.append(found[at])
             at += 1
@@ -291,8 +293,9 @@ def _decimals_located(text: str, found: list[tuple[str, int, int]]) -> list[tupl
             out.append((text[found[at][1] : begin], found[at][1], begin))
         out.append((text[begin:end], begin, end))
         while at < len(found) and found[at][1] < end:
-            if found[at][2] > end:  # "mm" of 5mm
-                out.append((text[end : found[at][2]], end, found[at][2]))
+            if found[at][2] > end:  # "mm" of 5mm; "x" of 1.5x2.5 (its 2 is the next's)
+                stop = min(found[at][2], following)
+                out.append((text[end:stop], end, stop))
             at += 1
     out.extend(found[at:])
     return out

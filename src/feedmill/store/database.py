@@ -412,6 +412,8 @@ def server_trouble(exc: BaseException) -> bool:
     state = getattr(exc.orig, "sqlstate", None)
     if state is None:  # psycopg says no SQLSTATE when the connection broke
         return isinstance(exc, OperationalError)
+    if state == "57014":  # a statement_timeout: that feed's statements were too slow
+        return False
     return state[:2] in _SERVER_STATE_CLASSES or state in _SERVER_STATES
 
 

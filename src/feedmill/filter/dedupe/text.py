@@ -26,7 +26,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
-from feedmill.normalize.text import nfkc, visible_text
+from feedmill.normalize.text import keyed_text, nfkc, visible_text
 from feedmill.sanitize.prepass import lazy_source
 
 # Outlet furniture that says nothing about the story.
@@ -530,7 +530,11 @@ def fingerprint(title: str, content_html: str) -> Fingerprint:
             **stock_codes(title_text + "。" + body_text),
         },
         title_facts=title_facts,
-        text_hash=_text_hash(title_text, body_text, content_html, identifying),
+        # Of the text as stored hashes read it (hidden text and all): a copy
+        # must find the story stored before visible text left that out.
+        text_hash=_text_hash(
+            title_text, normalize(keyed_text(content_html)[:MAX_TEXT]), content_html, identifying
+        ),
         identifying=identifying,
         shingles=_shingles(everything, frequencies),
         lead=(
