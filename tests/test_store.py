@@ -407,10 +407,11 @@ def test_a_second_site_on_one_sqlite_file_is_refused(
     assert refused.code == 1 and not posts(sites[1])
     said = refused.stderr.replace("\n", "")
     assert f"belongs to the site in {sites[0]};" in said
-    # … and `status` shows no other site's feeds as this one's.
-    for args in ((), ("--json",)):
-        looked = cli("status", "-c", str(sites[1] / "feedmill.yml"), *args)
-        assert looked.code == 1 and not looked.stdout
+    # … and `status` shows no other site's feeds as this one's, nor `search`
+    # its items (it answered, and indexed into the other site's database).
+    for args in (("status",), ("status", "--json"), ("search", "一"), ("search", "一", "--json")):
+        looked = cli(*args, "-c", str(sites[1] / "feedmill.yml"))
+        assert looked.code == 1 and not looked.stdout, args
         assert f"belongs to the site in {sites[0]};" in looked.stderr.replace("\n", "")
     assert cli("status", "-c", str(sites[0] / "feedmill.yml")).code == 0
     shutil.rmtree(sites[0])  # the first site is gone: the second takes over

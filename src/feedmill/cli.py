@@ -1342,6 +1342,7 @@ def search(
 
     from feedmill.search.tokens import MAX_TOKEN, query_tokens
     from feedmill.store import search as search_store
+    from feedmill.store import site as site_store
     from feedmill.store.database import StoreError, open_database, reading
     from feedmill.store.feeds import view
 
@@ -1404,6 +1405,18 @@ def search(
         raise click.exceptions.Exit(EXIT_FATAL) from None
     try:
         with reading(engine) as conn:
+            # As `run` and `status` refuse it: another site's items are not
+            # this one's to search (nor to index in its database).
+            try:
+                site_store.another_sites(
+                    conn,
+                    str(loaded.posts_dir),
+                    str(loaded.site_dir),
+                    engine.url.database if engine.dialect.name == "sqlite" else None,
+                )
+            except StoreError as exc:
+                err.print(f"[red]error[/red] {plain(str(exc))}")
+                raise click.exceptions.Exit(EXIT_FATAL) from None
             current = search_store.is_current(conn)
             behind = search_store.waiting(conn) if current else 0
         complete = True
