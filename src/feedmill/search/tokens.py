@@ -71,8 +71,9 @@ def index_version() -> str:
 
 
 # A token is a run of letters and digits, with a trailing + or # kept for
-# C++, C#, F#.  The FTS5 table is declared with ``tokenchars '+#'`` so that
-# SQLite splits nothing further: both backends see exactly these tokens.
+# C++, C#, F#, or a decimal (a query's, and the parts stream's).  The FTS5
+# table is declared with ``tokenchars '+#.'`` so that SQLite splits nothing
+# further: both backends see exactly these tokens.
 PIECE = re.compile(r"\d+(?:\.\d+)+|[^\W_]+[+#]*")
 # A number with a decimal point typed alone is looked for whole: 1.8 is not
 # the 1 and 8 of 1-8月 (jieba cuts both 1 / . / 8).  The index holds each
