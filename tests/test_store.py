@@ -782,3 +782,43 @@ def test_what_no_wait_mends_is_not_waited_for() -> None:
         'connection failed: FATAL:  role "fm" is not permitted to log in',
     ):
         assert not for_now(refused(said)), said
+
+
+def test_a_role_granted_reads_only_searches_what_is_indexed(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """Items stored unindexed (`search: false`) and a role that may only read:
+    `search` failed (exit 1, "permission denied") instead of answering."""
+    import json
+    import uuid
+
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    from support.feeds import Item, rss
+    from support.postgres import new_database
+    from support.site import cli, write_config
+
+    url = new_database(postgres_url)
+    (tmp_path / "feed.xml").write_bytes(rss("源", [Item("央行降准", guid="1")]))
+    feeds = [{"url": "feed.xml", "group": "g", "source": "s"}]
+    config = write_config(tmp_path, feeds, state=url)
+    assert cli("run", "-c", str(config)).code == 0  # indexed as it is stored
+    (tmp_path / "feed.xml").write_bytes(
+        rss("源", [Item("央行降准", guid="1"), Item("央行加息", guid="2")])
+    )
+    config = write_config(tmp_path, feeds, state=url, search=False)
+    assert cli("run", "-c", str(config)).code == 0  # stored, waiting for the index
+    reader = f"r_{uuid.uuid4().hex[:8]}"
+    owner = create_engine(url, isolation_level="AUTOCOMMIT")
+    with owner.connect() as conn:
+        conn.execute(text(f"CREATE ROLE {reader} LOGIN"))
+        conn.execute(text(f"GRANT USAGE ON SCHEMA public TO {reader}"))
+        conn.execute(text(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {reader}"))
+    owner.dispose()
+    as_reader = make_url(url).set(username=reader).render_as_string(hide_password=False)
+    config = write_config(tmp_path, feeds, state=as_reader, search=False)
+    found = cli("search", "央行", "-c", str(config), "--json")
+    assert found.code == 0, found.stderr
+    assert [row["title"] for row in json.loads(found.stdout)] == ["央行降准"]
+    assert "1 item not indexed yet, not searched" in found.stderr

@@ -1215,7 +1215,7 @@ _LOCK_STATES = frozenset({"55P03", "40P01"})
 def _catch_up(engine: Engine) -> bool:
     """Index the items waiting for it; those a pass holding the write lock
     for long keeps from the index are not searched this time, said (False)."""
-    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
     from feedmill.cpus import available_cpus
     from feedmill.store import search as search_store
@@ -1223,18 +1223,37 @@ def _catch_up(engine: Engine) -> bool:
 
     try:
         search_store.catch_up(engine, workers=min(4, available_cpus()))
-    except OperationalError as exc:
-        if not _waited_for_a_lock(exc):  # a full disk, a broken file
-            err.print(f"[red]error[/red] cannot index for search: {plain(str(exc.orig))}")
+    except SQLAlchemyError as exc:
+        orig = getattr(exc, "orig", None) or exc
+        if _may_not_write(exc):  # a role granted reads only, a read-only file
+            with reading(engine) as conn:
+                left = search_store.waiting(conn)
+            err.print(
+                f"note {left} {'item' if left == 1 else 'items'} not indexed yet, not searched"
+                f" (the database takes no writes from here: {_first_line(orig)})",
+                soft_wrap=True,
+            )
+            return True  # as complete as it will get: asking again changes nothing
+        if not isinstance(exc, OperationalError) or not _waited_for_a_lock(exc):
+            err.print(f"[red]error[/red] cannot index for search: {_first_line(orig)}")
             raise click.exceptions.Exit(EXIT_FATAL) from None
         with reading(engine) as conn:
             left = search_store.waiting(conn)
         err.print(
             f"[yellow]busy[/yellow] {left} {'item' if left == 1 else 'items'} not indexed yet,"
-            f" not searched this time: {_first_line(exc.orig)}"
+            f" not searched this time: {_first_line(orig)}"
         )
         return False
     return True
+
+
+def _may_not_write(exc: Exception) -> bool:
+    """Whether ``exc`` says this user may not write the database (a role
+    granted reads only, a read-only file), not that it is busy or broken."""
+    orig = getattr(exc, "orig", None)
+    if getattr(orig, "sqlstate", None) in ("42501", "25006"):
+        return True
+    return "readonly database" in str(orig).lower()
 
 
 def _first_line(orig: object) -> str:
