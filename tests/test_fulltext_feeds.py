@@ -265,34 +265,6 @@ def test_a_page_down_for_now_never_replaces_the_article_a_post_has(
     assert first_line("stcn") in "".join(posts(tmp_path).values())
 
 
-@pytest.mark.parametrize("status", [403, 503])
-def test_a_lost_database_leaves_the_article_a_post_has_when_its_page_now_fails(
-    tmp_path: Path, feed_server: FeedServer, status: int
-) -> None:
-    """The database lost, the item is new to it: its page refusing now (a 403,
-    for good) or down (a 503) wrote the feed's teaser over the article the
-    post held — and, for good, nothing brought the article back."""
-    html = {"Content-Type": "text/html; charset=utf-8"}
-    link = feed_server.add("/a/stcn.html", body=(PAGES / "stcn.html").read_bytes(), headers=html)
-    url = feed_server.add(
-        "/feed", body=rss("源", [Item("文章", "<p>摘要。</p>", "1", link, hours_ago(1))])
-    )
-    feeds = [{"url": url, "group": "g", "source": "源", "fulltext": True}]
-    config = write_config(tmp_path, feeds, fulltext={"allow_private": True})
-    assert cli("run", "-c", str(config)).code == 0
-    before = posts(tmp_path)
-    assert first_line("stcn") in "".join(before.values())
-    shutil.rmtree(tmp_path / ".feedmill")
-    feed_server.add("/a/stcn.html", status=status, body=b"no", headers=html)
-    result = cli("run", "-c", str(config))
-    assert result.code == 0 and "posts: 0 new, 0 updated, 1 unchanged" in result.stdout, result
-    assert posts(tmp_path) == before
-    if status == 503:  # back up: the article is read again and the post stays as it was
-        feed_server.add("/a/stcn.html", body=(PAGES / "stcn.html").read_bytes(), headers=html)
-        assert cli("run", "-c", str(config)).code == 0
-        assert first_line("stcn") in "".join(posts(tmp_path).values())
-
-
 def _serve_one_item(
     feed_server: FeedServer, link: str, guid: str, hours: float, *more: Item
 ) -> str:

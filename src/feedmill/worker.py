@@ -1003,7 +1003,6 @@ def handle(job: FeedJob) -> FeedResult:
         taken_down: list[int] = []
         archived: list[int] = []
         found_archived: list[int] = []  # rewritten in the archive (the database lost)
-        kept_as_is: list[int] = []  # left as they are (the database lost; see below)
         for touched in ingested.touched:
             path = staged[touched.index]
             if touched.entry_id in verdicts:
@@ -1019,21 +1018,6 @@ def handle(job: FeedJob) -> FeedResult:
                 if where != "posts":
                     (taken_down if where == "gone" else archived).append(touched.entry_id)
                     continue
-            elif (
-                on_site  # (a new item's file is there only if the database was lost)
-                and touched.is_new
-                and job.fulltext
-                and items[touched.index].feed_text is None
-                and whereabouts(job.posts_dir, job.archive_dir, touched.file_name) == "posts"
-            ):
-                # Its page gives no article now (refused, down): the post keeps
-                # the article it has, not the feed's teaser written over it —
-                # for good where the page refuses, never asked again.  Its
-                # article, if it comes, rewrites it as an edit would.
-                staged[touched.index] = None
-                kept_as_is.append(touched.entry_id)
-                unchanged += 1
-                continue
             elif (
                 on_site  # (a new item's file is there only if the database was lost)
                 and touched.is_new
@@ -1056,13 +1040,12 @@ def handle(job: FeedJob) -> FeedResult:
                 updated += 1
             else:
                 unchanged += 1
-        if placed or taken_down or archived or found_archived or kept_as_is:
+        if placed or taken_down or archived or found_archived:
             with engine.begin() as conn:
                 # Written, as those placed in the posts: an archived post
                 # without its version is none that a move of the archive or
                 # a rebuild looks for.
-                written = placed + found_archived + kept_as_is
-                mark_written(conn, written, datetime.now(UTC), states=("pending",))
+                mark_written(conn, placed + found_archived, datetime.now(UTC), states=("pending",))
                 mark_removed(conn, taken_down)
                 set_state(conn, archived + found_archived, "archived")
     finally:
