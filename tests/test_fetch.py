@@ -1619,6 +1619,30 @@ def test_a_304_with_a_body_is_asked_for_again_without_validators(
     assert len(posts(tmp_path)) == 6
 
 
+def test_a_304_with_a_body_behind_a_busy_host_is_asked_for_again(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """The time a fetch waits for its host's slot is not its own: a feed
+    queued behind slow ones found its deadline spent, and was not asked
+    for again."""
+
+    def not_modified_and_then_some(request: BaseHTTPRequestHandler) -> Route | None:
+        if request.headers.get("If-None-Match") == '"v1"':
+            head = b'HTTP/1.1 304 Not Modified\r\nETag: "v1"\r\nContent-Length: 5\r\n\r\n'
+            return Route(raw=head + b"hello")
+        return None
+
+    slow = [
+        feed_server.add(f"/slow{n}", Route(body=FEED, etag=f'"s{n}"', delay=0.5)) for n in range(4)
+    ]
+    php = feed_server.add("/php", Route(body=FEED, etag='"v1"', handler=not_modified_and_then_some))
+    feeds = [{"url": u, "group": "g", "source": f"s{n}"} for n, u in enumerate([*slow, php])]
+    config = write_config(tmp_path, feeds, dedupe=False, fetch={"per_host": 1, "timeout": 1.5})
+    assert "0 failed" in cli("run", "-c", str(config)).stdout
+    result = cli("run", "-c", str(config))
+    assert "feeds: 0 ok, 5 unchanged, 0 failed" in result.stdout, result.stdout + result.stderr
+
+
 def test_a_304_whose_body_comes_late_spoils_no_other_fetch(tmp_path: Path) -> None:
     """The body after a 304 sent a moment later: aiohttp had finished the
     response and pooled its connection, and the next feed's request on it

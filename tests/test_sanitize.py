@@ -432,7 +432,8 @@ def test_a_lazy_picture_s_noscript_fallback_is_the_picture(html: str, shown: str
         # rules and dedupe (which read the post's text).
         ('<p>甲<span style="display:none">乙</span>丙</p>', "<p>甲丙</p>"),
         ('<p>甲<span style="display: none !important;">乙</span>丙</p>', "<p>甲丙</p>"),
-        # (Not visibility:hidden: a child of it may be visible again.)
+        ('<p style="visibility:hidden">隐藏推广关键词</p><p>正文</p>', "<p>正文</p>"),
+        # … unless a child of it is visible again.
         (
             '<div style="visibility:hidden"><p style="visibility:visible">看得见</p></div>',
             '<div style="visibility:hidden"><p style="visibility:visible">看得见</p></div>',

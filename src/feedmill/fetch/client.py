@@ -286,7 +286,6 @@ class Fetcher:
         timer = asyncio.timeout(None)
         hops: list[str] = []  # where redirects led, as _follow follows them
         fresh = self._client(fresh=True) if again else None
-        began = asyncio.get_running_loop().time()
         try:
             async with timer:
                 return await self._follow(request, timer, deadline, hops, fresh)
@@ -300,9 +299,11 @@ class Fetcher:
                 # late, the next request's on that connection.  Asked for once
                 # more, whole, on a connection of its own (the pool may hold
                 # another such): its body hash then says whether it changed.
-                # Within the request's own deadline: a server that answers
-                # nonsense slowly is not given twice the time.
-                left = deadline - (asyncio.get_running_loop().time() - began)
+                # Within the request's own deadline (its timer runs while the
+                # request is under way, not while it waits for its host): a
+                # server that answers nonsense slowly is not given twice the time.
+                when = timer.when()
+                left = deadline if when is None else when - asyncio.get_running_loop().time()
                 if left > 0.1:
                     whole = replace(request, etag=None, last_modified=None, timeout=left)
                     return await self._fetch_http(whole, again=True)

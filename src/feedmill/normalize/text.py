@@ -236,7 +236,12 @@ _DROPPED = (
     "datalist", "canvas", "dialog", "title",
 )  # fmt: skip
 _UNSEEN = re.compile(rf"<({'|'.join(_RAW_TEXT + _DROPPED)})(?=[\s/>])[^<>]*>?", re.I)
-_SELF_CLOSING = frozenset({"svg", "math"})
+# Foreign content: closed by "/>", and left by the parser at the next HTML
+# element (<p>, <div>, <b>…) — one left open is its tag alone here.
+_FOREIGN = frozenset({"svg", "math"})
+# Left open, these hold the rest of the text as their own (raw text to an
+# HTML parser), as scripts and styles do.
+_HOLDS_THE_REST = frozenset({*_RAW_TEXT, "textarea", "title", "noembed", "noframes"})
 _ANY_CLOSING = re.compile(r"</[a-zA-Z]")
 # (A case-blind search of the text itself: offsets into text.lower() drift
 # after characters whose lower case is longer, such as "İ".)
@@ -262,14 +267,18 @@ def _without_invisible(markup: str, unseen: re.Pattern[str] = _UNSEEN) -> str:
     while match is not None:
         kept.append(markup[start : match.start()])
         name = match.group(1).lower()
-        if name in _SELF_CLOSING and match.group().endswith("/>"):
+        if name in _FOREIGN and match.group().endswith("/>"):
             start = match.end()
         else:
             closing = None if name in unclosed else _CLOSING[name].search(markup, match.end())
             if closing is None:
                 unclosed.add(name)
-                if name in _RAW_TEXT:
+                if name in _HOLDS_THE_REST:
                     return " ".join(kept)
+                if name in _FOREIGN:
+                    start = match.end()
+                    match = unseen.search(markup, start)
+                    continue
                 closing = _ANY_CLOSING.search(markup, match.end())
                 if closing is None:  # nothing closes what holds it: the rest is in it
                     return " ".join(kept)
@@ -324,7 +333,9 @@ def reading_text(markup: str) -> str:
     not 贵州茅台 发布公告."""
     from feedmill.sanitize.prepass import without_hidden  # (it imports this module)
 
-    return visible_text(_INLINE_TAG.sub("", without_hidden(markup)))
+    # What shows first, then inline tags go: removed first, a </b> they held
+    # no longer ended an unclosed <button>, and rules read what search did not.
+    return visible_text(_INLINE_TAG.sub("", _without_invisible(without_hidden(markup))))
 
 
 # A character of text (by strip_tags' reading: a tag ends at its first ">"),

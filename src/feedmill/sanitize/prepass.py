@@ -75,11 +75,16 @@ _CLIPPED_AWAY = re.compile(
     rf"(?:^|;)\s*clip\s*:\s*rect\(\s*{_NOTHING}(?:\s*,?\s*{_NOTHING}){{3}}\s*\)", re.IGNORECASE
 )
 _INSET_AWAY = re.compile(r"(?:^|;)\s*clip-path\s*:\s*inset\(\s*(?:50|100)%\s*\)", re.IGNORECASE)
-# Not displayed at all (the sanitizer keeps it: the post hides it too).  Not
-# `visibility:hidden`: a child of such an element may be visible again.
+# Not displayed at all (the sanitizer keeps it: the post hides it too) …
 _NOT_DISPLAYED = re.compile(
     r"(?:^|;)\s*display\s*:\s*none\s*(?:!important\s*)?(?:;|$)", re.IGNORECASE
 )
+# … or not visible, unless a child of it is made visible again.
+_INVISIBLE = re.compile(
+    r"(?:^|;)\s*visibility\s*:\s*(?:hidden|collapse)\s*(?:!important\s*)?(?:;|$)",
+    re.IGNORECASE,
+)
+_VISIBLE_AGAIN = re.compile(r"visibility\s*:\s*visible", re.IGNORECASE)
 # Each style attribute's value (the prepass's cheap test reads them one by one).
 _STYLE_VALUE = re.compile(r"""\sstyle\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]*))""", re.IGNORECASE)
 
@@ -107,7 +112,13 @@ def may_hide(html: str) -> bool:
 def _hides_some(lower: str) -> bool:
     """Whether lower-cased markup may hide an element: a `hidden` attribute,
     or an inline style that shows nothing of it (substring tests first)."""
-    if "hidden" in lower and _HIDDEN.search(lower):
+    if "hidden" in lower and (
+        _HIDDEN.search(lower)
+        or any(
+            _INVISIBLE.search(next(filter(None, m.groups()), ""))
+            for m in _STYLE_VALUE.finditer(lower)
+        )
+    ):
         return True
     return (
         "style" in lower
@@ -124,7 +135,13 @@ def hidden(element: Any) -> bool:
     if mark is not None and mark.strip().lower() != "until-found":
         return True
     style = element.get("style")
-    return style is not None and unseen(style)
+    if style is None:
+        return False
+    if unseen(style):
+        return True
+    return bool(_INVISIBLE.search(style)) and not any(
+        _VISIBLE_AGAIN.search(child.get("style") or "") for child in element.iterdescendants()
+    )
 
 
 def without_hidden(html: str) -> str:
