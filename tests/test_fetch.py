@@ -1589,6 +1589,14 @@ def test_billion_laughs_is_not_expanded(tmp_path: Path, feed_server: FeedServer)
     assert peak < 100 * MiB
 
 
+def _not_modified_and_then_some(request: BaseHTTPRequestHandler) -> Route | None:
+    """A 304 to the validator "v1", and a body after it all the same."""
+    if request.headers.get("If-None-Match") == '"v1"':
+        head = b'HTTP/1.1 304 Not Modified\r\nETag: "v1"\r\nContent-Length: 5\r\n\r\n'
+        return Route(raw=head + b"hello")
+    return None
+
+
 def test_a_304_with_a_body_is_asked_for_again_without_validators(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:
@@ -1597,15 +1605,9 @@ def test_a_304_with_a_body_is_asked_for_again_without_validators(
     failed every conditional fetch, for good — every feed of the host that
     answered so.  Asked for again whole, once: unchanged, as it is."""
 
-    def not_modified_and_then_some(request: BaseHTTPRequestHandler) -> Route | None:
-        if request.headers.get("If-None-Match") == '"v1"':
-            head = b'HTTP/1.1 304 Not Modified\r\nETag: "v1"\r\nContent-Length: 5\r\n\r\n'
-            return Route(raw=head + b"hello")
-        return None
-
     urls = [
         feed_server.add(
-            f"/php{n}", Route(body=FEED, etag='"v1"', handler=not_modified_and_then_some)
+            f"/php{n}", Route(body=FEED, etag='"v1"', handler=_not_modified_and_then_some)
         )
         for n in range(3)
     ]
@@ -1626,16 +1628,12 @@ def test_a_304_with_a_body_behind_a_busy_host_is_asked_for_again(
     queued behind slow ones found its deadline spent, and was not asked
     for again."""
 
-    def not_modified_and_then_some(request: BaseHTTPRequestHandler) -> Route | None:
-        if request.headers.get("If-None-Match") == '"v1"':
-            head = b'HTTP/1.1 304 Not Modified\r\nETag: "v1"\r\nContent-Length: 5\r\n\r\n'
-            return Route(raw=head + b"hello")
-        return None
-
     slow = [
         feed_server.add(f"/slow{n}", Route(body=FEED, etag=f'"s{n}"', delay=0.5)) for n in range(4)
     ]
-    php = feed_server.add("/php", Route(body=FEED, etag='"v1"', handler=not_modified_and_then_some))
+    php = feed_server.add(
+        "/php", Route(body=FEED, etag='"v1"', handler=_not_modified_and_then_some)
+    )
     feeds = [{"url": u, "group": "g", "source": f"s{n}"} for n, u in enumerate([*slow, php])]
     config = write_config(tmp_path, feeds, dedupe=False, fetch={"per_host": 1, "timeout": 1.5})
     assert "0 failed" in cli("run", "-c", str(config)).stdout
