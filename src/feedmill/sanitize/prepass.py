@@ -19,6 +19,7 @@ byte for byte, which keeps the seed article identical.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from feedmill import urls
@@ -100,8 +101,13 @@ def unseen(style: str) -> bool:
     )
 
 
+def _styles(lower: str) -> Iterator[str]:
+    """The value of each style attribute of lower-cased markup."""
+    return (next(filter(None, m.groups()), "") for m in _STYLE_VALUE.finditer(lower))
+
+
 def _some_style_unseen(lower: str) -> bool:
-    return any(unseen(next(filter(None, m.groups()), "")) for m in _STYLE_VALUE.finditer(lower))
+    return any(unseen(style) for style in _styles(lower))
 
 
 def may_hide(html: str) -> bool:
@@ -111,13 +117,10 @@ def may_hide(html: str) -> bool:
 
 def _hides_some(lower: str) -> bool:
     """Whether lower-cased markup may hide an element: a `hidden` attribute,
-    or an inline style that shows nothing of it (substring tests first)."""
+    `visibility:hidden`, or an inline style that shows nothing of it
+    (substring tests first)."""
     if "hidden" in lower and (
-        _HIDDEN.search(lower)
-        or any(
-            _INVISIBLE.search(next(filter(None, m.groups()), ""))
-            for m in _STYLE_VALUE.finditer(lower)
-        )
+        _HIDDEN.search(lower) or any(_INVISIBLE.search(style) for style in _styles(lower))
     ):
         return True
     return (
