@@ -38,7 +38,7 @@ from feedmill.config import (
 )
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
+    from sqlalchemy import Connection, Engine
 
 
 class OutputLost(OSError):
@@ -1219,13 +1219,13 @@ def _catch_up(engine: Engine) -> bool:
 
     from feedmill.cpus import available_cpus
     from feedmill.store import search as search_store
-    from feedmill.store.database import reading
+    from feedmill.store.database import may_not_write, reading
 
     try:
         search_store.catch_up(engine, workers=min(4, available_cpus()))
     except SQLAlchemyError as exc:
         orig = getattr(exc, "orig", None) or exc
-        if _may_not_write(exc):  # a role granted reads only, a read-only file
+        if may_not_write(exc):  # a role granted reads only, a read-only file
             with reading(engine) as conn:
                 left = search_store.waiting(conn)
             err.print(
@@ -1247,13 +1247,12 @@ def _catch_up(engine: Engine) -> bool:
     return True
 
 
-def _may_not_write(exc: Exception) -> bool:
-    """Whether ``exc`` says this user may not write the database (a role
-    granted reads only, a read-only file), not that it is busy or broken."""
-    orig = getattr(exc, "orig", None)
-    if getattr(orig, "sqlstate", None) in ("42501", "25006"):
-        return True
-    return "readonly database" in str(orig).lower()
+def _refuse_another_site(conn: Connection, config: Config, engine: Engine) -> None:
+    """StoreError where the database is another site's (`site.another_sites`)."""
+    from feedmill.store import site as site_store
+
+    sqlite_file = engine.url.database if engine.dialect.name == "sqlite" else None
+    site_store.another_sites(conn, str(config.posts_dir), str(config.site_dir), sqlite_file)
 
 
 def _first_line(orig: object) -> str:
@@ -1361,7 +1360,6 @@ def search(
 
     from feedmill.search.tokens import MAX_TOKEN, query_tokens
     from feedmill.store import search as search_store
-    from feedmill.store import site as site_store
     from feedmill.store.database import StoreError, open_database, reading
     from feedmill.store.feeds import view
 
@@ -1427,12 +1425,7 @@ def search(
             # As `run` and `status` refuse it: another site's items are not
             # this one's to search (nor to index in its database).
             try:
-                site_store.another_sites(
-                    conn,
-                    str(loaded.posts_dir),
-                    str(loaded.site_dir),
-                    engine.url.database if engine.dialect.name == "sqlite" else None,
-                )
+                _refuse_another_site(conn, loaded, engine)
             except StoreError as exc:
                 err.print(f"[red]error[/red] {plain(str(exc))}")
                 raise click.exceptions.Exit(EXIT_FATAL) from None
@@ -1566,7 +1559,6 @@ def _cut(segments: Sequence[tuple[str, bool]], limit: int) -> list[tuple[str, bo
 def status_rows(config: Config) -> list[dict[str, Any]]:
     from feedmill.publish.categories import derive_channel
     from feedmill.store import feeds as feed_store
-    from feedmill.store import site as site_store
     from feedmill.store.database import open_to_read, reading
 
     urls = [f.url for f in config.feeds]
@@ -1583,12 +1575,7 @@ def status_rows(config: Config) -> list[dict[str, Any]]:
         try:
             with reading(engine) as conn:  # never waits for a pass that is writing
                 # As `run` refuses it: another site's feeds are not this one's.
-                site_store.another_sites(
-                    conn,
-                    str(config.posts_dir),
-                    str(config.site_dir),
-                    engine.url.database if engine.dialect.name == "sqlite" else None,
-                )
+                _refuse_another_site(conn, config, engine)
                 states = feed_store.view(conn, urls, config.url_key, config.moves)
                 counts = feed_store.post_counts(conn)
                 held = feed_store.held_back(conn)

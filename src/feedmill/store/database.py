@@ -417,6 +417,15 @@ def server_trouble(exc: BaseException) -> bool:
     return state[:2] in _SERVER_STATE_CLASSES or state in _SERVER_STATES
 
 
+def may_not_write(exc: BaseException) -> bool:
+    """Whether ``exc`` says this user may not write the database (a role
+    granted reads only, a read-only file), not that it is busy or broken."""
+    orig = getattr(exc, "orig", None)
+    if getattr(orig, "sqlstate", None) in ("42501", "25006"):
+        return True
+    return "readonly database" in str(orig).lower()
+
+
 def redacted(url: str) -> str:
     """A database URL as it may be shown: without its password."""
     from sqlalchemy.engine import make_url
