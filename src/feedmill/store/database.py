@@ -267,15 +267,12 @@ def for_now(exc: BaseException) -> bool:
     # psycopg gives no SQLSTATE for a refused connection: its text tells a
     # role without CONNECT (or LOGIN) on the database, a wrong password or a
     # role that does not exist (no wait mends these) from a server away.
-    said = str(exc.orig)
-    return not any(words.search(said) for words in _REFUSED_FOR_GOOD)
+    return not _REFUSED_FOR_GOOD.search(str(exc.orig))
 
 
-_REFUSED_FOR_GOOD = (
-    re.compile("permission denied"),
-    re.compile("not permitted to log in"),
-    re.compile("password authentication failed"),
-    re.compile('role ".*" does not exist'),
+_REFUSED_FOR_GOOD = re.compile(
+    "permission denied|not permitted to log in|password authentication failed"
+    '|role ".*" does not exist'
 )
 
 
