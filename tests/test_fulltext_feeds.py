@@ -265,6 +265,68 @@ def test_a_page_down_for_now_never_replaces_the_article_a_post_has(
     assert first_line("stcn") in "".join(posts(tmp_path).values())
 
 
+@pytest.mark.parametrize("status", [403, 503])
+def test_a_lost_database_leaves_the_article_a_post_has_when_its_page_now_fails(
+    tmp_path: Path, feed_server: FeedServer, status: int
+) -> None:
+    """The database lost, the item is new to it: its page refusing now (a 403,
+    for good) or down (a 503) wrote the feed's teaser over the article the
+    post held, and for good nothing brought the article back.  The article is
+    read back from the post; the rest of the post is the feed's item as it
+    is now (retitled since the loss)."""
+    html = {"Content-Type": "text/html; charset=utf-8"}
+    link = feed_server.add("/a/stcn.html", body=(PAGES / "stcn.html").read_bytes(), headers=html)
+    url = feed_server.add(
+        "/feed", body=rss("源", [Item("文章", "<p>摘要。</p>", "1", link, hours_ago(1))])
+    )
+    feeds = [{"url": url, "group": "g", "source": "源", "fulltext": True}]
+    config = write_config(tmp_path, feeds, fulltext={"allow_private": True})
+    assert cli("run", "-c", str(config)).code == 0
+    (before,) = posts(tmp_path).values()
+    assert first_line("stcn") in before
+    shutil.rmtree(tmp_path / ".feedmill")
+    feed_server.add("/a/stcn.html", status=status, body=b"no", headers=html)
+    feed_server.add(
+        "/feed", body=rss("源", [Item("文章（更新）", "<p>摘要。</p>", "1", link, hours_ago(1))])
+    )
+    assert cli("run", "-c", str(config)).code == 0
+    ((name, after),) = posts(tmp_path).items()
+    assert after == before.replace("title: '文章'", "title: '文章（更新）'")
+    hits = feed_server.hits["/a/stcn.html"]
+    assert cli("run", "-c", str(config)).code == 0
+    assert posts(tmp_path) == {name: after}
+    # A page refusing is not asked again; one that was down is, until it answers.
+    assert feed_server.hits["/a/stcn.html"] == hits + (status == 503)
+
+
+def test_a_lost_database_takes_no_article_from_a_post_of_another_template(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """A site's own template may lay a post out in any way: nothing is read
+    back from it as the article (the feed's text is posted, as before)."""
+    html = {"Content-Type": "text/html; charset=utf-8"}
+    link = feed_server.add("/a/stcn.html", body=(PAGES / "stcn.html").read_bytes(), headers=html)
+    url = feed_server.add(
+        "/feed", body=rss("源", [Item("文章", "<p>摘要。</p>", "1", link, hours_ago(1))])
+    )
+    template = tmp_path / "post.md.j2"
+    template.write_text(
+        "---\ntitle: {{ title | yaml_quote }}\ndate: {{ date }}\n---\n\n<div>\n{{ body }}\n</div>\n",
+        encoding="utf-8",
+    )
+    feeds = [{"url": url, "group": "g", "source": "源", "fulltext": True}]
+    config = write_config(
+        tmp_path, feeds, fulltext={"allow_private": True}, post_template=str(template)
+    )
+    assert cli("run", "-c", str(config)).code == 0
+    assert first_line("stcn") in "".join(posts(tmp_path).values())
+    shutil.rmtree(tmp_path / ".feedmill")
+    feed_server.add("/a/stcn.html", status=403, body=b"no", headers=html)
+    assert cli("run", "-c", str(config)).code == 0
+    (after,) = posts(tmp_path).values()
+    assert "摘要" in after and first_line("stcn") not in after
+
+
 def _serve_one_item(
     feed_server: FeedServer, link: str, guid: str, hours: float, *more: Item
 ) -> str:

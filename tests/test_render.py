@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html as htmllib
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from email.utils import format_datetime
 from pathlib import Path
@@ -17,6 +18,7 @@ from feedmill.publish.categories import derive_channel
 from feedmill.publish.render import (
     FeedStyle,
     PostInput,
+    article_in_post,
     compose,
     context_for,
     cut_title,
@@ -520,3 +522,37 @@ def test_an_item_that_shows_something_or_has_no_web_link_keeps_its_body() -> Non
     for link in (None, "ftp://files.example.com/a"):
         text = compose(PostInput(make(content="", link=link), None, NOW, STYLE))
         assert text.endswith("<div>\n\n</div>\n")
+
+
+ARTICLES = Path(__file__).parent / "data" / "articles"
+
+
+@pytest.mark.parametrize("page", sorted(ARTICLES.glob("*.html")), ids=lambda p: p.stem)
+def test_the_article_read_back_from_a_post_makes_the_same_post(page: Path) -> None:
+    """After a lost database, an article whose page fails now is read back
+    from its post: posted again, it must give the post byte for byte."""
+    post = PostInput(
+        make(content=page.read_text(encoding="utf-8")),
+        None,
+        NOW,
+        STYLE,
+        reported_by=(("新浪财经", "https://finance.sina.com.cn/a.html"),),
+    )
+    text = compose(post)
+    article = article_in_post(text)
+    assert article and "\n" not in article
+    assert compose(replace(post, entry=make(content=article))) == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "---\ntitle: t\n---\n\n<p>by hand</p>\n",
+        "---\ntitle: t\n---\n\n<div>\n<p>a</p>\n<p>b</p>\n</div>\n",
+        "---\r\ntitle: t\r\n---\r\n\r\n<div>\r\n<p>a</p>\r\n</div>\r\n",
+        "---\ntitle: t\n---\n\n<div>\n<p>a</p>\n</div>\n<p>a footer of my own</p>\n",
+        "<div>\n<p>a</p>\n</div>\n",
+    ],
+)
+def test_no_article_is_read_back_from_a_post_of_another_shape(text: str) -> None:
+    assert article_in_post(text) is None

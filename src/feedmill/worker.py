@@ -40,9 +40,11 @@ from feedmill.normalize.text import story_grams, visible_text
 from feedmill.parse import ParseError, parse_document
 from feedmill.publish.filenames import key_digest, names_on_site, post_filename
 from feedmill.publish.render import (
+    DEFAULT_TEMPLATE,
     UNTITLED,
     FeedStyle,
     PostInput,
+    article_in_post,
     composed,
     date_of_post,
     format_date,
@@ -589,12 +591,8 @@ def _dated_as_posted(item: Item, job: FeedJob, on_site: dict[str, str]) -> Item:
     name = on_site.get(key_digest(job.feed_url, item.entry.key))
     if name is None:
         return item
-    where = whereabouts(job.posts_dir, job.archive_dir, name)
-    folder = job.posts_dir if where == "posts" else job.archive_dir
-    try:
-        with open(os.path.join(folder, name), encoding="utf-8", errors="replace") as post:
-            head = post.read(_FRONT_MATTER_BYTES)
-    except OSError:
+    head = _post_text(job, name, _FRONT_MATTER_BYTES)
+    if head is None:
         return item
     style, zone = job.style.date_style, job.style.site_timezone
     posted = date_of_post(head, zone)
@@ -607,6 +605,39 @@ def _dated_as_posted(item: Item, job: FeedJob, on_site: dict[str, str]) -> Item:
     ):
         return item
     return item.dated(posted, None)
+
+
+def _post_text(job: FeedJob, name: str, limit: int = -1) -> str | None:
+    """The text of the post named ``name``, in the posts or the archive (its
+    first ``limit`` characters); None if it cannot be read."""
+    where = whereabouts(job.posts_dir, job.archive_dir, name)
+    folder = job.posts_dir if where == "posts" else job.archive_dir
+    try:
+        with open(os.path.join(folder, name), encoding="utf-8", errors="replace") as post:
+            return post.read(limit)
+    except OSError:
+        return None
+
+
+def _articles_on_site(
+    items: Sequence[Item], job: FeedJob, on_site: dict[str, str], failed: frozenset[str]
+) -> dict[str, str]:
+    """Key hash → the article the site's post of an item holds, for the items
+    whose page failed now (``failed``: their links) and whose posts the
+    database does not know (it was lost): what the store would have kept,
+    read back from the post."""
+    if not isinstance(job.template, Path) or job.template != DEFAULT_TEMPLATE:
+        return {}  # a template of the site's own: no telling the article from the rest
+    found: dict[str, str] = {}
+    for item in items:
+        if item.entry.link not in failed:
+            continue
+        name = on_site.get(key_digest(job.feed_url, item.entry.key))
+        text = _post_text(job, name) if name is not None else None
+        article = article_in_post(text) if text is not None else None
+        if article:
+            found[item.key_hash] = article
+    return found
 
 
 # Where a post's front matter ends at the latest (a picture's signed URL can be
@@ -688,6 +719,10 @@ def handle(job: FeedJob) -> FeedResult:
     elif job.fulltext and job.state.warning and FULL_TEXT_NOTE in job.state.warning:
         # No page asked for this time: what the last pages gave still holds.
         warnings.append(job.state.warning[job.state.warning.index(FULL_TEXT_NOTE) :])
+    # The database lost, a post's page failing now: its article is on the
+    # site, not in the store; the feed's teaser would be written over it (for
+    # good where the page refuses).
+    on_site_articles = _articles_on_site(items, job, on_site, retry | refused) if on_site else {}
 
     # Judge and render what is new or changed before taking any lock; look
     # for the originals of new stories too (under the lock, only what other
@@ -715,11 +750,20 @@ def handle(job: FeedJob) -> FeedResult:
         }
         ids = [*edited.values(), *refusing.values()]
         kept = stored_contents(conn, ids) if ids else {}
+        # (on_site_articles: only where the database knew none of the feed's
+        # items, so none is edited or refusing.)
         items = tuple(
-            _awaiting(i, kept[edited[i.key_hash]] if i.key_hash in edited else None)
+            _awaiting(
+                i,
+                kept[edited[i.key_hash]]
+                if i.key_hash in edited
+                else on_site_articles.get(i.key_hash),
+            )
             if i.key_hash in pending or i.key_hash in edited
             else _keeping(i, kept[refusing[i.key_hash]])
             if i.key_hash in refusing
+            else _keeping(i, on_site_articles[i.key_hash])
+            if i.key_hash in on_site_articles
             else i
             for i in items
             if i.key_hash not in waiting

@@ -247,6 +247,28 @@ def date_of_post(text: str, site_timezone: str) -> datetime | None:
     return moment.replace(tzinfo=ZoneInfo(site_timezone)).astimezone(UTC)
 
 
+_REPORTED_AFTER = '\n\n<p class="also-reported">'
+
+
+def article_in_post(text: str) -> str | None:
+    """The article a post of the built-in template holds — its ``<div>``'s one
+    line, as sanitized and made Hexo-safe, which both leave as it is when it
+    passes through them again — or None for a post of another shape (a
+    template of the site's own, an edit by hand)."""
+    end = text.find("\n---\n", 3)
+    if not text.startswith("---\n") or end < 0:
+        return None
+    rest = text[end + 5 :]
+    if not rest.startswith("\n<div>\n"):
+        return None
+    body, closed, after = rest[7:].partition("\n</div>\n")
+    if not closed or "\n" in body:
+        return None
+    if after and not ("\n" + after).startswith(_REPORTED_AFTER):
+        return None
+    return body
+
+
 def categories_in(text: str) -> tuple[str, ...] | None:
     """The ``categories`` of a post's front matter (None if it has none that
     reads as a list of names: a template of the site's own)."""
