@@ -375,6 +375,13 @@ def test_a_task_list_s_boxes_say_which_items_are_done() -> None:
     assert clean(html) == "<ul><li>☑ 写测试</li><li>☐ 发布</li><li>说明完</li></ul>"
 
 
+def test_obsolete_preformatted_blocks_keep_their_lines() -> None:
+    """<xmp> and <listing> show their lines as <pre> does (and xmp its markup
+    as text); the sanitizer drops their tags, and the lines ran together."""
+    html = "<xmp>X1\n<b>X2</b></xmp><LISTING>L1\nL2 <b>b</b></LISTING>"
+    assert clean(html) == "<pre>X1\n&lt;b&gt;X2&lt;/b&gt;</pre><pre>L1\nL2 <b>b</b></pre>"
+
+
 @pytest.mark.parametrize(
     ("html", "shown"),
     [

@@ -173,6 +173,8 @@ def needs_prepass(html: str) -> bool:
         return True
     if "<input" in lower and "checkbox" in lower:
         return True
+    if "<xmp" in lower or "<listing" in lower:
+        return True
     if _hides_some(lower):
         return True
     return ("data-" in lower or "file=" in lower) and bool(_LAZY.search(lower))
@@ -368,6 +370,11 @@ def prepass(html: str, *, base: str | None, iframe_hosts: frozenset[str]) -> str
             box.tail = mark + ("" if tail[:1].isspace() else " ") + tail
             box.drop_tree()  # (its tail kept)
             changed = True
+    for block in root.iter("xmp", "listing"):
+        # Obsolete, shown as <pre> is (xmp's markup as text): the sanitizer
+        # drops both tags, keeping their text, and their lines ran together.
+        block.tag = "pre"
+        changed = True
     for media in root.iter("video", "audio", "source"):
         lazy = (media.get("data-src") or "").strip()
         if lazy and not (media.get("src") or "").strip():
