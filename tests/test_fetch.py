@@ -1482,6 +1482,21 @@ def test_a_feed_after_a_servers_stray_output_is_read_and_the_output_noted(
     assert "ignored text before the feed: 'Warning: session_start()" in row["warning"]
 
 
+def test_blank_lines_before_the_xml_declaration_are_no_fault_of_the_feed(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """A PHP file's newline after its ``?>``: no XML may start with it, and the
+    feed went to the slow parser with an "ill-formed" warning on every fetch."""
+    body = b"\n\r\n  " + rss("中文 - 要闻", [Item(title="央行降准", guid="1")])
+    assert body.lstrip().startswith(b"<?xml")
+    url = feed_server.add("/php", body=body, headers={"Content-Type": "text/xml"})
+    config = write_config(tmp_path, [{"url": url, "group": "g", "source": "s"}])
+    assert cli("run", "-c", str(config)).code == 0
+    row = status(config)[url]
+    assert row["last_error"] is None and row["posts"] == 1
+    assert row["warning"] is None and row["parser"] == "fast"
+
+
 @pytest.mark.parametrize(
     ("name", "content_type", "title"),
     [

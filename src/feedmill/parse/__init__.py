@@ -283,6 +283,11 @@ def prepare(body: bytes, content_type: str | None = None) -> Prepared:
         note = f"ignored text before the feed: {stray[:80]!r}"
         notes = f"{decoded.note}; {note}" if decoded.note else note
         decoded = dataclasses.replace(decoded, text=decoded.text[start:], note=notes)
+    elif decoded.text[:1].isspace() and decoded.text.lstrip(" \t\r\n").startswith("<?xml"):
+        # Blank lines before the XML declaration (a PHP file's newline after
+        # its "?>"): no XML may start so, and every fetch went to the slow
+        # parser with a warning over whitespace.
+        decoded = dataclasses.replace(decoded, text=decoded.text.lstrip(" \t\r\n"))
     safe = make_safe(decoded.text)
     document = as_utf8_xml(safe)
     problem = well_formed(document)
