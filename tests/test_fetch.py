@@ -1511,6 +1511,8 @@ def test_blank_lines_before_the_xml_declaration_are_no_fault_of_the_feed(
         ("http-latin1-declares-gb2312.xml", "text/xml; charset=ISO-8859-1", "服务器默认拉丁字符集"),
         ("http-latin1-undeclared-gbk.xml", "text/xml; charset=ISO-8859-1", "未声明编码的国标新闻"),
         ("http-gbk-declares-big5.xml", "text/xml; charset=gbk", "臺灣股市收盤上漲加權指數站上新高"),
+        ("big5-declares-gb2312.xml", None, "香港恆生指數收盤上漲科技股領漲"),
+        ("http-gbk-undeclared-big5.xml", "text/xml; charset=gbk", "央行理監事會決議利率維持不變"),
         (
             "http-cp1251-declares-cp1251-gbk.xml",
             "text/xml; charset=windows-1251",
@@ -1536,6 +1538,12 @@ def test_encodings(
         assert row["warning"] == "declared ISO-8859-1 but the bytes are gb18030"
     if name == "http-gbk-declares-big5.xml":  # GB18030 reads Big5 without an error
         assert row["warning"] == "declared gbk but the bytes are big5"
+    if name == "big5-declares-gb2312.xml":  # a lone GB label: read by its characters
+        assert row["warning"] == "declared gb2312 but the bytes are big5"
+    if name == "http-gbk-undeclared-big5.xml":
+        assert row["warning"] == "declared gbk but the bytes are big5"
+    if name in ("gbk.xml", "gb2312.xml", "gb18030.xml"):
+        assert row["warning"] is None
     if name.startswith("http-cp1251"):  # as any single-byte codec: believed over nothing
         assert row["warning"] == "declared windows-1251 but the bytes are gb18030"
 

@@ -457,43 +457,16 @@ def _legacy_chinese(data: bytes) -> tuple[str, str]:
     unless detection reads Big5 (Taiwan, Hong Kong), which GB18030 would
     decode too, as nonsense (財經 → 癩竒).  Detection alone is no guide for
     GBK: short GBK text reads to it as Korean."""
-    from feedmill.parse.encoding import _detect
+    from feedmill.parse.encoding import _detect, common_share
 
     # Short text misleads detection (a few words of Big5 read as Shift JIS):
     # the decoding whose characters are its encoding's common ones wins.
-    gb, big5 = _common_share(data, "gb18030"), _common_share(data, "big5")
+    gb, big5 = common_share(data, "gb18030"), common_share(data, "big5")
     if abs(gb - big5) >= 0.3:
         return ("big5", "gb18030") if big5 > gb else ("gb18030", "big5")
     if _detect(data) in ("big5", "big5hkscs", "cp950"):
         return "big5", "gb18030"
     return "gb18030", "big5"
-
-
-# The lead bytes of the characters in common use: GB2312's first level (its
-# 3,755 commonest), Big5's 常用字 (5,401).  Big5 read as GB18030 gives rare
-# characters or none of Chinese; GBK read as Big5, Big5's rarer ones.
-_COMMON = {"gb18030": ("gb2312", range(0xB0, 0xD8)), "big5": ("big5", range(0xA4, 0xC7))}
-
-
-def _common_share(data: bytes, encoding: str) -> float:
-    """The share of Chinese characters in ``data`` read as ``encoding`` that
-    are among its common ones (0 if it does not decode, or holds none)."""
-    try:
-        text = data.decode(encoding)
-    except UnicodeDecodeError:
-        return 0.0
-    table, leads = _COMMON[encoding]
-    han = [ch for ch in text if "\u3400" <= ch <= "\u9fff"][:20_000]
-    if not han:
-        return 0.0
-    common = 0
-    for ch in han:
-        try:
-            code = ch.encode(table)
-        except UnicodeEncodeError:
-            continue
-        common += len(code) == 2 and code[0] in leads
-    return common / len(han)
 
 
 _BARE_AMP = re.compile(rb"&(?!#[0-9]+;|#[xX][0-9a-fA-F]+;|[A-Za-z][A-Za-z0-9._-]*;)")

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import codecs
 import functools
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -198,6 +199,12 @@ def decode(
             if shorter is None:
                 continue
             text, note = shorter, CUT_CHARACTER
+        if encoding == "gb18030" and not text.isascii():
+            big5 = _big5_after_all(body, text)
+            if big5 is not None:
+                return Decoded(
+                    big5, "big5", declared, f"declared {declared} but the bytes are big5"
+                )
         if encoding != claims[0]:
             note = f"declared {declared} but the bytes are {encoding}"
         return Decoded(text, encoding, declared, note)
@@ -226,6 +233,61 @@ def decode(
 
 
 CUT_CHARACTER = "the document ends inside a character (cut off): its last bytes dropped"
+
+# Characters enough to tell GB from Big5 by (`_big5_after_all`).
+_SHARE_SAMPLE = 500
+
+
+def _big5_after_all(body: bytes, as_gb: str) -> str | None:
+    """``body`` as Big5, where its GB label is wrong: GB18030 decodes nearly
+    any Big5 bytes without an error, as rare characters (財經 → 癩竒), and the
+    feed was posted as nonsense without a word.  GB text is mostly GB2312's
+    commonest characters; only where it is not is Big5 tried."""
+    gb = _share_of_common(as_gb, "gb18030", _SHARE_SAMPLE)
+    if gb >= _COMMON_ENOUGH:
+        return None
+    try:
+        text = body.decode("big5")
+    except UnicodeDecodeError:
+        return None
+    big5 = _share_of_common(text, "big5", _SHARE_SAMPLE)
+    # (Each reading of the other's text comes out 0.4-0.8: a share is told
+    # by being common enough and clearly ahead, even in a short feed.)
+    return text if big5 >= _COMMON_ENOUGH and big5 - gb >= 0.15 else None
+
+
+# The lead bytes of the characters in common use: GB2312's first level (its
+# 3,755 commonest), Big5's 常用字 (5,401).  Big5 read as GB18030 gives rare
+# characters or none of Chinese; GBK read as Big5, Big5's rarer ones.
+_COMMON = {"gb18030": ("gb2312", range(0xB0, 0xD8)), "big5": ("big5", range(0xA4, 0xC7))}
+# Either's own text's share, measured: 0.97-1.0 in news.
+_COMMON_ENOUGH = 0.9
+
+
+def common_share(data: bytes, encoding: str) -> float:
+    """The share of Chinese characters in ``data`` read as ``encoding`` that
+    are among its common ones (0 if it does not decode, or holds none)."""
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError:
+        return 0.0
+    return _share_of_common(text, encoding, 20_000)
+
+
+def _share_of_common(text: str, encoding: str, most: int) -> float:
+    """`common_share` of ``text``'s first ``most`` Chinese characters."""
+    table, leads = _COMMON[encoding]
+    han = list(itertools.islice((ch for ch in text if "\u3400" <= ch <= "\u9fff"), most))
+    if not han:
+        return 0.0
+    common = 0
+    for ch in han:
+        try:
+            code = ch.encode(table)
+        except UnicodeEncodeError:
+            continue
+        common += len(code) == 2 and code[0] in leads
+    return common / len(han)
 
 
 def _cut_inside_a_character(body: bytes, encoding: str) -> str | None:
