@@ -451,7 +451,8 @@ def test_a_failure_where_a_redirect_led_names_that_place(feed_server: FeedServer
         FetchRequest(feed_server.add("/r404", status=301, headers={"Location": "/gone"}))
     )
     assert result.http_status == 404 and result.error == (
-        f"HTTP 404 Not Found (at {feed_server.url('/gone')}, where the feed's URL redirected)"
+        f"HTTP 404 Not Found: got text: no (at {feed_server.url('/gone')}, where the feed's URL"
+        " redirected)"
     )
     feed_server.add("/big", body=b"x" * 2000)
     rbig = feed_server.add("/rbig", status=302, headers={"Location": "/big"})
@@ -1141,6 +1142,93 @@ def test_retry_after_pauses_only_that_feed_url(tmp_path: Path, feed_server: Feed
     # --feed forces a paused feed now.
     cli("run", "-c", str(config), "--feed", limited)
     assert feed_server.hits["/limited"] == 2
+
+
+RSSHUB_ERROR = (
+    b"<!DOCTYPE html><html><head><title>RSSHub</title></head><body><div>"
+    b'<h1>Looks like something went wrong</h1><p class="message">Error Message:<br/>'
+    b'<code class="mt-2 block max-h-28 overflow-auto bg-zinc-100 align-bottom w-fit details">'
+    b"ConfigNotFoundError: Route requires STCN_COOKIE &amp; a proxy</code></p>"
+    b'<p class="message">Route: <code class="ml-2 bg-zinc-100">/stcn/:id?</code></p>'
+    b"</div></body></html>"
+)
+
+
+@pytest.mark.parametrize(
+    ("status_code", "content_type", "body", "error"),
+    [
+        (
+            503,
+            "text/html; charset=utf-8",
+            RSSHUB_ERROR,
+            "HTTP 503 Service Unavailable: RSSHub says: ConfigNotFoundError: Route requires"
+            " STCN_COOKIE & a proxy",
+        ),
+        (
+            403,
+            "text/html; charset=utf-8",
+            b"<!DOCTYPE html><html><head><title>Just a moment...</title></head><body/></html>",
+            "HTTP 403 Forbidden: got text/html: <title>Just a moment...</title>",
+        ),
+        (
+            500,
+            "application/json",
+            b'{"error": {"message": "upstream timeout: sina.com.cn"}}',
+            "HTTP 500 Internal Server Error: got application/json error: upstream timeout:"
+            " sina.com.cn",
+        ),
+        (
+            403,
+            "text/html; charset=gbk",
+            "<html><head><title>安全验证</title></head></html>".encode("gbk"),
+            "HTTP 403 Forbidden: got text/html: <title>安全验证</title>",
+        ),
+        # What says no more than the status line is not repeated.
+        (404, "text/html", b"<html><title>404 Not Found</title></html>", "HTTP 404 Not Found"),
+        (502, "text/plain", b"Bad Gateway\n", "HTTP 502 Bad Gateway"),
+        (500, "text/html", b"<html><body>oops</body></html>", "HTTP 500 Internal Server Error"),
+        (500, "text/html", b"", "HTTP 500 Internal Server Error"),
+    ],
+)
+def test_an_http_error_says_what_its_page_says(
+    tmp_path: Path,
+    feed_server: FeedServer,
+    status_code: int,
+    content_type: str,
+    body: bytes,
+    error: str,
+) -> None:
+    """Every RSSHub route that fails answers with an error page whose message
+    says why (a cookie it needs, the site's 403); a bot check answers 403 with
+    its own page: the status line alone told none of them apart."""
+    url = feed_server.add(
+        "/route", status=status_code, body=body, headers={"Content-Type": content_type}
+    )
+    config = write_config(tmp_path, [{"url": url, "group": "g", "source": "s"}])
+    assert cli("run", "-c", str(config)).code == 0
+    assert status(config)[url]["last_error"] == error
+
+
+def test_an_error_page_that_trickles_keeps_its_status_and_retry_after(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """The page is read for a moment at most: a 503 whose page never ends is a
+    503, paused as its Retry-After says, not a timeout."""
+    url = feed_server.add(
+        "/maint",
+        status=503,
+        body=b"<html><title>maintenance</title>" + b" " * 200,
+        headers={"Retry-After": "3600", "Content-Type": "text/html"},
+        trickle=0.2,
+    )
+    config = write_config(
+        tmp_path, [{"url": url, "group": "g", "source": "s"}], fetch={"timeout": 10}
+    )
+    before = datetime.now(UTC)
+    assert cli("run", "-c", str(config)).code == 0
+    row = status(config)[url]
+    assert row["last_error"] == "HTTP 503 Service Unavailable"
+    assert datetime.fromisoformat(row["next_attempt"]) >= before + timedelta(seconds=3599)
 
 
 def test_a_feeds_ttl_is_honoured_after_a_304_too(tmp_path: Path, feed_server: FeedServer) -> None:

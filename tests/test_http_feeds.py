@@ -85,7 +85,7 @@ def test_broken_feeds_are_reported_while_the_others_publish(
     assert rows[good]["last_error"] is None
     assert rows[missing]["last_error"] == "HTTP 404 Not Found"
     assert rows[missing]["http_status"] == 404
-    assert rows[broken]["last_error"] == "HTTP 500 Internal Server Error"
+    assert rows[broken]["last_error"] == "HTTP 500 Internal Server Error: got text: oops"
     assert rows[slow]["last_error"] == "timed out after 0.5 s"
     assert rows[page]["last_error"] == "got text/html: <title>Just a moment...</title>"
     for url in (missing, broken, slow, page):

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import SplitResult, urlsplit
 
 from feedmill import __version__, urls
-from feedmill.fetch.decompress import BodyError, _human, read_capped
+from feedmill.fetch.decompress import BodyError, _human, read_capped, read_head
 from feedmill.models import CANNOT_CONNECT, Fetched, FetchStatus
 from feedmill.schedule import http_date
 
@@ -390,7 +390,9 @@ class Fetcher:
                 ) as resp:
                     location = _location(resp.headers.get("location"))
                     if resp.status not in _REDIRECTS or not location:
-                        return await self._answer(request, url, resp, tuple(redirects))
+                        when = timer.when()
+                        left = deadline if when is None else when - loop.time()
+                        return await self._answer(request, url, resp, tuple(redirects), left)
                     target = urls.join(url, location.strip())
                     if target is None or urls.scheme(target) not in ("http", "https"):
                         raise _Failure(
@@ -424,8 +426,10 @@ class Fetcher:
         url: str,
         resp: aiohttp.ClientResponse,
         redirects: tuple[tuple[int, str], ...],
+        left: float,
     ) -> Fetched:
-        """What the last response of the chain (not a redirect) means for the feed."""
+        """What the last response of the chain (not a redirect) means for the
+        feed (``left``: seconds of its deadline left)."""
         status = resp.status
         cache = tuple(
             # Lines of a list header are one list (nginx's add_header beside
@@ -467,6 +471,10 @@ class Fetcher:
                     " (removed for good, says the server: tried again only at"
                     " the backoff cap; fix or remove its url)"
                 )
+            if status >= 400:
+                said = await _what_the_page_says(resp, status, reason, left)
+                if said:
+                    message += f": {said}"
             if redirects:
                 message += _where(url)
             return Fetched(
@@ -661,6 +669,38 @@ def _one_line(message: str) -> str:
 # a document: the same, or a server that sends no status line at all.)
 _AFTER_CLOSE = "Data after `Connection: close`"
 _DOCUMENT_FOR_STATUS = re.compile(r"^Bad status line\b.*?:\s*b?['\"]\s*[<{]", re.DOTALL)
+
+
+# What is read of an error page, and for how long at most: a server that
+# sends its status at once and then trickles the page must not turn a 503
+# (and its Retry-After) into a timeout.
+_ERROR_PAGE_BYTES = 64 * 1024
+_ERROR_PAGE_WAIT = 2.0
+
+
+async def _what_the_page_says(
+    resp: aiohttp.ClientResponse, status: int, reason: str, left: float
+) -> str | None:
+    """What an error's page says (RSSHub's message for a route that failed:
+    a cookie it needs, the site's own 403; a bot check's title; a JSON
+    error), where it says more than its status line."""
+    wait = min(_ERROR_PAGE_WAIT, left - _ERROR_PAGE_WAIT)
+    if wait <= 0:
+        return None
+    try:
+        head = await asyncio.wait_for(read_head(resp, _ERROR_PAGE_BYTES), wait)
+    except TimeoutError:
+        return None
+    if not head.strip():
+        return None
+    from feedmill.parse.encoding import decode
+    from feedmill.parse.sniff import describe_error
+
+    content_type = _header_text(resp.headers.get("content-type"))
+    said = describe_error(decode(head, content_type).text, content_type)
+    if said is None or str(status) in said or (reason and reason.lower() in said.lower()):
+        return None  # "<title>404 Not Found</title>": the status line again
+    return said
 
 
 def _answered_past_its_end(exc: Exception) -> bool:

@@ -238,6 +238,29 @@ async def read_capped(resp: aiohttp.ClientResponse, limit: int) -> bytes:
     return buffer.getvalue()
 
 
+async def read_head(resp: aiohttp.ClientResponse, limit: int) -> bytes:
+    """At most the first ``limit`` bytes of ``resp``'s decoded body (an error
+    page's, to say what it says): what could be read, if reading it fails."""
+    import aiohttp
+
+    lines = resp.headers.getall("Content-Encoding", ())
+    repeated = len({line.strip().lower() for line in lines}) == 1
+    encoding = (lines[0] if repeated else ", ".join(lines)) if lines else None
+    head = bytearray()
+    try:
+        decoder = decoder_for(encoding)
+        async for raw in resp.content.iter_chunked(16 * 1024):
+            for chunk in decoder.feed(raw):
+                head += chunk[: limit - len(head)]
+                if len(head) >= limit:
+                    return bytes(head)
+        for chunk in decoder.flush():
+            head += chunk[: limit - len(head)]
+    except (UnsupportedEncoding, ValueError, OSError, EOFError, aiohttp.ClientError):
+        pass
+    return bytes(head[:limit])
+
+
 def _human(size: int) -> str:
     if size >= 1024 * 1024 and size % (1024 * 1024) == 0:
         return f"{size // (1024 * 1024)} MiB"

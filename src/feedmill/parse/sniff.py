@@ -169,6 +169,26 @@ def describe(text: str, content_type: str | None) -> str:
     return f"got {mime or 'text'}: {_clip(_flat(text), 120)}"
 
 
+# RSSHub's error page: the message in a <code class="… details">.
+_RSSHUB_MESSAGE = re.compile(
+    r"<code\b[^<>]*\bclass=\"[^\"<>]*\bdetails\b[^\"<>]*\"[^<>]*>(.*?)</code>", re.DOTALL
+)
+
+
+def describe_error(text: str, content_type: str | None) -> str | None:
+    """A one-line account of an HTTP error's page: RSSHub's message, else
+    what `describe` says of it; None if it holds nothing to say."""
+    found = _RSSHUB_MESSAGE.search(text[:65536])
+    if found is not None:
+        message = _flat(html.unescape(strip_tags(found.group(1), " ")))
+        if message:
+            return f"RSSHub says: {_clip(message, 200)}"
+    said = describe(text, content_type)
+    if said.startswith("empty body") or said.endswith(("an HTML page, not a feed", "not a feed")):
+        return None
+    return said
+
+
 def _json_error(data: object) -> str | None:
     if isinstance(data, dict):
         for key in ("error", "message", "msg", "detail", "errors"):
