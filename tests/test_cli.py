@@ -792,6 +792,42 @@ def test_init_on_a_site_with_its_own_source_dir_ignores_the_files_there(tmp_path
     assert not any(line.startswith("source/") for line in ignored)
 
 
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("_config.yaml", "title: Mine\ntimezone: Europe/Paris\nsource_dir: src\n"),
+        ("_config.json", '{"title": "Mine", "timezone": "Europe/Paris", "source_dir": "src"}'),
+    ],
+)
+def test_a_site_configured_in_config_yaml_or_json_is_a_hexo_site(
+    tmp_path: Path, name: str, text: str
+) -> None:
+    """Hexo reads _config.yaml or _config.json where there is no _config.yml:
+    init wrote a _config.yml over the site's settings (Hexo then read that
+    one), and run posted into source/_posts, past the site's source_dir."""
+    site = tmp_path / "blog"
+    site.mkdir()
+    (site / name).write_text(text, encoding="utf-8")
+    result = cli("init", str(site))
+    assert result.code == 0
+    assert not (site / "_config.yml").exists()
+    assert not (site / "scripts").exists()  # none of the new-site-only scripts
+    assert (site / "src" / "favicon.png").is_file() and not (site / "source").exists()
+    config = (site / "feedmill.yml").read_text(encoding="utf-8")
+    assert "\ntimezone: Europe/Paris\n" in config and "\ndate_style: local\n" in config
+    (site / "a.xml").write_bytes(rss("源 - 要闻", [Item(title="央行降准", guid="1")]))
+    feeds = [{"url": "a.xml", "group": "g", "source": "源"}]
+    run = cli("run", "-c", str(write_config(site, feeds)))
+    assert run.code == 0 and "note" not in run.stderr, run
+    assert len(list((site / "src" / "_posts").glob("*.md"))) == 1
+    demo = cli("demo", str(tmp_path / "other"))
+    assert demo.code == 0
+    (tmp_path / "hers").mkdir()
+    (tmp_path / "hers" / name).write_text(text, encoding="utf-8")
+    refused = cli("demo", str(tmp_path / "hers"))
+    assert refused.code == 2 and "holds a Hexo site already" in refused.stderr
+
+
 def test_demo_never_takes_over_a_real_site(tmp_path: Path) -> None:
     site = tmp_path / "mine"
     assert cli("init", str(site)).code == 0

@@ -30,6 +30,7 @@ from feedmill.config import (
     Config,
     ConfigError,
     ConfigUnwritable,
+    hexo_config_file,
     load_config,
     looks_like_host,
     meant_url,
@@ -205,7 +206,8 @@ NEW_SITE_ONLY = frozenset({TIMEZONE_SCRIPT, REFERRER_SCRIPT, WIDE_CONTENT_SCRIPT
 def init_site(directory: Path) -> list[tuple[str, bool]]:
     """Write the site skeleton; existing files are kept. Returns (path, created).
 
-    On an existing Hexo site (it has a _config.yml), feedmill.yml takes the
+    On an existing Hexo site (it has a _config.yml, or a _config.yaml or
+    _config.json, which Hexo reads alike; none is added), feedmill.yml takes the
     site's `timezone:`, and the script that runs Hexo in that zone is not
     added: it would move the site's own posts dated near midnight to another
     day's URL wherever it was built in another zone.  Nor is the one that
@@ -218,7 +220,7 @@ def init_site(directory: Path) -> list[tuple[str, bool]]:
 
     site = resources.files("feedmill") / "site"
     directory.mkdir(parents=True, exist_ok=True)
-    existing = (directory / "_config.yml").is_file()
+    existing = hexo_config_file(directory) is not None
     # The site's own source folder (its `source_dir`), where Hexo looks.
     source = source_folder(directory).relative_to(directory).as_posix()
     zone = _site_timezone(directory) if existing else None
@@ -227,7 +229,7 @@ def init_site(directory: Path) -> list[tuple[str, bool]]:
         if target.startswith("source/"):
             target = source + target.removeprefix("source")
         path = directory / target
-        if path.exists() or (existing and target in NEW_SITE_ONLY):
+        if path.exists() or (existing and (target in NEW_SITE_ONLY or target == "_config.yml")):
             done.append((target, False))
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -465,7 +467,8 @@ def _site_missing(config: Config) -> bool:
 def _site_notes(config: Config) -> list[str]:
     """What is worth saying of a site that posts can go to (they do, all the same)."""
     site = config.site_dir
-    if not any(_is_file(site / name) for name in ("_config.yml", "_config.yaml", "_config.json")):
+    found = hexo_config_file(site)
+    if found is None:
         # `site:` naming the folder above the Hexo site, or a home folder,
         # would fill a source/_posts that no build reads.
         return [
@@ -477,7 +480,7 @@ def _site_notes(config: Config) -> list[str]:
     if config.date_style == "local" and zone is not None and not _same_zone(zone, config.timezone):
         return [
             f"timezone: {config.timezone} in {config.path} is not the site's ({zone}, in its"
-            f" _config.yml): with date_style: local, Hexo reads each post's date in {zone}, and"
+            f" {found.name}): with date_style: local, Hexo reads each post's date in {zone}, and"
             " every post is off by the difference; set one zone in both"
         ]
     return []
@@ -494,13 +497,6 @@ def _same_zone(one: str, other: str) -> bool:
     start = datetime(2010, 1, 1, 12, tzinfo=UTC)
     days = (start + timedelta(days=n) for n in range(31 * 366))
     return all(d.astimezone(first).utcoffset() == d.astimezone(second).utcoffset() for d in days)
-
-
-def _is_file(path: Path) -> bool:
-    try:
-        return path.is_file()
-    except OSError:  # not ours to say: the pass reports what it cannot do there
-        return True
 
 
 def _configured(config: Config, named: Sequence[str]) -> tuple[tuple[str, ...], list[str]]:
@@ -2019,7 +2015,7 @@ def write_demo(directory: Path) -> Path:
         )
     feeds_dir = directory / "feeds"
     if not config_path.exists():  # not a demo site yet: nothing of anyone's to replace
-        if (directory / "_config.yml").exists():
+        if hexo_config_file(directory) is not None:
             raise NotADemoSite(f"{directory} holds a Hexo site already: {elsewhere})")
         if feeds_dir.exists() and not feeds_dir.is_dir():
             raise NotADemoSite(f"{feeds_dir} is a file, where the sample feeds go: {elsewhere})")

@@ -1281,16 +1281,41 @@ def _check_duplicates(config: Config, data: Any, path: Path) -> None:
             earlier[where] = index
 
 
+def hexo_config_file(site: Path) -> Path | None:
+    """The file Hexo reads a site's settings from: ``_config.yml``, else the
+    first of the folder's names that is ``_config`` with any extension
+    (``_config.yaml``, ``_config.json``), as Hexo looks for it; None if the
+    folder has none (no Hexo site)."""
+    main = site / "_config.yml"
+    try:
+        if main.is_file():
+            return main
+        names = sorted(entry.name for entry in site.iterdir())
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError:  # (a folder it may not read: not ours to say; a pass reports it)
+        return main
+    for name in names:
+        path = site / name
+        if Path(name).stem == "_config" and path.is_file():
+            return path
+    return None
+
+
 def site_setting(site: Path, key: str) -> Any:
-    """One setting of a Hexo site's _config.yml, or None (no file, no such
-    key, not YAML): the site's settings are Hexo's, read only to agree."""
+    """One setting of a Hexo site's config (`hexo_config_file`), or None (no
+    file, no such key, unreadable): the site's settings are Hexo's, read only
+    to agree."""
     return site_settings(site, key).get(key)
 
 
 def site_settings(site: Path, *keys: str) -> dict[str, Any]:
-    """Those of ``keys`` that the site's _config.yml sets, read at once."""
+    """Those of ``keys`` that the site's config sets, read at once."""
+    path = hexo_config_file(site)
+    if path is None or path.suffix.lower() not in (".yml", ".yaml", ".json"):
+        return {}
     try:
-        text = (site / "_config.yml").read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return {}
     if not any(key in text for key in keys):  # most sites: no need to parse the file
@@ -1298,8 +1323,8 @@ def site_settings(site: Path, *keys: str) -> dict[str, Any]:
     import yaml
 
     try:
-        settings = yaml.safe_load(text)
-    except yaml.YAMLError:
+        settings = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+    except (yaml.YAMLError, ValueError):
         return {}
     if not isinstance(settings, dict):
         return {}
@@ -1308,18 +1333,21 @@ def site_settings(site: Path, *keys: str) -> dict[str, Any]:
 
 def source_folder(site: Path) -> Path:
     """The site's source folder, where Hexo reads `_posts`: the `source_dir`
-    of its _config.yml (`source` unless it says otherwise).  Hexo joins it to
+    of its config (`source` unless it says otherwise).  Hexo joins it to
     the site's folder, a leading "/" and all, as Node's path.join does."""
+    path = hexo_config_file(site)
     try:  # asked several times a pass: the file is parsed again only when it changed
-        stat = (site / "_config.yml").stat()
-        stamp: tuple[int, int] | None = (stat.st_mtime_ns, stat.st_size)
+        stat = path.stat() if path is not None else None
+        stamp: tuple[str, int, int] | None = (
+            (path.name, stat.st_mtime_ns, stat.st_size) if path and stat else None
+        )
     except OSError:
         stamp = None
     return _source_folder(site, stamp)
 
 
 @functools.lru_cache(maxsize=16)
-def _source_folder(site: Path, stamp: tuple[int, int] | None) -> Path:
+def _source_folder(site: Path, stamp: tuple[str, int, int] | None) -> Path:
     name = site_setting(site, "source_dir") if stamp is not None else None
     if not isinstance(name, str) or not name.strip("/ "):
         return site / "source"
