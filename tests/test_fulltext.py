@@ -885,12 +885,15 @@ class FakeDNS(AbstractResolver):
 @pytest.fixture
 def loopback_is_public(monkeypatch: pytest.MonkeyPatch) -> None:
     """The test server plays a public site: 127.0.0.1 (only) counts as public."""
-    real = fulltext.address_kind
+    from feedmill.fetch import fence
+
+    real = fence.address_kind
 
     def kind(ip: fulltext.IPAddress) -> str | None:
         return None if str(ip) == "127.0.0.1" else real(ip)
 
-    monkeypatch.setattr(fulltext, "address_kind", kind)
+    monkeypatch.setattr(fulltext, "address_kind", kind)  # addresses written as such
+    monkeypatch.setattr(fence, "address_kind", kind)  # the resolver's answers
 
 
 @pytest.fixture

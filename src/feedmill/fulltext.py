@@ -25,11 +25,9 @@ from __future__ import annotations
 import asyncio
 import copy
 import functools
-import ipaddress
 import re
-import socket
 import threading
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
@@ -49,6 +47,14 @@ from feedmill.fetch.client import (
     _ssl_context,
 )
 from feedmill.fetch.decompress import BodyError, read_capped
+from feedmill.fetch.fence import (
+    a_kind,
+    address_kind,
+    blocked_in,
+    is_public_address,
+    parse_ip,
+    public_only,
+)
 from feedmill.models import Entry, ParsedFeed
 from feedmill.parse.encoding import decode, http_charset
 from feedmill.sanitize import image_size, is_tracking_pixel
@@ -57,7 +63,7 @@ from feedmill.sanitize.prepass import lazy_source
 if TYPE_CHECKING:
     # aiohttp takes a third of a second to import: only fetching needs it.
     import aiohttp
-    from aiohttp.abc import AbstractResolver, ResolveResult
+    from aiohttp.abc import AbstractResolver
     from yarl import URL
 
 __all__ = [
@@ -567,118 +573,7 @@ def _text_chars(el: HtmlElement) -> int:
     return len(_WS.sub("", el.text_content()))
 
 
-# -- addresses: the SSRF guard ----------------------------------------------------------------
-
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-
-_CGNAT: Final = ipaddress.IPv4Network("100.64.0.0/10")
-_THIS_NETWORK: Final = ipaddress.IPv4Network("0.0.0.0/8")
-_NAT64: Final = ipaddress.IPv6Network("64:ff9b::/96")
-_NAT64_LOCAL: Final = ipaddress.IPv6Network("64:ff9b:1::/48")
-_SITE_LOCAL: Final = ipaddress.IPv6Network("fec0::/10")
-
-
-def address_kind(ip: IPAddress) -> str | None:
-    """``None`` for a globally routable unicast address, else what it is.
-
-    "loopback", "private" (RFC 1918, fc00::/7, and the other special ranges
-    Python calls private: documentation, benchmarking …), "link-local"
-    (169.254.0.0/16 — the cloud metadata service at 169.254.169.254 — and
-    fe80::/10), "multicast", "reserved", "unspecified", "shared (CGNAT)",
-    "this-network" (0.0.0.0/8), "site-local" (fec0::/10), "non-public" for
-    the rest.  An IPv6 address that carries an IPv4 one is judged by the IPv4
-    address it reaches: "IPv4-mapped loopback", "NAT64 private", "6to4 …".
-    """
-    if isinstance(ip, ipaddress.IPv6Address):
-        if ip.scope_id:
-            ip = ipaddress.IPv6Address(str(ip).split("%", 1)[0])
-        embedded, via = ip.ipv4_mapped, "IPv4-mapped"
-        if embedded is None and ip in _NAT64:
-            embedded, via = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF), "NAT64"
-        if embedded is None and ip.sixtofour is not None:
-            embedded, via = ip.sixtofour, "6to4"
-        if embedded is not None:
-            kind = address_kind(embedded)
-            return None if kind is None else f"{via} {kind}"
-        if ip in _SITE_LOCAL:
-            return "site-local"
-        if ip in _NAT64_LOCAL:
-            return "private"
-    checks = (
-        (ip.is_unspecified, "unspecified"),
-        (ip.is_loopback, "loopback"),
-        (ip.is_link_local, "link-local"),
-        (ip.is_multicast, "multicast"),
-        (ip.is_reserved, "reserved"),
-        (ip in _CGNAT, "shared (CGNAT)"),
-        (ip in _THIS_NETWORK, "this-network"),
-        (ip.is_private, "private"),
-        (not ip.is_global, "non-public"),
-    )
-    return next((kind for hit, kind in checks if hit), None)
-
-
-def parse_ip(text: str) -> IPAddress | None:
-    """An IP address literal ("10.0.0.5", "::1", "[::1]", "fe80::1%eth0"), or None."""
-    text = text.strip().removeprefix("[").removesuffix("]")
-    try:
-        return ipaddress.ip_address(text)
-    except ValueError:
-        return None
-
-
-def is_public_address(host: str) -> bool:
-    """Whether ``host``, an IP address literal, is globally routable (see
-    :func:`address_kind`).  A name is not an address: ``False``."""
-    ip = parse_ip(host)
-    return ip is not None and address_kind(ip) is None
-
-
-def _an(kind: str) -> str:
-    return f"an {kind}" if kind[0] in "aeiouAEIOU" else f"a {kind}"
-
-
-class _Blocked(OSError):
-    """Raised by the guarded resolver.  An OSError, so that aiohttp reports it
-    as the cause of a connector error, which :func:`_get` unwraps."""
-
-
-def _public_only(inner: AbstractResolver) -> AbstractResolver:
-    """``inner``, refusing any answer that holds a non-public address."""
-    return _public_only_class()(inner)
-
-
-@functools.cache
-def _public_only_class() -> Callable[[AbstractResolver], AbstractResolver]:
-    # Defined on first use: subclassing needs aiohttp imported.
-    from aiohttp.abc import AbstractResolver
-
-    class PublicOnlyResolver(AbstractResolver):
-        """Runs inside the connector, on the very answer it then connects to:
-        no gap between checking and connecting for a DNS-rebinding server to
-        use.  Every redirect hop resolves through it too.  One private
-        address among public ones refuses the name: no legitimate site
-        answers like that."""
-
-        def __init__(self, inner: AbstractResolver) -> None:
-            self._inner = inner
-
-        async def resolve(
-            self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
-        ) -> list[ResolveResult]:
-            results = await self._inner.resolve(host, port, family)
-            for result in results:
-                ip = parse_ip(result["host"])
-                kind = "unreadable" if ip is None else address_kind(ip)
-                if kind is not None:
-                    shown = ip or result["host"]
-                    raise _Blocked(f"blocked: {host} resolves to {shown}, {_an(kind)} address")
-            return results
-
-        async def close(self) -> None:
-            await self._inner.close()
-
-    return PublicOnlyResolver
+# -- addresses: the SSRF guard (fetch.fence) ------------------------------------------------
 
 
 def _base_resolver() -> AbstractResolver:
@@ -717,7 +612,7 @@ def _target(url: str, allow_private: bool) -> URL:
         raise _Failure(f"blocked: {host} is not a canonical IP address")
     kind = address_kind(ip)
     if kind is not None:
-        raise _Failure(f"blocked: {ip} is {_an(kind)} address")
+        raise _Failure(f"blocked: {ip} is {a_kind(kind)} address")
     return target
 
 
@@ -810,7 +705,7 @@ async def _session(options: ArticleOptions) -> AsyncIterator[aiohttp.ClientSessi
     import aiohttp
 
     inner = _base_resolver()
-    resolver = inner if options.allow_private else _public_only(inner)
+    resolver = inner if options.allow_private else public_only(inner)
     connector = aiohttp.TCPConnector(
         limit=options.concurrency,
         limit_per_host=options.per_host,
@@ -927,7 +822,7 @@ async def _get(
                 raise _Failure(f"not an HTML page ({mime})")
             body = await _read_body(resp, options.max_body)
     except aiohttp.ClientConnectorError as exc:
-        blocked = _blocked_in(exc)
+        blocked = blocked_in(exc)
         if blocked is not None:
             raise _Failure(str(blocked)) from None
         raise _Failure(f"cannot connect: {_reason(exc)}") from None
@@ -951,17 +846,6 @@ async def _read_body(resp: aiohttp.ClientResponse, limit: int) -> bytes:
         return await read_capped(resp, limit)
     except BodyError as exc:
         raise _Failure(str(exc)) from None
-
-
-def _blocked_in(exc: BaseException) -> _Blocked | None:
-    seen: set[int] = set()
-    node: BaseException | None = exc
-    while node is not None and id(node) not in seen:
-        if isinstance(node, _Blocked):
-            return node
-        seen.add(id(node))
-        node = getattr(node, "os_error", None) or node.__cause__ or node.__context__
-    return None
 
 
 # -- decoding ---------------------------------------------------------------------------------
