@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import brotli
 import pytest
@@ -1229,6 +1230,55 @@ def test_an_error_page_that_trickles_keeps_its_status_and_retry_after(
     row = status(config)[url]
     assert row["last_error"] == "HTTP 503 Service Unavailable"
     assert datetime.fromisoformat(row["next_attempt"]) >= before + timedelta(seconds=3599)
+
+
+def test_a_redirect_may_not_lead_a_feed_to_a_private_address(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """A feed's server redirecting to the machine's own services or a cloud's
+    metadata had what answered there fetched, and published if it read as a
+    feed.  The hosts the config names may be anywhere (an RSSHub on
+    127.0.0.1); a redirect elsewhere must lead to a public address."""
+    port = urlsplit(feed_server.url("/")).port
+    feed_server.add("/internal.xml", body=FEED)
+    to_name = feed_server.add(
+        "/to-name", status=302, headers={"Location": f"http://localhost:{port}/internal.xml"}
+    )
+    to_metadata = feed_server.add(
+        "/to-metadata",
+        status=302,
+        headers={"Location": "http://169.254.169.254/latest/meta-data/"},
+    )
+    same_host = feed_server.add("/same", status=301, headers={"Location": "/internal.xml"})
+    feeds = [
+        {"url": to_name, "group": "g", "source": "a"},
+        {"url": to_metadata, "group": "g", "source": "b"},
+        {"url": same_host, "group": "g", "source": "c"},
+    ]
+    config = write_config(tmp_path, feeds)
+    assert cli("run", "-c", str(config)).code == 0
+    rows = status(config)
+    hint = "(a redirect from the configured host; `fetch.allow_private: true` lets feeds reach"
+    error = rows[to_name]["last_error"]
+    assert error.startswith("blocked: localhost resolves to ") and "loopback address" in error
+    assert hint in error and error.endswith("where the feed's URL redirected)")
+    assert rows[to_metadata]["last_error"].startswith(
+        f"blocked: 169.254.169.254 is a link-local address {hint}"
+    )
+    assert rows[same_host]["last_error"] is None and rows[same_host]["posts"]
+    assert feed_server.hits["/internal.xml"] == 1  # by the feed that stays on its host
+    # A host the config names may be reached by a redirect too ...
+    feed_server.add("/other.xml", body=FEED)
+    feeds.append({"url": f"http://localhost:{port}/other.xml", "group": "g", "source": "d"})
+    config = write_config(tmp_path, feeds)
+    assert cli("run", "-c", str(config), "--feed", to_name).code == 0
+    assert status(config)[to_name]["last_error"] is None
+    # ... and anywhere, where the config says so.
+    feed_server.add("/to-name", status=302, headers={"Location": f"http://localhost:{port}/x"})
+    feed_server.add("/x", body=FEED)
+    config = write_config(tmp_path, feeds[:1], fetch={"allow_private": True})
+    assert cli("run", "-c", str(config)).code == 0
+    assert status(config)[to_name]["last_error"] is None and feed_server.hits["/x"] == 1
 
 
 def test_a_feeds_ttl_is_honoured_after_a_304_too(tmp_path: Path, feed_server: FeedServer) -> None:

@@ -252,6 +252,11 @@ class FetchSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     user_agent: str | None = None
     headers: dict[str, str] = {}
     proxy: str | None = None
+    # The hosts feeds name may be anywhere (an RSSHub on 127.0.0.1); a
+    # redirect may not lead elsewhere than a public address unless this is
+    # true: a feed's server could have the machine's own services, or a
+    # cloud's metadata, fetched and published.
+    allow_private: bool = False
 
     def __post_init__(self) -> None:
         _check("timeout", seconds, self.timeout)

@@ -31,6 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlsplit
 
 from sqlalchemy import Connection, Engine, bindparam, update
 from sqlalchemy.exc import SQLAlchemyError
@@ -123,12 +124,32 @@ def fetch_options(config: Config) -> FetchOptions:
         per_host=settings.per_host,
         headers=tuple(settings.headers.items()),
         proxy=settings.proxy,
+        trusted_hosts=None if settings.allow_private else named_hosts(config),
     )
+
+
+def named_hosts(config: Config) -> frozenset[str]:
+    """The hosts the config names: its feeds' (and where they moved from) and
+    its proxies'.  They may be anywhere (an RSSHub on 127.0.0.1)."""
+    named = [config.fetch.proxy]
+    for spec in config.feeds:
+        named.extend((spec.url, *spec.earlier_urls, spec.proxy))
+    return frozenset(host for url in named if url and (host := _host_of(url)))
+
+
+def _host_of(url: str) -> str | None:
+    try:
+        host: str | None = urlsplit(url).hostname
+    except ValueError:
+        return None
+    return host
 
 
 def fetch_settings(config: Config) -> dict[str, tuple[Any, ...]]:
     """Feed URL → what one fetch of it is made with (not the pass's limits)."""
     options = replace(fetch_options(config), concurrency=0, per_host=0)
+    if options.trusted_hosts is not None:  # (a feed added elsewhere changes no feed's fetch)
+        options = replace(options, trusted_hosts=frozenset())
     return {
         spec.url: (options, _timeout(spec), tuple(spec.headers.items()), spec.proxy)
         for spec in config.feeds
@@ -921,7 +942,13 @@ class Mill:
         self._retries = None  # likewise
         self._pool_slots = None  # likewise
         try:
-            async with Fetcher(self.fetch_options) as fetcher:
+            options = self.fetch_options
+            if options.trusted_hosts is not None:  # where feeds moved to, as they are fetched
+                moved = (_host_of(where(spec)) for spec in specs)
+                options = replace(
+                    options, trusted_hosts=options.trusted_hosts | {h for h in moved if h}
+                )
+            async with Fetcher(options) as fetcher:
                 await all_or_none(one(spec) for spec in in_host_turns(specs, where))
         finally:
             self._loop = None

@@ -34,6 +34,7 @@ from urllib.parse import SplitResult, urlsplit
 
 from feedmill import __version__, urls
 from feedmill.fetch.decompress import BodyError, _human, read_capped, read_head
+from feedmill.fetch.fence import a_kind, address_kind, blocked_in, parse_ip, public_only
 from feedmill.models import CANNOT_CONNECT, Fetched, FetchStatus
 from feedmill.schedule import http_date
 
@@ -82,6 +83,10 @@ class FetchOptions:
     headers: tuple[tuple[str, str], ...] = ()
     proxy: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    # None: any address may be reached.  A set: the host names (lower case)
+    # that may be anywhere — those the config names; a redirect elsewhere
+    # must lead to a public address (`fence`).
+    trusted_hosts: frozenset[str] | None = None
 
 
 class _Failure(Exception):
@@ -100,6 +105,12 @@ class _Failure(Exception):
         if not hops or self.of_the_chain:
             return self
         return _Failure(f"{self}{_where(hops[-1])}", self.http_status)
+
+
+PRIVATE_HINT = (
+    " (a redirect from the configured host; `fetch.allow_private: true` lets feeds reach"
+    " such addresses)"
+)
 
 
 def _where(hop: str) -> str:
@@ -213,8 +224,14 @@ class Fetcher:
 
             opts = self.options
             # TLS per request (_tls): a pass over plain http never loads the CA bundle.
+            resolver = None
+            if opts.trusted_hosts is not None:
+                resolver = public_only(aiohttp.DefaultResolver(), opts.trusted_hosts)
             connector = aiohttp.TCPConnector(
-                limit=opts.concurrency, limit_per_host=opts.per_host, force_close=fresh
+                limit=opts.concurrency,
+                limit_per_host=opts.per_host,
+                force_close=fresh,
+                resolver=resolver,
             )
             session = aiohttp.ClientSession(
                 connector=connector,
@@ -236,6 +253,18 @@ class Fetcher:
                 return session
             self._session = session
         return self._session
+
+    def _fence(self, target: str, status: int) -> None:
+        """Refuse a redirect to an address written as such (past the
+        resolver) that is not public, unless the config names it."""
+        trusted = self.options.trusted_hosts
+        host = urlsplit(target).hostname
+        if trusted is None or host is None or host in trusted:
+            return
+        ip = parse_ip(host)
+        kind = address_kind(ip) if ip is not None else None
+        if kind is not None:
+            raise _Failure(f"blocked: {ip} is {a_kind(kind)} address{PRIVATE_HINT}", status)
 
     def _timeouts(self, silence: float) -> aiohttp.ClientTimeout:
         """aiohttp's timeouts: ``silence`` the longest wait for a byte (a
@@ -331,6 +360,9 @@ class Fetcher:
         if isinstance(exc, aiohttp.ClientProxyConnectionError):
             return _Failure(f"proxy error: {_reason(exc)}")
         if isinstance(exc, aiohttp.ClientConnectorError):
+            blocked = blocked_in(exc)
+            if blocked is not None:  # (a redirect's: the config's own hosts are trusted)
+                return _Failure(f"{blocked}{PRIVATE_HINT}")
             return _Failure(f"{CANNOT_CONNECT}: {_reason(exc)}")
         if isinstance(exc, aiohttp.ServerDisconnectedError | aiohttp.ClientPayloadError):
             return _Failure(_bad_response(_reason(exc)))
@@ -405,6 +437,7 @@ class Fetcher:
                             f"redirect to an unusable URL: {urls.shown(location)!r} ({exc})",
                             resp.status,
                         ) from None
+                    self._fence(target, resp.status)
                     redirects.append((resp.status, target))
                     if target in seen:
                         chain = " → ".join(urls.shown(u) for u in [*seen, target])
