@@ -254,6 +254,6 @@ def due_at(
     # a long pass was due on the dot, and a cron run that began a moment
     # sooner after its minute than the run before skipped it.
     by_interval = min(next_attempt, last_attempt + policy.interval) - early(policy)
-    if hint_until is not None:
-        by_interval = max(by_interval, hint_until)
+    if hint_until is not None:  # (`early` too: a cron run a moment sooner must find it due)
+        by_interval = max(by_interval, hint_until - early(policy))
     return by_interval

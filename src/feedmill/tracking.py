@@ -140,13 +140,18 @@ def after_fetch(
         ttl_minutes = state.ttl_minutes
     else:
         ttl_minutes = values["ttl_minutes"] = _bounded(ttl_minutes)
-    hint = server_hint(now, policy, ttl_minutes=ttl_minutes, headers=fetched.cache_headers)
+    # The server's hint counts from the pass's start, as the interval does: a
+    # feed asked to wait its interval (RSSHub's max-age and <ttl> are its
+    # cache's life) and fetched late in a pass was not due at the next cron
+    # run, and was fetched every other one.
+    start = min(pass_started or now, now)
+    hint = server_hint(start, policy, ttl_minutes=ttl_minutes, headers=fetched.cache_headers)
     values.update(
         last_success_at=now,
         last_error=None,
         error_streak=0,
         gone_streak=0,
-        next_attempt_at=next_after(min(pass_started or now, now), policy, hint),
+        next_attempt_at=next_after(start, policy, hint),
         hint_until=hint,
         etag=fetched.etag or (state.etag if fetched.status is FetchStatus.NOT_MODIFIED else None),
         last_modified=fetched.last_modified
