@@ -238,7 +238,7 @@ def test_a_run_started_every_interval_finds_the_feed_due_every_time() -> None:
             FetchStatus.NOT_MODIFIED,
             http_status=304,
             cache_headers=(("cache-control", "public, max-age=600"),),
-        ),  # fmt: skip
+        ),
     )
     fetched_after = (timedelta(seconds=1), timedelta(seconds=20), timedelta(minutes=5))
     for answered, after, jitter in itertools.product(answers, fetched_after, (2, -1, -20)):
