@@ -417,6 +417,31 @@ def test_a_daemon_takes_up_an_edited_config(tmp_path: Path, feed_server: FeedSer
     assert_consistent(tmp_path, 5)
 
 
+@pytest.mark.parametrize("during", ["the sleep", "the pass"])
+def test_a_daemon_takes_up_an_edit_at_once(
+    tmp_path: Path, feed_server: FeedServer, during: str
+) -> None:
+    """A feed added, or an interval shortened, waited for the rest of the
+    daemon's sleep: up to `--every` (an hour here) — an edit saved while a
+    pass ran too."""
+    old = feed_server.add("/old", body=many(2))
+    slow = feed_server.add("/slow", body=many(1, "s"), delay=3 if during == "the pass" else 0)
+    new = feed_server.add("/new", body=many(3, "w"))
+    settings = {"interval": "1h", "dedupe": False}
+    feeds = [{"url": old, "group": "g", "source": "a"}, {"url": slow, "group": "g", "source": "s"}]
+    write_config(tmp_path, feeds, **settings)
+    with ended(feedmill("run", "--every", "1h", cwd=tmp_path)) as daemon:
+        wait_for(lambda: len(posts(tmp_path)) >= 2)
+        if during == "the sleep":
+            wait_for(lambda: len(posts(tmp_path)) == 3)
+            time.sleep(0.5)  # (asleep by now)
+        write_config(tmp_path, [*feeds, {"url": new, "group": "g", "source": "b"}], **settings)
+        wait_for(lambda: len(posts(tmp_path)) == 6)
+        out, _ = stop_cleanly(daemon)
+    assert feed_server.hits["/old"] == 1  # not due: an hour
+    assert "3 feeds (1 added, 0 removed)" in out
+
+
 # The database out of reach while a daemon takes up an edit (PostgreSQL
 # stopped, a lock held past the timeout): its first two reconfigurations —
 # the edit's, then the way back — fail as a connection refused would.  (A

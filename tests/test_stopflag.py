@@ -61,3 +61,11 @@ def test_set_is_seen_by_every_waiter_and_holds() -> None:
         waiter.join(10)
     assert not any(waiter.is_alive() for waiter in waiters)
     assert flag.is_set() and flag.wait(0) and flag.wait(None)
+
+
+def test_a_wait_longer_than_poll_takes_ends_when_set() -> None:
+    """poll() takes at most 24.8 days: a daemon sleeping 30 days (an
+    `interval: 30d` feed, `--every 30d`) ended in an OverflowError."""
+    flag = StopFlag()
+    threading.Timer(0.2, flag.set).start()
+    assert flag.wait(30 * 86_400)

@@ -597,7 +597,7 @@ def _run_passes(config: Config, options: Any, every: timedelta | None) -> int:
                 mill.options = options
                 if mill.stopping.is_set():
                     break
-                _sleep_until_due(mill, every, failed_passes)
+                _sleep_until_due(mill, every, config, stamp, failed_passes)
                 if mill.stopping.is_set():
                     break
                 config, stamp = _reloaded(mill, config, stamp)
@@ -947,15 +947,30 @@ def retry_wait(failed_passes: int, every: timedelta) -> timedelta:
     return min(every, RETRY_PASS_AFTER * (1 << doublings))
 
 
-def _sleep_until_due(mill: Any, every: timedelta, failed_passes: int = 0) -> None:
-    """Wait for the next due feed, at most ``every``; a stop request ends the wait."""
+def _sleep_until_due(
+    mill: Any, every: timedelta, config: Config, stamp: Stamp, failed_passes: int = 0
+) -> None:
+    """Wait for the next due feed, at most ``every``; a stop request ends the
+    wait, and so does an edit of the config's files since they were read
+    (``stamp``), made during the pass or the sleep: it is taken up at once (a
+    feed added, an interval shortened waited for the rest of a 15-minute
+    sleep).  An edit that was refused is not taken up again until the files
+    change once more (or the next pass)."""
     now = datetime.now(UTC)
     if failed_passes:
-        mill.stopping.wait(retry_wait(failed_passes, every).total_seconds())
-        return
-    due = mill.next_due()
-    wake = now + every if due is None else min(max(due, now), now + every)
-    mill.stopping.wait(max((wake - now).total_seconds(), 0.5))
+        seconds = retry_wait(failed_passes, every).total_seconds()
+    else:
+        due = mill.next_due()
+        wake = now + every if due is None else min(max(due, now), now + every)
+        seconds = max((wake - now).total_seconds(), 0.5)
+    end = time.monotonic() + seconds
+    known = stamp[:-1] if stamp and stamp[-1] == _AGAIN else stamp
+    while (left := end - time.monotonic()) > 0:
+        if mill.stopping.wait(min(left, WATCH_EVERY)) or _stamps(config) != known:
+            return
+
+
+WATCH_EVERY = 2.0  # seconds between looks at the config's files while a daemon sleeps
 
 
 _NOTED_SIGNALS: list[int] = []

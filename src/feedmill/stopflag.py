@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import os
 import select
+import time
 import weakref
 from contextlib import suppress
+
+_LONGEST_POLL = 86_400.0  # seconds
 
 
 class StopFlag:
@@ -38,10 +41,17 @@ class StopFlag:
         """Until set, or ``timeout`` seconds; whether it is set.  (A signal
         whose handler sets it ends the wait: poll() resumes after the
         handler, and finds the pipe readable.)"""
-        if not self._set:
-            poll = select.poll()  # select() refuses descriptors past 1023
-            poll.register(self._read, select.POLLIN)
-            poll.poll(None if timeout is None else timeout * 1000)
+        if self._set:
+            return True
+        poll = select.poll()  # select() refuses descriptors past 1023
+        poll.register(self._read, select.POLLIN)
+        if timeout is None:
+            poll.poll(None)
+            return self._set
+        # poll() takes at most 2**31 - 1 ms (24.8 days): a longer wait in parts.
+        end = time.monotonic() + timeout
+        while not self._set and (left := end - time.monotonic()) > 0:
+            poll.poll(min(left, _LONGEST_POLL) * 1000)
         return self._set
 
 
