@@ -1053,6 +1053,17 @@ def test_failed_daemon_passes_are_retried_sooner_than_every_then_at_its_pace() -
     assert retry_wait(200, timedelta(days=3650)) <= timedelta(days=3650)  # no overflow
 
 
+@pytest.mark.parametrize(
+    ("seconds", "said"),
+    [(0, "0s"), (0.5, "500ms"), (59, "59s"), (90, "1m"), (7140, "1h59m"), (183600, "2d3h")],
+)
+def test_a_length_of_time_is_said_in_its_two_largest_units(seconds: float, said: str) -> None:
+    """(`--every 500ms` started "a pass at least every 0s".)"""
+    from feedmill.cli import _span
+
+    assert _span(seconds) == said
+
+
 def test_a_second_stop_signal_is_not_ignored() -> None:
     import os
     import signal

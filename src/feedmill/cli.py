@@ -1714,6 +1714,8 @@ def _ago(iso: str | None) -> str:
 def _span(seconds: float) -> str:
     """A length of time in its two largest units ("1h59m", "2d3h"): in one, a
     wait of 1h59m read "1h" and one of 47h "1d"."""
+    if 0 < seconds < 1:  # (`--every 500ms` said "every 0s")
+        return f"{round(seconds * 1000)}ms"
     whole = int(max(seconds, 0))
     for (unit, size), (small, small_size) in pairwise(_UNITS):
         if whole >= size:
