@@ -1281,6 +1281,25 @@ def test_a_redirect_may_not_lead_a_feed_to_a_private_address(
     assert status(config)[to_name]["last_error"] is None and feed_server.hits["/x"] == 1
 
 
+def test_the_hosts_a_config_names_are_named_as_a_resolver_is_asked(tmp_path: Path) -> None:
+    from feedmill.config import parse_config
+    from feedmill.pipeline import fetch_options
+
+    text = """
+fetch: {proxy: 'http://Proxy.LAN:3128'}
+feeds:
+  - {url: 'http://LocalHost.:1200/stcn/yw', group: g, source: a, moved_from: 'http://old.lan/x'}
+  - {url: 'http://例子.测试/feed', group: g, source: b, proxy: 'http://10.0.0.2:1080'}
+  - {url: 'feeds/a.xml', group: g, source: c}
+"""
+    config = parse_config(text, tmp_path / "feedmill.yml")
+    assert fetch_options(config).trusted_hosts == {
+        "proxy.lan", "localhost", "old.lan", "例子.测试", "xn--fsqu00a.xn--0zwm56d", "10.0.0.2",
+    }  # fmt: skip
+    allowed = parse_config("fetch: {allow_private: true}\nfeeds: []\n", tmp_path / "f.yml")
+    assert fetch_options(allowed).trusted_hosts is None
+
+
 def test_a_feeds_ttl_is_honoured_after_a_304_too(tmp_path: Path, feed_server: FeedServer) -> None:
     body = FEED.replace(b"<link>", b"<ttl>120</ttl><link>", 1)
     url = feed_server.add("/ttl", body=body, etag='"v1"')

@@ -134,15 +134,24 @@ def named_hosts(config: Config) -> frozenset[str]:
     named = [config.fetch.proxy]
     for spec in config.feeds:
         named.extend((spec.url, *spec.earlier_urls, spec.proxy))
-    return frozenset(host for url in named if url and (host := _host_of(url)))
+    return frozenset(name for url in named if url for name in _host_names(url))
 
 
-def _host_of(url: str) -> str | None:
+def _host_names(url: str) -> tuple[str, ...]:
+    """The host of ``url`` as a resolver is asked for it: lower case, without
+    a final dot, and (an international name) in its ASCII form too."""
     try:
-        host: str | None = urlsplit(url).hostname
+        host = urlsplit(url).hostname
     except ValueError:
-        return None
-    return host
+        return ()
+    if not host:
+        return ()
+    host = host.rstrip(".")
+    try:
+        ascii_form = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return (host,)
+    return (host, ascii_form) if ascii_form != host else (host,)
 
 
 def fetch_settings(config: Config) -> dict[str, tuple[Any, ...]]:
@@ -944,10 +953,8 @@ class Mill:
         try:
             options = self.fetch_options
             if options.trusted_hosts is not None:  # where feeds moved to, as they are fetched
-                moved = (_host_of(where(spec)) for spec in specs)
-                options = replace(
-                    options, trusted_hosts=options.trusted_hosts | {h for h in moved if h}
-                )
+                moved = {name for spec in specs for name in _host_names(where(spec))}
+                options = replace(options, trusted_hosts=options.trusted_hosts | moved)
             async with Fetcher(options) as fetcher:
                 await all_or_none(one(spec) for spec in in_host_turns(specs, where))
         finally:
