@@ -1281,6 +1281,35 @@ def test_a_redirect_may_not_lead_a_feed_to_a_private_address(
     assert status(config)[to_name]["last_error"] is None and feed_server.hits["/x"] == 1
 
 
+@pytest.mark.parametrize("host", ["127。0。0。2", "１２７．０．０．２", "169｡254｡169｡254"])
+def test_a_redirect_to_an_address_written_with_other_dots_is_blocked_too(
+    tmp_path: Path, host: str
+) -> None:
+    """IDNA reads "。", "．" and "｡" as dots: the URL went on the wire as the
+    address, past both checks (no name to resolve, no address to read)."""
+
+    def serve(listener: socket.socket) -> None:
+        with suppress(OSError):
+            while True:
+                conn, _ = listener.accept()
+                with conn:
+                    conn.recv(65536)
+                    conn.sendall(
+                        b"HTTP/1.1 301 Moved Permanently\r\nContent-Length: 0\r\n"
+                        b"Location: http://" + host.encode() + b"/admin/feed\r\n\r\n"
+                    )
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        threading.Thread(target=serve, args=(listener,), daemon=True).start()
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}/feed"
+        config = write_config(tmp_path, [{"url": url, "group": "g", "source": "s"}])
+        assert cli("run", "-c", str(config)).code == 0
+    address = host.translate(str.maketrans("。．｡１２７０", "...1270"))
+    assert status(config)[url]["last_error"].startswith(f"blocked: {address} is a ")
+
+
 def test_the_hosts_a_config_names_are_named_as_a_resolver_is_asked(tmp_path: Path) -> None:
     from feedmill.config import parse_config
     from feedmill.pipeline import fetch_options

@@ -951,11 +951,7 @@ class Mill:
         self._retries = None  # likewise
         self._pool_slots = None  # likewise
         try:
-            options = self.fetch_options
-            if options.trusted_hosts is not None:  # where feeds moved to, as they are fetched
-                moved = {name for spec in specs for name in _host_names(where(spec))}
-                options = replace(options, trusted_hosts=options.trusted_hosts | moved)
-            async with Fetcher(options) as fetcher:
+            async with Fetcher(self.fetch_options) as fetcher:
                 await all_or_none(one(spec) for spec in in_host_turns(specs, where))
         finally:
             self._loop = None

@@ -258,7 +258,8 @@ class Fetcher:
         """Refuse a redirect to an address written as such (past the
         resolver) that is not public, unless the config names it."""
         trusted = self.options.trusted_hosts
-        host = urlsplit(target).hostname
+        # As it goes on the wire: "127。0。0。2" (ideographic dots) is 127.0.0.2 in IDNA.
+        host = urlsplit(urls.for_request(target)).hostname
         if trusted is None or host is None or host in trusted:
             return
         ip = parse_ip(host)
