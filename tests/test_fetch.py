@@ -1734,6 +1734,24 @@ def test_encodings(
         assert row["warning"] == "declared windows-1251 but the bytes are gb18030"
 
 
+@pytest.mark.parametrize(
+    "words", ["環保局", "環保產品發布", "監獄管理 現金", "獅", "台積電 財報 營收 創新高 " * 2]
+)
+def test_a_short_gbk_feed_of_traditional_characters_stays_gbk(words: str) -> None:
+    """A few Traditional characters in GBK read as common Big5 characters by
+    chance: too few to tell GB from Big5 by, they are what the label says."""
+    from feedmill.parse.encoding import decode
+
+    document = (
+        f'<?xml version="1.0" encoding="gbk"?><rss version="2.0"><channel><title>T</title>'
+        f"<item><title>{words} notice</title><description>From the {words}.</description>"
+        "</item></channel></rss>"
+    ).encode("gbk")
+    decoded = decode(document)
+    assert decoded.encoding == "gb18030" and decoded.note is None
+    assert f"<title>{words} notice</title>" in decoded.text
+
+
 def test_a_single_byte_label_that_is_right_is_believed(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:

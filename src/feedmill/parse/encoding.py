@@ -242,18 +242,25 @@ def _big5_after_all(body: bytes, as_gb: str) -> str | None:
     """``body`` as Big5, where its GB label is wrong: GB18030 decodes nearly
     any Big5 bytes without an error, as rare characters (財經 → 癩竒), and the
     feed was posted as nonsense without a word.  GB text is mostly GB2312's
-    commonest characters; only where it is not is Big5 tried."""
-    gb = _share_of_common(as_gb, "gb18030", _SHARE_SAMPLE)
-    if gb >= _COMMON_ENOUGH:
+    commonest characters; only where it is not is Big5 tried — and only on
+    enough characters to tell (GBK's 環保局 reads as common Big5 by chance)."""
+    gb, seen = _share_of_common(as_gb[:_SCAN], "gb18030", _SHARE_SAMPLE)
+    if gb >= _COMMON_ENOUGH or not seen:
         return None
     try:
         text = body.decode("big5")
     except UnicodeDecodeError:
         return None
-    big5 = _share_of_common(text, "big5", _SHARE_SAMPLE)
+    big5, seen = _share_of_common(text[:_SCAN], "big5", _SHARE_SAMPLE)
     # (Each reading of the other's text comes out 0.4-0.8: a share is told
-    # by being common enough and clearly ahead, even in a short feed.)
-    return text if big5 >= _COMMON_ENOUGH and big5 - gb >= 0.15 else None
+    # by being common enough and clearly ahead.)
+    return text if seen >= _FEWEST and big5 >= _COMMON_ENOUGH and big5 - gb >= 0.15 else None
+
+
+# Characters of a document looked at, and Chinese ones needed, to tell GB
+# from Big5: a 15 MB feed of ASCII and two Chinese words was read whole.
+_SCAN = 200_000
+_FEWEST = 32
 
 
 # The lead bytes of the characters in common use: GB2312's first level (its
@@ -271,15 +278,16 @@ def common_share(data: bytes, encoding: str) -> float:
         text = data.decode(encoding)
     except UnicodeDecodeError:
         return 0.0
-    return _share_of_common(text, encoding, 20_000)
+    return _share_of_common(text, encoding, 20_000)[0]
 
 
-def _share_of_common(text: str, encoding: str, most: int) -> float:
-    """`common_share` of ``text``'s first ``most`` Chinese characters."""
+def _share_of_common(text: str, encoding: str, most: int) -> tuple[float, int]:
+    """`common_share` of ``text``'s first ``most`` Chinese characters, and
+    how many there were."""
     table, leads = _COMMON[encoding]
     han = list(itertools.islice((ch for ch in text if "\u3400" <= ch <= "\u9fff"), most))
     if not han:
-        return 0.0
+        return 0.0, 0
     common = 0
     for ch in han:
         try:
@@ -287,7 +295,7 @@ def _share_of_common(text: str, encoding: str, most: int) -> float:
         except UnicodeEncodeError:
             continue
         common += len(code) == 2 and code[0] in leads
-    return common / len(han)
+    return common / len(han), len(han)
 
 
 def _cut_inside_a_character(body: bytes, encoding: str) -> str | None:
