@@ -1184,8 +1184,28 @@ RSSHUB_ERROR = (
             "<html><head><title>安全验证</title></head></html>".encode("gbk"),
             "HTTP 403 Forbidden: got text/html: <title>安全验证</title>",
         ),
+        (
+            404,
+            "application/json",
+            b'{"error": "podcast 14041 was unpublished"}',
+            "HTTP 404 Not Found: got application/json error: podcast 14041 was unpublished",
+        ),
+        (  # a stack trace, on one line; a secret in a URL it names, left out
+            500,
+            "application/json",
+            b'{"error": "Traceback:\\n  File app.py\\nFetchError:'
+            b' https://api.example/v3?key=AIzaSyREAL0000 403"}',
+            "HTTP 500 Internal Server Error: got application/json error: Traceback: File app.py"
+            " FetchError: https://api.example/v3?key=… 403",
+        ),
         # What says no more than the status line is not repeated.
         (404, "text/html", b"<html><title>404 Not Found</title></html>", "HTTP 404 Not Found"),
+        (
+            503,
+            "text/html",
+            b"<title>Error 503: Service Unavailable</title>",
+            "HTTP 503 Service Unavailable",
+        ),
         (502, "text/plain", b"Bad Gateway\n", "HTTP 502 Bad Gateway"),
         (500, "text/html", b"<html><body>oops</body></html>", "HTTP 500 Internal Server Error"),
         (500, "text/html", b"", "HTTP 500 Internal Server Error"),
@@ -1208,6 +1228,39 @@ def test_an_http_error_says_what_its_page_says(
     config = write_config(tmp_path, [{"url": url, "group": "g", "source": "s"}])
     assert cli("run", "-c", str(config)).code == 0
     assert status(config)[url]["last_error"] == error
+
+
+def test_a_secret_an_error_page_echoes_back_is_left_out(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    secret = feed_server.add(
+        "/api/feed?access_token=abc123SECRETdef",
+        status=401,
+        body=b'{"error": "invalid access_token abc123SECRETdef for /api/feed"}',
+        headers={"Content-Type": "application/json"},
+    )
+    config = write_config(tmp_path, [{"url": secret, "group": "g", "source": "s"}])
+    result = cli("run", "-c", str(config))
+    assert result.code == 0 and "abc123SECRETdef" not in result.stdout + result.stderr
+    row = json.loads(cli("status", "-c", str(config), "--json").stdout)[0]
+    assert row["last_error"] == (
+        "HTTP 401 Unauthorized: got application/json error: invalid access_token … for /api/feed"
+    )
+
+
+def test_a_secret_a_page_that_is_no_feed_echoes_back_is_left_out(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    secret = feed_server.add(
+        "/rss?key=s3cr3tKEY",
+        body=b'{"message": "route not found for key s3cr3tKEY"}',
+        headers={"Content-Type": "application/json"},
+    )
+    config = write_config(tmp_path, [{"url": secret, "group": "g", "source": "s"}])
+    result = cli("run", "-c", str(config))
+    assert result.code == 0 and "s3cr3tKEY" not in result.stdout + result.stderr
+    row = json.loads(cli("status", "-c", str(config), "--json").stdout)[0]
+    assert row["last_error"] == "got application/json error: route not found for key …"
 
 
 def test_an_error_page_that_trickles_keeps_its_status_and_retry_after(

@@ -363,3 +363,36 @@ def shown(url: str) -> str:
     if "=" not in url:
         return url
     return _SECRET_QUERY.sub(lambda m: (m[1] or m[2]) + "…", url)
+
+
+# (In text a value ends at a space or a quote too.)
+_SECRET_IN_TEXT = re.compile(
+    rf"([?&;](?:{_SECRET_NAME})=)[^&#;\s\"'<>]+|([?&;]code=)[0-9A-Fa-f]{{32}}(?=$|[&#;\s])",
+    re.IGNORECASE,
+)
+_URL_IN_TEXT = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s\"'<>]+")
+_SHORTEST_SECRET = 4  # shorter values are words, not secrets worth a search
+
+
+def text_shown(text: str, *asked: str) -> str:
+    """A server's ``text`` (an error page's message) as output may show it:
+    each URL in it as `shown`, a secret's ``name=value`` left out wherever it
+    is, and the secrets of the URLs ``asked`` (the feed's, echoed back by
+    the server: "invalid access_token abc123") wherever they are."""
+    text = _URL_IN_TEXT.sub(lambda m: shown(m[0]), text)
+    if "=" in text:
+        text = _SECRET_IN_TEXT.sub(lambda m: (m[1] or m[2]) + "…", text)
+    for url in asked:
+        for secret in _secrets_of(url):
+            text = text.replace(secret, "…")
+    return text
+
+
+def _secrets_of(url: str) -> list[str]:
+    """The values of ``url`` that `shown` leaves out: its password, its
+    secret query parameters' values."""
+    found = [m[0][len(m[1] or m[2]) :] for m in _SECRET_QUERY.finditer(url)]
+    parts = split(url)
+    if parts is not None and parts.password:
+        found.append(parts.password)
+    return [s for s in found if len(s) >= _SHORTEST_SECRET]

@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from feedmill import urls
 from feedmill.filter.dedupe import DedupePolicy, fingerprint
 from feedmill.filter.dedupe.decide import decide as same_story
 from feedmill.filter.dedupe.decide import fuller
@@ -664,8 +665,8 @@ def handle(job: FeedJob) -> FeedResult:
     """Parse, store and publish one document; a ParseError comes back as ``error``."""
     try:
         parsed = parse_document(job.body, job.content_type)
-    except ParseError as exc:
-        return FeedResult(error=str(exc))
+    except ParseError as exc:  # (what came may echo the feed's access key back)
+        return FeedResult(error=urls.text_shown(str(exc), job.feed_url, job.location))
     normalized = normalize_document(
         parsed, feed_url=job.location, zone=ZoneInfo(job.timezone), now=job.now
     )

@@ -507,8 +507,8 @@ class Fetcher:
                 )
             if status >= 400:
                 said = await _what_the_page_says(resp, status, reason, left)
-                if said:
-                    message += f": {said}"
+                if said:  # (a token the server echoes back: "invalid access_token …")
+                    message += f": {urls.text_shown(said, request.url, url)}"
             if redirects:
                 message += _where(url)
             return Fetched(
@@ -732,9 +732,27 @@ async def _what_the_page_says(
 
     content_type = _header_text(resp.headers.get("content-type"))
     said = describe_error(decode(head, content_type).text, content_type)
-    if said is None or str(status) in said or (reason and reason.lower() in said.lower()):
-        return None  # "<title>404 Not Found</title>": the status line again
+    if said is None or _says_no_more(said, status, reason):
+        return None
     return said
+
+
+_WORDS = re.compile(r"[^\W_]+")
+# What an account of a page says of itself, and words that say nothing more
+# than a status line: "got text/html: <title>404 Not Found</title>".
+_SAYING_NOTHING = frozenset(
+    {"got", "text", "html", "plain", "xml", "json", "application", "xhtml", "title"}
+    | {"error", "status", "http", "code", "server", "page", "the", "a", "an"}
+)
+
+
+def _says_no_more(said: str, status: int, reason: str) -> bool:
+    """Whether ``said`` is the status line again ("404 Not Found", "Error
+    502: Bad Gateway"), word for word: not a message that holds the status's
+    number ("uid 5035728431") or a word of its reason ("token expired" after
+    a "200 OK")."""
+    nothing = _SAYING_NOTHING | {str(status)} | set(_WORDS.findall(reason.lower()))
+    return all(word in nothing for word in _WORDS.findall(said.lower()))
 
 
 def _answered_past_its_end(exc: Exception) -> bool:

@@ -156,8 +156,8 @@ def describe(text: str, content_type: str | None) -> str:
         except ValueError:
             return f"got {label} that is not valid JSON: {_clip(_flat(text), 120)}"
         message = _json_error(data)
-        if message:
-            return f"got {label} error: {_clip(message, 160)}"
+        if message:  # (one line: a message may hold a stack trace)
+            return f"got {label} error: {_clip(_flat(message), 160)}"
         return f"got {label} that is not a JSON Feed: {_clip(_flat(text), 120)}"
     if what == "xml":
         root = root_name(text)
