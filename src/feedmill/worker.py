@@ -47,6 +47,7 @@ from feedmill.publish.render import (
     PostInput,
     article_in_post,
     composed,
+    cut_title,
     date_of_post,
     format_date,
     headline,
@@ -621,21 +622,30 @@ def _post_text(job: FeedJob, name: str, limit: int = -1) -> str | None:
 
 
 def _articles_on_site(
-    items: Sequence[Item], job: FeedJob, on_site: dict[str, str], failed: frozenset[str]
+    items: Sequence[Item],
+    job: FeedJob,
+    on_site: dict[str, str],
+    failed: frozenset[str],
+    redated: frozenset[str],
 ) -> dict[str, str]:
     """Key hash → the article the site's post of an item holds, for the items
     whose page failed now (``failed``: their links) and whose posts the
     database does not know (it was lost): what the store would have kept,
-    read back from the post."""
+    read back from the post — where the post is the item's as it is now, by
+    its title and date.  A post of another title or date may be another
+    story's: a feed that gives every item its site's address as the guid
+    names one file for each (``redated``: items whose post shows another
+    date); an item retitled since keeps the feed's text, as before."""
     if not isinstance(job.template, Path) or job.template != DEFAULT_TEMPLATE:
         return {}  # a template of the site's own: no telling the article from the rest
     found: dict[str, str] = {}
     for item in items:
-        if item.entry.link not in failed:
+        if item.entry.link not in failed or item.key_hash in redated or not item.entry.title:
             continue
         name = on_site.get(key_digest(job.feed_url, item.entry.key))
         text = _post_text(job, name) if name is not None else None
-        article = article_in_post(text) if text is not None else None
+        title = cut_title(item.entry.title, job.style.title_max_width)
+        article = article_in_post(text, title) if text is not None else None
         if article:
             found[item.key_hash] = article
     return found
@@ -709,8 +719,11 @@ def handle(job: FeedJob) -> FeedResult:
     # (the database was lost): an item keeps its file, even retitled since,
     # and the date its post shows (its URL holds it).
     on_site = names_on_site(job.posts_dir, job.archive_dir, job.pass_id) if not known else {}
+    redated: frozenset[str] = frozenset()
     if on_site:
-        items = tuple(_dated_as_posted(item, job, on_site) for item in items)
+        dated = tuple(_dated_as_posted(item, job, on_site) for item in items)
+        redated = frozenset(a.key_hash for a, b in zip(items, dated, strict=True) if a is not b)
+        items = dated
     retry: frozenset[str] = frozenset()
     refused: frozenset[str] = frozenset()
     if job.pages:
@@ -723,7 +736,9 @@ def handle(job: FeedJob) -> FeedResult:
     # The database lost, a post's page failing now: its article is on the
     # site, not in the store; the feed's teaser would be written over it (for
     # good where the page refuses).
-    on_site_articles = _articles_on_site(items, job, on_site, retry | refused) if on_site else {}
+    on_site_articles = (
+        _articles_on_site(items, job, on_site, retry | refused, redated) if on_site else {}
+    )
 
     # Judge and render what is new or changed before taking any lock; look
     # for the originals of new stories too (under the lock, only what other

@@ -250,13 +250,14 @@ def date_of_post(text: str, site_timezone: str) -> datetime | None:
 _REPORTED_AFTER = '\n\n<p class="also-reported">'
 
 
-def article_in_post(text: str) -> str | None:
-    """The article a post of the built-in template holds — its ``<div>``'s one
-    line, as sanitized and made Hexo-safe, which both leave as it is when it
-    passes through them again — or None for a post of another shape (a
-    template of the site's own, an edit by hand)."""
+def article_in_post(text: str, title: str) -> str | None:
+    """The article a post of the built-in template titled ``title`` holds —
+    its ``<div>``'s one line, as sanitized and made Hexo-safe, which both
+    leave as it is when it passes through them again — or None for a post
+    of another title or shape (a template of the site's own, an edit by
+    hand)."""
     end = text.find("\n---\n", 3)
-    if not text.startswith("---\n") or end < 0:
+    if not text.startswith(f"---\ntitle: {yaml_scalars.quote(title)}\n") or end < 0:
         return None
     rest = text[end + 5 :]
     if not rest.startswith("\n<div>\n"):
