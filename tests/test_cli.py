@@ -793,23 +793,33 @@ def test_init_on_a_site_with_its_own_source_dir_ignores_the_files_there(tmp_path
 
 
 @pytest.mark.parametrize(
-    ("name", "text"),
+    ("name", "text", "encoding"),
     [
-        ("_config.yaml", "title: Mine\ntimezone: Europe/Paris\nsource_dir: src\n"),
-        ("_config.json", '{"title": "Mine", "timezone": "Europe/Paris", "source_dir": "src"}'),
+        ("_config.yaml", "title: Mine\ntimezone: Europe/Paris\nsource_dir: src\n", "utf-8"),
+        (
+            "_config.json",
+            '{"title": "Mine", "timezone": "Europe/Paris", "source_dir": "src"}',
+            "utf-8",
+        ),
+        (  # as Windows' Notepad saves it: Hexo reads past the BOM
+            "_config.json",
+            '{"title": "Mine", "timezone": "Europe/Paris", "source_dir": "src"}',
+            "utf-8-sig",
+        ),
     ],
 )
 def test_a_site_configured_in_config_yaml_or_json_is_a_hexo_site(
-    tmp_path: Path, name: str, text: str
+    tmp_path: Path, name: str, text: str, encoding: str
 ) -> None:
     """Hexo reads _config.yaml or _config.json where there is no _config.yml:
     init wrote a _config.yml over the site's settings (Hexo then read that
     one), and run posted into source/_posts, past the site's source_dir."""
     site = tmp_path / "blog"
     site.mkdir()
-    (site / name).write_text(text, encoding="utf-8")
+    (site / name).write_text(text, encoding=encoding)
     result = cli("init", str(site))
     assert result.code == 0
+    assert str(site / name) in result.stdout and "_config.yml" not in result.stdout
     assert not (site / "_config.yml").exists()
     assert not (site / "scripts").exists()  # none of the new-site-only scripts
     assert (site / "src" / "favicon.png").is_file() and not (site / "source").exists()
@@ -823,9 +833,23 @@ def test_a_site_configured_in_config_yaml_or_json_is_a_hexo_site(
     demo = cli("demo", str(tmp_path / "other"))
     assert demo.code == 0
     (tmp_path / "hers").mkdir()
-    (tmp_path / "hers" / name).write_text(text, encoding="utf-8")
+    (tmp_path / "hers" / name).write_text(text, encoding=encoding)
     refused = cli("demo", str(tmp_path / "hers"))
     assert refused.code == 2 and "holds a Hexo site already" in refused.stderr
+
+
+def test_a_source_dir_is_found_as_hexo_finds_it(tmp_path: Path) -> None:
+    """Hexo resolves its folders from the site's (Node's path.resolve): an
+    absolute source_dir is that folder, not one of that name in the site."""
+    elsewhere = tmp_path / "shared-source"
+    feeds = [{"url": "a.xml", "group": "g", "source": "源"}]
+    for source_dir, posts_in in ((str(elsewhere), elsewhere), ("src/../src2", "src2")):
+        site = tmp_path / f"blog-{posts_in == elsewhere}"
+        site.mkdir()
+        (site / "a.xml").write_bytes(rss("源 - 要闻", [Item(title="央行降准", guid="1")]))
+        (site / "_config.yml").write_text(f"title: Mine\nsource_dir: {source_dir}\n")
+        assert cli("run", "-c", str(write_config(site, feeds))).code == 0
+        assert len(list((site / posts_in / "_posts").glob("*.md"))) == 1, source_dir
 
 
 def test_demo_never_takes_over_a_real_site(tmp_path: Path) -> None:

@@ -220,16 +220,20 @@ def init_site(directory: Path) -> list[tuple[str, bool]]:
 
     site = resources.files("feedmill") / "site"
     directory.mkdir(parents=True, exist_ok=True)
-    existing = hexo_config_file(directory) is not None
+    hexo_config = hexo_config_file(directory)
+    existing = hexo_config is not None
     # The site's own source folder (its `source_dir`), where Hexo looks.
-    source = source_folder(directory).relative_to(directory).as_posix()
+    source = Path(os.path.relpath(source_folder(directory), directory)).as_posix()
     zone = _site_timezone(directory) if existing else None
     done = []
     for packaged, target in SITE_FILES.items():
         if target.startswith("source/"):
             target = source + target.removeprefix("source")
         path = directory / target
-        if path.exists() or (existing and (target in NEW_SITE_ONLY or target == "_config.yml")):
+        if hexo_config is not None and target == "_config.yml":
+            done.append((hexo_config.name, False))  # (the one Hexo reads: yml, yaml or json)
+            continue
+        if path.exists() or (existing and target in NEW_SITE_ONLY):
             done.append((target, False))
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -290,7 +294,8 @@ def _not_ignored(directory: Path) -> list[str]:
         for line in lines
         if line.strip() and not line.lstrip().startswith(("#", "!"))
     ]
-    posts = (source_folder(directory.resolve()) / "_posts").relative_to(directory.resolve())
+    site = directory.resolve()
+    posts = Path(os.path.relpath(source_folder(site) / "_posts", site))
 
     def covered(path: str) -> bool:  # git's patterns, near enough: a glob of the path or name
         name = path.rpartition("/")[2]

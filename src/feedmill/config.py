@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import os
 import re
 import zoneinfo
 from datetime import datetime, timedelta
@@ -392,10 +393,7 @@ def archive_problem(archive: str, site: Path) -> str | None:
     builds `src/_posts/old`, and publishes `src/news` as pages)."""
     parts = Path(archive).parts
     source = source_folder(site)
-    public = site_setting(site, "public_dir")
-    public_dir = site / (
-        public.strip("/") if isinstance(public, str) and public.strip("/ ") else "public"
-    )
+    public_dir = site_folder(site, site_setting(site, "public_dir"), "public")
     try:
         inside = (site / archive).relative_to(source).parts
     except ValueError:
@@ -414,7 +412,8 @@ def archive_problem(archive: str, site: Path) -> str | None:
                 f"a folder in {shown}/ must start with _ ({shown}/_archive), or Hexo publishes it"
             )
     if (site / archive).is_relative_to(public_dir):  # what `hexo clean` deletes
-        return f"must not be inside {public_dir.relative_to(site).as_posix()}/ (Hexo's own folder)"
+        shown_public = Path(os.path.relpath(public_dir, site)).as_posix()
+        return f"must not be inside {shown_public}/ (Hexo's own folder)"
     if parts[:1] in (("themes",), ("scaffolds",), ("node_modules",), ("scripts",)):
         # A theme's source/ is built; Hexo runs every file in scripts/ as a plugin.
         return f"must not be inside {parts[0]}/ (Hexo's own folder)"
@@ -1320,7 +1319,7 @@ def site_settings(site: Path, *keys: str) -> dict[str, Any]:
     if path is None or path.suffix.lower() not in (".yml", ".yaml", ".json"):
         return {}
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # (Hexo reads past a BOM)
     except (OSError, UnicodeDecodeError):
         return {}
     if not any(key in text for key in keys):  # most sites: no need to parse the file
@@ -1338,8 +1337,8 @@ def site_settings(site: Path, *keys: str) -> dict[str, Any]:
 
 def source_folder(site: Path) -> Path:
     """The site's source folder, where Hexo reads `_posts`: the `source_dir`
-    of its config (`source` unless it says otherwise).  Hexo joins it to
-    the site's folder, a leading "/" and all, as Node's path.join does."""
+    of its config (`source` unless it says otherwise), resolved against the
+    site's folder as Hexo does (Node's path.resolve: an absolute one as it is)."""
     path = hexo_config_file(site)
     try:  # asked several times a pass: the file is parsed again only when it changed
         stat = path.stat() if path is not None else None
@@ -1354,9 +1353,16 @@ def source_folder(site: Path) -> Path:
 @functools.lru_cache(maxsize=16)
 def _source_folder(site: Path, stamp: tuple[str, int, int] | None) -> Path:
     name = site_setting(site, "source_dir") if stamp is not None else None
+    return site_folder(site, name, "source")
+
+
+def site_folder(site: Path, name: object, default: str) -> Path:
+    """A folder a Hexo config names (``name``; ``default`` if it names none),
+    as Hexo finds it: Node's path.resolve from the site's folder — ``..``
+    read as written, an absolute path as it is."""
     if not isinstance(name, str) or not name.strip("/ "):
-        return site / "source"
-    return site / name.lstrip("/")
+        name = default  # ("/": the machine's root, which no site means)
+    return Path(os.path.normpath(site / name))
 
 
 def category_naming(site: Path) -> tuple[dict[str, str], int]:
