@@ -442,6 +442,32 @@ def test_a_daemon_takes_up_an_edit_at_once(
     assert "3 feeds (1 added, 0 removed)" in out
 
 
+def test_a_refused_edit_naming_other_files_does_not_wake_the_daemon(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """An edit that cannot be applied (its state file is no database) and
+    names a post template: the files it names were watched against the old
+    config's, never matched, and the daemon ran a pass every 2 s."""
+    import shutil
+
+    from feedmill.publish.render import DEFAULT_TEMPLATE
+
+    url = feed_server.add("/feed", body=many(2))
+    settings = {"interval": "1h", "dedupe": False}
+    write_config(tmp_path, [{"url": url, "group": "g", "source": "a"}], **settings)
+    with ended(feedmill("run", "--every", "1h", cwd=tmp_path)) as daemon:
+        wait_for(lambda: len(posts(tmp_path)) == 2)
+        (tmp_path / "junk.db").write_text("not a database\n")
+        shutil.copy(DEFAULT_TEMPLATE, tmp_path / "tpl.j2")
+        refused = {**settings, "state": "junk.db", "post_template": "tpl.j2"}
+        write_config(tmp_path, [{"url": url, "group": "g", "source": "a"}], **refused)
+        time.sleep(9)
+        out, err = stop_cleanly(daemon)
+    assert err.count("config not reloaded") == 1, err
+    passes = [line for line in out.splitlines() if " feeds: " in line]
+    assert len(passes) <= 3, out  # the first, the refusal's, and at most one more
+
+
 # The database out of reach while a daemon takes up an edit (PostgreSQL
 # stopped, a lock held past the timeout): its first two reconfigurations —
 # the edit's, then the way back — fail as a connection refused would.  (A

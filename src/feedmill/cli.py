@@ -960,7 +960,8 @@ def _sleep_until_due(
     (``stamp``), made during the pass or the sleep: it is taken up at once (a
     feed added, an interval shortened waited for the rest of a 15-minute
     sleep).  An edit that was refused is not taken up again until the files
-    change once more (or the next pass)."""
+    change once more (or the next pass); an edit of a named file (the post
+    template) saved during the pass waits for the next one."""
     now = datetime.now(UTC)
     if failed_passes:
         seconds = retry_wait(failed_passes, every).total_seconds()
@@ -969,9 +970,16 @@ def _sleep_until_due(
         wake = now + every if due is None else min(max(due, now), now + every)
         seconds = max((wake - now).total_seconds(), 0.5)
     end = time.monotonic() + seconds
-    known = stamp[:-1] if stamp and stamp[-1] == _AGAIN else stamp
+    # The config file as last read (an edit saved during the pass differs);
+    # the files it names, as they are now: an edit that was refused may name
+    # others than ``config`` does, and stamps of those never match.
+    read = stamp[0] if stamp else None
+    asleep = _stamps(config)
     while (left := end - time.monotonic()) > 0:
-        if mill.stopping.wait(min(left, WATCH_EVERY)) or _stamps(config) != known:
+        if mill.stopping.wait(min(left, WATCH_EVERY)):
+            return
+        current = _stamps(config)
+        if current[0] != read or current != asleep:
             return
 
 
