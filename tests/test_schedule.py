@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import random
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
@@ -252,6 +253,33 @@ def test_a_run_started_every_interval_finds_the_feed_due_every_time() -> None:
         assert is_due(due, next_run), (answered.cache_headers, after, jitter)
     assert early(Policy(interval=timedelta(days=1))) == timedelta(seconds=30)
     assert early(Policy(interval=timedelta(seconds=30))) == timedelta(seconds=1.5)
+
+
+def test_a_lifetime_counts_from_the_pass_a_date_is_the_servers() -> None:
+    """max-age and <ttl> are lifetimes: from the pass's start, as the interval.
+    Expires and Retry-After name a moment: that one, however late in the
+    pass the feed was fetched."""
+    from feedmill.models import Fetched, FetchStatus
+    from feedmill.store.feeds import blank
+    from feedmill.tracking import after_fetch
+
+    fetched_at = NOW + timedelta(seconds=20)
+    server_date = ("date", format_datetime(fetched_at, usegmt=True))
+    hour = NOW + timedelta(hours=1)
+    cases = [
+        (("cache-control", "max-age=3600"), hour),
+        (("expires", format_datetime(hour + timedelta(seconds=20), usegmt=True)), hour + timedelta(seconds=20)),
+        (("retry-after", "3600"), fetched_at + timedelta(hours=1)),
+    ]  # fmt: skip
+    for header, until in cases:
+        answered = Fetched(
+            "https://a.example/feed",
+            FetchStatus.NOT_MODIFIED,
+            http_status=304,
+            cache_headers=(header, server_date),
+        )
+        values = after_fetch(blank(answered.url), answered, fetched_at, POLICY, pass_started=NOW)
+        assert values["hint_until"] == until, header
 
 
 def test_a_feed_tried_later_than_now_is_due_now() -> None:

@@ -76,18 +76,27 @@ def retry_after(headers: Iterable[tuple[str, str]], now: datetime) -> timedelta 
     return _bounded_delay(when - _origin(headers, now))
 
 
-def cache_lifetime(headers: Iterable[tuple[str, str]], now: datetime) -> timedelta | None:
-    """How long the response says it stays fresh: max-age, else Expires − Date."""
-    headers = list(headers)
+def _cache_directives(headers: list[tuple[str, str]]) -> dict[str, str]:
     directives: dict[str, str] = {}
     for part in (_header(headers, "cache-control") or "").split(","):
         name, _, value = part.strip().partition("=")
         directives.setdefault(name.strip().lower(), value.strip().strip('"'))
-    if "no-store" in directives or "no-cache" in directives:
-        return None
+    return directives
+
+
+def _max_age(headers: list[tuple[str, str]]) -> int | None:
     # Not s-maxage: it is for shared caches (a CDN in front of RSSHub sets a
     # day), and feedmill is a private one.
-    max_age = count(directives.get("max-age", ""))
+    return count(_cache_directives(headers).get("max-age", ""))
+
+
+def cache_lifetime(headers: Iterable[tuple[str, str]], now: datetime) -> timedelta | None:
+    """How long the response says it stays fresh: max-age, else Expires − Date."""
+    headers = list(headers)
+    directives = _cache_directives(headers)
+    if "no-store" in directives or "no-cache" in directives:
+        return None
+    max_age = _max_age(headers)
     if max_age is not None:
         age = count((_header(headers, "age") or "").strip())
         return _seconds(max_age - (age or 0))
@@ -129,17 +138,24 @@ def server_hint(
     *,
     ttl_minutes: int | None = None,
     headers: Iterable[tuple[str, str]] = (),
+    started: datetime | None = None,
 ) -> datetime | None:
     """Until when the server asked not to be polled again (ttl, max-age,
-    Expires, Retry-After), at most ``max_hint`` from now; None if it did not."""
+    Expires, Retry-After), at most ``max_hint`` from now; None if it did not.
+    A lifetime (ttl, max-age) counts from ``started`` (the pass's start, as
+    the interval does), a date (Expires, Retry-After) is the server's."""
     headers = list(headers)
-    hints = [_seconds(ttl_minutes * 60)] if ttl_minutes else []
-    for hint in (cache_lifetime(headers, now), retry_after(headers, now)):
-        if hint is not None:
-            hints.append(hint)
+    begun = min(started or now, now)
+    hints = [begun + _seconds(ttl_minutes * 60)] if ttl_minutes else []
+    lifetime = cache_lifetime(headers, now)
+    if lifetime is not None:
+        hints.append((begun if _max_age(headers) is not None else now) + lifetime)
+    asked = retry_after(headers, now)
+    if asked is not None:
+        hints.append(now + asked)
     if not hints:
         return None
-    return now + min(max(hints), policy.max_hint)
+    return min(max(hints), now + policy.max_hint)
 
 
 def after_success(

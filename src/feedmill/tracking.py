@@ -140,12 +140,14 @@ def after_fetch(
         ttl_minutes = state.ttl_minutes
     else:
         ttl_minutes = values["ttl_minutes"] = _bounded(ttl_minutes)
-    # The server's hint counts from the pass's start, as the interval does: a
-    # feed asked to wait its interval (RSSHub's max-age and <ttl> are its
-    # cache's life) and fetched late in a pass was not due at the next cron
-    # run, and was fetched every other one.
+    # A lifetime the server gives counts from the pass's start, as the
+    # interval does: a feed asked to wait its interval (RSSHub's max-age and
+    # <ttl> are its cache's life) and fetched late in a pass was not due at
+    # the next cron run, and was fetched every other one.
     start = min(pass_started or now, now)
-    hint = server_hint(start, policy, ttl_minutes=ttl_minutes, headers=fetched.cache_headers)
+    hint = server_hint(
+        now, policy, ttl_minutes=ttl_minutes, headers=fetched.cache_headers, started=start
+    )
     values.update(
         last_success_at=now,
         last_error=None,
