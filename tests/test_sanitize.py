@@ -375,6 +375,31 @@ def test_a_task_list_s_boxes_say_which_items_are_done() -> None:
     assert clean(html) == "<ul><li>☑ 写测试</li><li>☐ 发布</li><li>说明完</li></ul>"
 
 
+def test_a_frame_is_written_alike_by_every_process() -> None:
+    """nh3 adds an iframe's sandbox and referrerpolicy from a hash map whose
+    order each process draws: a post rendered again elsewhere (a rebuild,
+    another worker) differed in their order."""
+    import subprocess
+    import sys
+
+    program = (
+        "from feedmill.sanitize import sanitize_html;"
+        'print(sanitize_html(\'<iframe src="https://www.youtube.com/embed/x" title="t">'
+        "</iframe>', base_url=None).html)"
+    )
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-B", "-c", program], capture_output=True, text=True, check=True
+        ).stdout
+        for _ in range(8)
+    }
+    assert outputs == {
+        '<iframe src="https://www.youtube.com/embed/x" title="t" sandbox="allow-scripts'
+        ' allow-same-origin allow-popups allow-presentation" referrerpolicy="no-referrer">'
+        "</iframe>\n"
+    }
+
+
 def test_obsolete_preformatted_blocks_keep_their_lines() -> None:
     """<xmp> and <listing> show their lines as <pre> does (and xmp its markup
     as text); the sanitizer drops their tags, and the lines ran together."""

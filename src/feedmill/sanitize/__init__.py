@@ -277,9 +277,24 @@ def _harden(clean: str) -> str:
     """
     if "<iframe" in clean:
         clean = _IFRAME_CONTENT.sub(r"\1\2", clean)
+        clean = _each_tag(clean, "<iframe ", _forced_in_order)
     if "<img " in clean and "'" in clean:
         clean = _each_tag(clean, "<img ", _without_single_quotes)
     return _each_tag(clean, "<a ", _harden_link) if "<a " in clean else clean
+
+
+# What nh3 adds to a frame, from a hash map: in either order, by the process.
+_FORCED_ON_FRAMES = re.compile(r' (sandbox|referrerpolicy)="[^"]*"')
+
+
+def _forced_in_order(tag: str) -> str:
+    """An iframe's tag with the attributes nh3 adds in one order: a post
+    rendered by another process (a rebuild, another worker) was another file."""
+    found = {m[1]: m[0] for m in _FORCED_ON_FRAMES.finditer(tag)}
+    if len(found) < 2:
+        return tag
+    rest = _FORCED_ON_FRAMES.sub("", tag)
+    return f"{rest[:-1]}{found['sandbox']}{found['referrerpolicy']}{rest[-1:]}"
 
 
 def _each_tag(markup: str, opening: str, fix: Callable[[str], str]) -> str:
