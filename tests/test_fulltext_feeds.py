@@ -278,8 +278,7 @@ def test_a_lost_database_leaves_the_article_a_post_has_when_its_page_now_fails(
     url = feed_server.add(
         "/feed", body=rss("源", [Item("文章", "<p>摘要。</p>", "1", link, hours_ago(1))])
     )
-    feeds = [{"url": url, "group": "g", "source": "源", "fulltext": True}]
-    config = write_config(tmp_path, feeds, fulltext={"allow_private": True})
+    config = _fulltext_config(tmp_path, url)
     assert cli("run", "-c", str(config)).code == 0
     before = posts(tmp_path)
     assert first_line("stcn") in "".join(before.values())
@@ -306,8 +305,7 @@ def test_a_lost_database_gives_no_item_another_storys_article(
     two = feed_server.add("/b/2.html", body=(PAGES / "sina.html").read_bytes(), headers=html)
     daily = [Item("日报一", "<p>摘要一。</p>", site, one, hours_ago(30))]
     url = feed_server.add("/feed", body=rss("源", daily))
-    feeds = [{"url": url, "group": "g", "source": "源", "fulltext": True}]
-    config = write_config(tmp_path, feeds, fulltext={"allow_private": True})
+    config = _fulltext_config(tmp_path, url)
     assert cli("run", "-c", str(config)).code == 0
     feed_server.add(
         "/feed", body=rss("源", [Item("日报二", "<p>摘要二。</p>", site, two, hours_ago(2))])
