@@ -84,7 +84,7 @@ def is_public_address(host: str) -> bool:
 
 
 def a_kind(kind: str) -> str:
-    """ "a loopback", "an IPv4-mapped private": the kind with its article."""
+    """The kind with its article: "a loopback", "an IPv4-mapped private"."""
     return f"an {kind}" if kind[0] in "aeiouAEIOU" else f"a {kind}"
 
 

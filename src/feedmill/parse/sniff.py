@@ -184,8 +184,8 @@ def describe_error(text: str, content_type: str | None) -> str | None:
         if message:
             return f"RSSHub says: {_clip(message, 200)}"
     said = describe(text, content_type)
-    if said.startswith("empty body") or said.endswith(("an HTML page, not a feed", "not a feed")):
-        return None
+    if said.startswith("empty body") or said.endswith("not a feed"):
+        return None  # (an HTML page without a title, XML of another kind: nothing said)
     return said
 
 
