@@ -25,6 +25,7 @@ import brotli
 import pytest
 import trustme
 
+from feedmill import urls
 from feedmill.fetch import Fetcher, FetchOptions, FetchRequest, in_host_turns
 from feedmill.fetch import client as fetch_client
 from feedmill.fetch.client import keeps_credentials
@@ -1261,6 +1262,60 @@ def test_a_secret_a_page_that_is_no_feed_echoes_back_is_left_out(
     assert result.code == 0 and "s3cr3tKEY" not in result.stdout + result.stderr
     row = json.loads(cli("status", "-c", str(config), "--json").stdout)[0]
     assert row["last_error"] == "got application/json error: route not found for key …"
+
+
+KEY = "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"
+
+
+@pytest.mark.parametrize(
+    ("text", "asked", "secrets", "shown"),
+    [
+        # Clipped inside the key, as a long message is.
+        (f"failed: the key was {KEY[:21]}…", f"https://r.example/a?key={KEY}", (), "failed: the key was …"),
+        # In a redirect's ?next=, percent-encoded.
+        (f"(at https://r.example/signin?next=%2Fa%3Fkey%3D{KEY})", f"https://r.example/a?key={KEY}", (),
+         "(at https://r.example/signin?next=%2Fa%3Fkey%3D…)"),
+        # Echoed decoded.
+        ("invalid token abc+def/ghi==", "https://r.example/a?token=abc%2Bdef%2Fghi%3D%3D", (), "invalid token …"),
+        # A header's.
+        ("invalid bearer token HdrSecret987654", "https://r.example/a", ("HdrSecret987654",),
+         "invalid bearer token …"),
+        # A short one only as a word of its own.
+        ("updated routes are listed by date", "https://r.example/a?sort_key=date", (),
+         "updated routes are listed by …"),
+    ],
+)  # fmt: skip
+def test_the_feeds_secrets_are_left_out_of_what_a_server_says(
+    text: str, asked: str, secrets: tuple[str, ...], shown: str
+) -> None:
+    assert urls.text_shown(text, asked, secrets=secrets) == shown
+
+
+def test_a_feeds_key_in_a_redirects_url_is_left_out(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """A login page's ?next= holds the feed's URL, key and all, percent-encoded."""
+    feed = feed_server.add(
+        f"/login?key={KEY}",
+        status=302,
+        headers={"Location": f"/signin?next=%2Flogin%3Fkey%3D{KEY}"},
+    )
+    feed_server.add(f"/signin?next=%2Flogin%3Fkey%3D{KEY}", status=403)
+    config = write_config(tmp_path, [{"url": feed, "group": "g", "source": "s"}])
+    result = cli("run", "-c", str(config))
+    status_json = cli("status", "-c", str(config), "--json").stdout
+    assert KEY not in result.stdout + result.stderr + status_json
+    assert KEY[:8] not in result.stdout + result.stderr + status_json
+
+
+def test_the_secrets_of_a_feeds_headers() -> None:
+    headers = [
+        ("Authorization", "Bearer HdrSecret987654"),
+        ("Cookie", "session=s3ss10nVALUE; lang=zh"),
+        ("X-Api-Key", "k3yVALUE99"),
+        ("User-Agent", "my-reader/2.0"),
+    ]
+    assert urls.header_secrets(headers) == ["HdrSecret987654", "s3ss10nVALUE", "k3yVALUE99"]
 
 
 def test_an_error_page_that_trickles_keeps_its_status_and_retry_after(

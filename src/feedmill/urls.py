@@ -6,8 +6,9 @@ import ipaddress
 import re
 import socket
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
-from urllib.parse import SplitResult, quote, unquote, urljoin, urlsplit
+from urllib.parse import SplitResult, quote, unquote, unquote_plus, urljoin, urlsplit
 
 import idna
 
@@ -365,26 +366,50 @@ def shown(url: str) -> str:
     return _SECRET_QUERY.sub(lambda m: (m[1] or m[2]) + "…", url)
 
 
-# (In text a value ends at a space or a quote too.)
+# (In text a value ends at a space, a quote, a comma or a bracket too.)
 _SECRET_IN_TEXT = re.compile(
-    rf"([?&;](?:{_SECRET_NAME})=)[^&#;\s\"'<>]+|([?&;]code=)[0-9A-Fa-f]{{32}}(?=$|[&#;\s])",
+    rf"([?&;](?:{_SECRET_NAME})=)[^&#;\s\"'<>,()]+|([?&;]code=)[0-9A-Fa-f]{{32}}(?=$|[&#;\s])",
     re.IGNORECASE,
 )
-_URL_IN_TEXT = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s\"'<>]+")
+# (Not the comma or full stop after it, which a value's pattern would take.)
+_URL_IN_TEXT = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s\"'<>]*[^\s\"'<>,.;:!?)\]]")
 _SHORTEST_SECRET = 4  # shorter values are words, not secrets worth a search
 
 
-def text_shown(text: str, *asked: str) -> str:
+def text_shown(text: str, *asked: str, secrets: Iterable[str] = ()) -> str:
     """A server's ``text`` (an error page's message) as output may show it:
     each URL in it as `shown`, a secret's ``name=value`` left out wherever it
     is, and the secrets of the URLs ``asked`` (the feed's, echoed back by
-    the server: "invalid access_token abc123") wherever they are."""
+    the server: "invalid access_token abc123") and the other ``secrets`` (its
+    headers') wherever they are — decoded or encoded, and cut short by a
+    message clipped inside one."""
     text = _URL_IN_TEXT.sub(lambda m: shown(m[0]), text)
     if "=" in text:
         text = _SECRET_IN_TEXT.sub(lambda m: (m[1] or m[2]) + "…", text)
-    for url in asked:
-        for secret in _secrets_of(url):
-            text = text.replace(secret, "…")
+    values = {s for url in asked for s in _secrets_of(url)}
+    values.update(s for s in secrets if len(s) >= _SHORTEST_SECRET)
+    for secret in sorted(values, key=len, reverse=True):
+        for form in {secret, unquote(secret), unquote_plus(secret), quote(secret, safe="")}:
+            if len(form) >= _SHORTEST_SECRET:
+                text = _without(text, form)
+    return text
+
+
+# A secret this short or shorter is replaced only as a word of its own
+# (`?sort_key=date` is no reason to cut "updated"); a longer one wherever it is
+# (inside a percent-encoded URL: "%3Dabc123SECRET").
+_SHORT_SECRET = 12
+
+
+def _without(text: str, secret: str) -> str:
+    if len(secret) <= _SHORT_SECRET:
+        text = re.sub(rf"(?<![^\W_]){re.escape(secret)}(?![^\W_])", "…", text)
+    else:
+        text = text.replace(secret, "…")
+    # A message clipped inside the secret ends its start with "…".
+    for size in range(len(secret) - 1, _SHORTEST_SECRET - 1, -1):
+        if secret[:size] + "…" in text:
+            return text.replace(secret[:size] + "…", "…")
     return text
 
 
@@ -395,4 +420,23 @@ def _secrets_of(url: str) -> list[str]:
     parts = split(url)
     if parts is not None and parts.password:
         found.append(parts.password)
+    return [s for s in found if len(s) >= _SHORTEST_SECRET]
+
+
+_SECRET_HEADER = re.compile(rf"(?:x-)?(?:{_SECRET_NAME})", re.IGNORECASE)
+
+
+def header_secrets(headers: Iterable[tuple[str, str]]) -> list[str]:
+    """The secrets in request headers a feed is fetched with: an
+    Authorization's credentials, a Cookie's values, the value of a header
+    named as a secret (`X-Api-Key`, `X-Token`)."""
+    found: list[str] = []
+    for name, value in headers:
+        lowered = name.strip().lower()
+        if lowered in ("authorization", "proxy-authorization"):
+            found.append(value.strip().split(None, 1)[-1])
+        elif lowered == "cookie":
+            found.extend(part.partition("=")[2].strip() for part in value.split(";"))
+        elif _SECRET_HEADER.fullmatch(lowered.replace("-", "_")):
+            found.append(value.strip())
     return [s for s in found if len(s) >= _SHORTEST_SECRET]

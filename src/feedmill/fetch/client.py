@@ -150,6 +150,17 @@ class Fetcher:
                 task.cancel()
 
     async def fetch(self, request: FetchRequest) -> Fetched:
+        fetched = await self._fetch(request)
+        if fetched.error:
+            # What a server said, and where it led, may hold the feed's own
+            # secrets: its access key echoed back ("invalid key …"), in a
+            # login page's ?next= of a redirect, its Authorization header.
+            secrets = urls.header_secrets((*self.options.headers, *request.headers))
+            error = urls.text_shown(fetched.error, request.url, secrets=secrets)
+            fetched = replace(fetched, error=error)
+        return fetched
+
+    async def _fetch(self, request: FetchRequest) -> Fetched:
         scheme = urlsplit(request.url).scheme.lower()
         try:
             if scheme == "file":
@@ -507,8 +518,8 @@ class Fetcher:
                 )
             if status >= 400:
                 said = await _what_the_page_says(resp, status, reason, left)
-                if said:  # (a token the server echoes back: "invalid access_token …")
-                    message += f": {urls.text_shown(said, request.url, url)}"
+                if said:
+                    message += f": {said}"
             if redirects:
                 message += _where(url)
             return Fetched(
