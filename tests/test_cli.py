@@ -852,6 +852,33 @@ def test_a_source_dir_is_found_as_hexo_finds_it(tmp_path: Path) -> None:
         assert len(list((site / posts_in / "_posts").glob("*.md"))) == 1, source_dir
 
 
+def test_a_site_config_indented_with_tabs_is_read_as_hexo_reads_it(tmp_path: Path) -> None:
+    """Hexo reads a tab that indents a line as two spaces; YAML refuses tabs,
+    and the site's source_dir went unread: posts went where no build looks."""
+    site = tmp_path / "blog"
+    site.mkdir()
+    (site / "_config.yml").write_text(
+        "title: Mine\nsource_dir: src\ndeploy:\n\ttype: git\n\trepo: x\n", encoding="utf-8"
+    )
+    assert cli("init", str(site)).code == 0
+    assert (site / "src" / "favicon.png").is_file() and not (site / "source").exists()
+
+
+def test_init_lists_nothing_outside_the_site_in_its_gitignore(tmp_path: Path) -> None:
+    """No .gitignore pattern reaches outside its folder: a source_dir there
+    is another repository's to list."""
+    site = tmp_path / "blog"
+    site.mkdir()
+    (site / "_config.yml").write_text("title: Mine\nsource_dir: ../content\n")
+    result = cli("init", str(site))
+    assert result.code == 0 and "does not list" not in result.stdout, result.stdout
+    assert "../" not in (site / ".gitignore").read_text()
+    assert (tmp_path / "content" / "favicon.png").is_file()
+    (site / ".gitignore").write_text("node_modules/\n")
+    said = " ".join(cli("init", str(site)).stdout.split())
+    assert "_posts/.feedmill" not in said and "does not list feedmill's .feedmill/" in said
+
+
 def test_demo_never_takes_over_a_real_site(tmp_path: Path) -> None:
     site = tmp_path / "mine"
     assert cli("init", str(site)).code == 0

@@ -442,6 +442,33 @@ def test_a_daemon_takes_up_an_edit_at_once(
     assert "3 feeds (1 added, 0 removed)" in out
 
 
+def test_a_daemon_takes_up_a_template_edited_during_a_pass(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    import shutil
+
+    from feedmill.publish.render import DEFAULT_TEMPLATE
+
+    shutil.copy(DEFAULT_TEMPLATE, tmp_path / "tpl.j2")
+    fast = feed_server.add("/fast", body=many(2))
+    slow = feed_server.add("/slow", body=many(1, "s"), delay=3)
+    feeds = [{"url": fast, "group": "g", "source": "a"}, {"url": slow, "group": "g", "source": "s"}]
+    write_config(tmp_path, feeds, interval="1h", dedupe=False, post_template="tpl.j2")
+    with ended(feedmill("run", "--every", "1h", cwd=tmp_path)) as daemon:
+        wait_for(lambda: len(posts(tmp_path)) >= 2)  # the pass under way, waiting for /slow
+        template = (tmp_path / "tpl.j2").read_text(encoding="utf-8")
+        (tmp_path / "tpl.j2").write_text(
+            template.replace("comments: false", "comments: true"), encoding="utf-8"
+        )
+        wait_for(
+            lambda: (
+                len(posts(tmp_path)) == 3
+                and all("comments: true" in text for text in posts(tmp_path).values())
+            )
+        )
+        stop_cleanly(daemon)
+
+
 def test_a_refused_edit_naming_other_files_does_not_wake_the_daemon(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:

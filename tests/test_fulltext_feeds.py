@@ -265,19 +265,19 @@ def test_a_page_down_for_now_never_replaces_the_article_a_post_has(
     assert first_line("stcn") in "".join(posts(tmp_path).values())
 
 
-@pytest.mark.parametrize("status", [403, 503])
+@pytest.mark.parametrize(("status", "dated"), [(403, True), (503, True), (403, False)])
 def test_a_lost_database_leaves_the_article_a_post_has_when_its_page_now_fails(
-    tmp_path: Path, feed_server: FeedServer, status: int
+    tmp_path: Path, feed_server: FeedServer, status: int, dated: bool
 ) -> None:
     """The database lost, the item is new to it: its page refusing now (a 403,
     for good) or down (a 503) wrote the feed's teaser over the article the
     post held, and for good nothing brought the article back.  The article is
-    read back from the post, where the post is the item's as it is now."""
+    read back from the post, where the post is the item's as it is now (an
+    undated item takes its post's date)."""
     html = {"Content-Type": "text/html; charset=utf-8"}
     link = feed_server.add("/a/stcn.html", body=(PAGES / "stcn.html").read_bytes(), headers=html)
-    url = feed_server.add(
-        "/feed", body=rss("源", [Item("文章", "<p>摘要。</p>", "1", link, hours_ago(1))])
-    )
+    when = hours_ago(1) if dated else None
+    url = feed_server.add("/feed", body=rss("源", [Item("文章", "<p>摘要。</p>", "1", link, when)]))
     config = _fulltext_config(tmp_path, url)
     assert cli("run", "-c", str(config)).code == 0
     before = posts(tmp_path)

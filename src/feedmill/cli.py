@@ -244,6 +244,10 @@ def init_site(directory: Path) -> list[tuple[str, bool]]:
             data = data.replace(b"\ntimezone: Asia/Shanghai\n", f"\ntimezone: {zone}\n".encode())
             data = data.replace(b"\ndate_style: rfc822\n", b"\ndate_style: local\n")
         if target == ".gitignore":  # the lock and temporary files beside the site's posts
+            if source.startswith("../"):  # (no pattern reaches outside the site)
+                data = b"".join(
+                    line for line in data.splitlines(True) if not line.startswith(b"source/")
+                )
             data = data.replace(b"\nsource/_posts/", f"\n{source}/_posts/".encode())
         path.write_bytes(data)
         done.append((target, True))
@@ -308,7 +312,13 @@ def _not_ignored(directory: Path) -> list[str]:
         # (`add` and `import` write the config through a temporary copy beside it)
         (f".{CONFIG_NAME}.*.tmp", "the config's temporary copies"),
     ]
-    return [f"{line} ({what})" for line, what in wanted if not covered(line.rstrip("/"))]
+    # (A pattern cannot reach outside its .gitignore's folder: a source_dir
+    # outside the site is another repository's to list.)
+    return [
+        f"{line} ({what})"
+        for line, what in wanted
+        if not line.startswith("../") and not covered(line.rstrip("/"))
+    ]
 
 
 @app.command()
@@ -970,11 +980,13 @@ def _sleep_until_due(
         wake = now + every if due is None else min(max(due, now), now + every)
         seconds = max((wake - now).total_seconds(), 0.5)
     end = time.monotonic() + seconds
-    # The config file as last read (an edit saved during the pass differs);
-    # the files it names, as they are now: an edit that was refused may name
-    # others than ``config`` does, and stamps of those never match.
+    # The files as last read: an edit saved during the pass differs.  After
+    # a refused edit, the config file as read and the files it names as they
+    # are now: the refused edit may name others than ``config`` does, and
+    # stamps of those never match.
+    refused = bool(stamp) and stamp[-1] == _AGAIN
     read = stamp[0] if stamp else None
-    asleep = _stamps(config)
+    asleep = _stamps(config) if refused else stamp
     while (left := end - time.monotonic()) > 0:
         if mill.stopping.wait(min(left, WATCH_EVERY)):
             return

@@ -1326,6 +1326,10 @@ def site_settings(site: Path, *keys: str) -> dict[str, Any]:
         return {}
     import yaml
 
+    if path.suffix.lower() != ".json":
+        # Hexo's YAML renderer reads tabs that indent a line as two spaces
+        # each (hexo-front-matter's escape): YAML itself refuses them.
+        text = _INDENTING_TABS.sub(lambda m: "\n" + "  " * len(m[1]), text)
     try:
         settings = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
     except (yaml.YAMLError, ValueError):
@@ -1333,6 +1337,9 @@ def site_settings(site: Path, *keys: str) -> dict[str, Any]:
     if not isinstance(settings, dict):
         return {}
     return {key: settings[key] for key in keys if settings.get(key) is not None}
+
+
+_INDENTING_TABS = re.compile(r"\n(\t+)")
 
 
 def source_folder(site: Path) -> Path:

@@ -722,7 +722,12 @@ def handle(job: FeedJob) -> FeedResult:
     redated: frozenset[str] = frozenset()
     if on_site:
         dated = tuple(_dated_as_posted(item, job, on_site) for item in items)
-        redated = frozenset(a.key_hash for a, b in zip(items, dated, strict=True) if a is not b)
+        # (An undated item takes its post's date: no sign of another story.)
+        redated = frozenset(
+            a.key_hash
+            for a, b in zip(items, dated, strict=True)
+            if a is not b and a.entry.date is not None
+        )
         items = dated
     retry: frozenset[str] = frozenset()
     refused: frozenset[str] = frozenset()
