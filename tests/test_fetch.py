@@ -1860,6 +1860,22 @@ def test_a_short_gbk_feed_of_traditional_characters_stays_gbk(words: str) -> Non
     assert f"<title>{words} notice</title>" in decoded.text
 
 
+def test_big5_under_a_gb_label_is_read_with_windows_and_hong_kong_characters() -> None:
+    """恒 (恒生, Hang Seng), 裏 and € are cp950's, not plain Big5's: one of them
+    sent a whole Hong Kong feed under a GB label back to nonsense."""
+    from feedmill.parse.encoding import decode
+
+    text = "恒生指數今日收市上升三百點，科技股領漲，成交金額約一千億港元，市場氣氛好轉。"
+    document = (
+        f'<?xml version="1.0" encoding="gb2312"?><rss version="2.0"><channel><title>港股</title>'
+        f"<item><title>{text[:12]}</title><description>{text}</description></item>"
+        "</channel></rss>"
+    ).encode("cp950")
+    decoded = decode(document)
+    assert decoded.note == "declared gb2312 but the bytes are big5"
+    assert f"<title>{text[:12]}</title>" in decoded.text
+
+
 def test_a_single_byte_label_that_is_right_is_believed(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:

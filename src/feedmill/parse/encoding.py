@@ -247,14 +247,22 @@ def _big5_after_all(body: bytes, as_gb: str) -> str | None:
     gb, seen = _share_of_common(as_gb[:_SCAN], "gb18030", _SHARE_SAMPLE)
     if gb >= _COMMON_ENOUGH or not seen:
         return None
-    try:
-        text = body.decode("big5")
-    except UnicodeDecodeError:
+    # Big5 as Windows and Hong Kong write it: cp950 has 恒 (恒生, Hang Seng),
+    # 裏 and €, big5hkscs Hong Kong's own characters; plain big5 has neither.
+    text = next((t for c in ("cp950", "big5hkscs") if (t := _decoded(body, c)) is not None), None)
+    if text is None:
         return None
     big5, seen = _share_of_common(text[:_SCAN], "big5", _SHARE_SAMPLE)
     # (Each reading of the other's text comes out 0.4-0.8: a share is told
     # by being common enough and clearly ahead.)
     return text if seen >= _FEWEST and big5 >= _COMMON_ENOUGH and big5 - gb >= 0.15 else None
+
+
+def _decoded(body: bytes, encoding: str) -> str | None:
+    try:
+        return body.decode(encoding)
+    except UnicodeDecodeError:
+        return None
 
 
 # Characters of a document looked at, and Chinese ones needed, to tell GB
