@@ -622,6 +622,11 @@ def test_a_move_whose_new_place_has_no_feed_any_more_goes_back_to_the_config(
     assert status(config)[old]["fetch_url"] == new
 
 
+# A second loopback server plays another site on the internet: a redirect to
+# it passes the fence that keeps feeds' redirects off this machine's ports.
+PLAYS_PUBLIC = {"allow_private": True}
+
+
 def test_a_move_whose_new_host_is_gone_goes_back_to_the_config(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:
@@ -631,7 +636,8 @@ def test_a_move_whose_new_host_is_gone_goes_back_to_the_config(
     elsewhere = FeedServer().start()
     new = elsewhere.add("/new", body=FEED)
     old = feed_server.add("/old", status=301, headers={"Location": new})
-    config = write_config(tmp_path, [{"url": old, "group": "g", "source": "s"}])
+    feeds = [{"url": old, "group": "g", "source": "s"}]
+    config = write_config(tmp_path, feeds, fetch=PLAYS_PUBLIC)
     for _ in range(3):
         assert cli("run", "-c", str(config)).code == 0
     assert status(config)[old]["fetch_url"] == new
@@ -805,7 +811,7 @@ def test_credentials_stay_with_their_host_across_redirects(
         {"url": url, "group": "g", "source": name, "headers": secret}
         for url, name in ((away, "a"), (home, "b"))
     ]
-    config = write_config(tmp_path, feeds)
+    config = write_config(tmp_path, feeds, fetch=PLAYS_PUBLIC)
     assert "feeds: 2 ok" in cli("run", "-c", str(config)).stdout
     [(_, other_host)] = elsewhere.requests
     assert "Cookie" not in other_host and "Authorization" not in other_host
@@ -821,7 +827,8 @@ def test_credentials_stay_with_their_host_after_the_feed_moved(
     target = elsewhere.add("/feed", body=FEED)
     old = feed_server.add("/old", status=301, headers={"Location": target})
     secret = {"Cookie": "session=SECRET"}
-    config = write_config(tmp_path, [{"url": old, "group": "g", "source": "s", "headers": secret}])
+    feeds = [{"url": old, "group": "g", "source": "s", "headers": secret}]
+    config = write_config(tmp_path, feeds, fetch=PLAYS_PUBLIC)
     for _ in range(4):  # three redirects move the stored URL; the fourth goes there
         assert cli("run", "-c", str(config), "--all").code == 0
     assert status(config)[old]["fetch_url"] == target
@@ -1418,7 +1425,10 @@ def test_a_redirect_to_an_address_written_with_other_dots_is_blocked_too(
     assert status(config)[url]["last_error"].startswith(f"blocked: {address} is a ")
 
 
-def test_the_hosts_a_config_names_are_named_as_a_resolver_is_asked(tmp_path: Path) -> None:
+def test_the_places_a_config_names_are_named_as_a_resolver_is_asked(tmp_path: Path) -> None:
+    """Host (as it goes on the wire: IDNA 2008, lower case, no final dot) and
+    port: a config naming an RSSHub on 127.0.0.1:1200 opens no other port of
+    the machine to a feed's redirects.  A site's https beside its http."""
     from feedmill.config import parse_config
     from feedmill.pipeline import fetch_options
 
@@ -1427,14 +1437,42 @@ fetch: {proxy: 'http://Proxy.LAN:3128'}
 feeds:
   - {url: 'http://LocalHost.:1200/stcn/yw', group: g, source: a, moved_from: 'http://old.lan/x'}
   - {url: 'http://例子.测试/feed', group: g, source: b, proxy: 'http://10.0.0.2:1080'}
-  - {url: 'feeds/a.xml', group: g, source: c}
+  - {url: 'https://straße.lan/feed', group: g, source: c}
+  - {url: 'feeds/a.xml', group: g, source: d}
 """
     config = parse_config(text, tmp_path / "feedmill.yml")
-    assert fetch_options(config).trusted_hosts == {
-        "proxy.lan", "localhost", "old.lan", "例子.测试", "xn--fsqu00a.xn--0zwm56d", "10.0.0.2",
+    assert fetch_options(config).trusted == {
+        ("proxy.lan", 3128), ("localhost", 1200), ("old.lan", 80), ("old.lan", 443),
+        ("xn--fsqu00a.xn--0zwm56d", 80), ("xn--fsqu00a.xn--0zwm56d", 443), ("10.0.0.2", 1080),
+        ("xn--strae-oqa.lan", 443),
     }  # fmt: skip
     allowed = parse_config("fetch: {allow_private: true}\nfeeds: []\n", tmp_path / "f.yml")
-    assert fetch_options(allowed).trusted_hosts is None
+    assert fetch_options(allowed).trusted is None
+
+
+def test_a_redirect_to_another_port_of_a_named_host_is_blocked(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """The config names an RSSHub on 127.0.0.1: another feed's redirect to
+    another port of the machine (an admin service) is not the RSSHub."""
+    port = urlsplit(feed_server.url("/")).port
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        elsewhere = other.getsockname()[1]
+    feed_server.add("/rsshub/route", body=FEED)
+    jump = feed_server.add(
+        "/jump", status=302, headers={"Location": f"http://127.0.0.1:{elsewhere}/admin.xml"}
+    )
+    named = f"http://localhost:{port}/rsshub/route"
+    feeds = [
+        {"url": named, "group": "g", "source": "a"},
+        {"url": jump, "group": "g", "source": "b"},
+    ]
+    config = write_config(tmp_path, feeds)
+    assert cli("run", "-c", str(config)).code == 0
+    rows = status(config)
+    assert rows[named]["last_error"] is None
+    assert rows[jump]["last_error"].startswith("blocked: 127.0.0.1 is a loopback address")
 
 
 def test_a_feeds_ttl_is_honoured_after_a_304_too(tmp_path: Path, feed_server: FeedServer) -> None:

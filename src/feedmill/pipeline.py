@@ -31,7 +31,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import urlsplit
 
 from sqlalchemy import Connection, Engine, bindparam, update
 from sqlalchemy.exc import SQLAlchemyError
@@ -124,41 +123,33 @@ def fetch_options(config: Config) -> FetchOptions:
         per_host=settings.per_host,
         headers=tuple(settings.headers.items()),
         proxy=settings.proxy,
-        trusted_hosts=None if settings.allow_private else named_hosts(config),
+        trusted=None if settings.allow_private else named_places(config),
     )
 
 
-def named_hosts(config: Config) -> frozenset[str]:
-    """The hosts the config names: its feeds' (and where they moved from) and
-    its proxies'.  They may be anywhere (an RSSHub on 127.0.0.1)."""
+def named_places(config: Config) -> frozenset[tuple[str, int]]:
+    """The (host, port) places the config names: its feeds' (and where they
+    moved from) and its proxies'; a site's https beside its http.  They may
+    be anywhere (an RSSHub on 127.0.0.1:1200) — not the machine's other
+    ports."""
     named = [config.fetch.proxy]
     for spec in config.feeds:
         named.extend((spec.url, *spec.earlier_urls, spec.proxy))
-    return frozenset(name for url in named if url for name in _host_names(url))
-
-
-def _host_names(url: str) -> tuple[str, ...]:
-    """The host of ``url`` as a resolver is asked for it: lower case, without
-    a final dot, and (an international name) in its ASCII form too."""
-    try:
-        host = urlsplit(url).hostname
-    except ValueError:
-        return ()
-    if not host:
-        return ()
-    host = host.rstrip(".")
-    try:
-        ascii_form = host.encode("idna").decode("ascii")
-    except UnicodeError:
-        return (host,)
-    return (host, ascii_form) if ascii_form != host else (host,)
+    places = set()
+    for url in named:
+        place = urls.place(url) if url else None
+        if place is not None:
+            places.add(place)
+            if place[1] == 80 and urls.scheme(url) == "http":
+                places.add((place[0], 443))  # (the same site, redirected to https)
+    return frozenset(places)
 
 
 def fetch_settings(config: Config) -> dict[str, tuple[Any, ...]]:
     """Feed URL → what one fetch of it is made with (not the pass's limits)."""
     options = replace(fetch_options(config), concurrency=0, per_host=0)
-    if options.trusted_hosts is not None:  # (a feed added elsewhere changes no feed's fetch)
-        options = replace(options, trusted_hosts=frozenset())
+    if options.trusted is not None:  # (a feed added elsewhere changes no feed's fetch)
+        options = replace(options, trusted=frozenset())
     return {
         spec.url: (options, _timeout(spec), tuple(spec.headers.items()), spec.proxy)
         for spec in config.feeds

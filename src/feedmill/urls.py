@@ -330,6 +330,23 @@ def for_request(url: str) -> str:
 _USERINFO = re.compile(r"^(\s*[A-Za-z][A-Za-z0-9+.-]*:(?://)?)[^/?#]*@")
 
 
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def place(url: str) -> tuple[str, int] | None:
+    """Where ``url`` connects, as a resolver is asked for it: its host as it
+    goes on the wire (IDNA 2008, lower case, no final dot) and its port
+    (the scheme's own if none); None for a URL that connects nowhere."""
+    try:
+        parts = urlsplit(for_request(url))
+        port = parts.port
+    except ValueError:
+        return None
+    host = (parts.hostname or "").rstrip(".")
+    port = port if port is not None else _DEFAULT_PORTS.get(parts.scheme.lower())
+    return (host, port) if host and port is not None else None
+
+
 def without_userinfo(url: str) -> str:
     """``url`` less any ``user:password@`` — also of a URL too malformed to
     parse (a port past 65535, a bracket left open), which is the one an

@@ -83,10 +83,10 @@ class FetchOptions:
     headers: tuple[tuple[str, str], ...] = ()
     proxy: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
-    # None: any address may be reached.  A set: the host names (lower case)
-    # that may be anywhere — those the config names; a redirect elsewhere
-    # must lead to a public address (`fence`).
-    trusted_hosts: frozenset[str] | None = None
+    # None: any address may be reached.  A set: the (host, port) places that
+    # may be anywhere — those the config names, as a resolver is asked for
+    # them; a redirect elsewhere must lead to a public address (`fence`).
+    trusted: frozenset[tuple[str, int]] | None = None
 
 
 class _Failure(Exception):
@@ -236,8 +236,8 @@ class Fetcher:
             opts = self.options
             # TLS per request (_tls): a pass over plain http never loads the CA bundle.
             resolver = None
-            if opts.trusted_hosts is not None:
-                resolver = public_only(aiohttp.DefaultResolver(), opts.trusted_hosts)
+            if opts.trusted is not None:
+                resolver = public_only(aiohttp.DefaultResolver(), opts.trusted)
             connector = aiohttp.TCPConnector(
                 limit=opts.concurrency,
                 limit_per_host=opts.per_host,
@@ -268,12 +268,12 @@ class Fetcher:
     def _fence(self, target: str, status: int) -> None:
         """Refuse a redirect to an address written as such (past the
         resolver) that is not public, unless the config names it."""
-        trusted = self.options.trusted_hosts
+        trusted = self.options.trusted
         # As it goes on the wire: "127。0。0。2" (ideographic dots) is 127.0.0.2 in IDNA.
-        host = urlsplit(urls.for_request(target)).hostname
-        if trusted is None or host is None or host in trusted:
+        place = urls.place(target)
+        if trusted is None or place is None or place in trusted:
             return
-        ip = parse_ip(host)
+        ip = parse_ip(place[0])
         kind = address_kind(ip) if ip is not None else None
         if kind is not None:
             raise _Failure(f"blocked: {ip} is {a_kind(kind)} address{PRIVATE_HINT}", status)

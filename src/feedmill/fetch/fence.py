@@ -93,14 +93,19 @@ class Blocked(OSError):
     as the cause of a connector error (`blocked_in` finds it)."""
 
 
-def public_only(inner: AbstractResolver, trusted: frozenset[str] = frozenset()) -> AbstractResolver:
+def public_only(
+    inner: AbstractResolver, trusted: frozenset[tuple[str, int]] = frozenset()
+) -> AbstractResolver:
     """``inner``, refusing any answer that holds a non-public address — but
-    for the host names in ``trusted`` (lower case), which may be anywhere."""
+    for the (host, port) places in ``trusted`` (`urls.place`), which may be
+    anywhere."""
     return _public_only_class()(inner, trusted)
 
 
 @functools.cache
-def _public_only_class() -> Callable[[AbstractResolver, frozenset[str]], AbstractResolver]:
+def _public_only_class() -> Callable[
+    [AbstractResolver, frozenset[tuple[str, int]]], AbstractResolver
+]:
     # Defined on first use: subclassing needs aiohttp imported.
     from aiohttp.abc import AbstractResolver
 
@@ -111,7 +116,7 @@ def _public_only_class() -> Callable[[AbstractResolver, frozenset[str]], Abstrac
         address among public ones refuses the name: no legitimate site
         answers like that."""
 
-        def __init__(self, inner: AbstractResolver, trusted: frozenset[str]) -> None:
+        def __init__(self, inner: AbstractResolver, trusted: frozenset[tuple[str, int]]) -> None:
             self._inner = inner
             self._trusted = trusted
 
@@ -119,7 +124,7 @@ def _public_only_class() -> Callable[[AbstractResolver, frozenset[str]], Abstrac
             self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
         ) -> list[ResolveResult]:
             results = await self._inner.resolve(host, port, family)
-            if host.lower().rstrip(".") in self._trusted:
+            if (host.lower().rstrip("."), port) in self._trusted:
                 return results
             for result in results:
                 ip = parse_ip(result["host"])
