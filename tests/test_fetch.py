@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import brotli
@@ -59,6 +60,15 @@ def fetch_all(requests: list[FetchRequest], **options: object) -> list:
 def status(config: Path) -> dict[str, dict]:
     rows = json.loads(cli("status", "-c", str(config), "--json").stdout)
     return {row["url"]: row for row in rows}
+
+
+def error_of_one(tmp_path: Path, feed_server: FeedServer, **route: Any) -> str | None:
+    """The error `status` gives after a run of a config of one feed, which
+    the server answers with ``route``."""
+    url = feed_server.add("/x", **route)
+    config = write_config(tmp_path, [{"url": url, "group": "g", "source": "s"}])
+    assert cli("run", "-c", str(config)).code == 0
+    return status(config)[url]["last_error"]
 
 
 # -- conditional GET and unchanged bodies -------------------------------------
@@ -1230,45 +1240,41 @@ def test_an_http_error_says_what_its_page_says(
     """Every RSSHub route that fails answers with an error page whose message
     says why (a cookie it needs, the site's 403); a bot check answers 403 with
     its own page: the status line alone told none of them apart."""
-    url = feed_server.add(
-        "/route", status=status_code, body=body, headers={"Content-Type": content_type}
+    headers = {"Content-Type": content_type}
+    assert (
+        error_of_one(tmp_path, feed_server, status=status_code, body=body, headers=headers) == error
     )
+
+
+@pytest.mark.parametrize(
+    ("path", "status_code", "body", "error"),
+    [
+        (
+            "/api/feed?access_token=abc123SECRETdef",
+            401,
+            b'{"error": "invalid access_token abc123SECRETdef for /api/feed"}',
+            "HTTP 401 Unauthorized: got application/json error: invalid access_token … for"
+            " /api/feed",
+        ),
+        (  # a 200 that is no feed
+            "/rss?key=s3cr3tKEY",
+            200,
+            b'{"message": "route not found for key s3cr3tKEY"}',
+            "got application/json error: route not found for key …",
+        ),
+    ],
+)
+def test_a_secret_a_page_echoes_back_is_left_out(
+    tmp_path: Path, feed_server: FeedServer, path: str, status_code: int, body: bytes, error: str
+) -> None:
+    headers = {"Content-Type": "application/json"}
+    url = feed_server.add(path, status=status_code, body=body, headers=headers)
     config = write_config(tmp_path, [{"url": url, "group": "g", "source": "s"}])
-    assert cli("run", "-c", str(config)).code == 0
-    assert status(config)[url]["last_error"] == error
-
-
-def test_a_secret_an_error_page_echoes_back_is_left_out(
-    tmp_path: Path, feed_server: FeedServer
-) -> None:
-    secret = feed_server.add(
-        "/api/feed?access_token=abc123SECRETdef",
-        status=401,
-        body=b'{"error": "invalid access_token abc123SECRETdef for /api/feed"}',
-        headers={"Content-Type": "application/json"},
-    )
-    config = write_config(tmp_path, [{"url": secret, "group": "g", "source": "s"}])
     result = cli("run", "-c", str(config))
-    assert result.code == 0 and "abc123SECRETdef" not in result.stdout + result.stderr
-    row = json.loads(cli("status", "-c", str(config), "--json").stdout)[0]
-    assert row["last_error"] == (
-        "HTTP 401 Unauthorized: got application/json error: invalid access_token … for /api/feed"
-    )
-
-
-def test_a_secret_a_page_that_is_no_feed_echoes_back_is_left_out(
-    tmp_path: Path, feed_server: FeedServer
-) -> None:
-    secret = feed_server.add(
-        "/rss?key=s3cr3tKEY",
-        body=b'{"message": "route not found for key s3cr3tKEY"}',
-        headers={"Content-Type": "application/json"},
-    )
-    config = write_config(tmp_path, [{"url": secret, "group": "g", "source": "s"}])
-    result = cli("run", "-c", str(config))
-    assert result.code == 0 and "s3cr3tKEY" not in result.stdout + result.stderr
-    row = json.loads(cli("status", "-c", str(config), "--json").stdout)[0]
-    assert row["last_error"] == "got application/json error: route not found for key …"
+    secret = path.rpartition("=")[2]
+    assert result.code == 0 and secret not in result.stdout + result.stderr
+    (row,) = status(config).values()  # (under its URL as shown: the key left out)
+    assert row["last_error"] == error
 
 
 KEY = "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"
@@ -1627,10 +1633,7 @@ def test_not_a_feed_says_what_came_back(
     tmp_path: Path, feed_server: FeedServer, body: bytes, content_type: str | None, message: str
 ) -> None:
     headers = {"Content-Type": content_type} if content_type else {}
-    url = feed_server.add("/x", body=body, headers=headers)
-    config = write_config(tmp_path, [{"url": url, "group": "g", "source": "s"}])
-    assert cli("run", "-c", str(config)).code == 0
-    assert status(config)[url]["last_error"] == message
+    assert error_of_one(tmp_path, feed_server, body=body, headers=headers) == message
 
 
 def test_a_stray_byte_in_a_servers_headers_fails_only_its_feed(
