@@ -858,7 +858,8 @@ def test_a_site_config_indented_with_tabs_is_read_as_hexo_reads_it(tmp_path: Pat
     site = tmp_path / "blog"
     site.mkdir()
     (site / "_config.yml").write_text(
-        "title: Mine\nsource_dir: src\ndeploy:\n\ttype: git\n\trepo: x\n", encoding="utf-8"
+        "title: Mine\t# a comment\nsource_dir:\tsrc\ndeploy:\n\ttype: git\n\trepo: x\n",
+        encoding="utf-8",
     )
     assert cli("init", str(site)).code == 0
     assert (site / "src" / "favicon.png").is_file() and not (site / "source").exists()

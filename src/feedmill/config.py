@@ -1328,8 +1328,9 @@ def site_settings(site: Path, *keys: str) -> dict[str, Any]:
 
     if path.suffix.lower() != ".json":
         # Hexo's YAML renderer reads tabs that indent a line as two spaces
-        # each (hexo-front-matter's escape): YAML itself refuses them.
-        text = _INDENTING_TABS.sub(lambda m: "\n" + "  " * len(m[1]), text)
+        # each (hexo-front-matter's escape), and js-yaml the others (after a
+        # key's colon, before a comment) as spaces: PyYAML refuses them.
+        text = _INDENTING_TABS.sub(lambda m: "\n" + "  " * len(m[1]), text).replace("\t", " ")
     try:
         settings = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
     except (yaml.YAMLError, ValueError):

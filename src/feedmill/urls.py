@@ -441,6 +441,7 @@ def _secrets_of(url: str) -> list[str]:
 
 
 _SECRET_HEADER = re.compile(rf"(?:x-)?(?:{_SECRET_NAME})", re.IGNORECASE)
+_SECRET_COOKIE = re.compile(r"sess|sid|token|auth|secret|key|pass", re.IGNORECASE)
 
 
 def header_secrets(headers: Iterable[tuple[str, str]]) -> list[str]:
@@ -453,7 +454,12 @@ def header_secrets(headers: Iterable[tuple[str, str]]) -> list[str]:
         if lowered in ("authorization", "proxy-authorization"):
             found.append(value.strip().split(None, 1)[-1])
         elif lowered == "cookie":
-            found.extend(part.partition("=")[2].strip() for part in value.split(";"))
+            # A session's id or a token, not `lang=zh-CN; consent=true`:
+            # those words stay in what a server says.
+            for part in value.split(";"):
+                key, _, kept = (p.strip() for p in part.partition("="))
+                if len(kept) > _SHORT_SECRET or _SECRET_COOKIE.search(key):
+                    found.append(kept)
         elif _SECRET_HEADER.fullmatch(lowered.replace("-", "_")):
             found.append(value.strip())
     return [s for s in found if len(s) >= _SHORTEST_SECRET]
