@@ -367,10 +367,17 @@ _SECRET_NAME = (
     r"|app_?key|pass_?key|auth_?key|rss_?key|sess_?key|private_?key)"
     r"|(?:[\w.-]*[_.-])?(?:key|sig|auth|pwd)"
 )
-_SECRET_QUERY = re.compile(
-    rf"([?&;](?:{_SECRET_NAME})=)[^&#;]+|([?&;]code=)[0-9A-Fa-f]{{32}}(?=$|[&#;])",
-    re.IGNORECASE,
-)
+
+
+def _secret_values(value: str, after_code: str) -> re.Pattern[str]:
+    """A secret's ``name=`` (group 1, or 2 for ``code=``) and its ``value``."""
+    return re.compile(
+        rf"([?&;](?:{_SECRET_NAME})=){value}|([?&;]code=)[0-9A-Fa-f]{{32}}(?={after_code})",
+        re.IGNORECASE,
+    )
+
+
+_SECRET_QUERY = _secret_values("[^&#;]+", "$|[&#;]")
 
 
 def shown(url: str) -> str:
@@ -384,10 +391,7 @@ def shown(url: str) -> str:
 
 
 # (In text a value ends at a space, a quote, a comma or a bracket too.)
-_SECRET_IN_TEXT = re.compile(
-    rf"([?&;](?:{_SECRET_NAME})=)[^&#;\s\"'<>,()]+|([?&;]code=)[0-9A-Fa-f]{{32}}(?=$|[&#;\s])",
-    re.IGNORECASE,
-)
+_SECRET_IN_TEXT = _secret_values(r"[^&#;\s\"'<>,()]+", r"$|[&#;\s]")
 # (Not the comma or full stop after it, which a value's pattern would take.)
 _URL_IN_TEXT = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s\"'<>]*[^\s\"'<>,.;:!?)\]]")
 _SHORTEST_SECRET = 4  # shorter values are words, not secrets worth a search

@@ -210,6 +210,16 @@ class BodyError(Exception):
     """A response body that could not be read within the cap: the reason."""
 
 
+def content_encoding(resp: aiohttp.ClientResponse) -> str | None:
+    """The codings of ``resp``'s body, in the order applied."""
+    # A list header on several lines is one list (RFC 9110 §5.3): "gzip" then
+    # "br" — but one coding on each line is a proxy that repeated the header,
+    # not a body compressed twice.
+    lines = resp.headers.getall("Content-Encoding", ())
+    repeated = len({line.strip().lower() for line in lines}) == 1
+    return (lines[0] if repeated else ", ".join(lines)) if lines else None
+
+
 async def read_capped(resp: aiohttp.ClientResponse, limit: int) -> bytes:
     """The decoded body of ``resp``: at most ``limit`` bytes, or BodyError.
 
@@ -217,12 +227,7 @@ async def read_capped(resp: aiohttp.ClientResponse, limit: int) -> bytes:
     otherwise the cap applies after decompression, chunk by chunk.
     """
     declared = resp.headers.get("Content-Length", "")
-    # A list header on several lines is one list (RFC 9110 §5.3): "gzip" then
-    # "br" — but one coding on each line is a proxy that repeated the header,
-    # not a body compressed twice.
-    lines = resp.headers.getall("Content-Encoding", ())
-    repeated = len({line.strip().lower() for line in lines}) == 1
-    encoding = (lines[0] if repeated else ", ".join(lines)) if lines else None
+    encoding = content_encoding(resp)
     if declared.isdigit() and not encoding and int(declared) > limit:
         raise BodyError(f"body larger than {_human(limit)} (Content-Length {declared})")
     try:
@@ -243,9 +248,7 @@ async def read_head(resp: aiohttp.ClientResponse, limit: int) -> bytes:
     page's, to say what it says): what could be read, if reading it fails."""
     import aiohttp
 
-    lines = resp.headers.getall("Content-Encoding", ())
-    repeated = len({line.strip().lower() for line in lines}) == 1
-    encoding = (lines[0] if repeated else ", ".join(lines)) if lines else None
+    encoding = content_encoding(resp)
     head = bytearray()
     try:
         decoder = decoder_for(encoding)

@@ -333,11 +333,7 @@ def _single_byte(encoding: str) -> bool:
 
 def decodes(body: bytes, encoding: str) -> bool:
     """Whether ``body`` is valid ``encoding`` throughout."""
-    try:
-        body.decode(encoding)
-    except UnicodeDecodeError:
-        return False
-    return True
+    return _decoded(body, encoding) is not None
 
 
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
