@@ -810,6 +810,48 @@ def test_a_lost_database_does_not_give_a_retitled_item_a_second_file(tmp_path: P
     assert "posts: 0 new, 0 updated" in publish(tmp_path, items(3, title1="第1条新闻改了标题"))
 
 
+def _lose_database(site: Path) -> None:
+    for path in (site / ".feedmill").glob("state.db*"):
+        path.unlink()
+
+
+@pytest.mark.parametrize("dated", [True, False])
+def test_a_lost_database_keeps_each_days_post_of_a_feed_listing_one_item_under_one_guid(
+    tmp_path: Path, dated: bool
+) -> None:
+    """A feed that gives every item the site's address as its guid names
+    every post's file by that guid — until the store tells the items apart.
+    The database lost, today's item finds yesterday's post under the guid:
+    another story (another date; undated, another title), it takes a file
+    of its own, and an item told apart before finds its own post again."""
+
+    def brief(day: int, title: str) -> Item:
+        return Item(
+            title=title,
+            guid="http://ex.org/",
+            link=f"http://ex.org/brief/{day}",
+            html=f"<p>{title}的内容。</p>",
+            pub_date=f"Tue, {day} Sep 2022 08:00:00 GMT" if dated else None,
+        )
+
+    write_config(tmp_path, FEEDS, dedupe=False)
+    publish(tmp_path, [brief(19, "周一简报")])
+    monday = posts(tmp_path)
+    _lose_database(tmp_path)
+    assert "posts: 1 new, 0 updated" in publish(tmp_path, [brief(20, "周二简报")])
+    both = posts(tmp_path)
+    assert len(both) == 2 and all(both[name] == text for name, text in monday.items())
+    _lose_database(tmp_path)
+    # Tuesday's post is found by its told-apart key: written again as it was.
+    assert "posts: 1 new, 0 updated" in publish(tmp_path, [brief(20, "周二简报")])
+    assert posts(tmp_path) == both
+    assert "posts: 0 new, 0 updated" in publish(tmp_path, [brief(20, "周二简报")])
+    _lose_database(tmp_path)
+    assert "posts: 1 new, 0 updated" in publish(tmp_path, [brief(21, "周三简报")])
+    after = posts(tmp_path)
+    assert len(after) == 3 and all(after[name] == text for name, text in both.items())
+
+
 # One story that two feeds carry (the lost-database test below).
 STORY = Item(
     title="央行今日开展1000亿元逆回购操作",

@@ -36,7 +36,7 @@ from feedmill.filter.dedupe.decide import decide as same_story
 from feedmill.filter.dedupe.decide import fuller
 from feedmill.filter.rules import RuleSet, RuleTooSlow, blocked_by
 from feedmill.models import Entry, Fetched
-from feedmill.normalize import normalize_document
+from feedmill.normalize import normalize_document, told_apart_keys
 from feedmill.normalize.text import story_grams, visible_text
 from feedmill.parse import ParseError, parse_document
 from feedmill.publish.filenames import key_digest, names_on_site, post_filename
@@ -52,6 +52,7 @@ from feedmill.publish.render import (
     format_date,
     headline,
     style_hash,
+    titled,
 )
 from feedmill.publish.retract import remove_retracted
 from feedmill.publish.writer import place, stage, whereabouts
@@ -78,6 +79,7 @@ from feedmill.store.entries import (
     holds_feed_text,
     ingest_entries,
     known_versions,
+    names_a_site,
     originals_of,
     post_copy,
     promote,
@@ -587,6 +589,64 @@ def _keeping(item: Item, stored: str) -> Item:
     return item if article is None else item.carrying(article)
 
 
+def _keyed_as_posted(
+    items: tuple[Item, ...], job: FeedJob, on_site: dict[str, str]
+) -> tuple[tuple[Item, ...], int]:
+    """``items`` keyed as their posts on the site are (the database was lost),
+    and how many were told apart from another story's post.
+
+    `adopt_told_apart_keys` and `tell_apart_reused_guids` for a feed the
+    store does not know: an item under a bare guid takes the told-apart key
+    its post's file name holds; one under a site's address whose post there
+    is another story's (`_another_story_posted`) takes a key of its own —
+    else it would be written over that post."""
+    taken = {item.entry.key for item in items}
+    out, apart = [], 0
+    for item in items:
+        entry = item.entry
+        name = on_site.get(key_digest(job.feed_url, entry.key))
+        another = (
+            name is not None and names_a_site(entry.key) and _another_story_posted(entry, job, name)
+        )
+        if name is None or another:
+            found = {
+                key
+                for key in told_apart_keys(entry)
+                if key not in taken and key_digest(job.feed_url, key) in on_site
+            }
+            if len(found) == 1:
+                (key,) = found
+            elif another:
+                key = told_apart_keys(entry)[0]
+                apart += 1
+            else:
+                key = entry.key
+            if key != entry.key:
+                taken.add(key)
+                item = Item.of(replace(entry, key=key))
+        out.append(item)
+    return tuple(out), apart
+
+
+def _another_story_posted(entry: Entry, job: FeedJob, name: str) -> bool:
+    """Whether the post ``name`` shows another story than ``entry``: another
+    date or, ``entry`` undated, another title (`store.entries._same_item`;
+    a post does not show its link).  Unknown (a template of the site's own,
+    an untitled item) is no."""
+    head = _post_text(job, name, _FRONT_MATTER_BYTES)
+    if head is None:
+        return False
+    if entry.date is not None:
+        style, zone = job.style.date_style, job.style.site_timezone
+        posted = date_of_post(head, zone)
+        return posted is not None and format_date(entry.date, style, zone) != format_date(
+            posted, style, zone
+        )
+    if not entry.title or not isinstance(job.template, Path) or job.template != DEFAULT_TEMPLATE:
+        return False
+    return not titled(head, cut_title(entry.title, job.style.title_max_width))
+
+
 def _dated_as_posted(item: Item, job: FeedJob, on_site: dict[str, str]) -> Item:
     """``item`` dated as the post of it on the site shows (a custom template's
     date, or none, leaves it as it is)."""
@@ -710,8 +770,6 @@ def handle(job: FeedJob) -> FeedResult:
             known = known_versions(conn, job.state.id)
         items = adopt_told_apart_keys(items, known)
         items, reused = tell_apart_reused_guids(conn, items, known)
-    if reused:
-        warnings.append(f"{reused} items came under an earlier item's guid: told apart by link")
     if not job.redate:
         items = with_first_dates(items, known)
     items = as_stored_before_untracking(items, known)
@@ -721,6 +779,8 @@ def handle(job: FeedJob) -> FeedResult:
     on_site = names_on_site(job.posts_dir, job.archive_dir, job.pass_id) if not known else {}
     redated: frozenset[str] = frozenset()
     if on_site:
+        items, apart = _keyed_as_posted(items, job, on_site)
+        reused += apart
         dated = tuple(_dated_as_posted(item, job, on_site) for item in items)
         # (An undated item takes its post's date: no sign of another story.)
         redated = frozenset(
@@ -729,6 +789,8 @@ def handle(job: FeedJob) -> FeedResult:
             if a is not b and a.entry.date is not None
         )
         items = dated
+    if reused:
+        warnings.append(f"{reused} items came under an earlier item's guid: told apart by link")
     retry: frozenset[str] = frozenset()
     refused: frozenset[str] = frozenset()
     if job.pages:

@@ -250,6 +250,11 @@ def date_of_post(text: str, site_timezone: str) -> datetime | None:
 _REPORTED_AFTER = '\n\n<p class="also-reported">'
 
 
+def titled(text: str, title: str) -> bool:
+    """Whether a post of the built-in template is titled ``title``."""
+    return text.startswith(f"---\ntitle: {yaml_scalars.quote(title)}\n")
+
+
 def article_in_post(text: str, title: str) -> str | None:
     """The article a post of the built-in template titled ``title`` holds —
     its ``<div>``'s one line, as sanitized and made Hexo-safe, which both
@@ -257,7 +262,7 @@ def article_in_post(text: str, title: str) -> str | None:
     of another title or shape (a template of the site's own, an edit by
     hand)."""
     end = text.find("\n---\n", 3)
-    if not text.startswith(f"---\ntitle: {yaml_scalars.quote(title)}\n") or end < 0:
+    if not titled(text, title) or end < 0:
         return None
     rest = text[end + 5 :]
     if not rest.startswith("\n<div>\n"):

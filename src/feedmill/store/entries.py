@@ -273,8 +273,7 @@ def tell_apart_reused_guids(
         for item in items
         if item.key_hash in known
         and known[item.key_hash].version != item.version
-        and urls.scheme(item.entry.key) in ("http", "https")
-        and not urls.names_a_story(item.entry.key)
+        and names_a_site(item.entry.key)
     }
     if not changed:
         return items, 0
@@ -300,6 +299,12 @@ def tell_apart_reused_guids(
             count += 1
         out.append(item)
     return tuple(out), count
+
+
+def names_a_site(guid: str) -> bool:
+    """Whether ``guid`` is the address of a site, not of a story: a feed
+    giving it to every item brings each day's item under it."""
+    return urls.scheme(guid) in ("http", "https") and not urls.names_a_story(guid)
 
 
 def _same_page(link: str, other: str) -> bool:
