@@ -15,6 +15,7 @@ import subprocess
 import sys
 from dataclasses import replace
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -555,22 +556,24 @@ def test_different_items_under_one_guid_are_each_kept(tmp_path: Path) -> None:
     assert "4 items share a guid with different items" in row["warning"]
 
 
+def _brief(day: int, title: str, dated: bool) -> Item:
+    """A day's item of a feed that gives every item its site's address as the guid."""
+    return Item(
+        title=title,
+        guid="http://ex.org/",
+        link=f"http://ex.org/brief/{day}",
+        html=f"<p>{title}的内容。</p>",
+        pub_date=f"Tue, {day} Sep 2022 08:00:00 GMT" if dated else None,
+    )
+
+
 @pytest.mark.parametrize("dated", [True, False])
 def test_a_feed_listing_one_item_at_a_time_under_one_guid_keeps_each_day(
     tmp_path: Path, dated: bool
 ) -> None:
     """Today's item under yesterday's guid (the site's address) is another
     item, not an edit of yesterday's: that post stays."""
-
-    def brief(day: int, title: str) -> Item:
-        return Item(
-            title=title,
-            guid="http://ex.org/",
-            link=f"http://ex.org/brief/{day}",
-            html=f"<p>{title}的内容。</p>",
-            pub_date=f"Tue, {day} Sep 2022 08:00:00 GMT" if dated else None,
-        )
-
+    brief = partial(_brief, dated=dated)
     write_config(tmp_path, FEEDS, dedupe=False)
     publish(tmp_path, [brief(19, "周一简报")])
     monday = posts(tmp_path)
@@ -792,6 +795,11 @@ def test_a_restyle_counts_each_post_once_and_no_other_feeds(tmp_path: Path) -> N
     assert "posts: 0 new, 3 updated, 5 unchanged" in out
 
 
+def _lose_database(site: Path) -> None:
+    for path in (site / ".feedmill").glob("state.db*"):
+        path.unlink()
+
+
 def test_a_lost_database_does_not_give_a_retitled_item_a_second_file(tmp_path: Path) -> None:
     """The database is gone (a new machine, a CI cache evicted): each item
     finds its post by the key digest its file name ends with, and rewrites
@@ -799,8 +807,7 @@ def test_a_lost_database_does_not_give_a_retitled_item_a_second_file(tmp_path: P
     write_config(tmp_path, FEEDS)
     publish(tmp_path, items(3))
     before = set(posts(tmp_path))
-    for path in (tmp_path / ".feedmill").glob("state.db*"):
-        path.unlink()
+    _lose_database(tmp_path)
     out = publish(tmp_path, items(3, title1="第1条新闻改了标题"))
     assert "posts: 3 new" in out
     after = posts(tmp_path)
@@ -808,11 +815,6 @@ def test_a_lost_database_does_not_give_a_retitled_item_a_second_file(tmp_path: P
     assert sum("第1条新闻改了标题" in text for text in after.values()) == 1
     # Known again: the next pass changes nothing.
     assert "posts: 0 new, 0 updated" in publish(tmp_path, items(3, title1="第1条新闻改了标题"))
-
-
-def _lose_database(site: Path) -> None:
-    for path in (site / ".feedmill").glob("state.db*"):
-        path.unlink()
 
 
 @pytest.mark.parametrize("dated", [True, False])
@@ -824,16 +826,7 @@ def test_a_lost_database_keeps_each_days_post_of_a_feed_listing_one_item_under_o
     The database lost, today's item finds yesterday's post under the guid:
     another story (another date; undated, another title), it takes a file
     of its own, and an item told apart before finds its own post again."""
-
-    def brief(day: int, title: str) -> Item:
-        return Item(
-            title=title,
-            guid="http://ex.org/",
-            link=f"http://ex.org/brief/{day}",
-            html=f"<p>{title}的内容。</p>",
-            pub_date=f"Tue, {day} Sep 2022 08:00:00 GMT" if dated else None,
-        )
-
+    brief = partial(_brief, dated=dated)
     write_config(tmp_path, FEEDS, dedupe=False)
     publish(tmp_path, [brief(19, "周一简报")])
     monday = posts(tmp_path)
@@ -876,8 +869,7 @@ def test_a_lost_database_removes_no_post_the_site_had(tmp_path: Path) -> None:
     assert "posts: 2 new" in cli("run", "-c", config).stdout
     before = set(posts(tmp_path))
     write_config(tmp_path, TWO_FEEDS)
-    for path in (tmp_path / ".feedmill").glob("state.db*"):
-        path.unlink()
+    _lose_database(tmp_path)
     assert "1 duplicate " in cli("run", "-c", config).stdout
     assert set(posts(tmp_path)) == before
 
@@ -894,8 +886,7 @@ def test_a_lost_database_keeps_the_dates_the_posts_show(tmp_path: Path, date_sty
         [Item("降准", guid="g-1", pub_date=first), Item("快讯", guid="g-2", pub_date=None)],
     )
     before = posts(tmp_path)
-    for path in (tmp_path / ".feedmill").glob("state.db*"):
-        path.unlink()
+    _lose_database(tmp_path)
     later = "Wed, 21 Sep 2022 00:20:00 GMT"
     redated = [Item("降准", guid="g-1", pub_date=later), Item("快讯", guid="g-2", pub_date=None)]
     assert "posts: 2 new" in publish(tmp_path, redated)
@@ -1535,8 +1526,7 @@ def test_a_lost_database_reads_a_long_front_matter_and_either_date_style(
     publish(tmp_path, [Item("降准", guid="g-1", html=html, pub_date=first)])
     [(name, text)] = posts(tmp_path).items()
     assert picture in text and text.index(picture) < text.index("\ndate: ")
-    for path in (tmp_path / ".feedmill").glob("state.db*"):
-        path.unlink()
+    _lose_database(tmp_path)
     write_config(tmp_path, FEEDS, date_style="local")
     later = "Wed, 21 Sep 2022 00:20:00 GMT"
     publish(tmp_path, [Item("降准", guid="g-1", html=html, pub_date=later)])
@@ -1552,8 +1542,7 @@ def test_a_lost_database_keeps_an_items_own_date_where_the_post_shows_it_alike(
     write_config(tmp_path, FEEDS, date_style="local", timezone="America/New_York")
     second = "Sun, 06 Nov 2022 06:30:00 GMT"  # 01:30 EST, after 01:30 EDT
     publish(tmp_path, [Item("降准", guid="g-1", pub_date=second)])
-    for path in (tmp_path / ".feedmill").glob("state.db*"):
-        path.unlink()
+    _lose_database(tmp_path)
     publish(tmp_path, [Item("降准", guid="g-1", pub_date=second)])
     with sqlite3.connect(tmp_path / ".feedmill" / "state.db") as db:
         [(stored,)] = db.execute("SELECT published_at FROM entries").fetchall()
