@@ -131,6 +131,10 @@ def test_quote_page_links(href: str, code: str) -> None:
         "https://example.com/install/600519.sh",  # a script, not 600519.SH
         "https://finance.sina.com.cn/stock/jsy/2022-09-21/doc-imqqsmrp3950417.shtml",
         "https://example.com/ash600519x",
+        # A picture's file name: the page it is on tells another story.
+        "https://img.example.com/2024/0312/sh600000_1.jpg",
+        "https://img.example.com/2024/0312/SH600000.JPG",
+        "https://example.com/files/600519.SH.pdf",
         "https://example.com/sh6005190",
         "https://sz300024.example.com/",  # the host is not a code
         "javascript:go('sz300024')",
@@ -150,6 +154,10 @@ def test_the_code_attribute_alone_and_in_conflict() -> None:
     assert tags_for("", conflict, PLAIN) == ()
     bad = '<a class="trsHotWords" code="399001">深证成指</a><a code="20240512">日期</a>'
     assert tags_for("", bad, PLAIN) == ()
+    # stcn's links to indices: the code of a Shenzhen stock, the market of an index.
+    index = '<a class="trsHotWords" href="https://info.stcn.com/dc/stock/?stockcode=SH{0}" code="{0}">{1}</a>'
+    indices = index.format("000001", "上证指数") + index.format("000300", "沪深300")
+    assert tags_for("", indices, PLAIN) == ()
 
 
 @pytest.mark.parametrize(

@@ -27,7 +27,7 @@ import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Literal, NamedTuple
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import SplitResult, parse_qsl, unquote, urlsplit
 
 from feedmill.normalize.text import nfkc
 
@@ -193,7 +193,8 @@ def _attributes(text: str) -> dict[str, str]:
 # stcn ?stockcode=SZ300024, eastmoney /sz300024.html, sina
 # /realstock/company/sh600519/nc.shtml, xueqiu /S/SH600519, qq /sh600519,
 # cls ?code=sh600519.
-_PREFIXED = re.compile(r"(?<![A-Za-z0-9])(sh|sz|bj)([0-9]{6})(?![0-9])", re.IGNORECASE)
+# (Not followed by a letter or _: sh600000_1 names a file, not a stock.)
+_PREFIXED = re.compile(r"(?<![A-Za-z0-9])(sh|sz|bj)([0-9]{6})(?![0-9A-Za-z_])", re.IGNORECASE)
 # A market suffix, as Yahoo (600519.SS) and tushare (600519.SH) write it;
 # upper case only, so that a script named 600519.sh is not a stock.
 _SUFFIXED = re.compile(r"(?<![A-Za-z0-9])([0-9]{6})\.(SS|SH|SZ|BJ)(?![A-Za-z0-9])")
@@ -216,7 +217,13 @@ def code_from_link(attrs: Mapping[str, str]) -> str | None:
 
     When both name a code and they differ, the link is not trusted.
     """
-    codes = {c for c in (_code_attribute(attrs.get("code")), code_from_url(attrs.get("href"))) if c}
+    href = attrs.get("href")
+    from_url = code_from_url(href)
+    if from_url is None and _names_a_security(href):
+        # stcn's link to 上证指数: stockcode=SH000001, code="000001" — the
+        # code of 平安银行 (SZ000001) without its market.
+        return None
+    codes = {c for c in (_code_attribute(attrs.get("code")), from_url) if c}
     return codes.pop() if len(codes) == 1 else None
 
 
@@ -224,8 +231,17 @@ def _code_attribute(value: str | None) -> str | None:
     return normalize_code(value) if value else None
 
 
-def code_from_url(url: str | None) -> str | None:
-    """The A-share code in the path or query of a quote-page URL, or None."""
+# A picture, a video, a document: its file name may hold a code of its own
+# (img.example.com/2024/0312/sh600000_1.jpg), the page it is on another story.
+_MEDIA = re.compile(
+    r"\.(?:jpe?g|png|gif|webp|avif|bmp|svg|ico|tiff?|mp[34]|m4[av]|mov|webm|avi|flv|pdf"
+    r"|docx?|xlsx?|pptx?|zip|rar)$",
+    re.IGNORECASE,
+)
+
+
+def _split(url: str | None) -> tuple[str, SplitResult] | None:
+    """A link's host and parts, for a web page's (None for others)."""
     if not url or len(url) > 2000:
         return None
     try:
@@ -233,8 +249,28 @@ def code_from_url(url: str | None) -> str | None:
         host = (parts.hostname or "").lower()
     except ValueError:  # "http://[::1" and the like
         return None
-    if parts.scheme.lower() not in ("http", "https", ""):
+    if parts.scheme.lower() not in ("http", "https", "") or _MEDIA.search(parts.path):
         return None
+    return host, parts
+
+
+def _names_a_security(url: str | None) -> bool:
+    """Whether ``url`` names a security by its market and code (an index,
+    a fund, a B share, or an A-share stock)."""
+    split = _split(url)
+    if split is None:
+        return False
+    _, parts = split
+    rest = unquote(parts.path) + "?" + unquote(parts.query)
+    return bool(_PREFIXED.search(rest) or _SUFFIXED.search(rest))
+
+
+def code_from_url(url: str | None) -> str | None:
+    """The A-share code in the path or query of a quote-page URL, or None."""
+    split = _split(url)
+    if split is None:
+        return None
+    host, parts = split
     rest = unquote(parts.path) + "?" + unquote(parts.query)
     for match in _PREFIXED.finditer(rest):
         if market_of(match[2]) == match[1].upper():
