@@ -3,6 +3,7 @@ filters and upkeep of the index, on SQLite and PostgreSQL alike."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import sqlite3
 import threading
@@ -282,6 +283,33 @@ def test_a_snippet_cuts_no_word_and_no_emoji_in_two() -> None:
     for width in range(3, 12):
         shown = marked(snippet(accented, query_tokens("央行").include, width=width))
         assert not shown.rstrip("…").endswith("e")
+    # A flag cut after its first letter: every flag after it another country's.
+    flags = "\U0001f1e8\U0001f1f3\U0001f1fa\U0001f1f8\U0001f1ef\U0001f1f5" * 12
+    text = flags + " 关键词 " + flags
+    for width in range(10, 60, 3):
+        shown = marked(snippet(text, query_tokens("关键词").include, width=width)).strip("…")
+        before, after = shown[: shown.index(" ")], shown[shown.rindex(" ") + 1 :]
+        assert flags.endswith(before) and len(before) % 2 == 0, shown
+        assert flags.startswith(after) and len(after) % 2 == 0, shown
+
+
+def test_a_snippet_cuts_no_number_in_two() -> None:
+    """A cut at a number's point or comma showed figures the article does not
+    state: 65% of 3.65%, 345 of 12,345."""
+    filler = "市场整体运行平稳"
+    for number in ("3.65%", "12,345", "1,505.23"):
+        text = (
+            filler * 25
+            + "一年期LPR为"
+            + number
+            + "亿元"
+            + filler * 3
+            + "甲乙丙央行今日开展逆回购操作"
+        )
+        for width in range(20, 70):
+            for query in ("央行", "LPR"):
+                shown = marked(snippet(text + filler, query_tokens(query).include, width=width))
+                assert re.findall(r"[0-9][0-9.,%]*", shown) in ([], [number]), shown
 
 
 def test_a_match_far_into_a_long_article_is_shown_marked() -> None:

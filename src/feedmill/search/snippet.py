@@ -300,7 +300,8 @@ _WORD_REACH = 20
 def _continues(text: str, index: int) -> bool:
     """Does ``text[index]`` belong with the character before it: a combining
     mark, a variation selector, a skin tone, a joiner or what one joins (a
-    family emoji cut there showed another), or the rest of a Latin word?"""
+    family emoji cut there showed another), a flag's second letter, the rest
+    of a Latin word or of a number (3.65%, 12,345)?"""
     if index <= 0 or index >= len(text):
         return False
     char, before = text[index], text[index - 1]
@@ -309,7 +310,29 @@ def _continues(text: str, index: int) -> bool:
         return True
     if "\U0001f3fb" <= char <= "\U0001f3ff" or "\U000e0020" <= char <= "\U000e007f":
         return True  # a skin tone; an emoji flag's tags
-    return before.isascii() and char.isascii() and before.isalnum() and char.isalnum()
+    if _regional(char) and _regional(before):
+        # A flag is a pair of letters: cut after an odd count, each later one is another.
+        run = index - 1
+        while run > 0 and _regional(text[run - 1]):
+            run -= 1
+        return (index - run) % 2 == 1
+    if before.isascii() and char.isascii() and before.isalnum() and char.isalnum():
+        return True
+    # A number whole: 3.65 cut at its point showed 65, 12,345 showed 345.
+    if char in _NUMBER_MARKS and _digit(before):
+        return char in "%‰" or (index + 1 < len(text) and _digit(text[index + 1]))
+    return _digit(char) and before in _NUMBER_MARKS and index >= 2 and _digit(text[index - 2])
+
+
+_NUMBER_MARKS = frozenset(".,%‰")
+
+
+def _digit(char: str) -> bool:
+    return "0" <= char <= "9"
+
+
+def _regional(char: str) -> bool:
+    return "\U0001f1e6" <= char <= "\U0001f1ff"
 
 
 def _first_mention(text: str, phrases: Collection[Phrase]) -> int | None:
