@@ -289,6 +289,25 @@ def test_an_index_of_scheme_3_is_rebuilt_from_the_text_stored(tmp_path: Path) ->
     assert "银行下调存款利率" in result.stdout
 
 
+def test_an_older_index_in_a_database_that_takes_no_writes_says_why(tmp_path: Path) -> None:
+    """A read-only file whose index an older feedmill built: the index cannot
+    be built from here — said as such, not as a failure of the file."""
+    item = Item(title="央行降准", html="<p>正文</p>", guid="1")
+    _indexed_by_an_older_scheme(
+        tmp_path, item, 1, IndexTokens("央行 降准", ""), IndexTokens("", "")
+    )
+    database = tmp_path / ".feedmill" / "state.db"
+    read_only = f"sqlite:///file:{database}?mode=ro&uri=true"
+    config = write_config(
+        tmp_path, [{"url": "a.xml", "group": "g", "source": "s"}], state=read_only
+    )
+    result = cli("search", "央行", "-c", str(config))
+    assert result.code == 1
+    assert "the search index is an older feedmill's and must be built again" in result.stderr
+    assert "a `feedmill search` that may write it builds it once" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_status_and_search_answer_while_a_pass_holds_the_write_lock(demo: Path) -> None:
     import sqlite3
 

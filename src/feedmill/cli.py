@@ -1396,7 +1396,7 @@ def search(
 
     from feedmill.search.tokens import MAX_TOKEN, query_tokens
     from feedmill.store import search as search_store
-    from feedmill.store.database import StoreError, open_database, reading
+    from feedmill.store.database import StoreError, may_not_write, open_database, reading
     from feedmill.store.feeds import view
 
     typed = " ".join(query)  # 央行 降准 as typed, or "央行 降准" quoted: one query
@@ -1481,6 +1481,15 @@ def search(
                         f" {_first_line(exc.orig)}"
                     )
                     raise click.exceptions.Exit(EXIT_BUSY) from None
+                if may_not_write(exc):  # a role granted reads only, a read-only file
+                    err.print(
+                        "[red]error[/red] the search index is an older feedmill's and must be"
+                        " built again, which takes writing the database: not from here"
+                        f" ({_first_line(exc.orig)}); a `feedmill search` that may write it"
+                        " builds it once",
+                        soft_wrap=True,
+                    )
+                    raise click.exceptions.Exit(EXIT_FATAL) from None
                 # A full disk, a broken file: no use trying again soon.
                 err.print(f"[red]error[/red] cannot build the search index: {plain(str(exc.orig))}")
                 raise click.exceptions.Exit(EXIT_FATAL) from None
