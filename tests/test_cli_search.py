@@ -325,13 +325,16 @@ def test_status_and_search_answer_while_a_pass_holds_the_write_lock(demo: Path) 
 
 def test_control_characters_in_an_item_print_as_text(tmp_path: Path) -> None:
     # U+0001 once marked the end of a match: it broke the terminal markup.
+    # U+202E (right-to-left override) showed the rest of its line reversed.
     body = "<p>央行宣布降准&#1;，释放长期资金[/b]约1万亿元。</p>"
-    (tmp_path / "a.xml").write_bytes(rss("t", [Item(title="降准", html=body, guid="1")]))
+    title = "降准\u202e公告"
+    (tmp_path / "a.xml").write_bytes(rss("t", [Item(title=title, html=body, guid="1")]))
     config = write_config(tmp_path, [{"url": "a.xml", "group": "g", "source": "s"}])
     assert cli("run", "-c", str(config)).code == 0
     result = cli("search", "降准", "-c", str(config))
     assert result.code == 0, result.stderr
     assert "释放长期资金[/b]约1万亿元" in result.stdout
+    assert "\u202e" not in result.stdout and "\ufffd公告" in result.stdout
 
 
 def test_a_huge_title_is_cut_on_the_terminal_and_whole_in_json(tmp_path: Path) -> None:
@@ -347,6 +350,18 @@ def test_a_huge_title_is_cut_on_the_terminal_and_whole_in_json(tmp_path: Path) -
     assert first == "降准" + "长" * 198 + "…"
     assert len(result.stdout) < 1000
     assert search(config, "降准")[0]["title"] == title
+
+
+def test_a_title_is_cut_between_characters_not_inside_one(tmp_path: Path) -> None:
+    """A family emoji is seven code points: cut after its first person, the
+    line showed another emoji."""
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466"
+    title = "降准" + "长" * 194 + family + "长" * 100
+    (tmp_path / "a.xml").write_bytes(rss("t", [Item(title=title, html="<p>降准</p>", guid="1")]))
+    config = write_config(tmp_path, [{"url": "a.xml", "group": "g", "source": "s"}])
+    assert cli("run", "-c", str(config)).code == 0
+    result = cli("search", "降准", "-c", str(config))
+    assert result.stdout.splitlines()[0] == "降准" + "长" * 194 + "…"
 
 
 def test_dates_are_the_sites_days(tmp_path: Path) -> None:

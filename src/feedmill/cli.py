@@ -1586,11 +1586,17 @@ TITLE_SHOWN = 200
 
 
 def _cut(segments: Sequence[tuple[str, bool]], limit: int) -> list[tuple[str, bool]]:
-    """Highlighted ``segments`` of text cut to ``limit`` characters, with "…" if cut."""
+    """Highlighted ``segments`` of text cut to ``limit`` characters, with "…" if
+    cut — not inside a character's sequence (an emoji joined of several)."""
+    from feedmill.search.snippet import continues
+
     out: list[tuple[str, bool]] = []
     left = limit
     for text, match in segments:
         if len(text) > left:
+            floor = max(0, left - 20)  # (a word longer than that is cut)
+            while left > floor and continues(text, left):
+                left -= 1
             out.extend([(text[:left], match), ("…", False)])
             break
         out.append((text, match))

@@ -22,7 +22,9 @@ GAP = "  "
 # server sent (a reason phrase, an error page's text) reaches `status` and the
 # run's messages, and ESC or CSI there would move the cursor, clear the
 # screen or retitle the operator's terminal.
-_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Bidirectional embeddings, overrides and isolates too: U+202E in a title
+# showed the rest of its line reversed.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def _picture(match: re.Match[str]) -> str:

@@ -297,7 +297,7 @@ def snippet(text: str, phrases: Collection[Phrase], width: int = 120) -> tuple[S
 _WORD_REACH = 20
 
 
-def _continues(text: str, index: int) -> bool:
+def continues(text: str, index: int) -> bool:
     """Does ``text[index]`` belong with the character before it: a combining
     mark, a variation selector, a skin tone, a joiner or what one joins (a
     family emoji cut there showed another), a flag's second letter, the rest
@@ -372,10 +372,10 @@ def _clip(text: str, start: int, width: int, spans: Sequence[Span]) -> tuple[Seg
             end = e
     # Nor a word, a character and its marks or an emoji sequence, if one ends near.
     stop = min(len(text), end + _WORD_REACH)
-    while end < stop and _continues(text, end):
+    while end < stop and continues(text, end):
         end += 1
     reach = max(0, start - _WORD_REACH)
-    while start > reach and _continues(text, start):
+    while start > reach and continues(text, start):
         start -= 1
     start = _word_start(text, start)
     while start < end and text[start].isspace():
