@@ -298,6 +298,34 @@ def test_a_flash_without_link_corrected_is_its_post_corrected(
     assert "title: '【央行开展200亿元7天期逆回购操作】'" in after[wrong]
 
 
+@pytest.mark.parametrize("guid", [True, False])
+def test_an_item_whose_link_is_its_titles_slug_retitled_is_its_post_retitled(
+    tmp_path: Path, guid: bool
+) -> None:
+    """Hugo and Jekyll make an article's address of its title: a typo fixed
+    in the title moves the link and the guid.  The stored item of that date
+    (to the second), no longer listed, with a title alike and a link of the
+    same site, is the item retitled: its post is rewritten, not joined by a
+    second one."""
+
+    def post(slug: str, title: str) -> Item:
+        link = f"https://blog.example.com/post/{slug}/"
+        return Item(title=title, html="<p>Same text.</p>", guid=link if guid else None, link=link)
+
+    other = Item("Another story", guid="https://blog.example.com/post/another/" if guid else None,
+                 link="https://blog.example.com/post/another/", pub_date="Tue, 20 Sep 2022 17:00:00 GMT")  # fmt: skip
+    write_config(tmp_path, FEEDS, dedupe=False)
+    publish(tmp_path, [post("bank-annouces-new-policy", "Bank annouces new policy"), other])
+    [name] = [n for n in posts(tmp_path) if "annouces" in n]
+    out = publish(tmp_path, [post("bank-announces-new-policy", "Bank announces new policy"), other])
+    assert "posts: 0 new, 1 updated" in out, out
+    after = posts(tmp_path)
+    assert len(after) == 2 and "title: 'Bank announces new policy'" in after[name]
+    # Another site's address under an alike title is another story.
+    moved = Item("Bank announces new policy!", link="https://news.example.org/bank/")
+    assert "posts: 1 new" in publish(tmp_path, [moved, other])
+
+
 def test_flashes_without_link_of_one_minute_are_not_taken_for_each_other(tmp_path: Path) -> None:
     # One flash gone from the window and another of the same minute come in:
     # unlike titles, or two of a minute on either side, are different news.

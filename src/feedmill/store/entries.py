@@ -978,8 +978,8 @@ def _renamed(
     feed's item's, where the item brings no article now (its page down, or
     gone) or one that is that article edited.  Several
     items and entries may share a page: each entry names one item at most,
-    the one with its title first.  Items without a link: see
-    `_retitled_without_link`.
+    the one with its title first.  Items retitled under a new link, or
+    without a link: see `_retitled`.
     """
     new = {d: items[i].entry for d, i in positions.items() if d not in existing}
 
@@ -1044,7 +1044,9 @@ def _renamed(
                     row = max(alike, key=lambda r: r.id)
                     renamed[digest] = row.id
                     free.remove(row)
-    renamed.update(_retitled_without_link(conn, feed_id, new, positions.keys()))
+    unmatched = {digest: entry for digest, entry in new.items() if digest not in renamed}
+    claimed = set(renamed.values())
+    renamed.update(_retitled(conn, feed_id, unmatched, positions.keys(), claimed))
     return renamed
 
 
@@ -1054,22 +1056,28 @@ def _renamed(
 _CORRECTED_TITLE = 0.6
 
 
-def _retitled_without_link(
-    conn: Connection, feed_id: int, new: Mapping[str, Entry], listed: Collection[str]
+def _retitled(
+    conn: Connection,
+    feed_id: int,
+    new: Mapping[str, Entry],
+    listed: Collection[str],
+    claimed: Collection[int],
 ) -> dict[str, int]:
-    """Of the ``new`` keys (key hash → entry), those of stored entries that
-    have no link: key hash → entry id.
+    """Of the ``new`` keys (key hash → entry), those of stored entries
+    retitled under a new key: key hash → entry id.
 
     RSSHub writes an item's guid as its link, else its title: a flash
     without an article (a 快讯) comes back under a new guid when its headline
-    is corrected.  It is the stored entry without link of its date (to the
-    second) that the document no longer holds (no key of ``listed``), when
-    that date has one such entry and one such new item, and their titles
-    are alike.
+    is corrected.  Hugo and Jekyll make an article's link (and guid) of its
+    title: a typo fixed moves both.  It is the stored entry of its date (to
+    the second) that the document no longer holds (no key of ``listed``),
+    without a link as the item, or with one of the item's site, when that
+    date has one such entry and one such new item, and their titles are
+    alike.  (``claimed``: entries other new keys were found to name.)
     """
     by_date: dict[datetime, list[str]] = {}
     for digest, entry in new.items():
-        if not entry.link and entry.published and entry.title:
+        if entry.published and entry.title:
             by_date.setdefault(entry.published, []).append(digest)
     if not by_date:
         return {}
@@ -1077,24 +1085,33 @@ def _retitled_without_link(
     dates = list(by_date)
     for start in range(0, len(dates), _CHUNK):
         query = select(
-            entries.c.id, entries.c.key_hash, entries.c.published_at, entries.c.title
+            entries.c.id, entries.c.key_hash, entries.c.published_at, entries.c.title,
+            entries.c.link,
         ).where(
             entries.c.feed_id == feed_id,
-            entries.c.link.is_(None),
             entries.c.published_at.in_(dates[start : start + _CHUNK]),
-        )
+        )  # fmt: skip
         for row in conn.execute(query):
-            if row.key_hash not in listed:
+            if row.key_hash not in listed and row.id not in claimed:
                 gone.setdefault(row.published_at, []).append(row)
     renamed: dict[str, int] = {}
     for date, digests in by_date.items():
-        rows = gone.get(date, [])
-        if len(digests) != 1 or len(rows) != 1:
+        if len(digests) != 1:
             continue
-        title = new[digests[0]].title
-        if difflib.SequenceMatcher(None, title, rows[0].title).ratio() >= _CORRECTED_TITLE:
+        entry = new[digests[0]]
+        rows = [row for row in gone.get(date, []) if _same_site(entry.link, row.link)]
+        if len(rows) != 1:
+            continue
+        if difflib.SequenceMatcher(None, entry.title, rows[0].title).ratio() >= _CORRECTED_TITLE:
             renamed[digests[0]] = rows[0].id
     return renamed
+
+
+def _same_site(link: str | None, other: str | None) -> bool:
+    """Both without a link, or both links of one host."""
+    if not link or not other:
+        return not link and not other
+    return urls.host(link) != "" and urls.host(link) == urls.host(other)
 
 
 def _insert_posts(
