@@ -852,6 +852,53 @@ def test_a_source_dir_is_found_as_hexo_finds_it(tmp_path: Path) -> None:
         assert len(list((site / posts_in / "_posts").glob("*.md"))) == 1, source_dir
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_the_posts_follow_a_source_dir_changed(
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
+    """Hexo's source_dir changed (source → src): the posts written to the old
+    folder were left where Hexo no longer reads them, and an item edited
+    since was taken for a post deleted by hand — never written again.  (A
+    server database took the site for another, and refused it.)"""
+    state = {}
+    if backend == "postgresql":
+        from support.postgres import new_database
+
+        state = {"state": new_database(request.getfixturevalue("postgres_url"))}
+    site = tmp_path / "blog"
+    site.mkdir()
+    (site / "_config.yml").write_text("title: Mine\n")
+    feed = site / "a.xml"
+    feed.write_bytes(rss("源 - 要闻", [Item(title=f"新闻{i}", guid=str(i)) for i in range(3)]))
+    config = str(write_config(site, [{"url": "a.xml", "group": "g", "source": "源"}], **state))
+    assert cli("run", "-c", config).code == 0
+    mine = site / "source" / "_posts" / "hello-world.md"  # a post of the site's own stays
+    mine.write_text("---\ntitle: Hello\n---\n")
+    (site / "_config.yml").write_text("title: Mine\nsource_dir: src\n")
+    edited = [
+        Item(title="新闻0（更新）", guid="0"),
+        *(Item(title=f"新闻{i}", guid=str(i)) for i in (1, 2, 3)),
+    ]
+    feed.write_bytes(rss("源 - 要闻", edited))
+    result = cli("run", "-c", config)
+    assert result.code == 0, result.stderr
+    assert "posts: 1 new, 1 updated, 2 unchanged" in result.stdout, result.stdout
+    assert (
+        "posts folder is src/_posts now (Hexo's source_dir): 3 posts moved there from source/_posts"
+        in result.stderr
+    )
+    moved = sorted(p.name for p in (site / "src" / "_posts").glob("*.md"))
+    assert len(moved) == 4 and any("新闻0" in n for n in moved)
+    assert "新闻0（更新）" in "".join(
+        p.read_text(encoding="utf-8") for p in (site / "src" / "_posts").glob("*.md")
+    )
+    assert [p.name for p in (site / "source" / "_posts").glob("*.md")] == ["hello-world.md"]
+    again = cli("run", "-c", config)
+    assert "moved" not in again.stderr and "posts: 0 new, 0 updated, 4 unchanged" in again.stdout
+    assert "takes it over" not in result.stderr + again.stderr
+    assert cli("status", "-c", config).code == 0
+
+
 def test_a_site_config_indented_with_tabs_is_read_as_hexo_reads_it(tmp_path: Path) -> None:
     """Hexo reads a tab that indents a line as two spaces; YAML refuses tabs,
     and the site's source_dir went unread: posts went where no build looks."""

@@ -393,7 +393,14 @@ class Mill:
         database = self.engine.url.database if self.engine.dialect.name == "sqlite" else None
         with self.engine.begin() as conn:
             if database is None:
-                before = site_store.claim(conn, site_store.here(self.posts_dir))
+                here = site_store.here(self.posts_dir)
+                before = site_store.claim(conn, here, within=str(config.site_dir))
+                if before is not None:
+                    host, _, folder = before.partition(":")
+                    if host == here.partition(":")[0] and site_store.inside(
+                        folder, str(config.site_dir)
+                    ):
+                        before = None  # this site's posts folder changed: said as the posts move
             else:
                 before = site_store.claim_file(conn, str(config.site_dir), database)
         if before is not None:
@@ -707,6 +714,17 @@ class Mill:
 
     def _sync(self) -> dict[str, FeedState]:
         from feedmill.publish.archive import folders
+        from feedmill.publish.postsfolder import follow
+
+        # Hexo's source_dir changed: the posts go where the site now reads them.
+        followed = follow(self.engine, self.config.posts_dir, self.config.site_dir)
+        if followed is not None:
+            was, count = followed
+            here = os.path.relpath(self.config.posts_dir, self.config.site_dir)
+            self.notices.append(
+                f"the site's posts folder is {here} now (Hexo's source_dir): {count}"
+                f" post{'' if count == 1 else 's'} moved there from {was}"
+            )
 
         # (A rebuild killed while moving posts back from one leaves some there.)
         earlier = folders(self.engine, self.config.posts_dir, self.config.archive_dir)[1:]

@@ -43,10 +43,13 @@ def claim(
     key: str = _KEY,
     locate: Callable[[str], str] = str,
     whose: str = "the site whose posts are in",
+    within: str | None = None,
 ) -> str | None:
     """Record ``site`` (`here`) as the database's site.  Returns the site it
     takes the database over from, if another used it; raises StoreError if
-    that site is on this host and still there."""
+    that site is on this host and still there — unless its folder is inside
+    ``within`` (the site's own folder: its posts folder changed, with Hexo's
+    ``source_dir``)."""
     if conn.dialect.name == "postgresql":
         # One claim at a time, to the transaction's end: two sites' first
         # runs both read "no site yet", and the second failed on the table's
@@ -55,7 +58,7 @@ def claim(
     before = meta.get(conn, key)
     if before == site:
         return None
-    refusal = _refusal(before, site, exists, locate, whose)
+    refusal = _refusal(before, site, exists, locate, whose, within)
     if refusal is not None:
         raise StoreError(refusal)
     meta.put(conn, key, site)
@@ -68,17 +71,26 @@ def _refusal(
     exists: Callable[[str], bool],
     locate: Callable[[str], str],
     whose: str,
+    within: str | None = None,
 ) -> str | None:
     """Why ``site`` may not take the database ``before`` recorded, if it may not."""
     if before is None or before == site:
         return None
     host, _, folder = before.partition(":")
-    if host == site.partition(":")[0] and exists(folder):
+    if host == site.partition(":")[0] and exists(folder) and not inside(folder, within):
         return (
             f"the state database belongs to {whose} {locate(folder)};"
             " give each site a database of its own"
         )
     return None
+
+
+def inside(folder: str, site_dir: str | None) -> bool:
+    """Whether ``folder`` is in ``site_dir``: the same site's."""
+    if site_dir is None:
+        return False
+    site = os.path.abspath(site_dir)
+    return os.path.commonpath([os.path.abspath(folder), site]) == site
 
 
 def _as_file(site_dir: str, database: str) -> tuple[str, Callable[[str], str]]:
@@ -118,7 +130,9 @@ def another_sites(conn: Connection, posts_dir: str, site_dir: str, database: str
     one's, to show (`status`).  Reads only."""
     if database is None:
         before, site = meta.get(conn, _KEY), here(posts_dir)
-        refusal = _refusal(before, site, os.path.isdir, str, "the site whose posts are in")
+        refusal = _refusal(
+            before, site, os.path.isdir, str, "the site whose posts are in", site_dir
+        )
     else:
         site, locate = _as_file(site_dir, database)
         refusal = _refusal(

@@ -1,0 +1,80 @@
+"""The posts follow the site's posts folder when Hexo's ``source_dir`` changes.
+
+A site whose ``_config.yml`` names another ``source_dir`` (``source`` →
+``src``) has its posts read from ``src/_posts`` from then on.  The posts
+written to the old folder were left there, where Hexo no longer reads
+them, and an edit of one of their items took it for a post deleted by hand
+(its file missing from the new folder): left alone for good.  The database
+records the folder (relative to the site) its posts were written to; when
+the site's is another, the posts it knows there are moved, one rename each
+(a run killed midway finds the rest where they were), and the new folder is
+recorded once all are.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+from contextlib import suppress
+from pathlib import Path
+
+from sqlalchemy import Engine, select
+
+from feedmill.publish.writer import make_in_site
+from feedmill.store import meta
+from feedmill.store.database import reading
+from feedmill.store.posts import on_site
+from feedmill.store.schema import posts
+
+# The meta entry naming the folder (relative to the site) of the posts.
+POSTS_FOLDER = "posts_folder"
+
+
+def follow(engine: Engine, posts_dir: Path, site_dir: Path) -> tuple[str, int] | None:
+    """Move the site's posts from the folder the database recorded to
+    ``posts_dir``; returns that folder (relative to the site) and how many
+    posts moved, if it was another one that is still there."""
+    here = os.path.relpath(posts_dir, site_dir)
+    with reading(engine) as conn:
+        recorded = meta.get(conn, POSTS_FOLDER)
+    if recorded == here:
+        return None
+    moved: tuple[str, int] | None = None
+    earlier = site_dir / recorded if recorded is not None else None
+    if (
+        recorded is not None
+        and earlier is not None
+        and earlier.is_dir()
+        and os.path.abspath(earlier) != os.path.abspath(posts_dir)
+    ):
+        with reading(engine) as conn:
+            names = [
+                name for (name,) in conn.execute(select(posts.c.file_name).where(on_site())) if name
+            ]
+        present = set(os.listdir(earlier))
+        make_in_site(posts_dir, site_dir)
+        count = 0
+        for name in names:
+            if name in present and not (posts_dir / name).exists():
+                _move(earlier / name, posts_dir / name)
+                count += 1
+        moved = (recorded, count)
+    with engine.begin() as conn:
+        meta.put(conn, POSTS_FOLDER, here)
+    return moved
+
+
+def _move(source: Path, target: Path) -> None:
+    """A rename; across file systems, a copy put in place whole, then the
+    original removed (a run killed midway leaves no half post)."""
+    try:
+        os.replace(source, target)
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
+        partial = target.with_name(f".{target.name}.moving")
+        shutil.copy2(source, partial)
+        os.replace(partial, target)
+        with suppress(FileNotFoundError):
+            os.unlink(source)
