@@ -1205,6 +1205,29 @@ def test_a_story_deleted_by_hand_stays_off_when_its_feed_leaves_the_config(
     assert posts(tmp_path) == {}
 
 
+def test_a_story_archived_stays_archived_when_its_feed_leaves_the_config(
+    tmp_path: Path,
+) -> None:
+    """Retention archived the story's post: its copy from a feed still
+    configured was posted into source/_posts under another name, the archived
+    file deleted, and archived again in the same pass ("1 new, 1 archived")."""
+    specs = _write_sources(tmp_path, LPR[:2])
+    config = write_config(tmp_path, specs, retention={"days": 1})
+    assert "1 archived" in cli("run", "-c", str(config)).stdout
+    archive = tmp_path / "source" / "_archive"
+    before = {p.name: p.read_bytes() for p in archive.glob("*.md")}
+    assert len(before) == 1 and posts(tmp_path) == {}
+    copy = next(s for s in LPR[:2] if _status(config)[s["source"]]["duplicates"] == 1)
+    config = write_config(
+        tmp_path, [s for s in specs if s["source"] == copy["source"]], retention={"days": 1}
+    )
+    result = cli("run", "-c", str(config))
+    assert result.code == 0 and "no longer in the config" not in result.stderr
+    assert "posts: 0 new" in result.stdout and "archived" not in result.stdout, result.stdout
+    assert {p.name: p.read_bytes() for p in archive.glob("*.md")} == before
+    assert posts(tmp_path) == {}
+
+
 def test_copies_in_one_pass_across_worker_processes_post_once(tmp_path: Path) -> None:
     """20 feeds in the worker pool carry the same story at once: one post."""
     story = STORIES["s002-a"]

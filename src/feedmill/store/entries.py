@@ -576,7 +576,9 @@ def hand_over(
     is taken back (a copy of the heir now).  Held back behind a feed no
     longer read, the copies' edits never reached the site.  A story whose
     post was deleted by hand (``gone(file name)`` of a post written) stays
-    off the site.  Returns the copies posted."""
+    off the site; one whose post retention archived stays in the archive
+    (passed on, its copy was posted, and archived again, under another
+    name).  Returns the copies posted."""
     if not feed_ids:
         return []
     copy = entries.alias("copy")
@@ -594,7 +596,7 @@ def hand_over(
     originals = [
         row.id
         for row in conn.execute(query)
-        if row.state != "removed"
+        if row.state not in ("removed", "archived")
         and not (row.written_version is not None and row.file_name and gone(row.file_name))
     ]
     heirs = hand_down(conn, dict.fromkeys(originals), name_for)
