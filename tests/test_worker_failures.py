@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -72,6 +73,15 @@ if os.environ.get("FM_LATE_WORKER") and not in_workers:
                 time.sleep(0.05)
             time.sleep(1)
     popen.Popen._launch = late_launch
+if os.environ.get("FM_DENY_POSTS"):
+    # The posts folder takes no writes (chmod 555, chattr +i; root ignores
+    # a mode), the database does.
+    replace = os.replace
+    def denied(source, target, *args, **kwargs):
+        if os.path.basename(os.path.dirname(os.path.abspath(target))) == "_posts":
+            raise PermissionError(errno.EACCES, "Permission denied", target)
+        return replace(source, target, *args, **kwargs)
+    os.replace = denied
 if not in_workers:
     import faulthandler
     faulthandler.register(signal.SIGUSR1, all_threads=True)  # where a hung run waits
@@ -91,7 +101,11 @@ if os.environ.get("FM_BREAK_FEED"):
 
 
 def run(
-    site: Path, feed: str, how: str, command: tuple[str, ...] = ("run", "--workers", "2")
+    site: Path,
+    feed: str,
+    how: str,
+    command: tuple[str, ...] = ("run", "--workers", "2"),
+    **env_vars: str,
 ) -> subprocess.CompletedProcess[str]:
     hook = site / "hook"
     hook.mkdir(exist_ok=True)
@@ -101,6 +115,7 @@ def run(
         "PYTHONPATH": f"{hook}{os.pathsep}{SRC}",
         "FM_BREAK_FEED": feed,
         "FM_BREAK_HOW": how,
+        **env_vars,
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "feedmill", *command],
@@ -198,6 +213,31 @@ def test_a_site_that_takes_no_writes_fails_the_pass_and_backs_no_feed_off(
     assert said in result.stderr and "Traceback" not in result.stderr
     assert all(row["error_streak"] == 0 for row in status(tmp_path))
     assert not any("parser crashed" in (row["last_error"] or "") for row in status(tmp_path))
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_posts_folder_that_takes_no_writes_loses_no_feeds_items(
+    tmp_path: Path, workers: str
+) -> None:
+    """The posts folder refusing writes (chmod 555, a full disk holding the
+    site but not the database): the first feed to find it so failed the pass
+    and cancelled the others before they were stored — a feed whose items
+    slide out of it between passes lost them for as long as the folder
+    refused.  Every feed's items are stored, their posts written once it
+    takes writes."""
+    many_feeds(tmp_path, 12)
+    result = run(tmp_path, "", "none", ("run", "--workers", workers), FM_DENY_POSTS="1")
+    assert result.returncode == 1, result.stderr
+    assert "Permission denied" in result.stderr and "Traceback" not in result.stderr
+    with sqlite3.connect(tmp_path / ".feedmill" / "state.db") as db:
+        (stored,) = db.execute("SELECT count(*) FROM entries").fetchone()
+    assert stored == 12 * 5
+    assert posts(tmp_path) == {}
+    assert all(row["error_streak"] == 0 for row in status(tmp_path))
+    (tmp_path / "f0.xml").write_bytes(rss("源0", []))  # its items gone from the feed since
+    after = run(tmp_path, "", "none", ("run", "--workers", workers))
+    assert after.returncode == 0, after.stderr
+    assert len(posts(tmp_path)) == 12 * 5
 
 
 def test_workers_that_die_while_posts_are_rendered_leave_the_rendering_to_the_main_process(

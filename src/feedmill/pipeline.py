@@ -17,7 +17,6 @@ rendered from the database by ``publish``.
 from __future__ import annotations
 
 import asyncio
-import errno
 import os
 import threading
 import time
@@ -64,6 +63,7 @@ from feedmill.publish.writer import (
     TEMP_DIR,
     make_in_site,
     remove_stale_temp_files,
+    takes_no_writes,
     whereabouts,
     write_if_changed,
 )
@@ -1485,8 +1485,6 @@ class Mill:
             return compose_many(inputs, self.template, self.template_fp)
 
 
-# A full disk, a read-only file system, a folder the user may not write.
-_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM})
 _DATABASE_FULL = (
     "database or disk is full",
     "disk i/o error",
@@ -1502,7 +1500,7 @@ def cannot_write(exc: BaseException) -> bool:
     full disk, a read-only file system): no feed's fault, so the pass fails
     as a whole (exit 1; a daemon retries it) rather than every feed failing
     and backing off for it."""
-    if isinstance(exc, OSError) and exc.errno in _FULL:
+    if takes_no_writes(exc):
         return True
     if isinstance(exc, SQLAlchemyError):
         from feedmill.store.database import server_trouble

@@ -55,7 +55,7 @@ from feedmill.publish.render import (
     titled,
 )
 from feedmill.publish.retract import remove_retracted
-from feedmill.publish.writer import place, stage, whereabouts
+from feedmill.publish.writer import place, stage, takes_no_writes, whereabouts
 from feedmill.schedule import Policy
 from feedmill.store import dedupe as dedupe_store
 from feedmill.store import feeds as feed_store
@@ -877,6 +877,22 @@ def handle(job: FeedJob) -> FeedResult:
         and stored.status != "active"
     )
     staged: list[str | None] = []
+    # The site takes no writes (a full disk, a folder made read-only) while
+    # the database does: the items are stored all the same, their posts
+    # left to publish() — which fails the pass until the site takes them.
+    # Failing here, before the store, lost the items a feed drops meanwhile.
+    site_refuses = False
+
+    def _staged(job: FeedJob, name: str, text: str) -> str | None:
+        nonlocal site_refuses
+        try:
+            return stage(job.stage_dir, name, text.encode("utf-8"))
+        except OSError as exc:
+            if not takes_no_writes(exc):
+                raise
+            site_refuses = True
+            return None
+
     seen = first_seen_times(items, job.now)  # as ingest_entries stores them
     # Untitled items are named by their text, in the post and in its file name.
     shown_titles: dict[str, str] = {}
@@ -901,7 +917,7 @@ def handle(job: FeedJob) -> FeedResult:
         )
         if not item.entry.title and shown != UNTITLED:
             shown_titles[item.entry.key] = shown
-        staged.append(stage(job.stage_dir, f"{batch}-{index}", text.encode("utf-8")))
+        staged.append(None if site_refuses else _staged(job, f"{batch}-{index}", text))
 
     def name_for(entry: Entry, attempt: int) -> str:
         if attempt == 0 and on_site:
@@ -1126,6 +1142,21 @@ def handle(job: FeedJob) -> FeedResult:
             with suppress(SQLAlchemyError):
                 remove_retracted(engine, job.posts_dir, job.archive_dir, verdicts)
         new = updated = unchanged = 0
+
+        def _placed(path: str, target: str) -> bool | None:
+            """`place`, or None where the site refuses it: left to publish()."""
+            nonlocal site_refuses
+            if not site_refuses:
+                try:
+                    return place(path, target)
+                except OSError as exc:
+                    if not takes_no_writes(exc):
+                        raise
+                    site_refuses = True
+            with suppress(OSError):
+                os.unlink(path)
+            return None
+
         placed: list[int] = []
         taken_down: list[int] = []
         archived: list[int] = []
@@ -1155,11 +1186,14 @@ def handle(job: FeedJob) -> FeedResult:
                 # the posts, it was in both folders, and no `max_posts` of
                 # the new database's counted it out again).
                 staged[touched.index] = None
-                place(path, os.path.join(job.archive_dir, touched.file_name))
+                if _placed(path, os.path.join(job.archive_dir, touched.file_name)) is None:
+                    continue
                 found_archived.append(touched.entry_id)
                 continue
             staged[touched.index] = None
-            changed_file = place(path, os.path.join(job.posts_dir, touched.file_name))
+            changed_file = _placed(path, os.path.join(job.posts_dir, touched.file_name))
+            if changed_file is None:
+                continue
             placed.append(touched.entry_id)
             if touched.is_new:
                 new += 1

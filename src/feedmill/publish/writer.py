@@ -131,6 +131,15 @@ def naming(path: str) -> Iterator[None]:
         raise OSError(exc.errno, exc.strerror, path) from exc
 
 
+# A full disk, a read-only file system, a folder the user may not write.
+REFUSALS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM})
+
+
+def takes_no_writes(exc: BaseException) -> bool:
+    """Whether ``exc`` says a folder takes no writes now: no feed's fault."""
+    return isinstance(exc, OSError) and exc.errno in REFUSALS
+
+
 def place(staged: str, path: str) -> bool:
     """Rename a staged file over ``path`` — unless ``path`` already holds its bytes.
 
