@@ -76,12 +76,18 @@ if os.environ.get("FM_LATE_WORKER") and not in_workers:
 if os.environ.get("FM_DENY_POSTS"):
     # The posts folder takes no writes (chmod 555, chattr +i; root ignores
     # a mode), the database does.
-    replace = os.replace
+    replace, mkdir = os.replace, os.mkdir
+    def in_posts(path):
+        return os.path.basename(os.path.dirname(os.path.abspath(path))) == "_posts"
     def denied(source, target, *args, **kwargs):
-        if os.path.basename(os.path.dirname(os.path.abspath(target))) == "_posts":
+        if in_posts(target):
             raise PermissionError(errno.EACCES, "Permission denied", target)
         return replace(source, target, *args, **kwargs)
-    os.replace = denied
+    def no_folder(path, *args, **kwargs):
+        if in_posts(path):  # its staging folder
+            raise PermissionError(errno.EACCES, "Permission denied", path)
+        return mkdir(path, *args, **kwargs)
+    os.replace, os.mkdir = denied, no_folder
 if not in_workers:
     import faulthandler
     faulthandler.register(signal.SIGUSR1, all_threads=True)  # where a hung run waits
