@@ -315,6 +315,20 @@ def test_posts_deleted_by_hand_take_no_place_on_the_site(tmp_path: Path) -> None
     assert len(archived(tmp_path)) == 3
 
 
+def test_status_counts_the_posts_on_the_site_not_those_deleted_by_hand(tmp_path: Path) -> None:
+    """Posts deleted by hand, in source/_posts and in the archive, were
+    counted until an edit of their item would have rewritten them."""
+    (tmp_path / "f.xml").write_bytes(rss("源", items([0, 1, 2, 3, 4])))
+    feeds = [{"url": "f.xml", "group": "g", "source": "源"}]
+    config = write_config(tmp_path, feeds, retention={"max_posts": 3})
+    assert "2 archived" in cli("run", "-c", str(config)).stdout
+    os.unlink(tmp_path / "source" / "_posts" / next(iter(posts(tmp_path))))
+    os.unlink(tmp_path / "source" / "_archive" / archived(tmp_path)[0])
+    [row] = json.loads(cli("status", "-c", str(config), "--json").stdout)
+    assert (row["posts"], row["archived"]) == (2, 1)
+    assert " 2 +1 archived" in cli("status", "-c", str(config)).stdout
+
+
 def test_posts_waiting_to_be_rewritten_count_as_on_the_site(tmp_path: Path) -> None:
     """A rebuild cut short (or a restyle) leaves posts pending whose files are
     on the site: `status` said 0 posts until the next pass."""

@@ -11,7 +11,7 @@ import signal
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -1607,6 +1607,19 @@ def _cut(segments: Sequence[tuple[str, bool]], limit: int) -> list[tuple[str, bo
 # -- status -----------------------------------------------------------------
 
 
+def _names_in(folders: Iterable[Path]) -> set[str] | None:
+    """The names in ``folders``; None if none of them is there (a status
+    looked at from a machine without the site: the database's counts)."""
+    found: set[str] | None = None
+    for folder in folders:
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            continue
+        found = (found or set()) | set(names)
+    return found
+
+
 def status_rows(config: Config) -> list[dict[str, Any]]:
     from feedmill.publish.categories import derive_channel
     from feedmill.store import feeds as feed_store
@@ -1620,6 +1633,8 @@ def status_rows(config: Config) -> list[dict[str, Any]]:
         counts: dict[int, tuple[int, int]] = {}
         held: dict[int, tuple[int, int]] = {}
     else:
+        from feedmill.publish.archive import folders
+
         engine, note = open_to_read(config.database_url)
         if note is not None:
             err.print(f"note: {plain(note)}", soft_wrap=True)
@@ -1627,8 +1642,12 @@ def status_rows(config: Config) -> list[dict[str, Any]]:
             with reading(engine) as conn:  # never waits for a pass that is writing
                 # As `run` refuses it: another site's feeds are not this one's.
                 _refuse_another_site(conn, config, engine)
+            # The posts as they are on the site: one deleted by hand is gone.
+            files = _names_in([config.posts_dir])
+            archive = _names_in(folders(engine, config.posts_dir, config.archive_dir))
+            with reading(engine) as conn:
                 states = feed_store.view(conn, urls, config.url_key, config.moves)
-                counts = feed_store.post_counts(conn)
+                counts = feed_store.post_counts(conn, files, archive)
                 held = feed_store.held_back(conn)
         finally:
             engine.dispose()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Any
@@ -436,19 +437,36 @@ def view(
     return out
 
 
-def post_counts(conn: Connection) -> dict[int, tuple[int, int]]:
+def post_counts(
+    conn: Connection, files: Collection[str] | None = None, archive: Collection[str] | None = None
+) -> dict[int, tuple[int, int]]:
     """feed id → (posts on the site, posts retention moved to the archive).
 
     On the site as retention counts them (`posts.on_site`): one waiting to
-    be rewritten (a restyle, a rebuild cut short) is on the site still."""
+    be rewritten (a restyle, a rebuild cut short) is on the site still.
+    Given the names of the ``files`` in the posts folder and in the
+    ``archive``, only posts whose file is there count: one deleted by hand
+    is known to be gone only when an edit of its item would rewrite it."""
     kind = case((posts.c.state == "archived", "archived"), else_="written")
-    query = (
-        select(entries.c.feed_id, kind, func.count())
-        .select_from(posts.join(entries, posts.c.entry_id == entries.c.id))
-        .where(on_site() | (posts.c.state == "archived"))
-        .group_by(entries.c.feed_id, kind)
+    on_either = on_site() | (posts.c.state == "archived")
+    joined = posts.join(entries, posts.c.entry_id == entries.c.id)
+    if files is None and archive is None:
+        query = (
+            select(entries.c.feed_id, kind, func.count())
+            .select_from(joined)
+            .where(on_either)
+            .group_by(entries.c.feed_id, kind)
+        )
+        return _two_counts(conn.execute(query), "written")
+    counted: Counter[tuple[int, str]] = Counter()
+    rows = conn.execute(
+        select(entries.c.feed_id, kind, posts.c.file_name).select_from(joined).where(on_either)
     )
-    return _two_counts(conn.execute(query), "written")
+    for feed_id, where, name in rows:
+        there = files if where == "written" else archive
+        if there is None or name in there:
+            counted[feed_id, where] += 1
+    return _two_counts(((f, k, n) for (f, k), n in counted.items()), "written")
 
 
 def held_back(conn: Connection) -> dict[int, tuple[int, int]]:
