@@ -205,6 +205,9 @@ def test_add_reads_a_typed_path_from_where_the_command_runs(
     # A path that is not there, or a web address without its scheme: refused.
     missing = cli("add", "nope.xml", "-g", "g", "-s", "c", "-c", str(config))
     assert missing.code == 2 and "no such file" in missing.stderr
+    # A "~" of no user's home: a traceback ("Could not determine home directory").
+    nobody = cli("add", "~nosuchuser/feed.xml", "-g", "g", "-s", "c", "-c", str(config))
+    assert nobody.code == 2 and "no such file" in nobody.stderr
     web = cli("add", "rsshub.app/stcn/yw", "-g", "g", "-s", "d", "-c", str(config))
     assert web.code == 2 and "https://rsshub.app/stcn/yw" in web.stderr
     folder = cli("add", "exports.v2/feed.xml", "-g", "g", "-s", "e", "-c", str(config))
@@ -220,6 +223,10 @@ def test_add_reads_a_typed_path_from_where_the_command_runs(
         said = typed.stderr.replace("\n", "")
         assert typed.code == 2 and "(a feed on the web? https://rsshub.app/stcn/yw)" in said
     assert len(load(config).feeds) == 3  # nothing added
+    (tmp_path / "~h.xml").write_text("<rss/>", encoding="utf-8")  # a file named so
+    tilde = cli("add", "./~h.xml", "-g", "g", "-s", "h", "-c", str(config))
+    assert tilde.code == 0, tilde.stderr
+    assert load(config).feeds[-1].url == str(tmp_path / "~h.xml")
 
 
 def test_import_adds_the_feeds_of_an_opml_file_by_folder(tmp_path: Path) -> None:

@@ -31,6 +31,7 @@ from feedmill.config import (
     ConfigError,
     ConfigUnwritable,
     hexo_config_file,
+    home_expanded,
     load_config,
     looks_like_host,
     meant_url,
@@ -2032,7 +2033,7 @@ def _typed_path(typed: str, config: Path) -> str:
     runs), as the config names it (relative to the config's folder)."""
     from feedmill.urls import shown
 
-    local = (Path.cwd() / Path(typed).expanduser()).resolve()
+    local = (Path.cwd() / home_expanded(typed)).resolve()
     if not local.is_file():
         scheme, _, rest = typed.partition(":")
         meant = meant_url(typed)
