@@ -248,6 +248,11 @@ def test_global_and_feed_rules_both_apply() -> None:
         ({"block": [{"title": "("}]}, "title: not a regular expression"),
         ({"block": [{"name": "empty"}]}, "needs a condition"),
         ({"block": [{"keywords": ["x"], "in": ["body"]}]}, "'body' is not one of"),
+        # Every item blocked for good (tombstones), or a rule that can never match.
+        ({"block": [{"title": ""}]}, "title: an empty pattern matches every item"),
+        ({"block": [{"content": "  "}]}, "content: an empty pattern matches every item"),
+        ({"block": [{"keywords": ["广告", ""]}]}, "keywords: an empty keyword matches every item"),
+        ({"block": [{"keywords": ["广告"], "in": []}]}, "in: names no field"),
         ({"max_age": "soon"}, "not a duration"),
         ({"drop": []}, "drop"),
     ],

@@ -446,6 +446,9 @@ class RuleSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         for name in RULE_FIELDS:
             pattern = getattr(self, name)
             if pattern is not None:
+                if not pattern.strip():
+                    # Found in every text: every item blocked, for good (tombstones).
+                    raise _Invalid(name, "an empty pattern matches every item")
                 if len(pattern) > MAX_RULE_PATTERN:
                     # Compiling takes ~300 MB and 6 s a megabyte of pattern.
                     raise _Invalid(
@@ -462,6 +465,10 @@ class RuleSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         for name in self.in_:
             if name not in RULE_FIELDS:
                 raise _Invalid("in", f"{name!r} is not one of {', '.join(RULE_FIELDS)}")
+        if any(not word.strip() for word in self.keywords):
+            raise _Invalid("keywords", "an empty keyword matches every item")
+        if self.keywords and not self.in_:
+            raise _Invalid("in", f"names no field: one or more of {', '.join(RULE_FIELDS)}")
         if not self.keywords and all(getattr(self, n) is None for n in RULE_FIELDS):
             raise _Invalid("rule", f"needs a condition: {', '.join(RULE_FIELDS)} or keywords")
 
