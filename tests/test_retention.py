@@ -377,6 +377,9 @@ def test_a_move_interrupted_before_it_was_recorded_is_completed(tmp_path: Path) 
         # Hexo runs every file in scripts/ as a plugin: a post there broke the build.
         ({"archive": "scripts/old"}, "archive: must not be inside scripts/"),
         ({"archive": ".git/old"}, "archive: must not be inside .git/"),
+        # A file: every feed failed on every pass ("NotADirectoryError").
+        ({"archive": "feedmill.yml"}, "archive: names a file, not a folder"),
+        ({"archive": "."}, "archive: must be a folder of its own, not the site's"),
         ({"keep": 3}, "keep"),
     ],
 )

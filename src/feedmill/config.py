@@ -392,6 +392,11 @@ def archive_problem(archive: str, site: Path) -> str | None:
     folders as the site's _config.yml names them (a `source_dir: src` site
     builds `src/_posts/old`, and publishes `src/news` as pages)."""
     parts = Path(archive).parts
+    folder = site / archive
+    if folder.exists() and not folder.is_dir():
+        return "names a file, not a folder"
+    if os.path.abspath(folder) == os.path.abspath(site):
+        return "must be a folder of its own, not the site's (_archive, say)"
     source = source_folder(site)
     public_dir = site_folder(site, site_setting(site, "public_dir"), "public")
     try:
