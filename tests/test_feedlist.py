@@ -522,6 +522,24 @@ def test_utf8_bytes_under_a_gb_declaration_are_utf8(bom: bytes) -> None:
     ]
 
 
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"])
+@pytest.mark.parametrize("encoding", ["UTF-8", "GBK"])
+def test_blank_lines_before_the_xml_declaration_are_skipped(bom: bytes, encoding: str) -> None:
+    """Some web exporters write a newline and spaces before ``<?xml``: "bad
+    XML … XML declaration allowed only at the start", nothing imported."""
+    text = (
+        f'\n  <?xml version="1.0" encoding="{encoding}"?>\n<opml version="1.0"><head/><body>'
+        '<outline text="财经"><outline text="新浪财经" type="rss" xmlUrl="https://a.example/x"/>'
+        "</outline></body></opml>\n"
+    )
+    data = text.encode("utf-8" if encoding == "UTF-8" else "gbk")
+    prefix = bom if encoding == "UTF-8" else b""
+    assert as_tuples(parse_opml(prefix + data)) == [
+        ("https://a.example/x", "财经", "新浪财经", None)
+    ]
+    assert as_tuples(parse_opml(text)) == [("https://a.example/x", "财经", "新浪财经", None)]
+
+
 def test_gbk_without_declaration() -> None:
     data = (OPML / "gbk-undeclared.opml").read_bytes()
     assert not data.startswith(b"<?xml")

@@ -374,7 +374,7 @@ def read_opml(text: str | bytes) -> OpmlImport:
         data, encoding = bytes(text), None
     if not data.removeprefix(codecs.BOM_UTF8).strip():
         raise OpmlError("the file is empty")
-    reader = _read(data, encoding)
+    reader = _read(_declaration_first(data), encoding)
     if not reader.saw_body:
         raise OpmlError("not an OPML subscription list: <opml> has no <body>")
 
@@ -489,6 +489,15 @@ def _xml_char_ref(match: re.Match[bytes]) -> bytes:
         or 0x10000 <= code <= 0x10FFFF
     )
     return match.group(0) if allowed else b""
+
+
+def _declaration_first(data: bytes) -> bytes:
+    """``data`` without the blank lines some exporters write before the XML
+    declaration, which XML allows only at the very start."""
+    bom = codecs.BOM_UTF8 if data.startswith(codecs.BOM_UTF8) else b""
+    rest = data[len(bom) :]
+    stripped = rest.lstrip(b" \t\r\n")
+    return bom + stripped if stripped is not rest and stripped.startswith(b"<?xml") else data
 
 
 def _repair(data: bytes) -> bytes:
