@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from feedmill.config import load_config, parse_duration
+from feedmill.config import ConfigError, load_config, parse_duration
 from feedmill.schedule import (
     Policy,
     after_failure,
@@ -452,6 +452,29 @@ def test_a_move_whose_new_host_is_gone_is_given_up_after_six_failures_to_connect
 )
 def test_durations_as_written(written: str | int, seconds: float) -> None:
     assert parse_duration(written) == timedelta(seconds=seconds)
+
+
+@pytest.mark.parametrize(
+    ("written", "seconds"),
+    [
+        ("0600", 600),  # YAML 1.1 read it as octal: 384 s
+        ("0900", 900),
+        ("1_800", 1800),
+        ("1:30", None),  # YAML 1.1 read it in base 60: 90 s — no duration
+        ("1:00:00", None),
+    ],
+)
+def test_durations_in_the_config_are_read_as_they_look(
+    tmp_path: Path, written: str, seconds: int | None
+) -> None:
+    config = tmp_path / "feedmill.yml"
+    config.write_text(f"interval: {written}\nfeeds:\n  - {{url: a.xml, group: g, source: s}}\n")
+    if seconds is None:
+        with pytest.raises(ConfigError, match="interval"):
+            load_config(config)
+    else:
+        loaded = load_config(config)
+        assert loaded.feed_interval(loaded.feeds[0]) == timedelta(seconds=seconds)
 
 
 @pytest.mark.parametrize("written", ["15 minutes", "m15", "1x", "0", "0s", "-5m", ""])
