@@ -30,6 +30,20 @@ def test_names_that_hexos_category_map_tells_apart_are_accepted(tmp_path: Path) 
     assert cli("run", "-c", str(config)).code == 0
 
 
+def test_names_that_differ_only_in_spaces_are_one_category_not_a_clash(tmp_path: Path) -> None:
+    """Posts write a name with its spaces collapsed ("金融 " as 金融): two
+    such names are one category, and were refused as sharing its page."""
+    feeds = [
+        {"url": "a.xml", "group": "金融 ", "source": "A  B"},
+        {"url": "b.xml", "group": "金融", "source": "A B"},
+    ]
+    for name in ("a.xml", "b.xml"):
+        (tmp_path / name).write_bytes(rss("s", [Item(title=name, guid=name)]))
+    result = cli("run", "-c", str(write_config(tmp_path, feeds)))
+    assert result.code == 0, result.stderr
+    assert all("\n - 金融\n - A B\n" in text for text in posts(tmp_path).values())
+
+
 @pytest.mark.parametrize(
     ("site", "channels", "page"),
     [
