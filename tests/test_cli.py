@@ -718,6 +718,11 @@ def test_init_writes_a_hexo_8_site_and_keeps_existing_files(tmp_path: Path) -> N
     assert "feeds:" in (site / "feedmill.yml").read_text()
     # The commented config is valid as it stands: zero feeds, nothing to do.
     assert cli("run", "-c", str(site / "feedmill.yml")).code == 0
+    # Again on the site it made (its feedmill.yml deleted, or an init cut short):
+    # the dates as its timezone script reads them, not a restyle of every post.
+    (site / "feedmill.yml").unlink()
+    assert cli("init", str(site)).code == 0
+    assert "\ndate_style: rfc822\n" in (site / "feedmill.yml").read_text()
     (site / "_config.yml").write_text("mine")
     result = cli("init", str(site))
     assert "kept" in result.stdout and (site / "_config.yml").read_text() == "mine"

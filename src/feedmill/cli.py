@@ -240,10 +240,12 @@ def init_site(directory: Path) -> list[tuple[str, bool]]:
         path.parent.mkdir(parents=True, exist_ok=True)
         data = (site / packaged).read_bytes()
         if target == CONFIG_NAME and zone:
-            # Without the script, Hexo reads an exact instant off by the
-            # builder's zone: wall time in the site's zone is what it reads right.
             data = data.replace(b"\ntimezone: Asia/Shanghai\n", f"\ntimezone: {zone}\n".encode())
-            data = data.replace(b"\ndate_style: rfc822\n", b"\ndate_style: local\n")
+            if not (directory / TIMEZONE_SCRIPT).exists():
+                # Without the script, Hexo reads an exact instant off by the
+                # builder's zone: wall time in the site's zone is what it
+                # reads right.  (With it — a site `init` made — the instant.)
+                data = data.replace(b"\ndate_style: rfc822\n", b"\ndate_style: local\n")
         if target == ".gitignore":  # the lock and temporary files beside the site's posts
             if source.startswith("../"):  # (no pattern reaches outside the site)
                 data = b"".join(
