@@ -1289,9 +1289,18 @@ def _catch_up(engine: Engine) -> bool:
 def _refuse_another_site(conn: Connection, config: Config, engine: Engine) -> None:
     """StoreError where the database is another site's (`site.another_sites`)."""
     from feedmill.store import site as site_store
+    from feedmill.store.database import StoreError
 
     sqlite_file = engine.url.database if engine.dialect.name == "sqlite" else None
-    site_store.another_sites(conn, str(config.posts_dir), str(config.site_dir), sqlite_file)
+    try:
+        site_store.another_sites(conn, str(config.posts_dir), str(config.site_dir), sqlite_file)
+    except StoreError:
+        # A `site:` mistyped, or naming a file: that, as `run` says it, not
+        # "the state database belongs to the site in …".
+        why = _no_site(config)
+        if why is not None:
+            raise StoreError(why) from None
+        raise
 
 
 def _first_line(orig: object) -> str:
