@@ -1428,8 +1428,13 @@ def test_an_unwritable_directory_is_a_config_error(
         raise PermissionError(13, "Permission denied")
 
     monkeypatch.setattr(tempfile, "mkstemp", refuse)
-    with pytest.raises(ConfigError, match=r"cannot write: .*Permission denied"):
+    # The file may be writable, its folder not (a user's config in root's
+    # folder): the folder is named, not the file blamed alone.
+    with pytest.raises(ConfigError) as caught:
         add_feed_to_file(config_file, NEW[0].url, "金融", "新浪财经")
+    said = str(caught.value)
+    assert f"cannot write: its folder {config_file.parent.resolve()} takes no new file" in said
+    assert "Permission denied" in said
     assert config_file.read_bytes() == CONFIG.encode("utf-8")
 
 

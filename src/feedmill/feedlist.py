@@ -1168,9 +1168,20 @@ def write_atomically(path: Path, text: str) -> None:
             # that (and root's writes would too).
             raise PermissionError(errno.EACCES, "the file is read-only (chmod u+w to allow it)")
         mode = stat.S_IMODE(old.st_mode) if old else _umasked(0o666)
-        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     except OSError as exc:
         raise ConfigUnwritable(f"{path}: cannot write: {_why(exc, target)}") from None
+    try:
+        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    except OSError as exc:
+        why = _why(exc, target)
+        if not isinstance(exc, FileNotFoundError):
+            # The file itself may be writable: the copy that replaces it whole
+            # is made in its folder.
+            why = (
+                f"its folder {target.parent} takes no new file ({why}), and the copy that"
+                " replaces it whole is written there"
+            )
+        raise ConfigUnwritable(f"{path}: cannot write: {why}") from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(text.encode("utf-8"))
