@@ -284,6 +284,8 @@ def test_export_then_import_gives_the_same_feed_list(tmp_path: Path) -> None:
     exported = tmp_path / "feeds.opml"
     assert cli("export", "-c", str(config), "-o", str(exported)).code == 0
     assert cli("export", "-c", str(config)).stdout.startswith("<?xml")
+    dash = cli("export", "-c", str(config), "-o", "-")  # stdout, as the convention is
+    assert dash.stdout == exported.read_text(encoding="utf-8") and not Path("-").exists()
 
     other = tmp_path / "other"
     other.mkdir()

@@ -1985,14 +1985,17 @@ def import_(opml: Path, config: Path, dry_run: bool) -> None:
 @app.command()
 @config_option
 @click.option(
-    "--output", "-o", type=click.Path(path_type=Path), help="Write here instead of to stdout."
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path),
+    help="Write here instead of to stdout (- is stdout).",
 )
 def export(config: Path, output: Path | None) -> None:
     """The feeds of feedmill.yml as OPML 2.0: a folder per group, inside it one per source."""
     from feedmill.feedlist import export_opml, write_atomically
 
     text = export_opml(_load(config).feeds)
-    if output is None:
+    if output is None or str(output) == "-":
         _print_out(text)
         return
     if output.exists() and output.resolve() == config.resolve():  # -o mixed up with -c
