@@ -326,6 +326,28 @@ def test_an_item_whose_link_is_its_titles_slug_retitled_is_its_post_retitled(
     assert "posts: 1 new" in publish(tmp_path, [moved, other])
 
 
+def test_stories_of_one_second_headlined_alike_are_told_apart_by_their_text(
+    tmp_path: Path,
+) -> None:
+    """A feed that dates its items by the day (every one 00:00:00), or a busy
+    flash feed: a story gone from the feed and another of its second with a
+    headline alike are two stories — their texts differ — and the first
+    kept its post (it was written over)."""
+    day = "Tue, 20 Sep 2022 00:00:00 GMT"
+    first = Item("【华东股份：股东拟减持不超过1%股份】", "<p>华东股份公告，股东拟减持不超过1%股份。</p>",
+                 "https://www.cls.cn/detail/1001", "https://www.cls.cn/detail/1001", day)  # fmt: skip
+    other = Item("【沪指午间收涨0.5%】", "<p>沪指午间收涨。</p>", "https://www.cls.cn/detail/1002",
+                 "https://www.cls.cn/detail/1002", day)  # fmt: skip
+    second = Item("【华西股份：股东拟减持不超过2%股份】", "<p>华西股份公告，股东拟减持不超过2%股份。</p>",
+                  "https://www.cls.cn/detail/1003", "https://www.cls.cn/detail/1003", day)  # fmt: skip
+    write_config(tmp_path, FEEDS, dedupe=False)
+    publish(tmp_path, [first, other])
+    before = posts(tmp_path)
+    assert "posts: 1 new, 0 updated" in publish(tmp_path, [other, second])
+    after = posts(tmp_path)
+    assert len(after) == 3 and all(after[name] == text for name, text in before.items())
+
+
 def test_flashes_without_link_of_one_minute_are_not_taken_for_each_other(tmp_path: Path) -> None:
     # One flash gone from the window and another of the same minute come in:
     # unlike titles, or two of a minute on either side, are different news.
