@@ -916,6 +916,34 @@ def test_the_posts_follow_a_source_dir_changed(
     assert "moved" not in again.stderr and "posts: 0 new, 0 updated, 4 unchanged" in again.stdout
     assert "takes it over" not in result.stderr + again.stderr
     assert cli("status", "-c", config).code == 0
+    # Out of the site and back (a server database took the way back for another site).
+    for source_dir, folder in (("../shared", tmp_path / "shared"), ("src", site / "src")):
+        (site / "_config.yml").write_text(f"title: Mine\nsource_dir: {source_dir}\n")
+        moved_again = cli("run", "-c", config)
+        assert moved_again.code == 0, moved_again.stderr
+        assert len(list((folder / "_posts").glob("*.md"))) == 4
+
+
+def test_a_site_inside_another_on_one_server_database_is_still_another_site(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    """The exemption for a site whose posts folder moved is for that site's
+    own earlier folder: a site run first in a folder inside this one (a copy
+    in blog/old-copy) is another site, and this one is refused its database."""
+    from support.postgres import new_database
+
+    state = new_database(postgres_url)
+    outer = tmp_path / "blog"
+    inner = outer / "old-copy"
+    for site in (outer, inner):
+        site.mkdir(parents=True, exist_ok=True)
+        (site / "_config.yml").write_text("title: Mine\n")
+        (site / "a.xml").write_bytes(rss("源 - 要闻", [Item(title="新闻", guid="1")]))
+        write_config(site, [{"url": "a.xml", "group": "g", "source": "源"}], state=state)
+    assert cli("run", "-c", str(inner / "feedmill.yml")).code == 0
+    refused = cli("run", "-c", str(outer / "feedmill.yml"))
+    assert refused.code == 1 and "give each site a database of its own" in refused.stderr
+    assert not list((outer / "source" / "_posts").glob("*.md"))
 
 
 def test_a_site_config_indented_with_tabs_is_read_as_hexo_reads_it(tmp_path: Path) -> None:

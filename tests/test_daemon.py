@@ -643,12 +643,41 @@ def test_what_a_daemon_watches_is_the_config_and_the_files_it_names(tmp_path: Pa
     (tmp_path / "stop.txt").write_text("今日\n", encoding="utf-8")
     tags = {"dictionary": "stocks.txt", "stopwords": "stop.txt", "keywords": 3}
     feeds = [{"url": "a.xml", "group": "g", "source": "s"}]
+    (tmp_path / "_config.yml").write_text("title: news\n", encoding="utf-8")
     config = load_config(write_config(tmp_path, feeds, tags=tags, post_template="mine.md.j2"))
-    for name in ("feedmill.yml", "mine.md.j2", "stocks.txt", "stop.txt"):
+    for name in ("feedmill.yml", "mine.md.j2", "stocks.txt", "stop.txt", "_config.yml"):
         before = _stamps(config)
         path = tmp_path / name
         os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000_000))
         assert _stamps(config) != before, name
+
+
+def test_a_daemon_follows_a_source_dir_edited_under_it(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """Hexo's source_dir edited while a daemon runs: it moved the posts to the
+    new folder, then went on writing to the old one and took the posts of
+    edited items for deleted by hand.  It is taken up as a config edit is."""
+    (tmp_path / "_config.yml").write_text("title: news\n", encoding="utf-8")
+    url = feed_server.add("/feed", body=many(3))
+    write_config(tmp_path, [{"url": url, "group": "g", "source": "s"}], interval="1s")
+    with ended(feedmill("run", "--every", "1s", cwd=tmp_path)) as daemon:
+        wait_for(lambda: len(posts(tmp_path)) == 3)
+        (tmp_path / "_config.yml").write_text("title: news\nsource_dir: src\n", encoding="utf-8")
+        edited = many(4).replace("第0条".encode(), "第0条（更新）".encode())
+        feed_server.add("/feed", body=edited)
+        moved = tmp_path / "src" / "_posts"
+        wait_for(lambda: len(list(moved.glob("*.md"))) == 4)
+        wait_for(
+            lambda: "（更新）" in "".join(p.read_text(encoding="utf-8") for p in moved.glob("*.md"))
+        )
+        out, err = stop_cleanly(daemon)
+    assert list((tmp_path / "source" / "_posts").glob("*.md")) == []
+    assert "_config.yml changed" in out.replace("\n", "")
+    assert "3 posts moved there from source/_posts" in err.replace("\n", " ")
+    with sqlite3.connect(tmp_path / ".feedmill" / "state.db") as db:
+        states = [state for (state,) in db.execute("SELECT state FROM posts")]
+    assert states == ["written"] * 4
 
 
 def test_a_config_refused_for_a_missing_file_is_taken_up_when_it_appears(

@@ -808,10 +808,15 @@ def _changed_within(stamp: Stamp, seconds: float) -> bool:
 
 
 def _named_files(config: Config) -> tuple[Path | None, ...]:
-    """The post template, and the tags' dictionary and stop-word list."""
+    """The post template, the tags' dictionary and stop-word list, and the
+    site's Hexo config (its `source_dir` says where the posts go)."""
     tags = config.tags_settings
     names = (tags.dictionary, tags.stopwords) if tags is not None else (None, None)
-    return config.template_path, *(config.relative(name) if name else None for name in names)
+    return (
+        config.template_path,
+        *(config.relative(name) if name else None for name in names),
+        hexo_config_file(config.site_dir),
+    )
 
 
 # A stamp no files have: the config is read again on the next pass.
@@ -868,8 +873,11 @@ def _reloaded(mill: Any, config: Config, stamp: Stamp) -> tuple[Config, Stamp]:
         if now[1] != stamp[1] and fresh.template_path == config.template_path
         else ""
     )
-    if now[2:] != stamp[2 : len(now)] and _named_files(fresh)[1:] == _named_files(config)[1:]:
+    if now[2:4] != stamp[2:4] and _named_files(fresh)[1:3] == _named_files(config)[1:3]:
         template += "; the tags' dictionary or stop-word list changed"
+    hexo = _named_files(fresh)[3]
+    if now[4:5] != stamp[4:5] and hexo is not None and hexo == _named_files(config)[3]:
+        template += f"; the site's {hexo.name} changed"
     out.print(
         f"{_now_stamp()}reloaded {plain(str(fresh.path))}: {len(after)} "
         f"{'feed' if len(after) == 1 else 'feeds'} "

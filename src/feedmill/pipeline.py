@@ -330,6 +330,9 @@ class Mill:
         self.styles = {spec.url: feed_style(config, spec, tags) for spec in config.feeds}
         self.rules = feed_rules(config)
         self.dedupe = dedupe_policy(config)
+        # Read once: `config.posts_dir` reads the site's _config.yml again on
+        # each use, and a `source_dir` edited under a daemon must not split a
+        # pass between two folders (it is taken up as a config edit is).
         self.posts_dir = str(config.posts_dir)
         self._claim_database(config)
         self.archive_dir = str(config.archive_dir)  # also when retention was turned off since
@@ -364,7 +367,7 @@ class Mill:
         if had_pool:
             # What workers killed mid-feed had staged (SIGTERM to the whole
             # group): no process of ours is left to place it.
-            remove_stale_temp_files(self.config.posts_dir)
+            remove_stale_temp_files(self.posts_folder)
         if self._worker is not None:
             self._worker.forget_engines()
         self.engine.dispose()
@@ -394,12 +397,11 @@ class Mill:
         with self.engine.begin() as conn:
             if database is None:
                 here = site_store.here(self.posts_dir)
-                before = site_store.claim(conn, here, within=str(config.site_dir))
+                earlier = site_store.earlier_posts(conn, str(config.site_dir))
+                before = site_store.claim(conn, here, earlier=earlier)
                 if before is not None:
                     host, _, folder = before.partition(":")
-                    if host == here.partition(":")[0] and site_store.inside(
-                        folder, str(config.site_dir)
-                    ):
+                    if host == here.partition(":")[0] and site_store.same_folder(folder, earlier):
                         before = None  # this site's posts folder changed: said as the posts move
             else:
                 before = site_store.claim_file(conn, str(config.site_dir), database)
@@ -425,7 +427,7 @@ class Mill:
             if url in before and settings != before[url]
         ]
         lock = self.site_lock
-        if config.posts_dir != self.config.posts_dir:
+        if config.posts_dir != self.posts_folder:
             lock = SiteLock(config.posts_dir, config.site_dir)
             lock.acquire()
         self._teardown()
@@ -490,7 +492,7 @@ class Mill:
         self.pass_id = uuid.uuid4().hex
         self.pass_started = datetime.now(UTC)
         self._join_dropped()  # those of the last pass of a daemon
-        remove_stale_temp_files(self.config.posts_dir)
+        remove_stale_temp_files(self.posts_folder)
         try:
             make_in_site(self.stage_dir, self.config.site_dir)
         except OSError as exc:
@@ -525,7 +527,7 @@ class Mill:
         template), fetching nothing; then apply retention."""
         started = time.monotonic()
         summary = RunSummary()
-        remove_stale_temp_files(self.config.posts_dir)
+        remove_stale_temp_files(self.posts_folder)
         states = self._sync()
         # Left by a crash, or taken back just now (a feed that left the config).
         self._remove_retracted()
@@ -541,7 +543,7 @@ class Mill:
         started = time.monotonic()
         summary = RunSummary()
         self.site_lock.ensure()
-        remove_stale_temp_files(self.config.posts_dir)
+        remove_stale_temp_files(self.posts_folder)
         states = self._sync()
         self._remove_retracted()  # left by a crash, or taken back just now
         if not self.stopping.is_set():  # (a stop before it began: nothing moved)
@@ -564,7 +566,7 @@ class Mill:
 
         feed_ids = [state.id for state in states.values()]
         # The archive the config names, and one an earlier config named.
-        archives = folders(self.engine, self.config.posts_dir, self.config.archive_dir)
+        archives = folders(self.engine, self.posts_folder, self.config.archive_dir)
         # A removed feed's archived posts come back as they are (no config
         # says how to write them again); retention then weighs them again.
         # So do those a rebuild cut short had queued while it was configured.
@@ -629,7 +631,7 @@ class Mill:
         with reading(self.engine) as conn:
             waiting = {name for _, name in archived_posts(conn, feed_ids, "pending")}
         left: set[str] = set()
-        for folder in folders(self.engine, self.config.posts_dir, self.config.archive_dir):
+        for folder in folders(self.engine, self.posts_folder, self.config.archive_dir):
             with suppress(FileNotFoundError):
                 left |= waiting & set(os.listdir(folder))
         return sorted(left)
@@ -645,10 +647,10 @@ class Mill:
         posts moved back, every post written, retention applied again."""
         from feedmill.publish.archive import drop_archived_copies, folders, restore_archived
 
-        archives = folders(self.engine, self.config.posts_dir, self.config.archive_dir)
+        archives = folders(self.engine, self.posts_folder, self.config.archive_dir)
         make_in_site(self.posts_dir, self.config.site_dir)
         for folder in archives:
-            restore_archived(folder, self.config.posts_dir, archived)
+            restore_archived(folder, self.posts_folder, archived)
         written: set[str] = set()
         self.publish(summary, progress, written=written)
         # A second copy goes: in the configured folder any post written now,
@@ -673,7 +675,7 @@ class Mill:
 
         summary.archived += archive_old_posts(
             self.engine,
-            self.config.posts_dir,
+            self.posts_folder,
             self.config.archive_dir,
             retention,
             datetime.now(UTC),
@@ -681,7 +683,7 @@ class Mill:
         # The rest moved where the config now says (nothing to do, nearly
         # always) — after: a post archived by a run cut short before it was
         # recorded is found in the folder it went to, which this forgets.
-        move_archive(self.engine, self.config.posts_dir, self.config.archive_dir)
+        move_archive(self.engine, self.posts_folder, self.config.archive_dir)
 
     def stop(self) -> None:
         """Finish what is being written, start nothing new (safe from a signal handler).
@@ -714,6 +716,11 @@ class Mill:
             return [f for f in feeds if is_due(due(f, states[f.url], now), now)]
         return feeds
 
+    @property
+    def posts_folder(self) -> Path:
+        """The folder this mill writes posts to (`posts_dir`, as a Path)."""
+        return Path(self.posts_dir)
+
     def _whereabouts(self, file_name: str) -> str:
         """Where a post of the site is: "posts", "archive" or "gone" (`writer.whereabouts`)."""
         return whereabouts(self.posts_dir, self.archive_dir, file_name, self._earlier)
@@ -723,17 +730,17 @@ class Mill:
         from feedmill.publish.postsfolder import follow
 
         # Hexo's source_dir changed: the posts go where the site now reads them.
-        followed = follow(self.engine, self.config.posts_dir, self.config.site_dir)
+        followed = follow(self.engine, self.posts_folder, self.config.site_dir)
         if followed is not None:
             was, count = followed
-            here = os.path.relpath(self.config.posts_dir, self.config.site_dir)
+            here = os.path.relpath(self.posts_folder, self.config.site_dir)
             self.notices.append(
                 f"the site's posts folder is {here} now (Hexo's source_dir): {count}"
                 f" post{'' if count == 1 else 's'} moved there from {was}"
             )
 
         # (A rebuild killed while moving posts back from one leaves some there.)
-        earlier = folders(self.engine, self.config.posts_dir, self.config.archive_dir)[1:]
+        earlier = folders(self.engine, self.posts_folder, self.config.archive_dir)[1:]
         self._earlier = tuple(map(str, earlier))
         with self.engine.begin() as conn:
             urls = [s.url for s in self.config.feeds]

@@ -21,13 +21,14 @@ from pathlib import Path
 
 from sqlalchemy import Engine, select
 
-from feedmill.publish.writer import make_in_site
+from feedmill.publish.writer import make_in_site, takes_no_writes
 from feedmill.store import meta
 from feedmill.store.database import reading
 from feedmill.store.posts import on_site
 from feedmill.store.schema import posts
 
-# The meta entry naming the folder (relative to the site) of the posts.
+# The meta entry naming the folder (relative to the site) of the posts
+# (read by `store.site.earlier_posts` too).
 POSTS_FOLDER = "posts_folder"
 
 
@@ -52,13 +53,20 @@ def follow(engine: Engine, posts_dir: Path, site_dir: Path) -> tuple[str, int] |
             names = [
                 name for (name,) in conn.execute(select(posts.c.file_name).where(on_site())) if name
             ]
-        present = set(os.listdir(earlier))
-        make_in_site(posts_dir, site_dir)
         count = 0
-        for name in names:
-            if name in present and not (posts_dir / name).exists():
-                _move(earlier / name, posts_dir / name)
-                count += 1
+        try:
+            present = set(os.listdir(earlier))
+            make_in_site(posts_dir, site_dir)
+            for name in names:
+                if name in present and not (posts_dir / name).exists():
+                    _move(earlier / name, posts_dir / name)
+                    count += 1
+        except OSError as exc:
+            # The new folder takes no writes (yet): the feeds are stored all
+            # the same, the rest moved by a later pass (nothing recorded).
+            if not takes_no_writes(exc):
+                raise
+            return (recorded, count) if count else None
         moved = (recorded, count)
     with engine.begin() as conn:
         meta.put(conn, POSTS_FOLDER, here)

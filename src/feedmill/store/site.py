@@ -29,6 +29,7 @@ from feedmill.store.database import StoreError
 _KEY = "site"
 _FILE_KEY = "site_folder"
 _CLAIM_LOCK = 0x6665_6564_636C  # PostgreSQL's advisory lock key for claims
+_POSTS_FOLDER = "posts_folder"  # (publish.postsfolder.POSTS_FOLDER)
 
 
 def here(posts_dir: str) -> str:
@@ -43,13 +44,13 @@ def claim(
     key: str = _KEY,
     locate: Callable[[str], str] = str,
     whose: str = "the site whose posts are in",
-    within: str | None = None,
+    earlier: str | None = None,
 ) -> str | None:
     """Record ``site`` (`here`) as the database's site.  Returns the site it
     takes the database over from, if another used it; raises StoreError if
-    that site is on this host and still there — unless its folder is inside
-    ``within`` (the site's own folder: its posts folder changed, with Hexo's
-    ``source_dir``)."""
+    that site is on this host and still there — unless its folder is
+    ``earlier``, the posts folder this site had (`earlier_posts`: Hexo's
+    ``source_dir`` changed since)."""
     if conn.dialect.name == "postgresql":
         # One claim at a time, to the transaction's end: two sites' first
         # runs both read "no site yet", and the second failed on the table's
@@ -58,7 +59,7 @@ def claim(
     before = meta.get(conn, key)
     if before == site:
         return None
-    refusal = _refusal(before, site, exists, locate, whose, within)
+    refusal = _refusal(before, site, exists, locate, whose, earlier)
     if refusal is not None:
         raise StoreError(refusal)
     meta.put(conn, key, site)
@@ -71,13 +72,13 @@ def _refusal(
     exists: Callable[[str], bool],
     locate: Callable[[str], str],
     whose: str,
-    within: str | None = None,
+    earlier: str | None = None,
 ) -> str | None:
     """Why ``site`` may not take the database ``before`` recorded, if it may not."""
     if before is None or before == site:
         return None
     host, _, folder = before.partition(":")
-    if host == site.partition(":")[0] and exists(folder) and not inside(folder, within):
+    if host == site.partition(":")[0] and exists(folder) and not same_folder(folder, earlier):
         return (
             f"the state database belongs to {whose} {locate(folder)};"
             " give each site a database of its own"
@@ -85,12 +86,15 @@ def _refusal(
     return None
 
 
-def inside(folder: str, site_dir: str | None) -> bool:
-    """Whether ``folder`` is in ``site_dir``: the same site's."""
-    if site_dir is None:
-        return False
-    site = os.path.abspath(site_dir)
-    return os.path.commonpath([os.path.abspath(folder), site]) == site
+def earlier_posts(conn: Connection, site_dir: str) -> str | None:
+    """The posts folder this site had when it last ran (`publish.postsfolder`
+    records it, relative to the site), if one is recorded."""
+    recorded = meta.get(conn, _POSTS_FOLDER)
+    return os.path.join(site_dir, recorded) if recorded is not None else None
+
+
+def same_folder(folder: str, other: str | None) -> bool:
+    return other is not None and os.path.abspath(folder) == os.path.abspath(other)
 
 
 def _as_file(site_dir: str, database: str) -> tuple[str, Callable[[str], str]]:
@@ -130,9 +134,8 @@ def another_sites(conn: Connection, posts_dir: str, site_dir: str, database: str
     one's, to show (`status`).  Reads only."""
     if database is None:
         before, site = meta.get(conn, _KEY), here(posts_dir)
-        refusal = _refusal(
-            before, site, os.path.isdir, str, "the site whose posts are in", site_dir
-        )
+        earlier = earlier_posts(conn, site_dir)
+        refusal = _refusal(before, site, os.path.isdir, str, "the site whose posts are in", earlier)
     else:
         site, locate = _as_file(site_dir, database)
         refusal = _refusal(
