@@ -895,6 +895,33 @@ def test_a_lost_database_keeps_each_days_post_of_a_feed_listing_one_item_under_o
     assert len(after) == 3 and all(after[name] == text for name, text in both.items())
 
 
+@pytest.mark.parametrize(
+    ("change", "files"),
+    [
+        ("re-dated", 1),  # the same story, dated anew by its feed: its post
+        ("retitled", 1),  # its headline corrected: its post
+        ("the same title, another text", 2),  # a daily brief of one title: another day's
+    ],
+)
+def test_a_lost_database_tells_a_site_guids_story_by_its_text(
+    tmp_path: Path, change: str, files: int
+) -> None:
+    """Under a site's address as guid, a post of another date was taken for
+    another story: the same item re-dated got a second file."""
+    text = "<p>央行今日开展1000亿元7天期逆回购操作，中标利率1.8%。当日有200亿元逆回购到期。</p>"
+    monday = Item("每日简报", text, "http://ex.org/", "http://ex.org/b/1", "Mon, 19 Sep 2022 08:00:00 GMT")  # fmt: skip
+    write_config(tmp_path, FEEDS, dedupe=False)
+    publish(tmp_path, [monday])
+    _lose_database(tmp_path)
+    later = replace(monday, pub_date="Tue, 20 Sep 2022 09:30:00 GMT")
+    if change == "retitled":
+        later = replace(later, title="每日简报（更正）")
+    elif change == "the same title, another text":
+        later = replace(later, html="<p>沪指今日收涨0.8%，创业板指涨1.2%，两市成交额9000亿元。</p>")
+    publish(tmp_path, [later])
+    assert len(posts(tmp_path)) == files
+
+
 # One story that two feeds carry (the lost-database test below).
 STORY = Item(
     title="央行今日开展1000亿元逆回购操作",

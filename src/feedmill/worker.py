@@ -46,6 +46,7 @@ from feedmill.publish.render import (
     FeedStyle,
     PostInput,
     article_in_post,
+    body_in_post,
     composed,
     cut_title,
     date_of_post,
@@ -629,22 +630,59 @@ def _keyed_as_posted(
 
 
 def _another_story_posted(entry: Entry, job: FeedJob, name: str) -> bool:
-    """Whether the post ``name`` shows another story than ``entry``: another
-    date or, ``entry`` undated, another title (`store.entries._same_item`;
-    a post does not show its link).  Unknown (a template of the site's own,
-    an untitled item) is no."""
-    head = _post_text(job, name, _FRONT_MATTER_BYTES)
-    if head is None:
+    """Whether the post ``name`` shows another story than ``entry``: dated
+    otherwise (or ``entry`` undated), and neither its text under its title
+    nor the same text under another (`_ALIKE_TEXT`, `_SAME_TEXT`) — or,
+    where the text cannot be told (a template of the site's own, a
+    `fulltext` feed's article against the feed's teaser), titled otherwise.
+    A post does not show its link (`store.entries._same_item` goes by it):
+    a feed re-dates an item, or corrects its headline, and a site's daily
+    brief keeps its title.  Unknown (an untitled item, no date to read) is
+    no."""
+    text = _post_text(job, name)
+    if text is None:
         return False
     if entry.date is not None:
         style, zone = job.style.date_style, job.style.site_timezone
-        posted = date_of_post(head, zone)
-        return posted is not None and format_date(entry.date, style, zone) != format_date(
+        posted = date_of_post(text, zone)
+        if posted is None or format_date(entry.date, style, zone) == format_date(
             posted, style, zone
-        )
-    if not entry.title or not isinstance(job.template, Path) or job.template != DEFAULT_TEMPLATE:
+        ):
+            return False
+    builtin = isinstance(job.template, Path) and job.template == DEFAULT_TEMPLATE
+    same_title = (
+        builtin
+        and bool(entry.title)
+        and titled(text, cut_title(entry.title, job.style.title_max_width))
+    )
+    body = body_in_post(text) if builtin and not job.fulltext else None
+    if body is not None:
+        # Its text alike under its title (re-dated), or the same text under
+        # another (its headline corrected).
+        alike = _alike(visible_text(body), visible_text(entry.content))
+        return not (alike >= _SAME_TEXT or (same_title and alike >= _ALIKE_TEXT))
+    if not entry.title or not builtin:
         return False
-    return not titled(head, cut_title(entry.title, job.style.title_max_width))
+    return not same_title
+
+
+# How alike two texts must be (difflib's ratio over their first 1,000
+# characters) to be one item's, under its title and under another: the
+# sanitizer and the Hexo-safe pass leave a post's text a little other than
+# the feed's, and two flashes of a brief apart by a figure are two.
+_ALIKE_TEXT = 0.8
+_SAME_TEXT = 0.95
+
+
+def _alike(posted: str, item: str) -> float:
+    import difflib
+
+    posted, item = posted[:1000], item[:1000]
+    if posted == item:
+        return 1.0
+    alike = difflib.SequenceMatcher(None, posted, item, autojunk=False)
+    # (quick_ratio bounds ratio from above, in linear time.)
+    return alike.ratio() if alike.quick_ratio() >= _ALIKE_TEXT else 0.0
 
 
 def _dated_as_posted(item: Item, job: FeedJob, on_site: dict[str, str]) -> Item:

@@ -261,8 +261,14 @@ def article_in_post(text: str, title: str) -> str | None:
     leave as it is when it passes through them again — or None for a post
     of another title or shape (a template of the site's own, an edit by
     hand)."""
+    return body_in_post(text) if titled(text, title) else None
+
+
+def body_in_post(text: str) -> str | None:
+    """The article a post of the built-in template holds, whatever its title
+    (see `article_in_post`); None for a post of another shape."""
     end = text.find("\n---\n", 3)
-    if not titled(text, title) or end < 0:
+    if not text.startswith("---\ntitle: ") or end < 0:
         return None
     rest = text[end + 5 :]
     if not rest.startswith("\n<div>\n"):
