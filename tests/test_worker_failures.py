@@ -74,20 +74,23 @@ if os.environ.get("FM_LATE_WORKER") and not in_workers:
             time.sleep(1)
     popen.Popen._launch = late_launch
 if os.environ.get("FM_DENY_POSTS"):
-    # The posts folder takes no writes (chmod 555, chattr +i; root ignores
-    # a mode), the database does.
-    replace, mkdir = os.replace, os.mkdir
+    # Nothing under the posts folder takes writes (a read-only mount, chmod
+    # 555; root ignores a mode), the database does.
+    code = getattr(errno, os.environ["FM_DENY_POSTS"])
+    replace, mkdir, open_ = os.replace, os.mkdir, os.open
     def in_posts(path):
-        return os.path.basename(os.path.dirname(os.path.abspath(path))) == "_posts"
+        return "/_posts/" in os.path.abspath(path) + "/"
+    def refuse(path):
+        raise OSError(code, os.strerror(code), path)
     def denied(source, target, *args, **kwargs):
-        if in_posts(target):
-            raise PermissionError(errno.EACCES, "Permission denied", target)
-        return replace(source, target, *args, **kwargs)
+        return refuse(target) if in_posts(target) else replace(source, target, *args, **kwargs)
     def no_folder(path, *args, **kwargs):
-        if in_posts(path):  # its staging folder
-            raise PermissionError(errno.EACCES, "Permission denied", path)
-        return mkdir(path, *args, **kwargs)
-    os.replace, os.mkdir = denied, no_folder
+        return refuse(path) if in_posts(path) else mkdir(path, *args, **kwargs)
+    def read_only(path, flags, *args, **kwargs):
+        if in_posts(path) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT):
+            refuse(path)
+        return open_(path, flags, *args, **kwargs)
+    os.replace, os.mkdir, os.open = denied, no_folder, read_only
 if not in_workers:
     import faulthandler
     faulthandler.register(signal.SIGUSR1, all_threads=True)  # where a hung run waits
@@ -221,9 +224,16 @@ def test_a_site_that_takes_no_writes_fails_the_pass_and_backs_no_feed_off(
     assert not any("parser crashed" in (row["last_error"] or "") for row in status(tmp_path))
 
 
-@pytest.mark.parametrize("workers", ["1", "2"])
+@pytest.mark.parametrize(
+    ("workers", "code", "said", "lock"),
+    [
+        ("1", "EROFS", "Read-only file system", False),
+        ("2", "EROFS", "Read-only file system", True),
+        ("2", "EACCES", "Permission denied", False),
+    ],
+)
 def test_a_posts_folder_that_takes_no_writes_loses_no_feeds_items(
-    tmp_path: Path, workers: str
+    tmp_path: Path, workers: str, code: str, said: str, lock: bool
 ) -> None:
     """The posts folder refusing writes (chmod 555, a full disk holding the
     site but not the database): the first feed to find it so failed the pass
@@ -232,9 +242,12 @@ def test_a_posts_folder_that_takes_no_writes_loses_no_feeds_items(
     refused.  Every feed's items are stored, their posts written once it
     takes writes."""
     many_feeds(tmp_path, 12)
-    result = run(tmp_path, "", "none", ("run", "--workers", workers), FM_DENY_POSTS="1")
+    (tmp_path / "source" / "_posts").mkdir(parents=True)
+    if lock:  # a site's lock file is there from its earlier runs
+        (tmp_path / "source" / "_posts" / ".feedmill.lock").write_text("")
+    result = run(tmp_path, "", "none", ("run", "--workers", workers), FM_DENY_POSTS=code)
     assert result.returncode == 1, result.stderr
-    assert "Permission denied" in result.stderr and "Traceback" not in result.stderr
+    assert said in result.stderr and "Traceback" not in result.stderr
     with sqlite3.connect(tmp_path / ".feedmill" / "state.db") as db:
         (stored,) = db.execute("SELECT count(*) FROM entries").fetchone()
     assert stored == 12 * 5

@@ -14,7 +14,7 @@ import fcntl
 import os
 from pathlib import Path
 
-from feedmill.publish.writer import make_in_site, naming
+from feedmill.publish.writer import make_in_site, naming, takes_no_writes
 
 LOCK_NAME = ".feedmill.lock"  # hidden: Hexo skips it
 
@@ -76,16 +76,37 @@ class SiteLock:
             raise
 
     def _lock_file(self) -> int:
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        # A posts folder that takes no writes (a full disk, a read-only
+        # mount): the lock is held all the same — by the file opened to read
+        # (flock needs no write), or by the folder's alone — and the pass
+        # stores the feeds before it fails on the posts.
+        writable = True
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            if not takes_no_writes(exc):
+                raise
+            writable = False
+            try:
+                fd = os.open(self.path, os.O_RDONLY)
+            except FileNotFoundError:
+                # (A descriptor of the folder, whose lock `_take` holds.)
+                return os.open(self.path.parent, os.O_RDONLY | os.O_DIRECTORY)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(fd)
             raise self._busy() from None
+        if not writable:
+            return fd
         try:
             with naming(str(self.path)):  # a full disk: which one
                 os.ftruncate(fd, 0)
                 os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+        except OSError as exc:
+            if not takes_no_writes(exc):  # (no pid said: the lock holds all the same)
+                os.close(fd)
+                raise
         except BaseException:
             os.close(fd)
             raise
