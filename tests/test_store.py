@@ -833,3 +833,11 @@ def test_a_role_granted_reads_only_searches_what_is_indexed(
     assert found.code == 0, found.stderr
     assert [row["title"] for row in json.loads(found.stdout)] == ["央行降准"]
     assert "1 item not indexed yet, not searched" in found.stderr
+    # An index an older feedmill built: it must be built again, which this
+    # role may not do — said so ("permission denied" came as another error).
+    with owner.connect() as conn:
+        conn.execute(text("UPDATE meta SET value = '1+old' WHERE name = 'search_index'"))
+    owner.dispose()
+    older = cli("search", "央行", "-c", str(config))
+    assert older.code == 1
+    assert "the search index is an older feedmill's and must be built again" in older.stderr

@@ -1412,7 +1412,7 @@ def search(
     QUERY: words to find, e.g. 央行 降准; a quoted phrase; -word excludes
     (-gold 逆回购 -c site/feedmill.yml: options are written whole, -c FILE).
     """
-    from sqlalchemy.exc import OperationalError, SQLAlchemyError
+    from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
     from feedmill.search.tokens import MAX_TOKEN, query_tokens
     from feedmill.store import search as search_store
@@ -1494,8 +1494,11 @@ def search(
                 with engine.begin() as conn:
                     if not search_store.is_current(conn):
                         search_store.start_over(conn)
-            except OperationalError as exc:
-                if _waited_for_a_lock(exc):  # another feedmill holds the write lock
+            except DBAPIError as exc:
+                # (PostgreSQL says "permission denied" as a ProgrammingError.)
+                if not isinstance(exc, OperationalError) and not may_not_write(exc):
+                    raise
+                if isinstance(exc, OperationalError) and _waited_for_a_lock(exc):
                     err.print(
                         "[yellow]busy[/yellow] cannot build the search index now:"
                         f" {_first_line(exc.orig)}"
