@@ -457,7 +457,7 @@ def test_durations_as_written(written: str | int, seconds: float) -> None:
 @pytest.mark.parametrize(
     ("written", "seconds"),
     [
-        ("0600", 600),  # YAML 1.1 read it as octal: 384 s
+        ("0600", 600),  # YAML 1.1 read it as octal: 384 s (now text, seconds all the same)
         ("0900", 900),
         ("1_800", 1800),
         ("1:30", None),  # YAML 1.1 read it in base 60: 90 s — no duration
@@ -475,6 +475,20 @@ def test_durations_in_the_config_are_read_as_they_look(
     else:
         loaded = load_config(config)
         assert loaded.feed_interval(loaded.feeds[0]) == timedelta(seconds=seconds)
+
+
+def test_numbers_with_a_leading_zero_are_text_where_text_is_meant(tmp_path: Path) -> None:
+    """A stock code among a rule's keywords, a group named 089: read as
+    numbers (YAML 1.2's way), they were refused as "expected a string"."""
+    config = tmp_path / "feedmill.yml"
+    config.write_text(
+        "rules: {block: [{keywords: [002594, 000858, 比亚迪]}]}\n"
+        "feeds:\n  - {url: a.xml, group: 089, source: 0o17}\n",
+        encoding="utf-8",
+    )
+    loaded = load_config(config)
+    assert loaded.rules.block[0].keywords == ("002594", "000858", "比亚迪")
+    assert (loaded.feeds[0].group, loaded.feeds[0].source) == ("089", "0o17")
 
 
 @pytest.mark.parametrize("written", ["15 minutes", "m15", "1x", "0", "0s", "-5m", ""])

@@ -451,7 +451,7 @@ class RuleSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         for name in RULE_FIELDS:
             pattern = getattr(self, name)
             if pattern is not None:
-                if not pattern.strip():
+                if not pattern:
                     # Found in every text: every item blocked, for good (tombstones).
                     raise _Invalid(name, "an empty pattern matches every item")
                 if len(pattern) > MAX_RULE_PATTERN:
@@ -470,7 +470,7 @@ class RuleSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         for name in self.in_:
             if name not in RULE_FIELDS:
                 raise _Invalid("in", f"{name!r} is not one of {', '.join(RULE_FIELDS)}")
-        if any(not word.strip() for word in self.keywords):
+        if any(not word for word in self.keywords):
             raise _Invalid("keywords", "an empty keyword matches every item")
         if self.keywords and not self.in_:
             raise _Invalid("in", f"names no field: one or more of {', '.join(RULE_FIELDS)}")

@@ -87,10 +87,10 @@ def _sequence(loader: Any, node: yaml.SequenceNode) -> LineList:
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _sequence)
 
-# Numbers as YAML 1.2 (and js-yaml, which reads Hexo's _config.yml) read them,
-# as they look: YAML 1.1 read `interval: 0600` as octal (384 s) and
-# `interval: 1:30` as base 60 (90 s).  `0o600` is octal, `1:30` a string
-# (no duration).  Booleans stay YAML 1.1's: `dedupe: off`.
+# Numbers as they look: YAML 1.1 read `interval: 0600` as octal (384 s) and
+# `interval: 1:30` as base 60 (90 s).  A number with a leading zero is text
+# (a stock code, 002594, is a keyword; `0600` seconds a duration all the
+# same), `1:30` too (no duration).  Booleans stay YAML 1.1's: `dedupe: off`.
 _INT = "tag:yaml.org,2002:int"
 _FLOAT = "tag:yaml.org,2002:float"
 _Loader.yaml_implicit_resolvers = {
@@ -100,7 +100,7 @@ _Loader.yaml_implicit_resolvers = {
 }
 _Loader.add_implicit_resolver(
     _INT,
-    re.compile(r"^[-+]?(?:0b[01_]+|0o[0-7_]+|0x[0-9a-fA-F_]+|[0-9][0-9_]*)$"),
+    re.compile(r"^[-+]?(?:0b[01_]+|0x[0-9a-fA-F_]+|0|[1-9][0-9_]*)$"),
     list("-+0123456789"),
 )
 _Loader.add_implicit_resolver(
@@ -117,7 +117,7 @@ def _int(loader: Any, node: yaml.ScalarNode) -> int:
     text = str(loader.construct_scalar(node)).replace("_", "")
     sign = -1 if text.startswith("-") else 1
     digits = text.lstrip("-+")
-    base = {"0b": 2, "0o": 8, "0x": 16}.get(digits[:2], 10)
+    base = {"0b": 2, "0x": 16}.get(digits[:2], 10)
     return sign * int(digits[2:] if base != 10 else digits, base)
 
 
