@@ -674,10 +674,33 @@ def test_a_daemon_follows_a_source_dir_edited_under_it(
         out, err = stop_cleanly(daemon)
     assert list((tmp_path / "source" / "_posts").glob("*.md")) == []
     assert "_config.yml changed" in out.replace("\n", "")
+    assert "SiteBusy" not in err and "not reloaded" not in err
     assert "3 posts moved there from source/_posts" in err.replace("\n", " ")
     with sqlite3.connect(tmp_path / ".feedmill" / "state.db") as db:
         states = [state for (state,) in db.execute("SELECT state FROM posts")]
     assert states == ["written"] * 4
+
+
+def test_a_run_reading_a_source_dir_edited_under_a_daemon_is_kept_out(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """A run started after the edit locked the new posts folder, not the
+    daemon's, and published beside it; the daemon then moved the posts back
+    to the folder Hexo no longer reads."""
+    (tmp_path / "_config.yml").write_text("title: news\n", encoding="utf-8")
+    url = feed_server.add("/feed", body=many(3))
+    write_config(tmp_path, [{"url": url, "group": "g", "source": "s"}], interval="1h")
+    with ended(feedmill("run", "--every", "1h", cwd=tmp_path)) as daemon:
+        wait_for(lambda: len(posts(tmp_path)) == 3)
+        (tmp_path / "_config.yml").write_text("title: news\nsource_dir: src\n", encoding="utf-8")
+        other = subprocess.run(
+            [sys.executable, "-m", "feedmill", "run"], cwd=tmp_path, capture_output=True, text=True
+        )
+        moved = tmp_path / "src" / "_posts"
+        wait_for(lambda: len(list(moved.glob("*.md"))) == 3)
+        stop_cleanly(daemon)
+    assert other.returncode == 75, other.stderr
+    assert "another feedmill" in other.stderr
 
 
 def test_a_config_refused_for_a_missing_file_is_taken_up_when_it_appears(

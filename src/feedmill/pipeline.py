@@ -428,8 +428,7 @@ class Mill:
         ]
         lock = self.site_lock
         if config.posts_dir != self.posts_folder:
-            lock = SiteLock(config.posts_dir, config.site_dir)
-            lock.acquire()
+            lock = self.site_lock.moved(config.posts_dir, config.site_dir)
         self._teardown()
         if lock is not self.site_lock:
             self.site_lock.release()

@@ -1,5 +1,7 @@
-"""One feedmill at a time per site: a lock on the posts folder, and on a file
-in it that names the holder's pid.
+"""One feedmill at a time per site: a lock on the site's folder, on its posts
+folder, and on a file in it that names the holder's pid.  (The site's own:
+a run that reads a `source_dir` edited since another began locks another
+posts folder.)
 
 Two passes over one site — a daemon, and ``feedmill run --feed URL`` typed
 meanwhile — would each clear the other's staged files and write the same
@@ -32,10 +34,41 @@ class SiteLock:
         # (`git clean -X`: the file is in .gitignore) let a second run lock a
         # new one and write beside the first.
         self._dir_fd: int | None = None
+        self._site_fd: int | None = None  # the site folder's (none without a site)
 
     def acquire(self) -> None:
         """Take the lock at once, or raise SiteBusy saying who holds it."""
-        self._dir_fd, self._fd = self._take()
+        site_fd = self._site_fd if self._site_fd is not None else self._lock_site()
+        try:
+            self._dir_fd, self._fd = self._take()
+        except BaseException:
+            if site_fd is not self._site_fd and site_fd is not None:
+                _close(site_fd)
+            raise
+        self._site_fd = site_fd
+
+    def moved(self, posts_dir: Path, site: Path) -> SiteLock:
+        """The lock of another posts folder (the site's `source_dir` edited):
+        the site folder's lock passes to it, if it is the same site."""
+        lock = SiteLock(posts_dir, site)
+        same = self.site is not None and os.path.abspath(self.site) == os.path.abspath(site)
+        if same:
+            lock._site_fd = self._site_fd
+        lock.acquire()  # (failing, the site's lock stays with this one)
+        if same:
+            self._site_fd = None
+        return lock
+
+    def _lock_site(self) -> int | None:
+        if self.site is None:
+            return None
+        fd = os.open(self.site, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise self._busy(self.site) from None
+        return fd
 
     def ensure(self) -> None:
         """Hold the lock on the folder and file that are there now (before
@@ -112,14 +145,14 @@ class SiteLock:
             raise
         return fd
 
-    def _busy(self) -> SiteBusy:
+    def _busy(self, where: Path | None = None) -> SiteBusy:
         try:
             with open(self.path, "rb") as lock:
                 holder = lock.read(32).decode("ascii", "replace").strip() or "?"
         except OSError:
             holder = "?"
         return SiteBusy(
-            f"another feedmill (pid {holder}) is publishing to {self.path.parent}; "
+            f"another feedmill (pid {holder}) is publishing to {where or self.path.parent}; "
             "this one did nothing"
         )
 
@@ -134,6 +167,9 @@ class SiteLock:
         if self._dir_fd is not None:
             _close(self._dir_fd)
             self._dir_fd = None
+        if self._site_fd is not None:
+            _close(self._site_fd)
+            self._site_fd = None
 
 
 def _same(path: Path, fd: int) -> bool:
