@@ -259,6 +259,34 @@ def test_a_posts_folder_that_takes_no_writes_loses_no_feeds_items(
     assert len(posts(tmp_path)) == 12 * 5
 
 
+def test_a_lost_database_and_a_posts_folder_that_took_no_writes_keep_the_archive(
+    tmp_path: Path,
+) -> None:
+    """The database lost, the posts folder read-only for a pass: the archived
+    posts a worker could not rewrite in the archive were written into
+    source/_posts by the next pass ("5 new … 3 archived"), archived again."""
+    items = [Item(f"第{i}条", f"<p>第{i}条的正文。</p>", str(i), None,
+                  f"Tue, {10 + i} Sep 2022 08:00:00 GMT") for i in range(5)]  # fmt: skip
+    (tmp_path / "f.xml").write_bytes(rss("源", items))
+    feeds = [{"url": "f.xml", "group": "g", "source": "源"}]
+    write_config(tmp_path, feeds, dedupe=False, retention={"max_posts": 2})
+    assert run(tmp_path, "", "none").returncode == 0
+    archive = tmp_path / "source" / "_archive"
+    before = {p.name: p.read_bytes() for p in archive.glob("*.md")}
+    assert len(before) == 3 and len(posts(tmp_path)) == 2
+    for path in (tmp_path / ".feedmill").glob("state.db*"):
+        path.unlink()
+    # (Nothing to write in source/_posts: its two posts are there as they were.)
+    refused = run(tmp_path, "", "none", ("run", "--workers", "1"), FM_DENY_POSTS="EROFS")
+    assert "Traceback" not in refused.stderr
+    after = run(tmp_path, "", "none", ("run", "--workers", "1"))
+    assert after.returncode == 0, after.stderr
+    said = refused.stdout + after.stdout
+    assert "posts: 2 new" in said and "archived" not in said, said
+    assert {p.name: p.read_bytes() for p in archive.glob("*.md")} == before
+    assert len(posts(tmp_path)) == 2
+
+
 def test_workers_that_die_while_posts_are_rendered_leave_the_rendering_to_the_main_process(
     tmp_path: Path,
 ) -> None:

@@ -1421,13 +1421,29 @@ class Mill:
             ready = [p for p in batch if p.feed_url in self.styles]
             taken_down: list[int] = []
             archived: list[int] = []
+            # New to the database, its post in the archive: the database was
+            # lost, and a worker could not rewrite it there (the site took no
+            # writes then) — rewritten there, as the worker does.
+            found_archived: set[int] = set()
             if written is None:
                 where = {p.entry_id: self._whereabouts(p.file_name) for p in ready if not p.is_new}
                 taken_down = sorted(i for i, w in where.items() if w == "gone")
                 archived = sorted(i for i, w in where.items() if w == "archive")
                 ready = [p for p in ready if where.get(p.entry_id, "posts") == "posts"]
+                found_archived = {
+                    p.entry_id
+                    for p in ready
+                    if p.is_new
+                    and not os.path.exists(os.path.join(self.posts_dir, p.file_name))
+                    and os.path.exists(os.path.join(self.archive_dir, p.file_name))
+                }
             texts = self._compose(ready, use_pool)
             for post, text in zip(ready, texts, strict=True):
+                if post.entry_id in found_archived:
+                    write_if_changed(
+                        os.path.join(self.archive_dir, post.file_name), text.encode("utf-8")
+                    )
+                    continue
                 path = os.path.join(self.posts_dir, post.file_name)
                 changed = write_if_changed(path, text.encode("utf-8"))
                 if written is not None:
@@ -1458,7 +1474,7 @@ class Mill:
             with self.engine.begin() as conn:
                 mark_written(conn, [post.entry_id for post in ready], datetime.now(UTC))
                 mark_removed(conn, taken_down)
-                set_state(conn, archived, "archived")
+                set_state(conn, [*archived, *found_archived], "archived")
             if progress:
                 progress("publish", len(batch), None)
 
