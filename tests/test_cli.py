@@ -894,6 +894,10 @@ def test_the_posts_follow_a_source_dir_changed(
     mine = site / "source" / "_posts" / "hello-world.md"  # a post of the site's own stays
     mine.write_text("---\ntitle: Hello\n---\n")
     (site / "_config.yml").write_text("title: Mine\nsource_dir: src\n")
+    # Before the next run moves them, `status` counts the posts where they are.
+    (site / "src" / "_posts").mkdir(parents=True)
+    [row] = json.loads(cli("status", "-c", config, "--json").stdout)
+    assert row["posts"] == 3
     edited = [
         Item(title="新闻0（更新）", guid="0"),
         *(Item(title=f"新闻{i}", guid=str(i)) for i in (1, 2, 3)),

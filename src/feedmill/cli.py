@@ -1657,6 +1657,7 @@ def status_rows(config: Config) -> list[dict[str, Any]]:
         held: dict[int, tuple[int, int]] = {}
     else:
         from feedmill.publish.archive import folders
+        from feedmill.store import site as site_store
 
         engine, note = open_to_read(config.database_url)
         if note is not None:
@@ -1665,8 +1666,11 @@ def status_rows(config: Config) -> list[dict[str, Any]]:
             with reading(engine) as conn:  # never waits for a pass that is writing
                 # As `run` refuses it: another site's feeds are not this one's.
                 _refuse_another_site(conn, config, engine)
+                earlier = site_store.earlier_posts(conn, str(config.site_dir))
             # The posts as they are on the site: one deleted by hand is gone.
-            files = _names_in([config.posts_dir])
+            # (In the folder of the last run too: `source_dir` edited since,
+            # the next run moves them.)
+            files = _names_in([config.posts_dir, *([Path(earlier)] if earlier else [])])
             archive = _names_in(folders(engine, config.posts_dir, config.archive_dir))
             with reading(engine) as conn:
                 states = feed_store.view(conn, urls, config.url_key, config.moves)
