@@ -1061,6 +1061,33 @@ def test_a_posts_folder_made_again_is_locked_again_before_the_next_pass(tmp_path
         daemon.release()
 
 
+def test_the_sites_own_lock_outlives_its_posts_folder_made_again(tmp_path: Path) -> None:
+    """A daemon whose posts folder was made again took the new one and let go
+    of the site folder's lock: a run reading an edited `source_dir` then
+    locked another posts folder and moved the posts from under it."""
+    import shutil
+
+    from feedmill.publish.sitelock import SiteBusy
+
+    posts_dir = tmp_path / "source" / "_posts"
+    daemon = SiteLock(posts_dir, tmp_path)
+    daemon.acquire()
+    try:
+        shutil.rmtree(posts_dir)
+        daemon.ensure()
+        with pytest.raises(SiteBusy) as busy:
+            SiteLock(tmp_path / "src" / "_posts", tmp_path).acquire()
+        # (Its pid is in the other posts folder's lock file: not "pid ?".)
+        assert str(busy.value).startswith(f"another feedmill is publishing to {tmp_path};")
+    finally:
+        daemon.release()
+    # A site that is its own posts folder (`source_dir: ..`) is not refused by itself.
+    (tmp_path / "_posts").mkdir()
+    alone = SiteLock(tmp_path / "_posts", tmp_path / "_posts")
+    alone.acquire()
+    alone.release()
+
+
 def test_a_lock_file_deleted_under_a_run_keeps_the_site_locked(tmp_path: Path) -> None:
     """`git clean -fdX` in the site (the lock file is in its .gitignore) under
     a daemon: a second feedmill locked a new file and wrote beside it."""
@@ -1071,7 +1098,7 @@ def test_a_lock_file_deleted_under_a_run_keeps_the_site_locked(tmp_path: Path) -
     daemon.acquire()
     try:
         (posts_dir / LOCK_NAME).unlink()
-        with pytest.raises(SiteBusy, match=r"another feedmill \(pid \?\) is publishing"):
+        with pytest.raises(SiteBusy, match=r"another feedmill is publishing"):
             SiteLock(posts_dir).acquire()
         daemon.ensure()  # the next pass: the file made again, with the pid
         assert (posts_dir / LOCK_NAME).read_text() == f"{os.getpid()}\n"

@@ -252,6 +252,9 @@ def test_global_and_feed_rules_both_apply() -> None:
         ({"block": [{"title": ""}]}, "title: an empty pattern matches every item"),
         ({"block": [{"keywords": ["广告", ""]}]}, "keywords: an empty keyword matches every item"),
         ({"block": [{"keywords": ["广告"], "in": []}]}, "in: names no field"),
+        # Characters that show nothing are nothing to rules: empty all the same.
+        ({"block": [{"keywords": ["\u200b"]}]}, "keywords: an empty keyword matches every item"),
+        ({"block": [{"title": "\u00ad"}]}, "title: an empty pattern matches every item"),
         ({"max_age": "soon"}, "not a duration"),
         ({"drop": []}, "drop"),
     ],

@@ -489,6 +489,13 @@ def test_numbers_with_a_leading_zero_are_text_where_text_is_meant(tmp_path: Path
     loaded = load_config(config)
     assert loaded.rules.block[0].keywords == ("002594", "000858", "比亚迪")
     assert (loaded.feeds[0].group, loaded.feeds[0].source) == ("089", "0o17")
+    # Where a whole number is meant, the error says why it is text.
+    config.write_text(
+        "retention: {days: 07}\nfeeds:\n  - {url: a.xml, group: g, source: s}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError, match="07: a leading zero makes a number text; write 7"):
+        load_config(config)
 
 
 @pytest.mark.parametrize("written", ["15 minutes", "m15", "1x", "0", "0s", "-5m", ""])

@@ -431,6 +431,14 @@ def archive_problem(archive: str, site: Path) -> str | None:
 MAX_RULE_PATTERN = 20_000
 
 
+def _as_read(text: str) -> str:
+    """A rule's pattern or keyword as rules read it: characters that show
+    nothing (a zero-width space, a soft hyphen) are nothing."""
+    from feedmill.filter.rules import as_read  # (it imports this module)
+
+    return as_read(text)
+
+
 class RuleSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """One block or keep rule: every condition given must match."""
 
@@ -451,7 +459,7 @@ class RuleSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         for name in RULE_FIELDS:
             pattern = getattr(self, name)
             if pattern is not None:
-                if not pattern:
+                if not _as_read(pattern):
                     # Found in every text: every item blocked, for good (tombstones).
                     raise _Invalid(name, "an empty pattern matches every item")
                 if len(pattern) > MAX_RULE_PATTERN:
@@ -470,7 +478,7 @@ class RuleSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         for name in self.in_:
             if name not in RULE_FIELDS:
                 raise _Invalid("in", f"{name!r} is not one of {', '.join(RULE_FIELDS)}")
-        if any(not word for word in self.keywords):
+        if any(not _as_read(word) for word in self.keywords):
             raise _Invalid("keywords", "an empty keyword matches every item")
         if self.keywords and not self.in_:
             raise _Invalid("in", f"names no field: one or more of {', '.join(RULE_FIELDS)}")
@@ -1043,9 +1051,28 @@ def _describe(message: str, data: Any, path: Path) -> str:
     text = text.replace("Expected ", "expected ")
     if text.startswith("expected a string, got ") and not text.endswith(("a list", "a mapping")):
         text += " (put it in quotes)"  # "group: 2024", "source: yes"
+    written = _value_at(data, loc)
+    if (
+        text.startswith("expected an integer, got a string")
+        and isinstance(written, str)
+        and re.fullmatch(r"[-+]?0[0-9]+", written)
+    ):
+        # (yamlload: a number with a leading zero is text, not octal.)
+        text += f" ({written}: a leading zero makes a number text; write {int(written)})"
     if last in _SIZES:
         text = text.replace("a text such as 15m", "a text such as 15MiB")
     return f"{path}:{_line(data, tuple(loc))}: {_name(tuple(loc), data)}: {text}"
+
+
+def _value_at(data: Any, loc: list[Any]) -> Any:
+    """The value at ``loc`` in the loaded document, if there is one."""
+    node = data
+    for step in loc:
+        try:
+            node = node[step]
+        except (IndexError, KeyError, TypeError):
+            return None
+    return node
 
 
 def _first_key_not_text(data: Any, loc: list[Any]) -> Any:

@@ -105,6 +105,12 @@ _INVISIBLE = dict.fromkeys(
 _AS_READ = {**_HALF_WIDTH, **_INVISIBLE}
 
 
+def as_read(text: str) -> str:
+    """``text`` as rules read it: full-width letters and digits as ASCII,
+    characters that show nothing as nothing."""
+    return text.translate(_AS_READ)
+
+
 def compile_pattern(pattern: str, *, multiline: bool = False) -> regex.Pattern[str]:
     """A rule's pattern as it runs: case-blind, full-width letters and digits
     as ASCII; with ``multiline``, ``^``/``$`` at each line (one category a

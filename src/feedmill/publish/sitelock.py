@@ -60,8 +60,8 @@ class SiteLock:
         return lock
 
     def _lock_site(self) -> int | None:
-        if self.site is None:
-            return None
+        if self.site is None or os.path.abspath(self.site) == os.path.abspath(self.path.parent):
+            return None  # (a site that is its own posts folder: that folder's lock)
         fd = os.open(self.site, os.O_RDONLY | os.O_DIRECTORY)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -82,9 +82,18 @@ class SiteLock:
         """
         if self._fd is None or self._dir_fd is None:
             return
+        if (
+            self.site is not None
+            and self._site_fd is not None
+            and os.path.isdir(self.site)  # (gone: said as the posts folder is taken)
+            and not _same(self.site, self._site_fd)
+        ):
+            site_fd = self._lock_site()  # (the site folder replaced)
+            _close(self._site_fd)
+            self._site_fd = site_fd
         if not _same(self.path.parent, self._dir_fd):
             dir_fd, fd = self._take()
-            self.release()
+            self._release_posts()  # (the site's lock is kept)
             self._dir_fd, self._fd = dir_fd, fd
         elif not _same(self.path, self._fd):
             fd = self._lock_file()
@@ -146,17 +155,23 @@ class SiteLock:
         return fd
 
     def _busy(self, where: Path | None = None) -> SiteBusy:
+        # (Its pid is in its posts folder's lock file: this one's, unless it
+        # read another `source_dir`.)
         try:
             with open(self.path, "rb") as lock:
-                holder = lock.read(32).decode("ascii", "replace").strip() or "?"
+                holder = lock.read(32).decode("ascii", "replace").strip()
         except OSError:
-            holder = "?"
-        return SiteBusy(
-            f"another feedmill (pid {holder}) is publishing to {where or self.path.parent}; "
-            "this one did nothing"
-        )
+            holder = ""
+        who = f"another feedmill (pid {holder})" if holder else "another feedmill"
+        return SiteBusy(f"{who} is publishing to {where or self.path.parent}; this one did nothing")
 
     def release(self) -> None:
+        self._release_posts()
+        if self._site_fd is not None:
+            _close(self._site_fd)
+            self._site_fd = None
+
+    def _release_posts(self) -> None:
         if self._fd is not None:
             with contextlib.suppress(OSError):
                 # Empty between runs: a site kept in git sees the same bytes
@@ -167,9 +182,6 @@ class SiteLock:
         if self._dir_fd is not None:
             _close(self._dir_fd)
             self._dir_fd = None
-        if self._site_fd is not None:
-            _close(self._site_fd)
-            self._site_fd = None
 
 
 def _same(path: Path, fd: int) -> bool:
