@@ -1088,6 +1088,41 @@ def test_the_sites_own_lock_outlives_its_posts_folder_made_again(tmp_path: Path)
     alone.release()
 
 
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ("source/_posts", "src/_posts"),
+        (".", "source/_posts"),  # a site that is its own posts folder (`source_dir: ..`)
+        ("source/_posts", "."),
+    ],
+)
+def test_a_daemons_lock_passes_to_another_posts_folder_of_its_site_and_back(
+    tmp_path: Path, before: str, after: str
+) -> None:
+    """`source_dir` edited under a daemon: its lock moves to the new posts
+    folder (it refused itself where the site is its own posts folder), and
+    an edit that cannot be applied gives the old one back whole."""
+    from feedmill.publish.sitelock import SiteBusy
+
+    old, new = tmp_path / before, tmp_path / after
+    daemon = SiteLock(old, tmp_path)
+    daemon.acquire()
+    moved = daemon.moved(new, tmp_path)
+    for other in (old, new):
+        with pytest.raises(SiteBusy):
+            SiteLock(other, tmp_path).acquire()
+    daemon.restore(moved)  # the edit not applied: as it was
+    for other in (old, new):
+        with pytest.raises(SiteBusy):
+            SiteLock(other, tmp_path).acquire()
+    again = daemon.moved(new, tmp_path)
+    daemon.release()
+    again.release()
+    free = SiteLock(old, tmp_path)
+    free.acquire()
+    free.release()
+
+
 def test_a_lock_file_deleted_under_a_run_keeps_the_site_locked(tmp_path: Path) -> None:
     """`git clean -fdX` in the site (the lock file is in its .gitignore) under
     a daemon: a second feedmill locked a new file and wrote beside it."""

@@ -426,15 +426,22 @@ class Mill:
             for url, settings in fetch_settings(config).items()
             if url in before and settings != before[url]
         ]
+        # Compared with the folder the lock holds: a refused edit left this
+        # mill's own `posts_dir` behind it once (the lock taken, the rest not).
         lock = self.site_lock
-        if config.posts_dir != self.posts_folder:
+        if config.posts_dir != lock.path.parent:
             lock = self.site_lock.moved(config.posts_dir, config.site_dir)
-        self._teardown()
+        try:
+            self._teardown()
+            self.config = config
+            self._prepare(config)
+        except BaseException:
+            if lock is not self.site_lock:
+                self.site_lock.restore(lock)  # (the caller goes back to the config it had)
+            raise
         if lock is not self.site_lock:
             self.site_lock.release()
             self.site_lock = lock
-        self.config = config
-        self._prepare(config)
         if config.database_url == before_database:
             if edited:
                 with self.engine.begin() as conn:

@@ -35,6 +35,7 @@ class SiteLock:
         # new one and write beside the first.
         self._dir_fd: int | None = None
         self._site_fd: int | None = None  # the site folder's (none without a site)
+        self._shared = False  # given by `moved` a site's lock that another held
 
     def acquire(self) -> None:
         """Take the lock at once, or raise SiteBusy saying who holds it."""
@@ -48,16 +49,44 @@ class SiteLock:
         self._site_fd = site_fd
 
     def moved(self, posts_dir: Path, site: Path) -> SiteLock:
-        """The lock of another posts folder (the site's `source_dir` edited):
-        the site folder's lock passes to it, if it is the same site."""
+        """The lock of another posts folder (the site's `source_dir` edited,
+        or `site:`): this one is left holding nothing of a site they share —
+        its lock kept any other feedmill out while the posts folder changed
+        hands — and all of another's (`release` it, or `restore` on failure)."""
         lock = SiteLock(posts_dir, site)
-        same = self.site is not None and os.path.abspath(self.site) == os.path.abspath(site)
-        if same:
-            lock._site_fd = self._site_fd
-        lock.acquire()  # (failing, the site's lock stays with this one)
-        if same:
-            self._site_fd = None
+        if self.site is None or os.path.abspath(self.site) != os.path.abspath(site):
+            lock.acquire()
+            return lock
+        lock._shared = True
+        site_fd, self._site_fd = self._site_fd, None
+        self._release_posts()
+        if site_fd is not None and os.path.abspath(site) == os.path.abspath(posts_dir):
+            _close(site_fd)  # (a site that is its own posts folder: that folder's lock)
+            site_fd = None
+        lock._site_fd = site_fd
+        try:
+            lock.acquire()
+        except BaseException:
+            self.restore(lock)
+            raise
         return lock
+
+    def restore(self, lock: SiteLock) -> None:
+        """Undo `moved` (which gave ``lock``): this one holds its site again."""
+        if not lock._shared:
+            lock.release()
+            return
+        site_fd, lock._site_fd = lock._site_fd, None
+        lock.release()
+        if site_fd is not None and os.path.abspath(self.path.parent) != os.path.abspath(
+            self.site or ""
+        ):
+            self._site_fd = site_fd
+        else:
+            if site_fd is not None:
+                _close(site_fd)
+            self._site_fd = self._lock_site()
+        self._dir_fd, self._fd = self._take()
 
     def _lock_site(self) -> int | None:
         if self.site is None or os.path.abspath(self.site) == os.path.abspath(self.path.parent):
