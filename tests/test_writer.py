@@ -60,3 +60,30 @@ def test_a_staging_folder_deleted_under_a_pass_is_made_again(tmp_path: Path) -> 
     folder.rmdir()
     path = stage(str(folder), "a-0", b"post")
     assert Path(path).read_bytes() == b"post"
+
+
+def test_a_post_moved_across_file_systems_is_put_in_place_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Hexo's `source_dir` moved to another file system: a rename cannot move
+    a post there; it is copied beside (in the staging folder a pass empties,
+    so a copy cut short is no post) and renamed into place."""
+    from feedmill.publish.postsfolder import _move
+
+    old, new = tmp_path / "old", tmp_path / "new"
+    old.mkdir()
+    new.mkdir()
+    (old / "a.md").write_text("post", encoding="utf-8")
+    rename = os.replace
+
+    def across(source: object, target: object) -> None:
+        if str(source).startswith(str(old)):
+            raise OSError(errno.EXDEV, "Invalid cross-device link")
+        rename(source, target)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "replace", across)
+    _move(old / "a.md", new / "a.md")
+    assert (new / "a.md").read_text(encoding="utf-8") == "post"
+    assert not (old / "a.md").exists()
+    assert sorted(p.name for p in new.iterdir()) == [".feedmill-tmp", "a.md"]
+    assert not any((new / ".feedmill-tmp").iterdir())

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, select
 
-from feedmill.publish.writer import make_in_site, takes_no_writes
+from feedmill.publish.writer import TEMP_DIR, make_in_site, takes_no_writes
 from feedmill.store import meta
 from feedmill.store.database import reading
 from feedmill.store.posts import on_site
@@ -81,7 +81,10 @@ def _move(source: Path, target: Path) -> None:
     except OSError as exc:
         if exc.errno != errno.EXDEV:
             raise
-        partial = target.with_name(f".{target.name}.moving")
+        # (In the staging folder, which each pass empties: a copy cut short
+        # by a kill is no file of the site.)
+        partial = target.parent / TEMP_DIR / target.name
+        partial.parent.mkdir(exist_ok=True)
         shutil.copy2(source, partial)
         os.replace(partial, target)
         with suppress(FileNotFoundError):
