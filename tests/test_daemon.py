@@ -652,15 +652,20 @@ def test_what_a_daemon_watches_is_the_config_and_the_files_it_names(tmp_path: Pa
         assert _stamps(config) != before, name
 
 
+def _site_of_one_feed(site: Path, feed_server: FeedServer, interval: str) -> None:
+    """A Hexo site whose one feed lists three items, polled every ``interval``."""
+    (site / "_config.yml").write_text("title: news\n", encoding="utf-8")
+    url = feed_server.add("/feed", body=many(3))
+    write_config(site, [{"url": url, "group": "g", "source": "s"}], interval=interval)
+
+
 def test_a_daemon_follows_a_source_dir_edited_under_it(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:
     """Hexo's source_dir edited while a daemon runs: it moved the posts to the
     new folder, then went on writing to the old one and took the posts of
     edited items for deleted by hand.  It is taken up as a config edit is."""
-    (tmp_path / "_config.yml").write_text("title: news\n", encoding="utf-8")
-    url = feed_server.add("/feed", body=many(3))
-    write_config(tmp_path, [{"url": url, "group": "g", "source": "s"}], interval="1s")
+    _site_of_one_feed(tmp_path, feed_server, "1s")
     with ended(feedmill("run", "--every", "1s", cwd=tmp_path)) as daemon:
         wait_for(lambda: len(posts(tmp_path)) == 3)
         (tmp_path / "_config.yml").write_text("title: news\nsource_dir: src\n", encoding="utf-8")
@@ -687,9 +692,7 @@ def test_a_run_reading_a_source_dir_edited_under_a_daemon_is_kept_out(
     """A run started after the edit locked the new posts folder, not the
     daemon's, and published beside it; the daemon then moved the posts back
     to the folder Hexo no longer reads."""
-    (tmp_path / "_config.yml").write_text("title: news\n", encoding="utf-8")
-    url = feed_server.add("/feed", body=many(3))
-    write_config(tmp_path, [{"url": url, "group": "g", "source": "s"}], interval="1h")
+    _site_of_one_feed(tmp_path, feed_server, "1h")
     with ended(feedmill("run", "--every", "1h", cwd=tmp_path)) as daemon:
         wait_for(lambda: len(posts(tmp_path)) == 3)
         (tmp_path / "_config.yml").write_text("title: news\nsource_dir: src\n", encoding="utf-8")

@@ -1076,12 +1076,7 @@ def _value_at(data: Any, loc: list[Any]) -> Any:
 
 
 def _first_key_not_text(data: Any, loc: list[Any]) -> Any:
-    node = data
-    for step in loc:
-        try:
-            node = node[step]
-        except (IndexError, KeyError, TypeError):
-            return None
+    node = _value_at(data, loc)
     return (
         next((k for k in node if not isinstance(k, str)), None) if isinstance(node, dict) else None
     )
