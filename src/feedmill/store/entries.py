@@ -1048,8 +1048,21 @@ def _renamed(
                     free.remove(row)
     unmatched = {digest: entry for digest, entry in new.items() if digest not in renamed}
     claimed = set(renamed.values())
-    renamed.update(_retitled(conn, feed_id, unmatched, positions.keys(), claimed))
+    # Stored entries the document no longer lists, and no new key names yet:
+    # none (a feed's first read, one that only grows) costs one count, not
+    # a lookup by date built for each feed.
+    if unmatched and _size(conn, feed_id) > len(existing) + len(claimed):
+        renamed.update(_retitled(conn, feed_id, unmatched, positions.keys(), claimed))
     return renamed
+
+
+def _size(conn: Connection, feed_id: int) -> int:
+    """How many entries the feed ``feed_id`` has stored."""
+    return int(prepared.run(conn, _feed_size, 0, {"feed": feed_id}).scalar_one())
+
+
+def _feed_size(_: object) -> Select[Any]:
+    return select(func.count()).select_from(entries).where(entries.c.feed_id == bindparam("feed"))
 
 
 # How alike two titles must be (difflib's ratio) for an item without a link
