@@ -1075,9 +1075,12 @@ def test_the_sites_own_lock_outlives_its_posts_folder_made_again(tmp_path: Path)
     try:
         shutil.rmtree(posts_dir)
         daemon.ensure()
+        (tmp_path / "src" / "_posts").mkdir(parents=True)
+        (tmp_path / "src" / "_posts" / ".feedmill.lock").write_text("4242\n")  # a kill -9's
         with pytest.raises(SiteBusy) as busy:
             SiteLock(tmp_path / "src" / "_posts", tmp_path).acquire()
-        # (Its pid is in the other posts folder's lock file: not "pid ?".)
+        # (Its pid is in the other posts folder's lock file: not "pid ?", nor
+        # the pid a run killed with -9 left in this one's.)
         assert str(busy.value).startswith(f"another feedmill is publishing to {tmp_path};")
     finally:
         daemon.release()

@@ -96,7 +96,11 @@ class SiteLock:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(fd)
-            raise self._busy(self.site) from None
+            # (Its pid is in its own posts folder's lock file, which may be
+            # another folder than this one's: none is named.)
+            raise SiteBusy(
+                f"another feedmill is publishing to {self.site}; this one did nothing"
+            ) from None
         return fd
 
     def ensure(self) -> None:
@@ -183,16 +187,14 @@ class SiteLock:
             raise
         return fd
 
-    def _busy(self, where: Path | None = None) -> SiteBusy:
-        # (Its pid is in its posts folder's lock file: this one's, unless it
-        # read another `source_dir`.)
+    def _busy(self) -> SiteBusy:
         try:
             with open(self.path, "rb") as lock:
                 holder = lock.read(32).decode("ascii", "replace").strip()
         except OSError:
             holder = ""
         who = f"another feedmill (pid {holder})" if holder else "another feedmill"
-        return SiteBusy(f"{who} is publishing to {where or self.path.parent}; this one did nothing")
+        return SiteBusy(f"{who} is publishing to {self.path.parent}; this one did nothing")
 
     def release(self) -> None:
         self._release_posts()
