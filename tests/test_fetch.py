@@ -62,13 +62,19 @@ def status(config: Path) -> dict[str, dict]:
     return {row["url"]: row for row in rows}
 
 
+def status_after_a_run(site: Path, feeds: list[dict[str, Any]]) -> dict[str, dict]:
+    """`status` by URL after one run of a config of ``feeds``."""
+    config = write_config(site, feeds)
+    assert cli("run", "-c", str(config)).code == 0
+    return status(config)
+
+
 def error_of_one(tmp_path: Path, feed_server: FeedServer, **route: Any) -> str | None:
     """The error `status` gives after a run of a config of one feed, which
     the server answers with ``route``."""
     url = feed_server.add("/x", **route)
-    config = write_config(tmp_path, [{"url": url, "group": "g", "source": "s"}])
-    assert cli("run", "-c", str(config)).code == 0
-    return status(config)[url]["last_error"]
+    feeds = [{"url": url, "group": "g", "source": "s"}]
+    return status_after_a_run(tmp_path, feeds)[url]["last_error"]
 
 
 # -- conditional GET and unchanged bodies -------------------------------------
@@ -981,9 +987,7 @@ def test_a_feed_whose_tls_fails_says_why_and_the_others_publish(
         {"url": bad, "group": "g", "source": "tls"},
         {"url": good, "group": "g", "source": "ok"},
     ]
-    config = write_config(tmp_path, feeds)
-    assert cli("run", "-c", str(config)).code == 0
-    rows = status(config)
+    rows = status_after_a_run(tmp_path, feeds)
     assert rows[bad]["last_error"] == message
     assert rows[good]["last_error"] is None and len(posts(tmp_path)) == 2
 
@@ -1379,9 +1383,7 @@ def test_a_redirect_may_not_lead_a_feed_to_a_private_address(
         {"url": to_metadata, "group": "g", "source": "b"},
         {"url": same_host, "group": "g", "source": "c"},
     ]
-    config = write_config(tmp_path, feeds)
-    assert cli("run", "-c", str(config)).code == 0
-    rows = status(config)
+    rows = status_after_a_run(tmp_path, feeds)
     hint = "(a redirect from the configured host; `fetch.allow_private: true` lets feeds reach"
     error = rows[to_name]["last_error"]
     assert error.startswith("blocked: localhost resolves to ") and "loopback address" in error
@@ -1477,9 +1479,7 @@ def test_a_redirect_to_another_port_of_a_named_host_is_blocked(
         {"url": named, "group": "g", "source": "a"},
         {"url": jump, "group": "g", "source": "b"},
     ]
-    config = write_config(tmp_path, feeds)
-    assert cli("run", "-c", str(config)).code == 0
-    rows = status(config)
+    rows = status_after_a_run(tmp_path, feeds)
     assert rows[named]["last_error"] is None
     assert rows[jump]["last_error"].startswith("blocked: 127.0.0.1 is a loopback address")
 
@@ -1655,9 +1655,7 @@ def test_a_stray_byte_in_a_servers_headers_fails_only_its_feed(
     feeds = [
         {"url": u, "group": "g", "source": s} for u, s in ((busy, "a"), (odd, "b"), (good, "c"))
     ]
-    config = write_config(tmp_path, feeds)
-    assert cli("run", "-c", str(config)).code == 0
-    rows = status(config)
+    rows = status_after_a_run(tmp_path, feeds)
     assert rows[busy]["last_error"] == "HTTP 503 Service indisponible, réessayez"
     assert rows[odd]["last_error"] == "got text/h\xe9ml: <title>Erreur</title>"
     assert rows[good]["last_error"] is None and len(posts(tmp_path)) == 2
