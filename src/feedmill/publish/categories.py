@@ -8,7 +8,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 
-from feedmill.normalize.text import collapse_space, strip_controls, with_entities_decoded
+from feedmill.normalize.text import with_entities_decoded
+from feedmill.publish.yaml_scalars import as_written
 
 # Separators between a source name and the channel in a feed title, e.g.
 # "证券时报网 - 要闻", "开源中国-最新资讯", "掘金 前端", "Foo | Bar", "Foo: Bar",
@@ -119,17 +120,12 @@ def shared_pages(
         for depth, name in enumerate(chain):
             slugs += (folded(hexo_slug(renamed.get(name, name))),)
             other, other_index = named.setdefault(slugs, (name, index))
-            # As a post writes them (`yaml_scalars.plain`): "金融 " is 金融.
+            # As a post writes them: "金融 " is 金融.
             if as_written(other) != as_written(name):
                 path = f"/categories/{'/'.join(slugs)}/"
                 shared.append(SharedPage(index, depth, name, other, other_index, path))
                 break
     return shared
-
-
-def as_written(name: str) -> str:
-    """A category's name as a post's front matter has it."""
-    return collapse_space(strip_controls(name))
 
 
 def _fitting(name: str) -> str | None:

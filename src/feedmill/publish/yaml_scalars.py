@@ -20,15 +20,20 @@ _KEYWORDS = frozenset(
 )
 
 
+def as_written(value: object) -> str:
+    """The text a scalar of ``value`` holds: no control characters, its
+    whitespace collapsed (what js-yaml reads back)."""
+    return collapse_space(strip_controls(str(value if value is not None else "")))
+
+
 def quote(value: object) -> str:
     """A single-quoted YAML scalar on one line."""
-    text = collapse_space(strip_controls(str(value if value is not None else "")))
-    return "'" + text.replace("'", "''") + "'"
+    return "'" + as_written(value).replace("'", "''") + "'"
 
 
 def plain(value: object) -> str:
     """The string unquoted when that is unambiguous, else single-quoted."""
-    text = collapse_space(strip_controls(str(value if value is not None else "")))
+    text = as_written(value)
     if text and _PLAIN.match(text) and text.lower() not in _KEYWORDS and not text.endswith(" "):
         return text
     return quote(text)

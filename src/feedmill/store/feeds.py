@@ -448,19 +448,11 @@ def post_counts(
     ``archive``, only posts whose file is there count: one deleted by hand
     is known to be gone only when an edit of its item would rewrite it."""
     kind = case((posts.c.state == "archived", "archived"), else_="written")
-    on_either = on_site() | (posts.c.state == "archived")
-    joined = posts.join(entries, posts.c.entry_id == entries.c.id)
-    if files is None and archive is None:
-        query = (
-            select(entries.c.feed_id, kind, func.count())
-            .select_from(joined)
-            .where(on_either)
-            .group_by(entries.c.feed_id, kind)
-        )
-        return _two_counts(conn.execute(query), "written")
     counted: Counter[tuple[int, str]] = Counter()
     rows = conn.execute(
-        select(entries.c.feed_id, kind, posts.c.file_name).select_from(joined).where(on_either)
+        select(entries.c.feed_id, kind, posts.c.file_name)
+        .select_from(posts.join(entries, posts.c.entry_id == entries.c.id))
+        .where(on_site() | (posts.c.state == "archived"))
     )
     for feed_id, where, name in rows:
         there = files if where == "written" else archive
