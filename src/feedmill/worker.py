@@ -178,6 +178,12 @@ class FeedJob:
     # posts back may have left some there (`whereabouts`).
     earlier_archives: tuple[str, ...] = ()
 
+    @property
+    def builtin_template(self) -> bool:
+        """Whether posts are rendered by the built-in template (whose posts
+        can be read back: their title, date and article)."""
+        return isinstance(self.template, Path) and self.template == DEFAULT_TEMPLATE
+
     def whereabouts(self, file_name: str) -> str:
         """Where a post of the site is: "posts", "archive" or "gone" (`writer.whereabouts`)."""
         return whereabouts(self.posts_dir, self.archive_dir, file_name, self.earlier_archives)
@@ -649,7 +655,7 @@ def _another_story_posted(entry: Entry, job: FeedJob, name: str) -> bool:
             posted, style, zone
         ):
             return False
-    builtin = isinstance(job.template, Path) and job.template == DEFAULT_TEMPLATE
+    builtin = job.builtin_template
     same_title = (
         builtin
         and bool(entry.title)
@@ -734,7 +740,7 @@ def _articles_on_site(
     story's: a feed that gives every item its site's address as the guid
     names one file for each (``redated``: items whose post shows another
     date); an item retitled since keeps the feed's text, as before."""
-    if not isinstance(job.template, Path) or job.template != DEFAULT_TEMPLATE:
+    if not job.builtin_template:
         return {}  # a template of the site's own: no telling the article from the rest
     found: dict[str, str] = {}
     for item in items:
