@@ -114,11 +114,8 @@ _Loader.add_implicit_resolver(
 
 
 def _int(loader: Any, node: yaml.ScalarNode) -> int:
-    text = str(loader.construct_scalar(node)).replace("_", "")
-    sign = -1 if text.startswith("-") else 1
-    digits = text.lstrip("-+")
-    base = {"0b": 2, "0x": 16}.get(digits[:2], 10)
-    return sign * int(digits[2:] if base != 10 else digits, base)
+    # (Base 0: 0b…, 0x… or decimal, as the pattern above lets them through.)
+    return int(str(loader.construct_scalar(node)).replace("_", ""), 0)
 
 
 _Loader.add_constructor(_INT, _int)

@@ -260,9 +260,12 @@ def _names_a_security(url: str | None) -> bool:
     split = _split(url)
     if split is None:
         return False
-    _, parts = split
-    rest = unquote(parts.path) + "?" + unquote(parts.query)
+    rest = _path_and_query(split[1])
     return bool(_PREFIXED.search(rest) or _SUFFIXED.search(rest))
+
+
+def _path_and_query(parts: SplitResult) -> str:
+    return unquote(parts.path) + "?" + unquote(parts.query)
 
 
 def code_from_url(url: str | None) -> str | None:
@@ -271,7 +274,7 @@ def code_from_url(url: str | None) -> str | None:
     if split is None:
         return None
     host, parts = split
-    rest = unquote(parts.path) + "?" + unquote(parts.query)
+    rest = _path_and_query(parts)
     for match in _PREFIXED.finditer(rest):
         if market_of(match[2]) == match[1].upper():
             return match[2]
