@@ -592,3 +592,6 @@ def test_a_decimal_is_found_whole_and_holds_no_other_number(tmp_path: Path) -> N
     assert phone["title"] == "手机" and "<mark>3.5</mark>mm" in str(phone["snippet"])
     assert sorted(r["title"] for r in search(config, "2.5")) == ["利率", "手机"]
     assert [r["title"] for r in search(config, "qwen2.5")] == ["手机"]
+    # A whole number typed alone finds a decimal's digits (the README says so):
+    # a phrase such as 利率3.85 is found by them side by side.
+    assert [r["title"] for r in search(config, "85")] == ["利率"]
