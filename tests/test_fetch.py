@@ -577,6 +577,23 @@ def test_permanent_redirect_seen_three_times_moves_the_stored_url(
     assert "0 new" in result.stdout and len(posts(tmp_path)) == 2
 
 
+def test_a_moved_feed_whose_url_is_written_another_way_keeps_its_move(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """The old URL in capitals is the same feed — and the same move: its old
+    place, gone since, is not fetched again."""
+    old, new, config = _moved_feed(tmp_path, feed_server)
+    feed_server.add("/old", status=404, body=b"not found")
+    respelt = old.replace("http://", "HTTP://")
+    write_config(tmp_path, [{"url": respelt, "group": "g", "source": "s"}])
+    assert "moved permanently to " + new in cli("status", "-c", str(config)).stdout
+    result = cli("run", "-c", str(config))
+    assert "1 unchanged, 0 failed" in result.stdout, result.stdout
+    row = status(config)[respelt]
+    assert row["fetch_url"] == new and row["last_error"] is None
+    assert feed_server.hits["/old"] == 3 and len(posts(tmp_path)) == 2
+
+
 def test_following_a_move_before_it_is_adopted_keeps_the_feed(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:

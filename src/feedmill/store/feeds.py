@@ -104,6 +104,16 @@ def _moves(
     return moves
 
 
+def _taken_over(state: FeedState, url: str, identity: Callable[[str], str]) -> dict[str, Any]:
+    """What changes of ``state`` when the configured ``url`` takes it over
+    (see `_moves`): its URL, and — unless ``url`` is only its URL written
+    another way — the move it was adopting or had adopted, which ``url`` is."""
+    if identity(url) == identity(state.url):
+        # The feed fetched where it moved still: its old place may be gone.
+        return {"url": url}
+    return {"url": url, "fetch_url": None, "redirect_url": None, "redirect_streak": 0}
+
+
 def _blank(state: FeedState) -> bool:
     """A feed row with nothing of its own yet: no success, no items, no posts."""
     return state.last_success_at is None and not state.item_count and state.style_hash is None
@@ -130,7 +140,7 @@ def sync_feeds(
         old = moved[url]
         if url in known:  # a blank row of its own (see `_moves`): the move's row takes its place
             conn.execute(delete(feeds).where(feeds.c.id == known.pop(url).id))
-        record(conn, old.id, url=url, fetch_url=None, redirect_url=None, redirect_streak=0)
+        record(conn, old.id, **_taken_over(old, url, identity))
         known.pop(old.url)
         known[url] = get_feed(conn, old.id)
     missing = [u for u in urls if u not in known]
@@ -430,9 +440,7 @@ def view(
     for url in urls:
         state = known.get(url)
         if state is None and url in moved:
-            state = replace(
-                moved[url], url=url, fetch_url=None, redirect_url=None, redirect_streak=0
-            )
+            state = replace(moved[url], **_taken_over(moved[url], url, identity))
         out[url] = state or blank(url)
     return out
 
