@@ -570,6 +570,10 @@ def test_permanent_redirect_seen_three_times_moves_the_stored_url(
     assert "moved permanently to " + new in cli("status", "-c", str(config)).stdout
     assert cli("run", "-c", str(config)).code == 0
     assert feed_server.hits["/old"] == 3  # the fourth run went straight to /new
+    # The feed is named as `status` shows it: where it moved.
+    now = cli("run", "-c", str(config), "--feed", new)
+    assert now.code == 0 and "1 unchanged" in now.stdout, now.stderr
+    assert feed_server.hits["/old"] == 3
     assert len(posts(tmp_path)) == 2
     # Following the move in feedmill.yml keeps the feed (no second set of posts).
     write_config(tmp_path, [{"url": new, "group": "g", "source": "s"}])

@@ -517,11 +517,14 @@ def _same_zone(one: str, other: str) -> bool:
     return all(d.astimezone(first).utcoffset() == d.astimezone(second).utcoffset() for d in days)
 
 
-def _configured(config: Config, named: Sequence[str]) -> tuple[tuple[str, ...], list[str]]:
+def _configured(
+    config: Config, named: Sequence[str], moved: Sequence[tuple[str, str]] = ()
+) -> tuple[tuple[str, ...], list[str]]:
     """Feeds named on the command line (`--feed`) as the config writes them —
     named so, by another spelling of the location (`./a.xml`, `HTTP://…`)
-    that the config counts as the same feed, or as `status` shows it — and
-    the names it has not."""
+    that the config counts as the same feed, or as `status` shows it (also
+    where it moved: ``moved``, (where to, configured URL) pairs) — and the
+    names it has not."""
     from feedmill.urls import shown
 
     known = {config.feed_key(f): f.url for f in config.feeds}
@@ -529,6 +532,10 @@ def _configured(config: Config, named: Sequence[str]) -> tuple[tuple[str, ...], 
     by_shown: dict[str, list[str]] = {}
     for feed in config.feeds:
         by_shown.setdefault(shown(feed.url), []).append(feed.url)
+    moves: dict[str, list[str]] = {}
+    for where, url in moved:
+        for name in dict.fromkeys((config.url_key(where), shown(where))):
+            moves.setdefault(name, []).append(url)
     found: list[str] = []
     unknown: list[str] = []
     for name in named:
@@ -537,9 +544,33 @@ def _configured(config: Config, named: Sequence[str]) -> tuple[tuple[str, ...], 
             found.append(known[key])
         elif len(by_shown.get(name, ())) == 1:
             found.append(by_shown[name][0])
+        elif len(urls := moves.get(key) or moves.get(name, [])) == 1:
+            found.append(urls[0])
         else:
             unknown.append(name)
     return tuple(dict.fromkeys(found)), unknown
+
+
+def _moved_feeds(config: Config) -> list[tuple[str, str]]:
+    """(where it moved for good, configured URL) of each feed `status` shows moved."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from feedmill.store import feeds as feed_store
+    from feedmill.store.database import StoreError, open_to_read, reading
+
+    if _no_database_yet(config):
+        return []
+    try:
+        engine, _ = open_to_read(config.database_url)
+        try:
+            with reading(engine) as conn:
+                urls = [f.url for f in config.feeds]
+                states = feed_store.view(conn, urls, config.url_key, config.moves)
+        finally:
+            engine.dispose()
+    except (StoreError, SQLAlchemyError, OSError):  # the run that follows says what is wrong
+        return []
+    return [(state.fetch_url, url) for url, state in states.items() if state.fetch_url]
 
 
 def run_config(
@@ -562,6 +593,8 @@ def run_config(
             markup=False,
         )
     only, unknown = _configured(config, only)
+    if unknown:  # a feed may be named where `status` shows it moved
+        only, unknown = _configured(config, (*only, *unknown), _moved_feeds(config))
     if unknown:
         err.print(f"not in {config.path}: {', '.join(unknown)}", markup=False)
         return EXIT_CONFIG
