@@ -1779,3 +1779,30 @@ def test_links_escaped_twice_mended_since_leave_items_sharing_a_guid_as_they_wer
         "公告2",
         "公告3",
     ]
+
+
+@pytest.mark.parametrize(
+    "shown_again", ["", '<section style="visibility: visible;">编者按</section>']
+)
+def test_an_article_a_script_of_its_page_would_show_is_shown(
+    tmp_path: Path, shown_again: str
+) -> None:
+    """WeChat hides its article until a script shows it; some WeChat-to-RSS
+    tools pass the hidden wrapper on whole.  Dropped as hidden, the post held
+    a link alone; kept, it showed only a part made visible again."""
+    body = (
+        '<div class="rich_media_content" id="js_content" style="color: #333; visibility: hidden;">'
+        f"{shown_again}<p>货币政策委员会第三季度例会于9月20日召开。</p>"
+        '<p><img data-src="https://mmbiz.qpic.cn/mmbiz_jpg/abc/640?wx_fmt=jpeg"></p>'
+        '<p>会议认为……</p><p style="display:none">阅读原文</p></div>'
+    )
+    item = Item("央行：三季度货币政策例会召开", body, link="https://mp.weixin.qq.com/s/AbCdEf")
+    (tmp_path / "feed.xml").write_bytes(rss("公众号", [item]))
+    config = write_config(tmp_path, [{"url": "feed.xml", "group": "g", "source": "s"}])
+    assert cli("run", "-c", str(config)).code == 0
+    (text,) = posts(tmp_path).values()
+    assert "headimg: 'https://mmbiz.qpic.cn/mmbiz_jpg/abc/640?wx_fmt=jpeg'" in text
+    assert "<p>货币政策委员会第三季度例会于9月20日召开。</p>" in text and "会议认为" in text
+    assert "hidden" not in text and "阅读原文" not in text  # (what it hid itself stays hidden)
+    found = cli("search", "-c", str(config), "例会于9月20日召开")
+    assert "央行：三季度货币政策例会召开" in found.stdout, found.stdout

@@ -58,7 +58,7 @@ from feedmill.fetch.fence import (
 from feedmill.models import Entry, ParsedFeed
 from feedmill.parse.encoding import decode, http_charset
 from feedmill.sanitize import image_size, is_tracking_pixel
-from feedmill.sanitize.prepass import lazy_source
+from feedmill.sanitize.prepass import lazy_source, show_hidden_article
 
 if TYPE_CHECKING:
     # aiohttp takes a third of a second to import: only fetching needs it.
@@ -91,9 +91,6 @@ _XML_DECLARATION: Final = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 _WS: Final = re.compile(r"\s+")
 # lxml refuses strings holding these; browsers ignore them.
 _CONTROL_CHARS: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_HIDDEN_STYLE: Final = re.compile(
-    r"(?:visibility\s*:\s*hidden|display\s*:\s*none)\s*(?:!important)?\s*;?", re.IGNORECASE
-)
 _LOGIN_OR_PAYWALL: Final = re.compile(
     r"订阅后(?:阅读|查看)|付费(?:内容|阅读|文章)|(?:开通|购买|成为)(?:会员|VIP)(?:后|即可)(?:阅读|查看)"
     # (Not "登录后查看全部评论": a comment link under an article.)
@@ -400,22 +397,10 @@ def _is_ad(el: HtmlElement) -> bool:
 
 
 def _unhide_body(doc: HtmlElement) -> None:
-    """WeChat (and others) hide the article until a script shows it: show an
-    element hidden by ``style`` or ``hidden`` when it holds most of the text."""
+    """WeChat (and others) hide the article until a script shows it."""
     body = doc.find("body")
-    total = _text_chars(body) if isinstance(body, HtmlElement) else 0
-    if not total:
-        return
-    hidden = "//*[@hidden or contains(@style, 'hidden') or contains(@style, 'none')]"
-    for el in _elements(doc.xpath(hidden)):
-        style = el.get("style") or ""
-        if el.get("hidden") is None and not _HIDDEN_STYLE.search(style):
-            continue
-        if _text_chars(el) * 2 < total:
-            continue
-        el.attrib.pop("hidden", None)
-        if style:
-            el.set("style", _HIDDEN_STYLE.sub("", style))
+    if isinstance(body, HtmlElement):
+        show_hidden_article(body)
 
 
 def _looks_gated(doc: HtmlElement) -> bool:

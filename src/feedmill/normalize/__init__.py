@@ -26,6 +26,7 @@ from feedmill.normalize.text import (
     plain_to_html,
     strip_controls,
 )
+from feedmill.sanitize.prepass import with_article_shown
 
 __all__ = [
     "Normalized",
@@ -207,6 +208,7 @@ def normalize_entry(
     elif link is None and base_url:
         content = _absolute_links(content, base_url)
     key = entry_key(raw, title, content)  # (before the players: keys stay as they were)
+    content = with_article_shown(content)
     image = absolute_url(strip_controls(raw.image) if raw.image else None, link or base_url)
     if raw.media:
         content += _players(raw.media, content, link or base_url, image)

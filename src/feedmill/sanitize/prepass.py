@@ -147,6 +147,55 @@ def hidden(element: Any) -> bool:
     )
 
 
+# What a page's script undoes to show an element: its `hidden` attribute, or
+# a style that does not display it or makes it invisible.
+_SCRIPT_HIDES = re.compile(
+    r"(?:^|(?<=;))\s*(?:display\s*:\s*none|visibility\s*:\s*(?:hidden|collapse))"
+    r"\s*(?:!important\s*)?(?:;|$)",
+    re.IGNORECASE,
+)
+
+
+def show_hidden_article(root: Any) -> bool:
+    """Show an element of ``root`` that hides most of its text, as the page's
+    script does: WeChat's article (``<div id="js_content" style="visibility:
+    hidden;">``), which some WeChat-to-RSS tools pass on whole — dropped as
+    hidden, the post lost all of it; kept, its page showed only a part made
+    visible again.  Whether one was shown."""
+    total = _text_chars(root)
+    shown = False
+    for element in root.iter():
+        if not isinstance(element.tag, str) or not total:
+            continue
+        style = element.get("style") or ""
+        marked = element.get("hidden") is not None
+        if not (marked or _SCRIPT_HIDES.search(style)) or _text_chars(element) * 2 < total:
+            continue
+        element.attrib.pop("hidden", None)
+        if style:
+            element.set("style", _SCRIPT_HIDES.sub("", style))
+        shown = True
+    return shown
+
+
+def _text_chars(element: Any) -> int:
+    return len("".join(element.text_content().split()))
+
+
+def with_article_shown(html: str) -> str:
+    """``html`` with the element that hides most of its text shown (see
+    `show_hidden_article`); as it is, if none does."""
+    if not may_hide(html):
+        return html
+    from lxml import etree
+
+    try:
+        root = fragment(html)
+    except (etree.ParserError, ValueError):
+        return html
+    return inner_html(root) if show_hidden_article(root) else html
+
+
 def without_hidden(html: str) -> str:
     """``html`` less the elements `hidden` says show nothing (as is, if none)."""
     if "<" not in html or not _hides_some(html.lower()):
