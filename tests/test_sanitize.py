@@ -165,6 +165,15 @@ def test_referrer_policy_is_configurable() -> None:
         ),
         ('<img src="data:image/png;base64,iVBORw0KGgo=">', None),
         ("<p>no image</p>", None),
+        # A zero needs no unit in CSS.
+        (
+            '<img src="https://stats.example/c?id=9" style="width:0;height:0;border:0">'
+            '<img src="https://cdn.x/p.jpg" style="width: 0.5em; height: 2px">'
+            '<img src="https://cdn.x/q.jpg" style="width:0 !important">'
+            '<img src="https://cdn.x/r.jpg" style="width:010px;height:0px">'
+            '<img src="https://cdn.x/photo.jpg" style="width:100%">',
+            "https://cdn.x/photo.jpg",
+        ),
     ],
 )
 def test_first_image_skips_pixels_icons_and_data(html: str, image: str | None) -> None:

@@ -458,8 +458,12 @@ def _dimension(value: str | None) -> int | None:
     return int(digits.group(1)) if len(digits.group(1)) <= 9 else _HUGE
 
 
+# A length in px or em — or a zero, which CSS lets go without a unit
+# (``width:0;height:0``: a tracking pixel).
 _STYLE_SIZE = re.compile(
-    r"(?:^|;)\s*(width|height)\s*:\s*(\d+(?:\.\d+)?|\.\d+)\s*(px|r?em)\b", re.IGNORECASE
+    r"(?:^|;)\s*(width|height)\s*:\s*(?:(\d+(?:\.\d+)?|\.\d+)\s*(px|r?em)\b"
+    r"|0+(?:\.0*)?\s*(?:!important\s*)?(?:;|$))",
+    re.IGNORECASE,
 )
 _STYLE_HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 
@@ -473,7 +477,7 @@ def image_size(attributes: Mapping[str, str]) -> tuple[int | None, int | None]:
     }
     for name, number, unit in _STYLE_SIZE.findall(attributes.get("style", "")):
         factor = 1 if unit.lower() == "px" else 16
-        sizes[name.lower()] = int(min(float(number) * factor, _HUGE))
+        sizes[name.lower()] = int(min(float(number or 0) * factor, _HUGE))
     return sizes["width"], sizes["height"]
 
 
