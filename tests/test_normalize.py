@@ -693,3 +693,14 @@ def test_what_the_sanitizer_drops_hides_only_itself() -> None:
     assert visible_text('<p>甲<span style="display:none">乙</span>丙</p>') == "甲丙"
     assert shows_text("<p hidden>隐藏</p>") is False
     assert shows_text('<p style="text-indent:2em">正文</p>') is True
+
+
+@pytest.mark.parametrize("title", ["\u200b", "\u2060 \u00ad", "\u200e", "\u3164", "<b>\u200b</b>"])
+def test_a_title_that_shows_nothing_is_none(title: str) -> None:
+    """The item is named by its text, as one without a title: a post titled
+    with a zero-width space could not be seen, or clicked, in a list."""
+    raw = entry(title=title, content="<p>有正文。第二句</p>", title_is_html=True)
+    item = normalize_entry(raw, base_url=None, zone=SHANGHAI)
+    assert item.title == ""
+    # Its key (it has no guid or link) is the one it had.
+    assert item.key == entry_key(raw, title.replace("<b>", "").replace("</b>", ""), item.content)

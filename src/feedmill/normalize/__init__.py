@@ -24,6 +24,7 @@ from feedmill.normalize.text import (
     looks_like_html,
     plain_title,
     plain_to_html,
+    shows_nothing,
     strip_controls,
 )
 from feedmill.sanitize.prepass import with_article_shown
@@ -208,6 +209,10 @@ def normalize_entry(
     elif link is None and base_url:
         content = _absolute_links(content, base_url)
     key = entry_key(raw, title, content)  # (before the players: keys stay as they were)
+    if shows_nothing(title):
+        # A title of a zero-width space is none: the item is named by its text,
+        # not posted under a title no reader can see, or click in a list.
+        title = ""
     content = with_article_shown(content)
     image = absolute_url(strip_controls(raw.image) if raw.image else None, link or base_url)
     if raw.media:

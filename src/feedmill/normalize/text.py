@@ -203,6 +203,16 @@ def plain_title(title: str | None) -> str:
     return collapse_space(strip_controls(title or ""))
 
 
+# Letters drawn as nothing (Hangul fillers, the blank Braille pattern).
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def shows_nothing(text: str) -> bool:
+    """Whether ``text`` is only spaces, format characters (zero-width, direction
+    marks, soft hyphens) and letters drawn blank: what a reader sees as nothing."""
+    return all(unicodedata.category(ch)[0] in "ZC" or ch in _BLANK_LETTERS for ch in text)
+
+
 def with_entities_decoded(text: str) -> str:
     """``text`` with the entities written whole (with their ";") decoded:
     "研报&copy2026 &amp; 策略" is "研报&copy2026 & 策略", not "研报©2026 & 策略"."""

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from feedmill import urls
 from feedmill.models import Entry
-from feedmill.normalize.text import reading_text, shows_text
+from feedmill.normalize.text import reading_text, shows_nothing, shows_text
 from feedmill.publish import yaml_scalars
 from feedmill.publish.categories import categories as category_chain
 from feedmill.publish.categories import derive_channel
@@ -168,8 +168,7 @@ def title_from_text(body: str, max_width: int) -> str:
     message): the bracketed headline a flash opens with, else its first
     sentence, else the start of its text, as a reader sees it."""
     text = reading_text(body)
-    # Nothing shown: only spaces and format characters (zero-width, direction marks).
-    if all(unicodedata.category(ch)[0] in "ZC" for ch in text):
+    if shows_nothing(text):
         return UNTITLED
     width = min(max_width, HEADLINE_WIDTH) if max_width > 0 else HEADLINE_WIDTH
     text = text[: 4 * width]  # enough for the cut (a character is at least 1 wide)
