@@ -456,6 +456,35 @@ def test_a_lazy_picture_s_noscript_fallback_is_the_picture(html: str, shown: str
             "<p>营收增长12%</p>",
         ),
         ('<p>甲<em style="margin-left: -9999px; overflow:hidden">乙</em>丙</p>', "<p>甲丙</p>"),
+        # Drawn see-through, at no size or in no colour: an anti-copy watermark.
+        (
+            '<p>央行今日开展<span style="font-size:0">防伪水印甲</span>100亿元逆回购'
+            '<span style="opacity:0">防伪水印乙</span>操作<span style="color:transparent">'
+            '防伪水印丙</span>。<b style="font-size: 0px !important">丁</b></p>',
+            "<p>央行今日开展100亿元逆回购操作。</p>",
+        ),
+        (
+            '<p>甲<span style="opacity: 0.0%"><img src="https://a.example/x.jpg">乙</span></p>',
+            "<p>甲</p>",
+        ),
+        # … but for a child of a size or colour of its own, and for pictures
+        # (WeChat lays out inline blocks and pictures inside a font-size:0 box).
+        (
+            '<section style="font-size:0"><span style="font-size:16px">看得见</span></section>',
+            '<section style="font-size:0"><span style="font-size:16px">看得见</span></section>',
+        ),
+        (
+            '<p style="font-size:0"><img src="https://a.example/x.jpg"></p>',
+            '<p style="font-size:0"><img src="https://a.example/x.jpg" referrerpolicy="no-referrer"></p>',
+        ),
+        (
+            '<p style="color: transparent"><font color="red">红</font></p>',
+            '<p style="color: transparent"><font color="red">红</font></p>',
+        ),
+        (
+            '<p style="opacity:0.5;font-size:.5em">半</p>',
+            '<p style="opacity:0.5;font-size:.5em">半</p>',
+        ),
         (
             '<p>甲<span style="POSITION: FIXED; TOP: -10000PX !important">乙</span>丙</p>',
             "<p>甲丙</p>",

@@ -86,6 +86,23 @@ _INVISIBLE = re.compile(
     re.IGNORECASE,
 )
 _VISIBLE_AGAIN = re.compile(r"visibility\s*:\s*visible", re.IGNORECASE)
+# … or see-through: nothing of it shows, and no child can change that.
+_SEE_THROUGH = re.compile(
+    r"(?:^|;)\s*opacity\s*:\s*(?:0+(?:\.0*)?|\.0+)%?\s*(?:!important\s*)?(?:;|$)", re.IGNORECASE
+)
+# Text drawn at no size or in no colour (an anti-copy watermark inside a
+# sentence): hidden but for a child of a size or colour of its own, and for
+# the pictures it holds.
+_NO_SIZE = re.compile(
+    r"(?:^|;)\s*font-size\s*:\s*(?:0+(?:\.0*)?|\.0+)(?:px|pt|r?em|%)?\s*(?:!important\s*)?(?:;|$)",
+    re.IGNORECASE,
+)
+_SIZED = re.compile(r"font(?:-size)?\s*:", re.IGNORECASE)
+_NO_COLOUR = re.compile(
+    r"(?:^|;)\s*color\s*:\s*transparent\s*(?:!important\s*)?(?:;|$)", re.IGNORECASE
+)
+_COLOURED = re.compile(r"(?:^|[;\s])color\s*:", re.IGNORECASE)
+_SHOWN_WITHOUT_TEXT = ("img", "picture", "video", "audio", "iframe", "object", "embed", "svg")
 # Each style attribute's value (the prepass's cheap test reads them one by one).
 _STYLE_VALUE = re.compile(r"""\sstyle\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]*))""", re.IGNORECASE)
 
@@ -94,6 +111,7 @@ def unseen(style: str) -> bool:
     """Whether an inline style keeps its element's text from being seen."""
     return bool(
         _NOT_DISPLAYED.search(style)
+        or _SEE_THROUGH.search(style)
         or _OFF_PAGE.search(style)
         or _INSET_AWAY.search(style)
         or (_CLIPPED_AWAY.search(style) and _ABSOLUTE.search(style))
@@ -123,10 +141,14 @@ def _hides_some(lower: str) -> bool:
         _HIDDEN.search(lower) or any(_INVISIBLE.search(style) for style in _styles(lower))
     ):
         return True
-    return (
-        "style" in lower
-        and ("clip" in lower or ":-" in lower or ": -" in lower or "none" in lower)
-        and _some_style_unseen(lower)
+    if "style" not in lower:
+        return False
+    if (
+        "clip" in lower or ":-" in lower or ": -" in lower or "none" in lower or "opacity" in lower
+    ) and _some_style_unseen(lower):
+        return True
+    return ("font-size" in lower or "transparent" in lower) and any(
+        _NO_SIZE.search(style) or _NO_COLOUR.search(style) for style in _styles(lower)
     )
 
 
@@ -142,8 +164,24 @@ def hidden(element: Any) -> bool:
         return False
     if unseen(style):
         return True
-    return bool(_INVISIBLE.search(style)) and not any(
+    if _INVISIBLE.search(style) and not any(
         _VISIBLE_AGAIN.search(child.get("style") or "") for child in element.iterdescendants()
+    ):
+        return True
+    return bool(
+        (_NO_SIZE.search(style) and not _any_child(element, _SIZED, "size"))
+        or (_NO_COLOUR.search(style) and not _any_child(element, _COLOURED, "color"))
+    )
+
+
+def _any_child(element: Any, style: re.Pattern[str], attribute: str) -> bool:
+    """Whether something inside ``element`` shows whatever its style: a child
+    styled by ``style`` (or a <font> with that ``attribute``), or a picture."""
+    return any(
+        child.tag in _SHOWN_WITHOUT_TEXT
+        or style.search(child.get("style") or "")
+        or (child.tag == "font" and child.get(attribute) is not None)
+        for child in element.iterdescendants()
     )
 
 
