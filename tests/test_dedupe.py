@@ -2073,6 +2073,105 @@ def test_one_teaser_under_two_headlines_is_two_stories(tmp_path: Path) -> None:
     assert fingerprint("快讯", flash).identifying
 
 
+_VIP = (
+    "<p>本文为见闻VIP会员专享内容，开通会员即可阅读全文。见闻VIP为您提供全球市场深度分析、宏观经济解读、"
+    "行业研究报告与实时投资策略，助您把握市场先机，立即开通享受更多会员权益。</p>"
+)
+
+
+def test_a_teaser_that_shares_a_word_with_the_headline_tells_no_headline(
+    tmp_path: Path,
+) -> None:
+    """The same notice under two headlines, each sharing a common word with
+    it (市场): it tells neither headline, and was taken for one article at
+    any age — the second story held back for good."""
+    first = [Item("美联储降息预期升温 全球市场剧烈震荡", _VIP, "a1", link="https://w.example/1")]
+    day = "Thu, 22 Sep 2022 16:01:00 GMT"  # two days later, outside the window
+    second = [
+        Item(
+            "券商板块午后拉升 市场成交额重回万亿",
+            _VIP,
+            "b1",
+            link="https://w.example/2",
+            pub_date=day,
+        )
+    ]
+    a, b = (fingerprint(i.title, i.html) for i in (*first, *second))
+    assert not a.identifying and not b.identifying
+    assert not decide(a, b, apart=timedelta(hours=1)).duplicate
+    assert _two_feeds(tmp_path, first, second) == 2
+
+
+_REPO = (
+    "<p>为维护银行体系流动性合理充裕，人民银行今日以利率招标方式开展了20亿元7天期逆回购操作，中标利率1.70%，"
+    "与此前持平。因今日有20亿元逆回购到期，当日实现零投放零回笼。</p>"
+)
+
+
+def test_a_daily_notice_long_enough_to_name_a_story_is_news_again_the_next_day(
+    tmp_path: Path,
+) -> None:
+    """The central bank's routine notice, word for word the same two days
+    apart from two feeds: it speaks of its own day (今日), so the later one
+    is that day's news — a copy only within half a day."""
+    title = "央行今日开展20亿元7天期逆回购操作"
+    a = fingerprint(title, _REPO)
+    assert a.identifying and a.daily
+    assert decide(a, a, apart=timedelta(hours=2)).duplicate
+    assert not decide(a, a, apart=timedelta(days=2)).duplicate
+    first = [Item(title, _REPO, "a1", link="https://a.example/n/1")]
+    later = "Thu, 22 Sep 2022 16:01:00 GMT"
+    second = [
+        Item(title, _REPO, "b1", link="https://b.example/n/2", pub_date=later),
+        Item(title, _REPO, "b2", link="https://b.example/n/3"),  # that day's copy
+    ]
+    assert _two_feeds(tmp_path, first, second) == 2
+    assert _clusters(tmp_path / ".feedmill" / "state.db")["b2"] == "a1"
+    # Without a word of its day, the same text is the same article at any age.
+    assert not fingerprint(
+        "央行开展逆回购操作", _REPO.replace("今日", "").replace("当日", "")
+    ).daily
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        (
+            (
+                "Oil prices rise as Middle East tensions escalate",
+                "Oil prices rose on Tuesday as tensions in the Middle East escalated, raising concerns"
+                " about supply disruptions. Brent crude futures rose 1.2% to $78.50 a barrel, while"
+                " U.S. West Texas Intermediate crude rose 1.1% to $74.20.",
+            ),
+            (
+                "Oil prices fall as Middle East tensions ease",
+                "Oil prices fell on Wednesday as tensions in the Middle East eased, easing concerns"
+                " about supply disruptions. Brent crude futures fell 1.2% to $77.50 a barrel, while"
+                " U.S. West Texas Intermediate crude fell 1.1% to $73.40.",
+            ),
+        ),
+        (
+            (
+                "新疆和田地区发生地震",
+                "中国地震台网正式测定：新疆和田地区皮山县发生5.1级地震，震源深度10千米。",
+            ),
+            (
+                "新疆和田地区发生地震",
+                "中国地震台网正式测定：新疆和田地区皮山县发生4.3级地震，震源深度10千米。",
+            ),
+        ),
+    ],
+)
+def test_prices_after_their_sign_and_magnitudes_are_figures(
+    first: tuple[str, str], second: tuple[str, str]
+) -> None:
+    """Two days' oil reports of one template differ in their prices ($78.50,
+    $77.50), two quakes in their magnitude: figures, which differ."""
+    a, b = (fingerprint(title, f"<p>{text}</p>") for title, text in (first, second))
+    verdict = decide(a, b, apart=timedelta(hours=6))
+    assert not verdict.duplicate and "figures differ" in verdict.reason, verdict
+
+
 _DECLARATION = (
     "【特别声明】以上内容仅供参考，不构成任何投资建议。市场有风险，投资需谨慎。本平台所载文章、数据仅供参考，"
     "使用前请核实，风险自负。未经授权，任何单位和个人不得转载、摘编或以其他方式使用本网站内容。如需转载，"

@@ -262,9 +262,10 @@ def _exact_copy(
     one published nearest to ``story`` that is the same article.
 
     The same text is the same article at any age when the text says enough
-    by itself.  A short one ("央行今日不开展逆回购操作") is a copy only
-    within the window and less than half a day apart: a routine notice
-    comes back word for word the next day (`decide.again`).  Nor is it a
+    by itself — less than half a day apart if it speaks of its own day.  A
+    short one ("央行今日不开展逆回购操作") is a copy only within the window
+    and less than half a day apart: a routine notice comes back word for
+    word the next day (`decide.again`).  Nor is it a
     copy from another address on the same site: per-company feeds of one
     exchange site list notices by a title that names no company
     ("2026年第三季度报告").  The same link is the same article, unless
@@ -279,9 +280,10 @@ def _exact_copy(
             continue
         apart = abs(moment - story.moment)
         same_link = link == story.link and urls.names_a_story(link) and not shared_link
-        same_text = text_hash == mine.text_hash and (
-            mine.identifying
-            or (apart <= policy.window and not again(mine, apart) and not _elsewhere(link, story))
+        same_text = (
+            text_hash == mine.text_hash
+            and not again(mine, apart)
+            and (mine.identifying or (apart <= policy.window and not _elsewhere(link, story)))
         )
         if same_link or same_text:
             found.append((apart, entry_id))

@@ -435,9 +435,10 @@ def teaser(a: Fingerprint, b: Fingerprint) -> bool:
 def again(a: Fingerprint, apart: timedelta | None) -> bool:
     """The same text as ``a``, published ``apart`` from it, is the next
     occurrence of a routine notice, not a copy: a text too short to name a
-    story ("央行今日开展1200亿元7天期逆回购操作") comes back the next day
-    word for word; copies come within hours."""
-    return not a.identifying and apart is not None and apart >= DATES_APART
+    story ("央行今日开展1200亿元7天期逆回购操作"), or one that speaks of its
+    own day (`Fingerprint.daily`), comes back the next day word for word;
+    copies come within hours."""
+    return (not a.identifying or a.daily) and apart is not None and apart >= DATES_APART
 
 
 def decide(
@@ -449,7 +450,7 @@ def decide(
     """``apart``: how far apart the two were published, if known."""
     if a.text_hash and a.text_hash == b.text_hash:
         if again(a, apart):
-            return Verdict(False, "the same short text again, half a day later", 1.0)
+            return Verdict(False, "the same routine text again, half a day later", 1.0)
         return Verdict(True, "same text", 1.0)
     if min(len(a.words), len(b.words)) < MIN_WORDS:
         return Verdict(False, "too short to compare")

@@ -146,9 +146,12 @@ _NUMBER = re.compile(r"^[\d.,%％]+$")
 # A number starts where no digit (or digit and separator) precedes it: else a
 # long run of "2.731,2.845,…" without a unit is tried from every digit (quadratic).
 _FACT = re.compile(
-    r"(?<!\d)(?<!\d[.,])(\d+(?:[.,]\d+)*)\s*(%|％|亿元|亿美元|万元|万美元|亿|万|元|美元|个基点|基点|bp|点|家|只|款|台"
-    r"|辆|倍|吨|笔|月|日|号|年|季度|期|名|人|个|次)"
+    r"(?<!\d)(?<!\d[.,])(\d+(?:[.,]\d+)*)\s*(%|％|亿元|亿美元|万元|万美元|亿|万|元|美元|港元|个基点|基点|bp|点|家|只|款|台"
+    r"|辆|倍|吨|笔|级|月|日|号|年|季度|期|名|人|个|次)"
 )
+# An amount written after its currency's sign ("$78.50", "US$1.2", "€3"), as
+# English news writes prices: the sign is its unit.
+_PRICE = re.compile(r"([$€£¥])\s*(\d+(?:[.,]\d+)*)(?![\d.,]*\d)")
 _APPROXIMATE = re.compile(r"(?:逾|超过|超|近|约|接近|将近|不足|不到|多|大约|约合)\s*$")
 # Units of amounts and counts: two stories that give different amounts in the
 # same unit are about different things.  (Dates and ordinals are not compared
@@ -165,6 +168,12 @@ AMOUNT_UNITS = frozenset(
         "万",
         "元",
         "美元",
+        "港元",
+        "$",
+        "€",
+        "£",
+        "¥",
+        "级",
         "个基点",
         "基点",
         "bp",
@@ -280,6 +289,9 @@ def facts(text: str) -> dict[str, frozenset[Fact]]:
         value = match.group(1).replace(",", "")
         approximate = bool(_APPROXIMATE.search(text[max(0, match.start() - 4) : match.start()]))
         found.setdefault(match.group(2), set()).add((value, approximate))
+    for match in _PRICE.finditer(text):
+        approximate = bool(_APPROXIMATE.search(text[max(0, match.start() - 4) : match.start()]))
+        found.setdefault(match.group(1), set()).add((match.group(2).replace(",", ""), approximate))
     for match in _DATE.finditer(text):
         # "9-20", not a number: 9月20日 and 9月2日 must not read as equal.
         found.setdefault(DATE_UNIT, set()).add((f"{int(match[1])}-{int(match[2])}", False))
@@ -352,6 +364,7 @@ class Fingerprint:
     title_facts: dict[str, frozenset[Fact]] = field(default_factory=dict)
     text_hash: str = ""  # the exact visible text, for verbatim copies
     identifying: bool = True  # the text alone names the story (long enough, tells its headline)
+    daily: bool = False  # … but it speaks of its own day ("今日"): the next day's may say it again
     shingles: tuple[str, ...] = ()  # what MinHash sees: words less the most common ones
     # ... and of a long story, its headline and lead (`LEAD_WORDS`), indexed too.
     lead: tuple[str, ...] = ()
@@ -393,9 +406,15 @@ MIN_IDENTIFYING_BODY = 80
 HEADLINE_WORDS = 3
 
 
+# A text that repeats less than this share of its headline's words is silent
+# on it: a paywall's notice that happens to say 市场 tells no headline of its
+# site ("美联储降息预期升温 全球市场剧烈震荡", "券商板块午后拉升 市场成交额重回万亿").
+HEADLINE_TOLD_BY_TEXT = 0.3
+
+
 def untold(title: frozenset[int], subject: frozenset[int]) -> bool:
     """Is a story's text silent on its headline (`Fingerprint.title`, `.subject`)?"""
-    return len(title) >= HEADLINE_WORDS and not subject
+    return len(title) >= HEADLINE_WORDS and len(subject) < HEADLINE_TOLD_BY_TEXT * len(title)
 
 
 # An <img> tag up to the next tag (so unclosed "<img <img …" stays linear), and its attributes.
@@ -416,6 +435,14 @@ def _pictures(html: str) -> list[str]:
         if picture:
             out.append(picture)
     return out
+
+
+# Words of the day a text is published, which the next day's notice of the
+# same routine ("人民银行今日以利率招标方式开展了20亿元7天期逆回购操作 … 当日
+# 实现零投放零回笼") repeats word for word about another day.
+_OWN_DAY = re.compile(
+    r"今日|今天|今晨|今晚|昨日|昨天|明日|明天|当日|\b(?:today|yesterday|tonight|tomorrow)\b"
+)
 
 
 def identifies(body_text: str, silent: bool = False) -> bool:
@@ -536,6 +563,7 @@ def fingerprint(title: str, content_html: str) -> Fingerprint:
             title_text, normalize(keyed_text(content_html)[:MAX_TEXT]), content_html, identifying
         ),
         identifying=identifying,
+        daily=identifying and bool(_OWN_DAY.search(title_text + "。" + body_text)),
         shingles=_shingles(everything, frequencies),
         lead=(
             _shingles({*title_words, *body_words[:LEAD_WORDS]}, frequencies)
@@ -597,6 +625,7 @@ def dump(print_: Fingerprint) -> str:
             "title_facts": _facts_out(print_.title_facts),
             "text_hash": print_.text_hash,
             **({} if print_.identifying else {"identifying": False}),
+            **({"daily": True} if print_.daily else {}),
         },
         ensure_ascii=False,
         separators=(",", ":"),
@@ -618,6 +647,7 @@ def load(data: str) -> Fingerprint:
         title_facts=_facts_in(raw["title_facts"]),
         text_hash=raw["text_hash"],
         identifying=raw.get("identifying", True),
+        daily=raw.get("daily", False),
         # Stored before rare words and order were: none known, no decision made on them.
         rare=from_ids(base64.b64decode(raw.get("rare", ""))),
         sequence=base64.b64decode(raw.get("sequence", "")),
