@@ -104,18 +104,28 @@ _NO_COLOUR = re.compile(
 _COLOURED = re.compile(r"(?:^|[;\s])color\s*:", re.IGNORECASE)
 _SHOWN_WITHOUT_TEXT = ("img", "picture", "video", "audio", "iframe", "object", "embed", "svg")
 # Each style attribute's value (the prepass's cheap test reads them one by one).
-_STYLE_VALUE = re.compile(r"""\sstyle\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]*))""", re.IGNORECASE)
+# (Of lower-cased markup: without IGNORECASE, a scan of Chinese text is
+# twice as fast.)
+_STYLE_VALUE = re.compile(r"""\sstyle\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]*))""")
 
 
 def unseen(style: str) -> bool:
     """Whether an inline style keeps its element's text from being seen."""
+    # Each pattern only where its property is named: this runs on every
+    # style of every article (stcn's stock links say "text-decoration: none").
+    low = style.lower()
     return bool(
-        _NOT_DISPLAYED.search(style)
-        or _SEE_THROUGH.search(style)
-        or _OFF_PAGE.search(style)
-        or _INSET_AWAY.search(style)
-        or (_CLIPPED_AWAY.search(style) and _ABSOLUTE.search(style))
-        or (_POSITIONED_OFF_PAGE.search(style) and _POSITIONED.search(style))
+        ("display" in low and _NOT_DISPLAYED.search(style))
+        or ("opacity" in low and _SEE_THROUGH.search(style))
+        or ("margin-left" in low and _OFF_PAGE.search(style))
+        or (
+            "clip" in low
+            and (
+                _INSET_AWAY.search(style)
+                or (_CLIPPED_AWAY.search(style) and _ABSOLUTE.search(style))
+            )
+        )
+        or ("position" in low and _POSITIONED.search(style) and _POSITIONED_OFF_PAGE.search(style))
     )
 
 
@@ -144,7 +154,11 @@ def _hides_some(lower: str) -> bool:
     if "style" not in lower:
         return False
     if (
-        "clip" in lower or ":-" in lower or ": -" in lower or "none" in lower or "opacity" in lower
+        "clip" in lower
+        or ":-" in lower
+        or ": -" in lower
+        or "display" in lower
+        or "opacity" in lower
     ) and _some_style_unseen(lower):
         return True
     return ("font-size" in lower or "transparent" in lower) and any(
@@ -194,6 +208,9 @@ _SCRIPT_HIDES = re.compile(
 )
 
 
+_HIDES_ANY = re.compile(r"display\s*:\s*none|visibility\s*:\s*(?:hidden|collapse)")
+
+
 def show_hidden_article(root: Any) -> bool:
     """Show an element of ``root`` that hides most of its text, as the page's
     script does: WeChat's article (``<div id="js_content" style="visibility:
@@ -223,7 +240,13 @@ def _text_chars(element: Any) -> int:
 def with_article_shown(html: str) -> str:
     """``html`` with the element that hides most of its text shown (see
     `show_hidden_article`); as it is, if none does."""
-    if not may_hide(html):
+    # (On every item: a substring test, then one scan, before any parse.)
+    if "<" not in html:
+        return html
+    lower = html.lower()
+    if not ("hidden" in lower or "collapse" in lower or ("display" in lower and "none" in lower)):
+        return html
+    if not (_HIDDEN.search(lower) or _HIDES_ANY.search(lower)):
         return html
     from lxml import etree
 
