@@ -449,6 +449,19 @@ def test_a_second_site_on_one_sqlite_file_is_refused(
         patch.setattr(socket, "gethostname", lambda: "container-b7c1")
         again = cli("run", "-c", str(tmp_path / "moved" / "feedmill.yml"))
     assert again.code == 0 and again.stderr == "", again.stderr
+    # The database alone moved to another folder, `state:` edited to follow
+    # it: the folder it records relative to itself is some other one now
+    # (here the one above the site), and the site was refused for good.
+    site = tmp_path / "moved"
+    (tmp_path / "state").mkdir()
+    (site / ".feedmill" / "state.db").rename(tmp_path / "state" / "state.db")
+    write_config(
+        site, [{"url": "feed.xml", "group": "g", "source": "s"}], state="../state/state.db"
+    )
+    for args in (("status",), ("run",), ("run",)):
+        looked = cli(*args, "-c", str(site / "feedmill.yml"))
+        assert looked.code == 0 and looked.stderr == "", (args, looked.stderr)
+    assert len(posts(site)) == 1
 
 
 @pytest.mark.parametrize(

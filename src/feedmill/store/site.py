@@ -11,7 +11,9 @@ another machine takes the database over, and says so.
 A SQLite file is checked the same way, under its own key, with the site's
 folder written relative to the file's: a site copied or moved with its
 database inside it is the site the database knows, and one `state:` path
-shared by two sites' configs (a copied feedmill.yml) is refused.
+shared by two sites' configs (a copied feedmill.yml) is refused.  The
+folder is recorded as it is too: a file moved away from its site (`state:`
+edited to follow it) is still that site's.
 """
 
 from __future__ import annotations
@@ -28,6 +30,10 @@ from feedmill.store.database import StoreError
 
 _KEY = "site"
 _FILE_KEY = "site_folder"
+# The site's folder as it is, beside the one relative to the file: a file
+# moved to another folder (`state:` edited to follow it) read its relative
+# folder from there, some other folder that exists, and refused its own site.
+_FILE_ABSOLUTE_KEY = "site_folder_absolute"
 _CLAIM_LOCK = 0x6665_6564_636C  # PostgreSQL's advisory lock key for claims
 _POSTS_FOLDER = "posts_folder"  # (publish.postsfolder.POSTS_FOLDER)
 
@@ -117,6 +123,11 @@ def claim_file(conn: Connection, site_dir: str, database: str) -> str | None:
     relative to the file's own.  Returns the folder of the site it takes
     the database over from, if another used it."""
     site, locate = _as_file(site_dir, database)
+    absolute = os.path.abspath(site_dir)
+    if meta.get(conn, _FILE_ABSOLUTE_KEY) == absolute:  # the file alone moved, if anything
+        if meta.get(conn, _FILE_KEY) != site:
+            meta.put(conn, _FILE_KEY, site)
+        return None
     before = claim(
         conn,
         site,
@@ -125,6 +136,7 @@ def claim_file(conn: Connection, site_dir: str, database: str) -> str | None:
         locate=locate,
         whose="the site in",
     )
+    meta.put(conn, _FILE_ABSOLUTE_KEY, absolute)
     return None if before is None else locate(before.partition(":")[2])
 
 
@@ -136,6 +148,8 @@ def another_sites(conn: Connection, posts_dir: str, site_dir: str, database: str
         before, site = meta.get(conn, _KEY), here(posts_dir)
         earlier = earlier_posts(conn, site_dir)
         refusal = _refusal(before, site, os.path.isdir, str, "the site whose posts are in", earlier)
+    elif meta.get(conn, _FILE_ABSOLUTE_KEY) == os.path.abspath(site_dir):
+        refusal = None  # this site's (its file moved, if anything)
     else:
         site, locate = _as_file(site_dir, database)
         refusal = _refusal(
