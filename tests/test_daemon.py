@@ -1499,3 +1499,22 @@ def test_a_config_time_ahead_of_the_clock_is_no_save_under_way(tmp_path: Path) -
     ahead = time.time() + 3600
     os.utime(config.path, (ahead, ahead))
     assert not cli_module._changed_within(cli_module._stamps(config), 60)
+
+
+def test_a_daemon_on_a_database_it_may_not_write_ends(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """A read-only database stays unusable: a daemon ends on it, as on a
+    newer schema, instead of failing a pass every few seconds for good."""
+    url = feed_server.add("/feed", body=many(2))
+    settings = {"interval": "1s"}
+    write_config(tmp_path, [{"url": url, "group": "g", "source": "a"}], **settings)
+    assert cli("run", "-c", str(tmp_path / "feedmill.yml")).code == 0
+    feed_server.add("/feed", body=many(3))  # something to store
+    database = tmp_path / ".feedmill" / "state.db"
+    read_only = f"sqlite:///file:{database}?mode=ro&uri=true"
+    write_config(tmp_path, [{"url": url, "group": "g", "source": "a"}], state=read_only, **settings)
+    with ended(feedmill("run", "--every", "1s", "--all", cwd=tmp_path)) as daemon:
+        _, err = daemon.communicate(timeout=60)
+    assert daemon.returncode == 1, err
+    assert "readonly database" in err and "pass failed" not in err, err

@@ -968,9 +968,10 @@ def _daemon_pass(mill: Any, failed_passes: int) -> int:
     A pass that fails as a whole (the database locked by another program for
     longer than the busy timeout, a full disk) is reported and tried again
     later: an unattended daemon must outlive what a retry fixes.  What stays
-    broken (StoreError: an unreadable or newer database) still ends it.
+    broken (StoreError: an unreadable or newer database; one it may not
+    write, a read-only file or a role granted reads only) still ends it.
     """
-    from feedmill.store.database import StoreError
+    from feedmill.store.database import StoreError, may_not_write
 
     # The site folder gone since (moved, a deploy that replaced it): a pass
     # would make an empty one and post nothing there ("11 unchanged").
@@ -988,6 +989,9 @@ def _daemon_pass(mill: Any, failed_passes: int) -> int:
     except StoreError:
         raise
     except Exception as exc:
+        # (Not a server in recovery, read-only while a replica takes over: 25006.)
+        if may_not_write(exc) and getattr(getattr(exc, "orig", None), "sqlstate", None) != "25006":
+            raise  # as one pass says it
         failed_passes += 1
         err.print(
             f"{_now_stamp()}[red]pass failed[/red] ({failed_passes} in a row): {plain(_said(exc))}",
