@@ -715,6 +715,43 @@ def test_a_rebuild_stopped_by_a_signal_archives_again(tmp_path: Path) -> None:
     assert len(archived(tmp_path)) == 3 and len(posts(tmp_path)) == 2
 
 
+def test_a_rebuild_that_fails_archives_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rebuild that fails as it writes (a full disk) left the whole archive
+    in the posts folder, as one stopped by a signal had: every `hexo
+    generate` until a pass succeeded built all of it."""
+    import errno
+
+    import feedmill.pipeline
+    from feedmill.config import load_config
+    from feedmill.pipeline import Mill
+
+    (tmp_path / "f.xml").write_bytes(rss("源", items([0, 1, 2, 3, 4])))
+    config = write_config(
+        tmp_path, [{"url": "f.xml", "group": "g", "source": "源"}], retention={"max_posts": 2}
+    )
+    assert cli("run", "-c", str(config)).code == 0
+    assert len(archived(tmp_path)) == 3
+    write = feedmill.pipeline.write_if_changed
+    calls = []
+
+    def full_after_two(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        if len(calls) > 2:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return write(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(feedmill.pipeline, "write_if_changed", full_after_two)
+    with Mill(load_config(config)) as mill, pytest.raises(OSError):
+        mill.rebuild()
+    monkeypatch.undo()
+    assert len(archived(tmp_path)) == 3 and len(posts(tmp_path)) == 2
+    result = cli("run", "-c", str(config))  # and the next pass completes it
+    assert result.code == 0 and "completed a rebuild cut short" in result.stderr, result.stderr
+    assert len(archived(tmp_path)) == 3 and len(posts(tmp_path)) == 2
+
+
 def test_posts_of_a_removed_feed_waiting_for_a_rewrite_still_leave(tmp_path: Path) -> None:
     """A feed's posts outlive its removal from the config; when another feed
     then brings the same stories, those posts wait to be rewritten (listing

@@ -658,7 +658,14 @@ class Mill:
         for folder in archives:
             restore_archived(folder, self.posts_folder, archived)
         written: set[str] = set()
-        self.publish(summary, progress, written=written)
+        try:
+            self.publish(summary, progress, written=written)
+        except Exception:
+            # Failed (a full disk) as when stopped: the archive goes back, or
+            # every `hexo generate` until a pass succeeds builds all of it.
+            with suppress(Exception):
+                self.retain(summary)
+            raise
         # A second copy goes: in the configured folder any post written now,
         # elsewhere only an archived post's (a folder of the site's own, such
         # as a backup of source/_posts, keeps its files).
