@@ -255,6 +255,10 @@ def test_global_and_feed_rules_both_apply() -> None:
         # Characters that show nothing are nothing to rules: empty all the same.
         ({"block": [{"keywords": ["\u200b"]}]}, "keywords: an empty keyword matches every item"),
         ({"block": [{"title": "\u00ad"}]}, "title: an empty pattern matches every item"),
+        # … and a pattern that matches an empty text: a "|" too many, "?" or "*".
+        ({"block": [{"title": "广告|推广|"}]}, "title: '广告|推广|' matches every text"),
+        ({"block": [{"content": "(广告)?"}]}, "content: '(广告)?' matches every text"),
+        ({"keep": [{"author": "\\s*"}]}, "author: '\\\\s*' matches every text"),
         ({"max_age": "soon"}, "not a duration"),
         ({"drop": []}, "drop"),
     ],
@@ -275,9 +279,9 @@ def test_a_bad_rule_stops_with_the_file_and_the_field(
 def test_a_pattern_of_spaces_is_no_empty_pattern(tmp_path: Path) -> None:
     """ " " is in a title that has a space (an English item in a Chinese feed):
     refused as "an empty pattern" with the empty one."""
-    rule = {"block": [{"title": " "}, {"keywords": ["  "]}]}
+    rule = {"block": [{"title": " "}, {"keywords": ["  "]}, {"author": "^$"}, {"title": "广告?"}]}
     config = write_config(tmp_path, [{"url": "f.xml", "group": "g", "source": "s", "rules": rule}])
-    assert load_config(config).feeds[0].rules is not None
+    assert load_config(config).feeds[0].rules is not None  # (^$: an item without an author)
 
 
 def test_blocked_items_are_recorded_counted_and_never_posted(tmp_path: Path) -> None:

@@ -439,6 +439,11 @@ def _as_read(text: str) -> str:
     return as_read(text)
 
 
+# Texts no pattern meant for a word matches: all three matched, a pattern
+# matches every text.
+_ANY_TEXTS = ("", "zq", "\n")
+
+
 class RuleSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """One block or keep rule: every condition given must match."""
 
@@ -470,11 +475,14 @@ class RuleSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
                         f"{MAX_RULE_PATTERN:,}): list words under keywords instead",
                     )
                 try:
-                    compile_pattern(pattern)
+                    compiled = compile_pattern(pattern)
                 except regex.error as exc:
                     raise _Invalid(name, f"not a regular expression: {exc}") from None
                 except RecursionError:
                     raise _Invalid(name, "groups nested hundreds deep") from None
+                if all(compiled.search(text) for text in _ANY_TEXTS):
+                    # '广告|推广|' (a "|" too many), '(广告)?': as an empty one.
+                    raise _Invalid(name, f"{pattern!r} matches every text, as an empty pattern")
         for name in self.in_:
             if name not in RULE_FIELDS:
                 raise _Invalid("in", f"{name!r} is not one of {', '.join(RULE_FIELDS)}")
