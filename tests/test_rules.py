@@ -137,6 +137,19 @@ def test_rules_read_the_visible_text_of_the_content_not_its_markup() -> None:
     assert blocked_by(block, entry(content="<p>font 字体</p>"), NOW) is not None
 
 
+@pytest.mark.parametrize(
+    "split", ["<!-- x -->", "<!--[if !supportLists]--><!--[endif]-->", "<wbr>"]
+)
+def test_a_word_split_by_what_shows_nothing_is_read_whole(split: str) -> None:
+    """A comment (a Word paste's) or a word break opportunity inside a word:
+    the post reads 推广, and the rule read 推 广."""
+    content = rules(block=[{"content": "推广内容"}])
+    assert blocked_by(content, entry(content=f"<p>推{split}广内容在此</p>"), NOW) is not None
+    # An untitled item's title is its text's headline: 【推广三号】.
+    title = rules(block=[{"title": "推广"}])
+    assert blocked_by(title, entry("", content=f"<p>【推{split}广三号】正文</p>"), NOW) is not None
+
+
 def test_keywords_match_any_of_them_in_the_chosen_fields() -> None:
     block = rules(block=[{"keywords": ["直播", "抽奖"], "in": ["title"]}])
     assert blocked_by(block, entry("今晚直播"), NOW) is not None

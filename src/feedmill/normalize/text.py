@@ -325,14 +325,38 @@ def visible_text(markup: str) -> str:
     off the page)."""
     from feedmill.sanitize.prepass import without_hidden  # (it imports this module)
 
-    text = strip_tags(_without_invisible(without_hidden(markup)))
+    text = strip_tags(_without_invisible(without_comments(without_hidden(markup))))
     return collapse_space(html.unescape(text))
 
 
-# Tags within a line of text: a reader sees no gap where they are ("据<a>新华社</a>报道").
+def without_comments(markup: str) -> str:
+    """``markup`` less its comments, which a reader sees nothing of, not even
+    a gap: "推<!-- x -->广" reads 推广 (a Word paste is full of
+    ``<!--[if !supportLists]-->``).  One left open runs to the end, as in a
+    browser.  A scan, not a regex: no comment is looked for twice."""
+    start = markup.find("<!--")
+    if start < 0:
+        return markup
+    kept, at = [], 0
+    while start >= 0:
+        kept.append(markup[at:start])
+        if markup.startswith((">", "->"), start + 4):  # <!--> and <!---> end at once
+            at = markup.index(">", start + 4) + 1
+        else:
+            end = markup.find("-->", start + 4)
+            if end < 0:
+                return "".join(kept)
+            at = end + 3
+        start = markup.find("<!--", at)
+    kept.append(markup[at:])
+    return "".join(kept)
+
+
+# Tags within a line of text: a reader sees no gap where they are ("据<a>新华社</a>报道";
+# a word break opportunity, 推<wbr>广, is none either).
 _INLINE_TAG = re.compile(
     r"</?(?:a|abbr|b|bdi|bdo|cite|code|del|dfn|em|font|i|ins|kbd|mark|q|s|samp|small|span"
-    r"|strong|sub|sup|time|u|var)(?=[\s/>])[^<>]*>",
+    r"|strong|sub|sup|time|u|var|wbr)(?=[\s/>])[^<>]*>",
     re.IGNORECASE,
 )
 
@@ -345,7 +369,9 @@ def reading_text(markup: str) -> str:
 
     # What shows first, then inline tags go: removed first, a </b> they held
     # no longer ended an unclosed <button>, and rules read what search did not.
-    return visible_text(_INLINE_TAG.sub("", _without_invisible(without_hidden(markup))))
+    return visible_text(
+        _INLINE_TAG.sub("", _without_invisible(without_comments(without_hidden(markup))))
+    )
 
 
 # A character of text (by strip_tags' reading: a tag ends at its first ">"),
