@@ -2133,6 +2133,36 @@ def test_a_daily_notice_long_enough_to_name_a_story_is_news_again_the_next_day(
     ).daily
 
 
+_CPI = (
+    "<p>记者今日从国家统计局获悉，10月份全国居民消费价格指数（CPI）同比上涨0.3%，环比下降0.1%。其中，"
+    "城市上涨0.3%，农村上涨0.2%；食品价格上涨2.9%，非食品价格下降0.3%；服务价格上涨0.5%。国家统计局"
+    "城市司首席统计师董莉娟表示，10月份受季节性因素影响，CPI环比由上月持平转为下降。</p>"
+)
+_MARKET_CLOSE = (
+    "<p>11月3日，A股三大指数集体高开高走，截至收盘，沪指涨1.2%报3310.5点，深成指涨1.8%，创业板指涨2.5%。"
+    "两市成交额达1.5万亿元，较上个交易日放量2000亿元。板块方面，券商、半导体、软件开发板块涨幅居前，超4000只"
+    "个股上涨。北向资金全天净买入85亿元。分析人士认为，政策面持续释放积极信号，市场风险偏好明显回升。</p>"
+)
+
+
+def test_a_copy_that_speaks_of_its_day_or_tells_little_of_its_headline_is_still_a_copy() -> None:
+    """The same story word for word in the evening roundup (今日, 13 h later),
+    and a market close under two headlines of its own (the text tells one
+    word of each, and gives figures): copies, not a routine notice again or
+    a teaser."""
+    cpi = fingerprint("国家统计局：10月份CPI同比上涨0.3%", _CPI)
+    assert decide(cpi, cpi, apart=timedelta(hours=13)).duplicate
+    close = fingerprint("大盘放量大涨 牛市氛围渐浓", _MARKET_CLOSE)
+    assert close.identifying
+    assert decide(
+        close, fingerprint("周一A股迎来开门红", _MARKET_CLOSE), apart=timedelta(hours=1)
+    ).duplicate
+    assert decide(close, close, apart=timedelta(hours=13)).duplicate
+    # A daily notice's copy later the same day is a copy too.
+    repo = fingerprint("央行今日开展20亿元7天期逆回购操作", _REPO)
+    assert decide(repo, repo, apart=timedelta(hours=13)).duplicate
+
+
 @pytest.mark.parametrize(
     ("first", "second"),
     [

@@ -71,6 +71,7 @@ from feedmill.filter.dedupe.text import (
     STOCK_UNIT,
     Fact,
     Fingerprint,
+    gives_figures,
     in_order,
     untold,
 )
@@ -285,6 +286,8 @@ def _dates_conflict(xs: frozenset[Fact], ys: frozenset[Fact], far_apart: bool) -
 # hours apart may date one event a day apart (a Fed decision is the 21st in
 # Washington, the 22nd in Beijing); daily notices come a day apart.
 DATES_APART = timedelta(hours=12)
+# The next day's notice of a daily routine: its copies come within the day.
+NEXT_DAY = timedelta(hours=20)
 
 
 def conflicting_fact(a: Fingerprint, b: Fingerprint, apart: timedelta | None = None) -> str | None:
@@ -429,7 +432,11 @@ def teaser(a: Fingerprint, b: Fingerprint) -> bool:
     text silent on one headline only is a story told under a headline that
     sums it up ("A股三大指数集体收涨" over the indexes' figures), and is
     compared as any other."""
-    return untold(a.title, a.subject) and untold(b.title, b.subject) and a.title != b.title
+    return (
+        untold(a.title, a.subject, gives_figures(a.facts, a.title_facts))
+        and untold(b.title, b.subject, gives_figures(b.facts, b.title_facts))
+        and a.title != b.title
+    )
 
 
 def again(a: Fingerprint, apart: timedelta | None) -> bool:
@@ -437,8 +444,10 @@ def again(a: Fingerprint, apart: timedelta | None) -> bool:
     occurrence of a routine notice, not a copy: a text too short to name a
     story ("央行今日开展1200亿元7天期逆回购操作"), or one that speaks of its
     own day (`Fingerprint.daily`), comes back the next day word for word;
-    copies come within hours."""
-    return (not a.identifying or a.daily) and apart is not None and apart >= DATES_APART
+    copies come within hours (a day's evening roundup: half a day)."""
+    if apart is None:
+        return False
+    return apart >= DATES_APART if not a.identifying else a.daily and apart >= NEXT_DAY
 
 
 def decide(
@@ -450,7 +459,7 @@ def decide(
     """``apart``: how far apart the two were published, if known."""
     if a.text_hash and a.text_hash == b.text_hash:
         if again(a, apart):
-            return Verdict(False, "the same routine text again, half a day later", 1.0)
+            return Verdict(False, "the same routine text again, on another day", 1.0)
         return Verdict(True, "same text", 1.0)
     if min(len(a.words), len(b.words)) < MIN_WORDS:
         return Verdict(False, "too short to compare")

@@ -406,15 +406,30 @@ MIN_IDENTIFYING_BODY = 80
 HEADLINE_WORDS = 3
 
 
-# A text that repeats less than this share of its headline's words is silent
-# on it: a paywall's notice that happens to say 市场 tells no headline of its
-# site ("美联储降息预期升温 全球市场剧烈震荡", "券商板块午后拉升 市场成交额重回万亿").
+# A text without figures that repeats less than this share of its headline's
+# words is silent on it: a paywall's notice that happens to say 市场 tells no
+# headline of its site ("美联储降息预期升温 全球市场剧烈震荡", "券商板块午后拉升
+# 市场成交额重回万亿").  A text with figures of its own is a story, whatever its
+# headline ("大盘放量大涨 牛市氛围渐浓" over the indexes' closes).
 HEADLINE_TOLD_BY_TEXT = 0.3
 
 
-def untold(title: frozenset[int], subject: frozenset[int]) -> bool:
-    """Is a story's text silent on its headline (`Fingerprint.title`, `.subject`)?"""
-    return len(title) >= HEADLINE_WORDS and len(subject) < HEADLINE_TOLD_BY_TEXT * len(title)
+def untold(title: frozenset[int], subject: frozenset[int], figures: bool = False) -> bool:
+    """Is a story's text silent on its headline (`Fingerprint.title`, `.subject`;
+    ``figures``: whether the text gives figures of its own, `gives_figures`)?"""
+    if len(title) < HEADLINE_WORDS:
+        return False
+    return not subject or (not figures and len(subject) < HEADLINE_TOLD_BY_TEXT * len(title))
+
+
+def gives_figures(
+    facts_: dict[str, frozenset[Fact]], title_facts: dict[str, frozenset[Fact]]
+) -> bool:
+    """Whether a story's text (not its headline) gives amounts: a report, no teaser."""
+    return any(
+        unit in AMOUNT_UNITS and values - title_facts.get(unit, frozenset())
+        for unit, values in facts_.items()
+    )
 
 
 # An <img> tag up to the next tag (so unclosed "<img <img …" stays linear), and its attributes.
@@ -439,7 +454,9 @@ def _pictures(html: str) -> list[str]:
 
 # Words of the day a text is published, which the next day's notice of the
 # same routine ("人民银行今日以利率招标方式开展了20亿元7天期逆回购操作 … 当日
-# 实现零投放零回笼") repeats word for word about another day.
+# 实现零投放零回笼") repeats word for word about another day — a notice of a few
+# sentences; a longer text word for word the same is a copy.
+DAILY_MAX_CHARS = 200
 _OWN_DAY = re.compile(
     r"今日|今天|今晨|今晚|昨日|昨天|明日|明天|当日|\b(?:today|yesterday|tonight|tomorrow)\b"
 )
@@ -542,7 +559,14 @@ def fingerprint(title: str, content_html: str) -> Fingerprint:
     short = len(body_words) <= MAX_SEQUENCE
     title_ids = frozenset(word_id(w) for w in title_words if w not in figures)
     subject = frozenset(word_id(w) for w in set(title_words) & body_set if w not in figures)
-    identifying = identifies(body_text, untold(title_ids, subject))
+    all_facts = {
+        **facts(title_text + "。" + body_text),
+        **issuers(title_text, body_text),
+        **stock_codes(title_text + "。" + body_text),
+    }
+    identifying = identifies(
+        body_text, untold(title_ids, subject, gives_figures(all_facts, title_facts))
+    )
     return Fingerprint(
         words=frozenset(word_id(w) for w in everything),
         names=frozenset(word_id(w) for w in names),
@@ -551,11 +575,7 @@ def fingerprint(title: str, content_html: str) -> Fingerprint:
         # subjects); a bare number ("升破150关口", "iOS 18.2") stays a word.
         title=title_ids,
         subject=subject,
-        facts={
-            **facts(title_text + "。" + body_text),
-            **issuers(title_text, body_text),
-            **stock_codes(title_text + "。" + body_text),
-        },
+        facts=all_facts,
         title_facts=title_facts,
         # Of the text as stored hashes read it (hidden text and all): a copy
         # must find the story stored before visible text left that out.
@@ -563,7 +583,9 @@ def fingerprint(title: str, content_html: str) -> Fingerprint:
             title_text, normalize(keyed_text(content_html)[:MAX_TEXT]), content_html, identifying
         ),
         identifying=identifying,
-        daily=identifying and bool(_OWN_DAY.search(title_text + "。" + body_text)),
+        daily=identifying
+        and len(body_text) <= DAILY_MAX_CHARS
+        and bool(_OWN_DAY.search(title_text + "。" + body_text)),
         shingles=_shingles(everything, frequencies),
         lead=(
             _shingles({*title_words, *body_words[:LEAD_WORDS]}, frequencies)
