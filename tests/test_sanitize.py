@@ -456,19 +456,20 @@ def test_a_lazy_picture_s_noscript_fallback_is_the_picture(html: str, shown: str
             "<p>营收增长12%</p>",
         ),
         ('<p>甲<em style="margin-left: -9999px; overflow:hidden">乙</em>丙</p>', "<p>甲丙</p>"),
-        # Drawn see-through, at no size or in no colour: an anti-copy watermark.
+        # Drawn see-through or at no size: an anti-copy watermark.
         (
             '<p>央行今日开展<span style="font-size:0">防伪水印甲</span>100亿元逆回购'
-            '<span style="opacity:0">防伪水印乙</span>操作<span style="color:transparent">'
-            '防伪水印丙</span>。<b style="font-size: 0px !important">丁</b></p>',
+            '<span style="opacity:0">防伪水印乙</span>操作。<b style="font-size: 0px !important">丁</b>'
+            '<span style="font-size:0">戊<i style="font-size:1.2em">己</i></span></p>',
             "<p>央行今日开展100亿元逆回购操作。</p>",
         ),
+        # … unless it holds a picture (shown: no script of its page runs in a post),
+        # or has a child of a size of its own (WeChat lays out inline blocks and
+        # pictures inside a font-size:0 box).
         (
             '<p>甲<span style="opacity: 0.0%"><img src="https://a.example/x.jpg">乙</span></p>',
-            "<p>甲</p>",
+            '<p>甲<span><img src="https://a.example/x.jpg" referrerpolicy="no-referrer">乙</span></p>',
         ),
-        # … but for a child of a size or colour of its own, and for pictures
-        # (WeChat lays out inline blocks and pictures inside a font-size:0 box).
         (
             '<section style="font-size:0"><span style="font-size:16px">看得见</span></section>',
             '<section style="font-size:0"><span style="font-size:16px">看得见</span></section>',
@@ -477,10 +478,14 @@ def test_a_lazy_picture_s_noscript_fallback_is_the_picture(html: str, shown: str
             '<p style="font-size:0"><img src="https://a.example/x.jpg"></p>',
             '<p style="font-size:0"><img src="https://a.example/x.jpg" referrerpolicy="no-referrer"></p>',
         ),
+        # Text in no colour may be drawn all the same: a gradient heading
+        # (background-clip: text), a shadow, a link's own colour.
         (
-            '<p style="color: transparent"><font color="red">红</font></p>',
-            '<p style="color: transparent"><font color="red">红</font></p>',
+            '<h2 style="color:transparent;background-clip:text">第一部分</h2>',
+            '<h2 style="color:transparent">第一部分</h2>',
         ),
+        # A script fades it in (a lazy picture's transition): shown.
+        ('<p style="opacity:0;transition:opacity .3s">淡入</p>', "<p>淡入</p>"),
         (
             '<p style="opacity:0.5;font-size:.5em">半</p>',
             '<p style="opacity:0.5;font-size:.5em">半</p>',

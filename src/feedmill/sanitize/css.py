@@ -91,9 +91,16 @@ def _modest(name: str, value: str) -> bool:
     return True
 
 
+# A see-through element the prepass left (a picture, or what a script fades
+# in: a lazy image's transition) is shown: no script of its page runs in a post.
+_SEE_THROUGH = re.compile(r"\s*(?:0+(?:\.0*)?|\.0+)%?\s*(?:!important\s*)?", re.IGNORECASE)
+
+
 def _allowed(name: str, value: str) -> bool:
     if _URL.search(value):
         return False
+    if name == "opacity":
+        return not _SEE_THROUGH.fullmatch(value)
     if name in _PLAIN_ONLY:
         return bool(_PLAIN.match(value))
     if name in _SIZED:

@@ -86,22 +86,26 @@ _INVISIBLE = re.compile(
     re.IGNORECASE,
 )
 _VISIBLE_AGAIN = re.compile(r"visibility\s*:\s*visible", re.IGNORECASE)
-# … or see-through: nothing of it shows, and no child can change that.
+# … or see-through: nothing of it shows, and no child can change that —
+# unless a script fades it in (a transition: a lazy picture's), or it holds
+# pictures (an animated one's own: SVG's <animate>).
 _SEE_THROUGH = re.compile(
     r"(?:^|;)\s*opacity\s*:\s*(?:0+(?:\.0*)?|\.0+)%?\s*(?:!important\s*)?(?:;|$)", re.IGNORECASE
 )
-# Text drawn at no size or in no colour (an anti-copy watermark inside a
-# sentence): hidden but for a child of a size or colour of its own, and for
-# the pictures it holds.
+_MOVES = re.compile(r"transition|animation", re.IGNORECASE)
+# Text drawn at no size (an anti-copy watermark inside a sentence): hidden
+# but for a child of a size of its own — an absolute one: 1.2em or 120% of
+# nothing is nothing — and for the pictures it holds.  (Not text in no colour:
+# a gradient heading, a shadow, a stroke or a link's own colour draws it.)
 _NO_SIZE = re.compile(
     r"(?:^|;)\s*font-size\s*:\s*(?:0+(?:\.0*)?|\.0+)(?:px|pt|r?em|%)?\s*(?:!important\s*)?(?:;|$)",
     re.IGNORECASE,
 )
-_SIZED = re.compile(r"font(?:-size)?\s*:", re.IGNORECASE)
-_NO_COLOUR = re.compile(
-    r"(?:^|;)\s*color\s*:\s*transparent\s*(?:!important\s*)?(?:;|$)", re.IGNORECASE
+_SIZED = re.compile(
+    r"font(?:-size)?\s*:[^;]*?(?:\d(?:px|pt|pc|rem|cm|mm|in|q|vw|vh|vmin|vmax)\b"
+    r"|\b(?:xx?x?-)?(?:small|large)\b|\bmedium\b)",
+    re.IGNORECASE,
 )
-_COLOURED = re.compile(r"(?:^|[;\s])color\s*:", re.IGNORECASE)
 _SHOWN_WITHOUT_TEXT = ("img", "picture", "video", "audio", "iframe", "object", "embed", "svg")
 # Each style attribute's value (the prepass's cheap test reads them one by one).
 # (Of lower-cased markup: without IGNORECASE, a scan of Chinese text is
@@ -116,7 +120,6 @@ def unseen(style: str) -> bool:
     low = style.lower()
     return bool(
         ("display" in low and _NOT_DISPLAYED.search(style))
-        or ("opacity" in low and _SEE_THROUGH.search(style))
         or ("margin-left" in low and _OFF_PAGE.search(style))
         or (
             "clip" in low
@@ -154,15 +157,11 @@ def _hides_some(lower: str) -> bool:
     if "style" not in lower:
         return False
     if (
-        "clip" in lower
-        or ":-" in lower
-        or ": -" in lower
-        or "display" in lower
-        or "opacity" in lower
+        "clip" in lower or ":-" in lower or ": -" in lower or "display" in lower
     ) and _some_style_unseen(lower):
         return True
-    return ("font-size" in lower or "transparent" in lower) and any(
-        _NO_SIZE.search(style) or _NO_COLOUR.search(style) for style in _styles(lower)
+    return ("font-size" in lower or "opacity" in lower) and any(
+        _NO_SIZE.search(style) or _SEE_THROUGH.search(style) for style in _styles(lower)
     )
 
 
@@ -182,19 +181,14 @@ def hidden(element: Any) -> bool:
         _VISIBLE_AGAIN.search(child.get("style") or "") for child in element.iterdescendants()
     ):
         return True
-    return bool(
-        (_NO_SIZE.search(style) and not _any_child(element, _SIZED, "size"))
-        or (_NO_COLOUR.search(style) and not _any_child(element, _COLOURED, "color"))
-    )
-
-
-def _any_child(element: Any, style: re.Pattern[str], attribute: str) -> bool:
-    """Whether something inside ``element`` shows whatever its style: a child
-    styled by ``style`` (or a <font> with that ``attribute``), or a picture."""
-    return any(
+    if element.tag in _SHOWN_WITHOUT_TEXT:  # (a picture at no size or see-through: as it was)
+        return False
+    if _SEE_THROUGH.search(style) and not _MOVES.search(style):
+        return not any(child.tag in _SHOWN_WITHOUT_TEXT for child in element.iterdescendants())
+    return bool(_NO_SIZE.search(style)) and not any(
         child.tag in _SHOWN_WITHOUT_TEXT
-        or style.search(child.get("style") or "")
-        or (child.tag == "font" and child.get(attribute) is not None)
+        or _SIZED.search(child.get("style") or "")
+        or (child.tag == "font" and child.get("size") is not None)
         for child in element.iterdescendants()
     )
 
