@@ -1806,3 +1806,31 @@ def test_an_article_a_script_of_its_page_would_show_is_shown(
     assert "hidden" not in text and "阅读原文" not in text  # (what it hid itself stays hidden)
     found = cli("search", "-c", str(config), "例会于9月20日召开")
     assert "央行：三季度货币政策例会召开" in found.stdout, found.stdout
+
+
+def test_a_wechat_article_of_pictures_is_shown_and_other_hidden_text_stays_hidden() -> None:
+    """Pictures are most of a photo story: its article is shown all the same.
+    Another hidden block stays hidden, however much of the text it holds."""
+    from zoneinfo import ZoneInfo
+
+    from feedmill.models import RawEntry
+    from feedmill.normalize import normalize_entry
+    from feedmill.normalize.text import visible_text
+
+    picture = '<p><img data-src="https://mmbiz.qpic.cn/mmbiz_jpg/p{}/640?wx_fmt=jpeg"></p>'
+    photos = (
+        '<h1>周末去哪儿｜秋日银杏大道全攻略</h1><div id="meta_content">城市旅行指南 2025-11-03 08:00</div>'
+        '<div id="js_content" style="visibility: hidden;"><p>银杏正黄，美图奉上。</p>'
+        + "".join(picture.format(i) for i in range(12))
+        + "<p>（图/小编）</p></div>"
+    )
+    related = (
+        "<p>央行今日开展100亿元7天期逆回购操作，中标利率1.5%。</p><div hidden><p>相关阅读：</p>"
+        "<a href='https://e.example/1'>央行上周净投放资金1200亿元 流动性维持合理充裕</a>"
+        "<a href='https://e.example/2'>券商：四季度降准仍有空间</a></div>"
+    )
+    zone = ZoneInfo("Asia/Shanghai")
+    shown = normalize_entry(RawEntry(title="t", content=photos), base_url=None, zone=zone)
+    assert "visibility" not in shown.content and shown.content.count("<img") == 12
+    kept = normalize_entry(RawEntry(title="t", content=related), base_url=None, zone=zone)
+    assert kept.content == related and "相关阅读" not in visible_text(kept.content)
