@@ -1518,3 +1518,26 @@ def test_a_daemon_on_a_database_it_may_not_write_ends(
         _, err = daemon.communicate(timeout=60)
     assert daemon.returncode == 1, err
     assert "readonly database" in err and "pass failed" not in err, err
+
+
+def test_a_daemon_given_a_feed_where_it_moved_follows_the_move_into_the_config(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """`--feed` names a feed where `status` shows it moved; then feedmill.yml
+    follows the move: the same feed — the reload was refused for good."""
+    old = feed_server.add("/old", status=301, headers={"Location": "/new"})
+    new = feed_server.add("/new", body=many(2))
+    settings = {"interval": "1s", "fetch": {"allow_private": True}}
+    write_config(tmp_path, [{"url": old, "group": "g", "source": "a"}], **settings)
+    for _ in range(3):  # three 301s: the move is adopted
+        assert cli("run", "-c", str(tmp_path / "feedmill.yml")).code == 0
+    with ended(feedmill("run", "--every", "1s", "--feed", new, cwd=tmp_path)) as daemon:
+        hits = feed_server.hits["/new"]
+        wait_for(lambda: feed_server.hits["/new"] > hits)
+        write_config(tmp_path, [{"url": new, "group": "g", "source": "a"}], **settings)
+        feed_server.add("/new", body=many(3))
+        wait_for(lambda: len(posts(tmp_path)) == 3)
+        out, err = stop_cleanly(daemon)
+    assert "config not reloaded" not in err and "reloaded" in out, err
+    assert feed_server.hits["/old"] == 3
+    assert_consistent(tmp_path, 3)

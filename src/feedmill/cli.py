@@ -552,7 +552,10 @@ def _configured(
 
 
 def _moved_feeds(config: Config) -> list[tuple[str, str]]:
-    """(where it moved for good, configured URL) of each feed `status` shows moved."""
+    """(a name, the configured URL it names) for each feed whose move was
+    adopted: where it moved, when the config names it still by its old URL
+    (as `status` shows it); its old URL, when the config names it where it
+    moved (a daemon's `--feed` given before that edit)."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from feedmill.store import feeds as feed_store
@@ -564,13 +567,28 @@ def _moved_feeds(config: Config) -> list[tuple[str, str]]:
         engine, _ = open_to_read(config.database_url)
         try:
             with reading(engine) as conn:
-                urls = [f.url for f in config.feeds]
-                states = feed_store.view(conn, urls, config.url_key, config.moves)
+                moves = feed_store.adopted_moves(conn)
         finally:
             engine.dispose()
     except (StoreError, SQLAlchemyError, OSError):  # the run that follows says what is wrong
         return []
-    return [(state.fetch_url, url) for url, state in states.items() if state.fetch_url]
+    configured = {config.url_key(f.url): f.url for f in config.feeds}
+    named = []
+    for url, moved_to in moves:
+        if config.url_key(url) in configured:
+            named.append((moved_to, configured[config.url_key(url)]))
+        elif config.url_key(moved_to) in configured:
+            named.append((url, configured[config.url_key(moved_to)]))
+    return named
+
+
+def _named_feeds(config: Config, names: Sequence[str]) -> tuple[tuple[str, ...], list[str]]:
+    """`_configured`, and for the names it has not, where a feed moved (`_moved_feeds`)."""
+    found, unknown = _configured(config, names)
+    if unknown:  # (the state database is read only then)
+        more, unknown = _configured(config, unknown, _moved_feeds(config))
+        found = tuple(dict.fromkeys((*found, *more)))
+    return found, unknown
 
 
 def run_config(
@@ -592,9 +610,7 @@ def run_config(
             " (or `feedmill add URL --group … --source …`)",
             markup=False,
         )
-    only, unknown = _configured(config, only)
-    if unknown:  # a feed may be named where `status` shows it moved
-        only, unknown = _configured(config, (*only, *unknown), _moved_feeds(config))
+    only, unknown = _named_feeds(config, only)
     if unknown:
         err.print(f"not in {config.path}: {', '.join(unknown)}", markup=False)
         return EXIT_CONFIG
@@ -621,7 +637,7 @@ def _run_passes(config: Config, options: Any, every: timedelta | None) -> int:
         started, config, stamp = _started(config, first, every)
         if started is None:
             return 0  # stopped while it waited for its database: a daemon's normal end
-        options = replace(options, only=_configured(config, only)[0])  # as read at last
+        options = replace(options, only=_named_feeds(config, only)[0])  # as read at last
         with started as mill, _stop_on_signals(mill) as received:
             if every is not None:
                 # A log read days later says when the daemon began, and with what.
@@ -655,7 +671,7 @@ def _run_passes(config: Config, options: Any, every: timedelta | None) -> int:
                 if mill.stopping.is_set():
                     break
                 # As the config now writes them (`a.xml` edited to `./a.xml`).
-                options = replace(options, only=_configured(config, options.only)[0])
+                options = replace(options, only=_named_feeds(config, options.only)[0])
                 mill.options = options
     except OutputLost:
         raise  # the pass's work is done: main says it, and exits 120
@@ -707,7 +723,7 @@ def _started(config: Config, options: Any, every: timedelta | None) -> tuple[Any
             if fresh is not None:
                 out.print(f"{_now_stamp()}reloaded {plain(str(fresh.path))}", soft_wrap=True)
                 config = fresh
-                options = replace(options, only=_configured(config, options.only)[0])
+                options = replace(options, only=_named_feeds(config, options.only)[0])
 
 
 def _said(exc: BaseException) -> str:
@@ -943,7 +959,7 @@ def _read_again(config: Config, only: tuple[str, ...], now: Stamp) -> tuple[Conf
         )
         return None, now
     _refusals.pop(config.path, None)
-    _, gone = _configured(fresh, only)
+    _, gone = _named_feeds(fresh, only)
     if gone:  # else the daemon would go on polling nothing
         err.print(
             f"{_now_stamp()}[yellow]config not reloaded[/yellow] {plain(str(config.path))}: "

@@ -417,6 +417,14 @@ def states(conn: Connection, urls: Sequence[str]) -> dict[str, FeedState]:
     return {url: state for url, state in _all(conn).items() if url in wanted}
 
 
+def adopted_moves(conn: Connection) -> list[tuple[str, str]]:
+    """(URL, where it moved for good) of each feed whose move was adopted."""
+    rows = conn.execute(
+        select(feeds.c.url, feeds.c.fetch_url).where(feeds.c.fetch_url.is_not(None))
+    )
+    return [(url, fetch_url) for url, fetch_url in rows]
+
+
 def blank(url: str) -> FeedState:
     """The state of a configured feed that has no row yet (never fetched)."""
     empty: dict[str, Any] = {f.name: None for f in fields(FeedState)}
