@@ -704,3 +704,11 @@ def test_a_title_that_shows_nothing_is_none(title: str) -> None:
     assert item.title == ""
     # Its key (it has no guid or link) is the one it had.
     assert item.key == entry_key(raw, title.replace("<b>", "").replace("</b>", ""), item.content)
+
+
+def test_a_title_of_a_character_this_python_does_not_know_is_a_title() -> None:
+    """An emoji newer than Python's Unicode tables (unassigned to it), or a
+    font's private icon: drawn all the same."""
+    for title in ("\U0001fae8", "\ue000"):
+        raw = entry(title=title, content="<p>正文</p>", title_is_html=True)
+        assert normalize_entry(raw, base_url=None, zone=SHANGHAI).title == title

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from feedmill.sanitize import Policy, first_image, sanitize_html
+from feedmill.sanitize import Policy, first_image, image_size, sanitize_html
 
 from conftest import DATA
 
@@ -146,6 +146,11 @@ def test_referrer_policy_is_configurable() -> None:
     assert "referrerpolicy" not in clean(
         '<img src="/a.jpg">', policy=Policy(image_referrer_policy=None)
     )
+
+
+def test_a_unitless_zero_leaves_the_next_declaration_read() -> None:
+    assert image_size({"style": "width:0;height:0"}) == (0, 0)
+    assert image_size({"style": "width: 0 ; height: 3px"}) == (0, 3)
 
 
 @pytest.mark.parametrize(

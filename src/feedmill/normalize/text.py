@@ -203,6 +203,7 @@ def plain_title(title: str | None) -> str:
     return collapse_space(strip_controls(title or ""))
 
 
+_DRAWN_AS_NOTHING = frozenset(("Zs", "Zl", "Zp", "Cc", "Cf"))
 # Letters drawn as nothing (Hangul fillers, the blank Braille pattern).
 _BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 
@@ -210,7 +211,9 @@ _BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 def shows_nothing(text: str) -> bool:
     """Whether ``text`` is only spaces, format characters (zero-width, direction
     marks, soft hyphens) and letters drawn blank: what a reader sees as nothing."""
-    return all(unicodedata.category(ch)[0] in "ZC" or ch in _BLANK_LETTERS for ch in text)
+    # (Not a character this Python's Unicode does not know yet, Cn, nor a
+    # private one, Co: a new emoji, a font's icon — drawn all the same.)
+    return all(unicodedata.category(ch) in _DRAWN_AS_NOTHING or ch in _BLANK_LETTERS for ch in text)
 
 
 def with_entities_decoded(text: str) -> str:

@@ -462,7 +462,7 @@ def _dimension(value: str | None) -> int | None:
 # (``width:0;height:0``: a tracking pixel).
 _STYLE_SIZE = re.compile(
     r"(?:^|;)\s*(width|height)\s*:\s*(?:(\d+(?:\.\d+)?|\.\d+)\s*(px|r?em)\b"
-    r"|0+(?:\.0*)?\s*(?:!important\s*)?(?:;|$))",
+    r"|0+(?:\.0*)?\s*(?:!important\s*)?(?=;|$))",
     re.IGNORECASE,
 )
 _STYLE_HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
