@@ -936,6 +936,28 @@ TWO_FEEDS = [
 ]
 
 
+def test_a_lost_database_leaves_posts_a_rule_added_since_would_hold_back_its_feeds(
+    tmp_path: Path,
+) -> None:
+    """Rules judge an item when it first comes: after a lost database, a post
+    on the site is no new item (a `max_age` added since, and its items are old
+    now).  Held back, its file was left on the site untracked: no edit of its
+    item reached it, retention never counted it."""
+    write_config(tmp_path, FEEDS)
+    publish(tmp_path, items(2))
+    before = set(posts(tmp_path))
+    _lose_database(tmp_path)
+    write_config(tmp_path, FEEDS, rules={"max_age": "1h", "block": [{"title": "第1条"}]})
+    out = publish(tmp_path, items(2, title1="第1条新闻（更正）"))
+    assert "blocked" not in out and set(posts(tmp_path)) == before
+    assert sum("第1条新闻（更正）" in text for text in posts(tmp_path).values()) == 1
+    [row] = json.loads(cli("status", "--json", "-c", str(tmp_path / "feedmill.yml")).stdout)
+    assert (row["posts"], row["blocked"]) == (2, 0)
+    # A new item is judged as ever.
+    out = publish(tmp_path, [*items(2, title1="第1条新闻（更正）"), Item("第1条快讯", guid="g-9")])
+    assert "1 blocked" in out
+
+
 def test_a_lost_database_removes_no_post_the_site_had(tmp_path: Path) -> None:
     """Both feeds' posts of a story on the site (posted while dedupe was off):
     the database lost with dedupe on, one copy is held back — and both files

@@ -228,7 +228,14 @@ def _settles(stored: Known, item: Item) -> bool:
     )
 
 
-def _screen(job: FeedJob, items: Sequence[Item], known: dict[str, Known]) -> _Screened:
+def _screen(
+    job: FeedJob,
+    items: Sequence[Item],
+    known: dict[str, Known],
+    posted: frozenset[str] = frozenset(),
+) -> _Screened:
+    """``posted``: key hashes of items whose posts are on the site, the
+    database lost: rules judged them when they came (see README, Rules)."""
     blocked: dict[int, str] = {}
     stories: dict[int, dedupe_store.Story] = {}
     changed: dict[int, dedupe_store.Story] = {}
@@ -253,7 +260,11 @@ def _screen(job: FeedJob, items: Sequence[Item], known: dict[str, Known]) -> _Sc
         # rule on the content waits for the article (`_settles`); a block rule
         # the feed's text already matches blocks it now.
         pending = holds_feed_text(item.version)
-        reason = blocked_by(job.rules, item.entry, job.now, teaser=pending)
+        reason = (
+            None
+            if item.key_hash in posted
+            else blocked_by(job.rules, item.entry, job.now, teaser=pending)
+        )
         if reason is not None:
             blocked[index] = reason
         elif job.dedupe is not None:
@@ -895,8 +906,14 @@ def handle(job: FeedJob) -> FeedResult:
             for i in items
             if i.key_hash not in waiting
         )
+        # Posted before the database was lost: a rule added since (`max_age`
+        # above all: they are old now) leaves their posts as they are — held
+        # back, they were left on the site untracked.
+        posted = frozenset(
+            i.key_hash for i in items if key_digest(job.feed_url, i.entry.key) in on_site
+        )
         try:
-            screened = _screen(job, items, known)
+            screened = _screen(job, items, known, posted)
         except RuleTooSlow as exc:  # nothing stored: the items wait for the rule's fix
             return FeedResult(error=str(exc))
         changed = [
