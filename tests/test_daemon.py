@@ -560,6 +560,28 @@ def test_a_daemon_tries_a_failing_feed_at_once_when_its_settings_are_edited(
     assert feed_server.hits["/feed"] == 2
 
 
+def test_a_daemon_tries_a_feed_a_slow_rule_failed_at_once_when_the_rule_is_mended(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """A rule that backtracks fails its feed, which backs off as if its
+    server had failed: mended, the feed waited out its backoff — its items
+    unstored meanwhile, lost if a busy route dropped them."""
+    body = "<p>" + "a" * 40 + "b</p>"
+    document = rss("源", [Item("测试条目", html=body, guid="r1")])
+    url = feed_server.add("/feed", body=document)
+    slow = {"url": url, "group": "g", "source": "s", "rules": {"block": [{"content": "(a|aa)+$"}]}}
+    write_config(tmp_path, [slow], interval="1h")
+    with ended(feedmill("run", "--every", "1s", cwd=tmp_path)) as daemon:
+        wait_for(lambda: feed_server.hits["/feed"] == 1)
+        time.sleep(2)  # passes go by: the feed is backing off
+        assert feed_server.hits["/feed"] == 1 and not posts(tmp_path)
+        mended = {**slow, "rules": {"block": [{"content": "(?>a|aa)+$"}]}}
+        write_config(tmp_path, [mended], interval="1h")
+        wait_for(lambda: len(posts(tmp_path)) == 1)
+        stop_cleanly(daemon)
+    assert feed_server.hits["/feed"] == 2
+
+
 def test_a_daemon_tries_a_failing_feed_at_once_when_its_url_is_edited(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:

@@ -156,6 +156,11 @@ def fetch_settings(config: Config) -> dict[str, tuple[Any, ...]]:
     }
 
 
+def rule_settings(config: Config) -> dict[str, tuple[Any, ...]]:
+    """Feed URL → the rules its items are judged by (the config's and its own)."""
+    return {spec.url: (config.rules, spec.rules) for spec in config.feeds}
+
+
 def _timeout(spec: FeedSpec) -> float | None:
     """A feed's own timeout in seconds (None: fetch's)."""
     return None if spec.timeout is None else seconds(spec.timeout)
@@ -417,14 +422,21 @@ class Mill:
         site stays locked throughout (a new site's lock is taken first).
         """
         # A failing feed whose settings were edited (a longer timeout, a
-        # cookie, a proxy) is tried at once, not when its backoff ends: a
-        # daemon holds the site, so `run --feed` cannot force it meanwhile.
+        # cookie, a proxy; its rules — one too slow failed it) is tried at
+        # once, not when its backoff ends: a daemon holds the site, so `run
+        # --feed` cannot force it meanwhile.
         before = fetch_settings(self.config)
         before_database = self.config.database_url
+        judged = rule_settings(self.config)
         edited = [
             url
             for url, settings in fetch_settings(config).items()
             if url in before and settings != before[url]
+        ]
+        edited += [
+            url
+            for url, rules in rule_settings(config).items()
+            if url in judged and rules != judged[url] and url not in edited
         ]
         # Compared with the folder the lock holds: a refused edit left this
         # mill's own `posts_dir` behind it once (the lock taken, the rest not).

@@ -160,7 +160,8 @@ def matches(rule: Rule, fields: Fields) -> bool:
         except TimeoutError:
             raise RuleTooSlow(
                 f"rule {rule.name!r}: its {name} pattern ran over {MATCH_SECONDS:g} s on one item"
-                " (a pattern that backtracks, such as (a|aa)+; simplify it)"
+                " (a pattern that backtracks, such as (a|aa)+; simplify it — a daemon tries"
+                " the feed again at once, `feedmill run --feed URL` does)"
             ) from None
         if not found:
             return False
