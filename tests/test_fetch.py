@@ -26,6 +26,7 @@ import brotli
 import pytest
 import trustme
 
+import feedmill
 from feedmill import urls
 from feedmill.fetch import Fetcher, FetchOptions, FetchRequest, in_host_turns
 from feedmill.fetch import client as fetch_client
@@ -833,6 +834,11 @@ def test_user_agent_extra_headers_and_per_feed_headers(
     _, headers = feed_server.requests[-1]
     assert headers["User-Agent"] == "my-reader/2.0"
     assert headers["X-Token"] == "t0k" and headers["Cookie"] == "session=abc"
+    # Unset, it is feedmill's own, as the README gives it: no page that is not there.
+    write_config(tmp_path, [{"url": url, "group": "g", "source": "s"}])
+    assert cli("run", "-c", str(config)).code == 0
+    _, headers = feed_server.requests[-1]
+    assert headers["User-Agent"] == f"feedmill/{feedmill.__version__}"
 
 
 def test_credentials_stay_with_their_host_across_redirects(

@@ -45,7 +45,8 @@ if TYPE_CHECKING:
 
 MiB = 1024 * 1024
 HEADER_LINE_LIMIT = 64 * 1024
-DEFAULT_USER_AGENT = f"feedmill/{__version__} (+https://pypi.org/project/feedmill/)"
+# As the README gives it (a contact URL only where there is a page to read).
+DEFAULT_USER_AGENT = f"feedmill/{__version__}"
 _REDIRECTS = (301, 302, 303, 307, 308)
 # Response headers that the scheduler reads.
 _CACHE_HEADERS = ("cache-control", "expires", "retry-after", "date", "age")
