@@ -96,7 +96,9 @@ def test_article_links_to_private_addresses_are_refused(
     assert row["warning"].startswith("full text: 3 of 3 articles kept the feed's text: blocked: ")
     assert "127.0.0.1, a loopback address" in row["warning"] or "loopback" in row["warning"]
     # … and names the setting that lets them (a site's own intranet news).
-    assert row["warning"].endswith("`fulltext.allow_private: true` lets links reach such addresses")
+    assert row["warning"].endswith(
+        "`fulltext.allow_private: true` lets the links of items to come reach them"
+    )
 
 
 def test_feeds_without_fulltext_fetch_no_pages(tmp_path: Path, feed_server: FeedServer) -> None:

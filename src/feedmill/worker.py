@@ -494,7 +494,8 @@ def with_full_text(
     reasons = Counter(failures.values())
     listed = "; ".join(f"{reason} ({count})" for reason, count in reasons.most_common())
     if any(_FENCED.search(reason) for reason in reasons):
-        listed += "; `fulltext.allow_private: true` lets links reach such addresses"
+        # (Items that come after it: a refused link keeps its feed's text, as a 403's does.)
+        listed += "; `fulltext.allow_private: true` lets the links of items to come reach them"
     retry = frozenset(link for link, reason in failures.items() if is_transient(reason))
     refused = frozenset(
         link
