@@ -292,7 +292,17 @@ def test_a_bad_rule_stops_with_the_file_and_the_field(
 def test_a_pattern_of_spaces_is_no_empty_pattern(tmp_path: Path) -> None:
     """ " " is in a title that has a space (an English item in a Chinese feed):
     refused as "an empty pattern" with the empty one."""
-    rule = {"block": [{"title": " "}, {"keywords": ["  "]}, {"author": "^$"}, {"title": "广告?"}]}
+    rule = {
+        "block": [
+            {"title": " "},
+            {"keywords": ["  "]},
+            {"author": "^$"},
+            {"title": "广告?"},
+            # All but the news: it matches no link of the news.
+            {"link": r"^(?!https://ex\.com/news/)"},
+            {"link": r"^(?!.*\.pdf$)"},
+        ]
+    }
     config = write_config(tmp_path, [{"url": "f.xml", "group": "g", "source": "s", "rules": rule}])
     assert load_config(config).feeds[0].rules is not None  # (^$: an item without an author)
 
