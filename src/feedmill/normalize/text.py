@@ -335,13 +335,24 @@ def visible_text(markup: str) -> str:
 def without_comments(markup: str) -> str:
     """``markup`` less its comments, which a reader sees nothing of, not even
     a gap: "推<!-- x -->广" reads 推广 (a Word paste is full of
-    ``<!--[if !supportLists]-->``).  One left open runs to the end, as in a
-    browser.  A scan, not a regex: no comment is looked for twice."""
-    start = markup.find("<!--")
-    if start < 0:
+    ``<!--[if !supportLists]-->``).  Only outside tags, as `strip_tags` reads
+    them (``<img alt="<!--">`` opens none); one left open runs to the end,
+    as in a browser.  A scan: no comment or tag is looked for twice."""
+    if "<!--" not in markup:
         return markup
     kept, at = [], 0
+    start = markup.find("<")
     while start >= 0:
+        if not markup.startswith("<!--", start):
+            following = markup[start + 1 : start + 2]
+            if not (following.isascii() and following.isalpha()) and following not in "/!?":
+                start = markup.find("<", start + 1)  # text: "a < b"
+                continue
+            close = markup.find(">", start + 1)  # a tag, to its first ">"
+            if close < 0:
+                break
+            start = markup.find("<", close + 1)
+            continue
         kept.append(markup[at:start])
         if markup.startswith((">", "->"), start + 4):  # <!--> and <!---> end at once
             at = markup.index(">", start + 4) + 1
@@ -350,7 +361,7 @@ def without_comments(markup: str) -> str:
             if end < 0:
                 return "".join(kept)
             at = end + 3
-        start = markup.find("<!--", at)
+        start = markup.find("<", at)
     kept.append(markup[at:])
     return "".join(kept)
 
