@@ -176,6 +176,7 @@ def test_a_unitless_zero_leaves_the_next_declaration_read() -> None:
             '<img src="https://cdn.x/p.jpg" style="width: 0.5em; height: 2px">'
             '<img src="https://cdn.x/q.jpg" style="width:0 !important">'
             '<img src="https://cdn.x/r.jpg" style="width:010px;height:0px">'
+            '<img src="https://t.example/open?u=42" style="opacity:0">'
             '<img src="https://cdn.x/photo.jpg" style="width:100%">',
             "https://cdn.x/photo.jpg",
         ),
@@ -468,13 +469,15 @@ def test_a_lazy_picture_s_noscript_fallback_is_the_picture(html: str, shown: str
             '<span style="font-size:0">戊<i style="font-size:1.2em">己</i></span></p>',
             "<p>央行今日开展100亿元逆回购操作。</p>",
         ),
-        # … unless it holds a picture (shown: no script of its page runs in a post),
-        # or has a child of a size of its own (WeChat lays out inline blocks and
-        # pictures inside a font-size:0 box).
+        # See-through, a picture is none either (a tracking beacon's)…
         (
-            '<p>甲<span style="opacity: 0.0%"><img src="https://a.example/x.jpg">乙</span></p>',
-            '<p>甲<span><img src="https://a.example/x.jpg" referrerpolicy="no-referrer">乙</span></p>',
+            '<p>甲<span style="opacity: 0.0%"><img src="https://a.example/x.jpg">乙</span>'
+            '<img src="https://t.example/open?u=42" style="opacity:0"></p>',
+            "<p>甲</p>",
         ),
+        # … but text at no size is hidden unless a child has a size of its own
+        # (WeChat lays out inline blocks and pictures inside a font-size:0 box).
+        ('<p>A<span style="font-size:0">W<i style="font-size:0px">X</i></span>B</p>', "<p>AB</p>"),
         (
             '<section style="font-size:0"><span style="font-size:16px">看得见</span></section>',
             '<section style="font-size:0"><span style="font-size:16px">看得见</span></section>',
@@ -483,11 +486,12 @@ def test_a_lazy_picture_s_noscript_fallback_is_the_picture(html: str, shown: str
             '<p style="font-size:0"><img src="https://a.example/x.jpg"></p>',
             '<p style="font-size:0"><img src="https://a.example/x.jpg" referrerpolicy="no-referrer"></p>',
         ),
-        # Text in no colour may be drawn all the same: a gradient heading
-        # (background-clip: text), a shadow, a link's own colour.
+        # Text in no colour is shown in the text's: a gradient heading drew it
+        # with background-clip (dropped), a watermark's is read by search.
         (
-            '<h2 style="color:transparent;background-clip:text">第一部分</h2>',
-            '<h2 style="color:transparent">第一部分</h2>',
+            '<h2 style="color:transparent;background-clip:text">第一部分</h2>'
+            '<p style="color: rgba(0,0,0,0)">甲</p><p style="color:#0000">乙</p>',
+            "<h2>第一部分</h2><p>甲</p><p>乙</p>",
         ),
         # A script fades it in (a lazy picture's transition): shown.
         ('<p style="opacity:0;transition:opacity .3s">淡入</p>', "<p>淡入</p>"),

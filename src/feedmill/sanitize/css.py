@@ -94,6 +94,14 @@ def _modest(name: str, value: str) -> bool:
 # A see-through element the prepass left (a picture, or what a script fades
 # in: a lazy image's transition) is shown: no script of its page runs in a post.
 _SEE_THROUGH = re.compile(r"\s*(?:0+(?:\.0*)?|\.0+)%?\s*(?:!important\s*)?", re.IGNORECASE)
+# Text in no colour: a gradient heading's (its `background-clip: text`, which
+# drew the text, is dropped) or a watermark's — shown in the text's colour, as
+# rules, search and dedupe read it.
+_NO_COLOUR = re.compile(
+    r"^\s*(?:transparent|(?:rgba|hsla?|rgb)\([^)]*[,/]\s*(?:0+(?:\.0*)?|\.0+)%?\s*\)"
+    r"|#[0-9a-f]{3}0|#[0-9a-f]{6}00)\s*(?:!important\s*)?$",
+    re.IGNORECASE,
+)
 
 
 def _allowed(name: str, value: str) -> bool:
@@ -101,6 +109,8 @@ def _allowed(name: str, value: str) -> bool:
         return False
     if name == "opacity":
         return not _SEE_THROUGH.fullmatch(value)
+    if name == "color":
+        return not _NO_COLOUR.search(value)
     if name in _PLAIN_ONLY:
         return bool(_PLAIN.match(value))
     if name in _SIZED:

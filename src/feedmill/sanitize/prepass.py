@@ -19,7 +19,7 @@ byte for byte, which keeps the seed article identical.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from feedmill import urls
@@ -86,9 +86,10 @@ _INVISIBLE = re.compile(
     re.IGNORECASE,
 )
 _VISIBLE_AGAIN = re.compile(r"visibility\s*:\s*visible", re.IGNORECASE)
-# … or see-through: nothing of it shows, and no child can change that —
-# unless a script fades it in (a transition: a lazy picture's), or it holds
-# pictures (an animated one's own: SVG's <animate>).
+# … or see-through: nothing of it shows, pictures neither (a tracking
+# beacon's), and no child can change that — unless a script fades it in (a
+# transition: a lazy picture's), which a post shows (the sanitizer drops
+# opacity:0).
 _SEE_THROUGH = re.compile(
     r"(?:^|;)\s*opacity\s*:\s*(?:0+(?:\.0*)?|\.0+)%?\s*(?:!important\s*)?(?:;|$)", re.IGNORECASE
 )
@@ -96,13 +97,15 @@ _MOVES = re.compile(r"transition|animation", re.IGNORECASE)
 # Text drawn at no size (an anti-copy watermark inside a sentence): hidden
 # but for a child of a size of its own — an absolute one: 1.2em or 120% of
 # nothing is nothing — and for the pictures it holds.  (Not text in no colour:
-# a gradient heading, a shadow, a stroke or a link's own colour draws it.)
+# the sanitizer drops `color: transparent`, with the gradient a heading drew
+# its text in.)
 _NO_SIZE = re.compile(
     r"(?:^|;)\s*font-size\s*:\s*(?:0+(?:\.0*)?|\.0+)(?:px|pt|r?em|%)?\s*(?:!important\s*)?(?:;|$)",
     re.IGNORECASE,
 )
 _SIZED = re.compile(
-    r"font(?:-size)?\s*:[^;]*?(?:\d(?:px|pt|pc|rem|cm|mm|in|q|vw|vh|vmin|vmax)\b"
+    r"font(?:-size)?\s*:[^;]*?(?:(?<![\d.])(?:\d*[1-9]\d*(?:\.\d+)?|\d*\.\d*[1-9]\d*)"
+    r"(?:px|pt|pc|rem|cm|mm|in|q|vw|vh|vmin|vmax)\b"
     r"|\b(?:xx?x?-)?(?:small|large)\b|\bmedium\b)",
     re.IGNORECASE,
 )
@@ -177,20 +180,34 @@ def hidden(element: Any) -> bool:
         return False
     if unseen(style):
         return True
-    if _INVISIBLE.search(style) and not any(
-        _VISIBLE_AGAIN.search(child.get("style") or "") for child in element.iterdescendants()
-    ):
-        return True
-    if element.tag in _SHOWN_WITHOUT_TEXT:  # (a picture at no size or see-through: as it was)
+    if _INVISIBLE.search(style):
+        return not _any_within(element, lambda e: bool(_VISIBLE_AGAIN.search(e.get("style") or "")))
+    if _SEE_THROUGH.search(style):
+        return not _MOVES.search(style)  # (a picture too: a see-through beacon is no picture)
+    if element.tag in _SHOWN_WITHOUT_TEXT or not _NO_SIZE.search(style):
         return False
-    if _SEE_THROUGH.search(style) and not _MOVES.search(style):
-        return not any(child.tag in _SHOWN_WITHOUT_TEXT for child in element.iterdescendants())
-    return bool(_NO_SIZE.search(style)) and not any(
-        child.tag in _SHOWN_WITHOUT_TEXT
-        or _SIZED.search(child.get("style") or "")
-        or (child.tag == "font" and child.get("size") is not None)
-        for child in element.iterdescendants()
+    return not _any_within(
+        element,
+        lambda e: (
+            e.tag in _SHOWN_WITHOUT_TEXT
+            or bool(_SIZED.search(e.get("style") or ""))
+            or (e.tag == "font" and e.get("size") is not None)
+        ),
     )
+
+
+# The most elements inside one that `_any_within` looks at: past them, what
+# it looks for is taken as there (the text shown).  Nested deep, each level
+# looked through all of the rest (2,000 levels: seconds).
+_MOST_WITHIN = 500
+
+
+def _any_within(element: Any, found: Callable[[Any], bool]) -> bool:
+    """Whether something inside ``element`` is ``found`` (or too much is inside to tell)."""
+    for count, inside in enumerate(element.iterdescendants()):
+        if count >= _MOST_WITHIN or found(inside):
+            return True
+    return False
 
 
 # What a page's script undoes to show an element: its `hidden` attribute, or
@@ -286,11 +303,23 @@ def without_hidden(html: str) -> str:
         root = fragment(html)
     except (etree.ParserError, ValueError):
         return html
-    gone = [e for e in root.iterdescendants() if isinstance(e.tag, str) and hidden(e)]
-    for element in gone:
-        if element.getparent() is not None:
-            element.drop_tree()  # its tail is the next element's text: kept
+    gone = _drop_hidden(root)
     return inner_html(root) if gone else html
+
+
+def _drop_hidden(root: Any) -> bool:
+    """Drop the elements of ``root`` that `hidden` says show nothing (what is
+    inside one is not looked at); whether any was."""
+    dropped = False
+    stack = list(root)[::-1]
+    while stack:
+        element = stack.pop()
+        if isinstance(element.tag, str) and hidden(element):
+            element.drop_tree()  # its tail is the next element's text: kept
+            dropped = True
+        else:
+            stack.extend(list(element)[::-1])
+    return dropped
 
 
 def needs_prepass(html: str) -> bool:
@@ -480,11 +509,7 @@ def prepass(html: str, *, base: str | None, iframe_hosts: frozenset[str]) -> str
         root = fragment(html)
     except (etree.ParserError, ValueError):
         return html
-    changed = False
-    for element in root.xpath("//*[@hidden or @style]"):
-        if element.getparent() is not None and hidden(element):
-            element.drop_tree()  # its tail is the next element's text: kept
-            changed = True
+    changed = _drop_hidden(root)
     for img in root.iter("img"):
         real = lazy_source(img) or _picture_source(img) or _noscript_source(img)
         if real is not None:
