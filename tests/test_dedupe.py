@@ -2079,6 +2079,23 @@ _VIP = (
 )
 
 
+_PRICED = (
+    "<p>本文为付费内容，订阅会员后可阅读全文。会员可畅读全部深度报道、研究报告与数据服务，年度会员仅需198元，"
+    "市场分析每日更新，开通即享七折优惠。</p>"
+)
+
+
+@pytest.mark.parametrize("notice", ["_VIP", "_PRICED"])
+def test_a_teaser_that_shares_a_word_with_the_headline_tells_none_even_with_a_price(
+    notice: str,
+) -> None:
+    """A paywall's notice gives a price: no report's figures."""
+    text = globals()[notice]
+    a = fingerprint("美联储降息预期升温 全球市场剧烈震荡", text)
+    b = fingerprint("券商板块午后拉升 市场成交额重回万亿", text)
+    assert not decide(a, b, apart=timedelta(hours=1)).duplicate
+
+
 def test_a_teaser_that_shares_a_word_with_the_headline_tells_no_headline(
     tmp_path: Path,
 ) -> None:

@@ -262,7 +262,8 @@ def _exact_copy(
     one published nearest to ``story`` that is the same article.
 
     The same text is the same article at any age when the text says enough
-    by itself — less than half a day apart if it speaks of its own day.  A
+    by itself — less than 20 hours apart if it is a notice that speaks of
+    its own day (`decide.again`).  A
     short one ("央行今日不开展逆回购操作") is a copy only within the window
     and less than half a day apart: a routine notice comes back word for
     word the next day (`decide.again`).  Nor is it a

@@ -422,14 +422,21 @@ def untold(title: frozenset[int], subject: frozenset[int], figures: bool = False
     return not subject or (not figures and len(subject) < HEADLINE_TOLD_BY_TEXT * len(title))
 
 
+# Figures of its own a report gives, at least: a paywall's notice gives a
+# price or two ("首月仅需1元", "年度会员198元").
+REPORT_FIGURES = 3
+
+
 def gives_figures(
     facts_: dict[str, frozenset[Fact]], title_facts: dict[str, frozenset[Fact]]
 ) -> bool:
     """Whether a story's text (not its headline) gives amounts: a report, no teaser."""
-    return any(
-        unit in AMOUNT_UNITS and values - title_facts.get(unit, frozenset())
+    own = sum(
+        len(values - title_facts.get(unit, frozenset()))
         for unit, values in facts_.items()
+        if unit in AMOUNT_UNITS
     )
+    return own >= REPORT_FIGURES
 
 
 # An <img> tag up to the next tag (so unclosed "<img <img …" stays linear), and its attributes.
