@@ -1136,3 +1136,23 @@ def test_a_page_whose_item_the_worker_reads_otherwise_is_judged_without_it() -> 
     link = "https://36kr.example/p/3301"
     out, note, _, _ = with_full_text((), ((link, SCRIPT_DRAWN, None, None),))
     assert out == () and note is None
+
+
+@pytest.mark.parametrize("menus", [0, 70])
+@pytest.mark.parametrize("marked", [True, False])
+def test_a_hidden_article_is_shown_behind_any_number_of_hidden_menus(
+    menus: int, marked: bool
+) -> None:
+    """WeChat's article page hides the article until its script shows it; an
+    article page hides its menus too.  Only the first 64 hidden elements were
+    looked at: behind 70 menus, the article was lost — WeChat's own too."""
+    paragraph = "<p>" + "银行间市场流动性总体平稳，央行公开市场操作保持灵活。" * 6 + "</p>"
+    names = 'id="js_content" class="rich_media_content" ' if marked else ""
+    page = (
+        "<html><head><title>央行：流动性总体平稳</title></head><body>"
+        + '<ul style="display:none"><li><a href="/m">菜单</a></li></ul>' * menus
+        + f'<div {names}style="visibility: hidden;">{paragraph * 30}</div></body></html>'
+    )
+    article = extract_article(page, "https://mp.weixin.qq.com/s/abc")
+    assert article is not None and "银行间市场流动性总体平稳" in article
+    assert "菜单" not in article

@@ -219,25 +219,34 @@ _SCRIPT_HIDES = re.compile(
 )
 
 
-# The most hidden elements an article page's body is looked at for one
-# holding its article: each is measured whole (2,000 nested would be
-# measured 2,000 times over).
-_MOST_HIDDEN = 64
+# The most hidden elements shown on an article page: each one shown is
+# measured through again (a page of 2,000 nested, each holding the article).
+_MOST_SHOWN = 64
 
 
 def show_hidden_article(root: Any) -> bool:
-    """Show an element of an article page's ``root`` that hides most of its
-    text, as the page's script does (WeChat's article, ``<div id="js_content"
-    style="visibility: hidden;">``).  Whether one was shown."""
+    """Show WeChat's hidden article (`show_wechat_article`) on an article
+    page's ``root``, and any hidden element that holds half of its text, as
+    the page's script does.  Whether one was shown."""
+    shown = show_wechat_article(root)
     total = _text_chars(root)
     if not total:
-        return False
-    hiding = [e for e in root.iter() if isinstance(e.tag, str) and _hides_itself(e)]
-    shown = False
-    for element in hiding[:_MOST_HIDDEN]:
-        if _text_chars(element) * 2 >= total:
+        return shown
+    # The outermost hidden elements, each measured once (they hold no other);
+    # inside one shown, its own.
+    stack = list(root)[::-1]
+    left = _MOST_SHOWN
+    while stack and left:
+        element = stack.pop()
+        if not isinstance(element.tag, str):
+            continue
+        if not _hides_itself(element):
+            stack.extend(list(element)[::-1])
+        elif _text_chars(element) * 2 >= total:
             _show(element)
             shown = True
+            left -= 1
+            stack.extend(list(element)[::-1])
     return shown
 
 
@@ -278,6 +287,11 @@ def with_article_shown(html: str) -> str:
         root = fragment(html)
     except (etree.ParserError, ValueError):
         return html
+    return inner_html(root) if show_wechat_article(root) else html
+
+
+def show_wechat_article(root: Any) -> bool:
+    """Show WeChat's article under ``root``, if it is hidden; whether it was."""
     shown = False
     for element in root.iter():
         if (
@@ -290,7 +304,7 @@ def with_article_shown(html: str) -> str:
         ):
             _show(element)
             shown = True
-    return inner_html(root) if shown else html
+    return shown
 
 
 def without_hidden(html: str) -> str:
