@@ -565,21 +565,27 @@ def test_a_daemon_tries_a_feed_a_slow_rule_failed_at_once_when_the_rule_is_mende
 ) -> None:
     """A rule that backtracks fails its feed, which backs off as if its
     server had failed: mended, the feed waited out its backoff — its items
-    unstored meanwhile, lost if a busy route dropped them."""
+    unstored meanwhile, lost if a busy route dropped them.  (A feed its server
+    fails waits on: the edit of a rule of every feed says nothing of it.)"""
     body = "<p>" + "a" * 40 + "b</p>"
     document = rss("源", [Item("测试条目", html=body, guid="r1")])
     url = feed_server.add("/feed", body=document)
-    slow = {"url": url, "group": "g", "source": "s", "rules": {"block": [{"content": "(a|aa)+$"}]}}
-    write_config(tmp_path, [slow], interval="1h")
+    down = feed_server.add("/down", body=many(1), status=500)
+    feeds = [
+        {"url": url, "group": "g", "source": "s"},
+        {"url": down, "group": "g", "source": "t"},
+    ]
+    write_config(tmp_path, feeds, interval="1h", rules={"block": [{"content": "(a|aa)+$"}]})
     with ended(feedmill("run", "--every", "1s", cwd=tmp_path)) as daemon:
-        wait_for(lambda: feed_server.hits["/feed"] == 1)
-        time.sleep(2)  # passes go by: the feed is backing off
+        wait_for(lambda: feed_server.hits["/feed"] == 1 and feed_server.hits["/down"] == 1)
+        time.sleep(2)  # passes go by: the feeds are backing off
         assert feed_server.hits["/feed"] == 1 and not posts(tmp_path)
-        mended = {**slow, "rules": {"block": [{"content": "(?>a|aa)+$"}]}}
-        write_config(tmp_path, [mended], interval="1h")
+        mended = {"block": [{"content": "(?>a|aa)+$"}]}
+        write_config(tmp_path, feeds, interval="1h", rules=mended)
         wait_for(lambda: len(posts(tmp_path)) == 1)
+        time.sleep(1)
         stop_cleanly(daemon)
-    assert feed_server.hits["/feed"] == 2
+    assert feed_server.hits["/feed"] == 2 and feed_server.hits["/down"] == 1
 
 
 def test_a_daemon_tries_a_failing_feed_at_once_when_its_url_is_edited(

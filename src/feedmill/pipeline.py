@@ -47,7 +47,7 @@ from feedmill.cpus import available_cpus
 from feedmill.fetch import Fetcher, FetchOptions, FetchRequest, in_host_turns
 from feedmill.fetch.window import FetchWindow, Ticket
 from feedmill.filter.dedupe import DedupePolicy
-from feedmill.filter.rules import RuleSet, blocked_by, compile_rules
+from feedmill.filter.rules import RULE_FAILURE, RuleSet, blocked_by, compile_rules
 from feedmill.models import Fetched, FetchStatus
 from feedmill.publish.render import (
     FeedStyle,
@@ -433,10 +433,12 @@ class Mill:
             for url, settings in fetch_settings(config).items()
             if url in before and settings != before[url]
         ]
-        edited += [
+        # (Of those, only the feeds a rule failed: a top-level rule's edit is
+        # every feed's, and a server's failure is no rule's.)
+        rules_edited = [
             url
             for url, rules in rule_settings(config).items()
-            if url in judged and rules != judged[url] and url not in edited
+            if url in judged and rules != judged[url]
         ]
         # Compared with the folder the lock holds: a refused edit left this
         # mill's own `posts_dir` behind it once (the lock taken, the rest not).
@@ -455,9 +457,12 @@ class Mill:
             self.site_lock.release()
             self.site_lock = lock
         if config.database_url == before_database:
-            if edited:
+            if edited or rules_edited:
                 with self.engine.begin() as conn:
                     feed_store.retry_now(conn, edited, datetime.now(UTC))
+                    feed_store.retry_now(
+                        conn, rules_edited, datetime.now(UTC), failed_with=RULE_FAILURE
+                    )
             self._retry_renamed = [url for url in fetch_settings(config) if url not in before]
 
     def worker_module(self) -> ModuleType:

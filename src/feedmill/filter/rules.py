@@ -85,6 +85,9 @@ class RuleTooSlow(Exception):
     """A rule's pattern ran past MATCH_SECONDS on one item."""
 
 
+RULE_FAILURE = "rule "  # how a RuleTooSlow's message, a feed's error, begins
+
+
 # Far beyond any sane pattern on a whole article (microseconds to a few
 # milliseconds), short enough not to stall a pass.
 MATCH_SECONDS = 1.0
@@ -159,7 +162,8 @@ def matches(rule: Rule, fields: Fields) -> bool:
             found = pattern.search(fields.values.get(name, ""), timeout=MATCH_SECONDS)
         except TimeoutError:
             raise RuleTooSlow(
-                f"rule {rule.name!r}: its {name} pattern ran over {MATCH_SECONDS:g} s on one item"
+                f"{RULE_FAILURE}{rule.name!r}: its {name} pattern ran over"
+                f" {MATCH_SECONDS:g} s on one item"
                 " (a pattern that backtracks, such as (a|aa)+; simplify it — a daemon tries"
                 " the feed again at once, `feedmill run --feed URL` does)"
             ) from None

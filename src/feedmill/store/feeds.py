@@ -246,10 +246,13 @@ def _shown(match: re.Match[str]) -> str:
 GONE = 410  # HTTP status: the feed is gone for good
 
 
-def retry_now(conn: Connection, urls: Sequence[str], now: datetime) -> int:
+def retry_now(
+    conn: Connection, urls: Sequence[str], now: datetime, *, failed_with: str | None = None
+) -> int:
     """Make those of ``urls`` that are failing due at once — unless their
     server said when to ask again (a Retry-After not yet past) or that the
-    feed is gone (410); returns how many."""
+    feed is gone (410); with ``failed_with``, only those whose last error
+    begins so; returns how many."""
     if not urls:
         return 0
     result = conn.execute(
@@ -259,6 +262,7 @@ def retry_now(conn: Connection, urls: Sequence[str], now: datetime) -> int:
             feeds.c.error_streak > 0,
             feeds.c.http_status.is_(None) | (feeds.c.http_status != GONE),
             feeds.c.hint_until.is_(None) | (feeds.c.hint_until <= now),
+            *(() if failed_with is None else (feeds.c.last_error.startswith(failed_with),)),
         )
         .values(next_attempt_at=None)
     )
