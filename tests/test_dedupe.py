@@ -2085,7 +2085,13 @@ _PRICED = (
 )
 
 
-@pytest.mark.parametrize("notice", ["_VIP", "_PRICED"])
+_PRICES = (
+    "<p>本文为付费内容，订阅会员后可阅读全文。首月仅需1元，季度会员58元，年度会员198元，市场分析每日更新，"
+    "开通即享七折优惠，会员可畅读全部深度报道。</p>"
+)
+
+
+@pytest.mark.parametrize("notice", ["_VIP", "_PRICED", "_PRICES"])
 def test_a_teaser_that_shares_a_word_with_the_headline_tells_none_even_with_a_price(
     notice: str,
 ) -> None:
@@ -2175,6 +2181,16 @@ def test_a_copy_that_speaks_of_its_day_or_tells_little_of_its_headline_is_still_
         close, fingerprint("周一A股迎来开门红", _MARKET_CLOSE), apart=timedelta(hours=1)
     ).duplicate
     assert decide(close, close, apart=timedelta(hours=13)).duplicate
+    # A 快讯 word for word under two headlines of its own, telling a word of each.
+    flash = (
+        "<p>截至今日收盘，沪指大涨2.15%，两市成交额达1.52万亿元，较上个交易日放量逾3000亿元，"
+        "券商、半导体板块领涨。</p>"
+    )
+    assert decide(
+        fingerprint("大盘放量大涨 牛市氛围渐浓", flash),
+        fingerprint("A股午后强势拉升 券商股集体走高", flash),
+        apart=timedelta(hours=1),
+    ).duplicate
     # A daily notice's copy later the same day is a copy too.
     repo = fingerprint("央行今日开展20亿元7天期逆回购操作", _REPO)
     assert decide(repo, repo, apart=timedelta(hours=13)).duplicate

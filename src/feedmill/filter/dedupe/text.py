@@ -364,6 +364,7 @@ class Fingerprint:
     title_facts: dict[str, frozenset[Fact]] = field(default_factory=dict)
     text_hash: str = ""  # the exact visible text, for verbatim copies
     identifying: bool = True  # the text alone names the story (long enough, tells its headline)
+    silent: bool = False  # the text tells no word of its headline but common ones (`untold`)
     daily: bool = False  # … but it speaks of its own day ("今日"): the next day's may say it again
     shingles: tuple[str, ...] = ()  # what MinHash sees: words less the most common ones
     # ... and of a long story, its headline and lead (`LEAD_WORDS`), indexed too.
@@ -406,37 +407,11 @@ MIN_IDENTIFYING_BODY = 80
 HEADLINE_WORDS = 3
 
 
-# A text without figures that repeats less than this share of its headline's
-# words is silent on it: a paywall's notice that happens to say 市场 tells no
-# headline of its site ("美联储降息预期升温 全球市场剧烈震荡", "券商板块午后拉升
-# 市场成交额重回万亿").  A text with figures of its own is a story, whatever its
-# headline ("大盘放量大涨 牛市氛围渐浓" over the indexes' closes).
-HEADLINE_TOLD_BY_TEXT = 0.3
-
-
-def untold(title: frozenset[int], subject: frozenset[int], figures: bool = False) -> bool:
-    """Is a story's text silent on its headline (`Fingerprint.title`, `.subject`;
-    ``figures``: whether the text gives figures of its own, `gives_figures`)?"""
-    if len(title) < HEADLINE_WORDS:
-        return False
-    return not subject or (not figures and len(subject) < HEADLINE_TOLD_BY_TEXT * len(title))
-
-
-# Figures of its own a report gives, at least: a paywall's notice gives a
-# price or two ("首月仅需1元", "年度会员198元").
-REPORT_FIGURES = 3
-
-
-def gives_figures(
-    facts_: dict[str, frozenset[Fact]], title_facts: dict[str, frozenset[Fact]]
-) -> bool:
-    """Whether a story's text (not its headline) gives amounts: a report, no teaser."""
-    own = sum(
-        len(values - title_facts.get(unit, frozenset()))
-        for unit, values in facts_.items()
-        if unit in AMOUNT_UNITS
-    )
-    return own >= REPORT_FIGURES
+def untold(title: frozenset[int], subject: frozenset[int]) -> bool:
+    """Is a story's text silent on its headline (`Fingerprint.title`, `.subject`)?
+    (A fingerprint's own answer, `Fingerprint.silent`, leaves out the common
+    words a text shares with any headline.)"""
+    return len(title) >= HEADLINE_WORDS and not subject
 
 
 # An <img> tag up to the next tag (so unclosed "<img <img …" stays linear), and its attributes.
@@ -571,9 +546,16 @@ def fingerprint(title: str, content_html: str) -> Fingerprint:
         **issuers(title_text, body_text),
         **stock_codes(title_text + "。" + body_text),
     }
-    identifying = identifies(
-        body_text, untold(title_ids, subject, gives_figures(all_facts, title_facts))
-    )
+    # Silent on its headline but for words common enough to be in any text
+    # (市场, 全球: a paywall's notice under every headline of its site) — the
+    # words MinHash leaves out for the same reason.
+    told = {
+        w
+        for w in set(title_words) & body_set
+        if w not in figures and frequencies.get(w, 0) < MINHASH_MAX_FREQUENCY
+    }
+    silent = len(title_ids) >= HEADLINE_WORDS and not told
+    identifying = identifies(body_text, silent)
     return Fingerprint(
         words=frozenset(word_id(w) for w in everything),
         names=frozenset(word_id(w) for w in names),
@@ -590,6 +572,7 @@ def fingerprint(title: str, content_html: str) -> Fingerprint:
             title_text, normalize(keyed_text(content_html)[:MAX_TEXT]), content_html, identifying
         ),
         identifying=identifying,
+        silent=silent,
         daily=identifying
         and len(body_text) <= DAILY_MAX_CHARS
         and bool(_OWN_DAY.search(title_text + "。" + body_text)),
@@ -654,6 +637,7 @@ def dump(print_: Fingerprint) -> str:
             "title_facts": _facts_out(print_.title_facts),
             "text_hash": print_.text_hash,
             **({} if print_.identifying else {"identifying": False}),
+            **({"silent": True} if print_.silent else {}),
             **({"daily": True} if print_.daily else {}),
         },
         ensure_ascii=False,
@@ -676,6 +660,8 @@ def load(data: str) -> Fingerprint:
         title_facts=_facts_in(raw["title_facts"]),
         text_hash=raw["text_hash"],
         identifying=raw.get("identifying", True),
+        # (Stored before it was: as `untold` reads the stored words.)
+        silent=raw["silent"] if "silent" in raw else untold(title, subject),
         daily=raw.get("daily", False),
         # Stored before rare words and order were: none known, no decision made on them.
         rare=from_ids(base64.b64decode(raw.get("rare", ""))),
