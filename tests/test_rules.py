@@ -303,7 +303,9 @@ def test_a_pattern_of_spaces_is_no_empty_pattern(tmp_path: Path) -> None:
             {"title": "广告?"},
             # All but the news: it matches no link of the news.
             {"link": r"^(?!https://ex\.com/news/)"},
-            {"link": r"^(?!.*\.pdf$)"},
+            {"link": r"^(?!https?://(?:www\.)?ex\.com/(news|tech)/\d+)"},
+            {"title": r"^(?!.*\bAI\b)"},
+            {"title": r"^(?![【\[]广告)"},
         ]
     }
     config = write_config(tmp_path, [{"url": "f.xml", "group": "g", "source": "s", "rules": rule}])
