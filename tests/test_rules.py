@@ -145,9 +145,14 @@ def test_a_word_split_by_what_shows_nothing_is_read_whole(split: str) -> None:
     the post reads 推广, and the rule read 推 广."""
     content = rules(block=[{"content": "推广内容"}])
     assert blocked_by(content, entry(content=f"<p>推{split}广内容在此</p>"), NOW) is not None
-    # A "<!--" inside a tag opens no comment: what follows stays read.
-    hostile = '<p>限时<img alt="<!--" src="a.png">推广理财课程<img alt="-->" src="b.png">，报名</p>'
-    assert blocked_by(rules(block=[{"keywords": ["推广"]}]), entry(content=hostile), NOW)
+    # A "<!--" inside a tag opens no comment (a ">" before it in a quoted
+    # value ends no tag), and "--!>" ends one: what follows stays read.
+    for hostile in (
+        '<p>限时<img alt="<!--" src="a.png">推广理财课程<img alt="-->" src="b.png">，报名</p>',
+        '<p><img src="x.jpg" alt="a>b<!--">推广内容，扫码领取</p>',
+        "<p>限时<!--x--!>推广理财课程</p>",
+    ):
+        assert blocked_by(rules(block=[{"keywords": ["推广"]}]), entry(content=hostile), NOW)
     # An untitled item's title is its text's headline: 【推广三号】.
     title = rules(block=[{"title": "推广"}])
     assert blocked_by(title, entry("", content=f"<p>【推{split}广三号】正文</p>"), NOW) is not None

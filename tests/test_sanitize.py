@@ -493,8 +493,27 @@ def test_a_lazy_picture_s_noscript_fallback_is_the_picture(html: str, shown: str
             '<p style="color: rgba(0,0,0,0)">甲</p><p style="color:#0000">乙</p>',
             "<h2>第一部分</h2><p>甲</p><p>乙</p>",
         ),
-        # A script fades it in (a lazy picture's transition): shown.
+        # … red, yellow and black are colours (their last number is no alpha).
+        (
+            '<p style="color:rgb(255, 0, 0)">红</p><p style="color:rgb(0,0,0)">黑</p>',
+            '<p style="color:rgb(255, 0, 0)">红</p><p style="color:rgb(0,0,0)">黑</p>',
+        ),
+        # A script fades it in (a transition; a picture that shows itself once
+        # loaded, a lazy one): shown.
         ('<p style="opacity:0;transition:opacity .3s">淡入</p>', "<p>淡入</p>"),
+        (
+            '<img src="https://cdn.example/a.jpg" style="opacity:0" onload="this.style.opacity=1">',
+            '<img src="https://cdn.example/a.jpg" referrerpolicy="no-referrer">',
+        ),
+        # Hidden and see-through both: a child made visible again shows nothing.
+        (
+            '<p>甲<span style="visibility:hidden;opacity:0">乙<b style="visibility:visible">丙</b>'
+            "</span></p>",
+            "<p>甲</p>",
+        ),
+        # Too much inside to look through: hidden, as it was before its inside
+        # was looked at.
+        ('<p>甲<span style="visibility:hidden">乙' + "<i></i>" * 501 + "</span></p>", "<p>甲</p>"),
         (
             '<p style="opacity:0.5;font-size:.5em">半</p>',
             '<p style="opacity:0.5;font-size:.5em">半</p>',

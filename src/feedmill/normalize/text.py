@@ -332,6 +332,11 @@ def visible_text(markup: str) -> str:
     return collapse_space(html.unescape(text))
 
 
+# A tag to its end: a quoted attribute value may hold ">" (linear: no run of
+# characters is tried two ways).
+_TAG_TO_ITS_END = re.compile(r"""<[^>"'=]*(?:=\s*(?:"[^"]*"|'[^']*')?[^>"'=]*)*>""")
+
+
 def without_comments(markup: str) -> str:
     """``markup`` less its comments, which a reader sees nothing of, not even
     a gap: "推<!-- x -->广" reads 推广 (a Word paste is full of
@@ -348,7 +353,9 @@ def without_comments(markup: str) -> str:
             if not (following.isascii() and following.isalpha()) and following not in "/!?":
                 start = markup.find("<", start + 1)  # text: "a < b"
                 continue
-            close = markup.find(">", start + 1)  # a tag, to its first ">"
+            # A tag: to the ">" outside its quoted values ("a>b<!--" is an alt's).
+            tag = _TAG_TO_ITS_END.match(markup, start)
+            close = tag.end() - 1 if tag else markup.find(">", start + 1)
             if close < 0:
                 break
             start = markup.find("<", close + 1)
@@ -357,10 +364,15 @@ def without_comments(markup: str) -> str:
         if markup.startswith((">", "->"), start + 4):  # <!--> and <!---> end at once
             at = markup.index(">", start + 4) + 1
         else:
-            end = markup.find("-->", start + 4)
-            if end < 0:
+            ends = [
+                (i, len(mark))
+                for mark in ("-->", "--!>")
+                if (i := markup.find(mark, start + 4)) >= 0
+            ]
+            if not ends:
                 return "".join(kept)
-            at = end + 3
+            end, size = min(ends)  # (a browser ends one at "--!>" too)
+            at = end + size
         start = markup.find("<", at)
     kept.append(markup[at:])
     return "".join(kept)

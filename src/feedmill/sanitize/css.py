@@ -97,8 +97,13 @@ _SEE_THROUGH = re.compile(r"\s*(?:0+(?:\.0*)?|\.0+)%?\s*(?:!important\s*)?", re.
 # Text in no colour: a gradient heading's (its `background-clip: text`, which
 # drew the text, is dropped) or a watermark's — shown in the text's colour, as
 # rules, search and dedupe read it.
+# (An alpha of 0: the fourth of rgba()'s or hsla()'s numbers, or the one after
+# "/"; not rgb(255, 0, 0), red.)
+_ALPHA_ZERO = r"\s*(?:0+(?:\.0*)?|\.0+)%?\s*\)"
 _NO_COLOUR = re.compile(
-    r"^\s*(?:transparent|(?:rgba|hsla?|rgb)\([^)]*[,/]\s*(?:0+(?:\.0*)?|\.0+)%?\s*\)"
+    r"^\s*(?:transparent"
+    rf"|(?:rgb|hsl)a?\((?:[^,()/]*,){{3}}{_ALPHA_ZERO}"
+    rf"|(?:rgb|hsl)a?\([^,()/]*/{_ALPHA_ZERO}"
     r"|#[0-9a-f]{3}0|#[0-9a-f]{6}00)\s*(?:!important\s*)?$",
     re.IGNORECASE,
 )

@@ -103,12 +103,35 @@ _NO_SIZE = re.compile(
     r"(?:^|;)\s*font-size\s*:\s*(?:0+(?:\.0*)?|\.0+)(?:px|pt|r?em|%)?\s*(?:!important\s*)?(?:;|$)",
     re.IGNORECASE,
 )
-_SIZED = re.compile(
-    r"font(?:-size)?\s*:[^;]*?(?:(?<![\d.])(?:\d*[1-9]\d*(?:\.\d+)?|\d*\.\d*[1-9]\d*)"
-    r"(?:px|pt|pc|rem|cm|mm|in|q|vw|vh|vmin|vmax)\b"
-    r"|\b(?:xx?x?-)?(?:small|large)\b|\bmedium\b)",
+# (A declaration's value, then its sizes: linear, however long the value.)
+_FONT_VALUE = re.compile(r"font(?:-size)?\s*:([^;]*)", re.IGNORECASE)
+_ABSOLUTE_SIZE = re.compile(
+    r"(?<![\d.])(\d+(?:\.\d+)?|\.\d+)(?:px|pt|pc|rem|cm|mm|in|q|vw|vh|vmin|vmax)\b"
+    r"|\b(?:xx?x?-)?(?:small|large)\b|\bmedium\b",
     re.IGNORECASE,
 )
+
+
+def _sized(style: str) -> bool:
+    """Whether a style gives a font a size of its own, not nothing: an
+    absolute one (1.2em or 120% of nothing is nothing)."""
+    return any(
+        (number := match.group(1)) is None or float(number) > 0
+        for value in _FONT_VALUE.findall(style)
+        for match in _ABSOLUTE_SIZE.finditer(value)
+    )
+
+
+def _scripted(element: Any) -> bool:
+    """Whether a picture waits for a script of its page to show it: a lazy
+    one, or one that shows itself once loaded (``onload``)."""
+    return (
+        element.get("onload") is not None
+        or "lazy" in (element.get("class") or "").lower()
+        or any(element.get(name) for name in (*LAZY_ATTRIBUTES, *SRCSET_ATTRIBUTES))
+    )
+
+
 _SHOWN_WITHOUT_TEXT = ("img", "picture", "video", "audio", "iframe", "object", "embed", "svg")
 # Each style attribute's value (the prepass's cheap test reads them one by one).
 # (Of lower-cased markup: without IGNORECASE, a scan of Chinese text is
@@ -180,32 +203,42 @@ def hidden(element: Any) -> bool:
         return False
     if unseen(style):
         return True
-    if _INVISIBLE.search(style):
-        return not _any_within(element, lambda e: bool(_VISIBLE_AGAIN.search(e.get("style") or "")))
     if _SEE_THROUGH.search(style):
-        return not _MOVES.search(style)  # (a picture too: a see-through beacon is no picture)
+        # A transition fades it in, a lazy picture's script shows it: the post
+        # shows it (the sanitizer drops opacity:0); not a beacon.
+        return not (
+            _MOVES.search(style) or (element.tag in _SHOWN_WITHOUT_TEXT and _scripted(element))
+        )
+    if _INVISIBLE.search(style) and not _any_within(
+        element, lambda e: bool(_VISIBLE_AGAIN.search(e.get("style") or "")), past=False
+    ):
+        return True
     if element.tag in _SHOWN_WITHOUT_TEXT or not _NO_SIZE.search(style):
         return False
     return not _any_within(
         element,
         lambda e: (
             e.tag in _SHOWN_WITHOUT_TEXT
-            or bool(_SIZED.search(e.get("style") or ""))
+            or _sized(e.get("style") or "")
             or (e.tag == "font" and e.get("size") is not None)
         ),
+        past=True,
     )
 
 
-# The most elements inside one that `_any_within` looks at: past them, what
-# it looks for is taken as there (the text shown).  Nested deep, each level
-# looked through all of the rest (2,000 levels: seconds).
+# The most elements inside one that `_any_within` looks at: nested deep, each
+# level looked through all of the rest (2,000 levels: seconds).
 _MOST_WITHIN = 500
 
 
-def _any_within(element: Any, found: Callable[[Any], bool]) -> bool:
-    """Whether something inside ``element`` is ``found`` (or too much is inside to tell)."""
+def _any_within(element: Any, found: Callable[[Any], bool], *, past: bool) -> bool:
+    """Whether something inside ``element`` is ``found``; ``past``: the answer
+    when there is too much inside to look through (what the rule did before
+    it looked inside: hidden for `visibility`, shown for a size of 0)."""
     for count, inside in enumerate(element.iterdescendants()):
-        if count >= _MOST_WITHIN or found(inside):
+        if count >= _MOST_WITHIN:
+            return past
+        if found(inside):
             return True
     return False
 
