@@ -2073,58 +2073,6 @@ def test_one_teaser_under_two_headlines_is_two_stories(tmp_path: Path) -> None:
     assert fingerprint("快讯", flash).identifying
 
 
-_VIP = (
-    "<p>本文为见闻VIP会员专享内容，开通会员即可阅读全文。见闻VIP为您提供全球市场深度分析、宏观经济解读、"
-    "行业研究报告与实时投资策略，助您把握市场先机，立即开通享受更多会员权益。</p>"
-)
-
-
-_PRICED = (
-    "<p>本文为付费内容，订阅会员后可阅读全文。会员可畅读全部深度报道、研究报告与数据服务，年度会员仅需198元，"
-    "市场分析每日更新，开通即享七折优惠。</p>"
-)
-
-
-_PRICES = (
-    "<p>本文为付费内容，订阅会员后可阅读全文。首月仅需1元，季度会员58元，年度会员198元，市场分析每日更新，"
-    "开通即享七折优惠，会员可畅读全部深度报道。</p>"
-)
-
-
-@pytest.mark.parametrize("notice", ["_VIP", "_PRICED", "_PRICES"])
-def test_a_teaser_that_shares_a_word_with_the_headline_tells_none_even_with_a_price(
-    notice: str,
-) -> None:
-    """A paywall's notice gives a price: no report's figures."""
-    text = globals()[notice]
-    a = fingerprint("美联储降息预期升温 全球市场剧烈震荡", text)
-    b = fingerprint("券商板块午后拉升 市场成交额重回万亿", text)
-    assert not decide(a, b, apart=timedelta(hours=1)).duplicate
-
-
-def test_a_teaser_that_shares_a_word_with_the_headline_tells_no_headline(
-    tmp_path: Path,
-) -> None:
-    """The same notice under two headlines, each sharing a common word with
-    it (市场): it tells neither headline, and was taken for one article at
-    any age — the second story held back for good."""
-    first = [Item("美联储降息预期升温 全球市场剧烈震荡", _VIP, "a1", link="https://w.example/1")]
-    day = "Thu, 22 Sep 2022 16:01:00 GMT"  # two days later, outside the window
-    second = [
-        Item(
-            "券商板块午后拉升 市场成交额重回万亿",
-            _VIP,
-            "b1",
-            link="https://w.example/2",
-            pub_date=day,
-        )
-    ]
-    a, b = (fingerprint(i.title, i.html) for i in (*first, *second))
-    assert not a.identifying and not b.identifying
-    assert not decide(a, b, apart=timedelta(hours=1)).duplicate
-    assert _two_feeds(tmp_path, first, second) == 2
-
-
 _REPO = (
     "<p>为维护银行体系流动性合理充裕，人民银行今日以利率招标方式开展了20亿元7天期逆回购操作，中标利率1.70%，"
     "与此前持平。因今日有20亿元逆回购到期，当日实现零投放零回笼。</p>"

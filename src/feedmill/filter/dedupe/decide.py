@@ -72,6 +72,7 @@ from feedmill.filter.dedupe.text import (
     Fact,
     Fingerprint,
     in_order,
+    untold,
 )
 
 # Containment counts a third of Jaccard: a two-sentence excerpt that shares
@@ -430,7 +431,7 @@ def teaser(a: Fingerprint, b: Fingerprint) -> bool:
     text silent on one headline only is a story told under a headline that
     sums it up ("A股三大指数集体收涨" over the indexes' figures), and is
     compared as any other."""
-    return a.silent and b.silent and a.title != b.title
+    return untold(a.title, a.subject) and untold(b.title, b.subject) and a.title != b.title
 
 
 def again(a: Fingerprint, apart: timedelta | None) -> bool:

@@ -364,7 +364,6 @@ class Fingerprint:
     title_facts: dict[str, frozenset[Fact]] = field(default_factory=dict)
     text_hash: str = ""  # the exact visible text, for verbatim copies
     identifying: bool = True  # the text alone names the story (long enough, tells its headline)
-    silent: bool = False  # the text tells no word of its headline but common ones (`untold`)
     daily: bool = False  # … but it speaks of its own day ("今日"): the next day's may say it again
     shingles: tuple[str, ...] = ()  # what MinHash sees: words less the most common ones
     # ... and of a long story, its headline and lead (`LEAD_WORDS`), indexed too.
@@ -408,9 +407,7 @@ HEADLINE_WORDS = 3
 
 
 def untold(title: frozenset[int], subject: frozenset[int]) -> bool:
-    """Is a story's text silent on its headline (`Fingerprint.title`, `.subject`)?
-    (A fingerprint's own answer, `Fingerprint.silent`, leaves out the common
-    words a text shares with any headline.)"""
+    """Is a story's text silent on its headline (`Fingerprint.title`, `.subject`)?"""
     return len(title) >= HEADLINE_WORDS and not subject
 
 
@@ -546,16 +543,7 @@ def fingerprint(title: str, content_html: str) -> Fingerprint:
         **issuers(title_text, body_text),
         **stock_codes(title_text + "。" + body_text),
     }
-    # Silent on its headline but for words common enough to be in any text
-    # (市场, 全球: a paywall's notice under every headline of its site) — the
-    # words MinHash leaves out for the same reason.
-    told = {
-        w
-        for w in set(title_words) & body_set
-        if w not in figures and frequencies.get(w, 0) < MINHASH_MAX_FREQUENCY
-    }
-    silent = len(title_ids) >= HEADLINE_WORDS and not told
-    identifying = identifies(body_text, silent)
+    identifying = identifies(body_text, untold(title_ids, subject))
     return Fingerprint(
         words=frozenset(word_id(w) for w in everything),
         names=frozenset(word_id(w) for w in names),
@@ -572,7 +560,6 @@ def fingerprint(title: str, content_html: str) -> Fingerprint:
             title_text, normalize(keyed_text(content_html)[:MAX_TEXT]), content_html, identifying
         ),
         identifying=identifying,
-        silent=silent,
         daily=identifying
         and len(body_text) <= DAILY_MAX_CHARS
         and bool(_OWN_DAY.search(title_text + "。" + body_text)),
@@ -637,7 +624,6 @@ def dump(print_: Fingerprint) -> str:
             "title_facts": _facts_out(print_.title_facts),
             "text_hash": print_.text_hash,
             **({} if print_.identifying else {"identifying": False}),
-            **({"silent": True} if print_.silent else {}),
             **({"daily": True} if print_.daily else {}),
         },
         ensure_ascii=False,
@@ -660,8 +646,6 @@ def load(data: str) -> Fingerprint:
         title_facts=_facts_in(raw["title_facts"]),
         text_hash=raw["text_hash"],
         identifying=raw.get("identifying", True),
-        # (Stored before it was: as `untold` reads the stored words.)
-        silent=raw["silent"] if "silent" in raw else untold(title, subject),
         daily=raw.get("daily", False),
         # Stored before rare words and order were: none known, no decision made on them.
         rare=from_ids(base64.b64decode(raw.get("rare", ""))),
