@@ -712,3 +712,13 @@ def test_a_title_of_a_character_this_python_does_not_know_is_a_title() -> None:
     for title in ("\U0001fae8", "\ue000"):
         raw = entry(title=title, content="<p>正文</p>", title_is_html=True)
         assert normalize_entry(raw, base_url=None, zone=SHANGHAI).title == title
+
+
+def test_a_tag_left_open_after_a_comment_reads_at_once() -> None:
+    """A comment, then a tag never closed whose "=" are followed by spaces:
+    reading the tag to its end tried every way to split the spaces (a feed's
+    one such item hung its worker)."""
+    from feedmill.normalize.text import visible_text
+
+    markup = "<p>正文<!-- more -->第一段</p><p><img src= a.jpg" + " width= 1" * 200
+    assert visible_text(markup).startswith("正文第一段")

@@ -505,6 +505,23 @@ def test_a_lazy_picture_s_noscript_fallback_is_the_picture(html: str, shown: str
             '<img src="https://cdn.example/a.jpg" style="opacity:0" onload="this.style.opacity=1">',
             '<img src="https://cdn.example/a.jpg" referrerpolicy="no-referrer">',
         ),
+        # A beacon a class names no lazy picture of: hidden.
+        (
+            '<p>甲<img class="skip-lazy" style="opacity:0" src="https://t.example/o.gif?id=4">'
+            '<img srcset="https://t.example/o.gif 1x" style="opacity:0" src="https://t.example/o.gif"></p>',
+            "<p>甲</p>",
+        ),
+        # Hidden besides, fading in shows nothing.
+        (
+            '<p>甲<span style="visibility:hidden;opacity:0;transition:opacity .3s">乙</span></p>',
+            "<p>甲</p>",
+        ),
+        # A child sized but empty, or sized by a line height (font: 0/16px), shows nothing.
+        (
+            '<p>A<span style="font-size:0">水印<i style="font-size:12px"></i>'
+            '<b style="font:0/16px serif">印</b></span>B</p>',
+            "<p>AB</p>",
+        ),
         # Hidden and see-through both: a child made visible again shows nothing.
         (
             '<p>甲<span style="visibility:hidden;opacity:0">乙<b style="visibility:visible">丙</b>'

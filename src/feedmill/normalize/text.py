@@ -332,9 +332,10 @@ def visible_text(markup: str) -> str:
     return collapse_space(html.unescape(text))
 
 
-# A tag to its end: a quoted attribute value may hold ">" (linear: no run of
-# characters is tried two ways).
-_TAG_TO_ITS_END = re.compile(r"""<[^>"'=]*(?:=\s*(?:"[^"]*"|'[^']*')?[^>"'=]*)*>""")
+# A tag to its end: a quoted value may hold ">".  (Linear: each character is
+# read one way only — inside quotes or out; "\s*" beside a class that also
+# reads spaces took exponential time on a tag left open.)
+_TAG_TO_ITS_END = re.compile(r"""<[^>"']*(?:(?:"[^"]*"|'[^']*')[^>"']*)*>""")
 
 
 def without_comments(markup: str) -> str:

@@ -118,17 +118,23 @@ def _sized(style: str) -> bool:
     return any(
         (number := match.group(1)) is None or float(number) > 0
         for value in _FONT_VALUE.findall(style)
-        for match in _ABSOLUTE_SIZE.finditer(value)
+        # (Not the line height of `font: 0/16px`.)
+        for match in _ABSOLUTE_SIZE.finditer(value.partition("/")[0])
     )
+
+
+# A lazy-loading script's class for the pictures it shows (not "skip-lazy").
+_LAZY_CLASSES = frozenset(("lazy", "lazyload", "lazyloaded", "lazyloading", "lazy-load", "b-lazy"))
 
 
 def _scripted(element: Any) -> bool:
     """Whether a picture waits for a script of its page to show it: a lazy
-    one, or one that shows itself once loaded (``onload``)."""
+    one (its class, its real source in data-src or the like), or one that
+    shows itself once loaded (``onload``)."""
     return (
         element.get("onload") is not None
-        or "lazy" in (element.get("class") or "").lower()
-        or any(element.get(name) for name in (*LAZY_ATTRIBUTES, *SRCSET_ATTRIBUTES))
+        or not _LAZY_CLASSES.isdisjoint((element.get("class") or "").lower().split())
+        or any(element.get(name) for name in (*LAZY_ATTRIBUTES, *SRCSET_ATTRIBUTES[1:]))
     )
 
 
@@ -203,12 +209,12 @@ def hidden(element: Any) -> bool:
         return False
     if unseen(style):
         return True
-    if _SEE_THROUGH.search(style):
-        # A transition fades it in, a lazy picture's script shows it: the post
-        # shows it (the sanitizer drops opacity:0); not a beacon.
-        return not (
-            _MOVES.search(style) or (element.tag in _SHOWN_WITHOUT_TEXT and _scripted(element))
-        )
+    # A transition fades it in, a lazy picture's script shows it: the post
+    # shows it (the sanitizer drops opacity:0) — unless it is hidden besides.
+    if _SEE_THROUGH.search(style) and not (
+        _MOVES.search(style) or (element.tag in _SHOWN_WITHOUT_TEXT and _scripted(element))
+    ):
+        return True
     if _INVISIBLE.search(style) and not _any_within(
         element, lambda e: bool(_VISIBLE_AGAIN.search(e.get("style") or "")), past=False
     ):
@@ -219,7 +225,8 @@ def hidden(element: Any) -> bool:
         element,
         lambda e: (
             e.tag in _SHOWN_WITHOUT_TEXT
-            or _sized(e.get("style") or "")
+            # (Sized and holding something: an empty one shows nothing.)
+            or ((bool(e.text and e.text.strip()) or len(e) > 0) and _sized(e.get("style") or ""))
             or (e.tag == "font" and e.get("size") is not None)
         ),
         past=True,
