@@ -439,12 +439,25 @@ def _as_read(text: str) -> str:
     return as_read(text)
 
 
-# Texts no pattern meant for a word matches: a pattern that matches all
-# three matches every text — unless it looks around (`_LOOKS_AROUND`).
-_ANY_TEXTS = ("", "zq", "\n")
-# A lookaround: a pattern of one ("all but the news", ``^(?!https://ex\.com/news/)``)
-# matches those texts and not every text.
-_LOOKS_AROUND = re.compile(r"\(\?<?[=!]")
+# Texts that no pattern a rule means matches all of: a pattern that does
+# matches every text — unless it is "all but …" (`_ALL_BUT`).
+_ANY_TEXTS = (
+    "",
+    "zq",
+    "\n",
+    "央行宣布下调存款准备金率0.25个百分点，释放长期资金约5000亿元。",
+    "https://news.example.com/a/20260101/1.html AI",
+)
+# "All but the news" (``^(?!https://ex\.com/news/)``): a lookahead at the
+# start, and no empty alternative ("^(?!x)|" is every text).
+_ALL_BUT = re.compile(r"^(?:\(\?[a-zA-Z]+\))?\^\(\?[=!]")
+_EMPTY_ALTERNATIVE = re.compile(r"^\||(?<!\\)\|$|(?<!\\)\|\||\(\||(?<!\\)\|\)")
+
+
+def _matches_every_text(pattern: str, compiled: Any) -> bool:
+    if _ALL_BUT.match(pattern) and not _EMPTY_ALTERNATIVE.search(pattern):
+        return False
+    return all(compiled.search(text) for text in _ANY_TEXTS)
 
 
 class RuleSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -483,7 +496,7 @@ class RuleSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
                     raise _Invalid(name, f"not a regular expression: {exc}") from None
                 except RecursionError:
                     raise _Invalid(name, "groups nested hundreds deep") from None
-                if not _LOOKS_AROUND.search(pattern) and all(map(compiled.search, _ANY_TEXTS)):
+                if _matches_every_text(pattern, compiled):
                     # '广告|推广|' (a "|" too many), '(广告)?': as an empty one.
                     raise _Invalid(name, f"{pattern!r} matches every text, as an empty pattern")
         for name in self.in_:
