@@ -123,6 +123,9 @@ def _sized(style: str) -> bool:
     )
 
 
+_LAZY_SRCSETS = tuple(
+    name for name in SRCSET_ATTRIBUTES if name != "srcset"
+)  # (a plain one is no script's)
 # A lazy-loading script's class for the pictures it shows (not "skip-lazy").
 _LAZY_CLASSES = frozenset(("lazy", "lazyload", "lazyloaded", "lazyloading", "lazy-load", "b-lazy"))
 
@@ -134,7 +137,7 @@ def _scripted(element: Any) -> bool:
     return (
         element.get("onload") is not None
         or not _LAZY_CLASSES.isdisjoint((element.get("class") or "").lower().split())
-        or any(element.get(name) for name in (*LAZY_ATTRIBUTES, *SRCSET_ATTRIBUTES[1:]))
+        or any(element.get(name) for name in (*LAZY_ATTRIBUTES, *_LAZY_SRCSETS))
     )
 
 
