@@ -585,7 +585,7 @@ def _moved_feeds(config: Config) -> list[tuple[str, str]]:
 def _named_feeds(config: Config, names: Sequence[str]) -> tuple[tuple[str, ...], list[str]]:
     """`_configured`, and for the names it has not, where a feed moved (`_moved_feeds`)."""
     found, unknown = _configured(config, names)
-    if unknown:  # (the state database is read only then)
+    if unknown:  # (the state database is read for those only)
         more, unknown = _configured(config, unknown, _moved_feeds(config))
         found = tuple(dict.fromkeys((*found, *more)))
     return found, unknown

@@ -263,10 +263,9 @@ def _exact_copy(
 
     The same text is the same article at any age when the text says enough
     by itself — less than 20 hours apart if it is a notice that speaks of
-    its own day (`decide.again`).  A
-    short one ("央行今日不开展逆回购操作") is a copy only within the window
-    and less than half a day apart: a routine notice comes back word for
-    word the next day (`decide.again`).  Nor is it a
+    its own day.  A short one ("央行今日不开展逆回购操作") is a copy only
+    within the window and less than half a day apart: a routine notice
+    comes back word for word the next day (`decide.again`).  Nor is it a
     copy from another address on the same site: per-company feeds of one
     exchange site list notices by a title that names no company
     ("2026年第三季度报告").  The same link is the same article, unless
