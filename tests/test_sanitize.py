@@ -502,8 +502,10 @@ def test_a_lazy_picture_s_noscript_fallback_is_the_picture(html: str, shown: str
         # loaded, a lazy one): shown.
         ('<p style="opacity:0;transition:opacity .3s">淡入</p>', "<p>淡入</p>"),
         (
-            '<img src="https://cdn.example/a.jpg" style="opacity:0" onload="this.style.opacity=1">',
-            '<img src="https://cdn.example/a.jpg" referrerpolicy="no-referrer">',
+            '<img src="https://cdn.example/a.jpg" style="opacity:0" onload="this.style.opacity=1">'
+            '<img class="lazy-img" src="https://cdn.example/b.jpg" style="opacity:0">',
+            '<img src="https://cdn.example/a.jpg" referrerpolicy="no-referrer">'
+            '<img class="fm-lazy-img" src="https://cdn.example/b.jpg" referrerpolicy="no-referrer">',
         ),
         # A beacon a class names no lazy picture of: hidden.
         (

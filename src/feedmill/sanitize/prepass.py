@@ -126,8 +126,9 @@ def _sized(style: str) -> bool:
 _LAZY_SRCSETS = tuple(
     name for name in SRCSET_ATTRIBUTES if name != "srcset"
 )  # (a plain one is no script's)
-# A lazy-loading script's class for the pictures it shows (not "skip-lazy").
-_LAZY_CLASSES = frozenset(("lazy", "lazyload", "lazyloaded", "lazyloading", "lazy-load", "b-lazy"))
+# A lazy-loading script's class for the pictures it shows: lazy, lazyload,
+# lazy-img, lazyImg … (not "skip-lazy", "no-lazy").
+_LAZY_CLASS = re.compile(r"(?:^|\s)(?:lazy|b-lazy)", re.IGNORECASE)
 
 
 def _scripted(element: Any) -> bool:
@@ -136,7 +137,7 @@ def _scripted(element: Any) -> bool:
     shows itself once loaded (``onload``)."""
     return (
         element.get("onload") is not None
-        or not _LAZY_CLASSES.isdisjoint((element.get("class") or "").lower().split())
+        or bool(_LAZY_CLASS.search(element.get("class") or ""))
         or any(element.get(name) for name in (*LAZY_ATTRIBUTES, *_LAZY_SRCSETS))
     )
 
