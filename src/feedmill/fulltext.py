@@ -58,7 +58,7 @@ from feedmill.fetch.fence import (
 from feedmill.models import Entry, ParsedFeed
 from feedmill.parse.encoding import decode, http_charset
 from feedmill.sanitize import image_size, is_tracking_pixel
-from feedmill.sanitize.prepass import lazy_source, show_hidden_article
+from feedmill.sanitize.prepass import lazy_source, show_hidden_article, text_chars
 
 if TYPE_CHECKING:
     # aiohttp takes a third of a second to import: only fetching needs it.
@@ -274,7 +274,7 @@ def extract_article(html: str, url: str) -> str | None:
     article = _finish(_readability(doc, url), url, doc)
     if article is None:
         return None
-    if gated and _text_chars(lxml.html.fromstring(article)) < GATED_MAX_CHARS:
+    if gated and text_chars(lxml.html.fromstring(article)) < GATED_MAX_CHARS:
         return None
     return article
 
@@ -439,7 +439,7 @@ def _finish(summary: str | None, url: str, original: HtmlElement | None = None) 
         if (
             _QR_CODE.search(el.text_content())
             and isinstance(before, HtmlElement)
-            and _text_chars(before) == 0
+            and text_chars(before) == 0
             and (before.tag == "img" or before.find(".//img") is not None)
         ):
             before.drop_tree()  # the QR code the line asks to scan
@@ -453,7 +453,7 @@ def _finish(summary: str | None, url: str, original: HtmlElement | None = None) 
     for el in reversed(_elements(root.iter())):
         if el is not root and el.getparent() is not None and _is_empty(el):
             el.drop_tree()
-    if _text_chars(root) < MIN_TEXT_CHARS:
+    if text_chars(root) < MIN_TEXT_CHARS:
         return None
     result = lxml.html.tostring(root, encoding="unicode", method="html")
     return str(result).strip()
@@ -522,7 +522,7 @@ def _tidy(el: HtmlElement) -> None:
 def _is_empty(el: HtmlElement) -> bool:
     if el.tag in _HAS_CONTENT or el.tag in _TABLE_PARTS or el.tag == "br":
         return False
-    return _text_chars(el) == 0 and not _elements(el.iter(*_HAS_CONTENT))
+    return text_chars(el) == 0 and not _elements(el.iter(*_HAS_CONTENT))
 
 
 def _add_lead_figure(root: HtmlElement, original: HtmlElement) -> None:
@@ -552,10 +552,6 @@ def _add_lead_figure(root: HtmlElement, original: HtmlElement) -> None:
                 return
         parent = node.getparent()
         node = parent if isinstance(parent, HtmlElement) else None
-
-
-def _text_chars(el: HtmlElement) -> int:
-    return len(_WS.sub("", el.text_content()))
 
 
 # -- addresses: the SSRF guard (fetch.fence) ------------------------------------------------

@@ -910,8 +910,10 @@ def handle(job: FeedJob) -> FeedResult:
         # Posted before the database was lost: a rule added since (`max_age`
         # above all: they are old now) leaves their posts as they are — held
         # back, they were left on the site untracked.
-        posted = frozenset(
-            i.key_hash for i in items if key_digest(job.feed_url, i.entry.key) in on_site
+        posted = (
+            frozenset(i.key_hash for i in items if key_digest(job.feed_url, i.entry.key) in on_site)
+            if on_site  # (a lost database only: a cold run digests no key for it)
+            else frozenset()
         )
         try:
             screened = _screen(job, items, known, posted)

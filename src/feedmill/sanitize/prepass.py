@@ -273,7 +273,7 @@ def show_hidden_article(root: Any) -> bool:
     page's ``root``, and any hidden element that holds half of its text, as
     the page's script does.  Whether one was shown."""
     shown = show_wechat_article(root)
-    total = _text_chars(root)
+    total = text_chars(root)
     if not total:
         return shown
     # The outermost hidden elements, each measured once (they hold no other);
@@ -286,7 +286,7 @@ def show_hidden_article(root: Any) -> bool:
             continue
         if not _hides_itself(element):
             stack.extend(list(element)[::-1])
-        elif _text_chars(element) * 2 >= total:
+        elif text_chars(element) * 2 >= total:
             _show(element)
             shown = True
             left -= 1
@@ -308,7 +308,8 @@ def _show(element: Any) -> None:
         element.set("style", _SCRIPT_HIDES.sub("", style))
 
 
-def _text_chars(element: Any) -> int:
+def text_chars(element: Any) -> int:
+    """The characters of an element's text, spaces left out."""
     return len("".join(element.text_content().split()))
 
 
