@@ -2139,6 +2139,12 @@ def test_a_copy_that_speaks_of_its_day_or_tells_little_of_its_headline_is_still_
         fingerprint("A股午后强势拉升 券商股集体走高", flash),
         apart=timedelta(hours=1),
     ).duplicate
+    # A text of more than a notice's 200 characters that says 今日 is a copy
+    # days later too: a report, not a routine.
+    long = "<p>" + _CPI[3:-4] * 2 + "</p>"
+    report = fingerprint("国家统计局：10月份CPI同比上涨0.3%", long)
+    assert report.identifying and not report.daily
+    assert decide(report, report, apart=timedelta(days=2)).duplicate
     # A daily notice's copy later the same day is a copy too.
     repo = fingerprint("央行今日开展20亿元7天期逆回购操作", _REPO)
     assert decide(repo, repo, apart=timedelta(hours=13)).duplicate
@@ -2160,6 +2166,10 @@ def test_a_copy_that_speaks_of_its_day_or_tells_little_of_its_headline_is_still_
                 " about supply disruptions. Brent crude futures fell 1.2% to $77.50 a barrel, while"
                 " U.S. West Texas Intermediate crude fell 1.1% to $73.40.",
             ),
+        ),
+        (
+            ("腾讯控股回购股份", "腾讯控股斥资4亿港元回购股份，回购价格为每股385.2港元。"),
+            ("腾讯控股回购股份", "腾讯控股斥资4亿港元回购股份，回购价格为每股371.6港元。"),
         ),
         (
             (

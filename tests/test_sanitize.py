@@ -530,9 +530,13 @@ def test_a_lazy_picture_s_noscript_fallback_is_the_picture(html: str, shown: str
             "</span></p>",
             "<p>甲</p>",
         ),
-        # Too much inside to look through: hidden, as it was before its inside
-        # was looked at.
+        # Too much inside to look through: as the rule had it before it looked
+        # inside — hidden for visibility, shown for a size of 0.
         ('<p>甲<span style="visibility:hidden">乙' + "<i></i>" * 501 + "</span></p>", "<p>甲</p>"),
+        (
+            '<p>甲<span style="font-size:0">乙' + "<i></i>" * 501 + "</span></p>",
+            '<p>甲<span style="font-size:0">乙' + "<i></i>" * 501 + "</span></p>",
+        ),
         (
             '<p style="opacity:0.5;font-size:.5em">半</p>',
             '<p style="opacity:0.5;font-size:.5em">半</p>',
