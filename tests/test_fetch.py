@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import codecs
 import gzip
 import json
 import re
@@ -1943,6 +1944,53 @@ def test_big5_under_a_gb_label_is_read_with_windows_and_hong_kong_characters() -
     decoded = decode(document)
     assert decoded.note == "declared gb2312 but the bytes are big5"
     assert f"<title>{text[:12]}</title>" in decoded.text
+
+
+def _juejin_as_gbk() -> bytes:
+    """The bundled 掘金 sample (mostly ASCII: markup, code, English words)
+    re-encoded as GBK under a GBK label."""
+    text = (Path(feedmill.__file__).parent / "samples" / "juejin-frontend.xml").read_text("utf-8")
+    return re.sub(r'encoding="[^"]+"', 'encoding="gbk"', text, count=1).encode("gb18030")
+
+
+@pytest.mark.parametrize("stray", [b"\x80", "—".encode()], ids=["cp936-euro", "utf8-dash"])
+def test_a_gbk_feed_with_a_stray_byte_is_gbk_with_that_byte_replaced(stray: bytes) -> None:
+    """Detection, asked about bytes that GB18030 failed at one place, named a
+    single-byte codec (iso8859-16, cp874): every title and post file name of
+    the feed came out as nonsense, for good."""
+    from feedmill.parse.encoding import decode
+
+    body = _juejin_as_gbk()
+    at = body.index(b"<description>") + len(b"<description>")
+    decoded = decode(body[:at] + stray + body[at:])
+    assert decoded.encoding == "gb18030"
+    assert decoded.note == "bytes are not valid gb18030; undecodable bytes replaced"
+    assert decoded.text.count("\ufffd") <= 1
+    assert "TypeScript 4.8 新特性" in decoded.text and "掘金 前端" in decoded.text
+
+
+def test_a_utf8_byte_order_mark_before_gbk_bytes_is_false(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """A PHP file saved "with BOM" prints its mark before the site's GBK: the
+    mark was believed and every Chinese character became "?", silently."""
+    body = codecs.BOM_UTF8 + _juejin_as_gbk()
+    url = feed_server.add("/bom", body=body, headers={"Content-Type": "text/xml"})
+    config = write_config(tmp_path, [{"url": url, "group": "g", "source": "s"}])
+    assert cli("run", "-c", str(config)).code == 0
+    texts = "".join(posts(tmp_path).values())
+    assert "新特性" in texts and "\ufffd" not in texts
+    assert status(config)[url]["warning"] == "a UTF-8 byte-order mark before gb18030 bytes"
+
+
+def test_a_utf8_byte_order_mark_before_latin_bytes_stays_utf8() -> None:
+    """Any bytes read as some single-byte codec: after a UTF-8 mark, a Latin
+    byte or two are replaced, the rest is UTF-8 (feedparser's own case)."""
+    from feedmill.parse.encoding import decode
+
+    body = codecs.BOM_UTF8 + "<rss><title>Valid: Ш Invalid: Espa".encode() + b"\xf1a</title></rss>"
+    decoded = decode(body)
+    assert decoded.encoding == "utf-8" and "Valid: Ш Invalid: Espa\ufffda" in decoded.text
 
 
 def test_a_single_byte_label_that_is_right_is_believed(

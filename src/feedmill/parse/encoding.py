@@ -10,8 +10,13 @@ Order of evidence:
 4. the HTTP charset and the XML declaration, each tried strictly — a
    multi-byte CJK claim before a single-byte one, which decodes any bytes:
    servers (Tomcat, many Apache setups) label everything ISO-8859-1;
-5. detection with charset-normalizer when none of them decodes the bytes, or
+5. a claim the bytes fail only here and there (a stray byte): that claim,
+   those bytes replaced;
+6. detection with charset-normalizer when none of them decodes the bytes, or
    when the only claim is Latin-1 and the bytes are a CJK encoding.
+
+A UTF-8 byte-order mark before bytes that are GBK (or another CJK encoding)
+is a false one.
 
 GBK and GB2312 are read as GB18030, their superset: servers label GB18030
 text as GB2312 all the time, and the superset decodes both.
@@ -137,8 +142,18 @@ def decode(
     CJK one first, a Latin-1 one overruled by bytes that are CJK; detection."""
     for bom, encoding in _BOMS:
         if body.startswith(bom):
-            text = body[len(bom) :].decode(encoding, errors="replace")
-            return Decoded(text, encoding, None)
+            rest = body[len(bom) :]
+            if encoding == "utf-8" and not _mostly_utf8(rest):
+                # A UTF-8 mark before GBK bytes: a PHP file saved "with BOM"
+                # by an editor, its output in the site's own charset.  The
+                # mark alone turned every Chinese character into "?".
+                # (Latin-1 bytes after the mark stay replaced: any bytes
+                # read as some single-byte codec.)
+                found = decode(rest, content_type, document_label)
+                if found.encoding in _CJK_MULTIBYTE:
+                    note = f"a UTF-8 byte-order mark before {found.encoding} bytes"
+                    return Decoded(found.text, found.encoding, found.declared, note)
+            return Decoded(rest.decode(encoding, errors="replace"), encoding, None)
     for prefix, encoding in _NO_BOM_UTF:
         if body.startswith(prefix):
             return Decoded(body.decode(encoding, errors="replace"), encoding, None)
@@ -209,6 +224,17 @@ def decode(
             note = f"declared {declared} but the bytes are {encoding}"
         return Decoded(text, encoding, declared, note)
 
+    # A claim the bytes fail in a place or two (a stray byte, a pasted "—" in
+    # UTF-8) is still the document's encoding: detection, asked about bytes
+    # that decode in no claimed encoding, named a single-byte codec, and
+    # every title came out as nonsense.  A wrong claim fails far more often
+    # (GBK read as UTF-8 fails at most characters, UTF-8 as GBK at the end of
+    # every other run of Chinese).
+    nearly = _nearly(body, [c for c in tried if c == "utf-8" or c in _CJK_MULTIBYTE])
+    if nearly is not None:
+        encoding, text = nearly
+        note = f"bytes are not valid {encoding}; undecodable bytes replaced"
+        return Decoded(text, encoding, declared, note)
     detected = detected_once()
     if detected:
         note = f"declared {declared} but the bytes are {detected}" if declared else None
@@ -329,6 +355,23 @@ def _single_byte(encoding: str) -> bool:
         return len(bytes(range(128, 256)).decode(encoding, errors="replace")) == 128
     except LookupError:
         return False
+
+
+def _nearly(body: bytes, claims: list[str]) -> tuple[str, str] | None:
+    """The claimed encoding that reads ``body`` with fewest bytes replaced,
+    and its text, where that is at most one in a hundred of the characters
+    outside ASCII (and one); None if no claim reads it so."""
+    best: tuple[int, str, str] | None = None
+    for encoding in claims:
+        text = body.decode(encoding, errors="replace")
+        bad = text.count("\ufffd")
+        if best is None or bad < best[0]:
+            best = (bad, encoding, text)
+    if best is None:
+        return None
+    bad, encoding, text = best
+    wide = len(_NON_ASCII.findall(text)) - bad
+    return (encoding, text) if bad <= 1 + wide // 100 else None
 
 
 def decodes(body: bytes, encoding: str) -> bool:
