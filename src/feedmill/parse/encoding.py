@@ -151,8 +151,8 @@ def decode(
                 # read as some single-byte codec.)
                 found = decode(rest, content_type, document_label)
                 if found.encoding in _CJK_MULTIBYTE:
-                    note = f"a UTF-8 byte-order mark before {found.encoding} bytes"
-                    return Decoded(found.text, found.encoding, found.declared, note)
+                    false_mark = f"a UTF-8 byte-order mark before {found.encoding} bytes"
+                    return Decoded(found.text, found.encoding, found.declared, false_mark)
             return Decoded(rest.decode(encoding, errors="replace"), encoding, None)
     for prefix, encoding in _NO_BOM_UTF:
         if body.startswith(prefix):
@@ -232,9 +232,12 @@ def decode(
     # every other run of Chinese).
     nearly = _nearly(body, [c for c in tried if c == "utf-8" or c in _CJK_MULTIBYTE])
     if nearly is not None:
-        encoding, text = nearly
-        note = f"bytes are not valid {encoding}; undecodable bytes replaced"
-        return Decoded(text, encoding, declared, note)
+        return Decoded(
+            nearly[1],
+            nearly[0],
+            declared,
+            f"bytes are not valid {nearly[0]}; undecodable bytes replaced",
+        )
     detected = detected_once()
     if detected:
         note = f"declared {declared} but the bytes are {detected}" if declared else None
