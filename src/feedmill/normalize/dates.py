@@ -11,10 +11,18 @@ import re
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from email.utils import parsedate_tz
 
+# "2024年1月2日 10:00", as Chinese sites write it: a weekday may follow the
+# day ("星期二", "（周二）"), 上午/下午 (or AM/PM) come before the time, and
+# an offset ("+0800", "+08:00") or 北京时间 after it.
 _CJK_DATE = re.compile(
     r"^\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*"
-    r"(?:(\d{1,2})\s*[:：时点]\s*(\d{1,2})(?:\s*[:：分]\s*(\d{1,2})\s*秒?|\s*分)?)?\s*$"
+    r"(?:[(（]?\s*(?:星期|周|礼拜)[一二三四五六日天]\s*[)）]?\s*)?"
+    r"(?:(上午|早上|早晨|凌晨|中午|下午|傍晚|晚上|[AaPp][Mm])?\s*"
+    r"(\d{1,2})\s*[:：时点]\s*(\d{1,2})(?:\s*[:：分]\s*(\d{1,2})\s*秒?|\s*分)?)?\s*"
+    r"(?:([+-]\d\d):?(\d\d)|[(（]?\s*(北京时间)\s*[)）]?)?\s*$"
 )
+_AFTERNOON = frozenset({"下午", "傍晚", "晚上", "PM", "pm", "Pm", "pM"})
+_MORNING = frozenset({"上午", "早上", "早晨", "凌晨", "AM", "am", "Am", "aM"})
 _ISO_SPACE = re.compile(r"^(\d{4}-\d\d-\d\d) (\d)")
 _RFC822_HINT = re.compile(r"^\s*(?:[A-Za-z]{3},?\s+)?\d{1,2}\s+[A-Za-z]{3}\s+\d{2,4}\b")
 # A zone after the time: "+0800", "GMT", "EST", "Z" …
@@ -138,8 +146,19 @@ def _cjk(text: str) -> datetime | None:
     match = _CJK_DATE.match(text)
     if not match:
         return None
-    year, month, day, hour, minute, second = (int(g) if g else 0 for g in match.groups())
-    return datetime(year, month, day, hour, minute, second)
+    year, month, day, part, hour, minute, second, zone_hours, zone_minutes, beijing = match.groups()
+    clock = int(hour or 0)
+    if (part in _AFTERNOON and clock < 12) or (part == "中午" and clock < 11):
+        clock += 12  # 下午3点 is 15:00; 中午1点 13:00, 中午11点 11:00
+    elif part in _MORNING and clock == 12:
+        clock = 0  # 凌晨12点: midnight
+    value = datetime(int(year), int(month), int(day), clock, int(minute or 0), int(second or 0))
+    if beijing:
+        return value.replace(tzinfo=timezone(timedelta(hours=8)))
+    if zone_hours:
+        offset = timedelta(hours=int(zone_hours[1:]), minutes=int(zone_minutes))
+        return value.replace(tzinfo=timezone(-offset if zone_hours[0] == "-" else offset))
+    return value
 
 
 # Zone names for dateutil (which knows only UTC and the local zone's): RFC
