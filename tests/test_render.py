@@ -144,6 +144,13 @@ def test_enclosure_image_is_used_when_the_body_has_none() -> None:
         # Not an address a browser reads: Hexo's open_graph threw on it and
         # wrote the page empty.
         ("https://[x/a.jpg", None),
+        ("https://[::1]x/a.jpg", None),  # urlsplit's host is ::1; new URL throws
+        # A "\\" is read as "/" by browsers, as in the body's <img>: "%5C"
+        # named another file, or no host at all.
+        (
+            "https://img.example.gov.cn\\uploads\\2022\\a.jpg",
+            "https://img.example.gov.cn/uploads/2022/a.jpg",
+        ),
         ("https://img\u3164.example.com/a.jpg", None),
         ('https://x"onerror="alert(1).com/a.jpg', None),
     ],
@@ -506,6 +513,16 @@ def test_a_template_writes_the_link_and_plain_fields_into_html_safely(tmp_path: 
     assert "<p>&lt;script&gt; 与 &#123;{ 7*7 }}</p>" in text
     assert "<a " not in rendered(link="javascript:alert(document.domain)")
     assert "<a " not in rendered(link="https://[x/a.html")
+    # A field that is none writes nothing, through the filter too.
+    assert "<p>原文：</p>" in render(
+        context_for(PostInput(make(link=None), None, NOW, style)),
+        load_template(_written(tmp_path / "n.md.j2", "---\n---\n<p>原文：{{ link | html }}</p>\n")),
+    )
+
+
+def _written(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 @pytest.mark.parametrize("content", ["", "<p></p>", "<p> &nbsp;</p>", "<br>"])

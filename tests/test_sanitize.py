@@ -861,6 +861,7 @@ def test_an_iframes_content_goes() -> None:
         '<img src="//cdn.1/a.png">',
         '<img src="//xn--a.com/a.png">',
         '<img src="//[fe80::1%25eth0]/a.png">',
+        '<img src="//[::1]x/a.png">',
     ],
 )
 def test_urls_a_browser_cannot_read_are_dropped(html: str) -> None:
@@ -934,6 +935,8 @@ def test_which_urls_a_browser_reads_is_what_node_says() -> None:
         "https://xn--ab-m1t.com/", "https://xn--kja.com/", "https://xn--q4g.com/",
         "https://%E4%BE%8B.%78n--7ba/", "https://xn--oce.com/", "https://xn--23f.com/",
         "https://xn--0qg.com/", "https://ταΰγετος.gr/", "https://ǰ.com/", "https://ἀθῆναι.gr/",
+        # After an IPv6 literal's bracket: a port, or nothing.
+        "https://[::1]x/a.jpg", "https://[::1]9/", "https://[::1]:8080/", "https://[::1]:/",
     ]  # fmt: skip
     theme_unsafe = {
         'https://x"onerror="alert(1).com/a.png',

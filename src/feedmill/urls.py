@@ -192,6 +192,9 @@ _PLAIN_HOST = re.compile(
 )
 
 
+_PORT = re.compile(r":\d*")
+
+
 def usable(url: str) -> bool:
     """Whether ``url``, an absolute http(s) URL, is one a browser reads and a
     theme can write into HTML as it is: Python's ``urlsplit`` takes hosts that
@@ -211,6 +214,11 @@ def usable(url: str) -> bool:
         return False
     host = parts.hostname
     if ":" in host:  # an IPv6 literal (urlsplit checked its brackets); no zone id
+        # … but not what follows them: "[::1]x" is the host ::1 to urlsplit,
+        # and new URL throws on it.
+        after = parts.netloc.rpartition("@")[2].partition("]")[2]
+        if after and not _PORT.fullmatch(after):
+            return False
         try:
             ipaddress.IPv6Address(host)
         except ValueError:

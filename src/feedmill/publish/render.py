@@ -363,8 +363,12 @@ def _picture(url: str | None) -> str | None:
     """An article's picture for headimg, if it is a web address a browser
     reads (Hexo's page helpers throw on others, and write the page empty):
     the feed's own (an enclosure, media:thumbnail) is not sanitized like the
-    body's images."""
-    return _image_url(url) if url and urls.usable(url.strip()) else None
+    body's images.  A ``\\`` is a ``/`` to browsers (and to `usable`): the
+    body's ``img.example.cn\\uploads\\a.jpg`` is read as ``…/uploads/a.jpg``,
+    where ``%5C`` would name another file, or no host at all."""
+    if not url or not urls.usable(url.strip()):
+        return None
+    return _image_url(url.replace("\\", "/"))
 
 
 # A link that a template may write into an attribute (href="{{ link }}") or
@@ -385,7 +389,7 @@ def _template_link(link: str | None) -> str | None:
 def as_html(value: object) -> str:
     """The ``html`` filter of templates: a plain-text field (a title, a
     source) written into the body, escaped as HTML and made Hexo-proof."""
-    return hexo_safe(htmllib.escape(str(value)))
+    return "" if value is None else hexo_safe(htmllib.escape(str(value)))
 
 
 def reported_line(label: str, reporters: Sequence[tuple[str, str | None]]) -> str:
