@@ -155,6 +155,11 @@ def test_zoneless_dates_follow_the_configured_zone() -> None:
         ("<B> 类型参数", "<B> 类型参数"),
         # Against the words, or empty, or closed, it is markup.
         ("央行降准<br>释放流动性", "央行降准释放流动性"),
+        # A line break or a block's edge parts words (not Chinese characters).
+        ("Markets rally<br>Dow gains 2%", "Markets rally Dow gains 2%"),
+        ("<p>Fed holds rates</p><p>Powell speaks</p>", "Fed holds rates Powell speaks"),
+        ("<p>央行降准</p><p>释放流动性</p>", "央行降准释放流动性"),
+        ("央行降准<br>Fed 加息", "央行降准 Fed 加息"),
         ("央行降准 <br/> 释放流动性", "央行降准 释放流动性"),
         ("<b>快讯</b> 谈 <i> 标签", "快讯 谈 标签"),
         # … but not in a title with markup, nor in an old CMS's capitals.

@@ -77,6 +77,16 @@ def collapse_space(text: str) -> str:
 # elements ("<dialog> 元素") as text.
 _HTML_ELEMENTS = TAGS | {"script", "style", "label", "nobr", "blink"}
 _VOID = frozenset({"br", "hr", "img", "wbr"})
+# Elements that break a line: their text must not run into the neighbour's
+# ("…季度</p><p>营收…" is not the word 度营; "rally<br>Dow" not rallyDow).
+LINE_BREAKING = frozenset(
+    {
+        "address", "article", "aside", "blockquote", "br", "caption", "dd", "details", "div",
+        "dl", "dt", "figcaption", "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6",
+        "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table",
+        "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
+    }
+)  # fmt: skip
 _FORMATTING = frozenset(
     {"b", "i", "u", "s", "em", "strong", "font", "span", "small", "big", "mark", "strike"}
 )
@@ -182,10 +192,31 @@ def _title_tags(title: str) -> str:
             or _ATTRIBUTE.search(text) is not None
             or (len(name) > 1 and name.isupper())
         )
-        return "" if markup and name.lower() in _HTML_ELEMENTS else match.group(0)
+        if not markup or name.lower() not in _HTML_ELEMENTS:
+            return match.group(0)
+        return _BREAK if name.lower() in LINE_BREAKING else ""
 
     end = title.rfind("-->") + 3 if "-->" in title else 0
-    return _TITLE_TAG.sub(tag, title[:end]) + _TITLE_TAG_AFTER_COMMENTS.sub(tag, title[end:])
+    title = _TITLE_TAG.sub(tag, title[:end]) + _TITLE_TAG_AFTER_COMMENTS.sub(tag, title[end:])
+    return _BREAKS.sub(_line_break, title) if _BREAK in title else title
+
+
+# A line break (<br>, a block's edge) in a title: a space between words
+# ("Markets rally<br>Dow gains" ran together as "rallyDow"), nothing between
+# Chinese characters, which no space parts ("央行降准<br>释放流动性").
+_BREAK = "\x00"  # (a control: any in the title itself is removed after)
+_BREAKS = re.compile(_BREAK + "+")
+
+
+def _line_break(match: re.Match[str]) -> str:
+    text, start, end = match.string, match.start(), match.end()
+    if start > 0 and end < len(text) and _wide(text[start - 1]) and _wide(text[end]):
+        return ""
+    return " "
+
+
+def _wide(character: str) -> bool:
+    return unicodedata.east_asian_width(character) in ("W", "F")
 
 
 def clean_title(title: str | None) -> str:

@@ -43,6 +43,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, NamedTuple
 
 from feedmill.htmltree import fragment
+from feedmill.normalize.text import LINE_BREAKING as _BLOCK
 from feedmill.normalize.text import nfkc, strip_tags
 from feedmill.sanitize.policy import DROP_WITH_CONTENT
 from feedmill.sanitize.prepass import hidden
@@ -111,16 +112,6 @@ def normalize(text: str) -> str:
 # Elements whose text is no part of what a reader sees: what the sanitizer
 # drops with its content (a <button>'s label, an <svg>'s text), ruby's notes.
 _SKIP = DROP_WITH_CONTENT | {"rp", "rt"}
-# Elements that break a line: their text must not run into the neighbour's
-# ("…季度</p><p>营收…" is not the word 度营).
-_BLOCK = frozenset(
-    {
-        "address", "article", "aside", "blockquote", "br", "caption", "dd", "details", "div",
-        "dl", "dt", "figcaption", "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6",
-        "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table",
-        "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
-    }
-)  # fmt: skip
 
 
 def visible_text(markup: str) -> str:
