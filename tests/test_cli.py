@@ -325,6 +325,22 @@ def test_a_section_with_every_key_commented_out_is_its_defaults(tmp_path: Path) 
             "feeds:\n  - {url: a.xml, group: g, source: s, proxy: 'socks5://127.0.0.1:1080'}\n",
             "feeds[0] (a.xml): proxy: socks5 proxies are not supported",
         ),
+        # (Accepted, these failed every feed on every pass: "invalid URL".)
+        (
+            "fetch: {proxy: 'http://127.0.0.1:99999'}\nfeeds: []\n",
+            ":1: fetch.proxy: 'http://127.0.0.1:99999' is not a proxy URL: Port out of range",
+        ),
+        ("fetch: {proxy: 'http://127.0.0.1:abc'}\nfeeds: []\n", "is not a proxy URL: Port could"),
+        ("fetch: {proxy: 'http://127.0.0.1:0'}\nfeeds: []\n", "is not a proxy URL: port 0"),
+        # (Matched as written, these kept no player, without a word.)
+        (
+            "sanitize: {iframe_hosts: ['*.bilibili.com']}\nfeeds: []\n",
+            "sanitize.iframe_hosts: '*.bilibili.com': no wildcards; name each host",
+        ),
+        (
+            "sanitize: {iframe_hosts: [' player.bilibili.com']}\nfeeds: []\n",
+            "sanitize.iframe_hosts: ' player.bilibili.com' is not a host name",
+        ),
         (
             "feeds:\n  - {url: a.xml, group: g, source: s}\n"
             "  - {url: a.xml, group: g, source: s, url: b}\n",
@@ -1205,10 +1221,13 @@ def test_failed_daemon_passes_are_retried_sooner_than_every_then_at_its_pace() -
 
 @pytest.mark.parametrize(
     ("seconds", "said"),
-    [(0, "0s"), (0.5, "500ms"), (59, "59s"), (90, "1m"), (7140, "1h59m"), (183600, "2d3h")],
-)
+    [
+        (0, "0s"), (0.5, "500ms"), (59, "59s"), (60, "1m"), (90, "1m30s"), (7140, "1h59m"),
+        (183600, "2d3h"),
+    ],
+)  # fmt: skip
 def test_a_length_of_time_is_said_in_its_two_largest_units(seconds: float, said: str) -> None:
-    """(`--every 500ms` started "a pass at least every 0s".)"""
+    """(`--every 500ms` started "a pass at least every 0s", `--every 90` "every 1m".)"""
     from feedmill.cli import _span
 
     assert _span(seconds) == said

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -889,6 +890,22 @@ def test_a_player_is_allowed_to_play_and_nothing_more() -> None:
     )
     assert "allow=\"autoplay; fullscreen 'self'; encrypted-media\"" in out
     assert "allow=" not in clean('<iframe src="https://www.youtube.com/embed/x" allow="camera">')
+
+
+def test_configured_player_hosts_are_read_case_blind(tmp_path: Path) -> None:
+    """A host name is case-blind: `Player.Bilibili.com` kept no player."""
+    from feedmill.config import load_config
+    from feedmill.pipeline import sanitize_policy
+
+    config = tmp_path / "feedmill.yml"
+    config.write_text("sanitize: {iframe_hosts: [Player.Bilibili.com.]}\nfeeds: []\n", "utf-8")
+    policy = sanitize_policy(load_config(config))
+    out = sanitize_html(
+        '<iframe src="https://player.bilibili.com/player.html?bvid=1"></iframe>',
+        base_url=BASE,
+        policy=policy,
+    ).html
+    assert '<iframe src="https://player.bilibili.com/player.html?bvid=1"' in out
 
 
 @pytest.mark.hexo  # Node's own URL parser

@@ -1860,7 +1860,9 @@ def _span(seconds: float) -> str:
         if whole >= size:
             rest = whole % size // small_size
             return f"{whole // size}{unit}" + (f"{rest}{small}" if rest else "")
-    return f"{whole // 60}m" if whole >= 60 else f"{whole}s"
+    if whole >= 60:  # (`--every 90` said "every 1m")
+        return f"{whole // 60}m" + (f"{whole % 60}s" if whole % 60 else "")
+    return f"{whole}s"
 
 
 _UNITS = (("d", 86400), ("h", 3600), ("m", 60))

@@ -185,6 +185,13 @@ def _proxy(value: str) -> None:
         raise ValueError(f"{_shown(value)!r} is not a proxy URL (e.g. http://127.0.0.1:7890)")
     if parts.scheme.lower() not in ("http", "https"):
         raise ValueError(f"{parts.scheme} proxies are not supported: use an http:// proxy")
+    try:
+        parts.port  # noqa: B018 - read for its check: a port out of range, or not a number
+    except ValueError as exc:
+        # (Accepted, it failed every feed on every pass: "invalid URL".)
+        raise ValueError(f"{_shown(value)!r} is not a proxy URL: {exc}") from None
+    if parts.port == 0:
+        raise ValueError(f"{_shown(value)!r} is not a proxy URL: port 0")
 
 
 def _not_empty(field: str, value: str) -> None:
@@ -297,7 +304,12 @@ class SanitizeSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
                 f"{self.image_referrer_policy!r} is not a referrer policy ({', '.join(allowed)})",
             )
         for host in self.iframe_hosts or ():
-            if not host or "/" in host or ":" in host:
+            # (Matched as written, they kept no player, without a word.)
+            if "*" in host:
+                raise _Invalid(
+                    "iframe_hosts", f"{host!r}: no wildcards; name each host (player.bilibili.com)"
+                )
+            if not host or "/" in host or ":" in host or host != "".join(host.split()):
                 raise _Invalid("iframe_hosts", f"{host!r} is not a host name")
 
 

@@ -170,7 +170,12 @@ def sanitize_policy(config: Config) -> SanitizePolicy:
     settings = config.sanitize
     hosts = settings.iframe_hosts
     return SanitizePolicy(
-        iframe_hosts=DEFAULT_IFRAME_HOSTS if hosts is None else frozenset(hosts),
+        # Host names are case-blind (an iframe's is lower-cased), and "a.com." is a.com.
+        iframe_hosts=(
+            DEFAULT_IFRAME_HOSTS
+            if hosts is None
+            else frozenset(host.lower().rstrip(".") for host in hosts)
+        ),
         image_referrer_policy=settings.image_referrer_policy,
     )
 
