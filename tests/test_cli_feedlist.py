@@ -187,6 +187,29 @@ def test_add_refuses_what_would_break_the_config(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    "merged",
+    [
+        "<<: {feeds: [{url: 'https://a.example/rss', group: 金融, source: 证券}]}\n",
+        "<<: [{site: .}, {feeds: [{url: 'https://a.example/rss', group: 金融, source: 证券}]}]\n",
+    ],
+)
+def test_add_refuses_a_feed_list_that_comes_through_a_merge_key(
+    tmp_path: Path, merged: str
+) -> None:
+    """A `feeds:` of the file's own overrides the merged one: `add` reported
+    "1 feed added" and the merged feeds were gone from the config."""
+    (tmp_path / "_config.yml").write_text("title: t\n", encoding="utf-8")
+    config = tmp_path / "feedmill.yml"
+    config.write_text(merged, encoding="utf-8")
+    result = cli("add", "https://b.example/rss", "-g", "金融", "-s", "新浪", "-c", str(config))
+    assert result.code == 2
+    assert "feeds: comes through a merge key (<<:); add feeds to the merged list by hand" in (
+        result.stderr
+    )
+    assert config.read_text(encoding="utf-8") == merged
+
+
 def test_add_reads_a_typed_path_from_where_the_command_runs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

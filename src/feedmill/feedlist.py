@@ -698,6 +698,13 @@ def _feeds_entry(root: Node | None) -> tuple[Node | None, Node | None]:
     if root is None:
         return None, None
     for key, value in root.value:
+        if isinstance(key, ScalarNode) and key.tag == MERGE_TAG and _merges_feeds(value):
+            # A `feeds:` of the file's own would override the merged list: the
+            # feeds it brought in were dropped from the config, without a word.
+            raise ConfigError(
+                f"line {key.start_mark.line + 1}: feeds: comes through a merge key (<<:); "
+                "add feeds to the merged list by hand"
+            )
         if isinstance(key, ScalarNode) and key.value == "feeds":
             if value.start_mark.index < key.end_mark.index:
                 raise ConfigError(
@@ -706,6 +713,19 @@ def _feeds_entry(root: Node | None) -> tuple[Node | None, Node | None]:
                 )
             return key, value
     return None, None
+
+
+MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+def _merges_feeds(value: Node) -> bool:
+    """Whether a merge key's mapping (or list of them) holds ``feeds``."""
+    mappings = value.value if isinstance(value, SequenceNode) else [value]
+    return any(
+        isinstance(mapping, MappingNode)
+        and any(isinstance(k, ScalarNode) and k.value == "feeds" for k, _ in mapping.value)
+        for mapping in mappings
+    )
 
 
 def _urls(value: Node | None) -> set[str]:
