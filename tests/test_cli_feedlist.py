@@ -127,6 +127,21 @@ def test_a_feeds_earlier_url_is_that_feed(tmp_path: Path) -> None:
     assert [f.source for f in load_config(config).feeds] == ["证券时报网", "LWN"]
 
 
+def test_add_says_a_config_that_is_not_utf8_as_every_command_does(tmp_path: Path) -> None:
+    config = site(tmp_path)
+    config.write_bytes(CONFIG.encode("gbk"))
+    result = cli("add", "https://b.example/rss", "-g", "金融", "-s", "新浪", "-c", str(config))
+    assert result.code == 2
+    line = (
+        CONFIG.encode("gbk")
+        .split(b"\n")
+        .index(next(x for x in CONFIG.encode("gbk").split(b"\n") if not x.isascii()))
+    )
+    assert f"{config}:{line + 1}: not UTF-8 (byte 0x" in result.stderr
+    assert "save the file as UTF-8" in result.stderr
+    assert config.read_bytes() == CONFIG.encode("gbk")
+
+
 def test_add_leaves_a_read_only_config_as_it_is(tmp_path: Path) -> None:
     """Made read-only to protect it: the rename that writes it whole went
     round the file's mode."""

@@ -645,7 +645,7 @@ def _run_passes(config: Config, options: Any, every: timedelta | None) -> int:
                 out.print(
                     f"{_now_stamp()}started (feedmill {__version__}): "
                     f"{feeds} {'feed' if feeds == 1 else 'feeds'} of {plain(str(config.path))}, "
-                    f"a pass at least every {_span(every.total_seconds())}",
+                    f"a pass at least every {_span(every.total_seconds(), exact=True)}",
                     soft_wrap=True,
                 )
             _say_notices(mill)
@@ -1850,9 +1850,10 @@ def _ago(iso: str | None) -> str:
     return f"{_span(seconds)} ago"
 
 
-def _span(seconds: float) -> str:
+def _span(seconds: float, *, exact: bool = False) -> str:
     """A length of time in its two largest units ("1h59m", "2d3h"): in one, a
-    wait of 1h59m read "1h" and one of 47h "1d"."""
+    wait of 1h59m read "1h" and one of 47h "1d".  Under an hour, minutes
+    alone (a table's "in 14m"), or with ``exact`` its seconds too ("1m30s")."""
     if 0 < seconds < 1:  # (`--every 500ms` said "every 0s")
         return f"{round(seconds * 1000)}ms"
     whole = int(max(seconds, 0))
@@ -1860,9 +1861,9 @@ def _span(seconds: float) -> str:
         if whole >= size:
             rest = whole % size // small_size
             return f"{whole // size}{unit}" + (f"{rest}{small}" if rest else "")
-    if whole >= 60:  # (`--every 90` said "every 1m")
-        return f"{whole // 60}m" + (f"{whole % 60}s" if whole % 60 else "")
-    return f"{whole}s"
+    if whole >= 60 and exact and whole % 60:  # (`--every 90` said "every 1m")
+        return f"{whole // 60}m{whole % 60}s"
+    return f"{whole // 60}m" if whole >= 60 else f"{whole}s"
 
 
 _UNITS = (("d", 86400), ("h", 3600), ("m", 60))

@@ -787,13 +787,18 @@ def load_config(path: str | Path, *, feeds_optional: bool = False) -> Config:
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such file (create one with `feedmill init DIR`)") from None
     except UnicodeDecodeError as exc:
-        line = exc.object[: exc.start].count(b"\n") + 1
-        raise ConfigError(
-            f"{path}:{line}: not UTF-8 (byte 0x{exc.object[exc.start]:02x}): save the file as UTF-8"
-        ) from None
+        raise not_utf8(path, exc) from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
     return parse_config(text, path, feeds_optional=feeds_optional)
+
+
+def not_utf8(path: Path, exc: UnicodeDecodeError) -> ConfigError:
+    """The error of a config that is not UTF-8, at the line of its first wrong byte."""
+    line = exc.object[: exc.start].count(b"\n") + 1
+    return ConfigError(
+        f"{path}:{line}: not UTF-8 (byte 0x{exc.object[exc.start]:02x}): save the file as UTF-8"
+    )
 
 
 def _tab_at(text: str, line: int, column: int) -> bool:

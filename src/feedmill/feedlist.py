@@ -56,6 +56,7 @@ from feedmill.config import (
     FeedSpec,
     check_feeds,
     feed_entry,
+    not_utf8,
     parse_config,
     resolve_location,
 )
@@ -1155,7 +1156,9 @@ def _read_config(path: Path) -> str:
         return path.read_bytes().decode("utf-8")  # bytes: keep \r\n as it is
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such file (create one with `feedmill init DIR`)") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:  # as every other command says it
+        raise not_utf8(path, exc) from None
+    except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
 
 
