@@ -745,6 +745,39 @@ def test_rejoined_words_keep_their_places_in_the_text() -> None:
     assert words(normalize("한국은행이")) == ["한", "국", "은", "행", "이"]
 
 
+def test_what_the_post_shows_is_what_is_found(engine: Engine) -> None:
+    """A word a zero-width space or soft hyphen splits is the word (rules read
+    it so; search found neither half); a picture's alt text, which themes show
+    as its caption, is searched; an untitled item's title is the one its post
+    shows, made from its text, and weighs as a title."""
+    with engine.begin() as conn:
+        add(conn, 1, "新品推\u200b广会召开", "<p>称in\u00adflation压力可控。</p>")
+        add(
+            conn,
+            2,
+            "大会开幕",
+            '<p>开幕。</p><p><img src="https://i.example/a.jpg" alt="董事长曾毓群致辞"></p>',
+        )
+        add(conn, 3, "", "<p>【稀土永磁板块午后拉升】北方稀土涨超5%。</p>")
+        add(conn, 4, "午后市场综述", "<p>" + "稀土永磁走强。" * 3 + "</p>")
+    (hit,) = find(engine, "推广")
+    assert hit.title_segments == (("新品", False), ("推\u200b广", True), ("会召开", False))
+    assert ids(find(engine, "inflation")) == [1]
+    (caption,) = find(engine, "曾毓群")
+    assert "[曾毓群]" in caption.snippet
+    assert ids(find(engine, "稀土永磁")) == [3, 4]
+    assert find(engine, "稀土永磁")[0].title == "稀土永磁板块午后拉升"
+
+
+@pytest.mark.parametrize("run", ["我的天" * 60_000, "哈" * 400])
+def test_a_snippet_of_matches_that_run_on_is_still_a_snippet(run: str) -> None:
+    """Adjacent matches merged into one, which the snippet would not cut: one
+    hit printed 150 KB."""
+    segs = snippet(f"<{run}>", query_tokens(run[:3] if run[0] == "我" else "哈").include)
+    shown = "".join(t for t, _ in segs)
+    assert len(shown) <= 120 + 2 + 20 and any(hit for _, hit in segs)
+
+
 def test_hits_carry_the_entry_and_a_marked_snippet(news: Engine) -> None:
     (hit,) = find(news, "gpt-5")
     assert (hit.entry_id, hit.feed_id, hit.title) == (3, 1, "OpenAI 发布 GPT-5")

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from feedmill.config import RULE_FIELDS as FIELDS
 from feedmill.config import RuleSpec, RulesSpec, parse_duration
 from feedmill.models import Entry
-from feedmill.normalize.text import reading_text
+from feedmill.normalize.text import SHOWS_NOTHING, reading_text
 
 if TYPE_CHECKING:
     import regex
@@ -98,13 +98,7 @@ _HALF_WIDTH = {code: code - 0xFEE0 for code in range(0xFF10, 0xFF5B) if chr(code
 # Characters that show nothing — a zero-width space or joiner, a soft hyphen,
 # direction marks, a byte-order mark — are not there for a rule either: a
 # title 推\u200b广 reads 推广, and `推广` blocked it not.
-_INVISIBLE = dict.fromkeys(
-    [
-        0xAD, 0x34F, 0x61C, 0x115F, 0x1160, *range(0x180B, 0x1810), 0x3164, 0xFFA0,
-        *range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2060, 0x2070),
-        *range(0xFE00, 0xFE10), 0xFEFF,
-    ]
-)  # fmt: skip
+_INVISIBLE = dict.fromkeys(map(ord, SHOWS_NOTHING))
 _AS_READ = {**_HALF_WIDTH, **_INVISIBLE}
 
 

@@ -20,6 +20,21 @@ _WIDE = re.compile("[\uff01-\uff5e\u3000]+")
 _NARROW = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 
 
+# Characters drawn as nothing inside a word: soft hyphens, zero-width
+# spaces and joiners, direction marks, variation selectors, Hangul fillers.
+# A word split by one reads as the word ("推\u200b广" is 推广) to rules and search.
+SHOWS_NOTHING = "".join(
+    map(
+        chr,
+        [
+            0xAD, 0x34F, 0x61C, 0x115F, 0x1160, *range(0x180B, 0x1810), 0x3164, 0xFFA0,
+            *range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2060, 0x2070),
+            *range(0xFE00, 0xFE10), 0xFEFF,
+        ],
+    )
+)  # fmt: skip
+
+
 def nfkc(text: str) -> str:
     """``unicodedata.normalize("NFKC", text)``, five times faster on Chinese text.
 

@@ -53,7 +53,7 @@ def _normalized(text: str) -> tuple[str, list[Span] | None]:
     out: list[str] = []
     origin: list[Span] = []
     for start, end in _clusters(text):
-        mapped = unicodedata.normalize("NFKC", text[start:end]).casefold()
+        mapped = normalize(text[start:end])
         out.append(mapped)
         origin.extend([(start, end)] * len(mapped))
     return "".join(out), origin
@@ -366,9 +366,11 @@ def _word_start(text: str, start: int) -> int:
 
 def _clip(text: str, start: int, width: int, spans: Sequence[Span]) -> tuple[Segment, ...]:
     end = min(len(text), start + width)
-    # Never cut a match in two.
+    # Never cut a match in two — unless matches run on (a run of 我的天 × 60,000
+    # merged into one made a snippet of the whole article): then the part shown
+    # of it is marked.
     for s, e in spans:
-        if s < end < e:
+        if s < end < e and e - end <= width // 2:
             end = e
     # Nor a word, a character and its marks or an emoji sequence, if one ends near.
     stop = min(len(text), end + _WORD_REACH)
@@ -380,7 +382,9 @@ def _clip(text: str, start: int, width: int, spans: Sequence[Span]) -> tuple[Seg
     start = _word_start(text, start)
     while start < end and text[start].isspace():
         start += 1
-    inside = [(s - start, e - start) for s, e in spans if s >= start and e <= end]
+    inside = [
+        (max(s, start) - start, min(e, end) - start) for s, e in spans if s < end and e > start
+    ]
     out = list(segments(text[start:end].rstrip(), inside))
     if start > 0:
         out.insert(0, (ELLIPSIS, False))

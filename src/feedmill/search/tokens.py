@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from feedmill.htmltree import fragment
 from feedmill.normalize.text import LINE_BREAKING as _BLOCK
-from feedmill.normalize.text import nfkc, strip_tags
+from feedmill.normalize.text import SHOWS_NOTHING, nfkc, strip_tags
 from feedmill.sanitize.policy import DROP_WITH_CONTENT
 from feedmill.sanitize.prepass import hidden
 
@@ -57,8 +57,10 @@ if TYPE_CHECKING:
 # by the feed's teaser, not by the article its post shows.  5: text the post
 # does not show — hidden, or in what the sanitizer drops — is not indexed.
 # 6: a decimal number is one token, 2.1, not 2 and 1.  7: its digits in the
-# words stream again, the decimal whole in the parts; display:none hidden.)
-_SCHEME = "7"
+# words stream again, the decimal whole in the parts; display:none hidden.
+# 8: a word a zero-width character splits is one; a picture's alt text, which
+# themes show as its caption; an untitled item's title is the one its post shows.)
+_SCHEME = "8"
 
 
 @cache
@@ -103,8 +105,15 @@ MAX_TEXT = 200_000
 
 
 def normalize(text: str) -> str:
-    """NFKC and casefold: full-width ``ＧＰＴ－５`` is ``gpt-5``, ``Fed`` is ``fed``."""
-    return nfkc(text).casefold()
+    """NFKC and casefold: full-width ``ＧＰＴ－５`` is ``gpt-5``, ``Fed`` is ``fed``;
+    without what shows nothing (``推\u200b广`` is 推广, as the post shows it)."""
+    folded = nfkc(text).casefold()
+    if _SHOWS_NOTHING.search(folded) is None:  # (a scan: translate costs 20× more)
+        return folded
+    return _SHOWS_NOTHING.sub("", folded)
+
+
+_SHOWS_NOTHING = re.compile(f"[{SHOWS_NOTHING}]")
 
 
 # -- visible text of the stored HTML -------------------------------------------------------
@@ -157,6 +166,8 @@ def _collect(root: etree._Element, out: list[str]) -> None:
             continue
         if tag in _BLOCK:
             out.append("\n")
+        elif tag == "img" and (alt := element.get("alt")):
+            out.append(f"\n{alt}\n")  # a caption, as themes show it (landscape does)
         if element.text:
             out.append(element.text)
         stack.append((element, True))

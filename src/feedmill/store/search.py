@@ -113,7 +113,12 @@ class SearchDoc:
 
     @classmethod
     def of(cls, entry_id: int, title: str, content_html: str) -> SearchDoc:
-        """From a stored entry's title and (sanitized HTML) content."""
+        """From a stored entry's title and (sanitized HTML) content; an untitled
+        entry's title is the one its post shows, made from its text."""
+        if not title:
+            from feedmill.publish.render import headline
+
+            title = headline(content_html) or ""
         return cls(entry_id, title, visible_text(content_html))
 
     def tokenized(self) -> TokenizedDoc:
