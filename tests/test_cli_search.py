@@ -278,6 +278,39 @@ def test_an_index_built_by_an_older_tokenizer_is_rebuilt_once(tmp_path: Path) ->
     assert "building" not in again.stderr and "上海证券交易所发布公告" in again.stdout
 
 
+def test_an_older_index_that_a_pass_keeps_from_rebuilding_still_answers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pass holding the write lock past the timeout: the search printed
+    nothing at all and exited 75; it answers from the index as it is, as a
+    catch-up that cannot write does, and the next search rebuilds it."""
+    import sqlite3
+
+    from feedmill.search.tokens import index_tokens
+    from feedmill.store import database
+
+    item = Item(title="央行降准", html="<p>正文</p>", guid="1")
+    # (An older scheme read these words as this one does.)
+    title, body = index_tokens("央行降准"), index_tokens("正文")
+    config = _indexed_by_an_older_scheme(tmp_path, item, 7, title, body)
+    monkeypatch.setattr(database, "LOCK_TIMEOUT", 0.2)  # this process's; 30 s otherwise
+    writer = sqlite3.connect(tmp_path / ".feedmill" / "state.db", timeout=0)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        result = cli("search", "降准", "-c", str(config))
+    finally:
+        writer.rollback()
+        writer.close()
+    assert result.code == 75
+    assert "cannot build the search index now: database is locked; answering from the index" in (
+        result.stderr
+    )
+    assert "央行降准" in result.stdout
+    again = cli("search", "降准", "-c", str(config))
+    assert again.code == 0 and "building the search index" in again.stderr
+    assert "央行降准" in again.stdout
+
+
 def test_an_index_of_scheme_3_is_rebuilt_from_the_text_stored(tmp_path: Path) -> None:
     """Scheme 3 indexed a `fulltext` item re-keyed while its page failed by the
     feed's teaser, its post keeping the article: such an index is built again."""

@@ -1541,6 +1541,7 @@ def search(
             current = search_store.is_current(conn)
             behind = search_store.waiting(conn) if current else 0
         complete = True
+        rebuilt = True
         if not current:
             err.print("building the search index (once) …")
             try:
@@ -1552,12 +1553,16 @@ def search(
                 if not isinstance(exc, OperationalError) and not may_not_write(exc):
                     raise
                 if isinstance(exc, OperationalError) and _waited_for_a_lock(exc):
+                    # As when catching up: an answer from the index as it is
+                    # (an older feedmill's, which reads most words alike),
+                    # then exit 75 — not nothing at all.
                     err.print(
                         "[yellow]busy[/yellow] cannot build the search index now:"
-                        f" {_first_line(exc.orig)}"
+                        f" {_first_line(exc.orig)}; answering from the index as it is",
+                        soft_wrap=True,
                     )
-                    raise click.exceptions.Exit(EXIT_BUSY) from None
-                if may_not_write(exc):  # a role granted reads only, a read-only file
+                    rebuilt = False
+                elif may_not_write(exc):  # a role granted reads only, a read-only file
                     err.print(
                         "[red]error[/red] the search index is an older feedmill's and must be"
                         " built again, which takes writing the database: not from here"
@@ -1566,10 +1571,13 @@ def search(
                         soft_wrap=True,
                     )
                     raise click.exceptions.Exit(EXIT_FATAL) from None
-                # A full disk, a broken file: no use trying again soon.
-                err.print(f"[red]error[/red] cannot build the search index: {plain(str(exc.orig))}")
-                raise click.exceptions.Exit(EXIT_FATAL) from None
-            complete = _catch_up(engine)
+                else:
+                    # A full disk, a broken file: no use trying again soon.
+                    err.print(
+                        f"[red]error[/red] cannot build the search index: {plain(str(exc.orig))}"
+                    )
+                    raise click.exceptions.Exit(EXIT_FATAL) from None
+            complete = _catch_up(engine) if rebuilt else False
         elif behind:  # stored by passes with `search: false`
             err.print(
                 f"indexing {behind} {'item' if behind == 1 else 'items'}"
