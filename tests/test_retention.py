@@ -752,6 +752,101 @@ def test_a_rebuild_that_fails_archives_again(
     assert len(archived(tmp_path)) == 3 and len(posts(tmp_path)) == 2
 
 
+def test_a_rebuild_that_fails_moving_the_archive_back_archives_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full disk while the archive came back (before any post was written):
+    the posts moved back stayed in source/_posts, for every `hexo generate`."""
+    import errno
+
+    import feedmill.publish.archive
+    from feedmill.config import load_config
+    from feedmill.pipeline import Mill
+
+    (tmp_path / "f.xml").write_bytes(rss("源", items([0, 1, 2, 3, 4])))
+    config = write_config(
+        tmp_path, [{"url": "f.xml", "group": "g", "source": "源"}], retention={"max_posts": 2}
+    )
+    assert cli("run", "-c", str(config)).code == 0
+    restore = feedmill.publish.archive.restore_archived
+
+    def full_after_two(archive_dir: Path, posts_dir: Path, names: list[str]) -> int:
+        restore(archive_dir, posts_dir, names[:2])
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(feedmill.publish.archive, "restore_archived", full_after_two)
+    with Mill(load_config(config)) as mill, pytest.raises(OSError):
+        mill.rebuild()
+    monkeypatch.undo()
+    assert len(archived(tmp_path)) == 3 and len(posts(tmp_path)) == 2
+    result = cli("run", "-c", str(config))
+    assert result.code == 0 and "completed a rebuild cut short" in result.stderr, result.stderr
+    assert len(archived(tmp_path)) == 3 and len(posts(tmp_path)) == 2
+
+
+def test_a_rebuild_killed_while_a_removed_feeds_archive_comes_back_is_completed_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The removed feed's archived posts came back before the rebuild was
+    recorded as owed: killed there, they stayed on the site past `max_posts`,
+    recorded as archived (retention never weighed them again), and no run
+    completed the rebuild."""
+    import feedmill.publish.archive
+    from feedmill.config import load_config
+    from feedmill.pipeline import Mill
+
+    (tmp_path / "a.xml").write_bytes(rss("甲", items([0, 1, 2], "甲")))
+    (tmp_path / "b.xml").write_bytes(rss("乙", items([3, 4, 5, 6], "乙")))
+    a = {"url": "a.xml", "group": "g", "source": "甲"}
+    b = {"url": "b.xml", "group": "g", "source": "乙"}
+    assert (
+        cli("run", "-c", str(write_config(tmp_path, [a, b], retention={"max_posts": 3}))).code == 0
+    )
+    assert len(archived(tmp_path)) == 4
+    config = write_config(tmp_path, [a], retention={"max_posts": 3})  # 乙 removed
+    assert cli("run", "-c", str(config)).code == 0
+    restore = feedmill.publish.archive.restore_archived
+    calls: list[str] = []
+
+    def killed_after_two(archive_dir: Path, posts_dir: Path, names: list[str]) -> int:
+        calls.extend(names)
+        if len(calls) > 2:
+            raise Killed
+        return restore(archive_dir, posts_dir, names)
+
+    monkeypatch.setattr(feedmill.publish.archive, "restore_archived", killed_after_two)
+    with pytest.raises(Killed), Mill(load_config(config)) as mill:
+        mill.rebuild()
+    monkeypatch.undo()
+    assert len(posts(tmp_path)) == 5  # two of 乙's back, past max_posts
+
+    result = cli("run", "-c", str(config))
+    assert result.code == 0 and "completed a rebuild cut short" in result.stderr, result.stderr
+    assert titles(posts(tmp_path)) == ["甲0天前", "甲1天前", "甲2天前"]
+    assert len(archived(tmp_path)) == 4
+
+
+def test_the_archive_is_found_after_a_source_dir_of_two_levels_changes(tmp_path: Path) -> None:
+    """Archive folders were recorded relative to the posts folder's parent's
+    parent — the site only for a source_dir of one level: with `content/src`,
+    an archive change then left the old archive behind, and a rebuild wrote
+    its posts a second time."""
+    (tmp_path / "_config.yml").write_text("title: t\nsource_dir: content/src\n", "utf-8")
+    (tmp_path / "f.xml").write_bytes(rss("源", items([0, 1, 2, 3, 4])))
+    feeds = [{"url": "f.xml", "group": "g", "source": "源"}]
+    first = write_config(tmp_path, feeds, retention={"max_posts": 2})
+    assert cli("run", "-c", str(first)).code == 0
+    old = archived(tmp_path)
+    assert len(old) == 3 and len(list((tmp_path / "content" / "src" / "_posts").glob("*.md"))) == 2
+    (tmp_path / "_config.yml").write_text("title: t\nsource_dir: source\n", "utf-8")
+    config = write_config(tmp_path, feeds, retention={"max_posts": 2, "archive": "_arch2"})
+    assert cli("run", "-c", str(config)).code == 0
+    assert cli("publish", "--rebuild", "-c", str(config)).code == 0
+    assert archived(tmp_path) == []
+    assert sorted(p.name for p in (tmp_path / "_arch2").glob("*.md")) == old
+    assert len(posts(tmp_path)) == 2
+
+
 def test_posts_of_a_removed_feed_waiting_for_a_rewrite_still_leave(tmp_path: Path) -> None:
     """A feed's posts outlive its removal from the config; when another feed
     then brings the same stories, those posts wait to be rewritten (listing

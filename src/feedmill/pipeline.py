@@ -593,8 +593,13 @@ class Mill:
         from feedmill.store.posts import archived_names, queue_all, set_state
 
         feed_ids = [state.id for state in states.values()]
+        # Owed before any file moves: a rebuild killed while it brought a
+        # removed feed's archive back left those posts on the site, recorded
+        # as archived — and no run completed it.
+        with self.engine.begin() as conn:
+            meta_store.put(conn, REBUILD_OWED, "1")
         # The archive the config names, and one an earlier config named.
-        archives = folders(self.engine, self.posts_folder, self.config.archive_dir)
+        archives = folders(self.engine, self.config.site_dir, self.config.archive_dir)
         # A removed feed's archived posts come back as they are (no config
         # says how to write them again); retention then weighs them again.
         # So do those a rebuild cut short had queued while it was configured.
@@ -617,10 +622,9 @@ class Mill:
             mark_removed(conn, gone)
             archived += archived_names(conn, feed_ids)
             queue_all(conn, feed_ids)
-            # Until it ends, the rebuild is owed: once the posts are pending,
-            # nothing else tells an archived post to come back from one that
-            # retention keeps there (see _complete_owed_rebuild).
-            meta_store.put(conn, REBUILD_OWED, "1")
+            # Until it ends, the rebuild is owed (above): once the posts are
+            # pending, nothing else tells an archived post to come back from
+            # one that retention keeps there (see _complete_owed_rebuild).
         self._finish_rebuild(summary, progress, feed_ids, archived)
 
     def _rebuild_owed(self) -> bool:
@@ -659,7 +663,7 @@ class Mill:
         with reading(self.engine) as conn:
             waiting = {name for _, name in archived_posts(conn, feed_ids, "pending")}
         left: set[str] = set()
-        for folder in folders(self.engine, self.posts_folder, self.config.archive_dir):
+        for folder in folders(self.engine, self.config.site_dir, self.config.archive_dir):
             with suppress(FileNotFoundError):
                 left |= waiting & set(os.listdir(folder))
         return sorted(left)
@@ -675,16 +679,17 @@ class Mill:
         posts moved back, every post written, retention applied again."""
         from feedmill.publish.archive import drop_archived_copies, folders, restore_archived
 
-        archives = folders(self.engine, self.posts_folder, self.config.archive_dir)
+        archives = folders(self.engine, self.config.site_dir, self.config.archive_dir)
         make_in_site(self.posts_dir, self.config.site_dir)
-        for folder in archives:
-            restore_archived(folder, self.posts_folder, archived)
         written: set[str] = set()
         try:
+            for folder in archives:
+                restore_archived(folder, self.posts_folder, archived)
             self.publish(summary, progress, written=written)
         except Exception:
-            # Failed (a full disk) as when stopped: the archive goes back, or
-            # every `hexo generate` until a pass succeeds builds all of it.
+            # Failed (a full disk) as when stopped — moving the archive back
+            # too: the archive goes back, or every `hexo generate` until a
+            # pass succeeds builds all of it.
             with suppress(Exception):
                 self.retain(summary)
             raise
@@ -710,6 +715,7 @@ class Mill:
 
         summary.archived += archive_old_posts(
             self.engine,
+            self.config.site_dir,
             self.posts_folder,
             self.config.archive_dir,
             retention,
@@ -718,7 +724,7 @@ class Mill:
         # The rest moved where the config now says (nothing to do, nearly
         # always) — after: a post archived by a run cut short before it was
         # recorded is found in the folder it went to, which this forgets.
-        move_archive(self.engine, self.posts_folder, self.config.archive_dir)
+        move_archive(self.engine, self.config.site_dir, self.config.archive_dir)
 
     def stop(self) -> None:
         """Finish what is being written, start nothing new (safe from a signal handler).
@@ -775,7 +781,7 @@ class Mill:
             )
 
         # (A rebuild killed while moving posts back from one leaves some there.)
-        earlier = folders(self.engine, self.posts_folder, self.config.archive_dir)[1:]
+        earlier = folders(self.engine, self.config.site_dir, self.config.archive_dir)[1:]
         self._earlier = tuple(map(str, earlier))
         with self.engine.begin() as conn:
             urls = [s.url for s in self.config.feeds]

@@ -35,9 +35,15 @@ FOLDERS = "archive_folders"
 
 
 def archive_old_posts(
-    engine: Engine, posts_dir: Path, archive_dir: Path, policy: RetentionSettings, now: datetime
+    engine: Engine,
+    site: Path,
+    posts_dir: Path,
+    archive_dir: Path,
+    policy: RetentionSettings,
+    now: datetime,
 ) -> int:
-    """Move what ``policy`` no longer keeps to ``archive_dir``; returns how many."""
+    """Move what ``policy`` no longer keeps to ``archive_dir`` (a folder of
+    ``site``, whose posts are in ``posts_dir``); returns how many."""
     older_than = now - timedelta(days=policy.days) if policy.days else None
 
     def present() -> set[str]:
@@ -53,9 +59,9 @@ def archive_old_posts(
     if not leaving:
         return 0
     # Recorded before any file moves: a run killed after some knows where.
-    known = folders(engine, posts_dir, archive_dir)
+    known = folders(engine, site, archive_dir)
     with engine.begin() as conn:
-        _record(conn, posts_dir, known)
+        _record(conn, site, known)
     archive_dir.mkdir(parents=True, exist_ok=True)
     moved: list[int] = []
     removed: list[int] = []
@@ -88,18 +94,16 @@ def _gather(name: str, archive_dir: Path, elsewhere: Sequence[Path]) -> bool:
     return False
 
 
-def _site(posts_dir: Path) -> Path:
-    return posts_dir.parent.parent  # <site>/source/_posts
-
-
-def _record(conn: Connection, posts_dir: Path, where: Sequence[Path]) -> None:
-    site = _site(posts_dir)
+def _record(conn: Connection, site: Path, where: Sequence[Path]) -> None:
+    # (Relative to the site itself: to the posts folder's parent's parent, as
+    # they were, they named other folders once a source_dir of two levels
+    # changed, and an archive was left behind, its posts written twice.)
     names = json.dumps([os.path.relpath(folder, site) for folder in where])
     if meta.get(conn, FOLDERS) != names:
         meta.put(conn, FOLDERS, names)
 
 
-def folders(engine: Engine, posts_dir: Path, archive_dir: Path) -> list[Path]:
+def folders(engine: Engine, site: Path, archive_dir: Path) -> list[Path]:
     """Where archived posts may be: the configured folder first, then those
     an earlier config named (or a move cut short left some in).  No other
     folder of the site is looked in: one of its own (a backup of
@@ -108,7 +112,7 @@ def folders(engine: Engine, posts_dir: Path, archive_dir: Path) -> list[Path]:
         recorded = meta.get(conn, FOLDERS)
     out = [archive_dir]
     try:
-        earlier = [_site(posts_dir) / str(n) for n in json.loads(recorded)] if recorded else []
+        earlier = [site / str(n) for n in json.loads(recorded)] if recorded else []
     except ValueError:
         earlier = []
     for folder in earlier:
@@ -117,23 +121,23 @@ def folders(engine: Engine, posts_dir: Path, archive_dir: Path) -> list[Path]:
     return out
 
 
-def move_archive(engine: Engine, posts_dir: Path, archive_dir: Path) -> None:
+def move_archive(engine: Engine, site: Path, archive_dir: Path) -> None:
     """Archived posts moved from the folders an earlier config named to the
     configured one (a folder left behind kept them from a rebuild); the
     configured folder then recorded as the one.  (An archive made before
     folders were recorded is taken to be in the configured folder: one in
     another, the setting changed since, is not found.)"""
-    where = folders(engine, posts_dir, archive_dir)
+    where = folders(engine, site, archive_dir)
     if len(where) > 1:
         with engine.begin() as conn:
-            _record(conn, posts_dir, where)  # all of them, until every post is moved
+            _record(conn, site, where)  # all of them, until every post is moved
         with reading(engine) as conn:
             names = post_store.archived_names(conn, None)
         archive_dir.mkdir(parents=True, exist_ok=True)
         for name in names:
             _gather(name, archive_dir, where[1:])
     with engine.begin() as conn:
-        _record(conn, posts_dir, where[:1])  # (written only if it differs)
+        _record(conn, site, where[:1])  # (written only if it differs)
 
 
 def drop_archived_copies(archive_dir: Path, names: set[str]) -> int:
