@@ -826,6 +826,42 @@ def test_a_rebuild_killed_while_a_removed_feeds_archive_comes_back_is_completed_
     assert len(archived(tmp_path)) == 4
 
 
+def test_a_rebuild_killed_as_it_archives_again_leaves_one_copy_when_the_archive_moves(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Killed after its retention moved posts but before it recorded them:
+    the next pass completed the rebuild, but those files stayed in the old
+    folder when `retention.archive` changed meanwhile — each post twice."""
+    import feedmill.store.posts
+    from feedmill.config import load_config
+    from feedmill.pipeline import Mill
+
+    (tmp_path / "f.xml").write_bytes(rss("源", items([0, 1, 2, 3, 4, 5])))
+    feeds = [{"url": "f.xml", "group": "g", "source": "源"}]
+    config = write_config(tmp_path, feeds, retention={"max_posts": 2})
+    assert cli("run", "-c", str(config)).code == 0
+    old = archived(tmp_path)
+    set_state = feedmill.store.posts.set_state
+
+    def killed_recording_the_archive(conn: object, ids: list[int], state: str) -> None:
+        if state == "archived" and ids:
+            raise Killed
+        set_state(conn, ids, state)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(feedmill.store.posts, "set_state", killed_recording_the_archive)
+    with pytest.raises(Killed), Mill(load_config(config)) as mill:
+        mill.rebuild()
+    monkeypatch.undo()
+    assert archived(tmp_path) == old and len(posts(tmp_path)) == 2
+
+    config = write_config(tmp_path, feeds, retention={"max_posts": 2, "archive": "_arch2"})
+    result = cli("run", "-c", str(config))
+    assert result.code == 0 and "completed a rebuild cut short" in result.stderr, result.stderr
+    assert archived(tmp_path) == []
+    assert sorted(p.name for p in (tmp_path / "_arch2").glob("*.md")) == old
+    assert len(posts(tmp_path)) == 2
+
+
 def test_the_archive_is_found_after_a_source_dir_of_two_levels_changes(tmp_path: Path) -> None:
     """Archive folders were recorded relative to the posts folder's parent's
     parent — the site only for a source_dir of one level: with `content/src`,

@@ -655,13 +655,20 @@ class Mill:
         return True
 
     def _left_archived(self, feed_ids: list[int]) -> list[str]:
-        """The archived posts a rebuild cut short had not moved back yet:
-        pending since, and still in an archive folder."""
+        """The posts of a rebuild cut short that are in an archive folder:
+        archived ones it had not moved back yet (pending since), and those its
+        retention moved before it could record them (written).  Not moved
+        back, the latter stayed in the folder they were in when the archive
+        moved elsewhere, and were there twice."""
         from feedmill.publish.archive import folders
         from feedmill.store.posts import archived as archived_posts
 
         with reading(self.engine) as conn:
-            waiting = {name for _, name in archived_posts(conn, feed_ids, "pending")}
+            waiting = {
+                name
+                for state in ("pending", "written")
+                for _, name in archived_posts(conn, feed_ids, state)
+            }
         left: set[str] = set()
         for folder in folders(self.engine, self.config.site_dir, self.config.archive_dir):
             with suppress(FileNotFoundError):
