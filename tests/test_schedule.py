@@ -461,11 +461,13 @@ def test_durations_as_written(written: str | int, seconds: float) -> None:
         ("0900", 900),
         ("1_800", 1800),
         ("1:30", None),  # YAML 1.1 read it in base 60: 90 s — no duration
+        ("15.5", 15.5),  # a bare number is seconds, a decimal too (it was refused)
+        ("[15]", None),
         ("1:00:00", None),
     ],
 )
 def test_durations_in_the_config_are_read_as_they_look(
-    tmp_path: Path, written: str, seconds: int | None
+    tmp_path: Path, written: str, seconds: float | None
 ) -> None:
     config = tmp_path / "feedmill.yml"
     config.write_text(f"interval: {written}\nfeeds:\n  - {{url: a.xml, group: g, source: s}}\n")

@@ -320,7 +320,7 @@ class DedupeSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """``dedupe:`` — one story, one post (``dedupe: off`` turns it off)."""
 
     threshold: float = 0.18  # word similarity (see filter/dedupe/decide.py)
-    window: str | int = "24h"  # copies further apart than this are different news
+    window: str | int | float = "24h"  # copies further apart than this are different news
     label: str = "同时报道："  # the body line listing the other sources
 
     def __post_init__(self) -> None:
@@ -529,7 +529,7 @@ class RulesSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
     block: tuple[RuleSpec, ...] = ()
     keep: tuple[RuleSpec, ...] = ()  # when given, only items matching one are posted
-    max_age: str | int | None = None  # items older than this are not posted
+    max_age: str | int | float | None = None  # items older than this are not posted
 
     def __post_init__(self) -> None:
         if self.max_age is not None:
@@ -547,7 +547,7 @@ class FeedSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     timeout: float | str | None = None  # seconds; default: fetch.timeout
     headers: dict[str, str] = {}  # added to fetch.headers
     proxy: str | None = None  # default: fetch.proxy; "direct": none
-    interval: str | int | None = None  # how often to poll; default: top-level interval
+    interval: str | int | float | None = None  # how often to poll; default: top-level interval
     rules: RulesSpec | None = None  # in addition to the top-level rules
     fulltext: bool = False  # fetch each new item's page and extract the article
     # Earlier URLs of this feed (another RSSHub instance, a new address, no
@@ -624,8 +624,8 @@ class Config(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     tags: TagsSettings | bool = False  # true: stock tags with the defaults
     fulltext: FulltextSettings = msgspec.field(default_factory=FulltextSettings)
     title_max_width: int = 150  # display columns (CJK = 2) before a title is cut; 0 = never
-    interval: str | int = "15m"  # default poll interval of every feed
-    backoff_cap: str | int = "24h"  # longest wait after repeated failures
+    interval: str | int | float = "15m"  # default poll interval of every feed
+    backoff_cap: str | int | float = "24h"  # longest wait after repeated failures
     path: str = CONFIG_NAME  # set by the loader, not by the file
 
     def __post_init__(self) -> None:
@@ -1200,6 +1200,8 @@ _TYPES = {
     "null": "nothing",
     "str | null": "a string",
     "int | str": "a whole number or a text such as 15m",
+    "int | float | str": "a number of seconds or a text such as 15m",
+    "int | float | str | null": "a number of seconds or a text such as 15m",
     "float | null": "a number",
     "int | str | null": "a whole number or a text such as 15m",
     "bool | object": "true, false or a mapping",
