@@ -414,15 +414,17 @@ def test_a_second_site_on_one_sqlite_file_is_refused(
         assert looked.code == 1 and not looked.stdout, args
         assert f"belongs to the site in {sites[0]};" in looked.stderr.replace("\n", "")
     assert cli("status", "-c", str(sites[0] / "feedmill.yml")).code == 0
-    # `site:` mistyped in the first site's config: said as `run` says it, not
-    # as the database belonging to the site (its own, as it is spelt right).
+    # `site:` mistyped in the first site's config: said as `run` says it — a
+    # config error, exit 2 (it was 1 here) — not as the database belonging
+    # to the site (its own, as it is spelt right).
     config = sites[0] / "feedmill.yml"
     text = config.read_text(encoding="utf-8")
     config.write_text(text.replace('"site": "."', '"site": "nonexist"'), encoding="utf-8")
-    for args in (("status",), ("search", "一")):
+    for args in (("status",), ("search", "一"), ("run",)):
         looked = cli(*args, "-c", str(config))
         said = looked.stderr.replace("\n", "")
-        assert looked.code == 1 and "site: " in said and "is no folder" in said, said
+        assert looked.code == 2 and "config error" in said, said
+        assert "site: " in said and "is no folder" in said, said
         assert "belongs to" not in said
     config.write_text(text, encoding="utf-8")
     shutil.rmtree(sites[0])  # the first site is gone: the second takes over

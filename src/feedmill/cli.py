@@ -1356,11 +1356,13 @@ def _refuse_another_site(conn: Connection, config: Config, engine: Engine) -> No
     try:
         site_store.another_sites(conn, str(config.posts_dir), str(config.site_dir), sqlite_file)
     except StoreError:
-        # A `site:` mistyped, or naming a file: that, as `run` says it, not
-        # "the state database belongs to the site in …".
+        # A `site:` mistyped, or naming a file: that, as `run` says it (a
+        # config error, exit 2), not "the state database belongs to the site
+        # in …".
         why = _no_site(config)
         if why is not None:
-            raise StoreError(why) from None
+            err.print(f"[red]config error[/red]\n{plain(why)}", soft_wrap=True)
+            raise click.exceptions.Exit(EXIT_CONFIG) from None
         raise
 
 
