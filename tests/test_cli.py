@@ -452,6 +452,11 @@ def test_a_section_with_every_key_commented_out_is_its_defaults(tmp_path: Path) 
         ("x: !!bool maybe\nfeeds: []\n", "YAML error: a value that does not fit its !!tag"),
         ("x: !!timestamp x\nfeeds: []\n", "YAML error: a value that does not fit its !!tag"),
         ('x: !!int ""\nfeeds: []\n', "YAML error: a value that does not fit its !!tag"),
+        # … said at its line, the reason as Python says it, not its repr.
+        (
+            "# 注释\nfeeds:\n  - {url: a.xml, group: !!int 金融, source: s}\n",
+            ":3: YAML error: a value that does not fit its !!tag (invalid literal for int()",
+        ),
         # 1,000 nested groups: Python's stack ran out compiling it.
         (
             f"rules:\n  block:\n    - {{title: '{'(' * 1000}a{')' * 1000}'}}\nfeeds: []\n",

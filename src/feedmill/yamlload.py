@@ -133,8 +133,37 @@ def load(text: str) -> Any:
         ) from None
     except (LookupError, AttributeError, TypeError, ValueError, ArithmeticError) as exc:
         # PyYAML's constructors fail so on a tag the value does not fit
-        # ("!!bool maybe", "!!timestamp x", "!!int 1e999", '!!int ""').
-        raise yaml.YAMLError(f"a value that does not fit its !!tag ({exc!r})") from None
+        # ("!!bool maybe", "!!timestamp x", "!!int 1e999", '!!int ""'):
+        # said at the value's line, which the constructor does not know.
+        problem = f"a value that does not fit its !!tag ({exc})"
+        mark = _misfit_tag(text)
+        if mark is None:
+            raise yaml.YAMLError(problem) from None
+        raise yaml.MarkedYAMLError(problem=problem, problem_mark=mark) from None
+
+
+_MISFIT_ERRORS = (LookupError, AttributeError, TypeError, ValueError, ArithmeticError)
+
+
+def _misfit_tag(text: str) -> Any:
+    """The mark of the first scalar whose explicit tag its value does not fit."""
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+    except (yaml.YAMLError, RecursionError):
+        return None
+    stack = [root] if root is not None else []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.ScalarNode):
+            try:  # (only an explicit tag fails: this runs after one did)
+                _Loader("").construct_object(node, deep=True)
+            except _MISFIT_ERRORS:
+                return node.start_mark
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(reversed(node.value))
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(n for pair in reversed(node.value) for n in reversed(pair))
+    return None
 
 
 def line_of(data: Any, loc: tuple[Any, ...]) -> int:
