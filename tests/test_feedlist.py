@@ -1448,7 +1448,7 @@ def test_an_invalid_config_is_not_touched(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="no such file"):
         add_feed_to_file(tmp_path / "missing.yml", "https://a.example/", "g", "s", None)
     path.write_bytes(b"feeds: [\xff]\n")
-    with pytest.raises(ConfigError, match="cannot read"):
+    with pytest.raises(ConfigError, match=r"feedmill.yml:1: not UTF-8 \(byte 0xff\)"):
         add_feed_to_file(path, "https://a.example/", "g", "s", None)
     unusual = "feeds: [\n  {url: 'https://old.example/', group: g, source: s}  # c ]\n]\n"
     path.write_text(unusual, encoding="utf-8")
