@@ -1734,7 +1734,9 @@ def status_rows(config: Config) -> list[dict[str, Any]]:
             # (In the folder of the last run too: `source_dir` edited since,
             # the next run moves them.)
             files = _names_in([config.posts_dir, *([Path(earlier)] if earlier else [])])
-            archive = _names_in(folders(engine, config.site_dir, config.archive_dir))
+            archive = _names_in(
+                folders(engine, config.site_dir, config.posts_dir, config.archive_dir)
+            )
             with reading(engine) as conn:
                 states = feed_store.view(conn, urls, config.url_key, config.moves)
                 counts = feed_store.post_counts(conn, files, archive)

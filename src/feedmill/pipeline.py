@@ -599,7 +599,9 @@ class Mill:
         with self.engine.begin() as conn:
             meta_store.put(conn, REBUILD_OWED, "1")
         # The archive the config names, and one an earlier config named.
-        archives = folders(self.engine, self.config.site_dir, self.config.archive_dir)
+        archives = folders(
+            self.engine, self.config.site_dir, self.posts_folder, self.config.archive_dir
+        )
         # A removed feed's archived posts come back as they are (no config
         # says how to write them again); retention then weighs them again.
         # So do those a rebuild cut short had queued while it was configured.
@@ -670,7 +672,9 @@ class Mill:
                 for _, name in archived_posts(conn, feed_ids, state)
             }
         left: set[str] = set()
-        for folder in folders(self.engine, self.config.site_dir, self.config.archive_dir):
+        for folder in folders(
+            self.engine, self.config.site_dir, self.posts_folder, self.config.archive_dir
+        ):
             with suppress(FileNotFoundError):
                 left |= waiting & set(os.listdir(folder))
         return sorted(left)
@@ -686,7 +690,9 @@ class Mill:
         posts moved back, every post written, retention applied again."""
         from feedmill.publish.archive import drop_archived_copies, folders, restore_archived
 
-        archives = folders(self.engine, self.config.site_dir, self.config.archive_dir)
+        archives = folders(
+            self.engine, self.config.site_dir, self.posts_folder, self.config.archive_dir
+        )
         make_in_site(self.posts_dir, self.config.site_dir)
         written: set[str] = set()
         try:
@@ -731,7 +737,7 @@ class Mill:
         # The rest moved where the config now says (nothing to do, nearly
         # always) — after: a post archived by a run cut short before it was
         # recorded is found in the folder it went to, which this forgets.
-        move_archive(self.engine, self.config.site_dir, self.config.archive_dir)
+        move_archive(self.engine, self.config.site_dir, self.posts_folder, self.config.archive_dir)
 
     def stop(self) -> None:
         """Finish what is being written, start nothing new (safe from a signal handler).
@@ -788,7 +794,9 @@ class Mill:
             )
 
         # (A rebuild killed while moving posts back from one leaves some there.)
-        earlier = folders(self.engine, self.config.site_dir, self.config.archive_dir)[1:]
+        earlier = folders(
+            self.engine, self.config.site_dir, self.posts_folder, self.config.archive_dir
+        )[1:]
         self._earlier = tuple(map(str, earlier))
         with self.engine.begin() as conn:
             urls = [s.url for s in self.config.feeds]

@@ -25,13 +25,18 @@ from feedmill.config import RetentionSettings
 from feedmill.store import meta
 from feedmill.store import posts as post_store
 from feedmill.store.database import reading
+from feedmill.store.site import earlier_posts
 
 # The meta entry naming the folders (relative to the site, as JSON, the
 # configured one first) that may hold archived posts: the config's
 # `retention.archive` may change, or go, and a move between two may be cut
 # short.  Written before any file moves, so that a crash leaves every folder
 # holding some known.
-FOLDERS = "archive_folders"
+FOLDERS = "archive_folders_in_site"
+# … as earlier versions recorded them: relative to the posts folder's
+# parent's parent (the site only where `source_dir` is one level deep).
+# Read once, and recorded again the new way.
+_OLD_FOLDERS = "archive_folders"
 
 
 def archive_old_posts(
@@ -59,7 +64,7 @@ def archive_old_posts(
     if not leaving:
         return 0
     # Recorded before any file moves: a run killed after some knows where.
-    known = folders(engine, site, archive_dir)
+    known = folders(engine, site, posts_dir, archive_dir)
     with engine.begin() as conn:
         _record(conn, site, known)
     archive_dir.mkdir(parents=True, exist_ok=True)
@@ -101,33 +106,52 @@ def _record(conn: Connection, site: Path, where: Sequence[Path]) -> None:
     names = json.dumps([os.path.relpath(folder, site) for folder in where])
     if meta.get(conn, FOLDERS) != names:
         meta.put(conn, FOLDERS, names)
+    meta.forget(conn, _OLD_FOLDERS)
 
 
-def folders(engine: Engine, site: Path, archive_dir: Path) -> list[Path]:
+def _recorded(conn: Connection, site: Path, posts_dir: Path) -> list[Path]:
+    """The folders recorded, as paths (none if none, or unreadable)."""
+    recorded = meta.get(conn, FOLDERS)
+    bases = [site]
+    if recorded is None:
+        recorded = meta.get(conn, _OLD_FOLDERS)
+        # Written by the last run, against its posts folder (recorded too,
+        # unless this pass has moved the posts already) — or this one's.
+        last = earlier_posts(conn, str(site))
+        bases = [Path(folder).parent.parent for folder in (last, posts_dir) if folder]
+    try:
+        names = [str(name) for name in json.loads(recorded)] if recorded else []
+    except ValueError:
+        return []
+    found = []
+    for name in names:
+        # (Of the two old bases, the one where the folder is.)
+        paths = [base / name for base in bases]
+        found.append(next((path for path in paths if path.is_dir()), paths[-1]))
+    return found
+
+
+def folders(engine: Engine, site: Path, posts_dir: Path, archive_dir: Path) -> list[Path]:
     """Where archived posts may be: the configured folder first, then those
     an earlier config named (or a move cut short left some in).  No other
     folder of the site is looked in: one of its own (a backup of
     source/_posts) holds files named as posts."""
     with reading(engine) as conn:
-        recorded = meta.get(conn, FOLDERS)
+        earlier = _recorded(conn, site, posts_dir)
     out = [archive_dir]
-    try:
-        earlier = [site / str(n) for n in json.loads(recorded)] if recorded else []
-    except ValueError:
-        earlier = []
     for folder in earlier:
         if all(os.path.abspath(folder) != os.path.abspath(f) for f in out):
             out.append(folder)
     return out
 
 
-def move_archive(engine: Engine, site: Path, archive_dir: Path) -> None:
+def move_archive(engine: Engine, site: Path, posts_dir: Path, archive_dir: Path) -> None:
     """Archived posts moved from the folders an earlier config named to the
     configured one (a folder left behind kept them from a rebuild); the
     configured folder then recorded as the one.  (An archive made before
     folders were recorded is taken to be in the configured folder: one in
     another, the setting changed since, is not found.)"""
-    where = folders(engine, site, archive_dir)
+    where = folders(engine, site, posts_dir, archive_dir)
     if len(where) > 1:
         with engine.begin() as conn:
             _record(conn, site, where)  # all of them, until every post is moved
