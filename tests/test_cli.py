@@ -332,6 +332,10 @@ def test_a_section_with_every_key_commented_out_is_its_defaults(tmp_path: Path) 
         ),
         ("fetch: {proxy: 'http://127.0.0.1:abc'}\nfeeds: []\n", "is not a proxy URL: Port could"),
         ("fetch: {proxy: 'http://127.0.0.1:0'}\nfeeds: []\n", "is not a proxy URL: port 0"),
+        (
+            "fetch: {proxy: 'http://[::1]x:3128'}\nfeeds: []\n",
+            "is not a proxy URL: text after its IPv6 address",
+        ),
         # (Matched as written, these kept no player, without a word.)
         (
             "sanitize: {iframe_hosts: ['*.bilibili.com']}\nfeeds: []\n",
@@ -452,10 +456,15 @@ def test_a_section_with_every_key_commented_out_is_its_defaults(tmp_path: Path) 
         ("x: !!bool maybe\nfeeds: []\n", "YAML error: a value that does not fit its !!tag"),
         ("x: !!timestamp x\nfeeds: []\n", "YAML error: a value that does not fit its !!tag"),
         ('x: !!int ""\nfeeds: []\n', "YAML error: a value that does not fit its !!tag"),
-        # … said at its line, the reason as Python says it, not its repr.
+        # … said at its line, the reason as Python says it, not its repr —
+        # after a merge key too (taken for the misfit, it was blamed).
         (
             "# 注释\nfeeds:\n  - {url: a.xml, group: !!int 金融, source: s}\n",
             ":3: YAML error: a value that does not fit its !!tag (invalid literal for int()",
+        ),
+        (
+            "<<: {site: .}\ntitle_max_width: !!int abc\nfeeds: []\n",
+            ":2: YAML error: a value that does not fit its !!tag (invalid literal for int()",
         ),
         # 1,000 nested groups: Python's stack ran out compiling it.
         (
@@ -1233,8 +1242,10 @@ def test_a_length_of_time_is_said_in_its_two_largest_units(seconds: float, said:
     from feedmill.cli import _span
 
     assert _span(seconds) == said
-    # `--every 90` started "a pass at least every 1m".
-    assert _span(seconds, exact=True) == ("1m30s" if seconds == 90 else said)
+    # `--every 90` started "a pass at least every 1m", `--every 1.5` "every 1s".
+    exact = {90: "1m30s", 7140: "1h59m", 183600: "2d3h"}
+    assert _span(seconds, exact=True) == exact.get(seconds, said)
+    assert [_span(s, exact=True) for s in (1.5, 3630, 900, 86400)] == ["1.5s", "1h30s", "15m", "1d"]
 
 
 def test_a_second_stop_signal_is_not_ignored() -> None:

@@ -207,6 +207,8 @@ def test_add_refuses_what_would_break_the_config(tmp_path: Path) -> None:
     [
         "<<: {feeds: [{url: 'https://a.example/rss', group: 金融, source: 证券}]}\n",
         "<<: [{site: .}, {feeds: [{url: 'https://a.example/rss', group: 金融, source: 证券}]}]\n",
+        # … through a merge key of the merged mapping.
+        "<<: {<<: {feeds: [{url: 'https://a.example/rss', group: 金融, source: 证券}]}, site: .}\n",
     ],
 )
 def test_add_refuses_a_feed_list_that_comes_through_a_merge_key(

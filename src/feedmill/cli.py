@@ -1864,17 +1864,24 @@ def _ago(iso: str | None) -> str:
 
 def _span(seconds: float, *, exact: bool = False) -> str:
     """A length of time in its two largest units ("1h59m", "2d3h"): in one, a
-    wait of 1h59m read "1h" and one of 47h "1d".  Under an hour, minutes
-    alone (a table's "in 14m"), or with ``exact`` its seconds too ("1m30s")."""
+    wait of 1h59m read "1h" and one of 47h "1d"; under an hour, minutes alone
+    (a table's "in 14m").  ``exact``: all of it, as it was written ("1m30s",
+    "1h30s", "1.5s": `--every 90` was said "every 1m")."""
     if 0 < seconds < 1:  # (`--every 500ms` said "every 0s")
         return f"{round(seconds * 1000)}ms"
     whole = int(max(seconds, 0))
+    if exact:
+        parts = []
+        for unit, size in _UNITS:
+            if whole >= size:
+                parts.append(f"{whole // size}{unit}")
+                whole %= size
+        rest = whole + (seconds - int(seconds))
+        return "".join(parts) + (f"{rest:g}s" if rest or not parts else "")
     for (unit, size), (small, small_size) in pairwise(_UNITS):
         if whole >= size:
             rest = whole % size // small_size
             return f"{whole // size}{unit}" + (f"{rest}{small}" if rest else "")
-    if whole >= 60 and exact and whole % 60:  # (`--every 90` said "every 1m")
-        return f"{whole // 60}m{whole % 60}s"
     return f"{whole // 60}m" if whole >= 60 else f"{whole}s"
 
 

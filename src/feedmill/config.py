@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 import msgspec
 
+from feedmill import urls
 from feedmill.publish.categories import category_name_problem
 from feedmill.schedule import LONGEST_SECONDS, Policy, due_at
 
@@ -185,13 +186,15 @@ def _proxy(value: str) -> None:
         raise ValueError(f"{_shown(value)!r} is not a proxy URL (e.g. http://127.0.0.1:7890)")
     if parts.scheme.lower() not in ("http", "https"):
         raise ValueError(f"{parts.scheme} proxies are not supported: use an http:// proxy")
+    # (Accepted, these failed every feed on every pass: "invalid URL".)
     try:
         parts.port  # noqa: B018 - read for its check: a port out of range, or not a number
     except ValueError as exc:
-        # (Accepted, it failed every feed on every pass: "invalid URL".)
         raise ValueError(f"{_shown(value)!r} is not a proxy URL: {exc}") from None
     if parts.port == 0:
         raise ValueError(f"{_shown(value)!r} is not a proxy URL: port 0")
+    if not urls.bracket_ends_host(parts.netloc):
+        raise ValueError(f"{_shown(value)!r} is not a proxy URL: text after its IPv6 address")
 
 
 def _not_empty(field: str, value: str) -> None:

@@ -719,14 +719,22 @@ def _feeds_entry(root: Node | None) -> tuple[Node | None, Node | None]:
 MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
-def _merges_feeds(value: Node) -> bool:
-    """Whether a merge key's mapping (or list of them) holds ``feeds``."""
+def _merges_feeds(value: Node, depth: int = 0) -> bool:
+    """Whether a merge key's mapping (or list of them) holds ``feeds``, itself
+    or through a merge key of its own."""
     mappings = value.value if isinstance(value, SequenceNode) else [value]
-    return any(
-        isinstance(mapping, MappingNode)
-        and any(isinstance(k, ScalarNode) and k.value == "feeds" for k, _ in mapping.value)
-        for mapping in mappings
-    )
+    for mapping in mappings:
+        if not isinstance(mapping, MappingNode):
+            continue
+        for key, inner in mapping.value:
+            if not isinstance(key, ScalarNode):
+                continue
+            if key.value == "feeds" and key.tag != MERGE_TAG:
+                return True
+            # (Depth-capped: an alias may name its own mapping's ancestor.)
+            if key.tag == MERGE_TAG and depth < 32 and _merges_feeds(inner, depth + 1):
+                return True
+    return False
 
 
 def _urls(value: Node | None) -> set[str]:

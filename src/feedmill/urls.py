@@ -195,6 +195,14 @@ _PLAIN_HOST = re.compile(
 _PORT = re.compile(r":\d*")
 
 
+def bracket_ends_host(netloc: str) -> bool:
+    """Whether what follows an IPv6 literal's "]" in ``netloc`` is a port, or
+    nothing ("[::1]x" is the host ::1 to urlsplit; browsers, new URL and
+    aiohttp refuse it)."""
+    after = netloc.rpartition("@")[2].partition("]")[2]
+    return not after or _PORT.fullmatch(after) is not None
+
+
 def usable(url: str) -> bool:
     """Whether ``url``, an absolute http(s) URL, is one a browser reads and a
     theme can write into HTML as it is: Python's ``urlsplit`` takes hosts that
@@ -216,8 +224,7 @@ def usable(url: str) -> bool:
     if ":" in host:  # an IPv6 literal (urlsplit checked its brackets); no zone id
         # … but not what follows them: "[::1]x" is the host ::1 to urlsplit,
         # and new URL throws on it.
-        after = parts.netloc.rpartition("@")[2].partition("]")[2]
-        if after and not _PORT.fullmatch(after):
+        if not bracket_ends_host(parts.netloc):
             return False
         try:
             ipaddress.IPv6Address(host)

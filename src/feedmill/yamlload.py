@@ -159,6 +159,8 @@ def _misfit_tag(text: str) -> Any:
                 _Loader("").construct_object(node, deep=True)
             except _MISFIT_ERRORS:
                 return node.start_mark
+            except yaml.YAMLError:  # a merge key ("<<"), which only its mapping constructs
+                continue
         elif isinstance(node, yaml.SequenceNode):
             stack.extend(reversed(node.value))
         elif isinstance(node, yaml.MappingNode):
