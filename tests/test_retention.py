@@ -888,6 +888,46 @@ def test_a_rebuild_killed_as_it_archives_again_leaves_one_copy_when_the_archive_
     assert len(posts(tmp_path)) == 2
 
 
+def test_a_rebuild_that_fails_bringing_a_removed_feeds_archive_back_puts_it_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full disk while a removed feed's archived posts came back: they
+    stayed on the site past `max_posts`, recorded as archived, for every
+    `hexo generate` until the next pass."""
+    import errno
+
+    import feedmill.publish.archive
+    from feedmill.config import load_config
+    from feedmill.pipeline import Mill
+
+    (tmp_path / "a.xml").write_bytes(rss("甲", items([0, 1, 2], "甲")))
+    (tmp_path / "b.xml").write_bytes(rss("乙", items([3, 4, 5, 6], "乙")))
+    a = {"url": "a.xml", "group": "g", "source": "甲"}
+    b = {"url": "b.xml", "group": "g", "source": "乙"}
+    both = write_config(tmp_path, [a, b], retention={"max_posts": 3})
+    assert cli("run", "-c", str(both)).code == 0
+    config = write_config(tmp_path, [a], retention={"max_posts": 3})  # 乙 removed
+    assert cli("run", "-c", str(config)).code == 0
+    on_site, archive = sorted(posts(tmp_path)), archived(tmp_path)
+    restore = feedmill.publish.archive.restore_archived
+    calls: list[str] = []
+
+    def full_after_two(archive_dir: Path, posts_dir: Path, names: list[str]) -> int:
+        calls.extend(names)
+        if len(calls) > 2:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return restore(archive_dir, posts_dir, names)
+
+    monkeypatch.setattr(feedmill.publish.archive, "restore_archived", full_after_two)
+    with Mill(load_config(config)) as mill, pytest.raises(OSError):
+        mill.rebuild()
+    monkeypatch.undo()
+    assert (sorted(posts(tmp_path)), archived(tmp_path)) == (on_site, archive)
+    result = cli("run", "-c", str(config))
+    assert result.code == 0 and "completed a rebuild cut short" in result.stderr, result.stderr
+    assert (sorted(posts(tmp_path)), archived(tmp_path)) == (on_site, archive)
+
+
 def test_the_archive_is_found_after_a_source_dir_of_two_levels_changes(tmp_path: Path) -> None:
     """Archive folders were recorded relative to the posts folder's parent's
     parent — the site only for a source_dir of one level: with `content/src`,

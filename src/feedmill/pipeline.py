@@ -610,23 +610,38 @@ class Mill:
             orphans = archived_posts(conn, removed)
             queued = archived_posts(conn, removed, "pending") if owed else []
         back, gone, waiting = [], [], {entry_id for entry_id, _ in queued}
-        for entry_id, name in orphans + queued:
-            if (Path(self.posts_dir) / name).exists() or any(  # (put back before a crash)
-                restore_archived(folder, Path(self.posts_dir), [name]) for folder in archives
-            ):
-                back.append(entry_id)
-            elif entry_id in waiting:
-                gone.append(entry_id)  # deleted by hand, as a rebuild's publish finds it
-        # Those of a rebuild killed before it moved them back (pending since) too.
-        archived = self._left_archived(feed_ids) if owed else []
-        with self.engine.begin() as conn:
-            set_state(conn, back, "written")
-            mark_removed(conn, gone)
-            archived += archived_names(conn, feed_ids)
-            queue_all(conn, feed_ids)
-            # Until it ends, the rebuild is owed (above): once the posts are
-            # pending, nothing else tells an archived post to come back from
-            # one that retention keeps there (see _complete_owed_rebuild).
+        moved: list[tuple[Path, str]] = []  # (the folder it came from, the post) this call
+        try:
+            for entry_id, name in orphans + queued:
+                if (Path(self.posts_dir) / name).exists():  # (put back before a crash)
+                    back.append(entry_id)
+                    continue
+                came = next(
+                    (f for f in archives if restore_archived(f, Path(self.posts_dir), [name])), None
+                )
+                if came is not None:
+                    moved.append((came, name))
+                    back.append(entry_id)
+                elif entry_id in waiting:
+                    gone.append(entry_id)  # deleted by hand, as a rebuild's publish finds it
+            # Those of a rebuild killed before it moved them back (pending since) too.
+            archived = self._left_archived(feed_ids) if owed else []
+            with self.engine.begin() as conn:
+                set_state(conn, back, "written")
+                mark_removed(conn, gone)
+                archived += archived_names(conn, feed_ids)
+                queue_all(conn, feed_ids)
+                # Until it ends, the rebuild is owed (above): once the posts are
+                # pending, nothing else tells an archived post to come back from
+                # one that retention keeps there (see _complete_owed_rebuild).
+        except Exception:
+            # Failed (a full disk): what came back goes back, recorded as it
+            # is still archived — or every `hexo generate` until the next
+            # pass builds it.  (That pass completes the rebuild.)
+            for folder, name in moved:
+                with suppress(OSError):
+                    os.replace(Path(self.posts_dir) / name, folder / name)
+            raise
         self._finish_rebuild(summary, progress, feed_ids, archived)
 
     def _rebuild_owed(self) -> bool:
