@@ -1969,6 +1969,44 @@ def test_a_gbk_feed_with_a_stray_byte_is_gbk_with_that_byte_replaced(stray: byte
     assert "TypeScript 4.8 新特性" in decoded.text and "掘金 前端" in decoded.text
 
 
+@pytest.mark.parametrize(
+    ("text", "encoding", "label", "shown"),
+    [
+        # UTF-8 under a GB label: GB18030 also reads it with one byte failing.
+        (
+            "<title>央行宣布降准</title><p>央行今日宣布下调存款准备金率。</p>",
+            "utf-8",
+            "gb2312",
+            "央行宣布降准",
+        ),
+        # Shift_JIS under a GBK label: GB18030 reads its pairs as nonsense.
+        (
+            "<title>日経平均</title><p>東京株式市場は続伸した。日経平均株価は上昇した。</p>",
+            "shift_jis",
+            "gbk",
+            "東京株式市場",
+        ),
+    ],
+)
+def test_a_stray_byte_in_another_encoding_than_the_label_is_that_encoding(
+    text: str, encoding: str, label: str, shown: str
+) -> None:
+    """A stray byte where the label is wrong: the bytes' own encoding, as
+    detection reads it, not the label's, which reads them with one failure."""
+    from feedmill.parse.encoding import decode
+
+    body = f'<?xml version="1.0" encoding="{label}"?><rss>{text}\x00</rss>'.encode(encoding)
+    decoded = decode(body.replace(b"\x00", b"\x80"))
+    assert shown in decoded.text
+
+
+def test_one_latin_letter_under_a_utf8_label_is_no_utf8_with_a_stray_byte() -> None:
+    from feedmill.parse.encoding import decode
+
+    body = '<?xml version="1.0" encoding="utf-8"?><rss><title>Café opens</title></rss>'
+    assert "Café opens" in decode(body.encode("cp1252")).text
+
+
 def test_a_utf8_byte_order_mark_before_gbk_bytes_is_false(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:

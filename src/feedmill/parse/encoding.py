@@ -224,13 +224,18 @@ def decode(
             note = f"declared {declared} but the bytes are {encoding}"
         return Decoded(text, encoding, declared, note)
 
-    # A claim the bytes fail in a place or two (a stray byte, a pasted "—" in
-    # UTF-8) is still the document's encoding: detection, asked about bytes
-    # that decode in no claimed encoding, named a single-byte codec, and
-    # every title came out as nonsense.  A wrong claim fails far more often
-    # (GBK read as UTF-8 fails at most characters, UTF-8 as GBK at the end of
-    # every other run of Chinese).
-    nearly = _nearly(body, [c for c in tried if c == "utf-8" or c in _CJK_MULTIBYTE])
+    # Detection first, where it names an encoding of several bytes a
+    # character (Shift_JIS under a GBK label: GB18030 reads its pairs too).
+    # Where it names a single-byte codec, or none, a claim the bytes fail in
+    # a place or two (a stray byte, a pasted "—" in UTF-8) is the document's
+    # encoding: detection, asked about GBK that GB18030 fails at one byte,
+    # named iso8859-16, and every title came out as nonsense.
+    detected = detected_once()
+    if detected and (detected == "utf-8" or detected in _CJK_MULTIBYTE):
+        note = f"declared {declared} but the bytes are {detected}" if declared else None
+        return Decoded(body.decode(detected, errors="replace"), detected, declared, note)
+    claimed = [c for c in tried if c in _CJK_MULTIBYTE]
+    nearly = _nearly(body, ["utf-8", *claimed] if claimed else [c for c in tried if c == "utf-8"])
     if nearly is not None:
         return Decoded(
             nearly[1],
@@ -238,7 +243,6 @@ def decode(
             declared,
             f"bytes are not valid {nearly[0]}; undecodable bytes replaced",
         )
-    detected = detected_once()
     if detected:
         note = f"declared {declared} but the bytes are {detected}" if declared else None
         return Decoded(body.decode(detected, errors="replace"), detected, declared, note)
@@ -360,12 +364,15 @@ def _single_byte(encoding: str) -> bool:
         return False
 
 
-def _nearly(body: bytes, claims: list[str]) -> tuple[str, str] | None:
-    """The claimed encoding that reads ``body`` with fewest bytes replaced,
-    and its text, where that is at most one in a hundred of the characters
-    outside ASCII (and one); None if no claim reads it so."""
+def _nearly(body: bytes, encodings: list[str]) -> tuple[str, str] | None:
+    """Of ``encodings``, the one that reads ``body`` with fewest bytes
+    replaced (the first of a tie: UTF-8, whose valid sequences are the
+    stronger evidence), and its text, where those are at most one in a
+    hundred (and one) of the characters outside ASCII, and those it reads
+    ten times as many: one "é" in Latin-1 under a UTF-8 label is no UTF-8
+    with a stray byte.  None if none reads it so."""
     best: tuple[int, str, str] | None = None
-    for encoding in claims:
+    for encoding in encodings:
         text = body.decode(encoding, errors="replace")
         bad = text.count("\ufffd")
         if best is None or bad < best[0]:
@@ -374,7 +381,7 @@ def _nearly(body: bytes, claims: list[str]) -> tuple[str, str] | None:
         return None
     bad, encoding, text = best
     wide = len(_NON_ASCII.findall(text)) - bad
-    return (encoding, text) if bad <= 1 + wide // 100 else None
+    return (encoding, text) if bad <= 1 + wide // 100 and wide >= 10 * bad else None
 
 
 def decodes(body: bytes, encoding: str) -> bool:
