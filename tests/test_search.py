@@ -769,6 +769,18 @@ def test_what_the_post_shows_is_what_is_found(engine: Engine) -> None:
     assert find(engine, "稀土永磁")[0].title == "稀土永磁板块午后拉升"
 
 
+def test_highlights_stay_in_place_beside_what_shows_nothing() -> None:
+    """A dropped zero-width space and a grown ㎡ (m2) kept the text's length:
+    taken for one character for one, the highlight marked the spaces."""
+    from feedmill.search.snippet import match_spans
+
+    assert match_spans("\u200b央行宣布降准1000㎡", query_tokens("央行").include) == [(1, 3)]
+    shown = marked(
+        snippet("资金\u200b\u200b央行宣布降准，释放长期资金…", query_tokens("央行").include)
+    )
+    assert "[央行]" in shown
+
+
 @pytest.mark.parametrize("run", ["我的天" * 60_000, "哈" * 400])
 def test_a_snippet_of_matches_that_run_on_is_still_a_snippet(run: str) -> None:
     """Adjacent matches merged into one, which the snippet would not cut: one

@@ -17,6 +17,7 @@ from collections.abc import Collection, Iterator, Sequence
 
 from feedmill.search.tokens import (
     PIECE,
+    SHOWS_NOTHING_RE,
     Lookup,
     Phrase,
     located_words,
@@ -43,8 +44,13 @@ def _normalized(text: str) -> tuple[str, list[Span] | None]:
     """normalize(text), and the span of the original each of its characters
     comes from (None: they are the same, character for character)."""
     whole = normalize(text)
-    if len(whole) == len(text) and not _MAY_COMPOSE.search(text):
-        # Nothing shrank (only composing does), so nothing grew: one for one.
+    if (
+        len(whole) == len(text)
+        and not _MAY_COMPOSE.search(text)
+        and not SHOWS_NOTHING_RE.search(text)
+    ):
+        # Nothing shrank (only composing does, and what shows nothing is
+        # dropped), so nothing grew: one for one.
         return whole, None
     # NFKC or case folding changed lengths (ß → ss, ℃ → °c, e + ◌́ → é): a
     # cluster at a time — a character and what composes with it — as the

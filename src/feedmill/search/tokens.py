@@ -108,12 +108,12 @@ def normalize(text: str) -> str:
     """NFKC and casefold: full-width ``ＧＰＴ－５`` is ``gpt-5``, ``Fed`` is ``fed``;
     without what shows nothing (``推\u200b广`` is 推广, as the post shows it)."""
     folded = nfkc(text).casefold()
-    if _SHOWS_NOTHING.search(folded) is None:  # (a scan: translate costs 20× more)
+    if SHOWS_NOTHING_RE.search(folded) is None:  # (a scan: translate costs 20× more)
         return folded
-    return _SHOWS_NOTHING.sub("", folded)
+    return SHOWS_NOTHING_RE.sub("", folded)
 
 
-_SHOWS_NOTHING = re.compile(f"[{SHOWS_NOTHING}]")
+SHOWS_NOTHING_RE = re.compile(f"[{SHOWS_NOTHING}]")
 
 
 # -- visible text of the stored HTML -------------------------------------------------------
