@@ -109,6 +109,25 @@ def test_unclosed_cdata_sections_in_an_ill_formed_document() -> None:
     assert fix_entities("a & <![CDATA[ b & c ]]> d") == "a &amp; <![CDATA[ b & c ]]> d"
 
 
+def test_tags_left_open_by_the_thousand_in_an_atom_document() -> None:
+    """20,000 "<link " (or "<content ", "<summary ", "<title ") inside an
+    entry's CDATA, 117 KB: each was read to the end of the document, looking
+    for its ">" (19 s, 11 s for "<content ").  Still read right after."""
+    from feedmill.parse import fast_path_misreads
+
+    for tag in ("<link ", "<content ", "<summary ", "<title "):
+        document = (
+            '<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>1</id><title>t</title>'
+            f'<content type="html"><![CDATA[ enclosure {tag * 20_000}]]></content></entry></feed>'
+        )
+        # (The last "<content " reads as a tag to the CDATA's "]]>": the slow
+        # parser for this one, which reads the text as it is.)
+        expected = "Atom content in plain text" if tag == "<content " else None
+        assert fast_path_misreads(document) == expected
+    enclosure = '<feed xmlns="http://www.w3.org/2005/Atom"><entry><link rel="enclosure" href="a"/>'
+    assert fast_path_misreads(enclosure) == "Atom enclosure links"
+
+
 def test_an_ordinary_rule_on_a_huge_item() -> None:
     """ "抽奖" × 100,000 under the rule 抽奖.*转发: past the 1 s limit, which
     failed the whole feed and blamed the rule. Rules read the first 30,000
