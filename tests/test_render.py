@@ -151,6 +151,11 @@ def test_enclosure_image_is_used_when_the_body_has_none() -> None:
             "https://img.example.gov.cn\\uploads\\2022\\a.jpg",
             "https://img.example.gov.cn/uploads/2022/a.jpg",
         ),
+        # … in the path: "?sign=ab\\cd" is another address than "?sign=ab/cd".
+        (
+            "https://img.example.cn/a.jpg?sign=ab\\cd#x\\y",
+            "https://img.example.cn/a.jpg?sign=ab%5Ccd#x%5Cy",
+        ),
         ("https://img\u3164.example.com/a.jpg", None),
         ('https://x"onerror="alert(1).com/a.jpg', None),
     ],

@@ -368,7 +368,9 @@ def _picture(url: str | None) -> str | None:
     where ``%5C`` would name another file, or no host at all."""
     if not url or not urls.usable(url.strip()):
         return None
-    return _image_url(url.replace("\\", "/"))
+    # (Before its query and fragment only: "?sign=ab\\cd" is no path.)
+    cut = min((i for i in (url.find("?"), url.find("#")) if i >= 0), default=len(url))
+    return _image_url(url[:cut].replace("\\", "/") + url[cut:])
 
 
 # A link that a template may write into an attribute (href="{{ link }}") or
