@@ -30,6 +30,14 @@ def utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=UTC)
 
 
+def test_a_chinese_date_that_names_its_zone_is_read_in_it() -> None:
+    """北京时间 and an offset, whatever the feed's own zone."""
+    new_york = ZoneInfo("America/New_York")
+    assert parse_date("2022年9月21日 10:30 北京时间", new_york) == utc(2022, 9, 21, 2, 30)
+    assert parse_date("2022年9月21日 10:30 +09:00", new_york) == utc(2022, 9, 21, 1, 30)
+    assert parse_date("2022年9月21日 10:30", new_york) == utc(2022, 9, 21, 14, 30)
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -60,6 +68,10 @@ def utc(*args: int) -> datetime:
         ("2022年09月21日 10:30:00 +0800", utc(2022, 9, 21, 2, 30)),
         ("2022年09月21日 10:30 +09:00", utc(2022, 9, 21, 1, 30)),
         ("2022年9月21日 10:30 北京时间", utc(2022, 9, 21, 2, 30)),
+        ("2022年9月21日 下午3点", utc(2022, 9, 21, 7, 0)),
+        ("2022年9月21日 中午1点", utc(2022, 9, 21, 5, 0)),
+        ("2022年9月21日 晚上12:00", utc(2022, 9, 21, 16, 0)),  # the day's end
+        ("2022年9月21日 10时", utc(2022, 9, 21, 2, 0)),
         ("September 21, 2022 12:00 AM", utc(2022, 9, 20, 16, 0)),
         # Zones as servers really write them.
         ("Wed, 21 Sep 2022 00:01:00 +08:00", utc(2022, 9, 20, 16, 1)),
@@ -160,6 +172,9 @@ def test_zoneless_dates_follow_the_configured_zone() -> None:
         ("<p>Fed holds rates</p><p>Powell speaks</p>", "Fed holds rates Powell speaks"),
         ("<p>央行降准</p><p>释放流动性</p>", "央行降准释放流动性"),
         ("央行降准<br>Fed 加息", "央行降准 Fed 加息"),
+        ("央行：“降准”<br>释放流动性", "央行：“降准”释放流动性"),
+        ("降准&#12290;<br>释放", "降准。释放"),
+        ("한국은행<br>기준금리 동결", "한국은행 기준금리 동결"),
         ("央行降准 <br/> 释放流动性", "央行降准 释放流动性"),
         ("<b>快讯</b> 谈 <i> 标签", "快讯 谈 标签"),
         # … but not in a title with markup, nor in an old CMS's capitals.

@@ -18,7 +18,7 @@ _CJK_DATE = re.compile(
     r"^\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*"
     r"(?:[(（]?\s*(?:星期|周|礼拜)[一二三四五六日天]\s*[)）]?\s*)?"
     r"(?:(上午|早上|早晨|凌晨|中午|下午|傍晚|晚上|[AaPp][Mm])?\s*"
-    r"(\d{1,2})\s*[:：时点]\s*(\d{1,2})(?:\s*[:：分]\s*(\d{1,2})\s*秒?|\s*分)?)?\s*"
+    r"(\d{1,2})\s*(?:[:：]\s*(\d{1,2})|[时点]\s*(\d{1,2})?)(?:\s*[:：分]\s*(\d{1,2})\s*秒?|\s*分)?)?\s*"
     r"(?:([+-]\d\d):?(\d\d)|[(（]?\s*(北京时间)\s*[)）]?)?\s*$"
 )
 _AFTERNOON = frozenset({"下午", "傍晚", "晚上", "PM", "pm", "Pm", "pM"})
@@ -146,13 +146,18 @@ def _cjk(text: str) -> datetime | None:
     match = _CJK_DATE.match(text)
     if not match:
         return None
-    year, month, day, part, hour, minute, second, zone_hours, zone_minutes, beijing = match.groups()
-    clock = int(hour or 0)
-    if (part in _AFTERNOON and clock < 12) or (part == "中午" and clock < 11):
+    (year, month, day, part, hour, minute, minute_after_hour, second) = match.groups()[:8]
+    zone_hours, zone_minutes, beijing = match.groups()[8:]
+    minute = minute or minute_after_hour  # "10:30", "10点30分", "下午3点"
+    clock, later = int(hour or 0), timedelta()
+    if part == "晚上" and clock == 12:
+        clock, later = 0, timedelta(days=1)  # 晚上12点: the midnight that ends the day
+    elif (part in _AFTERNOON and clock < 12) or (part == "中午" and clock < 11):
         clock += 12  # 下午3点 is 15:00; 中午1点 13:00, 中午11点 11:00
     elif part in _MORNING and clock == 12:
-        clock = 0  # 凌晨12点: midnight
+        clock = 0  # 凌晨12点: the midnight that begins it
     value = datetime(int(year), int(month), int(day), clock, int(minute or 0), int(second or 0))
+    value += later
     if beijing:
         return value.replace(tzinfo=timezone(timedelta(hours=8)))
     if zone_hours:

@@ -212,25 +212,32 @@ def _title_tags(title: str) -> str:
         return _BREAK if name.lower() in LINE_BREAKING else ""
 
     end = title.rfind("-->") + 3 if "-->" in title else 0
-    title = _TITLE_TAG.sub(tag, title[:end]) + _TITLE_TAG_AFTER_COMMENTS.sub(tag, title[end:])
-    return _BREAKS.sub(_line_break, title) if _BREAK in title else title
+    # (Line breaks are marked: what they part is known once entities are
+    # decoded — "降准&#12290;<br>释放".)
+    return _TITLE_TAG.sub(tag, title[:end]) + _TITLE_TAG_AFTER_COMMENTS.sub(tag, title[end:])
 
 
 # A line break (<br>, a block's edge) in a title: a space between words
 # ("Markets rally<br>Dow gains" ran together as "rallyDow"), nothing between
-# Chinese characters, which no space parts ("央行降准<br>释放流动性").
+# Chinese or Japanese characters and their punctuation, which no space parts
+# ("央行降准<br>释放流动性", "“降准”<br>释放").  Korean spaces its words.
 _BREAK = "\x00"  # (a control: any in the title itself is removed after)
 _BREAKS = re.compile(_BREAK + "+")
+_UNSPACED_PUNCTUATION = frozenset("“”‘’…—·")
 
 
 def _line_break(match: re.Match[str]) -> str:
     text, start, end = match.string, match.start(), match.end()
-    if start > 0 and end < len(text) and _wide(text[start - 1]) and _wide(text[end]):
+    if start > 0 and end < len(text) and _unspaced(text[start - 1]) and _unspaced(text[end]):
         return ""
     return " "
 
 
-def _wide(character: str) -> bool:
+def _unspaced(character: str) -> bool:
+    if character in _UNSPACED_PUNCTUATION:
+        return True
+    if "\uac00" <= character <= "\ud7a3" or "\u1100" <= character <= "\u11ff":
+        return False  # Hangul
     return unicodedata.east_asian_width(character) in ("W", "F")
 
 
@@ -239,7 +246,10 @@ def clean_title(title: str | None) -> str:
     if not title:
         return ""
     if "<" in title:
-        title = _title_tags(title)
+        title = with_entities_decoded(_title_tags(title))
+        if _BREAK in title:
+            title = _BREAKS.sub(_line_break, title)
+        return collapse_space(strip_controls(title))
     return collapse_space(strip_controls(with_entities_decoded(title)))
 
 
