@@ -1986,6 +1986,20 @@ def test_a_gbk_feed_with_a_stray_byte_is_gbk_with_that_byte_replaced(stray: byte
             "gbk",
             "東京株式市場",
         ),
+        # … nor Latin-1 accents before letters.
+        (
+            "<title>Größere Änderungen für Bürger</title><p>Überraschende Wende.</p>",
+            "cp1252",
+            "gbk",
+            "Größere Änderungen",
+        ),
+        # A short UTF-8 document under its own label: four accents read, one byte not.
+        (
+            "<title>Café opens</title><p>Crème brûlée at the café</p>",
+            "utf-8",
+            "utf-8",
+            "Crème brûlée",
+        ),
     ],
 )
 def test_a_stray_byte_in_another_encoding_than_the_label_is_that_encoding(
@@ -1996,8 +2010,23 @@ def test_a_stray_byte_in_another_encoding_than_the_label_is_that_encoding(
     from feedmill.parse.encoding import decode
 
     body = f'<?xml version="1.0" encoding="{label}"?><rss>{text}\x00</rss>'.encode(encoding)
-    decoded = decode(body.replace(b"\x00", b"\x80"))
+    decoded = decode(body.replace(b"\x00", b"\xff" if encoding == "utf-8" else b"\x80"))
     assert shown in decoded.text
+
+
+def test_utf8_under_a_gb_label_with_a_gb_character_in_it_is_utf8() -> None:
+    """GB18030 read the UTF-8 with one failure, UTF-8 failed at the GBK "　"'s
+    two bytes: fewest failures chose GB nonsense."""
+    from feedmill.parse.encoding import decode
+
+    text = "東京都は本日、新型ウイルスの感染状況について発表した"
+    body = (
+        f'<?xml version="1.0" encoding="gbk"?><rss><channel><item><title>{text} 0\x00</title>'
+        f"<description>{text}。日本銀行は金融政策決定会合で現状維持を決めた</description>"
+        "</item></channel></rss>"
+    )
+    decoded = decode(body.encode("utf-8").replace(b"\x00", "　".encode("gbk")))
+    assert text in decoded.text and decoded.encoding == "utf-8"
 
 
 def test_one_latin_letter_under_a_utf8_label_is_no_utf8_with_a_stray_byte() -> None:

@@ -224,25 +224,32 @@ def decode(
             note = f"declared {declared} but the bytes are {encoding}"
         return Decoded(text, encoding, declared, note)
 
-    # Detection first, where it names an encoding of several bytes a
-    # character (Shift_JIS under a GBK label: GB18030 reads its pairs too).
-    # Where it names a single-byte codec, or none, a claim the bytes fail in
-    # a place or two (a stray byte, a pasted "—" in UTF-8) is the document's
-    # encoding: detection, asked about GBK that GB18030 fails at one byte,
-    # named iso8859-16, and every title came out as nonsense.
+    # No claim decodes the bytes whole.  A claim they fail in a place or two
+    # (a stray byte, a pasted "—" in UTF-8) is still the document's encoding:
+    # detection, asked about GBK that GB18030 failed at one byte, named
+    # iso8859-16, and every title came out as nonsense.  But the EUC family,
+    # GB18030 and Big5 read nearly any pairs of high bytes (each other's,
+    # Shift_JIS, UTF-8, Latin-1 accents before letters) with as few
+    # failures: those claims are weighed after valid UTF-8 and after
+    # detection — GB and Big5 only where their text is their common Chinese.
+    def replaced(encoding: str, text: str) -> Decoded:
+        note = f"bytes are not valid {encoding}; undecodable bytes replaced"
+        return Decoded(text, encoding, declared, note)
+
+    nearly = _nearly(body, [c for c in tried if c == "utf-8" or c in _SHIFT_JIS])
+    if nearly is not None:
+        return replaced(*nearly)
+    if _mostly_utf8(body):
+        return replaced("utf-8", body.decode("utf-8", errors="replace"))
     detected = detected_once()
     if detected and (detected == "utf-8" or detected in _CJK_MULTIBYTE):
         note = f"declared {declared} but the bytes are {detected}" if declared else None
         return Decoded(body.decode(detected, errors="replace"), detected, declared, note)
-    claimed = [c for c in tried if c in _CJK_MULTIBYTE]
-    nearly = _nearly(body, ["utf-8", *claimed] if claimed else [c for c in tried if c == "utf-8"])
-    if nearly is not None:
-        return Decoded(
-            nearly[1],
-            nearly[0],
-            declared,
-            f"bytes are not valid {nearly[0]}; undecodable bytes replaced",
-        )
+    for claim in (c for c in tried if c in _CJK_MULTIBYTE and c not in _SHIFT_JIS):
+        nearly = _nearly(body, [claim])
+        table = "gb18030" if claim == "gb18030" else "big5" if claim in _BIG5 else None
+        if nearly is not None and (table is None or _common_chinese(nearly[1], table)):
+            return replaced(*nearly)
     if detected:
         note = f"declared {declared} but the bytes are {detected}" if declared else None
         return Decoded(body.decode(detected, errors="replace"), detected, declared, note)
@@ -366,11 +373,10 @@ def _single_byte(encoding: str) -> bool:
 
 def _nearly(body: bytes, encodings: list[str]) -> tuple[str, str] | None:
     """Of ``encodings``, the one that reads ``body`` with fewest bytes
-    replaced (the first of a tie: UTF-8, whose valid sequences are the
-    stronger evidence), and its text, where those are at most one in a
-    hundred (and one) of the characters outside ASCII, and those it reads
-    ten times as many: one "é" in Latin-1 under a UTF-8 label is no UTF-8
-    with a stray byte.  None if none reads it so."""
+    replaced, and its text, where those are at most one in a hundred (and
+    one) of the characters outside ASCII, and those it reads three times as
+    many: one "é" in Latin-1 under a UTF-8 label is no UTF-8 with a stray
+    byte.  None if none reads it so."""
     best: tuple[int, str, str] | None = None
     for encoding in encodings:
         text = body.decode(encoding, errors="replace")
@@ -381,7 +387,19 @@ def _nearly(body: bytes, encodings: list[str]) -> tuple[str, str] | None:
         return None
     bad, encoding, text = best
     wide = len(_NON_ASCII.findall(text)) - bad
-    return (encoding, text) if bad <= 1 + wide // 100 and wide >= 10 * bad else None
+    return (encoding, text) if bad <= 1 + wide // 100 and wide >= 3 * bad else None
+
+
+def _common_chinese(text: str, table: str) -> bool:
+    """Whether the Chinese of ``text`` read as GB (or Big5: ``table``) is
+    mostly that table's commonest characters, as Chinese text is (Latin-1
+    accents or Shift_JIS read as GB18030 are rare characters)."""
+    share, seen = _share_of_common(text[:_SCAN], table, _SHARE_SAMPLE)
+    return seen > 0 and share >= _COMMON_ENOUGH
+
+
+_SHIFT_JIS = frozenset({"shift_jis", "cp932", "shift_jis_2004", "shift_jisx0213"})
+_BIG5 = frozenset({"big5", "big5hkscs", "cp950"})
 
 
 def decodes(body: bytes, encoding: str) -> bool:
