@@ -244,6 +244,31 @@ def test_archive_folders_recorded_the_old_way_are_found_after_an_upgrade(tmp_pat
     assert sorted(p.name for p in (tmp_path / "_arch2").glob("*.md")) == old
 
 
+def test_an_old_record_is_read_before_a_source_dir_change_moves_the_posts(tmp_path: Path) -> None:
+    """The upgrade's first pass also follows a new source_dir: the record was
+    read against the new posts folder, the old archive forgotten, and a
+    rebuild wrote its posts a second time."""
+    import sqlite3
+
+    (tmp_path / "_config.yml").write_text("title: t\n", "utf-8")
+    (tmp_path / "f.xml").write_bytes(rss("源", items([0, 1, 2, 3, 4])))
+    feeds = [{"url": "f.xml", "group": "g", "source": "源"}]
+    first = write_config(tmp_path, feeds, retention={"max_posts": 2, "archive": "_arch1"})
+    assert cli("run", "-c", str(first)).code == 0
+    old = sorted(p.name for p in (tmp_path / "_arch1").glob("*.md"))
+    with sqlite3.connect(tmp_path / ".feedmill" / "state.db") as db:  # as they left it
+        db.execute("DELETE FROM meta WHERE name = 'archive_folders_in_site'")
+        db.execute("INSERT INTO meta (name, value) VALUES ('archive_folders', ?)",
+                   (json.dumps(["_arch1"]),))  # fmt: skip
+    (tmp_path / "_config.yml").write_text("title: t\nsource_dir: content/src\n", "utf-8")
+    config = write_config(tmp_path, feeds, retention={"max_posts": 2, "archive": "_arch2"})
+    assert cli("run", "-c", str(config)).code == 0
+    assert cli("publish", "--rebuild", "-c", str(config)).code == 0
+    assert list((tmp_path / "_arch1").glob("*.md")) == []
+    assert sorted(p.name for p in (tmp_path / "_arch2").glob("*.md")) == old
+    assert len(list((tmp_path / "content" / "src" / "_posts").glob("*.md"))) == 2
+
+
 def test_a_rebuild_leaves_the_sites_own_folders_alone(tmp_path: Path) -> None:
     """A backup of source/_posts in a folder Hexo does not read is no archive:
     the first version of looking for archives emptied it."""

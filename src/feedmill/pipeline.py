@@ -795,9 +795,12 @@ class Mill:
         return whereabouts(self.posts_dir, self.archive_dir, file_name, self._earlier)
 
     def _sync(self) -> dict[str, FeedState]:
-        from feedmill.publish.archive import folders
+        from feedmill.publish.archive import folders, record_anew
         from feedmill.publish.postsfolder import follow
 
+        # An earlier version's record of the archive folders is read against
+        # the posts folder the last run had — before `follow` records this one.
+        record_anew(self.engine, self.config.site_dir, self.posts_folder)
         # Hexo's source_dir changed: the posts go where the site now reads them.
         followed = follow(self.engine, self.posts_folder, self.config.site_dir)
         if followed is not None:

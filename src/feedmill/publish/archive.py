@@ -131,6 +131,18 @@ def _recorded(conn: Connection, site: Path, posts_dir: Path) -> list[Path]:
     return found
 
 
+def record_anew(engine: Engine, site: Path, posts_dir: Path) -> None:
+    """An earlier version's record of the archive folders, recorded against
+    the site (once; a pass's first step: what it was recorded against is the
+    posts folder of the run before, which the pass may move)."""
+    with reading(engine) as conn:
+        if meta.get(conn, _OLD_FOLDERS) is None:
+            return
+    with engine.begin() as conn:
+        if meta.get(conn, _OLD_FOLDERS) is not None:
+            _record(conn, site, _recorded(conn, site, posts_dir))
+
+
 def folders(engine: Engine, site: Path, posts_dir: Path, archive_dir: Path) -> list[Path]:
     """Where archived posts may be: the configured folder first, then those
     an earlier config named (or a move cut short left some in).  No other
