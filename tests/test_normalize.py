@@ -72,6 +72,8 @@ def test_a_chinese_date_that_names_its_zone_is_read_in_it() -> None:
         ("2022年9月21日 中午1点", utc(2022, 9, 21, 5, 0)),
         ("2022年9月21日 晚上12:00", utc(2022, 9, 21, 16, 0)),  # the day's end
         ("2022年9月21日 10时", utc(2022, 9, 21, 2, 0)),
+        ("2022年9月21日 10点:30", None),  # (":30" was read as its seconds)
+        ("2022年9月21日 10点分", None),
         ("September 21, 2022 12:00 AM", utc(2022, 9, 20, 16, 0)),
         # Zones as servers really write them.
         ("Wed, 21 Sep 2022 00:01:00 +08:00", utc(2022, 9, 20, 16, 1)),
@@ -175,6 +177,8 @@ def test_zoneless_dates_follow_the_configured_zone() -> None:
         ("央行：“降准”<br>释放流动性", "央行：“降准”释放流动性"),
         ("降准&#12290;<br>释放", "降准。释放"),
         ("한국은행<br>기준금리 동결", "한국은행 기준금리 동결"),
+        ("“Hello”<br>“World”", "“Hello” “World”"),
+        ("降准……<br>——释放", "降准……——释放"),
         ("央行降准 <br/> 释放流动性", "央行降准 释放流动性"),
         ("<b>快讯</b> 谈 <i> 标签", "快讯 谈 标签"),
         # … but not in a title with markup, nor in an old CMS's capitals.

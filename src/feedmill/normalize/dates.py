@@ -18,7 +18,8 @@ _CJK_DATE = re.compile(
     r"^\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*"
     r"(?:[(（]?\s*(?:星期|周|礼拜)[一二三四五六日天]\s*[)）]?\s*)?"
     r"(?:(上午|早上|早晨|凌晨|中午|下午|傍晚|晚上|[AaPp][Mm])?\s*"
-    r"(\d{1,2})\s*(?:[:：]\s*(\d{1,2})|[时点]\s*(\d{1,2})?)(?:\s*[:：分]\s*(\d{1,2})\s*秒?|\s*分)?)?\s*"
+    r"(\d{1,2})\s*(?:[:：]\s*(\d{1,2})(?:\s*[:：]\s*(\d{1,2}))?"
+    r"|[时点](?:\s*(\d{1,2})\s*分?(?:\s*(\d{1,2})\s*秒)?)?))?\s*"
     r"(?:([+-]\d\d):?(\d\d)|[(（]?\s*(北京时间)\s*[)）]?)?\s*$"
 )
 _AFTERNOON = frozenset({"下午", "傍晚", "晚上", "PM", "pm", "Pm", "pM"})
@@ -146,9 +147,9 @@ def _cjk(text: str) -> datetime | None:
     match = _CJK_DATE.match(text)
     if not match:
         return None
-    (year, month, day, part, hour, minute, minute_after_hour, second) = match.groups()[:8]
-    zone_hours, zone_minutes, beijing = match.groups()[8:]
-    minute = minute or minute_after_hour  # "10:30", "10点30分", "下午3点"
+    year, month, day, part, hour, minute, second, minute_said, second_said = match.groups()[:9]
+    zone_hours, zone_minutes, beijing = match.groups()[9:]
+    minute, second = minute or minute_said, second or second_said  # "10:30:15", "10点30分15秒"
     clock, later = int(hour or 0), timedelta()
     if part == "晚上" and clock == 12:
         clock, later = 0, timedelta(days=1)  # 晚上12点: the midnight that ends the day

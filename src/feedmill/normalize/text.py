@@ -228,16 +228,37 @@ _UNSPACED_PUNCTUATION = frozenset("“”‘’…—·")
 
 def _line_break(match: re.Match[str]) -> str:
     text, start, end = match.string, match.start(), match.end()
-    if start > 0 and end < len(text) and _unspaced(text[start - 1]) and _unspaced(text[end]):
+    if start == 0 or end == len(text):
+        return " "
+    before, after = text[start - 1], text[end]
+    # Punctuation on both sides ("“Hello”<br>“World”") is Chinese only where
+    # a Chinese character stands beyond it.
+    if (
+        _unspaced(before)
+        and _unspaced(after)
+        and (
+            _chinese(_past_punctuation(text, start - 1, -1))
+            or _chinese(_past_punctuation(text, end, 1))
+        )
+    ):
         return ""
     return " "
 
 
+def _past_punctuation(text: str, at: int, step: int) -> str:
+    while 0 <= at < len(text) and text[at] in _UNSPACED_PUNCTUATION:
+        at += step
+    return text[at] if 0 <= at < len(text) else ""
+
+
 def _unspaced(character: str) -> bool:
-    if character in _UNSPACED_PUNCTUATION:
-        return True
-    if "\uac00" <= character <= "\ud7a3" or "\u1100" <= character <= "\u11ff":
-        return False  # Hangul
+    return character in _UNSPACED_PUNCTUATION or _chinese(character)
+
+
+def _chinese(character: str) -> bool:
+    """A wide character of a script that spaces no words (Hangul does)."""
+    if not character or "\uac00" <= character <= "\ud7a3" or "\u1100" <= character <= "\u11ff":
+        return False
     return unicodedata.east_asian_width(character) in ("W", "F")
 
 

@@ -52,12 +52,12 @@ _DATE_TAG = re.compile(
 _DATE_SPAN = 400
 
 
-def _element_dates(text: str) -> Iterator[str]:
+def _element_dates(text: str, *, one_item: bool = False) -> Iterator[str]:
     """The text of each date element (CDATA or not, at most 80 characters
     once stripped) that its closing tag follows — a lastBuildDate an item's
     only (the channel's dates no item, and sent ordinary feeds to the slow
-    parser)."""
-    items_start: int | None = None
+    parser); ``one_item``: ``text`` is an item's."""
+    items_start: int | None = 0 if one_item else None
     for tag in _DATE_TAG.finditer(text):
         if tag.group("built"):
             if items_start is None:
@@ -326,7 +326,7 @@ def well_formed(document: bytes) -> str | None:
 
 
 def _has_date(item: str) -> bool:
-    return next(_element_dates(item), None) is not None
+    return next(_element_dates(item, one_item=True), None) is not None
 
 
 def has_zoneless_dates(text: str) -> bool:
