@@ -36,6 +36,17 @@ def archived(site: Path) -> list[str]:
     return sorted(p.name for p in folder.glob("*.md")) if folder.exists() else []
 
 
+def recorded_the_old_way(site: Path, folders: list[str]) -> None:
+    """The archive folders as versions before this one recorded them:
+    relative to the posts folder's parent's parent, under another name."""
+    import sqlite3
+
+    with sqlite3.connect(site / ".feedmill" / "state.db") as db:
+        db.execute("DELETE FROM meta WHERE name = 'archive_folders_in_site'")
+        db.execute("INSERT INTO meta (name, value) VALUES ('archive_folders', ?)",
+                   (json.dumps(folders),))  # fmt: skip
+
+
 def titles(files: dict[str, str]) -> list[str]:
     return sorted(text.split("title: '", 1)[1].split("'", 1)[0] for text in files.values())
 
@@ -196,7 +207,6 @@ def test_posts_archived_by_a_run_cut_short_follow_a_new_folder(tmp_path: Path) -
     """Files moved, the run killed before it recorded them (they read as on
     the site), then another folder configured: they were marked deleted by
     hand, their files left in the first folder."""
-    import sqlite3
 
     (tmp_path / "f.xml").write_bytes(rss("源", items([0, 1, 2, 3, 4])))
     feeds = [{"url": "f.xml", "group": "g", "source": "源"}]
@@ -207,9 +217,7 @@ def test_posts_archived_by_a_run_cut_short_follow_a_new_folder(tmp_path: Path) -
     oldest = [name for name, text in posts(tmp_path).items() if not any(t in text for t in newest)]
     for name in oldest:  # what the killed run had moved, folder recorded first
         (tmp_path / "source" / "_posts" / name).rename(first / name)
-    with sqlite3.connect(tmp_path / ".feedmill" / "state.db") as db:
-        db.execute("INSERT INTO meta (name, value) VALUES ('archive_folders', ?)",
-                   (json.dumps(["source/_archive"]),))  # fmt: skip
+    recorded_the_old_way(tmp_path, ["source/_archive"])
     moved = {"max_posts": 2, "archive": "source/_b"}
     config = write_config(tmp_path, feeds, retention=moved)
     assert cli("run", "-c", str(config)).code == 0
@@ -218,55 +226,45 @@ def test_posts_archived_by_a_run_cut_short_follow_a_new_folder(tmp_path: Path) -
     assert (row["posts"], row["archived"]) == (2, 3)
 
 
-def test_archive_folders_recorded_the_old_way_are_found_after_an_upgrade(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("before", "after", "record"),
+    [
+        # Relative to `content`, the posts folder's parent's parent: read
+        # against the site, the archive was lost, and a rebuild wrote it twice.
+        ("content/src", "content/src", "../_arch1"),
+        # The upgrade's first pass also follows a new source_dir: read against
+        # the new posts folder, the old archive was forgotten, written twice.
+        (None, "content/src", "_arch1"),
+    ],
+)
+def test_archive_folders_recorded_the_old_way_are_found_after_an_upgrade(
+    tmp_path: Path, before: str | None, after: str, record: str
+) -> None:
     """Earlier versions recorded the archive folders relative to the posts
-    folder's parent's parent (`content` for a source_dir of `content/src`):
-    read against the site, the archive was lost, and a rebuild wrote it twice."""
-    import sqlite3
+    folder's parent's parent, the site only for a source_dir of one level."""
 
-    (tmp_path / "_config.yml").write_text("title: t\nsource_dir: content/src\n", "utf-8")
+    def hexo_config(source_dir: str | None) -> None:
+        folder = f"source_dir: {source_dir}\n" if source_dir else ""
+        (tmp_path / "_config.yml").write_text(f"title: t\n{folder}", "utf-8")
+
+    hexo_config(before)
     (tmp_path / "f.xml").write_bytes(rss("源", items([0, 1, 2, 3, 4])))
     feeds = [{"url": "f.xml", "group": "g", "source": "源"}]
     first = write_config(tmp_path, feeds, retention={"max_posts": 2, "archive": "_arch1"})
     assert cli("run", "-c", str(first)).code == 0
     old = sorted(p.name for p in (tmp_path / "_arch1").glob("*.md"))
     assert len(old) == 3
-    with sqlite3.connect(tmp_path / ".feedmill" / "state.db") as db:  # as they left it
-        db.execute("DELETE FROM meta WHERE name = 'archive_folders_in_site'")
-        db.execute("INSERT INTO meta (name, value) VALUES ('archive_folders', ?)",
-                   (json.dumps(["../_arch1"]),))  # fmt: skip
+    recorded_the_old_way(tmp_path, [record])
+    hexo_config(after)
     config = write_config(tmp_path, feeds, retention={"max_posts": 2, "archive": "_arch2"})
-    [row] = json.loads(cli("status", "-c", str(config), "--json").stdout)
-    assert (row["posts"], row["archived"]) == (2, 3)
+    if before == after:
+        [row] = json.loads(cli("status", "-c", str(config), "--json").stdout)
+        assert (row["posts"], row["archived"]) == (2, 3)
     assert cli("run", "-c", str(config)).code == 0
     assert cli("publish", "--rebuild", "-c", str(config)).code == 0
     assert list((tmp_path / "_arch1").glob("*.md")) == []
     assert sorted(p.name for p in (tmp_path / "_arch2").glob("*.md")) == old
-
-
-def test_an_old_record_is_read_before_a_source_dir_change_moves_the_posts(tmp_path: Path) -> None:
-    """The upgrade's first pass also follows a new source_dir: the record was
-    read against the new posts folder, the old archive forgotten, and a
-    rebuild wrote its posts a second time."""
-    import sqlite3
-
-    (tmp_path / "_config.yml").write_text("title: t\n", "utf-8")
-    (tmp_path / "f.xml").write_bytes(rss("源", items([0, 1, 2, 3, 4])))
-    feeds = [{"url": "f.xml", "group": "g", "source": "源"}]
-    first = write_config(tmp_path, feeds, retention={"max_posts": 2, "archive": "_arch1"})
-    assert cli("run", "-c", str(first)).code == 0
-    old = sorted(p.name for p in (tmp_path / "_arch1").glob("*.md"))
-    with sqlite3.connect(tmp_path / ".feedmill" / "state.db") as db:  # as they left it
-        db.execute("DELETE FROM meta WHERE name = 'archive_folders_in_site'")
-        db.execute("INSERT INTO meta (name, value) VALUES ('archive_folders', ?)",
-                   (json.dumps(["_arch1"]),))  # fmt: skip
-    (tmp_path / "_config.yml").write_text("title: t\nsource_dir: content/src\n", "utf-8")
-    config = write_config(tmp_path, feeds, retention={"max_posts": 2, "archive": "_arch2"})
-    assert cli("run", "-c", str(config)).code == 0
-    assert cli("publish", "--rebuild", "-c", str(config)).code == 0
-    assert list((tmp_path / "_arch1").glob("*.md")) == []
-    assert sorted(p.name for p in (tmp_path / "_arch2").glob("*.md")) == old
-    assert len(list((tmp_path / "content" / "src" / "_posts").glob("*.md"))) == 2
+    assert len(list((tmp_path / after / "_posts").glob("*.md"))) == 2
 
 
 def test_a_rebuild_leaves_the_sites_own_folders_alone(tmp_path: Path) -> None:

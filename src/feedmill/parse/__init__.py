@@ -144,26 +144,26 @@ _ATOM_PLAIN_CONTENT = re.compile(
 )
 
 
-def _atom_plain_content(text: str) -> bool:
-    return (
-        "<content" in text
-        and _ATOM_ROOT.search(text) is not None
-        and _ATOM_PLAIN_CONTENT.search(text) is not None
-    )
+def _in_atom(word: str, pattern: re.Pattern[str]) -> Callable[[str], bool]:
+    """A check that ``pattern`` is found in an Atom document (``word``, a
+    substring it needs, tried first: most documents lack it)."""
+
+    def check(text: str) -> bool:
+        return word in text and _ATOM_ROOT.search(text) is not None and bool(pattern.search(text))
+
+    return check
+
+
+_atom_plain_content = _in_atom("<content", _ATOM_PLAIN_CONTENT)
 
 
 _ROOT = re.compile(r"<(?:rss|feed|(?:\w+:)?RDF)\b")
 _ATOM_ENCLOSURE = re.compile(r"""<link\b[^<>]*\brel=["']enclosure["']""")
 
 
-def _atom_enclosures(text: str) -> bool:
-    # (An RSS item's <atom:link rel="enclosure"> beside its own <enclosure>:
-    # the fast path's reading, tests/data/parse/rss-item-atom-links.xml.)
-    return (
-        "enclosure" in text
-        and _ATOM_ENCLOSURE.search(text) is not None
-        and _ATOM_ROOT.search(text) is not None
-    )
+# (Not an RSS item's <atom:link rel="enclosure"> beside its own <enclosure>:
+# the fast path's reading, tests/data/parse/rss-item-atom-links.xml.)
+_atom_enclosures = _in_atom("enclosure", _ATOM_ENCLOSURE)
 
 
 # A comment beside an element's text or CDATA (not one between elements),
@@ -205,12 +205,7 @@ _ATOM_TEXT_TITLE_MARKUP = re.compile(
 )
 
 
-def _atom_text_titles_with_markup(text: str) -> bool:
-    return (
-        "<feed" in text
-        and _ATOM_ROOT.search(text) is not None
-        and _ATOM_TEXT_TITLE_MARKUP.search(text) is not None
-    )
+_atom_text_titles_with_markup = _in_atom("<feed", _ATOM_TEXT_TITLE_MARKUP)
 
 
 _EMPTY_DESCRIPTION = re.compile(
