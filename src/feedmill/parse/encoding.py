@@ -10,10 +10,14 @@ Order of evidence:
 4. the HTTP charset and the XML declaration, each tried strictly — a
    multi-byte CJK claim before a single-byte one, which decodes any bytes:
    servers (Tomcat, many Apache setups) label everything ISO-8859-1;
-5. a claim the bytes fail only here and there (a stray byte): that claim,
-   those bytes replaced;
-6. detection with charset-normalizer when none of them decodes the bytes, or
-   when the only claim is Latin-1 and the bytes are a CJK encoding.
+5. where none decodes them whole: a UTF-8 (or Shift_JIS) claim the bytes
+   fail only here and there (a stray byte), those bytes replaced; UTF-8
+   valid but for a few bytes; detection with charset-normalizer where it
+   names an encoding of several bytes a character; a GB, Big5 or EUC claim
+   the bytes nearly fit (GB and Big5 where they read common Chinese: they,
+   and the EUC family, read nearly any pairs of high bytes); detection;
+6. detection too when the only claim is Latin-1 and the bytes are a CJK
+   encoding.
 
 A UTF-8 byte-order mark before bytes that are GBK (or another CJK encoding)
 is a false one.
@@ -254,16 +258,11 @@ def decode(
         note = f"declared {declared} but the bytes are {detected}" if declared else None
         return Decoded(body.decode(detected, errors="replace"), detected, declared, note)
     # Nothing decodes cleanly and detection gave up (a byte cut off by a
-    # truncation, say).  Text that is UTF-8 but for a few bytes is UTF-8 (by
-    # chance GBK is almost never valid UTF-8); otherwise the reading that
-    # replaces fewest bytes: a GBK page with one stray byte is that page with
-    # one "?", not UTF-8 garbage.  (Single-byte labels never get here: they
-    # decode any bytes.)
-    if _mostly_utf8(body):
-        fallback = "utf-8"
-    else:
-        candidates = [*dict.fromkeys([*tried, "utf-8", "gb18030"])]
-        fallback = min(candidates, key=lambda c: body.decode(c, errors="replace").count("\ufffd"))
+    # truncation, say): the reading that replaces fewest bytes.  (Text that
+    # is UTF-8 but for a few bytes was taken for UTF-8 above; single-byte
+    # labels never get here: they decode any bytes.)
+    candidates = [*dict.fromkeys([*tried, "utf-8", "gb18030"])]
+    fallback = min(candidates, key=lambda c: body.decode(c, errors="replace").count("\ufffd"))
     return Decoded(
         body.decode(fallback, errors="replace"),
         fallback,
