@@ -1993,6 +1993,19 @@ def test_a_gbk_feed_with_a_stray_byte_is_gbk_with_that_byte_replaced(stray: byte
             "gbk",
             "Größere Änderungen",
         ),
+        # UTF-8 and Latin-1 under a Shift_JIS label: Shift_JIS reads their pairs too.
+        (
+            "<title>首相が所信表明演説、経済対策を強調</title>",
+            "utf-8",
+            "shift_jis",
+            "首相が所信表明演説",
+        ),
+        (
+            "<title>Élections régionales : les résultats définitifs</title>",
+            "cp1252",
+            "shift_jis",
+            "résultats définitifs",
+        ),
         # A short UTF-8 document under its own label: four accents read, one byte not.
         (
             "<title>Café opens</title><p>Crème brûlée at the café</p>",

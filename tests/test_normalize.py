@@ -74,6 +74,12 @@ def test_a_chinese_date_that_names_its_zone_is_read_in_it() -> None:
         ("2022年9月21日 10时", utc(2022, 9, 21, 2, 0)),
         ("2022年9月21日 10点:30", None),  # (":30" was read as its seconds)
         ("2022年9月21日 10点分", None),
+        ("2022年9月21日 10时15秒", None),  # (no minute: not 10:01:05)
+        # … as Java's and C#'s patterns write them.
+        ("2023年03月14日 14:51分", utc(2023, 3, 14, 6, 51)),
+        ("2023年03月14日 14:51:09秒", utc(2023, 3, 14, 6, 51, 9)),
+        ("2022年9月21日 10时30分15", utc(2022, 9, 21, 2, 30, 15)),
+        ("2022年9月21日 10:30 分", utc(2022, 9, 21, 2, 30)),
         ("September 21, 2022 12:00 AM", utc(2022, 9, 20, 16, 0)),
         # Zones as servers really write them.
         ("Wed, 21 Sep 2022 00:01:00 +08:00", utc(2022, 9, 20, 16, 1)),
@@ -178,6 +184,7 @@ def test_zoneless_dates_follow_the_configured_zone() -> None:
         ("降准&#12290;<br>释放", "降准。释放"),
         ("한국은행<br>기준금리 동결", "한국은행 기준금리 동결"),
         ("“Hello”<br>“World”", "“Hello” “World”"),
+        ("统计局公布“GDP”<br>“CPI”数据", "统计局公布“GDP”“CPI”数据"),
         ("降准……<br>——释放", "降准……——释放"),
         ("央行降准 <br/> 释放流动性", "央行降准 释放流动性"),
         ("<b>快讯</b> 谈 <i> 标签", "快讯 谈 标签"),

@@ -231,24 +231,15 @@ def _line_break(match: re.Match[str]) -> str:
     if start == 0 or end == len(text):
         return " "
     before, after = text[start - 1], text[end]
-    # Punctuation on both sides ("“Hello”<br>“World”") is Chinese only where
-    # a Chinese character stands beyond it.
+    # Punctuation on both sides ("“Hello”<br>“World”") is Chinese's only in
+    # a title of Chinese ("公布“GDP”<br>“CPI”数据").
     if (
         _unspaced(before)
         and _unspaced(after)
-        and (
-            _chinese(_past_punctuation(text, start - 1, -1))
-            or _chinese(_past_punctuation(text, end, 1))
-        )
+        and (_chinese(before) or _chinese(after) or any(map(_chinese, text)))
     ):
         return ""
     return " "
-
-
-def _past_punctuation(text: str, at: int, step: int) -> str:
-    while 0 <= at < len(text) and text[at] in _UNSPACED_PUNCTUATION:
-        at += step
-    return text[at] if 0 <= at < len(text) else ""
 
 
 def _unspaced(character: str) -> bool:

@@ -339,7 +339,14 @@ def well_formed(document: bytes) -> str | None:
 
 
 def _has_date(item: str) -> bool:
-    return next(_element_dates(item, one_item=True), None) is not None
+    # (The item's own: the last one's text runs on past its end, to the
+    # channel's lastBuildDate after the items.)
+    end = _ITEM_END.search(item)
+    own = item[: end.start()] if end else item
+    return next(_element_dates(own, one_item=True), None) is not None
+
+
+_ITEM_END = re.compile(r"</(?:\w+:)?(?:item|entry)\s*>")
 
 
 def has_zoneless_dates(text: str) -> bool:
