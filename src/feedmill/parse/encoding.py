@@ -10,12 +10,11 @@ Order of evidence:
 4. the HTTP charset and the XML declaration, each tried strictly — a
    multi-byte CJK claim before a single-byte one, which decodes any bytes:
    servers (Tomcat, many Apache setups) label everything ISO-8859-1;
-5. where none decodes them whole: a UTF-8 (or Shift_JIS) claim the bytes
-   fail only here and there (a stray byte), those bytes replaced; UTF-8
-   valid but for a few bytes; detection with charset-normalizer where it
-   names an encoding of several bytes a character; a GB, Big5 or EUC claim
-   the bytes nearly fit (GB and Big5 where they read common Chinese: they,
-   and the EUC family, read nearly any pairs of high bytes); detection;
+5. where none decodes them whole: UTF-8 valid but for a few bytes (a stray
+   byte), those bytes replaced; detection with charset-normalizer where it
+   names an encoding of several bytes a character; a CJK claim the bytes
+   nearly fit, where its text reads as its language (CJK encodings read
+   nearly any pairs of high bytes); detection of any kind;
 6. detection too when the only claim is Latin-1 and the bytes are a CJK
    encoding.
 
