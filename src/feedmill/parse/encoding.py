@@ -240,8 +240,11 @@ def decode(
         note = f"bytes are not valid {encoding}; undecodable bytes replaced"
         return Decoded(text, encoding, declared, note)
 
-    if _mostly_utf8(body[:_SAMPLE]) or _nearly(body, [c for c in tried if c == "utf-8"]):
+    if _mostly_utf8(body[:_SAMPLE]):
         return replaced("utf-8", body.decode("utf-8", errors="replace"))
+    nearly = _nearly(body, [c for c in tried if c == "utf-8"])  # (a few accents, one byte off)
+    if nearly is not None:
+        return replaced(*nearly)
     detected = detected_once()
     if detected and (detected == "utf-8" or detected in _CJK_MULTIBYTE):
         note = f"declared {declared} but the bytes are {detected}" if declared else None
