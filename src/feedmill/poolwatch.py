@@ -3,6 +3,7 @@ resource tracker to a terminal's hangup."""
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 import time
@@ -59,8 +60,15 @@ def _break_when_stuck(pool: ProcessPoolExecutor, every: float = 0.25) -> None:
                 if worker.exitcode is None:
                     worker.kill()
                     worker.join(5)
-            with suppress(OSError):
-                results._writer.close()
+            # The pipe's handle forgotten before it is closed: the close wakes
+            # the pool's reader, the caller's finally shuts the pool down and
+            # closes the writer again — which, in this thread's moment
+            # between the two, closed a handle closed already (EBADF).
+            writer = results._writer
+            handle, writer._handle = writer._handle, None
+            if handle is not None:
+                with suppress(OSError):
+                    os.close(handle)
             return
 
 
