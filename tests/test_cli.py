@@ -466,6 +466,14 @@ def test_a_section_with_every_key_commented_out_is_its_defaults(tmp_path: Path) 
             "<<: {site: .}\ntitle_max_width: !!int abc\nfeeds: []\n",
             ":2: YAML error: a value that does not fit its !!tag (invalid literal for int()",
         ),
+        # … after an alias bomb (each node looked at once: its line was looked
+        # for through 9⁸ nodes, past a minute).
+        (
+            "l0: &l0 [x, x, x, x, x, x, x, x, x]\n"
+            + "".join(f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9)}]\n" for i in range(1, 8))
+            + "title_max_width: !!int abc\nfeeds: []\n",
+            ":9: YAML error: a value that does not fit its !!tag",
+        ),
         # 1,000 nested groups: Python's stack ran out compiling it.
         (
             f"rules:\n  block:\n    - {{title: '{'(' * 1000}a{')' * 1000}'}}\nfeeds: []\n",

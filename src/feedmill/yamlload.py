@@ -124,6 +124,10 @@ YAMLError = yaml.YAMLError
 MarkedYAMLError = yaml.MarkedYAMLError
 
 
+# What PyYAML's constructors raise on a tag its value does not fit.
+_MISFIT_ERRORS = (LookupError, AttributeError, TypeError, ValueError, ArithmeticError)
+
+
 def load(text: str) -> Any:
     try:
         return yaml.load(text, Loader=_Loader)
@@ -131,7 +135,7 @@ def load(text: str) -> Any:
         raise yaml.YAMLError(
             "nested hundreds of levels deep: a config has a few levels of mappings and lists"
         ) from None
-    except (LookupError, AttributeError, TypeError, ValueError, ArithmeticError) as exc:
+    except _MISFIT_ERRORS as exc:
         # PyYAML's constructors fail so on a tag the value does not fit
         # ("!!bool maybe", "!!timestamp x", "!!int 1e999", '!!int ""'):
         # said at the value's line, which the constructor does not know.
@@ -142,9 +146,6 @@ def load(text: str) -> Any:
         raise yaml.MarkedYAMLError(problem=problem, problem_mark=mark) from None
 
 
-_MISFIT_ERRORS = (LookupError, AttributeError, TypeError, ValueError, ArithmeticError)
-
-
 def _misfit_tag(text: str) -> Any:
     """The mark of the first scalar whose explicit tag its value does not fit."""
     try:
@@ -152,8 +153,12 @@ def _misfit_tag(text: str) -> Any:
     except (yaml.YAMLError, RecursionError):
         return None
     stack = [root] if root is not None else []
+    seen: set[int] = set()  # (each node once: an alias bomb names a few nodes 9⁸ times)
     while stack:
         node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
         if isinstance(node, yaml.ScalarNode):
             try:  # (only an explicit tag fails: this runs after one did)
                 _Loader("").construct_object(node, deep=True)
