@@ -90,6 +90,13 @@ def test_formatting_left_open_by_the_hundred_under_several_names() -> None:
     assert out.count("<strong>") == 71
 
 
+def test_a_title_of_quoted_words_on_lines_of_their_own() -> None:
+    """ "“a”<br>" × 50,000: each line break looked through the whole title
+    for a Chinese character."""
+    assert clean_title("“a”<br>" * 50_000).startswith("“a” “a” “a”")
+    assert clean_title("公布“GDP”<br>“CPI”数据") == "公布“GDP”“CPI”数据"
+
+
 def test_a_title_of_unclosed_comments() -> None:
     """ "<!--" × 50,000 as a title: 36 s."""
     assert clean_title("<!--" * 50_000) == "<!--" * 50_000

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from functools import partial
 
 from feedmill.sanitize.policy import TAGS
 
@@ -226,7 +227,7 @@ _BREAKS = re.compile(_BREAK + "+")
 _UNSPACED_PUNCTUATION = frozenset("“”‘’…—·")
 
 
-def _line_break(match: re.Match[str]) -> str:
+def _line_break(match: re.Match[str], *, chinese_title: bool) -> str:
     text, start, end = match.string, match.start(), match.end()
     if start == 0 or end == len(text):
         return " "
@@ -236,7 +237,7 @@ def _line_break(match: re.Match[str]) -> str:
     if (
         _unspaced(before)
         and _unspaced(after)
-        and (_chinese(before) or _chinese(after) or any(map(_chinese, text)))
+        and (_chinese(before) or _chinese(after) or chinese_title)
     ):
         return ""
     return " "
@@ -260,7 +261,9 @@ def clean_title(title: str | None) -> str:
     if "<" in title:
         title = with_entities_decoded(_title_tags(title))
         if _BREAK in title:
-            title = _BREAKS.sub(_line_break, title)
+            # (Whether the title is Chinese: asked once, not at each break.)
+            chinese_title = any(map(_chinese, title))
+            title = _BREAKS.sub(partial(_line_break, chinese_title=chinese_title), title)
         return collapse_space(strip_controls(title))
     return collapse_space(strip_controls(with_entities_decoded(title)))
 
