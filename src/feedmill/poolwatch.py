@@ -72,6 +72,16 @@ def _break_when_stuck(pool: ProcessPoolExecutor, every: float = 0.25) -> None:
             return
 
 
+def start_forkserver() -> None:
+    """Start multiprocessing's forkserver now (the context's preload set
+    first): it loads the workers' modules while the caller goes on, rather
+    than when the pool's first job is submitted and waits for it."""
+    from multiprocessing import forkserver
+
+    _start_resource_tracker()  # (ensure_running would start it, SIGHUP and all)
+    forkserver.ensure_running()
+
+
 def _start_resource_tracker() -> None:
     """multiprocessing's resource tracker, started ignoring SIGHUP (an ignored
     signal stays so across its exec): a terminal closed under a pass sends it
