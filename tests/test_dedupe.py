@@ -1895,6 +1895,27 @@ def test_figures_compared_by_bisection_agree_with_every_pair(
     assert _overlap(xs, ys) is (found > 0)
 
 
+@pytest.mark.parametrize(
+    ("x", "y", "same"),
+    [
+        ("1234567890123456789012345678901.5", "1234567890123456789012345678902", True),
+        ("1234567890123456789012345678901.5", "1234567890123456789012345678788", False),
+        ("1.1234567890123456789012345678", "1.12345678901234567890123456781", True),
+        ("1.1234567890123456789012345678", "1.12345678901234567890123456889", False),
+    ],
+)
+def test_figures_longer_than_decimals_default_precision_are_compared(
+    x: str, y: str, same: bool
+) -> None:
+    """Two tellings giving a figure of 29 digits or more ("测算值为1.1234…%"):
+    rounding the finer to the coarser raised InvalidOperation past 28
+    digits, and the feed failed on every pass ("parser crashed")."""
+    from feedmill.filter.dedupe.decide import _same_number
+
+    assert _same_number((x, False), (y, False)) is same
+    assert _same_number((y, False), (x, False)) is same
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_an_item_with_a_very_long_link_is_stored(

@@ -61,7 +61,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 
 from feedmill.filter.dedupe.text import (
     AMOUNT_UNITS,
@@ -180,8 +180,12 @@ def _same_number(x: Fact, y: Fact) -> bool:
     # The more precise figure, rounded like the other: 3171.47 ~ 3171, 53.0 ~ 53.
     places_a, places_b = _places(a, da), _places(b, db)
     coarse, fine, places = (da, db, places_a) if places_a < places_b else (db, da, places_b)
-    if round(fine, places) == coarse:
-        return True
+    with localcontext() as context:
+        # Digits enough for the rounded figure: past the default 28, round()
+        # raised InvalidOperation (and the feed failed on every pass).
+        context.prec = max(context.prec, len(a) + len(b))
+        if round(fine, places) == coarse:
+            return True
     biggest = max(abs(da), abs(db))
     return (a_approx or b_approx) and biggest > 0 and abs(da - db) / biggest <= _RELATIVE_SLACK
 
