@@ -35,7 +35,7 @@ from feedmill.fetch.client import keeps_credentials
 from feedmill.models import FetchStatus
 
 from support.feeds import Item, rss
-from support.server import FeedServer, Route, peak_overlap
+from support.server import FeedServer, Route, peak_overlap, resetting_server
 from support.site import cli, posts, write_config
 
 ENCODINGS = Path(__file__).parent / "data" / "encoding"
@@ -445,6 +445,13 @@ def test_connection_refused() -> None:
     result = fetch(FetchRequest(f"http://127.0.0.1:{port}/feed"))
     assert result.status is FetchStatus.FAILED
     assert result.error == "cannot connect: connection refused"
+
+
+def test_a_connection_reset_says_so() -> None:
+    with resetting_server() as base:
+        result = fetch(FetchRequest(f"{base}/feed"))
+    assert result.status is FetchStatus.FAILED
+    assert result.error == "connection lost: connection reset"
 
 
 # -- redirects ------------------------------------------------------------------

@@ -29,11 +29,12 @@ from feedmill.fulltext import (
     extract_article,
     fetch_articles,
     is_public_address,
+    is_transient,
 )
 from feedmill.models import Entry
 from feedmill.sanitize import first_image, sanitize_html
 
-from support.server import FeedServer, Route
+from support.server import FeedServer, Route, resetting_server
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTICLES = Path(__file__).resolve().parent / "data" / "articles"
@@ -765,6 +766,17 @@ def test_connection_refused() -> None:
         port = sock.getsockname()[1]
     article = one(f"http://127.0.0.1:{port}/a")
     assert article.error == "cannot connect: connection refused"
+
+
+def test_a_connection_reset_is_asked_again() -> None:
+    """A page whose connection was reset (a firewall, a proxy cutting it) is
+    asked for again, as a refused or timed-out one is: said as
+    "ClientOSError: …", it counted as a page that failed for good, and the
+    post kept its feed's teaser for good."""
+    with resetting_server() as base:
+        article = one(f"{base}/a")
+    assert article.error == "connection lost: connection reset"
+    assert is_transient(article.error)
 
 
 @pytest.mark.parametrize(

@@ -55,7 +55,7 @@ from feedmill.fetch.fence import (
     parse_ip,
     public_only,
 )
-from feedmill.models import Entry, ParsedFeed
+from feedmill.models import CONNECTION_LOST, Entry, ParsedFeed
 from feedmill.parse.encoding import decode, http_charset
 from feedmill.sanitize import image_size, is_tracking_pixel
 from feedmill.sanitize.prepass import lazy_source, show_hidden_article, text_chars
@@ -209,7 +209,8 @@ MAX_ELEMENTS = 20_000
 
 
 _TRANSIENT = re.compile(
-    r"^(?:timed out|cannot connect|bad HTTP response|HTTP (?:408|425|429|5\d\d)\b)"
+    rf"^(?:timed out|cannot connect|{CONNECTION_LOST}|bad HTTP response"
+    r"|HTTP (?:408|425|429|5\d\d)\b)"
 )
 
 
@@ -815,6 +816,8 @@ async def _get(
         raise _Failure(f"bad HTTP response: {exc.message or exc}") from None
     except aiohttp.InvalidURL as exc:
         raise _Failure(f"invalid URL: {exc}") from None
+    except aiohttp.ClientOSError as exc:  # (after ClientConnectorError, one of them)
+        raise _Failure(f"{CONNECTION_LOST}: {_reason(exc)}") from None
     except aiohttp.ClientError as exc:
         raise _Failure(f"{type(exc).__name__}: {_reason(exc)}") from None
     if not mime and not body.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):

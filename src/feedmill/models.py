@@ -16,6 +16,8 @@ from datetime import datetime
 # How the error of a fetch that reached no server starts (refused, no such
 # host, no answer to the connection): no answer of the feed's.
 CANNOT_CONNECT = "cannot connect"
+# … and of one whose connection broke once connected (reset mid-request).
+CONNECTION_LOST = "connection lost"
 
 
 class FetchStatus(enum.Enum):

@@ -8,11 +8,14 @@ peak number of requests served at once (per-host limits are checked with it).
 from __future__ import annotations
 
 import gzip
+import socket
 import ssl
+import struct
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -182,3 +185,34 @@ def peak_overlap(spans: list[tuple[float, float]], slack: float = 0.05) -> int:
         current += step
         peak = max(peak, current)
     return peak
+
+
+@contextmanager
+def resetting_server() -> Iterator[str]:
+    """The base URL of a server on 127.0.0.1 that reads each request and
+    resets the connection (a TCP RST: a proxy or firewall cutting it)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    listener.settimeout(0.05)  # (a close does not wake an accept() under way)
+    done = threading.Event()
+
+    def serve() -> None:
+        while not done.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:  # a timeout: the test over yet?
+                continue
+            with conn:
+                conn.settimeout(5)
+                conn.recv(65536)
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        done.set()
+        thread.join(5)
+        listener.close()

@@ -35,7 +35,7 @@ from urllib.parse import SplitResult, urlsplit
 from feedmill import __version__, urls
 from feedmill.fetch.decompress import BodyError, _human, read_capped, read_head
 from feedmill.fetch.fence import a_kind, address_kind, blocked_in, parse_ip, public_only
-from feedmill.models import CANNOT_CONNECT, Fetched, FetchStatus
+from feedmill.models import CANNOT_CONNECT, CONNECTION_LOST, Fetched, FetchStatus
 from feedmill.schedule import http_date
 
 T = TypeVar("T")
@@ -386,6 +386,8 @@ class Fetcher:
             return _Failure(_bad_response(str(exc.message or exc)))
         if isinstance(exc, aiohttp.InvalidURL):
             return _Failure(f"invalid URL: {exc}")
+        if isinstance(exc, aiohttp.ClientOSError):  # reset mid-request ("ClientOSError: …")
+            return _Failure(f"{CONNECTION_LOST}: {_reason(exc)}")
         if isinstance(exc, aiohttp.ClientError):
             return _Failure(f"{type(exc).__name__}: {_reason(exc)}")
         return None
