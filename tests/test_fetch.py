@@ -1316,6 +1316,29 @@ def test_a_secret_a_page_echoes_back_is_left_out(
     assert row["last_error"] == error
 
 
+@pytest.mark.parametrize(
+    ("headers", "secret"),
+    [
+        ({"X-Token": "SECRETTOKEN12345"}, "SECRETTOKEN12345"),
+        ({"Cookie": "SESSDATA=abcdef0123456789abcdef"}, "abcdef0123456789abcdef"),
+        ({"Authorization": "Bearer BEARERSECRET999"}, "BEARERSECRET999"),
+    ],
+)
+def test_a_header_secret_a_200_that_is_no_feed_echoes_back_is_left_out(
+    tmp_path: Path, feed_server: FeedServer, headers: dict[str, str], secret: str
+) -> None:
+    """A 200 whose JSON is an error (Chinese APIs answer so) is the worker's
+    to tell, and it said the feed's header secrets as the server echoed them;
+    an error page's were left out."""
+    body = json.dumps({"error": f"invalid credentials: {secret}"}).encode()
+    url = feed_server.add("/api", body=body, headers={"Content-Type": "application/json"})
+    config = write_config(tmp_path, [{"url": url, "group": "g", "source": "s", "headers": headers}])
+    result = cli("run", "-c", str(config))
+    status_json = cli("status", "-c", str(config), "--json").stdout
+    assert result.code == 0 and "invalid credentials: …" in result.stdout + result.stderr
+    assert secret not in result.stdout + result.stderr + status_json
+
+
 KEY = "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"
 
 

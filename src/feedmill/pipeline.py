@@ -1255,7 +1255,10 @@ class Mill:
                 summary.replaced += result.replaced
                 summary.posts_new -= result.replaced_new  # one post, not two
                 return
-            error = result.error
+            # What the document said may echo the feed's header secrets (a
+            # 200 whose JSON says "invalid token: …"), as a failed fetch's may.
+            secrets = urls.header_secrets((*self.fetch_options.headers, *request.headers))
+            error = urls.text_shown(result.error, secrets=secrets) if secrets else result.error
             if fetched.redirects and document_url not in error:
                 # What came back came from elsewhere ("got text/html": whose?).
                 error += f" (redirected to {urls.shown(document_url)})"
