@@ -463,6 +463,15 @@ _SECRET_HEADER = re.compile(rf"(?:x-)?(?:{_SECRET_NAME})", re.IGNORECASE)
 _SECRET_COOKIE = re.compile(r"sess|sid|token|auth|secret|key|pass", re.IGNORECASE)
 
 
+def names_a_secret(header: str) -> bool:
+    """Whether a request header holds the host's secret: Authorization, a
+    Cookie, or one named as a secret (`X-Api-Key`, `X-Auth-Token`)."""
+    lowered = header.strip().lower()
+    return lowered in ("authorization", "cookie") or bool(
+        _SECRET_HEADER.fullmatch(lowered.replace("-", "_"))
+    )
+
+
 def header_secrets(headers: Iterable[tuple[str, str]]) -> list[str]:
     """The secrets in request headers a feed is fetched with: an
     Authorization's credentials, a Cookie's values, the value of a header

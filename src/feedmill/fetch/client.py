@@ -576,9 +576,6 @@ def _tls(url: str, proxy: str | None) -> ssl.SSLContext | bool:
     return True
 
 
-_CREDENTIALS = frozenset({"authorization", "cookie"})
-
-
 def keeps_credentials(configured: str, url: str) -> bool:
     """May a redirect hop to ``url`` carry the cookies and Authorization
     configured for ``configured``?  Only to the same host and port, or from
@@ -597,7 +594,8 @@ def keeps_credentials(configured: str, url: str) -> bool:
 
 
 def _anonymous(headers: dict[str, str]) -> dict[str, str]:
-    return {name: value for name, value in headers.items() if name.lower() not in _CREDENTIALS}
+    # (A Proxy-Authorization stays: it is the proxy's, whatever the host.)
+    return {name: value for name, value in headers.items() if not urls.names_a_secret(name)}
 
 
 def in_host_turns(items: Sequence[T], url: Callable[[T], str]) -> list[T]:
