@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import subprocess
 import sys
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -433,6 +435,29 @@ def test_a_password_in_the_feed_url_is_never_written(
     assert f'href="{feed_server.url("/blog/news/2.html")}"' in text
     # The server was asked with the credentials, as configured.
     assert feed_server.requests[-1][1]["Authorization"].startswith("Basic ")
+
+
+@pytest.mark.parametrize("location", ["absolute", "relative"])
+def test_a_password_in_the_feed_url_follows_a_redirect_on_its_host(
+    tmp_path: Path, feed_server: FeedServer, location: str
+) -> None:
+    """nginx writes its redirects absolute (a trailing slash): aiohttp sends a
+    URL's own user and password only, and the feed failed with a 401."""
+    expected = "Basic " + base64.b64encode(b"reader:s3cret").decode()
+
+    def guarded(handler: BaseHTTPRequestHandler) -> Route:
+        if handler.headers.get("Authorization") != expected:
+            return Route(status=401, body=b"login required")
+        return Route(body=RELATIVE)
+
+    feed_server.add("/blog/news/feed.xml", handler=guarded)
+    target = feed_server.url("/blog/news/feed.xml") if location == "absolute" else "news/feed.xml"
+    start = feed_server.add("/blog/feed", status=301, headers={"Location": target})
+    with_password = start.replace("http://", "http://reader:s3cret@")
+    config = write_config(tmp_path, [{"url": with_password, "group": "g", "source": "s"}])
+    result = cli("run", "-c", str(config))
+    assert "feeds: 1 ok" in result.stdout, result.stderr
+    assert len(posts(tmp_path)) == 1
 
 
 def test_a_failing_feeds_password_is_not_in_the_run_or_status_output(

@@ -404,6 +404,7 @@ class Fetcher:
         if proxy == "direct":  # the feed opts out of the global proxy
             proxy = None
         headers = self._headers(request)
+        lowered = {name.lower() for name in headers}
         url = request.url
         seen = [url]
         redirects: list[tuple[int, str]] = []
@@ -415,7 +416,15 @@ class Fetcher:
             # only what cannot go on the wire as is percent-encoded.
             target_url = URL(urls.for_request(url), encoded=True)
             origin = request.origin or request.url
-            sent = headers if keeps_credentials(origin, url) else _anonymous(headers)
+            keeps = keeps_credentials(origin, url)
+            sent = headers if keeps else _anonymous(headers)
+            # aiohttp sends a URL's own user and password only: an absolute
+            # redirect to the same host (nginx's trailing slash, http → https)
+            # dropped the feed's, and the feed failed with a 401.
+            if keeps and target_url.user is None and "authorization" not in lowered:
+                auth = _url_auth(origin)
+                if auth is not None:
+                    sent = {**sent, "Authorization": auth.encode()}
             # The deadline runs while requests are under way, not while a hop
             # waits for its host's slot: paused here, resumed once it has one.
             loop = asyncio.get_running_loop()
@@ -591,6 +600,17 @@ def keeps_credentials(configured: str, url: str) -> bool:
         return _port(was) == _port(now)
     upgrade = (was.scheme, now.scheme) == ("http", "https")
     return upgrade and was.port in (None, 80) and now.port in (None, 443)
+
+
+def _url_auth(url: str) -> aiohttp.BasicAuth | None:
+    """The user and password written in ``url`` (None: none)."""
+    if "@" not in url:
+        return None
+    import aiohttp
+    from yarl import URL
+
+    parsed = URL(urls.for_request(url), encoded=True)
+    return aiohttp.BasicAuth.from_url(parsed) if parsed.user is not None else None
 
 
 def _anonymous(headers: dict[str, str]) -> dict[str, str]:
