@@ -563,6 +563,29 @@ def test_a_redirect_chain_through_another_feed_at_a_later_hop_is_not_posted_twic
     assert feed_server.hits["/a"] == 3 and feed_server.hits["/b"] == 6
 
 
+def test_feeds_sent_to_one_login_page_are_each_told_what_came_back(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """A site-wide sign-in page (a parking page, a home page every /rss/*
+    goes to): only the feed there first was told what came back; the others
+    were told to remove one another from a config that is right."""
+    login = (
+        b"<!DOCTYPE html><html><head><title>Sign in - Example</title></head><body></body></html>"
+    )
+    feed_server.add("/login", body=login, headers={"Content-Type": "text/html"})
+    feeds = [
+        {"url": feed_server.add(f"/private/{name}", status=302, headers={"Location": "/login"}),
+         "group": "g", "source": name}
+        for name in "abc"
+    ]  # fmt: skip
+    config = write_config(tmp_path, feeds)
+    result = cli("run", "-c", str(config))
+    assert result.code == 0 and "3 failed" in result.stdout
+    assert "remove one of the two" not in result.stdout + result.stderr
+    for row in _status(config).values():
+        assert row["last_error"].startswith("got text/html: <title>Sign in - Example</title>")
+
+
 def test_two_feeds_sent_for_good_to_one_url_are_not_posted_twice(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:

@@ -294,6 +294,12 @@ def _wants_page(known: Known | None, item: Item, rules: Sequence[RuleSet], now: 
     return known.version != item.version and known.status == "active"
 
 
+def _could_be_a_feed(body: bytes) -> bool:
+    from feedmill.parse.sniff import could_be_a_feed
+
+    return could_be_a_feed(body)
+
+
 def compose_many(posts: Sequence[PostInput], template: Any, template_fp: str) -> list[str]:
     return [compose(p, template, template_fp) for p in posts]
 
@@ -1166,7 +1172,9 @@ class Mill:
                 fetched = await self._stoppable(fetcher.fetch(request))
         if fetched is None:
             return  # stopped mid-fetch (see stop)
-        if fetched.redirects and fetched.ok:
+        # (Feeds sent to one login or parking page are each told what came
+        # back, not to remove one another.)
+        if fetched.redirects and fetched.ok and _could_be_a_feed(fetched.body or b"<"):
             taken = self._another_feed(spec, (to for _, to in fetched.redirects), "redirected to")
             if taken is not None:
                 # The status the feed's own URL answered (301, …), not the

@@ -53,6 +53,14 @@ def kind(text: str) -> str:
     return "text"
 
 
+def could_be_a_feed(body: bytes) -> bool:
+    """Whether a document's first bytes may begin a feed: not an empty body,
+    an HTML page or a known binary file (what the parser refuses at once)."""
+    if binary_kind(body) is not None:
+        return False
+    return kind(body[:4096].decode("utf-8", "replace")) not in ("html", "empty")
+
+
 # A feed's start after a server's stray output ("Warning: session_start(): …"
 # from PHP, then the feed): the XML declaration or a feed's root element.
 # It must begin a line: "Not Found: <rss> …" is a message, not a feed.
