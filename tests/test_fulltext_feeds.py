@@ -221,6 +221,50 @@ def test_pages_that_are_no_one_items_article_are_not_fetched(
     assert "第一条快讯" in texts and "第二条快讯" in texts and "首页摘要" in texts
 
 
+def test_a_link_redirected_to_the_front_page_keeps_the_feeds_text(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """Many sites answer for an article they removed with a redirect to their
+    front page: its headlines were posted as each such item's article — and
+    dedupe, finding the same text twice, held one story back for good."""
+    html = {"Content-Type": "text/html; charset=utf-8"}
+    page = (PAGES / "stcn.html").read_bytes()  # a page an article is extracted from
+    feed_server.add("/index.html", body=page, headers=html)
+    feed_server.add("/", body=page, headers=html)
+    feed_server.add("/news/list.html", body=page, headers=html)
+    feed_server.add("/a/sina.html", body=(PAGES / "sina.html").read_bytes(), headers=html)
+    moved = {
+        "/a/0.html": "/index.html",
+        "/a/1.html": "/",
+        "/a/2.html": "/news/list.html",  # (where two links went)
+        "/a/3.html": "/news/list.html",
+        "/a/4.html": "/a/sina.html",  # an article that moved: its page
+    }
+    for path, to in moved.items():
+        feed_server.add(path, status=302, headers={"Location": feed_server.url(to)})
+    items = [
+        Item(f"新闻{i}", f"<p>第{i}条的摘要。</p>", str(i), feed_server.url(path), hours_ago(1))
+        for i, path in enumerate(moved)
+    ]
+    url = feed_server.add("/feed", body=rss("源", items))
+    feeds = [{"url": url, "group": "g", "source": "源", "fulltext": True}]
+    config = write_config(tmp_path, feeds, fulltext={"allow_private": True})
+    assert "posts: 5 new" in cli("run", "-c", str(config)).stdout  # none held back
+    by_title = {t.split("title: '", 1)[1].split("'", 1)[0]: t for t in posts(tmp_path).values()}
+    for i in range(4):
+        assert f"第{i}条的摘要" in by_title[f"新闻{i}"]
+        assert first_line("stcn") not in by_title[f"新闻{i}"]
+    assert first_line("sina") in by_title["新闻4"]
+    (row,) = json.loads(cli("status", "-c", str(config), "--json").stdout)
+    front, shared = feed_server.url("/"), feed_server.url("/news/list.html")
+    assert row["warning"] == (
+        "full text: 4 of 5 articles kept the feed's text:"
+        f" the link led to a page other items' links led to ({shared}) (2);"
+        f" the link led to the site's front page ({front}index.html) (1);"
+        f" the link led to the site's front page ({front}) (1)"
+    )
+
+
 def test_a_page_too_large_to_extract_keeps_the_feeds_text(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:

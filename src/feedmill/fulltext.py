@@ -27,7 +27,8 @@ import copy
 import functools
 import re
 import threading
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections import Counter
+from collections.abc import AsyncIterator, Iterable, Sequence, Set
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
@@ -74,6 +75,7 @@ __all__ = [
     "extract_article",
     "fetch_articles",
     "is_public_address",
+    "led_elsewhere",
     "not_articles",
     "page_key",
 ]
@@ -238,6 +240,38 @@ def not_articles(parsed: ParsedFeed, entries: Sequence[Entry], location: str) ->
     if parsed.link:
         shared.add(page_key(urljoin(location, parsed.link.strip())))
     return shared
+
+
+# The file of a front page, as a redirect of a removed article names it.
+_FRONT_PAGE_FILE = re.compile(r"/(?:index|default|home|main)(?:\.[a-z]{2,6})?/?", re.IGNORECASE)
+
+
+def led_elsewhere(pages: Sequence[tuple[str, str | None]], not_here: Set[str]) -> dict[str, str]:
+    """Article pages whose link was redirected to no article of its own
+    (link → why), from ``(link, final URL)`` pairs: to the site's front page
+    (what many sites answer for an article they removed), to a page
+    ``not_here`` names (`not_articles`: the feed's own address), or to a page
+    another item's link was redirected to as well — each would take that
+    page's text for its own, the front page's headlines posted as the
+    article, and dedupe hold one story back as a copy of another."""
+    moved = [
+        (link, final, page_key(final))
+        for link, final in pages
+        if final and page_key(final) != page_key(link)
+    ]
+    landings = Counter(key for _, _, key in moved)
+    out: dict[str, str] = {}
+    for link, final, key in moved:
+        parts = urls.split(key)
+        if (
+            key in not_here
+            or not urls.names_a_story(key)
+            or (parts is not None and not parts.query and _FRONT_PAGE_FILE.fullmatch(parts.path))
+        ):
+            out[link] = f"the link led to the site's front page ({urls.shown(final)})"
+        elif landings[key] > 1:
+            out[link] = f"the link led to a page other items' links led to ({urls.shown(final)})"
+    return out
 
 
 def page_key(link: str) -> str:

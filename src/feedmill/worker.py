@@ -444,7 +444,7 @@ def _early_originals(
 
 
 def with_full_text(
-    items: tuple[Item, ...], pages: tuple[Page, ...]
+    items: tuple[Item, ...], pages: tuple[Page, ...], not_here: frozenset[str] = frozenset()
 ) -> tuple[tuple[Item, ...], str | None, frozenset[str], frozenset[str]]:
     """Items whose article page gave an article carry it as their content.
 
@@ -455,15 +455,20 @@ def with_full_text(
     theirs is better kept as it is until a later pass (`handle`), and the
     links whose pages refused for good but are not gone (a 403, a login
     wall, a bot check): the article a stored item has stays its text.
+    ``not_here``: the pages that are no item's article (`not_articles`).
     """
-    from feedmill.fulltext import PageTooLarge, extract_article, is_transient
+    from feedmill.fulltext import PageTooLarge, extract_article, is_transient, led_elsewhere
 
     asked = {link for link, *_ in pages}
     feed_text = {i.entry.link: i.entry.content for i in items if i.entry.link in asked}
     titles = {i.entry.link: i.entry.title or "" for i in items if i.entry.link in asked}
     articles: dict[str, str] = {}
     failures: dict[str, str] = {}
+    elsewhere = led_elsewhere([(link, final) for link, html, final, _ in pages if html], not_here)
     for link, html, final_url, error in pages:
+        if link in elsewhere:
+            failures[link] = elsewhere[link]
+            continue
         try:
             content = extract_article(html, final_url or link) if html is not None else None
         except PageTooLarge as exc:
@@ -850,7 +855,10 @@ def handle(job: FeedJob) -> FeedResult:
     retry: frozenset[str] = frozenset()
     refused: frozenset[str] = frozenset()
     if job.pages:
-        items, note, retry, refused = with_full_text(items, job.pages)
+        from feedmill.fulltext import not_articles
+
+        not_here = frozenset(not_articles(parsed, normalized.entries, job.location))
+        items, note, retry, refused = with_full_text(items, job.pages, not_here)
         if note:
             warnings.append(note)
     elif job.fulltext and job.state.warning and FULL_TEXT_NOTE in job.state.warning:
