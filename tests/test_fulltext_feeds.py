@@ -1033,6 +1033,36 @@ def test_a_teaser_whose_page_fails_for_good_gives_way_to_a_fuller_copy(
     assert "posts: 0 new, 0 updated, 1 unchanged" in again, again  # 乙's post now
 
 
+def test_a_copy_held_back_while_its_page_is_down_is_judged_on_its_article(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """A fulltext feed's item held back as a copy of another feed's summary
+    of the same link, its page down for now: the page was never asked for
+    again, and the article lost — as the page that answers at once takes the
+    summary's post."""
+    html = {"Content-Type": "text/html; charset=utf-8"}
+    link = feed_server.add("/a/sina.html", status=503, body=b"busy")
+    summary = [Item("央行报告", "<p>摘要一句。</p>", "1", link, hours_ago(2))]
+    teaser = [Item("央行报告", "<p>详见原文。</p>", "1", link, hours_ago(2))]
+    feeds = [
+        {"url": feed_server.add("/a.xml", body=rss("甲", summary)), "group": "g", "source": "甲"}
+    ]
+    config = write_config(tmp_path, feeds, fulltext={"allow_private": True})
+    assert "posts: 1 new" in cli("run", "-c", str(config)).stdout
+    b_url = feed_server.add("/b.xml", body=rss("乙", teaser))
+    feeds.append({"url": b_url, "group": "g", "source": "乙", "fulltext": True})
+    write_config(tmp_path, feeds, fulltext={"allow_private": True})
+    assert "1 duplicate" in cli("run", "-c", str(config)).stdout
+    feed_server.add("/a/sina.html", body=(PAGES / "sina.html").read_bytes(), headers=html)
+    result = cli("run", "-c", str(config)).stdout
+    assert "1 replaced by a fuller copy" in result, result
+    (text,) = posts(tmp_path).values()
+    assert first_line("sina") in text and "\nauthor: 乙\n" in text
+    rows = {r["source"]: r for r in json.loads(cli("status", "-c", str(config), "--json").stdout)}
+    assert rows["乙"]["posts"] == 1 and rows["乙"]["warning"] is None
+    assert feed_server.hits["/a/sina.html"] == 2
+
+
 def test_copies_from_one_feed_are_both_posted_when_the_story_passes_to_them(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:

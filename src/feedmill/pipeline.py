@@ -288,10 +288,18 @@ def forkserver_preload(*, dedupe: bool, search: bool) -> list[str]:
 def _wants_page(known: Known | None, item: Item, rules: Sequence[RuleSet], now: datetime) -> bool:
     """Whether a new or changed item may use its article: neither a tombstone
     nor a copy is posted, and a new item the rules keep out whatever its
-    article says never will be."""
+    article says never will be — but a copy held back while its page was
+    down for now is judged on its article when that comes (it may tell the
+    story fuller than the post, and take it): its page is asked for again."""
     if known is None:
         return blocked_by(rules, item.entry, now, content_unknown=True) is None
-    return known.version != item.version and known.status == "active"
+    if known.version == item.version:
+        return False
+    from feedmill.store.entries import waits_for_page
+
+    return known.status == "active" or (
+        known.status == "duplicate" and waits_for_page(known.version)
+    )
 
 
 def _could_be_a_feed(body: bytes) -> bool:

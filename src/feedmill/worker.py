@@ -347,12 +347,17 @@ def _promotions(
         posted = dedupe_store.print_of(conn, original)
         if posted is None:
             continue
-        if not same_story(story.fingerprint, posted, job.dedupe.threshold).duplicate:
-            # Another story the feed put under its key: held back, it would
-            # be on no page of the site (a story some post tells stays held).
-            if dedupe_store.find_original(conn, story, job.dedupe, job.state.id) is None:
+        same = same_story(story.fingerprint, posted, job.dedupe.threshold).duplicate
+        if not same:
+            # Still its copy by what else ties them (the same article's
+            # link: a teaser held back, its article come since)?
+            match = dedupe_store.find_original(conn, story, job.dedupe, job.state.id)
+            same = match is not None and match.original_id == original
+            if match is None:
+                # Another story the feed put under its key: held back, it would
+                # be on no page of the site (a story some post tells stays held).
                 out[stored.id] = ()
-        elif (
+        if same and (
             fuller(story.fingerprint, posted)
             and _gives_way(conn, job, original)
             and (others := _others_told(conn, job, story, original)) is not None
