@@ -535,6 +535,32 @@ def _status(config: Path) -> dict[str, dict]:
     return {row["url"]: row for row in rows}
 
 
+@pytest.mark.parametrize(
+    ("status", "headers"), [(410, {}), (503, {"Retry-After": "3600"}), (500, {})]
+)
+def test_a_failing_feed_pointed_elsewhere_with_moved_from_is_tried_at_once(
+    tmp_path: Path, feed_server: FeedServer, status: int, headers: dict[str, str]
+) -> None:
+    """The old URL answered 410 (or asked for an hour, or failed): its error
+    says to fix the URL, and `moved_from` keeps the feed's history — which
+    kept the old place's backoff too: `run --due` (cron's) left the new URL
+    for up to a day, status showing the old place's 410 against it."""
+    old = feed_server.add("/old", body=GOOD)
+    config = write_config(tmp_path, [{"url": old, "group": "g", "source": "s"}], interval="15m")
+    assert "posts: 2 new" in cli("run", "-c", str(config)).stdout
+    feed_server.add("/old", status=status, headers=headers)
+    assert "1 failed" in cli("run", "-c", str(config)).stdout
+    new = feed_server.add("/new", body=GOOD)
+    feeds = [{"url": new, "group": "g", "source": "s", "moved_from": old}]
+    write_config(tmp_path, feeds, interval="15m")
+    result = cli("run", "--due", "-c", str(config))
+    # (Its body as stored from the old place: unchanged.)
+    assert "feeds: 0 ok, 1 unchanged, 0 failed" in result.stdout, result.stdout
+    assert feed_server.hits["/new"] == 1 and len(posts(tmp_path)) == 2
+    row = _status(config)[new]
+    assert row["error_streak"] == 0 and row["http_status"] == 200
+
+
 def test_a_redirect_chain_through_another_feed_at_a_later_hop_is_not_posted_twice(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:

@@ -104,6 +104,9 @@ def _moves(
     return moves
 
 
+GONE = 410  # HTTP status: the feed is gone for good
+
+
 def _taken_over(state: FeedState, url: str, identity: Callable[[str], str]) -> dict[str, Any]:
     """What changes of ``state`` when the configured ``url`` takes it over
     (see `_moves`): its URL, and — unless ``url`` is only its URL written
@@ -111,7 +114,21 @@ def _taken_over(state: FeedState, url: str, identity: Callable[[str], str]) -> d
     if identity(url) == identity(state.url):
         # The feed fetched where it moved still: its old place may be gone.
         return {"url": url}
-    return {"url": url, "fetch_url": None, "redirect_url": None, "redirect_streak": 0}
+    changes: dict[str, Any] = {
+        "url": url,
+        "fetch_url": None,
+        "redirect_url": None,
+        "redirect_streak": 0,
+    }
+    if not state.fetch_url or identity(url) != identity(state.fetch_url):
+        # What the place it was fetched at said — when to ask again, that the
+        # feed is gone there for good (410) — is not the new place's, nor is
+        # its backoff: a feed pointed elsewhere is tried at once, by the next
+        # pass (a daemon's, a `run --due`), not up to a day later.
+        changes["hint_until"] = changes["next_attempt_at"] = None
+        if state.http_status == GONE:
+            changes["http_status"] = None
+    return changes
 
 
 def _blank(state: FeedState) -> bool:
@@ -241,9 +258,6 @@ def storable(values: dict[str, Any]) -> dict[str, Any]:
 
 def _shown(match: re.Match[str]) -> str:
     return "\u2400" if match.group() == "\x00" else "\ufffd"
-
-
-GONE = 410  # HTTP status: the feed is gone for good
 
 
 def retry_now(
