@@ -166,3 +166,17 @@ def test_quotes_in_an_ill_formed_documents_html_stay_inside_their_attributes(for
     assert 'alt="董事长 ＂王某＂ 出席"' in read[0]
     assert 'href="https://x.example/s?q=&quot;a&quot;&amp;b=1"' in read[0]
     assert "<code>&amp;quot;</code>" in read[0]
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_both_parsers_read_the_channels_ttl_before_or_after_its_items(where: str) -> None:
+    """RSS sets no order among a channel's elements: a `<ttl>` after the
+    items was read by feedparser and missed by the fast path (the feed was
+    asked every interval instead of every two hours)."""
+    item = "<item><title>新闻</title><guid>1</guid><ttl>5</ttl></item>"
+    ttl = "<ttl>120</ttl>"
+    channel = f"{ttl}{item}" if where == "before" else f"{item}{ttl}"
+    document = f'<rss version="2.0"><channel><title>源</title>{channel}</channel></rss>'.encode()
+    assert parse_document(document).parser == "fast"
+    assert parse_document(document).ttl_minutes == 120
+    assert robust.parse(document).ttl_minutes == 120

@@ -27,8 +27,11 @@ def parse(document: bytes, text_for_ttl: str | None = None) -> ParsedFeed:
     entries = tuple(_entry(e) for e in result.get("entries") or ())
     ttl = None
     if text_for_ttl is not None:
+        # The channel's, before its items or after them (RSS sets no order),
+        # not an item's text.
         head = text_for_ttl[: max(text_for_ttl.find("<item"), 0) or 4096]
-        match = _TTL.search(head)
+        last = text_for_ttl.rfind("</item>")
+        match = _TTL.search(head) or (_TTL.search(text_for_ttl, last) if last != -1 else None)
         ttl = count(match.group(1)) if match else None  # bounded later (server_hint)
     return ParsedFeed(
         title=_text(feed.get("title")),
