@@ -1215,6 +1215,82 @@ def test_a_second_signal_as_a_command_closes_stops_it_at_once(
     complete_the_work(tmp_path, 2)
 
 
+BUSY_HOOK = """
+import os, pathlib, signal, time
+from feedmill import worker
+
+real = worker.handle
+
+def busy(job):
+    os.kill(os.getpid(), getattr(signal, os.environ["FM_SIGNAL"]))
+    pathlib.Path(os.environ["FM_BUSY"]).touch()
+    time.sleep(120)  # a large feed's writes
+    return real(job)
+
+worker.handle = busy
+"""
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=lambda s: s.name)
+def test_a_second_signal_mid_pass_stops_it_at_once(tmp_path: Path, sig: signal.Signals) -> None:
+    """A second Ctrl-C raised a KeyboardInterrupt, which waited for the
+    writes under way (10 s for a feed of 50,000 items) as the first did; it
+    stops at once, as a second SIGTERM does, and the next run completes."""
+    (tmp_path / "a.xml").write_bytes(many(2))
+    write_config(tmp_path, [{"url": "a.xml", "group": "g", "source": "a"}])
+    busy = tmp_path / "busy"
+    env = hooked(tmp_path, BUSY_HOOK, FM_BUSY=str(busy), FM_SIGNAL=sig.name)
+    with ended(feedmill("run", "--workers", "1", cwd=tmp_path, env=env)) as process:
+        wait_for(busy.exists)
+        process.send_signal(sig)
+        _, err = process.communicate(timeout=60)
+    assert process.returncode == -sig, err
+    assert not posts(tmp_path)
+    complete_the_work(tmp_path, 2)
+
+
+STOP_IN_PUBLISH_HOOK = """
+import os, signal
+from feedmill import pipeline
+
+real = pipeline.Mill._compose
+
+def compose(self, batch, use_pool):
+    os.kill(os.getpid(), signal.SIGTERM)  # as the first batch is rendered
+    return real(self, batch, use_pool)
+
+pipeline.Mill._compose = compose
+"""
+
+
+def test_a_publish_cut_short_says_what_it_left_to_write(tmp_path: Path) -> None:
+    """Posts a restyle had still to rewrite when a stop came were counted
+    unchanged (then "updated" by the next pass), nothing said of them."""
+    (tmp_path / "a.xml").write_bytes(many(300))
+    write_config(tmp_path, [{"url": "a.xml", "group": "g", "source": "a"}])
+    first = subprocess.run(
+        [sys.executable, "-m", "feedmill", "run"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert "posts: 300 new" in first.stdout, first.stderr
+    write_config(
+        tmp_path, [{"url": "a.xml", "group": "新组", "source": "a"}]
+    )  # every post restyled
+    env = hooked(tmp_path, STOP_IN_PUBLISH_HOOK)
+    with ended(feedmill("run", cwd=tmp_path, env=env)) as process:
+        out, err = process.communicate(timeout=120)
+    assert process.returncode == 143, err
+    # One batch of 256 written; the rest said as left, not as unchanged.
+    assert (
+        "posts: 0 new, 256 updated, 0 unchanged · 44 left to write (stopped; written next time)"
+        in out
+    )
+    again = subprocess.run(
+        [sys.executable, "-m", "feedmill", "run"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert "posts: 0 new, 44 updated, 256 unchanged" in again.stdout, again.stderr
+    assert all("\n - 新组\n" in text for text in posts(tmp_path).values())
+
+
 def test_a_signal_that_comes_as_feedmill_takes_the_noting_over_is_kept(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

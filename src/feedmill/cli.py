@@ -432,6 +432,8 @@ def _report(summary: Any, stamp: str = "", *, fetched: bool = True) -> None:
         held += f" · held back: {summary.blocked} blocked, {summary.duplicates} {copies}"
     if summary.replaced:
         held += f" · {summary.replaced} replaced by a fuller copy"
+    if summary.posts_left:
+        held += f" · {summary.posts_left} left to write (stopped; written next time)"
     feeds = (
         f"feeds: {summary.feeds_ok} ok, {summary.feeds_not_modified} unchanged, "
         f"{summary.feeds_failed} failed{skipped} · "
@@ -1145,9 +1147,12 @@ def _stop_on_signals(mill: Any) -> Iterator[list[int]]:
     def handler(signum: int, _frame: Any) -> None:
         received.append(signum)
         # A second one, of either kind (Ctrl-C after `systemctl stop`), is
-        # not ignored: it does what it would have done.
+        # not ignored: it stops at once, by the signal itself — Ctrl-C too:
+        # raised as a KeyboardInterrupt, it waited for the writes under way
+        # (a large feed's: seconds), as the first did.
         for sig, before in previous.items():
-            signal.signal(sig, signal.SIG_DFL if before is None else before)
+            default = before is None or before is signal.default_int_handler
+            signal.signal(sig, signal.SIG_DFL if default else before)
         mill.stop()
         # Said last, and past Python's buffers: the handler may have come in
         # the middle of another write to stderr, or stderr be gone.

@@ -82,6 +82,7 @@ from feedmill.store.posts import (
     iter_pending,
     mark_removed,
     mark_written,
+    pending_by_feed,
     pending_count,
     set_state,
 )
@@ -247,6 +248,7 @@ class RunSummary:
     failures: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
     feeds_stopped: int = 0  # selected, but a stop came first: fetched next time
+    posts_left: int = 0  # to write, but a stop came first: written next time
     # Feed → how many of its posts this pass counted unchanged (a 304: the
     # items it listed; items as they were): publish() rewriting one of those
     # (a restyle) moves it to updated.
@@ -1526,6 +1528,7 @@ class Mill:
         use_pool = self._use_pool(total // 64)
         for batch in iter_pending(self.engine):
             if self.stopping.is_set():
+                self._left_pending(summary)
                 break
             ready = [p for p in batch if p.feed_url in self.styles]
             taken_down: list[int] = []
@@ -1586,6 +1589,19 @@ class Mill:
                 set_state(conn, [*archived, *found_archived], "archived")
             if progress:
                 progress("publish", len(batch), None)
+
+    def _left_pending(self, summary: RunSummary) -> None:
+        """A stop before every post was written: those left are said so, not
+        counted unchanged with their feeds (a restyle's posts not yet
+        rewritten were "unchanged", then "updated" by the next pass)."""
+        with reading(self.engine) as conn:
+            left = pending_by_feed(conn)
+        for url, count in left.items():
+            counted = min(count, summary.counted_feeds.get(url, 0))
+            if counted:
+                summary.counted_feeds[url] -= counted
+                summary.posts_unchanged -= counted
+            summary.posts_left += count
 
     def _compose(self, batch: Sequence[PendingPost], use_pool: bool) -> list[str]:
         inputs = [

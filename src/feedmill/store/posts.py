@@ -87,6 +87,17 @@ def pending_count(conn: Connection) -> int:
     return conn.execute(select(func.count()).where(posts.c.state.in_(TO_WRITE))).scalar() or 0
 
 
+def pending_by_feed(conn: Connection) -> dict[str, int]:
+    """How many posts are still to write, by their feed's URL."""
+    query = (
+        select(feeds.c.url, func.count())
+        .select_from(posts.join(entries, posts.c.entry_id == entries.c.id).join(feeds))
+        .where(posts.c.state.in_(TO_WRITE))
+        .group_by(feeds.c.url)
+    )
+    return {url: count for url, count in conn.execute(query)}
+
+
 def iter_pending(engine: Engine, batch: int = 256) -> Iterator[list[PendingPost]]:
     """Pending posts in date order, ``batch`` at a time (memory stays flat).
 
