@@ -700,12 +700,29 @@ def test_a_byline_or_dateline_gives_no_keyword(method: kw.Method) -> None:
         "金色财经报道，",
         "证券时报记者张一帆报道，",
         "本报记者 ",
+        # (These gave 证券时报, 新华网, 财富, 联社, 智通 and 世纪.)
+        "证券时报e公司讯，",
+        "据新华网消息，",
+        "据东方财富统计，",
+        "【财联社】",
+        "【财联社9月20日电】",
+        "财联社电，",
+        "智通财经APP获悉，",
+        "21世纪经济报道记者 王五 北京报道 ",
     ):
         tags = tags_for(
             "", f"<p>{byline}央行今日开展2000亿元逆回购操作，中标利率持平。</p>", policy
         )
         unwanted = {"网讯", "财富", "新华网", "北京", "金色", "证券时报", "本报记者", "张一帆"}
+        unwanted |= {"联社", "财联社", "智通", "APP", "世纪", "王五", "东方财富"}
         assert not unwanted & set(tags), (byline, tags)
+        assert "利率" in tags
+    # Nor of a credit, wherever it is.
+    for credit in ("<p>来源丨新华网</p>", "<p>（文章来源：证券时报）</p>", "据同花顺iFinD数据，"):
+        tags = tags_for(
+            "", f"<p>央行今日开展2000亿元逆回购操作，中标利率持平。</p>{credit}", policy
+        )
+        assert not {"新华网", "证券时报", "同花顺", "iFinD"} & set(tags), (credit, tags)
         assert "利率" in tags
     # A clause that ends in 讯 is no byline: 喜讯 and 通讯 are words of the story.
     good_news = tags_for("", "<p>宁德时代传来喜讯，电池技术再突破，储能电池需求旺盛。</p>", policy)

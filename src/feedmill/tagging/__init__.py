@@ -261,7 +261,7 @@ def tags_for(title: str, html: str, policy: TagPolicy) -> tuple[str, ...]:
         # know into ordinary words (宁德时代 -> 宁德, 时代): keywords skip them.
         taken = {m.name.casefold() for m in mentions if m.name}
         taken.update(n.casefold() for code in named for n in policy._names.get(code, ()))
-        bylines = [(b.start(), b.end()) for b in _stocks.LEADING_BYLINE.finditer(text)]
+        bylines = _stocks.credit_spans(text)
         rest = _without(text, sorted([(m.start, m.end) for m in mentions] + bylines))
         wanted = len(tags) + policy.keywords
         for word in _keywords.rank(rest, policy.keyword_method, policy._folded_stopwords):

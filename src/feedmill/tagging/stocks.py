@@ -597,14 +597,41 @@ _OUTLET_NEWS = "消息"  # after a name that is an outlet's (新华网, 新华�
 # Before a name: what a reader is asked to do with the outlet's app (请下载东方财富APP).
 _APP = re.compile(r"(?:下载|打开|登录|安装)\s*$")
 _APP_AFTER = re.compile("(?:网|财经)?(?:APP|App|app|客户端)")
-# A paragraph that opens with a byline or dateline (证券时报网讯，…; 新华网北京9月20日电):
-# no keyword comes of it (网讯, 财富).
+# A paragraph that opens with a byline or dateline (证券时报网讯，证券时报e公司讯，
+# 新华网北京9月20日电, 财联社电, 【财联社】, 智通财经APP获悉, 21世纪经济报道记者 王五 北京报道):
+# no keyword comes of it (网讯, 财富, 联社, 世纪).
 LEADING_BYLINE = re.compile(
-    r"(?m)^[ \t]*[^\n，,。:：\s]{2,16}?"
-    r"(?:(?:网|社|报|财经)(?:[0-9]{1,2}月[0-9]{1,2}日)?(?:讯|报道)|[0-9]{1,2}月[0-9]{1,2}日[电讯]"
+    r"(?m)^[ \t]*(?:"
+    r"【[^】\n]{1,16}?(?:网|社|报|财经)(?:[0-9]{1,2}月[0-9]{1,2}日电?)?】"
+    r"|[^\n，,。:：\s]{2,16}?"
+    r"(?:(?:网|社|报|财经)(?:[A-Za-z]{1,3}[\u3400-\u9fff]{1,3})?(?:[0-9]{1,2}月[0-9]{1,2}日)?"
+    r"(?:讯|报道|电)"
+    r"|[0-9]{1,2}月[0-9]{1,2}日[电讯]"
+    r"|(?:网|社|报|财经)?(?:APP|App|app|客户端)获悉"
     r"|(?:网|社|报|财经)记者[^\n，,。:：\s]{2,4}?(?:报道)?)"
     r"(?=[\s，,：:。（(]|$)"
+    r"|[^\n，,。:：]{2,16}?记者[ \t]+[^\n，,。:：\s]{2,4}[ \t]+[^\n，,。:：\s]{0,4}报道"
+    r")"
 )
+# … and anywhere: 据新华网消息, 据东方财富统计, 同花顺iFinD数据, 来源丨新华网,
+# （文章来源：证券时报）.
+_CREDITED_ANYWHERE = re.compile(
+    r"据[^\n，,。:：\s]{2,12}?(?:(?:网|财经)?(?:报道|统计)|(?:网|财经)消息)"
+    r"|[\u3400-\u9fff]{2,8}(?:网|财经)?(?:Choice|iFinD|Wind)数据"
+    r"|(?:来源|稿源|转自|转载自|本文来自)[ \t]*[:：|丨｜][ \t]*[^\n，,。;；)）\]】]{1,24}"
+)
+
+
+def credit_spans(text: str) -> list[tuple[int, int]]:
+    """Where ``text`` (a Page's) gives an outlet's byline, dateline or credit:
+    no keyword comes of one (`tags_for`)."""
+    return [
+        (found.start(), found.end())
+        for pattern in (LEADING_BYLINE, _CREDITED_ANYWHERE)
+        for found in pattern.finditer(text)
+    ]
+
+
 _CREDIT = re.compile(r"(?:来源|稿源|转自|转载自|本文来自)\s*[:：|丨｜]?\s*$")
 
 
