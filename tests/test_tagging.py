@@ -929,3 +929,18 @@ def test_a_tag_whose_hexo_page_name_is_too_long_is_left_out() -> None:
     assert tags_for("", html, long_format) == ()
     short_format = TagPolicy(stock_format="{name}" + "长" * 10 + "({code})")
     assert tags_for("", html, short_format) == ("贵州茅台" + "长" * 10 + "(600519)",)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_latin_word_with_a_letter_outside_ascii_is_tagged_whole(method: kw.Method) -> None:
+    """rjieba cuts a Latin word at é, è or ß: its pieces were tags ("Herm",
+    "Nestl", "Cr"); and "May" of a dateline was one, as no other month is."""
+    policy = TagPolicy(keywords=6, keyword_method=method)
+    tags = tags_for(
+        "",
+        "<p>Hermès 爱马仕公布三季度业绩，Hermès 营收增长11%。Nestlé 雀巢与 Crédit Suisse 合作。</p>"
+        "<p>SINGAPORE, May 14 (Reuters) - However, shares rose.</p>",
+        policy,
+    )
+    assert "Hermès" in tags and "Nestlé" in tags
+    assert not {"Herm", "Nestl", "Cr", "dit", "May", "However"} & set(tags), tags

@@ -59,7 +59,7 @@ DEFAULT_STOPWORDS = frozenset(
     she than that the their them then there these they this those to under up was we were what
     when where which who will with would you your
     monday tuesday wednesday thursday friday saturday sunday january february march april
-    june july august september october november december
+    june july august september october november december may however meanwhile
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
 
@@ -150,9 +150,23 @@ _SURROGATES = re.compile("[\ud800-\udfff]")  # rjieba takes UTF-8, which cannot 
 
 
 def _tokens(text: str) -> list[tuple[str, str]]:
+    """rjieba's words and their parts of speech — a Latin word it cut at a
+    letter outside ASCII (Herm|è|s, Cr|é|dit, Stra|ß|e) made whole again:
+    its pieces were tags ("Herm", "Nestl")."""
     import rjieba
 
-    return [(word.strip(), pos) for word, pos in rjieba.tag(text, hmm=True)]
+    tokens: list[tuple[str, str]] = []
+    for word, pos in rjieba.tag(text, hmm=True):
+        if tokens and _latin(word) and _latin(tokens[-1][0]):
+            tokens[-1] = (tokens[-1][0] + word, "eng")
+        else:
+            tokens.append((word, pos))
+    return [(word.strip(), pos) for word, pos in tokens]
+
+
+def _latin(word: str) -> bool:
+    """Letters or digits of no Chinese character: part of a Latin word."""
+    return word.isalnum() and not _HAN.search(word)
 
 
 def rank(text: str, method: Method, stopwords: Collection[str]) -> list[str]:
