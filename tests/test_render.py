@@ -100,6 +100,11 @@ STYLE = FeedStyle(group="金融", source="证券时报网")
         # A name every JavaScript object has: Hexo's category pages broke.
         ("constructor", "源", None),
         ("源 - __proto__", "源", None),
+        # Characters that show nothing, and another form of one character:
+        # each made a category page of its own beside "要闻", shown alike.
+        ("证券时报网 - 要闻\u200b", "证券时报网", "要闻"),
+        ("证券时\u200b报网 - 要\u00ad闻", "证券时报网", "要闻"),
+        ("源 - Cafe\u0301", "源", "Caf\u00e9"),
     ],
 )
 def test_channel_is_the_feed_title_without_the_source(title, source, channel) -> None:  # type: ignore[no-untyped-def]

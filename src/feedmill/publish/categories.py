@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 
-from feedmill.normalize.text import with_entities_decoded
+from feedmill.normalize.text import SHOWS_NOTHING, with_entities_decoded
 from feedmill.publish.yaml_scalars import as_written
 
 # Separators between a source name and the channel in a feed title, e.g.
@@ -62,6 +63,7 @@ _OBJECT_PROPERTIES = frozenset(
 # as HTML, unescaped: no name holds what opens a tag ("C<T>" showed as "C";
 # "A > B" and "x < 5" show as they are).
 _MARKUP = re.compile(r"[<>]")
+_INVISIBLE = dict.fromkeys(map(ord, SHOWS_NOTHING))
 _TAG_OPENING = re.compile(r"<[A-Za-z/!?]")
 _TAG = re.compile(r"<[^<>]*>")
 
@@ -150,6 +152,10 @@ def derive_channel(feed_title: str | None, source: str) -> str | None:
     # and its entities are their characters, as in items' titles ("&amp;" was
     # a category "&amp; 前端").
     plain = _MARKUP.sub(" ", with_entities_decoded(_TAG.sub(" ", feed_title or "")))
+    # Nor are characters that show nothing, or a spelling of another form
+    # (NFD's "e" + U+0301): "要闻\u200b" was a category page of its own
+    # beside "要闻", both shown as 要闻.
+    plain = unicodedata.normalize("NFC", plain.translate(_INVISIBLE))
     title = " ".join(plain.split()).strip(_SEPARATOR_CHARACTERS)
     if not title or title == source:
         return None
