@@ -1063,6 +1063,37 @@ def test_a_copy_held_back_while_its_page_is_down_is_judged_on_its_article(
     assert feed_server.hits["/a/sina.html"] == 2
 
 
+@pytest.mark.parametrize(
+    "rules",
+    [{"block": [{"content": "货币政策执行报告"}]}, {"keep": [{"content": "这个词不在文章里"}]}],
+)
+def test_a_copy_whose_article_its_rules_refuse_takes_no_post(
+    tmp_path: Path, feed_server: FeedServer, rules: dict[str, list[dict[str, str]]]
+) -> None:
+    """The article a copy held back waited for, once come, is judged by its
+    feed's rules before it takes a post (as it is when the page answers at
+    once): a blocked article took 甲's post down."""
+    html = {"Content-Type": "text/html; charset=utf-8"}
+    link = feed_server.add("/a/sina.html", status=503, body=b"busy")
+    summary = [Item("央行报告", "<p>摘要一句。</p>", "1", link, hours_ago(2))]
+    teaser = [Item("央行报告", "<p>详见原文。</p>", "1", link, hours_ago(2))]
+    a_url = feed_server.add("/a.xml", body=rss("甲", summary))
+    b_url = feed_server.add("/b.xml", body=rss("乙", teaser))
+    feeds = [
+        {"url": a_url, "group": "g", "source": "甲"},
+        {"url": b_url, "group": "g", "source": "乙", "fulltext": True, "rules": rules},
+    ]
+    config = write_config(tmp_path, feeds[:1], fulltext={"allow_private": True})
+    assert "posts: 1 new" in cli("run", "-c", str(config)).stdout
+    write_config(tmp_path, feeds, fulltext={"allow_private": True})
+    assert "1 duplicate" in cli("run", "-c", str(config)).stdout
+    feed_server.add("/a/sina.html", body=(PAGES / "sina.html").read_bytes(), headers=html)
+    result = cli("run", "-c", str(config)).stdout
+    assert "replaced" not in result, result
+    (text,) = posts(tmp_path).values()
+    assert "\nauthor: 甲\n" in text and "摘要一句" in text
+
+
 def test_copies_from_one_feed_are_both_posted_when_the_story_passes_to_them(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:

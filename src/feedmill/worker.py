@@ -338,6 +338,10 @@ def _promotions(
         stored = known.get(items[index].key_hash)
         if stored is None or stored.status != "duplicate":
             continue
+        # A copy that takes a post is judged by its feed's rules on what it
+        # says now (its article come since, an edit): its age was, when it came.
+        if blocked_by(job.rules, items[index].entry, job.now, age=False) is not None:
+            continue
         original = conn.execute(
             select(entries.c.duplicate_of).where(entries.c.id == stored.id)
         ).scalar()
