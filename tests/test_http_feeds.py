@@ -561,6 +561,30 @@ def test_a_failing_feed_pointed_elsewhere_with_moved_from_is_tried_at_once(
     assert row["error_streak"] == 0 and row["http_status"] == 200
 
 
+def test_the_workers_start_loading_early_only_for_feeds_never_read(
+    tmp_path: Path, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Feeds never read are parsed whatever they answer: the workers'
+    forkserver starts loading at the pass's start.  Feeds read before may
+    all answer 304 (a cron pass every 15 minutes): it started for nothing,
+    a second of CPU and 100 MB each pass."""
+    import feedmill.poolwatch
+
+    started: list[None] = []
+    real = feedmill.poolwatch.start_forkserver
+    monkeypatch.setattr(feedmill.poolwatch, "start_forkserver", lambda: started.append(real()))
+    feeds = [
+        {"url": feed_server.add(f"/f{i}", body=rss(f"源{i}", [Item(f"新闻{i}", guid=str(i))])),
+         "group": "g", "source": f"s{i}"}
+        for i in range(20)
+    ]  # fmt: skip
+    config = write_config(tmp_path, feeds)
+    assert "feeds: 20 ok" in cli("run", "--workers", "2", "-c", str(config)).stdout
+    assert len(started) == 1
+    assert "feeds: 0 ok, 20 unchanged" in cli("run", "--workers", "2", "-c", str(config)).stdout
+    assert len(started) == 1
+
+
 def test_a_redirect_chain_through_another_feed_at_a_later_hop_is_not_posted_twice(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:

@@ -548,8 +548,6 @@ class Mill:
         self.site_lock.ensure()
         self.pass_id = uuid.uuid4().hex
         self.pass_started = datetime.now(UTC)
-        if self._pool is None and self._use_pool(len(self._named())):
-            self._start_workers_loading()
         self._join_dropped()  # those of the last pass of a daemon
         remove_stale_temp_files(self.posts_folder)
         try:
@@ -569,6 +567,13 @@ class Mill:
         candidates = self._named()
         specs = self._selected(candidates, states, datetime.now(UTC))
         summary.feeds_skipped = len(candidates) - len(specs)
+        # Feeds never read are parsed whatever they answer (no validators, no
+        # stored body to be the same as): enough of them, and the workers'
+        # forkserver starts loading now.  Not for feeds read before, which may
+        # all answer 304 — a cron pass paid a second of CPU for nothing.
+        unread = sum(1 for spec in specs if states[spec.url].body_hash is None)
+        if self._pool is None and self._use_pool(unread):
+            self._start_workers_loading()
         asyncio.run(self._ingest(specs, states, summary, progress))
         # What a worker could not remove after its commit (or a crash left),
         # before retention could move the files.
