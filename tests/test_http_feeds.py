@@ -619,21 +619,39 @@ def test_feeds_sent_to_one_login_page_are_each_told_what_came_back(
     """A site-wide sign-in page (a parking page, a home page every /rss/*
     goes to): only the feed there first was told what came back; the others
     were told to remove one another from a config that is right."""
-    login = (
-        b"<!DOCTYPE html><html><head><title>Sign in - Example</title></head><body></body></html>"
-    )
-    feed_server.add("/login", body=login, headers={"Content-Type": "text/html"})
-    feeds = [
-        {"url": feed_server.add(f"/private/{name}", status=302, headers={"Location": "/login"}),
-         "group": "g", "source": name}
-        for name in "abc"
-    ]  # fmt: skip
+    pages = {
+        "text/html": (
+            b"<!DOCTYPE html><html><head><title>Sign in - Example</title></head></html>",
+            "got text/html: <title>Sign in - Example</title>",
+        ),
+        "text/plain": (b"Please sign in", "got text/plain: Please sign in"),
+        "application/json": (
+            b'{"code": 401, "message": "login required"}',
+            "got application/json error: login required",
+        ),
+        "application/xml": (
+            b'<?xml version="1.0"?><Error><Code>AccessDenied</Code></Error>',
+            "got application/xml",
+        ),
+    }
+    feeds = []
+    for i, (content_type, (body, _)) in enumerate(pages.items()):
+        feed_server.add(f"/login{i}", body=body, headers={"Content-Type": content_type})
+        feeds += [
+            {"url": feed_server.add(f"/private/{i}{name}", status=302,
+                                    headers={"Location": f"/login{i}"}),
+             "group": "g", "source": f"{i}{name}"}
+            for name in "abc"
+        ]  # fmt: skip
     config = write_config(tmp_path, feeds)
     result = cli("run", "-c", str(config))
-    assert result.code == 0 and "3 failed" in result.stdout
+    assert result.code == 0 and "12 failed" in result.stdout
     assert "remove one of the two" not in result.stdout + result.stderr
-    for row in _status(config).values():
-        assert row["last_error"].startswith("got text/html: <title>Sign in - Example</title>")
+    rows = _status(config)
+    for i, (_, said) in enumerate(pages.values()):
+        for name in "abc":
+            error = rows[feed_server.url(f"/private/{i}{name}")]["last_error"]
+            assert error.startswith(said), error
 
 
 def test_two_feeds_sent_for_good_to_one_url_are_not_posted_twice(
@@ -713,3 +731,34 @@ def test_a_feed_whose_adopted_move_is_another_feed_is_not_fetched_twice_with_ded
     assert "\nauthor: 新\n" in text
     assert "also_reported_by" not in text and "同时报道" not in text
     assert _status(config)[old]["last_error"] == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "could"),
+    [
+        (b'<?xml version="1.0"?><rss version="2.0"><channel/></rss>', True),
+        (b'<feed xmlns="http://www.w3.org/2005/Atom"></feed>', True),
+        (b'<atom:feed xmlns:atom="http://www.w3.org/2005/Atom"></atom:feed>', True),
+        (b'<rdf:RDF xmlns:rdf="x"></rdf:RDF>', True),
+        (b'Warning: session_start()\n<?xml version="1.0"?><rss></rss>', True),
+        (b'{"version": "https://jsonfeed.org/version/1.1", "items": []}', True),
+        ("<rss></rss>".encode("utf-16"), True),
+        (b'<?xml version="1.0"?><Error><Code>AccessDenied</Code></Error>', False),
+        (b'{"code": 401, "message": "login required"}', False),
+        (b"Please sign in", False),
+        (b"<!DOCTYPE html><html></html>", False),
+        (b"", False),
+        (b"\x89PNG\r\n\x1a\n....", False),
+    ],
+)
+def test_what_could_be_a_feed(body: bytes, could: bool) -> None:
+    """What a redirect led to is claimed against other feeds' (two feeds,
+    one document) only if it may be a feed; a feed is never mistaken for
+    something else (it would be posted twice)."""
+    from feedmill.parse import ParseError, parse_document
+    from feedmill.parse.sniff import could_be_a_feed
+
+    assert could_be_a_feed(body) is could
+    if not could:  # (what the parser says is tested elsewhere)
+        with pytest.raises(ParseError):
+            parse_document(body, None)

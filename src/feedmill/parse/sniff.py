@@ -55,10 +55,21 @@ def kind(text: str) -> str:
 
 def could_be_a_feed(body: bytes) -> bool:
     """Whether a document's first bytes may begin a feed: not an empty body,
-    an HTML page or a known binary file (what the parser refuses at once)."""
+    an HTML page, plain text, a JSON document no JSON Feed begins so, XML
+    of another root (an S3 ``<Error>``) or a known binary file — what the
+    parser refuses.  (Bytes it cannot read so, UTF-16 say: may be one.)"""
     if binary_kind(body) is not None:
         return False
-    return kind(body[:4096].decode("utf-8", "replace")) not in ("html", "empty")
+    if body[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in body[:64]:
+        return True
+    head = body[:4096].decode("utf-8", "replace")
+    found = kind(head)
+    if found == "json":
+        return "jsonfeed.org" in head or '"items"' in head
+    if found == "xml":
+        root = root_name(head[feed_start(head) :])
+        return root is None or root.rpartition(":")[2] in FEED_ROOTS or root in FEED_ROOTS
+    return False
 
 
 # A feed's start after a server's stray output ("Warning: session_start(): …"
