@@ -1348,6 +1348,28 @@ def test_a_header_secret_a_200_that_is_no_feed_echoes_back_is_left_out(
     assert secret not in result.stdout + result.stderr + status_json
 
 
+def test_a_secret_an_empty_feeds_title_echoes_back_is_left_out_of_status(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """An upstream's error in a feed's shape, its title echoing the feed's
+    token or key: said in `status` as the document's title ("lists no items
+    (titled 'invalid token: …')"), secret and all."""
+    url = feed_server.add("/rss?key=s3cr3tKEYvalue", body=rss("源", [Item("新闻", guid="1")]))
+    headers = {"X-Token": "SECRETTOKEN12345"}
+    config = write_config(tmp_path, [{"url": url, "group": "g", "source": "s", "headers": headers}])
+    assert "posts: 1 new" in cli("run", "-c", str(config)).stdout
+    echo = rss("invalid token: SECRETTOKEN12345 for key s3cr3tKEYvalue", [])
+    feed_server.add("/rss?key=s3cr3tKEYvalue", body=echo)
+    result = cli("run", "-c", str(config))
+    shown = (
+        cli("status", "-c", str(config)).stdout + cli("status", "-c", str(config), "--json").stdout
+    )
+    assert "lists no items" in shown and "invalid token: … for key …" in shown
+    for secret in ("SECRETTOKEN12345", "s3cr3tKEYvalue"):
+        assert secret not in result.stdout + result.stderr + shown
+
+
+KEY = "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"
 KEY = "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"
 
 

@@ -1245,6 +1245,7 @@ class Mill:
                 pass_id=self.pass_id,
                 pass_started=self.pass_started,
                 redate=state.id in self._rezoned,
+                secrets=tuple(urls.header_secrets((*self.fetch_options.headers, *request.headers))),
             )
             fetched = job.fetched
             try:

@@ -177,6 +177,9 @@ class FeedJob:
     # Archive folders an earlier config named: a rebuild killed while moving
     # posts back may have left some there (`whereabouts`).
     earlier_archives: tuple[str, ...] = ()
+    # The secrets of the feed's request headers (`urls.header_secrets`): what
+    # the document says of itself (its title, in a warning) may echo one.
+    secrets: tuple[str, ...] = ()
 
     @property
     def builtin_template(self) -> bool:
@@ -801,12 +804,18 @@ def _lists_nothing(job: FeedJob, title: str | None) -> list[str]:
     return [before.group()] if before else []
 
 
+def _shown(job: FeedJob, text: str) -> str:
+    """What the document said, as `status` may show it: without the feed's
+    secrets (its URL's access key, its headers' token) echoed back."""
+    return urls.text_shown(text, job.feed_url, job.location, secrets=job.secrets)
+
+
 def handle(job: FeedJob) -> FeedResult:
     """Parse, store and publish one document; a ParseError comes back as ``error``."""
     try:
         parsed = parse_document(job.body, job.content_type)
     except ParseError as exc:  # (what came may echo the feed's access key back)
-        return FeedResult(error=urls.text_shown(str(exc), job.feed_url, job.location))
+        return FeedResult(error=_shown(job, str(exc)))
     normalized = normalize_document(
         parsed, feed_url=job.location, zone=ZoneInfo(job.timezone), now=job.now
     )
@@ -1214,7 +1223,7 @@ def handle(job: FeedJob) -> FeedResult:
                 item_count=len(items) + len(waiting),  # the document lists them all
                 posted_count=posted_among(conn, job.state.id, [i.key_hash for i in items]),
                 parser=parsed.parser,
-                warning="; ".join(warnings) or None,
+                warning=_shown(job, "; ".join(warnings)) or None,
             )
         # Committed: retracted posts' files go, the staged posts go into
         # place, then are recorded.
