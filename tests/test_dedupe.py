@@ -1910,10 +1910,13 @@ def test_figures_longer_than_decimals_default_precision_are_compared(
     """Two tellings giving a figure of 29 digits or more ("测算值为1.1234…%"):
     rounding the finer to the coarser raised InvalidOperation past 28
     digits, and the feed failed on every pass ("parser crashed")."""
-    from feedmill.filter.dedupe.decide import _same_number
+    from feedmill.filter.dedupe.decide import _overlap, _same_number
 
     assert _same_number((x, False), (y, False)) is same
     assert _same_number((y, False), (x, False)) is same
+    # So are they among more figures than are compared pair by pair.
+    many = frozenset({(y, False), *((f"{n}.25", False) for n in range(100))})
+    assert _overlap(frozenset({(x, False)}), many) is same
 
 
 @pytest.mark.slow

@@ -224,14 +224,18 @@ class _Sorted:
         except InvalidOperation:
             return fact[0] in self.unreadable
         mine = _places(fact[0], value)
-        for places, approximate, values, facts in self.groups:
-            # Rounded to the coarser of the two, a figure is off by half its last place.
-            reach = Decimal(5).scaleb(-min(mine, places) - 1)
-            if fact[1] or approximate:
-                reach = max(reach, abs(value) * _NEAR)
-            low, high = bisect_left(values, value - reach), bisect_right(values, value + reach)
-            if any(_same_number(fact, other) for other in facts[low:high]):
-                return True
+        with localcontext() as context:
+            # The bounds to the last place (past 28 digits, "…678901.5 ± 0.05"
+            # was rounded to "…679000", and the same figure not reached).
+            context.prec = max(context.prec, len(fact[0]) + 2)
+            for places, approximate, values, facts in self.groups:
+                # Rounded to the coarser of the two, a figure is off by half its last place.
+                reach = Decimal(5).scaleb(-min(mine, places) - 1)
+                if fact[1] or approximate:
+                    reach = max(reach, abs(value) * _NEAR)
+                low, high = bisect_left(values, value - reach), bisect_right(values, value + reach)
+                if any(_same_number(fact, other) for other in facts[low:high]):
+                    return True
         return False
 
 
