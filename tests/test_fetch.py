@@ -1056,23 +1056,28 @@ def test_proxy_global_and_per_feed(
             },
             {"url": direct, "group": "g", "source": "c", "proxy": "direct"},
         ],
-        fetch={"proxy": proxy.url("")},
+        fetch={"proxy": proxy.url(""), "headers": {"Proxy-Authorization": "Basic cHJveHk6cHc="}},
     )
     result = cli("run", "-c", str(config))
     assert "feeds: 3 ok" in result.stdout
     assert proxy.hits == {"http://feeds.invalid/a": 1}  # the feed's own proxy wins
     assert own.hits == {"http://feeds.invalid/b": 1}
     assert feed_server.hits["/direct"] == 1  # `proxy: direct` bypasses both
+    # A Proxy-Authorization goes to the proxy, never to a site.
+    assert own.requests[-1][1]["Proxy-Authorization"] == "Basic cHJveHk6cHc="
+    assert "Proxy-Authorization" not in feed_server.requests[-1][1]
 
 
 def test_a_proxy_refusing_the_tunnel_is_named(feed_server: FeedServer) -> None:
     # An https feed goes through the proxy's CONNECT; this one refuses it.
+    asked: list[bytes] = []
+
     def refuse(listener: socket.socket) -> None:
         with suppress(OSError):
             while True:
                 conn, _ = listener.accept()
                 with conn:
-                    conn.recv(65536)
+                    asked.append(conn.recv(65536))
                     conn.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
 
     with socket.socket() as listener:
@@ -1080,9 +1085,13 @@ def test_a_proxy_refusing_the_tunnel_is_named(feed_server: FeedServer) -> None:
         listener.listen()
         threading.Thread(target=refuse, args=(listener,), daemon=True).start()
         proxy = f"http://127.0.0.1:{listener.getsockname()[1]}"
-        result = fetch(FetchRequest("https://feeds.invalid/a", proxy=proxy))
+        headers = (("Proxy-Authorization", "Basic cHJveHk6cHc="),)
+        result = fetch(FetchRequest("https://feeds.invalid/a", proxy=proxy, headers=headers))
     assert result.status is FetchStatus.FAILED
     assert result.error == "proxy refused the tunnel: HTTP 403 Forbidden"
+    # The proxy's credentials in the CONNECT (in the tunnel, the site had them).
+    assert asked[0].startswith(b"CONNECT feeds.invalid:443")
+    assert b"Proxy-Authorization: Basic cHJveHk6cHc=" in asked[0]
 
 
 def test_the_environments_proxy_variables_are_not_read(

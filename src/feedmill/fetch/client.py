@@ -404,6 +404,12 @@ class Fetcher:
         if proxy == "direct":  # the feed opts out of the global proxy
             proxy = None
         headers = self._headers(request)
+        # A Proxy-Authorization is the proxy's alone: in the request to it for
+        # an http URL, in the CONNECT for an https one (not in the tunnel, to
+        # the site), and without a proxy, to no one.
+        for_proxy = {k: v for k, v in headers.items() if k.lower() == "proxy-authorization"}
+        if for_proxy:
+            headers = {k: v for k, v in headers.items() if k not in for_proxy}
         lowered = {name.lower() for name in headers}
         url = request.url
         seen = [url]
@@ -425,6 +431,12 @@ class Fetcher:
                 auth = _url_auth(origin)
                 if auth is not None:
                     sent = {**sent, "Authorization": auth.encode()}
+            proxy_headers = None
+            if proxy and for_proxy:
+                if target_url.scheme == "https":
+                    proxy_headers = for_proxy
+                else:
+                    sent = {**sent, **for_proxy}
             # The deadline runs while requests are under way, not while a hop
             # waits for its host's slot: paused here, resumed once it has one.
             loop = asyncio.get_running_loop()
@@ -440,6 +452,7 @@ class Fetcher:
                     headers=sent,
                     allow_redirects=False,
                     proxy=proxy,
+                    proxy_headers=proxy_headers,
                     ssl=_tls(url, proxy),
                     # Always given: aiohttp reads timeout=None as "no timeouts".
                     timeout=self._timeouts(deadline),
@@ -614,7 +627,6 @@ def _url_auth(url: str) -> aiohttp.BasicAuth | None:
 
 
 def _anonymous(headers: dict[str, str]) -> dict[str, str]:
-    # (A Proxy-Authorization stays: it is the proxy's, whatever the host.)
     return {name: value for name, value in headers.items() if not urls.names_a_secret(name)}
 
 
