@@ -742,11 +742,19 @@ def test_a_feed_whose_adopted_move_is_another_feed_is_not_fetched_twice_with_ded
         (b'<rdf:RDF xmlns:rdf="x"></rdf:RDF>', True),
         (b'Warning: session_start()\n<?xml version="1.0"?><rss></rss>', True),
         (b'{"version": "https://jsonfeed.org/version/1.1", "items": []}', True),
+        # Keys sorted, a long description first.
+        (b'{"description": "' + b"x" * 6000 + b'", "items": [], "version": "1"}', True),
+        # A PHP warning written as HTML before the feed.
+        (
+            b"<br />\n<b>Warning</b>: x on line <b>5</b><br />\n<?xml version='1.0'?><rss></rss>",
+            True,
+        ),
         ("<rss></rss>".encode("utf-16"), True),
         (b'<?xml version="1.0"?><Error><Code>AccessDenied</Code></Error>', False),
         (b'{"code": 401, "message": "login required"}', False),
         (b"Please sign in", False),
         (b"<!DOCTYPE html><html></html>", False),
+        (b"[1, 2]", False),
         (b"", False),
         (b"\x89PNG\r\n\x1a\n....", False),
     ],

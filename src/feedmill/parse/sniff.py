@@ -53,11 +53,18 @@ def kind(text: str) -> str:
     return "text"
 
 
+# A feed's root element, anywhere in a document's start (after a PHP warning
+# written as HTML, say: "<br />\n<b>Warning</b>: …<?xml …?><rss>").
+_FEED_ROOT = re.compile(r"<(?:[\w.-]+:)?(?:rss|feed|rdf|channel)[\s/>]", re.IGNORECASE)
+_JSON_READ = 1 << 20  # a JSON error is small; a larger document may be a JSON Feed
+
+
 def could_be_a_feed(body: bytes) -> bool:
-    """Whether a document's first bytes may begin a feed: not an empty body,
-    an HTML page, plain text, a JSON document no JSON Feed begins so, XML
-    of another root (an S3 ``<Error>``) or a known binary file — what the
-    parser refuses.  (Bytes it cannot read so, UTF-16 say: may be one.)"""
+    """Whether a document may be a feed, as far as its start tells: not if it
+    is empty, an HTML page, plain text, XML without a feed's root element
+    near its start (an S3 ``<Error>``), JSON that holds no items (an API's
+    error), or a known binary file — what the parser refuses.  In doubt
+    (bytes not read as UTF-8, UTF-16 say), it may be one."""
     if binary_kind(body) is not None:
         return False
     if body[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in body[:64]:
@@ -65,10 +72,15 @@ def could_be_a_feed(body: bytes) -> bool:
     head = body[:4096].decode("utf-8", "replace")
     found = kind(head)
     if found == "json":
-        return "jsonfeed.org" in head or '"items"' in head
-    if found == "xml":
-        root = root_name(head[feed_start(head) :])
-        return root is None or root.rpartition(":")[2] in FEED_ROOTS or root in FEED_ROOTS
+        if len(body) > _JSON_READ:
+            return True
+        try:
+            data = json.loads(body)
+        except ValueError:
+            return True  # (the parser says what it is)
+        return isinstance(data, dict) and ("items" in data or "version" in data)
+    if found in ("xml", "html"):
+        return _FEED_ROOT.search(head) is not None
     return False
 
 
