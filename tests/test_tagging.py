@@ -717,6 +717,26 @@ def test_a_byline_or_dateline_gives_no_keyword(method: kw.Method) -> None:
         unwanted |= {"联社", "财联社", "智通", "APP", "世纪", "王五", "东方财富"}
         assert not unwanted & set(tags), (byline, tags)
         assert "利率" in tags
+    # A story's own words stay: a clause that says where money comes from, an
+    # agency's figures, the sector before a data vendor's name, a bracketed
+    # headline, an app a reporter heard from.  (TF-IDF: TextRank finds no
+    # words in some of these short texts at all.)
+    for text, wanted in (
+        ()
+        if method == "textrank"
+        else (
+            ("公司表示，此次募集资金来源：定向增发和银行贷款，用于锂电池产线。", "银行贷款"),
+            ("半导体行业Wind数据显示，半导体设备营收增长，芯片需求旺盛。", "半导体"),
+            ("据海关总署统计，稀土出口量增长。", "海关总署"),
+            ("【小米集团发布年报】小米汽车交付量创新高。", "小米"),
+            ("【特高压电网】特高压电网建设提速。", "特高压"),
+            ("【农民专业合作社】农民专业合作社数量增长。", "农民"),
+            ("记者从滴滴出行App获悉，滴滴将上线新功能。", "滴滴"),
+        )
+    ):
+        assert wanted in tags_for(
+            "", f"<p>{text}</p>", TagPolicy(keywords=6, keyword_method=method)
+        ), text
     # Nor of a credit, wherever it is.
     for credit in ("<p>来源丨新华网</p>", "<p>（文章来源：证券时报）</p>", "据同花顺iFinD数据，"):
         tags = tags_for(
