@@ -964,3 +964,11 @@ def test_a_latin_word_with_a_letter_outside_ascii_is_tagged_whole(method: kw.Met
     )
     assert "Hermès" in tags and "Nestlé" in tags
     assert not {"Herm", "Nestl", "Cr", "dit", "May", "However"} & set(tags), tags
+    # Kana and Hangul, a character at a time from rjieba, are not put together
+    # (a Japanese sentence, particles and all, was one word).
+    for text in (
+        "ソニーとパナソニックが新しいテレビを発表した。",
+        "삼성전자와 LG전자가 신제품을 발표했다.",
+    ):
+        tags = tags_for("", f"<p>{text}</p>", policy)
+        assert not [t for t in tags if len(t) > 2 and not t.isascii()], tags

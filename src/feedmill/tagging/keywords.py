@@ -165,8 +165,15 @@ def _tokens(text: str) -> list[tuple[str, str]]:
 
 
 def _latin(word: str) -> bool:
-    """Letters or digits of no Chinese character: part of a Latin word."""
-    return word.isalnum() and not _HAN.search(word)
+    """Latin letters (é, ß) and digits only: part of a Latin word — not kana
+    or Hangul, which rjieba gives a character at a time (a Japanese
+    sentence was one "word")."""
+    return word.isalnum() and all(ch.isascii() or _latin_letter(ch) for ch in word)
+
+
+@cache
+def _latin_letter(ch: str) -> bool:
+    return unicodedata.name(ch, "").startswith("LATIN ")
 
 
 def rank(text: str, method: Method, stopwords: Collection[str]) -> list[str]:
