@@ -105,6 +105,12 @@ STYLE = FeedStyle(group="金融", source="证券时报网")
         ("证券时报网 - 要闻\u200b", "证券时报网", "要闻"),
         ("证券时\u200b报网 - 要\u00ad闻", "证券时报网", "要闻"),
         ("源 - Cafe\u0301", "源", "Caf\u00e9"),
+        # … at its ends; inside, a joiner or a variation selector shapes what
+        # is around it (one emoji, not two; a Persian word).
+        ("源 - \u200d要闻\u200d", "源", "要闻"),
+        ("源 - 👩\u200d💻 程序员", "源", "👩\u200d💻 程序员"),
+        ("源 - 🏳\ufe0f\u200d🌈", "源", "🏳\ufe0f\u200d🌈"),
+        ("源 - کتاب\u200cها", "源", "کتاب\u200cها"),
     ],
 )
 def test_channel_is_the_feed_title_without_the_source(title, source, channel) -> None:  # type: ignore[no-untyped-def]

@@ -63,7 +63,11 @@ _OBJECT_PROPERTIES = frozenset(
 # as HTML, unescaped: no name holds what opens a tag ("C<T>" showed as "C";
 # "A > B" and "x < 5" show as they are).
 _MARKUP = re.compile(r"[<>]")
-_INVISIBLE = dict.fromkeys(map(ord, SHOWS_NOTHING))
+# Joiners and variation selectors shape what is around them (👩\u200d💻 is one
+# picture, a Persian word keeps its ZWNJ): kept inside a name, dropped at its
+# ends; what else shows nothing is dropped wherever it is.
+_SHAPING = "\u200c\u200d" + "".join(map(chr, range(0xFE00, 0xFE10)))
+_INVISIBLE = dict.fromkeys(ord(ch) for ch in SHOWS_NOTHING if ch not in _SHAPING)
 _TAG_OPENING = re.compile(r"<[A-Za-z/!?]")
 _TAG = re.compile(r"<[^<>]*>")
 
@@ -156,12 +160,12 @@ def derive_channel(feed_title: str | None, source: str) -> str | None:
     # (NFD's "e" + U+0301): "要闻\u200b" was a category page of its own
     # beside "要闻", both shown as 要闻.
     plain = unicodedata.normalize("NFC", plain.translate(_INVISIBLE))
-    title = " ".join(plain.split()).strip(_SEPARATOR_CHARACTERS)
+    title = " ".join(plain.split()).strip(_SEPARATOR_CHARACTERS + _SHAPING)
     if not title or title == source:
         return None
     match = re.match(re.escape(source) + _SEPARATOR + r"(.+)$", title)
     if match:
-        title = match.group(1).strip(_SEPARATOR_CHARACTERS)
+        title = match.group(1).strip(_SEPARATOR_CHARACTERS + _SHAPING)
     return _fitting(title) if title else None
 
 
