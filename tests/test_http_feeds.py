@@ -550,13 +550,20 @@ def test_a_failing_feed_pointed_elsewhere_with_moved_from_is_tried_at_once(
     assert "posts: 2 new" in cli("run", "-c", str(config)).stdout
     feed_server.add("/old", status=status, headers=headers)
     assert "1 failed" in cli("run", "-c", str(config)).stdout
-    new = feed_server.add("/new", body=GOOD)
+    assert "1 failed" in cli("run", "-c", str(config)).stdout  # a run of failures there
+    new = feed_server.add("/new", status=503)
     feeds = [{"url": new, "group": "g", "source": "s", "moved_from": old}]
     write_config(tmp_path, feeds, interval="15m")
+    (row,) = _status(config).values()
+    assert row["error_streak"] == 0 and row["last_error"] is None  # not the new place's
+    assert "1 failed" in cli("run", "--due", "-c", str(config)).stdout
+    (row,) = _status(config).values()
+    assert row["error_streak"] == 1  # a first failure there, its backoff a first one's
+    feed_server.add("/new", body=GOOD)
+    assert "0 failed" in cli("run", "--all", "-c", str(config)).stdout
     result = cli("run", "--due", "-c", str(config))
-    # (Its body as stored from the old place: unchanged.)
-    assert "feeds: 0 ok, 1 unchanged, 0 failed" in result.stdout, result.stdout
-    assert feed_server.hits["/new"] == 1 and len(posts(tmp_path)) == 2
+    assert "1 not due" in result.stdout, result.stdout  # its interval, as any feed's
+    assert feed_server.hits["/new"] == 2 and len(posts(tmp_path)) == 2
     row = _status(config)[new]
     assert row["error_streak"] == 0 and row["http_status"] == 200
 

@@ -121,13 +121,19 @@ def _taken_over(state: FeedState, url: str, identity: Callable[[str], str]) -> d
         "redirect_streak": 0,
     }
     if not state.fetch_url or identity(url) != identity(state.fetch_url):
-        # What the place it was fetched at said — when to ask again, that the
-        # feed is gone there for good (410) — is not the new place's, nor is
-        # its backoff: a feed pointed elsewhere is tried at once, by the next
-        # pass (a daemon's, a `run --due`), not up to a day later.
-        changes["hint_until"] = changes["next_attempt_at"] = None
-        if state.http_status == GONE:
-            changes["http_status"] = None
+        # The place it was fetched at failing — what it said (when to ask
+        # again, that the feed is gone there: 410), its run of failures and
+        # the backoff they set — is not the new place's: a feed pointed
+        # elsewhere is tried at once, by the next pass (a daemon's, a `run
+        # --due`), and a first failure there waits as a first one does.
+        changes.update(
+            hint_until=None,
+            next_attempt_at=None,
+            error_streak=0,
+            gone_streak=0,
+            last_error=None,
+            http_status=None,
+        )
     return changes
 
 
