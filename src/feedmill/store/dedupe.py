@@ -25,6 +25,7 @@ from feedmill.filter.dedupe.lsh import story_keys
 from feedmill.filter.dedupe.text import Fingerprint, dump, load, load_words
 from feedmill.models import Entry
 from feedmill.store import meta as store_meta
+from feedmill.store import prepared
 from feedmill.store.bulk import insert_values
 from feedmill.store.schema import dedupe_bands, dedupe_prints, entries
 
@@ -119,12 +120,16 @@ def _remember(cached: dict[int, _Cached], entry_id: int, value: _Cached) -> _Cac
     return value
 
 
-# Plain SQL with an expanding list, compiled once: built with SQLAlchemy
-# constructs on every story, these cost more than running them.
-_PRINTS = text(
-    "SELECT p.entry_id, p.moment, p.data, e.feed_id FROM dedupe_prints AS p"
-    " JOIN entries AS e ON e.id = p.entry_id WHERE p.entry_id IN :ids"
-).bindparams(bindparam("ids", expanding=True))
+# Plain SQL, compiled once per size of its list (`prepared`): built with
+# SQLAlchemy constructs on every story, or with an expanding list, these
+# cost more than running them.
+@cache
+def _prints(size: int) -> TextClause:
+    listed = ", ".join(f":id{i}" for i in range(size))
+    return text(
+        "SELECT p.entry_id, p.moment, p.data, e.feed_id FROM dedupe_prints AS p"
+        f" JOIN entries AS e ON e.id = p.entry_id WHERE p.entry_id IN ({listed})"
+    )
 
 
 def _stored(
@@ -144,7 +149,13 @@ def _stored(
     if not wanted:
         return out
     found = set()
-    for entry_id, seconds, data, feed_id in conn.execute(_PRINTS, {"ids": wanted}):
+    read = [
+        row
+        for start in range(0, len(wanted), prepared.LONGEST)
+        for chunk in [wanted[start : start + prepared.LONGEST]]
+        for row in prepared.run(conn, _prints, prepared.padded(len(chunk)), {}, {"id": chunk})
+    ]
+    for entry_id, seconds, data, feed_id in read:
         found.add(entry_id)
         moment = datetime.fromtimestamp(seconds, UTC)
         if feed_id != own_feed and abs(moment - story.moment) <= window:  # else not worth parsing
@@ -397,7 +408,8 @@ def candidates(conn: Connection, keys: Sequence[int], first: int, last: int) -> 
     stories of each key."""
     params: dict[str, int] = {"first": first, "last": last}
     params.update((f"b{i}", band) for i, band in enumerate(keys))
-    return list(conn.execute(_per_band_query(len(keys)), params).scalars())
+    # (The driver's SQL: SQLAlchemy's execution of it cost half again.)
+    return list(prepared.run(conn, _per_band_query, len(keys), params).scalars())
 
 
 @dataclass(frozen=True, slots=True)
