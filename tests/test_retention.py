@@ -833,6 +833,39 @@ def test_a_rebuild_that_fails_moving_the_archive_back_archives_again(
     assert len(archived(tmp_path)) == 3 and len(posts(tmp_path)) == 2
 
 
+def test_a_rebuild_that_fails_with_the_database_away_puts_the_archive_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database gone mid-rebuild (a PostgreSQL server stopped, a SQLite
+    file locked past the timeout): retention, which reads it first, failed
+    too, and the whole archive stayed in source/_posts for every `hexo
+    generate` until a pass succeeded."""
+    from sqlalchemy.exc import OperationalError
+
+    import feedmill.publish.archive
+    from feedmill.config import load_config
+    from feedmill.pipeline import Mill
+
+    (tmp_path / "f.xml").write_bytes(rss("源", items([0, 1, 2, 3, 4])))
+    config = write_config(
+        tmp_path, [{"url": "f.xml", "group": "g", "source": "源"}], retention={"max_posts": 2}
+    )
+    assert cli("run", "-c", str(config)).code == 0
+
+    def away(*_: object, **__: object) -> None:
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(Mill, "publish", away)
+    monkeypatch.setattr(feedmill.publish.archive, "archive_old_posts", away)
+    with Mill(load_config(config)) as mill, pytest.raises(OperationalError):
+        mill.rebuild()
+    monkeypatch.undo()
+    assert len(archived(tmp_path)) == 3 and len(posts(tmp_path)) == 2
+    result = cli("run", "-c", str(config))
+    assert result.code == 0 and "completed a rebuild cut short" in result.stderr, result.stderr
+    assert len(archived(tmp_path)) == 3 and len(posts(tmp_path)) == 2
+
+
 def test_a_rebuild_killed_while_a_removed_feeds_archive_comes_back_is_completed_next(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

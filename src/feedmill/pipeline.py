@@ -739,7 +739,12 @@ class Mill:
     ) -> None:
         """A rebuild's work once every post is pending: the ``archived``
         posts moved back, every post written, retention applied again."""
-        from feedmill.publish.archive import drop_archived_copies, folders, restore_archived
+        from feedmill.publish.archive import (
+            drop_archived_copies,
+            folders,
+            put_back,
+            restore_archived,
+        )
 
         archives = folders(
             self.engine, self.config.site_dir, self.posts_folder, self.config.archive_dir
@@ -753,9 +758,14 @@ class Mill:
         except Exception:
             # Failed (a full disk) as when stopped — moving the archive back
             # too: the archive goes back, or every `hexo generate` until a
-            # pass succeeds builds all of it.
-            with suppress(Exception):
+            # pass succeeds builds all of it.  Retention reads the database
+            # first: with the database away or locked (what failed the
+            # rebuild, often), what came back goes back by name.
+            try:
                 self.retain(summary)
+            except Exception:
+                with suppress(OSError):
+                    put_back(self.posts_folder, archives[0], archived)
             raise
         # A second copy goes: in the configured folder any post written now,
         # elsewhere only an archived post's (a folder of the site's own, such

@@ -189,6 +189,18 @@ def drop_archived_copies(archive_dir: Path, names: set[str]) -> int:
     return dropped
 
 
+def put_back(posts_dir: Path, archive_dir: Path, names: Iterable[str]) -> int:
+    """Move the archived posts ``names`` a rebuild brought back (`restore_archived`)
+    to the archive again, without the database: a rebuild that failed."""
+    archive_dir.mkdir(parents=True, exist_ok=True)
+    moved = 0
+    for name in names:
+        with suppress(FileNotFoundError):
+            os.replace(posts_dir / name, archive_dir / name)
+            moved += 1
+    return moved
+
+
 def restore_archived(archive_dir: Path, posts_dir: Path, names: Iterable[str]) -> int:
     """Move archived posts back before a rebuild rewrites them.
 
