@@ -1624,6 +1624,26 @@ def test_a_daemon_on_a_database_it_may_not_write_ends(
     assert "readonly database" in err and "pass failed" not in err, err
 
 
+def test_a_daemon_whose_schema_a_newer_feedmill_upgraded_ends(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """A newer feedmill's `status` or `search` upgraded the schema under a
+    running daemon, which went on writing to tables it did not know: it
+    ends, saying why, at its next pass."""
+    url = feed_server.add("/feed", body=many(2))
+    write_config(tmp_path, [{"url": url, "group": "g", "source": "a"}], interval="1s")
+    database = tmp_path / ".feedmill" / "state.db"
+    with ended(feedmill("run", "--every", "1s", "--all", cwd=tmp_path)) as daemon:
+        wait_for(lambda: len(posts(tmp_path)) == 2)
+        with contextlib.closing(sqlite3.connect(database)) as conn, conn:
+            conn.execute("UPDATE alembic_version SET version_num = '9999_newer'")
+        feed_server.add("/feed", body=many(3))  # what a pass would write
+        _, err = daemon.communicate(timeout=60)
+    assert daemon.returncode == 1, err
+    assert "its schema changed under this feedmill (to 9999_newer" in err, err
+    assert len(posts(tmp_path)) == 2
+
+
 def test_a_daemon_given_a_feed_where_it_moved_follows_the_move_into_the_config(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:

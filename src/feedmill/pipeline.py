@@ -546,6 +546,7 @@ class Mill:
         started = time.monotonic()
         summary = RunSummary()
         self.site_lock.ensure()
+        self._check_schema()
         self.pass_id = uuid.uuid4().hex
         self.pass_started = datetime.now(UTC)
         self._join_dropped()  # those of the last pass of a daemon
@@ -585,6 +586,20 @@ class Mill:
         self.retain(summary)
         summary.seconds = time.monotonic() - started
         return summary
+
+    def _check_schema(self) -> None:
+        """The schema this feedmill opened the database with, still: a newer
+        feedmill may have upgraded it since (a daemon's later passes wrote
+        to tables it did not know, and read those it knew wrong)."""
+        from feedmill.store.database import StoreError, current_revision
+        from feedmill.store.schema import HEAD_REVISION
+
+        revision = current_revision(self.engine)
+        if revision != HEAD_REVISION:
+            raise StoreError(
+                f"its schema changed under this feedmill (to {revision}; this feedmill's is"
+                f" {HEAD_REVISION}): a newer feedmill upgraded it — run that one"
+            )
 
     def publish_pending(self, progress: Progress | None = None) -> RunSummary:
         """Write the posts still to be written (a pass cut short, a changed
