@@ -762,6 +762,15 @@ def test_a_feed_whose_adopted_move_is_another_feed_is_not_fetched_twice_with_ded
         (b"Please sign in", False),
         (b"<!DOCTYPE html><html></html>", False),
         (b"[1, 2]", False),
+        # A long comment or DOCTYPE before the root.
+        (b"<?xml version='1.0'?><!--" + b"x" * 5000 + b"--><rss></rss>", True),
+        (b"<!DOCTYPE rss [" + b"<!ENTITY a 'b'>" * 400 + b"]><rss></rss>", True),
+        # An API's error with a version of its own; a page with an SVG logo's RDF.
+        (b'{"error": "login required", "version": "2.3"}', False),
+        (
+            b"<html><title>Sign in</title><svg><metadata>\n  <rdf:RDF></rdf:RDF></metadata></svg>",
+            False,
+        ),
         (b"", False),
         (b"\x89PNG\r\n\x1a\n....", False),
     ],

@@ -53,9 +53,11 @@ def kind(text: str) -> str:
     return "text"
 
 
-# A feed's root element, anywhere in a document's start (after a PHP warning
-# written as HTML, say: "<br />\n<b>Warning</b>: …<?xml …?><rss>").
-_FEED_ROOT = re.compile(r"<(?:[\w.-]+:)?(?:rss|feed|rdf|channel)[\s/>]", re.IGNORECASE)
+# A feed beginning a line after stray markup (a PHP warning written as HTML:
+# "<br />\n<b>Warning</b>: …<br />\n<?xml …?><rss>") — not an RDF block inside
+# a page (an SVG logo's metadata).
+_STRAY_FEED_START = re.compile(r"\n[ \t]*(?:<\?xml\s|<(?:rss|feed)[\s>])")
+_SNIFFED = 1 << 16  # what is read of a document's start
 _JSON_READ = 1 << 20  # a JSON error is small; a larger document may be a JSON Feed
 
 
@@ -69,7 +71,7 @@ def could_be_a_feed(body: bytes) -> bool:
         return False
     if body[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in body[:64]:
         return True
-    head = body[:4096].decode("utf-8", "replace")
+    head = body[:_SNIFFED].decode("utf-8", "replace")
     found = kind(head)
     if found == "json":
         if len(body) > _JSON_READ:
@@ -78,9 +80,16 @@ def could_be_a_feed(body: bytes) -> bool:
             data = json.loads(body)
         except ValueError:
             return True  # (the parser says what it is)
-        return isinstance(data, dict) and ("items" in data or "version" in data)
+        return isinstance(data, dict) and (
+            isinstance(data.get("items"), list) or "jsonfeed.org" in str(data.get("version"))
+        )
     if found in ("xml", "html"):
-        return _FEED_ROOT.search(head) is not None
+        root = root_name(head)
+        if root is None:  # a prolog (comments, a DOCTYPE) longer than what was read
+            return True
+        if root.rpartition(":")[2] in FEED_ROOTS:
+            return True
+        return _STRAY_FEED_START.search(head) is not None
     return False
 
 
