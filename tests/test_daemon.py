@@ -1644,6 +1644,36 @@ def test_a_daemon_whose_schema_a_newer_feedmill_upgraded_ends(
     assert len(posts(tmp_path)) == 2
 
 
+def test_a_schema_version_that_cannot_be_read_fails_the_pass_only(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """A lock held on `alembic_version` (PostgreSQL's LOCK TABLE), or the table
+    unreadable, read as "no schema": the daemon ended, told a newer feedmill
+    had upgraded its database.  A pass that fails is retried."""
+    from sqlalchemy.exc import OperationalError
+
+    from feedmill.config import load_config
+    from feedmill.pipeline import Mill
+    from feedmill.store.database import StoreError
+
+    url = feed_server.add("/feed", body=many(2))
+    config = write_config(tmp_path, [{"url": url, "group": "g", "source": "a"}])
+    assert cli("run", "-c", str(config)).code == 0
+    with Mill(load_config(config)) as mill:
+        database = tmp_path / ".feedmill" / "state.db"
+        with contextlib.closing(sqlite3.connect(database)) as conn, conn:
+            conn.execute("ALTER TABLE alembic_version RENAME TO away")
+        try:
+            with pytest.raises(OperationalError):
+                mill.run()
+        except StoreError as exc:  # pragma: no cover - what it was
+            pytest.fail(f"ended as a newer schema: {exc}")
+        finally:
+            with contextlib.closing(sqlite3.connect(database)) as conn, conn:
+                conn.execute("ALTER TABLE away RENAME TO alembic_version")
+        mill.run()  # back: the next pass runs
+
+
 def test_a_daemon_given_a_feed_where_it_moved_follows_the_move_into_the_config(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:
