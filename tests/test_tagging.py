@@ -708,13 +708,19 @@ def test_a_byline_or_dateline_gives_no_keyword(method: kw.Method) -> None:
         "【财联社9月20日电】",
         "财联社电，",
         "智通财经APP获悉，",
+        "格隆汇APP获悉，",
+        "【人民网】",
+        "【新华网】",
+        "【证券时报】",
+        "【中国证券报】",
         "21世纪经济报道记者 王五 北京报道 ",
     ):
         tags = tags_for(
             "", f"<p>{byline}央行今日开展2000亿元逆回购操作，中标利率持平。</p>", policy
         )
         unwanted = {"网讯", "财富", "新华网", "北京", "金色", "证券时报", "本报记者", "张一帆"}
-        unwanted |= {"联社", "财联社", "智通", "APP", "世纪", "王五", "东方财富"}
+        unwanted |= {"联社", "财联社", "智通", "APP", "世纪", "王五", "东方财富", "格隆汇"}
+        unwanted |= {"人民网", "证券报", "中国证券报"}
         assert not unwanted & set(tags), (byline, tags)
         assert "利率" in tags
     # A story's own words stay: a clause that says where money comes from, an
@@ -732,17 +738,27 @@ def test_a_byline_or_dateline_gives_no_keyword(method: kw.Method) -> None:
             ("【特高压电网】特高压电网建设提速。", "特高压"),
             ("【农民专业合作社】农民专业合作社数量增长。", "农民"),
             ("记者从滴滴出行App获悉，滴滴将上线新功能。", "滴滴"),
+            ("据宁德时代年报数据，宁德时代储能电池出货量增长。", "年报"),
         )
     ):
         assert wanted in tags_for(
             "", f"<p>{text}</p>", TagPolicy(keywords=6, keyword_method=method)
         ), text
     # Nor of a credit, wherever it is.
-    for credit in ("<p>来源丨新华网</p>", "<p>（文章来源：证券时报）</p>", "据同花顺iFinD数据，"):
+    for credit in (
+        "<p>来源丨新华网</p>",
+        "<p>（文章来源：证券时报）</p>",
+        "据同花顺iFinD数据，",
+        "<p>利率持平。来源：新华网</p>",  # at a sentence's end
+        "<p>来源：中国证券报·中证网 2024年05月01日 10:30:15</p>",
+    ):
         tags = tags_for(
             "", f"<p>央行今日开展2000亿元逆回购操作，中标利率持平。</p>{credit}", policy
         )
-        assert not {"新华网", "证券时报", "同花顺", "iFinD"} & set(tags), (credit, tags)
+        assert not {"新华网", "证券时报", "同花顺", "iFinD", "中证网", "证券报"} & set(tags), (
+            credit,
+            tags,
+        )
         assert "利率" in tags
     # A clause that ends in 讯 is no byline: 喜讯 and 通讯 are words of the story.
     good_news = tags_for("", "<p>宁德时代传来喜讯，电池技术再突破，储能电池需求旺盛。</p>", policy)

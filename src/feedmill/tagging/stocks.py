@@ -597,35 +597,41 @@ _OUTLET_NEWS = "消息"  # after a name that is an outlet's (新华网, 新华�
 # Before a name: what a reader is asked to do with the outlet's app (请下载东方财富APP).
 _APP = re.compile(r"(?:下载|打开|登录|安装)\s*$")
 _APP_AFTER = re.compile("(?:网|财经)?(?:APP|App|app|客户端)")
+# An outlet's name ends so: 新华网, 证券时报, 财联社, 新浪财经 — not 电网 or 互联网, 年报
+# or 快报, 合作社 or 出版社 (words of a story).
+_OUTLET_END = (
+    r"(?:(?<!电)(?<!联)网|(?<![年季月周快简预警情汇通公财])报"
+    r"|(?<!合作)(?<!出版)(?<!旅行)社|财经)"
+)
 # A paragraph that opens with a byline or dateline (证券时报网讯，证券时报e公司讯，
-# 新华网北京9月20日电, 财联社电, 【财联社】, 智通财经APP获悉, 21世纪经济报道记者 王五 北京报道):
-# no keyword comes of it (网讯, 财富, 联社, 世纪).  Not a bracketed headline
-# (【小米集团发布年报】, 【特高压电网】, 【农民专业合作社】), nor an app a reporter
-# heard from (记者从美团App获悉).
+# 新华网北京9月20日电, 财联社电, 【财联社】, 【人民网】, 智通财经APP获悉, 格隆汇APP获悉,
+# 21世纪经济报道记者 王五 北京报道): no keyword comes of it (网讯, 财富, 联社, 世纪).
+# Not a bracketed headline (【小米集团发布年报】, 【特高压电网】, 【农民专业合作社】),
+# nor an app a reporter heard from (记者从美团App获悉).
 LEADING_BYLINE = re.compile(
     r"(?m)^[ \t]*(?:"
-    r"【[^】\n]{1,8}?(?:(?<!合作)(?<!出版)(?<!旅行)社|财经)(?:[0-9]{1,2}月[0-9]{1,2}日电?)?】"
-    r"|【[^】\n]{1,8}?(?:网|报)(?:[0-9]{1,2}月[0-9]{1,2}日)?[电讯]】"
+    rf"【[^】\n]{{1,6}}?{_OUTLET_END}(?:[0-9]{{1,2}}月[0-9]{{1,2}}日[电讯]?)?】"
+    r"|(?!记者)[^\n，,。:：\s从]{2,8}?(?:APP|App|app|客户端)获悉(?=[\s，,：:。（(]|$)"
     r"|[^\n，,。:：\s]{2,16}?"
     r"(?:(?:网|社|报|财经)(?:[A-Za-z]{1,3}[\u3400-\u9fff]{1,3})?(?:[0-9]{1,2}月[0-9]{1,2}日)?"
     r"(?:讯|报道|电)"
     r"|[0-9]{1,2}月[0-9]{1,2}日[电讯]"
-    r"|(?:网|社|报|财经)(?:APP|App|app|客户端)获悉"
     r"|(?:网|社|报|财经)记者[^\n，,。:：\s]{2,4}?(?:报道)?)"
     r"(?=[\s，,：:。（(]|$)"
     r"|[^\n，,。:：]{2,16}?记者[ \t]+[^\n，,。:：\s]{2,4}[ \t]+[^\n，,。:：\s]{0,4}报道"
     r")"
 )
-# … and anywhere: an outlet reporting or counting (据新华网消息, 据东方财富统计 — not
-# 据海关总署统计, an agency's figures), a data vendor's figures (同花顺iFinD数据, not the
-# 半导体行业 before "Wind数据"), a credit that is a line or a bracket of its own
-# (来源丨新华网, （文章来源：证券时报）— not 资金来源：定向增发).
+# … and anywhere: an outlet reporting (据新华网消息, 据东方财富统计 — not 据海关总署统计,
+# an agency's figures, nor 据宁德时代年报数据), a data vendor's figures (同花顺iFinD数据,
+# not the 半导体行业 before "Wind数据"), a credit that is a line, a bracket or a
+# sentence's end of its own (来源丨新华网, （文章来源：证券时报）, …持平。来源：新华网 —
+# not 资金来源：定向增发).
 _CREDITED_ANYWHERE = re.compile(
-    r"据(?:[^\n，,。:：\s]{1,10}?(?:网|社|报|财经)|东方财富|同花顺|万得)"
-    r"(?:报道|统计|消息|数据)"
+    rf"据(?:[^\n，,。:：\s]{{1,10}}?{_OUTLET_END}|东方财富|同花顺|万得)(?:报道|统计|消息)"
     r"|(?:同花顺|东方财富|万得)?(?:网|财经)?(?:Choice|iFinD|Wind)数据"
-    r"|(?:^[ \t]*|[（(][ \t]*)(?:文章|本文|新闻|消息|图片)?(?:来源|稿源|转自|转载自|本文来自)"
-    r"[ \t]*[:：|丨｜][ \t]*[^\n，,。;；)）\]】]{1,24}(?=[)）]|[ \t]*$)",
+    r"|(?:^[ \t]*|[（(。！？!?；;][ \t]*)(?:文章|本文|新闻|消息|图片)?"
+    r"(?:来源|稿源|转自|转载自|本文来自)"
+    r"[ \t]*[:：|丨｜][ \t]*[^\n，,。;；)）\]】]{1,40}(?=[)）]|[ \t]*$)",
     re.MULTILINE,
 )
 
