@@ -801,6 +801,25 @@ def test_a_rebuild_that_fails_archives_again(
     assert len(archived(tmp_path)) == 3 and len(posts(tmp_path)) == 2
 
 
+def _five_posts_two_kept(site: Path) -> Path:
+    """A site of five posts, three archived by `max_posts: 2`; its config."""
+    (site / "f.xml").write_bytes(rss("源", items([0, 1, 2, 3, 4])))
+    config = write_config(
+        site, [{"url": "f.xml", "group": "g", "source": "源"}], retention={"max_posts": 2}
+    )
+    assert cli("run", "-c", str(config)).code == 0
+    return config
+
+
+def _archived_again_by_the_next_run(site: Path, config: Path) -> None:
+    """Three posts in the archive and two on the site, as before a rebuild
+    that failed — and so after the run that completes it."""
+    assert len(archived(site)) == 3 and len(posts(site)) == 2
+    result = cli("run", "-c", str(config))
+    assert result.code == 0 and "completed a rebuild cut short" in result.stderr, result.stderr
+    assert len(archived(site)) == 3 and len(posts(site)) == 2
+
+
 def test_a_rebuild_that_fails_moving_the_archive_back_archives_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -812,11 +831,7 @@ def test_a_rebuild_that_fails_moving_the_archive_back_archives_again(
     from feedmill.config import load_config
     from feedmill.pipeline import Mill
 
-    (tmp_path / "f.xml").write_bytes(rss("源", items([0, 1, 2, 3, 4])))
-    config = write_config(
-        tmp_path, [{"url": "f.xml", "group": "g", "source": "源"}], retention={"max_posts": 2}
-    )
-    assert cli("run", "-c", str(config)).code == 0
+    config = _five_posts_two_kept(tmp_path)
     restore = feedmill.publish.archive.restore_archived
 
     def full_after_two(archive_dir: Path, posts_dir: Path, names: list[str]) -> int:
@@ -827,10 +842,7 @@ def test_a_rebuild_that_fails_moving_the_archive_back_archives_again(
     with Mill(load_config(config)) as mill, pytest.raises(OSError):
         mill.rebuild()
     monkeypatch.undo()
-    assert len(archived(tmp_path)) == 3 and len(posts(tmp_path)) == 2
-    result = cli("run", "-c", str(config))
-    assert result.code == 0 and "completed a rebuild cut short" in result.stderr, result.stderr
-    assert len(archived(tmp_path)) == 3 and len(posts(tmp_path)) == 2
+    _archived_again_by_the_next_run(tmp_path, config)
 
 
 def test_a_rebuild_that_fails_with_the_database_away_puts_the_archive_back(
@@ -846,11 +858,7 @@ def test_a_rebuild_that_fails_with_the_database_away_puts_the_archive_back(
     from feedmill.config import load_config
     from feedmill.pipeline import Mill
 
-    (tmp_path / "f.xml").write_bytes(rss("源", items([0, 1, 2, 3, 4])))
-    config = write_config(
-        tmp_path, [{"url": "f.xml", "group": "g", "source": "源"}], retention={"max_posts": 2}
-    )
-    assert cli("run", "-c", str(config)).code == 0
+    config = _five_posts_two_kept(tmp_path)
 
     def away(*_: object, **__: object) -> None:
         raise OperationalError("SELECT 1", {}, Exception("connection refused"))
@@ -860,10 +868,7 @@ def test_a_rebuild_that_fails_with_the_database_away_puts_the_archive_back(
     with Mill(load_config(config)) as mill, pytest.raises(OperationalError):
         mill.rebuild()
     monkeypatch.undo()
-    assert len(archived(tmp_path)) == 3 and len(posts(tmp_path)) == 2
-    result = cli("run", "-c", str(config))
-    assert result.code == 0 and "completed a rebuild cut short" in result.stderr, result.stderr
-    assert len(archived(tmp_path)) == 3 and len(posts(tmp_path)) == 2
+    _archived_again_by_the_next_run(tmp_path, config)
 
 
 def test_a_rebuild_killed_while_a_removed_feeds_archive_comes_back_is_completed_next(
