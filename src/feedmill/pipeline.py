@@ -1238,6 +1238,7 @@ class Mill:
                 # left as it was, and fetched again next time.
                 return
             handler = self.worker_module()
+            secrets = tuple(urls.header_secrets((*self.fetch_options.headers, *request.headers)))
             # Relative links resolve against where the document was found (the
             # end of any redirects), never with the feed URL's password in them.
             document_url = urls.without_userinfo(fetched.final_url or location)
@@ -1276,7 +1277,7 @@ class Mill:
                 pass_id=self.pass_id,
                 pass_started=self.pass_started,
                 redate=state.id in self._rezoned,
-                secrets=tuple(urls.header_secrets((*self.fetch_options.headers, *request.headers))),
+                secrets=secrets,
             )
             fetched = job.fetched
             try:
@@ -1312,7 +1313,6 @@ class Mill:
                 return
             # What the document said may echo the feed's header secrets (a
             # 200 whose JSON says "invalid token: …"), as a failed fetch's may.
-            secrets = urls.header_secrets((*self.fetch_options.headers, *request.headers))
             error = urls.text_shown(result.error, secrets=secrets) if secrets else result.error
             if fetched.redirects and document_url not in error:
                 # What came back came from elsewhere ("got text/html": whose?).
