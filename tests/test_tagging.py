@@ -713,6 +713,9 @@ def test_a_byline_or_dateline_gives_no_keyword(method: kw.Method) -> None:
         "【新华网】",
         "【证券时报】",
         "【中国证券报】",
+        "据东方财富网数据显示，",
+        "据财联社数据，",
+        "据证券时报数据宝统计，",
         "21世纪经济报道记者 王五 北京报道 ",
     ):
         tags = tags_for(
@@ -720,7 +723,7 @@ def test_a_byline_or_dateline_gives_no_keyword(method: kw.Method) -> None:
         )
         unwanted = {"网讯", "财富", "新华网", "北京", "金色", "证券时报", "本报记者", "张一帆"}
         unwanted |= {"联社", "财联社", "智通", "APP", "世纪", "王五", "东方财富", "格隆汇"}
-        unwanted |= {"人民网", "证券报", "中国证券报"}
+        unwanted |= {"人民网", "证券报", "中国证券报", "财富网", "数据宝"}
         assert not unwanted & set(tags), (byline, tags)
         assert "利率" in tags
     # A story's own words stay: a clause that says where money comes from, an
@@ -739,6 +742,9 @@ def test_a_byline_or_dateline_gives_no_keyword(method: kw.Method) -> None:
             ("【农民专业合作社】农民专业合作社数量增长。", "农民"),
             ("记者从滴滴出行App获悉，滴滴将上线新功能。", "滴滴"),
             ("据宁德时代年报数据，宁德时代储能电池出货量增长。", "年报"),
+            ("【国家管网】西气东输四线管道建设提速，国家管网投资增长。", "管网"),
+            ("【宁德时代中报】宁德时代净利润增长，储能业务亮眼。", "时代"),
+            ("电池降价。消息来源：知情人士称宁德时代将降价", "知情"),
         )
     ):
         assert wanted in tags_for(

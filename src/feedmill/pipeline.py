@@ -601,7 +601,7 @@ class Mill:
         # revision read, and another, ends it.
         with reading(self.engine) as conn:
             revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-        if revision != HEAD_REVISION:
+        if revision is not None and revision != HEAD_REVISION:  # (none: no revision read)
             raise StoreError(
                 f"its schema changed under this feedmill (to {revision}; this feedmill's is"
                 f" {HEAD_REVISION}): a newer feedmill upgraded it — run that one"

@@ -53,10 +53,9 @@ def kind(text: str) -> str:
     return "text"
 
 
-# A feed beginning a line after stray markup (a PHP warning written as HTML:
-# "<br />\n<b>Warning</b>: …<br />\n<?xml …?><rss>") — not an RDF block inside
-# a page (an SVG logo's metadata).
-_STRAY_FEED_START = re.compile(r"\n[ \t]*(?:<\?xml\s|<(?:rss|feed)[\s>])")
+# A feed after stray markup (a PHP warning written as HTML: "<br />\n<b>Warning</b>:
+# …<br />\n<?xml …?><rss>", an RSS 1.0 or a prefixed Atom root, in any case).
+_STRAY_FEED_START = re.compile(r"<(?:[\w.-]+:)?(?:rss|feed|rdf|channel)[\s/>]", re.IGNORECASE)
 _SNIFFED = 1 << 16  # what is read of a document's start
 _JSON_READ = 1 << 20  # a JSON error is small; a larger document may be a JSON Feed
 
@@ -83,7 +82,7 @@ def could_be_a_feed(body: bytes) -> bool:
         return isinstance(data, dict) and (
             isinstance(data.get("items"), list) or "jsonfeed.org" in str(data.get("version"))
         )
-    if found in ("xml", "html"):
+    if found == "xml":  # (an HTML page the parser refuses, whatever it holds: an SVG's RDF)
         root = root_name(head)
         if root is None:  # a prolog (comments, a DOCTYPE) longer than what was read
             return True
