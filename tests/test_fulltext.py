@@ -1168,3 +1168,30 @@ def test_a_hidden_article_is_shown_behind_any_number_of_hidden_menus(
     article = extract_article(page, "https://mp.weixin.qq.com/s/abc")
     assert article is not None and "银行间市场流动性总体平稳" in article
     assert "菜单" not in article
+
+
+def test_links_led_to_no_article_of_their_own() -> None:
+    """Where a link's redirects ended, told apart from an article: the front
+    page (`/`, `/index.html`, `/default.aspx`), the feed's own address, a page
+    two links ended at; not an article that moved, nor https or www."""
+    from feedmill.fulltext import led_elsewhere
+
+    own = {"https://e.example/news/"}  # the feed's <link> (`not_articles`)
+    pages = [
+        ("https://e.example/a/1", "https://e.example/"),
+        ("https://e.example/a/2", "https://e.example/index.html"),
+        ("https://e.example/a/3", "https://e.example/default.aspx"),
+        ("https://e.example/a/4", "https://e.example/news/"),
+        ("https://e.example/a/5", "https://e.example/list.html"),
+        ("https://e.example/a/6", "https://e.example/list.html"),
+        ("https://e.example/a/7", "https://e.example/2024/a/7.html"),  # moved: its page
+        ("http://e.example/a/8", "https://www.e.example/a/8"),
+        ("https://e.example/a/9", None),  # not redirected
+        ("https://e.example/news/index.html?id=10", "https://e.example/news/index.html?id=10"),
+    ]
+    found = led_elsewhere(pages, own)
+    assert set(found) == {f"https://e.example/a/{i}" for i in range(1, 7)}
+    assert found["https://e.example/a/4"].startswith("the link led to the site's front page")
+    assert found["https://e.example/a/5"].startswith(
+        "the link led to a page other items' links led to"
+    )
