@@ -771,6 +771,12 @@ def test_a_feed_whose_adopted_move_is_another_feed_is_not_fetched_twice_with_ded
             b"<html><title>Sign in</title><svg><metadata>\n  <rdf:RDF></rdf:RDF></metadata></svg>",
             False,
         ),
+        (b"<!DOCTYPE html>\n<html><div>\n<?xml version='1.0'?>\n<svg></svg></div></html>", False),
+        # After a PHP warning: RSS 1.0, a prefixed Atom root, RSS in capitals, no new line.
+        (b"<br />\n<b>Warning</b>: x<br />\n<rdf:RDF xmlns:rdf='r'></rdf:RDF>", True),
+        (b"<br />\n<b>Warning</b>: x<br />\n<atom:feed xmlns:atom='a'></atom:feed>", True),
+        (b"<br />\n<b>Warning</b>: x<br />\n<RSS version='2.0'></RSS>", True),
+        (b"<br /><b>Warning</b>: x on line <b>3</b><br /><?xml version='1.0'?><rss></rss>", True),
         (b"", False),
         (b"\x89PNG\r\n\x1a\n....", False),
     ],
