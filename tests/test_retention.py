@@ -580,7 +580,7 @@ def test_a_rebuild_killed_while_it_moves_the_archive_back_is_completed_next(
 
     restore = feedmill.publish.archive.restore_archived
 
-    def killed_after_one(archive_dir: Path, posts_dir: Path, names: list[str]) -> int:
+    def killed_after_one(archive_dir: Path, posts_dir: Path, names: list[str]) -> list[str]:
         restore(archive_dir, posts_dir, names[:1])
         raise Killed
 
@@ -631,7 +631,7 @@ def test_a_feed_removed_after_a_rebuild_cut_short_gets_its_archived_posts_back(
     restore = feedmill.publish.archive.restore_archived
     with Mill(load_config(config)) as mill:
 
-        def cut_short(archive_dir: Path, posts_dir: Path, names: list[str]) -> int:
+        def cut_short(archive_dir: Path, posts_dir: Path, names: list[str]) -> list[str]:
             if stop == "signal":
                 moved = restore(archive_dir, posts_dir, names)
                 mill.stop()  # as the signal handler does
@@ -721,7 +721,7 @@ def test_a_rebuild_stopped_once_its_archive_is_back_is_completed_next(
     for _ in range(stops):
         with Mill(load_config(config)) as mill:
 
-            def stopped_after(archive_dir: Path, posts_dir: Path, names: list[str]) -> int:
+            def stopped_after(archive_dir: Path, posts_dir: Path, names: list[str]) -> list[str]:
                 moved = restore(archive_dir, posts_dir, names)
                 mill.stop()  # as the signal handler does
                 return moved
@@ -834,7 +834,7 @@ def test_a_rebuild_that_fails_moving_the_archive_back_archives_again(
     config = _five_posts_two_kept(tmp_path)
     restore = feedmill.publish.archive.restore_archived
 
-    def full_after_two(archive_dir: Path, posts_dir: Path, names: list[str]) -> int:
+    def full_after_two(archive_dir: Path, posts_dir: Path, names: list[str]) -> list[str]:
         restore(archive_dir, posts_dir, names[:2])
         raise OSError(errno.ENOSPC, "No space left on device")
 
@@ -895,7 +895,7 @@ def test_a_rebuild_killed_while_a_removed_feeds_archive_comes_back_is_completed_
     restore = feedmill.publish.archive.restore_archived
     calls: list[str] = []
 
-    def killed_after_two(archive_dir: Path, posts_dir: Path, names: list[str]) -> int:
+    def killed_after_two(archive_dir: Path, posts_dir: Path, names: list[str]) -> list[str]:
         calls.extend(names)
         if len(calls) > 2:
             raise Killed
@@ -973,7 +973,7 @@ def test_a_rebuild_that_fails_bringing_a_removed_feeds_archive_back_puts_it_back
     restore = feedmill.publish.archive.restore_archived
     calls: list[str] = []
 
-    def full_after_two(archive_dir: Path, posts_dir: Path, names: list[str]) -> int:
+    def full_after_two(archive_dir: Path, posts_dir: Path, names: list[str]) -> list[str]:
         calls.extend(names)
         if len(calls) > 2:
             raise OSError(errno.ENOSPC, "No space left on device")

@@ -645,7 +645,7 @@ class Mill:
         owed: bool,
     ) -> None:
         """Every post queued and written again; ``owed``: completing one cut short."""
-        from feedmill.publish.archive import folders, restore_archived
+        from feedmill.publish.archive import folders, put_back, restore_archived
         from feedmill.store.posts import archived as archived_posts
         from feedmill.store.posts import archived_names, queue_all, set_state
 
@@ -695,9 +695,7 @@ class Mill:
             # Failed (a full disk): what came back goes back, recorded as it
             # is still archived — or every `hexo generate` until the next
             # pass builds it.  (That pass completes the rebuild.)
-            for folder, name in moved:
-                with suppress(OSError):
-                    os.replace(Path(self.posts_dir) / name, folder / name)
+            put_back(self.posts_folder, moved)
             raise
         self._finish_rebuild(summary, progress, feed_ids, archived)
 
@@ -772,9 +770,12 @@ class Mill:
         )
         make_in_site(self.posts_dir, self.config.site_dir)
         written: set[str] = set()
+        moved: list[tuple[Path, str]] = []  # (the folder it came from, the post)
         try:
             for folder in archives:
-                restore_archived(folder, self.posts_folder, archived)
+                moved += [
+                    (folder, n) for n in restore_archived(folder, self.posts_folder, archived)
+                ]
             self.publish(summary, progress, written=written)
         except Exception:
             # Failed (a full disk) as when stopped — moving the archive back
@@ -785,8 +786,7 @@ class Mill:
             try:
                 self.retain(summary)
             except Exception:
-                with suppress(OSError):
-                    put_back(self.posts_folder, archives[0], archived)
+                put_back(self.posts_folder, moved)
             raise
         # A second copy goes: in the configured folder any post written now,
         # elsewhere only an archived post's (a folder of the site's own, such

@@ -189,30 +189,27 @@ def drop_archived_copies(archive_dir: Path, names: set[str]) -> int:
     return dropped
 
 
-def put_back(posts_dir: Path, archive_dir: Path, names: Iterable[str]) -> int:
-    """Move the archived posts ``names`` a rebuild brought back (`restore_archived`)
-    to the archive again, without the database: a rebuild that failed."""
-    archive_dir.mkdir(parents=True, exist_ok=True)
-    moved = 0
-    for name in names:
-        with suppress(FileNotFoundError):
-            os.replace(posts_dir / name, archive_dir / name)
-            moved += 1
-    return moved
+def put_back(posts_dir: Path, moved: Iterable[tuple[Path, str]]) -> None:
+    """The archived posts a rebuild brought back (`restore_archived`: the
+    folder each came from, its name) moved there again, without the
+    database: a rebuild that failed."""
+    for folder, name in moved:
+        with suppress(OSError):
+            os.replace(posts_dir / name, folder / name)
 
 
-def restore_archived(archive_dir: Path, posts_dir: Path, names: Iterable[str]) -> int:
-    """Move archived posts back before a rebuild rewrites them.
+def restore_archived(archive_dir: Path, posts_dir: Path, names: Iterable[str]) -> list[str]:
+    """Move archived posts back before a rebuild rewrites them; returns those moved.
 
     A rename keeps a file's bytes and time: the rebuild then leaves a post
     that did not change as it was, and retention moves it out again as it
     was (rewriting the whole archive on every rebuild touched every file).
     """
-    restored = 0
+    restored = []
     for name in names:
         if (posts_dir / name).exists():
             continue  # a copy put back by hand: the rebuild rewrites that one
         with suppress(FileNotFoundError):
             os.replace(archive_dir / name, posts_dir / name)
-            restored += 1
+            restored.append(name)
     return restored
