@@ -75,7 +75,7 @@ from feedmill.stopflag import StopFlag
 from feedmill.store import dedupe as dedupe_store
 from feedmill.store import feeds as feed_store
 from feedmill.store import meta as meta_store
-from feedmill.store.database import open_database, reading
+from feedmill.store.database import check_unchanged, open_database, reading
 from feedmill.store.feeds import FeedState
 from feedmill.store.posts import (
     PendingPost,
@@ -546,7 +546,7 @@ class Mill:
         started = time.monotonic()
         summary = RunSummary()
         self.site_lock.ensure()
-        self._check_schema()
+        check_unchanged(self.engine)  # (a newer feedmill's upgrade ends a daemon)
         self.pass_id = uuid.uuid4().hex
         self.pass_started = datetime.now(UTC)
         self._join_dropped()  # those of the last pass of a daemon
@@ -586,26 +586,6 @@ class Mill:
         self.retain(summary)
         summary.seconds = time.monotonic() - started
         return summary
-
-    def _check_schema(self) -> None:
-        """The schema this feedmill opened the database with, still: a newer
-        feedmill may have upgraded it since (a daemon's later passes wrote
-        to tables it did not know, and read those it knew wrong)."""
-        from sqlalchemy import text
-
-        from feedmill.store.database import StoreError
-        from feedmill.store.schema import HEAD_REVISION
-
-        # Read as it is: a lock held on the table (or a server away) fails
-        # the pass, retried as any, not read as "no schema" — only a
-        # revision read, and another, ends it.
-        with reading(self.engine) as conn:
-            revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-        if revision is not None and revision != HEAD_REVISION:  # (none: no revision read)
-            raise StoreError(
-                f"its schema changed under this feedmill (to {revision}; this feedmill's is"
-                f" {HEAD_REVISION}): a newer feedmill upgraded it — run that one"
-            )
 
     def publish_pending(self, progress: Progress | None = None) -> RunSummary:
         """Write the posts still to be written (a pass cut short, a changed

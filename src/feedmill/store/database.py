@@ -160,6 +160,22 @@ def current_revision(engine: Engine) -> str | None:
             return None
 
 
+def check_unchanged(engine: Engine) -> None:
+    """A StoreError if the schema is no longer the one this feedmill knows:
+    a newer feedmill upgraded it since it was opened (a daemon's later passes
+    wrote to tables it did not know).  Read as it is — a lock held on the
+    table, or the server away, raises as any query does (a pass that fails,
+    retried), not read as "no schema" as `current_revision` reads it; an
+    empty table is no revision to compare."""
+    with reading(engine) as conn:
+        revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    if revision is not None and revision != HEAD_REVISION:
+        raise StoreError(
+            f"its schema changed under this feedmill (to {revision}; this feedmill's is"
+            f" {HEAD_REVISION}): a newer feedmill upgraded it — run that one"
+        )
+
+
 _MIGRATION_LOCK = 0x6665_6564_6D6D  # any constant: PostgreSQL's advisory lock key
 
 
