@@ -104,6 +104,15 @@ def test_a_chinese_date_that_names_its_zone_is_read_in_it() -> None:
         # A 24-hour time with a stray marker (Java's "HH:mm a"): the marker is noise.
         ("Wed, 21 Sep 2022 14:30:00 PM +0800", utc(2022, 9, 21, 6, 30)),
         ("Wed, 21 Sep 2022 14:30 PM", utc(2022, 9, 21, 6, 30)),
+        # An offset and, after it, its zone's name or region: the offset is
+        # the date's (the pair was refused, or the name read alone).
+        ("Tue, 20 Sep 2022 16:01:00 +0000 GMT", utc(2022, 9, 20, 16, 1)),
+        ("Tue, 20 Sep 2022 08:01:00 -0400 EDT", utc(2022, 9, 20, 12, 1)),
+        ("2022-09-20 16:01:00 +0000 UTC", utc(2022, 9, 20, 16, 1)),  # Go's time.String()
+        ("2022-09-20 16:01:00.5 +0000 UTC", utc(2022, 9, 20, 16, 1, 0, 500000)),
+        ("2022-09-21T00:01:00+08:00[Asia/Shanghai]", utc(2022, 9, 20, 16, 1)),  # Java's
+        # Minutes and seconds of one digit, as some scripts print them.
+        ("Tue, 20 Sep 2022 16:1:0 GMT", utc(2022, 9, 20, 16, 1)),
     ],
 )
 def test_dates_become_aware_utc(text: str, expected: datetime) -> None:
@@ -120,6 +129,13 @@ def test_cst_is_us_central_time_for_a_feed_outside_china() -> None:
     assert parse_date("Tue, 20 Sep 2022 10:01:00 CST", chicago) == utc(2022, 9, 20, 16, 1)
     # An unknown zone name leaves the time in the feed's zone, without a warning.
     assert parse_date("Tue Sep 20 10:01:00 XYZ 2022", chicago) == utc(2022, 9, 20, 15, 1)
+
+
+def test_an_offset_wins_over_the_zone_name_after_it_whatever_the_feeds_zone() -> None:
+    """ "+0800 CST" is China's time, also in a feed whose zone is not China's
+    (where a CST alone is US Central time)."""
+    for zone in (ZoneInfo("UTC"), ZoneInfo("America/Chicago"), SHANGHAI):
+        assert parse_date("2022-09-21 00:01:00 +0800 CST", zone) == utc(2022, 9, 20, 16, 1)
 
 
 def test_zoneless_dates_follow_the_configured_zone() -> None:

@@ -27,7 +27,8 @@ _MORNING = frozenset({"上午", "早上", "早晨", "凌晨", "AM", "am", "Am", 
 _ISO_SPACE = re.compile(r"^(\d{4}-\d\d-\d\d) (\d)")
 _RFC822_HINT = re.compile(r"^\s*(?:[A-Za-z]{3},?\s+)?\d{1,2}\s+[A-Za-z]{3}\s+\d{2,4}\b")
 # A zone after the time: "+0800", "GMT", "EST", "Z" …
-_RFC822_ZONE = re.compile(r"\d:\d\d(?::\d\d)?\s*(?:[+-]\d{4}|[A-Za-z]{1,5})\s*$")
+# (Minutes and seconds of one digit too: "16:1:0 GMT", as some scripts print them.)
+_RFC822_ZONE = re.compile(r"\d:\d{1,2}(?::\d{1,2})?\s*(?:[+-]\d{4}|[A-Za-z]{1,5})\s*$")
 # JavaScript's Date.toString() and others: "GMT+0800", "UTC+8", "GMT+08:00" —
 # an offset east of Greenwich, as written (not POSIX's inverted "GMT+8").
 _NAMED_OFFSET = re.compile(r"\b(?:GMT|UTC|UT)\s*([+-])(\d{1,2})(?::?(\d\d))?\b")
@@ -36,6 +37,13 @@ _COMMENT = re.compile(r"\s*\([^()]*\)\s*$")  # "… GMT+0800 (China Standard Tim
 # "CST" is China Standard Time to a server in China (Java's Date.toString()),
 # Central Standard Time to one in the US: read by the feed's zone.
 _CST = re.compile(r"\bCST\b")
+# A zone's name or region after the offset that says it: "+0000 GMT",
+# "-0400 EDT", Go's "+0000 UTC", Java's "+08:00[Asia/Shanghai]".  The offset
+# is the date's: the readers refused the pair, or took the name alone ("+0800
+# CST" as US Central time in a feed whose zone is not China's).
+_NAME_AFTER_OFFSET = re.compile(
+    r"(\d\s*[+-]\d\d:?\d\d)\s*(?:[A-Za-z]{1,5}|\[[A-Za-z][\w+-]*(?:/[\w+-]+)*\])\s*$"
+)
 
 
 def _offset(match: re.Match[str]) -> str:
@@ -49,6 +57,7 @@ def _spelled(text: str, zone: tzinfo) -> str:
         text = _COMMENT.sub("", text)
     if "GMT" in text or "UT" in text:
         text = _NAMED_OFFSET.sub(_offset, text)
+    text = _NAME_AFTER_OFFSET.sub(r"\1", text)
     if "CST" in text:
         china = zone.utcoffset(datetime(2000, 1, 1)) == timedelta(hours=8)
         text = _CST.sub("+0800" if china else "-0600", text, count=1)
@@ -101,7 +110,7 @@ def _iso(text: str) -> datetime | None:
 _PARSEDATE_ZONES = frozenset(
     {"UT", "UTC", "GMT", "Z", "AST", "ADT", "EST", "EDT", "CST", "CDT", "MST", "MDT", "PST", "PDT"}
 )
-_ZONE_NAME = re.compile(r"\d:\d\d(?::\d\d)?\s*([A-Za-z]{1,5})\s*$")
+_ZONE_NAME = re.compile(r"\d:\d{1,2}(?::\d{1,2})?\s*([A-Za-z]{1,5})\s*$")
 _HOUR = re.compile(r"\b(\d{1,2}):\d\d")
 _AM_PM = re.compile(r"\d\s*[AaPp]\.?[Mm]\.?(?:\s|$)")
 # A year written with three or four digits, or a minus, that is below 1000:

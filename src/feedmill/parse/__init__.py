@@ -14,6 +14,7 @@ no zone, whose text the fast path would silently read as UTC.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import json
 import re
@@ -80,13 +81,17 @@ def _element_dates(text: str, *, one_item: bool = False) -> Iterator[str]:
             yield value
 
 
-# Zones the fast path reads right (checked against normalize.dates): "Z",
-# "+0800", GMT/UTC and the US names after an RFC 822 time; ISO 8601 offsets.
-# Anything else — "+08:00" or "+08" after an RFC 822 date, "GMT+0800", "CST"
-# (China or US Central?), "(China Standard Time)" — it misreads or drops.
+# Dates the fast path reads right (checked against normalize.dates): an RFC
+# 822 date (its weekday and seconds optional) whose zone is "Z", "+0800",
+# GMT/UTC or a US name; an ISO 8601 date with an offset or "Z".  Anything else —
+# "+08:00" or "+08" after an RFC 822 date, "GMT+0800", "CST" (China or US
+# Central?), "(China Standard Time)", "+0000 UTC" — it misreads or drops; and
+# a date it cannot read at all ("2022年09月20日 16:01:00 +0800") it takes
+# from the item's guid where that reads as one ("3": the 3rd of this month).
 _FAST_READS_ZONE = re.compile(
-    r"\d:\d\d(?::\d\d(?:[.,]\d+)?)?\s*(?:Z|UT|UTC|GMT|[+-]\d{4}|[ECMP]DT|[EMP]ST|[A-IK-Y])\s*$"
-    r"|^\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:[.,]\d+)?)?\s*[+-]\d\d(?::?\d\d)?\s*$",
+    r"^(?:[A-Za-z]{2,9}\.?,?\s*)?\d{1,2}[\s-]+[A-Za-z]{3,9}\.?[\s-]+\d{2,4}\s+"
+    r"\d{1,2}:\d\d(?::\d\d(?:[.,]\d+)?)?\s*(?:Z|UT|UTC|GMT|[+-]\d{4}|[ECMP]DT|[EMP]ST|[A-IK-Y])\s*$"
+    r"|^\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:[.,]\d+)?)?\s*(?:Z|[+-]\d\d(?::?\d\d)?)\s*$",
     re.IGNORECASE,
 )
 _ITEM = re.compile(r"<(?:\w+:)?(?:item|entry)[\s>]")
@@ -235,6 +240,58 @@ def _empty_beside_itunes_summary(text: str) -> bool:
     return "<itunes:summary" in text and _EMPTY_DESCRIPTION.search(text) is not None
 
 
+# An element of another namespace named as one of the item's own, before it:
+# fastfeedparser keeps the first of each name whatever its namespace — an
+# <atom:link rel="related"> (no text) took the place of the <link> after it,
+# the item keyed by its text, a new post at each edit; a <media:title> or
+# <itunes:title> that of the <title>.  (Not the item's own prefix: an Atom
+# document written <atom:entry><atom:title>.)
+_OWN_NAMES = ("link", "title", "guid")
+_OTHER_NAMESPACE = re.compile(r"<(\w+):(link|title|guid)[\s/>]")
+_ITEM_TAG = re.compile(r"<(?:(\w+):)?(?:item|entry)[\s>]")
+
+
+def _namespaced_before_own(text: str) -> bool:
+    first = _ITEM_TAG.search(text)
+    if first is None or all(text.find(f":{n}", first.start()) < 0 for n in _OWN_NAMES):
+        return False  # (RSSHub's <atom:link rel="self"> is the channel's)
+    items = list(_ITEM_TAG.finditer(text, first.start()))
+    starts = [item.start() for item in items]
+    for found in _OTHER_NAMESPACE.finditer(text, first.start()):
+        prefix, name = found.groups()
+        if prefix == "dc" and name == "title":
+            continue  # (read as the title by both parsers)
+        index = bisect.bisect_right(starts, found.start()) - 1
+        item = items[index]
+        if item.group(1) == prefix:
+            continue
+        own = re.compile(rf"<{name}[\s/>]")
+        end = starts[index + 1] if index + 1 < len(starts) else len(text)
+        if own.search(text, item.end(), found.start()) is None and own.search(
+            text, found.end(), end
+        ):
+            return True  # (where an item has none of its own, both read the same)
+    return False
+
+
+# An item's own <media:thumbnail> beside a <media:content> (a video and its
+# picture): fastfeedparser reads an item's thumbnails only where it has no
+# media:content, and the post's headimg was the placeholder.  (Not one inside
+# the media:content: it reads that one.)
+_MEDIA_CONTENT = re.compile(r"<media:content\b[^<>]*?(?:/>|>.*?</media:content\s*>)", re.DOTALL)
+
+
+def _thumbnail_beside_content(text: str) -> bool:
+    if "<media:thumbnail" not in text or "<media:content" not in text:
+        return False
+    return any(
+        "<media:thumbnail" in item
+        and "<media:content" in item
+        and "<media:thumbnail" in _MEDIA_CONTENT.sub("", item)
+        for item in _ITEM.split(text)[1:]
+    )
+
+
 _MISREADS: tuple[tuple[str, Callable[[str], object]], ...] = (
     ("Atom 0.3", lambda t: "purl.org/atom/ns#" in t),
     ("RSS 0.90", lambda t: "my.netscape.com/rdf/simple/0.9" in t),
@@ -256,6 +313,8 @@ _MISREADS: tuple[tuple[str, Callable[[str], object]], ...] = (
     # fastfeedparser reads no <media:group> (YouTube's thumbnail and
     # description) and no Atom <link rel="enclosure"> (a podcast's audio).
     ("media:group", lambda t: "<media:group" in t),
+    ("another namespace's link, title or guid before an item's own", _namespaced_before_own),
+    ("an item's media:thumbnail beside its media:content", _thumbnail_beside_content),
     ("Atom enclosure links", _atom_enclosures),
     ("Atom titles of plain text that hold markup", _atom_text_titles_with_markup),
     # An empty <description> beside <itunes:summary>: fastfeedparser reads no text.
