@@ -193,7 +193,8 @@ def test_search_off_leaves_indexing_to_the_next_search(tmp_path: Path) -> None:
         assert refused.code == 2 and "building" not in refused.stderr
     assert indexed() == 0
     result = cli("search", "逆回购", "-c", str(config))
-    assert result.code == 0 and "indexing 1 item stored since the last search" in result.stderr
+    # (Nothing indexed yet: the index is built.)
+    assert result.code == 0 and "building the search index (once)" in result.stderr
     assert "央行开展100亿元逆回购操作" in result.stdout
     assert indexed() == 1
     # A run that stores nothing new leaves the index as it is.
@@ -276,6 +277,25 @@ def test_an_index_built_by_an_older_tokenizer_is_rebuilt_once(tmp_path: Path) ->
     assert "上海证券交易所发布公告" in result.stdout
     again = cli("search", "证券交易所", "-c", str(config))
     assert "building" not in again.stderr and "上海证券交易所发布公告" in again.stdout
+
+
+def test_an_index_an_upgrade_emptied_is_built_not_said_to_be_new_items(tmp_path: Path) -> None:
+    """A migration that indexes text differently empties the index and lists
+    every entry as waiting (`start_over`): the first search said "indexing N
+    items stored since the last search", of items stored long before."""
+    (tmp_path / "a.xml").write_bytes(rss("t", [Item(title="央行降准", html="<p>正文</p>")]))
+    config = write_config(tmp_path, [{"url": "a.xml", "group": "g", "source": "s"}])
+    assert cli("run", "-c", str(config)).code == 0
+    engine = open_database(f"sqlite:///{tmp_path / '.feedmill' / 'state.db'}")
+    with engine.begin() as conn:
+        search_store.start_over(conn)  # as migration 0014 does
+    engine.dispose()
+    result = cli("search", "降准", "-c", str(config))
+    assert "building the search index (once)" in result.stderr
+    assert "stored since the last search" not in result.stderr
+    assert "央行降准" in result.stdout
+    again = cli("search", "降准", "-c", str(config))
+    assert "building" not in again.stderr and "indexing" not in again.stderr
 
 
 def test_an_older_index_that_a_pass_keeps_from_rebuilding_still_answers(

@@ -769,6 +769,29 @@ def test_what_the_post_shows_is_what_is_found(engine: Engine) -> None:
     assert find(engine, "稀土永磁")[0].title == "稀土永磁板块午后拉升"
 
 
+def test_what_the_post_leaves_out_or_no_browser_shows_is_not_found(engine: Engine) -> None:
+    """An alt text the post drops (掘金's "image.png" on every picture, WeChat's
+    "图片", a CMS's height), what a frame holds (the post empties it) and a
+    player's fallback text: every screenshot's post was found by "image"."""
+    with engine.begin() as conn:
+        add(
+            conn,
+            1,
+            "Vue 3.5 响应式系统重构解析",
+            '<p>本文分析响应式系统。</p><p><img src="https://p3.example/a.png" alt="image.png">'
+            '<img src="https://mmbiz.example/b" alt="图片"><img src="https://i.example/c" alt="800">'
+            '<img src="https://i.example/d" alt="图 2：营收构成"></p>'
+            '<iframe src="https://ads.example/x">点击领取免费荐股内参</iframe>'
+            '<video src="https://v.example/a.mp4">您的浏览器不支持视频播放</video>'
+            '<audio src="https://v.example/a.mp3"><p>不支持音频</p></audio><p>结尾。</p>',
+        )
+    for query in ("image", "png", "图片", "800", "荐股", "浏览器", "音频"):
+        assert find(engine, query) == [], query
+    assert ids(find(engine, "营收构成")) == [1]  # (an alt text that says something)
+    (hit,) = find(engine, "结尾")
+    assert "image" not in hit.snippet and "浏览器" not in hit.snippet
+
+
 def test_highlights_stay_in_place_beside_what_shows_nothing() -> None:
     """A dropped zero-width space and a grown ㎡ (m2) kept the text's length:
     taken for one character for one, the highlight marked the spaces."""

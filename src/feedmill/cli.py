@@ -1547,6 +1547,9 @@ def search(
                 raise click.exceptions.Exit(EXIT_FATAL) from None
             current = search_store.is_current(conn)
             behind = search_store.waiting(conn) if current else 0
+            # (Emptied by an upgrade's migration, every item waiting: built,
+            # not "stored since the last search".)
+            whole = bool(behind) and search_store.holds_nothing(conn)
         complete = True
         rebuilt = True
         if not current:
@@ -1585,6 +1588,9 @@ def search(
                     )
                     raise click.exceptions.Exit(EXIT_FATAL) from None
             complete = _catch_up(engine) if rebuilt else False
+        elif whole:
+            err.print("building the search index (once) …")
+            complete = _catch_up(engine)
         elif behind:  # stored by passes with `search: false`
             err.print(
                 f"indexing {behind} {'item' if behind == 1 else 'items'}"

@@ -26,7 +26,7 @@ from feedmill.sanitize.css import safe_style
 from feedmill.sanitize.policy import Policy
 from feedmill.sanitize.prepass import PLACEHOLDER_FILE, host_allowed, prepass
 
-__all__ = ["Policy", "Sanitized", "first_image", "sanitize_html"]
+__all__ = ["Policy", "Sanitized", "first_image", "sanitize_html", "says_nothing"]
 
 _DATA_IMAGE = re.compile(
     r"^data:image/(?:png|gif|jpe?g|webp|avif|bmp);base64,[A-Za-z0-9+/=\s]*$", re.IGNORECASE
@@ -134,6 +134,11 @@ _LIGHTBOX_FRAME = re.compile(r"\.pdf(?:[?#].*)?$", re.IGNORECASE)
 _SCHEMES = frozenset({"", *P.URL_SCHEMES})
 
 
+def says_nothing(alt: str) -> bool:
+    """Whether a picture's alt text is one the sanitizer drops (see _EMPTY_ALT)."""
+    return _EMPTY_ALT.fullmatch(alt) is not None
+
+
 def _attribute_filter(iframe_hosts: frozenset[str]) -> Callable[[str, str, str], str | None]:
     # Called by nh3 for every attribute of every allowed tag: cheap checks first.
     def check(tag: str, attribute: str, value: str) -> str | None:
@@ -166,7 +171,7 @@ def _attribute_filter(iframe_hosts: frozenset[str]) -> Callable[[str, str, str],
         if attribute == "class":
             return value if value in _OWN_CLASSES else (_own_classes(value) or None)
         if attribute == "alt":
-            return None if _EMPTY_ALT.fullmatch(value) else value.translate(_ALT_MARKUP)
+            return None if says_nothing(value) else value.translate(_ALT_MARKUP)
         if attribute == "allow":
             kept = [
                 feature.strip()

@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from feedmill.htmltree import fragment
 from feedmill.normalize.text import LINE_BREAKING as _BLOCK
 from feedmill.normalize.text import SHOWS_NOTHING, nfkc, strip_tags
+from feedmill.sanitize import says_nothing
 from feedmill.sanitize.policy import DROP_WITH_CONTENT
 from feedmill.sanitize.prepass import hidden
 
@@ -59,8 +60,10 @@ if TYPE_CHECKING:
 # 6: a decimal number is one token, 2.1, not 2 and 1.  7: its digits in the
 # words stream again, the decimal whole in the parts; display:none hidden.
 # 8: a word a zero-width character splits is one; a picture's alt text, which
-# themes show as its caption; an untitled item's title is the one its post shows.)
-_SCHEME = "8"
+# themes show as its caption; an untitled item's title is the one its post shows.
+# 9: not an alt text the post drops ("image.png", "图片"), nor what a frame,
+# video or audio holds.)
+_SCHEME = "9"
 
 
 @cache
@@ -119,8 +122,10 @@ SHOWS_NOTHING_RE = re.compile(f"[{SHOWS_NOTHING}]")
 # -- visible text of the stored HTML -------------------------------------------------------
 
 # Elements whose text is no part of what a reader sees: what the sanitizer
-# drops with its content (a <button>'s label, an <svg>'s text), ruby's notes.
-_SKIP = DROP_WITH_CONTENT | {"rp", "rt"}
+# drops with its content (a <button>'s label, an <svg>'s text), ruby's notes,
+# what a frame holds (the sanitizer empties it) and a player's fallback
+# ("您的浏览器不支持视频播放": no browser of today shows it).
+_SKIP = DROP_WITH_CONTENT | {"rp", "rt", "iframe", "video", "audio"}
 
 
 def visible_text(markup: str) -> str:
@@ -166,8 +171,10 @@ def _collect(root: etree._Element, out: list[str]) -> None:
             continue
         if tag in _BLOCK:
             out.append("\n")
-        elif tag == "img" and (alt := element.get("alt")):
-            out.append(f"\n{alt}\n")  # a caption, as themes show it (landscape does)
+        elif tag == "img" and (alt := element.get("alt")) and not says_nothing(alt):
+            # A caption, as themes show it (landscape does); not one the
+            # post drops ("image.png", 掘金's every picture; "图片").
+            out.append(f"\n{alt}\n")
         if element.text:
             out.append(element.text)
         stack.append((element, True))

@@ -509,6 +509,13 @@ def waiting(conn: Connection) -> int:
     return int(conn.execute(select(func.count()).select_from(search_pending)).scalar_one())
 
 
+def holds_nothing(conn: Connection) -> bool:
+    """Whether no entry is indexed yet (runs with `search: false` since the
+    start, or the index emptied to be built again: an upgrade's migration)."""
+    indexed = _tokens if _dialect(conn) == "sqlite" else _pg
+    return conn.execute(select(indexed.c.entry_id).limit(1)).first() is None
+
+
 def waiting_batch(conn: Connection, after: int, size: int) -> list[_Row]:
     """Up to ``size`` entries waiting to be indexed, with ids above ``after``, in id order."""
     return _rows_after(conn, after, size, waiting=True)
