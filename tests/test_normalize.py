@@ -111,6 +111,11 @@ def test_a_chinese_date_that_names_its_zone_is_read_in_it() -> None:
         ("2022-09-20 16:01:00 +0000 UTC", utc(2022, 9, 20, 16, 1)),  # Go's time.String()
         ("2022-09-20 16:01:00.5 +0000 UTC", utc(2022, 9, 20, 16, 1, 0, 500000)),
         ("2022-09-21T00:01:00+08:00[Asia/Shanghai]", utc(2022, 9, 20, 16, 1)),  # Java's
+        # 北京时间 before or after a date not written the Chinese way.
+        ("2022-09-21 00:01 北京时间", utc(2022, 9, 20, 16, 1)),
+        ("2022/09/21 00:01:00（北京时间）", utc(2022, 9, 20, 16, 1)),
+        ("北京时间：2022年9月21日00:01", utc(2022, 9, 20, 16, 1)),
+        ("北京时间 2022-09-21 00:01", utc(2022, 9, 20, 16, 1)),
         # Minutes and seconds of one digit, as some scripts print them.
         ("Tue, 20 Sep 2022 16:1:0 GMT", utc(2022, 9, 20, 16, 1)),
     ],
@@ -136,6 +141,7 @@ def test_an_offset_wins_over_the_zone_name_after_it_whatever_the_feeds_zone() ->
     (where a CST alone is US Central time)."""
     for zone in (ZoneInfo("UTC"), ZoneInfo("America/Chicago"), SHANGHAI):
         assert parse_date("2022-09-21 00:01:00 +0800 CST", zone) == utc(2022, 9, 20, 16, 1)
+        assert parse_date("2022-09-21 00:01 北京时间", zone) == utc(2022, 9, 20, 16, 1)
 
 
 def test_zoneless_dates_follow_the_configured_zone() -> None:

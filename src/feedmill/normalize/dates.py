@@ -46,6 +46,11 @@ _NAME_AFTER_OFFSET = re.compile(
 )
 
 
+# 北京时间 (Beijing time) before or after a date that is not written the
+# Chinese way ("2022-09-20 16:01 北京时间"; _CJK_DATE reads it after one).
+_BEIJING = re.compile(r"^\s*[(（]?\s*北京时间\s*[)）:：]?\s*|\s*[(（]?\s*北京时间\s*[)）]?\s*$")
+
+
 def _offset(match: re.Match[str]) -> str:
     sign, hours, minutes = match.groups()
     return f"{sign}{int(hours):02d}{minutes or '00'}"
@@ -57,6 +62,10 @@ def _spelled(text: str, zone: tzinfo) -> str:
         text = _COMMENT.sub("", text)
     if "GMT" in text or "UT" in text:
         text = _NAMED_OFFSET.sub(_offset, text)
+    if "北京时间" in text and not _CJK_DATE.match(text):
+        bare = _BEIJING.sub("", text)
+        if bare != text and "北京时间" not in bare:
+            text = bare + " +0800"
     text = _NAME_AFTER_OFFSET.sub(r"\1", text)
     if "CST" in text:
         china = zone.utcoffset(datetime(2000, 1, 1)) == timedelta(hours=8)
