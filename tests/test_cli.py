@@ -259,6 +259,34 @@ def test_a_section_with_every_key_commented_out_is_its_defaults(tmp_path: Path) 
             "feeds:\n  - {url: 'https:/rsshub.app/stcn/yw', group: g, source: s}\n",
             "url: 'https:/rsshub.app/stcn/yw' is not a URL (a scheme needs ://)",
         ),
+        (  # protocol-relative, as a page's links are written
+            "feeds:\n  - {url: '//127.0.0.1:1200/stcn/yw', group: g, source: s}\n",
+            "url: no such file (a feed on the web? http://127.0.0.1:1200/stcn/yw)",
+        ),
+        # moved_from is checked as the url is: a typo stored the feed as new,
+        # and the fixed moved_from found a feed with a history of its own.
+        (
+            "feeds:\n  - {url: 'http://b.example/rss', group: g, source: s,"
+            " moved_from: '127.0.0.1:1200/stcn/yw'}\n",
+            ":2: feeds[0] (http://b.example/rss): moved_from: no such file (a feed on the web?"
+            " http://127.0.0.1:1200/stcn/yw)",
+        ),
+        (
+            "feeds:\n  - {url: 'http://b.example/rss', group: g, source: s,"
+            " moved_from: ['http://a.example/rss', 'https:/a.example/rss']}\n",
+            "moved_from: 'https:/a.example/rss' is not a URL (a scheme needs ://)",
+        ),
+        (
+            "feeds:\n  - {url: 'http://b.example/rss', group: g, source: s,"
+            " moved_from: 'http：//a.example/rss'}\n",
+            "moved_from: 'http：//a.example/rss' is not a URL (quotes, or full-width letters or"
+            " colon, from an input method?): http://a.example/rss",
+        ),
+        (
+            "feeds:\n  - {url: 'http://b.example/rss', group: g, source: s,"
+            " moved_from: 'ftp://a.example/rss'}\n",
+            "moved_from: unsupported URL scheme 'ftp'",
+        ),
         # What an input method types: quotes, a full-width colon or letters.
         (
             "feeds:\n  - {url: ‘http://127.0.0.1:1200/stcn/yw’, group: g, source: s}\n",

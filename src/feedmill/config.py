@@ -559,35 +559,10 @@ class FeedSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
     def __post_init__(self) -> None:
         _not_empty("url", self.url)
-        _check("url", _storable_url, self.url)
+        _check_url("url", self.url)
         _check("headers", _headers, self.headers)
         for name in ("group", "source"):
             _category_name(name, getattr(self, name))
-        meant = meant_url(self.url)
-        if meant is not None and meant == self.url.strip():
-            raise _Invalid("url", f"{_shown(self.url)!r} has spaces around it: {_shown(meant)}")
-        if meant is not None:
-            raise _Invalid(
-                "url",
-                f"{_shown(self.url)!r} is not a URL (quotes, or full-width letters or colon,"
-                f" from an input method?): {_shown(meant)}",
-            )
-        if "://" not in self.url and _SCHEME_TYPO.match(self.url):
-            raise _Invalid("url", f"{_shown(self.url)!r} is not a URL (a scheme needs ://)")
-        try:
-            parts = urlsplit(self.url) if "://" in self.url else None
-            if parts is not None:
-                parts.port  # noqa: B018 - a bad port raises only when read
-        except ValueError as exc:  # "https://[::1", a port past 65535
-            raise _Invalid("url", f"not a URL: {exc}") from None
-        scheme = parts.scheme.lower() if parts is not None else ""
-        if scheme and scheme not in ("http", "https", "file"):
-            raise _Invalid(
-                "url", f"unsupported URL scheme {scheme!r} (use http, https, file or a path)"
-            )
-        if parts is not None and scheme in ("http", "https") and not parts.hostname:
-            # "https://$HOST/rss" with HOST unset: every fetch would fail.
-            raise _Invalid("url", f"no host name in {_shown(self.url)!r}")
         if self.channel is not None:
             _category_name("channel", self.channel)
         if self.timezone is not None:
@@ -599,11 +574,46 @@ class FeedSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         if self.interval is not None:
             _check("interval", parse_duration, self.interval)
         for earlier in self.earlier_urls:
+            # (Checked as the url is: a typo here stored the feed as new,
+            # its posts held back as copies of its own, and the fixed
+            # moved_from then found a feed with a history of its own.)
             _not_empty("moved_from", earlier)
+            _check_url("moved_from", earlier)
 
     @property
     def earlier_urls(self) -> tuple[str, ...]:
         return (self.moved_from,) if isinstance(self.moved_from, str) else self.moved_from
+
+
+def _check_url(field: str, url: str) -> None:
+    """A feed's URL (or an earlier one, ``moved_from``) as one: a path, or a
+    URL of a scheme feedmill fetches, with a host."""
+    _check(field, _storable_url, url)
+    meant = meant_url(url)
+    if meant is not None and meant == url.strip():
+        raise _Invalid(field, f"{_shown(url)!r} has spaces around it: {_shown(meant)}")
+    if meant is not None:
+        raise _Invalid(
+            field,
+            f"{_shown(url)!r} is not a URL (quotes, or full-width letters or colon,"
+            f" from an input method?): {_shown(meant)}",
+        )
+    if "://" not in url and _SCHEME_TYPO.match(url):
+        raise _Invalid(field, f"{_shown(url)!r} is not a URL (a scheme needs ://)")
+    try:
+        parts = urlsplit(url) if "://" in url else None
+        if parts is not None:
+            parts.port  # noqa: B018 - a bad port raises only when read
+    except ValueError as exc:  # "https://[::1", a port past 65535
+        raise _Invalid(field, f"not a URL: {exc}") from None
+    scheme = parts.scheme.lower() if parts is not None else ""
+    if scheme and scheme not in ("http", "https", "file"):
+        raise _Invalid(
+            field, f"unsupported URL scheme {scheme!r} (use http, https, file or a path)"
+        )
+    if parts is not None and scheme in ("http", "https") and not parts.hostname:
+        # "https://$HOST/rss" with HOST unset: every fetch would fail.
+        raise _Invalid(field, f"no host name in {_shown(url)!r}")
 
 
 class Config(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -1333,12 +1343,16 @@ def _check_paths_named_like_hosts(config: Config, data: Any, path: Path) -> None
     """A feed path that names no file and reads as a web address is the
     scheme forgotten: said now, rather than as a missing file at every run."""
     for index, feed in enumerate(config.feeds):
-        if not looks_like_host(feed.url) or (config.base_dir / home_expanded(feed.url)).exists():
-            continue
-        raise ConfigError(
-            f"{path}:{_line(data, ('feeds', index, 'url'))}: feeds[{index}] ({_shown(feed.url)}): "
-            f"url: no such file (a feed on the web? {web_scheme(feed.url)}://{_shown(feed.url)})"
-        )
+        for field, url in (("url", feed.url), *(("moved_from", e) for e in feed.earlier_urls)):
+            # (A protocol-relative "//host/feed", as a page's links are written.)
+            host = url[2:] if url.startswith("//") else url
+            if not looks_like_host(host) or (config.base_dir / home_expanded(url)).exists():
+                continue
+            raise ConfigError(
+                f"{path}:{_line(data, ('feeds', index, field))}: feeds[{index}]"
+                f" ({_shown(feed.url)}): {field}: no such file (a feed on the web?"
+                f" {web_scheme(host)}://{_shown(host)})"
+            )
 
 
 def _check_duplicates(config: Config, data: Any, path: Path) -> None:
