@@ -2069,3 +2069,41 @@ def test_a_symlinked_configs_paths_are_the_linked_files(tmp_path: Path) -> None:
     result = cli("run", "-c", str(linked / "feedmill.yml"))
     assert result.code == 0 and "posts: 1 new" in result.stdout, result.stderr
     assert posts(kept) and not (linked / "source").exists()
+
+
+def test_names_that_show_alike_are_one_category(tmp_path: Path) -> None:
+    """A zero-width space copied with a name from a web page, or an accent
+    written apart (NFD): a second category page, shown under the same name as
+    the first, each with some of the posts."""
+    for name, title in (("a.xml", "第一条"), ("b.xml", "第二条"), ("c.xml", "第三条")):
+        (tmp_path / name).write_bytes(rss("t", [Item(title=title, guid=name)]))
+    config = write_config(
+        tmp_path,
+        [
+            {"url": "a.xml", "group": "金融", "source": "Café"},
+            {
+                "url": "b.xml",
+                "group": "金融\u200b",
+                "source": "Cafe\u0301",
+                "channel": "\ufeff要闻",
+            },
+            # (A joiner inside a name shapes it: 👩‍💻 is one picture.)
+            {"url": "c.xml", "group": "金融", "source": "👩\u200d💻"},
+        ],
+    )
+    loaded = parse_config(config.read_text(encoding="utf-8"), config)
+    assert [(f.group, f.source, f.channel) for f in loaded.feeds] == [
+        ("金融", "Café", None),
+        ("金融", "Café", "要闻"),
+        ("金融", "👩\u200d💻", None),
+    ]
+    assert cli("run", "-c", str(config)).code == 0
+    written = {
+        text.split("title: ")[1].split("\n")[0]: text.split("categories:\n")[1].split("headimg:")[0]
+        for text in posts(tmp_path).values()
+    }
+    assert written == {
+        "'第一条'": " - 金融\n - Café\n - t\n",
+        "'第二条'": " - 金融\n - Café\n - 要闻\n",
+        "'第三条'": " - 金融\n - '👩\u200d💻'\n - t\n",
+    }

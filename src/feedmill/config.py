@@ -944,6 +944,7 @@ def parse_config(text: str, path: Path, *, feeds_optional: bool = False) -> Conf
         data.setdefault("feeds", [])
     _check_no_nul(data, path)
     _trim_urls(data)
+    _visible_names(data)
 
     try:
         config = msgspec.convert(data, Config, str_keys=True)
@@ -992,6 +993,21 @@ def _trim_urls(data: Any) -> None:
                     earlier[index] = url.rstrip()
 
 
+def _visible_names(data: Any) -> None:
+    """A feed's group, source and channel as they show: a zero-width space
+    copied from a web page (or an NFD accent) made a second category page,
+    shown under the same name as the first, each holding some of the posts."""
+    from feedmill.publish.categories import visible_name
+
+    feeds = data.get("feeds") if isinstance(data, dict) else None
+    for entry in feeds if isinstance(feeds, list) else ():
+        if not isinstance(entry, dict):
+            continue
+        for key in ("group", "source", "channel"):
+            if isinstance(entry.get(key), str):
+                entry[key] = visible_name(entry[key])
+
+
 def _check_no_nul(data: Any, path: Path) -> None:
     """A NUL ("\\0" in a quoted string) is in no name, address or path: the
     OS refuses such a path (a traceback), and one in `retention.archive`
@@ -1033,6 +1049,7 @@ def feed_entry(entry: dict[str, Any], path: Path) -> FeedSpec:
     refuse it as the first entry of ``path``."""
     data = {"feeds": [entry]}
     _trim_urls(data)
+    _visible_names(data)
     try:
         return msgspec.convert(data, _FeedsOnly, str_keys=True).feeds[0]
     except msgspec.ValidationError as exc:

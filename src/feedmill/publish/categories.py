@@ -68,6 +68,15 @@ _MARKUP = re.compile(r"[<>]")
 # ends; what else shows nothing is dropped wherever it is.
 _SHAPING = "\u200c\u200d" + "".join(map(chr, range(0xFE00, 0xFE10)))
 _INVISIBLE = dict.fromkeys(ord(ch) for ch in SHOWS_NOTHING if ch not in _SHAPING)
+
+
+def visible_name(name: str) -> str:
+    """``name`` as it shows: without characters that show nothing (joiners
+    and variation selectors kept inside it), in NFC ("e" + U+0301 is é).
+    Two names that show alike were two category pages, both shown so."""
+    return unicodedata.normalize("NFC", name.translate(_INVISIBLE)).strip(_SHAPING)
+
+
 _TAG_OPENING = re.compile(r"<[A-Za-z/!?]")
 _TAG = re.compile(r"<[^<>]*>")
 
@@ -159,8 +168,7 @@ def derive_channel(feed_title: str | None, source: str) -> str | None:
     # Nor are characters that show nothing, or a spelling of another form
     # (NFD's "e" + U+0301): "要闻\u200b" was a category page of its own
     # beside "要闻", both shown as 要闻.
-    plain = unicodedata.normalize("NFC", plain.translate(_INVISIBLE))
-    title = " ".join(plain.split()).strip(_SEPARATOR_CHARACTERS + _SHAPING)
+    title = " ".join(visible_name(plain).split()).strip(_SEPARATOR_CHARACTERS + _SHAPING)
     if not title or title == source:
         return None
     match = re.match(re.escape(source) + _SEPARATOR + r"(.+)$", title)
