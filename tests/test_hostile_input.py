@@ -17,7 +17,7 @@ from feedmill.filter.rules import blocked_by, compile_rules
 from feedmill.models import Entry
 from feedmill.normalize.dates import parse_date
 from feedmill.normalize.text import clean_title
-from feedmill.parse import has_zoneless_dates
+from feedmill.parse import fast_path_misreads, has_zoneless_dates
 from feedmill.parse.safety import fix_entities
 from feedmill.parse.sniff import describe
 from feedmill.sanitize import sanitize_html
@@ -45,6 +45,29 @@ def test_a_date_with_a_long_run_of_spaces() -> None:
     assert has_zoneless_dates("<item><pubDate>2022-09-20 16:01</pubDate></item>") is True
     cdata = "<item><pubDate><![CDATA[ Tue, 20 Sep 2022 16:01:00 GMT ]]></pubDate></item>"
     assert has_zoneless_dates(cdata) is False
+
+
+def test_an_item_of_many_elements_the_fast_parser_may_misread() -> None:
+    """Checks of what the fast parser misreads, over a 1 MB item: 27,000
+    openings of another element named like <media:content> beside a
+    thumbnail, 197 s; 50,000 <m:title> after the item's own title, 25 s."""
+    head = (
+        '<?xml version="1.0"?><rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"'
+        ' xmlns:m="urn:m"><channel><title>t</title><link>http://x/</link><description>d'
+        "</description><item><title>a</title><link>http://x/a</link>"
+        "<pubDate>Tue, 20 Sep 2022 08:00:00 GMT</pubDate>"
+    )
+    end = "</item></channel></rss>"
+    thumbnail = '<media:thumbnail url="http://x/t.jpg"/>'
+    many = head + thumbnail + "<media:content-x></media:content-x>" * 27_000 + end
+    assert fast_path_misreads(many) is None
+    titles = head + "<m:title>x</m:title>" * 50_000 + end
+    assert fast_path_misreads(titles) is None
+    # (What they look for is still found.)
+    video = '<media:content url="http://x/v.mp4" medium="video"/>'
+    assert fast_path_misreads(head + video * 1000 + thumbnail + end) is not None
+    foreign = head.replace("<title>a</title>", "<m:title>b</m:title><title>a</title>")
+    assert fast_path_misreads(foreign + end) is not None
 
 
 def test_date_text_beyond_a_dates_length_is_no_date() -> None:

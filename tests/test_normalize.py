@@ -111,6 +111,10 @@ def test_a_chinese_date_that_names_its_zone_is_read_in_it() -> None:
         ("2022-09-20 16:01:00 +0000 UTC", utc(2022, 9, 20, 16, 1)),  # Go's time.String()
         ("2022-09-20 16:01:00.5 +0000 UTC", utc(2022, 9, 20, 16, 1, 0, 500000)),
         ("2022-09-21T00:01:00+08:00[Asia/Shanghai]", utc(2022, 9, 20, 16, 1)),  # Java's
+        ("2022-09-20T16:01:00Z[UTC]", utc(2022, 9, 20, 16, 1)),
+        ("Tue, 20 Sep 2022 17:01:00 +01:00 CET", utc(2022, 9, 20, 16, 1)),
+        # Go's time.Now().String(), its monotonic clock's reading last.
+        ("2022-09-20 16:01:00.5 +0000 UTC m=+0.000000001", utc(2022, 9, 20, 16, 1, 0, 500000)),
         # 北京时间 before or after a date not written the Chinese way.
         ("2022-09-21 00:01 北京时间", utc(2022, 9, 20, 16, 1)),
         ("2022/09/21 00:01:00（北京时间）", utc(2022, 9, 20, 16, 1)),
@@ -118,6 +122,7 @@ def test_a_chinese_date_that_names_its_zone_is_read_in_it() -> None:
         ("北京时间 2022-09-21 00:01", utc(2022, 9, 20, 16, 1)),
         # Minutes and seconds of one digit, as some scripts print them.
         ("Tue, 20 Sep 2022 16:1:0 GMT", utc(2022, 9, 20, 16, 1)),
+        ("Tue, 20 Sep 2022 17:1:0 +01:00", utc(2022, 9, 20, 16, 1)),
     ],
 )
 def test_dates_become_aware_utc(text: str, expected: datetime) -> None:

@@ -32,18 +32,21 @@ _RFC822_ZONE = re.compile(r"\d:\d{1,2}(?::\d{1,2})?\s*(?:[+-]\d{4}|[A-Za-z]{1,5}
 # JavaScript's Date.toString() and others: "GMT+0800", "UTC+8", "GMT+08:00" —
 # an offset east of Greenwich, as written (not POSIX's inverted "GMT+8").
 _NAMED_OFFSET = re.compile(r"\b(?:GMT|UTC|UT)\s*([+-])(\d{1,2})(?::?(\d\d))?\b")
-_COLON_OFFSET = re.compile(r"(\d:\d\d(?::\d\d)?\s*[+-]\d\d):(\d\d)\s*$")  # RFC 822 "+08:00"
+_COLON_OFFSET = re.compile(r"(\d:\d{1,2}(?::\d{1,2})?\s*[+-]\d\d):(\d\d)\s*$")  # RFC 822 "+08:00"
 _COMMENT = re.compile(r"\s*\([^()]*\)\s*$")  # "… GMT+0800 (China Standard Time)"
 # "CST" is China Standard Time to a server in China (Java's Date.toString()),
 # Central Standard Time to one in the US: read by the feed's zone.
 _CST = re.compile(r"\bCST\b")
 # A zone's name or region after the offset that says it: "+0000 GMT",
-# "-0400 EDT", Go's "+0000 UTC", Java's "+08:00[Asia/Shanghai]".  The offset
-# is the date's: the readers refused the pair, or took the name alone ("+0800
-# CST" as US Central time in a feed whose zone is not China's).
+# "-0400 EDT", Go's "+0000 UTC", Java's "+08:00[Asia/Shanghai]" and
+# "Z[UTC]".  The offset is the date's: the readers refused the pair, or took
+# the name alone ("+0800 CST" as US Central time in a feed whose zone is not
+# China's).
 _NAME_AFTER_OFFSET = re.compile(
-    r"(\d\s*[+-]\d\d:?\d\d)\s*(?:[A-Za-z]{1,5}|\[[A-Za-z][\w+-]*(?:/[\w+-]+)*\])\s*$"
+    r"(\d\s*(?:[+-]\d\d:?\d\d|Z))\s*(?:[A-Za-z]{1,5}|\[[A-Za-z][\w+-]*(?:/[\w+-]+)*\])\s*$"
 )
+# Go's time.Now().String() ends with the monotonic clock's reading: no date's.
+_MONOTONIC = re.compile(r"\s+m=[+-]?[\d.]+$")
 
 
 # 北京时间 (Beijing time) before or after a date that is not written the
@@ -58,6 +61,8 @@ def _offset(match: re.Match[str]) -> str:
 
 def _spelled(text: str, zone: tzinfo) -> str:
     """``text`` with its zone written as the readers below expect."""
+    if "m=" in text:
+        text = _MONOTONIC.sub("", text)
     if text.endswith(")"):
         text = _COMMENT.sub("", text)
     if "GMT" in text or "UT" in text:

@@ -83,7 +83,8 @@ def _element_dates(text: str, *, one_item: bool = False) -> Iterator[str]:
 
 # Dates the fast path reads right (checked against normalize.dates): an RFC
 # 822 date (its weekday and seconds optional) whose zone is "Z", "+0800",
-# GMT/UTC or a US name; an ISO 8601 date with an offset or "Z".  Anything else —
+# GMT/UTC or a US name; an ISO 8601 date (or one with slashes) with an offset,
+# "Z", UTC or GMT ("2022-09-20 16:01:00 UTC", Ruby's).  Anything else —
 # "+08:00" or "+08" after an RFC 822 date, "GMT+0800", "CST" (China or US
 # Central?), "(China Standard Time)", "+0000 UTC" — it misreads or drops; and
 # a date it cannot read at all ("2022年09月20日 16:01:00 +0800") it takes
@@ -91,7 +92,8 @@ def _element_dates(text: str, *, one_item: bool = False) -> Iterator[str]:
 _FAST_READS_ZONE = re.compile(
     r"^(?:[A-Za-z]{2,9}\.?,?\s*)?\d{1,2}[\s-]+[A-Za-z]{3,9}\.?[\s-]+\d{2,4}\s+"
     r"\d{1,2}:\d\d(?::\d\d(?:[.,]\d+)?)?\s*(?:Z|UT|UTC|GMT|[+-]\d{4}|[ECMP]DT|[EMP]ST|[A-IK-Y])\s*$"
-    r"|^\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:[.,]\d+)?)?\s*(?:Z|[+-]\d\d(?::?\d\d)?)\s*$",
+    r"|^\d{4}([-/])\d{1,2}\1\d{1,2}[T ]\d\d:\d\d(?::\d\d(?:[.,]\d+)?)?"
+    r"\s*(?:Z|UTC?|GMT|[+-]\d\d(?::?\d\d)?)\s*$",
     re.IGNORECASE,
 )
 _ITEM = re.compile(r"<(?:\w+:)?(?:item|entry)[\s>]")
@@ -247,7 +249,7 @@ def _empty_beside_itunes_summary(text: str) -> bool:
 # <itunes:title> that of the <title>.  (Not the item's own prefix: an Atom
 # document written <atom:entry><atom:title>.)
 _OWN_NAMES = ("link", "title", "guid")
-_OTHER_NAMESPACE = re.compile(r"<(\w+):(link|title|guid)[\s/>]")
+_NAMED_ELEMENT = re.compile(r"<(?:(\w+):)?(link|title|guid)[\s/>]")
 _ITEM_TAG = re.compile(r"<(?:(\w+):)?(?:item|entry)[\s>]")
 
 
@@ -257,39 +259,62 @@ def _namespaced_before_own(text: str) -> bool:
         return False  # (RSSHub's <atom:link rel="self"> is the channel's)
     items = list(_ITEM_TAG.finditer(text, first.start()))
     starts = [item.start() for item in items]
-    for found in _OTHER_NAMESPACE.finditer(text, first.start()):
-        prefix, name = found.groups()
-        if prefix == "dc" and name == "title":
-            continue  # (read as the title by both parsers)
+    # One pass: each name's first element in an item, its own or another's.
+    current, prefix, seen, foreign = -1, None, set[str](), set[str]()
+    for found in _NAMED_ELEMENT.finditer(text, first.start()):
         index = bisect.bisect_right(starts, found.start()) - 1
-        item = items[index]
-        if item.group(1) == prefix:
+        if index != current:
+            current, prefix, seen, foreign = index, items[index].group(1), set(), set()
+        other, name = found.groups()
+        if name in seen:
             continue
-        own = re.compile(rf"<{name}[\s/>]")
-        end = starts[index + 1] if index + 1 < len(starts) else len(text)
-        if own.search(text, item.end(), found.start()) is None and own.search(
-            text, found.end(), end
-        ):
-            return True  # (where an item has none of its own, both read the same)
+        if other is None or other == prefix:
+            if name in foreign:
+                return True  # (where an item has none of its own, both read the same)
+            seen.add(name)
+        elif not (other == "dc" and name == "title"):  # (read as the title by both)
+            foreign.add(name)
     return False
 
 
-# An item's own <media:thumbnail> beside a <media:content> (a video and its
-# picture): fastfeedparser reads an item's thumbnails only where it has no
-# media:content, and the post's headimg was the placeholder.  (Not one inside
-# the media:content: it reads that one.)
-_MEDIA_CONTENT = re.compile(r"<media:content\b[^<>]*?(?:/>|>.*?</media:content\s*>)", re.DOTALL)
+# An item's own <media:thumbnail> beside a <media:content> that is no picture
+# (a video and its picture): fastfeedparser reads an item's thumbnails only
+# where it has no media:content, and the post's headimg was the placeholder.
+# (Not one inside the media:content: it reads that one; and where a
+# media:content is a picture, that one is the headimg.)
+_MEDIA_PICTURE = re.compile(r"""\b(?:medium=["']image["']|type=["']image/)""")
 
 
 def _thumbnail_beside_content(text: str) -> bool:
     if "<media:thumbnail" not in text or "<media:content" not in text:
         return False
-    return any(
-        "<media:thumbnail" in item
-        and "<media:content" in item
-        and "<media:thumbnail" in _MEDIA_CONTENT.sub("", item)
-        for item in _ITEM.split(text)[1:]
-    )
+    return any(_item_thumbnail_beside_content(item) for item in _ITEM.split(text)[1:])
+
+
+def _item_thumbnail_beside_content(item: str) -> bool:
+    if "<media:thumbnail" not in item or "<media:content" not in item:
+        return False
+    outside: list[str] = []
+    at, contents, closings = 0, 0, True
+    while (start := item.find("<media:content", at)) >= 0:
+        outside.append(item[at:start])
+        close = item.find(">", start)
+        if close < 0:
+            return False
+        at = close + 1
+        if item[start + 14 : start + 15] not in (" ", "\t", "\n", "\r", "/", ">"):
+            continue  # (<media:contents>: another element)
+        contents += 1
+        if _MEDIA_PICTURE.search(item, start, close):
+            return False
+        if item[close - 1] != "/" and closings:
+            end = item.find("</media:content", close)
+            if end < 0:
+                closings = False  # (none after this one: none looked for again)
+            else:
+                at = end + 15
+    outside.append(item[at:])
+    return contents > 0 and any("<media:thumbnail" in part for part in outside)
 
 
 _MISREADS: tuple[tuple[str, Callable[[str], object]], ...] = (
