@@ -290,6 +290,11 @@ def test_an_index_an_upgrade_emptied_is_built_not_said_to_be_new_items(tmp_path:
     with engine.begin() as conn:
         search_store.start_over(conn)  # as migration 0014 does
     engine.dispose()
+    # A run (the daemon's) indexes a new item before the first search.
+    (tmp_path / "a.xml").write_bytes(
+        rss("t", [Item(title="央行降准", html="<p>正文</p>"), Item(title="新股申购", guid="2")])
+    )
+    assert cli("run", "-c", str(config)).code == 0
     result = cli("search", "降准", "-c", str(config))
     assert "building the search index (once)" in result.stderr
     assert "stored since the last search" not in result.stderr

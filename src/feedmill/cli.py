@@ -1547,9 +1547,11 @@ def search(
                 raise click.exceptions.Exit(EXIT_FATAL) from None
             current = search_store.is_current(conn)
             behind = search_store.waiting(conn) if current else 0
-            # (Emptied by an upgrade's migration, every item waiting: built,
-            # not "stored since the last search".)
-            whole = bool(behind) and search_store.holds_nothing(conn)
+            # (Emptied by an upgrade's migration, every item waiting, or never
+            # built: built, not "stored since the last search".)
+            whole = bool(behind) and (
+                search_store.rebuilding(conn) or search_store.holds_nothing(conn)
+            )
         complete = True
         rebuilt = True
         if not current:

@@ -92,6 +92,10 @@ _MAX_POSITIONS = 256  # a lexeme's positions PostgreSQL keeps; it drops the othe
 _MAX_TSVECTOR = 1_000_000  # bytes of lexemes and positions; PostgreSQL's limit is 1 MiB - 1
 _CHUNK = 500
 _META_KEY = "search_index"
+# Set while an index emptied to be made again (`start_over`) is being
+# filled: runs index new items meanwhile, so the index is not empty, and the
+# next search still builds it — not "items stored since the last search".
+_REBUILDING_KEY = "search_index_rebuilding"
 # Entries below which reindex_all does not start worker processes.
 _PARALLEL_THRESHOLD = 5000
 
@@ -422,6 +426,7 @@ def start_over(conn: Connection) -> int:
     conn.execute(delete(search_pending))
     conn.execute(search_pending.insert().from_select(["entry_id"], select(entries.c.id)))
     store_meta.put(conn, _META_KEY, index_version())
+    store_meta.put(conn, _REBUILDING_KEY, "1")
     return waiting(conn)  # (rowcount: -1 on PostgreSQL, for an INSERT … SELECT)
 
 
@@ -575,7 +580,17 @@ def catch_up(engine: Engine, *, batch: int = _CHUNK, workers: int = 1) -> int:
         if not changed:
             break
         many = False
+    with reading(engine) as conn:
+        built = rebuilding(conn) and waiting(conn) == 0
+    if built:
+        with engine.begin() as conn:
+            store_meta.forget(conn, _REBUILDING_KEY)
     return total
+
+
+def rebuilding(conn: Connection) -> bool:
+    """Whether the index is being made again (`start_over`) and not done yet."""
+    return store_meta.get(conn, _REBUILDING_KEY) is not None
 
 
 def is_current(conn: Connection) -> bool:
