@@ -426,8 +426,10 @@ def start_over(conn: Connection) -> int:
     conn.execute(delete(search_pending))
     conn.execute(search_pending.insert().from_select(["entry_id"], select(entries.c.id)))
     store_meta.put(conn, _META_KEY, index_version())
-    store_meta.put(conn, _REBUILDING_KEY, "1")
-    return waiting(conn)  # (rowcount: -1 on PostgreSQL, for an INSERT … SELECT)
+    count = waiting(conn)  # (rowcount: -1 on PostgreSQL, for an INSERT … SELECT)
+    if count:  # (a database made new by the migrations has nothing to build)
+        store_meta.put(conn, _REBUILDING_KEY, "1")
+    return count
 
 
 # An entry as the index reads it: (id, title, content HTML).
