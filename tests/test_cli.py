@@ -230,6 +230,13 @@ def test_a_section_with_every_key_commented_out_is_its_defaults(tmp_path: Path) 
             "feeds:\n  - {url: a.xml, group: g, source: s, max_age: 7d}\n",
             "feeds[0] (a.xml): max_age: unknown key (it goes under the feed's rules:)",
         ),
+        # A bare number under an hour is seconds no one means for an item's
+        # age: every item was held back, for good.
+        (
+            "rules:\n  max_age: 7\nfeeds: []\n",
+            ":2: rules.max_age: 7 is 7 seconds: every item older would be held back for good;"
+            " write 7d for days, 7h for hours (7s if seconds are meant)",
+        ),
         (
             "feeds:\n  - {url: a.xml, group: g, source: s, user_agent: x}\n",
             "user_agent: unknown key (it goes under fetch: at the top level)",

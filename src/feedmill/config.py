@@ -537,6 +537,20 @@ class RulesSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     def __post_init__(self) -> None:
         if self.max_age is not None:
             _check("max_age", parse_duration, self.max_age)
+            _check("max_age", _max_age_meant, self.max_age)
+
+
+def _max_age_meant(value: int | float | str) -> None:
+    """A bare number under an hour is seconds no one means for an item's age
+    ("max_age: 7" for a week): every item held back, for good — a rule taken
+    out later does not bring an item back."""
+    bare = isinstance(value, int | float) or re.fullmatch(r"\s*\d+(?:\.\d+)?\s*", value)
+    if bare and parse_duration(value) < timedelta(hours=1):
+        number = f"{float(value):g}"
+        raise ValueError(
+            f"{number} is {number} seconds: every item older would be held back for good;"
+            f" write {number}d for days, {number}h for hours ({number}s if seconds are meant)"
+        )
 
 
 class FeedSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
