@@ -230,6 +230,11 @@ def test_a_section_with_every_key_commented_out_is_its_defaults(tmp_path: Path) 
             "feeds:\n  - {url: a.xml, group: g, source: s, max_age: 7d}\n",
             "feeds[0] (a.xml): max_age: unknown key (it goes under the feed's rules:)",
         ),
+        (  # (SQLAlchemy read state.db as a host: exit 1 and its list of URL forms)
+            "state: 'sqlite://state.db'\nfeeds: []\n",
+            ":1: state: 'sqlite://state.db' names no file: write sqlite:///state.db (three"
+            " slashes), or just state.db",
+        ),
         # A bare number under an hour is seconds no one means for an item's
         # age: every item was held back, for good.
         (
@@ -866,7 +871,11 @@ def test_init_on_an_existing_hexo_site_changes_none_of_its_urls(tmp_path: Path) 
     (site / ".gitignore").write_text("/.feedmill/\n**/.feedmill.lock\n*.tmp\n")
     said = " ".join(cli("init", str(site)).stdout.split())
     assert "does not list feedmill's src/_posts/.feedmill-tmp/ (temporary files): add it" in said
-    for patterns in (".feedmill*\n", ".feedmill/**\n*.lock\n**/.feedmill-tmp/\n*.tmp\n"):
+    for patterns in (
+        ".feedmill*\n",
+        ".feedmill/**\n*.lock\n**/.feedmill-tmp/\n*.tmp\n",
+        ".feedmill/*\n*.lock\n**/.feedmill-tmp/*\n*.tmp\n",  # (all they hold)
+    ):
         (site / ".gitignore").write_text(patterns)
         assert "does not list" not in cli("init", str(site)).stdout, patterns
 

@@ -297,7 +297,12 @@ def _not_ignored(directory: Path) -> list[str]:
     except (OSError, UnicodeDecodeError):
         return []  # nothing to say about a file we cannot read
     patterns = [
-        line.strip().removeprefix("/").removeprefix("**/").rstrip("/").removesuffix("/**")
+        line.strip()
+        .removeprefix("/")
+        .removeprefix("**/")
+        .rstrip("/")
+        .removesuffix("/**")
+        .removesuffix("/*")  # (".feedmill/*": all it holds)
         for line in lines
         if line.strip() and not line.lstrip().startswith(("#", "!"))
     ]

@@ -226,6 +226,12 @@ def _state(value: str) -> None:
             raise _Invalid(
                 "state", "an in-memory database keeps nothing from one run to the next: name a file"
             )
+        if not path.startswith("/"):
+            # ("sqlite://state.db": SQLAlchemy reads state.db as a host.)
+            raise _Invalid(
+                "state",
+                f"{value!r} names no file: write sqlite:///{path} (three slashes), or just {path}",
+            )
     if dialect == "postgresql":
         from sqlalchemy.engine import make_url
 
