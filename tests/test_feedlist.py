@@ -608,6 +608,17 @@ def test_bare_ampersands_and_html_entities_are_repaired() -> None:
     ]
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_a_utf16_file_is_repaired_as_a_utf8_one_is(encoding: str) -> None:
+    """PowerShell 5's ``>`` writes UTF-16: a bare ``&`` or ``&nbsp;`` in such
+    a file refused it whole ("bad XML … EntityRef: expecting ';'")."""
+    text = (OPML / "hand-written.opml").read_text(encoding="utf-8")
+    declared = re.sub(r'encoding="[^"]*"', 'encoding="UTF-16"', text, count=1)
+    assert as_tuples(parse_opml(declared.encode(encoding))) == as_tuples(
+        parse_opml(text.encode("utf-8"))
+    )
+
+
 def test_character_references_xml_forbids_are_dropped() -> None:
     """One ``&#1;`` in a title (a reader's export of a feed that had it) made
     the whole file unreadable; ``&#x1F4C8;`` and ``&#9;`` are characters."""

@@ -503,9 +503,10 @@ def _declaration_first(data: bytes) -> bytes:
 
 def _repair(data: bytes) -> bytes:
     """``a=1&b=2`` → ``a=1&amp;b=2``, ``&nbsp;`` → ``&#160;``, ``&#1;`` → nothing
-    (ASCII-compatible encodings)."""
+    (a UTF-16 file — what PowerShell 5's ``>`` writes — as UTF-8)."""
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in data[:512]:
-        return data
+        utf8 = _utf16_as_utf8(data)
+        return data if utf8 is None else _repair(utf8)
     data = _CHAR_REF.sub(_xml_char_ref, data)
 
     def entity(match: re.Match[bytes]) -> bytes:
@@ -516,6 +517,23 @@ def _repair(data: bytes) -> bytes:
         return b"&#%d;" % codepoint if codepoint else b"&amp;" + name + b";"
 
     return _ENTITY.sub(entity, _BARE_AMP.sub(b"&amp;", data))
+
+
+_DECLARED_ENCODING = re.compile(r"^(\s*<\?xml[^>]*?encoding\s*=\s*[\"'])[^\"']*")
+
+
+def _utf16_as_utf8(data: bytes) -> bytes | None:
+    """A UTF-16 document (by its byte-order mark, else by where its NULs
+    are) as UTF-8, its declaration saying so; None if it is not one."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding = "utf-16"
+    else:
+        encoding = "utf-16-le" if data[1:2] == b"\x00" else "utf-16-be"
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError:
+        return None
+    return _DECLARED_ENCODING.sub(r"\g<1>UTF-8", text, count=1).encode("utf-8")
 
 
 _DECLARED = re.compile(rb"^(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?encoding\s*=\s*[\"']([^\"']+)[\"']")
