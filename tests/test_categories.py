@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from feedmill.publish.categories import hexo_slug
+from feedmill.publish.categories import hexo_slug, visible_name
 
 from support import hexo
 
@@ -53,3 +53,19 @@ def test_a_name_is_refused_for_a_tag_not_for_a_bare_angle_bracket() -> None:
         assert "holds an HTML tag" in (category_name_problem(name) or ""), name
     for name in ("A > B", "x < 5", "≥ < 5", "估值<10倍"):  # shown as written
         assert category_name_problem(name) is None, name
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("金融\u200b", "金融"),
+        ("\ufeff要闻", "要闻"),
+        ("Cafe\u0301", "Café"),
+        ("金融\u200d ", "金融"),  # (a joiner at the end, once the space is gone)
+        (" \ufe0f金融", "金融"),
+        ("👩\u200d💻", "👩\u200d💻"),  # a joiner inside shapes the name
+        ("\u1820\u180b\u1821", "\u1820\u180b\u1821"),  # so does a Mongolian selector
+    ],
+)
+def test_a_name_as_it_shows(name: str, shown: str) -> None:
+    assert visible_name(name) == shown

@@ -230,6 +230,11 @@ def test_a_section_with_every_key_commented_out_is_its_defaults(tmp_path: Path) 
             "feeds:\n  - {url: a.xml, group: g, source: s, max_age: 7d}\n",
             "feeds[0] (a.xml): max_age: unknown key (it goes under the feed's rules:)",
         ),
+        (  # (a file named so beside the config)
+            "state: 'sqlite:state.db'\nfeeds: []\n",
+            ":1: state: 'sqlite:state.db' is no URL: write sqlite:///state.db (three slashes),"
+            " or just state.db",
+        ),
         (  # (SQLAlchemy read state.db as a host: exit 1 and its list of URL forms)
             "state: 'sqlite://state.db'\nfeeds: []\n",
             ":1: state: 'sqlite://state.db' names no file: write sqlite:///state.db (three"
@@ -875,6 +880,8 @@ def test_init_on_an_existing_hexo_site_changes_none_of_its_urls(tmp_path: Path) 
         ".feedmill*\n",
         ".feedmill/**\n*.lock\n**/.feedmill-tmp/\n*.tmp\n",
         ".feedmill/*\n*.lock\n**/.feedmill-tmp/*\n*.tmp\n",  # (all they hold)
+        ".feedmill/\nsrc/_posts/*\n*.tmp\n",  # (a folder the lock is in)
+        ".feedmill/\nsrc/\n*.tmp\n",
     ):
         (site / ".gitignore").write_text(patterns)
         assert "does not list" not in cli("init", str(site)).stdout, patterns
@@ -2123,3 +2130,15 @@ def test_names_that_show_alike_are_one_category(tmp_path: Path) -> None:
         "'第二条'": " - 金融\n - Café\n - 要闻\n",
         "'第三条'": " - 金融\n - '👩\u200d💻'\n - t\n",
     }
+
+
+def test_a_feed_moved_from_a_file_that_is_gone_names_it(tmp_path: Path) -> None:
+    """moved_from names where a feed was: a file deleted since, as often as
+    not — refused for reading as a web address (feed.rdf: https://feed.rdf),
+    the whole config stopped loading."""
+    (tmp_path / "new.xml").write_bytes(rss("t", [Item(title="第一条", guid="1")]))
+    for earlier in ("feed.rdf", "old/feed.xml.gz", "sina.gbk"):
+        config = write_config(
+            tmp_path, [{"url": "new.xml", "group": "g", "source": "s", "moved_from": earlier}]
+        )
+        assert cli("status", "-c", str(config)).code == 0, earlier

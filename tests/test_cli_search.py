@@ -55,6 +55,8 @@ def test_a_phrase_is_found_inside_a_longer_word(demo: Path) -> None:
 def test_filters_by_group_source_and_date(demo: Path) -> None:
     assert search(demo, "逆回购", "--group", "科技") == []
     assert len(search(demo, "逆回购", "--source", "金色财经")) == 2
+    # A name pasted with what shows nothing in it (the config's is read so).
+    assert len(search(demo, "逆回购", "--source", "金色财经\u200b")) == 2
     assert [r["title"] for r in search(demo, "逆回购", "--since", "2022-09-21")] == [
         "央行开展300亿元逆回购操作"
     ]

@@ -614,9 +614,20 @@ def test_a_utf16_file_is_repaired_as_a_utf8_one_is(encoding: str) -> None:
     a file refused it whole ("bad XML … EntityRef: expecting ';'")."""
     text = (OPML / "hand-written.opml").read_text(encoding="utf-8")
     declared = re.sub(r'encoding="[^"]*"', 'encoding="UTF-16"', text, count=1)
-    assert as_tuples(parse_opml(declared.encode(encoding))) == as_tuples(
-        parse_opml(text.encode("utf-8"))
+    expected = as_tuples(parse_opml(text.encode("utf-8")))
+    assert as_tuples(parse_opml(declared.encode(encoding))) == expected
+    # Blank lines before the declaration; a stray byte at the end.
+    assert as_tuples(parse_opml(("\r\n" + declared).encode(encoding))) == expected
+    assert as_tuples(parse_opml(declared.encode(encoding) + b"\n")) == expected
+
+
+def test_an_outline_whose_text_shows_nothing_is_named_by_its_title() -> None:
+    """A text of a zero-width space: "source: must not be empty", skipped."""
+    opml = (
+        '<opml version="2.0"><body><outline text="金融"><outline text="&#x200b;"'
+        ' title="证券时报网" xmlUrl="https://a.example/x"/></outline></body></opml>'
     )
+    assert as_tuples(parse_opml(opml)) == [("https://a.example/x", "金融", "证券时报网", None)]
 
 
 def test_character_references_xml_forbids_are_dropped() -> None:

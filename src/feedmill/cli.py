@@ -309,9 +309,17 @@ def _not_ignored(directory: Path) -> list[str]:
     site = directory.resolve()
     posts = Path(os.path.relpath(source_folder(site) / "_posts", site))
 
-    def covered(path: str) -> bool:  # git's patterns, near enough: a glob of the path or name
-        name = path.rpartition("/")[2]
-        return any(fnmatch.fnmatchcase(path, p) or fnmatch.fnmatchcase(name, p) for p in patterns)
+    def covered(path: str) -> bool:
+        # git's patterns, near enough: a glob of the path or its name, or of a
+        # folder it is in ("source/_posts/*" holds the lock).
+        parts = path.split("/")
+        for depth in range(1, len(parts) + 1):
+            folder, name = "/".join(parts[:depth]), parts[depth - 1]
+            if any(
+                fnmatch.fnmatchcase(folder, p) or fnmatch.fnmatchcase(name, p) for p in patterns
+            ):
+                return True
+        return False
 
     wanted = [  # (the line to add, what it is)
         (".feedmill/", "the state database"),
@@ -1522,10 +1530,16 @@ def search(
     # Checked before the index is built (once, and long on a big site).
     first_day = _day(since, "--since", loaded.timezone)
     last_day = _day(until, "--until", loaded.timezone, through=True)
+    # (As the config's names are read: a name pasted from feedmill.yml with
+    # what shows nothing in it is that name.)
+    from feedmill.publish.categories import visible_name
+
+    groups = {visible_name(g) for g in group}
+    sources = {visible_name(s) for s in source}
     chosen = [
         f
         for f in loaded.feeds
-        if (not group or f.group in group) and (not source or f.source in source)
+        if (not groups or f.group in groups) and (not sources or f.source in sources)
     ]
     if (group or source) and not chosen:
         err.print("no feed in the config has that group / source")

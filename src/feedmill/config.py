@@ -209,8 +209,17 @@ def _category_name(field: str, value: str) -> None:
         raise _Invalid(field, problem)
 
 
+_SQLITE_SHORT = re.compile(r"^sqlite(?:\+\w+)?:(?!//)", re.IGNORECASE)
+
+
 def _state(value: str) -> None:
     _not_empty("state", value)  # (" " made a SQLite file named so)
+    short = _SQLITE_SHORT.match(value)
+    if short:  # ("sqlite:state.db": a file named so beside the config)
+        path = value[short.end() :].lstrip("/")
+        raise _Invalid(
+            "state", f"{value!r} is no URL: write sqlite:///{path} (three slashes), or just {path}"
+        )
     if "://" not in value:
         return
     dialect = value.split("://", 1)[0].split("+", 1)[0].lower()
@@ -1385,6 +1394,8 @@ def _check_paths_named_like_hosts(config: Config, data: Any, path: Path) -> None
             host = url[2:] if url.startswith("//") else url
             if not looks_like_host(host) or (config.base_dir / home_expanded(url)).exists():
                 continue
+            if field == "moved_from" and not (url.startswith("//") or _SURELY_HOST.match(host)):
+                continue  # (a file a feed moved from is gone, as often as not: feed.rdf)
             raise ConfigError(
                 f"{path}:{_line(data, ('feeds', index, field))}: feeds[{index}]"
                 f" ({_shown(feed.url)}): {field}: no such file (a feed on the web?"

@@ -60,7 +60,7 @@ from feedmill.config import (
     parse_config,
     resolve_location,
 )
-from feedmill.publish.categories import category_name_problem
+from feedmill.publish.categories import category_name_problem, visible_name
 
 __all__ = [
     "OPML_NAMESPACE",
@@ -529,10 +529,13 @@ def _utf16_as_utf8(data: bytes) -> bytes | None:
         encoding = "utf-16"
     else:
         encoding = "utf-16-le" if data[1:2] == b"\x00" else "utf-16-be"
+    if len(data) % 2:  # (a stray byte at the end: a new line an editor added)
+        data = data[:-1]
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError:
         return None
+    text = text.lstrip("\ufeff \t\r\n")  # (blank lines before the declaration)
     return _DECLARED_ENCODING.sub(r"\g<1>UTF-8", text, count=1).encode("utf-8")
 
 
@@ -579,10 +582,12 @@ def _describe(exc: etree.XMLSyntaxError, data: bytes) -> str:
 
 
 def _clean(value: str | None) -> str | None:
-    """Whitespace runs (new lines too) as one space, trimmed; None if nothing is left."""
+    """Whitespace runs (new lines too) as one space, trimmed, as it shows (a
+    text of a zero-width space is none: the title, or the host, names the
+    feed); None if nothing is left."""
     if value is None:
         return None
-    return _SPACES.sub(" ", value).strip() or None
+    return visible_name(_SPACES.sub(" ", value)) or None
 
 
 def _own(value: str | None) -> str | None:

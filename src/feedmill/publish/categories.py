@@ -66,7 +66,7 @@ _MARKUP = re.compile(r"[<>]")
 # Joiners and variation selectors shape what is around them (👩\u200d💻 is one
 # picture, a Persian word keeps its ZWNJ): kept inside a name, dropped at its
 # ends; what else shows nothing is dropped wherever it is.
-_SHAPING = "\u200c\u200d" + "".join(map(chr, range(0xFE00, 0xFE10)))
+_SHAPING = "\u200c\u200d\u180b\u180c\u180d\u180f" + "".join(map(chr, range(0xFE00, 0xFE10)))
 _INVISIBLE = dict.fromkeys(ord(ch) for ch in SHOWS_NOTHING if ch not in _SHAPING)
 
 
@@ -74,7 +74,10 @@ def visible_name(name: str) -> str:
     """``name`` as it shows: without characters that show nothing (joiners
     and variation selectors kept inside it), in NFC ("e" + U+0301 is é).
     Two names that show alike were two category pages, both shown so."""
-    return unicodedata.normalize("NFC", name.translate(_INVISIBLE)).strip(_SHAPING)
+    shown = unicodedata.normalize("NFC", name.translate(_INVISIBLE))
+    while (trimmed := shown.strip().strip(_SHAPING)) != shown:  # ("金融\u200d ": 金融)
+        shown = trimmed
+    return shown
 
 
 _TAG_OPENING = re.compile(r"<[A-Za-z/!?]")
