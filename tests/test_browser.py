@@ -390,3 +390,75 @@ def test_a_table_wider_than_the_article_can_be_read_to_its_last_column(tmp_path:
             browser.close()
     assert seen["wider"], seen  # (else the table fits, and this tests nothing)
     assert seen["lastRight"] <= seen["entryRight"] + 1, seen
+
+
+def test_on_a_phone_players_boxes_and_long_titles_stay_readable(tmp_path: Path) -> None:
+    """At 375 px: a bilibili player of 640 px hid half of itself (its
+    controls); a box an editor set to a page's width (WeChat's 677px
+    sections) hid the end of every line; a line that may not wrap, and a
+    title without a place to break, were cut (scripts/feedmill-wide-content.js).
+    And YouTube's player, which refuses to play without one, is sent the
+    site's origin as its Referer; no other player or picture is sent one."""
+    from playwright.sync_api import Route, sync_playwright
+
+    words = "光伏行业将迎来新一轮洗牌，龙头企业的成本优势持续扩大。" * 6
+    html = (
+        '<p><iframe width="640" height="360" src="https://player.bilibili.com/player.html'
+        '?aid=1&amp;bvid=BV1" allowfullscreen></iframe></p>'
+        '<p><iframe width="560" height="315" src="https://www.youtube.com/embed/g-X7Pkx20G0"'
+        ' referrerpolicy="no-referrer"></iframe></p>'
+        f'<section style="width: 677px; margin: 0 auto;"><p id="box">{words}</p></section>'
+        f'<p id="nowrap" style="white-space: nowrap;">{words}</p>'
+    )
+    title = "Release_notes_for_the_quarterly_financial_statement_2022Q3_final_version_v2"
+    site = _one_post_site(tmp_path, title, html)
+    asked: dict[str, str | None] = {}
+
+    def offline(route: Route) -> None:
+        if urlsplit(route.request.url).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            asked[route.request.url] = route.request.all_headers().get("referer")
+            route.fulfill(status=200, content_type="text/html", body="<html></html>")
+
+    with _post_served(site) as url, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium(), args=["--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            page = browser.new_page(viewport={"width": 375, "height": 800})
+            page.route("**/*", offline)
+            page.goto(url, wait_until="networkidle")
+            seen = page.evaluate(
+                """() => {
+                    const entry = document.querySelector('.article-entry');
+                    const right = entry.getBoundingClientRect().right;
+                    const frame = document.querySelector('.article-entry iframe');
+                    const widest = Math.max(...[...document.querySelectorAll('.article-entry iframe')]
+                        .map(f => f.getBoundingClientRect().right));
+                    const box = document.querySelector('[id$=box]');
+                    const title = document.querySelector('.article-title');
+                    const nowrap = document.querySelector('[id$=nowrap]');
+                    entry.scrollLeft = entry.scrollWidth;
+                    return {
+                        right,
+                        frame: Math.max(frame.getBoundingClientRect().right, widest),
+                        box: box.getBoundingClientRect().right,
+                        title: title.scrollWidth - title.clientWidth,
+                        scrolls: getComputedStyle(entry).overflowX,
+                        nowrapEnd: nowrap.getBoundingClientRect().right,
+                        entryRight: entry.getBoundingClientRect().right,
+                    };
+                }"""
+            )
+        finally:
+            browser.close()
+    assert seen["frame"] <= seen["right"] + 1, seen
+    assert seen["box"] <= seen["right"] + 1, seen
+    assert seen["title"] <= 1, seen
+    # What may not wrap scrolls inside the column, to its end.
+    assert seen["scrolls"] == "auto" and seen["nowrapEnd"] <= seen["entryRight"] + 1, seen
+    origin = url.split("/")[0] + "//" + url.split("/")[2] + "/"
+    referers = {urlsplit(u).hostname: r for u, r in asked.items()}
+    assert referers["www.youtube.com"] == origin
+    assert {h: r for h, r in referers.items() if r and h != "www.youtube.com"} == {}

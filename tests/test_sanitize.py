@@ -258,6 +258,35 @@ def test_ids_are_the_articles_own_and_its_links_to_them_follow() -> None:
     assert clean(out) == out  # sanitizing again changes nothing
 
 
+def test_a_link_to_the_top_goes_to_the_pages_top() -> None:
+    """ "#top" is the page's top to a browser (返回顶部): made "#fm-top", it led
+    nowhere."""
+    assert clean('<p><a href="#top">返回顶部</a><a href="#TOP">顶部</a></p>') == (
+        '<p><a href="#top">返回顶部</a><a href="#TOP">顶部</a></p>'
+    )
+
+
+def test_youtubes_players_are_sent_the_sites_origin() -> None:
+    """YouTube refuses to play without the embedding site's address (Error 153):
+    its players get strict-origin-when-cross-origin, other players and the
+    pictures the configured policy."""
+    frames = (
+        '<iframe src="https://www.youtube.com/embed/g-X7Pkx20G0" referrerpolicy="no-referrer">'
+        '</iframe><iframe src="https://player.bilibili.com/player.html?aid=1"></iframe>'
+        '<img src="https://i.example/a.jpg">'
+    )
+    out = clean(frames)
+    youtube, bilibili = out.split("</iframe>")[:2]
+    assert 'referrerpolicy="strict-origin-when-cross-origin"' in youtube
+    assert 'referrerpolicy="no-referrer"' in bilibili
+    assert '<img src="https://i.example/a.jpg" referrerpolicy="no-referrer">' in out
+    assert clean(out) == out
+    # (Also where no policy is forced: the site's pages send no Referer.)
+    unforced = clean(frames, policy=Policy(image_referrer_policy=None))
+    assert unforced.count('referrerpolicy="strict-origin-when-cross-origin"') == 1
+    assert unforced.count("referrerpolicy") == 1
+
+
 @pytest.mark.parametrize(
     ("srcset", "best"),
     [
@@ -411,8 +440,8 @@ def test_a_frame_is_written_alike_by_every_process() -> None:
     }
     assert outputs == {
         '<iframe src="https://www.youtube.com/embed/x" title="t" sandbox="allow-scripts'
-        ' allow-same-origin allow-popups allow-presentation" referrerpolicy="no-referrer">'
-        "</iframe>\n"
+        ' allow-same-origin allow-popups allow-presentation"'
+        ' referrerpolicy="strict-origin-when-cross-origin"></iframe>\n'
     }
 
 

@@ -375,8 +375,10 @@ def init(directory: Path) -> None:
         _paragraph(
             f"{WIDE_CONTENT_SCRIPT} was not added. In a new site it lets a table wider "
             "than the article column (a results table of a dozen columns) scroll inside "
-            "it, and breaks words too long for a line: the default theme hides what "
-            "overflows. Copy it from a new site if your theme does too."
+            "it, narrows video players and boxes set to a page's width to the column, and "
+            "breaks words too long for a line: the default theme hides what overflows "
+            "(on a phone, the end of every line). Copy it from a new site if your theme "
+            "does too."
         )
     missing = _not_ignored(directory)
     if missing:

@@ -155,6 +155,8 @@ def _attribute_filter(iframe_hosts: frozenset[str]) -> Callable[[str, str, str],
                 allowed = host_allowed(stripped, base, iframe_hosts)
                 return _readable(urls.absolute(stripped, base)) if allowed else None
             if stripped.startswith("#"):
+                if stripped[1:].lower() == "top":  # (the page's top, to a browser: 返回顶部)
+                    return stripped
                 return "#" + _own_id(stripped[1:]) if len(stripped) > 1 else stripped
             if base and not _HAS_SCHEME.match(stripped):
                 value = urls.absolute(stripped, base) or value
@@ -294,12 +296,31 @@ _FORCED_ON_FRAMES = re.compile(r' (sandbox|referrerpolicy)="[^"]*"')
 
 def _forced_in_order(tag: str) -> str:
     """An iframe's tag with the attributes nh3 adds in one order: a post
-    rendered by another process (a rebuild, another worker) was another file."""
+    rendered by another process (a rebuild, another worker) was another file.
+    A player that needs the site's origin to play has it sent."""
     found = {m[1]: m[0] for m in _FORCED_ON_FRAMES.finditer(tag)}
-    if len(found) < 2:
+    if _needs_origin(tag):  # (whatever the policy, or the article's own, says)
+        found["referrerpolicy"] = f' referrerpolicy="{_ORIGIN_POLICY}"'
+    elif len(found) < 2:
         return tag
     rest = _FORCED_ON_FRAMES.sub("", tag)
-    return f"{rest[:-1]}{found['sandbox']}{found['referrerpolicy']}{rest[-1:]}"
+    return f"{rest[:-1]}{found.get('sandbox', '')}{found['referrerpolicy']}{rest[-1:]}"
+
+
+# YouTube's players refuse to play without the embedding site's address
+# ("Error 153: video player configuration error", since 2025): they are sent
+# the site's origin — not the page's path — whatever the pictures' policy
+# (and over the site's <meta name="referrer">, scripts/feedmill-referrer.js).
+_NEEDS_ORIGIN = frozenset(
+    {"www.youtube.com", "youtube.com", "m.youtube.com", "www.youtube-nocookie.com"}
+)
+_ORIGIN_POLICY = "strict-origin-when-cross-origin"
+_FRAME_SOURCE = re.compile(r' src="([^"]*)"')
+
+
+def _needs_origin(tag: str) -> bool:
+    source = _FRAME_SOURCE.search(tag)
+    return source is not None and urls.host(htmllib.unescape(source[1])) in _NEEDS_ORIGIN
 
 
 def _each_tag(markup: str, opening: str, fix: Callable[[str], str]) -> str:

@@ -1,15 +1,22 @@
 /* Written by `feedmill init`.
  *
  * News articles carry tables wider than the theme's article column (a fund's
- * holdings, a results table of a dozen columns) and long unbroken strings (a
- * link written out, a code); the column hides what overflows it, so a table's
- * last columns could not be read at all. This lets such a table scroll
- * sideways inside the column, and breaks a word too long for a line.
+ * holdings, a results table of a dozen columns), long unbroken strings (a
+ * link written out, a code), video players of a fixed width and boxes an
+ * editor set to a page's width (WeChat's 677px sections); the column hides
+ * what overflows it, so a table's last columns, a player's controls or the
+ * end of each line on a phone could not be read at all. This lets such a
+ * table scroll sideways inside the column, narrows a player or a box to the
+ * column, lets what still overflows scroll, and breaks a word too long for a
+ * line (in a title too).
  *
  * Delete this file to keep the theme's own layout.
  */
 hexo.extend.injector.register(
   'head_end',
   '<style>.article-entry table{display:block;max-width:100%;overflow-x:auto}' +
-    '.article-entry{overflow-wrap:break-word}</style>'
+    '.article-entry iframe,.article-entry video,.article-entry section,.article-entry div' +
+    '{max-width:100%}' +
+    '.article-entry{overflow-wrap:break-word;overflow-x:auto}' +
+    '.article-title{overflow-wrap:anywhere}</style>'
 );
