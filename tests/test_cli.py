@@ -235,6 +235,12 @@ def test_a_section_with_every_key_commented_out_is_its_defaults(tmp_path: Path) 
             ":1: state: 'sqlite:state.db' is no URL: write sqlite:///state.db (three slashes),"
             " or just state.db",
         ),
+        (  # (an absolute path keeps its slash: not a file beside the config)
+            "state: 'sqlite:/srv/news/state.db'\nfeeds: []\n",
+            ":1: state: 'sqlite:/srv/news/state.db' is no URL: write sqlite:////srv/news/state.db,"
+            " or just /srv/news/state.db",
+        ),
+        ("state: 'sqlite::memory:'\nfeeds: []\n", "state: an in-memory database keeps nothing"),
         (  # (SQLAlchemy read state.db as a host: exit 1 and its list of URL forms)
             "state: 'sqlite://state.db'\nfeeds: []\n",
             ":1: state: 'sqlite://state.db' names no file: write sqlite:///state.db (three"
@@ -287,6 +293,12 @@ def test_a_section_with_every_key_commented_out_is_its_defaults(tmp_path: Path) 
             " moved_from: '127.0.0.1:1200/stcn/yw'}\n",
             ":2: feeds[0] (http://b.example/rss): moved_from: no such file (a feed on the web?"
             " http://127.0.0.1:1200/stcn/yw)",
+        ),
+        (
+            "feeds:\n  - {url: 'http://b.example/rss', group: g, source: s,"
+            " moved_from: 'rsshub.app/bilibili/user/video/2267573'}\n",
+            "moved_from: no such file (a feed on the web?"
+            " https://rsshub.app/bilibili/user/video/2267573)",
         ),
         (
             "feeds:\n  - {url: 'http://b.example/rss', group: g, source: s,"

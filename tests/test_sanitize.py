@@ -266,6 +266,16 @@ def test_a_link_to_the_top_goes_to_the_pages_top() -> None:
     )
 
 
+def test_a_link_to_the_articles_own_top_goes_there() -> None:
+    """An article with an element of its own named "top" (目录 to its heading):
+    the link follows the element's id, as any other does."""
+    out = clean('<p><a href="#top">目录</a></p><h2 id="top">Top 10</h2>')
+    assert out == '<p><a href="#fm-top">目录</a></p><h2 id="fm-top">Top 10</h2>'
+    assert clean(out) == out
+    named = clean('<p><a href="#top">回到开头</a></p><a name="top"></a>')
+    assert 'href="#fm-top"' in named and 'name="fm-top"' in named
+
+
 def test_youtubes_players_are_sent_the_sites_origin() -> None:
     """YouTube refuses to play without the embedding site's address (Error 153):
     its players get strict-origin-when-cross-origin, other players and the

@@ -216,9 +216,14 @@ def _state(value: str) -> None:
     _not_empty("state", value)  # (" " made a SQLite file named so)
     short = _SQLITE_SHORT.match(value)
     if short:  # ("sqlite:state.db": a file named so beside the config)
-        path = value[short.end() :].lstrip("/")
+        path = value[short.end() :].split("?", 1)[0]
+        if path in ("", "/") or path.endswith(":memory:"):
+            raise _Invalid(
+                "state", "an in-memory database keeps nothing from one run to the next: name a file"
+            )
+        slashes = "" if path.startswith("/") else " (three slashes)"
         raise _Invalid(
-            "state", f"{value!r} is no URL: write sqlite:///{path} (three slashes), or just {path}"
+            "state", f"{value!r} is no URL: write sqlite:///{path}{slashes}, or just {path}"
         )
     if "://" not in value:
         return
@@ -1394,8 +1399,12 @@ def _check_paths_named_like_hosts(config: Config, data: Any, path: Path) -> None
             host = url[2:] if url.startswith("//") else url
             if not looks_like_host(host) or (config.base_dir / home_expanded(url)).exists():
                 continue
-            if field == "moved_from" and not (url.startswith("//") or _SURELY_HOST.match(host)):
-                continue  # (a file a feed moved from is gone, as often as not: feed.rdf)
+            if field == "moved_from" and not (
+                url.startswith("//") or _SURELY_HOST.match(host) or "/" in host.strip("/")
+            ):
+                # (A file a feed moved from is gone, as often as not: feed.rdf;
+                # a host and a path, rsshub.app/…, is a URL without its scheme.)
+                continue
             raise ConfigError(
                 f"{path}:{_line(data, ('feeds', index, field))}: feeds[{index}]"
                 f" ({_shown(feed.url)}): {field}: no such file (a feed on the web?"

@@ -57,8 +57,10 @@ DEFAULT_TEMPLATE = Path(__file__).with_name("post.md.j2")
 # 9: a channel follows its source after a full-width separator or a slash too
 # ("新浪财经－国内滚动" is 国内滚动; its posts are re-filed); text a style hid off
 # the page or clipped away is dropped; a lazy picture's <noscript> fallback shown;
-# a task list's checkboxes are ☑ and ☐.
-FORMAT_VERSION = "9"
+# a task list's checkboxes are ☑ and ☐.  10: YouTube's players are sent the
+# site's origin (without it they refuse to play); a link to #top is the page's
+# top, but where the article has an element of its own so named.
+FORMAT_VERSION = "10"
 
 
 @dataclass(frozen=True, slots=True)

@@ -251,12 +251,29 @@ def sanitize_html(html: str, *, base_url: str | None, policy: Policy = DEFAULT_P
         clean = _harden(_cleaner(policy).clean(html))
     finally:
         _CURRENT.base = None
+    if "#top" in clean or "#Top" in clean or "#TOP" in clean:
+        clean = _top_of_its_own(clean)
     if references:
         # (Here, not at the top: normalize.text imports this package's policy.)
         from feedmill.normalize.text import strip_controls
 
         clean = strip_controls(clean)
     return Sanitized(html=clean, image=first_image(clean, base))
+
+
+_TOP_LINK = re.compile(r'href="#(top)"', re.IGNORECASE)
+
+
+def _top_of_its_own(clean: str) -> str:
+    """Links to "#top" go to the article's own element so named, where it has
+    one ("目录" to <h2 id="top">): the filter left them the page's top."""
+
+    def target(found: re.Match[str]) -> str:
+        own = ID_PREFIX + found[1]
+        named = f'id="{own}"' in clean or f'name="{own}"' in clean
+        return f'href="#{own}"' if named else found[0]
+
+    return _TOP_LINK.sub(target, clean)
 
 
 # (nh3 writes tag names in lower case; a case-blind pattern is slow on CJK text.)
@@ -312,7 +329,13 @@ def _forced_in_order(tag: str) -> str:
 # the site's origin — not the page's path — whatever the pictures' policy
 # (and over the site's <meta name="referrer">, scripts/feedmill-referrer.js).
 _NEEDS_ORIGIN = frozenset(
-    {"www.youtube.com", "youtube.com", "m.youtube.com", "www.youtube-nocookie.com"}
+    {
+        "www.youtube.com",
+        "youtube.com",
+        "m.youtube.com",
+        "www.youtube-nocookie.com",
+        "youtube-nocookie.com",
+    }
 )
 _ORIGIN_POLICY = "strict-origin-when-cross-origin"
 _FRAME_SOURCE = re.compile(r' src="([^"]*)"')

@@ -6,8 +6,8 @@
  * editor set to a page's width (WeChat's 677px sections); the column hides
  * what overflows it, so a table's last columns, a player's controls or the
  * end of each line on a phone could not be read at all. This lets such a
- * table scroll sideways inside the column, narrows a player or a box to the
- * column, lets what still overflows scroll, and breaks a word too long for a
+ * table scroll sideways inside the column (a player in one keeps its width),
+ * narrows a player or a box to the column, and breaks a word too long for a
  * line (in a title too).
  *
  * Delete this file to keep the theme's own layout.
@@ -15,8 +15,9 @@
 hexo.extend.injector.register(
   'head_end',
   '<style>.article-entry table{display:block;max-width:100%;overflow-x:auto}' +
-    '.article-entry iframe,.article-entry video,.article-entry section,.article-entry div' +
-    '{max-width:100%}' +
-    '.article-entry{overflow-wrap:break-word;overflow-x:auto}' +
+    '.article-entry iframe,.article-entry video{max-width:100%}' +
+    '.article-entry td iframe,.article-entry th iframe{max-width:none}' +
+    '.article-entry section,.article-entry div{max-width:100%;box-sizing:border-box}' +
+    '.article-entry{overflow-wrap:break-word}' +
     '.article-title{overflow-wrap:anywhere}</style>'
 );
