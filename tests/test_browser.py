@@ -13,10 +13,11 @@ import functools
 import os
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -25,6 +26,9 @@ from conftest import ROOT
 from support import hexo
 from support.feeds import Item, rss
 from support.site import cli, write_config
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Route
 
 pytestmark = [pytest.mark.browser, pytest.mark.hexo, pytest.mark.slow]
 ARTIFACTS = Path(os.environ.get("FEEDMILL_ARTIFACTS", ROOT / "test-artifacts")) / "browser"
@@ -67,7 +71,7 @@ def served_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
 
 
 def test_home_page_and_a_post_open_without_console_errors(served_demo: tuple[str, Path]) -> None:
-    from playwright.sync_api import Route, sync_playwright
+    from playwright.sync_api import sync_playwright
 
     base, site = served_demo
     seed = next(p for slug, p in hexo.post_pages(site).items() if slug.startswith("上海科技创新"))
@@ -185,7 +189,7 @@ HOSTILE = [
 
 
 def test_a_hostile_feed_runs_no_script_and_takes_over_no_page(tmp_path: Path) -> None:
-    from playwright.sync_api import Dialog, Route, sync_playwright
+    from playwright.sync_api import Dialog, sync_playwright
 
     site = tmp_path / "site"
     assert cli("init", str(site)).code == 0
@@ -312,12 +316,31 @@ def _post_served(site: Path) -> Iterator[str]:
         server.server_close()
 
 
+def _post_seen(
+    site: Path, offline: Callable[[Route], None], script: str | None = None, width: int = 1024
+) -> tuple[str, Any]:
+    """The site's one post opened in Chromium at ``width`` px, what is not
+    on loopback answered by ``offline``: its URL, and what ``script`` found."""
+    from playwright.sync_api import sync_playwright
+
+    with _post_served(site) as url, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium(), args=["--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            page = browser.new_page(viewport={"width": width, "height": 800})
+            page.route("**/*", offline)
+            page.goto(url, wait_until="networkidle")
+            return url, page.evaluate(script) if script else None
+        finally:
+            browser.close()
+
+
 def test_no_picture_of_another_host_is_asked_for_with_the_sites_address(tmp_path: Path) -> None:
     """Chinese news CDNs refuse a picture whose request names another site.
     A post's own pictures carry referrerpolicy; a video's poster cannot, nor
     can what a theme draws from the front matter: the page's policy covers
     them (scripts/feedmill-referrer.js)."""
-    from playwright.sync_api import Route, sync_playwright
 
     html = (
         '<p>视频</p><video controls src="https://video.example/v.mp4" '
@@ -335,16 +358,7 @@ def test_no_picture_of_another_host_is_asked_for_with_the_sites_address(tmp_path
         asked[route.request.url] = route.request.all_headers().get("referer")
         route.fulfill(status=200, content_type="image/png", body=PIXEL)
 
-    with _post_served(site) as url, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=chromium(), args=["--no-sandbox", "--disable-gpu"]
-        )
-        try:
-            page = browser.new_page()
-            page.route("**/*", offline)
-            page.goto(url, wait_until="networkidle")
-        finally:
-            browser.close()
+    _post_seen(site, offline)
     assert "https://img.example/poster.jpg" in asked
     assert "https://img.example/inline.jpg" in asked
     assert {u: r for u, r in asked.items() if r} == {}
@@ -354,7 +368,6 @@ def test_a_table_wider_than_the_article_can_be_read_to_its_last_column(tmp_path:
     """A results table of a dozen columns in the default theme: the article
     column hid what overflowed it, and the last columns could be neither
     seen nor scrolled to (scripts/feedmill-wide-content.js)."""
-    from playwright.sync_api import Route, sync_playwright
 
     head = "".join(f"<th>指标{i}</th>" for i in range(12))
     row = "".join(f"<td>{1234567.89 + i:,.2f}</td>" for i in range(11)) + "<td>最后一列</td>"
@@ -367,27 +380,19 @@ def test_a_table_wider_than_the_article_can_be_read_to_its_last_column(tmp_path:
         else:
             route.fulfill(status=200, content_type="image/png", body=PIXEL)
 
-    with _post_served(site) as url, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=chromium(), args=["--no-sandbox", "--disable-gpu"]
-        )
-        try:
-            page = browser.new_page(viewport={"width": 1024, "height": 800})
-            page.route("**/*", offline)
-            page.goto(url, wait_until="networkidle")
-            seen = page.evaluate(
-                """() => {
-                    const table = document.querySelector('.article-entry table');
-                    const entry = document.querySelector('.article-entry').getBoundingClientRect();
-                    const wider = table.scrollWidth > table.clientWidth;
-                    table.scrollLeft = table.scrollWidth;
-                    const cells = table.querySelectorAll('td');
-                    const last = cells[cells.length - 1].getBoundingClientRect();
-                    return {wider, lastRight: last.right, entryRight: entry.right};
-                }"""
-            )
-        finally:
-            browser.close()
+    _, seen = _post_seen(
+        site,
+        offline,
+        """() => {
+            const table = document.querySelector('.article-entry table');
+            const entry = document.querySelector('.article-entry').getBoundingClientRect();
+            const wider = table.scrollWidth > table.clientWidth;
+            table.scrollLeft = table.scrollWidth;
+            const cells = table.querySelectorAll('td');
+            const last = cells[cells.length - 1].getBoundingClientRect();
+            return {wider, lastRight: last.right, entryRight: entry.right};
+        }""",
+    )
     assert seen["wider"], seen  # (else the table fits, and this tests nothing)
     assert seen["lastRight"] <= seen["entryRight"] + 1, seen
 
@@ -395,10 +400,10 @@ def test_a_table_wider_than_the_article_can_be_read_to_its_last_column(tmp_path:
 def test_on_a_phone_players_boxes_and_long_titles_stay_readable(tmp_path: Path) -> None:
     """At 375 px: a bilibili player of 640 px hid half of itself (its
     controls); a box an editor set to a page's width (WeChat's 677px
-    sections) hid the end of every line; a without a place to break, was cut (scripts/feedmill-wide-content.js).
+    sections) hid the end of every line; a title without a place to break
+    was cut (scripts/feedmill-wide-content.js).
     And YouTube's player, which refuses to play without one, is sent the
     site's origin as its Referer; no other player or picture is sent one."""
-    from playwright.sync_api import Route, sync_playwright
 
     words = "光伏行业将迎来新一轮洗牌，龙头企业的成本优势持续扩大。" * 6
     html = (
@@ -422,36 +427,26 @@ def test_on_a_phone_players_boxes_and_long_titles_stay_readable(tmp_path: Path) 
             asked[route.request.url] = route.request.all_headers().get("referer")
             route.fulfill(status=200, content_type="text/html", body="<html></html>")
 
-    with _post_served(site) as url, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=chromium(), args=["--no-sandbox", "--disable-gpu"]
-        )
-        try:
-            page = browser.new_page(viewport={"width": 375, "height": 800})
-            page.route("**/*", offline)
-            page.goto(url, wait_until="networkidle")
-            seen = page.evaluate(
-                """() => {
-                    const entry = document.querySelector('.article-entry');
-                    const right = entry.getBoundingClientRect().right;
-                    const frame = document.querySelector('.article-entry iframe');
-                    const widest = Math.max(...[...document.querySelectorAll('.article-entry p iframe')]
-                        .map(f => f.getBoundingClientRect().right));
-                    const cell = document.querySelector('.article-entry td iframe');
-                    const box = document.querySelector('[id$=box]');
-                    const title = document.querySelector('.article-title');
-                    return {
-                        right,
-                        frame: Math.max(frame.getBoundingClientRect().right, widest),
-                        box: box.getBoundingClientRect().right,
-                        title: title.scrollWidth - title.clientWidth,
-                        cell: cell.getBoundingClientRect().width,
-                        scrolls: getComputedStyle(entry).overflowX,
-                    };
-                }"""
-            )
-        finally:
-            browser.close()
+    url, seen = _post_seen(
+        site,
+        offline,
+        """() => {
+            const entry = document.querySelector('.article-entry');
+            const players = [...document.querySelectorAll('.article-entry p iframe')];
+            const cell = document.querySelector('.article-entry td iframe');
+            const box = document.querySelector('[id$=box]');
+            const title = document.querySelector('.article-title');
+            return {
+                right: entry.getBoundingClientRect().right,
+                frame: Math.max(...players.map(f => f.getBoundingClientRect().right)),
+                box: box.getBoundingClientRect().right,
+                title: title.scrollWidth - title.clientWidth,
+                cell: cell.getBoundingClientRect().width,
+                scrolls: getComputedStyle(entry).overflowX,
+            };
+        }""",
+        width=375,
+    )
     assert seen["frame"] <= seen["right"] + 1, seen
     assert seen["box"] <= seen["right"] + 1, seen
     assert seen["title"] <= 1, seen
