@@ -2149,7 +2149,7 @@ def test_a_feed_moved_from_a_file_that_is_gone_names_it(tmp_path: Path) -> None:
     not — refused for reading as a web address (feed.rdf: https://feed.rdf),
     the whole config stopped loading."""
     (tmp_path / "new.xml").write_bytes(rss("t", [Item(title="第一条", guid="1")]))
-    for earlier in ("feed.rdf", "old/feed.xml.gz", "sina.gbk"):
+    for earlier in ("feed.rdf", "old/feed.xml.gz", "sina.gbk", "feeds.d/example.xml"):
         config = write_config(
             tmp_path, [{"url": "new.xml", "group": "g", "source": "s", "moved_from": earlier}]
         )

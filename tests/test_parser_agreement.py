@@ -180,3 +180,17 @@ def test_both_parsers_read_the_channels_ttl_before_or_after_its_items(where: str
     assert parse_document(document).parser == "fast"
     assert parse_document(document).ttl_minutes == 120
     assert robust.parse(document).ttl_minutes == 120
+
+
+def test_an_entry_written_with_its_own_prefix_is_no_other_namespaces() -> None:
+    """<atom:entry><atom:title>: the entry's own names, written with its own
+    prefix; the check looked for the prefix in a pattern that held none."""
+    from feedmill.parse import _namespaced_before_own
+
+    entry = (
+        '<atom:feed xmlns:atom="http://www.w3.org/2005/Atom"><atom:entry>'
+        "<atom:title>x</atom:title>{}<atom:id>1</atom:id></atom:entry></atom:feed>"
+    )
+    assert not _namespaced_before_own(entry.format("<title>y</title>"))
+    foreign = entry.replace("<atom:title>x</atom:title>", '<m:title xmlns:m="urn:m">m</m:title>')
+    assert _namespaced_before_own(foreign.format("<atom:title>x</atom:title>"))

@@ -274,6 +274,14 @@ def test_a_link_to_the_articles_own_top_goes_there() -> None:
     assert clean(out) == out
     named = clean('<p><a href="#top">回到开头</a></p><a name="top"></a>')
     assert 'href="#fm-top"' in named and 'name="fm-top"' in named
+    # Only links: text that reads so stays as the article wrote it.
+    text = '<p>Write href="#top" to link it.</p><pre>&lt;a href="#top"&gt;</pre>'
+    assert clean('<h2 id="top">目录</h2>' + text) == '<h2 id="fm-top">目录</h2>' + text
+    assert clean('<p><a href="#top">up</a></p><p>id="fm-top"</p>').startswith('<p><a href="#top">')
+    # Any case, as ids are matched.
+    assert clean('<h2 id="tOp">x</h2><a href="#tOp">a</a>') == (
+        '<h2 id="fm-tOp">x</h2><a href="#fm-tOp">a</a>'
+    )
 
 
 def test_youtubes_players_are_sent_the_sites_origin() -> None:

@@ -1400,16 +1400,31 @@ def _check_paths_named_like_hosts(config: Config, data: Any, path: Path) -> None
             if not looks_like_host(host) or (config.base_dir / home_expanded(url)).exists():
                 continue
             if field == "moved_from" and not (
-                url.startswith("//") or _SURELY_HOST.match(host) or "/" in host.strip("/")
+                url.startswith("//") or _SURELY_HOST.match(host) or _host_and_page(host)
             ):
-                # (A file a feed moved from is gone, as often as not: feed.rdf;
-                # a host and a path, rsshub.app/…, is a URL without its scheme.)
+                # (A file a feed moved from is gone, as often as not: feed.rdf,
+                # feeds.d/a.xml; a host and a path, rsshub.app/…, is a URL
+                # without its scheme.)
                 continue
             raise ConfigError(
                 f"{path}:{_line(data, ('feeds', index, field))}: feeds[{index}]"
                 f" ({_shown(feed.url)}): {field}: no such file (a feed on the web?"
                 f" {web_scheme(host)}://{_shown(host)})"
             )
+
+
+# What names a file a feed was read from, at the end of a path.
+_FEED_FILE_ENDINGS = _FILE_ENDINGS | {"rdf", "gz", "bz2", "xz", "zip", "gbk"}
+
+
+def _host_and_page(host_like: str) -> bool:
+    """Whether a host-like path goes on to a page, not to a file: ``rsshub.app/
+    bilibili/user/video/2267573``, not ``feeds.d/example.xml``."""
+    rest = host_like.strip("/")
+    if "/" not in rest:
+        return False
+    last = rest.rsplit("/", 1)[1]
+    return last.rpartition(".")[2].lower() not in _FEED_FILE_ENDINGS or "." not in last
 
 
 def _check_duplicates(config: Config, data: Any, path: Path) -> None:

@@ -250,14 +250,15 @@ def _empty_beside_itunes_summary(text: str) -> bool:
 # document written <atom:entry><atom:title>.)
 _OTHER_NAMESPACES = re.compile(r":(?:link|title|guid)[\s/>]")  # (one scan: ~40 µs a feed)
 _NAMED_ELEMENT = re.compile(r"<(?:(\w+):)?(link|title|guid)[\s/>]")
-_ITEM_TAG = re.compile(r"<(?:(\w+):)?(?:item|entry)[\s>]")
+# (An item's opening tag and its prefix; _ITEM_TAG, below, finds closing ones too.)
+_ITEM_OPENING = re.compile(r"<(?:(\w+):)?(?:item|entry)[\s>]")
 
 
 def _namespaced_before_own(text: str) -> bool:
-    first = _ITEM_TAG.search(text)
+    first = _ITEM_OPENING.search(text)
     if first is None or _OTHER_NAMESPACES.search(text, first.start()) is None:
         return False  # (RSSHub's <atom:link rel="self"> is the channel's)
-    items = list(_ITEM_TAG.finditer(text, first.start()))
+    items = list(_ITEM_OPENING.finditer(text, first.start()))
     starts = [item.start() for item in items]
     # One pass: each name's first element in an item, its own or another's.
     current, prefix, seen, foreign = -1, None, set[str](), set[str]()

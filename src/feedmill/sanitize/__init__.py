@@ -251,8 +251,8 @@ def sanitize_html(html: str, *, base_url: str | None, policy: Policy = DEFAULT_P
         clean = _harden(_cleaner(policy).clean(html))
     finally:
         _CURRENT.base = None
-    if "#top" in clean or "#Top" in clean or "#TOP" in clean:
-        clean = _top_of_its_own(clean)
+    if 'href="#' in clean and ('id="fm-' in clean or 'name="fm-' in clean):
+        clean = _top_of_its_own(clean)  # (an element of the article's own named)
     if references:
         # (Here, not at the top: normalize.text imports this package's policy.)
         from feedmill.normalize.text import strip_controls
@@ -261,19 +261,25 @@ def sanitize_html(html: str, *, base_url: str | None, policy: Policy = DEFAULT_P
     return Sanitized(html=clean, image=first_image(clean, base))
 
 
-_TOP_LINK = re.compile(r'href="#(top)"', re.IGNORECASE)
+_TOP_LINK = re.compile(r' href="#(top)"', re.IGNORECASE)
+# An element's id or name, in its tag (not text that reads so: "<p>id=…</p>").
+_NAMED_TOP = re.compile(r'<[a-z][a-z0-9]*\s[^<>]*?\b(?:id|name)="fm-(top)"', re.IGNORECASE)
 
 
 def _top_of_its_own(clean: str) -> str:
     """Links to "#top" go to the article's own element so named, where it has
     one ("目录" to <h2 id="top">): the filter left them the page's top."""
+    named = {found[1] for found in _NAMED_TOP.finditer(clean)}
+    if not named:
+        return clean
 
-    def target(found: re.Match[str]) -> str:
-        own = ID_PREFIX + found[1]
-        named = f'id="{own}"' in clean or f'name="{own}"' in clean
-        return f'href="#{own}"' if named else found[0]
+    def fix(tag: str) -> str:
+        link = _TOP_LINK.search(tag)
+        if link is None or link[1] not in named:
+            return tag
+        return f'{tag[: link.start()]} href="#{ID_PREFIX}{link[1]}"{tag[link.end() :]}'
 
-    return _TOP_LINK.sub(target, clean)
+    return _each_tag(clean, "<a ", fix)
 
 
 # (nh3 writes tag names in lower case; a case-blind pattern is slow on CJK text.)
