@@ -194,3 +194,24 @@ def test_an_entry_written_with_its_own_prefix_is_no_other_namespaces() -> None:
     assert not _namespaced_before_own(entry.format("<title>y</title>"))
     foreign = entry.replace("<atom:title>x</atom:title>", '<m:title xmlns:m="urn:m">m</m:title>')
     assert _namespaced_before_own(foreign.format("<atom:title>x</atom:title>"))
+
+
+@pytest.mark.parametrize(
+    ("date", "fast"),
+    [
+        ("Tue, 20 Sep 2022 16:01:00 GMT", True),
+        ("2022-09-20T16:01:00Z", True),
+        ("2022-09-20 16:01:00 UTC", True),  # (Ruby's; the fast parser reads it right)
+        ("2022/09/20 16:01:00 +0800", True),
+        ("2022年09月20日 16:01:00 +0800", False),  # (read by the guid: "3" the 3rd)
+        ("2022-09-20 16:01:00 +0000 UTC", False),  # (Go's: its zone dropped)
+        ("Tue, 20 Sep 2022 16:1:0 GMT", False),
+    ],
+)
+def test_which_dates_the_fast_parser_is_trusted_with(date: str, fast: bool) -> None:
+    """The date forms the fast path reads as normalize.dates does stay on it;
+    the others go to feedparser, whose text normalize.dates reads."""
+    from feedmill.parse import has_zoneless_dates
+
+    item = f"<item><title>t</title><guid>3</guid><pubDate>{date}</pubDate></item>"
+    assert has_zoneless_dates(item) is not fast

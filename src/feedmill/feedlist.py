@@ -519,9 +519,6 @@ def _repair(data: bytes) -> bytes:
     return _ENTITY.sub(entity, _BARE_AMP.sub(b"&amp;", data))
 
 
-_DECLARED_ENCODING = re.compile(r"^(\s*<\?xml[^>]*?encoding\s*=\s*[\"'])[^\"']*")
-
-
 def _utf16_as_utf8(data: bytes) -> bytes | None:
     """A UTF-16 document (by its byte-order mark, else by where its NULs
     are) as UTF-8, its declaration saying so; None if it is not one."""
@@ -535,8 +532,9 @@ def _utf16_as_utf8(data: bytes) -> bytes | None:
         text = data.decode(encoding)
     except UnicodeDecodeError:
         return None
-    text = text.lstrip("\ufeff \t\r\n")  # (blank lines before the declaration)
-    return _DECLARED_ENCODING.sub(r"\g<1>UTF-8", text, count=1).encode("utf-8")
+    from feedmill.parse.encoding import as_utf8_xml  # here: feedlist loads no parser
+
+    return as_utf8_xml(text.lstrip("\ufeff \t\r\n"))  # (blank lines before the declaration)
 
 
 _DECLARED = re.compile(rb"^(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?encoding\s*=\s*[\"']([^\"']+)[\"']")
