@@ -161,6 +161,9 @@ def short_article_page(title: str, *, extra: str = "") -> str:
         ("500 firms join climate pledge", ""),
         ("公司回购股份", '<a href="/comments">登录后查看全部评论</a>'),
         ("警惕账户异常访问类诈骗", ""),
+        # News words a paywall's are made of: a stake's rest, a trade.
+        ("公司出售资产", "<p>公司拟再转让所持子公司剩余30%股权。</p>"),
+        ("知识付费平台洗牌", "<p>知识付费行业竞争加剧，付费内容的质量成为关键。</p>"),
     ],
 )
 def test_short_article_is_not_mistaken_for_a_gate(title: str, extra: str) -> None:
@@ -187,6 +190,21 @@ def test_short_article_is_not_mistaken_for_a_gate(title: str, extra: str) -> Non
 )
 def test_short_text_on_error_page_is_refused(title: str) -> None:
     assert extract_article(short_article_page(title), "https://e.example/a") is None
+
+
+@pytest.mark.parametrize(
+    "gate",
+    [
+        "本文为财新网付费内容，订阅用户可阅读。",
+        "付费后阅读全文",
+        "剩余80%内容，开通会员继续阅读",
+        "还剩余 65% 未读",
+        "登录后查看全文",
+    ],
+)
+def test_short_text_behind_a_paywall_is_refused(gate: str) -> None:
+    page = short_article_page("公司回购股份", extra=f"<div class='pay'>{gate}</div>")
+    assert extract_article(page, "https://e.example/a") is None
 
 
 CHECK_PAGES = {
@@ -1098,6 +1116,60 @@ def test_a_teaser_says_too_little_to_judge_a_page_by() -> None:
     assert strays_from(article, "", "<p>" + "比亚迪泰国工厂正式投产，年产能十五万辆。" + "</p>")
 
 
+def test_a_title_with_figures_is_judged_by_its_words() -> None:
+    """Letters and digits stopped at no Chinese: "2024年一季度GDP同比增长5"
+    was one word of the title, which no page shares, and a real article
+    was taken for one its script draws."""
+    from feedmill.normalize.text import story_grams
+    from feedmill.worker import strays_from
+
+    grams = story_grams("央行3月开展5000亿元MLF操作")
+    assert grams == {"央行", "月开", "开展", "5000", "亿元", "mlf", "操作"}
+    article = (
+        "<p>国家统计局发布数据，初步核算，一季度国内生产总值同比增长5.3%，"
+        "比上年四季度环比增长1.6%。</p>"
+    )
+    assert not strays_from(article, "深度解读：2024年一季度GDP同比增长5.3%", "<p>开局良好。</p>")
+    assert not strays_from(article, "一文读懂：A股2024年一季度数据", "")
+    assert strays_from(article, "深度解读：2024年新能源车出口", "")
+
+
+@pytest.mark.parametrize(
+    "paragraph",
+    [
+        "个人收款二维码原则上不得用于经营活动。",
+        "消费者可拨打12315举报电话进行投诉。",
+        "声明还表示，公司将保留追究相关方法律责任的权利。",
+        "中央网信办违法和不良信息举报中心指导全国各级网信举报工作部门、"
+        "各主要网站平台受理处置违法和不良信息举报1.8亿件，环比增长3.2%。",
+    ],
+)
+def test_news_that_says_what_boilerplate_says_is_kept(paragraph: str) -> None:
+    body = _RRR.format(1) + f"<p>{paragraph}</p>" + _RRR.format(2) + _RRR.format(3)
+    page = f"<html><body><div class='article-content'>{body}</div></body></html>"
+    article = extract_article(page, "https://www.stcn.com/a.html")
+    assert article is not None and paragraph in article
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "扫描下方二维码关注我们",
+        "长按识别二维码",
+        "—END—",
+        "— END —",
+        "违法和不良信息举报电话：010-12345678",
+        "免责声明：本文仅供参考。",
+        "声明：本文不构成投资建议。",
+    ],
+)
+def test_the_sites_own_lines_are_still_dropped(line: str) -> None:
+    body = _RRR.format(1) + _RRR.format(2) + f"<p>{line}</p>" + _RRR.format(3)
+    page = f"<html><body><div class='article-content'>{body}</div></body></html>"
+    article = extract_article(page, "https://www.stcn.com/a.html")
+    assert article is not None and "第3段" in article and line not in article
+
+
 def test_a_chinese_sites_licence_and_report_lines_are_no_article() -> None:
     article = extract_article(SCRIPT_DRAWN, "https://36kr.example/p/3301")
     assert article is not None and "综合服务平台" in article
@@ -1188,9 +1260,15 @@ def test_links_led_to_no_article_of_their_own() -> None:
         ("http://e.example/a/8", "https://www.e.example/a/8"),
         ("https://e.example/a/9", None),  # not redirected
         ("https://e.example/news/index.html?id=10", "https://e.example/news/index.html?id=10"),
+        # The front page with a query that names no article: a removed one's.
+        ("https://e.example/a/11", "https://e.example/?from=article_removed"),
+        ("https://e.example/a/12", "https://e.example/index.shtml?src=deleted"),
+        # … but an article's own: a CMS's numbered page, WordPress's ?p=.
+        ("https://e.example/a/13", "https://e.example/index.php?m=content&a=show&id=13"),
+        ("https://e.example/?p=14", "https://e.example/?p=14&lang=zh"),
     ]
     found = led_elsewhere(pages, own)
-    assert set(found) == {f"https://e.example/a/{i}" for i in range(1, 7)}
+    assert set(found) == {f"https://e.example/a/{i}" for i in [*range(1, 7), 11, 12]}
     assert found["https://e.example/a/4"].startswith("the link led to the site's front page")
     assert found["https://e.example/a/5"].startswith(
         "the link led to a page other items' links led to"

@@ -606,7 +606,7 @@ def test_the_feeds_corrections_reach_posts_whose_pages_are_down(
     link = feed_server.add("/a/stcn.html", body=(PAGES / "stcn.html").read_bytes(), headers=html)
     down = feed_server.add("/a/down.html", status=503, body=b"busy", headers=html)
     items = [
-        Item("降准0.5个百分点", "<p>摘要。</p>", "1", link, hours_ago(1)),
+        Item("中小银行下调存款利率", "<p>摘要。</p>", "1", link, hours_ago(1)),
         Item("死链新闻", "<p>第一版摘要。</p>", "2", down, hours_ago(1)),
     ]
     url = feed_server.add("/feed", body=rss("源", items))
@@ -616,13 +616,13 @@ def test_the_feeds_corrections_reach_posts_whose_pages_are_down(
     # Both pages down now, and the feed corrects both items.
     feed_server.add("/a/stcn.html", status=503, body=b"busy", headers=html)
     items = [
-        Item("更正：降准0.25个百分点", "<p>摘要（更正）。</p>", "1", link, hours_ago(1)),
+        Item("更正：多家中小银行再度下调存款利率", "<p>摘要（更正）。</p>", "1", link, hours_ago(1)),
         Item("死链新闻（更正）", "<p>第二版摘要。</p>", "2", down, hours_ago(1)),
     ]
     feed_server.add("/feed", body=rss("源", items))
     assert "posts: 0 new, 2 updated" in cli("run", "-c", str(config)).stdout
     texts = list(posts(tmp_path).values())
-    (article,) = [t for t in texts if "更正：降准0.25个百分点" in t.split("\n", 2)[1]]
+    (article,) = [t for t in texts if "更正：多家中小银行再度下调存款利率" in t.split("\n", 2)[1]]
     assert first_line("stcn") in article  # the article it had, under the new title
     (summary,) = [t for t in texts if "死链新闻（更正）" in t.split("\n", 2)[1]]
     assert "第二版摘要" in summary and "第一版摘要" not in summary

@@ -32,7 +32,7 @@ from collections.abc import AsyncIterator, Iterable, Sequence, Set
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
-from urllib.parse import urldefrag, urljoin
+from urllib.parse import SplitResult, urldefrag, urljoin
 
 import lxml.etree
 import lxml.html
@@ -94,10 +94,14 @@ _WS: Final = re.compile(r"\s+")
 # lxml refuses strings holding these; browsers ignore them.
 _CONTROL_CHARS: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LOGIN_OR_PAYWALL: Final = re.compile(
-    r"订阅后(?:阅读|查看)|付费(?:内容|阅读|文章)|(?:开通|购买|成为)(?:会员|VIP)(?:后|即可)(?:阅读|查看)"
+    # (Not 付费内容 or 剩余30% alone: 知识付费 and a stake's 剩余30%股权 are news.)
+    r"订阅后(?:阅读|查看)|(?:本文|此文|本篇|该文)(?:为|是|系).{0,8}付费(?:内容|文章)"
+    r"|付费(?:后|即可|才能)?(?:阅读|查看)(?:全文|完整|剩余)"
+    r"|(?:开通|购买|成为)(?:会员|VIP)(?:后|即可)(?:阅读|查看)"
     # (Not "登录后查看全部评论": a comment link under an article.)
     r"|登录后?(?:即可|才能)?(?:阅读|查看)(?:全文|完整|全部(?!评论|回复|留言)|剩余)|(?:阅读|查看)全文(?:需|请)"
-    r"|剩余\s*\d+%|subscribe (?:to|now to) (?:continue|read)|to continue reading"
+    r"|剩余\s*\d+%\s*(?:的)?(?:内容|未读|正文)"
+    r"|subscribe (?:to|now to) (?:continue|read)|to continue reading"
     r"|subscribers only|already a subscriber|sign in to (?:continue|read)"
     r"|create a free account to (?:continue|read)"
     # Bot checks: a page that stands between the reader and the article,
@@ -131,14 +135,14 @@ _LOGIN_PAGE_MAX_CHARS: Final = 2000
 _BOILERPLATE_START: Final = re.compile(
     r"^[\s(（【\[]*(?:"
     r"责任编辑|责编|编辑[:：]|校对[:：]|审核[:：]|版面编辑|值班编辑|"
-    r"(?:风险提示|免责|特别|郑重|版权|法律|新浪|广告)?声明|风险提示|"
+    r"(?:风险提示|免责|特别|郑重|版权|法律|新浪|广告)声明|声明[:：]|风险提示|"
     r"原标题[:：]|文章来源[:：]|来源[:：].{0,30}$|"
     r"本文(?:由.{0,20}原创|来自|来源于|转载|首发于|为.{0,30}(?:原创|特供|付费|独家|授权)"
     r"|著作权|版权|经授权|仅代表|不构成)|"
     r"©|copyright\b|all rights reserved|版权所有|未经(?:书面)?(?:许可|授权)|转载请|"
     r"(?:相关|推荐|延伸|热门|猜你|更多)(?:阅读|新闻|文章|推荐|喜欢)|"
     r"分享到|扫一扫|长按(?:识别|扫描)?(?:图中)?二维码|点击上方|关注我们|"
-    r"-*\s*end\s*-*$|"
+    r"[-—–─=]*\s*end\s*[-—–─=]*$|"
     r"(?:reporting|editing|writing|additional reporting) by\b|our standards:|"
     r"sign up here|advertisement\b|"
     r"下载.{0,12}(?:APP|客户端)|市场有风险|感谢(?:您的)?(?:阅读|关注|收看)"
@@ -151,12 +155,17 @@ _BOILERPLATE_PHRASE: Final = re.compile(
     r"|未经(?:书面)?(?:允许|许可|授权)[，,]?\s*(?:不得|禁止|请勿|严禁)(?:转载|转发|使用)"
     r"|转载请(?:注明|联系)|对本稿件有异议|does not constitute investment advice"
     # A Chinese site's footer: its licence number, where to report it.
-    r"|ICP[备证]\s*\d+号|(?:违法(?:和|与)?不良信息)?举报(?:电话|邮箱|中心)|公网安备\s*\d+号",
+    # (Not "可拨打12315举报电话投诉", nor a story about the 举报中心: their number
+    # or address follows.)
+    r"|ICP[备证]\s*\d+号|举报(?:电话|邮箱|专线)\s*[:：]|公网安备\s*\d+号",
     re.IGNORECASE,
 )
 # ... and words that mark a short block (a line, a caption) as the site's.
 _BOILERPLATE_ANYWHERE: Final = re.compile(
-    r"APP\s*下载|二维码|阅读原文|scroll to continue", re.IGNORECASE
+    # (Not a 二维码 a story is about: "个人收款二维码不得用于经营".)
+    r"APP\s*下载|(?:扫描?|长按|识别|扫一扫)(?:下方|上方|图中|图片中?)?(?:的)?二维码"
+    r"|二维码(?:关注|下载|订阅|分享|加入)|违法(?:和|与)?不良信息举报|阅读原文|scroll to continue",
+    re.IGNORECASE,
 )
 # ... and whole blocks that are a button's label.
 _BOILERPLATE_WHOLE: Final = re.compile(
@@ -246,6 +255,26 @@ def not_articles(parsed: ParsedFeed, entries: Sequence[Entry], location: str) ->
 _FRONT_PAGE_FILE = re.compile(r"/(?:index|default|home|main)(?:\.[a-z]{2,6})?/?", re.IGNORECASE)
 
 
+# A query naming an article: a number in it (?p=123, ?id=8, &aid=2024…).
+_NUMBERED: Final = re.compile(r"\d")
+
+
+def _front_page(parts: SplitResult, link: str) -> bool:
+    """Whether a page a link was redirected to is the site's front page:
+    ``/index.html``, or ``/`` or it with a query that names no article
+    (``/?from=article_removed``) where the link named a page of its own."""
+    front = parts.path in ("", "/") or _FRONT_PAGE_FILE.fullmatch(parts.path) is not None
+    if not front or not parts.query:
+        return front
+    own = urls.split(link)
+    return (
+        own is not None
+        and own.path.strip("/") != ""
+        and _FRONT_PAGE_FILE.fullmatch(own.path) is None
+        and not _NUMBERED.search(parts.query)
+    )
+
+
 def led_elsewhere(pages: Sequence[tuple[str, str | None]], not_here: Set[str]) -> dict[str, str]:
     """Article pages whose link was redirected to no article of its own
     (link → why), from ``(link, final URL)`` pairs: to the site's front page
@@ -266,7 +295,7 @@ def led_elsewhere(pages: Sequence[tuple[str, str | None]], not_here: Set[str]) -
         if (
             key in not_here
             or not urls.names_a_story(key)
-            or (parts is not None and not parts.query and _FRONT_PAGE_FILE.fullmatch(parts.path))
+            or (parts is not None and _front_page(parts, link))
         ):
             out[link] = f"the link led to the site's front page ({urls.shown(final)})"
         elif landings[key] > 1:

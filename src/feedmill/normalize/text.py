@@ -527,7 +527,10 @@ def _indented(line: str) -> str:
     return "\u3000" * line[: len(line) - len(line.lstrip())].count("\u3000") + body if body else ""
 
 
-_GRAMS = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|[^\W_]{2,}")
+# Other words stop where Chinese begins: "3月开展5000亿元MLF操作" is 3, 月开展,
+# 5000, 亿元, mlf and 操作 — one word of it all shared nothing with a page
+# that writes "5000亿元" and "MLF" apart.
+_GRAMS = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|[^\W_\u3400-\u9fff\uf900-\ufaff]{2,}")
 
 
 def story_grams(text: str) -> set[str]:
