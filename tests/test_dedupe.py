@@ -190,6 +190,41 @@ def test_different_companies_in_the_same_template_are_different_news(one: str, o
     assert decide(a, fingerprint(f"{one}：拟1亿至2亿元回购股份", body.format(one))).duplicate
 
 
+def test_untitled_flashes_of_two_companies_are_told_by_their_headlines() -> None:
+    """An untitled 快讯 is posted under the headline its text opens with;
+    compared without it, two companies' notices of one template were one."""
+    body = (
+        "<p>【{0}：股东拟减持】{0}晚间公告，持股5%以上股东计划自本公告披露之日起15个交易日后的"
+        "3个月内，通过集中竞价方式减持公司股份不超过1%。股东减持原因为自身资金需求。</p>"
+    )
+    midea, gree = fingerprint("", body.format("美的集团")), fingerprint("", body.format("格力电器"))
+    assert not decide(midea, gree).duplicate
+    assert decide(midea, fingerprint(" ", body.format("美的集团").replace("晚间", ""))).duplicate
+
+
+@pytest.mark.parametrize(
+    ("amounts", "others"),
+    [(("10", "20"), ("10", "20")), (("10", "20"), ("5", "10")), (("5", "10"), ("5", "8"))],
+)
+def test_one_notice_of_two_companies_whose_amounts_differ_is_two_notices(
+    amounts: tuple[str, str], others: tuple[str, str]
+) -> None:
+    """The README's pair: the texts differ in the name they open with and,
+    further on, in the amounts — two stretches, not one."""
+    body = (
+        "<p>{}公告，公司控股股东计划自本公告披露之日起6个月内，通过集中竞价交易方式增持公司股份，"
+        "增持金额不低于{}亿元，不超过{}亿元。本次增持基于对公司未来发展前景的信心。</p>"
+    )
+    maotai = fingerprint("贵州茅台公告：控股股东拟增持", body.format("贵州茅台", *amounts))
+    wuliangye = fingerprint("五粮液：控股股东计划增持公司股份", body.format("五粮液", *others))
+    assert not decide(maotai, wuliangye).duplicate
+    rewrite = fingerprint(
+        f"贵州茅台：控股股东拟增持{amounts[0]}亿至{amounts[1]}亿元",
+        body.format("贵州茅台晚间", *amounts).replace("本次增持基于对公司未来发展前景的信心。", ""),
+    )
+    assert decide(maotai, rewrite).duplicate
+
+
 @pytest.mark.parametrize(
     ("one", "other"),
     [

@@ -616,7 +616,9 @@ def test_the_feeds_corrections_reach_posts_whose_pages_are_down(
     # Both pages down now, and the feed corrects both items.
     feed_server.add("/a/stcn.html", status=503, body=b"busy", headers=html)
     items = [
-        Item("更正：多家中小银行再度下调存款利率", "<p>摘要（更正）。</p>", "1", link, hours_ago(1)),
+        Item(
+            "更正：多家中小银行再度下调存款利率", "<p>摘要（更正）。</p>", "1", link, hours_ago(1)
+        ),
         Item("死链新闻（更正）", "<p>第二版摘要。</p>", "2", down, hours_ago(1)),
     ]
     feed_server.add("/feed", body=rss("源", items))

@@ -62,6 +62,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation, localcontext
+from difflib import SequenceMatcher
 
 from feedmill.filter.dedupe.text import (
     AMOUNT_UNITS,
@@ -398,6 +399,23 @@ def _slots(a: Fingerprint, b: Fingerprint) -> tuple[set[int], set[int], bool] | 
     return set(x[head : len(x) - tail]), set(y[head : len(y) - tail]), bool(head and tail)
 
 
+def _unmatched(a: Fingerprint, b: Fingerprint) -> tuple[set[int], set[int]] | None:
+    """The words by which two texts of one template differ, in as many
+    stretches as they do (the company it opens with, the amounts further
+    on: "…不低于10亿元，不超过20亿元" against "…5亿元…10亿元"); None if the
+    words they share in order are under TEMPLATE_SHARE of the longer's."""
+    x, y = in_order(a.sequence), in_order(b.sequence)
+    blocks = SequenceMatcher(None, x, y, autojunk=False).get_matching_blocks()
+    if sum(block.size for block in blocks) < TEMPLATE_SHARE * max(len(x), len(y)):
+        return None
+    shared_x = {i for block in blocks for i in range(block.a, block.a + block.size)}
+    shared_y = {i for block in blocks for i in range(block.b, block.b + block.size)}
+    return (
+        {w for i, w in enumerate(x) if i not in shared_x},
+        {w for i, w in enumerate(y) if i not in shared_y},
+    )
+
+
 def other_fillings(a: Fingerprint, b: Fingerprint) -> str | None:
     """Rule 5: two fillings of one template, each about what the other story
     never mentions — named by its own headline (the company an outlet's
@@ -412,16 +430,19 @@ def other_fillings(a: Fingerprint, b: Fingerprint) -> str | None:
     same_headline = a.title and a.title == b.title and a.rare - b.words and b.rare - a.words
     if not (headlines or same_headline):
         return None
-    slots = _slots(a, b)
-    if slots is None:
-        return None
-    mine, theirs, inside = slots
     # (Also where each text opens with its own headline: "【上海启动防汛四级应急
     # 响应】…" and "【广州防汛应急响应提升】…" over one notice are two cities'.
     # Two outlets' copies that each open with a headline of their own are
     # then two stories too: the words cannot tell them from those.)
-    if headlines and (mine & a.title) - b.words and (theirs & b.title) - a.words:
-        return "one template, each about what its headline names"
+    unmatched = _unmatched(a, b) if headlines else None
+    if unmatched is not None:
+        mine, theirs = unmatched
+        if (mine & a.title) - b.words and (theirs & b.title) - a.words:
+            return "one template, each about what its headline names"
+    slots = _slots(a, b)
+    if slots is None:
+        return None
+    mine, theirs, inside = slots
     if (
         same_headline
         and inside

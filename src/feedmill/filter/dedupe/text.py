@@ -523,6 +523,13 @@ def _place_name(word: str) -> str | None:
 
 
 def fingerprint(title: str, content_html: str) -> Fingerprint:
+    if not title.strip():
+        # An untitled item (a 快讯 opening 【美的集团：股东拟减持】) is told by
+        # the headline it is posted under: without one, nothing told two
+        # companies' notices of one template apart.
+        from feedmill.publish.render import headline
+
+        title = headline(content_html)
     body_text = normalize(visible_text(content_html)[:MAX_TEXT])
     title_text = normalize(title)
     body_words = words(body_text)
