@@ -1446,6 +1446,53 @@ def test_a_broken_post_template_is_a_config_error_before_any_fetch(
     assert not (tmp_path / ".feedmill").exists()
 
 
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_post_template_that_fails_on_one_post_leaves_it_alone(
+    tmp_path: Path, workers: str
+) -> None:
+    """A site's own template that the sample post passes may fail on a real
+    one (a link without a path): that post waits, said so; the others are
+    written, a rebuild too — one such post stopped every pass with a
+    traceback, or failed its feed as "parser crashed"."""
+    items = [
+        Item("有路径", guid="1", link="https://e.example/news/1.html"),
+        Item("无路径", guid="2", link="https://e.example"),
+    ]
+    (tmp_path / "a.xml").write_bytes(rss("源", items))
+    template = tmp_path / "mine.md.j2"
+    section = '{% if link %}{{ link.split("/")[3] }}{% endif %}'
+    template.write_text(f"---\ntitle: {{{{ title | yaml_quote }}}}\nsection: {section}\n---\n")
+    spec = [{"url": "a.xml", "group": "g", "source": "s"}]
+    config = write_config(tmp_path, spec, post_template="mine.md.j2")
+    result = cli("run", "-c", str(config), "--workers", workers)
+    assert result.code == 0, result.stderr
+    assert "Traceback" not in result.stderr and "parser crashed" not in result.stderr
+    assert "the post template failed on 1 post" in result.stderr
+    assert "has no element 3" in result.stderr
+    assert "1 not written (the post template failed)" in result.stdout
+    (post,) = posts(tmp_path).values()
+    assert "section: news" in post
+    status = json.loads(cli("status", "-c", str(config), "--json").stdout)
+    assert status[0]["last_error"] is None
+    rebuilt = cli("publish", "-c", str(config), "--rebuild")
+    assert rebuilt.code == 0 and "the post template failed on 1 post" in rebuilt.stderr
+    assert len(posts(tmp_path)) == 1
+    # Mended, the post is written by the next pass.
+    template.write_text("---\ntitle: {{ title | yaml_quote }}\n---\n")
+    assert cli("run", "-c", str(config)).code == 0
+    assert len(posts(tmp_path)) == 2
+
+
+def test_a_template_that_reads_the_channel_of_a_feed_without_one_is_a_config_error(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "mine.md.j2").write_text("section: {{ categories[2] | yaml_plain }}\n")
+    spec = [{"url": "a.xml", "group": "g", "source": "s"}]
+    config = write_config(tmp_path, spec, post_template="mine.md.j2")
+    result = cli("run", "-c", str(config))
+    assert result.code == 2 and "has no element 2" in result.stderr.replace("\n", " ")
+
+
 def test_status_names_feeds_of_one_category_by_their_urls(tmp_path: Path) -> None:
     feeds = [
         {"url": "missing-yw.xml", "group": "金融", "source": "新浪财经"},

@@ -449,6 +449,8 @@ def _report(summary: Any, stamp: str = "", *, fetched: bool = True) -> None:
         held += f" · {summary.replaced} replaced by a fuller copy"
     if summary.posts_left:
         held += f" · {summary.posts_left} left to write (stopped; written next time)"
+    if summary.posts_failed:
+        held += f" · {summary.posts_failed} not written (the post template failed)"
     feeds = (
         f"feeds: {summary.feeds_ok} ok, {summary.feeds_not_modified} unchanged, "
         f"{summary.feeds_failed} failed{skipped} · "

@@ -249,6 +249,7 @@ class RunSummary:
     seconds: float = 0.0
     feeds_stopped: int = 0  # selected, but a stop came first: fetched next time
     posts_left: int = 0  # to write, but a stop came first: written next time
+    posts_failed: int = 0  # to write, but the site's own template failed on them
     # Feed → how many of its posts this pass counted unchanged (a 304: the
     # items it listed; items as they were): publish() rewriting one of those
     # (a restyle) moves it to updated.
@@ -310,8 +311,25 @@ def _could_be_a_feed(body: bytes) -> bool:
     return could_be_a_feed(body)
 
 
-def compose_many(posts: Sequence[PostInput], template: Any, template_fp: str) -> list[str]:
-    return [compose(p, template, template_fp) for p in posts]
+@dataclass(frozen=True, slots=True)
+class PostFailed:
+    """A post its template could not render (a site's own template that
+    reads ``categories[2]`` of a feed without a channel): the post stays to
+    write, and the others are written."""
+
+    reason: str
+
+
+def compose_many(
+    posts: Sequence[PostInput], template: Any, template_fp: str
+) -> list[str | PostFailed]:
+    out: list[str | PostFailed] = []
+    for post in posts:
+        try:
+            out.append(compose(post, template, template_fp))
+        except Exception as exc:  # a template's error on this post's data alone
+            out.append(PostFailed(f"{type(exc).__name__}: {exc}"))
+    return out
 
 
 class Mill:
@@ -1543,6 +1561,7 @@ class Mill:
         if progress:
             progress("publish", 0, total)
         use_pool = self._use_pool(total // 64)
+        failed: dict[str, list[str]] = {}  # reason → the posts it failed
         for batch in iter_pending(self.engine):
             if self.stopping.is_set():
                 self._left_pending(summary)
@@ -1567,7 +1586,12 @@ class Mill:
                     and os.path.exists(os.path.join(self.archive_dir, p.file_name))
                 }
             texts = self._compose(ready, use_pool)
+            done = []
             for post, text in zip(ready, texts, strict=True):
+                if isinstance(text, PostFailed):
+                    failed.setdefault(text.reason, []).append(post.file_name)
+                    continue
+                done.append(post.entry_id)
                 if post.entry_id in found_archived:
                     write_if_changed(
                         os.path.join(self.archive_dir, post.file_name), text.encode("utf-8")
@@ -1601,11 +1625,19 @@ class Mill:
                 else:
                     summary.posts_unchanged += 1
             with self.engine.begin() as conn:
-                mark_written(conn, [post.entry_id for post in ready], datetime.now(UTC))
+                mark_written(conn, done, datetime.now(UTC))
                 mark_removed(conn, taken_down)
                 set_state(conn, [*archived, *found_archived], "archived")
             if progress:
                 progress("publish", len(batch), None)
+        for reason, names in failed.items():
+            summary.posts_failed += len(names)
+            self.notices.append(
+                f"the post template failed on {len(names)} "
+                f"{'post' if len(names) == 1 else 'posts'} ({names[0]}"
+                f"{', …' if len(names) > 1 else ''}): {reason} — left to write, tried"
+                " again each pass"
+            )
 
     def _left_pending(self, summary: RunSummary) -> None:
         """A stop before every post was written: those left are said so, not
@@ -1620,7 +1652,7 @@ class Mill:
                 summary.posts_unchanged -= counted
             summary.posts_left += count
 
-    def _compose(self, batch: Sequence[PendingPost], use_pool: bool) -> list[str]:
+    def _compose(self, batch: Sequence[PendingPost], use_pool: bool) -> list[str | PostFailed]:
         inputs = [
             PostInput(
                 p.entry,

@@ -47,13 +47,14 @@ from feedmill.publish.render import (
     PostInput,
     article_in_post,
     body_in_post,
-    composed,
+    context_for,
     cut_title,
     date_of_post,
     format_date,
     headline,
     style_hash,
     titled,
+    written,
 )
 from feedmill.publish.retract import remove_retracted
 from feedmill.publish.writer import place, stage, takes_no_writes, whereabouts
@@ -1000,13 +1001,16 @@ def handle(job: FeedJob) -> FeedResult:
             # those from the database.
             staged.append(None)
             continue
-        text, shown = composed(
-            PostInput(item.entry, feed_title, seen[index], job.style),
-            job.template,
-            job.template_fingerprint,
-        )
-        if not item.entry.title and shown != UNTITLED:
-            shown_titles[item.entry.key] = shown
+        context = context_for(PostInput(item.entry, feed_title, seen[index], job.style))
+        if not item.entry.title and context.title != UNTITLED:
+            shown_titles[item.entry.key] = context.title
+        try:
+            text = written(context, job.template, job.template_fingerprint)
+        except Exception:
+            # A site's own template that fails on this item's data: stored all
+            # the same, its post left to publish(), which says why.
+            staged.append(None)
+            continue
         staged.append(None if site_refuses else _staged(job, f"{batch}-{index}", text))
 
     def name_for(entry: Entry, attempt: int) -> str:

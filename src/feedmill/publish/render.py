@@ -561,7 +561,10 @@ def template_problem(path: Path) -> str | None:
     filled = replace(
         sample, tags=("标签",), also_reported_by=("另一来源",), also_reported_html="<p>同时报道</p>"
     )
-    for context in (sample, filled, replace(sample, channel=None, link=None)):
+    # (A feed without a channel — none in the config, no title of its own —
+    # is filed under two categories.)
+    bare = replace(sample, channel=None, categories=sample.categories[:2], link=None)
+    for context in (sample, filled, bare):
         try:
             render(context, template)
         except TemplateError as exc:
@@ -619,6 +622,13 @@ def composed(
 ) -> tuple[str, str]:
     """A post's text, and the title it shows (an untitled item's, from its text)."""
     context = context_for(post)
+    return written(context, template, template_fp), context.title
+
+
+def written(
+    context: PostContext, template: Path | str = DEFAULT_TEMPLATE, template_fp: str = ""
+) -> str:
+    """A post's text from its context: a site's own template may fail on it."""
     if template == DEFAULT_TEMPLATE:
-        return render_default(context), context.title
-    return render(context, load_template(template, template_fp)), context.title
+        return render_default(context)
+    return render(context, load_template(template, template_fp))
