@@ -3,9 +3,12 @@ nothing is deleted, nothing comes back by itself, a rebuild restores."""
 
 from __future__ import annotations
 
+import collections.abc
 import contextlib
 import json
 import os
+import shutil
+import tempfile
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -102,6 +105,40 @@ def test_rebuild_restores_archived_posts_when_retention_allows(tmp_path: Path) -
     cli("publish", "--rebuild", "-c", str(config))
     assert set(posts(tmp_path)) == set(before)
     assert archived(tmp_path) == []
+
+
+@pytest.fixture
+def another_disk(tmp_path: Path) -> collections.abc.Iterator[Path]:
+    """A folder on another file system than the site's (a RAM disk), where
+    a rename cannot go."""
+    shm = Path("/dev/shm")
+    if not shm.is_dir() or shm.stat().st_dev == tmp_path.stat().st_dev:
+        pytest.skip("no second file system here")
+    folder = Path(tempfile.mkdtemp(dir=shm, prefix="feedmill-archive-"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_an_archive_on_another_disk_takes_posts_and_gives_them_back(
+    tmp_path: Path, another_disk: Path
+) -> None:
+    """`source/_archive` a link to another disk: every move failed with
+    "Invalid cross-device link", every pass exit 1, and a rebuild owed for
+    good kept any new item from being stored."""
+    (tmp_path / "f.xml").write_bytes(rss("源", items([0, 1, 2, 3, 4])))
+    (tmp_path / "source").mkdir()
+    (tmp_path / "source" / "_archive").symlink_to(another_disk)
+    feeds = [{"url": "f.xml", "group": "g", "source": "源"}]
+    config = write_config(tmp_path, feeds, retention={"max_posts": 2})
+    result = cli("run", "-c", str(config))
+    assert result.code == 0, result.stderr
+    assert len(posts(tmp_path)) == 2
+    assert len(list(another_disk.glob("*.md"))) == 3
+    config = write_config(tmp_path, feeds, retention={"max_posts": 4})
+    assert cli("publish", "--rebuild", "-c", str(config)).code == 0
+    assert len(posts(tmp_path)) == 4
+    assert len(list(another_disk.glob("*.md"))) == 1
+    assert "posts: 0 new" in cli("run", "-c", str(config)).stdout
 
 
 def test_archived_posts_take_a_regroup_at_the_next_rebuild(tmp_path: Path) -> None:
@@ -378,6 +415,25 @@ def test_status_counts_the_posts_on_the_site_not_those_deleted_by_hand(tmp_path:
     assert " 2 +1 archived" in cli("status", "-c", str(config)).stdout
 
 
+def test_status_counts_no_posts_in_a_folder_deleted_whole(tmp_path: Path) -> None:
+    """On the site (its _config.yml there), a posts or archive folder deleted
+    whole holds no posts: its database's counts were shown, the more deleted
+    the more counted.  Where the site is not (another machine), they are."""
+    (tmp_path / "f.xml").write_bytes(rss("源", items([0, 1, 2, 3, 4])))
+    feeds = [{"url": "f.xml", "group": "g", "source": "源"}]
+    config = write_config(tmp_path, feeds, retention={"max_posts": 3})
+    assert "2 archived" in cli("run", "-c", str(config)).stdout
+    shutil.rmtree(tmp_path / "source" / "_posts")
+    [row] = json.loads(cli("status", "-c", str(config), "--json").stdout)
+    assert (row["posts"], row["archived"]) == (3, 2)  # no site here: the database's
+    (tmp_path / "_config.yml").write_text("title: news\n", encoding="utf-8")
+    [row] = json.loads(cli("status", "-c", str(config), "--json").stdout)
+    assert (row["posts"], row["archived"]) == (0, 2)
+    shutil.rmtree(tmp_path / "source" / "_archive")
+    [row] = json.loads(cli("status", "-c", str(config), "--json").stdout)
+    assert (row["posts"], row["archived"]) == (0, 0)
+
+
 def test_posts_waiting_to_be_rewritten_count_as_on_the_site(tmp_path: Path) -> None:
     """A rebuild cut short (or a restyle) leaves posts pending whose files are
     on the site: `status` said 0 posts until the next pass."""
@@ -430,6 +486,7 @@ def test_a_move_interrupted_before_it_was_recorded_is_completed(tmp_path: Path) 
         ({"archive": "feedmill.yml"}, "archive: names a file, not a folder"),
         ({"archive": "."}, "archive: must be a folder of its own, not the site's"),
         ({"keep": 3}, "keep"),
+        ({"days": "90d"}, "days: expected an integer, got a string (a number of days: write 90)"),
     ],
 )
 def test_a_bad_retention_setting_is_a_config_error(

@@ -68,7 +68,7 @@ def test_a_post_moved_across_file_systems_is_put_in_place_whole(
     """Hexo's `source_dir` moved to another file system: a rename cannot move
     a post there; it is copied beside (in the staging folder a pass empties,
     so a copy cut short is no post) and renamed into place."""
-    from feedmill.publish.postsfolder import _move
+    from feedmill.publish.writer import move_file
 
     old, new = tmp_path / "old", tmp_path / "new"
     old.mkdir()
@@ -82,7 +82,7 @@ def test_a_post_moved_across_file_systems_is_put_in_place_whole(
         rename(source, target)  # type: ignore[arg-type]
 
     monkeypatch.setattr(os, "replace", across)
-    _move(old / "a.md", new / "a.md")
+    move_file(old / "a.md", new / "a.md")
     assert (new / "a.md").read_text(encoding="utf-8") == "post"
     assert not (old / "a.md").exists()
     assert sorted(p.name for p in new.iterdir()) == [".feedmill-tmp", "a.md"]

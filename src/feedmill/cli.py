@@ -1729,9 +1729,10 @@ def _cut(segments: Sequence[tuple[str, bool]], limit: int) -> list[tuple[str, bo
 # -- status -----------------------------------------------------------------
 
 
-def _names_in(folders: Iterable[Path]) -> set[str] | None:
-    """The names in ``folders``; None if none of them is there (a status
-    looked at from a machine without the site: the database's counts)."""
+def _names_in(folders: Iterable[Path], site: Path) -> set[str] | None:
+    """The names in ``folders``; None if none of them is there and neither is
+    the Hexo site (a status looked at from a machine without the site: the
+    database's counts) — on the site, a folder deleted holds no posts."""
     found: set[str] | None = None
     for folder in folders:
         try:
@@ -1739,6 +1740,8 @@ def _names_in(folders: Iterable[Path]) -> set[str] | None:
         except OSError:
             continue
         found = (found or set()) | set(names)
+    if found is None and hexo_config_file(site) is not None:
+        return set()
     return found
 
 
@@ -1769,9 +1772,12 @@ def status_rows(config: Config) -> list[dict[str, Any]]:
             # The posts as they are on the site: one deleted by hand is gone.
             # (In the folder of the last run too: `source_dir` edited since,
             # the next run moves them.)
-            files = _names_in([config.posts_dir, *([Path(earlier)] if earlier else [])])
+            files = _names_in(
+                [config.posts_dir, *([Path(earlier)] if earlier else [])], config.site_dir
+            )
             archive = _names_in(
-                folders(engine, config.site_dir, config.posts_dir, config.archive_dir)
+                folders(engine, config.site_dir, config.posts_dir, config.archive_dir),
+                config.site_dir,
             )
             with reading(engine) as conn:
                 states = feed_store.view(conn, urls, config.url_key, config.moves)

@@ -1166,6 +1166,13 @@ def _describe(message: str, data: Any, path: Path) -> str:
     ):
         # (yamlload: a number with a leading zero is text, not octal.)
         text += f" ({written}: a leading zero makes a number text; write {int(written)})"
+    elif (
+        text.startswith("expected an integer, got a string")
+        and last == "days"
+        and isinstance(written, str)
+        and (days := re.fullmatch(r"\s*(\d+)\s*(?:d|days?|天)\s*", written, re.IGNORECASE))
+    ):
+        text += f" (a number of days: write {days[1]})"  # "days: 90d"
     if last in _SIZES:
         text = text.replace("a text such as 15m", "a text such as 15MiB")
     return f"{path}:{_line(data, tuple(loc))}: {_name(tuple(loc), data)}: {text}"

@@ -6,7 +6,8 @@ moved to an archive folder that Hexo does not read (its name starts with
 ``_``); nothing is deleted, and the database keeps every entry, so
 ``feedmill publish --rebuild`` can put them back.
 
-Each move is a rename, and the database records it afterwards: after a
+Each move is a rename (across file systems, a whole copy, then the original
+removed), and the database records it afterwards: after a
 crash the next pass finds the file already moved and only records it.
 """
 
@@ -22,6 +23,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine
 
 from feedmill.config import RetentionSettings
+from feedmill.publish.writer import move_file
 from feedmill.store import meta
 from feedmill.store import posts as post_store
 from feedmill.store.database import reading
@@ -72,7 +74,7 @@ def archive_old_posts(
     removed: list[int] = []
     for entry_id, name in leaving:
         try:
-            os.replace(posts_dir / name, archive_dir / name)
+            move_file(posts_dir / name, archive_dir / name)
         except FileNotFoundError:
             # Moved before a crash (only to be recorded; to a folder the
             # config named then, maybe), or deleted by hand: then it is no
@@ -94,7 +96,7 @@ def _gather(name: str, archive_dir: Path, elsewhere: Sequence[Path]) -> bool:
         return True
     for folder in elsewhere:
         with suppress(FileNotFoundError):
-            os.replace(folder / name, archive_dir / name)
+            move_file(folder / name, archive_dir / name)
             return True
     return False
 
@@ -195,7 +197,7 @@ def put_back(posts_dir: Path, moved: Iterable[tuple[Path, str]]) -> None:
     database: a rebuild that failed."""
     for folder, name in moved:
         with suppress(OSError):
-            os.replace(posts_dir / name, folder / name)
+            move_file(posts_dir / name, folder / name)
 
 
 def restore_archived(archive_dir: Path, posts_dir: Path, names: Iterable[str]) -> list[str]:
@@ -210,6 +212,6 @@ def restore_archived(archive_dir: Path, posts_dir: Path, names: Iterable[str]) -
         if (posts_dir / name).exists():
             continue  # a copy put back by hand: the rebuild rewrites that one
         with suppress(FileNotFoundError):
-            os.replace(archive_dir / name, posts_dir / name)
+            move_file(archive_dir / name, posts_dir / name)
             restored.append(name)
     return restored

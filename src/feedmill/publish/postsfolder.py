@@ -13,15 +13,12 @@ recorded once all are.
 
 from __future__ import annotations
 
-import errno
 import os
-import shutil
-from contextlib import suppress
 from pathlib import Path
 
 from sqlalchemy import Engine, select
 
-from feedmill.publish.writer import TEMP_DIR, make_in_site, takes_no_writes
+from feedmill.publish.writer import make_in_site, move_file, takes_no_writes
 from feedmill.store import meta
 from feedmill.store.database import reading
 from feedmill.store.posts import on_site
@@ -59,7 +56,7 @@ def follow(engine: Engine, posts_dir: Path, site_dir: Path) -> tuple[str, int] |
             make_in_site(posts_dir, site_dir)
             for name in names:
                 if name in present and not (posts_dir / name).exists():
-                    _move(earlier / name, posts_dir / name)
+                    move_file(earlier / name, posts_dir / name)
                     count += 1
         except OSError as exc:
             # The new folder takes no writes (yet): the feeds are stored all
@@ -71,21 +68,3 @@ def follow(engine: Engine, posts_dir: Path, site_dir: Path) -> tuple[str, int] |
     with engine.begin() as conn:
         meta.put(conn, POSTS_FOLDER, here)
     return moved
-
-
-def _move(source: Path, target: Path) -> None:
-    """A rename; across file systems, a copy put in place whole, then the
-    original removed (a run killed midway leaves no half post)."""
-    try:
-        os.replace(source, target)
-    except OSError as exc:
-        if exc.errno != errno.EXDEV:
-            raise
-        # (In the staging folder, which each pass empties: a copy cut short
-        # by a kill is no file of the site.)
-        partial = target.parent / TEMP_DIR / target.name
-        partial.parent.mkdir(exist_ok=True)
-        shutil.copy2(source, partial)
-        os.replace(partial, target)
-        with suppress(FileNotFoundError):
-            os.unlink(source)

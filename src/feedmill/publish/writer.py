@@ -167,3 +167,22 @@ def remove_stale_temp_files(directory: Path) -> int:
     count = sum(1 for _ in temp_dir.iterdir())
     shutil.rmtree(temp_dir, ignore_errors=True)
     return count
+
+
+def move_file(source: Path, target: Path) -> None:
+    """A rename; across file systems (an archive or posts folder that is a
+    link to another disk), a copy put in place whole, then the original
+    removed: a run killed midway leaves no half post, at worst both."""
+    try:
+        os.replace(source, target)
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
+        # (In a staging folder: a copy cut short by a kill is no post; in
+        # the posts folder's, which each pass empties, none is left.)
+        partial = target.parent / TEMP_DIR / target.name
+        partial.parent.mkdir(exist_ok=True)
+        shutil.copy2(source, partial)
+        os.replace(partial, target)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(source)
