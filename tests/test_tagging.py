@@ -459,6 +459,11 @@ def test_names_inside_longer_words_are_not_found(text: str) -> None:
         "本文来自新华网",
         "新华网报道，央行降准。",
         "新华网客户端消息",
+        # A data vendor cited for its figures: the vendor, not its stock.
+        "同花顺数据显示，今日北向资金净买入52亿元。",
+        "据东方财富数据，两市成交额1.2万亿元。",
+        "据同花顺iFinD统计，",
+        "东方财富Level-2数据显示，",
     ],
 )
 def test_an_outlets_byline_is_no_mention_of_its_stock(text: str) -> None:
@@ -570,6 +575,12 @@ def test_the_dictionary_file_format() -> None:
     }
 
 
+def test_a_dictionary_a_spreadsheet_wrote_with_quotes(tmp_path: Path) -> None:
+    path = tmp_path / "d.csv"
+    path.write_text('"贵州茅台",600519\n"五粮液","000858"\n“平安银行”,000001\n', encoding="utf-8")
+    assert load_dictionary(path) == {"贵州茅台": "600519", "五粮液": "000858", "平安银行": "000001"}
+
+
 def test_a_dictionary_file_with_a_bom_and_blank_lines(tmp_path: Path) -> None:
     path = tmp_path / "d.csv"
     path.write_bytes("\ufeff贵州茅台,600519\r\n\r\n   \r\n#x\r\n".encode())
@@ -654,6 +665,8 @@ def test_keyword_tags_are_terms_top_k_and_deterministic(method: kw.Method) -> No
         '<a href="https://quote.eastmoney.com/unify/r/116.02318">中国平安</a>涨2%。',
         '<a href="https://quote.eastmoney.com/unify/r/105.BYDDY">比亚迪</a>涨2%。',
         '<a href="https://xueqiu.com/S/02318">中国平安</a>涨2%。',
+        '<a href="https://www.futunn.com/stock/02318-HK">中国平安</a>涨2%。',
+        '<a href="https://www.laohu8.com/stock/02318">中国平安</a>涨2%。',
         '<a href="https://xueqiu.com/S/BYDDY">比亚迪</a>涨2%。',
     ],
 )
@@ -783,6 +796,34 @@ def test_a_listings_code_is_no_keyword(method: kw.Method) -> None:
     tags = tags_for("", text, policy)
     assert not [t for t in tags if any(ch.isdigit() for ch in t) or t.endswith(".O")], tags
     assert "白酒" in tags
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_linked_stocks_name_again_gives_no_keyword(method: kw.Method) -> None:
+    """stcn links a stock's first mention only: the name again, unmarked, was
+    cut by jieba into keywords (宁德时代 → 时代)."""
+    html = (
+        '<p><a class="trsHotWords" code="300750" href="https://info.stcn.com/dc/stock/'
+        '?stockcode=SZ300750">宁德时代</a>发布年报。宁德时代全年营收增长，宁德时代称储能业务'
+        "增长迅速，宁德时代海外工厂投产。</p>"
+    )
+    tags = tags_for("宁德时代发布年报", html, TagPolicy(keywords=3, keyword_method=method))
+    assert tags[0] == "宁德时代(300750)"
+    assert not {"时代", "宁德"} & set(tags)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_code_and_report_periods_give_no_keyword(method: kw.Method) -> None:
+    html = (
+        "<p>2024Q3半导体行业营收环比改善，3Q24毛利率回升，H1 订单饱满。"
+        "半导体设备订单增长，半导体材料需求回升，半导体企业扩产。</p>"
+        "<pre><code>&lt;groupId&gt;org.example&lt;/groupId&gt;\n"
+        "&lt;artifactId&gt;GreeterService&lt;/artifactId&gt;</code></pre>"
+        "<p>示例中 <code>toDisplayString</code> 渲染文本。</p>"
+    )
+    tags = tags_for("半导体行业复苏", html, TagPolicy(keywords=10, keyword_method=method))
+    assert not {"2024Q3", "3Q24", "H1", "groupId", "artifactId", "GreeterService"} & set(tags)
+    assert "toDisplayString" not in tags and "半导体" in tags
 
 
 @pytest.mark.parametrize("method", METHODS)

@@ -262,7 +262,17 @@ def tags_for(title: str, html: str, policy: TagPolicy) -> tuple[str, ...]:
         taken = {m.name.casefold() for m in mentions if m.name}
         taken.update(n.casefold() for code in named for n in policy._names.get(code, ()))
         bylines = _stocks.credit_spans(text)
-        rest = _without(text, sorted([(m.start, m.end) for m in mentions] + bylines))
+        listings = [(start + shift, end + shift) for start, end in page.code]
+        # The name again where no link or dictionary marks it (stcn links its
+        # first mention only): jieba would cut it into keywords (时代, 年报).
+        again = [
+            (found.start(), found.end())
+            for name in sorted(taken, key=len, reverse=True)
+            if len(name) >= 2
+            for found in re.finditer(re.escape(name), text, re.IGNORECASE)
+        ]
+        spans = [(m.start, m.end) for m in mentions] + bylines + listings + again
+        rest = _without(text, sorted(spans))
         wanted = len(tags) + policy.keywords
         for word in _keywords.rank(rest, policy.keyword_method, policy._folded_stopwords):
             if len(tags) >= min(wanted, policy.max_tags):

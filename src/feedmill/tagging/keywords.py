@@ -129,11 +129,14 @@ def is_term(word: str, pos: str, stopwords: Collection[str]) -> bool:
         return False
     if _SECURITY_CODE.fullmatch(word):  # 600519.SH beside the stock's tag; an index's code
         return False
+    if _PERIOD.fullmatch(word):  # 2024Q3, 3Q24, H1: a report's period, no subject
+        return False
     # Latin words: names and acronyms (Linux, PMI, 5G), not running English.
     return not (pos == "eng" and word.islower())
 
 
 _HAN = re.compile("[\u3400-\u9fff\uf900-\ufaff]")
+_PERIOD = re.compile(r"(?:\d{2}|\d{4})?[QH][1-4]|[1-4][QH](?:\d{2}|\d{4})", re.IGNORECASE)
 
 
 def _known(word: str) -> bool:

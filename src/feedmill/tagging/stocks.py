@@ -138,6 +138,7 @@ class Link:
 class Page:
     text: str  # what a reader sees (see plain()); blocks separated by "\n"
     links: tuple[Link, ...]
+    code: tuple[tuple[int, int], ...] = ()  # where <pre> and <code> text is: no keywords
 
 
 def read_page(markup: str) -> Page:
@@ -146,6 +147,8 @@ def read_page(markup: str) -> Page:
     size = 0
     links: list[Link] = []
     open_link: tuple[int, dict[str, str]] | None = None
+    code: list[tuple[int, int]] = []
+    code_depth = code_start = 0
 
     def add(text: str) -> None:
         nonlocal size
@@ -166,6 +169,14 @@ def read_page(markup: str) -> Page:
         tag = (token["tag"] or "").lower()
         if not tag:
             continue
+        if tag in ("pre", "code"):
+            if not token["end"]:
+                code_start = size if not code_depth else code_start
+                code_depth += 1
+            elif code_depth:
+                code_depth -= 1
+                if not code_depth:
+                    code.append((code_start, size))
         if tag == "a":
             close_link()  # <a> never nests: a new one ends the last
             if not token["end"]:
@@ -175,7 +186,9 @@ def read_page(markup: str) -> Page:
             add("\n")
     add(plain(htmllib.unescape(markup[position:])))
     close_link()
-    return Page("".join(parts), tuple(links))
+    if code_depth:
+        code.append((code_start, size))
+    return Page("".join(parts), tuple(links), tuple(code))
 
 
 def _attributes(text: str) -> dict[str, str]:
@@ -550,12 +563,16 @@ def _elsewhere(text: str, start: int, end: int) -> bool:
 # Sina's /hkstock/ and /usstock/ pages; eastmoney's unify/r/116.02318 (its
 # markets 116 and 128: Hong Kong; 105, 106, 107: the US exchanges).
 _OTHER_MARKET_PAGE = re.compile(
-    r"/(?:hk|us)/|/(?:hk|us)stock/|\bhk\d{4,5}\b|\b\d{4,5}\.hk\b|/unify/r/(?:116|128|105|106|107)\.",
+    r"/(?:hk|us)/|/(?:hk|us)stock/|\bhk\d{4,5}\b|\b\d{4,5}\.hk\b|/unify/r/(?:116|128|105|106|107)\."
+    # Futu's /stock/02318-HK and /stock/BYDDY-US.
+    r"|/stock/[0-9A-Za-z.]+-(?:hk|us)\b",
     re.IGNORECASE,
 )
 # Xueqiu names an A-share SH600519; a Hong Kong share by its digits alone
 # (/S/02318), a US one by its ticker (/S/BYDDY).
 _XUEQIU_OTHER_MARKET = re.compile(r"/S/(?:\d{4,5}|[A-Za-z][A-Za-z.]{0,6})/?$")
+# … and Tiger's, /stock/02318 and /stock/BYDDY (an A-share: /stock/600519).
+_TIGER_OTHER_MARKET = re.compile(r"/stock/(?:\d{4,5}|[A-Za-z][A-Za-z.]{0,6})/?$")
 
 
 def other_market_page(url: str | None) -> bool:
@@ -568,7 +585,10 @@ def other_market_page(url: str | None) -> bool:
     except ValueError:
         return False
     path = unquote(parts.path)
-    if (parts.hostname or "").endswith("xueqiu.com") and _XUEQIU_OTHER_MARKET.search(path):
+    host = parts.hostname or ""
+    if host.endswith("xueqiu.com") and _XUEQIU_OTHER_MARKET.search(path):
+        return True
+    if host.endswith("laohu8.com") and _TIGER_OTHER_MARKET.search(path):
         return True
     return bool(_OTHER_MARKET_PAGE.search(path + "?" + unquote(parts.query)))
 
@@ -653,9 +673,19 @@ def credit_spans(text: str) -> list[tuple[int, int]]:
 _CREDIT = re.compile(r"(?:来源|稿源|转自|转载自|本文来自)\s*[:：|丨｜]?\s*$")
 
 
+# Listed companies whose data news cites (同花顺数据显示, 据东方财富数据, 同花顺iFinD统计):
+# the vendor, not its stock.
+_DATA_VENDORS = frozenset({"同花顺", "东方财富", "大智慧"})
+_VENDOR_DATA = re.compile(
+    r"(?:网|财经)?(?:iFinD|Choice|Level-?2)?(?:数据|统计)(?!中心)", re.IGNORECASE
+)
+
+
 def _credited(text: str, start: int, end: int) -> bool:
     """Whether the name at text[start:end] is an outlet's byline or credit."""
     if _BYLINE.match(text, end):
+        return True
+    if text[start:end] in _DATA_VENDORS and _VENDOR_DATA.match(text, end):
         return True
     before = text[max(0, start - 8) : start]
     if _APP.search(before) and _APP_AFTER.match(text, end):
@@ -725,7 +755,8 @@ def load_dictionary(path: str | os.PathLike[str]) -> dict[str, str]:
 def _entry(text: str) -> tuple[str, str]:
     """(normalized name, code) of one dictionary line without its comment."""
     text = unicodedata.normalize("NFKC", text)
-    fields = [f.strip() for f in _FIELD_SEPARATORS.split(text)]
+    # (A spreadsheet's CSV quotes its fields: "贵州茅台","600519".)
+    fields = [_unquoted(f.strip()) for f in _FIELD_SEPARATORS.split(text)]
     if len(fields) == 1:  # separated by spaces: the code is first or last
         fields = text.split()
         if len(fields) >= 2 and _CODE_SHAPE.fullmatch(fields[-1]):
@@ -749,6 +780,12 @@ def _entry(text: str) -> tuple[str, str]:
     if problem:
         raise _BadLine(problem)
     return name, code
+
+
+def _unquoted(field: str) -> str:
+    if len(field) >= 2 and (field[0], field[-1]) in (('"', '"'), ("'", "'"), ("“", "”")):
+        return field[1:-1].strip()
+    return field
 
 
 MAX_NAME = 40
