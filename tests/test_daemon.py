@@ -658,6 +658,34 @@ def test_a_daemon_takes_up_an_edited_stock_dictionary(
     assert reloads[1].endswith("the tags' dictionary or stop-word list changed")
 
 
+def test_a_dictionary_broken_under_a_daemon_holds_items_back_until_mended(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """The daemon keeps the config it has when a dictionary edit does not
+    read; a worker that had not read the file yet read the broken one, and
+    failed every feed with new items as "parser crashed", each waiting out
+    its backoff once the file was mended."""
+    url = feed_server.add("/feed", body=rss("源", []))
+    (tmp_path / "stocks.txt").write_text("贵州茅台,600519\n", encoding="utf-8")
+    feeds = [{"url": url, "group": "g", "source": "s"}]
+    write_config(tmp_path, feeds, interval="1s", tags={"dictionary": "stocks.txt"})
+    with ended(feedmill("run", "--every", "1s", cwd=tmp_path)) as daemon:
+        wait_for(lambda: feed_server.hits["/feed"] >= 1)
+        (tmp_path / "stocks.txt").write_text("贵州茅台,600519\n茅台,000858,x\n", encoding="utf-8")
+        time.sleep(2.5)  # the edit refused: the daemon keeps its config
+        item = Item("贵州茅台发布年报", "<p>贵州茅台今日发布年报。</p>", "1")
+        feed_server.add("/feed", body=rss("源", [item]))
+        hits = feed_server.hits["/feed"]
+        wait_for(lambda: feed_server.hits["/feed"] > hits + 1)
+        assert not posts(tmp_path)
+        (tmp_path / "stocks.txt").write_text("贵州茅台,600519\n", encoding="utf-8")
+        wait_for(lambda: len(posts(tmp_path)) == 1, timeout=15)  # not after its backoff
+        _, err = stop_cleanly(daemon)
+    assert "parser crashed" not in err
+    assert re.search(r"failed \S+/feed: tags: \S*stocks\.txt:2: ", err), err
+    assert "贵州茅台(600519)" in next(iter(posts(tmp_path).values()))
+
+
 def test_what_a_daemon_watches_is_the_config_and_the_files_it_names(tmp_path: Path) -> None:
     """The config, the post template, the tags' dictionary and stop-word list:
     an edit of any is a reload."""

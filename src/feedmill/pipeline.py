@@ -59,7 +59,7 @@ from feedmill.publish.render import (
 )
 from feedmill.publish.retract import remove_retracted
 from feedmill.publish.sitelock import SiteLock
-from feedmill.publish.tags import TagStyle, tag_style
+from feedmill.publish.tags import TAGS_FAILURE, TagFilesUnreadable, TagStyle, tag_style
 from feedmill.publish.writer import (
     TEMP_DIR,
     make_in_site,
@@ -327,8 +327,10 @@ def compose_many(
     for post in posts:
         try:
             out.append(compose(post, template, template_fp))
+        except TagFilesUnreadable as exc:
+            out.append(PostFailed(str(exc)))
         except Exception as exc:  # a template's error on this post's data alone
-            out.append(PostFailed(f"{type(exc).__name__}: {exc}"))
+            out.append(PostFailed(f"the post template failed: {type(exc).__name__}: {exc}"))
     return out
 
 
@@ -497,12 +499,15 @@ class Mill:
             self.site_lock.release()
             self.site_lock = lock
         if config.database_url == before_database:
-            if edited or rules_edited:
-                with self.engine.begin() as conn:
-                    feed_store.retry_now(conn, edited, datetime.now(UTC))
-                    feed_store.retry_now(
-                        conn, rules_edited, datetime.now(UTC), failed_with=RULE_FAILURE
-                    )
+            with self.engine.begin() as conn:
+                feed_store.retry_now(conn, edited, datetime.now(UTC))
+                feed_store.retry_now(
+                    conn, rules_edited, datetime.now(UTC), failed_with=RULE_FAILURE
+                )
+                # The tags' files read again (what failed those feeds): tried now.
+                feed_store.retry_now(
+                    conn, [f.url for f in config.feeds], datetime.now(UTC), failed_with=TAGS_FAILURE
+                )
             self._retry_renamed = [url for url in fetch_settings(config) if url not in before]
 
     def worker_module(self) -> ModuleType:
@@ -1295,6 +1300,8 @@ class Mill:
 
                     reason = getattr(exc, "orig", None) or exc
                     error = f"could not store: {type(reason).__name__}: {reason_of(reason)}"
+                elif isinstance(exc, TagFilesUnreadable):
+                    error = str(exc)
                 else:
                     error = f"parser crashed: {type(exc).__name__}: {exc}"
                 result = handler.FeedResult(error=error)
@@ -1633,10 +1640,9 @@ class Mill:
         for reason, names in failed.items():
             summary.posts_failed += len(names)
             self.notices.append(
-                f"the post template failed on {len(names)} "
-                f"{'post' if len(names) == 1 else 'posts'} ({names[0]}"
-                f"{', …' if len(names) > 1 else ''}): {reason} — left to write, tried"
-                " again each pass"
+                f"{len(names)} {'post' if len(names) == 1 else 'posts'} not written"
+                f" ({names[0]}{', …' if len(names) > 1 else ''}): {reason} — left to write,"
+                " tried again each pass"
             )
 
     def _left_pending(self, summary: RunSummary) -> None:

@@ -59,16 +59,36 @@ def tag_style(config: Config) -> TagStyle | None:
     )
 
 
+# How a feed's error begins when the tags' files no longer read (see policy_for).
+TAGS_FAILURE = "tags: "
+
+
+class TagFilesUnreadable(Exception):
+    """A tags file the config read well no longer does: edited under a
+    daemon, which keeps the config it has — but a worker that had not read
+    the file yet reads it now.  The feed's items wait, unstored (not a
+    parser's crash), and are tried again once the config is read again."""
+
+
 @functools.cache
 def policy_for(style: TagStyle) -> TagPolicy:
     from feedmill.tagging import TagPolicy, load_dictionary, load_stopwords
+    from feedmill.tagging.keywords import StopwordsError
+    from feedmill.tagging.stocks import DictionaryError
 
     extra = {}
-    if style.stopwords:
-        extra["stopwords"] = load_stopwords(style.stopwords)
+    try:
+        if style.stopwords:
+            extra["stopwords"] = load_stopwords(style.stopwords)
+        dictionary = load_dictionary(style.dictionary) if style.dictionary else {}
+    except (DictionaryError, StopwordsError, OSError) as exc:
+        raise TagFilesUnreadable(
+            f"{TAGS_FAILURE}{exc} (edited since the config was read: the feed's items wait"
+            " until it reads again)"
+        ) from None
     return TagPolicy(
         stock_format=style.stock_format,
-        dictionary=load_dictionary(style.dictionary) if style.dictionary else {},
+        dictionary=dictionary,
         keywords=style.keywords,
         keyword_method=style.method,  # type: ignore[arg-type]
         max_tags=style.max_tags,
