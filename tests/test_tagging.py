@@ -680,6 +680,13 @@ def test_a_listing_on_another_market_is_not_the_a_share(text: str) -> None:
     assert tags_for("", both, policy) == ("比亚迪(002594)", "中国平安(601318)")
 
 
+def test_a_name_linked_to_its_other_listing_is_that_listing_in_the_title_too() -> None:
+    policy = TagPolicy(dictionary={"中国平安": "601318"})
+    body = '<p><a href="https://quote.eastmoney.com/hk/02318.html">中国平安</a>港股涨5%。</p>'
+    assert tags_for("港股收评：中国平安大涨5%", body, policy) == ()
+    assert tags_for("中国平安(601318)与港股同涨", body, policy) == ("中国平安(601318)",)
+
+
 @pytest.mark.parametrize(
     "text", ["比亚迪（2023）年度报告发布。", "比亚迪(2024)年报", "比亚迪【2023】"]
 )

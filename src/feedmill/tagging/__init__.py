@@ -225,10 +225,23 @@ def tags_for(title: str, html: str, policy: TagPolicy) -> tuple[str, ...]:
             if name and policy._matcher.code_of(name) not in (None, code):
                 name = None  # the dictionary's name of another stock
             found.append(_Mention(start, end, code, name, True))
-    for at in policy._matcher.find(text):
+    matches = list(policy._matcher.find(text))
+    # 中国平安 linked to its Hong Kong quote: not the A-share — nor is the name
+    # elsewhere in the post ("港股收评：中国平安大涨5%"), unless something
+    # surely names the A-share too (its link, its code).
+    other_listing = {
+        code
+        for start, end in elsewhere
+        if (name := _stocks.name_from_link_text(text[start:end]))
+        and (code := policy._matcher.code_of(name))
+    }
+    for at in matches:
         if any(start <= at.start < end for start, end in elsewhere):
-            continue  # 中国平安 linked to its Hong Kong quote: not the A-share
-        found.append(_Mention(at.start, at.start + len(at.name), at.code, at.name, at.sure))
+            continue
+        certain = at.sure and (
+            at.code not in other_listing or _stocks.coded(text, at.start + len(at.name), at.code)
+        )
+        found.append(_Mention(at.start, at.start + len(at.name), at.code, at.name, certain))
     sure = {mention.code for mention in found if mention.sure}
     mentions = sorted((m for m in found if m.code in sure), key=lambda mention: mention.start)
     named = _stock_names(mentions, policy)

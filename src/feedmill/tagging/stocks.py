@@ -593,6 +593,12 @@ def other_market_page(url: str | None) -> bool:
     return bool(_OTHER_MARKET_PAGE.search(path + "?" + unquote(parts.query)))
 
 
+def coded(text: str, end: int, code: str) -> bool:
+    """Whether the A-share's own code follows a name ending at ``end``."""
+    sign = _SIGN.match(text, end)
+    return sign is not None and sign["code"] == code
+
+
 def _signed(text: str, end: int, code: str) -> bool:
     """Whether a sign of the stock ``code`` follows a name ending at ``end``."""
     sign = _SIGN.match(text, end)
