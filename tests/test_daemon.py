@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import re
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -415,6 +416,45 @@ def test_a_daemon_takes_up_an_edited_config(tmp_path: Path, feed_server: FeedSer
     assert len(re.findall(stamped, err, re.MULTILINE)) == 2
     assert "1 feed (1 added, 1 removed)" in out
     assert_consistent(tmp_path, 5)
+
+
+@pytest.mark.parametrize("layout", ["a link", "a configmap"])
+def test_a_daemon_takes_up_a_config_whose_link_is_re_pointed(
+    tmp_path: Path, feed_server: FeedServer, layout: str
+) -> None:
+    """`feedmill.yml` a link to a version of the file (stow, Nix; Kubernetes
+    mounts a ConfigMap as feedmill.yml -> ..data/feedmill.yml, ..data -> ..v1,
+    swapped for ..v2 and ..v1 deleted): the daemon watched the file the link
+    led to when it started, and never took up the new one."""
+    old = feed_server.add("/old", body=many(2))
+    new = feed_server.add("/new", body=many(3, "w"))
+    settings = {"interval": "1s", "dedupe": False, "state": str(tmp_path / "state.db")}
+    versions = tmp_path / "versions"
+    for version, url in (("v1", old), ("v2", new)):
+        (versions / version).mkdir(parents=True)
+        written = write_config(versions / version, [{"url": url, "group": "g", "source": "a"}],
+                               site=str(tmp_path), **settings)  # fmt: skip
+        assert written.parent == versions / version
+    data = versions / "data"
+    data.symlink_to(versions / "v1")
+    link = tmp_path / "feedmill.yml"
+    link.symlink_to(
+        data / "feedmill.yml" if layout == "a configmap" else versions / "v1" / "feedmill.yml"
+    )
+    with ended(feedmill("run", "--every", "1s", cwd=tmp_path)) as daemon:
+        wait_for(lambda: len(posts(tmp_path)) == 2)
+        if layout == "a configmap":
+            swap = versions / "data.new"
+            swap.symlink_to(versions / "v2")
+            os.replace(swap, data)
+            shutil.rmtree(versions / "v1")
+        else:
+            link.unlink()
+            link.symlink_to(versions / "v2" / "feedmill.yml")
+        wait_for(lambda: len(posts(tmp_path)) == 5)
+        out, err = stop_cleanly(daemon)
+    assert "config not reloaded" not in err
+    assert "1 feed (1 added, 1 removed)" in out
 
 
 @pytest.mark.parametrize("during", ["the sleep", "the pass"])

@@ -847,7 +847,8 @@ def _stamps(config: Config) -> Stamp:
     """What tells a daemon to read its config again: the file, and the files
     it names whose edit restyles posts — the post template, the stock
     dictionary and stop-word list of `tags`."""
-    return (_stamp(config.path), *(_stamp(path) if path else None for path in _named_files(config)))
+    watched = config.named or config.path
+    return (_stamp(watched), *(_stamp(path) if path else None for path in _named_files(config)))
 
 
 SETTLE = 1.0  # seconds a changed file must stay as it is before a daemon reads it
@@ -959,7 +960,7 @@ def _read_again(config: Config, only: tuple[str, ...], now: Stamp) -> tuple[Conf
     """``config`` read again from its file, whose stamps are ``now``, and the
     stamps to keep; None for an edit that does not validate (said once)."""
     try:
-        fresh = load_config(config.path)
+        fresh = load_config(config.named or config.path)
     except ConfigError as exc:
         # Read again next pass (a file it names may appear: a tags
         # dictionary saved after the config), said again only if it changes.

@@ -674,6 +674,9 @@ class Config(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     interval: str | int | float = "15m"  # default poll interval of every feed
     backoff_cap: str | int | float = "24h"  # longest wait after repeated failures
     path: str = CONFIG_NAME  # set by the loader, not by the file
+    # … and as it was named, links kept: what a daemon watches and reads again
+    # (a link re-pointed to another version of the file is an edit).
+    named: str = ""
 
     def __post_init__(self) -> None:
         _check("timezone", _timezone, self.timezone)
@@ -984,7 +987,7 @@ def parse_config(text: str, path: Path, *, feeds_optional: bool = False) -> Conf
         config = msgspec.convert(data, Config, str_keys=True)
     except msgspec.ValidationError as exc:
         raise ConfigError(_describe(str(exc), data, path)) from None
-    config = msgspec.structs.replace(config, path=str(path.resolve()))
+    config = msgspec.structs.replace(config, path=str(path.resolve()), named=os.path.abspath(path))
 
     check_feeds(config, data, path)
     if config.retention is not None:
