@@ -726,6 +726,35 @@ def test_a_dictionary_broken_under_a_daemon_holds_items_back_until_mended(
     assert "贵州茅台(600519)" in next(iter(posts(tmp_path).values()))
 
 
+@pytest.mark.parametrize(
+    ("every", "sig", "code"),
+    [(None, signal.SIGINT, 130), (None, signal.SIGTERM, 143), ("5m", signal.SIGTERM, 0)],
+)
+def test_a_stop_while_the_database_is_locked_at_the_start_is_heard_at_once(
+    tmp_path: Path, feed_server: FeedServer, every: str | None, sig: signal.Signals, code: int
+) -> None:
+    """Another program holding the SQLite database locked kept the start
+    waiting out SQLite's 30 s busy timeout in C, deaf to SIGTERM and Ctrl-C,
+    even a second (`docker stop` kills after 10 s)."""
+    url = feed_server.add("/feed", body=many(1))
+    write_config(tmp_path, [{"url": url, "group": "g", "source": "s"}])
+    assert cli("run", "-c", str(tmp_path)).code == 0
+    holder = sqlite3.connect(tmp_path / ".feedmill" / "state.db", isolation_level=None)
+    try:
+        holder.execute("BEGIN EXCLUSIVE")
+        args = ("run", *(("--every", every) if every else ()))
+        with ended(feedmill(*args, cwd=tmp_path)) as process:
+            time.sleep(2)  # well into the busy wait
+            assert process.poll() is None
+            process.send_signal(sig)
+            _, err = process.communicate(timeout=60)
+    finally:
+        holder.close()
+    assert process.returncode == code, err
+    # Heard at once: not after the busy timeout, which ends in "database is locked".
+    assert "locked" not in err and "Traceback" not in err
+
+
 def test_what_a_daemon_watches_is_the_config_and_the_files_it_names(tmp_path: Path) -> None:
     """The config, the post template, the tags' dictionary and stop-word list:
     an edit of any is a reload."""

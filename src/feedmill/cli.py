@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import errno
+import functools
 import io
 import json
 import os
 import re
 import signal
 import sys
+import threading
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 import click
@@ -717,7 +719,14 @@ def _started(config: Config, options: Any, every: timedelta | None) -> tuple[Any
     failed = 0
     while True:
         try:
-            return Mill(config, options), config, stamp
+            made = _heeding_signals(functools.partial(Mill, config, options))
+            if made is None:  # a stop while it waited for its database
+                if every is not None:
+                    name = signal.Signals(_NOTED_SIGNALS[0]).name
+                    err.print(f"{_now_stamp()}{name}: stopping; it had not started", soft_wrap=True)
+                    _NOTED_SIGNALS.clear()  # heeded: a daemon's normal end
+                return None, config, stamp  # (one pass: ends as the signal says)
+            return made, config, stamp
         except Exception as exc:
             # Busy once it waits: a cron run on the site meanwhile, itself
             # held up by the same database (a second daemon at its start
@@ -743,6 +752,37 @@ def _started(config: Config, options: Any, every: timedelta | None) -> tuple[Any
                 out.print(f"{_now_stamp()}reloaded {plain(str(fresh.path))}", soft_wrap=True)
                 config = fresh
                 options = replace(options, only=_named_feeds(config, options.only)[0])
+
+
+_Made = TypeVar("_Made")
+
+
+def _heeding_signals(make: Callable[[], _Made]) -> _Made | None:
+    """``make()`` on a thread of its own, the main thread free to hear a stop;
+    None if one came first.  A database another program holds locked keeps
+    SQLite waiting out its busy timeout (30 s) in C, where no signal handler
+    runs: a SIGTERM, even a second, waited for it (and `docker stop`'s 10 s
+    ended in a SIGKILL).  The thread left behind ends with the process, as a
+    kill would end it: whatever it began is a transaction, or a lock the
+    process's end releases."""
+    done: list[tuple[bool, Any]] = []
+
+    def attempt() -> None:
+        try:
+            done.append((True, make()))
+        except BaseException as exc:
+            done.append((False, exc))
+
+    worker = threading.Thread(target=attempt, name="feedmill-start", daemon=True)
+    worker.start()
+    while worker.is_alive():
+        worker.join(0.1)
+        if _NOTED_SIGNALS and worker.is_alive():
+            return None
+    made, value = done[0]
+    if made:
+        return cast(_Made, value)
+    raise value
 
 
 def _said(exc: BaseException) -> str:
