@@ -200,6 +200,11 @@ def test_untitled_flashes_of_two_companies_are_told_by_their_headlines() -> None
     midea, gree = fingerprint("", body.format("美的集团")), fingerprint("", body.format("格力电器"))
     assert not decide(midea, gree).duplicate
     assert decide(midea, fingerprint(" ", body.format("美的集团").replace("晚间", ""))).duplicate
+    # Opening with an outlet's credit, not a headline: copies of one story.
+    story = "央行今日开展5000亿元中期借贷便利操作，期限1年，中标利率2.50%，与上次持平。"
+    for credit in ("格隆汇3月15日丨", "【财联社】", "【新华社北京3月15日电】"):
+        one, other = f"<p>财联社3月15日电，{story}</p>", f"<p>{credit}{story}</p>"
+        assert decide(fingerprint("", one), fingerprint("", other)).duplicate, credit
 
 
 @pytest.mark.parametrize(

@@ -200,6 +200,13 @@ def test_short_text_on_error_page_is_refused(title: str) -> None:
         "剩余80%内容，开通会员继续阅读",
         "还剩余 65% 未读",
         "登录后查看全文",
+        "试读已结束，阅读剩余 80%",
+        "该内容为付费内容",
+        "以下为付费内容",
+        "付费阅读",
+        "此为付费文章",
+        "剩余部分需付费阅读",
+        "剩余85%",
     ],
 )
 def test_short_text_behind_a_paywall_is_refused(gate: str) -> None:
@@ -1161,6 +1168,15 @@ def test_news_that_says_what_boilerplate_says_is_kept(paragraph: str) -> None:
         "违法和不良信息举报电话：010-12345678",
         "免责声明：本文仅供参考。",
         "声明：本文不构成投资建议。",
+        "中国证券报微信二维码",
+        "【声明】本文转载自网络，如有侵权请联系删除",
+        "举报电话 12377",
+        "扫描文末二维码，关注我们",
+        "扫描上面的二维码",
+        "官方公众号二维码",
+        "举报邮箱 jubao@example.com",
+        "中国互联网举报中心",
+        "声明 本文不构成投资建议",
     ],
 )
 def test_the_sites_own_lines_are_still_dropped(line: str) -> None:
@@ -1266,6 +1282,8 @@ def test_links_led_to_no_article_of_their_own() -> None:
         # … but an article's own: a CMS's numbered page, WordPress's ?p=.
         ("https://e.example/a/13", "https://e.example/index.php?m=content&a=show&id=13"),
         ("https://e.example/?p=14", "https://e.example/?p=14&lang=zh"),
+        ("https://e.example/a/15", "https://e.example/index.php?route=news/article&slug=a-15"),
+        ("https://short.example/abc", "https://e.example/?name=my-first-post"),
     ]
     found = led_elsewhere(pages, own)
     assert set(found) == {f"https://e.example/a/{i}" for i in [*range(1, 7), 11, 12]}

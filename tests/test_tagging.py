@@ -685,6 +685,14 @@ def test_a_name_linked_to_its_other_listing_is_that_listing_in_the_title_too() -
     body = '<p><a href="https://quote.eastmoney.com/hk/02318.html">中国平安</a>港股涨5%。</p>'
     assert tags_for("港股收评：中国平安大涨5%", body, policy) == ()
     assert tags_for("中国平安(601318)与港股同涨", body, policy) == ("中国平安(601318)",)
+    both = '<p>港股<a href="https://www.futunn.com/stock/02318-HK">中国平安</a>涨3%，A股中国平安涨1%。</p>'
+    assert tags_for("", both, policy) == ("中国平安(601318)",)
+
+
+def test_a_story_about_a_data_vendor_tags_it() -> None:
+    assert tags_for("同花顺数据泄露事件调查", "<p>同花顺数据泄露事件引发关注。</p>", STOCKS) == (
+        "同花顺(300033)",
+    )
 
 
 @pytest.mark.parametrize(

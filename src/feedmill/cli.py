@@ -452,7 +452,7 @@ def _report(summary: Any, stamp: str = "", *, fetched: bool = True) -> None:
     if summary.posts_left:
         held += f" · {summary.posts_left} left to write (stopped; written next time)"
     if summary.posts_failed:
-        held += f" · {summary.posts_failed} not written (said above; tried again next pass)"
+        held += f" · {summary.posts_failed} not written (see the note; tried again next pass)"
     feeds = (
         f"feeds: {summary.feeds_ok} ok, {summary.feeds_not_modified} unchanged, "
         f"{summary.feeds_failed} failed{skipped} · "

@@ -32,7 +32,7 @@ from collections.abc import AsyncIterator, Iterable, Sequence, Set
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
-from urllib.parse import SplitResult, urldefrag, urljoin
+from urllib.parse import SplitResult, parse_qsl, urldefrag, urljoin
 
 import lxml.etree
 import lxml.html
@@ -94,13 +94,13 @@ _WS: Final = re.compile(r"\s+")
 # lxml refuses strings holding these; browsers ignore them.
 _CONTROL_CHARS: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LOGIN_OR_PAYWALL: Final = re.compile(
-    # (Not 付费内容 or 剩余30% alone: 知识付费 and a stake's 剩余30%股权 are news.)
-    r"订阅后(?:阅读|查看)|(?:本文|此文|本篇|该文)(?:为|是|系).{0,8}付费(?:内容|文章)"
-    r"|付费(?:后|即可|才能)?(?:阅读|查看)(?:全文|完整|剩余)"
+    # (Not 付费内容 or 剩余30% in a sentence: "付费内容的质量", a stake's 剩余30%股权.)
+    r"订阅后(?:阅读|查看)|(?:为|是|系)[^，,。；;\s]{0,8}付费(?:内容|文章)"
+    r"|付费(?:后|即可|才能)?(?:阅读|查看)(?:全文|完整|剩余|[^\u4e00-\u9fff]|$)"
     r"|(?:开通|购买|成为)(?:会员|VIP)(?:后|即可)(?:阅读|查看)"
     # (Not "登录后查看全部评论": a comment link under an article.)
     r"|登录后?(?:即可|才能)?(?:阅读|查看)(?:全文|完整|全部(?!评论|回复|留言)|剩余)|(?:阅读|查看)全文(?:需|请)"
-    r"|剩余\s*\d+%\s*(?:的)?(?:内容|未读|正文)"
+    r"|剩余\s*\d+(?:\.\d+)?%(?!\s*的?(?:股权|股份|权益|份额|出资|注册资本|资产|债权|表决权|的股))"
     r"|subscribe (?:to|now to) (?:continue|read)|to continue reading"
     r"|subscribers only|already a subscriber|sign in to (?:continue|read)"
     r"|create a free account to (?:continue|read)"
@@ -135,7 +135,7 @@ _LOGIN_PAGE_MAX_CHARS: Final = 2000
 _BOILERPLATE_START: Final = re.compile(
     r"^[\s(（【\[]*(?:"
     r"责任编辑|责编|编辑[:：]|校对[:：]|审核[:：]|版面编辑|值班编辑|"
-    r"(?:风险提示|免责|特别|郑重|版权|法律|新浪|广告)声明|声明[:：]|风险提示|"
+    r"(?:风险提示|免责|特别|郑重|版权|法律|新浪|广告)声明|声明(?:[:：】\])）]|\s)|风险提示|"
     r"原标题[:：]|文章来源[:：]|来源[:：].{0,30}$|"
     r"本文(?:由.{0,20}原创|来自|来源于|转载|首发于|为.{0,30}(?:原创|特供|付费|独家|授权)"
     r"|著作权|版权|经授权|仅代表|不构成)|"
@@ -157,14 +157,16 @@ _BOILERPLATE_PHRASE: Final = re.compile(
     # A Chinese site's footer: its licence number, where to report it.
     # (Not "可拨打12315举报电话投诉", nor a story about the 举报中心: their number
     # or address follows.)
-    r"|ICP[备证]\s*\d+号|举报(?:电话|邮箱|专线)\s*[:：]|公网安备\s*\d+号",
+    r"|ICP[备证]\s*\d+号|举报(?:电话|邮箱|专线)\s*[:：]?\s*(?=[0-9A-Za-z])|公网安备\s*\d+号",
     re.IGNORECASE,
 )
 # ... and words that mark a short block (a line, a caption) as the site's.
 _BOILERPLATE_ANYWHERE: Final = re.compile(
-    # (Not a 二维码 a story is about: "个人收款二维码不得用于经营".)
-    r"APP\s*下载|(?:扫描?|长按|识别|扫一扫)(?:下方|上方|图中|图片中?)?(?:的)?二维码"
-    r"|二维码(?:关注|下载|订阅|分享|加入)|违法(?:和|与)?不良信息举报|阅读原文|scroll to continue",
+    # (A 二维码 line asks to scan or follow — not one a story is about:
+    # "个人收款二维码不得用于经营".)
+    r"APP\s*下载|二维码(?=.*(?:扫|关注|公众号|微信|下载|识别|长按|加入|客服|小程序|视频号))"
+    r"|(?:扫|关注|公众号|微信|下载|识别|长按|加入|客服|小程序|视频号).*二维码"
+    r"|举报中心|违法(?:和|与)?不良信息举报|阅读原文|scroll to continue",
     re.IGNORECASE,
 )
 # ... and whole blocks that are a button's label.
@@ -255,23 +257,33 @@ def not_articles(parsed: ParsedFeed, entries: Sequence[Entry], location: str) ->
 _FRONT_PAGE_FILE = re.compile(r"/(?:index|default|home|main)(?:\.[a-z]{2,6})?/?", re.IGNORECASE)
 
 
-# A query naming an article: a number in it (?p=123, ?id=8, &aid=2024…).
-_NUMBERED: Final = re.compile(r"\d")
+# What a site's redirect of a removed article says in the query of its
+# front page (?from=article_removed, ?utm_source=…) — where a CMS names the
+# article it serves there (?p=123, ?route=news/article&slug=…) another name.
+_NO_PAGE_OF_ITS_OWN: Final = frozenset(
+    {"from", "src", "source", "ref", "referer", "referrer", "spm", "reason", "error", "err",
+     "msg", "message", "status", "tip", "notice", "removed", "deleted", "redirect", "return",
+     "returnurl", "back", "lang", "locale"}
+)  # fmt: skip
 
 
 def _front_page(parts: SplitResult, link: str) -> bool:
     """Whether a page a link was redirected to is the site's front page:
     ``/index.html``, or ``/`` or it with a query that names no article
-    (``/?from=article_removed``) where the link named a page of its own."""
+    (``/?from=article_removed``) on the link's own site, where the link
+    named a page of its own."""
     front = parts.path in ("", "/") or _FRONT_PAGE_FILE.fullmatch(parts.path) is not None
     if not front or not parts.query:
         return front
     own = urls.split(link)
+    names = {name.lower() for name, _ in parse_qsl(parts.query, keep_blank_values=True)}
     return (
         own is not None
+        and (own.hostname or "") == (parts.hostname or "")
         and own.path.strip("/") != ""
         and _FRONT_PAGE_FILE.fullmatch(own.path) is None
-        and not _NUMBERED.search(parts.query)
+        and bool(names)
+        and all(name in _NO_PAGE_OF_ITS_OWN or name.startswith("utm_") for name in names)
     )
 
 

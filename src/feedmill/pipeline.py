@@ -1597,6 +1597,10 @@ class Mill:
             for post, text in zip(ready, texts, strict=True):
                 if isinstance(text, PostFailed):
                     failed.setdefault(text.reason, []).append(post.file_name)
+                    if summary.counted_feeds.get(post.feed_url, 0) > 0:
+                        # Counted unchanged with its feed: not written, not unchanged.
+                        summary.counted_feeds[post.feed_url] -= 1
+                        summary.posts_unchanged -= 1
                     continue
                 done.append(post.entry_id)
                 if post.entry_id in found_archived:

@@ -83,8 +83,8 @@ def policy_for(style: TagStyle) -> TagPolicy:
         dictionary = load_dictionary(style.dictionary) if style.dictionary else {}
     except (DictionaryError, StopwordsError, OSError) as exc:
         raise TagFilesUnreadable(
-            f"{TAGS_FAILURE}{exc} (edited since the config was read: the feed's items wait"
-            " until it reads again)"
+            f"{TAGS_FAILURE}{exc} (edited since the config was read; tried again once it"
+            " reads well)"
         ) from None
     return TagPolicy(
         stock_format=style.stock_format,

@@ -68,8 +68,10 @@ FORMAT_FIELDS = ("name", "code", "market")
 # posts with tags are rewritten with the tags they get now.  2: names as
 # whole words, ordinary words and bylines, link words, # + & % full-width.
 # 3: * full-width; datelines, 据<outlet>消息 and 请下载<outlet>APP are no mention
-# of its stock; no keyword from a byline.
-RULES_VERSION = "3"
+# of its stock; no keyword from a byline.  4: a data vendor cited, Futu's and
+# Tiger's quote pages, a name linked to its other listing; no keyword from
+# code, report periods or a linked name said again.
+RULES_VERSION = "4"
 # Refused in a stock_format's own text, dropped from names and keywords
 # (# % & are written full-width first: _SLUG_PROOF).
 _UNSAFE = re.compile(r"[#?%&\"'<>`]")
@@ -239,7 +241,9 @@ def tags_for(title: str, html: str, policy: TagPolicy) -> tuple[str, ...]:
         if any(start <= at.start < end for start, end in elsewhere):
             continue
         certain = at.sure and (
-            at.code not in other_listing or _stocks.coded(text, at.start + len(at.name), at.code)
+            at.code not in other_listing
+            or _stocks.coded(text, at.start + len(at.name), at.code)
+            or text[max(0, at.start - 2) : at.start] in ("A股", "Ａ股")  # "A股中国平安涨1%"
         )
         found.append(_Mention(at.start, at.start + len(at.name), at.code, at.name, certain))
     sure = {mention.code for mention in found if mention.sure}

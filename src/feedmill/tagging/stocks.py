@@ -683,7 +683,11 @@ _CREDIT = re.compile(r"(?:来源|稿源|转自|转载自|本文来自)\s*[:：|�
 # the vendor, not its stock.
 _DATA_VENDORS = frozenset({"同花顺", "东方财富", "大智慧"})
 _VENDOR_DATA = re.compile(
-    r"(?:网|财经)?(?:iFinD|Choice|Level-?2)?(?:数据|统计)(?!中心)", re.IGNORECASE
+    r"(?:网|财经)?(?:iFinD|Choice|Level-?2)?(?:数据|统计)(?:显示|表明|统计|称|来看)", re.IGNORECASE
+)
+# … and after 据 (据同花顺数据，据东方财富iFinD统计): not 同花顺数据泄露.
+_VENDOR_CITED = re.compile(
+    r"(?:网|财经)?(?:iFinD|Choice|Level-?2)?(?:数据|统计)(?![\u4e00-\u9fff])", re.IGNORECASE
 )
 
 
@@ -691,7 +695,10 @@ def _credited(text: str, start: int, end: int) -> bool:
     """Whether the name at text[start:end] is an outlet's byline or credit."""
     if _BYLINE.match(text, end):
         return True
-    if text[start:end] in _DATA_VENDORS and _VENDOR_DATA.match(text, end):
+    if text[start:end] in _DATA_VENDORS and (
+        _VENDOR_DATA.match(text, end)
+        or (text[max(0, start - 1) : start] == "据" and _VENDOR_CITED.match(text, end))
+    ):
         return True
     before = text[max(0, start - 8) : start]
     if _APP.search(before) and _APP_AFTER.match(text, end):

@@ -522,15 +522,26 @@ def _place_name(word: str) -> str | None:
     return word[:-1] if len(tagged) == 1 and tagged[0][1] in _NAME_TAGS else None
 
 
-def fingerprint(title: str, content_html: str) -> Fingerprint:
-    if not title.strip():
-        # An untitled item (a 快讯 opening 【美的集团：股东拟减持】) is told by
-        # the headline it is posted under: without one, nothing told two
-        # companies' notices of one template apart.
-        from feedmill.publish.render import headline
+_BRACKETED = re.compile(r"\s*【([^【】\n]{4,60})】")
+# … which is no outlet's credit: 【财联社】, 【新华社北京9月20日电】, 【证券时报网讯】.
+_OUTLET = re.compile(
+    r"(?:网|社|报|财经|新闻|APP|客户端)$|\d{1,2}月\d{1,2}日[电讯]|讯$", re.IGNORECASE
+)
 
-        title = headline(content_html)
+
+def _bracketed_headline(body_text: str) -> str:
+    found = _BRACKETED.match(body_text)
+    return found[1] if found and not _OUTLET.search(found[1]) else ""
+
+
+def fingerprint(title: str, content_html: str) -> Fingerprint:
     body_text = normalize(visible_text(content_html)[:MAX_TEXT])
+    if not title.strip():
+        # An untitled 快讯 that opens with its headline in brackets
+        # (【美的集团：股东拟减持】…) is told by it: without one, nothing told
+        # two companies' notices of one template apart.  (Not its first
+        # sentence: "财联社3月15日电，…" and "格隆汇3月15日丨…" open one story.)
+        title = _bracketed_headline(body_text)
     title_text = normalize(title)
     body_words = words(body_text)
     body_set = set(body_words)
