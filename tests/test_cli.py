@@ -222,6 +222,9 @@ def test_a_section_with_every_key_commented_out_is_its_defaults(tmp_path: Path) 
             "feeds[1] (https://xn--fsqu00a.xn--fiqs8s/rss): url: duplicate of feeds[0]",
         ),
         ("sitee: .\nfeeds: []\n", "sitee: unknown key (did you mean site?)"),
+        # What the loader sets is no key of the file, nor suggested as one.
+        ("named: /etc/passwd\nfeeds: []\n", ":1: named: unknown key"),
+        ("path: x\nfeeds: []\n", ":1: path: unknown key"),
         ("intreval: 15m\nfeeds: []\n", ":1: intreval: unknown key (did you mean interval?)"),
         ("concurrency: 5\nfeeds: []\n", "concurrency: unknown key (it goes under fetch:)"),
         # A setting for every feed goes under fetch:, not into each feed.

@@ -455,6 +455,8 @@ def test_a_daemon_takes_up_a_config_whose_link_is_re_pointed(
         out, err = stop_cleanly(daemon)
     assert "config not reloaded" not in err
     assert "1 feed (1 added, 1 removed)" in out
+    # The log names the file as it was named, not a version it led to.
+    assert f"reloaded {link}:" in out and f"of {link}," in out
 
 
 @pytest.mark.parametrize("during", ["the sleep", "the pass"])
@@ -728,7 +730,12 @@ def test_a_dictionary_broken_under_a_daemon_holds_items_back_until_mended(
 
 @pytest.mark.parametrize(
     ("every", "sig", "code"),
-    [(None, signal.SIGINT, 130), (None, signal.SIGTERM, 143), ("5m", signal.SIGTERM, 0)],
+    [
+        (None, signal.SIGINT, 130),
+        (None, signal.SIGTERM, 143),
+        ("5m", signal.SIGTERM, 0),
+        ("publish", signal.SIGTERM, 143),
+    ],
 )
 def test_a_stop_while_the_database_is_locked_at_the_start_is_heard_at_once(
     tmp_path: Path, feed_server: FeedServer, every: str | None, sig: signal.Signals, code: int
@@ -742,7 +749,9 @@ def test_a_stop_while_the_database_is_locked_at_the_start_is_heard_at_once(
     holder = sqlite3.connect(tmp_path / ".feedmill" / "state.db", isolation_level=None)
     try:
         holder.execute("BEGIN EXCLUSIVE")
-        args = ("run", *(("--every", every) if every else ()))
+        args = (
+            ("publish",) if every == "publish" else ("run", *(("--every", every) if every else ()))
+        )
         with ended(feedmill(*args, cwd=tmp_path)) as process:
             time.sleep(2)  # well into the busy wait
             assert process.poll() is None
@@ -753,6 +762,7 @@ def test_a_stop_while_the_database_is_locked_at_the_start_is_heard_at_once(
     assert process.returncode == code, err
     # Heard at once: not after the busy timeout, which ends in "database is locked".
     assert "locked" not in err and "Traceback" not in err
+    assert f"{sig.name}: stopping; it had not started (nothing written)" in err
 
 
 def test_what_a_daemon_watches_is_the_config_and_the_files_it_names(tmp_path: Path) -> None:

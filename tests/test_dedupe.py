@@ -190,6 +190,12 @@ def test_different_companies_in_the_same_template_are_different_news(one: str, o
     assert decide(a, fingerprint(f"{one}：拟1亿至2亿元回购股份", body.format(one))).duplicate
 
 
+NOTICE = (
+    "公司全年实现营业收入同比增长15.7%，净利润同比增长15.4%，拟每10股派发现金红利276.73元，"
+    "董事会同时审议通过了年度利润分配方案。"
+)
+
+
 def test_untitled_flashes_of_two_companies_are_told_by_their_headlines() -> None:
     """An untitled 快讯 is posted under the headline its text opens with;
     compared without it, two companies' notices of one template were one."""
@@ -200,6 +206,12 @@ def test_untitled_flashes_of_two_companies_are_told_by_their_headlines() -> None
     midea, gree = fingerprint("", body.format("美的集团")), fingerprint("", body.format("格力电器"))
     assert not decide(midea, gree).duplicate
     assert decide(midea, fingerprint(" ", body.format("美的集团").replace("晚间", ""))).duplicate
+    # A headline that ends as an outlet's name does (年报, 电网) is a headline.
+    for end in ("发布2024年年报", "中标国家电网"):
+        one, other = (
+            f"<p>【{name}{end}】{name}今日公告，{NOTICE}</p>" for name in ("贵州茅台", "五粮液")
+        )
+        assert not decide(fingerprint("", one), fingerprint("", other)).duplicate, end
     # Opening with an outlet's credit, not a headline: copies of one story.
     story = "央行今日开展5000亿元中期借贷便利操作，期限1年，中标利率2.50%，与上次持平。"
     for credit in ("格隆汇3月15日丨", "【财联社】", "【新华社北京3月15日电】"):

@@ -665,7 +665,7 @@ def _run_passes(config: Config, options: Any, every: timedelta | None) -> int:
                 feeds = len(options.only) if options.only else len(config.feeds)
                 out.print(
                     f"{_now_stamp()}started (feedmill {__version__}): "
-                    f"{feeds} {'feed' if feeds == 1 else 'feeds'} of {plain(str(config.path))}, "
+                    f"{feeds} {'feed' if feeds == 1 else 'feeds'} of {plain(_named(config))}, "
                     f"a pass at least every {_span(every.total_seconds(), exact=True)}",
                     soft_wrap=True,
                 )
@@ -721,9 +721,8 @@ def _started(config: Config, options: Any, every: timedelta | None) -> tuple[Any
         try:
             made = _heeding_signals(functools.partial(Mill, config, options))
             if made is None:  # a stop while it waited for its database
+                _say_not_started(_now_stamp() if every is not None else "")
                 if every is not None:
-                    name = signal.Signals(_NOTED_SIGNALS[0]).name
-                    err.print(f"{_now_stamp()}{name}: stopping; it had not started", soft_wrap=True)
                     _NOTED_SIGNALS.clear()  # heeded: a daemon's normal end
                 return None, config, stamp  # (one pass: ends as the signal says)
             return made, config, stamp
@@ -741,17 +740,26 @@ def _started(config: Config, options: Any, every: timedelta | None) -> tuple[Any
                 soft_wrap=True,
             )
         if _signalled_within(wait):
-            name = signal.Signals(_NOTED_SIGNALS[0]).name
-            err.print(f"{_now_stamp()}{name}: stopping; it had not started", soft_wrap=True)
+            _say_not_started(_now_stamp())
             _NOTED_SIGNALS.clear()  # heeded
             return None, config, stamp
         now = _stamps(config)
         if now != stamp:
             fresh, stamp = _read_again(config, options.only, now)
             if fresh is not None:
-                out.print(f"{_now_stamp()}reloaded {plain(str(fresh.path))}", soft_wrap=True)
+                out.print(f"{_now_stamp()}reloaded {plain(_named(fresh))}", soft_wrap=True)
                 config = fresh
                 options = replace(options, only=_named_feeds(config, options.only)[0])
+
+
+def _named(config: Config) -> str:
+    """The config's file as it was named (a link kept): what a daemon's log says."""
+    return config.named or config.path
+
+
+def _say_not_started(stamp: str = "") -> None:
+    name = signal.Signals(_NOTED_SIGNALS[0]).name
+    err.print(f"{stamp}{name}: stopping; it had not started (nothing written)", soft_wrap=True)
 
 
 _Made = TypeVar("_Made")
@@ -965,7 +973,7 @@ def _reloaded(mill: Any, config: Config, stamp: Stamp) -> tuple[Config, Stamp]:
         if _unapplied.get(config.path) != refusal:
             _unapplied[config.path] = refusal
             err.print(
-                f"{_now_stamp()}[yellow]config not reloaded[/yellow] {plain(str(config.path))}: "
+                f"{_now_stamp()}[yellow]config not reloaded[/yellow] {plain(_named(config))}: "
                 f"{plain(refusal)}; tried again after the next pass",
                 soft_wrap=True,
             )
@@ -988,7 +996,7 @@ def _reloaded(mill: Any, config: Config, stamp: Stamp) -> tuple[Config, Stamp]:
     if now[4:5] != stamp[4:5] and hexo is not None and hexo == _named_files(config)[3]:
         template += f"; the site's {hexo.name} changed"
     out.print(
-        f"{_now_stamp()}reloaded {plain(str(fresh.path))}: {len(after)} "
+        f"{_now_stamp()}reloaded {plain(_named(fresh))}: {len(after)} "
         f"{'feed' if len(after) == 1 else 'feeds'} "
         f"({len(after - before)} added, {len(before - after)} removed){template}",
         soft_wrap=True,
@@ -1013,7 +1021,7 @@ def _read_again(config: Config, only: tuple[str, ...], now: Stamp) -> tuple[Conf
         return None, (*now, _AGAIN)
     except Exception as exc:  # a bug in reading it must not end the daemon
         err.print(
-            f"{_now_stamp()}[yellow]config not reloaded[/yellow] {plain(str(config.path))}: "
+            f"{_now_stamp()}[yellow]config not reloaded[/yellow] {plain(_named(config))}: "
             f"{type(exc).__name__}: {plain(str(exc))}",
             soft_wrap=True,
         )
@@ -1022,7 +1030,7 @@ def _read_again(config: Config, only: tuple[str, ...], now: Stamp) -> tuple[Conf
     _, gone = _named_feeds(fresh, only)
     if gone:  # else the daemon would go on polling nothing
         err.print(
-            f"{_now_stamp()}[yellow]config not reloaded[/yellow] {plain(str(config.path))}: "
+            f"{_now_stamp()}[yellow]config not reloaded[/yellow] {plain(_named(config))}: "
             f"--feed {plain(', '.join(gone))} is no longer in it",
             soft_wrap=True,
         )
@@ -1316,7 +1324,11 @@ def publish(config: Path, rebuild: bool) -> None:
         if _site_missing(loaded):
             raise click.exceptions.Exit(EXIT_CONFIG)
         try:
-            with Mill(loaded) as mill, _stop_on_signals(mill) as received:
+            made = _heeding_signals(functools.partial(Mill, loaded))
+            if made is None:  # stopped while it waited for its database
+                _say_not_started()
+                return  # (ends as the signal says: `_signals_noted`)
+            with made as mill, _stop_on_signals(mill) as received:
                 _say_notices(mill)
                 summary = _one_pass(mill, "rebuild" if rebuild else "publish_pending")
                 _say_notices(mill)  # what the pass found (a feed that left the config)

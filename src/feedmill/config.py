@@ -828,6 +828,10 @@ def home_expanded(name: str) -> Path:
 # -- loading ---------------------------------------------------------------
 
 
+# Config's fields the loader sets, not the file: refused there, never suggested.
+_SET_BY_THE_LOADER = ("path", "named")
+
+
 def load_config(path: str | Path, *, feeds_optional: bool = False) -> Config:
     """Read, validate and return the config at ``path``; raise ConfigError
     (``feeds_optional``: see `parse_config`)."""
@@ -835,6 +839,10 @@ def load_config(path: str | Path, *, feeds_optional: bool = False) -> Config:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
+        if path.is_symlink():  # (a link whose file is gone: no `init` makes that)
+            raise ConfigError(
+                f"{path}: a link to {os.readlink(path)}, which is not there"
+            ) from None
         raise ConfigError(f"{path}: no such file (create one with `feedmill init DIR`)") from None
     except UnicodeDecodeError as exc:
         raise not_utf8(path, exc) from None
@@ -963,8 +971,9 @@ def parse_config(text: str, path: Path, *, feeds_optional: bool = False) -> Conf
         raise ConfigError(f"{path}: the file is empty; it needs at least a `feeds:` list")
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: the top level must be a mapping of keys (site, feeds, …)")
-    if "path" in data:
-        raise ConfigError(f"{path}:{_line(data, ('path',))}: path: unknown key")
+    for internal in _SET_BY_THE_LOADER:
+        if internal in data:
+            raise ConfigError(f"{path}:{_line(data, (internal,))}: {internal}: unknown key")
     if "feeds" in data and data["feeds"] is None:
         data["feeds"] = []  # `feeds:` with every entry commented out
     for section in _SECTIONS_WITH_DEFAULTS:
@@ -1246,7 +1255,9 @@ def _keys_at(path: list[str]) -> list[str]:
         struct = _struct_in(fields.get(step))
         if struct is None:
             return []
-    return [f.encode_name for f in msgspec.structs.fields(struct) if f.name != "path"]
+    return [
+        f.encode_name for f in msgspec.structs.fields(struct) if f.name not in _SET_BY_THE_LOADER
+    ]
 
 
 def _struct_in(kind: Any) -> Any:

@@ -523,15 +523,23 @@ def _place_name(word: str) -> str | None:
 
 
 _BRACKETED = re.compile(r"\s*【([^【】\n]{4,60})】")
-# … which is no outlet's credit: 【财联社】, 【新华社北京9月20日电】, 【证券时报网讯】.
+# … which is no outlet's credit: 【财联社】, 【证券时报网讯】, 【新华社北京9月20日电】 — as
+# the tags' bylines read them (not a headline that ends so: 【贵州茅台发布2024年年报】,
+# 【五粮液中标国家电网】) — nor a short name of a paper or an app: 【每日经济新闻】.
 _OUTLET = re.compile(
-    r"(?:网|社|报|财经|新闻|APP|客户端)$|\d{1,2}月\d{1,2}日[电讯]|讯$", re.IGNORECASE
+    r"^.{1,6}(?:新闻|报道|财经|APP|客户端)$|^.{1,10}讯$|\d{1,2}月\d{1,2}日[电讯]$", re.IGNORECASE
 )
 
 
 def _bracketed_headline(body_text: str) -> str:
+    from feedmill.tagging.stocks import LEADING_BYLINE
+
     found = _BRACKETED.match(body_text)
-    return found[1] if found and not _OUTLET.search(found[1]) else ""
+    if found is None or _OUTLET.search(found[1]):
+        return ""
+    bracket = f"【{found[1]}】"
+    credit = LEADING_BYLINE.match(bracket)
+    return "" if credit is not None and credit.end() == len(bracket) else found[1]
 
 
 def fingerprint(title: str, content_html: str) -> Fingerprint:
