@@ -1510,6 +1510,17 @@ def test_a_template_that_reads_the_channel_fails_only_a_feed_without_one(
     assert list(posts(tmp_path).values()) == ["---\nsection: 源\n---\n"]
 
 
+def test_a_missing_config_and_a_link_to_a_gone_one_say_which(tmp_path: Path) -> None:
+    result = cli("run", "-c", str(tmp_path / "feedmill.yml"))
+    assert (
+        result.code == 2 and "no such file (create one with `feedmill init DIR`)" in result.stderr
+    )
+    (tmp_path / "feedmill.yml").symlink_to(tmp_path / "versions" / "feedmill.yml")
+    result = cli("run", "-c", str(tmp_path / "feedmill.yml"))
+    assert result.code == 2 and "which is not there" in result.stderr
+    assert "versions" in result.stderr and "feedmill init" not in result.stderr
+
+
 def test_status_names_feeds_of_one_category_by_their_urls(tmp_path: Path) -> None:
     feeds = [
         {"url": "missing-yw.xml", "group": "金融", "source": "新浪财经"},
