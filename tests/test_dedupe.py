@@ -8,6 +8,7 @@ flash news whose only difference is a number, a name or a date among them.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections import defaultdict
@@ -206,8 +207,8 @@ def test_untitled_flashes_of_two_companies_are_told_by_their_headlines() -> None
     midea, gree = fingerprint("", body.format("美的集团")), fingerprint("", body.format("格力电器"))
     assert not decide(midea, gree).duplicate
     assert decide(midea, fingerprint(" ", body.format("美的集团").replace("晚间", ""))).duplicate
-    # A headline that ends as an outlet's name does (年报, 电网) is a headline.
-    for end in ("发布2024年年报", "中标国家电网"):
+    # A headline that ends as an outlet's name does (年报, 电网, 报道) is a headline.
+    for end in ("发布2024年年报", "中标国家电网", "回应相关报道", "发布喜报", "中标国网"):
         one, other = (
             f"<p>【{name}{end}】{name}今日公告，{NOTICE}</p>" for name in ("贵州茅台", "五粮液")
         )
@@ -217,6 +218,18 @@ def test_untitled_flashes_of_two_companies_are_told_by_their_headlines() -> None
     for credit in ("格隆汇3月15日丨", "【财联社】", "【新华社北京3月15日电】"):
         one, other = f"<p>财联社3月15日电，{story}</p>", f"<p>{credit}{story}</p>"
         assert decide(fingerprint("", one), fingerprint("", other)).duplicate, credit
+    # … or with a credit or a column's label in brackets, which the story never names.
+    labels = (
+        "金十数据",
+        "华尔街见闻",
+        "证券时报e公司",
+        "中国证券报·中证网",
+        "重磅消息",
+        "盘前必读",
+    )
+    for one, other in itertools.pairwise(labels):
+        pair = (fingerprint("", f"<p>【{label}】{story}</p>") for label in (one, other))
+        assert decide(*pair).duplicate, (one, other)
 
 
 @pytest.mark.parametrize(

@@ -164,6 +164,9 @@ def short_article_page(title: str, *, extra: str = "") -> str:
         # News words a paywall's are made of: a stake's rest, a trade.
         ("公司出售资产", "<p>公司拟再转让所持子公司剩余30%股权。</p>"),
         ("知识付费平台洗牌", "<p>知识付费行业竞争加剧，付费内容的质量成为关键。</p>"),
+        ("平台收入结构", "<p>其主要收入来自付费阅读。平台推出的付费阅读、付费问答颇受欢迎。</p>"),
+        ("内容平台调查", "<p>其中约70%为付费内容。该应用是一款付费内容平台。</p>"),
+        ("尾款", "<p>剩余10%的尾款将于年底支付，剩余60%将分三年支付。</p>"),
     ],
 )
 def test_short_article_is_not_mistaken_for_a_gate(title: str, extra: str) -> None:
@@ -207,6 +210,9 @@ def test_short_text_on_error_page_is_refused(title: str) -> None:
         "此为付费文章",
         "剩余部分需付费阅读",
         "剩余85%",
+        "付费阅读本文",
+        "付费阅读后可查看全部内容",
+        "付费文章",
     ],
 )
 def test_short_text_behind_a_paywall_is_refused(gate: str) -> None:
@@ -1149,6 +1155,9 @@ def test_a_title_with_figures_is_judged_by_its_words() -> None:
         "声明还表示，公司将保留追究相关方法律责任的权利。",
         "中央网信办违法和不良信息举报中心指导全国各级网信举报工作部门、"
         "各主要网站平台受理处置违法和不良信息举报1.8亿件，环比增长3.2%。",
+        "中央网信办违法和不良信息举报中心公布了10起典型案例。",
+        "市场监管总局提醒，消费者可拨打举报电话12315或登录全国12315平台进行投诉举报。",
+        "警方提醒，切勿扫描陌生人发来的二维码，以免财产受损。",
     ],
 )
 def test_news_that_says_what_boilerplate_says_is_kept(paragraph: str) -> None:
@@ -1177,6 +1186,9 @@ def test_news_that_says_what_boilerplate_says_is_kept(paragraph: str) -> None:
         "举报邮箱 jubao@example.com",
         "中国互联网举报中心",
         "声明 本文不构成投资建议",
+        "第一财经APP二维码",
+        "二维码",
+        "官方微博二维码",
     ],
 )
 def test_the_sites_own_lines_are_still_dropped(line: str) -> None:
@@ -1284,9 +1296,11 @@ def test_links_led_to_no_article_of_their_own() -> None:
         ("https://e.example/?p=14", "https://e.example/?p=14&lang=zh"),
         ("https://e.example/a/15", "https://e.example/index.php?route=news/article&slug=a-15"),
         ("https://short.example/abc", "https://e.example/?name=my-first-post"),
+        ("https://e.example/a/16", "https://www.e.example/?from=article_removed"),
+        ("https://e.example/a/17", "https://e.example/?redirect=%2Fa%2F17"),  # a login's
     ]
     found = led_elsewhere(pages, own)
-    assert set(found) == {f"https://e.example/a/{i}" for i in [*range(1, 7), 11, 12]}
+    assert set(found) == {f"https://e.example/a/{i}" for i in [*range(1, 7), 11, 12, 16]}
     assert found["https://e.example/a/4"].startswith("the link led to the site's front page")
     assert found["https://e.example/a/5"].startswith(
         "the link led to a page other items' links led to"

@@ -464,6 +464,10 @@ def test_names_inside_longer_words_are_not_found(text: str) -> None:
         "据东方财富数据，两市成交额1.2万亿元。",
         "据同花顺iFinD统计，",
         "东方财富Level-2数据显示，",
+        "同花顺 iFinD 数据显示，",
+        "东方财富Choice统计数据显示，",
+        "据同花顺数据中心统计，",
+        "同花顺的数据显示，",
     ],
 )
 def test_an_outlets_byline_is_no_mention_of_its_stock(text: str) -> None:
@@ -680,11 +684,18 @@ def test_a_listing_on_another_market_is_not_the_a_share(text: str) -> None:
     assert tags_for("", both, policy) == ("比亚迪(002594)", "中国平安(601318)")
 
 
-def test_a_name_linked_to_its_other_listing_is_that_listing_in_the_title_too() -> None:
+def test_a_name_after_another_market_in_its_clause_is_that_listing() -> None:
     policy = TagPolicy(dictionary={"中国平安": "601318"})
     body = '<p><a href="https://quote.eastmoney.com/hk/02318.html">中国平安</a>港股涨5%。</p>'
     assert tags_for("港股收评：中国平安大涨5%", body, policy) == ()
     assert tags_for("中国平安(601318)与港股同涨", body, policy) == ("中国平安(601318)",)
+    # A post that links its H share beside the A-share's news keeps the A-share.
+    annual = (
+        "<p>中国平安发布2024年年报，归母净利润1266亿元。"
+        '其H股（<a href="https://xueqiu.com/S/02318">中国平安</a>）今日涨3%。</p>'
+    )
+    assert tags_for("中国平安发布年报：净利润增长47.8%", annual, policy) == ("中国平安(601318)",)
+    assert tags_for("", "<p>A股方面，中国平安涨1%。</p>", policy) == ("中国平安(601318)",)
     both = '<p>港股<a href="https://www.futunn.com/stock/02318-HK">中国平安</a>涨3%，A股中国平安涨1%。</p>'
     assert tags_for("", both, policy) == ("中国平安(601318)",)
 

@@ -94,13 +94,18 @@ _WS: Final = re.compile(r"\s+")
 # lxml refuses strings holding these; browsers ignore them.
 _CONTROL_CHARS: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LOGIN_OR_PAYWALL: Final = re.compile(
-    # (Not 付费内容 or 剩余30% in a sentence: "付费内容的质量", a stake's 剩余30%股权.)
-    r"订阅后(?:阅读|查看)|(?:为|是|系)[^，,。；;\s]{0,8}付费(?:内容|文章)"
-    r"|付费(?:后|即可|才能)?(?:阅读|查看)(?:全文|完整|剩余|[^\u4e00-\u9fff]|$)"
+    # (Not 付费内容 or 剩余30% in a sentence of news: "约70%为付费内容",
+    # "收入来自付费阅读", a stake's "剩余30%股权", "剩余60%将分三年支付".)
+    r"订阅后(?:阅读|查看)"
+    r"|(?:本文|此文|该文|本篇|此篇|该篇|以下|下文|全文|此|该内容|本内容|此内容|该文章|本文章)"
+    r"(?:为|是|系)[^，,。；;\s]{0,8}付费(?:内容|文章)"
+    r"|付费(?:后|即可|才能)?(?:阅读|查看)(?:本文|此文|全文|文章|该篇|完整|剩余|后)|需付费(?:阅读|查看)"
+    # A label of its own (a button, a badge): 付费阅读, 付费内容, 剩余85%.
+    r"|(?:^|\s)(?:付费(?:阅读|内容|文章)|还?剩余\s*\d+(?:\.\d+)?%)(?:\s|$)"
     r"|(?:开通|购买|成为)(?:会员|VIP)(?:后|即可)(?:阅读|查看)"
     # (Not "登录后查看全部评论": a comment link under an article.)
     r"|登录后?(?:即可|才能)?(?:阅读|查看)(?:全文|完整|全部(?!评论|回复|留言)|剩余)|(?:阅读|查看)全文(?:需|请)"
-    r"|剩余\s*\d+(?:\.\d+)?%(?!\s*的?(?:股权|股份|权益|份额|出资|注册资本|资产|债权|表决权|的股))"
+    r"|(?:阅读|查看|解锁)剩余\s*\d+(?:\.\d+)?%|剩余\s*\d+(?:\.\d+)?%\s*的?(?:内容|未读|正文|文章)"
     r"|subscribe (?:to|now to) (?:continue|read)|to continue reading"
     r"|subscribers only|already a subscriber|sign in to (?:continue|read)"
     r"|create a free account to (?:continue|read)"
@@ -157,16 +162,19 @@ _BOILERPLATE_PHRASE: Final = re.compile(
     # A Chinese site's footer: its licence number, where to report it.
     # (Not "可拨打12315举报电话投诉", nor a story about the 举报中心: their number
     # or address follows.)
-    r"|ICP[备证]\s*\d+号|举报(?:电话|邮箱|专线)\s*[:：]?\s*(?=[0-9A-Za-z])|公网安备\s*\d+号",
+    r"|ICP[备证]\s*\d+号|举报(?:电话|邮箱|专线)\s*(?:[:：]|\s)\s*(?=[0-9A-Za-z])|公网安备\s*\d+号",
     re.IGNORECASE,
 )
 # ... and words that mark a short block (a line, a caption) as the site's.
 _BOILERPLATE_ANYWHERE: Final = re.compile(
-    # (A 二维码 line asks to scan or follow — not one a story is about:
-    # "个人收款二维码不得用于经营".)
-    r"APP\s*下载|二维码(?=.*(?:扫|关注|公众号|微信|下载|识别|长按|加入|客服|小程序|视频号))"
-    r"|(?:扫|关注|公众号|微信|下载|识别|长按|加入|客服|小程序|视频号).*二维码"
-    r"|举报中心|违法(?:和|与)?不良信息举报|阅读原文|scroll to continue",
+    # (A 二维码 line is a caption, or asks to scan or follow — not a sentence a
+    # story says of one: "个人收款二维码不得用于经营", "切勿扫描陌生人发来的二维码".)
+    r"APP\s*下载|二维码[\s\W]*$"
+    r"|(?:扫描?|长按|识别)(?:下方|上方|下面|上面|图中|文末|左侧|右侧|下图|上图|图片)?的?二维码"
+    r"|二维码(?:关注|下载|加入|添加|进群|订阅)|关注.{0,12}二维码|二维码.{0,12}关注"
+    # (A footer's line: no sentence of news about the 举报中心.)
+    r"|^[^，,。！？!?]{0,24}(?:举报中心|不良信息举报)[^，,。！？!?]{0,40}$"
+    r"|阅读原文|scroll to continue",
     re.IGNORECASE,
 )
 # ... and whole blocks that are a button's label.
@@ -260,17 +268,18 @@ _FRONT_PAGE_FILE = re.compile(r"/(?:index|default|home|main)(?:\.[a-z]{2,6})?/?"
 # What a site's redirect of a removed article says in the query of its
 # front page (?from=article_removed, ?utm_source=…) — where a CMS names the
 # article it serves there (?p=123, ?route=news/article&slug=…) another name.
+# (Not ?redirect=/a/7, a login page's: where the reader goes next.)
 _NO_PAGE_OF_ITS_OWN: Final = frozenset(
     {"from", "src", "source", "ref", "referer", "referrer", "spm", "reason", "error", "err",
-     "msg", "message", "status", "tip", "notice", "removed", "deleted", "redirect", "return",
-     "returnurl", "back", "lang", "locale"}
+     "msg", "message", "status", "tip", "notice", "removed", "deleted", "lang", "locale"}
 )  # fmt: skip
+_SAME_SITE: Final = re.compile(r"^(?:www|m|wap|mobile)\.")
 
 
 def _front_page(parts: SplitResult, link: str) -> bool:
     """Whether a page a link was redirected to is the site's front page:
     ``/index.html``, or ``/`` or it with a query that names no article
-    (``/?from=article_removed``) on the link's own site, where the link
+    (``/?from=article_removed``) on the link's own site (``www.`` or not), where the link
     named a page of its own."""
     front = parts.path in ("", "/") or _FRONT_PAGE_FILE.fullmatch(parts.path) is not None
     if not front or not parts.query:
@@ -279,7 +288,7 @@ def _front_page(parts: SplitResult, link: str) -> bool:
     names = {name.lower() for name, _ in parse_qsl(parts.query, keep_blank_values=True)}
     return (
         own is not None
-        and (own.hostname or "") == (parts.hostname or "")
+        and _SAME_SITE.sub("", own.hostname or "") == _SAME_SITE.sub("", parts.hostname or "")
         and own.path.strip("/") != ""
         and _FRONT_PAGE_FILE.fullmatch(own.path) is None
         and bool(names)

@@ -249,7 +249,7 @@ class RunSummary:
     seconds: float = 0.0
     feeds_stopped: int = 0  # selected, but a stop came first: fetched next time
     posts_left: int = 0  # to write, but a stop came first: written next time
-    posts_failed: int = 0  # to write, but the site's own template failed on them
+    posts_failed: int = 0  # to write, but its template (or the tags' files) failed on them
     # Feed → how many of its posts this pass counted unchanged (a 304: the
     # items it listed; items as they were): publish() rewriting one of those
     # (a restyle) moves it to updated.

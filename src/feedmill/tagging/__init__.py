@@ -227,25 +227,12 @@ def tags_for(title: str, html: str, policy: TagPolicy) -> tuple[str, ...]:
             if name and policy._matcher.code_of(name) not in (None, code):
                 name = None  # the dictionary's name of another stock
             found.append(_Mention(start, end, code, name, True))
-    matches = list(policy._matcher.find(text))
-    # 中国平安 linked to its Hong Kong quote: not the A-share — nor is the name
-    # elsewhere in the post ("港股收评：中国平安大涨5%"), unless something
-    # surely names the A-share too (its link, its code).
-    other_listing = {
-        code
-        for start, end in elsewhere
-        if (name := _stocks.name_from_link_text(text[start:end]))
-        and (code := policy._matcher.code_of(name))
-    }
-    for at in matches:
+    for at in policy._matcher.find(text):
         if any(start <= at.start < end for start, end in elsewhere):
-            continue
-        certain = at.sure and (
-            at.code not in other_listing
-            or _stocks.coded(text, at.start + len(at.name), at.code)
-            or text[max(0, at.start - 2) : at.start] in ("A股", "Ａ股")  # "A股中国平安涨1%"
-        )
-        found.append(_Mention(at.start, at.start + len(at.name), at.code, at.name, certain))
+            continue  # 中国平安 linked to its Hong Kong quote: not the A-share
+        if _stocks.another_market_before(text, at.start):
+            continue  # "港股收评：中国平安大涨5%"
+        found.append(_Mention(at.start, at.start + len(at.name), at.code, at.name, at.sure))
     sure = {mention.code for mention in found if mention.sure}
     mentions = sorted((m for m in found if m.code in sure), key=lambda mention: mention.start)
     named = _stock_names(mentions, policy)

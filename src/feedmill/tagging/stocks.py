@@ -593,10 +593,14 @@ def other_market_page(url: str | None) -> bool:
     return bool(_OTHER_MARKET_PAGE.search(path + "?" + unquote(parts.query)))
 
 
-def coded(text: str, end: int, code: str) -> bool:
-    """Whether the A-share's own code follows a name ending at ``end``."""
-    sign = _SIGN.match(text, end)
-    return sign is not None and sign["code"] == code
+# Another market named before a name in its clause: "港股收评：中国平安大涨5%",
+# "美股中概股阿里巴巴" — not "港股涨3%，A股中国平安涨1%" (another clause).
+_MARKET_BEFORE = re.compile(r"(?:港股|美股|H股|中概股|恒指|恒生)[^。！？；;\n，,、A-Za-zＡ]{0,8}$")
+
+
+def another_market_before(text: str, start: int) -> bool:
+    """Whether the clause a name at ``start`` stands in names another market first."""
+    return _MARKET_BEFORE.search(text, max(0, start - 12), start) is not None
 
 
 def _signed(text: str, end: int, code: str) -> bool:
@@ -682,12 +686,13 @@ _CREDIT = re.compile(r"(?:来源|稿源|转自|转载自|本文来自)\s*[:：|�
 # Listed companies whose data news cites (同花顺数据显示, 据东方财富数据, 同花顺iFinD统计):
 # the vendor, not its stock.
 _DATA_VENDORS = frozenset({"同花顺", "东方财富", "大智慧"})
+_VENDOR_SOURCE = r"\s*的?\s*(?:网|财经)?\s*(?:iFinD|Choice|Level-?2|行情|财务)?\s*(?:统计)?\s*"
 _VENDOR_DATA = re.compile(
-    r"(?:网|财经)?(?:iFinD|Choice|Level-?2)?(?:数据|统计)(?:显示|表明|统计|称|来看)", re.IGNORECASE
+    _VENDOR_SOURCE + r"(?:数据|统计)(?:中心)?\s*(?:显示|表明|统计|来看)", re.IGNORECASE
 )
 # … and after 据 (据同花顺数据，据东方财富iFinD统计): not 同花顺数据泄露.
 _VENDOR_CITED = re.compile(
-    r"(?:网|财经)?(?:iFinD|Choice|Level-?2)?(?:数据|统计)(?![\u4e00-\u9fff])", re.IGNORECASE
+    _VENDOR_SOURCE + r"(?:数据|统计)(?:中心)?(?:统计)?(?![\u4e00-\u9fff])", re.IGNORECASE
 )
 
 

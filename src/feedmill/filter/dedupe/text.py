@@ -522,24 +522,26 @@ def _place_name(word: str) -> str | None:
     return word[:-1] if len(tagged) == 1 and tagged[0][1] in _NAME_TAGS else None
 
 
-_BRACKETED = re.compile(r"\s*【([^【】\n]{4,60})】")
-# … which is no outlet's credit: 【财联社】, 【证券时报网讯】, 【新华社北京9月20日电】 — as
-# the tags' bylines read them (not a headline that ends so: 【贵州茅台发布2024年年报】,
-# 【五粮液中标国家电网】) — nor a short name of a paper or an app: 【每日经济新闻】.
-_OUTLET = re.compile(
-    r"^.{1,6}(?:新闻|报道|财经|APP|客户端)$|^.{1,10}讯$|\d{1,2}月\d{1,2}日[电讯]$", re.IGNORECASE
-)
+_BRACKETED = re.compile(r"\s*【([^【】\n]{2,60})】")
+_DATELINE = re.compile(r"\d{1,2}月\d{1,2}日[电讯]$")
 
 
 def _bracketed_headline(body_text: str) -> str:
-    from feedmill.tagging.stocks import LEADING_BYLINE
-
+    """The headline an untitled item's text opens with in brackets: one whose
+    subject the text names again (【美的集团：股东拟减持】美的集团晚间公告…) —
+    not an outlet's credit or a column's label (【金十数据】, 【华尔街见闻】,
+    【重磅消息】), which the story never speaks of: two outlets' copies of one
+    story would read as two stories."""
     found = _BRACKETED.match(body_text)
-    if found is None or _OUTLET.search(found[1]):
+    if found is None or _DATELINE.search(found[1]):
         return ""
-    bracket = f"【{found[1]}】"
-    credit = LEADING_BYLINE.match(bracket)
-    return "" if credit is not None and credit.end() == len(bracket) else found[1]
+    rest = body_text[found.end() :]
+    frequencies = word_frequencies()
+    # (In the text's words or inside them: 小米 of 小米集团.)
+    told = [
+        w for w in words(found[1]) if frequencies.get(w, 0) < MINHASH_MAX_FREQUENCY and w in rest
+    ]
+    return found[1] if told else ""
 
 
 def fingerprint(title: str, content_html: str) -> Fingerprint:
