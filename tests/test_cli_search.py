@@ -155,6 +155,10 @@ def test_a_query_of_too_many_terms_is_refused(demo: Path) -> None:
     assert result.code == 2
     assert "101 terms: a query has at most 100 (words, or phrases in quotes)" in result.stderr
     assert cli("search", *words[:100], "-c", str(demo)).code == 0
+    # One run-together term of 40,000 characters: a phrase of 20,000 words.
+    long = cli("search", "央行" * 20000, "-c", str(demo))
+    assert long.code == 2 and "the query is 40000 characters long: at most 2000" in long.stderr
+    assert cli("search", "央行" * 1000, "-c", str(demo)).code == 0
 
 
 def _flashes(folder: Path, *titles: str) -> None:

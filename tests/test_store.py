@@ -522,6 +522,8 @@ def test_a_failing_feed_is_made_due_at_once_unless_its_server_said_when(tmp_path
         # PostgreSQL 15 grants no CREATE on `public` to others than its owner: a
         # migration that makes a table said "permission denied for schema public".
         ("0012", False, "permission denied for schema"),
+        # A new, empty database in such a schema: no upgrade, tables it may not make.
+        ("", False, "permission denied for schema"),
     ],
 )
 def test_a_user_that_cannot_upgrade_the_schema_is_told_who_can(
@@ -539,7 +541,8 @@ def test_a_user_that_cannot_upgrade_the_schema_is_told_who_can(
     from support.postgres import new_database
 
     url = new_database(postgres_url)
-    _migrated(url, revision).dispose()
+    if revision:
+        _migrated(url, revision).dispose()
     writer = f"w_{uuid.uuid4().hex[:8]}"
     owner = create_engine(url, isolation_level="AUTOCOMMIT")
     with owner.connect() as conn:
@@ -556,6 +559,8 @@ def test_a_user_that_cannot_upgrade_the_schema_is_told_who_can(
     with pytest.raises(StoreError, match=said) as raised:
         open_database(as_writer)
     assert "run feedmill once as the database user that owns it" in str(raised.value)
+    if not may_create:
+        assert "GRANT CREATE ON SCHEMA public" in str(raised.value)
     assert "LINE" not in str(raised.value)  # (the statement PostgreSQL quotes)
 
 
@@ -806,6 +811,10 @@ def test_what_no_wait_mends_is_not_waited_for() -> None:
         'connection failed: FATAL:  role "fm" does not exist',
         'connection failed: FATAL:  permission denied for database "news"',
         'connection failed: FATAL:  role "fm" is not permitted to log in',
+        # A password left out where one is needed; pg_hba.conf turning the role away.
+        "connection failed: fe_sendauth: no password supplied",
+        'connection failed: FATAL:  pg_hba.conf rejects connection for host "[local]", user "fm"',
+        'connection failed: FATAL:  no pg_hba.conf entry for host "10.0.0.5", user "fm"',
     ):
         assert not for_now(refused(said)), said
 

@@ -1457,6 +1457,9 @@ def _waited_for_a_lock(exc: Exception) -> bool:
 
 
 MAX_QUERY_TERMS = 100
+# … and characters: one run-together term of 40,000 (央行 × 20,000) is a phrase
+# of as many words, which overflowed PostgreSQL's stack.
+MAX_QUERY_CHARS = 2000
 _LONG_OPTION = re.compile(r"--[A-Za-z]")
 
 # More than any database holds: a larger `-n` is "all" (SQL's LIMIT takes
@@ -1560,6 +1563,11 @@ def search(
     if not typed.strip():
         raise click.BadParameter(
             "an empty query finds nothing: give words to find", param_hint="QUERY"
+        )
+    if len(typed) > MAX_QUERY_CHARS:
+        raise click.BadParameter(
+            f"the query is {len(typed)} characters long: at most {MAX_QUERY_CHARS}",
+            param_hint="QUERY",
         )
     terms = query_tokens(typed)
     if terms.unindexed:  # not the user's error: exit 0, as "nothing found" is

@@ -289,6 +289,8 @@ def for_now(exc: BaseException) -> bool:
 _REFUSED_FOR_GOOD = re.compile(
     "permission denied|not permitted to log in|password authentication failed"
     '|role ".*" does not exist'
+    # No password given where one is needed; pg_hba.conf turning the role away.
+    "|no password supplied|pg_hba.conf rejects|no pg_hba.conf entry"
 )
 
 
@@ -374,15 +376,20 @@ def _refusal(url: str, exc: BaseException) -> StoreError | None:
             )
         # PostgreSQL: a user granted reads and writes only, on a schema that
         # needs the new version's migration ("must be owner of index …").
-        hint = (
-            " (the schema needs upgrading, which its owner may do: run feedmill once as the"
-            " database user that owns it)"
-            if getattr(exc.orig, "sqlstate", None) == "42501"
-            and (
-                "must be owner" in str(exc.orig) or "permission denied for schema" in str(exc.orig)
+        denied = getattr(exc.orig, "sqlstate", None) == "42501"
+        hint = ""
+        if denied and "must be owner" in str(exc.orig):
+            hint = (
+                " (the schema needs upgrading, which its owner may do: run feedmill once as the"
+                " database user that owns it)"
             )
-            else ""
-        )
+        elif denied and "permission denied for schema" in str(exc.orig):
+            # A new database's tables, or an old one's upgrade: the role may make none.
+            hint = (
+                " (the role may not create tables there: make it the database's owner, or"
+                " GRANT CREATE ON SCHEMA public TO it; a schema feedmill made before needs"
+                " upgrading: run feedmill once as the database user that owns it)"
+            )
         return StoreError(f"cannot open the state database {shown}: {reason_of(exc.orig)}{hint}")
     if isinstance(exc, OSError):  # its folder cannot be made
         return StoreError(f"cannot open the state database {shown}: {exc}")
