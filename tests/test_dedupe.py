@@ -213,6 +213,9 @@ def test_untitled_flashes_of_two_companies_are_told_by_their_headlines() -> None
             f"<p>【{name}{end}】{name}今日公告，{NOTICE}</p>" for name in ("贵州茅台", "五粮液")
         )
         assert not decide(fingerprint("", one), fingerprint("", other)).duplicate, end
+    # "X：…" names its subject, though the text says 公司 (or 工行) for it.
+    one, other = (f"<p>【{name}：发布年报】公司今日公告，{NOTICE}</p>" for name in ("万科", "格力"))
+    assert not decide(fingerprint("", one), fingerprint("", other)).duplicate
     # Opening with an outlet's credit, not a headline: copies of one story.
     story = "央行今日开展5000亿元中期借贷便利操作，期限1年，中标利率2.50%，与上次持平。"
     for credit in ("格隆汇3月15日丨", "【财联社】", "【新华社北京3月15日电】"):

@@ -167,6 +167,9 @@ def short_article_page(title: str, *, extra: str = "") -> str:
         ("平台收入结构", "<p>其主要收入来自付费阅读。平台推出的付费阅读、付费问答颇受欢迎。</p>"),
         ("内容平台调查", "<p>其中约70%为付费内容。该应用是一款付费内容平台。</p>"),
         ("尾款", "<p>剩余10%的尾款将于年底支付，剩余60%将分三年支付。</p>"),
+        ("积分", "<p>知识付费平台需付费阅读的文章占比下降，用户付费阅读后可获得积分。</p>"),
+        # A site's menu or badge on every page, beside a short article.
+        ("菜单", '<ul><li><a href="/paid">付费内容</a></li></ul><span>付费文章</span>'),
     ],
 )
 def test_short_article_is_not_mistaken_for_a_gate(title: str, extra: str) -> None:
@@ -212,7 +215,12 @@ def test_short_text_on_error_page_is_refused(title: str) -> None:
         "剩余85%",
         "付费阅读本文",
         "付费阅读后可查看全部内容",
-        "付费文章",
+        "此文章为付费内容",
+        "当前内容为付费内容，开通会员查看",
+        "这是一篇付费文章",
+        "已阅读15%，剩余85%",
+        "试读结束，剩余80%需订阅",
+        "付费阅读：9.9元",
     ],
 )
 def test_short_text_behind_a_paywall_is_refused(gate: str) -> None:
@@ -1158,6 +1166,9 @@ def test_a_title_with_figures_is_judged_by_its_words() -> None:
         "中央网信办违法和不良信息举报中心公布了10起典型案例。",
         "市场监管总局提醒，消费者可拨打举报电话12315或登录全国12315平台进行投诉举报。",
         "警方提醒，切勿扫描陌生人发来的二维码，以免财产受损。",
+        "监管部门关注到，部分商户的收款二维码被篡改。",
+        "二维码支付安全问题引发关注。",
+        "图为某超市收银台张贴的收款二维码",
     ],
 )
 def test_news_that_says_what_boilerplate_says_is_kept(paragraph: str) -> None:
@@ -1189,6 +1200,9 @@ def test_news_that_says_what_boilerplate_says_is_kept(paragraph: str) -> None:
         "第一财经APP二维码",
         "二维码",
         "官方微博二维码",
+        "财新网二维码",
+        "举报电话12377",
+        "公众号二维码 抖音号二维码 视频号",
     ],
 )
 def test_the_sites_own_lines_are_still_dropped(line: str) -> None:

@@ -696,8 +696,21 @@ def test_a_name_after_another_market_in_its_clause_is_that_listing() -> None:
     )
     assert tags_for("中国平安发布年报：净利润增长47.8%", annual, policy) == ("中国平安(601318)",)
     assert tags_for("", "<p>A股方面，中国平安涨1%。</p>", policy) == ("中国平安(601318)",)
+    assert tags_for("港股收评：中国平安(601318)大涨5%", "", policy) == ("中国平安(601318)",)
+    for said in ("A+H股上市公司中国平安今日公告", "受美股科技股大跌影响中国平安盘中跌3%"):
+        assert tags_for("", f"<p>{said}</p>", policy) == ("中国平安(601318)",), said
+    assert tags_for("", "<p>港股中国平安涨3%</p>", policy) == ()
+    # 恒生 of an A-share's name (恒生电子) is no market.
+    assert tags_for("", "<p>恒生电子携手东方财富推出新产品</p>", STOCKS) == ("东方财富(300059)",)
     both = '<p>港股<a href="https://www.futunn.com/stock/02318-HK">中国平安</a>涨3%，A股中国平安涨1%。</p>'
     assert tags_for("", both, policy) == ("中国平安(601318)",)
+
+
+def test_a_vendor_followed_by_a_run_of_spaces_is_read_at_once() -> None:
+    # Five optional runs of spaces side by side backtracked: 38 s on 100 empty cells.
+    cells = "<table><tr><td>东方财富</td>" + "<td></td>" * 300 + "<td>x</td></tr></table>"
+    assert tags_for("", cells, STOCKS) == ("东方财富(300059)",)
+    assert tags_for("", "<p>同花顺" + " " * 100_000 + "x</p>", STOCKS) == ("同花顺(300033)",)
 
 
 def test_a_story_about_a_data_vendor_tags_it() -> None:

@@ -364,6 +364,9 @@ def _read_only(path: Path, query: str) -> Engine:
     return engine
 
 
+_DENIED_SCHEMA = re.compile(r'permission denied for schema "?([^\s"]+)"?')
+
+
 def _refusal(url: str, exc: BaseException) -> StoreError | None:
     """The StoreError that ``exc`` opening ``url`` amounts to (None: a bug, as it is)."""
     shown = redacted(url)
@@ -383,12 +386,13 @@ def _refusal(url: str, exc: BaseException) -> StoreError | None:
                 " (the schema needs upgrading, which its owner may do: run feedmill once as the"
                 " database user that owns it)"
             )
-        elif denied and "permission denied for schema" in str(exc.orig):
+        elif denied and (schema := _DENIED_SCHEMA.search(str(exc.orig))) is not None:
             # A new database's tables, or an old one's upgrade: the role may make none.
+            owner = "make it the database's owner, or " if schema[1] == "public" else ""
             hint = (
-                " (the role may not create tables there: make it the database's owner, or"
-                " GRANT CREATE ON SCHEMA public TO it; a schema feedmill made before needs"
-                " upgrading: run feedmill once as the database user that owns it)"
+                f" (the role may not create tables there: {owner}GRANT CREATE ON SCHEMA"
+                f" {schema[1]} TO it; a schema feedmill made before needs upgrading: run"
+                " feedmill once as the database user that owns it)"
             )
         return StoreError(f"cannot open the state database {shown}: {reason_of(exc.orig)}{hint}")
     if isinstance(exc, OSError):  # its folder cannot be made

@@ -230,7 +230,7 @@ def tags_for(title: str, html: str, policy: TagPolicy) -> tuple[str, ...]:
     for at in policy._matcher.find(text):
         if any(start <= at.start < end for start, end in elsewhere):
             continue  # 中国平安 linked to its Hong Kong quote: not the A-share
-        if _stocks.another_market_before(text, at.start):
+        if _stocks.another_market_before(text, at.start, at.start + len(at.name)):
             continue  # "港股收评：中国平安大涨5%"
         found.append(_Mention(at.start, at.start + len(at.name), at.code, at.name, at.sure))
     sure = {mention.code for mention in found if mention.sure}

@@ -595,12 +595,21 @@ def other_market_page(url: str | None) -> bool:
 
 # Another market named before a name in its clause: "港股收评：中国平安大涨5%",
 # "美股中概股阿里巴巴" — not "港股涨3%，A股中国平安涨1%" (another clause).
-_MARKET_BEFORE = re.compile(r"(?:港股|美股|H股|中概股|恒指|恒生)[^。！？；;\n，,、A-Za-zＡ]{0,8}$")
+# Another market right before a name, or heading its line: "港股中国平安",
+# "港股收评：中国平安大涨5%" — not "A+H股上市公司中国平安", "恒生电子携手东方财富"
+# (an A-share's name), "受美股大跌影响比亚迪…" (the A-share, moved by it).
+_MARKET_BEFORE = re.compile(
+    r"(?:(?<![A+＋和、])(?:港股|美股|H股|中概股)|恒指|恒生指数)(?:[\u4e00-\u9fff]{0,3}[：:]\s*)?$"
+)
 
 
-def another_market_before(text: str, start: int) -> bool:
-    """Whether the clause a name at ``start`` stands in names another market first."""
-    return _MARKET_BEFORE.search(text, max(0, start - 12), start) is not None
+def another_market_before(text: str, start: int, end: int) -> bool:
+    """Whether another market is named right before a name at text[start:end]
+    (and not the A-share's own code after it)."""
+    if _MARKET_BEFORE.search(text, max(0, start - 10), start) is None:
+        return False
+    sign = _SIGN.match(text, end)
+    return sign is None or sign["code"] is None
 
 
 def _signed(text: str, end: int, code: str) -> bool:
@@ -686,7 +695,9 @@ _CREDIT = re.compile(r"(?:来源|稿源|转自|转载自|本文来自)\s*[:：|�
 # Listed companies whose data news cites (同花顺数据显示, 据东方财富数据, 同花顺iFinD统计):
 # the vendor, not its stock.
 _DATA_VENDORS = frozenset({"同花顺", "东方财富", "大智慧"})
-_VENDOR_SOURCE = r"\s*的?\s*(?:网|财经)?\s*(?:iFinD|Choice|Level-?2|行情|财务)?\s*(?:统计)?\s*"
+# (Each part once, a space or two before it: runs of optional spaces side by
+# side backtracked without end on a table's empty cells after the name.)
+_VENDOR_SOURCE = r"(?:\s{0,2}(?:的|网|财经|iFinD|Choice|Level-?2|行情|财务|统计)){0,4}\s{0,2}"
 _VENDOR_DATA = re.compile(
     _VENDOR_SOURCE + r"(?:数据|统计)(?:中心)?\s*(?:显示|表明|统计|来看)", re.IGNORECASE
 )

@@ -524,17 +524,21 @@ def _place_name(word: str) -> str | None:
 
 _BRACKETED = re.compile(r"\s*【([^【】\n]{2,60})】")
 _DATELINE = re.compile(r"\d{1,2}月\d{1,2}日[电讯]$")
+_NAMED_HEADLINE = re.compile(r"[^：:]{2,16}[：:].{2,}")
 
 
 def _bracketed_headline(body_text: str) -> str:
-    """The headline an untitled item's text opens with in brackets: one whose
-    subject the text names again (【美的集团：股东拟减持】美的集团晚间公告…) —
+    """The headline an untitled item's text opens with in brackets: one that
+    names its subject before a colon (【万科：发布年报】公司今日公告…), or whose
+    subject the text names again (【美的集团股东拟减持】美的集团晚间公告…) —
     not an outlet's credit or a column's label (【金十数据】, 【华尔街见闻】,
     【重磅消息】), which the story never speaks of: two outlets' copies of one
     story would read as two stories."""
     found = _BRACKETED.match(body_text)
     if found is None or _DATELINE.search(found[1]):
         return ""
+    if _NAMED_HEADLINE.match(found[1]):
+        return found[1]  # "X：…", a 快讯's headline (the text may say 公司, 工行 for X)
     rest = body_text[found.end() :]
     frequencies = word_frequencies()
     # (In the text's words or inside them: 小米 of 小米集团.)
