@@ -564,6 +564,34 @@ def test_a_user_that_cannot_upgrade_the_schema_is_told_who_can(
     assert "LINE" not in str(raised.value)  # (the statement PostgreSQL quotes)
 
 
+def test_a_role_that_may_not_create_in_its_own_schema_is_told_which(postgres_url: str) -> None:
+    """Its search_path names a schema of its own (not `public`): the hint
+    named `public`, and owning the database, neither of which helps."""
+    import uuid
+
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    from feedmill.store.database import StoreError
+
+    from support.postgres import new_database
+
+    url = new_database(postgres_url)
+    role = f"w_{uuid.uuid4().hex[:8]}"
+    owner = create_engine(url, isolation_level="AUTOCOMMIT")
+    with owner.connect() as conn:
+        conn.execute(text(f"CREATE ROLE {role} LOGIN"))
+        conn.execute(text("CREATE SCHEMA news"))
+        conn.execute(text(f"GRANT USAGE ON SCHEMA news TO {role}"))
+    owner.dispose()
+    as_role = make_url(url).set(username=role).update_query_dict({"options": "-csearch_path=news"})
+    with pytest.raises(StoreError) as raised:
+        open_database(as_role.render_as_string(hide_password=False))
+    said = str(raised.value)
+    assert "permission denied for schema news" in said
+    assert "GRANT CREATE ON SCHEMA news TO it" in said and "owner, or" not in said
+
+
 def test_a_password_given_as_a_query_parameter_is_not_shown() -> None:
     from feedmill.store.database import redacted
 

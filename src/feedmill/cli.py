@@ -753,7 +753,8 @@ def _started(config: Config, options: Any, every: timedelta | None) -> tuple[Any
 
 
 def _named(config: Config) -> str:
-    """The config's file as it was named (a link kept): what a daemon's log says."""
+    """The config's file as it was named (a link kept): what a daemon watches,
+    reads again and names in its log."""
     return config.named or config.path
 
 
@@ -895,8 +896,10 @@ def _stamps(config: Config) -> Stamp:
     """What tells a daemon to read its config again: the file, and the files
     it names whose edit restyles posts — the post template, the stock
     dictionary and stop-word list of `tags`."""
-    watched = config.named or config.path
-    return (_stamp(watched), *(_stamp(path) if path else None for path in _named_files(config)))
+    return (
+        _stamp(_named(config)),
+        *(_stamp(path) if path else None for path in _named_files(config)),
+    )
 
 
 SETTLE = 1.0  # seconds a changed file must stay as it is before a daemon reads it
@@ -1008,7 +1011,7 @@ def _read_again(config: Config, only: tuple[str, ...], now: Stamp) -> tuple[Conf
     """``config`` read again from its file, whose stamps are ``now``, and the
     stamps to keep; None for an edit that does not validate (said once)."""
     try:
-        fresh = load_config(config.named or config.path)
+        fresh = load_config(_named(config))
     except ConfigError as exc:
         # Read again next pass (a file it names may appear: a tags
         # dictionary saved after the config), said again only if it changes.
