@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +115,7 @@ def _bounded_delay(delay: timedelta) -> timedelta:
     return min(max(delay, timedelta(0)), timedelta(seconds=LONGEST_SECONDS))
 
 
+@lru_cache(maxsize=1024)  # a pass reads each feed's Last-Modified and its answer's Date
 def http_date(value: str) -> datetime | None:
     try:
         moment = parsedate_to_datetime(value.strip())

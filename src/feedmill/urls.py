@@ -75,6 +75,7 @@ def without_tracking(link: str) -> str:
     return f"{base}{'?' if joined else ''}{joined}{hash_mark}{fragment}"
 
 
+@lru_cache(maxsize=8192)  # asked of each feed's URL several times a pass
 def identity(url: str) -> str:
     """``url`` as a key for "the same feed": the request it makes
     (`for_request`: ``/keyword/热点`` is ``/keyword/%E7%83%AD%E7%82%B9``, an

@@ -61,7 +61,8 @@ _COLUMNS = [feeds.c[f.name] for f in fields(FeedState)]
 
 
 def _state(row: Any) -> FeedState:
-    return FeedState(**row._mapping)
+    """A row selected as ``_COLUMNS``: the fields in their order."""
+    return FeedState(*row)  # (not by name: read for every feed, each pass)
 
 
 def _moves(
