@@ -1804,16 +1804,25 @@ def test_links_escaped_twice_mended_since_leave_items_sharing_a_guid_as_they_wer
 
 
 @pytest.mark.parametrize(
-    "shown_again", ["", '<section style="visibility: visible;">编者按</section>']
+    ("hides", "shown_again"),
+    [
+        ("color: #333; visibility: hidden;", ""),
+        (
+            "color: #333; visibility: hidden;",
+            '<section style="visibility: visible;">编者按</section>',
+        ),
+        # WeChat's own page: its script fades the article in as well.
+        ("visibility: hidden; opacity: 0; ", ""),
+    ],
 )
 def test_an_article_a_script_of_its_page_would_show_is_shown(
-    tmp_path: Path, shown_again: str
+    tmp_path: Path, hides: str, shown_again: str
 ) -> None:
     """WeChat hides its article until a script shows it; some WeChat-to-RSS
     tools pass the hidden wrapper on whole.  Dropped as hidden, the post held
     a link alone; kept, it showed only a part made visible again."""
     body = (
-        '<div class="rich_media_content" id="js_content" style="color: #333; visibility: hidden;">'
+        f'<div class="rich_media_content" id="js_content" style="{hides}">'
         f"{shown_again}<p>货币政策委员会第三季度例会于9月20日召开。</p>"
         '<p><img data-src="https://mmbiz.qpic.cn/mmbiz_jpg/abc/640?wx_fmt=jpeg"></p>'
         '<p>会议认为……</p><p style="display:none">阅读原文</p></div>'

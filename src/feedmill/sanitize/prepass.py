@@ -255,10 +255,11 @@ def _any_within(element: Any, found: Callable[[Any], bool], *, past: bool) -> bo
 
 
 # What a page's script undoes to show an element: its `hidden` attribute, or
-# a style that does not display it or makes it invisible.
+# a style that does not display it, makes it invisible or see-through
+# (WeChat's article: `visibility: hidden; opacity: 0`, faded in).
 _SCRIPT_HIDES = re.compile(
-    r"(?:^|(?<=;))\s*(?:display\s*:\s*none|visibility\s*:\s*(?:hidden|collapse))"
-    r"\s*(?:!important\s*)?(?:;|$)",
+    r"(?:^|(?<=;))\s*(?:display\s*:\s*none|visibility\s*:\s*(?:hidden|collapse)"
+    r"|opacity\s*:\s*(?:0+(?:\.0*)?|\.0+)%?)\s*(?:!important\s*)?(?:;|$)",
     re.IGNORECASE,
 )
 
