@@ -809,6 +809,33 @@ def test_alt_text_that_says_something_is_kept() -> None:
         assert f'alt="{alt}"' in clean(f'<img src="https://i.example/a.jpg" alt="{alt}">')
 
 
+@pytest.mark.parametrize(
+    "sized",
+    [
+        'style="width:1em; height:1em;"',  # RSSHub's Weibo routes
+        'width="22" height="22"',
+        'height="20"',
+        'style="height: 1.2em"',
+    ],
+)
+def test_an_emoticon_in_the_line_has_no_caption(sized: str) -> None:
+    """landscape makes a caption of every alt text, a block under the
+    picture: each of Weibo's emoticons (alt "[哈哈]") broke its sentence
+    into lines.  Its alt text is its title instead (a tooltip, a name for a
+    screen reader); a picture's own alt stays."""
+    face = "https://face.t.sinajs.cn/t4/appstyle/expression/ext/normal/8f/2018new_haha_org.png"
+    out = clean(f'<p>今天天气真好<img alt="[哈哈]" src="{face}" {sized}>我们去公园</p>')
+    assert "alt=" not in out and 'title="[哈哈]"' in out and f'src="{face}"' in out, out
+    out = clean(f'<img alt="[哈哈]" title="哈哈" src="{face}" {sized}>')
+    assert "alt=" not in out and 'title="哈哈"' in out, out
+    for picture in (
+        '<img alt="K线图" src="https://i.example/k.png" width="600" height="22">',
+        '<img alt="K线图" src="https://i.example/k.png" style="width: 100%">',
+        '<img alt="K线图" src="https://i.example/k.png">',
+    ):
+        assert 'alt="K线图"' in clean(picture)
+
+
 def test_alt_text_holds_no_markup() -> None:
     """landscape's script makes a caption of the alt text, as HTML."""
     out = clean('<img src="https://i.example/a.jpg" alt="<img src=x onerror=alert(3)>&quot;">')

@@ -771,7 +771,7 @@ def test_what_the_post_shows_is_what_is_found(engine: Engine) -> None:
 
 def test_what_the_post_leaves_out_or_no_browser_shows_is_not_found(engine: Engine) -> None:
     """An alt text the post drops (掘金's "image.png" on every picture, WeChat's
-    "图片", a CMS's height), what a frame holds (the post empties it) and a
+    "图片", a CMS's height) or makes an emoticon's title, what a frame holds (the post empties it) and a
     player's fallback text: every screenshot's post was found by "image"."""
     with engine.begin() as conn:
         add(
@@ -781,11 +781,13 @@ def test_what_the_post_leaves_out_or_no_browser_shows_is_not_found(engine: Engin
             '<p>本文分析响应式系统。</p><p><img src="https://p3.example/a.png" alt="image.png">'
             '<img src="https://mmbiz.example/b" alt="图片"><img src="https://i.example/c" alt="800">'
             '<img src="https://i.example/d" alt="图 2：营收构成"></p>'
+            # An emoticon's alt text, as the post writes it: its title.
+            '<p>真好<img src="https://face.example/h.png" title="[哈哈]" style="width:1em">！</p>'
             '<iframe src="https://ads.example/x">点击领取免费荐股内参</iframe>'
             '<video src="https://v.example/a.mp4">您的浏览器不支持视频播放</video>'
             '<audio src="https://v.example/a.mp3"><p>不支持音频</p></audio><p>结尾。</p>',
         )
-    for query in ("image", "png", "图片", "800", "荐股", "浏览器", "音频"):
+    for query in ("image", "png", "图片", "800", "荐股", "浏览器", "音频", "哈哈"):
         assert find(engine, query) == [], query
     assert ids(find(engine, "营收构成")) == [1]  # (an alt text that says something)
     (hit,) = find(engine, "结尾")

@@ -308,6 +308,8 @@ def _harden(clean: str) -> str:
     if "<iframe" in clean:
         clean = _IFRAME_CONTENT.sub(r"\1\2", clean)
         clean = _each_tag(clean, "<iframe ", _forced_in_order)
+    if "<img " in clean and ' alt="' in clean:
+        clean = _each_tag(clean, "<img ", _emoticon_titled)
     if "<img " in clean and "'" in clean:
         clean = _each_tag(clean, "<img ", _without_single_quotes)
     return _each_tag(clean, "<a ", _harden_link) if "<a " in clean else clean
@@ -369,6 +371,22 @@ def _each_tag(markup: str, opening: str, fix: Callable[[str], str]) -> str:
             done = end + 1
         start = markup.find(opening, end)
     return "".join((*parts, markup[done:])) if parts else markup
+
+
+_ALT = re.compile(r' alt="([^"]*)"')  # (nh3 writes a value's '"' as "&quot;")
+
+
+def _emoticon_titled(tag: str) -> str:
+    """An image's tag whose alt text is its title, if it is drawn in the line
+    of text (`in_the_line`): landscape makes a caption of each alt text, a
+    block under the picture, and every one of Weibo's emoticons (alt
+    "[哈哈]") broke its sentence into lines."""
+    alt = _ALT.search(tag)
+    if alt is None or not in_the_line(dict(_ATTR.findall(tag))):
+        return tag
+    if " title=" in tag:
+        return tag[: alt.start()] + tag[alt.end() :]
+    return f"{tag[: alt.start()]} title={tag[alt.start() + 5 :]}"
 
 
 def _without_single_quotes(tag: str) -> str:
@@ -536,6 +554,18 @@ def image_size(attributes: Mapping[str, str]) -> tuple[int | None, int | None]:
     return sizes["width"], sizes["height"]
 
 
+def in_the_line(attributes: Mapping[str, str]) -> bool:
+    """An image drawn in the line of text, an emoticon's or an icon's size:
+    48 px or less across (or, its width not given, high)."""
+    width, height = image_size(attributes)
+    if width is not None:
+        return width <= _LINE_HIGH and (height is None or height <= _LINE_HIGH)
+    return height is not None and height <= _LINE_HIGH
+
+
+_LINE_HIGH = 48
+
+
 def is_tracking_pixel(attributes: Mapping[str, str]) -> bool:
     """An image 2 px or less across, by its attributes or style."""
     width, height = image_size(attributes)
@@ -558,11 +588,8 @@ def first_image(clean_html: str, base: str | None = None) -> str | None:
             continue
         if is_tracking_pixel(attributes):
             continue
-        width, height = image_size(attributes)
-        if (width is not None and width <= 48) and (height is None or height <= 48):
-            continue  # icon-sized
-        if height is not None and height <= 48 and width is None:
-            continue  # an emoticon in the line of text
+        if in_the_line(attributes):
+            continue  # an icon, an emoticon
         classes = attributes.get("class", "").lower()
         path = urls.path(src)
         if "emoji" in classes or "icon" in classes or _ICON.search(path):
