@@ -429,6 +429,26 @@ def test_a_player_unless_the_text_holds_the_episode_itself(content: str, played:
         ("", (), '<p><img src="https://img.example.cn/1.jpg?a=1&amp;b=2"></p>'),
         # … unless the text shows one, whichever.
         ('<p><IMG SRC="https://img.example.cn/other.jpg">快讯</p>', (), None),
+        ("<p><img src='https://img.example.cn/o.jpg' width=640>快讯</p>", (), None),
+        (
+            '<p><img src="https://img.example.cn/lazy.gif" data-src="https://img.example.cn/o.jpg">快讯</p>',
+            (),
+            None,
+        ),
+        # An image that shows no picture of the article is none: a tracking
+        # pixel, a share icon, an emoticon, a hidden one, a data: URI.
+        *(
+            (text, (), f'<p><img src="https://img.example.cn/1.jpg?a=1&amp;b=2"></p>{text}')
+            for text in (
+                '<p>快讯</p><img src="https://pixel.wp.com/b.gif?v=1" width="1" height="1">',
+                "<p>快讯<img src=https://e.example/share.png width=16 height=16></p>",
+                '<p>快讯<img alt="[哈哈]" src="https://face.example.cn/haha.png" style="width:1em;height:1em"></p>',
+                '<p>快讯</p><img src="https://img.example.cn/a.jpg" style="display: none">',
+                '<p>快讯</p><img src="https://img.example.cn/a.jpg" hidden>',
+                '<p>快讯</p><img src="data:image/png;base64,iVBORw0KGgo=">',
+                '<p>快讯</p><img src="https://img.example.cn/images/blank.gif">',
+            )
+        ),
         ('<picture><source srcset="https://img.example.cn/x.webp"></source></picture>', (), None),
         # A video's picture is its poster; an episode's stands above.
         (

@@ -27,6 +27,7 @@ from feedmill.normalize.text import (
     shows_nothing,
     strip_controls,
 )
+from feedmill.sanitize import a_picture
 from feedmill.sanitize.prepass import with_article_shown
 
 __all__ = [
@@ -152,16 +153,35 @@ def _players(
     return "".join(players)
 
 
-_PICTURED = re.compile(r"<(?i:img|picture|video)\b")
+_PLAYED_OR_PICTURED = re.compile(r"<(?i:picture|video)\b")
+_IMG = re.compile(r"<img\b([^<>]*)>", re.IGNORECASE)
+# An attribute as written: quoted either way, unquoted, or a bare name ("hidden").
+_ATTRIBUTE = re.compile(r"""([^\s"'<>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'<>]+)))?""")
 
 
 def _with_picture(content: str, image: str | None) -> str:
     """``content`` with the item's own picture (an image enclosure, its
     media:content, a JSON Feed image) above it when it shows none: a picture
-    item's post showed no picture (most themes never draw ``headimg``)."""
-    if not image or urls.scheme(image) not in ("http", "https") or _PICTURED.search(content):
+    item's post showed no picture (most themes never draw ``headimg``) —
+    also where its text held only a tracking pixel, a share icon or an
+    emoticon."""
+    if not image or urls.scheme(image) not in ("http", "https") or _shows_a_picture(content):
         return content
     return f'<p><img src="{html.escape(image, quote=True)}"></p>{content}'
+
+
+def _shows_a_picture(content: str) -> bool:
+    if _PLAYED_OR_PICTURED.search(content):
+        return True
+    return any(
+        a_picture(
+            {
+                name.lower(): html.unescape(double or single or bare)
+                for name, double, single, bare in _ATTRIBUTE.findall(tag.group(1))
+            }
+        )
+        for tag in _IMG.finditer(content)
+    )
 
 
 # Dates outside these bounds are a feed's placeholder (Go's zero time, the Unix

@@ -24,7 +24,7 @@ from feedmill import urls
 from feedmill.sanitize import policy as P
 from feedmill.sanitize.css import safe_style
 from feedmill.sanitize.policy import Policy
-from feedmill.sanitize.prepass import PLACEHOLDER_FILE, host_allowed, prepass
+from feedmill.sanitize.prepass import LAZY_ATTRIBUTES, PLACEHOLDER_FILE, host_allowed, prepass
 
 __all__ = ["Policy", "Sanitized", "first_image", "sanitize_html", "says_nothing"]
 
@@ -572,6 +572,21 @@ def is_tracking_pixel(attributes: Mapping[str, str]) -> bool:
     return (width is not None and width <= 2) or (height is not None and height <= 2)
 
 
+def a_picture(attributes: Mapping[str, str]) -> bool:
+    """Whether an image, by its attributes (names in lower case, values
+    unescaped), shows a picture: not hidden, a tracking pixel, an icon or an
+    emoticon (`in_the_line`), nor a data: URI or a lazy-loading script's
+    stand-in — unless the script's attribute names the picture it loads."""
+    if "hidden" in attributes or _STYLE_HIDDEN.search(attributes.get("style", "")):
+        return False
+    if is_tracking_pixel(attributes) or in_the_line(attributes):
+        return False
+    if any(attributes.get(name, "").strip() for name in LAZY_ATTRIBUTES):
+        return True
+    src = attributes.get("src", "").strip()
+    return bool(src) and src[:5].lower() != "data:" and not PLACEHOLDER_FILE.search(urls.path(src))
+
+
 def first_image(clean_html: str, base: str | None = None) -> str | None:
     """The first real picture of sanitized HTML: not a pixel, icon, emoticon,
     placeholder, hidden image or data URI."""
@@ -584,12 +599,8 @@ def first_image(clean_html: str, base: str | None = None) -> str | None:
             src = urls.absolute(src, base) or ""
             if urls.scheme(src) not in ("http", "https"):
                 continue
-        if _STYLE_HIDDEN.search(attributes.get("style", "")):
+        if not a_picture(attributes):
             continue
-        if is_tracking_pixel(attributes):
-            continue
-        if in_the_line(attributes):
-            continue  # an icon, an emoticon
         classes = attributes.get("class", "").lower()
         path = urls.path(src)
         if "emoji" in classes or "icon" in classes or _ICON.search(path):
