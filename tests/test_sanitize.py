@@ -607,6 +607,15 @@ def test_a_lazy_picture_s_noscript_fallback_is_the_picture(html: str, shown: str
         ('<p>甲<span style="display:none">乙</span>丙</p>', "<p>甲丙</p>"),
         ('<p>甲<span style="display: none !important;">乙</span>丙</p>', "<p>甲丙</p>"),
         ('<p style="visibility:hidden">隐藏推广关键词</p><p>正文</p>', "<p>正文</p>"),
+        # A comment is nothing to a browser (the sanitizer drops a style with one).
+        ('<p>甲<span style="display:none/*x*/">乙</span>丙</p>', "<p>甲丙</p>"),
+        ('<p>甲<span style="/* a */ visibility : hidden /* b */">乙</span>丙</p>', "<p>甲丙</p>"),
+        ('<p>甲<span style="opacity:0/**/;color:red">乙</span>丙</p>', "<p>甲丙</p>"),
+        ('<p>甲<span style="display:no/**/ne">乙</span>丙</p>', "<p>甲<span>乙</span>丙</p>"),
+        (
+            '<p>甲<span style="color:red/* display:none */">乙</span>丙</p>',
+            "<p>甲<span>乙</span>丙</p>",
+        ),
         # … unless a child of it is visible again.
         (
             '<div style="visibility:hidden"><p style="visibility:visible">看得见</p></div>',

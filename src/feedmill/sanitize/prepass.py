@@ -169,8 +169,29 @@ def unseen(style: str) -> bool:
 
 
 def _styles(lower: str) -> Iterator[str]:
-    """The value of each style attribute of lower-cased markup."""
-    return (next(filter(None, m.groups()), "") for m in _STYLE_VALUE.finditer(lower))
+    """The value of each style attribute of lower-cased markup (its comments
+    left out: see `without_comments`)."""
+    return (
+        without_comments(next(filter(None, m.groups()), "")) for m in _STYLE_VALUE.finditer(lower)
+    )
+
+
+def without_comments(style: str) -> str:
+    """An inline style without its comments, each a space: nothing, to a
+    browser (``display:none/*x*/`` hides), but between two words (``no/**/ne``
+    is not ``none``).  One left open runs to the end.  (By str.find: a
+    pattern would scan the rest of the value from every ``/*``.)"""
+    if "/*" not in style:
+        return style
+    parts = []
+    done = 0
+    while (start := style.find("/*", done)) != -1:
+        parts.append(style[done:start])
+        end = style.find("*/", start + 2)
+        done = len(style) if end == -1 else end + 2
+        parts.append(" ")
+    parts.append(style[done:])
+    return "".join(parts)
 
 
 def _some_style_unseen(lower: str) -> bool:
@@ -211,6 +232,7 @@ def hidden(element: Any) -> bool:
     style = element.get("style")
     if style is None:
         return False
+    style = without_comments(style)
     if unseen(style):
         return True
     # A transition fades it in, a lazy picture's script shows it: the post
