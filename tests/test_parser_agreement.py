@@ -215,3 +215,39 @@ def test_which_dates_the_fast_parser_is_trusted_with(date: str, fast: bool) -> N
 
     item = f"<item><title>t</title><guid>3</guid><pubDate>{date}</pubDate></item>"
     assert has_zoneless_dates(item) is not fast
+
+
+@pytest.mark.parametrize(
+    "media",
+    [
+        '<media:content url="https://cdn.example/v1.mp4" type="video/mp4" medium="video">'
+        '<media:thumbnail url="https://cdn.example/v1.jpg"/></media:content>',
+        '<media:content url="https://cdn.example/v1.mp4" medium="video"/>',
+        '<media:group><media:content url="https://cdn.example/v1.mp4" type="video/mp4"/>'
+        "</media:group>",
+    ],
+)
+def test_both_parsers_give_a_video_of_media_content_a_player(media: str) -> None:
+    """A video site's feed names its video by <media:content>, not an
+    enclosure: the post showed the thumbnail alone, as a still picture."""
+    document = (
+        '<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"><channel><title>源</title>'
+        f"<item><title>视频</title><guid>1</guid><description>&lt;p&gt;视频介绍&lt;/p&gt;"
+        f"</description>{media}</item></channel></rss>"
+    ).encode()
+    for parsed in (parse_document(document), robust.parse(document)):
+        (entry,) = parsed.entries
+        assert entry.media == (("https://cdn.example/v1.mp4", "video"),), parsed.parser
+    # A video site's page is no file a player plays; a picture is no video.
+    for other in (
+        '<media:content url="https://vimeo.com/123" medium="video"/>',
+        '<media:content url="https://www.youtube.com/v/ab" type="application/x-shockwave-flash"'
+        ' medium="video"/>',
+        '<media:content url="https://cdn.example/v1.jpg" type="image/jpeg" medium="image"/>',
+    ):
+        document = (
+            '<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"><channel>'
+            f"<title>源</title><item><title>视频</title><guid>1</guid>{other}</item></channel></rss>"
+        ).encode()
+        for parsed in (parse_document(document), robust.parse(document)):
+            assert parsed.entries[0].media == (), (other, parsed.parser)

@@ -66,7 +66,7 @@ def _entry(item: Mapping[str, Any]) -> RawEntry:
         content_is_html=content_is_html,
         categories=_tags(item.get("tags")),
         image=_image(item),
-        media=playable(item.get("enclosures")),
+        media=playable(item),
     )
 
 
@@ -124,17 +124,28 @@ def _tags(tags: Sequence[Any] | None) -> tuple[str, ...]:
     return tuple(out)
 
 
-def playable(enclosures: Sequence[Any] | None) -> tuple[tuple[str, str], ...]:
-    """The audio and video enclosures (a podcast's episode, RSSHub's videos)."""
+def playable(item: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """An item's audio and video: its enclosures (a podcast's episode,
+    RSSHub's videos), and its <media:content> (a video site's feed names its
+    video so; a post showed its thumbnail alone)."""
     found: list[tuple[str, str]] = []
-    for enclosure in enclosures or ():
-        if not isinstance(enclosure, Mapping):
+    for media in (*(item.get("enclosures") or ()), *(item.get("media_content") or ())):
+        if not isinstance(media, Mapping):
             continue
-        kind = str(enclosure.get("type") or "").split("/", 1)[0].strip().lower()
-        url = _text(enclosure.get("url") or enclosure.get("href"))
+        kind = str(media.get("type") or "").split("/", 1)[0].strip().lower()
+        url = _text(media.get("url") or media.get("href"))
+        if not kind and url and _MEDIA_FILE.search(url):
+            # Without a type, its medium — for a file a player plays: a
+            # medium="video" is a video site's page as often (vimeo.com/123).
+            kind = str(media.get("medium") or "").strip().lower()
         if kind in ("audio", "video") and url and (url, kind) not in found:
             found.append((url, kind))
     return tuple(found)
+
+
+_MEDIA_FILE = re.compile(
+    r"\.(?:mp4|m4v|webm|ogv|mov|mp3|m4a|aac|ogg|oga|opus|wav|flac)(?:$|[?#])", re.IGNORECASE
+)
 
 
 def _image(item: Mapping[str, Any]) -> str | None:

@@ -211,7 +211,7 @@ def _entry(item: Mapping[str, Any], *, atom: bool = False) -> RawEntry:
         content_is_html=content_is_html,
         categories=_tags(item.get("tags")),
         image=image,
-        media=playable(item.get("enclosures")),
+        media=playable(item),
         # The xml:base in force, as feedparser resolved it (a relative one stays relative).
         content_base=None if base == NEUTRAL_BASE else base,
     )

@@ -59,8 +59,10 @@ DEFAULT_TEMPLATE = Path(__file__).with_name("post.md.j2")
 # the page or clipped away is dropped; a lazy picture's <noscript> fallback shown;
 # a task list's checkboxes are ☑ and ☐.  10: YouTube's players are sent the
 # site's origin (without it they refuse to play); a link to #top is the page's
-# top, but where the article has an element of its own so named.
-FORMAT_VERSION = "10"
+# top, but where the article has an element of its own so named.  11: an
+# emoticon's alt text is its title (landscape captioned each, breaking its
+# line); text hidden by a style with a comment stays hidden.
+FORMAT_VERSION = "11"
 
 
 @dataclass(frozen=True, slots=True)
