@@ -663,12 +663,35 @@ def test_a_merge_key_brings_defaults_that_the_entry_overrides(tmp_path: Path) ->
     assert load(nested)["feeds"][1] == {"timezone": "Asia/Shanghai", "group": "g"}
 
 
-@pytest.mark.parametrize("every", ["3000000d", "9999999999d"])
-def test_an_every_too_long_is_a_usage_error(tmp_path: Path, every: str) -> None:
+@pytest.mark.parametrize(
+    ("every", "said"),
+    [
+        ("3000000d", "longer than ten years"),
+        ("9999999999d", "longer than ten years"),
+        # A daemon's passes back to back, its feeds asked as often as they fall due.
+        ("0.1ms", "'0.1ms' is less than a second"),
+        ("500ms", "'500ms' is less than a second"),
+    ],
+)
+def test_an_every_out_of_bounds_is_a_usage_error(tmp_path: Path, every: str, said: str) -> None:
     config = write_config(tmp_path, [{"url": "a.xml", "group": "g", "source": "s"}])
     result = cli("run", "-c", str(config), "--every", every)
-    assert result.code == 2 and "longer than ten years" in result.stderr
+    assert result.code == 2 and said in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("where", ["top", "feed"])
+def test_an_interval_under_a_second_is_refused(tmp_path: Path, where: str) -> None:
+    """A feed asked every 0.1 ms is asked at every pass, passes back to back."""
+    feed: dict[str, object] = {"url": "a.xml", "group": "g", "source": "s"}
+    extra: dict[str, object] = {}
+    if where == "feed":
+        feed["interval"] = "100ms"
+    else:
+        extra["interval"] = "100ms"
+    config = write_config(tmp_path, [feed], **extra)
+    result = cli("status", "-c", str(config))
+    assert result.code == 2 and "'100ms' is less than a second" in result.stderr, result.stderr
 
 
 def test_missing_config_file(tmp_path: Path) -> None:

@@ -37,7 +37,7 @@ from feedmill.config import (
     load_config,
     looks_like_host,
     meant_url,
-    parse_duration,
+    parse_interval,
     web_scheme,
 )
 
@@ -1298,7 +1298,7 @@ def run(
         interval = None
         if every is not None:
             try:
-                interval = parse_duration(every)
+                interval = parse_interval(every)
             except ValueError as exc:
                 err.print(f"--every: {exc}", markup=False)
                 raise click.exceptions.Exit(EXIT_CONFIG) from None

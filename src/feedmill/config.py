@@ -103,6 +103,19 @@ def parse_duration(value: int | float | str) -> timedelta:
     return timedelta(seconds=seconds)
 
 
+# A pass takes about as long itself: an interval below it had a daemon's
+# passes run back to back, its feeds asked at every one.
+SHORTEST_INTERVAL = timedelta(seconds=1)
+
+
+def parse_interval(value: int | float | str) -> timedelta:
+    """`parse_duration` of how often to poll: a second at least."""
+    interval = parse_duration(value)
+    if interval < SHORTEST_INTERVAL:
+        raise ValueError(f"{value!r} is less than a second (feeds are asked at most every second)")
+    return interval
+
+
 def _check(field: str, check: Any, value: Any) -> None:
     try:
         check(value)
@@ -606,7 +619,7 @@ class FeedSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         if self.proxy is not None:
             _check("proxy", _proxy, self.proxy)
         if self.interval is not None:
-            _check("interval", parse_duration, self.interval)
+            _check("interval", parse_interval, self.interval)
         for earlier in self.earlier_urls:
             # (Checked as the url is: a typo here stored the feed as new,
             # its posts held back as copies of its own, and the fixed
@@ -687,8 +700,8 @@ class Config(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
                 raise _Invalid(
                     "placeholder_image", f"unknown placeholder {{{name}}}; use {{n}} (0–9999)"
                 )
-        _check("interval", parse_duration, self.interval)
-        _check("backoff_cap", parse_duration, self.backoff_cap)
+        _check("interval", parse_interval, self.interval)
+        _check("backoff_cap", parse_interval, self.backoff_cap)
         if self.title_max_width < 0:
             raise _Invalid("title_max_width", "must be 0 (never cut) or more")
 
