@@ -2252,3 +2252,23 @@ def test_a_feed_moved_from_a_file_that_is_gone_names_it(tmp_path: Path) -> None:
             tmp_path, [{"url": "new.xml", "group": "g", "source": "s", "moved_from": earlier}]
         )
         assert cli("status", "-c", str(config)).code == 0, earlier
+
+
+def test_names_and_urls_are_shown_as_written_not_as_emoji(tmp_path: Path) -> None:
+    """Rich read `:b:` of an IPv6 address, `:id:` of a route and `:warning:`
+    of a group as emoji codes: `status` showed a URL that could not be
+    copied into `run --feed`."""
+    route = "http://127.0.0.1:9/route:id:x:lang:"
+    ipv6 = "http://[::b:1]:9/stcn/yw"  # (no such host: refused, unreachable or timed out)
+    config = write_config(
+        tmp_path,
+        [
+            {"url": route, "group": "A:warning:B", "source": "s"},
+            {"url": ipv6, "group": "g", "source": "t", "timeout": "2s"},
+        ],
+    )
+    ran = cli("run", "-c", str(config))
+    status = cli("status", "-c", str(config))
+    for said in (ran.stdout + ran.stderr, status.stdout):
+        assert route in said and ipv6 in said, said
+    assert "A:warning:B" in status.stdout and "⚠" not in status.stdout

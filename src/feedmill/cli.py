@@ -78,11 +78,13 @@ def _writing() -> Iterator[None]:
         raise OutputLost(exc.errno, exc.strerror) from exc
 
 
-out = _Output(highlight=False)
+# No emoji codes: `:b:` of an IPv6 address, `:id:` of a route, a group's
+# `:warning:` are shown as written (a URL status shows is copied to --feed).
+out = _Output(highlight=False, emoji=False)
 # Messages are never folded: a path or URL cut by a line break cannot be copied.
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 # Piped output (cron mails, logs) is not folded at 80 columns.
-wide = _Output(highlight=False, width=None if out.is_terminal else 200)
+wide = _Output(highlight=False, emoji=False, width=None if out.is_terminal else 200)
 
 
 def _config_in_folder(_ctx: click.Context, _param: click.Parameter, value: Path) -> Path:
