@@ -620,6 +620,36 @@ def test_a_redirect_chain_through_another_feed_at_a_later_hop_is_not_posted_twic
     assert feed_server.hits["/a"] == 3 and feed_server.hits["/b"] == 6
 
 
+def test_a_feed_that_failed_as_another_feeds_url_waits_its_interval_and_an_edit_not_at_all(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """ "Remove one of the two" is the config's failure, not the server's: it
+    backed off as an outage does (up to a day), and a daemon whose config
+    the user fixed as told still skipped the feed left, status showing an
+    error that was no longer so."""
+    from datetime import datetime, timedelta
+
+    from feedmill.config import load_config
+    from feedmill.pipeline import Mill
+
+    a = feed_server.add("/a", status=301, headers={"Location": "/b"})
+    b = feed_server.add("/b", body=GOOD)
+    both = [{"url": a, "group": "g", "source": "甲"}, {"url": b, "group": "g", "source": "乙"}]
+    config = write_config(tmp_path, both, interval="15m")
+    with Mill(load_config(config)) as mill:
+        for _ in range(3):
+            assert mill.run().feeds_failed == 1
+        row = _status(config)[a]
+        assert row["error_streak"] == 3 and "remove one of the two" in row["last_error"]
+        attempt = datetime.fromisoformat(row["last_attempt"])
+        assert datetime.fromisoformat(row["next_attempt"]) - attempt <= timedelta(minutes=15)
+        write_config(tmp_path, both[:1], interval="15m")  # as the error says
+        mill.reconfigure(load_config(config))
+        summary = mill.run()
+    assert summary.feeds_ok == 1 and summary.feeds_failed == 0
+    assert _status(config)[a]["error_streak"] == 0
+
+
 def test_feeds_sent_to_one_login_page_are_each_told_what_came_back(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:

@@ -87,7 +87,7 @@ from feedmill.store.posts import (
     set_state,
 )
 from feedmill.store.schema import feeds as feeds_table
-from feedmill.tracking import after_fetch
+from feedmill.tracking import CONFIG_CONFLICT, after_fetch
 
 if TYPE_CHECKING:
     # Imported when a document needs handling: a pass of "not modified"
@@ -469,6 +469,7 @@ class Mill:
         # --feed` cannot force it meanwhile.
         before = fetch_settings(self.config)
         before_database = self.config.database_url
+        before_feeds = [self.config.feed_key(f) for f in self.config.feeds]
         judged = rule_settings(self.config)
         edited = [
             url
@@ -508,6 +509,15 @@ class Mill:
                 feed_store.retry_now(
                     conn, [f.url for f in config.feeds], datetime.now(UTC), failed_with=TAGS_FAILURE
                 )
+                # Feeds added, removed or moved in the list: one that was sent
+                # to another's URL may be alone there now (done as its error said).
+                if [config.feed_key(f) for f in config.feeds] != before_feeds:
+                    feed_store.retry_now(
+                        conn,
+                        [f.url for f in config.feeds],
+                        datetime.now(UTC),
+                        ending=CONFIG_CONFLICT,
+                    )
             self._retry_renamed = [url for url in fetch_settings(config) if url not in before]
 
     def worker_module(self) -> ModuleType:
@@ -1169,14 +1179,14 @@ class Mill:
                 other = self.config.feeds[index]
                 return (
                     f"{how} {urls.shown(other.url)}, the URL of {self._feed_named(index)}"
-                    " in feedmill.yml: remove one of the two"
+                    f" in feedmill.yml: {CONFIG_CONFLICT}"
                 )
         for target, place in zip(targets, places, strict=True):
             index = self._claims.get(place, own_index)
             if index != own_index:
                 return (
                     f"{how} {urls.shown(target)}, where {self._feed_named(index)} goes too:"
-                    " remove one of the two"
+                    f" {CONFIG_CONFLICT}"
                 )
         for place in places:
             self._claims.setdefault(place, own_index)

@@ -33,6 +33,9 @@ MOVE_AFTER = 3  # consecutive fetches that must agree before the stored URL move
 # keeps the move through an outage.
 GIVE_UP_MOVE_AFTER = 6
 LONGEST_TTL = LONGEST_SECONDS // 60  # minutes; a <ttl> is stored at most this (fits any INTEGER)
+# How the failure of a feed sent to another feed's URL ends (pipeline's
+# `_another_feed`): the config's fault, not the server's.
+CONFIG_CONFLICT = "remove one of the two"
 
 
 def permanent_target(fetched: Fetched) -> str | None:
@@ -104,14 +107,20 @@ def after_fetch(
         values.update(
             last_error=fetched.error or "failed",
             error_streak=streak,
-            next_attempt_at=after_failure(
-                now,
-                policy,
-                streak=streak,
-                headers=fetched.cache_headers,
-                # Gone from where it moved, not from where feedmill.yml says.
-                gone=fetched.http_status == GONE and not back,
-                rng=rng,
+            next_attempt_at=(
+                # A server that answered: asked at its pace, not backed off
+                # as an outage is (a day, fixed config or not).
+                next_after(min(pass_started or now, now), policy, None)
+                if (fetched.error or "").endswith(CONFIG_CONFLICT)
+                else after_failure(
+                    now,
+                    policy,
+                    streak=streak,
+                    headers=fetched.cache_headers,
+                    # Gone from where it moved, not from where feedmill.yml says.
+                    gone=fetched.http_status == GONE and not back,
+                    rng=rng,
+                )
             ),
             # When the server asked to be asked again (Retry-After), if it did:
             # a settings edit then waits for it (store.feeds.retry_now).  Not

@@ -268,12 +268,17 @@ def _shown(match: re.Match[str]) -> str:
 
 
 def retry_now(
-    conn: Connection, urls: Sequence[str], now: datetime, *, failed_with: str | None = None
+    conn: Connection,
+    urls: Sequence[str],
+    now: datetime,
+    *,
+    failed_with: str | None = None,
+    ending: str | None = None,
 ) -> int:
     """Make those of ``urls`` that are failing due at once — unless their
     server said when to ask again (a Retry-After not yet past) or that the
     feed is gone (410); with ``failed_with``, only those whose last error
-    begins so; returns how many."""
+    begins so, with ``ending``, ends so; returns how many."""
     if not urls:
         return 0
     result = conn.execute(
@@ -284,6 +289,7 @@ def retry_now(
             feeds.c.http_status.is_(None) | (feeds.c.http_status != GONE),
             feeds.c.hint_until.is_(None) | (feeds.c.hint_until <= now),
             *(() if failed_with is None else (feeds.c.last_error.startswith(failed_with),)),
+            *(() if ending is None else (feeds.c.last_error.endswith(ending),)),
         )
         .values(next_attempt_at=None)
     )
