@@ -348,6 +348,46 @@ def test_stories_of_one_second_headlined_alike_are_told_apart_by_their_text(
     assert len(after) == 3 and all(after[name] == text for name, text in before.items())
 
 
+@pytest.mark.parametrize(
+    ("gone", "new"),
+    [
+        # An exchange's list of notices: a title alone, dated by the day, its
+        # address an announcement's number.
+        (
+            ("贵州茅台：2022年半年度报告", "https://e.example.cn/notice/600519.html", ""),
+            ("五粮液：2022年半年度报告", "https://e.example.cn/notice/000858.html", ""),
+        ),
+        # A template's text, the same for every notice.
+        (
+            ("万科A：关于召开股东大会的通知", "https://e.example.cn/n/2022/0920/3301.html",
+             "<p>本公司及董事会全体成员保证信息披露内容的真实、准确和完整。</p>"),
+            ("万科A：关于召开股东大会的提示", "https://e.example.cn/n/2022/0920/3302.html",
+             "<p>本公司及董事会全体成员保证信息披露内容的真实、准确和完整。</p>"),
+        ),
+    ],
+)  # fmt: skip
+def test_a_new_item_of_the_day_another_left_is_not_that_item_retitled(
+    tmp_path: Path, gone: tuple[str, str, str], new: tuple[str, str, str]
+) -> None:
+    """A rolling list that gains one item and loses one each poll: the new
+    item, of the date the gone one had and headlined alike, was taken for it
+    retitled — its post, its search entry and its row overwritten, the gone
+    item lost.  An address that differs in its numbers alone, or a text that
+    says nothing (none), names another item."""
+    day = "Tue, 20 Sep 2022 00:00:00 +0800"
+
+    def item(title: str, link: str, text: str) -> Item:
+        return Item(title, text, link, link, day)
+
+    other = item("平安银行：2022年半年度报告", "https://e.example.cn/notice/000001.html", "")
+    write_config(tmp_path, FEEDS, dedupe=False)
+    publish(tmp_path, [item(*gone), other])
+    before = posts(tmp_path)
+    assert "posts: 1 new, 0 updated" in publish(tmp_path, [item(*new), other])
+    after = posts(tmp_path)
+    assert len(after) == 3 and all(after[name] == text for name, text in before.items())
+
+
 def test_flashes_without_link_of_one_minute_are_not_taken_for_each_other(tmp_path: Path) -> None:
     # One flash gone from the window and another of the same minute come in:
     # unlike titles, or two of a minute on either side, are different news.

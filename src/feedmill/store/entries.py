@@ -8,6 +8,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import re
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -1120,11 +1121,27 @@ def _retitled(
         rows = [row for row in gone.get(date, []) if _same_site(entry.link, row.link)]
         if len(rows) != 1:
             continue
-        if entry.link and keyed_text(entry.content) != keyed_text(rows[0].content or ""):
+        if entry.link and not _retitled_link(entry, rows[0].link, rows[0].content or ""):
             continue
         if difflib.SequenceMatcher(None, entry.title, rows[0].title).ratio() >= _CORRECTED_TITLE:
             renamed[digests[0]] = rows[0].id
     return renamed
+
+
+def _retitled_link(entry: Entry, link: str, content: str) -> bool:
+    """Whether ``entry`` may be the stored item of ``link`` and ``content``
+    whose title (and the link made of it) was corrected: the same text, one
+    that says something — a title-only notice's, or a template's, names no
+    item — and not an address that differs in its numbers alone (a list of
+    notices, each its announcement's number: a rolling list's new item took
+    the post of the one that had left it)."""
+    text = keyed_text(entry.content)
+    if not text or text != keyed_text(content):
+        return False
+    return _DIGITS.sub("0", urls.path(entry.link)) != _DIGITS.sub("0", urls.path(link))
+
+
+_DIGITS = re.compile(r"\d+")
 
 
 def _same_site(link: str | None, other: str | None) -> bool:
