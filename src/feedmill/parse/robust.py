@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from feedmill import urls
 from feedmill.models import ParsedFeed, RawEntry
 from feedmill.parse.fast import _author, _tags, _text, media_image, playable
 from feedmill.schedule import count
@@ -172,6 +173,24 @@ def _markup(value: str) -> str:
     return _VOID_CLOSED.sub(r"\1", value) if "</" in value else value
 
 
+def _link(item: Mapping[str, Any], *, atom: bool) -> str | None:
+    """The item's <link>; without one, an RSS item's guid if that is a web
+    address, as the fast path reads them.  (feedparser makes any permalink
+    guid the link: "kx-2" became a page of the feed's site that does not
+    exist; and an Atom entry's id.)"""
+    guid = _text(item.get("id"))
+    link = _text(item.get("link"))
+    if atom:
+        return link if item.get("links") else None
+    # Made of the guid: no link element of its own (Atom's <link> is one); or
+    # no link at all beside an RSS guid (False: isPermaLink="false"; not an
+    # RSS 1.0 item's rdf:about, which leaves it unset).
+    of_the_guid = item.get("guidislink") and not item.get("links")
+    if of_the_guid or (link is None and item.get("guidislink") is False):
+        return guid if guid and urls.scheme(guid) in ("http", "https") else None
+    return link
+
+
 def _entry(item: Mapping[str, Any], *, atom: bool = False) -> RawEntry:
     content = None
     content_is_html = True
@@ -198,7 +217,7 @@ def _entry(item: Mapping[str, Any], *, atom: bool = False) -> RawEntry:
     image = media_image(item)
     return RawEntry(
         guid=_text(item.get("id")),
-        link=_text(item.get("link")),
+        link=_link(item, atom=atom),
         title=_text(item.get("title")),
         # (An RSS title is text/plain to feedparser too, but RSS has no way to
         # say so, and feeds write HTML there: only Atom's type is taken at its word.)
