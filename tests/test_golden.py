@@ -73,7 +73,7 @@ def test_placeholder_number_is_stable_and_in_range(tmp_path: Path) -> None:
     assert len(numbers) == 2 and numbers[0] == numbers[1]
     from feedmill.publish.render import placeholder_number
 
-    assert int(numbers[0]) == placeholder_number("g-1")
+    assert int(numbers[0]) == placeholder_number(title)  # (no link: by its title)
     assert 0 <= placeholder_number("g-1") <= 9999
 
 

@@ -388,6 +388,24 @@ def test_a_new_item_of_the_day_another_left_is_not_that_item_retitled(
     assert len(after) == 3 and all(after[name] == text for name, text in before.items())
 
 
+def test_an_item_without_a_link_under_a_new_guid_each_fetch_is_left_as_it_is(
+    tmp_path: Path,
+) -> None:
+    """Its placeholder picture's number was its key's: every pass rewrote
+    the post ("1 updated") for its picture alone."""
+    write_config(tmp_path, FEEDS, dedupe=False)
+
+    def fetched(n: int) -> list[Item]:
+        return [Item("【央行开展20亿元逆回购操作】", "<p>央行今日开展20亿元7天期逆回购操作。</p>",
+                     guid=f"kd-{n}", pub_date="Tue, 20 Sep 2022 08:20:00 GMT")]  # fmt: skip
+
+    assert "posts: 1 new" in publish(tmp_path, fetched(1))
+    before = posts(tmp_path)
+    for n in (2, 3):
+        assert "posts: 0 new, 0 updated, 1 unchanged" in publish(tmp_path, fetched(n))
+    assert posts(tmp_path) == before
+
+
 def test_flashes_without_link_of_one_minute_are_not_taken_for_each_other(tmp_path: Path) -> None:
     # One flash gone from the window and another of the same minute come in:
     # unlike titles, or two of a minute on either side, are different news.

@@ -225,7 +225,15 @@ def test_placeholder_when_there_is_no_image() -> None:
     for key in ("abc", "fetch-2"):
         meta = front_matter(compose(PostInput(make(key=key, link=link), None, NOW, style)))
         assert meta["headimg"] == f"https://img.example/{placeholder_number(link)}.png"
-    meta = front_matter(compose(PostInput(make(key="abc", link=None), None, NOW, style)))
+    # Without one, by its title: the same when its guid is new on every fetch
+    # (a post rewritten each pass for its picture alone), and untitled, by its key.
+    for key in ("abc", "fetch-2"):
+        entry = make(key=key, link=None, title="央行开展逆回购操作")
+        meta = front_matter(compose(PostInput(entry, None, NOW, style)))
+        assert (
+            meta["headimg"] == f"https://img.example/{placeholder_number('央行开展逆回购操作')}.png"
+        )
+    meta = front_matter(compose(PostInput(make(key="abc", link=None, title=""), None, NOW, style)))
     assert meta["headimg"] == f"https://img.example/{placeholder_number('abc')}.png"
 
 

@@ -429,9 +429,10 @@ def context_for(post: PostInput) -> PostContext:
     clean = sanitize_html(entry.content, base_url=entry.link, policy=style.policy)
     image = _picture(clean.image) or _picture(entry.image)
     if not image:  # the configured placeholder, which may be a path on the site
-        # By the link where there is one: a feed that writes a new guid on
-        # every fetch (its time) keeps its pictures, and its posts their bytes.
-        number = placeholder_number(entry.link or entry.key)
+        # By the link where there is one, else the title: a feed that writes a
+        # new guid on every fetch (its time) keeps its pictures, and its posts
+        # their bytes (a post without a link was rewritten every pass).
+        number = placeholder_number(entry.link or entry.title or entry.key)
         placeholder = style.placeholder_image.replace("{n}", str(number))
         image = _image_url(placeholder)
     channel = style.channel or derive_channel(post.feed_title, style.source)
