@@ -406,6 +406,26 @@ def test_an_item_without_a_link_under_a_new_guid_each_fetch_is_left_as_it_is(
     assert posts(tmp_path) == before
 
 
+def test_an_undated_item_without_a_link_under_a_new_guid_each_fetch_is_posted_once(
+    tmp_path: Path,
+) -> None:
+    """Known by neither its link nor its date: every pass posted it again.
+    The stored item of its title and text the document no longer lists is it;
+    another item of that title, with another text, is another."""
+    write_config(tmp_path, FEEDS, dedupe=False)
+
+    def fetched(n: int, text: str = "某公司发布年报，营收增长。") -> Item:
+        return Item("快讯：某公司发布年报", f"<p>{text}</p>", guid=f"kx-{n}-1663689660", pub_date=None)
+
+    assert "posts: 1 new" in publish(tmp_path, [fetched(1)])
+    before = posts(tmp_path)
+    for n in (2, 3):
+        assert "posts: 0 new, 0 updated, 1 unchanged" in publish(tmp_path, [fetched(n)])
+    assert posts(tmp_path) == before
+    assert "posts: 1 new" in publish(tmp_path, [fetched(4), fetched(5, "另一家公司发布年报。")])
+    assert len(posts(tmp_path)) == 2
+
+
 def test_flashes_without_link_of_one_minute_are_not_taken_for_each_other(tmp_path: Path) -> None:
     # One flash gone from the window and another of the same minute come in:
     # unlike titles, or two of a minute on either side, are different news.

@@ -1054,6 +1054,45 @@ def _renamed(
     # a lookup by date built for each feed.
     if unmatched and _size(conn, feed_id) > len(existing) + len(claimed):
         renamed.update(_retitled(conn, feed_id, unmatched, positions.keys(), claimed))
+        left = {d: e for d, e in unmatched.items() if d not in renamed}
+        claimed = set(renamed.values())
+        renamed.update(_undated_again(conn, feed_id, left, positions.keys(), claimed))
+    return renamed
+
+
+def _undated_again(
+    conn: Connection,
+    feed_id: int,
+    new: Mapping[str, Entry],
+    listed: Collection[str],
+    claimed: Collection[int],
+) -> dict[str, int]:
+    """Of the ``new`` keys, those of stored items without a link or a date
+    under a new guid (one made of the fetch time, say): the stored one of
+    the same title and text that the document no longer lists.  Neither
+    `_renamed` (no link) nor `_retitled` (no date) looked for them: each
+    pass posted the item again."""
+    by_title: dict[str, list[str]] = {}
+    for digest, entry in new.items():
+        if not entry.link and entry.published is None and entry.title:
+            by_title.setdefault(entry.title, []).append(digest)
+    renamed: dict[str, int] = {}
+    titles = list(by_title)
+    for start in range(0, len(titles), _CHUNK):
+        query = select(entries.c.id, entries.c.key_hash, entries.c.title, entries.c.content).where(
+            entries.c.feed_id == feed_id,
+            entries.c.link.is_(None),
+            entries.c.published_at.is_(None),
+            entries.c.title.in_(titles[start : start + _CHUNK]),
+        )
+        for row in conn.execute(query.order_by(entries.c.id.desc())):
+            if row.key_hash in listed or row.id in claimed or row.id in renamed.values():
+                continue
+            text = keyed_text(row.content or "")
+            for digest in by_title[row.title]:
+                if digest not in renamed and keyed_text(new[digest].content) == text:
+                    renamed[digest] = row.id
+                    break
     return renamed
 
 
