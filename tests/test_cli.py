@@ -256,6 +256,11 @@ def test_a_section_with_every_key_commented_out_is_its_defaults(tmp_path: Path) 
             ":2: rules.max_age: 7 is 7 seconds: every item older would be held back for good;"
             " write 7d for days, 7h for hours (7s if seconds are meant)",
         ),
+        (  # (copies of one story come minutes apart: none would have merged)
+            "dedupe:\n  window: 24\nfeeds: []\n",
+            ":2: dedupe.window: 24 is 24 seconds: copies of one story further apart would be"
+            " posted each; write 24h for hours, 24d for days (24s if seconds are meant)",
+        ),
         (
             "feeds:\n  - {url: a.xml, group: g, source: s, user_agent: x}\n",
             "user_agent: unknown key (it goes under fetch: at the top level)",

@@ -415,7 +415,9 @@ def test_an_undated_item_without_a_link_under_a_new_guid_each_fetch_is_posted_on
     write_config(tmp_path, FEEDS, dedupe=False)
 
     def fetched(n: int, text: str = "某公司发布年报，营收增长。") -> Item:
-        return Item("快讯：某公司发布年报", f"<p>{text}</p>", guid=f"kx-{n}-1663689660", pub_date=None)
+        return Item(
+            "快讯：某公司发布年报", f"<p>{text}</p>", guid=f"kx-{n}-1663689660", pub_date=None
+        )
 
     assert "posts: 1 new" in publish(tmp_path, [fetched(1)])
     before = posts(tmp_path)

@@ -363,6 +363,7 @@ class DedupeSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         if not 0 < self.threshold <= 1:
             raise _Invalid("threshold", "must be between 0 and 1")
         _check("window", parse_duration, self.window)
+        _check("window", _window_meant, self.window)
 
 
 class FulltextSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -577,12 +578,24 @@ def _max_age_meant(value: int | float | str) -> None:
     """A bare number under an hour is seconds no one means for an item's age
     ("max_age: 7" for a week): every item held back, for good — a rule taken
     out later does not bring an item back."""
+    _hours_meant(value, "every item older would be held back for good", ("d", "days", "h", "hours"))
+
+
+def _window_meant(value: int | float | str) -> None:
+    """A bare number under an hour is seconds no one means for dedupe's
+    window ("window: 24" for a day): copies of one story come minutes apart."""
+    units = ("h", "hours", "d", "days")
+    _hours_meant(value, "copies of one story further apart would be posted each", units)
+
+
+def _hours_meant(value: int | float | str, consequence: str, units: tuple[str, ...]) -> None:
     bare = isinstance(value, int | float) or re.fullmatch(r"\s*\d+(?:\.\d+)?\s*", value)
     if bare and parse_duration(value) < timedelta(hours=1):
-        number = f"{float(value):g}"
+        n = f"{float(value):g}"
+        first, first_name, second, second_name = units
         raise ValueError(
-            f"{number} is {number} seconds: every item older would be held back for good;"
-            f" write {number}d for days, {number}h for hours ({number}s if seconds are meant)"
+            f"{n} is {n} seconds: {consequence}; write {n}{first} for {first_name},"
+            f" {n}{second} for {second_name} ({n}s if seconds are meant)"
         )
 
 
