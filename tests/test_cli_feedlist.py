@@ -430,3 +430,30 @@ def test_export_to_a_file_keeps_its_mode_and_reports_what_it_cannot_write(
     result = cli("export", "-c", str(config), "-o", str(config))
     assert result.code == 2 and "is the config itself" in result.stderr
     assert config.read_bytes() == before
+
+
+def test_export_never_writes_over_a_file_feedmill_reads(tmp_path: Path) -> None:
+    """Only the config was guarded: `-o state.db` (a typo, a tab completed
+    too far) replaced the state database with the feed list — every item's
+    record lost."""
+    from support.feeds import Item, rss
+    from support.site import write_config
+
+    (tmp_path / "a.xml").write_bytes(rss("源", [Item("新闻", guid="1")]))
+    (tmp_path / "post.md.j2").write_text("---\ntitle: {{ title }}\n---\n{{ body }}\n")
+    config = write_config(
+        tmp_path, [{"url": "a.xml", "group": "g", "source": "s"}], post_template="post.md.j2"
+    )
+    assert cli("run", "-c", str(config)).code == 0
+    (post,) = (tmp_path / "source" / "_posts").glob("*.md")
+    for target, said in (
+        (tmp_path / ".feedmill" / "state.db", "is the state database"),
+        (tmp_path / "a.xml", "is the feed a.xml"),
+        (tmp_path / "post.md.j2", "is a file the config names"),
+        (post, "is in the posts folder"),
+    ):
+        before = target.read_bytes()
+        result = cli("export", "-c", str(config), "-o", str(target))
+        assert result.code == 2 and said in result.stderr, result.stderr
+        assert target.read_bytes() == before
+    assert cli("export", "-c", str(config), "-o", str(tmp_path / "feeds.opml")).code == 0

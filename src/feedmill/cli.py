@@ -2192,13 +2192,15 @@ def export(config: Path, output: Path | None) -> None:
     """The feeds of feedmill.yml as OPML 2.0: a folder per group, inside it one per source."""
     from feedmill.feedlist import export_opml, write_atomically
 
-    text = export_opml(_load(config).feeds)
+    loaded = _load(config)
+    text = export_opml(loaded.feeds)
     if output is None or str(output) == "-":
         _print_out(text)
         return
-    if output.exists() and output.resolve() == config.resolve():  # -o mixed up with -c
+    mine = _own_file(loaded, output) if output.exists() else None
+    if mine is not None:  # -o mixed up with -c, or a typo: never written over
         err.print(
-            f"[red]error[/red] {plain(str(output))} is the config itself: "
+            f"[red]error[/red] {plain(str(output))} is {mine}: "
             "the feed list goes to another file (or to standard output without -o)",
             soft_wrap=True,
         )
@@ -2209,6 +2211,34 @@ def export(config: Path, output: Path | None) -> None:
         err.print(f"[red]error[/red] {plain(str(exc))}", soft_wrap=True)
         raise click.exceptions.Exit(EXIT_FATAL) from None
     err.print(f"wrote {output}", markup=False)
+
+
+def _own_file(config: Config, path: Path) -> str | None:
+    """What ``path`` is to feedmill, if it is one of the files its config
+    names: the config itself, its state database, a feed's file, the post
+    template, a tags list — or a post (None: another file)."""
+    from urllib.parse import urlsplit
+    from urllib.request import url2pathname
+
+    from feedmill.store.database import sqlite_file
+
+    named: list[tuple[Path | str | None, str]] = [
+        (config.path, "the config itself"),
+        (config.named, "the config itself"),
+        (sqlite_file(config.database_url), "the state database"),
+    ]
+    named += [(file, "a file the config names") for file in _named_files(config)]
+    for feed in config.feeds:
+        location = config.location(feed)
+        if location.startswith("file:"):
+            named.append((Path(url2pathname(urlsplit(location).path)), f"the feed {feed.url}"))
+    where = path.resolve()
+    for file, what in named:
+        if file is not None and Path(file).resolve() == where:
+            return what
+    if where.is_relative_to(config.posts_dir.resolve()):
+        return "in the posts folder"
+    return None
 
 
 @app.command()
