@@ -840,6 +840,7 @@ def test_an_emoticon_in_the_line_has_no_caption(sized: str) -> None:
     for picture in (
         '<img alt="K线图" src="https://i.example/k.png" width="600" height="22">',
         '<img alt="K线图" src="https://i.example/k.png" style="width: 100%">',
+        '<img alt="K线图" src="https://i.example/k.png" width="30%">',  # (HTML 4's share)
         '<img alt="K线图" src="https://i.example/k.png">',
     ):
         assert 'alt="K线图"' in clean(picture)

@@ -523,10 +523,12 @@ _HUGE = 10**9
 
 
 def _dimension(value: str | None) -> int | None:
+    """A width or height attribute in pixels (None: none, or a share of the
+    column — HTML 4's ``width="30%"`` is no 30 px icon)."""
     if not value:
         return None
-    digits = re.match(r"\s*(\d+)", value)
-    if not digits:
+    digits = re.match(r"\s*(\d+)(?:\.\d*)?\s*(%?)", value)
+    if not digits or digits.group(2):
         return None
     return int(digits.group(1)) if len(digits.group(1)) <= 9 else _HUGE
 
