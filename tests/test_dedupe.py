@@ -1296,6 +1296,35 @@ def test_a_story_archived_stays_archived_when_its_feed_leaves_the_config(
     assert posts(tmp_path) == {}
 
 
+@pytest.mark.parametrize("recorded", ["written", "pending"])
+def test_a_story_in_the_archive_stays_there_though_a_kill_left_it_unrecorded(
+    tmp_path: Path, recorded: str
+) -> None:
+    """Retention killed after its moves, before it recorded them (or a
+    rebuild killed once it had queued every post): the post's row said
+    written (or pending) while its file was in the archive.  A feed removed
+    then passed the story on, and the archived file was deleted."""
+    import sqlite3
+
+    specs = _write_sources(tmp_path, LPR[:2])
+    config = write_config(tmp_path, specs, retention={"days": 1})
+    assert "1 archived" in cli("run", "-c", str(config)).stdout
+    archive = tmp_path / "source" / "_archive"
+    before = {p.name: p.read_bytes() for p in archive.glob("*.md")}
+    with sqlite3.connect(tmp_path / ".feedmill" / "state.db") as db:
+        assert db.execute(
+            "UPDATE posts SET state = ? WHERE state = 'archived'", (recorded,)
+        ).rowcount
+    copy = next(s for s in LPR[:2] if _status(config)[s["source"]]["duplicates"] == 1)
+    config = write_config(
+        tmp_path, [s for s in specs if s["source"] == copy["source"]], retention={"days": 1}
+    )
+    result = cli("run", "-c", str(config))
+    assert result.code == 0 and "no longer in the config" not in result.stderr
+    assert {p.name: p.read_bytes() for p in archive.glob("*.md")} == before
+    assert posts(tmp_path) == {}
+
+
 def test_copies_in_one_pass_across_worker_processes_post_once(tmp_path: Path) -> None:
     """20 feeds in the worker pool carry the same story at once: one post."""
     story = STORIES["s002-a"]

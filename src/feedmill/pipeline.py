@@ -965,10 +965,13 @@ class Mill:
         feeds' posts of them taken back."""
         from feedmill.store.entries import hand_over
 
-        def gone(name: str) -> bool:  # (deleted by hand)
-            return self._whereabouts(name) == "gone"
+        def off(name: str) -> bool:
+            # Deleted by hand, or in the archive: retention (or a rebuild)
+            # killed before its row said so — a story passed on then had
+            # its archived file deleted.
+            return self._whereabouts(name) != "posts"
 
-        heirs = hand_over(conn, removed, self.worker_module().heir_name, gone)
+        heirs = hand_over(conn, removed, self.worker_module().heir_name, off)
         self._index_in_dedupe(conn, heirs)
         passed = sum(heir.succeeds is not None for heir in heirs)
         if passed:

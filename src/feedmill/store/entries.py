@@ -569,17 +569,18 @@ def hand_over(
     conn: Connection,
     feed_ids: Sequence[int],
     name_for: Callable[[str, Entry, int], str],
-    gone: Callable[[str], bool],
+    off_site: Callable[[str], bool],
 ) -> list[Heir]:
     """The stories of feeds that left feedmill.yml that a configured feed
     holds a copy of: each passes to that feed's earliest copy, posted under
     its own categories and following its edits, and the removed feed's post
     is taken back (a copy of the heir now).  Held back behind a feed no
     longer read, the copies' edits never reached the site.  A story whose
-    post was deleted by hand (``gone(file name)`` of a post written) stays
-    off the site; one whose post retention archived stays in the archive
-    (passed on, its copy was posted, and archived again, under another
-    name).  Returns the copies posted."""
+    post was deleted by hand (``off_site(file name)`` of a post written)
+    stays off the site; one whose post retention archived stays in the
+    archive (passed on, its copy was posted, and archived again, under
+    another name) — also where its row does not say so yet (``off_site``).
+    Returns the copies posted."""
     if not feed_ids:
         return []
     copy = entries.alias("copy")
@@ -598,7 +599,7 @@ def hand_over(
         row.id
         for row in conn.execute(query)
         if row.state not in ("removed", "archived")
-        and not (row.written_version is not None and row.file_name and gone(row.file_name))
+        and not (row.written_version is not None and row.file_name and off_site(row.file_name))
     ]
     heirs = hand_down(conn, dict.fromkeys(originals), name_for)
     retract(
