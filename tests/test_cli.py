@@ -685,6 +685,13 @@ def test_an_every_out_of_bounds_is_a_usage_error(tmp_path: Path, every: str, sai
     assert "Traceback" not in result.stderr
 
 
+def test_a_backoff_cap_under_a_second_is_taken_as_the_interval(tmp_path: Path) -> None:
+    """The cap is never below the feed's interval: a short one is harmless."""
+    feeds = [{"url": "a.xml", "group": "g", "source": "s"}]
+    config = write_config(tmp_path, feeds, backoff_cap="500ms")
+    assert cli("status", "-c", str(config)).code == 0
+
+
 @pytest.mark.parametrize("where", ["top", "feed"])
 def test_an_interval_under_a_second_is_refused(tmp_path: Path, where: str) -> None:
     """A feed asked every 0.1 ms is asked at every pass, passes back to back."""

@@ -435,6 +435,13 @@ def test_a_player_unless_the_text_holds_the_episode_itself(content: str, played:
             (),
             None,
         ),
+        (
+            '<figure><img srcset="https://img.example.cn/1.jpg 1x, https://img.example.cn/1@2x.jpg 2x">'
+            "</figure>",
+            (),
+            None,
+        ),
+        ('<p><img src="https://img.example.cn/2.jpg" width="45%">快讯</p>', (), None),
         # An image that shows no picture of the article is none: a tracking
         # pixel, a share icon, an emoticon, a hidden one, a data: URI.
         *(

@@ -225,6 +225,28 @@ def test_both_parsers_give_a_video_of_media_content_a_player(media: str) -> None
     for parsed in (parse_document(document), robust.parse(document)):
         (entry,) = parsed.entries
         assert entry.media == (("https://cdn.example/v1.mp4", "video"),), parsed.parser
+    # One player an item: the renditions of a media:group are one video (its
+    # first: fastfeedparser does not read isDefault), and a media:content
+    # beside an enclosure is that enclosure.
+    for more, played in (
+        (
+            '<media:group><media:content url="https://cdn.example/v360.mp4" type="video/mp4"/>'
+            '<media:content url="https://cdn.example/v720.mp4" type="video/mp4" isDefault="true"/>'
+            '<media:content url="https://cdn.example/v1080.mp4" type="video/mp4"/></media:group>',
+            (("https://cdn.example/v360.mp4", "video"),),
+        ),
+        (
+            '<enclosure url="https://cdn.example/ep1.mp3?src=rss" type="audio/mpeg" length="1"/>'
+            '<media:content url="https://cdn.example/ep1.mp3" type="audio/mpeg"/>',
+            (("https://cdn.example/ep1.mp3?src=rss", "audio"),),
+        ),
+    ):
+        document = (
+            '<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"><channel>'
+            f"<title>源</title><item><title>视频</title><guid>1</guid>{more}</item></channel></rss>"
+        ).encode()
+        for parsed in (parse_document(document), robust.parse(document)):
+            assert parsed.entries[0].media == played, (more, parsed.parser)
     # A video site's page is no file a player plays; a picture is no video.
     for other in (
         '<media:content url="https://vimeo.com/123" medium="video"/>',
@@ -263,3 +285,24 @@ def test_both_parsers_take_an_items_link_of_its_guid_alike(guid: str, link: str 
     for parser in (fast, robust):
         (entry,) = parser.parse(document).entries
         assert entry.link == link, parser.__name__
+
+
+@pytest.mark.parametrize(
+    "links",
+    [
+        '<link rel="enclosure" href="https://pod.example/ep1.mp3"/>',
+        '<link rel="related" href="https://pod.example/about"/>',
+        "",
+    ],
+)
+def test_an_atom_entry_without_its_own_page_has_no_link_of_its_id(links: str) -> None:
+    """feedparser made the entry's id its link where no link was its page
+    (`tag:…`, or an id "x"): a link no browser opens, the fast parser none."""
+    document = (
+        '<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><entry><title>第一期</title>'
+        f"<id>tag:pod.example,2024:ep-1</id>{links}<updated>2024-05-06T00:00:00Z</updated>"
+        "</entry></feed>"
+    ).encode()
+    for parser in (fast, robust):
+        (entry,) = parser.parse(document).entries
+        assert entry.link is None, parser.__name__

@@ -326,6 +326,35 @@ def test_an_item_whose_link_is_its_titles_slug_retitled_is_its_post_retitled(
     assert "posts: 1 new" in publish(tmp_path, [moved, other])
 
 
+@pytest.mark.parametrize(
+    ("was", "now"),
+    [
+        (("Top 5 tools of 2024", "top-5-tools-of-2024"), ("Top 6 tools of 2024", "top-6-tools-of-2024")),
+        (("营收增长一成", "%E8%90%A5%E6%94%B6%E5%A2%9E%E9%95%BF%E4%B8%80%E6%88%90"),
+         ("营收增长三成", "%E8%90%A5%E6%94%B6%E5%A2%9E%E9%95%BF%E4%B8%89%E6%88%90")),
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize("text", ["<p>Same text.</p>", ""])
+def test_a_title_s_figure_corrected_in_its_slug_is_the_item_retitled(
+    tmp_path: Path, was: tuple[str, str], now: tuple[str, str], text: str
+) -> None:
+    """A slug that differs from the stored one in a figure (a typo of a
+    number fixed), or in Chinese written as percent-escapes, is a title's
+    slug corrected — not an announcement's number: the item retitled, one post."""
+
+    def post(title: str, slug: str) -> Item:
+        link = f"https://blog.example.com/posts/{slug}/"
+        return Item(title=title, html=text, guid=link, link=link)
+
+    write_config(tmp_path, FEEDS, dedupe=False)
+    publish(tmp_path, [post(*was)])
+    [name] = posts(tmp_path)
+    out = publish(tmp_path, [post(*now)])
+    assert "posts: 0 new, 1 updated" in out, out
+    after = posts(tmp_path)
+    assert list(after) == [name] and now[0] in after[name]
+
+
 def test_stories_of_one_second_headlined_alike_are_told_apart_by_their_text(
     tmp_path: Path,
 ) -> None:
@@ -426,6 +455,23 @@ def test_an_undated_item_without_a_link_under_a_new_guid_each_fetch_is_posted_on
     assert posts(tmp_path) == before
     assert "posts: 1 new" in publish(tmp_path, [fetched(4), fetched(5, "另一家公司发布年报。")])
     assert len(posts(tmp_path)) == 2
+
+
+def test_an_undated_notice_published_again_beside_items_of_stable_guids_is_posted_again(
+    tmp_path: Path,
+) -> None:
+    """A feed whose other items keep their guids does not write a new guid
+    on every fetch: a notice of the same title and text under a new guid is
+    that notice again (the next day's 午间休市), not the stored one."""
+    write_config(tmp_path, FEEDS, dedupe=False)
+    stable = Item("公司公告", "<p>公司发布公告。</p>", guid="stable-1", pub_date=None)
+
+    def notice(day: int) -> Item:
+        return Item("午间休市", "", guid=f"notice-202405{day:02}", pub_date=None)
+
+    assert "posts: 2 new" in publish(tmp_path, [notice(6), stable])
+    assert "posts: 1 new" in publish(tmp_path, [notice(7), stable])
+    assert len(posts(tmp_path)) == 3
 
 
 def test_flashes_without_link_of_one_minute_are_not_taken_for_each_other(tmp_path: Path) -> None:
@@ -1893,6 +1939,7 @@ def test_links_escaped_twice_mended_since_leave_items_sharing_a_guid_as_they_wer
         ),
         # WeChat's own page: its script fades the article in as well.
         ("visibility: hidden; opacity: 0; ", ""),
+        ("visibility: hidden; /* fade */ opacity: 0;", ""),
     ],
 )
 def test_an_article_a_script_of_its_page_would_show_is_shown(

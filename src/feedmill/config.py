@@ -714,7 +714,7 @@ class Config(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
                     "placeholder_image", f"unknown placeholder {{{name}}}; use {{n}} (0–9999)"
                 )
         _check("interval", parse_interval, self.interval)
-        _check("backoff_cap", parse_interval, self.backoff_cap)
+        _check("backoff_cap", parse_duration, self.backoff_cap)  # (never below the interval)
         if self.title_max_width < 0:
             raise _Invalid("title_max_width", "must be 0 (never cut) or more")
 

@@ -129,18 +129,31 @@ def playable(item: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
     RSSHub's videos), and its <media:content> (a video site's feed names its
     video so; a post showed its thumbnail alone)."""
     found: list[tuple[str, str]] = []
-    for media in (*(item.get("enclosures") or ()), *(item.get("media_content") or ())):
-        if not isinstance(media, Mapping):
-            continue
-        kind = str(media.get("type") or "").split("/", 1)[0].strip().lower()
-        url = _text(media.get("url") or media.get("href"))
-        if not kind and url and _MEDIA_FILE.search(url):
-            # Without a type, its medium — for a file a player plays: a
-            # medium="video" is a video site's page as often (vimeo.com/123).
-            kind = str(media.get("medium") or "").strip().lower()
-        if kind in ("audio", "video") and url and (url, kind) not in found:
-            found.append((url, kind))
-    return tuple(found)
+    for enclosure in item.get("enclosures") or ():
+        played = _played(enclosure)
+        if played and played not in found:
+            found.append(played)
+    if found:  # (a media:content beside them is one of them, a query apart)
+        return tuple(found)
+    # The renditions of one video (a media:group's 360p, 720p …): its first.
+    for media in item.get("media_content") or ():
+        played = _played(media, medium=True)
+        if played:
+            return (played,)
+    return ()
+
+
+def _played(media: Any, *, medium: bool = False) -> tuple[str, str] | None:
+    """(URL, "audio" or "video") of an enclosure or a media:content a player
+    plays, by its type — or, without one, by its ``medium`` for a file a
+    player plays (a medium="video" is a video site's page as often)."""
+    if not isinstance(media, Mapping):
+        return None
+    kind = str(media.get("type") or "").split("/", 1)[0].strip().lower()
+    url = _text(media.get("url") or media.get("href"))
+    if medium and not kind and url and _MEDIA_FILE.search(url):
+        kind = str(media.get("medium") or "").strip().lower()
+    return (url, kind) if url and kind in ("audio", "video") else None
 
 
 _MEDIA_FILE = re.compile(

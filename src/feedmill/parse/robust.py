@@ -180,8 +180,17 @@ def _link(item: Mapping[str, Any], *, atom: bool) -> str | None:
     exist; and an Atom entry's id.)"""
     guid = _text(item.get("id"))
     link = _text(item.get("link"))
-    if atom:
-        return link if item.get("links") else None
+    if atom:  # its page: a link of no rel or rel="alternate", never its id
+        return next(
+            (
+                href
+                for found in item.get("links") or ()
+                if isinstance(found, Mapping)
+                and found.get("rel") in (None, "", "alternate")
+                and (href := _text(found.get("href")))
+            ),
+            None,
+        )
     # Made of the guid: no link element of its own (Atom's <link> is one); or
     # no link at all beside an RSS guid (False: isPermaLink="false"; not an
     # RSS 1.0 item's rdf:about, which leaves it unset).

@@ -24,7 +24,13 @@ from feedmill import urls
 from feedmill.sanitize import policy as P
 from feedmill.sanitize.css import safe_style
 from feedmill.sanitize.policy import Policy
-from feedmill.sanitize.prepass import LAZY_ATTRIBUTES, PLACEHOLDER_FILE, host_allowed, prepass
+from feedmill.sanitize.prepass import (
+    LAZY_ATTRIBUTES,
+    PLACEHOLDER_FILE,
+    SRCSET_ATTRIBUTES,
+    host_allowed,
+    prepass,
+)
 
 __all__ = ["Policy", "Sanitized", "first_image", "sanitize_html", "says_nothing"]
 
@@ -583,8 +589,8 @@ def a_picture(attributes: Mapping[str, str]) -> bool:
         return False
     if is_tracking_pixel(attributes) or in_the_line(attributes):
         return False
-    if any(attributes.get(name, "").strip() for name in LAZY_ATTRIBUTES):
-        return True
+    if any(attributes.get(name, "").strip() for name in (*LAZY_ATTRIBUTES, *SRCSET_ATTRIBUTES)):
+        return True  # (the sanitizer makes a srcset's first picture the src)
     src = attributes.get("src", "").strip()
     return bool(src) and src[:5].lower() != "data:" and not PLACEHOLDER_FILE.search(urls.path(src))
 

@@ -320,7 +320,7 @@ def show_hidden_article(root: Any) -> bool:
 def _hides_itself(element: Any) -> bool:
     """Hidden as a script undoes: by its `hidden` attribute or its style."""
     return element.get("hidden") is not None or bool(
-        _SCRIPT_HIDES.search(element.get("style") or "")
+        _SCRIPT_HIDES.search(without_comments(element.get("style") or ""))
     )
 
 
@@ -328,7 +328,7 @@ def _show(element: Any) -> None:
     element.attrib.pop("hidden", None)
     style = element.get("style")
     if style:
-        element.set("style", _SCRIPT_HIDES.sub("", style))
+        element.set("style", _SCRIPT_HIDES.sub("", without_comments(style)))
 
 
 def text_chars(element: Any) -> int:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, NamedTuple
+from urllib.parse import unquote
 
 from sqlalchemy import (
     ColumnElement,
@@ -1055,9 +1056,11 @@ def _renamed(
     # a lookup by date built for each feed.
     if unmatched and _size(conn, feed_id) > len(existing) + len(claimed):
         renamed.update(_retitled(conn, feed_id, unmatched, positions.keys(), claimed))
-        left = {d: e for d, e in unmatched.items() if d not in renamed}
-        claimed = set(renamed.values())
-        renamed.update(_undated_again(conn, feed_id, left, positions.keys(), claimed))
+        if not existing:
+            # A new guid for every item of the document: one made of the fetch time.
+            left = {d: e for d, e in unmatched.items() if d not in renamed}
+            claimed = set(renamed.values())
+            renamed.update(_undated_again(conn, feed_id, left, positions.keys(), claimed))
     return renamed
 
 
@@ -1069,10 +1072,11 @@ def _undated_again(
     claimed: Collection[int],
 ) -> dict[str, int]:
     """Of the ``new`` keys, those of stored items without a link or a date
-    under a new guid (one made of the fetch time, say): the stored one of
-    the same title and text that the document no longer lists.  Neither
-    `_renamed` (no link) nor `_retitled` (no date) looked for them: each
-    pass posted the item again."""
+    under a new guid, in a document none of whose items has a stored key
+    (a guid made of the fetch time): the stored one of the same title and
+    text that the document no longer lists.  Neither `_renamed` (no link)
+    nor `_retitled` (no date) looked for them: each pass posted the item
+    again.  (Beside items of stable guids, it is a notice published again.)"""
     by_title: dict[str, list[str]] = {}
     for digest, entry in new.items():
         if not entry.link and entry.published is None and entry.title:
@@ -1170,18 +1174,34 @@ def _retitled(
 
 def _retitled_link(entry: Entry, link: str, content: str) -> bool:
     """Whether ``entry`` may be the stored item of ``link`` and ``content``
-    whose title (and the link made of it) was corrected: the same text, one
-    that says something — a title-only notice's, or a template's, names no
-    item — and not an address that differs in its numbers alone (a list of
-    notices, each its announcement's number: a rolling list's new item took
-    the post of the one that had left it)."""
-    text = keyed_text(entry.content)
-    if not text or text != keyed_text(content):
+    whose title (and the link made of it) was corrected: the same text, and
+    a path that differs as a slug corrected does (`_slug_corrected`)."""
+    if keyed_text(entry.content) != keyed_text(content):
         return False
-    return _DIGITS.sub("0", urls.path(entry.link)) != _DIGITS.sub("0", urls.path(link))
+    return _slug_corrected(urls.path(entry.link), urls.path(link))
 
 
-_DIGITS = re.compile(r"\d+")
+def _slug_corrected(path: str, other: str) -> bool:
+    """Whether two paths differ as a title's slug corrected does: in parts
+    alike (difflib, as the titles; Chinese read from its escapes), none a
+    number — an announcement's or an article's: a rolling list of notices,
+    each a title alone or a template's text, had its new item take the post
+    of the one that left it."""
+    one, two = unquote(path).split("/"), unquote(other).split("/")
+    pairs = (
+        list(zip(one, two, strict=True))
+        if len(one) == len(two)
+        else [("/".join(one), "/".join(two))]
+    )
+    changed = [(a, b) for a, b in pairs if a != b]
+    return bool(changed) and all(
+        not (_NUMBER.fullmatch(a) and _NUMBER.fullmatch(b))
+        and difflib.SequenceMatcher(None, a, b).ratio() >= _CORRECTED_TITLE
+        for a, b in changed
+    )
+
+
+_NUMBER = re.compile(r"\d+(?:\.\w{1,5})?")  # (an extension: 600519.html)
 
 
 def _same_site(link: str | None, other: str | None) -> bool:
