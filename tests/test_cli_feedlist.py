@@ -446,14 +446,24 @@ def test_export_never_writes_over_a_file_feedmill_reads(tmp_path: Path) -> None:
     )
     assert cli("run", "-c", str(config)).code == 0
     (post,) = (tmp_path / "source" / "_posts").glob("*.md")
+    archive = tmp_path / "source" / "_archive"
+    archive.mkdir()
+    archived = archive / "old.md"
+    archived.write_text("---\ntitle: old\n---\n", encoding="utf-8")
     for target, said in (
         (tmp_path / ".feedmill" / "state.db", "is the state database"),
         (tmp_path / "a.xml", "is the feed a.xml"),
         (tmp_path / "post.md.j2", "is a file the config names"),
-        (post, "is in the posts folder"),
+        (post, "is in the folder of the posts"),
+        (archived, "is in the folder of the archive"),
+        # Not there yet: the OPML would be a post, and the next run's database no database.
+        (post.parent / "feeds.opml", "is in the folder of the posts"),
     ):
-        before = target.read_bytes()
+        before = target.read_bytes() if target.exists() else None
         result = cli("export", "-c", str(config), "-o", str(target))
         assert result.code == 2 and said in result.stderr, result.stderr
-        assert target.read_bytes() == before
+        assert (target.read_bytes() if target.exists() else None) == before
+    fresh = write_config(tmp_path / "new", [{"url": "a.xml", "group": "g", "source": "s"}])
+    result = cli("export", "-c", str(fresh), "-o", str(tmp_path / "new" / ".feedmill" / "state.db"))
+    assert result.code == 2 and "is the state database" in result.stderr
     assert cli("export", "-c", str(config), "-o", str(tmp_path / "feeds.opml")).code == 0

@@ -1325,6 +1325,28 @@ def test_a_story_in_the_archive_stays_there_though_a_kill_left_it_unrecorded(
     assert posts(tmp_path) == {}
 
 
+def test_a_story_in_the_archive_while_a_rebuild_is_owed_passes_on(tmp_path: Path) -> None:
+    """A rebuild killed once it had queued every post owes the rest: the
+    posts in the archive come back with it.  Taken for archived, the story of
+    a feed removed meanwhile stayed its, posted back under a source the
+    config no longer has, its copy held back for good."""
+    import sqlite3
+
+    specs = _write_sources(tmp_path, LPR[:2])
+    config = write_config(tmp_path, specs, retention={"days": 1})
+    assert "1 archived" in cli("run", "-c", str(config)).stdout
+    with sqlite3.connect(tmp_path / ".feedmill" / "state.db") as db:
+        db.execute("UPDATE posts SET state = 'pending' WHERE state = 'archived'")
+        db.execute("INSERT INTO meta (name, value) VALUES ('rebuild_owed', '1')")
+    copy = next(s for s in LPR[:2] if _status(config)[s["source"]]["duplicates"] == 1)
+    config = write_config(tmp_path, [s for s in specs if s["source"] == copy["source"]])
+    result = cli("run", "-c", str(config))
+    assert result.code == 0 and "no longer in the config" in " ".join(result.stderr.split())
+    ((_, post),) = posts(tmp_path).items()
+    assert f" - {copy['source']}\n" in post
+    assert not list((tmp_path / "source" / "_archive").glob("*.md"))
+
+
 def test_copies_in_one_pass_across_worker_processes_post_once(tmp_path: Path) -> None:
     """20 feeds in the worker pool carry the same story at once: one post."""
     story = STORIES["s002-a"]

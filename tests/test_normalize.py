@@ -454,6 +454,9 @@ def test_a_player_unless_the_text_holds_the_episode_itself(content: str, played:
                 '<p>快讯</p><img src="https://img.example.cn/a.jpg" hidden>',
                 '<p>快讯</p><img src="data:image/png;base64,iVBORw0KGgo=">',
                 '<p>快讯</p><img src="https://img.example.cn/images/blank.gif">',
+                '<p>快讯</p><img srcset="data:image/gif;base64,R0lGODlhAQABAAAAACw= 1x">',
+                '<p>快讯</p><img src="https://img.example.cn/blank.gif" srcset="https://img.example.cn/placeholder.png 1x">',
+                '<p>快讯</p><img srcset="  ,  ">',
             )
         ),
         ('<picture><source srcset="https://img.example.cn/x.webp"></source></picture>', (), None),

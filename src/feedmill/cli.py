@@ -2197,7 +2197,7 @@ def export(config: Path, output: Path | None) -> None:
     if output is None or str(output) == "-":
         _print_out(text)
         return
-    mine = _own_file(loaded, output) if output.exists() else None
+    mine = _own_file(loaded, output)
     if mine is not None:  # -o mixed up with -c, or a typo: never written over
         err.print(
             f"[red]error[/red] {plain(str(output))} is {mine}: "
@@ -2215,8 +2215,9 @@ def export(config: Path, output: Path | None) -> None:
 
 def _own_file(config: Config, path: Path) -> str | None:
     """What ``path`` is to feedmill, if it is one of the files its config
-    names: the config itself, its state database, a feed's file, the post
-    template, a tags list — or a post (None: another file)."""
+    names: the config itself, its state database (one not made yet too), a
+    feed's file, the post template, a tags list — or in the folder of the
+    posts or of the archive (None: another file)."""
     from urllib.parse import urlsplit
     from urllib.request import url2pathname
 
@@ -2236,8 +2237,9 @@ def _own_file(config: Config, path: Path) -> str | None:
     for file, what in named:
         if file is not None and Path(file).resolve() == where:
             return what
-    if where.is_relative_to(config.posts_dir.resolve()):
-        return "in the posts folder"
+    for folder, what in ((config.posts_dir, "the posts"), (config.archive_dir, "the archive")):
+        if where.is_relative_to(folder.resolve()):
+            return f"in the folder of {what}"
     return None
 
 

@@ -965,11 +965,14 @@ class Mill:
         feeds' posts of them taken back."""
         from feedmill.store.entries import hand_over
 
+        owed = meta_store.get(conn, REBUILD_OWED) is not None
+
         def off(name: str) -> bool:
-            # Deleted by hand, or in the archive: retention (or a rebuild)
-            # killed before its row said so — a story passed on then had
-            # its archived file deleted.
-            return self._whereabouts(name) != "posts"
+            # Deleted by hand, or in the archive: retention killed before its
+            # row said so — a story passed on then had its archived file
+            # deleted.  (Not while a rebuild is owed: it brings it back.)
+            where = self._whereabouts(name)
+            return where == "gone" or (where == "archive" and not owed)
 
         heirs = hand_over(conn, removed, self.worker_module().heir_name, off)
         self._index_in_dedupe(conn, heirs)

@@ -589,9 +589,21 @@ def a_picture(attributes: Mapping[str, str]) -> bool:
         return False
     if is_tracking_pixel(attributes) or in_the_line(attributes):
         return False
-    if any(attributes.get(name, "").strip() for name in (*LAZY_ATTRIBUTES, *SRCSET_ATTRIBUTES)):
-        return True  # (the sanitizer makes a srcset's first picture the src)
-    src = attributes.get("src", "").strip()
+    if any(attributes.get(name, "").strip() for name in LAZY_ATTRIBUTES):
+        return True
+    # A srcset's first picture (the sanitizer makes it the src), else the src.
+    sources = (_first_candidate(attributes.get(name, "")) for name in SRCSET_ATTRIBUTES)
+    if any(_a_source(source) for source in sources):
+        return True
+    return _a_source(attributes.get("src", "").strip())
+
+
+def _first_candidate(srcset: str) -> str:
+    return next((found.split()[0] for found in srcset.split(",") if found.strip()), "")
+
+
+def _a_source(src: str) -> bool:
+    """A picture's address, not a data: URI or a lazy-loading script's stand-in."""
     return bool(src) and src[:5].lower() != "data:" and not PLACEHOLDER_FILE.search(urls.path(src))
 
 

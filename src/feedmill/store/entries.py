@@ -1056,11 +1056,9 @@ def _renamed(
     # a lookup by date built for each feed.
     if unmatched and _size(conn, feed_id) > len(existing) + len(claimed):
         renamed.update(_retitled(conn, feed_id, unmatched, positions.keys(), claimed))
-        if not existing:
-            # A new guid for every item of the document: one made of the fetch time.
-            left = {d: e for d, e in unmatched.items() if d not in renamed}
-            claimed = set(renamed.values())
-            renamed.update(_undated_again(conn, feed_id, left, positions.keys(), claimed))
+        left = {d: e for d, e in unmatched.items() if d not in renamed}
+        claimed = set(renamed.values())
+        renamed.update(_undated_again(conn, feed_id, left, positions.keys(), claimed))
     return renamed
 
 
@@ -1072,11 +1070,12 @@ def _undated_again(
     claimed: Collection[int],
 ) -> dict[str, int]:
     """Of the ``new`` keys, those of stored items without a link or a date
-    under a new guid, in a document none of whose items has a stored key
-    (a guid made of the fetch time): the stored one of the same title and
-    text that the document no longer lists.  Neither `_renamed` (no link)
-    nor `_retitled` (no date) looked for them: each pass posted the item
-    again.  (Beside items of stable guids, it is a notice published again.)"""
+    under a new guid (one made of the fetch time): the stored one of the
+    same title and text that the document no longer lists.  Neither
+    `_renamed` (no link) nor `_retitled` (no date) looked for them: each
+    pass posted the item again.  (A notice of that title and text published
+    again, undated and unlinked, is the same post: nothing tells them apart
+    but when they were seen.)"""
     by_title: dict[str, list[str]] = {}
     for digest, entry in new.items():
         if not entry.link and entry.published is None and entry.title:
@@ -1165,28 +1164,46 @@ def _retitled(
         rows = [row for row in gone.get(date, []) if _same_site(entry.link, row.link)]
         if len(rows) != 1:
             continue
-        if entry.link and not _retitled_link(entry, rows[0].link, rows[0].content or ""):
+        row = rows[0]
+        if entry.link and not _retitled_link(entry, row.link, row.content or "", row.title):
             continue
-        if difflib.SequenceMatcher(None, entry.title, rows[0].title).ratio() >= _CORRECTED_TITLE:
-            renamed[digests[0]] = rows[0].id
+        if _alike(entry.title, row.title):
+            renamed[digests[0]] = row.id
     return renamed
 
 
-def _retitled_link(entry: Entry, link: str, content: str) -> bool:
-    """Whether ``entry`` may be the stored item of ``link`` and ``content``
-    whose title (and the link made of it) was corrected: the same text, and
-    a path that differs as a slug corrected does (`_slug_corrected`)."""
-    if keyed_text(entry.content) != keyed_text(content):
+# The longest strings `_alike` compares: difflib takes time as their lengths'
+# product (a feed's 50,000-character title or link: seconds a pass).
+_LONGEST_COMPARED = 1000
+
+
+def _alike(one: str, other: str) -> bool:
+    """Whether two titles (or slugs) are alike, as a corrected one is."""
+    if len(one) > _LONGEST_COMPARED or len(other) > _LONGEST_COMPARED:
         return False
-    return _slug_corrected(urls.path(entry.link), urls.path(link))
+    return difflib.SequenceMatcher(None, one, other).ratio() >= _CORRECTED_TITLE
 
 
-def _slug_corrected(path: str, other: str) -> bool:
+def _retitled_link(entry: Entry, link: str, content: str, title: str) -> bool:
+    """Whether ``entry`` may be the stored item of ``link``, ``content`` and
+    ``title`` whose title (and the link made of it) was corrected: the same
+    text, one that says something — a title-only notice's names no item —
+    and a path that differs as a slug corrected does (`_slug_corrected`)."""
+    text = keyed_text(entry.content)
+    if not text or text != keyed_text(content):
+        return False
+    figures = _DIGITS.sub("0", entry.title) == _DIGITS.sub("0", title)
+    return _slug_corrected(urls.path(entry.link), urls.path(link), figures=figures)
+
+
+def _slug_corrected(path: str, other: str, *, figures: bool) -> bool:
     """Whether two paths differ as a title's slug corrected does: in parts
-    alike (difflib, as the titles; Chinese read from its escapes), none a
-    number — an announcement's or an article's: a rolling list of notices,
-    each a title alone or a template's text, had its new item take the post
-    of the one that left it."""
+    alike (Chinese read from its escapes); or in their figures alone where
+    the titles differ in theirs alone (``figures``: "Top 5 tools" corrected
+    to "Top 6 tools").  Parts that differ in their figures alone, under
+    titles that differ in words, are an announcement's or an article's
+    number (`c_1130140001.htm`, `t20220920_3301.html`): a rolling list of
+    notices had its new item take the post of the one that left it."""
     one, two = unquote(path).split("/"), unquote(other).split("/")
     pairs = (
         list(zip(one, two, strict=True))
@@ -1194,14 +1211,16 @@ def _slug_corrected(path: str, other: str) -> bool:
         else [("/".join(one), "/".join(two))]
     )
     changed = [(a, b) for a, b in pairs if a != b]
-    return bool(changed) and all(
-        not (_NUMBER.fullmatch(a) and _NUMBER.fullmatch(b))
-        and difflib.SequenceMatcher(None, a, b).ratio() >= _CORRECTED_TITLE
-        for a, b in changed
-    )
+    for a, b in changed:
+        if _DIGITS.sub("0", a) == _DIGITS.sub("0", b):
+            if not figures:
+                return False
+        elif not _alike(a, b):
+            return False
+    return bool(changed)
 
 
-_NUMBER = re.compile(r"\d+(?:\.\w{1,5})?")  # (an extension: 600519.html)
+_DIGITS = re.compile(r"\d+")
 
 
 def _same_site(link: str | None, other: str | None) -> bool:
