@@ -221,6 +221,23 @@ def test_a_shortened_interval_brings_a_failing_feeds_next_attempt_forward() -> N
     assert due_at(failing, twelve_hours, hint_until=None, **state) == failing
 
 
+def test_a_retry_after_longer_than_the_backoff_cap_is_honoured_up_to_the_longest_hint() -> None:
+    """`backoff_cap: 1h` cut a 429's `Retry-After: 7200` to an hour: the
+    server was asked again before it said.  What it asks is honoured up to
+    `max_hint` (12 hours), or the cap if that is longer; no further."""
+    hourly_cap = Policy(interval=timedelta(minutes=5), backoff_cap=timedelta(hours=1))
+    for asked, waited in ((7200, 7200), (20 * 3600, 12 * 3600)):
+        headers = [("Retry-After", str(asked))]
+        for seed in range(5):
+            next_attempt = after_failure(
+                NOW, hourly_cap, streak=1, headers=headers, rng=random.Random(seed)
+            )
+            assert next_attempt == NOW + timedelta(seconds=waited)
+    long_cap = Policy(interval=timedelta(minutes=5), backoff_cap=timedelta(days=2))
+    headers = [("Retry-After", str(30 * 3600))]
+    assert after_failure(NOW, long_cap, streak=1, headers=headers) == NOW + timedelta(hours=30)
+
+
 def test_a_run_started_every_interval_finds_the_feed_due_every_time() -> None:
     """cron runs `run --due` every 10 minutes, with `interval: 10m`: each run
     fetches the feed, however late in its pass the last fetch came, and
@@ -346,12 +363,13 @@ def test_a_failure_records_when_its_server_asked_to_be_asked_again() -> None:
     asked = after_fetch(state, failed(("retry-after", "600")), NOW, POLICY, rng=random.Random(1))
     assert asked["hint_until"] == NOW + timedelta(minutes=10)
     assert after_fetch(state, failed(), NOW, POLICY, rng=random.Random(1))["hint_until"] is None
-    # The end of time, from a server whose clock is behind: bounded, not an overflow.
+    # The end of time, from a server whose clock is behind: bounded as the next
+    # attempt is (the longer of the cap and the longest hint), not an overflow.
     endless = failed(
         ("date", "Mon, 01 Jan 2024 00:00:00 GMT"), ("retry-after", "Fri, 31 Dec 9999 23:59:59 GMT")
     )
     values = after_fetch(state, endless, NOW, POLICY, rng=random.Random(1))
-    assert values["hint_until"] == NOW + timedelta(days=3650)
+    assert values["hint_until"] == NOW + POLICY.backoff_cap == values["next_attempt_at"]
 
 
 def test_a_move_is_given_up_after_three_not_found_answers_running_only() -> None:

@@ -220,9 +220,15 @@ def after_failure(
     wait = backoff(GONE_STREAK if gone else streak, policy, rng)
     asked = retry_after(list(headers), now)
     if asked is not None:
-        # The server said when; believe it, within the cap.
-        wait = max(wait, min(asked, policy.backoff_cap))
+        # The server said when: believed up to the longest hint, or the cap
+        # if longer (a cap of an hour cut a 429's two hours to one).
+        wait = max(wait, min(asked, longest_asked(policy)))
     return now + wait
+
+
+def longest_asked(policy: Policy) -> timedelta:
+    """The longest wait a failing feed's server may ask for (Retry-After)."""
+    return max(policy.backoff_cap, policy.max_hint)
 
 
 def is_due(next_attempt: datetime | None, now: datetime) -> bool:

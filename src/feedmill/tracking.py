@@ -17,6 +17,7 @@ from feedmill.schedule import (
     LONGEST_SECONDS,
     Policy,
     after_failure,
+    longest_asked,
     next_after,
     retry_after,
     server_hint,
@@ -125,7 +126,7 @@ def after_fetch(
             # When the server asked to be asked again (Retry-After), if it did:
             # a settings edit then waits for it (store.feeds.retry_now).  Not
             # a hint for due_at: a failing feed keeps its backoff.
-            hint_until=_asked_until(fetched, now),
+            hint_until=_asked_until(fetched, now, policy),
         )
         # A move is adopted only where a feed answers: a feed redirected for
         # good to a page that is not one (a site's home page, say) keeps its URL.
@@ -173,9 +174,11 @@ def after_fetch(
     return values
 
 
-def _asked_until(fetched: Fetched, now: datetime) -> datetime | None:
+def _asked_until(fetched: Fetched, now: datetime, policy: Policy) -> datetime | None:
+    """Until when the server asked not to be asked (Retry-After), as far as
+    the next attempt waits for it (`schedule.longest_asked`)."""
     pause = retry_after(fetched.cache_headers, now)
-    return None if pause is None else now + pause
+    return None if pause is None else now + min(pause, longest_asked(policy))
 
 
 def _bounded(ttl_minutes: int | None) -> int | None:
