@@ -1064,8 +1064,10 @@ def test_proxy_global_and_per_feed(
     assert proxy.hits == {"http://feeds.invalid/a": 1}  # the feed's own proxy wins
     assert own.hits == {"http://feeds.invalid/b": 1}
     assert feed_server.hits["/direct"] == 1  # `proxy: direct` bypasses both
-    # A Proxy-Authorization goes to the proxy, never to a site.
-    assert own.requests[-1][1]["Proxy-Authorization"] == "Basic cHJveHk6cHc="
+    # The global proxy's Proxy-Authorization goes to it alone: not to a feed's
+    # own proxy (another's password), never to a site.
+    assert proxy.requests[-1][1]["Proxy-Authorization"] == "Basic cHJveHk6cHc="
+    assert "Proxy-Authorization" not in own.requests[-1][1]
     assert "Proxy-Authorization" not in feed_server.requests[-1][1]
 
 

@@ -306,7 +306,12 @@ class Fetcher:
             ),
             "Accept-Encoding": "gzip, deflate, br",
         }
-        headers.update(self.options.headers)
+        own_proxy = request.proxy is not None and request.proxy != self.options.proxy
+        for name, value in self.options.headers:
+            # The global proxy's credentials go to it alone: not to a feed's
+            # own proxy (which its feed's headers authorize), nor to a site.
+            if not (own_proxy and name.lower() == "proxy-authorization"):
+                headers[name] = value
         headers.update(request.headers)
         if request.etag:
             headers["If-None-Match"] = request.etag
