@@ -339,10 +339,7 @@ class Fetcher:
         except _Failure as failure:
             raise failure.at(hops) from None
         except Exception as exc:
-            if not again and (isinstance(exc, _AnotherVersion) or _answered_past_its_end(exc)):
-                # A 304 that names another version (an ETag that is not the
-                # one stored: RFC 9111 4.3.4 has it update nothing) — kept, its
-                # ETag had every later fetch answered 304, the document new.
+            if not again and _answered_past_its_end(exc):
                 # A 304 with a body (a feed script that sets the status and
                 # writes the feed all the same): what follows it read as the
                 # next response — this one's, or, the body come a moment
@@ -370,8 +367,6 @@ class Fetcher:
         request's failure)."""
         import aiohttp
 
-        if isinstance(exc, _AnotherVersion):  # (no time left to ask for it whole)
-            return _Failure("HTTP 304 Not Modified naming another version than the one stored", 304)
         if isinstance(exc, TimeoutError):
             # aiohttp's own timeouts are TimeoutErrors too: say which one ran out.
             if timer.expired():
@@ -524,8 +519,6 @@ class Fetcher:
             # Nothing was asked that "not modified" could answer: a broken
             # server or cache; the feed has no document to keep.
             raise _Failure("HTTP 304 Not Modified to a request without validators", 304)
-        if status == 304 and _validates_another(resp.headers.get("etag"), request.etag):
-            raise _AnotherVersion  # (asked for whole, once: see _fetch_http)
         if status == 304:
             return Fetched(
                 url=request.url,
@@ -809,21 +802,6 @@ def _says_no_more(said: str, status: int, reason: str) -> bool:
     a "200 OK")."""
     nothing = _SAYING_NOTHING | {str(status)} | set(_WORDS.findall(reason.lower()))
     return all(word in nothing for word in _WORDS.findall(said.lower()))
-
-
-class _AnotherVersion(Exception):
-    """A 304 whose ETag is not the one the request holds (see `_validates_another`)."""
-
-
-def _validates_another(etag: str | None, stored: str | None) -> bool:
-    """Whether a 304's ``etag`` names another version than the ``stored``
-    one (compared weakly, as If-None-Match is: ``W/"a"`` is ``"a"``): a
-    server that added an ETag to a Last-Modified that never changes, or a
-    cache that answers for a newer version."""
-    sent = _validator(etag)
-    if not sent:
-        return False
-    return stored is None or sent.removeprefix("W/") != stored.removeprefix("W/")
 
 
 def _answered_past_its_end(exc: Exception) -> bool:
