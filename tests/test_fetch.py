@@ -1068,6 +1068,18 @@ def test_proxy_global_and_per_feed(
     assert proxy.requests[-1][1]["Proxy-Authorization"] == "Basic cHJveHk6cHc="
     assert "Proxy-Authorization" not in own.requests[-1][1]
     assert "Proxy-Authorization" not in feed_server.requests[-1][1]
+    # The global proxy named by a feed in another spelling is the global proxy;
+    # without a global proxy, the header is the feeds' proxies' own.
+    spelled = proxy.url("").upper().replace("HTTP://", "http://") + "/"
+    for feeds, top in (
+        ([{"url": "http://feeds.invalid/a", "group": "g", "source": "a", "proxy": spelled}],
+         {"proxy": proxy.url(""), "headers": {"Proxy-Authorization": "Basic cHJveHk6cHc="}}),
+        ([{"url": "http://feeds.invalid/a", "group": "g", "source": "a", "proxy": proxy.url("")}],
+         {"headers": {"Proxy-Authorization": "Basic cHJveHk6cHc="}}),
+    ):  # fmt: skip
+        config = write_config(tmp_path, feeds, fetch=top)
+        assert " 0 failed" in cli("run", "--all", "-c", str(config)).stdout
+        assert proxy.requests[-1][1]["Proxy-Authorization"] == "Basic cHJveHk6cHc="
 
 
 def test_a_proxy_refusing_the_tunnel_is_named(feed_server: FeedServer) -> None:

@@ -306,10 +306,16 @@ class Fetcher:
             ),
             "Accept-Encoding": "gzip, deflate, br",
         }
-        own_proxy = request.proxy is not None and request.proxy != self.options.proxy
+        # The global proxy's credentials go to it alone: not to a feed's own
+        # proxy, another place (its feed's headers authorize that one), nor
+        # to a site.  (Without a global proxy, they are the feeds' proxies'.)
+        glob = self.options.proxy
+        own_proxy = (
+            request.proxy not in (None, "direct")
+            and glob is not None
+            and urls.identity(request.proxy or "") != urls.identity(glob)
+        )
         for name, value in self.options.headers:
-            # The global proxy's credentials go to it alone: not to a feed's
-            # own proxy (which its feed's headers authorize), nor to a site.
             if not (own_proxy and name.lower() == "proxy-authorization"):
                 headers[name] = value
         headers.update(request.headers)
