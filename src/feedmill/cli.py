@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 import click
 from rich.console import Console
 
-from feedmill import __version__
+from feedmill import __version__, gcpace
 from feedmill.columns import plain
 from feedmill.config import (
     CONFIG_NAME,
@@ -684,6 +684,7 @@ def _run_passes(config: Config, options: Any, every: timedelta | None) -> int:
                         return 128 + received[0]
                     break
                 failed_passes = _daemon_pass(mill, failed_passes)
+                gcpace.for_long_life()  # (its start is over: see gcpace)
                 mill.options = options
                 if mill.stopping.is_set():
                     break
