@@ -1986,6 +1986,20 @@ def test_an_article_a_script_of_its_page_would_show_is_shown(
     assert "央行：三季度货币政策例会召开" in found.stdout, found.stdout
 
 
+def test_an_emoticon_is_no_caption_and_no_word_search_finds(tmp_path: Path) -> None:
+    """Weibo's emoticons: alt text as title in the post (landscape captions
+    alt text), and not in what search indexes; the sentence around it is."""
+    face = "https://face.t.sinajs.cn/t4/appstyle/expression/ext/normal/8f/2018new_haha_org.png"
+    body = f'<p>今天天气真好<img alt="[哈哈]" src="{face}" style="width:1em;height:1em;">我们去公园</p>'
+    (tmp_path / "feed.xml").write_bytes(rss("微博", [Item("出游", body, guid="w1")]))
+    config = write_config(tmp_path, [{"url": "feed.xml", "group": "g", "source": "s"}])
+    assert cli("run", "-c", str(config)).code == 0
+    (text,) = posts(tmp_path).values()
+    assert 'title="[哈哈]"' in text and 'alt="[哈哈]"' not in text
+    assert "出游" in cli("search", "-c", str(config), "天气真好").stdout
+    assert "出游" not in cli("search", "-c", str(config), "哈哈").stdout
+
+
 def test_a_wechat_article_of_pictures_is_shown_and_other_hidden_text_stays_hidden() -> None:
     """Pictures are most of a photo story: its article is shown all the same.
     Another hidden block stays hidden, however much of the text it holds."""

@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from feedmill.htmltree import fragment
 from feedmill.normalize.text import LINE_BREAKING as _BLOCK
 from feedmill.normalize.text import SHOWS_NOTHING, nfkc, strip_tags
-from feedmill.sanitize import says_nothing
+from feedmill.sanitize import in_the_line, says_nothing
 from feedmill.sanitize.policy import DROP_WITH_CONTENT
 from feedmill.sanitize.prepass import hidden
 
@@ -62,8 +62,8 @@ if TYPE_CHECKING:
 # 8: a word a zero-width character splits is one; a picture's alt text, which
 # themes show as its caption; an untitled item's title is the one its post shows.
 # 9: not an alt text the post drops ("image.png", "图片"), nor what a frame,
-# video or audio holds.)
-_SCHEME = "9"
+# video or audio holds.  10: nor an emoticon's, which the post makes its title.)
+_SCHEME = "10"
 
 
 @cache
@@ -171,9 +171,15 @@ def _collect(root: etree._Element, out: list[str]) -> None:
             continue
         if tag in _BLOCK:
             out.append("\n")
-        elif tag == "img" and (alt := element.get("alt")) and not says_nothing(alt):
+        elif (
+            tag == "img"
+            and (alt := element.get("alt"))
+            and not says_nothing(alt)
+            and not in_the_line({str(k): str(v) for k, v in element.attrib.items()})
+        ):
             # A caption, as themes show it (landscape does); not one the
-            # post drops ("image.png", 掘金's every picture; "图片").
+            # post drops ("image.png", 掘金's every picture; "图片"), nor an
+            # emoticon's, which the post makes its title ("[哈哈]").
             out.append(f"\n{alt}\n")
         if element.text:
             out.append(element.text)
