@@ -6,10 +6,13 @@ import asyncio
 import codecs
 import gzip
 import json
+import os
 import re
 import socket
 import sqlite3
 import ssl
+import subprocess
+import sys
 import threading
 import time
 import tracemalloc
@@ -1001,6 +1004,64 @@ def test_plain_http_never_loads_the_ca_bundle(
     assert trusted == []
     assert fetch(FetchRequest(url=tls_server.add("/f", body=FEED))).status is FetchStatus.OK
     assert trusted == [1]
+
+
+def _run_python(script: str, *, path: Path | None = None) -> Any:
+    """What ``script`` prints (JSON), run by a fresh interpreter."""
+    env = dict(os.environ, PYTHONPATH=str(path)) if path else None
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True
+    )
+    return json.loads(done.stdout)
+
+
+def _system_bundle_size() -> int:
+    size = ssl.create_default_context().cert_store_stats()["x509_ca"]
+    if not size:
+        pytest.skip("this system has no CA bundle file to load")
+    return size
+
+
+def test_aiohttp_is_imported_without_loading_the_system_ca_bundle() -> None:
+    # aiohttp's import makes two contexts of its own that feedmill never uses
+    # (its requests bring certifi's): a rerun over http pays for no CA bundle.
+    bundle = _system_bundle_size()
+    loaded = _run_python(
+        "import json, ssl\n"
+        "from feedmill.fetch.aiohttp_import import load_aiohttp\n"
+        "aiohttp = load_aiohttp()\n"
+        "from aiohttp import connector\n"
+        "print(json.dumps([\n"
+        "    connector._SSL_CONTEXT_VERIFIED.cert_store_stats()['x509_ca'],\n"
+        "    ssl.create_default_context().cert_store_stats()['x509_ca'],\n"
+        "    'set_default_verify_paths' in vars(ssl.SSLContext),\n"
+        "    load_aiohttp() is aiohttp,\n"
+        "]))\n"
+    )
+    # aiohttp's own: no CA (it would refuse every certificate); ssl's as before.
+    assert loaded == [0, bundle, False, True]
+
+
+def test_only_aiohttp_s_import_skips_the_ca_bundle_not_another_thread(tmp_path: Path) -> None:
+    # A stand-in for aiohttp that makes a context on the importing thread and
+    # on another one while it is imported.
+    bundle = _system_bundle_size()
+    (tmp_path / "aiohttp").mkdir()
+    (tmp_path / "aiohttp" / "__init__.py").write_text(
+        "import ssl, threading\n"
+        "def size(): return ssl.create_default_context().cert_store_stats()['x509_ca']\n"
+        "MINE, OTHERS = size(), []\n"
+        "thread = threading.Thread(target=lambda: OTHERS.append(size()))\n"
+        "thread.start(); thread.join()\n"
+    )
+    loaded = _run_python(
+        "import json\n"
+        "from feedmill.fetch.aiohttp_import import load_aiohttp\n"
+        "fake = load_aiohttp()\n"
+        "print(json.dumps([fake.MINE, fake.OTHERS]))\n",
+        path=tmp_path,
+    )
+    assert loaded == [0, [bundle]]
 
 
 @pytest.mark.parametrize(

@@ -39,6 +39,7 @@ import lxml.html
 from lxml.html import HtmlElement
 
 from feedmill import urls
+from feedmill.fetch.aiohttp_import import load_aiohttp
 from feedmill.fetch.client import (
     DEFAULT_USER_AGENT,
     HEADER_LINE_LIMIT,
@@ -649,6 +650,7 @@ def _add_lead_figure(root: HtmlElement, original: HtmlElement) -> None:
 
 def _base_resolver() -> AbstractResolver:
     """aiohttp's own resolver (getaddrinfo in a thread, or aiodns if installed)."""
+    load_aiohttp()
     import aiohttp
 
     return aiohttp.DefaultResolver()
@@ -773,6 +775,7 @@ class PageSlots:
 
 @asynccontextmanager
 async def _session(options: ArticleOptions) -> AsyncIterator[aiohttp.ClientSession]:
+    load_aiohttp()
     import aiohttp
 
     inner = _base_resolver()

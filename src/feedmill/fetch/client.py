@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import SplitResult, urlsplit
 
 from feedmill import __version__, urls
+from feedmill.fetch.aiohttp_import import load_aiohttp
 from feedmill.fetch.decompress import BodyError, _human, read_capped, read_head
 from feedmill.fetch.fence import a_kind, address_kind, blocked_in, parse_ip, public_only
 from feedmill.models import CANNOT_CONNECT, CONNECTION_LOST, Fetched, FetchStatus
@@ -232,6 +233,7 @@ class Fetcher:
         """The fetcher's session; with ``fresh``, a session of its own whose
         connections are used once (the caller closes it)."""
         if self._session is None or fresh:
+            load_aiohttp()
             import aiohttp
 
             opts = self.options
@@ -630,6 +632,7 @@ def _url_auth(url: str) -> aiohttp.BasicAuth | None:
     """The user and password written in ``url`` (None: none)."""
     if "@" not in url:
         return None
+    load_aiohttp()
     import aiohttp
     from yarl import URL
 
