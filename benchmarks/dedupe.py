@@ -35,8 +35,9 @@ import numpy as np
 import psutil
 from sqlalchemy import insert
 
-from feedmill.filter.dedupe import decide, fingerprint
+from feedmill.filter.dedupe.decide import decide
 from feedmill.filter.dedupe.lsh import NUM_PERM, _setup, bands, story_keys
+from feedmill.filter.dedupe.text import fingerprint
 from feedmill.store import dedupe as dedupe_store
 from feedmill.store.bulk import insert_rows
 from feedmill.store.database import open_database, reading

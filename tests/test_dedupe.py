@@ -22,10 +22,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import insert, select
 
-from feedmill.filter.dedupe import DedupePolicy, decide, fingerprint, unlike
-from feedmill.filter.dedupe.decide import DEFAULT_THRESHOLD, digest, fuller, similarity
+from feedmill.filter.dedupe import DEFAULT_THRESHOLD, DedupePolicy
+from feedmill.filter.dedupe.decide import decide, digest, fuller, similarity, unlike
 from feedmill.filter.dedupe.lsh import bands, story_keys
-from feedmill.filter.dedupe.text import Fingerprint, dump, load, load_words
+from feedmill.filter.dedupe.text import Fingerprint, dump, fingerprint, load, load_words
 from feedmill.models import Entry
 from feedmill.store.database import open_database, reading
 from feedmill.store.schema import dedupe_bands, dedupe_prints, entries, feeds

@@ -21,10 +21,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from feedmill.normalize import normalize_feed
+from feedmill.normalize.document import normalize_feed
 from feedmill.parse import parse_document
 from feedmill.publish.render import cut_title
-from feedmill.sanitize import sanitize_html
+from feedmill.sanitize.clean import sanitize_html
 
 from conftest import DATA
 from support import hexo

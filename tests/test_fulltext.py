@@ -32,7 +32,7 @@ from feedmill.fulltext import (
     is_transient,
 )
 from feedmill.models import Entry
-from feedmill.sanitize import first_image, sanitize_html
+from feedmill.sanitize.clean import first_image, sanitize_html
 
 from support.server import FeedServer, Route, resetting_server
 

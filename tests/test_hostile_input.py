@@ -20,7 +20,7 @@ from feedmill.normalize.text import clean_title
 from feedmill.parse import fast_path_misreads, has_zoneless_dates
 from feedmill.parse.safety import fix_entities
 from feedmill.parse.sniff import describe
-from feedmill.sanitize import sanitize_html
+from feedmill.sanitize.clean import sanitize_html
 
 from support.site import cli, posts, write_config
 

@@ -371,6 +371,7 @@ try:
 except SystemExit:
     pass
 heavy = ("feedmill.worker", "feedmill.parse", "feedmill.store.search", "feedmill.fulltext",
+         "feedmill.normalize.document", "feedmill.sanitize.clean",
          "lxml", "nh3", "jinja2", "rjieba", "feedparser", "feedmill.tagging",
          "sqlalchemy.dialects.postgresql")
 print("loaded:", sorted(m for m in heavy if m in sys.modules))

@@ -11,8 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from feedmill.models import ParsedFeed, RawEntry
-from feedmill.normalize import entry_key, normalize_document, normalize_entry
 from feedmill.normalize.dates import parse_date
+from feedmill.normalize.document import entry_key, normalize_document, normalize_entry
 from feedmill.normalize.text import (
     clean_title,
     nfkc,
@@ -525,7 +525,7 @@ def test_feed_normalization_keeps_items_once_and_resolves_links() -> None:
 def test_an_item_that_cannot_be_read_is_left_out_alone(monkeypatch: pytest.MonkeyPatch) -> None:
     """A surprise in one item (an `<img>` whose 5,000-digit width int() refused
     was one) failed the whole feed as "parser crashed", every pass."""
-    import feedmill.normalize as normalize
+    import feedmill.normalize.document as normalize
 
     real = normalize.normalize_entry
 

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from feedmill.normalize import normalize_feed
+from feedmill.normalize.document import normalize_feed
 from feedmill.parse import ParseError, parse_document
 
 CASES = Path(__file__).parent / "data" / "parse"

@@ -20,9 +20,9 @@ import pytest
 from test_corpus import CORPUS, DOCUMENTS, headers_of
 
 from feedmill.models import Entry
-from feedmill.normalize import normalize_feed
+from feedmill.normalize.document import normalize_feed
 from feedmill.parse import fast, parse_document, prepare, robust
-from feedmill.sanitize import sanitize_html
+from feedmill.sanitize.clean import sanitize_html
 
 pytestmark = pytest.mark.slow
 ZONE = ZoneInfo("Asia/Shanghai")

@@ -2006,7 +2006,7 @@ def test_a_wechat_article_of_pictures_is_shown_and_other_hidden_text_stays_hidde
     from zoneinfo import ZoneInfo
 
     from feedmill.models import RawEntry
-    from feedmill.normalize import normalize_entry
+    from feedmill.normalize.document import normalize_entry
     from feedmill.normalize.text import visible_text
 
     picture = '<p><img data-src="https://mmbiz.qpic.cn/mmbiz_jpg/p{}/640?wx_fmt=jpeg"></p>'

@@ -380,7 +380,7 @@ def test_a_title_wins_over_the_text() -> None:
 
 @given(st.text(alphabet=st.characters(blacklist_categories=("Cs",))))
 def test_quoted_scalars_read_back_as_the_cleaned_text(text: str) -> None:
-    from feedmill.normalize.text import collapse_space, strip_controls
+    from feedmill.normalize.chars import collapse_space, strip_controls
 
     loaded = YAML(typ="safe", pure=True).load(f"v: {quote(text)}\n")["v"]
     assert loaded == collapse_space(strip_controls(text))
@@ -388,7 +388,7 @@ def test_quoted_scalars_read_back_as_the_cleaned_text(text: str) -> None:
 
 @given(st.text(alphabet=st.characters(blacklist_categories=("Cs",))))
 def test_plain_scalars_read_back_as_strings(text: str) -> None:
-    from feedmill.normalize.text import collapse_space, strip_controls
+    from feedmill.normalize.chars import collapse_space, strip_controls
 
     loaded = YAML(typ="safe", pure=True).load(f"v: {plain(text)}\n")["v"]
     assert loaded == collapse_space(strip_controls(text))
@@ -501,7 +501,7 @@ def test_a_pre_keeps_its_text_to_the_first_blank_line(pre: str) -> None:
     """A newline right after <pre>'s tag is not content to a browser — nor a
     &#10; in its place: a leading blank line needs a second one."""
     from feedmill.publish.hexo_safe import hexo_safe
-    from feedmill.sanitize import sanitize_html
+    from feedmill.sanitize.clean import sanitize_html
 
     from support import hexo
 

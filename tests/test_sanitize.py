@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from feedmill.sanitize import Policy, first_image, image_size, sanitize_html
+from feedmill.sanitize.clean import first_image, image_size, sanitize_html
+from feedmill.sanitize.policy import Policy
 
 from conftest import DATA
 
@@ -446,7 +447,7 @@ def test_a_frame_is_written_alike_by_every_process() -> None:
     import sys
 
     program = (
-        "from feedmill.sanitize import sanitize_html;"
+        "from feedmill.sanitize.clean import sanitize_html;"
         'print(sanitize_html(\'<iframe src="https://www.youtube.com/embed/x" title="t">'
         "</iframe>', base_url=None).html)"
     )
@@ -1074,7 +1075,7 @@ def test_centred_paragraphs_and_headings_stay_centred() -> None:
 def test_elements_nested_past_any_article_are_flattened(closed: bool) -> None:
     """The parser's work grew faster than the square of the depth: 100,000
     `<div>`s in one 0.5 MB item took 53 s, at every render of its post."""
-    from feedmill.sanitize import MAX_DEPTH
+    from feedmill.sanitize.clean import MAX_DEPTH
 
     depth = 20_000
     html = "<div>" * depth + "<p>深层嵌套正文</p>" + ("</div>" * depth if closed else "")

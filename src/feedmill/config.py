@@ -1372,10 +1372,10 @@ _COLON_MISSING = re.compile(r"^(https?)//", re.IGNORECASE)
 def meant_url(url: str) -> str | None:
     """The http(s) URL that ``url`` was typed as, if it is not one itself:
     ``‘http://a/b’``, ``http：//a/b``, ``ｈｔｔｐ://a/b``, ``https//a/b``."""
-    from feedmill.normalize.text import nfkc
-
     if _WEB_URL.match(url):
         return None  # full-width characters in its path are its own
+    from feedmill.normalize.text import nfkc  # (here: most URLs are written well)
+
     meant = _COLON_MISSING.sub(r"\1://", nfkc(url).strip().strip(_QUOTES).strip())
     return meant if _WEB_URL.match(meant) else None
 

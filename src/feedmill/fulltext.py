@@ -59,7 +59,7 @@ from feedmill.fetch.fence import (
 )
 from feedmill.models import CONNECTION_LOST, Entry, ParsedFeed
 from feedmill.parse.encoding import decode, http_charset
-from feedmill.sanitize import image_size, is_tracking_pixel
+from feedmill.sanitize.clean import image_size, is_tracking_pixel
 from feedmill.sanitize.prepass import lazy_source, show_hidden_article, text_chars
 
 if TYPE_CHECKING:

@@ -72,7 +72,6 @@ from feedmill.sanitize.policy import DEFAULT_IFRAME_HOSTS
 from feedmill.sanitize.policy import Policy as SanitizePolicy
 from feedmill.schedule import Policy, is_due
 from feedmill.stopflag import StopFlag
-from feedmill.store import dedupe as dedupe_store
 from feedmill.store import feeds as feed_store
 from feedmill.store import meta as meta_store
 from feedmill.store.database import check_unchanged, open_database, reading
@@ -595,6 +594,8 @@ class Mill:
         # What a rebuild completed now wrote is not this pass's (publish counts from then).
         counted_since = datetime.now(UTC) if self._complete_owed_rebuild(progress, states) else None
         if self.dedupe is not None:
+            from feedmill.store import dedupe as dedupe_store
+
             with self.engine.begin() as conn:
                 dedupe_store.prune_when_due(conn, self.dedupe)
                 dedupe_store.index_unindexed(conn, self.dedupe)
@@ -991,8 +992,8 @@ class Mill:
         would coming now — unless that post is off the site (deleted by
         hand, archived); the others are copies, said so, not "its feed
         left feedmill.yml"."""
-        from feedmill.filter.dedupe import fingerprint
         from feedmill.filter.dedupe.decide import decide, fuller
+        from feedmill.filter.dedupe.text import fingerprint
         from feedmill.store.entries import FULLER_COPY, back_in_config, judged_again, promote
         from feedmill.store.posts import OFF_SITE
 
@@ -1026,6 +1027,8 @@ class Mill:
     def _index_in_dedupe(self, conn: Connection, heirs: Sequence[Heir]) -> None:
         """Copies posted now: later copies of their stories are found in them."""
         if heirs and self.dedupe is not None:
+            from feedmill.store import dedupe as dedupe_store
+
             dedupe_store.add_posted(conn, heirs, datetime.now(UTC))
 
     def _pages_shared_with_removed(
@@ -1393,7 +1396,7 @@ class Mill:
         from zoneinfo import ZoneInfo
 
         from feedmill.fulltext import not_articles, page_key
-        from feedmill.normalize import normalize_feed
+        from feedmill.normalize.document import normalize_feed
         from feedmill.parse import parse_document
         from feedmill.store.entries import (
             Item,

@@ -27,7 +27,7 @@ _SAMPLE = (
 
 
 def _warm() -> None:
-    from feedmill.normalize import normalize_document
+    from feedmill.normalize.document import normalize_document
     from feedmill.parse import parse_document
     from feedmill.publish.render import FeedStyle, PostInput, compose
     from feedmill.store.database import create

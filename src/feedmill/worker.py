@@ -31,12 +31,13 @@ from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from feedmill import urls
-from feedmill.filter.dedupe import DedupePolicy, fingerprint
+from feedmill.filter.dedupe import DedupePolicy
 from feedmill.filter.dedupe.decide import decide as same_story
 from feedmill.filter.dedupe.decide import fuller
+from feedmill.filter.dedupe.text import fingerprint
 from feedmill.filter.rules import RuleSet, RuleTooSlow, blocked_by
 from feedmill.models import Entry, Fetched
-from feedmill.normalize import normalize_document, told_apart_keys
+from feedmill.normalize.document import normalize_document, told_apart_keys
 from feedmill.normalize.text import story_grams, visible_text
 from feedmill.parse import ParseError, parse_document
 from feedmill.publish.filenames import key_digest, names_on_site, post_filename

@@ -73,7 +73,7 @@ def stored_before_untracking(directory: Path, document: bytes) -> None:
     from dataclasses import replace
     from zoneinfo import ZoneInfo
 
-    from feedmill.normalize import normalize_document
+    from feedmill.normalize.document import normalize_document
     from feedmill.parse import parse_document
     from feedmill.publish.render import placeholder_number
     from feedmill.store.entries import entry_version, key_hash

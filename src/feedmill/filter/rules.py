@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from feedmill.config import RULE_FIELDS as FIELDS
 from feedmill.config import RuleSpec, RulesSpec, parse_duration
 from feedmill.models import Entry
-from feedmill.normalize.text import SHOWS_NOTHING, reading_text
+from feedmill.normalize.chars import SHOWS_NOTHING
 
 if TYPE_CHECKING:
     import regex
@@ -63,6 +63,8 @@ class Fields:
 
     @classmethod
     def of(cls, entry: Entry) -> Fields:
+        from feedmill.normalize.text import reading_text  # (a run that reads no item needs none)
+
         values = {
             "title": entry.title or _headline(entry.content),
             "content": reading_text(entry.content)[:MAX_TEXT],

@@ -7,6 +7,7 @@ import re
 import unicodedata
 from functools import partial
 
+from feedmill.normalize.chars import collapse_space, strip_controls
 from feedmill.sanitize.policy import TAGS
 
 _TAG = re.compile(r"<[^>]*>")
@@ -19,21 +20,6 @@ _BLANK_LINES = re.compile(r"\n(?:[ \t\u3000]*\n)+")  # (not the next line's inde
 # characters NFKC changes in most Chinese text (its punctuation ，：（）).
 _WIDE = re.compile("[\uff01-\uff5e\u3000]+")
 _NARROW = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
-
-
-# Characters drawn as nothing inside a word: soft hyphens, zero-width
-# spaces and joiners, direction marks, variation selectors, Hangul fillers.
-# A word split by one reads as the word ("推\u200b广" is 推广) to rules and search.
-SHOWS_NOTHING = "".join(
-    map(
-        chr,
-        [
-            0xAD, 0x34F, 0x61C, 0x115F, 0x1160, *range(0x180B, 0x1810), 0x3164, 0xFFA0,
-            *range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2060, 0x2070),
-            *range(0xFE00, 0xFE10), 0xFEFF,
-        ],
-    )
-)  # fmt: skip
 
 
 def nfkc(text: str) -> str:
@@ -49,41 +35,6 @@ def nfkc(text: str) -> str:
     if unicodedata.is_normalized("NFKC", narrowed):
         return narrowed
     return unicodedata.normalize("NFKC", narrowed)
-
-
-# What YAML (and XML) cannot carry: C0/C1 controls other than tab, LF and CR,
-# DEL, lone surrogates, U+FFFE/U+FFFF and the BOM.
-_UNPRINTABLE = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufeff\ufffe\uffff]"
-)
-
-
-_C1 = re.compile("[\x80-\x84\x86-\x9f]")  # not U+0085 (NEL), a line break
-_ANY_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufeff\ufffe\uffff]")
-
-
-def _cp1252(match: re.Match[str]) -> str:
-    try:
-        return bytes([ord(match.group(0))]).decode("cp1252")
-    except UnicodeDecodeError:
-        return ""
-
-
-def strip_controls(text: str) -> str:
-    """Remove the characters YAML cannot carry; keep bidi marks and joiners.
-
-    C1 controls in feed text are nearly always windows-1252 punctuation read
-    as latin-1 (0x92 for ’); they are mapped back as browsers do.
-    """
-    if not _ANY_BAD.search(text):
-        return text
-    if _C1.search(text):
-        text = _C1.sub(_cp1252, text)
-    return _UNPRINTABLE.sub("", text)
-
-
-def collapse_space(text: str) -> str:
-    return " ".join(text.split())
 
 
 # HTML elements a title may carry (<em>, <font color=red>, <br/> …: what the

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 
-from feedmill.normalize.text import SHOWS_NOTHING, with_entities_decoded
+from feedmill.normalize.chars import SHOWS_NOTHING
 from feedmill.publish.yaml_scalars import as_written
 
 # Separators between a source name and the channel in a feed title, e.g.
@@ -167,6 +167,8 @@ def derive_channel(feed_title: str | None, source: str) -> str | None:
     # and a category "-" has an empty URL in Hexo); a feed's markup is no name,
     # and its entities are their characters, as in items' titles ("&amp;" was
     # a category "&amp; 前端").
+    from feedmill.normalize.text import with_entities_decoded  # (not loaded by config)
+
     plain = _MARKUP.sub(" ", with_entities_decoded(_TAG.sub(" ", feed_title or "")))
     # Nor are characters that show nothing, or a spelling of another form
     # (NFD's "e" + U+0301): "要闻\u200b" was a category page of its own

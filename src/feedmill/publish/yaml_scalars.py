@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from feedmill.normalize.text import collapse_space, strip_controls
+from feedmill.normalize.chars import collapse_space, strip_controls
 
 # A plain scalar must start with a letter (any script) or an underscore and
 # may contain only letters, digits, spaces and a few harmless marks.

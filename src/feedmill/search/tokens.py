@@ -43,9 +43,10 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, NamedTuple
 
 from feedmill.htmltree import fragment
+from feedmill.normalize.chars import SHOWS_NOTHING
 from feedmill.normalize.text import LINE_BREAKING as _BLOCK
-from feedmill.normalize.text import SHOWS_NOTHING, nfkc, strip_tags
-from feedmill.sanitize import in_the_line, says_nothing
+from feedmill.normalize.text import nfkc, strip_tags
+from feedmill.sanitize.clean import in_the_line, says_nothing
 from feedmill.sanitize.policy import DROP_WITH_CONTENT
 from feedmill.sanitize.prepass import hidden
 

@@ -19,10 +19,18 @@ from weakref import WeakKeyDictionary
 from sqlalchemy import Connection, Engine, TextClause, bindparam, delete, func, select, text, update
 
 from feedmill import urls
-from feedmill.filter.dedupe import DedupePolicy, Verdict, decide, fingerprint, unlike
-from feedmill.filter.dedupe.decide import FULLER, again, fuller, parts_of_one_story
+from feedmill.filter.dedupe import DedupePolicy
+from feedmill.filter.dedupe.decide import (
+    FULLER,
+    Verdict,
+    again,
+    decide,
+    fuller,
+    parts_of_one_story,
+    unlike,
+)
 from feedmill.filter.dedupe.lsh import story_keys
-from feedmill.filter.dedupe.text import Fingerprint, dump, load, load_words
+from feedmill.filter.dedupe.text import Fingerprint, dump, fingerprint, load, load_words
 from feedmill.models import Entry
 from feedmill.store import meta as store_meta
 from feedmill.store import prepared

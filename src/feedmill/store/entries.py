@@ -31,7 +31,7 @@ from sqlalchemy.exc import IntegrityError
 
 from feedmill import urls
 from feedmill.models import Entry
-from feedmill.normalize import told_apart_keys
+from feedmill.normalize.document import told_apart_keys
 from feedmill.normalize.text import keyed_text, one_story
 from feedmill.store import prepared
 from feedmill.store.bulk import insert_rows

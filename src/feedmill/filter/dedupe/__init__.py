@@ -17,10 +17,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from feedmill.filter.dedupe.decide import DEFAULT_THRESHOLD, Verdict, decide, unlike
-from feedmill.filter.dedupe.text import Fingerprint, fingerprint
+# This module imports none of the stage's others: a run that takes nothing in
+# (all "not modified") needs the policy alone, not their regular expressions.
 
-__all__ = ["DedupePolicy", "Fingerprint", "Verdict", "decide", "fingerprint", "unlike"]
+__all__ = ["DEFAULT_THRESHOLD", "DedupePolicy"]
+
+DEFAULT_THRESHOLD = 0.18  # (see decide.similarity)
 
 
 @dataclass(frozen=True, slots=True)

@@ -64,6 +64,7 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation, localcontext
 from difflib import SequenceMatcher
 
+from feedmill.filter.dedupe import DEFAULT_THRESHOLD
 from feedmill.filter.dedupe.text import (
     AMOUNT_UNITS,
     CODE_UNIT,
@@ -80,7 +81,6 @@ from feedmill.filter.dedupe.text import (
 # 55 % of its words with an article is as convincing as two full versions
 # sharing 18 %.
 CONTAINMENT_WEIGHT = 1 / 3
-DEFAULT_THRESHOLD = 0.18
 _RELATIVE_SLACK = Decimal("0.1")  # "逾120亿元" may be up to 10 % off
 # Fewer content words than this say too little to tell two stories apart
 # ("源1新闻1 正文" and "源2新闻2 正文"); such items merge only as exact copies.

@@ -1,0 +1,56 @@
+"""Characters text is read without: a module of its own, with few and small
+regular expressions, for the modules that need it on every run (config's
+category names, rules, YAML scalars) — normalize.text takes ~10 ms to load."""
+
+from __future__ import annotations
+
+import re
+
+# Characters drawn as nothing inside a word: soft hyphens, zero-width
+# spaces and joiners, direction marks, variation selectors, Hangul fillers.
+# A word split by one reads as the word ("推\u200b广" is 推广) to rules and search.
+SHOWS_NOTHING = "".join(
+    map(
+        chr,
+        [
+            0xAD, 0x34F, 0x61C, 0x115F, 0x1160, *range(0x180B, 0x1810), 0x3164, 0xFFA0,
+            *range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2060, 0x2070),
+            *range(0xFE00, 0xFE10), 0xFEFF,
+        ],
+    )
+)  # fmt: skip
+
+
+# What YAML (and XML) cannot carry: C0/C1 controls other than tab, LF and CR,
+# DEL, lone surrogates, U+FFFE/U+FFFF and the BOM.
+_UNPRINTABLE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufeff\ufffe\uffff]"
+)
+
+
+_C1 = re.compile("[\x80-\x84\x86-\x9f]")  # not U+0085 (NEL), a line break
+_ANY_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufeff\ufffe\uffff]")
+
+
+def _cp1252(match: re.Match[str]) -> str:
+    try:
+        return bytes([ord(match.group(0))]).decode("cp1252")
+    except UnicodeDecodeError:
+        return ""
+
+
+def strip_controls(text: str) -> str:
+    """Remove the characters YAML cannot carry; keep bidi marks and joiners.
+
+    C1 controls in feed text are nearly always windows-1252 punctuation read
+    as latin-1 (0x92 for ’); they are mapped back as browsers do.
+    """
+    if not _ANY_BAD.search(text):
+        return text
+    if _C1.search(text):
+        text = _C1.sub(_cp1252, text)
+    return _UNPRINTABLE.sub("", text)
+
+
+def collapse_space(text: str) -> str:
+    return " ".join(text.split())

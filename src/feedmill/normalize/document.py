@@ -1,0 +1,343 @@
+"""One parsed document's items to ``Entry`` values: keys, titles, dates, text.
+
+Pure functions only: the same document always gives the same entries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+from collections import Counter
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta, tzinfo
+
+from feedmill import urls
+from feedmill.htmltree import fragment
+from feedmill.models import Entry, ParsedFeed, RawEntry
+from feedmill.normalize.chars import collapse_space, strip_controls
+from feedmill.normalize.dates import parse_date
+from feedmill.normalize.text import (
+    clean_author,
+    clean_title,
+    keyed_text,
+    looks_like_html,
+    plain_title,
+    plain_to_html,
+    shows_nothing,
+)
+from feedmill.sanitize.clean import a_picture
+from feedmill.sanitize.prepass import with_article_shown
+
+__all__ = [
+    "Normalized",
+    "entry_key",
+    "normalize_document",
+    "normalize_entry",
+    "normalize_feed",
+    "parse_date",
+    "told_apart_keys",
+]
+
+
+def entry_key(raw: RawEntry, title: str, content: str) -> str:
+    """guid, else link, else a hash of title + content — stable across runs.
+
+    The link is taken as written, not resolved: parsers disagree on whether
+    an item without a guid has an id, and on resolving it, but not on this.
+    """
+    # Without control characters, as every stored text: PostgreSQL refuses NUL.
+    guid = collapse_space(strip_controls(raw.guid or ""))
+    if guid:
+        return guid
+    link = collapse_space(strip_controls(raw.link or ""))
+    if link:
+        return link
+    # The visible text, not the markup: parsers (and feeds) reformat markup.
+    digest = hashlib.sha256(f"{title}\n{keyed_text(content)}".encode()).hexdigest()
+    return f"sha256:{digest}"
+
+
+def absolute_url(url: str | None, base: str | None) -> str | None:
+    return urls.absolute(url, base)
+
+
+# A src or href that is neither absolute nor a fragment (nor a data: URI).
+_RELATIVE_REFERENCE = re.compile(
+    r"""\s(?:src|href|poster|srcset|data-[\w-]+|file|zoomfile)\s*=\s*["']?"""
+    r"""(?![a-z][a-z0-9+.-]*:|#|["'>\s])""",
+    re.IGNORECASE,
+)
+
+
+def _absolute_links(content: str, base: str) -> str:
+    """``content`` with relative links made absolute against ``base``.
+
+    For items without a link of their own (flash news, guid-only items):
+    the sanitizer resolves against the item's link, and without one
+    "/upload/a.jpg" would point into the blog.
+    """
+    if not _RELATIVE_REFERENCE.search(content):
+        return content
+    from lxml import etree
+
+    try:
+        root = fragment(content)
+    except (etree.ParserError, ValueError):
+        return content
+
+    def resolved(link: str) -> str:
+        stripped = link.strip()
+        if not stripped or stripped.startswith("#"):
+            return link  # a fragment stays within the post
+        return urls.absolute(stripped, base) or link
+
+    root.rewrite_links(resolved, resolve_base_href=False)
+    # What lxml does not know for a link: a video's poster, lazy sources,
+    # srcset candidates.
+    from feedmill.sanitize.prepass import (
+        LAZY_ATTRIBUTES,
+        SRCSET_ATTRIBUTES,
+        inner_html,
+        srcset_candidates,
+    )
+
+    for element in root.iter("img", "video", "audio", "source"):
+        for name in ("poster", *LAZY_ATTRIBUTES):
+            value = element.get(name)
+            if value and value.strip():
+                element.set(name, resolved(value))
+        for name in SRCSET_ATTRIBUTES:
+            value = element.get(name)
+            if value:
+                element.set(
+                    name,
+                    ", ".join(
+                        f"{resolved(url)} {descriptor}".strip()
+                        for url, descriptor in srcset_candidates(value)
+                    ),
+                )
+    return inner_html(root)
+
+
+def _holds(content: str, address: str) -> bool:
+    """Whether an attribute of ``content`` is ``address``, whole: a link to
+    ``…/ep2.mp3.html`` or ``…/ep2.mp3?dl=1`` is no player of ``…/ep2.mp3``."""
+    return any(
+        re.search(rf"""=\s*["']?{re.escape(written)}(?:["'\s>]|$)""", content)
+        for written in {address, html.escape(address)}
+        if written in content
+    )
+
+
+def _players(
+    media: tuple[tuple[str, str], ...], content: str, base: str | None, poster: str | None
+) -> str:
+    """A player for each audio or video enclosure the text does not already hold
+    (a podcast's episode was left out of its post: only the show notes); the
+    item's picture is the first video's poster."""
+    players = []
+    for url, kind in media:
+        address = absolute_url(strip_controls(url), base)
+        if address is None or _holds(content, address):
+            continue
+        if urls.scheme(address) not in ("http", "https"):
+            continue  # the sanitizer would drop its src: an empty player
+        source = html.escape(address, quote=True)
+        shown = ""
+        if kind == "video" and poster:
+            shown = f' poster="{html.escape(poster, quote=True)}"'
+            poster = None
+        players.append(f'<p><{kind} controls preload="none"{shown} src="{source}"></{kind}></p>')
+    return "".join(players)
+
+
+_PLAYED_OR_PICTURED = re.compile(r"<(?i:picture|video)\b")
+_IMG = re.compile(r"<img\b([^<>]*)>", re.IGNORECASE)
+# An attribute as written: quoted either way, unquoted, or a bare name ("hidden").
+_ATTRIBUTE = re.compile(r"""([^\s"'<>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'<>]+)))?""")
+
+
+def _with_picture(content: str, image: str | None) -> str:
+    """``content`` with the item's own picture (an image enclosure, its
+    media:content, a JSON Feed image) above it when it shows none: a picture
+    item's post showed no picture (most themes never draw ``headimg``) —
+    also where its text held only a tracking pixel, a share icon or an
+    emoticon."""
+    if not image or urls.scheme(image) not in ("http", "https") or _shows_a_picture(content):
+        return content
+    return f'<p><img src="{html.escape(image, quote=True)}"></p>{content}'
+
+
+def _shows_a_picture(content: str) -> bool:
+    if _PLAYED_OR_PICTURED.search(content):
+        return True
+    return any(
+        a_picture(
+            {
+                name.lower(): html.unescape(double or single or bare)
+                for name, double, single, bare in _ATTRIBUTE.findall(tag.group(1))
+            }
+        )
+        for tag in _IMG.finditer(content)
+    )
+
+
+# Dates outside these bounds are a feed's placeholder (Go's zero time, the Unix
+# epoch) or a typo (2999): the item counts as undated, and its post takes the
+# day it was first seen. Before the first feeds, or past tomorrow.
+EARLIEST_DATE = datetime(1995, 1, 1, tzinfo=UTC)
+LATEST_AHEAD = timedelta(days=1)
+
+
+def _plausible(moment: datetime | None, now: datetime | None) -> datetime | None:
+    if moment is None or moment < EARLIEST_DATE:
+        return None
+    if now is not None and moment > now + LATEST_AHEAD:
+        return None
+    return moment
+
+
+def normalize_entry(
+    raw: RawEntry, *, base_url: str | None, zone: tzinfo, now: datetime | None = None
+) -> Entry:
+    link = absolute_url(strip_controls(raw.link) if raw.link else None, base_url)
+    link = urls.with_plain_ampersands(link) if link else link
+    # Without tracking parameters (``utm_source=…``, ``spm=…``): they name who
+    # sent the reader, not the page, and a route that writes a new value on
+    # every fetch made every item look edited (its post rewritten each pass)
+    # or, its guid the link, new (posted again each pass).
+    written = link
+    link = (urls.without_tracking(link) or None) if link else link  # (None: "?utm_source=x")
+    title = clean_title(raw.title) if raw.title_is_html else plain_title(raw.title)
+    content = raw.content or raw.summary or ""
+    is_html = raw.content_is_html if raw.content else True
+    if content and (not is_html or not looks_like_html(content)):
+        if is_html and "&" in content:
+            # HTML without a tag ("他说&ldquo;你好&rdquo;"): its entities are
+            # characters, not text to escape once more.
+            content = html.unescape(content)
+        content = plain_to_html(content)
+    content = strip_controls(content)
+    # xml:base says what the content's relative links are relative to; else
+    # the sanitizer resolves them against the item's link (or, without one,
+    # against the document's URL, here).
+    content_base = absolute_url(raw.content_base, base_url) if raw.content_base else None
+    if content_base and content_base != link:
+        content = _absolute_links(content, content_base)
+    elif link is None and base_url:
+        content = _absolute_links(content, base_url)
+    key = entry_key(raw, title, content)  # (before the players: keys stay as they were)
+    if shows_nothing(title):
+        # A title of a zero-width space is none: the item is named by its text,
+        # not posted under a title no reader can see, or click in a list.
+        title = ""
+    content = with_article_shown(content)
+    image = absolute_url(strip_controls(raw.image) if raw.image else None, link or base_url)
+    if raw.media:
+        content += _players(raw.media, content, link or base_url, image)
+    content = _with_picture(content, image)
+    author = clean_author(raw.author)
+    categories = tuple(
+        dict.fromkeys(c for c in (collapse_space(strip_controls(x)) for x in raw.categories) if c)
+    )
+    updated = _plausible(parse_date(raw.updated, zone), now)
+    # Parsers disagree on whether dc:date is "published" or "updated"; the
+    # entry's date is the first of the two either way.
+    published = _plausible(parse_date(raw.published, zone), now) or updated
+    return Entry(
+        key=key,
+        link=link,
+        title=title,
+        published=published,
+        # Some parsers copy an RSS pubDate into "updated"; it adds nothing.
+        updated=None if updated == published else updated,
+        author=author,
+        content=content,
+        categories=categories,
+        image=image,
+        tracked_link=written if written != link else None,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Normalized:
+    entries: list[Entry]
+    warnings: tuple[str, ...] = ()
+    title: str | None = None  # the feed's own, as stored (no control characters)
+    link: str | None = None
+
+
+def normalize_document(
+    parsed: ParsedFeed, *, feed_url: str, zone: tzinfo, now: datetime | None = None
+) -> Normalized:
+    """Every item of ``parsed``, once.
+
+    An item repeated whole is kept once.  Different items under one guid
+    (feeds that give every item the site's address as its guid) are each
+    kept, told apart by their link — or, when links do not tell them apart,
+    by their text — and a warning says so: dropping all but the first would
+    lose them without a word.
+    """
+    base = parsed.link if urls.scheme(parsed.link) in ("http", "https") else feed_url
+    normalized: list[Entry] = []
+    unreadable: Counter[str] = Counter()
+    for raw in parsed.entries:
+        try:
+            normalized.append(normalize_entry(raw, base_url=base, zone=zone, now=now))
+        except Exception as exc:
+            # One item's surprise (markup no rule foresaw) is that item's: the
+            # rest of the feed is posted, and status says what was left out.
+            unreadable[type(exc).__name__] += 1
+    groups: dict[str, list[Entry]] = {}
+    for entry in normalized:
+        groups.setdefault(entry.key, []).append(entry)
+    # Per shared guid, once: whether links tell its different items apart.
+    by_link: dict[str, bool] = {}
+    shared = 0
+    for key, group in groups.items():
+        if len(group) > 1:
+            identities = {(e.link, e.title, keyed_text(e.content)) for e in group}
+            if len(identities) > 1:
+                links = [link for link, _, _ in identities]
+                by_link[key] = all(links) and len(set(links)) == len(links)
+                shared += len(group)
+    seen: set[str] = set()
+    entries = []
+    for entry in normalized:
+        if entry.key in by_link:
+            link_key, text_key = told_apart_keys(entry)
+            entry = replace(entry, key=link_key if by_link[entry.key] else text_key)
+        if entry.key in seen:
+            continue  # an item repeated whole
+        seen.add(entry.key)
+        entries.append(entry)
+    warnings: tuple[str, ...] = ()
+    if shared:
+        warnings = (
+            f"{shared} items share a guid with different items: told apart by link or text",
+        )
+    if unreadable:
+        count = sum(unreadable.values())
+        why = ", ".join(f"{name} ×{n}" if n > 1 else name for name, n in unreadable.items())
+        warnings += (f"{count} item{'s' if count > 1 else ''} could not be read ({why}): left out",)
+    title = strip_controls(parsed.title) if parsed.title is not None else None
+    link = strip_controls(parsed.link) if parsed.link is not None else None
+    return Normalized(entries, warnings, title, link)
+
+
+def normalize_feed(
+    parsed: ParsedFeed, *, feed_url: str, zone: tzinfo, now: datetime | None = None
+) -> list[Entry]:
+    return normalize_document(parsed, feed_url=feed_url, zone=zone, now=now).entries
+
+
+def told_apart_keys(entry: Entry) -> tuple[str, str]:
+    """The keys ``entry`` has when other items share its guid: by link, by text.
+
+    A document holding it alone gives it the bare guid; the store then looks
+    these up (`store.entries.adopt_told_apart_keys`) so that it stays itself.
+    """
+    digest = hashlib.sha256(f"{entry.title}\n{keyed_text(entry.content)}".encode()).hexdigest()
+    by_text = f"{entry.key} sha256:{digest}"
+    return (f"{entry.key} {entry.link}" if entry.link else by_text), by_text

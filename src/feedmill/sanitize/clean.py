@@ -1,0 +1,623 @@
+"""``sanitize_html``: one item's HTML, cleaned by the policy (see the package).
+
+And what else reads an item's pictures and lines as a post shows them: its
+first real picture, a picture's size, a tracking pixel, an inline emoticon.
+"""
+
+from __future__ import annotations
+
+import html as htmllib
+import re
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from feedmill import urls
+from feedmill.normalize.chars import strip_controls
+from feedmill.sanitize import policy as P
+from feedmill.sanitize.css import safe_style
+from feedmill.sanitize.policy import Policy
+from feedmill.sanitize.prepass import (
+    LAZY_ATTRIBUTES,
+    PLACEHOLDER_FILE,
+    SRCSET_ATTRIBUTES,
+    host_allowed,
+    prepass,
+)
+
+__all__ = ["Policy", "Sanitized", "first_image", "sanitize_html", "says_nothing"]
+
+_DATA_IMAGE = re.compile(
+    r"^data:image/(?:png|gif|jpe?g|webp|avif|bmp);base64,[A-Za-z0-9+/=\s]*$", re.IGNORECASE
+)
+# rel values that are safe to keep; "opener" would re-enable reverse tabnabbing.
+_REL_KEEP = frozenset(
+    [
+        "nofollow",
+        "noopener",
+        "noreferrer",
+        "external",
+        "ugc",
+        "sponsored",
+        "tag",
+        "license",
+        "author",
+        "bookmark",
+        "help",
+        "alternate",
+        "me",
+        "next",
+        "prev",
+    ]
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Sanitized:
+    html: str
+    image: str | None  # the first image a reader would call the article's picture
+
+
+# The item link that relative URLs resolve against, for the sanitize_html
+# call under way in this thread: one Cleaner then serves every article.
+_CURRENT = threading.local()
+
+
+_URL_ATTRIBUTES = frozenset({"src", "href", "poster", "cite"})
+_ANCHORS = frozenset({"id", "name"})
+_WATCHED = _URL_ATTRIBUTES | _ANCHORS | {"style", "rel", "class", "alt", "allow", "target"}
+# What a player's iframe may be allowed: playing, not the reader's camera,
+# microphone, location or payments.
+_PLAYER_FEATURES = frozenset(
+    {
+        "autoplay",
+        "fullscreen",
+        "encrypted-media",
+        "picture-in-picture",
+        "accelerometer",
+        "gyroscope",
+        "clipboard-write",
+        "web-share",
+    }
+)
+# An article's ids get this prefix, and its links to them too: a theme styles
+# its own #header, #banner or #main, and an item's would take that style.
+# So do its classes: a theme's own (landscape's "fancybox-container" is a
+# fixed, page-sized layer) would turn an item's link into an overlay.
+ID_PREFIX = "fm-"
+# Classes that stay as they are: 证券时报网's stock links (the seed article
+# keeps them byte for byte) and a code block's language.
+_OWN_CLASSES = frozenset({"trsHotWords"})
+
+
+def _own_id(value: str) -> str:
+    return value if value.startswith(ID_PREFIX) else ID_PREFIX + value
+
+
+def _own_classes(value: str) -> str:
+    return " ".join(
+        name
+        if name in _OWN_CLASSES or name.startswith(("language-", ID_PREFIX))
+        else ID_PREFIX + name
+        for name in value.split()
+    )
+
+
+_HAS_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+# What a browser drops from a URL before reading it: tabs and new lines
+# anywhere ("da\tta:" is "data:"), controls and spaces at either end.
+_URL_NOISE = re.compile(r"[\t\n\r]")
+_URL_ENDS = urls.URL_ENDS
+# A theme's script that builds a caption from an image's alt text as HTML
+# (landscape's: '<span class="caption">' + alt + '</span>').
+# (And fancybox shows data-caption, decoded, as HTML: "&lt;" would be "<".)
+_ALT_MARKUP = str.maketrans({"<": "＜", ">": "＞", '"': "＂", "&": "＆"})
+# Alt text that says nothing, which a theme shows as the picture's caption
+# (landscape does): a CMS's height ("800"), an upload's file name
+# ("image.png", 掘金's every picture), a bare "image" or "图片".
+_EMPTY_ALT = re.compile(
+    r"\s*(?:\d+|[^\s/\\]*\.(?:png|jpe?g|gif|webp|bmp|svg|avif|heic|tiff?)|image|img|图片|图像)\s*",
+    re.IGNORECASE,
+)
+# Elements whose URL is a picture or a player's media: an http(s) address (or,
+# for an image, a data: URI). landscape wraps each image in
+# '<a href="' + this.src + '">', and a tel: or mailto: src keeps its '"'.
+_MEDIA = frozenset({"img", "video", "audio", "source", "track", "iframe"})
+# landscape opens each picture in fancybox, which shows an address ending
+# ".pdf" (its path, query or fragment) in an iframe without a sandbox: the
+# feed's page over the site, script and all.  No browser shows a PDF as a
+# picture.  (fancybox's own pattern.)
+_LIGHTBOX_FRAME = re.compile(r"\.pdf(?:[?#].*)?$", re.IGNORECASE)
+# nh3 holds href and src to the allowed schemes, not cite (<q>, <blockquote>,
+# <del>, <ins>): what no browser follows must still not carry javascript:.
+_SCHEMES = frozenset({"", *P.URL_SCHEMES})
+
+
+def says_nothing(alt: str) -> bool:
+    """Whether a picture's alt text is one the sanitizer drops (see _EMPTY_ALT)."""
+    return _EMPTY_ALT.fullmatch(alt) is not None
+
+
+def _attribute_filter(iframe_hosts: frozenset[str]) -> Callable[[str, str, str], str | None]:
+    # Called by nh3 for every attribute of every allowed tag: cheap checks first.
+    def check(tag: str, attribute: str, value: str) -> str | None:
+        if attribute not in _WATCHED:
+            return value
+        if attribute in _URL_ATTRIBUTES:
+            if "\t" in value or "\n" in value or "\r" in value:
+                value = _URL_NOISE.sub("", value)
+            stripped = value.strip(_URL_ENDS)
+            if stripped[:5].lower() == "data:":
+                return stripped if tag == "img" and _DATA_IMAGE.match(stripped) else None
+            base: str | None = getattr(_CURRENT, "base", None)
+            if tag == "iframe" and attribute == "src":
+                allowed = host_allowed(stripped, base, iframe_hosts)
+                return _readable(urls.absolute(stripped, base)) if allowed else None
+            if stripped.startswith("#"):
+                if stripped[1:].lower() == "top":  # (the page's top, to a browser: 返回顶部)
+                    return stripped
+                return "#" + _own_id(stripped[1:]) if len(stripped) > 1 else stripped
+            if base and not _HAS_SCHEME.match(stripped):
+                value = urls.absolute(stripped, base) or value
+            if tag in _MEDIA and urls.scheme(value) not in ("", "http", "https"):
+                return None
+            read = value.strip(_URL_ENDS)  # as a browser reads it
+            if tag == "img" and attribute == "src" and _LIGHTBOX_FRAME.search(read):
+                return None
+            if urls.scheme(read) not in _SCHEMES:  # ("\x01javascript:")
+                return None
+            return _readable(value)
+        if attribute in _ANCHORS:
+            return _own_id(value) if attribute == "id" or tag == "a" else value
+        if attribute == "class":
+            return value if value in _OWN_CLASSES else (_own_classes(value) or None)
+        if attribute == "alt":
+            return None if says_nothing(value) else value.translate(_ALT_MARKUP)
+        if attribute == "allow":
+            kept = [
+                feature.strip()
+                for feature in value.split(";")
+                if feature.strip().split(" ", 1)[0].lower() in _PLAYER_FEATURES
+            ]
+            return "; ".join(kept) or None
+        if attribute == "style":
+            return safe_style(value)
+        if attribute == "rel":
+            kept = [t for t in value.split() if t.lower() in _REL_KEEP]
+            return " ".join(kept) or None
+        if attribute == "target":
+            # A named window ("news") is opened with the opener, which its
+            # page may send elsewhere (reverse tabnabbing); Hexo's
+            # external_link leaves a link with a target as it is.  A new tab
+            # (_blank) has none; the others keep the reader's own.
+            return "_blank" if value.strip().lower() == "_blank" else None
+        return value
+
+    return check
+
+
+def _readable(url: str | None) -> str | None:
+    """``url``, unless it is an http(s) URL a browser cannot read: Hexo's
+    page helpers throw on one (``https://[x``) and write the page empty."""
+    if url is None or urls.scheme(url) not in ("http", "https"):
+        return url
+    return url if urls.usable(url.strip()) else None
+
+
+@lru_cache(maxsize=8)
+def _cleaner(policy: Policy) -> Any:
+    import nh3
+
+    attributes = {tag: set(names) for tag, names in P.ATTRIBUTES.items()}
+    attributes["*"] = set(P.GENERIC_ATTRIBUTES)
+    forced: dict[str, dict[str, str]] = {
+        "iframe": {"sandbox": policy.iframe_sandbox},
+        # autoplay is not kept, so a player without controls could never start.
+        "video": {"controls": ""},
+        "audio": {"controls": ""},
+    }
+    if policy.image_referrer_policy:
+        attributes["img"].discard("referrerpolicy")
+        attributes["iframe"].discard("referrerpolicy")
+        forced["img"] = {"referrerpolicy": policy.image_referrer_policy}
+        forced["iframe"]["referrerpolicy"] = policy.image_referrer_policy
+    return nh3.Cleaner(
+        tags=set(P.TAGS),
+        clean_content_tags=set(P.DROP_WITH_CONTENT),
+        attributes=attributes,
+        url_schemes=set(P.URL_SCHEMES),
+        strip_comments=True,
+        link_rel=None,
+        set_tag_attribute_values=forced,
+        attribute_filter=_attribute_filter(policy.iframe_hosts),
+        url_relative="pass_through",  # resolved by the filter, against the item link
+    )
+
+
+DEFAULT_POLICY = Policy()
+
+
+def sanitize_html(html: str, *, base_url: str | None, policy: Policy = DEFAULT_POLICY) -> Sanitized:
+    """Sanitize one article body; relative URLs resolve against ``base_url``."""
+    base = base_url if urls.scheme(base_url) in ("http", "https") else None
+    # The parser decodes "&#1;" and "&#xFFFF;" to characters that no XML may
+    # carry: one in a post's first 140 characters broke the site's atom.xml.
+    references = "&#" in html
+    html = _closing_runaway_formatting(_flattened_deep_nesting(html))
+    html = prepass(html, base=base, iframe_hosts=policy.iframe_hosts)
+    _CURRENT.base = base
+    try:
+        clean = _harden(_cleaner(policy).clean(html))
+    finally:
+        _CURRENT.base = None
+    if 'href="#' in clean and ('id="fm-' in clean or 'name="fm-' in clean):
+        clean = _top_of_its_own(clean)  # (an element of the article's own named)
+    if references:
+        clean = strip_controls(clean)
+    return Sanitized(html=clean, image=first_image(clean, base))
+
+
+_TOP_LINK = re.compile(r' href="#(top)"', re.IGNORECASE)
+# An element's id or name, in its tag (not text that reads so: "<p>id=…</p>").
+_NAMED_TOP = re.compile(r'<[a-z][a-z0-9]*\s[^<>]*?\b(?:id|name)="fm-(top)"', re.IGNORECASE)
+
+
+def _top_of_its_own(clean: str) -> str:
+    """Links to "#top" go to the article's own element so named, where it has
+    one ("目录" to <h2 id="top">): the filter left them the page's top."""
+    named = {found[1] for found in _NAMED_TOP.finditer(clean)}
+    if not named:
+        return clean
+
+    def fix(tag: str) -> str:
+        link = _TOP_LINK.search(tag)
+        if link is None or link[1] not in named:
+            return tag
+        return f'{tag[: link.start()]} href="#{ID_PREFIX}{link[1]}"{tag[link.end() :]}'
+
+    return _each_tag(clean, "<a ", fix)
+
+
+# (nh3 writes tag names in lower case; a case-blind pattern is slow on CJK text.)
+_IFRAME_CONTENT = re.compile(r"(<iframe\b[^<>]*>).*?(</iframe>)", re.DOTALL)
+_QUOTED = re.compile(r'(\s[^\s="]+)="([^"]*)"')
+
+
+def _harden(clean: str) -> str:
+    """Safe HTML made safe from what Hexo and themes do to it afterwards.
+
+    * An iframe's content is what browsers without frames show: nh3 keeps it
+      as raw text, comments and all, and Hexo cut a page's excerpt at a
+      ``<!-- more -->`` there, leaving the iframe open over the rest.
+    * Hexo's external_link filter (on in every new site) adds its attributes
+      before the first ``href=`` of a link's tag and rewrites its first
+      ``rel="…"`` or ``rel='…'`` — wherever they are: in a title
+      (``title="href=x onfocus=…"``) or a URL, they opened the tag to script.
+      In a link's tag, ``=`` in other attributes is written ``&#61;`` and
+      ``'`` in its URL ``%27``.
+    * Hexo's open_graph helper (every page of landscape) takes an image's
+      URL from the *last* ``src='…'`` or ``src="…"`` of its tag, wherever it
+      is (``class="src='https://[x'"``), and writes it into the page's head
+      unescaped, or throws on it and writes the page empty: in an image's
+      tag, ``'`` is written ``&#39;`` (the same value to a browser).
+    """
+    if "<iframe" in clean:
+        clean = _IFRAME_CONTENT.sub(r"\1\2", clean)
+        clean = _each_tag(clean, "<iframe ", _forced_in_order)
+    if "<img " in clean and ' alt="' in clean:
+        clean = _each_tag(clean, "<img ", _emoticon_titled)
+    if "<img " in clean and "'" in clean:
+        clean = _each_tag(clean, "<img ", _without_single_quotes)
+    return _each_tag(clean, "<a ", _harden_link) if "<a " in clean else clean
+
+
+# What nh3 adds to a frame, from a hash map: in either order, by the process.
+_FORCED_ON_FRAMES = re.compile(r' (sandbox|referrerpolicy)="[^"]*"')
+
+
+def _forced_in_order(tag: str) -> str:
+    """An iframe's tag with the attributes nh3 adds in one order: a post
+    rendered by another process (a rebuild, another worker) was another file.
+    A player that needs the site's origin to play has it sent."""
+    found = {m[1]: m[0] for m in _FORCED_ON_FRAMES.finditer(tag)}
+    if _needs_origin(tag):  # (whatever the policy, or the article's own, says)
+        found["referrerpolicy"] = f' referrerpolicy="{_ORIGIN_POLICY}"'
+    elif len(found) < 2:
+        return tag
+    rest = _FORCED_ON_FRAMES.sub("", tag)
+    return f"{rest[:-1]}{found.get('sandbox', '')}{found['referrerpolicy']}{rest[-1:]}"
+
+
+# YouTube's players refuse to play without the embedding site's address
+# ("Error 153: video player configuration error", since 2025): they are sent
+# the site's origin — not the page's path — whatever the pictures' policy
+# (and over the site's <meta name="referrer">, scripts/feedmill-referrer.js).
+_NEEDS_ORIGIN = frozenset(
+    {
+        "www.youtube.com",
+        "youtube.com",
+        "m.youtube.com",
+        "www.youtube-nocookie.com",
+        "youtube-nocookie.com",
+    }
+)
+_ORIGIN_POLICY = "strict-origin-when-cross-origin"
+_FRAME_SOURCE = re.compile(r' src="([^"]*)"')
+
+
+def _needs_origin(tag: str) -> bool:
+    source = _FRAME_SOURCE.search(tag)
+    return source is not None and urls.host(htmllib.unescape(source[1])) in _NEEDS_ORIGIN
+
+
+def _each_tag(markup: str, opening: str, fix: Callable[[str], str]) -> str:
+    """``markup`` with each tag that begins with ``opening`` (``"<a "``) fixed."""
+    # str.find, not a pattern: a scan of CJK text by re costs more than the rest.
+    parts: list[str] = []
+    done = 0
+    start = markup.find(opening)
+    while start != -1:
+        end = markup.find(">", start)  # nh3 escapes ">" in values
+        if end == -1:
+            break
+        tag = markup[start : end + 1]
+        fixed = fix(tag)
+        if fixed != tag:
+            parts.extend((markup[done:start], fixed))
+            done = end + 1
+        start = markup.find(opening, end)
+    return "".join((*parts, markup[done:])) if parts else markup
+
+
+_ALT = re.compile(r' alt="([^"]*)"')  # (nh3 writes a value's '"' as "&quot;")
+
+
+def _emoticon_titled(tag: str) -> str:
+    """An image's tag whose alt text is its title, if it is drawn in the line
+    of text (`in_the_line`): landscape makes a caption of each alt text, a
+    block under the picture, and every one of Weibo's emoticons (alt
+    "[哈哈]") broke its sentence into lines."""
+    alt = _ALT.search(tag)
+    if alt is None or not in_the_line(dict(_ATTR.findall(tag))):
+        return tag
+    if " title=" in tag:
+        return tag[: alt.start()] + tag[alt.end() :]
+    return f"{tag[: alt.start()]} title={tag[alt.start() + 5 :]}"
+
+
+def _without_single_quotes(tag: str) -> str:
+    # nh3 quotes every value with '"': a "'" is inside one.
+    return tag.replace("'", "&#39;")
+
+
+def _harden_link(tag: str) -> str:
+    # Each "href=" and "rel=" (in any case: the filter's patterns ignore it)
+    # an attribute's own, which nh3 writes ' href="' (a value cannot hold a
+    # bare '"'): the filter finds the link's own. Nearly every link.
+    lowered = tag.lower()
+    if lowered.count("href=") == tag.count(' href="') and lowered.count("rel=") == tag.count(
+        ' rel="'
+    ):
+        return tag
+
+    def attribute(found: re.Match[str]) -> str:
+        name, value = found.group(1), found.group(2)
+        if name.strip().lower() == "href":
+            value = value.replace("'", "%27")
+        else:
+            value = value.replace("=", "&#61;")
+        return f'{name}="{value}"'
+
+    return _QUOTED.sub(attribute, tag)
+
+
+# Browsers stop nesting at 512 elements; no article comes near this.
+MAX_DEPTH = 256
+_ANY_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)[^<>]*?(/?)>")
+# Elements without content, and those the parser closes by itself at the next
+# of their kind (an article of unclosed <p>s is not 500 levels deep).
+_NOT_NESTING = frozenset(
+    {
+        *("area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta"),
+        *("param", "source", "track", "wbr", "p", "li", "dt", "dd", "tr", "td", "th"),
+        *("option", "optgroup", "thead", "tbody", "tfoot", "colgroup", "caption"),
+        *("rb", "rt", "rp", "rtc"),
+    }
+)
+
+
+def _flattened_deep_nesting(html: str) -> str:
+    """``html`` without the tags of elements nested deeper than MAX_DEPTH
+    (their text stays).  The HTML parser's work grew faster than the square
+    of the depth: 100,000 `<div>`s in one 0.5 MB item took nh3 53 s, and the
+    item was sanitized again at every render."""
+    if html.count("<") <= MAX_DEPTH:
+        return html
+    depth = 0
+    kept: list[str] = []
+    position = 0
+    for tag in _ANY_TAG.finditer(html):
+        closing, name, empty = tag.groups()
+        if empty or name.lower() in _NOT_NESTING:
+            continue
+        deep = depth >= MAX_DEPTH if not closing else depth > MAX_DEPTH
+        depth = depth + 1 if not closing else max(0, depth - 1)
+        if deep:
+            kept.append(html[position : tag.start()])
+            position = tag.end()
+    if not kept:
+        return html
+    kept.append(html[position:])
+    return "".join(kept)
+
+
+# Formatting elements, which the HTML5 parser reopens in every later block
+# while they are open (its "active formatting elements"); <a> closes itself.
+_FORMATTING = "b|big|code|em|font|i|nobr|s|small|strike|strong|tt|u"
+# ([^<>]: a tag that no > ends is text, not tried against the rest of it.)
+_FORMATTING_TAG = re.compile(rf"<(/?)({_FORMATTING})\b[^<>]*>", re.IGNORECASE)
+# What the parser may add by reopening formatting elements left open: each
+# is reopened at every later paragraph, so the cost is its markup's length
+# times the tags after it.  (An article's bold bleeding into the rest, as a
+# browser shows it too, is a few bytes a paragraph.)
+MAX_REOPENED_BYTES = 2_000_000
+
+
+def _closing_runaway_formatting(html: str) -> str:
+    """``html`` without the tags of the formatting elements left open that
+    cost most, until what reopening them adds stays within
+    MAX_REOPENED_BYTES: each reopened in every later paragraph, they made the
+    parser's work and its output grow with the square of the markup (a
+    <font color=…> of its own colour per paragraph, never closed: 60 KB became
+    14 MB, 400 KB took 5 GB; 60 each of <b>, <i>, <u> and <s>: 131 KB became
+    68 MB).  Their text, links and images stay; one left open near the end
+    (an editor's line) costs nothing and keeps the article's formatting."""
+    tags = html.count("<")
+    if tags < 64:
+        return html
+    balance: dict[str, int] = {}
+    since: dict[str, int] = {}  # where the name's open elements were first left open
+    longest: dict[str, int] = {}  # its longest opening tag since then
+    for match in _FORMATTING_TAG.finditer(html):
+        name = match.group(2).lower()
+        before = balance.get(name, 0)
+        balance[name] = before + (-1 if match.group(1) else 1)
+        if before <= 0 < balance[name]:
+            since[name], longest[name] = match.start(), 0
+        if not match.group(1):
+            longest[name] = max(longest.get(name, 0), match.end() - match.start())
+    costs = sorted(
+        (
+            (balance[name] * longest[name] * html.count("<", since[name]), name)
+            for name in balance
+            if balance[name] > 0
+        ),
+        reverse=True,
+    )
+    total = sum(cost for cost, _ in costs)
+    runaway = []
+    for cost, name in costs:
+        if total <= MAX_REOPENED_BYTES:
+            break
+        runaway.append(name)
+        total -= cost
+    if not runaway:
+        return html
+    return re.sub(rf"</?(?:{'|'.join(runaway)})\b[^<>]*>", "", html, flags=re.IGNORECASE)
+
+
+_IMG = re.compile(r"<img\b([^>]*)>", re.IGNORECASE)
+_ATTR = re.compile(r'([\w:-]+)="([^"]*)"')
+_ICON = re.compile(
+    r"(?:favicon|/emoji|/icons?/|[-_/.]icon[-_.]|\.ico(?:$|\?)|\.svg(?:$|\?))", re.IGNORECASE
+)
+
+
+# Larger than any picture: what an absurd size (`width="999…9"`, 5,000 digits,
+# past what int() converts; a float that is infinity) counts as.
+_HUGE = 10**9
+
+
+def _dimension(value: str | None) -> int | None:
+    """A width or height attribute in pixels (None: none, or a share of the
+    column — HTML 4's ``width="30%"`` is no 30 px icon)."""
+    if not value:
+        return None
+    digits = re.match(r"\s*(\d+)(?:\.\d*)?\s*(%?)", value)
+    if not digits or digits.group(2):
+        return None
+    return int(digits.group(1)) if len(digits.group(1)) <= 9 else _HUGE
+
+
+# A length in px or em — or a zero, which CSS lets go without a unit
+# (``width:0;height:0``: a tracking pixel).
+_STYLE_SIZE = re.compile(
+    r"(?:^|;)\s*(width|height)\s*:\s*(?:(\d+(?:\.\d+)?|\.\d+)\s*(px|r?em)\b"
+    r"|0+(?:\.0*)?\s*(?:!important\s*)?(?=;|$))",
+    re.IGNORECASE,
+)
+_STYLE_HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+
+
+def image_size(attributes: Mapping[str, str]) -> tuple[int | None, int | None]:
+    """Width and height in CSS pixels, from the style (which wins) or the attributes;
+    an emoticon sized ``1em`` counts as 16 px."""
+    sizes = {
+        "width": _dimension(attributes.get("width")),
+        "height": _dimension(attributes.get("height")),
+    }
+    for name, number, unit in _STYLE_SIZE.findall(attributes.get("style", "")):
+        factor = 1 if unit.lower() == "px" else 16
+        sizes[name.lower()] = int(min(float(number or 0) * factor, _HUGE))
+    return sizes["width"], sizes["height"]
+
+
+def in_the_line(attributes: Mapping[str, str]) -> bool:
+    """An image drawn in the line of text, an emoticon's or an icon's size:
+    48 px or less across (or, its width not given, high)."""
+    width, height = image_size(attributes)
+    if width is not None:
+        return width <= _LINE_HIGH and (height is None or height <= _LINE_HIGH)
+    return height is not None and height <= _LINE_HIGH
+
+
+_LINE_HIGH = 48
+
+
+def is_tracking_pixel(attributes: Mapping[str, str]) -> bool:
+    """An image 2 px or less across, by its attributes or style."""
+    width, height = image_size(attributes)
+    return (width is not None and width <= 2) or (height is not None and height <= 2)
+
+
+def a_picture(attributes: Mapping[str, str]) -> bool:
+    """Whether an image, by its attributes (names in lower case, values
+    unescaped), shows a picture: not hidden, a tracking pixel, an icon or an
+    emoticon (`in_the_line`), nor a data: URI or a lazy-loading script's
+    stand-in — unless the script's attribute names the picture it loads."""
+    if "hidden" in attributes or _STYLE_HIDDEN.search(attributes.get("style", "")):
+        return False
+    if is_tracking_pixel(attributes) or in_the_line(attributes):
+        return False
+    if any(attributes.get(name, "").strip() for name in LAZY_ATTRIBUTES):
+        return True
+    # A srcset's first picture (the sanitizer makes it the src), else the src.
+    sources = (_first_candidate(attributes.get(name, "")) for name in SRCSET_ATTRIBUTES)
+    if any(_a_source(source) for source in sources):
+        return True
+    return _a_source(attributes.get("src", "").strip())
+
+
+def _first_candidate(srcset: str) -> str:
+    return next((found.split()[0] for found in srcset.split(",") if found.strip()), "")
+
+
+def _a_source(src: str) -> bool:
+    """A picture's address, not a data: URI or a lazy-loading script's stand-in."""
+    return bool(src) and src[:5].lower() != "data:" and not PLACEHOLDER_FILE.search(urls.path(src))
+
+
+def first_image(clean_html: str, base: str | None = None) -> str | None:
+    """The first real picture of sanitized HTML: not a pixel, icon, emoticon,
+    placeholder, hidden image or data URI."""
+    for match in _IMG.finditer(clean_html):
+        attributes = {k.lower(): htmllib.unescape(v) for k, v in _ATTR.findall(match.group(1))}
+        src = attributes.get("src", "").strip()
+        if not src or src[:5].lower() == "data:":
+            continue
+        if not src.startswith(("http://", "https://")):
+            src = urls.absolute(src, base) or ""
+            if urls.scheme(src) not in ("http", "https"):
+                continue
+        if not a_picture(attributes):
+            continue
+        classes = attributes.get("class", "").lower()
+        path = urls.path(src)
+        if "emoji" in classes or "icon" in classes or _ICON.search(path):
+            continue
+        if PLACEHOLDER_FILE.search(path):
+            continue
+        return src
+    return None
