@@ -41,6 +41,7 @@ from feedmill.filter.dedupe.text import fingerprint
 from feedmill.store import dedupe as dedupe_store
 from feedmill.store.bulk import insert_rows
 from feedmill.store.database import open_database, reading
+from feedmill.store.dedupe_upkeep import day_of
 from feedmill.store.schema import dedupe_bands, entries, feeds
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "dedupe"
@@ -116,7 +117,7 @@ def copy_of(signature: np.ndarray, rng: random.Random) -> np.ndarray:
 
 def scale(n: int, baseline: bool) -> dict[str, float]:
     _, count, rows = _setup()
-    start_day = dedupe_store.day_of(datetime(2026, 1, 1, tzinfo=UTC))
+    start_day = day_of(datetime(2026, 1, 1, tzinfo=UTC))
     with tempfile.TemporaryDirectory(dir="/dev/shm" if Path("/dev/shm").is_dir() else None) as tmp:
         db = Path(tmp) / "state.db"
         engine = open_database(f"sqlite:///{db}")

@@ -1482,7 +1482,7 @@ def test_window_and_label_come_from_the_config(tmp_path: Path) -> None:
 def test_the_index_is_stored_and_old_days_are_pruned(tmp_path: Path) -> None:
     """Bands live in the database (a restart does not rebuild them) and only
     for the days a new story can still be compared with."""
-    from feedmill.store import dedupe as dedupe_store
+    from feedmill.store import dedupe_upkeep
 
     specs = _write_sources(tmp_path, [STORIES["s004-a"]])
     config = write_config(tmp_path, specs)
@@ -1491,13 +1491,13 @@ def test_the_index_is_stored_and_old_days_are_pruned(tmp_path: Path) -> None:
     published = datetime.fromisoformat(STORIES["s004-a"]["published"])
     with engine.begin() as conn:
         days = set(conn.execute(select(dedupe_bands.c.day)).scalars())
-        assert days == {dedupe_store.day_of(published)}
+        assert days == {dedupe_upkeep.day_of(published)}
         assert len(conn.execute(select(dedupe_prints.c.entry_id)).all()) == 1
         policy, now = DedupePolicy(), datetime.now(UTC)
         # An old story first seen today is still compared with tomorrow's copies …
-        assert dedupe_store.prune(conn, policy, now=now + timedelta(hours=12)) == 0
+        assert dedupe_upkeep.prune(conn, policy, now=now + timedelta(hours=12)) == 0
         # … but no longer once the window has passed.
-        assert dedupe_store.prune(conn, policy, now=now + timedelta(days=5)) > 0
+        assert dedupe_upkeep.prune(conn, policy, now=now + timedelta(days=5)) > 0
         assert conn.execute(select(dedupe_bands.c.day)).first() is None
         assert conn.execute(select(dedupe_prints.c.entry_id)).first() is None
         assert conn.execute(select(feeds.c.id)).first() is not None
@@ -1508,6 +1508,7 @@ def test_a_pass_prunes_at_most_hourly(tmp_path: Path) -> None:
     """Pruning reads every band row, so passes prune once an hour at most
     (and at once when the clock was set back)."""
     from feedmill.store import dedupe as dedupe_store
+    from feedmill.store.dedupe_upkeep import prune_when_due
 
     story = STORIES["s004-a"]
     config = write_config(tmp_path, _write_sources(tmp_path, [story]))
@@ -1516,12 +1517,12 @@ def test_a_pass_prunes_at_most_hourly(tmp_path: Path) -> None:
     policy, first = DedupePolicy(), datetime.now(UTC) + timedelta(days=5)  # past the horizon
     indexed = [(1, dedupe_store.story_of(_entry(story), first))]
     with engine.begin() as conn:
-        assert dedupe_store.prune_when_due(conn, policy, now=first) > 0
+        assert prune_when_due(conn, policy, now=first) > 0
         dedupe_store.add(conn, 1, indexed)
-        assert dedupe_store.prune_when_due(conn, policy, now=first + timedelta(minutes=59)) == 0
-        assert dedupe_store.prune_when_due(conn, policy, now=first + timedelta(minutes=61)) > 0
+        assert prune_when_due(conn, policy, now=first + timedelta(minutes=59)) == 0
+        assert prune_when_due(conn, policy, now=first + timedelta(minutes=61)) > 0
         dedupe_store.add(conn, 1, indexed)
-        assert dedupe_store.prune_when_due(conn, policy, now=first - timedelta(hours=1)) > 0
+        assert prune_when_due(conn, policy, now=first - timedelta(hours=1)) > 0
     engine.dispose()
 
 
@@ -2107,6 +2108,7 @@ def test_a_big_documents_stories_are_indexed_in_batches_each_on_its_day(tmp_path
     at once were a fifth of its pass's peak memory): every story is indexed,
     each under its own day."""
     from feedmill.store import dedupe as dedupe_store
+    from feedmill.store import dedupe_upkeep
 
     engine = open_database(f"sqlite:///{tmp_path / 'state.db'}")
     base = datetime(2022, 9, 20, tzinfo=UTC)
@@ -2135,7 +2137,7 @@ def test_a_big_documents_stories_are_indexed_in_batches_each_on_its_day(tmp_path
     assert len(rows) == sum(len(story.bands) for story in stories)
     days = {entry_id: day for entry_id, day in rows}
     assert len(days) == count
-    assert all(days[i + 1] == dedupe_store.day_of(stories[i].moment) for i in range(count))
+    assert all(days[i + 1] == dedupe_upkeep.day_of(stories[i].moment) for i in range(count))
 
 
 def test_title_only_notices_of_one_site_at_two_addresses_are_two_stories(tmp_path: Path) -> None:

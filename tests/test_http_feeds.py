@@ -371,7 +371,8 @@ try:
 except SystemExit:
     pass
 heavy = ("feedmill.worker", "feedmill.parse", "feedmill.store.search", "feedmill.fulltext",
-         "feedmill.normalize.document", "feedmill.sanitize.clean",
+         "feedmill.normalize.document", "feedmill.normalize.text", "feedmill.sanitize.clean",
+         "feedmill.store.dedupe", "feedmill.filter.dedupe.decide",
          "lxml", "nh3", "jinja2", "rjieba", "feedparser", "feedmill.tagging",
          "sqlalchemy.dialects.postgresql")
 print("loaded:", sorted(m for m in heavy if m in sys.modules))

@@ -72,6 +72,7 @@ from feedmill.sanitize.policy import DEFAULT_IFRAME_HOSTS
 from feedmill.sanitize.policy import Policy as SanitizePolicy
 from feedmill.schedule import Policy, is_due
 from feedmill.stopflag import StopFlag
+from feedmill.store import dedupe_upkeep
 from feedmill.store import feeds as feed_store
 from feedmill.store import meta as meta_store
 from feedmill.store.database import check_unchanged, open_database, reading
@@ -594,11 +595,9 @@ class Mill:
         # What a rebuild completed now wrote is not this pass's (publish counts from then).
         counted_since = datetime.now(UTC) if self._complete_owed_rebuild(progress, states) else None
         if self.dedupe is not None:
-            from feedmill.store import dedupe as dedupe_store
-
             with self.engine.begin() as conn:
-                dedupe_store.prune_when_due(conn, self.dedupe)
-                dedupe_store.index_unindexed(conn, self.dedupe)
+                dedupe_upkeep.prune_when_due(conn, self.dedupe)
+                dedupe_upkeep.index_unindexed(conn, self.dedupe)
         candidates = self._named()
         specs = self._selected(candidates, states, datetime.now(UTC))
         summary.feeds_skipped = len(candidates) - len(specs)

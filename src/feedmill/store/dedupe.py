@@ -13,10 +13,21 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Connection, Engine, TextClause, bindparam, delete, func, select, text, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Row,
+    TextClause,
+    bindparam,
+    delete,
+    func,
+    select,
+    text,
+    update,
+)
 
 from feedmill import urls
 from feedmill.filter.dedupe import DedupePolicy
@@ -32,19 +43,13 @@ from feedmill.filter.dedupe.decide import (
 from feedmill.filter.dedupe.lsh import story_keys
 from feedmill.filter.dedupe.text import Fingerprint, dump, fingerprint, load, load_words
 from feedmill.models import Entry
-from feedmill.store import meta as store_meta
 from feedmill.store import prepared
 from feedmill.store.bulk import insert_values
+from feedmill.store.dedupe_upkeep import day_of
 from feedmill.store.schema import dedupe_bands, dedupe_prints, entries
 
 if TYPE_CHECKING:
     from feedmill.store.entries import Heir
-
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def day_of(moment: datetime) -> int:
-    return (moment.astimezone(UTC) - EPOCH).days
 
 
 @dataclass(frozen=True, slots=True)
@@ -552,97 +557,14 @@ def _set_text_hashes(conn: Connection, rows: Sequence[tuple[int, Story]]) -> Non
     )
 
 
-def prune(conn: Connection, policy: DedupePolicy, now: datetime | None = None) -> int:
-    """Drop bands too old to match a new story.
-
-    Old by date *and* by the time the story was first seen: a feed that
-    brings last year's stories today has them compared with each other.
-    """
-    moment = now or datetime.now(UTC)
-    horizon = moment - policy.window - timedelta(days=2)
-    seen_long_ago = select(entries.c.id).where(entries.c.first_seen_at < horizon)
-    old = (dedupe_bands.c.day < day_of(horizon), dedupe_bands.c.entry_id.in_(seen_long_ago))
-    result = conn.execute(delete(dedupe_bands).where(*old))
-    conn.execute(
-        delete(dedupe_prints).where(
-            dedupe_prints.c.moment < int(horizon.timestamp()),
-            dedupe_prints.c.entry_id.in_(seen_long_ago),
-        )
-    )
-    return result.rowcount or 0
-
-
-# Stories read per statement by `index_unindexed` (each with its whole text).
-_UNINDEXED_BATCH = 500
-# The last entry id `index_unindexed` has looked at: entries stored since
-# are the only ones that may lack their fingerprint.
-_INDEXED_THROUGH = "dedupe_indexed_through"
-
-
-def index_unindexed(conn: Connection, policy: DedupePolicy, now: datetime | None = None) -> int:
-    """Index the published stories stored while dedupe was off (``dedupe:
-    off``, or a database from before it) that a new story could still be
-    compared with: turned on again, dedupe missed copies of them — even word
-    for word — and posted those again.  A pass that finds no entry stored
-    since the last one looked costs one read of the largest id.
-    """
-    through = int(store_meta.get(conn, _INDEXED_THROUGH) or 0)
-    last = conn.execute(select(func.max(entries.c.id))).scalar() or 0
-    if last <= through:
-        return 0
-    horizon = (now or datetime.now(UTC)) - policy.window - timedelta(days=2)
-    done = 0
-    while True:
-        rows = conn.execute(
-            select(
-                entries.c.id,
-                entries.c.feed_id,
-                entries.c.title,
-                entries.c.content,
-                entries.c.link,
-                entries.c.published_at,
-                entries.c.updated_at,
-                entries.c.first_seen_at,
-            )
-            .where(
-                entries.c.id > through,
-                entries.c.id <= last,
-                entries.c.fingerprint.is_(None),
-                entries.c.status == "active",
-                entries.c.first_seen_at >= horizon,
-            )
-            .order_by(entries.c.id)
-            .limit(_UNINDEXED_BATCH)
-        ).all()
-        if not rows:
-            break
-        by_feed: dict[int, list[tuple[int, Story]]] = {}
-        for row in rows:
-            dated = row.published_at or row.updated_at or row.first_seen_at
-            story = _story(row.title, row.content, dated, row.link)
-            by_feed.setdefault(row.feed_id, []).append((row.id, story))
-        for feed_id, indexed in by_feed.items():
-            _set_text_hashes(conn, indexed)
-            add(conn, feed_id, indexed)
-        done += len(rows)
-        through = rows[-1].id
-    store_meta.put(conn, _INDEXED_THROUGH, str(last))
-    return done
-
-
-# `prune` reads every band row (0.2 s at 50,000 stories, on a pass that may
-# have nothing else to do), and an hour's stories are far from the horizon.
-PRUNE_EVERY = timedelta(hours=1)
-_PRUNED_AT = "dedupe_pruned_at"
-
-
-def prune_when_due(conn: Connection, policy: DedupePolicy, now: datetime | None = None) -> int:
-    """`prune`, unless the last prune was less than PRUNE_EVERY ago."""
-    moment = now or datetime.now(UTC)
-    last = store_meta.get(conn, _PRUNED_AT)
-    # A clock set back (last in the future) prunes rather than waiting for it.
-    if last is not None and timedelta(0) <= moment - datetime.fromisoformat(last) < PRUNE_EVERY:
-        return 0
-    removed = prune(conn, policy, moment)
-    store_meta.put(conn, _PRUNED_AT, moment.isoformat())
-    return removed
+def index_rows(conn: Connection, rows: Sequence[Row[*tuple[Any, ...]]]) -> None:
+    """Index stored entries (`dedupe_upkeep.index_unindexed`'s rows): their
+    fingerprints, text hashes and bands."""
+    by_feed: dict[int, list[tuple[int, Story]]] = {}
+    for row in rows:
+        dated = row.published_at or row.updated_at or row.first_seen_at
+        story = _story(row.title, row.content, dated, row.link)
+        by_feed.setdefault(row.feed_id, []).append((row.id, story))
+    for feed_id, indexed in by_feed.items():
+        _set_text_hashes(conn, indexed)
+        add(conn, feed_id, indexed)
