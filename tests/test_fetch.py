@@ -1007,11 +1007,16 @@ def test_plain_http_never_loads_the_ca_bundle(
 
 
 def _run_python(script: str, *, path: Path | None = None) -> Any:
-    """What ``script`` prints (JSON), run by a fresh interpreter."""
-    env = dict(os.environ, PYTHONPATH=str(path)) if path else None
+    """What ``script`` prints (JSON), run by a fresh interpreter with the
+    feedmill under test, the tests' support modules and ``path`` first."""
+    tests = Path(__file__).parent
+    first = [str(path)] if path else []
+    found = [*first, str(Path(feedmill.__file__).parents[1]), str(tests)]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(found))
     done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=60
     )
+    assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
 
@@ -1062,6 +1067,37 @@ def test_only_aiohttp_s_import_skips_the_ca_bundle_not_another_thread(tmp_path: 
         path=tmp_path,
     )
     assert loaded == [0, [bundle]]
+
+
+def test_an_https_feed_is_fetched_by_an_aiohttp_imported_without_the_bundle() -> None:
+    # In a fresh interpreter, where load_aiohttp makes the first import (in the
+    # suite, another test's module may have imported aiohttp already): every
+    # request brings certifi's context (here the test CA's), never aiohttp's own.
+    loaded = _run_python(
+        "import asyncio, json, ssl, sys, trustme\n"
+        "from feedmill.fetch import Fetcher, FetchRequest\n"
+        "from feedmill.fetch import client\n"
+        "from support.server import FeedServer\n"
+        "assert 'aiohttp' not in sys.modules\n"
+        "ca = trustme.CA()\n"
+        "served = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)\n"
+        "ca.issue_cert('127.0.0.1').configure_cert(served)\n"
+        "trusted = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)\n"
+        "ca.configure_trust(trusted)\n"
+        "client._ssl_context = lambda: trusted\n"
+        "tls, plain = FeedServer(tls=served).start(), FeedServer().start()\n"
+        "secure = tls.add('/f', body=b'<rss/>')\n"
+        "moved = plain.add('/f', status=301, headers={'Location': secure})\n"
+        "async def fetch(url):\n"
+        "    async with Fetcher() as fetcher:\n"
+        "        return await fetcher.fetch(FetchRequest(url=url))\n"
+        "got = [asyncio.run(fetch(u)) for u in (secure, moved)]\n"
+        "from aiohttp import connector\n"
+        "print(json.dumps([[r.status.name for r in got],\n"
+        "    connector._SSL_CONTEXT_VERIFIED.cert_store_stats()['x509_ca']]))\n"
+        "tls.stop(); plain.stop()\n"
+    )
+    assert loaded == [["OK", "OK"], 0]
 
 
 @pytest.mark.parametrize(

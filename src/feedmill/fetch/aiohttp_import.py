@@ -6,8 +6,9 @@ bundle: ~0.08 s of the ~0.2 s its import takes, and a tenth of an unchanged
 rerun of 1,000 feeds (all "not modified"), which is over plain http more often
 than not.  feedmill's requests always bring their own context (`client._tls`:
 certifi's bundle, loaded on the first https request), so aiohttp's two are
-never used: they are made here without the system's bundle.  Were one of them
-ever used by mistake, it would refuse every certificate, never accept one.
+never used: they are made here without the system's bundle.  Were the
+verifying one ever used by mistake, it would refuse every certificate, never
+accept one (the other verifies none, bundle or not).
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 Pure functions only: the same document always gives the same entries.
 
-The stage's modules: ``document`` (a document's items), ``text``, ``dates``.
-This package's own module imports none of them, so that importing ``text`` alone
-(config does) does not load the rest.
+The stage's modules: ``document`` (a document's items), ``text``, ``dates``,
+``chars`` (characters text is read without).  This package's own module imports
+none of them: importing one alone (``chars`` on every run, for config's category
+names) does not load the rest.
 """

@@ -233,7 +233,7 @@ def _row(entry: Entry, version: str) -> dict[str, object]:
 def adopt_told_apart_keys(items: tuple[Item, ...], known: Mapping[str, object]) -> tuple[Item, ...]:
     """Items under a bare guid that name no stored entry, but that were stored
     under a told-apart key while other items shared their guid
-    (`normalize.told_apart_keys`), take that key back: a document holding one
+    (`normalize.document.told_apart_keys`), take that key back: a document holding one
     of them alone must not post it again, nor make another item an edit of it.
     """
     if not known:
@@ -259,7 +259,7 @@ def tell_apart_reused_guids(
     conn: Connection, items: tuple[Item, ...], known: Mapping[str, Known]
 ) -> tuple[tuple[Item, ...], int]:
     """Items whose guid names a stored entry that is another item take their
-    told-apart key (`normalize.told_apart_keys`); returns them and how many.
+    told-apart key (`normalize.document.told_apart_keys`); returns them and how many.
 
     A feed that gives every item the site's address as its guid and lists
     one item at a time brings today's item under yesterday's guid: taken for
