@@ -171,6 +171,21 @@ def test_a_section_with_every_key_commented_out_is_its_defaults(tmp_path: Path) 
             "feeds:\n  - url: http://a/b\n    group:金融\n    source: s\n",
             "feedmill.yml:3: YAML error: no space after `group:`",
         ),
+        (  # a value holding ": " unquoted: YAML read a second key in it
+            "feeds:\n  - url: http://a/b\n    group: 财经\n    source: 新浪: 财经\n",
+            "feedmill.yml:4: YAML error: a value holding ': ' must be quoted: "
+            "`source: '新浪: 财经'`",
+        ),
+        (
+            "feeds:\n  - {url: http://a/b, group: g, source: s}\n  - url: http://a/c\n"
+            "    group: g\n    source: It's: new  # (a comment)\n",
+            "feedmill.yml:5: YAML error: a value holding ': ' must be quoted: "
+            "`source: 'It''s: new'`",
+        ),
+        (  # a key without its colon: named on its line, not the next one's
+            "site .\nfeeds:\n  - {url: http://a/b, group: g, source: s}\n",
+            "feedmill.yml:1: YAML error: no colon after `site`: YAML needs one (`site: …`)",
+        ),
         (  # … not a word of a list further up (`re:Invent`): the error is another's
             "rules:\n  block:\n    - keywords:\n        - re:Invent\n"
             "feeds:\n  - url: 'http://a/b\n    group: g\n    source: s\n",

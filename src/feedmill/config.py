@@ -908,6 +908,19 @@ _COLON_WITHOUT_SPACE = re.compile(
     r"^[ \t]*(?:-[ \t]+)?[A-Za-z_][\w.-]*:(?=[^\s:])(?!//)", re.MULTILINE
 )
 
+# `source: 新浪: 财经`: a plain value holding ": ", which YAML reads as the
+# start of another key ("mapping values are not allowed").
+_VALUE_WITH_COLON = re.compile(
+    r"^[ \t]*(?:-[ \t]+)?([A-Za-z_][\w.-]*):[ \t]+"
+    r"([^'\"\s#{\[&*!|>%@`][^#\n]*?:[ \t][^#\n]*?)[ \t]*(?:#.*)?$",
+    re.MULTILINE,
+)
+# `site .`: a key without its colon, which YAML reads with the next line as
+# one word, and stumbles on that line's colon.
+_KEY_WITHOUT_COLON = re.compile(
+    r"^[ \t]*(?:-[ \t]+)?([A-Za-z_][\w.-]*)[ \t]+[^\s:#][^:\n]*$", re.MULTILINE
+)
+
 
 @functools.cache
 def _key_names() -> frozenset[str]:
@@ -952,6 +965,23 @@ def _typed_by_input_method(text: str, up_to: int | None) -> tuple[int, str] | No
     return min(found) if found else None
 
 
+def _colon_misplaced(text: str, line: int) -> tuple[int, str] | None:
+    """(line, what is wrong) where YAML found "mapping values are not allowed"
+    on ``line``: a value there holding ": " unquoted, or a key without its
+    colon on the line before."""
+    lines = text.splitlines()
+    here = _VALUE_WITH_COLON.match(lines[line - 1]) if 0 < line <= len(lines) else None
+    if here is not None and here.group(1) in _key_names():
+        key, value = here.group(1), here.group(2)
+        quoted = "'" + value.replace("'", "''") + "'"
+        return line, f"a value holding ': ' must be quoted: `{key}: {quoted}`"
+    before = _KEY_WITHOUT_COLON.match(lines[line - 2]) if 1 < line <= len(lines) + 1 else None
+    if before is not None and before.group(1) in _key_names():
+        key = before.group(1)
+        return line - 1, f"no colon after `{key}`: YAML needs one (`{key}: …`)"
+    return None
+
+
 # Sections that are all defaults when left empty (every key commented out).
 _SECTIONS_WITH_DEFAULTS = ("fetch", "sanitize", "rules", "fulltext", "dedupe")
 
@@ -978,6 +1008,8 @@ def parse_config(text: str, path: Path, *, feeds_optional: bool = False) -> Conf
         if mark and _tab_at(text, mark.line, mark.column):  # libyaml does not name it
             problem = "a tab: YAML indents with spaces only"
         typed = _typed_by_input_method(text, mark.line + 1 if mark else None)
+        if typed is None and mark and "mapping values are not allowed" in str(exc.problem):
+            typed = _colon_misplaced(text, mark.line + 1)
         if typed is not None:
             line, problem = typed
             where = f"{path}:{line}"
