@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -1667,6 +1668,30 @@ def test_status_before_any_run_makes_no_database(tmp_path: Path) -> None:
     assert cli("run", "-c", str(config)).code == 0
     result = cli("status", "-c", str(config))
     assert "1 feed: 1 ok" in result.stdout and "no state database" not in result.stderr
+
+
+def test_status_says_when_run_cannot_make_the_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "a.xml").write_bytes(rss("源", [Item("一", guid="1")]))
+    (tmp_path / "data").write_text("a file where a folder must be")
+    feeds = [{"url": "a.xml", "group": "g", "source": "源"}]
+    config = write_config(tmp_path, feeds, state=str(tmp_path / "data" / "x" / "state.db"))
+    result = cli("status", "-c", str(config))
+    assert result.code == 0
+    assert (
+        f"and `feedmill run` cannot make it: {tmp_path / 'data'} is a file, not a folder"
+        in result.stderr
+    )
+    assert "cannot open the state database" in cli("run", "-c", str(config)).stderr
+    # A folder this user may not write in (as root every folder is writable: asked).
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    config = write_config(tmp_path, feeds, state=str(locked / "state.db"))
+    real = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode: Path(path) != locked and real(path, mode))
+    result = cli("status", "-c", str(config))
+    assert f"and `feedmill run` cannot make it: {locked} is not writable" in result.stderr
 
 
 def test_a_database_that_refuses_writes_fails_the_run(tmp_path: Path) -> None:

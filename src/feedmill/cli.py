@@ -1921,6 +1921,20 @@ def _no_database_yet(config: Config) -> Path | None:
     return database if database is not None and not database.exists() else None
 
 
+def _why_not_made(database: Path) -> str | None:
+    """Why `run` could not make ``database`` (None: nothing says it cannot,
+    short of making it): a file where a folder must be, or the nearest folder
+    that exists not writable."""
+    for folder in (database.parent, *database.parent.parents):
+        if folder.exists():
+            if not folder.is_dir():
+                return f"{folder} is a file, not a folder"
+            if not os.access(folder, os.W_OK | os.X_OK):
+                return f"{folder} is not writable"
+            return None
+    return None
+
+
 def _shown(url: str | None) -> str | None:
     from feedmill.urls import shown
 
@@ -2116,9 +2130,14 @@ def status(config: Path, as_json: bool, failing: bool) -> None:
     out.print(tally, soft_wrap=True)  # one line, whatever the width
     missing = _no_database_yet(loaded)
     if missing is not None:
+        blocked = _why_not_made(missing)
+        then = (
+            f"and `feedmill run` cannot make it: {blocked}"
+            if blocked
+            else "`feedmill run` makes it"
+        )
         err.print(
-            f"[yellow]note[/yellow] no state database yet at {plain(str(missing))}: "
-            "`feedmill run` makes it",
+            f"[yellow]note[/yellow] no state database yet at {plain(str(missing))}: {plain(then)}",
             soft_wrap=True,
         )
 
