@@ -212,3 +212,6 @@ def test_the_site_has_the_feed_its_theme_links(built_demo: Path) -> None:
         path = link.get("href", "").removeprefix("http://example.com")
         assert unquote(path) in pages
         assert entry.findtext(f"{atom}title")
+        # Updated when its item was (the file's time is when feedmill or a
+        # clone last wrote it): the demo's items are of 2022.
+        assert entry.findtext(f"{atom}updated") == entry.findtext(f"{atom}published")
