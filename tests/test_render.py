@@ -323,11 +323,17 @@ def test_a_title_cut_before_gets_one_ellipsis() -> None:
 
 
 def test_a_title_cut_leaves_no_half_emoji_or_flag() -> None:
-    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"  # 👨‍👩‍👧: three joined
-    assert cut_title("a" * 8 + family + " 家庭", 12) == "a" * 8 + "\U0001f468..."
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"  # 👨‍👩‍👧: three joined, 2 wide
+    assert cut_title("a" * 8 + family + " 家庭", 12) == "a" * 8 + family + "..."
+    assert cut_title("a" * 8 + family + " 家庭", 9) == "a" * 8 + "..."  # not its father
+    assert cut_title("汉" * 73 + family * 5, 150) == "汉" * 73 + family * 2 + "..."
+    thumb = "\U0001f44d\U0001f3fd"  # 👍🏽: a skin tone is not cut off
+    assert cut_title("汉" * 74 + thumb * 2, 150) == "汉" * 74 + thumb + "..."
+    assert cut_title("汉" * 74 + thumb, 150) == "汉" * 74 + thumb  # it fits: no cut
     china = "\U0001f1e8\U0001f1f3"  # 🇨🇳: two flag letters
-    assert cut_title("a" * 8 + china + " 中国", 9) == "a" * 8 + "..."
-    assert cut_title("a" * 8 + china + " 中国", 10) == "a" * 8 + china + "..."
+    assert cut_title("a" * 8 + china + " 中国", 8) == "a" * 8 + "..."
+    assert cut_title("a" * 8 + china + " 中国", 9) == "a" * 8 + china + "..."
+    assert cut_title("a" * 8 + china * 2 + " 中国", 9) == "a" * 8 + china + "..."
     heart = "\u2764\ufe0f"  # ❤️: the selector ends the character, it stays
     assert cut_title("I " + heart + " NY and more text", 4) == "I " + heart + "..."
 

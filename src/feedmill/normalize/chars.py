@@ -5,6 +5,7 @@ category names, rules, YAML scalars) — normalize.text takes ~10 ms to load."""
 from __future__ import annotations
 
 import re
+import unicodedata
 
 # Characters drawn as nothing inside a word: soft hyphens, zero-width
 # spaces and joiners, direction marks, variation selectors, Hangul fillers.
@@ -54,3 +55,30 @@ def strip_controls(text: str) -> str:
 
 def collapse_space(text: str) -> str:
     return " ".join(text.split())
+
+
+def joins(text: str, index: int) -> bool:
+    """Does ``text[index]`` belong to the character before it, one symbol on
+    the screen: a combining mark or variation selector, a skin tone, a joiner
+    or what one joins (👨‍👩‍👧 is one), an emoji flag's tags, a flag's second
+    letter?  A cut there shows another symbol (a man for a family)."""
+    if index <= 0 or index >= len(text):
+        return False
+    char, before = text[index], text[index - 1]
+    # (Variation selectors are marks too.)
+    if before == "\u200d" or char == "\u200d" or unicodedata.category(char)[0] == "M":
+        return True
+    if "\U0001f3fb" <= char <= "\U0001f3ff" or "\U000e0020" <= char <= "\U000e007f":
+        return True  # a skin tone; an emoji flag's tags
+    if regional(char) and regional(before):
+        # A flag is a pair of letters: cut after an odd count, each later one is another.
+        run = index - 1
+        while run > 0 and regional(text[run - 1]):
+            run -= 1
+        return (index - run) % 2 == 1
+    return False
+
+
+def regional(char: str) -> bool:
+    """A flag's letter (two make a flag: 🇨 🇳 is 🇨🇳)."""
+    return "\U0001f1e6" <= char <= "\U0001f1ff"

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from feedmill import urls
 from feedmill.models import Entry
+from feedmill.normalize.chars import joins
 from feedmill.publish import yaml_scalars
 from feedmill.publish.categories import categories as category_chain
 from feedmill.publish.categories import derive_channel
@@ -137,23 +138,33 @@ def placeholder_number(key: str) -> int:
 
 
 def display_width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    """Columns ``text`` takes: CJK and emoji 2, a symbol joined to the one
+    before it (a skin tone, 👩 of 👨‍👩) nothing."""
+    return sum(_width(text, i) for i in range(len(text)))
+
+
+def _width(text: str, index: int) -> int:
+    if joins(text, index):
+        return 0
+    return 2 if unicodedata.east_asian_width(text[index]) in "WF" else 1
 
 
 def cut_title(title: str, max_width: int) -> str:
-    """Cut to ``max_width`` display units (CJK counts 2) plus ``...``."""
+    """Cut to ``max_width`` display units (CJK counts 2) plus ``...``, between
+    the symbols a reader sees (a family emoji is not cut to its father)."""
     # (A character is at most 2 wide: most titles need no count.)
-    if max_width <= 0 or 2 * len(title) <= max_width or display_width(title) <= max_width:
+    if max_width <= 0 or 2 * len(title) <= max_width:
         return title
-    out, width = [], 0
-    for ch in title:
-        w = 2 if unicodedata.east_asian_width(ch) in "WF" else 1
-        if width + w > max_width:
+    kept, width = 0, 0
+    for index in range(len(title)):
+        width += _width(title, index)
+        if width > max_width:
             break
-        out.append(ch)
-        width += w
+        kept = index + 1
+    else:
+        return title
     # An ellipsis of the title's own (RSSHub cuts titles too) is not doubled.
-    return _whole_clusters("".join(out)).rstrip().rstrip(".…").rstrip() + "..."
+    return title[:kept].rstrip().rstrip(".…").rstrip() + "..."
 
 
 UNTITLED = "(untitled)"
@@ -194,20 +205,6 @@ def headline(body: str) -> str:
     (its post shows UNTITLED)."""
     title = title_from_text(body, HEADLINE_WIDTH)
     return "" if title == UNTITLED else title
-
-
-_REGIONAL = re.compile("[\U0001f1e6-\U0001f1ff]+$")  # flag letters: two make a flag
-
-
-def _whole_clusters(cut: str) -> str:
-    """``cut`` without a character sequence the cut broke: a joiner left at the
-    end (👨‍ of 👨‍👩‍👧) or half a flag (🇨 of 🇨🇳), which show as stray symbols.
-    (A variation selector ends its character: ❤️ stays ❤️.)"""
-    cut = cut.rstrip("\u200d")
-    flags = _REGIONAL.search(cut)
-    if flags and len(flags.group(0)) % 2:
-        cut = cut[:-1]
-    return cut
 
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")

@@ -15,6 +15,7 @@ import unicodedata
 from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Iterator, Sequence
 
+from feedmill.normalize.chars import joins
 from feedmill.search.tokens import (
     PIECE,
     SHOWS_NOTHING_RE,
@@ -310,18 +311,9 @@ def continues(text: str, index: int) -> bool:
     of a Latin word or of a number (3.65%, 12,345)?"""
     if index <= 0 or index >= len(text):
         return False
-    char, before = text[index], text[index - 1]
-    # (Variation selectors are marks too.)
-    if before == "\u200d" or char == "\u200d" or unicodedata.category(char)[0] == "M":
+    if joins(text, index):
         return True
-    if "\U0001f3fb" <= char <= "\U0001f3ff" or "\U000e0020" <= char <= "\U000e007f":
-        return True  # a skin tone; an emoji flag's tags
-    if _regional(char) and _regional(before):
-        # A flag is a pair of letters: cut after an odd count, each later one is another.
-        run = index - 1
-        while run > 0 and _regional(text[run - 1]):
-            run -= 1
-        return (index - run) % 2 == 1
+    char, before = text[index], text[index - 1]
     if before.isascii() and char.isascii() and before.isalnum() and char.isalnum():
         return True
     # A number whole: 3.65 cut at its point showed 65, 12,345 showed 345.
@@ -335,10 +327,6 @@ _NUMBER_MARKS = frozenset(".,%‰")
 
 def _digit(char: str) -> bool:
     return "0" <= char <= "9"
-
-
-def _regional(char: str) -> bool:
-    return "\U0001f1e6" <= char <= "\U0001f1ff"
 
 
 def _first_mention(text: str, phrases: Collection[Phrase]) -> int | None:
