@@ -81,6 +81,37 @@ def test_summary_only_items_get_their_article(tmp_path: Path, feed_server: FeedS
     )
 
 
+def test_an_article_without_a_picture_keeps_the_feeds(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """A cover the page keeps in its header (which extraction leaves out) was
+    lost: the post a placeholder for its picture.  Not added to an article
+    that shows its own."""
+    paragraph = "央行宣布下调金融机构存款准备金率0.5个百分点，释放长期资金约1万亿元，市场人士认为此举有助于稳定经济增长。"
+    html = {"Content-Type": "text/html; charset=utf-8"}
+    body = "".join(f"<p>第{i}段：{paragraph}</p>" for i in range(8))
+    plain = f"<html><body><div class='content'><h1>央行降准</h1>{body}</div></body></html>"
+    shown = plain.replace("<h1>", '<p><img src="/img/own.jpg" width="800" height="450"></p><h1>')
+    feed_server.add("/a/1.html", body=plain.encode(), headers=html)
+    feed_server.add("/a/2.html", body=shown.encode(), headers=html)
+    lead = '<p><img src="/img/lead.jpg" width="640" height="360"></p><p>摘要。</p>'
+    items = [
+        Item("央行降准", html=lead, guid="1", link=feed_server.url("/a/1.html")),
+        Item("央行再降准", html=lead, guid="2", link=feed_server.url("/a/2.html")),
+    ]
+    url = feed_server.add("/feed", body=rss("摘要源", items))
+    feeds = [{"url": url, "group": "g", "source": "摘要源", "fulltext": True}]
+    config = write_config(tmp_path, feeds, fulltext={"allow_private": True})
+    assert cli("run", "-c", str(config)).code == 0
+    by_title = {t.split("title: '", 1)[1].split("'", 1)[0]: t for t in posts(tmp_path).values()}
+    lead_url = feed_server.url("/img/lead.jpg")
+    first, second = by_title["央行降准"], by_title["央行再降准"]
+    assert "第7段" in first and "摘要" not in first.split("---", 2)[2]
+    assert f"headimg: '{lead_url}'" in first and f'<img src="{lead_url}"' in first
+    assert "第7段" in second and "lead.jpg" not in second
+    assert f"headimg: '{feed_server.url('/img/own.jpg')}'" in second
+
+
 def test_article_links_to_private_addresses_are_refused(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:

@@ -14,6 +14,7 @@ is left with fetching.
 
 from __future__ import annotations
 
+import html as htmllib
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -502,7 +503,7 @@ def with_full_text(
                 "the page's text has nothing of the item's (drawn by its script?)",
             )
         if content is not None:
-            articles[link] = content
+            articles[link] = with_the_feeds_picture(content, feed_text.get(link, ""), link)
         else:
             failures[link] = error or "no article text found on the page"
     out = tuple(
@@ -536,6 +537,20 @@ _FENCED = re.compile(r"^blocked: .* address$")
 # How a feed's warning tells what its last article pages gave (always its
 # last part: the note lists reasons separated by "; " too).
 FULL_TEXT_NOTE = "full text: "
+
+
+def with_the_feeds_picture(article: str, feed_text: str, link: str) -> str:
+    """``article``, led by the feed's first picture where it shows none: a
+    cover that the page keeps in its header, which extraction leaves out, was
+    lost for the post (its headimg a placeholder)."""
+    from feedmill.sanitize.clean import first_image
+
+    if first_image(article, link) is not None:
+        return article
+    picture = first_image(feed_text, link)
+    if picture is None:
+        return article
+    return f'<p><img src="{htmllib.escape(picture)}"></p>\n{article}'
 
 
 def says_less(article: str, feed_text: str) -> bool:
