@@ -551,8 +551,8 @@ class Fetcher:
             elif status == 410:
                 # Backed off to the cap at once (schedule.after_failure).
                 message += (
-                    " (removed for good, says the server: tried again only at"
-                    " the backoff cap; fix or remove its url)"
+                    " (removed for good, says the server: a daemon or `run --due` asks"
+                    " again only at the backoff cap; fix or remove its url)"
                 )
             if status >= 400:
                 said = await _what_the_page_says(resp, status, reason, left)
