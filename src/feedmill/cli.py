@@ -1601,16 +1601,13 @@ def search(
     # Checked before the index is built (once, and long on a big site).
     first_day = _day(since, "--since", loaded.timezone)
     last_day = _day(until, "--until", loaded.timezone, through=True)
-    # (As the config's names are read: a name pasted from feedmill.yml with
-    # what shows nothing in it is that name.)
-    from feedmill.publish.categories import visible_name
-
-    groups = {visible_name(g) for g in group}
-    sources = {visible_name(s) for s in source}
+    all_groups = [f.group for f in loaded.feeds]
+    all_sources = [f.source for f in loaded.feeds]
     chosen = [
         f
         for f in loaded.feeds
-        if (not groups or f.group in groups) and (not sources or f.source in sources)
+        if (not group or _asked_for(f.group, group, all_groups))
+        and (not source or _asked_for(f.source, source, all_sources))
     ]
     if (group or source) and not chosen:
         err.print("no feed in the config has that group / source")
@@ -1919,6 +1916,24 @@ def _no_database_yet(config: Config) -> Path | None:
 
     database = sqlite_file(config.database_url)
     return database if database is not None and not database.exists() else None
+
+
+def _asked_for(name: str, asked: Sequence[str], names: Sequence[str]) -> bool:
+    """Whether ``name`` (a group or source of the config) is one of those
+    ``asked`` for: as written (what shows nothing aside, as the config reads
+    names), else as its category page is named, in any case: `IT之家` for
+    ``ＩＴ之家``, `tech news` for ``Tech News`` — unless the config has a name
+    written so."""
+    from feedmill.publish.categories import hexo_slug, visible_name
+
+    def page(text: str) -> str:
+        return hexo_slug(visible_name(text)).casefold()
+
+    exact = {visible_name(a) for a in asked}
+    if name in exact:
+        return True
+    known = set(names)
+    return any(a not in known and page(a) == page(name) for a in exact)
 
 
 def _why_not_made(database: Path) -> str | None:
