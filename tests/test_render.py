@@ -331,9 +331,16 @@ def test_a_title_cut_leaves_no_half_emoji_or_flag() -> None:
     assert cut_title("汉" * 74 + thumb * 2, 150) == "汉" * 74 + thumb + "..."
     assert cut_title("汉" * 74 + thumb, 150) == "汉" * 74 + thumb  # it fits: no cut
     china = "\U0001f1e8\U0001f1f3"  # 🇨🇳: two flag letters
-    assert cut_title("a" * 8 + china + " 中国", 8) == "a" * 8 + "..."
-    assert cut_title("a" * 8 + china + " 中国", 9) == "a" * 8 + china + "..."
-    assert cut_title("a" * 8 + china * 2 + " 中国", 9) == "a" * 8 + china + "..."
+    assert cut_title("a" * 8 + china + " 中国", 9) == "a" * 8 + "..."
+    assert cut_title("a" * 8 + china + " 中国", 10) == "a" * 8 + china + "..."
+    assert cut_title("a" * 8 + china * 2 + " 中国", 11) == "a" * 8 + china + "..."
+    # Emoji are drawn 2 wide: a flag, one by its selector (❤️), a keycap (1️⃣).
+    for emoji in (china, "\u2764\ufe0f", "1\ufe0f\u20e3"):
+        assert cut_title(emoji * 100, 150) == emoji * 75 + "..."
+    # A joiner between Chinese characters (some sites put one there) joins nothing.
+    assert cut_title("汉\u200d" * 120, 150) == "汉\u200d" * 49 + "汉..."
+    fire = "\u2764\ufe0f\u200d\U0001f525"  # ❤️‍🔥: a heart on fire, one symbol
+    assert cut_title("a" * 8 + fire + "b", 10) == "a" * 8 + fire + "..."
     heart = "\u2764\ufe0f"  # ❤️: the selector ends the character, it stays
     assert cut_title("I " + heart + " NY and more text", 4) == "I " + heart + "..."
 

@@ -66,8 +66,15 @@ def joins(text: str, index: int) -> bool:
         return False
     char, before = text[index], text[index - 1]
     # (Variation selectors are marks too.)
-    if before == "\u200d" or char == "\u200d" or unicodedata.category(char)[0] == "M":
+    if unicodedata.category(char)[0] == "M":
         return True
+    # A joiner joins emoji (👨‍👩): between two Chinese characters, as some
+    # sites put it, it joins nothing.
+    if char == "\u200d":
+        return index + 1 < len(text) and pictographic(text[index + 1])
+    if before == "\u200d":
+        joined = text[index - 2] if index >= 2 else ""
+        return pictographic(char) and (joined == "\ufe0f" or pictographic(joined))
     if "\U0001f3fb" <= char <= "\U0001f3ff" or "\U000e0020" <= char <= "\U000e007f":
         return True  # a skin tone; an emoji flag's tags
     if regional(char) and regional(before):
@@ -77,6 +84,13 @@ def joins(text: str, index: int) -> bool:
             run -= 1
         return (index - run) % 2 == 1
     return False
+
+
+def pictographic(char: str) -> bool:
+    """An emoji or pictograph, roughly Unicode's Extended_Pictographic: what a
+    zero-width joiner joins into one symbol."""
+    code = ord(char)
+    return 0x1F000 <= code <= 0x1FAFF or 0x2190 <= code <= 0x2BFF or code in (0x00A9, 0x00AE)
 
 
 def regional(char: str) -> bool:

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from feedmill import urls
 from feedmill.models import Entry
-from feedmill.normalize.chars import joins
+from feedmill.normalize.chars import joins, regional
 from feedmill.publish import yaml_scalars
 from feedmill.publish.categories import categories as category_chain
 from feedmill.publish.categories import derive_channel
@@ -146,7 +146,12 @@ def display_width(text: str) -> int:
 def _width(text: str, index: int) -> int:
     if joins(text, index):
         return 0
-    return 2 if unicodedata.east_asian_width(text[index]) in "WF" else 1
+    char = text[index]
+    if unicodedata.east_asian_width(char) in "WF" or regional(char):
+        return 2
+    # An emoji by its selector (❤️) or a keycap (1️⃣): drawn 2 wide.
+    following = text[index + 1 : index + 2]
+    return 2 if following in ("\ufe0f", "\u20e3") else 1
 
 
 def cut_title(title: str, max_width: int) -> str:
@@ -164,7 +169,7 @@ def cut_title(title: str, max_width: int) -> str:
     else:
         return title
     # An ellipsis of the title's own (RSSHub cuts titles too) is not doubled.
-    return title[:kept].rstrip().rstrip(".…").rstrip() + "..."
+    return title[:kept].rstrip().rstrip("\u200d").rstrip(".…").rstrip() + "..."
 
 
 UNTITLED = "(untitled)"
