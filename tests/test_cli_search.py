@@ -70,13 +70,14 @@ def test_filters_by_group_source_and_date(demo: Path) -> None:
     assert search(demo, "逆回购", "--until", "2022-09-20T00:00") == []
 
 
-def test_a_group_or_source_is_found_as_its_category_page_names_it(tmp_path: Path) -> None:
+def test_a_group_or_source_is_found_in_another_width_or_case(tmp_path: Path) -> None:
     """The config reads ``ＩＴ之家`` and ``IT之家`` as one name (one category
     page): so does `--source`, and `--group` in any case.  A name the config
-    has as it was typed is that name alone."""
+    has as it was typed is that name alone; another name of the same page
+    (`C#` for `C++`) is none."""
     feeds = []
     for index, (group, source) in enumerate(
-        [("Tech News", "ＩＴ之家"), ("Tech", "少数派"), ("tech", "爱范儿")]
+        [("Tech News", "ＩＴ之家"), ("Tech", "少数派"), ("tech", "爱范儿"), ("掘金", "C++")]
     ):
         item = Item(f"华为发布新机{index}", guid=str(index), html="<p>华为发布新机。</p>")
         (tmp_path / f"{index}.xml").write_bytes(rss(source, [item]))
@@ -88,7 +89,9 @@ def test_a_group_or_source_is_found_as_its_category_page_names_it(tmp_path: Path
         return {r["source"] for r in search(config, "华为", *args)}
 
     assert sources("--source", "IT之家") == {"ＩＴ之家"}
-    assert sources("--group", "tech news") == sources("--group", "Tech-News") == {"ＩＴ之家"}
+    assert sources("--group", "tech news") == sources("--group", "TECH NEWS") == {"ＩＴ之家"}
+    assert sources("--source", "c++") == {"C++"}
+    assert cli("search", "华为", "--source", "C#", "-c", str(config)).code == 2
     assert sources("--group", "tech") == {"爱范儿"}  # the config's own `tech`
     assert sources("--group", "TECH") == {"少数派", "爱范儿"}
     result = cli("search", "华为", "--source", "IT之家X", "-c", str(config))

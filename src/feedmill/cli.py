@@ -1921,19 +1921,17 @@ def _no_database_yet(config: Config) -> Path | None:
 def _asked_for(name: str, asked: Sequence[str], names: Sequence[str]) -> bool:
     """Whether ``name`` (a group or source of the config) is one of those
     ``asked`` for: as written (what shows nothing aside, as the config reads
-    names), else as its category page is named, in any case: `IT之家` for
-    ``ＩＴ之家``, `tech news` for ``Tech News`` — unless the config has a name
-    written so."""
-    from feedmill.publish.categories import hexo_slug, visible_name
-
-    def page(text: str) -> str:
-        return hexo_slug(visible_name(text)).casefold()
+    names), else in another width or case — `IT之家` for ``ＩＴ之家``, `tech news`
+    for ``Tech News`` — unless the config has a name written so."""
+    from feedmill.normalize.text import nfkc
+    from feedmill.publish.categories import visible_name
 
     exact = {visible_name(a) for a in asked}
     if name in exact:
         return True
     known = set(names)
-    return any(a not in known and page(a) == page(name) for a in exact)
+    folded = nfkc(name).casefold()
+    return any(a not in known and nfkc(a).casefold() == folded for a in exact)
 
 
 def _why_not_made(database: Path) -> str | None:
