@@ -183,6 +183,16 @@ def test_a_section_with_every_key_commented_out_is_its_defaults(tmp_path: Path) 
             "feedmill.yml:5: YAML error: a value holding ': ' must be quoted: "
             "`source: 'It''s: new'`",
         ),
+        (  # (a "#" not after a space is the value's, not a comment)
+            "feeds:\n  - url: http://a/b\n    group: g\n    source: C#: 新浪#1\n",
+            "feedmill.yml:4: YAML error: a value holding ': ' must be quoted: "
+            "`source: 'C#: 新浪#1'`",
+        ),
+        (  # … not a list's word (`- source code`): the mistake is the next line's
+            "rules:\n  block:\n    - keywords:\n        - source code\n"
+            "          group: 财经\nfeeds: []\n",
+            "feedmill.yml:5: YAML error: mapping values are not allowed in this context",
+        ),
         (  # a key without its colon: named on its line, not the next one's
             "site .\nfeeds:\n  - {url: http://a/b, group: g, source: s}\n",
             "feedmill.yml:1: YAML error: no colon after `site`: YAML needs one (`site: …`)",

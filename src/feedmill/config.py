@@ -910,16 +910,15 @@ _COLON_WITHOUT_SPACE = re.compile(
 
 # `source: 新浪: 财经`: a plain value holding ": ", which YAML reads as the
 # start of another key ("mapping values are not allowed").
+# (A comment begins at a "#" after a space: `C#: x` and `a#b` are the value's.)
 _VALUE_WITH_COLON = re.compile(
     r"^[ \t]*(?:-[ \t]+)?([A-Za-z_][\w.-]*):[ \t]+"
-    r"([^'\"\s#{\[&*!|>%@`][^#\n]*?:[ \t][^#\n]*?)[ \t]*(?:#.*)?$",
-    re.MULTILINE,
+    r"([^'\"\s#{\[&*!|>%@`](?:[^ \t\n]|[ \t]+(?!#))*?)[ \t]*(?:[ \t]#.*)?$"
 )
 # `site .`: a key without its colon, which YAML reads with the next line as
-# one word, and stumbles on that line's colon.
-_KEY_WITHOUT_COLON = re.compile(
-    r"^[ \t]*(?:-[ \t]+)?([A-Za-z_][\w.-]*)[ \t]+[^\s:#][^:\n]*$", re.MULTILINE
-)
+# one word, and stumbles on that line's colon.  (Not a list's word, `- source
+# code`: the mistake is then another line's.)
+_KEY_WITHOUT_COLON = re.compile(r"^[ \t]*([A-Za-z_][\w.-]*)[ \t]+[^\s:#-][^:\n]*$")
 
 
 @functools.cache
@@ -971,7 +970,7 @@ def _colon_misplaced(text: str, line: int) -> tuple[int, str] | None:
     colon on the line before."""
     lines = text.splitlines()
     here = _VALUE_WITH_COLON.match(lines[line - 1]) if 0 < line <= len(lines) else None
-    if here is not None and here.group(1) in _key_names():
+    if here is not None and here.group(1) in _key_names() and ": " in here.group(2):
         key, value = here.group(1), here.group(2)
         quoted = "'" + value.replace("'", "''") + "'"
         return line, f"a value holding ': ' must be quoted: `{key}: {quoted}`"
