@@ -94,7 +94,11 @@ def test_an_article_without_a_picture_keeps_the_feeds(
     shown = plain.replace("<h1>", '<p><img src="/img/own.jpg" width="800" height="450"></p><h1>')
     feed_server.add("/a/1.html", body=plain.encode(), headers=html)
     feed_server.add("/a/2.html", body=shown.encode(), headers=html)
-    lead = '<p><img src="/img/lead.jpg" width="640" height="360"></p><p>摘要。</p>'
+    # (What the feed's post would show: no picture of a comment, single quotes read.)
+    lead = (
+        '<!-- <img src="/img/banner.jpg"> --><p><img src=\'/img/lead.jpg\' width="640"'
+        ' height="360"></p><p>摘要。</p>'
+    )
     items = [
         Item("央行降准", html=lead, guid="1", link=feed_server.url("/a/1.html")),
         Item("央行再降准", html=lead, guid="2", link=feed_server.url("/a/2.html")),
@@ -107,6 +111,7 @@ def test_an_article_without_a_picture_keeps_the_feeds(
     lead_url = feed_server.url("/img/lead.jpg")
     first, second = by_title["央行降准"], by_title["央行再降准"]
     assert "第7段" in first and "摘要" not in first.split("---", 2)[2]
+    assert "banner.jpg" not in first
     assert f"headimg: '{lead_url}'" in first and f'<img src="{lead_url}"' in first
     assert "第7段" in second and "lead.jpg" not in second
     assert f"headimg: '{feed_server.url('/img/own.jpg')}'" in second

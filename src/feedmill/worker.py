@@ -542,12 +542,14 @@ FULL_TEXT_NOTE = "full text: "
 def with_the_feeds_picture(article: str, feed_text: str, link: str) -> str:
     """``article``, led by the feed's first picture where it shows none: a
     cover that the page keeps in its header, which extraction leaves out, was
-    lost for the post (its headimg a placeholder)."""
-    from feedmill.sanitize.clean import first_image
+    lost for the post (its headimg a placeholder).  Both as their posts would
+    show them (sanitized: no picture of a comment or a script's string, lazy
+    ones by what they load)."""
+    from feedmill.sanitize.clean import sanitize_html
 
-    if first_image(article, link) is not None:
+    if sanitize_html(article, base_url=link).image is not None:
         return article
-    picture = first_image(feed_text, link)
+    picture = sanitize_html(feed_text, base_url=link).image
     if picture is None:
         return article
     return f'<p><img src="{htmllib.escape(picture)}"></p>\n{article}'
