@@ -183,6 +183,10 @@ def test_a_section_with_every_key_commented_out_is_its_defaults(tmp_path: Path) 
             "feedmill.yml:5: YAML error: a value holding ': ' must be quoted: "
             "`source: 'It''s: new'`",
         ),
+        (  # (a tab after its colon is a separator too)
+            "feeds:\n  - url: http://a/b\n    group: g\n    source: 新浪:\t财经\n",
+            "feedmill.yml:4: YAML error: a value holding ': ' must be quoted: `source: '新浪:",
+        ),
         (  # (a "#" not after a space is the value's, not a comment)
             "feeds:\n  - url: http://a/b\n    group: g\n    source: C#: 新浪#1\n",
             "feedmill.yml:4: YAML error: a value holding ': ' must be quoted: "

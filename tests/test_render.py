@@ -338,7 +338,9 @@ def test_a_title_cut_leaves_no_half_emoji_or_flag() -> None:
     for emoji in (china, "\u2764\ufe0f", "1\ufe0f\u20e3"):
         assert cut_title(emoji * 100, 150) == emoji * 75 + "..."
     # A joiner between Chinese characters (some sites put one there) joins nothing.
-    assert cut_title("汉\u200d" * 120, 150) == "汉\u200d" * 49 + "汉..."
+    assert cut_title("汉\u200d" * 120, 150) == "汉\u200d" * 74 + "汉..."
+    assert cut_title("\u200d\U0001f600" + "中" * 100, 150) == "\u200d\U0001f600" + "中" * 74 + "..."
+    assert cut_title("a\ufe0f" * 100, 150) == "a\ufe0f" * 100  # (no emoji: 1 wide, it fits)
     fire = "\u2764\ufe0f\u200d\U0001f525"  # ❤️‍🔥: a heart on fire, one symbol
     assert cut_title("a" * 8 + fire + "b", 10) == "a" * 8 + fire + "..."
     heart = "\u2764\ufe0f"  # ❤️: the selector ends the character, it stays

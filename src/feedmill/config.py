@@ -970,7 +970,7 @@ def _colon_misplaced(text: str, line: int) -> tuple[int, str] | None:
     colon on the line before."""
     lines = text.splitlines()
     here = _VALUE_WITH_COLON.match(lines[line - 1]) if 0 < line <= len(lines) else None
-    if here is not None and here.group(1) in _key_names() and ": " in here.group(2):
+    if here is not None and here.group(1) in _key_names() and re.search(":[ \t]", here.group(2)):
         key, value = here.group(1), here.group(2)
         quoted = "'" + value.replace("'", "''") + "'"
         return line, f"a value holding ': ' must be quoted: `{key}: {quoted}`"

@@ -547,9 +547,12 @@ def with_the_feeds_picture(article: str, feed_text: str, link: str) -> str:
     ones by what they load)."""
     from feedmill.sanitize.clean import sanitize_html
 
-    if sanitize_html(article, base_url=link).image is not None:
+    try:
+        if sanitize_html(article, base_url=link).image is not None:
+            return article
+        picture = sanitize_html(feed_text, base_url=link).image
+    except Exception:  # (a surprise in either text loses no article, nor the feed)
         return article
-    picture = sanitize_html(feed_text, base_url=link).image
     if picture is None:
         return article
     return f'<p><img src="{htmllib.escape(picture)}"></p>\n{article}'

@@ -74,7 +74,7 @@ def joins(text: str, index: int) -> bool:
         return index + 1 < len(text) and pictographic(text[index + 1])
     if before == "\u200d":
         joined = text[index - 2] if index >= 2 else ""
-        return pictographic(char) and (joined == "\ufe0f" or pictographic(joined))
+        return bool(joined) and pictographic(char) and (joined == "\ufe0f" or pictographic(joined))
     if "\U0001f3fb" <= char <= "\U0001f3ff" or "\U000e0020" <= char <= "\U000e007f":
         return True  # a skin tone; an emoji flag's tags
     if regional(char) and regional(before):

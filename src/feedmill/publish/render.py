@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from feedmill import urls
 from feedmill.models import Entry
-from feedmill.normalize.chars import joins, regional
+from feedmill.normalize.chars import SHOWS_NOTHING, joins, regional
 from feedmill.publish import yaml_scalars
 from feedmill.publish.categories import categories as category_chain
 from feedmill.publish.categories import derive_channel
@@ -144,14 +144,16 @@ def display_width(text: str) -> int:
 
 
 def _width(text: str, index: int) -> int:
-    if joins(text, index):
-        return 0
     char = text[index]
+    if joins(text, index) or char in SHOWS_NOTHING:
+        return 0
     if unicodedata.east_asian_width(char) in "WF" or regional(char):
         return 2
-    # An emoji by its selector (❤️) or a keycap (1️⃣): drawn 2 wide.
-    following = text[index + 1 : index + 2]
-    return 2 if following in ("\ufe0f", "\u20e3") else 1
+    # An emoji by its selector (❤️) or a keycap (1️⃣, 1⃣): drawn 2 wide.
+    following = text[index + 1 : index + 3]
+    if following[:1] == "\u20e3" or following == "\ufe0f\u20e3":
+        return 2
+    return 2 if following[:1] == "\ufe0f" and not char.isascii() else 1
 
 
 def cut_title(title: str, max_width: int) -> str:
