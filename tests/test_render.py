@@ -9,11 +9,12 @@ from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from feedmill.models import Entry
+from feedmill.normalize.chars import joins
 from feedmill.publish.categories import derive_channel
 from feedmill.publish.render import (
     FeedStyle,
@@ -345,6 +346,37 @@ def test_a_title_cut_leaves_no_half_emoji_or_flag() -> None:
     assert cut_title("a" * 8 + fire + "b", 10) == "a" * 8 + fire + "..."
     heart = "\u2764\ufe0f"  # ❤️: the selector ends the character, it stays
     assert cut_title("I " + heart + " NY and more text", 4) == "I " + heart + "..."
+
+
+_CLUSTER_PARTS = st.sampled_from(
+    [
+        "\u200d",
+        "\ufe0f",
+        "\ufe0e",
+        "\u20e3",
+        "\U0001f3fd",
+        "\U0001f468",
+        "\U0001f1e8",
+        "汉",
+        "a",
+        "1",
+    ]
+)
+
+
+@settings(max_examples=500)
+@given(
+    st.one_of(
+        st.lists(_CLUSTER_PARTS, max_size=40).map("".join),
+        st.text(st.one_of(_CLUSTER_PARTS, st.characters())),
+    ),
+    st.integers(1, 60),
+)
+def test_any_title_is_cut_without_failing(title: str, width: int) -> None:
+    # A joiner or a selector anywhere (first, last, twice) is text a feed can send.
+    cut = cut_title(title, width)
+    assert cut == title or (cut.endswith("...") and len(cut) - 3 <= len(title))
+    assert all(isinstance(joins(title, i), bool) for i in range(-1, len(title) + 1))
 
 
 @pytest.mark.parametrize(
