@@ -259,6 +259,10 @@ def test_a_section_with_every_key_commented_out_is_its_defaults(tmp_path: Path) 
         ("concurrency: 5\nfeeds: []\n", "concurrency: unknown key (it goes under fetch:)"),
         # A setting for every feed goes under fetch:, not into each feed.
         ("timeout: 30\nfeeds: []\n", "timeout: unknown key (it goes under fetch:)"),
+        (  # a fetch setting among full text's: article pages are fetched by its rules
+            "fulltext:\n  connect_timeout: 5\nfeeds: []\n",
+            "fulltext.connect_timeout: unknown key (it goes under fetch:)",
+        ),
         (
             "feeds:\n  - {url: a.xml, group: g, source: s, max_age: 7d}\n",
             "feeds[0] (a.xml): max_age: unknown key (it goes under the feed's rules:)",

@@ -1297,6 +1297,10 @@ def _suggestion(loc: list[Any], name: str) -> str:
         for section in sorted(keys, key=lambda key: key == "feeds"):
             if name in _keys_at([section]):
                 return f" (it goes under {section}:)"
+    if len(path) == 1 and path[0] != "feeds":  # `fulltext: {connect_timeout: 5}` (fetch's)
+        for section in _keys_at([]):
+            if section not in ("feeds", path[0]) and name in _keys_at([section]):
+                return f" (it goes under {section}:)"
     if path == ["feeds"]:  # a feed's "max_age: 7d" (its rules:), "user_agent" (fetch:)
         if name in _keys_at(["feeds", "rules"]):
             return " (it goes under the feed's rules:)"
