@@ -13,7 +13,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence, Set
 from contextlib import contextmanager, suppress
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -1601,8 +1601,8 @@ def search(
     # Checked before the index is built (once, and long on a big site).
     first_day = _day(since, "--since", loaded.timezone)
     last_day = _day(until, "--until", loaded.timezone, through=True)
-    all_groups = [f.group for f in loaded.feeds]
-    all_sources = [f.source for f in loaded.feeds]
+    all_groups = {f.group for f in loaded.feeds}
+    all_sources = {f.source for f in loaded.feeds}
     chosen = [
         f
         for f in loaded.feeds
@@ -1918,7 +1918,7 @@ def _no_database_yet(config: Config) -> Path | None:
     return database if database is not None and not database.exists() else None
 
 
-def _asked_for(name: str, asked: Sequence[str], names: Sequence[str]) -> bool:
+def _asked_for(name: str, asked: Sequence[str], known: Set[str]) -> bool:
     """Whether ``name`` (a group or source of the config) is one of those
     ``asked`` for: as written (what shows nothing aside, as the config reads
     names), else in another width or case — `IT之家` for ``ＩＴ之家``, `tech news`
@@ -1929,7 +1929,6 @@ def _asked_for(name: str, asked: Sequence[str], names: Sequence[str]) -> bool:
     exact = {visible_name(a) for a in asked}
     if name in exact:
         return True
-    known = set(names)
     folded = nfkc(name).casefold()
     return any(a not in known and nfkc(a).casefold() == folded for a in exact)
 
