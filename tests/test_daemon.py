@@ -1811,7 +1811,8 @@ def test_a_daemon_given_a_feed_where_it_moved_follows_the_move_into_the_config(
     assert_consistent(tmp_path, 3)
 
 
-# Each pass says the collector's young generation as it begins.
+# Each pass says the collector's young generation as it begins, and how
+# many objects it leaves out of its collections (frozen).
 PACE_HOOK = """
 import gc, sys
 from feedmill import pipeline
@@ -1819,6 +1820,7 @@ from feedmill import pipeline
 run = pipeline.Mill.run
 
 def said(self, *args, **kwargs):
+    print(f"frozen {gc.get_freeze_count()}", file=sys.stderr, flush=True)
     print(f"young generation {gc.get_threshold()[0]}", file=sys.stderr, flush=True)
     return run(self, *args, **kwargs)
 
@@ -1843,3 +1845,33 @@ def test_a_daemon_goes_back_to_pythons_collection_pace_after_its_first_pass(
     paces = [int(line.split()[-1]) for line in err.splitlines() if "young generation" in line]
     assert len(paces) >= 2, err
     assert paces[0] == START_YOUNG and all(pace < START_YOUNG for pace in paces[1:]), paces
+    # What the start loaded is left out of the first pass's collections only:
+    # a later config read anew must be collectable once the old one is gone.
+    frozen = [int(line.split()[-1]) for line in err.splitlines() if line.startswith("frozen")]
+    assert frozen[0] > 10_000 and not any(frozen[1:]), frozen
+
+
+def test_a_run_leaves_what_it_loaded_out_of_its_passs_collections_and_thaws_it(
+    tmp_path: Path, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Frozen for the pass (see gcpace), thawed when the command ends: a
+    program running commands in its own process gets its collector back."""
+    import gc
+
+    from feedmill import pipeline
+
+    seen: list[int] = []
+    run = pipeline.Mill.run
+
+    def counted(self: pipeline.Mill, *args: Any, **kwargs: Any) -> Any:
+        seen.append(gc.get_freeze_count())
+        return run(self, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline.Mill, "run", counted)
+    url = feed_server.add("/a", body=many(2))
+    write_config(tmp_path, [{"url": url, "group": "g", "source": "a"}])
+    assert gc.get_freeze_count() == 0
+    assert cli("run", "-c", str(tmp_path / "feedmill.yml")).code == 0
+    assert len(posts(tmp_path)) == 2
+    assert seen and seen[0] > 10_000, seen
+    assert gc.get_freeze_count() == 0

@@ -661,7 +661,7 @@ def _run_passes(config: Config, options: Any, every: timedelta | None) -> int:
         if started is None:
             return 0  # stopped while it waited for its database: a daemon's normal end
         options = replace(options, only=_named_feeds(config, only)[0])  # as read at last
-        with started as mill, _stop_on_signals(mill) as received:
+        with started as mill, _stop_on_signals(mill) as received, gcpace.loaded_left_alone():
             if every is not None:
                 # A log read days later says when the daemon began, and with what.
                 feeds = len(options.only) if options.only else len(config.feeds)
