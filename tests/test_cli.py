@@ -1606,6 +1606,64 @@ def test_status_names_feeds_of_one_category_by_their_urls(tmp_path: Path) -> Non
     assert not any(line.startswith("other.xml") for line in lines)  # alone, and fine
 
 
+def in_terminal(*args: str, columns: int) -> str:
+    """`feedmill *args`'s output in a terminal (a pseudo-terminal) ``columns``
+    wide, its styles taken out."""
+    import fcntl
+    import pty
+    import re
+    import struct
+    import subprocess
+    import sys
+    import termios
+
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "NO_COLOR")}
+    with subprocess.Popen(
+        [sys.executable, "-m", "feedmill", *args],
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        env={**env, "TERM": "xterm"},
+    ) as process:
+        os.close(follower)
+        shown = b""
+        with contextlib.suppress(OSError):  # EIO: the terminal's last reader has gone
+            while chunk := os.read(leader, 65536):
+                shown += chunk
+        os.close(leader)
+        assert process.wait(timeout=60) == 0, shown
+    return re.sub(r"\x1b\[[0-9;]*m", "", shown.decode()).replace("\r\n", "\n")
+
+
+def test_status_in_a_terminal_narrower_than_its_table_gives_each_feed_a_block(
+    tmp_path: Path,
+) -> None:
+    """At 80 columns, a table row of ~150 ran over two lines, under a header
+    that lined up with nothing: a block per feed, its facts named."""
+    feeds = [
+        {"url": "ok.xml", "group": "金融", "source": "证券时报网", "channel": "要闻"},
+        {"url": "missing.xml", "group": "金融", "source": "证券时报网", "channel": "快讯"},
+    ]
+    config = write_config(tmp_path, feeds)
+    (tmp_path / "ok.xml").write_bytes(rss("证券时报网", [Item(title="新闻", guid="g1")]))
+    assert cli("run", "-c", str(config)).code == 0
+    narrow = in_terminal("status", "-c", str(config), columns=80).splitlines()
+    assert narrow[0] == "金融 / 证券时报网 / 要闻"
+    assert narrow[1].startswith("  last attempt ") and "· items 1 · posts 1" in narrow[1]
+    failing = narrow.index("金融 / 证券时报网 / 快讯")
+    assert narrow[failing + 1] == "  missing.xml"
+    assert narrow[failing + 3].startswith("  no such file: ")
+    assert narrow[-1] == "2 feeds: 1 ok, 1 failing"
+    assert all(len(line) <= 80 for line in narrow if "no such file" not in line), narrow
+    # Wide enough, and piped (a log, grep): the table.
+    wide = in_terminal("status", "-c", str(config), columns=250).splitlines()
+    assert wide[0].startswith("feed ") and wide[0].endswith("error / warning")
+    piped = cli("status", "-c", str(config)).stdout.splitlines()
+    assert piped[0] == wide[0]
+
+
 def test_status_cuts_a_long_category_not_every_row(tmp_path: Path) -> None:
     """A channel is its feed's title: one of 200 characters padded every row of
     the table to its width.  Cut in the table, whole in --json."""

@@ -5,9 +5,10 @@ from __future__ import annotations
 import io
 
 import pytest
+from rich.cells import cell_len
 from rich.console import Console
 
-from feedmill.columns import cell, columns
+from feedmill.columns import blocks, cell, columns, table_width
 
 
 def plain(markup: str) -> str:
@@ -62,3 +63,75 @@ def test_styles_reach_the_terminal() -> None:
     console = Console(file=io.StringIO(), force_terminal=True, color_system="standard")
     console.print(columns(("x",), [[cell("boom", "red")]]), soft_wrap=True)
     assert "\x1b[31mboom" in console.file.getvalue()  # type: ignore[attr-defined]
+
+
+def test_the_tables_width_is_its_widest_line() -> None:
+    header = ("feed", "HTTP", "error")
+    rows = [
+        [cell("基准 / 证券时报网"), cell("304"), cell("")],
+        [cell("ab"), cell("500"), cell("HTTP 500: Internal Server Error", "red")],
+    ]
+    lines = plain(columns(header, rows)).splitlines()
+    assert table_width(header, rows) == max(cell_len(line) for line in lines) == 17 + 2 + 4 + 2 + 31
+
+
+HEADER = ("feed", "last attempt", "next", "items", "posts", "error / warning")
+
+
+def test_a_narrow_terminal_gets_a_block_per_row_its_facts_named_and_folded() -> None:
+    rows = [
+        [
+            cell("金融 / 证券时报网 / 要闻"),
+            cell("5s ago"),
+            cell("in 14m"),
+            cell("5"),
+            cell("5"),
+            (),
+        ],
+        [
+            [("金融 / 证券时报网 / 快讯", ""), ("http://127.0.0.1:9/kuaixun", "dim")],
+            cell("1s ago"),
+            cell("overdue 3h", "yellow"),
+            (),  # never read: no item count, left out
+            cell("0"),
+            [("cannot connect: connection refused", "red"), ("a warning", "yellow")],
+        ],
+    ]
+    assert plain(blocks(HEADER, rows, 40)).splitlines() == [
+        "金融 / 证券时报网 / 要闻",
+        "  last attempt 5s ago · next in 14m",
+        "  items 5 · posts 5",
+        "金融 / 证券时报网 / 快讯",
+        "  http://127.0.0.1:9/kuaixun",
+        "  last attempt 1s ago · next overdue 3h",
+        "  posts 0",
+        "  cannot connect: connection refused",
+        "  a warning",
+    ]
+    # As many facts to a line as the width holds (Chinese counting two).
+    assert plain(blocks(HEADER, rows[:1], 200)).splitlines()[1] == (
+        "  last attempt 5s ago · next in 14m · items 5 · posts 5"
+    )
+    # Narrower than a fact: one to a line, none lost.
+    assert len(plain(blocks(HEADER, rows[:1], 5)).splitlines()) == 5
+
+
+def test_a_blocks_heading_is_bold_and_its_styles_reach_the_terminal() -> None:
+    rows = [[cell("g / a"), cell("1s ago"), cell("overdue 3h", "yellow"), (), (), cell("x", "red")]]
+    console = Console(
+        file=io.StringIO(), force_terminal=True, color_system="standard", highlight=False
+    )
+    console.print(blocks(HEADER, rows, 80), soft_wrap=True)
+    shown = console.file.getvalue()  # type: ignore[attr-defined]
+    assert "\x1b[1mg / a" in shown and "\x1b[33mnext overdue 3h" in shown
+    assert "\x1b[31mx" in shown
+
+
+@pytest.mark.parametrize("text", ["bad [red] tag \\", "a[/b]", "\\"])
+def test_a_blocks_text_that_looks_like_markup_is_shown_as_it_is(text: str) -> None:
+    rows = [[cell(text), cell(text), (), (), (), cell(text, "red")]]
+    assert plain(blocks(HEADER, rows, 80)).splitlines() == [
+        text,
+        f"  last attempt {text}",
+        f"  {text}",
+    ]

@@ -2062,7 +2062,7 @@ def status(config: Path, as_json: bool, failing: bool) -> None:
         return
     from rich.cells import cell_len, set_cell_size
 
-    from feedmill.columns import Cell, cell, columns
+    from feedmill.columns import Cell, blocks, cell, columns, table_width
 
     header = (
         "feed",
@@ -2138,7 +2138,12 @@ def status(config: Path, as_json: bool, failing: bool) -> None:
             ]
         )
     if rows:
-        wide.print(columns(header, table), soft_wrap=True)
+        # A terminal narrower than the table gets a block per feed; a pipe
+        # (a log, grep) gets the table, one line per feed.
+        if wide.is_terminal and table_width(header, table) > wide.width:
+            wide.print(blocks(header, table, wide.width), soft_wrap=True)
+        else:
+            wide.print(columns(header, table), soft_wrap=True)
     out.print(tally, soft_wrap=True)  # one line, whatever the width
     missing = _no_database_yet(loaded)
     if missing is not None:
