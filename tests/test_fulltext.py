@@ -133,6 +133,32 @@ def test_no_article_on_pages_without_one(name: str) -> None:
     assert extract_article(html, "https://www.example.com/a/1.html") is None
 
 
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("login", fulltext.GATED_PAGE),
+        ("paywall", fulltext.GATED_PAGE),
+        ("notfound", fulltext.ERROR_PAGE),
+        ("tiny", fulltext.NO_TEXT),
+    ],
+)
+def test_a_page_without_an_article_says_what_it_is(name: str, reason: str) -> None:
+    """All four read "no article text found on the page" in `status`: a
+    paywall's pages, told as such, tell the feed's owner to turn full text off."""
+    html = (ARTICLES / f"{name}.html").read_text(encoding="utf-8")
+    with pytest.raises(fulltext.NoArticle) as refused:
+        fulltext.read_article(html, "https://www.example.com/a/1.html")
+    assert str(refused.value) == reason
+
+
+def test_a_bot_check_is_told_and_an_empty_page_is_one() -> None:
+    check = "<html><head><title>安全验证</title></head><body><p>检测到您的网络存在异常访问，请完成下方的滑块验证后继续。</p></body></html>"
+    with pytest.raises(fulltext.NoArticle, match=re.escape(fulltext.GATED_PAGE)):
+        fulltext.read_article(check, "https://www.example.com/a/1.html")
+    with pytest.raises(fulltext.NoArticle, match=re.escape(fulltext.EMPTY_PAGE)):
+        fulltext.read_article(" \n ", "https://www.example.com/a/1.html")
+
+
 def short_article_page(title: str, *, extra: str = "") -> str:
     paragraphs = "".join(
         f"<p>第{i}段：某公司公告称，董事会审议通过了回购股份方案，回购资金总额不低于一亿元。</p>"
@@ -301,14 +327,14 @@ def test_a_page_that_breaks_extraction_fails_alone(monkeypatch: pytest.MonkeyPat
     def item(link: str) -> Item:
         return Item.of(Entry(link, link, "标题", None, None, None, "<p>摘要。</p>"))
 
-    real = feedmill.fulltext.extract_article
+    real = feedmill.fulltext.read_article
 
-    def extract(html: str, url: str) -> str | None:
+    def extract(html: str, url: str) -> str:
         if url.endswith("/bad"):
             raise RuntimeError("a surprise")
         return real(html, url)
 
-    monkeypatch.setattr(feedmill.fulltext, "extract_article", extract)
+    monkeypatch.setattr(feedmill.fulltext, "read_article", extract)
     items = (item("https://e.example/good"), item("https://e.example/bad"))
     page = short_article_page("公司回购股份")
     out, note, retry, refused = with_full_text(
@@ -321,7 +347,7 @@ def test_a_page_that_breaks_extraction_fails_alone(monkeypatch: pytest.MonkeyPat
     assert not retry and refused == {"https://e.example/bad"}
     # The surprise that showed it: now a large image, not an error.
     huge = page.replace("</p>", f'<img src="/p.jpg" width="{"9" * 5000}"></p>', 1)
-    assert "回购资金总额" in (real(huge, "https://e.example/a") or "")
+    assert "回购资金总额" in real(huge, "https://e.example/a")
 
 
 @pytest.mark.parametrize(
@@ -698,7 +724,7 @@ def test_without_extraction(feed_server: FeedServer) -> None:
 def test_page_without_an_article(feed_server: FeedServer) -> None:
     url = feed_server.add("/login", body=(ARTICLES / "login.html").read_bytes(), headers=HTML)
     article = one(url)
-    assert article.error == "no article text found on the page"
+    assert article.error == "the page asks to log in, pay or pass a check before the article"
     assert article.html is not None  # the page itself is still there
 
 

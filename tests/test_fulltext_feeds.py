@@ -44,6 +44,34 @@ def serve(feed_server: FeedServer) -> str:
     return feed_server.add("/feed", body=rss("摘要源", items))
 
 
+def test_status_says_what_the_pages_without_an_article_were(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """A paywall's pages and a removed article's error page each read "no
+    article text found on the page": the owner of a feed behind a paywall
+    could not tell that full text will never work for it."""
+    html = {"Content-Type": "text/html; charset=utf-8"}
+    items = []
+    for number, name in enumerate(("paywall", "paywall", "notfound", "tiny")):
+        path = f"/a/{number}.html"
+        feed_server.add(path, body=(PAGES / f"{name}.html").read_bytes(), headers=html)
+        link = feed_server.url(path)
+        items.append(Item(f"文章{number}", html=f"<p>摘要{number}。</p>", guid=path, link=link))
+    url = feed_server.add("/feed", body=rss("摘要源", items))
+    feeds = [{"url": url, "group": "g", "source": "摘要源", "fulltext": True}]
+    config = write_config(tmp_path, feeds, fulltext={"allow_private": True})
+    assert cli("run", "-c", str(config)).code == 0
+    written = "".join(posts(tmp_path).values())
+    assert all(f"摘要{n}" in written for n in range(4))
+    (row,) = json.loads(cli("status", "-c", str(config), "--json").stdout)
+    assert row["warning"] == (
+        "full text: 4 of 4 articles kept the feed's text:"
+        " the page asks to log in, pay or pass a check before the article (2);"
+        " an error page, by its title (a removed article, a 404 answered as 200) (1);"
+        " no article text found on the page (1)"
+    )
+
+
 def test_summary_only_items_get_their_article(tmp_path: Path, feed_server: FeedServer) -> None:
     url = serve(feed_server)
     feeds = [{"url": url, "group": "g", "source": "摘要源", "fulltext": True}]

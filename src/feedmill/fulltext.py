@@ -3,8 +3,9 @@
 Two halves that work apart:
 
 * :func:`extract_article` — pure: page HTML in, the article's HTML out (or
-  ``None``).  The engine is readability-lxml, chosen by measurement on the
-  sample pages in ``tests/data/articles`` (``python -m benchmarks.extractors``).
+  ``None``; :func:`read_article` says why none, :class:`NoArticle`).  The
+  engine is readability-lxml, chosen by measurement on the sample pages in
+  ``tests/data/articles`` (``python -m benchmarks.extractors``).
   Around it feedmill prepares the page (lazy-loaded images, WeChat's hidden
   body, bare styling sections, absolute URLs) and cleans the result (editor,
   copyright, disclaimer and share lines; attributes; a lead figure that sits
@@ -71,6 +72,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Article",
     "ArticleOptions",
+    "NoArticle",
     "address_kind",
     "decode_html",
     "extract_article",
@@ -79,6 +81,7 @@ __all__ = [
     "led_elsewhere",
     "not_articles",
     "page_key",
+    "read_article",
 ]
 
 MiB: Final = 1024 * 1024
@@ -338,35 +341,57 @@ def page_key(link: str) -> str:
     return parts._replace(path="/").geturl() if parts and parts.netloc and not parts.path else page
 
 
+# Why a page gave no article (`NoArticle`): few, so that `status` counts the
+# pages of each (a site's teasers, a paywall's pages).
+NO_TEXT: Final = "no article text found on the page"
+EMPTY_PAGE: Final = "the page is empty"
+ERROR_PAGE: Final = "an error page, by its title (a removed article, a 404 answered as 200)"
+GATED_PAGE: Final = "the page asks to log in, pay or pass a check before the article"
+
+
+class NoArticle(ValueError):
+    """A page without an article (its reason: one of the constants above)."""
+
+
 def extract_article(html: str, url: str) -> str | None:
-    """The main content of an article page as HTML, or ``None``.
+    """The main content of an article page as HTML, or ``None`` (see
+    :func:`read_article`, which says why)."""
+    try:
+        return read_article(html, url)
+    except NoArticle:
+        return None
+
+
+def read_article(html: str, url: str) -> str:
+    """The main content of an article page as HTML, else NoArticle.
 
     Kept: paragraphs, headings, lists, tables, images (lazy-loaded ones too,
     with absolute ``src``), links (absolute ``href``), ``pre``/``code``.
     Dropped: navigation, comments, related links, share bars, editor,
     copyright and disclaimer lines, attributes other than those that carry
-    content.  ``None`` when nothing convincing is found: under
-    :data:`MIN_TEXT_CHARS` characters of text, or under
-    :data:`GATED_MAX_CHARS` on a page that looks like a login, paywall or
-    error page.  ``url`` is the page's URL after redirects (see
-    :attr:`Article.final_url`): relative links resolve against it.
+    content.  NoArticle when nothing convincing is found: under
+    :data:`MIN_TEXT_CHARS` characters of text (`NO_TEXT`), or under
+    :data:`GATED_MAX_CHARS` on a page that looks like an error page
+    (`ERROR_PAGE`) or a login, paywall or bot check (`GATED_PAGE`).
+    ``url`` is the page's URL after redirects (see :attr:`Article.final_url`):
+    relative links resolve against it.
 
     The result is tidy, not safe: sanitize it like any feed HTML.
     """
     doc = _prepare(html, url)
     if doc is None:
-        return None
+        raise NoArticle(NO_TEXT if html.strip() else EMPTY_PAGE)
     elements = sum(1 for _ in doc.iter())
     if elements > MAX_ELEMENTS:
         raise PageTooLarge(f"page too large to extract ({elements} elements)")
-    gated = _looks_gated(doc)
+    gated = _gate(doc)
     # Readability works on a copy: it only drops hidden elements from ``doc``,
     # as it did before computing the XPaths it marks its result with.
     article = _finish(_readability(doc, url), url, doc)
     if article is None:
-        return None
+        raise NoArticle(gated or NO_TEXT)
     if gated and text_chars(lxml.html.fromstring(article)) < GATED_MAX_CHARS:
-        return None
+        raise NoArticle(gated)
     return article
 
 
@@ -494,18 +519,21 @@ def _unhide_body(doc: HtmlElement) -> None:
         show_hidden_article(body)
 
 
-def _looks_gated(doc: HtmlElement) -> bool:
-    """A login, paywall or error page: by its title, its words, or a
-    password field on a page of little text."""
+def _gate(doc: HtmlElement) -> str | None:
+    """What the page looks like if it may stand in an article's place: an
+    error page by its title (`ERROR_PAGE`), a login, paywall or bot check by
+    its words or a password field on a page of little text (`GATED_PAGE`)."""
     titles = (el.text_content().strip() for el in _elements(doc.iter("title", "h1")))
     if any(_ERROR_TITLE.search(title) for title in titles):
-        return True
+        return ERROR_PAGE
     texts = doc.xpath("//body//text()[not(ancestor::script or ancestor::style)]")
     words = " ".join(str(t) for t in texts) if isinstance(texts, list) else ""
     if _LOGIN_OR_PAYWALL.search(words):
-        return True
+        return GATED_PAGE
     password = "//input[translate(@type, 'PASSWORD', 'password') = 'password']"
-    return bool(_elements(doc.xpath(password))) and len(_WS.sub("", words)) < _LOGIN_PAGE_MAX_CHARS
+    if _elements(doc.xpath(password)) and len(_WS.sub("", words)) < _LOGIN_PAGE_MAX_CHARS:
+        return GATED_PAGE
+    return None
 
 
 def _finish(summary: str | None, url: str, original: HtmlElement | None = None) -> str | None:
@@ -827,13 +855,11 @@ async def _article(
     content: str | None = None
     try:
         # Milliseconds of CPU a page: off the event loop, which has sockets to serve.
-        content = await asyncio.to_thread(extract_article, html, final_url)
-    except PageTooLarge as exc:
+        content = await asyncio.to_thread(read_article, html, final_url)
+    except (PageTooLarge, NoArticle) as exc:
         error = str(exc)
     except Exception as exc:
         error = f"extraction failed: {type(exc).__name__}: {exc}"
-    else:
-        error = None if content is not None else "no article text found on the page"
     return Article(url=link, final_url=final_url, html=html, content=content, error=error)
 
 

@@ -472,7 +472,14 @@ def with_full_text(
     wall, a bot check): the article a stored item has stays its text.
     ``not_here``: the pages that are no item's article (`not_articles`).
     """
-    from feedmill.fulltext import PageTooLarge, extract_article, is_transient, led_elsewhere
+    from feedmill.fulltext import (
+        NO_TEXT,
+        NoArticle,
+        PageTooLarge,
+        is_transient,
+        led_elsewhere,
+        read_article,
+    )
 
     asked = {link for link, *_ in pages}
     feed_text = {i.entry.link: i.entry.content for i in items if i.entry.link in asked}
@@ -485,8 +492,8 @@ def with_full_text(
             failures[link] = elsewhere[link]
             continue
         try:
-            content = extract_article(html, final_url or link) if html is not None else None
-        except PageTooLarge as exc:
+            content = read_article(html, final_url or link) if html is not None else None
+        except (PageTooLarge, NoArticle) as exc:
             content, error = None, str(exc)
         except Exception as exc:
             # Not the whole feed's: "parser crashed" stopped every item of it, every pass.
@@ -505,7 +512,7 @@ def with_full_text(
         if content is not None:
             articles[link] = with_the_feeds_picture(content, feed_text.get(link, ""), link)
         else:
-            failures[link] = error or "no article text found on the page"
+            failures[link] = error or NO_TEXT
     out = tuple(
         i.carrying(articles[i.entry.link]) if i.entry.link in articles else i for i in items
     )
