@@ -1851,6 +1851,24 @@ def test_a_daemon_goes_back_to_pythons_collection_pace_after_its_first_pass(
     assert frozen[0] > 10_000 and not any(frozen[1:]), frozen
 
 
+def test_a_program_that_froze_its_objects_keeps_its_freeze_through_a_run(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """Freezes do not nest: a run that thawed its own thawed the program's too."""
+    import gc
+
+    url = feed_server.add("/a", body=many(2))
+    write_config(tmp_path, [{"url": url, "group": "g", "source": "a"}])
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        assert cli("run", "-c", str(tmp_path / "feedmill.yml")).code == 0
+        # (Frozen objects that are freed leave the count: it need not stay the same.)
+        assert len(posts(tmp_path)) == 2 and gc.get_freeze_count() > frozen // 2 > 0
+    finally:
+        gc.unfreeze()
+
+
 def test_a_run_leaves_what_it_loaded_out_of_its_passs_collections_and_thaws_it(
     tmp_path: Path, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -31,16 +31,33 @@ def for_start() -> None:
     gc.set_threshold(START_YOUNG, *_PYTHONS[1:])
 
 
+_frozen = False  # by loaded_left_alone, not yet thawed
+
+
 @contextmanager
 def loaded_left_alone() -> Iterator[None]:
-    """What is alive now frozen until the block ends (or `for_long_life`)."""
-    gc.freeze()
+    """What is alive now frozen until the block ends (or `for_long_life`).
+    A program that runs a command in its own process and froze its objects
+    itself keeps its freeze (freezes do not nest: a thaw thaws them all)."""
+    global _frozen
+    ours = gc.get_freeze_count() == 0
+    if ours:
+        gc.freeze()
+        _frozen = True
     try:
         yield
     finally:
+        if ours:
+            _thaw()
+
+
+def _thaw() -> None:
+    global _frozen
+    if _frozen:
+        _frozen = False
         gc.unfreeze()
 
 
 def for_long_life() -> None:
-    gc.unfreeze()
+    _thaw()
     gc.set_threshold(*_PYTHONS)
