@@ -5,9 +5,13 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from rich.cells import cell_len
 
 from feedmill.config import parse_config
 
@@ -1606,20 +1610,21 @@ def test_status_names_feeds_of_one_category_by_their_urls(tmp_path: Path) -> Non
     assert not any(line.startswith("other.xml") for line in lines)  # alone, and fine
 
 
+# What would tell rich, or Python, how wide the terminal is or whether it is one.
+_TERMINAL_SETTINGS = ("COLUMNS", "LINES", "NO_COLOR", "FORCE_COLOR", "TTY_COMPATIBLE", "TERM")
+
+
 def in_terminal(*args: str, columns: int) -> str:
     """`feedmill *args`'s output in a terminal (a pseudo-terminal) ``columns``
     wide, its styles taken out."""
     import fcntl
     import pty
-    import re
     import struct
-    import subprocess
-    import sys
     import termios
 
     leader, follower = pty.openpty()
     fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
-    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "NO_COLOR")}
+    env = {k: v for k, v in os.environ.items() if k not in _TERMINAL_SETTINGS}
     with subprocess.Popen(
         [sys.executable, "-m", "feedmill", *args],
         stdin=follower,
@@ -1650,18 +1655,27 @@ def test_status_in_a_terminal_narrower_than_its_table_gives_each_feed_a_block(
     (tmp_path / "ok.xml").write_bytes(rss("证券时报网", [Item(title="新闻", guid="g1")]))
     assert cli("run", "-c", str(config)).code == 0
     narrow = in_terminal("status", "-c", str(config), columns=80).splitlines()
-    assert narrow[0] == "金融 / 证券时报网 / 要闻"
-    assert narrow[1].startswith("  last attempt ") and "· items 1 · posts 1" in narrow[1]
+    assert narrow[0] == "金融 / 证券时报网 / 要闻", narrow
+    assert narrow[1].startswith("  last attempt ") and "· items 1 · posts 1" in narrow[1], narrow
     failing = narrow.index("金融 / 证券时报网 / 快讯")
-    assert narrow[failing + 1] == "  missing.xml"
-    assert narrow[failing + 3].startswith("  no such file: ")
-    assert narrow[-1] == "2 feeds: 1 ok, 1 failing"
-    assert all(len(line) <= 80 for line in narrow if "no such file" not in line), narrow
-    # Wide enough, and piped (a log, grep): the table.
+    assert narrow[failing + 1] == "  missing.xml", narrow
+    assert narrow[failing + 3].startswith("  no such file: "), narrow
+    assert narrow[-1] == "2 feeds: 1 ok, 1 failing", narrow
+    assert all(cell_len(line) <= 80 for line in narrow if "no such file" not in line), narrow
+    # Wide enough, and piped (a log, grep) — styled too (FORCE_COLOR): the table.
     wide = in_terminal("status", "-c", str(config), columns=250).splitlines()
-    assert wide[0].startswith("feed ") and wide[0].endswith("error / warning")
+    assert wide[0].startswith("feed ") and wide[0].endswith("error / warning"), wide
     piped = cli("status", "-c", str(config)).stdout.splitlines()
     assert piped[0] == wide[0]
+    env = {k: v for k, v in os.environ.items() if k not in _TERMINAL_SETTINGS}
+    styled = subprocess.run(
+        [sys.executable, "-m", "feedmill", "status", "-c", str(config)],
+        capture_output=True,
+        text=True,
+        env={**env, "FORCE_COLOR": "1", "TTY_COMPATIBLE": "1"},
+        check=True,
+    )
+    assert re.sub(r"\x1b\[[0-9;]*m", "", styled.stdout).splitlines()[0] == wide[0]
 
 
 def test_status_cuts_a_long_category_not_every_row(tmp_path: Path) -> None:

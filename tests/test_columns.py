@@ -114,6 +114,11 @@ def test_a_narrow_terminal_gets_a_block_per_row_its_facts_named_and_folded() -> 
     )
     # Narrower than a fact: one to a line, none lost.
     assert len(plain(blocks(HEADER, rows[:1], 5)).splitlines()) == 5
+    # A heading's lines are cut to the width (the table cuts them at 60).
+    assert plain(blocks(HEADER, rows[1:], 20)).splitlines()[:2] == [
+        "金融 / 证券时报网 /…",
+        "  http://127.0.0.1:…",
+    ]
 
 
 def test_a_blocks_heading_is_bold_and_its_styles_reach_the_terminal() -> None:

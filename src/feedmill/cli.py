@@ -2139,9 +2139,12 @@ def status(config: Path, as_json: bool, failing: bool) -> None:
         )
     if rows:
         # A terminal narrower than the table gets a block per feed; a pipe
-        # (a log, grep) gets the table, one line per feed.
-        if wide.is_terminal and table_width(header, table) > wide.width:
-            wide.print(blocks(header, table, wide.width), soft_wrap=True)
+        # (a log, grep) gets the table, one line per feed — also where rich
+        # is told to style it (FORCE_COLOR: a CI log), which rich's own
+        # is_terminal takes for a terminal.
+        width = _terminal_width()
+        if width is not None and table_width(header, table) > width:
+            wide.print(blocks(header, table, width), soft_wrap=True)
         else:
             wide.print(columns(header, table), soft_wrap=True)
     out.print(tally, soft_wrap=True)  # one line, whatever the width
@@ -2157,6 +2160,19 @@ def status(config: Path, as_json: bool, failing: bool) -> None:
             f"[yellow]note[/yellow] no state database yet at {plain(str(missing))}: {plain(then)}",
             soft_wrap=True,
         )
+
+
+def _terminal_width() -> int | None:
+    """The columns of the terminal standard output is (COLUMNS, if set, says
+    so); None when it is none."""
+    import shutil
+
+    try:
+        if not sys.stdout.isatty():
+            return None
+    except (AttributeError, ValueError):  # replaced, or closed
+        return None
+    return shutil.get_terminal_size().columns
 
 
 # -- feed lists ---------------------------------------------------------------

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from rich.cells import cell_len
+from rich.cells import cell_len, set_cell_size
 from rich.markup import escape
 
 Line = tuple[str, str]  # (text, rich style or "")
@@ -112,20 +112,20 @@ SEPARATOR = " · "
 
 def blocks(header: Sequence[str], rows: Sequence[Sequence[Cell]], width: int) -> str:
     """``rows`` one after another, for a terminal ``width`` columns wide: the
-    first cell's lines (its first in bold) head a row's block; the cells
-    between, each named by its column (``items 5``; an empty one left out),
-    follow, as many to a line as ``width`` holds; the last cell's lines
-    close it, each on its own (a long error is wrapped by the terminal, never
-    cut)."""
+    first cell's lines (its first in bold) head a row's block, cut to the
+    width; the cells between, each named by its column (``items 5``; an
+    empty one left out), follow, as many to a line as ``width`` holds; the
+    last cell's lines close it, each on its own (a long error is wrapped by
+    the terminal, never cut)."""
     room = max(width - len(INDENT), 1)
     out: list[str] = []
     for row in rows:
         first, *middle, last = row
         for depth, (text, style) in enumerate(first):
             if depth == 0:
-                out.append(_styled(text, f"bold {style}".strip()))
+                out.append(_styled(_fitted(text, width), f"bold {style}".strip()))
             else:
-                out.append(INDENT + _styled(text, style))
+                out.append(INDENT + _styled(_fitted(text, room), style))
         facts = [
             (f"{name} {' '.join(text for text, _ in stacked)}", stacked[0][1])
             for name, stacked in zip(header[1:-1], middle, strict=True)
@@ -145,3 +145,10 @@ def blocks(header: Sequence[str], rows: Sequence[Sequence[Cell]], width: int) ->
             out.append(INDENT + SEPARATOR.join(line))
         out.extend(INDENT + _styled(text, style) for text, style in last)
     return "\n".join(out)
+
+
+def _fitted(text: str, width: int) -> str:
+    """``text`` cut to ``width`` columns, ending in "…" if cut."""
+    if cell_len(text) <= width:
+        return text
+    return set_cell_size(text, max(width - 1, 0)).rstrip() + "…"
