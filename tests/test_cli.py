@@ -205,6 +205,23 @@ def test_a_section_with_every_key_commented_out_is_its_defaults(tmp_path: Path) 
             "site .\nfeeds:\n  - {url: http://a/b, group: g, source: s}\n",
             "feedmill.yml:1: YAML error: no colon after `site`: YAML needs one (`site: …`)",
         ),
+        (  # … among a feed's keys, where YAML said "could not find expected ':'"
+            "feeds:\n  - url: http://a/b\n    group 财经\n    source: 证券时报网\n",
+            "feedmill.yml:3: YAML error: no colon after `group`: YAML needs one (`group: …`)",
+        ),
+        (  # … not a word that is no key of the config: YAML's own words
+            "feeds:\n  - url: http://a/b\n    colour red\n    source: 证券时报网\n",
+            "feedmill.yml:3: YAML error: while scanning a simple key could not find expected ':'",
+        ),
+        (  # … a section's only key: YAML read the section as one text
+            "fetch:\n  timeout 30\nfeeds: []\n",
+            "feedmill.yml:1: fetch: expected a mapping, got a string (`timeout 30`: no colon"
+            " after `timeout`? YAML needs one: `timeout: …`)",
+        ),
+        (
+            "fetch: hello world\nfeeds: []\n",
+            "feedmill.yml:1: fetch: expected a mapping, got a string",
+        ),
         (  # … not a word of a list further up (`re:Invent`): the error is another's
             "rules:\n  block:\n    - keywords:\n        - re:Invent\n"
             "feeds:\n  - url: 'http://a/b\n    group: g\n    source: s\n",

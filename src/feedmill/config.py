@@ -974,10 +974,16 @@ def _colon_misplaced(text: str, line: int) -> tuple[int, str] | None:
         key, value = here.group(1), here.group(2)
         quoted = "'" + value.replace("'", "''") + "'"
         return line, f"a value holding ': ' must be quoted: `{key}: {quoted}`"
-    before = _KEY_WITHOUT_COLON.match(lines[line - 2]) if 1 < line <= len(lines) + 1 else None
-    if before is not None and before.group(1) in _key_names():
-        key = before.group(1)
-        return line - 1, f"no colon after `{key}`: YAML needs one (`{key}: …`)"
+    return _no_colon(lines, line - 1)
+
+
+def _no_colon(lines: list[str], line: int) -> tuple[int, str] | None:
+    """(line, what is wrong) if ``line`` is a config key and a value without
+    the colon between them (`site .`, `group 财经`)."""
+    found = _KEY_WITHOUT_COLON.match(lines[line - 1]) if 0 < line <= len(lines) else None
+    if found is not None and found.group(1) in _key_names():
+        key = found.group(1)
+        return line, f"no colon after `{key}`: YAML needs one (`{key}: …`)"
     return None
 
 
@@ -1009,6 +1015,9 @@ def parse_config(text: str, path: Path, *, feeds_optional: bool = False) -> Conf
         typed = _typed_by_input_method(text, mark.line + 1 if mark else None)
         if typed is None and mark and "mapping values are not allowed" in str(exc.problem):
             typed = _colon_misplaced(text, mark.line + 1)
+        if typed is None and mark and "could not find expected ':'" in str(exc.problem):
+            # A key without its colon among a mapping's keys: on its line.
+            typed = _no_colon(text.splitlines(), mark.line + 1)
         if typed is not None:
             line, problem = typed
             where = f"{path}:{line}"
@@ -1244,6 +1253,11 @@ def _describe(message: str, data: Any, path: Path) -> str:
         and (days := re.fullmatch(r"\s*(\d+)\s*(?:d|days?|天)\s*", written, re.IGNORECASE))
     ):
         text += f" (a number of days: write {days[1]})"  # "days: 90d"
+    elif text.startswith("expected a mapping, got a string") and isinstance(written, str):
+        # `fetch:` over `  timeout 30`: YAML read the section as one text.
+        first = written.split()[0] if written.split() else ""
+        if first in _key_names() and first != written.strip():
+            text += f" (`{written}`: no colon after `{first}`? YAML needs one: `{first}: …`)"
     if last in _SIZES:
         text = text.replace("a text such as 15m", "a text such as 15MiB")
     return f"{path}:{_line(data, tuple(loc))}: {_name(tuple(loc), data)}: {text}"
