@@ -151,12 +151,35 @@ def test_a_page_without_an_article_says_what_it_is(name: str, reason: str) -> No
     assert str(refused.value) == reason
 
 
-def test_a_bot_check_is_told_and_an_empty_page_is_one() -> None:
-    check = "<html><head><title>安全验证</title></head><body><p>检测到您的网络存在异常访问，请完成下方的滑块验证后继续。</p></body></html>"
+@pytest.mark.parametrize(
+    ("title", "body"),
+    [
+        ("安全验证", "检测到您的网络存在异常访问，请完成下方的滑块验证后继续。"),
+        # Told by the title alone: not "an error page" (a removed article).
+        ("Just a moment...", "Checking if the site connection is secure"),
+        ("Attention Required! | Cloudflare", "Sorry, you have been blocked"),
+        ("访问验证", "请稍候"),
+    ],
+)
+def test_a_bot_check_is_told_as_such(title: str, body: str) -> None:
+    check = f"<html><head><title>{title}</title></head><body><p>{body}</p></body></html>"
     with pytest.raises(fulltext.NoArticle, match=re.escape(fulltext.GATED_PAGE)):
         fulltext.read_article(check, "https://www.example.com/a/1.html")
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        " \n ",
+        "<html><body></body></html>",
+        '<?xml version="1.0"?>',
+        "<!-- nothing -->",
+        "<html><body><div id='app'></div><script>render('新闻正文');</script></body></html>",
+    ],
+)
+def test_a_page_without_any_text_is_an_empty_one(page: str) -> None:
     with pytest.raises(fulltext.NoArticle, match=re.escape(fulltext.EMPTY_PAGE)):
-        fulltext.read_article(" \n ", "https://www.example.com/a/1.html")
+        fulltext.read_article(page, "https://www.example.com/a/1.html")
 
 
 def short_article_page(title: str, *, extra: str = "") -> str:
@@ -724,7 +747,7 @@ def test_without_extraction(feed_server: FeedServer) -> None:
 def test_page_without_an_article(feed_server: FeedServer) -> None:
     url = feed_server.add("/login", body=(ARTICLES / "login.html").read_bytes(), headers=HTML)
     article = one(url)
-    assert article.error == "the page asks to log in, pay or pass a check before the article"
+    assert article.error == "a login, paywall or bot-check page"
     assert article.html is not None  # the page itself is still there
 
 

@@ -52,9 +52,11 @@ def test_status_says_what_the_pages_without_an_article_were(
     could not tell that full text will never work for it."""
     html = {"Content-Type": "text/html; charset=utf-8"}
     items = []
-    for number, name in enumerate(("paywall", "paywall", "notfound", "tiny")):
+    check = b"<html><head><title>Just a moment...</title></head><body>Checking</body></html>"
+    for number, name in enumerate(("paywall", "paywall", "notfound", "tiny", "check")):
         path = f"/a/{number}.html"
-        feed_server.add(path, body=(PAGES / f"{name}.html").read_bytes(), headers=html)
+        page = check if name == "check" else (PAGES / f"{name}.html").read_bytes()
+        feed_server.add(path, body=page, headers=html)
         link = feed_server.url(path)
         items.append(Item(f"文章{number}", html=f"<p>摘要{number}。</p>", guid=path, link=link))
     url = feed_server.add("/feed", body=rss("摘要源", items))
@@ -62,13 +64,11 @@ def test_status_says_what_the_pages_without_an_article_were(
     config = write_config(tmp_path, feeds, fulltext={"allow_private": True})
     assert cli("run", "-c", str(config)).code == 0
     written = "".join(posts(tmp_path).values())
-    assert all(f"摘要{n}" in written for n in range(4))
+    assert all(f"摘要{n}" in written for n in range(5))
     (row,) = json.loads(cli("status", "-c", str(config), "--json").stdout)
     assert row["warning"] == (
-        "full text: 4 of 4 articles kept the feed's text:"
-        " the page asks to log in, pay or pass a check before the article (2);"
-        " an error page, by its title (a removed article, a 404 answered as 200) (1);"
-        " no article text found on the page (1)"
+        "full text: 5 of 5 articles kept the feed's text: a login, paywall or bot-check page"
+        " (3); an error page, by its title (1); no article text found on the page (1)"
     )
 
 

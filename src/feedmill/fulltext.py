@@ -136,9 +136,12 @@ _ERROR_TITLE: Final = re.compile(
     r"|\b(?:40[0134]|50[0234])\s*(?:error|not found|forbidden|页面|错误)|page not found"
     r"|access denied|页面不存在|页面未找到|找不到(?:该|您要的)?页面"
     r"|(?:页面|文章|内容|链接)(?:已被|已)(?:删除|下线|失效)|内容不存在|出错了"
-    r"|该内容已被发布者删除|此内容因违规无法查看"
-    r"|^\W*访问验证\W*$|^just a moment|attention required!|are you a robot",
+    r"|该内容已被发布者删除|此内容因违规无法查看",
     re.IGNORECASE,
+)
+# ... and a bot check's ("Just a moment...", Cloudflare's "Attention Required!").
+_CHECK_TITLE: Final = re.compile(
+    r"^\W*访问验证\W*$|^just a moment|attention required!|are you a robot", re.IGNORECASE
 )
 # A password field marks a login page — when the page is little else: article
 # pages keep a hidden login dialog in their HTML.
@@ -344,9 +347,9 @@ def page_key(link: str) -> str:
 # Why a page gave no article (`NoArticle`): few, so that `status` counts the
 # pages of each (a site's teasers, a paywall's pages).
 NO_TEXT: Final = "no article text found on the page"
-EMPTY_PAGE: Final = "the page is empty"
-ERROR_PAGE: Final = "an error page, by its title (a removed article, a 404 answered as 200)"
-GATED_PAGE: Final = "the page asks to log in, pay or pass a check before the article"
+EMPTY_PAGE: Final = "an empty page (no text at all)"
+ERROR_PAGE: Final = "an error page, by its title"
+GATED_PAGE: Final = "a login, paywall or bot-check page"
 
 
 class NoArticle(ValueError):
@@ -379,8 +382,10 @@ def read_article(html: str, url: str) -> str:
     The result is tidy, not safe: sanitize it like any feed HTML.
     """
     doc = _prepare(html, url)
-    if doc is None:
-        raise NoArticle(NO_TEXT if html.strip() else EMPTY_PAGE)
+    if doc is None:  # (nothing lxml reads as a page: blank, a comment, an XML declaration)
+        raise NoArticle(EMPTY_PAGE)
+    if not _visible_text(doc).strip():  # (a page its script would fill)
+        raise NoArticle(EMPTY_PAGE)
     elements = sum(1 for _ in doc.iter())
     if elements > MAX_ELEMENTS:
         raise PageTooLarge(f"page too large to extract ({elements} elements)")
@@ -519,15 +524,22 @@ def _unhide_body(doc: HtmlElement) -> None:
         show_hidden_article(body)
 
 
+def _visible_text(doc: HtmlElement) -> str:
+    """The text of the page's body, not its scripts' or styles'."""
+    texts = doc.xpath("//body//text()[not(ancestor::script or ancestor::style)]")
+    return " ".join(str(t) for t in texts) if isinstance(texts, list) else ""
+
+
 def _gate(doc: HtmlElement) -> str | None:
     """What the page looks like if it may stand in an article's place: an
     error page by its title (`ERROR_PAGE`), a login, paywall or bot check by
     its words or a password field on a page of little text (`GATED_PAGE`)."""
-    titles = (el.text_content().strip() for el in _elements(doc.iter("title", "h1")))
+    titles = [el.text_content().strip() for el in _elements(doc.iter("title", "h1"))]
+    if any(_CHECK_TITLE.search(title) for title in titles):
+        return GATED_PAGE
     if any(_ERROR_TITLE.search(title) for title in titles):
         return ERROR_PAGE
-    texts = doc.xpath("//body//text()[not(ancestor::script or ancestor::style)]")
-    words = " ".join(str(t) for t in texts) if isinstance(texts, list) else ""
+    words = _visible_text(doc)
     if _LOGIN_OR_PAYWALL.search(words):
         return GATED_PAGE
     password = "//input[translate(@type, 'PASSWORD', 'password') = 'password']"
