@@ -114,11 +114,27 @@ def test_a_narrow_terminal_gets_a_block_per_row_its_facts_named_and_folded() -> 
     )
     # Narrower than a fact: one to a line, none lost.
     assert len(plain(blocks(HEADER, rows[:1], 5)).splitlines()) == 5
-    # A heading's lines are cut to the width (the table cuts them at 60).
+    # A heading's lines are cut to the width (the table cuts them at 60); a
+    # URL in its middle: its end tells one RSSHub route from another.
     assert plain(blocks(HEADER, rows[1:], 20)).splitlines()[:2] == [
         "金融 / 证券时报网 /…",
-        "  http://127.0.0.1:…",
+        "  http://127.…uaixun",
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "width", "cut"),
+    [
+        ("x🇨🇳🇯🇵y", 3, "x…"),  # not a flag's lone letter
+        ("👨\u200d👩\u200d👧 family", 4, "…"),  # not the family cut to its father
+        ("金融 / 证券时报网", 0, ""),
+    ],
+)
+def test_a_heading_is_cut_between_the_symbols_a_reader_sees(
+    text: str, width: int, cut: str
+) -> None:
+    rows = [[cell(text), cell("1s ago"), (), (), (), ()]]
+    assert plain(blocks(HEADER, rows, width)).splitlines()[0] == cut
 
 
 def test_a_blocks_heading_is_bold_and_its_styles_reach_the_terminal() -> None:

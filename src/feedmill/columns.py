@@ -13,8 +13,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from rich.cells import cell_len, set_cell_size
+from rich.cells import cell_len
 from rich.markup import escape
+
+from feedmill.normalize.chars import joins
 
 Line = tuple[str, str]  # (text, rich style or "")
 Cell = Sequence[Line]  # one line or more, stacked
@@ -124,8 +126,8 @@ def blocks(header: Sequence[str], rows: Sequence[Sequence[Cell]], width: int) ->
         for depth, (text, style) in enumerate(first):
             if depth == 0:
                 out.append(_styled(_fitted(text, width), f"bold {style}".strip()))
-            else:
-                out.append(INDENT + _styled(_fitted(text, room), style))
+            else:  # a URL: its host and its end tell it from the others
+                out.append(INDENT + _styled(_fitted(text, room, middle=True), style))
         facts = [
             (f"{name} {' '.join(text for text, _ in stacked)}", stacked[0][1])
             for name, stacked in zip(header[1:-1], middle, strict=True)
@@ -147,8 +149,36 @@ def blocks(header: Sequence[str], rows: Sequence[Sequence[Cell]], width: int) ->
     return "\n".join(out)
 
 
-def _fitted(text: str, width: int) -> str:
-    """``text`` cut to ``width`` columns, ending in "…" if cut."""
+def _fitted(text: str, width: int, *, middle: bool = False) -> str:
+    """``text`` cut to ``width`` columns with "…" at its end (with ``middle``,
+    in its middle), between the symbols a reader sees (a flag is not cut to
+    one of its letters)."""
     if cell_len(text) <= width:
         return text
-    return set_cell_size(text, max(width - 1, 0)).rstrip() + "…"
+    if width <= 0:
+        return ""
+    room = width - 1
+    if not middle:
+        return _head(text, room) + "…"
+    head = _head(text, room * 2 // 3)
+    return f"{head}…{_tail(text, room - cell_len(head))}"
+
+
+def _head(text: str, width: int) -> str:
+    end = used = 0
+    while end < len(text) and used + cell_len(text[end]) <= width:
+        used += cell_len(text[end])
+        end += 1
+    while 0 < end < len(text) and joins(text, end):
+        end -= 1
+    return text[:end].rstrip()
+
+
+def _tail(text: str, width: int) -> str:
+    start, used = len(text), 0
+    while start > 0 and used + cell_len(text[start - 1]) <= width:
+        start -= 1
+        used += cell_len(text[start])
+    while 0 < start < len(text) and joins(text, start):
+        start += 1
+    return text[start:]
