@@ -1851,6 +1851,25 @@ def test_a_daemon_goes_back_to_pythons_collection_pace_after_its_first_pass(
     assert frozen[0] > 10_000 and not any(frozen[1:]), frozen
 
 
+def test_pythons_pace_given_back_is_the_one_the_start_found() -> None:
+    """A program that runs a daemon in its own process keeps its own pace."""
+    import gc
+
+    from feedmill import gcpace
+
+    was = gc.get_threshold()
+    try:
+        gc.set_threshold(12345, 10, 10)
+        gcpace.for_long_life()  # no start of ours: nothing to give back
+        assert gc.get_threshold() == (12345, 10, 10)
+        gcpace.for_start()
+        assert gc.get_threshold() == (gcpace.START_YOUNG, 10, 10)
+        gcpace.for_long_life()
+        assert gc.get_threshold() == (12345, 10, 10)
+    finally:
+        gc.set_threshold(*was)
+
+
 def test_a_program_that_froze_its_objects_keeps_its_freeze_through_a_run(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:

@@ -24,11 +24,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 START_YOUNG = 100_000
-_PYTHONS = gc.get_threshold()
+_before_start: tuple[int, ...] | None = None  # what for_start changed
 
 
 def for_start() -> None:
-    gc.set_threshold(START_YOUNG, *_PYTHONS[1:])
+    global _before_start
+    _before_start = gc.get_threshold()
+    gc.set_threshold(START_YOUNG, *_before_start[1:])
 
 
 _frozen = False  # by loaded_left_alone, not yet thawed
@@ -59,5 +61,10 @@ def _thaw() -> None:
 
 
 def for_long_life() -> None:
+    """Python's pace again (as for_start found it: a program that runs a
+    daemon in its own process keeps its own), and nothing frozen of ours."""
+    global _before_start
     _thaw()
-    gc.set_threshold(*_PYTHONS)
+    if _before_start is not None:
+        gc.set_threshold(*_before_start)
+        _before_start = None
