@@ -384,12 +384,13 @@ def read_article(html: str, url: str) -> str:
     doc = _prepare(html, url)
     if doc is None:  # (nothing lxml reads as a page: blank, a comment, an XML declaration)
         raise NoArticle(EMPTY_PAGE)
-    if not _visible_text(doc).strip():  # (a page its script would fill)
+    words = _visible_text(doc)
+    if not words.strip():  # (a page its script would fill)
         raise NoArticle(EMPTY_PAGE)
     elements = sum(1 for _ in doc.iter())
     if elements > MAX_ELEMENTS:
         raise PageTooLarge(f"page too large to extract ({elements} elements)")
-    gated = _gate(doc)
+    gated = _gate(doc, words)
     # Readability works on a copy: it only drops hidden elements from ``doc``,
     # as it did before computing the XPaths it marks its result with.
     article = _finish(_readability(doc, url), url, doc)
@@ -530,16 +531,16 @@ def _visible_text(doc: HtmlElement) -> str:
     return " ".join(str(t) for t in texts) if isinstance(texts, list) else ""
 
 
-def _gate(doc: HtmlElement) -> str | None:
+def _gate(doc: HtmlElement, words: str) -> str | None:
     """What the page looks like if it may stand in an article's place: an
     error page by its title (`ERROR_PAGE`), a login, paywall or bot check by
-    its words or a password field on a page of little text (`GATED_PAGE`)."""
+    its title, its ``words`` (`_visible_text`) or a password field on a page
+    of little text (`GATED_PAGE`)."""
     titles = [el.text_content().strip() for el in _elements(doc.iter("title", "h1"))]
     if any(_CHECK_TITLE.search(title) for title in titles):
         return GATED_PAGE
     if any(_ERROR_TITLE.search(title) for title in titles):
         return ERROR_PAGE
-    words = _visible_text(doc)
     if _LOGIN_OR_PAYWALL.search(words):
         return GATED_PAGE
     password = "//input[translate(@type, 'PASSWORD', 'password') = 'password']"
