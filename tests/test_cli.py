@@ -215,12 +215,21 @@ def test_a_section_with_every_key_commented_out_is_its_defaults(tmp_path: Path) 
         ),
         (  # … a section's only key: YAML read the section as one text
             "fetch:\n  timeout 30\nfeeds: []\n",
-            "feedmill.yml:1: fetch: expected a mapping, got a string (`timeout 30`: no colon"
-            " after `timeout`? YAML needs one: `timeout: …`)",
+            "feedmill.yml:1: fetch: expected a mapping, got a string (`timeout 30`: `timeout`"
+            " and its value? Write `timeout: …` on a line of its own under `fetch:`)",
+        ),
+        (  # (`tags` is true, false or a mapping)
+            "tags:\n  max_tags 5\nfeeds: []\n",
+            "(`max_tags 5`: `max_tags` and its value? Write `max_tags: …` on a line of its own"
+            " under `tags:`)",
         ),
         (
             "fetch: hello world\nfeeds: []\n",
             "feedmill.yml:1: fetch: expected a mapping, got a string",
+        ),
+        (  # a key only the loader sets, or another section's: no hint to write it
+            "path /x\nfeeds: []\n",
+            "feedmill.yml:2: YAML error: mapping values are not allowed in this context",
         ),
         (  # … not a word of a list further up (`re:Invent`): the error is another's
             "rules:\n  block:\n    - keywords:\n        - re:Invent\n"

@@ -126,7 +126,8 @@ def test_a_narrow_terminal_gets_a_block_per_row_its_facts_named_and_folded() -> 
     ("text", "width", "cut"),
     [
         ("x🇨🇳🇯🇵y", 3, "x…"),  # not a flag's lone letter
-        ("👨\u200d👩\u200d👧 family", 4, "…"),  # not the family cut to its father
+        ("👨\u200d👩\u200d👧 family", 4, "👨\u200d👩\u200d👧…"),  # two columns, not its father
+        ("❤️❤️❤️❤️", 5, "❤️❤️…"),  # each two columns with its presentation selector
         ("金融 / 证券时报网", 0, ""),
     ],
 )

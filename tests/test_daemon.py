@@ -1866,6 +1866,12 @@ def test_pythons_pace_given_back_is_the_one_the_start_found() -> None:
         assert gc.get_threshold() == (gcpace.START_YOUNG, 10, 10)
         gcpace.for_long_life()
         assert gc.get_threshold() == (12345, 10, 10)
+        # A one-shot command gives nothing back; a daemon after it, the pace
+        # the first start found.
+        gcpace.for_start()
+        gcpace.for_start()
+        gcpace.for_long_life()
+        assert gc.get_threshold() == (12345, 10, 10)
     finally:
         gc.set_threshold(*was)
 

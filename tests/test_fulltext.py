@@ -159,6 +159,7 @@ def test_a_page_without_an_article_says_what_it_is(name: str, reason: str) -> No
         ("Just a moment...", "Checking if the site connection is secure"),
         ("Attention Required! | Cloudflare", "Sorry, you have been blocked"),
         ("访问验证", "请稍候"),
+        ("Just a moment...", ""),  # its body all script: a check still, not an empty page
     ],
 )
 def test_a_bot_check_is_told_as_such(title: str, body: str) -> None:

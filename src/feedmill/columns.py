@@ -164,21 +164,39 @@ def _fitted(text: str, width: int, *, middle: bool = False) -> str:
     return f"{head}…{_tail(text, room - cell_len(head))}"
 
 
+def _symbols(text: str) -> list[str]:
+    """``text`` as the symbols a reader sees: a flag, a family of emoji, a
+    letter and its marks, an emoji and its presentation selector, each one."""
+    out: list[str] = []
+    for index, char in enumerate(text):
+        if out and joins(text, index):
+            out[-1] += char
+        else:
+            out.append(char)
+    return out
+
+
 def _head(text: str, width: int) -> str:
-    end = used = 0
-    while end < len(text) and used + cell_len(text[end]) <= width:
-        used += cell_len(text[end])
-        end += 1
-    while 0 < end < len(text) and joins(text, end):
-        end -= 1
-    return text[:end].rstrip()
+    """The longest start of ``text`` at most ``width`` columns wide (each
+    symbol measured whole: "❤️" is 2, a family of three emoji 2)."""
+    kept, used = [], 0
+    for symbol in _symbols(text):
+        size = cell_len(symbol)
+        if used + size > width:
+            break
+        kept.append(symbol)
+        used += size
+    return "".join(kept).rstrip()
 
 
 def _tail(text: str, width: int) -> str:
-    start, used = len(text), 0
-    while start > 0 and used + cell_len(text[start - 1]) <= width:
-        start -= 1
-        used += cell_len(text[start])
-    while 0 < start < len(text) and joins(text, start):
-        start += 1
-    return text[start:]
+    """The longest end of ``text`` at most ``width`` columns wide."""
+    kept: list[str] = []
+    used = 0
+    for symbol in reversed(_symbols(text)):
+        size = cell_len(symbol)
+        if used + size > width:
+            break
+        kept.append(symbol)
+        used += size
+    return "".join(reversed(kept))

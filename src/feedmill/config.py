@@ -927,7 +927,12 @@ def _key_names() -> frozenset[str]:
     structs = [
         v for v in globals().values() if isinstance(v, type) and issubclass(v, msgspec.Struct)
     ]
-    return frozenset(f.encode_name for s in structs for f in msgspec.structs.fields(s))
+    return frozenset(
+        f.encode_name
+        for s in structs
+        for f in msgspec.structs.fields(s)
+        if f.name not in _SET_BY_THE_LOADER
+    )
 
 
 def _typed_by_input_method(text: str, up_to: int | None) -> tuple[int, str] | None:
@@ -1253,11 +1258,15 @@ def _describe(message: str, data: Any, path: Path) -> str:
         and (days := re.fullmatch(r"\s*(\d+)\s*(?:d|days?|天)\s*", written, re.IGNORECASE))
     ):
         text += f" (a number of days: write {days[1]})"  # "days: 90d"
-    elif text.startswith("expected a mapping, got a string") and isinstance(written, str):
+    elif "a mapping, got a string" in text and isinstance(written, str):
         # `fetch:` over `  timeout 30`: YAML read the section as one text.
         first = written.split()[0] if written.split() else ""
-        if first in _key_names() and first != written.strip():
-            text += f" (`{written}`: no colon after `{first}`? YAML needs one: `{first}: …`)"
+        keys = [str(step) for step in loc if isinstance(step, str)]
+        if first in _keys_at(keys) and first != written.strip():
+            text += (
+                f" (`{written}`: `{first}` and its value? Write `{first}: …` on a line of"
+                f" its own under `{last}:`)"
+            )
     if last in _SIZES:
         text = text.replace("a text such as 15m", "a text such as 15MiB")
     return f"{path}:{_line(data, tuple(loc))}: {_name(tuple(loc), data)}: {text}"

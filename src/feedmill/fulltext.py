@@ -347,7 +347,7 @@ def page_key(link: str) -> str:
 # Why a page gave no article (`NoArticle`): few, so that `status` counts the
 # pages of each (a site's teasers, a paywall's pages).
 NO_TEXT: Final = "no article text found on the page"
-EMPTY_PAGE: Final = "an empty page (no text at all)"
+EMPTY_PAGE: Final = "a page without any text"
 ERROR_PAGE: Final = "an error page, by its title"
 GATED_PAGE: Final = "a login, paywall or bot-check page"
 
@@ -384,13 +384,13 @@ def read_article(html: str, url: str) -> str:
     doc = _prepare(html, url)
     if doc is None:  # (nothing lxml reads as a page: blank, a comment, an XML declaration)
         raise NoArticle(EMPTY_PAGE)
-    words = _visible_text(doc)
-    if not words.strip():  # (a page its script would fill)
-        raise NoArticle(EMPTY_PAGE)
     elements = sum(1 for _ in doc.iter())
     if elements > MAX_ELEMENTS:
         raise PageTooLarge(f"page too large to extract ({elements} elements)")
+    words = _visible_text(doc)
     gated = _gate(doc, words)
+    if not words.strip():  # (one its script would fill; a bot check's, by its title)
+        raise NoArticle(gated or EMPTY_PAGE)
     # Readability works on a copy: it only drops hidden elements from ``doc``,
     # as it did before computing the XPaths it marks its result with.
     article = _finish(_readability(doc, url), url, doc)

@@ -29,7 +29,8 @@ _before_start: tuple[int, ...] | None = None  # what for_start changed
 
 def for_start() -> None:
     global _before_start
-    _before_start = gc.get_threshold()
+    if _before_start is None:  # (a second start keeps the pace the first found)
+        _before_start = gc.get_threshold()
     gc.set_threshold(START_YOUNG, *_before_start[1:])
 
 
