@@ -227,6 +227,11 @@ def test_a_section_with_every_key_commented_out_is_its_defaults(tmp_path: Path) 
             "fetch: hello world\nfeeds: []\n",
             "feedmill.yml:1: fetch: expected a mapping, got a string",
         ),
+        (  # a list's item: after its dash
+            "feeds:\n  - url http://a.example/feed\n",
+            "feeds[0]: expected a mapping, got a string (`url http://a.example/feed`: `url` and its"
+            " value? Write `url: …` after its dash (`- url: …`))",
+        ),
         (  # a key only the loader sets, or another section's: no hint to write it
             "path /x\nfeeds: []\n",
             "feedmill.yml:2: YAML error: mapping values are not allowed in this context",

@@ -1872,6 +1872,12 @@ def test_pythons_pace_given_back_is_the_one_the_start_found() -> None:
         gcpace.for_start()
         gcpace.for_long_life()
         assert gc.get_threshold() == (12345, 10, 10)
+        # … but a pace the program set between two starts is its own.
+        gcpace.for_start()
+        gc.set_threshold(23456, 9, 9)
+        gcpace.for_start()
+        gcpace.for_long_life()
+        assert gc.get_threshold() == (23456, 9, 9)
     finally:
         gc.set_threshold(*was)
 

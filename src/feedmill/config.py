@@ -1263,10 +1263,12 @@ def _describe(message: str, data: Any, path: Path) -> str:
         first = written.split()[0] if written.split() else ""
         keys = [str(step) for step in loc if isinstance(step, str)]
         if first in _keys_at(keys) and first != written.strip():
-            text += (
-                f" (`{written}`: `{first}` and its value? Write `{first}: …` on a line of"
-                f" its own under `{last}:`)"
+            where = (
+                f"after its dash (`- {first}: …`)"
+                if loc and isinstance(loc[-1], int)  # a list's item (`- url x`)
+                else f"on a line of its own under `{last}:`"
             )
+            text += f" (`{written}`: `{first}` and its value? Write `{first}: …` {where})"
     if last in _SIZES:
         text = text.replace("a text such as 15m", "a text such as 15MiB")
     return f"{path}:{_line(data, tuple(loc))}: {_name(tuple(loc), data)}: {text}"

@@ -29,8 +29,9 @@ _before_start: tuple[int, ...] | None = None  # what for_start changed
 
 def for_start() -> None:
     global _before_start
-    if _before_start is None:  # (a second start keeps the pace the first found)
-        _before_start = gc.get_threshold()
+    found = gc.get_threshold()
+    if _before_start is None or found[0] != START_YOUNG:  # (not our own pace, saved again)
+        _before_start = found
     gc.set_threshold(START_YOUNG, *_before_start[1:])
 
 
