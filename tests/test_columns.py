@@ -8,7 +8,7 @@ import pytest
 from rich.cells import cell_len
 from rich.console import Console
 
-from feedmill.columns import blocks, cell, columns, table_width
+from feedmill.columns import blocks, cell, columns, fit, fitted
 
 
 def plain(markup: str) -> str:
@@ -65,14 +65,25 @@ def test_styles_reach_the_terminal() -> None:
     assert "\x1b[31mboom" in console.file.getvalue()  # type: ignore[attr-defined]
 
 
-def test_the_tables_width_is_its_widest_line() -> None:
+def test_the_table_where_it_fits_blocks_where_it_does_not_and_always_without_a_terminal() -> None:
     header = ("feed", "HTTP", "error")
     rows = [
         [cell("基准 / 证券时报网"), cell("304"), cell("")],
         [cell("ab"), cell("500"), cell("HTTP 500: Internal Server Error", "red")],
     ]
-    lines = plain(columns(header, rows)).splitlines()
-    assert table_width(header, rows) == max(cell_len(line) for line in lines) == 17 + 2 + 4 + 2 + 31
+    table = columns(header, rows)
+    widest = max(cell_len(line) for line in plain(table).splitlines())
+    assert widest == 17 + 2 + 4 + 2 + 31
+    assert fit(header, rows, None) == fit(header, rows, widest) == table
+    assert fit(header, rows, widest - 1) == blocks(header, rows, widest - 1) != table
+
+
+def test_a_long_name_is_cut_at_its_end_a_url_in_its_middle() -> None:
+    """As `status`' table cuts them at 60 columns and its blocks at the width."""
+    assert fitted("科技 / s / Crazy " + "x" * 60, 20) == "科技 / s / Crazy xx…"
+    url = "https://rsshub.example.org/cls/telegraph/red?limit=50&key=1"
+    assert fitted(url, 30, middle=True) == "https://rsshub.exam…t=50&key=1"
+    assert fitted(url, len(url)) == url
 
 
 HEADER = ("feed", "last attempt", "next", "items", "posts", "error / warning")

@@ -176,6 +176,7 @@ def test_a_bot_check_is_told_as_such(title: str, body: str) -> None:
         '<?xml version="1.0"?>',
         "<!-- nothing -->",
         "<html><body><div id='app'></div><script>render('新闻正文');</script></body></html>",
+        "<html><body><p><img src='/comic/1.jpg'><img src='/comic/2.jpg'></p></body></html>",
     ],
 )
 def test_a_page_without_any_text_is_an_empty_one(page: str) -> None:

@@ -2060,9 +2060,7 @@ def status(config: Path, as_json: bool, failing: bool) -> None:
     if as_json:
         _print_out(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
         return
-    from rich.cells import cell_len, set_cell_size
-
-    from feedmill.columns import Cell, blocks, cell, columns, table_width
+    from feedmill.columns import Cell, cell, fit, fitted
 
     header = (
         "feed",
@@ -2083,24 +2081,13 @@ def status(config: Path, as_json: bool, failing: bool) -> None:
     def shown(name: str) -> str:
         # A channel is its feed's title, which may run to 200 characters: cut,
         # it no longer pads every row of the table to its width (--json has it whole).
-        if cell_len(name) <= WIDEST_CATEGORY:
-            return name
-        return set_cell_size(name, WIDEST_CATEGORY - 1).rstrip() + "…"
+        return fitted(name, WIDEST_CATEGORY)
 
     def shown_url(url: str) -> str:
         # Cut in the middle, as wide as a category at most: a URL of 200
         # characters pushed every column of every row off the screen.  Its
         # host and route, and its end, tell it from the others.
-        if cell_len(url) <= WIDEST_CATEGORY:
-            return url
-        head = set_cell_size(url, WIDEST_CATEGORY * 2 // 3).rstrip()
-        room = WIDEST_CATEGORY - 1 - cell_len(head)
-        tail = ""
-        for ch in reversed(url):
-            if cell_len(ch + tail) > room:
-                break
-            tail = ch + tail
-        return f"{head}…{tail}"
+        return fitted(url, WIDEST_CATEGORY, middle=True)
 
     # Feeds of one category (RSSHub routes of one source not fetched yet)
     # are told apart by their URLs; a failing feed names the URL to fix.
@@ -2142,11 +2129,7 @@ def status(config: Path, as_json: bool, failing: bool) -> None:
         # (a log, grep) gets the table, one line per feed — also where rich
         # is told to style it (FORCE_COLOR: a CI log), which rich's own
         # is_terminal takes for a terminal.
-        width = _terminal_width()
-        if width is not None and table_width(header, table) > width:
-            wide.print(blocks(header, table, width), soft_wrap=True)
-        else:
-            wide.print(columns(header, table), soft_wrap=True)
+        wide.print(fit(header, table, _terminal_width()), soft_wrap=True)
     out.print(tally, soft_wrap=True)  # one line, whatever the width
     missing = _no_database_yet(loaded)
     if missing is not None:

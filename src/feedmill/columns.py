@@ -79,9 +79,18 @@ def _widths(header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> list[int]:
     return widths
 
 
-def table_width(header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> int:
-    """The width of `columns`' widest line."""
-    return sum(_widths(header, rows)) + len(GAP) * (len(header) - 1)
+def fit(header: Sequence[str], rows: Sequence[Sequence[Cell]], width: int | None) -> str:
+    """`columns`, or `blocks` where the table is wider than ``width`` (None:
+    no terminal, a pipe: the table whatever its width)."""
+    widths = _widths(header, rows)
+    if width is not None and _table_width(widths) > width:
+        return blocks(header, rows, width)
+    return _columns(header, rows, widths)
+
+
+def _table_width(widths: Sequence[int]) -> int:
+    """The width of `columns`' widest line, its columns ``widths`` wide."""
+    return sum(widths) + len(GAP) * (len(widths) - 1)
 
 
 def columns(header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> str:
@@ -90,7 +99,10 @@ def columns(header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> str:
     A cell of several lines makes its row as many lines high; the last
     column is not padded, and no line ends in spaces.
     """
-    widths = _widths(header, rows)
+    return _columns(header, rows, _widths(header, rows))
+
+
+def _columns(header: Sequence[str], rows: Sequence[Sequence[Cell]], widths: list[int]) -> str:
     last = len(header) - 1
 
     def line(parts: Sequence[Line]) -> str:
@@ -125,9 +137,9 @@ def blocks(header: Sequence[str], rows: Sequence[Sequence[Cell]], width: int) ->
         first, *middle, last = row
         for depth, (text, style) in enumerate(first):
             if depth == 0:
-                out.append(_styled(_fitted(text, width), f"bold {style}".strip()))
+                out.append(_styled(fitted(text, width), f"bold {style}".strip()))
             else:  # a URL: its host and its end tell it from the others
-                out.append(INDENT + _styled(_fitted(text, room, middle=True), style))
+                out.append(INDENT + _styled(fitted(text, room, middle=True), style))
         facts = [
             (f"{name} {' '.join(text for text, _ in stacked)}", stacked[0][1])
             for name, stacked in zip(header[1:-1], middle, strict=True)
@@ -149,7 +161,7 @@ def blocks(header: Sequence[str], rows: Sequence[Sequence[Cell]], width: int) ->
     return "\n".join(out)
 
 
-def _fitted(text: str, width: int, *, middle: bool = False) -> str:
+def fitted(text: str, width: int, *, middle: bool = False) -> str:
     """``text`` cut to ``width`` columns with "…" at its end (with ``middle``,
     in its middle), between the symbols a reader sees (a flag is not cut to
     one of its letters)."""
