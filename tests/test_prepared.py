@@ -139,3 +139,44 @@ def test_many_feeds_restyled_at_once_all_take_their_style(engine: Engine) -> Non
         feed_store.set_styles(conn, [(2, "b" * 32, "c" * 32)])
         styles = dict(conn.execute(select(feeds.c.id, feeds.c.style_hash)).all())
     assert styles == {1: "a" * 32, 2: "c" * 32}
+
+
+def test_many_feeds_recorded_at_once_each_take_their_own_values(engine: Engine) -> None:
+    """A pass's outcomes: one executemany per set of columns, each value
+    converted as its column does (a moment, a NUL in an error)."""
+    later = MOMENT.astimezone(UTC) + timedelta(days=1)
+    with engine.begin() as conn:
+        feed_store.record_many(
+            conn,
+            [
+                (1, {"next_attempt_at": later, "error_streak": 3, "last_error": "bad\x00byte"}),
+                (2, {"next_attempt_at": MOMENT, "http_status": 304}),
+                (1, {}),  # (nothing changed: nothing written)
+            ],
+        )
+    with engine.connect() as conn:
+        rows = {
+            row.id: tuple(row)[1:]
+            for row in conn.execute(
+                select(
+                    feeds.c.id,
+                    feeds.c.next_attempt_at,
+                    feeds.c.error_streak,
+                    feeds.c.last_error,
+                    feeds.c.http_status,
+                )
+            )
+        }
+    assert rows == {1: (later, 3, "bad\u2400byte", None), 2: (MOMENT, 0, None, 304)}
+
+
+def test_an_executemany_refuses_a_value_its_column_refuses(engine: Engine) -> None:
+    naive = datetime(2024, 3, 5, 1, 2, 3)
+    with engine.begin() as conn:
+        with pytest.raises(StatementError, match="naive datetime"):
+            prepared.run_many(
+                conn, _record, ("last_attempt_at",), [{"last_attempt_at": naive, "b_id": 1}]
+            )
+        with pytest.raises(ValueError, match=r"no value for \['b_id'\]"):
+            prepared.run_many(conn, _record, ("error_streak",), [{"error_streak": 1}])
+        prepared.run_many(conn, _record, ("error_streak",), [])  # (none: nothing run)

@@ -95,6 +95,25 @@ def run(
     return _run(conn, _compiled(build, shape, conn.dialect), values, lists)
 
 
+def run_many(
+    conn: Connection,
+    build: Callable[[Any], Executable],
+    shape: Hashable,
+    many: Sequence[Mapping[str, Any]],
+) -> None:
+    """Run ``build(shape)`` once for each of ``many`` (values by parameter
+    name, no ``IN`` lists) as one executemany of the driver's."""
+    if not many:
+        return
+    compiled = _compiled(build, shape, conn.dialect)
+    each = [_params(compiled, values, None) for values in many]
+    if compiled.order is not None:
+        order = compiled.order
+        conn.exec_driver_sql(compiled.sql, [tuple(p[name] for name in order) for p in each])
+    else:
+        conn.exec_driver_sql(compiled.sql, each)
+
+
 def rows(
     conn: Connection,
     build: Callable[[Any], Executable],
@@ -120,6 +139,18 @@ def _run(
     values: Mapping[str, Any],
     lists: Mapping[str, Sequence[Any]] | None,
 ) -> CursorResult[*tuple[Any, ...]]:
+    params = _params(compiled, values, lists)
+    if compiled.order is not None:
+        return conn.exec_driver_sql(compiled.sql, tuple(params[name] for name in compiled.order))
+    return conn.exec_driver_sql(compiled.sql, params)
+
+
+def _params(
+    compiled: _Compiled,
+    values: Mapping[str, Any],
+    lists: Mapping[str, Sequence[Any]] | None,
+) -> dict[str, Any]:
+    """Every parameter of ``compiled`` by name, as the driver takes it."""
     params = {**compiled.constants, **values}
     for name, items in (lists or {}).items():
         if not items:
@@ -137,6 +168,4 @@ def _run(
             params[name] = processor(params[name])
         except Exception as exc:  # a naive datetime: a SQLAlchemyError, as conn.execute raises it
             raise StatementError(str(exc), compiled.sql, params, exc) from exc
-    if compiled.order is not None:
-        return conn.exec_driver_sql(compiled.sql, tuple(params[name] for name in compiled.order))
-    return conn.exec_driver_sql(compiled.sql, params)
+    return params
