@@ -1649,6 +1649,53 @@ def test_only_what_a_fetch_is_made_with_counts_as_a_feeds_fetch_settings(tmp_pat
     assert settings("", "fetch: {user_agent: x}\n") != plain
 
 
+def test_the_places_a_config_names_are_its_feeds_hosts_and_proxies(tmp_path: Path) -> None:
+    """What fetch may reach though private (an RSSHub on 127.0.0.1:1200):
+    each URL's host and port as it connects, however the URL is written —
+    one host's many routes read once."""
+    from feedmill import urls
+    from feedmill.config import parse_config
+
+    feeds = [
+        "http://127.0.0.1:1200/cls/telegraph",
+        "http://127.0.0.1:1200/jin10?x=1",
+        "http://127.0.0.1:1201/another",  # the same host, another port
+        "http://127.0.0.1/plain",
+        "HTTP://Example.COM/a.xml",  # scheme and host in capitals
+        "http://example.com./b.xml",  # (the final dot)
+        "https://[::1]:8443/feed",
+        "http://user:pw@10.0.0.5/rss",
+        "http://中文.例子/feed",  # IDNA
+        "http://新闻.例子/路径/热点",
+        "https://h.example:443/x",
+        "http://127.0.0.1:1200#frag",
+        "http://example.com:80/c.xml",
+        "local/feed.xml",
+    ]
+    entries = "".join(
+        f"  - {{url: '{url}', group: g, source: s{i}, proxy: 'http://proxy.lan:3128'}}\n"
+        if i == 3
+        else f"  - {{url: '{url}', group: g, source: s{i}, moved_from: 'https://old.host/r'}}\n"
+        if i == 5
+        else f"  - {{url: '{url}', group: g, source: s{i}}}\n"
+        for i, url in enumerate(feeds)
+    )
+    text = f"fetch: {{proxy: 'http://10.1.1.1:1080'}}\nfeeds:\n{entries}"
+    config = parse_config(text, tmp_path / "feedmill.yml")
+    # Each URL on its own, as the places were found before they were grouped.
+    expected = set()
+    for url in [*feeds, "http://proxy.lan:3128", "http://10.1.1.1:1080", "https://old.host/r"]:
+        place = urls.place(url)
+        if place is not None:
+            expected.add(place)
+            if place[1] == 80 and urls.scheme(url) == "http":
+                expected.add((place[0], 443))
+    assert pipeline.named_places(config) == expected
+    assert {("127.0.0.1", 1200), ("127.0.0.1", 1201), ("127.0.0.1", 80)} <= expected
+    assert {("example.com", 80), ("example.com", 443)} <= expected
+    assert ("::1", 8443) in expected and ("xn--fiq228c.xn--fsqu00a", 80) in expected
+
+
 def test_timeouts_may_be_written_as_durations(tmp_path: Path) -> None:
     """``timeout: 30s`` as ``interval: 15m`` is written: a number alone is
     seconds, as before; what is neither is refused with the field named."""

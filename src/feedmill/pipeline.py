@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing.context
 import os
+import re
 import threading
 import time
 import uuid
@@ -59,7 +60,7 @@ from feedmill.publish.render import (
 )
 from feedmill.publish.retract import remove_retracted
 from feedmill.publish.sitelock import SiteLock
-from feedmill.publish.tags import TAGS_FAILURE, TagFilesUnreadable, TagStyle, tag_style
+from feedmill.publish.tags import TAGS_FAILURE, TagFilesUnreadable, tag_style
 from feedmill.publish.writer import (
     TEMP_DIR,
     make_in_site,
@@ -134,6 +135,10 @@ def fetch_options(config: Config) -> FetchOptions:
     )
 
 
+# A URL's scheme and authority, as urlsplit reads them (up to "/", "?" or "#").
+_ORIGIN = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*")
+
+
 def named_places(config: Config) -> frozenset[tuple[str, int]]:
     """The (host, port) places the config names: its feeds' (and where they
     moved from) and its proxies'; a site's https beside its http.  They may
@@ -143,7 +148,15 @@ def named_places(config: Config) -> frozenset[tuple[str, int]]:
     for spec in config.feeds:
         named.extend((spec.url, *spec.earlier_urls, spec.proxy))
     places = set()
+    origins = set()
     for url in named:
+        # URLs of one scheme and authority (an RSSHub's routes) are one
+        # place: parsed once, not for each of a thousand feeds.
+        origin = _ORIGIN.match(url) if url else None
+        if origin is not None:
+            if origin.group() in origins:
+                continue
+            origins.add(origin.group())
         place = urls.place(url) if url else None
         if place is not None:
             places.add(place)
@@ -187,19 +200,27 @@ def sanitize_policy(config: Config) -> SanitizePolicy:
     )
 
 
-def feed_style(config: Config, spec: FeedSpec, tags: TagStyle | None = None) -> FeedStyle:
-    return FeedStyle(
-        group=spec.group,
-        source=spec.source,
-        channel=spec.channel,
-        placeholder_image=config.placeholder_image,
-        date_style=config.date_style,
-        site_timezone=config.timezone,
-        title_max_width=config.title_max_width,
-        policy=sanitize_policy(config),
-        reported_label=(config.dedupe_settings or DedupeSettings()).label,
-        tags=tags,
-    )
+def feed_styles(config: Config) -> dict[str, FeedStyle]:
+    """Feed URL → how its posts are written."""
+    # (What all feeds share, made once: made for each of a thousand feeds, ~10 ms a start.)
+    policy = sanitize_policy(config)
+    label = (config.dedupe_settings or DedupeSettings()).label
+    tags = tag_style(config)
+    return {
+        spec.url: FeedStyle(
+            group=spec.group,
+            source=spec.source,
+            channel=spec.channel,
+            placeholder_image=config.placeholder_image,
+            date_style=config.date_style,
+            site_timezone=config.timezone,
+            title_max_width=config.title_max_width,
+            policy=policy,
+            reported_label=label,
+            tags=tags,
+        )
+        for spec in config.feeds
+    }
 
 
 def article_options(config: Config) -> ArticleOptions:
@@ -378,8 +399,7 @@ class Mill:
         # Where feeds go by redirect or a move (`urls.identity` → the index of
         # the feed that went there first): see `_another_feed`.
         self._claims: dict[str, int] = {}
-        tags = tag_style(config)
-        self.styles = {spec.url: feed_style(config, spec, tags) for spec in config.feeds}
+        self.styles = feed_styles(config)
         self.rules = feed_rules(config)
         self.dedupe = dedupe_policy(config)
         # Read once: `config.posts_dir` reads the site's _config.yml again on
