@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import errno
 import json
+import sqlite3
 import subprocess
 import sys
 from http.server import BaseHTTPRequestHandler
@@ -770,6 +772,46 @@ def test_a_feed_whose_adopted_move_is_another_feed_is_not_fetched_twice_with_ded
     assert "\nauthor: 新\n" in text
     assert "also_reported_by" not in text and "同时报道" not in text
     assert _status(config)[old]["last_error"] == expected
+
+
+def test_a_failure_after_the_document_was_stored_breaks_a_run_of_redirects(
+    tmp_path: Path, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three answers in a row at the end of one permanent redirect adopt the
+    move; a failure breaks the run and drops what the server asked (its
+    max-age) — also one after the feed's row was stored with the document
+    (a folder where its post's file goes): two answers after it adopt
+    nothing, the third does."""
+    old = feed_server.add("/old", body=GOOD)
+    config = write_config(tmp_path, [{"url": old, "group": "g", "source": "s"}])
+    assert cli("run", "-c", str(config)).code == 0
+    fresh = Item(title="第三条新闻", guid="ok-3")
+    new = feed_server.add(
+        "/new",
+        body=rss("证券时报网 - 要闻", [fresh, *ITEMS]),
+        headers={"Cache-Control": "max-age=7200"},
+    )
+    feed_server.add("/old", status=301, headers={"Location": "/new"})
+
+    def a_folder_there(_staged: object, path: object) -> None:
+        raise IsADirectoryError(errno.EISDIR, "Is a directory", path)
+
+    import feedmill.worker
+
+    with monkeypatch.context() as patched:
+        patched.setattr(feedmill.worker, "place", a_folder_there)
+        result = cli("run", "-c", str(config))
+    assert " 1 failed" in result.stdout
+    row = _status(config)[old]
+    assert (row["error_streak"], row["redirect_url"], row["redirect_streak"]) == (1, None, 0)
+    with sqlite3.connect(tmp_path / ".feedmill" / "state.db") as db:
+        assert db.execute("select hint_until from feeds").fetchone() == (None,)
+    for streak in (1, 2):
+        assert cli("run", "-c", str(config)).code == 0
+        row = _status(config)[old]
+        assert (row["fetch_url"], row["redirect_streak"]) == (None, streak)
+    assert cli("run", "-c", str(config)).code == 0
+    assert _status(config)[old]["fetch_url"] == new
 
 
 @pytest.mark.parametrize(

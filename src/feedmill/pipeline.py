@@ -1147,7 +1147,9 @@ class Mill:
                 summary.failures.append((spec.url, message))
                 failed = Fetched(url=spec.url, status=FetchStatus.FAILED, error=message)
                 with suppress(Exception):
-                    self._queue_outcome(db, spec, states[spec.url], failed, datetime.now(UTC))
+                    self._queue_outcome(
+                        db, spec, states[spec.url], failed, datetime.now(UTC), whole=True
+                    )
             if progress:
                 progress("fetch", 1, None)
 
@@ -1276,6 +1278,9 @@ class Mill:
                     fetched, status=FetchStatus.FAILED, body=None, error=taken, http_status=first
                 )
         now = datetime.now(UTC)
+        # A document for a worker, whose row it may write before it fails:
+        # the failure then writes all it decides (see _queue_outcome).
+        handed = fetched.status is FetchStatus.OK
         if fetched.status is FetchStatus.OK:
             assert fetched.body is not None
             if self.stopping.is_set():
@@ -1366,7 +1371,7 @@ class Mill:
                 # What came back came from elsewhere ("got text/html": whose?).
                 error += f" (redirected to {urls.shown(document_url)})"
             fetched = replace(fetched, status=FetchStatus.FAILED, error=error)
-        self._queue_outcome(db, spec, state, fetched, now)
+        self._queue_outcome(db, spec, state, fetched, now, whole=handed)
         if fetched.status is FetchStatus.NOT_MODIFIED:
             summary.feeds_not_modified += 1
             # Its posts as they were (a database from before posted_count: its items).
@@ -1549,25 +1554,34 @@ class Mill:
     # -- feed records (database thread) ------------------------------
 
     def _queue_outcome(
-        self, db: Executor, spec: FeedSpec, state: FeedState, fetched: Fetched, now: datetime
+        self,
+        db: Executor,
+        spec: FeedSpec,
+        state: FeedState,
+        fetched: Fetched,
+        now: datetime,
+        *,
+        whole: bool = False,
     ) -> None:
         """A fetch that brought nothing to store: unchanged, or failed.
 
         Recorded in batches on the database thread: one hop there per feed
         cost more than the rest of a 304 (a pass of 1,000 unchanged feeds).
+        Only what changed since ``state`` was read — unless ``whole``: the
+        row may have been written since (a worker's, before it failed).
         """
         outcome = after_fetch(
             state, fetched, now, self._policy(spec), pass_started=self.pass_started
         )
-        # Only what changed (`state` is the row as this pass read it): a 304
-        # changes its times, not its ten other columns — a third of the
-        # writing of an unchanged pass.  The attempt's time always changes.
-        changed = {
-            name: value
-            for name, value in outcome.items()
-            if name == "last_attempt_at" or getattr(state, name, _UNKNOWN) != value
-        }
-        self._outcomes.append((state.id, changed))
+        if not whole:
+            # A 304 changes its times, not its ten other columns: a third of
+            # the writing of an unchanged pass.  The attempt's time always changes.
+            outcome = {
+                name: value
+                for name, value in outcome.items()
+                if name == "last_attempt_at" or getattr(state, name, _UNKNOWN) != value
+            }
+        self._outcomes.append((state.id, outcome))
         if len(self._outcomes) >= OUTCOME_BATCH:
             self._write_outcomes(db)
 
