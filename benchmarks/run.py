@@ -68,7 +68,15 @@ class Measured:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def measure(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> Measured:
+class RunFailed(RuntimeError):
+    """A measured run that exited with an error: its time is no run's."""
+
+
+def measure(
+    command: list[str], cwd: Path, env: dict[str, str] | None = None, *, what: str = ""
+) -> Measured:
+    """``command`` run in ``cwd``, watched; RunFailed (naming it ``what``, else
+    the command) if it exits with an error."""
     # Output goes to files, not pipes: this loop reads nothing until the end,
     # and a run that says more than a pipe holds (a failure line per feed)
     # would block on its write for ever.
@@ -82,7 +90,8 @@ def measure(command: list[str], cwd: Path, env: dict[str, str] | None = None) ->
         err.seek(0)
         stdout, stderr = out.read(), err.read()
     if process.returncode != 0:
-        print(stderr[-3000:], file=sys.stderr)
+        name = what or " ".join(Path(part).name for part in command[:4])
+        raise RunFailed(f"{name} exited {process.returncode}: {stderr[-2000:]}")
     return Measured(wall, *peaks, cpu, process.returncode, stdout, stderr)
 
 
@@ -243,11 +252,7 @@ def measure_reruns(command: list[str], cwd: Path, posts: Path) -> dict[str, Any]
     walls: list[float] = []
     said: list[str] = []
     for number in range(1, RERUNS + 1):
-        run = measure(command, cwd)
-        if run.returncode != 0:
-            raise RuntimeError(
-                f"rerun {number} of {RERUNS} exited {run.returncode}: {run.stderr[-2000:]}"
-            )
+        run = measure(command, cwd, what=f"rerun {number} of {RERUNS}")
         walls.append(run.wall)
         summary = _TIME_SAID.sub("", run.stdout.strip())
         if summary not in said:
