@@ -39,7 +39,9 @@ def feedmill(
     """`feedmill *args` in ``cwd`` (in ``env``, else ours); with ``session``, in a
     process group of its own, which a signal to the whole group (systemd, a
     terminal) reaches; its stderr to ``stderr`` (read while it runs), else a
-    pipe; with ``nohup``, SIGHUP ignored from its start, as `nohup` does."""
+    pipe; with ``nohup``, SIGHUP ignored from its start, as `nohup` does — else
+    as a terminal leaves it, also when the tests run under `nohup` (whose
+    ignored SIGHUP every process started would keep)."""
     return subprocess.Popen(
         [sys.executable, "-m", "feedmill", *args],
         cwd=cwd,
@@ -48,7 +50,9 @@ def feedmill(
         stderr=stderr or subprocess.PIPE,
         text=True,
         start_new_session=session,
-        preexec_fn=(lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN)) if nohup else None,
+        preexec_fn=lambda: signal.signal(
+            signal.SIGHUP, signal.SIG_IGN if nohup else signal.SIG_DFL
+        ),
     )
 
 
