@@ -50,8 +50,12 @@ def feedmill(
         stderr=stderr or subprocess.PIPE,
         text=True,
         start_new_session=session,
-        preexec_fn=lambda: signal.signal(
-            signal.SIGHUP, signal.SIG_IGN if nohup else signal.SIG_DFL
+        # (Only where SIGHUP is to change: Python code between fork and exec
+        # is best left out of a process with threads.)
+        preexec_fn=(
+            (lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN if nohup else signal.SIG_DFL))
+            if nohup or signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
+            else None
         ),
     )
 
