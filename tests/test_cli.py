@@ -209,6 +209,31 @@ def test_a_section_with_every_key_commented_out_is_its_defaults(tmp_path: Path) 
             "feeds:\n  - url: http://a/b\n    group 财经\n    source: 证券时报网\n",
             "feedmill.yml:3: YAML error: no colon after `group`: YAML needs one (`group: …`)",
         ),
+        (  # … with a comment after it, or a value that begins with "-"
+            "feeds:\n  - url: http://a/b\n    group 财经  # note: 财经\n    source: s\n",
+            "feedmill.yml:3: YAML error: no colon after `group`: YAML needs one (`group: …`)",
+        ),
+        (
+            "feeds:\n  - url: http://a/b\n    group -x\n    source: s\n",
+            "feedmill.yml:3: YAML error: no colon after `group`: YAML needs one (`group: …`)",
+        ),
+        (  # … a URL (a colon, not ": "), also after a feed's dash, its dash as deep as `feeds:`
+            "feeds:\n  - group: g\n    url https://a.example/rss\n    source: s\n",
+            "feedmill.yml:3: YAML error: no colon after `url`: YAML needs one (`url: …`)",
+        ),
+        (
+            "feeds:\n  - {url: http://a/b, group: g, source: s}\n\n  # next\n"
+            "  - url https://a.example/rss\n    group: g\n    source: s\n",
+            "feedmill.yml:5: YAML error: no colon after `url`: YAML needs one (`url: …`)",
+        ),
+        (
+            "feeds:\n- url https://a.example/rss\n  group: g\n  source: s\n",
+            "feedmill.yml:2: YAML error: no colon after `url`: YAML needs one (`url: …`)",
+        ),
+        (  # … on the first line, after a byte-order mark
+            "\ufeffsite .\nfeeds: []\n",
+            "feedmill.yml:1: YAML error: no colon after `site`: YAML needs one (`site: …`)",
+        ),
         (  # … not a word that is no key of the config: YAML's own words
             "feeds:\n  - url: http://a/b\n    colour red\n    source: 证券时报网\n",
             "feedmill.yml:3: YAML error: while scanning a simple key could not find expected ':'",

@@ -916,9 +916,13 @@ _VALUE_WITH_COLON = re.compile(
     r"([^'\"\s#{\[&*!|>%@`](?:[^ \t\n]|[ \t]+(?!#))*?)[ \t]*(?:[ \t]#.*)?$"
 )
 # `site .`: a key without its colon, which YAML reads with the next line as
-# one word, and stumbles on that line's colon.  (Not a list's word, `- source
-# code`: the mistake is then another line's.)
-_KEY_WITHOUT_COLON = re.compile(r"^[ \t]*([A-Za-z_][\w.-]*)[ \t]+[^\s:#-][^:\n]*$")
+# one word, and stumbles on that line's colon — also after a feed's dash
+# (`- url https://…`: not a list's word elsewhere, `- source code`, where the
+# mistake is another line's).  Its value may hold a colon, not ": " (YAML would
+# have read a key there); a comment after it is left out.
+_KEY_WITHOUT_COLON = re.compile(
+    r"^\ufeff?([ \t]*)(-[ \t]+)?([A-Za-z_][\w.-]*)[ \t]+(?![\s#])(.*?)[ \t]*(?:[ \t]#.*)?$"
+)
 
 
 @functools.cache
@@ -986,9 +990,24 @@ def _no_colon(lines: list[str], line: int) -> tuple[int, str] | None:
     """(line, what is wrong) if ``line`` is a config key and a value without
     the colon between them (`site .`, `group 财经`)."""
     found = _KEY_WITHOUT_COLON.match(lines[line - 1]) if 0 < line <= len(lines) else None
-    if found is not None and found.group(1) in _key_names():
-        key = found.group(1)
-        return line, f"no colon after `{key}`: YAML needs one (`{key}: …`)"
+    if found is None or found.group(3) not in _key_names():
+        return None
+    indent, dash, key, value = found.groups()
+    if re.search(r":(?:[ \t]|$)", value) or (dash and _parent_key(lines, line, indent) != "feeds"):
+        return None
+    return line, f"no colon after `{key}`: YAML needs one (`{key}: …`)"
+
+
+def _parent_key(lines: list[str], line: int, indent: str) -> str | None:
+    """The key whose value holds the list item on ``line`` (its dash indented
+    by ``indent``): the first line above less indented, or as much and no item."""
+    for above in reversed(lines[: line - 1]):
+        stripped = above.lstrip(" \t\ufeff")
+        if not stripped or stripped.startswith("#"):
+            continue
+        depth = len(above.lstrip("\ufeff")) - len(stripped)
+        if depth < len(indent) or (depth == len(indent) and not stripped.startswith("-")):
+            return stripped.split(":", 1)[0].strip() if ":" in stripped else None
     return None
 
 
