@@ -234,6 +234,25 @@ def test_a_section_with_every_key_commented_out_is_its_defaults(tmp_path: Path) 
             "\ufeffsite .\nfeeds: []\n",
             "feedmill.yml:1: YAML error: no colon after `site`: YAML needs one (`site: …`)",
         ),
+        (  # … a feed's first key with a comment after it (YAML: "expected '-' indicator")
+            "feeds:\n  - url: http://a/b\n    group: g\n  - url https://b.example/  # new\n"
+            "    group: g\n    source: t\n",
+            "feedmill.yml:4: YAML error: no colon after `url`: YAML needs one (`url: …`)",
+        ),
+        (  # … not a line of a longer text that reads so (the colon would mend nothing)
+            "fetch:\n  user_agent: feedmill/1.0 (a news bot; details\n    in https://e.org/bot)\n"
+            "  header: Referer: https://e.org\nfeeds: []\n",
+            "feedmill.yml:4: YAML error: mapping values are not allowed in this context",
+        ),
+        (
+            "feeds:\n  - url: http://a/b\n    group: g\n    title: |\n      source https://x\n"
+            '    source: "新浪": 财经\n',
+            "feedmill.yml:6: YAML error: mapping values are not allowed in this context",
+        ),
+        (  # … nor a key of another section (`in` is a rule's, not fetch's)
+            "fetch:\n  user_agent: feedmill/1.0 (bot; details\n  in https://e.org/bot)\nfeeds: []\n",
+            "feedmill.yml:3: YAML error: while scanning a simple key could not find expected ':'",
+        ),
         (  # … not a word that is no key of the config: YAML's own words
             "feeds:\n  - url: http://a/b\n    colour red\n    source: 证券时报网\n",
             "feedmill.yml:3: YAML error: while scanning a simple key could not find expected ':'",

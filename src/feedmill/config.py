@@ -919,10 +919,9 @@ _VALUE_WITH_COLON = re.compile(
 # one word, and stumbles on that line's colon — also after a feed's dash
 # (`- url https://…`: not a list's word elsewhere, `- source code`, where the
 # mistake is another line's).  Its value may hold a colon, not ": " (YAML would
-# have read a key there); a comment after it is left out.
-_KEY_WITHOUT_COLON = re.compile(
-    r"^\ufeff?([ \t]*)(-[ \t]+)?([A-Za-z_][\w.-]*)[ \t]+(?![\s#])(.*?)[ \t]*(?:[ \t]#.*)?$"
-)
+# have read a key there); a comment after it is left out first.
+_KEY_WITHOUT_COLON = re.compile(r"\ufeff?([ \t]*)(-[ \t]+)?([A-Za-z_][\w.-]*)[ \t]+(?![\s#])(.*)")
+_COMMENT_AFTER = re.compile(r"[ \t]#")
 
 
 @functools.cache
@@ -983,32 +982,61 @@ def _colon_misplaced(text: str, line: int) -> tuple[int, str] | None:
         key, value = here.group(1), here.group(2)
         quoted = "'" + value.replace("'", "''") + "'"
         return line, f"a value holding ': ' must be quoted: `{key}: {quoted}`"
-    return _no_colon(lines, line - 1)
+    return _no_colon(lines, line - 1, line)
 
 
-def _no_colon(lines: list[str], line: int) -> tuple[int, str] | None:
+def _no_colon(lines: list[str], line: int, stumbled: int) -> tuple[int, str] | None:
     """(line, what is wrong) if ``line`` is a config key and a value without
-    the colon between them (`site .`, `group 财经`)."""
-    found = _KEY_WITHOUT_COLON.match(lines[line - 1]) if 0 < line <= len(lines) else None
-    if found is None or found.group(3) not in _key_names():
+    the colon between them (`site .`, `group 财经`) — and the colon mends what
+    YAML stumbled on at line ``stumbled`` (not a line of a longer text that
+    reads so, `in https://…`, which it would not)."""
+    if not 0 < line <= len(lines):
+        return None
+    written = _COMMENT_AFTER.split(lines[line - 1], maxsplit=1)[0].rstrip(" \t\r")
+    found = _KEY_WITHOUT_COLON.fullmatch(written)
+    if found is None:
         return None
     indent, dash, key, value = found.groups()
-    if re.search(r":(?:[ \t]|$)", value) or (dash and _parent_key(lines, line, indent) != "feeds"):
+    if re.search(r":(?:[ \t]|$)", value):
+        return None
+    if key not in _keys_around(lines, line, len(indent) + len(dash or "")):
+        return None
+    from feedmill.yamlload import MarkedYAMLError, YAMLError, load
+
+    mended = [*lines[: line - 1], f"{indent}{dash or ''}{key}: {value}", *lines[line:]]
+    try:
+        load("\n".join(mended))
+    except MarkedYAMLError as exc:  # (another mistake further on: this one is mended)
+        mark = exc.problem_mark or exc.context_mark
+        if mark is None or mark.line + 1 <= stumbled:
+            return None
+    except YAMLError:
         return None
     return line, f"no colon after `{key}`: YAML needs one (`{key}: …`)"
 
 
-def _parent_key(lines: list[str], line: int, indent: str) -> str | None:
-    """The key whose value holds the list item on ``line`` (its dash indented
-    by ``indent``): the first line above less indented, or as much and no item."""
+_DASH = re.compile(r"-[ \t]+")
+
+
+def _keys_around(lines: list[str], line: int, column: int) -> list[str]:
+    """The keys the mapping that a key at ``column`` of ``line`` is written in
+    may hold, by the keys above it written less deep (a list's dash is no
+    level: its items are the list's); none where a line there is no key."""
+    path: list[str] = []
     for above in reversed(lines[: line - 1]):
-        stripped = above.lstrip(" \t\ufeff")
-        if not stripped or stripped.startswith("#"):
+        text = above.lstrip("\ufeff")
+        body = text.lstrip(" \t")
+        if not body or body.startswith("#"):
             continue
-        depth = len(above.lstrip("\ufeff")) - len(stripped)
-        if depth < len(indent) or (depth == len(indent) and not stripped.startswith("-")):
-            return stripped.split(":", 1)[0].strip() if ":" in stripped else None
-    return None
+        dash = _DASH.match(body)
+        own = len(text) - len(body) + (len(dash.group()) if dash else 0)
+        if own >= column:
+            continue  # (a key beside it, or in a mapping further in)
+        if ":" not in body:
+            return []
+        path.append(body[own - (len(text) - len(body)) :].split(":", 1)[0].strip())
+        column = own
+    return _keys_at(path[::-1])
 
 
 # Sections that are all defaults when left empty (every key commented out).
@@ -1039,9 +1067,19 @@ def parse_config(text: str, path: Path, *, feeds_optional: bool = False) -> Conf
         typed = _typed_by_input_method(text, mark.line + 1 if mark else None)
         if typed is None and mark and "mapping values are not allowed" in str(exc.problem):
             typed = _colon_misplaced(text, mark.line + 1)
-        if typed is None and mark and "could not find expected ':'" in str(exc.problem):
+        stumbled = exc.problem_mark.line + 1 if exc.problem_mark else None
+        if (
+            typed is None
+            and mark
+            and stumbled
+            and "could not find expected ':'" in str(exc.problem)
+        ):
             # A key without its colon among a mapping's keys: on its line.
-            typed = _no_colon(text.splitlines(), mark.line + 1)
+            typed = _no_colon(text.splitlines(), mark.line + 1, stumbled)
+        if typed is None and stumbled and "expected '-' indicator" in str(exc.problem):
+            # … a feed's first key, a comment after it: YAML read the item as
+            # one text, and the next key as misplaced.
+            typed = _no_colon(text.splitlines(), stumbled - 1, stumbled)
         if typed is not None:
             line, problem = typed
             where = f"{path}:{line}"
