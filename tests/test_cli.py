@@ -249,6 +249,31 @@ def test_a_section_with_every_key_commented_out_is_its_defaults(tmp_path: Path) 
             '    source: "新浪": 财经\n',
             "feedmill.yml:6: YAML error: mapping values are not allowed in this context",
         ),
+        (  # … a run of them: the first (YAML read the two lines as one)
+            "fetch:\n  timeout 5\n  proxy x\n  user_agent: y\nfeeds: []\n",
+            "feedmill.yml:2: YAML error: no colon after `timeout`: YAML needs one (`timeout: …`)",
+        ),
+        (
+            "feeds:\n  - url https://a.example/rss\n    group 财经\n    source: 证券时报网\n",
+            "feedmill.yml:2: YAML error: no colon after `url`: YAML needs one (`url: …`)",
+        ),
+        (  # … whatever a duplicate key further up (not YAML's syntax: read later)
+            "site: .\nsite: .\nfetch:\n  timeout 5\n  proxy: x\nfeeds: []\n",
+            "feedmill.yml:4: YAML error: no colon after `timeout`: YAML needs one (`timeout: …`)",
+        ),
+        (  # … in an item after a bare dash, in a merge's mapping, or with " #" in quotes
+            "feeds:\n  -\n    url: http://a/b\n    group 财经\n    source: s\n",
+            "feedmill.yml:4: YAML error: no colon after `group`: YAML needs one (`group: …`)",
+        ),
+        (
+            "feeds:\n  - <<: &stcn\n      group 金融\n      timezone: Asia/Shanghai\n"
+            "    url: a\n    source: s\n",
+            "feedmill.yml:3: YAML error: no colon after `group`: YAML needs one (`group: …`)",
+        ),
+        (
+            'feeds:\n  - url: a\n    source "频道 #1"\n    group: g\n',
+            "feedmill.yml:3: YAML error: no colon after `source`: YAML needs one (`source: …`)",
+        ),
         (  # … nor a key of another section (`in` is a rule's, not fetch's)
             "fetch:\n  user_agent: feedmill/1.0 (bot; details\n  in https://e.org/bot)\nfeeds: []\n",
             "feedmill.yml:3: YAML error: while scanning a simple key could not find expected ':'",

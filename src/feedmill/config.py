@@ -987,55 +987,104 @@ def _colon_misplaced(text: str, line: int) -> tuple[int, str] | None:
 
 def _no_colon(lines: list[str], line: int, stumbled: int) -> tuple[int, str] | None:
     """(line, what is wrong) if ``line`` is a config key and a value without
-    the colon between them (`site .`, `group 财经`) — and the colon mends what
-    YAML stumbled on at line ``stumbled`` (not a line of a longer text that
-    reads so, `in https://…`, which it would not)."""
-    if not 0 < line <= len(lines):
-        return None
-    written = _COMMENT_AFTER.split(lines[line - 1], maxsplit=1)[0].rstrip(" \t\r")
-    found = _KEY_WITHOUT_COLON.fullmatch(written)
-    if found is None:
-        return None
-    indent, dash, key, value = found.groups()
-    if re.search(r":(?:[ \t]|$)", value):
-        return None
-    if key not in _keys_around(lines, line, len(indent) + len(dash or "")):
-        return None
-    from feedmill.yamlload import MarkedYAMLError, YAMLError, load
-
-    mended = [*lines[: line - 1], f"{indent}{dash or ''}{key}: {value}", *lines[line:]]
-    try:
-        load("\n".join(mended))
-    except MarkedYAMLError as exc:  # (another mistake further on: this one is mended)
-        mark = exc.problem_mark or exc.context_mark
-        if mark is None or mark.line + 1 <= stumbled:
+    the colon between them (`site .`, `group 财经`) — the first of a run of
+    such lines — and the colon mends what YAML stumbled on at line
+    ``stumbled`` (not a line of a longer text that reads so, `in https://…`,
+    which it would not)."""
+    mended = list(lines)
+    at = line
+    for _ in range(_MOST_MENDED):
+        earlier = None
+        for key, text in _with_colon(mended, at):
+            failed = _syntax_error_line([*mended[: at - 1], text, *mended[at:]], stumbled)
+            if failed is None:
+                return at, f"no colon after `{key}`: YAML needs one (`{key}: …`)"
+            # Still stumbling on this line or above: a run of them (`timeout 5`
+            # over `proxy x`), YAML having read the one above with this one.
+            if failed <= at and earlier is None:
+                earlier = min(failed, at - 1), text
+        if earlier is None:
             return None
-    except YAMLError:
-        return None
-    return line, f"no colon after `{key}`: YAML needs one (`{key}: …`)"
+        mended[at - 1] = earlier[1]
+        at = earlier[0]
+    return None
 
 
-_DASH = re.compile(r"-[ \t]+")
+_MOST_MENDED = 8  # keys without their colons in a run, read back to the first
 
 
-def _keys_around(lines: list[str], line: int, column: int) -> list[str]:
+def _with_colon(lines: list[str], line: int) -> list[tuple[str, str]]:
+    """(key, the line with its colon) for ``line`` read as a config key and
+    its value without the colon — without a comment after it, or as written
+    (a " #" in quotes: `source "频道 #1"`); none if it is no such line."""
+    if not 0 < line <= len(lines):
+        return []
+    found = []
+    written = lines[line - 1].rstrip(" \t\r")
+    for text in dict.fromkeys((_COMMENT_AFTER.split(written, maxsplit=1)[0].rstrip(), written)):
+        match = _KEY_WITHOUT_COLON.fullmatch(text)
+        if match is None:
+            continue
+        indent, dash, key, value = match.groups()
+        if re.search(r":(?:[ \t]|$)", value):
+            continue
+        keys = _keys_around(lines, line, len(indent) + len(dash or ""))
+        if key in (_key_names() if keys is None else keys):
+            found.append((key, f"{indent}{dash or ''}{key}: {value}"))
+    return found
+
+
+def _syntax_error_line(lines: list[str], up_to: int) -> int | None:
+    """The line of the first YAML syntax error of ``lines`` at or before line
+    ``up_to`` (a key's own line for one without its colon), else None.  The
+    document is read as far as that line only, and not built: a duplicate
+    key further up is no syntax error."""
+    import yaml
+
+    from feedmill.yamlload import Base
+
+    try:
+        for event in yaml.parse("\n".join(lines), Loader=Base):
+            if event.start_mark.line + 1 > up_to:
+                return None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        if exc.context_mark and str(exc.context).startswith("while scanning a simple key"):
+            mark = exc.context_mark
+        return mark.line + 1 if mark is not None and mark.line + 1 <= up_to else None
+    except yaml.YAMLError:
+        return up_to
+    return None
+
+
+_DASH = re.compile(r"-(?:[ \t]+|$)")
+_MERGE_KEY = "<<"
+
+
+def _keys_around(lines: list[str], line: int, column: int) -> list[str] | None:
     """The keys the mapping that a key at ``column`` of ``line`` is written in
     may hold, by the keys above it written less deep (a list's dash is no
-    level: its items are the list's); none where a line there is no key."""
+    level: its items are the list's; nor a merge, `<<: *defaults`); None
+    where a line there is no key (a flow list's second line)."""
     path: list[str] = []
     for above in reversed(lines[: line - 1]):
         text = above.lstrip("\ufeff")
-        body = text.lstrip(" \t")
+        body = _COMMENT_AFTER.split(text.lstrip(" \t"), maxsplit=1)[0].rstrip()
         if not body or body.startswith("#"):
             continue
         dash = _DASH.match(body)
-        own = len(text) - len(body) + (len(dash.group()) if dash else 0)
+        depth = len(text) - len(text.lstrip(" \t"))
+        own = depth + (len(dash.group()) if dash else 0)
         if own >= column:
             continue  # (a key beside it, or in a mapping further in)
-        if ":" not in body:
-            return []
-        path.append(body[own - (len(text) - len(body)) :].split(":", 1)[0].strip())
         column = own
+        key = body[len(dash.group()) if dash else 0 :]
+        if dash and not key:  # a bare dash: its item's keys on the lines below
+            continue
+        if ":" not in key:
+            return None
+        if key.split(":", 1)[0].strip() != _MERGE_KEY:
+            path.append(key.split(":", 1)[0].strip())
     return _keys_at(path[::-1])
 
 

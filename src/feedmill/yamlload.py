@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class LineDict(dict[Any, Any]):
@@ -30,7 +30,7 @@ class LineList(list[Any]):
 _MERGE = "tag:yaml.org,2002:merge"
 
 
-class _Loader(_Base):  # type: ignore[misc]
+class _Loader(Base):  # type: ignore[misc]
     def own_keys(self, node: yaml.MappingNode) -> set[int]:
         """Ids of the key nodes ``node`` writes itself, as read before any
         merge flattened it (a node merged into another is flattened then)."""
@@ -95,7 +95,7 @@ _INT = "tag:yaml.org,2002:int"
 _FLOAT = "tag:yaml.org,2002:float"
 _Loader.yaml_implicit_resolvers = {
     first: kept
-    for first, pairs in _Base.yaml_implicit_resolvers.items()
+    for first, pairs in Base.yaml_implicit_resolvers.items()
     if (kept := [(tag, pattern) for tag, pattern in pairs if tag not in (_INT, _FLOAT)])
 }
 _Loader.add_implicit_resolver(
