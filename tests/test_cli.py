@@ -257,6 +257,18 @@ def test_a_section_with_every_key_commented_out_is_its_defaults(tmp_path: Path) 
             "feeds:\n  - url https://a.example/rss\n    group 财经\n    source: 证券时报网\n",
             "feedmill.yml:2: YAML error: no colon after `url`: YAML needs one (`url: …`)",
         ),
+        (  # … also a run after other keys, blank lines in it, a value YAML would refuse
+            "fetch:\n  user_agent: x\n  timeout 5\n\n  proxy x\n  concurrency: 8\nfeeds: []\n",
+            "feedmill.yml:3: YAML error: no colon after `timeout`: YAML needs one (`timeout: …`)",
+        ),
+        (
+            "feeds:\n  - url: https://a.example/\n    source @证券时报\n    group: g\n",
+            "feedmill.yml:3: YAML error: no colon after `source`: YAML needs one (`source: …`)",
+        ),
+        (  # … under a quoted section name
+            '"fetch":\n  timeout 5\n  proxy: http://p.example:8080\nfeeds: []\n',
+            "feedmill.yml:2: YAML error: no colon after `timeout`: YAML needs one (`timeout: …`)",
+        ),
         (  # … whatever a duplicate key further up (not YAML's syntax: read later)
             "site: .\nsite: .\nfetch:\n  timeout 5\n  proxy: x\nfeeds: []\n",
             "feedmill.yml:4: YAML error: no colon after `timeout`: YAML needs one (`timeout: …`)",

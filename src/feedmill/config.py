@@ -994,32 +994,40 @@ def _no_colon(lines: list[str], line: int, stumbled: int) -> tuple[int, str] | N
     mended = list(lines)
     at = line
     for _ in range(_MOST_MENDED):
-        earlier = None
-        for key, text in _with_colon(mended, at):
-            failed = _syntax_error_line([*mended[: at - 1], text, *mended[at:]], stumbled)
-            if failed is None:
-                return at, f"no colon after `{key}`: YAML needs one (`{key}: …`)"
-            # Still stumbling on this line or above: a run of them (`timeout 5`
-            # over `proxy x`), YAML having read the one above with this one.
-            if failed <= at and earlier is None:
-                earlier = min(failed, at - 1), text
-        if earlier is None:
+        found = _with_colon(mended, at)
+        if found is None:
             return None
-        mended[at - 1] = earlier[1]
-        at = earlier[0]
+        key, text = found
+        mended[at - 1] = text
+        failed = _syntax_error(mended, stumbled)
+        if failed is None or failed[1] > stumbled:  # (read past it: another mistake)
+            return at, f"no colon after `{key}`: YAML needs one (`{key}: …`)"
+        if failed[0] > at:
+            return None
+        # Stumbling still on this line or above: a run of them (`timeout 5`
+        # over `proxy x`), YAML having read the one above with this one.
+        at = min(failed[0], at - 1)
+        while at > 1 and _says_nothing(mended[at - 1]):
+            at -= 1  # (blank lines and comments in the run)
     return None
 
 
 _MOST_MENDED = 8  # keys without their colons in a run, read back to the first
 
 
-def _with_colon(lines: list[str], line: int) -> list[tuple[str, str]]:
-    """(key, the line with its colon) for ``line`` read as a config key and
-    its value without the colon — without a comment after it, or as written
-    (a " #" in quotes: `source "频道 #1"`); none if it is no such line."""
+def _says_nothing(line: str) -> bool:
+    """A blank line or a comment's."""
+    body = line.lstrip(" \t\r\ufeff")
+    return not body or body.startswith("#")
+
+
+def _with_colon(lines: list[str], line: int) -> tuple[str, str] | None:
+    """(key, the line with a colon after it) if ``line`` reads as a config key
+    and its value without the colon: without a comment after it, or as
+    written (a " #" in quotes: `source "频道 #1"`).  The value is written
+    `''` in it: which text it is (`@证券时报`, `[AD`) is not what is read."""
     if not 0 < line <= len(lines):
-        return []
-    found = []
+        return None
     written = lines[line - 1].rstrip(" \t\r")
     for text in dict.fromkeys((_COMMENT_AFTER.split(written, maxsplit=1)[0].rstrip(), written)):
         match = _KEY_WITHOUT_COLON.fullmatch(text)
@@ -1030,30 +1038,37 @@ def _with_colon(lines: list[str], line: int) -> list[tuple[str, str]]:
             continue
         keys = _keys_around(lines, line, len(indent) + len(dash or ""))
         if key in (_key_names() if keys is None else keys):
-            found.append((key, f"{indent}{dash or ''}{key}: {value}"))
-    return found
+            return key, f"{indent}{dash or ''}{key}: ''"
+    return None
 
 
-def _syntax_error_line(lines: list[str], up_to: int) -> int | None:
-    """The line of the first YAML syntax error of ``lines`` at or before line
-    ``up_to`` (a key's own line for one without its colon), else None.  The
-    document is read as far as that line only, and not built: a duplicate
-    key further up is no syntax error."""
+def _syntax_error(lines: list[str], up_to: int) -> tuple[int, int] | None:
+    """Where YAML stumbles first reading ``lines`` up to line ``up_to`` — (the
+    line it names: a key's own line for one without its colon; the line it
+    stumbled on) — else None.  Read as far as that line only, and not built:
+    a duplicate key further up is no syntax error."""
     import yaml
 
     from feedmill.yamlload import Base
 
+    text = "\n".join(lines)
     try:
-        for event in yaml.parse("\n".join(lines), Loader=Base):
+        for event in yaml.parse(text, Loader=Base):
             if event.start_mark.line + 1 > up_to:
                 return None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if mark is None:
+            return up_to, up_to
+        problem = mark.line + 1
         if exc.context_mark and str(exc.context).startswith("while scanning a simple key"):
             mark = exc.context_mark
-        return mark.line + 1 if mark is not None and mark.line + 1 <= up_to else None
+        return (mark.line + 1, problem) if mark.line + 1 <= up_to else None
+    except yaml.reader.ReaderError as exc:  # (a character read ahead, further on perhaps)
+        where = text.encode("utf-8", "replace")[: exc.position].count(b"\n") + 1
+        return (where, where) if where <= up_to else None
     except yaml.YAMLError:
-        return up_to
+        return up_to, up_to
     return None
 
 
@@ -1083,8 +1098,11 @@ def _keys_around(lines: list[str], line: int, column: int) -> list[str] | None:
             continue
         if ":" not in key:
             return None
-        if key.split(":", 1)[0].strip() != _MERGE_KEY:
-            path.append(key.split(":", 1)[0].strip())
+        name = key.split(":", 1)[0].strip().strip("'\"")  # (`"fetch":` is fetch)
+        if name != _MERGE_KEY:
+            path.append(name)
+        if column == 0:
+            break  # (the top level: nothing above holds it)
     return _keys_at(path[::-1])
 
 
