@@ -265,6 +265,15 @@ def test_a_section_with_every_key_commented_out_is_its_defaults(tmp_path: Path) 
             "feeds:\n  - url: https://a.example/\n    source @证券时报\n    group: g\n",
             "feedmill.yml:3: YAML error: no colon after `source`: YAML needs one (`source: …`)",
         ),
+        (  # … its value going on below it (a wrapped text, a flow list)
+            "feeds:\n  - url: https://a.example/\n    source 证券时报网\n      要闻频道\n    group: x\n",
+            "feedmill.yml:3: YAML error: no colon after `source`: YAML needs one (`source: …`)",
+        ),
+        (
+            "rules:\n  block:\n    - name: ads\n      keywords [广告,\n        推广]\n      in: [title]\n"
+            "feeds: []\n",
+            "feedmill.yml:4: YAML error: no colon after `keywords`: YAML needs one (`keywords: …`)",
+        ),
         (  # … under a quoted section name
             '"fetch":\n  timeout 5\n  proxy: http://p.example:8080\nfeeds: []\n',
             "feedmill.yml:2: YAML error: no colon after `timeout`: YAML needs one (`timeout: …`)",

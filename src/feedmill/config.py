@@ -994,19 +994,19 @@ def _no_colon(lines: list[str], line: int, stumbled: int) -> tuple[int, str] | N
     mended = list(lines)
     at = line
     for _ in range(_MOST_MENDED):
-        found = _with_colon(mended, at)
-        if found is None:
+        walk = None
+        for key, text in _with_colon(mended, at):
+            trial = [*mended[: at - 1], text, *mended[at:]]
+            failed = _syntax_error(trial, stumbled)
+            if failed is None or failed[1] > stumbled:  # (read past it: another mistake)
+                return at, f"no colon after `{key}`: YAML needs one (`{key}: …`)"
+            # Stumbling still on this line or above: a run of them (`timeout 5`
+            # over `proxy x`), YAML having read the one above with this one.
+            if failed[0] <= at and walk is None:
+                walk = trial, min(failed[0], at - 1)
+        if walk is None:
             return None
-        key, text = found
-        mended[at - 1] = text
-        failed = _syntax_error(mended, stumbled)
-        if failed is None or failed[1] > stumbled:  # (read past it: another mistake)
-            return at, f"no colon after `{key}`: YAML needs one (`{key}: …`)"
-        if failed[0] > at:
-            return None
-        # Stumbling still on this line or above: a run of them (`timeout 5`
-        # over `proxy x`), YAML having read the one above with this one.
-        at = min(failed[0], at - 1)
+        mended, at = walk
         while at > 1 and _says_nothing(mended[at - 1]):
             at -= 1  # (blank lines and comments in the run)
     return None
@@ -1021,13 +1021,15 @@ def _says_nothing(line: str) -> bool:
     return not body or body.startswith("#")
 
 
-def _with_colon(lines: list[str], line: int) -> tuple[str, str] | None:
-    """(key, the line with a colon after it) if ``line`` reads as a config key
-    and its value without the colon: without a comment after it, or as
-    written (a " #" in quotes: `source "频道 #1"`).  The value is written
-    `''` in it: which text it is (`@证券时报`, `[AD`) is not what is read."""
+def _with_colon(lines: list[str], line: int) -> list[tuple[str, str]]:
+    """(key, the line with a colon after it) for each way ``line`` reads as a
+    config key and its value without the colon: without a comment after it,
+    or as written (a " #" in quotes: `source "频道 #1"`) — its value going on
+    below it, if it does (`[广告,` …) — and with the value `''` (one YAML
+    would refuse, `@证券时报`: not what is to be told)."""
     if not 0 < line <= len(lines):
-        return None
+        return []
+    found: dict[str, str] = {}
     written = lines[line - 1].rstrip(" \t\r")
     for text in dict.fromkeys((_COMMENT_AFTER.split(written, maxsplit=1)[0].rstrip(), written)):
         match = _KEY_WITHOUT_COLON.fullmatch(text)
@@ -1038,8 +1040,11 @@ def _with_colon(lines: list[str], line: int) -> tuple[str, str] | None:
             continue
         keys = _keys_around(lines, line, len(indent) + len(dash or ""))
         if key in (_key_names() if keys is None else keys):
-            return key, f"{indent}{dash or ''}{key}: ''"
-    return None
+            found.setdefault(f"{indent}{dash or ''}{key}: {value}", key)
+            found.setdefault(f"{indent}{dash or ''}{key}: ''", key)
+    return sorted(
+        ((key, text) for text, key in found.items()), key=lambda kt: kt[1].endswith(": ''")
+    )
 
 
 def _syntax_error(lines: list[str], up_to: int) -> tuple[int, int] | None:
