@@ -916,10 +916,10 @@ _VALUE_WITH_COLON = re.compile(
     r"([^'\"\s#{\[&*!|>%@`](?:[^ \t\n]|[ \t]+(?!#))*?)[ \t]*(?:[ \t]#.*)?$"
 )
 # `site .`: a key without its colon, which YAML reads with the next line as
-# one word, and stumbles on that line's colon — also after a feed's dash
-# (`- url https://…`: not a list's word elsewhere, `- source code`, where the
-# mistake is another line's).  Its value may hold a colon, not ": " (YAML would
-# have read a key there); a comment after it is left out first.
+# one word, and stumbles on that line's colon — also after a list item's dash
+# (`- url https://…`; a list's word, `- source code`, is no key of its list:
+# see `_keys_around`).  Its value may hold a colon, not ": " (YAML would have
+# read a key there); a comment after it is tried without.
 _KEY_WITHOUT_COLON = re.compile(r"\ufeff?([ \t]*)(-[ \t]+)?([A-Za-z_][\w.-]*)[ \t]+(?![\s#])(.*)")
 _COMMENT_AFTER = re.compile(r"[ \t]#")
 
