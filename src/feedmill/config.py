@@ -1029,22 +1029,22 @@ def _with_colon(lines: list[str], line: int) -> list[tuple[str, str]]:
     would refuse, `@证券时报`: not what is to be told)."""
     if not 0 < line <= len(lines):
         return []
-    found: dict[str, str] = {}
     written = lines[line - 1].rstrip(" \t\r")
-    for text in dict.fromkeys((_COMMENT_AFTER.split(written, maxsplit=1)[0].rstrip(), written)):
-        match = _KEY_WITHOUT_COLON.fullmatch(text)
-        if match is None:
-            continue
-        indent, dash, key, value = match.groups()
-        if re.search(r":(?:[ \t]|$)", value):
-            continue
-        keys = _keys_around(lines, line, len(indent) + len(dash or ""))
-        if key in (_key_names() if keys is None else keys):
-            found.setdefault(f"{indent}{dash or ''}{key}: {value}", key)
-            found.setdefault(f"{indent}{dash or ''}{key}: ''", key)
-    return sorted(
-        ((key, text) for text, key in found.items()), key=lambda kt: kt[1].endswith(": ''")
-    )
+    found = [
+        match.groups()
+        for text in dict.fromkeys((_COMMENT_AFTER.split(written, maxsplit=1)[0].rstrip(), written))
+        if (match := _KEY_WITHOUT_COLON.fullmatch(text))
+        and not re.search(r":(?:[ \t]|$)", match.group(4))
+    ]
+    if not found:
+        return []
+    # (The comment is at the line's end: its indent, dash and key are the same both ways.)
+    indent, dash, key, _ = found[0]
+    keys = _keys_around(lines, line, len(indent) + len(dash or ""))
+    if key not in (_key_names() if keys is None else keys):
+        return []
+    start = f"{indent}{dash or ''}{key}: "
+    return [(key, text) for text in dict.fromkeys([*(start + f[3] for f in found), start + "''"])]
 
 
 def _syntax_error(lines: list[str], up_to: int) -> tuple[int, int] | None:
