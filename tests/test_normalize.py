@@ -15,6 +15,7 @@ from feedmill.normalize.dates import parse_date
 from feedmill.normalize.document import entry_key, normalize_document, normalize_entry
 from feedmill.normalize.text import (
     clean_title,
+    looks_like_html,
     nfkc,
     plain_to_html,
     reading_text,
@@ -490,6 +491,113 @@ def test_full_content_is_preferred_over_summary() -> None:
     assert normalize_entry(item, base_url=None, zone=SHANGHAI).content == "<p>full</p>"
     only_summary = entry(guid="y", summary="<p>short</p>")
     assert normalize_entry(only_summary, base_url=None, zone=SHANGHAI).content == "<p>short</p>"
+
+
+@pytest.mark.parametrize(
+    "empty",
+    [
+        "<p></p>",
+        "<p>&nbsp;</p>",
+        " &nbsp; ",
+        "<div></div>",
+        "<br />",
+        "<p><br></p>",
+        "<!-- wp:paragraph --><!-- /wp:paragraph -->",
+        '<p style="display:none">广告</p>',
+    ],
+)
+def test_a_content_that_shows_nothing_gives_way_to_the_description(empty: str) -> None:
+    """An empty content:encoded beside the description that holds the text: the
+    post showed only a link to the article."""
+    item = entry(guid="x", content=empty, summary="<p>这是描述中的完整文字。</p>")
+    assert normalize_entry(item, base_url=None, zone=SHANGHAI).content == (
+        "<p>这是描述中的完整文字。</p>"
+    )
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        '<p><img src="https://img.example.cn/chart.png"></p>',  # a picture is the article
+        '<video src="https://v.example.cn/a.mp4"></video>',
+        "<p>短</p>",
+    ],
+)
+def test_a_content_that_shows_something_is_kept_over_the_description(content: str) -> None:
+    item = entry(guid="x", content=content, summary="<p>描述</p>")
+    assert normalize_entry(item, base_url=None, zone=SHANGHAI).content.startswith(content)
+
+
+def test_the_description_in_place_of_an_empty_content_keeps_a_text_keyed_item_s_key() -> None:
+    """An item without guid or link is keyed by its text: its key stays the
+    one it was stored under when its empty content was its text."""
+    item = entry(title="标题", content="<p>&nbsp;</p>", summary="<p>正文</p>")
+    normalized = normalize_entry(item, base_url=None, zone=SHANGHAI)
+    assert normalized.content == "<p>正文</p>"
+    assert normalized.key == entry_key(item, "标题", "<p>&nbsp;</p>")
+
+
+@pytest.mark.parametrize(
+    ("summary", "content"),
+    [
+        # Escaped twice by its feed: the entities make HTML from end to end.
+        (
+            "&lt;p&gt;第一段&lt;/p&gt;&lt;p&gt;第二段&lt;img src=&quot;https://ex.cn/a.jpg&quot;&gt;",
+            '<p>第一段</p><p>第二段<img src="https://ex.cn/a.jpg">',
+        ),
+        ("&lt;p&gt;AT&amp;amp;T 财报&lt;/p&gt;\n", "<p>AT&amp;T 财报</p>\n"),
+        ("  &lt;DIV class=&quot;x&quot;&gt;正文&lt;BR/&gt;", '  <DIV class="x">正文<BR/>'),
+        # Text that only begins or only ends with a tag is text about tags.
+        ("&lt;div&gt; 标签的用法", "<p>&lt;div&gt; 标签的用法</p>"),
+        ("用 &lt;br&gt; 换行，用 &lt;/p&gt;", "<p>用 &lt;br&gt; 换行，用 &lt;/p&gt;</p>"),
+        ("&lt;p&gt;一&lt;/p&gt;尾", "<p>&lt;p&gt;一&lt;/p&gt;尾</p>"),
+        ("&lt;Web3&gt;周报&lt;/Web3&gt;", "<p>&lt;Web3&gt;周报&lt;/Web3&gt;</p>"),
+    ],
+)
+def test_html_escaped_twice_is_read_as_html(summary: str, content: str) -> None:
+    item = entry(guid="x", summary=summary)
+    assert normalize_entry(item, base_url=None, zone=SHANGHAI).content == content
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        (
+            "详情见官网<https://example.org/notice>。\n第二行",
+            "<p>详情见官网&lt;https://example.org/notice&gt;。<br>第二行</p>",
+        ),
+        ("<Web3>周报\n下周", "<p>&lt;Web3&gt;周报<br>下周</p>"),
+        (
+            "写信到 <mailto:news@example.cn>\n谢谢",
+            "<p>写信到 &lt;mailto:news@example.cn&gt;<br>谢谢</p>",
+        ),
+        ("List<String> 与 Map<K,V>\n泛型", "<p>List&lt;String&gt; 与 Map&lt;K,V&gt;<br>泛型</p>"),
+    ],
+)
+def test_a_plain_flash_with_a_word_in_angle_brackets_stays_text(text: str, shown: str) -> None:
+    """Only an HTML element's tag makes a text HTML: "<https://…>" read as one
+    vanished, and the text's line breaks with it."""
+    item = entry(guid="x", summary=text)
+    assert normalize_entry(item, base_url=None, zone=SHANGHAI).content == shown
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        "<p>x",
+        "x</P >",
+        "<center>x</center>",
+        "<event-source></event-source>",
+        "<o:p></o:p>",
+        "</st1:chsdate>",
+        "<!-- x -->",
+        "<IMG src=x>",
+        "<br/>",
+        "a<b 且 b>c",  # (as before: "<b " is a tag's start)
+    ],
+)
+def test_any_element_s_tag_makes_a_text_html(markup: str) -> None:
+    assert looks_like_html(markup)
 
 
 def test_published_else_updated_and_duplicate_updated_dropped() -> None:

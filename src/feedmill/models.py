@@ -69,6 +69,7 @@ class RawEntry:
     content: str | None = None  # full content (content:encoded, atom content …)
     summary: str | None = None  # description / summary
     content_is_html: bool = True
+    summary_is_html: bool = True  # False for an Atom summary of type text (the robust path's)
     # False for an Atom title of type text (Atom's default): its "<" and "&"
     # are characters ("Use <b> or <strong>?"), not markup to remove or decode.
     title_is_html: bool = True

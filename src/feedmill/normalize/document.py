@@ -20,10 +20,12 @@ from feedmill.normalize.dates import parse_date
 from feedmill.normalize.text import (
     clean_author,
     clean_title,
+    escaped_markup,
     keyed_text,
     looks_like_html,
     plain_title,
     plain_to_html,
+    shows_anything,
     shows_nothing,
 )
 from feedmill.sanitize.clean import a_picture
@@ -211,13 +213,28 @@ def normalize_entry(
     link = (urls.without_tracking(link) or None) if link else link  # (None: "?utm_source=x")
     title = clean_title(raw.title) if raw.title_is_html else plain_title(raw.title)
     content = raw.content or raw.summary or ""
-    is_html = raw.content_is_html if raw.content else True
+    is_html = raw.content_is_html if raw.content else raw.summary_is_html
+    # A content that shows nothing (`<p></p>`, `<p>&nbsp;</p>`, an editor's
+    # empty block) beside a description that shows the text: the text.
+    empty_content = bool(
+        raw.content
+        and raw.summary
+        and raw.content_is_html
+        and not shows_anything(raw.content)
+        and (shows_anything(raw.summary) if raw.summary_is_html else raw.summary.strip())
+    )
+    if empty_content:
+        content, is_html = raw.summary or "", raw.summary_is_html
     if content and (not is_html or not looks_like_html(content)):
+        escaped_twice = False
         if is_html and "&" in content:
             # HTML without a tag ("他说&ldquo;你好&rdquo;"): its entities are
-            # characters, not text to escape once more.
+            # characters, not text to escape once more — unless they make
+            # HTML from end to end, which its feed escaped twice.
             content = html.unescape(content)
-        content = plain_to_html(content)
+            escaped_twice = escaped_markup(content)
+        if not escaped_twice:
+            content = plain_to_html(content)
     content = strip_controls(content)
     # xml:base says what the content's relative links are relative to; else
     # the sanitizer resolves them against the item's link (or, without one,
@@ -227,7 +244,9 @@ def normalize_entry(
         content = _absolute_links(content, content_base)
     elif link is None and base_url:
         content = _absolute_links(content, base_url)
-    key = entry_key(raw, title, content)  # (before the players: keys stay as they were)
+    # (Before the players, and of the empty content the description replaced:
+    # an item keyed by its text keeps the key it had.)
+    key = entry_key(raw, title, strip_controls(raw.content or "") if empty_content else content)
     if shows_nothing(title):
         # A title of a zero-width space is none: the item is named by its text,
         # not posted under a title no reader can see, or click in a list.

@@ -8,10 +8,29 @@ import unicodedata
 from functools import partial
 
 from feedmill.normalize.chars import collapse_space, strip_controls
-from feedmill.sanitize.policy import TAGS
+from feedmill.sanitize.policy import DROP_WITH_CONTENT, TAGS
 
 _TAG = re.compile(r"<[^>]*>")
-_LOOKS_LIKE_HTML = re.compile(r"<(?:[a-zA-Z][\w:-]*[\s/>]|/[a-zA-Z]|!--)")
+# Every element HTML has or had (or drafted: feedparser's <command>, <m>,
+# <event-source> …): a text with one of their tags is HTML. Any
+# other "<word>" is text — a plain flash's "<https://…>" or "<Web3>"周报 —
+# which, read as a tag, vanished (and the text's line breaks with it).
+_ELEMENT_NAMES = (
+    TAGS
+    | DROP_WITH_CONTENT
+    | {
+        "basefont", "bgsound", "blink", "body", "content", "dir", "fieldset", "form", "html",
+        "image", "input", "isindex", "keygen", "label", "legend", "listing", "marquee", "menu",
+        "menuitem", "meter", "multicol", "nextid", "nobr", "optgroup", "output", "plaintext",
+        "progress", "rb", "search", "shadow", "spacer", "xmp",
+        "command", "datagrid", "event-source", "m", "sound",
+    }
+)  # fmt: skip
+# A tag's start: "<name" or "</name" (a name looked up in those), a comment,
+# or a word processor's <o:p> and <st1:chsdate> (a prefix, a colon, a name).
+_TAG_START = re.compile(
+    r"</?(?:([a-zA-Z][a-zA-Z0-9]*(?:-[a-zA-Z0-9]+)*)|[a-zA-Z][\w-]*:[a-zA-Z][\w-]*)(?=[\s/>])|<!--"
+)
 _ENTITY = re.compile(r"&(?:#\d+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 _BLANK_LINES = re.compile(r"\n(?:[ \t\u3000]*\n)+")  # (not the next line's indent)
 
@@ -454,7 +473,41 @@ def shows_text(markup: str) -> bool:
 
 
 def looks_like_html(text: str) -> bool:
-    return bool(_LOOKS_LIKE_HTML.search(text))
+    for tag in _TAG_START.finditer(text):
+        name = tag.group(1)
+        if name is None or name.lower() in _ELEMENT_NAMES:
+            return True
+    return False
+
+
+# HTML escaped once more than its field says (a CMS that escapes its own
+# HTML before the feed's writer does): read once, it is markup as text —
+# "<p>第一段</p><img src=…>" shown, no picture. Taken for markup only when it
+# is that from end to end, as such a field is: a text that begins with a
+# tag's name ("<div> 标签的用法") does not also end in a tag.
+_LAST_TAG = re.compile(r"</([a-zA-Z][a-zA-Z0-9]*)\s*>\s*|<(?i:img|br|hr)(?=[\s/>])[^<>]*>\s*")
+
+
+def escaped_markup(text: str) -> bool:
+    """Whether ``text`` (a field's text, its entities decoded) is HTML from
+    its start to its end: one escaped twice by its feed."""
+    first = _TAG_START.match(text, len(text) - len(text.lstrip()))
+    if first is None or (first.group(1) or "").lower() not in _ELEMENT_NAMES:
+        return False
+    last = _LAST_TAG.fullmatch(text, text.rfind("<"))
+    # (Its group 1 is a closing tag's name; a picture or a line break has none.)
+    return last is not None and (last.group(1) is None or last.group(1).lower() in _ELEMENT_NAMES)
+
+
+# What a reader sees besides text: a picture, a player, a frame.
+_SHOWN_ELEMENT = re.compile(r"<(?i:img|picture|video|audio|iframe|embed|object)(?=[\s/>])")
+
+
+def shows_anything(markup: str) -> bool:
+    """Whether HTML ``markup`` shows its reader anything: text, a picture or a
+    player — not `<p></p>`, `<p>&nbsp;</p>`, `<br>` or an editor's comments,
+    which some feeds put where an item's article goes, its text elsewhere."""
+    return _SHOWN_ELEMENT.search(markup) is not None or shows_text(markup)
 
 
 def plain_to_html(text: str) -> str:

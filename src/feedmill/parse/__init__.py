@@ -145,6 +145,22 @@ def _atom_plain_summaries(text: str) -> bool:
     )
 
 
+def _empty_content_beside_a_plain_summary(parsed: ParsedFeed, text: str) -> bool:
+    """An Atom entry whose content shows nothing and whose summary may be
+    plain text: the summary is its text (see `normalize_entry`), and only
+    the robust path says of which type (the fast path's is HTML)."""
+    from feedmill.normalize.text import shows_anything
+
+    return (
+        "/2005/Atom" in text
+        and _ATOM_PLAIN_SUMMARY.search(text) is not None
+        and any(
+            e.content and e.summary and e.content_is_html and not shows_anything(e.content)
+            for e in parsed.entries
+        )
+    )
+
+
 # Atom <content> of type text (no type: text; not one elsewhere, src=): the
 # fast path read it as HTML ("用 &lt;script&gt; 加载" lost its code and what
 # followed).
@@ -403,6 +419,32 @@ def _json_dates(parsed: ParsedFeed, text: str) -> ParsedFeed:
     return dataclasses.replace(parsed, entries=tuple(entries))
 
 
+def _json_texts(parsed: ParsedFeed, text: str) -> ParsedFeed:
+    """``parsed`` with an item's content_text where its content_html shows
+    nothing ("<p></p>"): fastfeedparser keeps only the HTML of the two."""
+    from feedmill.normalize.text import shows_anything
+
+    def empty(entry: RawEntry) -> bool:
+        return bool(entry.content and entry.content_is_html and not shows_anything(entry.content))
+
+    if not any(map(empty, parsed.entries)):
+        return parsed
+    try:
+        items = json.loads(text).get("items")
+    except (ValueError, AttributeError):
+        return parsed
+    if not isinstance(items, list) or len(items) != len(parsed.entries):
+        return parsed
+    entries = []
+    for entry, item in zip(parsed.entries, items, strict=True):
+        if empty(entry) and isinstance(item, dict):
+            plain = item.get("content_text")
+            if isinstance(plain, str) and plain.strip():
+                entry = dataclasses.replace(entry, content=plain, content_is_html=False)
+        entries.append(entry)
+    return dataclasses.replace(parsed, entries=tuple(entries))
+
+
 def _conformed_json(text: str, content_type: str | None) -> tuple[str, int]:
     """``text`` in the JSON Feed spec's shape, and how many items it skipped."""
     try:
@@ -527,7 +569,7 @@ def parse_document(body: bytes, content_type: str | None = None) -> ParsedFeed:
                 notes = (*notes, f"skipped {some}")
         if not parsed.entries and '"version"' not in text[:4096]:
             raise ParseError(describe(text, content_type))
-        parsed = _json_dates(parsed, read)
+        parsed = _json_texts(_json_dates(parsed, read), read)
         return dataclasses.replace(parsed, encoding=decoded.encoding, warnings=notes)
 
     safe, document, problem = prepared.safe, prepared.document, prepared.problem
@@ -543,6 +585,8 @@ def parse_document(body: bytes, content_type: str | None = None) -> ParsedFeed:
                 why_robust = "fast parser found no feed title"
             elif dated is None:
                 why_robust = "undated items the fast parser did not all find"
+            elif _empty_content_beside_a_plain_summary(parsed, safe):
+                why_robust = "an empty content beside an Atom summary of plain text"
             elif dated.entries or not _ITEM.search(safe):
                 return dataclasses.replace(dated, encoding=decoded.encoding, warnings=notes)
             else:

@@ -88,19 +88,26 @@ def _link(item: Mapping[str, Any]) -> str | None:
 def _content(blocks: Sequence[Mapping[str, Any]] | None) -> tuple[str | None, bool]:
     if not blocks:
         return None, True
-    # Prefer an HTML block, then any non-empty block.
-    best = None
+    # Prefer an HTML block that shows something, then any other non-empty
+    # block (a JSON Feed's content_text beside a content_html of "<p></p>"),
+    # then an HTML block that shows nothing.
+    from feedmill.normalize.text import shows_anything  # (only where there are blocks)
+
+    best = empty = None
     for block in blocks:
         value = block.get("value")
         if not value or not str(value).strip():
             continue
         kind = str(block.get("type") or "").lower()
         if "html" in kind:
-            return str(value), True
-        best = best or (str(value), kind in ("", "text/html"))
+            if shows_anything(str(value)):
+                return str(value), True
+            empty = empty or str(value)
+        else:
+            best = best or (str(value), kind == "")
     if best:
         return best
-    return None, True
+    return empty, True
 
 
 def _author(item: Mapping[str, Any]) -> str | None:

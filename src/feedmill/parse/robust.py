@@ -204,19 +204,29 @@ def _entry(item: Mapping[str, Any], *, atom: bool = False) -> RawEntry:
     content = None
     content_is_html = True
     base = None
-    for block in item.get("content") or ():
-        value = block.get("value")
-        if value and str(value).strip():
-            content = str(value)
-            content_is_html = "plain" not in str(block.get("type") or "")
-            base = _text(block.get("base"))
-            if "html" in str(block.get("type") or ""):
-                break
+    blocks = [b for b in item.get("content") or () if b.get("value") and str(b["value"]).strip()]
+    if blocks:
+        from feedmill.normalize.text import shows_anything
+
+        def html(block: Mapping[str, Any]) -> bool:
+            return "html" in str(block.get("type") or "")
+
+        # As the fast path chooses: an HTML block that shows something, else
+        # the last other block, else an HTML block that shows nothing.
+        block = (
+            next((b for b in blocks if html(b) and shows_anything(str(b["value"]))), None)
+            or next((b for b in reversed(blocks) if not html(b)), None)
+            or blocks[0]
+        )
+        content = str(block["value"])
+        content_is_html = "plain" not in str(block.get("type") or "")
+        base = _text(block.get("base"))
     summary = _text(item.get("summary"))
     summary_detail = item.get("summary_detail") or {}
+    summary_is_html = "plain" not in str(summary_detail.get("type") or "")
     if content is None and summary is not None:
         content, summary = summary, None
-        content_is_html = "plain" not in str(summary_detail.get("type") or "")
+        content_is_html = summary_is_html
         base = _text(summary_detail.get("base"))
     elif summary == content:
         summary = None
@@ -237,6 +247,7 @@ def _entry(item: Mapping[str, Any], *, atom: bool = False) -> RawEntry:
         content=content,
         summary=summary,
         content_is_html=content_is_html,
+        summary_is_html=summary_is_html,
         categories=_tags(item.get("tags")),
         image=image,
         media=playable(item),
