@@ -438,6 +438,40 @@ def test_export_to_a_file_keeps_its_mode_and_reports_what_it_cannot_write(
     assert config.read_bytes() == before
 
 
+def test_export_writes_into_a_pipe_as_a_shell_would(tmp_path: Path) -> None:
+    """`-o` naming a FIFO a program reads, or /dev/stdout: the rename that
+    replaces a file whole put a file in the FIFO's place (and, as root, in
+    /dev/null's), the reader left waiting; /dev/stdout was "no such file"."""
+    import os
+    import stat
+    import subprocess
+    import sys
+    import threading
+
+    config = site(tmp_path)
+    fifo = tmp_path / "feeds.fifo"
+    os.mkfifo(fifo)
+    read: list[bytes] = []
+    reader = threading.Thread(target=lambda: read.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    result = cli("export", "-c", str(config), "-o", str(fifo))
+    reader.join(10)
+    assert result.code == 0, result.stderr
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+    assert (
+        read and read[0].startswith(b"<?xml") and b"https://rsshub.example.org/stcn/yw" in read[0]
+    )
+    piped = subprocess.run(
+        [sys.executable, "-m", "feedmill", "export", "-c", str(config), "-o", "/dev/stdout"],
+        capture_output=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    assert piped.returncode == 0, piped.stderr
+    assert (
+        piped.stdout.startswith(b"<?xml") and b"https://rsshub.example.org/stcn/yw" in piped.stdout
+    )
+
+
 def test_export_never_writes_over_a_file_feedmill_reads(tmp_path: Path) -> None:
     """Only the config was guarded: `-o state.db` (a typo, a tab completed
     too far) replaced the state database with the feed list — every item's

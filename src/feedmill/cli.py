@@ -9,6 +9,7 @@ import json
 import os
 import re
 import signal
+import stat
 import sys
 import threading
 import time
@@ -2244,11 +2245,30 @@ def export(config: Path, output: Path | None) -> None:
         )
         raise click.exceptions.Exit(EXIT_CONFIG)
     try:
-        write_atomically(output, text)  # never half a file
+        kind: int | None = os.stat(output).st_mode
+    except OSError:
+        kind = None
+    try:
+        if kind is not None and not stat.S_ISREG(kind) and not stat.S_ISDIR(kind):
+            # A pipe, a device, a socket (`-o /dev/stdout`, a FIFO a program
+            # reads): written to, as a shell's `>` does — the rename that
+            # replaces a file whole put a file in its place (root's, over /dev/null).
+            _write_into(output, text)
+        else:
+            write_atomically(output, text)  # never half a file
     except ConfigError as exc:
         err.print(f"[red]error[/red] {plain(str(exc))}", soft_wrap=True)
         raise click.exceptions.Exit(EXIT_FATAL) from None
     err.print(f"wrote {output}", markup=False)
+
+
+def _write_into(path: Path, text: str) -> None:
+    """``text`` written into the pipe or device at ``path``; ConfigError if it cannot be."""
+    try:
+        with open(path, "wb") as handle:
+            handle.write(text.encode("utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot write: {exc.strerror or exc}") from None
 
 
 def _own_file(config: Config, path: Path) -> str | None:
