@@ -66,8 +66,17 @@ def test_filters_by_group_source_and_date(demo: Path) -> None:
     ]
     one_day = ("--since", "2022-09-21", "--until", "2022-09-21")
     assert [r["title"] for r in search(demo, "逆回购", *one_day)] == ["央行开展300亿元逆回购操作"]
-    # A time is a bound itself.
+    # A time is in through its last unit written, as a day is: the item shown
+    # as 2022-09-21 10:20 is found with --until 2022-09-21T10:20 (it was not).
     assert search(demo, "逆回购", "--until", "2022-09-20T00:00") == []
+    assert len(search(demo, "逆回购", "--until", "2022-09-21T10:20")) == 2
+    one_minute = ("--since", "2022-09-21T10:20", "--until", "2022-09-21T10:20")
+    assert [r["title"] for r in search(demo, "逆回购", *one_minute)] == [
+        "央行开展300亿元逆回购操作"
+    ]
+    assert len(search(demo, "逆回购", "--until", "2022-09-21T10")) == 2
+    assert len(search(demo, "逆回购", "--until", "2022-09-21T10:19:59")) == 1
+    assert len(search(demo, "逆回购", "--until", "2022-09-21T02:19:59.5+00:00")) == 1
 
 
 def test_a_group_or_source_is_found_in_another_width_or_case(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence, Set
 from contextlib import contextmanager, suppress
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -1354,8 +1354,10 @@ def publish(config: Path, rebuild: bool) -> None:
 def _day(value: str | None, option: str, zone: str, *, through: bool = False) -> datetime | None:
     """``2022-09-20`` (the day as the site shows it: from 00:00 in its
     ``timezone``) or a full ISO time (without a zone: in ``timezone`` too).
-    ``through``: a bare day is the bound after it (``--until 2022-09-20``
-    includes that day, as a reader means it)."""
+    ``through``: the bound after what is written — the day, or the hour,
+    minute or second of a time (``--until 2022-09-20`` includes that day,
+    ``--until 2022-09-21T10:20`` an item of 10:20:30, shown as 10:20: as a
+    reader means it)."""
     if value is None:
         return None
     try:
@@ -1366,9 +1368,7 @@ def _day(value: str | None, option: str, zone: str, *, through: bool = False) ->
         ) from None
     try:
         if through:
-            with suppress(ValueError):
-                date.fromisoformat(value)  # a day, not a time: up to its end
-                moment += timedelta(days=1)
+            moment += _written_to(value)
         moment = moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(zone))
         return moment.astimezone(UTC)
     except OverflowError:
@@ -1379,6 +1379,22 @@ def _day(value: str | None, option: str, zone: str, *, through: bool = False) ->
         if late == (option == "--until"):
             return None
         return datetime.max.replace(tzinfo=UTC) if late else datetime.min.replace(tzinfo=UTC)
+
+
+# A time's digits as written (10, 10:20, 1020, 10:20:30 …), then a fraction.
+_TIME_WRITTEN = re.compile(r"[T ]([\d:]+)([.,]\d+)?")
+
+
+def _written_to(value: str) -> timedelta:
+    """The last unit an ISO date or time (one `fromisoformat` reads) is
+    written to: a day, an hour, a minute, a second, a microsecond."""
+    written = _TIME_WRITTEN.search(value, 8)  # (after the day's own digits)
+    if written is None:
+        return timedelta(days=1)
+    if written.group(2):
+        return timedelta(microseconds=1)
+    digits = len(written.group(1).replace(":", ""))
+    return {2: timedelta(hours=1), 4: timedelta(minutes=1)}.get(digits, timedelta(seconds=1))
 
 
 def _html(segments: Sequence[tuple[str, bool]]) -> str:
@@ -1529,7 +1545,7 @@ class _SearchCommand(_HelpWritten):
 @click.option("--group", "-g", multiple=True, help="Only this group (repeatable).")
 @click.option("--source", "-s", multiple=True, help="Only this source (repeatable).")
 @click.option("--since", help="From this date (2022-09-20).")
-@click.option("--until", help="Through this date (or before this time: 2022-09-20T12:00).")
+@click.option("--until", help="Through this date (or this time: 2022-09-20T12:00).")
 @click.option(
     "--limit", "-n", type=click.IntRange(min=1), default=20, show_default=True,
     help="At most this many.",
