@@ -397,6 +397,78 @@ def test_a_table_wider_than_the_article_can_be_read_to_its_last_column(tmp_path:
     assert seen["lastRight"] <= seen["entryRight"] + 1, seen
 
 
+def _png(width: int, height: int) -> bytes:
+    """A grey PNG of ``width`` × ``height``: a picture whose proportions count."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    rows = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit greyscale
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+def test_what_an_editor_made_wide_fits_the_column_and_pictures_keep_their_shape(
+    tmp_path: Path,
+) -> None:
+    """At 375 px: a paragraph an editor set to 1200px and WordPress's captioned
+    figure of its picture's width (1024px) hid the end of every line and most
+    of the picture; a picture whose style set its height as well as its width
+    was narrowed and drawn at that height, stretched (scripts/feedmill-wide-content.js)."""
+
+    words = "光伏行业将迎来新一轮洗牌，龙头企业的成本优势持续扩大。" * 6
+    html = (
+        f'<p id="wide" style="width:1200px">{words}</p>'
+        '<figure id="figure" style="width: 1024px" class="wp-caption">'
+        '<img src="https://img.example/wp-1024x683.png" width="1024" height="683">'
+        "<figcaption>图注</figcaption></figure>"
+        '<p><img id="sized" src="https://img.example/chart.png" style="width:600px;height:400px;"></p>'
+    )
+    site = _one_post_site(tmp_path, "年报图表", html)
+    pictures = {"wp-1024x683.png": _png(1024, 683), "chart.png": _png(600, 400)}
+
+    def offline(route: Route) -> None:
+        if urlsplit(route.request.url).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            body = pictures.get(route.request.url.rsplit("/", 1)[-1], PIXEL)
+            route.fulfill(status=200, content_type="image/png", body=body)
+
+    _, seen = _post_seen(
+        site,
+        offline,
+        """() => {
+            const right = el => el.getBoundingClientRect().right;
+            const entry = document.querySelector('.article-entry');
+            const wide = document.querySelector('[id$=wide]');
+            const figure = document.querySelector('[id$=figure]');
+            const sized = document.querySelector('[id$=sized]').getBoundingClientRect();
+            return {
+                right: right(entry),
+                wide: right(wide),
+                figure: right(figure),
+                figurePicture: right(figure.querySelector('img')),
+                sized: [sized.width, sized.height],
+            };
+        }""",
+        width=375,
+    )
+    assert seen["wide"] <= seen["right"] + 1, seen
+    assert seen["figure"] <= seen["right"] + 1, seen
+    assert seen["figurePicture"] <= seen["right"] + 1, seen
+    width, height = seen["sized"]
+    assert width < 600, seen  # (else it fits, and this tests nothing)
+    assert abs(height - width * 400 / 600) <= 2, seen
+
+
 def test_on_a_phone_players_boxes_and_long_titles_stay_readable(tmp_path: Path) -> None:
     """At 375 px: a bilibili player of 640 px hid half of itself (its
     controls); a box an editor set to a page's width (WeChat's 677px

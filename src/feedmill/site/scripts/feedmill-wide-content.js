@@ -7,8 +7,12 @@
  * what overflows it, so a table's last columns, a player's controls or the
  * end of each line on a phone could not be read at all. This lets such a
  * table scroll sideways inside the column (a player in one keeps its width),
- * narrows a player or a box to the column, and breaks a word too long for a
- * line (in a title too).
+ * narrows a player, a box or anything an editor gave a width (a paragraph of
+ * 1200px, WordPress's captioned figure of its picture's width, without the
+ * figure's indent) to the column,
+ * keeps a narrowed picture's proportions where the editor set its height too
+ * (else it was drawn at that height, stretched), and breaks a word too long
+ * for a line (in a title too).
  *
  * Delete this file to keep the theme's own layout.
  */
@@ -17,7 +21,10 @@ hexo.extend.injector.register(
   '<style>.article-entry table{display:block;max-width:100%;overflow-x:auto}' +
     '.article-entry iframe,.article-entry video{max-width:100%}' +
     '.article-entry td iframe,.article-entry th iframe{max-width:none}' +
-    '.article-entry section,.article-entry div{max-width:100%;box-sizing:border-box}' +
+    '.article-entry section,.article-entry div,.article-entry [style]' +
+    '{max-width:100%;box-sizing:border-box}' +
+    '.article-entry figure[style]{margin-left:0;margin-right:0}' +
+    '.article-entry img[style*=width][style*=height]{height:auto!important}' +
     '.article-entry{overflow-wrap:break-word}' +
     '.article-title{overflow-wrap:anywhere}</style>'
 );
