@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from feedmill.sanitize.clean import first_image, image_size, sanitize_html
+from feedmill.sanitize.css import safe_style
 from feedmill.sanitize.policy import Policy
 
 from conftest import DATA
@@ -245,6 +246,50 @@ def test_an_absurd_image_size_is_a_large_image_not_an_error(attributes: str) -> 
 )
 def test_inline_style_keeps_the_article_layout_and_nothing_beyond(html: str, expected: str) -> None:
     assert clean(html) == expected
+
+
+@pytest.mark.parametrize(
+    ("style", "kept"),
+    [
+        # WeChat's (秀米's, 135editor's) heading on a picture: white on the
+        # white page once the picture went — it takes the page's colour.
+        (
+            "background-image:url(https://mmbiz.qpic.cn/a.png);background-size:cover;"
+            "color:#fff;padding:20px",
+            "padding:20px",
+        ),
+        ("color:rgb(250, 250, 250);background:url(a.png) no-repeat center / cover", None),
+        ("background:url(a.png);color:white !important;font-weight:bold", "font-weight:bold"),
+        # A colour that reads on white stays, as does a background colour to read it on.
+        ("background:url(https://t.example/p.gif);color:red", "color:red"),
+        (
+            "background-color:#000;background-image:url(a.png);color:#fff",
+            "background-color:#000;color:#fff",
+        ),
+        # A shorthand keeps what is not its picture: its colour was the fallback.
+        (
+            "background:#1a1a1a url(x.png) no-repeat;color:#fff",
+            "background: #1a1a1a no-repeat;color:#fff",
+        ),
+        (
+            'background: url("a(1).png"), linear-gradient(#000, #333);color:#eee',
+            "background: linear-gradient(#000, #333);color:#eee",
+        ),
+        (
+            "background:-webkit-image-set(url(a.png) 1x, url(b.png) 2x) #222;color:#eee",
+            "background: #222;color:#eee",
+        ),
+        # A gradient is no request: kept, as the shorthand's was.
+        (
+            "background-image: linear-gradient(#000,#333); color:#fff",
+            "background-image: linear-gradient(#000,#333); color:#fff",
+        ),
+    ],
+)
+def test_a_background_picture_goes_and_its_text_stays_readable(
+    style: str, kept: str | None
+) -> None:
+    assert safe_style(style) == kept
 
 
 def test_ids_are_the_articles_own_and_its_links_to_them_follow() -> None:

@@ -54,7 +54,7 @@ _BORDER = (
 )  # fmt: skip
 ALLOWED = frozenset(
     [
-        "color", "background", "background-color", "opacity",
+        "color", "background", "background-color", "background-image", "opacity",
         "font", "font-family", "font-size", "font-style", "font-weight", "font-variant",
         "line-height", "letter-spacing", "word-spacing", "white-space", "word-break",
         "word-wrap", "overflow-wrap", "text-align", "text-align-last", "text-indent",
@@ -131,21 +131,116 @@ def safe_style(value: str) -> str | None:
     return _safe_style(value)
 
 
+# A picture in a value: url(…), image-set(…) (-webkit- too), image(…).
+_PICTURE = re.compile(r"(?:-[a-z]+-)?(?:url|image-set|image)\s*\(", re.IGNORECASE)
+_BACKGROUNDS = frozenset({"background", "background-color", "background-image"})
+# What a background may hold besides a picture and a colour: where it sits,
+# how it repeats, its size and box — a layer of only these paints nothing.
+_NO_PAINT = re.compile(
+    r"(?:no-repeat|repeat(?:-[xy])?|space|round|center|top|bottom|left|right|cover|contain"
+    r"|auto|fixed|scroll|local|(?:border|padding|content)-box|text|none|transparent"
+    r"|initial|inherit|unset|revert|/|,|\s|[\d.]+[a-z%]*)*",
+    re.IGNORECASE,
+)
+_LIGHT = 0.6  # relative luminance: over it, text shows poorly on a white page
+_NAMED_LIGHT = frozenset(
+    {"white", "snow", "ivory", "ghostwhite", "whitesmoke", "floralwhite", "mintcream", "azure",
+     "aliceblue", "seashell", "honeydew", "linen", "oldlace", "lightyellow", "lemonchiffon",
+     "cornsilk", "beige", "lavenderblush", "gainsboro", "lightgray", "lightgrey", "silver"}
+)  # fmt: skip
+_HEX = re.compile(r"#([0-9a-f]{3,4}|[0-9a-f]{6}|[0-9a-f]{8})", re.IGNORECASE)
+_RGB = re.compile(r"rgba?\(\s*([\d.]+)(%?)[\s,]+([\d.]+)(%?)[\s,]+([\d.]+)(%?)", re.IGNORECASE)
+
+
+def _without_pictures(value: str) -> str:
+    """A ``background`` value less its pictures, and less the layers that were
+    a picture alone ("url(a.png), #fff" is "#fff")."""
+    layers: list[str] = []
+    layer: list[str] = []
+    at = 0
+    depth, quote = 0, ""
+    while at < len(value):
+        found = _PICTURE.match(value, at) if not depth and not quote else None
+        if found:  # skipped to its closing parenthesis
+            inner, at = 1, found.end()
+            while at < len(value) and inner:
+                char = value[at]
+                if quote:
+                    quote = "" if char == quote else quote
+                elif char in "\"'":
+                    quote = char
+                else:
+                    inner += {"(": 1, ")": -1}.get(char, 0)
+                at += 1
+            continue
+        char = value[at]
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "\"'":
+            quote = char
+        elif char in "()":
+            depth += 1 if char == "(" else -1
+        elif char == "," and not depth:  # a layer ends
+            layers.append("".join(layer))
+            layer = []
+            at += 1
+            continue
+        layer.append(char)
+        at += 1
+    layers.append("".join(layer))
+    return ", ".join(" ".join(kept.split()) for kept in layers if kept.strip())
+
+
+def _light(colour: str) -> bool:
+    """Whether a text colour reads poorly on the theme's white page (white, #f0f0f0)."""
+    colour = colour.replace("!important", "").strip().lower()
+    if colour in _NAMED_LIGHT:
+        return True
+    if hexed := _HEX.fullmatch(colour):
+        digits = hexed.group(1)
+        if len(digits) <= 4:
+            digits = "".join(d * 2 for d in digits)
+        channels = [int(digits[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    elif rgb := _RGB.match(colour):
+        numbers = rgb.groups()
+        channels = [
+            min(float(numbers[i]) / (100 if numbers[i + 1] else 255), 1.0) for i in (0, 2, 4)
+        ]
+    else:
+        return False
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2] > _LIGHT
+
+
 @lru_cache(maxsize=4096)  # short values only (see safe_style): bounded memory
 def _safe_style(value: str) -> str | None:
     if _OBSCURE.search(value) or _BAD.search(value):
         return None
-    kept: list[str] = []
+    kept: list[tuple[str, str]] = []  # (name, declaration as written)
     dropped = False
+    lost_picture = False  # a background's picture went
     for declaration in value.split(";"):
         name, colon, rest = declaration.partition(":")
         name = name.strip().lower()
         if not name and not rest.strip():
             continue  # "a:b;;" or a trailing ";"
         if colon and _allowed(name, rest):
-            kept.append(declaration.strip())  # as written: nothing to decode twice
-        else:
-            dropped = True
+            kept.append((name, declaration.strip()))  # as written: nothing to decode twice
+            continue
+        dropped = True
+        if colon and name in ("background", "background-image") and _PICTURE.search(rest):
+            lost_picture = True
+            # The rest of a shorthand stays: its colour is what the text was
+            # written against, where the picture is not shown.
+            rest = _without_pictures(rest)
+            if name == "background" and not _NO_PAINT.fullmatch(rest) and _allowed(name, rest):
+                kept.append((name, f"{name}: {rest}"))
     if not dropped:
         return value if kept else None
-    return ";".join(kept) or None
+    if lost_picture and not any(
+        n in _BACKGROUNDS and not _NO_PAINT.fullmatch(d.partition(":")[2]) for n, d in kept
+    ):
+        # White text on a picture that is gone is white on the white page:
+        # it takes the page's colour (a colour that reads on white stays).
+        kept = [(n, d) for n, d in kept if n != "color" or not _light(d.partition(":")[2])]
+    return ";".join(d for _, d in kept) or None
