@@ -201,6 +201,36 @@ def test_a_section_with_every_key_commented_out_is_its_defaults(tmp_path: Path) 
             "          group: 财经\nfeeds: []\n",
             "feedmill.yml:5: YAML error: mapping values are not allowed in this context",
         ),
+        # A value YAML reads otherwise by its first character: an alias (*ST
+        # stocks), an anchor, a tag, a flow list, a reserved character.
+        (
+            "feeds:\n  - url: http://a/b\n    group: g\n    channel: *ST金科\n    source: s\n",
+            "feedmill.yml:4: YAML error: a value beginning with '*' must be quoted: "
+            "`channel: '*ST金科'`",
+        ),
+        (
+            "feeds:\n  - url: http://a/b\n    group: g\n    channel: *ST  # 退市\n    source: s\n",
+            "feedmill.yml:4: YAML error: `*ST` is read as an alias of an anchor `&ST`, not there;"
+            " a value beginning with '*' must be quoted: `channel: '*ST'`",
+        ),
+        (
+            "feeds:\n  - url: http://a/b\n    group: g\n    source: @证券时报\n",
+            "feedmill.yml:4: YAML error: a value beginning with '@' must be quoted: "
+            "`source: '@证券时报'`",
+        ),
+        (
+            "feeds:\n  - url: http://a/b\n    source: &公司\n    group: g\n",
+            "feedmill.yml:3: YAML error: a value beginning with '&' must be quoted",
+        ),
+        (
+            "feeds:\n  - url: http://a/b\n    source: !重要 新闻\n    group: g\n",
+            "feedmill.yml:3: YAML error: a value beginning with '!' must be quoted",
+        ),
+        (
+            "feeds:\n  - url: http://a/b\n    group: [港股] 新闻\n    source: s\n",
+            "feedmill.yml:3: YAML error: a value beginning with '[' must be quoted: "
+            "`group: '[港股] 新闻'`",
+        ),
         (  # a key without its colon: named on its line, not the next one's
             "site .\nfeeds:\n  - {url: http://a/b, group: g, source: s}\n",
             "feedmill.yml:1: YAML error: no colon after `site`: YAML needs one (`site: …`)",

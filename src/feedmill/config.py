@@ -972,6 +972,55 @@ def _typed_by_input_method(text: str, up_to: int | None) -> tuple[int, str] | No
     return min(found) if found else None
 
 
+# `channel: *ST金科`, `source: @证券时报`: a plain value YAML reads as
+# something else by its first character (an alias, an anchor, a tag, a flow
+# list, a block text, a reserved character) — an error of YAML's own words.
+_INDICATOR_VALUE = re.compile(
+    r"^[ \t]*(?:-[ \t]+)?([A-Za-z_][\w.-]*):[ \t]+([*&!@`%|>\[{](?:[^ \t\n]|[ \t]+(?!#))*)"
+)
+
+
+def _value_to_quote(
+    text: str, lines: list[int], problem: str, stumbled: int
+) -> tuple[int, str] | None:
+    """(line, what is wrong) for the first of ``lines`` whose key's value
+    begins with a character YAML reads otherwise than as text, where that is
+    what YAML stumbled on (``problem``, at line ``stumbled``): an alias of no
+    anchor, a tag of no type, or text that, quoted, mends the syntax as far as
+    there — not a list written `[]`, nor a `!!int` meant as one."""
+    numbered = text.splitlines()
+    for line in lines:
+        found = _INDICATOR_VALUE.match(numbered[line - 1]) if 0 < line <= len(numbered) else None
+        if found is None or found.group(1) not in _key_names():
+            continue
+        key, value = found.group(1), found.group(2).rstrip()
+        quoted = "'" + value.replace("'", "''") + "'"
+        said = f"a value beginning with '{value[0]}' must be quoted: `{key}: {quoted}`"
+        if "undefined alias" in problem:  # (`*ST`: an alias, to YAML)
+            alias = re.match(r"\*([^\s,\[\]{}]+)$", value)
+            if alias is None:
+                continue
+            return (
+                line,
+                f"`{value}` is read as an alias of an anchor `&{alias[1]}`, not there; {said}",
+            )
+        if "could not determine a constructor" in problem:  # (`!重要`: a tag, to YAML)
+            if value.startswith("!!"):
+                continue
+            return line, said
+        if _syntax_error(numbered, stumbled) is None:
+            continue  # (no syntax error: a value of the wrong type for its tag, say)
+        mended = [
+            *numbered[: line - 1],
+            numbered[line - 1].replace(value, quoted, 1),
+            *numbered[line:],
+        ]
+        failed = _syntax_error(mended, stumbled)
+        if failed is None or failed[1] > stumbled:
+            return line, said
+    return None
+
+
 def _colon_misplaced(text: str, line: int) -> tuple[int, str] | None:
     """(line, what is wrong) where YAML found "mapping values are not allowed"
     on ``line``: a value there holding ": " unquoted, or a key without its
@@ -1152,6 +1201,13 @@ def parse_config(text: str, path: Path, *, feeds_optional: bool = False) -> Conf
             # … a feed's first key, a comment after it: YAML read the item as
             # one text, and the next key as misplaced.
             typed = _no_colon(text.splitlines(), stumbled - 1, stumbled)
+        if typed is None and mark:
+            # (Where YAML says it began, and where it stumbled: an alias's
+            # name is read to the line's end, an anchor's value on the next.)
+            near = (mark.line + 1, stumbled or mark.line + 1)
+            typed = _value_to_quote(
+                text, sorted(set(near)), str(exc.problem), stumbled or mark.line + 1
+            )
         if typed is not None:
             line, problem = typed
             where = f"{path}:{line}"
