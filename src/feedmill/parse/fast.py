@@ -136,7 +136,7 @@ def playable(item: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
     RSSHub's videos), and its <media:content> (a video site's feed names its
     video so; a post showed its thumbnail alone)."""
     found: list[tuple[str, str]] = []
-    for enclosure in item.get("enclosures") or ():
+    for enclosure in enclosures(item):
         played = _played(enclosure)
         if played and played not in found:
             found.append(played)
@@ -148,6 +148,17 @@ def playable(item: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
         if played:
             return (played,)
     return ()
+
+
+def enclosures(item: Mapping[str, Any]) -> list[Any]:
+    """An item's enclosures, and its links of rel="enclosure" (an RSS item's
+    <atom:link rel="enclosure">, which feedparser counts among them and
+    fastfeedparser does not: the robust path played what the fast one left out)."""
+    found = list(item.get("enclosures") or ())
+    for link in item.get("links") or ():
+        if isinstance(link, Mapping) and link.get("rel") == "enclosure" and link not in found:
+            found.append(link)
+    return found
 
 
 def _played(media: Any, *, medium: bool = False) -> tuple[str, str] | None:
@@ -196,7 +207,7 @@ def media_image(item: Mapping[str, Any]) -> str | None:
         thumbnail = _text(media.get("thumbnail_url")) if isinstance(media, Mapping) else None
         if thumbnail:
             return thumbnail
-    for enclosure in item.get("enclosures") or ():
+    for enclosure in enclosures(item):
         if isinstance(enclosure, Mapping):
             url = _text(enclosure.get("href") or enclosure.get("url"))
             if url and _is_picture(enclosure, url):
