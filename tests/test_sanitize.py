@@ -183,6 +183,13 @@ def test_a_unitless_zero_leaves_the_next_declaration_read() -> None:
             '<img src="https://cdn.x/photo.jpg" style="width:100%">',
             "https://cdn.x/photo.jpg",
         ),
+        # A formula drawn as a picture is part of its sentence (Zhihu's, CodeCogs').
+        (
+            '<p>公式 <img eeimg="1" src="//www.zhihu.com/equation?tex=E%3Dmc%5E2"> 见下图</p>'
+            '<img src="https://latex.codecogs.com/svg.image?x^2">'
+            '<img src="https://pic1.zhimg.com/v2-abc_r.jpg">',
+            "https://pic1.zhimg.com/v2-abc_r.jpg",
+        ),
     ],
 )
 def test_first_image_skips_pixels_icons_and_data(html: str, image: str | None) -> None:

@@ -539,6 +539,11 @@ _STYLE_SIZE = re.compile(
     re.IGNORECASE,
 )
 _STYLE_HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+# A formula drawn as a picture (Zhihu's `equation?tex=`, CodeCogs, GitHub's
+# math): part of a sentence, not the article's picture.
+_FORMULA = re.compile(
+    r"/equation\?|[?&](?:tex|latex|math)=|latex\.codecogs\.com/|/render/math\b", re.IGNORECASE
+)
 
 
 def image_size(attributes: Mapping[str, str]) -> tuple[int | None, int | None]:
@@ -580,6 +585,8 @@ def a_picture(attributes: Mapping[str, str]) -> bool:
     if "hidden" in attributes or _STYLE_HIDDEN.search(attributes.get("style", "")):
         return False
     if is_tracking_pixel(attributes) or in_the_line(attributes):
+        return False
+    if _FORMULA.search(attributes.get("src", "")):
         return False
     if any(attributes.get(name, "").strip() for name in LAZY_ATTRIBUTES):
         return True
