@@ -2073,3 +2073,28 @@ def test_a_wechat_article_of_pictures_is_shown_and_other_hidden_text_stays_hidde
     assert "visibility" not in shown.content and shown.content.count("<img") == 12
     kept = normalize_entry(RawEntry(title="t", content=related), base_url=None, zone=zone)
     assert kept.content == related and "相关阅读" not in visible_text(kept.content)
+
+
+def test_a_posts_folder_deleted_whole_is_said_and_a_rebuild_brings_it_back(
+    tmp_path: Path,
+) -> None:
+    """`rm -rf source/_posts`: a pass said "3 unchanged" of posts no longer
+    there and nothing else; a post deleted by hand stays deleted (that is how
+    one is taken off the site), so the note names what writes them again."""
+    (tmp_path / "a.xml").write_bytes(
+        rss("源", [Item(f"新闻{i}", f"<p>正文{i}</p>", f"g{i}") for i in range(3)])
+    )
+    config = write_config(tmp_path, [{"url": "a.xml", "group": "组", "source": "源"}])
+    assert cli("run", "-c", str(config)).code == 0
+    folder = tmp_path / "source" / "_posts"
+    shutil.rmtree(folder)
+    again = cli("run", "-c", str(config))
+    assert again.code == 0 and "3 unchanged" in again.stdout
+    assert f"{folder} holds none of the 3 posts on record" in again.stderr.replace("\n", " ")
+    assert "`feedmill publish --rebuild` writes them again" in again.stderr.replace("\n", " ")
+    assert cli("publish", "-c", str(config), "--rebuild").code == 0
+    assert len(posts(tmp_path)) == 3
+    # One post deleted by hand is no folder gone: nothing said.
+    next(folder.glob("*.md")).unlink()
+    quiet = cli("run", "-c", str(config))
+    assert quiet.code == 0 and "holds none" not in quiet.stderr

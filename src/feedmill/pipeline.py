@@ -642,6 +642,7 @@ class Mill:
             summary.feeds_stopped = len(specs) - reached
         self.publish(summary, progress, counted_since=counted_since or self.pass_started)
         self.retain(summary)
+        self._say_if_posts_gone(summary)
         summary.seconds = time.monotonic() - started
         return summary
 
@@ -657,8 +658,31 @@ class Mill:
         self._complete_owed_rebuild(progress, states)
         self.publish(summary, progress)
         self.retain(summary)
+        self._say_if_posts_gone(summary)
         summary.seconds = time.monotonic() - started
         return summary
+
+    def _say_if_posts_gone(self, summary: RunSummary) -> None:
+        """A note where the posts folder holds none of the posts the pass
+        counted as on the site (a folder deleted, a site restored without
+        it): "unchanged" said nothing of it, and a post deleted by hand is
+        not written again (that is how one is taken off the site)."""
+        if summary.posts_new or summary.posts_updated or not summary.posts_unchanged:
+            return
+        try:
+            with os.scandir(self.posts_folder) as found:
+                if any(entry.name.endswith(".md") for entry in found):
+                    return
+        except FileNotFoundError:
+            pass
+        except OSError:
+            return  # (unreadable: the pass said so where it mattered)
+        count = summary.posts_unchanged
+        self.notices.append(
+            f"{self.posts_folder} holds none of the {count} post{'' if count == 1 else 's'}"
+            " on record (the folder deleted?): `feedmill publish --rebuild` writes them"
+            " again — a post deleted by hand is not, that is how one is taken off the site"
+        )
 
     def rebuild(self, progress: Progress | None = None) -> RunSummary:
         """Rewrite every post from the database, archived ones included; then
