@@ -2044,6 +2044,20 @@ def test_a_relative_sqlite_url_is_the_config_folders(
     assert driver.database_url == f"sqlite+pysqlite:///{site / 's.db'}?timeout=5"
 
 
+def test_a_state_that_names_a_folder_is_a_config_error(tmp_path: Path) -> None:
+    """`state: .feedmill` (the folder, not its file): every command failed with
+    SQLite's "unable to open database file", exit 1."""
+    (tmp_path / "keep").mkdir()
+    feeds = [{"url": "https://a.example.cn/rss", "group": "g", "source": "s"}]
+    config = write_config(tmp_path, feeds, state="keep")
+    for command in ("run", "status", "publish"):
+        result = cli(command, "-c", str(config))
+        assert result.code == 2, (command, result.stderr)
+        assert "state: keep is a folder: name the database file in it (`state: keep/state.db`)" in (
+            result.stderr.replace("\n", " ")
+        )
+
+
 def test_a_site_that_cannot_be_written_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "feed.xml").write_bytes(rss("源", [Item("一", guid="1")]))
     (tmp_path / "a-file").write_text("not a folder")
@@ -2056,6 +2070,11 @@ def test_a_site_that_cannot_be_written_is_a_clear_error(tmp_path: Path) -> None:
         assert "Traceback" not in result.stderr
     made = cli("init", str(tmp_path / "a-file"))
     assert made.code == 1 and "cannot make a site in" in made.stderr
+    # (Not "[Errno 17] File exists": which file, and what it is.)
+    assert f"{tmp_path / 'a-file'} is a file, not a folder" in made.stderr.replace("\n", "")
+    inside = cli("init", str(tmp_path / "a-file" / "news"))
+    assert inside.code == 1
+    assert f"{tmp_path / 'a-file'} is a file, not a folder" in inside.stderr.replace("\n", "")
     assert cli("run", "-c", str(config), "--workers", "0").code == 2
     # A site whose posts' folder is a file: said so, not "[Errno 17] File exists".
     (tmp_path / "site" / "source").mkdir(parents=True)

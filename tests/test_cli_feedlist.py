@@ -438,6 +438,24 @@ def test_export_to_a_file_keeps_its_mode_and_reports_what_it_cannot_write(
     assert config.read_bytes() == before
 
 
+def test_import_reads_standard_input_as_export_writes_it(tmp_path: Path) -> None:
+    """`export -c a | import - -c b`: "-" was a file named so ("cannot read -")."""
+    from click.testing import CliRunner
+
+    from feedmill.cli import app
+
+    exported = cli("export", "-c", str(site(tmp_path)))
+    assert exported.code == 0
+    other = tmp_path / "other" / "feedmill.yml"
+    other.parent.mkdir()
+    other.write_text("site: .\nfeeds: []\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        app, ["import", "-", "-c", str(other)], input=exported.stdout.encode("utf-8")
+    )
+    assert result.exit_code == 0, result.stderr
+    assert [f.url for f in load_config(other).feeds] == ["https://rsshub.example.org/stcn/yw"]
+
+
 def test_export_writes_into_a_pipe_as_a_shell_would(tmp_path: Path) -> None:
     """`-o` naming a FIFO a program reads, or /dev/stdout: the rename that
     replaces a file whole put a file in the FIFO's place (and, as root, in

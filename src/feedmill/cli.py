@@ -352,9 +352,14 @@ def init(directory: Path) -> None:
     try:
         done = init_site(directory)
     except OSError as exc:  # a file in the way, a folder not ours to write
-        err.print(
-            f"[red]error[/red] cannot make a site in {plain(str(directory))}: {plain(str(exc))}"
-        )
+        blocker = next((p for p in (directory, *directory.parents) if p.is_file()), None)
+        if blocker is not None:  # (said as "[Errno 17] File exists")
+            why = f"{blocker} is a file, not a folder"
+        elif exc.strerror and exc.filename:
+            why = f"{exc.filename}: {exc.strerror}"
+        else:
+            why = str(exc)
+        err.print(f"[red]error[/red] cannot make a site in {plain(str(directory))}: {plain(why)}")
         raise click.exceptions.Exit(EXIT_FATAL) from None
     for target, created in done:
         mark = "[green]created[/green]" if created else "[yellow]kept[/yellow]   "
@@ -2187,7 +2192,7 @@ def _terminal_width() -> int | None:
 def import_(opml: Path, config: Path, dry_run: bool) -> None:
     """Add the feeds of an OPML file to feedmill.yml (group and source from its folders).
 
-    OPML: an OPML file exported by a feed reader.
+    OPML: an OPML file exported by a feed reader (- is standard input).
     """
     from feedmill.feedlist import OpmlError, import_feeds_to_file, read_opml
 
@@ -2195,7 +2200,9 @@ def import_(opml: Path, config: Path, dry_run: bool) -> None:
     # feed list yet is no broken one: the import starts it).
     _load(config, feeds_optional=True)
     try:
-        imported = read_opml(opml.read_bytes())
+        # ("-" as `export -o -` writes it: `export -c a | import - -c b`.)
+        document = sys.stdin.buffer.read() if str(opml) == "-" else opml.read_bytes()
+        imported = read_opml(document)
     except OSError as exc:
         err.print(
             f"[red]error[/red] cannot read {plain(str(opml))}: {plain(str(exc.strerror or exc))}"

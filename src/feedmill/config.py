@@ -1346,6 +1346,7 @@ def check_feeds(config: Config, data: Any, path: Path) -> None:
     _check_category_pages(config, data, path)
     _check_paths_named_like_hosts(config, data, path)
     _check_tilde_folders_left(config, data, path)
+    _check_state_is_no_folder(config, data, path)
 
 
 def feed_entry(entry: dict[str, Any], path: Path) -> FeedSpec:
@@ -1682,6 +1683,20 @@ def _check_tilde_folders_left(config: Config, data: Any, path: Path) -> None:
                 f"{path}:{_line(data, (field,))}: {field}: {name} is the home folder's now;"
                 f" an earlier feedmill kept it in {old}: move it to {new}, or write that path"
             )
+
+
+def _check_state_is_no_folder(config: Config, data: Any, path: Path) -> None:
+    """`state:` naming a folder (the site's, `.feedmill`): every command
+    failed with SQLite's "unable to open database file", exit 1."""
+    url = config.database_url
+    if not url.lower().startswith("sqlite") or ":///" not in url:
+        return
+    database = url.partition(":///")[2].partition("?")[0].removeprefix("file:")
+    if database and database != ":memory:" and Path(database).is_dir():
+        raise ConfigError(
+            f"{path}:{_line(data, ('state',))}: state: {config.state} is a folder: name the"
+            f" database file in it (`state: {config.state.rstrip('/')}/state.db`)"
+        )
 
 
 def _check_paths_named_like_hosts(config: Config, data: Any, path: Path) -> None:
