@@ -163,6 +163,13 @@ def test_article_links_to_private_addresses_are_refused(
     assert row["warning"].endswith(
         "`fulltext.allow_private: true` lets the links of items to come reach them"
     )
+    # Set since, the warning of that pass says so, not the same advice again.
+    config = write_config(tmp_path, feeds, fulltext={"allow_private": True})
+    (row,) = json.loads(cli("status", "-c", str(config), "--json").stdout)
+    assert row["warning"].endswith(
+        "`fulltext.allow_private` is on now: the links of items to come reach them"
+    )
+    assert "blocked: " in row["warning"]
 
 
 def test_feeds_without_fulltext_fetch_no_pages(tmp_path: Path, feed_server: FeedServer) -> None:

@@ -1905,7 +1905,7 @@ def status_rows(config: Config) -> list[dict[str, Any]]:
                 "next_attempt": _iso(due),
                 "overdue": overdue(due, config.feed_interval(spec), now),
                 "last_error": state.last_error,
-                "warning": state.warning,
+                "warning": _as_configured_now(state.warning, config),
                 "parser": state.parser,
                 "redirect_url": _shown(state.redirect_url),
                 "redirect_streak": state.redirect_streak,
@@ -1914,6 +1914,20 @@ def status_rows(config: Config) -> list[dict[str, Any]]:
         )
     _warn_of_shared_pages(config, rows)
     return rows
+
+
+# What a pass's full-text warning says to do about pages it refused for where
+# they are (see worker): done since, it says so, not the same advice again.
+_ALLOW_PRIVATE_HINT = "; `fulltext.allow_private: true` lets the links of items to come reach them"
+
+
+def _as_configured_now(warning: str | None, config: Config) -> str | None:
+    if warning and config.fulltext.allow_private and _ALLOW_PRIVATE_HINT in warning:
+        return warning.replace(
+            _ALLOW_PRIVATE_HINT,
+            "; `fulltext.allow_private` is on now: the links of items to come reach them",
+        )
+    return warning
 
 
 def _warn_of_shared_pages(config: Config, rows: list[dict[str, Any]]) -> None:
