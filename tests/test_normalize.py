@@ -538,6 +538,40 @@ def test_the_description_in_place_of_an_empty_content_keeps_a_text_keyed_item_s_
 
 
 @pytest.mark.parametrize(
+    ("summary", "read_before"),
+    [
+        # Read as HTML before (a "<word" was a tag), as text now.
+        ("<Web3>周报\n下周", "<Web3>周报\n下周"),
+        ("详情见官网<https://example.org/notice>。", "详情见官网<https://example.org/notice>。"),
+        # Escaped twice: text before, HTML now.
+        ("&lt;p&gt;第一段&lt;/p&gt;", "<p>&lt;p&gt;第一段&lt;/p&gt;</p>"),
+    ],
+)
+def test_an_item_keyed_by_its_text_keeps_its_key_where_its_text_reads_otherwise_now(
+    summary: str, read_before: str
+) -> None:
+    """Its key is a hash of its title and text: read otherwise by this release,
+    an item stored before would be another item, and posted again."""
+    item = entry(title="快讯", summary=summary)
+    assert normalize_entry(item, base_url=None, zone=SHANGHAI).key == entry_key(
+        item, "快讯", read_before
+    )
+
+
+def test_a_json_feed_item_keyed_by_its_text_keeps_its_key_with_content_text_shown() -> None:
+    from feedmill.parse import parse_document
+
+    document = (
+        '{"version": "https://jsonfeed.org/version/1.1", "title": "t", "items": [{"title": "快讯",'
+        ' "content_html": "<p></p>", "content_text": "央行开展逆回购。"}]}'
+    )
+    (raw,) = parse_document(document.encode()).entries
+    normalized = normalize_entry(raw, base_url=None, zone=SHANGHAI)
+    assert normalized.content == "<p>央行开展逆回购。</p>"
+    assert normalized.key == entry_key(raw, "快讯", "<p></p>")
+
+
+@pytest.mark.parametrize(
     ("summary", "content"),
     [
         # Escaped twice by its feed: the entities make HTML from end to end.

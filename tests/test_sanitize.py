@@ -286,6 +286,21 @@ def test_inline_style_keeps_the_article_layout_and_nothing_beyond(html: str, exp
             "background:-webkit-image-set(url(a.png) 1x, url(b.png) 2x) #222;color:#eee",
             "background: #222;color:#eee",
         ),
+        # Word by word: a run of digits is no pattern to backtrack through (24
+        # took 22 s), nor a colour; a see-through background no background.
+        (
+            "color:#fff;background:url(https://x.example/a.png) " + "1" * 40,
+            None,
+        ),
+        (
+            "background-color:rgba(0,0,0,0);background-image:url(a.png);color:#fff",
+            "background-color:rgba(0,0,0,0)",
+        ),
+        ("background-image:url(a.png);color:hsl(0, 0%, 100%)", None),
+        (
+            "background-image:url(a.png), linear-gradient(#000, #333);color:#fff",
+            "background-image: linear-gradient(#000, #333);color:#fff",
+        ),
         # A gradient is no request: kept, as the shorthand's was.
         (
             "background-image: linear-gradient(#000,#333); color:#fff",

@@ -18,6 +18,7 @@ from feedmill.models import Entry, ParsedFeed, RawEntry
 from feedmill.normalize.chars import collapse_space, strip_controls
 from feedmill.normalize.dates import parse_date
 from feedmill.normalize.text import (
+    LOOKED_LIKE_HTML,
     clean_author,
     clean_title,
     escaped_markup,
@@ -200,6 +201,16 @@ def _plausible(moment: datetime | None, now: datetime | None) -> datetime | None
     return moment
 
 
+def _as_read_before(text: str, is_html: bool) -> str:
+    """``text`` (an item's content) as releases before made it HTML: by
+    `LOOKED_LIKE_HTML`, and never HTML escaped twice."""
+    if text and (not is_html or not LOOKED_LIKE_HTML.search(text)):
+        if is_html and "&" in text:
+            text = html.unescape(text)
+        text = plain_to_html(text)
+    return text
+
+
 def normalize_entry(
     raw: RawEntry, *, base_url: str | None, zone: tzinfo, now: datetime | None = None
 ) -> Entry:
@@ -223,9 +234,14 @@ def normalize_entry(
         and not shows_anything(raw.content)
         and (shows_anything(raw.summary) if raw.summary_is_html else raw.summary.strip())
     )
+    # The content as releases before read it, where this one reads it
+    # otherwise: an item keyed by its text (no guid, no link) keeps its key.
+    read_before = _as_read_before(raw.content or "", is_html) if empty_content else None
     if empty_content:
         content, is_html = raw.summary or "", raw.summary_is_html
     if content and (not is_html or not looks_like_html(content)):
+        if is_html and read_before is None and LOOKED_LIKE_HTML.search(content):
+            read_before = content  # (HTML to them: "<Web3>周报", "详情见<https://…>")
         escaped_twice = False
         if is_html and "&" in content:
             # HTML without a tag ("他说&ldquo;你好&rdquo;"): its entities are
@@ -233,7 +249,9 @@ def normalize_entry(
             # HTML from end to end, which its feed escaped twice.
             content = html.unescape(content)
             escaped_twice = escaped_markup(content)
-        if not escaped_twice:
+        if escaped_twice:
+            read_before = read_before if read_before is not None else plain_to_html(content)
+        else:
             content = plain_to_html(content)
     content = strip_controls(content)
     # xml:base says what the content's relative links are relative to; else
@@ -244,9 +262,8 @@ def normalize_entry(
         content = _absolute_links(content, content_base)
     elif link is None and base_url:
         content = _absolute_links(content, base_url)
-    # (Before the players, and of the empty content the description replaced:
-    # an item keyed by its text keeps the key it had.)
-    key = entry_key(raw, title, strip_controls(raw.content or "") if empty_content else content)
+    # (Before the players: keys stay as they were.)
+    key = entry_key(raw, title, strip_controls(read_before) if read_before is not None else content)
     if shows_nothing(title):
         # A title of a zero-width space is none: the item is named by its text,
         # not posted under a title no reader can see, or click in a list.

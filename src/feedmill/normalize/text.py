@@ -31,6 +31,10 @@ _ELEMENT_NAMES = (
 _TAG_START = re.compile(
     r"</?(?:([a-zA-Z][a-zA-Z0-9]*(?:-[a-zA-Z0-9]+)*)|[a-zA-Z][\w-]*:[a-zA-Z][\w-]*)(?=[\s/>])|<!--"
 )
+# What releases before took for HTML (any "<word" followed by a space, "/"
+# or ">"): an item keyed by its text (no guid, no link) keeps the key it
+# was stored under only read as then (see `normalize_entry`).
+LOOKED_LIKE_HTML = re.compile(r"<(?:[a-zA-Z][\w:-]*[\s/>]|/[a-zA-Z]|!--)")
 _ENTITY = re.compile(r"&(?:#\d+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 _BLANK_LINES = re.compile(r"\n(?:[ \t\u3000]*\n)+")  # (not the next line's indent)
 

@@ -420,8 +420,10 @@ def _json_dates(parsed: ParsedFeed, text: str) -> ParsedFeed:
 
 
 def _json_texts(parsed: ParsedFeed, text: str) -> ParsedFeed:
-    """``parsed`` with an item's content_text where its content_html shows
-    nothing ("<p></p>"): fastfeedparser keeps only the HTML of the two."""
+    """``parsed`` with an item's content_text as its summary (plain text)
+    where its content_html shows nothing ("<p></p>"): fastfeedparser keeps
+    only the HTML of the two, and a summary stands in for an empty content
+    (see `normalize_entry`)."""
     from feedmill.normalize.text import shows_anything
 
     def empty(entry: RawEntry) -> bool:
@@ -440,7 +442,7 @@ def _json_texts(parsed: ParsedFeed, text: str) -> ParsedFeed:
         if empty(entry) and isinstance(item, dict):
             plain = item.get("content_text")
             if isinstance(plain, str) and plain.strip():
-                entry = dataclasses.replace(entry, content=plain, content_is_html=False)
+                entry = dataclasses.replace(entry, summary=plain, summary_is_html=False)
         entries.append(entry)
     return dataclasses.replace(parsed, entries=tuple(entries))
 

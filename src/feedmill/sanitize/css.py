@@ -136,20 +136,42 @@ _PICTURE = re.compile(r"(?:-[a-z]+-)?(?:url|image-set|image)\s*\(", re.IGNORECAS
 _BACKGROUNDS = frozenset({"background", "background-color", "background-image"})
 # What a background may hold besides a picture and a colour: where it sits,
 # how it repeats, its size and box — a layer of only these paints nothing.
-_NO_PAINT = re.compile(
-    r"(?:no-repeat|repeat(?:-[xy])?|space|round|center|top|bottom|left|right|cover|contain"
-    r"|auto|fixed|scroll|local|(?:border|padding|content)-box|text|none|transparent"
-    r"|initial|inherit|unset|revert|/|,|\s|[\d.]+[a-z%]*)*",
-    re.IGNORECASE,
-)
+_NO_PAINT_WORDS = frozenset(
+    {"no-repeat", "repeat", "repeat-x", "repeat-y", "space", "round", "center", "top",
+     "bottom", "left", "right", "cover", "contain", "auto", "fixed", "scroll", "local",
+     "border-box", "padding-box", "content-box", "text", "none", "transparent", "initial",
+     "inherit", "unset", "revert", "/", "!important"}
+)  # fmt: skip
+_LENGTH = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[a-z]+|%)?", re.IGNORECASE)
+_WORDS = re.compile(r"[^\s,/]+|/")
+
+
+def _paints(value: str) -> bool:
+    """Whether a background value holds anything but where and how it sits
+    (a colour, a gradient): word by word, not a pattern that backtracks."""
+    if _NO_COLOUR.search(value):  # (transparent, rgba(0,0,0,0))
+        return False
+    return any(
+        word.lower() not in _NO_PAINT_WORDS and not _LENGTH.fullmatch(word)
+        for word in _WORDS.findall(value)
+    )
+
+
 _LIGHT = 0.6  # relative luminance: over it, text shows poorly on a white page
+# CSS's named colours of that luminance.
 _NAMED_LIGHT = frozenset(
     {"white", "snow", "ivory", "ghostwhite", "whitesmoke", "floralwhite", "mintcream", "azure",
      "aliceblue", "seashell", "honeydew", "linen", "oldlace", "lightyellow", "lemonchiffon",
-     "cornsilk", "beige", "lavenderblush", "gainsboro", "lightgray", "lightgrey", "silver"}
+     "cornsilk", "beige", "lavenderblush", "gainsboro", "lightgray", "lightgrey", "silver",
+     "yellow", "aqua", "cyan", "lightcyan", "lavender", "lightgoldenrodyellow", "papayawhip",
+     "blanchedalmond", "mistyrose", "antiquewhite", "bisque", "moccasin", "peachpuff", "wheat",
+     "palegoldenrod", "khaki", "paleturquoise", "powderblue", "lightblue", "palegreen",
+     "lightgreen", "aquamarine", "pink", "lightpink", "thistle", "lightskyblue", "gold",
+     "greenyellow", "chartreuse", "lime", "springgreen", "navajowhite"}
 )  # fmt: skip
 _HEX = re.compile(r"#([0-9a-f]{3,4}|[0-9a-f]{6}|[0-9a-f]{8})", re.IGNORECASE)
 _RGB = re.compile(r"rgba?\(\s*([\d.]+)(%?)[\s,]+([\d.]+)(%?)[\s,]+([\d.]+)(%?)", re.IGNORECASE)
+_HSL = re.compile(r"hsla?\(\s*([\d.]+)(?:deg)?[\s,]+([\d.]+)%[\s,]+([\d.]+)%", re.IGNORECASE)
 
 
 def _without_pictures(value: str) -> str:
@@ -206,6 +228,15 @@ def _light(colour: str) -> bool:
         channels = [
             min(float(numbers[i]) / (100 if numbers[i + 1] else 255), 1.0) for i in (0, 2, 4)
         ]
+    elif hsl := _HSL.match(colour):
+        import colorsys
+
+        hue, saturation, lightness = (float(n) for n in hsl.groups())
+        channels = list(
+            colorsys.hls_to_rgb(
+                hue % 360 / 360, min(lightness, 100) / 100, min(saturation, 100) / 100
+            )
+        )
     else:
         return False
     linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
@@ -233,12 +264,12 @@ def _safe_style(value: str) -> str | None:
             # The rest of a shorthand stays: its colour is what the text was
             # written against, where the picture is not shown.
             rest = _without_pictures(rest)
-            if name == "background" and not _NO_PAINT.fullmatch(rest) and _allowed(name, rest):
+            if _paints(rest) and _allowed(name, rest):
                 kept.append((name, f"{name}: {rest}"))
     if not dropped:
         return value if kept else None
     if lost_picture and not any(
-        n in _BACKGROUNDS and not _NO_PAINT.fullmatch(d.partition(":")[2]) for n, d in kept
+        n in _BACKGROUNDS and _paints(d.partition(":")[2]) for n, d in kept
     ):
         # White text on a picture that is gone is white on the white page:
         # it takes the page's colour (a colour that reads on white stays).
