@@ -75,7 +75,8 @@ class RawEntry:
     title_is_html: bool = True
     categories: tuple[str, ...] = ()
     image: str | None = None  # enclosure / media:thumbnail / JSON Feed image
-    media: tuple[tuple[str, str], ...] = ()  # (URL, "audio" or "video"): enclosures to play
+    # (URL, "audio", "video" or "file"): enclosures to play, or to download
+    media: tuple[tuple[str, str], ...] = ()
     content_base: str | None = None  # the content's xml:base, where the document set one
 
 

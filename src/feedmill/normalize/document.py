@@ -11,6 +11,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, tzinfo
+from urllib.parse import unquote
 
 from feedmill import urls
 from feedmill.htmltree import fragment
@@ -138,7 +139,8 @@ def _players(
 ) -> str:
     """A player for each audio or video enclosure the text does not already hold
     (a podcast's episode was left out of its post: only the show notes); the
-    item's picture is the first video's poster."""
+    item's picture is the first video's poster.  A link for each document
+    (an announcement's PDF was in no post), named by its file."""
     players = []
     for url, kind in media:
         address = absolute_url(strip_controls(url), base)
@@ -147,6 +149,10 @@ def _players(
         if urls.scheme(address) not in ("http", "https"):
             continue  # the sanitizer would drop its src: an empty player
         source = html.escape(address, quote=True)
+        if kind == "file":
+            name = unquote(urls.path(address).rstrip("/").rpartition("/")[2]) or address
+            players.append(f'<p>📎 <a href="{source}">{html.escape(name)}</a></p>')
+            continue
         shown = ""
         if kind == "video" and poster:
             shown = f' poster="{html.escape(poster, quote=True)}"'

@@ -134,20 +134,21 @@ def _tags(tags: Sequence[Any] | None) -> tuple[str, ...]:
 def playable(item: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
     """An item's audio and video: its enclosures (a podcast's episode,
     RSSHub's videos), and its <media:content> (a video site's feed names its
-    video so; a post showed its thumbnail alone)."""
+    video so; a post showed its thumbnail alone); and the documents its
+    enclosures attach ("file": an announcement's PDF), to download."""
     found: list[tuple[str, str]] = []
     for enclosure in enclosures(item):
-        played = _played(enclosure)
+        played = _played(enclosure) or _attached(enclosure)
         if played and played not in found:
             found.append(played)
-    if found:  # (a media:content beside them is one of them, a query apart)
+    if any(kind != "file" for _, kind in found):  # (a media:content beside them is one of them)
         return tuple(found)
     # The renditions of one video (a media:group's 360p, 720p …): its first.
     for media in item.get("media_content") or ():
         played = _played(media, medium=True)
         if played:
-            return (played,)
-    return ()
+            return (played, *found)
+    return tuple(found)
 
 
 def enclosures(item: Mapping[str, Any]) -> list[Any]:
@@ -172,6 +173,29 @@ def _played(media: Any, *, medium: bool = False) -> tuple[str, str] | None:
     if medium and not kind and url and _MEDIA_FILE.search(url):
         kind = str(media.get("medium") or "").strip().lower()
     return (url, kind) if url and kind in ("audio", "video") else None
+
+
+# A document an enclosure attaches (an announcement's PDF, a report's
+# spreadsheet): by its type, else by its file's name.
+_DOCUMENT_TYPE = re.compile(
+    r"application/(?:pdf|msword|vnd\.|zip|x-zip|x-rar|x-7z|epub|rtf)|text/(?:csv|plain)",
+    re.IGNORECASE,
+)
+_DOCUMENT_FILE = re.compile(
+    r"\.(?:pdf|docx?|xlsx?|pptx?|csv|txt|zip|rar|7z|epub|rtf|odt|ods|odp)(?:$|[?#])", re.IGNORECASE
+)
+
+
+def _attached(enclosure: Any) -> tuple[str, str] | None:
+    """(URL, "file") of an enclosure that attaches a document to download."""
+    if not isinstance(enclosure, Mapping):
+        return None
+    url = _text(enclosure.get("url") or enclosure.get("href"))
+    kind = str(enclosure.get("type") or "").strip()
+    generic = kind.lower() in ("", "application/octet-stream", "application/force-download")
+    if url and (_DOCUMENT_TYPE.match(kind) or (generic and _DOCUMENT_FILE.search(url))):
+        return url, "file"
+    return None
 
 
 _MEDIA_FILE = re.compile(
