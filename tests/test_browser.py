@@ -431,9 +431,20 @@ def test_what_an_editor_made_wide_fits_the_column_and_pictures_keep_their_shape(
         '<img src="https://img.example/wp-1024x683.png" width="1024" height="683">'
         "<figcaption>图注</figcaption></figure>"
         '<p><img id="sized" src="https://img.example/chart.png" style="width:600px;height:400px;"></p>'
+        # Sized by its height alone, or cropped: as the editor drew it.
+        '<p><img id="icon" src="https://img.example/icon.png" style="height:24px;max-width:100%">'
+        '<img id="crop" src="https://img.example/chart.png"'
+        ' style="width:200px;height:100px;object-fit:cover"></p>'
+        # A player in a table keeps its width (the table scrolls), styled or not.
+        '<table><tr><td><iframe id="player" style="width:480px;height:270px"'
+        ' src="https://player.bilibili.com/player.html?aid=3"></iframe></td></tr></table>'
     )
     site = _one_post_site(tmp_path, "年报图表", html)
-    pictures = {"wp-1024x683.png": _png(1024, 683), "chart.png": _png(600, 400)}
+    pictures = {
+        "wp-1024x683.png": _png(1024, 683),
+        "chart.png": _png(600, 400),
+        "icon.png": _png(40, 40),
+    }
 
     def offline(route: Route) -> None:
         if urlsplit(route.request.url).hostname == "127.0.0.1":
@@ -450,13 +461,16 @@ def test_what_an_editor_made_wide_fits_the_column_and_pictures_keep_their_shape(
             const entry = document.querySelector('.article-entry');
             const wide = document.querySelector('[id$=wide]');
             const figure = document.querySelector('[id$=figure]');
-            const sized = document.querySelector('[id$=sized]').getBoundingClientRect();
+            const box = id => document.querySelector(`[id$=${id}]`).getBoundingClientRect();
             return {
                 right: right(entry),
                 wide: right(wide),
                 figure: right(figure),
                 figurePicture: right(figure.querySelector('img')),
-                sized: [sized.width, sized.height],
+                sized: [box('sized').width, box('sized').height],
+                icon: box('icon').height,
+                crop: [box('crop').width, box('crop').height],
+                player: box('player').width,
             };
         }""",
         width=375,
@@ -467,6 +481,9 @@ def test_what_an_editor_made_wide_fits_the_column_and_pictures_keep_their_shape(
     width, height = seen["sized"]
     assert width < 600, seen  # (else it fits, and this tests nothing)
     assert abs(height - width * 400 / 600) <= 2, seen
+    assert seen["icon"] == 24, seen
+    assert seen["crop"] == [200, 100], seen
+    assert seen["player"] == 480, seen
 
 
 def test_on_a_phone_players_boxes_and_long_titles_stay_readable(tmp_path: Path) -> None:

@@ -10,9 +10,10 @@
  * narrows a player, a box or anything an editor gave a width (a paragraph of
  * 1200px, WordPress's captioned figure of its picture's width, without the
  * figure's indent) to the column,
- * keeps a narrowed picture's proportions where the editor set its height too
- * (else it was drawn at that height, stretched), and breaks a word too long
- * for a line (in a title too).
+ * keeps a picture's proportions where the editor set its width and height
+ * (narrowed, it was drawn at that height, stretched; not one cropped by
+ * object-fit), and breaks a word too long for a line (in a title too). (Of
+ * least weight, `:where`: a player in a table keeps its width.)
  *
  * Delete this file to keep the theme's own layout.
  */
@@ -21,10 +22,12 @@ hexo.extend.injector.register(
   '<style>.article-entry table{display:block;max-width:100%;overflow-x:auto}' +
     '.article-entry iframe,.article-entry video{max-width:100%}' +
     '.article-entry td iframe,.article-entry th iframe{max-width:none}' +
-    '.article-entry section,.article-entry div,.article-entry [style]' +
-    '{max-width:100%;box-sizing:border-box}' +
+    '.article-entry section,.article-entry div{max-width:100%;box-sizing:border-box}' +
+    '.article-entry :where([style]){max-width:100%}' +
     '.article-entry figure[style]{margin-left:0;margin-right:0}' +
-    '.article-entry img[style*=width][style*=height]{height:auto!important}' +
+    '.article-entry img:is([style^="width"],[style*=";width"],[style*="; width"])' +
+    ':is([style^="height"],[style*=";height"],[style*="; height"])' +
+    ':not([style*="object-fit"]){height:auto!important}' +
     '.article-entry{overflow-wrap:break-word}' +
     '.article-title{overflow-wrap:anywhere}</style>'
 );
