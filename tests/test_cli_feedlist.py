@@ -488,6 +488,18 @@ def test_export_writes_into_a_pipe_as_a_shell_would(tmp_path: Path) -> None:
     assert (
         piped.stdout.startswith(b"<?xml") and b"https://rsshub.example.org/stcn/yw" in piped.stdout
     )
+    # /dev/stdout a file opened to append (`>> log`): appended to, not replaced.
+    log = tmp_path / "export.log"
+    log.write_bytes(b"before\n")
+    with log.open("ab") as appended:
+        done = subprocess.run(
+            [sys.executable, "-m", "feedmill", "export", "-c", str(config), "-o", "/dev/stdout"],
+            stdout=appended,
+            stderr=subprocess.PIPE,
+            env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+        )
+    assert done.returncode == 0, done.stderr
+    assert log.read_bytes().startswith(b"before\n<?xml")
 
 
 def test_export_never_writes_over_a_file_feedmill_reads(tmp_path: Path) -> None:

@@ -1393,7 +1393,7 @@ _TIME_WRITTEN = re.compile(r"[T ]([\d:]+)([.,]\d+)?")
 def _written_to(value: str) -> timedelta:
     """The last unit an ISO date or time (one `fromisoformat` reads) is
     written to: a day, an hour, a minute, a second, a microsecond."""
-    written = _TIME_WRITTEN.search(value, 8)  # (after the day's own digits)
+    written = _TIME_WRITTEN.search(value)  # (a day has no "T" nor space: 2022W38T10 too)
     if written is None:
         return timedelta(days=1)
     if written.group(2):
@@ -2270,7 +2270,7 @@ def export(config: Path, output: Path | None) -> None:
 
     loaded = _load(config)
     text = export_opml(loaded.feeds)
-    if output is None or str(output) == "-":
+    if output is None or str(output) == "-" or _descriptor(output) == 1:
         _print_out(text)
         return
     mine = _own_file(loaded, output)
@@ -2286,7 +2286,11 @@ def export(config: Path, output: Path | None) -> None:
     except OSError:
         kind = None
     try:
-        if kind is not None and not stat.S_ISREG(kind) and not stat.S_ISDIR(kind):
+        if _descriptor(output) is not None:
+            # `-o /dev/stderr`, `/dev/fd/3`: written to that descriptor, where it
+            # is (a log opened to append): opened anew, a file was cut short.
+            _write_into(output, text)
+        elif kind is not None and not stat.S_ISREG(kind) and not stat.S_ISDIR(kind):
             # A pipe, a device, a socket (`-o /dev/stdout`, a FIFO a program
             # reads): written to, as a shell's `>` does — the rename that
             # replaces a file whole put a file in its place (root's, over /dev/null).
@@ -2296,14 +2300,36 @@ def export(config: Path, output: Path | None) -> None:
     except ConfigError as exc:
         err.print(f"[red]error[/red] {plain(str(exc))}", soft_wrap=True)
         raise click.exceptions.Exit(EXIT_FATAL) from None
-    err.print(f"wrote {output}", markup=False)
+    if _descriptor(output) is None:  # (not into `-o /dev/stderr`'s own text)
+        err.print(f"wrote {output}", markup=False)
+
+
+_DESCRIPTOR = re.compile(r"/dev/(?:std(in|out|err)|fd/(\d+))|/proc/self/fd/(\d+)")
+
+
+def _descriptor(path: Path) -> int | None:
+    """The open file descriptor ``path`` names (`/dev/stdout`, `/dev/fd/3`), if it names one."""
+    named = _DESCRIPTOR.fullmatch(str(path))
+    if named is None:
+        return None
+    standard, number, own = named.groups()
+    return {"in": 0, "out": 1, "err": 2}[standard] if standard else int(number or own)
 
 
 def _write_into(path: Path, text: str) -> None:
-    """``text`` written into the pipe or device at ``path``; ConfigError if it cannot be."""
+    """``text`` written into the pipe or device at ``path``, or the open file
+    descriptor it names (where it is: a file opened to append is appended
+    to); ConfigError if it cannot be."""
+    data = text.encode("utf-8")
     try:
+        descriptor = _descriptor(path)
+        if descriptor is not None:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(descriptor, view) :]
+            return
         with open(path, "wb") as handle:
-            handle.write(text.encode("utf-8"))
+            handle.write(data)
     except OSError as exc:
         raise ConfigError(f"{path}: cannot write: {exc.strerror or exc}") from None
 

@@ -212,10 +212,10 @@ def _entry(item: Mapping[str, Any], *, atom: bool = False) -> RawEntry:
             return "html" in str(block.get("type") or "")
 
         # As the fast path chooses: an HTML block that shows something, else
-        # the last other block, else an HTML block that shows nothing.
+        # the first other block, else an HTML block that shows nothing.
         block = (
             next((b for b in blocks if html(b) and shows_anything(str(b["value"]))), None)
-            or next((b for b in reversed(blocks) if not html(b)), None)
+            or next((b for b in blocks if not html(b)), None)
             or blocks[0]
         )
         content = str(block["value"])
