@@ -124,13 +124,22 @@ def test_a_chinese_date_that_names_its_zone_is_read_in_it() -> None:
         # Minutes and seconds of one digit, as some scripts print them.
         ("Tue, 20 Sep 2022 16:1:0 GMT", utc(2022, 9, 20, 16, 1)),
         ("Tue, 20 Sep 2022 17:1:0 +01:00", utc(2022, 9, 20, 16, 1)),
+        # Seconds or milliseconds since 1970, as some generators write a pubDate.
+        ("1663689660", utc(2022, 9, 20, 16, 1)),
+        (" 1663689660.5 ", utc(2022, 9, 20, 16, 1, 0, 500000)),
+        ("1663689660000", utc(2022, 9, 20, 16, 1)),
+        # … not a date of digits alone: a day, a day and a time.
+        ("20220921", utc(2022, 9, 20, 16)),
+        ("202209210001", utc(2022, 9, 20, 16, 1)),
     ],
 )
 def test_dates_become_aware_utc(text: str, expected: datetime) -> None:
     assert parse_date(text, SHANGHAI) == expected
 
 
-@pytest.mark.parametrize("text", [None, "", "   ", "昨天下午", "not a date", "2022-13-45"])
+@pytest.mark.parametrize(
+    "text", [None, "", "   ", "昨天下午", "not a date", "2022-13-45", "2022092100", "12345678901"]
+)
 def test_unreadable_dates_are_none(text: str | None) -> None:
     assert parse_date(text, SHANGHAI) is None
 

@@ -86,6 +86,12 @@ def _spelled(text: str, zone: tzinfo) -> str:
 MAX_DATE_TEXT = 200
 
 
+# A Unix time of this century's first decades (2001-09 to 2033-05): ten
+# digits from 1, or thirteen of milliseconds; no date written otherwise is
+# a bare number of that size (20240305 is 8 digits, 202403051020 twelve).
+_EPOCH = re.compile(r"1\d{9}(?:\.\d+)?|1\d{12}")
+
+
 def parse_date(text: str | None, zone: tzinfo) -> datetime | None:
     """``text`` as an aware UTC datetime; ``zone`` for dates without one."""
     if not text:
@@ -93,6 +99,11 @@ def parse_date(text: str | None, zone: tzinfo) -> datetime | None:
     text = text.strip()
     if len(text) > MAX_DATE_TEXT:
         return None
+    if _EPOCH.fullmatch(text):
+        # Seconds (or milliseconds) since 1970, as some generators write a
+        # pubDate: an undated item took the time it was first seen.
+        seconds = float(text) / (1000 if "." not in text and len(text) == 13 else 1)
+        return datetime.fromtimestamp(seconds, UTC)
     text = _spelled(text, zone)
     if not text or _ANCIENT_YEAR.search(text):
         return None
