@@ -2291,9 +2291,9 @@ def export(config: Path, output: Path | None) -> None:
             # is (a log opened to append): opened anew, a file was cut short.
             _write_into(output, text)
         elif kind is not None and not stat.S_ISREG(kind) and not stat.S_ISDIR(kind):
-            # A pipe, a device, a socket (`-o /dev/stdout`, a FIFO a program
-            # reads): written to, as a shell's `>` does — the rename that
-            # replaces a file whole put a file in its place (root's, over /dev/null).
+            # A pipe, a device, a socket (a FIFO a program reads, /dev/null):
+            # written to, as a shell's `>` does — the rename that replaces a
+            # file whole put a file in its place (root's, over /dev/null).
             _write_into(output, text)
         else:
             write_atomically(output, text)  # never half a file
