@@ -433,6 +433,7 @@ def test_what_an_editor_made_wide_fits_the_column_and_pictures_keep_their_shape(
         '<p><img id="sized" src="https://img.example/chart.png" style="width:600px;height:400px;"></p>'
         # Sized by its height alone, or cropped: as the editor drew it.
         '<p><img id="icon" src="https://img.example/icon.png" style="height:24px;max-width:100%">'
+        '<img id="auto" src="https://img.example/icon.png" style="width:auto;height:24px">'
         '<img id="crop" src="https://img.example/chart.png"'
         ' style="width:200px;height:100px;object-fit:cover"></p>'
         # A player in a table keeps its width (the table scrolls), styled or not.
@@ -469,6 +470,7 @@ def test_what_an_editor_made_wide_fits_the_column_and_pictures_keep_their_shape(
                 figurePicture: right(figure.querySelector('img')),
                 sized: [box('sized').width, box('sized').height],
                 icon: box('icon').height,
+                auto: box('auto').height,
                 crop: [box('crop').width, box('crop').height],
                 player: box('player').width,
             };
@@ -481,7 +483,7 @@ def test_what_an_editor_made_wide_fits_the_column_and_pictures_keep_their_shape(
     width, height = seen["sized"]
     assert width < 600, seen  # (else it fits, and this tests nothing)
     assert abs(height - width * 400 / 600) <= 2, seen
-    assert seen["icon"] == 24, seen
+    assert seen["icon"] == seen["auto"] == 24, seen
     assert seen["crop"] == [200, 100], seen
     assert seen["player"] == 480, seen
 

@@ -226,6 +226,10 @@ def test_a_section_with_every_key_commented_out_is_its_defaults(tmp_path: Path) 
             "feeds:\n  - url: http://a/b\n    source: !重要 新闻\n    group: g\n",
             "feedmill.yml:3: YAML error: a value beginning with '!' must be quoted",
         ),
+        (  # … not a list or mapping left open: quoted, it would be no list
+            "site: .\nfeeds: [{url: http://a/b, group: g, source: s}\n",
+            "feedmill.yml:2: YAML error: while parsing a flow sequence",
+        ),
         (
             "feeds:\n  - url: http://a/b\n    group: [港股] 新闻\n    source: s\n",
             "feedmill.yml:3: YAML error: a value beginning with '[' must be quoted: "
@@ -2056,6 +2060,11 @@ def test_a_state_that_names_a_folder_is_a_config_error(tmp_path: Path) -> None:
         assert "state: keep is a folder: name the database file in it (`state: keep/state.db`)" in (
             result.stderr.replace("\n", " ")
         )
+    config = write_config(tmp_path, feeds, state="sqlite:///keep?timeout=5")
+    result = cli("status", "-c", str(config))
+    assert result.code == 2 and "(`state: sqlite:///keep/state.db?timeout=5`)" in (
+        result.stderr.replace("\n", " ")
+    )
 
 
 def test_a_site_that_cannot_be_written_is_a_clear_error(tmp_path: Path) -> None:

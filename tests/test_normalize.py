@@ -524,6 +524,44 @@ def test_a_content_that_shows_nothing_gives_way_to_the_description(empty: str) -
     )
 
 
+def test_a_content_with_a_control_character_after_a_hidden_element_is_read() -> None:
+    """What shows is asked of the feed's text before its control characters
+    go: the reading of hidden elements refused one, and the feed failed."""
+    hidden = "<p><span style='display:none'>x</span>\x08正文</p>"
+    item = entry(guid="x", content=hidden, summary="<p>描述</p>")
+    assert "正文" in normalize_entry(item, base_url=None, zone=SHANGHAI).content
+
+
+def test_a_document_the_text_links_already_gets_no_second_link() -> None:
+    """Linked as written (percent-encoded, relative) or as the enclosure names it."""
+    media = (("https://ex.com/f/年报.pdf", "file"), ("https://ex.com/f/a.pdf", "file"))
+    for text, left in (
+        ('<p><a href="https://ex.com/f/%E5%B9%B4%E6%8A%A5.pdf">全文</a></p>', "a.pdf"),
+        ("<p><a href=/f/a.pdf>全文</a></p>", "年报.pdf"),
+    ):
+        item = entry(guid="x", link="https://ex.com/n/1", summary=text, media=media)
+        content = normalize_entry(item, base_url=None, zone=SHANGHAI).content
+        assert content.count("📎") == 1 and f">{left}</a>" in content, content
+
+
+def test_an_item_lists_at_most_twenty_enclosures() -> None:
+    """One item of a hostile feed listed 20,000 (its parse took 36 s)."""
+    from feedmill.parse import parse_document
+
+    links = "".join(
+        f'<enclosure url="https://a.example/{i}.pdf" type="application/pdf" length="1"/>'
+        f'<atom:link rel="enclosure" href="https://a.example/l{i}.pdf" type="application/pdf"/>'
+        for i in range(5000)
+    )
+    document = (
+        '<?xml version="1.0"?><rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom">'
+        "<channel><title>t</title><link>https://a.example/</link><item><title>x</title>"
+        f"<guid>g</guid><description>d</description>{links}</item></channel></rss>"
+    )
+    (item,) = parse_document(document.encode()).entries
+    assert len(item.media) == 20
+
+
 @pytest.mark.parametrize(
     "content",
     [

@@ -2098,3 +2098,11 @@ def test_a_posts_folder_deleted_whole_is_said_and_a_rebuild_brings_it_back(
     next(folder.glob("*.md")).unlink()
     quiet = cli("run", "-c", str(config))
     assert quiet.code == 0 and "holds none" not in quiet.stderr
+    # Nor are posts retention moved to the archive, every one of them (2022's items).
+    config = write_config(
+        tmp_path, [{"url": "a.xml", "group": "组", "source": "源"}], retention={"days": 30}
+    )
+    for _ in range(2):
+        archived = cli("run", "-c", str(config))
+        assert archived.code == 0 and "holds none" not in archived.stderr, archived.stderr
+    assert not list(folder.glob("*.md"))

@@ -2215,6 +2215,8 @@ def import_(opml: Path, config: Path, dry_run: bool) -> None:
     _load(config, feeds_optional=True)
     try:
         # ("-" as `export -o -` writes it: `export -c a | import - -c b`.)
+        if str(opml) == "-" and sys.stdin is None:  # (`import - <&-`)
+            raise OSError(errno.EBADF, "standard input is closed")
         document = sys.stdin.buffer.read() if str(opml) == "-" else opml.read_bytes()
         imported = read_opml(document)
     except OSError as exc:
@@ -2332,6 +2334,8 @@ def _write_into(path: Path, text: str) -> None:
             handle.write(data)
     except OSError as exc:
         raise ConfigError(f"{path}: cannot write: {exc.strerror or exc}") from None
+    except OverflowError:  # (/dev/fd/99999999999999999999)
+        raise ConfigError(f"{path}: cannot write: no such descriptor") from None
 
 
 def _own_file(config: Config, path: Path) -> str | None:

@@ -980,6 +980,17 @@ _INDICATOR_VALUE = re.compile(
 )
 
 
+def _text_after_brackets(value: str) -> bool:
+    """Whether ``value``'s brackets close on its line with text after them
+    (`[港股] 新闻`: a text that begins with a bracket)."""
+    depth = 0
+    for at, char in enumerate(value):
+        depth += {"[": 1, "{": 1, "]": -1, "}": -1}.get(char, 0)
+        if depth == 0:
+            return bool(value[at + 1 :].strip())
+    return False
+
+
 def _value_to_quote(
     text: str, lines: list[int], problem: str, stumbled: int
 ) -> tuple[int, str] | None:
@@ -1010,6 +1021,8 @@ def _value_to_quote(
             return line, said
         if _syntax_error(numbered, stumbled) is None:
             continue  # (no syntax error: a value of the wrong type for its tag, say)
+        if value[0] in "[{" and not _text_after_brackets(value):
+            continue  # a list or mapping left open (`feeds: [{url: …}`): no text to quote
         mended = [
             *numbered[: line - 1],
             numbered[line - 1].replace(value, quoted, 1),
@@ -1685,6 +1698,12 @@ def _check_tilde_folders_left(config: Config, data: Any, path: Path) -> None:
             )
 
 
+def _in_folder(state: str, name: str) -> str:
+    """``state`` (a folder's path, or URL with a query) naming file ``name`` in that folder."""
+    where, mark, query = state.partition("?")
+    return f"{where.rstrip('/')}/{name}{mark}{query}"
+
+
 def _check_state_is_no_folder(config: Config, data: Any, path: Path) -> None:
     """`state:` naming a folder (the site's, `.feedmill`): every command
     failed with SQLite's "unable to open database file", exit 1."""
@@ -1695,7 +1714,7 @@ def _check_state_is_no_folder(config: Config, data: Any, path: Path) -> None:
     if database and database != ":memory:" and Path(database).is_dir():
         raise ConfigError(
             f"{path}:{_line(data, ('state',))}: state: {config.state} is a folder: name the"
-            f" database file in it (`state: {config.state.rstrip('/')}/state.db`)"
+            f" database file in it (`state: {_in_folder(config.state, 'state.db')}`)"
         )
 
 

@@ -669,14 +669,16 @@ class Mill:
         not written again (that is how one is taken off the site)."""
         if summary.posts_new or summary.posts_updated or not summary.posts_unchanged:
             return
-        try:
-            with os.scandir(self.posts_folder) as found:
-                if any(entry.name.endswith(".md") for entry in found):
-                    return
-        except FileNotFoundError:
-            pass
-        except OSError:
-            return  # (unreadable: the pass said so where it mattered)
+        # (Counted with them, posts retention moved to the archive.)
+        for folder in (self.posts_folder, self.config.archive_dir):
+            try:
+                with os.scandir(folder) as found:
+                    if any(entry.name.endswith(".md") for entry in found):
+                        return
+            except FileNotFoundError:
+                continue
+            except OSError:
+                return  # (unreadable: the pass said so where it mattered)
         count = summary.posts_unchanged
         self.notices.append(
             f"{self.posts_folder} holds none of the {count} post{'' if count == 1 else 's'}"

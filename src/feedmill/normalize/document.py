@@ -134,6 +134,21 @@ def _holds(content: str, address: str) -> bool:
     )
 
 
+_HREF = re.compile(r"""\shref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'<>]+))""", re.IGNORECASE)
+
+
+def _linked(content: str, base: str | None) -> set[str]:
+    """The addresses ``content`` links to, resolved and percent-decoded: a
+    document linked as `/f/%E5%B9%B4%E6%8A%A5.pdf` is the enclosure's `…/年报.pdf`."""
+    found = set()
+    for match in _HREF.finditer(content):
+        href = html.unescape(next(v for v in match.groups() if v is not None)).strip()
+        address = absolute_url(href, base) if href else None
+        if address:
+            found.add(unquote(address))
+    return found
+
+
 def _players(
     media: tuple[tuple[str, str], ...], content: str, base: str | None, poster: str | None
 ) -> str:
@@ -142,10 +157,16 @@ def _players(
     item's picture is the first video's poster.  A link for each document
     (an announcement's PDF was in no post), named by its file."""
     players = []
+    linked: set[str] | None = None  # the documents the text links, read once
     for url, kind in media:
         address = absolute_url(strip_controls(url), base)
         if address is None or _holds(content, address):
             continue
+        if kind == "file":
+            if linked is None:
+                linked = _linked(content, base)
+            if unquote(address) in linked:
+                continue
         if urls.scheme(address) not in ("http", "https"):
             continue  # the sanitizer would drop its src: an empty player
         source = html.escape(address, quote=True)
@@ -264,12 +285,20 @@ def normalize_entry(
     # the sanitizer resolves them against the item's link (or, without one,
     # against the document's URL, here).
     content_base = absolute_url(raw.content_base, base_url) if raw.content_base else None
-    if content_base and content_base != link:
-        content = _absolute_links(content, content_base)
-    elif link is None and base_url:
-        content = _absolute_links(content, base_url)
-    # (Before the players: keys stay as they were.)
-    key = entry_key(raw, title, strip_controls(read_before) if read_before is not None else content)
+    resolve_against = (
+        content_base
+        if content_base and content_base != link
+        else base_url
+        if link is None and base_url
+        else None
+    )
+    if resolve_against:
+        content = _absolute_links(content, resolve_against)
+    keyed = content
+    if read_before is not None:  # (read as then, resolved as then: its markup as then)
+        keyed = strip_controls(read_before)
+        keyed = _absolute_links(keyed, resolve_against) if resolve_against else keyed
+    key = entry_key(raw, title, keyed)  # (before the players: keys stay as they were)
     if shows_nothing(title):
         # A title of a zero-width space is none: the item is named by its text,
         # not posted under a title no reader can see, or click in a list.

@@ -510,8 +510,10 @@ _SHOWN_ELEMENT = re.compile(r"<(?i:img|picture|video|audio|iframe|embed|object)(
 def shows_anything(markup: str) -> bool:
     """Whether HTML ``markup`` shows its reader anything: text, a picture or a
     player — not `<p></p>`, `<p>&nbsp;</p>`, `<br>` or an editor's comments,
-    which some feeds put where an item's article goes, its text elsewhere."""
-    return _SHOWN_ELEMENT.search(markup) is not None or shows_text(markup)
+    which some feeds put where an item's article goes, its text elsewhere.
+    (Asked of the feed's own text: without its control characters, which
+    the reading of hidden elements refuses.)"""
+    return _SHOWN_ELEMENT.search(markup) is not None or shows_text(strip_controls(markup))
 
 
 def plain_to_html(text: str) -> str:

@@ -131,16 +131,23 @@ def _tags(tags: Sequence[Any] | None) -> tuple[str, ...]:
     return tuple(out)
 
 
+# Players and links an item's post gets at most: one item of a hostile feed
+# listed 20,000 enclosures.
+MOST_ENCLOSURES = 20
+
+
 def playable(item: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
     """An item's audio and video: its enclosures (a podcast's episode,
     RSSHub's videos), and its <media:content> (a video site's feed names its
     video so; a post showed its thumbnail alone); and the documents its
     enclosures attach ("file": an announcement's PDF), to download."""
-    found: list[tuple[str, str]] = []
+    found: dict[tuple[str, str], None] = {}  # (a set in order: a feed may list thousands)
     for enclosure in enclosures(item):
         played = _played(enclosure) or _attached(enclosure)
-        if played and played not in found:
-            found.append(played)
+        if played:
+            found[played] = None
+            if len(found) == MOST_ENCLOSURES:
+                break
     if any(kind != "file" for _, kind in found):  # (a media:content beside them is one of them)
         return tuple(found)
     # The renditions of one video (a media:group's 360p, 720p …): its first.
@@ -156,8 +163,10 @@ def enclosures(item: Mapping[str, Any]) -> list[Any]:
     <atom:link rel="enclosure">, which feedparser counts among them and
     fastfeedparser does not: the robust path played what the fast one left out)."""
     found = list(item.get("enclosures") or ())
+    listed = {_text(e.get("url") or e.get("href")) for e in found if isinstance(e, Mapping)}
     for link in item.get("links") or ():
-        if isinstance(link, Mapping) and link.get("rel") == "enclosure" and link not in found:
+        rel = link.get("rel") if isinstance(link, Mapping) else None
+        if rel == "enclosure" and _text(link.get("href")) not in listed:
             found.append(link)
     return found
 

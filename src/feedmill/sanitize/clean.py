@@ -542,7 +542,7 @@ _STYLE_HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGN
 # A formula drawn as a picture (Zhihu's `equation?tex=`, CodeCogs, GitHub's
 # math): part of a sentence, not the article's picture.
 _FORMULA = re.compile(
-    r"/equation\?|[?&](?:tex|latex|math)=|latex\.codecogs\.com/|/render/math\b", re.IGNORECASE
+    r"/equation\?|[?&](?:tex|latex)=|latex\.codecogs\.com/|/render/math\b", re.IGNORECASE
 )
 
 

@@ -162,11 +162,11 @@ _LIGHT = 0.6  # relative luminance: over it, text shows poorly on a white page
 _NAMED_LIGHT = frozenset(
     {"white", "snow", "ivory", "ghostwhite", "whitesmoke", "floralwhite", "mintcream", "azure",
      "aliceblue", "seashell", "honeydew", "linen", "oldlace", "lightyellow", "lemonchiffon",
-     "cornsilk", "beige", "lavenderblush", "gainsboro", "lightgray", "lightgrey", "silver",
+     "cornsilk", "beige", "lavenderblush", "gainsboro", "lightgray", "lightgrey",
      "yellow", "aqua", "cyan", "lightcyan", "lavender", "lightgoldenrodyellow", "papayawhip",
      "blanchedalmond", "mistyrose", "antiquewhite", "bisque", "moccasin", "peachpuff", "wheat",
      "palegoldenrod", "khaki", "paleturquoise", "powderblue", "lightblue", "palegreen",
-     "lightgreen", "aquamarine", "pink", "lightpink", "thistle", "lightskyblue", "gold",
+     "lightgreen", "aquamarine", "pink", "gold",
      "greenyellow", "chartreuse", "lime", "springgreen", "navajowhite"}
 )  # fmt: skip
 _HEX = re.compile(r"#([0-9a-f]{3,4}|[0-9a-f]{6}|[0-9a-f]{8})", re.IGNORECASE)

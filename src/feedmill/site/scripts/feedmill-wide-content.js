@@ -12,7 +12,7 @@
  * figure's indent) to the column,
  * keeps a picture's proportions where the editor set its width and height
  * (narrowed, it was drawn at that height, stretched; not one cropped by
- * object-fit), and breaks a word too long for a line (in a title too). (Of
+ * object-fit, nor one sized by its height, `width: auto`), and breaks a word too long for a line (in a title too). (Of
  * least weight, `:where`: a player in a table keeps its width.)
  *
  * Delete this file to keep the theme's own layout.
@@ -27,7 +27,8 @@ hexo.extend.injector.register(
     '.article-entry figure[style]{margin-left:0;margin-right:0}' +
     '.article-entry img:is([style^="width"],[style*=";width"],[style*="; width"])' +
     ':is([style^="height"],[style*=";height"],[style*="; height"])' +
-    ':not([style*="object-fit"]){height:auto!important}' +
+    ':not([style*="object-fit"],[style*="width:auto"],[style*="width: auto"])' +
+    '{height:auto!important}' +
     '.article-entry{overflow-wrap:break-word}' +
     '.article-title{overflow-wrap:anywhere}</style>'
 );
