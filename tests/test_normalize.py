@@ -560,6 +560,23 @@ def test_an_item_lists_at_most_twenty_enclosures() -> None:
     )
     (item,) = parse_document(document.encode()).entries
     assert len(item.media) == 20
+    # Twenty of each: the players after 21 documents are kept; one URL is one enclosure.
+    more = "".join(
+        f'<enclosure url="https://a.example/{i}.pdf" type="application/pdf" length="1"/>'
+        for i in range(21)
+    ) + (
+        '<enclosure url="https://a.example/e.mp3" type="audio/mpeg" length="1"/>'
+        '<atom:link rel="enclosure" href="https://a.example/e.mp3" type="video/mp4"/>'
+    )
+    for robust in (False, True):
+        text = document.replace(links, more)
+        if robust:  # (a date without a zone sends it to the robust path)
+            text = text.replace("<title>x</title>", "<title>x</title><pubDate>2024-03-05</pubDate>")
+        parsed = parse_document(text.encode())
+        assert parsed.parser == ("robust" if robust else "fast")
+        (item,) = parsed.entries
+        kinds = [kind for _, kind in item.media]
+        assert kinds.count("file") == 20 and kinds.count("audio") == 1 and "video" not in kinds
 
 
 @pytest.mark.parametrize(

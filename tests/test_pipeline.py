@@ -2098,11 +2098,25 @@ def test_a_posts_folder_deleted_whole_is_said_and_a_rebuild_brings_it_back(
     next(folder.glob("*.md")).unlink()
     quiet = cli("run", "-c", str(config))
     assert quiet.code == 0 and "holds none" not in quiet.stderr
-    # Nor are posts retention moved to the archive, every one of them (2022's items).
+    # Posts retention moved to the archive are not missing (2022's items) …
+    from datetime import UTC, datetime
+
+    yesterday = email.utils.format_datetime(datetime.now(UTC) - timedelta(days=1))
+    (tmp_path / "a.xml").write_bytes(
+        rss(
+            "源",
+            [Item(f"新闻{i}", f"<p>正文{i}</p>", f"g{i}") for i in range(3)]
+            + [Item(f"新{i}", f"<p>新正文{i}</p>", f"n{i}", pub_date=yesterday) for i in range(2)],
+        )
+    )
     config = write_config(
         tmp_path, [{"url": "a.xml", "group": "组", "source": "源"}], retention={"days": 30}
     )
     for _ in range(2):
         archived = cli("run", "-c", str(config))
         assert archived.code == 0 and "holds none" not in archived.stderr, archived.stderr
-    assert not list(folder.glob("*.md"))
+    assert len(list(folder.glob("*.md"))) == 2
+    # … while those on the site are, archive or not.
+    shutil.rmtree(folder)
+    gone = cli("run", "-c", str(config)).stderr.replace("\n", " ")
+    assert "holds none of the 2 posts on record" in gone, gone

@@ -983,8 +983,13 @@ _INDICATOR_VALUE = re.compile(
 def _text_after_brackets(value: str) -> bool:
     """Whether ``value``'s brackets close on its line with text after them
     (`[港股] 新闻`: a text that begins with a bracket)."""
-    depth = 0
+    depth, quote = 0, ""
     for at, char in enumerate(value):
+        if quote:
+            quote = "" if char == quote else quote
+            continue
+        if char in "\"'":
+            quote = char
         depth += {"[": 1, "{": 1, "]": -1, "}": -1}.get(char, 0)
         if depth == 0:
             return bool(value[at + 1 :].strip())

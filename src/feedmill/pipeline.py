@@ -669,17 +669,21 @@ class Mill:
         not written again (that is how one is taken off the site)."""
         if summary.posts_new or summary.posts_updated or not summary.posts_unchanged:
             return
-        # (Counted with them, posts retention moved to the archive.)
-        for folder in (self.posts_folder, self.config.archive_dir):
-            try:
-                with os.scandir(folder) as found:
-                    if any(entry.name.endswith(".md") for entry in found):
-                        return
-            except FileNotFoundError:
-                continue
-            except OSError:
-                return  # (unreadable: the pass said so where it mattered)
-        count = summary.posts_unchanged
+        try:
+            with os.scandir(self.posts_folder) as found:
+                if any(entry.name.endswith(".md") for entry in found):
+                    return
+        except FileNotFoundError:
+            pass
+        except OSError:
+            return  # (unreadable: the pass said so where it mattered)
+        # (Not those retention moved to the archive, counted "unchanged" too.)
+        from feedmill.store.posts import on_site_count
+
+        with reading(self.engine) as conn:
+            count = on_site_count(conn)
+        if not count:
+            return
         self.notices.append(
             f"{self.posts_folder} holds none of the {count} post{'' if count == 1 else 's'}"
             " on record (the folder deleted?): `feedmill publish --rebuild` writes them"

@@ -145,7 +145,7 @@ def _linked(content: str, base: str | None) -> set[str]:
         href = html.unescape(next(v for v in match.groups() if v is not None)).strip()
         address = absolute_url(href, base) if href else None
         if address:
-            found.add(unquote(address))
+            found.add(unquote(address.partition("#")[0]))  # (`#page=2`: the same file)
     return found
 
 

@@ -8,6 +8,7 @@ is checked for before it is used (see ``parse/__init__``).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -131,8 +132,8 @@ def _tags(tags: Sequence[Any] | None) -> tuple[str, ...]:
     return tuple(out)
 
 
-# Players and links an item's post gets at most: one item of a hostile feed
-# listed 20,000 enclosures.
+# Players, and document links, an item's post gets at most (each): one item
+# of a hostile feed listed 20,000 enclosures.
 MOST_ENCLOSURES = 20
 
 
@@ -141,21 +142,21 @@ def playable(item: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
     RSSHub's videos), and its <media:content> (a video site's feed names its
     video so; a post showed its thumbnail alone); and the documents its
     enclosures attach ("file": an announcement's PDF), to download."""
-    found: dict[tuple[str, str], None] = {}  # (a set in order: a feed may list thousands)
+    found: dict[str, str] = {}  # URL → kind, the first of a URL (a feed may list thousands)
+    counts: Counter[bool] = Counter()  # (players, documents)
     for enclosure in enclosures(item):
         played = _played(enclosure) or _attached(enclosure)
-        if played:
-            found[played] = None
-            if len(found) == MOST_ENCLOSURES:
-                break
-    if any(kind != "file" for _, kind in found):  # (a media:content beside them is one of them)
-        return tuple(found)
+        if played and played[0] not in found and counts[played[1] == "file"] < MOST_ENCLOSURES:
+            found[played[0]] = played[1]
+            counts[played[1] == "file"] += 1
+    if counts[False]:  # (a media:content beside them is one of them)
+        return tuple(found.items())
     # The renditions of one video (a media:group's 360p, 720p …): its first.
     for media in item.get("media_content") or ():
         played = _played(media, medium=True)
         if played:
-            return (played, *found)
-    return tuple(found)
+            return (played, *found.items())
+    return tuple(found.items())
 
 
 def enclosures(item: Mapping[str, Any]) -> list[Any]:

@@ -167,7 +167,8 @@ _NAMED_LIGHT = frozenset(
      "blanchedalmond", "mistyrose", "antiquewhite", "bisque", "moccasin", "peachpuff", "wheat",
      "palegoldenrod", "khaki", "paleturquoise", "powderblue", "lightblue", "palegreen",
      "lightgreen", "aquamarine", "pink", "gold",
-     "greenyellow", "chartreuse", "lime", "springgreen", "navajowhite"}
+     "greenyellow", "chartreuse", "lime", "springgreen", "navajowhite", "lawngreen",
+     "mediumspringgreen"}
 )  # fmt: skip
 _HEX = re.compile(r"#([0-9a-f]{3,4}|[0-9a-f]{6}|[0-9a-f]{8})", re.IGNORECASE)
 _RGB = re.compile(r"rgba?\(\s*([\d.]+)(%?)[\s,]+([\d.]+)(%?)[\s,]+([\d.]+)(%?)", re.IGNORECASE)

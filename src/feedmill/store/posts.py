@@ -263,6 +263,11 @@ def on_site() -> ColumnElement[bool]:
     return posts.c.written_version.is_not(None) & posts.c.state.not_in(OFF_SITE)
 
 
+def on_site_count(conn: Connection) -> int:
+    """How many posts are on the site (see `on_site`)."""
+    return int(conn.execute(select(func.count()).select_from(posts).where(on_site())).scalar_one())
+
+
 def to_archive(
     conn: Connection,
     *,

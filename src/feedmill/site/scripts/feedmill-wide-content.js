@@ -27,7 +27,9 @@ hexo.extend.injector.register(
     '.article-entry figure[style]{margin-left:0;margin-right:0}' +
     '.article-entry img:is([style^="width"],[style*=";width"],[style*="; width"])' +
     ':is([style^="height"],[style*=";height"],[style*="; height"])' +
-    ':not([style*="object-fit"],[style*="width:auto"],[style*="width: auto"])' +
+    ':not([style*="object-fit"],[style^="width:auto"],[style*=";width:auto"],' +
+    '[style*="; width:auto"],[style^="width: auto"],[style*=";width: auto"],' +
+    '[style*="; width: auto"])' +
     '{height:auto!important}' +
     '.article-entry{overflow-wrap:break-word}' +
     '.article-title{overflow-wrap:anywhere}</style>'
