@@ -477,10 +477,12 @@ def shows_text(markup: str) -> bool:
 
 
 def looks_like_html(text: str) -> bool:
-    for tag in _TAG_START.finditer(text):
+    tag = _TAG_START.search(text)
+    while tag is not None:  # (most texts: their first tag, a <p>)
         name = tag.group(1)
-        if name is None or name.lower() in _ELEMENT_NAMES:
+        if name is None or name in _ELEMENT_NAMES or name.lower() in _ELEMENT_NAMES:
             return True
+        tag = _TAG_START.search(text, tag.end())
     return False
 
 
@@ -513,7 +515,7 @@ def shows_anything(markup: str) -> bool:
     which some feeds put where an item's article goes, its text elsewhere.
     (Asked of the feed's own text: without its control characters, which
     the reading of hidden elements refuses.)"""
-    return _SHOWN_ELEMENT.search(markup) is not None or shows_text(strip_controls(markup))
+    return shows_text(strip_controls(markup)) or _SHOWN_ELEMENT.search(markup) is not None
 
 
 def plain_to_html(text: str) -> str:

@@ -151,13 +151,15 @@ def _empty_content_beside_a_plain_summary(parsed: ParsedFeed, text: str) -> bool
     the robust path says of which type (the fast path's is HTML)."""
     from feedmill.normalize.text import shows_anything
 
+    # (The entries first: most have no summary beside their content, and the
+    # pattern reads the whole document.)
     return (
-        "/2005/Atom" in text
-        and _ATOM_PLAIN_SUMMARY.search(text) is not None
-        and any(
+        any(
             e.content and e.summary and e.content_is_html and not shows_anything(e.content)
             for e in parsed.entries
         )
+        and "/2005/Atom" in text
+        and _ATOM_PLAIN_SUMMARY.search(text) is not None
     )
 
 

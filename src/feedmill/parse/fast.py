@@ -8,7 +8,6 @@ is checked for before it is used (see ``parse/__init__``).
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -91,9 +90,8 @@ def _content(blocks: Sequence[Mapping[str, Any]] | None) -> tuple[str | None, bo
         return None, True
     # Prefer an HTML block that shows something, then any other non-empty
     # block (a JSON Feed's content_text beside a content_html of "<p></p>"),
-    # then an HTML block that shows nothing.
-    from feedmill.normalize.text import shows_anything  # (only where there are blocks)
-
+    # then an HTML block that shows nothing.  (Of one block, what it shows
+    # chooses nothing: not asked.)
     best = empty = None
     for block in blocks:
         value = block.get("value")
@@ -101,7 +99,7 @@ def _content(blocks: Sequence[Mapping[str, Any]] | None) -> tuple[str | None, bo
             continue
         kind = str(block.get("type") or "").lower()
         if "html" in kind:
-            if shows_anything(str(value)):
+            if len(blocks) == 1 or _shows_anything(str(value)):
                 return str(value), True
             empty = empty or str(value)
         else:
@@ -109,6 +107,12 @@ def _content(blocks: Sequence[Mapping[str, Any]] | None) -> tuple[str | None, bo
     if best:
         return best
     return empty, True
+
+
+def _shows_anything(markup: str) -> bool:
+    from feedmill.normalize.text import shows_anything  # (asked of items of several blocks)
+
+    return shows_anything(markup)
 
 
 def _author(item: Mapping[str, Any]) -> str | None:
@@ -143,13 +147,16 @@ def playable(item: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
     video so; a post showed its thumbnail alone); and the documents its
     enclosures attach ("file": an announcement's PDF), to download."""
     found: dict[str, str] = {}  # URL → kind, the first of a URL (a feed may list thousands)
-    counts: Counter[bool] = Counter()  # (players, documents)
+    players = files = 0
     for enclosure in enclosures(item):
         played = _played(enclosure) or _attached(enclosure)
-        if played and played[0] not in found and counts[played[1] == "file"] < MOST_ENCLOSURES:
+        if played is None or played[0] in found:
+            continue
+        is_file = played[1] == "file"
+        if (files if is_file else players) < MOST_ENCLOSURES:
             found[played[0]] = played[1]
-            counts[played[1] == "file"] += 1
-    if counts[False]:  # (a media:content beside them is one of them)
+            files, players = (files + 1, players) if is_file else (files, players + 1)
+    if players:  # (a media:content beside them is one of them)
         return tuple(found.items())
     # The renditions of one video (a media:group's 360p, 720p …): its first.
     for media in item.get("media_content") or ():
@@ -163,13 +170,16 @@ def enclosures(item: Mapping[str, Any]) -> list[Any]:
     """An item's enclosures, and its links of rel="enclosure" (an RSS item's
     <atom:link rel="enclosure">, which feedparser counts among them and
     fastfeedparser does not: the robust path played what the fast one left out)."""
-    found = list(item.get("enclosures") or ())
+    found = item.get("enclosures") or ()
+    linked = [
+        link
+        for link in item.get("links") or ()
+        if isinstance(link, Mapping) and link.get("rel") == "enclosure"
+    ]
+    if not linked:  # (most items: a page link alone)
+        return list(found)
     listed = {_text(e.get("url") or e.get("href")) for e in found if isinstance(e, Mapping)}
-    for link in item.get("links") or ():
-        rel = link.get("rel") if isinstance(link, Mapping) else None
-        if rel == "enclosure" and _text(link.get("href")) not in listed:
-            found.append(link)
-    return found
+    return [*found, *(link for link in linked if _text(link.get("href")) not in listed)]
 
 
 def _played(media: Any, *, medium: bool = False) -> tuple[str, str] | None:

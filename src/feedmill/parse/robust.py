@@ -214,7 +214,10 @@ def _entry(item: Mapping[str, Any], *, atom: bool = False) -> RawEntry:
         # As the fast path chooses: an HTML block that shows something, else
         # the first other block, else an HTML block that shows nothing.
         block = (
-            next((b for b in blocks if html(b) and shows_anything(str(b["value"]))), None)
+            next(
+                (b for b in blocks if html(b) and (len(blocks) == 1 or shows_anything(b["value"]))),
+                None,
+            )
             or next((b for b in blocks if not html(b)), None)
             or blocks[0]
         )
