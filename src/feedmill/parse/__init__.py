@@ -21,7 +21,7 @@ import re
 import xml.parsers.expat
 from collections import deque
 from collections.abc import Callable, Iterator
-from typing import Literal
+from typing import Any, Literal
 
 from feedmill.models import ParsedFeed, RawEntry
 from feedmill.parse import fast, jsonfeed, robust
@@ -397,16 +397,23 @@ def _dated_by_elements(parsed: ParsedFeed, text: str) -> ParsedFeed | None:
 _JSON_DATE = re.compile(r'"date_(?:published|modified)"\s*:\s*"([^"]{1,80})"')
 
 
+def _json_items(parsed: ParsedFeed, text: str) -> list[Any] | None:
+    """The JSON Feed's items, one for each of ``parsed``'s entries (None if
+    they are not: the entries are then left as the parser read them)."""
+    try:
+        items = json.loads(text).get("items")
+    except (ValueError, AttributeError):
+        return None
+    return items if isinstance(items, list) and len(items) == len(parsed.entries) else None
+
+
 def _json_dates(parsed: ParsedFeed, text: str) -> ParsedFeed:
     """``parsed`` with the dates as the JSON Feed writes them, where one names
     no zone: fastfeedparser reads it as UTC, normalize in the feed's zone."""
     if all(_FAST_READS_ZONE.search(m.group(1)) for m in _JSON_DATE.finditer(text)):
         return parsed  # every date read right: no second pass over the JSON
-    try:
-        items = json.loads(text).get("items")
-    except (ValueError, AttributeError):
-        return parsed
-    if not isinstance(items, list) or len(items) != len(parsed.entries):
+    items = _json_items(parsed, text)
+    if items is None:
         return parsed
     entries = []
     for entry, item in zip(parsed.entries, items, strict=True):
@@ -433,11 +440,8 @@ def _json_texts(parsed: ParsedFeed, text: str) -> ParsedFeed:
 
     if not any(map(empty, parsed.entries)):
         return parsed
-    try:
-        items = json.loads(text).get("items")
-    except (ValueError, AttributeError):
-        return parsed
-    if not isinstance(items, list) or len(items) != len(parsed.entries):
+    items = _json_items(parsed, text)
+    if items is None:
         return parsed
     entries = []
     for entry, item in zip(parsed.entries, items, strict=True):
