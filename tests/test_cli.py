@@ -230,6 +230,11 @@ def test_a_section_with_every_key_commented_out_is_its_defaults(tmp_path: Path) 
             "site: .\nfeeds: [{url: http://a/b, group: g, source: s}\n",
             "feedmill.yml:2: YAML error: while parsing a flow sequence",
         ),
+        (  # (a quote inside a word opens no string: `Bob's`)
+            "feeds:\n  - url: http://a/b\n    group: [Bob's] picks\n    source: s\n",
+            "feedmill.yml:3: YAML error: a value beginning with '[' must be quoted: "
+            "`group: '[Bob''s] picks'`",
+        ),
         (
             "feeds:\n  - url: http://a/b\n    group: [港股] 新闻\n    source: s\n",
             "feedmill.yml:3: YAML error: a value beginning with '[' must be quoted: "

@@ -538,10 +538,19 @@ def test_a_document_the_text_links_already_gets_no_second_link() -> None:
     for text, left in (
         ('<p><a href="https://ex.com/f/%E5%B9%B4%E6%8A%A5.pdf">全文</a></p>', "a.pdf"),
         ("<p><a href=/f/a.pdf>全文</a></p>", "年报.pdf"),
+        ("<p><a href='/f/a.pdf#page=2'>第二页</a></p>", "年报.pdf"),
     ):
         item = entry(guid="x", link="https://ex.com/n/1", summary=text, media=media)
         content = normalize_entry(item, base_url=None, zone=SHANGHAI).content
         assert content.count("📎") == 1 and f">{left}</a>" in content, content
+    # A fragment on either side names the same document.
+    item = entry(
+        guid="x",
+        link="https://ex.com/n/1",
+        summary="<p><a href='/f/a.pdf'>全文</a></p>",
+        media=(("https://ex.com/f/a.pdf#page=2", "file"),),
+    )
+    assert "📎" not in normalize_entry(item, base_url=None, zone=SHANGHAI).content
 
 
 def test_an_item_lists_at_most_twenty_enclosures() -> None:

@@ -2120,3 +2120,23 @@ def test_a_posts_folder_deleted_whole_is_said_and_a_rebuild_brings_it_back(
     shutil.rmtree(folder)
     gone = cli("run", "-c", str(config)).stderr.replace("\n", " ")
     assert "holds none of the 2 posts on record" in gone, gone
+
+
+def test_the_posts_gone_note_counts_the_posts_a_rebuild_writes(tmp_path: Path) -> None:
+    """Not a feed's that left the config: a rebuild does not write them."""
+    for name, count in (("a", 3), ("b", 4)):
+        (tmp_path / f"{name}.xml").write_bytes(
+            rss(
+                name,
+                [Item(f"{name}{i}", f"<p>{name}正文{i}</p>", f"{name}{i}") for i in range(count)],
+            )
+        )
+    both = [{"url": f"{n}.xml", "group": "组", "source": n} for n in ("a", "b")]
+    assert cli("run", "-c", str(write_config(tmp_path, both))).code == 0
+    config = write_config(tmp_path, both[:1])
+    assert cli("run", "-c", str(config)).code == 0
+    shutil.rmtree(tmp_path / "source" / "_posts")
+    said = cli("run", "-c", str(config)).stderr.replace("\n", " ")
+    assert "holds none of the 3 posts on record" in said, said
+    assert cli("publish", "--rebuild", "-c", str(config)).code == 0
+    assert len(posts(tmp_path)) == 3

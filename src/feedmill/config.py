@@ -983,13 +983,15 @@ _INDICATOR_VALUE = re.compile(
 def _text_after_brackets(value: str) -> bool:
     """Whether ``value``'s brackets close on its line with text after them
     (`[港股] 新闻`: a text that begins with a bracket)."""
-    depth, quote = 0, ""
+    depth, quote, before = 0, "", ""  # (before: the last character not a space)
     for at, char in enumerate(value):
         if quote:
             quote = "" if char == quote else quote
             continue
-        if char in "\"'":
-            quote = char
+        if char in "\"'" and before in ("[", "{", ",", ":"):
+            quote = char  # (a quote opens a string only where a flow value begins)
+        if not char.isspace():
+            before = char
         depth += {"[": 1, "{": 1, "]": -1, "}": -1}.get(char, 0)
         if depth == 0:
             return bool(value[at + 1 :].strip())

@@ -642,7 +642,7 @@ class Mill:
             summary.feeds_stopped = len(specs) - reached
         self.publish(summary, progress, counted_since=counted_since or self.pass_started)
         self.retain(summary)
-        self._say_if_posts_gone(summary)
+        self._say_if_posts_gone(summary, states)
         summary.seconds = time.monotonic() - started
         return summary
 
@@ -658,15 +658,16 @@ class Mill:
         self._complete_owed_rebuild(progress, states)
         self.publish(summary, progress)
         self.retain(summary)
-        self._say_if_posts_gone(summary)
+        self._say_if_posts_gone(summary, states)
         summary.seconds = time.monotonic() - started
         return summary
 
-    def _say_if_posts_gone(self, summary: RunSummary) -> None:
-        """A note where the posts folder holds none of the posts the pass
-        counted as on the site (a folder deleted, a site restored without
-        it): "unchanged" said nothing of it, and a post deleted by hand is
-        not written again (that is how one is taken off the site)."""
+    def _say_if_posts_gone(self, summary: RunSummary, states: dict[str, FeedState]) -> None:
+        """A note where the posts folder holds none of the posts of the
+        config's feeds (``states``) on the site (a folder deleted, a site
+        restored without it): "unchanged" said nothing of it, and a post
+        deleted by hand is not written again (that is how one is taken off
+        the site)."""
         if summary.posts_new or summary.posts_updated or not summary.posts_unchanged:
             return
         try:
@@ -677,11 +678,12 @@ class Mill:
             pass
         except OSError:
             return  # (unreadable: the pass said so where it mattered)
-        # (Not those retention moved to the archive, counted "unchanged" too.)
+        # (Not those retention moved to the archive, counted "unchanged" too,
+        # nor a removed feed's, which a rebuild does not write.)
         from feedmill.store.posts import on_site_count
 
         with reading(self.engine) as conn:
-            count = on_site_count(conn)
+            count = on_site_count(conn, [state.id for state in states.values()])
         if not count:
             return
         self.notices.append(

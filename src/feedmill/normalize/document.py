@@ -165,7 +165,7 @@ def _players(
         if kind == "file":
             if linked is None:
                 linked = _linked(content, base)
-            if unquote(address) in linked:
+            if unquote(address.partition("#")[0]) in linked:
                 continue
         if urls.scheme(address) not in ("http", "https"):
             continue  # the sanitizer would drop its src: an empty player

@@ -515,7 +515,7 @@ def shows_anything(markup: str) -> bool:
     which some feeds put where an item's article goes, its text elsewhere.
     (Asked of the feed's own text: without its control characters, which
     the reading of hidden elements refuses.)"""
-    return shows_text(strip_controls(markup)) or _SHOWN_ELEMENT.search(markup) is not None
+    return _SHOWN_ELEMENT.search(markup) is not None or shows_text(strip_controls(markup))
 
 
 def plain_to_html(text: str) -> str:

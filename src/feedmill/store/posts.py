@@ -263,9 +263,14 @@ def on_site() -> ColumnElement[bool]:
     return posts.c.written_version.is_not(None) & posts.c.state.not_in(OFF_SITE)
 
 
-def on_site_count(conn: Connection) -> int:
-    """How many posts are on the site (see `on_site`)."""
-    return int(conn.execute(select(func.count()).select_from(posts).where(on_site())).scalar_one())
+def on_site_count(conn: Connection, feed_ids: Sequence[int]) -> int:
+    """How many posts of the feeds ``feed_ids`` are on the site (see `on_site`)."""
+    query = (
+        select(func.count())
+        .select_from(posts.join(entries, entries.c.id == posts.c.entry_id))
+        .where(on_site(), entries.c.feed_id.in_(list(feed_ids)))
+    )
+    return int(conn.execute(query).scalar_one())
 
 
 def to_archive(
