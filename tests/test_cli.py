@@ -235,6 +235,10 @@ def test_a_section_with_every_key_commented_out_is_its_defaults(tmp_path: Path) 
             "feedmill.yml:3: YAML error: a value beginning with '[' must be quoted: "
             "`group: '[Bob''s] picks'`",
         ),
+        (  # (`''` is a quote inside a quoted string)
+            "feeds:\n  - url: http://a/b\n    group: ['it''s, [new'] picks\n    source: s\n",
+            "feedmill.yml:3: YAML error: a value beginning with '[' must be quoted",
+        ),
         (
             "feeds:\n  - url: http://a/b\n    group: [港股] 新闻\n    source: s\n",
             "feedmill.yml:3: YAML error: a value beginning with '[' must be quoted: "

@@ -984,9 +984,17 @@ def _text_after_brackets(value: str) -> bool:
     """Whether ``value``'s brackets close on its line with text after them
     (`[港股] 新闻`: a text that begins with a bracket)."""
     depth, quote, before = 0, "", ""  # (before: the last character not a space)
-    for at, char in enumerate(value):
+    at = 0
+    while at < len(value):
+        char = value[at]
+        at += 1
         if quote:
-            quote = "" if char == quote else quote
+            if char == "\\" and quote == '"':
+                at += 1  # (an escape: `\"` ends nothing)
+            elif char == quote and quote == "'" and value[at : at + 1] == "'":
+                at += 1  # (`''`: a quote inside the string)
+            elif char == quote:
+                quote, before = "", char
             continue
         if char in "\"'" and before in ("[", "{", ",", ":"):
             quote = char  # (a quote opens a string only where a flow value begins)
@@ -994,7 +1002,7 @@ def _text_after_brackets(value: str) -> bool:
             before = char
         depth += {"[": 1, "{": 1, "]": -1, "}": -1}.get(char, 0)
         if depth == 0:
-            return bool(value[at + 1 :].strip())
+            return bool(value[at:].strip())
     return False
 
 
