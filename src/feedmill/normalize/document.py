@@ -285,13 +285,11 @@ def normalize_entry(
     # the sanitizer resolves them against the item's link (or, without one,
     # against the document's URL, here).
     content_base = absolute_url(raw.content_base, base_url) if raw.content_base else None
-    resolve_against = (
-        content_base
-        if content_base and content_base != link
-        else base_url
-        if link is None and base_url
-        else None
-    )
+    resolve_against: str | None = None
+    if content_base and content_base != link:
+        resolve_against = content_base
+    elif link is None and base_url:
+        resolve_against = base_url
     if resolve_against:
         content = _absolute_links(content, resolve_against)
     keyed = content
