@@ -1723,7 +1723,7 @@ def _check_state_is_no_folder(config: Config, data: Any, path: Path) -> None:
     """`state:` naming a folder (the site's, `.feedmill`): every command
     failed with SQLite's "unable to open database file", exit 1."""
     # (As store.database.sqlite_file reads the URL, which would load SQLAlchemy
-    # for every config read: `status` and `add` need none.)
+    # for every config read: `add`, `import` and `export` need none.)
     url = config.database_url
     if not url.lower().startswith("sqlite") or ":///" not in url:
         return
