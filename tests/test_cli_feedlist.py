@@ -500,6 +500,17 @@ def test_export_writes_into_a_pipe_as_a_shell_would(tmp_path: Path) -> None:
         )
     assert done.returncode == 0, done.stderr
     assert log.read_bytes().startswith(b"before\n<?xml")
+    # … and /dev/fd/N, a descriptor the caller opened (`3>>log`), the same way.
+    export = [sys.executable, "-m", "feedmill", "export", "-c", str(config)]
+    with log.open("ab") as appended:
+        done = subprocess.run(
+            [*export, "-o", f"/dev/fd/{appended.fileno()}"],
+            pass_fds=(appended.fileno(),),
+            capture_output=True,
+            env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+        )
+    assert done.returncode == 0, done.stderr
+    assert log.read_bytes().count(b"<?xml") == 2 and log.read_bytes().startswith(b"before\n")
 
 
 def test_export_never_writes_over_a_file_feedmill_reads(tmp_path: Path) -> None:

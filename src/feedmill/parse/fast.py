@@ -86,27 +86,25 @@ def _link(item: Mapping[str, Any]) -> str | None:
 
 
 def _content(blocks: Sequence[Mapping[str, Any]] | None) -> tuple[str | None, bool]:
-    if not blocks:
+    block = content_block(blocks or ())
+    if block is None:
         return None, True
-    # Prefer an HTML block that shows something, then any other non-empty
-    # block (a JSON Feed's content_text beside a content_html of "<p></p>"),
-    # then an HTML block that shows nothing.  (Of one block, what it shows
-    # chooses nothing: not asked.)
-    best = empty = None
-    for block in blocks:
-        value = block.get("value")
-        if not value or not str(value).strip():
-            continue
-        kind = str(block.get("type") or "").lower()
-        if "html" in kind:
-            if len(blocks) == 1 or _shows_anything(str(value)):
-                return str(value), True
-            empty = empty or str(value)
-        else:
-            best = best or (str(value), kind == "")
-    if best:
-        return best
-    return empty, True
+    kind = str(block.get("type") or "").lower()
+    return str(block["value"]), "html" in kind or kind == ""
+
+
+def content_block(blocks: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+    """The content block an item's text is (both paths choose so): the first
+    HTML block that shows something, else the first other non-empty block (a
+    JSON Feed's content_text beside a content_html of "<p></p>"), else the
+    first HTML block that shows nothing.  (Of one block, what it shows
+    chooses nothing: not asked.)"""
+    filled = [b for b in blocks if b.get("value") and str(b["value"]).strip()]
+    is_html = ["html" in str(b.get("type") or "").lower() for b in filled]
+    html = [b for b, h in zip(filled, is_html, strict=True) if h]
+    other = (b for b, h in zip(filled, is_html, strict=True) if not h)
+    shown = (b for b in html if len(filled) == 1 or _shows_anything(str(b["value"])))
+    return next(shown, None) or next(other, None) or next(iter(html), None)
 
 
 def _shows_anything(markup: str) -> bool:
@@ -147,16 +145,16 @@ def playable(item: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
     video so; a post showed its thumbnail alone); and the documents its
     enclosures attach ("file": an announcement's PDF), to download."""
     found: dict[str, str] = {}  # URL → kind, the first of a URL (a feed may list thousands)
-    players = files = 0
+    counts = {"file": 0, "played": 0}
     for enclosure in enclosures(item):
         played = _played(enclosure) or _attached(enclosure)
         if played is None or played[0] in found:
             continue
-        is_file = played[1] == "file"
-        if (files if is_file else players) < MOST_ENCLOSURES:
+        counted = "file" if played[1] == "file" else "played"
+        if counts[counted] < MOST_ENCLOSURES:
             found[played[0]] = played[1]
-            files, players = (files + 1, players) if is_file else (files, players + 1)
-    if players:  # (a media:content beside them is one of them)
+            counts[counted] += 1
+    if counts["played"]:  # (a media:content beside them is one of them)
         return tuple(found.items())
     # The renditions of one video (a media:group's 360p, 720p …): its first.
     for media in item.get("media_content") or ():

@@ -15,7 +15,7 @@ from typing import Any
 
 from feedmill import urls
 from feedmill.models import ParsedFeed, RawEntry
-from feedmill.parse.fast import _author, _tags, _text, media_image, playable
+from feedmill.parse.fast import _author, _tags, _text, content_block, media_image, playable
 from feedmill.schedule import count
 
 
@@ -204,23 +204,8 @@ def _entry(item: Mapping[str, Any], *, atom: bool = False) -> RawEntry:
     content = None
     content_is_html = True
     base = None
-    blocks = [b for b in item.get("content") or () if b.get("value") and str(b["value"]).strip()]
-    if blocks:
-        from feedmill.normalize.text import shows_anything
-
-        def html(block: Mapping[str, Any]) -> bool:
-            return "html" in str(block.get("type") or "")
-
-        # As the fast path chooses: an HTML block that shows something, else
-        # the first other block, else an HTML block that shows nothing.
-        block = (
-            next(
-                (b for b in blocks if html(b) and (len(blocks) == 1 or shows_anything(b["value"]))),
-                None,
-            )
-            or next((b for b in blocks if not html(b)), None)
-            or blocks[0]
-        )
+    block = content_block(item.get("content") or ())
+    if block is not None:
         content = str(block["value"])
         content_is_html = "plain" not in str(block.get("type") or "")
         base = _text(block.get("base"))

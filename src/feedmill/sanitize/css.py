@@ -23,7 +23,8 @@ _BAD = re.compile(r"expression|javascript|vbscript|behaviou?r|-moz-binding|@impo
 _OBSCURE = re.compile(r"/\*|\\")
 # A value of plain lengths and keywords: no minus, no calc(-…) or calc(x*-1).
 _PLAIN = re.compile(r"^[\s\w.%!]*$")
-_URL = re.compile(r"url\s*\(|image-set\s*\(|image\s*\(", re.IGNORECASE)
+# A picture in a value: url(…), image-set(…) (-webkit- too), image(…).
+_PICTURE = re.compile(r"(?:-[a-z]+-)?(?:url|image-set|image)\s*\(", re.IGNORECASE)
 # A text size that overflows its box far enough (4000px at line-height 0)
 # lays the item over the page: sizes are bounded.
 _NEGATIVE = re.compile(r"(?<![\w-])-\s*\.?\d")
@@ -110,7 +111,7 @@ _NO_COLOUR = re.compile(
 
 
 def _allowed(name: str, value: str) -> bool:
-    if _URL.search(value):
+    if _PICTURE.search(value):
         return False
     if name == "opacity":
         return not _SEE_THROUGH.fullmatch(value)
@@ -131,8 +132,6 @@ def safe_style(value: str) -> str | None:
     return _safe_style(value)
 
 
-# A picture in a value: url(…), image-set(…) (-webkit- too), image(…).
-_PICTURE = re.compile(r"(?:-[a-z]+-)?(?:url|image-set|image)\s*\(", re.IGNORECASE)
 _BACKGROUNDS = frozenset({"background", "background-color", "background-image"})
 # What a background may hold besides a picture and a colour: where it sits,
 # how it repeats, its size and box — a layer of only these paints nothing.
