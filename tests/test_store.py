@@ -383,7 +383,7 @@ def test_a_second_site_on_one_postgresql_database_is_refused(
     assert taken.code == 0 and "this site takes it over" in taken.stderr.replace("\n", "")
     # Its posts were the other folder's: said, with what writes them here.
     again = cli("run", "-c", str(sites[1] / "feedmill.yml")).stderr.replace("\n", " ")
-    assert "holds none of the 1 post on record" in again and "--rebuild" in again
+    assert "held none of the 1 post on record" in again and "--rebuild" in again
     assert cli("publish", "--rebuild", "-c", str(sites[1] / "feedmill.yml")).code == 0
     assert len(posts(sites[1])) == 1
     assert cli("run", "-c", str(sites[1] / "feedmill.yml")).stderr == ""

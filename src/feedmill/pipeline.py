@@ -619,6 +619,10 @@ class Mill:
         states = self._sync()
         # What a rebuild completed now wrote is not this pass's (publish counts from then).
         counted_since = datetime.now(UTC) if self._complete_owed_rebuild(progress, states) else None
+        # Seen before this pass writes: its new posts would hide an emptied
+        # folder, and its workers take each changed post found missing for
+        # one deleted by hand.
+        gone = self._posts_gone(states)
         if self.dedupe is not None:
             with self.engine.begin() as conn:
                 dedupe_upkeep.prune_when_due(conn, self.dedupe)
@@ -642,7 +646,7 @@ class Mill:
             summary.feeds_stopped = len(specs) - reached
         self.publish(summary, progress, counted_since=counted_since or self.pass_started)
         self.retain(summary)
-        self._say_if_posts_gone(summary, states)
+        self._say_posts_gone(gone)
         summary.seconds = time.monotonic() - started
         return summary
 
@@ -656,38 +660,40 @@ class Mill:
         # Left by a crash, or taken back just now (a feed that left the config).
         self._remove_retracted()
         self._complete_owed_rebuild(progress, states)
+        gone = self._posts_gone(states)
         self.publish(summary, progress)
         self.retain(summary)
-        self._say_if_posts_gone(summary, states)
+        self._say_posts_gone(gone)
         summary.seconds = time.monotonic() - started
         return summary
 
-    def _say_if_posts_gone(self, summary: RunSummary, states: dict[str, FeedState]) -> None:
-        """A note where the posts folder holds none of the posts of the
-        config's feeds (``states``) on the site (a folder deleted, a site
-        restored without it): "unchanged" said nothing of it, and a post
-        deleted by hand is not written again (that is how one is taken off
-        the site)."""
-        if summary.posts_new or summary.posts_updated or not summary.posts_unchanged:
-            return
+    def _posts_gone(self, states: dict[str, FeedState]) -> int:
+        """How many posts of the config's feeds (``states``) are on the site
+        by the record while the posts folder holds none (a folder deleted, a
+        site restored without it); 0 while it holds any."""
         try:
             with os.scandir(self.posts_folder) as found:
                 if any(entry.name.endswith(".md") for entry in found):
-                    return
+                    return 0
         except FileNotFoundError:
             pass
         except OSError:
-            return  # (unreadable: the pass said so where it mattered)
-        # (Not those retention moved to the archive, counted "unchanged" too,
-        # nor a removed feed's, which a rebuild does not write.)
+            return 0  # (unreadable: the pass says so where it matters)
+        # (Not those retention moved to the archive, nor a removed feed's,
+        # which a rebuild does not write.)
         from feedmill.store.posts import on_site_count
 
         with reading(self.engine) as conn:
-            count = on_site_count(conn, [state.id for state in states.values()])
+            return on_site_count(conn, [state.id for state in states.values()])
+
+    def _say_posts_gone(self, count: int) -> None:
+        """The note for a posts folder found without its ``count`` posts:
+        "unchanged" said nothing of it, and a post deleted by hand is not
+        written again (that is how one is taken off the site)."""
         if not count:
             return
         self.notices.append(
-            f"{self.posts_folder} holds none of the {count} post{'' if count == 1 else 's'}"
+            f"{self.posts_folder} held none of the {count} post{'' if count == 1 else 's'}"
             " on record (the folder deleted?): `feedmill publish --rebuild` writes them"
             " again — a post deleted by hand is not, that is how one is taken off the site"
         )
