@@ -38,6 +38,7 @@ def in_bytes(data: bytes) -> list[bytes]:
         ("x-gzip", gzip.compress(BODY)),
         ("deflate", zlib.compress(BODY)),
         ("deflate", raw_deflate(BODY)),  # as some servers send it
+        ("deflate", gzip.compress(BODY)),  # gzip, mislabelled
         ("br", brotli.compress(BODY)),
         ("deflate, gzip", gzip.compress(zlib.compress(BODY))),  # stacked: gzip undone first
         ("identity", BODY),

@@ -46,7 +46,7 @@ class Identity:
 
 class Inflate:
     """gzip (one member or several, as RFC 1952 allows) or deflate
-    (zlib-wrapped, or raw as some servers send it)."""
+    (zlib-wrapped, raw as some servers send it, or gzip mislabelled)."""
 
     def __init__(self, gzip: bool) -> None:
         self._gzip = gzip
@@ -65,10 +65,16 @@ class Inflate:
             if len(self._head) < 2:
                 return
             data, self._head = self._head, None
-            try:
-                zlib.decompressobj(zlib.MAX_WBITS).decompress(data[:2])
-            except zlib.error:
-                self._obj = zlib.decompressobj(-zlib.MAX_WBITS)
+            if data[:2] == b"\x1f\x8b":
+                # gzip labelled deflate (a server's mix-up), read as gzip: no
+                # deflate stream, raw or wrapped, begins with these bytes.
+                self._gzip = True
+                self._obj = zlib.decompressobj(47)
+            else:
+                try:
+                    zlib.decompressobj(zlib.MAX_WBITS).decompress(data[:2])
+                except zlib.error:
+                    self._obj = zlib.decompressobj(-zlib.MAX_WBITS)
         try:
             while data:
                 out = self._obj.decompress(data, _STEP)
