@@ -743,6 +743,17 @@ def test_the_fuller_telling_is_told_apart_from_a_digest_and_a_rewrite() -> None:
         assert not decide(posted, digested).duplicate
 
 
+@pytest.mark.parametrize("title", ["财经早餐", "早间要闻", "每日晨报"])
+def test_a_digest_headlined_in_two_words_is_a_digest_too(title: str) -> None:
+    """The headline of a digest is often its name alone: held back as the
+    copy of one article it holds, its other news was on no page."""
+    digested = fingerprint(title, _digest(DIGESTED)["html"])
+    for story in DIGESTED:
+        posted = fingerprint(STORIES[story]["title"], STORIES[story]["html"])
+        verdict = decide(digested, posted)
+        assert not verdict.duplicate and verdict.reason.startswith("a digest"), (story, verdict)
+
+
 def test_a_digest_holding_a_posted_article_is_posted_beside_it(tmp_path: Path) -> None:
     """A 财经早餐 holds a posted article among other news: held back as the
     article's copy, its other news was on no page of the site."""

@@ -110,9 +110,10 @@ def fuller(new: Fingerprint, posted: Fingerprint) -> bool:
     return len(new.title & posted.words) >= HEADLINE_TOLD * len(new.title)
 
 
-# A digest's headline says what it is ("东方财富财经早餐 12月5日周四"); one
-# of fewer words ("乙的快讯" over a `fulltext` item's article) says nothing.
-DIGEST_TITLE_WORDS = 3
+# A digest's headline says what it is, often in two words ("财经早餐",
+# "早间要闻"; "东方财富财经早餐 12月5日周四"); one of a single word ("乙的快讯"
+# over a `fulltext` item's article: 快讯) says nothing.
+DIGEST_TITLE_WORDS = 2
 
 
 def digest(long: Fingerprint, short: Fingerprint) -> bool:
