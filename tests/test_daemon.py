@@ -1932,3 +1932,26 @@ def test_a_run_leaves_what_it_loaded_out_of_its_passs_collections_and_thaws_it(
     assert len(posts(tmp_path)) == 2
     assert seen and seen[0] > 10_000, seen
     assert gc.get_freeze_count() == 0
+
+
+def test_the_workers_forkserver_ignores_ctrl_c_from_its_start() -> None:
+    """A Ctrl-C to the group (or a second signal) while the forkserver's
+    interpreter started, before its first module told it to ignore one, was
+    a KeyboardInterrupt's traceback under the pass's "stopping"."""
+    probe = (
+        "import os, signal\n"
+        "from multiprocessing import forkserver, get_context\n"
+        "from feedmill.poolwatch import start_forkserver\n"
+        "get_context('forkserver').set_forkserver_preload([])\n"
+        "start_forkserver()\n"
+        "pid = forkserver._forkserver._forkserver_pid\n"
+        "status = open(f'/proc/{pid}/status').read()\n"
+        "ignored = int(status.split('SigIgn:')[1].split()[0], 16)\n"
+        "print(all(ignored >> (sig - 1) & 1 for sig in (signal.SIGINT, signal.SIGHUP)))\n"
+        "print(signal.getsignal(signal.SIGINT) is signal.default_int_handler)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert done.stdout.split() == ["True", "True"], done.stderr  # (this process: as it was)

@@ -7,6 +7,7 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import suppress
 from typing import Any
@@ -27,9 +28,13 @@ def watched_pool(**options: Any) -> ProcessPoolExecutor:
     this process's end of the pipe closed, and the pool breaks as it does
     for any dead worker (BrokenProcessPool: each caller's own fallback).
 
-    The pool's queues start multiprocessing's resource tracker: first, the
-    tracker is started ignoring SIGHUP (`_start_resource_tracker`)."""
+    The pool's queues start multiprocessing's resource tracker, and its
+    first job a forkserver: first, each is started ignoring the signals it
+    ignores (`_start_resource_tracker`, `_forkserver_started`)."""
     _start_resource_tracker()
+    context = options.get("mp_context")
+    if context is not None and context.get_start_method() == "forkserver":
+        _forkserver_started()  # (so, not as the pool's first job would: Ctrl-C and all)
     pool = ProcessPoolExecutor(**options)
     threading.Thread(
         target=_break_when_stuck, args=(pool,), name="feedmill-pool-watch", daemon=True
@@ -76,10 +81,18 @@ def start_forkserver() -> None:
     """Start multiprocessing's forkserver now (the context's preload set
     first): it loads the workers' modules while the caller goes on, rather
     than when the pool's first job is submitted and waits for it."""
+    _forkserver_started()
+
+
+def _forkserver_started() -> None:
+    """The forkserver running — started ignoring SIGINT and SIGHUP, as
+    `forkserver_signals` has it: a Ctrl-C to the group while its interpreter
+    started, before that module, was a KeyboardInterrupt's traceback under
+    the pass's "stopping"."""
     from multiprocessing import forkserver
 
     _start_resource_tracker()  # (ensure_running would start it, SIGHUP and all)
-    forkserver.ensure_running()
+    _ignoring((signal.SIGINT, signal.SIGHUP), forkserver.ensure_running)
 
 
 def _start_resource_tracker() -> None:
@@ -91,11 +104,19 @@ def _start_resource_tracker() -> None:
     `parentwatch`.)  A SIGHUP in this moment is lost: the pass runs on."""
     from multiprocessing import resource_tracker
 
+    _ignoring((signal.SIGHUP,), resource_tracker.ensure_running)
+
+
+def _ignoring(signals: tuple[signal.Signals, ...], start: Callable[[], None]) -> None:
+    """``start()`` a helper process with ``signals`` ignored, which it keeps
+    across its exec; this process ignores them meanwhile (one that comes
+    then is lost).  Only the main thread may set them: elsewhere, as it is."""
     if threading.current_thread() is not threading.main_thread():
-        resource_tracker.ensure_running()
+        start()
         return
-    before = signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    before = {sig: signal.signal(sig, signal.SIG_IGN) for sig in signals}
     try:
-        resource_tracker.ensure_running()
+        start()
     finally:
-        signal.signal(signal.SIGHUP, before)
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
