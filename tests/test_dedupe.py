@@ -1231,6 +1231,35 @@ def test_a_story_whose_feed_left_the_config_passes_to_a_feed_that_carries_it(
     assert "posts: 0 new, 0 updated" in cli("run", "-c", str(config)).stdout
 
 
+def test_a_feed_whose_url_was_edited_takes_its_stories_back_from_the_old_one(
+    tmp_path: Path,
+) -> None:
+    """A route's URL edited in feedmill.yml without `moved_from`: the old feed
+    left the config before the new one held a copy, so its items, coming
+    from the new URL, were held back behind the old feed's posts for good —
+    and their edits never reached the site."""
+    stories = [STORIES["s001-a"], STORIES["s014-a"]]
+    old = _feed_of(stories)
+    (tmp_path / "old.xml").write_bytes(old)
+    spec = {"group": "新闻", "source": stories[0]["source"]}
+    assert cli("run", "-c", str(write_config(tmp_path, [{"url": "old.xml", **spec}]))).code == 0
+    assert len(posts(tmp_path)) == 2
+    (tmp_path / "new.xml").write_bytes(old)
+    config = write_config(tmp_path, [{"url": "new.xml", **spec}])
+    moved = cli("run", "-c", str(config))
+    assert "2 duplicates" in moved.stdout, moved.stdout
+    said = " ".join(moved.stderr.split())
+    assert "stories of feeds no longer in the config that other feeds carry too: 2," in said
+    assert len(posts(tmp_path)) == 2
+    assert [row["posts"] for row in _status(config).values()] == [2]
+    # The new feed's edits reach the posts; nothing is posted twice.
+    edited = old.replace(stories[1]["title"].encode(), "【更正】标题".encode())
+    (tmp_path / "new.xml").write_bytes(edited)
+    assert "posts: 0 new, 1 updated" in cli("run", "-c", str(config)).stdout
+    assert sum("【更正】标题" in post for post in posts(tmp_path).values()) == 1
+    assert len(posts(tmp_path)) == 2
+
+
 def test_a_copy_after_a_story_passed_to_another_feed_is_listed_under_its_post(
     tmp_path: Path,
 ) -> None:

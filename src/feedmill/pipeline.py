@@ -638,6 +638,8 @@ class Mill:
         if self._pool is None and self._use_pool(unread):
             self._start_workers_loading()
         asyncio.run(self._ingest(specs, states, summary, progress))
+        if summary.duplicates:
+            self._hand_over_to_new_copies()
         # What a worker could not remove after its commit (or a crash left),
         # before retention could move the files.
         self._remove_retracted()
@@ -1045,6 +1047,17 @@ class Mill:
                 f"stories of feeds no longer in the config that other feeds carry too: {passed},"
                 " passed to those feeds (the posts are theirs now)"
             )
+
+    def _hand_over_to_new_copies(self) -> None:
+        """Copies this pass held back behind the posts of feeds no longer in
+        the config take those stories, as the copies held when the feeds left
+        did (`_hand_over`): a route whose URL was edited without `moved_from`
+        left before its new URL brought its items again, and they stayed
+        behind the old feed's posts for good, their edits off the site."""
+        with self.engine.begin() as conn:
+            removed = feed_store.removed_ids(conn)
+            if removed:
+                self._hand_over(conn, removed)
 
     def _take_back(self, conn: Connection, returned: Sequence[int]) -> None:
         """Feeds back in the config: their items held back because they had
