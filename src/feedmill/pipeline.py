@@ -1015,8 +1015,8 @@ class Mill:
                         f"{url}: moved_from {old} is not taken up: this feed has a history of"
                         " its own already (fetched at its new url before moved_from named the"
                         " old one, or joined to another earlier url), and each keeps its own"
-                        " (the old feed's posts stay; its items reaching this feed are held"
-                        " back as copies of them)"
+                        " (with dedupe on, the old feed's posts pass to this feed's copies of"
+                        " their stories, under new names; without it, both stay)"
                     )
         if not self._pages_checked:  # (post files read: not under the write lock)
             self._pages_checked = True
