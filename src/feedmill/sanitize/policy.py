@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# Video players whose iframes are kept (in a sandbox); extend in feedmill.yml.
+# Video players whose iframes are kept (in a sandbox); `sanitize.iframe_hosts` in
+# feedmill.yml replaces the list.
 DEFAULT_IFRAME_HOSTS = frozenset(
     {
         "player.bilibili.com",
