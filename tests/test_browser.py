@@ -185,6 +185,15 @@ HOSTILE = [
     ("ogmeta", """<p><img src="https://img.example/b.png" alt="图 src='http://x%22http-equiv=%22refresh%22data-x=%22'"></p>"""),
     # fancybox opened a picture ending in .pdf in an iframe without a sandbox.
     ("pdf", '<p>picture</p><img src="https://evil.example/photo.pdf">'),
+    # … and a YouTube page, loading YouTube's script into the site's page too.
+    ("video", '<p>picture</p><img src="https://www.youtube.com/watch?v=dQw4w9WgXcQ">'),
+]  # fmt: skip
+# A host with a '"' again, written "\\y" or "/\q" ("//y" to a browser) in
+# items whose link is none or no http(s) one: left relative, unresolved,
+# it was no host to the check of hosts.
+UNRESOLVED = [
+    ("nolink", """<p><img src=' \\\\y"autofocus=""onfocus="alert(10)"x=".com/a.png'></p>""", None),
+    ("ftplink", """<p><img src='/\\q"autofocus=""onfocus="alert(11)"x=".com/a.png'></p>""", "ftp://evil.example/a"),
 ]  # fmt: skip
 
 
@@ -198,7 +207,7 @@ def test_a_hostile_feed_runs_no_script_and_takes_over_no_page(tmp_path: Path) ->
     items = [
         Item(f"条目 {name}", html, name, f"https://news.example.com/{name}.html")
         for name, html in HOSTILE
-    ]
+    ] + [Item(f"条目 {name}", html, name, link) for name, html, link in UNRESOLVED]
     # The feed's title names the channel: markup in it ran on every page
     # (Hexo's category list prints names as HTML).
     (site / "evil.xml").write_bytes(rss("<img src=x onerror=alert(4)>", items))
@@ -214,7 +223,7 @@ def test_a_hostile_feed_runs_no_script_and_takes_over_no_page(tmp_path: Path) ->
     assert result.returncode == 0, result.stdout + result.stderr
     assert "ERROR" not in result.stdout + result.stderr
     pages = hexo.post_pages(site)
-    assert len(pages) == len(HOSTILE) + 1
+    assert len(pages) == len(HOSTILE) + len(UNRESOLVED) + 1
     assert all(page.stat().st_size > 1000 for page in pages.values())
     assert (site / "public" / "categories" / "组" / "源二" / "index.html").is_file()
 
@@ -245,7 +254,7 @@ def test_a_hostile_feed_runs_no_script_and_takes_over_no_page(tmp_path: Path) ->
                 page.on("dialog", dialog)
                 page.goto(base + "/", wait_until="networkidle")
                 # Every post on the home page: no excerpt left open over the rest.
-                assert page.locator("article").count() == len(HOSTILE) + 1
+                assert page.locator("article").count() == len(HOSTILE) + len(UNRESOLVED) + 1
                 assert page.locator("#footer").count() == 1
                 for post in pages.values():
                     url = base + "/" + post.parent.relative_to(site / "public").as_posix() + "/"

@@ -107,6 +107,26 @@ def test_relative_links_resolve_against_the_item_link() -> None:
     )
 
 
+@pytest.mark.parametrize("base", [BASE, None, "ftp://evil.example/a"])
+def test_a_host_written_with_backslashes_is_a_host_checked_as_any(base: str | None) -> None:
+    """A browser reads "\\\\y" and "/\\q" as "//y" and "//q", whatever the page:
+    left relative where there was no http(s) link to resolve them against,
+    a '"' in their host ran script in landscape's '<a href="' + this.src + '">'."""
+    hostile = [
+        ' \\\\y"autofocus=""onfocus="alert(1)"x=".com/a.png',
+        '/\\q"autofocus=""onfocus="alert(2)"x=".com/a.png',
+        '\\/x"y.com/a.png',
+        '//x"y.com/a.png',
+    ]
+    for src in hostile:
+        assert clean(f"<img src='{src}'>", base) == '<img referrerpolicy="no-referrer">', src
+        assert clean(f"<a href='{src}'>a</a>", base) == "<a>a</a>", src
+    # A host that is one: the picture is kept, at its https address.
+    assert clean("<img src='\\\\cdn.example.com\\a.png'>", base) == (
+        '<img src="https://cdn.example.com/a.png" referrerpolicy="no-referrer">'
+    )
+
+
 def test_iframes_only_from_allowed_hosts_and_sandboxed() -> None:
     out = clean(
         '<iframe src="//player.bilibili.com/player.html?aid=1"></iframe>'
@@ -979,15 +999,28 @@ def test_an_images_quotes_are_the_same_text_to_a_browser() -> None:
         "https://e.example/x.pdf ",
         "https://e.example/x.pdf&#32;",
         "https://e.example/x.pdf\x0c",
+        # What fancybox's media helper plays in a frame of its own.
+        "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+        "https://youtu.be/dQw4w9WgXcQ",
+        "https://vimeo.com/76979871",
+        "https://maps.google.com/?ll=39.9,116.4",
+        "https://www.google.com/maps/@39.9,116.4,12z",
+        "https://www.google.co.uk/maps/search/coffee",
     ],
 )
 def test_a_picture_is_no_pdf(src: str) -> None:
     """landscape opens a picture in fancybox, which shows an address ending in
-    .pdf in an iframe without a sandbox: the feed's own page over the site."""
+    .pdf — or a video's or a map's page — in an iframe without a sandbox: the
+    feed's own page (YouTube's script in the site's) over the site."""
     out = clean(f'<p>图</p><img src="{src}" alt="图">')
     assert "src=" not in out, out
     assert sanitize_html(f'<img src="{src}">', base_url=BASE).image is None
-    for kept in ("https://e.example/a.pdf.png", "https://e.example/a?f=b.pdf&amp;x=1"):
+    for kept in (
+        "https://e.example/a.pdf.png",
+        "https://e.example/a?f=b.pdf&amp;x=1",
+        "https://i.ytimg.com/vi/dQw4w9WgXcQ/hqdefault.jpg",
+        "https://maps.googleapis.com/maps/api/staticmap?center=39.9,116.4&amp;zoom=12",
+    ):
         assert f'src="{kept}"' in clean(f'<img src="{kept}">')
     assert 'href="https://e.example/a.pdf"' in clean('<a href="https://e.example/a.pdf">PDF</a>')
 

@@ -106,6 +106,11 @@ def _own_classes(value: str) -> str:
 
 
 _HAS_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+# A reference a browser reads as a host and its path: two slashes, either
+# way ("\\" too, in http(s) pages).  Left relative where an item had no
+# http(s) link to resolve it against, its host escaped the check of hosts
+# (a '"' in it ran script in landscape's '<a href="' + this.src + '">').
+_HOST_FOLLOWS = re.compile(r"[/\\]{2}")
 # What a browser drops from a URL before reading it: tabs and new lines
 # anywhere ("da\tta:" is "data:"), controls and spaces at either end.
 _URL_NOISE = re.compile(r"[\t\n\r]")
@@ -127,9 +132,18 @@ _EMPTY_ALT = re.compile(
 _MEDIA = frozenset({"img", "video", "audio", "source", "track", "iframe"})
 # landscape opens each picture in fancybox, which shows an address ending
 # ".pdf" (its path, query or fragment) in an iframe without a sandbox: the
-# feed's page over the site, script and all.  No browser shows a PDF as a
-# picture.  (fancybox's own pattern.)
-_LIGHTBOX_FRAME = re.compile(r"\.pdf(?:[?#].*)?$", re.IGNORECASE)
+# feed's page over the site, script and all; and so an address its media
+# helper plays (YouTube, loading YouTube's script into the site's page too;
+# Vimeo; Google Maps).  No browser shows either as a picture.  (fancybox
+# 3's own patterns, found anywhere in the address, as it does.)
+_LIGHTBOX_PDF = re.compile(r"\.pdf(?:[?#].*)?$", re.IGNORECASE)
+_LIGHTBOX_MEDIA = re.compile(
+    r"(?:youtube\.com|youtu\.be|youtube-nocookie\.com)/(?:watch\?(?:.*&)?v=|v/|u/|embed/?)?"
+    r"(?:videoseries\?list=|[\w-]{11}|\?listType=.*&list=)"
+    r"|^.+vimeo\.com/(?:.*/)?\d"
+    r"|google\.[a-z]{2,3}(?:\.[a-z]{2})?/(?:maps/(?:place/.*/)?@.*,\d+.?\d*z|\?ll=|maps/search/)",
+    re.IGNORECASE,
+)
 # nh3 holds href and src to the allowed schemes, not cite (<q>, <blockquote>,
 # <del>, <ins>): what no browser follows must still not carry javascript:.
 _SCHEMES = frozenset({"", *P.URL_SCHEMES})
@@ -149,6 +163,10 @@ def _attribute_filter(iframe_hosts: frozenset[str]) -> Callable[[str, str, str],
             if "\t" in value or "\n" in value or "\r" in value:
                 value = _URL_NOISE.sub("", value)
             stripped = value.strip(_URL_ENDS)
+            if _HOST_FOLLOWS.match(stripped):
+                # "\\host/a.png", "/\host": "//host" to a browser, whatever the
+                # page's address — a host of its own, held to the same test.
+                value = stripped = "https://" + stripped[2:].replace("\\", "/")
             if stripped[:5].lower() == "data:":
                 return stripped if tag == "img" and _DATA_IMAGE.match(stripped) else None
             base: str | None = getattr(_CURRENT, "base", None)
@@ -164,7 +182,7 @@ def _attribute_filter(iframe_hosts: frozenset[str]) -> Callable[[str, str, str],
             if tag in _MEDIA and urls.scheme(value) not in ("", "http", "https"):
                 return None
             read = value.strip(_URL_ENDS)  # as a browser reads it
-            if tag == "img" and attribute == "src" and _LIGHTBOX_FRAME.search(read):
+            if tag == "img" and attribute == "src" and _opens_a_frame(read):
                 return None
             if urls.scheme(read) not in _SCHEMES:  # ("\x01javascript:")
                 return None
@@ -196,6 +214,16 @@ def _attribute_filter(iframe_hosts: frozenset[str]) -> Callable[[str, str, str],
         return value
 
     return check
+
+
+def _opens_a_frame(src: str) -> bool:
+    """Whether fancybox opens a picture of ``src`` in an iframe (see _LIGHTBOX_PDF)."""
+    if _LIGHTBOX_PDF.search(src):
+        return True
+    lower = src.lower()  # (substrings first: the media patterns cost 15 times more)
+    return ("youtu" in lower or "vimeo" in lower or "google." in lower) and bool(
+        _LIGHTBOX_MEDIA.search(src)
+    )
 
 
 def _readable(url: str | None) -> str | None:
