@@ -1020,6 +1020,9 @@ def test_a_picture_is_no_pdf(src: str) -> None:
         "https://e.example/a?f=b.pdf&amp;x=1",
         "https://i.ytimg.com/vi/dQw4w9WgXcQ/hqdefault.jpg",
         "https://maps.googleapis.com/maps/api/staticmap?center=39.9,116.4&amp;zoom=12",
+        # fancybox goes by a picture's extension first: shown as one.
+        "https://player.vimeo.com/video/76979871/thumb.jpg",
+        "https://img.example/youtube.com/abcdefghijk.png?w=1",
     ):
         assert f'src="{kept}"' in clean(f'<img src="{kept}">')
     assert 'href="https://e.example/a.pdf"' in clean('<a href="https://e.example/a.pdf">PDF</a>')
