@@ -1261,6 +1261,20 @@ def test_a_feed_whose_url_was_edited_takes_its_stories_back_from_the_old_one(
     assert len(posts(tmp_path)) == 2
 
 
+def test_a_removed_feeds_article_keeps_its_post_from_a_later_flash_of_it(tmp_path: Path) -> None:
+    """A copy coming after its original's feed left takes the story only when
+    it is the original's very text (a URL edited): a 快讯 of the article
+    took its post, and the article's text was on no page of the site."""
+    article, flash = LONG["l01-a"], LONG["l01-b"]
+    specs = _write_sources(tmp_path, [article])
+    assert cli("run", "-c", str(write_config(tmp_path, specs))).code == 0
+    (name,) = posts(tmp_path)
+    config = write_config(tmp_path, _write_sources(tmp_path, [flash]))
+    later = cli("run", "-c", str(config))
+    assert "1 duplicate " in later.stdout and "passed to those feeds" not in later.stderr
+    assert list(posts(tmp_path)) == [name]
+
+
 def test_a_copy_after_a_story_passed_to_another_feed_is_listed_under_its_post(
     tmp_path: Path,
 ) -> None:

@@ -23,7 +23,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Callable, Coroutine, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Coroutine, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import suppress
@@ -418,6 +418,7 @@ class Mill:
         # Feeds whose zone-less dates are read in another time zone than their
         # items were stored in: those items take their new dates (see _sync).
         self._rezoned: set[int] = set()
+        self._copying: set[int] = set()  # feeds whose items this pass held back as copies
         self._retries: asyncio.Lock | None = None  # a pass's retries after a worker died
         self._pool_slots: asyncio.Semaphore | None = None  # a pass's documents in the pool
         self._outcomes: list[tuple[int, dict[str, Any]]] = []
@@ -607,6 +608,7 @@ class Mill:
         check_unchanged(self.engine)  # (a newer feedmill's upgrade ends a daemon)
         self.pass_id = uuid.uuid4().hex
         self.pass_started = datetime.now(UTC)
+        self._copying = set()
         self._join_dropped()  # those of the last pass of a daemon
         remove_stale_temp_files(self.posts_folder)
         try:
@@ -638,8 +640,8 @@ class Mill:
         if self._pool is None and self._use_pool(unread):
             self._start_workers_loading()
         asyncio.run(self._ingest(specs, states, summary, progress))
-        if summary.duplicates:
-            self._hand_over_to_new_copies()
+        if self._copying:
+            self._hand_over_to_new_copies(self.pass_started)
         # What a worker could not remove after its commit (or a crash left),
         # before retention could move the files.
         self._remove_retracted()
@@ -1016,7 +1018,7 @@ class Mill:
                         " its own already (fetched at its new url before moved_from named the"
                         " old one, or joined to another earlier url), and each keeps its own"
                         " (with dedupe on, the old feed's posts pass to this feed's copies of"
-                        " their stories, under new names; without it, both stay)"
+                        " their text, under new names; without it, both stay)"
                     )
         if not self._pages_checked:  # (post files read: not under the write lock)
             self._pages_checked = True
@@ -1024,7 +1026,12 @@ class Mill:
                 self.notices += self._pages_shared_with_removed(conn, states)
         return states
 
-    def _hand_over(self, conn: Connection, removed: Sequence[int]) -> None:
+    def _hand_over(
+        self,
+        conn: Connection,
+        removed: Sequence[int],
+        exact_copies_of: Collection[int] | None = None,
+    ) -> None:
         """Stories of the feeds that left the config, whose copies other feeds
         hold, pass to those feeds (`hand_over`): posted now, the removed
         feeds' posts of them taken back."""
@@ -1039,7 +1046,9 @@ class Mill:
             where = self._whereabouts(name)
             return where == "gone" or (where == "archive" and not owed)
 
-        heirs = hand_over(conn, removed, self.worker_module().heir_name, off)
+        heirs = hand_over(
+            conn, removed, self.worker_module().heir_name, off, exact_copies_of=exact_copies_of
+        )
         self._index_in_dedupe(conn, heirs)
         passed = sum(heir.succeeds is not None for heir in heirs)
         if passed:
@@ -1048,16 +1057,20 @@ class Mill:
                 " passed to those feeds (the posts are theirs now)"
             )
 
-    def _hand_over_to_new_copies(self) -> None:
+    def _hand_over_to_new_copies(self, since: datetime) -> None:
         """Copies this pass held back behind the posts of feeds no longer in
-        the config take those stories, as the copies held when the feeds left
-        did (`_hand_over`): a route whose URL was edited without `moved_from`
-        left before its new URL brought its items again, and they stayed
-        behind the old feed's posts for good, their edits off the site."""
+        the config, of their very text, take those stories (`_hand_over`): a
+        route whose URL was edited without `moved_from` left before its new
+        URL brought its items again, and they stayed behind the old feed's
+        posts for good, their edits off the site.  (Not another telling: a
+        快讯 would take the post of the article it tells.)"""
+        from feedmill.store.entries import copied_since
+
         with self.engine.begin() as conn:
-            removed = feed_store.removed_ids(conn)
+            originals = copied_since(conn, self._copying, since)
+            removed = feed_store.removed_ids(conn) if originals else []
             if removed:
-                self._hand_over(conn, removed)
+                self._hand_over(conn, removed, exact_copies_of=originals)
 
     def _take_back(self, conn: Connection, returned: Sequence[int]) -> None:
         """Feeds back in the config: their items held back because they had
@@ -1412,6 +1425,8 @@ class Mill:
                 summary.counted_feeds[spec.url] = result.unchanged
                 summary.blocked += result.blocked
                 summary.duplicates += result.duplicates
+                if result.duplicates:
+                    self._copying.add(state.id)
                 summary.replaced += result.replaced
                 summary.posts_new -= result.replaced_new  # one post, not two
                 return

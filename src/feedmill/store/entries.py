@@ -571,6 +571,8 @@ def hand_over(
     feed_ids: Sequence[int],
     name_for: Callable[[str, Entry, int], str],
     off_site: Callable[[str], bool],
+    *,
+    exact_copies_of: Collection[int] | None = None,
 ) -> list[Heir]:
     """The stories of feeds that left feedmill.yml that a configured feed
     holds a copy of: each passes to that feed's earliest copy, posted under
@@ -581,20 +583,23 @@ def hand_over(
     stays off the site; one whose post retention archived stays in the
     archive (passed on, its copy was posted, and archived again, under
     another name) — also where its row does not say so yet (``off_site``).
-    Returns the copies posted."""
+    With ``exact_copies_of``, only those entries' stories, held in copies
+    of their very text.  Returns the copies posted."""
     if not feed_ids:
         return []
     copy = entries.alias("copy")
+    copied = [copy.c.duplicate_of == entries.c.id, copy.c.status == "duplicate", _configured()]
+    chosen = [entries.c.feed_id.in_(feed_ids), entries.c.status == "active"]
+    if exact_copies_of is not None:
+        copied.append(copy.c.fingerprint == entries.c.fingerprint)
+        chosen.append(entries.c.id.in_(list(exact_copies_of)))
     held_back = (
-        select(copy.c.id)
-        .select_from(copy.join(feeds, copy.c.feed_id == feeds.c.id))
-        .where(copy.c.duplicate_of == entries.c.id, copy.c.status == "duplicate", _configured())
-        .exists()
-    )
+        select(copy.c.id).select_from(copy.join(feeds, copy.c.feed_id == feeds.c.id)).where(*copied)
+    ).exists()
     query = (
         select(entries.c.id, posts.c.state, posts.c.file_name, posts.c.written_version)
         .select_from(entries.outerjoin(posts, posts.c.entry_id == entries.c.id))
-        .where(entries.c.feed_id.in_(feed_ids), entries.c.status == "active", held_back)
+        .where(*chosen, held_back)
     )
     originals = [
         row.id
@@ -612,6 +617,20 @@ def hand_over(
         },
     )
     return heirs
+
+
+def copied_since(conn: Connection, feed_ids: Collection[int], since: datetime) -> set[int]:
+    """The entries that items of the feeds ``feed_ids`` first seen since
+    ``since`` were held back as copies of."""
+    if not feed_ids:
+        return set()
+    query = select(entries.c.duplicate_of).where(
+        entries.c.feed_id.in_(list(feed_ids)),
+        entries.c.status == "duplicate",
+        entries.c.first_seen_at >= since,
+        entries.c.duplicate_of.is_not(None),
+    )
+    return {original for (original,) in conn.execute(query)}
 
 
 def hand_down(
