@@ -743,15 +743,29 @@ def test_the_fuller_telling_is_told_apart_from_a_digest_and_a_rewrite() -> None:
         assert not decide(posted, digested).duplicate
 
 
-@pytest.mark.parametrize("title", ["财经早餐", "早间要闻", "每日晨报"])
-def test_a_digest_headlined_in_two_words_is_a_digest_too(title: str) -> None:
-    """The headline of a digest is often its name alone: held back as the
-    copy of one article it holds, its other news was on no page."""
+@pytest.mark.parametrize(
+    "title", ["财经早餐", "早间要闻", "每日晨报", "今日要闻", "A股要闻", "新闻联播"]
+)
+def test_a_digest_headlined_by_its_name_alone_is_a_digest_too(title: str) -> None:
+    """The headline of a digest is often its name alone, in a word or two:
+    held back as the copy of one article it holds, its other news was on no page."""
     digested = fingerprint(title, _digest(DIGESTED)["html"])
     for story in DIGESTED:
         posted = fingerprint(STORIES[story]["title"], STORIES[story]["html"])
         verdict = decide(digested, posted)
         assert not verdict.duplicate and verdict.reason.startswith("a digest"), (story, verdict)
+
+
+@pytest.mark.parametrize("title", ["重要公告", "独家专访", "深度解读", "一图读懂", "热点追踪"])
+def test_an_article_headlined_in_two_words_of_no_digest_is_its_flashs_copy(title: str) -> None:
+    """Not every headline of two words names a digest: an article's over
+    its 快讯 ("深度解读") is the fuller telling of it, not a digest."""
+    for key in ("l01", "l05", "l16"):
+        article, flash = LONG[f"{key}-a"], LONG[f"{key}-b"]
+        verdict = decide(
+            fingerprint(title, article["html"]), fingerprint(flash["title"], flash["html"])
+        )
+        assert verdict.duplicate, (key, verdict)
 
 
 def test_a_digest_holding_a_posted_article_is_posted_beside_it(tmp_path: Path) -> None:

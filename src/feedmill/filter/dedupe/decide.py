@@ -75,6 +75,7 @@ from feedmill.filter.dedupe.text import (
     Fingerprint,
     in_order,
     untold,
+    word_id,
 )
 
 # Containment counts a third of Jaccard: a two-sentence excerpt that shares
@@ -110,10 +111,19 @@ def fuller(new: Fingerprint, posted: Fingerprint) -> bool:
     return len(new.title & posted.words) >= HEADLINE_TOLD * len(new.title)
 
 
-# A digest's headline says what it is, often in two words ("财经早餐",
-# "早间要闻"; "东方财富财经早餐 12月5日周四"); one of a single word ("乙的快讯"
-# over a `fulltext` item's article: 快讯) says nothing.
-DIGEST_TITLE_WORDS = 2
+# A digest's headline says what it is ("东方财富财经早餐 12月5日周四"); one of
+# fewer words ("乙的快讯" over a `fulltext` item's article: 快讯) says nothing
+# — or what a digest is called ("财经早餐", "早间要闻", "今日要闻"), not what a
+# story's article is ("重要公告", "深度解读" over the 快讯 it tells).
+DIGEST_TITLE_WORDS = 3
+DIGEST_NAMES = frozenset(
+    word_id(word)
+    for word in (
+        "早餐", "要闻", "今日要闻", "晨报", "早报", "午报", "晚报", "夜报", "日报", "周报",
+        "月报", "周刊", "简报", "快报", "集锦", "汇总", "速递", "速览", "一览", "必读",
+        "早知道", "摘要", "合集", "新闻联播",
+    )
+)  # fmt: skip
 
 
 def digest(long: Fingerprint, short: Fingerprint) -> bool:
@@ -122,7 +132,7 @@ def digest(long: Fingerprint, short: Fingerprint) -> bool:
     own that ``short`` tells too little of to be its fuller telling?  Held
     back as its copy, the digest's other news would be on no page of the site."""
     return (
-        len(long.title) >= DIGEST_TITLE_WORDS
+        (len(long.title) >= DIGEST_TITLE_WORDS or bool(long.title & DIGEST_NAMES))
         and len(long.words) >= FULLER * len(short.words)
         and len(long.title & short.words) < HEADLINE_TOLD * len(long.title)
     )
