@@ -215,3 +215,35 @@ def test_the_site_has_the_feed_its_theme_links(built_demo: Path) -> None:
         # Updated when its item was (the file's time is when feedmill or a
         # clone last wrote it): the demo's items are of 2022.
         assert entry.findtext(f"{atom}updated") == entry.findtext(f"{atom}published")
+
+
+def test_a_template_of_markdown_lines_makes_no_link_of_an_items_fields(tmp_path: Path) -> None:
+    """Hexo reads a template's lines outside HTML as Markdown, and its renderer
+    keeps `javascript:` addresses: an item's link ending in
+    ")[点此](javascript:…)", or its title written as a Markdown link, made a
+    link of its own that ran script when clicked."""
+    from support.feeds import Item, rss
+    from support.site import write_config
+
+    site = tmp_path / "site"
+    assert cli("init", str(site)).code == 0
+    (site / "markdown.md.j2").write_text(
+        "---\ntitle: {{ title | yaml_quote }}\n---\n"
+        "[原文链接]({{ link }})\n\n## {{ title | html }}\n\n<div>{{ body }}</div>\n",
+        encoding="utf-8",
+    )
+    link = "https://news.example.com/a_(1)[x].html)[点此阅读全文](javascript:alert(2))"
+    item = Item("[重要通知](javascript:alert(1))", "<p>正文</p>", "1", link)
+    (site / "a.xml").write_bytes(rss("源", [item]))
+    config = write_config(
+        site, [{"url": "a.xml", "group": "g", "source": "源"}], post_template="markdown.md.j2"
+    )
+    assert cli("run", "-c", str(config)).code == 0
+    hexo.use_theme(site, "bare")
+    result = hexo.generate(site)
+    assert result.returncode == 0, result.stdout + result.stderr
+    (page,) = hexo.post_pages(site).values()
+    html = page.read_text(encoding="utf-8")
+    assert 'href="javascript' not in html
+    assert 'href="https://news.example.com/a_%281%29%5Bx%5D.html%29%5B' in html
+    assert "&#91;重要通知&#93;(javascript:alert(1))</h2>" in html  # (text: "[重要通知](…)")

@@ -577,7 +577,7 @@ def test_a_template_writes_the_link_and_plain_fields_into_html_safely(tmp_path: 
     hostile = 'https://news.example.com/"autofocus onfocus="alert(1)/{% foo %}'
     text = rendered(link=hostile, title="<script> 与 {{ 7*7 }}")
     assert (
-        '<a href="https://news.example.com/%22autofocus%20onfocus=%22alert(1)/%7B%%20foo%20%%7D">'
+        '<a href="https://news.example.com/%22autofocus%20onfocus=%22alert%281%29/%7B%%20foo%20%%7D">'
         in text
     )
     assert "&lt;b&gt;源&lt;/b&gt; &amp; &quot;&#123;{x}}&quot;</a>" in text

@@ -61,8 +61,12 @@ DEFAULT_TEMPLATE = Path(__file__).with_name("post.md.j2")
 # site's origin (without it they refuse to play); a link to #top is the page's
 # top, but where the article has an element of its own so named.  11: an
 # emoticon's alt text is its title (landscape captioned each, breaking its
-# line); text hidden by a style with a comment stays hidden.
-FORMAT_VERSION = "11"
+# line); text hidden by a style with a comment stays hidden.  12: a source
+# written "\\host" or "/\host" is the host a browser reads ("//host"), held to
+# the check of hosts (a '"' in it ran script); a picture that is a YouTube,
+# Vimeo or Google Maps page goes; a template's `link` and `html` write
+# Markdown's link brackets as references.
+FORMAT_VERSION = "12"
 
 
 @dataclass(frozen=True, slots=True)
@@ -384,23 +388,42 @@ def _picture(url: str | None) -> str | None:
 
 # A link that a template may write into an attribute (href="{{ link }}") or
 # a line of its own: what would end the attribute, open a tag or start a
-# Nunjucks tag ("{%" stopped the whole site's build) is percent-encoded.
+# Nunjucks tag ("{%" stopped the whole site's build) is percent-encoded —
+# and after its host, what ends a Markdown link's address or text: in a
+# line Hexo reads as Markdown ("[原文]({{ link }})"), ")[点此](javascript:…)"
+# in an item's link made a link of its own.  (A host's brackets are IPv6's.)
 _LINK_SAFE = str.maketrans(
     {'"': "%22", "'": "%27", "<": "%3C", ">": "%3E", "`": "%60", "{": "%7B", "}": "%7D",
      " ": "%20"}
 )  # fmt: skip
+_LINK_PATH_SAFE = str.maketrans({"(": "%28", ")": "%29", "[": "%5B", "]": "%5D"})
+_AFTER_HOST = re.compile(r"[^:/?#]*:?//[^/?#]*")
 
 
 def _template_link(link: str | None) -> str | None:
     """The item's link for templates: a web address a browser reads, else none
     (``javascript:…``)."""
-    return _escaped(link, _LINK_SAFE) if link and urls.usable(link.strip()) else None
+    if not link or not urls.usable(link.strip()):
+        return None
+    safe = _escaped(link, _LINK_SAFE)
+    host = _AFTER_HOST.match(safe)
+    cut = host.end() if host else 0
+    return safe[:cut] + safe[cut:].translate(_LINK_PATH_SAFE)
+
+
+# Markdown's link and image brackets, as references: a title written into a
+# line Hexo reads as Markdown ("## {{ title | html }}") made a link of
+# "[点此](javascript:…)" (Hexo's Markdown renderer keeps such addresses).
+_MARKDOWN_LINKS = str.maketrans({"[": "&#91;", "]": "&#93;"})
 
 
 def as_html(value: object) -> str:
     """The ``html`` filter of templates: a plain-text field (a title, a
-    source) written into the body, escaped as HTML and made Hexo-proof."""
-    return "" if value is None else hexo_safe(htmllib.escape(str(value)))
+    source) written into the body, escaped as HTML and made Hexo-proof —
+    in an HTML block or a line of Markdown."""
+    if value is None:
+        return ""
+    return hexo_safe(htmllib.escape(str(value)).translate(_MARKDOWN_LINKS))
 
 
 def reported_line(label: str, reporters: Sequence[tuple[str, str | None]]) -> str:
