@@ -23,9 +23,9 @@ from hypothesis import strategies as st
 from sqlalchemy import insert, select
 
 from feedmill.filter.dedupe import DEFAULT_THRESHOLD, DedupePolicy
-from feedmill.filter.dedupe.decide import decide, digest, fuller, similarity, unlike
+from feedmill.filter.dedupe.decide import DIGEST_WORDS, decide, digest, fuller, similarity, unlike
 from feedmill.filter.dedupe.lsh import bands, story_keys
-from feedmill.filter.dedupe.text import Fingerprint, dump, fingerprint, load, load_words
+from feedmill.filter.dedupe.text import Fingerprint, dump, fingerprint, load, load_words, word_id
 from feedmill.models import Entry
 from feedmill.store.database import open_database, reading
 from feedmill.store.schema import dedupe_bands, dedupe_prints, entries, feeds
@@ -756,6 +756,12 @@ def test_a_digest_headlined_by_its_name_alone_is_a_digest_too(title: str) -> Non
         assert not verdict.duplicate and verdict.reason.startswith("a digest"), (story, verdict)
 
 
+@pytest.mark.parametrize("word", DIGEST_WORDS)
+def test_each_name_of_a_digest_is_a_word_of_a_headline(word: str) -> None:
+    """A name jieba cuts otherwise ("早知道" is 早 知道) would never be found."""
+    assert word_id(word) in fingerprint(word, "<p>正文</p>").title
+
+
 @pytest.mark.parametrize("title", ["重要公告", "独家专访", "深度解读", "一图读懂", "热点追踪"])
 def test_an_article_headlined_in_two_words_of_no_digest_is_its_flashs_copy(title: str) -> None:
     """Not every headline of two words names a digest: an article's over
@@ -1245,15 +1251,19 @@ def test_a_story_whose_feed_left_the_config_passes_to_a_feed_that_carries_it(
     assert "posts: 0 new, 0 updated" in cli("run", "-c", str(config)).stdout
 
 
+@pytest.mark.parametrize("dated", [True, False])
 def test_a_feed_whose_url_was_edited_takes_its_stories_back_from_the_old_one(
-    tmp_path: Path,
+    tmp_path: Path, dated: bool
 ) -> None:
     """A route's URL edited in feedmill.yml without `moved_from`: the old feed
     left the config before the new one held a copy, so its items, coming
     from the new URL, were held back behind the old feed's posts for good —
-    and their edits never reached the site."""
+    and their edits never reached the site.  (Undated items too, whose
+    first-seen times are set back a second for each item before them.)"""
     stories = [STORIES["s001-a"], STORIES["s014-a"]]
     old = _feed_of(stories)
+    if not dated:
+        old = re.sub(rb"<pubDate>[^<]*</pubDate>", b"", old)
     (tmp_path / "old.xml").write_bytes(old)
     spec = {"group": "新闻", "source": stories[0]["source"]}
     assert cli("run", "-c", str(write_config(tmp_path, [{"url": "old.xml", **spec}]))).code == 0
@@ -1287,6 +1297,27 @@ def test_a_removed_feeds_article_keeps_its_post_from_a_later_flash_of_it(tmp_pat
     later = cli("run", "-c", str(config))
     assert "1 duplicate " in later.stdout and "passed to those feeds" not in later.stderr
     assert list(posts(tmp_path)) == [name]
+
+
+def test_a_removed_feeds_story_passes_to_its_very_text_not_an_earlier_flash(
+    tmp_path: Path,
+) -> None:
+    """The article's feed removed, its 快讯 from another feed held back behind
+    it; then the article's feed back at a new URL: the story passes to the
+    copy of its very text, not to the 快讯 (the earliest copy)."""
+    article, flash = LONG["l01-a"], LONG["l01-b"]
+    (tmp_path / "old.xml").write_bytes(_feed_of([article]))
+    spec = {"group": "新闻", "source": article["source"]}
+    assert cli("run", "-c", str(write_config(tmp_path, [{"url": "old.xml", **spec}]))).code == 0
+    flashes = _write_sources(tmp_path, [flash])
+    assert "1 duplicate " in cli("run", "-c", str(write_config(tmp_path, flashes))).stdout
+    (tmp_path / "new.xml").write_bytes(_feed_of([article]))
+    config = write_config(tmp_path, [*flashes, {"url": "new.xml", **spec}])
+    moved = " ".join(cli("run", "-c", str(config)).stderr.split())
+    assert "other feeds carry too: 1, passed" in moved, moved
+    (post,) = posts(tmp_path).values()
+    assert f" - {article['source']}\n" in post and article["title"] in post
+    assert _status(config)[flash["source"]]["duplicates"] == 1
 
 
 def test_a_copy_after_a_story_passed_to_another_feed_is_listed_under_its_post(

@@ -419,6 +419,7 @@ class Mill:
         # items were stored in: those items take their new dates (see _sync).
         self._rezoned: set[int] = set()
         self._copying: set[int] = set()  # feeds whose items this pass held back as copies
+        self._last_entry = 0  # the entry stored last before this pass (see `copied_after`)
         self._retries: asyncio.Lock | None = None  # a pass's retries after a worker died
         self._pool_slots: asyncio.Semaphore | None = None  # a pass's documents in the pool
         self._outcomes: list[tuple[int, dict[str, Any]]] = []
@@ -609,6 +610,7 @@ class Mill:
         self.pass_id = uuid.uuid4().hex
         self.pass_started = datetime.now(UTC)
         self._copying = set()
+        self._last_entry = 0
         self._join_dropped()  # those of the last pass of a daemon
         remove_stale_temp_files(self.posts_folder)
         try:
@@ -626,6 +628,10 @@ class Mill:
         # one deleted by hand.
         gone = self._posts_gone(states)
         if self.dedupe is not None:
+            from feedmill.store.entries import last_id
+
+            with reading(self.engine) as conn:
+                self._last_entry = last_id(conn)
             with self.engine.begin() as conn:
                 dedupe_upkeep.prune_when_due(conn, self.dedupe)
                 dedupe_upkeep.index_unindexed(conn, self.dedupe)
@@ -641,7 +647,7 @@ class Mill:
             self._start_workers_loading()
         asyncio.run(self._ingest(specs, states, summary, progress))
         if self._copying:
-            self._hand_over_to_new_copies(self.pass_started)
+            self._hand_over_to_new_copies()
         # What a worker could not remove after its commit (or a crash left),
         # before retention could move the files.
         self._remove_retracted()
@@ -1057,17 +1063,17 @@ class Mill:
                 " passed to those feeds (the posts are theirs now)"
             )
 
-    def _hand_over_to_new_copies(self, since: datetime) -> None:
+    def _hand_over_to_new_copies(self) -> None:
         """Copies this pass held back behind the posts of feeds no longer in
         the config, of their very text, take those stories (`_hand_over`): a
         route whose URL was edited without `moved_from` left before its new
         URL brought its items again, and they stayed behind the old feed's
         posts for good, their edits off the site.  (Not another telling: a
         快讯 would take the post of the article it tells.)"""
-        from feedmill.store.entries import copied_since
+        from feedmill.store.entries import copied_after
 
         with self.engine.begin() as conn:
-            originals = copied_since(conn, self._copying, since)
+            originals = copied_after(conn, self._copying, self._last_entry)
             removed = feed_store.removed_ids(conn) if originals else []
             if removed:
                 self._hand_over(conn, removed, exact_copies_of=originals)

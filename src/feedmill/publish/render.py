@@ -391,13 +391,14 @@ def _picture(url: str | None) -> str | None:
 # Nunjucks tag ("{%" stopped the whole site's build) is percent-encoded —
 # and after its host, what ends a Markdown link's address or text: in a
 # line Hexo reads as Markdown ("[原文]({{ link }})"), ")[点此](javascript:…)"
-# in an item's link made a link of its own.  (A host's brackets are IPv6's.)
+# in an item's link made a link of its own.  (A host's brackets are IPv6's;
+# a host ends at "/", "?", "#" — or "\", to a browser and to `urls.usable`.)
 _LINK_SAFE = str.maketrans(
     {'"': "%22", "'": "%27", "<": "%3C", ">": "%3E", "`": "%60", "{": "%7B", "}": "%7D",
      " ": "%20"}
 )  # fmt: skip
 _LINK_PATH_SAFE = str.maketrans({"(": "%28", ")": "%29", "[": "%5B", "]": "%5D"})
-_AFTER_HOST = re.compile(r"[^:/?#]*:?//[^/?#]*")
+_AFTER_HOST = re.compile(r"[^:/?#\\]*:?[/\\]{2}[^/?#\\]*")
 
 
 def _template_link(link: str | None) -> str | None:

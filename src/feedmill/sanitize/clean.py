@@ -141,7 +141,8 @@ _LIGHTBOX_PDF = re.compile(r"\.pdf(?:[?#].*)?$", re.IGNORECASE)
 # fancybox's own patterns nest ".*" (a long address of many "google.com/"
 # took seconds): these take a little more than they do, in one pass.
 _LIGHTBOX_SHOWN = re.compile(
-    r"\.(?:jp(?:e|g|eg)|gif|png|bmp|webp|svg|ico|mp4|mov|ogv|webm)(?:[?#].*)?$", re.IGNORECASE
+    r"\.(?:jp(?:e|g|eg)|gif|png|bmp|webp|svg|ico|mp4|mov|ogv|webm)(?:[?#].*)?$",
+    re.IGNORECASE | re.ASCII,  # (not ".ſvg": a browser encodes it, fancybox then plays the rest)
 )
 _LIGHTBOX_MEDIA = re.compile(
     r"(?:youtube\.com|youtu\.be|youtube-nocookie\.com)/(?:watch\?|v/|u/|embed|videoseries|\?listType=|[\w-]{11})"

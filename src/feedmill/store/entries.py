@@ -13,7 +13,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 from urllib.parse import unquote
 
 from sqlalchemy import (
@@ -591,23 +591,36 @@ def hand_over(
     copied = [copy.c.duplicate_of == entries.c.id, copy.c.status == "duplicate", _configured()]
     chosen = [entries.c.feed_id.in_(feed_ids), entries.c.status == "active"]
     if exact_copies_of is not None:
+        if not exact_copies_of:
+            return []
         copied.append(copy.c.fingerprint == entries.c.fingerprint)
         chosen.append(entries.c.id.in_(list(exact_copies_of)))
     held_back = (
         select(copy.c.id).select_from(copy.join(feeds, copy.c.feed_id == feeds.c.id)).where(*copied)
     ).exists()
     query = (
-        select(entries.c.id, posts.c.state, posts.c.file_name, posts.c.written_version)
+        select(
+            entries.c.id,
+            entries.c.fingerprint,
+            posts.c.state,
+            posts.c.file_name,
+            posts.c.written_version,
+        )
         .select_from(entries.outerjoin(posts, posts.c.entry_id == entries.c.id))
         .where(*chosen, held_back)
     )
-    originals = [
-        row.id
+    texts = {
+        row.id: row.fingerprint
         for row in conn.execute(query)
         if row.state not in ("removed", "archived")
         and not (row.written_version is not None and row.file_name and off_site(row.file_name))
-    ]
-    heirs = hand_down(conn, dict.fromkeys(originals), name_for)
+    }
+    heirs = hand_down(
+        conn,
+        dict.fromkeys(texts),
+        name_for,
+        same_text=texts if exact_copies_of is not None else None,
+    )
     retract(
         conn,
         {
@@ -619,18 +632,26 @@ def hand_over(
     return heirs
 
 
-def copied_since(conn: Connection, feed_ids: Collection[int], since: datetime) -> set[int]:
-    """The entries that items of the feeds ``feed_ids`` first seen since
-    ``since`` were held back as copies of."""
-    if not feed_ids:
-        return set()
-    query = select(entries.c.duplicate_of).where(
-        entries.c.feed_id.in_(list(feed_ids)),
-        entries.c.status == "duplicate",
-        entries.c.first_seen_at >= since,
-        entries.c.duplicate_of.is_not(None),
-    )
-    return {original for (original,) in conn.execute(query)}
+def last_id(conn: Connection) -> int:
+    """The id of the entry stored last (0 for none): the ids of entries stored
+    later are greater (see `copied_after`)."""
+    return int(conn.execute(select(func.max(entries.c.id))).scalar() or 0)
+
+
+def copied_after(conn: Connection, feed_ids: Collection[int], after: int) -> set[int]:
+    """The entries that items of the feeds ``feed_ids`` stored after the entry
+    ``after`` were held back as copies of.  (By id, not by a first-seen time:
+    an undated item's is set back a second for each item before it.)"""
+    found: set[int] = set()
+    for chunk in _chunks(list(feed_ids)):
+        query = select(entries.c.duplicate_of).where(
+            entries.c.feed_id.in_(chunk),
+            entries.c.id > after,
+            entries.c.status == "duplicate",
+            entries.c.duplicate_of.is_not(None),
+        )
+        found.update(original for (original,) in conn.execute(query))
+    return found
 
 
 def hand_down(
@@ -639,6 +660,7 @@ def hand_down(
     name_for: Callable[[str, Entry, int], str],
     *,
     feeds_apart: bool = True,
+    same_text: Mapping[int, str | None] | None = None,
 ) -> list[Heir]:
     """The copies of retracted entries (`retract`: entry id → the story it
     copies, or None when blocked), as they would be had the entry come with
@@ -650,6 +672,8 @@ def hand_down(
     are posted too: two items of one feed are never merged — unless not
     ``feeds_apart``: a post that gave way to its fuller telling takes the
     copies it held back there, the fuller copy's feed's own 快讯 among them.
+    With ``same_text`` (entry id → its text's fingerprint), a blocked entry's
+    story passes only to a copy of its very text, the earliest.
     Returns the copies posted now, for dedupe to find later copies in.
     """
     heirs: list[Heir] = []
@@ -662,6 +686,9 @@ def hand_down(
             # A copy whose post gave way to a fuller one comes last: posted
             # again, the 快讯 would hold that fuller copy back.
             in_turn = sorted(copies, key=lambda c: c.reason == FULLER_COPY)
+            if same_text is not None:
+                text = same_text.get(retracted_id)
+                in_turn = [c for c in in_turn if text is not None and c.fingerprint == text]
             first = next((c for c in in_turn if c.configured), None)
             if first is None:
                 # Only feeds since removed carry it: a post of theirs would
@@ -931,9 +958,12 @@ def ingest_entries(
     )
 
 
-def _chunks(hashes: list[str]) -> Iterator[list[str]]:
-    for start in range(0, len(hashes), prepared.LONGEST):
-        yield hashes[start : start + prepared.LONGEST]
+_T = TypeVar("_T")
+
+
+def _chunks(values: list[_T]) -> Iterator[list[_T]]:
+    for start in range(0, len(values), prepared.LONGEST):
+        yield values[start : start + prepared.LONGEST]
 
 
 def _stored_versions(size: int) -> Select[Any]:
