@@ -419,7 +419,7 @@ class Mill:
         # items were stored in: those items take their new dates (see _sync).
         self._rezoned: set[int] = set()
         self._copying: set[int] = set()  # feeds whose items this pass held back as copies
-        self._last_entry = 0  # the entry stored last before this pass (see `copied_after`)
+        self._last_entry = 0  # the entry stored last before this pass (`copied_after`)
         self._retries: asyncio.Lock | None = None  # a pass's retries after a worker died
         self._pool_slots: asyncio.Semaphore | None = None  # a pass's documents in the pool
         self._outcomes: list[tuple[int, dict[str, Any]]] = []
@@ -628,10 +628,8 @@ class Mill:
         # one deleted by hand.
         gone = self._posts_gone(states)
         if self.dedupe is not None:
-            from feedmill.store.entries import last_id
-
             with reading(self.engine) as conn:
-                self._last_entry = last_id(conn)
+                self._last_entry = dedupe_upkeep.last_entry_id(conn)
             with self.engine.begin() as conn:
                 dedupe_upkeep.prune_when_due(conn, self.dedupe)
                 dedupe_upkeep.index_unindexed(conn, self.dedupe)

@@ -50,6 +50,12 @@ _UNINDEXED_BATCH = 500
 _INDEXED_THROUGH = "dedupe_indexed_through"
 
 
+def last_entry_id(conn: Connection) -> int:
+    """The id of the entry stored last (0 for none): entries stored later
+    have greater ids."""
+    return int(conn.execute(select(func.max(entries.c.id))).scalar() or 0)
+
+
 def index_unindexed(conn: Connection, policy: DedupePolicy, now: datetime | None = None) -> int:
     """Index the published stories stored while dedupe was off (``dedupe:
     off``, or a database from before it) that a new story could still be
@@ -58,7 +64,7 @@ def index_unindexed(conn: Connection, policy: DedupePolicy, now: datetime | None
     since the last one looked costs one read of the largest id.
     """
     through = int(store_meta.get(conn, _INDEXED_THROUGH) or 0)
-    last = conn.execute(select(func.max(entries.c.id))).scalar() or 0
+    last = last_entry_id(conn)
     if last <= through:
         return 0
     horizon = (now or datetime.now(UTC)) - policy.window - timedelta(days=2)

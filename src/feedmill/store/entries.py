@@ -632,16 +632,11 @@ def hand_over(
     return heirs
 
 
-def last_id(conn: Connection) -> int:
-    """The id of the entry stored last (0 for none): the ids of entries stored
-    later are greater (see `copied_after`)."""
-    return int(conn.execute(select(func.max(entries.c.id))).scalar() or 0)
-
-
 def copied_after(conn: Connection, feed_ids: Collection[int], after: int) -> set[int]:
     """The entries that items of the feeds ``feed_ids`` stored after the entry
-    ``after`` were held back as copies of.  (By id, not by a first-seen time:
-    an undated item's is set back a second for each item before it.)"""
+    ``after`` (`dedupe_upkeep.last_entry_id` then) were held back as copies
+    of.  (By id, not by a first-seen time: an undated item's is set back a
+    second for each item before it.)"""
     found: set[int] = set()
     for chunk in _chunks(list(feed_ids)):
         query = select(entries.c.duplicate_of).where(

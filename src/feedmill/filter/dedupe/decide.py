@@ -116,8 +116,9 @@ def fuller(new: Fingerprint, posted: Fingerprint) -> bool:
 # — or what a digest is called ("财经早餐", "早间要闻", "今日要闻"), not what a
 # story's article is ("重要公告", "深度解读" over the 快讯 it tells).
 DIGEST_TITLE_WORDS = 3
-# (Each a word of a headline as jieba cuts it: "早知道" is 早 知道.  Not
-# 快报 nor 摘要: 业绩快报, 年报摘要 are a company's notices.)
+# (Each a word of a headline as jieba cuts it: "早知道" is 早 知道, and of
+# "月报" no word is left.  Not 快报 nor 摘要: 业绩快报, 年报摘要 are a
+# company's notices.)
 DIGEST_WORDS = (
     "早餐", "要闻", "今日要闻", "晨报", "早报", "午报", "晚报", "夜报", "日报", "周报",
     "周刊", "简报", "集锦", "汇总", "速递", "速览", "一览", "必读", "合集", "新闻联播",
