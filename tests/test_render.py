@@ -19,6 +19,7 @@ from feedmill.publish.categories import derive_channel
 from feedmill.publish.render import (
     FeedStyle,
     PostInput,
+    _template_link,
     article_in_post,
     compose,
     context_for,
@@ -589,6 +590,23 @@ def test_a_template_writes_the_link_and_plain_fields_into_html_safely(tmp_path: 
         context_for(PostInput(make(link=None), None, NOW, style)),
         load_template(_written(tmp_path / "n.md.j2", "---\n---\n<p>原文：{{ link | html }}</p>\n")),
     )
+
+
+@pytest.mark.parametrize(
+    ("link", "written"),
+    [
+        ("https://e.example.com/a_(1)[x].html", "https://e.example.com/a_%281%29%5Bx%5D.html"),
+        # A user name before the host ends a Markdown link as the path would.
+        ("https://x)(a@e.example.com/a(b)", "https://x%29%28a@e.example.com/a%28b%29"),
+        # A host's brackets are an IPv6 address's; a "\" ends the host.
+        ("https://u:p@[::1]:8080/a(b)", "https://u:p@[::1]:8080/a%28b%29"),
+        ("https://e.example.com\\a)[x](y)", "https://e.example.com\\a%29%5Bx%5D%28y%29"),
+    ],
+)
+def test_a_templates_link_ends_no_markdown_link_but_its_own(link: str, written: str) -> None:
+    """`[原文]({{ link }})` is a line Hexo reads as Markdown: a ")" or "[" of the
+    link's own ended it and began another (a `javascript:` one)."""
+    assert _template_link(link) == written
 
 
 def _written(path: Path, text: str) -> Path:

@@ -389,7 +389,7 @@ def _picture(url: str | None) -> str | None:
 # A link that a template may write into an attribute (href="{{ link }}") or
 # a line of its own: what would end the attribute, open a tag or start a
 # Nunjucks tag ("{%" stopped the whole site's build) is percent-encoded —
-# and after its host, what ends a Markdown link's address or text: in a
+# and, but in its host, what ends a Markdown link's address or text: in a
 # line Hexo reads as Markdown ("[原文]({{ link }})"), ")[点此](javascript:…)"
 # in an item's link made a link of its own.  (A host's brackets are IPv6's;
 # a host ends at "/", "?", "#" — or "\", to a browser and to `urls.usable`.)
@@ -397,7 +397,7 @@ _LINK_SAFE = str.maketrans(
     {'"': "%22", "'": "%27", "<": "%3C", ">": "%3E", "`": "%60", "{": "%7B", "}": "%7D",
      " ": "%20"}
 )  # fmt: skip
-_LINK_PATH_SAFE = str.maketrans({"(": "%28", ")": "%29", "[": "%5B", "]": "%5D"})
+_LINK_MARKDOWN_SAFE = str.maketrans({"(": "%28", ")": "%29", "[": "%5B", "]": "%5D"})
 _AFTER_HOST = re.compile(r"[^:/?#\\]*:?[/\\]{2}[^/?#\\]*")
 
 
@@ -409,7 +409,13 @@ def _template_link(link: str | None) -> str | None:
     safe = _escaped(link, _LINK_SAFE)
     host = _AFTER_HOST.match(safe)
     cut = host.end() if host else 0
-    return safe[:cut] + safe[cut:].translate(_LINK_PATH_SAFE)
+    # (A user name or password before the host is no host: "https://x)(a@e.com/".)
+    at = safe.rfind("@", 0, cut) + 1
+    return (
+        safe[:at].translate(_LINK_MARKDOWN_SAFE)
+        + safe[at:cut]
+        + safe[cut:].translate(_LINK_MARKDOWN_SAFE)
+    )
 
 
 # Markdown's link and image brackets, as references: a title written into a

@@ -590,11 +590,10 @@ def hand_over(
     copy = entries.alias("copy")
     copied = [copy.c.duplicate_of == entries.c.id, copy.c.status == "duplicate", _configured()]
     chosen = [entries.c.feed_id.in_(feed_ids), entries.c.status == "active"]
+    among: list[list[int]] | list[None] = [None]
     if exact_copies_of is not None:
-        if not exact_copies_of:
-            return []
         copied.append(copy.c.fingerprint == entries.c.fingerprint)
-        chosen.append(entries.c.id.in_(list(exact_copies_of)))
+        among = list(_chunks(sorted(exact_copies_of)))
     held_back = (
         select(copy.c.id).select_from(copy.join(feeds, copy.c.feed_id == feeds.c.id)).where(*copied)
     ).exists()
@@ -611,7 +610,8 @@ def hand_over(
     )
     texts = {
         row.id: row.fingerprint
-        for row in conn.execute(query)
+        for chunk in among
+        for row in conn.execute(query if chunk is None else query.where(entries.c.id.in_(chunk)))
         if row.state not in ("removed", "archived")
         and not (row.written_version is not None and row.file_name and off_site(row.file_name))
     }
