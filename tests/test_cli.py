@@ -601,7 +601,7 @@ def test_a_section_with_every_key_commented_out_is_its_defaults(tmp_path: Path) 
         ("fetch: {proxy: 'http://127.0.0.1:0'}\nfeeds: []\n", "is not a proxy URL: port 0"),
         (
             "fetch: {proxy: 'http://[::1]x:3128'}\nfeeds: []\n",
-            "is not a proxy URL: text after its IPv6 address",
+            "is not a proxy URL: text beside its IPv6 address",
         ),
         # (Matched as written, these kept no player, without a word.)
         (

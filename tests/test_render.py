@@ -598,9 +598,12 @@ def test_a_template_writes_the_link_and_plain_fields_into_html_safely(tmp_path: 
         ("https://e.example.com/a_(1)[x].html", "https://e.example.com/a_%281%29%5Bx%5D.html"),
         # A user name before the host ends a Markdown link as the path would.
         ("https://x)(a@e.example.com/a(b)", "https://x%29%28a@e.example.com/a%28b%29"),
-        # A host's brackets are an IPv6 address's; a "\" ends the host.
+        # A host's brackets are an IPv6 address's.
         ("https://u:p@[::1]:8080/a(b)", "https://u:p@[::1]:8080/a%28b%29"),
-        ("https://e.example.com\\a)[x](y)", "https://e.example.com\\a%29%5Bx%5D%28y%29"),
+        # A "\" is a "/" to a browser (it ends the host), and "\%" an escape
+        # to Markdown: "/", and in the query %5C.
+        ("https://e.example.com\\a)[x](y)", "https://e.example.com/a%29%5Bx%5D%28y%29"),
+        ("https://e.example.com\\(x)?q=\\(1)", "https://e.example.com/%28x%29?q=%5C%281%29"),
     ],
 )
 def test_a_templates_link_ends_no_markdown_link_but_its_own(link: str, written: str) -> None:

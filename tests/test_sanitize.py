@@ -1144,6 +1144,8 @@ def test_which_urls_a_browser_reads_is_what_node_says() -> None:
         "https://xn--0qg.com/", "https://ταΰγετος.gr/", "https://ǰ.com/", "https://ἀθῆναι.gr/",
         # After an IPv6 literal's bracket: a port, or nothing.
         "https://[::1]x/a.jpg", "https://[::1]9/", "https://[::1]:8080/", "https://[::1]:/",
+        # … and before its bracket, nothing.
+        "https://x)(y[::1]/a", "https://u@x[::1]/a",
     ]  # fmt: skip
     theme_unsafe = {
         'https://x"onerror="alert(1).com/a.png',

@@ -207,7 +207,7 @@ def _proxy(value: str) -> None:
     if parts.port == 0:
         raise ValueError(f"{_shown(value)!r} is not a proxy URL: port 0")
     if not urls.bracket_ends_host(parts.netloc):
-        raise ValueError(f"{_shown(value)!r} is not a proxy URL: text after its IPv6 address")
+        raise ValueError(f"{_shown(value)!r} is not a proxy URL: text beside its IPv6 address")
 
 
 def _not_empty(field: str, value: str) -> None:

@@ -197,10 +197,13 @@ _PORT = re.compile(r":\d*")
 
 
 def bracket_ends_host(netloc: str) -> bool:
-    """Whether what follows an IPv6 literal's "]" in ``netloc`` is a port, or
-    nothing ("[::1]x" is the host ::1 to urlsplit; browsers, new URL and
-    aiohttp refuse it)."""
-    after = netloc.rpartition("@")[2].partition("]")[2]
+    """Whether an IPv6 literal in ``netloc`` is its host whole: nothing before
+    its "[", a port or nothing after its "]" ("[::1]x" and "x)(y[::1]" are the
+    host ::1 to urlsplit; browsers, new URL and aiohttp refuse them)."""
+    host = netloc.rpartition("@")[2]
+    if host.partition("[")[0] and "[" in host:
+        return False
+    after = host.partition("]")[2]
     return not after or _PORT.fullmatch(after) is not None
 
 

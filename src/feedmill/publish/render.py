@@ -407,6 +407,11 @@ def _template_link(link: str | None) -> str | None:
     if not link or not urls.usable(link.strip()):
         return None
     safe = _escaped(link, _LINK_SAFE)
+    # A "\" is "/" to a browser before the query (as `_picture` has it), and
+    # "\%" an escaped "%" to Markdown, which dropped the "\": written as
+    # "/", and after it as %5C.
+    query = min((i for i in (safe.find("?"), safe.find("#")) if i >= 0), default=len(safe))
+    safe = safe[:query].replace("\\", "/") + safe[query:].replace("\\", "%5C")
     host = _AFTER_HOST.match(safe)
     cut = host.end() if host else 0
     # (A user name or password before the host is no host: "https://x)(a@e.com/".)
