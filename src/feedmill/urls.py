@@ -135,6 +135,14 @@ def join(base: str | None, url: str) -> str | None:
         return None
 
 
+def slashed(url: str, later: str = "\\") -> str:
+    """``url`` with each ``\\`` before its query and fragment the ``/`` a
+    browser reads in an http(s) URL ("?sign=ab\\cd" is no path), and each
+    after them ``later``."""
+    cut = min((i for i in (url.find("?"), url.find("#")) if i >= 0), default=len(url))
+    return url[:cut].replace("\\", "/") + url[cut:].replace("\\", later)
+
+
 def absolute(url: str | None, base: str | None) -> str | None:
     """An absolute http(s) form of ``url`` where one can be had, else ``url`` as is."""
     if not url:

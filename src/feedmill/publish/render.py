@@ -381,9 +381,7 @@ def _picture(url: str | None) -> str | None:
     where ``%5C`` would name another file, or no host at all."""
     if not url or not urls.usable(url.strip()):
         return None
-    # (Before its query and fragment only: "?sign=ab\\cd" is no path.)
-    cut = min((i for i in (url.find("?"), url.find("#")) if i >= 0), default=len(url))
-    return _image_url(url[:cut].replace("\\", "/") + url[cut:])
+    return _image_url(urls.slashed(url))
 
 
 # A link that a template may write into an attribute (href="{{ link }}") or
@@ -392,13 +390,13 @@ def _picture(url: str | None) -> str | None:
 # and, but in its host, what ends a Markdown link's address or text: in a
 # line Hexo reads as Markdown ("[原文]({{ link }})"), ")[点此](javascript:…)"
 # in an item's link made a link of its own.  (A host's brackets are IPv6's;
-# a host ends at "/", "?", "#" — or "\", to a browser and to `urls.usable`.)
+# its end a "\" too, to a browser and to `urls.usable`: written "/" first.)
 _LINK_SAFE = str.maketrans(
     {'"': "%22", "'": "%27", "<": "%3C", ">": "%3E", "`": "%60", "{": "%7B", "}": "%7D",
      " ": "%20"}
 )  # fmt: skip
 _LINK_MARKDOWN_SAFE = str.maketrans({"(": "%28", ")": "%29", "[": "%5B", "]": "%5D"})
-_AFTER_HOST = re.compile(r"[^:/?#\\]*:?[/\\]{2}[^/?#\\]*")
+_AFTER_HOST = re.compile(r"[^:/?#]*:?//[^/?#]*")
 
 
 def _template_link(link: str | None) -> str | None:
@@ -406,12 +404,8 @@ def _template_link(link: str | None) -> str | None:
     (``javascript:…``)."""
     if not link or not urls.usable(link.strip()):
         return None
-    safe = _escaped(link, _LINK_SAFE)
-    # A "\" is "/" to a browser before the query (as `_picture` has it), and
-    # "\%" an escaped "%" to Markdown, which dropped the "\": written as
-    # "/", and after it as %5C.
-    query = min((i for i in (safe.find("?"), safe.find("#")) if i >= 0), default=len(safe))
-    safe = safe[:query].replace("\\", "/") + safe[query:].replace("\\", "%5C")
+    # (Markdown takes "\%" for an escaped "%", dropping the "\".)
+    safe = urls.slashed(_escaped(link, _LINK_SAFE), "%5C")
     host = _AFTER_HOST.match(safe)
     cut = host.end() if host else 0
     # (A user name or password before the host is no host: "https://x)(a@e.com/".)

@@ -171,7 +171,7 @@ def _attribute_filter(iframe_hosts: frozenset[str]) -> Callable[[str, str, str],
             if _HOST_FOLLOWS.match(stripped):
                 # "\\host/a.png", "/\host": "//host" to a browser, whatever the
                 # page's address — a host of its own, held to the same test.
-                value = stripped = "https://" + stripped[2:].replace("\\", "/")
+                value = stripped = "https:" + urls.slashed(stripped)
             if stripped[:5].lower() == "data:":
                 return stripped if tag == "img" and _DATA_IMAGE.match(stripped) else None
             base: str | None = getattr(_CURRENT, "base", None)
