@@ -121,9 +121,10 @@ def test_a_host_written_with_backslashes_is_a_host_checked_as_any(base: str | No
     for src in hostile:
         assert clean(f"<img src='{src}'>", base) == '<img referrerpolicy="no-referrer">', src
         assert clean(f"<a href='{src}'>a</a>", base) == "<a>a</a>", src
-    # A host that is one: the picture is kept, at its https address.
-    assert clean("<img src='\\\\cdn.example.com\\a.png'>", base) == (
-        '<img src="https://cdn.example.com/a.png" referrerpolicy="no-referrer">'
+    # A host that is one: the picture is kept, at its https address (a "\\"
+    # in its query is no slash).
+    assert clean("<img src='\\\\cdn.example.com\\a.png?k=a\\b'>", base) == (
+        '<img src="https://cdn.example.com/a.png?k=a\\b" referrerpolicy="no-referrer">'
     )
 
 
