@@ -534,6 +534,39 @@ def test_a_new_time_zone_re_dates_what_the_feed_still_lists(
     assert "posts: 0 new, 0 updated" in cli("run", "-c", str(config)).stdout
 
 
+def test_a_feeds_own_connect_timeout_overrides_the_fetch_setting(tmp_path: Path) -> None:
+    """A host that is slow to accept (far away, behind a congested link) may
+    be given longer, or a host known to be down shorter, than every other:
+    ``connect_timeout`` per feed, as ``timeout``."""
+    import socket
+
+    with socket.socket() as listener:
+        # A full backlog drops further SYNs, as a host that is down does.
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        address = listener.getsockname()
+        fillers = [socket.socket() for _ in range(4)]
+        for filler in fillers:
+            filler.setblocking(False)
+            filler.connect_ex(address)
+        try:
+            base = f"http://127.0.0.1:{address[1]}"
+            own, inherited = f"{base}/own", f"{base}/inherited"
+            feeds = [
+                {"url": own, "group": "g", "source": "a", "connect_timeout": "300ms"},
+                {"url": inherited, "group": "g", "source": "b"},
+            ]
+            config = write_config(tmp_path, feeds, fetch={"connect_timeout": 0.6})
+            result = cli("run", "-c", str(config))
+        finally:
+            for filler in fillers:
+                filler.close()
+    assert result.code == 0, result.stderr
+    rows = _status(config)
+    assert rows[own]["last_error"] == "cannot connect: timed out after 0.3 s"
+    assert rows[inherited]["last_error"] == "cannot connect: timed out after 0.6 s"
+
+
 def _status(config: Path) -> dict[str, dict]:
     rows = json.loads(cli("status", "-c", str(config), "--json").stdout)
     return {row["url"]: row for row in rows}

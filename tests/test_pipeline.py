@@ -1706,20 +1706,23 @@ def test_timeouts_may_be_written_as_durations(tmp_path: Path) -> None:
         return parse_config(text, tmp_path / "feedmill.yml")
 
     written = config(
-        ", timeout: 45s",
+        ", timeout: 45s, connect_timeout: 250ms",
         "fetch: {timeout: 1m30s, connect_timeout: 500ms}\nfulltext: {timeout: 2m}\n",
     )
     options = pipeline.fetch_options(written)
     assert (options.timeout, options.connect_timeout) == (90.0, 0.5)
     articles = pipeline.article_options(written)
     assert (articles.timeout, articles.connect_timeout) == (120.0, 0.5)
-    assert pipeline.fetch_settings(written)["a.xml"][1] == 45.0
+    assert pipeline.fetch_settings(written)["a.xml"][1:3] == (45.0, 0.25)
     # The same settings as numbers: a daemon's reload sees no change.
     assert pipeline.fetch_settings(written) == pipeline.fetch_settings(
-        config(", timeout: 45", "fetch: {timeout: 90, connect_timeout: 0.5}\n")
+        config(
+            ", timeout: 45, connect_timeout: 0.25", "fetch: {timeout: 90, connect_timeout: 0.5}\n"
+        )
     )
     for feed, sections, field in [
         (", timeout: soon", "", "timeout"),
+        (", connect_timeout: -1", "", "connect_timeout"),
         ("", "fetch: {connect_timeout: 0s}\n", "connect_timeout"),
         ("", "fulltext: {timeout: -3}\n", "timeout"),
     ]:

@@ -608,6 +608,7 @@ class FeedSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     channel: str | None = None
     timezone: str | None = None  # zone for dates that carry none; default: top level
     timeout: float | str | None = None  # seconds; default: fetch.timeout
+    connect_timeout: float | str | None = None  # seconds; default: fetch.connect_timeout
     headers: dict[str, str] = {}  # added to fetch.headers
     proxy: str | None = None  # default: fetch.proxy; "direct": none
     interval: str | int | float | None = None  # how often to poll; default: top-level interval
@@ -629,6 +630,8 @@ class FeedSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
             _check("timezone", _timezone, self.timezone)
         if self.timeout is not None:
             _check("timeout", seconds, self.timeout)
+        if self.connect_timeout is not None:
+            _check("connect_timeout", seconds, self.connect_timeout)
         if self.proxy is not None:
             _check("proxy", _proxy, self.proxy)
         if self.interval is not None:

@@ -171,7 +171,13 @@ def fetch_settings(config: Config) -> dict[str, tuple[Any, ...]]:
     if options.trusted is not None:  # (a feed added elsewhere changes no feed's fetch)
         options = replace(options, trusted=frozenset())
     return {
-        spec.url: (options, _timeout(spec), tuple(spec.headers.items()), spec.proxy)
+        spec.url: (
+            options,
+            _timeout(spec),
+            _connect_timeout(spec),
+            tuple(spec.headers.items()),
+            spec.proxy,
+        )
         for spec in config.feeds
     }
 
@@ -184,6 +190,11 @@ def rule_settings(config: Config) -> dict[str, tuple[Any, ...]]:
 def _timeout(spec: FeedSpec) -> float | None:
     """A feed's own timeout in seconds (None: fetch's)."""
     return None if spec.timeout is None else seconds(spec.timeout)
+
+
+def _connect_timeout(spec: FeedSpec) -> float | None:
+    """A feed's own connect timeout in seconds (None: fetch's)."""
+    return None if spec.connect_timeout is None else seconds(spec.connect_timeout)
 
 
 def sanitize_policy(config: Config) -> SanitizePolicy:
@@ -1322,6 +1333,7 @@ class Mill:
             last_modified=state.last_modified,
             body_hash=state.body_hash,
             timeout=_timeout(spec),
+            connect_timeout=_connect_timeout(spec),
             headers=tuple(spec.headers.items()),
             proxy=spec.proxy,
         )

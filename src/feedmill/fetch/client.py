@@ -66,6 +66,7 @@ class FetchRequest:
     last_modified: str | None = None
     body_hash: str | None = None
     timeout: float | None = None  # whole request, seconds; None = options default
+    connect_timeout: float | None = None  # seconds; None = options default
     headers: tuple[tuple[str, str], ...] = ()
     proxy: str | None = None
     # The URL the headers were configured for, when ``url`` is where the feed
@@ -281,14 +282,15 @@ class Fetcher:
         if kind is not None:
             raise _Failure(f"blocked: {ip} is {a_kind(kind)} address{PRIVATE_HINT}", status)
 
-    def _timeouts(self, silence: float) -> aiohttp.ClientTimeout:
+    def _timeouts(self, silence: float, connect: float | None = None) -> aiohttp.ClientTimeout:
         """aiohttp's timeouts: ``silence`` the longest wait for a byte (a
-        feed's own timeout bounds its silences too); connecting includes the
-        name lookup (a stuck resolver is a failure to connect, not the whole
-        request's deadline).  The whole request is timed by _fetch_http."""
+        feed's own timeout bounds its silences too); connecting (``connect``,
+        None: the options') includes the name lookup (a stuck resolver is a
+        failure to connect, not the whole request's deadline).  The whole
+        request is timed by _fetch_http."""
         import aiohttp
 
-        limit = self.options.connect_timeout
+        limit = self.options.connect_timeout if connect is None else connect
         return aiohttp.ClientTimeout(
             total=None, connect=limit, sock_connect=limit, sock_read=silence
         )
@@ -362,7 +364,7 @@ class Fetcher:
                 if left > 0.1:
                     whole = replace(request, etag=None, last_modified=None, timeout=left)
                     return await self._fetch_http(whole, again=True)
-            said = self._failure(exc, timer, deadline)
+            said = self._failure(exc, timer, deadline, request.connect_timeout)
             if said is None:
                 raise
             raise said.at(hops) from None
@@ -370,7 +372,9 @@ class Fetcher:
             if fresh is not None:
                 await fresh.close()
 
-    def _failure(self, exc: Exception, timer: asyncio.Timeout, deadline: float) -> _Failure | None:
+    def _failure(
+        self, exc: Exception, timer: asyncio.Timeout, deadline: float, connect: float | None
+    ) -> _Failure | None:
         """What ``exc``, raised by a request, says of the feed (None: not a
         request's failure)."""
         import aiohttp
@@ -380,7 +384,7 @@ class Fetcher:
             if timer.expired():
                 return _Failure(f"timed out after {deadline:g} s")
             if isinstance(exc, aiohttp.ConnectionTimeoutError):
-                limit = self.options.connect_timeout
+                limit = self.options.connect_timeout if connect is None else connect
                 return _Failure(f"{CANNOT_CONNECT}: timed out after {limit:g} s")
             return _Failure(f"read timed out (server sent nothing for {deadline:g} s)")
         if isinstance(exc, aiohttp.ClientProxyConnectionError):
@@ -468,7 +472,7 @@ class Fetcher:
                     proxy_headers=proxy_headers,
                     ssl=_tls(url, proxy),
                     # Always given: aiohttp reads timeout=None as "no timeouts".
-                    timeout=self._timeouts(deadline),
+                    timeout=self._timeouts(deadline, request.connect_timeout),
                 ) as resp:
                     location = _location(resp.headers.get("location"))
                     if resp.status not in _REDIRECTS or not location:
