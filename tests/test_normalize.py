@@ -495,6 +495,16 @@ def test_an_item_s_own_picture_is_shown_in_its_post(
     assert normalized.image == "https://img.example.cn/1.jpg?a=1&b=2"
 
 
+@pytest.mark.parametrize(
+    "image", ["https://[x/1.jpg", "https://a b.example/1.jpg", "https://x)(y[::1]/a.jpg"]
+)
+def test_an_item_s_own_picture_that_no_browser_loads_is_not_shown(image: str) -> None:
+    """The sanitizer drops such an address: the post led with an empty picture."""
+    item = entry(guid="p", content="<p>快讯</p>", image=image)
+    normalized = normalize_entry(item, base_url="https://img.example.cn/", zone=SHANGHAI)
+    assert normalized.content == "<p>快讯</p>"
+
+
 def test_full_content_is_preferred_over_summary() -> None:
     item = entry(guid="x", content="<p>full</p>", summary="<p>short</p>")
     assert normalize_entry(item, base_url=None, zone=SHANGHAI).content == "<p>full</p>"

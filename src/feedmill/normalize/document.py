@@ -193,8 +193,14 @@ def _with_picture(content: str, image: str | None) -> str:
     media:content, a JSON Feed image) above it when it shows none: a picture
     item's post showed no picture (most themes never draw ``headimg``) —
     also where its text held only a tracking pixel, a share icon or an
-    emoticon."""
-    if not image or urls.scheme(image) not in ("http", "https") or _shows_a_picture(content):
+    emoticon.  Not a picture no browser can load (``https://[x/1.jpg``): the
+    sanitizer drops its address, and the post led with an empty picture."""
+    if (
+        not image
+        or urls.scheme(image) not in ("http", "https")
+        or not urls.usable(image.strip())
+        or _shows_a_picture(content)
+    ):
         return content
     return f'<p><img src="{html.escape(image, quote=True)}"></p>{content}'
 
