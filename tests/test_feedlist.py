@@ -551,6 +551,38 @@ def test_gbk_without_declaration() -> None:
     )
 
 
+@pytest.mark.parametrize("declaration", [b'<?xml version="1.0" encoding="UTF-8"?>\n', b""])
+def test_utf8_with_a_stray_byte_is_read_as_utf8(declaration: bytes) -> None:
+    """One title cut inside a character: read as GB18030 (what an old
+    Chinese tool writes), every name of the file was nonsense (财经 → 璐㈢粡)."""
+    cut = "Cut title …".encode()[:-1]  # (a character of three bytes, cut after two)
+    data = (
+        declaration
+        + '<opml version="2.0"><body><outline text="财经新闻">'.encode()
+        + '<outline text="证券时报" xmlUrl="https://stcn.example.org/f"/>'.encode()
+        + b'<outline text="'
+        + cut
+        + b'" xmlUrl="https://cut.example.org/f"/>'
+        + b"</outline></body></opml>"
+    )
+    assert as_tuples(parse_opml(data)) == [
+        ("https://stcn.example.org/f", "财经新闻", "证券时报", None),
+        ("https://cut.example.org/f", "财经新闻", "Cut title \ufffd", None),
+    ]
+
+
+def test_undeclared_latin1_is_not_read_as_chinese() -> None:
+    """Western names in an old tool's code page read as GB18030 made rare
+    characters of their accents ("Économie" → "蒫onomie")."""
+    data = (
+        '<opml version="2.0"><body><outline text="Économie">'
+        '<outline text="Les Échos" xmlUrl="https://e.example.org/f"/></outline></body></opml>'
+    ).encode("latin-1")
+    assert as_tuples(parse_opml(data)) == [
+        ("https://e.example.org/f", "Économie", "Les Échos", None)
+    ]
+
+
 def test_big5_without_declaration() -> None:
     """Taiwan's and Hong Kong's old tools write Big5, which GB18030 would read as nonsense."""
     outlines = (

@@ -354,7 +354,8 @@ def read_opml(text: str | bytes) -> OpmlImport:
     """The feeds of an OPML document, in document order, each URL once, and what was skipped.
 
     ``text`` is the file's bytes (the encoding comes from its BOM or declaration;
-    undeclared non-UTF-8 is read as GB18030) or already decoded text.
+    UTF-8 but for a stray byte is UTF-8, other undeclared non-UTF-8 is GB18030
+    or Big5 where it reads as Chinese, else Windows-1252) or already decoded text.
 
     Every ``<outline>`` with an ``xmlUrl`` is a feed, except commented-out ones
     and FreshRSS XPath / JSON scrapers; only http(s) URLs are kept (``feed://``
@@ -447,10 +448,23 @@ def _attempts(data: bytes, encoding: str | None) -> Iterator[tuple[bytes, str | 
     if repaired != data:
         yield repaired, encoding
     if encoding is None and _undeclared_non_utf8(data):
-        for legacy in _legacy_chinese(data):
+        if _mostly_utf8(data):
+            # UTF-8 but for a stray byte (a title cut inside a character):
+            # read as GB18030, every name of the file was nonsense (财经 → 璐㈢粡).
             for candidate in dict.fromkeys((data, repaired)):
-                if _decodes(candidate, legacy):
-                    yield candidate, legacy
+                yield candidate.decode("utf-8", errors="replace").encode("utf-8"), "utf-8"
+            return
+        legacy = [
+            name
+            for name in _legacy_chinese(data)
+            if _decodes(repaired, name) and _reads_as_chinese(repaired, name)
+        ]
+        # What reads as no Chinese is Western text an old tool wrote in its
+        # own code page (Latin-1's "Économie", as GB18030 "蒫onomie").
+        for name in legacy or ["cp1252", *_legacy_chinese(data)]:
+            for candidate in dict.fromkeys((data, repaired)):
+                if _decodes(candidate, name):
+                    yield candidate, name
 
 
 def _legacy_chinese(data: bytes) -> tuple[str, str]:
@@ -560,6 +574,26 @@ def _decodes(data: bytes, encoding: str) -> bool:
     from feedmill.parse.encoding import decodes  # here: feedlist loads no parser
 
     return decodes(data, encoding)
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    """More characters of several bytes are UTF-8 than fail to be: GBK's
+    pairs almost never are, and a list's few names are too short to ask
+    more (one cut in ten names is one bad character in ten)."""
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    wide = len(text) - len(text.encode("ascii", "ignore"))
+    return wide - bad > bad
+
+
+def _reads_as_chinese(data: bytes, encoding: str) -> bool:
+    """A quarter of its Chinese characters, at least, are the encoding's
+    common ones (a list names rare and traditional characters in GBK too:
+    not nine in ten, as a feed's text).  Latin-1's accents before letters,
+    read as GB18030, are rare characters all."""
+    from feedmill.parse.encoding import common_share
+
+    return common_share(data, encoding) >= 0.25
 
 
 _POSITION = re.compile(r",? line \d+, column \d+$")
