@@ -1548,6 +1548,62 @@ def test_commands_adding_at_once_each_keep_their_feed(tmp_path: Path) -> None:
     assert sorted(f.url for f in config.feeds) == sorted(added)
 
 
+def test_a_file_system_without_locks_is_edited_without_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """NFS takes no exclusive lock on a file opened to read (EBADF), a server
+    without lockd none at all (ENOLCK): the lock was asked for again and
+    again, at full speed, for ever."""
+    import errno
+    import fcntl
+
+    asked: list[int] = []
+
+    def refuse(fd: int, operation: int) -> None:
+        asked.append(operation)
+        if len(asked) > 3:
+            raise AssertionError("asked again and again")
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(fcntl, "flock", refuse)
+    path = tmp_path / "feedmill.yml"
+    path.write_text("site: .\nfeeds: []\n", encoding="utf-8")
+    add_feed_to_file(path, "https://a.example/feed", "科技", "甲")
+    assert "https://a.example/feed" in path.read_text(encoding="utf-8")
+    assert len(asked) == 1
+
+
+def test_a_config_mounted_on_its_own_is_written_in_place(tmp_path: Path) -> None:
+    """`docker run -v ./feedmill.yml:/site/feedmill.yml`: a mount point is no
+    name a rename may replace ("Device or resource busy"); the config is
+    written in place, and the file outside the container has the feed."""
+    import shlex
+    import subprocess
+    import sys
+
+    outside = tmp_path / "outside.yml"
+    outside.write_text("site: .\nfeeds: []  # the list\n", encoding="utf-8")
+    inside = tmp_path / "site" / "feedmill.yml"
+    inside.parent.mkdir()
+    inside.touch()
+    mount = f"mount --bind {shlex.quote(str(outside))} {shlex.quote(str(inside))}"
+    if subprocess.run(["unshare", "-m", "sh", "-c", mount], capture_output=True).returncode:
+        pytest.skip("no mount namespace here (unshare -m needs privileges)")
+    add = [sys.executable, "-m", "feedmill", "add", "https://a.example/feed", "-g", "科技"]
+    add += ["-s", "甲", "-c", str(inside)]
+    done = subprocess.run(
+        ["unshare", "-m", "sh", "-c", f"{mount} && {shlex.join(add)}"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    text = outside.read_text(encoding="utf-8")
+    assert text.startswith("site: .\nfeeds:")
+    assert "# the list" in text
+    assert [f.url for f in parse_config(text, outside).feeds] == ["https://a.example/feed"]
+    assert [p.name for p in inside.parent.iterdir()] == ["feedmill.yml"]  # no copy left
+
+
 def test_an_edited_config_keeps_its_owner(tmp_path: Path) -> None:
     """Root adding a feed to the daemon user's 0600 config gave it to root:
     the daemon could no longer read it."""

@@ -1021,7 +1021,10 @@ def _editing(path: Path) -> Iterator[None]:
     command drops it) while it is read and replaced: two `add`s at once each
     said "added" and the second wrote over the first's feed.  The file is
     replaced by a rename, so the lock taken must still be on the file the path
-    names; a file that cannot be opened is left to the reading to report."""
+    names; a file that cannot be opened is left to the reading to report, and
+    one on a file system that takes no such lock (ENOLCK; NFS's, which takes
+    one only on a file open for writing) is edited without it, as it was
+    before there was one: tried again, the lock was refused for ever."""
     import fcntl
 
     while True:
@@ -1032,6 +1035,15 @@ def _editing(path: Path) -> Iterator[None]:
             return
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError:
+            locks = False
+        else:
+            locks = True
+        if not locks:
+            os.close(fd)
+            yield
+            return
+        try:
             held = os.path.samestat(os.fstat(fd), os.stat(path))
         except OSError:
             held = False  # gone meanwhile: open whatever the path names now
@@ -1241,8 +1253,8 @@ def _why(exc: OSError, target: Path) -> str:
 def write_atomically(path: Path, text: str) -> None:
     """``text`` replaces the file at ``path`` whole or not at all (a temporary
     file beside it, then a rename), keeping its permissions and, where it may,
-    its owner; a symlink is written through.  ConfigError if it cannot be
-    written, or is read-only."""
+    its owner; a symlink is written through, and a file mounted on its own
+    written in place.  ConfigError if it cannot be written, or is read-only."""
     try:
         target = path.resolve()
         if target.is_dir():
@@ -1279,7 +1291,22 @@ def write_atomically(path: Path, text: str) -> None:
             with contextlib.suppress(PermissionError):
                 os.chown(temp, old.st_uid, old.st_gid)
         os.chmod(temp, mode)
-        os.replace(temp, target)
+        try:
+            os.replace(temp, target)
+        except OSError as exc:
+            if exc.errno not in (errno.EBUSY, errno.EXDEV):
+                raise
+            # A file mounted on its own (`docker run -v ./feedmill.yml:…`)
+            # is no name a rename may take: written in place, as an editor
+            # does there.  (Whole first, then cut to its length: a shorter
+            # text never leaves the longer one's end.)
+            with open(target, "r+b") as handle:
+                handle.write(text.encode("utf-8"))
+                handle.truncate()
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.unlink(temp)
+            return
     except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp)
