@@ -319,6 +319,30 @@ def test_import_refuses_a_hostile_or_broken_file(tmp_path: Path) -> None:
     assert config.read_text(encoding="utf-8") == CONFIG
 
 
+def test_import_of_a_web_address_says_it_reads_a_file(tmp_path: Path) -> None:
+    """As a path, the address read "cannot read https:/example.com/subs.opml:
+    No such file or directory" — its "//" made one "/", its key shown."""
+    config = site(tmp_path)
+    result = cli("import", "https://example.com/subs.opml?key=s3cret", "-c", str(config))
+    assert result.code == 2
+    assert result.stderr.startswith(
+        "error https://example.com/subs.opml?key=… is a web address: import reads a file"
+    )
+    assert "s3cret" not in result.stderr
+    assert config.read_text(encoding="utf-8") == CONFIG
+
+
+def test_a_skipped_outlines_url_is_shown_as_written(tmp_path: Path) -> None:
+    opml = tmp_path / "a.opml"
+    opml.write_text(
+        '<opml version="2.0"><body><outline text="x">'
+        '<outline text="y" xmlUrl="ftp://h.example.org/?tag=[news]"/></outline></body></opml>',
+        encoding="utf-8",
+    )
+    result = cli("import", str(opml), "-c", str(site(tmp_path)))
+    assert "skipped ftp://h.example.org/?tag=[news]: a ftp: URL" in result.stderr
+
+
 def test_export_then_import_gives_the_same_feed_list(tmp_path: Path) -> None:
     config = site(tmp_path)
     cli("import", str(OPML / "nested-folders.opml"), "-c", str(config))

@@ -674,6 +674,19 @@ def test_character_references_xml_forbids_are_dropped() -> None:
     ]
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "gbk"])
+def test_raw_control_characters_are_dropped_as_their_references_are(encoding: str) -> None:
+    """A vertical tab pasted into a title refused the whole file ("invalid
+    character in attribute value"), where ``&#11;`` was dropped."""
+    opml = (
+        '<opml version="2.0"><body><outline text="财\x0b经">'
+        '<outline text="证券\x01时报" xmlUrl="https://a.example/x"/></outline></body></opml>'
+    )
+    assert as_tuples(parse_opml(opml.encode(encoding))) == [
+        ("https://a.example/x", "财经", "证券时报", None)
+    ]
+
+
 def test_folders_nested_too_deep_say_so() -> None:
     opml = '<opml version="2.0"><body>' + "<outline text='x'>" * 300 + "</outline>" * 300
     with pytest.raises(OpmlError, match="folders nested more than 256 deep") as caught:

@@ -2200,10 +2200,10 @@ def _terminal_width() -> int | None:
 
 
 @app.command(name="import")
-@click.argument("opml", type=click.Path(path_type=Path))
+@click.argument("opml")
 @config_option
 @click.option("--dry-run", is_flag=True, help="Show what would be added; change nothing.")
-def import_(opml: Path, config: Path, dry_run: bool) -> None:
+def import_(opml: str, config: Path, dry_run: bool) -> None:
     """Add the feeds of an OPML file to feedmill.yml (group and source from its folders).
 
     OPML: an OPML file exported by a feed reader (- is standard input).
@@ -2213,11 +2213,19 @@ def import_(opml: Path, config: Path, dry_run: bool) -> None:
     # A broken config is reported as such, before the OPML file (one without a
     # feed list yet is no broken one: the import starts it).
     _load(config, feeds_optional=True)
+    if re.match(r"(?i)https?://", opml) and not Path(opml).exists():
+        # (As a path, "https://a/b.opml" read as "https:/a/b.opml": no such file.)
+        err.print(
+            f"[red]error[/red] {_shown_url(opml)} is a web address: import reads a file"
+            " (save it first — curl -o subscriptions.opml URL — and import that)",
+            soft_wrap=True,
+        )
+        raise click.exceptions.Exit(EXIT_CONFIG)
     try:
         # ("-" as `export -o -` writes it: `export -c a | import - -c b`.)
         if str(opml) == "-" and sys.stdin is None:  # (`import - <&-`)
             raise OSError(errno.EBADF, "standard input is closed")
-        document = sys.stdin.buffer.read() if str(opml) == "-" else opml.read_bytes()
+        document = sys.stdin.buffer.read() if opml == "-" else Path(opml).read_bytes()
         imported = read_opml(document)
     except OSError as exc:
         err.print(
@@ -2228,10 +2236,8 @@ def import_(opml: Path, config: Path, dry_run: bool) -> None:
         err.print(f"[red]error[/red] {plain(str(opml))}: {plain(str(exc))}", soft_wrap=True)
         raise click.exceptions.Exit(EXIT_CONFIG) from None
     for outline in imported.skipped:
-        name = _shown_url(outline.url) if outline.url else outline.name or "(an outline)"
-        err.print(
-            f"[yellow]skipped[/yellow] {plain(name)}: {plain(outline.reason)}", soft_wrap=True
-        )
+        name = _shown_url(outline.url) if outline.url else plain(outline.name or "(an outline)")
+        err.print(f"[yellow]skipped[/yellow] {name}: {plain(outline.reason)}", soft_wrap=True)
     try:
         added, skipped, refused = import_feeds_to_file(config, imported.feeds, dry_run=dry_run)
     except ConfigError as exc:

@@ -490,6 +490,10 @@ _XML_ENTITIES = frozenset({b"amp", b"lt", b"gt", b"quot", b"apos"})
 
 
 _CHAR_REF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
+# A control character XML 1.0 forbids, written as itself (a vertical tab
+# pasted into a title), as its reference is (`_xml_char_ref`).  No byte of a
+# character of several bytes is one, in UTF-8, GBK or Big5.
+_RAW_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def _xml_char_ref(match: re.Match[bytes]) -> bytes:
@@ -516,12 +520,13 @@ def _declaration_first(data: bytes) -> bytes:
 
 
 def _repair(data: bytes) -> bytes:
-    """``a=1&b=2`` → ``a=1&amp;b=2``, ``&nbsp;`` → ``&#160;``, ``&#1;`` → nothing
-    (a UTF-16 file — what PowerShell 5's ``>`` writes — as UTF-8)."""
+    """``a=1&b=2`` → ``a=1&amp;b=2``, ``&nbsp;`` → ``&#160;``, ``&#1;`` and a
+    raw control character → nothing (a UTF-16 file — what PowerShell 5's
+    ``>`` writes — as UTF-8)."""
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in data[:512]:
         utf8 = _utf16_as_utf8(data)
         return data if utf8 is None else _repair(utf8)
-    data = _CHAR_REF.sub(_xml_char_ref, data)
+    data = _RAW_CONTROL.sub(b"", _CHAR_REF.sub(_xml_char_ref, data))
 
     def entity(match: re.Match[bytes]) -> bytes:
         name = match.group(1)
