@@ -189,6 +189,24 @@ def test_add_refuses_a_url_without_a_host(tmp_path: Path) -> None:
     assert config.read_text(encoding="utf-8") == CONFIG
 
 
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        # $'…\n…' in a shell: fetched as "%0A", a feed of no one's.
+        ("https://x.example.org/a\nb", "holds a control character (a line break?)"),
+        # The host "feeds": it read /a.xml.
+        ("file://feeds/a.xml", "names the host 'feeds': a file:// URL is file:///absolute/path"),
+    ],
+)
+def test_add_refuses_a_url_that_cannot_be_meant(tmp_path: Path, url: str, said: str) -> None:
+    config = site(tmp_path)
+    result = cli("add", url, "-g", "金融", "-s", "源", "-c", str(config))
+    assert result.code == 2
+    assert said in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 2  # "error", then one line
+    assert config.read_text(encoding="utf-8") == CONFIG
+
+
 def test_add_refuses_what_would_break_the_config(tmp_path: Path) -> None:
     config = site(tmp_path)
     result = cli("add", "ftp://example.org/feed", "-g", "g", "-s", "s", "-c", str(config))

@@ -648,6 +648,9 @@ class FeedSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         return (self.moved_from,) if isinstance(self.moved_from, str) else self.moved_from
 
 
+_URL_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def _check_url(field: str, url: str) -> None:
     """A feed's URL (or an earlier one, ``moved_from``) as one: a path, or a
     URL of a scheme feedmill fetches, with a host."""
@@ -663,6 +666,9 @@ def _check_url(field: str, url: str) -> None:
         )
     if "://" not in url and _SCHEME_TYPO.match(url):
         raise _Invalid(field, f"{_shown(url)!r} is not a URL (a scheme needs ://)")
+    if _URL_CONTROL.search(url.strip()):
+        # ($'…\n…' typed to `add`: fetched as "%0A", a feed of no one's.)
+        raise _Invalid(field, f"{_shown(url)!r} holds a control character (a line break?)")
     try:
         parts = urlsplit(url) if "://" in url else None
         if parts is not None:
@@ -677,6 +683,13 @@ def _check_url(field: str, url: str) -> None:
     if parts is not None and scheme in ("http", "https") and not parts.hostname:
         # "https://$HOST/rss" with HOST unset: every fetch would fail.
         raise _Invalid(field, f"no host name in {_shown(url)!r}")
+    if parts is not None and scheme == "file" and parts.netloc.lower() not in ("", "localhost"):
+        # "file://feeds/a.xml" names the host "feeds": it read /a.xml.
+        raise _Invalid(
+            field,
+            f"{_shown(url)!r} names the host {parts.netloc!r}: a file:// URL is"
+            " file:///absolute/path (or write the path alone, relative to this file)",
+        )
 
 
 class Config(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -1615,8 +1628,8 @@ def _name(loc: tuple[Any, ...], data: Any) -> str:
             except (IndexError, KeyError, TypeError):
                 node = None
             url = node.get("url") if isinstance(node, dict) else None
-            if url:
-                parts[-1] += f" ({_shown(url)})"
+            if url:  # (on the message's line: a line break in it shown as ␊)
+                parts[-1] += f" ({_shown(url).replace(chr(10), chr(0x240A))})"
         else:
             parts.append(str(step))
             node = node.get(step) if isinstance(node, dict) else None
