@@ -642,6 +642,25 @@ def test_search_help_and_an_option_without_its_value(demo: Path) -> None:
     assert missing.code == 2 and "Option '-c' requires an argument" in missing.stderr
 
 
+@pytest.mark.parametrize("given", ["--json=true", "--all=yes", "--json="])
+def test_a_flag_given_a_value_says_it_takes_none(demo: Path, given: str) -> None:
+    """It said "No such option '--json'. (Did you mean one of: '--json', …)"."""
+    result = cli("search", "央行", given, "-c", str(demo))
+    name = given.split("=")[0]
+    assert result.code == 2
+    assert f"Option '{name}' does not take a value." in result.stderr
+
+
+def test_an_item_of_a_title_alone_prints_no_empty_snippet_line(tmp_path: Path) -> None:
+    (tmp_path / "a.xml").write_bytes(rss("t", [Item(title="仅有标题的快讯", html="", guid="1")]))
+    config = write_config(tmp_path, [{"url": "a.xml", "group": "g", "source": "s"}])
+    assert cli("run", "-c", str(config)).code == 0
+    result = cli("search", "快讯", "-c", str(config))
+    assert result.code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2 and "仅有标题的快讯" in lines[0], lines
+
+
 def test_after_dash_dash_every_word_is_a_query_word(demo: Path) -> None:
     """`--` is the way to search for a word that begins with dashes."""
     result = cli("search", "-c", str(demo), "--json", "--", "--force-ipv6", "逆回购")

@@ -332,6 +332,20 @@ def test_snippets_mark_decimals_and_what_is_glued_to_them() -> None:
         assert shown in marked(snippet(text, query_tokens(query).include, width=200)), query
 
 
+def test_a_number_is_marked_where_it_stands_whole_not_inside_a_longer_one() -> None:
+    """The index holds 3130.30 as 3130 and 30: ``30`` finds the decimals,
+    and marked the "30" that ends 3130 as well (31[30].[30])."""
+    text = "沪指收报3130.30点，同比增长12.2%，iPhone15Pro售价5999元。"
+    for query, shown in (
+        ("30", "沪指收报3130.[30]点"),
+        ("2", "同比增长12.[2]%"),
+        ("15", "iPhone[15]Pro"),
+        ("pro", "iPhone15[Pro]"),
+        ("3130", "沪指收报[3130].30点"),
+    ):
+        assert shown in marked(snippet(text, query_tokens(query).include, width=200)), query
+
+
 def test_a_full_width_match_far_into_a_long_article_is_shown_marked() -> None:
     """Past the first 50,000 characters, a query's ``gpt`` was looked for in
     the text as written: ＧＰＴ was not found, and the snippet was the

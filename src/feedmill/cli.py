@@ -1534,8 +1534,10 @@ class _SearchCommand(_HelpWritten):
             if arg in flags or arg.split("=", 1)[0] in valued or re.fullmatch(r"-n\d+", arg):
                 options.append(arg)
             elif _LONG_OPTION.match(arg):
-                known = sorted({*valued, *flags})
-                raise click.NoSuchOption(arg.split("=", 1)[0], possibilities=known, ctx=ctx)
+                name = arg.split("=", 1)[0]
+                if name in flags:  # (--json=true: "No such option '--json'" said nothing)
+                    raise click.BadOptionUsage(name, f"Option '{name}' does not take a value.")
+                raise click.NoSuchOption(name, possibilities=sorted({*valued, *flags}), ctx=ctx)
             else:
                 words.append(arg)
             index += 1
@@ -1786,7 +1788,9 @@ def search(
             if hit.reason:
                 held += f" ({hit.reason})"
             wide.print(f"  [yellow]{plain(held)}[/yellow]", soft_wrap=True)
-        wide.print(f"  {lit(hit.snippet_segments)}", soft_wrap=True)
+        shown = lit(hit.snippet_segments)
+        if shown.strip():  # (an item of a title alone: no line of two spaces)
+            wide.print(f"  {shown}", soft_wrap=True)
     raise click.exceptions.Exit(busy)
 
 

@@ -17,6 +17,8 @@ from collections.abc import Collection, Iterator, Sequence
 
 from feedmill.normalize.chars import joins
 from feedmill.search.tokens import (
+    ALNUM_RUN,
+    HAN,
     PIECE,
     SHOWS_NOTHING_RE,
     Lookup,
@@ -228,10 +230,18 @@ def _held(value: str) -> Iterator[tuple[str, int]]:
         offset = value.find(piece, offset)  # (past a decimal's point)
         yield piece, offset
         offset += len(piece)
+    runs: set[tuple[int, str]] = set()
     for sub in parts(value):
+        # A run of digits or letters is a part where it is one whole: the "30"
+        # of 3130.30 is its decimals, not the end of 3130.  (A Chinese word
+        # is one wherever it stands in the token.)
+        whole = not HAN.search(sub)
+        if whole and not runs:
+            runs = {(run.start(), run[0]) for run in ALNUM_RUN.finditer(value)}
         offset = value.find(sub)
         while offset >= 0:
-            yield sub, offset
+            if not whole or (offset, sub) in runs:
+                yield sub, offset
             offset = value.find(sub, offset + 1)
 
 

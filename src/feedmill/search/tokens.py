@@ -91,9 +91,9 @@ _DECIMAL = re.compile(r"\d+(?:\.\d+)+")
 # Its pieces side by side, as jieba leaves them joined by spaces (a space of
 # the text would be a token of its own: two spaces or more).
 _DECIMAL_CUT = re.compile(r"(?<![^ ])\d+(?: \. \d+)+(?![^ ])")
-_ALNUM_RUN = re.compile(r"\d+|[^\W\d_]+")
+ALNUM_RUN = re.compile(r"\d+|[^\W\d_]+")
 _HAN = r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f]"
-_CJK = re.compile(_HAN)
+HAN = re.compile(_HAN)
 _LATIN = rf"(?:(?!{_HAN})[^\W\d_])"  # a letter of any other script
 # A token's runs of digits, of Chinese characters, of other letters.
 _RUN = re.compile(rf"\d+|{_HAN}+|{_LATIN}+")
@@ -333,7 +333,7 @@ def pieces(token: str) -> tuple[str, ...]:
         return (token,)
     out: list[str] = []
     for run in _RUN.findall(token):
-        out.extend(_compound(run) if _CJK.match(run) else (run,))
+        out.extend(_compound(run) if HAN.match(run) else (run,))
     return tuple(out)
 
 
@@ -384,11 +384,11 @@ def parts(token: str) -> tuple[str, ...]:
     bare = token.rstrip("+#")
     if bare != token:
         found.append(bare)
-    runs = _ALNUM_RUN.findall(bare)
+    runs = ALNUM_RUN.findall(bare)
     if len(runs) > 1:
         found.extend(runs)
     n = len(bare)
-    if n > 2 and _CJK.search(bare):
+    if n > 2 and HAN.search(bare):
         for start in range(n - 1):
             for end in range(start + 2, n + 1):
                 if end - start < n and rjieba.has_word(bare[start:end]):
@@ -466,7 +466,7 @@ def lookup(phrase: Phrase) -> Lookup:
         # Whole, as the parts stream holds it: not its digits side by side
         # (1.8 is not the 1-8 of 1-8月).
         return Lookup((), False, last, False)
-    chinese = bool(_CJK.match(last[-1]))
+    chinese = bool(HAN.match(last[-1]))
     # A word of a language that inflects its words, typed last, may begin
     # the form the text has: Газпром in Газпрома, Ελλάδ in Ελλάδα.
     inflected = last.isalpha() and _INFLECTED.search(last) is not None
