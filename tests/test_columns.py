@@ -75,7 +75,31 @@ def test_the_table_where_it_fits_blocks_where_it_does_not_and_always_without_a_t
     widest = max(cell_len(line) for line in plain(table).splitlines())
     assert widest == 17 + 2 + 4 + 2 + 31
     assert fit(header, rows, None) == fit(header, rows, widest) == table
-    assert fit(header, rows, widest - 1) == blocks(header, rows, widest - 1) != table
+    # Too narrow for the error to have 30 columns of its own: blocks.
+    narrow = 17 + 2 + 4 + 2 + 29
+    assert fit(header, rows, narrow) == blocks(header, rows, narrow) != table
+
+
+def test_a_long_last_column_is_folded_in_its_place_not_made_blocks() -> None:
+    """One failing feed's 300-character error put every feed of the table
+    in blocks, three lines each, in a terminal of 300 columns."""
+    header = ("feed", "HTTP", "error / warning")
+    error = "HTTP 500 Internal Server Error: got text: " + "upstream 错误 timeout " * 16
+    rows = [
+        [cell("金融 / 证券时报网"), cell("304"), cell("")],
+        [cell("ab"), cell("500"), cell(error, "red")],
+        [cell("cd"), cell("200"), cell("declared GBK but the bytes are UTF-8", "yellow")],
+    ]
+    shown = plain(fit(header, rows, 80)).splitlines()
+    assert shown[0] == "feed               HTTP  error / warning"
+    assert shown[1] == "金融 / 证券时报网  304"
+    assert all(cell_len(line) <= 80 for line in shown)
+    start = 17 + 2 + 4 + 2  # where the last column begins (rows ab, cd: a column a character)
+    assert shown[2].startswith("ab                 500   HTTP 500 Internal")
+    assert all(line[:start].isspace() for line in shown[3:-1])
+    # Folded at spaces: the lines, joined by one, are the error.
+    assert " ".join(line[start:].strip() for line in shown[2:-1]) == error.strip()
+    assert shown[-1].startswith("cd") and shown[-1].endswith("declared GBK but the bytes are UTF-8")
 
 
 def test_a_long_name_is_cut_at_its_end_a_url_in_its_middle() -> None:

@@ -79,13 +79,42 @@ def _widths(header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> list[int]:
     return widths
 
 
+# The least room the last column (errors, warnings) is folded into, rather
+# than the table giving way to blocks.
+LAST_ROOM = 30
+
+
 def fit(header: Sequence[str], rows: Sequence[Sequence[Cell]], width: int | None) -> str:
-    """`columns`, or `blocks` where the table is wider than ``width`` (None:
-    no terminal, a pipe: the table whatever its width)."""
+    """`columns`, or where the table is wider than ``width`` (None: no
+    terminal, a pipe: the table whatever its width), the table with its last
+    column folded into the room the others leave it — `blocks` where that is
+    under `LAST_ROOM` columns: one failing feed's long error put a whole
+    site's table in blocks, three lines a feed, in a terminal of 300."""
     widths = _widths(header, rows)
-    if width is not None and _table_width(widths) > width:
+    if width is None or _table_width(widths) <= width:
+        return _columns(header, rows, widths)
+    room = width - _table_width(widths[:-1]) - len(GAP)
+    if room < min(widths[-1], LAST_ROOM):
         return blocks(header, rows, width)
-    return _columns(header, rows, widths)
+    folded = [[*row[:-1], _folded(row[-1], room)] for row in rows]
+    return _columns(header, folded, [*widths[:-1], room])
+
+
+def _folded(stacked: Cell, width: int) -> Cell:
+    """Each line of a cell folded to ``width`` columns, at a space where one
+    is in the line's second half."""
+    out: list[Line] = []
+    for text, style in stacked:
+        while cell_len(text) > width:
+            head = _head(text, width) or _symbols(text)[0]
+            space = head.rfind(" ")
+            if space > len(head) // 2:
+                head = head[:space]
+            out.append((head.rstrip(), style))
+            text = text[len(head) :].lstrip(" ")
+        if text or not out:
+            out.append((text, style))
+    return tuple(out)
 
 
 def _table_width(widths: Sequence[int]) -> int:
