@@ -194,8 +194,6 @@ def test_add_refuses_a_url_without_a_host(tmp_path: Path) -> None:
     [
         # $'…\n…' in a shell: fetched as "%0A", a feed of no one's.
         ("https://x.example.org/a\nb", "holds a control character (a line break?)"),
-        # The host "feeds": it read /a.xml.
-        ("file://feeds/a.xml", "names the host 'feeds': a file:// URL is file:///absolute/path"),
     ],
 )
 def test_add_refuses_a_url_that_cannot_be_meant(tmp_path: Path, url: str, said: str) -> None:
@@ -359,6 +357,20 @@ def test_a_skipped_outlines_url_is_shown_as_written(tmp_path: Path) -> None:
     )
     result = cli("import", str(opml), "-c", str(site(tmp_path)))
     assert "skipped ftp://h.example.org/?tag=[news]: a ftp: URL" in result.stderr
+
+
+def test_a_refused_url_with_a_line_break_is_shown_on_one_line(tmp_path: Path) -> None:
+    opml = tmp_path / "a.opml"
+    opml.write_text(
+        '<opml version="2.0"><body><outline text="x">'
+        '<outline text="y" xmlUrl="https://a.example.org/r&#10;ss?key=SECRET"/>'
+        "</outline></body></opml>",
+        encoding="utf-8",
+    )
+    result = cli("import", str(opml), "-c", str(site(tmp_path)))
+    refused = [line for line in result.stderr.splitlines() if "a.example.org" in line]
+    assert refused and refused[0].startswith("skipped https://a.example.org/r␊ss?key=…: url:")
+    assert "SECRET" not in result.stderr
 
 
 def test_export_then_import_gives_the_same_feed_list(tmp_path: Path) -> None:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import stat
+import subprocess
+import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta, timezone
@@ -551,35 +554,49 @@ def test_gbk_without_declaration() -> None:
     )
 
 
+NAMES = ["证券时报", "新浪财经", "华尔街见闻", "财联社电报", "第一财经", "经济观察网"]
+
+
 @pytest.mark.parametrize("declaration", [b'<?xml version="1.0" encoding="UTF-8"?>\n', b""])
 def test_utf8_with_a_stray_byte_is_read_as_utf8(declaration: bytes) -> None:
     """One title cut inside a character: read as GB18030 (what an old
     Chinese tool writes), every name of the file was nonsense (财经 → 璐㈢粡)."""
     cut = "Cut title …".encode()[:-1]  # (a character of three bytes, cut after two)
+    outlines = b"".join(
+        f'<outline text="{name}" xmlUrl="https://s{i}.example.org/f"/>'.encode()
+        for i, name in enumerate(NAMES)
+    )
     data = (
         declaration
         + '<opml version="2.0"><body><outline text="财经新闻">'.encode()
-        + '<outline text="证券时报" xmlUrl="https://stcn.example.org/f"/>'.encode()
+        + outlines
         + b'<outline text="'
         + cut
         + b'" xmlUrl="https://cut.example.org/f"/>'
         + b"</outline></body></opml>"
     )
     assert as_tuples(parse_opml(data)) == [
-        ("https://stcn.example.org/f", "财经新闻", "证券时报", None),
+        *((f"https://s{i}.example.org/f", "财经新闻", name, None) for i, name in enumerate(NAMES)),
         ("https://cut.example.org/f", "财经新闻", "Cut title \ufffd", None),
     ]
 
 
-def test_undeclared_latin1_is_not_read_as_chinese() -> None:
-    """Western names in an old tool's code page read as GB18030 made rare
-    characters of their accents ("Économie" → "蒫onomie")."""
-    data = (
-        '<opml version="2.0"><body><outline text="Économie">'
-        '<outline text="Les Échos" xmlUrl="https://e.example.org/f"/></outline></body></opml>'
-    ).encode("latin-1")
-    assert as_tuples(parse_opml(data)) == [
-        ("https://e.example.org/f", "Économie", "Les Échos", None)
+@pytest.mark.parametrize(
+    ("folder", "name"),
+    [
+        ("学习", "学习时报"),  # GBK pairs that are UTF-8 too, in part
+        ("财经", "文汇报"),
+        ("財經", "iThome"),  # traditional characters, in GBK
+        ("★ Starred", "Ars Technica — Main"),  # GBK's punctuation alone
+    ],
+)
+def test_undeclared_gbk_is_gbk_whatever_it_looks_like(folder: str, name: str) -> None:
+    text = (
+        f'<opml version="2.0"><body><outline text="{folder}">'
+        f'<outline text="{name}" xmlUrl="https://b.example.org/rss"/></outline></body></opml>'
+    )
+    assert as_tuples(parse_opml(text.encode("gbk"))) == [
+        ("https://b.example.org/rss", folder, name, None)
     ]
 
 
@@ -684,6 +701,18 @@ def test_raw_control_characters_are_dropped_as_their_references_are(encoding: st
     )
     assert as_tuples(parse_opml(opml.encode(encoding))) == [
         ("https://a.example/x", "财经", "证券时报", None)
+    ]
+
+
+def test_an_iso_2022_jp_file_keeps_its_shifts() -> None:
+    """ESC is no stray control character there: it shifts to kanji and back."""
+    opml = (
+        '<?xml version="1.0" encoding="ISO-2022-JP"?><opml version="2.0"><body>'
+        '<outline text="ニュース"><outline text="朝日新聞 & 日経" xmlUrl="https://a.example/x"/>'
+        "</outline></body></opml>"
+    )
+    assert as_tuples(parse_opml(opml.encode("iso2022_jp"))) == [
+        ("https://a.example/x", "ニュース", "朝日新聞 & 日経", None)
     ]
 
 
@@ -1564,9 +1593,9 @@ def test_commands_adding_at_once_each_keep_their_feed(tmp_path: Path) -> None:
 def test_a_file_system_without_locks_is_edited_without_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """NFS takes no exclusive lock on a file opened to read (EBADF), a server
-    without lockd none at all (ENOLCK): the lock was asked for again and
-    again, at full speed, for ever."""
+    """A server without lockd takes no lock (ENOLCK; NFS none on a file
+    opened to read, EBADF): the lock was asked for again and again, at full
+    speed, for ever."""
     import errno
     import fcntl
 
@@ -1586,35 +1615,71 @@ def test_a_file_system_without_locks_is_edited_without_one(
     assert len(asked) == 1
 
 
-def test_a_config_mounted_on_its_own_is_written_in_place(tmp_path: Path) -> None:
+def _in_a_mount_namespace(script: str) -> subprocess.CompletedProcess[str]:
+    """``script`` run by sh in a mount namespace of its own (skipped where
+    making one needs privileges this machine does not give)."""
+    if subprocess.run(["unshare", "-m", "true"], capture_output=True).returncode:
+        pytest.skip("no mount namespace here (unshare -m needs privileges)")
+    return subprocess.run(["unshare", "-m", "sh", "-ec", script], capture_output=True, text=True)
+
+
+def _add_command(config: Path) -> str:
+    add = [sys.executable, "-m", "feedmill", "add", "https://a.example/feed", "-g", "科技"]
+    return shlex.join([*add, "-s", "甲", "-c", str(config)])
+
+
+@pytest.mark.parametrize("folder", ["writable", "read-only"])
+def test_a_config_mounted_on_its_own_is_written_in_place(tmp_path: Path, folder: str) -> None:
     """`docker run -v ./feedmill.yml:/site/feedmill.yml`: a mount point is no
     name a rename may replace ("Device or resource busy"); the config is
-    written in place, and the file outside the container has the feed."""
-    import shlex
-    import subprocess
-    import sys
-
+    written in place, and the file outside the container has the feed — in
+    a read-only folder too (`docker run --read-only`), where no copy can be
+    made beside it."""
     outside = tmp_path / "outside.yml"
     outside.write_text("site: .\nfeeds: []  # the list\n", encoding="utf-8")
-    inside = tmp_path / "site" / "feedmill.yml"
-    inside.parent.mkdir()
-    inside.touch()
-    mount = f"mount --bind {shlex.quote(str(outside))} {shlex.quote(str(inside))}"
-    if subprocess.run(["unshare", "-m", "sh", "-c", mount], capture_output=True).returncode:
-        pytest.skip("no mount namespace here (unshare -m needs privileges)")
-    add = [sys.executable, "-m", "feedmill", "add", "https://a.example/feed", "-g", "科技"]
-    add += ["-s", "甲", "-c", str(inside)]
-    done = subprocess.run(
-        ["unshare", "-m", "sh", "-c", f"{mount} && {shlex.join(add)}"],
-        capture_output=True,
-        text=True,
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "feedmill.yml").touch()
+    q = {name: shlex.quote(str(value)) for name, value in (("out", outside), ("site", site))}
+    read_only = f"mount --bind {q['site']} {q['site']}; mount -o remount,bind,ro {q['site']}\n"
+    done = _in_a_mount_namespace(
+        (read_only if folder == "read-only" else "")
+        + f"mount --bind {q['out']} {q['site']}/feedmill.yml\n"
+        + _add_command(site / "feedmill.yml")
     )
     assert done.returncode == 0, done.stderr
     text = outside.read_text(encoding="utf-8")
     assert text.startswith("site: .\nfeeds:")
     assert "# the list" in text
     assert [f.url for f in parse_config(text, outside).feeds] == ["https://a.example/feed"]
-    assert [p.name for p in inside.parent.iterdir()] == ["feedmill.yml"]  # no copy left
+    assert [p.name for p in site.iterdir()] == ["feedmill.yml"]  # no copy left
+
+
+def test_a_config_written_in_place_on_a_full_disk_is_left_whole(tmp_path: Path) -> None:
+    """Written in place, the new text ran out of room half-way: the config
+    ended in "  - url: " and no command could read it."""
+    feeds = "".join(
+        f"  - {{url: 'https://f{i}.example/rss', group: g, source: s{i}}}\n" for i in range(60)
+    )
+    before = "site: .\nfeeds:\n" + feeds
+    before += "#" * (4080 - len(before.encode()) - 1) + "\n"  # a page of the disk, nearly
+    (tmp_path / "before.yml").write_text(before, encoding="utf-8")
+    disk, site = tmp_path / "disk", tmp_path / "site"
+    disk.mkdir()
+    site.mkdir()
+    (site / "feedmill.yml").touch()
+    q = {n: shlex.quote(str(v)) for n, v in (("disk", disk), ("site", site), ("tmp", tmp_path))}
+    done = _in_a_mount_namespace(
+        f"mount -t tmpfs -o size=16k tmpfs {q['disk']}\n"
+        f"cp {q['tmp']}/before.yml {q['disk']}/feedmill.yml\n"
+        f"dd if=/dev/zero of={q['disk']}/fill bs=1k count=64 2>/dev/null || true\n"
+        f"mount --bind {q['disk']}/feedmill.yml {q['site']}/feedmill.yml\n"
+        f"{_add_command(site / 'feedmill.yml')} || echo exit=$?\n"
+        f"cp {q['disk']}/feedmill.yml {q['tmp']}/after.yml\n"
+    )
+    assert "exit=1" in done.stdout, done.stdout + done.stderr
+    assert "No space left on device" in done.stderr
+    assert (tmp_path / "after.yml").read_text(encoding="utf-8") == before
 
 
 def test_an_edited_config_keeps_its_owner(tmp_path: Path) -> None:

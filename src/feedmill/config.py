@@ -683,13 +683,6 @@ def _check_url(field: str, url: str) -> None:
     if parts is not None and scheme in ("http", "https") and not parts.hostname:
         # "https://$HOST/rss" with HOST unset: every fetch would fail.
         raise _Invalid(field, f"no host name in {_shown(url)!r}")
-    if parts is not None and scheme == "file" and parts.netloc.lower() not in ("", "localhost"):
-        # "file://feeds/a.xml" names the host "feeds": it read /a.xml.
-        raise _Invalid(
-            field,
-            f"{_shown(url)!r} names the host {parts.netloc!r}: a file:// URL is"
-            " file:///absolute/path (or write the path alone, relative to this file)",
-        )
 
 
 class Config(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

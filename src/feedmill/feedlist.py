@@ -362,8 +362,8 @@ def read_opml(text: str | bytes) -> OpmlImport:
     """The feeds of an OPML document, in document order, each URL once, and what was skipped.
 
     ``text`` is the file's bytes (the encoding comes from its BOM or declaration;
-    UTF-8 but for a stray byte is UTF-8, other undeclared non-UTF-8 is GB18030
-    or Big5 where it reads as Chinese, else Windows-1252) or already decoded text.
+    UTF-8 but for a stray byte is UTF-8, other undeclared non-UTF-8 is read as
+    GB18030 or Big5) or already decoded text.
 
     Every ``<outline>`` with an ``xmlUrl`` is a feed, except commented-out ones
     and FreshRSS XPath / JSON scrapers; only http(s) URLs are kept (``feed://``
@@ -457,22 +457,16 @@ def _attempts(data: bytes, encoding: str | None) -> Iterator[tuple[bytes, str | 
         yield repaired, encoding
     if encoding is None and _undeclared_non_utf8(data):
         if _mostly_utf8(data):
-            # UTF-8 but for a stray byte (a title cut inside a character):
-            # read as GB18030, every name of the file was nonsense (财经 → 璐㈢粡).
+            # UTF-8 but for a stray byte or two (a title cut inside a
+            # character), as the feed decoder judges it: read as GB18030,
+            # every name of the file was nonsense (财经 → 璐㈢粡).  (GBK's
+            # pairs are seldom valid UTF-8: nine in ten of them never are.)
             for candidate in dict.fromkeys((data, repaired)):
                 yield candidate.decode("utf-8", errors="replace").encode("utf-8"), "utf-8"
-            return
-        legacy = [
-            name
-            for name in _legacy_chinese(data)
-            if _decodes(repaired, name) and _reads_as_chinese(repaired, name)
-        ]
-        # What reads as no Chinese is Western text an old tool wrote in its
-        # own code page (Latin-1's "Économie", as GB18030 "蒫onomie").
-        for name in legacy or ["cp1252", *_legacy_chinese(data)]:
+        for legacy in _legacy_chinese(data):
             for candidate in dict.fromkeys((data, repaired)):
-                if _decodes(candidate, name):
-                    yield candidate, name
+                if _decodes(candidate, legacy):
+                    yield candidate, legacy
 
 
 def _legacy_chinese(data: bytes) -> tuple[str, str]:
@@ -500,8 +494,9 @@ _XML_ENTITIES = frozenset({b"amp", b"lt", b"gt", b"quot", b"apos"})
 _CHAR_REF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
 # A control character XML 1.0 forbids, written as itself (a vertical tab
 # pasted into a title), as its reference is (`_xml_char_ref`).  No byte of a
-# character of several bytes is one, in UTF-8, GBK or Big5.
-_RAW_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# character of several bytes is one, in UTF-8, GBK or Big5; ESC, SO and SI
+# are ISO-2022-JP's shifts, kept.
+_RAW_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x10-\x1a\x1c-\x1f]")
 
 
 def _xml_char_ref(match: re.Match[bytes]) -> bytes:
@@ -590,23 +585,9 @@ def _decodes(data: bytes, encoding: str) -> bool:
 
 
 def _mostly_utf8(data: bytes) -> bool:
-    """More characters of several bytes are UTF-8 than fail to be: GBK's
-    pairs almost never are, and a list's few names are too short to ask
-    more (one cut in ten names is one bad character in ten)."""
-    text = data.decode("utf-8", errors="replace")
-    bad = text.count("\ufffd")
-    wide = len(text) - len(text.encode("ascii", "ignore"))
-    return wide - bad > bad
+    from feedmill.parse.encoding import mostly_utf8  # here: feedlist loads no parser
 
-
-def _reads_as_chinese(data: bytes, encoding: str) -> bool:
-    """A quarter of its Chinese characters, at least, are the encoding's
-    common ones (a list names rare and traditional characters in GBK too:
-    not nine in ten, as a feed's text).  Latin-1's accents before letters,
-    read as GB18030, are rare characters all."""
-    from feedmill.parse.encoding import common_share
-
-    return common_share(data, encoding) >= 0.25
+    return mostly_utf8(data)
 
 
 _POSITION = re.compile(r",? line \d+, column \d+$")
@@ -1263,11 +1244,30 @@ def _why(exc: OSError, target: Path) -> str:
     return exc.strerror or str(exc)
 
 
+def _write_in_place(target: Path, text: str) -> None:
+    """``text`` written over the file at ``target`` itself, where no copy can
+    replace it.  Its room is taken first: a full disk fails the write before
+    a byte of the file changes (a config cut off in an entry stopped every
+    command).  The new text is written whole, then the file cut to it."""
+    data = text.encode("utf-8")
+    with open(target, "r+b") as handle:
+        try:
+            os.posix_fallocate(handle.fileno(), 0, len(data))
+        except OSError as exc:
+            if exc.errno not in (errno.EOPNOTSUPP, errno.EINVAL, errno.ENOSYS):
+                raise  # (a file system that cannot: written all the same)
+        handle.write(data)
+        handle.truncate()
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
 def write_atomically(path: Path, text: str) -> None:
     """``text`` replaces the file at ``path`` whole or not at all (a temporary
     file beside it, then a rename), keeping its permissions and, where it may,
-    its owner; a symlink is written through, and a file mounted on its own
-    written in place.  ConfigError if it cannot be written, or is read-only."""
+    its owner; a symlink is written through.  A file no rename may replace
+    (mounted on its own, on a read-only file system too) is written in place
+    (`_write_in_place`).  ConfigError if it cannot be written, or is read-only."""
     try:
         target = path.resolve()
         if target.is_dir():
@@ -1284,6 +1284,15 @@ def write_atomically(path: Path, text: str) -> None:
     try:
         fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     except OSError as exc:
+        if old and exc.errno == errno.EROFS and os.access(target, os.W_OK):
+            # A read-only file system, the file itself on another that takes
+            # writes: one mounted on its own (`docker run --read-only -v …`).
+            # (A folder the user may not write is said so: see below.)
+            try:
+                _write_in_place(target, text)
+            except OSError as failed:
+                raise ConfigUnwritable(f"{path}: cannot write: {_why(failed, target)}") from None
+            return
         why = _why(exc, target)
         if not isinstance(exc, FileNotFoundError):
             # The file itself may be writable: the copy that replaces it whole
@@ -1311,14 +1320,9 @@ def write_atomically(path: Path, text: str) -> None:
                 raise
             # A file mounted on its own (`docker run -v ./feedmill.yml:…`)
             # is no name a rename may take: written in place, as an editor
-            # does there.  (Whole first, then cut to its length: a shorter
-            # text never leaves the longer one's end.)
-            with open(target, "r+b") as handle:
-                handle.write(text.encode("utf-8"))
-                handle.truncate()
-                handle.flush()
-                os.fsync(handle.fileno())
+            # does there.
             os.unlink(temp)
+            _write_in_place(target, text)
             return
     except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):

@@ -146,7 +146,7 @@ def decode(
     for bom, encoding in _BOMS:
         if body.startswith(bom):
             rest = body[len(bom) :]
-            if encoding == "utf-8" and not _mostly_utf8(rest):
+            if encoding == "utf-8" and not mostly_utf8(rest):
                 # A UTF-8 mark before GBK bytes: a PHP file saved "with BOM"
                 # by an editor, its output in the site's own charset.  The
                 # mark alone turned every Chinese character into "?".
@@ -240,7 +240,7 @@ def decode(
         note = f"bytes are not valid {encoding}; undecodable bytes replaced"
         return Decoded(text, encoding, declared, note)
 
-    if _mostly_utf8(body[:_SAMPLE]):
+    if mostly_utf8(body[:_SAMPLE]):
         return replaced("utf-8", body.decode("utf-8", errors="replace"))
     nearly = _nearly(body, [c for c in tried if c == "utf-8"])  # (a few accents, one byte off)
     if nearly is not None:
@@ -430,7 +430,7 @@ def decodes(body: bytes, encoding: str) -> bool:
     return _decoded(body, encoding) is not None
 
 
-def _mostly_utf8(body: bytes) -> bool:
+def mostly_utf8(body: bytes) -> bool:
     """At most one character in ten that is not ASCII fails to decode as UTF-8."""
     text = codecs.getincrementaldecoder("utf-8")("replace").decode(body)  # (a cut end: no fault)
     bad = text.count("\ufffd")
