@@ -1621,8 +1621,8 @@ def _name(loc: tuple[Any, ...], data: Any) -> str:
             except (IndexError, KeyError, TypeError):
                 node = None
             url = node.get("url") if isinstance(node, dict) else None
-            if url:  # (on the message's line: a line break in it shown as ␊)
-                parts[-1] += f" ({_shown(url).replace(chr(10), chr(0x240A))})"
+            if url:
+                parts[-1] += f" ({_shown(url)})"
         else:
             parts.append(str(step))
             node = node.get(step) if isinstance(node, dict) else None

@@ -114,13 +114,6 @@ class DuplicateFeedError(ConfigError):
     """The feed to add is already in the config (:func:`add_feed_to_file`)."""
 
 
-def _on_one_line(text: str) -> str:
-    """``text`` with a line break shown as ␊, as the terminal's messages show
-    other control characters (`columns.visible`): one typed into `add`'s URL
-    broke its error's line."""
-    return text.replace("\n", "\u240a")
-
-
 class RefusedFeedError(ConfigError):
     """A feed to add that the config would refuse (an empty group, a name that
     shares another's category page); the message names the feed, not a line
@@ -128,8 +121,7 @@ class RefusedFeedError(ConfigError):
 
     def __init__(self, path: Path, feed: ImportedFeed, reason: str) -> None:
         super().__init__(
-            f"{path}: the new feed ({_on_one_line(urls.shown(feed.url))}): {reason};"
-            " nothing was added"
+            f"{path}: the new feed ({urls.shown(feed.url)}): {reason}; nothing was added"
         )
         self.feed = feed
         self.reason = reason
