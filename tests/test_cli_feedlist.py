@@ -194,6 +194,8 @@ def test_add_refuses_a_url_without_a_host(tmp_path: Path) -> None:
     [
         # $'…\n…' in a shell: fetched as "%0A", a feed of no one's.
         ("https://x.example.org/a\nb", "holds a control character (a line break?)"),
+        ("https://x.example.org/a\u0085b", "holds a control character (a line break?)"),
+        ("https://x.example.org/a\u2028b", "holds a control character (a line break?)"),
     ],
 )
 def test_add_refuses_a_url_that_cannot_be_meant(tmp_path: Path, url: str, said: str) -> None:

@@ -47,7 +47,18 @@ def test_a_cell_of_several_lines_makes_its_row_that_high() -> None:
 
 
 @pytest.mark.parametrize(
-    "error", ["bad XML: [/] unexpected [red] tag \\", "x\\\\", "x\\\\\\", "\\", "a[/b]"]
+    "error",
+    [
+        "bad XML: [/] unexpected [red] tag \\",
+        "x\\\\",
+        "x\\\\\\",
+        "\\",
+        "a[/b]",
+        # A backslash before a "[" that opens no tag: rich took it for an escape.
+        "?filter=\\[categor",
+        "ANSI \\[1m bold",
+        "a\\\\[ c \\[x] \\[",
+    ],
 )
 def test_text_that_looks_like_markup_is_shown_as_it_is(error: str) -> None:
     text = columns(("error",), [[cell(error, "red")]])

@@ -697,7 +697,7 @@ def test_raw_control_characters_are_dropped_as_their_references_are(encoding: st
     character in attribute value"), where ``&#11;`` was dropped."""
     opml = (
         '<opml version="2.0"><body><outline text="财\x0b经">'
-        '<outline text="证券\x01时报" xmlUrl="https://a.example/x"/></outline></body></opml>'
+        '<outline text="证券\x01时报\x1b" xmlUrl="https://a.example/x"/></outline></body></opml>'
     )
     assert as_tuples(parse_opml(opml.encode(encoding))) == [
         ("https://a.example/x", "财经", "证券时报", None)
@@ -1655,9 +1655,12 @@ def test_a_config_mounted_on_its_own_is_written_in_place(tmp_path: Path, folder:
     assert [p.name for p in site.iterdir()] == ["feedmill.yml"]  # no copy left
 
 
-def test_a_config_written_in_place_on_a_full_disk_is_left_whole(tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", ["tmpfs", "ext4", "ext2"])
+def test_a_config_written_in_place_on_a_full_disk_is_left_whole(tmp_path: Path, kind: str) -> None:
     """Written in place, the new text ran out of room half-way: the config
-    ended in "  - url: " and no command could read it."""
+    ended in "  - url: " and no command could read it; its room taken first,
+    it ended in the zeros a failed fallocate left (ext4), or glibc's stand-in
+    for one wrote (ext2)."""
     feeds = "".join(
         f"  - {{url: 'https://f{i}.example/rss', group: g, source: s{i}}}\n" for i in range(60)
     )
@@ -1669,14 +1672,29 @@ def test_a_config_written_in_place_on_a_full_disk_is_left_whole(tmp_path: Path) 
     site.mkdir()
     (site / "feedmill.yml").touch()
     q = {n: shlex.quote(str(v)) for n, v in (("disk", disk), ("site", site), ("tmp", tmp_path))}
+    if kind == "tmpfs":
+        mount = f"mount -t tmpfs -o size=16k tmpfs {q['disk']}\n"
+    else:  # (ext4 keeps what a failed fallocate took: the file grew by zeros)
+        image = tmp_path / "disk.img"
+        with image.open("wb") as handle:
+            handle.truncate(4 << 20)
+        made = subprocess.run(
+            ["mke2fs", "-q", "-t", kind, "-b", "4096", str(image)], capture_output=True
+        )
+        if made.returncode:
+            pytest.skip(f"no {kind} here: {made.stderr.decode().strip()}")
+        mount = (
+            f"mount -o loop {shlex.quote(str(image))} {q['disk']} || {{ echo no-loop; exit; }}\n"
+        )
     done = _in_a_mount_namespace(
-        f"mount -t tmpfs -o size=16k tmpfs {q['disk']}\n"
-        f"cp {q['tmp']}/before.yml {q['disk']}/feedmill.yml\n"
-        f"dd if=/dev/zero of={q['disk']}/fill bs=1k count=64 2>/dev/null || true\n"
+        mount + f"cp {q['tmp']}/before.yml {q['disk']}/feedmill.yml\n"
+        f"dd if=/dev/zero of={q['disk']}/fill bs=4k 2>/dev/null || true\n"
         f"mount --bind {q['disk']}/feedmill.yml {q['site']}/feedmill.yml\n"
         f"{_add_command(site / 'feedmill.yml')} || echo exit=$?\n"
         f"cp {q['disk']}/feedmill.yml {q['tmp']}/after.yml\n"
     )
+    if "no-loop" in done.stdout:
+        pytest.skip(f"no loop device here: {done.stderr.strip()}")
     assert "exit=1" in done.stdout, done.stdout + done.stderr
     assert "No space left on device" in done.stderr
     assert (tmp_path / "after.yml").read_text(encoding="utf-8") == before

@@ -49,15 +49,24 @@ def cell(text: str, style: str = "") -> Cell:
     return ((visible(text), style),) if text else ()
 
 
+# Backslashes before a "[" that opens no tag: rich reads the last one as
+# escaping it ("a\\[1m" showed "a[1m"), where `escape` takes only those
+# before a tag.  One more keeps them all.
+_BEFORE_AN_OPENING = re.compile(r"(\\+)(?=\[)(?!\[[a-z#/@][^\[]*?\])")
+
+
 def plain(text: str) -> str:
     """``text`` as markup that shows it as written, whatever follows it.
 
     rich's ``escape`` doubles a trailing backslash, lest it escape a tag that
-    follows; before anything else both would show.  Doubled and followed by
+    follows; before anything else both would show (and before a "[" that
+    opens no tag, one: `_BEFORE_AN_OPENING`).  Doubled and followed by
     an empty tag, a backslash shows once in every place.  Control characters
     show as pictures (see ``visible``).
     """
     text = visible(text)
+    if "\\[" in text:
+        text = _BEFORE_AN_OPENING.sub(r"\1\\", text)
     body = text.rstrip("\\")
     if body == text:
         return escape(text)

@@ -648,7 +648,8 @@ class FeedSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         return (self.moved_from,) if isinstance(self.moved_from, str) else self.moved_from
 
 
-_URL_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# C0 and C1 controls, and Unicode's line and paragraph separators.
+_URL_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def _check_url(field: str, url: str) -> None:

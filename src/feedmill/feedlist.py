@@ -354,8 +354,8 @@ def read_opml(text: str | bytes) -> OpmlImport:
     """The feeds of an OPML document, in document order, each URL once, and what was skipped.
 
     ``text`` is the file's bytes (the encoding comes from its BOM or declaration;
-    UTF-8 but for a stray byte is UTF-8, other undeclared non-UTF-8 is read as
-    GB18030 or Big5) or already decoded text.
+    UTF-8 but for a stray byte among ten characters of several bytes is UTF-8,
+    other undeclared non-UTF-8 is read as GB18030 or Big5) or already decoded text.
 
     Every ``<outline>`` with an ``xmlUrl`` is a feed, except commented-out ones
     and FreshRSS XPath / JSON scrapers; only http(s) URLs are kept (``feed://``
@@ -486,9 +486,10 @@ _XML_ENTITIES = frozenset({b"amp", b"lt", b"gt", b"quot", b"apos"})
 _CHAR_REF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
 # A control character XML 1.0 forbids, written as itself (a vertical tab
 # pasted into a title), as its reference is (`_xml_char_ref`).  No byte of a
-# character of several bytes is one, in UTF-8, GBK or Big5; ESC, SO and SI
-# are ISO-2022-JP's shifts, kept.
-_RAW_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x10-\x1a\x1c-\x1f]")
+# character of several bytes is one, in UTF-8, GBK or Big5; in ISO-2022 (JP,
+# KR, CN) ESC, SO and SI shift between character sets.
+_RAW_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_RAW_CONTROL_BUT_SHIFTS = re.compile(rb"[\x00-\x08\x0b\x0c\x10-\x1a\x1c-\x1f]")
 
 
 def _xml_char_ref(match: re.Match[bytes]) -> bytes:
@@ -521,7 +522,9 @@ def _repair(data: bytes) -> bytes:
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in data[:512]:
         utf8 = _utf16_as_utf8(data)
         return data if utf8 is None else _repair(utf8)
-    data = _RAW_CONTROL.sub(b"", _CHAR_REF.sub(_xml_char_ref, data))
+    data = _CHAR_REF.sub(_xml_char_ref, data)
+    shifts = (_declared(data) or b"").startswith(b"iso2022")
+    data = (_RAW_CONTROL_BUT_SHIFTS if shifts else _RAW_CONTROL).sub(b"", data)
 
     def entity(match: re.Match[bytes]) -> bytes:
         name = match.group(1)
@@ -1243,9 +1246,14 @@ def _write_in_place(target: Path, text: str) -> None:
     command).  The new text is written whole, then the file cut to it."""
     data = text.encode("utf-8")
     with open(target, "r+b") as handle:
+        size = os.fstat(handle.fileno()).st_size
         try:
             os.posix_fallocate(handle.fileno(), 0, len(data))
         except OSError as exc:
+            # What it took before it failed is the file's, as zeros (ext4;
+            # glibc's stand-in, on file systems without it, writes them):
+            # given back, or the config ended in NULs no command could read.
+            os.ftruncate(handle.fileno(), size)
             if exc.errno not in (errno.EOPNOTSUPP, errno.EINVAL, errno.ENOSYS):
                 raise  # (a file system that cannot: written all the same)
         handle.write(data)
