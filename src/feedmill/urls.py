@@ -407,14 +407,19 @@ def _secret_values(value: str, after_code: str) -> re.Pattern[str]:
 _SECRET_QUERY = _secret_values("[^&#;]+", "$|[&#;]")
 
 
+_BREAKS_SHOWN = str.maketrans(
+    {"\n": "\u240a", "\t": "\u2409", "\x85": "\u2424", "\u2028": "\u2424", "\u2029": "\u2424"}
+)
+
+
 def shown(url: str) -> str:
     """``url`` as output may show it (a terminal, cron's mail, a log): less
     any password, and with the values of query parameters that hold a secret
     left out (``?key=…``); a line break or tab in it (one the config refuses)
-    as ␊ or ␉, on its message's line."""
+    as ␊, ␤ or ␉, on its message's line."""
     url = without_userinfo(url)
-    if "\n" in url or "\t" in url:
-        url = url.replace("\n", "\u240a").replace("\t", "\u2409")
+    if not url.isascii() or "\n" in url or "\t" in url:
+        url = url.translate(_BREAKS_SHOWN)
     if "=" not in url:
         return url
     return _SECRET_QUERY.sub(lambda m: (m[1] or m[2]) + "…", url)
