@@ -399,14 +399,14 @@ def test_export_then_import_gives_the_same_feed_list(tmp_path: Path) -> None:
     assert after == before
 
 
-def import_opml(tmp_path: Path, outlines: str) -> Result:
+def import_opml(tmp_path: Path, outlines: str, *options: str) -> Result:
     """`feedmill import` of an OPML file holding ``outlines``, into site(tmp_path)'s config."""
     opml = tmp_path / "export.opml"
     opml.write_text(
         f'<?xml version="1.0"?><opml version="2.0"><head/><body>{outlines}</body></opml>',
         encoding="utf-8",
     )
-    return cli("import", str(opml), "-c", str(tmp_path / "feedmill.yml"))
+    return cli("import", str(opml), "-c", str(tmp_path / "feedmill.yml"), *options)
 
 
 def test_an_outline_whose_folder_cannot_name_a_category_is_skipped(tmp_path: Path) -> None:
@@ -459,6 +459,40 @@ def test_a_feed_the_config_would_refuse_is_skipped_and_the_rest_imported(
     )
     assert "2 feeds added" in result.stdout and "1 outline skipped" in result.stdout
     assert [f.source for f in load_config(config).feeds] == ["证券时报网", "C++", "LWN"]
+
+
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_a_feed_refused_in_one_folder_is_imported_from_another(
+    tmp_path: Path, dry_run: bool
+) -> None:
+    """Feedly lists a feed in each of its folders: the first refused ('C#'
+    shares a category page with 'C++'), the feed was dropped — "duplicate:
+    already imported as C# / Feed X", said of a listing no one imported."""
+    config = site(tmp_path)
+    result = import_opml(
+        tmp_path,
+        '<outline text="C++"><outline text="isocpp" xmlUrl="https://isocpp.org/blog/rss"/></outline>'
+        '<outline text="C#"><outline text="Feed X" xmlUrl="https://x.example.org/feed"/></outline>'
+        '<outline text="编程"><outline text="Feed X" xmlUrl="https://x.example.org/feed"/></outline>'
+        '<outline text="其他"><outline text="X" xmlUrl="https://x.example.org/feed"/></outline>',
+        *(["--dry-run"] if dry_run else []),
+    )
+    assert result.code == 0, result.stderr
+    skipped = sorted(line for line in result.stderr.splitlines() if line.startswith("skipped"))
+    assert skipped == [
+        "skipped https://x.example.org/feed: duplicate: imported as 编程 / Feed X",
+        "skipped https://x.example.org/feed: group: 'C#' and 'C++' (feeds[1]) would share"
+        " one Hexo category page, /categories/C/ (it would list the posts of one only):"
+        " rename one",
+    ]
+    verb = "would add" if dry_run else "added"
+    assert f"{verb} https://x.example.org/feed  (编程 / Feed X)" in result.stdout
+    assert "2 outlines skipped" in result.stdout
+    if not dry_run:
+        assert [(f.group, f.url) for f in load_config(config).feeds][1:] == [
+            ("C++", "https://isocpp.org/blog/rss"),
+            ("编程", "https://x.example.org/feed"),
+        ]
 
 
 def test_export_to_a_file_keeps_its_mode_and_reports_what_it_cannot_write(

@@ -2212,7 +2212,8 @@ def import_(opml: str, config: Path, dry_run: bool) -> None:
 
     OPML: an OPML file exported by a feed reader (- is standard input).
     """
-    from feedmill.feedlist import OpmlError, import_feeds_to_file, read_opml
+    from feedmill.feedlist import ImportedFeed, OpmlError, import_feeds_to_file, read_opml
+    from feedmill.urls import identity
 
     # A broken config is reported as such, before the OPML file (one without a
     # feed list yet is no broken one: the import starts it).
@@ -2239,15 +2240,35 @@ def import_(opml: str, config: Path, dry_run: bool) -> None:
     except OpmlError as exc:
         err.print(f"[red]error[/red] {plain(str(opml))}: {plain(str(exc))}", soft_wrap=True)
         raise click.exceptions.Exit(EXIT_CONFIG) from None
-    for outline in imported.skipped:
-        name = _shown_url(outline.url) if outline.url else plain(outline.name or "(an outline)")
-        err.print(f"[yellow]skipped[/yellow] {name}: {plain(outline.reason)}", soft_wrap=True)
+    again = [outline.again for outline in imported.skipped if outline.again is not None]
     try:
-        added, skipped, refused = import_feeds_to_file(config, imported.feeds, dry_run=dry_run)
+        added, skipped, refused = import_feeds_to_file(
+            config, imported.feeds, dry_run=dry_run, again=again
+        )
     except ConfigError as exc:
         label = "error" if isinstance(exc, ConfigUnwritable) else "config error"
         err.print(f"[red]{label}[/red]\n{plain(str(exc))}", soft_wrap=True)
         raise click.exceptions.Exit(_config_exit(exc)) from None
+    # A feed listed in several folders: where it went, said of its other listings.
+    placed: dict[str, ImportedFeed | None] = {identity(feed.url): feed for feed in added}
+    placed.update({identity(feed.url): None for feed in skipped})  # (already there)
+    listed_again = 0
+    for outline in imported.skipped:
+        reason = outline.reason
+        if outline.again is not None:
+            key = identity(outline.again.url)
+            if placed.get(key, False) == outline.again:
+                listed_again += 1
+                continue  # taken: its first listing is said refused below
+            if key in placed:
+                went = placed[key]
+                reason = (
+                    "duplicate: already there"
+                    if went is None
+                    else f"duplicate: imported as {went.group} / {went.source}"
+                )
+        name = _shown_url(outline.url) if outline.url else plain(outline.name or "(an outline)")
+        err.print(f"[yellow]skipped[/yellow] {name}: {plain(reason)}", soft_wrap=True)
     for feed, reason in refused:
         err.print(
             f"[yellow]skipped[/yellow] {_shown_url(feed.url)}: {plain(reason)}", soft_wrap=True
@@ -2259,7 +2280,7 @@ def import_(opml: str, config: Path, dry_run: bool) -> None:
     for feed in skipped:
         out.print(f"[yellow]already there[/yellow] {_shown_url(feed.url)}", soft_wrap=True)
     verb = "would be added" if dry_run else "added"
-    passed_over = len(imported.skipped) + len(refused)
+    passed_over = len(imported.skipped) - listed_again + len(refused)
     out.print(
         f"{len(added)} feed{'' if len(added) == 1 else 's'} {verb} to {plain(str(config))}, "
         f"{len(skipped)} already there, "

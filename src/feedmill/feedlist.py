@@ -144,6 +144,9 @@ class SkippedOutline:
     url: str | None  # its xmlUrl as written (None if it has none)
     name: str | None  # its text or title
     reason: str  # why, for people: "FreshRSS HTML+XPath scraper, not a feed"
+    # Where it is a feed listed again (in another folder): that listing, one
+    # `import_feeds_to_file` may take where the config refuses the first.
+    again: ImportedFeed | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -395,8 +398,8 @@ def read_opml(text: str | bytes) -> OpmlImport:
         if feed is not None and key in seen:
             first = seen[key]
             reason = f"duplicate: already imported as {first.group} / {first.source}"
-            feed = None
-        if feed is None:
+            skipped.append(SkippedOutline(outline.url, name, reason, again=feed))
+        elif feed is None:
             skipped.append(SkippedOutline(outline.url, name, reason))
         else:
             seen[key] = feed
@@ -1140,23 +1143,50 @@ def _entry_error(exc: ConfigError, path: Path) -> tuple[int, str] | None:
 
 
 def import_feeds_to_file(
-    path: Path, feeds: Sequence[ImportedFeed], *, dry_run: bool = False
+    path: Path,
+    feeds: Sequence[ImportedFeed],
+    *,
+    dry_run: bool = False,
+    again: Sequence[ImportedFeed] = (),
 ) -> tuple[list[ImportedFeed], list[ImportedFeed], list[tuple[ImportedFeed, str]]]:
     """:func:`add_feeds_to_file`, leaving out each feed the config would refuse.
 
     Returns (added, skipped, refused with the reason): one feed an OPML file's
-    folders name badly does not keep the others out.
+    folders name badly does not keep the others out.  A feed refused where
+    it is first listed is imported where it is listed ``again`` (Feedly lists
+    a feed in each of its folders), if the config takes it there.
     """
-    pending = list(feeds)
-    refused: list[tuple[ImportedFeed, str]] = []
+    others: dict[str, list[ImportedFeed]] = {}
+    for feed in again:
+        others.setdefault(urls.identity(feed.url), []).append(feed)
+    listing = list(feeds)
+    passed_over: list[tuple[ImportedFeed, str]] = []  # refused where another listing was taken
+    settled = not others
     while True:
-        try:
-            added, skipped = add_feeds_to_file(path, pending, dry_run=dry_run, refused=refused)
-        except RefusedFeedError as exc:
-            refused.append((exc.feed, exc.reason))
-            pending.remove(exc.feed)
-        else:
-            return added, skipped, refused
+        pending = list(listing)
+        refused: list[tuple[ImportedFeed, str]] = []
+        while True:
+            try:
+                # (A trial first, while another listing may yet replace a refused one.)
+                trial = dry_run or not settled
+                added, skipped = add_feeds_to_file(path, pending, dry_run=trial, refused=refused)
+            except RefusedFeedError as exc:
+                refused.append((exc.feed, exc.reason))
+                pending.remove(exc.feed)
+            else:
+                break
+        if settled:
+            return added, skipped, passed_over + refused
+        replaced = {}
+        for feed, reason in refused:
+            listed = others.get(urls.identity(feed.url))
+            if listed:
+                replaced[feed] = listed.pop(0)
+                passed_over.append((feed, reason))
+        listing = [replaced.get(feed, feed) for feed in listing]
+        settled = not replaced
+        if settled and dry_run:
+            return added, skipped, passed_over + refused
 
 
 def add_feed_to_file(
