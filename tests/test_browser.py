@@ -345,6 +345,69 @@ def _post_seen(
             browser.close()
 
 
+def test_a_long_unbroken_title_stays_in_the_page_where_a_neighbour_names_it(
+    tmp_path: Path,
+) -> None:
+    """landscape names the older and newer posts under a post: a title
+    without a place to break (a status named by its URL) made the page wider
+    than a phone's screen, and at 1280 px too."""
+    from playwright.sync_api import sync_playwright
+
+    site = tmp_path / "site"
+    assert cli("init", str(site)).code == 0
+    long = "XXXXXXXXXX" + "Supercalifragilisticexpialidocious" * 4
+    items = [
+        Item(long, "<p>正文一</p>", "a", pub_date="Tue, 20 Sep 2022 16:01:00 GMT"),
+        Item("短标题", "<p>正文二</p>", "b", pub_date="Wed, 21 Sep 2022 16:01:00 GMT"),
+        Item("又一篇", "<p>正文三</p>", "c", pub_date="Mon, 19 Sep 2022 16:01:00 GMT"),
+    ]
+    (site / "f.xml").write_bytes(rss("源 - 频道", items))
+    config = write_config(site, [{"url": "f.xml", "group": "组", "source": "源"}])
+    assert cli("run", "-c", str(config)).code == 0
+    result = hexo.generate(site)
+    assert result.returncode == 0, result.stdout + result.stderr
+    handler = functools.partial(_Quiet, directory=str(site / "public"))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    pages = [
+        base + "/" + page.parent.relative_to(site / "public").as_posix() + "/"
+        for page in hexo.post_pages(site).values()
+    ]
+    wider: dict[str, int] = {}
+
+    def offline(route: Route) -> None:
+        if urlsplit(route.request.url).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            route.fulfill(status=200, body=b"")
+
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=chromium(), args=["--no-sandbox", "--disable-gpu"]
+            )
+            try:
+                for width in (375, 1280):
+                    page = browser.new_page(viewport={"width": width, "height": 800})
+                    page.route("**/*", offline)
+                    for url in pages:
+                        page.goto(url, wait_until="networkidle")
+                        over = page.evaluate(
+                            "() => document.documentElement.scrollWidth - window.innerWidth"
+                        )
+                        if over > 0:
+                            wider[f"{width} {url}"] = over
+                    page.close()
+            finally:
+                browser.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert len(pages) == 3
+    assert wider == {}
+
+
 def test_no_picture_of_another_host_is_asked_for_with_the_sites_address(tmp_path: Path) -> None:
     """Chinese news CDNs refuse a picture whose request names another site.
     A post's own pictures carry referrerpolicy; a video's poster cannot, nor

@@ -154,6 +154,39 @@ def test_a_channel_taken_from_a_long_feed_title_still_builds(tmp_path: Path) -> 
     assert len(hexo.post_pages(site)) == 2
 
 
+def test_a_themes_table_of_contents_links_to_each_heading(tmp_path: Path) -> None:
+    """NexT, Butterfly and Redefine draw Hexo's `toc` of a post: its entries
+    link to the headings' ids, and an article's headings had none."""
+    import re
+
+    from support.feeds import Item, rss
+    from support.site import write_config
+
+    site = tmp_path / "site"
+    assert cli("init", str(site)).code == 0
+    body = '<h2>前言</h2><p>甲</p><h3 id="s1">已有</h3><p>乙</p><h2>结语</h2><p>丙</p>'
+    (site / "a.xml").write_bytes(rss("源", [Item(title="有目录的文章", html=body, guid="1")]))
+    write_config(site, [{"url": "a.xml", "group": "g", "source": "s"}])
+    assert cli("run", "-c", str(site / "feedmill.yml")).code == 0
+    (site / "scripts" / "toc-of-each-post.js").write_text(
+        "hexo.extend.generator.register('tocs', function (locals) {\n"
+        "  const toc = hexo.extend.helper.get('toc').bind(hexo);\n"
+        "  const tocs = locals.posts.map(post => ({path: post.path, toc: toc(post.content)}));\n"
+        "  return {path: 'tocs.json', data: JSON.stringify(tocs)};\n"
+        "});\n",
+        encoding="utf-8",
+    )
+    result = hexo.generate(site)
+    assert result.returncode == 0, result.stdout + result.stderr
+    [post] = json.loads((site / "public" / "tocs.json").read_text(encoding="utf-8"))
+    links = re.findall(r'href="#([^"]*)"', post["toc"])
+    assert links == ["fm-s2", "fm-s1", "fm-s3"]
+    page = (site / "public" / unquote(post["path"]) / "index.html").read_text(encoding="utf-8")
+    for link in links:
+        assert f'id="{link}"' in page
+    assert re.findall(r'toc-text">([^<]*)<', post["toc"]) == ["前言", "已有", "结语"]
+
+
 def test_a_site_with_its_own_source_folder_gets_the_posts_where_hexo_reads(
     tmp_path: Path,
 ) -> None:

@@ -628,7 +628,7 @@ def test_a_lazy_picture_s_noscript_fallback_is_the_picture(html: str, shown: str
         (
             '<h2 style="color:transparent;background-clip:text">第一部分</h2>'
             '<p style="color: rgba(0,0,0,0)">甲</p><p style="color:#0000">乙</p>',
-            "<h2>第一部分</h2><p>甲</p><p>乙</p>",
+            '<h2 id="fm-s1">第一部分</h2><p>甲</p><p>乙</p>',
         ),
         # … red, yellow and black are colours (their last number is no alpha).
         (
@@ -1172,10 +1172,27 @@ def test_which_urls_a_browser_reads_is_what_node_says() -> None:
     }  # fmt: skip
 
 
+def test_each_heading_has_an_id_for_a_themes_table_of_contents() -> None:
+    """NexT's, Butterfly's and Redefine's tables of contents (Hexo's `toc`
+    helper) link to headings by id: without one, an entry went nowhere, and
+    NexT and Butterfly threw an error on its click.  An article's own ids
+    stay, and a heading's id is none of them."""
+    html = (
+        '<h2>前言</h2><p>正文</p><h3 id="s1">已有</h3><h3>其一</h3><hr>'
+        '<h4 class="t">其二</h4><p id="fm-s3">段</p><h6>末</h6>'
+    )
+    assert clean(html) == (
+        '<h2 id="fm-s2">前言</h2><p>正文</p><h3 id="fm-s1">已有</h3><h3 id="fm-s4">其一</h3>'
+        '<hr><h4 id="fm-s5" class="fm-t">其二</h4><p id="fm-s3">段</p><h6 id="fm-s6">末</h6>'
+    )
+    # <hr> and <header> are no headings.
+    assert clean("<p>无标题</p><hr><header>x</header>") == "<p>无标题</p><hr><header>x</header>"
+
+
 def test_centred_paragraphs_and_headings_stay_centred() -> None:
     html = '<p align="center"><img src="https://i.example/a.jpg"></p><p align="center">图：说明</p>'
     assert clean(html).count('<p align="center">') == 2
-    assert '<h2 align="center">标题</h2>' in clean('<h2 align="center">标题</h2>')
+    assert '<h2 id="fm-s1" align="center">标题</h2>' in clean('<h2 align="center">标题</h2>')
     assert '<div align="right">' in clean('<div align="right">署名</div>')
 
 

@@ -65,8 +65,9 @@ DEFAULT_TEMPLATE = Path(__file__).with_name("post.md.j2")
 # written "\\host" or "/\host" is the host a browser reads ("//host"), held to
 # the check of hosts (a '"' in it ran script); a picture that is a YouTube,
 # Vimeo or Google Maps page goes; a template's `link` and `html` write
-# Markdown's link brackets as references.
-FORMAT_VERSION = "12"
+# Markdown's link brackets as references.  13: each heading has an id (a
+# theme's table of contents links to it).
+FORMAT_VERSION = "13"
 
 
 @dataclass(frozen=True, slots=True)

@@ -292,9 +292,39 @@ def sanitize_html(html: str, *, base_url: str | None, policy: Policy = DEFAULT_P
         _CURRENT.base = None
     if 'href="#' in clean and ('id="fm-' in clean or 'name="fm-' in clean):
         clean = _top_of_its_own(clean)  # (an element of the article's own named)
+    clean = _headings_named(clean)
     if references:
         clean = strip_controls(clean)
     return Sanitized(html=clean, image=first_image(clean, base))
+
+
+# (nh3 writes tags in lower case, attributes double-quoted.)
+_HEADING = re.compile(r"<h([1-6])((?:\s[^<>]*)?)>")
+_ID = re.compile(r'\sid="([^"]*)"')
+HEADING_ID = ID_PREFIX + "s"
+
+
+def _headings_named(clean: str) -> str:
+    """Each heading without an id gets one (``fm-s1``, ``fm-s2`` … where the
+    article holds no id so named): the tables of contents of themes that
+    draw one (NexT, Butterfly, Redefine: Hexo's `toc` helper) link to the
+    headings by their ids, and without one an entry went nowhere (NexT and
+    Butterfly threw an error on its click)."""
+    if _HEADING.search(clean) is None:
+        return clean
+    taken = set(_ID.findall(clean))
+    number = 0
+
+    def named(found: re.Match[str]) -> str:
+        nonlocal number
+        if _ID.search(found[2]):
+            return found[0]
+        number += 1
+        while f"{HEADING_ID}{number}" in taken:
+            number += 1
+        return f'<h{found[1]} id="{HEADING_ID}{number}"{found[2]}>'
+
+    return _HEADING.sub(named, clean)
 
 
 _TOP_LINK = re.compile(r' href="#(top)"', re.IGNORECASE)

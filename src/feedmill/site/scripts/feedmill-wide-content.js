@@ -12,7 +12,8 @@
  * figure's indent) to the column,
  * keeps a picture's proportions where the editor set its width and height
  * (narrowed, it was drawn at that height, stretched; not one cropped by
- * object-fit, nor one sized by its height, `width: auto`), and breaks a word too long for a line (in a title too). (Of
+ * object-fit, nor one sized by its height, `width: auto`), and breaks a word too long for a line (in a title too, and where the
+ * next and previous posts are named). (Of
  * least weight, `:where`: a player in a table keeps its width.)
  *
  * Delete this file to keep the theme's own layout.
@@ -32,5 +33,5 @@ hexo.extend.injector.register(
     '[style*="; width: auto"])' +
     '{height:auto!important}' +
     '.article-entry{overflow-wrap:break-word}' +
-    '.article-title{overflow-wrap:anywhere}</style>'
+    '.article-title,.article-nav-title{overflow-wrap:anywhere}</style>'
 );
