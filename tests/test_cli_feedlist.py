@@ -495,6 +495,56 @@ def test_a_feed_refused_in_one_folder_is_imported_from_another(
         ]
 
 
+def _listed(folder: str, name: str, url: str) -> str:
+    return f'<outline text="{folder}"><outline text="{name}" xmlUrl="{url}"/></outline>'
+
+
+ISO, A, B = "https://isocpp.org/rss", "https://a.example.org/feed", "https://b.example.org/feed"
+
+
+@pytest.mark.parametrize(
+    ("outlines", "added", "skipped"),
+    [
+        # A listing taken in another's place costs no feed the config took.
+        (
+            _listed("C++", "iso", ISO)
+            + _listed("C#", "A", A)
+            + _listed("D+", "B", B)
+            + _listed("D#", "A", A),
+            [("C++", ISO), ("D+", B)],
+            [(A, "group: 'C#' and 'C++'"), (A, "group: 'D#' and 'D+'")],
+        ),
+        # Every listing refused: each said once, none "already imported".
+        (
+            _listed("C++", "iso", ISO) + _listed("C#", "A", A) + _listed("C!", "A", A),
+            [("C++", ISO)],
+            [(A, "group: 'C#' and 'C++'"), (A, "group: 'C!' and 'C++'")],
+        ),
+        # One folder listing a feed twice alike: the second is a duplicate.
+        (
+            '<outline text="编程"><outline text="A" xmlUrl="https://a.example.org/feed"/>'
+            '<outline text="A" xmlUrl="https://a.example.org/feed"/></outline>',
+            [("编程", A)],
+            [(A, "duplicate: imported as 编程 / A")],
+        ),
+    ],
+)
+def test_what_an_import_of_a_feed_listed_again_says_and_takes(
+    tmp_path: Path, outlines: str, added: list[tuple[str, str]], skipped: list[tuple[str, str]]
+) -> None:
+    config = site(tmp_path)
+    result = import_opml(tmp_path, outlines)
+    assert result.code == 0, result.stderr
+    said = [line for line in result.stderr.splitlines() if line.startswith("skipped")]
+    assert len(said) == len(skipped), said
+    in_order = sorted(said, key=lambda line: "duplicate" not in line)
+    for (url, reason), line in zip(skipped, in_order, strict=True):
+        assert line.startswith(f"skipped {url}: {reason}"), (line, said)
+    outlines_skipped = f"{len(skipped)} outline{'' if len(skipped) == 1 else 's'} skipped"
+    assert outlines_skipped in result.stdout
+    assert [(f.group, f.url) for f in load_config(config).feeds][1:] == added
+
+
 def test_export_to_a_file_keeps_its_mode_and_reports_what_it_cannot_write(
     tmp_path: Path,
 ) -> None:

@@ -2249,17 +2249,20 @@ def import_(opml: str, config: Path, dry_run: bool) -> None:
         label = "error" if isinstance(exc, ConfigUnwritable) else "config error"
         err.print(f"[red]{label}[/red]\n{plain(str(exc))}", soft_wrap=True)
         raise click.exceptions.Exit(_config_exit(exc)) from None
-    # A feed listed in several folders: where it went, said of its other listings.
+    # A feed listed in several folders: where it went, said of its other
+    # listings — but of one taken, or refused (said below), by identity: a
+    # folder may list a feed twice alike.
     placed: dict[str, ImportedFeed | None] = {identity(feed.url): feed for feed in added}
     placed.update({identity(feed.url): None for feed in skipped})  # (already there)
-    listed_again = 0
+    said_below = [feed for feed, _ in refused]
+    passed_over = len(refused)
     for outline in imported.skipped:
         reason = outline.reason
-        if outline.again is not None:
-            key = identity(outline.again.url)
-            if placed.get(key, False) == outline.again:
-                listed_again += 1
-                continue  # taken: its first listing is said refused below
+        listing = outline.again
+        if listing is not None:
+            if any(listing is feed for feed in (*added, *said_below)):
+                continue
+            key = identity(listing.url)
             if key in placed:
                 went = placed[key]
                 reason = (
@@ -2267,6 +2270,9 @@ def import_(opml: str, config: Path, dry_run: bool) -> None:
                     if went is None
                     else f"duplicate: imported as {went.group} / {went.source}"
                 )
+            else:  # (every listing tried was refused, said below)
+                reason = "duplicate of a feed refused where it is listed first"
+        passed_over += 1
         name = _shown_url(outline.url) if outline.url else plain(outline.name or "(an outline)")
         err.print(f"[yellow]skipped[/yellow] {name}: {plain(reason)}", soft_wrap=True)
     for feed, reason in refused:
@@ -2280,7 +2286,6 @@ def import_(opml: str, config: Path, dry_run: bool) -> None:
     for feed in skipped:
         out.print(f"[yellow]already there[/yellow] {_shown_url(feed.url)}", soft_wrap=True)
     verb = "would be added" if dry_run else "added"
-    passed_over = len(imported.skipped) - listed_again + len(refused)
     out.print(
         f"{len(added)} feed{'' if len(added) == 1 else 's'} {verb} to {plain(str(config))}, "
         f"{len(skipped)} already there, "

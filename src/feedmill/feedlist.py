@@ -1177,14 +1177,17 @@ def import_feeds_to_file(
                 break
         if settled:
             return added, skipped, passed_over + refused
-        replaced = {}
+        gone: list[ImportedFeed] = []  # (by identity: a folder may list a feed twice alike)
         for feed, reason in refused:
             listed = others.get(urls.identity(feed.url))
             if listed:
-                replaced[feed] = listed.pop(0)
+                gone.append(feed)
                 passed_over.append((feed, reason))
-        listing = [replaced.get(feed, feed) for feed in listing]
-        settled = not replaced
+                # Last: a listing taken in another's place never costs a feed
+                # the config took its own place.
+                listing.append(listed.pop(0))
+        listing = [feed for feed in listing if not any(feed is g for g in gone)]
+        settled = not gone
         if settled and dry_run:
             return added, skipped, passed_over + refused
 

@@ -301,6 +301,7 @@ def sanitize_html(html: str, *, base_url: str | None, policy: Policy = DEFAULT_P
 # (nh3 writes tags in lower case, attributes double-quoted.)
 _HEADING = re.compile(r"<h([1-6])((?:\s[^<>]*)?)>")
 _ID = re.compile(r'\sid="([^"]*)"')
+_NAMED = re.compile(r'\s(?:id|name)="([^"]*)"')  # (a link goes to an <a name> too)
 HEADING_ID = ID_PREFIX + "s"
 
 
@@ -312,17 +313,21 @@ def _headings_named(clean: str) -> str:
     Butterfly threw an error on its click)."""
     if _HEADING.search(clean) is None:
         return clean
-    taken = set(_ID.findall(clean))
+    taken = set(_NAMED.findall(clean))
     number = 0
 
     def named(found: re.Match[str]) -> str:
         nonlocal number
-        if _ID.search(found[2]):
+        attributes = found[2]
+        own = _ID.search(attributes)
+        if own and own[1] != ID_PREFIX:
             return found[0]
+        if own:  # id="" (made "fm-"): no name, and one all such headings shared
+            attributes = attributes[: own.start()] + attributes[own.end() :]
         number += 1
         while f"{HEADING_ID}{number}" in taken:
             number += 1
-        return f'<h{found[1]} id="{HEADING_ID}{number}"{found[2]}>'
+        return f'<h{found[1]} id="{HEADING_ID}{number}"{attributes}>'
 
     return _HEADING.sub(named, clean)
 
