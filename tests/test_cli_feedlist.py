@@ -520,6 +520,15 @@ ISO, A, B = "https://isocpp.org/rss", "https://a.example.org/feed", "https://b.e
             [("C++", ISO)],
             [(A, "group: 'C#' and 'C++'"), (A, "group: 'C!' and 'C++'")],
         ),
+        # Said with the channel it went to.
+        (
+            '<outline text="iso" category="/科技/源/C++" xmlUrl="https://isocpp.org/rss"/>'
+            '<outline text="C#" category="/科技/源/C#" xmlUrl="https://a.example.org/feed"/>'
+            '<outline text="新闻" category="/科技/源/新闻" xmlUrl="https://a.example.org/feed"/>'
+            '<outline text="C!" category="/科技/源/C%" xmlUrl="https://a.example.org/feed"/>',
+            [("科技", ISO), ("科技", A)],
+            [(A, "duplicate: imported as 科技 / 源 / 新闻"), (A, "channel: 'C#' and 'C++'")],
+        ),
         # One folder listing a feed twice alike: the second is a duplicate.
         (
             '<outline text="编程"><outline text="A" xmlUrl="https://a.example.org/feed"/>'

@@ -1191,10 +1191,15 @@ def test_each_heading_has_an_id_for_a_themes_table_of_contents() -> None:
     # An empty id is none (each was "fm-": the contents sent them all to one).
     assert clean(
         '<p><a href="#s1">跳转</a></p><h2>甲</h2><p><a name="s1"></a>锚</p>'
-        '<h3 id="">乙</h3><h3 id="" class="k">丙</h3>'
+        '<h3 id="">乙</h3><h3 id=" " class="k">丙</h3>'
     ) == (
         '<p><a href="#fm-s1">跳转</a></p><h2 id="fm-s2">甲</h2><p><a name="fm-s1"></a>锚</p>'
         '<h3 id="fm-s3">乙</h3><h3 id="fm-s4" class="fm-k">丙</h3>'
+    )
+    # A link whose element was dropped (a footnote cut off) goes nowhere: not
+    # to a heading.
+    assert clean('<p><a href="#s1">注1</a></p><h2>甲</h2>') == (
+        '<p><a href="#fm-s1">注1</a></p><h2 id="fm-s2">甲</h2>'
     )
 
 

@@ -2254,24 +2254,27 @@ def import_(opml: str, config: Path, dry_run: bool) -> None:
     # folder may list a feed twice alike.
     placed: dict[str, ImportedFeed | None] = {identity(feed.url): feed for feed in added}
     placed.update({identity(feed.url): None for feed in skipped})  # (already there)
-    said_below = [feed for feed, _ in refused]
+    said_elsewhere = {id(feed) for feed in added} | {id(feed) for feed, _ in refused}
     passed_over = len(refused)
     for outline in imported.skipped:
         reason = outline.reason
         listing = outline.again
         if listing is not None:
-            if any(listing is feed for feed in (*added, *said_below)):
+            if id(listing) in said_elsewhere:
                 continue
             key = identity(listing.url)
             if key in placed:
                 went = placed[key]
+                where = (
+                    " / ".join(x for x in (went.group, went.source, went.channel) if x)
+                    if went
+                    else ""
+                )
                 reason = (
                     "duplicate: already there"
                     if went is None
-                    else f"duplicate: imported as {went.group} / {went.source}"
+                    else f"duplicate: imported as {where}"
                 )
-            else:  # (every listing tried was refused, said below)
-                reason = "duplicate of a feed refused where it is listed first"
         passed_over += 1
         name = _shown_url(outline.url) if outline.url else plain(outline.name or "(an outline)")
         err.print(f"[yellow]skipped[/yellow] {name}: {plain(reason)}", soft_wrap=True)

@@ -1186,7 +1186,8 @@ def import_feeds_to_file(
                 # Last: a listing taken in another's place never costs a feed
                 # the config took its own place.
                 listing.append(listed.pop(0))
-        listing = [feed for feed in listing if not any(feed is g for g in gone)]
+        out = {id(feed) for feed in gone}
+        listing = [feed for feed in listing if id(feed) not in out]
         settled = not gone
         if settled and dry_run:
             return added, skipped, passed_over + refused

@@ -301,7 +301,9 @@ def sanitize_html(html: str, *, base_url: str | None, policy: Policy = DEFAULT_P
 # (nh3 writes tags in lower case, attributes double-quoted.)
 _HEADING = re.compile(r"<h([1-6])((?:\s[^<>]*)?)>")
 _ID = re.compile(r'\sid="([^"]*)"')
-_NAMED = re.compile(r'\s(?:id|name)="([^"]*)"')  # (a link goes to an <a name> too)
+# Names a link may go to (an <a name> too), and those it goes to: a link
+# whose element was dropped went nowhere, and must not go to a heading.
+_NAMED = re.compile(r'\s(?:id|name)="([^"]*)"|\shref="#([^"]*)"')
 HEADING_ID = ID_PREFIX + "s"
 
 
@@ -313,16 +315,16 @@ def _headings_named(clean: str) -> str:
     Butterfly threw an error on its click)."""
     if _HEADING.search(clean) is None:
         return clean
-    taken = set(_NAMED.findall(clean))
+    taken = {name or link for name, link in _NAMED.findall(clean)}
     number = 0
 
     def named(found: re.Match[str]) -> str:
         nonlocal number
         attributes = found[2]
         own = _ID.search(attributes)
-        if own and own[1] != ID_PREFIX:
+        if own and own[1][len(ID_PREFIX) :].strip():
             return found[0]
-        if own:  # id="" (made "fm-"): no name, and one all such headings shared
+        if own:  # id="" (made "fm-"), id=" ": no name, and one all such headings shared
             attributes = attributes[: own.start()] + attributes[own.end() :]
         number += 1
         while f"{HEADING_ID}{number}" in taken:
