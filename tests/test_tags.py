@@ -117,6 +117,24 @@ def test_a_stopwords_file_replaces_the_built_in_list(tmp_path: Path) -> None:
     assert tags_module.policy_for(tags_module.TagStyle(keywords=3)).stopwords == DEFAULT_STOPWORDS
 
 
+def test_a_dictionary_read_as_it_is_rewritten_is_not_taken(tmp_path: Path) -> None:
+    """A worker reading the file as an editor rewrote it (emptied, then
+    written) took an empty dictionary for the config's, and every post it
+    wrote after had no stock tags: the file read must be the one the config
+    read, or the feed waits, as for one that no longer reads."""
+    from feedmill.config import parse_config
+
+    (tmp_path / "stocks.txt").write_text("贵州茅台,600519\n", encoding="utf-8")
+    config = parse_config("tags: {dictionary: stocks.txt}\nfeeds: []\n", tmp_path / "feedmill.yml")
+    style = tags_module.tag_style(config)
+    assert style is not None
+    (tmp_path / "stocks.txt").write_text("", encoding="utf-8")  # caught half-way
+    with pytest.raises(tags_module.TagFilesUnreadable, match="changed since the config"):
+        tags_module.policy_for(style)
+    (tmp_path / "stocks.txt").write_text("贵州茅台,600519\n", encoding="utf-8")
+    assert tags_module.policy_for(style).dictionary == {"贵州茅台": "600519"}
+
+
 def tags_by_title(site: Path) -> dict[str, list[str]]:
     """Each post's tags as Hexo reads them (YAML), by title."""
     found = {}

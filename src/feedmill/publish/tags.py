@@ -30,7 +30,7 @@ class TagStyle:
     keywords: int = 0
     method: str = "tfidf"
     max_tags: int = 10
-    digest: str = ""  # of the two files' contents
+    digest: str = ""  # of the two files' contents as the config read them ("": unchecked)
     rules: str = ""  # RULES_VERSION
 
 
@@ -44,9 +44,6 @@ def tag_style(config: Config) -> TagStyle | None:
         str(config.relative(name)) if name else None
         for name in (settings.dictionary, settings.stopwords)
     ]
-    digest = hashlib.blake2b(digest_size=16)
-    for name in files:
-        digest.update(Path(name).read_bytes() if name else b"\x00")
     return TagStyle(
         stock_format=settings.stock_format,
         dictionary=files[0],
@@ -54,9 +51,17 @@ def tag_style(config: Config) -> TagStyle | None:
         keywords=settings.keywords,
         method=settings.method,
         max_tags=settings.max_tags,
-        digest=digest.hexdigest(),
+        digest=_digest(files[0], files[1]),
         rules=RULES_VERSION,
     )
+
+
+def _digest(dictionary: str | None, stopwords: str | None) -> str:
+    """Of the two files' contents, as they are now."""
+    digest = hashlib.blake2b(digest_size=16)
+    for name in (dictionary, stopwords):
+        digest.update(Path(name).read_bytes() if name else b"\x00")
+    return digest.hexdigest()
 
 
 # How a feed's error begins when the tags' files no longer read (see policy_for).
@@ -81,11 +86,21 @@ def policy_for(style: TagStyle) -> TagPolicy:
         if style.stopwords:
             extra["stopwords"] = load_stopwords(style.stopwords)
         dictionary = load_dictionary(style.dictionary) if style.dictionary else {}
+        # The very files the config read, or none: one read as an editor
+        # rewrote it (emptied, then written) gave every post of the pass —
+        # and of the worker's life — no tags.
+        same = not style.digest or _digest(style.dictionary, style.stopwords) == style.digest
     except (DictionaryError, StopwordsError, OSError) as exc:
         raise TagFilesUnreadable(
             f"{TAGS_FAILURE}{exc} (edited since the config was read; tried again once it"
             " reads well)"
         ) from None
+    if not same:
+        changed = " or ".join(name for name in (style.dictionary, style.stopwords) if name)
+        raise TagFilesUnreadable(
+            f"{TAGS_FAILURE}{changed} changed since the config was read (tried again once"
+            " the config is read again)"
+        )
     return TagPolicy(
         stock_format=style.stock_format,
         dictionary=dictionary,
