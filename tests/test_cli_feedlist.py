@@ -483,7 +483,7 @@ def test_a_feed_refused_in_one_folder_is_imported_from_another(
         "skipped https://x.example.org/feed: duplicate: imported as 编程 / Feed X",
         "skipped https://x.example.org/feed: group: 'C#' and 'C++' (feeds[1]) would share"
         " one Hexo category page, /categories/C/ (it would list the posts of one only):"
-        " rename one",
+        " rename one; imported as 编程 / Feed X",
     ]
     verb = "would add" if dry_run else "added"
     assert f"{verb} https://x.example.org/feed  (编程 / Feed X)" in result.stdout

@@ -45,6 +45,8 @@ from feedmill.config import (
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
 
+    from feedmill.feedlist import ImportedFeed
+
 
 class OutputLost(OSError):
     """The command's output could not be written (a full disk)."""
@@ -2212,7 +2214,7 @@ def import_(opml: str, config: Path, dry_run: bool) -> None:
 
     OPML: an OPML file exported by a feed reader (- is standard input).
     """
-    from feedmill.feedlist import ImportedFeed, OpmlError, import_feeds_to_file, read_opml
+    from feedmill.feedlist import OpmlError, import_feeds_to_file, read_opml
     from feedmill.urls import identity
 
     # A broken config is reported as such, before the OPML file (one without a
@@ -2265,27 +2267,25 @@ def import_(opml: str, config: Path, dry_run: bool) -> None:
             key = identity(listing.url)
             if key in placed:
                 went = placed[key]
-                where = (
-                    " / ".join(x for x in (went.group, went.source, went.channel) if x)
-                    if went
-                    else ""
-                )
                 reason = (
                     "duplicate: already there"
                     if went is None
-                    else f"duplicate: imported as {where}"
+                    else f"duplicate: imported as {_filed_under(went)}"
                 )
         passed_over += 1
         name = _shown_url(outline.url) if outline.url else plain(outline.name or "(an outline)")
         err.print(f"[yellow]skipped[/yellow] {name}: {plain(reason)}", soft_wrap=True)
     for feed, reason in refused:
+        went = placed.get(identity(feed.url))
+        if went is not None:  # (refused here, taken where it is listed again)
+            reason += f"; imported as {_filed_under(went)}"
         err.print(
             f"[yellow]skipped[/yellow] {_shown_url(feed.url)}: {plain(reason)}", soft_wrap=True
         )
     for feed in added:
-        where = " / ".join(x for x in (feed.group, feed.source, feed.channel) if x)
         verb = "would add" if dry_run else "added"
-        out.print(f"[green]{verb}[/green] {_shown_url(feed.url)}  ({plain(where)})", soft_wrap=True)
+        where = plain(_filed_under(feed))
+        out.print(f"[green]{verb}[/green] {_shown_url(feed.url)}  ({where})", soft_wrap=True)
     for feed in skipped:
         out.print(f"[yellow]already there[/yellow] {_shown_url(feed.url)}", soft_wrap=True)
     verb = "would be added" if dry_run else "added"
@@ -2295,6 +2295,11 @@ def import_(opml: str, config: Path, dry_run: bool) -> None:
         f"{passed_over} outline{'' if passed_over == 1 else 's'} skipped",
         soft_wrap=True,
     )
+
+
+def _filed_under(feed: ImportedFeed) -> str:
+    """``group / source / channel`` (no channel: none written)."""
+    return " / ".join(x for x in (feed.group, feed.source, feed.channel) if x)
 
 
 @app.command()
@@ -2429,9 +2434,9 @@ def add(url: str, group: str, source: str, channel: str | None, config: Path) ->
     except ConfigError as exc:
         err.print(f"[red]error[/red]\n{plain(str(exc))}", soft_wrap=True)
         raise click.exceptions.Exit(_config_exit(exc)) from None
-    where = " / ".join(x for x in (feed.group, feed.source, feed.channel) if x)
     out.print(
-        f"[green]added[/green] {_shown_url(feed.url)}  ({plain(where)}) to {plain(str(config))}",
+        f"[green]added[/green] {_shown_url(feed.url)}  ({plain(_filed_under(feed))})"
+        f" to {plain(str(config))}",
         soft_wrap=True,
     )
 
