@@ -1645,6 +1645,7 @@ def test_only_what_a_fetch_is_made_with_counts_as_a_feeds_fetch_settings(tmp_pat
     assert settings(", channel: c") == plain
     assert settings("", "fetch: {per_host: 1, concurrency: 2}\n") == plain
     assert settings(", timeout: 60") != plain
+    assert settings(", connect_timeout: 3") != plain
     assert settings(", headers: {Cookie: a=1}") != plain
     assert settings("", "fetch: {user_agent: x}\n") != plain
 
