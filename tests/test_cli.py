@@ -166,6 +166,20 @@ def test_a_section_with_every_key_commented_out_is_its_defaults(tmp_path: Path) 
             "feeds:\n  - url: http://a/b\n\u3000\u3000group: g\n    source: X\n",
             "feedmill.yml:3: YAML error: a full-width space (U+3000) in the indentation",
         ),
+        (  # … where YAML reads the line as a key of the level above: not
+            # "source: missing" about line 2, nor "unknown key" about line 4
+            "feeds:\n  - url: a.xml\n    group: 金融\n\u3000  source: s\n",
+            "feedmill.yml:4: YAML error: a full-width space (U+3000) in the indentation",
+        ),
+        (
+            "interval: 15m\n\u3000feeds:\n  - {url: a.xml, group: g, source: s}\n",
+            "feedmill.yml:2: YAML error: a full-width space (U+3000) in the indentation",
+        ),
+        (  # a list item's full-width dash
+            "feeds:\n  \uff0d url: a.xml\n    group: g\n    source: s\n",
+            "feedmill.yml:2: YAML error: a full-width dash \uff0d before a list item: "
+            "YAML needs '-'",
+        ),
         # A key's colon without its space: PyYAML's words, on the next line.
         ("site:.\nfeeds: []\n", "feedmill.yml:1: YAML error: no space after `site:`"),
         (

@@ -912,6 +912,14 @@ _UNPRINTABLE = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe
 # (Keys are ASCII: a list's `- A股：停牌` is a word of it, no key.)
 _FULL_WIDTH_COLON = re.compile(r"^[ \t]*(?:-[ \t]+)?[A-Za-z_][A-Za-z0-9_.-]*[ \t]*：", re.MULTILINE)
 _FULL_WIDTH_INDENT = re.compile(r"^[ \t]*\u3000", re.MULTILINE)
+# "－ url: …": a list item's full-width dash (U+FF0D), which YAML reads as
+# a word of the key's ("mapping values are not allowed").
+_FULL_WIDTH_DASH = re.compile(
+    r"^[ \t\u3000]*－[ \t\u3000]*[A-Za-z_][\w.-]*[ \t]*[:：]", re.MULTILINE
+)
+_FULL_WIDTH_INDENT_SAID = (
+    "a full-width space (U+3000) in the indentation: YAML indents with ASCII spaces"
+)
 # `site:.`, `- url:http://…`: a key's colon with no space after it (not a
 # URL's own `http://` on a line of its own).
 _COLON_WITHOUT_SPACE = re.compile(
@@ -956,8 +964,9 @@ def _typed_by_input_method(text: str, up_to: int | None) -> tuple[int, str] | No
     found = []
     for pattern, problem in (
         (_FULL_WIDTH_COLON, "a full-width colon ： after a key: YAML needs ':' (an ASCII colon)"),
-        (_FULL_WIDTH_INDENT, "a full-width space (U+3000) in the indentation: YAML indents "
-         "with ASCII spaces"),
+        (_FULL_WIDTH_INDENT, _FULL_WIDTH_INDENT_SAID),
+        (_FULL_WIDTH_DASH, "a full-width dash － before a list item: YAML needs '-' "
+         "(an ASCII hyphen)"),
     ):  # fmt: skip
         for match in pattern.finditer(text):
             if pattern is _FULL_WIDTH_COLON and match[0].strip(" \t-：") not in _key_names():
@@ -1267,6 +1276,11 @@ def parse_config(text: str, path: Path, *, feeds_optional: bool = False) -> Conf
         raise ConfigError(f"{path}: the file is empty; it needs at least a `feeds:` list")
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: the top level must be a mapping of keys (site, feeds, …)")
+    indented = _key_indented_full_width(data, ())
+    if indented is not None:
+        # YAML took "\u3000 source: x" for a key of its own, somewhere else:
+        # its words ("source: missing", "unknown key") would point elsewhere.
+        raise ConfigError(f"{path}:{_line(data, indented)}: YAML error: {_FULL_WIDTH_INDENT_SAID}")
     for internal in _SET_BY_THE_LOADER:
         if internal in data:
             raise ConfigError(f"{path}:{_line(data, (internal,))}: {internal}: unknown key")
@@ -1313,6 +1327,24 @@ def parse_config(text: str, path: Path, *, feeds_optional: bool = False) -> Conf
         if broken:
             raise ConfigError(f"{path}:{_line(data, ('post_template',))}: post_template: {broken}")
     return config
+
+
+def _key_indented_full_width(node: Any, loc: tuple[Any, ...]) -> tuple[Any, ...] | None:
+    """Where in ``node`` the first key begins with a full-width space (an
+    indentation typed by an input method), or None."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if isinstance(key, str) and key.lstrip(" \t").startswith("\u3000"):
+                return (*loc, key)
+            found = _key_indented_full_width(value, (*loc, key))
+            if found is not None:
+                return found
+    elif isinstance(node, list):
+        for index, item in enumerate(node):
+            found = _key_indented_full_width(item, (*loc, index))
+            if found is not None:
+                return found
+    return None
 
 
 def _trim_urls(data: Any) -> None:
