@@ -1,6 +1,6 @@
 """What goes in is what readers see, and nothing else — checked with real Hexo 8.
 
-175 hostile and awkward items (tests/data/fidelity/items.json: braces and
+178 hostile and awkward items (tests/data/fidelity/items.json: braces and
 template tags, <pre> blocks, Markdown look-alikes, scripts, handlers, bad
 URLs, SVG, iframes, every awkward title, lazy images, plain-text flash news,
 CJK, emoji and RTL text) go through feedmill and a real `hexo generate` with
@@ -75,6 +75,14 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 def page_of(built: dict[str, Any], item_id: str) -> Path:
     slug = built["files"][item_id][: -len(".md")]
     return hexo.post_pages(built["site"])[slug]
+
+
+def test_the_readme_counts_the_items_there_are() -> None:
+    """The figure README.md gives for this corpus is its size (it was stale)."""
+    readme = (Path(__file__).parents[1] / "README.md").read_text("utf-8")
+    said = {int(n) for n in re.findall(r"(\d+) hostile items", readme)}
+    said |= {int(n) for n in re.findall(r"proves it on (\d+)", readme)}
+    assert said == {len(ITEMS)}
 
 
 def test_the_corpus_is_big_and_varied() -> None:
