@@ -1164,6 +1164,8 @@ def test_init_on_a_site_with_its_own_source_dir_ignores_the_files_there(tmp_path
     ignored = (site / ".gitignore").read_text().splitlines()
     assert "src/_posts/.feedmill.lock" in ignored and "src/_posts/.feedmill-tmp/" in ignored
     assert not any(line.startswith("source/") for line in ignored)
+    # … and the config's comment names that folder as the one posts go to
+    assert "source_dir (src/_posts)." in (site / "feedmill.yml").read_text("utf-8")
 
 
 @pytest.mark.parametrize(
@@ -2107,6 +2109,9 @@ def test_a_site_that_cannot_be_written_is_a_clear_error(tmp_path: Path) -> None:
     inside = cli("init", str(tmp_path / "a-file" / "news"))
     assert inside.code == 1
     assert f"{tmp_path / 'a-file'} is a file, not a folder" in inside.stderr.replace("\n", "")
+    demo = cli("demo", str(tmp_path / "a-file"))  # (and so for the demo's)
+    assert demo.code == 1 and "cannot make the demo site in" in demo.stderr
+    assert f"{tmp_path / 'a-file'} is a file, not a folder" in demo.stderr.replace("\n", "")
     assert cli("run", "-c", str(config), "--workers", "0").code == 2
     # A site whose posts' folder is a file: said so, not "[Errno 17] File exists".
     (tmp_path / "site" / "source").mkdir(parents=True)

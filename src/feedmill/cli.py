@@ -246,6 +246,10 @@ def init_site(directory: Path) -> list[tuple[str, bool]]:
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
         data = (site / packaged).read_bytes()
+        if target == CONFIG_NAME:  # (its comment names the folder posts go to)
+            data = data.replace(
+                b"source_dir (source/_posts).", f"source_dir ({source}/_posts).".encode()
+            )
         if target == CONFIG_NAME and zone:
             data = data.replace(b"\ntimezone: Asia/Shanghai\n", f"\ntimezone: {zone}\n".encode())
             if not (directory / TIMEZONE_SCRIPT).exists():
@@ -354,13 +358,7 @@ def init(directory: Path) -> None:
     try:
         done = init_site(directory)
     except OSError as exc:  # a file in the way, a folder not ours to write
-        blocker = next((p for p in (directory, *directory.parents) if p.is_file()), None)
-        if blocker is not None:  # (said as "[Errno 17] File exists")
-            why = f"{blocker} is a file, not a folder"
-        elif exc.strerror and exc.filename:
-            why = f"{exc.filename}: {exc.strerror}"
-        else:
-            why = str(exc)
+        why = _why_no_site(directory, exc)
         err.print(f"[red]error[/red] cannot make a site in {plain(str(directory))}: {plain(why)}")
         raise click.exceptions.Exit(EXIT_FATAL) from None
     for target, created in done:
@@ -411,6 +409,17 @@ def init(directory: Path) -> None:
         markup=False,
         soft_wrap=True,
     )
+
+
+def _why_no_site(directory: Path, exc: OSError) -> str:
+    """Why a site could not be made in ``directory``: a file in the way is
+    named as one (not "[Errno 17] File exists")."""
+    blocker = next((p for p in (directory, *directory.parents) if p.is_file()), None)
+    if blocker is not None:
+        return f"{blocker} is a file, not a folder"
+    if exc.strerror and exc.filename:
+        return f"{exc.filename}: {exc.strerror}"
+    return str(exc)
 
 
 def _shell(path: Path) -> str:
@@ -2542,7 +2551,7 @@ def demo(directory: Path) -> None:
     except OSError as exc:  # a file in the way, a folder not ours to write
         err.print(
             f"[red]error[/red] cannot make the demo site in {plain(str(directory))}: "
-            f"{plain(str(exc))}"
+            f"{plain(_why_no_site(directory, exc))}"
         )
         raise click.exceptions.Exit(EXIT_FATAL) from None
     out.print(f"demo site in {directory}, config {config_path}", markup=False)
