@@ -467,6 +467,81 @@ def test_a_move_interrupted_before_it_was_recorded_is_completed(tmp_path: Path) 
 
 
 @pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        # A rebuild wrote every post there, then dropped each as an archived copy.
+        ("source/_posts", "must not be inside source/_posts"),
+        ("source/_posts/old", "must not be inside source/_posts"),
+        ("source", "a folder in source/ must start with _"),  # (published as pages)
+        ("public/_old", "must not be inside public/"),  # (`hexo clean` deleted them)
+        (".", "must be a folder of its own"),
+    ],
+)
+def test_an_archive_linked_into_a_refused_folder_is_refused_as_that_folder(
+    tmp_path: Path, target: str, message: str
+) -> None:
+    site = tmp_path / "site"
+    (site / target).mkdir(parents=True, exist_ok=True)
+    (site / "_arch").symlink_to(site / target, target_is_directory=True)
+    config = write_config(
+        site, [{"url": "f.xml", "group": "g", "source": "s"}], retention={"archive": "_arch"}
+    )
+    result = cli("run", "-c", str(config))
+    said = " ".join(result.stderr.split())
+    assert result.code == 2, result.stderr
+    assert (
+        f"retention.archive: leads to {(site / target).resolve()} (a link there): {message}" in said
+    )
+
+
+def test_an_archive_linked_to_another_disk_is_taken(tmp_path: Path) -> None:
+    """(As the README says: a link to a folder outside the site, its target there or not.)"""
+    site = tmp_path / "site"
+    (site / "f.xml").parent.mkdir(parents=True)
+    (site / "f.xml").write_bytes(rss("源", items([0, 1, 2])))
+    (tmp_path / "disk" / "archive").mkdir(parents=True)
+    (site / "_arch").symlink_to(tmp_path / "disk" / "archive", target_is_directory=True)
+    config = write_config(
+        site,
+        [{"url": "f.xml", "group": "g", "source": "源"}],
+        retention={"max_posts": 2, "archive": "_arch"},
+    )
+    assert "1 archived" in cli("run", "-c", str(config)).stdout
+    assert len(list((tmp_path / "disk" / "archive").glob("*.md"))) == 1
+
+
+def test_an_archive_linked_to_a_disk_not_mounted_is_said_so_and_waits_for_it(
+    tmp_path: Path,
+) -> None:
+    """Not "[Errno 17] File exists" on every pass: what is missing, and the
+    posts archived once it is there again."""
+    site = tmp_path / "site"
+    (site / "f.xml").parent.mkdir(parents=True)
+    (site / "f.xml").write_bytes(rss("源", items([0, 1, 2])))
+    (site / "_arch").symlink_to(tmp_path / "disk" / "archive", target_is_directory=True)
+    config = write_config(
+        site,
+        [{"url": "f.xml", "group": "g", "source": "源"}],
+        retention={"max_posts": 2, "archive": "_arch"},
+    )
+    for command in (["run"], ["publish", "--rebuild"]):
+        result = cli(*command, "-c", str(config))
+        said = " ".join(result.stderr.split())
+        assert result.code == 1, (command, result.stderr)
+        assert (
+            f"the archive folder {site / '_arch'} is a link to {tmp_path / 'disk' / 'archive'}, "
+            "which is not there (a disk not mounted?)"
+        ) in said
+        assert "Errno" not in said
+        assert len(posts(site)) == 3  # (written all the same; none lost)
+    (tmp_path / "disk" / "archive").mkdir(parents=True)
+    done = cli("run", "-c", str(config))  # (the rebuild it owes completed too)
+    assert done.code == 0 and "1 archived" in done.stdout + done.stderr
+    assert len(posts(site)) == 2
+    assert len(list((tmp_path / "disk" / "archive").glob("*.md"))) == 1
+
+
+@pytest.mark.parametrize(
     ("retention", "message"),
     [
         ({"days": 0}, "days: must be 1 or more"),

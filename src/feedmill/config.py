@@ -439,21 +439,33 @@ def archive_problem(archive: str, site: Path) -> str | None:
     """Why the folder ``archive`` (relative to ``site``) cannot hold archived
     posts, if it cannot: Hexo would build, load or delete what is there.  Its
     folders as the site's _config.yml names them (a `source_dir: src` site
-    builds `src/_posts/old`, and publishes `src/news` as pages)."""
-    parts = Path(archive).parts
+    builds `src/_posts/old`, and publishes `src/news` as pages) — and where a
+    link on the way leads: `_arch` linked to `source/_posts` is that folder
+    (a rebuild wrote the posts there, then dropped them as archived copies)."""
     folder = site / archive
     if folder.exists() and not folder.is_dir():
         return "names a file, not a folder"
-    if os.path.abspath(folder) == os.path.abspath(site):
-        return "must be a folder of its own, not the site's (_archive, say)"
     source = source_folder(site)
     public_dir = site_folder(site, site_setting(site, "public_dir"), "public")
-    try:
-        inside = (site / archive).relative_to(source).parts
-    except ValueError:
-        inside = None
-    shown = source.relative_to(site).as_posix() if source.is_relative_to(site) else str(source)
-    if inside is not None:
+    written = [Path(os.path.abspath(p)) for p in (folder, site, source, public_dir)]
+    problem = _placement_problem(*written)
+    if problem is not None:
+        return problem
+    real = [Path(os.path.realpath(p)) for p in (folder, site, source, public_dir)]
+    if real == written:
+        return None
+    problem = _placement_problem(*real)  # (a link's target, there or not)
+    return None if problem is None else f"leads to {real[0]} (a link there): {problem}"
+
+
+def _placement_problem(folder: Path, site: Path, source: Path, public_dir: Path) -> str | None:
+    """Why ``folder`` is no place for archived posts in ``site``, whose Hexo
+    reads ``source`` and writes ``public_dir`` (all absolute)."""
+    if folder == site:
+        return "must be a folder of its own, not the site's (_archive, say)"
+    if folder.is_relative_to(source):
+        inside = folder.relative_to(source).parts
+        shown = source.relative_to(site).as_posix() if source.is_relative_to(site) else str(source)
         if inside[:1] == ("_posts",):
             return f"must not be inside {shown}/_posts"
         if inside[:1] == ("_drafts",):  # built with `render_drafts` or `--draft`
@@ -465,9 +477,10 @@ def archive_problem(archive: str, site: Path) -> str | None:
             return (
                 f"a folder in {shown}/ must start with _ ({shown}/_archive), or Hexo publishes it"
             )
-    if (site / archive).is_relative_to(public_dir):  # what `hexo clean` deletes
+    if folder.is_relative_to(public_dir):  # what `hexo clean` deletes
         shown_public = Path(os.path.relpath(public_dir, site)).as_posix()
         return f"must not be inside {shown_public}/ (Hexo's own folder)"
+    parts = folder.relative_to(site).parts if folder.is_relative_to(site) else ()
     if parts[:1] in (("themes",), ("scaffolds",), ("node_modules",), ("scripts",)):
         # A theme's source/ is built; Hexo runs every file in scripts/ as a plugin.
         return f"must not be inside {parts[0]}/ (Hexo's own folder)"

@@ -41,6 +41,27 @@ FOLDERS = "archive_folders_in_site"
 _OLD_FOLDERS = "archive_folders"
 
 
+class ArchiveMissing(OSError):
+    """The archive folder is a link to a folder that is not there (a disk
+    not mounted): said so, not as "[Errno 17] File exists"."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+def _made(archive_dir: Path) -> None:
+    """``archive_dir`` made if it is not there, or ArchiveMissing."""
+    try:
+        archive_dir.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        if archive_dir.is_symlink() and not archive_dir.exists():
+            raise ArchiveMissing(
+                f"the archive folder {archive_dir} is a link to {os.readlink(archive_dir)}, "
+                "which is not there (a disk not mounted?): no post is archived until it is"
+            ) from None
+        raise
+
+
 def archive_old_posts(
     engine: Engine,
     site: Path,
@@ -69,7 +90,7 @@ def archive_old_posts(
     known = folders(engine, site, posts_dir, archive_dir)
     with engine.begin() as conn:
         _record(conn, site, known)
-    archive_dir.mkdir(parents=True, exist_ok=True)
+    _made(archive_dir)
     moved: list[int] = []
     removed: list[int] = []
     for entry_id, name in leaving:
@@ -171,7 +192,7 @@ def move_archive(engine: Engine, site: Path, posts_dir: Path, archive_dir: Path)
             _record(conn, site, where)  # all of them, until every post is moved
         with reading(engine) as conn:
             names = post_store.archived_names(conn, None)
-        archive_dir.mkdir(parents=True, exist_ok=True)
+        _made(archive_dir)
         for name in names:
             _gather(name, archive_dir, where[1:])
     with engine.begin() as conn:
