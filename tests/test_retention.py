@@ -17,6 +17,7 @@ import pytest
 
 from support import hexo
 from support.feeds import Item, rss
+from support.server import FeedServer, Route
 from support.site import cli, owe_a_rebuild, posts, write_config
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -508,6 +509,26 @@ def test_an_archive_linked_to_another_disk_is_taken(tmp_path: Path) -> None:
     )
     assert "1 archived" in cli("run", "-c", str(config)).stdout
     assert len(list((tmp_path / "disk" / "archive").glob("*.md"))) == 1
+
+
+def test_archived_posts_count_as_unchanged_on_every_pass(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """A feed unchanged counts its posts as one read again does, archived or
+    not: an unchanged site said "4 unchanged", then "3 unchanged"."""
+    feed_server.routes["/f.xml"] = Route(body=rss("源", items([1, 2, 3])))
+    config = write_config(
+        tmp_path,
+        [{"url": feed_server.url("/f.xml"), "group": "g", "source": "源"}],
+        retention={"max_posts": 2},
+    )
+    assert "1 archived" in cli("run", "-c", str(config)).stdout
+    feed_server.routes["/f.xml"] = Route(body=rss("源", items([0, 1, 2, 3])), etag='"v2"')
+    read = cli("run", "-c", str(config)).stdout
+    assert "1 new, 0 updated, 3 unchanged · 1 archived" in read, read
+    said = [cli("run", "-c", str(config)).stdout for _ in range(2)]  # (304s)
+    assert feed_server.hits["/f.xml"] == 4
+    assert all("0 new, 0 updated, 4 unchanged" in line for line in said), said
 
 
 def test_an_archive_linked_to_a_disk_not_mounted_is_said_so_and_waits_for_it(

@@ -36,7 +36,7 @@ from feedmill.normalize.text import keyed_text, one_story
 from feedmill.store import prepared
 from feedmill.store.bulk import insert_rows
 from feedmill.store.feeds import REMOVED_STYLE, posts_given, posts_taken_back
-from feedmill.store.posts import OFF_SITE, RETRACTED
+from feedmill.store.posts import OFF_SITE, RETRACTED, UNCOUNTED
 from feedmill.store.schema import (
     dedupe_bands,
     dedupe_prints,
@@ -518,7 +518,7 @@ def retract(
         for entry_id, state, name, written in conn.execute(query.where(posts.c.entry_id.in_(ids)))
     }
     conn.execute(update(posts).where(posts.c.entry_id.in_(ids)).values(state=RETRACTED))
-    posts_taken_back(conn, [i for i, (state, _) in before.items() if state not in OFF_SITE])
+    posts_taken_back(conn, [i for i, (state, _) in before.items() if state not in UNCOUNTED])
     # No original now: a later copy most like one was held back behind it,
     # unlisted by the post that carries the story (store.dedupe's index rows;
     # a worker's cached fingerprint is read only for ids these rows give).

@@ -43,6 +43,11 @@ RETRACTED = "retracted"
 OFF_SITE = (*FROZEN, RETRACTED)
 # … as values written in a prepared statement (not an expanding IN list).
 _OFF_SITE = [literal(state) for state in OFF_SITE]
+# Posts no "unchanged" of their feed's counts: deleted by hand or taken back.
+# (An archived post is still one: a feed read again counts it among its
+# unchanged items, and so must a 304 of that feed.)
+UNCOUNTED = ("removed", RETRACTED)
+_UNCOUNTED = [literal(state) for state in UNCOUNTED]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +66,7 @@ class PendingPost:
 
 
 def posted_among(conn: Connection, feed_id: int, key_hashes: Sequence[str]) -> int:
-    """How many of a feed's entries ``key_hashes`` have a post on the site."""
+    """How many of a feed's entries ``key_hashes`` have a post (on the site or archived)."""
     count = 0
     for start in range(0, len(key_hashes), prepared.LONGEST):
         chunk = key_hashes[start : start + prepared.LONGEST]
@@ -78,7 +83,7 @@ def _posted_among(size: int) -> Select[Any]:
         .where(
             entries.c.feed_id == bindparam("feed"),
             entries.c.key_hash.in_(prepared.listed("h", size)),
-            posts.c.state.not_in(_OFF_SITE),
+            posts.c.state.not_in(_UNCOUNTED),
         )
     )
 
