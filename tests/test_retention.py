@@ -210,6 +210,30 @@ def test_another_archive_folder_takes_the_archive_with_it(tmp_path: Path) -> Non
     assert list(moved.glob("*.md")) == [] and archived(tmp_path) == []
 
 
+def test_a_move_of_the_archive_killed_between_copy_and_removal_leaves_one_copy(
+    tmp_path: Path,
+) -> None:
+    """To another disk a post is copied, then its original removed: killed
+    in between, both were there, and the old folder's copy was forgotten."""
+    (tmp_path / "f.xml").write_bytes(rss("源", items([0, 1, 2, 3, 4])))
+    feeds = [{"url": "f.xml", "group": "g", "source": "源"}]
+    cli("run", "-c", str(write_config(tmp_path, feeds, retention={"max_posts": 2})))
+    old = archived(tmp_path)
+    moved = tmp_path / "source" / "_old"
+    moved.mkdir()
+    shutil.copy2(tmp_path / "source" / "_archive" / old[0], moved / old[0])  # (then killed)
+    config = write_config(tmp_path, feeds, retention={"max_posts": 2, "archive": "source/_old"})
+    assert cli("run", "-c", str(config)).code == 0
+    assert archived(tmp_path) == [] and sorted(p.name for p in moved.glob("*.md")) == old
+    # … and a folder that is the other by a link keeps its one copy
+    (tmp_path / "_link").symlink_to(moved, target_is_directory=True)
+    config = write_config(tmp_path, feeds, retention={"max_posts": 2, "archive": "_link"})
+    assert cli("run", "-c", str(config)).code == 0
+    config = write_config(tmp_path, feeds, retention={"max_posts": 2, "archive": "source/_old"})
+    assert cli("run", "-c", str(config)).code == 0
+    assert sorted(p.name for p in moved.glob("*.md")) == old
+
+
 def test_an_archive_made_before_folders_were_recorded_is_taken_up(tmp_path: Path) -> None:
     """No folder recorded (an archive of an earlier version): the first pass
     records the configured one; a later setting then takes it along.  No
