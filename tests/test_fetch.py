@@ -1393,6 +1393,14 @@ RSSHUB_ERROR = (
             "HTTP 503 Service Unavailable",
         ),
         (502, "text/plain", b"Bad Gateway\n", "HTTP 502 Bad Gateway"),
+        (  # Python's own http.server: the first test a user makes, often
+            404,
+            "text/html;charset=utf-8",
+            b'<!DOCTYPE HTML>\n<html lang="en">\n<head><meta charset="utf-8">\n'
+            b"<title>Error response</title></head><body><h1>Error response</h1>\n"
+            b"<p>Error code: 404</p><p>Message: File not found.</p></body></html>\n",
+            "HTTP 404 Not Found",
+        ),
         (500, "text/html", b"<html><body>oops</body></html>", "HTTP 500 Internal Server Error"),
         (500, "text/html", b"", "HTTP 500 Internal Server Error"),
     ],

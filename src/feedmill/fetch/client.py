@@ -804,7 +804,7 @@ _WORDS = re.compile(r"[^\W_]+")
 # than a status line: "got text/html: <title>404 Not Found</title>".
 _SAYING_NOTHING = frozenset(
     {"got", "text", "html", "plain", "xml", "json", "application", "xhtml", "title"}
-    | {"error", "status", "http", "code", "server", "page", "the", "a", "an"}
+    | {"error", "response", "status", "http", "code", "server", "page", "the", "a", "an"}
 )
 
 
