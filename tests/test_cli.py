@@ -953,6 +953,10 @@ def test_a_site_folder_that_is_not_there_is_a_config_error(tmp_path: Path) -> No
         assert "feedmill init" in result.stderr
     assert not (tmp_path / "my-nwes").exists()
     assert not (tmp_path / ".feedmill").exists()
+    # On its line, as every other error of the config is
+    config.write_text("# news\n\nsite: my-nwes\nfeeds:\n  - {url: a.xml, group: g, source: s}\n")
+    said = " ".join(cli("run", "-c", str(config)).stderr.split())
+    assert f"{config}:3: site: {tmp_path / 'my-nwes'} is no folder" in said
 
 
 def test_a_site_folder_that_cannot_be_looked_at_is_left_to_the_pass(

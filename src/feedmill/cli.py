@@ -491,15 +491,14 @@ def _no_site(config: Config) -> str | None:
     typo would make a new folder, and the posts would go there, not to the
     Hexo site."""
     site = config.site_dir
+    where = f"{config.path}:{_site_line(config)}: site:"
     try:
         if site.is_dir():
             for folder in (config.posts_dir.parent, config.posts_dir):
                 if folder.is_symlink() and not folder.exists():  # "[Errno 17] File exists"
-                    return f"{config.path}: site: {folder} links to nothing: no folder for posts"
+                    return f"{where} {folder} links to nothing: no folder for posts"
                 if folder.exists() and not folder.is_dir():
-                    return (
-                        f"{config.path}: site: {folder} is a file, not the folder of Hexo's posts"
-                    )
+                    return f"{where} {folder} is a file, not the folder of Hexo's posts"
             return None
         there = site.exists()
     except OSError:  # not ours to say: the pass reports what it cannot do there
@@ -509,7 +508,17 @@ def _no_site(config: Config) -> str | None:
         if there
         else f"is no folder (`feedmill init {site}` makes a Hexo site there)"
     )
-    return f"{config.path}: site: {site} {why}"
+    return f"{where} {site} {why}"
+
+
+def _site_line(config: Config) -> int:
+    """The line of the config's `site:` key (1 if it has none: the default)."""
+    from feedmill.yamlload import YAMLError, line_of, load
+
+    try:
+        return line_of(load(Path(config.path).read_text(encoding="utf-8-sig")), ("site",))
+    except (OSError, ValueError, YAMLError):
+        return 1
 
 
 def _site_missing(config: Config) -> bool:
