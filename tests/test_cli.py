@@ -485,6 +485,15 @@ def test_a_section_with_every_key_commented_out_is_its_defaults(tmp_path: Path) 
             "feeds:\n  - {url: a.xml, group: g, sorce: s}\n",
             "feeds[0] (a.xml): sorce: unknown key (did you mean source?)",
         ),
+        (  # a key in capitals, a feed's address by another of its names
+            "feeds:\n  - {URL: a.xml, group: g, source: s}\n",
+            "feeds[0]: URL: unknown key (did you mean url?)",
+        ),
+        (
+            "feeds:\n  - {link: a.xml, group: g, source: s}\n",
+            "feeds[0]: link: unknown key (did you mean url?)",
+        ),
+        ("feeds: []\nSITE: .\n", "SITE: unknown key (did you mean site?)"),
         (  # the key as written in the file (in), not as the code names it (in_)
             "rules:\n  block:\n    - {inn: [title], match: x}\nfeeds: []\n",
             "inn: unknown key (did you mean in?)",
@@ -2629,3 +2638,17 @@ def test_names_and_urls_are_shown_as_written_not_as_emoji(tmp_path: Path) -> Non
     for said in (ran.stdout + ran.stderr, status.stdout):
         assert route in said and ipv6 in said, said
     assert "A:warning:B" in status.stdout and "⚠" not in status.stdout
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("daemon", "No such command 'daemon': it is `feedmill run --every 15m`."),
+        ("fetch", "No such command 'fetch': it is `feedmill run`."),
+        ("demo2", "No such command 'demo2'. Did you mean 'demo'?"),
+    ],
+)
+def test_a_command_other_tools_have_names_the_one_to_type(typed: str, said: str) -> None:
+    """`feedmill daemon` answered "Did you mean 'demo'?": the daemon is run's."""
+    result = cli(typed)
+    assert result.code == 2 and said in result.stderr

@@ -1576,6 +1576,10 @@ def _first_wrong_key(data: Any, loc: list[Any]) -> list[str]:
     return [] if wrong is None else [str(wrong)]
 
 
+# What a feed's address is called elsewhere (OPML's xmlUrl, a feed's own link).
+_FEED_URL_NAMES = frozenset({"link", "href", "xmlurl", "feed", "feed_url", "rss", "address"})
+
+
 def _suggestion(loc: list[Any], name: str) -> str:
     """ " (did you mean interval?)" for a key misspelt, " (it goes under
     fetch:)" for one at the wrong level; "" when nothing fits."""
@@ -1583,9 +1587,12 @@ def _suggestion(loc: list[Any], name: str) -> str:
 
     keys = _keys_at([step for step in loc if isinstance(step, str)])
     close = difflib.get_close_matches(name, keys, n=1, cutoff=0.75)
+    close += [key for key in keys if key.lower() == name.lower()]  # "URL", "Group"
+    path = [step for step in loc if isinstance(step, str)]
+    if path == ["feeds"] and name.lower() in _FEED_URL_NAMES:
+        close.append("url")  # (the other names a feed's address goes by)
     if close:
         return f" (did you mean {close[0]}?)"
-    path = [step for step in loc if isinstance(step, str)]
     if not path:  # a section's key at the top level: "concurrency: 5"
         # A setting for every feed (timeout: fetch's) before a feed's own.
         for section in sorted(keys, key=lambda key: key == "feeds"):
