@@ -1787,6 +1787,20 @@ def test_a_missing_config_and_a_link_to_a_gone_one_say_which(tmp_path: Path) -> 
     assert "versions" in result.stderr and "feedmill init" not in result.stderr
 
 
+def test_a_missing_config_beside_one_named_yaml_names_it(tmp_path: Path) -> None:
+    (tmp_path / "feedmill.yaml").write_text("feeds: []\n")
+    config = tmp_path / "feedmill.yml"
+    for command in (
+        ["status"],
+        ["add", "https://a.example/f.xml", "--group", "g", "--source", "s"],
+    ):
+        result = cli(*command, "-c", str(config))
+        said = " ".join(result.stderr.split())
+        assert result.code == 2, command
+        assert said.startswith("config error")  # (`add` said "error", as it does when unwritable)
+        assert f"no such file (there is {tmp_path / 'feedmill.yaml'}:" in said
+
+
 def test_status_names_feeds_of_one_category_by_their_urls(tmp_path: Path) -> None:
     feeds = [
         {"url": "missing-yw.xml", "group": "金融", "source": "新浪财经"},

@@ -449,6 +449,13 @@ def _config_exit(exc: ConfigError) -> int:
     return EXIT_FATAL if isinstance(exc, ConfigUnwritable) else EXIT_CONFIG
 
 
+def _edit_failed(exc: ConfigError) -> click.exceptions.Exit:
+    """Said what kept `add` or `import` from editing the config: its exit to raise."""
+    label = "error" if isinstance(exc, ConfigUnwritable) else "config error"
+    err.print(f"[red]{label}[/red]\n{plain(str(exc))}", soft_wrap=True)
+    return click.exceptions.Exit(_config_exit(exc))
+
+
 # -- run --------------------------------------------------------------------
 
 
@@ -2281,9 +2288,7 @@ def import_(opml: str, config: Path, dry_run: bool) -> None:
             config, imported.feeds, dry_run=dry_run, again=again
         )
     except ConfigError as exc:
-        label = "error" if isinstance(exc, ConfigUnwritable) else "config error"
-        err.print(f"[red]{label}[/red]\n{plain(str(exc))}", soft_wrap=True)
-        raise click.exceptions.Exit(_config_exit(exc)) from None
+        raise _edit_failed(exc) from None
     # A feed listed in several folders: where it went, said of its other
     # listings — but of one taken, or refused (said below), by identity: a
     # folder may list a feed twice alike.
@@ -2465,8 +2470,7 @@ def add(url: str, group: str, source: str, channel: str | None, config: Path) ->
     try:
         feed = add_feed_to_file(config, url, group, source, channel)
     except ConfigError as exc:
-        err.print(f"[red]error[/red]\n{plain(str(exc))}", soft_wrap=True)
-        raise click.exceptions.Exit(_config_exit(exc)) from None
+        raise _edit_failed(exc) from None
     out.print(
         f"[green]added[/green] {_shown_url(feed.url)}  ({plain(_filed_under(feed))})"
         f" to {plain(str(config))}",

@@ -892,12 +892,21 @@ def load_config(path: str | Path, *, feeds_optional: bool = False) -> Config:
             raise ConfigError(
                 f"{path}: a link to {os.readlink(path)}, which is not there"
             ) from None
-        raise ConfigError(f"{path}: no such file (create one with `feedmill init DIR`)") from None
+        raise ConfigError(no_config(path)) from None
     except UnicodeDecodeError as exc:
         raise not_utf8(path, exc) from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
     return parse_config(text, path, feeds_optional=feeds_optional)
+
+
+def no_config(path: Path) -> str:
+    """What to say of a config ``path`` that is not there: the one beside it
+    by another name (feedmill.yaml), else how to make one."""
+    for other in (path.with_suffix(".yaml"), path.with_suffix(".yml")):
+        if other != path and other.is_file():
+            return f"{path}: no such file (there is {other}: `-c {other}`, or rename it)"
+    return f"{path}: no such file (create one with `feedmill init DIR`)"
 
 
 def not_utf8(path: Path, exc: UnicodeDecodeError) -> ConfigError:

@@ -56,6 +56,7 @@ from feedmill.config import (
     FeedSpec,
     check_feeds,
     feed_entry,
+    no_config,
     not_utf8,
     parse_config,
     resolve_location,
@@ -1253,7 +1254,7 @@ def _read_config(path: Path) -> str:
     try:
         return path.read_bytes().decode("utf-8")  # bytes: keep \r\n as it is
     except FileNotFoundError:
-        raise ConfigError(f"{path}: no such file (create one with `feedmill init DIR`)") from None
+        raise ConfigError(no_config(path)) from None
     except UnicodeDecodeError as exc:  # as every other command says it
         raise not_utf8(path, exc) from None
     except OSError as exc:
