@@ -2666,3 +2666,39 @@ def test_a_command_other_tools_have_names_the_one_to_type(typed: str, said: str)
     """`feedmill daemon` answered "Did you mean 'demo'?": the daemon is run's."""
     result = cli(typed)
     assert result.code == 2 and said in result.stderr
+
+
+@pytest.mark.parametrize("encoding", ["LATIN1", "SQL_ASCII"])
+def test_a_postgresql_database_not_in_utf8_is_refused_by_its_encoding(
+    tmp_path: Path, postgres_url: str, encoding: str
+) -> None:
+    """LATIN1: every feed failed as "parser crashed: UnicodeEncodeError", and
+    search blamed the terminal; SQL_ASCII (initdb's under the C locale): a
+    traceback from every command."""
+    from support.postgres import new_database
+
+    (tmp_path / "a.xml").write_bytes(rss("源", [Item("央行", guid="1")]))
+    state = new_database(postgres_url, encoding)
+    feeds = [{"url": "a.xml", "group": "g", "source": "源"}]
+    config = str(write_config(tmp_path, feeds, state=state))
+    for command in (["run"], ["status"], ["search", "央行"]):
+        result = cli(*command, "-c", config)
+        said = " ".join(result.stderr.split())
+        assert result.code == 1, (command, result.stderr)
+        assert f"its encoding is {encoding}; feedmill needs a UTF8 database" in said
+        assert "Traceback" not in said and "locale" not in said
+    assert posts(tmp_path) == {}
+
+
+def test_a_client_encoding_in_the_environment_changes_nothing(
+    tmp_path: Path, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from support.postgres import new_database
+
+    (tmp_path / "a.xml").write_bytes(rss("源", [Item("央行", guid="1")]))
+    feeds = [{"url": "a.xml", "group": "g", "source": "源"}]
+    config = str(write_config(tmp_path, feeds, state=new_database(postgres_url)))
+    monkeypatch.setenv("PGCLIENTENCODING", "SQL_ASCII")  # (psycopg returned bytes)
+    result = cli("run", "-c", config)
+    assert result.code == 0, result.stderr
+    assert "央行" in cli("search", "央行", "-c", config).stdout

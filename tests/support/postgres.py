@@ -75,8 +75,9 @@ def postgres_server(base: Path) -> Iterator[str]:
         )
 
 
-def new_database(server_url: str) -> str:
-    """A new, empty database on the server of ``server_url``; its URL."""
+def new_database(server_url: str, encoding: str | None = None) -> str:
+    """A new, empty database on the server of ``server_url`` (in ``encoding``,
+    if one is given: C's collation); its URL."""
     import uuid
 
     from sqlalchemy import create_engine, text
@@ -85,6 +86,9 @@ def new_database(server_url: str) -> str:
     name = f"t_{uuid.uuid4().hex[:12]}"
     engine = create_engine(server_url, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        made = f'CREATE DATABASE "{name}"'
+        if encoding is not None:
+            made += f" ENCODING '{encoding}' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0"
+        conn.execute(text(made))
     engine.dispose()
     return make_url(server_url).set(database=name).render_as_string(hide_password=False)

@@ -116,10 +116,31 @@ def create(url: str) -> Engine:
     # A server that never answers (a host gone, a firewall dropping packets)
     # held a run, and the site's lock, for ever: libpq waits without limit
     # unless the URL says otherwise (…?connect_timeout=30 wins).
-    connect_args = {} if "connect_timeout=" in url else {"connect_timeout": CONNECT_TIMEOUT}
+    connect_args: dict[str, Any] = (
+        {} if "connect_timeout=" in url else {"connect_timeout": CONNECT_TIMEOUT}
+    )
+    # Text comes and goes as UTF-8 whatever PGCLIENTENCODING says: in an
+    # SQL_ASCII one, psycopg returned bytes (SQLAlchemy's first query threw).
+    connect_args["client_encoding"] = "utf8"
     engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args)
     event.listen(engine, "connect", _postgresql_lock_timeout)
     return engine
+
+
+def _check_encoding(engine: Engine) -> None:
+    """A StoreError for a PostgreSQL database that cannot hold any text a
+    feed has (LATIN1: each feed failed, "parser crashed: UnicodeEncodeError";
+    SQL_ASCII: stores bytes, which no comparison or search reads as text)."""
+    if engine.dialect.name != "postgresql":
+        return
+    with reading(engine) as conn:
+        encoding = conn.execute(text("SHOW server_encoding")).scalar()
+    if encoding != "UTF8":
+        raise StoreError(
+            f"its encoding is {encoding}; feedmill needs a UTF8 database (created with"
+            " `createdb -E UTF8 -T template0 NAME`, or `CREATE DATABASE … ENCODING 'UTF8'"
+            " TEMPLATE template0`)"
+        )
 
 
 def _postgresql_lock_timeout(dbapi_connection: Any, _record: Any) -> None:
@@ -300,6 +321,7 @@ def open_database(url: str) -> Engine:
     engine: Engine | None = None
     try:
         engine = create(url)
+        _check_encoding(engine)
         migrate(engine)
     except BaseException as exc:
         # Its connections closed now, not by the collector: a daemon waiting
