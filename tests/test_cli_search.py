@@ -537,6 +537,27 @@ def test_a_search_before_the_first_run_makes_no_database(tmp_path: Path) -> None
     assert not (tmp_path / ".feedmill").exists()
 
 
+def test_a_search_of_a_database_no_pass_stored_in_says_so(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    """A PostgreSQL database gets its tables from the first look (`status`);
+    a SQLite one from a pass whose feeds all failed: nothing stored, all the
+    same, not "nothing found" after building an index of nothing."""
+    from support.postgres import new_database
+
+    feeds = [{"url": "x.xml", "group": "G", "source": "X"}]
+    for state in (new_database(postgres_url), ".feedmill/state.db"):
+        config = write_config(tmp_path, feeds, state=state)
+        assert cli("run" if state.endswith(".db") else "status", "-c", str(config)).code == 0
+        result = cli("search", "央行", "-c", str(config))
+        assert result.code == 0, result.stderr
+        assert (
+            result.stderr
+            == "nothing found: nothing is stored yet (`feedmill run` fetches the feeds)\n"
+        )
+        assert cli("search", "央行", "-c", str(config), "--json").stdout == "[]\n"
+
+
 def test_bounds_beyond_any_date_are_no_bounds(demo: Path) -> None:
     """`--until 9999-12-31` (its next day) and `--since 0001-01-01` (in UTC)
     cannot be written as dates: a traceback, now no bound; so is `-n` past

@@ -1681,10 +1681,7 @@ def search(
         err.print("no feed in the config has that group / source")
         raise click.exceptions.Exit(EXIT_CONFIG)
     if _no_database_yet(loaded):  # a look makes no database (as `status`)
-        if as_json:
-            _print_out("[]\n")
-        else:
-            err.print("nothing found: nothing is stored yet (`feedmill run` fetches the feeds)")
+        _nothing_stored(as_json)
         return
     try:
         engine = open_database(loaded.database_url)
@@ -1700,6 +1697,9 @@ def search(
             except StoreError as exc:
                 err.print(f"[red]error[/red] {plain(str(exc))}")
                 raise click.exceptions.Exit(EXIT_FATAL) from None
+            if search_store.stores_nothing(conn):  # (a PostgreSQL database, made by a look)
+                _nothing_stored(as_json)
+                return
             current = search_store.is_current(conn)
             behind = search_store.waiting(conn) if current else 0
             # (Emptied by an upgrade's migration, every item waiting, or never
@@ -2597,6 +2597,14 @@ def demo(directory: Path) -> None:
 def _shown_url(url: str) -> str:
     """A feed URL for the terminal: a password in it is sent, never shown."""
     return plain(_shown(url) or "")
+
+
+def _nothing_stored(as_json: bool) -> None:
+    """A search's answer before any pass stored an item."""
+    if as_json:
+        _print_out("[]\n")
+    else:
+        err.print("nothing found: nothing is stored yet (`feedmill run` fetches the feeds)")
 
 
 def _print_out(text: str) -> None:

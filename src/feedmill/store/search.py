@@ -516,6 +516,11 @@ def waiting(conn: Connection) -> int:
     return int(conn.execute(select(func.count()).select_from(search_pending)).scalar_one())
 
 
+def stores_nothing(conn: Connection) -> bool:
+    """Whether no pass has stored an item yet."""
+    return conn.execute(select(entries.c.id).limit(1)).first() is None
+
+
 def holds_nothing(conn: Connection) -> bool:
     """Whether no entry is indexed yet (runs with `search: false` since the
     start, or the index emptied to be built again: an upgrade's migration)."""
