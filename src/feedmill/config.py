@@ -1298,7 +1298,7 @@ def parse_config(text: str, path: Path, *, feeds_optional: bool = False) -> Conf
         raise ConfigError(f"{path}: the file is empty; it needs at least a `feeds:` list")
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: the top level must be a mapping of keys (site, feeds, …)")
-    indented = _key_indented_full_width(data, ())
+    indented = _key_indented_full_width(data, ()) if "\u3000" in text else None
     if indented is not None:
         # YAML took "\u3000 source: x" for a key of its own, somewhere else:
         # its words ("source: missing", "unknown key") would point elsewhere.
