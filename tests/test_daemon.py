@@ -370,6 +370,26 @@ def test_a_daemon_keeps_its_site_when_an_edit_names_a_folder_that_is_not_there(
     assert not (tmp_path / "stie").exists()
 
 
+def test_a_daemon_reads_again_an_edit_refused_for_a_site_not_there_yet(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """`feedmill init NEW` as the refusal says: the edit was never read again
+    (until the config was touched), and the daemon went on posting to the
+    old site, saying nothing. Read again, it meets what refuses it next:
+    here, a database that is the old site's."""
+    with daemon_posting_two(tmp_path, feed_server) as (daemon, url):
+        assert daemon.stderr is not None
+        lines: list[str] = []
+        threading.Thread(target=lambda: lines.extend(daemon.stderr), daemon=True).start()
+        write_config(tmp_path, [{"url": url, "group": "g", "source": "a"}], site="new")
+        wait_for(lambda: "new is no folder" in "".join(lines).replace("\n", ""))
+        (tmp_path / "new").mkdir()
+        wait_for(lambda: "the state database belongs to the site in" in "".join(lines))
+        stop_cleanly(daemon)
+    said = "".join(lines).replace("\n", "")
+    assert said.count("new is no folder") == 1  # (said once, not each pass)
+
+
 def test_a_daemon_makes_no_new_site_where_its_site_was(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:

@@ -1060,6 +1060,15 @@ def _reloaded(mill: Any, config: Config, stamp: Stamp) -> tuple[Config, Stamp]:
     return fresh, now
 
 
+def _refused_for_now(config: Config, why: str) -> None:
+    """An edit refused until what it needs is there: said once, not each pass."""
+    if _refusals.get(config.path) != why:
+        _refusals[config.path] = why
+        err.print(
+            f"{_now_stamp()}[yellow]config not reloaded[/yellow] {plain(why)}", soft_wrap=True
+        )
+
+
 def _read_again(config: Config, only: tuple[str, ...], now: Stamp) -> tuple[Config | None, Stamp]:
     """``config`` read again from its file, whose stamps are ``now``, and the
     stamps to keep; None for an edit that does not validate (said once)."""
@@ -1068,12 +1077,7 @@ def _read_again(config: Config, only: tuple[str, ...], now: Stamp) -> tuple[Conf
     except ConfigError as exc:
         # Read again next pass (a file it names may appear: a tags
         # dictionary saved after the config), said again only if it changes.
-        if _refusals.get(config.path) != str(exc):
-            _refusals[config.path] = str(exc)
-            err.print(
-                f"{_now_stamp()}[yellow]config not reloaded[/yellow] {plain(str(exc))}",
-                soft_wrap=True,
-            )
+        _refused_for_now(config, str(exc))
         return None, (*now, _AGAIN)
     except Exception as exc:  # a bug in reading it must not end the daemon
         err.print(
@@ -1082,9 +1086,9 @@ def _read_again(config: Config, only: tuple[str, ...], now: Stamp) -> tuple[Conf
             soft_wrap=True,
         )
         return None, now
-    _refusals.pop(config.path, None)
     _, gone = _named_feeds(fresh, only)
     if gone:  # else the daemon would go on polling nothing
+        _refusals.pop(config.path, None)
         err.print(
             f"{_now_stamp()}[yellow]config not reloaded[/yellow] {plain(_named(config))}: "
             f"--feed {plain(', '.join(gone))} is no longer in it",
@@ -1092,11 +1096,12 @@ def _read_again(config: Config, only: tuple[str, ...], now: Stamp) -> tuple[Conf
         )
         return None, now
     missing = _no_site(fresh)
-    if missing is not None:  # a typo would post into a new folder
-        err.print(
-            f"{_now_stamp()}[yellow]config not reloaded[/yellow] {plain(missing)}", soft_wrap=True
-        )
-        return None, now
+    if missing is not None:
+        # A typo would post into a new folder; read again next pass, as the
+        # message says `feedmill init` makes it.
+        _refused_for_now(config, missing)
+        return None, (*now, _AGAIN)
+    _refusals.pop(config.path, None)
     if _named_files(fresh) != _named_files(config):  # other files, read now
         now = now[0], *_stamps(fresh)[1:]
     return fresh, now
