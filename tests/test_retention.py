@@ -234,6 +234,30 @@ def test_a_move_of_the_archive_killed_between_copy_and_removal_leaves_one_copy(
     assert sorted(p.name for p in moved.glob("*.md")) == old
 
 
+def test_an_old_archive_folder_whose_copies_cannot_go_fails_no_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A left-behind folder not ours to write (another owner, a read-only
+    mount): its copies stay, as they did, and the pass goes on."""
+    (tmp_path / "f.xml").write_bytes(rss("源", items([0, 1, 2, 3, 4])))
+    feeds = [{"url": "f.xml", "group": "g", "source": "源"}]
+    cli("run", "-c", str(write_config(tmp_path, feeds, retention={"max_posts": 2})))
+    old = tmp_path / "source" / "_archive"
+    shutil.copytree(old, tmp_path / "source" / "_old")
+    unlink = os.unlink
+
+    def refused(path: str | os.PathLike[str], *args: object, **kwargs: object) -> None:
+        if Path(path).parent == old:
+            raise PermissionError(1, "Operation not permitted", str(path))
+        unlink(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "unlink", refused)
+    config = write_config(tmp_path, feeds, retention={"max_posts": 2, "archive": "source/_old"})
+    result = cli("run", "-c", str(config))
+    assert result.code == 0, result.stderr
+    assert len(list((tmp_path / "source" / "_old").glob("*.md"))) == 3
+
+
 def test_an_archive_made_before_folders_were_recorded_is_taken_up(tmp_path: Path) -> None:
     """No folder recorded (an archive of an earlier version): the first pass
     records the configured one; a later setting then takes it along.  No
@@ -519,6 +543,26 @@ def test_an_archive_linked_into_a_refused_folder_is_refused_as_that_folder(
     )
 
 
+@pytest.mark.parametrize("archive_to", ["source/_posts", "source/_posts/old"])
+def test_an_archive_linked_into_posts_that_are_a_link_themselves_is_refused(
+    tmp_path: Path, archive_to: str
+) -> None:
+    """`source/_posts` a link to a tmpfs: a link into it was taken, and a
+    rebuild deleted every post as an archived copy."""
+    site = tmp_path / "site"
+    (site / "source").mkdir(parents=True)
+    (tmp_path / "ram" / "old").mkdir(parents=True)
+    (site / "source" / "_posts").symlink_to(tmp_path / "ram", target_is_directory=True)
+    (site / "_arch").symlink_to(site / archive_to, target_is_directory=True)
+    config = write_config(
+        site, [{"url": "f.xml", "group": "g", "source": "s"}], retention={"archive": "_arch"}
+    )
+    result = cli("run", "-c", str(config))
+    said = " ".join(result.stderr.split())
+    assert result.code == 2, result.stderr
+    assert "(a link there): must not be inside source/_posts" in said
+
+
 def test_an_archive_linked_to_another_disk_is_taken(tmp_path: Path) -> None:
     """(As the README says: a link to a folder outside the site, its target there or not.)"""
     site = tmp_path / "site"
@@ -539,20 +583,20 @@ def test_archived_posts_count_as_unchanged_on_every_pass(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:
     """A feed unchanged counts its posts as one read again does, archived or
-    not: an unchanged site said "4 unchanged", then "3 unchanged"."""
+    deleted by hand: an unchanged site said "4 unchanged", then "3"."""
+    feed = [{"url": feed_server.url("/f.xml"), "group": "g", "source": "源"}]
     feed_server.routes["/f.xml"] = Route(body=rss("源", items([1, 2, 3])))
-    config = write_config(
-        tmp_path,
-        [{"url": feed_server.url("/f.xml"), "group": "g", "source": "源"}],
-        retention={"max_posts": 2},
-    )
-    assert "1 archived" in cli("run", "-c", str(config)).stdout
+    assert "3 new" in cli("run", "-c", str(write_config(tmp_path, feed))).stdout
+    next(iter((tmp_path / "source" / "_posts").glob("*.md"))).unlink()  # deleted by hand
+    config = write_config(tmp_path, feed, retention={"max_posts": 1})
     feed_server.routes["/f.xml"] = Route(body=rss("源", items([0, 1, 2, 3])), etag='"v2"')
-    read = cli("run", "-c", str(config)).stdout
-    assert "1 new, 0 updated, 3 unchanged · 1 archived" in read, read
-    said = [cli("run", "-c", str(config)).stdout for _ in range(2)]  # (304s)
-    assert feed_server.hits["/f.xml"] == 4
-    assert all("0 new, 0 updated, 4 unchanged" in line for line in said), said
+    said = [cli("run", "-c", str(config)).stdout]  # read again: one new
+    said += [cli("run", "-c", str(config)).stdout for _ in range(2)]  # 304s
+    feed_server.routes["/f.xml"] = Route(body=rss("源 ", items([0, 1, 2, 3])), etag='"v3"')
+    said += [cli("run", "-c", str(config)).stdout for _ in range(2)]  # read again, then a 304
+    assert feed_server.hits["/f.xml"] == 6
+    assert "1 new, 0 updated, 3 unchanged" in said[0], said
+    assert all("0 new, 0 updated, 4 unchanged" in line for line in said[1:]), said
 
 
 def test_an_archive_linked_to_a_disk_not_mounted_is_said_so_and_waits_for_it(
@@ -580,6 +624,19 @@ def test_an_archive_linked_to_a_disk_not_mounted_is_said_so_and_waits_for_it(
         assert "Errno" not in said
         assert len(posts(site)) == 3  # (written all the same; none lost)
     (tmp_path / "disk" / "archive").mkdir(parents=True)
+    # … and so of an archive in a folder that is such a link
+    (site / "_mnt").symlink_to(tmp_path / "usb", target_is_directory=True)
+    elsewhere = {"max_posts": 2, "archive": "_mnt/archive"}
+    moved = write_config(
+        site, [{"url": "f.xml", "group": "g", "source": "源"}], retention=elsewhere
+    )
+    said = " ".join(cli("run", "-c", str(moved)).stderr.split())
+    assert (
+        f"the archive folder {site / '_mnt' / 'archive'} is in {site / '_mnt'}, a link to"
+        f" {tmp_path / 'usb'}, which is not there (a disk not mounted?)"
+    ) in said
+    back = {"max_posts": 2, "archive": "_arch"}
+    write_config(site, [{"url": "f.xml", "group": "g", "source": "源"}], retention=back)
     done = cli("run", "-c", str(config))  # (the rebuild it owes completed too)
     assert done.code == 0 and "1 archived" in done.stdout + done.stderr
     assert len(posts(site)) == 2

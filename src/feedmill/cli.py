@@ -149,7 +149,7 @@ class _HelpWritten(click.Command):
 _OTHER_NAMES = {
     name: "feedmill run --every 15m"
     for name in ("daemon", "serve", "start", "watch", "schedule", "cron", "loop")
-} | {name: "feedmill run" for name in ("fetch", "update", "refresh", "sync", "pull")}
+} | {name: "feedmill run" for name in ("fetch", "refresh", "pull")}
 
 
 class _Commands(_HelpWritten, click.Group):

@@ -28,6 +28,8 @@ from feedmill.publish.categories import category_name_problem
 from feedmill.schedule import LONGEST_SECONDS, Policy, due_at
 
 if TYPE_CHECKING:  # the store imports SQLAlchemy: not for reading a config
+    from collections.abc import Callable
+
     from feedmill.store.feeds import FeedState
 
 DEFAULT_PLACEHOLDER = "https://picsum.photos/400/300?random={n}"
@@ -439,53 +441,64 @@ def archive_problem(archive: str, site: Path) -> str | None:
     """Why the folder ``archive`` (relative to ``site``) cannot hold archived
     posts, if it cannot: Hexo would build, load or delete what is there.  Its
     folders as the site's _config.yml names them (a `source_dir: src` site
-    builds `src/_posts/old`, and publishes `src/news` as pages) — and where a
-    link on the way leads: `_arch` linked to `source/_posts` is that folder
-    (a rebuild wrote the posts there, then dropped them as archived copies)."""
+    builds `src/_posts/old`, and publishes `src/news` as pages) — and where
+    links lead, the archive's or those folders' own: `_arch` linked to
+    `source/_posts` is that folder (a rebuild wrote the posts there, then
+    dropped them as archived copies), whether `_posts` is a link (to a
+    tmpfs) or not."""
     folder = site / archive
     if folder.exists() and not folder.is_dir():
         return "names a file, not a folder"
     source = source_folder(site)
     public_dir = site_folder(site, site_setting(site, "public_dir"), "public")
-    written = [Path(os.path.abspath(p)) for p in (folder, site, source, public_dir)]
-    problem = _placement_problem(*written)
-    if problem is not None:
-        return problem
-    real = [Path(os.path.realpath(p)) for p in (folder, site, source, public_dir)]
-    if real == written:
-        return None
-    problem = _placement_problem(*real)  # (a link's target, there or not)
-    return None if problem is None else f"leads to {real[0]} (a link there): {problem}"
+    shown = source.relative_to(site).as_posix() if source.is_relative_to(site) else str(source)
+    shown_public = Path(os.path.relpath(public_dir, site)).as_posix()
+    # Folder → what is wrong with a place in it: the first that holds it says.
+    refused = [
+        (source / "_posts", f"must not be inside {shown}/_posts"),
+        # built with `render_drafts` or `--draft`
+        (source / "_drafts", f"must not be inside {shown}/_drafts (Hexo can build drafts)"),
+        # Hexo loads every file there as site data
+        (source / "_data", f"must not be inside {shown}/_data (Hexo reads it)"),
+        (public_dir, f"must not be inside {shown_public}/ (Hexo's own folder)"),  # `hexo clean`
+        # A theme's source/ is built; Hexo runs every file in scripts/ as a plugin.
+        *((site / name, f"must not be inside {name}/ (Hexo's own folder)") for name in _HEXOS),
+        *((site / name, f"must not be inside {name}/ (git's)") for name in (".git", ".deploy_git")),
+    ]
+    written = _placement_problem(os.path.abspath, folder, site, source, refused, shown)
+    if written is not None:
+        return written
+    real = Path(os.path.realpath(folder))  # (a link's target, there or not)
+    led = _placement_problem(os.path.realpath, folder, site, source, refused, shown)
+    return None if led is None else f"leads to {real} (a link there): {led}"
 
 
-def _placement_problem(folder: Path, site: Path, source: Path, public_dir: Path) -> str | None:
-    """Why ``folder`` is no place for archived posts in ``site``, whose Hexo
-    reads ``source`` and writes ``public_dir`` (all absolute)."""
-    if folder == site:
+_HEXOS = ("themes", "scaffolds", "node_modules", "scripts")
+
+
+def _placement_problem(
+    path: Callable[[Path], str],
+    folder: Path,
+    site: Path,
+    source: Path,
+    refused: list[tuple[Path, str]],
+    shown: str,
+) -> str | None:
+    """Why ``folder`` is no place for archived posts, each folder read by
+    ``path`` (as written, or where its links lead)."""
+    place = Path(path(folder))
+    if place == Path(path(site)):
         return "must be a folder of its own, not the site's (_archive, say)"
-    if folder.is_relative_to(source):
-        inside = folder.relative_to(source).parts
-        shown = source.relative_to(site).as_posix() if source.is_relative_to(site) else str(source)
-        if inside[:1] == ("_posts",):
-            return f"must not be inside {shown}/_posts"
-        if inside[:1] == ("_drafts",):  # built with `render_drafts` or `--draft`
-            return f"must not be inside {shown}/_drafts (Hexo can build drafts)"
-        if inside[:1] == ("_data",):  # Hexo loads every file there as site data
-            return f"must not be inside {shown}/_data (Hexo reads it)"
+    for where, problem in refused:
+        if place.is_relative_to(path(where)):
+            return problem
+    if place.is_relative_to(path(source)):
+        inside = place.relative_to(path(source)).parts
         if not any(p.startswith(("_", ".")) for p in inside):
             # Hexo renders every other folder of its source as pages of the site.
             return (
                 f"a folder in {shown}/ must start with _ ({shown}/_archive), or Hexo publishes it"
             )
-    if folder.is_relative_to(public_dir):  # what `hexo clean` deletes
-        shown_public = Path(os.path.relpath(public_dir, site)).as_posix()
-        return f"must not be inside {shown_public}/ (Hexo's own folder)"
-    parts = folder.relative_to(site).parts if folder.is_relative_to(site) else ()
-    if parts[:1] in (("themes",), ("scaffolds",), ("node_modules",), ("scripts",)):
-        # A theme's source/ is built; Hexo runs every file in scripts/ as a plugin.
-        return f"must not be inside {parts[0]}/ (Hexo's own folder)"
-    if parts[:1] == (".git",) or parts[:1] == (".deploy_git",):
-        return f"must not be inside {parts[0]}/ (git's)"
     return None
 
 

@@ -54,11 +54,14 @@ def _made(archive_dir: Path) -> None:
     try:
         archive_dir.mkdir(parents=True, exist_ok=True)
     except FileExistsError:
-        if archive_dir.is_symlink() and not archive_dir.exists():
-            raise ArchiveMissing(
-                f"the archive folder {archive_dir} is a link to {os.readlink(archive_dir)}, "
-                "which is not there (a disk not mounted?): no post is archived until it is"
-            ) from None
+        # The folder, or one it is in (`_mnt/archive`), a link to nothing.
+        for link in (archive_dir, *archive_dir.parents):
+            if link.is_symlink() and not link.exists():
+                where = "is" if link == archive_dir else f"is in {link},"
+                raise ArchiveMissing(
+                    f"the archive folder {archive_dir} {where} a link to {os.readlink(link)},"
+                    " which is not there (a disk not mounted?): no post is archived until it is"
+                ) from None
         raise
 
 
@@ -118,8 +121,9 @@ def _gather(name: str, archive_dir: Path, elsewhere: Sequence[Path]) -> bool:
         # another disk killed before it removed the original left that
         # behind, in a folder about to be forgotten.
         # (Not the one copy, where a folder is the other by a link.)
+        # (One that cannot go — a folder not ours to write — stays, as before.)
         for folder in elsewhere:
-            with suppress(FileNotFoundError):
+            with suppress(OSError):
                 if not os.path.samefile(folder / name, archive_dir / name):
                     os.unlink(folder / name)
         return True

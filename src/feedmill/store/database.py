@@ -139,7 +139,7 @@ def _check_encoding(engine: Engine) -> None:
         raise StoreError(
             f"its encoding is {encoding}; feedmill needs a UTF8 database (created with"
             " `createdb -E UTF8 -T template0 NAME`, or `CREATE DATABASE … ENCODING 'UTF8'"
-            " TEMPLATE template0`)"
+            " TEMPLATE template0`; `pg_dump OLD | psql NAME` moves what it holds)"
         )
 
 

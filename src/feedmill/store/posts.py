@@ -43,10 +43,10 @@ RETRACTED = "retracted"
 OFF_SITE = (*FROZEN, RETRACTED)
 # … as values written in a prepared statement (not an expanding IN list).
 _OFF_SITE = [literal(state) for state in OFF_SITE]
-# Posts no "unchanged" of their feed's counts: deleted by hand or taken back.
-# (An archived post is still one: a feed read again counts it among its
-# unchanged items, and so must a 304 of that feed.)
-UNCOUNTED = ("removed", RETRACTED)
+# Posts no "unchanged" of their feed's counts: those taken back.  (An
+# archived post, or one deleted by hand, is still counted: a feed read again
+# counts its item among the unchanged, and so must a 304 of that feed.)
+UNCOUNTED = (RETRACTED,)
 _UNCOUNTED = [literal(state) for state in UNCOUNTED]
 
 
@@ -66,7 +66,7 @@ class PendingPost:
 
 
 def posted_among(conn: Connection, feed_id: int, key_hashes: Sequence[str]) -> int:
-    """How many of a feed's entries ``key_hashes`` have a post (on the site or archived)."""
+    """How many of a feed's entries ``key_hashes`` have a post not taken back."""
     count = 0
     for start in range(0, len(key_hashes), prepared.LONGEST):
         chunk = key_hashes[start : start + prepared.LONGEST]
