@@ -106,7 +106,9 @@ def test_a_pattern_that_backtracks_without_end_fails_its_feed(
 ) -> None:
     monkeypatch.setattr(filter_rules, "MATCH_SECONDS", 0.05)
     slow = rules(block=[{"title": r"(财|财财)+广告$", "name": "ads"}])
-    with pytest.raises(RuleTooSlow, match=r"rule 'ads': its title pattern ran over 0\.05 s"):
+    with pytest.raises(
+        RuleTooSlow, match=r"rule 'ads': its title pattern ran past the 0\.05 s the rules have"
+    ):
         blocked_by(slow, entry("财" * 40 + "课"), NOW)
 
     items = [Item("财" * 40 + "课", guid="1"), Item("央行降准", guid="2")]
@@ -118,11 +120,34 @@ def test_a_pattern_that_backtracks_without_end_fails_its_feed(
     assert "1 failed" in result.stdout
     assert posts(tmp_path) == {}  # nothing stored: the items wait for the rule's fix
     (row,) = json.loads(cli("status", "-c", str(config), "--json").stdout)
-    assert "rule 'ads': its title pattern ran over" in row["last_error"]
+    assert "rule 'ads': its title pattern ran past" in row["last_error"]
     # Mended with an atomic group (the regex module has them): both posted.
     rule["title"] = r"(?>财|财财)+广告$"
     config = write_config(tmp_path, feeds, rules={"block": [rule]})
     assert "posts: 2 new" in cli("run", "-c", str(config), "--all").stdout
+
+
+def test_an_items_rules_share_one_time_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each pattern had its own second on each field: four slow rules took
+    4 s an item. Each search has what the item's searches before it left."""
+    clock = [100.0]
+    given: list[float] = []
+
+    class Slow:  # a pattern that takes 0.3 s of the clock, whatever it is given
+        def search(self, text: str, timeout: float) -> None:
+            given.append(round(timeout, 3))
+            clock[0] += 0.3
+            if clock[0] > 100.0 + 1.0:
+                raise TimeoutError
+
+    monkeypatch.setattr(filter_rules.time, "monotonic", lambda: clock[0])
+    slow = tuple(
+        filter_rules.Rule(f"r{n}", patterns=(("title", Slow()),))  # type: ignore[arg-type]
+        for n in range(4)
+    )
+    with pytest.raises(RuleTooSlow, match=r"rule 'r3': its title pattern ran past the 1 s"):
+        blocked_by((filter_rules.RuleSet(block=slow),), entry("x"), NOW)
+    assert given == [1.0, 0.7, 0.4, 0.1]
 
 
 def test_every_condition_of_a_rule_must_match() -> None:
@@ -282,6 +307,20 @@ def test_global_and_feed_rules_both_apply() -> None:
         ({"keep": [{"author": "\\s*"}]}, "author: '\\\\s*' matches every text"),
         # … a lookaround too, with an empty alternative.
         ({"block": [{"link": "^(?!x)|"}]}, "link: '^(?!x)|' matches every text"),
+        # … or unanchored, where it holds at the end of every text ("no 央行
+        # follows" holds there): every item blocked for good.
+        (
+            {"block": [{"title": "(?!.*央行)"}]},
+            "title: '(?!.*央行)' matches every text (at its end, where nothing follows):"
+            " anchor it, as in ^(?!.*广告)",
+        ),
+        ({"block": [{"title": "(?<!免费)"}]}, "title: '(?<!免费)' matches every text"),
+        # A pattern that backtracks without end on a short text: checking it
+        # hung the config's load (and a daemon's passes) for ever.
+        (
+            {"block": [{"title": "^.{0,2}$|(.|..)+\\d$"}]},
+            "takes seconds on a short text (it backtracks without end)",
+        ),
         ({"max_age": "soon"}, "not a duration"),
         ({"drop": []}, "drop"),
     ],

@@ -531,10 +531,29 @@ _LOOKS_AROUND = re.compile(r"\(\?<?[=!]")
 _EMPTY_ALTERNATIVE = re.compile(r"^\||(?<!\\)\|$|(?<!\\)\|\||\(\||(?<!\\)\|\)")
 
 
-def _matches_every_text(pattern: str, compiled: Any) -> bool:
+# Seconds a pattern may take on one of those texts: they are short, and one
+# that takes longer backtracks without end (checking it hung the config's
+# load, and a daemon's passes, for ever).
+_SAMPLE_SECONDS = 0.25
+
+
+def _every_text_said(pattern: str) -> str:
     if _LOOKS_AROUND.search(pattern) and not _EMPTY_ALTERNATIVE.search(pattern):
-        return False
-    return all(compiled.search(text) for text in _ANY_TEXTS)
+        return (
+            f"{pattern!r} matches every text (at its end, where nothing follows): anchor"
+            " it, as in ^(?!.*广告)"
+        )
+    return f"{pattern!r} matches every text, as an empty pattern"
+
+
+def _matches_every_text(pattern: str, compiled: Any) -> bool:
+    """Whether ``pattern`` matches every text; TimeoutError if it takes too
+    long to say on a short one."""
+    if _LOOKS_AROUND.search(pattern) and not _EMPTY_ALTERNATIVE.search(pattern):
+        # Unless it matches at the very end of each (`(?!.*央行)`: there, no
+        # 央行 follows — in any text): "all but" is anchored, `^(?!.*央行)`.
+        return all(compiled.search(text, len(text), timeout=_SAMPLE_SECONDS) for text in _ANY_TEXTS)
+    return all(compiled.search(text, timeout=_SAMPLE_SECONDS) for text in _ANY_TEXTS)
 
 
 class RuleSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -573,9 +592,18 @@ class RuleSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
                     raise _Invalid(name, f"not a regular expression: {exc}") from None
                 except RecursionError:
                     raise _Invalid(name, "groups nested hundreds deep") from None
-                if _matches_every_text(pattern, compiled):
-                    # '广告|推广|' (a "|" too many), '(广告)?': as an empty one.
-                    raise _Invalid(name, f"{pattern!r} matches every text, as an empty pattern")
+                try:
+                    every = _matches_every_text(pattern, compiled)
+                except TimeoutError:
+                    raise _Invalid(
+                        name,
+                        f"{pattern!r} takes seconds on a short text (it backtracks without"
+                        " end): write it without a repeat inside a repeat, such as (.|..)+",
+                    ) from None
+                if every:
+                    # '广告|推广|' (a "|" too many), '(广告)?': as an empty one;
+                    # a lookahead that fails at the start only, '(?!.*广告)'.
+                    raise _Invalid(name, _every_text_said(pattern))
         for name in self.in_:
             if name not in RULE_FIELDS:
                 raise _Invalid("in", f"{name!r} is not one of {', '.join(RULE_FIELDS)}")

@@ -16,6 +16,7 @@ items left unstored until the rule is mended.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -152,14 +153,19 @@ def _human(span: timedelta) -> str:
     return "".join(parts) or "0s"
 
 
-def matches(rule: Rule, fields: Fields) -> bool:
+def matches(rule: Rule, fields: Fields, deadline: float | None = None) -> bool:
+    """Whether ``rule`` matches; its patterns searched until ``deadline`` (a
+    `time.monotonic()`: the item's, all rules' searches), else MATCH_SECONDS."""
+    if deadline is None:
+        deadline = time.monotonic() + MATCH_SECONDS
     for name, pattern in rule.patterns:
         try:
-            found = pattern.search(fields.values.get(name, ""), timeout=MATCH_SECONDS)
+            left = max(deadline - time.monotonic(), 0.001)
+            found = pattern.search(fields.values.get(name, ""), timeout=left)
         except TimeoutError:
             raise RuleTooSlow(
-                f"{RULE_FAILURE}{rule.name!r}: its {name} pattern ran over"
-                f" {MATCH_SECONDS:g} s on one item"
+                f"{RULE_FAILURE}{rule.name!r}: its {name} pattern ran past the"
+                f" {MATCH_SECONDS:g} s the rules have for one item"
                 " (a pattern that backtracks, such as (a|aa)+; simplify it — a daemon tries"
                 " the feed again at once, `feedmill run --feed URL` does)"
             ) from None
@@ -209,6 +215,9 @@ def blocked_by(
     def waits(rule: Rule) -> bool:
         return (content_unknown or teaser) and _reads_content(rule, untitled)
 
+    # One time limit for the item, not one for each pattern and field: four
+    # slow rules took 4 s an item, and a pass of a few hundred, many minutes.
+    deadline = time.monotonic() + MATCH_SECONDS
     for rules in active:
         if (
             age
@@ -218,9 +227,11 @@ def blocked_by(
         ):
             return f"older than {_human(rules.max_age)}"
         for rule in rules.block:
-            if not undecided(rule) and matches(rule, fields):
+            if not undecided(rule) and matches(rule, fields, deadline):
                 return f"blocked by {rule.name}"
-        if rules.keep and not any(waits(rule) or matches(rule, fields) for rule in rules.keep):
+        if rules.keep and not any(
+            waits(rule) or matches(rule, fields, deadline) for rule in rules.keep
+        ):
             return "matches no keep rule"
     return None
 
