@@ -237,6 +237,14 @@ def test_link_text_that_is_another_stocks_name_is_not_this_ones() -> None:
     assert tags_for("", html, policy) == ("贵州茅台(600519)", "宁德时代(300750)")
 
 
+def test_a_latin_alias_of_several_words_is_found_as_written() -> None:
+    """The dictionary's spaces were dropped (KweichowMoutai), the text's kept:
+    never found, and its words became keyword tags instead."""
+    policy = TagPolicy(dictionary={"贵州茅台": "600519", "Kweichow  Moutai": "600519"})
+    html = "<p>Kweichow Moutai shares rose today.</p>"
+    assert tags_for("", html, policy) == ("贵州茅台(600519)",)
+
+
 def test_one_tag_per_stock_in_order_of_first_mention() -> None:
     moutai = '<a href="https://quote.eastmoney.com/sh600519.html">贵州茅台</a>'
     catl = '<a class="trsHotWords" code="300750">宁德时代</a>'

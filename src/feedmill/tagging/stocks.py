@@ -86,8 +86,19 @@ def normalize_code(text: str) -> str | None:
 
 
 def normalize_name(name: str) -> str:
-    """A name as it is matched: NFKC (全角 Ａ → A), no whitespace (万 科A → 万科A)."""
-    return "".join(unicodedata.normalize("NFKC", name).split())
+    """A name as it is matched: NFKC (全角 Ａ → A), no whitespace (万 科A →
+    万科A) but one space between two Latin words, as a text writes them
+    (Kweichow Moutai: written KweichowMoutai, it was never found)."""
+    pieces = unicodedata.normalize("NFKC", name).split()
+    joined = pieces[:1]
+    for piece in pieces[1:]:
+        spaced = _LATIN_END.search(joined[-1]) and _LATIN_START.match(piece)
+        joined.append((" " if spaced else "") + piece)
+    return "".join(joined)
+
+
+_LATIN_END = re.compile(r"[A-Za-z0-9]$")
+_LATIN_START = re.compile(r"[A-Za-z0-9]")
 
 
 # --- visible text and links -------------------------------------------------
