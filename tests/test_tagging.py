@@ -817,6 +817,7 @@ def test_a_byline_or_dateline_gives_no_keyword(method: kw.Method) -> None:
         "据同花顺iFinD数据，",
         "<p>利率持平。来源：新华网</p>",  # at a sentence's end
         "<p>来源：中国证券报·中证网 2024年05月01日 10:30:15</p>",
+        "<p>责任编辑：李四 来源：新华网</p>",  # after the editor's, on its line
     ):
         tags = tags_for(
             "", f"<p>央行今日开展2000亿元逆回购操作，中标利率持平。</p>{credit}", policy
