@@ -390,6 +390,27 @@ def test_a_daemon_reads_again_an_edit_refused_for_a_site_not_there_yet(
     assert said.count("new is no folder") == 1  # (said once, not each pass)
 
 
+def test_a_daemon_whose_database_was_deleted_opens_it_again(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """Its passes wrote on into the deleted file, which `status` did not
+    read (every feed "never" fetched) and a restart left behind."""
+    with daemon_posting_two(tmp_path, feed_server) as (daemon, _):
+        assert daemon.stderr is not None
+        lines: list[str] = []
+        threading.Thread(target=lambda: lines.extend(daemon.stderr), daemon=True).start()
+        for stale in (tmp_path / ".feedmill").glob("state.db*"):
+            stale.unlink()
+        feed_server.add("/feed", body=many(3))
+        wait_for(lambda: len(posts(tmp_path)) == 3)
+        wait_for(lambda: (tmp_path / ".feedmill" / "state.db").exists())
+        wait_for(lambda: len(stored_files(tmp_path)) == 3)
+        stop_cleanly(daemon)
+    assert "was deleted or replaced under this daemon: opened again" in "".join(lines)
+    (row,) = json.loads(cli("status", "-c", str(tmp_path / "feedmill.yml"), "--json").stdout)
+    assert row["last_success"] is not None
+
+
 def test_a_daemon_makes_no_new_site_where_its_site_was(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:

@@ -1129,6 +1129,16 @@ def _daemon_pass(mill: Any, failed_passes: int) -> int:
         )
         return failed_passes
     try:
+        if mill.database_replaced():
+            # Deleted (or another file put there) under it: its writes went
+            # to a file no `status` read, and that a restart left behind.
+            err.print(
+                f"{_now_stamp()}[yellow]note[/yellow] the state database"
+                f" {plain(mill.database_url.partition(':///')[2])} was deleted or replaced"
+                " under this daemon: opened again as it is now",
+                soft_wrap=True,
+            )
+            mill.reconfigure(mill.config)
         _report(_one_pass(mill), _now_stamp())
         _say_notices(mill, _now_stamp())
     except StoreError:

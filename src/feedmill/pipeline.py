@@ -76,7 +76,7 @@ from feedmill.stopflag import StopFlag
 from feedmill.store import dedupe_upkeep
 from feedmill.store import feeds as feed_store
 from feedmill.store import meta as meta_store
-from feedmill.store.database import check_unchanged, open_database, reading
+from feedmill.store.database import check_unchanged, open_database, reading, sqlite_file
 from feedmill.store.feeds import FeedState
 from feedmill.store.posts import (
     PendingPost,
@@ -308,6 +308,15 @@ async def all_or_none(coroutines: Iterable[Coroutine[Any, Any, Any]]) -> None:
         raise
 
 
+def _file_identity(path: Path | None) -> tuple[int, int] | None:
+    """(device, inode) of the file at ``path``; None where there is none."""
+    try:
+        stat = os.stat(path) if path is not None else None
+    except OSError:
+        return None
+    return (stat.st_dev, stat.st_ino) if stat is not None else None
+
+
 def forkserver_preload(*, dedupe: bool, search: bool) -> list[str]:
     """The modules the workers' forkserver imports before it forks them
     (Ctrl-C ignored first: `feedmill.forkserver_signals`).
@@ -404,6 +413,7 @@ class Mill:
         # (Resolved once: every feed's job names it.)
         self.database_url = config.database_url
         self.engine: Engine = open_database(self.database_url)
+        self._database_file = _file_identity(sqlite_file(self.database_url))
         self.template, self.template_fp = read_template(config.template_path)
         self.fetch_options = fetch_options(config)
         self._feed_keys: dict[str, int] | None = None  # feed_key → index, when first needed
@@ -494,6 +504,13 @@ class Mill:
             self.notices.append(
                 f"the state database was last used by the site at {before}; this site takes it over"
             )
+
+    def database_replaced(self) -> bool:
+        """Whether the SQLite file opened is no longer the one at its path
+        (deleted, or another put there): this mill's writes would go to a
+        file no later command reads."""
+        path = sqlite_file(self.database_url)
+        return path is not None and _file_identity(path) != self._database_file
 
     def reconfigure(self, config: Config) -> None:
         """Take up an edited config between passes (a daemon's feedmill.yml).
