@@ -694,8 +694,10 @@ def test_a_daemon_tries_a_failing_feed_at_once_when_its_url_is_edited(
         moved = {"url": new, "group": "g", "source": "s", "moved_from": old}
         write_config(tmp_path, [moved], interval="1h")
         wait_for(lambda: len(posts(tmp_path)) == 2)
-        stop_cleanly(daemon)
+        out, _ = stop_cleanly(daemon)
     assert feed_server.hits["/old"] == 1 and feed_server.hits["/new"] == 1
+    # (One feed that moved, as its log says: not one added and one removed.)
+    assert "1 feed (0 added, 0 removed, 1 moved)" in out
     (row,) = json.loads(cli("status", "--json", "-c", str(tmp_path / "feedmill.yml")).stdout)
     assert row["error_streak"] == 0
 

@@ -1038,9 +1038,19 @@ def _reloaded(mill: Any, config: Config, stamp: Stamp) -> tuple[Config, Stamp]:
             # and is retried like any other; it ends nothing.
             mill.reconfigure(config)
         return config, (*now, _AGAIN)
-    # Feeds as the config tells them apart: a url respelt is the same feed.
+    # Feeds as the config tells them apart: a url respelt is the same feed,
+    # and so is one that moved (`moved_from`: its history and posts kept).
     before = {config.feed_key(f) for f in config.feeds}
     after = {fresh.feed_key(f) for f in fresh.feeds}
+    moved = {  # its key now → its keys before
+        key: earlier
+        for url, olds in fresh.moves.items()
+        if (key := fresh.url_key(url)) not in before
+        and (earlier := before & {fresh.url_key(old) for old in olds})
+    }
+    gone = before - after - {key for olds in moved.values() for key in olds}
+    came = after - before - set(moved)
+    said_moved = f", {len(moved)} moved" if moved else ""
     template = (
         f"; post template {plain(str(fresh.template_path))} changed"
         if now[1] != stamp[1] and fresh.template_path == config.template_path
@@ -1054,7 +1064,7 @@ def _reloaded(mill: Any, config: Config, stamp: Stamp) -> tuple[Config, Stamp]:
     out.print(
         f"{_now_stamp()}reloaded {plain(_named(fresh))}: {len(after)} "
         f"{'feed' if len(after) == 1 else 'feeds'} "
-        f"({len(after - before)} added, {len(before - after)} removed){template}",
+        f"({len(came)} added, {len(gone)} removed{said_moved}){template}",
         soft_wrap=True,
     )
     return fresh, now
