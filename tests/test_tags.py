@@ -191,6 +191,9 @@ def test_stock_tags_as_outlets_write_them(tmp_path: Path) -> None:
         ({"keywords": -1}, "keywords must be 0"),
         ({"dictionary": "missing.txt"}, "tags.dictionary: cannot read missing.txt"),
         ({"dictionary": "bad.txt"}, "bad.txt:2: 'SH000001' is not an A-share stock code"),
+        # (Not "cannot read : Is a directory": the config's own folder.)
+        ({"dictionary": ""}, "tags.dictionary: must not be empty"),
+        ({"stopwords": " "}, "tags.stopwords: must not be empty"),
     ],
 )
 def test_bad_tag_settings_stop_before_anything_is_fetched(

@@ -400,6 +400,10 @@ class TagsSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     def __post_init__(self) -> None:
         from feedmill.tagging import TagPolicy
 
+        for name in ("dictionary", "stopwords"):  # ("cannot read : Is a directory")
+            value = getattr(self, name)
+            if value is not None:
+                _not_empty(name, value)
         try:
             TagPolicy(
                 stock_format=self.stock_format,
