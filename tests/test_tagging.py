@@ -21,6 +21,7 @@ from feedmill.tagging import (
     load_dictionary,
     load_stopwords,
     market_of,
+    stocks,
     tags_for,
 )
 from feedmill.tagging import keywords as kw
@@ -243,6 +244,13 @@ def test_a_latin_alias_of_several_words_is_found_as_written() -> None:
     policy = TagPolicy(dictionary={"贵州茅台": "600519", "Kweichow  Moutai": "600519"})
     html = "<p>Kweichow Moutai shares rose today.</p>"
     assert tags_for("", html, policy) == ("贵州茅台(600519)",)
+    # … beside punctuation too, and from a dictionary file's line of spaces
+    names = {"China Vanke Co. Ltd": "000002", "BYD Co., Ltd": "002594", "万 科A": "000002"}
+    policy = TagPolicy(dictionary=names)
+    html = "<p>China Vanke Co. Ltd and BYD Co., Ltd reported; 万科A跌停.</p>"
+    assert tags_for("", html, policy) == ("China Vanke Co. Ltd(000002)", "BYD Co., Ltd(002594)")
+    assert stocks._entry("Kweichow Moutai 600519") == ("Kweichow Moutai", "600519")
+    assert stocks._entry("万  科Ａ 000002") == ("万科A", "000002")
 
 
 def test_one_tag_per_stock_in_order_of_first_mention() -> None:

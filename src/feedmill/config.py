@@ -532,6 +532,7 @@ _ANY_TEXTS = (
 # in it" (``^(?:(?!广告).)*$``) match those texts — not every text — unless an
 # empty alternative lets every text through ("^(?!x)|").
 _LOOKS_AROUND = re.compile(r"\(\?<?[=!]")
+_LOOKS_BEHIND = re.compile(r"\(\?<[=!]")
 _EMPTY_ALTERNATIVE = re.compile(r"^\||(?<!\\)\|$|(?<!\\)\|\||\(\||(?<!\\)\|\)")
 
 
@@ -554,6 +555,8 @@ def _matches_every_text(pattern: str, compiled: Any) -> bool:
     """Whether ``pattern`` matches every text; TimeoutError if it takes too
     long to say on a short one."""
     if _LOOKS_AROUND.search(pattern) and not _EMPTY_ALTERNATIVE.search(pattern):
+        if _LOOKS_BEHIND.search(pattern):
+            return False  # `(?<!\.html)$`: what ends a text is the text's own
         # Unless it matches at the very end of each (`(?!.*央行)`: there, no
         # 央行 follows — in any text): "all but" is anchored, `^(?!.*央行)`.
         return all(compiled.search(text, len(text), timeout=_SAMPLE_SECONDS) for text in _ANY_TEXTS)

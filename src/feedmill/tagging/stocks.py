@@ -86,19 +86,21 @@ def normalize_code(text: str) -> str | None:
 
 
 def normalize_name(name: str) -> str:
-    """A name as it is matched: NFKC (全角 Ａ → A), no whitespace (万 科A →
-    万科A) but one space between two Latin words, as a text writes them
-    (Kweichow Moutai: written KweichowMoutai, it was never found)."""
+    """A name as it is matched: NFKC (全角 Ａ → A), no whitespace beside a
+    Chinese character (万 科A → 万科A, TCL 科技 → TCL科技), one space elsewhere,
+    as a text writes it (Kweichow Moutai, BYD Co., Ltd: without their spaces
+    they were never found)."""
     pieces = unicodedata.normalize("NFKC", name).split()
     joined = pieces[:1]
     for piece in pieces[1:]:
-        spaced = _LATIN_END.search(joined[-1]) and _LATIN_START.match(piece)
+        spaced = not (_wide(joined[-1][-1]) or _wide(piece[0]))
         joined.append((" " if spaced else "") + piece)
     return "".join(joined)
 
 
-_LATIN_END = re.compile(r"[A-Za-z0-9]$")
-_LATIN_START = re.compile(r"[A-Za-z0-9]")
+def _wide(char: str) -> bool:
+    """Whether ``char`` is written wide, as Chinese is (a space beside it is none)."""
+    return unicodedata.east_asian_width(char) in ("W", "F")
 
 
 # --- visible text and links -------------------------------------------------
@@ -765,8 +767,9 @@ def load_dictionary(path: str | os.PathLike[str]) -> dict[str, str]:
     """Read a stock dictionary: name → six-digit code, in file order.
 
     UTF-8 text, one stock per line: a name and a code, separated by a comma
-    or a tab, or by spaces (then the code comes first or last, and spaces
-    inside the name are dropped: ``万  科Ａ 000002``).  Codes may carry the
+    or a tab, or by spaces (then the code comes first or last); spaces in a
+    name are as `normalize_name` keeps them (``万  科Ａ 000002`` is 万科A,
+    ``Kweichow Moutai 600519`` keeps its space).  Codes may carry the
     market: ``SZ300024``, ``sz300024``, ``300024.SZ``.  ``#`` starts a
     comment; blank lines are skipped.  Several names may share a code: the
     first one is the name tags use, later ones are aliases found in text.
@@ -802,9 +805,9 @@ def _entry(text: str) -> tuple[str, str]:
     if len(fields) == 1:  # separated by spaces: the code is first or last
         fields = text.split()
         if len(fields) >= 2 and _CODE_SHAPE.fullmatch(fields[-1]):
-            fields = ["".join(fields[:-1]), fields[-1]]
+            fields = [" ".join(fields[:-1]), fields[-1]]  # (normalize_name joins them)
         elif len(fields) >= 2 and _CODE_SHAPE.fullmatch(fields[0]):
-            fields = ["".join(fields[1:]), fields[0]]
+            fields = [" ".join(fields[1:]), fields[0]]
         else:
             raise _BadLine("expected a name and a six-digit stock code, such as '贵州茅台,600519'")
     if len(fields) != 2:
