@@ -2167,6 +2167,9 @@ def test_a_failed_daemon_pass_gives_the_databases_reason_not_its_sql(
     class Mill:
         config = load_config(write_config(tmp_path, []))
 
+        def database_replaced(self) -> bool:
+            return False
+
         def run(self) -> None:
             raise OperationalError("BEGIN IMMEDIATE", {}, Exception("database is locked"))
 
