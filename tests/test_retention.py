@@ -532,15 +532,20 @@ def test_an_archive_linked_into_a_refused_folder_is_refused_as_that_folder(
     site = tmp_path / "site"
     (site / target).mkdir(parents=True, exist_ok=True)
     (site / "_arch").symlink_to(site / target, target_is_directory=True)
+    said = _archive_refused(site)
+    assert (
+        f"retention.archive: leads to {(site / target).resolve()} (a link there): {message}" in said
+    )
+
+
+def _archive_refused(site: Path) -> str:
+    """What `run` says of ``site`` with its archive in `_arch`, a config error."""
     config = write_config(
         site, [{"url": "f.xml", "group": "g", "source": "s"}], retention={"archive": "_arch"}
     )
     result = cli("run", "-c", str(config))
-    said = " ".join(result.stderr.split())
     assert result.code == 2, result.stderr
-    assert (
-        f"retention.archive: leads to {(site / target).resolve()} (a link there): {message}" in said
-    )
+    return " ".join(result.stderr.split())
 
 
 @pytest.mark.parametrize("archive_to", ["source/_posts", "source/_posts/old"])
@@ -554,13 +559,7 @@ def test_an_archive_linked_into_posts_that_are_a_link_themselves_is_refused(
     (tmp_path / "ram" / "old").mkdir(parents=True)
     (site / "source" / "_posts").symlink_to(tmp_path / "ram", target_is_directory=True)
     (site / "_arch").symlink_to(site / archive_to, target_is_directory=True)
-    config = write_config(
-        site, [{"url": "f.xml", "group": "g", "source": "s"}], retention={"archive": "_arch"}
-    )
-    result = cli("run", "-c", str(config))
-    said = " ".join(result.stderr.split())
-    assert result.code == 2, result.stderr
-    assert "(a link there): must not be inside source/_posts" in said
+    assert "(a link there): must not be inside source/_posts" in _archive_refused(site)
 
 
 def test_an_archive_linked_to_another_disk_is_taken(tmp_path: Path) -> None:
