@@ -117,11 +117,10 @@ def _gather(name: str, archive_dir: Path, elsewhere: Sequence[Path]) -> bool:
     """Whether the archived post ``name`` is in ``archive_dir``, moved there
     from another folder that may hold it if need be."""
     if (archive_dir / name).exists():
-        # (Whole: `move_file` puts a copy in place at once.)  A move to
-        # another disk killed before it removed the original left that
-        # behind, in a folder about to be forgotten.
-        # (Not the one copy, where a folder is the other by a link.)
-        # (One that cannot go — a folder not ours to write — stays, as before.)
+        # Whole (`move_file` puts a copy in place at once): an original
+        # elsewhere is what a move to another disk, killed before it removed
+        # it, left in a folder about to be forgotten.  Not the one copy (a
+        # folder that is this one by a link); one that cannot go stays.
         for folder in elsewhere:
             with suppress(OSError):
                 if not os.path.samefile(folder / name, archive_dir / name):
