@@ -406,7 +406,9 @@ def test_a_daemon_whose_database_was_deleted_opens_it_again(
         wait_for(lambda: (tmp_path / ".feedmill" / "state.db").exists())
         wait_for(lambda: len(stored_files(tmp_path)) == 3)
         stop_cleanly(daemon)
-    assert "was deleted or replaced under this daemon: opened again" in "".join(lines)
+    said = "".join(lines).replace("\n", "")
+    state = tmp_path / ".feedmill" / "state.db"
+    assert f"the state database {state} was deleted or replaced under this daemon" in said
     (row,) = json.loads(cli("status", "-c", str(tmp_path / "feedmill.yml"), "--json").stdout)
     assert row["last_success"] is not None
 

@@ -1126,7 +1126,7 @@ def _daemon_pass(mill: Any, failed_passes: int) -> int:
     broken (StoreError: an unreadable or newer database; one it may not
     write, a read-only file or a role granted reads only) still ends it.
     """
-    from feedmill.store.database import StoreError, may_not_write
+    from feedmill.store.database import StoreError, may_not_write, sqlite_file
 
     # The site folder gone since (moved, a deploy that replaced it): a pass
     # would make an empty one and post nothing there ("11 unchanged").
@@ -1144,7 +1144,7 @@ def _daemon_pass(mill: Any, failed_passes: int) -> int:
             # to a file no `status` read, and that a restart left behind.
             err.print(
                 f"{_now_stamp()}[yellow]note[/yellow] the state database"
-                f" {plain(mill.database_url.partition(':///')[2])} was deleted or replaced"
+                f" {plain(str(sqlite_file(mill.database_url)))} was deleted or replaced"
                 " under this daemon: opened again as it is now",
                 soft_wrap=True,
             )
