@@ -493,6 +493,10 @@ def test_a_section_with_every_key_commented_out_is_its_defaults(tmp_path: Path) 
             "feeds:\n  - {link: a.xml, group: g, source: s}\n",
             "feeds[0]: link: unknown key (did you mean url?)",
         ),
+        (  # beside its url, a link is the site's page: no guess at a key it has
+            "feeds:\n  - {url: a.xml, link: 'https://example.com/', group: g, source: s}\n",
+            "feeds[0] (a.xml): link: unknown key\n",
+        ),
         ("feeds: []\nSITE: .\n", "SITE: unknown key (did you mean site?)"),
         (  # the key as written in the file (in), not as the code names it (in_)
             "rules:\n  block:\n    - {inn: [title], match: x}\nfeeds: []\n",

@@ -28,7 +28,7 @@ from feedmill.publish.categories import category_name_problem
 from feedmill.schedule import LONGEST_SECONDS, Policy, due_at
 
 if TYPE_CHECKING:  # the store imports SQLAlchemy: not for reading a config
-    from collections.abc import Callable
+    from collections.abc import Callable, Collection
 
     from feedmill.store.feeds import FeedState
 
@@ -1557,7 +1557,13 @@ def _describe(message: str, data: Any, path: Path) -> str:
     field = _FIELD.match(text)
     if field:
         name = field.group(1) or field.group(2)
-        text = "missing (required)" if field.group(1) else "unknown key" + _suggestion(loc, name)
+        given = _value_at(data, loc)
+        keys_given = set(given) if isinstance(given, dict) else set()
+        text = (
+            "missing (required)"
+            if field.group(1)
+            else "unknown key" + _suggestion(loc, name, keys_given)
+        )
         loc.append(name)
     elif ": " in text and re.match(r"^\w+: ", text):  # "group: must not be empty"
         name, text = text.split(": ", 1)
@@ -1637,9 +1643,10 @@ def _first_wrong_key(data: Any, loc: list[Any]) -> list[str]:
 _FEED_URL_NAMES = frozenset({"link", "href", "xmlurl", "feed", "feed_url", "rss", "address"})
 
 
-def _suggestion(loc: list[Any], name: str) -> str:
+def _suggestion(loc: list[Any], name: str, given: Collection[object] = ()) -> str:
     """ " (did you mean interval?)" for a key misspelt, " (it goes under
-    fetch:)" for one at the wrong level; "" when nothing fits."""
+    fetch:)" for one at the wrong level; "" when nothing fits — a key the
+    mapping has already is no guess (`link:` beside its `url:`)."""
     import difflib
 
     keys = _keys_at([step for step in loc if isinstance(step, str)])
@@ -1648,6 +1655,7 @@ def _suggestion(loc: list[Any], name: str) -> str:
     path = [step for step in loc if isinstance(step, str)]
     if path == ["feeds"] and name.lower() in _FEED_URL_NAMES:
         close.append("url")  # (the other names a feed's address goes by)
+    close = [key for key in close if key not in given]
     if close:
         return f" (did you mean {close[0]}?)"
     if not path:  # a section's key at the top level: "concurrency: 5"
