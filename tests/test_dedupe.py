@@ -1285,6 +1285,29 @@ def test_a_feed_whose_url_was_edited_takes_its_stories_back_from_the_old_one(
     assert len(posts(tmp_path)) == 2
 
 
+def test_copies_told_apart_stay_apart_when_the_article_they_followed_leaves(
+    tmp_path: Path,
+) -> None:
+    """Two 快讯 posted each (their figures differ), then an article that
+    tells both took their posts; its feed removed, the story passed to the
+    first 快讯 and the other followed it, on no page of the site.  Each
+    takes a post of its own again."""
+    flash, estimate, article = LONG["l16-b"], LONG["l16-c"], LONG["l16-a"]
+    flashes = _write_sources(tmp_path, [flash, estimate])
+    assert "posts: 2 new" in cli("run", "-c", str(write_config(tmp_path, flashes))).stdout
+    config = write_config(tmp_path, flashes + _write_sources(tmp_path, [article]))
+    assert "2 replaced by a fuller copy" in cli("run", "-c", str(config)).stdout
+    assert len(posts(tmp_path)) == 1
+    config = write_config(tmp_path, flashes)
+    said = " ".join(cli("run", "-c", str(config)).stderr.split())
+    assert "other feeds carry too: 1, passed" in said, said
+    titles = sorted(re.findall(r"^title: (.*)$", "".join(posts(tmp_path).values()), re.M))
+    assert titles == sorted(f"'{s['title']}'" for s in (flash, estimate)), titles
+    assert [row["posts"] for row in _status(config).values()] == [1, 1]
+    assert "also-reported" not in "".join(posts(tmp_path).values())
+    assert "posts: 0 new, 0 updated" in cli("publish", "--rebuild", "-c", str(config)).stdout
+
+
 def test_a_removed_feeds_article_keeps_its_post_from_a_later_flash_of_it(tmp_path: Path) -> None:
     """A copy coming after its original's feed left takes the story only when
     it is the original's very text (a URL edited): a 快讯 of the article

@@ -1067,6 +1067,7 @@ class Mill:
         """Stories of the feeds that left the config, whose copies other feeds
         hold, pass to those feeds (`hand_over`): posted now, the removed
         feeds' posts of them taken back."""
+        from feedmill.filter.dedupe.decide import copy_tells
         from feedmill.store.entries import hand_over
 
         owed = meta_store.get(conn, REBUILD_OWED) is not None
@@ -1079,7 +1080,12 @@ class Mill:
             return where == "gone" or (where == "archive" and not owed)
 
         heirs = hand_over(
-            conn, removed, self.worker_module().heir_name, off, exact_copies_of=exact_copies_of
+            conn,
+            removed,
+            self.worker_module().heir_name,
+            off,
+            exact_copies_of=exact_copies_of,
+            tells=copy_tells(self.dedupe.threshold) if self.dedupe else None,
         )
         self._index_in_dedupe(conn, heirs)
         passed = sum(heir.succeeds is not None for heir in heirs)

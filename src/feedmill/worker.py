@@ -33,8 +33,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from feedmill import urls
 from feedmill.filter.dedupe import DedupePolicy
+from feedmill.filter.dedupe.decide import copy_tells, fuller
 from feedmill.filter.dedupe.decide import decide as same_story
-from feedmill.filter.dedupe.decide import fuller
 from feedmill.filter.dedupe.text import fingerprint
 from feedmill.filter.rules import RuleSet, RuleTooSlow, blocked_by
 from feedmill.models import Entry, Fetched
@@ -1141,7 +1141,8 @@ def handle(job: FeedJob) -> FeedResult:
                 if verdict.duplicate_of is not None or entry_id not in deleted_by_hand
             }
             if retracted:
-                _index_heirs(conn, job, hand_down(conn, retracted, heir_name))
+                tells = copy_tells(job.dedupe.threshold) if job.dedupe else None
+                _index_heirs(conn, job, hand_down(conn, retracted, heir_name, tells=tells))
             # Posts that give way to fuller copies: taken back, their files
             # removed by the main process once every worker's pass is done (a
             # post another worker stored may not be in place yet); their

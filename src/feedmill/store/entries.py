@@ -573,6 +573,7 @@ def hand_over(
     off_site: Callable[[str], bool],
     *,
     exact_copies_of: Collection[int] | None = None,
+    tells: Callable[[Any, Any], bool] | None = None,
 ) -> list[Heir]:
     """The stories of feeds that left feedmill.yml that a configured feed
     holds a copy of: each passes to that feed's earliest copy, posted under
@@ -584,7 +585,7 @@ def hand_over(
     archive (passed on, its copy was posted, and archived again, under
     another name) — also where its row does not say so yet (``off_site``).
     With ``exact_copies_of``, only those entries' stories, held in copies
-    of their very text.  Returns the copies posted."""
+    of their very text.  ``tells``: see hand_down.  Returns the copies posted."""
     if not feed_ids:
         return []
     copy = entries.alias("copy")
@@ -620,6 +621,7 @@ def hand_over(
         dict.fromkeys(texts),
         name_for,
         same_text=texts if exact_copies_of is not None else None,
+        tells=tells,
     )
     retract(
         conn,
@@ -656,6 +658,7 @@ def hand_down(
     *,
     feeds_apart: bool = True,
     same_text: Mapping[int, str | None] | None = None,
+    tells: Callable[[Any, Any], bool] | None = None,
 ) -> list[Heir]:
     """The copies of retracted entries (`retract`: entry id → the story it
     copies, or None when blocked), as they would be had the entry come with
@@ -668,7 +671,11 @@ def hand_down(
     ``feeds_apart``: a post that gave way to its fuller telling takes the
     copies it held back there, the fuller copy's feed's own 快讯 among them.
     With ``same_text`` (entry id → its text's fingerprint), a blocked entry's
-    story passes only to a copy of its very text, the earliest.
+    story passes only to a copy of its very text, the earliest.  With
+    ``tells(copy, post)`` (rows), a blocked entry's copies that do not tell
+    its heir's story take posts of their own, the earliest of each story
+    first: copies of a fuller telling may be stories apart (two 快讯 of one
+    article, with different figures).
     Returns the copies posted now, for dedupe to find later copies in.
     """
     heirs: list[Heir] = []
@@ -691,23 +698,39 @@ def hand_down(
                 continue
             heirs.append(replace(post_copy(conn, first, name_for), succeeds=retracted_id))
             original, original_feed = first.id, first.feed_id
+            stories = [first]  # the posts its copies may follow, the heir first
         else:
             original_feed = conn.execute(
                 select(entries.c.feed_id).where(entries.c.id == original)
             ).scalar_one()
-        follow = []
+            stories = []  # (the story it copies: its copies follow it there)
+        follow: dict[int, list[int]] = {}
         for copy in copies:
             if copy.id == original:
                 continue
             if copy.feed_id == original_feed and feeds_apart:
                 heirs.append(post_copy(conn, copy, name_for))
-            else:
-                follow.append(copy.id)
-        if follow:
-            conn.execute(
-                update(entries).where(entries.c.id.in_(follow)).values(duplicate_of=original)
-            )
+                continue
+            if tells is not None and stories:
+                told = next((s for s in stories if _follows(copy, s, tells, feeds_apart)), None)
+                if told is None and copy.configured:
+                    heirs.append(post_copy(conn, copy, name_for))
+                    stories.append(copy)
+                    continue
+                follow.setdefault(original if told is None else told.id, []).append(copy.id)
+                continue
+            follow.setdefault(original, []).append(copy.id)
+        for post_id, ids in follow.items():
+            conn.execute(update(entries).where(entries.c.id.in_(ids)).values(duplicate_of=post_id))
     return heirs
+
+
+def _follows(copy: Any, post: Any, tells: Callable[[Any, Any], bool], feeds_apart: bool) -> bool:
+    """May ``copy`` be held back behind ``post`` (rows)?  Never behind an
+    item of its own feed, unless not ``feeds_apart`` (see hand_down)."""
+    if feeds_apart and copy.feed_id == post.feed_id:
+        return False
+    return tells(copy, post)
 
 
 def _with_feed_url(*columns: Any) -> Select[Any]:

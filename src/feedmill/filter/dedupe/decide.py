@@ -58,11 +58,12 @@ benchmarks/README.md and tests/test_dedupe.py.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation, localcontext
 from difflib import SequenceMatcher
+from typing import Any, Protocol
 
 from feedmill.filter.dedupe import DEFAULT_THRESHOLD
 from feedmill.filter.dedupe.text import (
@@ -73,6 +74,7 @@ from feedmill.filter.dedupe.text import (
     STOCK_UNIT,
     Fact,
     Fingerprint,
+    fingerprint,
     in_order,
     untold,
     word_id,
@@ -519,3 +521,30 @@ def decide(
     if filled:
         return Verdict(False, filled, score)
     return Verdict(True, f"similarity {score:.2f}", score)
+
+
+class _Stored(Protocol):
+    """A stored entry's row, as much as a verdict reads of it."""
+
+    title: str
+    content: str
+    published_at: datetime | None
+    first_seen_at: datetime
+
+
+def copy_tells(threshold: float) -> Callable[[Any, Any], bool]:
+    """Does a held-back copy (a stored entry's row) tell the story of another
+    stored entry (``post``)?  For copies a story passes on (`store.entries.
+    hand_down`): two 快讯 with different figures, each a copy of the article
+    that told both, are two stories once the article is gone."""
+
+    def tells(copy: _Stored, post: _Stored) -> bool:
+        a, b = (fingerprint(row.title or "", row.content or "") for row in (copy, post))
+        apart = abs(_moment(copy) - _moment(post))
+        return decide(a, b, threshold, apart=apart).duplicate
+
+    return tells
+
+
+def _moment(row: _Stored) -> datetime:
+    return row.published_at or row.first_seen_at
