@@ -12,6 +12,7 @@ path would misread never take it — that routing is what this test checks.
 
 from __future__ import annotations
 
+import re
 import warnings
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -260,6 +261,31 @@ def test_both_parsers_give_a_video_of_media_content_a_player(media: str) -> None
         ).encode()
         for parsed in (parse_document(document), robust.parse(document)):
             assert parsed.entries[0].media == (), (other, parsed.parser)
+
+
+@pytest.mark.parametrize(
+    ("enclosure", "played"),
+    [
+        ('url="https://cdn.example/ep1.mp3" type="application/octet-stream"', "audio"),
+        ('url="https://cdn.example/ep1.M4A?dl=1"', "audio"),
+        ('url="https://cdn.example/v1.mp4" type="application/force-download"', "video"),
+        ('url="https://cdn.example/v1.mp4" type="binary/octet-stream"', "video"),
+        ('url="https://cdn.example/notes.pdf" type="application/octet-stream"', "file"),
+        ('url="https://cdn.example/dl?id=3" type="application/octet-stream"', None),
+    ],
+)
+def test_an_episode_served_as_a_download_gets_its_player(
+    enclosure: str, played: str | None
+) -> None:
+    """An enclosure typed only "a file" (or not typed) is what its name says:
+    an episode so served was left out of its post, player and link alike."""
+    document = (
+        '<rss version="2.0"><channel><title>源</title><item><title>第1期</title><guid>1</guid>'
+        f'<enclosure {enclosure} length="1000"/></item></channel></rss>'
+    ).encode()
+    url = re.search(r'url="([^"]+)"', enclosure)[1]  # type: ignore[index]
+    for parsed in (parse_document(document), robust.parse(document)):
+        assert parsed.entries[0].media == (((url, played),) if played else ()), parsed.parser
 
 
 @pytest.mark.parametrize(

@@ -186,11 +186,22 @@ def _played(media: Any, *, medium: bool = False) -> tuple[str, str] | None:
     player plays (a medium="video" is a video site's page as often)."""
     if not isinstance(media, Mapping):
         return None
-    kind = str(media.get("type") or "").split("/", 1)[0].strip().lower()
+    written = str(media.get("type") or "").strip().lower()
+    kind = written.split("/", 1)[0]
     url = _text(media.get("url") or media.get("href"))
     if medium and not kind and url and _MEDIA_FILE.search(url):
         kind = str(media.get("medium") or "").strip().lower()
+    elif not medium and written in _GENERIC_TYPES and url:
+        # An episode served as a download ("application/octet-stream", or
+        # no type at all): its file's name says what it is.
+        kind = "audio" if _AUDIO_FILE.search(url) else "video" if _VIDEO_FILE.search(url) else ""
     return (url, kind) if url and kind in ("audio", "video") else None
+
+
+# Types that say only "a file": what it is, its name says.
+_GENERIC_TYPES = frozenset(
+    {"", "application/octet-stream", "application/force-download", "binary/octet-stream"}
+)
 
 
 # A document an enclosure attaches (an announcement's PDF, a report's
@@ -210,15 +221,15 @@ def _attached(enclosure: Any) -> tuple[str, str] | None:
         return None
     url = _text(enclosure.get("url") or enclosure.get("href"))
     kind = str(enclosure.get("type") or "").strip()
-    generic = kind.lower() in ("", "application/octet-stream", "application/force-download")
+    generic = kind.lower() in _GENERIC_TYPES
     if url and (_DOCUMENT_TYPE.match(kind) or (generic and _DOCUMENT_FILE.search(url))):
         return url, "file"
     return None
 
 
-_MEDIA_FILE = re.compile(
-    r"\.(?:mp4|m4v|webm|ogv|mov|mp3|m4a|aac|ogg|oga|opus|wav|flac)(?:$|[?#])", re.IGNORECASE
-)
+_AUDIO_FILE = re.compile(r"\.(?:mp3|m4a|aac|ogg|oga|opus|wav|flac)(?:$|[?#])", re.IGNORECASE)
+_VIDEO_FILE = re.compile(r"\.(?:mp4|m4v|webm|ogv|mov)(?:$|[?#])", re.IGNORECASE)
+_MEDIA_FILE = re.compile(f"{_AUDIO_FILE.pattern}|{_VIDEO_FILE.pattern}", re.IGNORECASE)
 
 
 def _image(item: Mapping[str, Any]) -> str | None:
