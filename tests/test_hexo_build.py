@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
+from html import unescape
 from importlib import resources
 from pathlib import Path
 from urllib.parse import unquote
@@ -271,7 +273,14 @@ def test_a_template_of_markdown_lines_makes_no_link_of_an_items_fields(tmp_path:
     slashed = Item(
         "二", "<p>正文二</p>", "2", "https://news.example.com\\a)[点此](javascript:alert(3))"
     )
-    (site / "a.xml").write_bytes(rss("源", [item, slashed]))
+    # A headline's Markdown marks are its text; a link's "&not_read" no "¬_read".
+    marked = Item(
+        "*ST康美与*ST长生 a\\_b `码` H~2~O 分隔 --- 与 -- 破折号",
+        "<p>正文三</p>",
+        "3",
+        "https://news.example.com/show.php?id=1&not_read=1&sect_id=2&copy",
+    )
+    (site / "a.xml").write_bytes(rss("源", [item, slashed, marked]))
     config = write_config(
         site, [{"url": "a.xml", "group": "g", "source": "源"}], post_template="markdown.md.j2"
     )
@@ -280,7 +289,13 @@ def test_a_template_of_markdown_lines_makes_no_link_of_an_items_fields(tmp_path:
     result = hexo.generate(site)
     assert result.returncode == 0, result.stdout + result.stderr
     pages = [page.read_text(encoding="utf-8") for page in hexo.post_pages(site).values()]
-    assert len(pages) == 2 and not any('href="javascript' in html for html in pages)
+    assert len(pages) == 3 and not any('href="javascript' in html for html in pages)
+    html = next(html for html in pages if "正文三" in html)
+    (heading,) = re.findall(r"<h2[^>]*>(.*?)</h2>", html)
+    heading = re.sub(r'<a [^>]*class="headerlink"[^>]*></a>', "", heading)
+    assert "<" not in heading and unescape(heading) == marked.title
+    (href,) = re.findall(r'href="([^"]*)">原文链接</a>', html)
+    assert unescape(href) == marked.link
     html = next(html for html in pages if "重要通知" in html)
     assert 'href="https://news.example.com/a_%281%29%5Bx%5D.html%29%5B' in html
     assert "&#91;重要通知&#93;(javascript:alert(1))</h2>" in html  # (text: "[重要通知](…)")

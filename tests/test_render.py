@@ -582,7 +582,7 @@ def test_a_template_writes_the_link_and_plain_fields_into_html_safely(tmp_path: 
         in text
     )
     assert "&lt;b&gt;源&lt;/b&gt; &amp; &quot;&#123;{x}}&quot;</a>" in text
-    assert "<p>&lt;script&gt; 与 &#123;{ 7*7 }}</p>" in text
+    assert "<p>&lt;script&gt; 与 &#123;{ 7&#42;7 }}</p>" in text
     assert "<a " not in rendered(link="javascript:alert(document.domain)")
     assert "<a " not in rendered(link="https://[x/a.html")
     # A field that is none writes nothing, through the filter too.
@@ -604,6 +604,16 @@ def test_a_template_writes_the_link_and_plain_fields_into_html_safely(tmp_path: 
         # to Markdown: "/", and in the query %5C.
         ("https://e.example.com\\a)[x](y)", "https://e.example.com/a%29%5Bx%5D%28y%29"),
         ("https://e.example.com\\(x)?q=\\(1)", "https://e.example.com/%28x%29?q=%5C%281%29"),
+        # An "&" a browser reads as a character reference ("&not_read" is
+        # "¬_read") is "&amp;"; one before "=" or a letter is none.
+        (
+            "https://e.example.com/a?id=1&not_read=1&copy",
+            "https://e.example.com/a?id=1&amp;not_read=1&amp;copy",
+        ),
+        (
+            "https://e.example.com/a?id=1&copy=2&notice=3",
+            "https://e.example.com/a?id=1&copy=2&notice=3",
+        ),
     ],
 )
 def test_a_templates_link_ends_no_markdown_link_but_its_own(link: str, written: str) -> None:

@@ -353,9 +353,10 @@ def _starts_a_reference(after: str) -> bool:
     return False
 
 
-def _without_references(url: str) -> str:
-    """``url`` with each "&" that would start a character reference
-    percent-encoded (%26): it reaches the attribute as the characters written."""
+def _without_references(url: str, ampersand: str = "%26") -> str:
+    """``url`` with each "&" that would start a character reference written
+    as ``ampersand`` (percent-encoded, or ``&amp;`` where the "&" is the
+    query's): it reaches the attribute as the characters written."""
     if "&" not in url:
         return url
     out: list[str] = []
@@ -363,7 +364,7 @@ def _without_references(url: str) -> str:
     at = url.find("&")
     while at >= 0:
         if _starts_a_reference(url[at + 1 : at + 2 + _LONGEST_REFERENCE]):
-            out += (url[start:at], "%26")
+            out += (url[start:at], ampersand)
             start = at + 1
         at = url.find("&", at + 1)
     return "".join(out) + url[start:]
@@ -405,8 +406,10 @@ def _template_link(link: str | None) -> str | None:
     (``javascript:…``)."""
     if not link or not urls.usable(link.strip()):
         return None
-    # (Markdown takes "\%" for an escaped "%", dropping the "\".)
-    safe = urls.slashed(_escaped(link, _LINK_SAFE), "%5C")
+    # (Markdown takes "\%" for an escaped "%", dropping the "\".)  An "&"
+    # a browser would read as a character reference ("&not_read=1" is
+    # "¬_read=1") as "&amp;", in an attribute and a Markdown link alike.
+    safe = urls.slashed(_without_references(_escaped(link, _LINK_SAFE), "&amp;"), "%5C")
     host = _AFTER_HOST.match(safe)
     cut = host.end() if host else 0
     # (A user name or password before the host is no host: "https://x)(a@e.com/".)
@@ -420,8 +423,15 @@ def _template_link(link: str | None) -> str | None:
 
 # Markdown's link and image brackets, as references: a title written into a
 # line Hexo reads as Markdown ("## {{ title | html }}") made a link of
-# "[点此](javascript:…)" (Hexo's Markdown renderer keeps such addresses).
-_MARKDOWN_LINKS = str.maketrans({"[": "&#91;", "]": "&#93;"})
+# "[点此](javascript:…)" (Hexo's Markdown renderer keeps such addresses) —
+# and its emphasis, code and strike marks and escapes too: "*ST康美与*ST长生"
+# lost both asterisks to italics, "a\_b" its backslash.
+_MARKDOWN_MARKS = str.maketrans(
+    {"[": "&#91;", "]": "&#93;", "*": "&#42;", "_": "&#95;", "`": "&#96;", "~": "&#126;",
+     "\\": "&#92;"}
+)  # fmt: skip
+# Hexo's SmartyPants makes dashes of "--" and "---": each of a run, as a reference.
+_DASH_RUN = re.compile(r"-(?=-)|(?<=-)-")
 
 
 def as_html(value: object) -> str:
@@ -430,7 +440,8 @@ def as_html(value: object) -> str:
     in an HTML block or a line of Markdown."""
     if value is None:
         return ""
-    return hexo_safe(htmllib.escape(str(value)).translate(_MARKDOWN_LINKS))
+    escaped = htmllib.escape(str(value)).translate(_MARKDOWN_MARKS)
+    return hexo_safe(_DASH_RUN.sub("&#45;", escaped) if "--" in escaped else escaped)
 
 
 def reported_line(label: str, reporters: Sequence[tuple[str, str | None]]) -> str:
