@@ -810,7 +810,7 @@ def test_a_flash_posted_first_gives_way_to_its_fuller_telling(tmp_path: Path) ->
     config = write_config(tmp_path, _write_sources(tmp_path, [flash, reworded, article]))
     second = cli("run", "-c", str(config))
     assert second.code == 0, second.stderr
-    assert "posts: 1 new" in second.stdout, second.stdout
+    assert "posts: 1 new, 0 updated, 0 unchanged" in second.stdout, second.stdout
     assert "1 replaced by a fuller copy" in second.stdout
     ((name, post),) = posts(tmp_path).items()
     assert name != flash_post
@@ -1243,7 +1243,8 @@ def test_a_story_whose_feed_left_the_config_passes_to_a_feed_that_carries_it(
     removed = next(s for s in LPR[:2] if s is not copy)
     assert removed is LPR[1]
     config = write_config(tmp_path, specs)
-    assert "posts: 1 new" in cli("run", "-c", str(config)).stdout
+    back_again = cli("run", "-c", str(config)).stdout
+    assert "posts: 1 new, 0 updated, 0 unchanged" in back_again, back_again
     ((back, post),) = posts(tmp_path).items()
     assert back != name and f" - {removed['source']}\n" in post
     held = " ".join(cli("search", "LPR", "--all", "-c", str(config)).stdout.split())

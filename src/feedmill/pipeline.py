@@ -291,6 +291,9 @@ class RunSummary:
     # items it listed; items as they were): publish() rewriting one of those
     # (a restyle) moves it to updated.
     counted_feeds: dict[str, int] = field(default_factory=dict)
+    # Feed answered 304 → (its id, the posts its state said it had): counted
+    # unchanged before another feed's item could take one of them back.
+    not_modified: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 async def all_or_none(coroutines: Iterable[Coroutine[Any, Any, Any]]) -> None:
@@ -440,6 +443,7 @@ class Mill:
         # items were stored in: those items take their new dates (see _sync).
         self._rezoned: set[int] = set()
         self._copying: set[int] = set()  # feeds whose items this pass held back as copies
+        self._posts_moved = False  # a feed's posts passed to another's at a pass's start
         self._last_entry = 0  # the entry stored last before this pass (`copied_after`)
         self._retries: asyncio.Lock | None = None  # a pass's retries after a worker died
         self._pool_slots: asyncio.Semaphore | None = None  # a pass's documents in the pool
@@ -638,6 +642,7 @@ class Mill:
         self.pass_id = uuid.uuid4().hex
         self.pass_started = datetime.now(UTC)
         self._copying = set()
+        self._posts_moved = False
         self._last_entry = 0
         self._join_dropped()  # those of the last pass of a daemon
         remove_stale_temp_files(self.posts_folder)
@@ -677,6 +682,8 @@ class Mill:
         # What a worker could not remove after its commit (or a crash left),
         # before retention could move the files.
         self._remove_retracted()
+        if summary.not_modified and (summary.feeds_ok or self._posts_moved):
+            self._recount_not_modified(summary)
         if self.stopping.is_set():
             reached = summary.feeds_ok + summary.feeds_not_modified + summary.feeds_failed
             summary.feeds_stopped = len(specs) - reached
@@ -1067,6 +1074,7 @@ class Mill:
         """Stories of the feeds that left the config, whose copies other feeds
         hold, pass to those feeds (`hand_over`): posted now, the removed
         feeds' posts of them taken back."""
+        self._posts_moved = True
         from feedmill.filter.dedupe.decide import copy_tells
         from feedmill.store.entries import hand_over
 
@@ -1118,6 +1126,7 @@ class Mill:
         would coming now — unless that post is off the site (deleted by
         hand, archived); the others are copies, said so, not "its feed
         left feedmill.yml"."""
+        self._posts_moved = True
         from feedmill.filter.dedupe.decide import decide, fuller
         from feedmill.filter.dedupe.text import fingerprint
         from feedmill.store.entries import FULLER_COPY, back_in_config, judged_again, promote
@@ -1483,6 +1492,7 @@ class Mill:
             posted = state.item_count if state.posted_count is None else state.posted_count
             summary.posts_unchanged += posted or 0
             summary.counted_feeds[spec.url] = posted or 0
+            summary.not_modified[spec.url] = (state.id, posted or 0)
         else:
             summary.feeds_failed += 1
             error = fetched.error or "failed"
@@ -1807,6 +1817,21 @@ class Mill:
                 f" ({names[0]}{', …' if len(names) > 1 else ''}): {reason} — left to write,"
                 " tried again each pass"
             )
+
+    def _recount_not_modified(self, summary: RunSummary) -> None:
+        """Feeds counted unchanged by a 304 whose posts another feed's item
+        took back since their state was read (a fuller copy of the story; a
+        feed back in the config taking its story back): those posts are no
+        longer theirs, nor unchanged — the site has one post, not two."""
+        ids = {feed_id: url for url, (feed_id, _) in summary.not_modified.items()}
+        with reading(self.engine) as conn:
+            now = feed_store.posted_counts(conn, list(ids))
+        for feed_id, url in ids.items():
+            fewer = summary.not_modified[url][1] - now.get(feed_id, summary.not_modified[url][1])
+            fewer = min(fewer, summary.counted_feeds.get(url, 0))
+            if fewer > 0:
+                summary.counted_feeds[url] -= fewer
+                summary.posts_unchanged -= fewer
 
     def _left_pending(self, summary: RunSummary) -> None:
         """A stop before every post was written: those left are said so, not

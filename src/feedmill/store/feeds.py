@@ -200,6 +200,18 @@ def get_feed(conn: Connection, feed_id: int) -> FeedState:
     return _state(conn.execute(select(*_COLUMNS).where(feeds.c.id == feed_id)).one())
 
 
+def posted_counts(conn: Connection, feed_ids: Sequence[int]) -> dict[int, int]:
+    """Feed id → its ``posted_count``, of those of ``feed_ids`` that keep one."""
+    found: dict[int, int] = {}
+    for start in range(0, len(feed_ids), prepared.LONGEST):
+        chunk = feed_ids[start : start + prepared.LONGEST]
+        query = select(feeds.c.id, feeds.c.posted_count).where(
+            feeds.c.id.in_(chunk), feeds.c.posted_count.is_not(None)
+        )
+        found.update((feed_id, count) for feed_id, count in conn.execute(query))
+    return found
+
+
 def posts_taken_back(conn: Connection, entry_ids: Iterable[int]) -> None:
     """The feeds of ``entry_ids``, whose posts were taken back (`entries.retract`),
     have that many posts fewer among their items (``posted_count``, what a
