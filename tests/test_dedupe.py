@@ -1155,6 +1155,28 @@ def test_a_pass_that_completes_a_rebuild_first_counts_its_own_posts(tmp_path: Pa
     assert _also_reported(post) == [copy["source"]]
 
 
+def test_a_copy_edited_into_a_story_another_post_tells_is_listed_under_that_one(
+    tmp_path: Path,
+) -> None:
+    """A held-back copy its feed edited (same guid) into another story that a
+    post tells: it stayed listed under the post it no longer copies, its
+    link an article about something else, and the other post did not list it."""
+    lpr, meeting, copy = STORIES["s001-a"], STORIES["s004-a"], STORIES["s001-b"]
+    first = write_config(tmp_path, _write_sources(tmp_path, [lpr, meeting]))
+    assert cli("run", "-c", str(first)).code == 0
+    config = write_config(tmp_path, _write_sources(tmp_path, [lpr, meeting, copy]))
+    assert "1 duplicate " in cli("run", "-c", str(config)).stdout
+    by_title = {re.search(r"^title: '(.*)'$", p, re.M)[1]: p for p in posts(tmp_path).values()}  # type: ignore[index]
+    assert _also_reported(by_title[lpr["title"]]) == [copy["source"]]
+    edited = {**STORIES["s004-c"], "id": copy["id"]}  # (its guid and link)
+    _write_sources(tmp_path, [edited])
+    assert "posts: 0 new, 2 updated" in cli("run", "-c", str(config)).stdout
+    by_title = {re.search(r"^title: '(.*)'$", p, re.M)[1]: p for p in posts(tmp_path).values()}  # type: ignore[index]
+    assert "also-reported" not in by_title[lpr["title"]]
+    assert _also_reported(by_title[meeting["title"]]) == [copy["source"]]
+    assert "posts: 0 new, 0 updated" in cli("publish", "--rebuild", "-c", str(config)).stdout
+
+
 def test_a_copy_whose_link_changed_is_listed_with_its_new_link(tmp_path: Path) -> None:
     """The original's post links each copy held back: a copy's new link (a
     site that renamed its article) reaches that line on the next pass."""

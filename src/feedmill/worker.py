@@ -367,6 +367,11 @@ def _promotions(
                 # Another story the feed put under its key: held back, it would
                 # be on no page of the site (a story some post tells stays held).
                 out[stored.id] = ()
+            elif not same:
+                # A story another post tells: held back behind that one, which
+                # lists it now (the first listed it under a story it left).
+                follow(conn, stored.id, match.original_id)
+                mark_stale(conn, [original, match.original_id])
         if same and (
             fuller(story.fingerprint, posted)
             and _gives_way(conn, job, original)
