@@ -1508,11 +1508,23 @@ def test_copies_in_one_pass_across_worker_processes_post_once(tmp_path: Path) ->
     assert "19 duplicates" in result.stdout
 
 
-def test_the_same_link_from_two_feeds_merges_however_short(tmp_path: Path) -> None:
-    item = Item(title="快讯", html="<p>详见原文</p>", guid="x", link="https://news.example/a")
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("https://news.example/a", "https://news.example/a"),
+        # One page written two ways is one address.
+        ("http://news.example/a", "https://news.example/a"),
+        ("https://news.example/a", "http://news.example/a"),
+        ("https://news.example/a", "https://news.example/a?utm_source=rss"),
+    ],
+)
+def test_the_same_link_from_two_feeds_merges_however_short(
+    tmp_path: Path, first: str, second: str
+) -> None:
+    item = Item(title="快讯", html="<p>详见原文</p>", guid="x", link=first)
     (tmp_path / "a.xml").write_bytes(rss("甲", [item]))
     (tmp_path / "b.xml").write_bytes(
-        rss("乙", [Item(title="快讯（更新）", html="", guid="y", link="https://news.example/a")])
+        rss("乙", [Item(title="快讯（更新）", html="", guid="y", link=second)])
     )
     config = write_config(
         tmp_path,
