@@ -135,6 +135,34 @@ def test_a_dictionary_read_as_it_is_rewritten_is_not_taken(tmp_path: Path) -> No
     assert tags_module.policy_for(style).dictionary == {"贵州茅台": "600519"}
 
 
+def test_a_feed_failed_by_a_tags_file_saved_during_a_run_is_tried_by_the_next(
+    tmp_path: Path,
+) -> None:
+    """A dictionary saved while a cron `run` read it fails that run's feeds
+    ("changed since the config was read (tried again once the config is read
+    again)"); the next `run --due` reads the config again, but the feeds
+    waited out a failure's backoff (16 minutes and more), failing in `status`."""
+    import sqlite3
+    from datetime import UTC, datetime, timedelta
+
+    write_seed_feed(tmp_path)
+    (tmp_path / "stocks.txt").write_text("贵州茅台,600519\n", encoding="utf-8")
+    config = write_config(tmp_path, FEEDS, tags={"dictionary": "stocks.txt"})
+    assert "1 ok" in cli("run", "-c", str(config)).stdout
+    # The run's end, as the race leaves it (its files were read whole since).
+    later = (datetime.now(UTC) + timedelta(minutes=16)).strftime("%Y-%m-%d %H:%M:%S.%f")
+    with sqlite3.connect(tmp_path / ".feedmill" / "state.db") as db:
+        db.execute(
+            "UPDATE feeds SET error_streak = 1, next_attempt_at = ?, last_error = ?",
+            (later, f"tags: {tmp_path / 'stocks.txt'} changed since the config was read"
+             " (tried again once the config is read again)"),
+        )  # fmt: skip
+    again = cli("run", "--due", "-c", str(config))
+    assert "feeds: 1 ok" in again.stdout or "1 unchanged" in again.stdout, again.stdout
+    assert "not due" not in again.stdout
+    assert "changed since" not in cli("status", "-c", str(config)).stdout
+
+
 def tags_by_title(site: Path) -> dict[str, list[str]]:
     """Each post's tags as Hexo reads them (YAML), by title."""
     found = {}

@@ -444,6 +444,7 @@ class Mill:
         self._rezoned: set[int] = set()
         self._copying: set[int] = set()  # feeds whose items this pass held back as copies
         self._posts_moved = False  # a feed's posts passed to another's at a pass's start
+        self._tags_read = False  # feeds failed by an edit of a tags file: tried again
         self._last_entry = 0  # the entry stored last before this pass (`copied_after`)
         self._retries: asyncio.Lock | None = None  # a pass's retries after a worker died
         self._pool_slots: asyncio.Semaphore | None = None  # a pass's documents in the pool
@@ -1006,8 +1007,17 @@ class Mill:
             urls = [s.url for s in self.config.feeds]
             states = feed_store.sync_feeds(conn, urls, self.config.url_key, self.config.moves)
             renamed, self._retry_renamed = self._retry_renamed, []
-            if renamed and feed_store.retry_now(conn, renamed, datetime.now(UTC)):
-                # A failing feed's row, found under its new URL: due at once.
+            # A failing feed's row, found under its new URL: due at once.
+            retried = feed_store.retry_now(conn, renamed, datetime.now(UTC)) if renamed else 0
+            if not self._tags_read:
+                # Feeds a tags file edited under the last run failed (read as
+                # it was being saved): the config, read again now, reads them
+                # as they are — as a daemon's does, taking the edit up.
+                self._tags_read = True
+                retried += feed_store.retry_now(
+                    conn, urls, datetime.now(UTC), failed_with=TAGS_FAILURE
+                )
+            if retried:
                 states = feed_store.sync_feeds(conn, urls, self.config.url_key, self.config.moves)
             # Config or template changes since last time re-render the feed's posts.
             changes = []
