@@ -1034,6 +1034,43 @@ def test_a_rebuild_that_fails_archives_again(
     assert len(archived(tmp_path)) == 3 and len(posts(tmp_path)) == 2
 
 
+def test_a_rebuild_a_tags_file_edit_failed_is_completed_next(tmp_path: Path) -> None:
+    """A dictionary saved while `publish --rebuild` ran failed the posts it
+    had yet to write ("changed since the config was read"): retention put
+    the archived ones back as they were, the rebuild was forgotten, and no
+    later pass wrote them — "tried again next pass" said the summary."""
+    from feedmill.config import load_config
+    from feedmill.pipeline import Mill
+    from feedmill.publish.tags import policy_for
+
+    (tmp_path / "f.xml").write_bytes(rss("源", items([0, 1, 2, 3, 4])))
+    (tmp_path / "stocks.txt").write_text("贵州茅台,600519\n", encoding="utf-8")
+    feeds = [{"url": "f.xml", "group": "g", "source": "源"}]
+    config = write_config(
+        tmp_path, feeds, retention={"max_posts": 2}, tags={"dictionary": "stocks.txt"}
+    )
+    assert cli("run", "-c", str(config)).code == 0
+    assert len(archived(tmp_path)) == 3
+    placeholder = "https://img.example.cn/cover-v2.png"
+    config = write_config(
+        tmp_path, feeds, retention={"max_posts": 2}, tags={"dictionary": "stocks.txt"},
+        placeholder_image=placeholder,
+    )  # fmt: skip
+    with Mill(load_config(config)) as mill:
+        (tmp_path / "stocks.txt").write_text("贵州茅台,600519\n五粮液,000858\n", encoding="utf-8")
+        policy_for.cache_clear()  # (as a worker that had not read it yet)
+        summary = mill.rebuild()
+        assert summary.posts_failed == 5
+        assert any("the rebuild is not complete" in note for note in mill.notices)
+    assert len(archived(tmp_path)) == 3 and len(posts(tmp_path)) == 2
+    result = cli("run", "-c", str(config))
+    assert result.code == 0 and "completed a rebuild cut short" in result.stderr, result.stderr
+    archive = tmp_path / "source" / "_archive"
+    assert len(archived(tmp_path)) == 3 and len(posts(tmp_path)) == 2
+    assert all(placeholder in text for text in posts(tmp_path).values())
+    assert all(placeholder in (archive / name).read_text("utf-8") for name in archived(tmp_path))
+
+
 def _five_posts_two_kept(site: Path) -> Path:
     """A site of five posts, three archived by `max_posts: 2`; its config."""
     (site / "f.xml").write_bytes(rss("源", items([0, 1, 2, 3, 4])))

@@ -287,6 +287,7 @@ class RunSummary:
     feeds_stopped: int = 0  # selected, but a stop came first: fetched next time
     posts_left: int = 0  # to write, but a stop came first: written next time
     posts_failed: int = 0  # to write, but its template (or the tags' files) failed on them
+    posts_failed_for_now: int = 0  # … of those, failed by a tags file edited meanwhile
     # Feed → how many of its posts this pass counted unchanged (a 304: the
     # items it listed; items as they were): publish() rewriting one of those
     # (a restyle) moves it to updated.
@@ -915,7 +916,15 @@ class Mill:
         for folder in archives[1:]:
             drop_archived_copies(folder, written & set(archived))
         self.retain(summary)
-        if not self.stopping.is_set():
+        if summary.posts_failed_for_now:
+            # (Retention put them back in the archive as they were: they
+            # would stay so.)  Not for a template failing on a post, which
+            # would rebuild the site on every pass.
+            self.notices.append(
+                "the rebuild is not complete: a tags file was edited while it ran — the next"
+                " `feedmill run` or `publish` completes it"
+            )
+        elif not self.stopping.is_set():
             with self.engine.begin() as conn:
                 meta_store.forget(conn, REBUILD_OWED)
 
@@ -1822,6 +1831,8 @@ class Mill:
                 progress("publish", len(batch), None)
         for reason, names in failed.items():
             summary.posts_failed += len(names)
+            if reason.startswith(TAGS_FAILURE):
+                summary.posts_failed_for_now += len(names)
             self.notices.append(
                 f"{len(names)} {'post' if len(names) == 1 else 'posts'} not written"
                 f" ({names[0]}{', …' if len(names) > 1 else ''}): {reason} — left to write,"
