@@ -1182,11 +1182,15 @@ def test_a_site_moved_away_mid_pass_is_not_made_again(tmp_path: Path) -> None:
     lock.release()
 
 
-def test_one_feedmill_at_a_time_per_site(tmp_path: Path) -> None:
+@pytest.mark.parametrize("with_site", [False, True])
+def test_one_feedmill_at_a_time_per_site(tmp_path: Path, with_site: bool) -> None:
+    """The holder's pid is named — also where the site folder's lock, taken
+    first (as a real pass holds it), is the one found busy."""
     write_config(tmp_path, FEEDS)
     (tmp_path / "feed.xml").write_bytes(rss("证券时报网 - 要闻", items(2)))
     posts_dir = tmp_path / "source" / "_posts"
-    daemon = SiteLock(posts_dir)  # as a daemon's pass would hold it
+    # As a daemon's pass would hold it.
+    daemon = SiteLock(posts_dir, tmp_path) if with_site else SiteLock(posts_dir)
     daemon.acquire()
     try:
         for command in ("run", "publish"):
@@ -1198,6 +1202,29 @@ def test_one_feedmill_at_a_time_per_site(tmp_path: Path) -> None:
         daemon.release()
     assert cli("run", "-c", str(tmp_path / "feedmill.yml")).code == 0
     assert len(posts(tmp_path)) == 2
+
+
+def test_a_pid_left_by_a_killed_run_is_not_named_for_the_sites_holder(tmp_path: Path) -> None:
+    """The site's holder writes its pid in its own posts folder (another,
+    a `source_dir` read before an edit): this folder's file holds the pid
+    of a run killed with -9, which is no holder."""
+    import subprocess
+
+    from feedmill.publish.sitelock import SiteBusy
+
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    posts_dir = tmp_path / "source" / "_posts"
+    posts_dir.mkdir(parents=True)
+    (posts_dir / ".feedmill.lock").write_text(f"{gone.pid}\n", encoding="ascii")
+    holder = SiteLock(tmp_path / "source" / "_old_posts", tmp_path)
+    holder.acquire()
+    try:
+        with pytest.raises(SiteBusy) as busy:
+            SiteLock(posts_dir, tmp_path).acquire()
+        assert str(busy.value).startswith(f"another feedmill is publishing to {tmp_path};")
+    finally:
+        holder.release()
 
 
 def test_a_posts_folder_made_again_is_locked_again_before_the_next_pass(tmp_path: Path) -> None:

@@ -96,11 +96,12 @@ class SiteLock:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(fd)
-            # (Its pid is in its own posts folder's lock file, which may be
-            # another folder than this one's: none is named.)
-            raise SiteBusy(
-                f"another feedmill is publishing to {self.site}; this one did nothing"
-            ) from None
+            # Its pid is in its own posts folder's lock file — this one's,
+            # unless it read a `source_dir` edited since: a pid there is
+            # named only if it runs (one killed with -9 left its pid behind).
+            holder = self._holder()
+            who = f"another feedmill (pid {holder})" if _runs(holder) else "another feedmill"
+            raise SiteBusy(f"{who} is publishing to {self.site}; this one did nothing") from None
         return fd
 
     def ensure(self) -> None:
@@ -187,12 +188,16 @@ class SiteLock:
             raise
         return fd
 
-    def _busy(self) -> SiteBusy:
+    def _holder(self) -> str:
+        """The pid the posts folder's lock file names ("" if none)."""
         try:
             with open(self.path, "rb") as lock:
-                holder = lock.read(32).decode("ascii", "replace").strip()
+                return lock.read(32).decode("ascii", "replace").strip()
         except OSError:
-            holder = ""
+            return ""
+
+    def _busy(self) -> SiteBusy:
+        holder = self._holder()
         who = f"another feedmill (pid {holder})" if holder else "another feedmill"
         return SiteBusy(f"{who} is publishing to {self.path.parent}; this one did nothing")
 
@@ -228,3 +233,16 @@ def _same(path: Path, fd: int) -> bool:
 def _close(fd: int) -> None:
     with contextlib.suppress(OSError):
         os.close(fd)
+
+
+def _runs(pid: str) -> bool:
+    """Whether ``pid`` (as a lock file gives it) names a running process."""
+    if not pid.isdigit() or int(pid) <= 0:
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except PermissionError:
+        return True  # (another user's)
+    except (OSError, OverflowError):
+        return False
+    return True
