@@ -1331,6 +1331,42 @@ def test_copies_told_apart_stay_apart_when_the_article_they_followed_leaves(
     assert "posts: 0 new, 0 updated" in cli("publish", "--rebuild", "-c", str(config)).stdout
 
 
+@pytest.mark.parametrize("linked", [True, False])
+def test_copies_that_cannot_be_told_apart_stay_one_story_when_the_article_leaves(
+    tmp_path: Path, linked: bool
+) -> None:
+    """A headline alone and another copy of the article — the same page
+    linked, or the article's text under its own link — tell nothing apart:
+    one post when the article's feed leaves, the other copy listed under it."""
+    article = STORIES["s001-a"]
+    page = "https://www.example.cn/news/2022/lpr-0920.html"
+    at = datetime.fromisoformat(article["published"]).astimezone(UTC)
+    other = (
+        Item("LPR报价出炉", "<p>详见原文</p>", "c", page)
+        if linked
+        else Item(STORIES["s001-b"]["title"], STORIES["s001-b"]["html"], "c", page + "?b")
+    )
+    feeds = {
+        "甲": [Item(article["title"], article["html"], "a", page)],
+        "乙": [Item("快讯：9月LPR公布", "", "b", page)],
+        "丙": [other],
+    }
+    for minutes, (source, items) in enumerate(feeds.items()):
+        dated = format_datetime(at + timedelta(minutes=10 * minutes), True)
+        (tmp_path / f"{minutes}.xml").write_bytes(
+            rss(source, [replace(item, pub_date=dated) for item in items])
+        )
+    specs = [
+        {"url": f"{i}.xml", "group": "新闻", "source": source} for i, source in enumerate(feeds)
+    ]
+    assert cli("run", "-c", str(write_config(tmp_path, specs[:1]))).code == 0
+    assert "2 duplicates" in cli("run", "-c", str(write_config(tmp_path, specs))).stdout
+    config = write_config(tmp_path, specs[1:])
+    assert "posts: 1 new" in cli("run", "-c", str(config)).stdout
+    (post,) = posts(tmp_path).values()
+    assert "title: '快讯：9月LPR公布'" in post and _also_reported(post) == ["丙"]
+
+
 def test_a_removed_feeds_article_keeps_its_post_from_a_later_flash_of_it(tmp_path: Path) -> None:
     """A copy coming after its original's feed left takes the story only when
     it is the original's very text (a URL edited): a 快讯 of the article

@@ -108,6 +108,21 @@ def identity(url: str) -> str:
 _ESCAPE = re.compile(r"%[0-9a-f][0-9a-fA-F]|%[0-9A-F][0-9a-f]")
 
 
+def other_scheme(link: str | None) -> str | None:
+    """``link`` over https for http, and the other way round."""
+    if link and link[:8].lower() == "https://":
+        return "http://" + link[8:]
+    if link and link[:7].lower() == "http://":
+        return "https://" + link[7:]
+    return link
+
+
+def one_address(link: str | None, other: str | None) -> bool:
+    """Are two stored links (their tracking parameters dropped already) one
+    page: the same, or the same but for http and https?"""
+    return link is not None and link in (other, other_scheme(other))
+
+
 def names_a_story(link: str | None) -> bool:
     """Can a link be one story's identity, or its article's page?  A site's
     front page cannot (feeds of live news link every item there)."""

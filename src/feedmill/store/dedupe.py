@@ -295,7 +295,7 @@ def _exact_copy(
     ("2026年第三季度报告").  The same link is the same article, unless
     several entries of one feed share it: then it is a list page.
     """
-    per_feed = Counter(feed for _, feed, _, link, _ in rows if _one_address(link, story.link))
+    per_feed = Counter(feed for _, feed, _, link, _ in rows if urls.one_address(link, story.link))
     shared_link = any(count > 1 for count in per_feed.values())
     mine = story.fingerprint
     found: list[tuple[timedelta, int]] = []
@@ -303,7 +303,9 @@ def _exact_copy(
         if feed_id == own_feed:
             continue
         apart = abs(moment - story.moment)
-        same_link = _one_address(link, story.link) and urls.names_a_story(link) and not shared_link
+        same_link = (
+            urls.one_address(link, story.link) and urls.names_a_story(link) and not shared_link
+        )
         same_text = (
             text_hash == mine.text_hash
             and not again(mine, apart)
@@ -312,20 +314,6 @@ def _exact_copy(
         if same_link or same_text:
             found.append((apart, entry_id))
     return min(found)[1] if found else None
-
-
-def _other_scheme(link: str | None) -> str | None:
-    """``link`` over https for http, and the other way round: one page, one
-    address (stored links have their tracking parameters dropped already)."""
-    if link and link[:8].lower() == "https://":
-        return "http://" + link[8:]
-    if link and link[:7].lower() == "http://":
-        return "https://" + link[7:]
-    return link
-
-
-def _one_address(link: str | None, other: str | None) -> bool:
-    return link is not None and link in (other, _other_scheme(other))
 
 
 def _elsewhere(link: str | None, story: Story) -> bool:
@@ -420,7 +408,7 @@ def find_original(
             {
                 "hash": story.fingerprint.text_hash,
                 "link": story.link,
-                "other": _other_scheme(story.link),
+                "other": urls.other_scheme(story.link),
             },
         )
     ]
@@ -482,7 +470,7 @@ class Arrivals:
         same = [
             row
             for row in self.exact
-            if row[2] == story.fingerprint.text_hash or _one_address(row[3], story.link)
+            if row[2] == story.fingerprint.text_hash or urls.one_address(row[3], story.link)
         ]
         found = _exact_copy(same, story, policy, own_feed) if same else None
         if found is not None:

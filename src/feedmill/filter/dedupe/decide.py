@@ -65,6 +65,7 @@ from decimal import Decimal, InvalidOperation, localcontext
 from difflib import SequenceMatcher
 from typing import Any, Protocol
 
+from feedmill import urls
 from feedmill.filter.dedupe import DEFAULT_THRESHOLD
 from feedmill.filter.dedupe.text import (
     AMOUNT_UNITS,
@@ -488,6 +489,9 @@ def again(a: Fingerprint, apart: timedelta | None) -> bool:
     return apart >= DATES_APART if not a.identifying else a.daily and apart >= NEXT_DAY
 
 
+TOO_SHORT = "too short to compare"
+
+
 def decide(
     a: Fingerprint,
     b: Fingerprint,
@@ -500,7 +504,7 @@ def decide(
             return Verdict(False, "the same routine text again, on another day", 1.0)
         return Verdict(True, "same text", 1.0)
     if min(len(a.words), len(b.words)) < MIN_WORDS:
-        return Verdict(False, "too short to compare")
+        return Verdict(False, TOO_SHORT)
     if teaser(a, b):
         return Verdict(False, "one text under two headlines it tells neither of (a teaser)")
     score = similarity(a, b)
@@ -528,6 +532,8 @@ class _Stored(Protocol):
 
     title: str
     content: str
+    link: str | None
+    fingerprint: str | None  # its text's hash
     published_at: datetime | None
     first_seen_at: datetime
 
@@ -536,12 +542,20 @@ def copy_tells(threshold: float) -> Callable[[Any, Any], bool]:
     """Does a held-back copy (a stored entry's row) tell the story of another
     stored entry (``post``)?  For copies a story passes on (`store.entries.
     hand_down`): two 快讯 with different figures, each a copy of the article
-    that told both, are two stories once the article is gone."""
+    that told both, are two stories once the article is gone.  As a new
+    copy is judged: the same page (`urls.one_address`), the same text, or
+    alike — and where the two cannot be compared (a headline alone), one
+    story still: only what tells them apart parts them."""
 
     def tells(copy: _Stored, post: _Stored) -> bool:
+        if copy.link and urls.names_a_story(copy.link) and urls.one_address(copy.link, post.link):
+            return True
         a, b = (fingerprint(row.title or "", row.content or "") for row in (copy, post))
         apart = abs(_moment(copy) - _moment(post))
-        return decide(a, b, threshold, apart=apart).duplicate
+        if copy.fingerprint and copy.fingerprint == post.fingerprint and not again(a, apart):
+            return True
+        verdict = decide(a, b, threshold, apart=apart)
+        return verdict.duplicate or verdict.reason == TOO_SHORT
 
     return tells
 
