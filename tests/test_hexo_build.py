@@ -264,7 +264,8 @@ def test_a_template_of_markdown_lines_makes_no_link_of_an_items_fields(tmp_path:
     assert cli("init", str(site)).code == 0
     (site / "markdown.md.j2").write_text(
         "---\ntitle: {{ title | yaml_quote }}\n---\n"
-        "[原文链接]({{ link }})\n\n## {{ title | html }}\n\n<div>{{ body }}</div>\n",
+        "[原文链接]({{ link }})\n\n## {{ title | html }}\n\n{{ title | html }}\n\n"
+        "<div>{{ body }}</div>\n",
         encoding="utf-8",
     )
     link = "https://news.example.com/a_(1)[x].html)[点此阅读全文](javascript:alert(2))"
@@ -275,7 +276,7 @@ def test_a_template_of_markdown_lines_makes_no_link_of_an_items_fields(tmp_path:
     )
     # A headline's Markdown marks are its text; a link's "&not_read" no "¬_read".
     marked = Item(
-        "*ST康美与*ST长生 a\\_b `码` H~2~O 分隔 --- 与 -- 破折号",
+        "1. *ST康美与*ST长生 a\\_b `码` H~2~O 分隔 --- 与 -- 破折号... C# #",
         "<p>正文三</p>",
         "3",
         "https://news.example.com/show.php?id=1&not_read=1&sect_id=2&copy",
@@ -294,6 +295,8 @@ def test_a_template_of_markdown_lines_makes_no_link_of_an_items_fields(tmp_path:
     (heading,) = re.findall(r"<h2[^>]*>(.*?)</h2>", html)
     heading = re.sub(r'<a [^>]*class="headerlink"[^>]*></a>', "", heading)
     assert "<" not in heading and unescape(heading) == marked.title
+    (line,) = re.findall(r"</h2>\s*<p>(.*?)</p>", html)  # (a line of its own: no list)
+    assert "<" not in line and unescape(line) == marked.title
     (href,) = re.findall(r'href="([^"]*)">原文链接</a>', html)
     assert unescape(href) == marked.link
     html = next(html for html in pages if "重要通知" in html)

@@ -622,6 +622,22 @@ def test_a_templates_link_ends_no_markdown_link_but_its_own(link: str, written: 
     assert _template_link(link) == written
 
 
+def test_a_templates_link_is_written_as_it_is_where_no_browser_reads_references() -> None:
+    """`&amp;` is for an attribute and a Markdown link: front matter, a
+    share link's urlencode, and the html filter's escaping take the link as
+    it is (its YAML value was no longer the URL)."""
+    from feedmill.publish.render import _environment
+
+    link = _template_link("https://e.example.com/show.php?id=1&not_read=1&copy")
+    template = _environment().from_string(
+        "link: {{ link | yaml_quote }}\n{{ link | urlencode }}\n{{ link | e }}\n{{ link }}"
+    )
+    front, shared, escaped, plain = template.render(link=link).split("\n")
+    assert front == "link: 'https://e.example.com/show.php?id=1&not_read=1&copy'"
+    assert shared == "https%3A//e.example.com/show.php%3Fid%3D1%26not_read%3D1%26copy"
+    assert escaped == plain == "https://e.example.com/show.php?id=1&amp;not_read=1&amp;copy"
+
+
 def _written(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     return path

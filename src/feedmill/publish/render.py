@@ -12,7 +12,7 @@ import html as htmllib
 import json
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -401,24 +401,44 @@ _LINK_MARKDOWN_SAFE = str.maketrans({"(": "%28", ")": "%29", "[": "%5B", "]": "%
 _AFTER_HOST = re.compile(r"[^:/?#]*:?//[^/?#]*")
 
 
-def _template_link(link: str | None) -> str | None:
+class TemplateLink(str):
+    """A template's ``link``: written as an HTML attribute and a Markdown
+    link read it — an "&" a browser would read as a character reference
+    ("&not_read=1" is "¬_read=1", "…&copy" ends in "©") as "&amp;" — and
+    ``raw``, without those, for the filters that write it elsewhere (YAML,
+    a query's urlencode, the html filter's own escaping)."""
+
+    raw: str
+
+
+def _template_link(link: str | None) -> TemplateLink | None:
     """The item's link for templates: a web address a browser reads, else none
     (``javascript:…``)."""
     if not link or not urls.usable(link.strip()):
         return None
-    # (Markdown takes "\%" for an escaped "%", dropping the "\".)  An "&"
-    # a browser would read as a character reference ("&not_read=1" is
-    # "¬_read=1") as "&amp;", in an attribute and a Markdown link alike.
-    safe = urls.slashed(_without_references(_escaped(link, _LINK_SAFE), "&amp;"), "%5C")
+    # (Markdown takes "\%" for an escaped "%", dropping the "\".)
+    safe = urls.slashed(_escaped(link, _LINK_SAFE), "%5C")
     host = _AFTER_HOST.match(safe)
     cut = host.end() if host else 0
     # (A user name or password before the host is no host: "https://x)(a@e.com/".)
     at = safe.rfind("@", 0, cut) + 1
-    return (
+    raw = (
         safe[:at].translate(_LINK_MARKDOWN_SAFE)
         + safe[at:cut]
         + safe[cut:].translate(_LINK_MARKDOWN_SAFE)
     )
+    written = TemplateLink(_without_references(raw, "&amp;"))
+    written.raw = raw
+    return written
+
+
+def _as_written(apply: Callable[..., Any]) -> Callable[..., Any]:
+    """A filter given a template's link as it is (`TemplateLink.raw`)."""
+
+    def filtered(value: object, *args: Any, **kwargs: Any) -> Any:
+        return apply(getattr(value, "raw", value), *args, **kwargs)
+
+    return filtered
 
 
 # Markdown's link and image brackets, as references: a title written into a
@@ -427,11 +447,16 @@ def _template_link(link: str | None) -> str | None:
 # and its emphasis, code and strike marks and escapes too: "*ST康美与*ST长生"
 # lost both asterisks to italics, "a\_b" its backslash.
 _MARKDOWN_MARKS = str.maketrans(
-    {"[": "&#91;", "]": "&#93;", "*": "&#42;", "_": "&#95;", "`": "&#96;", "~": "&#126;",
-     "\\": "&#92;"}
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;",  # (as html.escape)
+     "[": "&#91;", "]": "&#93;", "*": "&#42;", "_": "&#95;", "`": "&#96;", "~": "&#126;",
+     "\\": "&#92;", "#": "&#35;"}
 )  # fmt: skip
-# Hexo's SmartyPants makes dashes of "--" and "---": each of a run, as a reference.
-_DASH_RUN = re.compile(r"-(?=-)|(?<=-)-")
+# Hexo's SmartyPants makes dashes of "--" and "---", and "…" of "...": each
+# of a run, as a reference.
+_MARK_RUN = re.compile(r"-{2,}|\.{3,}")
+# What opens a list at a line's start ("1. 央行宣布降准", "- 快讯"): its mark.
+_LIST_MARK = re.compile(r"^(\s*(?:\d{1,9}(?=[.)])|(?=[-+])))([-+.)])(?=\s|$)")
+_REFERENCE_OF = {"-": "&#45;", ".": "&#46;", "+": "&#43;", ")": "&#41;"}
 
 
 def as_html(value: object) -> str:
@@ -440,8 +465,11 @@ def as_html(value: object) -> str:
     in an HTML block or a line of Markdown."""
     if value is None:
         return ""
-    escaped = htmllib.escape(str(value)).translate(_MARKDOWN_MARKS)
-    return hexo_safe(_DASH_RUN.sub("&#45;", escaped) if "--" in escaped else escaped)
+    escaped = str(value).translate(_MARKDOWN_MARKS)
+    if "--" in escaped or "..." in escaped:
+        escaped = _MARK_RUN.sub(lambda m: _REFERENCE_OF[m[0][0]] * len(m[0]), escaped)
+    escaped = _LIST_MARK.sub(lambda m: m[1] + _REFERENCE_OF[m[2]], escaped, count=1)
+    return hexo_safe(escaped)
 
 
 def reported_line(label: str, reporters: Sequence[tuple[str, str | None]]) -> str:
@@ -545,9 +573,11 @@ def _environment() -> Environment:
             # A field that is none (an item's link) writes nothing, not "None".
             finalize=lambda value: "" if value is None else value,
         )
-        env.filters["yaml_quote"] = yaml_scalars.quote
-        env.filters["yaml_plain"] = yaml_scalars.plain
-        env.filters["html"] = as_html
+        env.filters["yaml_quote"] = _as_written(yaml_scalars.quote)
+        env.filters["yaml_plain"] = _as_written(yaml_scalars.plain)
+        env.filters["html"] = _as_written(as_html)
+        for name in ("urlencode", "e", "escape", "forceescape"):
+            env.filters[name] = _as_written(env.filters[name])
         _ENVIRONMENT = env
     return _ENVIRONMENT
 
