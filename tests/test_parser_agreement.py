@@ -272,6 +272,8 @@ def test_both_parsers_give_a_video_of_media_content_a_player(media: str) -> None
         ('url="https://cdn.example/v1.mp4" type="binary/octet-stream"', "video"),
         ('url="https://cdn.example/notes.pdf" type="application/octet-stream"', "file"),
         ('url="https://cdn.example/dl?id=3" type="application/octet-stream"', None),
+        ('url="https://cdn.example/player.html?src=ep1.mp3"', None),  # a page
+        ('url="https://cdn.example/notes.pdf"', "file"),
     ],
 )
 def test_an_episode_served_as_a_download_gets_its_player(
@@ -286,6 +288,14 @@ def test_an_episode_served_as_a_download_gets_its_player(
     url = re.search(r'url="([^"]+)"', enclosure)[1]  # type: ignore[index]
     for parsed in (parse_document(document), robust.parse(document)):
         assert parsed.entries[0].media == (((url, played),) if played else ()), parsed.parser
+    # An Atom entry's enclosure link without a type (feedparser's "text/html").
+    atom = (
+        '<feed xmlns="http://www.w3.org/2005/Atom"><title>源</title><entry><title>第1期</title>'
+        f'<id>1</id><link rel="enclosure" href="{url}" length="1000"/></entry></feed>'
+    ).encode()
+    if "type=" not in enclosure:
+        for parsed in (parse_document(atom), robust.parse(atom)):
+            assert parsed.entries[0].media == (((url, played),) if played else ()), parsed.parser
 
 
 @pytest.mark.parametrize(

@@ -193,15 +193,19 @@ def _played(media: Any, *, medium: bool = False) -> tuple[str, str] | None:
         kind = str(media.get("medium") or "").strip().lower()
     elif not medium and written in _GENERIC_TYPES and url:
         # An episode served as a download ("application/octet-stream", or
-        # no type at all): its file's name says what it is.
-        kind = "audio" if _AUDIO_FILE.search(url) else "video" if _VIDEO_FILE.search(url) else ""
+        # no type at all): its file's name says what it is (not its query's:
+        # "player.html?src=ep1.mp3" is a page).
+        path = url.split("#", 1)[0].split("?", 1)[0]
+        kind = "audio" if _AUDIO_FILE.search(path) else "video" if _VIDEO_FILE.search(path) else ""
     return (url, kind) if url and kind in ("audio", "video") else None
 
 
-# Types that say only "a file": what it is, its name says.
+# Types that say only "a file": what it is, its name says.  (An Atom
+# enclosure link without a type is "text/html" to feedparser.)
 _GENERIC_TYPES = frozenset(
-    {"", "application/octet-stream", "application/force-download", "binary/octet-stream"}
-)
+    {"", "application/octet-stream", "application/force-download", "binary/octet-stream",
+     "text/html"}
+)  # fmt: skip
 
 
 # A document an enclosure attaches (an announcement's PDF, a report's
