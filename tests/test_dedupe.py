@@ -1155,6 +1155,28 @@ def test_a_pass_that_completes_a_rebuild_first_counts_its_own_posts(tmp_path: Pa
     assert _also_reported(post) == [copy["source"]]
 
 
+def test_a_copy_edited_into_the_fuller_telling_of_another_post_takes_it(tmp_path: Path) -> None:
+    """A held-back copy its feed edited into the article that another post's
+    快讯 tells: it followed that 快讯, its article on no page of the site; a
+    new item of that text would have taken the post."""
+    when = "2022-09-21T00:35:00+08:00"
+    lpr, copy = ({**STORIES[k], "published": when} for k in ("s001-a", "s001-b"))
+    flash = {**LONG["l16-b"], "published": when}
+    first = write_config(tmp_path, _write_sources(tmp_path, [lpr, flash]))
+    assert cli("run", "-c", str(first)).code == 0
+    config = write_config(tmp_path, _write_sources(tmp_path, [lpr, flash, copy]))
+    assert "1 duplicate " in cli("run", "-c", str(config)).stdout
+    _write_sources(tmp_path, [{**LONG["l16-a"], "id": copy["id"], "source": copy["source"],
+                               "published": when}])  # fmt: skip
+    result = cli("run", "-c", str(config))
+    assert "1 replaced by a fuller copy" in result.stdout, result.stdout
+    by_title = {re.search(r"^title: '(.*)'$", p, re.M)[1]: p for p in posts(tmp_path).values()}  # type: ignore[index]
+    assert sorted(by_title) == sorted([lpr["title"], LONG["l16-a"]["title"]])
+    assert "also-reported" not in by_title[lpr["title"]]
+    assert _also_reported(by_title[LONG["l16-a"]["title"]]) == [flash["source"]]
+    assert "posts: 0 new, 0 updated" in cli("publish", "--rebuild", "-c", str(config)).stdout
+
+
 def test_a_copy_edited_into_a_story_another_post_tells_is_listed_under_that_one(
     tmp_path: Path,
 ) -> None:

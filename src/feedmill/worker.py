@@ -369,9 +369,20 @@ def _promotions(
                 out[stored.id] = ()
             elif not same:
                 # A story another post tells: held back behind that one, which
-                # lists it now (the first listed it under a story it left).
-                follow(conn, stored.id, match.original_id)
-                mark_stale(conn, [original, match.original_id])
+                # lists it now (the first listed it under a story it left) —
+                # or, its fuller telling, it takes that post, as a new item would.
+                other = match.original_id
+                if (
+                    match.fuller
+                    and other not in taken
+                    and _gives_way(conn, job, other)
+                    and (others := _others_told(conn, job, story, other)) is not None
+                ):
+                    out[stored.id] = (other, *(i for i in others if i not in taken))
+                else:
+                    follow(conn, stored.id, other)
+                    mark_stale(conn, [other])
+                mark_stale(conn, [original])
         if same and (
             fuller(story.fingerprint, posted)
             and _gives_way(conn, job, original)
