@@ -276,7 +276,8 @@ def test_a_template_of_markdown_lines_makes_no_link_of_an_items_fields(tmp_path:
     )
     # A headline's Markdown marks are its text; a link's "&not_read" no "¬_read".
     marked = Item(
-        "1. *ST康美与*ST长生 a\\_b `码` H~2~O 分隔 --- 与 -- 破折号... C# #",
+        "1. *ST康美与*ST长生 a\\_b `码` H~2~O 分隔 --- 与 -- 破折号... 见www.sse.com.cn、"
+        "https://e.cn/a、ir@e.cn C# #",
         "<p>正文三</p>",
         "3",
         "https://news.example.com/show.php?id=1&not_read=1&sect_id=2&copy",

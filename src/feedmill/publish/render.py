@@ -402,11 +402,14 @@ _AFTER_HOST = re.compile(r"[^:/?#]*:?//[^/?#]*")
 
 
 class TemplateLink(str):
-    """A template's ``link``: written as an HTML attribute and a Markdown
-    link read it — an "&" a browser would read as a character reference
-    ("&not_read=1" is "¬_read=1", "…&copy" ends in "©") as "&amp;" — and
-    ``raw``, without those, for the filters that write it elsewhere (YAML,
-    a query's urlencode, the html filter's own escaping)."""
+    """A template's ``link``: written as an HTML attribute, a Markdown link
+    and a text read it — an "&" a browser would read as a character
+    reference ("&not_read=1" is "¬_read=1", "…&copy" ends in "©", and in a
+    text "&reg=cn" is "®=cn") as "&amp;" — and ``raw``, without those, for
+    the filters that write it elsewhere (YAML, JSON, a query's urlencode,
+    the html filter's own escaping).  (Percent-encoding the reference's
+    first letter instead, one URL everywhere, is undone by Hexo's Markdown
+    renderer, which decodes a link's %-escapes.)"""
 
     raw: str
 
@@ -427,9 +430,29 @@ def _template_link(link: str | None) -> TemplateLink | None:
         + safe[at:cut]
         + safe[cut:].translate(_LINK_MARKDOWN_SAFE)
     )
-    written = TemplateLink(_without_references(raw, "&amp;"))
+    written = TemplateLink(_references_escaped(raw))
     written.raw = raw
     return written
+
+
+def _references_escaped(url: str) -> str:
+    """``url`` with each "&" that a browser would read as beginning a
+    character reference in a text (a name, with or without its ";", or a
+    number) written "&amp;" — which in an attribute is right too."""
+    if "&" not in url:
+        return url
+    out: list[str] = []
+    start = 0
+    at = url.find("&")
+    while at >= 0:
+        after = url[at + 1 : at + 1 + _LONGEST_REFERENCE]
+        if _NUMERIC_REFERENCE.match(after) or any(
+            after[:size] in _NAMED_REFERENCES for size in range(len(after), 1, -1)
+        ):
+            out += (url[start:at], "&amp;")
+            start = at + 1
+        at = url.find("&", at + 1)
+    return "".join(out) + url[start:]
 
 
 def _as_written(apply: Callable[..., Any]) -> Callable[..., Any]:
@@ -449,14 +472,17 @@ def _as_written(apply: Callable[..., Any]) -> Callable[..., Any]:
 _MARKDOWN_MARKS = str.maketrans(
     {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;",  # (as html.escape)
      "[": "&#91;", "]": "&#93;", "*": "&#42;", "_": "&#95;", "`": "&#96;", "~": "&#126;",
-     "\\": "&#92;", "#": "&#35;"}
+     "\\": "&#92;", "#": "&#35;", "@": "&#64;"}
 )  # fmt: skip
 # Hexo's SmartyPants makes dashes of "--" and "---", and "…" of "...": each
 # of a run, as a reference.
 _MARK_RUN = re.compile(r"-{2,}|\.{3,}")
+# What GitHub's Markdown makes a link of by itself ("详见https://…",
+# "www.sse.com.cn"; an e-mail address: its "@" above): its ":" or ".".
+_AUTOLINK = re.compile(r"(?i)(?:https?|ftp):(?=//)|www\.")
 # What opens a list at a line's start ("1. 央行宣布降准", "- 快讯"): its mark.
 _LIST_MARK = re.compile(r"^(\s*(?:\d{1,9}(?=[.)])|(?=[-+])))([-+.)])(?=\s|$)")
-_REFERENCE_OF = {"-": "&#45;", ".": "&#46;", "+": "&#43;", ")": "&#41;"}
+_REFERENCE_OF = {"-": "&#45;", ".": "&#46;", "+": "&#43;", ")": "&#41;", ":": "&#58;"}
 
 
 def as_html(value: object) -> str:
@@ -469,6 +495,8 @@ def as_html(value: object) -> str:
     if "--" in escaped or "..." in escaped:
         escaped = _MARK_RUN.sub(lambda m: _REFERENCE_OF[m[0][0]] * len(m[0]), escaped)
     escaped = _LIST_MARK.sub(lambda m: m[1] + _REFERENCE_OF[m[2]], escaped, count=1)
+    if "//" in escaped or "ww." in escaped.lower():
+        escaped = _AUTOLINK.sub(lambda m: m[0][:-1] + _REFERENCE_OF[m[0][-1]], escaped)
     return hexo_safe(escaped)
 
 
@@ -564,7 +592,8 @@ _ENVIRONMENT: Environment | None = None
 def _environment() -> Environment:
     global _ENVIRONMENT
     if _ENVIRONMENT is None:
-        from jinja2 import Environment, StrictUndefined  # only user templates need Jinja
+        # (Only user templates need Jinja.)
+        from jinja2 import Environment, StrictUndefined, pass_eval_context
 
         env = Environment(
             autoescape=False,
@@ -578,6 +607,10 @@ def _environment() -> Environment:
         env.filters["html"] = _as_written(as_html)
         for name in ("urlencode", "e", "escape", "forceescape"):
             env.filters[name] = _as_written(env.filters[name])
+        tojson = env.filters["tojson"]  # (given the evaluation context first)
+        env.filters["tojson"] = pass_eval_context(
+            lambda context, value, *args: tojson(context, getattr(value, "raw", value), *args)
+        )
         _ENVIRONMENT = env
     return _ENVIRONMENT
 
