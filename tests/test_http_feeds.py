@@ -30,6 +30,39 @@ def test_feed_over_http_publishes(tmp_path: Path, feed_server: FeedServer) -> No
     assert feed_server.hits["/stcn/yw"] == 1
 
 
+@pytest.mark.parametrize(
+    "header",
+    [
+        ("Last-Modified", "Mon, 99999999999999999999 Jan 2024 00:00:00 GMT"),
+        ("Expires", "Thu, 01 Jan 2024 00:00:00 +99999999999999999999"),
+        ("Expires", "Sun Nov  6 08:49:37 99999999999999999999"),
+    ],
+)
+def test_a_date_header_too_big_to_read_is_no_date(
+    tmp_path: Path, feed_server: FeedServer, header: tuple[str, str]
+) -> None:
+    """A number too big for a date failed the feed for good ("internal error:
+    OverflowError"), its items never posted: such a header is ignored, as
+    one that does not parse is."""
+    url = feed_server.add("/odd", body=GOOD, headers=dict([header]))
+    config = write_config(tmp_path, [{"url": url, "group": "金融", "source": "证券时报网"}])
+    result = cli("run", "-c", str(config))
+    assert result.code == 0 and "feeds: 1 ok" in result.stdout, result.stdout + result.stderr
+    assert len(posts(tmp_path)) == 2
+
+
+def test_a_retry_after_too_big_to_read_leaves_the_503_said(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    url = feed_server.add(
+        "/busy", status=503, headers={"Retry-After": "Sun Nov  6 08:49:37 99999999999999999999"}
+    )
+    config = write_config(tmp_path, [{"url": url, "group": "金融", "source": "证券时报网"}])
+    assert cli("run", "-c", str(config)).code == 0
+    (row,) = json.loads(cli("status", "--json", "-c", str(config)).stdout)
+    assert row["last_error"].startswith("HTTP 503"), row["last_error"]
+
+
 def test_a_url_folded_over_lines_in_the_config_is_fetched(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:

@@ -119,7 +119,7 @@ def _bounded_delay(delay: timedelta) -> timedelta:
 def http_date(value: str) -> datetime | None:
     try:
         moment = parsedate_to_datetime(value.strip())
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):  # (a year of 20 digits)
         return None
     # HTTP's dates are GMT in each of its three forms; asctime's
     # ("Sun Nov  6 08:49:37 1994") names no zone, and read naive.
