@@ -325,7 +325,7 @@ def test_compression_bomb_ends_with_a_clear_error_and_bounded_memory(
     finally:
         tracemalloc.stop()
     assert result.status is FetchStatus.FAILED
-    assert result.error == "body larger than 15 MiB after decompression"
+    assert result.error == "body larger than 15 MiB after decompression (fetch.max_body)"
     assert peak < 40 * MiB  # the cap plus small slices, never the inflated body
 
 
@@ -333,7 +333,11 @@ def test_oversize_body_is_refused(feed_server: FeedServer) -> None:
     url = feed_server.add("/big", body=b"x" * (2 * MiB))
     result = fetch(FetchRequest(url), max_body=1 * MiB)
     assert result.status is FetchStatus.FAILED
-    assert result.error == "body larger than 1 MiB (Content-Length 2097152)"
+    assert result.error == "body larger than 1 MiB (Content-Length 2097152; fetch.max_body)"
+    # Sent as it is, without a length: no decompression to speak of.
+    raw = b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + b"x" * (2 * MiB)
+    unsized = fetch(FetchRequest(feed_server.add("/unsized", raw=raw)), max_body=1 * MiB)
+    assert unsized.error == "body larger than 1 MiB (fetch.max_body)"
 
 
 # -- timeouts and connections -----------------------------------------------------

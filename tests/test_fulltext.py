@@ -831,8 +831,8 @@ def test_body_cap(feed_server: FeedServer) -> None:
     # A small gzip body that inflates past the cap: stopped while inflating.
     bomb = feed_server.add("/bomb", body=b"<p>" + b"0" * (64 * 1024), headers=HTML, gzip=True)
     result = run([big, bomb], ArticleOptions(allow_private=True, max_body=2048))
-    assert result[big].error == "body larger than 2 KiB (Content-Length 4099)"
-    assert result[bomb].error == "body larger than 2 KiB after decompression"
+    assert result[big].error == "body larger than 2 KiB (Content-Length 4099; fulltext.max_body)"
+    assert result[bomb].error == "body larger than 2 KiB after decompression (fulltext.max_body)"
     assert run([big], ArticleOptions(allow_private=True, extract=False))[big].ok
 
 

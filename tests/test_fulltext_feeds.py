@@ -241,7 +241,10 @@ def test_the_fulltext_settings_reach_the_page_fetcher(
         assert all(h.get("Cookie") == "feed=1" for _, h in feed_server.requests)
         (row,) = json.loads(cli("status", "-c", str(config), "--json").stdout)
         assert "timed out after 1.5 s (1)" in row["warning"]
-        assert "body larger than 32 KiB (Content-Length 40003) (1)" in row["warning"]
+        assert (
+            "body larger than 32 KiB (Content-Length 40003; fulltext.max_body) (1)"
+            in row["warning"]
+        )
     finally:
         pages.stop()
 

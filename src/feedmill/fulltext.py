@@ -958,7 +958,7 @@ async def _get(
 
 async def _read_body(resp: aiohttp.ClientResponse, limit: int) -> bytes:
     try:
-        return await read_capped(resp, limit)
+        return await read_capped(resp, limit, "fulltext.max_body")
     except BodyError as exc:
         raise _Failure(str(exc)) from None
 

@@ -226,8 +226,11 @@ def content_encoding(resp: aiohttp.ClientResponse) -> str | None:
     return (lines[0] if repeated else ", ".join(lines)) if lines else None
 
 
-async def read_capped(resp: aiohttp.ClientResponse, limit: int) -> bytes:
-    """The decoded body of ``resp``: at most ``limit`` bytes, or BodyError.
+async def read_capped(
+    resp: aiohttp.ClientResponse, limit: int, setting: str = "fetch.max_body"
+) -> bytes:
+    """The decoded body of ``resp``: at most ``limit`` bytes (the config's
+    ``setting``), or BodyError.
 
     A declared Content-Length over the cap fails before anything is read;
     otherwise the cap applies after decompression, chunk by chunk.
@@ -235,7 +238,7 @@ async def read_capped(resp: aiohttp.ClientResponse, limit: int) -> bytes:
     declared = resp.headers.get("Content-Length", "")
     encoding = content_encoding(resp)
     if declared.isdigit() and not encoding and int(declared) > limit:
-        raise BodyError(f"body larger than {_human(limit)} (Content-Length {declared})")
+        raise BodyError(f"body larger than {_human(limit)} (Content-Length {declared}; {setting})")
     try:
         decoder = decoder_for(encoding)
         buffer = CappedBuffer(limit)
@@ -244,7 +247,11 @@ async def read_capped(resp: aiohttp.ClientResponse, limit: int) -> bytes:
                 buffer.add(chunk)
         for chunk in decoder.flush():
             buffer.add(chunk)
-    except (BodyTooLarge, UnsupportedEncoding, ValueError) as exc:
+    except BodyTooLarge:
+        # (A body sent as it is was never decompressed: said so, it misled.)
+        after = " after decompression" if encoding and encoding.strip() != "identity" else ""
+        raise BodyError(f"body larger than {_human(limit)}{after} ({setting})") from None
+    except (UnsupportedEncoding, ValueError) as exc:
         raise BodyError(str(exc)) from None
     return buffer.getvalue()
 
