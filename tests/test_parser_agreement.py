@@ -273,6 +273,11 @@ def test_both_parsers_give_a_video_of_media_content_a_player(media: str) -> None
         ('url="https://cdn.example/notes.pdf" type="application/octet-stream"', "file"),
         ('url="https://cdn.example/dl?id=3" type="application/octet-stream"', None),
         ('url="https://cdn.example/player.html?src=ep1.mp3"', None),  # a page
+        # … but a download script's file, where its type says it is one.
+        (
+            'url="https://dl.example/download.php?file=ep1.mp3" type="application/octet-stream"',
+            "audio",
+        ),
         ('url="https://cdn.example/notes.pdf"', "file"),
     ],
 )
@@ -296,6 +301,18 @@ def test_an_episode_served_as_a_download_gets_its_player(
     if "type=" not in enclosure:
         for parsed in (parse_document(atom), robust.parse(atom)):
             assert parsed.entries[0].media == (((url, played),) if played else ()), parsed.parser
+
+
+def test_an_atom_picture_enclosure_without_a_type_is_its_picture() -> None:
+    """feedparser gives an Atom enclosure link without a type "text/html":
+    the picture was no picture, and the post had the placeholder."""
+    url = "https://pic.example.cn/img/cover1.jpg"
+    atom = (
+        '<feed xmlns="http://www.w3.org/2005/Atom"><title>源</title><entry><title>图</title>'
+        f'<id>1</id><link rel="enclosure" href="{url}" length="12345"/></entry></feed>'
+    ).encode()
+    for parsed in (parse_document(atom), robust.parse(atom)):
+        assert parsed.entries[0].image == url, parsed.parser
 
 
 @pytest.mark.parametrize(

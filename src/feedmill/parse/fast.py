@@ -193,11 +193,22 @@ def _played(media: Any, *, medium: bool = False) -> tuple[str, str] | None:
         kind = str(media.get("medium") or "").strip().lower()
     elif not medium and written in _GENERIC_TYPES and url:
         # An episode served as a download ("application/octet-stream", or
-        # no type at all): its file's name says what it is (not its query's:
-        # "player.html?src=ep1.mp3" is a page).
-        path = url.split("#", 1)[0].split("?", 1)[0]
-        kind = "audio" if _AUDIO_FILE.search(path) else "video" if _VIDEO_FILE.search(path) else ""
+        # no type at all): its file's name says what it is.
+        named = _file_named(url, written)
+        kind = (
+            "audio" if _AUDIO_FILE.search(named) else "video" if _VIDEO_FILE.search(named) else ""
+        )
     return (url, kind) if url and kind in ("audio", "video") else None
+
+
+def _file_named(url: str, kind: str) -> str:
+    """What of ``url`` names the file an enclosure of a generic type
+    (``kind``) is: its path — and its query, where its type says it is a
+    file (octet-stream: "download.php?file=ep1.mp3"), not where it may be a
+    page ("player.html?src=ep1.mp3" with no type, or feedparser's text/html)."""
+    if kind and kind != "text/html":
+        return url
+    return url.split("#", 1)[0].split("?", 1)[0]
 
 
 # Types that say only "a file": what it is, its name says.  (An Atom
@@ -226,7 +237,9 @@ def _attached(enclosure: Any) -> tuple[str, str] | None:
     url = _text(enclosure.get("url") or enclosure.get("href"))
     kind = str(enclosure.get("type") or "").strip()
     generic = kind.lower() in _GENERIC_TYPES
-    if url and (_DOCUMENT_TYPE.match(kind) or (generic and _DOCUMENT_FILE.search(url))):
+    if url and (
+        _DOCUMENT_TYPE.match(kind) or (generic and _DOCUMENT_FILE.search(_file_named(url, kind)))
+    ):
         return url, "file"
     return None
 
@@ -247,7 +260,11 @@ _PICTURE_FILE = re.compile(r"\.(?:jpe?g|png|gif|webp|avif)(?:$|[?#])", re.IGNORE
 
 def _is_picture(enclosure: Mapping[str, Any], url: str) -> bool:
     kind = str(enclosure.get("type") or "").strip()
-    return "image" in kind if kind else _PICTURE_FILE.search(url) is not None
+    if kind and kind.lower() not in _GENERIC_TYPES:
+        return "image" in kind
+    # (Its query too where it has no type, as before: "img.php?f=a.jpg".)
+    named = _file_named(url, "text/html") if kind.lower() == "text/html" else url
+    return _PICTURE_FILE.search(named) is not None
 
 
 def media_image(item: Mapping[str, Any]) -> str | None:
