@@ -573,7 +573,7 @@ def hand_over(
     off_site: Callable[[str], bool],
     *,
     exact_copies_of: Collection[int] | None = None,
-    tells: Callable[[Any, Any], bool] | None = None,
+    tells: Callable[..., bool] | None = None,
 ) -> list[Heir]:
     """The stories of feeds that left feedmill.yml that a configured feed
     holds a copy of: each passes to that feed's earliest copy, posted under
@@ -658,7 +658,7 @@ def hand_down(
     *,
     feeds_apart: bool = True,
     same_text: Mapping[int, str | None] | None = None,
-    tells: Callable[[Any, Any], bool] | None = None,
+    tells: Callable[..., bool] | None = None,
 ) -> list[Heir]:
     """The copies of retracted entries (`retract`: entry id → the story it
     copies, or None when blocked), as they would be had the entry come with
@@ -705,6 +705,7 @@ def hand_down(
             ).scalar_one()
             stories = []  # (the story it copies: its copies follow it there)
         follow: dict[int, list[int]] = {}
+        listed: set[tuple[int, str]] | None = None
         for copy in copies:
             if copy.id == original:
                 continue
@@ -712,7 +713,10 @@ def hand_down(
                 heirs.append(post_copy(conn, copy, name_for))
                 continue
             if tells is not None and stories:
-                told = next((s for s in stories if _follows(copy, s, tells, feeds_apart)), None)
+                listed = _list_pages(conn, copies) if listed is None else listed
+                told = next(
+                    (s for s in stories if _follows(copy, s, tells, feeds_apart, listed)), None
+                )
                 if told is None and copy.configured:
                     heirs.append(post_copy(conn, copy, name_for))
                     stories.append(copy)
@@ -725,12 +729,38 @@ def hand_down(
     return heirs
 
 
-def _follows(copy: Any, post: Any, tells: Callable[[Any, Any], bool], feeds_apart: bool) -> bool:
+def _follows(
+    copy: Any,
+    post: Any,
+    tells: Callable[..., bool],
+    feeds_apart: bool,
+    listed: Collection[tuple[int, str]],
+) -> bool:
     """May ``copy`` be held back behind ``post`` (rows)?  Never behind an
-    item of its own feed, unless not ``feeds_apart`` (see hand_down)."""
+    item of its own feed, unless not ``feeds_apart`` (see hand_down); by
+    their link only where neither's feed lists other items under it."""
     if feeds_apart and copy.feed_id == post.feed_id:
         return False
-    return tells(copy, post)
+    by_link = (copy.feed_id, copy.link) not in listed and (post.feed_id, post.link) not in listed
+    return bool(tells(copy, post, by_link=by_link))
+
+
+def _list_pages(conn: Connection, rows: Sequence[Any]) -> set[tuple[int, str]]:
+    """(feed id, link) of ``rows``' that their feed lists several items
+    under (a live-news list page: no one story's address)."""
+    links = sorted({row.link for row in rows if row.link})
+    if not links:
+        return set()
+    query = (
+        select(entries.c.feed_id, entries.c.link)
+        .where(
+            entries.c.feed_id.in_(sorted({row.feed_id for row in rows})),
+            entries.c.link.in_(links),
+        )
+        .group_by(entries.c.feed_id, entries.c.link)
+        .having(func.count() > 1)
+    )
+    return {(feed_id, link) for feed_id, link in conn.execute(query)}
 
 
 def _with_feed_url(*columns: Any) -> Select[Any]:

@@ -63,7 +63,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation, localcontext
 from difflib import SequenceMatcher
-from typing import Any, Protocol
+from typing import Protocol
 
 from feedmill import urls
 from feedmill.filter.dedupe import DEFAULT_THRESHOLD
@@ -489,9 +489,6 @@ def again(a: Fingerprint, apart: timedelta | None) -> bool:
     return apart >= DATES_APART if not a.identifying else a.daily and apart >= NEXT_DAY
 
 
-TOO_SHORT = "too short to compare"
-
-
 def decide(
     a: Fingerprint,
     b: Fingerprint,
@@ -504,7 +501,7 @@ def decide(
             return Verdict(False, "the same routine text again, on another day", 1.0)
         return Verdict(True, "same text", 1.0)
     if min(len(a.words), len(b.words)) < MIN_WORDS:
-        return Verdict(False, TOO_SHORT)
+        return Verdict(False, "too short to compare")
     if teaser(a, b):
         return Verdict(False, "one text under two headlines it tells neither of (a teaser)")
     score = similarity(a, b)
@@ -538,24 +535,29 @@ class _Stored(Protocol):
     first_seen_at: datetime
 
 
-def copy_tells(threshold: float) -> Callable[[Any, Any], bool]:
+def copy_tells(threshold: float) -> Callable[..., bool]:
     """Does a held-back copy (a stored entry's row) tell the story of another
     stored entry (``post``)?  For copies a story passes on (`store.entries.
     hand_down`): two 快讯 with different figures, each a copy of the article
     that told both, are two stories once the article is gone.  As a new
-    copy is judged: the same page (`urls.one_address`), the same text, or
-    alike — and where the two cannot be compared (a headline alone), one
-    story still: only what tells them apart parts them."""
+    copy is judged: the same page (`urls.one_address`; not ``by_link`` where
+    a feed lists several items under it, a live-news list page), the same
+    text, or alike.  (A headline alone is no copy of another telling: it
+    would hold back the only text of the story, as a new one would not.)"""
 
-    def tells(copy: _Stored, post: _Stored) -> bool:
-        if copy.link and urls.names_a_story(copy.link) and urls.one_address(copy.link, post.link):
+    def tells(copy: _Stored, post: _Stored, *, by_link: bool = True) -> bool:
+        if (
+            by_link
+            and copy.link
+            and urls.names_a_story(copy.link)
+            and urls.one_address(copy.link, post.link)
+        ):
             return True
         a, b = (fingerprint(row.title or "", row.content or "") for row in (copy, post))
         apart = abs(_moment(copy) - _moment(post))
         if copy.fingerprint and copy.fingerprint == post.fingerprint and not again(a, apart):
             return True
-        verdict = decide(a, b, threshold, apart=apart)
-        return verdict.duplicate or verdict.reason == TOO_SHORT
+        return decide(a, b, threshold, apart=apart).duplicate
 
     return tells
 
