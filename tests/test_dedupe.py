@@ -1495,6 +1495,22 @@ def test_a_feed_a_story_passed_to_counts_its_post_unchanged(tmp_path: Path) -> N
     assert "posts: 0 new, 0 updated, 1 unchanged" in again, again
 
 
+def test_a_story_passed_to_an_unchanged_feed_counts_its_other_posts_unchanged(
+    tmp_path: Path,
+) -> None:
+    """The heir's feed answered 304: the post it was given is new, and its
+    own post still unchanged (it said "0 unchanged" of a site of two)."""
+    lpr, other, copy = STORIES["s001-a"], STORIES["s002-b"], STORIES["s001-b"]
+    first = write_config(tmp_path, _write_sources(tmp_path, [lpr, other]))
+    assert cli("run", "-c", str(first)).code == 0
+    config = write_config(tmp_path, _write_sources(tmp_path, [lpr, other, copy]))
+    assert "1 duplicate " in cli("run", "-c", str(config)).stdout
+    kept = _write_sources(tmp_path, [other, copy])
+    result = cli("run", "-c", str(write_config(tmp_path, kept))).stdout
+    assert "posts: 1 new, 0 updated, 1 unchanged" in result, result
+    assert len(posts(tmp_path)) == 2
+
+
 def test_a_story_deleted_by_hand_stays_off_when_its_feed_leaves_the_config(
     tmp_path: Path,
 ) -> None:

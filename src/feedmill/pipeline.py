@@ -1840,19 +1840,22 @@ class Mill:
             )
 
     def _recount_not_modified(self, summary: RunSummary) -> None:
-        """Feeds counted unchanged by a 304 whose posts another feed's item
-        took back since their state was read (a fuller copy of the story; a
-        feed back in the config taking its story back): those posts are no
-        longer theirs, nor unchanged — the site has one post, not two."""
+        """Feeds counted unchanged by a 304 whose posts changed hands since
+        their state was read.  Posts another feed's item took back (a fuller
+        copy of the story; a feed back in the config taking its story back)
+        are no longer theirs, nor unchanged — the site has one post, not two.
+        Posts given to them (a story passed on) are new: publish counts each
+        so and takes it off its feed's unchanged count, which never held it."""
         ids = {feed_id: url for url, (feed_id, _) in summary.not_modified.items()}
         with reading(self.engine) as conn:
             now = feed_store.posted_counts(conn, list(ids))
         for feed_id, url in ids.items():
-            fewer = summary.not_modified[url][1] - now.get(feed_id, summary.not_modified[url][1])
-            fewer = min(fewer, summary.counted_feeds.get(url, 0))
-            if fewer > 0:
-                summary.counted_feeds[url] -= fewer
-                summary.posts_unchanged -= fewer
+            counted = summary.not_modified[url][1]
+            more = now.get(feed_id, counted) - counted
+            if more < 0:
+                more = -min(-more, summary.counted_feeds.get(url, 0))
+            summary.counted_feeds[url] = summary.counted_feeds.get(url, 0) + more
+            summary.posts_unchanged += more
 
     def _left_pending(self, summary: RunSummary) -> None:
         """A stop before every post was written: those left are said so, not
