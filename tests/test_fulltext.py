@@ -4,6 +4,7 @@ decoding, and fetching from real HTTP servers on 127.0.0.1 behind the SSRF guard
 from __future__ import annotations
 
 import asyncio
+import gzip
 import importlib.util
 import re
 import socket
@@ -807,6 +808,17 @@ def test_http_errors(feed_server: FeedServer) -> None:
         ("application/json; charset=utf-8", b"{}", "not an HTML page (application/json)"),
         ("image/png", b"\x89PNG", "not an HTML page (image/png)"),
         (None, b"\x89PNG\r\n", "not an HTML page (no Content-Type, and no markup)"),
+        # Labelled HTML, but not: its bytes read as text were the post.
+        (
+            "text/html; charset=utf-8",
+            gzip.compress(b"<html><body><p>" + "正文".encode() * 200 + b"</p></body></html>"),
+            "not an HTML page (text/html, but gzip-compressed with no Content-Encoding)",
+        ),
+        (
+            "text/html",
+            b"<p>" + bytes(range(256)) * 40,
+            "not an HTML page (text/html, but binary data)",
+        ),
     ],
 )
 def test_only_html(

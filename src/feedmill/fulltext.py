@@ -953,7 +953,32 @@ async def _get(
         raise _Failure(f"{type(exc).__name__}: {_reason(exc)}") from None
     if not mime and not body.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
         raise _Failure("not an HTML page (no Content-Type, and no markup)")
+    binary = _binary(body)
+    if binary:  # labelled HTML all the same: its bytes read as text were the post
+        raise _Failure(f"not an HTML page ({mime or 'no Content-Type'}, but {binary})")
     return None, decode_html(body, http_charset(content_type))
+
+
+# What a file that is no page begins with.
+_FILE_STARTS = (
+    (b"\x1f\x8b", "gzip-compressed with no Content-Encoding"),
+    (b"%PDF-", "a PDF"),
+    (b"PK\x03\x04", "a zip file"),
+    (b"\x89PNG", "a PNG picture"),
+    (b"\xff\xd8\xff", "a JPEG picture"),
+    (b"GIF8", "a GIF picture"),
+)
+
+
+def _binary(body: bytes) -> str | None:
+    """What ``body`` is, if it is no text: a known file's start, or a NUL
+    byte early on (none in a page, unless in UTF-16, which its BOM says)."""
+    for start, what in _FILE_STARTS:
+        if body.startswith(start):
+            return what
+    if body.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None
+    return "binary data" if b"\x00" in body[:4096] else None
 
 
 async def _read_body(resp: aiohttp.ClientResponse, limit: int) -> bytes:
