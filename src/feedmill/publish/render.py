@@ -456,12 +456,31 @@ def _references_escaped(url: str) -> str:
 
 
 def _as_written(apply: Callable[..., Any]) -> Callable[..., Any]:
-    """A filter given a template's link as it is (`TemplateLink.raw`)."""
+    """A filter given a template's link as it is (`TemplateLink.raw`), also
+    inside a mapping or a list (JSON-LD's ``{"url": link} | tojson``)."""
+    passed = getattr(apply, "jinja_pass_arg", None)  # (given the context first)
+    if passed is None:
 
-    def filtered(value: object, *args: Any, **kwargs: Any) -> Any:
-        return apply(getattr(value, "raw", value), *args, **kwargs)
+        def filtered(value: object, *args: Any, **kwargs: Any) -> Any:
+            return apply(_raw(value), *args, **kwargs)
 
-    return filtered
+        return filtered
+
+    def filtered_in(context: object, value: object, *args: Any, **kwargs: Any) -> Any:
+        return apply(context, _raw(value), *args, **kwargs)
+
+    filtered_in.jinja_pass_arg = passed  # type: ignore[attr-defined]
+    return filtered_in
+
+
+def _raw(value: object) -> object:
+    if isinstance(value, TemplateLink):
+        return value.raw
+    if isinstance(value, dict):
+        return {key: _raw(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_raw(item) for item in value]
+    return value
 
 
 # Markdown's link and image brackets, as references: a title written into a
@@ -593,7 +612,7 @@ def _environment() -> Environment:
     global _ENVIRONMENT
     if _ENVIRONMENT is None:
         # (Only user templates need Jinja.)
-        from jinja2 import Environment, StrictUndefined, pass_eval_context
+        from jinja2 import Environment, StrictUndefined
 
         env = Environment(
             autoescape=False,
@@ -605,12 +624,8 @@ def _environment() -> Environment:
         env.filters["yaml_quote"] = _as_written(yaml_scalars.quote)
         env.filters["yaml_plain"] = _as_written(yaml_scalars.plain)
         env.filters["html"] = _as_written(as_html)
-        for name in ("urlencode", "e", "escape", "forceescape"):
+        for name in ("urlencode", "tojson", "urlize", "e", "escape", "forceescape"):
             env.filters[name] = _as_written(env.filters[name])
-        tojson = env.filters["tojson"]  # (given the evaluation context first)
-        env.filters["tojson"] = pass_eval_context(
-            lambda context, value, *args: tojson(context, getattr(value, "raw", value), *args)
-        )
         _ENVIRONMENT = env
     return _ENVIRONMENT
 
