@@ -829,6 +829,22 @@ def test_only_html(
     assert one(url).error == error
 
 
+def test_pages_of_nul_bytes_that_are_pages_are_read(feed_server: FeedServer) -> None:
+    """UTF-16 without a BOM (its charset in the header, or in its <meta>),
+    and a page with a stray NUL in its title: text, not "binary data"."""
+    meta = PAGE.replace("<meta charset='utf-8'>", '<meta charset="utf-16le">', 1)
+    assert meta != PAGE
+    pages = [
+        feed_server.add("/h", body=PAGE.encode("utf-16-le"),
+                        headers={"Content-Type": "text/html; charset=utf-16le"}),
+        feed_server.add("/m", body=meta.encode("utf-16-le"), headers=HTML),
+        feed_server.add("/n", body=PAGE.replace("<title>", "<title>\x00", 1).encode(),
+                        headers=HTML),
+    ]  # fmt: skip
+    result = run(pages)
+    assert all(result[page].ok for page in pages), {p: result[p].error for p in pages}
+
+
 def test_xhtml_and_untyped_html_are_accepted(feed_server: FeedServer) -> None:
     xhtml = feed_server.add(
         "/x", body=PAGE.encode(), headers={"Content-Type": "application/xhtml+xml"}

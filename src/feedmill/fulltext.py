@@ -953,7 +953,7 @@ async def _get(
         raise _Failure(f"{type(exc).__name__}: {_reason(exc)}") from None
     if not mime and not body.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
         raise _Failure("not an HTML page (no Content-Type, and no markup)")
-    binary = _binary(body)
+    binary = _binary(body, content_type)
     if binary:  # labelled HTML all the same: its bytes read as text were the post
         raise _Failure(f"not an HTML page ({mime or 'no Content-Type'}, but {binary})")
     return None, decode_html(body, http_charset(content_type))
@@ -970,15 +970,26 @@ _FILE_STARTS = (
 )
 
 
-def _binary(body: bytes) -> str | None:
-    """What ``body`` is, if it is no text: a known file's start, or a NUL
-    byte early on (none in a page, unless in UTF-16, which its BOM says)."""
+def _binary(body: bytes, content_type: str | None) -> str | None:
+    """What ``body`` is, if it is no text: a known file's start, or control
+    bytes a page has none of (a twentieth of its start: a stray NUL in a
+    title is a page still) — unless it says it is UTF-16 or UTF-32, whose
+    text is NULs for a half (by its BOM, its header, or its <meta>)."""
     for start, what in _FILE_STARTS:
         if body.startswith(start):
             return what
-    if body.startswith((b"\xff\xfe", b"\xfe\xff")):
+    head = body[:4096]
+    controls = sum(head.count(bytes([byte])) for byte in _CONTROL_BYTES)
+    if not head or controls * 20 < len(head):
         return None
-    return "binary data" if b"\x00" in body[:4096] else None
+    said = ((content_type or "").encode("latin-1", "replace") + head.replace(b"\x00", b"")).lower()
+    if body.startswith((b"\xff\xfe", b"\xfe\xff")) or b"utf-16" in said or b"utf-32" in said:
+        return None
+    return "binary data"
+
+
+# (Not tab, line feed, form feed, carriage return, nor ESC: ISO-2022 text.)
+_CONTROL_BYTES = (*range(0, 9), 11, 14, *range(15, 27), *range(28, 32))
 
 
 async def _read_body(resp: aiohttp.ClientResponse, limit: int) -> bytes:
