@@ -329,7 +329,7 @@ def test_compression_bomb_ends_with_a_clear_error_and_bounded_memory(
     assert peak < 40 * MiB  # the cap plus small slices, never the inflated body
 
 
-def test_oversize_body_is_refused(feed_server: FeedServer) -> None:
+def test_oversize_body_is_refused(feed_server: FeedServer, tmp_path: Path) -> None:
     url = feed_server.add("/big", body=b"x" * (2 * MiB))
     result = fetch(FetchRequest(url), max_body=1 * MiB)
     assert result.status is FetchStatus.FAILED
@@ -338,6 +338,14 @@ def test_oversize_body_is_refused(feed_server: FeedServer) -> None:
     raw = b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + b"x" * (2 * MiB)
     unsized = fetch(FetchRequest(feed_server.add("/unsized", raw=raw)), max_body=1 * MiB)
     assert unsized.error == "body larger than 1 MiB (fetch.max_body)"
+    # A coding that is none ("Identity"): nothing was decompressed either.
+    named = raw.replace(b"close\r\n", b"close\r\nContent-Encoding: Identity\r\n", 1)
+    identity = fetch(FetchRequest(feed_server.add("/named", raw=named)), max_body=1 * MiB)
+    assert identity.error == "body larger than 1 MiB (fetch.max_body)"
+    local = tmp_path / "big.xml"
+    local.write_bytes(b"x" * (2 * MiB))
+    from_disk = fetch(FetchRequest(local.as_uri()), max_body=1 * MiB)
+    assert from_disk.error == "file larger than 1 MiB (fetch.max_body)"
 
 
 # -- timeouts and connections -----------------------------------------------------

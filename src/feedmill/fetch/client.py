@@ -194,7 +194,7 @@ class Fetcher:
             if request.etag == etag:
                 return Fetched(url=request.url, status=FetchStatus.NOT_MODIFIED, etag=etag)
             if stat.st_size > self.options.max_body:
-                raise _Failure(f"file larger than {_human(self.options.max_body)}")
+                raise _Failure(f"file larger than {_human(self.options.max_body)} (fetch.max_body)")
             with open(path, "rb") as handle:
                 body = handle.read(self.options.max_body + 1)
         except FileNotFoundError:
@@ -206,7 +206,7 @@ class Fetcher:
         except OSError as exc:
             raise _Failure(f"cannot read {path}: {exc.strerror or exc}") from None
         if len(body) > self.options.max_body:
-            raise _Failure(f"file larger than {_human(self.options.max_body)}")
+            raise _Failure(f"file larger than {_human(self.options.max_body)} (fetch.max_body)")
         digest = body_hash(body)
         modified = formatdate(stat.st_mtime, usegmt=True)
         if digest == request.body_hash:

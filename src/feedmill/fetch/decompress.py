@@ -239,6 +239,7 @@ async def read_capped(
     encoding = content_encoding(resp)
     if declared.isdigit() and not encoding and int(declared) > limit:
         raise BodyError(f"body larger than {_human(limit)} (Content-Length {declared}; {setting})")
+    decoder: Decoder = Identity()
     try:
         decoder = decoder_for(encoding)
         buffer = CappedBuffer(limit)
@@ -249,7 +250,7 @@ async def read_capped(
             buffer.add(chunk)
     except BodyTooLarge:
         # (A body sent as it is was never decompressed: said so, it misled.)
-        after = " after decompression" if encoding and encoding.strip() != "identity" else ""
+        after = "" if isinstance(decoder, Identity) else " after decompression"
         raise BodyError(f"body larger than {_human(limit)}{after} ({setting})") from None
     except (UnsupportedEncoding, ValueError) as exc:
         raise BodyError(str(exc)) from None
