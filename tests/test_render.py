@@ -639,6 +639,11 @@ def test_a_templates_link_is_written_as_it_is_where_no_browser_reads_references(
     assert shared == "https%3A//e.example.com/show.php%3Fid%3D1%26not_read%3D1%26copy"
     assert json.loads(json_ld) == "https://e.example.com/show.php?id=1&not_read=1&copy"
     assert escaped == plain == "https://e.example.com/show.php?id=1&amp;not_read=1&amp;copy"
+    # What is not a link is as it was — a tuple a tuple —, and no link nothing.
+    others = _environment().from_string(
+        "{{ c | e }}|{{ n | e }}|{{ n | urlencode }}|{{ n | urlize }}|{{ n | tojson }}"
+    )
+    assert others.render(c=("A", "B"), n=None) == "(&#39;A&#39;, &#39;B&#39;)||||null"
     # JSON-LD's idiom: the link inside a mapping, and tojson's own arguments.
     json_ld = _environment().from_string('{{ {"url": link} | tojson(indent=2) }}')
     assert json.loads(json_ld.render(link=link)) == {

@@ -455,18 +455,27 @@ def _references_escaped(url: str) -> str:
     return "".join(out) + url[start:]
 
 
-def _as_written(apply: Callable[..., Any]) -> Callable[..., Any]:
+_ITS_OWN = object()  # (a filter that writes a none as it sees fit)
+
+
+def _as_written(apply: Callable[..., Any], none: object = _ITS_OWN) -> Callable[..., Any]:
     """A filter given a template's link as it is (`TemplateLink.raw`), also
-    inside a mapping or a list (JSON-LD's ``{"url": link} | tojson``)."""
+    inside a mapping or a list (JSON-LD's ``{"url": link} | tojson``); a
+    field that is none (an item's link), ``none`` if given: Jinja's own
+    filters wrote "None" of it (``href="{{ link | e }}"``), not nothing."""
     passed = getattr(apply, "jinja_pass_arg", None)  # (given the context first)
     if passed is None:
 
         def filtered(value: object, *args: Any, **kwargs: Any) -> Any:
+            if value is None and none is not _ITS_OWN:
+                return none
             return apply(_raw(value), *args, **kwargs)
 
         return filtered
 
     def filtered_in(context: object, value: object, *args: Any, **kwargs: Any) -> Any:
+        if value is None and none is not _ITS_OWN:
+            return none
         return apply(context, _raw(value), *args, **kwargs)
 
     filtered_in.jinja_pass_arg = passed  # type: ignore[attr-defined]
@@ -478,8 +487,10 @@ def _raw(value: object) -> object:
         return value.raw
     if isinstance(value, dict):
         return {key: _raw(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
+    if isinstance(value, list):
         return [_raw(item) for item in value]
+    if isinstance(value, tuple):
+        return tuple(_raw(item) for item in value)
     return value
 
 
@@ -624,8 +635,9 @@ def _environment() -> Environment:
         env.filters["yaml_quote"] = _as_written(yaml_scalars.quote)
         env.filters["yaml_plain"] = _as_written(yaml_scalars.plain)
         env.filters["html"] = _as_written(as_html)
-        for name in ("urlencode", "tojson", "urlize", "e", "escape", "forceescape"):
-            env.filters[name] = _as_written(env.filters[name])
+        for name in ("urlencode", "urlize", "e", "escape", "forceescape"):
+            env.filters[name] = _as_written(env.filters[name], none="")
+        env.filters["tojson"] = _as_written(env.filters["tojson"])  # (null: a value)
         _ENVIRONMENT = env
     return _ENVIRONMENT
 
