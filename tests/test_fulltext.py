@@ -840,6 +840,9 @@ def test_pages_of_nul_bytes_that_are_pages_are_read(feed_server: FeedServer) -> 
         feed_server.add("/m", body=meta.encode("utf-16-le"), headers=HTML),
         feed_server.add("/n", body=PAGE.replace("<title>", "<title>\x00", 1).encode(),
                         headers=HTML),
+        feed_server.add("/b", body=PAGE.encode("utf-32"), headers={"Content-Type": "text/html"}),
+        feed_server.add("/u", body=PAGE.encode("utf-16-le"),
+                        headers={"Content-Type": "text/html; charset=unicode"}),
     ]  # fmt: skip
     result = run(pages)
     assert all(result[page].ok for page in pages), {p: result[p].error for p in pages}

@@ -24,6 +24,7 @@ Two halves that work apart:
 from __future__ import annotations
 
 import asyncio
+import codecs
 import copy
 import functools
 import re
@@ -983,9 +984,14 @@ def _binary(body: bytes, content_type: str | None) -> str | None:
     if not head or controls * 20 < len(head):
         return None
     said = ((content_type or "").encode("latin-1", "replace") + head.replace(b"\x00", b"")).lower()
-    if body.startswith((b"\xff\xfe", b"\xfe\xff")) or b"utf-16" in said or b"utf-32" in said:
+    if body.startswith(_WIDE_BOMS) or any(name in said for name in _WIDE_CHARSETS):
         return None
     return "binary data"
+
+
+_WIDE_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+# Labels of UTF-16 and UTF-32 (WHATWG's "unicode" and "ucs-2" among them).
+_WIDE_CHARSETS = (b"utf-16", b"utf16", b"utf-32", b"utf32", b"unicode", b"ucs-2", b"ucs2")
 
 
 # (Not tab, line feed, form feed, carriage return, nor ESC: ISO-2022 text.)
