@@ -190,6 +190,8 @@ def decoder_for(content_encoding: str | None) -> Decoder:
     if len(codings) > 3:
         raise UnsupportedEncoding(f"Content-Encoding {content_encoding!r}: too many codings")
     decoders = [_one_decoder(coding) for coding in reversed(codings)]
+    # (Codings that are none — "none", "binary" — decode nothing: left out.)
+    decoders = [d for d in decoders if not isinstance(d, Identity)] or [Identity()]
     return decoders[0] if len(decoders) == 1 else Chain(decoders)
 
 
