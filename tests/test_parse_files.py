@@ -165,3 +165,5 @@ def test_text_in_any_encoding_a_feed_comes_in_is_no_binary(
     # EBCDIC hold as many control bytes as random data does.
     parsed = parse_document(body, content_type or "application/rss+xml")
     assert len(parsed.entries) == 30
+    # … and read as what it is (7-bit ISO-2022 is valid UTF-8 too: it was read so).
+    assert parsed.entries[0].title in ("第0条 Item", "No0 Item", "第0条"), parsed.entries[0].title

@@ -176,6 +176,12 @@ def decode(
             # begins one.)
             return Decoded(cut, "utf-8", declared, CUT_CHARACTER)
     else:
+        if b"\x1b" in body and text.isascii():
+            # 7-bit ISO-2022 text (Japanese mail and news) is valid UTF-8 too:
+            # its escapes, under its label, say what it is.
+            for claim in claims:
+                if claim.startswith("iso2022") and (wide := _decoded(body, claim)) is not None:
+                    return Decoded(wide, claim, declared)
         note = None
         if claims and claims[0] != "utf-8" and not text.isascii():
             note = f"declared {declared} but the bytes are UTF-8"
