@@ -811,7 +811,9 @@ def test_http_errors(feed_server: FeedServer) -> None:
         # Labelled HTML, but not: its bytes read as text were the post.
         (
             "text/html; charset=utf-8",
-            gzip.compress(b"<html><body><p>" + "正文".encode() * 200 + b"</p></body></html>"),
+            gzip.compress(
+                b"<html><body><p>" + "正文".encode() * 200 + b"</p></body></html>", mtime=0
+            ),
             "not an HTML page (text/html, but gzip-compressed with no Content-Encoding)",
         ),
         (
