@@ -1023,9 +1023,10 @@ class Mill:
                 # it was being saved): the config, read again now, reads them
                 # as they are — as a daemon's does, taking the edit up.
                 self._tags_read = True
-                retried += feed_store.retry_now(
-                    conn, urls, datetime.now(UTC), failed_with=TAGS_FAILURE
-                )
+                if feed_store.any_failing_with(conn, TAGS_FAILURE):  # (no write, nearly always)
+                    retried += feed_store.retry_now(
+                        conn, urls, datetime.now(UTC), failed_with=TAGS_FAILURE
+                    )
             if retried:
                 states = feed_store.sync_feeds(conn, urls, self.config.url_key, self.config.moves)
             # Config or template changes since last time re-render the feed's posts.

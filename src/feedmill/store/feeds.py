@@ -292,6 +292,14 @@ def _shown(match: re.Match[str]) -> str:
     return "\u2400" if match.group() == "\x00" else "\ufffd"
 
 
+def any_failing_with(conn: Connection, error_start: str) -> bool:
+    """Is a feed failing with an error that begins with ``error_start``?"""
+    query = select(feeds.c.id).where(
+        feeds.c.error_streak > 0, feeds.c.last_error.startswith(error_start)
+    )
+    return conn.execute(query.limit(1)).first() is not None
+
+
 def retry_now(
     conn: Connection,
     urls: Sequence[str],
