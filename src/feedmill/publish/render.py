@@ -353,17 +353,19 @@ def _starts_a_reference(after: str) -> bool:
     return False
 
 
-def _without_references(url: str, ampersand: str = "%26") -> str:
-    """``url`` with each "&" that would start a character reference written
-    as ``ampersand`` (percent-encoded, or ``&amp;`` where the "&" is the
-    query's): it reaches the attribute as the characters written."""
+def _without_references(
+    url: str, ampersand: str = "%26", starts: Callable[[str], bool] = _starts_a_reference
+) -> str:
+    """``url`` with each "&" that would start a character reference (by
+    ``starts``: in an attribute, by default) written as ``ampersand``
+    (percent-encoded, or "&amp;"): it reaches the page as the characters written."""
     if "&" not in url:
         return url
     out: list[str] = []
     start = 0
     at = url.find("&")
     while at >= 0:
-        if _starts_a_reference(url[at + 1 : at + 2 + _LONGEST_REFERENCE]):
+        if starts(url[at + 1 : at + 2 + _LONGEST_REFERENCE]):
             out += (url[start:at], ampersand)
             start = at + 1
         at = url.find("&", at + 1)
@@ -430,29 +432,19 @@ def _template_link(link: str | None) -> TemplateLink | None:
         + safe[at:cut]
         + safe[cut:].translate(_LINK_MARKDOWN_SAFE)
     )
-    written = TemplateLink(_references_escaped(raw))
+    # ("&amp;" by a text's rule, which in an attribute is right too.)
+    written = TemplateLink(_without_references(raw, "&amp;", _starts_a_reference_in_text))
     written.raw = raw
     return written
 
 
-def _references_escaped(url: str) -> str:
-    """``url`` with each "&" that a browser would read as beginning a
-    character reference in a text (a name, with or without its ";", or a
-    number) written "&amp;" — which in an attribute is right too."""
-    if "&" not in url:
-        return url
-    out: list[str] = []
-    start = 0
-    at = url.find("&")
-    while at >= 0:
-        after = url[at + 1 : at + 1 + _LONGEST_REFERENCE]
-        if _NUMERIC_REFERENCE.match(after) or any(
-            after[:size] in _NAMED_REFERENCES for size in range(len(after), 1, -1)
-        ):
-            out += (url[start:at], "&amp;")
-            start = at + 1
-        at = url.find("&", at + 1)
-    return "".join(out) + url[start:]
+def _starts_a_reference_in_text(after: str) -> bool:
+    """Whether a browser reads "&" followed by ``after`` as a character
+    reference in a text: a number, or a name with or without its ";" whatever
+    follows ("&reg=cn" is "®=cn" there, not in an attribute)."""
+    return bool(_NUMERIC_REFERENCE.match(after)) or any(
+        after[:size] in _NAMED_REFERENCES for size in range(len(after), 1, -1)
+    )
 
 
 _ITS_OWN = object()  # (a filter that writes a none as it sees fit)
