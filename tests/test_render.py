@@ -644,6 +644,10 @@ def test_a_templates_link_is_written_as_it_is_where_no_browser_reads_references(
         "{{ c | e }}|{{ n | e }}|{{ n | urlencode }}|{{ n | urlize }}|{{ n | tojson }}"
     )
     assert others.render(c=("A", "B"), n=None) == "(&#39;A&#39;, &#39;B&#39;)||||null"
+    # urlize writes its link and text by HTML's rules itself: one "&amp;", not two.
+    linked = _environment().from_string("{{ link | urlize }}").render(link=link)
+    assert 'href="https://e.example.com/show.php?id=1&amp;not_read=1&amp;copy"' in linked
+    assert "&amp;amp;" not in linked
     # JSON-LD's idiom: the link inside a mapping, and tojson's own arguments.
     json_ld = _environment().from_string('{{ {"url": link} | tojson(indent=2) }}')
     assert json.loads(json_ld.render(link=link)) == {
