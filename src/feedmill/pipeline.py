@@ -292,9 +292,9 @@ class RunSummary:
     # items it listed; items as they were): publish() rewriting one of those
     # (a restyle) moves it to updated.
     counted_feeds: dict[str, int] = field(default_factory=dict)
-    # Feed answered 304 → (its id, the posts its state said it had): counted
+    # Feed answered 304 → its id: its posts (`counted_feeds`) were counted
     # unchanged before another feed's item could take one of them back.
-    not_modified: dict[str, tuple[int, int]] = field(default_factory=dict)
+    not_modified: dict[str, int] = field(default_factory=dict)
 
 
 async def all_or_none(coroutines: Iterable[Coroutine[Any, Any, Any]]) -> None:
@@ -1512,7 +1512,7 @@ class Mill:
             posted = state.item_count if state.posted_count is None else state.posted_count
             summary.posts_unchanged += posted or 0
             summary.counted_feeds[spec.url] = posted or 0
-            summary.not_modified[spec.url] = (state.id, posted or 0)
+            summary.not_modified[spec.url] = state.id
         else:
             summary.feeds_failed += 1
             error = fetched.error or "failed"
@@ -1847,15 +1847,12 @@ class Mill:
         are no longer theirs, nor unchanged — the site has one post, not two.
         Posts given to them (a story passed on) are new: publish counts each
         so and takes it off its feed's unchanged count, which never held it."""
-        ids = {feed_id: url for url, (feed_id, _) in summary.not_modified.items()}
         with reading(self.engine) as conn:
-            now = feed_store.posted_counts(conn, list(ids))
-        for feed_id, url in ids.items():
-            counted = summary.not_modified[url][1]
-            more = now.get(feed_id, counted) - counted
-            if more < 0:
-                more = -min(-more, summary.counted_feeds.get(url, 0))
-            summary.counted_feeds[url] = summary.counted_feeds.get(url, 0) + more
+            now = feed_store.posted_counts(conn, list(summary.not_modified.values()))
+        for url, feed_id in summary.not_modified.items():
+            counted = summary.counted_feeds[url]  # (as the 304 counted them: nothing since)
+            more = max(now.get(feed_id, counted), 0) - counted
+            summary.counted_feeds[url] = counted + more
             summary.posts_unchanged += more
 
     def _left_pending(self, summary: RunSummary) -> None:

@@ -206,8 +206,10 @@ def _file_named(url: str, kind: str) -> str:
     (``kind``) is: its path — and its query, where its type says it is a
     file (octet-stream: "download.php?file=ep1.mp3"), not where it may be a
     page ("player.html?src=ep1.mp3" with no type, or feedparser's text/html)."""
-    if kind and kind != "text/html":
-        return url
+    return url if kind and kind != "text/html" else _path_of(url)
+
+
+def _path_of(url: str) -> str:
     return url.split("#", 1)[0].split("?", 1)[0]
 
 
@@ -263,7 +265,7 @@ def _is_picture(enclosure: Mapping[str, Any], url: str) -> bool:
     if kind and kind.lower() not in _GENERIC_TYPES:
         return "image" in kind
     # (Its query too where it has no type, as before: "img.php?f=a.jpg".)
-    named = _file_named(url, "text/html") if kind.lower() == "text/html" else url
+    named = _path_of(url) if kind.lower() == "text/html" else url
     return _PICTURE_FILE.search(named) is not None
 
 
