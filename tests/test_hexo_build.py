@@ -182,11 +182,37 @@ def test_a_themes_table_of_contents_links_to_each_heading(tmp_path: Path) -> Non
     assert result.returncode == 0, result.stdout + result.stderr
     [post] = json.loads((site / "public" / "tocs.json").read_text(encoding="utf-8"))
     links = re.findall(r'href="#([^"]*)"', post["toc"])
-    assert links == ["fm-s2", "fm-s1", "fm-s3"]
+    assert [link.rpartition("-")[2] for link in links] == ["s2", "s1", "s3"]
+    assert all(re.fullmatch(r"fm-[0-9a-f]{6}-s\d", link) for link in links)
     page = (site / "public" / unquote(post["path"]) / "index.html").read_text(encoding="utf-8")
     for link in links:
         assert f'id="{link}"' in page
     assert re.findall(r'toc-text">([^<]*)<', post["toc"]) == ["前言", "已有", "结语"]
+
+
+def test_a_page_of_whole_posts_has_each_id_once(tmp_path: Path) -> None:
+    """landscape's index shows whole posts: two articles with a heading and a
+    footnote gave the page each id twice, and the second's note link led
+    to the first's note."""
+    import re
+
+    from support.feeds import Item, rss
+    from support.site import write_config
+
+    site = tmp_path / "site"
+    assert cli("init", str(site)).code == 0
+    body = '<h2>前言</h2><p>甲<a href="#n1">[1]</a></p><p id="n1">注</p>'
+    items = [Item(title=f"文章{n}", html=body, guid=str(n)) for n in (1, 2)]
+    (site / "a.xml").write_bytes(rss("源", items))
+    write_config(site, [{"url": "a.xml", "group": "g", "source": "s"}])
+    assert cli("run", "-c", str(site / "feedmill.yml")).code == 0
+    result = hexo.generate(site)
+    assert result.returncode == 0, result.stdout + result.stderr
+    index = (site / "public" / "index.html").read_text(encoding="utf-8")
+    ids = re.findall(r'\sid="(fm-[^"]*)"', index)
+    assert len(ids) == 4 and len(set(ids)) == 4
+    notes = re.findall(r'href="#(fm-[^"]*)"', index)
+    assert len(notes) == 2 and set(notes) <= set(ids) and notes[0] != notes[1]
 
 
 def test_a_site_with_its_own_source_folder_gets_the_posts_where_hexo_reads(

@@ -710,3 +710,32 @@ def test_the_article_read_back_from_a_post_makes_the_same_post(page: Path) -> No
 def test_no_article_is_read_back_from_a_post_of_another_shape(text: str) -> None:
     assert article_in_post(text, "t") is None
     assert article_in_post("---\ntitle: 't'\n---\n\n<div>\n<p>a</p>\n</div>\n", "t")
+
+
+def test_each_posts_ids_are_its_own() -> None:
+    """A page that shows several whole posts (landscape's index) had every
+    article's `fm-s1` and `fm-note1`: a footnote's link led to the first
+    post's note.  Each post's ids, names and links to them are its own — and
+    the same on every rendering of the post."""
+    import re
+
+    article = (
+        '<h2>前言</h2><p>正文<a href="#note1">[1]</a></p>'
+        '<p><a name="ref">甲</a><a href="#ref">乙</a></p><p id="note1">注释</p>'
+    )
+    bodies = [
+        context_for(PostInput(make(key=key, content=article), None, NOW, STYLE)).body
+        for key in ("k-1", "k-2", "k-1")
+    ]
+    assert bodies[0] == bodies[2]
+    named = [set(re.findall(r'\s(?:id|name)="([^"]+)"', body)) for body in bodies[:2]]
+    linked = [set(re.findall(r'href="#([^"]+)"', body)) for body in bodies[:2]]
+    assert not named[0] & named[1]
+    for names, links in zip(named, linked, strict=True):
+        assert links <= names and len(names) == 3
+        assert all(name.startswith("fm-") for name in names)
+    # What is no id of the article is as it was: a class, the page's top.
+    body = context_for(
+        PostInput(make(content='<p class="x" id="a"><a href="#top">顶部</a></p>'), None, NOW, STYLE)
+    ).body
+    assert 'class="fm-x"' in body and 'href="#top"' in body and 'id="fm-a"' not in body

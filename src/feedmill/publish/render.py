@@ -66,8 +66,10 @@ DEFAULT_TEMPLATE = Path(__file__).with_name("post.md.j2")
 # the check of hosts (a '"' in it ran script); a picture that is a YouTube,
 # Vimeo or Google Maps page goes; a template's `link` and `html` write
 # Markdown's link brackets as references.  13: each heading has an id (a
-# theme's table of contents links to it).
-FORMAT_VERSION = "13"
+# theme's table of contents links to it).  14: an article's ids are its post's
+# own (a page of whole posts showed one id for each), and a template's `html`
+# writes Markdown's other marks as references.
+FORMAT_VERSION = "14"
 
 
 @dataclass(frozen=True, slots=True)
@@ -551,7 +553,7 @@ def _other_sources(
 def context_for(post: PostInput) -> PostContext:
     # Here, not at the top: a run of "not modified" answers composes nothing
     # and so does not load the sanitizer (~10 ms of regular expressions).
-    from feedmill.sanitize.clean import sanitize_html
+    from feedmill.sanitize.clean import ids_of_its_own, sanitize_html
 
     entry, style = post.entry, post.style
     clean = sanitize_html(entry.content, base_url=entry.link, policy=style.policy)
@@ -582,11 +584,23 @@ def context_for(post: PostInput) -> PostContext:
         date=format_date(moment, style.date_style, style.site_timezone),
         date_iso=moment.astimezone(UTC).isoformat(),
         link=entry.link,
-        body=hexo_safe(_with_a_way_to_the_article(clean.html, entry.link, style.policy)),
+        body=hexo_safe(
+            _with_a_way_to_the_article(
+                ids_of_its_own(clean.html, _id_marker(style.source, entry.key)),
+                entry.link,
+                style.policy,
+            )
+        ),
         tags=post_tags(style.tags, entry.title, clean.html),
         also_reported_by=tuple(source for source, _ in reporters),
         also_reported_html=reported_line(style.reported_label, reporters) if reporters else "",
     )
+
+
+def _id_marker(source: str, key: str) -> str:
+    """What makes a post's ids its own (`ids_of_its_own`): the same on every
+    rendering of the post, another post's on a page that shows both."""
+    return hashlib.blake2b(f"{source}\0{key}".encode(), digest_size=3).hexdigest()
 
 
 _SHOWN_WITHOUT_TEXT = re.compile(r"<(?:img|video|audio|iframe|svg|object|embed)\b")

@@ -355,6 +355,29 @@ def _top_of_its_own(clean: str) -> str:
     return _each_tag(clean, "<a ", fix)
 
 
+# An id of the article's, a link's name, and a link to either, as the filter writes them.
+_OWN_NAMES = re.compile(r'(\s(?:id|name)="|\s[a-z-]+="#)' + ID_PREFIX)
+
+
+def ids_of_its_own(clean: str, marker: str) -> str:
+    """``clean`` (`sanitize_html`'s) with its ids, names and the links to
+    them made one post's own (``fm-note1`` → ``fm-<marker>-note1``): a page
+    that shows several whole posts (landscape's index) had every article's
+    ``fm-s1``, and a footnote's link led to the first post's note."""
+    if 'id="fm-' not in clean and 'name="fm-' not in clean:
+        return clean  # (a link to "#fm-…" goes nowhere here: left as it is)
+    own = f"{ID_PREFIX}{marker}-"
+
+    def made_own(found: re.Match[str]) -> str:
+        # Its post's own already: an article read back from its post (the
+        # database lost) makes the post byte for byte.
+        if found.string.startswith(marker + "-", found.end()):
+            return found[0]
+        return found[1] + own
+
+    return _each_tag(clean, "<", lambda tag: _OWN_NAMES.sub(made_own, tag))
+
+
 # (nh3 writes tag names in lower case; a case-blind pattern is slow on CJK text.)
 _IFRAME_CONTENT = re.compile(r"(<iframe\b[^<>]*>).*?(</iframe>)", re.DOTALL)
 _QUOTED = re.compile(r'(\s[^\s="]+)="([^"]*)"')
