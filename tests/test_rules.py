@@ -314,6 +314,20 @@ def test_global_and_feed_rules_both_apply() -> None:
             "title: '(?!.*央行)' matches every text (at its end, where nothing follows):"
             " anchor it, as in ^(?!.*广告)",
         ),
+        # … and a lookbehind alone, where it holds at the start of every text
+        # (nothing precedes it there), "not after .html" — blocked for good.
+        (
+            {"block": [{"link": "(?<!\\.html)"}]},
+            "link: '(?<!\\\\.html)' matches every text (at its start, where nothing"
+            " precedes): anchor it at the end, as in (?<!\\.html)$",
+        ),
+        ({"block": [{"title": "(?<!推广).*"}]}, "title: '(?<!推广).*' matches every text"),
+        ({"block": [{"title": "(?<=^)"}]}, "title: '(?<=^)' matches every text"),
+        # A flag the rules' own flags refuse: named, with the field.
+        (
+            {"block": [{"title": "(?V1)[[a-z]--[aeiou]]"}]},
+            "title: '(?V1)[[a-z]--[aeiou]]': patterns run as the regex module's version 0",
+        ),
         # A pattern that backtracks without end on a short text: checking it
         # hung the config's load (and a daemon's passes) for ever.
         (

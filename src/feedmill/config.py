@@ -543,6 +543,11 @@ _SAMPLE_SECONDS = 0.25
 
 
 def _every_text_said(pattern: str) -> str:
+    if _LOOKS_BEHIND.search(pattern) and not _EMPTY_ALTERNATIVE.search(pattern):
+        return (
+            f"{pattern!r} matches every text (at its start, where nothing precedes): anchor"
+            " it at the end, as in (?<!\\.html)$"
+        )
     if _LOOKS_AROUND.search(pattern) and not _EMPTY_ALTERNATIVE.search(pattern):
         return (
             f"{pattern!r} matches every text (at its end, where nothing follows): anchor"
@@ -556,7 +561,10 @@ def _matches_every_text(pattern: str, compiled: Any) -> bool:
     long to say on a short one."""
     if _LOOKS_AROUND.search(pattern) and not _EMPTY_ALTERNATIVE.search(pattern):
         if _LOOKS_BEHIND.search(pattern):
-            return False  # `(?<!\.html)$`: what ends a text is the text's own
+            # What ends a text is the text's own (`(?<!\.html)$` is a rule),
+            # but nothing precedes its start: `(?<!\.html)` alone, there, no
+            # ".html" precedes — in any text.
+            return all(compiled.match(text, timeout=_SAMPLE_SECONDS) for text in _ANY_TEXTS)
         # Unless it matches at the very end of each (`(?!.*央行)`: there, no
         # 央行 follows — in any text): "all but" is anchored, `^(?!.*央行)`.
         return all(compiled.search(text, len(text), timeout=_SAMPLE_SECONDS) for text in _ANY_TEXTS)
@@ -597,6 +605,12 @@ class RuleSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
                     compiled = compile_pattern(pattern)
                 except regex.error as exc:
                     raise _Invalid(name, f"not a regular expression: {exc}") from None
+                except ValueError:  # (?V1): the flags compile_pattern sets refuse it
+                    raise _Invalid(
+                        name,
+                        f"{pattern!r}: patterns run as the regex module's version 0;"
+                        " version 1's syntax (?V1), set operations among it, is not read",
+                    ) from None
                 except RecursionError:
                     raise _Invalid(name, "groups nested hundreds deep") from None
                 try:
