@@ -355,6 +355,8 @@ DICTIONARY = {
     "平安集团": "601318",
     "平安": "601318",
     "TCL科技": "000100",
+    "TCL": "000100",
+    "京东方A": "000725",
 }
 NAMES = TagPolicy(dictionary=DICTIONARY)
 
@@ -368,6 +370,11 @@ NAMES = TagPolicy(dictionary=DICTIONARY)
         ("<p>中国&#24179;安上涨</p>", ("中国平安(601318)",)),  # character references
         ("<p>TCL科技</p><p>XTCL科技</p>", ("TCL科技(000100)",)),
         ("<p>XTCL科技, 3TCL科技</p>", ()),  # Latin names are words
+        ("<p>TCLX, TCL5G</p>", ()),
+        # … but a Chinese name's share class before a date is its end.
+        ("<p>京东方A9月20日晚间公告</p>", ("京东方A(000725)",)),
+        ("<p>京东方A2024年净利润增长</p>", ("京东方A(000725)",)),
+        ("<p>京东方AB</p>", ()),
         ('<a href="https://example.com/s?q=中国平安">新闻</a>', ()),
         ('<img alt="中国平安" src="a.png"><p title="平安银行">x</p>', ()),
         ("<p>详见 https://example.com/TCL科技/ 页面</p>", ()),

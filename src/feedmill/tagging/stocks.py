@@ -466,10 +466,13 @@ class NameMatcher:
 
 
 def _bounded(text: str, start: int, end: int) -> bool:
-    """Latin names are words: TCL is not found in TCLX."""
+    """Latin names are words: TCL is not found in TCLX.  A Chinese name's
+    share class is no word's start: 万科A is in "万科A10月10日晚间公告"."""
     if _ascii_alnum(text[start]) and start > 0 and _ascii_alnum(text[start - 1]):
         return False
-    return not (_ascii_alnum(text[end - 1]) and end < len(text) and _ascii_alnum(text[end]))
+    if not (_ascii_alnum(text[end - 1]) and end < len(text) and _ascii_alnum(text[end])):
+        return True
+    return text[end].isdigit() and any(_is_han(ch) for ch in text[start:end])
 
 
 # Characters of text jieba segments on either side of a name: enough for
