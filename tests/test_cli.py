@@ -1500,6 +1500,8 @@ def test_demo_runs_offline_end_to_end(tmp_path: Path) -> None:
     site = tmp_path / "demo"
     result = cli("demo", str(site))
     assert result.code == 0, result.stderr
+    # One line, however long its paths (a path cut by a line break cannot be copied).
+    assert f"demo site in {site}, config {site / 'feedmill.yml'}\n" in result.stdout
     assert "feeds: 9 ok, 0 unchanged, 0 failed" in result.stdout
     # 46 items, two of them 东方财富网's rewrites of 证券时报网 stories.
     assert "held back: 0 blocked, 2 duplicates" in result.stdout
@@ -1579,7 +1581,15 @@ def test_failed_daemon_passes_are_retried_sooner_than_every_then_at_its_pace() -
 
 @pytest.mark.parametrize(
     ("seconds", "said"),
-    [(0, "0s"), (0.5, "500ms"), (59, "59s"), (90, "1m"), (7140, "1h59m"), (183600, "2d3h")],
+    [
+        (0, "0s"),
+        (0.5, "500ms"),
+        (0.9996, "999ms"),  # (not "1000ms")
+        (59, "59s"),
+        (90, "1m"),
+        (7140, "1h59m"),
+        (183600, "2d3h"),
+    ],
 )
 def test_a_length_of_time_is_said_in_its_two_largest_units(seconds: float, said: str) -> None:
     """(`--every 500ms` started "a pass at least every 0s".)"""
@@ -2666,6 +2676,9 @@ def test_names_and_urls_are_shown_as_written_not_as_emoji(tmp_path: Path) -> Non
     [
         ("daemon", "No such command 'daemon': it is `feedmill run --every 15m`."),
         ("fetch", "No such command 'fetch': it is `feedmill run`."),
+        ("remove", "No such command 'remove': delete the feed's lines from feedmill.yml"),
+        ("ls", "No such command 'ls': `feedmill status` lists the feeds."),
+        ("deploy", "No such command 'deploy': Hexo builds the site: `npx hexo generate`"),
         ("demo2", "No such command 'demo2'. Did you mean 'demo'?"),
     ],
 )

@@ -146,10 +146,23 @@ class _HelpWritten(click.Command):
 # click rather than typer: typer builds a pydantic adapter for every option
 # of the command on each start, ~0.3 s of a 2 s unchanged rerun (measured).
 # Commands other tools have that are options here: the command to type.
-_OTHER_NAMES = {
-    name: "feedmill run --every 15m"
-    for name in ("daemon", "serve", "start", "watch", "schedule", "cron", "loop")
-} | {name: "feedmill run" for name in ("fetch", "refresh", "pull")}
+_OTHER_NAMES = (
+    {
+        name: "it is `feedmill run --every 15m`"
+        for name in ("daemon", "serve", "start", "watch", "schedule", "cron", "loop")
+    }
+    | {name: "it is `feedmill run`" for name in ("fetch", "refresh", "pull")}
+    | {name: "`feedmill status` lists the feeds" for name in ("list", "ls", "feeds")}
+    # (`demo`, the nearest name, would make a site of sample posts where it runs.)
+    | {
+        name: "delete the feed's lines from feedmill.yml (its posts stay on the site)"
+        for name in ("remove", "rm", "delete", "del", "unsubscribe")
+    }
+    | {
+        name: "Hexo builds the site: `npx hexo generate` (or `npx hexo deploy`) in its folder"
+        for name in ("build", "generate", "deploy")
+    }
+)
 
 
 class _Commands(_HelpWritten, click.Group):
@@ -160,7 +173,7 @@ class _Commands(_HelpWritten, click.Group):
     ) -> tuple[str | None, click.Command | None, list[str]]:
         name = args[0] if args else ""
         if self.get_command(ctx, name) is None and name.lower() in _OTHER_NAMES:
-            ctx.fail(f"No such command {name!r}: it is `{_OTHER_NAMES[name.lower()]}`.")
+            ctx.fail(f"No such command {name!r}: {_OTHER_NAMES[name.lower()]}.")
         return super().resolve_command(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
@@ -2112,7 +2125,7 @@ def _span(seconds: float, *, exact: bool = False) -> str:
     (a table's "in 14m").  ``exact``: all of it, as it was written ("1m30s",
     "1h30s", "1.5s": `--every 90` was said "every 1m")."""
     if 0 < seconds < 1:  # (`--every 500ms` said "every 0s")
-        return f"{round(seconds * 1000)}ms"
+        return f"{min(round(seconds * 1000), 999)}ms"  # (0.9996 s is not "1000ms")
     whole = int(max(seconds, 0))
     if exact:
         parts = []
@@ -2607,7 +2620,7 @@ def demo(directory: Path) -> None:
             f"{plain(_why_no_site(directory, exc))}"
         )
         raise click.exceptions.Exit(EXIT_FATAL) from None
-    out.print(f"demo site in {directory}, config {config_path}", markup=False)
+    out.print(f"demo site in {directory}, config {config_path}", markup=False, soft_wrap=True)
     code = run_config(_load(config_path))
     if code == 0:
         out.print(
