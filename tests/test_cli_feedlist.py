@@ -177,6 +177,28 @@ def test_add_trims_the_names_it_is_given(tmp_path: Path) -> None:
     assert "group: 金融\n    source: 金色财经\n" in config.read_text(encoding="utf-8")
 
 
+def test_add_writes_a_name_on_one_line_and_a_config_holds_it_so(tmp_path: Path) -> None:
+    """``-s $'证券\\t时报'`` and ``$'证券\\n时报'`` were two sources, every post of
+    both filed under 证券 时报 (and the piped `status` row broken in two)."""
+    config = site(tmp_path)
+    result = cli(
+        "add", "https://a.example/rss", "-g", "金融", "-s", "证券\t时报", "-c", str(config)
+    )
+    assert result.code == 0, result.stderr
+    assert load_config(config).feeds[-1].source == "证券 时报"
+    again = cli("add", "https://b.example/rss", "-g", "金融", "-s", "证券\n时报", "-c", str(config))
+    assert again.code == 0, again.stderr
+    assert [f.source for f in load_config(config).feeds][-2:] == ["证券 时报", "证券 时报"]
+    # Written into feedmill.yml by hand, such a name is a config error.
+    text = config.read_text(encoding="utf-8").replace(
+        "source: 证券 时报", 'source: "证券\\t时报"', 1
+    )
+    config.write_text(text, encoding="utf-8")
+    refused = cli("run", "-c", str(config))
+    assert refused.code == 2
+    assert "holds a line break, a tab or another control character" in refused.stderr
+
+
 def test_add_refuses_a_url_without_a_host(tmp_path: Path) -> None:
     config = site(tmp_path)
     result = cli("add", "https:///rss/feed", "-g", "金融", "-s", "空", "-c", str(config))

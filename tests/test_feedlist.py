@@ -197,22 +197,31 @@ def test_export_without_channels_or_odd_names_declares_no_namespace() -> None:
 
 
 def test_names_folders_would_not_carry_get_feedmill_attributes() -> None:
-    spec = FeedSpec(url="https://a.example/", group=" 金融", source="新浪\n财经  滚动")
+    spec = FeedSpec(url="https://a.example/", group=" 金融", source="新浪  财经 滚动")
     root = etree.fromstring(export_opml([spec], created=CREATED).encode())
     (outline,) = [o for o in root.iter("outline") if o.get("xmlUrl")]
     assert outline.get(NS_GROUP) == " 金融"
-    assert outline.get(NS_SOURCE) == "新浪\n财经  滚动"
+    assert outline.get(NS_SOURCE) == "新浪  财经 滚动"
     assert outline.get(NS_CHANNEL) is None
     assert parse_opml(etree.tostring(root)) == [
-        ImportedFeed("https://a.example/", " 金融", "新浪\n财经  滚动")
+        ImportedFeed("https://a.example/", " 金融", "新浪  财经 滚动")
+    ]
+    # A folder that reads back as no name: the source is said, not read from
+    # the next folder down (the channel's was taken for it).
+    spec = FeedSpec(url="https://a.example/", group="\u200b", source="00", channel="0")
+    assert parse_opml(export_opml([spec], created=CREATED)) == [
+        ImportedFeed("https://a.example/", "\u200b", "00", "0")
     ]
 
 
 def test_export_drops_characters_xml_cannot_carry() -> None:
-    spec = FeedSpec(url="https://a.example/", group="g\x01", source="s\x1f源")
-    text = export_opml([spec], title="t\x00itle", created=CREATED)
+    spec = FeedSpec(url="https://a.example/", group="g", source="s源")
+    text = export_opml([spec], title="t\x00it\x01le", created=CREATED)
     assert "<title>title</title>" in text
     assert parse_opml(text) == [ImportedFeed("https://a.example/", "g", "s源")]
+    # (A config's names hold none: a post's front matter writes "g\x01" as "g".)
+    with pytest.raises(ValueError, match="control character"):
+        FeedSpec(url="https://a.example/", group="g\x01", source="s")
 
 
 def test_round_trip() -> None:
@@ -1474,6 +1483,15 @@ def test_an_import_refuses_each_bad_feed_with_the_reason_an_add_gives(
         # An unset shell variable: "https://$HOST/rss".
         ("https:///rss/feed", "组", "源", None, "no host name in 'https:///rss/feed'"),
         ("https://", "组", "源", None, "no host name"),
+        # A folder taken for a host: /stcn-yw.xml was read.
+        (
+            "file://feeds/stcn-yw.xml",
+            "组",
+            "源",
+            None,
+            "'file://feeds/stcn-yw.xml' names the host 'feeds': a file's URL is file:///…"
+            " \\(three slashes\\), or write its path: feeds/stcn-yw.xml",
+        ),
         ("./feeds/../feeds/x.xml", "组", "源", "?", "channel: '.' has no letter or digit"),
         (
             "https://a.example/",

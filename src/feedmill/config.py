@@ -759,6 +759,13 @@ def _check_url(field: str, url: str) -> None:
     if parts is not None and scheme in ("http", "https") and not parts.hostname:
         # "https://$HOST/rss" with HOST unset: every fetch would fail.
         raise _Invalid(field, f"no host name in {_shown(url)!r}")
+    if parts is not None and scheme == "file" and parts.netloc.lower() not in ("", "localhost"):
+        # "file://feeds/a.xml": the folder taken for a host, and /a.xml read.
+        raise _Invalid(
+            field,
+            f"{_shown(url)!r} names the host {_shown(parts.netloc)!r}: a file's URL is"
+            f" file:///… (three slashes), or write its path: {_shown(parts.netloc + parts.path)}",
+        )
 
 
 class Config(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

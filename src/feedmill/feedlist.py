@@ -198,7 +198,9 @@ def export_opml(
                 outline = _outline(source_outline, **attrs)
                 if not _survives(group):
                     outline.set(_GROUP, _xml(group))
-                if not _survives(source):
+                # (A group folder that reads back as no name, "\u200b": the
+                # source folder was read as the group's, the feed's as the source's.)
+                if not (_survives(source) and _survives(group)):
                     outline.set(_SOURCE, _xml(source))
                 if feed.channel:
                     outline.set(_CHANNEL, _xml(feed.channel))
@@ -613,6 +615,12 @@ def _clean(value: str | None) -> str | None:
     if value is None:
         return None
     return visible_name(_SPACES.sub(" ", value)) or None
+
+
+def _one_line(name: str | None) -> str:
+    """A name typed to `add`, trimmed, its runs of white space one space
+    (``-s $'证券\t时报'``: its posts were filed under 证券 时报)."""
+    return _SPACES.sub(" ", name or "").strip()
 
 
 def _own(value: str | None) -> str | None:
@@ -1200,14 +1208,15 @@ def add_feed_to_file(
     """Add one feed to the config file at ``path``, as :func:`add_feeds_to_file` does.
 
     Returns the feed as added.  ``url`` and the names are trimmed (``-g "金融 "``
-    would be another group's category page); an empty ``channel`` means none.  Raises
+    would be another group's category page), a name's line breaks and tabs
+    spaces, as `import` makes them; an empty ``channel`` means none.  Raises
     :class:`DuplicateFeedError` (a ConfigError) naming the entry when the config
     already has ``url``, ConfigError for anything else wrong; the file is
     untouched then.
     """
     path = Path(path)
     url = url.strip()
-    feed = ImportedFeed(url, group.strip(), source.strip(), (channel or "").strip() or None)
+    feed = ImportedFeed(url, _one_line(group), _one_line(source), _one_line(channel) or None)
     added, _ = add_feeds_to_file(path, [feed])
     if added:
         return added[0]

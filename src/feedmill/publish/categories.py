@@ -90,6 +90,10 @@ def category_name_problem(value: str) -> str | None:
         return f"{value!r} is a name every JavaScript object has: Hexo's category pages break on it"
     if "\0" in value:  # (a config refuses it anywhere: `add` and `import` too)
         return "holds a NUL character (\\0)"
+    if _CONTROL.search(value):
+        # A post's front matter writes "a\tb" as "a b": another name, and
+        # another page, than the one checked against the others.
+        return f"{value!r} holds a line break, a tab or another control character: one line"
     if not hexo_slug(value):
         return f"{value!r} has no letter or digit (Hexo could not name its page)"
     if _TAG_OPENING.search(value):
