@@ -190,6 +190,40 @@ def test_a_themes_table_of_contents_links_to_each_heading(tmp_path: Path) -> Non
     assert re.findall(r'toc-text">([^<]*)<', post["toc"]) == ["前言", "已有", "结语"]
 
 
+def test_init_in_a_node_projects_folder_makes_a_site_hexo_builds(tmp_path: Path) -> None:
+    """A folder where `npm init` ran: `init` kept its package.json, which has
+    no "hexo" key, and Hexo took the folder for no site — `hexo generate`
+    printed its usage and exited 0, building nothing."""
+    site = tmp_path / "news"
+    site.mkdir()
+    (site / "package.json").write_text(
+        '{"name": "news", "version": "1.0.0", "scripts": {"test": "echo"},\n'
+        ' "dependencies": {"hexo": "^8.1.0", "left-pad": "1.3.0"}}',
+        encoding="utf-8",
+    )
+    result = cli("init", str(site))
+    assert result.code == 0, result.stderr
+    assert f"updated {site / 'package.json'}" in result.stdout
+    package = json.loads((site / "package.json").read_text(encoding="utf-8"))
+    assert package["name"] == "news" and package["scripts"] == {"test": "echo"}
+    assert "hexo" in package and package["dependencies"]["left-pad"] == "1.3.0"
+    assert package["dependencies"]["hexo"] == "^8.1.0"  # its own version kept
+    assert "hexo-renderer-ejs" in package["dependencies"]
+    from support.feeds import Item, rss
+    from support.site import write_config
+
+    (site / "a.xml").write_bytes(rss("源", [Item(title="要闻一则", guid="1")]))
+    write_config(site, [{"url": "a.xml", "group": "g", "source": "s"}])
+    assert cli("run", "-c", str(site / "feedmill.yml")).code == 0
+    built = hexo.generate(site)
+    assert built.returncode == 0, built.stdout + built.stderr
+    assert len(hexo.post_pages(site)) == 1
+    # Again: a Hexo site's package.json, kept as it is.
+    before = (site / "package.json").read_bytes()
+    assert f"kept    {site / 'package.json'}" in cli("init", str(site)).stdout
+    assert (site / "package.json").read_bytes() == before
+
+
 def test_a_page_of_whole_posts_has_each_id_once(tmp_path: Path) -> None:
     """landscape's index shows whole posts: two articles with a heading and a
     footnote gave the page each id twice, and the second's note link led

@@ -239,8 +239,9 @@ WIDE_CONTENT_SCRIPT = "scripts/feedmill-wide-content.js"
 NEW_SITE_ONLY = frozenset({TIMEZONE_SCRIPT, REFERRER_SCRIPT, WIDE_CONTENT_SCRIPT})
 
 
-def init_site(directory: Path) -> list[tuple[str, bool]]:
-    """Write the site skeleton; existing files are kept. Returns (path, created).
+def init_site(directory: Path) -> list[tuple[str, str]]:
+    """Write the site skeleton; existing files are kept. Returns (path, what
+    was done: "created", "kept" or "updated").
 
     On an existing Hexo site (it has a _config.yml, or a _config.yaml or
     _config.json, which Hexo reads alike; none is added), feedmill.yml takes the
@@ -267,10 +268,16 @@ def init_site(directory: Path) -> list[tuple[str, bool]]:
             target = source + target.removeprefix("source")
         path = directory / target
         if hexo_config is not None and target == "_config.yml":
-            done.append((hexo_config.name, False))  # (the one Hexo reads: yml, yaml or json)
+            done.append((hexo_config.name, "kept"))  # (the one Hexo reads: yml, yaml or json)
+            continue
+        if target == "package.json" and not existing and path.is_file():
+            # A Node project's (`npm init`): without a "hexo" key, hexo-cli
+            # takes the folder for no site, and `npx hexo generate` prints its
+            # usage and exits 0 — a cron's build "succeeding", building nothing.
+            done.append((target, _hexo_package(path, (site / packaged).read_bytes())))
             continue
         if path.exists() or (existing and target in NEW_SITE_ONLY):
-            done.append((target, False))
+            done.append((target, "kept"))
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
         data = (site / packaged).read_bytes()
@@ -292,9 +299,39 @@ def init_site(directory: Path) -> list[tuple[str, bool]]:
                 )
             data = data.replace(b"\nsource/_posts/", f"\n{source}/_posts/".encode())
         path.write_bytes(data)
-        done.append((target, True))
+        done.append((target, "created"))
     (directory / source / "_posts").mkdir(parents=True, exist_ok=True)
     return done
+
+
+def _hexo_package(path: Path, ours: bytes) -> str:
+    """The ``package.json`` at ``path`` given what a Hexo site's has and it
+    lacks — the "hexo" key, the packages the site is built with (its own
+    versions of those it names kept) — or kept as it is: one of a Hexo site
+    already, or no JSON object (said by `init`)."""
+    import json
+
+    try:
+        theirs = json.loads(path.read_bytes())
+    except (ValueError, UnicodeDecodeError):
+        return "kept"
+    if not isinstance(theirs, dict) or "hexo" in theirs:
+        return "kept"
+    needed = json.loads(ours)
+    named = theirs.get("dependencies")
+    if named is not None and not isinstance(named, dict):
+        return "kept"
+    theirs["hexo"] = needed["hexo"]
+    theirs["dependencies"] = {**needed["dependencies"], **(named or {})}
+    # Whole or not at all (its mode kept): npm reads a cut file as no project.
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        temp.write_text(json.dumps(theirs, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        os.chmod(temp, path.stat().st_mode & 0o7777)
+        os.replace(temp, path)
+    finally:
+        temp.unlink(missing_ok=True)
+    return "updated"
 
 
 def _site_timezone(directory: Path) -> str | None:
@@ -389,8 +426,12 @@ def init(directory: Path) -> None:
         why = _why_no_site(directory, exc)
         err.print(f"[red]error[/red] cannot make a site in {plain(str(directory))}: {plain(why)}")
         raise click.exceptions.Exit(EXIT_FATAL) from None
-    for target, created in done:
-        mark = "[green]created[/green]" if created else "[yellow]kept[/yellow]   "
+    for target, what in done:
+        mark = {
+            "created": "[green]created[/green]",
+            "updated": "[green]updated[/green]",
+            "kept": "[yellow]kept[/yellow]   ",
+        }[what]
         if target in NEW_SITE_ONLY and not (directory / target).exists():
             mark = "[yellow]skipped[/yellow]"
         out.print(f"{mark} {plain(str(directory / target))}", soft_wrap=True)
