@@ -1815,6 +1815,20 @@ def test_a_missing_config_beside_one_named_yaml_names_it(tmp_path: Path) -> None
         assert f"no such file (there is {tmp_path / 'feedmill.yaml'}:" in said
 
 
+def test_hexos_config_given_for_feedmills_is_named_so(tmp_path: Path) -> None:
+    """`-c _config.yml` said "_config.yml:6: title: unknown key", a slip in
+    feedmill's config to read."""
+    site = tmp_path / "site"
+    assert cli("init", str(site)).code == 0
+    hexos = str(site / "_config.yml")
+    for command in (["run"], ["status"], ["add", "https://a.example/f.xml", "-g", "g", "-s", "s"]):
+        result = cli(*command, "-c", hexos)
+        said = " ".join(result.stderr.split())
+        assert result.code == 2, command
+        assert f"{hexos}: Hexo's site config, not feedmill's: feedmill's is feedmill.yml" in said
+    assert "a.example" not in (site / "_config.yml").read_text(encoding="utf-8")
+
+
 def test_status_names_feeds_of_one_category_by_their_urls(tmp_path: Path) -> None:
     feeds = [
         {"url": "missing-yw.xml", "group": "金融", "source": "新浪财经"},

@@ -1302,6 +1302,10 @@ def _keys_around(lines: list[str], line: int, column: int) -> list[str] | None:
 _SECTIONS_WITH_DEFAULTS = ("fetch", "sanitize", "rules", "fulltext", "dedupe")
 
 
+# Keys every Hexo _config.yml has (hexo-starter's), and no feedmill.yml.
+_HEXO_KEYS = frozenset({"title", "permalink", "theme"})
+
+
 def parse_config(text: str, path: Path, *, feeds_optional: bool = False) -> Config:
     """The config in ``text`` (the file at ``path``), checked; ConfigError if
     it is not one.  ``feeds_optional``: a file without a `feeds:` list is one
@@ -1367,6 +1371,12 @@ def parse_config(text: str, path: Path, *, feeds_optional: bool = False) -> Conf
         raise ConfigError(f"{path}: the file is empty; it needs at least a `feeds:` list")
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: the top level must be a mapping of keys (site, feeds, …)")
+    if "feeds" not in data and data.keys() >= _HEXO_KEYS:
+        # (`-c _config.yml`: "title: unknown key" read as a slip in feedmill's.)
+        raise ConfigError(
+            f"{path}: Hexo's site config, not feedmill's: feedmill's is {CONFIG_NAME}"
+            " (`feedmill init` writes one beside it)"
+        )
     indented = _key_indented_full_width(data, ()) if "\u3000" in text else None
     if indented is not None:
         # YAML took "\u3000 source: x" for a key of its own, somewhere else:
