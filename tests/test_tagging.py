@@ -792,6 +792,17 @@ def test_a_byline_or_dateline_gives_no_keyword(method: kw.Method) -> None:
         "据财联社数据，",
         "据证券时报数据宝统计，",
         "21世纪经济报道记者 王五 北京报道 ",
+        # (These gave AI, 中证网, 证券报, 央视网, 央视, 新闻报道, 新闻记者, 券商,
+        # 界面, 环球网, App and 媒体.)
+        "每经AI快讯，",
+        "（中国证券报·中证网 记者 王五）",
+        "央视网消息：",
+        "据央视新闻报道，",
+        "澎湃新闻记者 王五 ",
+        "券商中国记者 王五 ",
+        "界面新闻记者 | 张三 ",
+        "【环球网财经综合报道】",
+        "钛媒体App 9月20日消息，",
     ):
         tags = tags_for(
             "", f"<p>{byline}央行今日开展2000亿元逆回购操作，中标利率持平。</p>", policy
@@ -799,6 +810,8 @@ def test_a_byline_or_dateline_gives_no_keyword(method: kw.Method) -> None:
         unwanted = {"网讯", "财富", "新华网", "北京", "金色", "证券时报", "本报记者", "张一帆"}
         unwanted |= {"联社", "财联社", "智通", "APP", "世纪", "王五", "东方财富", "格隆汇"}
         unwanted |= {"人民网", "证券报", "中国证券报", "财富网", "数据宝"}
+        unwanted |= {"AI", "中证网", "央视网", "央视", "新闻报道", "新闻记者", "券商", "界面"}
+        unwanted |= {"环球网", "App", "媒体", "每经", "澎湃", "张三", "快讯"}
         assert not unwanted & set(tags), (byline, tags)
         assert "利率" in tags
     # A story's own words stay: a clause that says where money comes from, an
