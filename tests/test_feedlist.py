@@ -1055,6 +1055,9 @@ def test_nothing_to_add() -> None:
         ("feeds: []\n", "feeds:\n{new}"),
         ("feeds: [ ]", "feeds:\n{new}"),
         ("feeds: []  # none yet\n", "feeds:   # none yet\n{new}"),
+        # comments inside the empty brackets: kept, above the entries
+        ("feeds: [\n  # 财经源待补充\n]\n", "feeds:\n  # 财经源待补充\n{new}"),
+        ("feeds: [ # a\n    # b\n] # c\nsite: .\n", "feeds:  # c\n  # a\n  # b\n{new}site: .\n"),
         ("site: .\nfeeds:", "site: .\nfeeds:\n{new}"),
         # no `feeds:` at all
         ("# 只有设置\nsite: .\n", "# 只有设置\nsite: .\nfeeds:\n{new}"),

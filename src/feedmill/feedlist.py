@@ -741,7 +741,15 @@ def add_feeds(
         column = key.start_mark.column
         block = _block(entries, column + 2, column + 4, newline)
         lead = "" if text[:at].endswith("\n") else newline
-        new_text = text[:start] + text[end:at] + lead + block + text[at:]
+        # Comments inside an empty `[ … ]` (`# 财经源待补充`): kept, above the
+        # entries.  (Nothing else is there: every "#" begins one.)
+        kept = "".join(
+            f"{' ' * (column + 2)}{comment.rstrip()}{newline}"
+            for comment in re.findall(
+                r"#[^\r\n]*", text[value.start_mark.index : value.end_mark.index]
+            )
+        )
+        new_text = text[:start] + text[end:at] + lead + kept + block + text[at:]
         before = 0
     else:
         line = key.start_mark.line + 1
