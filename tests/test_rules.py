@@ -321,7 +321,6 @@ def test_global_and_feed_rules_both_apply() -> None:
             "link: '(?<!\\\\.html)' matches every text (at its start, where nothing"
             " precedes): anchor it at the end, as in (?<!\\.html)$",
         ),
-        ({"block": [{"title": "(?<!推广).*"}]}, "title: '(?<!推广).*' matches every text"),
         ({"block": [{"title": "(?<=^)"}]}, "title: '(?<=^)' matches every text"),
         # A flag the rules' own flags refuse: named, with the field.
         (
@@ -371,6 +370,9 @@ def test_a_pattern_of_spaces_is_no_empty_pattern(tmp_path: Path) -> None:
             {"title": r"^(?:(?!广告).)*$"},  # no 广告 in it
             # What does not end so: its end is each text's own.
             {"link": r"(?<!\.html)$"},
+            {"link": r"^.*(?<!\.html)$"},
+            {"link": r".*(?<!\.html)$"},
+            {"title": r"(?<!不)涨停"},
             {"link": r"$(?<!\?)"},
             {"author": r"(?<!编辑)$"},
         ]

@@ -561,14 +561,19 @@ def _matches_every_text(pattern: str, compiled: Any) -> bool:
     long to say on a short one."""
     if _LOOKS_AROUND.search(pattern) and not _EMPTY_ALTERNATIVE.search(pattern):
         if _LOOKS_BEHIND.search(pattern):
-            # What ends a text is the text's own (`(?<!\.html)$` is a rule),
-            # but nothing precedes its start: `(?<!\.html)` alone, there, no
-            # ".html" precedes — in any text.
-            return all(compiled.match(text, timeout=_SAMPLE_SECONDS) for text in _ANY_TEXTS)
+            # What ends a text is the text's own (`(?<!\.html)$` and
+            # `^.*(?<!\.html)$` are rules), but nothing precedes its start:
+            # `(?<!\.html)` alone matches there, empty — in any text.
+            return all(_empty_at_start(compiled, text) for text in _ANY_TEXTS)
         # Unless it matches at the very end of each (`(?!.*央行)`: there, no
         # 央行 follows — in any text): "all but" is anchored, `^(?!.*央行)`.
         return all(compiled.search(text, len(text), timeout=_SAMPLE_SECONDS) for text in _ANY_TEXTS)
     return all(compiled.search(text, timeout=_SAMPLE_SECONDS) for text in _ANY_TEXTS)
+
+
+def _empty_at_start(compiled: Any, text: str) -> bool:
+    found = compiled.match(text, timeout=_SAMPLE_SECONDS)
+    return found is not None and found.end() == 0
 
 
 class RuleSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
