@@ -833,6 +833,9 @@ def test_a_byline_or_dateline_gives_no_keyword(method: kw.Method) -> None:
             ("【国家管网】西气东输四线管道建设提速，国家管网投资增长。", "管网"),
             ("【宁德时代中报】宁德时代净利润增长，储能业务亮眼。", "时代"),
             ("电池降价。消息来源：知情人士称宁德时代将降价", "知情"),
+            # A topic's 快讯 and a story's reporters are no outlet's byline.
+            ("光伏快讯：硅料价格连续三周上涨，组件排产回升。", "光伏"),
+            ("（多名记者 实地走访 调查）组件排产回升，需求旺盛。", "实地"),
         )
     ):
         assert wanted in tags_for(

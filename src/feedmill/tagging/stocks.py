@@ -702,17 +702,20 @@ _CREDITED_ANYWHERE = re.compile(
 # "澎湃新闻记者 王五", "界面新闻记者 | 张三", "【环球网财经综合报道】" at a
 # paragraph's start; "（中国证券报·中证网 记者 王五）", "据央视新闻报道" anywhere.
 # Not "记者从滴滴出行App获悉" (an app a reporter heard from), nor a bracketed
-# headline's words (【小米集团发布年报】).
+# headline's words (【小米集团发布年报】), nor a topic's 快讯 (光伏快讯：…) or
+# reporters of a story (多名记者 实地走访): only an outlet's.
+_REPORTERS_OUTLET = rf"(?:{_OUTLET_END}|新闻|中国)"
 _OUTLETS_OWN_LINES = re.compile(
     r"(?m)^[ \t]*(?:"
-    r"[^\n，,。:：\s【]{2,8}?(?:AI)?快讯(?=[，,：:])"
+    rf"[^\n，,。:：\s【]{{1,10}}?(?:AI|{_OUTLET_END})快讯(?=[，,：:])"
     rf"|[^\n，,。:：\s【]{{1,10}}?{_OUTLET_END}消息(?=[，,：:])"
     r"|[^\n，,。:：\s从【]{2,8}?(?:APP|App|app|客户端)[ \t]*[0-9]{1,2}月[0-9]{1,2}日(?:消息|讯|电)"
-    r"|[^\n，,。:：\s【]{2,8}?记者(?:[ \t]+|[ \t]*[|丨｜][ \t]*)"
+    rf"|[^\n，,。:：\s【]{{0,8}}?{_REPORTERS_OUTLET}记者(?:[ \t]+|[ \t]*[|丨｜][ \t]*)"
     r"[\u3400-\u9fff]{2,4}(?=[\s，,：:。（(]|$)"
     rf"|【[^】\n]{{1,6}}?{_OUTLET_END}[\u3400-\u9fff]{{0,4}}?(?:综合)?(?:报道|讯|消息)】"
     r")"
-    r"|[（(][^）)\n]{2,24}?记者(?:[ \t]+[\u3400-\u9fff]{2,4}){1,3}[ \t]*[）)]"
+    rf"|[（(][^）)\n，,。]{{0,20}}?{_REPORTERS_OUTLET}[ \t]*记者"
+    r"(?:[ \t]+[\u3400-\u9fff]{2,4}){1,3}[ \t]*[）)]"
     r"|据[\u3400-\u9fff]{1,6}?(?:新闻|日报|晚报|时报|卫视|电视台|客户端)(?:报道|消息)"
 )
 
