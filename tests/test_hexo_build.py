@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import xml.etree.ElementTree as ET
 from html import unescape
 from importlib import resources
@@ -222,6 +223,15 @@ def test_init_in_a_node_projects_folder_makes_a_site_hexo_builds(tmp_path: Path)
     before = (site / "package.json").read_bytes()
     assert f"kept    {site / 'package.json'}" in cli("init", str(site)).stdout
     assert (site / "package.json").read_bytes() == before
+    # One feedmill cannot add to: kept, and said.
+    for text in ("[1, 2]", "{not json", '{"dependencies": ["hexo"]}'):
+        other = tmp_path / "other"
+        shutil.rmtree(other, ignore_errors=True)
+        other.mkdir()
+        (other / "package.json").write_text(text, encoding="utf-8")
+        said = " ".join(cli("init", str(other)).stdout.split())
+        assert "package.json is no Hexo site's" in said, text
+        assert (other / "package.json").read_text(encoding="utf-8") == text
 
 
 def test_a_page_of_whole_posts_has_each_id_once(tmp_path: Path) -> None:

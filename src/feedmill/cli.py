@@ -308,19 +308,20 @@ def _hexo_package(path: Path, ours: bytes) -> str:
     """The ``package.json`` at ``path`` given what a Hexo site's has and it
     lacks — the "hexo" key, the packages the site is built with (its own
     versions of those it names kept) — or kept as it is: one of a Hexo site
-    already, or no JSON object (said by `init`)."""
+    already ("kept"), or one feedmill cannot add to ("not hexo's": no JSON
+    object, its dependencies no mapping; said by `init`)."""
     import json
 
     try:
         theirs = json.loads(path.read_bytes())
     except (ValueError, UnicodeDecodeError):
+        return "not hexo's"
+    if isinstance(theirs, dict) and "hexo" in theirs:
         return "kept"
-    if not isinstance(theirs, dict) or "hexo" in theirs:
-        return "kept"
+    named = theirs.get("dependencies") if isinstance(theirs, dict) else None
+    if not isinstance(theirs, dict) or (named is not None and not isinstance(named, dict)):
+        return "not hexo's"
     needed = json.loads(ours)
-    named = theirs.get("dependencies")
-    if named is not None and not isinstance(named, dict):
-        return "kept"
     theirs["hexo"] = needed["hexo"]
     theirs["dependencies"] = {**needed["dependencies"], **(named or {})}
     # Whole or not at all (its mode kept): npm reads a cut file as no project.
@@ -431,6 +432,7 @@ def init(directory: Path) -> None:
             "created": "[green]created[/green]",
             "updated": "[green]updated[/green]",
             "kept": "[yellow]kept[/yellow]   ",
+            "not hexo's": "[yellow]kept[/yellow]   ",
         }[what]
         if target in NEW_SITE_ONLY and not (directory / target).exists():
             mark = "[yellow]skipped[/yellow]"
@@ -458,6 +460,12 @@ def init(directory: Path) -> None:
             "breaks words too long for a line: the default theme hides what overflows "
             "(on a phone, the end of every line). Copy it from a new site if your theme "
             "does too."
+        )
+    if ("package.json", "not hexo's") in done:
+        _paragraph(
+            'package.json is no Hexo site\'s (no "hexo" key), and not a JSON object'
+            " feedmill can add it to: Hexo takes the folder for no site, and `npx hexo"
+            " generate` builds nothing. Mend it, or make the site in a folder of its own."
         )
     missing = _not_ignored(directory)
     if missing:
