@@ -186,9 +186,17 @@ def test_add_writes_a_name_on_one_line_and_a_config_holds_it_so(tmp_path: Path) 
     )
     assert result.code == 0, result.stderr
     assert load_config(config).feeds[-1].source == "证券 时报"
-    again = cli("add", "https://b.example/rss", "-g", "金融", "-s", "证券\n时报", "-c", str(config))
-    assert again.code == 0, again.stderr
-    assert [f.source for f in load_config(config).feeds][-2:] == ["证券 时报", "证券 时报"]
+    for n, name in enumerate(("证券\n时报", "证券\u2028时报", "证券\x85时报")):
+        again = cli("add", f"https://b.example/{n}", "-g", "金融", "-s", name, "-c", str(config))
+        assert again.code == 0, again.stderr
+    assert {f.source for f in load_config(config).feeds[-4:]} == {"证券 时报"}
+    # A control character no one reads as a space: refused, the file as it was.
+    before = config.read_bytes()
+    refused = cli(
+        "add", "https://c.example/", "-g", "金融", "-s", "证券\x7f时报", "-c", str(config)
+    )
+    assert refused.code == 2 and "control character" in refused.stderr
+    assert config.read_bytes() == before
     # Written into feedmill.yml by hand, such a name is a config error.
     text = config.read_text(encoding="utf-8").replace(
         "source: 证券 时报", 'source: "证券\\t时报"', 1

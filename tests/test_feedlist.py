@@ -214,6 +214,19 @@ def test_names_folders_would_not_carry_get_feedmill_attributes() -> None:
     ]
 
 
+def test_an_outlines_line_breaks_are_spaces() -> None:
+    """A name's U+2028 or NEL was kept: its posts filed under 证券 时报, a
+    source of another name in the config."""
+    opml = (
+        '<opml version="2.0"><body><outline text="金融">'
+        '<outline text="证券&#x2028;时报" xmlUrl="https://a.example/1"/>'
+        '<outline text="证券&#x85;时报" xmlUrl="https://a.example/2"/>'
+        '<outline text="证券&#10;&#9;时报" xmlUrl="https://a.example/3"/>'
+        "</outline></body></opml>"
+    )
+    assert {feed.source for feed in parse_opml(opml)} == {"证券 时报"}
+
+
 def test_export_drops_characters_xml_cannot_carry() -> None:
     spec = FeedSpec(url="https://a.example/", group="g", source="s源")
     text = export_opml([spec], title="t\x00it\x01le", created=CREATED)

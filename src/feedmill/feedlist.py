@@ -101,7 +101,9 @@ _SCRAPER_TYPES = frozenset(
 _FEED_TYPES = frozenset({"rss", "atom", "feed", "jsonfeed"})
 # Characters XML 1.0 cannot carry at all, even escaped.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_SPACES = re.compile(r"[ \t\r\n\xa0]+")  # not U+3000: CJK names use it
+# (Not U+3000: CJK names use it.)  What YAML and a post's front matter read as
+# white space or a line's end.
+_SPACES = re.compile("[ \t\r\n\v\f\xa0\x85\u2028\u2029]+")
 # Declared encodings that are in practice GBK (or GB18030) text: GB2312 files
 # from Chinese tools routinely contain GBK-only characters (镕, 喆, …).
 _GB_FAMILY = frozenset({b"gb2312", b"gbk", b"cp936", b"xgbk", b"gb231280", b"euccn", b"xeuccn"})

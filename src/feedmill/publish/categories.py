@@ -24,7 +24,9 @@ _SEPARATOR = r"(?:\s*[-–—|:/－｜：／·・•]\s*|\s+)"
 # Hexo makes a folder of each name: at most 255 bytes on most disks.
 _JS_SPACE = "\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
 _SLUG_RUN = re.compile("[" + _JS_SPACE + re.escape("~`!@#$%^&*()-_+=[]{}|\\;:\"'<>,.?/") + "]+")
-_CONTROL = re.compile(r"[\x00-\x1f]")
+_CONTROL = re.compile(r"[\x00-\x1f]")  # (hexo-util's, in a slug)
+# Control characters (C0, DEL, C1) and the line and paragraph separators.
+_CONTROL_OR_BREAK = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 LONGEST_NAME_BYTES = 200
 
 
@@ -90,9 +92,9 @@ def category_name_problem(value: str) -> str | None:
         return f"{value!r} is a name every JavaScript object has: Hexo's category pages break on it"
     if "\0" in value:  # (a config refuses it anywhere: `add` and `import` too)
         return "holds a NUL character (\\0)"
-    if _CONTROL.search(value):
-        # A post's front matter writes "a\tb" as "a b": another name, and
-        # another page, than the one checked against the others.
+    if _CONTROL_OR_BREAK.search(value):
+        # A post's front matter writes "a\tb" as "a b" (and "a\x7fb" as "ab"):
+        # another name, and another page, than the one checked against the others.
         return f"{value!r} holds a line break, a tab or another control character: one line"
     if not hexo_slug(value):
         return f"{value!r} has no letter or digit (Hexo could not name its page)"
