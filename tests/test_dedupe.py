@@ -1199,9 +1199,14 @@ def test_a_copy_edited_into_a_story_another_post_tells_is_listed_under_that_one(
     assert "posts: 0 new, 0 updated" in cli("publish", "--rebuild", "-c", str(config)).stdout
 
 
-def test_a_copy_whose_link_changed_is_listed_with_its_new_link(tmp_path: Path) -> None:
+@pytest.mark.parametrize("guid_too", [False, True])
+def test_a_copy_whose_link_changed_is_listed_with_its_new_link(
+    tmp_path: Path, guid_too: bool
+) -> None:
     """The original's post links each copy held back: a copy's new link (a
-    site that renamed its article) reaches that line on the next pass."""
+    site that renamed its article) reaches that line on the next pass — its
+    guid changed with it too (a feed moving to https), a copy of its own,
+    the source's latest."""
     first, copy = LPR[1:3]
     config = write_config(tmp_path, _write_sources(tmp_path, [first]))
     assert cli("run", "-c", str(config)).code == 0
@@ -1211,11 +1216,12 @@ def test_a_copy_whose_link_changed_is_listed_with_its_new_link(tmp_path: Path) -
     assert f'href="https://news.example/{copy["id"]}"' in post
 
     feed = tmp_path / "feeds" / f"{SOURCES.index(copy['source'])}.xml"
-    feed.write_bytes(
-        feed.read_bytes().replace(
-            f"https://news.example/{copy['id']}".encode(), b"https://news.example/renamed"
-        )
+    data = feed.read_bytes().replace(
+        f"https://news.example/{copy['id']}".encode(), b"https://news.example/renamed"
     )
+    if guid_too:
+        data = data.replace(f">{copy['id']}<".encode(), b">renamed-guid<")
+    feed.write_bytes(data)
     result = cli("run", "-c", str(config))
     assert "posts: 0 new, 1 updated" in result.stdout, result.stdout
     (post,) = posts(tmp_path).values()

@@ -540,14 +540,15 @@ def reported_line(label: str, reporters: Sequence[tuple[str, str | None]]) -> st
 def _other_sources(
     own: str, reporters: Sequence[tuple[str, str | None]]
 ) -> tuple[tuple[str, str | None], ...]:
-    """Each source once, in the order it reported; the post's own source left out."""
-    seen = {own}
-    out = []
+    """Each source once, in the order it first reported, with the link of its
+    latest copy (a feed that moved its links and guids at once — to https —
+    gave a copy under the new ones: the line kept the old link); the post's
+    own source left out."""
+    latest: dict[str, str | None] = {}
     for source, link in reporters:
-        if source not in seen:
-            seen.add(source)
-            out.append((source, link))
-    return tuple(out)
+        if source != own:
+            latest[source] = link or latest.get(source)
+    return tuple(latest.items())
 
 
 def context_for(post: PostInput) -> PostContext:
