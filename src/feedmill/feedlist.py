@@ -621,7 +621,7 @@ def _clean(value: str | None) -> str | None:
 
 def _one_line(name: str | None) -> str:
     """A name typed to `add`, trimmed, its runs of white space one space
-    (``-s $'证券\t时报'``: its posts were filed under 证券 时报)."""
+    (``-s $'证券\\t时报'``: its posts were filed under 证券 时报)."""
     return _SPACES.sub(" ", name or "").strip()
 
 
