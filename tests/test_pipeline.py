@@ -1005,7 +1005,7 @@ def test_a_lost_database_does_not_give_a_retitled_item_a_second_file(tmp_path: P
     before = set(posts(tmp_path))
     _lose_database(tmp_path)
     out = publish(tmp_path, items(3, title1="第1条新闻改了标题"))
-    assert "posts: 3 new" in out
+    assert "posts: 0 new, 1 updated, 2 unchanged" in out  # (found again: none new)
     after = posts(tmp_path)
     assert set(after) == before
     assert sum("第1条新闻改了标题" in text for text in after.values()) == 1
@@ -1032,7 +1032,7 @@ def test_a_lost_database_keeps_each_days_post_of_a_feed_listing_one_item_under_o
     assert len(both) == 2 and all(both[name] == text for name, text in monday.items())
     _lose_database(tmp_path)
     # Tuesday's post is found by its told-apart key: written again as it was.
-    assert "posts: 1 new, 0 updated" in publish(tmp_path, [brief(20, "周二简报")])
+    assert "posts: 0 new, 0 updated, 1 unchanged" in publish(tmp_path, [brief(20, "周二简报")])
     assert posts(tmp_path) == both
     assert "posts: 0 new, 0 updated" in publish(tmp_path, [brief(20, "周二简报")])
     _lose_database(tmp_path)
@@ -1119,6 +1119,25 @@ def test_a_lost_database_removes_no_post_the_site_had(tmp_path: Path) -> None:
     assert set(posts(tmp_path)) == before
 
 
+def test_a_lost_database_counts_the_posts_it_finds_on_the_site_unchanged(
+    tmp_path: Path,
+) -> None:
+    """A site restored without its database: every post found again, as it
+    was, was said "N new" — duplicates, to a reader of the summary.  A post
+    found under an older form is rewritten: updated."""
+    items = [Item(title=f"第{n}条", guid=f"g-{n}", html=f"<p>正文{n}</p>") for n in range(3)]
+    (tmp_path / "a.xml").write_bytes(rss("证券时报网 - 要闻", items))
+    config = str(write_config(tmp_path, [{"url": "a.xml", "group": "金融", "source": "证券"}]))
+    assert "posts: 3 new" in cli("run", "-c", config).stdout
+    _lose_database(tmp_path)
+    name, text = sorted(posts(tmp_path).items())[0]
+    (tmp_path / "source" / "_posts" / name).write_text(
+        text.replace("</div>\n", "</div>\n<!-- an older form -->\n"), encoding="utf-8"
+    )
+    result = cli("run", "-c", config)
+    assert "posts: 0 new, 1 updated, 2 unchanged" in result.stdout, result.stdout
+
+
 @pytest.mark.parametrize("date_style", ["rfc822", "local"])
 def test_a_lost_database_keeps_the_dates_the_posts_show(tmp_path: Path, date_style: str) -> None:
     """The posts' URLs hold their dates: an undated item (dated by the day it
@@ -1134,7 +1153,7 @@ def test_a_lost_database_keeps_the_dates_the_posts_show(tmp_path: Path, date_sty
     _lose_database(tmp_path)
     later = "Wed, 21 Sep 2022 00:20:00 GMT"
     redated = [Item("降准", guid="g-1", pub_date=later), Item("快讯", guid="g-2", pub_date=None)]
-    assert "posts: 2 new" in publish(tmp_path, redated)
+    assert "posts: 0 new, 0 updated, 2 unchanged" in publish(tmp_path, redated)
     assert posts(tmp_path) == before
     assert "posts: 0 new, 0 updated" in publish(tmp_path, redated)
 

@@ -1801,7 +1801,14 @@ class Mill:
                 changed = write_if_changed(path, text.encode("utf-8"))
                 if written is not None:
                     written.add(post.file_name)
-                if post.is_new:
+                if post.is_new and not changed:
+                    # Its file was there, these very bytes (the database lost,
+                    # or a pass cut short after placing it): no new post.
+                    if summary.counted_feeds.get(post.feed_url, 0) > 0:
+                        summary.counted_feeds[post.feed_url] -= 1  # (counted so already)
+                    else:
+                        summary.posts_unchanged += 1
+                elif post.is_new:
                     summary.posts_new += 1
                     if summary.counted_feeds.get(post.feed_url, 0) > 0:
                         # Stored by a pass cut short, its feed unchanged since:

@@ -1296,6 +1296,7 @@ def handle(job: FeedJob) -> FeedResult:
                 os.unlink(path)
             return None
 
+        posted_before = frozenset(on_site.values())  # (the database lost)
         placed: list[int] = []
         taken_down: list[int] = []
         archived: list[int] = []
@@ -1334,7 +1335,8 @@ def handle(job: FeedJob) -> FeedResult:
             if changed_file is None:
                 continue
             placed.append(touched.entry_id)
-            if touched.is_new:
+            # (New to a lost database, its post found on the site: no new post.)
+            if touched.is_new and changed_file and touched.file_name not in posted_before:
                 new += 1
             elif changed_file:
                 updated += 1
