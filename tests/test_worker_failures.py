@@ -252,11 +252,24 @@ def test_a_posts_folder_that_takes_no_writes_loses_no_feeds_items(
         (stored,) = db.execute("SELECT count(*) FROM entries").fetchone()
     assert stored == 12 * 5
     assert posts(tmp_path) == {}
-    assert all(row["error_streak"] == 0 for row in status(tmp_path))
+    rows = status(tmp_path)
+    assert all(row["error_streak"] == 0 for row in rows)
+    # Said: every feed "ok", and nothing told of the posts left to write.
+    assert [row["to_write"] for row in rows] == [5] * 12
+    table = subprocess.run(
+        [sys.executable, "-m", "feedmill", "status"],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(SRC), "COLUMNS": "200"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout
+    assert "60 posts still to write (the next `feedmill run` or `feedmill publish`" in table
     (tmp_path / "f0.xml").write_bytes(rss("源0", []))  # its items gone from the feed since
     after = run(tmp_path, "", "none", ("run", "--workers", workers))
     assert after.returncode == 0, after.stderr
     assert len(posts(tmp_path)) == 12 * 5
+    assert [row["to_write"] for row in status(tmp_path)] == [0] * 12
 
 
 def test_a_lost_database_and_a_posts_folder_that_took_no_writes_keep_the_archive(

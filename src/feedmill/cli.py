@@ -1970,6 +1970,7 @@ def status_rows(config: Config) -> list[dict[str, Any]]:
     from feedmill.publish.categories import derive_channel
     from feedmill.store import feeds as feed_store
     from feedmill.store.database import open_to_read, reading
+    from feedmill.store.posts import to_write_by_feed_id
 
     urls = [f.url for f in config.feeds]
     if _no_database_yet(config):
@@ -1978,6 +1979,7 @@ def status_rows(config: Config) -> list[dict[str, Any]]:
         states = {url: feed_store.blank(url) for url in urls}
         counts: dict[int, tuple[int, int]] = {}
         held: dict[int, tuple[int, int]] = {}
+        to_write: dict[int, int] = {}
     else:
         from feedmill.publish.archive import folders
         from feedmill.store import site as site_store
@@ -2004,6 +2006,7 @@ def status_rows(config: Config) -> list[dict[str, Any]]:
                 states = feed_store.view(conn, urls, config.url_key, config.moves)
                 counts = feed_store.post_counts(conn, files, archive)
                 held = feed_store.held_back(conn)
+                to_write = to_write_by_feed_id(conn)
         finally:
             engine.dispose()
     rows = []
@@ -2032,6 +2035,9 @@ def status_rows(config: Config) -> list[dict[str, Any]]:
                 "items": state.item_count,
                 "posts": written,  # on the site: source/_posts
                 "archived": archived,  # moved out by retention
+                # Stored, their posts still to write or rewrite (a pass that
+                # could not write them: a full disk; a restyle not yet run).
+                "to_write": to_write.get(state.id, 0),
                 "blocked": blocked,  # items kept out by rules
                 "duplicates": duplicates,  # items another feed reported first
                 "error_streak": state.error_streak,
@@ -2152,6 +2158,13 @@ def status_tally(rows: Sequence[dict[str, Any]]) -> str:
     late = sum(row["overdue"] for row in rows)
     if late:
         parts.append(f"{late} overdue (is a daemon or cron job running `feedmill run`?)")
+    waiting = sum(row.get("to_write", 0) for row in rows)
+    if waiting:
+        # (A pass that failed writing them — a full disk — left its feeds "ok".)
+        parts.append(
+            f"{waiting} post{'' if waiting == 1 else 's'} still to write"
+            " (the next `feedmill run` or `feedmill publish` writes them)"
+        )
     return f"{len(rows)} feed{'' if len(rows) == 1 else 's'}: " + ", ".join(parts)
 
 

@@ -92,6 +92,17 @@ def pending_count(conn: Connection) -> int:
     return conn.execute(select(func.count()).where(posts.c.state.in_(TO_WRITE))).scalar() or 0
 
 
+def to_write_by_feed_id(conn: Connection) -> dict[int, int]:
+    """feed id → how many of its posts are still to write (or to rewrite)."""
+    query = (
+        select(entries.c.feed_id, func.count())
+        .select_from(posts.join(entries, posts.c.entry_id == entries.c.id))
+        .where(posts.c.state.in_(TO_WRITE))
+        .group_by(entries.c.feed_id)
+    )
+    return {feed_id: count for feed_id, count in conn.execute(query)}
+
+
 def pending_by_feed(conn: Connection) -> dict[str, int]:
     """How many posts are still to write, by their feed's URL."""
     query = (
