@@ -389,6 +389,41 @@ def test_a_second_site_on_one_postgresql_database_is_refused(
     assert cli("run", "-c", str(sites[1] / "feedmill.yml")).stderr == ""
 
 
+def test_a_daemon_whose_database_another_machine_took_over_stops_posting(
+    postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A daemon on machine A, another started on machine B with the same
+    `state:` (its site copied there): B took the database over, saying so,
+    and A never learnt it — each posted the items it read first, and
+    neither site got the other's."""
+    import socket
+
+    from feedmill.config import load_config
+    from feedmill.pipeline import Mill
+    from feedmill.store.database import StoreError
+
+    from support.feeds import Item, rss
+    from support.postgres import new_database
+    from support.site import cli, write_config
+
+    url = new_database(postgres_url)
+    sites = [tmp_path / "a", tmp_path / "b"]
+    for site in sites:
+        site.mkdir()
+        (site / "_config.yml").write_text("title: site\n")
+        (site / "feed.xml").write_bytes(rss("源", [Item("一", guid="1")]))
+        write_config(site, [{"url": "feed.xml", "group": "g", "source": "s"}], state=url)
+    with Mill(load_config(sites[0] / "feedmill.yml")) as daemon:
+        assert daemon.run().feeds_ok == 1
+        real = socket.gethostname
+        with monkeypatch.context() as elsewhere:
+            elsewhere.setattr(socket, "gethostname", lambda: f"{real()}-b")
+            taken = cli("run", "-c", str(sites[1] / "feedmill.yml"))
+        assert taken.code == 0 and "this site takes it over" in taken.stderr.replace("\n", "")
+        with pytest.raises(StoreError, match=r"took this state database over since this"):
+            daemon.run()
+
+
 def test_a_second_site_on_one_sqlite_file_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -511,6 +511,23 @@ class Mill:
                 f"the state database was last used by the site at {before}; this site takes it over"
             )
 
+    def _check_claim(self) -> None:
+        """A StoreError if another site claimed the database since this mill
+        did (a daemon on another machine, given the same `state:`): each
+        posted what it read first, and neither said so."""
+        from feedmill.store import site as site_store
+        from feedmill.store.database import StoreError
+
+        database = self.engine.url.database if self.engine.dialect.name == "sqlite" else None
+        with reading(self.engine) as conn:
+            other = site_store.taken_over(conn, self.posts_dir, str(self.config.site_dir), database)
+        if other is not None:
+            raise StoreError(
+                f"the site at {other} took this state database over since this feedmill"
+                " started (one database, one site: two split the posts between them) —"
+                " stop one, or give each site a database of its own"
+            )
+
     def database_replaced(self) -> bool:
         """Whether the SQLite file opened is no longer the one at its path
         (deleted, or another put there): this mill's writes would go to a
@@ -641,6 +658,7 @@ class Mill:
         summary = RunSummary()
         self.site_lock.ensure()
         check_unchanged(self.engine)  # (a newer feedmill's upgrade ends a daemon)
+        self._check_claim()
         self.pass_id = uuid.uuid4().hex
         self.pass_started = datetime.now(UTC)
         self._copying = set()

@@ -140,6 +140,18 @@ def claim_file(conn: Connection, site_dir: str, database: str) -> str | None:
     return None if before is None else locate(before.partition(":")[2])
 
 
+def taken_over(conn: Connection, posts_dir: str, site_dir: str, database: str | None) -> str | None:
+    """The site that claimed the database since this one did (`claim`,
+    `claim_file`: its first run, another machine's daemon), if one did:
+    where both write, each posts the items it reads first, and the other's
+    site never gets them.  Reads only."""
+    if database is None:
+        holder, site = meta.get(conn, _KEY), here(posts_dir)
+    else:
+        holder, site = meta.get(conn, _FILE_ABSOLUTE_KEY), os.path.abspath(site_dir)
+    return holder if holder is not None and holder != site else None
+
+
 def another_sites(conn: Connection, posts_dir: str, site_dir: str, database: str | None) -> None:
     """Raise StoreError where a run of this site would be refused the
     database (`claim`, `claim_file`): another site's state is not this
