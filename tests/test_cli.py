@@ -2201,7 +2201,14 @@ def test_a_failed_daemon_pass_gives_the_databases_reason_not_its_sql(
         def run(self) -> None:
             raise OperationalError("BEGIN IMMEDIATE", {}, Exception("database is locked"))
 
-    assert _daemon_pass(Mill(), 0) == 1
+        renewed = 0
+
+        def renew_connections(self) -> None:
+            self.renewed += 1
+
+    mill = Mill()
+    assert _daemon_pass(mill, 0) == 1
+    assert mill.renewed == 1  # the next pass does not reuse what failed
     said = capsys.readouterr().err
     assert "pass failed (1 in a row): Exception: database is locked" in said
     assert "BEGIN IMMEDIATE" not in said and "sqlalche.me" not in said

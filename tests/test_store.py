@@ -424,6 +424,62 @@ def test_a_daemon_whose_database_another_machine_took_over_stops_posting(
             daemon.run()
 
 
+def test_a_daemons_pass_after_the_database_was_read_only_for_a_while_succeeds(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """PostgreSQL read-only for a while (a replica taking over: 25006): the
+    daemon's passes failed, as they should, then went on failing once the
+    server took writes again — each reused the session that had opened
+    read-only — until the daemon was restarted."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from feedmill.cli import _daemon_pass
+    from feedmill.config import load_config
+    from feedmill.pipeline import Mill
+
+    from support.feeds import Item, rss
+    from support.postgres import new_database
+    from support.site import posts, write_config
+
+    url = new_database(postgres_url)
+    name = make_url(url).database
+    (tmp_path / "_config.yml").write_text("title: site\n")
+    feed = tmp_path / "feed.xml"
+    feed.write_bytes(rss("源", [Item("一", guid="1")]))
+    write_config(tmp_path, [{"url": "feed.xml", "group": "g", "source": "s"}], state=url)
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+
+    def read_only(on: bool) -> None:
+        with admin.connect() as conn:
+            conn.execute(
+                text(
+                    f'ALTER DATABASE "{name}" SET default_transaction_read_only = {"on" if on else "off"}'
+                )
+            )
+            if on:  # (a setting a session takes when it starts)
+                conn.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                        " WHERE datname = :name AND pid <> pg_backend_pid()"
+                    ),
+                    {"name": name},
+                )
+
+    try:
+        with Mill(load_config(tmp_path / "feedmill.yml")) as mill:
+            assert _daemon_pass(mill, 0) == 0
+            read_only(True)
+            feed.write_bytes(rss("源", [Item("一", guid="1"), Item("二", guid="2")]))
+            assert _daemon_pass(mill, 0) == 1  # failed, said, tried again later
+            read_only(False)
+            assert _daemon_pass(mill, 1) == 0
+        assert len(posts(tmp_path)) == 2
+    finally:
+        read_only(False)
+        admin.dispose()
+
+
 def test_a_second_site_on_one_sqlite_file_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

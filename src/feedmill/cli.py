@@ -1224,6 +1224,10 @@ def _daemon_pass(mill: Any, failed_passes: int) -> int:
             f"{_now_stamp()}[red]pass failed[/red] ({failed_passes} in a row): {plain(_said(exc))}",
             soft_wrap=True,
         )
+        from sqlalchemy.exc import SQLAlchemyError
+
+        if isinstance(exc, SQLAlchemyError):
+            mill.renew_connections()  # (not the sessions the failure may have left so)
         return failed_passes
     return 0
 

@@ -459,6 +459,13 @@ class Mill:
         finally:
             self.site_lock.release()
 
+    def renew_connections(self) -> None:
+        """The database's sessions given up, the workers' too (their pool
+        ends; the next pass starts another): after a pass the database failed
+        — one read-only while a replica took over kept its session read-only
+        for every pass after, the server writable again."""
+        self._teardown()
+
     def _teardown(self) -> None:
         had_pool = self._pool is not None or bool(self._dropped)
         if self._pool is not None:
