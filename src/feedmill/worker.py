@@ -41,7 +41,7 @@ from feedmill.models import Entry, Fetched
 from feedmill.normalize.document import normalize_document, told_apart_keys
 from feedmill.normalize.text import story_grams, visible_text
 from feedmill.parse import ParseError, parse_document
-from feedmill.publish.filenames import key_digest, names_on_site, post_filename
+from feedmill.publish.filenames import key_digest, name_digest, names_on_site, post_filename
 from feedmill.publish.render import (
     DEFAULT_TEMPLATE,
     UNTITLED,
@@ -276,6 +276,13 @@ def _screen(
         elif job.dedupe is not None:
             stories[index] = dedupe_store.story_of(item.entry, job.now)
     return _Screened(blocked, stories, changed, retract, rejudged)
+
+
+def _found_on(on_site: dict[str, str], file_name: str) -> bool:
+    """Whether the site had ``file_name`` before the pass (``on_site``: its
+    listing, made where the database was lost)."""
+    digest = name_digest(file_name) if on_site else None
+    return digest is not None and on_site.get(digest) == file_name
 
 
 def _post_name(title: str, feed_url: str, entry: Entry, attempt: int) -> str:
@@ -1296,7 +1303,6 @@ def handle(job: FeedJob) -> FeedResult:
                 os.unlink(path)
             return None
 
-        posted_before = frozenset(on_site.values())  # (the database lost)
         placed: list[int] = []
         taken_down: list[int] = []
         archived: list[int] = []
@@ -1336,7 +1342,7 @@ def handle(job: FeedJob) -> FeedResult:
                 continue
             placed.append(touched.entry_id)
             # (New to a lost database, its post found on the site: no new post.)
-            if touched.is_new and changed_file and touched.file_name not in posted_before:
+            if touched.is_new and changed_file and not _found_on(on_site, touched.file_name):
                 new += 1
             elif changed_file:
                 updated += 1
