@@ -322,6 +322,8 @@ def test_global_and_feed_rules_both_apply() -> None:
             " precedes): anchor it at the end, as in (?<!\\.html)$",
         ),
         ({"block": [{"title": "(?<=^)"}]}, "title: '(?<=^)' matches every text"),
+        ({"block": [{"title": "(?<!推广).*"}]}, "title: '(?<!推广).*' matches every text"),
+        ({"block": [{"title": ".*(?<!zzz)"}]}, "title: '.*(?<!zzz)' matches every text"),
         # A flag the rules' own flags refuse: named, with the field.
         (
             {"block": [{"title": "(?V1)[[a-z]--[aeiou]]"}]},

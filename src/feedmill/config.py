@@ -533,6 +533,8 @@ _ANY_TEXTS = (
 # empty alternative lets every text through ("^(?!x)|").
 _LOOKS_AROUND = re.compile(r"\(\?<?[=!]")
 _LOOKS_BEHIND = re.compile(r"\(\?<[=!]")
+_LOOKBEHIND_BODY = re.compile(r"\(\?<[=!]((?:[^()\\]|\\.)*)\)")  # (not nested)
+_LITERAL_ESCAPE = re.compile(r"\\(.)")
 _EMPTY_ALTERNATIVE = re.compile(r"^\||(?<!\\)\|$|(?<!\\)\|\||\(\||(?<!\\)\|\)")
 
 
@@ -563,17 +565,16 @@ def _matches_every_text(pattern: str, compiled: Any) -> bool:
         if _LOOKS_BEHIND.search(pattern):
             # What ends a text is the text's own (`(?<!\.html)$` and
             # `^.*(?<!\.html)$` are rules), but nothing precedes its start:
-            # `(?<!\.html)` alone matches there, empty — in any text.
-            return all(_empty_at_start(compiled, text) for text in _ANY_TEXTS)
+            # `(?<!\.html)` and `(?<!推广).*` match there — in any text.  So
+            # at the start of each text, and of each ending in what a
+            # lookbehind names (where `^.*(?<!\.html)$` fails).
+            endings = [_LITERAL_ESCAPE.sub(r"\1", m) for m in _LOOKBEHIND_BODY.findall(pattern)]
+            texts = [*_ANY_TEXTS, *(text + end for text in _ANY_TEXTS for end in endings)]
+            return all(compiled.match(text, timeout=_SAMPLE_SECONDS) for text in texts)
         # Unless it matches at the very end of each (`(?!.*央行)`: there, no
         # 央行 follows — in any text): "all but" is anchored, `^(?!.*央行)`.
         return all(compiled.search(text, len(text), timeout=_SAMPLE_SECONDS) for text in _ANY_TEXTS)
     return all(compiled.search(text, timeout=_SAMPLE_SECONDS) for text in _ANY_TEXTS)
-
-
-def _empty_at_start(compiled: Any, text: str) -> bool:
-    found = compiled.match(text, timeout=_SAMPLE_SECONDS)
-    return found is not None and found.end() == 0
 
 
 class RuleSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
