@@ -803,6 +803,12 @@ def test_a_byline_or_dateline_gives_no_keyword(method: kw.Method) -> None:
         "界面新闻记者 | 张三 ",
         "【环球网财经综合报道】",
         "钛媒体App 9月20日消息，",
+        "界面快讯：",
+        "华尔街见闻快讯，",
+        "中新经纬快讯：",
+        "上证快讯：",
+        "（证券时报·e公司记者 王五）",
+        "（21世纪经济报道记者 王五）",
     ):
         tags = tags_for(
             "", f"<p>{byline}央行今日开展2000亿元逆回购操作，中标利率持平。</p>", policy
@@ -812,6 +818,7 @@ def test_a_byline_or_dateline_gives_no_keyword(method: kw.Method) -> None:
         unwanted |= {"人民网", "证券报", "中国证券报", "财富网", "数据宝"}
         unwanted |= {"AI", "中证网", "央视网", "央视", "新闻报道", "新闻记者", "券商", "界面"}
         unwanted |= {"环球网", "App", "媒体", "每经", "澎湃", "张三", "快讯"}
+        unwanted |= {"华尔街", "见闻", "经纬", "上证", "公司"}
         assert not unwanted & set(tags), (byline, tags)
         assert "利率" in tags
     # A story's own words stay: a clause that says where money comes from, an

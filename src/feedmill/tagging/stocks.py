@@ -704,10 +704,15 @@ _CREDITED_ANYWHERE = re.compile(
 # Not "记者从滴滴出行App获悉" (an app a reporter heard from), nor a bracketed
 # headline's words (【小米集团发布年报】), nor a topic's 快讯 (光伏快讯：…) or
 # reporters of a story (多名记者 实地走访): only an outlet's.
-_REPORTERS_OUTLET = rf"(?:{_OUTLET_END}|新闻|中国)"
+# Outlets whose names end otherwise (界面快讯, 华尔街见闻快讯, 证券时报·e公司记者).
+_NAMED_OUTLETS = (
+    "界面|华尔街见闻|中新经纬|上证|每经|金十|格隆汇|智通财经|e公司|澎湃|央视|新华|中证"
+    "|和讯|同花顺|36氪|钛媒体|虎嗅|雪球|财新|路透|彭博|经济观察|券商中国|21世纪经济报道"
+)
+_REPORTERS_OUTLET = rf"(?:{_OUTLET_END}|新闻|中国|{_NAMED_OUTLETS})"
 _OUTLETS_OWN_LINES = re.compile(
     r"(?m)^[ \t]*(?:"
-    rf"[^\n，,。:：\s【]{{1,10}}?(?:AI|{_OUTLET_END})快讯(?=[，,：:])"
+    rf"[^\n，,。:：\s【]{{0,10}}?(?:AI|{_OUTLET_END}|{_NAMED_OUTLETS})快讯(?=[，,：:])"
     rf"|[^\n，,。:：\s【]{{1,10}}?{_OUTLET_END}消息(?=[，,：:])"
     r"|[^\n，,。:：\s从【]{2,8}?(?:APP|App|app|客户端)[ \t]*[0-9]{1,2}月[0-9]{1,2}日(?:消息|讯|电)"
     rf"|[^\n，,。:：\s【]{{0,8}}?{_REPORTERS_OUTLET}记者(?:[ \t]+|[ \t]*[|丨｜][ \t]*)"
