@@ -416,6 +416,10 @@ def test_a_daemon_whose_database_another_machine_took_over_stops_posting(
     with Mill(load_config(sites[0] / "feedmill.yml")) as daemon:
         assert daemon.run().feeds_ok == 1
         real = socket.gethostname
+        # Its own machine renamed under it (DHCP, cloud-init): still its database.
+        with monkeypatch.context() as renamed:
+            renamed.setattr(socket, "gethostname", lambda: f"{real()}-renamed")
+            daemon.run()
         with monkeypatch.context() as elsewhere:
             elsewhere.setattr(socket, "gethostname", lambda: f"{real()}-b")
             taken = cli("run", "-c", str(sites[1] / "feedmill.yml"))

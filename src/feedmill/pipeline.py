@@ -502,9 +502,11 @@ class Mill:
         from feedmill.store import site as site_store
 
         database = self.engine.url.database if self.engine.dialect.name == "sqlite" else None
+        # (As recorded now: the machine's name may change under a daemon.)
+        self._claimed = site_store.claimed_as(self.posts_dir, str(config.site_dir), database)
         with self.engine.begin() as conn:
             if database is None:
-                here = site_store.here(self.posts_dir)
+                here = self._claimed[1]  # (site_store.here)
                 earlier = site_store.earlier_posts(conn, str(config.site_dir))
                 before = site_store.claim(conn, here, earlier=earlier)
                 if before is not None:
@@ -525,9 +527,8 @@ class Mill:
         from feedmill.store import site as site_store
         from feedmill.store.database import StoreError
 
-        database = self.engine.url.database if self.engine.dialect.name == "sqlite" else None
         with reading(self.engine) as conn:
-            other = site_store.taken_over(conn, self.posts_dir, str(self.config.site_dir), database)
+            other = site_store.taken_over(conn, self._claimed)
         if other is not None:
             raise StoreError(
                 f"the site at {other} took this state database over since this feedmill"

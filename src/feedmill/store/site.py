@@ -140,15 +140,21 @@ def claim_file(conn: Connection, site_dir: str, database: str) -> str | None:
     return None if before is None else locate(before.partition(":")[2])
 
 
-def taken_over(conn: Connection, posts_dir: str, site_dir: str, database: str | None) -> str | None:
-    """The site that claimed the database since this one did (`claim`,
-    `claim_file`: its first run, another machine's daemon), if one did:
-    where both write, each posts the items it reads first, and the other's
-    site never gets them.  Reads only."""
+def claimed_as(posts_dir: str, site_dir: str, database: str | None) -> tuple[str, str]:
+    """What `claim` (``database`` None) or `claim_file` records of a site
+    now: the key and its value — read back by `taken_over`."""
     if database is None:
-        holder, site = meta.get(conn, _KEY), here(posts_dir)
-    else:
-        holder, site = meta.get(conn, _FILE_ABSOLUTE_KEY), os.path.abspath(site_dir)
+        return _KEY, here(posts_dir)
+    return _FILE_ABSOLUTE_KEY, os.path.abspath(site_dir)
+
+
+def taken_over(conn: Connection, claimed: tuple[str, str]) -> str | None:
+    """The site that claimed the database since this one did (``claimed``,
+    `claimed_as` then: another machine's daemon), if one did: where both
+    write, each posts the items it reads first, and the other's site never
+    gets them.  Reads only."""
+    key, site = claimed
+    holder = meta.get(conn, key)
     return holder if holder is not None and holder != site else None
 
 
