@@ -264,7 +264,7 @@ def test_a_posts_folder_that_takes_no_writes_loses_no_feeds_items(
         text=True,
         timeout=120,
     ).stdout
-    assert "60 posts still to write (the next `feedmill run` or `feedmill publish`" in table
+    assert "60 posts not yet written (each pass of `run` or `publish` writes them" in table
     (tmp_path / "f0.xml").write_bytes(rss("源0", []))  # its items gone from the feed since
     after = run(tmp_path, "", "none", ("run", "--workers", workers))
     assert after.returncode == 0, after.stderr
@@ -299,6 +299,30 @@ def test_a_lost_database_and_a_posts_folder_that_took_no_writes_keep_the_archive
     assert "posts: 0 new, 0 updated, 2 unchanged" in said and "archived" not in said, said
     assert {p.name: p.read_bytes() for p in archive.glob("*.md")} == before
     assert len(posts(tmp_path)) == 2
+
+
+def test_posts_a_lost_database_finds_are_no_new_posts_when_publish_writes_them(
+    tmp_path: Path,
+) -> None:
+    """A pass that could not write (the posts folder refusing), after the
+    database was lost: the next pass writes the posts (publish, not the
+    workers) — those found as they were are unchanged, one in an older form
+    rewritten is updated; it said "1 new"."""
+    items = [Item(f"第{i}条", f"<p>第{i}条的正文。</p>", str(i)) for i in range(3)]
+    (tmp_path / "f.xml").write_bytes(rss("源", items))
+    write_config(tmp_path, [{"url": "f.xml", "group": "g", "source": "源"}], dedupe=False)
+    assert run(tmp_path, "", "none").returncode == 0
+    for path in (tmp_path / ".feedmill").glob("state.db*"):
+        path.unlink()
+    name = sorted(posts(tmp_path))[0]
+    post = tmp_path / "source" / "_posts" / name
+    post.write_text(post.read_text(encoding="utf-8") + "<!-- an older form -->\n", "utf-8")
+    refused = run(tmp_path, "", "none", ("run", "--workers", "1"), FM_DENY_POSTS="EROFS")
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    after = run(tmp_path, "", "none", ("run", "--workers", "1"))
+    assert after.returncode == 0, after.stderr
+    assert "posts: 0 new, 1 updated, 2 unchanged" in after.stdout, after.stdout
+    assert len(posts(tmp_path)) == 3
 
 
 def test_workers_that_die_while_posts_are_rendered_leave_the_rendering_to_the_main_process(

@@ -2166,8 +2166,8 @@ def status_tally(rows: Sequence[dict[str, Any]]) -> str:
     if waiting:
         # (A pass that failed writing them — a full disk — left its feeds "ok".)
         parts.append(
-            f"{waiting} post{'' if waiting == 1 else 's'} still to write"
-            " (the next `feedmill run` or `feedmill publish` writes them)"
+            f"{waiting} post{'' if waiting == 1 else 's'} not yet written"
+            " (each pass of `run` or `publish` writes them, or says why it cannot)"
         )
     return f"{len(rows)} feed{'' if len(rows) == 1 else 's'}: " + ", ".join(parts)
 

@@ -1824,16 +1824,22 @@ class Mill:
                     )
                     continue
                 path = os.path.join(self.posts_dir, post.file_name)
+                # (A new item's file there already: the database lost, or a
+                # pass cut short after placing it — no new post.)
+                found = post.is_new and os.path.exists(path)
                 changed = write_if_changed(path, text.encode("utf-8"))
                 if written is not None:
                     written.add(post.file_name)
-                if post.is_new and not changed:
-                    # Its file was there, these very bytes (the database lost,
-                    # or a pass cut short after placing it): no new post.
+                if found and not changed:
                     if summary.counted_feeds.get(post.feed_url, 0) > 0:
                         summary.counted_feeds[post.feed_url] -= 1  # (counted so already)
                     else:
                         summary.posts_unchanged += 1
+                elif found:  # rewritten
+                    summary.posts_updated += 1
+                    if summary.counted_feeds.get(post.feed_url, 0) > 0:
+                        summary.counted_feeds[post.feed_url] -= 1
+                        summary.posts_unchanged -= 1
                 elif post.is_new:
                     summary.posts_new += 1
                     if summary.counted_feeds.get(post.feed_url, 0) > 0:
