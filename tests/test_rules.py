@@ -324,6 +324,7 @@ def test_global_and_feed_rules_both_apply() -> None:
         ({"block": [{"title": "(?<=^)"}]}, "title: '(?<=^)' matches every text"),
         ({"block": [{"title": "(?<!推广).*"}]}, "title: '(?<!推广).*' matches every text"),
         ({"block": [{"title": ".*(?<!zzz)"}]}, "title: '.*(?<!zzz)' matches every text"),
+        ({"block": [{"title": "(?<!x)[^\\n]*"}]}, "matches every text (at its start"),
         # A flag the rules' own flags refuse: named, with the field.
         (
             {"block": [{"title": "(?V1)[[a-z]--[aeiou]]"}]},
@@ -374,6 +375,12 @@ def test_a_pattern_of_spaces_is_no_empty_pattern(tmp_path: Path) -> None:
             {"link": r"(?<!\.html)$"},
             {"link": r"^.*(?<!\.html)$"},
             {"link": r".*(?<!\.html)$"},
+            {"link": r"^.*(?<!\.(?:html|htm))$"},  # (a group inside)
+            {"link": r"^[^?#]*(?<!\.(?:html|htm))(?:[?#].*)?$"},
+            {"link": r"(?s)^.*(?<![.]html)$"},  # (a set, an escape)
+            {"link": r"(?s)^.*(?<!\d)$"},
+            {"link": r"^.*(?<!\.pdf)(?<!\.(?:jpg|png))$"},
+            {"title": r"^.*(?<![)）])$"},
             {"title": r"(?<!不)涨停"},
             {"link": r"$(?<!\?)"},
             {"author": r"(?<!编辑)$"},

@@ -533,8 +533,6 @@ _ANY_TEXTS = (
 # empty alternative lets every text through ("^(?!x)|").
 _LOOKS_AROUND = re.compile(r"\(\?<?[=!]")
 _LOOKS_BEHIND = re.compile(r"\(\?<[=!]")
-_LOOKBEHIND_BODY = re.compile(r"\(\?<[=!]((?:[^()\\]|\\.)*)\)")  # (not nested)
-_LITERAL_ESCAPE = re.compile(r"\\(.)")
 _EMPTY_ALTERNATIVE = re.compile(r"^\||(?<!\\)\|$|(?<!\\)\|\||\(\||(?<!\\)\|\)")
 
 
@@ -566,15 +564,79 @@ def _matches_every_text(pattern: str, compiled: Any) -> bool:
             # What ends a text is the text's own (`(?<!\.html)$` and
             # `^.*(?<!\.html)$` are rules), but nothing precedes its start:
             # `(?<!\.html)` and `(?<!推广).*` match there — in any text.  So
-            # at the start of each text, and of each ending in what a
-            # lookbehind names (where `^.*(?<!\.html)$` fails).
-            endings = [_LITERAL_ESCAPE.sub(r"\1", m) for m in _LOOKBEHIND_BODY.findall(pattern)]
-            texts = [*_ANY_TEXTS, *(text + end for text in _ANY_TEXTS for end in endings)]
-            return all(compiled.match(text, timeout=_SAMPLE_SECONDS) for text in texts)
+            # the pattern is tried with its lookbehinds held to the text's
+            # start, where a negative one always holds.
+            at_start = _lookbehinds_at_start(pattern)
+            if at_start is None:
+                return False  # (not read: no guess refuses a rule)
+            from feedmill.filter.rules import compile_pattern  # (it imports this module)
+
+            try:
+                held = compile_pattern(at_start)
+            except (ValueError, RecursionError):  # (regex.error is a ValueError)
+                return False
+            return all(held.search(text, timeout=_SAMPLE_SECONDS) for text in _ANY_TEXTS)
         # Unless it matches at the very end of each (`(?!.*央行)`: there, no
         # 央行 follows — in any text): "all but" is anchored, `^(?!.*央行)`.
         return all(compiled.search(text, len(text), timeout=_SAMPLE_SECONDS) for text in _ANY_TEXTS)
     return all(compiled.search(text, timeout=_SAMPLE_SECONDS) for text in _ANY_TEXTS)
+
+
+# Where nothing precedes: the text's start.
+_NOTHING_BEFORE = r"(?<![\s\S])"
+
+
+def _lookbehinds_at_start(pattern: str) -> str | None:
+    r"""``pattern`` with each lookbehind held to the text's start — a negative
+    one is ``(?<![\s\S])``, a positive one that and itself — or None where
+    a group does not close."""
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        if pattern.startswith(("(?<!", "(?<="), i):
+            end = _group_end(pattern, i)
+            if end is None:
+                return None
+            negative = pattern[i + 3] == "!"
+            out.append(_NOTHING_BEFORE if negative else f"(?:{_NOTHING_BEFORE}{pattern[i:end]})")
+            i = end
+            continue
+        step = _token_end(pattern, i)
+        out.append(pattern[i:step])
+        i = step
+    return "".join(out)
+
+
+def _token_end(pattern: str, i: int) -> int:
+    """Where the token at ``i`` ends: an escape, a set (``[)]`` is no group's
+    end), or one character."""
+    if pattern[i] == "\\":
+        return min(i + 2, len(pattern))
+    if pattern[i] != "[":
+        return i + 1
+    j = i + 1
+    if pattern.startswith("^", j):
+        j += 1
+    if pattern.startswith("]", j):
+        j += 1
+    while j < len(pattern) and pattern[j] != "]":
+        j += 2 if pattern[j] == "\\" else 1
+    return min(j + 1, len(pattern))
+
+
+def _group_end(pattern: str, start: int) -> int | None:
+    """Where the group opening at ``start`` closes (past its ")"), or None."""
+    depth = 0
+    i = start
+    while i < len(pattern):
+        if pattern[i] == "(":
+            depth += 1
+        elif pattern[i] == ")":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i = _token_end(pattern, i)
+    return None
 
 
 class RuleSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
