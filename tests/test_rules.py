@@ -325,6 +325,12 @@ def test_global_and_feed_rules_both_apply() -> None:
         ({"block": [{"title": "(?<!推广).*"}]}, "title: '(?<!推广).*' matches every text"),
         ({"block": [{"title": ".*(?<!zzz)"}]}, "title: '.*(?<!zzz)' matches every text"),
         ({"block": [{"title": "(?<!x)[^\\n]*"}]}, "matches every text (at its start"),
+        # "Not .html or not .htm": no text ends in both — every item blocked.
+        (
+            {"block": [{"link": "(?<!\\.html)$|(?<!\\.htm)$"}]},
+            "matches every text (each ends without one lookbehind's text or the other's):"
+            " for neither, write them side by side, as in ^.*(?<!\\.html)(?<!\\.htm)$",
+        ),
         # A flag the rules' own flags refuse: named, with the field.
         (
             {"block": [{"title": "(?V1)[[a-z]--[aeiou]]"}]},
@@ -381,6 +387,13 @@ def test_a_pattern_of_spaces_is_no_empty_pattern(tmp_path: Path) -> None:
             {"link": r"(?s)^.*(?<!\d)$"},
             {"link": r"^.*(?<!\.pdf)(?<!\.(?:jpg|png))$"},
             {"title": r"^.*(?<![)）])$"},
+            {"link": r"^.*(?<!\.html)(?<!\.htm)$"},
+            {"title": r"(?<!(不|未))(涨停|跌停).*\2"},  # (a group in it, referred to)
+            {"title": r"^(?:(?!(?<!不)广告).)*$"},  # (in a lookahead: no 广告 but 不广告)
+            {"title": r"^(?!.*(?<=\d)%)"},
+            {"title": r"(?<!^)"},  # (not the empty text)
+            {"link": r".*(?<!\.html)(?=$)"},
+            {"title": r"(?<!\p{Han})AI"},  # (the regex module's own syntax)
             {"title": r"(?<!不)涨停"},
             {"link": r"$(?<!\?)"},
             {"author": r"(?<!编辑)$"},

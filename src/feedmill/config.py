@@ -533,6 +533,7 @@ _ANY_TEXTS = (
 # empty alternative lets every text through ("^(?!x)|").
 _LOOKS_AROUND = re.compile(r"\(\?<?[=!]")
 _LOOKS_BEHIND = re.compile(r"\(\?<[=!]")
+_LOOKS_AHEAD = re.compile(r"\(\?[=!]")
 _EMPTY_ALTERNATIVE = re.compile(r"^\||(?<!\\)\|$|(?<!\\)\|\||\(\||(?<!\\)\|\)")
 
 
@@ -543,6 +544,11 @@ _SAMPLE_SECONDS = 0.25
 
 
 def _every_text_said(pattern: str) -> str:
+    if _LOOKS_BEHIND.search(pattern) and "|" in pattern and not _EMPTY_ALTERNATIVE.search(pattern):
+        return (
+            f"{pattern!r} matches every text (each ends without one lookbehind's text or the"
+            " other's): for neither, write them side by side, as in ^.*(?<!\\.html)(?<!\\.htm)$"
+        )
     if _LOOKS_BEHIND.search(pattern) and not _EMPTY_ALTERNATIVE.search(pattern):
         return (
             f"{pattern!r} matches every text (at its start, where nothing precedes): anchor"
@@ -559,51 +565,96 @@ def _every_text_said(pattern: str) -> str:
 def _matches_every_text(pattern: str, compiled: Any) -> bool:
     """Whether ``pattern`` matches every text; TimeoutError if it takes too
     long to say on a short one."""
-    if _LOOKS_AROUND.search(pattern) and not _EMPTY_ALTERNATIVE.search(pattern):
-        if _LOOKS_BEHIND.search(pattern):
-            # What ends a text is the text's own (`(?<!\.html)$` and
-            # `^.*(?<!\.html)$` are rules), but nothing precedes its start:
-            # `(?<!\.html)` and `(?<!推广).*` match there — in any text.  So
-            # the pattern is tried with its lookbehinds held to the text's
-            # start, where a negative one always holds.
-            at_start = _lookbehinds_at_start(pattern)
-            if at_start is None:
-                return False  # (not read: no guess refuses a rule)
-            from feedmill.filter.rules import compile_pattern  # (it imports this module)
-
-            try:
-                held = compile_pattern(at_start)
-            except (ValueError, RecursionError):  # (regex.error is a ValueError)
-                return False
-            return all(held.search(text, timeout=_SAMPLE_SECONDS) for text in _ANY_TEXTS)
+    if not _LOOKS_AROUND.search(pattern) or _EMPTY_ALTERNATIVE.search(pattern):
+        return all(compiled.search(text, timeout=_SAMPLE_SECONDS) for text in _ANY_TEXTS)
+    # A lookbehind holds wherever its text does not precede: `(?<!\.html)$`
+    # at the end of every sample — but of no text that ends in ".html".  So
+    # the samples are tried ending in what each lookbehind names too.
+    endings: list[str] = []
+    if _LOOKS_BEHIND.search(pattern):
+        found = _lookbehind_endings(pattern)
+        if found is None:
+            return False  # (not read: no guess refuses a rule)
+        endings = found
+    texts = [*_ANY_TEXTS, *(text + end for text in _ANY_TEXTS for end in endings)]
+    if _LOOKS_AHEAD.search(pattern):
         # Unless it matches at the very end of each (`(?!.*央行)`: there, no
         # 央行 follows — in any text): "all but" is anchored, `^(?!.*央行)`.
-        return all(compiled.search(text, len(text), timeout=_SAMPLE_SECONDS) for text in _ANY_TEXTS)
-    return all(compiled.search(text, timeout=_SAMPLE_SECONDS) for text in _ANY_TEXTS)
+        return all(compiled.search(text, len(text), timeout=_SAMPLE_SECONDS) for text in texts)
+    # `(?<!\.html)` and `(?<!推广).*` hold at every start, where nothing precedes.
+    return all(compiled.search(text, timeout=_SAMPLE_SECONDS) for text in texts)
 
 
-# Where nothing precedes: the text's start.
-_NOTHING_BEFORE = r"(?<![\s\S])"
+def _lookbehind_endings(pattern: str) -> list[str] | None:
+    r"""A text each lookbehind of ``pattern`` matches (one of each of its
+    alternatives: `(?<!\.html|\.htm)`), or None where one cannot be read."""
+    import re._parser as sre  # type: ignore[import-not-found]  # (the standard library's)
 
-
-def _lookbehinds_at_start(pattern: str) -> str | None:
-    r"""``pattern`` with each lookbehind held to the text's start — a negative
-    one is ``(?<![\s\S])``, a positive one that and itself — or None where
-    a group does not close."""
-    out: list[str] = []
+    endings: list[str] = []
     i = 0
     while i < len(pattern):
         if pattern.startswith(("(?<!", "(?<="), i):
             end = _group_end(pattern, i)
             if end is None:
                 return None
-            negative = pattern[i + 3] == "!"
-            out.append(_NOTHING_BEFORE if negative else f"(?:{_NOTHING_BEFORE}{pattern[i:end]})")
+            try:
+                tree = sre.parse(pattern[i + 4 : end - 1])
+                branches = tree[0][1][1] if len(tree) == 1 and tree[0][0] == sre.BRANCH else [tree]
+                endings.extend(_example(branch) for branch in branches)
+            except Exception:  # (the regex module's own syntax, \p{Han}: not judged)
+                return None
             i = end
             continue
-        step = _token_end(pattern, i)
-        out.append(pattern[i:step])
-        i = step
+        i = _token_end(pattern, i)
+    return endings
+
+
+_CATEGORY_EXAMPLES = {
+    "CATEGORY_DIGIT": "0",
+    "CATEGORY_NOT_DIGIT": "a",
+    "CATEGORY_SPACE": " ",
+    "CATEGORY_NOT_SPACE": "a",
+    "CATEGORY_WORD": "a",
+    "CATEGORY_NOT_WORD": " ",
+}
+
+
+def _example(tree: Any) -> str:
+    """A text the parsed pattern ``tree`` matches (as far as it needs to be
+    one: a negated set gives "a"); ValueError for what is not read."""
+    import re._parser as sre
+
+    out = []
+    for op, arg in tree:
+        if op == sre.LITERAL:
+            out.append(chr(arg))
+        elif op in (sre.NOT_LITERAL, sre.ANY):
+            out.append("b" if op == sre.NOT_LITERAL and arg == ord("a") else "a")
+        elif op == sre.IN:
+            kind, value = arg[0]
+            if kind == sre.LITERAL:
+                out.append(chr(value))
+            elif kind == sre.RANGE:
+                out.append(chr(value[0]))
+            elif kind == sre.CATEGORY:
+                out.append(_CATEGORY_EXAMPLES[str(value)])
+            else:  # NEGATE
+                out.append("a")
+        elif op == sre.CATEGORY:
+            out.append(_CATEGORY_EXAMPLES[str(arg)])
+        elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT, getattr(sre, "POSSESSIVE_REPEAT", None)):
+            low, _, sub = arg
+            out.append(_example(sub) * max(low, 1))
+        elif op == sre.SUBPATTERN:
+            out.append(_example(arg[-1]))
+        elif op == getattr(sre, "ATOMIC_GROUP", None):
+            out.append(_example(arg))
+        elif op == sre.BRANCH:
+            out.append(_example(arg[1][0]))
+        elif op in (sre.AT, sre.ASSERT, sre.ASSERT_NOT, sre.GROUPREF):
+            continue
+        else:
+            raise ValueError(f"not read: {op}")
     return "".join(out)
 
 
