@@ -325,6 +325,11 @@ def test_global_and_feed_rules_both_apply() -> None:
         ({"block": [{"title": "(?<!推广).*"}]}, "title: '(?<!推广).*' matches every text"),
         ({"block": [{"title": ".*(?<!zzz)"}]}, "title: '.*(?<!zzz)' matches every text"),
         ({"block": [{"title": "(?<!x)[^\\n]*"}]}, "matches every text (at its start"),
+        # … beside a lookahead, in the regex module's own syntax, or one with a `|`.
+        ({"block": [{"link": "(?<!\\.html)(?!\\?)"}]}, "matches every text (at its start"),
+        ({"block": [{"title": "(?<!\\p{P})"}]}, "matches every text (at its start"),
+        ({"block": [{"title": "(?<!不)(涨停|跌停)?"}]}, "matches every text (at its start"),
+        ({"block": [{"link": "(?<!\\.html)$|\\.html$"}]}, "matches every text (each ends"),
         # "Not .html or not .htm": no text ends in both — every item blocked.
         (
             {"block": [{"link": "(?<!\\.html)$|(?<!\\.htm)$"}]},
@@ -394,6 +399,10 @@ def test_a_pattern_of_spaces_is_no_empty_pattern(tmp_path: Path) -> None:
             {"title": r"(?<!^)"},  # (not the empty text)
             {"link": r".*(?<!\.html)(?=$)"},
             {"title": r"(?<!\p{Han})AI"},  # (the regex module's own syntax)
+            {"title": r"(?<!ＰＤＦ)$"},  # (full-width, read as ASCII)
+            {"link": r"(?x) (?<! \.html ) $"},  # (verbose)
+            {"title": r"^(?!.*(?<!不)涨停)"},
+            {"title": r"(?<!^)\s*"},
             {"title": r"(?<!不)涨停"},
             {"link": r"$(?<!\?)"},
             {"author": r"(?<!编辑)$"},

@@ -543,18 +543,20 @@ _EMPTY_ALTERNATIVE = re.compile(r"^\||(?<!\\)\|$|(?<!\\)\|\||\(\||(?<!\\)\|\)")
 _SAMPLE_SECONDS = 0.25
 
 
-def _every_text_said(pattern: str) -> str:
-    if _LOOKS_BEHIND.search(pattern) and "|" in pattern and not _EMPTY_ALTERNATIVE.search(pattern):
-        return (
-            f"{pattern!r} matches every text (each ends without one lookbehind's text or the"
-            " other's): for neither, write them side by side, as in ^.*(?<!\\.html)(?<!\\.htm)$"
-        )
-    if _LOOKS_BEHIND.search(pattern) and not _EMPTY_ALTERNATIVE.search(pattern):
+def _every_text_said(pattern: str, why: str) -> str:
+    """Why ``pattern`` matches every text, as `_matches_every_text` found it
+    (``why``: where it matches), and what to write instead."""
+    if why == "start":
         return (
             f"{pattern!r} matches every text (at its start, where nothing precedes): anchor"
             " it at the end, as in (?<!\\.html)$"
         )
-    if _LOOKS_AROUND.search(pattern) and not _EMPTY_ALTERNATIVE.search(pattern):
+    if why == "end" and not _LOOKS_AHEAD.search(pattern):
+        return (
+            f"{pattern!r} matches every text (each ends without one lookbehind's text or the"
+            " other's): for neither, write them side by side, as in ^.*(?<!\\.html)(?<!\\.htm)$"
+        )
+    if why == "end":
         return (
             f"{pattern!r} matches every text (at its end, where nothing follows): anchor"
             " it, as in ^(?!.*广告)"
@@ -562,50 +564,81 @@ def _every_text_said(pattern: str) -> str:
     return f"{pattern!r} matches every text, as an empty pattern"
 
 
-def _matches_every_text(pattern: str, compiled: Any) -> bool:
-    """Whether ``pattern`` matches every text; TimeoutError if it takes too
-    long to say on a short one."""
+def _matches_every_text(pattern: str, compiled: Any) -> str | None:
+    """Where ``pattern`` matches every text — "start", "end", or "anywhere"
+    — or None if it does not; TimeoutError if it takes too long to say on a
+    short one."""
     if not _LOOKS_AROUND.search(pattern) or _EMPTY_ALTERNATIVE.search(pattern):
-        return all(compiled.search(text, timeout=_SAMPLE_SECONDS) for text in _ANY_TEXTS)
-    # A lookbehind holds wherever its text does not precede: `(?<!\.html)$`
-    # at the end of every sample — but of no text that ends in ".html".  So
-    # the samples are tried ending in what each lookbehind names too.
-    endings: list[str] = []
-    if _LOOKS_BEHIND.search(pattern):
-        found = _lookbehind_endings(pattern)
-        if found is None:
-            return False  # (not read: no guess refuses a rule)
-        endings = found
+        every = all(compiled.search(text, timeout=_SAMPLE_SECONDS) for text in _ANY_TEXTS)
+        return "anywhere" if every else None
+    from feedmill.filter.rules import as_pattern_reads, compile_pattern  # (it imports this module)
+
+    read = as_pattern_reads(pattern)
+    # At each text's start, where nothing precedes: `(?<!\.html)`,
+    # `(?<!推广).*`, `(?<!\.html)(?!\?)` hold there, in any text.
+    at_start = _lookbehinds_at_start(read)
+    if at_start is not None:
+        try:
+            held = compile_pattern(at_start)
+        except Exception:  # (not judged so)
+            held = None
+        if held is not None and all(
+            held.search(text, timeout=_SAMPLE_SECONDS) for text in _ANY_TEXTS
+        ):
+            return "start"
+    # A lookaround "all but …" (`^(?!https://ex\.com/news/)`) matches every
+    # sample; judged where it holds of any text: at each text's end, where
+    # nothing follows (`(?!.*央行)` matches there); there a lookbehind
+    # holds where its text does not precede — `(?<!\.html)$` at the end of
+    # every sample, but of no text that ends in ".html": the samples are
+    # tried ending in what each lookbehind names too.
+    endings = _lookbehind_endings(read)
     texts = [*_ANY_TEXTS, *(text + end for text in _ANY_TEXTS for end in endings)]
-    if _LOOKS_AHEAD.search(pattern):
-        # Unless it matches at the very end of each (`(?!.*央行)`: there, no
-        # 央行 follows — in any text): "all but" is anchored, `^(?!.*央行)`.
-        return all(compiled.search(text, len(text), timeout=_SAMPLE_SECONDS) for text in texts)
-    # `(?<!\.html)` and `(?<!推广).*` hold at every start, where nothing precedes.
-    return all(compiled.search(text, timeout=_SAMPLE_SECONDS) for text in texts)
+    # (Without a lookahead, anywhere: `(?<!\.html)$|\.html$` ends every text.)
+    at_end = bool(_LOOKS_AHEAD.search(pattern))
+    if all(
+        compiled.search(text, len(text) if at_end else 0, timeout=_SAMPLE_SECONDS) for text in texts
+    ):
+        return "end"
+    return None
 
 
-def _lookbehind_endings(pattern: str) -> list[str] | None:
+def _lookbehind_endings(pattern: str) -> list[str]:
     r"""A text each lookbehind of ``pattern`` matches (one of each of its
-    alternatives: `(?<!\.html|\.htm)`), or None where one cannot be read."""
+    alternatives: `(?<!\.html|\.htm)`) — none where the standard library
+    cannot read the pattern (the regex module's own `\p{Han}`)."""
     import re._parser as sre  # type: ignore[import-not-found]  # (the standard library's)
 
+    try:
+        tree = sre.parse(pattern)
+    except Exception:
+        return []
     endings: list[str] = []
-    i = 0
-    while i < len(pattern):
-        if pattern.startswith(("(?<!", "(?<="), i):
-            end = _group_end(pattern, i)
-            if end is None:
-                return None
-            try:
-                tree = sre.parse(pattern[i + 4 : end - 1])
-                branches = tree[0][1][1] if len(tree) == 1 and tree[0][0] == sre.BRANCH else [tree]
-                endings.extend(_example(branch) for branch in branches)
-            except Exception:  # (the regex module's own syntax, \p{Han}: not judged)
-                return None
-            i = end
-            continue
-        i = _token_end(pattern, i)
+
+    def walk(items: Any) -> None:
+        for op, arg in items:
+            if op in (sre.ASSERT, sre.ASSERT_NOT):
+                direction, sub = arg
+                if direction < 0:
+                    try:
+                        branches = (
+                            sub[0][1][1] if len(sub) == 1 and sub[0][0] == sre.BRANCH else [sub]
+                        )
+                        endings.extend(_example(branch) for branch in branches)
+                    except (ValueError, KeyError, IndexError, TypeError):
+                        pass
+                walk(sub)
+            elif op == sre.SUBPATTERN:
+                walk(arg[-1])
+            elif op == sre.BRANCH:
+                for branch in arg[1]:
+                    walk(branch)
+            elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT, getattr(sre, "POSSESSIVE_REPEAT", None)):
+                walk(arg[2])
+            elif op == getattr(sre, "ATOMIC_GROUP", None):
+                walk(arg)
+
+    walk(tree)
     return endings
 
 
@@ -656,6 +689,47 @@ def _example(tree: Any) -> str:
         else:
             raise ValueError(f"not read: {op}")
     return "".join(out)
+
+
+# Where nothing precedes: the text's start.  What never holds.
+_NOTHING_BEFORE = r"(?<![\s\S])"
+_NEVER = r"(?!)"
+
+
+def _lookbehinds_at_start(pattern: str) -> str | None:
+    """``pattern`` with each lookbehind outside any group held to the text's
+    start — where a negative one holds unless its text can be empty
+    (`(?<!^)`), a positive one only if it can — or None where it has none,
+    a group does not close or a lookbehind cannot be read alone."""
+    import regex
+
+    out: list[str] = []
+    i = 0
+    depth = 0
+    held = False
+    while i < len(pattern):
+        if depth == 0 and pattern.startswith(("(?<!", "(?<="), i):
+            held = True
+            end = _group_end(pattern, i)
+            if end is None:
+                return None
+            try:
+                body = pattern[i + 4 : end - 1]
+                empty = regex.fullmatch(body, "", timeout=_SAMPLE_SECONDS) is not None
+            except Exception:  # (a group of the pattern's, referred to: not read alone)
+                return None
+            negative = pattern[i + 3] == "!"
+            out.append(_NEVER if negative == empty else _NOTHING_BEFORE)
+            i = end
+            continue
+        if pattern[i] == "(":
+            depth += 1
+        elif pattern[i] == ")":
+            depth -= 1
+        step = _token_end(pattern, i)
+        out.append(pattern[i:step])
+        i = step
+    return "".join(out) if held else None
 
 
 def _token_end(pattern: str, i: int) -> int:
@@ -740,10 +814,10 @@ class RuleSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
                         f"{pattern!r} takes seconds on a short text (it backtracks without"
                         " end): write it without a repeat inside a repeat, such as (.|..)+",
                     ) from None
-                if every:
+                if every is not None:
                     # '广告|推广|' (a "|" too many), '(广告)?': as an empty one;
                     # a lookahead that fails at the start only, '(?!.*广告)'.
-                    raise _Invalid(name, _every_text_said(pattern))
+                    raise _Invalid(name, _every_text_said(pattern, every))
         for name in self.in_:
             if name not in RULE_FIELDS:
                 raise _Invalid("in", f"{name!r} is not one of {', '.join(RULE_FIELDS)}")

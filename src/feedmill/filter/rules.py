@@ -111,6 +111,12 @@ def as_read(text: str) -> str:
     return text.translate(_AS_READ)
 
 
+def as_pattern_reads(pattern: str) -> str:
+    """``pattern`` as it runs: full-width letters and digits as ASCII,
+    characters that show nothing left out (see `compile_pattern`)."""
+    return pattern.translate(_AS_READ)
+
+
 def compile_pattern(pattern: str, *, multiline: bool = False) -> regex.Pattern[str]:
     """A rule's pattern as it runs: case-blind, full-width letters and digits
     as ASCII; with ``multiline``, ``^``/``$`` at each line (one category a
@@ -118,7 +124,7 @@ def compile_pattern(pattern: str, *, multiline: bool = False) -> regex.Pattern[s
     import regex  # here: only configs with rules need it
 
     flags = regex.V0 | regex.IGNORECASE | (regex.MULTILINE if multiline else 0)
-    return regex.compile(pattern.translate(_AS_READ), flags)
+    return regex.compile(as_pattern_reads(pattern), flags)
 
 
 def compile_rules(spec: RulesSpec | None) -> RuleSet:
