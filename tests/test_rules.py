@@ -330,6 +330,7 @@ def test_global_and_feed_rules_both_apply() -> None:
         ({"block": [{"title": "(?<!\\p{P})"}]}, "matches every text (at its start"),
         ({"block": [{"title": "(?<!不)(涨停|跌停)?"}]}, "matches every text (at its start"),
         ({"block": [{"link": "(?<!\\.html)$|\\.html$"}]}, "matches every text (each ends"),
+        ({"block": [{"title": "((?<!不)涨停)?"}]}, "matches every text, as an empty pattern"),
         # "Not .html or not .htm": no text ends in both — every item blocked.
         (
             {"block": [{"link": "(?<!\\.html)$|(?<!\\.htm)$"}]},
@@ -403,6 +404,10 @@ def test_a_pattern_of_spaces_is_no_empty_pattern(tmp_path: Path) -> None:
             {"link": r"(?x) (?<! \.html ) $"},  # (verbose)
             {"title": r"^(?!.*(?<!不)涨停)"},
             {"title": r"(?<!^)\s*"},
+            {"author": r"(?<!\p{Han})$"},  # (unread by the standard library: not judged)
+            {"title": r"(?<![[:digit:]])$"},
+            {"title": r"^(?<scheme>https?)?.*(?<!\.pdf)$"},
+            {"title": r"^.*(?<!\.pdf)(?<!\p{N})$"},
             {"title": r"(?<!不)涨停"},
             {"link": r"$(?<!\?)"},
             {"author": r"(?<!编辑)$"},

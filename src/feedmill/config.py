@@ -551,7 +551,7 @@ def _every_text_said(pattern: str, why: str) -> str:
             f"{pattern!r} matches every text (at its start, where nothing precedes): anchor"
             " it at the end, as in (?<!\\.html)$"
         )
-    if why == "end" and not _LOOKS_AHEAD.search(pattern):
+    if why == "branches":
         return (
             f"{pattern!r} matches every text (each ends without one lookbehind's text or the"
             " other's): for neither, write them side by side, as in ^.*(?<!\\.html)(?<!\\.htm)$"
@@ -593,53 +593,60 @@ def _matches_every_text(pattern: str, compiled: Any) -> str | None:
     # every sample, but of no text that ends in ".html": the samples are
     # tried ending in what each lookbehind names too.
     endings = _lookbehind_endings(read)
+    if endings is None:
+        return None  # (not read: no guess refuses a rule)
     texts = [*_ANY_TEXTS, *(text + end for text in _ANY_TEXTS for end in endings)]
+    if _LOOKS_AHEAD.search(pattern):
+        every = all(compiled.search(text, len(text), timeout=_SAMPLE_SECONDS) for text in texts)
+        return "end" if every else None
     # (Without a lookahead, anywhere: `(?<!\.html)$|\.html$` ends every text.)
-    at_end = bool(_LOOKS_AHEAD.search(pattern))
-    if all(
-        compiled.search(text, len(text) if at_end else 0, timeout=_SAMPLE_SECONDS) for text in texts
-    ):
-        return "end"
+    if all(compiled.search(text, timeout=_SAMPLE_SECONDS) for text in texts):
+        return "branches" if "|" in _outside_groups(read) else "anywhere"
     return None
 
 
-def _lookbehind_endings(pattern: str) -> list[str]:
+def _lookbehind_endings(pattern: str) -> list[str] | None:
     r"""A text each lookbehind of ``pattern`` matches (one of each of its
-    alternatives: `(?<!\.html|\.htm)`) — none where the standard library
-    cannot read the pattern (the regex module's own `\p{Han}`)."""
+    alternatives: `(?<!\.html|\.htm)`), or None where one cannot be read —
+    the regex module's own syntax (`\p{Han}`, `[[:digit:]]`): not judged."""
     import re._parser as sre  # type: ignore[import-not-found]  # (the standard library's)
+    import warnings
 
-    try:
-        tree = sre.parse(pattern)
-    except Exception:
-        return []
+    import regex
+
+    flags = _LEADING_FLAGS.match(pattern)
+    lead = flags[0] if flags else ""
     endings: list[str] = []
-
-    def walk(items: Any) -> None:
-        for op, arg in items:
-            if op in (sre.ASSERT, sre.ASSERT_NOT):
-                direction, sub = arg
-                if direction < 0:
-                    try:
-                        branches = (
-                            sub[0][1][1] if len(sub) == 1 and sub[0][0] == sre.BRANCH else [sub]
-                        )
-                        endings.extend(_example(branch) for branch in branches)
-                    except (ValueError, KeyError, IndexError, TypeError):
-                        pass
-                walk(sub)
-            elif op == sre.SUBPATTERN:
-                walk(arg[-1])
-            elif op == sre.BRANCH:
-                for branch in arg[1]:
-                    walk(branch)
-            elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT, getattr(sre, "POSSESSIVE_REPEAT", None)):
-                walk(arg[2])
-            elif op == getattr(sre, "ATOMIC_GROUP", None):
-                walk(arg)
-
-    walk(tree)
+    i = 0
+    while i < len(pattern):
+        if pattern.startswith(("(?<!", "(?<="), i):
+            end = _group_end(pattern, i)
+            if end is None:
+                return None
+            body = lead + pattern[i + 4 : end - 1]
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")  # (re's FutureWarning on "[[")
+                    tree = sre.parse(body)
+                branches = tree[0][1][1] if len(tree) == 1 and tree[0][0] == sre.BRANCH else [tree]
+                examples = [_example(branch) for branch in branches]
+                # Read as the rules run it, or not at all.
+                flags_run = regex.V0 | regex.IGNORECASE
+                if not all(
+                    regex.fullmatch(body, example, flags_run, timeout=1) for example in examples
+                ):
+                    return None
+            except Exception:
+                return None
+            endings.extend(examples)
+            i = end
+            continue
+        i = _token_end(pattern, i)
     return endings
+
+
+# Flags that open a pattern and hold throughout it: `(?x)`, `(?si)`.
+_LEADING_FLAGS = re.compile(r"(?:\(\?[a-zA-Z]+\))+")
 
 
 _CATEGORY_EXAMPLES = {
@@ -694,6 +701,24 @@ def _example(tree: Any) -> str:
 # Where nothing precedes: the text's start.  What never holds.
 _NOTHING_BEFORE = r"(?<![\s\S])"
 _NEVER = r"(?!)"
+
+
+def _outside_groups(pattern: str) -> str:
+    """``pattern`` less its groups and sets: its own "|"s show."""
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        if pattern[i] == "(":
+            end = _group_end(pattern, i)
+            if end is None:
+                return pattern
+            i = end
+            continue
+        step = _token_end(pattern, i)
+        if pattern[i] not in "[\\":
+            out.append(pattern[i:step])
+        i = step
+    return "".join(out)
 
 
 def _lookbehinds_at_start(pattern: str) -> str | None:
