@@ -734,7 +734,13 @@ def test_each_posts_ids_are_its_own() -> None:
     for names, links in zip(named, linked, strict=True):
         assert links <= names and len(names) == 3
         assert all(name.startswith("fm-") for name in names)
-    # What is no id of the article is as it was: a class, the page's top.
+    # What is no id of the article is as it was: a class, the page's top, a
+    # text that reads like one (nh3 writes a text's '"' as it is).
+    quoted = context_for(
+        PostInput(make(content='<p>写作 id="fm-x" 的代码<a id="n">甲</a></p>'), None, NOW, STYLE)
+    ).body
+    assert 'id="fm-x" 的代码' in quoted and 'id="fm-x"' in quoted.replace('id="fm-n"', "")
+    assert quoted.count('id="fm-') == 2 and 'id="fm-n"' not in quoted
     body = context_for(
         PostInput(make(content='<p class="x" id="a"><a href="#top">顶部</a></p>'), None, NOW, STYLE)
     ).body

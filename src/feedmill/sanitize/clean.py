@@ -369,13 +369,17 @@ def ids_of_its_own(clean: str, marker: str) -> str:
     own = f"{ID_PREFIX}{marker}-"
 
     def made_own(found: re.Match[str]) -> str:
+        at = found.start()
+        if clean.rfind("<", 0, at) < clean.rfind(">", 0, at):
+            return found[0]  # text that reads so (nh3 writes a text's '"' as it is)
         # Its post's own already: an article read back from its post (the
         # database lost) makes the post byte for byte.
-        if found.string.startswith(marker + "-", found.end()):
+        if clean.startswith(marker + "-", found.end()):
             return found[0]
         return found[1] + own
 
-    return _each_tag(clean, "<", lambda tag: _OWN_NAMES.sub(made_own, tag))
+    # (One pass over the article, not one per tag: ~60 µs an article with headings.)
+    return _OWN_NAMES.sub(made_own, clean)
 
 
 # (nh3 writes tag names in lower case; a case-blind pattern is slow on CJK text.)
