@@ -565,9 +565,9 @@ def _every_text_said(pattern: str, why: str) -> str:
 
 
 def _matches_every_text(pattern: str, compiled: Any) -> str | None:
-    """Where ``pattern`` matches every text — "start", "end", or "anywhere"
-    — or None if it does not; TimeoutError if it takes too long to say on a
-    short one."""
+    """Where ``pattern`` matches every text — "start", "end", "branches" (a
+    lookbehind's or another's, `|` between) or "anywhere" — or None if it
+    does not; TimeoutError if it takes too long to say on a short one."""
     if not _LOOKS_AROUND.search(pattern) or _EMPTY_ALTERNATIVE.search(pattern):
         every = all(compiled.search(text, timeout=_SAMPLE_SECONDS) for text in _ANY_TEXTS)
         return "anywhere" if every else None
