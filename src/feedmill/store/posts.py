@@ -94,24 +94,22 @@ def pending_count(conn: Connection) -> int:
 
 def to_write_by_feed_id(conn: Connection) -> dict[int, int]:
     """feed id → how many of its posts are still to write (or to rewrite)."""
-    query = (
-        select(entries.c.feed_id, func.count())
-        .select_from(posts.join(entries, posts.c.entry_id == entries.c.id))
-        .where(posts.c.state.in_(TO_WRITE))
-        .group_by(entries.c.feed_id)
-    )
-    return {feed_id: count for feed_id, count in conn.execute(query)}
+    return _to_write_by(conn, feeds.c.id)
 
 
 def pending_by_feed(conn: Connection) -> dict[str, int]:
     """How many posts are still to write, by their feed's URL."""
+    return _to_write_by(conn, feeds.c.url)
+
+
+def _to_write_by(conn: Connection, key: Any) -> dict[Any, int]:
     query = (
-        select(feeds.c.url, func.count())
+        select(key, func.count())
         .select_from(posts.join(entries, posts.c.entry_id == entries.c.id).join(feeds))
         .where(posts.c.state.in_(TO_WRITE))
-        .group_by(feeds.c.url)
+        .group_by(key)
     )
-    return {url: count for url, count in conn.execute(query)}
+    return {value: count for value, count in conn.execute(query)}
 
 
 def iter_pending(engine: Engine, batch: int = 256) -> Iterator[list[PendingPost]]:
