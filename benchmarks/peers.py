@@ -43,7 +43,7 @@ def _aware(value: Any) -> datetime | None:
 
 
 def write_post(out: Path, url: str, style: FeedStyle, feed_title: str | None, entry: Entry) -> bool:
-    text = compose(PostInput(entry, feed_title, datetime.now(UTC), style))
+    text = compose(PostInput(entry, feed_title, datetime.now(UTC), style, url))
     name = post_filename(entry.title, url, entry.key)
     return write_if_changed(out / name, text.encode("utf-8"))
 

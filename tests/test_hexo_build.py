@@ -237,26 +237,37 @@ def test_init_in_a_node_projects_folder_makes_a_site_hexo_builds(tmp_path: Path)
 def test_a_page_of_whole_posts_has_each_id_once(tmp_path: Path) -> None:
     """landscape's index shows whole posts: two articles with a heading and a
     footnote gave the page each id twice, and the second's note link led
-    to the first's note."""
+    to the first's note — so did two feeds of one source whose items share
+    guids (a site's 要闻 and 公司 lists)."""
     import re
 
     from support.feeds import Item, rss
-    from support.site import write_config
+    from support.site import posts, write_config
 
     site = tmp_path / "site"
     assert cli("init", str(site)).code == 0
     body = '<h2>前言</h2><p>甲<a href="#n1">[1]</a></p><p id="n1">注</p>'
-    items = [Item(title=f"文章{n}", html=body, guid=str(n)) for n in (1, 2)]
-    (site / "a.xml").write_bytes(rss("源", items))
-    write_config(site, [{"url": "a.xml", "group": "g", "source": "s"}])
+    for name in ("a", "b"):
+        items = [
+            Item(title=f"{name}文章{n}", html=body, guid=str(n), link=f"https://e.cn/{name}/{n}")
+            for n in (1, 2)
+        ]
+        (site / f"{name}.xml").write_bytes(rss("源", items))
+    feeds = [{"url": f"{name}.xml", "group": "g", "source": "s"} for name in ("a", "b")]
+    write_config(site, feeds, dedupe=False)
     assert cli("run", "-c", str(site / "feedmill.yml")).code == 0
+    written = posts(site)
+    assert len(written) == 4
+    # Written again from the database, each post keeps its ids: not one byte changes.
+    assert cli("publish", "--rebuild", "-c", str(site / "feedmill.yml")).code == 0
+    assert posts(site) == written
     result = hexo.generate(site)
     assert result.returncode == 0, result.stdout + result.stderr
     index = (site / "public" / "index.html").read_text(encoding="utf-8")
     ids = re.findall(r'\sid="(fm-[^"]*)"', index)
-    assert len(ids) == 4 and len(set(ids)) == 4
+    assert len(ids) == 8 and len(set(ids)) == 8
     notes = re.findall(r'href="#(fm-[^"]*)"', index)
-    assert len(notes) == 2 and set(notes) <= set(ids) and notes[0] != notes[1]
+    assert len(notes) == 4 and set(notes) <= set(ids) and len(set(notes)) == 4
 
 
 def test_a_site_with_its_own_source_folder_gets_the_posts_where_hexo_reads(

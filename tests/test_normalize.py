@@ -523,6 +523,13 @@ def test_full_content_is_preferred_over_summary() -> None:
         "<p><br></p>",
         "<!-- wp:paragraph --><!-- /wp:paragraph -->",
         '<p style="display:none">广告</p>',
+        # Only a feed service's beacon, an image without a source, a hidden one:
+        # the post was a blank page, the description's text nowhere (not in search).
+        '<img src="http://feeds.feedburner.com/~r/Example/~4/abc123" height="1" width="1" alt=""/>',
+        "<p><img src=''></p>",
+        '<p><img src="https://img.example.com/a.jpg" style="display:none"></p>',
+        '<div hidden><img src="https://img.example.com/a.jpg"></div>',
+        '<!-- <img src="https://img.example.com/a.jpg"> -->',
     ],
 )
 def test_a_content_that_shows_nothing_gives_way_to_the_description(empty: str) -> None:
@@ -532,6 +539,20 @@ def test_a_content_that_shows_nothing_gives_way_to_the_description(empty: str) -
     assert normalize_entry(item, base_url=None, zone=SHANGHAI).content == (
         "<p>这是描述中的完整文字。</p>"
     )
+
+
+@pytest.mark.parametrize(
+    "shown",
+    [
+        "<p><img src=https://img.example.com/a.jpg></p>",
+        '<p><img data-src="https://img.example.com/a.jpg" src="data:image/gif;base64,R0lG"></p>',
+        '<picture><source srcset="https://img.example.com/a.webp"></picture>',
+        '<p><video src="https://v.example.com/a.mp4"></video></p>',
+    ],
+)
+def test_a_content_of_a_picture_alone_is_the_items_text(shown: str) -> None:
+    item = entry(guid="x", content=shown, summary="<p>图说：这是描述。</p>")
+    assert "这是描述" not in normalize_entry(item, base_url=None, zone=SHANGHAI).content
 
 
 def test_a_content_with_a_control_character_after_a_hidden_element_is_read() -> None:

@@ -54,6 +54,7 @@ def make(**fields: object) -> Entry:
 
 
 STYLE = FeedStyle(group="金融", source="证券时报网")
+FEED = "https://www.stcn.com/rss/yw.xml"
 
 
 @pytest.mark.parametrize(
@@ -121,21 +122,23 @@ def test_channel_is_the_feed_title_without_the_source(title, source, channel) ->
 
 
 def test_configured_channel_wins_and_no_channel_means_two_levels() -> None:
-    post = PostInput(make(), "证券时报网 - 要闻", NOW, FeedStyle("金融", "证券时报网", "头条"))
+    post = PostInput(
+        make(), "证券时报网 - 要闻", NOW, FeedStyle("金融", "证券时报网", "头条"), FEED
+    )
     assert front_matter(compose(post))["categories"] == ["金融", "证券时报网", "头条"]
-    post = PostInput(make(), None, NOW, STYLE)
+    post = PostInput(make(), None, NOW, STYLE, FEED)
     assert front_matter(compose(post))["categories"] == ["金融", "证券时报网"]
 
 
 def test_first_image_becomes_headimg_and_thumbnail() -> None:
     body = '<p><img src="/i/1x1.gif" width="1" height="1"><img src="pics/a.jpg"></p>'
-    meta = front_matter(compose(PostInput(make(content=body), None, NOW, STYLE)))
+    meta = front_matter(compose(PostInput(make(content=body), None, NOW, STYLE, FEED)))
     assert meta["headimg"] == meta["thumbnail"] == "https://news.example.com/a/pics/a.jpg"
 
 
 def test_enclosure_image_is_used_when_the_body_has_none() -> None:
     entry = make(image="https://img.example.com/cover.jpg")
-    meta = front_matter(compose(PostInput(entry, None, NOW, STYLE)))
+    meta = front_matter(compose(PostInput(entry, None, NOW, STYLE, FEED)))
     assert meta["headimg"] == "https://img.example.com/cover.jpg"
 
 
@@ -176,7 +179,7 @@ def test_enclosure_image_is_used_when_the_body_has_none() -> None:
 )
 def test_a_feeds_own_image_url_cannot_break_out_of_a_theme(image: str, headimg: str | None) -> None:
     style = FeedStyle("g", "s", placeholder_image="/images/placeholder.png")
-    meta = front_matter(compose(PostInput(make(image=image), None, NOW, style)))
+    meta = front_matter(compose(PostInput(make(image=image), None, NOW, style, FEED)))
     assert meta["headimg"] == meta["thumbnail"] == (headimg or "/images/placeholder.png")
 
 
@@ -203,7 +206,7 @@ def test_character_references_in_a_picture_url_stay_characters(image: str, headi
     and `&#41;` as a parenthesis: the URL ended its CSS string, and the rest
     laid a full-page overlay over the site."""
     for meta in (
-        front_matter(compose(PostInput(make(image=image), None, NOW, STYLE))),
+        front_matter(compose(PostInput(make(image=image), None, NOW, STYLE, FEED))),
         front_matter(
             compose(
                 PostInput(
@@ -211,6 +214,7 @@ def test_character_references_in_a_picture_url_stay_characters(image: str, headi
                     None,
                     NOW,
                     STYLE,
+                    FEED,
                 )
             )
         ),
@@ -226,25 +230,27 @@ def test_placeholder_when_there_is_no_image() -> None:
     # By the item's link: the same when a feed writes a new guid on every fetch.
     link = "https://e.example/a.html"
     for key in ("abc", "fetch-2"):
-        meta = front_matter(compose(PostInput(make(key=key, link=link), None, NOW, style)))
+        meta = front_matter(compose(PostInput(make(key=key, link=link), None, NOW, style, FEED)))
         assert meta["headimg"] == f"https://img.example/{placeholder_number(link)}.png"
     # Without one, by its title: the same when its guid is new on every fetch
     # (a post rewritten each pass for its picture alone), and untitled, by its key.
     for key in ("abc", "fetch-2"):
         entry = make(key=key, link=None, title="央行开展逆回购操作")
-        meta = front_matter(compose(PostInput(entry, None, NOW, style)))
+        meta = front_matter(compose(PostInput(entry, None, NOW, style, FEED)))
         assert (
             meta["headimg"] == f"https://img.example/{placeholder_number('央行开展逆回购操作')}.png"
         )
-    meta = front_matter(compose(PostInput(make(key="abc", link=None, title=""), None, NOW, style)))
+    meta = front_matter(
+        compose(PostInput(make(key="abc", link=None, title=""), None, NOW, style, FEED))
+    )
     assert meta["headimg"] == f"https://img.example/{placeholder_number('abc')}.png"
 
 
 def test_date_falls_back_to_updated_then_first_seen() -> None:
     updated = datetime(2022, 9, 1, 1, 2, 3, tzinfo=UTC)
-    text = compose(PostInput(make(published=None, updated=updated), None, NOW, STYLE))
+    text = compose(PostInput(make(published=None, updated=updated), None, NOW, STYLE, FEED))
     assert "\ndate: Thu, 01 Sep 2022 01:02:03 GMT\n" in text
-    text = compose(PostInput(make(published=None), None, NOW, STYLE))
+    text = compose(PostInput(make(published=None), None, NOW, STYLE, FEED))
     assert "\ndate: Wed, 21 Sep 2022 12:00:00 GMT\n" in text
 
 
@@ -269,7 +275,7 @@ def test_rfc822_dates_are_the_standard_librarys(moment: datetime) -> None:
 
 
 def test_author_is_the_source() -> None:
-    meta = front_matter(compose(PostInput(make(author="某记者"), None, NOW, STYLE)))
+    meta = front_matter(compose(PostInput(make(author="某记者"), None, NOW, STYLE, FEED)))
     assert meta["author"] == "证券时报网"
     assert meta["comments"] is False
 
@@ -277,7 +283,7 @@ def test_author_is_the_source() -> None:
 def test_users_can_supply_their_own_template(tmp_path: Path) -> None:
     template = tmp_path / "mine.md.j2"
     template.write_text("---\ntitle: {{ title | yaml_quote }}\nlink: {{ link }}\n---\n{{ body }}\n")
-    text = render(context_for(PostInput(make(), None, NOW, STYLE)), load_template(template))
+    text = render(context_for(PostInput(make(), None, NOW, STYLE, FEED)), load_template(template))
     assert text == "---\ntitle: '标题'\nlink: https://news.example.com/a/1.html\n---\n<p>正文</p>\n"
 
 
@@ -286,7 +292,7 @@ def test_a_field_that_is_none_writes_nothing(tmp_path: Path) -> None:
     template = tmp_path / "mine.md.j2"
     template.write_text("---\nlink: {{ link }}\n---\n<a href='{{ link }}'>{{ body }}</a>\n")
     text = render(
-        context_for(PostInput(make(link=None), None, NOW, STYLE)), load_template(template)
+        context_for(PostInput(make(link=None), None, NOW, STYLE, FEED)), load_template(template)
     )
     assert text == "---\nlink: \n---\n<a href=''><p>正文</p></a>\n"
 
@@ -305,7 +311,7 @@ def test_the_template_rendered_with_is_the_one_the_config_checked(tmp_path: Path
     template.write_text("---\n{% if title %}\ntitle: {{ title }}\n---\n")  # broken
     text, fingerprint = read_template(config.template_path)
     assert isinstance(text, str) and "ONE {{ body }}" in text
-    post = PostInput(make(), None, NOW, STYLE)
+    post = PostInput(make(), None, NOW, STYLE, FEED)
     assert "ONE <p>正文</p>" in compose(post, text, fingerprint)
 
 
@@ -418,13 +424,13 @@ def test_any_title_is_cut_without_failing(title: str, width: int) -> None:
     ],
 )
 def test_an_item_without_a_title_is_named_by_its_text(body: str, title: str) -> None:
-    meta = front_matter(compose(PostInput(make(title="", content=body), None, NOW, STYLE)))
+    meta = front_matter(compose(PostInput(make(title="", content=body), None, NOW, STYLE, FEED)))
     assert meta["title"] == title
 
 
 def test_a_title_wins_over_the_text() -> None:
     entry = make(title="标题", content="<p>【另一标题】正文</p>")
-    assert front_matter(compose(PostInput(entry, None, NOW, STYLE)))["title"] == "标题"
+    assert front_matter(compose(PostInput(entry, None, NOW, STYLE, FEED)))["title"] == "标题"
 
 
 @given(st.text(alphabet=st.characters(blacklist_categories=("Cs",))))
@@ -574,7 +580,7 @@ def test_a_template_writes_the_link_and_plain_fields_into_html_safely(tmp_path: 
     style = FeedStyle("g", '<b>源</b> & "{{x}}"')
 
     def rendered(**fields: object) -> str:
-        return render(context_for(PostInput(make(**fields), None, NOW, style)), loaded)
+        return render(context_for(PostInput(make(**fields), None, NOW, style, FEED)), loaded)
 
     hostile = 'https://news.example.com/"autofocus onfocus="alert(1)/{% foo %}'
     text = rendered(link=hostile, title="<script> 与 {{ 7*7 }}")
@@ -588,7 +594,7 @@ def test_a_template_writes_the_link_and_plain_fields_into_html_safely(tmp_path: 
     assert "<a " not in rendered(link="https://[x/a.html")
     # A field that is none writes nothing, through the filter too.
     assert "<p>原文：</p>" in render(
-        context_for(PostInput(make(link=None), None, NOW, style)),
+        context_for(PostInput(make(link=None), None, NOW, style, FEED)),
         load_template(_written(tmp_path / "n.md.j2", "---\n---\n<p>原文：{{ link | html }}</p>\n")),
     )
 
@@ -660,19 +666,30 @@ def _written(path: Path, text: str) -> Path:
     return path
 
 
-@pytest.mark.parametrize("content", ["", "<p></p>", "<p> &nbsp;</p>", "<br>"])
+@pytest.mark.parametrize(
+    "content",
+    [
+        "",
+        "<p></p>",
+        "<p> &nbsp;</p>",
+        "<br>",
+        '<p><img src="https://feeds.example.com/~r/a/~4/x" width="1" height="1"></p>',
+        '<p><img src="https://img.example.com/a.jpg" style="display:none"></p>',
+    ],
+)
 def test_an_item_of_a_title_alone_links_to_its_article(content: str) -> None:
-    """A post of a title alone was a dead end: no text, and no way to the article."""
-    text = compose(PostInput(make(content=content), None, NOW, STYLE))
+    """A post of a title alone was a dead end: no text, and no way to the
+    article — nor was one of a tracking pixel or a hidden picture more."""
+    text = compose(PostInput(make(content=content), None, NOW, STYLE, FEED))
     link = make().link
     assert text.endswith(f'<div>\n<p><a href="{link}">{link}</a></p>\n</div>\n')
 
 
 def test_an_item_that_shows_something_or_has_no_web_link_keeps_its_body() -> None:
     picture = '<p><img src="https://img.example.com/a.jpg"></p>'
-    assert "<a href" not in compose(PostInput(make(content=picture), None, NOW, STYLE))
+    assert "<a href" not in compose(PostInput(make(content=picture), None, NOW, STYLE, FEED))
     for link in (None, "ftp://files.example.com/a"):
-        text = compose(PostInput(make(content="", link=link), None, NOW, STYLE))
+        text = compose(PostInput(make(content="", link=link), None, NOW, STYLE, FEED))
         assert text.endswith("<div>\n\n</div>\n")
 
 
@@ -688,6 +705,7 @@ def test_the_article_read_back_from_a_post_makes_the_same_post(page: Path) -> No
         None,
         NOW,
         STYLE,
+        FEED,
         reported_by=(("新浪财经", "https://finance.sina.com.cn/a.html"),),
     )
     text = compose(post)
@@ -716,32 +734,38 @@ def test_each_posts_ids_are_its_own() -> None:
     """A page that shows several whole posts (landscape's index) had every
     article's `fm-s1` and `fm-note1`: a footnote's link led to the first
     post's note.  Each post's ids, names and links to them are its own — and
-    the same on every rendering of the post."""
+    the same on every rendering of the post.  Two feeds of one source (a
+    site's 要闻 and 公司 lists) give an article of one guid two posts."""
     import re
 
     article = (
         '<h2>前言</h2><p>正文<a href="#note1">[1]</a></p>'
         '<p><a name="ref">甲</a><a href="#ref">乙</a></p><p id="note1">注释</p>'
     )
+    companies = "https://www.stcn.com/rss/gs.xml"
     bodies = [
-        context_for(PostInput(make(key=key, content=article), None, NOW, STYLE)).body
-        for key in ("k-1", "k-2", "k-1")
+        context_for(PostInput(make(key=key, content=article), None, NOW, STYLE, feed)).body
+        for feed, key in ((FEED, "k-1"), (FEED, "k-2"), (companies, "k-1"), (FEED, "k-1"))
     ]
-    assert bodies[0] == bodies[2]
-    named = [set(re.findall(r'\s(?:id|name)="([^"]+)"', body)) for body in bodies[:2]]
-    linked = [set(re.findall(r'href="#([^"]+)"', body)) for body in bodies[:2]]
-    assert not named[0] & named[1]
+    assert bodies[0] == bodies[3]
+    named = [set(re.findall(r'\s(?:id|name)="([^"]+)"', body)) for body in bodies[:3]]
+    linked = [set(re.findall(r'href="#([^"]+)"', body)) for body in bodies[:3]]
+    assert not named[0] & named[1] and not named[0] & named[2] and not named[1] & named[2]
     for names, links in zip(named, linked, strict=True):
         assert links <= names and len(names) == 3
         assert all(name.startswith("fm-") for name in names)
     # What is no id of the article is as it was: a class, the page's top, a
     # text that reads like one (nh3 writes a text's '"' as it is).
     quoted = context_for(
-        PostInput(make(content='<p>写作 id="fm-x" 的代码<a id="n">甲</a></p>'), None, NOW, STYLE)
+        PostInput(
+            make(content='<p>写作 id="fm-x" 的代码<a id="n">甲</a></p>'), None, NOW, STYLE, FEED
+        )
     ).body
     assert 'id="fm-x" 的代码' in quoted and 'id="fm-x"' in quoted.replace('id="fm-n"', "")
     assert quoted.count('id="fm-') == 2 and 'id="fm-n"' not in quoted
     body = context_for(
-        PostInput(make(content='<p class="x" id="a"><a href="#top">顶部</a></p>'), None, NOW, STYLE)
+        PostInput(
+            make(content='<p class="x" id="a"><a href="#top">顶部</a></p>'), None, NOW, STYLE, FEED
+        )
     ).body
     assert 'class="fm-x"' in body and 'href="#top"' in body and 'id="fm-a"' not in body

@@ -1914,6 +1914,7 @@ class Mill:
                 p.feed_title,
                 p.first_seen,
                 self.styles[p.feed_url],
+                p.feed_url,
                 reported_by=tuple(
                     (self.styles[url].source, link)
                     for url, link in p.reported_by

@@ -39,7 +39,7 @@ def _warm() -> None:
     )
     style = FeedStyle(group="样例", source="样例")
     for entry in normalized.entries:
-        compose(PostInput(entry, normalized.title, now, style))
+        compose(PostInput(entry, normalized.title, now, style, "https://example.com/feed"))
     # Each worker makes its own engine; the driver and dialect are loaded here.
     engine = create("sqlite://")
     with engine.connect():

@@ -1052,7 +1052,9 @@ def handle(job: FeedJob) -> FeedResult:
             # those from the database.
             staged.append(None)
             continue
-        context = context_for(PostInput(item.entry, feed_title, seen[index], job.style))
+        context = context_for(
+            PostInput(item.entry, feed_title, seen[index], job.style, job.feed_url)
+        )
         if not item.entry.title and context.title != UNTITLED:
             shown_titles[item.entry.key] = context.title
         try:

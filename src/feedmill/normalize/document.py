@@ -27,10 +27,10 @@ from feedmill.normalize.text import (
     looks_like_html,
     plain_title,
     plain_to_html,
+    shows_a_picture,
     shows_anything,
     shows_nothing,
 )
-from feedmill.sanitize.clean import a_picture
 from feedmill.sanitize.prepass import with_article_shown
 
 __all__ = [
@@ -182,12 +182,6 @@ def _players(
     return "".join(players)
 
 
-_PLAYED_OR_PICTURED = re.compile(r"<(?i:picture|video)\b")
-_IMG = re.compile(r"<img\b([^<>]*)>", re.IGNORECASE)
-# An attribute as written: quoted either way, unquoted, or a bare name ("hidden").
-_ATTRIBUTE = re.compile(r"""([^\s"'<>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'<>]+)))?""")
-
-
 def _with_picture(content: str, image: str | None) -> str:
     """``content`` with the item's own picture (an image enclosure, its
     media:content, a JSON Feed image) above it when it shows none: a picture
@@ -199,24 +193,10 @@ def _with_picture(content: str, image: str | None) -> str:
         not image
         or urls.scheme(image) not in ("http", "https")
         or not urls.usable(image.strip())
-        or _shows_a_picture(content)
+        or shows_a_picture(content)
     ):
         return content
     return f'<p><img src="{html.escape(image, quote=True)}"></p>{content}'
-
-
-def _shows_a_picture(content: str) -> bool:
-    if _PLAYED_OR_PICTURED.search(content):
-        return True
-    return any(
-        a_picture(
-            {
-                name.lower(): html.unescape(double or single or bare)
-                for name, double, single, bare in _ATTRIBUTE.findall(tag.group(1))
-            }
-        )
-        for tag in _IMG.finditer(content)
-    )
 
 
 # Dates outside these bounds are a feed's placeholder (Go's zero time, the Unix

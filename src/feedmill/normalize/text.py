@@ -505,17 +505,55 @@ def escaped_markup(text: str) -> bool:
     return last is not None and (last.group(1) is None or last.group(1).lower() in _ELEMENT_NAMES)
 
 
-# What a reader sees besides text: a picture, a player, a frame.
-_SHOWN_ELEMENT = re.compile(r"<(?i:img|picture|video|audio|iframe|embed|object)(?=[\s/>])")
+# What a reader sees besides text and pictures: a player, a frame.
+_SHOWN_ELEMENT = re.compile(r"<(?i:video|audio|iframe|embed|object)(?=[\s/>])")
 
 
 def shows_anything(markup: str) -> bool:
     """Whether HTML ``markup`` shows its reader anything: text, a picture or a
     player — not `<p></p>`, `<p>&nbsp;</p>`, `<br>` or an editor's comments,
-    which some feeds put where an item's article goes, its text elsewhere.
+    which some feeds put where an item's article goes, its text elsewhere,
+    nor only a tracking pixel or a hidden image (`shows_a_picture`).
     (Asked of the feed's own text: without its control characters, which
     the reading of hidden elements refuses.)"""
-    return _SHOWN_ELEMENT.search(markup) is not None or shows_text(strip_controls(markup))
+    if _SHOWN_ELEMENT.search(markup) is not None:
+        return True
+    markup = strip_controls(markup)
+    return shows_text(markup) or shows_a_picture(markup)
+
+
+_PLAYED_OR_PICTURED = re.compile(r"<(?i:picture|video)(?=[\s/>])")
+_IMG = re.compile(r"<img\b([^<>]*)>", re.IGNORECASE)
+# An attribute as written: quoted either way, unquoted, or a bare name ("hidden").
+_ATTRIBUTE_WRITTEN = re.compile(
+    r"""([^\s"'<>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'<>]+)))?"""
+)
+
+
+def shows_a_picture(markup: str) -> bool:
+    """Whether HTML ``markup`` shows a picture (or a video): not only a
+    tracking pixel (a feed service's 1×1 beacon), an icon, an emoticon, an
+    empty ``src`` or an image hidden by its style or an element around it
+    (`sanitize.clean.a_picture`)."""
+    if _PLAYED_OR_PICTURED.search(markup):
+        return True
+    if _IMG.search(markup) is None:
+        return False
+    from feedmill.sanitize.clean import a_picture  # (it imports this module)
+
+    if _may_hide(markup):
+        from feedmill.sanitize.prepass import without_hidden
+
+        markup = without_hidden(markup)
+    return any(
+        a_picture(
+            {
+                name.lower(): html.unescape(double or single or bare)
+                for name, double, single, bare in _ATTRIBUTE_WRITTEN.findall(tag.group(1))
+            }
+        )
+        for tag in _IMG.finditer(without_comments(markup))
+    )
 
 
 def plain_to_html(text: str) -> str:

@@ -29,6 +29,7 @@ from feedmill.normalize.chars import SHOWS_NOTHING, joins, regional
 from feedmill.publish import yaml_scalars
 from feedmill.publish.categories import categories as category_chain
 from feedmill.publish.categories import derive_channel
+from feedmill.publish.filenames import key_digest
 from feedmill.publish.hexo_safe import hexo_safe
 from feedmill.publish.tags import TagStyle, post_tags
 from feedmill.sanitize.policy import Policy
@@ -68,8 +69,11 @@ DEFAULT_TEMPLATE = Path(__file__).with_name("post.md.j2")
 # Markdown's link brackets as references.  13: each heading has an id (a
 # theme's table of contents links to it).  14: an article's ids are its post's
 # own (a page of whole posts showed one id for each), and a template's `html`
-# writes Markdown's other marks as references.
-FORMAT_VERSION = "14"
+# writes Markdown's other marks as references.  15: the ids' mark is the
+# feed's and the item's (two feeds of one source gave one article's two posts
+# one mark); a body of a tracking pixel or a hidden picture alone links to
+# the article.
+FORMAT_VERSION = "15"
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +98,7 @@ class PostInput:
     feed_title: str | None
     first_seen: datetime
     style: FeedStyle
+    feed_url: str  # with the entry's key, what tells the post from every other
     # (source, link to its copy) of each other source that reported the story
     reported_by: tuple[tuple[str, str | None], ...] = ()
 
@@ -587,7 +592,7 @@ def context_for(post: PostInput) -> PostContext:
         link=entry.link,
         body=hexo_safe(
             _with_a_way_to_the_article(
-                ids_of_its_own(clean.html, _id_marker(style.source, entry.key)),
+                ids_of_its_own(clean.html, _id_marker(post.feed_url, entry.key)),
                 entry.link,
                 style.policy,
             )
@@ -598,23 +603,27 @@ def context_for(post: PostInput) -> PostContext:
     )
 
 
-def _id_marker(source: str, key: str) -> str:
+def _id_marker(feed_url: str, key: str) -> str:
     """What makes a post's ids its own (`ids_of_its_own`): the same on every
-    rendering of the post, another post's on a page that shows both."""
-    return hashlib.blake2b(f"{source}\0{key}".encode(), digest_size=3).hexdigest()
+    rendering of the post, another post's on a page that shows both — by
+    the feed, not its source: two feeds of one source (a site's 要闻 and 公司
+    lists) give one article, or two of one guid, two posts.  The start of
+    the post's file name's digest (`filenames.key_digest`)."""
+    return key_digest(feed_url, key, 6)
 
 
-_SHOWN_WITHOUT_TEXT = re.compile(r"<(?:img|video|audio|iframe|svg|object|embed)\b")
+_SHOWN_WITHOUT_TEXT = re.compile(r"<(?:video|audio|iframe|svg|object|embed)\b")
 
 
 def _with_a_way_to_the_article(body: str, link: str | None, policy: Policy) -> str:
-    """``body``, or where it shows nothing (an item of a title alone), a link
-    to its article: the post was a title no reader could follow."""
+    """``body``, or where it shows nothing (an item of a title alone, or of a
+    tracking pixel), a link to its article: the post was a title no reader
+    could follow."""
     if not link or urls.scheme(link) not in ("http", "https"):
         return body
-    from feedmill.normalize.text import shows_text
+    from feedmill.normalize.text import shows_a_picture, shows_text
 
-    if shows_text(body) or _SHOWN_WITHOUT_TEXT.search(body):
+    if shows_text(body) or _SHOWN_WITHOUT_TEXT.search(body) or shows_a_picture(body):
         return body
     from feedmill.sanitize.clean import sanitize_html
 
