@@ -291,6 +291,25 @@ def test_a_daemon_fetches_only_due_feeds(tmp_path: Path, feed_server: FeedServer
     assert "1 not due" in out
 
 
+def test_a_daemon_told_all_fetches_every_feed_once_then_each_when_due(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """`--every 1h --all` fetched every feed on every pass, and passes came at
+    the fastest feed's pace: a server that asked for two hours' quiet was
+    asked every few seconds."""
+    paused = feed_server.add("/paused", status=429, headers={"Retry-After": "7200"})
+    fast = feed_server.add("/fast", body=many(2))
+    feeds = [
+        {"url": paused, "group": "g", "source": "a"},
+        {"url": fast, "group": "g", "source": "b", "interval": "1s"},
+    ]
+    write_config(tmp_path, feeds)
+    with ended(feedmill("run", "--every", "1h", "--all", cwd=tmp_path)) as daemon:
+        wait_for(lambda: feed_server.hits["/fast"] >= 3)  # three passes
+        stop_cleanly(daemon)
+    assert feed_server.hits["/paused"] == 1
+
+
 def test_a_daemon_given_feeds_polls_only_those_on_their_schedule(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:

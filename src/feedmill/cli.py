@@ -773,6 +773,11 @@ def _run_passes(config: Config, options: Any, every: timedelta | None) -> int:
         if started is None:
             return 0  # stopped while it waited for its database: a daemon's normal end
         options = replace(options, only=_named_feeds(config, only)[0])  # as read at last
+        if every is not None:
+            # `--all` and `--feed` are the first pass's: then each feed when it is
+            # due (every pass over every feed asked a server that said when to
+            # come back — Retry-After, a backoff — at the fastest feed's pace).
+            options = replace(options, due_only=True)
         with started as mill, _stop_on_signals(mill) as received, gcpace.loaded_left_alone():
             if every is not None:
                 # A log read days later says when the daemon began, and with what.
