@@ -820,6 +820,18 @@ def test_highlights_stay_in_place_beside_what_shows_nothing() -> None:
     assert "[央行]" in shown
 
 
+@pytest.mark.parametrize("gap", [2_200, 7_000])
+def test_a_phrase_far_into_a_long_text_is_shown_where_it_is(gap: int) -> None:
+    """Past the snippet's first 50,000 characters it looked only around the
+    first mention of the phrase's first word: 央行 in the first line, 央行降准
+    80,000 characters on, and the hit showed its opening, nothing marked."""
+    filler = "".join(f"第{n}部分：市场人士认为，后续货币政策仍有空间。" for n in range(gap))
+    text = f"央行今日发布报告。{filler}报告指出，央行降准空间依然存在。"
+    assert 50_000 < len(text) < MAX_TEXT  # (what the index reads)
+    shown = marked(snippet(text, query_tokens("央行降准").include))
+    assert "[央行降准]" in shown and "报告指出" in shown
+
+
 @pytest.mark.parametrize("run", ["我的天" * 60_000, "哈" * 400])
 def test_a_snippet_of_matches_that_run_on_is_still_a_snippet(run: str) -> None:
     """Adjacent matches merged into one, which the snippet would not cut: one

@@ -19,6 +19,7 @@ from feedmill.normalize.chars import joins
 from feedmill.search.tokens import (
     ALNUM_RUN,
     HAN,
+    MAX_TEXT,
     PIECE,
     SHOWS_NOTHING_RE,
     Lookup,
@@ -278,13 +279,17 @@ def snippet(text: str, phrases: Collection[Phrase], width: int = 120) -> tuple[S
     """
     spans = match_spans(text[:SNIPPET_SCAN], phrases)
     if not spans and len(text) > SNIPPET_SCAN:
-        # Further in (the index reads up to MAX_TEXT): around the first
-        # mention of a query word, or the hit showed its beginning, unmarked.
+        # Further in (the index reads up to MAX_TEXT), or the hit showed its
+        # beginning, unmarked: from the first mention of a query word on,
+        # window after window — a phrase may come much later than its first
+        # word does (央行 in the first line, 央行降准 at the end).  Each
+        # window takes in the last one's end: no match is cut at an edge.
         at = _first_mention(text, phrases)
-        if at is not None:
-            base = max(0, at - width)
+        base = len(text) if at is None else max(at, SNIPPET_SCAN) - width
+        while not spans and base < min(len(text), MAX_TEXT):
             found = match_spans(text[base : base + SNIPPET_SCAN], phrases)
             spans = [(s + base, e + base) for s, e in found]
+            base += SNIPPET_SCAN - width
     if not spans or len(text) <= width:  # all of it fits: from its first word
         return _clip(text, 0, width, spans)
     lead = width // 4
