@@ -153,6 +153,40 @@ def test_a_page_without_an_article_says_what_it_is(name: str, reason: str) -> No
 
 
 @pytest.mark.parametrize(
+    "headline",
+    [
+        "某科技公司致歉：涉事文章已删除",
+        "支付宝出错了？官方回应：系统故障已修复",
+        "Error 404 in NASA probe",
+    ],
+)
+def test_a_page_titled_with_its_items_headline_is_no_error_page(headline: str) -> None:
+    """A short story whose headline reads like an error page's title was
+    refused as one: the page of a removed article is not titled with it."""
+    body = (
+        "<p>据报道，该公司今日发布声明，就此前发布的不实内容向公众致歉，并表示已对相关负责人作出处理，"
+        "后续将加强内容审核，避免类似情况再次发生。</p>"
+        "<p>公司方面称，相关系统已经恢复正常运行，用户数据未受影响，"
+        "此次事件未对公司日常经营产生重大影响，公司将持续关注并及时披露进展。</p>"
+    )
+    page = (
+        f"<html><head><title>{headline}_新浪财经</title></head>"
+        f"<body><h1>{headline}</h1>{body}</body></html>"
+    )
+    assert "公司将持续关注" in fulltext.read_article(page, "https://e.cn/a/1.html", headline)
+    with pytest.raises(fulltext.NoArticle, match=re.escape(fulltext.ERROR_PAGE)):
+        fulltext.read_article(page, "https://e.cn/a/1.html")
+    # A page of another title is told by it still; an item titled as briefly
+    # as an error page ("出错了") says nothing of its page.
+    for other in ("另一篇文章的标题", "出错了"):
+        with pytest.raises(fulltext.NoArticle, match=re.escape(fulltext.ERROR_PAGE)):
+            fulltext.read_article(page, "https://e.cn/a/1.html", other)
+    error = page.replace(f"<title>{headline}_新浪财经", "<title>出错了").replace(headline, "出错了")
+    with pytest.raises(fulltext.NoArticle, match=re.escape(fulltext.ERROR_PAGE)):
+        fulltext.read_article(error, "https://e.cn/a/1.html", "出错了")
+
+
+@pytest.mark.parametrize(
     ("title", "body"),
     [
         ("安全验证", "检测到您的网络存在异常访问，请完成下方的滑块验证后继续。"),
@@ -355,10 +389,10 @@ def test_a_page_that_breaks_extraction_fails_alone(monkeypatch: pytest.MonkeyPat
 
     real = feedmill.fulltext.read_article
 
-    def extract(html: str, url: str) -> str:
+    def extract(html: str, url: str, headline: str = "") -> str:
         if url.endswith("/bad"):
             raise RuntimeError("a surprise")
-        return real(html, url)
+        return real(html, url, headline)
 
     monkeypatch.setattr(feedmill.fulltext, "read_article", extract)
     items = (item("https://e.example/good"), item("https://e.example/bad"))

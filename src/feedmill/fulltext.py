@@ -366,7 +366,7 @@ def extract_article(html: str, url: str) -> str | None:
         return None
 
 
-def read_article(html: str, url: str) -> str:
+def read_article(html: str, url: str, headline: str = "") -> str:
     """The main content of an article page as HTML, else NoArticle.
 
     Kept: paragraphs, headings, lists, tables, images (lazy-loaded ones too,
@@ -378,7 +378,9 @@ def read_article(html: str, url: str) -> str:
     :data:`GATED_MAX_CHARS` on a page that looks like an error page
     (`ERROR_PAGE`) or a login, paywall or bot check (`GATED_PAGE`).
     ``url`` is the page's URL after redirects (see :attr:`Article.final_url`):
-    relative links resolve against it.
+    relative links resolve against it.  ``headline``: the item's title — a
+    page titled with it is its article whatever the title says (a story
+    headlined "某公司致歉：涉事文章已删除" is no error page).
 
     The result is tidy, not safe: sanitize it like any feed HTML.
     """
@@ -389,7 +391,7 @@ def read_article(html: str, url: str) -> str:
     if elements > MAX_ELEMENTS:
         raise PageTooLarge(f"page too large to extract ({elements} elements)")
     words = _visible_text(doc)
-    gated = _gate(doc, words)
+    gated = _gate(doc, words, headline)
     if not words.strip():  # (one its script would fill; a bot check's, by its title)
         raise NoArticle(gated or EMPTY_PAGE)
     # Readability works on a copy: it only drops hidden elements from ``doc``,
@@ -532,15 +534,19 @@ def _visible_text(doc: HtmlElement) -> str:
     return " ".join(str(t) for t in texts) if isinstance(texts, list) else ""
 
 
-def _gate(doc: HtmlElement, words: str) -> str | None:
+def _gate(doc: HtmlElement, words: str, headline: str = "") -> str | None:
     """What the page looks like if it may stand in an article's place: an
-    error page by its title (`ERROR_PAGE`), a login, paywall or bot check by
-    its title, its ``words`` (`_visible_text`) or a password field on a page
-    of little text (`GATED_PAGE`)."""
+    error page by its title (`ERROR_PAGE`) — not one titled with the item's
+    ``headline`` —, a login, paywall or bot check by its title, its
+    ``words`` (`_visible_text`) or a password field on a page of little
+    text (`GATED_PAGE`)."""
     titles = [el.text_content().strip() for el in _elements(doc.iter("title", "h1"))]
     if any(_CHECK_TITLE.search(title) for title in titles):
         return GATED_PAGE
-    if any(_ERROR_TITLE.search(title) for title in titles):
+    own = _bare(headline)
+    if len(own) < _HEADLINE_MIN_CHARS:
+        own = ""  # ("出错了" as an item's title says nothing of its page)
+    if any(_ERROR_TITLE.search(title) and not (own and own in _bare(title)) for title in titles):
         return ERROR_PAGE
     if _LOGIN_OR_PAYWALL.search(words):
         return GATED_PAGE
@@ -548,6 +554,16 @@ def _gate(doc: HtmlElement, words: str) -> str | None:
     if _elements(doc.xpath(password)) and len(_WS.sub("", words)) < _LOGIN_PAGE_MAX_CHARS:
         return GATED_PAGE
     return None
+
+
+_HEADLINE_MIN_CHARS: Final = 6
+_NOT_A_WORD: Final = re.compile(r"[\W_]+")
+
+
+def _bare(title: str) -> str:
+    """A title's words, run together and case-folded: "某公司致歉：涉事文章已删除"
+    in "某公司致歉:涉事文章已删除_新浪财经"."""
+    return _NOT_A_WORD.sub("", title).casefold()
 
 
 def _finish(summary: str | None, url: str, original: HtmlElement | None = None) -> str | None:

@@ -515,7 +515,11 @@ def with_full_text(
             failures[link] = elsewhere[link]
             continue
         try:
-            content = read_article(html, final_url or link) if html is not None else None
+            content = (
+                read_article(html, final_url or link, titles.get(link, ""))
+                if html is not None
+                else None
+            )
         except (PageTooLarge, NoArticle) as exc:
             content, error = None, str(exc)
         except Exception as exc:
