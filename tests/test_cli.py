@@ -481,6 +481,19 @@ def test_a_section_with_every_key_commented_out_is_its_defaults(tmp_path: Path) 
             "feeds:\n  - {url: a.xml, group: g, source: s, user_agent: x}\n",
             "user_agent: unknown key (it goes under fetch: at the top level)",
         ),
+        # A top-level key in a section or a feed is named too.
+        (
+            "fetch:\n  interval: 5m\nfeeds: []\n",
+            "fetch.interval: unknown key (it goes at the top level, or in a feed)",
+        ),
+        (
+            "dedupe:\n  backoff_cap: 2h\nfeeds: []\n",
+            "dedupe.backoff_cap: unknown key (it goes at the top level)",
+        ),
+        (
+            "feeds:\n  - {url: a.xml, group: g, source: s, dedupe: false}\n",
+            "feeds[0] (a.xml): dedupe: unknown key (it goes at the top level)",
+        ),
         (
             "feeds:\n  - {url: a.xml, group: g, sorce: s}\n",
             "feeds[0] (a.xml): sorce: unknown key (did you mean source?)",

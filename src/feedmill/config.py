@@ -1922,6 +1922,11 @@ def _suggestion(loc: list[Any], name: str, given: Collection[object] = ()) -> st
         for section in _keys_at([]):
             if section != "feeds" and name in _keys_at([section]):
                 return f" (it goes under {section}: at the top level)"
+    # A top-level key in a section or a feed: `fetch: {interval: 5m}`, a feed's `dedupe:`.
+    if len(path) == 1 and name != path[0] and name in _keys_at([]):
+        if path[0] != "feeds" and name in _keys_at(["feeds"]):
+            return " (it goes at the top level, or in a feed)"
+        return " (it goes at the top level)"
     return ""
 
 
