@@ -522,6 +522,19 @@ def test_a_redirect_to_a_bad_port_says_it_was_the_redirect(feed_server: FeedServ
     )
 
 
+@pytest.mark.parametrize("host", ["a..b", "x" * 64 + ".example"])
+def test_a_redirect_to_a_host_idna_cannot_write_says_it_was_the_redirect(
+    feed_server: FeedServer, host: str
+) -> None:
+    """It read as the configured URL's fault: `invalid URL: encoding with 'idna'
+    codec failed`, for a URL that was fine."""
+    moved = feed_server.add("/m", status=301, headers={"Location": f"http://{host}/x"})
+    result = fetch(FetchRequest(moved))
+    assert result.status is FetchStatus.FAILED and result.http_status == 301
+    assert result.error is not None
+    assert result.error.startswith(f"redirect to an unusable URL: 'http://{host}/x' (")
+
+
 def test_a_redirect_to_an_unusable_url_names_it_without_its_key(feed_server: FeedServer) -> None:
     moved = feed_server.add(
         "/m", status=301, headers={"Location": "http://127.0.0.1:99999/x?key=s3cret"}

@@ -486,6 +486,8 @@ class Fetcher:
                         )
                     try:
                         urlsplit(target).port  # noqa: B018 - a bad port raises only when read
+                        # A host the resolver cannot write ("a..b", a label of 64).
+                        (urlsplit(urls.for_request(target)).hostname or "").encode("idna")
                     except ValueError as exc:  # not the configured URL's fault
                         raise _Failure(
                             f"redirect to an unusable URL: {urls.shown(location)!r} ({exc})",
