@@ -142,6 +142,24 @@ def test_unchanged_200_body_is_not_parsed_again(
     assert feed_server.hits["/f"] == 2
 
 
+def test_a_charset_label_fixed_in_the_header_reads_the_same_bytes_anew(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """The same bytes under another Content-Type are another reading: the
+    wrong label's warning stayed in `status` until the feed itself changed."""
+    body = (ENCODINGS / "http-charset-contradicts.xml").read_bytes()
+    url = feed_server.add("/e", body=body, headers={"Content-Type": "text/xml; charset=gbk"})
+    config = write_config(tmp_path, [{"url": url, "group": "g", "source": "s"}])
+    assert cli("run", "-c", str(config)).code == 0
+    assert status(config)[url]["warning"] == "declared gbk but the bytes are UTF-8"
+    written = posts(tmp_path)
+    assert "feeds: 0 ok, 1 unchanged" in cli("run", "-c", str(config)).stdout
+    feed_server.add("/e", body=body, headers={"Content-Type": "text/xml; charset=utf-8"})
+    assert "feeds: 1 ok, 0 unchanged" in cli("run", "-c", str(config)).stdout
+    assert status(config)[url]["warning"] is None
+    assert posts(tmp_path) == written
+
+
 # -- content encodings and caps -------------------------------------------------
 
 

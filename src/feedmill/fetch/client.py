@@ -53,8 +53,15 @@ _REDIRECTS = (301, 302, 303, 307, 308)
 _CACHE_HEADERS = ("cache-control", "expires", "retry-after", "date", "age")
 
 
-def body_hash(body: bytes) -> str:
-    return hashlib.blake2b(body, digest_size=16).hexdigest()
+def body_hash(body: bytes, content_type: str | None = None) -> str:
+    """The document as it is read: its bytes and the type its server gives
+    them — a charset label fixed in the header reads the same bytes anew
+    (its "declared gbk but the bytes are UTF-8" stayed in `status` until the
+    feed changed)."""
+    digest = hashlib.blake2b(body, digest_size=16)
+    if content_type:
+        digest.update(b"\0" + content_type.strip().lower().encode("utf-8", "replace"))
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -576,7 +583,8 @@ class Fetcher:
                 redirects=redirects,
             )
         body = await self._read_body(resp)
-        digest = body_hash(body)
+        content_type = _header_text(resp.headers.get("content-type"))
+        digest = body_hash(body, content_type)
         unchanged = digest == request.body_hash
         return Fetched(
             url=request.url,
@@ -584,7 +592,7 @@ class Fetcher:
             final_url=url,
             http_status=status,
             body=None if unchanged else body,
-            content_type=_header_text(resp.headers.get("content-type")),
+            content_type=content_type,
             etag=_validator(resp.headers.get("etag")),
             last_modified=_last_modified(resp),
             body_hash=digest,
