@@ -141,6 +141,29 @@ def test_copies_held_back_are_found_with_all(demo: Path) -> None:
     assert f"held back: duplicate of “{post['title']}” ({held['reason']})" in shown
 
 
+def test_a_post_deleted_by_hand_is_found_and_said_to_be_gone(tmp_path: Path) -> None:
+    """Found as if it were on the site, where `status` no longer counts it."""
+    site = tmp_path / "demo"
+    assert cli("demo", str(site)).code == 0
+    config = site / "feedmill.yml"
+    (gone,) = (site / "source" / "_posts").glob("*300亿元逆回购*.md")
+    gone.unlink()
+    rows = {str(r["title"]): r["held_back"] for r in search(config, "逆回购")}
+    assert rows == {
+        "央行开展300亿元逆回购操作": {
+            "as": "deleted",
+            "reason": "its post was deleted by hand",
+            "original": None,
+        },
+        "央行开展100亿元逆回购操作": None,
+    }
+    shown = cli("search", "逆回购", "-c", str(config)).stdout
+    assert shown.count("not on the site: its post was deleted by hand") == 1
+    # A pass leaves it deleted, and so does the search.
+    assert cli("run", "-c", str(config)).code == 0 and not gone.exists()
+    assert search(config, "300亿元")[0]["held_back"] is not None
+
+
 def test_query_syntax_in_user_input_is_harmless(demo: Path) -> None:
     for text in ('"LPR', "LPR*", "LPR OR", "NEAR(LPR", "^LPR", "title:LPR"):
         result = cli("search", text, "-c", str(demo), "--json")

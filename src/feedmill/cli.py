@@ -1718,6 +1718,7 @@ def search(
     from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
     from feedmill.search.tokens import MAX_TOKEN, query_tokens
+    from feedmill.store import posts as posts_store
     from feedmill.store import search as search_store
     from feedmill.store.database import StoreError, may_not_write, open_database, reading
     from feedmill.store.feeds import view
@@ -1862,6 +1863,13 @@ def search(
                 statuses=None if all_items else ("active",),
             )
             hits = search_store.search(conn, request, markers=("\x00", "\x01"))
+        # A post deleted by hand: found, but not on the site — said so.
+        files, archive = _post_files(loaded, engine)
+        with reading(engine) as conn:
+            gone = posts_store.deleted_among(
+                conn, [h.entry_id for h in hits if h.status == "active"], files, archive
+            )
+        hits = [replace(h, status=DELETED) if h.entry_id in gone else h for h in hits]
     except SQLAlchemyError as exc:  # a damaged file: its reason, no traceback
         raise click.exceptions.Exit(_failed_pass(loaded, exc)) from None
     finally:
@@ -1887,7 +1895,7 @@ def search(
                 if h.status == "active"
                 else {
                     "as": h.status,
-                    "reason": h.reason,
+                    "reason": DELETED_SAID if h.status == DELETED else h.reason,
                     "original": {"title": h.original[0], "link": h.original[1]}
                     if h.original
                     else None,
@@ -1919,7 +1927,9 @@ def search(
             f"{' · ' + plain(hit.link) if hit.link else ''}[/dim]",
             soft_wrap=True,
         )
-        if hit.status != "active":
+        if hit.status == DELETED:
+            wide.print(f"  [yellow]not on the site: {DELETED_SAID}[/yellow]", soft_wrap=True)
+        elif hit.status != "active":
             held = f"held back: {hit.status}"
             if hit.original:
                 held += f" of “{hit.original[0]}”"
@@ -1931,6 +1941,10 @@ def search(
             wide.print(f"  {shown}", soft_wrap=True)
     raise click.exceptions.Exit(busy)
 
+
+# A hit whose post was deleted from the site by hand (`search`).
+DELETED = "deleted"
+DELETED_SAID = "its post was deleted by hand"
 
 # Characters of a title that `search` prints (--json gives it whole): a feed's
 # title can be a whole article.
@@ -1957,6 +1971,25 @@ def _cut(segments: Sequence[tuple[str, bool]], limit: int) -> list[tuple[str, bo
 
 
 # -- status -----------------------------------------------------------------
+
+
+def _post_files(config: Config, engine: Engine) -> tuple[set[str] | None, set[str] | None]:
+    """The names of the files in the posts folder and in the archive, as
+    they are on the site (one deleted by hand is gone); None for either
+    where the site is not there to look at (`_names_in`)."""
+    from feedmill.publish.archive import folders
+    from feedmill.store import site as site_store
+    from feedmill.store.database import reading
+
+    with reading(engine) as conn:
+        earlier = site_store.earlier_posts(conn, str(config.site_dir))
+    # (In the folder of the last run too: `source_dir` edited since, the next
+    # run moves them.)
+    files = _names_in([config.posts_dir, *([Path(earlier)] if earlier else [])], config.site_dir)
+    archive = _names_in(
+        folders(engine, config.site_dir, config.posts_dir, config.archive_dir), config.site_dir
+    )
+    return files, archive
 
 
 def _names_in(folders: Iterable[Path], site: Path) -> set[str] | None:
@@ -1990,9 +2023,6 @@ def status_rows(config: Config) -> list[dict[str, Any]]:
         held: dict[int, tuple[int, int]] = {}
         to_write: dict[int, int] = {}
     else:
-        from feedmill.publish.archive import folders
-        from feedmill.store import site as site_store
-
         engine, note = open_to_read(config.database_url)
         if note is not None:
             err.print(f"note: {plain(note)}", soft_wrap=True)
@@ -2000,17 +2030,7 @@ def status_rows(config: Config) -> list[dict[str, Any]]:
             with reading(engine) as conn:  # never waits for a pass that is writing
                 # As `run` refuses it: another site's feeds are not this one's.
                 _refuse_another_site(conn, config, engine)
-                earlier = site_store.earlier_posts(conn, str(config.site_dir))
-            # The posts as they are on the site: one deleted by hand is gone.
-            # (In the folder of the last run too: `source_dir` edited since,
-            # the next run moves them.)
-            files = _names_in(
-                [config.posts_dir, *([Path(earlier)] if earlier else [])], config.site_dir
-            )
-            archive = _names_in(
-                folders(engine, config.site_dir, config.posts_dir, config.archive_dir),
-                config.site_dir,
-            )
+            files, archive = _post_files(config, engine)
             with reading(engine) as conn:
                 states = feed_store.view(conn, urls, config.url_key, config.moves)
                 counts = feed_store.post_counts(conn, files, archive)

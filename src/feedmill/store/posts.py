@@ -277,6 +277,31 @@ def on_site() -> ColumnElement[bool]:
     return posts.c.written_version.is_not(None) & posts.c.state.not_in(OFF_SITE)
 
 
+def deleted_among(
+    conn: Connection,
+    entry_ids: Sequence[int],
+    files: Collection[str] | None,
+    archive: Collection[str] | None,
+) -> set[int]:
+    """Those of ``entry_ids`` whose post was deleted by hand: found gone
+    already (removed), or not among the ``files`` of the posts folder (the
+    ``archive``'s, for one retention moved there) — None: not looked at."""
+    if not entry_ids:
+        return set()
+    rows = conn.execute(
+        select(posts.c.entry_id, posts.c.file_name, posts.c.state).where(
+            posts.c.entry_id.in_(sorted(set(entry_ids))),
+            on_site() | posts.c.state.in_(FROZEN),
+        )
+    )
+    gone = set()
+    for entry_id, name, state in rows:
+        there = archive if state == "archived" else files
+        if state == "removed" or (there is not None and name not in there):
+            gone.add(entry_id)
+    return gone
+
+
 def on_site_count(conn: Connection, feed_ids: Sequence[int]) -> int:
     """How many posts of the feeds ``feed_ids`` are on the site (see `on_site`)."""
     query = (
