@@ -25,7 +25,15 @@ from sqlalchemy import insert, select
 from feedmill.filter.dedupe import DEFAULT_THRESHOLD, DedupePolicy
 from feedmill.filter.dedupe.decide import DIGEST_WORDS, decide, digest, fuller, similarity, unlike
 from feedmill.filter.dedupe.lsh import bands, story_keys
-from feedmill.filter.dedupe.text import Fingerprint, dump, fingerprint, load, load_words, word_id
+from feedmill.filter.dedupe.text import (
+    Fingerprint,
+    dump,
+    fingerprint,
+    load,
+    load_words,
+    normalize,
+    word_id,
+)
 from feedmill.models import Entry
 from feedmill.store.database import open_database, reading
 from feedmill.store.schema import dedupe_bands, dedupe_prints, entries, feeds
@@ -754,6 +762,43 @@ def test_a_digest_headlined_by_its_name_alone_is_a_digest_too(title: str) -> Non
         posted = fingerprint(STORIES[story]["title"], STORIES[story]["html"])
         verdict = decide(digested, posted)
         assert not verdict.duplicate and verdict.reason.startswith("a digest"), (story, verdict)
+
+
+# Evening announcement roundups: companies' notices, each a line and a sentence.
+_NOTICES = [
+    ("宁德时代", "前三季度营业收入2830.72亿元，同比增长9.28%；净利润490.34亿元，同比增长36.2%。"),
+    ("比亚迪", "前三季度营业收入5662.66亿元，同比增长13%；净利润233.33亿元，同比下降7.55%。"),
+    ("中国中免", "前三季度营业收入398.62亿元，同比下降6.9%；净利润36.61亿元，同比下降21.8%。"),
+    ("恒瑞医药", "前三季度营业收入231.88亿元，同比增长14.9%；净利润57.51亿元，同比增长24.5%。"),
+    ("中国石油", "前三季度营业收入2.18万亿元，同比下降3.9%；净利润1262.79亿元，同比下降4.9%。"),
+    ("招商银行", "前三季度营业收入2514.2亿元，同比下降0.5%；净利润1137.72亿元，同比增长0.5%。"),
+]
+
+
+@pytest.mark.parametrize(("title", "count"), [("10月20日晚间公告汇总", 5), ("晚间公告汇总", 6)])
+def test_an_announcement_roundup_is_a_digest_of_each_flash_it_holds(title: str, count: int) -> None:
+    """ "10月20日晚间公告汇总" shares 公告 with every notice 快讯, a third of its
+    headline: held back as 宁德时代's 快讯's copy (four companies' news on no
+    page), or taking both 快讯's posts as their fuller telling."""
+    roundup = fingerprint(
+        title,
+        "".join(
+            f"<p>{n + 1}、{name}：{text}</p>" for n, (name, text) in enumerate(_NOTICES[:count])
+        ),
+    )
+    for name, text in _NOTICES[:2]:
+        flash = fingerprint(
+            f"{name}：前三季度净利润{text.split('净利润')[1].split('，')[0]}",
+            f"<p>财联社10月20日电，{name}公告，{text}</p>",
+        )
+        verdict = decide(roundup, flash)
+        assert not verdict.duplicate and verdict.reason.startswith("a digest"), (name, verdict)
+        assert not decide(flash, roundup).duplicate and not fuller(roundup, flash)
+    # A 快讯 under a roundup's name alone is the 快讯's copy still.
+    (name, text) = _NOTICES[0]
+    flash = fingerprint(f"{name}：前三季度净利润490.34亿元", f"<p>{name}公告，{text}</p>")
+    alone = fingerprint("【晚间公告汇总】", f"<p>1、{name}：{text}</p>")
+    assert decide(alone, flash).duplicate
 
 
 @pytest.mark.parametrize("word", DIGEST_WORDS)
@@ -2149,7 +2194,76 @@ def test_two_issuers_notices_on_one_day_stay_apart(
     """五粮液's notice was held back as a copy of 贵州茅台's (similarity 0.82):
     one exchange template, one meeting day, nothing else to tell them by."""
     verdict = decide(_exchange_notice(*one), _exchange_notice(*other), apart=timedelta(minutes=10))
-    assert not verdict.duplicate and verdict.reason == "notices of different issuers"
+    # (Numbered in their headers, they are told apart by their numbers first.)
+    told = "notice numbers differ" if one[1] else "notices of different issuers"
+    assert not verdict.duplicate and verdict.reason == told
+
+
+def test_one_issuers_two_notices_of_a_day_are_told_apart_by_their_numbers() -> None:
+    """贵州茅台's notice of a share buyback and of a results call, each opening
+    with the exchange's pledge and closing 特此公告 …董事会: the second was held
+    back as a copy of the first.  The pledge is no one story's text, and a
+    notice's number is its own; an outlet's copy keeps it."""
+    pledge = (
+        "本公司董事会及全体董事保证本公告内容不存在任何虚假记载、误导性陈述或者重大遗漏，"
+        "并对其内容的真实性、准确性和完整性承担法律责任。"
+    )
+
+    def notice(title: str, number: str, body: str) -> Fingerprint:
+        return fingerprint(
+            title,
+            f"<p>证券代码：600519 证券简称：贵州茅台 编号：临2025-{number}</p><p>{pledge}</p>"
+            f"<p>{body}</p><p>特此公告。</p><p>贵州茅台酒股份有限公司董事会</p><p>2025年11月3日</p>",
+        )
+
+    buyback = notice(
+        "贵州茅台：关于回购股份进展的公告",
+        "041",
+        "截至2025年10月31日，公司已累计回购股份152.3万股，支付的资金总额为23.5亿元。",
+    )
+    call = notice(
+        "贵州茅台：关于召开2025年第三季度业绩说明会的公告",
+        "042",
+        "公司计划于2025年11月12日下午举行2025年第三季度业绩说明会。",
+    )
+    copy = notice(
+        "贵州茅台关于召开业绩说明会的公告",
+        "042",
+        "公司计划于2025年11月12日下午举行业绩说明会，投资者可提问。",
+    )
+    verdict = decide(buyback, call)
+    assert not verdict.duplicate and verdict.reason == "notice numbers differ"
+    assert decide(call, copy).duplicate
+    assert "虚假记载" not in normalize(pledge) and "证券代码" in normalize(f"证券代码：1 {pledge}")
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("特斯拉中国推出Model Y长续航后轮驱动版", "特斯拉中国推出Model 3长续航后驱版"),
+        ("苹果向开发者推送iOS 26.2 Beta 2", "苹果向开发者推送iOS 26.2 Beta 3"),
+    ],
+)
+def test_names_that_differ_by_one_letter_or_digit_are_other_news(one: str, other: str) -> None:
+    """Single letters and digits are no words: "Model Y" and "Model 3" read as
+    one headline, and the second car's news was held back as the first's."""
+
+    def story(title: str, lead: str) -> Fingerprint:
+        name = title.removeprefix("特斯拉中国推出").removeprefix("苹果向开发者推送")
+        return fingerprint(
+            title,
+            f"<p>{lead}{name}，售价26.35万元，续航里程688公里，首批预计12月交付，"
+            "新版本提供免息金融方案，百公里加速5.9秒。</p>",
+        )
+
+    verdict = decide(
+        story(one, "IT之家11月3日消息，今日推出"), story(other, "新浪科技讯，今日发布")
+    )
+    assert not verdict.duplicate and verdict.reason == "about different names"
+    # The same car's news from two outlets is one story still.
+    assert decide(
+        story(one, "IT之家11月3日消息，今日推出"), story(one, "新浪科技讯，今日发布")
+    ).duplicate
 
 
 def test_copies_of_one_issuers_notice_are_one_story() -> None:

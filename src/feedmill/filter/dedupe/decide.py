@@ -72,6 +72,7 @@ from feedmill.filter.dedupe.text import (
     CODE_UNIT,
     DATE_UNIT,
     ISSUER_UNIT,
+    NOTICE_UNIT,
     STOCK_UNIT,
     Fact,
     Fingerprint,
@@ -130,11 +131,21 @@ DIGEST_WORDS = (
 DIGEST_NAMES = frozenset(word_id(word) for word in DIGEST_WORDS)
 
 
+# A headline that names a digest and none of a story's names ("10月20日晚间
+# 公告汇总" over 宁德时代's 快讯) is a digest of it when it holds half as many
+# words again of its own: its other headline words say little (公告 is in
+# every notice 快讯), and a digest of short notices, sharing their every
+# word but the names and figures, holds less than FULLER times a 快讯's.
+DIGEST_OWN_WORDS = 0.5
+
+
 def digest(long: Fingerprint, short: Fingerprint) -> bool:
     """Is ``long`` a digest (财经早餐, 午间公告集锦) that holds ``short``'s story
     among others — of three times its words or more, under a headline of its
     own that ``short`` tells too little of to be its fuller telling?  Held
     back as its copy, the digest's other news would be on no page of the site."""
+    if long.title & DIGEST_NAMES and not long.title & short.names:
+        return len(long.words - short.words) >= DIGEST_OWN_WORDS * len(short.words)
     return (
         (len(long.title) >= DIGEST_TITLE_WORDS or bool(long.title & DIGEST_NAMES))
         and len(long.words) >= FULLER * len(short.words)
@@ -328,6 +339,9 @@ def conflicting_fact(a: Fingerprint, b: Fingerprint, apart: timedelta | None = N
     codes_a, codes_b = a.facts.get(STOCK_UNIT), b.facts.get(STOCK_UNIT)
     if codes_a and codes_b and not codes_a & codes_b:
         return "stock codes differ"
+    numbers_a, numbers_b = a.facts.get(NOTICE_UNIT), b.facts.get(NOTICE_UNIT)
+    if numbers_a and numbers_b and not numbers_a & numbers_b:
+        return "notice numbers differ"
     dates_a, dates_b = a.facts.get(DATE_UNIT), b.facts.get(DATE_UNIT)
     far_apart = apart is not None and apart >= DATES_APART
     # Published close together, two stories may date different things (an

@@ -49,7 +49,11 @@ _BOILERPLATE = re.compile(
     r"|(?:(?:特别|郑重|免责|版权)声明|风险提示)[:：]).{0,300}"
     r"|本文(?:来自|来源|转载)[^，。\n]{0,40}[，。]?"
     r"|(?:扫码|扫描二维码|长按识别|下载[^。\n]{0,10}APP)[^。\n]{0,40}。?"
-    r"|\(Bloomberg\)\s*--|\((?:Reporting|Editing|Writing) by[^)]*\)",
+    r"|\(Bloomberg\)\s*--|\((?:Reporting|Editing|Writing) by[^)]*\)"
+    # An exchange notice's pledge, the same in every notice of every company
+    # ("本公司董事会及全体董事保证本公告内容不存在任何虚假记载、误导性陈述…"):
+    # the sentence alone, not the header line before it.
+    r"|[^。\s]{0,40}保证[^。\s]{0,60}?虚假记载[、,，]\s*误导性陈述[^。\s]{0,80}。?",
     re.IGNORECASE,
 )
 _STOPWORDS = frozenset(
@@ -216,7 +220,7 @@ def is_rare(word: str) -> bool:
 _BOILERPLATE_MARKS = (
     "来源", "编辑", "作者", "记者", "原标题", "声明", "风险提示", "本文", "扫码", "扫描",
     "股吧", "资金流", "诊股", "[行情]", "［行情］",
-    "长按", "下载", "bloomberg", "reporting", "editing", "writing",
+    "长按", "下载", "bloomberg", "reporting", "editing", "writing", "虚假记载",
 )  # fmt: skip
 # Sentences of outlet furniture without a heading, known by a stock phrase:
 # risk warnings, copyright and reprint terms, "follow our account" lines.
@@ -260,17 +264,26 @@ def normalize(text: str) -> str:
     return nfkc(text).casefold()
 
 
+# A name of a word and one letter or digit ("Model Y", "Model 3", "Beta 2"):
+# not followed by another Latin word ("buy a car").
+_NAME_AND_MARK = re.compile(r"(?<![a-z0-9])([a-z]{2,}) ?([a-z0-9])(?![a-z0-9]| [a-z])")
+
+
 def words(text: str) -> list[str]:
-    """Content words of normalized text: no punctuation, stopwords or single CJK characters."""
+    """Content words of normalized text: no punctuation, stopwords or single
+    CJK characters — nor single letters or digits, but where they end a name
+    ("model y" beside "model": Model Y and Model 3 are other cars)."""
     import rjieba
 
     # One comprehension, and the pattern only when the first character is
     # no letter or digit (what \w matches): twice as fast as a loop.
-    return [
+    found = [
         word
         for word in map(str.strip, rjieba.cut(text))
         if len(word) > 1 and word not in _STOPWORDS and (word[0].isalnum() or _WORD.search(word))
     ]
+    found.extend(f"{m[1]} {m[2]}" for m in _NAME_AND_MARK.finditer(text))
+    return found
 
 
 Fact = tuple[str, bool]  # (number as written, approximate: "逾120亿元")
@@ -329,6 +342,10 @@ _HEADER_NAME = re.compile(
     r"(?:证券|股票|股份)简称\s*:?\s*([^\s:,，。;；]{2,12}?)(?=\s|公告|编号|债券|$|[:,，。;；])"
 )
 _ISSUER_SUFFIX = re.compile(r"(?:股份有限公司|有限责任公司|有限公司|集团|公司)$")
+# A notice's own number in its header ("编号：临2025-041", "公告编号：2025-042"):
+# one company's two notices of a day differ in it, an outlet's copy does not.
+NOTICE_UNIT = "公告编号"
+_HEADER_NUMBER = re.compile(r"编号\s*:?\s*([\u4e00-\u9fff]{0,2}\s*\d{4}\s*[-—－]\s*\d{1,4})(?!\d)")
 
 
 def issuers(title_text: str, body_text: str) -> dict[str, frozenset[Fact]]:
@@ -343,6 +360,12 @@ def issuers(title_text: str, body_text: str) -> dict[str, frozenset[Fact]]:
     codes = {m[1] for m in _HEADER_CODE.finditer(body_text, 0, _HEADER)}
     if codes:
         found[CODE_UNIT] = frozenset((code, False) for code in codes)
+    numbers = {
+        re.sub(r"\s|[—－]", "-", m[1]).replace("--", "-")
+        for m in _HEADER_NUMBER.finditer(body_text, 0, _HEADER)
+    }
+    if numbers:
+        found[NOTICE_UNIT] = frozenset((number, False) for number in numbers)
     return found
 
 
