@@ -1013,6 +1013,29 @@ def test_a_daemon_outlives_a_failed_pass(tmp_path: Path, feed_server: FeedServer
     assert_consistent(tmp_path, 3)
 
 
+def test_a_daemon_told_all_fetches_every_feed_once_a_pass_is_made(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """`--all` is the first pass's: one that failed as a whole fetched
+    nothing, and the next passes took only the feeds due — none for an hour."""
+    url = feed_server.add("/feed", body=many(2))
+    write_config(tmp_path, [{"url": url, "group": "g", "source": "s"}], interval="1h")
+    (tmp_path / "_config.yml").write_text("title: site\n")  # a Hexo site: no note first
+    assert cli("run", "-c", str(tmp_path / "feedmill.yml")).code == 0
+    feed_server.add("/feed", body=many(3))
+    obstacle = tmp_path / "source" / "_posts" / ".feedmill-tmp"
+    shutil.rmtree(obstacle, ignore_errors=True)
+    obstacle.write_text("in the way")  # where the pass stages its posts: it fails as a whole
+    with ended(feedmill("run", "--every", "1h", "--all", cwd=tmp_path)) as daemon:
+        assert daemon.stderr is not None
+        line = daemon.stderr.readline()
+        assert "pass failed (1 in a row)" in line, line
+        obstacle.unlink()
+        wait_for(lambda: len(posts(tmp_path)) == 3, timeout=60)
+        stop_cleanly(daemon)
+    assert feed_server.hits["/feed"] == 2
+
+
 # Posts are placed in the site in bursts (600 in ~25 ms once their rows are
 # committed), and the pass ends ~70 ms later: a kill timed from outside lands
 # at a moment of its own choosing, often after the pass.  The victim stops

@@ -790,6 +790,7 @@ def _run_passes(config: Config, options: Any, every: timedelta | None) -> int:
                 )
             _say_notices(mill)
             failed_passes = 0
+            first_made = False
             while True:
                 if every is None:
                     _report(_one_pass(mill))
@@ -802,7 +803,10 @@ def _run_passes(config: Config, options: Any, every: timedelta | None) -> int:
                     break
                 failed_passes = _daemon_pass(mill, failed_passes)
                 gcpace.for_long_life()  # (its start is over: see gcpace)
-                mill.options = options
+                # The first pass's options (`--all`, `--feed`) hold until a pass
+                # has been made: one the database failed fetched nothing.
+                first_made = first_made or failed_passes == 0
+                mill.options = options if first_made else _as_first(options, first)
                 if mill.stopping.is_set():
                     break
                 _sleep_until_due(mill, every, config, stamp, failed_passes)
@@ -813,13 +817,18 @@ def _run_passes(config: Config, options: Any, every: timedelta | None) -> int:
                     break
                 # As the config now writes them (`a.xml` edited to `./a.xml`).
                 options = replace(options, only=_named_feeds(config, options.only)[0])
-                mill.options = options
+                mill.options = options if first_made else _as_first(options, first)
     except OutputLost:
         raise  # the pass's work is done: main says it, and exits 120
     # A daemon retries a pass that failed (SQLAlchemyError, OSError); one pass ends.
     except (SiteBusy, StoreError, SQLAlchemyError, OSError) as exc:
         return _failed_pass(config, exc)
     return 0
+
+
+def _as_first(options: Any, first: Any) -> Any:
+    """``options`` (as the config now names the feeds) for a daemon's first pass."""
+    return replace(options, due_only=first.due_only)
 
 
 def _started(config: Config, options: Any, every: timedelta | None) -> tuple[Any, Config, Stamp]:
