@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import partial
 
 from feedmill.normalize.chars import collapse_space, strip_controls
@@ -510,16 +511,16 @@ _SHOWN_ELEMENT = re.compile(r"<(?i:video|audio|iframe|embed|object)(?=[\s/>])")
 
 
 def shows_anything(markup: str) -> bool:
-    """Whether HTML ``markup`` shows its reader anything: text, a picture or a
+    """Whether HTML ``markup`` shows its reader anything: text, an image or a
     player — not `<p></p>`, `<p>&nbsp;</p>`, `<br>` or an editor's comments,
     which some feeds put where an item's article goes, its text elsewhere,
-    nor only a tracking pixel or a hidden image (`shows_a_picture`).
+    nor only a tracking pixel, an image without a source or a hidden one.
     (Asked of the feed's own text: without its control characters, which
     the reading of hidden elements refuses.)"""
     if _SHOWN_ELEMENT.search(markup) is not None:
         return True
     markup = strip_controls(markup)
-    return shows_text(markup) or shows_a_picture(markup)
+    return shows_text(markup) or shows_an_image(markup)
 
 
 _PLAYED_OR_PICTURED = re.compile(r"<(?i:picture|video)(?=[\s/>])")
@@ -535,18 +536,33 @@ def shows_a_picture(markup: str) -> bool:
     tracking pixel (a feed service's 1×1 beacon), an icon, an emoticon, an
     empty ``src`` or an image hidden by its style or an element around it
     (`sanitize.clean.a_picture`)."""
+    from feedmill.sanitize.clean import a_picture  # (it imports this module)
+
+    return _shows(markup, a_picture)
+
+
+def shows_an_image(markup: str) -> bool:
+    """Whether HTML ``markup`` shows an image of any kind — an icon, an
+    emoticon and a formula too — or a video (`sanitize.clean.an_image_shown`)."""
+    from feedmill.sanitize.clean import an_image_shown  # (it imports this module)
+
+    return _shows(markup, an_image_shown)
+
+
+def _shows(markup: str, shown: Callable[[dict[str, str]], bool]) -> bool:
+    """Whether ``markup`` holds a <picture>, a <video> or an image that is
+    ``shown`` by its attributes, outside what hides it (a hidden element
+    around it, a comment)."""
     if _PLAYED_OR_PICTURED.search(markup):
         return True
     if _IMG.search(markup) is None:
         return False
-    from feedmill.sanitize.clean import a_picture  # (it imports this module)
-
     if _may_hide(markup):
         from feedmill.sanitize.prepass import without_hidden
 
         markup = without_hidden(markup)
     return any(
-        a_picture(
+        shown(
             {
                 name.lower(): html.unescape(double or single or bare)
                 for name, double, single, bare in _ATTRIBUTE_WRITTEN.findall(tag.group(1))

@@ -621,9 +621,9 @@ def _with_a_way_to_the_article(body: str, link: str | None, policy: Policy) -> s
     could follow."""
     if not link or urls.scheme(link) not in ("http", "https"):
         return body
-    from feedmill.normalize.text import shows_a_picture, shows_text
+    from feedmill.normalize.text import shows_an_image, shows_text
 
-    if shows_text(body) or _SHOWN_WITHOUT_TEXT.search(body) or shows_a_picture(body):
+    if shows_text(body) or _SHOWN_WITHOUT_TEXT.search(body) or shows_an_image(body):
         return body
     from feedmill.sanitize.clean import sanitize_html
 

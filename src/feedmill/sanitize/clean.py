@@ -679,6 +679,26 @@ def is_tracking_pixel(attributes: Mapping[str, str]) -> bool:
     return (width is not None and width <= 2) or (height is not None and height <= 2)
 
 
+def an_image_shown(attributes: Mapping[str, str]) -> bool:
+    """Whether an image, by its attributes (names in lower case, values
+    unescaped), shows its reader anything — a picture, an icon, an emoticon,
+    a formula alike: not hidden, not a tracking pixel, and with a source (a
+    lazy-loading script's attribute, a srcset, a src — a data: URI only as
+    the sanitizer keeps one: an image's, in base64)."""
+    if "hidden" in attributes or _STYLE_HIDDEN.search(attributes.get("style", "")):
+        return False
+    if is_tracking_pixel(attributes):
+        return False
+    if any(attributes.get(name, "").strip() for name in LAZY_ATTRIBUTES):
+        return True
+    sources = [attributes.get("src", "")]
+    sources += (_first_candidate(attributes.get(name, "")) for name in SRCSET_ATTRIBUTES)
+    return any(
+        src and (src[:5].lower() != "data:" or _DATA_IMAGE.match(src))
+        for src in map(str.strip, sources)
+    )
+
+
 def a_picture(attributes: Mapping[str, str]) -> bool:
     """Whether an image, by its attributes (names in lower case, values
     unescaped), shows a picture: not hidden, a tracking pixel, an icon or an
