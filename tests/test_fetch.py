@@ -148,16 +148,24 @@ def test_a_charset_label_fixed_in_the_header_reads_the_same_bytes_anew(
     """The same bytes under another Content-Type are another reading: the
     wrong label's warning stayed in `status` until the feed itself changed."""
     body = (ENCODINGS / "http-charset-contradicts.xml").read_bytes()
-    url = feed_server.add("/e", body=body, headers={"Content-Type": "text/xml; charset=gbk"})
+    # (With validators too: the server answers "not modified" to the same bytes.)
+    url = feed_server.add(
+        "/e", body=body, headers={"Content-Type": "text/xml; charset=gbk"}, etag='"v1"'
+    )
     config = write_config(tmp_path, [{"url": url, "group": "g", "source": "s"}])
     assert cli("run", "-c", str(config)).code == 0
     assert status(config)[url]["warning"] == "declared gbk but the bytes are UTF-8"
     written = posts(tmp_path)
     assert "feeds: 0 ok, 1 unchanged" in cli("run", "-c", str(config)).stdout
-    feed_server.add("/e", body=body, headers={"Content-Type": "text/xml; charset=utf-8"})
+    feed_server.add(
+        "/e", body=body, headers={"Content-Type": "text/xml; charset=utf-8"}, etag='"v1"'
+    )
     assert "feeds: 1 ok, 0 unchanged" in cli("run", "-c", str(config)).stdout
     assert status(config)[url]["warning"] is None
     assert posts(tmp_path) == written
+    # Its label right, it is asked "if none match" again: not modified.
+    assert "feeds: 0 ok, 1 unchanged" in cli("run", "-c", str(config)).stdout
+    assert feed_server.requests[-1][1].get("If-None-Match") == '"v1"'
 
 
 # -- content encodings and caps -------------------------------------------------

@@ -1404,11 +1404,15 @@ class Mill:
     ) -> None:
         loop = asyncio.get_running_loop()
         location = self._location(spec, state)
+        # A wrong charset label said: asked for the whole document, not "not
+        # modified" — a server that fixes its label sends the same bytes (the
+        # same validators), and the warning stayed for as long.
+        asks = not _WRONG_LABEL.search(state.warning or "")
         request = FetchRequest(
             url=location,
             origin=self.config.location(spec),
-            etag=state.etag,
-            last_modified=state.last_modified,
+            etag=state.etag if asks else None,
+            last_modified=state.last_modified if asks else None,
             body_hash=state.body_hash,
             timeout=_timeout(spec),
             connect_timeout=_connect_timeout(spec),
@@ -1951,6 +1955,10 @@ _DATABASE_FULL = (
     "readonly database",
     "database is locked",
 )
+
+
+# The warning `parse.encoding` gives a document whose label its bytes deny.
+_WRONG_LABEL = re.compile(r"(?:^|; )declared \S+ but the bytes are ")
 
 
 def cannot_write(exc: BaseException) -> bool:
