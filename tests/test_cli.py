@@ -490,6 +490,10 @@ def test_a_section_with_every_key_commented_out_is_its_defaults(tmp_path: Path) 
             "dedupe:\n  backoff_cap: 2h\nfeeds: []\n",
             "dedupe.backoff_cap: unknown key (it goes at the top level)",
         ),
+        (  # a feed's `fulltext: true`; the top level's is a section of settings
+            "fetch:\n  fulltext: true\nfeeds: []\n",
+            "fetch.fulltext: unknown key (it goes in a feed, or as a section at the top level)",
+        ),
         (
             "feeds:\n  - {url: a.xml, group: g, source: s, dedupe: false}\n",
             "feeds[0] (a.xml): dedupe: unknown key (it goes at the top level)",

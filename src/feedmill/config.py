@@ -1925,6 +1925,9 @@ def _suggestion(loc: list[Any], name: str, given: Collection[object] = ()) -> st
     # A top-level key in a section or a feed: `fetch: {interval: 5m}`, a feed's `dedupe:`.
     if len(path) == 1 and name != path[0] and name in _keys_at([]):
         if path[0] != "feeds" and name in _keys_at(["feeds"]):
+            # (`fulltext: true` is a feed's; the top level's is a section of settings.)
+            if _keys_at([name]):
+                return " (it goes in a feed, or as a section at the top level)"
             return " (it goes at the top level, or in a feed)"
         return " (it goes at the top level)"
     return ""
