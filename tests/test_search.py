@@ -19,7 +19,17 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Connection, Engine, create_engine, delete, insert, select, text, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    create_engine,
+    delete,
+    event,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.engine import make_url
 
 from feedmill.search import marked, normalize, query_tokens, snippet, visible_text
@@ -736,6 +746,32 @@ def test_greek_hebrew_and_arabic_words_are_whole_and_may_be_begun(
     assert ids(find(engine, begins)) == [1]  # typed last: the start of a longer form
     assert find(engine, f"{begins} 其他新闻") != []
     assert find(engine, typed[1:]) == []  # a word's end alone is no word of it
+
+
+def test_more_hits_than_a_statement_takes_are_read_in_chunks(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`search -n 70000` on PostgreSQL read its hits with one IN list of 70,000
+    parameters, over the 65,535 a statement takes: in chunks (of 2 here)."""
+    with engine.begin() as conn:
+        for n in range(1, 6):
+            add(conn, n, f"央行公告{n}", "<p>央行" + "开展逆回购操作，" * n + "</p>")
+    whole = ids(find(engine, "逆回购"))
+    monkeypatch.setattr(search, "_CHUNK", 2)
+    listed: list[int] = []  # how many ids each read of the hits' rows lists
+
+    def count(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
+        if " AS copied" in statement:
+            listed.append(len(parameters) if isinstance(parameters, (tuple, list, dict)) else 0)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        hits = find(engine, "逆回购")
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert ids(hits) == whole and sorted(whole) == [1, 2, 3, 4, 5]
+    assert all("逆回购" in h.snippet for h in hits)
+    assert listed == [2, 2, 1]
 
 
 def test_text_past_its_200000th_character_is_not_indexed(engine: Engine) -> None:

@@ -286,12 +286,15 @@ def deleted_among(
     """Those of ``entry_ids`` whose post was deleted by hand: found gone
     already (removed), or not among the ``files`` of the posts folder (the
     ``archive``'s, for one retention moved there) — None: not looked at."""
-    if not entry_ids:
-        return set()
-    rows = conn.execute(
-        select(posts.c.entry_id, posts.c.file_name, posts.c.state).where(
-            posts.c.entry_id.in_(sorted(set(entry_ids))),
-            on_site() | posts.c.state.in_(FROZEN),
+    ids = sorted(set(entry_ids))
+    rows = (
+        row
+        for start in range(0, len(ids), 500)  # (PostgreSQL: 65,535 parameters at most)
+        for row in conn.execute(
+            select(posts.c.entry_id, posts.c.file_name, posts.c.state).where(
+                posts.c.entry_id.in_(ids[start : start + 500]),
+                on_site() | posts.c.state.in_(FROZEN),
+            )
         )
     )
     gone = set()

@@ -755,8 +755,11 @@ def search(
     if not ranked:
         return []
     copied = entries.alias("copied")
+    ids = [r.id for r in ranked]
     rows = {
         row.id: row
+        # In chunks: PostgreSQL takes at most 65,535 parameters a statement (`-n 70000`).
+        for start in range(0, len(ids), _CHUNK)
         for row in conn.execute(
             select(
                 entries.c.id,
@@ -773,7 +776,7 @@ def search(
                 copied.c.link.label("original_link"),
             )
             .select_from(entries.outerjoin(copied, copied.c.id == entries.c.duplicate_of))
-            .where(entries.c.id.in_([r.id for r in ranked]))
+            .where(entries.c.id.in_(ids[start : start + _CHUNK]))
         )
     }
     hits = []
