@@ -1402,6 +1402,14 @@ def test_copies_told_apart_stay_apart_when_the_article_they_followed_leaves(
     assert [row["posts"] for row in _status(config).values()] == [1, 1]
     assert "also-reported" not in "".join(posts(tmp_path).values())
     assert "posts: 0 new, 0 updated" in cli("publish", "--rebuild", "-c", str(config)).stdout
+    # The article's feed back: it takes both posts again, as it did coming
+    # (it took the first 快讯's alone, and the story was in two posts).
+    config = write_config(tmp_path, flashes + _write_sources(tmp_path, [article]))
+    result = cli("run", "-c", str(config))
+    assert "took back their stories' posts: 1" in " ".join(result.stderr.split())
+    post = _one_post_for_both_flashes(tmp_path, "2 replaced by a fuller copy", "l16-a")
+    assert sorted(_also_reported(post)) == sorted([flash["source"], estimate["source"]])
+    assert "posts: 0 new, 0 updated" in cli("run", "-c", str(config)).stdout
 
 
 @pytest.mark.parametrize("linked", [True, False])

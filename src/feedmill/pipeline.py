@@ -1190,9 +1190,16 @@ class Mill:
                 and row.holder_state not in OFF_SITE
                 and (row.holder_written is None or self._whereabouts(row.holder_file) == "posts")
             )
-            if on_site and fuller(mine, theirs):
+            # The other posts it had taken too (a 快讯 of a later paragraph, its
+            # post again since): as it would coming now, none deleted by hand.
+            others = self._others_told(conn, row) if on_site and fuller(mine, theirs) else None
+            if others is not None:
                 heirs += promote(
-                    conn, row.id, [row.duplicate_of], self.worker_module().heir_name, FULLER_COPY
+                    conn,
+                    row.id,
+                    [row.duplicate_of, *others],
+                    self.worker_module().heir_name,
+                    FULLER_COPY,
                 )
                 continue
             verdict = decide(mine, theirs, self.dedupe.threshold)
@@ -1204,6 +1211,20 @@ class Mill:
                 f"fuller copies of feeds in the config again took back their stories' posts:"
                 f" {len(heirs)}"
             )
+
+    def _others_told(self, conn: Connection, row: Any) -> tuple[int, ...] | None:
+        """The other posts of its story that a copy back in the config (a row
+        of `back_in_config`) takes with the one that held it back; None if one
+        of them is off the site (`worker.others_told`)."""
+        from feedmill.store import dedupe as dedupe_store
+        from feedmill.store.schema import entry_from_row
+
+        assert self.dedupe is not None
+        story = dedupe_store.story_of(entry_from_row(row), row.first_seen_at)
+        told: tuple[int, ...] | None = self.worker_module().others_told(
+            conn, self.dedupe, row.feed_id, self._whereabouts, story, row.duplicate_of
+        )
+        return told
 
     def _index_in_dedupe(self, conn: Connection, heirs: Sequence[Heir]) -> None:
         """Copies posted now: later copies of their stories are found in them."""

@@ -21,7 +21,7 @@ import os
 import re
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -300,10 +300,10 @@ def _gives_way(conn: Connection, job: FeedJob, entry_id: int) -> bool:
     owner deleted (the story stays off the site), nor one retention archived,
     nor a teaser whose article page is still to come (its article, once
     read, is judged again: `retract`)."""
-    return _way(conn, job, entry_id) == "gives way"
+    return _way(conn, job.whereabouts, entry_id) == "gives way"
 
 
-def _way(conn: Connection, job: FeedJob, entry_id: int) -> str:
+def _way(conn: Connection, whereabouts: Callable[[str], str], entry_id: int) -> str:
     """What the post of ``entry_id`` does before a fuller copy: "gives way",
     "awaits its page" (a teaser), or "stays off the site" (deleted by hand,
     archived, or no post)."""
@@ -318,7 +318,7 @@ def _way(conn: Connection, job: FeedJob, entry_id: int) -> str:
         return "awaits its page"
     if row.written_version is None:
         return "gives way"  # its file is yet to be written (by this pass)
-    if job.whereabouts(row.file_name) == "posts":
+    if whereabouts(row.file_name) == "posts":
         return "gives way"
     return "stays off the site"
 
@@ -438,24 +438,37 @@ def _released(conn: Connection, job: FeedJob, original_id: int, story: dedupe_st
 def _others_told(
     conn: Connection, job: FeedJob, story: dedupe_store.Story, original: int
 ) -> tuple[int, ...] | None:
-    """The other posts of its story that ``story``, promoted in the place of
-    ``original``'s, tells fully and takes too, as a new copy would; None if
-    one of them was deleted by hand or archived (promoted, it would put that
-    story back on the site)."""
     assert job.dedupe is not None
-    match = dedupe_store.find_original(conn, story, job.dedupe, job.state.id)
+    return others_told(conn, job.dedupe, job.state.id, job.whereabouts, story, original)
+
+
+def others_told(
+    conn: Connection,
+    policy: DedupePolicy,
+    own_feed: int,
+    whereabouts: Callable[[str], str],
+    story: dedupe_store.Story,
+    original: int,
+) -> tuple[int, ...] | None:
+    """The other posts of its story that ``story`` (of the feed ``own_feed``),
+    promoted in the place of ``original``'s, tells fully and takes too, as a
+    new copy would; None if one of them was deleted by hand or archived
+    (promoted, it would put that story back on the site)."""
+    match = dedupe_store.find_original(conn, story, policy, own_feed)
     told = (match.original_id, *match.also) if match is not None and match.fuller else ()
     if original not in told:
         return ()
-    return _taking(conn, job, (entry_id for entry_id in told if entry_id != original))
+    return _taking(conn, whereabouts, (entry_id for entry_id in told if entry_id != original))
 
 
-def _taking(conn: Connection, job: FeedJob, entry_ids: Iterable[int]) -> tuple[int, ...] | None:
+def _taking(
+    conn: Connection, whereabouts: Callable[[str], str], entry_ids: Iterable[int]
+) -> tuple[int, ...] | None:
     """Of the other posts of its story that a fuller copy tells, those it
     takes too (a teaser awaiting its page is judged by the page); None if
     one was deleted by hand or archived: the copy is held back, and that
     story stays off the site."""
-    ways = {entry_id: _way(conn, job, entry_id) for entry_id in entry_ids}
+    ways = {entry_id: _way(conn, whereabouts, entry_id) for entry_id in entry_ids}
     if "stays off the site" in ways.values():
         return None
     return tuple(entry_id for entry_id, way in ways.items() if way == "gives way")
@@ -1111,7 +1124,9 @@ def handle(job: FeedJob) -> FeedResult:
                     and match.original_id not in giving_way
                     and _gives_way(conn, job, match.original_id)
                 ):
-                    taken = _taking(conn, job, (i for i in match.also if i not in giving_way))
+                    taken = _taking(
+                        conn, job.whereabouts, (i for i in match.also if i not in giving_way)
+                    )
                     if taken is not None:
                         fuller_copies[index] = (match.original_id, *taken)
                         giving_way.update(fuller_copies[index])
