@@ -2245,6 +2245,17 @@ def test_one_issuers_two_notices_of_a_day_are_told_apart_by_their_numbers() -> N
     assert "虚假记载" not in normalize(pledge) and "证券代码" in normalize(f"证券代码：1 {pledge}")
 
 
+def test_a_word_and_the_letter_or_digit_that_ends_it_are_a_name() -> None:
+    from feedmill.filter.dedupe.text import words
+
+    assert "model y" in words(normalize("特斯拉Model Y降价")) and "beta 2" in words(
+        "ios beta 2 发布"
+    )
+    # Not a number's first digit, an English word, a word's last letter.
+    for text in ("linux 6.1 发布", "rates rose to 2.25%", "backed a rise", "half a point, says"):
+        assert not [w for w in words(normalize(text)) if " " in w], text
+
+
 @pytest.mark.parametrize(
     ("one", "other"),
     [

@@ -265,8 +265,13 @@ def normalize(text: str) -> str:
 
 
 # A name of a word and one letter or digit ("Model Y", "Model 3", "Beta 2"):
-# not followed by another Latin word ("buy a car").
-_NAME_AND_MARK = re.compile(r"(?<![a-z0-9])([a-z]{2,}) ?([a-z0-9])(?![a-z0-9]| [a-z])")
+# not a number's first digit ("Linux 6.1", "to 2.25%"), not an English word
+# ("for a", "backed a car"), nor after one ("rose by 3 points").
+_NAME_AND_MARK = re.compile(
+    r"(?<![a-z0-9])(?!(?:to|by|of|for|in|on|at|is|as|and|or|the|with|from|than|over|under"
+    r"|about|after|before|up|down|into|vs|per|top|no|nr|nos|are|was|were|be|rose|fell"
+    r"|rise|fall|grew|cut|hit|up|out)\b)([a-z]{2,}) ([b-hj-np-z0-9])(?![a-z0-9]|[.,:/-]\d| [a-z])"
+)
 
 
 def words(text: str) -> list[str]:
