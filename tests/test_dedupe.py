@@ -801,6 +801,37 @@ def test_an_announcement_roundup_is_a_digest_of_each_flash_it_holds(title: str, 
     assert decide(alone, flash).duplicate
 
 
+@pytest.mark.parametrize(
+    "title",
+    [
+        "头条｜国有大行下调人民币存款挂牌利率",
+        "要闻：国有大行今起下调存款挂牌利率",
+        "存款利率再下调 国有大行最新利率一览",
+    ],
+)
+def test_an_article_under_a_columns_name_is_its_flashs_fuller_telling_not_a_digest(
+    title: str,
+) -> None:
+    """A column's name (头条, 要闻, 一览) over an article whose headline is the
+    快讯's: one story, not a digest holding it (two posts)."""
+    flash = fingerprint(
+        "六大行今起下调人民币存款利率",
+        "<p>财联社10月20日电，工商银行、农业银行、中国银行、建设银行、交通银行、邮储银行六大国有"
+        "银行今日起下调人民币存款挂牌利率。其中，一年期定期存款利率下调10个基点至1.35%，活期存款"
+        "利率下调5个基点至0.1%。</p>",
+    )
+    article = fingerprint(
+        title,
+        "<p>10月20日，工商银行、农业银行、中国银行、建设银行、交通银行、邮储银行等六家国有大行同步"
+        "下调人民币存款挂牌利率，这是年内国有大行第三次下调存款利率。</p><p>调整后，一年期定期存款"
+        "利率下调10个基点至1.35%，三年期和五年期定期存款利率分别下调25个基点至1.75%和1.8%，活期存款"
+        "利率下调5个基点至0.1%。</p><p>业内人士分析认为，此次存款利率下调有助于缓解银行净息差压力，"
+        "稳定银行负债成本，为后续贷款市场报价利率下行创造空间。多家股份制银行预计将跟进调整，"
+        "中小银行也可能陆续下调存款利率。</p>",
+    )
+    assert not digest(article, flash) and decide(article, flash).duplicate
+
+
 @pytest.mark.parametrize("word", DIGEST_WORDS)
 def test_each_name_of_a_digest_is_a_word_of_a_headline(word: str) -> None:
     """A name jieba cuts otherwise ("早知道" is 早 知道) would never be found."""
@@ -2242,6 +2273,14 @@ def test_one_issuers_two_notices_of_a_day_are_told_apart_by_their_numbers() -> N
     verdict = decide(buyback, call)
     assert not verdict.duplicate and verdict.reason == "notice numbers differ"
     assert decide(call, copy).duplicate
+    # One number however written: spaced (a PDF's text), its zeros, its prefix.
+    for written in ("临 2025 - 042", "2025-42", "临2025—042"):
+        spaced = fingerprint(
+            "贵州茅台关于召开业绩说明会的公告",
+            f"<p>证券代码：600519 证券简称：贵州茅台 编号：{written}</p><p>{pledge}</p>"
+            "<p>公司计划于2025年11月12日下午举行业绩说明会，投资者可提问。</p><p>特此公告。</p>",
+        )
+        assert decide(copy, spaced).duplicate, written
     assert "虚假记载" not in normalize(pledge) and "证券代码" in normalize(f"证券代码：1 {pledge}")
 
 

@@ -530,6 +530,11 @@ def test_full_content_is_preferred_over_summary() -> None:
         '<p><img src="https://img.example.com/a.jpg" style="display:none"></p>',
         '<div hidden><img src="https://img.example.com/a.jpg"></div>',
         '<!-- <img src="https://img.example.com/a.jpg"> -->',
+        # … or a loading spinner, a share icon, an emoticon, a spacer: no picture.
+        '<img src="https://example.com/static/loading.gif">',
+        '<a href="https://share.example/"><img src="https://e.example/s.png" width="16"></a>',
+        '<img alt="[doge]" src="https://face.t.sinajs.cn/t4/doge.png" style="width:1em">',
+        '<img src="data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7">',
     ],
 )
 def test_a_content_that_shows_nothing_gives_way_to_the_description(empty: str) -> None:

@@ -667,6 +667,33 @@ def _written(path: Path, text: str) -> Path:
 
 
 @pytest.mark.parametrize(
+    ("image", "kept"),
+    [
+        # A Weibo status of one emoticon, a thumbnail, YouTube's default
+        # picture, a formula, an inline image, a loading spinner: each kept
+        # (the post showed the link alone), and the way to the article after it.
+        (
+            '<img alt="[doge]" src="https://face.t.sinajs.cn/t4/2018new_doge02_org.png"'
+            ' style="width:1em; height:1em;">',
+            "2018new_doge02_org.png",
+        ),
+        ('<p><img src="https://img.example.com/t.jpg" width="48" height="48"></p>', "/t.jpg"),
+        ('<p><img src="https://i.ytimg.com/vi/abc/default.jpg"></p>', "default.jpg"),
+        ('<p><img src="https://latex.codecogs.com/svg.image?E=mc^2"></p>', "codecogs"),
+        ('<p><img src="data:image/png;base64,iVBORw0KGgo="></p>', "data:image/png"),
+        ('<p><img src="https://e.example.com/static/loading.gif"></p>', "loading.gif"),
+    ],
+)
+def test_an_item_of_an_icon_or_a_thumbnail_alone_keeps_it_and_links_to_its_article(
+    image: str, kept: str
+) -> None:
+    text = compose(PostInput(make(content=image), None, NOW, STYLE, FEED))
+    link = make().link
+    assert kept in text
+    assert text.endswith(f'<p><a href="{link}">{link}</a></p>\n</div>\n')
+
+
+@pytest.mark.parametrize(
     "content",
     [
         "",
@@ -685,21 +712,8 @@ def test_an_item_of_a_title_alone_links_to_its_article(content: str) -> None:
     assert text.endswith(f'<div>\n<p><a href="{link}">{link}</a></p>\n</div>\n')
 
 
-@pytest.mark.parametrize(
-    "picture",
-    [
-        '<p><img src="https://img.example.com/a.jpg"></p>',
-        # An image of any kind shows something: a Weibo status of one emoticon,
-        # a thumbnail, YouTube's default picture, a formula, an inline one.
-        '<img alt="[doge]" src="https://face.t.sinajs.cn/t4/2018new_doge02_org.png"'
-        ' style="width:1em; height:1em;">',
-        '<p><img src="https://img.example.com/thumb2.jpg" width="48" height="48"></p>',
-        '<p><img src="https://i.ytimg.com/vi/abc/default.jpg"></p>',
-        '<p><img src="https://latex.codecogs.com/svg.image?E=mc^2"></p>',
-        '<p><img src="data:image/png;base64,iVBORw0KGgo="></p>',
-    ],
-)
-def test_an_item_that_shows_something_or_has_no_web_link_keeps_its_body(picture: str) -> None:
+def test_an_item_that_shows_something_or_has_no_web_link_keeps_its_body() -> None:
+    picture = '<p><img src="https://img.example.com/a.jpg"></p>'
     assert "<a href" not in compose(PostInput(make(content=picture), None, NOW, STYLE, FEED))
     for link in (None, "ftp://files.example.com/a"):
         text = compose(PostInput(make(content="", link=link), None, NOW, STYLE, FEED))

@@ -511,16 +511,17 @@ _SHOWN_ELEMENT = re.compile(r"<(?i:video|audio|iframe|embed|object)(?=[\s/>])")
 
 
 def shows_anything(markup: str) -> bool:
-    """Whether HTML ``markup`` shows its reader anything: text, an image or a
+    """Whether HTML ``markup`` shows its reader anything: text, a picture or a
     player — not `<p></p>`, `<p>&nbsp;</p>`, `<br>` or an editor's comments,
     which some feeds put where an item's article goes, its text elsewhere,
-    nor only a tracking pixel, an image without a source or a hidden one.
+    nor only a tracking pixel, a loading spinner, an icon or an emoticon, an
+    image without a source or a hidden one (`shows_a_picture`).
     (Asked of the feed's own text: without its control characters, which
     the reading of hidden elements refuses.)"""
     if _SHOWN_ELEMENT.search(markup) is not None:
         return True
     markup = strip_controls(markup)
-    return shows_text(markup) or shows_an_image(markup)
+    return shows_text(markup) or shows_a_picture(markup)
 
 
 _PLAYED_OR_PICTURED = re.compile(r"<(?i:picture|video)(?=[\s/>])")
@@ -542,8 +543,10 @@ def shows_a_picture(markup: str) -> bool:
 
 
 def shows_an_image(markup: str) -> bool:
-    """Whether HTML ``markup`` shows an image of any kind — an icon, an
-    emoticon and a formula too — or a video (`sanitize.clean.an_image_shown`)."""
+    """Whether HTML ``markup`` holds an image a browser draws, of any kind —
+    an icon, an emoticon, a formula, a spinner too — or a video: not only a
+    tracking pixel, or an image hidden or without a source
+    (`sanitize.clean.an_image_shown`)."""
     from feedmill.sanitize.clean import an_image_shown  # (it imports this module)
 
     return _shows(markup, an_image_shown)

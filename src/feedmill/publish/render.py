@@ -616,20 +616,22 @@ _SHOWN_WITHOUT_TEXT = re.compile(r"<(?:video|audio|iframe|svg|object|embed)\b")
 
 
 def _with_a_way_to_the_article(body: str, link: str | None, policy: Policy) -> str:
-    """``body``, or where it shows nothing (an item of a title alone, or of a
-    tracking pixel), a link to its article: the post was a title no reader
-    could follow."""
+    """``body``, or where it shows no text nor picture a link to its article:
+    the post was a title no reader could follow.  After what the body does
+    show (an emoticon, an icon, a thumbnail, a formula: kept); in place of
+    what shows nothing (`<p></p>`, a tracking pixel, a hidden image)."""
     if not link or urls.scheme(link) not in ("http", "https"):
         return body
-    from feedmill.normalize.text import shows_an_image, shows_text
+    from feedmill.normalize.text import shows_a_picture, shows_an_image, shows_text
 
-    if shows_text(body) or _SHOWN_WITHOUT_TEXT.search(body) or shows_an_image(body):
+    if shows_text(body) or _SHOWN_WITHOUT_TEXT.search(body) or shows_a_picture(body):
         return body
     from feedmill.sanitize.clean import sanitize_html
 
     shown = htmllib.escape(link)
     # (Sanitized as a body is: a link's URL is hardened against Hexo's filters.)
-    return sanitize_html(f'<p><a href="{shown}">{shown}</a></p>', base_url=None, policy=policy).html
+    way = sanitize_html(f'<p><a href="{shown}">{shown}</a></p>', base_url=None, policy=policy).html
+    return body + way if shows_an_image(body) else way
 
 
 _ENVIRONMENT: Environment | None = None

@@ -131,11 +131,12 @@ DIGEST_WORDS = (
 DIGEST_NAMES = frozenset(word_id(word) for word in DIGEST_WORDS)
 
 
-# A headline that names a digest and none of a story's names ("10月20日晚间
-# 公告汇总" over 宁德时代's 快讯) is a digest of it when it holds half as many
-# words again of its own: its other headline words say little (公告 is in
-# every notice 快讯), and a digest of short notices, sharing their every
-# word but the names and figures, holds less than FULLER times a 快讯's.
+# A headline that names a digest and none of a story's names, nor much of its
+# headline ("10月20日晚间公告汇总" over 宁德时代's 快讯), is a digest of it when it
+# holds half as many words again of its own: its other headline words say
+# little (公告 is in every notice 快讯), and a digest of short notices, sharing
+# their every word but the names and figures, holds less than FULLER times a
+# 快讯's.
 DIGEST_OWN_WORDS = 0.5
 
 
@@ -144,7 +145,13 @@ def digest(long: Fingerprint, short: Fingerprint) -> bool:
     among others — of three times its words or more, under a headline of its
     own that ``short`` tells too little of to be its fuller telling?  Held
     back as its copy, the digest's other news would be on no page of the site."""
-    if long.title & DIGEST_NAMES and not long.title & short.names:
+    if (
+        long.title & DIGEST_NAMES
+        and not long.title & short.names
+        and len(long.title & short.title) < HEADLINE_TOLD * len(short.title)
+    ):
+        # (Not "头条｜国有大行下调人民币存款挂牌利率" over "六大行今起下调人民币存款利率":
+        # an article under a column's name, its headline the 快讯's.)
         return len(long.words - short.words) >= DIGEST_OWN_WORDS * len(short.words)
     return (
         (len(long.title) >= DIGEST_TITLE_WORDS or bool(long.title & DIGEST_NAMES))

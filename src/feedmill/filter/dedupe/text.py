@@ -356,7 +356,9 @@ _ISSUER_SUFFIX = re.compile(r"(?:股份有限公司|有限责任公司|有限公
 # A notice's own number in its header ("编号：临2025-041", "公告编号：2025-042"):
 # one company's two notices of a day differ in it, an outlet's copy does not.
 NOTICE_UNIT = "公告编号"
-_HEADER_NUMBER = re.compile(r"编号\s*:?\s*([\u4e00-\u9fff]{0,2}\s*\d{4}\s*[-—－]\s*\d{1,4})(?!\d)")
+_HEADER_NUMBER = re.compile(
+    r"编号\s*:?\s*[\u4e00-\u9fff]{0,2}\s*(\d{4})\s*[-—－]\s*(\d{1,4})(?!\d)"
+)
 
 
 def issuers(title_text: str, body_text: str) -> dict[str, frozenset[Fact]]:
@@ -371,10 +373,8 @@ def issuers(title_text: str, body_text: str) -> dict[str, frozenset[Fact]]:
     codes = {m[1] for m in _HEADER_CODE.finditer(body_text, 0, _HEADER)}
     if codes:
         found[CODE_UNIT] = frozenset((code, False) for code in codes)
-    numbers = {
-        re.sub(r"\s|[—－]", "-", m[1]).replace("--", "-")
-        for m in _HEADER_NUMBER.finditer(body_text, 0, _HEADER)
-    }
+    # As one number however written: "临 2025 - 041", "2025-41" are 2025-41.
+    numbers = {f"{m[1]}-{int(m[2])}" for m in _HEADER_NUMBER.finditer(body_text, 0, _HEADER)}
     if numbers:
         found[NOTICE_UNIT] = frozenset((number, False) for number in numbers)
     return found
