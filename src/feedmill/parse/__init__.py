@@ -473,6 +473,24 @@ def well_formed(document: bytes) -> str | None:
     return None
 
 
+def recover(document: bytes) -> bytes | None:
+    """``document`` as libxml2 reads it when told to recover from errors (a
+    broken stretch dropped, the rest kept), serialized well-formed; None if
+    it reads nothing.  No entity is expanded, no DTD nor network asked."""
+    import lxml.etree
+
+    parser = lxml.etree.XMLParser(
+        recover=True, resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
+    )
+    try:
+        root = lxml.etree.fromstring(document, parser)
+    except (lxml.etree.XMLSyntaxError, ValueError):
+        return None
+    if root is None:
+        return None
+    return bytes(lxml.etree.tostring(root, encoding="utf-8", xml_declaration=True))
+
+
 def _has_date(item: str) -> bool:
     # (The item's own: the last one's text runs on past its end, to the
     # channel's lastBuildDate after the items.)
@@ -600,7 +618,22 @@ def parse_document(body: bytes, content_type: str | None = None) -> ParsedFeed:
             else:
                 why_robust = "fast parser found no items"
     try:
-        parsed = robust.parse(document, ill_formed=problem is not None)
+        try:
+            parsed = robust.parse(document, ill_formed=problem is not None)
+        except robust.NotAFeed:
+            raise
+        except Exception as exc:  # the loose parser's own bugs
+            # feedparser's loose parser crashed on a broken stretch (an end tag
+            # cut in a category: KeyError 'tags'); the whole feed failed, every
+            # pass.  Read once more as libxml2 recovers the document.
+            recovered = recover(document)
+            if recovered is None:
+                raise ParseError(
+                    f"a document no parser reads ({why_robust}; {type(exc).__name__})"
+                ) from None
+            parsed = robust.parse(recovered)
+            said = f"{why_robust}: read as recovered, its broken stretch left out"
+            parsed = dataclasses.replace(parsed, warnings=(*parsed.warnings, said))
     except robust.NotAFeed as exc:
         if root_name(safe) not in FEED_ROOTS:
             raise ParseError(describe(text, content_type)) from None

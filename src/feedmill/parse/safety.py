@@ -127,24 +127,35 @@ def _cdata_sections(text: str) -> Iterator[tuple[int, int]]:
         pos = end + 3
 
 
-_CHAR_REF = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
-# Could be a reference to a UTF-16 half (D800–DFFF, 55296–57343): a scan in C
-# that spares most documents the callback for every character reference.
-_MAYBE_HALF = re.compile(r"&#(?:[xX]0*[dD][89a-fA-F][0-9a-fA-F]{2}|0*5[5-7][0-9]{3});")
+_CHAR_REF = re.compile(r"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));")
+# Could be a reference to a UTF-16 half (D800–DFFF, 55296–57343) or past the
+# last character (10FFFF, 1114111): a scan in C that spares most documents
+# the callback for every character reference.
+_MAYBE_HALF = re.compile(
+    r"&#(?:[xX]0*(?:[dD][89a-fA-F][0-9a-fA-F]{2}|[0-9a-fA-F]{6,})|0*(?:5[5-7][0-9]{3}|[0-9]{7,}));"
+)
 
 
 def fix_surrogate_refs(text: str) -> str:
     """Character references to UTF-16 halves (``&#55357;&#56832;``, how some
-    generators write an emoji) as the character they make, a lone half as
-    U+FFFD: XML allows neither, and the loose parser crashes on them — the
-    whole feed failed for one emoji."""
+    generators write an emoji) as the character they make, a lone half — and
+    a number past the last character (``&#x110000;``) — as U+FFFD: XML
+    allows none, and the loose parser crashes on them — the whole feed
+    failed for one emoji."""
     if "&#" not in text or not _MAYBE_HALF.search(text):
         return text
     found = False
 
     def halves(match: re.Match[str]) -> str:
         nonlocal found
-        code = int(match[1], 16) if match[1] else int(match[2])
+        digits = (match[1] or match[2]).lstrip("0")
+        if len(digits) > 8:
+            found = True
+            return "\ufffd"  # (not made a number: 10**20 digits is no character either)
+        code = int(digits or "0", 16 if match[1] else 10)
+        if code > 0x10FFFF:
+            found = True
+            return "\ufffd"
         if 0xD800 <= code <= 0xDFFF:
             found = True
             return chr(code)
