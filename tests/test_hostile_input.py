@@ -168,6 +168,43 @@ def test_an_ordinary_rule_on_a_huge_item() -> None:
     assert blocked_by(lottery, _item("<p>抽奖请转发</p>"), NOW) == "blocked by lottery"
 
 
+def test_an_element_of_a_hundred_thousand_attributes() -> None:
+    """`<p a0=1 … a99999=1>` (1.9 MB), in an item, in a feed's own element or
+    in an article page: libxml2 and nh3 take time square in one element's
+    attributes — 56 s for the item's pass, 18 s for the page.  The first 256
+    are read."""
+    from feedmill.fulltext import read_article
+    from feedmill.htmltree import MAX_ATTRIBUTES, bounded_attributes
+    from feedmill.parse import parse_document
+    from feedmill.search.tokens import visible_text
+
+    for quoted in ("1", '"x>"', "'x>'"):  # (a ">" in a quoted value ends no tag)
+        crowded = "<p " + " ".join(f"a{i}={quoted}" for i in range(100_000)) + ">很多属性</p>"
+        assert visible_text(crowded) == "很多属性"
+        assert sanitize_html(crowded, base_url=None).html == "<p>很多属性</p>"
+        kept = bounded_attributes(crowded)
+        assert kept.count("=") == MAX_ATTRIBUTES and kept.endswith(">很多属性</p>")
+    bare = "<p " + " ".join(f"a{i}" for i in range(100_000)) + ">很多属性</p>"
+    assert visible_text(bare) == "很多属性"
+    # A long tag of few attributes (a picture inline, in base64) is as it was.
+    inline = '<p><img src="data:image/png;base64,' + "A" * 100_000 + '" alt="图"></p>'
+    assert bounded_attributes(inline) == inline
+    attributes = " ".join(f'a{i}="1"' for i in range(100_000))
+    document = (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>源</title><item {attributes}>'
+        "<title>标题</title><guid>1</guid></item></channel></rss>"
+    )
+    assert [e.title for e in parse_document(document.encode()).entries] == ["标题"]
+    page = (
+        "<html><head><title>页面</title></head><body><article><h1>标题</h1><p "
+        + attributes
+        + ">"
+        + "正文很长的一段文字，讲述了这件事情的来龙去脉。" * 20
+        + "</p></article></body></html>"
+    )
+    assert "来龙去脉" in read_article(page, "https://e.cn/a/1.html")
+
+
 def test_an_html_error_page_of_unclosed_titles() -> None:
     """20,000 "<title>" on a page that is no feed: 3 s to say what came."""
     said = describe("<html>" + "<title>" * 20_000, "text/html")
@@ -180,8 +217,10 @@ def test_an_html_error_page_of_unclosed_titles() -> None:
 
 
 def test_a_feed_of_hostile_items_publishes_them_and_the_rest(tmp_path: Path) -> None:
+    crowded = "<p " + " ".join(f"a{i}=1" for i in range(100_000)) + ">很多属性</p>"
     hostile = [
         ("<!--" * 20_000, "<p>正文</p>", "Tue, 20 Sep 2022 16:01:00 GMT"),
+        ("很多属性", crowded, "Tue, 20 Sep 2022 16:01:00 GMT"),
         ("长链接", f'<p><a href="https://{"a" * 20_000}_/x">链接</a></p>', "Jan" * 20_000),
         ("空格日期", "<p>正文二</p>", "Tue, 20 Sep 2022" + " " * 20_000 + "16:01:00 GMT"),
     ]
@@ -202,5 +241,5 @@ def test_a_feed_of_hostile_items_publishes_them_and_the_rest(tmp_path: Path) -> 
     )
     config = write_config(tmp_path, [{"url": "feed.xml", "group": "g", "source": "源"}])
     result = cli("run", "-c", str(config))
-    assert "1 ok" in result.stdout and "posts: 4 new" in result.stdout, result.stdout
+    assert "1 ok" in result.stdout and "posts: 5 new" in result.stdout, result.stdout
     assert any("央行开展300亿元逆回购操作" in text for text in posts(tmp_path).values())

@@ -14,6 +14,8 @@ import re
 from collections.abc import Iterator
 from html.entities import html5
 
+from feedmill.htmltree import bounded_attributes
+
 _DOCTYPE = re.compile(r"<!DOCTYPE", re.IGNORECASE)
 # Named references other than the five XML defines.
 # A named entity XML does not define (group 1), or an & that starts no
@@ -170,5 +172,5 @@ def fix_surrogate_refs(text: str) -> str:
 
 def make_safe(text: str) -> str:
     text, stripped = strip_doctype(text)
-    text = fix_surrogate_refs(text)
+    text = fix_surrogate_refs(bounded_attributes(text))
     return fix_entities(text) if stripped else text

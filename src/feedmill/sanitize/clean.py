@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from feedmill import urls
+from feedmill.htmltree import bounded_attributes
 from feedmill.normalize.chars import strip_controls
 from feedmill.sanitize import policy as P
 from feedmill.sanitize.css import safe_style
@@ -283,7 +284,7 @@ def sanitize_html(html: str, *, base_url: str | None, policy: Policy = DEFAULT_P
     # The parser decodes "&#1;" and "&#xFFFF;" to characters that no XML may
     # carry: one in a post's first 140 characters broke the site's atom.xml.
     references = "&#" in html
-    html = _closing_runaway_formatting(_flattened_deep_nesting(html))
+    html = _closing_runaway_formatting(_flattened_deep_nesting(bounded_attributes(html)))
     html = prepass(html, base=base, iframe_hosts=policy.iframe_hosts)
     _CURRENT.base = base
     try:
