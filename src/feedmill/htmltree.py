@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 import threading
-from itertools import islice
 from typing import Any
 
 MAX_DEPTH = 2048  # libxml2's, with huge_tree
@@ -23,27 +22,23 @@ _LOCAL = threading.local()  # a parser per thread: parsers are not thread-safe
 # for a minute, a 15 MiB feed's for most of an hour.  No element of an
 # article has more than a few dozen.
 MAX_ATTRIBUTES = 256
-# A tag of over a thousand characters outside its quoted values (a data: URI
-# is one quoted value): checked at each tag's start, it stops at the tag's
-# end — 3 µs an article, 0.2 ms a feed of 50.
-_LONG_TAG = re.compile(r"""<[A-Za-z](?=(?:[^>"']|"[^"]*"|'[^']*'){1024})""")
-_TAG = re.compile(r"""<([A-Za-z][^\s/>"']*)((?:[^>"']|"[^"]*"|'[^']*')*)""")
-_ATTRIBUTE = re.compile(r"""\s*[^\s"'<>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'<>=`]+))?""")
+# An attribute as HTML's tokenizer reads one: after white space or a "/"
+# (or right after a quoted value), a name, and a value quoted either way or
+# running to white space or ">" ('x"y' is one value).  Possessive: each tag
+# is read once, as far as its 257th attribute — linear in the markup
+# (2.5 µs an article, 0.2 ms a feed of 50 items; 42 ms for 2 MB of "<a").
+_ATTRIBUTE = r"""(?:[\s/]++|(?<=["']))[^\s/<>="']++(?:\s*+=\s*+(?:"[^"]*+"|'[^']*+'|[^\s>]++))?+"""
+_CROWDED_TAG = re.compile(
+    r"""(<[^\s/<>!?="'][^\s/<>="']*+(?:""" + f"{_ATTRIBUTE}){{{MAX_ATTRIBUTES}}})(?={_ATTRIBUTE})"
+)
 
 
 def bounded_attributes(markup: str) -> str:
     """``markup`` (HTML or XML) with no tag of more than MAX_ATTRIBUTES
-    attributes: the first are kept, the rest dropped."""
-    if _LONG_TAG.search(markup) is None:
-        return markup
-
-    def bounded(tag: re.Match[str]) -> str:
-        kept = list(islice(_ATTRIBUTE.finditer(tag[2]), MAX_ATTRIBUTES + 1))
-        if len(kept) <= MAX_ATTRIBUTES:
-            return tag[0]
-        return f"<{tag[1]}{tag[2][: kept[MAX_ATTRIBUTES - 1].end()]}"
-
-    return _TAG.sub(bounded, markup)
+    attributes: the tag is closed after them, the rest left as text (no
+    character removed — a script's text that reads like a crowded tag keeps
+    its "</script>", and XML stays well-formed)."""
+    return _CROWDED_TAG.sub(r"\1>", markup)
 
 
 def fragment(markup: str) -> Any:
