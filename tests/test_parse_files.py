@@ -77,6 +77,21 @@ def test_a_json_feed_of_other_types_than_the_spec_s_keeps_its_good_items() -> No
     assert parsed.warnings == ("skipped 2 items that are not JSON objects",)
 
 
+def test_a_document_the_loose_parser_crashes_on_is_read_item_by_item() -> None:
+    """An end tag cut inside one item's category crashed feedparser's loose
+    parser (KeyError 'tags'): the whole feed failed, every pass.  The other
+    items are read whole — their "&amp;" and "&lt;" too, which libxml2's
+    recovery dropped after its first error."""
+    document = (CASES / "rss-end-tag-cut-in-a-category.xml").read_text(encoding="utf-8")
+    document = document.replace(
+        "<title>第三条</title>", "<title>第三条 AT&amp;T &lt;新品&gt;</title>"
+    )
+    parsed = parse_document(document.encode())
+    assert [e.title for e in parsed.entries] == ["第一条", "第三条 AT&T <新品>"]
+    (said,) = parsed.warnings
+    assert said.endswith("KeyError: read item by item, 1 item the parser cannot read left out")
+
+
 @pytest.mark.parametrize("items", ['"many"', '{"id": "1"}', "3"])
 def test_a_json_feed_whose_items_are_no_list_says_so(items: str) -> None:
     document = f'{{"version": "https://jsonfeed.org/version/1.1", "title": "t", "items": {items}}}'

@@ -473,24 +473,6 @@ def well_formed(document: bytes) -> str | None:
     return None
 
 
-def recover(document: bytes) -> bytes | None:
-    """``document`` as libxml2 reads it when told to recover from errors (a
-    broken stretch dropped, the rest kept), serialized well-formed; None if
-    it reads nothing.  No entity is expanded, no DTD nor network asked."""
-    import lxml.etree
-
-    parser = lxml.etree.XMLParser(
-        recover=True, resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
-    )
-    try:
-        root = lxml.etree.fromstring(document, parser)
-    except (lxml.etree.XMLSyntaxError, ValueError):
-        return None
-    if root is None:
-        return None
-    return bytes(lxml.etree.tostring(root, encoding="utf-8", xml_declaration=True))
-
-
 def _has_date(item: str) -> bool:
     # (The item's own: the last one's text runs on past its end, to the
     # channel's lastBuildDate after the items.)
@@ -625,15 +607,10 @@ def parse_document(body: bytes, content_type: str | None = None) -> ParsedFeed:
         except Exception as exc:  # the loose parser's own bugs
             # feedparser's loose parser crashed on a broken stretch (an end tag
             # cut in a category: KeyError 'tags'); the whole feed failed, every
-            # pass.  Read once more as libxml2 recovers the document.
-            recovered = recover(document)
-            if recovered is None:
-                raise ParseError(
-                    f"a document no parser reads ({why_robust}; {type(exc).__name__})"
-                ) from None
-            parsed = robust.parse(recovered)
-            said = f"{why_robust}: read as recovered, its broken stretch left out"
-            parsed = dataclasses.replace(parsed, warnings=(*parsed.warnings, said))
+            # pass.  Its items are read one by one, the one it crashes on left
+            # out.  (Not libxml2's recovery: past its first error it drops
+            # every "&amp;" and "&lt;", and cuts a long text short.)
+            parsed = _item_by_item(safe, f"{why_robust}; {type(exc).__name__}")
     except robust.NotAFeed as exc:
         if root_name(safe) not in FEED_ROOTS:
             raise ParseError(describe(text, content_type)) from None
@@ -646,6 +623,39 @@ def parse_document(body: bytes, content_type: str | None = None) -> ParsedFeed:
         warnings=notes + parsed.warnings,
         ill_formed=problem is not None,
     )
+
+
+def _item_by_item(safe: str, why: str) -> ParsedFeed:
+    """A document feedparser's loose parser crashes on, item by item: each in
+    the document's frame (what comes before its first item and after its
+    last), those it crashes on left out and said."""
+    tags = list(_ITEM_TAG.finditer(safe))
+    opened = [t for t in tags if not t.group(1)]
+    if not opened:
+        raise ParseError(f"a document no parser reads ({why})")
+    spans: list[tuple[int, int]] = []
+    for index, start in enumerate(opened):
+        following = opened[index + 1].start() if index + 1 < len(opened) else len(safe)
+        close = next((t for t in tags if t.group(1) and start.end() <= t.start() < following), None)
+        end = safe.find(">", close.end()) + 1 if close is not None else 0
+        spans.append((start.start(), end if end > 0 else following))
+    head, tail = safe[: spans[0][0]], safe[spans[-1][1] :]
+    entries: list[RawEntry] = []
+    left_out = 0
+    frame: ParsedFeed | None = None
+    for begin, end in spans:
+        try:
+            read = robust.parse(as_utf8_xml(head + safe[begin:end] + tail), ill_formed=True)
+        except Exception:  # (the item it crashes on, alone)
+            left_out += 1
+            continue
+        frame = frame or read
+        entries.extend(read.entries)
+    if frame is None:
+        raise ParseError(f"a document no parser reads ({why})")
+    items = "1 item" if left_out == 1 else f"{left_out} items"
+    said = f"{why}: read item by item, {items} the parser cannot read left out"
+    return dataclasses.replace(frame, entries=tuple(entries), warnings=(said,))
 
 
 # The tags an item starts and ends with (Atom's entry; any prefix), and
