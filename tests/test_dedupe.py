@@ -780,12 +780,10 @@ def test_an_announcement_roundup_is_a_digest_of_each_flash_it_holds(title: str, 
     """ "10月20日晚间公告汇总" shares 公告 with every notice 快讯, a third of its
     headline: held back as 宁德时代's 快讯's copy (four companies' news on no
     page), or taking both 快讯's posts as their fuller telling."""
-    roundup = fingerprint(
-        title,
-        "".join(
-            f"<p>{n + 1}、{name}：{text}</p>" for n, (name, text) in enumerate(_NOTICES[:count])
-        ),
+    roundup_html = "".join(
+        f"<p>{n + 1}、{name}：{text}</p>" for n, (name, text) in enumerate(_NOTICES[:count])
     )
+    roundup = fingerprint(title, roundup_html)
     for name, text in _NOTICES[:2]:
         flash = fingerprint(
             f"{name}：前三季度净利润{text.split('净利润')[1].split('，')[0]}",
@@ -794,6 +792,14 @@ def test_an_announcement_roundup_is_a_digest_of_each_flash_it_holds(title: str, 
         verdict = decide(roundup, flash)
         assert not verdict.duplicate and verdict.reason.startswith("a digest"), (name, verdict)
         assert not decide(flash, roundup).duplicate and not fuller(roundup, flash)
+    # … also where the 快讯's headline shares the roundup's words: its other
+    # companies' figures tell it (held back, their news was on no page).
+    (name, text) = _NOTICES[0]
+    for flash_title in (f"{name}发布三季报业绩公告", f"{name}晚间公告"):
+        flash = fingerprint(flash_title, f"<p>财联社10月20日电，{name}公告，{text}</p>")
+        for roundup_title in ("三季报业绩一览", "10月20日晚间公告汇总"):
+            verdict = decide(fingerprint(roundup_title, roundup_html), flash)
+            assert not verdict.duplicate, (flash_title, roundup_title, verdict)
     # A 快讯 under a roundup's name alone is the 快讯's copy still.
     (name, text) = _NOTICES[0]
     flash = fingerprint(f"{name}：前三季度净利润490.34亿元", f"<p>{name}公告，{text}</p>")

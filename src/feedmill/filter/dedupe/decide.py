@@ -138,6 +138,36 @@ DIGEST_NAMES = frozenset(word_id(word) for word in DIGEST_WORDS)
 # their every word but the names and figures, holds less than FULLER times a
 # 快讯's.
 DIGEST_OWN_WORDS = 0.5
+# … or whose headline the story's shares more, holding this many figures of
+# its own (a roundup of six companies' results: 16; an article under a
+# column's name over its 快讯: 3).
+DIGEST_OWN_FIGURES = 8
+# Facts that are no figure: when and who, not how much.
+_NOT_FIGURES = frozenset(
+    {
+        DATE_UNIT,
+        ISSUER_UNIT,
+        CODE_UNIT,
+        STOCK_UNIT,
+        NOTICE_UNIT,
+        "年",
+        "月",
+        "日",
+        "号",
+        "季度",
+        "期",
+    }
+)
+
+
+def _figures_of_its_own(long: Fingerprint, short: Fingerprint) -> int:
+    """How many of ``long``'s figures (amounts, shares, counts: not dates)
+    ``short`` does not give."""
+    return sum(
+        len(found - short.facts.get(unit, frozenset()))
+        for unit, found in long.facts.items()
+        if unit not in _NOT_FIGURES
+    )
 
 
 def digest(long: Fingerprint, short: Fingerprint) -> bool:
@@ -148,10 +178,15 @@ def digest(long: Fingerprint, short: Fingerprint) -> bool:
     if (
         long.title & DIGEST_NAMES
         and not long.title & short.names
-        and len(long.title & short.title) < HEADLINE_TOLD * len(short.title)
+        and (
+            len(long.title & short.title) < HEADLINE_TOLD * len(short.title)
+            or _figures_of_its_own(long, short) >= DIGEST_OWN_FIGURES
+        )
     ):
         # (Not "头条｜国有大行下调人民币存款挂牌利率" over "六大行今起下调人民币存款利率":
-        # an article under a column's name, its headline the 快讯's.)
+        # an article under a column's name, its headline the 快讯's, its few
+        # figures more the 快讯's; "三季报业绩一览" over "宁德时代发布三季报业绩公告"
+        # shares two of its headline's words, and gives five companies' figures.)
         return len(long.words - short.words) >= DIGEST_OWN_WORDS * len(short.words)
     return (
         (len(long.title) >= DIGEST_TITLE_WORDS or bool(long.title & DIGEST_NAMES))
