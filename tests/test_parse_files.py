@@ -90,6 +90,40 @@ def test_a_document_the_loose_parser_crashes_on_is_read_item_by_item() -> None:
     assert [e.title for e in parsed.entries] == ["第一条", "第三条 AT&T <新品>"]
     (said,) = parsed.warnings
     assert said.endswith("KeyError: read item by item, 1 item the parser cannot read left out")
+    # "<item>" in a CDATA section or a comment is no item's start: no phantom item.
+    quoted = document.replace(
+        "<description>最后一条。</description>",
+        "<description><![CDATA[<p>用 <item> 标签</p>]]></description>",
+    ).replace(
+        "<description>正常的正文。</description>", "<!-- <item> --><description>正文</description>"
+    )
+    assert [(e.title, e.content) for e in parse_document(quoted.encode()).entries] == [
+        ("第一条", "正文"),
+        ("第三条 AT&T <新品>", "<p>用 <item> 标签</p>"),
+    ]
+    # Atom, and RSS 1.0 (items outside the channel): the feed's title read once.
+    broken = '<category term="x">x</entry</category>'
+    atom = (
+        '<feed xmlns="http://www.w3.org/2005/Atom"><title>A</title>'
+        + "".join(
+            f"<entry><id>e{n}</id><title>t{n}</title>{broken if n == 1 else ''}</entry>"
+            for n in range(3)
+        )
+        + "</feed>"
+    )
+    rdf = (
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"'
+        ' xmlns="http://purl.org/rss/1.0/"><channel rdf:about="c"><title>R</title></channel>'
+        + "".join(
+            f'<item rdf:about="i{n}"><title>t{n}</title><link>https://r.cn/{n}</link>'
+            f"{broken if n == 1 else ''}</item>"
+            for n in range(3)
+        )
+        + "</rdf:RDF>"
+    )
+    for text, title in ((atom, "A"), (rdf, "R")):
+        parsed = parse_document(text.encode())
+        assert (parsed.title, [e.title for e in parsed.entries]) == (title, ["t0", "t2"])
 
 
 @pytest.mark.parametrize("items", ['"many"', '{"id": "1"}', "3"])

@@ -625,37 +625,69 @@ def parse_document(body: bytes, content_type: str | None = None) -> ParsedFeed:
     )
 
 
+# An item's start or end tag — not one inside a CDATA section or a comment,
+# which are skipped whole (read once: an unclosed one runs to the end).
+_ITEM_TAG_OUTSIDE = re.compile(
+    r"<!\[CDATA\[.*?(?:\]\]>|\Z)|<!--.*?(?:-->|\Z)|<(/?)(?:[\w.-]+:)?(?:item|entry)(?=[\s/>])",
+    re.DOTALL,
+)
+_START_TAG = re.compile(r"<(?![?!/])[^<>]*>")
+_CHANNEL_START = re.compile(r"<(?:[\w.-]+:)?channel(?=[\s>])[^<>]*>")
+_CHANNEL_END = re.compile(r"</(?:[\w.-]+:)?channel\s*>")
+
+
 def _item_by_item(safe: str, why: str) -> ParsedFeed:
     """A document feedparser's loose parser crashes on, item by item: each in
-    the document's frame (what comes before its first item and after its
-    last), those it crashes on left out and said."""
-    tags = list(_ITEM_TAG.finditer(safe))
-    opened = [t for t in tags if not t.group(1)]
-    if not opened:
-        raise ParseError(f"a document no parser reads ({why})")
+    its document's frame (its root's and channel's start tags, and what
+    follows the last item), those it crashes on left out and said; the
+    feed's own title and link read once, from the document without its
+    items."""
     spans: list[tuple[int, int]] = []
-    for index, start in enumerate(opened):
-        following = opened[index + 1].start() if index + 1 < len(opened) else len(safe)
-        close = next((t for t in tags if t.group(1) and start.end() <= t.start() < following), None)
-        end = safe.find(">", close.end()) + 1 if close is not None else 0
-        spans.append((start.start(), end if end > 0 else following))
+    start: int | None = None
+    for tag in _ITEM_TAG_OUTSIDE.finditer(safe):
+        if tag.group(1) is None:
+            continue  # a CDATA section or a comment
+        if not tag.group(1):
+            if start is not None:  # (the item before never closed)
+                spans.append((start, tag.start()))
+            start = tag.start()
+        elif start is not None:
+            end = safe.find(">", tag.end())
+            spans.append((start, end + 1 if end >= 0 else len(safe)))
+            start = None
+    if start is not None:
+        spans.append((start, len(safe)))
+    if not spans:
+        raise ParseError(f"a document no parser reads ({why})")
     head, tail = safe[: spans[0][0]], safe[spans[-1][1] :]
+    root = _START_TAG.search(head)
+    channel = _CHANNEL_START.search(head)
+    frame = root.group(0) if root else ""
+    # (RSS 1.0 closes its channel before its items: they are the root's.)
+    if (
+        channel is not None
+        and channel.start() != (root.start() if root else -1)
+        and not _CHANNEL_END.search(head, channel.end())
+    ):
+        frame += channel.group(0)
+    try:
+        feed = robust.parse(as_utf8_xml(head + tail), ill_formed=True)
+    except Exception:  # (its own metadata broken too: the items may still be read)
+        feed = ParsedFeed(title=None, link=None, entries=(), parser="robust")
     entries: list[RawEntry] = []
     left_out = 0
-    frame: ParsedFeed | None = None
     for begin, end in spans:
         try:
-            read = robust.parse(as_utf8_xml(head + safe[begin:end] + tail), ill_formed=True)
+            read = robust.parse(as_utf8_xml(frame + safe[begin:end] + tail), ill_formed=True)
         except Exception:  # (the item it crashes on, alone)
             left_out += 1
             continue
-        frame = frame or read
         entries.extend(read.entries)
-    if frame is None:
+    if not entries and left_out:
         raise ParseError(f"a document no parser reads ({why})")
     items = "1 item" if left_out == 1 else f"{left_out} items"
     said = f"{why}: read item by item, {items} the parser cannot read left out"
-    return dataclasses.replace(frame, entries=tuple(entries), warnings=(said,))
+    return dataclasses.replace(feed, entries=tuple(entries), warnings=(said,))
 
 
 # The tags an item starts and ends with (Atom's entry; any prefix), and
