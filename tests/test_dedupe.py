@@ -826,16 +826,24 @@ def test_an_article_under_a_columns_name_is_its_flashs_fuller_telling_not_a_dige
         "银行今日起下调人民币存款挂牌利率。其中，一年期定期存款利率下调10个基点至1.35%，活期存款"
         "利率下调5个基点至0.1%。</p>",
     )
-    article = fingerprint(
-        title,
+    article_html = (
         "<p>10月20日，工商银行、农业银行、中国银行、建设银行、交通银行、邮储银行等六家国有大行同步"
         "下调人民币存款挂牌利率，这是年内国有大行第三次下调存款利率。</p><p>调整后，一年期定期存款"
         "利率下调10个基点至1.35%，三年期和五年期定期存款利率分别下调25个基点至1.75%和1.8%，活期存款"
         "利率下调5个基点至0.1%。</p><p>业内人士分析认为，此次存款利率下调有助于缓解银行净息差压力，"
         "稳定银行负债成本，为后续贷款市场报价利率下行创造空间。多家股份制银行预计将跟进调整，"
-        "中小银行也可能陆续下调存款利率。</p>",
+        "中小银行也可能陆续下调存款利率。</p>"
     )
+    article = fingerprint(title, article_html)
     assert not digest(article, flash) and decide(article, flash).duplicate
+    # … also where it gives every term's rate and cut (8 figures of its own).
+    terms = fingerprint(
+        title,
+        article_html
+        + "<p>此外，三个月、半年和二年期定期存款利率分别下调15个基点、15个基点和20个基点至1.05%、"
+        "1.25%和1.45%。</p>",
+    )
+    assert not digest(terms, flash) and decide(terms, flash).duplicate
 
 
 @pytest.mark.parametrize("word", DIGEST_WORDS)
