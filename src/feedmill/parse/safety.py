@@ -14,8 +14,6 @@ import re
 from collections.abc import Iterator
 from html.entities import html5
 
-from feedmill.htmltree import bounded_attributes
-
 _DOCTYPE = re.compile(r"<!DOCTYPE", re.IGNORECASE)
 # Named references other than the five XML defines.
 # A named entity XML does not define (group 1), or an & that starts no
@@ -172,5 +170,5 @@ def fix_surrogate_refs(text: str) -> str:
 
 def make_safe(text: str) -> str:
     text, stripped = strip_doctype(text)
-    text = fix_surrogate_refs(bounded_attributes(text))
+    text = fix_surrogate_refs(text)
     return fix_entities(text) if stripped else text
