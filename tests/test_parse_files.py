@@ -124,6 +124,13 @@ def test_a_document_the_loose_parser_crashes_on_is_read_item_by_item() -> None:
     for text, title in ((atom, "A"), (rdf, "R")):
         parsed = parse_document(text.encode())
         assert (parsed.title, [e.title for e in parsed.entries]) == (title, ["t0", "t2"])
+    # The root's xml:base holds, a tag in a comment before it notwithstanding.
+    based = atom.replace(
+        '<feed xmlns="http://www.w3.org/2005/Atom">',
+        '<!-- made by <a>gen</a> --><feed xmlns="http://www.w3.org/2005/Atom"'
+        ' xml:base="https://e.cn/">',
+    ).replace("</title></entry>", '</title><link href="/p"/></entry>')
+    assert {e.link for e in parse_document(based.encode()).entries} == {"https://e.cn/p"}
 
 
 @pytest.mark.parametrize("items", ['"many"', '{"id": "1"}', "3"])

@@ -632,6 +632,8 @@ _ITEM_TAG_OUTSIDE = re.compile(
     re.DOTALL,
 )
 _START_TAG = re.compile(r"<(?![?!/])[^<>]*>")
+_TAG_NAME = re.compile(r"<([^\s/<>]+)")
+_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
 _CHANNEL_START = re.compile(r"<(?:[\w.-]+:)?channel(?=[\s>])[^<>]*>")
 _CHANNEL_END = re.compile(r"</(?:[\w.-]+:)?channel\s*>")
 
@@ -660,16 +662,20 @@ def _item_by_item(safe: str, why: str) -> ParsedFeed:
     if not spans:
         raise ParseError(f"a document no parser reads ({why})")
     head, tail = safe[: spans[0][0]], safe[spans[-1][1] :]
-    root = _START_TAG.search(head)
-    channel = _CHANNEL_START.search(head)
+    bare = _COMMENT.sub("", head)  # (a tag in a comment before the root is none)
+    root = _START_TAG.search(bare)
+    channel = _CHANNEL_START.search(bare)
     frame = root.group(0) if root else ""
     # (RSS 1.0 closes its channel before its items: they are the root's.)
     if (
         channel is not None
         and channel.start() != (root.start() if root else -1)
-        and not _CHANNEL_END.search(head, channel.end())
+        and not _CHANNEL_END.search(bare, channel.end())
     ):
         frame += channel.group(0)
+    # Closed by the end tags of what it opened, not by what follows the last
+    # item (a channel's long description may come after its items).
+    closing = "".join(f"</{name}>" for name in reversed(_TAG_NAME.findall(frame)))
     try:
         feed = robust.parse(as_utf8_xml(head + tail), ill_formed=True)
     except Exception:  # (its own metadata broken too: the items may still be read)
@@ -678,7 +684,7 @@ def _item_by_item(safe: str, why: str) -> ParsedFeed:
     left_out = 0
     for begin, end in spans:
         try:
-            read = robust.parse(as_utf8_xml(frame + safe[begin:end] + tail), ill_formed=True)
+            read = robust.parse(as_utf8_xml(frame + safe[begin:end] + closing), ill_formed=True)
         except Exception:  # (the item it crashes on, alone)
             left_out += 1
             continue
