@@ -139,10 +139,11 @@ DIGEST_NAMES = frozenset(word_id(word) for word in DIGEST_WORDS)
 # 快讯's.
 DIGEST_OWN_WORDS = 0.5
 # … or whose headline the story's shares more, holding this many figures of
-# its own (a roundup of five or six companies' results: 16 and more; an
-# article under a column's name over its 快讯: 3, and 8 where it gives every
-# term's rate and cut).
-DIGEST_OWN_FIGURES = 12
+# its own (a roundup of three companies' results: 8, of six: 16; an article
+# under a column's name over its 快讯: 3 — 8 where it gives every term's
+# rate and cut, and is posted beside the 快讯: two posts of one story rather
+# than a roundup's other companies on no page).
+DIGEST_OWN_FIGURES = 8
 # Facts that are no figure: when and who, not how much.
 _NOT_FIGURES = frozenset(
     {
