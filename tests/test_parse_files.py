@@ -131,6 +131,13 @@ def test_a_document_the_loose_parser_crashes_on_is_read_item_by_item() -> None:
         ' xml:base="https://e.cn/">',
     ).replace("</title></entry>", '</title><link href="/p"/></entry>')
     assert {e.link for e in parse_document(based.encode()).entries} == {"https://e.cn/p"}
+    # … and the channel's, a "</channel>" in its description's CDATA notwithstanding.
+    channel = document.replace(
+        "<channel>",
+        '<channel xml:base="https://b.cn/x/"><description><![CDATA[写 </channel> 结束]]>'
+        "</description>",
+    ).replace("<link>https://example.com/3</link>", "<link>news/3.html</link>")
+    assert parse_document(channel.encode()).entries[-1].link == "https://b.cn/x/news/3.html"
 
 
 @pytest.mark.parametrize("items", ['"many"', '{"id": "1"}', "3"])

@@ -633,7 +633,7 @@ _ITEM_TAG_OUTSIDE = re.compile(
 )
 _START_TAG = re.compile(r"<(?![?!/])[^<>]*>")
 _TAG_NAME = re.compile(r"<([^\s/<>]+)")
-_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
+_COMMENT_OR_CDATA = re.compile(r"<!--.*?(?:-->|\Z)|<!\[CDATA\[.*?(?:\]\]>|\Z)", re.DOTALL)
 _CHANNEL_START = re.compile(r"<(?:[\w.-]+:)?channel(?=[\s>])[^<>]*>")
 _CHANNEL_END = re.compile(r"</(?:[\w.-]+:)?channel\s*>")
 
@@ -662,7 +662,9 @@ def _item_by_item(safe: str, why: str) -> ParsedFeed:
     if not spans:
         raise ParseError(f"a document no parser reads ({why})")
     head, tail = safe[: spans[0][0]], safe[spans[-1][1] :]
-    bare = _COMMENT.sub("", head)  # (a tag in a comment before the root is none)
+    # (A tag in a comment or a CDATA section — "write </channel>" in the
+    # channel's description — is none.)
+    bare = _COMMENT_OR_CDATA.sub("", head)
     root = _START_TAG.search(bare)
     channel = _CHANNEL_START.search(bare)
     frame = root.group(0) if root else ""
