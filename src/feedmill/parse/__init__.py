@@ -640,10 +640,9 @@ _CHANNEL_END = re.compile(r"</(?:[\w.-]+:)?channel\s*>")
 
 def _item_by_item(safe: str, why: str) -> ParsedFeed:
     """A document feedparser's loose parser crashes on, item by item: each in
-    its document's frame (its root's and channel's start tags, and what
-    follows the last item), those it crashes on left out and said; the
-    feed's own title and link read once, from the document without its
-    items."""
+    its document's frame (its root's and channel's start tags, and their end
+    tags), those it crashes on left out and said; the feed's own title and
+    link read once, from the document without its items."""
     spans: list[tuple[int, int]] = []
     start: int | None = None
     for tag in _ITEM_TAG_OUTSIDE.finditer(safe):

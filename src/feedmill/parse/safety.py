@@ -151,7 +151,7 @@ def fix_surrogate_refs(text: str) -> str:
         digits = (match[1] or match[2]).lstrip("0")
         if len(digits) > 8:
             found = True
-            return "\ufffd"  # (not made a number: 10**20 digits is no character either)
+            return "\ufffd"  # (past 8 digits no character: not made a number at all)
         code = int(digits or "0", 16 if match[1] else 10)
         if code > 0x10FFFF:
             found = True
