@@ -71,8 +71,8 @@ DEFAULT_TEMPLATE = Path(__file__).with_name("post.md.j2")
 # own (a page of whole posts showed one id for each), and a template's `html`
 # writes Markdown's other marks as references.  15: the ids' mark is the
 # feed's and the item's (two feeds of one source gave one article's two posts
-# one mark); a body of a tracking pixel or a hidden picture alone links to
-# the article.
+# one mark); a body that shows no text nor picture (a tracking pixel, an
+# emoticon) links to the article — after what it shows.
 FORMAT_VERSION = "15"
 
 
