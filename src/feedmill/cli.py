@@ -1872,13 +1872,14 @@ def search(
                 statuses=None if all_items else ("active",),
             )
             hits = search_store.search(conn, request, markers=("\x00", "\x01"))
-        # A post deleted by hand: found, but not on the site — said so.
-        files, archive = _post_files(loaded, engine)
-        with reading(engine) as conn:
-            gone = posts_store.deleted_among(
-                conn, [h.entry_id for h in hits if h.status == "active"], files, archive
-            )
-        hits = [replace(h, status=DELETED) if h.entry_id in gone else h for h in hits]
+        # A post deleted by hand: found, but not on the site — said so.  (The
+        # site's folders are listed only for hits that have a post.)
+        posted = [h.entry_id for h in hits if h.status == "active"]
+        if posted:
+            files, archive = _post_files(loaded, engine)
+            with reading(engine) as conn:
+                gone = posts_store.deleted_among(conn, posted, files, archive)
+            hits = [replace(h, status=DELETED) if h.entry_id in gone else h for h in hits]
     except SQLAlchemyError as exc:  # a damaged file: its reason, no traceback
         raise click.exceptions.Exit(_failed_pass(loaded, exc)) from None
     finally:
