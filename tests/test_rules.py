@@ -348,6 +348,13 @@ def test_global_and_feed_rules_both_apply() -> None:
             {"block": [{"title": "^.{0,2}$|(.|..)+\\d$"}]},
             "takes seconds on a short text (it backtracks without end)",
         ),
+        # … though it finds no match in the empty text, the first one tried.
+        (
+            {"block": [{"title": "(.|..)+\\d$"}]},
+            "takes seconds on a short text (it backtracks without end)",
+        ),
+        # As long as the longest text a rule reads: every text.
+        ({"block": [{"content": "(?s)^.{0,30000}$"}]}, "matches every text"),
         ({"max_age": "soon"}, "not a duration"),
         ({"drop": []}, "drop"),
     ],
@@ -380,6 +387,10 @@ def test_a_pattern_of_spaces_is_no_empty_pattern(tmp_path: Path) -> None:
             {"title": r"^(?!.*\bAI\b)"},
             {"title": r"^(?![【\[]广告)"},
             {"title": r"^.{0,50}$"},  # short titles
+            # Longer than every short sample, not every text: too short an article.
+            {"content": r"(?s)^.{0,200}$"},
+            {"content": r"^[\s\S]{0,300}$"},
+            {"content": r"^.{0,10000}$"},
             {"title": r"^\P{Han}*$"},  # no Chinese
             {"title": r"^[^【]*$"},  # no bracketed headline
             {"title": r"^(?:(?!广告).)*$"},  # no 广告 in it

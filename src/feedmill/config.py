@@ -28,7 +28,7 @@ from feedmill.publish.categories import category_name_problem
 from feedmill.schedule import LONGEST_SECONDS, Policy, due_at
 
 if TYPE_CHECKING:  # the store imports SQLAlchemy: not for reading a config
-    from collections.abc import Callable, Collection
+    from collections.abc import Callable, Collection, Sequence
 
     from feedmill.store.feeds import FeedState
 
@@ -528,6 +528,10 @@ _ANY_TEXTS = (
     "【快讯】《证券时报》：贵州茅台（600519）涨5%，#话题# @用户 [图片] “引号” — 完"
     " https://news.example.com/a/20260101/1.html?a=1&b=2 AI",
 )
+# The longest text a rule reads (an article's first `rules.MAX_TEXT`
+# characters): a length limit under it (``(?s)^.{0,200}$``, "too short") is
+# not every text, though it holds of every short sample.
+_LONG_TEXT_CHARS = 30_000
 # A lookaround: "all but the news" (``^(?!https://ex\.com/news/)``), "no 广告
 # in it" (``^(?:(?!广告).)*$``) match those texts — not every text — unless an
 # empty alternative lets every text through ("^(?!x)|").
@@ -564,12 +568,40 @@ def _every_text_said(pattern: str, why: str) -> str:
     return f"{pattern!r} matches every text, as an empty pattern"
 
 
+def _holds_of_every(search: Callable[[str], object], texts: Sequence[str]) -> bool:
+    """Whether ``search`` finds a match in each of the short ``texts`` and in
+    a long one (each of ``texts`` made that long); TimeoutError if one of the
+    short texts takes it too long.
+
+    Each short text is tried, whatever the others give: stopping at the first
+    miss (the empty text, for nearly every pattern) left a pattern that
+    backtracks without end on a longer sample untimed.  A long text that
+    takes too long is no error here: the rules' time limit is a run's to
+    apply, to an item that long.
+    """
+    if not all([search(text) for text in texts]):
+        return False
+    try:
+        return all(search(_long(text)) for text in texts if text)
+    except TimeoutError:
+        return False
+
+
+def _long(text: str) -> str:
+    """``text``'s start repeated, on one line, to the longest text a rule reads;
+    its end kept (a lookbehind's ending)."""
+    line = _ANY_TEXTS[3]
+    return (line * (_LONG_TEXT_CHARS // len(line)))[: _LONG_TEXT_CHARS - len(text)] + text
+
+
 def _matches_every_text(pattern: str, compiled: Any) -> str | None:
     """Where ``pattern`` matches every text — "start", "end", "branches" (a
     lookbehind's or another's, `|` between) or "anywhere" — or None if it
     does not; TimeoutError if it takes too long to say on a short one."""
     if not _LOOKS_AROUND.search(pattern) or _EMPTY_ALTERNATIVE.search(pattern):
-        every = all(compiled.search(text, timeout=_SAMPLE_SECONDS) for text in _ANY_TEXTS)
+        every = _holds_of_every(
+            lambda text: compiled.search(text, timeout=_SAMPLE_SECONDS), _ANY_TEXTS
+        )
         return "anywhere" if every else None
     from feedmill.filter.rules import as_pattern_reads, compile_pattern  # (it imports this module)
 
@@ -582,8 +614,8 @@ def _matches_every_text(pattern: str, compiled: Any) -> str | None:
             held = compile_pattern(at_start)
         except Exception:  # (not judged so)
             held = None
-        if held is not None and all(
-            held.search(text, timeout=_SAMPLE_SECONDS) for text in _ANY_TEXTS
+        if held is not None and _holds_of_every(
+            lambda text: held.search(text, timeout=_SAMPLE_SECONDS), _ANY_TEXTS
         ):
             return "start"
     # A lookaround "all but …" (`^(?!https://ex\.com/news/)`) matches every
@@ -597,10 +629,12 @@ def _matches_every_text(pattern: str, compiled: Any) -> str | None:
         return None  # (not read: no guess refuses a rule)
     texts = [*_ANY_TEXTS, *(text + end for text in _ANY_TEXTS for end in endings)]
     if _LOOKS_AHEAD.search(pattern):
-        every = all(compiled.search(text, len(text), timeout=_SAMPLE_SECONDS) for text in texts)
+        every = _holds_of_every(
+            lambda text: compiled.search(text, len(text), timeout=_SAMPLE_SECONDS), texts
+        )
         return "end" if every else None
     # (Without a lookahead, anywhere: `(?<!\.html)$|\.html$` ends every text.)
-    if all(compiled.search(text, timeout=_SAMPLE_SECONDS) for text in texts):
+    if _holds_of_every(lambda text: compiled.search(text, timeout=_SAMPLE_SECONDS), texts):
         return "branches" if "|" in _outside_groups(read) else "anywhere"
     return None
 
