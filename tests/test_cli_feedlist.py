@@ -318,6 +318,26 @@ def test_add_reads_a_typed_path_from_where_the_command_runs(
     assert load(config).feeds[-1].url == str(tmp_path / "~h.xml")
 
 
+def test_add_names_a_link_to_a_feed_file_not_the_file_it_points_to(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A link re-pointed to each month's file (or a mounted ConfigMap's, whose
+    dated folder the next update removes) stays the feed: what it pointed to
+    at `add` failed "no such file" once it was gone."""
+    from feedmill.config import load_config as load
+
+    feeds = tmp_path / "site" / "feeds"
+    feeds.mkdir(parents=True)
+    config = site(tmp_path / "site")
+    (feeds / "2026-12.xml").write_text("<rss/>", encoding="utf-8")
+    (feeds / "latest.xml").symlink_to("2026-12.xml")
+    monkeypatch.chdir(feeds)
+    added = cli("add", "latest.xml", "-g", "g", "-s", "a", "-c", str(config))
+    assert added.code == 0, added.stderr
+    assert "feeds/latest.xml" in added.stdout
+    assert load(config).feeds[-1].url == "feeds/latest.xml"
+
+
 def test_import_adds_the_feeds_of_an_opml_file_by_folder(tmp_path: Path) -> None:
     config = site(tmp_path)
     result = cli("import", str(OPML / "nested-folders.opml"), "-c", str(config))

@@ -2622,7 +2622,9 @@ def _typed_path(typed: str, config: Path) -> str:
     runs), as the config names it (relative to the config's folder)."""
     from feedmill.urls import shown
 
-    local = (Path.cwd() / home_expanded(typed)).resolve()
+    # Not resolved: a link (feeds/latest.xml, a mounted ConfigMap's file) is
+    # named, not what it points to today, which the next update removes.
+    local = Path(os.path.abspath(Path.cwd() / home_expanded(typed)))
     if not local.is_file():
         scheme, _, rest = typed.partition(":")
         meant = meant_url(typed)
