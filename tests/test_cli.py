@@ -1085,6 +1085,28 @@ def test_run_feed_refuses_a_feed_as_status_shows_it_when_that_names_two(tmp_path
     assert "not in" in result.stderr and "https://rsshub.example/b?key=…" in result.stderr
 
 
+def test_init_leaves_a_node_projects_dev_packages_where_they_are(tmp_path: Path) -> None:
+    """Hexo among a project's devDependencies was listed again, at another
+    version, among its dependencies: which one npm installs was a question."""
+    import json
+
+    site = tmp_path / "np"
+    site.mkdir()
+    dev = {"hexo": "^7.3.0", "hexo-renderer-marked": "^6.0.0"}
+    (site / "package.json").write_text(
+        json.dumps({"name": "np", "devDependencies": dev, "dependencies": {"left-pad": "1.3.0"}}),
+        encoding="utf-8",
+    )
+    result = cli("init", str(site))
+    assert result.code == 0, result.stderr
+    package = json.loads((site / "package.json").read_text(encoding="utf-8"))
+    assert package["devDependencies"] == dev
+    assert not set(dev) & set(package["dependencies"])
+    assert package["dependencies"]["left-pad"] == "1.3.0"
+    assert "hexo-theme-landscape" in package["dependencies"]  # one it lacks
+    assert "hexo" in package
+
+
 def test_init_writes_a_hexo_8_site_and_keeps_existing_files(tmp_path: Path) -> None:
     site = tmp_path / "site"
     assert cli("init", str(site)).code == 0

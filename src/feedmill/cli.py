@@ -322,8 +322,18 @@ def _hexo_package(path: Path, ours: bytes) -> str:
     if not isinstance(theirs, dict) or (named is not None and not isinstance(named, dict)):
         return "not hexo's"
     needed = json.loads(ours)
+    # A package the project lists among its dev (or optional, peer) ones is
+    # there already: a second entry of another version made which one npm
+    # installs a question (and `--omit=dev` another site).
+    elsewhere = {
+        name
+        for kind in ("devDependencies", "optionalDependencies", "peerDependencies")
+        if isinstance(theirs.get(kind), dict)
+        for name in theirs[kind]
+    }
+    lacking = {k: v for k, v in needed["dependencies"].items() if k not in elsewhere}
     theirs["hexo"] = needed["hexo"]
-    theirs["dependencies"] = {**needed["dependencies"], **(named or {})}
+    theirs["dependencies"] = {**lacking, **(named or {})}
     # Whole or not at all (its mode kept): npm reads a cut file as no project.
     temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
