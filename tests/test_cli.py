@@ -1854,6 +1854,34 @@ def test_a_missing_config_beside_one_named_yaml_names_it(tmp_path: Path) -> None
         assert f"no such file (there is {tmp_path / 'feedmill.yaml'}:" in said
 
 
+def test_a_command_in_a_folder_of_the_site_names_its_config_and_init_there_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In source/_posts, `status` said to make a config with `feedmill init`,
+    and that made a second site there, which Hexo published: feedmill.yml
+    (with the feeds' keys) and the scripts as posts."""
+    site = tmp_path / "site"
+    assert cli("init", str(site)).code == 0
+    posts = site / "source" / "_posts"
+    monkeypatch.chdir(posts)
+    result = cli("status")
+    said = " ".join(result.stderr.split())
+    assert result.code == 2
+    assert "no such file (there is ../../feedmill.yml: `-c ../..`)" in said
+    assert "feedmill init" not in said
+    for inside in (posts, site / "source" / "news", site / "public"):
+        refused = cli("init", str(inside))
+        said = " ".join(refused.stderr.split())
+        assert refused.code == 2, inside
+        assert f"is in the {'public' if 'public' in inside.parts else 'source'} folder" in said
+        assert f"`feedmill init {site}`" in said
+        assert not (inside / "feedmill.yml").exists()
+    assert sorted(p.name for p in posts.iterdir()) == []
+    assert not (site / "source" / "news").exists()
+    # A folder of the site that Hexo does not publish is no site's source.
+    assert cli("init", str(site / "tools" / "other")).code == 0
+
+
 def test_hexos_config_given_for_feedmills_is_named_so(tmp_path: Path) -> None:
     """`-c _config.yml` said "_config.yml:6: title: unknown key", a slip in
     feedmill's config to read."""

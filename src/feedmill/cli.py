@@ -431,6 +431,18 @@ def init(directory: Path) -> None:
 
     DIRECTORY: where to create the Hexo site (default: here).
     """
+    from feedmill.config import enclosing_site
+
+    around = enclosing_site(directory)
+    if around is not None:
+        site, folder = around
+        err.print(
+            f"[red]error[/red] {plain(str(directory))} is in the {folder} of the Hexo site"
+            f" {plain(str(site))}, which would publish what `init` writes there (feedmill.yml,"
+            f" with your feeds' keys, as a page): `feedmill init {plain(str(site))}`",
+            soft_wrap=True,
+        )
+        raise click.exceptions.Exit(EXIT_CONFIG)
     try:
         done = init_site(directory)
     except OSError as exc:  # a file in the way, a folder not ours to write

@@ -1227,7 +1227,33 @@ def no_config(path: Path) -> str:
     for other in (path.with_suffix(".yaml"), path.with_suffix(".yml")):
         if other != path and other.is_file():
             return f"{path}: no such file (there is {other}: `-c {other}`, or rename it)"
+    # A command run in a folder of the site (source/_posts): `init` there,
+    # as the message said, made a second site that Hexo published — the
+    # config too, with its feeds' keys.
+    for folder in Path(os.path.abspath(path)).parents[1:]:
+        for name in (CONFIG_NAME, Path(CONFIG_NAME).with_suffix(".yaml").name):
+            found = folder / name
+            if found.is_file():
+                there, flag = os.path.relpath(found), os.path.relpath(folder)
+                return f"{path}: no such file (there is {there}: `-c {flag}`)"
     return f"{path}: no such file (create one with `feedmill init DIR`)"
+
+
+def enclosing_site(directory: Path) -> tuple[Path, str] | None:
+    """The Hexo site whose source or public folder ``directory`` is in, and
+    which of the two; None if none is: a site made there is published by the
+    site around it (its feedmill.yml, with the feeds' keys, as a page)."""
+    inside = Path(os.path.abspath(directory))
+    for site in inside.parents:
+        if hexo_config_file(site) is None:
+            continue
+        settings = site_settings(site, "source_dir", "public_dir")
+        for key, default in (("source_dir", "source"), ("public_dir", "public")):
+            folder = site_folder(site, settings.get(key), default)
+            if inside == folder or inside.is_relative_to(folder):
+                return site, f"{default} folder"
+        return None
+    return None
 
 
 def not_utf8(path: Path, exc: UnicodeDecodeError) -> ConfigError:
