@@ -237,6 +237,52 @@ def test_add_refuses_a_url_that_cannot_be_meant(tmp_path: Path, url: str, said: 
     assert config.read_text(encoding="utf-8") == CONFIG
 
 
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        # Each fetch failed "invalid URL" or "host name not found", and the
+        # feed was tried again, backing off, for ever.
+        ("https://a..b.com/x", "'a..b.com' is no host name (an empty part"),
+        ("http://.example.com/x", "'.example.com' is no host name (an empty part"),
+        ("https://a." + "b" * 64 + ".com/x", "or a part over 63 characters"),
+        ("http://1.2.3.4.5/x", "'1.2.3.4.5' is no host name or address"),
+        ("https://exa mple.com/rss", "'exa mple.com' is no host name or address"),
+        ("https://host:0/x", "port 0 is no port a server answers on"),
+        # Read as a path relative to the config's folder.
+        ("ht!tp://x.example/rss", "'ht!tp' is no scheme (use http, https, file or a path)"),
+    ],
+)
+def test_add_and_import_refuse_a_host_no_fetch_can_reach(
+    tmp_path: Path, url: str, said: str
+) -> None:
+    config = site(tmp_path)
+    result = cli("add", url, "-g", "金融", "-s", "源", "-c", str(config))
+    assert result.code == 2
+    assert said in " ".join(result.stderr.split())
+    assert config.read_text(encoding="utf-8") == CONFIG
+    opml = tmp_path / "feeds.opml"
+    opml.write_text(
+        '<opml version="2.0"><body><outline text="g">'
+        f'<outline text="a" xmlUrl="{url}"/></outline></body></opml>',
+        encoding="utf-8",
+    )
+    imported = cli("import", str(opml), "-c", str(config))
+    assert "1 outline skipped" in imported.stdout
+    assert f"skipped {url}: " in imported.stderr  # (not a web address: said so)
+    assert said in imported.stderr or "ht!tp" in url
+    assert config.read_text(encoding="utf-8") == CONFIG
+
+
+def test_add_refuses_a_file_url_of_no_file(tmp_path: Path) -> None:
+    config = site(tmp_path)
+    missing = (tmp_path / "nope.xml").as_uri()
+    result = cli("add", missing, "-g", "g", "-s", "s", "-c", str(config))
+    assert result.code == 2 and f"no such file: {tmp_path / 'nope.xml'}" in result.stderr
+    assert config.read_text(encoding="utf-8") == CONFIG
+    (tmp_path / "nope.xml").write_text("<rss/>", encoding="utf-8")
+    assert cli("add", missing, "-g", "g", "-s", "s", "-c", str(config)).code == 0
+
+
 def test_add_refuses_what_would_break_the_config(tmp_path: Path) -> None:
     config = site(tmp_path)
     result = cli("add", "ftp://example.org/feed", "-g", "g", "-s", "s", "-c", str(config))

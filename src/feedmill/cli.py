@@ -2622,12 +2622,21 @@ def add(url: str, group: str, source: str, channel: str | None, config: Path) ->
 
     URL: the feed: an http(s) URL, a file:// URL or a path (from here).
     """
+    from urllib.parse import urlsplit
+
     from feedmill.feedlist import add_feed_to_file
 
     if not url.strip():
         raise click.BadParameter("the feed's URL is empty", param_hint="URL")
     if "://" not in url:
         url = _typed_path(url, config)
+    elif urlsplit(url).scheme.lower() == "file" and urlsplit(url).netloc in ("", "localhost"):
+        from urllib.request import url2pathname
+
+        local = Path(url2pathname(urlsplit(url).path))
+        if not local.is_file():  # as a typed path must be there
+            err.print(f"[red]error[/red] no such file: {plain(str(local))}")
+            raise click.exceptions.Exit(EXIT_CONFIG)
     try:
         feed = add_feed_to_file(config, url, group, source, channel)
     except ConfigError as exc:

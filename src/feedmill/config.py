@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from http import HTTPStatus
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 import msgspec
 
@@ -1004,6 +1004,13 @@ def _check_url(field: str, url: str) -> None:
     except ValueError as exc:  # "https://[::1", a port past 65535
         raise _Invalid(field, f"not a URL: {exc}") from None
     scheme = parts.scheme.lower() if parts is not None else ""
+    if parts is not None and not scheme:
+        # "ht!tp://x": no scheme to urlsplit, and read as a file's path.
+        raise _Invalid(
+            field,
+            f"{_shown(url)!r} is not a URL: {_shown(url.partition('://')[0])!r} is no scheme"
+            " (use http, https, file or a path)",
+        )
     if scheme and scheme not in ("http", "https", "file"):
         raise _Invalid(
             field, f"unsupported URL scheme {scheme!r} (use http, https, file or a path)"
@@ -1011,6 +1018,10 @@ def _check_url(field: str, url: str) -> None:
     if parts is not None and scheme in ("http", "https") and not parts.hostname:
         # "https://$HOST/rss" with HOST unset: every fetch would fail.
         raise _Invalid(field, f"no host name in {_shown(url)!r}")
+    if parts is not None and scheme in ("http", "https"):
+        problem = _host_problem(url, parts)
+        if problem is not None:
+            raise _Invalid(field, f"{_shown(url)!r}: {problem}")
     if parts is not None and scheme == "file" and parts.netloc.lower() not in ("", "localhost"):
         # "file://feeds/a.xml": the folder taken for a host, and /a.xml read.
         raise _Invalid(
@@ -1018,6 +1029,27 @@ def _check_url(field: str, url: str) -> None:
             f"{_shown(url)!r} names the host {_shown(parts.netloc)!r}: a file's URL is"
             f" file:///… (three slashes), or write its path: {_shown(parts.netloc + parts.path)}",
         )
+
+
+def _host_problem(url: str, parts: SplitResult) -> str | None:
+    """Why no fetch can reach the host of ``url`` (an http(s) URL with one),
+    if none can: each fetch failed "invalid URL" or "host name not found",
+    and the feed was tried again, backing off, for ever."""
+    host = parts.hostname or ""
+    if parts.port == 0:
+        return "port 0 is no port a server answers on"
+    if not urls.usable(url):  # a space, an address of five numbers or past 255
+        return f"{_shown(host)!r} is no host name or address"
+    try:
+        # As the resolver is asked: an empty label (a..b, .example.com) or
+        # one of more than 63 characters cannot be.
+        (urlsplit(urls.for_request(url)).hostname or "").encode("idna")
+    except UnicodeError:
+        return (
+            f"{_shown(host)!r} is no host name (an empty part: two dots, or a dot first;"
+            " or a part over 63 characters)"
+        )
+    return None
 
 
 class Config(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
