@@ -426,6 +426,37 @@ def test_a_post_deleted_by_hand_stays_deleted_until_a_rebuild(tmp_path: Path) ->
     assert "（更正）" in posts(tmp_path)[gone]
 
 
+def test_a_post_deleted_by_hand_and_put_back_is_on_the_site_again(tmp_path: Path) -> None:
+    """Found gone once, a post stayed gone to feedmill when its file came back:
+    a folder of four posts under `max_posts: 3`, `status` counting three and
+    `search` saying it was deleted by hand."""
+    feed = tmp_path / "f.xml"
+    feed.write_bytes(rss("源", items([1, 2, 3, 4, 5])))
+    feeds = [{"url": "f.xml", "group": "g", "source": "源"}]
+    config = write_config(tmp_path, feeds, retention={"max_posts": 3})
+    assert "2 archived" in cli("run", "-c", str(config)).stdout
+    folder = tmp_path / "source" / "_posts"
+    name = next(n for n, text in posts(tmp_path).items() if "新闻3天前" in text)
+    os.rename(folder / name, tmp_path / name)  # taken off the site by hand
+    feed.write_bytes(rss("源", items([0, 1, 2, 3, 4, 5])))
+    assert cli("run", "-c", str(config)).code == 0
+    assert name not in posts(tmp_path) and len(posts(tmp_path)) == 3
+    os.rename(tmp_path / name, folder / name)  # … and put back
+    feed.write_bytes(rss("源", items([-1, 0, 1, 2, 3, 4, 5])))
+    result = cli("run", "-c", str(config))
+    assert result.code == 0
+    assert "1 post deleted by hand is back in" in " ".join(result.stderr.split())
+    # On the site again: it takes its place, and the oldest leave.
+    assert titles(posts(tmp_path)) == ["新闻-1天前", "新闻0天前", "新闻1天前"]
+    assert name in archived(tmp_path)
+    [row] = json.loads(cli("status", "-c", str(config), "--json").stdout)
+    assert (row["posts"], row["archived"]) == (3, 4)
+    [hit] = json.loads(cli("search", "--all", "--json", "第3条", "-c", str(config)).stdout)
+    assert "deleted" not in json.dumps(hit["held_back"])
+    # Said once: the next pass has nothing to take up.
+    assert "deleted by hand" not in cli("run", "-c", str(config)).stderr
+
+
 def test_posts_deleted_by_hand_take_no_place_on_the_site(tmp_path: Path) -> None:
     """`max_posts: 2` kept one post: a deleted newer post still took a place,
     and a deleted older one was counted as moved to the archive."""

@@ -688,6 +688,7 @@ class Mill:
         # folder, and its workers take each changed post found missing for
         # one deleted by hand.
         gone = self._posts_gone(states)
+        self._take_up_restored()
         if self.dedupe is not None:
             with reading(self.engine) as conn:
                 self._last_entry = dedupe_upkeep.last_entry_id(conn)
@@ -732,6 +733,7 @@ class Mill:
         self._remove_retracted()
         self._complete_owed_rebuild(progress, states)
         gone = self._posts_gone(states)
+        self._take_up_restored()
         self.publish(summary, progress)
         self.retain(summary)
         self._say_posts_gone(gone)
@@ -756,6 +758,31 @@ class Mill:
 
         with reading(self.engine) as conn:
             return on_site_count(conn, [state.id for state in states.values()])
+
+    def _take_up_restored(self) -> None:
+        """Posts deleted by hand whose files are back in the posts folder
+        (moved back, restored from a backup) are on the site again: counted,
+        archived by retention, rewritten with their feed's edits.  Found
+        gone once, they had stayed gone to feedmill for good — a folder of
+        more posts than `max_posts`, the post "deleted by hand" to search."""
+        from feedmill.store.posts import archived as posts_in_state
+        from feedmill.store.posts import set_state
+
+        with reading(self.engine) as conn:
+            removed = posts_in_state(conn, None, "removed")
+        if not removed:
+            return
+        folder = self.posts_folder
+        back = [entry_id for entry_id, name in removed if (folder / name).is_file()]
+        if not back:
+            return
+        with self.engine.begin() as conn:
+            set_state(conn, back, "written")
+        many = len(back) != 1
+        self.notices.append(
+            f"{len(back)} post{'s' if many else ''} deleted by hand {'are' if many else 'is'}"
+            f" back in {folder}: on the site again"
+        )
 
     def _say_posts_gone(self, count: int) -> None:
         """The note for a posts folder found without its ``count`` posts:
