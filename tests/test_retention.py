@@ -101,11 +101,16 @@ def test_rebuild_restores_archived_posts_when_retention_allows(tmp_path: Path) -
     assert len(posts(tmp_path)) == 4
     assert len(archived(tmp_path)) == 1
     assert set(posts(tmp_path)) | set(archived(tmp_path)) == set(before)
+    # Said (it printed "5 unchanged" alone); the one that went out again is "archived".
+    assert "· 2 back from the archive · 1 archived" in result.stdout
 
     config = write_config(tmp_path, feeds)  # no retention: everything back
-    cli("publish", "--rebuild", "-c", str(config))
+    result = cli("publish", "--rebuild", "-c", str(config))
     assert set(posts(tmp_path)) == set(before)
     assert archived(tmp_path) == []
+    assert "· 1 back from the archive ·" in result.stdout and "archived" not in result.stdout
+    # Limits as they were: nothing comes back, nothing said.
+    assert "back from the archive" not in cli("publish", "--rebuild", "-c", str(config)).stdout
 
 
 @pytest.fixture

@@ -568,7 +568,8 @@ def _report(summary: Any, stamp: str = "", *, fetched: bool = True) -> None:
     skipped = f", {summary.feeds_skipped} not due" if summary.feeds_skipped else ""
     if summary.feeds_stopped:
         skipped += f", {summary.feeds_stopped} not reached (stopped; fetched next time)"
-    held = f" · {summary.archived} archived" if summary.archived else ""
+    held = f" · {summary.restored} back from the archive" if summary.restored else ""
+    held += f" · {summary.archived} archived" if summary.archived else ""
     if summary.blocked or summary.duplicates:
         copies = "duplicate" if summary.duplicates == 1 else "duplicates"
         held += f" · held back: {summary.blocked} blocked, {summary.duplicates} {copies}"

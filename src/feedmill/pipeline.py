@@ -279,6 +279,7 @@ class RunSummary:
     posts_updated: int = 0
     posts_unchanged: int = 0
     archived: int = 0  # posts moved out of source/_posts by retention
+    restored: int = 0  # archived posts a rebuild brought back that stay (limits raised)
     blocked: int = 0  # new items kept out by rules
     duplicates: int = 0  # new items that another feed reported first
     replaced: int = 0  # posts taken back for a fuller copy of their story
@@ -969,6 +970,8 @@ class Mill:
         for folder in archives[1:]:
             drop_archived_copies(folder, written & set(archived))
         self.retain(summary)
+        # Said: a rebuild after the limits were raised printed only "unchanged".
+        summary.restored += sum(1 for _, name in moved if (self.posts_folder / name).exists())
         if summary.posts_failed_for_now:
             # (Retention put them back in the archive as they were: they
             # would stay so.)  Not for a template failing on a post, which
