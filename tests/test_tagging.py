@@ -491,10 +491,25 @@ def test_names_inside_longer_words_are_not_found(text: str) -> None:
         "东方财富Choice统计数据显示，",
         "据同花顺数据中心统计，",
         "同花顺的数据显示，",
+        # … one of several: each was credited only next to 来源 or 数据显示.
+        "数据来源：Wind、同花顺iFinD",
+        "数据来源：同花顺iFinD、东方财富Choice",
+        "据东方财富、同花顺统计，今年以来",
+        "同花顺、东方财富数据显示，北向资金",
+        "来源：公司公告、同花顺",
     ],
 )
 def test_an_outlets_byline_is_no_mention_of_its_stock(text: str) -> None:
     assert tags_for("", f"<p>{text}</p>", STOCKS) == ()
+
+
+def test_a_list_of_names_is_no_list_of_sources_unless_credited() -> None:
+    both = ("同花顺(300033)", "东方财富(300059)")
+    policy = TagPolicy(dictionary={"同花顺": "300033", "东方财富": "300059", "中国平安": "601318"})
+    assert tags_for("", "<p>同花顺、东方财富股价大涨。</p>", policy) == both
+    assert tags_for("", "<p>据悉，同花顺、东方财富涨停。</p>", policy) == both
+    for text in ("资金来源：自有资金，中国平安认购。", "主要收入来源、中国平安的贡献。"):
+        assert tags_for("", f"<p>{text}</p>", policy) == ("中国平安(601318)",), text
 
 
 @pytest.mark.parametrize(
@@ -720,6 +735,16 @@ def test_a_name_after_another_market_in_its_clause_is_that_listing() -> None:
     assert tags_for("中国平安发布年报：净利润增长47.8%", annual, policy) == ("中国平安(601318)",)
     assert tags_for("", "<p>A股方面，中国平安涨1%。</p>", policy) == ("中国平安(601318)",)
     assert tags_for("港股收评：中国平安(601318)大涨5%", "", policy) == ("中国平安(601318)",)
+    # A line that opens as a Hong Kong report is of Hong Kong listings to its end …
+    report = "<p>港股收评：恒指收涨1.2%，中国平安大涨5%，科技股走强。</p>"
+    assert tags_for("港股收评：中国平安大涨5%", report, policy) == ()
+    # … until the A-shares come in; the next line is its own.
+    assert tags_for("", "<p>港股收评：恒指收涨1.2%。A股方面，中国平安大涨5%。</p>", policy) == (
+        "中国平安(601318)",
+    )
+    assert tags_for("", "<p>港股收评：恒指收涨。</p><p>中国平安大涨5%。</p>", policy) == (
+        "中国平安(601318)",
+    )
     for said in ("A+H股上市公司中国平安今日公告", "受美股科技股大跌影响中国平安盘中跌3%"):
         assert tags_for("", f"<p>{said}</p>", policy) == ("中国平安(601318)",), said
     assert tags_for("", "<p>港股中国平安涨3%</p>", policy) == ()

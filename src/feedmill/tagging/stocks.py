@@ -619,11 +619,24 @@ _MARKET_BEFORE = re.compile(
 )
 
 
+# A line that opens as another market's report (港股收评:, 美股收盘:, 恒指午评:) is
+# of that market's listings to its end, unless the A-shares come in ("A股方面"):
+# "港股收评:恒指收涨1.2%,中国平安大涨5%" — far from the line's start.
+_OTHER_MARKET_REPORT = re.compile(
+    r"\s*[【\[]?(?:港股|美股|中概股|恒指|恒生指数)[\u4e00-\u9fff]{0,4}[:：]"
+)
+_A_SHARES = ("A股", "沪深", "沪指", "深成指", "创业板")
+
+
 def another_market_before(text: str, start: int, end: int) -> bool:
-    """Whether another market is named right before a name at text[start:end]
-    (and not the A-share's own code after it)."""
+    """Whether another market is named right before a name at text[start:end],
+    or heads its line (and not the A-share's own code after it)."""
     if _MARKET_BEFORE.search(text, max(0, start - 10), start) is None:
-        return False
+        line = text.rfind("\n", 0, start) + 1
+        if not _OTHER_MARKET_REPORT.match(text, line) or any(
+            a in text[line:start] for a in _A_SHARES
+        ):
+            return False
     sign = _SIGN.match(text, end)
     return sign is None or sign["code"] is None
 
@@ -753,14 +766,39 @@ _VENDOR_CITED = re.compile(
 )
 
 
+# Sources named in a list (Wind、同花顺iFinD; 东方财富、同花顺): each is
+# credited as the list is — after 来源: or 据, or before 数据显示 (the one
+# next to it alone was).  A source is a word of at most a dozen letters.
+_SOURCE = r"[0-9A-Za-z\u4e00-\u9fff]"
+# (Not a comma: "资金来源:自有资金,中国平安…" lists no sources.)
+_AND = r"\s{0,2}[、/和及与]\s{0,2}"
+_CREDITED_LIST = re.compile(
+    rf"(?:来源|稿源|转自|转载自|本文来自)\s*[:：|丨｜]\s*(?:{_SOURCE}{{1,12}}{_AND}){{1,4}}$"
+)
+_CITED_LIST = re.compile(rf"据(?:{_SOURCE}{{1,12}}?{_AND}){{1,3}}$")
+_LIST_THEN = rf"{_VENDOR_SOURCE}(?:{_AND}{_SOURCE}{{1,10}}?{_VENDOR_SOURCE}){{1,3}}"
+_LIST_DATA = re.compile(
+    _LIST_THEN + r"(?:数据|统计)(?:中心)?\s*(?:显示|表明|统计|来看)", re.IGNORECASE
+)
+_LIST_CITED = re.compile(
+    _LIST_THEN + r"(?:数据|统计)(?:中心)?(?:统计)?(?![\u4e00-\u9fff])", re.IGNORECASE
+)
+
+
 def _credited(text: str, start: int, end: int) -> bool:
     """Whether the name at text[start:end] is an outlet's byline or credit."""
     if _BYLINE.match(text, end):
         return True
-    if text[start:end] in _DATA_VENDORS and (
-        _VENDOR_DATA.match(text, end)
-        or (text[max(0, start - 1) : start] == "据" and _VENDOR_CITED.match(text, end))
-    ):
+    if text[start:end] in _DATA_VENDORS:
+        window = text[max(0, start - 60) : start]
+        cited = text[max(0, start - 1) : start] == "据" or _CITED_LIST.search(window)
+        if (
+            _VENDOR_DATA.match(text, end)
+            or _LIST_DATA.match(text, end)
+            or (cited and (_VENDOR_CITED.match(text, end) or _LIST_CITED.match(text, end)))
+        ):
+            return True
+    if _CREDITED_LIST.search(text, max(0, start - 80), start):
         return True
     before = text[max(0, start - 8) : start]
     if _APP.search(before) and _APP_AFTER.match(text, end):
