@@ -1878,8 +1878,20 @@ def test_a_command_in_a_folder_of_the_site_names_its_config_and_init_there_is_re
         assert not (inside / "feedmill.yml").exists()
     assert sorted(p.name for p in posts.iterdir()) == []
     assert not (site / "source" / "news").exists()
+    # … reached through a link too.
+    (tmp_path / "linked").symlink_to(site / "source")
+    through = cli("init", str(tmp_path / "linked" / "news"))
+    assert through.code == 2 and "is in the source folder" in " ".join(through.stderr.split())
+    assert not (site / "source" / "news").exists()
     # A folder of the site that Hexo does not publish is no site's source.
     assert cli("init", str(site / "tools" / "other")).code == 0
+    # A feedmill.yaml up there: named as the file to pass, -c taking a folder for its .yml.
+    other = tmp_path / "other"
+    (other / "a" / "b").mkdir(parents=True)
+    (other / "feedmill.yaml").write_text("feeds: []\n", encoding="utf-8")
+    monkeypatch.chdir(other / "a" / "b")
+    said = " ".join(cli("status").stderr.split())
+    assert "(there is ../../feedmill.yaml: `-c ../../feedmill.yaml`)" in said
 
 
 def test_hexos_config_given_for_feedmills_is_named_so(tmp_path: Path) -> None:

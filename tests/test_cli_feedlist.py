@@ -273,6 +273,27 @@ def test_add_and_import_refuse_a_host_no_fetch_can_reach(
     assert config.read_text(encoding="utf-8") == CONFIG
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://rsshub:1200/stcn/yw",  # a container's name
+        "http://my_rsshub:1200/stcn/yw",
+        "http://[::1]:1200/stcn/yw",
+        "https://rsshub.app./stcn/yw",
+        "https://中文.com/rss",
+        "https://ÖBB.at/rss",  # capitals beyond ASCII: IDNA maps them
+        "https://موقع.وزارة-الاتصالات.مصر/rss",  # right to left
+        "https://xn--4gbrim.xn----ymcbaaajlc6dj7bxne2c.xn--wgbh1c/rss",
+        "http://127.1:1200/x",
+        "https://rsshub.app/weibo/keyword/热点?limit=10",
+    ],
+)
+def test_add_takes_every_host_a_fetch_can_reach(tmp_path: Path, url: str) -> None:
+    config = site(tmp_path)
+    result = cli("add", url, "-g", "g", "-s", "s", "-c", str(config))
+    assert result.code == 0, result.stderr
+
+
 def test_add_refuses_a_file_url_of_no_file(tmp_path: Path) -> None:
     config = site(tmp_path)
     missing = (tmp_path / "nope.xml").as_uri()
@@ -382,6 +403,19 @@ def test_add_names_a_link_to_a_feed_file_not_the_file_it_points_to(
     assert added.code == 0, added.stderr
     assert "feeds/latest.xml" in added.stdout
     assert load(config).feeds[-1].url == "feeds/latest.xml"
+    # A site reached through a link: named relative to it all the same.
+    (tmp_path / "srv").symlink_to(tmp_path / "site")
+    monkeypatch.chdir(tmp_path)
+    (feeds / "b.xml").write_text("<rss/>", encoding="utf-8")
+    linked = str(tmp_path / "srv" / "feedmill.yml")
+    assert cli("add", "srv/feeds/b.xml", "-g", "g", "-s", "b", "-c", linked).code == 0
+    assert load(config).feeds[-1].url == "feeds/b.xml"
+    # "sub/.." is where the link "sub" leads, as the shell lists it.
+    (tmp_path / "elsewhere" / "sub").mkdir(parents=True)
+    (tmp_path / "elsewhere" / "x.xml").write_text("<rss/>", encoding="utf-8")
+    (tmp_path / "sub").symlink_to(tmp_path / "elsewhere" / "sub")
+    assert cli("add", "sub/../x.xml", "-g", "g", "-s", "x", "-c", str(config)).code == 0
+    assert load(config).feeds[-1].url == str(tmp_path / "elsewhere" / "x.xml")
 
 
 def test_import_adds_the_feeds_of_an_opml_file_by_folder(tmp_path: Path) -> None:

@@ -2654,9 +2654,12 @@ def _typed_path(typed: str, config: Path) -> str:
     runs), as the config names it (relative to the config's folder)."""
     from feedmill.urls import shown
 
-    # Not resolved: a link (feeds/latest.xml, a mounted ConfigMap's file) is
+    # The folder resolved (as the config's is: a site reached through a link
+    # is named relative to it; "sub/.." is where the link "sub" leads), the
+    # file not: a link (feeds/latest.xml, a mounted ConfigMap's file) is
     # named, not what it points to today, which the next update removes.
-    local = Path(os.path.abspath(Path.cwd() / home_expanded(typed)))
+    given = Path.cwd() / home_expanded(typed)
+    local = given.parent.resolve() / given.name
     if not local.is_file():
         scheme, _, rest = typed.partition(":")
         meant = meant_url(typed)

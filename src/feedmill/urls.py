@@ -282,6 +282,36 @@ def usable(url: str) -> bool:
     return all(_punycode_ok(label[4:]) for label in labels if label.startswith("xn--"))
 
 
+def unreachable(url: str) -> str | None:
+    """Why no request can go to the host of ``url`` (an http(s) URL with one),
+    if none can — a host that every fetch would fail on ("invalid URL", "host
+    name not found"); not the browser's rules of `usable`: an international
+    name goes as IDNA (UTS 46, as `for_request` sends it), capitals and
+    right-to-left scripts included."""
+    parts = split(for_request(url))
+    host = (parts.hostname or "") if parts is not None else ""
+    if ":" in host:  # an IPv6 literal (urlsplit checked its brackets)
+        try:
+            ipaddress.IPv6Address(host.partition("%")[0])
+        except ValueError:
+            return "is no IPv6 address"
+        return None
+    if not host.isascii() or not _HOST_NAME.fullmatch(host):
+        return "is no host name or address"  # a space, a symbol, IDNA refused it
+    labels = host.rstrip(".").split(".")
+    if "" in labels or any(len(label) > 63 for label in labels):
+        return (
+            "is no host name (an empty part: two dots, or a dot first;"
+            " or a part over 63 characters)"
+        )
+    if _NUMBER.fullmatch(labels[-1]):  # ends in a number: an IPv4 address, or nothing
+        try:
+            socket.inet_aton(host.rstrip("."))
+        except OSError:
+            return "is no host name or address"
+    return None
+
+
 def _international(host: str) -> str | None:
     """A host beyond ASCII as ASCII enough for the checks of its form (each
     label beyond ASCII as "x"), or None if it is not one we take."""
