@@ -443,14 +443,21 @@ def test_a_post_deleted_by_hand_and_put_back_is_on_the_site_again(tmp_path: Path
     folder = tmp_path / "source" / "_posts"
     name = next(n for n, text in posts(tmp_path).items() if "新闻3天前" in text)
     os.rename(folder / name, tmp_path / name)  # taken off the site by hand
-    feed.write_bytes(rss("源", items([0, 1, 2, 3, 4, 5])))
+    edited = items([0, 1, 2, 3, 4, 5])  # … and its item edited meanwhile
+    edited[3] = Item(
+        edited[3].title, "<p>第3条（更正）</p>", edited[3].guid, None, edited[3].pub_date
+    )
+    feed.write_bytes(rss("源", edited))
     assert cli("run", "-c", str(config)).code == 0
     assert name not in posts(tmp_path) and len(posts(tmp_path)) == 3
-    os.rename(tmp_path / name, folder / name)  # … and put back
-    feed.write_bytes(rss("源", items([-1, 0, 1, 2, 3, 4, 5])))
+    # Put back as it was: written again, with the edit.
+    os.rename(tmp_path / name, folder / name)
+    assert "（更正）" not in (folder / name).read_text(encoding="utf-8")
+    feed.write_bytes(rss("源", [Item("新闻-1天前", "<p>第-1条</p>", "-1", None, None), *edited]))
     result = cli("run", "-c", str(config))
     assert result.code == 0
     assert "1 post deleted by hand is back in" in " ".join(result.stderr.split())
+    assert "（更正）" in (tmp_path / "source" / "_archive" / name).read_text(encoding="utf-8")
     # On the site again: it takes its place, and the oldest leave.
     assert titles(posts(tmp_path)) == ["新闻-1天前", "新闻0天前", "新闻1天前"]
     assert name in archived(tmp_path)

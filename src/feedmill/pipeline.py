@@ -765,7 +765,10 @@ class Mill:
         (moved back, restored from a backup) are on the site again: counted,
         archived by retention, rewritten with their feed's edits.  Found
         gone once, they had stayed gone to feedmill for good — a folder of
-        more posts than `max_posts`, the post "deleted by hand" to search."""
+        more posts than `max_posts`, the post "deleted by hand" to search.
+        Written again (as any pass writes a post, only if its text changed):
+        the file put back is as it was when it went, without the item's
+        edits and the other sources of its story since."""
         from feedmill.store.posts import archived as posts_in_state
         from feedmill.store.posts import set_state
 
@@ -778,7 +781,7 @@ class Mill:
         if not back:
             return
         with self.engine.begin() as conn:
-            set_state(conn, back, "written")
+            set_state(conn, back, "pending")
         many = len(back) != 1
         self.notices.append(
             f"{len(back)} post{'s' if many else ''} deleted by hand {'are' if many else 'is'}"
