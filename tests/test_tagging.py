@@ -508,8 +508,16 @@ def test_a_list_of_names_is_no_list_of_sources_unless_credited() -> None:
     policy = TagPolicy(dictionary={"同花顺": "300033", "东方财富": "300059", "中国平安": "601318"})
     assert tags_for("", "<p>同花顺、东方财富股价大涨。</p>", policy) == both
     assert tags_for("", "<p>据悉，同花顺、东方财富涨停。</p>", policy) == both
-    for text in ("资金来源：自有资金，中国平安认购。", "主要收入来源、中国平安的贡献。"):
+    for text in (
+        "资金来源：自有资金，中国平安认购。",
+        "主要收入来源、中国平安的贡献。",
+        # Sources of what is no page's: customers, money.
+        "订单来源：中国移动、中国平安。",
+        "资金来源：北向资金、中国平安等险资",
+        "资金来源：中国平安",
+    ):
         assert tags_for("", f"<p>{text}</p>", policy) == ("中国平安(601318)",), text
+    assert tags_for("", "<p>图片来源：视觉中国、同花顺</p>", policy) == ()
 
 
 @pytest.mark.parametrize(
@@ -745,6 +753,9 @@ def test_a_name_after_another_market_in_its_clause_is_that_listing() -> None:
     assert tags_for("", "<p>港股收评：恒指收涨。</p><p>中国平安大涨5%。</p>", policy) == (
         "中国平安(601318)",
     )
+    for a_shares in ("上证指数收涨0.8%，", "两市成交额1.2万亿元，", "沪市", "今日上证综指涨0.8%，"):
+        text = f"<p>港股收评：恒指收涨1.2%。{a_shares}中国平安涨3%。</p>"
+        assert tags_for("", text, policy) == ("中国平安(601318)",), a_shares
     for said in ("A+H股上市公司中国平安今日公告", "受美股科技股大跌影响中国平安盘中跌3%"):
         assert tags_for("", f"<p>{said}</p>", policy) == ("中国平安(601318)",), said
     assert tags_for("", "<p>港股中国平安涨3%</p>", policy) == ()

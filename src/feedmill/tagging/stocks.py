@@ -625,7 +625,10 @@ _MARKET_BEFORE = re.compile(
 _OTHER_MARKET_REPORT = re.compile(
     r"\s*[【\[]?(?:港股|美股|中概股|恒指|恒生指数)[\u4e00-\u9fff]{0,4}[:：]"
 )
-_A_SHARES = ("A股", "沪深", "沪指", "深成指", "创业板")
+_A_SHARES = (
+    "A股", "沪深", "沪指", "沪市", "深市", "两市", "上证", "深证", "深成指", "创业板", "科创",
+    "北交所", "北证", "中证",
+)  # fmt: skip
 
 
 def another_market_before(text: str, start: int, end: int) -> bool:
@@ -748,7 +751,13 @@ def credit_spans(text: str) -> list[tuple[int, int]]:
     ]
 
 
-_CREDIT = re.compile(r"(?:来源|稿源|转自|转载自|本文来自)\s*[:：|丨｜]?\s*$")
+# (A credit's 来源 stands alone or after what a page credits — 数据来源, 图片来源 —
+# not 订单来源：中国移动, 收入来源：宁德时代: customers.)
+_CREDITOR = (
+    r"(?:(?:(?<![\u4e00-\u9fff])|数据|资料|图片|图表|图|文章|新闻|信息|内容|稿件|视频)(?:来源|稿源)"
+    r"|转自|转载自|本文来自)"
+)
+_CREDIT = re.compile(_CREDITOR + r"\s*[:：|丨｜]?\s*$")
 
 
 # Listed companies whose data news cites (同花顺数据显示, 据东方财富数据, 同花顺iFinD统计):
@@ -772,9 +781,7 @@ _VENDOR_CITED = re.compile(
 _SOURCE = r"[0-9A-Za-z\u4e00-\u9fff]"
 # (Not a comma: "资金来源:自有资金,中国平安…" lists no sources.)
 _AND = r"\s{0,2}[、/和及与]\s{0,2}"
-_CREDITED_LIST = re.compile(
-    rf"(?:来源|稿源|转自|转载自|本文来自)\s*[:：|丨｜]\s*(?:{_SOURCE}{{1,12}}{_AND}){{1,4}}$"
-)
+_CREDITED_LIST = re.compile(_CREDITOR + rf"\s*[:：|丨｜]\s*(?:{_SOURCE}{{1,12}}{_AND}){{1,4}}$")
 _CITED_LIST = re.compile(rf"据(?:{_SOURCE}{{1,12}}?{_AND}){{1,3}}$")
 _LIST_THEN = rf"{_VENDOR_SOURCE}(?:{_AND}{_SOURCE}{{1,10}}?{_VENDOR_SOURCE}){{1,3}}"
 _LIST_DATA = re.compile(
@@ -810,7 +817,7 @@ def _credited(text: str, start: int, end: int) -> bool:
             return True
         if text.startswith(_OUTLET_NEWS, end) and text[end - 1] in "网社报":
             return True
-    return bool(_CREDIT.search(before))
+    return bool(_CREDIT.search(text, max(0, start - 8), start))
 
 
 def _ascii_alnum(ch: str) -> bool:
