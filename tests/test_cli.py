@@ -1883,6 +1883,12 @@ def test_a_command_in_a_folder_of_the_site_names_its_config_and_init_there_is_re
     through = cli("init", str(tmp_path / "linked" / "news"))
     assert through.code == 2 and "is in the source folder" in " ".join(through.stderr.split())
     assert not (site / "source" / "news").exists()
+    # … and where the site's source folder is a link to another disk.
+    (site / "source").rename(tmp_path / "disk")
+    (site / "source").symlink_to(tmp_path / "disk")
+    moved = cli("init", str(site / "source" / "news"))
+    assert moved.code == 2 and "is in the source folder" in " ".join(moved.stderr.split())
+    assert not (tmp_path / "disk" / "news").exists()
     # A folder of the site that Hexo does not publish is no site's source.
     assert cli("init", str(site / "tools" / "other")).code == 0
     # A feedmill.yaml up there: named as the file to pass, -c taking a folder for its .yml.

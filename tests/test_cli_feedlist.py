@@ -245,9 +245,14 @@ def test_add_refuses_a_url_that_cannot_be_meant(tmp_path: Path, url: str, said: 
         ("https://a..b.com/x", "'a..b.com' is no host name (an empty part"),
         ("http://.example.com/x", "'.example.com' is no host name (an empty part"),
         ("https://a." + "b" * 64 + ".com/x", "or a part over 63 characters"),
-        ("http://1.2.3.4.5/x", "'1.2.3.4.5' is no host name or address"),
+        ("http://1.2.3.4.5/x", "'1.2.3.4.5' is no host name or IPv4 address"),
         ("https://exa mple.com/rss", "'exa mple.com' is no host name or address"),
         ("https://host:0/x", "port 0 is no port a server answers on"),
+        # Forms of an address no request takes ("not a canonical IPv4 address").
+        ("http://127.1:1200/x", "'127.1' is no host name or IPv4 address"),
+        ("http://2130706433/x", "'2130706433' is no host name or IPv4 address"),
+        ("http://127.0.0.1./x", "'127.0.0.1.' is no host name or IPv4 address"),
+        ("http://example.com../rss", "'example.com..' is no host name (an empty part"),
         # Read as a path relative to the config's folder.
         ("ht!tp://x.example/rss", "'ht!tp' is no scheme (use http, https, file or a path)"),
     ],
@@ -284,7 +289,7 @@ def test_add_and_import_refuse_a_host_no_fetch_can_reach(
         "https://ÖBB.at/rss",  # capitals beyond ASCII: IDNA maps them
         "https://موقع.وزارة-الاتصالات.مصر/rss",  # right to left
         "https://xn--4gbrim.xn----ymcbaaajlc6dj7bxne2c.xn--wgbh1c/rss",
-        "http://127.1:1200/x",
+        "http://127.0.0.1:1200/x",
         "https://rsshub.app/weibo/keyword/热点?limit=10",
     ],
 )
@@ -416,6 +421,13 @@ def test_add_names_a_link_to_a_feed_file_not_the_file_it_points_to(
     (tmp_path / "sub").symlink_to(tmp_path / "elsewhere" / "sub")
     assert cli("add", "sub/../x.xml", "-g", "g", "-s", "x", "-c", str(config)).code == 0
     assert load(config).feeds[-1].url == str(tmp_path / "elsewhere" / "x.xml")
+    # A folder of the site that is a link to a disk: named as the site names it.
+    (tmp_path / "nas").mkdir()
+    (tmp_path / "nas" / "c.xml").write_text("<rss/>", encoding="utf-8")
+    (tmp_path / "site" / "disk").symlink_to(tmp_path / "nas")
+    monkeypatch.chdir(tmp_path / "site")
+    assert cli("add", "disk/c.xml", "-g", "g", "-s", "c", "-c", str(config)).code == 0
+    assert load(config).feeds[-1].url == "disk/c.xml"
 
 
 def test_import_adds_the_feeds_of_an_opml_file_by_folder(tmp_path: Path) -> None:

@@ -356,7 +356,10 @@ def test_global_and_feed_rules_both_apply() -> None:
         # As long as the longest text a rule reads: every text.
         ({"block": [{"content": "(?s)^.{0,30000}$"}]}, "matches every text"),
         # A "?" too many, slow on the samples' words made long: every short item.
-        ({"block": [{"title": "(.*\\d+.*元.*红包)?"}]}, "matches every text"),
+        (
+            {"block": [{"title": "(.*\\d+.*元.*红包)?"}]},
+            "matches every short text and runs for seconds on one of an article's length",
+        ),
         ({"max_age": "soon"}, "not a duration"),
         ({"drop": []}, "drop"),
     ],
@@ -393,6 +396,11 @@ def test_a_pattern_of_spaces_is_no_empty_pattern(tmp_path: Path) -> None:
             {"content": r"(?s)^.{0,200}$"},
             {"content": r"^[\s\S]{0,300}$"},
             {"content": r"^.{0,10000}$"},
+            # … counted in Chinese characters, sentences, commas, digits.
+            {"content": r"(?s)^[^\u4e00-\u9fff]*(?:[\u4e00-\u9fff][^\u4e00-\u9fff]*){0,2000}$"},
+            {"content": r"(?s)^(?:[^。]*。){0,100}[^。]*$"},
+            {"content": r"(?s)^(?:[^，]*，){0,200}[^，]*$"},
+            {"content": r"(?s)^(?:[^\d]*\d){0,500}\D*$"},
             {"title": r"^\P{Han}*$"},  # no Chinese
             {"title": r"^[^【]*$"},  # no bracketed headline
             {"title": r"^(?:(?!广告).)*$"},  # no 广告 in it

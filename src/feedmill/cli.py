@@ -2654,12 +2654,15 @@ def _typed_path(typed: str, config: Path) -> str:
     runs), as the config names it (relative to the config's folder)."""
     from feedmill.urls import shown
 
-    # The folder resolved (as the config's is: a site reached through a link
-    # is named relative to it; "sub/.." is where the link "sub" leads), the
-    # file not: a link (feeds/latest.xml, a mounted ConfigMap's file) is
-    # named, not what it points to today, which the next update removes.
+    # Named as typed, where that is the file the system opens: a link
+    # (feeds/latest.xml, a mounted ConfigMap's file; a feeds folder that is a
+    # link to a disk) is named, not what it points to today, which the next
+    # update removes.  "sub/.." read as written is not where the link "sub"
+    # leads: there, the folder is resolved (the file still not).
     given = Path.cwd() / home_expanded(typed)
-    local = given.parent.resolve() / given.name
+    local = Path(os.path.abspath(given))
+    if not _same_file(local, given):
+        local = given.parent.resolve() / given.name
     if not local.is_file():
         scheme, _, rest = typed.partition(":")
         meant = meant_url(typed)
@@ -2673,8 +2676,22 @@ def _typed_path(typed: str, config: Path) -> str:
             hint = ""
         err.print(f"[red]error[/red] no such file: {plain(str(local))}{plain(hint)}")
         raise click.exceptions.Exit(EXIT_CONFIG)
+    # Relative to the config's folder, as -c names it or as it resolves (a
+    # site reached through a link): the config reads it from the latter.
     home = config.resolve().parent
-    return local.relative_to(home).as_posix() if local.is_relative_to(home) else str(local)
+    for folder in (Path(os.path.abspath(config)).parent, home):
+        if local.is_relative_to(folder):
+            named = local.relative_to(folder).as_posix()
+            if _same_file(home / named, local):
+                return named
+    return str(local)
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    try:
+        return os.path.samefile(one, other)
+    except OSError:
+        return False
 
 
 # -- demo -------------------------------------------------------------------

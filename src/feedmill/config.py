@@ -565,43 +565,59 @@ def _every_text_said(pattern: str, why: str) -> str:
             f"{pattern!r} matches every text (at its end, where nothing follows): anchor"
             " it, as in ^(?!.*广告)"
         )
+    if why == "long":
+        return (
+            f"{pattern!r} matches every short text and runs for seconds on one of an"
+            " article's length: it would take nearly every item, or stop its feed on a long"
+            " one (a ? too many, or a repeat inside a repeat?)"
+        )
     return f"{pattern!r} matches every text, as an empty pattern"
+
+
+class _SlowWhenLong(Exception):
+    """A pattern that holds of every short sample ran too long on a long one."""
 
 
 def _holds_of_every(search: Callable[[str], object], texts: Sequence[str]) -> bool:
     """Whether ``search`` finds a match in each of the short ``texts`` and in
     each made long (`_long`); TimeoutError if one of the short texts takes it
-    too long.
+    too long, _SlowWhenLong if all match and a long one takes it too long
+    (``(.*\\d+.*元.*红包)?``, a "?" too many: it would take every short item).
 
     Each short text is tried, whatever the others give: stopping at the first
     miss (the empty text, for nearly every pattern) left a pattern that
-    backtracks without end on a longer sample untimed.  One that holds of
-    every short text and takes too long on a long one is taken to hold of it
-    (``(.*\\d+.*元.*红包)?``, a "?" too many: it blocks every short item).
+    backtracks without end on a longer sample untimed.
     """
     if not all([search(text) for text in texts]):
         return False
     try:
         return all(search(_long(text)) for text in texts if text)
     except TimeoutError:
-        return True
-
-
-# What makes a sample long: one character few patterns name, so that a
-# pattern's cost there is its cost on any long text, not on the samples' words.
-_FILLER = "\u3007"  # 〇
+        raise _SlowWhenLong from None
 
 
 def _long(text: str) -> str:
-    """``text`` after filler, as long as the longest text a rule reads: its
-    end kept (a lookbehind's ending), its start no longer the text's."""
-    return _FILLER * max(0, _LONG_TEXT_CHARS - len(text)) + text
+    """``text`` after an article's worth of the samples' words — characters,
+    sentences, digits as news has them: a limit counted in any of them is
+    under it —, as long as the longest text a rule reads; its end kept (a
+    lookbehind's ending)."""
+    line = _ANY_TEXTS[3]
+    filler = (line * (_LONG_TEXT_CHARS // len(line) + 1))[: max(0, _LONG_TEXT_CHARS - len(text))]
+    return filler + text
 
 
 def _matches_every_text(pattern: str, compiled: Any) -> str | None:
     """Where ``pattern`` matches every text — "start", "end", "branches" (a
-    lookbehind's or another's, `|` between) or "anywhere" — or None if it
-    does not; TimeoutError if it takes too long to say on a short one."""
+    lookbehind's or another's, `|` between), "anywhere", or "long" (every
+    short text, and too long to say on a long one) — or None if it does not;
+    TimeoutError if it takes too long to say on a short one."""
+    try:
+        return _where_it_matches_every_text(pattern, compiled)
+    except _SlowWhenLong:
+        return "long"
+
+
+def _where_it_matches_every_text(pattern: str, compiled: Any) -> str | None:
     if not _LOOKS_AROUND.search(pattern) or _EMPTY_ALTERNATIVE.search(pattern):
         every = _holds_of_every(
             lambda text: compiled.search(text, timeout=_SAMPLE_SECONDS), _ANY_TEXTS
@@ -1269,18 +1285,20 @@ def enclosing_site(directory: Path) -> tuple[Path, str] | None:
     """The Hexo site whose source or public folder ``directory`` is in, and
     which of the two; None if none is: a site made there is published by the
     site around it (its feedmill.yml, with the feeds' keys, as a page)."""
-    # Resolved, both: the folder may be reached through a link (linksrc/news
-    # of linksrc -> site/source), and a site may name its folders by one.
-    inside = directory.resolve()
-    for site in inside.parents:
-        if hexo_config_file(site) is None:
+    # As written and resolved, both: the folder may be reached through a
+    # link to the site's source (linksrc/news), and the site's source may be
+    # a link to another disk (site/source/news, resolved, is not in the site).
+    written, resolved = Path(os.path.abspath(directory)), directory.resolve()
+    for inside in dict.fromkeys((written, resolved)):
+        site = next((p for p in inside.parents if hexo_config_file(p) is not None), None)
+        if site is None:
             continue
         settings = site_settings(site, "source_dir", "public_dir")
         for key, default in (("source_dir", "source"), ("public_dir", "public")):
-            folder = site_folder(site, settings.get(key), default).resolve()
-            if inside == folder or inside.is_relative_to(folder):
-                return site, f"{default} folder"
-        return None
+            folder = site_folder(site, settings.get(key), default)
+            for place, its in ((written, folder), (resolved, folder.resolve())):
+                if place == its or place.is_relative_to(its):
+                    return site, f"{default} folder"
     return None
 
 

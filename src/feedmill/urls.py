@@ -298,17 +298,19 @@ def unreachable(url: str) -> str | None:
         return None
     if not host.isascii() or not _HOST_NAME.fullmatch(host):
         return "is no host name or address"  # a space, a symbol, IDNA refused it
-    labels = host.rstrip(".").split(".")
+    labels = (host[:-1] if host.endswith(".") else host).split(".")  # (one dot ends a name)
     if "" in labels or any(len(label) > 63 for label in labels):
         return (
             "is no host name (an empty part: two dots, or a dot first;"
             " or a part over 63 characters)"
         )
     if _NUMBER.fullmatch(labels[-1]):  # ends in a number: an IPv4 address, or nothing
+        # Four numbers as written (aiohttp takes no other form: 127.1,
+        # 2130706433, 0x7f.1, "127.0.0.1." failed "not a canonical IPv4 address").
         try:
-            socket.inet_aton(host.rstrip("."))
-        except OSError:
-            return "is no host name or address"
+            ipaddress.IPv4Address(host)
+        except ValueError:
+            return "is no host name or IPv4 address (four numbers of 0 to 255)"
     return None
 
 
