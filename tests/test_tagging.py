@@ -497,6 +497,9 @@ def test_names_inside_longer_words_are_not_found(text: str) -> None:
         "据东方财富、同花顺统计，今年以来",
         "同花顺、东方财富数据显示，北向资金",
         "来源：公司公告、同花顺",
+        "本文来源：东方财富",
+        "消息来源：同花顺",
+        "本文来源：同花顺、东方财富",
     ],
 )
 def test_an_outlets_byline_is_no_mention_of_its_stock(text: str) -> None:
@@ -515,6 +518,7 @@ def test_a_list_of_names_is_no_list_of_sources_unless_credited() -> None:
         "订单来源：中国移动、中国平安。",
         "资金来源：北向资金、中国平安等险资",
         "资金来源：中国平安",
+        "收入主要来源：中国平安",
     ):
         assert tags_for("", f"<p>{text}</p>", policy) == ("中国平安(601318)",), text
     assert tags_for("", "<p>图片来源：视觉中国、同花顺</p>", policy) == ()
@@ -756,6 +760,10 @@ def test_a_name_after_another_market_in_its_clause_is_that_listing() -> None:
     for a_shares in ("上证指数收涨0.8%，", "两市成交额1.2万亿元，", "沪市", "今日上证综指涨0.8%，"):
         text = f"<p>港股收评：恒指收涨1.2%。{a_shares}中国平安涨3%。</p>"
         assert tags_for("", text, policy) == ("中国平安(601318)",), a_shares
+    # … not inside Hong Kong's terms: the southbound connect, an index, an outlet.
+    for hong_kong in ("沪市港股通净买入30亿港元，", "中证香港100指数涨1%，", "据上证报记者统计，"):
+        text = f"<p>港股收评：恒指收涨1.2%。{hong_kong}中国平安涨3%。</p>"
+        assert tags_for("", text, policy) == (), hong_kong
     for said in ("A+H股上市公司中国平安今日公告", "受美股科技股大跌影响中国平安盘中跌3%"):
         assert tags_for("", f"<p>{said}</p>", policy) == ("中国平安(601318)",), said
     assert tags_for("", "<p>港股中国平安涨3%</p>", policy) == ()

@@ -625,10 +625,12 @@ _MARKET_BEFORE = re.compile(
 _OTHER_MARKET_REPORT = re.compile(
     r"\s*[【\[]?(?:港股|美股|中概股|恒指|恒生指数)[\u4e00-\u9fff]{0,4}[:：]"
 )
-_A_SHARES = (
-    "A股", "沪深", "沪指", "沪市", "深市", "两市", "上证", "深证", "深成指", "创业板", "科创",
-    "北交所", "北证", "中证",
-)  # fmt: skip
+# The A-shares named in such a line — not inside a Hong Kong term (沪市港股通,
+# the southbound connect; 中证香港100; the outlet 上证报).
+_A_SHARES = re.compile(
+    r"A股|沪深|沪指|[沪深]市(?!港股通)|两市|上证(?:指数|综指|50|180|380)|深证成指|深成指"
+    r"|创业板|科创(?:板|50)|北交所|北证50|中证(?:500|800|1000|2000|A50|A500)"
+)
 
 
 def another_market_before(text: str, start: int, end: int) -> bool:
@@ -636,9 +638,7 @@ def another_market_before(text: str, start: int, end: int) -> bool:
     or heads its line (and not the A-share's own code after it)."""
     if _MARKET_BEFORE.search(text, max(0, start - 10), start) is None:
         line = text.rfind("\n", 0, start) + 1
-        if not _OTHER_MARKET_REPORT.match(text, line) or any(
-            a in text[line:start] for a in _A_SHARES
-        ):
+        if not _OTHER_MARKET_REPORT.match(text, line) or _A_SHARES.search(text, line, start):
             return False
     sign = _SIGN.match(text, end)
     return sign is None or sign["code"] is None
@@ -751,12 +751,14 @@ def credit_spans(text: str) -> list[tuple[int, int]]:
     ]
 
 
-# (A credit's 来源 stands alone or after what a page credits — 数据来源, 图片来源 —
-# not 订单来源：中国移动, 收入来源：宁德时代: customers.)
-_CREDITOR = (
-    r"(?:(?:(?<![\u4e00-\u9fff])|数据|资料|图片|图表|图|文章|新闻|信息|内容|稿件|视频)(?:来源|稿源)"
-    r"|转自|转载自|本文来自)"
-)
+# What is credited (来源：新华网, 本文来源：, 数据来源：, 转自) — not a company's
+# customers or money: 订单来源：中国移动、中国联通, 资金来源：中国平安.
+_CREDITOR = r"(?:来源|稿源|转自|转载自|本文来自)"
+_NOT_CREDITED = (
+    "订单", "收入", "营收", "资金", "利润", "盈利", "收益", "业绩", "增长", "客户", "风险",
+    "现金流", "货源", "原料", "材料", "能源", "电源", "气源", "水源", "病毒", "感染", "传染",
+    "动力", "灵感", "主要",
+)  # fmt: skip
 _CREDIT = re.compile(_CREDITOR + r"\s*[:：|丨｜]?\s*$")
 
 
@@ -805,7 +807,8 @@ def _credited(text: str, start: int, end: int) -> bool:
             or (cited and (_VENDOR_CITED.match(text, end) or _LIST_CITED.match(text, end)))
         ):
             return True
-    if _CREDITED_LIST.search(text, max(0, start - 80), start):
+    listed = _CREDITED_LIST.search(text, max(0, start - 80), start)
+    if listed and _credits(text, listed.start()):
         return True
     before = text[max(0, start - 8) : start]
     if _APP.search(before) and _APP_AFTER.match(text, end):
@@ -817,7 +820,14 @@ def _credited(text: str, start: int, end: int) -> bool:
             return True
         if text.startswith(_OUTLET_NEWS, end) and text[end - 1] in "网社报":
             return True
-    return bool(_CREDIT.search(text, max(0, start - 8), start))
+    credit = _CREDIT.search(text, max(0, start - 8), start)
+    return credit is not None and _credits(text, credit.start())
+
+
+def _credits(text: str, at: int) -> bool:
+    """Whether the 来源 (稿源, 转自 …) at ``at`` credits a source: not one
+    after what a company's figures come from (订单来源, 资金来源)."""
+    return not text[max(0, at - 4) : at].endswith(_NOT_CREDITED)
 
 
 def _ascii_alnum(ch: str) -> bool:
