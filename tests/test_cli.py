@@ -1889,6 +1889,11 @@ def test_a_command_in_a_folder_of_the_site_names_its_config_and_init_there_is_re
     moved = cli("init", str(site / "source" / "news"))
     assert moved.code == 2 and "is in the source folder" in " ".join(moved.stderr.split())
     assert not (tmp_path / "disk" / "news").exists()
+    # … and through a link to that link.
+    (tmp_path / "again").symlink_to(site / "source")
+    both = cli("init", str(tmp_path / "again" / "news"))
+    assert both.code == 2 and "is in the source folder" in " ".join(both.stderr.split())
+    assert not (tmp_path / "disk" / "news").exists()
     # A folder of the site that Hexo does not publish is no site's source.
     assert cli("init", str(site / "tools" / "other")).code == 0
     # A feedmill.yaml up there: named as the file to pass, -c taking a folder for its .yml.

@@ -353,6 +353,9 @@ def test_global_and_feed_rules_both_apply() -> None:
             {"block": [{"title": "(.|..)+\\d$"}]},
             "takes seconds on a short text (it backtracks without end)",
         ),
+        # A lookahead's "all but" that leaves its $ out: it holds of "广告…" too.
+        ({"block": [{"content": "^(?:(?!广告).)*"}]}, "matches every text"),
+        ({"block": [{"content": "^(?!.*广告)?"}]}, "matches every text"),
         # As long as the longest text a rule reads: every text.
         ({"block": [{"content": "(?s)^.{0,30000}$"}]}, "matches every text"),
         # A "?" too many, slow on the samples' words made long: every short item.
@@ -401,6 +404,8 @@ def test_a_pattern_of_spaces_is_no_empty_pattern(tmp_path: Path) -> None:
             {"content": r"(?s)^(?:[^。]*。){0,100}[^。]*$"},
             {"content": r"(?s)^(?:[^，]*，){0,200}[^，]*$"},
             {"content": r"(?s)^(?:[^\d]*\d){0,500}\D*$"},
+            {"content": r"^\S*(?:\s+\S+){0,50}\s*$"},  # … or English words
+            {"content": r"(?i)^[^a-z]*(?:[a-z][^a-z]*){0,2000}$"},
             {"title": r"^\P{Han}*$"},  # no Chinese
             {"title": r"^[^【]*$"},  # no bracketed headline
             {"title": r"^(?:(?!广告).)*$"},  # no 广告 in it

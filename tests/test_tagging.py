@@ -519,6 +519,9 @@ def test_a_list_of_names_is_no_list_of_sources_unless_credited() -> None:
         "资金来源：北向资金、中国平安等险资",
         "资金来源：中国平安",
         "收入主要来源：中国平安",
+        "收入的来源：中国平安。",
+        "公司业务来源：中国平安、中国人寿。",
+        "融资来源：中国平安",
     ):
         assert tags_for("", f"<p>{text}</p>", policy) == ("中国平安(601318)",), text
     assert tags_for("", "<p>图片来源：视觉中国、同花顺</p>", policy) == ()
@@ -761,7 +764,15 @@ def test_a_name_after_another_market_in_its_clause_is_that_listing() -> None:
         text = f"<p>港股收评：恒指收涨1.2%。{a_shares}中国平安涨3%。</p>"
         assert tags_for("", text, policy) == ("中国平安(601318)",), a_shares
     # … not inside Hong Kong's terms: the southbound connect, an index, an outlet.
-    for hong_kong in ("沪市港股通净买入30亿港元，", "中证香港100指数涨1%，", "据上证报记者统计，"):
+    for a_shares in ("上证综合指数涨0.5%，", "深证成份指数涨0.5%，", "科创综指涨1%，"):
+        text = f"<p>港股收评：恒指收涨1.2%。{a_shares}中国平安涨3%。</p>"
+        assert tags_for("", text, policy) == ("中国平安(601318)",), a_shares
+    for hong_kong in (
+        "沪市港股通净买入30亿港元，",
+        "沪深港通南向资金净买入30亿港元，",
+        "中证香港100指数涨1%，",
+        "据上证报记者统计，",
+    ):
         text = f"<p>港股收评：恒指收涨1.2%。{hong_kong}中国平安涨3%。</p>"
         assert tags_for("", text, policy) == (), hong_kong
     for said in ("A+H股上市公司中国平安今日公告", "受美股科技股大跌影响中国平安盘中跌3%"):

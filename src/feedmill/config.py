@@ -597,13 +597,16 @@ def _holds_of_every(search: Callable[[str], object], texts: Sequence[str]) -> bo
 
 
 def _long(text: str) -> str:
-    """``text`` after an article's worth of the samples' words — characters,
-    sentences, digits as news has them: a limit counted in any of them is
-    under it —, as long as the longest text a rule reads; its end kept (a
-    lookbehind's ending)."""
-    line = _ANY_TEXTS[3]
+    """``text`` after an article's worth of the samples' words — Chinese and
+    English, characters, words, sentences, digits as news has them: a limit
+    counted in any of them is under it —, as long as the longest text a rule
+    reads; its end kept (a lookbehind's ending)."""
+    line = _ANY_TEXTS[3] + _ENGLISH
     filler = (line * (_LONG_TEXT_CHARS // len(line) + 1))[: max(0, _LONG_TEXT_CHARS - len(text))]
     return filler + text
+
+
+_ENGLISH = " The central bank cut the reserve ratio by 0.25 points, releasing 500 billion yuan. "
 
 
 def _matches_every_text(pattern: str, compiled: Any) -> str | None:
@@ -652,7 +655,18 @@ def _where_it_matches_every_text(pattern: str, compiled: Any) -> str | None:
         every = _holds_of_every(
             lambda text: compiled.search(text, len(text), timeout=_SAMPLE_SECONDS), texts
         )
-        return "end" if every else None
+        if every:
+            return "end"
+        # Anywhere, in texts that also begin with what each lookahead names:
+        # `^(?:(?!广告).)*` (its $ left out) holds of "广告…" as of any text,
+        # `^(?!https://ex\.com/news/)` not of the news.
+        aheads = _lookaround_examples(read, ("(?!", "(?="))
+        if not aheads:
+            return None
+        starting = [*texts, *(ahead + text for ahead in aheads for text in _ANY_TEXTS)]
+        search = compiled.search
+        every = _holds_of_every(lambda text: search(text, timeout=_SAMPLE_SECONDS), starting)
+        return "anywhere" if every else None
     # (Without a lookahead, anywhere: `(?<!\.html)$|\.html$` ends every text.)
     if _holds_of_every(lambda text: compiled.search(text, timeout=_SAMPLE_SECONDS), texts):
         return "branches" if "|" in _outside_groups(read) else "anywhere"
@@ -663,6 +677,12 @@ def _lookbehind_endings(pattern: str) -> list[str] | None:
     r"""A text each lookbehind of ``pattern`` matches (one of each of its
     alternatives: `(?<!\.html|\.htm)`), or None where one cannot be read —
     the regex module's own syntax (`\p{Han}`, `[[:digit:]]`): not judged."""
+    return _lookaround_examples(pattern, ("(?<!", "(?<="))
+
+
+def _lookaround_examples(pattern: str, opens: tuple[str, str]) -> list[str] | None:
+    """A text each lookaround of ``pattern`` that ``opens`` so matches (see
+    `_lookbehind_endings`)."""
     import re._parser as sre  # type: ignore[import-not-found]  # (the standard library's)
     import warnings
 
@@ -673,11 +693,11 @@ def _lookbehind_endings(pattern: str) -> list[str] | None:
     endings: list[str] = []
     i = 0
     while i < len(pattern):
-        if pattern.startswith(("(?<!", "(?<="), i):
+        if pattern.startswith(opens, i):
             end = _group_end(pattern, i)
             if end is None:
                 return None
-            body = lead + pattern[i + 4 : end - 1]
+            body = lead + pattern[i + len(opens[0]) : end - 1]
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")  # (re's FutureWarning on "[[")
@@ -1281,22 +1301,40 @@ def no_config(path: Path) -> str:
     return f"{path}: no such file (create one with `feedmill init DIR`)"
 
 
+def _link_by_link(path: Path, most: int = 40) -> list[Path]:
+    """``path`` (absolute), then as each link on its way leads, one at a time."""
+    ways = [path]
+    for _ in range(most):
+        parts = path.parts
+        for i in range(2, len(parts) + 1):
+            prefix = Path(*parts[:i])
+            if prefix.is_symlink():
+                target = Path(os.path.normpath(prefix.parent / os.readlink(prefix)))
+                path = target.joinpath(*parts[i:])
+                ways.append(path)
+                break
+        else:
+            return ways
+    return ways
+
+
 def enclosing_site(directory: Path) -> tuple[Path, str] | None:
     """The Hexo site whose source or public folder ``directory`` is in, and
     which of the two; None if none is: a site made there is published by the
     site around it (its feedmill.yml, with the feeds' keys, as a page)."""
-    # As written and resolved, both: the folder may be reached through a
-    # link to the site's source (linksrc/news), and the site's source may be
-    # a link to another disk (site/source/news, resolved, is not in the site).
+    # As written, resolved, and each way between (a link resolved at a time):
+    # the folder may be reached through a link to the site's source
+    # (linksrc/news), the site's source be a link to another disk
+    # (site/source/news, resolved, is not in the site) — or both.
     written, resolved = Path(os.path.abspath(directory)), directory.resolve()
-    for inside in dict.fromkeys((written, resolved)):
+    for inside in dict.fromkeys((*_link_by_link(written), resolved)):
         site = next((p for p in inside.parents if hexo_config_file(p) is not None), None)
         if site is None:
             continue
         settings = site_settings(site, "source_dir", "public_dir")
         for key, default in (("source_dir", "source"), ("public_dir", "public")):
             folder = site_folder(site, settings.get(key), default)
-            for place, its in ((written, folder), (resolved, folder.resolve())):
+            for place, its in ((inside, folder), (resolved, folder.resolve())):
                 if place == its or place.is_relative_to(its):
                     return site, f"{default} folder"
     return None

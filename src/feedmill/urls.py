@@ -305,12 +305,10 @@ def unreachable(url: str) -> str | None:
             " or a part over 63 characters)"
         )
     if _NUMBER.fullmatch(labels[-1]):  # ends in a number: an IPv4 address, or nothing
-        # Four numbers as written (aiohttp takes no other form: 127.1,
-        # 2130706433, 0x7f.1, "127.0.0.1." failed "not a canonical IPv4 address").
         try:
-            ipaddress.IPv4Address(host)
-        except ValueError:
-            return "is no host name or IPv4 address (four numbers of 0 to 255)"
+            socket.inet_aton(host)  # (1.2.3.4.5, 999.1.1.1: none)
+        except OSError:
+            return "is no host name or IPv4 address"
     return None
 
 
