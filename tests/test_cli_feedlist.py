@@ -249,6 +249,10 @@ def test_add_refuses_a_url_that_cannot_be_meant(tmp_path: Path, url: str, said: 
         ("https://exa mple.com/rss", "'exa mple.com' is no host name or address"),
         ("https://host:0/x", "port 0 is no port a server answers on"),
         ("http://999.1.1.1/x", "'999.1.1.1' is no host name or IPv4 address"),
+        # Forms of an address no request takes ("not a canonical IPv4 address").
+        ("http://127.1:1200/x", "'127.1' is no host name or IPv4 address"),
+        ("http://2130706433/x", "'2130706433' is no host name or IPv4 address"),
+        ("http://0177.0.0.1/x", "'0177.0.0.1' is no host name or IPv4 address"),
         ("http://example.com../rss", "'example.com..' is no host name (an empty part"),
         # Read as a path relative to the config's folder.
         ("ht!tp://x.example/rss", "'ht!tp' is no scheme (use http, https, file or a path)"),

@@ -405,7 +405,9 @@ def test_a_pattern_of_spaces_is_no_empty_pattern(tmp_path: Path) -> None:
             {"content": r"(?s)^(?:[^，]*，){0,200}[^，]*$"},
             {"content": r"(?s)^(?:[^\d]*\d){0,500}\D*$"},
             {"content": r"^\S*(?:\s+\S+){0,50}\s*$"},  # … or English words
-            {"content": r"(?i)^[^a-z]*(?:[a-z][^a-z]*){0,2000}$"},
+            {"content": r"(?i)^[^a-z]*(?:[a-z][^a-z]*){0,10000}$"},
+            {"content": r"^\S*(?:\s+\S+){0,3000}\s*$"},
+            {"content": r"(?s)^\P{Han}*(?:\p{Han}\P{Han}*){0,20000}$"},
             {"title": r"^\P{Han}*$"},  # no Chinese
             {"title": r"^[^【]*$"},  # no bracketed headline
             {"title": r"^(?:(?!广告).)*$"},  # no 广告 in it

@@ -500,6 +500,9 @@ def test_names_inside_longer_words_are_not_found(text: str) -> None:
         "本文来源：东方财富",
         "消息来源：同花顺",
         "本文来源：同花顺、东方财富",
+        "转载来源：同花顺",
+        "参考来源：东方财富、同花顺",
+        "2024年05月01日来源：同花顺",  # (a page's date and credit, joined)
     ],
 )
 def test_an_outlets_byline_is_no_mention_of_its_stock(text: str) -> None:
@@ -770,6 +773,8 @@ def test_a_name_after_another_market_in_its_clause_is_that_listing() -> None:
     for hong_kong in (
         "沪市港股通净买入30亿港元，",
         "沪深港通南向资金净买入30亿港元，",
+        "南向资金通过沪深港股通净买入30亿港元，",
+        "恒生科技指数涨2%，科创企业受捧，",
         "中证香港100指数涨1%，",
         "据上证报记者统计，",
     ):

@@ -591,19 +591,20 @@ def _holds_of_every(search: Callable[[str], object], texts: Sequence[str]) -> bo
     if not all([search(text) for text in texts]):
         return False
     try:
-        return all(search(_long(text)) for text in texts if text)
+        return all(search(long) for text in texts if text for long in _long(text))
     except TimeoutError:
         raise _SlowWhenLong from None
 
 
-def _long(text: str) -> str:
-    """``text`` after an article's worth of the samples' words — Chinese and
-    English, characters, words, sentences, digits as news has them: a limit
-    counted in any of them is under it —, as long as the longest text a rule
-    reads; its end kept (a lookbehind's ending)."""
-    line = _ANY_TEXTS[3] + _ENGLISH
-    filler = (line * (_LONG_TEXT_CHARS // len(line) + 1))[: max(0, _LONG_TEXT_CHARS - len(text))]
-    return filler + text
+def _long(text: str) -> tuple[str, str]:
+    """``text`` after an article's worth of news — in Chinese, then in
+    English: characters, words, sentences, digits as news has them, so that a
+    limit counted in any of them is under one of the two —, as long as the
+    longest text a rule reads; its end kept (a lookbehind's ending)."""
+    room = max(0, _LONG_TEXT_CHARS - len(text))
+    return tuple(  # type: ignore[return-value]
+        (line * (room // len(line) + 1))[:room] + text for line in (_ANY_TEXTS[3], _ENGLISH)
+    )
 
 
 _ENGLISH = " The central bank cut the reserve ratio by 0.25 points, releasing 500 billion yuan. "

@@ -307,7 +307,12 @@ def unreachable(url: str) -> str | None:
     if _NUMBER.fullmatch(labels[-1]):  # ends in a number: an IPv4 address, or nothing
         try:
             socket.inet_aton(host)  # (1.2.3.4.5, 999.1.1.1: none)
-        except OSError:
+            # In decimal, four numbers as written: aiohttp refuses 127.1,
+            # 2130706433 and 0177.0.0.1 ("not a canonical IPv4 address"),
+            # and fetches 0x7f.0.0.1.
+            if all(label.isdigit() for label in labels):
+                ipaddress.IPv4Address(host)
+        except (OSError, ValueError):
             return "is no host name or IPv4 address"
     return None
 

@@ -628,8 +628,8 @@ _OTHER_MARKET_REPORT = re.compile(
 # The A-shares named in such a line — not inside a Hong Kong term (沪市港股通,
 # the southbound connect; 中证香港100; the outlet 上证报).
 _A_SHARES = re.compile(
-    r"A股|沪深(?!港通)|沪指|[沪深]市(?!港股通)|两市|上证(?!报)|深证|深成指"
-    r"|创业板|科创|北交所|北证|中证(?:500|800|1000|2000|A50|A500|全指)"
+    r"A股|沪深(?!港)|沪指|[沪深]市(?!港股通)|两市|上证(?!报)|深证|深成指"
+    r"|创业板|科创(?:板|50|100|200|综指)|北交所|北证|中证(?:500|800|1000|2000|A50|A500|全指)"
 )
 
 
@@ -751,13 +751,15 @@ def credit_spans(text: str) -> list[tuple[int, int]]:
     ]
 
 
-# What is credited (来源：新华网, 本文来源：, 数据来源：, 转自): 来源 alone, or after
-# what a page credits — not a company's customers or money (订单来源：中国移动、
-# 中国联通, 资金来源：中国平安, 收入的来源：…).
+# What is credited (来源：新华网, 本文来源：, 转载来源：, 转自): 来源 of a page,
+# not what a company's figures come from (订单来源：中国移动、中国联通, 资金来源：
+# 中国平安, 收入的来源：…): credits are many (a repost's every line), these few.
 _CREDITOR = r"(?:来源|稿源|转自|转载自|本文来自)"
-_CREDITED = (
-    "本文", "文章", "原文", "全文", "消息", "新闻", "资讯", "稿件", "内容", "信息", "数据",
-    "资料", "图片", "图文", "图表", "图", "视频", "音频", "素材", "文字", "行情",
+_NOT_CREDITED = (
+    "的", "订单", "收入", "营收", "资金", "融资", "贷款", "利润", "盈利", "收益", "业绩",
+    "业务", "增长", "增量", "客户", "销售", "采购", "供应", "供货", "技术", "电池", "产品",
+    "风险", "现金流", "货源", "原料", "材料", "能源", "电源", "气源", "水源", "病毒",
+    "感染", "传染", "动力", "灵感", "主要",
 )  # fmt: skip
 _CREDIT = re.compile(_CREDITOR + r"\s*[:：|丨｜]?\s*$")
 
@@ -825,12 +827,9 @@ def _credited(text: str, start: int, end: int) -> bool:
 
 
 def _credits(text: str, at: int) -> bool:
-    """Whether the 来源 (稿源, 转自 …) at ``at`` credits a source: after no
-    word, or after what a page credits (本文来源, 数据来源)."""
-    if not text.startswith(("来源", "稿源"), at):
-        return True  # 转自, 转载自, 本文来自
-    before = text[max(0, at - 2) : at]
-    return not before or not _is_han(before[-1]) or before.endswith(_CREDITED)
+    """Whether the 来源 (稿源, 转自 …) at ``at`` credits a source: not one
+    after what a company's figures come from (订单来源, 资金来源)."""
+    return not text[max(0, at - 4) : at].endswith(_NOT_CREDITED)
 
 
 def _ascii_alnum(ch: str) -> bool:
