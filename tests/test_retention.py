@@ -469,6 +469,40 @@ def test_a_post_deleted_by_hand_and_put_back_is_on_the_site_again(tmp_path: Path
     assert "deleted by hand" not in cli("run", "-c", str(config)).stderr
 
 
+def test_a_post_put_back_of_a_feed_since_removed_is_on_the_site_as_it_is(
+    tmp_path: Path,
+) -> None:
+    """Queued to be written again, it waited for good: a feed no longer in
+    the config has no style to write its posts with."""
+    import sqlite3
+
+    (tmp_path / "a.xml").write_bytes(rss("甲", items([0])))
+    (tmp_path / "b.xml").write_bytes(rss("乙", items([1], title="消息")))
+    both = [
+        {"url": "a.xml", "group": "g", "source": "甲"},
+        {"url": "b.xml", "group": "g", "source": "乙"},
+    ]
+    config = write_config(tmp_path, both)
+    assert cli("run", "-c", str(config)).code == 0
+    folder = tmp_path / "source" / "_posts"
+    name = next(n for n, text in posts(tmp_path).items() if "消息1天前" in text)
+    text = (folder / name).read_text(encoding="utf-8")
+    os.unlink(folder / name)
+    edited = items([1], title="消息")
+    edited[0] = Item(edited[0].title, "<p>更正</p>", edited[0].guid, None, edited[0].pub_date)
+    (tmp_path / "b.xml").write_bytes(rss("乙", edited))
+    assert cli("run", "-c", str(config)).code == 0  # found gone: deleted by hand
+    config = write_config(tmp_path, both[:1])
+    assert cli("run", "-c", str(config)).code == 0
+    (folder / name).write_text(text, encoding="utf-8")
+    result = cli("run", "-c", str(config))
+    assert "1 post deleted by hand is back in" in " ".join(result.stderr.split())
+    assert (folder / name).read_text(encoding="utf-8") == text  # as it is
+    with sqlite3.connect(tmp_path / ".feedmill" / "state.db") as db:
+        [(state,)] = db.execute("SELECT state FROM posts WHERE file_name = ?", (name,))
+    assert state == "written"
+
+
 def test_posts_deleted_by_hand_take_no_place_on_the_site(tmp_path: Path) -> None:
     """`max_posts: 2` kept one post: a deleted newer post still took a place,
     and a deleted older one was counted as moved to the archive."""

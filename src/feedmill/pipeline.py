@@ -768,20 +768,27 @@ class Mill:
         more posts than `max_posts`, the post "deleted by hand" to search.
         Written again (as any pass writes a post, only if its text changed):
         the file put back is as it was when it went, without the item's
-        edits and the other sources of its story since."""
+        edits and the other sources of its story since (that of a feed
+        since removed from the config is kept as it is)."""
         from feedmill.store.posts import archived as posts_in_state
         from feedmill.store.posts import set_state
 
         with reading(self.engine) as conn:
             removed = posts_in_state(conn, None, "removed")
-        if not removed:
-            return
+            if not removed:
+                return
+            # A feed no longer in the config has no style to write its posts
+            # with: one of those is on the site as it is (pending, it waited
+            # for good).
+            left = posts_in_state(conn, feed_store.removed_ids(conn), "removed")
         folder = self.posts_folder
-        back = [entry_id for entry_id, name in removed if (folder / name).is_file()]
+        back = {entry_id for entry_id, name in removed if (folder / name).is_file()}
         if not back:
             return
+        as_it_is = back & {entry_id for entry_id, _ in left}
         with self.engine.begin() as conn:
-            set_state(conn, back, "pending")
+            set_state(conn, sorted(back - as_it_is), "pending")
+            set_state(conn, sorted(as_it_is), "written")
         many = len(back) != 1
         self.notices.append(
             f"{len(back)} post{'s' if many else ''} deleted by hand {'are' if many else 'is'}"
