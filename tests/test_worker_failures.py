@@ -272,6 +272,39 @@ def test_a_posts_folder_that_takes_no_writes_loses_no_feeds_items(
     assert [row["to_write"] for row in status(tmp_path)] == [0] * 12
 
 
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_posts_folder_deleted_during_a_pass_is_no_feeds_fault(
+    tmp_path: Path, workers: str
+) -> None:
+    """Deleted while the feed was fetched: every feed failed "parser crashed:
+    FileNotFoundError" (backed off, its items not stored); its posts are
+    written in a new folder instead."""
+    import shutil
+
+    from support.server import FeedServer, Route
+    from support.site import cli
+
+    body = rss("源", [Item(f"新闻{i}", f"<p>第{i}条</p>", str(i)) for i in range(3)])
+
+    def delete_the_posts(_request: object) -> Route:
+        shutil.rmtree(tmp_path / "source" / "_posts", ignore_errors=True)
+        return Route(body=body)
+
+    server = FeedServer().start()
+    try:
+        server.routes["/a.xml"] = Route(handler=delete_the_posts)
+        config = write_config(
+            tmp_path, [{"url": server.url("/a.xml"), "group": "g", "source": "源"}]
+        )
+        result = cli("run", "-c", str(config), "--workers", workers)
+    finally:
+        server.stop()
+    assert "parser crashed" not in result.stderr and "failed" not in result.stderr
+    assert "1 ok" in result.stdout
+    assert len(posts(tmp_path)) == 3
+    assert all(row["error_streak"] == 0 for row in status(tmp_path))
+
+
 def test_a_lost_database_and_a_posts_folder_that_took_no_writes_keep_the_archive(
     tmp_path: Path,
 ) -> None:

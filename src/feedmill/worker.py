@@ -1047,7 +1047,9 @@ def handle(job: FeedJob) -> FeedResult:
         try:
             return stage(job.stage_dir, name, text.encode("utf-8"))
         except OSError as exc:
-            if not takes_no_writes(exc):
+            # (The posts folder deleted during the pass: no feed's fault
+            # either — each was failed "parser crashed", and backed off.)
+            if not takes_no_writes(exc) and not isinstance(exc, FileNotFoundError):
                 raise
             site_refuses = True
             return None
