@@ -147,6 +147,36 @@ def test_an_archive_on_another_disk_takes_posts_and_gives_them_back(
     assert "posts: 0 new" in cli("run", "-c", str(config)).stdout
 
 
+def test_posts_moved_before_the_archive_fills_are_recorded_archived(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The archive's disk full after two moves: those two were recorded
+    nowhere — `status` counted them on the site, none archived, pass after
+    pass."""
+    import errno
+
+    from feedmill.publish import archive
+
+    (tmp_path / "f.xml").write_bytes(rss("源", items([0, 1, 2, 3, 4])))
+    feeds = [{"url": "f.xml", "group": "g", "source": "源"}]
+    config = write_config(tmp_path, feeds)
+    assert cli("run", "-c", str(config)).code == 0
+    real_move, done = archive.move_file, []
+
+    def move_until_full(source: Path, target: Path) -> None:
+        if len(done) == 2:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_move(source, target)
+        done.append(source)
+
+    monkeypatch.setattr(archive, "move_file", move_until_full)
+    config = write_config(tmp_path, feeds, retention={"max_posts": 1})
+    assert cli("run", "-c", str(config)).code == 1
+    assert len(archived(tmp_path)) == 2 and len(posts(tmp_path)) == 3
+    [row] = json.loads(cli("status", "-c", str(config), "--json").stdout)
+    assert (row["posts"], row["archived"]) == (3, 2)
+
+
 def test_archived_posts_take_a_regroup_at_the_next_rebuild(tmp_path: Path) -> None:
     """A pass rewrites the posts in source/_posts; the archive is left as it is
     (Hexo does not read it) until `publish --rebuild` (as the README says)."""

@@ -96,20 +96,24 @@ def archive_old_posts(
     _made(archive_dir)
     moved: list[int] = []
     removed: list[int] = []
-    for entry_id, name in leaving:
-        try:
-            move_file(posts_dir / name, archive_dir / name)
-        except FileNotFoundError:
-            # Moved before a crash (only to be recorded; to a folder the
-            # config named then, maybe), or deleted by hand: then it is no
-            # post on the site, and none in the archive either.
-            if not _gather(name, archive_dir, known[1:]):
-                removed.append(entry_id)
-                continue
-        moved.append(entry_id)
-    with engine.begin() as conn:
-        post_store.set_state(conn, moved, "archived")
-        post_store.mark_removed(conn, removed)
+    try:
+        for entry_id, name in leaving:
+            try:
+                move_file(posts_dir / name, archive_dir / name)
+            except FileNotFoundError:
+                # Moved before a crash (only to be recorded; to a folder the
+                # config named then, maybe), or deleted by hand: then it is no
+                # post on the site, and none in the archive either.
+                if not _gather(name, archive_dir, known[1:]):
+                    removed.append(entry_id)
+                    continue
+            moved.append(entry_id)
+    finally:
+        # Recorded, those moved, when a move fails (the archive's disk full):
+        # `status` counted them on the site, as none archived, pass after pass.
+        with engine.begin() as conn:
+            post_store.set_state(conn, moved, "archived")
+            post_store.mark_removed(conn, removed)
     return len(moved)
 
 
