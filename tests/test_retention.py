@@ -1104,6 +1104,32 @@ def test_a_rebuild_stopped_by_a_signal_archives_again(tmp_path: Path) -> None:
     assert len(archived(tmp_path)) == 3 and len(posts(tmp_path)) == 2
 
 
+def test_a_rebuild_stopped_once_every_post_is_written_is_done(tmp_path: Path) -> None:
+    """A stop while retention ran, every post written: the rebuild stayed
+    owed, and the next pass rendered every post again and moved the archive
+    back and out once more."""
+    from feedmill.config import load_config
+    from feedmill.pipeline import Mill
+
+    (tmp_path / "f.xml").write_bytes(rss("源", items([0, 1, 2, 3, 4])))
+    config = write_config(
+        tmp_path, [{"url": "f.xml", "group": "g", "source": "源"}], retention={"max_posts": 2}
+    )
+    assert cli("run", "-c", str(config)).code == 0
+    with Mill(load_config(config)) as mill:
+        retain = mill.retain
+
+        def stopped_meanwhile(summary: object) -> None:
+            mill.stop()  # as the signal handler does
+            retain(summary)  # type: ignore[arg-type]
+
+        mill.retain = stopped_meanwhile  # type: ignore[method-assign]
+        mill.rebuild()
+        assert not mill._rebuild_owed()
+    assert len(archived(tmp_path)) == 3 and len(posts(tmp_path)) == 2
+    assert "rebuild cut short" not in cli("publish", "-c", str(config)).stderr
+
+
 def test_a_rebuild_that_fails_archives_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -962,6 +962,10 @@ class Mill:
                     (folder, n) for n in restore_archived(folder, self.posts_folder, archived)
                 ]
             self.publish(summary, progress, written=written)
+            # Every post written, unless a stop came first: one that comes
+            # while retention runs ends a rebuild that is done (it was owed
+            # again, and the next pass rendered every post once more).
+            written_all = not self.stopping.is_set()
         except Exception:
             # Failed (a full disk) as when stopped — moving the archive back
             # too: the archive goes back, or every `hexo generate` until a
@@ -990,7 +994,7 @@ class Mill:
                 "the rebuild is not complete: a tags file was edited while it ran — the next"
                 " `feedmill run` or `publish` completes it"
             )
-        elif not self.stopping.is_set():
+        elif written_all:
             with self.engine.begin() as conn:
                 meta_store.forget(conn, REBUILD_OWED)
 
