@@ -284,7 +284,8 @@ def test_a_posts_folder_deleted_during_a_pass_is_no_feeds_fault(
     from support.server import FeedServer, Route
     from support.site import cli
 
-    body = rss("源", [Item(f"新闻{i}", f"<p>第{i}条</p>", str(i)) for i in range(3)])
+    first = rss("源", [Item(f"新闻{i}", f"<p>第{i}条</p>", str(i)) for i in range(2)])
+    body = rss("源", [Item(f"新闻{i}", f"<p>第{i}条</p>", str(i)) for i in range(5)])
 
     def delete_the_posts(_request: object) -> Route:
         shutil.rmtree(tmp_path / "source" / "_posts", ignore_errors=True)
@@ -292,17 +293,23 @@ def test_a_posts_folder_deleted_during_a_pass_is_no_feeds_fault(
 
     server = FeedServer().start()
     try:
-        server.routes["/a.xml"] = Route(handler=delete_the_posts)
+        server.routes["/a.xml"] = Route(body=first)
         config = write_config(
             tmp_path, [{"url": server.url("/a.xml"), "group": "g", "source": "源"}]
         )
+        assert cli("run", "-c", str(config), "--workers", workers).code == 0
+        server.routes["/a.xml"] = Route(handler=delete_the_posts)
         result = cli("run", "-c", str(config), "--workers", workers)
     finally:
         server.stop()
     assert "parser crashed" not in result.stderr and "failed" not in result.stderr
     assert "1 ok" in result.stdout
-    assert len(posts(tmp_path)) == 3
+    assert len(posts(tmp_path)) == 3  # the new ones
     assert all(row["error_streak"] == 0 for row in status(tmp_path))
+    # The posts it lost are said (the next pass finds a folder of posts).
+    said = " ".join(result.stderr.split())
+    assert "was deleted during the pass: 2 posts on record are not in the new one" in said
+    assert "`feedmill publish --rebuild` writes them again" in said
 
 
 def test_a_lost_database_and_a_posts_folder_that_took_no_writes_keep_the_archive(

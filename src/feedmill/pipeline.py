@@ -690,6 +690,7 @@ class Mill:
         # one deleted by hand.
         gone = self._posts_gone(states)
         self._take_up_restored()
+        folder = _file_identity(self.posts_folder)
         if self.dedupe is not None:
             with reading(self.engine) as conn:
                 self._last_entry = dedupe_upkeep.last_entry_id(conn)
@@ -720,6 +721,8 @@ class Mill:
         self.publish(summary, progress, counted_since=counted_since or self.pass_started)
         self.retain(summary)
         self._say_posts_gone(gone)
+        if folder is not None and _file_identity(self.posts_folder) != folder:
+            self._say_posts_folder_replaced(states)
         summary.seconds = time.monotonic() - started
         return summary
 
@@ -794,6 +797,26 @@ class Mill:
             f"{len(back)} post{'s' if many else ''} deleted by hand {'are' if many else 'is'}"
             f" back in {folder}: on the site again"
         )
+
+    def _say_posts_folder_replaced(self, states: dict[str, FeedState]) -> None:
+        """The note for a posts folder deleted during the pass: its new posts
+        went to a new one, and the posts on record that it lacks were lost
+        without a word (the next pass found the folder holding posts)."""
+        from feedmill.store.posts import on_site_names
+
+        try:
+            there = set(os.listdir(self.posts_folder))
+        except OSError:
+            return
+        with reading(self.engine) as conn:
+            names = on_site_names(conn, [state.id for state in states.values()])
+        missing = sum(1 for name in names if name not in there)
+        if missing:
+            self.notices.append(
+                f"{self.posts_folder} was deleted during the pass: {missing} post"
+                f"{'' if missing == 1 else 's'} on record {'is' if missing == 1 else 'are'}"
+                " not in the new one: `feedmill publish --rebuild` writes them again"
+            )
 
     def _say_posts_gone(self, count: int) -> None:
         """The note for a posts folder found without its ``count`` posts:

@@ -305,6 +305,16 @@ def deleted_among(
     return gone
 
 
+def on_site_names(conn: Connection, feed_ids: Sequence[int]) -> list[str]:
+    """The file names of the posts of the feeds ``feed_ids`` on the site (see `on_site`)."""
+    query = (
+        select(posts.c.file_name)
+        .select_from(posts.join(entries, entries.c.id == posts.c.entry_id))
+        .where(on_site(), entries.c.feed_id.in_(list(feed_ids)))
+    )
+    return [name for (name,) in conn.execute(query) if name]
+
+
 def on_site_count(conn: Connection, feed_ids: Sequence[int]) -> int:
     """How many posts of the feeds ``feed_ids`` are on the site (see `on_site`)."""
     query = (
