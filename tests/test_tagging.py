@@ -503,6 +503,8 @@ def test_names_inside_longer_words_are_not_found(text: str) -> None:
         "转载来源：同花顺",
         "参考来源：东方财富、同花顺",
         "2024年05月01日来源：同花顺",  # (a page's date and credit, joined)
+        "封面来源：同花顺",
+        "新闻稿来源：同花顺",
     ],
 )
 def test_an_outlets_byline_is_no_mention_of_its_stock(text: str) -> None:
@@ -525,6 +527,8 @@ def test_a_list_of_names_is_no_list_of_sources_unless_credited() -> None:
         "收入的来源：中国平安。",
         "公司业务来源：中国平安、中国人寿。",
         "融资来源：中国平安",
+        "投资来源：中国平安",
+        "保费来源：中国平安",
     ):
         assert tags_for("", f"<p>{text}</p>", policy) == ("中国平安(601318)",), text
     assert tags_for("", "<p>图片来源：视觉中国、同花顺</p>", policy) == ()

@@ -751,15 +751,15 @@ def credit_spans(text: str) -> list[tuple[int, int]]:
     ]
 
 
-# What is credited (来源：新华网, 本文来源：, 转载来源：, 转自): 来源 of a page,
-# not what a company's figures come from (订单来源：中国移动、中国联通, 资金来源：
-# 中国平安, 收入的来源：…): credits are many (a repost's every line), these few.
+# What is credited: 来源 alone (来源：新华网), after what a page credits (本文来源：,
+# 转载来源：, 图片来源：) or after a page's date joined to it (2024年05月01日来源：);
+# 转自, 本文来自.  Not a company's customers, money or supplies (订单来源：中国移动、
+# 中国联通, 资金来源：中国平安, 芯片来源：中芯国际): their names are news.
 _CREDITOR = r"(?:来源|稿源|转自|转载自|本文来自)"
-_NOT_CREDITED = (
-    "的", "订单", "收入", "营收", "资金", "融资", "贷款", "利润", "盈利", "收益", "业绩",
-    "业务", "增长", "增量", "客户", "销售", "采购", "供应", "供货", "技术", "电池", "产品",
-    "风险", "现金流", "货源", "原料", "材料", "能源", "电源", "气源", "水源", "病毒",
-    "感染", "传染", "动力", "灵感", "主要",
+_CREDITED = (
+    "本文", "文章", "原文", "全文", "转载", "参考", "引用", "出处", "消息", "新闻", "新闻稿",
+    "资讯", "稿件", "内容", "信息", "数据", "资料", "图片", "图文", "图表", "图", "封面",
+    "视频", "音频", "素材", "文字", "行情", "编辑", "作者",
 )  # fmt: skip
 _CREDIT = re.compile(_CREDITOR + r"\s*[:：|丨｜]?\s*$")
 
@@ -827,9 +827,12 @@ def _credited(text: str, start: int, end: int) -> bool:
 
 
 def _credits(text: str, at: int) -> bool:
-    """Whether the 来源 (稿源, 转自 …) at ``at`` credits a source: not one
-    after what a company's figures come from (订单来源, 资金来源)."""
-    return not text[max(0, at - 4) : at].endswith(_NOT_CREDITED)
+    """Whether the 来源 (稿源, 转自 …) at ``at`` credits a source (see `_CREDITED`)."""
+    if not text.startswith(("来源", "稿源"), at):
+        return True  # 转自, 转载自, 本文来自
+    before = text[max(0, at - 3) : at]
+    last = before[-1:]
+    return not last or not _is_han(last) or last in "年月日" or before.endswith(_CREDITED)
 
 
 def _ascii_alnum(ch: str) -> bool:
