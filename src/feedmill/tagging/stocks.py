@@ -770,30 +770,23 @@ _DATA_VENDORS = frozenset({"同花顺", "东方财富", "大智慧"})
 # (Each part once, a space or two before it: runs of optional spaces side by
 # side backtracked without end on a table's empty cells after the name.)
 _VENDOR_SOURCE = r"(?:\s{0,2}(?:的|网|财经|iFinD|Choice|Level-?2|行情|财务|统计)){0,4}\s{0,2}"
-_VENDOR_DATA = re.compile(
-    _VENDOR_SOURCE + r"(?:数据|统计)(?:中心)?\s*(?:显示|表明|统计|来看)", re.IGNORECASE
-)
-# … and after 据 (据同花顺数据，据东方财富iFinD统计): not 同花顺数据泄露.
-_VENDOR_CITED = re.compile(
-    _VENDOR_SOURCE + r"(?:数据|统计)(?:中心)?(?:统计)?(?![\u4e00-\u9fff])", re.IGNORECASE
-)
-
-
 # Sources named in a list (Wind、同花顺iFinD; 东方财富、同花顺): each is
 # credited as the list is — after 来源: or 据, or before 数据显示 (the one
 # next to it alone was).  A source is a word of at most a dozen letters.
 _SOURCE = r"[0-9A-Za-z\u4e00-\u9fff]"
 # (Not a comma: "资金来源:自有资金,中国平安…" lists no sources.)
 _AND = r"\s{0,2}[、/和及与]\s{0,2}"
+# The vendor's own words, then those of the others listed after it, if any.
+_VENDORS_SOURCE = rf"{_VENDOR_SOURCE}(?:{_AND}{_SOURCE}{{1,10}}?{_VENDOR_SOURCE}){{0,3}}"
+_VENDOR_DATA = re.compile(
+    _VENDORS_SOURCE + r"(?:数据|统计)(?:中心)?\s*(?:显示|表明|统计|来看)", re.IGNORECASE
+)
+# … and after 据 (据同花顺数据，据东方财富iFinD统计): not 同花顺数据泄露.
+_VENDOR_CITED = re.compile(
+    _VENDORS_SOURCE + r"(?:数据|统计)(?:中心)?(?:统计)?(?![\u4e00-\u9fff])", re.IGNORECASE
+)
 _CREDITED_LIST = re.compile(_CREDITOR + rf"\s*[:：|丨｜]\s*(?:{_SOURCE}{{1,12}}{_AND}){{1,4}}$")
 _CITED_LIST = re.compile(rf"据(?:{_SOURCE}{{1,12}}?{_AND}){{1,3}}$")
-_LIST_THEN = rf"{_VENDOR_SOURCE}(?:{_AND}{_SOURCE}{{1,10}}?{_VENDOR_SOURCE}){{1,3}}"
-_LIST_DATA = re.compile(
-    _LIST_THEN + r"(?:数据|统计)(?:中心)?\s*(?:显示|表明|统计|来看)", re.IGNORECASE
-)
-_LIST_CITED = re.compile(
-    _LIST_THEN + r"(?:数据|统计)(?:中心)?(?:统计)?(?![\u4e00-\u9fff])", re.IGNORECASE
-)
 
 
 def _credited(text: str, start: int, end: int) -> bool:
@@ -803,11 +796,7 @@ def _credited(text: str, start: int, end: int) -> bool:
     if text[start:end] in _DATA_VENDORS:
         window = text[max(0, start - 60) : start]
         cited = text[max(0, start - 1) : start] == "据" or _CITED_LIST.search(window)
-        if (
-            _VENDOR_DATA.match(text, end)
-            or _LIST_DATA.match(text, end)
-            or (cited and (_VENDOR_CITED.match(text, end) or _LIST_CITED.match(text, end)))
-        ):
+        if _VENDOR_DATA.match(text, end) or (cited and _VENDOR_CITED.match(text, end)):
             return True
     listed = _CREDITED_LIST.search(text, max(0, start - 80), start)
     if listed and _credits(text, listed.start()):
