@@ -602,9 +602,11 @@ def _long(text: str) -> tuple[str, str]:
     limit counted in any of them is under one of the two —, as long as the
     longest text a rule reads; its end kept (a lookbehind's ending)."""
     room = max(0, _LONG_TEXT_CHARS - len(text))
-    return tuple(  # type: ignore[return-value]
-        (line * (room // len(line) + 1))[:room] + text for line in (_ANY_TEXTS[3], _ENGLISH)
-    )
+
+    def made_long(line: str) -> str:
+        return (line * (room // len(line) + 1))[:room] + text
+
+    return made_long(_ANY_TEXTS[3]), made_long(_ENGLISH)
 
 
 _ENGLISH = " The central bank cut the reserve ratio by 0.25 points, releasing 500 billion yuan. "
