@@ -247,7 +247,7 @@ def test_add_refuses_a_url_that_cannot_be_meant(tmp_path: Path, url: str, said: 
         ("https://a." + "b" * 64 + ".com/x", "or a part over 63 characters"),
         ("http://1.2.3.4.5/x", "'1.2.3.4.5' is no host name or IPv4 address"),
         ("https://exa mple.com/rss", "'exa mple.com' is no host name or address"),
-        ("https://host:0/x", "port 0 is no port a server answers on"),
+        ("https://host:0/x", "'host' at port 0: no server answers on it"),
         ("http://999.1.1.1/x", "'999.1.1.1' is no host name or IPv4 address"),
         # Forms of an address no request takes ("not a canonical IPv4 address").
         ("http://127.1:1200/x", "'127.1' is no host name or IPv4 address"),

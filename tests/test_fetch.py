@@ -548,9 +548,20 @@ def test_a_redirect_to_a_bad_port_says_it_was_the_redirect(feed_server: FeedServ
     )
 
 
-@pytest.mark.parametrize("host", ["a..b", "x" * 64 + ".example"])
-def test_a_redirect_to_a_host_idna_cannot_write_says_it_was_the_redirect(
-    feed_server: FeedServer, host: str
+@pytest.mark.parametrize(
+    ("host", "why"),
+    [
+        ("a..b", "is no host name (an empty part"),
+        ("x" * 64 + ".example", "is no host name (an empty part"),
+        # aiohttp refuses these at the request, in its own words ("not a
+        # canonical IPv4 address"), as the config refuses them in a feed's URL.
+        ("127.1", "is no host name or IPv4 address"),
+        ("2130706433", "is no host name or IPv4 address"),
+        ("exa mple.com", "is no host name or address"),
+    ],
+)
+def test_a_redirect_to_a_host_no_request_reaches_says_it_was_the_redirect(
+    feed_server: FeedServer, host: str, why: str
 ) -> None:
     """It read as the configured URL's fault: `invalid URL: encoding with 'idna'
     codec failed`, for a URL that was fine."""
@@ -559,6 +570,16 @@ def test_a_redirect_to_a_host_idna_cannot_write_says_it_was_the_redirect(
     assert result.status is FetchStatus.FAILED and result.http_status == 301
     assert result.error is not None
     assert result.error.startswith(f"redirect to an unusable URL: 'http://{host}/x' (")
+    assert why in result.error
+
+
+def test_a_redirect_to_port_0_says_it_was_the_redirect(feed_server: FeedServer) -> None:
+    moved = feed_server.add("/m", status=302, headers={"Location": "http://127.0.0.1:0/x"})
+    result = fetch(FetchRequest(moved))
+    assert result.error == (
+        "redirect to an unusable URL: 'http://127.0.0.1:0/x'"
+        " ('127.0.0.1' at port 0: no server answers on it)"
+    )
 
 
 def test_a_redirect_to_an_unusable_url_names_it_without_its_key(feed_server: FeedServer) -> None:

@@ -1078,8 +1078,6 @@ def _host_problem(url: str, parts: SplitResult) -> str | None:
     """Why no fetch can reach the host of ``url`` (an http(s) URL with one),
     if none can: each fetch failed "invalid URL" or "host name not found",
     and the feed was tried again, backing off, for ever."""
-    if parts.port == 0:
-        return "port 0 is no port a server answers on"
     why = urls.unreachable(url)
     return f"{_shown(parts.hostname or '')!r} {why}" if why else None
 

@@ -290,6 +290,8 @@ def unreachable(url: str) -> str | None:
     right-to-left scripts included."""
     parts = split(for_request(url))
     host = (parts.hostname or "") if parts is not None else ""
+    if parts is not None and parts.port == 0:
+        return "at port 0: no server answers on it"
     if ":" in host:  # an IPv6 literal (urlsplit checked its brackets)
         try:
             ipaddress.IPv6Address(host.partition("%")[0])

@@ -493,13 +493,21 @@ class Fetcher:
                         )
                     try:
                         urlsplit(target).port  # noqa: B018 - a bad port raises only when read
-                        # A host the resolver cannot write ("a..b", a label of 64).
-                        (urlsplit(urls.for_request(target)).hostname or "").encode("idna")
                     except ValueError as exc:  # not the configured URL's fault
                         raise _Failure(
                             f"redirect to an unusable URL: {urls.shown(location)!r} ({exc})",
                             resp.status,
                         ) from None
+                    # A host no request reaches ("a..b", 127.1, port 0), by the
+                    # config's own check: not the configured URL's fault either.
+                    why = urls.unreachable(target)
+                    if why is not None:
+                        host = urlsplit(target).hostname or ""
+                        raise _Failure(
+                            f"redirect to an unusable URL: {urls.shown(location)!r}"
+                            f" ({urls.shown(host)!r} {why})",
+                            resp.status,
+                        )
                     self._fence(target, resp.status)
                     redirects.append((resp.status, target))
                     if target in seen:
