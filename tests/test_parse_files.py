@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -140,11 +141,48 @@ def test_a_document_the_loose_parser_crashes_on_is_read_item_by_item() -> None:
     assert parse_document(channel.encode()).entries[-1].link == "https://b.cn/x/news/3.html"
 
 
-@pytest.mark.parametrize("items", ['"many"', '{"id": "1"}', "3"])
-def test_a_json_feed_whose_items_are_no_list_says_so(items: str) -> None:
+@pytest.mark.parametrize(
+    ("items", "said"),
+    [('"many"', "a string"), ('{"id": "1"}', "an object"), ("3", "a number"), ("true", "true")],
+)
+def test_a_json_feed_whose_items_are_no_list_says_so(items: str, said: str) -> None:
     document = f'{{"version": "https://jsonfeed.org/version/1.1", "title": "t", "items": {items}}}'
-    with pytest.raises(ParseError, match=r"a JSON Feed whose items are \w+, not a list"):
+    with pytest.raises(ParseError, match=f"a JSON Feed whose items are {said}.*, not a list"):
         parse_document(document.encode())
+
+
+def test_a_json_feed_whose_items_are_null_is_an_empty_feed() -> None:
+    """Go's encoding/json writes an empty (nil) list as null: the feed failed,
+    backing off, and its first items came late."""
+    document = b'{"version": "https://jsonfeed.org/version/1.1", "title": "t", "items": null}'
+    parsed = parse_document(document)
+    assert (parsed.title, parsed.entries) == ("t", ())
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("1704164400", "2024-01-02T03:00:00+00:00"),
+        ("1704164400000", "2024-01-02T03:00:00+00:00"),
+        ("1704164400.5", "2024-01-02T03:00:00.500000+00:00"),
+        ("5", None),  # no Unix time of this century: no date (not the 5th of this month)
+        ("true", None),
+    ],
+)
+def test_a_json_feed_date_written_as_a_number_is_read_as_a_unix_time(
+    written: str, expected: str | None
+) -> None:
+    """The README reads "seconds since 1970" as a date: as a number, the item
+    was dated when first seen, a two-year-old item posted as today's news."""
+    from feedmill.normalize.dates import parse_date
+
+    document = (
+        '{"version": "https://jsonfeed.org/version/1.1", "title": "t", "items":'
+        f' [{{"id": "1", "title": "a", "content_text": "b", "date_published": {written}}}]}}'
+    )
+    (entry,) = parse_document(document.encode()).entries
+    read = parse_date(entry.published, UTC)
+    assert (read.isoformat() if read else None) == expected
 
 
 if __name__ == "__main__":  # pragma: no cover - a helper for writing new cases

@@ -89,7 +89,7 @@ MAX_DATE_TEXT = 200
 # A Unix time of this century's first decades (2001-09 to 2033-05): ten
 # digits from 1, or thirteen of milliseconds; no date written otherwise is
 # a bare number of that size (20240305 is 8 digits, 202403051020 twelve).
-_EPOCH = re.compile(r"1\d{9}(?:\.\d+)?|1\d{12}")
+EPOCH = re.compile(r"1\d{9}(?:\.\d+)?|1\d{12}")
 
 
 def parse_date(text: str | None, zone: tzinfo) -> datetime | None:
@@ -99,7 +99,7 @@ def parse_date(text: str | None, zone: tzinfo) -> datetime | None:
     text = text.strip()
     if len(text) > MAX_DATE_TEXT:
         return None
-    if _EPOCH.fullmatch(text):
+    if EPOCH.fullmatch(text):
         # Seconds (or milliseconds) since 1970, as some generators write a
         # pubDate: an undated item took the time it was first seen.
         seconds = float(text) / (1000 if "." not in text and len(text) == 13 else 1)

@@ -5,14 +5,18 @@ fastfeedparser trusts a JSON Feed's types: one item that is a string, an
 is a number raised AttributeError or TypeError, and the whole feed failed.
 Only then is the document read again through `conform`: items that are not
 objects are skipped (and counted), fields of the wrong type are left out
-(a number as an id is written as text; a number as a date is no date, as
-fastfeedparser would read "5" as the 5th of this month), the rest is kept.
+(a number as an id is written as text; a number as a date is written as
+text where it is a Unix time, in seconds or milliseconds, and else is no
+date, as fastfeedparser would read "5" as the 5th of this month; items of
+``null`` are none, as Go writes an empty list), the rest is kept.
 """
 
 from __future__ import annotations
 
 import json
 from typing import Any
+
+from feedmill.normalize.dates import EPOCH
 
 _TEXT = (
     "id",
@@ -29,6 +33,16 @@ _TEXT = (
     "language",
 )
 _FEED_TEXT = ("version", "title", "home_page_url", "feed_url", "description", "icon", "favicon")
+
+
+# What a value of `json.loads` is called in JSON's own words, not Python's.
+_JSON_TYPES = {
+    str: "a string",
+    dict: "an object",
+    int: "a number",
+    float: "a number",
+    bool: "true or false",
+}
 
 
 class NotJsonFeed(ValueError):
@@ -67,6 +81,12 @@ def _with_people(out: dict[str, Any], source: dict[str, Any]) -> dict[str, Any]:
 
 def _item(item: dict[str, Any]) -> dict[str, Any]:
     out = _with_people(_text_fields(item, _TEXT), item)
+    for name in ("date_published", "date_modified"):
+        value = item.get(name)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            written = repr(value)  # (a float's repr is its shortest exact text)
+            if EPOCH.fullmatch(written):
+                out[name] = written
     tags = item.get("tags")
     if isinstance(tags, list):
         out["tags"] = [tag for tag in tags if isinstance(tag, str)]
@@ -88,9 +108,11 @@ def conform(text: str) -> tuple[str, int]:
     if not isinstance(data, dict):
         raise ValueError("not a JSON object")
     feed = _with_people(_text_fields(data, _FEED_TEXT), data)
-    items = data.get("items", [])
+    items = data.get("items")
+    if items is None:  # absent, or null: no items
+        items = []
     if not isinstance(items, list):
-        raise NotJsonFeed(f"a JSON Feed whose items are {type(items).__name__}, not a list")
+        raise NotJsonFeed(f"a JSON Feed whose items are {_JSON_TYPES[type(items)]}, not a list")
     kept = [_item(item) for item in items if isinstance(item, dict)]
     feed["items"] = kept
     return json.dumps(feed, ensure_ascii=False), len(items) - len(kept)
