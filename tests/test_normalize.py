@@ -849,6 +849,15 @@ def test_an_item_without_a_link_has_its_relative_links_resolved_against_the_feed
     assert linked.content == raw.content
 
 
+@pytest.mark.parametrize("written", [" /upload/a.jpg", "\t/upload/a.jpg ", "\n/upload/a.jpg"])
+def test_a_relative_link_with_spaces_before_it_resolves_too(written: str) -> None:
+    """A browser strips them: the post kept src=" /upload/a.jpg", a picture
+    of the blog's, and its cover was the placeholder."""
+    raw = RawEntry(guid="flash-3", title="图", content=f'<p><img src="{written}"></p>')
+    entry = normalize_entry(raw, base_url="https://news.example.cn/rss/", zone=SHANGHAI)
+    assert 'src="https://news.example.cn/upload/a.jpg"' in entry.content
+
+
 def test_lazy_sources_and_srcsets_of_a_link_less_item_resolve_too() -> None:
     raw = RawEntry(
         guid="flash-2",

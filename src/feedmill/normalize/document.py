@@ -66,10 +66,11 @@ def absolute_url(url: str | None, base: str | None) -> str | None:
     return urls.absolute(url, base)
 
 
-# A src or href that is neither absolute nor a fragment (nor a data: URI).
+# A src or href that is neither absolute nor a fragment (nor a data: URI);
+# spaces before it are no part of it (src=" /a.png" is /a.png to a browser).
 _RELATIVE_REFERENCE = re.compile(
-    r"""\s(?:src|href|poster|srcset|data-[\w-]+|file|zoomfile)\s*=\s*["']?"""
-    r"""(?![a-z][a-z0-9+.-]*:|#|["'>\s])""",
+    r"""\s(?:src|href|poster|srcset|data-[\w-]+|file|zoomfile)\s*=\s*["']?\s*"""
+    r"""(?![a-z][a-z0-9+.-]*:|#|["'>\s,])""",
     re.IGNORECASE,
 )
 
