@@ -241,6 +241,28 @@ def test_titles_are_one_line_of_plain_text(raw: str, title: str) -> None:
     assert clean_title(raw) == title
 
 
+@pytest.mark.parametrize(
+    ("raw", "title"),
+    [
+        ("<script>document.write('x')</script>央行宣布降准", "央行宣布降准"),
+        ('<SCRIPT type="text/javascript">var a = "<b>";</SCRIPT> 快讯', "快讯"),
+        ("<style>.x{color:red}</style>证监会发布新规", "证监会发布新规"),
+        ("<style>h1{color:red}</style>站点", "站点"),
+        # Named, not code: never closed, or closed at once.
+        ("Vue 3 中 <script setup> 的用法", "Vue 3 中 <script setup> 的用法"),
+        ("<style> 标签与 <script> 标签", "<style> 标签与 <script> 标签"),
+    ],
+)
+def test_a_titles_script_and_style_code_is_no_part_of_it(raw: str, title: str) -> None:
+    assert clean_title(raw) == title
+
+
+def test_a_title_of_many_code_tags_is_read_in_one_pass() -> None:
+    # (Each opening tag after the last closing one looked to the title's end.)
+    assert clean_title("</script>" + "<script>x" * 100_000) == "x" * 100_000
+    assert clean_title("<style>" * 100_000 + "</style>") == ""
+
+
 def test_a_title_of_many_empty_tags_is_read_in_one_pass() -> None:
     # Each "<br/>" looked for its bare "<br>" through the whole title: 960 KB, 140 s.
     assert clean_title("<br> " + "<br/> " * 200_000).startswith("<br> <br/> <br/>")

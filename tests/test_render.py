@@ -94,6 +94,9 @@ FEED = "https://www.stcn.com/rss/yw.xml"
         # HTML: it ran script on every page) is no part of a name.
         ("<img src=x onerror=alert(1)>", "源", None),
         ("源 - <b>要闻</b>", "源", "要闻"),
+        # … nor is a style or script element's code.
+        ("<style>h1{color:red}</style>站点", "源", "站点"),
+        ("源 - <script>var a = 1;</script>要闻", "源", "要闻"),
         ("利率 < 2%", "源", "利率 2%"),
         # Its entities are their characters, as in items' titles.
         ("掘金 &amp; 前端 <em>精选</em>", "掘金", "& 前端 精选"),

@@ -229,12 +229,37 @@ def _chinese(character: str) -> bool:
     return unicodedata.east_asian_width(character) in ("W", "F")
 
 
+# A script or style element with code in it: what it holds is no title's
+# text ("<script>document.write('x')</script>央行宣布降准" was titled, and its
+# file named, "document.write('x')央行宣布降准"); one closed at once is text
+# ("在 <script></script> 中"), as is one never closed ("<script setup>").
+_CODE_ELEMENTS = {
+    name: re.compile(rf"<{name}\b[^<>]*>(?!\s*</{name}\s*>).*?</{name}\s*>", re.I | re.S)
+    for name in ("script", "style")
+}
+
+
+def without_code(title: str) -> str:
+    """``title`` without the script and style elements with code in them."""
+    lowered = title.lower()
+    for name, element in _CODE_ELEMENTS.items():
+        last = lowered.rfind(f"</{name}")
+        if last < 0 or f"<{name}" not in lowered:
+            continue
+        # Up to its last closing tag only: an opening tag after it would look
+        # through the rest of the title for one ("<style>" × 10⁵: quadratic).
+        end = title.find(">", last) + 1 or len(title)
+        title = element.sub("", title[:end]) + title[end:]
+        lowered = title.lower()
+    return title
+
+
 def clean_title(title: str | None) -> str:
     """A title as plain text on one line: HTML tags removed, entities decoded."""
     if not title:
         return ""
     if "<" in title:
-        title = with_entities_decoded(_title_tags(title))
+        title = with_entities_decoded(_title_tags(without_code(title)))
         if _BREAK in title:
             # (Whether the title is Chinese: asked once, not at each break.)
             chinese_title = any(map(_chinese, title))

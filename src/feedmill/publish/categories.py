@@ -173,9 +173,11 @@ def derive_channel(feed_title: str | None, source: str) -> str | None:
     # and a category "-" has an empty URL in Hexo); a feed's markup is no name,
     # and its entities are their characters, as in items' titles ("&amp;" was
     # a category "&amp; 前端").
-    from feedmill.normalize.text import with_entities_decoded  # (not loaded by config)
+    # (Not loaded by config.)
+    from feedmill.normalize.text import with_entities_decoded, without_code
 
-    plain = _MARKUP.sub(" ", with_entities_decoded(_TAG.sub(" ", feed_title or "")))
+    tagless = _TAG.sub(" ", without_code(feed_title or ""))
+    plain = _MARKUP.sub(" ", with_entities_decoded(tagless))
     # Nor are characters that show nothing, or a spelling of another form
     # (NFD's "e" + U+0301): "要闻\u200b" was a category page of its own
     # beside "要闻", both shown as 要闻.
