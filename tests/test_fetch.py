@@ -2289,6 +2289,35 @@ def test_a_stray_byte_in_another_encoding_than_the_label_is_that_encoding(
     assert shown in decoded.text
 
 
+@pytest.mark.parametrize(
+    ("label", "text", "encoding", "read_as"),
+    [
+        # Labels browsers read that Python knows not: the text was detected,
+        # garbled where it was short ("央行降準" read as cp932).
+        ("cn-big5", "央行降準 股市大漲 油價下調", "big5", "big5"),
+        ("x-x-big5", "央行降準", "big5", "big5"),
+        ("csgb2312", "央行宣布降准", "gbk", "gb18030"),
+        ("gb_2312", "降准", "gbk", "gb18030"),
+        ("x-sjis", "日銀が金融緩和", "shift_jis", "shift_jis"),
+        ("windows-31j", "日銀が金融緩和", "shift_jis", "shift_jis"),
+        ("ks_c_5601-1989", "한국은행 기준금리", "euc_kr", "euc_kr"),
+        # Characters of the encoding browsers read the label as: no "declared
+        # big5 but the bytes are big5hkscs" (and the feed fetched whole each pass).
+        ("big5", "恒生指數 裏面", "big5hkscs", "big5hkscs"),
+        ("shift_jis", "①首相の演説～経済対策", "cp932", "cp932"),
+        ("euc-kr", "똠방각하 기준금리", "cp949", "cp949"),
+    ],
+)
+def test_a_label_is_read_as_browsers_read_it(
+    label: str, text: str, encoding: str, read_as: str
+) -> None:
+    from feedmill.parse.encoding import decode
+
+    body = f'<?xml version="1.0" encoding="{label}"?><rss><title>{text}</title></rss>'
+    decoded = decode(body.encode(encoding))
+    assert (text in decoded.text, decoded.encoding, decoded.note) == (True, read_as, None)
+
+
 def test_utf8_under_a_gb_label_with_a_gb_character_in_it_is_utf8() -> None:
     """GB18030 read the UTF-8 with one failure, UTF-8 failed at the GBK "　"'s
     two bytes: fewest failures chose GB nonsense."""

@@ -103,8 +103,29 @@ class Decoded:
     note: str | None = None  # set when the claim and the bytes disagreed
 
 
+# Labels whose WHATWG reading is not the XML one: "utf-16" without a BOM is
+# big-endian to XML, little-endian to a browser; the two others are no codec.
+_NOT_AS_BROWSERS = frozenset({"utf-16le", "utf-16be", "replacement", "x-user-defined"})
+# The encodings browsers read big5, shift_jis and euc-kr as (HKSCS,
+# Windows-31J, Windows-949): text so labelled uses their characters (恒, ①,
+# 똠), which the standard codecs refuse.  Tried where the standard one
+# fails, not first: they read more byte pairs, and a wrong label's bytes
+# (UTF-8 or Latin-1 under shift_jis) failed the standard codec somewhere.
+_WIDER = {"big5": "big5hkscs", "shift_jis": "cp932", "euc_kr": "cp949"}
+_BY_BROWSERS = {wider: base for base, wider in _WIDER.items()}
+# What a wider codec reads bytes that are no character as: C1 controls
+# (cp932's 0x80), the private-use area (its 0xA0, 0xFD-0xFF, user-defined
+# rows) — never a news text's.
+_NO_TEXT = re.compile("[\x80-\x9f\ue000-\uf8ff]")
+
+
 def canonical(name: str | None) -> str | None:
-    """A codec name Python knows, widened to its superset; None if unknown."""
+    """A codec name Python knows, widened to its superset; None if unknown.
+
+    A label Python does not know is read as browsers read it (the WHATWG
+    Encoding Standard's labels, by webencodings): "cn-big5", "x-sjis",
+    "windows-31j" or "csgb2312" was no label, and such a feed's text was
+    detected, garbled where it was short."""
     if not name:
         return None
     name = name.strip().strip("'\"").lower()
@@ -113,7 +134,14 @@ def canonical(name: str | None) -> str | None:
     try:
         info = codecs.lookup(name)
     except LookupError:
-        return None
+        import webencodings
+
+        web = webencodings.lookup(name)
+        if web is None or web.name in _NOT_AS_BROWSERS:
+            return None
+        codec = codecs.lookup(web.codec_info.name).name
+        codec = _BY_BROWSERS.get(codec, codec)  # (the standard codec first, as for "big5")
+        return _SUPERSETS.get(codec, codec)
     # codecs.lookup normalises aliases (gb2312 -> gb2312, latin1 -> iso8859-1 …)
     for alias in (name, info.name, info.name.replace("_", "-")):
         if alias in _SUPERSETS:
@@ -219,6 +247,9 @@ def decode(
         try:
             text = body.decode(encoding)
         except UnicodeDecodeError:
+            wider = _as_browsers_read(body, encoding)
+            if wider is not None:
+                return Decoded(wider, _WIDER[encoding], declared)
             shorter = _cut_inside_a_character(body, encoding)
             if shorter is None:
                 continue
@@ -277,6 +308,20 @@ def decode(
 
 
 CUT_CHARACTER = "the document ends inside a character (cut off): its last bytes dropped"
+
+
+def _as_browsers_read(body: bytes, encoding: str) -> str | None:
+    """``body`` in the wider encoding browsers read ``encoding`` as, if it
+    decodes there whole into text (see `_WIDER`)."""
+    wider = _WIDER.get(encoding)
+    if wider is None:
+        return None
+    try:
+        text = body.decode(wider)
+    except UnicodeDecodeError:
+        return None
+    return None if _NO_TEXT.search(text) else text
+
 
 # Characters enough to tell GB from Big5 by (`_big5_after_all`).
 _SHARE_SAMPLE = 500
