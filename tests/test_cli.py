@@ -1052,6 +1052,67 @@ def test_a_site_in_another_time_zone_than_local_dates_is_said(tmp_path: Path) ->
         assert cli("run", "-c", str(config)).stderr == ""
 
 
+@pytest.mark.parametrize(
+    ("site_zone", "said"),
+    [
+        # Hexo's own default: the zone of the machine that builds the site.
+        ("timezone: ''\n", "the site's _config.yml names no time zone: with date_style: local"),
+        ("", "the site's _config.yml names no time zone"),
+        ("timezone: Mars/Base\n", "names no zone there is ('Mars/Base')"),
+        # Hexo reads a zone's name in any case: the same zone, nothing to say.
+        ("timezone: asia/shanghai\n", None),
+    ],
+)
+def test_local_dates_in_a_site_that_names_no_zone_are_said(
+    tmp_path: Path, site_zone: str, said: str | None
+) -> None:
+    """A build on a UTC machine dated each post eight hours late, without a word."""
+    (tmp_path / "feed.xml").write_bytes(rss("源", [Item("一", guid="1")]))
+    (tmp_path / "_config.yml").write_text(f"title: 新闻\n{site_zone}")
+    feeds = [{"url": "feed.xml", "group": "g", "source": "s"}]
+    config = write_config(tmp_path, feeds, timezone="Asia/Shanghai", date_style="local")
+    result = cli("run", "-c", str(config))
+    assert result.code == 0 and len(posts(tmp_path)) == 1
+    if said is None:
+        assert result.stderr == ""
+    else:
+        assert said in " ".join(result.stderr.split())
+        assert "set `timezone: Asia/Shanghai` there" in " ".join(result.stderr.split())
+    write_config(tmp_path, feeds, timezone="Asia/Shanghai")  # exact instants: nothing to say
+    assert cli("run", "-c", str(config)).stderr == ""
+
+
+def test_a_zone_spelled_in_other_case_under_an_older_timezone_script_is_said(
+    tmp_path: Path,
+) -> None:
+    """The script older feedmills wrote set TZ=asia/shanghai, which Node reads
+    as UTC: every post eight hours early, on every machine."""
+    site = tmp_path / "site"
+    assert cli("init", str(site)).code == 0
+    (site / "feed.xml").write_bytes(rss("源", [Item("一", guid="1")]))
+    config = write_config(site, [{"url": "feed.xml", "group": "g", "source": "s"}])
+    hexo_config = site / "_config.yml"
+    hexo_config.write_text(
+        hexo_config.read_text().replace("timezone: Asia/Shanghai", "timezone: asia/shanghai")
+    )
+    assert cli("run", "-c", str(config)).stderr == ""  # today's script reads it as Hexo does
+    (site / "scripts" / "feedmill-timezone.js").write_text(
+        "if (hexo.config.timezone) {\n  process.env.TZ = hexo.config.timezone;\n}\n"
+    )
+    said = " ".join(cli("run", "-c", str(config)).stderr.split())
+    assert "timezone: asia/shanghai in the site's _config.yml is Node's UTC" in said
+    assert "write `timezone: Asia/Shanghai`" in said
+
+
+def test_init_on_a_site_whose_zone_is_spelled_in_other_case_takes_it(tmp_path: Path) -> None:
+    site = tmp_path / "blog"
+    site.mkdir()
+    (site / "_config.yml").write_text("title: My Blog\ntimezone: asia/shanghai\n")
+    assert cli("init", str(site)).code == 0
+    config = (site / "feedmill.yml").read_text()
+    assert "\ntimezone: Asia/Shanghai\n" in config and "\ndate_style: local\n" in config
+
+
 def test_unknown_feed_for_run_feed(tmp_path: Path) -> None:
     config = write_config(tmp_path, [{"url": "a.xml", "group": "g", "source": "s"}])
     assert cli("run", "-c", str(config), "--feed", "b.xml").code == 2

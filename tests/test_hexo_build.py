@@ -118,6 +118,22 @@ def test_every_post_keeps_its_date_and_url_on_any_build_machine(
     assert seed[1] == "2022-09-20T16:01:00.000Z"
 
 
+def test_a_zone_named_in_other_case_keeps_every_date_and_url_too(tmp_path: Path) -> None:
+    """Hexo reads `asia/shanghai` as Asia/Shanghai; Node read TZ=asia/shanghai
+    as UTC: every post eight hours early, a Beijing morning's on the day before."""
+    site = tmp_path / "demo"
+    assert cli("demo", str(site)).code == 0
+    hexo_config = site / "_config.yml"
+    text = hexo_config.read_text(encoding="utf-8")
+    assert "\ntimezone: Asia/Shanghai\n" in text
+    hexo_config.write_text(text.replace("Asia/Shanghai", "asia/shanghai"), encoding="utf-8")
+    hexo.use_theme(site, "bare")
+    utc = _dates_and_urls(site, "UTC")
+    assert utc == _dates_and_urls(site, "Asia/Shanghai")
+    seed = next(v for k, v in utc.items() if k.startswith("上海科技创新实力迈上新台阶"))
+    assert seed == (seed[0], "2022-09-20T16:01:00.000Z") and seed[0].startswith("2022/09/21/")
+
+
 def test_without_the_timezone_script_the_url_depends_on_the_build_machine(tmp_path: Path) -> None:
     """Why `feedmill init` writes scripts/feedmill-timezone.js (Hexo's own behaviour)."""
     site = tmp_path / "demo"

@@ -346,19 +346,30 @@ def _hexo_package(path: Path, ours: bytes) -> str:
 
 
 def _site_timezone(directory: Path) -> str | None:
-    """The `timezone:` of a Hexo site's _config.yml, if it names a known zone."""
-    from zoneinfo import ZoneInfo
+    """The zone the `timezone:` of a Hexo site's _config.yml names, by its own
+    name, if it names a known one: Hexo (moment-timezone) reads the name in
+    any case, `asia/shanghai` as Asia/Shanghai."""
+    return _zone_named(_site_timezone_as_written(directory))
 
+
+def _site_timezone_as_written(directory: Path) -> str:
     from feedmill.config import site_setting
 
     zone = site_setting(directory, "timezone")
-    if not isinstance(zone, str) or not zone.strip():
+    return zone.strip() if isinstance(zone, str) else ""
+
+
+def _zone_named(name: str) -> str | None:
+    from zoneinfo import ZoneInfo, available_timezones
+
+    if not name:
         return None
     try:
-        ZoneInfo(zone.strip())
+        ZoneInfo(name)
     except (ValueError, KeyError):  # an unknown zone: ZoneInfoNotFoundError is a KeyError
-        return None
-    return zone.strip()
+        by_case = {zone.lower(): zone for zone in available_timezones()}
+        return by_case.get(name.lower())
+    return name
 
 
 def _paragraph(text: str) -> None:
@@ -650,14 +661,44 @@ def _site_notes(config: Config) -> list[str]:
             f" same; set `site:` in {config.path} to the Hexo site's folder, or `feedmill init"
             f" {site}` makes one there"
         ]
-    zone = _site_timezone(site)
-    if config.date_style == "local" and zone is not None and not _same_zone(zone, config.timezone):
+    written = _site_timezone_as_written(site)
+    zone = _zone_named(written)
+    if zone is not None and written != zone and _old_timezone_script(site):
+        # (The script `init` writes now reads the name as Hexo does.)
+        return [
+            f"timezone: {written} in the site's {found.name} is Node's UTC, not {zone}: its"
+            f" {TIMEZONE_SCRIPT} (from an older feedmill) runs Hexo in the zone as written,"
+            f" and Node knows it only as {zone}; write `timezone: {zone}`"
+        ]
+    if config.date_style != "local":
+        return []
+    if zone is None:
+        named = f"names no zone there is ({written!r})" if written else "names no time zone"
+        return [
+            f"the site's {found.name} {named}: with date_style: local, Hexo reads each"
+            " post's date in the zone of the machine that builds it, and a post is off by"
+            f" its difference from {config.timezone}; set `timezone: {config.timezone}` there"
+        ]
+    if not _same_zone(zone, config.timezone):
         return [
             f"timezone: {config.timezone} in {config.path} is not the site's ({zone}, in its"
             f" {found.name}): with date_style: local, Hexo reads each post's date in {zone}, and"
             " every post is off by the difference; set one zone in both"
         ]
     return []
+
+
+def _old_timezone_script(site: Path) -> bool:
+    """Whether the site runs Hexo in its zone by a script that sets the name as
+    written (any but the one `init` writes now, which Node reads in any case)."""
+    from importlib import resources
+
+    try:
+        theirs = (site / TIMEZONE_SCRIPT).read_bytes()
+    except OSError:
+        return False
+    ours = (resources.files("feedmill") / "site" / TIMEZONE_SCRIPT).read_bytes()
+    return theirs != ours and b"resolvedOptions" not in theirs
 
 
 def _same_zone(one: str, other: str) -> bool:

@@ -8,7 +8,16 @@
  *
  * Running Hexo in the site's own time zone makes every build the same: dates
  * keep their exact instant and every post keeps its URL on any machine.
+ *
+ * The zone by its own name: Hexo reads `asia/shanghai` as Asia/Shanghai, but
+ * Node reads a TZ it does not know, as spelled, as UTC.
  */
 if (hexo.config.timezone) {
-  process.env.TZ = hexo.config.timezone;
+  try {
+    process.env.TZ = new Intl.DateTimeFormat('en-US', {
+      timeZone: String(hexo.config.timezone).trim()
+    }).resolvedOptions().timeZone;
+  } catch (err) {
+    hexo.log.warn('feedmill-timezone: no time zone is named %s', hexo.config.timezone);
+  }
 }
