@@ -141,6 +141,38 @@ def test_a_document_the_loose_parser_crashes_on_is_read_item_by_item() -> None:
     assert parse_document(channel.encode()).entries[-1].link == "https://b.cn/x/news/3.html"
 
 
+def test_relative_xml_bases_join_one_another() -> None:
+    """An entry's relative xml:base was dropped unless joining it made an
+    absolute URL, which none does before the feed's own URL is known: its
+    pictures resolved against its link, or the root's base alone."""
+    from feedmill.normalize.document import normalize_feed
+
+    def entries(root_base: str) -> list[tuple[str | None, str | None]]:
+        document = (
+            f'<feed xmlns="http://www.w3.org/2005/Atom"{root_base}><title>t</title>'
+            '<entry xml:base="sub/"><id>1</id><title>a</title><link href="p1"/>'
+            '<content type="html">&lt;img src="d.png"&gt;</content></entry>'
+            '<entry><id>2</id><title>b</title><link href="p2"/>'
+            '<content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml">'
+            '<img src="e.png"/></div></content></entry></feed>'
+        )
+        parsed = parse_document(document.encode())
+        read = normalize_feed(parsed, feed_url="https://h.cn/x/feed.xml", zone=ZoneInfo("UTC"))
+        return [(e.link, e.content) for e in read]
+
+    assert entries("") == [
+        ("https://h.cn/x/sub/p1", '<img src="https://h.cn/x/sub/d.png">'),
+        ("https://h.cn/x/p2", '<img src="e.png">'),  # (resolved against its link, later)
+    ]
+    assert entries(' xml:base="/blog/"') == [
+        ("https://h.cn/blog/sub/p1", '<img src="https://h.cn/blog/sub/d.png">'),
+        ("https://h.cn/blog/p2", '<img src="https://h.cn/blog/e.png">'),
+    ]
+    # A base of a scheme no feed links to leads nowhere.
+    hostile = entries(' xml:base="javascript:alert(1)//"')
+    assert "javascript" not in repr(hostile) and hostile[0][0].startswith("https://h.cn/x/")
+
+
 @pytest.mark.parametrize(
     ("items", "said"),
     [('"many"', "a string"), ('{"id": "1"}', "an object"), ("3", "a number"), ("true", "true")],

@@ -23,6 +23,9 @@ class NotAFeed(ValueError):
     pass
 
 
+_BASES_KEPT = False  # (see `_keep_relative_bases`)
+
+
 # feedparser reads a second description of an item (a picture's caption in
 # <media:description>, a <dc:description>, <itunes:summary>) as the item's
 # content: a post would be "图片说明" instead of its article.  Where an item
@@ -104,10 +107,41 @@ def _quotes_kept(document: bytes) -> bytes:
     return b"".join(parts)
 
 
+def _keep_relative_bases() -> None:
+    """Have feedparser join an xml:base to a relative one in force.
+
+    Without the document's URL (it is resolved later, against the feed's),
+    every base in force is relative, and feedparser kept only bases that its
+    join made absolute: an entry's `xml:base="sub/"` under the root's
+    `/blog/` was dropped, its pictures and link resolved against /blog/ (or
+    the item's link) instead of /blog/sub/.  A join that is absolute is
+    feedparser's own (a `javascript:` base stays refused)."""
+    import feedparser.mixin
+    import feedparser.urls
+
+    safe = feedparser.urls.make_safe_absolute_uri
+
+    def joined(base: str, rel: str | None = None) -> str:
+        found: str = safe(base, rel)
+        if found or not base or not rel or urls.scheme(base):
+            return found
+        if rel == base:  # (an element without a base of its own is given the one in force)
+            return base
+        relative: str = feedparser.urls._urljoin(base, rel)
+        return "" if urls.scheme(relative) else relative
+
+    feedparser.mixin.make_safe_absolute_uri = joined  # (the one name the base stack calls)
+
+
 def parse(document: bytes, *, ill_formed: bool = False) -> ParsedFeed:
     """``ill_formed``: expat refused the document (feedparser reads it with
     its loose parser)."""
     import feedparser
+
+    global _BASES_KEPT
+    if not _BASES_KEPT:
+        _keep_relative_bases()
+        _BASES_KEPT = True
 
     if ill_formed:
         document = _quotes_kept(document)
