@@ -141,6 +141,58 @@ def test_a_document_the_loose_parser_crashes_on_is_read_item_by_item() -> None:
     assert parse_document(channel.encode()).entries[-1].link == "https://b.cn/x/news/3.html"
 
 
+def test_a_cdata_section_inside_an_items_cdata_is_read_as_its_html() -> None:
+    """An inline script's `/* <![CDATA[ */` guard: its `]]>` ended the item's
+    HTML, and the loose parser gave the rest as markup shown as text."""
+    html = (
+        "<p>第一段正文。</p><script>/* <![CDATA[ */ var cfg = {a:1}; /* ]]> */</script>"
+        "<p>第二段正文，很重要。</p>"
+    )
+    document = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+        f"<item><guid>1</guid><title>a</title><description><![CDATA[{html}]]></description></item>"
+        "<item><guid>2</guid><title>b</title><description><![CDATA[<p>x <span><![CDATA[y]]>"
+        "</span> z</p>]]></description></item>"
+        "<item><guid>3</guid><title>c</title><description><![CDATA[<p>正文</p>]]></description>"
+        "</item></channel></rss>"
+    )
+    parsed = parse_document(document.encode())
+    assert parsed.parser == "fast" and parsed.warnings == ()
+    assert [e.content for e in parsed.entries] == [
+        html,
+        "<p>x <span><![CDATA[y]]></span> z</p>",
+        "<p>正文</p>",
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A "<![CDATA[" written as text in an article about XML, closed once:
+        # no nesting to mend (the mended reading would not be well-formed).
+        "<d><![CDATA[写 <![CDATA[ 开始一节]]></d><d><![CDATA[x]]></d>",
+        "<d><![CDATA[<![CDATA[ never closed",
+        "<d>no section</d>",
+    ],
+)
+def test_a_cdata_section_without_one_closed_inside_it_is_not_mended(text: str) -> None:
+    from feedmill.parse.safety import nested_cdata_closed
+
+    assert nested_cdata_closed(text) == text
+
+
+def test_a_cdata_section_closed_inside_another_is_escaped() -> None:
+    from feedmill.parse.safety import nested_cdata_closed
+
+    assert nested_cdata_closed("<a><![CDATA[1<![CDATA[2]]>3]]></a><b><![CDATA[4]]></b>") == (
+        "<a><![CDATA[1<![CDATA[2]]]]><![CDATA[>3]]></a><b><![CDATA[4]]></b>"
+    )
+    # Read in one pass: each opening looked for the closing through the rest.
+    deep = "<![CDATA[" * 100_000 + "]]>" * 100_000
+    assert nested_cdata_closed(deep).count("]]]]><![CDATA[>") == 99_999
+    assert nested_cdata_closed("<![CDATA[" * 100_000 + "]]>") == "<![CDATA[" * 100_000 + "]]>"
+
+
 def test_relative_xml_bases_join_one_another() -> None:
     """An entry's relative xml:base was dropped unless joining it made an
     absolute URL, which none does before the feed's own URL is known: its

@@ -26,7 +26,7 @@ from typing import Any, Literal
 from feedmill.models import ParsedFeed, RawEntry
 from feedmill.parse import fast, jsonfeed, robust
 from feedmill.parse.encoding import Decoded, as_utf8_xml, decode
-from feedmill.parse.safety import fix_entities, make_safe
+from feedmill.parse.safety import fix_entities, make_safe, nested_cdata_closed
 from feedmill.parse.sniff import FEED_ROOTS, binary_kind, describe, feed_start, kind, root_name
 
 __all__ = ["ParseError", "Prepared", "parse_document", "prepare"]
@@ -536,6 +536,10 @@ def prepare(body: bytes, content_type: str | None = None) -> Prepared:
         if fixed != safe:
             safe, document = fixed, as_utf8_xml(fixed)
             problem = well_formed(document)
+    if problem and "<![CDATA[" in safe:
+        mended = nested_cdata_closed(safe)
+        if mended != safe and well_formed(as_utf8_xml(mended)) is None:
+            safe, document, problem = mended, as_utf8_xml(mended), None
     return Prepared(decoded, what, safe, document, problem)
 
 

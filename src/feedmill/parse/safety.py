@@ -114,6 +114,46 @@ def fix_entities(text: str) -> str:
     return "".join(out)
 
 
+def nested_cdata_closed(text: str) -> str:
+    """``text`` with each CDATA section opened inside another (an inline
+    script's `/* <![CDATA[ */ … /* ]]> */` guard in an item's HTML, which
+    generators other than WordPress write as it is) closed where its own
+    ``]]>`` is escaped, ``]]]]><![CDATA[>``: the first ``]]>`` ended the
+    item's HTML there, and the rest of it came out as its markup, shown as
+    text.  Only a reading — the caller keeps it where it makes the
+    document well-formed."""
+    if text.count("<![CDATA[") < 2:
+        return text
+    out: list[str] = []
+    pos = 0
+    while (start := text.find("<![CDATA[", pos)) != -1:
+        out.append(text[pos:start])
+        depth, at = 1, start + 9
+        closes: list[int] = []
+        # (Each found once, looking on from the last: "<![CDATA[" × 50,000
+        # before one "]]>" looked for it through the rest 50,000 times.)
+        opening, closing = text.find("<![CDATA[", at), text.find("]]>", at)
+        while depth:
+            if closing == -1:
+                return text  # unclosed: nothing to mend
+            if opening != -1 and opening < closing:
+                depth, at = depth + 1, opening + 9
+                opening = text.find("<![CDATA[", at)
+                continue
+            depth, at = depth - 1, closing + 3
+            if depth:
+                closes.append(closing)
+                closing = text.find("]]>", at)
+        section, done = [], start
+        for closing in closes:
+            section += [text[done:closing], "]]]]><![CDATA[>"]
+            done = closing + 3
+        out += [*section, text[done:at]]
+        pos = at
+    out.append(text[pos:])
+    return "".join(out)
+
+
 def _cdata_sections(text: str) -> Iterator[tuple[int, int]]:
     """(start, end) of each CDATA section, ``]]>`` included.  Found with
     ``str.find``: a pattern tried every unclosed ``<![CDATA[`` against the
