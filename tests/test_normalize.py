@@ -577,9 +577,13 @@ def test_a_content_that_shows_nothing_gives_way_to_the_description(empty: str) -
         '<p><video src="https://v.example.com/a.mp4"></video></p>',
     ],
 )
-def test_a_content_of_a_picture_alone_is_the_items_text(shown: str) -> None:
+def test_a_content_of_a_picture_alone_stays_with_the_descriptions_text(shown: str) -> None:
+    """The picture is kept (not given way to the description, as a tracking
+    pixel is), and the text after it: the post was the picture alone."""
     item = entry(guid="x", content=shown, summary="<p>图说：这是描述。</p>")
-    assert "这是描述" not in normalize_entry(item, base_url=None, zone=SHANGHAI).content
+    assert normalize_entry(item, base_url=None, zone=SHANGHAI).content == (
+        shown + "<p>图说：这是描述。</p>"
+    )
 
 
 def test_a_content_with_a_control_character_after_a_hidden_element_is_read() -> None:
@@ -647,16 +651,49 @@ def test_an_item_lists_at_most_twenty_enclosures() -> None:
 
 
 @pytest.mark.parametrize(
-    "content",
+    ("content", "summary", "post"),
     [
-        '<p><img src="https://img.example.cn/chart.png"></p>',  # a picture is the article
-        '<video src="https://v.example.cn/a.mp4"></video>',
-        "<p>短</p>",
+        # Text: the article, over the description.
+        ("<p>短</p>", "<p>描述</p>", "<p>短</p>"),
+        # A picture without text beside a description's text (a cover in
+        # content:encoded): the post was the picture alone, the text lost.
+        (
+            '<p><img src="https://img.example.cn/chart.png"></p>',
+            "<p>这是完整的新闻正文。</p><p>第二段。</p>",
+            '<p><img src="https://img.example.cn/chart.png"></p>'
+            "<p>这是完整的新闻正文。</p><p>第二段。</p>",
+        ),
+        (
+            '<video src="https://v.example.cn/a.mp4"></video>',
+            "视频说明",
+            '<video src="https://v.example.cn/a.mp4"></video><p>视频说明</p>',
+        ),
+        # … once: a description showing the picture itself is the post.
+        (
+            '<img src="https://img.example.cn/a.png">',
+            '<p><img src="https://img.example.cn/a.png">正文</p>',
+            '<p><img src="https://img.example.cn/a.png">正文</p>',
+        ),
+        # A description without text adds nothing.
+        (
+            '<img src="https://img.example.cn/a.png">',
+            "<p> </p>",
+            '<img src="https://img.example.cn/a.png">',
+        ),
     ],
 )
-def test_a_content_that_shows_something_is_kept_over_the_description(content: str) -> None:
-    item = entry(guid="x", content=content, summary="<p>描述</p>")
-    assert normalize_entry(item, base_url=None, zone=SHANGHAI).content.startswith(content)
+def test_a_content_that_shows_something_is_kept_over_the_description(
+    content: str, summary: str, post: str
+) -> None:
+    item = entry(guid="x", content=content, summary=summary)
+    assert normalize_entry(item, base_url=None, zone=SHANGHAI).content == post
+
+
+def test_a_pictures_content_beside_the_text_keeps_a_text_keyed_items_key() -> None:
+    item = entry(title="标题", content='<img src="https://i.cn/a.png">', summary="<p>正文</p>")
+    normalized = normalize_entry(item, base_url=None, zone=SHANGHAI)
+    assert normalized.content == '<img src="https://i.cn/a.png"><p>正文</p>'
+    assert normalized.key == entry_key(item, "标题", '<img src="https://i.cn/a.png">')
 
 
 def test_the_description_in_place_of_an_empty_content_keeps_a_text_keyed_item_s_key() -> None:

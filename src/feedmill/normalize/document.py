@@ -30,6 +30,7 @@ from feedmill.normalize.text import (
     shows_a_picture,
     shows_anything,
     shows_nothing,
+    shows_text,
 )
 from feedmill.sanitize.prepass import with_article_shown
 
@@ -248,10 +249,27 @@ def normalize_entry(
         and not shows_anything(raw.content)
         and (shows_anything(raw.summary) if raw.summary_is_html else raw.summary.strip())
     )
+    # A content that shows a picture and no text (a cover in content:encoded)
+    # beside a description that shows the text: the post was the picture
+    # alone, its text lost to it, to search and to rules.  Both, picture first.
+    picture_beside_the_text = bool(
+        not empty_content
+        and raw.content
+        and raw.summary
+        and raw.content_is_html
+        and not shows_text(strip_controls(raw.content))  # (see `shows_anything`)
+        and (
+            shows_text(strip_controls(raw.summary)) if raw.summary_is_html else raw.summary.strip()
+        )
+    )
     # The content as releases before read it, where this one reads it
     # otherwise: an item keyed by its text (no guid, no link) keeps its key.
-    read_before = _as_read_before(raw.content or "", is_html) if empty_content else None
-    if empty_content:
+    read_before = (
+        _as_read_before(raw.content or "", is_html)
+        if empty_content or picture_beside_the_text
+        else None
+    )
+    if empty_content or picture_beside_the_text:
         content, is_html = raw.summary or "", raw.summary_is_html
     if content and (not is_html or not looks_like_html(content)):
         if is_html and read_before is None and LOOKED_LIKE_HTML.search(content):
@@ -268,6 +286,8 @@ def normalize_entry(
         else:
             content = plain_to_html(content)
     content = strip_controls(content)
+    if picture_beside_the_text and not shows_a_picture(content):
+        content = strip_controls(raw.content or "") + content
     # xml:base says what the content's relative links are relative to; else
     # the sanitizer resolves them against the item's link (or, without one,
     # against the document's URL, here).
