@@ -2289,6 +2289,17 @@ def test_a_stray_byte_in_another_encoding_than_the_label_is_that_encoding(
     assert shown in decoded.text
 
 
+def test_gb_text_under_a_big5_label_is_no_big5_hkscs() -> None:
+    """Big5-HKSCS reads nearly any GB bytes, as rare characters: a short GBK
+    feed labelled big5 was posted as 奻漆肮奀ェ芛…, without a word."""
+    from feedmill.parse.encoding import decode
+
+    text = "上海同时牵头获得国家科技三大奖。2021年，上海同时牵头获得国家科技“三大奖”高等级奖项。"
+    body = f'<?xml version="1.0" encoding="big5"?><rss><title>{text}</title></rss>'
+    decoded = decode(body.encode("gbk"))
+    assert text in decoded.text and decoded.encoding == "gb18030"
+
+
 @pytest.mark.parametrize(
     ("label", "text", "encoding", "read_as"),
     [
@@ -2303,7 +2314,12 @@ def test_a_stray_byte_in_another_encoding_than_the_label_is_that_encoding(
         ("ks_c_5601-1989", "한국은행 기준금리", "euc_kr", "euc_kr"),
         # Characters of the encoding browsers read the label as: no "declared
         # big5 but the bytes are big5hkscs" (and the feed fetched whole each pass).
-        ("big5", "恒生指數 裏面", "big5hkscs", "big5hkscs"),
+        (
+            "big5",
+            "恒生指數今日上升，市場氣氛良好，投資者信心增強，成交額明顯擴大",
+            "big5hkscs",
+            "big5hkscs",
+        ),
         ("shift_jis", "①首相の演説～経済対策", "cp932", "cp932"),
         ("euc-kr", "똠방각하 기준금리", "cp949", "cp949"),
     ],

@@ -312,7 +312,8 @@ CUT_CHARACTER = "the document ends inside a character (cut off): its last bytes 
 
 def _as_browsers_read(body: bytes, encoding: str) -> str | None:
     """``body`` in the wider encoding browsers read ``encoding`` as, if it
-    decodes there whole into text (see `_WIDER`)."""
+    decodes there whole into text of its language (see `_WIDER`): Big5-HKSCS
+    reads nearly any GB bytes, as rare characters, where the label is wrong."""
     wider = _WIDER.get(encoding)
     if wider is None:
         return None
@@ -320,7 +321,9 @@ def _as_browsers_read(body: bytes, encoding: str) -> str | None:
         text = body.decode(wider)
     except UnicodeDecodeError:
         return None
-    return None if _NO_TEXT.search(text) else text
+    if _NO_TEXT.search(text) or not _reads_as_its_language(wider, text):
+        return None
+    return text
 
 
 # Characters enough to tell GB from Big5 by (`_big5_after_all`).
