@@ -248,9 +248,12 @@ def test_titles_are_one_line_of_plain_text(raw: str, title: str) -> None:
         ('<SCRIPT type="text/javascript">var a = "<b>";</SCRIPT> 快讯', "快讯"),
         ("<style>.x{color:red}</style>证监会发布新规", "证监会发布新规"),
         ("<style>h1{color:red}</style>站点", "站点"),
-        # Named, not code: never closed, or closed at once.
+        # Named, not code: never closed, or words between the tags.
         ("Vue 3 中 <script setup> 的用法", "Vue 3 中 <script setup> 的用法"),
         ("<style> 标签与 <script> 标签", "<style> 标签与 <script> 标签"),
+        ("理解 <script> 和 </script> 标签", "理解 和 标签"),
+        ("Vue 的 <style scoped> 与 </style> 专栏", "Vue 的 与 专栏"),
+        ("How <script> works</script>", "How works"),
     ],
 )
 def test_a_titles_script_and_style_code_is_no_part_of_it(raw: str, title: str) -> None:
@@ -258,9 +261,12 @@ def test_a_titles_script_and_style_code_is_no_part_of_it(raw: str, title: str) -
 
 
 def test_a_title_of_many_code_tags_is_read_in_one_pass() -> None:
-    # (Each opening tag after the last closing one looked to the title's end.)
+    # (Each opening tag after the last closing one looked to the title's end;
+    # each before one without code, or before a "</scripts>", did too.)
     assert clean_title("</script>" + "<script>x" * 100_000) == "x" * 100_000
     assert clean_title("<style>" * 100_000 + "</style>") == ""
+    assert clean_title("<script>x" * 100_000 + "</script>") == "x" * 100_000
+    assert clean_title("<script>" * 100_000 + "</scripts>") == "<script>" * 100_000 + "</scripts>"
 
 
 def test_a_title_of_many_empty_tags_is_read_in_one_pass() -> None:
@@ -674,6 +680,13 @@ def test_an_item_lists_at_most_twenty_enclosures() -> None:
             '<p><img src="https://img.example.cn/a.png">正文</p>',
             '<p><img src="https://img.example.cn/a.png">正文</p>',
         ),
+        # … but not one in a <noscript>, which the sanitizer drops.
+        (
+            '<img src="https://img.example.cn/a.png">',
+            '<p>正文六</p><noscript><img src="https://img.example.cn/a.png"></noscript>',
+            '<img src="https://img.example.cn/a.png"><p>正文六</p>'
+            '<noscript><img src="https://img.example.cn/a.png"></noscript>',
+        ),
         # A description without text adds nothing.
         (
             '<img src="https://img.example.cn/a.png">',
@@ -915,6 +928,12 @@ def test_a_relative_link_with_spaces_before_it_resolves_too(written: str) -> Non
     raw = RawEntry(guid="flash-3", title="图", content=f'<p><img src="{written}"></p>')
     entry = normalize_entry(raw, base_url="https://news.example.cn/rss/", zone=SHANGHAI)
     assert 'src="https://news.example.cn/upload/a.jpg"' in entry.content
+
+
+def test_a_link_less_items_long_run_of_spaces_after_src_is_read_in_one_pass() -> None:
+    raw = RawEntry(guid="f", title="图", content="<p><img src=" + " " * 200_000 + "></p>")
+    entry = normalize_entry(raw, base_url="https://news.example.cn/rss/", zone=SHANGHAI)
+    assert entry.content.startswith("<p><img src=")
 
 
 def test_lazy_sources_and_srcsets_of_a_link_less_item_resolve_too() -> None:

@@ -97,6 +97,7 @@ FEED = "https://www.stcn.com/rss/yw.xml"
         # … nor is a style or script element's code.
         ("<style>h1{color:red}</style>站点", "源", "站点"),
         ("源 - <script>var a = 1;</script>要闻", "源", "要闻"),
+        ("源 - Vue <style scoped> 与 </style> 专栏", "源", "Vue 与 专栏"),  # (words, no code)
         ("利率 < 2%", "源", "利率 2%"),
         # Its entities are their characters, as in items' titles.
         ("掘金 &amp; 前端 <em>精选</em>", "掘金", "& 前端 精选"),

@@ -231,27 +231,52 @@ def _chinese(character: str) -> bool:
 
 # A script or style element with code in it: what it holds is no title's
 # text ("<script>document.write('x')</script>央行宣布降准" was titled, and its
-# file named, "document.write('x')央行宣布降准"); one closed at once is text
-# ("在 <script></script> 中"), as is one never closed ("<script setup>").
-_CODE_ELEMENTS = {
-    name: re.compile(rf"<{name}\b[^<>]*>(?!\s*</{name}\s*>).*?</{name}\s*>", re.I | re.S)
+# file named, "document.write('x')央行宣布降准").  Code by its marks — a
+# call's parentheses, a rule's braces, an assignment, a statement's end — not
+# words ("理解 <script> 和 </script> 标签", "How <script> works</script>"),
+# nor one closed at once ("在 <script></script> 中") or never ("<script setup>").
+_CODE_TAGS = {
+    name: (re.compile(rf"<{name}\b[^<>]*>", re.I), re.compile(rf"</{name}\s*>", re.I))
     for name in ("script", "style")
 }
+_CODE_MARK = re.compile(r"[(){};=]")
 
 
 def without_code(title: str) -> str:
     """``title`` without the script and style elements with code in them."""
     lowered = title.lower()
-    for name, element in _CODE_ELEMENTS.items():
-        last = lowered.rfind(f"</{name}")
-        if last < 0 or f"<{name}" not in lowered:
-            continue
-        # Up to its last closing tag only: an opening tag after it would look
-        # through the rest of the title for one ("<style>" × 10⁵: quadratic).
-        end = title.find(">", last) + 1 or len(title)
-        title = element.sub("", title[:end]) + title[end:]
-        lowered = title.lower()
+    for name, (opening, closing) in _CODE_TAGS.items():
+        if f"</{name}" in lowered and f"<{name}" in lowered:
+            title = _without_elements_of_code(title, opening, closing)
+            lowered = title.lower()
     return title
+
+
+def _without_elements_of_code(
+    title: str, opening: re.Pattern[str], closing: re.Pattern[str]
+) -> str:
+    # Each opening tag's closing one, and the code mark after it, looked for
+    # on from the last found, not again through the rest of the title for
+    # each ("<script>x" × 10⁵ before one "</script>": quadratic).
+    out: list[str] = []
+    done = 0
+    close: re.Match[str] | None = None
+    mark = -1
+    for start in opening.finditer(title):
+        if start.start() < done:
+            continue  # inside an element taken out
+        if close is None or close.start() < start.end():
+            close = closing.search(title, start.end())
+            if close is None:
+                break
+        if mark < start.end():
+            found = _CODE_MARK.search(title, start.end())
+            mark = found.start() if found else len(title)
+        if mark < close.start():
+            out.append(title[done : start.start()])
+            done = close.end()
+    out.append(title[done:])
+    return "".join(out)
 
 
 def clean_title(title: str | None) -> str:
