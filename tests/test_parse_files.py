@@ -148,8 +148,11 @@ def test_a_cdata_section_inside_an_items_cdata_is_read_as_its_html() -> None:
         "<p>第一段正文。</p><script>/* <![CDATA[ */ var cfg = {a:1}; /* ]]> */</script>"
         "<p>第二段正文，很重要。</p>"
     )
+    wordpress = "<script>/* <![CDATA[ */ var wpcf7 = {}; /* ]]&gt; */</script><p>WP</p>"
     document = (
         '<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+        f"<item><guid>0</guid><title>w</title><description><![CDATA[{wordpress}]]>"
+        "</description></item>"
         f"<item><guid>1</guid><title>a</title><description><![CDATA[{html}]]></description></item>"
         "<item><guid>2</guid><title>b</title><description><![CDATA[<p>x <span><![CDATA[y]]>"
         "</span> z</p>]]></description></item>"
@@ -159,6 +162,7 @@ def test_a_cdata_section_inside_an_items_cdata_is_read_as_its_html() -> None:
     parsed = parse_document(document.encode())
     assert parsed.parser == "fast" and parsed.warnings == ()
     assert [e.content for e in parsed.entries] == [
+        wordpress,
         html,
         "<p>x <span><![CDATA[y]]></span> z</p>",
         "<p>正文</p>",
@@ -169,7 +173,7 @@ def test_a_cdata_section_inside_an_items_cdata_is_read_as_its_html() -> None:
     "text",
     [
         # A "<![CDATA[" written as text in an article about XML, closed once:
-        # no nesting to mend (the mended reading would not be well-formed).
+        # no nesting to mend.
         "<d><![CDATA[写 <![CDATA[ 开始一节]]></d><d><![CDATA[x]]></d>",
         "<d><![CDATA[<![CDATA[ never closed",
         "<d>no section</d>",
@@ -187,10 +191,18 @@ def test_a_cdata_section_closed_inside_another_is_escaped() -> None:
     assert nested_cdata_closed("<a><![CDATA[1<![CDATA[2]]>3]]></a><b><![CDATA[4]]></b>") == (
         "<a><![CDATA[1<![CDATA[2]]]]><![CDATA[>3]]></a><b><![CDATA[4]]></b>"
     )
+    # A "<![CDATA[" written as text in another element's section (WordPress's
+    # guard, its "]]>" escaped) leaves the sections after it to be mended.
+    guarded = "<a><![CDATA[/* <![CDATA[ */ x; /* ]]&gt; */]]></a>"
+    nested = "<b><![CDATA[1<![CDATA[2]]>3]]></b>"
+    assert nested_cdata_closed(guarded + nested) == guarded + (
+        "<b><![CDATA[1<![CDATA[2]]]]><![CDATA[>3]]></b>"
+    )
     # Read in one pass: each opening looked for the closing through the rest.
-    deep = "<![CDATA[" * 100_000 + "]]>" * 100_000
+    deep = "<d>" + "<![CDATA[" * 100_000 + "]]>" * 100_000 + "</d>"
     assert nested_cdata_closed(deep).count("]]]]><![CDATA[>") == 99_999
-    assert nested_cdata_closed("<![CDATA[" * 100_000 + "]]>") == "<![CDATA[" * 100_000 + "]]>"
+    unended = "<d><![CDATA[<![CDATA[x]]>" * 50_000
+    assert nested_cdata_closed(unended) == unended
 
 
 def test_relative_xml_bases_join_one_another() -> None:
@@ -220,6 +232,16 @@ def test_relative_xml_bases_join_one_another() -> None:
         ("https://h.cn/blog/sub/p1", '<img src="https://h.cn/blog/sub/d.png">'),
         ("https://h.cn/blog/p2", '<img src="https://h.cn/blog/e.png">'),
     ]
+    # A base the same as the one in force is joined to it all the same.
+    document = (
+        '<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><entry xml:base="sub/">'
+        '<id>1</id><title>a</title><link href="https://www.example/p"/>'
+        '<content xml:base="sub/" type="html">&lt;img src="e.png"&gt;</content></entry></feed>'
+    )
+    (twice,) = normalize_feed(
+        parse_document(document.encode()), feed_url="https://h.cn/x/f.xml", zone=ZoneInfo("UTC")
+    )
+    assert twice.content == '<img src="https://h.cn/x/sub/sub/e.png">'
     # A base of a scheme no feed links to leads nowhere.
     hostile = entries(' xml:base="javascript:alert(1)//"')
     assert "javascript" not in repr(hostile) and hostile[0][0].startswith("https://h.cn/x/")

@@ -125,7 +125,7 @@ def _keep_relative_bases() -> None:
         found: str = safe(base, rel)
         if found or not base or not rel or urls.scheme(base):
             return found
-        if rel == base:  # (an element without a base of its own is given the one in force)
+        if rel is base:  # (an element without a base of its own is given the one in force)
             return base
         relative: str = feedparser.urls._urljoin(base, rel)
         return "" if urls.scheme(relative) else relative

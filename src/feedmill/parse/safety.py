@@ -114,43 +114,44 @@ def fix_entities(text: str) -> str:
     return "".join(out)
 
 
+_TAG_BEFORE = re.compile(r"<([A-Za-z_][\w:.-]*)(?:\s[^<>]*)?>\s*")
+
+
 def nested_cdata_closed(text: str) -> str:
     """``text`` with each CDATA section opened inside another (an inline
     script's `/* <![CDATA[ */ … /* ]]> */` guard in an item's HTML, which
     generators other than WordPress write as it is) closed where its own
     ``]]>`` is escaped, ``]]]]><![CDATA[>``: the first ``]]>`` ended the
     item's HTML there, and the rest of it came out as its markup, shown as
-    text.  Only a reading — the caller keeps it where it makes the
-    document well-formed."""
+    text.  An element's section ends at the ``]]>`` its closing tag follows
+    (a ``<![CDATA[`` in it written as text, closed by none, is no section).
+    Only a reading — the caller keeps it where it makes the document
+    well-formed."""
     if text.count("<![CDATA[") < 2:
         return text
     out: list[str] = []
-    pos = 0
+    done = pos = 0
     while (start := text.find("<![CDATA[", pos)) != -1:
-        out.append(text[pos:start])
-        depth, at = 1, start + 9
-        closes: list[int] = []
-        # (Each found once, looking on from the last: "<![CDATA[" × 50,000
-        # before one "]]>" looked for it through the rest 50,000 times.)
-        opening, closing = text.find("<![CDATA[", at), text.find("]]>", at)
-        while depth:
-            if closing == -1:
-                return text  # unclosed: nothing to mend
-            if opening != -1 and opening < closing:
-                depth, at = depth + 1, opening + 9
-                opening = text.find("<![CDATA[", at)
-                continue
-            depth, at = depth - 1, closing + 3
-            if depth:
-                closes.append(closing)
-                closing = text.find("]]>", at)
-        section, done = [], start
-        for closing in closes:
-            section += [text[done:closing], "]]]]><![CDATA[>"]
+        first = text.find("]]>", start + 9)
+        if first == -1:
+            break
+        pos = first + 3
+        if text.find("<![CDATA[", start + 9, first) == -1:
+            continue  # none opened inside: a section as written
+        # The element the section is the text of: its start tag just before.
+        tag = _TAG_BEFORE.fullmatch(text, max(text.rfind("<", 0, start), 0), start)
+        if tag is None:
+            continue
+        end = re.compile(rf"\]\]>\s*</{re.escape(tag[1])}\s*>").search(text, start + 9)
+        if end is None:
+            break  # (nor would any further on: looked for to the end)
+        closing = first
+        while closing < end.start():
+            out += [text[done:closing], "]]]]><![CDATA[>"]
             done = closing + 3
-        out += [*section, text[done:at]]
-        pos = at
-    out.append(text[pos:])
+            closing = text.find("]]>", done)
+        pos = end.end()
+    out.append(text[done:])
     return "".join(out)
 
 
