@@ -1102,6 +1102,15 @@ def test_a_zone_spelled_in_other_case_under_an_older_timezone_script_is_said(
     said = " ".join(cli("run", "-c", str(config)).stderr.split())
     assert "timezone: asia/shanghai in the site's _config.yml is Node's UTC" in said
     assert "write `timezone: Asia/Shanghai`" in said
+    # UTC in any case is what Node falls back to: nothing to say.
+    for utc in ("utc", "etc/utc"):
+        hexo_config.write_text(
+            hexo_config.read_text().replace("timezone: asia/shanghai", f"timezone: {utc}")
+        )
+        assert cli("run", "-c", str(config)).stderr == ""
+        hexo_config.write_text(
+            hexo_config.read_text().replace(f"timezone: {utc}", "timezone: asia/shanghai")
+        )
 
 
 def test_init_on_a_site_whose_zone_is_spelled_in_other_case_takes_it(tmp_path: Path) -> None:

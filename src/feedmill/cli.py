@@ -663,7 +663,12 @@ def _site_notes(config: Config) -> list[str]:
         ]
     written = _site_timezone_as_written(site)
     zone = _zone_named(written)
-    if zone is not None and written != zone and _old_timezone_script(site):
+    if (
+        zone is not None
+        and written != zone
+        and not _same_zone(zone, "UTC")  # (UTC is what Node falls back to)
+        and _old_timezone_script(site)
+    ):
         # (The script `init` writes now reads the name as Hexo does.)
         return [
             f"timezone: {written} in the site's {found.name} is Node's UTC, not {zone}: its"
