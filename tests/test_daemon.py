@@ -432,6 +432,29 @@ def test_a_daemon_whose_database_was_deleted_opens_it_again(
     assert row["last_success"] is not None
 
 
+def test_a_daemon_whose_database_was_deleted_before_a_config_edit_says_so(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """The edit opened the database again before the pass asked whether it
+    was replaced: a new one was made without a word."""
+    with daemon_posting_two(tmp_path, feed_server) as (daemon, _):
+        assert daemon.stderr is not None and daemon.stdout is not None
+        lines: list[str] = []
+        threading.Thread(target=lambda: lines.extend(daemon.stderr), daemon=True).start()
+        said_out: list[str] = []
+        threading.Thread(target=lambda: said_out.extend(daemon.stdout), daemon=True).start()
+        for stale in (tmp_path / ".feedmill").glob("state.db*"):
+            stale.unlink()
+        config = tmp_path / "feedmill.yml"
+        config.write_text(config.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+        wait_for(lambda: "reloaded" in "".join(said_out))
+        wait_for(lambda: "was deleted or replaced" in "".join(lines).replace("\n", ""))
+        stop_cleanly(daemon)
+    said = "".join(lines).replace("\n", "")
+    state = tmp_path / ".feedmill" / "state.db"
+    assert said.count(f"the state database {state} was deleted or replaced under this daemon") == 1
+
+
 def test_a_daemon_makes_no_new_site_where_its_site_was(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:

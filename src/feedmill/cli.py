@@ -1145,6 +1145,17 @@ _refusals: dict[str, str] = {}
 _unapplied: dict[str, str] = {}
 
 
+def _say_database_replaced(mill: Any) -> None:
+    from feedmill.store.database import sqlite_file
+
+    err.print(
+        f"{_now_stamp()}[yellow]note[/yellow] the state database"
+        f" {plain(str(sqlite_file(mill.database_url)))} was deleted or replaced"
+        " under this daemon: opened again as it is now",
+        soft_wrap=True,
+    )
+
+
 def _reloaded(mill: Any, config: Config, stamp: Stamp) -> tuple[Config, Stamp]:
     """A daemon's config, read again if its file or its post template changed
     since ``stamp``, and their stamps as read.
@@ -1163,6 +1174,9 @@ def _reloaded(mill: Any, config: Config, stamp: Stamp) -> tuple[Config, Stamp]:
     if fresh is None:
         return config, now
     try:
+        # (Opened again by the edit, a database deleted meanwhile went unsaid.)
+        if fresh.database_url == mill.database_url and mill.database_replaced():
+            _say_database_replaced(mill)
         mill.reconfigure(fresh)
         _unapplied.pop(config.path, None)
         _say_notices(mill)
@@ -1271,7 +1285,7 @@ def _daemon_pass(mill: Any, failed_passes: int) -> int:
     broken (StoreError: an unreadable or newer database; one it may not
     write, a read-only file or a role granted reads only) still ends it.
     """
-    from feedmill.store.database import StoreError, may_not_write, sqlite_file
+    from feedmill.store.database import StoreError, may_not_write
 
     # The site folder gone since (moved, a deploy that replaced it): a pass
     # would make an empty one and post nothing there ("11 unchanged").
@@ -1287,12 +1301,7 @@ def _daemon_pass(mill: Any, failed_passes: int) -> int:
         if mill.database_replaced():
             # Deleted (or another file put there) under it: its writes went
             # to a file no `status` read, and that a restart left behind.
-            err.print(
-                f"{_now_stamp()}[yellow]note[/yellow] the state database"
-                f" {plain(str(sqlite_file(mill.database_url)))} was deleted or replaced"
-                " under this daemon: opened again as it is now",
-                soft_wrap=True,
-            )
+            _say_database_replaced(mill)
             mill.reconfigure(mill.config)
         _report(_one_pass(mill), _now_stamp())
         _say_notices(mill, _now_stamp())
