@@ -654,6 +654,43 @@ def test_a_tracking_value_new_on_every_fetch_changes_nothing(
     assert links == [f"https://www.stcn.com/article/{i}.html?id={i}" for i in range(3)]
 
 
+@pytest.mark.parametrize(
+    ("link", "guid", "dated"),
+    [
+        # No guid: the link, with a cache-buster new on every fetch, is the key.
+        ("https://www.example.com/news/100{i}.html?from=rss&t={token}", None, True),
+        ("https://www.example.com/news/100{i}.html?from=rss&t={token}", None, False),
+        # … the guid that link; a fragment new on every fetch.
+        ("https://www.example.com/news/100{i}.html?t={token}", "link", True),
+        ("https://www.example.com/news/100{i}.html#c{token}", None, True),
+    ],
+)
+def test_a_query_or_fragment_new_on_every_fetch_posts_nothing_again(
+    tmp_path: Path, link: str, guid: str | None, dated: bool
+) -> None:
+    """Every pass posted every item again: the link (and key) changed, and a
+    stored item was looked for by its link, or by a path corrected."""
+
+    def fetch(token: int) -> list[Item]:
+        stories = at_links([link.format(i=i, token=token) for i in range(3)])
+        return [
+            replace(
+                item,
+                guid=item.link if guid == "link" else None,
+                pub_date=item.pub_date if dated else None,
+            )
+            for item in stories
+        ]
+
+    write_config(tmp_path, FEEDS, dedupe=False)
+    assert "posts: 3 new" in publish(tmp_path, fetch(1765070000))
+    for token in (1765070900, 1765071800, 1765072700):
+        out = publish(tmp_path, fetch(token))
+        # (Nor a post rewritten: it keeps the link it has, and its picture.)
+        assert "posts: 0 new, 0 updated, 3 unchanged" in out, out
+    assert len(posts(tmp_path)) == 3
+
+
 @pytest.mark.parametrize("guid_is_link", [True, False])
 def test_an_upgrade_to_links_without_tracking_rewrites_nothing(
     tmp_path: Path, guid_is_link: bool

@@ -116,6 +116,14 @@ class Item:
             return False
         return version[1:] == entry_version(replace(self._feed_item, link=written))[1:]
 
+    def linked(self, link: str | None) -> Item:
+        """This item with ``link``; its version that of the feed's item so linked."""
+        version = entry_version(replace(self._feed_item, link=link))
+        mark = self.version[:1] if waits_for_page(self.version) else version[:1]
+        return Item(
+            replace(self.entry, link=link), self.key_hash, mark + version[1:], self.feed_text
+        )
+
     def dated(self, published: datetime | None, updated: datetime | None) -> Item:
         """This item with these dates; its version that of the feed's item so
         dated (one marked as waiting for its article page stays marked)."""
@@ -415,7 +423,10 @@ def _as_stored(
     as it was asked for again under its new key), keeps that article and
     its version: a known item's page is not asked for at all.  (One stored
     with the feed's text, waiting for its page, is left as it comes: its
-    page gone now, it is settled.)"""
+    page gone now, it is settled.)  And one whose link differs from its
+    entry's in the query or fragment alone (a cache-buster new on every
+    fetch) keeps its entry's link: its post stays as it is, its placeholder
+    picture (chosen by the link) too."""
     stored = {
         row.id: row
         for row in conn.execute(
@@ -425,12 +436,16 @@ def _as_stored(
                 entries.c.updated_at,
                 entries.c.content,
                 entries.c.version,
+                entries.c.link,
             ).where(entries.c.id.in_(sorted(set(stored_as.values()))))
         )
     }
     out = list(items)
     for index, entry_id in stored_as.items():
         item, row = items[index], stored[entry_id]
+        link = item.entry.link
+        if link and row.link and link != row.link and _but_its_query(link, row.link):
+            item = item.linked(row.link)
         dates = (row.published_at, row.updated_at)
         if keep_dates and dates != (item.entry.published, item.entry.updated):
             item = item.dated(*dates)
@@ -1166,23 +1181,26 @@ def _undated_again(
     listed: Collection[str],
     claimed: Collection[int],
 ) -> dict[str, int]:
-    """Of the ``new`` keys, those of stored items without a link or a date
-    under a new guid (one made of the fetch time): the stored one of the
-    same title and text that the document no longer lists.  Neither
-    `_renamed` (no link) nor `_retitled` (no date) looked for them: each
-    pass posted the item again.  (A notice of that title and text published
-    again, undated and unlinked, is the same post: nothing tells them apart
-    but when they were seen.)"""
+    """Of the ``new`` keys, those of stored items without a date under a new
+    guid (one made of the fetch time) or a new link to the same page (a
+    cache-buster in its query, `?t=…`, written anew on every fetch): the
+    stored one of the same title and text, and no link or one to the same
+    path (`_same_path`), that the document no longer lists.  Neither
+    `_renamed` (no link, or another) nor `_retitled` (no date) looked for
+    them: each pass posted the item again.  (A notice of that title and
+    text published again, undated, is the same post: nothing tells them
+    apart but when they were seen.)"""
     by_title: dict[str, list[str]] = {}
     for digest, entry in new.items():
-        if not entry.link and entry.published is None and entry.title:
+        if entry.published is None and entry.title:
             by_title.setdefault(entry.title, []).append(digest)
     renamed: dict[str, int] = {}
     titles = list(by_title)
     for start in range(0, len(titles), _CHUNK):
-        query = select(entries.c.id, entries.c.key_hash, entries.c.title, entries.c.content).where(
+        query = select(
+            entries.c.id, entries.c.key_hash, entries.c.title, entries.c.content, entries.c.link
+        ).where(
             entries.c.feed_id == feed_id,
-            entries.c.link.is_(None),
             entries.c.published_at.is_(None),
             entries.c.title.in_(titles[start : start + _CHUNK]),
         )
@@ -1191,7 +1209,12 @@ def _undated_again(
                 continue
             text = keyed_text(row.content or "")
             for digest in by_title[row.title]:
-                if digest not in renamed and keyed_text(new[digest].content) == text:
+                link = new[digest].link
+                if (
+                    digest not in renamed
+                    and (_same_path(link, row.link) if link else row.link is None)
+                    and keyed_text(new[digest].content) == text
+                ):
                     renamed[digest] = row.id
                     break
     return renamed
@@ -1262,11 +1285,38 @@ def _retitled(
         if len(rows) != 1:
             continue
         row = rows[0]
-        if entry.link and not _retitled_link(entry, row.link, row.content or "", row.title):
+        if (
+            entry.link
+            and not (row.title == entry.title and _same_path(entry.link, row.link))
+            and not _retitled_link(entry, row.link, row.content or "", row.title)
+        ):
             continue
         if _alike(entry.title, row.title):
             renamed[digests[0]] = row.id
     return renamed
+
+
+def _but_its_query(link: str, other: str) -> bool:
+    """Whether two links differ in their query or fragment alone."""
+    one, two = urls.split(link), urls.split(other)
+    return (
+        one is not None
+        and two is not None
+        and (one.scheme.lower(), one.netloc.lower(), one.path)
+        == (two.scheme.lower(), two.netloc.lower(), two.path)
+    )
+
+
+def _same_path(link: str, other: str | None) -> bool:
+    """Two links to one path of one host: the same page but for its query or
+    fragment — a cache-buster (`?t=…`) or a session written anew on every
+    fetch, a `#c2`.  (Of one date and title: see `_retitled`.)"""
+    return (
+        other is not None
+        and urls.host(link) != ""
+        and urls.host(link) == urls.host(other)
+        and urls.path(link) == urls.path(other)
+    )
 
 
 # The longest strings `_alike` compares: difflib takes time as their lengths'
