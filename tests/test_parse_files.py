@@ -169,6 +169,37 @@ def test_a_cdata_section_inside_an_items_cdata_is_read_as_its_html() -> None:
     ]
 
 
+_NESTED = "<p>正文一</p><script>/* <![CDATA[ */ var cfg = {a:1}; /* ]]> */</script><p>正文二</p>"
+
+
+@pytest.mark.parametrize(
+    ("description", "read"),
+    [
+        # Text after the section, in its element: the next item was taken in.
+        (f"<![CDATA[{_NESTED}]]>（完）", f"{_NESTED}（完）"),
+        # FeedBurner's tracking picture after it, escaped.
+        (
+            f'<![CDATA[{_NESTED}]]>&lt;img src="http://feeds.feedburner.com/~r/x/~4/1" height="1"/&gt;',
+            f'{_NESTED}<img src="http://feeds.feedburner.com/~r/x/~4/1" height="1"/>',
+        ),
+        # Text before it.
+        (f"摘要 <![CDATA[{_NESTED}]]>", f"摘要 {_NESTED}"),
+        # Two sections, the first with the guard.
+        (f"<![CDATA[{_NESTED}]]><![CDATA[<p>尾</p>]]>", f"{_NESTED}<p>尾</p>"),
+    ],
+)
+def test_a_nested_cdata_section_is_mended_wherever_it_stands(description: str, read: str) -> None:
+    document = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+        f"<item><guid>1</guid><title>a</title><description>{description}</description></item>"
+        "<item><guid>2</guid><title>b</title><description>第二条正文</description></item>"
+        "</channel></rss>"
+    )
+    parsed = parse_document(document.encode())
+    assert parsed.warnings == ()
+    assert [(e.title, e.content) for e in parsed.entries] == [("a", read), ("b", "第二条正文")]
+
+
 @pytest.mark.parametrize(
     "text",
     [

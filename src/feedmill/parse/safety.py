@@ -114,7 +114,7 @@ def fix_entities(text: str) -> str:
     return "".join(out)
 
 
-_TAG_BEFORE = re.compile(r"<([A-Za-z_][\w:.-]*)(?:\s[^<>]*)?>\s*")
+_TAG_BEFORE = re.compile(r"<([^\s<>/!?]+)(?:\s[^<>]*)?>\s*")
 
 
 def nested_cdata_closed(text: str) -> str:
@@ -123,8 +123,10 @@ def nested_cdata_closed(text: str) -> str:
     generators other than WordPress write as it is) closed where its own
     ``]]>`` is escaped, ``]]]]><![CDATA[>``: the first ``]]>`` ended the
     item's HTML there, and the rest of it came out as its markup, shown as
-    text.  An element's section ends at the ``]]>`` its closing tag follows
-    (a ``<![CDATA[`` in it written as text, closed by none, is no section).
+    text.  Sections are counted as they open and close; a ``]]>`` that its
+    element's closing tag follows ends the element's section all the same
+    (a ``<![CDATA[`` in it was text: WordPress's guard, its own ``]]>``
+    escaped); where the count never comes back, nothing more is mended.
     Only a reading — the caller keeps it where it makes the document
     well-formed."""
     if text.count("<![CDATA[") < 2:
@@ -138,21 +140,45 @@ def nested_cdata_closed(text: str) -> str:
         pos = first + 3
         if text.find("<![CDATA[", start + 9, first) == -1:
             continue  # none opened inside: a section as written
-        # The element the section is the text of: its start tag just before.
         tag = _TAG_BEFORE.fullmatch(text, max(text.rfind("<", 0, start), 0), start)
-        if tag is None:
-            continue
-        end = re.compile(rf"\]\]>\s*</{re.escape(tag[1])}\s*>").search(text, start + 9)
-        if end is None:
-            break  # (nor would any further on: looked for to the end)
-        closing = first
-        while closing < end.start():
+        ends = re.compile(rf"\s*</{re.escape(tag[1])}\s*>") if tag else None
+        inner = _inner_closes(text, start, ends)
+        if inner is None:
+            # Never closed as counted, to the document's end: nor would a
+            # section after it be (looked for to the end again, each).
+            break
+        closes, pos = inner
+        for closing in closes:
             out += [text[done:closing], "]]]]><![CDATA[>"]
             done = closing + 3
-            closing = text.find("]]>", done)
-        pos = end.end()
     out.append(text[done:])
     return "".join(out)
+
+
+def _inner_closes(
+    text: str, start: int, ends: re.Pattern[str] | None
+) -> tuple[list[int], int] | None:
+    """The ``]]>`` of the sections opened inside the one at ``start``, and
+    where that one ends; None if the count never comes back to it."""
+    depth, at = 1, start + 9
+    closes: list[int] = []
+    # (Each found once, looking on from the last: "<![CDATA[" × 50,000
+    # before one "]]>" looked for it through the rest 50,000 times.)
+    opening, closing = text.find("<![CDATA[", at), text.find("]]>", at)
+    while closing != -1:
+        if opening != -1 and opening < closing:
+            depth, at = depth + 1, opening + 9
+            opening = text.find("<![CDATA[", at)
+            continue
+        at = closing + 3
+        if ends is not None and ends.match(text, at):
+            depth = 1  # the element's end: what opened inside was text
+        depth -= 1
+        if not depth:
+            return closes, at
+        closes.append(closing)
+        closing = text.find("]]>", at)
+    return None
 
 
 def _cdata_sections(text: str) -> Iterator[tuple[int, int]]:
