@@ -687,6 +687,14 @@ def test_an_item_lists_at_most_twenty_enclosures() -> None:
             '<img src="https://img.example.cn/a.png"><p>正文六</p>'
             '<noscript><img src="https://img.example.cn/a.png"></noscript>',
         ),
+        # … where it is a lazy picture's fallback, it is that picture.
+        (
+            '<img src="https://img.example.cn/a.png">',
+            '<p>正文</p><p><img src="data:image/gif;base64,R0lGOD" class="lazyload">'
+            '<noscript><img src="https://img.example.cn/a.png"></noscript></p>',
+            '<p>正文</p><p><img src="data:image/gif;base64,R0lGOD" class="lazyload">'
+            '<noscript><img src="https://img.example.cn/a.png"></noscript></p>',
+        ),
         # A description without text adds nothing.
         (
             '<img src="https://img.example.cn/a.png">',

@@ -218,10 +218,16 @@ def _plausible(moment: datetime | None, now: datetime | None) -> datetime | None
     return moment
 
 
-# A <noscript> and what it holds, which the sanitizer drops (a lazy
-# picture's fallback in one goes to the picture before it, looked at
-# itself); one left open, to the end.
-_NOSCRIPT = re.compile(r"<noscript\b.*?(?:</noscript\s*>|\Z)", re.IGNORECASE | re.DOTALL)
+# A <noscript> and what it holds, which the sanitizer drops — but after a
+# picture: a lazy one's fallback, its real picture, which the sanitizer's
+# prepass gives it (`_noscript_source`).  (One left open: to the end.)
+_NOSCRIPT = re.compile(
+    r"(<img\b[^<>]*>\s*)?<noscript\b.*?(?:</noscript\s*>|\Z)", re.IGNORECASE | re.DOTALL
+)
+
+
+def _lazy_only(found: re.Match[str]) -> str:
+    return found[0] if found[1] else ""
 
 
 def _as_read_before(text: str, is_html: bool) -> str:
@@ -294,7 +300,7 @@ def normalize_entry(
         else:
             content = plain_to_html(content)
     content = strip_controls(content)
-    if picture_beside_the_text and not shows_a_picture(_NOSCRIPT.sub("", content)):
+    if picture_beside_the_text and not shows_a_picture(_NOSCRIPT.sub(_lazy_only, content)):
         content = strip_controls(raw.content or "") + content
     # xml:base says what the content's relative links are relative to; else
     # the sanitizer resolves them against the item's link (or, without one,
