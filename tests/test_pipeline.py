@@ -658,15 +658,18 @@ def test_a_tracking_value_new_on_every_fetch_changes_nothing(
     ("link", "guid", "dated"),
     [
         # No guid: the link, with a cache-buster new on every fetch, is the key.
-        ("https://www.example.com/news/100{i}.html?from=rss&t={token}", None, True),
-        ("https://www.example.com/news/100{i}.html?from=rss&t={token}", None, False),
+        ("https://www.example.com/news/100{i}.html?from=rss&t={token}", None, "apart"),
+        # … dated by the day, every item of one date.
+        ("https://www.example.com/news/100{i}.html?from=rss&t={token}", None, "by the day"),
         # … the guid that link; a fragment new on every fetch.
-        ("https://www.example.com/news/100{i}.html?t={token}", "link", True),
-        ("https://www.example.com/news/100{i}.html#c{token}", None, True),
+        ("https://www.example.com/news/100{i}.html?t={token}", "link", "apart"),
+        ("https://www.example.com/news/100{i}.html#c{token}", None, "apart"),
+        # A guid of its own: the post was rewritten each pass, another picture.
+        ("https://www.example.com/news/100{i}.html?t={token}", "own", "apart"),
     ],
 )
 def test_a_query_or_fragment_new_on_every_fetch_posts_nothing_again(
-    tmp_path: Path, link: str, guid: str | None, dated: bool
+    tmp_path: Path, link: str, guid: str | None, dated: str
 ) -> None:
     """Every pass posted every item again: the link (and key) changed, and a
     stored item was looked for by its link, or by a path corrected."""
@@ -676,10 +679,10 @@ def test_a_query_or_fragment_new_on_every_fetch_posts_nothing_again(
         return [
             replace(
                 item,
-                guid=item.link if guid == "link" else None,
-                pub_date=item.pub_date if dated else None,
+                guid={"link": item.link, "own": f"g-{i}"}.get(guid or ""),
+                pub_date=item.pub_date if dated == "apart" else "Tue, 20 Sep 2022 00:00:00 +0800",
             )
-            for item in stories
+            for i, item in enumerate(stories)
         ]
 
     write_config(tmp_path, FEEDS, dedupe=False)
@@ -688,6 +691,37 @@ def test_a_query_or_fragment_new_on_every_fetch_posts_nothing_again(
         out = publish(tmp_path, fetch(token))
         # (Nor a post rewritten: it keeps the link it has, and its picture.)
         assert "posts: 0 new, 0 updated, 3 unchanged" in out, out
+    assert len(posts(tmp_path)) == 3
+
+
+@pytest.mark.parametrize(
+    ("date", "first", "second"),
+    [
+        # Dated by the day: another notice of one title, its own text.
+        (
+            "Tue, 20 Sep 2022 00:00:00 +0800",
+            "甲公司定于10月8日召开。",
+            "乙公司定于10月9日召开，审议重组议案。",
+        ),
+        # Undated, and without a text: nothing but its link tells it apart.
+        (None, "", ""),
+    ],
+)
+def test_a_notice_under_the_link_of_one_that_left_is_another_item(
+    tmp_path: Path, date: str | None, first: str, second: str
+) -> None:
+    """A rolling list of notices, `detail.jsp?id=1001` leaving as `?id=1002`
+    comes, one title: the new notice took the post of the one that left."""
+
+    def notice(number: int, text: str) -> Item:
+        link = f"https://www.example.gov.cn/detail.jsp?id={number}"
+        html = f"<p>{text}</p>" if text else ""
+        return Item("关于召开临时股东大会的通知", guid=link, link=link, html=html, pub_date=date)
+
+    other = Item("其他公告", guid="o", link="https://www.example.gov.cn/o.html", html="<p>其他</p>")
+    write_config(tmp_path, FEEDS, dedupe=False)
+    publish(tmp_path, [notice(1001, first), other])
+    assert "posts: 1 new" in publish(tmp_path, [notice(1002, second), other])
     assert len(posts(tmp_path)) == 3
 
 

@@ -914,6 +914,7 @@ def ingest_entries(
             if written_version is not None:
                 written_before.add(i)
 
+    items = _links_kept(conn, items, positions, existing)
     renamed = _renamed(conn, feed_id, items, positions, existing)
     kept_text: frozenset[int] = frozenset()
     if renamed:
@@ -1181,26 +1182,24 @@ def _undated_again(
     listed: Collection[str],
     claimed: Collection[int],
 ) -> dict[str, int]:
-    """Of the ``new`` keys, those of stored items without a date under a new
-    guid (one made of the fetch time) or a new link to the same page (a
-    cache-buster in its query, `?t=…`, written anew on every fetch): the
-    stored one of the same title and text, and no link or one to the same
-    path (`_same_path`), that the document no longer lists.  Neither
-    `_renamed` (no link, or another) nor `_retitled` (no date) looked for
-    them: each pass posted the item again.  (A notice of that title and
-    text published again, undated, is the same post: nothing tells them
-    apart but when they were seen.)"""
+    """Of the ``new`` keys, those of stored items without a link or a date
+    under a new guid (one made of the fetch time): the stored one of the
+    same title and text that the document no longer lists.  Neither
+    `_renamed` (no link) nor `_retitled` (no date) looked for them: each
+    pass posted the item again.  (A notice of that title and text published
+    again, undated and unlinked, is the same post: nothing tells them apart
+    but when they were seen.  Linked, two notices of one title and text
+    may differ in their link's query alone: `?id=1001`, `?id=1002`.)"""
     by_title: dict[str, list[str]] = {}
     for digest, entry in new.items():
-        if entry.published is None and entry.title:
+        if not entry.link and entry.published is None and entry.title:
             by_title.setdefault(entry.title, []).append(digest)
     renamed: dict[str, int] = {}
     titles = list(by_title)
     for start in range(0, len(titles), _CHUNK):
-        query = select(
-            entries.c.id, entries.c.key_hash, entries.c.title, entries.c.content, entries.c.link
-        ).where(
+        query = select(entries.c.id, entries.c.key_hash, entries.c.title, entries.c.content).where(
             entries.c.feed_id == feed_id,
+            entries.c.link.is_(None),
             entries.c.published_at.is_(None),
             entries.c.title.in_(titles[start : start + _CHUNK]),
         )
@@ -1209,12 +1208,7 @@ def _undated_again(
                 continue
             text = keyed_text(row.content or "")
             for digest in by_title[row.title]:
-                link = new[digest].link
-                if (
-                    digest not in renamed
-                    and (_same_path(link, row.link) if link else row.link is None)
-                    and keyed_text(new[digest].content) == text
-                ):
+                if digest not in renamed and keyed_text(new[digest].content) == text:
                     renamed[digest] = row.id
                     break
     return renamed
@@ -1279,21 +1273,78 @@ def _retitled(
     renamed: dict[str, int] = {}
     for date, digests in by_date.items():
         if len(digests) != 1:
+            renamed.update(_requeried(new, digests, gone.get(date, [])))
             continue
         entry = new[digests[0]]
         rows = [row for row in gone.get(date, []) if _same_site(entry.link, row.link)]
         if len(rows) != 1:
             continue
         row = rows[0]
-        if (
-            entry.link
-            and not (row.title == entry.title and _same_path(entry.link, row.link))
-            and not _retitled_link(entry, row.link, row.content or "", row.title)
-        ):
+        if entry.link and not _retitled_link(entry, row.link, row.content or "", row.title):
             continue
         if _alike(entry.title, row.title):
             renamed[digests[0]] = row.id
     return renamed
+
+
+def _requeried(
+    new: Mapping[str, Entry], digests: Sequence[str], rows: Sequence[Any]
+) -> dict[str, int]:
+    """Of ``digests`` (new keys of one date: a feed dated by the day), those
+    of stored ``rows`` of that date under a link to the same path (a
+    cache-buster new on every fetch), the same title and the same text —
+    each naming one row, and one row named by one only."""
+    found: dict[str, list[Any]] = {}
+    for digest in digests:
+        entry = new[digest]
+        text = keyed_text(entry.content)
+        if entry.link and text:
+            found[digest] = [
+                row
+                for row in rows
+                if row.title == entry.title
+                and _same_path(entry.link, row.link)
+                and keyed_text(row.content or "") == text
+            ]
+    named = [row.id for matches in found.values() for row in matches]
+    return {
+        digest: matches[0].id
+        for digest, matches in found.items()
+        if len(matches) == 1 and named.count(matches[0].id) == 1
+    }
+
+
+def _links_kept(
+    conn: Connection,
+    items: Sequence[Item],
+    positions: Mapping[str, int],
+    existing: Mapping[str, tuple[int, str, str | None]],
+) -> Sequence[Item]:
+    """``items`` with the links their entries have, where a known item (its
+    own guid) comes under a link that differs in its query or fragment alone
+    (a cache-buster new on every fetch): each pass rewrote its post, with
+    another placeholder picture.  Asked only of items whose version changed."""
+    changed = {
+        existing[digest][0]: index
+        for digest, index in positions.items()
+        if digest in existing
+        and existing[digest][1] != items[index].version
+        and items[index].entry.link
+    }
+    if not changed:
+        return items
+    out = list(items)
+    ids = sorted(changed)
+    for start in range(0, len(ids), _CHUNK):
+        query = select(entries.c.id, entries.c.link).where(
+            entries.c.id.in_(ids[start : start + _CHUNK])
+        )
+        for entry_id, stored in conn.execute(query):
+            item = out[changed[entry_id]]
+            link = item.entry.link
+            if stored and link and stored != link and _but_its_query(link, stored):
+                out[changed[entry_id]] = item.linked(stored)
+    return out
 
 
 def _but_its_query(link: str, other: str) -> bool:
@@ -1339,6 +1390,8 @@ def _retitled_link(entry: Entry, link: str, content: str, title: str) -> bool:
     text = keyed_text(entry.content)
     if not text or text != keyed_text(content):
         return False
+    if entry.link and _same_path(entry.link, link):
+        return True  # the same page but for its query (a cache-buster) or fragment
     figures = _DIGITS.sub("0", entry.title) == _DIGITS.sub("0", title)
     return _slug_corrected(urls.path(entry.link), urls.path(link), figures=figures)
 
