@@ -2289,6 +2289,18 @@ def test_a_stray_byte_in_another_encoding_than_the_label_is_that_encoding(
     assert shown in decoded.text
 
 
+def test_latin_text_under_a_shift_jis_label_is_no_windows_31j() -> None:
+    """Windows-31J read its "’s" as a common kanji (Spain痴): the share of
+    common kanji said Japanese."""
+    from feedmill.parse.encoding import decode
+
+    titles = "<title>Spain’s Martínez says it’s time to act</title><title>Núñez: won’t stop</title>"
+    body = f'<?xml version="1.0" encoding="shift_jis"?><rss>{titles}</rss>'
+    decoded = decode(body.encode("cp1252"))
+    # (Detection's reading, as before: windows-1250 of the two.)
+    assert "Spain’s Martínez says it’s" in decoded.text and decoded.note is not None
+
+
 def test_gb_text_under_a_big5_label_is_no_big5_hkscs() -> None:
     """Big5-HKSCS reads nearly any GB bytes, as rare characters: a short GBK
     feed labelled big5 was posted as 奻漆肮奀ェ芛…, without a word."""

@@ -499,7 +499,12 @@ def _reads_as_its_language(encoding: str, text: str) -> bool:
         # Kana, or kanji of JIS's first level (a headline of kanji alone,
         # "決算発表"): Latin-1 or GB read as Shift_JIS is half-width
         # katakana and the second level's rare kanji.
-        return _HIRAGANA.search(sample) is not None or _common_chinese(sample, "shift_jis")
+        # (Not kanji after a Latin letter: Latin-1's "’s" is 痴 as Shift_JIS,
+        # "Spain’s" Spain痴; a kana-less headline with a Latin name, its
+        # reading left to detection.)
+        return _HIRAGANA.search(sample) is not None or (
+            _common_chinese(sample, "shift_jis") and _HAN_AFTER_LATIN.search(sample) is None
+        )
     return _HANGUL.search(sample) is not None  # EUC-KR and its kin
 
 
@@ -509,6 +514,7 @@ _JAPANESE = frozenset(
      "euc_jisx0213"}
 )  # fmt: skip
 _HIRAGANA = re.compile("[\u3041-\u3096]")
+_HAN_AFTER_LATIN = re.compile("[A-Za-z][\u3400-\u9fff]")
 _HANGUL = re.compile("[\uac00-\ud7a3]")
 
 
