@@ -695,6 +695,16 @@ def test_an_item_lists_at_most_twenty_enclosures() -> None:
             '<p>正文</p><p><img src="data:image/gif;base64,R0lGOD" class="lazyload">'
             '<noscript><img src="https://img.example.cn/a.png"></noscript></p>',
         ),
+        # … but not after a picture of its own (a counter, an icon): the
+        # prepass leaves that one as it is, and the sanitizer drops the rest.
+        (
+            '<img src="https://img.example.cn/a.png">',
+            '<p>正文</p><p><img src="https://stat.example.cn/c.gif?id=7" width="1" height="1">'
+            '<noscript><img src="https://img.example.cn/b.png"></noscript></p>',
+            '<img src="https://img.example.cn/a.png"><p>正文</p><p>'
+            '<img src="https://stat.example.cn/c.gif?id=7" width="1" height="1">'
+            '<noscript><img src="https://img.example.cn/b.png"></noscript></p>',
+        ),
         # A description without text adds nothing.
         (
             '<img src="https://img.example.cn/a.png">',

@@ -32,7 +32,7 @@ from feedmill.normalize.text import (
     shows_nothing,
     shows_text,
 )
-from feedmill.sanitize.prepass import with_article_shown
+from feedmill.sanitize.prepass import PLACEHOLDER, PLACEHOLDER_FILE, with_article_shown
 
 __all__ = [
     "Normalized",
@@ -219,15 +219,23 @@ def _plausible(moment: datetime | None, now: datetime | None) -> datetime | None
 
 
 # A <noscript> and what it holds, which the sanitizer drops — but after a
-# picture: a lazy one's fallback, its real picture, which the sanitizer's
-# prepass gives it (`_noscript_source`).  (One left open: to the end.)
+# picture without a source of its own (or a stand-in): a lazy one's fallback,
+# its real picture, which the sanitizer's prepass gives it
+# (`_noscript_source`).  (One left open: to the end.)
 _NOSCRIPT = re.compile(
     r"(<img\b[^<>]*>\s*)?<noscript\b.*?(?:</noscript\s*>|\Z)", re.IGNORECASE | re.DOTALL
 )
+_SRC = re.compile(r"""\ssrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE)
 
 
 def _lazy_only(found: re.Match[str]) -> str:
-    return found[0] if found[1] else ""
+    if not found[1]:
+        return ""
+    src = _SRC.search(found[1])
+    own = (next(filter(None, src.groups()), "") if src else "").strip()
+    if own and not PLACEHOLDER.search(own) and not PLACEHOLDER_FILE.search(own):
+        return found[1]  # a picture of its own: the prepass leaves it so
+    return found[0]
 
 
 def _as_read_before(text: str, is_html: bool) -> str:

@@ -114,6 +114,7 @@ def fix_entities(text: str) -> str:
     return "".join(out)
 
 
+_UNCLOSED_COUNTED = 8
 _TAG_BEFORE = re.compile(r"<([^\s<>/!?]+)(?:\s[^<>]*)?>\s*")
 
 
@@ -126,13 +127,13 @@ def nested_cdata_closed(text: str) -> str:
     text.  Sections are counted as they open and close; a ``]]>`` that its
     element's closing tag follows ends the element's section all the same
     (a ``<![CDATA[`` in it was text: WordPress's guard, its own ``]]>``
-    escaped); where the count never comes back, nothing more is mended.
+    escaped); one whose count never comes back ends at its first ``]]>``.
     Only a reading — the caller keeps it where it makes the document
     well-formed."""
     if text.count("<![CDATA[") < 2:
         return text
     out: list[str] = []
-    done = pos = 0
+    done = pos = unclosed = 0
     while (start := text.find("<![CDATA[", pos)) != -1:
         first = text.find("]]>", start + 9)
         if first == -1:
@@ -144,9 +145,13 @@ def nested_cdata_closed(text: str) -> str:
         ends = re.compile(rf"\s*</{re.escape(tag[1])}\s*>") if tag else None
         inner = _inner_closes(text, start, ends)
         if inner is None:
-            # Never closed as counted, to the document's end: nor would a
-            # section after it be (looked for to the end again, each).
-            break
+            # Never closed as counted (a "<![CDATA[" in it was text, escaped
+            # "]]]]><![CDATA[>" after it): its first "]]>" ends it.  Counted
+            # to the document's end each time: a few such, then no more.
+            unclosed += 1
+            if unclosed > _UNCLOSED_COUNTED:
+                break
+            continue
         closes, pos = inner
         for closing in closes:
             out += [text[done:closing], "]]]]><![CDATA[>"]
