@@ -432,12 +432,14 @@ def test_a_daemon_whose_database_was_deleted_opens_it_again(
     assert row["last_success"] is not None
 
 
+@pytest.mark.parametrize("state", [None, "postgresql://nobody@127.0.0.1:1/x"])
 def test_a_daemon_whose_database_was_deleted_before_a_config_edit_says_so(
-    tmp_path: Path, feed_server: FeedServer
+    tmp_path: Path, feed_server: FeedServer, state: str | None
 ) -> None:
     """The edit opened the database again before the pass asked whether it
-    was replaced: a new one was made without a word."""
-    with daemon_posting_two(tmp_path, feed_server) as (daemon, _):
+    was replaced — or, refused (a database out of reach), going back to the
+    config it had did: a new one was made without a word."""
+    with daemon_posting_two(tmp_path, feed_server) as (daemon, url):
         assert daemon.stderr is not None and daemon.stdout is not None
         lines: list[str] = []
         threading.Thread(target=lambda: lines.extend(daemon.stderr), daemon=True).start()
@@ -446,8 +448,12 @@ def test_a_daemon_whose_database_was_deleted_before_a_config_edit_says_so(
         for stale in (tmp_path / ".feedmill").glob("state.db*"):
             stale.unlink()
         config = tmp_path / "feedmill.yml"
-        config.write_text(config.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
-        wait_for(lambda: "reloaded" in "".join(said_out))
+        if state is None:  # an edit taken up
+            config.write_text(config.read_text(encoding="utf-8") + "# edited\n", "utf-8")
+        else:  # one refused: a database out of reach
+            feeds = [{"url": url, "group": "g", "source": "a"}]
+            write_config(tmp_path, feeds, interval="1s", state=state)
+        wait_for(lambda: "reloaded" in "".join(said_out) + "".join(lines))
         wait_for(lambda: "was deleted or replaced" in "".join(lines).replace("\n", ""))
         stop_cleanly(daemon)
     said = "".join(lines).replace("\n", "")

@@ -1173,10 +1173,11 @@ def _reloaded(mill: Any, config: Config, stamp: Stamp) -> tuple[Config, Stamp]:
     fresh, now = _read_again(config, mill.options.only, now)
     if fresh is None:
         return config, now
+    # (Opened again by the edit — or, the edit refused, by going back to the
+    # config it had — a database deleted meanwhile went unsaid.)
+    if mill.database_replaced():
+        _say_database_replaced(mill)
     try:
-        # (Opened again by the edit, a database deleted meanwhile went unsaid.)
-        if fresh.database_url == mill.database_url and mill.database_replaced():
-            _say_database_replaced(mill)
         mill.reconfigure(fresh)
         _unapplied.pop(config.path, None)
         _say_notices(mill)
