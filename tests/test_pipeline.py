@@ -659,8 +659,10 @@ def test_a_tracking_value_new_on_every_fetch_changes_nothing(
     [
         # No guid: the link, with a cache-buster new on every fetch, is the key.
         ("https://www.example.com/news/100{i}.html?from=rss&t={token}", None, "apart"),
-        # … dated by the day, every item of one date.
+        # … dated by the day, every item of one date; undated.
         ("https://www.example.com/news/100{i}.html?from=rss&t={token}", None, "by the day"),
+        ("https://www.example.com/news/100{i}.html?from=rss&t={token}", None, "undated"),
+        ("https://www.example.com/news/100{i}.html?sid={token}abcdef12", None, "undated"),
         # … the guid that link; a fragment new on every fetch.
         ("https://www.example.com/news/100{i}.html?t={token}", "link", "apart"),
         ("https://www.example.com/news/100{i}.html#c{token}", None, "apart"),
@@ -680,7 +682,9 @@ def test_a_query_or_fragment_new_on_every_fetch_posts_nothing_again(
             replace(
                 item,
                 guid={"link": item.link, "own": f"g-{i}"}.get(guid or ""),
-                pub_date=item.pub_date if dated == "apart" else "Tue, 20 Sep 2022 00:00:00 +0800",
+                pub_date={"apart": item.pub_date, "undated": None}.get(
+                    dated, "Tue, 20 Sep 2022 00:00:00 +0800"
+                ),
             )
             for i, item in enumerate(stories)
         ]
@@ -692,37 +696,67 @@ def test_a_query_or_fragment_new_on_every_fetch_posts_nothing_again(
         # (Nor a post rewritten: it keeps the link it has, and its picture.)
         assert "posts: 0 new, 0 updated, 3 unchanged" in out, out
     assert len(posts(tmp_path)) == 3
+    # An item edited meanwhile is that item edited.
+    for token, said in ((1765073600, "0 new, 1 updated, 2"), (1765074500, "0 new, 0 updated, 3")):
+        edited = fetch(token)
+        edited[0] = replace(edited[0], html=edited[0].html + "<p>更新：补充一段。</p>")
+        out = publish(tmp_path, edited)
+        assert f"posts: {said} unchanged" in out, out
+    assert len(posts(tmp_path)) == 3
 
 
 @pytest.mark.parametrize(
-    ("date", "first", "second"),
+    ("date", "titles", "texts"),
     [
         # Dated by the day: another notice of one title, its own text.
         (
             "Tue, 20 Sep 2022 00:00:00 +0800",
-            "甲公司定于10月8日召开。",
-            "乙公司定于10月9日召开，审议重组议案。",
+            ("关于召开临时股东大会的通知",) * 2,
+            ("甲公司定于10月8日召开。", "乙公司定于10月9日召开，审议重组议案。"),
+        ),
+        # … of one text (a list's boilerplate), titles alike.
+        (
+            "Tue, 20 Sep 2022 00:00:00 +0800",
+            ("贵州茅台：关于2022年半年度报告的公告", "五粮液：关于2022年半年度报告的公告"),
+            ("详见附件。",) * 2,
         ),
         # Undated, and without a text: nothing but its link tells it apart.
-        (None, "", ""),
+        (None, ("关于召开临时股东大会的通知",) * 2, ("", "")),
     ],
 )
 def test_a_notice_under_the_link_of_one_that_left_is_another_item(
-    tmp_path: Path, date: str | None, first: str, second: str
+    tmp_path: Path, date: str | None, titles: tuple[str, str], texts: tuple[str, str]
 ) -> None:
     """A rolling list of notices, `detail.jsp?id=1001` leaving as `?id=1002`
-    comes, one title: the new notice took the post of the one that left."""
+    comes: the new notice took the post of the one that left."""
 
-    def notice(number: int, text: str) -> Item:
+    def notice(number: int, title: str, text: str) -> Item:
         link = f"https://www.example.gov.cn/detail.jsp?id={number}"
         html = f"<p>{text}</p>" if text else ""
-        return Item("关于召开临时股东大会的通知", guid=link, link=link, html=html, pub_date=date)
+        return Item(title, guid=link, link=link, html=html, pub_date=date)
 
     other = Item("其他公告", guid="o", link="https://www.example.gov.cn/o.html", html="<p>其他</p>")
     write_config(tmp_path, FEEDS, dedupe=False)
-    publish(tmp_path, [notice(1001, first), other])
-    assert "posts: 1 new" in publish(tmp_path, [notice(1002, second), other])
+    publish(tmp_path, [notice(1001, titles[0], texts[0]), other])
+    assert "posts: 1 new" in publish(tmp_path, [notice(1002, titles[1], texts[1]), other])
     assert len(posts(tmp_path)) == 3
+
+
+def test_a_link_corrected_in_its_query_is_taken_up(tmp_path: Path) -> None:
+    """`?id=1001` corrected to `?id=2001` under the item's own guid: another
+    page, not a cache-buster — the post links to it."""
+
+    def linked(number: int) -> Item:
+        link = f"https://www.example.gov.cn/detail.jsp?id={number}"
+        return Item(
+            "公告", guid="n-7", link=link, html="", pub_date="Tue, 20 Sep 2022 08:00:00 GMT"
+        )
+
+    write_config(tmp_path, FEEDS, dedupe=False)
+    publish(tmp_path, [linked(1001)])
+    assert "posts: 0 new, 1 updated" in publish(tmp_path, [linked(2001)])
+    [text] = posts(tmp_path).values()
+    assert "detail.jsp?id=2001" in text and "id=1001" not in text
 
 
 @pytest.mark.parametrize("guid_is_link", [True, False])

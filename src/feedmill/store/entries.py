@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, NamedTuple, TypeVar
-from urllib.parse import unquote
+from urllib.parse import parse_qsl, unquote
 
 from sqlalchemy import (
     ColumnElement,
@@ -423,10 +423,9 @@ def _as_stored(
     as it was asked for again under its new key), keeps that article and
     its version: a known item's page is not asked for at all.  (One stored
     with the feed's text, waiting for its page, is left as it comes: its
-    page gone now, it is settled.)  And one whose link differs from its
-    entry's in the query or fragment alone (a cache-buster new on every
-    fetch) keeps its entry's link: its post stays as it is, its placeholder
-    picture (chosen by the link) too."""
+    page gone now, it is settled.)  And one whose link a cache-buster
+    changed (`_cache_busted`) keeps its entry's link: its post stays as it
+    is, its placeholder picture (chosen by the link) too."""
     stored = {
         row.id: row
         for row in conn.execute(
@@ -444,7 +443,7 @@ def _as_stored(
     for index, entry_id in stored_as.items():
         item, row = items[index], stored[entry_id]
         link = item.entry.link
-        if link and row.link and link != row.link and _but_its_query(link, row.link):
+        if link and row.link and link != row.link and _cache_busted(link, row.link):
             item = item.linked(row.link)
         dates = (row.published_at, row.updated_at)
         if keep_dates and dates != (item.entry.published, item.entry.updated):
@@ -1182,24 +1181,25 @@ def _undated_again(
     listed: Collection[str],
     claimed: Collection[int],
 ) -> dict[str, int]:
-    """Of the ``new`` keys, those of stored items without a link or a date
-    under a new guid (one made of the fetch time): the stored one of the
-    same title and text that the document no longer lists.  Neither
-    `_renamed` (no link) nor `_retitled` (no date) looked for them: each
-    pass posted the item again.  (A notice of that title and text published
+    """Of the ``new`` keys, those of stored items without a date under a new
+    guid (one made of the fetch time), or a link a cache-buster changed
+    (`_cache_busted`): the stored one of the same title — and, without a
+    link, text — that the document no longer lists.  Neither `_renamed` (no
+    link, or another) nor `_retitled` (no date) looked for them: each pass
+    posted the item again.  (A notice of that title and text published
     again, undated and unlinked, is the same post: nothing tells them apart
-    but when they were seen.  Linked, two notices of one title and text
-    may differ in their link's query alone: `?id=1001`, `?id=1002`.)"""
+    but when they were seen.)"""
     by_title: dict[str, list[str]] = {}
     for digest, entry in new.items():
-        if not entry.link and entry.published is None and entry.title:
+        if entry.published is None and entry.title:
             by_title.setdefault(entry.title, []).append(digest)
     renamed: dict[str, int] = {}
     titles = list(by_title)
     for start in range(0, len(titles), _CHUNK):
-        query = select(entries.c.id, entries.c.key_hash, entries.c.title, entries.c.content).where(
+        query = select(
+            entries.c.id, entries.c.key_hash, entries.c.title, entries.c.content, entries.c.link
+        ).where(
             entries.c.feed_id == feed_id,
-            entries.c.link.is_(None),
             entries.c.published_at.is_(None),
             entries.c.title.in_(titles[start : start + _CHUNK]),
         )
@@ -1208,7 +1208,12 @@ def _undated_again(
                 continue
             text = keyed_text(row.content or "")
             for digest in by_title[row.title]:
-                if digest not in renamed and keyed_text(new[digest].content) == text:
+                link = new[digest].link
+                if digest not in renamed and (
+                    _cache_busted(link, row.link)
+                    if link
+                    else row.link is None and keyed_text(new[digest].content) == text
+                ):
                     renamed[digest] = row.id
                     break
     return renamed
@@ -1291,20 +1296,16 @@ def _requeried(
     new: Mapping[str, Entry], digests: Sequence[str], rows: Sequence[Any]
 ) -> dict[str, int]:
     """Of ``digests`` (new keys of one date: a feed dated by the day), those
-    of stored ``rows`` of that date under a link to the same path (a
-    cache-buster new on every fetch), the same title and the same text —
-    each naming one row, and one row named by one only."""
+    of stored ``rows`` of that date under the link a cache-buster changed
+    (`_cache_busted`) and the same title — each naming one row, and one row
+    named by one only."""
     found: dict[str, list[Any]] = {}
     for digest in digests:
         entry = new[digest]
-        text = keyed_text(entry.content)
-        if entry.link and text:
+        link = entry.link
+        if link:
             found[digest] = [
-                row
-                for row in rows
-                if row.title == entry.title
-                and _same_path(entry.link, row.link)
-                and keyed_text(row.content or "") == text
+                row for row in rows if row.title == entry.title and _cache_busted(link, row.link)
             ]
     named = [row.id for matches in found.values() for row in matches]
     return {
@@ -1321,9 +1322,9 @@ def _links_kept(
     existing: Mapping[str, tuple[int, str, str | None]],
 ) -> Sequence[Item]:
     """``items`` with the links their entries have, where a known item (its
-    own guid) comes under a link that differs in its query or fragment alone
-    (a cache-buster new on every fetch): each pass rewrote its post, with
-    another placeholder picture.  Asked only of items whose version changed."""
+    own guid) comes under a link a cache-buster changed (`_cache_busted`):
+    each pass rewrote its post, with another placeholder picture.  Asked
+    only of items whose version changed."""
     changed = {
         existing[digest][0]: index
         for digest, index in positions.items()
@@ -1342,32 +1343,39 @@ def _links_kept(
         for entry_id, stored in conn.execute(query):
             item = out[changed[entry_id]]
             link = item.entry.link
-            if stored and link and stored != link and _but_its_query(link, stored):
+            if stored and link and _cache_busted(link, stored):
                 out[changed[entry_id]] = item.linked(stored)
     return out
 
 
-def _but_its_query(link: str, other: str) -> bool:
-    """Whether two links differ in their query or fragment alone."""
-    one, two = urls.split(link), urls.split(other)
-    return (
-        one is not None
-        and two is not None
-        and (one.scheme.lower(), one.netloc.lower(), one.path)
-        == (two.scheme.lower(), two.netloc.lower(), two.path)
-    )
+# A value written anew on every fetch: a Unix time (in seconds or ms), a
+# hex token (a UUID, a hash), a long random one — not an article's number
+# (`?id=1002`, `?p=57`), which names another page.
+_VOLATILE = re.compile(r"\d{10,}(?:\.\d+)?|[0-9a-fA-F-]{16,}|[A-Za-z0-9_-]{24,}")
 
 
-def _same_path(link: str, other: str | None) -> bool:
-    """Two links to one path of one host: the same page but for its query or
-    fragment — a cache-buster (`?t=…`) or a session written anew on every
-    fetch, a `#c2`.  (Of one date and title: see `_retitled`.)"""
-    return (
-        other is not None
-        and urls.host(link) != ""
-        and urls.host(link) == urls.host(other)
-        and urls.path(link) == urls.path(other)
-    )
+def _cache_busted(link: str, other: str | None) -> bool:
+    """Whether two links name one page, told apart only by a value new on
+    every fetch (`?from=rss&t=1765070000`, a session) or by a fragment that
+    is no route (`#c2`, not `#/news/12`): a cache-buster."""
+    one, two = urls.split(link), urls.split(other) if other else None
+    if (
+        one is None
+        or two is None
+        or one == two
+        or (one.scheme.lower(), one.netloc.lower(), one.path)
+        != (two.scheme.lower(), two.netloc.lower(), two.path)
+    ):
+        return False
+    if one.query != two.query:
+        first = parse_qsl(one.query, keep_blank_values=True)
+        second = parse_qsl(two.query, keep_blank_values=True)
+        if [name for name, _ in first] != [name for name, _ in second]:
+            return False
+        for (_, value), (_, again) in zip(first, second, strict=True):
+            if value != again and not (_VOLATILE.fullmatch(value) and _VOLATILE.fullmatch(again)):
+                return False
+    return "/" not in one.fragment and "/" not in two.fragment
 
 
 # The longest strings `_alike` compares: difflib takes time as their lengths'
@@ -1387,11 +1395,11 @@ def _retitled_link(entry: Entry, link: str, content: str, title: str) -> bool:
     ``title`` whose title (and the link made of it) was corrected: the same
     text, one that says something — a title-only notice's names no item —
     and a path that differs as a slug corrected does (`_slug_corrected`)."""
+    if entry.link and _cache_busted(entry.link, link):
+        return True  # the same page (its text may be edited: the titles are compared)
     text = keyed_text(entry.content)
     if not text or text != keyed_text(content):
         return False
-    if entry.link and _same_path(entry.link, link):
-        return True  # the same page but for its query (a cache-buster) or fragment
     figures = _DIGITS.sub("0", entry.title) == _DIGITS.sub("0", title)
     return _slug_corrected(urls.path(entry.link), urls.path(link), figures=figures)
 
