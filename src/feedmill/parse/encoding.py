@@ -499,11 +499,11 @@ def _reads_as_its_language(encoding: str, text: str) -> bool:
         # Kana, or kanji of JIS's first level (a headline of kanji alone,
         # "決算発表"): Latin-1 or GB read as Shift_JIS is half-width
         # katakana and the second level's rare kanji.
-        # (Not kanji after a Latin letter: Latin-1's "’s" is 痴 as Shift_JIS,
-        # "Spain’s" Spain痴; a kana-less headline with a Latin name, its
-        # reading left to detection.)
+        # (Kanji standing alone between Latin letters and spaces are
+        # Latin-1 read as Shift_JIS: "’s" is 痴, "Spain’s" Spain痴; a
+        # Japanese text's stand in runs: "KDDI株価急落".)
         return _HIRAGANA.search(sample) is not None or (
-            _common_chinese(sample, "shift_jis") and _HAN_AFTER_LATIN.search(sample) is None
+            _common_chinese(sample, "shift_jis") and not _mostly_alone(sample)
         )
     return _HANGUL.search(sample) is not None  # EUC-KR and its kin
 
@@ -514,7 +514,15 @@ _JAPANESE = frozenset(
      "euc_jisx0213"}
 )  # fmt: skip
 _HIRAGANA = re.compile("[\u3041-\u3096]")
-_HAN_AFTER_LATIN = re.compile("[A-Za-z][\u3400-\u9fff]")
+_WIDE_RUN = re.compile("[\u3000-\u30ff\u3400-\u9fff\uff00-\uffef\u2460-\u24ff\u3200-\u33ff]+")
+
+
+def _mostly_alone(text: str) -> bool:
+    """Whether most of ``text``'s wide characters stand alone, none beside them."""
+    runs = [len(run) for run in _WIDE_RUN.findall(text)]
+    return sum(1 for n in runs if n == 1) * 2 > sum(runs)
+
+
 _HANGUL = re.compile("[\uac00-\ud7a3]")
 
 
