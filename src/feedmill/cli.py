@@ -1145,12 +1145,13 @@ _refusals: dict[str, str] = {}
 _unapplied: dict[str, str] = {}
 
 
-def _say_database_replaced(mill: Any) -> None:
+def _say_database_replaced(mill: Any, url: str | None = None) -> None:
+    """``url``: the database's, where the mill has another now (an edit refused)."""
     from feedmill.store.database import sqlite_file
 
     err.print(
         f"{_now_stamp()}[yellow]note[/yellow] the state database"
-        f" {plain(str(sqlite_file(mill.database_url)))} was deleted or replaced"
+        f" {plain(str(sqlite_file(url or mill.database_url)))} was deleted or replaced"
         " under this daemon: opened again as it is now",
         soft_wrap=True,
     )
@@ -1174,9 +1175,13 @@ def _reloaded(mill: Any, config: Config, stamp: Stamp) -> tuple[Config, Stamp]:
     if fresh is None:
         return config, now
     # (Opened again by the edit — or, the edit refused, by going back to the
-    # config it had — a database deleted meanwhile went unsaid.)
-    if mill.database_replaced():
+    # config it had — a database deleted meanwhile went unsaid.  One the
+    # edit moved elsewhere is no concern.)
+    replaced = mill.database_replaced()
+    had = mill.database_url
+    if replaced and fresh.database_url == had:
         _say_database_replaced(mill)
+        replaced = False
     try:
         mill.reconfigure(fresh)
         _unapplied.pop(config.path, None)
@@ -1193,6 +1198,8 @@ def _reloaded(mill: Any, config: Config, stamp: Stamp) -> tuple[Config, Stamp]:
                 f"{plain(refusal)}; tried again after the next pass",
                 soft_wrap=True,
             )
+        if replaced:
+            _say_database_replaced(mill, had)
         with suppress(Exception):
             # Failing too (the database still away), the next pass fails
             # and is retried like any other; it ends nothing.
