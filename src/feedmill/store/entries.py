@@ -1183,8 +1183,8 @@ def _undated_again(
 ) -> dict[str, int]:
     """Of the ``new`` keys, those of stored items without a date under a new
     guid (one made of the fetch time), or a link a cache-buster changed
-    (`_cache_busted`): the stored one of the same title — and, without a
-    link, text — that the document no longer lists.  Neither `_renamed` (no
+    (`_cache_busted`): the stored one of the same title and text that the
+    document no longer lists.  Neither `_renamed` (no
     link, or another) nor `_retitled` (no date) looked for them: each pass
     posted the item again.  (A notice of that title and text published
     again, undated and unlinked, is the same post: nothing tells them apart
@@ -1209,10 +1209,10 @@ def _undated_again(
             text = keyed_text(row.content or "")
             for digest in by_title[row.title]:
                 link = new[digest].link
-                if digest not in renamed and (
-                    _cache_busted(link, row.link)
-                    if link
-                    else row.link is None and keyed_text(new[digest].content) == text
+                if (
+                    digest not in renamed
+                    and (_cache_busted(link, row.link) if link else row.link is None)
+                    and keyed_text(new[digest].content) == text
                 ):
                     renamed[digest] = row.id
                     break
@@ -1283,6 +1283,9 @@ def _retitled(
         entry = new[digests[0]]
         rows = [row for row in gone.get(date, []) if _same_site(entry.link, row.link)]
         if len(rows) != 1:
+            # (Two of its date stored: a copy an edit made, say — the one of
+            # its text, if one is.)
+            renamed.update(_requeried(new, digests, rows))
             continue
         row = rows[0]
         if entry.link and not _retitled_link(entry, row.link, row.content or "", row.title):
@@ -1297,15 +1300,20 @@ def _requeried(
 ) -> dict[str, int]:
     """Of ``digests`` (new keys of one date: a feed dated by the day), those
     of stored ``rows`` of that date under the link a cache-buster changed
-    (`_cache_busted`) and the same title — each naming one row, and one row
-    named by one only."""
+    (`_cache_busted`), the same title and the same text (a notice list's
+    next notice, its id long, has its own) — each naming one row, and one
+    row named by one only."""
     found: dict[str, list[Any]] = {}
     for digest in digests:
         entry = new[digest]
-        link = entry.link
-        if link:
+        link, text = entry.link, keyed_text(entry.content)
+        if link and text:
             found[digest] = [
-                row for row in rows if row.title == entry.title and _cache_busted(link, row.link)
+                row
+                for row in rows
+                if row.title == entry.title
+                and _cache_busted(link, row.link)
+                and keyed_text(row.content or "") == text
             ]
     named = [row.id for matches in found.values() for row in matches]
     return {
@@ -1348,10 +1356,11 @@ def _links_kept(
     return out
 
 
-# A value written anew on every fetch: a Unix time (in seconds or ms), a
-# hex token (a UUID, a hash), a long random one — not an article's number
-# (`?id=1002`, `?p=57`), which names another page.
-_VOLATILE = re.compile(r"\d{10,}(?:\.\d+)?|[0-9a-fA-F-]{16,}|[A-Za-z0-9_-]{24,}")
+# A value written anew on every fetch: a Unix time (in seconds or ms),
+# Math.random()'s, a hex token (a UUID, a hash), a long random one — not an
+# article's number (`?id=1002`, `?p=57`), which names another page.  (Long
+# ids look so too: an item is matched by its title and text as well.)
+_VOLATILE = re.compile(r"\d{10,}(?:\.\d+)?|0\.\d{8,}|[0-9a-fA-F-]{16,}|[A-Za-z0-9_-]{24,}")
 
 
 def _cache_busted(link: str, other: str | None) -> bool:
@@ -1395,11 +1404,11 @@ def _retitled_link(entry: Entry, link: str, content: str, title: str) -> bool:
     ``title`` whose title (and the link made of it) was corrected: the same
     text, one that says something — a title-only notice's names no item —
     and a path that differs as a slug corrected does (`_slug_corrected`)."""
-    if entry.link and _cache_busted(entry.link, link):
-        return True  # the same page (its text may be edited: the titles are compared)
     text = keyed_text(entry.content)
     if not text or text != keyed_text(content):
         return False
+    if entry.link and _cache_busted(entry.link, link):
+        return True  # the same page, told apart by a value new on every fetch
     figures = _DIGITS.sub("0", entry.title) == _DIGITS.sub("0", title)
     return _slug_corrected(urls.path(entry.link), urls.path(link), figures=figures)
 
