@@ -2340,6 +2340,7 @@ def test_gb_text_under_a_big5_label_is_no_big5_hkscs() -> None:
         ("shift_jis", "①決算", "cp932", "cp932"),  # (kanji, no kana)
         ("shift_jis", "KDDI株価急落①", "cp932", "cp932"),  # (… after Latin letters)
         ("shift_jis", "NTT株価反発② 三菱UFJ銀行", "cp932", "cp932"),
+        ("shift_jis", "①銀 150円 (-2円)", "cp932", "cp932"),  # (one kanji between figures)
         ("shift_jis", "㈱東芝 決算発表", "cp932", "cp932"),
         ("shift_jis", "髙島屋 第Ⅲ四半期", "cp932", "cp932"),
         ("shift_jis", "①首相の演説～経済対策", "cp932", "cp932"),

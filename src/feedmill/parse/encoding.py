@@ -518,9 +518,16 @@ _WIDE_RUN = re.compile("[\u3000-\u30ff\u3400-\u9fff\uff00-\uffef\u2460-\u24ff\u3
 
 
 def _mostly_alone(text: str) -> bool:
-    """Whether most of ``text``'s wide characters stand alone, none beside them."""
-    runs = [len(run) for run in _WIDE_RUN.findall(text)]
-    return sum(1 for n in runs if n == 1) * 2 > sum(runs)
+    """Whether most of ``text``'s wide characters stand alone beside a Latin
+    letter ("Spain痴 Mart匤ez"), none of their kind beside them — not after
+    a figure ("150円") or a space ("銀 150円")."""
+    alone = total = 0
+    for run in _WIDE_RUN.finditer(text):
+        total += run.end() - run.start()
+        if run.end() - run.start() == 1:
+            around = text[run.start() - 1 : run.start()] + text[run.end() : run.end() + 1]
+            alone += any(ch.isascii() and ch.isalpha() for ch in around)
+    return alone * 2 > total
 
 
 _HANGUL = re.compile("[\uac00-\ud7a3]")
