@@ -432,7 +432,15 @@ def test_a_daemon_whose_database_was_deleted_opens_it_again(
     assert row["last_success"] is not None
 
 
-@pytest.mark.parametrize("state", [None, "postgresql://nobody@127.0.0.1:1/x", "data/state.db"])
+@pytest.mark.parametrize(
+    "state",
+    [
+        None,
+        "postgresql://nobody@127.0.0.1:1/x",
+        "data/state.db",
+        "sqlite:///.feedmill/state.db?timeout=30",  # (the same file, spelt otherwise)
+    ],
+)
 def test_a_daemon_whose_database_was_deleted_before_a_config_edit_says_so(
     tmp_path: Path, feed_server: FeedServer, state: str | None
 ) -> None:

@@ -1177,9 +1177,12 @@ def _reloaded(mill: Any, config: Config, stamp: Stamp) -> tuple[Config, Stamp]:
     # (Opened again by the edit — or, the edit refused, by going back to the
     # config it had — a database deleted meanwhile went unsaid.  One the
     # edit moved elsewhere is no concern.)
+    from feedmill.store.database import sqlite_file
+
     replaced = mill.database_replaced()
     had = mill.database_url
-    if replaced and fresh.database_url == had:
+    # (The same file, spelt otherwise too: `?timeout=30`, `sqlite+pysqlite:`.)
+    if replaced and sqlite_file(fresh.database_url) == sqlite_file(had):
         _say_database_replaced(mill)
         replaced = False
     try:
