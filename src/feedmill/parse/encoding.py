@@ -499,9 +499,9 @@ def _reads_as_its_language(encoding: str, text: str) -> bool:
         # Kana, or kanji of JIS's first level (a headline of kanji alone,
         # "決算発表"): Latin-1 or GB read as Shift_JIS is half-width
         # katakana and the second level's rare kanji.
-        # (Kanji standing alone between Latin letters and spaces are
-        # Latin-1 read as Shift_JIS: "’s" is 痴, "Spain’s" Spain痴; a
-        # Japanese text's stand in runs: "KDDI株価急落".)
+        # (Kanji standing alone beside Latin letters are Latin-1 read as
+        # Shift_JIS: "’s" is 痴, "Spain’s" Spain痴; a Japanese text's stand
+        # in runs, "KDDI株価急落", or beside figures, "150円".)
         return _HIRAGANA.search(sample) is not None or (
             _common_chinese(sample, "shift_jis") and not _mostly_alone(sample)
         )

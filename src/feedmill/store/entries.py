@@ -1184,11 +1184,10 @@ def _undated_again(
     """Of the ``new`` keys, those of stored items without a date under a new
     guid (one made of the fetch time), or a link a cache-buster changed
     (`_cache_busted`): the stored one of the same title and text that the
-    document no longer lists.  Neither `_renamed` (no
-    link, or another) nor `_retitled` (no date) looked for them: each pass
-    posted the item again.  (A notice of that title and text published
-    again, undated and unlinked, is the same post: nothing tells them apart
-    but when they were seen.)"""
+    document no longer lists.  Neither `_renamed` (no link, or another) nor
+    `_retitled` (no date) looked for them: each pass posted the item again.
+    (A notice of that title and text published again, undated and unlinked,
+    is the same post: nothing tells them apart but when they were seen.)"""
     by_title: dict[str, list[str]] = {}
     for digest, entry in new.items():
         if entry.published is None and entry.title:
