@@ -1174,11 +1174,11 @@ def _reloaded(mill: Any, config: Config, stamp: Stamp) -> tuple[Config, Stamp]:
     fresh, now = _read_again(config, mill.options.only, now)
     if fresh is None:
         return config, now
+    from feedmill.store.database import sqlite_file
+
     # (Opened again by the edit — or, the edit refused, by going back to the
     # config it had — a database deleted meanwhile went unsaid.  One the
     # edit moved elsewhere is no concern.)
-    from feedmill.store.database import sqlite_file
-
     replaced = mill.database_replaced()
     had = mill.database_url
     # (The same file, spelt otherwise too: `?timeout=30`, `sqlite+pysqlite:`.)
