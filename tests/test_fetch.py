@@ -2299,6 +2299,13 @@ def test_latin_text_under_a_shift_jis_label_is_no_windows_31j() -> None:
     decoded = decode(body.encode("cp1252"))
     # (Detection's reading, as before: windows-1250 of the two.)
     assert "Spain’s Martínez says it’s" in decoded.text and decoded.note is not None
+    # Its signs read as half-width katakana (£ as ｣) are no Japanese either.
+    titles = (
+        "<title>FTSE 100 closes up 0.5% as BP gains £2bn</title><title>Pound falls to $1.21 – "
+        "Bank of England’s rate call</title><title>House prices up £3,000 in a year</title>"
+    )
+    body = f'<?xml version="1.0" encoding="shift_jis"?><rss>{titles}</rss>'
+    assert "gains £2bn" in decode(body.encode("cp1252")).text
 
 
 def test_gb_text_under_a_big5_label_is_no_big5_hkscs() -> None:

@@ -518,13 +518,14 @@ _WIDE_RUN = re.compile("[\u3000-\u30ff\u3400-\u9fff\uff00-\uffef\u2460-\u24ff\u3
 
 
 def _mostly_alone(text: str) -> bool:
-    """Whether most of ``text``'s wide characters stand alone beside a Latin
-    letter ("Spain痴 Mart匤ez"), none of their kind beside them — not after
-    a figure ("150円") or a space ("銀 150円")."""
+    """Whether most of ``text``'s kanji stand alone beside a Latin letter
+    ("Spain痴 Mart匤ez"), no wide character beside them — not after a figure
+    ("150円") or a space ("銀 150円").  (Kanji only: Latin-1's signs read
+    as half-width katakana, "£2bn" as ｣2bn, are no evidence either way.)"""
     alone = total = 0
     for run in _WIDE_RUN.finditer(text):
-        total += run.end() - run.start()
-        if run.end() - run.start() == 1:
+        total += sum(1 for ch in run[0] if "\u3400" <= ch <= "\u9fff")
+        if len(run[0]) == 1 and "\u3400" <= run[0] <= "\u9fff":
             around = text[run.start() - 1 : run.start()] + text[run.end() : run.end() + 1]
             alone += any(ch.isascii() and ch.isalpha() for ch in around)
     return alone * 2 > total

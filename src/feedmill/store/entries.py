@@ -1210,7 +1210,9 @@ def _undated_again(
                 link = new[digest].link
                 if (
                     digest not in renamed
-                    and (_cache_busted(link, row.link) if link else row.link is None)
+                    # (Linked, a text to tell it by: two notices of one title
+                    # alone may differ in their long ids alone.)
+                    and (_cache_busted(link, row.link) and bool(text) if link else row.link is None)
                     and keyed_text(new[digest].content) == text
                 ):
                     renamed[digest] = row.id
@@ -1407,7 +1409,10 @@ def _retitled_link(entry: Entry, link: str, content: str, title: str) -> bool:
     if not text or text != keyed_text(content):
         return False
     if entry.link and _cache_busted(entry.link, link):
-        return True  # the same page, told apart by a value new on every fetch
+        # The same page, told apart by a value new on every fetch — of the
+        # same title too (a notice list's "贵州茅台：…公告" and "五粮液：…公告",
+        # their text one line of boilerplate, their ids long, are two).
+        return entry.title == title
     figures = _DIGITS.sub("0", entry.title) == _DIGITS.sub("0", title)
     return _slug_corrected(urls.path(entry.link), urls.path(link), figures=figures)
 
