@@ -32,7 +32,7 @@ from feedmill.normalize.text import (
     shows_nothing,
     shows_text,
 )
-from feedmill.sanitize.prepass import PLACEHOLDER, PLACEHOLDER_FILE, with_article_shown
+from feedmill.sanitize.prepass import prepass, with_article_shown
 
 __all__ = [
     "Normalized",
@@ -218,24 +218,16 @@ def _plausible(moment: datetime | None, now: datetime | None) -> datetime | None
     return moment
 
 
-# A <noscript> and what it holds, which the sanitizer drops — but after a
-# picture without a source of its own (or a stand-in): a lazy one's fallback,
-# its real picture, which the sanitizer's prepass gives it
-# (`_noscript_source`).  (One left open: to the end.)
-_NOSCRIPT = re.compile(
-    r"(<img\b[^<>]*>\s*)?<noscript\b.*?(?:</noscript\s*>|\Z)", re.IGNORECASE | re.DOTALL
-)
-_SRC = re.compile(r"""\ssrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE)
+# A <noscript> and what it holds, which the sanitizer drops (after the
+# prepass has given a lazy picture its fallback's); one left open, to the end.
+_NOSCRIPT = re.compile(r"<noscript\b.*?(?:</noscript\s*>|\Z)", re.IGNORECASE | re.DOTALL)
 
 
-def _lazy_only(found: re.Match[str]) -> str:
-    if not found[1]:
-        return ""
-    src = _SRC.search(found[1])
-    own = (next(filter(None, src.groups()), "") if src else "").strip()
-    if own and not PLACEHOLDER.search(own) and not PLACEHOLDER_FILE.search(own):
-        return found[1]  # a picture of its own: the prepass leaves it so
-    return found[0]
+def _shows_a_picture_sanitized(html: str) -> bool:
+    """Whether ``html`` shows a picture once sanitized: its lazy pictures
+    given theirs by the sanitizer's own prepass (a stand-in's `<noscript>`
+    fallback, a `data-src`), every `<noscript>` then dropped."""
+    return shows_a_picture(_NOSCRIPT.sub("", prepass(html, base=None, iframe_hosts=frozenset())))
 
 
 def _as_read_before(text: str, is_html: bool) -> str:
@@ -308,7 +300,7 @@ def normalize_entry(
         else:
             content = plain_to_html(content)
     content = strip_controls(content)
-    if picture_beside_the_text and not shows_a_picture(_NOSCRIPT.sub(_lazy_only, content)):
+    if picture_beside_the_text and not _shows_a_picture_sanitized(content):
         content = strip_controls(raw.content or "") + content
     # xml:base says what the content's relative links are relative to; else
     # the sanitizer resolves them against the item's link (or, without one,
