@@ -360,16 +360,24 @@ def _site_timezone_as_written(directory: Path) -> str:
 
 
 def _zone_named(name: str) -> str | None:
-    from zoneinfo import ZoneInfo, available_timezones
+    from zoneinfo import ZoneInfo
 
     if not name:
         return None
     try:
         ZoneInfo(name)
     except (ValueError, KeyError):  # an unknown zone: ZoneInfoNotFoundError is a KeyError
-        by_case = {zone.lower(): zone for zone in available_timezones()}
-        return by_case.get(name.lower())
+        return _zones_by_case().get(name.lower())
     return name
+
+
+@functools.cache
+def _zones_by_case() -> dict[str, str]:
+    """Every zone's name by its name in lower case (a scan of the zone files:
+    once, not each pass of a daemon whose site writes `asia/shanghai`)."""
+    from zoneinfo import available_timezones
+
+    return {zone.lower(): zone for zone in available_timezones()}
 
 
 def _paragraph(text: str) -> None:

@@ -1404,7 +1404,8 @@ def _retitled_link(entry: Entry, link: str, content: str, title: str) -> bool:
     """Whether ``entry`` may be the stored item of ``link``, ``content`` and
     ``title`` whose title (and the link made of it) was corrected: the same
     text, one that says something — a title-only notice's names no item —
-    and a path that differs as a slug corrected does (`_slug_corrected`)."""
+    and a path that differs as a slug corrected does (`_slug_corrected`); or
+    of the same title, under the link a cache-buster changed (`_cache_busted`)."""
     text = keyed_text(entry.content)
     if not text or text != keyed_text(content):
         return False
