@@ -212,8 +212,10 @@ def test_a_removed_feeds_archived_posts_come_back_as_the_others_do(tmp_path: Pat
     assert titles(posts(tmp_path)) == ["乙1天前", "甲0天前"]
 
     config = write_config(tmp_path, both[:1])  # no retention: everything back
-    assert cli("publish", "--rebuild", "-c", str(config)).code == 0
+    result = cli("publish", "--rebuild", "-c", str(config))
     assert set(posts(tmp_path)) == everything and archived(tmp_path) == []
+    # All four counted: the removed feed's two too (it said "2 back").
+    assert "· 4 back from the archive" in result.stdout
     # Recorded as on the site: retention weighs them again.
     config = write_config(tmp_path, both[:1], retention={"max_posts": 4})
     assert "2 archived" in cli("run", "-c", str(config)).stdout

@@ -905,7 +905,7 @@ class Mill:
             # pass builds it.  (That pass completes the rebuild.)
             put_back(self.posts_folder, moved)
             raise
-        self._finish_rebuild(summary, progress, feed_ids, archived)
+        self._finish_rebuild(summary, progress, feed_ids, archived, came_back=moved)
 
     def _rebuild_owed(self) -> bool:
         with reading(self.engine) as conn:
@@ -963,9 +963,12 @@ class Mill:
         progress: Progress | None,
         feed_ids: list[int],
         archived: list[str],
+        *,
+        came_back: Sequence[tuple[Path, str]] = (),
     ) -> None:
         """A rebuild's work once every post is pending: the ``archived``
-        posts moved back, every post written, retention applied again."""
+        posts moved back, every post written, retention applied again.
+        ``came_back``: removed feeds' posts moved back before (counted too)."""
         from feedmill.publish.archive import (
             drop_archived_copies,
             folders,
@@ -1008,7 +1011,9 @@ class Mill:
             drop_archived_copies(folder, written & set(archived))
         self.retain(summary)
         # Said: a rebuild after the limits were raised printed only "unchanged".
-        summary.restored += sum(1 for _, name in moved if (self.posts_folder / name).exists())
+        summary.restored += sum(
+            1 for _, name in (*came_back, *moved) if (self.posts_folder / name).exists()
+        )
         if summary.posts_failed_for_now:
             # (Retention put them back in the archive as they were: they
             # would stay so.)  Not for a template failing on a post, which
@@ -1322,8 +1327,13 @@ class Mill:
         ]
         filed = [
             (url, chain)
-            for url, name in removed
-            if (chain := _filed_under(Path(self.posts_dir) / name)) is not None
+            for url, names in removed.items()
+            if (
+                chain := next(
+                    filter(None, (_filed_under(Path(self.posts_dir) / n) for n in names)), None
+                )
+            )
+            is not None
         ]
         chains = [chain for _, chain in configured + filed]
         notes = []
