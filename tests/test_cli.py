@@ -75,21 +75,27 @@ def test_a_name_sharing_a_page_with_a_removed_feeds_posts_is_said(tmp_path: Path
     """A removed feed's posts keep their categories: a new name Hexo gives
     the same page ("C#" after "C++") lists one's posts only — said at each run
     (the config alone cannot tell), with the way out."""
-    for name in ("a", "b"):
+    for name, count in (("a", 2), ("b", 1)):
         (tmp_path / f"{name}.xml").write_bytes(
-            rss("掘金", [Item(f"文章{name}", "<p>正文</p>", name)])
+            rss("掘金", [Item(f"文章{name}{i}", "<p>正文</p>", f"{name}{i}") for i in range(count)])
         )
     old = {"url": "a.xml", "group": "技术", "source": "掘金", "channel": "C++"}
     assert cli("run", "-c", str(write_config(tmp_path, [old]))).code == 0
     new = {"url": "b.xml", "group": "技术", "source": "掘金", "channel": "C#"}
     result = cli("run", "-c", str(write_config(tmp_path, [new])))
-    assert result.code == 0 and len(posts(tmp_path)) == 2
+    assert result.code == 0 and len(posts(tmp_path)) == 3
     said = " ".join(result.stderr.split())
-    assert (
+    note = (
         "the posts of a.xml, a feed no longer in the config, are filed under 'C++', which "
-        "shares Hexo's category page /categories/技术/掘金/C/ with 'C#' of b.xml" in said
+        "shares Hexo's category page /categories/技术/掘金/C/ with 'C#' of b.xml"
     )
+    assert note in said
     assert "category_map" in said
+    # One of its posts deleted by hand: the other is still on that page.
+    first = min(name for name, text in posts(tmp_path).items() if "C++" in text)
+    (tmp_path / "source" / "_posts" / first).unlink()
+    again = cli("run", "-c", str(write_config(tmp_path, [new])))
+    assert note in " ".join(again.stderr.split())
     # Mapped in the site's own config (Hexo's cure), or another name: nothing to say.
     (tmp_path / "_config.yml").write_text("category_map:\n  'C#': csharp\n", encoding="utf-8")
     assert "filed under" not in cli("run", "-c", str(write_config(tmp_path, [new]))).stderr

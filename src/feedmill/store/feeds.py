@@ -377,18 +377,21 @@ def removed_ids(conn: Connection) -> list[int]:
     return [feed_id for (feed_id,) in conn.execute(query)]
 
 
-def removed_on_site(conn: Connection) -> list[tuple[str, str]]:
-    """(url, a post's file name) of each feed no longer in feedmill.yml with
-    posts on the site still: what they are filed under is in their files."""
+def removed_on_site(conn: Connection) -> dict[str, list[str]]:
+    """The post file names of each feed no longer in feedmill.yml with posts
+    on the site still, by its url: what they are filed under is in their
+    files (any one of them: some may have been deleted by hand)."""
     query = (
-        select(feeds.c.url, func.min(posts.c.file_name))
+        select(feeds.c.url, posts.c.file_name)
         .select_from(feeds.join(entries, entries.c.feed_id == feeds.c.id))
         .join(posts, posts.c.entry_id == entries.c.id)
         .where(feeds.c.style_hash == REMOVED_STYLE, on_site())
-        .group_by(feeds.c.url)
-        .order_by(feeds.c.url)
+        .order_by(feeds.c.url, posts.c.file_name)
     )
-    return [(url, name) for url, name in conn.execute(query)]
+    found: dict[str, list[str]] = {}
+    for url, name in conn.execute(query):
+        found.setdefault(url, []).append(name)
+    return found
 
 
 def restyle_originals(conn: Connection, feed_ids: Sequence[int]) -> None:
