@@ -1140,6 +1140,19 @@ OLD = "https://old.example/"
             f"feeds: !!seq\n- url: {OLD}\n  group: g\n  source: s\n"
             "- url: https://a.example/\n  group: 组\n  source: 源\n",
         ),
+        # an alias last (the anchored node is marked in an earlier entry): after its line
+        (
+            f"feeds:\n  - url: {OLD}\n    group: g\n    source: s\n    rules: &ads\n      block: [广告]\n"
+            "  - url: https://b.example/\n    group: g\n    source: t\n    rules: *ads\n# end\n",
+            f"feeds:\n  - url: {OLD}\n    group: g\n    source: s\n    rules: &ads\n      block: [广告]\n"
+            "  - url: https://b.example/\n    group: g\n    source: t\n    rules: *ads\n"
+            "  - url: https://a.example/\n    group: 组\n    source: 源\n# end\n",
+        ),
+        (
+            f"base: &fin\n  group: g\n  source: s\nfeeds:\n  - url: {OLD}\n    <<: *fin\n",
+            f"base: &fin\n  group: g\n  source: s\nfeeds:\n  - url: {OLD}\n    <<: *fin\n"
+            "  - url: https://a.example/\n    group: 组\n    source: 源\n",
+        ),
         # a flow entry last: a block entry after it
         (
             f"feeds:\n  - {{url: '{OLD}', group: g, source: s}}  # flow\n",

@@ -851,6 +851,11 @@ def _end_index(node: Node) -> int:
             key, node = last
             if _is_empty(node):
                 return int(key.end_mark.index)
+            if node.start_mark.index < key.end_mark.index:
+                # An alias (`rules: *ads`, `<<: *fin`): the node is the anchored
+                # one, marked where the anchor is, in an earlier entry.  The
+                # alias is on the key's line.
+                return int(key.end_mark.index)
         else:
             node = last
     return int(node.end_mark.index)
