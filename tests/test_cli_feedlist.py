@@ -226,6 +226,13 @@ def test_add_refuses_a_url_without_a_host(tmp_path: Path) -> None:
         ("https://x.example.org/a\nb", "holds a control character (a line break?)"),
         ("https://x.example.org/a\u0085b", "holds a control character (a line break?)"),
         ("https://x.example.org/a\u2028b", "holds a control character (a line break?)"),
+        # Copied with the address: fetched as "%E2%80%8B", a 404 on every pass.
+        ("https://e.com/feed\u200b", "holds an invisible character (U+200B ZERO WIDTH SPACE"),
+        ("\ufeffhttps://e.com/feed", "holds an invisible character (U+FEFF ZERO WIDTH NO-BREAK"),
+        ("https://e.com/\u200efeed", "copied with it?): https://e.com/feed"),
+        # (A traceback, before the config's check was asked.)
+        ("http://[::1", "url: not a URL: Invalid IPv6 URL"),
+        ("file://[::1/x", "url: not a URL: Invalid IPv6 URL"),
     ],
 )
 def test_add_refuses_a_url_that_cannot_be_meant(tmp_path: Path, url: str, said: str) -> None:
@@ -254,6 +261,9 @@ def test_add_refuses_a_url_that_cannot_be_meant(tmp_path: Path, url: str, said: 
         ("http://2130706433/x", "'2130706433' is no host name or IPv4 address"),
         ("http://0177.0.0.1/x", "'0177.0.0.1' is no host name or IPv4 address"),
         ("http://example.com../rss", "'example.com..' is no host name (an empty part"),
+        # Text beside an IPv6 address's brackets: urlsplit reads the address alone.
+        ("http://[::1]x/feed", "'::1' is no IPv6 address (text beside its brackets)"),
+        ("http://a[::1]:1200/feed", "'::1' is no IPv6 address (text beside its brackets)"),
         # Read as a path relative to the config's folder.
         ("ht!tp://x.example/rss", "'ht!tp' is no scheme (use http, https, file or a path)"),
     ],
@@ -449,6 +459,57 @@ def test_import_adds_the_feeds_of_an_opml_file_by_folder(tmp_path: Path) -> None
     # Importing again adds nothing.
     again = cli("import", str(OPML / "nested-folders.opml"), "-c", str(config))
     assert f"0 feeds added to {config}, {len(listed)} already there" in again.stdout
+
+
+def test_import_trims_invisible_characters_around_an_address(tmp_path: Path) -> None:
+    """A zero-width space or BOM around an xmlUrl (copied from a page) goes,
+    as white space does; one inside it is said, and the feed skipped."""
+    config = site(tmp_path)
+    opml = tmp_path / "zw.opml"
+    opml.write_text(
+        '<opml version="2.0"><body><outline text="g">'
+        '<outline text="a" xmlUrl="&#xFEFF;https://e.com/a&#x200B; "/>'
+        '<outline text="b" xmlUrl="https://e.com/b&#x200B;x"/>'
+        "</outline></body></opml>",
+        encoding="utf-8",
+    )
+    result = cli("import", str(opml), "-c", str(config))
+    assert result.code == 0, result.stderr
+    assert [f.url for f in load_config(config).feeds][-1] == "https://e.com/a"
+    assert "holds an invisible character (U+200B" in " ".join(result.stderr.split())
+    assert "1 feed added" in result.stdout and "1 outline skipped" in result.stdout
+
+
+def test_import_says_the_folders_below_the_third_it_does_not_keep(tmp_path: Path) -> None:
+    """科技 > 掘金 > 前端 > Vue: a post has three levels of categories, so
+    the Vue and React feeds are both filed under 前端 — said, not done silently."""
+    config = site(tmp_path)
+    opml = tmp_path / "deep.opml"
+    opml.write_text(
+        '<opml version="2.0"><body><outline text="科技"><outline text="掘金">'
+        '<outline text="前端"><outline text="Vue">'
+        '<outline text="vue" xmlUrl="https://rsshub.example.org/juejin/vue"/></outline>'
+        '<outline text="React"><outline text="Hooks">'
+        '<outline text="hooks" xmlUrl="https://rsshub.example.org/juejin/hooks"/>'
+        "</outline></outline></outline>"
+        '<outline text="后端" xmlUrl="https://rsshub.example.org/juejin/backend"/>'
+        "</outline></outline>"
+        '<outline text="c" category="/科技/掘金/前端/Svelte"'
+        ' xmlUrl="https://rsshub.example.org/juejin/svelte"/>'
+        "</body></opml>",
+        encoding="utf-8",
+    )
+    result = cli("import", str(opml), "-c", str(config))
+    assert result.code == 0, result.stderr
+    said = " ".join(result.stdout.split())
+    three = "not kept: a post has three levels of categories"
+    assert f"juejin/vue (科技 / 掘金 / 前端; its folder below that, Vue, {three})" in said
+    assert (
+        f"juejin/hooks (科技 / 掘金 / 前端; its folders below that, React / Hooks, {three})" in said
+    )
+    assert f"juejin/svelte (科技 / 掘金 / 前端; its folder below that, Svelte, {three})" in said
+    assert "juejin/backend (科技 / 掘金)" in said  # (three levels or fewer: nothing to say)
+    assert said.count("not kept") == 3
 
 
 def test_import_reports_what_it_skips_and_dry_run_changes_nothing(tmp_path: Path) -> None:

@@ -499,13 +499,45 @@ def test_odd_outlines() -> None:
         ("feeds/local.xml", "Relative", f"not an absolute URL; {only}"),
         ("https:///feed.xml", "No host", "no host name in the URL"),
         ("https://example.com:99999/feed", "Bad port", "not a valid URL"),
+        # A link is no subscription, but said: a reader may have meant its address for one.
+        (None, "Not a feed", "no xmlUrl (a link to https://example.com/, not a feed)"),
         (
             "https://www.solidot.org/index.rss",
             "Solidot again",
             "duplicate: already imported as 未分类 / www.solidot.org",
         ),
     ]
-    # type="link" and <outline/> are not subscriptions: neither imported nor reported
+    # <outline/> is no subscription: neither imported nor reported
+
+
+def test_outlines_without_a_feed_address_are_said_not_dropped() -> None:
+    """An outline of a site's page alone, a link, a blank xmlUrl, with no type:
+    skipped with its reason (they were passed over as empty folders); one
+    with child outlines is a folder; an outline of a name alone says nothing."""
+    found = read_opml(
+        '<opml version="2.0"><body><outline text="科技">'
+        '<outline text="阮一峰" htmlUrl="https://www.ruanyifeng.com/blog/"/>'
+        '<outline text="少数派" type="rss" xmlUrl="https://sspai.com/feed"/>'
+        '<outline text="V2EX" url="https://www.v2ex.com/index.xml"/>'
+        '<outline text="RSSHub" xmlUrl="  " htmlUrl="https://rsshub.app/"/>'
+        '<outline text="空白" xmlUrl=""/>'
+        '<outline text="旧" htmlUrl="https://old.example/" isComment="true"/>'
+        '<outline text="站点" htmlUrl="https://site.example/">'
+        '<outline text="子" xmlUrl="https://site.example/feed"/></outline>'
+        '<outline text="空文件夹"/>'
+        "</outline></body></opml>"
+    )
+    assert as_tuples(found.feeds) == [
+        ("https://sspai.com/feed", "科技", "少数派", None),
+        ("https://site.example/feed", "科技", "站点", None),
+    ]
+    assert skipped_of(found) == [
+        (None, "阮一峰", "no xmlUrl (only htmlUrl, a web page: https://www.ruanyifeng.com/blog/)"),
+        (None, "V2EX", "no xmlUrl (a link to https://www.v2ex.com/index.xml, not a feed)"),
+        (None, "RSSHub", "no xmlUrl (only htmlUrl, a web page: https://rsshub.app/)"),
+        (None, "空白", "no xmlUrl"),
+        (None, "旧", "commented out (isComment)"),
+    ]
 
 
 @pytest.mark.parametrize("name", ["gbk-declared.opml", "gb2312-declared.opml"])

@@ -2559,6 +2559,11 @@ def import_(opml: str, config: Path, dry_run: bool) -> None:
     for feed in added:
         verb = "would add" if dry_run else "added"
         where = plain(_filed_under(feed))
+        if feed.left_out:  # (two feeds of 前端 / Vue and 前端 / React are both 前端's now)
+            where += plain(
+                f"; its folder{'s' if len(feed.left_out) > 1 else ''} below that,"
+                f" {' / '.join(feed.left_out)}, not kept: a post has three levels of categories"
+            )
         out.print(f"[green]{verb}[/green] {_shown_url(feed.url)}  ({where})", soft_wrap=True)
     for feed in skipped:
         out.print(f"[yellow]already there[/yellow] {_shown_url(feed.url)}", soft_wrap=True)
@@ -2703,12 +2708,16 @@ def add(url: str, group: str, source: str, channel: str | None, config: Path) ->
 
     if not url.strip():
         raise click.BadParameter("the feed's URL is empty", param_hint="URL")
+    try:
+        parts = urlsplit(url) if "://" in url else None
+    except ValueError:  # "http://[::1": the config's check says why
+        parts = None
     if "://" not in url:
         url = _typed_path(url, config)
-    elif urlsplit(url).scheme.lower() == "file" and urlsplit(url).netloc in ("", "localhost"):
+    elif parts is not None and parts.scheme.lower() == "file" and parts.netloc in ("", "localhost"):
         from urllib.request import url2pathname
 
-        local = Path(url2pathname(urlsplit(url).path))
+        local = Path(url2pathname(parts.path))
         if not local.is_file():  # as a typed path must be there
             err.print(f"[red]error[/red] no such file: {plain(str(local))}")
             raise click.exceptions.Exit(EXIT_CONFIG)

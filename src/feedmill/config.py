@@ -14,6 +14,7 @@ import json
 import math
 import os
 import re
+import unicodedata
 import zoneinfo
 from datetime import datetime, timedelta
 from http import HTTPStatus
@@ -1040,6 +1041,15 @@ def _check_url(field: str, url: str) -> None:
     if _URL_CONTROL.search(url.strip()):
         # ($'…\n…' typed to `add`: fetched as "%0A", a feed of no one's.)
         raise _Invalid(field, f"{_shown(url)!r} holds a control character (a line break?)")
+    invisible = urls.INVISIBLE.search(url)
+    if invisible is not None:
+        char = invisible.group()
+        raise _Invalid(
+            field,
+            f"{_shown(url)!r} holds an invisible character (U+{ord(char):04X}"
+            f" {unicodedata.name(char, '')}, copied with it?):"
+            f" {_shown(urls.INVISIBLE.sub('', url).strip())}",
+        )
     try:
         parts = urlsplit(url) if "://" in url else None
         if parts is not None:

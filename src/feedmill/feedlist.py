@@ -138,6 +138,9 @@ class ImportedFeed:
     group: str
     source: str
     channel: str | None = None
+    # Folders (or category path parts) below the third: a post has three
+    # levels of categories, and these are not among them.
+    left_out: tuple[str, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,7 +275,8 @@ class _Reader:
             raise OpmlError("this is an HTML page, not an OPML file")
         raise OpmlError(
             "the file has a DOCTYPE declaration; OPML does not use DTDs and they are "
-            "refused (entity expansion and external entities are unsafe)"
+            "refused (entity expansion and external entities are unsafe): delete its"
+            " <!DOCTYPE …> declaration and import it again"
         )
 
     def start(self, tag: str, attrib: Mapping[str, str]) -> None:
@@ -294,11 +298,35 @@ class _Reader:
             parent.pending = None
         plain = {key.lower(): value for key, value in attrib.items() if not key.startswith("{")}
         commented = parent.commented or plain.get("iscomment", "").strip().lower() == "true"
-        url = plain.get("xmlurl", "").strip()
+        url = urls.without_invisible_ends(plain.get("xmlurl", ""))
         kind = plain.get("type", "").strip()
         name = _clean(plain.get("text")) or _clean(plain.get("title"))
         if not url and not (kind.lower() in _FEED_TYPES or attrib.get(_FRESHRSS + "opmlUrl")):
-            self.stack.append(_Frame(name, commented, True))  # a folder (or a link, …)
+            frame = _Frame(name, commented, True)  # a folder (or a link, …)
+            page, link = _clean(plain.get("htmlurl")), _clean(plain.get("url"))
+            if page or link or "xmlurl" in plain:
+                # A site's page, a link outline, a blank xmlUrl: no feed, said
+                # (unless it has child outlines, a folder after all).
+                outline = _Outline(
+                    url="",
+                    text=_clean(plain.get("text")),
+                    title=_clean(plain.get("title")),
+                    category=None,
+                    group=None,
+                    source=None,
+                    channel=None,
+                    folders=(),
+                    reason="commented out (isComment)"
+                    if commented
+                    else f"no xmlUrl (a link to {link}, not a feed)"
+                    if link
+                    else f"no xmlUrl (only htmlUrl, a web page: {page})"
+                    if page
+                    else "no xmlUrl",
+                )
+                frame.pending = outline
+                self.found.append(outline)
+            self.stack.append(frame)
             return
         outline = _Outline(
             url=url,
@@ -655,7 +683,8 @@ def _imported(outline: _Outline) -> tuple[ImportedFeed | None, str]:
         problem = None if name is None else category_name_problem(name)
         if problem:
             return None, f"its {level} {problem}"
-    return ImportedFeed(url=url, group=group, source=source, channel=channel), ""
+    left_out = levels[3:] if not outline.channel else ()
+    return ImportedFeed(url, group, source, channel, left_out), ""
 
 
 def _category_path(category: str | None) -> tuple[str, ...]:

@@ -282,6 +282,25 @@ def usable(url: str) -> bool:
     return all(_punycode_ok(label[4:]) for label in labels if label.startswith("xn--"))
 
 
+# Characters that show nothing and no address means: a zero-width space,
+# a BOM, direction marks, a soft hyphen, Hangul fillers — copied with an
+# address from a page or a chat (fetched as "%E2%80%8B": a 404 each pass).
+# Not the joiners or variation selectors an emoji or a Persian word holds.
+_INVISIBLE = (
+    "\u00ad\u115f\u1160\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\u3164\ufeff\uffa0"
+)
+INVISIBLE = re.compile(f"[{_INVISIBLE}]")
+_INVISIBLE_ENDS = re.compile(f"^[\\s{_INVISIBLE}]+|[\\s{_INVISIBLE}]+$")
+
+
+def without_invisible_ends(url: str) -> str:
+    """``url`` without white space or `INVISIBLE` characters around it."""
+    return _INVISIBLE_ENDS.sub("", url)
+
+
+_BRACKETED = re.compile(r"\[[^\[\]]*\](?::[0-9]*)?")
+
+
 def unreachable(url: str) -> str | None:
     """Why no request can go to the host of ``url`` (an http(s) URL with one),
     if none can — a host that every fetch would fail on ("invalid URL", "host
@@ -292,7 +311,11 @@ def unreachable(url: str) -> str | None:
     host = (parts.hostname or "") if parts is not None else ""
     if parts is not None and parts.port == 0:
         return "at port 0: no server answers on it"
-    if ":" in host:  # an IPv6 literal (urlsplit checked its brackets)
+    if parts is not None and ":" in host:  # an IPv6 literal (urlsplit paired its brackets)
+        if not _BRACKETED.fullmatch(parts.netloc.rpartition("@")[2]):
+            # "[::1]x", "a[::1]": urlsplit reads the address between them and
+            # leaves the rest; every fetch failed "invalid URL".
+            return "is no IPv6 address (text beside its brackets)"
         try:
             ipaddress.IPv6Address(host.partition("%")[0])
         except ValueError:
