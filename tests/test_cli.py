@@ -626,8 +626,11 @@ def test_a_section_with_every_key_commented_out_is_its_defaults(tmp_path: Path) 
         ),
         (
             "tags: {stock_format: '{nam}'}\nfeeds: []\n",
-            ":1: tags: stock_format '{nam}': unknown placeholder {nam}; use {name}",
+            ":1: tags.stock_format: '{nam}': unknown placeholder {nam}; use {name}",
         ),
+        # At the line of the key that is wrong, not of `tags:`.
+        ("tags:\n  keywords: 2\n\n  max_tags: 0\nfeeds: []\n", ":4: tags.max_tags: must be 1 or"),
+        ("tags:\n  keywords: -1\nfeeds: []\n", ":2: tags.keywords: must be 0 (none) or more"),
         (
             "placeholder_image: 'https://img.example/{m}.jpg'\nfeeds: []\n",
             ":1: placeholder_image: unknown placeholder {m}; use {n} (0–9999)",
@@ -641,6 +644,22 @@ def test_a_section_with_every_key_commented_out_is_its_defaults(tmp_path: Path) 
         (
             "feeds:\n  - {url: a.xml, group: g, source: s, proxy: 'socks5://127.0.0.1:1080'}\n",
             "feeds[0] (a.xml): proxy: socks5 proxies are not supported",
+        ),
+        # No proxy, as people write it: the way to say so named.
+        (
+            "feeds:\n  - {url: a.xml, group: g, source: s, proxy: off}\n",
+            "proxy: expected a string, got true or false (no proxy for this feed, whatever"
+            " fetch.proxy says: `proxy: direct`)",
+        ),
+        ("fetch: {proxy: false}\nfeeds: []\n", "got true or false (no proxy: leave `proxy` out)"),
+        (
+            "feeds:\n  - {url: a.xml, group: g, source: s, proxy: 'off'}\n",
+            "proxy: 'off' is not a proxy URL: for none, write direct",
+        ),
+        # The switch is each feed's; the section, how its pages are fetched.
+        (
+            "fulltext: true\nfeeds: []\n",
+            ":1: fulltext: expected a mapping, got true or false (`fulltext: true` goes on each feed",
         ),
         # (Accepted, these failed every feed on every pass: "invalid URL".)
         (
@@ -2772,6 +2791,18 @@ def test_init_here_says_what_to_run_next_without_a_cd(
     assert "  npm install && npx hexo server" in lines
     elsewhere = cli("init", "blog").stdout
     assert "(cd blog && npm install && npx hexo server)" in elsewhere
+
+
+@pytest.mark.parametrize("command", ["init", "demo"])
+def test_an_empty_folder_argument_is_refused_not_taken_for_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    """`feedmill init "$DIR"` with DIR unset made a site of wherever it ran."""
+    monkeypatch.chdir(tmp_path)
+    result = cli(command, "")
+    assert result.code == 2
+    assert "the folder is empty (an unset variable?): write . for this one" in result.stderr
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_symlinked_configs_paths_are_the_linked_files(tmp_path: Path) -> None:

@@ -216,7 +216,7 @@ def test_stock_tags_as_outlets_write_them(tmp_path: Path) -> None:
     [
         ({"stock_format": "{name}/{code}"}, "'/' cannot be part of a Hexo tag"),
         ({"stock_format": "{ticker}"}, "unknown placeholder {ticker}"),
-        ({"keywords": -1}, "keywords must be 0"),
+        ({"keywords": -1}, "tags.keywords: must be 0"),
         ({"dictionary": "missing.txt"}, "tags.dictionary: cannot read missing.txt"),
         ({"dictionary": "bad.txt"}, "bad.txt:2: 'SH000001' is not an A-share stock code"),
         # (Not "cannot read : Is a directory": the config's own folder.)

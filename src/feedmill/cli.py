@@ -443,8 +443,17 @@ def _not_ignored(directory: Path) -> list[str]:
     ]
 
 
+def _folder_named(ctx: click.Context, param: click.Parameter, value: str) -> Path:
+    """A folder argument as a Path: an empty one is refused, not taken for
+    this folder (Path("") is "."): ``init "$DIR"`` with DIR unset made a
+    site of wherever it ran."""
+    if not value:
+        raise click.BadParameter("the folder is empty (an unset variable?): write . for this one")
+    return Path(value)
+
+
 @app.command()
-@click.argument("directory", type=click.Path(path_type=Path), default=".")
+@click.argument("directory", default=".", callback=_folder_named)
 def init(directory: Path) -> None:
     """Create a Hexo 8 site skeleton with a commented feedmill.yml.
 
@@ -2841,7 +2850,7 @@ def write_demo(directory: Path) -> Path:
 
 
 @app.command()
-@click.argument("directory", type=click.Path(path_type=Path), default="demo-site")
+@click.argument("directory", default="demo-site", callback=_folder_named)
 def demo(directory: Path) -> None:
     """init + bundled sample feeds + run, fully offline.
 

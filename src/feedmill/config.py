@@ -197,6 +197,11 @@ DIRECT = "direct"  # a feed's `proxy: direct` bypasses fetch.proxy
 def _proxy(value: str) -> None:
     if value == DIRECT:
         return
+    if value.strip().lower() in ("off", "no", "none", "false", "disabled", "null", ""):
+        raise ValueError(
+            f"{_shown(value)!r} is not a proxy URL: for none, write direct (a feed's proxy,"
+            " whatever fetch.proxy says), or leave fetch.proxy out"
+        )
     parts = urlsplit(value) if "://" in value else None
     if parts is None or not parts.hostname:
         raise ValueError(f"{_shown(value)!r} is not a proxy URL (e.g. http://127.0.0.1:7890)")
@@ -412,8 +417,12 @@ class TagsSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
                 keyword_method=self.method,
                 max_tags=self.max_tags,
             )
-        except ValueError as exc:  # it names its field ("stock_format '…': …")
-            raise ValueError(str(exc)) from None
+        except ValueError as exc:  # it names its field first ("max_tags must be …")
+            said = str(exc)
+            name, _, rest = said.partition(" ")
+            if name in ("stock_format", "keywords", "max_tags") and rest:
+                raise _Invalid(name, rest) from None  # (the error's line is its key's)
+            raise ValueError(said) from None
 
 
 LONGEST_DAYS = 36_500  # a century: beyond, dates overflow
@@ -1977,9 +1986,21 @@ def _describe(message: str, data: Any, path: Path) -> str:
         text = f"{text[len('Invalid enum value ') :]} is not one of {_CHOICES[last]}"
     text = _TYPE.sub(lambda m: _TYPES.get(m.group(1), m.group(1)), text)
     text = text.replace("Expected ", "expected ")
-    if text.startswith("expected a string, got ") and not text.endswith(("a list", "a mapping")):
-        text += " (put it in quotes)"  # "group: 2024", "source: yes"
     written = _value_at(data, loc)
+    if last == "proxy" and written is False:  # `proxy: off`: YAML's false, no proxy meant
+        text += (
+            " (no proxy for this feed, whatever fetch.proxy says: `proxy: direct`)"
+            if loc[0] == "feeds"
+            else " (no proxy: leave `proxy` out)"
+        )
+    elif text.startswith("expected a string, got ") and not text.endswith(("a list", "a mapping")):
+        text += " (put it in quotes)"  # "group: 2024", "source: yes"
+    if loc == ["fulltext"] and isinstance(written, bool):
+        text += (
+            " (`fulltext: true` goes on each feed whose articles' pages are to be fetched;"
+            " this section holds how they are: timeout, max_body, concurrency, per_host,"
+            " allow_private)"
+        )
     if (
         text.startswith("expected an integer, got a string")
         and isinstance(written, str)

@@ -298,9 +298,6 @@ def without_invisible_ends(url: str) -> str:
     return _INVISIBLE_ENDS.sub("", url)
 
 
-_BRACKETED = re.compile(r"\[[^\[\]]*\](?::[0-9]*)?")
-
-
 def unreachable(url: str) -> str | None:
     """Why no request can go to the host of ``url`` (an http(s) URL with one),
     if none can — a host that every fetch would fail on ("invalid URL", "host
@@ -312,7 +309,7 @@ def unreachable(url: str) -> str | None:
     if parts is not None and parts.port == 0:
         return "at port 0: no server answers on it"
     if parts is not None and ":" in host:  # an IPv6 literal (urlsplit paired its brackets)
-        if not _BRACKETED.fullmatch(parts.netloc.rpartition("@")[2]):
+        if not bracket_ends_host(parts.netloc):
             # "[::1]x", "a[::1]": urlsplit reads the address between them and
             # leaves the rest; every fetch failed "invalid URL".
             return "is no IPv6 address (text beside its brackets)"
