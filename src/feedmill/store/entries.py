@@ -588,6 +588,7 @@ def hand_over(
     *,
     exact_copies_of: Collection[int] | None = None,
     tells: Callable[..., bool] | None = None,
+    arrived_by: int | None = None,
 ) -> list[Heir]:
     """The stories of feeds that left feedmill.yml that a configured feed
     holds a copy of: each passes to that feed's earliest copy, posted under
@@ -599,11 +600,15 @@ def hand_over(
     archive (passed on, its copy was posted, and archived again, under
     another name) — also where its row does not say so yet (``off_site``).
     With ``exact_copies_of``, only those entries' stories, held in copies
-    of their very text.  ``tells``: see hand_down.  Returns the copies posted."""
+    of their very text.  ``tells``: see hand_down.  With ``arrived_by`` (an
+    entry id), only copies stored by then take a story (see hand_down).
+    Returns the copies posted."""
     if not feed_ids:
         return []
     copy = entries.alias("copy")
     copied = [copy.c.duplicate_of == entries.c.id, copy.c.status == "duplicate", _configured()]
+    if arrived_by is not None:
+        copied.append(copy.c.id <= arrived_by)
     chosen = [entries.c.feed_id.in_(feed_ids), entries.c.status == "active"]
     among: list[list[int]] | list[None] = [None]
     if exact_copies_of is not None:
@@ -636,6 +641,7 @@ def hand_over(
         name_for,
         same_text=texts if exact_copies_of is not None else None,
         tells=tells,
+        arrived_by=arrived_by,
     )
     retract(
         conn,
@@ -673,6 +679,7 @@ def hand_down(
     feeds_apart: bool = True,
     same_text: Mapping[int, str | None] | None = None,
     tells: Callable[..., bool] | None = None,
+    arrived_by: int | None = None,
 ) -> list[Heir]:
     """The copies of retracted entries (`retract`: entry id → the story it
     copies, or None when blocked), as they would be had the entry come with
@@ -689,7 +696,9 @@ def hand_down(
     ``tells(copy, post)`` (rows), a blocked entry's copies that do not tell
     its heir's story take posts of their own, the earliest of each story
     first: copies of a fuller telling may be stories apart (two 快讯 of one
-    article, with different figures).
+    article, with different figures).  With ``arrived_by`` (an entry id), a
+    story passes only to a copy stored by then: the later ones came after
+    its feed left, and take it only as its very text does (see Mill._sync).
     Returns the copies posted now, for dedupe to find later copies in.
     """
     heirs: list[Heir] = []
@@ -705,7 +714,10 @@ def hand_down(
             if same_text is not None:
                 text = same_text.get(retracted_id)
                 in_turn = [c for c in in_turn if text is not None and c.fingerprint == text]
-            first = next((c for c in in_turn if c.configured), None)
+            first = next(
+                (c for c in in_turn if c.configured and (arrived_by is None or c.id <= arrived_by)),
+                None,
+            )
             if first is None:
                 # Only feeds since removed carry it: a post of theirs would
                 # wait unwritten, and later copies be held back behind it.
