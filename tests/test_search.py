@@ -690,6 +690,33 @@ def test_a_title_holding_one_of_the_words_outranks_bodies_holding_both(engine: E
     assert ids(find(engine, "央行 降准")) == [1, 2]
 
 
+def test_a_phrase_scattered_in_a_title_is_no_title_match(engine: Engine) -> None:
+    """PostgreSQL's ts_rank reads neither `<->` nor a lexeme's weights: a
+    title holding 央行 and 降准 apart ranked as one that says 央行降准 (10× any
+    body), over the items saying it three times, and once, in their text; and
+    the mentions of a phrase in a text were worth no more than one."""
+    with engine.begin() as conn:
+        add(
+            conn, 1, "降准？央行回应：暂无计划", "<p>有传闻称央行降准，记者就此采访了多位专家。</p>"
+        )
+        add(
+            conn,
+            2,
+            "市场综述",
+            "<p>央行降准释放流动性。分析称央行降准利好银行。央行降准后市场回暖。</p>",
+        )
+        add(conn, 3, "午间快讯", "<p>央行降准0.25个百分点。</p>")
+        add(conn, 4, "央行降准0.5个百分点", "<p>释放长期资金约5000亿元。</p>")
+        for i in range(5, 15):  # other news: the words are rare
+            add(conn, i, f"快讯{i}", f"<p>今日开展{i}亿元逆回购操作。</p>")
+    hits = find(engine, "央行降准")
+    assert ids(hits)[:2] == [4, 2]  # the title that says it, then three mentions
+    by_id = {h.entry_id: h for h in hits}
+    assert by_id[1].score <= by_id[3].score < by_id[2].score < by_id[4].score
+    assert by_id[4].score > 10 * by_id[2].score  # a title match: 10× any body
+    assert not any(match for _, match in by_id[1].title_segments)
+
+
 def test_a_phrase_past_a_words_256th_place_is_missed_on_postgresql_only(engine: Engine) -> None:
     """The limit the README states: a tsvector keeps 256 places of a word."""
     body = "<p>" + "我们的目标是建设美好的家园。" * 200 + "这是发展的新机遇。</p>"

@@ -15,8 +15,8 @@ the tokens ready-made and match exactly those, as ``tokens.lookup`` says
 * PostgreSQL: ``search_index(entry_id, document tsvector)`` with a GIN index;
   the tsvector and the tsquery are written here, position by position, not
   by PostgreSQL's parser (which would split "c++" and read tsquery syntax
-  in user input); weights A–D rank title words over title parts over body
-  words over body parts (ts_rank).
+  in user input); weights A–D tell title words, title parts, body words and
+  body parts apart, for ranking them (see ``_pg_score``).
 
 Neither table is in ``schema.metadata``: migration 0005 creates them.
 Snippets come from the original text of the page of hits only
@@ -41,6 +41,7 @@ from sqlalchemy import (
     LargeBinary,
     Select,
     bindparam,
+    case,
     cast,
     column,
     delete,
@@ -78,11 +79,13 @@ BODY_WEIGHTS = (0.0, 1.0, 0.0, 0.5)
 TITLE_WEIGHTS = (1e6, 0.0, 1e6, 0.0)
 # A title match is worth this many times the most that body matches can add.
 TITLE_FACTOR = 10.0
-# ts_rank weights, in PostgreSQL's order {D, C, B, A}: body parts, body words,
-# title parts, title words — for the title's score and the body's, as on
-# SQLite (see _pg_score).
+# ts_rank (title) and ts_rank_cd (body) weights, in PostgreSQL's order
+# {D, C, B, A}: body parts, body words, title parts, title words — for the
+# title's score and the body's, as on SQLite (see _pg_score).
 TS_TITLE_WEIGHTS = "{0,0,1,1}"
 TS_BODY_WEIGHTS = "{0.5,1,0,0}"
+# ts_rank_cd's normalization 32: rank / (rank + 1).
+_RANK_OVER_RANK_PLUS_ONE = 32
 # The tokenizer FTS5 runs over our space-separated tokens: '+' and '#' are
 # part of tokens (c++, c#), as in tokens.PIECE; no diacritics folding, as
 # PostgreSQL has none either.
@@ -632,16 +635,20 @@ def _fts5_query(terms: QueryTerms) -> str:
     return query
 
 
-def _tsquery(terms: QueryTerms) -> str:
+def _tsquery(terms: QueryTerms, *, title: bool = False) -> str:
     """A tsquery literal for parsed terms: quoted lexemes, ``<->`` for phrases,
-    ``:*`` for a prefix, and weights A and C (the words) on a phrase's lexemes."""
+    ``:*`` for a prefix, and weights A and C (the words) on a phrase's lexemes.
+    ``title``: found in the title alone (weights A and B; a phrase in A)."""
+    word_weights, piece_weights = ("AB", "A") if title else ("", "AC")
 
     def phrase(found: Lookup) -> str:
         ways = []
         if found.word is not None:
-            ways.append(_lexeme(found.word) + (":*" if found.word_prefix else ""))
+            mark = ("*" if found.word_prefix else "") + word_weights
+            ways.append(_lexeme(found.word) + (f":{mark}" if mark else ""))
         if found.pieces:
-            marks = ["AC"] * (len(found.pieces) - 1) + ["*AC" if found.prefix else "AC"]
+            marks = [piece_weights] * (len(found.pieces) - 1)
+            marks.append(("*" if found.prefix else "") + piece_weights)
             lexemes = (f"{_lexeme(p)}:{m}" for p, m in zip(found.pieces, marks, strict=True))
             ways.append(" <-> ".join(lexemes))
         return "(" + " | ".join(ways) + ")"
@@ -694,7 +701,16 @@ def _pg_score(terms: QueryTerms) -> ColumnElement[Any]:
     ``-word`` part: ranked with it, every score was about 1e-21.  Each
     phrase is ranked by itself and the ranks added, as bm25 adds its terms':
     ts_rank of the ``&`` of all of them scores a field only where all occur,
-    so a title holding one of two words scored nothing."""
+    so a title holding one of two words scored nothing.
+
+    ts_rank reads neither ``<->`` nor the weights a lexeme is asked in: a
+    title holding a phrase's words apart (降准？央行回应) ranked as a title
+    match.  So the title's rank counts only where the title itself matches
+    the phrase (``@@``, which reads both, of the title's weights alone); and
+    the body is ranked by ts_rank_cd, which reads both too and counts every
+    mention of a phrase (ts_rank's rank of a phrase is ~1 however often it
+    occurs), as x / (x + 1): below 1, as ts_rank is, so that a title match is
+    still worth more than any number of body matches."""
 
     def rank(weights: str, ranked: ColumnElement[Any]) -> ColumnElement[Any]:
         array: ColumnClause[Any] = literal_column(f"'{weights}'::float4[]")
@@ -702,12 +718,19 @@ def _pg_score(terms: QueryTerms) -> ColumnElement[Any]:
         # and dividing by the length let a short mention outrank two.
         return func.ts_rank(array, _pg.c.document, ranked, 0)
 
+    def mentions(weights: str, ranked: ColumnElement[Any]) -> ColumnElement[Any]:
+        array: ColumnClause[Any] = literal_column(f"'{weights}'::float4[]")
+        return func.ts_rank_cd(array, _pg.c.document, ranked, _RANK_OVER_RANK_PLUS_ONE)
+
     from sqlalchemy.dialects.postgresql import TSQUERY
 
     total: ColumnElement[Any] | None = None
     for index, phrase in enumerate(terms.include):
-        ranked = cast(bindparam(f"tsr{index}", _tsquery(QueryTerms(include=(phrase,)))), TSQUERY)
-        score = TITLE_FACTOR * rank(TS_TITLE_WEIGHTS, ranked) + rank(TS_BODY_WEIGHTS, ranked)
+        alone = QueryTerms(include=(phrase,))
+        ranked = cast(bindparam(f"tsr{index}", _tsquery(alone)), TSQUERY)
+        in_title = cast(bindparam(f"tst{index}", _tsquery(alone, title=True)), TSQUERY)
+        title = case((_pg.c.document.op("@@")(in_title), rank(TS_TITLE_WEIGHTS, ranked)), else_=0)
+        score = TITLE_FACTOR * title + mentions(TS_BODY_WEIGHTS, ranked)
         total = score if total is None else total + score
     assert total is not None  # a query with nothing to include is not searched
     return total
