@@ -124,6 +124,38 @@ def test_a_feed_written_another_way_keeps_its_group_and_source(tmp_path: Path) -
     assert len(search(config, "逆回购", "--source", "金色财经")) == 2
 
 
+def test_the_posts_of_a_removed_feed_are_found_by_their_group_and_source(
+    tmp_path: Path,
+) -> None:
+    """A feed removed from the config leaves its posts on the site, filed
+    under its group and source: `--source`/`--group` found none of them, and
+    a hit was "(a feed no longer configured)", null in JSON.  Its source may
+    be another configured feed's (新浪财经) or none's any more (金色财经); a
+    post of it deleted by hand tells nothing, another does."""
+    site = tmp_path / "demo"
+    assert cli("demo", str(site)).code == 0
+    config = site / "feedmill.yml"
+    text = config.read_text(encoding="utf-8")
+    for url in ("feeds/sina-gbk.xml", "feeds/jinse-lives.xml"):
+        start = text.index(f"- url: {url}")
+        text = text[:start] + text[text.index("\n- url:", start) + 1 :]
+    config.write_text(text, encoding="utf-8")
+    assert cli("run", "-c", str(config)).code == 0
+    (deleted,) = (site / "source" / "_posts").glob("*300亿元逆回购*.md")
+    deleted.unlink()
+    for asked in (("-s", "新浪财经"), ("-g", "金融"), ()):
+        rows = search(config, "沪指震荡整理", *asked)
+        assert [(r["group"], r["source"]) for r in rows] == [("金融", "新浪财经")], asked
+    rows = search(config, "逆回购", "--source", "金色财经")
+    assert sorted((r["source"], r["title"]) for r in rows) == [
+        ("金色财经", "央行开展100亿元逆回购操作"),
+        ("金色财经", "央行开展300亿元逆回购操作"),
+    ]
+    assert search(config, "沪指震荡整理", "-s", "证券时报网") == []
+    shown = cli("search", "沪指震荡整理", "-c", str(config)).stdout
+    assert "金融 / 新浪财经 (a feed no longer configured)" in shown
+
+
 def test_copies_held_back_are_found_with_all(demo: Path) -> None:
     published = search(demo, "LPR")
     everything = search(demo, "LPR", "--all")

@@ -1889,10 +1889,9 @@ def search(
         if (not group or _asked_for(f.group, group, all_groups))
         and (not source or _asked_for(f.source, source, all_sources))
     ]
-    if (group or source) and not chosen:
-        err.print("no feed in the config has that group / source")
-        raise click.exceptions.Exit(EXIT_CONFIG)
     if _no_database_yet(loaded):  # a look makes no database (as `status`)
+        if (group or source) and not chosen:
+            _no_such_feed()
         _nothing_stored(as_json)
         return
     try:
@@ -1910,6 +1909,8 @@ def search(
                 err.print(f"[red]error[/red] {plain(str(exc))}")
                 raise click.exceptions.Exit(EXIT_FATAL) from None
             if search_store.stores_nothing(conn):  # (a PostgreSQL database, made by a look)
+                if (group or source) and not chosen:
+                    _no_such_feed()
                 _nothing_stored(as_json)
                 return
             current = search_store.is_current(conn)
@@ -1919,6 +1920,25 @@ def search(
             whole = bool(behind) and (
                 search_store.rebuilding(conn) or search_store.holds_nothing(conn)
             )
+            if group or source:
+                states = view(conn, [f.url for f in loaded.feeds], loaded.url_key, loaded.moves)
+        # The posts a feed removed from the config left on the site: found
+        # by the group and source they are filed under (checked, as the
+        # config's names are, before the index is built).
+        removed: dict[int, tuple[str, str]] | None = None
+        also: list[int] = []
+        if group or source:
+            removed = _filed_removed(engine, loaded, {s.id for s in states.values()})
+            groups = all_groups | {g for g, _ in removed.values()}
+            sources = all_sources | {s for _, s in removed.values()}
+            also = [
+                feed_id
+                for feed_id, (g, s) in removed.items()
+                if (not group or _asked_for(g, group, groups))
+                and (not source or _asked_for(s, source, sources))
+            ]
+            if not chosen and not also:
+                _no_such_feed()
         complete = True
         rebuilt = True
         if not current:
@@ -1971,7 +1991,7 @@ def search(
             states = view(conn, [f.url for f in loaded.feeds], loaded.url_key, loaded.moves)
             request = search_store.SearchQuery(
                 text=typed,
-                feed_ids=[states[f.url].id for f in chosen] if (group or source) else None,
+                feed_ids=[states[f.url].id for f in chosen] + also if (group or source) else None,
                 since=first_day,
                 until=last_day,
                 limit=min(limit, LIMIT_ALL),
@@ -1986,11 +2006,15 @@ def search(
             with reading(engine) as conn:
                 gone = posts_store.deleted_among(conn, posted, files, archive)
             hits = [replace(h, status=DELETED) if h.entry_id in gone else h for h in hits]
+        specs = {states[f.url].id: (f.group, f.source) for f in loaded.feeds}
+        if removed is None and any(h.feed_id not in specs for h in hits):
+            removed = _filed_removed(engine, loaded, {s.id for s in states.values()})
+        # As their posts are filed: the feeds since removed from the config.
+        left = {k: v for k, v in (removed or {}).items() if k not in specs}
     except SQLAlchemyError as exc:  # a damaged file: its reason, no traceback
         raise click.exceptions.Exit(_failed_pass(loaded, exc)) from None
     finally:
         engine.dispose()
-    specs = {states[f.url].id: f for f in loaded.feeds}
     # What was found, and exit 75 where items were left unindexed: a script
     # knows to ask again (the results may lack the newest items).
     busy = 0 if complete else EXIT_BUSY
@@ -2000,8 +2024,8 @@ def search(
                 "title": h.title,
                 "link": h.link,
                 "date": _iso(h.date),
-                "group": specs[h.feed_id].group if h.feed_id in specs else None,
-                "source": specs[h.feed_id].source if h.feed_id in specs else None,
+                "group": (specs.get(h.feed_id) or left.get(h.feed_id) or (None, None))[0],
+                "source": (specs.get(h.feed_id) or left.get(h.feed_id) or (None, None))[1],
                 "score": float(f"{h.score:.4g}"),  # 4 digits: a common word scores ~1e-5
                 # HTML: the text escaped, the matches in <mark>.
                 "snippet": _html(h.snippet_segments),
@@ -2034,8 +2058,10 @@ def search(
         )
 
     for hit in hits:
-        spec = specs.get(hit.feed_id)
-        where = f"{spec.group} / {spec.source}" if spec else "(a feed no longer configured)"
+        spec = specs.get(hit.feed_id) or left.get(hit.feed_id)
+        where = f"{spec[0]} / {spec[1]}" if spec else "(a feed no longer configured)"
+        if spec and hit.feed_id not in specs:
+            where += " (a feed no longer configured)"
         title = lit(_cut(hit.title_segments or [(hit.title, False)], TITLE_SHOWN))
         wide.print(f"[bold]{title}[/bold]", soft_wrap=True)
         wide.print(
@@ -2056,6 +2082,58 @@ def search(
         if shown.strip():  # (an item of a title alone: no line of two spaces)
             wide.print(f"  {shown}", soft_wrap=True)
     raise click.exceptions.Exit(busy)
+
+
+def _no_such_feed() -> None:
+    err.print("no feed in the config has that group / source")
+    raise click.exceptions.Exit(EXIT_CONFIG)
+
+
+def _filed_removed(
+    engine: Engine, config: Config, configured: Set[int | None]
+) -> dict[int, tuple[str, str]]:
+    """The group and source of each feed removed from the config whose posts
+    are on the site or in the archive still, by feed id: as the categories of
+    one of its posts' front matter name them (the built-in template files a
+    post under its group, source and channel).  The database keeps neither;
+    a post deleted by hand is passed over; a template of the site's own may
+    file posts otherwise, and tells none."""
+    from feedmill.publish.archive import folders
+    from feedmill.store import search as search_store
+    from feedmill.store import site as site_store
+    from feedmill.store.database import reading
+
+    if config.template_path is not None:
+        return {}
+    with reading(engine) as conn:
+        names = search_store.filed_posts(conn, configured)
+        earlier = site_store.earlier_posts(conn, str(config.site_dir)) if names else None
+    if not names:
+        return {}
+    places = [
+        config.posts_dir,
+        *([Path(earlier)] if earlier else []),
+        *folders(engine, config.site_dir, config.posts_dir, config.archive_dir),
+    ]
+    found: dict[int, tuple[str, str]] = {}
+    for feed_id, files in names.items():
+        for name in files:
+            chain = next(filter(None, (_categories_of(place / name) for place in places)), None)
+            if chain is not None and len(chain) >= 2:
+                found[feed_id] = (chain[0], chain[1])
+                break
+    return found
+
+
+def _categories_of(post: Path) -> tuple[str, ...] | None:
+    """The categories of a post file's front matter (None: none, or no such file)."""
+    from feedmill.publish.render import categories_in
+
+    try:
+        with open(post, encoding="utf-8", errors="replace") as file:
+            return categories_in(file.read(65536))
+    except OSError:
+        return None
 
 
 # A hit whose post was deleted from the site by hand (`search`).

@@ -66,7 +66,8 @@ from feedmill.search.tokens import (
 )
 from feedmill.store import meta as store_meta
 from feedmill.store.database import reading
-from feedmill.store.schema import entries, search_pending
+from feedmill.store.posts import on_site
+from feedmill.store.schema import entries, feeds, posts, search_pending
 
 TABLE = "search_index"
 # SQLite only: the tokens each entry was indexed with, zlib-compressed.
@@ -837,6 +838,30 @@ def _title_from_text(content: str) -> str:
     from feedmill.publish.render import UNTITLED, headline
 
     return headline(content) or UNTITLED
+
+
+def filed_posts(conn: Connection, configured: Collection[int | None]) -> dict[int, list[str]]:
+    """The post file names of each feed not among ``configured`` (one removed
+    from the config) with posts on the site or in the archive, by feed id —
+    those on the site first (retention does not rewrite an archived post: it
+    may be filed as the feed was before an edit).  No group nor source of such
+    a feed is kept but in its posts' files (`search` reads one)."""
+    known = set(configured)
+    others = [feed_id for (feed_id,) in conn.execute(select(feeds.c.id)) if feed_id not in known]
+    found: dict[int, list[str]] = {}
+    for start in range(0, len(others), _CHUNK):
+        rows = conn.execute(
+            select(entries.c.feed_id, posts.c.file_name)
+            .select_from(posts.join(entries, entries.c.id == posts.c.entry_id))
+            .where(
+                entries.c.feed_id.in_(others[start : start + _CHUNK]),
+                on_site() | (posts.c.state == "archived"),
+            )
+            .order_by(entries.c.feed_id, posts.c.state == "archived", posts.c.file_name)
+        )
+        for feed_id, name in rows:
+            found.setdefault(feed_id, []).append(name)
+    return found
 
 
 def count(conn: Connection, query: SearchQuery) -> int:
