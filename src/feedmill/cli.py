@@ -2099,6 +2099,7 @@ def _filed_removed(
     a post deleted by hand is passed over; a template of the site's own may
     file posts otherwise, and tells none."""
     from feedmill.publish.archive import folders
+    from feedmill.publish.render import categories_of_file
     from feedmill.store import search as search_store
     from feedmill.store import site as site_store
     from feedmill.store.database import reading
@@ -2118,22 +2119,11 @@ def _filed_removed(
     found: dict[int, tuple[str, str]] = {}
     for feed_id, files in names.items():
         for name in files:
-            chain = next(filter(None, (_categories_of(place / name) for place in places)), None)
+            chain = next(filter(None, (categories_of_file(place / name) for place in places)), None)
             if chain is not None and len(chain) >= 2:
                 found[feed_id] = (chain[0], chain[1])
                 break
     return found
-
-
-def _categories_of(post: Path) -> tuple[str, ...] | None:
-    """The categories of a post file's front matter (None: none, or no such file)."""
-    from feedmill.publish.render import categories_in
-
-    try:
-        with open(post, encoding="utf-8", errors="replace") as file:
-            return categories_in(file.read(65536))
-    except OSError:
-        return None
 
 
 # A hit whose post was deleted from the site by hand (`search`).

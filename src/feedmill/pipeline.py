@@ -1353,6 +1353,7 @@ class Mill:
         lists the posts of one only."""
         from feedmill.config import category_naming
         from feedmill.publish.categories import categories, derive_channel, shared_pages
+        from feedmill.publish.render import categories_of_file
 
         if self.config.template_path is not None:
             return []  # the site's own template may file posts otherwise
@@ -1370,7 +1371,8 @@ class Mill:
             for url, names in removed.items()
             if (
                 chain := next(
-                    filter(None, (_filed_under(Path(self.posts_dir) / n) for n in names)), None
+                    filter(None, (categories_of_file(Path(self.posts_dir) / n) for n in names)),
+                    None,
                 )
             )
             is not None
@@ -2126,14 +2128,3 @@ class _Stopped(Exception):
 def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-def _filed_under(post: Path) -> tuple[str, ...] | None:
-    """The categories a post's front matter files it under (None: not read)."""
-    from feedmill.publish.render import categories_in
-
-    try:
-        with open(post, encoding="utf-8", errors="replace") as file:
-            return categories_in(file.read(65536))
-    except OSError:
-        return None

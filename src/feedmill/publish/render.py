@@ -319,6 +319,15 @@ def categories_in(text: str) -> tuple[str, ...] | None:
     return tuple(names) or None
 
 
+def categories_of_file(post: Path) -> tuple[str, ...] | None:
+    """`categories_in` a post file's first 64 KiB (None: unreadable, or none)."""
+    try:
+        with open(post, encoding="utf-8", errors="replace") as file:
+            return categories_in(file.read(65536))
+    except OSError:
+        return None
+
+
 # Themes print headimg and thumbnail into HTML attributes (some quoted with
 # ', some with ", some not at all) and CSS url(): none of these may end one.
 _ATTRIBUTE_SAFE = str.maketrans(
