@@ -825,6 +825,19 @@ def test_text_before_the_first_tag_stays_text_when_the_prepass_rewrites() -> Non
     assert out.startswith("&lt;script&gt;alert(1)&lt;/script&gt; 前言 <img")
 
 
+@pytest.mark.parametrize("end", ["</body>", "</body></html>", "</HTML >"])
+def test_text_after_a_pages_end_tags_stays_when_the_prepass_rewrites(end: str) -> None:
+    """An item's HTML a whole page, a link after its end (阅读原文): libxml2
+    dropped what followed </body>, and a post whose lazy picture or hidden
+    text the prepass fixed lost it (the sanitizer alone keeps it)."""
+    lazy = f'<p><img data-src="https://i.example/a.jpg">正文</p>{end}<p>阅读原文</p>'
+    assert clean(lazy).endswith("<p>阅读原文</p>") and 'src="https://i.example/a.jpg"' in clean(
+        lazy
+    )
+    hidden = f'<p style="display:none">推广</p><p>正文</p>{end}尾声'
+    assert clean(hidden) == "<p>正文</p>尾声"
+
+
 @pytest.mark.parametrize("depth", [300, 1500, 5000])
 def test_deeply_nested_markup_loses_no_text_when_its_images_are_fixed(depth: int) -> None:
     """Unclosed <b> tags from a sloppy CMS, hundreds deep: libxml2 stopped

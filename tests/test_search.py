@@ -196,6 +196,12 @@ def test_visible_text_reads_deeply_nested_markup_to_its_end(depth: int) -> None:
     assert text.startswith("开头") and text.endswith("结尾段落")
 
 
+def test_visible_text_reads_on_after_a_pages_end_tags() -> None:
+    """As the post shows it: text after </body> or </html> (libxml2 dropped it)."""
+    assert visible_text("<p>正文</p></body>阅读原文") == "正文 阅读原文"
+    assert visible_text("<p>正文</p></body></html>\n<p>尾声</p>") == "正文 尾声"
+
+
 def test_visible_text_joins_inline_and_separates_blocks() -> None:
     html = (
         "<p>第三季度</p><p>营收<b>增</b>长&amp;利润</p><!-- 注释 --><script>var 央行;</script>"

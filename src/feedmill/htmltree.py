@@ -49,13 +49,22 @@ def bounded_attributes(html: str) -> str:
     return _CROWDED_TAG.sub(r"\1>", html)
 
 
+# A whole page's end tags in an item's HTML (a CMS's full document, a pixel
+# or "阅读原文" link after it): libxml2 drops what follows them; browsers,
+# and the sanitizer, read on in the body.
+_PAGE_END = re.compile(r"</(?:body|html)\s*>", re.IGNORECASE)
+
+
 def fragment(markup: str) -> Any:
-    """``markup`` parsed inside a ``<div>`` (lxml.html's fragment_fromstring)."""
+    """``markup`` parsed inside a ``<div>`` (lxml.html's fragment_fromstring),
+    text after a ``</body>`` or ``</html>`` too."""
     import lxml.html
 
     parser = getattr(_LOCAL, "parser", None)
     if parser is None:
         parser = _LOCAL.parser = lxml.html.HTMLParser(huge_tree=True)
+    if "</" in markup:
+        markup = _PAGE_END.sub("", markup)
     root = lxml.html.fragment_fromstring(
         bounded_attributes(markup), create_parent="div", parser=parser
     )
