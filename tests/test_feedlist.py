@@ -945,6 +945,21 @@ def test_any_doctype_is_refused(text: str) -> None:
         parse_opml(text.encode("utf-8"))
 
 
+def test_a_file_of_no_encoding_it_names_says_how_to_name_one() -> None:
+    """Not UTF-8, no declaration, and not GB18030 or Big5 either (tried):
+    libxml2's "Invalid bytes in character encoding" alone named no way out."""
+    data = '<opml version="2.0"><body><outline text="Café" xmlUrl="https://a.example/x"/>'
+    with pytest.raises(OpmlError) as caught:
+        parse_opml((data + "</body></opml>").encode("cp1252"))
+    assert "Invalid bytes in character encoding; the file is not UTF-8 and names no" in str(
+        caught.value
+    )
+    assert 'encoding="windows-1252"?>, say) or save it as UTF-8' in str(caught.value)
+    # Declared, it is read so.
+    declared = '<?xml version="1.0" encoding="windows-1252"?>' + data + "</body></opml>"
+    assert parse_opml(declared.encode("cp1252"))[0].source == "Café"
+
+
 def test_malformed_file_says_where() -> None:
     with pytest.raises(OpmlError) as caught:
         parse_opml((OPML / "malformed.opml").read_bytes())

@@ -635,7 +635,14 @@ def _describe(exc: etree.XMLSyntaxError, data: bytes) -> str:
     elif "XML_PARSE_HUGE" in message:  # a text or attribute of over 10 MB
         message = "a text or attribute longer than 10 MB (no feed list has one)"
     line, column = exc.position
-    return f"cannot read the OPML file: bad XML at line {line}, column {column}: {message}"
+    said = f"cannot read the OPML file: bad XML at line {line}, column {column}: {message}"
+    if "encoding" in message.lower() and _undeclared_non_utf8(data):
+        # (GB18030 and Big5 were tried: what else it is, only its writer knows.)
+        said += (
+            "; the file is not UTF-8 and names no encoding: name its own in its first"
+            ' line (<?xml version="1.0" encoding="windows-1252"?>, say) or save it as UTF-8'
+        )
+    return said
 
 
 def _clean(value: str | None) -> str | None:
