@@ -1430,7 +1430,8 @@ def test_a_feed_whose_url_was_edited_takes_its_stories_before_another_telling_do
     """The URL edited while another feed carries a rewording of a story: the
     story passed to that rewording when the old feed left, before the new
     URL was read — and its items, the post's very text, stayed held back
-    behind the other outlet's text, the source's category empty."""
+    behind the other outlet's text, the source's category empty.  They take
+    it back."""
     mine, theirs = STORIES["s001-a"], STORIES["s001-b"]  # (a rewording, minutes later)
     (tmp_path / "old.xml").write_bytes(_feed_of([mine]))
     (tmp_path / "other.xml").write_bytes(_feed_of([theirs]))
@@ -1452,20 +1453,15 @@ def test_a_feed_whose_url_was_edited_takes_its_stories_before_another_telling_do
     assert list(posts(tmp_path)) == [name]
 
 
-@pytest.mark.parametrize("back", [False, True])
-def test_stories_of_a_removed_feed_a_killed_pass_had_not_passed_on_pass_on_next(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, back: bool
+@pytest.mark.parametrize("late", ["its first fetch failed", "another feed was run alone"])
+def test_an_edited_urls_items_coming_late_take_back_what_passed_to_a_rewording(
+    tmp_path: Path, late: str
 ) -> None:
-    """The stories of a feed that left wait for the end of the pass that
-    reads the new URL; a pass killed before then leaves them owed (a feed
-    leaves the config once), and the next completes it: the story the new
-    URL no longer lists passes to the other outlet's copy — unless the feed
-    is back in the config by then: it keeps its posts."""
-    from feedmill.config import load_config
-    from feedmill.pipeline import HAND_OVER_OWED, Mill
-    from feedmill.store import meta
-    from feedmill.store.database import open_database
-
+    """The story passed to another outlet's rewording as the old URL left,
+    before the new one's items were in (its first fetch failed, or a pass
+    ran another feed alone): they take it back when they come — the post's
+    first text — and a story the new URL no longer lists stays with the
+    rewording."""
     (tmp_path / "old.xml").write_bytes(_feed_of([STORIES["s001-a"], STORIES["s002-a"]]))
     (tmp_path / "other.xml").write_bytes(_feed_of([STORIES["s001-b"], STORIES["s002-b"]]))
     spec = {"group": "新闻", "source": STORIES["s001-a"]["source"]}
@@ -1473,35 +1469,23 @@ def test_stories_of_a_removed_feed_a_killed_pass_had_not_passed_on_pass_on_next(
     assert cli("run", "-c", str(write_config(tmp_path, [{"url": "old.xml", **spec}]))).code == 0
     then = cli("run", "-c", str(write_config(tmp_path, [{"url": "old.xml", **spec}, other])))
     assert "posts: 0 new" in then.stdout and "2 duplicates" in then.stdout, then.stdout
-    (tmp_path / "new.xml").write_bytes(_feed_of([STORIES["s001-a"]]))  # (one item now)
     config = write_config(tmp_path, [{"url": "new.xml", **spec}, other])
-
-    async def killed(*args: object, **kwargs: object) -> None:
-        raise RuntimeError("killed")
-
-    monkeypatch.setattr(Mill, "_ingest", killed)
-    with Mill(load_config(config)) as mill, pytest.raises(RuntimeError):
-        mill.run()
-    monkeypatch.undo()
-    engine = open_database(f"sqlite:///{tmp_path / '.feedmill' / 'state.db'}")
-    with engine.begin() as conn:
-        assert meta.get(conn, HAND_OVER_OWED) is not None
-
-    if back:
-        old_again = {"url": "old.xml", "group": "旧", "source": "证券时报网旧址"}
-        config = write_config(tmp_path, [old_again, {"url": "new.xml", **spec}, other])
-    assert cli("run", "-c", str(config)).code == 0
-    rows = _status(config)
-    if back:
-        assert [
-            rows[name]["posts"] for name in ("证券时报网旧址", spec["source"], other["source"])
-        ] == [2, 0, 0]
+    if late == "its first fetch failed":
+        assert "failed" in cli("run", "-c", str(config)).stdout
     else:
-        assert (rows[spec["source"]]["posts"], rows[other["source"]]["posts"]) == (1, 1)
+        (tmp_path / "new.xml").write_bytes(b"")
+        assert cli("run", "--feed", "other.xml", "-c", str(config)).code == 0
+    passed = _status(config)
+    assert (passed[spec["source"]]["posts"], passed[other["source"]]["posts"]) == (0, 2)
+
+    (tmp_path / "new.xml").write_bytes(_feed_of([STORIES["s001-a"]]))  # (one item now)
+    came = cli("run", "-c", str(config))
+    assert "took them back: 1" in " ".join(came.stderr.split()), came.stderr
+    rows = _status(config)
+    assert (rows[spec["source"]]["posts"], rows[other["source"]]["posts"]) == (1, 1)
+    mine = [p for p in posts(tmp_path).values() if STORIES["s001-a"]["title"] in p]
+    assert len(mine) == 1 and f" - {spec['source']}\n" in mine[0]
     assert len(posts(tmp_path)) == 2
-    with engine.begin() as conn:
-        assert meta.get(conn, HAND_OVER_OWED) is None
-    engine.dispose()
     assert "posts: 0 new, 0 updated" in cli("run", "-c", str(config)).stdout
 
 

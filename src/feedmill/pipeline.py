@@ -17,7 +17,6 @@ rendered from the database by ``publish``.
 from __future__ import annotations
 
 import asyncio
-import json
 import multiprocessing.context
 import os
 import re
@@ -111,9 +110,6 @@ _UNKNOWN = object()  # (a column FeedState does not mirror: always written)
 Progress = Callable[[str, int, int | None], None]  # (stage, advance, total)
 # Recorded (meta) while a rebuild is under way; the next pass completes it.
 REBUILD_OWED = "rebuild_owed"
-# Recorded (meta) while the stories of feeds that left the config wait for
-# the end of a pass that reads feeds never read (see Mill._sync).
-HAND_OVER_OWED = "hand_over_owed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -452,9 +448,6 @@ class Mill:
         self._posts_moved = False  # a feed's posts passed to another's at a pass's start
         self._tags_read = False  # feeds failed by an edit of a tags file: tried again
         self._last_entry = 0  # the entry stored last before this pass (`copied_after`)
-        # Removed feeds whose stories pass on at the pass's end, to the copies
-        # stored by the entry id with them (see _sync).
-        self._leaving: tuple[list[int], int] | None = None
         self._retries: asyncio.Lock | None = None  # a pass's retries after a worker died
         self._pool_slots: asyncio.Semaphore | None = None  # a pass's documents in the pool
         self._outcomes: list[tuple[int, dict[str, Any]]] = []
@@ -680,7 +673,6 @@ class Mill:
         self._copying = set()
         self._posts_moved = False
         self._last_entry = 0
-        self._leaving = None
         self._join_dropped()  # those of the last pass of a daemon
         remove_stale_temp_files(self.posts_folder)
         try:
@@ -690,7 +682,7 @@ class Mill:
             # (their posts wait), and publish() fails the pass.
             if not takes_no_writes(exc):
                 raise
-        states = self._sync(reading_feeds=True)
+        states = self._sync()
         # What a rebuild completed now wrote is not this pass's (publish counts from then).
         counted_since = datetime.now(UTC) if self._complete_owed_rebuild(progress, states) else None
         # Seen before this pass writes: its new posts would hide an emptied
@@ -718,11 +710,6 @@ class Mill:
         asyncio.run(self._ingest(specs, states, summary, progress))
         if self._copying:
             self._hand_over_to_new_copies()
-        if self._leaving is not None:
-            leaving, arrived_by = self._leaving
-            with self.engine.begin() as conn:
-                self._hand_over(conn, leaving, arrived_by=arrived_by)
-                meta_store.forget(conn, HAND_OVER_OWED)
         # What a worker could not remove after its commit (or a crash left),
         # before retention could move the files.
         self._remove_retracted()
@@ -1101,7 +1088,7 @@ class Mill:
         """Where a post of the site is: "posts", "archive" or "gone" (`writer.whereabouts`)."""
         return whereabouts(self.posts_dir, self.archive_dir, file_name, self._earlier)
 
-    def _sync(self, *, reading_feeds: bool = False) -> dict[str, FeedState]:
+    def _sync(self) -> dict[str, FeedState]:
         from feedmill.publish.archive import folders, record_anew
         from feedmill.publish.postsfolder import follow
 
@@ -1174,32 +1161,8 @@ class Mill:
             feed_store.set_styles(conn, changes)
             removed = feed_store.set_aside_removed(conn, states)
             feed_store.restyle_originals(conn, removed)
-            owed = json.loads(meta_store.get(conn, HAND_OVER_OWED) or "null")
-            leaving = sorted(removed)
-            if owed:  # (but those back in the config since)
-                leaving = sorted(
-                    {*removed, *(set(owed["feeds"]) & {*feed_store.removed_ids(conn)})}
-                )
-            unread = any(s.style_hash is None for s in states.values())
-            if leaving and reading_feeds and unread:
-                # A feed never read — a URL edited without moved_from, most
-                # often: its items, the old posts' very text, take their
-                # stories first (_hand_over_to_new_copies), and what is left
-                # passes to other feeds' copies at the pass's end.  Passed
-                # now, a story went to another outlet's rewording of it, and
-                # the new URL's items were held back behind that for good.
-                # (Recorded: a pass killed before its end leaves it owed.)
-                # The copies a story may pass to: those stored before its feed
-                # left (a pass killed after that may have stored more).
-                arrived_by = owed["by"] if owed else dedupe_upkeep.last_entry_id(conn)
-                record = {"feeds": leaving, "by": arrived_by}
-                meta_store.put(conn, HAND_OVER_OWED, json.dumps(record))
-                self._leaving = (leaving, arrived_by)
-            else:
-                if leaving:
-                    self._hand_over(conn, leaving, arrived_by=owed["by"] if owed else None)
-                if owed:
-                    meta_store.forget(conn, HAND_OVER_OWED)
+            if removed:
+                self._hand_over(conn, removed)
             if returned:
                 self._take_back(conn, returned)
             if not self._moves_checked:
@@ -1225,8 +1188,6 @@ class Mill:
         conn: Connection,
         removed: Sequence[int],
         exact_copies_of: Collection[int] | None = None,
-        *,
-        arrived_by: int | None = None,
     ) -> None:
         """Stories of the feeds that left the config, whose copies other feeds
         hold, pass to those feeds (`hand_over`): posted now, the removed
@@ -1251,7 +1212,6 @@ class Mill:
             off,
             exact_copies_of=exact_copies_of,
             tells=copy_tells(self.dedupe.threshold) if self.dedupe else None,
-            arrived_by=arrived_by,
         )
         self._index_in_dedupe(conn, heirs)
         passed = sum(heir.succeeds is not None for heir in heirs)
@@ -1275,6 +1235,33 @@ class Mill:
             removed = feed_store.removed_ids(conn) if originals else []
             if removed:
                 self._hand_over(conn, removed, exact_copies_of=originals)
+                self._take_back_first_texts(conn)
+
+    def _take_back_first_texts(self, conn: Connection) -> None:
+        """Copies this pass held back behind a post that passed to another
+        telling when its feed left, of that post's very text, take it back
+        (`passed_on_and_copied_again`): a URL edited without moved_from while
+        another outlet carried a rewording — the story went to the rewording
+        as the old URL left, and the new URL's items, however late they came
+        (its first fetch failed, a pass was killed), stayed behind it for
+        good, its category empty.  Not where that post is off the site."""
+        from feedmill.store.entries import FIRST_TEXT, passed_on_and_copied_again, promote
+        from feedmill.store.posts import OFF_SITE
+
+        heirs: list[Heir] = []
+        for row in passed_on_and_copied_again(conn, self._copying, self._last_entry):
+            if row.state is None or row.state in OFF_SITE:
+                continue
+            if row.written_version is not None and self._whereabouts(row.file_name) != "posts":
+                continue  # deleted by hand, archived: it stays so
+            name_for = self.worker_module().heir_name
+            heirs += promote(conn, row.copy_id, [row.post_id], name_for, FIRST_TEXT)
+        self._index_in_dedupe(conn, heirs)
+        if heirs:
+            self.notices.append(
+                "copies of the very text of posts that had passed to another feed's telling"
+                f" when their feed left took them back: {len(heirs)} (a feed's URL edited?)"
+            )
 
     def _take_back(self, conn: Connection, returned: Sequence[int]) -> None:
         """Feeds back in the config: their items held back because they had

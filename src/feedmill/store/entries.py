@@ -563,6 +563,7 @@ def retract(
 # reason, as `status` and `search --all` show it).
 FULLER_COPY = "a fuller copy of its story took its post"
 FEED_LEFT = "its feed left feedmill.yml"  # (`hand_over`; `back_in_config` when it is back)
+FIRST_TEXT = "its story's first text came again from another feed"  # (`passed_on_and_copied_again`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -588,7 +589,6 @@ def hand_over(
     *,
     exact_copies_of: Collection[int] | None = None,
     tells: Callable[..., bool] | None = None,
-    arrived_by: int | None = None,
 ) -> list[Heir]:
     """The stories of feeds that left feedmill.yml that a configured feed
     holds a copy of: each passes to that feed's earliest copy, posted under
@@ -600,15 +600,11 @@ def hand_over(
     archive (passed on, its copy was posted, and archived again, under
     another name) — also where its row does not say so yet (``off_site``).
     With ``exact_copies_of``, only those entries' stories, held in copies
-    of their very text.  ``tells``: see hand_down.  With ``arrived_by`` (an
-    entry id), only copies stored by then take a story (see hand_down).
-    Returns the copies posted."""
+    of their very text.  ``tells``: see hand_down.  Returns the copies posted."""
     if not feed_ids:
         return []
     copy = entries.alias("copy")
     copied = [copy.c.duplicate_of == entries.c.id, copy.c.status == "duplicate", _configured()]
-    if arrived_by is not None:
-        copied.append(copy.c.id <= arrived_by)
     chosen = [entries.c.feed_id.in_(feed_ids), entries.c.status == "active"]
     among: list[list[int]] | list[None] = [None]
     if exact_copies_of is not None:
@@ -641,7 +637,6 @@ def hand_over(
         name_for,
         same_text=texts if exact_copies_of is not None else None,
         tells=tells,
-        arrived_by=arrived_by,
     )
     retract(
         conn,
@@ -652,6 +647,49 @@ def hand_over(
         },
     )
     return heirs
+
+
+def passed_on_and_copied_again(
+    conn: Connection, feed_ids: Collection[int], after: int
+) -> list[Any]:
+    """Rows (copy_id, post_id, state, file_name, written_version: the post's)
+    of the items of the feeds ``feed_ids`` stored after the
+    entry ``after`` held back behind a post that a feed's leaving passed to
+    another telling (`hand_over`), where the item is the very text of the
+    entry that left (its fingerprint): a feed's URL edited while another
+    outlet carried a rewording — the story passed to that rewording before
+    the new URL was read (or while it failed), and its items, the post's
+    first text, stayed held back behind it.  The earliest copy of each post."""
+    copy, left = entries.alias("copy"), entries.alias("left")
+    found: dict[int, Any] = {}
+    for chunk in _chunks(sorted(feed_ids)):
+        query = (
+            select(
+                copy.c.id.label("copy_id"),
+                entries.c.id.label("post_id"),
+                posts.c.state,
+                posts.c.file_name,
+                posts.c.written_version,
+            )
+            .select_from(
+                copy.join(entries, copy.c.duplicate_of == entries.c.id)
+                .join(left, left.c.duplicate_of == entries.c.id)
+                .outerjoin(posts, posts.c.entry_id == entries.c.id)
+            )
+            .where(
+                copy.c.feed_id.in_(chunk),
+                copy.c.id > after,
+                copy.c.status == "duplicate",
+                entries.c.status == "active",
+                left.c.status == "duplicate",
+                left.c.reason == FEED_LEFT,
+                left.c.fingerprint == copy.c.fingerprint,
+            )
+            .order_by(copy.c.id)
+        )
+        for row in conn.execute(query):
+            found.setdefault(row.post_id, row)
+    return sorted(found.values(), key=lambda row: row.copy_id)
 
 
 def copied_after(conn: Connection, feed_ids: Collection[int], after: int) -> set[int]:
@@ -679,7 +717,6 @@ def hand_down(
     feeds_apart: bool = True,
     same_text: Mapping[int, str | None] | None = None,
     tells: Callable[..., bool] | None = None,
-    arrived_by: int | None = None,
 ) -> list[Heir]:
     """The copies of retracted entries (`retract`: entry id → the story it
     copies, or None when blocked), as they would be had the entry come with
@@ -696,9 +733,7 @@ def hand_down(
     ``tells(copy, post)`` (rows), a blocked entry's copies that do not tell
     its heir's story take posts of their own, the earliest of each story
     first: copies of a fuller telling may be stories apart (two 快讯 of one
-    article, with different figures).  With ``arrived_by`` (an entry id), a
-    story passes only to a copy stored by then: the later ones came after
-    its feed left, and take it only as its very text does (see Mill._sync).
+    article, with different figures).
     Returns the copies posted now, for dedupe to find later copies in.
     """
     heirs: list[Heir] = []
@@ -714,10 +749,7 @@ def hand_down(
             if same_text is not None:
                 text = same_text.get(retracted_id)
                 in_turn = [c for c in in_turn if text is not None and c.fingerprint == text]
-            first = next(
-                (c for c in in_turn if c.configured and (arrived_by is None or c.id <= arrived_by)),
-                None,
-            )
+            first = next((c for c in in_turn if c.configured), None)
             if first is None:
                 # Only feeds since removed carry it: a post of theirs would
                 # wait unwritten, and later copies be held back behind it.
