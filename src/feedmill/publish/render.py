@@ -72,8 +72,9 @@ DEFAULT_TEMPLATE = Path(__file__).with_name("post.md.j2")
 # writes Markdown's other marks as references.  15: the ids' mark is the
 # feed's and the item's (two feeds of one source gave one article's two posts
 # one mark); a body that shows no text nor picture (a tracking pixel, an
-# emoticon) links to the article — after what it shows.
-FORMAT_VERSION = "15"
+# emoticon) links to the article — after what it shows.  16: text after a
+# page's </body> or </html> in an item's HTML stays where the prepass ran.
+FORMAT_VERSION = "16"
 
 
 @dataclass(frozen=True, slots=True)

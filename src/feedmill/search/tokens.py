@@ -63,8 +63,9 @@ if TYPE_CHECKING:
 # 8: a word a zero-width character splits is one; a picture's alt text, which
 # themes show as its caption; an untitled item's title is the one its post shows.
 # 9: not an alt text the post drops ("image.png", "图片"), nor what a frame,
-# video or audio holds.  10: nor an emoticon's, which the post makes its title.)
-_SCHEME = "10"
+# video or audio holds.  10: nor an emoticon's, which the post makes its title.
+# 11: text after a page's </body> or </html> in an item's HTML.)
+_SCHEME = "11"
 
 
 @cache
