@@ -958,6 +958,16 @@ def test_a_file_of_no_encoding_it_names_says_how_to_name_one() -> None:
     # Declared, it is read so.
     declared = '<?xml version="1.0" encoding="windows-1252"?>' + data + "</body></opml>"
     assert parse_opml(declared.encode("cp1252"))[0].source == "Café"
+    # Said to be UTF-8: not "names no encoding".
+    with pytest.raises(OpmlError, match="the file says it is UTF-8, and is not: name its own"):
+        parse_opml(declared.replace("windows-1252", "UTF-8").encode("cp1252"))
+    # A bare "&" first (which a retry mends): the encoding is what is said.
+    amp = (
+        '<opml version="2.0"><body>\n<outline text="a" xmlUrl="https://a.example/x?a=1&b=2"/>\n'
+        '<outline text="Café" xmlUrl="https://a.example/y"/>\n</body></opml>'
+    )
+    with pytest.raises(OpmlError, match=r"at line 3, .* names no encoding"):
+        parse_opml(amp.encode("cp1252"))
 
 
 def test_malformed_file_says_where() -> None:
@@ -1199,6 +1209,28 @@ OLD = "https://old.example/"
             f"base: &fin\n  group: g\n  source: s\nfeeds:\n  - url: {OLD}\n    <<: *fin\n",
             f"base: &fin\n  group: g\n  source: s\nfeeds:\n  - url: {OLD}\n    <<: *fin\n"
             "  - url: https://a.example/\n    group: 组\n    source: 源\n",
+        ),
+        # ... an alias as a list's last item, or on the line after its key
+        (
+            f"feeds:\n  - url: {OLD}\n    group: g\n    source: s\n    rules: {{block: [&ads {{title: 广告}}]}}\n"
+            "  - url: https://b.example/\n    group: g\n    source: t\n    rules:\n      block:\n        - *ads\n",
+            f"feeds:\n  - url: {OLD}\n    group: g\n    source: s\n    rules: {{block: [&ads {{title: 广告}}]}}\n"
+            "  - url: https://b.example/\n    group: g\n    source: t\n    rules:\n      block:\n        - *ads\n"
+            "  - url: https://a.example/\n    group: 组\n    source: 源\n",
+        ),
+        (
+            f"feeds:\n  - &first\n    url: {OLD}\n    group: g\n    source: s\n"
+            "  - url: https://b.example/\n    <<:\n      - *first\n",
+            f"feeds:\n  - &first\n    url: {OLD}\n    group: g\n    source: s\n"
+            "  - url: https://b.example/\n    <<:\n      - *first\n"
+            "  - url: https://a.example/\n    group: 组\n    source: 源\n",
+        ),
+        (
+            f"feeds:\n  - url: {OLD}\n    group: g\n    source: s\n    rules: &r\n      block: [{{title: x}}]\n"
+            "  - url: https://b.example/\n    group: g\n    source: t\n    rules:\n      *r\n# tail\n",
+            f"feeds:\n  - url: {OLD}\n    group: g\n    source: s\n    rules: &r\n      block: [{{title: x}}]\n"
+            "  - url: https://b.example/\n    group: g\n    source: t\n    rules:\n      *r\n"
+            "  - url: https://a.example/\n    group: 组\n    source: 源\n# tail\n",
         ),
         # a flow entry last: a block entry after it
         (

@@ -441,8 +441,11 @@ def read_opml(text: str | bytes) -> OpmlImport:
 
 
 def _read(data: bytes, encoding: str | None) -> _Reader:
-    """Parse with the safe parser; the first error is reported if no retry works."""
+    """Parse with the safe parser; the first error is reported if no retry works
+    (an encoding's, where the bytes are not UTF-8: a bare "&" the retries
+    mend is no reason to give)."""
     first: etree.XMLSyntaxError | None = None
+    encoding_error: etree.XMLSyntaxError | None = None
     for candidate, candidate_encoding in _attempts(data, encoding):
         reader = _Reader()
         parser = etree.XMLParser(
@@ -459,9 +462,13 @@ def _read(data: bytes, encoding: str | None) -> _Reader:
             etree.fromstring(candidate, parser)
         except etree.XMLSyntaxError as exc:
             first = first or exc
+            if encoding_error is None and "encoding" in (exc.msg or "").lower():
+                encoding_error = exc
             continue
         return reader
     assert first is not None
+    if encoding_error is not None and _undeclared_non_utf8(data):
+        first = encoding_error
     raise OpmlError(_describe(first, data)) from None
 
 
@@ -639,8 +646,12 @@ def _describe(exc: etree.XMLSyntaxError, data: bytes) -> str:
     if "encoding" in message.lower() and _undeclared_non_utf8(data):
         # (GB18030 and Big5 were tried: what else it is, only its writer knows.)
         said += (
-            "; the file is not UTF-8 and names no encoding: name its own in its first"
-            ' line (<?xml version="1.0" encoding="windows-1252"?>, say) or save it as UTF-8'
+            "; the file is not UTF-8 and names no encoding"
+            if _declared(data) is None
+            else "; the file says it is UTF-8, and is not"
+        ) + (
+            ": name its own in its first line"
+            ' (<?xml version="1.0" encoding="windows-1252"?>, say) or save it as UTF-8'
         )
     return said
 
@@ -762,7 +773,7 @@ def add_feeds(
         dash = _dash_column(text, last, value)
         columns = [item.start_mark.column for item in value.value if _is_block_mapping(item)]
         block = _block(entries, dash, max([*columns[-1:], dash + 2]), newline)
-        at = _after_own_comments(text, _line_end(text, _end_index(last)), dash)
+        at = _after_own_comments(text, _line_end(text, _end_index(last, text)), dash)
         lead = "" if text[:at].endswith("\n") else newline
         new_text = text[:at] + lead + block + text[at:]
         before = len(value.value)
@@ -875,26 +886,40 @@ def _dash_column(text: str, item: Node, sequence: Node) -> int:
     return int(sequence.start_mark.column)
 
 
-def _end_index(node: Node) -> int:
+def _end_index(node: Node, text: str) -> int:
     """Where ``node`` ends: the end of its last scalar (or of a flow collection).
 
     A trailing empty value (``channel:``) ends at its key: the null's own mark
-    is the next token, which may be lines further down, past comments.
+    is the next token, which may be lines further down, past comments.  A
+    trailing alias (``rules: *ads``, ``- *ads``, ``<<: *base``) ends at its
+    ``*name``: the node it stands for is marked where its anchor is.
     """
+    floor = int(node.start_mark.index)
     while isinstance(node, MappingNode | SequenceNode) and not node.flow_style and node.value:
+        end = int(node.end_mark.index)
         last = node.value[-1]
         if isinstance(last, tuple):
             key, node = last
             if _is_empty(node):
                 return int(key.end_mark.index)
-            if node.start_mark.index < key.end_mark.index:
-                # An alias (`rules: *ads`, `<<: *fin`): the node is the anchored
-                # one, marked where the anchor is, in an earlier entry.  The
-                # alias is on the key's line.
-                return int(key.end_mark.index)
+            floor = int(key.end_mark.index)
         else:
+            if len(node.value) > 1:
+                floor = int(node.value[-2].end_mark.index)
             node = last
+        if node.start_mark.index < floor:  # (an alias)
+            return _alias_end(text, node, floor, end)
+        floor = int(node.start_mark.index)
     return int(node.end_mark.index)
+
+
+def _alias_end(text: str, node: Node, start: int, end: int) -> int:
+    """The end of the last alias of ``node``'s anchor in ``text[start:end]``."""
+    name = getattr(node, "anchor", None)
+    if not isinstance(name, str):
+        return start
+    found = list(re.finditer(rf"\*{re.escape(name)}(?=[\s,\]}}]|$)", text[start:end]))
+    return start + found[-1].end() if found else start
 
 
 _COMMENT_LINE = re.compile(r"([ \t]*)#[^\n]*(?:\n|$)")
