@@ -262,8 +262,8 @@ def test_add_refuses_a_url_that_cannot_be_meant(tmp_path: Path, url: str, said: 
         ("http://0177.0.0.1/x", "'0177.0.0.1' is no host name or IPv4 address"),
         ("http://example.com../rss", "'example.com..' is no host name (an empty part"),
         # Text beside an IPv6 address's brackets: urlsplit reads the address alone.
-        ("http://[::1]x/feed", "'::1' is no IPv6 address (text beside its brackets)"),
-        ("http://a[::1]:1200/feed", "'::1' is no IPv6 address (text beside its brackets)"),
+        ("http://[::1]x/feed", "'::1' has text beside its IPv6 address's brackets"),
+        ("http://a[::1]:1200/feed", "'::1' has text beside its IPv6 address's brackets"),
         # Read as a path relative to the config's folder.
         ("ht!tp://x.example/rss", "'ht!tp' is no scheme (use http, https, file or a path)"),
     ],
@@ -459,6 +459,19 @@ def test_import_adds_the_feeds_of_an_opml_file_by_folder(tmp_path: Path) -> None
     # Importing again adds nothing.
     again = cli("import", str(OPML / "nested-folders.opml"), "-c", str(config))
     assert f"0 feeds added to {config}, {len(listed)} already there" in again.stdout
+
+
+def test_a_path_may_hold_a_character_that_shows_nothing(tmp_path: Path) -> None:
+    """A file's name as it is on disk (a soft hyphen in it): no web address
+    copied with a stray character, and not refused as one."""
+    from support.feeds import Item, rss
+
+    config = site(tmp_path)
+    (tmp_path / "Nach\u00adrichten.xml").write_bytes(rss("源", [Item("t", "<p>x</p>", "g")]))
+    path = str(tmp_path / "Nach\u00adrichten.xml")
+    result = cli("add", path, "-g", "g", "-s", "s", "-c", str(config))
+    assert result.code == 0, result.stderr
+    assert "posts: 1 new" in cli("run", "-c", str(config)).stdout
 
 
 def test_import_trims_invisible_characters_around_an_address(tmp_path: Path) -> None:

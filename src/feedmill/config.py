@@ -1050,7 +1050,8 @@ def _check_url(field: str, url: str) -> None:
     if _URL_CONTROL.search(url.strip()):
         # ($'…\n…' typed to `add`: fetched as "%0A", a feed of no one's.)
         raise _Invalid(field, f"{_shown(url)!r} holds a control character (a line break?)")
-    invisible = urls.INVISIBLE.search(url)
+    # (A path names a file as it is named on disk: a soft hyphen may be in it.)
+    invisible = urls.INVISIBLE.search(url) if _is_web(url) else None
     if invisible is not None:
         char = invisible.group()
         raise _Invalid(
@@ -1091,6 +1092,11 @@ def _check_url(field: str, url: str) -> None:
             f"{_shown(url)!r} names the host {_shown(parts.netloc)!r}: a file's URL is"
             f" file:///… (three slashes), or write its path: {_shown(parts.netloc + parts.path)}",
         )
+
+
+def _is_web(url: str) -> bool:
+    """Whether ``url`` is written as an http(s) URL (its scheme in any case)."""
+    return urls.without_invisible_ends(url).lower().startswith(("http://", "https://"))
 
 
 def _host_problem(url: str, parts: SplitResult) -> str | None:

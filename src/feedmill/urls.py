@@ -312,7 +312,7 @@ def unreachable(url: str) -> str | None:
         if not bracket_ends_host(parts.netloc):
             # "[::1]x", "a[::1]": urlsplit reads the address between them and
             # leaves the rest; every fetch failed "invalid URL".
-            return "is no IPv6 address (text beside its brackets)"
+            return "has text beside its IPv6 address's brackets"
         try:
             ipaddress.IPv6Address(host.partition("%")[0])
         except ValueError:
