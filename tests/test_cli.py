@@ -2805,6 +2805,30 @@ def test_an_empty_folder_argument_is_refused_not_taken_for_here(
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["status", "-c", ""], "'-c': empty (an unset variable?): leave -c out for ./feedmill.yml"),
+        (["run", "-c", ""], "'-c': empty (an unset variable?)"),
+        (["add", "https://x.example/f", "-g", "g", "-s", "s", "-c", ""], "'-c': empty"),
+        (["export", "-o", ""], "'-o': empty (an unset variable?): write - for standard output"),
+        (["import", ""], "OPML: empty (an unset variable?): write - for standard input"),
+    ],
+)
+def test_an_empty_file_argument_is_refused_not_taken_for_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], said: str
+) -> None:
+    """`-c "$CONF"` with CONF unset read — and `add` edited — the feedmill.yml
+    of wherever it ran; `export -o ""` said "cannot write: is a directory"."""
+    monkeypatch.chdir(tmp_path)
+    config = write_config(tmp_path, [])
+    before = config.read_bytes()
+    result = cli(*args)
+    assert result.code == 2
+    assert said in " ".join(result.stderr.split())
+    assert config.read_bytes() == before
+
+
 def test_a_symlinked_configs_paths_are_the_linked_files(tmp_path: Path) -> None:
     """As README says: a feedmill.yml kept elsewhere and linked into a folder
     reads its paths from where the file is, not from the link's folder."""

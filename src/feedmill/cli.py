@@ -90,15 +90,21 @@ err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 wide = _Output(highlight=False, emoji=False, width=None if out.is_terminal else 200)
 
 
-def _config_in_folder(_ctx: click.Context, _param: click.Parameter, value: Path) -> Path:
-    """A site folder given as the config means the feedmill.yml in it."""
-    return value / CONFIG_NAME if value.is_dir() else value
+def _config_in_folder(_ctx: click.Context, _param: click.Parameter, value: str) -> Path:
+    """A site folder given as the config means the feedmill.yml in it.  An
+    empty one (``-c "$CONF"``, CONF unset) is refused: Path("") is ".", and
+    the feedmill.yml of wherever it ran was read, and edited."""
+    if not value:
+        raise click.BadParameter(
+            f"empty (an unset variable?): leave -c out for ./{CONFIG_NAME}, or name one"
+        )
+    path = Path(value)
+    return path / CONFIG_NAME if path.is_dir() else path
 
 
 config_option = click.option(
     "--config",
     "-c",
-    type=click.Path(path_type=Path),
     default=CONFIG_NAME,
     show_default=True,
     callback=_config_in_folder,
@@ -441,6 +447,17 @@ def _not_ignored(directory: Path) -> list[str]:
         for line, what in wanted
         if not line.startswith("../") and not covered(line.rstrip("/"))
     ]
+
+
+def _named_file(value: str | None, otherwise: str, hint: str | None = None) -> Path | None:
+    """A file argument as a Path (None: not given); an empty one is refused."""
+    if value is None:
+        return None
+    if not value:
+        raise click.BadParameter(
+            f"empty (an unset variable?): {otherwise}, or name a file", param_hint=hint
+        )
+    return Path(value)
 
 
 def _folder_named(ctx: click.Context, param: click.Parameter, value: str) -> Path:
@@ -2570,6 +2587,7 @@ def import_(opml: str, config: Path, dry_run: bool) -> None:
     from feedmill.feedlist import OpmlError, import_feeds_to_file, read_opml
     from feedmill.urls import identity
 
+    _named_file(opml, "write - for standard input", "OPML")
     # A broken config is reported as such, before the OPML file (one without a
     # feed list yet is no broken one: the import starts it).
     _load(config, feeds_optional=True)
@@ -2663,7 +2681,7 @@ def _filed_under(feed: ImportedFeed) -> str:
 @click.option(
     "--output",
     "-o",
-    type=click.Path(path_type=Path),
+    callback=lambda _ctx, _param, value: _named_file(value, "write - for standard output"),
     help="Write here instead of to stdout (- is stdout).",
 )
 def export(config: Path, output: Path | None) -> None:
