@@ -471,6 +471,43 @@ def test_lazy_loaded_images_get_their_real_source() -> None:
     assert first_image(clean) == "https://cdn.example/photo-1.jpg"
 
 
+def test_a_picture_or_link_to_nowhere_is_no_picture_or_link_of_the_page() -> None:
+    """Made absolute, an empty ``src``, a stand-in's ``data:`` SVG or a
+    ``javascript:`` one were the page's own URL: a picture of the page, and
+    the post's cover; ``javascript:`` and ``#`` links went to the page.  The
+    real picture in a stand-in's ``<noscript>`` or ``<picture>`` is taken,
+    as in feed HTML (readability drops ``<noscript>``)."""
+    page = "https://site.example/news/x.html"
+    html = _page_with(
+        '<img src="" alt="销量走势"><img src="#"><img src="javascript:void(0)">'
+        '<img width="800" height="450" class="lazyload"'
+        ' src="data:image/svg+xml,%3Csvg%20xmlns=%27http://www.w3.org/2000/svg%27%3E%3C/svg%3E">'
+        '<noscript><img src="/up/chip.jpg"></noscript>'
+        '<picture><source type="image/webp" srcset="/up/cpi.webp">'
+        '<img src="data:image/gif;base64,R0lGOD"></picture>'
+        '<a href="javascript:void(0)">比亚迪</a> <a href="#">宁德时代</a> <a href="#n1">[1]</a>'
+        ' <a href="mailto:news@site.example">来信</a>'
+    )
+    article = extract_article(html, page)
+    assert article is not None
+    root = lxml.html.fromstring(article)
+    srcs = [img.get("src") for img in root.iter("img")]
+    assert srcs == ["https://site.example/up/chip.jpg", "https://site.example/up/cpi.webp"]
+    assert [a.get("href") for a in root.iter("a")] == ["mailto:news@site.example"]
+    assert "比亚迪" in article and "宁德时代" in article and "[1]" in article
+    assert page not in article
+    clean = sanitize_html(article, base_url=page).html
+    assert first_image(clean) == "https://site.example/up/chip.jpg"
+
+
+def test_open_the_app_lines_are_no_part_of_the_article() -> None:
+    html = _page_with("").replace(
+        "</div></body>", "<p>打开36氪APP，阅读更多精彩内容</p><p>打开APP阅读全文</p></div></body>"
+    )
+    article = extract_article(html, "https://site.example/news/x.html")
+    assert article is not None and "APP" not in article and "第5段" in article
+
+
 def test_players_and_small_data_tables_reach_the_post() -> None:
     """readability keeps only YouTube and Vimeo players and drops tables with
     little text; the tidying dropped every player's source.  The sanitizer
@@ -944,10 +981,12 @@ def test_a_connection_reset_is_asked_again() -> None:
         ("/relative/only", "blocked: not an http or https URL (no scheme)"),
         ("http:///nohost", "invalid URL: no host"),
         ("http://example.com:99999/", "invalid URL: Port out of range 0-65535"),
+        # (Said "unexpected error: UnicodeError: encoding with 'idna' codec failed".)
+        ("https://a..b.com/x", "invalid URL: 'a..b.com' is no host name (an empty part"),
     ],
 )
 def test_unusable_links(link: str, error: str) -> None:
-    assert one(link).error == error
+    assert (one(link).error or "").startswith(error)
 
 
 # -- pages in GBK and friends ----------------------------------------------------------------

@@ -63,7 +63,7 @@ from feedmill.htmltree import bounded_attributes
 from feedmill.models import CONNECTION_LOST, Entry, ParsedFeed
 from feedmill.parse.encoding import decode, http_charset
 from feedmill.sanitize.clean import image_size, is_tracking_pixel
-from feedmill.sanitize.prepass import lazy_source, show_hidden_article, text_chars
+from feedmill.sanitize.prepass import real_source, show_hidden_article, text_chars
 
 if TYPE_CHECKING:
     # aiohttp takes a third of a second to import: only fetching needs it.
@@ -162,7 +162,8 @@ _BOILERPLATE_START: Final = re.compile(
     r"[-—–─=]*\s*end\s*[-—–─=]*$|"
     r"(?:reporting|editing|writing|additional reporting) by\b|our standards:|"
     r"sign up here|advertisement\b|"
-    r"下载.{0,12}(?:APP|客户端)|市场有风险|感谢(?:您的)?(?:阅读|关注|收看)"
+    r"下载.{0,12}(?:APP|客户端)|打开.{0,12}(?:APP|客户端)[，,\s]*(?:阅读|查看|获取|看)|"
+    r"市场有风险|感谢(?:您的)?(?:阅读|关注|收看)"
     r")",
     re.IGNORECASE,
 )
@@ -476,9 +477,13 @@ def _prepare(html: str, url: str) -> HtmlElement | None:
     if not isinstance(doc, HtmlElement):
         return None
     for img in _elements(doc.iter("img")):
-        real = lazy_source(img)  # as feed HTML's lazy images
+        real = real_source(img)  # as feed HTML's lazy pictures (readability drops <noscript>)
         if real is not None:
             img.set("src", real)
+        if _no_address(img.get("src")):
+            # (Made absolute, "", "#", a stand-in's data: URI or javascript:
+            # were the page's own URL: a picture of the page, and the cover.)
+            del img.attrib["src"]
         # readability strips width, height and style, by which the head
         # image skips pixels and icons: pixels go, sizes are kept aside.
         if is_tracking_pixel(img.attrib):
@@ -504,9 +509,32 @@ def _prepare(html: str, url: str) -> HtmlElement | None:
     # they are (class, id) stay: a "comments" class is a signal.
     for section in _elements(doc.xpath("//section[not(@class) and not(@id)]")):
         section.drop_tag()
+    for link in _elements(doc.iter("a")):
+        if _no_address(link.get("href")) and not (
+            link.get("href") or ""
+        ).strip().lower().startswith("mailto:"):
+            del link.attrib["href"]  # (the page's own URL, made absolute: the words stay)
     if url:
         doc.make_links_absolute(url, resolve_base_href=True, handle_failures="discard")
     return doc
+
+
+_SCHEME: Final = re.compile(r"^\s*([a-z][a-z0-9+.-]*):", re.IGNORECASE)
+
+
+def _no_address(value: str | None) -> bool:
+    """Whether an ``href`` or ``src`` (present) is no address to go to: empty,
+    a fragment, a scheme other than http(s) (javascript:, data:) — which
+    `make_links_absolute` would make the page's own URL."""
+    if value is None:
+        return False
+    value = value.strip()
+    scheme = _SCHEME.match(value)
+    return (
+        not value
+        or value.startswith("#")
+        or (scheme is not None and scheme[1].lower() not in ("http", "https"))
+    )
 
 
 # Class and id words of advertisements: whole words, or what an "ad-" name
@@ -738,7 +766,12 @@ def _target(url: str, allow_private: bool) -> URL:
         raise _Failure(f"blocked: not an http or https URL ({scheme or 'no scheme'})")
     if not host:
         raise _Failure("invalid URL: no host")
-    if allow_private or not (":" in host or host.replace(".", "").isdigit()):
+    if not (":" in host or host.replace(".", "").isdigit()):  # a name (addresses: below)
+        why = urls.unreachable(str(target))
+        if why is not None:  # ("a..b.com": the request failed "UnicodeError: … label empty")
+            raise _Failure(f"invalid URL: {host!r} {why}")
+        return target
+    if allow_private:
         return target
     ip = parse_ip(host)
     if ip is None:

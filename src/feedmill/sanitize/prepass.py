@@ -524,6 +524,14 @@ _SHOWN_TYPES = frozenset(
 )
 
 
+def real_source(img: Any) -> str | None:
+    """The picture an ``<img>`` (an lxml element) shows in a browser where its
+    ``src`` is none or a stand-in: its lazy attribute or srcset
+    (`lazy_source`), its ``<picture>``'s source, or the one in the
+    ``<noscript>`` after it; ``None`` if its ``src`` is that, or none is."""
+    return lazy_source(img) or _picture_source(img) or _noscript_source(img)
+
+
 def _noscript_source(img: Any) -> str | None:
     """For an ``<img>`` with no picture of its own (or a stand-in) followed by
     a ``<noscript>`` that holds the real one (lazy-loading plugins write the
@@ -593,7 +601,7 @@ def prepass(html: str, *, base: str | None, iframe_hosts: frozenset[str]) -> str
         return html
     changed = _drop_hidden(root)
     for img in root.iter("img"):
-        real = lazy_source(img) or _picture_source(img) or _noscript_source(img)
+        real = real_source(img)
         if real is not None:
             img.set("src", real)
             changed = True
