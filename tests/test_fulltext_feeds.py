@@ -830,6 +830,46 @@ def test_a_new_item_whose_page_is_down_for_now_gets_its_article_later(
     assert feed_server.hits["/a/stcn.html"] == hits
 
 
+def test_a_site_that_asks_to_wait_is_left_alone_until_then(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """A 429 with Retry-After: the host's other pages of the pass, and every
+    page of it in the passes before the time it named, are not asked for (each
+    pass asked again at once) — the posts keep the feed's text meanwhile."""
+    html = {"Content-Type": "text/html; charset=utf-8"}
+    busy = {**html, "Retry-After": "3600"}
+    links = [
+        feed_server.add(f"/a/{i}.html", status=429, body=b"slow down", headers=busy)
+        for i in range(3)
+    ]
+    items = [
+        Item(f"文章{i}", "<p>摘要。</p>", str(i), link, hours_ago(1))
+        for i, link in enumerate(links)
+    ]
+    url = feed_server.add("/feed", body=rss("源", items))
+    feeds = [{"url": url, "group": "g", "source": "源", "fulltext": True}]
+    config = write_config(tmp_path, feeds, fulltext={"allow_private": True, "per_host": 1})
+    assert "posts: 3 new" in cli("run", "-c", str(config)).stdout
+    asked = sum(feed_server.hits[f"/a/{i}.html"] for i in range(3))
+    assert asked == 1
+    (row,) = json.loads(cli("status", "-c", str(config), "--json").stdout)
+    assert "HTTP 429 Too Many Requests: its pages are left alone until" in row["warning"]
+    assert "not asked for: 127.0.0.1 asked to be left alone until" in row["warning"]
+    feed_server.add("/feed", body=feed_server.routes["/feed"].body)  # no ETag: a full fetch
+    assert "posts: 0 new, 0 updated, 3 unchanged" in cli("run", "-c", str(config)).stdout
+    assert sum(feed_server.hits[f"/a/{i}.html"] for i in range(3)) == asked
+
+    # The time come (set back by hand), the pages are asked for, and answer.
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / ".feedmill" / "state.db") as db:
+        db.execute("UPDATE meta SET value = '{}' WHERE name = 'page_pauses'")
+    for i in range(3):
+        feed_server.add(f"/a/{i}.html", body=(PAGES / "stcn.html").read_bytes(), headers=html)
+    feed_server.add("/feed", body=feed_server.routes["/feed"].body)
+    assert "posts: 0 new, 3 updated" in cli("run", "-c", str(config)).stdout
+
+
 def test_an_item_waiting_for_its_page_re_keyed_as_the_page_answers_keeps_its_post(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:

@@ -30,9 +30,10 @@ import functools
 import re
 import threading
 from collections import Counter
-from collections.abc import AsyncIterator, Iterable, Sequence, Set
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence, Set
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import SplitResult, parse_qsl, urldefrag, urljoin
 
@@ -64,6 +65,7 @@ from feedmill.models import CONNECTION_LOST, Entry, ParsedFeed
 from feedmill.parse.encoding import decode, http_charset
 from feedmill.sanitize.clean import image_size, is_tracking_pixel
 from feedmill.sanitize.prepass import real_source, show_hidden_article, text_chars
+from feedmill.schedule import retry_after
 
 if TYPE_CHECKING:
     # aiohttp takes a third of a second to import: only fetching needs it.
@@ -244,8 +246,10 @@ _TABLE_PARTS: Final = ("thead", "tbody", "tfoot", "tr", "td", "th", "caption", "
 MAX_ELEMENTS = 20_000
 
 
+# A page not asked for: its host's Retry-After holds it (PageSlots).
+WAITING: Final = "not asked for"
 _TRANSIENT = re.compile(
-    rf"^(?:timed out|cannot connect|{CONNECTION_LOST}|bad HTTP response"
+    rf"^(?:timed out|cannot connect|{CONNECTION_LOST}|bad HTTP response|{WAITING}"
     r"|HTTP (?:408|425|429|5\d\d)\b)"
 )
 
@@ -826,6 +830,14 @@ class _Failure(Exception):
     """Ends one link, ``str(self)`` being its error."""
 
 
+class _AskedToWait(_Failure):
+    """A 429 or 503 with a Retry-After: the host's pages wait (`PageSlots.pause`)."""
+
+    def __init__(self, said: str, wait: timedelta) -> None:
+        super().__init__(said)
+        self.wait = wait
+
+
 async def fetch_articles(
     links: Sequence[str], options: ArticleOptions | None = None, slots: PageSlots | None = None
 ) -> dict[str, Article]:
@@ -849,20 +861,48 @@ async def fetch_articles(
     return {article.url: article for article in articles}
 
 
-class PageSlots:
-    """The limits on pages in flight: in all, and per host and port."""
+# The longest wait a site's Retry-After holds its article pages to (a feed's
+# is its backoff cap): a day, as a failing feed's default cap.
+LONGEST_PAGE_WAIT = timedelta(hours=24)
 
-    def __init__(self, options: ArticleOptions) -> None:
+
+class PageSlots:
+    """The limits on pages in flight: in all, and per host and port; and the
+    hosts that asked to be left alone until a time (a 429's or 503's
+    Retry-After), which ``paused`` carries from one pass to the next."""
+
+    def __init__(
+        self, options: ArticleOptions, paused: Mapping[str, datetime] | None = None
+    ) -> None:
         self._all = asyncio.Semaphore(options.concurrency)
         self._per_host = options.per_host
         self._hosts: dict[str, asyncio.Semaphore] = {}
+        self.paused: dict[str, datetime] = dict(paused or {})
+
+    @staticmethod
+    def key(target: URL) -> str:
+        return f"{target.raw_host}:{target.port}"
+
+    def pause(self, target: URL, wait: timedelta) -> datetime:
+        """Leave ``target``'s host alone for ``wait`` (at most a day); until when."""
+        until = datetime.now(UTC) + min(wait, LONGEST_PAGE_WAIT)
+        key = self.key(target)
+        self.paused[key] = max(until, self.paused.get(key, until))
+        return self.paused[key]
 
     @asynccontextmanager
     async def hold(self, target: URL) -> AsyncIterator[None]:
-        key = f"{target.raw_host}:{target.port}"
+        key = self.key(target)
         host = self._hosts.setdefault(key, asyncio.Semaphore(self._per_host))
         # The host's slot first: a link queued for a busy host holds no other.
         async with host, self._all:
+            until = self.paused.get(key)
+            if until is not None and until > datetime.now(UTC):
+                # (Said as the answer was: a transient failure, asked again later.)
+                raise _Failure(
+                    f"{WAITING}: {target.raw_host} asked to be left alone until"
+                    f" {until:%Y-%m-%d %H:%M} UTC (Retry-After)"
+                )
             yield
 
 
@@ -945,6 +985,12 @@ async def _follow(
             try:
                 async with deadline:
                     location, html = await _get(session, target, options)
+            except _AskedToWait as asked:
+                until = slots.pause(target, asked.wait)
+                raise _Failure(
+                    f"{asked}: its pages are left alone until {until:%Y-%m-%d %H:%M} UTC"
+                    " (Retry-After)"
+                ) from None
             except TimeoutError:
                 if deadline.expired():
                     raise _Failure(f"timed out after {options.timeout:g} s") from None
@@ -980,7 +1026,15 @@ async def _get(
                     raise _Failure(f"HTTP {status} without a Location header")
                 return location, None
             if not 200 <= status < 300:
-                raise _Failure(f"HTTP {status} {_header_text(resp.reason) or ''}".rstrip())
+                said = f"HTTP {status} {_header_text(resp.reason) or ''}".rstrip()
+                wait = (
+                    retry_after(resp.headers.items(), datetime.now(UTC))
+                    if status in (429, 503)
+                    else None
+                )
+                if wait is not None and wait > timedelta(0):
+                    raise _AskedToWait(said, wait)
+                raise _Failure(said)
             content_type = _header_text(resp.headers.get("Content-Type"))
             mime = (content_type or "").split(";", 1)[0].strip().lower()
             if mime and mime not in _HTML_TYPES:

@@ -17,6 +17,7 @@ rendered from the database by ``publish``.
 from __future__ import annotations
 
 import asyncio
+import json
 import multiprocessing.context
 import os
 import re
@@ -110,6 +111,9 @@ _UNKNOWN = object()  # (a column FeedState does not mirror: always written)
 Progress = Callable[[str, int, int | None], None]  # (stage, advance, total)
 # Recorded (meta) while a rebuild is under way; the next pass completes it.
 REBUILD_OWED = "rebuild_owed"
+# The hosts whose article pages wait for a time their Retry-After named (meta:
+# {"host:port": ISO time}), from one pass to the next.
+PAGE_PAUSES = "page_pauses"
 
 
 @dataclass(frozen=True, slots=True)
@@ -439,6 +443,7 @@ class Mill:
         self._loop: asyncio.AbstractEventLoop | None = None  # while a pass fetches
         self._fetches: set[asyncio.Future[Any]] = set()
         self._page_slots: PageSlots | None = None  # a pass's limits on article pages
+        self._page_pauses: dict[str, datetime] = {}  # as stored when the pass began
         self._pool: ProcessPoolExecutor | None = None
         self._dropped: list[threading.Thread] = []  # of broken pools, not yet joined
         # Feeds whose zone-less dates are read in another time zone than their
@@ -707,7 +712,9 @@ class Mill:
         unread = sum(1 for spec in specs if states[spec.url].body_hash is None)
         if self._pool is None and self._use_pool(unread):
             self._start_workers_loading()
+        self._page_pauses = self._stored_page_pauses()
         asyncio.run(self._ingest(specs, states, summary, progress))
+        self._store_page_pauses()
         if self._copying:
             self._hand_over_to_new_copies()
         # What a worker could not remove after its commit (or a crash left),
@@ -1462,6 +1469,35 @@ class Mill:
             if isinstance(result, BaseException):
                 raise result
 
+    def _stored_page_pauses(self) -> dict[str, datetime]:
+        """The hosts whose article pages wait (PAGE_PAUSES), those not past."""
+        with reading(self.engine) as conn:
+            stored = meta_store.get(conn, PAGE_PAUSES)
+        now = datetime.now(UTC)
+        try:
+            pauses = {
+                key: datetime.fromisoformat(when)
+                for key, when in json.loads(stored or "{}").items()
+            }
+        except (ValueError, TypeError, AttributeError):  # (edited by hand: none then)
+            return {}
+        return {key: when for key, when in pauses.items() if when.tzinfo and when > now}
+
+    def _store_page_pauses(self) -> None:
+        """This pass's waits for article pages, for the passes after it."""
+        if self._page_slots is None:
+            return
+        now = datetime.now(UTC)
+        pauses = {key: when for key, when in self._page_slots.paused.items() if when > now}
+        if pauses == self._page_pauses:
+            return
+        with self.engine.begin() as conn:
+            if pauses:
+                value = {key: when.isoformat() for key, when in sorted(pauses.items())}
+                meta_store.put(conn, PAGE_PAUSES, json.dumps(value))
+            else:
+                meta_store.forget(conn, PAGE_PAUSES)
+
     def _keys(self) -> dict[str, int]:
         if self._feed_keys is None:
             self._feed_keys = {self.config.feed_key(f): i for i, f in enumerate(self.config.feeds)}
@@ -1707,7 +1743,7 @@ class Mill:
             return ()
         options = article_options(self.config)
         if self._page_slots is None:  # one set of limits for every feed of the pass
-            self._page_slots = PageSlots(options)
+            self._page_slots = PageSlots(options, self._page_pauses)
         articles = await fetch_articles(links, options, self._page_slots)
         return tuple((a.url, a.html, a.final_url, a.error) for a in articles.values())
 
