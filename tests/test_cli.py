@@ -2813,6 +2813,9 @@ def test_an_empty_folder_argument_is_refused_not_taken_for_here(
         (["add", "https://x.example/f", "-g", "g", "-s", "s", "-c", ""], "'-c': empty"),
         (["export", "-o", ""], "'-o': empty (an unset variable?): write - for standard output"),
         (["import", ""], "OPML: empty (an unset variable?): write - for standard input"),
+        # `-o=$OUT`, OUT unset: a file named "=" was written.
+        (["export", "-o="], "'=' starts with '=': write -o FILE"),
+        (["status", "-c=feedmill.yml"], "'=feedmill.yml' starts with '=': write -c FILE"),
     ],
 )
 def test_an_empty_file_argument_is_refused_not_taken_for_here(

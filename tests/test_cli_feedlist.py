@@ -230,6 +230,7 @@ def test_add_refuses_a_url_without_a_host(tmp_path: Path) -> None:
         ("https://e.com/feed\u200b", "holds an invisible character (U+200B ZERO WIDTH SPACE"),
         ("\ufeffhttps://e.com/feed", "holds an invisible character (U+FEFF ZERO WIDTH NO-BREAK"),
         ("https://e.com/\u200efeed", "copied with it?): https://e.com/feed"),
+        ("http\u200b://e.com/feed", "holds an invisible character (U+200B ZERO WIDTH SPACE"),
         # (A traceback, before the config's check was asked.)
         ("http://[::1", "url: not a URL: Invalid IPv6 URL"),
         ("file://[::1/x", "url: not a URL: Invalid IPv6 URL"),
@@ -472,6 +473,18 @@ def test_a_path_may_hold_a_character_that_shows_nothing(tmp_path: Path) -> None:
     result = cli("add", path, "-g", "g", "-s", "s", "-c", str(config))
     assert result.code == 0, result.stderr
     assert "posts: 1 new" in cli("run", "-c", str(config)).stdout
+    # Around a name, one is a copy's: said, the character named (the name shown
+    # with it was the existing file's, to the eye).
+    (tmp_path / "feed.xml").write_bytes(rss("源", [Item("t", "<p>x</p>", "g")]))
+    typed = cli("add", str(tmp_path / "feed.xml\u200b"), "-g", "g", "-s", "s2", "-c", str(config))
+    assert typed.code == 2
+    assert "feed.xml\\u200b (it holds an invisible character, U+200B" in typed.stderr
+    other = tmp_path / "other.yml"
+    other.write_text(
+        'feeds:\n  - {url: "feed.xml\\u200b", group: g, source: s}\n', encoding="utf-8"
+    )
+    refused = cli("status", "-c", str(other))
+    assert refused.code == 2 and "holds an invisible character (U+200B" in refused.stderr
 
 
 def test_import_trims_invisible_characters_around_an_address(tmp_path: Path) -> None:

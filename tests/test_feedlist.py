@@ -961,6 +961,17 @@ def test_a_file_of_no_encoding_it_names_says_how_to_name_one() -> None:
     # Said to be UTF-8: not "names no encoding".
     with pytest.raises(OpmlError, match="the file says it is UTF-8, and is not: name its own"):
         parse_opml(declared.replace("windows-1252", "UTF-8").encode("cp1252"))
+    # A byte-order mark says UTF-8: said so, not "names no encoding".
+    with pytest.raises(OpmlError, match="begins with a UTF-8 byte-order mark and is not UTF-8"):
+        parse_opml(b"\xef\xbb\xbf" + (data + "</body></opml>").encode("cp1252"))
+    # UTF-8 but for a stray byte (a character cut), and another fault: that fault
+    # is what is said, not an encoding to name.
+    cut = ('<opml version="2.0"><body><outline text="财经新闻要闻快讯" xmlUrl="https://a.example/x"/>'
+           '<outline text="科技前沿人工智能" xmlUrl="https://a.example/y"></body></opml>').encode()  # fmt: skip
+    cut = cut.replace("闻".encode(), "闻".encode()[:2], 1)
+    with pytest.raises(OpmlError) as mixed:
+        parse_opml(cut)
+    assert "encoding" not in str(mixed.value) and "mismatch" in str(mixed.value)
     # A bare "&" first (which a retry mends): the encoding is what is said.
     amp = (
         '<opml version="2.0"><body>\n<outline text="a" xmlUrl="https://a.example/x?a=1&b=2"/>\n'
@@ -1231,6 +1242,19 @@ OLD = "https://old.example/"
             f"feeds:\n  - url: {OLD}\n    group: g\n    source: s\n    rules: &r\n      block: [{{title: x}}]\n"
             "  - url: https://b.example/\n    group: g\n    source: t\n    rules:\n      *r\n"
             "  - url: https://a.example/\n    group: 组\n    source: 源\n# tail\n",
+        ),
+        # ... aliases as the last items, the later anchored first; a comment naming one after
+        (
+            f"feeds:\n  - url: {OLD}\n    group: g\n    source: s\n    rules:\n      block:\n"
+            "        - &ads {title: 广告}\n        - &live {title: 直播}\n"
+            "  - url: https://b.example/\n    group: g\n    source: t\n    rules:\n      block:\n"
+            "        - *ads\n        - *live\n\n# Reuse *live on new feeds.\n# fetch:\ninterval: 15m\n",
+            f"feeds:\n  - url: {OLD}\n    group: g\n    source: s\n    rules:\n      block:\n"
+            "        - &ads {title: 广告}\n        - &live {title: 直播}\n"
+            "  - url: https://b.example/\n    group: g\n    source: t\n    rules:\n      block:\n"
+            "        - *ads\n        - *live\n"
+            "  - url: https://a.example/\n    group: 组\n    source: 源\n"
+            "\n# Reuse *live on new feeds.\n# fetch:\ninterval: 15m\n",
         ),
         # a flow entry last: a block entry after it
         (

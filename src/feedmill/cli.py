@@ -98,6 +98,7 @@ def _config_in_folder(_ctx: click.Context, _param: click.Parameter, value: str) 
         raise click.BadParameter(
             f"empty (an unset variable?): leave -c out for ./{CONFIG_NAME}, or name one"
         )
+    _no_equals_sign(value, "-c")
     path = Path(value)
     return path / CONFIG_NAME if path.is_dir() else path
 
@@ -457,7 +458,19 @@ def _named_file(value: str | None, otherwise: str, hint: str | None = None) -> P
         raise click.BadParameter(
             f"empty (an unset variable?): {otherwise}, or name a file", param_hint=hint
         )
+    if hint is None:
+        _no_equals_sign(value, "-o")
     return Path(value)
+
+
+def _no_equals_sign(value: str, option: str) -> None:
+    """``-o=$OUT`` gives ``-o`` the value "=…" (a short option's value follows
+    it, with no "="): a file named "=" was written.  Refused."""
+    if value.startswith("="):
+        raise click.BadParameter(
+            f"{value!r} starts with '=': write {option} FILE (a short option takes no '=';"
+            f" the long one does: --{'config' if option == '-c' else 'output'}=FILE)"
+        )
 
 
 def _folder_named(ctx: click.Context, param: click.Parameter, value: str) -> Path:
@@ -2830,7 +2843,9 @@ def add(url: str, group: str, source: str, channel: str | None, config: Path) ->
 def _typed_path(typed: str, config: Path) -> str:
     """A feed file named on the command line (relative to where the command
     runs), as the config names it (relative to the config's folder)."""
-    from feedmill.urls import shown
+    import unicodedata
+
+    from feedmill.urls import INVISIBLE, shown
 
     # Named as typed, where that is the file the system opens: a link
     # (feeds/latest.xml, a mounted ConfigMap's file; a feeds folder that is a
@@ -2850,9 +2865,17 @@ def _typed_path(typed: str, config: Path) -> str:
             hint = f" (a feed on the web? {scheme}://{rest.lstrip('/')}: a scheme needs ://)"
         elif looks_like_host(typed):
             hint = f" (a feed on the web? {web_scheme(typed)}://{typed})"
+        elif (invisible := INVISIBLE.search(typed)) is not None:
+            char = invisible.group()
+            hint = (
+                f" (it holds an invisible character, U+{ord(char):04X}"
+                f" {unicodedata.name(char, '')}: copied with it?)"
+            )
         else:
             hint = ""
-        err.print(f"[red]error[/red] no such file: {plain(str(local))}{plain(hint)}")
+        # (What shows nothing written as its escape: the name is seen as it is.)
+        named = INVISIBLE.sub(lambda m: f"\\u{ord(m.group()):04x}", str(local))
+        err.print(f"[red]error[/red] no such file: {plain(named)}{plain(hint)}")
         raise click.exceptions.Exit(EXIT_CONFIG)
     # Relative to the config's folder, as -c names it or as it resolves (a
     # site reached through a link): the config reads it from the latter.

@@ -1050,8 +1050,9 @@ def _check_url(field: str, url: str) -> None:
     if _URL_CONTROL.search(url.strip()):
         # ($'…\n…' typed to `add`: fetched as "%0A", a feed of no one's.)
         raise _Invalid(field, f"{_shown(url)!r} holds a control character (a line break?)")
-    # (A path names a file as it is named on disk: a soft hyphen may be in it.)
-    invisible = urls.INVISIBLE.search(url) if _is_web(url) else None
+    # (A path names a file as it is named on disk: a soft hyphen may be in
+    # it, but not around it.)
+    invisible = urls.INVISIBLE.search(url if _is_web(url) else url.strip()[:1] + url.strip()[-1:])
     if invisible is not None:
         char = invisible.group()
         raise _Invalid(
@@ -1096,7 +1097,7 @@ def _check_url(field: str, url: str) -> None:
 
 def _is_web(url: str) -> bool:
     """Whether ``url`` is written as an http(s) URL (its scheme in any case)."""
-    return urls.without_invisible_ends(url).lower().startswith(("http://", "https://"))
+    return urls.INVISIBLE.sub("", url).strip().lower().startswith(("http://", "https://"))
 
 
 def _host_problem(url: str, parts: SplitResult) -> str | None:

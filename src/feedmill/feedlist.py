@@ -446,6 +446,7 @@ def _read(data: bytes, encoding: str | None) -> _Reader:
     mend is no reason to give)."""
     first: etree.XMLSyntaxError | None = None
     encoding_error: etree.XMLSyntaxError | None = None
+    other_error: etree.XMLSyntaxError | None = None
     for candidate, candidate_encoding in _attempts(data, encoding):
         reader = _Reader()
         parser = etree.XMLParser(
@@ -462,13 +463,17 @@ def _read(data: bytes, encoding: str | None) -> _Reader:
             etree.fromstring(candidate, parser)
         except etree.XMLSyntaxError as exc:
             first = first or exc
-            if encoding_error is None and "encoding" in (exc.msg or "").lower():
-                encoding_error = exc
+            if "encoding" in (exc.msg or "").lower():
+                encoding_error = encoding_error or exc
+            else:
+                other_error = other_error or exc
             continue
         return reader
     assert first is not None
-    if encoding_error is not None and _undeclared_non_utf8(data):
-        first = encoding_error
+    if _undeclared_non_utf8(data):
+        # Not UTF-8: its encoding is the fault — but for a stray byte in
+        # UTF-8 (read past), where the fault is another.
+        first = (other_error if _mostly_utf8(data) else encoding_error) or first
     raise OpmlError(_describe(first, data)) from None
 
 
@@ -643,16 +648,21 @@ def _describe(exc: etree.XMLSyntaxError, data: bytes) -> str:
         message = "a text or attribute longer than 10 MB (no feed list has one)"
     line, column = exc.position
     said = f"cannot read the OPML file: bad XML at line {line}, column {column}: {message}"
-    if "encoding" in message.lower() and _undeclared_non_utf8(data):
+    if "encoding" in message.lower() and _undeclared_non_utf8(data) and not _mostly_utf8(data):
         # (GB18030 and Big5 were tried: what else it is, only its writer knows.)
-        said += (
-            "; the file is not UTF-8 and names no encoding"
-            if _declared(data) is None
-            else "; the file says it is UTF-8, and is not"
-        ) + (
+        name_it = (
             ": name its own in its first line"
             ' (<?xml version="1.0" encoding="windows-1252"?>, say) or save it as UTF-8'
         )
+        if data.startswith(codecs.BOM_UTF8):
+            said += (
+                "; the file begins with a UTF-8 byte-order mark and is not UTF-8: save it"
+                " as UTF-8, or remove the mark and name its encoding in its first line"
+            )
+        elif _declared(data) is None:
+            said += "; the file is not UTF-8 and names no encoding" + name_it
+        else:
+            said += "; the file says it is UTF-8, and is not" + name_it
     return said
 
 
@@ -894,7 +904,7 @@ def _end_index(node: Node, text: str) -> int:
     trailing alias (``rules: *ads``, ``- *ads``, ``<<: *base``) ends at its
     ``*name``: the node it stands for is marked where its anchor is.
     """
-    floor = int(node.start_mark.index)
+    floor = int(node.start_mark.index)  # how far the text is read: an alias is behind it
     while isinstance(node, MappingNode | SequenceNode) and not node.flow_style and node.value:
         end = int(node.end_mark.index)
         last = node.value[-1]
@@ -904,8 +914,8 @@ def _end_index(node: Node, text: str) -> int:
                 return int(key.end_mark.index)
             floor = int(key.end_mark.index)
         else:
-            if len(node.value) > 1:
-                floor = int(node.value[-2].end_mark.index)
+            for item in node.value[:-1]:  # (an alias among them too)
+                floor = _past(text, item, floor, end)
             node = last
         if node.start_mark.index < floor:  # (an alias)
             return _alias_end(text, node, floor, end)
@@ -913,13 +923,24 @@ def _end_index(node: Node, text: str) -> int:
     return int(node.end_mark.index)
 
 
+def _past(text: str, node: Node, floor: int, end: int) -> int:
+    """Where ``node``, read at or after ``floor``, ends in ``text``."""
+    if node.start_mark.index >= floor:
+        return int(node.end_mark.index)
+    return _alias_end(text, node, floor, end)
+
+
 def _alias_end(text: str, node: Node, start: int, end: int) -> int:
-    """The end of the last alias of ``node``'s anchor in ``text[start:end]``."""
+    """The end of the first alias of ``node``'s anchor in ``text[start:end]``
+    that is no comment's."""
     name = getattr(node, "anchor", None)
     if not isinstance(name, str):
         return start
-    found = list(re.finditer(rf"\*{re.escape(name)}(?=[\s,\]}}]|$)", text[start:end]))
-    return start + found[-1].end() if found else start
+    token = re.compile(rf"#[^\n]*|\*{re.escape(name)}(?=[\s,\]}}]|$)")
+    for found in token.finditer(text, start, end):
+        if found.group().startswith("*"):
+            return found.end()
+    return start
 
 
 _COMMENT_LINE = re.compile(r"([ \t]*)#[^\n]*(?:\n|$)")
