@@ -164,7 +164,7 @@ _BOILERPLATE_START: Final = re.compile(
     r"[-—–─=]*\s*end\s*[-—–─=]*$|"
     r"(?:reporting|editing|writing|additional reporting) by\b|our standards:|"
     r"sign up here|advertisement\b|"
-    r"下载.{0,12}(?:APP|客户端)|打开.{0,12}(?:APP|客户端)[，,\s]*(?:阅读|查看|获取|看)|"
+    r"下载.{0,12}(?:APP|客户端)|打开.{0,12}(?:APP|客户端)[，,\s]*(?:阅读|查看|看)(?:全文|更多|原文)|"
     r"市场有风险|感谢(?:您的)?(?:阅读|关注|收看)"
     r")",
     re.IGNORECASE,
