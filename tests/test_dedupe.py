@@ -1453,15 +1453,17 @@ def test_a_feed_whose_url_was_edited_takes_its_stories_before_another_telling_do
     assert list(posts(tmp_path)) == [name]
 
 
-@pytest.mark.parametrize("late", ["its first fetch failed", "another feed was run alone"])
+@pytest.mark.parametrize(
+    "late", ["its first fetch failed", "another feed was run alone", "a pass was killed"]
+)
 def test_an_edited_urls_items_coming_late_take_back_what_passed_to_a_rewording(
-    tmp_path: Path, late: str
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, late: str
 ) -> None:
     """The story passed to another outlet's rewording as the old URL left,
     before the new one's items were in (its first fetch failed, or a pass
-    ran another feed alone): they take it back when they come — the post's
-    first text — and a story the new URL no longer lists stays with the
-    rewording."""
+    ran another feed alone, or one was killed after storing them): they take
+    it back when they come — the post's first text — and a story the new URL
+    no longer lists stays with the rewording."""
     (tmp_path / "old.xml").write_bytes(_feed_of([STORIES["s001-a"], STORIES["s002-a"]]))
     (tmp_path / "other.xml").write_bytes(_feed_of([STORIES["s001-b"], STORIES["s002-b"]]))
     spec = {"group": "新闻", "source": STORIES["s001-a"]["source"]}
@@ -1479,6 +1481,18 @@ def test_an_edited_urls_items_coming_late_take_back_what_passed_to_a_rewording(
     assert (passed[spec["source"]]["posts"], passed[other["source"]]["posts"]) == (0, 2)
 
     (tmp_path / "new.xml").write_bytes(_feed_of([STORIES["s001-a"]]))  # (one item now)
+    if late == "a pass was killed":  # (after its workers stored the new URL's items)
+        from feedmill.config import load_config
+        from feedmill.pipeline import Mill
+
+        def killed(*args: object) -> None:
+            raise RuntimeError("killed")
+
+        monkeypatch.setattr(Mill, "_take_back_first_texts", killed)
+        with Mill(load_config(config)) as mill, pytest.raises(RuntimeError):
+            mill.run()
+        monkeypatch.undo()
+        (tmp_path / "new.xml").write_bytes(b"")  # (the next pass reads nothing of it)
     came = cli("run", "-c", str(config))
     assert "took them back: 1" in " ".join(came.stderr.split()), came.stderr
     rows = _status(config)
@@ -1487,6 +1501,64 @@ def test_an_edited_urls_items_coming_late_take_back_what_passed_to_a_rewording(
     assert len(mine) == 1 and f" - {spec['source']}\n" in mine[0]
     assert len(posts(tmp_path)) == 2
     assert "posts: 0 new, 0 updated" in cli("run", "-c", str(config)).stdout
+
+
+def test_a_text_that_left_takes_back_no_fuller_telling_nor_a_post_dated_before_it(
+    tmp_path: Path,
+) -> None:
+    """The take-back of a post by the very text that left is where the story
+    would have gone had that copy been there: not from the article that took
+    the 快讯's post since (its fuller telling), nor from a copy dated before
+    the reprint that comes now."""
+    flash, article = LPR[0], LPR[1]
+    reworded = {**flash, "id": "flash-2", "source": "金色财经",
+                "title": "9月LPR出炉：1年期3.65%，5年期以上4.3%"}  # fmt: skip
+    (tmp_path / "old.xml").write_bytes(_feed_of([flash]))
+    (tmp_path / "b.xml").write_bytes(_feed_of([reworded]))
+    spec = {"group": "快讯", "source": flash["source"]}
+    b = {"url": "b.xml", "group": "快讯", "source": "金色财经"}
+    assert cli("run", "-c", str(write_config(tmp_path, [{"url": "old.xml", **spec}]))).code == 0
+    assert (
+        "1 duplicate "
+        in cli("run", "-c", str(write_config(tmp_path, [{"url": "old.xml", **spec}, b]))).stdout
+    )
+    # The URL edited, its first fetch failing: the story passes to the rewording;
+    # then the article comes, and takes the post as its fuller telling.
+    edited = [{"url": "new.xml", **spec}, b]
+    assert "failed" in cli("run", "-c", str(write_config(tmp_path, edited))).stdout
+    (tmp_path / "art.xml").write_bytes(_feed_of([article]))
+    art = {"url": "art.xml", "group": "新闻", "source": article["source"]}
+    config = write_config(tmp_path, [*edited, art])
+    assert "1 replaced by a fuller copy" in cli("run", "-c", str(config)).stdout
+    (post,) = posts(tmp_path).values()
+    assert article["title"] in post
+    # The 快讯 from the new URL: a copy of the article, which keeps its post.
+    (tmp_path / "new.xml").write_bytes(_feed_of([flash]))
+    came = cli("run", "-c", str(config))
+    assert "took them back" not in came.stderr
+    (post,) = posts(tmp_path).values()
+    assert article["title"] in post
+
+    # A reprint of the text that left, from another feed, dated after the
+    # rewording that has the post: a copy of it (it would have been, there
+    # when the feed left).
+    site = tmp_path / "second"
+    site.mkdir()
+    mine, theirs = STORIES["s001-a"], STORIES["s001-b"]
+    (site / "old.xml").write_bytes(_feed_of([mine]))
+    (site / "other.xml").write_bytes(_feed_of([theirs]))
+    old = {"url": "old.xml", "group": "新闻", "source": mine["source"]}
+    other = {"url": "other.xml", "group": "财经", "source": theirs["source"]}
+    cli("run", "-c", str(write_config(site, [old])))
+    cli("run", "-c", str(write_config(site, [old, other])))
+    cli("run", "-c", str(write_config(site, [other])))
+    reprint = {**mine, "published": "2022-09-20T18:00:00+08:00"}
+    (site / "third.xml").write_bytes(_feed_of([reprint]))
+    third = {"url": "third.xml", "group": "转载", "source": "每日转载"}
+    later = cli("run", "-c", str(write_config(site, [other, third])))
+    assert "took them back" not in later.stderr
+    (post,) = posts(site).values()
+    assert f" - {theirs['source']}\n" in post
 
 
 def test_copies_told_apart_stay_apart_when_the_article_they_followed_leaves(

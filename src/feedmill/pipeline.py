@@ -717,6 +717,8 @@ class Mill:
         self._store_page_pauses()
         if self._copying:
             self._hand_over_to_new_copies()
+        if self.dedupe is not None:
+            self._take_back_first_texts()
         # What a worker could not remove after its commit (or a crash left),
         # before retention could move the files.
         self._remove_retracted()
@@ -1242,33 +1244,50 @@ class Mill:
             removed = feed_store.removed_ids(conn) if originals else []
             if removed:
                 self._hand_over(conn, removed, exact_copies_of=originals)
-                self._take_back_first_texts(conn)
 
-    def _take_back_first_texts(self, conn: Connection) -> None:
-        """Copies this pass held back behind a post that passed to another
-        telling when its feed left, of that post's very text, take it back
-        (`passed_on_and_copied_again`): a URL edited without moved_from while
-        another outlet carried a rewording — the story went to the rewording
-        as the old URL left, and the new URL's items, however late they came
-        (its first fetch failed, a pass was killed), stayed behind it for
-        good, its category empty.  Not where that post is off the site."""
+    def _take_back_first_texts(self) -> None:
+        """Copies held back behind a post that passed to another telling when
+        its feed left, of the very text that left, take it back where they
+        are dated no later than it (`passed_on_and_copied_again`): a URL
+        edited without moved_from while another outlet carried a rewording —
+        the story went to the rewording as the old URL left, and the new
+        URL's items, however late they came (its first fetch failed, a pass
+        was killed after storing them), stayed behind it for good, its
+        category empty.  Not where that post is off the site, nor where it
+        tells the story fuller (an article that took the post since)."""
+        from feedmill.filter.dedupe.decide import fuller
+        from feedmill.filter.dedupe.text import fingerprint
         from feedmill.store.entries import FIRST_TEXT, passed_on_and_copied_again, promote
         from feedmill.store.posts import OFF_SITE
 
-        heirs: list[Heir] = []
-        for row in passed_on_and_copied_again(conn, self._copying, self._last_entry):
-            if row.state is None or row.state in OFF_SITE:
-                continue
-            if row.written_version is not None and self._whereabouts(row.file_name) != "posts":
-                continue  # deleted by hand, archived: it stays so
-            name_for = self.worker_module().heir_name
-            heirs += promote(conn, row.copy_id, [row.post_id], name_for, FIRST_TEXT)
-        self._index_in_dedupe(conn, heirs)
-        if heirs:
-            self.notices.append(
-                "copies of the very text of posts that had passed to another feed's telling"
-                f" when their feed left took them back: {len(heirs)} (a feed's URL edited?)"
+        with reading(self.engine) as conn:
+            removed = feed_store.removed_ids(conn)
+            rows = passed_on_and_copied_again(conn, removed) if removed else []
+        taking = [
+            row
+            for row in rows
+            if row.state is not None
+            and row.state not in OFF_SITE
+            # (Deleted by hand, archived: it stays so.)
+            and (row.written_version is None or self._whereabouts(row.file_name) == "posts")
+            and not fuller(
+                fingerprint(row.post_title, row.post_content),
+                fingerprint(row.copy_title, row.copy_content),
             )
+        ]
+        if not taking:
+            return
+        heirs: list[Heir] = []
+        with self.engine.begin() as conn:
+            for row in taking:
+                name_for = self.worker_module().heir_name
+                heirs += promote(conn, row.copy_id, [row.post_id], name_for, FIRST_TEXT)
+            self._index_in_dedupe(conn, heirs)
+        self._posts_moved = True
+        self.notices.append(
+            "copies of the very text of posts that had passed to another feed's telling"
+            f" when their feed left took them back: {len(taking)} (a feed's URL edited?)"
+        )
 
     def _take_back(self, conn: Connection, returned: Sequence[int]) -> None:
         """Feeds back in the config: their items held back because they had

@@ -649,20 +649,22 @@ def hand_over(
     return heirs
 
 
-def passed_on_and_copied_again(
-    conn: Connection, feed_ids: Collection[int], after: int
-) -> list[Any]:
-    """Rows (copy_id, post_id, state, file_name, written_version: the post's)
-    of the items of the feeds ``feed_ids`` stored after the
-    entry ``after`` held back behind a post that a feed's leaving passed to
-    another telling (`hand_over`), where the item is the very text of the
-    entry that left (its fingerprint): a feed's URL edited while another
-    outlet carried a rewording — the story passed to that rewording before
-    the new URL was read (or while it failed), and its items, the post's
-    first text, stayed held back behind it.  The earliest copy of each post."""
+def passed_on_and_copied_again(conn: Connection, removed: Collection[int]) -> list[Any]:
+    """Rows (copy_id, post_id; the post's state, file_name, written_version;
+    the copy's and the post's title and content) of copies held back behind a
+    post that an entry of the ``removed`` feeds passed to another telling as
+    its feed left (`hand_over`), where the copy is that entry's very text
+    (its fingerprint), from a feed in the config, dated no later than the
+    post — where the story would have gone, had it been there then: a
+    feed's URL edited while another outlet carried a rewording, the story
+    passed to the rewording before the new URL's items were in (its first
+    fetch failed, a pass was killed), and they stayed held back behind it.
+    The earliest such copy of each post."""
     copy, left = entries.alias("copy"), entries.alias("left")
+    moment = func.coalesce(entries.c.published_at, entries.c.first_seen_at)
+    copy_moment = func.coalesce(copy.c.published_at, copy.c.first_seen_at)
     found: dict[int, Any] = {}
-    for chunk in _chunks(sorted(feed_ids)):
+    for chunk in _chunks(sorted(removed)):
         query = (
             select(
                 copy.c.id.label("copy_id"),
@@ -670,22 +672,29 @@ def passed_on_and_copied_again(
                 posts.c.state,
                 posts.c.file_name,
                 posts.c.written_version,
+                copy.c.title.label("copy_title"),
+                copy.c.content.label("copy_content"),
+                entries.c.title.label("post_title"),
+                entries.c.content.label("post_content"),
             )
             .select_from(
-                copy.join(entries, copy.c.duplicate_of == entries.c.id)
-                .join(left, left.c.duplicate_of == entries.c.id)
+                left.join(entries, left.c.duplicate_of == entries.c.id)
+                .join(copy, copy.c.duplicate_of == entries.c.id)
+                .join(feeds, copy.c.feed_id == feeds.c.id)
                 .outerjoin(posts, posts.c.entry_id == entries.c.id)
             )
             .where(
-                copy.c.feed_id.in_(chunk),
-                copy.c.id > after,
-                copy.c.status == "duplicate",
-                entries.c.status == "active",
+                left.c.feed_id.in_(chunk),
                 left.c.status == "duplicate",
                 left.c.reason == FEED_LEFT,
-                left.c.fingerprint == copy.c.fingerprint,
+                entries.c.status == "active",
+                copy.c.status == "duplicate",
+                copy.c.id != left.c.id,
+                copy.c.fingerprint == left.c.fingerprint,
+                _configured(),
+                copy_moment <= moment,
             )
-            .order_by(copy.c.id)
+            .order_by(copy_moment, copy.c.id)
         )
         for row in conn.execute(query):
             found.setdefault(row.post_id, row)
