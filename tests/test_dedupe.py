@@ -1454,7 +1454,13 @@ def test_a_feed_whose_url_was_edited_takes_its_stories_before_another_telling_do
 
 
 @pytest.mark.parametrize(
-    "late", ["its first fetch failed", "another feed was run alone", "a pass was killed"]
+    "late",
+    [
+        "its first fetch failed",
+        "another feed was run alone",
+        "a pass was killed",
+        "the rewording is dated first",
+    ],
 )
 def test_an_edited_urls_items_coming_late_take_back_what_passed_to_a_rewording(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, late: str
@@ -1464,15 +1470,18 @@ def test_an_edited_urls_items_coming_late_take_back_what_passed_to_a_rewording(
     ran another feed alone, or one was killed after storing them): they take
     it back when they come — the post's first text — and a story the new URL
     no longer lists stays with the rewording."""
+    rewording = STORIES["s001-b"]
+    if late == "the rewording is dated first":  # (the earliest copy, a date alone can't tell)
+        rewording = {**rewording, "published": "2022-09-20T09:10:00+08:00"}
     (tmp_path / "old.xml").write_bytes(_feed_of([STORIES["s001-a"], STORIES["s002-a"]]))
-    (tmp_path / "other.xml").write_bytes(_feed_of([STORIES["s001-b"], STORIES["s002-b"]]))
+    (tmp_path / "other.xml").write_bytes(_feed_of([rewording, STORIES["s002-b"]]))
     spec = {"group": "新闻", "source": STORIES["s001-a"]["source"]}
     other = {"url": "other.xml", "group": "财经", "source": STORIES["s001-b"]["source"]}
     assert cli("run", "-c", str(write_config(tmp_path, [{"url": "old.xml", **spec}]))).code == 0
     then = cli("run", "-c", str(write_config(tmp_path, [{"url": "old.xml", **spec}, other])))
     assert "posts: 0 new" in then.stdout and "2 duplicates" in then.stdout, then.stdout
     config = write_config(tmp_path, [{"url": "new.xml", **spec}, other])
-    if late == "its first fetch failed":
+    if late in ("its first fetch failed", "the rewording is dated first"):
         assert "failed" in cli("run", "-c", str(config)).stdout
     else:
         (tmp_path / "new.xml").write_bytes(b"")
@@ -1503,13 +1512,13 @@ def test_an_edited_urls_items_coming_late_take_back_what_passed_to_a_rewording(
     assert "posts: 0 new, 0 updated" in cli("run", "-c", str(config)).stdout
 
 
-def test_a_text_that_left_takes_back_no_fuller_telling_nor_a_post_dated_before_it(
-    tmp_path: Path,
-) -> None:
-    """The take-back of a post by the very text that left is where the story
-    would have gone had that copy been there: not from the article that took
-    the 快讯's post since (its fuller telling), nor from a copy dated before
-    the reprint that comes now."""
+def test_only_the_item_that_left_takes_its_post_back_and_only_once(tmp_path: Path) -> None:
+    """The take-back is the item that left, come again (its text, and its
+    link or key): not from the article that took the 快讯's post since (its
+    fuller telling); not a reprint of the text under another address; not
+    from another copy of the very text, which carries it already (the post
+    went back and forth on every pass); not by an item that had the post and
+    lost it (its feed removed, then back: no URL moves twice)."""
     flash, article = LPR[0], LPR[1]
     reworded = {**flash, "id": "flash-2", "source": "金色财经",
                 "title": "9月LPR出炉：1年期3.65%，5年期以上4.3%"}  # fmt: skip
@@ -1539,9 +1548,7 @@ def test_a_text_that_left_takes_back_no_fuller_telling_nor_a_post_dated_before_i
     (post,) = posts(tmp_path).values()
     assert article["title"] in post
 
-    # A reprint of the text that left, from another feed, dated after the
-    # rewording that has the post: a copy of it (it would have been, there
-    # when the feed left).
+    # A reprint of the text that left, from another feed, under its own address.
     site = tmp_path / "second"
     site.mkdir()
     mine, theirs = STORIES["s001-a"], STORIES["s001-b"]
@@ -1552,11 +1559,48 @@ def test_a_text_that_left_takes_back_no_fuller_telling_nor_a_post_dated_before_i
     cli("run", "-c", str(write_config(site, [old])))
     cli("run", "-c", str(write_config(site, [old, other])))
     cli("run", "-c", str(write_config(site, [other])))
-    reprint = {**mine, "published": "2022-09-20T18:00:00+08:00"}
+    reprint = {**mine, "id": "reprint-1"}
     (site / "third.xml").write_bytes(_feed_of([reprint]))
     third = {"url": "third.xml", "group": "转载", "source": "每日转载"}
     later = cli("run", "-c", str(write_config(site, [other, third])))
     assert "took them back" not in later.stderr
+    (post,) = posts(site).values()
+    assert f" - {theirs['source']}\n" in post
+
+    # A mirror of the feed (the same items) under other categories: the post
+    # went to it as the old URL left; the new URL's copy leaves it there.
+    site = tmp_path / "third"
+    site.mkdir()
+    (site / "old.xml").write_bytes(_feed_of([mine]))
+    (site / "mirror.xml").write_bytes(_feed_of([mine]))
+    mirror = {"url": "mirror.xml", "group": "要闻", "source": mine["source"], "channel": "要闻"}
+    cli("run", "-c", str(write_config(site, [old])))
+    cli("run", "-c", str(write_config(site, [old, mirror])))
+    (site / "new.xml").write_bytes(_feed_of([mine]))
+    config = write_config(site, [{**old, "url": "new.xml"}, mirror])
+    for _ in range(3):
+        again = cli("run", "-c", str(config))
+        assert "took them back" not in again.stderr
+    names = set(posts(site))
+    assert len(names) == 1 and "posts: 0 new, 0 updated" in cli("run", "-c", str(config)).stdout
+    assert set(posts(site)) == names
+
+    # The new URL's item took the post back; its feed removed, then back: a copy.
+    site = tmp_path / "fourth"
+    site.mkdir()
+    (site / "old.xml").write_bytes(_feed_of([mine]))
+    (site / "other.xml").write_bytes(_feed_of([theirs]))
+    cli("run", "-c", str(write_config(site, [old])))
+    cli("run", "-c", str(write_config(site, [old, other])))
+    edited = [{**old, "url": "new.xml"}, other]
+    assert "failed" in cli("run", "-c", str(write_config(site, edited))).stdout
+    (site / "new.xml").write_bytes(_feed_of([mine]))
+    assert "took them back: 1" in " ".join(
+        cli("run", "-c", str(write_config(site, edited))).stderr.split()
+    )
+    cli("run", "-c", str(write_config(site, [other])))
+    back = cli("run", "-c", str(write_config(site, edited)))
+    assert "took them back" not in back.stderr
     (post,) = posts(site).values()
     assert f" - {theirs['source']}\n" in post
 

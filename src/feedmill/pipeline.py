@@ -1247,17 +1247,22 @@ class Mill:
 
     def _take_back_first_texts(self) -> None:
         """Copies held back behind a post that passed to another telling when
-        its feed left, of the very text that left, take it back where they
-        are dated no later than it (`passed_on_and_copied_again`): a URL
-        edited without moved_from while another outlet carried a rewording —
-        the story went to the rewording as the old URL left, and the new
-        URL's items, however late they came (its first fetch failed, a pass
-        was killed after storing them), stayed behind it for good, its
-        category empty.  Not where that post is off the site, nor where it
-        tells the story fuller (an article that took the post since)."""
+        its feed left, of the very item that left (its text, its link or key),
+        take it back (`passed_on_and_copied_again`): a URL edited without
+        moved_from while another outlet carried a rewording — the story went
+        to the rewording as the old URL left, and the new URL's items, however
+        late they came (its first fetch failed, a pass was killed after
+        storing them), stayed behind it for good, its category empty.  Not
+        where that post is off the site, nor where it tells the story fuller
+        (an article that took the post since)."""
         from feedmill.filter.dedupe.decide import fuller
         from feedmill.filter.dedupe.text import fingerprint
-        from feedmill.store.entries import FIRST_TEXT, passed_on_and_copied_again, promote
+        from feedmill.store.entries import (
+            FIRST_TEXT,
+            came_again,
+            passed_on_and_copied_again,
+            promote,
+        )
         from feedmill.store.posts import OFF_SITE
 
         with reading(self.engine) as conn:
@@ -1282,6 +1287,7 @@ class Mill:
             for row in taking:
                 name_for = self.worker_module().heir_name
                 heirs += promote(conn, row.copy_id, [row.post_id], name_for, FIRST_TEXT)
+                came_again(conn, row.left_id)
             self._index_in_dedupe(conn, heirs)
         self._posts_moved = True
         self.notices.append(

@@ -564,6 +564,15 @@ def retract(
 FULLER_COPY = "a fuller copy of its story took its post"
 FEED_LEFT = "its feed left feedmill.yml"  # (`hand_over`; `back_in_config` when it is back)
 FIRST_TEXT = "its story's first text came again from another feed"  # (`passed_on_and_copied_again`)
+# An entry whose feed left, its item come again from another (FIRST_TEXT): no
+# longer the left entry that copies take a post back for.
+CAME_AGAIN = "its feed left feedmill.yml; its item came again from another feed"
+
+
+def came_again(conn: Connection, entry_id: int) -> None:
+    """``entry_id``, whose feed left, came again from another feed (it took
+    the post back): said so, and never taken back for again."""
+    conn.execute(update(entries).where(entries.c.id == entry_id).values(reason=CAME_AGAIN))
 
 
 @dataclass(frozen=True, slots=True)
@@ -653,22 +662,25 @@ def passed_on_and_copied_again(conn: Connection, removed: Collection[int]) -> li
     """Rows (copy_id, post_id; the post's state, file_name, written_version;
     the copy's and the post's title and content) of copies held back behind a
     post that an entry of the ``removed`` feeds passed to another telling as
-    its feed left (`hand_over`), where the copy is that entry's very text
-    (its fingerprint), from a feed in the config, dated no later than the
-    post — where the story would have gone, had it been there then: a
-    feed's URL edited while another outlet carried a rewording, the story
-    passed to the rewording before the new URL's items were in (its first
-    fetch failed, a pass was killed), and they stayed held back behind it.
-    The earliest such copy of each post."""
+    its feed left (`hand_over`), where the copy is that very item again — its
+    text (fingerprint) and its link or key — from a feed in the config, never
+    posted itself: a feed's URL edited while another outlet carried a
+    rewording, the story passed to the rewording before the new URL's items
+    were in (its first fetch failed, a pass was killed), and they stayed held
+    back behind it.  Not where the post carries that text already (another
+    copy of it took it), nor a copy that had a post and lost it (its feed
+    left, and is back: no URL moves twice).  The earliest such copy of each
+    post."""
     copy, left = entries.alias("copy"), entries.alias("left")
-    moment = func.coalesce(entries.c.published_at, entries.c.first_seen_at)
-    copy_moment = func.coalesce(copy.c.published_at, copy.c.first_seen_at)
+    posted = posts.alias("posted")
+    ever_posted = select(posted.c.entry_id).where(posted.c.entry_id == copy.c.id).exists()
     found: dict[int, Any] = {}
     for chunk in _chunks(sorted(removed)):
         query = (
             select(
                 copy.c.id.label("copy_id"),
                 entries.c.id.label("post_id"),
+                left.c.id.label("left_id"),
                 posts.c.state,
                 posts.c.file_name,
                 posts.c.written_version,
@@ -688,13 +700,15 @@ def passed_on_and_copied_again(conn: Connection, removed: Collection[int]) -> li
                 left.c.status == "duplicate",
                 left.c.reason == FEED_LEFT,
                 entries.c.status == "active",
+                entries.c.fingerprint.is_distinct_from(left.c.fingerprint),
                 copy.c.status == "duplicate",
                 copy.c.id != left.c.id,
                 copy.c.fingerprint == left.c.fingerprint,
+                (copy.c.link == left.c.link) | (copy.c.key == left.c.key),
                 _configured(),
-                copy_moment <= moment,
+                ~ever_posted,
             )
-            .order_by(copy_moment, copy.c.id)
+            .order_by(copy.c.id)
         )
         for row in conn.execute(query):
             found.setdefault(row.post_id, row)
