@@ -2814,8 +2814,10 @@ def test_an_empty_folder_argument_is_refused_not_taken_for_here(
         (["export", "-o", ""], "'-o': empty (an unset variable?): write - for standard output"),
         (["import", ""], "OPML: empty (an unset variable?): write - for standard input"),
         # `-o=$OUT`, OUT unset: a file named "=" was written.
-        (["export", "-o="], "'=' starts with '=': write -o FILE"),
-        (["status", "-c=feedmill.yml"], "'=feedmill.yml' starts with '=': write -c FILE"),
+        (["export", "-o="], "'=' starts with '=' (-o=X gives -o '=X'): write -o X"),
+        (["status", "-c=feedmill.yml"], "'=feedmill.yml' starts with '=' (-c=X gives -c '=X')"),
+        (["add", "https://x.example/f", "-g=金融", "-s", "s"], "'=金融' starts with '='"),
+        (["search", "x", "-s=源"], "'=源' starts with '=' (-s=X gives -s '=X'): write -s X"),
     ],
 )
 def test_an_empty_file_argument_is_refused_not_taken_for_here(

@@ -479,12 +479,23 @@ def test_a_path_may_hold_a_character_that_shows_nothing(tmp_path: Path) -> None:
     typed = cli("add", str(tmp_path / "feed.xml\u200b"), "-g", "g", "-s", "s2", "-c", str(config))
     assert typed.code == 2
     assert "feed.xml\\u200b (it holds an invisible character, U+200B" in typed.stderr
+    url = f"file://{tmp_path / 'feed.xml'}\u200b"
+    as_url = cli("add", url, "-g", "g", "-s", "s2", "-c", str(config))
+    assert as_url.code == 2 and "feed.xml\\u200b (it holds an invisible character" in as_url.stderr
+    spaced = cli("add", str(tmp_path / "feed.xml") + " ", "-g", "g", "-s", "s2", "-c", str(config))
+    assert "(it has white space around it:" in spaced.stderr
+    host = cli("add", "rsshub.app/stcn/yw\u200b", "-g", "g", "-s", "s2", "-c", str(config))
+    assert "invisible character" in host.stderr and "a feed on the web?" not in host.stderr
     other = tmp_path / "other.yml"
     other.write_text(
         'feeds:\n  - {url: "feed.xml\\u200b", group: g, source: s}\n', encoding="utf-8"
     )
     refused = cli("status", "-c", str(other))
     assert refused.code == 2 and "holds an invisible character (U+200B" in refused.stderr
+    # The name meant keeps a soft hyphen inside it (the file's own).
+    other.write_text('feeds:\n  - {url: "\\u200bNach\\u00adrichten.xml", group: g, source: s}\n')
+    said = " ".join(cli("status", "-c", str(other)).stderr.split())
+    assert said.endswith("copied with it?): Nach\u00adrichten.xml")
 
 
 def test_import_trims_invisible_characters_around_an_address(tmp_path: Path) -> None:

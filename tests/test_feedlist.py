@@ -510,6 +510,23 @@ def test_odd_outlines() -> None:
     # <outline/> is no subscription: neither imported nor reported
 
 
+def test_an_address_with_a_byte_of_no_character_is_skipped_not_taken() -> None:
+    """UTF-8 but for a stray byte, read past (a name keeps a "�"): in an
+    xmlUrl, the feed was added at an address of no one's."""
+    names = "".join(
+        f'<outline text="财经新闻{i}" xmlUrl="https://a.example/{i}"/>' for i in range(3)
+    )
+    data = (
+        f'<opml version="2.0"><body>{names}'
+        '<outline text="cut" xmlUrl="https://a.example/rss?tag=财经"/></body></opml>'
+    ).encode()
+    data = data.replace('经"/>'.encode(), "经".encode()[:2] + b'"/>')
+    found = read_opml(data)
+    assert [f.url for f in found.feeds] == [f"https://a.example/{i}" for i in range(3)]
+    [(_url, name, reason)] = skipped_of(found)
+    assert name == "cut" and "a byte of no character" in reason
+
+
 def test_outlines_without_a_feed_address_are_said_not_dropped() -> None:
     """An outline of a site's page alone, a link, a blank xmlUrl, with no type:
     skipped with its reason (they were passed over as empty folders); one
@@ -972,6 +989,12 @@ def test_a_file_of_no_encoding_it_names_says_how_to_name_one() -> None:
     with pytest.raises(OpmlError) as mixed:
         parse_opml(cut)
     assert "encoding" not in str(mixed.value) and "mismatch" in str(mixed.value)
+    # GBK read as such, with a fault of its own: that fault is said, not the encoding.
+    broken = ('<opml version="2.0"><body>\n<outline text="财经新闻">\n'
+              '<outline text="证券时报" xmlUrl="https://a.example/x"/>\n</body></opml>')  # fmt: skip
+    with pytest.raises(OpmlError, match="mismatch") as gbk:
+        parse_opml(broken.encode("gbk"))
+    assert "encoding" not in str(gbk.value)
     # A bare "&" first (which a retry mends): the encoding is what is said.
     amp = (
         '<opml version="2.0"><body>\n<outline text="a" xmlUrl="https://a.example/x?a=1&b=2"/>\n'

@@ -20,7 +20,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 import click
@@ -463,14 +463,15 @@ def _named_file(value: str | None, otherwise: str, hint: str | None = None) -> P
     return Path(value)
 
 
-def _no_equals_sign(value: str, option: str) -> None:
+def _no_equals_sign(value: str, option: str) -> str:
     """``-o=$OUT`` gives ``-o`` the value "=…" (a short option's value follows
-    it, with no "="): a file named "=" was written.  Refused."""
+    it, with no "="): a file named "=" was written, a group "=金融" made.
+    Refused (a file so named is ./=…)."""
     if value.startswith("="):
         raise click.BadParameter(
-            f"{value!r} starts with '=': write {option} FILE (a short option takes no '=';"
-            f" the long one does: --{'config' if option == '-c' else 'output'}=FILE)"
+            f"{value!r} starts with '=' ({option}=X gives {option} '=X'): write {option} X"
         )
+    return value
 
 
 def _folder_named(ctx: click.Context, param: click.Parameter, value: str) -> Path:
@@ -1832,8 +1833,20 @@ class _SearchCommand(_HelpWritten):
 @app.command(cls=_SearchCommand, context_settings={"ignore_unknown_options": True})
 @click.argument("query", nargs=-1, required=True)
 @config_option
-@click.option("--group", "-g", multiple=True, help="Only this group (repeatable).")
-@click.option("--source", "-s", multiple=True, help="Only this source (repeatable).")
+@click.option(
+    "--group",
+    "-g",
+    multiple=True,
+    callback=lambda _ctx, _param, value: tuple(_no_equals_sign(v, "-g") for v in value),
+    help="Only this group (repeatable).",
+)
+@click.option(
+    "--source",
+    "-s",
+    multiple=True,
+    callback=lambda _ctx, _param, value: tuple(_no_equals_sign(v, "-s") for v in value),
+    help="Only this source (repeatable).",
+)
 @click.option("--since", help="From this date (2022-09-20).")
 @click.option("--until", help="Through this date (or this time: 2022-09-20T12:00).")
 @click.option(
@@ -2801,8 +2814,20 @@ def _own_file(config: Config, path: Path) -> str | None:
 
 @app.command()
 @click.argument("url")
-@click.option("--group", "-g", required=True, help="First-level category.")
-@click.option("--source", "-s", required=True, help="Second level: the outlet.")
+@click.option(
+    "--group",
+    "-g",
+    required=True,
+    callback=lambda _ctx, _param, value: _no_equals_sign(value, "-g"),
+    help="First-level category.",
+)
+@click.option(
+    "--source",
+    "-s",
+    required=True,
+    callback=lambda _ctx, _param, value: _no_equals_sign(value, "-s"),
+    help="Second level: the outlet.",
+)
 @click.option("--channel", help="Third level; default: from the feed title.")
 @config_option
 def add(url: str, group: str, source: str, channel: str | None, config: Path) -> None:
@@ -2827,8 +2852,7 @@ def add(url: str, group: str, source: str, channel: str | None, config: Path) ->
 
         local = Path(url2pathname(parts.path))
         if not local.is_file():  # as a typed path must be there
-            err.print(f"[red]error[/red] no such file: {plain(str(local))}")
-            raise click.exceptions.Exit(EXIT_CONFIG)
+            _no_such_file(local, url)
     try:
         feed = add_feed_to_file(config, url, group, source, channel)
     except ConfigError as exc:
@@ -2840,12 +2864,44 @@ def add(url: str, group: str, source: str, channel: str | None, config: Path) ->
     )
 
 
-def _typed_path(typed: str, config: Path) -> str:
-    """A feed file named on the command line (relative to where the command
-    runs), as the config names it (relative to the config's folder)."""
+def _no_such_file(local: Path, typed: str) -> NoReturn:
+    """`add`'s "no such file", and what ``typed`` may have meant: a character
+    that shows nothing or white space around it (copied with it), or a feed
+    on the web."""
     import unicodedata
 
     from feedmill.urls import INVISIBLE, shown
+
+    scheme, _, rest = typed.partition(":")
+    meant = meant_url(typed)
+    if (invisible := INVISIBLE.search(typed)) is not None:  # (first: the others keep it)
+        char = invisible.group()
+        hint = (
+            f" (it holds an invisible character, U+{ord(char):04X}"
+            f" {unicodedata.name(char, '')}: copied with it?)"
+        )
+    elif typed != typed.strip():
+        hint = f" (it has white space around it: {typed.strip()}?)"
+    elif meant is not None:  # "https//rsshub.app/x", "http：//…" from an input method
+        hint = f" (a feed on the web? {shown(meant)})"
+    elif scheme.lower() in ("http", "https") and rest:  # "https:/rsshub.app/x"
+        hint = f" (a feed on the web? {scheme}://{rest.lstrip('/')}: a scheme needs ://)"
+    elif looks_like_host(typed):
+        hint = f" (a feed on the web? {web_scheme(typed)}://{typed})"
+    else:
+        hint = ""
+    # (What shows nothing, and white space around it, written as escapes: the
+    # name is seen as it is — not as the file that is there.)
+    named = INVISIBLE.sub(lambda m: f"\\u{ord(m.group()):04x}", str(local))
+    if named != named.strip():
+        named = repr(named)
+    err.print(f"[red]error[/red] no such file: {plain(named)}{plain(hint)}")
+    raise click.exceptions.Exit(EXIT_CONFIG)
+
+
+def _typed_path(typed: str, config: Path) -> str:
+    """A feed file named on the command line (relative to where the command
+    runs), as the config names it (relative to the config's folder)."""
 
     # Named as typed, where that is the file the system opens: a link
     # (feeds/latest.xml, a mounted ConfigMap's file; a feeds folder that is a
@@ -2857,26 +2913,7 @@ def _typed_path(typed: str, config: Path) -> str:
     if not _same_file(local, given):
         local = given.parent.resolve() / given.name
     if not local.is_file():
-        scheme, _, rest = typed.partition(":")
-        meant = meant_url(typed)
-        if meant is not None:  # "https//rsshub.app/x", "http：//…" from an input method
-            hint = f" (a feed on the web? {shown(meant)})"
-        elif scheme.lower() in ("http", "https") and rest:  # "https:/rsshub.app/x"
-            hint = f" (a feed on the web? {scheme}://{rest.lstrip('/')}: a scheme needs ://)"
-        elif looks_like_host(typed):
-            hint = f" (a feed on the web? {web_scheme(typed)}://{typed})"
-        elif (invisible := INVISIBLE.search(typed)) is not None:
-            char = invisible.group()
-            hint = (
-                f" (it holds an invisible character, U+{ord(char):04X}"
-                f" {unicodedata.name(char, '')}: copied with it?)"
-            )
-        else:
-            hint = ""
-        # (What shows nothing written as its escape: the name is seen as it is.)
-        named = INVISIBLE.sub(lambda m: f"\\u{ord(m.group()):04x}", str(local))
-        err.print(f"[red]error[/red] no such file: {plain(named)}{plain(hint)}")
-        raise click.exceptions.Exit(EXIT_CONFIG)
+        _no_such_file(local, typed)
     # Relative to the config's folder, as -c names it or as it resolves (a
     # site reached through a link): the config reads it from the latter.
     home = config.resolve().parent

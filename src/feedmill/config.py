@@ -1055,11 +1055,13 @@ def _check_url(field: str, url: str) -> None:
     invisible = urls.INVISIBLE.search(url if _is_web(url) else url.strip()[:1] + url.strip()[-1:])
     if invisible is not None:
         char = invisible.group()
+        # (A path keeps those inside its name: "Nach\u00adrichten.xml".)
+        meant = urls.INVISIBLE.sub("", url) if _is_web(url) else url
         raise _Invalid(
             field,
             f"{_shown(url)!r} holds an invisible character (U+{ord(char):04X}"
             f" {unicodedata.name(char, '')}, copied with it?):"
-            f" {_shown(urls.INVISIBLE.sub('', url).strip())}",
+            f" {_shown(urls.without_invisible_ends(meant))}",
         )
     try:
         parts = urlsplit(url) if "://" in url else None

@@ -441,12 +441,11 @@ def read_opml(text: str | bytes) -> OpmlImport:
 
 
 def _read(data: bytes, encoding: str | None) -> _Reader:
-    """Parse with the safe parser; the first error is reported if no retry works
-    (an encoding's, where the bytes are not UTF-8: a bare "&" the retries
-    mend is no reason to give)."""
-    first: etree.XMLSyntaxError | None = None
-    encoding_error: etree.XMLSyntaxError | None = None
-    other_error: etree.XMLSyntaxError | None = None
+    """Parse with the safe parser; if no reading works, the error of the one
+    that read furthest is reported: a bare "&" a later reading mends, or
+    bytes of an encoding a later one reads, are no fault to give before the
+    file's own (the first reading's, where two read as far)."""
+    furthest: etree.XMLSyntaxError | None = None
     for candidate, candidate_encoding in _attempts(data, encoding):
         reader = _Reader()
         parser = etree.XMLParser(
@@ -462,19 +461,12 @@ def _read(data: bytes, encoding: str | None) -> _Reader:
         try:
             etree.fromstring(candidate, parser)
         except etree.XMLSyntaxError as exc:
-            first = first or exc
-            if "encoding" in (exc.msg or "").lower():
-                encoding_error = encoding_error or exc
-            else:
-                other_error = other_error or exc
+            if furthest is None or tuple(exc.position) > tuple(furthest.position):
+                furthest = exc
             continue
         return reader
-    assert first is not None
-    if _undeclared_non_utf8(data):
-        # Not UTF-8: its encoding is the fault — but for a stray byte in
-        # UTF-8 (read past), where the fault is another.
-        first = (other_error if _mostly_utf8(data) else encoding_error) or first
-    raise OpmlError(_describe(first, data)) from None
+    assert furthest is not None
+    raise OpmlError(_describe(furthest, data)) from None
 
 
 def _attempts(data: bytes, encoding: str | None) -> Iterator[tuple[bytes, str | None]]:
@@ -692,6 +684,8 @@ def _imported(outline: _Outline) -> tuple[ImportedFeed | None, str]:
     if url.lower().startswith("feed:"):  # feed://host/x, feed:https://host/x
         rest = url[5:]
         url = rest if rest.lower().startswith(("http://", "https://")) else "http:" + rest
+    if "\ufffd" in url:  # (read as UTF-8 but for a stray byte: here, in the address)
+        return None, "its address holds a byte of no character (the file is cut or mixed)"
     parts = urls.split(url)
     scheme = parts.scheme.lower() if parts is not None else ""
     if parts is None:
