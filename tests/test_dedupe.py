@@ -1585,6 +1585,40 @@ def test_only_the_item_that_left_takes_its_post_back_and_only_once(tmp_path: Pat
     assert len(names) == 1 and "posts: 0 new, 0 updated" in cli("run", "-c", str(config)).stdout
     assert set(posts(site)) == names
 
+    # Links told apart by a cache-buster: one page, the item come again.
+    site = tmp_path / "busted"
+    site.mkdir()
+
+    def busted(value: str) -> bytes:
+        item = Item(mine["title"], mine["html"], link=f"https://news.example/s001-a.html?t={value}",
+                    pub_date=format_datetime(datetime.fromisoformat(mine["published"]).astimezone(UTC), True))  # fmt: skip
+        return rss(mine["source"], [item])
+
+    (site / "old.xml").write_bytes(busted("1765070000"))
+    (site / "other.xml").write_bytes(_feed_of([theirs]))
+    cli("run", "-c", str(write_config(site, [old])))
+    cli("run", "-c", str(write_config(site, [old, other])))
+    (site / "new.xml").write_bytes(busted("1765070001"))
+    moved = cli("run", "-c", str(write_config(site, [{**old, "url": "new.xml"}, other])))
+    assert "took them back: 1" in " ".join(moved.stderr.split()), moved.stderr
+    (post,) = posts(site).values()
+    assert f" - {mine['source']}\n" in post
+
+    # A mirror that took the post as its feed left, itself removed, then back: a
+    # copy of the post its story passed to (no URL moves twice).
+    site = tmp_path / "mirrored"
+    site.mkdir()
+    for name, story in (("a.xml", mine), ("m.xml", mine), ("b.xml", theirs)):
+        (site / name).write_bytes(_feed_of([story]))
+    a, m = {**old, "url": "a.xml"}, {**mirror, "url": "m.xml"}
+    b = {**other, "url": "b.xml"}
+    for listed in ([a], [a, m], [a, m, b], [m, b], [b]):
+        cli("run", "-c", str(write_config(site, listed)))
+    back = cli("run", "-c", str(write_config(site, [m, b])))
+    assert "took them back" not in back.stderr
+    (post,) = posts(site).values()
+    assert f" - {theirs['source']}\n" in post
+
     # The new URL's item took the post back; its feed removed, then back: a copy.
     site = tmp_path / "fourth"
     site.mkdir()
@@ -1603,6 +1637,11 @@ def test_only_the_item_that_left_takes_its_post_back_and_only_once(tmp_path: Pat
     assert "took them back" not in back.stderr
     (post,) = posts(site).values()
     assert f" - {theirs['source']}\n" in post
+    # The old URL back too: its item judged a copy again, not "its feed left".
+    config = write_config(site, [old, *edited])
+    assert cli("run", "-c", str(config)).code == 0
+    held = " ".join(cli("search", "LPR", "--all", "-c", str(config)).stdout.split())
+    assert "its feed left" not in held and "held back: duplicate of" in held
 
 
 def test_copies_told_apart_stay_apart_when_the_article_they_followed_leaves(

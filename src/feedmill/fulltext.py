@@ -164,9 +164,7 @@ _BOILERPLATE_START: Final = re.compile(
     r"[-—–─=]*\s*end\s*[-—–─=]*$|"
     r"(?:reporting|editing|writing|additional reporting) by\b|our standards:|"
     r"sign up here|advertisement\b|"
-    # (A site's own line, not a how-to's step: 下载并安装个人所得税APP，使用…)
-    r"(?:下载|打开).{0,12}(?:APP|客户端)(?:[！!。.]?$|[，,\s]*(?:阅读|查看|看|获取|了解)"
-    r"(?:全文|更多|原文|精彩|最新|独家|实时)|[，,\s]*(?:第一时间|随时随地))|"
+    r"下载.{0,12}(?:APP|客户端)|打开.{0,12}(?:APP|客户端)[，,\s]*(?:阅读|查看|看)(?:全文|更多|原文)|"
     r"市场有风险|感谢(?:您的)?(?:阅读|关注|收看)"
     r")",
     re.IGNORECASE,

@@ -663,17 +663,14 @@ def passed_on_and_copied_again(conn: Connection, removed: Collection[int]) -> li
     the copy's and the post's title and content) of copies held back behind a
     post that an entry of the ``removed`` feeds passed to another telling as
     its feed left (`hand_over`), where the copy is that very item again — its
-    text (fingerprint) and its link or key — from a feed in the config, never
-    posted itself: a feed's URL edited while another outlet carried a
+    text (fingerprint) and its key or page (a link told apart only by a
+    cache-buster or its scheme is one) — from a feed in the config, stored
+    after the post: a feed's URL edited while another outlet carried a
     rewording, the story passed to the rewording before the new URL's items
     were in (its first fetch failed, a pass was killed), and they stayed held
     back behind it.  Not where the post carries that text already (another
-    copy of it took it), nor a copy that had a post and lost it (its feed
-    left, and is back: no URL moves twice).  The earliest such copy of each
-    post."""
+    copy of it took it).  The earliest such copy of each post."""
     copy, left = entries.alias("copy"), entries.alias("left")
-    posted = posts.alias("posted")
-    ever_posted = select(posted.c.entry_id).where(posted.c.entry_id == copy.c.id).exists()
     found: dict[int, Any] = {}
     for chunk in _chunks(sorted(removed)):
         query = (
@@ -681,6 +678,10 @@ def passed_on_and_copied_again(conn: Connection, removed: Collection[int]) -> li
                 copy.c.id.label("copy_id"),
                 entries.c.id.label("post_id"),
                 left.c.id.label("left_id"),
+                left.c.link.label("left_link"),
+                left.c.key.label("left_key"),
+                copy.c.link.label("copy_link"),
+                copy.c.key.label("copy_key"),
                 posts.c.state,
                 posts.c.file_name,
                 posts.c.written_version,
@@ -704,15 +705,25 @@ def passed_on_and_copied_again(conn: Connection, removed: Collection[int]) -> li
                 copy.c.status == "duplicate",
                 copy.c.id != left.c.id,
                 copy.c.fingerprint == left.c.fingerprint,
-                (copy.c.link == left.c.link) | (copy.c.key == left.c.key),
+                # Stored after the post: not a copy that had it before (a
+                # feed put back), nor one that was there when the story passed.
+                copy.c.id > entries.c.id,
                 _configured(),
-                ~ever_posted,
             )
             .order_by(copy.c.id)
         )
         for row in conn.execute(query):
-            found.setdefault(row.post_id, row)
+            if row.copy_key == row.left_key or _one_page(row.copy_link, row.left_link):
+                found.setdefault(row.post_id, row)
     return sorted(found.values(), key=lambda row: row.copy_id)
+
+
+def _one_page(link: str | None, other: str | None) -> bool:
+    """Whether two items' links name one page: equal, told apart only by a
+    cache-buster (`_cache_busted`), or one address written two ways."""
+    if not link or not other:
+        return False
+    return link == other or _cache_busted(link, other) or urls.one_address(link, other)
 
 
 def copied_after(conn: Connection, feed_ids: Collection[int], after: int) -> set[int]:
@@ -914,7 +925,7 @@ def back_in_config(conn: Connection, feed_ids: Sequence[int]) -> list[Any]:
         .where(
             entries.c.feed_id.in_(feed_ids),
             entries.c.status == "duplicate",
-            entries.c.reason == FEED_LEFT,
+            entries.c.reason.in_((FEED_LEFT, CAME_AGAIN)),
         )
     )
     return list(conn.execute(query))
