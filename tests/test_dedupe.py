@@ -1598,7 +1598,7 @@ def test_only_the_item_that_left_takes_its_post_back_and_only_once(tmp_path: Pat
     (site / "other.xml").write_bytes(_feed_of([theirs]))
     cli("run", "-c", str(write_config(site, [old])))
     cli("run", "-c", str(write_config(site, [old, other])))
-    (site / "new.xml").write_bytes(busted("1765070001"))
+    (site / "new.xml").write_bytes(busted("1765070001").replace(b"https://", b"http://"))
     moved = cli("run", "-c", str(write_config(site, [{**old, "url": "new.xml"}, other])))
     assert "took them back: 1" in " ".join(moved.stderr.split()), moved.stderr
     (post,) = posts(site).values()
@@ -1618,6 +1618,12 @@ def test_only_the_item_that_left_takes_its_post_back_and_only_once(tmp_path: Pat
     assert "took them back" not in back.stderr
     (post,) = posts(site).values()
     assert f" - {theirs['source']}\n" in post
+    # Both that left with the text have come again when one copy takes it back:
+    # the new URL removed and put back takes nothing a second time.
+    (site / "new.xml").write_bytes(_feed_of([mine]))
+    n = {**old, "url": "new.xml"}
+    said = [cli("run", "-c", str(write_config(site, f))).stderr for f in ([b], [n, b], [b], [n, b])]
+    assert ["took them back" in " ".join(x.split()) for x in said] == [False, True, False, False]
 
     # The new URL's item took the post back; its feed removed, then back: a copy.
     site = tmp_path / "fourth"

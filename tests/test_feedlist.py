@@ -989,6 +989,8 @@ def test_a_file_of_no_encoding_it_names_says_how_to_name_one() -> None:
     with pytest.raises(OpmlError) as mixed:
         parse_opml(cut)
     assert "encoding" not in str(mixed.value) and "mismatch" in str(mixed.value)
+    # ... at its place in the UTF-8 reading (GB18030's counts the line otherwise).
+    assert "line 1, column 143:" in str(mixed.value), str(mixed.value)  # (as whole)
     # GBK read as such, with a fault of its own: that fault is said, not the encoding.
     broken = ('<opml version="2.0"><body>\n<outline text="财经新闻">\n'
               '<outline text="证券时报" xmlUrl="https://a.example/x"/>\n</body></opml>')  # fmt: skip

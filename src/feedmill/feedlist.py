@@ -461,12 +461,23 @@ def _read(data: bytes, encoding: str | None) -> _Reader:
         try:
             etree.fromstring(candidate, parser)
         except etree.XMLSyntaxError as exc:
-            if furthest is None or tuple(exc.position) > tuple(furthest.position):
+            # (By line: a reading in another encoding counts a line's
+            # characters otherwise; on one line, a fault of the file's own
+            # over its bytes, and the first reading that finds it.)
+            if furthest is None or (exc.position[0], _not_bytes(exc)) > (
+                furthest.position[0],
+                _not_bytes(furthest),
+            ):
                 furthest = exc
             continue
         return reader
     assert furthest is not None
     raise OpmlError(_describe(furthest, data)) from None
+
+
+def _not_bytes(exc: etree.XMLSyntaxError) -> bool:
+    """Whether the error is of the markup, not of bytes its encoding refuses."""
+    return "encoding" not in (exc.msg or "").lower()
 
 
 def _attempts(data: bytes, encoding: str | None) -> Iterator[tuple[bytes, str | None]]:

@@ -1269,8 +1269,8 @@ class Mill:
             removed = feed_store.removed_ids(conn)
             rows = passed_on_and_copied_again(conn, removed) if removed else []
         taking = [
-            row
-            for row in rows
+            (row, left_ids)
+            for row, left_ids in rows
             if row.state is not None
             and row.state not in OFF_SITE
             # (Deleted by hand, archived: it stays so.)
@@ -1284,10 +1284,11 @@ class Mill:
             return
         heirs: list[Heir] = []
         with self.engine.begin() as conn:
-            for row in taking:
+            for row, left_ids in taking:
                 name_for = self.worker_module().heir_name
                 heirs += promote(conn, row.copy_id, [row.post_id], name_for, FIRST_TEXT)
-                came_again(conn, row.left_id)
+                for left_id in left_ids:
+                    came_again(conn, left_id)
             self._index_in_dedupe(conn, heirs)
         self._posts_moved = True
         self.notices.append(

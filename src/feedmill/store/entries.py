@@ -658,9 +658,12 @@ def hand_over(
     return heirs
 
 
-def passed_on_and_copied_again(conn: Connection, removed: Collection[int]) -> list[Any]:
+def passed_on_and_copied_again(
+    conn: Connection, removed: Collection[int]
+) -> list[tuple[Any, list[int]]]:
     """Rows (copy_id, post_id; the post's state, file_name, written_version;
-    the copy's and the post's title and content) of copies held back behind a
+    the copy's and the post's title and content), each with the ids of the
+    entries that left with that text, of copies held back behind a
     post that an entry of the ``removed`` feeds passed to another telling as
     its feed left (`hand_over`), where the copy is that very item again — its
     text (fingerprint) and its key or page (a link told apart only by a
@@ -672,6 +675,7 @@ def passed_on_and_copied_again(conn: Connection, removed: Collection[int]) -> li
     copy of it took it).  The earliest such copy of each post."""
     copy, left = entries.alias("copy"), entries.alias("left")
     found: dict[int, Any] = {}
+    left_ids: dict[int, set[int]] = {}
     for chunk in _chunks(sorted(removed)):
         query = (
             select(
@@ -715,7 +719,13 @@ def passed_on_and_copied_again(conn: Connection, removed: Collection[int]) -> li
         for row in conn.execute(query):
             if row.copy_key == row.left_key or _one_page(row.copy_link, row.left_link):
                 found.setdefault(row.post_id, row)
-    return sorted(found.values(), key=lambda row: row.copy_id)
+                left_ids.setdefault(row.post_id, set()).add(row.left_id)
+    # (Every entry that left with that text: each has come again — two feeds'
+    # of one item, a mirror's — or a later pass took the post back again.)
+    return [
+        (row, sorted(left_ids[row.post_id]))
+        for row in sorted(found.values(), key=lambda row: row.copy_id)
+    ]
 
 
 def _one_page(link: str | None, other: str | None) -> bool:
@@ -723,7 +733,11 @@ def _one_page(link: str | None, other: str | None) -> bool:
     cache-buster (`_cache_busted`), or one address written two ways."""
     if not link or not other:
         return False
-    return link == other or _cache_busted(link, other) or urls.one_address(link, other)
+    return (
+        urls.one_address(link, other)
+        or _cache_busted(link, other)
+        or _cache_busted(urls.other_scheme(link) or link, other)  # (both: a site gone https)
+    )
 
 
 def copied_after(conn: Connection, feed_ids: Collection[int], after: int) -> set[int]:
