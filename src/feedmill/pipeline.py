@@ -1255,8 +1255,10 @@ class Mill:
         storing them), stayed behind it for good, its category empty.  Not
         where that post is off the site, nor where it tells the story fuller
         (an article that took the post since)."""
-        from feedmill.filter.dedupe.decide import fuller
-        from feedmill.filter.dedupe.text import fingerprint
+        with reading(self.engine) as conn:
+            removed = feed_store.removed_ids(conn)
+        if not removed:
+            return  # (every pass: what reads entries is loaded only where some left)
         from feedmill.store.entries import (
             FIRST_TEXT,
             came_again,
@@ -1266,8 +1268,12 @@ class Mill:
         from feedmill.store.posts import OFF_SITE
 
         with reading(self.engine) as conn:
-            removed = feed_store.removed_ids(conn)
-            rows = passed_on_and_copied_again(conn, removed) if removed else []
+            rows = passed_on_and_copied_again(conn, removed)
+        if not rows:
+            return
+        from feedmill.filter.dedupe.decide import fuller
+        from feedmill.filter.dedupe.text import fingerprint
+
         taking = [
             (row, left_ids)
             for row, left_ids in rows
