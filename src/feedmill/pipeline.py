@@ -1247,8 +1247,8 @@ class Mill:
 
     def _take_back_first_texts(self) -> None:
         """Copies held back behind a post that passed to another telling when
-        its feed left, of the very item that left (its text, its link or key),
-        take it back (`passed_on_and_copied_again`): a URL edited without
+        its feed left, of the very item that left (its text, and its key or
+        page), take it back (`passed_on_and_copied_again`): a URL edited without
         moved_from while another outlet carried a rewording — the story went
         to the rewording as the old URL left, and the new URL's items, however
         late they came (its first fetch failed, a pass was killed after
