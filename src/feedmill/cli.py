@@ -474,6 +474,18 @@ def _no_equals_sign(value: str, option: str) -> str:
     return value
 
 
+_Value = TypeVar("_Value")
+
+
+def _no_equals_signs(_ctx: click.Context, param: click.Parameter, value: _Value) -> _Value:
+    """A click callback: `_no_equals_sign` of each value of a name option."""
+    short = next((o for o in param.opts if len(o) == 2), param.opts[0])
+    for each in value if isinstance(value, tuple) else (value,):
+        if isinstance(each, str):
+            _no_equals_sign(each, short)
+    return value
+
+
 def _folder_named(ctx: click.Context, param: click.Parameter, value: str) -> Path:
     """A folder argument as a Path: an empty one is refused, not taken for
     this folder (Path("") is "."): ``init "$DIR"`` with DIR unset made a
@@ -1837,14 +1849,14 @@ class _SearchCommand(_HelpWritten):
     "--group",
     "-g",
     multiple=True,
-    callback=lambda _ctx, _param, value: tuple(_no_equals_sign(v, "-g") for v in value),
+    callback=_no_equals_signs,
     help="Only this group (repeatable).",
 )
 @click.option(
     "--source",
     "-s",
     multiple=True,
-    callback=lambda _ctx, _param, value: tuple(_no_equals_sign(v, "-s") for v in value),
+    callback=_no_equals_signs,
     help="Only this source (repeatable).",
 )
 @click.option("--since", help="From this date (2022-09-20).")
@@ -2818,14 +2830,14 @@ def _own_file(config: Config, path: Path) -> str | None:
     "--group",
     "-g",
     required=True,
-    callback=lambda _ctx, _param, value: _no_equals_sign(value, "-g"),
+    callback=_no_equals_signs,
     help="First-level category.",
 )
 @click.option(
     "--source",
     "-s",
     required=True,
-    callback=lambda _ctx, _param, value: _no_equals_sign(value, "-s"),
+    callback=_no_equals_signs,
     help="Second level: the outlet.",
 )
 @click.option("--channel", help="Third level; default: from the feed title.")
