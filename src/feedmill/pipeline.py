@@ -712,7 +712,9 @@ class Mill:
         unread = sum(1 for spec in specs if states[spec.url].body_hash is None)
         if self._pool is None and self._use_pool(unread):
             self._start_workers_loading()
-        self._page_pauses = self._stored_page_pauses()
+        # (Only a pass that may fetch article pages reads their waits.)
+        fulltext = any(spec.fulltext for spec in specs)
+        self._page_pauses = self._stored_page_pauses() if fulltext else {}
         asyncio.run(self._ingest(specs, states, summary, progress))
         self._store_page_pauses()
         if self._copying:
