@@ -1512,6 +1512,28 @@ def test_an_edited_urls_items_coming_late_take_back_what_passed_to_a_rewording(
     assert "posts: 0 new, 0 updated" in cli("run", "-c", str(config)).stdout
 
 
+def test_a_post_deleted_by_hand_is_taken_back_by_no_item_that_comes_again(
+    tmp_path: Path,
+) -> None:
+    """The post the story passed to, deleted by hand: the item that left,
+    coming again from an edited URL, does not put the story back on the site."""
+    mine, theirs = STORIES["s001-a"], STORIES["s001-b"]
+    (tmp_path / "old.xml").write_bytes(_feed_of([mine]))
+    (tmp_path / "other.xml").write_bytes(_feed_of([theirs]))
+    old = {"url": "old.xml", "group": "新闻", "source": mine["source"]}
+    other = {"url": "other.xml", "group": "财经", "source": theirs["source"]}
+    cli("run", "-c", str(write_config(tmp_path, [old])))
+    cli("run", "-c", str(write_config(tmp_path, [old, other])))
+    edited = write_config(tmp_path, [{**old, "url": "new.xml"}, other])
+    assert "failed" in cli("run", "-c", str(edited)).stdout  # (passed to the rewording)
+    (name,) = posts(tmp_path)
+    (tmp_path / "source" / "_posts" / name).unlink()
+    (tmp_path / "new.xml").write_bytes(_feed_of([mine]))
+    came = cli("run", "-c", str(edited))
+    assert "took them back" not in came.stderr
+    assert posts(tmp_path) == {}
+
+
 def test_only_the_item_that_left_takes_its_post_back_and_only_once(tmp_path: Path) -> None:
     """The take-back is the item that left, come again (its text, and its
     link or key): not from the article that took the 快讯's post since (its

@@ -984,6 +984,25 @@ def test_a_connection_reset_is_asked_again() -> None:
     assert is_transient(article.error)
 
 
+def test_a_sites_wait_is_held_to_a_day() -> None:
+    """A Retry-After of a week (or of years) leaves a host's pages alone a day
+    at most, as a failing feed's wait is capped; a longer one stored stays."""
+    from datetime import UTC, datetime, timedelta
+
+    from yarl import URL
+
+    from feedmill.fulltext import LONGEST_PAGE_WAIT, PageSlots
+
+    slots = PageSlots(PRIVATE)
+    before = datetime.now(UTC)
+    until = slots.pause(URL("https://site.example/a.html"), timedelta(days=7))
+    assert before + LONGEST_PAGE_WAIT <= until <= datetime.now(UTC) + LONGEST_PAGE_WAIT
+    assert timedelta(hours=24) == LONGEST_PAGE_WAIT
+    # A shorter wait asked for later does not shorten it.
+    assert slots.pause(URL("https://site.example/b.html"), timedelta(seconds=5)) == until
+    assert list(slots.paused) == ["site.example:443"]
+
+
 @pytest.mark.parametrize(
     ("link", "error"),
     [
