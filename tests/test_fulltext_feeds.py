@@ -1374,6 +1374,36 @@ def test_a_block_rule_the_feeds_own_text_matches_blocks_while_the_page_is_down(
     assert "posts: 0 new" in first.stdout and "held back: 1 blocked" in first.stdout
 
 
+def test_a_rule_added_since_on_the_title_takes_no_teaser_down_as_its_article_comes(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """Judged again when its article comes, a teaser is judged on what the
+    article may change — its content — not by a rule on its title, link or
+    author added since it was posted: that one takes the post down when the
+    page answers (rules are not retroactive). A rule added since on the
+    content is asked, as for an edit: the text is new."""
+    (first, second), up = _down_then_up(feed_server, "stcn", "sina")
+    items = [
+        Item("存款利率", "<p>摘要一。</p>", "1", first, hours_ago(1)),
+        Item("货币政策", "<p>摘要二。</p>", "2", second, hours_ago(1)),
+    ]
+    url = feed_server.add("/feed.xml", body=rss("源", items))
+    feeds = [{"url": url, "group": "g", "source": "源", "fulltext": True}]
+    config = write_config(tmp_path, feeds, fulltext={"allow_private": True})
+    assert "posts: 2 new" in cli("run", "-c", str(config)).stdout
+
+    rules = {
+        "keep": [{"title": "央行|货币", "name": "只要央行"}],
+        "block": [{"link": "stcn", "name": "链接"}, {"content": "货币政策执行报告"}],
+    }
+    config = write_config(tmp_path, feeds, fulltext={"allow_private": True}, rules=rules)
+    up()
+    out = cli("run", "-c", str(config)).stdout
+    assert "posts: 0 new, 1 updated" in out and "held back: 1 blocked" in out, out
+    (text,) = posts(tmp_path).values()
+    assert "存款利率" in text and first_line("stcn") in text
+
+
 def test_an_edit_of_a_post_that_has_its_article_is_not_judged_again(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:

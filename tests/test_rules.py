@@ -150,6 +150,94 @@ def test_an_items_rules_share_one_time_limit(monkeypatch: pytest.MonkeyPatch) ->
     assert given == [1.0, 0.7, 0.4, 0.1]
 
 
+def test_a_rule_that_took_most_of_the_time_is_named_beside_the_one_that_ran_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two rules of one item each under the limit alone: the second ran out
+    of the time the first left it, and was named alone — "simplify it", of
+    a pattern no slower than the first. Both are named now, with their time."""
+    clock = [100.0]
+
+    class Taking:  # a pattern that takes ``seconds`` of the clock
+        def __init__(self, seconds: float) -> None:
+            self.seconds = seconds
+
+        def search(self, text: str, timeout: float) -> None:
+            clock[0] += min(self.seconds, timeout)
+            if self.seconds > timeout:
+                raise TimeoutError
+
+    monkeypatch.setattr(filter_rules.time, "monotonic", lambda: clock[0])
+    first = filter_rules.Rule("红包A", patterns=(("content", Taking(0.7)),))  # type: ignore[arg-type]
+    second = filter_rules.Rule("红包B", patterns=(("content", Taking(0.6)),))  # type: ignore[arg-type]
+    together = (filter_rules.RuleSet(block=(first, second)),)
+    with pytest.raises(
+        RuleTooSlow,
+        match=r"^rule '红包A' \(0\.70 s\) and rule '红包B' \(0\.30 s\) together ran past the 1 s",
+    ):
+        blocked_by(together, entry("x"), NOW)
+    clock[0] = 100.0  # the one that ran out took most of the time: named alone
+    slower = filter_rules.Rule("红包C", patterns=(("content", Taking(2.0)),))  # type: ignore[arg-type]
+    quick = filter_rules.Rule("红包D", patterns=(("content", Taking(0.1)),))  # type: ignore[arg-type]
+    with pytest.raises(RuleTooSlow, match=r"^rule '红包C': its content pattern ran past"):
+        blocked_by((filter_rules.RuleSet(block=(quick, slower)),), entry("x"), NOW)
+
+
+def test_a_teasers_article_is_judged_by_the_rules_that_read_it() -> None:
+    """Its article come (or its page failed for good), an item posted with
+    its feed's text is judged again on what the article may change: block
+    rules on the content, and a keep list with a rule on the content (any of
+    that list's rules keeps it). A rule on its title, link or author, or its
+    age, judged it when it came — and one added since does not judge it:
+    rules are not retroactive."""
+    article = entry("存款利率", "<p>银行净息差收窄。</p>", published=NOW - timedelta(days=9))
+    since = rules(
+        block=[{"link": "example"}, {"author": "x", "content": "净息差"}],
+        keep=[{"title": "央行"}],
+        max_age="1d",
+    )
+    assert blocked_by(since, article, NOW) is not None  # new: every rule asked
+    assert blocked_by(since, article, NOW, settling=True) is None
+    on_content = rules(block=[{"content": "净息差", "name": "息差"}])
+    assert blocked_by(on_content, article, NOW, settling=True) == "blocked by 息差"
+    keep = rules(keep=[{"content": "降准"}, {"title": "利率"}])
+    assert blocked_by(keep, article, NOW, settling=True) is None
+    keep = rules(keep=[{"content": "降准"}, {"title": "央行"}])
+    assert blocked_by(keep, article, NOW, settling=True) == "matches no keep rule"
+    # An untitled item's title is its text's headline: rules on it read the article.
+    flash = entry("", "<p>【降准】央行宣布降准。</p>")
+    assert blocked_by(rules(keep=[{"title": "利率"}]), flash, NOW, settling=True) is not None
+
+
+def test_an_item_must_match_the_top_level_keep_rules_and_its_feeds_and_is_told_which(
+    tmp_path: Path,
+) -> None:
+    """Both sets of rules apply: an item that matches its feed's keep rule
+    but none of the top-level ones is held back — "matches no keep rule"
+    said not which list it missed."""
+    items = [Item("证监会发布新规", guid="1"), Item("央行降准", guid="2"), Item("体育", guid="3")]
+    (tmp_path / "a.xml").write_bytes(rss("甲", items))
+    feeds = [
+        {
+            "url": "a.xml", "group": "g", "source": "甲",
+            "rules": {"keep": [{"title": "证监会|降准", "name": "证监会新闻"}]},
+        }
+    ]  # fmt: skip
+    config = write_config(tmp_path, feeds, rules={"keep": [{"title": "央行"}]})
+    assert "posts: 1 new" in cli("run", "-c", str(config)).stdout
+    held = cli("search", "--all", "-c", str(config), "--json", "证监会").stdout
+    assert "matches none of the top-level keep rules" in held, held
+    held = cli("search", "--all", "-c", str(config), "--json", "体育").stdout
+    assert "matches none of the top-level keep rules" in held, held
+    feeds[0]["rules"] = {"keep": [{"title": "证监会", "name": "证监会新闻"}]}
+    (tmp_path / "b.xml").write_bytes(rss("乙", [Item("央行开展逆回购", guid="9")]))
+    feeds.append({**feeds[0], "url": "b.xml", "source": "乙"})
+    config = write_config(tmp_path, feeds, rules={"keep": [{"title": "央行"}]})
+    cli("run", "-c", str(config))
+    held = cli("search", "--all", "-c", str(config), "--json", "逆回购").stdout
+    assert "matches none of the feed's keep rules" in held, held
+
+
 def test_every_condition_of_a_rule_must_match() -> None:
     both = rules(block=[{"title": "早报", "author": "^机器人$"}])
     assert blocked_by(both, entry("早报", author="机器人"), NOW) is not None

@@ -265,10 +265,10 @@ def dedupe_policy(config: Config) -> DedupePolicy | None:
 
 def feed_rules(config: Config) -> dict[str, tuple[RuleSet, ...]]:
     """feed URL → the rules its items go through: the top-level ones, then its own."""
-    common = compile_rules(config.rules)
+    common = compile_rules(config.rules, whose="the top-level")
     out = {}
     for spec in config.feeds:
-        own = compile_rules(spec.rules)
+        own = compile_rules(spec.rules, whose="the feed's")
         out[spec.url] = tuple(r for r in (common, own) if r)
     return out
 

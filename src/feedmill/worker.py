@@ -255,8 +255,8 @@ def _screen(
             if job.dedupe is not None:
                 changed[index] = dedupe_store.story_of(item.entry, job.now)
             if _settles(stored, item):
-                # Its age was judged when it came: only the article is new.
-                reason = blocked_by(job.rules, item.entry, job.now, age=False)
+                # Judged when it came: only the article is new.
+                reason = blocked_by(job.rules, item.entry, job.now, settling=True)
                 if reason is not None:
                     retract[index] = reason
                 elif index in changed:

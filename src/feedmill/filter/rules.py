@@ -39,11 +39,17 @@ class Rule:
     keyword_fields: tuple[str, ...] = ("title", "content")
 
 
+UNKEPT = "matches no keep rule"
+
+
 @dataclass(frozen=True, slots=True)
 class RuleSet:
     block: tuple[Rule, ...] = ()
     keep: tuple[Rule, ...] = ()
     max_age: timedelta | None = None
+    # Whose keep rules they are, where an item matches none of them: the
+    # top-level ones and a feed's own must each be matched.
+    unkept: str = UNKEPT
 
     def __bool__(self) -> bool:
         return bool(self.block or self.keep or self.max_age)
@@ -127,8 +133,9 @@ def compile_pattern(pattern: str, *, multiline: bool = False) -> regex.Pattern[s
     return regex.compile(as_pattern_reads(pattern), flags)
 
 
-def compile_rules(spec: RulesSpec | None) -> RuleSet:
-    """A config ``rules:`` section as a RuleSet (regexes compiled once)."""
+def compile_rules(spec: RulesSpec | None, *, whose: str = "") -> RuleSet:
+    """A config ``rules:`` section as a RuleSet (regexes compiled once);
+    ``whose`` (``top-level``, ``the feed's``) names its keep rules."""
     if spec is None:
         return RuleSet()
 
@@ -146,6 +153,7 @@ def compile_rules(spec: RulesSpec | None) -> RuleSet:
         block=tuple(rule(r, "block", i) for i, r in enumerate(spec.block)),
         keep=tuple(rule(r, "keep", i) for i, r in enumerate(spec.keep)),
         max_age=parse_duration(spec.max_age) if spec.max_age is not None else None,
+        unkept=f"matches none of {whose} keep rules" if whose else UNKEPT,
     )
 
 
@@ -192,6 +200,7 @@ def blocked_by(
     content_unknown: bool = False,
     teaser: bool = False,
     age: bool = True,
+    settling: bool = False,
 ) -> str | None:
     """Why ``entry`` must not be posted under ``rule_sets`` (all apply), or None.
 
@@ -203,7 +212,11 @@ def blocked_by(
     it matches blocks — the article says it too — and a keep rule on the
     content waits for the article.  Without ``age``, ``max_age`` is not
     asked (an item judged again when its article comes was judged by its
-    age when it came).
+    age when it came).  With ``settling`` (a teaser's article come, or its
+    page failed for good) only what the article may change is asked: block
+    rules that read the content, and keep rules where one of them does — the
+    rest judged the item when it came, and a rule added since is no
+    judgement of it (rules are not retroactive).
 
     Raises RuleTooSlow when a pattern runs past its time limit.
     """
@@ -224,22 +237,53 @@ def blocked_by(
     # One time limit for the item, not one for each pattern and field: four
     # slow rules took 4 s an item, and a pass of a few hundred, many minutes.
     deadline = time.monotonic() + MATCH_SECONDS
+    spent: dict[str, float] = {}  # rule name → its patterns' time on this item
+
+    def matched(rule: Rule) -> bool:
+        start = time.monotonic()
+        try:
+            found = matches(rule, fields, deadline)
+        except RuleTooSlow as exc:
+            spent[rule.name] = spent.get(rule.name, 0.0) + time.monotonic() - start
+            raise _too_slow_together(exc, rule.name, spent) from None
+        spent[rule.name] = spent.get(rule.name, 0.0) + time.monotonic() - start
+        return found
+
     for rules in active:
         if (
             age
+            and not settling
             and rules.max_age is not None
             and entry.date is not None
             and now - entry.date > rules.max_age
         ):
             return f"older than {_human(rules.max_age)}"
         for rule in rules.block:
-            if not undecided(rule) and matches(rule, fields, deadline):
+            if settling and not _reads_content(rule, untitled):
+                continue
+            if not undecided(rule) and matched(rule):
                 return f"blocked by {rule.name}"
-        if rules.keep and not any(
-            waits(rule) or matches(rule, fields, deadline) for rule in rules.keep
-        ):
-            return "matches no keep rule"
+        if settling and not any(_reads_content(rule, untitled) for rule in rules.keep):
+            continue
+        if rules.keep and not any(waits(rule) or matched(rule) for rule in rules.keep):
+            return rules.unkept
     return None
+
+
+def _too_slow_together(exc: RuleTooSlow, name: str, spent: dict[str, float]) -> RuleTooSlow:
+    """``exc``, or where other rules took most of the item's time before
+    ``name``'s pattern ran out of it, an error naming the slowest of them
+    too: simplifying ``name`` alone, as fast as any, did not mend it."""
+    slowest = max(spent, key=spent.__getitem__)
+    if spent[slowest] <= spent[name]:
+        return exc
+    return RuleTooSlow(
+        f"{RULE_FAILURE}{slowest!r} ({spent[slowest]:.2f} s) and rule {name!r}"
+        f" ({spent[name]:.2f} s) together ran past the {MATCH_SECONDS:g} s the rules have"
+        " for one item (a pattern that backtracks, such as (a|aa)+, or several .* on a"
+        " long text; simplify them — a daemon tries the feed again at once,"
+        " `feedmill run --feed URL` does)"
+    )
 
 
 def _reads_content(rule: Rule, untitled: bool = False) -> bool:

@@ -345,16 +345,27 @@ _DROPPED = (
     "datalist", "canvas", "dialog", "title",
 )  # fmt: skip
 _UNSEEN = re.compile(rf"<({'|'.join(_RAW_TEXT + _DROPPED)})(?=[\s/>])[^<>]*>?", re.I)
+# … and, as a reader reads the text (`reading_text`), as search does: what a
+# frame holds (the sanitizer empties it) and a player's fallback
+# ("您的浏览器不支持视频播放": no browser of today shows it) …
+_UNREAD_TOO = ("iframe", "video", "audio")
+_UNREAD = re.compile(rf"<({'|'.join(_RAW_TEXT + _DROPPED + _UNREAD_TOO)})(?=[\s/>])[^<>]*>?", re.I)
 # Foreign content: closed by "/>", and left by the parser at the next HTML
 # element (<p>, <div>, <b>…) — one left open is its tag alone here.
 _FOREIGN = frozenset({"svg", "math"})
 # Left open, these hold the rest of the text as their own (raw text to an
 # HTML parser), as scripts and styles do.
-_HOLDS_THE_REST = frozenset({*_RAW_TEXT, "textarea", "title", "noembed", "noframes"})
+_HOLDS_THE_REST = frozenset({*_RAW_TEXT, "textarea", "title", "noembed", "noframes", "iframe"})
 _ANY_CLOSING = re.compile(r"</[a-zA-Z]")
 # (A case-blind search of the text itself: offsets into text.lower() drift
 # after characters whose lower case is longer, such as "İ".)
-_CLOSING = {name: re.compile(rf"</{name}\b[^>]*>?", re.I) for name in _RAW_TEXT + _DROPPED}
+_CLOSING = {
+    name: re.compile(rf"</{name}\b[^>]*>?", re.I) for name in _RAW_TEXT + _DROPPED + _UNREAD_TOO
+}
+# … and ruby's notes over a word, with no gap where they were (广<rt>guang</rt>告
+# reads 广告): a note's plain text, what one holds (one left open is read).
+_RUBY_NOTE = re.compile(r"<(r[tp])(?=[\s>])[^<>]*>[^<]*</\1\s*>", re.I)
+_RUBY_NOTE_START = re.compile(r"<r[tp](?=[\s>])", re.I)
 # What `keyed_text` leaves out, as it always has: its hash is a stored key.
 _KEYED_UNSEEN = re.compile(r"<(script|style|noscript|template)\b", re.I)
 
@@ -477,7 +488,7 @@ def without_comments(markup: str) -> str:
 # a word break opportunity, 推<wbr>广, is none either).
 _INLINE_TAG = re.compile(
     r"</?(?:a|abbr|b|bdi|bdo|cite|code|del|dfn|em|font|i|ins|kbd|mark|q|s|samp|small|span"
-    r"|strong|sub|sup|time|u|var|wbr)(?=[\s/>])[^<>]*>",
+    r"|ruby|strong|sub|sup|time|u|var|wbr)(?=[\s/>])[^<>]*>",
     re.IGNORECASE,
 )
 
@@ -490,9 +501,8 @@ def reading_text(markup: str) -> str:
 
     # What shows first, then inline tags go: removed first, a </b> they held
     # no longer ended an unclosed <button>, and rules read what search did not.
-    return visible_text(
-        _INLINE_TAG.sub("", _without_invisible(without_comments(without_hidden(markup))))
-    )
+    text = _without_invisible(without_comments(without_hidden(markup)), _UNREAD)
+    return visible_text(_INLINE_TAG.sub("", _RUBY_NOTE.sub("", text)))
 
 
 # A character of text (by strip_tags' reading: a tag ends at its first ">"),
@@ -519,7 +529,8 @@ def shows_text(markup: str) -> bool:
     found = _SHOWN_CHARACTER.search(markup)
     if (
         found is not None
-        and not _UNSEEN.search(markup, 0, found.end())
+        and not _UNREAD.search(markup, 0, found.end())
+        and not _RUBY_NOTE_START.search(markup, 0, found.end())
         and not _may_hide(markup[: found.end()])
         and not _OPEN_BRACKET_IN_TAG.search(markup, 0, found.end())
     ):
