@@ -298,12 +298,16 @@ def test_a_hostile_feed_runs_no_script_and_takes_over_no_page(tmp_path: Path) ->
     assert dialogs == []
 
 
-def _one_post_site(folder: Path, title: str, html: str) -> Path:
-    """A site made by `init`, with one post of ``html``, built with Hexo."""
+def _one_post_site(
+    folder: Path, title: str, html: str, names: tuple[str, str, str] = ("组", "源", "频道")
+) -> Path:
+    """A site made by `init`, with one post of ``html`` filed under ``names``
+    (group, source, channel), built with Hexo."""
     site = folder / "site"
     assert cli("init", str(site)).code == 0
-    (site / "f.xml").write_bytes(rss("源 - 频道", [Item(title, html, "p1")]))
-    config = write_config(site, [{"url": "f.xml", "group": "组", "source": "源"}])
+    group, source, channel = names
+    (site / "f.xml").write_bytes(rss(f"{source} - {channel}", [Item(title, html, "p1")]))
+    config = write_config(site, [{"url": "f.xml", "group": group, "source": source}])
     assert cli("run", "-c", str(config)).code == 0
     result = hexo.generate(site)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -457,9 +461,10 @@ def test_a_table_wider_than_the_article_can_be_read_to_its_last_column(tmp_path:
         offline,
         """() => {
             const table = document.querySelector('.article-entry table');
+            const box = table.parentElement;  // (the box that scrolls: the table's own)
             const entry = document.querySelector('.article-entry').getBoundingClientRect();
-            const wider = table.scrollWidth > table.clientWidth;
-            table.scrollLeft = table.scrollWidth;
+            const wider = box.scrollWidth > box.clientWidth;
+            box.scrollLeft = box.scrollWidth;
             const cells = table.querySelectorAll('td');
             const last = cells[cells.length - 1].getBoundingClientRect();
             return {wider, lastRight: last.right, entryRight: entry.right};
@@ -467,6 +472,53 @@ def test_a_table_wider_than_the_article_can_be_read_to_its_last_column(tmp_path:
     )
     assert seen["wider"], seen  # (else the table fits, and this tests nothing)
     assert seen["lastRight"] <= seen["entryRight"] + 1, seen
+
+
+def test_a_narrow_table_an_emoticon_a_figure_and_latin_categories_read_as_written(
+    tmp_path: Path,
+) -> None:
+    """In the default theme, with `init`'s scripts: a narrow table made the
+    scrolling box shrank to its words (its columns run together, a
+    `width="100%"` one a third of the column); each emoticon was drawn as a
+    block on a line of its own; a figure whose alt text is its caption showed
+    it twice; categories of Latin names, joined without a space, made every
+    page wider than a phone's screen."""
+    face = "https://face.t.sinajs.cn/t4/appstyle/expression/ext/normal/8f/2018new_haha_org.png"
+    html = (
+        "<table><tr><th>项目</th><th>2023年</th><th>同比</th></tr>"
+        "<tr><td>营业收入</td><td>120.5</td><td>+12%</td></tr></table>"
+        f'<p id="line">今天好开心<img alt="[哈哈]" src="{face}" style="width:1em; height:1em;">'
+        "真的太好了</p>"
+        '<figure><img src="https://img.example.com/a.png" alt="会议现场">'
+        "<figcaption>会议现场</figcaption></figure>"
+    )
+    names = ("Programming", "StackOverflow", "JavaScript")
+    site = _one_post_site(tmp_path, "Quarterly results", html, names)
+
+    def offline(route: Route) -> None:
+        if urlsplit(route.request.url).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            route.fulfill(status=200, content_type="image/png", body=PIXEL)
+
+    script = """() => {
+        const entry = document.querySelector('.article-entry');
+        const row = document.querySelector('.article-entry tr').getBoundingClientRect();
+        const line = document.querySelector('[id$=line]');
+        return {
+            column: entry.clientWidth,
+            row: row.width,
+            line: line.innerText,
+            figure: document.querySelector('.article-entry figure').innerText,
+            over: document.documentElement.scrollWidth - window.innerWidth,
+        };
+    }"""
+    _, wide = _post_seen(site, offline, script)
+    assert wide["row"] >= 0.9 * wide["column"], wide  # (landscape: `table{width:100%}`)
+    assert wide["line"] == "今天好开心真的太好了", wide
+    assert wide["figure"].count("会议现场") == 1, wide
+    _, phone = _post_seen(site, offline, script, width=320)
+    assert phone["over"] <= 0, phone
 
 
 def _png(width: int, height: int) -> bytes:

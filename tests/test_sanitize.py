@@ -937,6 +937,8 @@ def test_an_emoticon_in_the_line_has_no_caption(sized: str) -> None:
     face = "https://face.t.sinajs.cn/t4/appstyle/expression/ext/normal/8f/2018new_haha_org.png"
     out = clean(f'<p>今天天气真好<img alt="[哈哈]" src="{face}" {sized}>我们去公园</p>')
     assert "alt=" not in out and 'title="[哈哈]"' in out and f'src="{face}"' in out, out
+    # … and drawn in the line: landscape draws each picture as a block.
+    assert out.count("display:inline") == 1, out
     out = clean(f'<img alt="[哈哈]" title="哈哈" src="{face}" {sized}>')
     assert "alt=" not in out and 'title="哈哈"' in out, out
     for picture in (
@@ -946,6 +948,39 @@ def test_an_emoticon_in_the_line_has_no_caption(sized: str) -> None:
         '<img alt="K线图" src="https://i.example/k.png">',
     ):
         assert 'alt="K线图"' in clean(picture)
+
+
+@pytest.mark.parametrize(
+    ("given", "styled"),
+    [
+        ('<img src="https://i.example/i.png" width="20" height="20">', 'style="display:inline"'),
+        ('<img src="https://i.example/i.png" style="height: 1em">', 'style="height: 1em;display:inline"'),
+        ('<img src="https://i.example/i.png" style="height:1em;display:inline;">', 'style="height:1em;display:inline;"'),
+    ],
+)  # fmt: skip
+def test_a_picture_drawn_in_the_line_is_styled_so(given: str, styled: str) -> None:
+    """An icon in a sentence, with or without alt text: a theme that draws
+    pictures as blocks (landscape) broke the sentence at each."""
+    out = clean(f"<p>涨{given}跌</p>")
+    assert styled in out and out.count("display:inline") == 1, out
+    assert "display:inline" not in clean('<p><img src="https://i.example/k.png" width="600"></p>')
+
+
+def test_a_figures_alt_text_that_its_caption_says_goes() -> None:
+    """landscape makes a caption of each alt text: a CMS's figure whose alt
+    is its caption showed it twice, one under the other."""
+    out = clean(
+        '<figure><img src="https://i.example/a.png" alt="会议现场"><figcaption>会议现场'
+        "（新华社记者 摄）</figcaption></figure>"
+        '<figure><img src="https://i.example/b.png" alt="A &amp; &lt;B&gt;">'
+        "<figcaption><em>A &amp; &lt;B&gt;</em></figcaption></figure>"
+    )
+    assert "alt=" not in out and out.count("<figcaption>") == 2, out
+    for kept in (
+        '<figure><img src="https://i.example/a.png" alt="图一：会场"><figcaption>会场</figcaption></figure>',
+        '<p><img src="https://i.example/a.png" alt="会议现场"></p><figure><figcaption>会议现场</figcaption></figure>',
+    ):
+        assert 'alt="' in clean(kept), kept
 
 
 def test_alt_text_holds_no_markup() -> None:

@@ -74,7 +74,9 @@ DEFAULT_TEMPLATE = Path(__file__).with_name("post.md.j2")
 # one mark); a body that shows no text nor picture (a tracking pixel, an
 # emoticon) links to the article — after what it shows.  16: text after a
 # page's </body> or </html> in an item's HTML stays where the prepass ran.
-FORMAT_VERSION = "16"
+# 17: a picture drawn in the line of text (an emoticon) is styled inline; a
+# figure's alt text that its caption says goes.
+FORMAT_VERSION = "17"
 
 
 @dataclass(frozen=True, slots=True)

@@ -409,8 +409,10 @@ def _harden(clean: str) -> str:
     if "<iframe" in clean:
         clean = _IFRAME_CONTENT.sub(r"\1\2", clean)
         clean = _each_tag(clean, "<iframe ", _forced_in_order)
-    if "<img " in clean and ' alt="' in clean:
-        clean = _each_tag(clean, "<img ", _emoticon_titled)
+    if "<img " in clean:
+        clean = _each_tag(clean, "<img ", _in_its_line)
+    if "<figcaption" in clean and ' alt="' in clean:
+        clean = _FIGURE.sub(_alt_not_its_caption, clean)
     if "<img " in clean and "'" in clean:
         clean = _each_tag(clean, "<img ", _without_single_quotes)
     return _each_tag(clean, "<a ", _harden_link) if "<a " in clean else clean
@@ -477,17 +479,58 @@ def _each_tag(markup: str, opening: str, fix: Callable[[str], str]) -> str:
 _ALT = re.compile(r' alt="([^"]*)"')  # (nh3 writes a value's '"' as "&quot;")
 
 
-def _emoticon_titled(tag: str) -> str:
-    """An image's tag whose alt text is its title, if it is drawn in the line
-    of text (`in_the_line`): landscape makes a caption of each alt text, a
-    block under the picture, and every one of Weibo's emoticons (alt
-    "[哈哈]") broke its sentence into lines."""
+def _in_its_line(tag: str) -> str:
+    """An image's tag drawn in the line of text (`in_the_line`: an emoticon,
+    an icon) as one: themes draw each picture as a block of its own line
+    (landscape, `display: block`), and make a caption of its alt text, a
+    block under it — every one of Weibo's emoticons (alt "[哈哈]") broke its
+    sentence into lines. Its alt text is its title."""
+    attributes = dict(_ATTR.findall(tag))
+    if not in_the_line(attributes):
+        return tag
+    style = _STYLE.search(tag)
+    if style is None:
+        tag = f'{tag[:-1].rstrip("/").rstrip()} style="display:inline">'
+    elif not _INLINE.search(style[1]):
+        own = style[1].rstrip().rstrip(";")
+        inline = f"{own};display:inline" if own else "display:inline"
+        tag = f'{tag[: style.start()]} style="{inline}"{tag[style.end() :]}'
     alt = _ALT.search(tag)
-    if alt is None or not in_the_line(dict(_ATTR.findall(tag))):
+    if alt is None:
         return tag
     if " title=" in tag:
         return tag[: alt.start()] + tag[alt.end() :]
     return f"{tag[: alt.start()]} title={tag[alt.start() + 5 :]}"
+
+
+_FIGURE = re.compile(r"<figure\b[^>]*>.*?</figure>", re.DOTALL)
+_FIGCAPTION = re.compile(r"<figcaption\b[^>]*>(.*?)</figcaption>", re.DOTALL)
+_TAG = re.compile(r"<[^>]*>")
+_ALT_AS_WRITTEN = {ord(wide): ascii for ascii, wide in zip('<>"&', "＜＞＂＆", strict=True)}
+
+
+def _alt_not_its_caption(figure: re.Match[str]) -> str:
+    """A figure whose pictures' alt text its caption says: landscape makes a
+    caption of each alt text, and "会议现场" showed twice, one under the other
+    (a CMS's, WordPress's figures). The caption says it."""
+
+    def said(markup: str) -> str:
+        text = htmllib.unescape(_TAG.sub("", markup)).translate(_ALT_AS_WRITTEN)
+        return " ".join(text.split())
+
+    caption = " ".join(said(inner) for inner in _FIGCAPTION.findall(figure[0]))
+
+    def not_said_twice(tag: str) -> str:
+        alt = _ALT.search(tag)
+        if alt is None or not (text := said(alt[1])) or text not in caption:
+            return tag
+        return tag[: alt.start()] + tag[alt.end() :]
+
+    return _each_tag(figure[0], "<img ", not_said_twice) if caption else figure[0]
+
+
+_STYLE = re.compile(r' style="([^"]*)"')
+_INLINE = re.compile(r"(?:^|;)\s*display\s*:\s*inline\s*(?:;|$)", re.IGNORECASE)
 
 
 def _without_single_quotes(tag: str) -> str:
