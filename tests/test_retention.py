@@ -751,6 +751,47 @@ def test_an_archive_linked_to_a_disk_not_mounted_is_said_so_and_waits_for_it(
     assert len(list((tmp_path / "disk" / "archive").glob("*.md"))) == 1
 
 
+def test_a_rebuild_waits_for_an_archive_on_a_disk_not_mounted_and_passes_go_on(
+    tmp_path: Path,
+) -> None:
+    """The archive's disk away, a rebuild could not move its posts back and
+    wrote them anew into the posts — the whole archive on the site at the
+    next `hexo generate` — then failed its retention, owed: every pass after
+    failed before it fetched, and posted nothing new until the disk came
+    back. It is refused before it moves or writes anything."""
+    site = tmp_path / "site"
+    site.mkdir()
+    disk, away = tmp_path / "disk", tmp_path / "disk-away"
+    disk.mkdir()
+    (site / "_arch").symlink_to(disk, target_is_directory=True)
+    (site / "f.xml").write_bytes(rss("源", items([0, 1, 2, 3, 4, 5])))
+    feeds = [{"url": "f.xml", "group": "g", "source": "源"}]
+    config = write_config(site, feeds, retention={"max_posts": 2, "archive": "_arch"})
+    assert "4 archived" in cli("run", "-c", str(config)).stdout
+    shown = sorted(posts(site))
+    disk.rename(away)
+
+    refused = cli("publish", "--rebuild", "-c", str(config))
+    assert refused.code == 1
+    assert "which is not there (a disk not mounted?): no post is rebuilt until it is" in " ".join(
+        refused.stderr.split()
+    )
+    assert sorted(posts(site)) == shown
+    newest = Item(
+        "最新", html="<p>最新</p>", guid="new", pub_date=format_datetime(NOW, usegmt=True)
+    )
+    (site / "f.xml").write_bytes(rss("源", [*items([0, 1, 2, 3, 4, 5]), newest]))
+    later = cli("run", "-c", str(config))  # posted; its retention waits for the disk
+    assert later.code == 1 and "no post is archived until it is" in later.stderr
+    assert len(posts(site)) == 3 and any(name.startswith("最新") for name in posts(site))
+
+    away.rename(disk)
+    assert cli("run", "-c", str(config)).code == 0
+    assert len(posts(site)) == 2 and len(list(disk.glob("*.md"))) == 5
+    assert cli("publish", "--rebuild", "-c", str(config)).code == 0
+    assert len(posts(site)) == 2 and len(list(disk.glob("*.md"))) == 5
+
+
 @pytest.mark.parametrize(
     ("retention", "message"),
     [
@@ -1477,6 +1518,8 @@ def test_a_lost_database_leaves_archived_posts_in_the_archive(tmp_path: Path) ->
     (tmp_path / "f.xml").write_bytes(rss("源", items([1, 2, 3], title="新闻(更新)")))
     result = cli("run", "-c", str(config))
     assert result.code == 0, result.stderr
+    # Each post found — the archived ones too — is counted (they were not).
+    assert "posts: 0 new, 3 updated, 0 unchanged" in result.stdout, result.stdout
     assert sorted(posts(tmp_path)) == shown
     assert archived(tmp_path) == kept
     assert not set(shown) & set(kept)

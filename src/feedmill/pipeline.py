@@ -864,20 +864,25 @@ class Mill:
         owed: bool,
     ) -> None:
         """Every post queued and written again; ``owed``: completing one cut short."""
-        from feedmill.publish.archive import folders, put_back, restore_archived
+        from feedmill.publish.archive import folders, put_back, reachable, restore_archived
         from feedmill.store.posts import archived as archived_posts
         from feedmill.store.posts import archived_names, queue_all, set_state
 
         feed_ids = [state.id for state in states.values()]
+        # The archive the config names, and one an earlier config named.
+        archives = folders(
+            self.engine, self.config.site_dir, self.posts_folder, self.config.archive_dir
+        )
+        # One of them on a disk not mounted: its posts, not moved back, were
+        # written anew into the posts — the whole archive built by the next
+        # `hexo generate` — and the rebuild, owed, failed every pass after.
+        for folder in archives:
+            reachable(folder, until="no post is rebuilt")
         # Owed before any file moves: a rebuild killed while it brought a
         # removed feed's archive back left those posts on the site, recorded
         # as archived — and no run completed it.
         with self.engine.begin() as conn:
             meta_store.put(conn, REBUILD_OWED, "1")
-        # The archive the config names, and one an earlier config named.
-        archives = folders(
-            self.engine, self.config.site_dir, self.posts_folder, self.config.archive_dir
-        )
         # A removed feed's archived posts come back as they are (no config
         # says how to write them again); retention then weighs them again.
         # So do those a rebuild cut short had queued while it was configured.

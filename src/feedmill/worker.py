@@ -1355,9 +1355,13 @@ def handle(job: FeedJob) -> FeedResult:
                 # the posts, it was in both folders, and no `max_posts` of
                 # the new database's counted it out again).
                 staged[touched.index] = None
-                if _placed(path, os.path.join(job.archive_dir, touched.file_name)) is None:
+                changed_file = _placed(path, os.path.join(job.archive_dir, touched.file_name))
+                if changed_file is None:
                     continue
                 found_archived.append(touched.entry_id)
+                # (Found: counted as it was, as one found in the posts is.)
+                updated += changed_file
+                unchanged += not changed_file
                 continue
             staged[touched.index] = None
             changed_file = _placed(path, os.path.join(job.posts_dir, touched.file_name))

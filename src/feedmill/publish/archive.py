@@ -49,19 +49,24 @@ class ArchiveMissing(OSError):
         return str(self.args[0])
 
 
+def reachable(archive_dir: Path, *, until: str = "no post is archived") -> None:
+    """ArchiveMissing where ``archive_dir``, or a folder it is in
+    (`_mnt/archive`), is a link to nothing; ``until``: what waits for it."""
+    for link in (archive_dir, *archive_dir.parents):
+        if link.is_symlink() and not link.exists():
+            where = "is" if link == archive_dir else f"is in {link},"
+            raise ArchiveMissing(
+                f"the archive folder {archive_dir} {where} a link to {os.readlink(link)},"
+                f" which is not there (a disk not mounted?): {until} until it is"
+            )
+
+
 def _made(archive_dir: Path) -> None:
     """``archive_dir`` made if it is not there, or ArchiveMissing."""
     try:
         archive_dir.mkdir(parents=True, exist_ok=True)
     except FileExistsError:
-        # The folder, or one it is in (`_mnt/archive`), a link to nothing.
-        for link in (archive_dir, *archive_dir.parents):
-            if link.is_symlink() and not link.exists():
-                where = "is" if link == archive_dir else f"is in {link},"
-                raise ArchiveMissing(
-                    f"the archive folder {archive_dir} {where} a link to {os.readlink(link)},"
-                    " which is not there (a disk not mounted?): no post is archived until it is"
-                ) from None
+        reachable(archive_dir)
         raise
 
 
