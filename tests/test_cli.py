@@ -1177,7 +1177,15 @@ def test_run_feed_refuses_a_feed_as_status_shows_it_when_that_names_two(tmp_path
     config = write_config(tmp_path, feeds)
     result = cli("run", "-c", str(config), "--feed", "https://rsshub.example/b?key=…")
     assert result.code == 2
-    assert "not in" in result.stderr and "https://rsshub.example/b?key=…" in result.stderr
+    # Said so: "not in feedmill.yml" had the user look for a typo.
+    said = " ".join(result.stderr.split())
+    assert "not in" not in said, said
+    assert (
+        f"https://rsshub.example/b?key=… names 2 feeds of {config} as `feedmill status` shows"
+        " them (without their access key): give the whole URL"
+    ) in said
+    both = cli("run", "-c", str(config), "--feed", "https://rsshub.example/b?key=…", "--feed", "x")
+    assert f"not in {config}: x" in both.stderr and "names 2 feeds" in both.stderr
 
 
 def test_init_leaves_a_node_projects_dev_packages_where_they_are(tmp_path: Path) -> None:

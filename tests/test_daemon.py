@@ -1952,6 +1952,27 @@ def test_a_daemon_given_a_feed_where_it_moved_follows_the_move_into_the_config(
     assert_consistent(tmp_path, 3)
 
 
+def test_a_daemon_given_a_feed_by_its_old_url_follows_a_moved_from_edit(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """A daemon's `--feed OLD`, then feedmill.yml moves the feed
+    (`moved_from: OLD`): the same feed, its history kept — the reload was
+    refused ("--feed … is no longer in it"), and the daemon polled the old
+    URL until it was started again."""
+    old = feed_server.add("/old", body=many(2))
+    new = feed_server.add("/new", body=many(3))
+    settings = {"interval": "1s", "fetch": {"allow_private": True}}
+    write_config(tmp_path, [{"url": old, "group": "g", "source": "a"}], **settings)
+    with ended(feedmill("run", "--every", "1s", "--feed", old, cwd=tmp_path)) as daemon:
+        wait_for(lambda: len(posts(tmp_path)) == 2)
+        moved = {"url": new, "moved_from": old, "group": "g", "source": "a"}
+        write_config(tmp_path, [moved], **settings)
+        wait_for(lambda: len(posts(tmp_path)) == 3)
+        out, err = stop_cleanly(daemon)
+    assert "config not reloaded" not in err and "reloaded" in out, err
+    assert_consistent(tmp_path, 3)
+
+
 # Each pass says the collector's young generation as it begins, and how
 # many objects it leaves out of its collections (frozen).
 PACE_HOOK = """

@@ -20,6 +20,7 @@ from feedmill.schedule import (
     due_at,
     early,
     is_due,
+    longest_asked,
     retry_after,
     server_hint,
 )
@@ -219,6 +220,13 @@ def test_a_shortened_interval_brings_a_failing_feeds_next_attempt_forward() -> N
     assert due_at(gone, POLICY, hint_until=None, gone=True, **state) == NOW + POLICY.backoff_cap
     # The same config as when it failed: its own backoff, as drawn.
     assert due_at(failing, twelve_hours, hint_until=None, **state) == failing
+    # A Retry-After of 20 hours stored under a 3-day cap: the config's cap of
+    # an hour now lets a server ask for 12 hours at most (`longest_asked`).
+    stored = NOW + timedelta(hours=20)
+    assert due_at(stored, twelve_hours, hint_until=stored, **state) == stored
+    hour = Policy(interval=timedelta(minutes=15), backoff_cap=timedelta(hours=1))
+    assert due_at(stored, hour, hint_until=stored, **state) == NOW + longest_asked(hour)
+    assert longest_asked(hour) == timedelta(hours=12)
 
 
 def test_a_retry_after_longer_than_the_backoff_cap_is_honoured_up_to_the_longest_hint() -> None:

@@ -797,7 +797,10 @@ def _configured(
     for feed in config.feeds:
         by_shown.setdefault(shown(feed.url), []).append(feed.url)
     moves: dict[str, list[str]] = {}
-    for where, url in moved:
+    # Where it moved from (`moved_from`: a daemon's `--feed` given before
+    # the edit names the feed still), and where a move adopted took it.
+    earlier = ((e, feed.url) for feed in config.feeds for e in feed.earlier_urls)
+    for where, url in (*earlier, *moved):
         for name in dict.fromkeys((config.url_key(where), shown(where))):
             moves.setdefault(name, []).append(url)
     found: list[str] = []
@@ -813,6 +816,25 @@ def _configured(
         else:
             unknown.append(name)
     return tuple(dict.fromkeys(found)), unknown
+
+
+def _not_named(config: Config, unknown: Sequence[str]) -> str:
+    """Why `--feed` names none of the feeds ``unknown``: not in the config,
+    or several of them as `status` shows them (without their access key)."""
+    from feedmill.urls import shown
+
+    counts: dict[str, int] = {}
+    for feed in config.feeds:
+        counts[shown(feed.url)] = counts.get(shown(feed.url), 0) + 1
+    several = [name for name in unknown if counts.get(name, 0) > 1]
+    said = [
+        f"{name} names {counts[name]} feeds of {config.path} as `feedmill status` shows them"
+        " (without their access key): give the whole URL"
+        for name in several
+    ]
+    if none := [name for name in unknown if name not in several]:
+        said.insert(0, f"not in {config.path}: {', '.join(none)}")
+    return "\n".join(said)
 
 
 def _moved_feeds(config: Config) -> list[tuple[str, str]]:
@@ -876,7 +898,7 @@ def run_config(
         )
     only, unknown = _named_feeds(config, only)
     if unknown:
-        err.print(f"not in {config.path}: {', '.join(unknown)}", markup=False)
+        err.print(_not_named(config, unknown), markup=False)
         return EXIT_CONFIG
     # --feed fetches its feeds now, whatever their schedule; a daemon's later
     # passes take them when they are due.

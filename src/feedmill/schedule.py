@@ -272,7 +272,10 @@ def due_at(
         _, longest = _backoff_range(GONE_STREAK if gone else error_streak, policy)
         by_backoff = last_attempt + timedelta(seconds=longest)
         if hint_until is not None:
-            by_backoff = max(by_backoff, hint_until)
+            # As far as the config now lets a server ask: a `backoff_cap`
+            # lowered since shortens a Retry-After stored under the longer one.
+            asked = min(hint_until, last_attempt + longest_asked(policy))
+            by_backoff = max(by_backoff, asked)
         return min(next_attempt, by_backoff)
     # `early` off the pass's start (next_attempt) too: a feed fetched late in
     # a long pass was due on the dot, and a cron run that began a moment
