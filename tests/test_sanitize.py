@@ -956,6 +956,7 @@ def test_an_emoticon_in_the_line_has_no_caption(sized: str) -> None:
         ('<img src="https://i.example/i.png" width="20" height="20">', 'style="display:inline"'),
         ('<img src="https://i.example/i.png" style="height: 1em">', 'style="height: 1em;display:inline"'),
         ('<img src="https://i.example/i.png" style="height:1em;display:inline;">', 'style="height:1em;display:inline;"'),
+        ('<img src="https://i.example/i.png" style="height:1em;display:inline-block">', 'style="height:1em;display:inline-block"'),
     ],
 )  # fmt: skip
 def test_a_picture_drawn_in_the_line_is_styled_so(given: str, styled: str) -> None:

@@ -491,7 +491,7 @@ def _in_its_line(tag: str) -> str:
     style = _STYLE.search(tag)
     if style is None:
         tag = f'{tag[:-1].rstrip("/").rstrip()} style="display:inline">'
-    elif not _INLINE.search(style[1]):
+    elif not _DISPLAY.search(style[1]):
         own = style[1].rstrip().rstrip(";")
         inline = f"{own};display:inline" if own else "display:inline"
         tag = f'{tag[: style.start()]} style="{inline}"{tag[style.end() :]}'
@@ -530,7 +530,8 @@ def _alt_not_its_caption(figure: re.Match[str]) -> str:
 
 
 _STYLE = re.compile(r' style="([^"]*)"')
-_INLINE = re.compile(r"(?:^|;)\s*display\s*:\s*inline\s*(?:;|$)", re.IGNORECASE)
+# (An editor's own `display` stays: `inline-block`, `inline-flex` are in the line too.)
+_DISPLAY = re.compile(r"(?:^|;)\s*display\s*:", re.IGNORECASE)
 
 
 def _without_single_quotes(tag: str) -> str:
