@@ -1080,7 +1080,17 @@ _MARKUP_TRICKY = st.lists(
         # Ruby's notes over a word: 广告 as it reads, no gap.
         ("<ruby>广<rt>guang</rt>告</ruby>", "广告"),
         ("<ruby>广<rp>(</rp><RT class=a>guǎng</Rt ><rp>)</rp>告</ruby>位", "广告位"),
+        # … its end tag left out (the HTML parser ends it), markup in it, a
+        # container of notes, the base text marked.
+        ("<p>本文<ruby>广<rt>guǎng</ruby>告位</p>", "本文广告位"),
+        ("<ruby>漢<rt>kan<rt>ji</ruby>字", "漢字"),
+        ("<ruby>广<rt><span>guǎng</span></rt>告</ruby>", "广告"),
+        ("<ruby>广<rtc><rt>guǎng</rt></rtc>告</ruby>", "广告"),
+        ("<ruby><rb>广</rb><rt>guang</rt><rb>告</rb></ruby>位", "广告位"),
         ("<video>only a fallback</video>", ""),
+        # One written as XML ends there, as the sanitizer reads it.
+        ('<p>导语。</p><video src="b.mp4" /><p>正文。</p>', "导语。 正文。"),
+        ('<p>导语。</p><iframe src="https://p.example/1"/><p>正文。</p>', "导语。 正文。"),
     ],
 )
 def test_reading_text_leaves_out_what_no_reader_reads(markup: str, read: str) -> None:

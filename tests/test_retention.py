@@ -791,6 +791,23 @@ def test_a_rebuild_waits_for_an_archive_on_a_disk_not_mounted_and_passes_go_on(
     assert cli("publish", "--rebuild", "-c", str(config)).code == 0
     assert len(posts(site)) == 2 and len(list(disk.glob("*.md"))) == 5
 
+    # A rebuild cut short, owed, when the disk goes: a pass posts its new
+    # items, and writes not the archive into the posts; the rebuild waits.
+    owe_a_rebuild(site)
+    disk.rename(away)
+    later = Item(
+        "更新", html="<p>更新</p>", guid="newer", pub_date=format_datetime(NOW, usegmt=True)
+    )
+    (site / "f.xml").write_bytes(rss("源", [*items([0, 1, 2, 3, 4, 5]), newest, later]))
+    waits = cli("run", "-c", str(config))
+    assert waits.code == 1 and "no post is rebuilt until it is" in " ".join(waits.stderr.split())
+    names = sorted(posts(site))
+    assert len(names) == 3 and any(name.startswith("更新") for name in names), names
+    away.rename(disk)
+    done = cli("run", "-c", str(config))
+    assert done.code == 0 and "completed a rebuild cut short" in done.stderr + done.stdout
+    assert len(posts(site)) == 2 and len(list(disk.glob("*.md"))) == 6
+
 
 @pytest.mark.parametrize(
     ("retention", "message"),

@@ -200,6 +200,12 @@ def test_a_teasers_article_is_judged_by_the_rules_that_read_it() -> None:
     assert blocked_by(since, article, NOW, settling=True) is None
     on_content = rules(block=[{"content": "净息差", "name": "息差"}])
     assert blocked_by(on_content, article, NOW, settling=True) == "blocked by 息差"
+    # A block rule's keywords, in the title and the content, are looked for in the content.
+    words = rules(block=[{"keywords": ["存款"], "name": "词"}])
+    assert blocked_by(words, article, NOW) == "blocked by 词"
+    assert blocked_by(words, article, NOW, settling=True) is None
+    words = rules(block=[{"keywords": ["存款", "息差"], "name": "词"}])
+    assert blocked_by(words, article, NOW, settling=True) == "blocked by 词"
     keep = rules(keep=[{"content": "降准"}, {"title": "利率"}])
     assert blocked_by(keep, article, NOW, settling=True) is None
     keep = rules(keep=[{"content": "降准"}, {"title": "央行"}])

@@ -984,6 +984,23 @@ def test_a_figures_alt_text_that_its_caption_says_goes() -> None:
         assert 'alt="' in clean(kept), kept
 
 
+@pytest.mark.parametrize(
+    "player",
+    [
+        '<iframe src="https://player.bilibili.com/player.html?aid=1" />',
+        '<video src="https://v.example/b.mp4"/>',
+        '<AUDIO src="https://v.example/a.mp3" controls />',
+    ],
+)
+def test_a_frame_or_player_written_as_xml_ends_where_it_closes(player: str) -> None:
+    """`<video …/>` (an Atom entry's XHTML): an HTML parser takes no "/>"
+    for an end, and the rest of the article was the frame's raw text
+    (dropped) or the player's fallback (never shown)."""
+    out = clean(f"<p>导语。</p>{player}<p>正文第二段很重要。</p>")
+    assert out.endswith("><p>正文第二段很重要。</p>"), out
+    assert out.count("<p>") == 2, out
+
+
 def test_alt_text_holds_no_markup() -> None:
     """landscape's script makes a caption of the alt text, as HTML."""
     out = clean('<img src="https://i.example/a.jpg" alt="<img src=x onerror=alert(3)>&quot;">')

@@ -95,6 +95,7 @@ if TYPE_CHECKING:
     # answers (the usual one) never loads the parsers, sanitizer or tokenizers.
     from feedmill import worker
     from feedmill.fulltext import ArticleOptions, PageSlots
+    from feedmill.publish.archive import ArchiveMissing
     from feedmill.store.entries import Heir, Item, Known
 
 T = TypeVar("T")
@@ -689,7 +690,8 @@ class Mill:
                 raise
         states = self._sync()
         # What a rebuild completed now wrote is not this pass's (publish counts from then).
-        counted_since = datetime.now(UTC) if self._complete_owed_rebuild(progress, states) else None
+        owed = self._complete_owed_rebuild(progress, states, waits=True)
+        counted_since = datetime.now(UTC) if owed is True else None
         # Seen before this pass writes: its new posts would hide an emptied
         # folder, and its workers take each changed post found missing for
         # one deleted by hand.
@@ -729,6 +731,11 @@ class Mill:
         if self.stopping.is_set():
             reached = summary.feeds_ok + summary.feeds_not_modified + summary.feeds_failed
             summary.feeds_stopped = len(specs) - reached
+        if not isinstance(owed, bool):  # (ArchiveMissing)
+            # Every post pending, the archived ones too: written now, they
+            # would be the whole archive on the site.  The new items' posts
+            # are placed (by the workers); the rebuild waits for the disk.
+            raise owed
         self.publish(summary, progress, counted_since=counted_since or self.pass_started)
         self.retain(summary)
         self._say_posts_gone(gone)
@@ -864,20 +871,13 @@ class Mill:
         owed: bool,
     ) -> None:
         """Every post queued and written again; ``owed``: completing one cut short."""
-        from feedmill.publish.archive import folders, put_back, reachable, restore_archived
+        from feedmill.publish.archive import put_back, restore_archived
         from feedmill.store.posts import archived as archived_posts
         from feedmill.store.posts import archived_names, queue_all, set_state
 
         feed_ids = [state.id for state in states.values()]
         # The archive the config names, and one an earlier config named.
-        archives = folders(
-            self.engine, self.config.site_dir, self.posts_folder, self.config.archive_dir
-        )
-        # One of them on a disk not mounted: its posts, not moved back, were
-        # written anew into the posts — the whole archive built by the next
-        # `hexo generate` — and the rebuild, owed, failed every pass after.
-        for folder in archives:
-            reachable(folder, until="no post is rebuilt")
+        archives = self._archives_reachable()
         # Owed before any file moves: a rebuild killed while it brought a
         # removed feed's archive back left those posts on the site, recorded
         # as archived — and no run completed it.
@@ -923,22 +923,44 @@ class Mill:
             raise
         self._finish_rebuild(summary, progress, feed_ids, archived, came_back=moved)
 
+    def _archives_reachable(self) -> list[Path]:
+        """The archive folders (the config's, and one an earlier config
+        named), or ArchiveMissing: one of them on a disk not mounted.  A
+        rebuild then could not move its posts back, and wrote them anew into
+        the posts — the whole archive built by the next `hexo generate`."""
+        from feedmill.publish.archive import folders, reachable
+
+        archives = folders(
+            self.engine, self.config.site_dir, self.posts_folder, self.config.archive_dir
+        )
+        for folder in archives:
+            reachable(folder, until="no post is rebuilt")
+        return archives
+
     def _rebuild_owed(self) -> bool:
         with reading(self.engine) as conn:
             return meta_store.get(conn, REBUILD_OWED) is not None
 
     def _complete_owed_rebuild(
-        self, progress: Progress | None, states: dict[str, FeedState]
-    ) -> bool:
+        self, progress: Progress | None, states: dict[str, FeedState], *, waits: bool = False
+    ) -> bool | ArchiveMissing:
         """A pass's start, after a rebuild killed or stopped before its end:
         that rebuild done again first.  The pass alone would have taken the
         archived posts it had not moved back yet for archived by retention,
         and left the site at whatever mix the kill left; only what was still
         pending would not do either: a stop's retention has put the archive
         back as it was, and taken a post deleted by hand for removed.
-        Whether it did."""
+        Whether it did — or, with ``waits``, why it waits: an archive folder
+        on a disk not mounted (a pass posts its new items meanwhile)."""
         if self.stopping.is_set() or not self._rebuild_owed():
             return False
+        if waits:
+            from feedmill.publish.archive import ArchiveMissing
+
+            try:
+                self._archives_reachable()
+            except ArchiveMissing as away:
+                return away
         done = RunSummary()  # not the pass's own
         self._rebuild_all(done, progress, states, owed=True)
         if not self.stopping.is_set():

@@ -239,7 +239,12 @@ def blocked_by(
     deadline = time.monotonic() + MATCH_SECONDS
     spent: dict[str, float] = {}  # rule name → its patterns' time on this item
 
-    def matched(rule: Rule) -> bool:
+    def matched(rule: Rule, *, blocks: bool = False) -> bool:
+        if settling and blocks and rule.keywords:
+            # A block rule's keywords looked for in the article alone: in the
+            # title, one added since would judge what was judged when it came.
+            read = ("content", "title") if untitled else ("content",)
+            rule = replace(rule, keyword_fields=tuple(f for f in rule.keyword_fields if f in read))
         start = time.monotonic()
         try:
             found = matches(rule, fields, deadline)
@@ -261,7 +266,7 @@ def blocked_by(
         for rule in rules.block:
             if settling and not _reads_content(rule, untitled):
                 continue
-            if not undecided(rule) and matched(rule):
+            if not undecided(rule) and matched(rule, blocks=True):
                 return f"blocked by {rule.name}"
         if settling and not any(_reads_content(rule, untitled) for rule in rules.keep):
             continue

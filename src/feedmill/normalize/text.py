@@ -363,9 +363,17 @@ _CLOSING = {
     name: re.compile(rf"</{name}\b[^>]*>?", re.I) for name in _RAW_TEXT + _DROPPED + _UNREAD_TOO
 }
 # … and ruby's notes over a word, with no gap where they were (广<rt>guang</rt>告
-# reads 广告): a note's plain text, what one holds (one left open is read).
-_RUBY_NOTE = re.compile(r"<(r[tp])(?=[\s>])[^<>]*>[^<]*</\1\s*>", re.I)
-_RUBY_NOTE_START = re.compile(r"<r[tp](?=[\s>])", re.I)
+# reads 广告): a note — or a container of notes, <rtc> — to its end tag, or
+# where an HTML parser ends it without one (the next note, the ruby's end);
+# a note is short (one left open with none of these ends in 300 characters
+# is read).
+_RUBY_NOTE = re.compile(
+    r"<rtc(?=[\s>])[^<>]*>(?s:.{0,600}?)(?:</rtc\s*>|(?=</ruby\s*>))"
+    r"|<(r[tp])(?=[\s>])[^<>]*>(?s:.{0,300}?)"
+    r"(?:</\1\s*>|(?=<r[tp][\s>]|<rtc[\s>]|</ruby\s*>|</rtc\s*>))",
+    re.I,
+)
+_RUBY_NOTE_START = re.compile(r"<r(?:[tp]|tc)(?=[\s>])", re.I)
 # What `keyed_text` leaves out, as it always has: its hash is a stored key.
 _KEYED_UNSEEN = re.compile(r"<(script|style|noscript|template)\b", re.I)
 
@@ -387,7 +395,8 @@ def _without_invisible(markup: str, unseen: re.Pattern[str] = _UNSEEN) -> str:
     while match is not None:
         kept.append(markup[start : match.start()])
         name = match.group(1).lower()
-        if name in _FOREIGN and match.group().endswith("/>"):
+        if (name in _FOREIGN or name in _UNREAD_TOO) and match.group().endswith("/>"):
+            # (A frame or a player written as XML: closed so, as the sanitizer reads it.)
             start = match.end()
         else:
             closing = None if name in unclosed else _CLOSING[name].search(markup, match.end())
@@ -488,7 +497,7 @@ def without_comments(markup: str) -> str:
 # a word break opportunity, 推<wbr>广, is none either).
 _INLINE_TAG = re.compile(
     r"</?(?:a|abbr|b|bdi|bdo|cite|code|del|dfn|em|font|i|ins|kbd|mark|q|s|samp|small|span"
-    r"|ruby|strong|sub|sup|time|u|var|wbr)(?=[\s/>])[^<>]*>",
+    r"|rb|ruby|strong|sub|sup|time|u|var|wbr)(?=[\s/>])[^<>]*>",
     re.IGNORECASE,
 )
 

@@ -75,7 +75,8 @@ DEFAULT_TEMPLATE = Path(__file__).with_name("post.md.j2")
 # emoticon) links to the article — after what it shows.  16: text after a
 # page's </body> or </html> in an item's HTML stays where the prepass ran.
 # 17: a picture drawn in the line of text (an emoticon) is styled inline; a
-# figure's alt text that its caption says goes.
+# figure's alt text that its caption says goes; a frame or a player written
+# `<video …/>` ends there (the rest of the article was in it).
 FORMAT_VERSION = "17"
 
 

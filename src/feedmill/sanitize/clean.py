@@ -285,6 +285,8 @@ def sanitize_html(html: str, *, base_url: str | None, policy: Policy = DEFAULT_P
     # carry: one in a post's first 140 characters broke the site's atom.xml.
     references = "&#" in html
     html = _closing_runaway_formatting(_flattened_deep_nesting(bounded_attributes(html)))
+    if "/>" in html:
+        html = _SELF_CLOSED.sub(r"<\1\2></\1>", html)
     html = prepass(html, base=base, iframe_hosts=policy.iframe_hosts)
     _CURRENT.base = base
     try:
@@ -610,6 +612,13 @@ _FORMATTING_TAG = re.compile(rf"<(/?)({_FORMATTING})\b[^<>]*>", re.IGNORECASE)
 # times the tags after it.  (An article's bold bleeding into the rest, as a
 # browser shows it too, is a few bytes a paragraph.)
 MAX_REOPENED_BYTES = 2_000_000
+
+
+# A frame or a player written as XML writes an empty element (`<iframe …/>`,
+# an Atom entry's XHTML): an HTML parser takes no "/>" for its end, and the
+# rest of the article was the frame's raw text (dropped) or the player's
+# fallback (never shown).
+_SELF_CLOSED = re.compile(r"<(iframe|video|audio)(\s[^<>]*?)?\s*/>", re.IGNORECASE)
 
 
 def _closing_runaway_formatting(html: str) -> str:
