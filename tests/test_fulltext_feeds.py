@@ -1033,6 +1033,40 @@ def test_a_copy_found_when_its_article_comes_is_merged_into_the_story_posted(
     assert len(posts(tmp_path)) == 1
 
 
+def test_an_article_come_late_takes_the_post_of_a_flash_that_tells_less(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """Feed B's one-line 快讯 was posted; then feed A's teaser of the same
+    story, its page down for now; then A's article came, telling the story
+    at many times the words: it was held back behind the 快讯, its post taken
+    down — had its page answered at once, it would have taken the 快讯's post
+    (as it does now), the 快讯 listed under it."""
+    (link,), up = _down_then_up(feed_server, "stcn")
+    lines = (PAGES / "stcn.expected.txt").read_text(encoding="utf-8").splitlines()
+    flash = [Item("多家中小银行再度下调存款挂牌利率", f"<p>{lines[0]}</p>", "9", "https://b.example/9", hours_ago(3))]  # fmt: skip
+    b = {"url": feed_server.add("/b.xml", body=rss("乙", flash)), "group": "g", "source": "乙"}
+    config = write_config(tmp_path, [b], fulltext={"allow_private": True})
+    assert "posts: 1 new" in cli("run", "-c", str(config)).stdout
+    teaser = [Item("银行负债成本压降仍将延续", "<p>本报记者调查。</p>", "1", link, hours_ago(2))]  # fmt: skip
+    a = {"url": feed_server.add("/a.xml", body=rss("甲", teaser)), "group": "g", "source": "甲", "fulltext": True}  # fmt: skip
+    config = write_config(tmp_path, [b, a], fulltext={"allow_private": True})
+    assert "posts: 1 new" in cli("run", "-c", str(config)).stdout
+    assert len(posts(tmp_path)) == 2
+
+    up()
+    third = cli("run", "-c", str(config)).stdout
+    assert "1 replaced by a fuller copy" in third, third
+    (text,) = posts(tmp_path).values()
+    assert "author: 甲" in text and first_line("stcn") in text, text
+    assert "同时报道" in text and "乙" in text.split("同时报道", 1)[1], text
+    rows = {r["source"]: r for r in json.loads(cli("status", "-c", str(config), "--json").stdout)}
+    assert rows["甲"]["posts"] == 1 and rows["乙"]["posts"] == 0 and rows["乙"]["duplicates"] == 1
+    feed_server.add("/a.xml", body=feed_server.routes["/a.xml"].body)  # no ETag
+    assert "posts: 0 new, 0 updated" in cli("run", "-c", str(config)).stdout
+    assert cli("publish", "-c", str(config), "--rebuild").code == 0
+    assert len(posts(tmp_path)) == 1
+
+
 def test_a_story_whose_posted_copy_its_article_then_blocks_passes_to_the_copy_held_back(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:

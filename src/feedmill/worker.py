@@ -1120,9 +1120,10 @@ def handle(job: FeedJob) -> FeedResult:
                     match = arrivals.find_original(conn, story, job.dedupe, job.state.id)
                 if match is None:
                     return Decision(fingerprint=story.fingerprint.text_hash)
+                # (A teaser's article come since too: as had it come at once.)
                 if (
                     match.fuller
-                    and index in screened.stories
+                    and (index in screened.stories or index in screened.rejudged)
                     and match.original_id not in giving_way
                     and _gives_way(conn, job, match.original_id)
                 ):
@@ -1194,9 +1195,9 @@ def handle(job: FeedJob) -> FeedResult:
             # post another worker stored may not be in place yet); their
             # copies follow the story to its new post, which lists them.
             replaced = {
-                original: ingested.published[index]
+                original: ingested.published.get(index) or ingested.stored[index]
                 for index, taken in fuller_copies.items()
-                if index in ingested.published
+                if index in ingested.published or index in ingested.stored
                 for original in taken
             }
             if replaced:
