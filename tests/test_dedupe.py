@@ -1390,6 +1390,36 @@ def test_a_story_whose_feed_left_the_config_passes_to_a_feed_that_carries_it(
     assert "posts: 0 new, 0 updated" in cli("run", "-c", str(config)).stdout
 
 
+def test_a_story_whose_feed_left_passes_to_no_copy_its_own_feeds_rules_block(
+    tmp_path: Path,
+) -> None:
+    """The story of a feed removed from the config passed to the earliest
+    copy held back — one its own feed's rules block now (a rule added since):
+    a post the user's rule keeps out appeared. It passes to the next copy."""
+    first, later = LPR[1], [LPR[0], *LPR[2:]]  # later: by date
+    config = write_config(tmp_path, _write_sources(tmp_path, [first]))
+    assert cli("run", "-c", str(config)).code == 0
+    specs = _write_sources(tmp_path, LPR)
+    config = write_config(tmp_path, specs)
+    assert "held back: 0 blocked, 3 duplicates" in cli("run", "-c", str(config)).stdout
+    (kept,) = posts(tmp_path)
+
+    earliest = later[0]
+    rule = {"block": [{"keywords": [earliest["title"]], "in": ["title"], "name": "不要"}]}
+    left = [
+        {**spec, "rules": rule} if spec["source"] == earliest["source"] else spec
+        for spec in specs
+        if spec["source"] != first["source"]
+    ]
+    config = write_config(tmp_path, left)
+    result = cli("run", "-c", str(config))
+    assert "passed to those feeds" in " ".join(result.stderr.split()), result.stderr
+    ((name, post),) = posts(tmp_path).items()
+    assert name != kept and f"\nauthor: {later[1]['source']}\n" in post, post
+    assert cli("run", "-c", str(config)).code == 0
+    assert list(posts(tmp_path)) == [name]
+
+
 @pytest.mark.parametrize("dated", [True, False])
 def test_a_feed_whose_url_was_edited_takes_its_stories_back_from_the_old_one(
     tmp_path: Path, dated: bool

@@ -1250,6 +1250,7 @@ class Mill:
             off,
             exact_copies_of=exact_copies_of,
             tells=copy_tells(self.dedupe.threshold) if self.dedupe else None,
+            refused=self._refused_by_its_rules,
         )
         self._index_in_dedupe(conn, heirs)
         passed = sum(heir.succeeds is not None for heir in heirs)
@@ -1258,6 +1259,16 @@ class Mill:
                 f"stories of feeds no longer in the config that other feeds carry too: {passed},"
                 " passed to those feeds (the posts are theirs now)"
             )
+
+    def _refused_by_its_rules(self, copy: Any) -> bool:
+        """Would its feed's rules block a held-back copy (a stored row) taking
+        a post now?  Judged on what it says now; its age was, when it came (as
+        a copy that takes a post otherwise: worker._promotions)."""
+        from feedmill.store.schema import entry_from_row
+
+        rules = self.rules.get(copy.feed_url, ())
+        now = datetime.now(UTC)
+        return bool(rules) and blocked_by(rules, entry_from_row(copy), now, age=False) is not None
 
     def _hand_over_to_new_copies(self) -> None:
         """Copies this pass held back behind the posts of feeds no longer in

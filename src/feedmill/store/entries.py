@@ -598,6 +598,7 @@ def hand_over(
     *,
     exact_copies_of: Collection[int] | None = None,
     tells: Callable[..., bool] | None = None,
+    refused: Callable[[Any], bool] | None = None,
 ) -> list[Heir]:
     """The stories of feeds that left feedmill.yml that a configured feed
     holds a copy of: each passes to that feed's earliest copy, posted under
@@ -609,7 +610,8 @@ def hand_over(
     archive (passed on, its copy was posted, and archived again, under
     another name) — also where its row does not say so yet (``off_site``).
     With ``exact_copies_of``, only those entries' stories, held in copies
-    of their very text.  ``tells``: see hand_down.  Returns the copies posted."""
+    of their very text.  ``tells``, ``refused``: see hand_down.  Returns the
+    copies posted."""
     if not feed_ids:
         return []
     copy = entries.alias("copy")
@@ -646,6 +648,7 @@ def hand_over(
         name_for,
         same_text=texts if exact_copies_of is not None else None,
         tells=tells,
+        refused=refused,
     )
     retract(
         conn,
@@ -765,6 +768,7 @@ def hand_down(
     feeds_apart: bool = True,
     same_text: Mapping[int, str | None] | None = None,
     tells: Callable[..., bool] | None = None,
+    refused: Callable[[Any], bool] | None = None,
 ) -> list[Heir]:
     """The copies of retracted entries (`retract`: entry id → the story it
     copies, or None when blocked), as they would be had the entry come with
@@ -781,7 +785,8 @@ def hand_down(
     ``tells(copy, post)`` (rows), a blocked entry's copies that do not tell
     its heir's story take posts of their own, the earliest of each story
     first: copies of a fuller telling may be stories apart (two 快讯 of one
-    article, with different figures).
+    article, with different figures).  A copy ``refused(row)`` (its feed's
+    rules now block it) takes no blocked entry's story: the next does.
     Returns the copies posted now, for dedupe to find later copies in.
     """
     heirs: list[Heir] = []
@@ -797,7 +802,9 @@ def hand_down(
             if same_text is not None:
                 text = same_text.get(retracted_id)
                 in_turn = [c for c in in_turn if text is not None and c.fingerprint == text]
-            first = next((c for c in in_turn if c.configured), None)
+            first = next(
+                (c for c in in_turn if c.configured and not (refused and refused(c))), None
+            )
             if first is None:
                 # Only feeds since removed carry it: a post of theirs would
                 # wait unwritten, and later copies be held back behind it.
