@@ -10,6 +10,7 @@ import subprocess
 import sys
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -796,6 +797,37 @@ def test_two_feeds_sent_for_good_to_one_url_are_not_posted_twice(
     assert " 1 failed" in cli("run", "-c", str(config)).stdout
     assert _status(config)[loser]["last_error"] == rows[loser]["last_error"]
     assert len(posts(tmp_path)) == len(ITEMS)
+
+
+def test_two_feeds_sent_for_now_to_one_url_keep_one_winner_from_pass_to_pass(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """Redirected for now (302), no move is stored: whichever feed answered
+    first in a pass took the place — the other's posts came in another pass,
+    each item twice — and `--feed` of the second alone, or a pass where the
+    first failed, posted them all again. The feed that had the place keeps it."""
+    feed = feed_server.add("/feed", status=302, headers={"Location": "/feed.xml"})
+    rss_ = feed_server.add("/rss", status=302, headers={"Location": "/feed.xml"})
+    feed_server.add("/feed.xml", body=GOOD)
+    feeds = [
+        {"url": feed, "group": "g", "source": "甲"},
+        {"url": rss_, "group": "g", "source": "乙"},
+    ]
+    config = write_config(tmp_path, feeds, dedupe=False)  # else held back as copies
+    assert " 1 failed" in cli("run", "-c", str(config)).stdout
+    (loser,) = [url for url, row in _status(config).items() if row["last_error"]]
+    winner = feed if loser == rss_ else rss_
+    alone = cli("run", "-c", str(config), "--feed", loser)
+    assert " 1 failed" in alone.stdout and "goes too" in alone.stderr, alone.stdout
+    # The winner fails for now: the other is still refused the place.
+    route = feed_server.routes[urlsplit(winner).path]
+    feed_server.add(urlsplit(winner).path, status=502)
+    assert " 2 failed" in cli("run", "-c", str(config)).stdout
+    feed_server.routes[urlsplit(winner).path] = route
+    for _ in range(2):
+        assert " 1 failed" in cli("run", "-c", str(config)).stdout
+        assert _status(config)[loser]["last_error"]
+    assert len(posts(tmp_path)) == len(ITEMS)  # once
 
 
 def test_a_feed_whose_adopted_move_is_another_feed_is_not_fetched_twice_with_dedupe_on(

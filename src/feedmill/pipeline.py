@@ -115,6 +115,11 @@ REBUILD_OWED = "rebuild_owed"
 # The hosts whose article pages wait for a time their Retry-After named (meta:
 # {"host:port": ISO time}), from one pass to the next.
 PAGE_PAUSES = "page_pauses"
+# Where the config's feeds are redirected (meta: {place: the feed URL whose
+# redirect has it}), temporary redirects too: two feeds sent to one place
+# (`/feed` and `/rss` to `/feed.xml`), the one that had it keeps it from one
+# pass to the next — whichever answers first, or is fetched alone (`--feed`).
+REDIRECT_CLAIMS = "redirect_claims"
 
 
 @dataclass(frozen=True, slots=True)
@@ -430,6 +435,8 @@ class Mill:
         # Where feeds go by redirect or a move (`urls.identity` → the index of
         # the feed that went there first): see `_another_feed`.
         self._claims: dict[str, int] = {}
+        self._claims_stored: dict[str, str] = {}  # (REDIRECT_CLAIMS as this pass began)
+        self._redirected: dict[int, set[str]] = {}  # feed index → where this pass sent it
         self.styles = feed_styles(config)
         self.rules = feed_rules(config)
         self.dedupe = dedupe_policy(config)
@@ -719,6 +726,7 @@ class Mill:
         self._page_pauses = self._stored_page_pauses() if fulltext else {}
         asyncio.run(self._ingest(specs, states, summary, progress))
         self._store_page_pauses()
+        self._store_claims()
         if self._copying:
             self._hand_over_to_new_copies()
         if self.dedupe is not None:
@@ -1520,6 +1528,13 @@ class Mill:
             return self._location(spec, states[spec.url])
 
         self._claims = self._places_taken(states)
+        self._claims_stored = self._stored_claims()
+        self._redirected = {}
+        keys = self._keys()
+        for place, url in self._claims_stored.items():
+            index = keys.get(self.config.url_key(url))
+            if index is not None:
+                self._claims.setdefault(place, index)
         self._loop = loop
         self._page_slots = None  # bound to this pass's event loop
         self._retries = None  # likewise
@@ -1570,6 +1585,40 @@ class Mill:
             else:
                 meta_store.forget(conn, PAGE_PAUSES)
 
+    def _stored_claims(self) -> dict[str, str]:
+        """REDIRECT_CLAIMS as stored (none, where edited by hand into another shape)."""
+        with reading(self.engine) as conn:
+            stored = meta_store.get(conn, REDIRECT_CLAIMS)
+        try:
+            claims = json.loads(stored or "{}")
+        except ValueError:
+            return {}
+        if not isinstance(claims, dict):
+            return {}
+        return {p: u for p, u in claims.items() if isinstance(p, str) and isinstance(u, str)}
+
+    def _store_claims(self) -> None:
+        """Where this pass's feeds were sent, for the passes after it: a feed
+        fetched whole keeps the places it was sent to, and gives up those it
+        no longer is (nor is one kept whose feed left the config)."""
+        keys = self._keys()
+        claims = {
+            place: url
+            for place, url in self._claims_stored.items()
+            if (index := keys.get(self.config.url_key(url))) is not None
+            and place in self._redirected.get(index, {place})
+        }
+        for index, places in self._redirected.items():
+            for place in places:
+                claims.setdefault(place, self.config.feeds[index].url)
+        if claims == self._claims_stored:
+            return
+        with self.engine.begin() as conn:
+            if claims:
+                meta_store.put(conn, REDIRECT_CLAIMS, json.dumps(claims, sort_keys=True))
+            else:
+                meta_store.forget(conn, REDIRECT_CLAIMS)
+
     def _keys(self) -> dict[str, int]:
         if self._feed_keys is None:
             self._feed_keys = {self.config.feed_key(f): i for i, f in enumerate(self.config.feeds)}
@@ -1617,6 +1666,7 @@ class Mill:
                 )
         for place in places:
             self._claims.setdefault(place, own_index)
+        self._redirected[own_index] = set(places)
         return None
 
     def _feed_named(self, index: int) -> str:
@@ -1665,6 +1715,8 @@ class Mill:
             return  # stopped mid-fetch (see stop)
         # (Feeds sent to one login or parking page are each told what came
         # back, not to remove one another.)
+        if fetched.ok and not fetched.redirects:  # (sent nowhere: a place it had is free)
+            self._redirected[self._keys()[self.config.feed_key(spec)]] = set()
         if fetched.redirects and fetched.ok and _could_be_a_feed(fetched.body or b"<"):
             taken = self._another_feed(spec, (to for _, to in fetched.redirects), "redirected to")
             if taken is not None:
