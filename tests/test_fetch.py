@@ -2192,6 +2192,39 @@ def test_a_short_gbk_feed_of_traditional_characters_stays_gbk(words: str) -> Non
     assert f"<title>{words} notice</title>" in decoded.text
 
 
+@pytest.mark.parametrize("label", ["utf-8", "ISO-8859-1", None])
+@pytest.mark.parametrize(
+    ("title", "channel"),
+    [
+        ("停牌公告", "公告"),
+        ("央行降准", "要闻"),
+        ("Python 3.11 RC2 发布，正式版即将到来", "Tech News"),
+    ],
+)
+def test_a_short_gbk_feed_under_a_wrong_label_or_none_is_no_korean(
+    title: str, channel: str, label: str | None
+) -> None:
+    """Detection named a few GBK headlines Korean (停牌公告 as 界탬무멩): EUC-KR's
+    syllable rows are GB2312's rows of common characters. Read whole as
+    common Chinese, a short text is GB18030 (a longer one detection reads
+    surely either way)."""
+    from feedmill.parse.encoding import decode
+
+    declaration = f'<?xml version="1.0" encoding="{label}"?>' if label else ""
+    document = (
+        f'{declaration}<rss version="2.0"><channel><title>{channel}</title><item>'
+        f'<title>{title}</title><description>&lt;a href="x.pdf"&gt;PDF&lt;/a&gt;</description>'
+        "</item></channel></rss>"
+    ).encode("gbk")
+    decoded = decode(document)
+    assert decoded.encoding == "gb18030", decoded
+    assert f"<title>{title}</title>" in decoded.text
+    # A long Korean text under a wrong label is still Korean.
+    korean = "삼성전자가 올해 3분기 실적을 발표했다. 영업이익은 전년 대비 크게 늘었다. " * 6
+    document = f'{declaration}<rss version="2.0"><channel><title>뉴스</title><item><title>{korean}</title></item></channel></rss>'.encode("euc_kr")  # fmt: skip
+    assert decode(document).encoding in ("euc_kr", "cp949")
+
+
 def test_big5_under_a_gb_label_is_read_with_windows_and_hong_kong_characters() -> None:
     """恒 (恒生, Hang Seng), 裏 and € are cp950's, not plain Big5's: one of them
     sent a whole Hong Kong feed under a GB label back to nonsense."""

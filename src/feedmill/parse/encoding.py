@@ -219,7 +219,7 @@ def decode(
 
     def detected_once() -> str | None:
         if not asked:
-            asked.append(_detect(body))
+            asked.append(_chinese_over_korean(body, _detect(body)))
         return asked[0]
 
     tried = [c for c in dict.fromkeys(claims) if not c.startswith(("utf-16", "utf-32"))]
@@ -243,6 +243,12 @@ def decode(
             if detected in _CJK_MULTIBYTE:
                 note = f"declared {declared} but the bytes are {detected}"
                 return Decoded(body.decode(detected, errors="replace"), detected, declared, note)
+            if encoding == _LATIN_1 and (chinese := _common_gb(body)) is not None:
+                # A few GBK headlines detection reads as nothing sure: Latin-1
+                # text is no pairs of high bytes of GB's common characters.
+                # (Not another single-byte label: Cyrillic in windows-1251 is.)
+                note = f"declared {declared} but the bytes are gb18030"
+                return Decoded(chinese, "gb18030", declared, note)
         note = None
         try:
             text = body.decode(encoding)
@@ -579,6 +585,33 @@ def _text_sample(body: bytes, size: int) -> bytes:
         kept += sum(map(len, code))
         position = close + len(closer)
     return b" ".join(pieces)[:size]
+
+
+_KOREAN = frozenset({"euc_kr", "cp949", "johab"})
+# As many characters as a few headlines: detection reads more surely past them.
+_SHORT_CJK = 100
+
+
+def _chinese_over_korean(body: bytes, detected: str | None) -> str | None:
+    """``detected``, unless it is Korean for a short text that GB18030 reads
+    whole as common Chinese: EUC-KR's syllable rows are GB2312's rows of
+    common characters, and detection named a few headlines of GBK (停牌公告)
+    Korean (界탬무멩) — in feeds read here Chinese is what such bytes are
+    far more often.  (A longer text it reads surely either way.)"""
+    if detected not in _KOREAN:
+        return detected
+    chinese = _common_gb(body)
+    if chinese is None or sum(1 for ch in chinese if ord(ch) > 0x2E7F) > _SHORT_CJK:
+        return detected
+    return "gb18030"
+
+
+def _common_gb(body: bytes) -> str | None:
+    """``body`` read as GB18030, if it decodes whole as common Chinese."""
+    text = _decoded(body, "gb18030")
+    if text is None or text.isascii() or not _reads_as_its_language("gb18030", text):
+        return None
+    return text
 
 
 def _detect(body: bytes) -> str | None:
