@@ -2219,10 +2219,42 @@ def test_a_short_gbk_feed_under_a_wrong_label_or_none_is_no_korean(
     decoded = decode(document)
     assert decoded.encoding == "gb18030", decoded
     assert f"<title>{title}</title>" in decoded.text
-    # A long Korean text under a wrong label is still Korean.
-    korean = "삼성전자가 올해 3분기 실적을 발표했다. 영업이익은 전년 대비 크게 늘었다. " * 6
-    document = f'{declaration}<rss version="2.0"><channel><title>뉴스</title><item><title>{korean}</title></item></channel></rss>'.encode("euc_kr")  # fmt: skip
-    assert decode(document).encoding in ("euc_kr", "cp949")
+
+
+@pytest.mark.parametrize("label", ["utf-8", "ISO-8859-1", None])
+@pytest.mark.parametrize(
+    "titles",
+    [
+        ["삼성전자 3분기 실적 발표", "코스피 하락 마감", "서울 아파트 가격 상승"],
+        ["韓美 정상회담 개최"],  # (Hanja, as headlines abbreviate)
+        ["삼성전자가 올해 3분기 실적을 발표했다. 영업이익은 전년 대비 크게 늘었다. " * 6],
+    ],
+)
+def test_a_korean_feed_under_a_wrong_label_or_none_stays_korean(
+    titles: list[str], label: str | None
+) -> None:
+    """GBK read as Korean is Hanja as often as not, its words not parted;
+    Korean is syllables, its words parted by spaces."""
+    from feedmill.parse.encoding import decode
+
+    declaration = f'<?xml version="1.0" encoding="{label}"?>' if label else ""
+    items = "".join(f"<item><title>{title}</title></item>" for title in titles)
+    document = f'{declaration}<rss version="2.0"><channel><title>뉴스</title>{items}</channel></rss>'  # fmt: skip
+    decoded = decode(document.encode("euc_kr"))
+    assert decoded.encoding in ("euc_kr", "cp949"), decoded
+    assert all(f"<title>{title}</title>" in decoded.text for title in titles)
+
+
+@pytest.mark.parametrize("title", ["ATENÇÃO: PROMOÇÃO", "GRÖßE: XL", "EDUCAÇÃO"])
+def test_latin_1_under_its_label_whose_capitals_pair_as_gb_is_latin_1(title: str) -> None:
+    """Ç Ã, Ö ß are pairs of GB's common characters (ATEN敲O): one at a time,
+    between Latin letters, not Chinese."""
+    from feedmill.parse.encoding import decode
+
+    document = f'<?xml version="1.0" encoding="ISO-8859-1"?><rss version="2.0"><channel><title>Loja</title><item><title>{title}</title></item></channel></rss>'  # fmt: skip
+    decoded = decode(document.encode("latin-1"), "text/xml; charset=ISO-8859-1")
+    assert decoded.encoding == "cp1252" and decoded.note is None, decoded
+    assert f"<title>{title}</title>" in decoded.text
 
 
 def test_big5_under_a_gb_label_is_read_with_windows_and_hong_kong_characters() -> None:

@@ -828,6 +828,12 @@ def test_two_feeds_sent_for_now_to_one_url_keep_one_winner_from_pass_to_pass(
         assert " 1 failed" in cli("run", "-c", str(config)).stdout
         assert _status(config)[loser]["last_error"]
     assert len(posts(tmp_path)) == len(ITEMS)  # once
+    # Gone from its URL (410), it is sent there no more: the other has the place.
+    feed_server.add(urlsplit(winner).path, status=410)
+    for _ in range(2):  # (in the pass it is fetched after the other, the next)
+        cli("run", "-c", str(config))
+    rows = _status(config)
+    assert rows[loser]["last_error"] is None and "410" in rows[winner]["last_error"], rows
 
 
 def test_a_feed_whose_adopted_move_is_another_feed_is_not_fetched_twice_with_dedupe_on(

@@ -1087,10 +1087,13 @@ _MARKUP_TRICKY = st.lists(
         ("<ruby>广<rt><span>guǎng</span></rt>告</ruby>", "广告"),
         ("<ruby>广<rtc><rt>guǎng</rt></rtc>告</ruby>", "广告"),
         ("<ruby><rb>广</rb><rt>guang</rt><rb>告</rb></ruby>位", "广告位"),
+        ("<p><ruby><rb>广<rt>guang<rb>告<rt>gao</ruby>位</p>", "广告位"),
         ("<video>only a fallback</video>", ""),
         # One written as XML ends there, as the sanitizer reads it.
         ('<p>导语。</p><video src="b.mp4" /><p>正文。</p>', "导语。 正文。"),
         ('<p>导语。</p><iframe src="https://p.example/1"/><p>正文。</p>', "导语。 正文。"),
+        ('<p>导语。</p><object data="a.pdf"/><p>正文。</p>', "导语。 正文。"),
+        ('<p>导语。</p><script src="w.js"/><p>正文。</p>', "导语。 正文。"),
     ],
 )
 def test_reading_text_leaves_out_what_no_reader_reads(markup: str, read: str) -> None:
@@ -1166,10 +1169,13 @@ def test_what_the_sanitizer_drops_hides_only_itself() -> None:
     )
     assert visible_text("<p>前文<button>分享</button>正文</p>") == "前文 正文"
     # Left open, it holds what follows to the end of the element around it,
-    # as an HTML parser (the sanitizer's) reads it; "/>" closes no <button>.
+    # as an HTML parser (the sanitizer's) reads it …
     assert visible_text("<p>甲<button>乙</p><p>丙</p>") == "甲 丙"
-    assert visible_text("<p>正文开头<button/>推广内容</p><p>结尾</p>") == "正文开头 结尾"
-    assert visible_text("<p>一<textarea/>二</p><p>三</p>") == "一"  # (raw text: the rest)
+    assert visible_text("<p>一<textarea>二</p><p>三</p>") == "一"  # (raw text: the rest)
+    # … but one written as XML ends at "/>", as the sanitizer ends it
+    # (sanitize.clean._SELF_CLOSED): it held the rest of the article.
+    assert visible_text("<p>正文开头<button/>推广内容</p><p>结尾</p>") == "正文开头 推广内容 结尾"
+    assert visible_text("<p>一<textarea/>二</p><p>三</p>") == "一 二 三"
     # An <svg> or <math> left open is left at the next HTML element, as a parser
     # leaves foreign content; a <title> or <textarea> left open holds the rest.
     assert visible_text('<div><svg viewBox="0 0 1 1"><path d="M0"/><p>段落</p></div>') == "段落"

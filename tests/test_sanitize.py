@@ -990,6 +990,9 @@ def test_a_figures_alt_text_that_its_caption_says_goes() -> None:
         '<iframe src="https://player.bilibili.com/player.html?aid=1" />',
         '<video src="https://v.example/b.mp4"/>',
         '<AUDIO src="https://v.example/a.mp3" controls />',
+        '<object data="https://v.example/a.pdf" type="application/pdf"/>',
+        '<script src="https://platform.twitter.com/widgets.js"/>',
+        "<textarea/>",
     ],
 )
 def test_a_frame_or_player_written_as_xml_ends_where_it_closes(player: str) -> None:

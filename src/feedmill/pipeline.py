@@ -120,6 +120,7 @@ PAGE_PAUSES = "page_pauses"
 # (`/feed` and `/rss` to `/feed.xml`), the one that had it keeps it from one
 # pass to the next — whichever answers first, or is fetched alone (`--feed`).
 REDIRECT_CLAIMS = "redirect_claims"
+_SENT_NOWHERE = frozenset({404, 410})  # (not found, gone)
 
 
 @dataclass(frozen=True, slots=True)
@@ -1659,6 +1660,8 @@ class Mill:
                 )
         for target, place in zip(targets, places, strict=True):
             index = self._claims.get(place, own_index)
+            if index != own_index and place not in self._redirected.get(index, {place}):
+                index = self._claims[place] = own_index  # its feed was sent elsewhere this pass
             if index != own_index:
                 return (
                     f"{how} {urls.shown(target)}, where {self._feed_named(index)} goes too:"
@@ -1715,8 +1718,12 @@ class Mill:
             return  # stopped mid-fetch (see stop)
         # (Feeds sent to one login or parking page are each told what came
         # back, not to remove one another.)
-        if fetched.ok and not fetched.redirects:  # (sent nowhere: a place it had is free)
-            self._redirected[self._keys()[self.config.feed_key(spec)]] = set()
+        if not fetched.redirects and (fetched.ok or fetched.http_status in _SENT_NOWHERE):
+            # Sent nowhere — answered where it is fetched, or gone from it: a
+            # place it had is free, but where it moved for good (a failure
+            # for now, a 502, keeps them all).
+            moved = {urls.identity(state.fetch_url)} if state.fetch_url else set()
+            self._redirected[self._keys()[self.config.feed_key(spec)]] = moved
         if fetched.redirects and fetched.ok and _could_be_a_feed(fetched.body or b"<"):
             taken = self._another_feed(spec, (to for _, to in fetched.redirects), "redirected to")
             if taken is not None:

@@ -368,12 +368,15 @@ _CLOSING = {
 # a note is short (one left open with none of these ends in 300 characters
 # is read).
 _RUBY_NOTE = re.compile(
-    r"<rtc(?=[\s>])[^<>]*>(?s:.{0,600}?)(?:</rtc\s*>|(?=</ruby\s*>))"
+    r"<rtc(?=[\s>])[^<>]*>(?s:.{0,600}?)(?:</rtc\s*>|(?=<rb[\s>]|</ruby\s*>))"
     r"|<(r[tp])(?=[\s>])[^<>]*>(?s:.{0,300}?)"
-    r"(?:</\1\s*>|(?=<r[tp][\s>]|<rtc[\s>]|</ruby\s*>|</rtc\s*>))",
+    r"(?:</\1\s*>|(?=<r[btp][\s>]|<rtc[\s>]|</ruby\s*>|</rtc\s*>))",
     re.I,
 )
 _RUBY_NOTE_START = re.compile(r"<r(?:[tp]|tc)(?=[\s>])", re.I)
+# Those the sanitizer ends at "/>" (`sanitize.clean._SELF_CLOSED`): written as
+# XML (an Atom entry's XHTML), each held the rest of the article.
+_SLASH_ENDS = frozenset({*_RAW_TEXT, *_DROPPED, *_UNREAD_TOO} - _FOREIGN)
 # What `keyed_text` leaves out, as it always has: its hash is a stored key.
 _KEYED_UNSEEN = re.compile(r"<(script|style|noscript|template)\b", re.I)
 
@@ -395,8 +398,11 @@ def _without_invisible(markup: str, unseen: re.Pattern[str] = _UNSEEN) -> str:
     while match is not None:
         kept.append(markup[start : match.start()])
         name = match.group(1).lower()
-        if (name in _FOREIGN or name in _UNREAD_TOO) and match.group().endswith("/>"):
-            # (A frame or a player written as XML: closed so, as the sanitizer reads it.)
+        if (name in _FOREIGN or (unseen is not _KEYED_UNSEEN and name in _SLASH_ENDS)) and (
+            match.group().endswith("/>")
+        ):
+            # (Written as XML: closed so, as the sanitizer reads it — not
+            # for `keyed_text`, whose hash is a stored key.)
             start = match.end()
         else:
             closing = None if name in unclosed else _CLOSING[name].search(markup, match.end())

@@ -243,7 +243,7 @@ def decode(
             if detected in _CJK_MULTIBYTE:
                 note = f"declared {declared} but the bytes are {detected}"
                 return Decoded(body.decode(detected, errors="replace"), detected, declared, note)
-            if encoding == _LATIN_1 and (chinese := _common_gb(body)) is not None:
+            if encoding == _LATIN_1 and (chinese := _common_gb(body, in_runs=True)) is not None:
                 # A few GBK headlines detection reads as nothing sure: Latin-1
                 # text is no pairs of high bytes of GB's common characters.
                 # (Not another single-byte label: Cyrillic in windows-1251 is.)
@@ -594,24 +594,48 @@ _SHORT_CJK = 100
 
 def _chinese_over_korean(body: bytes, detected: str | None) -> str | None:
     """``detected``, unless it is Korean for a short text that GB18030 reads
-    whole as common Chinese: EUC-KR's syllable rows are GB2312's rows of
-    common characters, and detection named a few headlines of GBK (停牌公告)
-    Korean (界탬무멩) — in feeds read here Chinese is what such bytes are
-    far more often.  (A longer text it reads surely either way.)"""
+    whole as common Chinese, and that read as Korean is not: EUC-KR's
+    syllable rows are GB2312's rows of common characters, and detection
+    named a few headlines of GBK (停牌公告) Korean (界탬무멩).  Chinese read so
+    is Hanja as often as not (GB's other rows), Korean seldom (韓美, 北); and
+    Korean parts its words with spaces.  (A longer text detection reads
+    surely either way.)"""
     if detected not in _KOREAN:
         return detected
     chinese = _common_gb(body)
     if chinese is None or sum(1 for ch in chinese if ord(ch) > 0x2E7F) > _SHORT_CJK:
         return detected
-    return "gb18030"
+    korean = body.decode(detected, errors="replace")
+    syllables = len(_HANGUL_SYLLABLE.findall(korean))
+    hanja = len(_HANJA.findall(korean))
+    least = _HANJA_SPACED if _SPACED_WORDS.search(korean) else _HANJA_UNSPACED
+    return "gb18030" if hanja >= least * (syllables + hanja) else detected
 
 
-def _common_gb(body: bytes) -> str | None:
-    """``body`` read as GB18030, if it decodes whole as common Chinese."""
+_HANGUL_SYLLABLE = re.compile("[\uac00-\ud7a3]")
+_HANJA = re.compile("[\u4e00-\u9fff]")
+_SPACED_WORDS = re.compile("[\uac00-\ud7a3\u4e00-\u9fff] +[\uac00-\ud7a3\u4e00-\u9fff]")
+# Shares of Hanja in the Korean reading that make it Chinese: a Korean
+# headline abbreviates with one or two (韓美 정상회담 개최: a quarter), and
+# parts its words; GBK read so is a quarter to a half, unparted.
+_HANJA_UNSPACED = 0.15
+_HANJA_SPACED = 0.3
+
+
+def _common_gb(body: bytes, *, in_runs: bool = False) -> str | None:
+    """``body`` read as GB18030, if it decodes whole as common Chinese; with
+    ``in_runs``, where its Chinese stands two characters or more together
+    (Latin-1's accented capitals pair as common GB characters, one at a
+    time: ATENÇÃO as ATEN敲O)."""
     text = _decoded(body, "gb18030")
     if text is None or text.isascii() or not _reads_as_its_language("gb18030", text):
         return None
+    if in_runs and not _CHINESE_RUN.search(text):
+        return None
     return text
+
+
+_CHINESE_RUN = re.compile("[\u4e00-\u9fff]{2}")
 
 
 def _detect(body: bytes) -> str | None:

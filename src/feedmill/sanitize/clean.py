@@ -614,11 +614,16 @@ _FORMATTING_TAG = re.compile(rf"<(/?)({_FORMATTING})\b[^<>]*>", re.IGNORECASE)
 MAX_REOPENED_BYTES = 2_000_000
 
 
-# A frame or a player written as XML writes an empty element (`<iframe …/>`,
-# an Atom entry's XHTML): an HTML parser takes no "/>" for its end, and the
-# rest of the article was the frame's raw text (dropped) or the player's
-# fallback (never shown).
-_SELF_CLOSED = re.compile(r"<(iframe|video|audio)(\s[^<>]*?)?\s*/>", re.IGNORECASE)
+# A frame, a player, a script or an object written as XML writes an empty
+# element (`<iframe …/>`, an Atom entry's XHTML): an HTML parser takes no
+# "/>" for its end, and the rest of the article was the frame's raw text
+# (dropped), the player's fallback (never shown) or the object's (dropped
+# with it).  (The names normalize.text reads so: `_SLASH_ENDS`.)
+_SELF_CLOSED = re.compile(
+    r"<(iframe|video|audio|script|style|noscript|template|object|applet|select|textarea"
+    r"|button|noembed|noframes|datalist|canvas|dialog|title)(\s[^<>]*?)?\s*/>",
+    re.IGNORECASE,
+)
 
 
 def _closing_runaway_formatting(html: str) -> str:
