@@ -2199,6 +2199,10 @@ def test_a_short_gbk_feed_of_traditional_characters_stays_gbk(words: str) -> Non
         ("停牌公告", "公告"),
         ("央行降准", "要闻"),
         ("Python 3.11 RC2 发布，正式版即将到来", "Tech News"),
+        # Words parted by spaces, as Korean parts them: read as Korean, a
+        # Hanja stands beside a syllable in a word (땟慤삔).
+        ("2024年 半年度 报告", "公司公告"),
+        ("董事会 决议 公告", "公告"),
     ],
 )
 def test_a_short_gbk_feed_under_a_wrong_label_or_none_is_no_korean(
@@ -2226,7 +2230,9 @@ def test_a_short_gbk_feed_under_a_wrong_label_or_none_is_no_korean(
     "titles",
     [
         ["삼성전자 3분기 실적 발표", "코스피 하락 마감", "서울 아파트 가격 상승"],
-        ["韓美 정상회담 개최"],  # (Hanja, as headlines abbreviate)
+        ["韓美 정상회담 개최"],  # (Hanja, as headlines abbreviate: GB's private use)
+        ["北 미사일 발사", "서울 날씨 맑음"],
+        ["北核 협상 재개", "國會 본회의"],
         ["삼성전자가 올해 3분기 실적을 발표했다. 영업이익은 전년 대비 크게 늘었다. " * 6],
     ],
 )

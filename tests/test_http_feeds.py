@@ -828,12 +828,44 @@ def test_two_feeds_sent_for_now_to_one_url_keep_one_winner_from_pass_to_pass(
         assert " 1 failed" in cli("run", "-c", str(config)).stdout
         assert _status(config)[loser]["last_error"]
     assert len(posts(tmp_path)) == len(ITEMS)  # once
+    # A 404 for now (a redeploy) frees it not either.
+    feed_server.add(urlsplit(winner).path, status=404)
+    assert " 2 failed" in cli("run", "-c", str(config)).stdout
+    feed_server.routes[urlsplit(winner).path] = route
+    assert " 1 failed" in cli("run", "-c", str(config)).stdout
+    assert "goes too" in _status(config)[loser]["last_error"]
+    assert len(posts(tmp_path)) == len(ITEMS)
     # Gone from its URL (410), it is sent there no more: the other has the place.
     feed_server.add(urlsplit(winner).path, status=410)
     for _ in range(2):  # (in the pass it is fetched after the other, the next)
         cli("run", "-c", str(config))
     rows = _status(config)
     assert rows[loser]["last_error"] is None and "410" in rows[winner]["last_error"], rows
+
+
+def test_a_place_a_feed_is_redirected_to_stays_its_own_after_its_url_is_edited(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """The feed holding the place edited to a new URL (`moved_from`), sent
+    there too: the same feed — the other, fetched alone, posted every item
+    again under its own names."""
+    feed = feed_server.add("/feed", status=302, headers={"Location": "/feed.xml"})
+    rss_ = feed_server.add("/rss", status=302, headers={"Location": "/feed.xml"})
+    blog = feed_server.add("/blog/feed", status=302, headers={"Location": "/feed.xml"})
+    feed_server.add("/feed.xml", body=GOOD)
+    first = {"url": feed, "group": "g", "source": "甲"}
+    config = write_config(tmp_path, [first], dedupe=False)
+    assert cli("run", "-c", str(config)).code == 0
+    other = {"url": rss_, "group": "g", "source": "乙"}
+    config = write_config(tmp_path, [first, other], dedupe=False)
+    assert " 1 failed" in cli("run", "-c", str(config)).stdout
+    moved = {**first, "url": blog, "moved_from": feed}
+    config = write_config(tmp_path, [moved, other], dedupe=False)
+    alone = cli("run", "-c", str(config), "--feed", rss_)
+    assert " 1 failed" in alone.stdout and "goes too" in alone.stderr, alone.stdout
+    assert " 1 failed" in cli("run", "-c", str(config)).stdout
+    assert _status(config)[rss_]["last_error"]
+    assert len(posts(tmp_path)) == len(ITEMS)
 
 
 def test_a_feed_whose_adopted_move_is_another_feed_is_not_fetched_twice_with_dedupe_on(

@@ -120,7 +120,7 @@ PAGE_PAUSES = "page_pauses"
 # (`/feed` and `/rss` to `/feed.xml`), the one that had it keeps it from one
 # pass to the next — whichever answers first, or is fetched alone (`--feed`).
 REDIRECT_CLAIMS = "redirect_claims"
-_SENT_NOWHERE = frozenset({404, 410})  # (not found, gone)
+HTTP_NOT_FOUND, HTTP_GONE = 404, 410
 
 
 @dataclass(frozen=True, slots=True)
@@ -1531,9 +1531,8 @@ class Mill:
         self._claims = self._places_taken(states)
         self._claims_stored = self._stored_claims()
         self._redirected = {}
-        keys = self._keys()
         for place, url in self._claims_stored.items():
-            index = keys.get(self.config.url_key(url))
+            index = self._claim_holder(url)
             if index is not None:
                 self._claims.setdefault(place, index)
         self._loop = loop
@@ -1598,15 +1597,27 @@ class Mill:
             return {}
         return {p: u for p, u in claims.items() if isinstance(p, str) and isinstance(u, str)}
 
+    def _claim_holder(self, url: str) -> int | None:
+        """The index of the feed a stored claim names: by its URL, or by one
+        its `moved_from` names (the feed edited to a new URL is the same)."""
+        index = self._keys().get(self.config.url_key(url))
+        if index is None:
+            moved = {
+                self.config.url_key(earlier): i
+                for i, feed in enumerate(self.config.feeds)
+                for earlier in feed.earlier_urls
+            }
+            index = moved.get(self.config.url_key(url))
+        return index
+
     def _store_claims(self) -> None:
         """Where this pass's feeds were sent, for the passes after it: a feed
         fetched whole keeps the places it was sent to, and gives up those it
         no longer is (nor is one kept whose feed left the config)."""
-        keys = self._keys()
         claims = {
-            place: url
+            place: self.config.feeds[index].url
             for place, url in self._claims_stored.items()
-            if (index := keys.get(self.config.url_key(url))) is not None
+            if (index := self._claim_holder(url)) is not None
             and place in self._redirected.get(index, {place})
         }
         for index, places in self._redirected.items():
@@ -1718,10 +1729,14 @@ class Mill:
             return  # stopped mid-fetch (see stop)
         # (Feeds sent to one login or parking page are each told what came
         # back, not to remove one another.)
-        if not fetched.redirects and (fetched.ok or fetched.http_status in _SENT_NOWHERE):
-            # Sent nowhere — answered where it is fetched, or gone from it: a
-            # place it had is free, but where it moved for good (a failure
-            # for now, a 502, keeps them all).
+        gone = fetched.http_status == HTTP_GONE or (
+            fetched.http_status == HTTP_NOT_FOUND and state.error_streak >= 2
+        )
+        if not fetched.redirects and (fetched.ok or gone):
+            # Sent nowhere — answered where it is fetched, or gone from it
+            # (410, or a third 404 running): a place it had is free, but where
+            # it moved for good (a failure for now, a 502, a 404 of a
+            # redeploy, keeps them all).
             moved = {urls.identity(state.fetch_url)} if state.fetch_url else set()
             self._redirected[self._keys()[self.config.feed_key(spec)]] = moved
         if fetched.redirects and fetched.ok and _could_be_a_feed(fetched.body or b"<"):

@@ -247,8 +247,10 @@ def decode(
                 # A few GBK headlines detection reads as nothing sure: Latin-1
                 # text is no pairs of high bytes of GB's common characters.
                 # (Not another single-byte label: Cyrillic in windows-1251 is.)
-                note = f"declared {declared} but the bytes are gb18030"
-                return Decoded(chinese, "gb18030", declared, note)
+                read = "cp949" if _korean(body, chinese) else "gb18030"
+                note = f"declared {declared} but the bytes are {read}"
+                text = chinese if read == "gb18030" else body.decode(read, errors="replace")
+                return Decoded(text, read, declared, note)
         note = None
         try:
             text = body.decode(encoding)
@@ -594,32 +596,38 @@ _SHORT_CJK = 100
 
 def _chinese_over_korean(body: bytes, detected: str | None) -> str | None:
     """``detected``, unless it is Korean for a short text that GB18030 reads
-    whole as common Chinese, and that read as Korean is not: EUC-KR's
-    syllable rows are GB2312's rows of common characters, and detection
-    named a few headlines of GBK (停牌公告) Korean (界탬무멩).  Chinese read so
-    is Hanja as often as not (GB's other rows), Korean seldom (韓美, 北); and
-    Korean parts its words with spaces.  (A longer text detection reads
-    surely either way.)"""
+    whole as common Chinese and that reads as no Korean (`_korean`): EUC-KR's
+    syllable rows are GB2312's rows of common characters, byte for byte, and
+    detection named a few headlines of GBK (停牌公告) Korean (界탬무멩).  (A
+    longer text detection reads surely either way.)"""
     if detected not in _KOREAN:
         return detected
     chinese = _common_gb(body)
     if chinese is None or sum(1 for ch in chinese if ord(ch) > 0x2E7F) > _SHORT_CJK:
         return detected
-    korean = body.decode(detected, errors="replace")
-    syllables = len(_HANGUL_SYLLABLE.findall(korean))
-    hanja = len(_HANJA.findall(korean))
-    least = _HANJA_SPACED if _SPACED_WORDS.search(korean) else _HANJA_UNSPACED
-    return "gb18030" if hanja >= least * (syllables + hanja) else detected
+    return detected if _korean(body, chinese) else "gb18030"
+
+
+def _korean(body: bytes, chinese: str) -> bool:
+    """Whether bytes that read as common Chinese (``chinese``) are Korean
+    all the same: Hanja of theirs read as GB's private-use characters
+    (國會, 韓日), or, read as Korean, words parted by spaces (Korean's, not
+    Chinese's) of syllables alone, no Hanja beside a syllable (GBK read as
+    Korean mixes the two in a word: 董事会 as 땟慤삔) — six syllables at least
+    (a word or two read so by chance from spaced Chinese: 3 % of headlines)."""
+    if _PRIVATE_USE.search(chinese):
+        return True
+    korean = _decoded(body, "cp949")
+    if korean is None or not _SPACED_WORDS.search(korean) or _MIXED_WORD.search(korean):
+        return False
+    return len(_HANGUL_SYLLABLE.findall(korean)) >= _FEWEST_SYLLABLES
 
 
 _HANGUL_SYLLABLE = re.compile("[\uac00-\ud7a3]")
-_HANJA = re.compile("[\u4e00-\u9fff]")
 _SPACED_WORDS = re.compile("[\uac00-\ud7a3\u4e00-\u9fff] +[\uac00-\ud7a3\u4e00-\u9fff]")
-# Shares of Hanja in the Korean reading that make it Chinese: a Korean
-# headline abbreviates with one or two (韓美 정상회담 개최: a quarter), and
-# parts its words; GBK read so is a quarter to a half, unparted.
-_HANJA_UNSPACED = 0.15
-_HANJA_SPACED = 0.3
+_MIXED_WORD = re.compile("[\uac00-\ud7a3][\u4e00-\u9fff]|[\u4e00-\u9fff][\uac00-\ud7a3]")
+_PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
+_FEWEST_SYLLABLES = 6
 
 
 def _common_gb(body: bytes, *, in_runs: bool = False) -> str | None:

@@ -76,8 +76,9 @@ DEFAULT_TEMPLATE = Path(__file__).with_name("post.md.j2")
 # page's </body> or </html> in an item's HTML stays where the prepass ran.
 # 17: a picture drawn in the line of text (an emoticon) is styled inline; a
 # figure's alt text that its caption says goes; a frame or a player written
-# `<video …/>` ends there (the rest of the article was in it).
-FORMAT_VERSION = "17"
+# `<video …/>` ends there (the rest of the article was in it).  18: so do a
+# script, an object and the other elements the sanitizer drops, `<x …/>`.
+FORMAT_VERSION = "18"
 
 
 @dataclass(frozen=True, slots=True)
