@@ -1997,6 +1997,11 @@ def test_a_command_in_a_folder_of_the_site_names_its_config_and_init_there_is_re
     both = cli("init", str(tmp_path / "again" / "news"))
     assert both.code == 2 and "is in the source folder" in " ".join(both.stderr.split())
     assert not (tmp_path / "disk" / "news").exists()
+    # A folder of its scripts: Hexo runs each file there (feedmill.yml too).
+    refused = cli("init", str(site / "scripts" / "x"))
+    said = " ".join(refused.stderr.split())
+    assert refused.code == 2 and "is in the scripts folder" in said and "run what" in said
+    assert not (site / "scripts" / "x").exists()
     # A folder of the site that Hexo does not publish is no site's source.
     assert cli("init", str(site / "tools" / "other")).code == 0
     # A feedmill.yaml up there: named as the file to pass, -c taking a folder for its .yml.

@@ -85,6 +85,19 @@ def test_add_starts_the_feed_list_of_a_config_that_has_none(tmp_path: Path, befo
     assert len(load_config(config).feeds) == 4
 
 
+def test_add_takes_a_readers_subscribe_link_as_import_does(tmp_path: Path) -> None:
+    """`feed://` (a reader's subscribe link): `import` took it, `add` said
+    "unsupported URL scheme 'feed'"."""
+    config = site(tmp_path)
+    for link, url in (
+        ("feed://ex.org/a.xml", "http://ex.org/a.xml"),
+        ("feed:https://ex.org/b.xml", "https://ex.org/b.xml"),
+    ):
+        result = cli("add", link, "-g", "g", "-s", "s", "-c", str(config))
+        assert result.code == 0, result.stderr
+        assert url in [f.url for f in load_config(config).feeds]
+
+
 def test_add_refuses_a_feed_that_is_already_there(tmp_path: Path) -> None:
     config = site(tmp_path)
     result = cli(

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from feedmill.config import ConfigError, FeedSpec, category_name_problem, parse_config
+from feedmill.config import ConfigError, FeedSpec, category_name_problem, load_config, parse_config
 from feedmill.feedlist import (
     OPML_NAMESPACE,
     UNCATEGORIZED,
@@ -1523,6 +1523,39 @@ def test_same_location_under_another_spelling_is_a_duplicate(tmp_path: Path) -> 
         add_feed_to_file(path, "./feeds/a.xml", "g", "s", None)
     added, skipped = add_feeds_to_file(path, [ImportedFeed("feeds/../feeds/a.xml", "g", "s")])
     assert added == [] and len(skipped) == 1
+
+
+def test_a_file_written_as_a_path_or_a_file_url_any_way_is_one_feed(tmp_path: Path) -> None:
+    """Its name in letters or escaped, a space in it, `localhost`: a file URL
+    was the feed as written, and the path's file three feeds more, each
+    posting every item."""
+    feeds = tmp_path / "feeds"
+    feeds.mkdir()
+    for name in ("要闻.xml", "my feed.xml"):
+        (feeds / name).write_bytes(b"<rss/>")
+    path = tmp_path / "feedmill.yml"
+    path.write_text(
+        "feeds:\n  - {url: feeds/要闻.xml, group: g, source: s}\n"
+        "  - {url: 'feeds/my feed.xml', group: g, source: t}\n",
+        encoding="utf-8",
+    )
+    where = feeds.resolve()
+    for spelling in (
+        f"file://{where}/要闻.xml",
+        f"file://localhost{where}/要闻.xml",
+        (where / "要闻.xml").as_uri(),
+        f"file://{where}/my feed.xml",
+        f"file://{where}/my%20feed.xml",
+    ):
+        with pytest.raises(DuplicateFeedError, match=r"already has this feed"):
+            add_feed_to_file(path, spelling, "g", "s", None)
+    text = (
+        path.read_text(encoding="utf-8")
+        + f"  - {{url: 'file://{where}/要闻.xml', group: g, source: u}}\n"
+    )
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"feeds\[2\]"):
+        load_config(path)
 
 
 def test_the_same_url_in_other_case_or_with_its_default_port_is_a_duplicate(

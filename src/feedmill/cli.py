@@ -507,10 +507,15 @@ def init(directory: Path) -> None:
     around = enclosing_site(directory)
     if around is not None:
         site, folder = around
+        does = (
+            "run what `init` writes there as scripts (feedmill.yml, with your feeds' keys,"
+            " and every post)"
+            if folder == "scripts folder"
+            else "publish what `init` writes there (feedmill.yml, with your feeds' keys, as a page)"
+        )
         err.print(
             f"[red]error[/red] {plain(str(directory))} is in the {folder} of the Hexo site"
-            f" {plain(str(site))}, which would publish what `init` writes there (feedmill.yml,"
-            f" with your feeds' keys, as a page): `feedmill init {plain(str(site))}`",
+            f" {plain(str(site))}, which would {does}: `feedmill init {plain(str(site))}`",
             soft_wrap=True,
         )
         raise click.exceptions.Exit(EXIT_CONFIG)
@@ -2871,10 +2876,11 @@ def add(url: str, group: str, source: str, channel: str | None, config: Path) ->
     """
     from urllib.parse import urlsplit
 
-    from feedmill.feedlist import add_feed_to_file
+    from feedmill.feedlist import add_feed_to_file, from_feed_scheme
 
     if not url.strip():
         raise click.BadParameter("the feed's URL is empty", param_hint="URL")
+    url = from_feed_scheme(url)  # (a reader's subscribe link, as `import` reads it)
     try:
         parts = urlsplit(url) if "://" in url else None
     except ValueError:  # "http://[::1": the config's check says why

@@ -1268,8 +1268,18 @@ def _resolved(path: Path) -> Path:
 
 def resolve_location(url: str, base_dir: Path) -> str:
     scheme = urlsplit(url).scheme.lower() if "://" in url else ""
-    if scheme in ("http", "https", "file"):
+    if scheme in ("http", "https"):
         return url
+    if scheme == "file":
+        # A file of this machine as a path reads it: one URI however written
+        # (`file:///…/要闻.xml`, `file://localhost/…`, `%E8%A6%81…`), as one
+        # written as a path is — three spellings of a file were three feeds.
+        parts = urlsplit(url)
+        if parts.netloc.lower() not in ("", "localhost") or parts.query or parts.fragment:
+            return url
+        from urllib.request import url2pathname
+
+        return Path(url2pathname(parts.path)).resolve().as_uri()
     return (base_dir / home_expanded(url)).resolve().as_uri()
 
 
@@ -1348,9 +1358,10 @@ def _link_by_link(path: Path, most: int = 40) -> list[Path]:
 
 
 def enclosing_site(directory: Path) -> tuple[Path, str] | None:
-    """The Hexo site whose source or public folder ``directory`` is in, and
-    which of the two; None if none is: a site made there is published by the
-    site around it (its feedmill.yml, with the feeds' keys, as a page)."""
+    """The Hexo site whose source, public or scripts folder ``directory`` is
+    in, and which; None if none is: a site made there is published by the
+    site around it (its feedmill.yml, with the feeds' keys, as a page), or
+    run by it (each file of its scripts folder, as JavaScript)."""
     # As written, resolved, and each way between (a link resolved at a time):
     # the folder may be reached through a link to the site's source
     # (linksrc/news), the site's source be a link to another disk
@@ -1361,8 +1372,12 @@ def enclosing_site(directory: Path) -> tuple[Path, str] | None:
         if site is None:
             continue
         settings = site_settings(site, "source_dir", "public_dir")
-        for key, default in (("source_dir", "source"), ("public_dir", "public")):
-            folder = site_folder(site, settings.get(key), default)
+        # (Hexo runs each file of its scripts folder: feedmill.yml, as JavaScript.)
+        folders = [
+            (site_folder(site, settings.get(key), default), default)
+            for key, default in (("source_dir", "source"), ("public_dir", "public"))
+        ] + [(site / "scripts", "scripts")]
+        for folder, default in folders:
             for place, its in ((inside, folder), (resolved, folder.resolve())):
                 if place == its or place.is_relative_to(its):
                     return site, f"{default} folder"

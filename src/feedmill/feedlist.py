@@ -689,12 +689,18 @@ def _own(value: str | None) -> str | None:
     return value if value is not None and value.strip() else None
 
 
+def from_feed_scheme(url: str) -> str:
+    """``url`` less the ``feed:`` of a reader's subscribe link (feed://host/x
+    is http://host/x, feed:https://host/x is https://host/x)."""
+    if not url.lower().startswith("feed:"):
+        return url
+    rest = url[5:]
+    return rest if rest.lower().startswith(("http://", "https://")) else "http:" + rest
+
+
 def _imported(outline: _Outline) -> tuple[ImportedFeed | None, str]:
     """The feed ``outline`` describes, or None and why not."""
-    url = outline.url
-    if url.lower().startswith("feed:"):  # feed://host/x, feed:https://host/x
-        rest = url[5:]
-        url = rest if rest.lower().startswith(("http://", "https://")) else "http:" + rest
+    url = from_feed_scheme(outline.url)
     if "\ufffd" in url:  # (read as UTF-8 but for a stray byte: here, in the address)
         return None, "its address holds a byte of no character (the file is cut or mixed)"
     parts = urls.split(url)
