@@ -121,6 +121,7 @@ PAGE_PAUSES = "page_pauses"
 # pass to the next — whichever answers first, or is fetched alone (`--feed`).
 REDIRECT_CLAIMS = "redirect_claims"
 HTTP_NOT_FOUND, HTTP_GONE = 404, 410
+REDIRECTED = "redirected to"  # (`_another_feed`'s word for where redirects went)
 
 
 @dataclass(frozen=True, slots=True)
@@ -1680,7 +1681,8 @@ class Mill:
                 )
         for place in places:
             self._claims.setdefault(place, own_index)
-        self._redirected[own_index] = set(places)
+        if how == REDIRECTED:  # (where it moved is its own: no claim to give up)
+            self._redirected[own_index] = set(places)
         return None
 
     def _feed_named(self, index: int) -> str:
@@ -1740,7 +1742,7 @@ class Mill:
             moved = {urls.identity(state.fetch_url)} if state.fetch_url else set()
             self._redirected[self._keys()[self.config.feed_key(spec)]] = moved
         if fetched.redirects and fetched.ok and _could_be_a_feed(fetched.body or b"<"):
-            taken = self._another_feed(spec, (to for _, to in fetched.redirects), "redirected to")
+            taken = self._another_feed(spec, (to for _, to in fetched.redirects), REDIRECTED)
             if taken is not None:
                 # The status the feed's own URL answered (301, …), not the
                 # other feed's 200: the failure is that redirect.
