@@ -1002,6 +1002,9 @@ def test_a_frame_or_player_written_as_xml_ends_where_it_closes(player: str) -> N
     out = clean(f"<p>导语。</p>{player}<p>正文第二段很重要。</p>")
     assert out.endswith("><p>正文第二段很重要。</p>"), out
     assert out.count("<p>") == 2, out
+    # An unquoted value takes the "/" as its own, as a browser reads it.
+    out = clean("<p>导语。</p><video src=https://v.example/a.mp4/><p>正文。</p>")
+    assert 'src="https://v.example/a.mp4/"' in out and out.endswith("</video>"), out
 
 
 def test_alt_text_holds_no_markup() -> None:

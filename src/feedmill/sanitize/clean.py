@@ -286,7 +286,7 @@ def sanitize_html(html: str, *, base_url: str | None, policy: Policy = DEFAULT_P
     references = "&#" in html
     html = _closing_runaway_formatting(_flattened_deep_nesting(bounded_attributes(html)))
     if "/>" in html:
-        html = _SELF_CLOSED.sub(r"<\1\2></\1>", html)
+        html = _SELF_CLOSED.sub(_closed, html)
     html = prepass(html, base=base, iframe_hosts=policy.iframe_hosts)
     _CURRENT.base = base
     try:
@@ -624,6 +624,17 @@ _SELF_CLOSED = re.compile(
     r"|button|noembed|noframes|datalist|canvas|dialog|title)(\s[^<>]*?)?\s*/>",
     re.IGNORECASE,
 )
+
+
+# An unquoted value takes the "/" as its own (`src=a.mp4/>`): no end there.
+_UNQUOTED_LAST = re.compile(r"""=\s*[^\s"'=<>`]+$""")
+
+
+def _closed(tag: re.Match[str]) -> str:
+    name, attributes = tag[1], tag[2] or ""
+    if _UNQUOTED_LAST.search(attributes):
+        return tag[0]
+    return f"<{name}{attributes}></{name}>"
 
 
 def _closing_runaway_formatting(html: str) -> str:
