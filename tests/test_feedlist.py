@@ -1549,10 +1549,11 @@ def test_a_file_written_as_a_path_or_a_file_url_any_way_is_one_feed(tmp_path: Pa
     ):
         with pytest.raises(DuplicateFeedError, match=r"already has this feed"):
             add_feed_to_file(path, spelling, "g", "s", None)
-    text = (
-        path.read_text(encoding="utf-8")
-        + f"  - {{url: 'file://{where}/要闻.xml', group: g, source: u}}\n"
-    )
+    # (A NUL in one is no file's: the feed fails as it did, the config loads.)
+    listed = path.read_text(encoding="utf-8")
+    path.write_text(listed + "  - {url: 'file:///x/b%00.xml', group: g, source: n}\n", "utf-8")
+    assert len(load_config(path).feeds) == 3
+    text = listed + f"  - {{url: 'file://{where}/要闻.xml', group: g, source: u}}\n"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError, match=r"feeds\[2\]"):
         load_config(path)

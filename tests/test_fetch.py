@@ -2199,19 +2199,18 @@ def test_a_short_gbk_feed_of_traditional_characters_stays_gbk(words: str) -> Non
         ("停牌公告", "公告"),
         ("央行降准", "要闻"),
         ("Python 3.11 RC2 发布，正式版即将到来", "Tech News"),
-        # Words parted by spaces, as Korean parts them: read as Korean, a
-        # Hanja stands beside a syllable in a word (땟慤삔).
         ("2024年 半年度 报告", "公司公告"),
         ("董事会 决议 公告", "公告"),
+        ("沪指收涨1.2% 创业板指涨2%", "新闻"),  # (detected as Shift_JIS: ｻｦﾖｸﾊﾕﾕﾇ)
     ],
 )
 def test_a_short_gbk_feed_under_a_wrong_label_or_none_is_no_korean(
     title: str, channel: str, label: str | None
 ) -> None:
-    """Detection named a few GBK headlines Korean (停牌公告 as 界탬무멩): EUC-KR's
-    syllable rows are GB2312's rows of common characters. Read whole as
-    common Chinese, a short text is GB18030 (a longer one detection reads
-    surely either way)."""
+    """Detection named a few GBK headlines Korean (停牌公告 as 界탬무멩) or
+    Shift_JIS: EUC-KR's syllable rows are GB2312's rows of common characters.
+    Read whole as common Chinese, a short text is GB18030 (a longer one
+    detection reads surely either way)."""
     from feedmill.parse.encoding import decode
 
     declaration = f'<?xml version="1.0" encoding="{label}"?>' if label else ""
@@ -2229,18 +2228,17 @@ def test_a_short_gbk_feed_under_a_wrong_label_or_none_is_no_korean(
 @pytest.mark.parametrize(
     "titles",
     [
-        ["삼성전자 3분기 실적 발표", "코스피 하락 마감", "서울 아파트 가격 상승"],
         ["韓美 정상회담 개최"],  # (Hanja, as headlines abbreviate: GB's private use)
-        ["北 미사일 발사", "서울 날씨 맑음"],
         ["北核 협상 재개", "國會 본회의"],
         ["삼성전자가 올해 3분기 실적을 발표했다. 영업이익은 전년 대비 크게 늘었다. " * 6],
     ],
 )
-def test_a_korean_feed_under_a_wrong_label_or_none_stays_korean(
+def test_a_korean_feed_with_hanja_or_a_long_one_under_a_wrong_label_stays_korean(
     titles: list[str], label: str | None
 ) -> None:
-    """GBK read as Korean is Hanja as often as not, its words not parted;
-    Korean is syllables, its words parted by spaces."""
+    """Hanja read as GB are characters of its private use; a longer text
+    detection reads surely. (A few headlines of syllables alone are read as
+    GBK: nothing in their bytes tells them from it.)"""
     from feedmill.parse.encoding import decode
 
     declaration = f'<?xml version="1.0" encoding="{label}"?>' if label else ""
@@ -2249,6 +2247,17 @@ def test_a_korean_feed_under_a_wrong_label_or_none_stays_korean(
     decoded = decode(document.encode("euc_kr"))
     assert decoded.encoding in ("euc_kr", "cp949"), decoded
     assert all(f"<title>{title}</title>" in decoded.text for title in titles)
+
+
+@pytest.mark.parametrize("label", ["utf-8", None])
+def test_short_euc_jp_with_kana_under_a_wrong_label_or_none_is_euc_jp(label: str | None) -> None:
+    """GB2312 has kana in the rows EUC-JP has them: read so, it is Japanese."""
+    from feedmill.parse.encoding import decode
+
+    declaration = f'<?xml version="1.0" encoding="{label}"?>' if label else ""
+    document = f'{declaration}<rss version="2.0"><channel><title>ニュース</title><item><title>きょうの天気</title></item></channel></rss>'  # fmt: skip
+    decoded = decode(document.encode("euc_jp"))
+    assert "<title>きょうの天気</title>" in decoded.text, decoded
 
 
 @pytest.mark.parametrize("title", ["ATENÇÃO: PROMOÇÃO", "GRÖßE: XL", "EDUCAÇÃO"])

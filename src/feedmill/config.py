@@ -1279,7 +1279,10 @@ def resolve_location(url: str, base_dir: Path) -> str:
             return url
         from urllib.request import url2pathname
 
-        return Path(url2pathname(parts.path)).resolve().as_uri()
+        path = url2pathname(parts.path)
+        if "\0" in path:  # (no file's: the fetch says so, as it did)
+            return url
+        return Path(path).resolve().as_uri()
     return (base_dir / home_expanded(url)).resolve().as_uri()
 
 

@@ -692,10 +692,10 @@ def _own(value: str | None) -> str | None:
 def from_feed_scheme(url: str) -> str:
     """``url`` less the ``feed:`` of a reader's subscribe link (feed://host/x
     is http://host/x, feed:https://host/x is https://host/x)."""
-    if not url.lower().startswith("feed:"):
-        return url
-    rest = url[5:]
-    return rest if rest.lower().startswith(("http://", "https://")) else "http:" + rest
+    rest = url[5:] if url.lower().startswith("feed:") else ""
+    if rest.lower().startswith(("http://", "https://")):
+        return rest
+    return "http:" + rest if rest.startswith("//") and len(rest) > 2 else url
 
 
 def _imported(outline: _Outline) -> tuple[ImportedFeed | None, str]:

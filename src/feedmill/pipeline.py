@@ -120,7 +120,7 @@ PAGE_PAUSES = "page_pauses"
 # (`/feed` and `/rss` to `/feed.xml`), the one that had it keeps it from one
 # pass to the next — whichever answers first, or is fetched alone (`--feed`).
 REDIRECT_CLAIMS = "redirect_claims"
-HTTP_NOT_FOUND, HTTP_GONE = 404, 410
+HTTP_GONE = 410
 REDIRECTED = "redirected to"  # (`_another_feed`'s word for where redirects went)
 
 
@@ -1731,14 +1731,10 @@ class Mill:
             return  # stopped mid-fetch (see stop)
         # (Feeds sent to one login or parking page are each told what came
         # back, not to remove one another.)
-        gone = fetched.http_status == HTTP_GONE or (
-            fetched.http_status == HTTP_NOT_FOUND and state.error_streak >= 2
-        )
-        if not fetched.redirects and (fetched.ok or gone):
+        if not fetched.redirects and (fetched.ok or fetched.http_status == HTTP_GONE):
             # Sent nowhere — answered where it is fetched, or gone from it
-            # (410, or a third 404 running): a place it had is free, but where
-            # it moved for good (a failure for now, a 502, a 404 of a
-            # redeploy, keeps them all).
+            # (410): a place it had is free, but where it moved for good (a
+            # failure for now — a 502, a 404 of a redeploy — keeps them all).
             moved = {urls.identity(state.fetch_url)} if state.fetch_url else set()
             self._redirected[self._keys()[self.config.feed_key(spec)]] = moved
         if fetched.redirects and fetched.ok and _could_be_a_feed(fetched.body or b"<"):

@@ -243,14 +243,13 @@ def decode(
             if detected in _CJK_MULTIBYTE:
                 note = f"declared {declared} but the bytes are {detected}"
                 return Decoded(body.decode(detected, errors="replace"), detected, declared, note)
-            if encoding == _LATIN_1 and (chinese := _common_gb(body, in_runs=True)) is not None:
-                # A few GBK headlines detection reads as nothing sure: Latin-1
-                # text is no pairs of high bytes of GB's common characters.
-                # (Not another single-byte label: Cyrillic in windows-1251 is.)
-                read = "cp949" if _korean(body, chinese) else "gb18030"
-                note = f"declared {declared} but the bytes are {read}"
-                text = chinese if read == "gb18030" else body.decode(read, errors="replace")
-                return Decoded(text, read, declared, note)
+            # A few GBK headlines detection reads as nothing sure: Latin-1 text
+            # is no pairs of high bytes of GB's common characters.  (Not
+            # another single-byte label: Cyrillic in windows-1251 is.)
+            chinese = _common_gb(body, in_runs=True) if encoding == _LATIN_1 else None
+            if chinese is not None and not _NOT_CHINESE.search(chinese):
+                note = f"declared {declared} but the bytes are gb18030"
+                return Decoded(chinese, "gb18030", declared, note)
         note = None
         try:
             text = body.decode(encoding)
@@ -595,39 +594,30 @@ _SHORT_CJK = 100
 
 
 def _chinese_over_korean(body: bytes, detected: str | None) -> str | None:
-    """``detected``, unless it is Korean for a short text that GB18030 reads
-    whole as common Chinese and that reads as no Korean (`_korean`): EUC-KR's
-    syllable rows are GB2312's rows of common characters, byte for byte, and
-    detection named a few headlines of GBK (停牌公告) Korean (界탬무멩).  (A
-    longer text detection reads surely either way.)"""
-    if detected not in _KOREAN:
+    """``detected``, unless it is Korean or Japanese for a short text that
+    GB18030 reads whole as common Chinese: EUC-KR's syllable rows are
+    GB2312's rows of common characters, byte for byte, and detection named a
+    few headlines of GBK Korean (停牌公告 as 界탬무멩) or Shift_JIS
+    (ｻｦﾖｸﾊﾕﾕﾇ) — in feeds read here Chinese is what such bytes are far more
+    often.  Not where GB reads a character of its private use (a Korean
+    Hanja: 國會, 韓日), nor kana (EUC-JP's, in GB2312's rows of them: read so).
+    A short Korean text of syllables alone is read as Chinese: nothing in
+    its bytes tells it from GBK.  (A longer text detection reads surely.)"""
+    if detected not in _KOREAN and detected not in _JAPANESE:
         return detected
     chinese = _common_gb(body)
     if chinese is None or sum(1 for ch in chinese if ord(ch) > 0x2E7F) > _SHORT_CJK:
         return detected
-    return detected if _korean(body, chinese) else "gb18030"
-
-
-def _korean(body: bytes, chinese: str) -> bool:
-    """Whether bytes that read as common Chinese (``chinese``) are Korean
-    all the same: Hanja of theirs read as GB's private-use characters
-    (國會, 韓日), or, read as Korean, words parted by spaces (Korean's, not
-    Chinese's) of syllables alone, no Hanja beside a syllable (GBK read as
-    Korean mixes the two in a word: 董事会 as 땟慤삔) — six syllables at least
-    (a word or two read so by chance from spaced Chinese: 3 % of headlines)."""
     if _PRIVATE_USE.search(chinese):
-        return True
-    korean = _decoded(body, "cp949")
-    if korean is None or not _SPACED_WORDS.search(korean) or _MIXED_WORD.search(korean):
-        return False
-    return len(_HANGUL_SYLLABLE.findall(korean)) >= _FEWEST_SYLLABLES
+        return detected
+    if _KANA.search(chinese):
+        return "euc_jp" if _decoded(body, "euc_jp") is not None else detected
+    return "gb18030"
 
 
-_HANGUL_SYLLABLE = re.compile("[\uac00-\ud7a3]")
-_SPACED_WORDS = re.compile("[\uac00-\ud7a3\u4e00-\u9fff] +[\uac00-\ud7a3\u4e00-\u9fff]")
-_MIXED_WORD = re.compile("[\uac00-\ud7a3][\u4e00-\u9fff]|[\u4e00-\u9fff][\uac00-\ud7a3]")
 _PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
-_FEWEST_SYLLABLES = 6
+_KANA = re.compile("[\u3041-\u30ff]")
+_NOT_CHINESE = re.compile("[\ue000-\uf8ff\u3041-\u30ff]")
 
 
 def _common_gb(body: bytes, *, in_runs: bool = False) -> str | None:
