@@ -828,7 +828,13 @@ def test_two_feeds_sent_for_now_to_one_url_keep_one_winner_from_pass_to_pass(
         assert " 1 failed" in cli("run", "-c", str(config)).stdout
         assert _status(config)[loser]["last_error"]
     assert len(posts(tmp_path)) == len(ITEMS)  # once
-    # A 404 for now (a redeploy) frees it not either.
+    # A maintenance page at its own URL (a 200 of HTML) frees it not either …
+    feed_server.add(urlsplit(winner).path, body=b"<html><title>Maintenance</title></html>",
+                    headers={"Content-Type": "text/html"})  # fmt: skip
+    assert " 2 failed" in cli("run", "-c", str(config)).stdout
+    feed_server.routes[urlsplit(winner).path] = route
+    assert len(posts(tmp_path)) == len(ITEMS)
+    # … nor a 404 for now (a redeploy).
     feed_server.add(urlsplit(winner).path, status=404)
     assert " 2 failed" in cli("run", "-c", str(config)).stdout
     feed_server.routes[urlsplit(winner).path] = route

@@ -993,6 +993,8 @@ def test_a_figures_alt_text_that_its_caption_says_goes() -> None:
         '<object data="https://v.example/a.pdf" type="application/pdf"/>',
         '<script src="https://platform.twitter.com/widgets.js"/>',
         "<textarea/>",
+        # (Unquoted, a space before the "/": the value ends at the space.)
+        "<iframe width=560 src=https://player.bilibili.com/player.html?bvid=BV1xx />",
     ],
 )
 def test_a_frame_or_player_written_as_xml_ends_where_it_closes(player: str) -> None:

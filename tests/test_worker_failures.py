@@ -438,6 +438,9 @@ def test_a_worker_whose_pool_went_away_ends_without_a_traceback(tmp_path: Path) 
         text=True,
         timeout=120,
         env={**os.environ, "PYTHONPATH": str(SRC)},
+        # (Its own stdin /dev/null too: where the process could not replace
+        # an inherited one, input() read a line of the runner's and exited 0.)
+        stdin=subprocess.DEVNULL,
     )
     assert result.stdout.strip() == "1", result.stderr
     assert "Traceback" not in result.stderr and "EOFError" not in result.stderr

@@ -1731,10 +1731,12 @@ class Mill:
             return  # stopped mid-fetch (see stop)
         # (Feeds sent to one login or parking page are each told what came
         # back, not to remove one another.)
-        if not fetched.redirects and (fetched.ok or fetched.http_status == HTTP_GONE):
+        answered = fetched.ok and _could_be_a_feed(fetched.body or b"<")
+        if not fetched.redirects and (answered or fetched.http_status == HTTP_GONE):
             # Sent nowhere — answered where it is fetched, or gone from it
             # (410): a place it had is free, but where it moved for good (a
-            # failure for now — a 502, a 404 of a redeploy — keeps them all).
+            # failure for now — a 502, a 404 of a redeploy, a maintenance
+            # page — keeps them all).
             moved = {urls.identity(state.fetch_url)} if state.fetch_url else set()
             self._redirected[self._keys()[self.config.feed_key(spec)]] = moved
         if fetched.redirects and fetched.ok and _could_be_a_feed(fetched.body or b"<"):

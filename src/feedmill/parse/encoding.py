@@ -219,7 +219,7 @@ def decode(
 
     def detected_once() -> str | None:
         if not asked:
-            asked.append(_chinese_over_korean(body, _detect(body)))
+            asked.append(_chinese_over_japanese(body, _detect(body)))
         return asked[0]
 
     tried = [c for c in dict.fromkeys(claims) if not c.startswith(("utf-16", "utf-32"))]
@@ -588,35 +588,27 @@ def _text_sample(body: bytes, size: int) -> bytes:
     return b" ".join(pieces)[:size]
 
 
-_KOREAN = frozenset({"euc_kr", "cp949", "johab"})
 # As many characters as a few headlines: detection reads more surely past them.
 _SHORT_CJK = 100
 
 
-def _chinese_over_korean(body: bytes, detected: str | None) -> str | None:
-    """``detected``, unless it is Korean or Japanese for a short text that
-    GB18030 reads whole as common Chinese: EUC-KR's syllable rows are
-    GB2312's rows of common characters, byte for byte, and detection named a
-    few headlines of GBK Korean (停牌公告 as 界탬무멩) or Shift_JIS
-    (ｻｦﾖｸﾊﾕﾕﾇ) — in feeds read here Chinese is what such bytes are far more
-    often.  Not where GB reads a character of its private use (a Korean
-    Hanja: 國會, 韓日), nor kana (EUC-JP's, in GB2312's rows of them: read so).
-    A short Korean text of syllables alone is read as Chinese: nothing in
-    its bytes tells it from GBK.  (A longer text detection reads surely.)"""
-    if detected not in _KOREAN and detected not in _JAPANESE:
+def _chinese_over_japanese(body: bytes, detected: str | None) -> str | None:
+    """``detected``, unless it is Japanese for a short text that GB18030
+    reads whole as common Chinese: detection named a few GBK headlines
+    Shift_JIS (沪指收涨 as ｻｦﾖｸﾊﾕﾕﾇ).  Not where GB reads a character of its
+    private use, nor kana (GB2312's rows of them are EUC-JP's: Japanese).
+    (Korean is left as detection reads it: EUC-KR's syllables are GB2312's
+    common characters byte for byte, its everyday Hanja too — nothing in a
+    few headlines' bytes tells the two apart.  A longer text detection
+    reads surely.)"""
+    if detected not in _JAPANESE:
         return detected
     chinese = _common_gb(body)
     if chinese is None or sum(1 for ch in chinese if ord(ch) > 0x2E7F) > _SHORT_CJK:
         return detected
-    if _PRIVATE_USE.search(chinese):
-        return detected
-    if _KANA.search(chinese):
-        return "euc_jp" if _decoded(body, "euc_jp") is not None else detected
-    return "gb18030"
+    return detected if _NOT_CHINESE.search(chinese) else "gb18030"
 
 
-_PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
-_KANA = re.compile("[\u3041-\u30ff]")
 _NOT_CHINESE = re.compile("[\ue000-\uf8ff\u3041-\u30ff]")
 
 

@@ -632,7 +632,8 @@ _UNQUOTED_LAST = re.compile(r"""=\s*[^\s"'=<>`]+$""")
 
 def _closed(tag: re.Match[str]) -> str:
     name, attributes = tag[1], tag[2] or ""
-    if _UNQUOTED_LAST.search(attributes):
+    # (`src=a.mp4 />`: a space ends the value, and the "/" is the tag's.)
+    if attributes and tag.string[tag.end(2)] == "/" and _UNQUOTED_LAST.search(attributes):
         return tag[0]
     return f"<{name}{attributes}></{name}>"
 
