@@ -424,9 +424,12 @@ def test_a_worker_whose_pool_went_away_ends_without_a_traceback(tmp_path: Path) 
     among feedmill's messages (it made the rendering test above flaky)."""
     script = (
         "from feedmill.worker import PoolContext\n"
+        "def reads_a_closed_pipe():\n"
+        "    raise EOFError  # (what reading the pool's closed pipe raises)\n"
         "if __name__ == '__main__':\n"
-        # stdin is /dev/null in a worker: input() meets the EOF a closed pipe gives.
-        "    process = PoolContext().Process(target=input)\n"
+        # (Not input() on the worker's /dev/null: where the forkserver's file
+        # descriptors lie, the one it reads may be another pipe's.)
+        "    process = PoolContext().Process(target=reads_a_closed_pipe)\n"
         "    process.start()\n"
         "    process.join(60)\n"
         "    print(process.exitcode)\n"
@@ -438,9 +441,6 @@ def test_a_worker_whose_pool_went_away_ends_without_a_traceback(tmp_path: Path) 
         text=True,
         timeout=120,
         env={**os.environ, "PYTHONPATH": str(SRC)},
-        # (Its own stdin /dev/null too: where the process could not replace
-        # an inherited one, input() read a line of the runner's and exited 0.)
-        stdin=subprocess.DEVNULL,
     )
     assert result.stdout.strip() == "1", result.stderr
     assert "Traceback" not in result.stderr and "EOFError" not in result.stderr
