@@ -2250,6 +2250,20 @@ def test_a_korean_feed_with_hanja_or_a_long_one_under_a_wrong_label_stays_korean
     assert all(f"<title>{title}</title>" in decoded.text for title in titles)
 
 
+@pytest.mark.parametrize("label", ["utf-8", "ISO-8859-1", None])
+def test_short_euc_jp_of_kanji_alone_stays_japanese(label: str | None) -> None:
+    """EUC-JP's kanji are GB2312's common characters byte for byte: detection
+    is believed, as it was (a Shift_JIS reading alone is overruled)."""
+    from feedmill.parse.encoding import decode
+
+    declaration = f'<?xml version="1.0" encoding="{label}"?>' if label else ""
+    titles = ["地震速報", "気象庁発表"]
+    items = "".join(f"<item><title>{title}</title></item>" for title in titles)
+    document = f'{declaration}<rss version="2.0"><channel><title>社説</title>{items}</channel></rss>'  # fmt: skip
+    decoded = decode(document.encode("euc_jp"))
+    assert all(f"<title>{title}</title>" in decoded.text for title in titles), decoded
+
+
 @pytest.mark.parametrize("title", ["ATENÇÃO: PROMOÇÃO", "GRÖßE: XL", "EDUCAÇÃO"])
 def test_latin_1_under_its_label_whose_capitals_pair_as_gb_is_latin_1(title: str) -> None:
     """Ç Ã, Ö ß are pairs of GB's common characters (ATEN敲O): one at a time,

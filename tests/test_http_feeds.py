@@ -834,6 +834,11 @@ def test_two_feeds_sent_for_now_to_one_url_keep_one_winner_from_pass_to_pass(
     assert " 2 failed" in cli("run", "-c", str(config)).stdout
     feed_server.routes[urlsplit(winner).path] = route
     assert len(posts(tmp_path)) == len(ITEMS)
+    # … nor an empty answer …
+    feed_server.add(urlsplit(winner).path, status=204, body=b"")
+    cli("run", "-c", str(config))
+    feed_server.routes[urlsplit(winner).path] = route
+    assert len(posts(tmp_path)) == len(ITEMS)
     # … nor a 404 for now (a redeploy).
     feed_server.add(urlsplit(winner).path, status=404)
     assert " 2 failed" in cli("run", "-c", str(config)).stdout

@@ -1096,6 +1096,7 @@ _MARKUP_TRICKY = st.lists(
         ('<p>导语。</p><script src="w.js"/><p>正文。</p>', "导语。 正文。"),
         # (Not where an unquoted value takes the "/": `src=a.mp4/` is its URL.)
         ("<p>导语。</p><video src=a.mp4/><p>正文。</p>", "导语。"),
+        ("<p>导语。</p><video src=a.mp4\n/><p>正文。</p>", "导语。 正文。"),
     ],
 )
 def test_reading_text_leaves_out_what_no_reader_reads(markup: str, read: str) -> None:

@@ -1731,7 +1731,9 @@ class Mill:
             return  # stopped mid-fetch (see stop)
         # (Feeds sent to one login or parking page are each told what came
         # back, not to remove one another.)
-        answered = fetched.ok and _could_be_a_feed(fetched.body or b"<")
+        answered = fetched.status is FetchStatus.NOT_MODIFIED or (
+            fetched.ok and _could_be_a_feed(fetched.body or b"")  # (not an empty 200, a 204)
+        )
         if not fetched.redirects and (answered or fetched.http_status == HTTP_GONE):
             # Sent nowhere — answered where it is fetched, or gone from it
             # (410): a place it had is free, but where it moved for good (a

@@ -378,7 +378,7 @@ _RUBY_NOTE_START = re.compile(r"<r(?:[tp]|tc)(?=[\s>])", re.I)
 # XML (an Atom entry's XHTML), each held the rest of the article.
 _SLASH_ENDS = frozenset({*_RAW_TEXT, *_DROPPED, *_UNREAD_TOO} - _FOREIGN)
 # … not where an unquoted value takes the "/" as its own (`src=a.mp4/>`).
-_UNQUOTED_LAST = re.compile(r"""=\s*[^\s"'=<>`]+$""")
+_UNQUOTED_LAST = re.compile(r"""=\s*[^\s"'=<>`]+\Z""")
 # What `keyed_text` leaves out, as it always has: its hash is a stored key.
 _KEYED_UNSEEN = re.compile(r"<(script|style|noscript|template)\b", re.I)
 

@@ -593,15 +593,15 @@ _SHORT_CJK = 100
 
 
 def _chinese_over_japanese(body: bytes, detected: str | None) -> str | None:
-    """``detected``, unless it is Japanese for a short text that GB18030
+    """``detected``, unless it is Shift_JIS for a short text that GB18030
     reads whole as common Chinese: detection named a few GBK headlines
-    Shift_JIS (沪指收涨 as ｻｦﾖｸﾊﾕﾕﾇ).  Not where GB reads a character of its
-    private use, nor kana (GB2312's rows of them are EUC-JP's: Japanese).
-    (Korean is left as detection reads it: EUC-KR's syllables are GB2312's
-    common characters byte for byte, its everyday Hanja too — nothing in a
-    few headlines' bytes tells the two apart.  A longer text detection
+    Shift_JIS (沪指收涨 as ｻｦﾖｸﾊﾕﾕﾇ), whose Japanese GB reads as its rare
+    characters.  Not where GB reads a character of its private use, nor
+    kana.  (EUC-JP and EUC-KR are left as detection reads them: their kanji,
+    syllables and Hanja are GB2312's common characters byte for byte —
+    nothing in a few headlines tells them apart.  A longer text detection
     reads surely.)"""
-    if detected not in _JAPANESE:
+    if detected not in _SHIFT_JIS:
         return detected
     chinese = _common_gb(body)
     if chinese is None or sum(1 for ch in chinese if ord(ch) > 0x2E7F) > _SHORT_CJK:
@@ -609,6 +609,7 @@ def _chinese_over_japanese(body: bytes, detected: str | None) -> str | None:
     return detected if _NOT_CHINESE.search(chinese) else "gb18030"
 
 
+_SHIFT_JIS = frozenset({"shift_jis", "cp932", "shift_jis_2004", "shift_jisx0213"})
 _NOT_CHINESE = re.compile("[\ue000-\uf8ff\u3041-\u30ff]")
 
 

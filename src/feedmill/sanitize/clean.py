@@ -627,7 +627,7 @@ _SELF_CLOSED = re.compile(
 
 
 # An unquoted value takes the "/" as its own (`src=a.mp4/>`): no end there.
-_UNQUOTED_LAST = re.compile(r"""=\s*[^\s"'=<>`]+$""")
+_UNQUOTED_LAST = re.compile(r"""=\s*[^\s"'=<>`]+\Z""")
 
 
 def _closed(tag: re.Match[str]) -> str:
