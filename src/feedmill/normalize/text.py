@@ -376,9 +376,9 @@ _RUBY_NOTE = re.compile(
 _RUBY_NOTE_START = re.compile(r"<r(?:[tp]|tc)(?=[\s>])", re.I)
 # Those the sanitizer ends at "/>" (`sanitize.clean._SELF_CLOSED`): written as
 # XML (an Atom entry's XHTML), each held the rest of the article.
-_SLASH_ENDS = frozenset({*_RAW_TEXT, *_DROPPED, *_UNREAD_TOO} - _FOREIGN)
+SLASH_ENDS = frozenset({*_RAW_TEXT, *_DROPPED, *_UNREAD_TOO} - _FOREIGN)
 # … not where an unquoted value takes the "/" as its own (`src=a.mp4/>`).
-_UNQUOTED_LAST = re.compile(r"""=\s*[^\s"'=<>`]+\Z""")
+UNQUOTED_LAST = re.compile(r"""=\s*[^\s"'=<>`]+\Z""")
 # What `keyed_text` leaves out, as it always has: its hash is a stored key.
 _KEYED_UNSEEN = re.compile(r"<(script|style|noscript|template)\b", re.I)
 
@@ -400,8 +400,8 @@ def _without_invisible(markup: str, unseen: re.Pattern[str] = _UNSEEN) -> str:
     while match is not None:
         kept.append(markup[start : match.start()])
         name = match.group(1).lower()
-        if (name in _FOREIGN or (unseen is not _KEYED_UNSEEN and name in _SLASH_ENDS)) and (
-            match.group().endswith("/>") and not _UNQUOTED_LAST.search(match.group()[:-2])
+        if (name in _FOREIGN or (unseen is not _KEYED_UNSEEN and name in SLASH_ENDS)) and (
+            match.group().endswith("/>") and not UNQUOTED_LAST.search(match.group()[:-2])
         ):
             # (Written as XML: closed so, as the sanitizer reads it — not
             # for `keyed_text`, whose hash is a stored key.)

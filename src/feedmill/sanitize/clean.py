@@ -17,6 +17,7 @@ from typing import Any
 from feedmill import urls
 from feedmill.htmltree import bounded_attributes
 from feedmill.normalize.chars import strip_controls
+from feedmill.normalize.text import SLASH_ENDS, UNQUOTED_LAST
 from feedmill.sanitize import policy as P
 from feedmill.sanitize.css import safe_style
 from feedmill.sanitize.policy import Policy
@@ -618,22 +619,14 @@ MAX_REOPENED_BYTES = 2_000_000
 # element (`<iframe …/>`, an Atom entry's XHTML): an HTML parser takes no
 # "/>" for its end, and the rest of the article was the frame's raw text
 # (dropped), the player's fallback (never shown) or the object's (dropped
-# with it).  (The names normalize.text reads so: `_SLASH_ENDS`.)
-_SELF_CLOSED = re.compile(
-    r"<(iframe|video|audio|script|style|noscript|template|object|applet|select|textarea"
-    r"|button|noembed|noframes|datalist|canvas|dialog|title)(\s[^<>]*?)?\s*/>",
-    re.IGNORECASE,
-)
-
-
-# An unquoted value takes the "/" as its own (`src=a.mp4/>`): no end there.
-_UNQUOTED_LAST = re.compile(r"""=\s*[^\s"'=<>`]+\Z""")
+# with it).  (The names rules and search read so, normalize.text's.)
+_SELF_CLOSED = re.compile(rf"<({'|'.join(sorted(SLASH_ENDS))})(\s[^<>]*?)?\s*/>", re.IGNORECASE)
 
 
 def _closed(tag: re.Match[str]) -> str:
     name, attributes = tag[1], tag[2] or ""
     # (`src=a.mp4 />`: a space ends the value, and the "/" is the tag's.)
-    if attributes and tag.string[tag.end(2)] == "/" and _UNQUOTED_LAST.search(attributes):
+    if attributes and tag.string[tag.end(2)] == "/" and UNQUOTED_LAST.search(attributes):
         return tag[0]
     return f"<{name}{attributes}></{name}>"
 
