@@ -439,6 +439,7 @@ class Mill:
         self._claims: dict[str, int] = {}
         self._claims_stored: dict[str, str] = {}  # (REDIRECT_CLAIMS as this pass began)
         self._redirected: dict[int, set[str]] = {}  # feed index → where this pass sent it
+        self._holders: set[int] = set()  # the feeds a stored claim names (indexes)
         self.styles = feed_styles(config)
         self.rules = feed_rules(config)
         self.dedupe = dedupe_policy(config)
@@ -1532,10 +1533,12 @@ class Mill:
         self._claims = self._places_taken(states)
         self._claims_stored = self._stored_claims()
         self._redirected = {}
+        self._holders = set()
         for place, url in self._claims_stored.items():
             index = self._claim_holder(url)
             if index is not None:
                 self._claims.setdefault(place, index)
+                self._holders.add(index)
         self._loop = loop
         self._page_slots = None  # bound to this pass's event loop
         self._retries = None  # likewise
@@ -1685,6 +1688,22 @@ class Mill:
             self._redirected[own_index] = set(places)
         return None
 
+    def _sent_nowhere(self, spec: FeedSpec, state: FeedState, fetched: Fetched) -> None:
+        """A feed holding a redirect's place, fetched without a redirect:
+        answered where it is fetched, or gone from it (410), it gives its
+        places up — but where it moved for good (a failure for now — a 502,
+        a 404 of a redeploy, a maintenance page, an empty answer — keeps
+        them all)."""
+        index = self._keys()[self.config.feed_key(spec)]
+        if index not in self._holders:
+            return
+        answered = fetched.status is FetchStatus.NOT_MODIFIED or (
+            fetched.ok and _could_be_a_feed(fetched.body or b"")
+        )
+        if answered or fetched.http_status == HTTP_GONE:
+            moved = {urls.identity(state.fetch_url)} if state.fetch_url else set()
+            self._redirected[index] = moved
+
     def _feed_named(self, index: int) -> str:
         feed = self.config.feeds[index]
         return f"feeds[{index}] ({feed.group} / {feed.source})"
@@ -1731,16 +1750,8 @@ class Mill:
             return  # stopped mid-fetch (see stop)
         # (Feeds sent to one login or parking page are each told what came
         # back, not to remove one another.)
-        answered = fetched.status is FetchStatus.NOT_MODIFIED or (
-            fetched.ok and _could_be_a_feed(fetched.body or b"")  # (not an empty 200, a 204)
-        )
-        if not fetched.redirects and (answered or fetched.http_status == HTTP_GONE):
-            # Sent nowhere — answered where it is fetched, or gone from it
-            # (410): a place it had is free, but where it moved for good (a
-            # failure for now — a 502, a 404 of a redeploy, a maintenance
-            # page — keeps them all).
-            moved = {urls.identity(state.fetch_url)} if state.fetch_url else set()
-            self._redirected[self._keys()[self.config.feed_key(spec)]] = moved
+        if self._holders and not fetched.redirects:  # (a feed holding a stored claim: few)
+            self._sent_nowhere(spec, state, fetched)
         if fetched.redirects and fetched.ok and _could_be_a_feed(fetched.body or b"<"):
             taken = self._another_feed(spec, (to for _, to in fetched.redirects), REDIRECTED)
             if taken is not None:
