@@ -1454,6 +1454,21 @@ def test_a_feed_whose_url_was_edited_takes_its_stories_back_from_the_old_one(
     assert len(posts(tmp_path)) == 2
 
 
+def _a_rewording_held_back(site: Path) -> tuple[dict[str, str], dict[str, str], dict[str, str], dict[str, str]]:  # fmt: skip
+    """A story posted from old.xml, its rewording (another outlet's, minutes
+    later) from other.xml held back as its copy: (the story, the rewording,
+    the old feed, the other feed)."""
+    mine, theirs = STORIES["s001-a"], STORIES["s001-b"]
+    (site / "old.xml").write_bytes(_feed_of([mine]))
+    (site / "other.xml").write_bytes(_feed_of([theirs]))
+    old = {"url": "old.xml", "group": "新闻", "source": mine["source"]}
+    other = {"url": "other.xml", "group": "财经", "source": theirs["source"]}
+    assert cli("run", "-c", str(write_config(site, [old]))).code == 0
+    then = cli("run", "-c", str(write_config(site, [old, other])))
+    assert "posts: 0 new" in then.stdout and "1 duplicate " in then.stdout, then.stdout
+    return mine, theirs, old, other
+
+
 def test_a_feed_whose_url_was_edited_takes_its_stories_before_another_telling_does(
     tmp_path: Path,
 ) -> None:
@@ -1462,14 +1477,8 @@ def test_a_feed_whose_url_was_edited_takes_its_stories_before_another_telling_do
     URL was read — and its items, the post's very text, stayed held back
     behind the other outlet's text, the source's category empty.  They take
     it back."""
-    mine, theirs = STORIES["s001-a"], STORIES["s001-b"]  # (a rewording, minutes later)
-    (tmp_path / "old.xml").write_bytes(_feed_of([mine]))
-    (tmp_path / "other.xml").write_bytes(_feed_of([theirs]))
-    spec = {"group": "新闻", "source": mine["source"]}
-    other = {"url": "other.xml", "group": "财经", "source": theirs["source"]}
-    assert cli("run", "-c", str(write_config(tmp_path, [{"url": "old.xml", **spec}]))).code == 0
-    then = cli("run", "-c", str(write_config(tmp_path, [{"url": "old.xml", **spec}, other])))
-    assert "posts: 0 new" in then.stdout and "1 duplicate " in then.stdout, then.stdout
+    mine, theirs, old, other = _a_rewording_held_back(tmp_path)
+    spec = {"group": old["group"], "source": old["source"]}
     (tmp_path / "new.xml").write_bytes(_feed_of([mine]))
     config = write_config(tmp_path, [{"url": "new.xml", **spec}, other])
     moved = cli("run", "-c", str(config))
@@ -1547,13 +1556,7 @@ def test_a_post_deleted_by_hand_is_taken_back_by_no_item_that_comes_again(
 ) -> None:
     """The post the story passed to, deleted by hand: the item that left,
     coming again from an edited URL, does not put the story back on the site."""
-    mine, theirs = STORIES["s001-a"], STORIES["s001-b"]
-    (tmp_path / "old.xml").write_bytes(_feed_of([mine]))
-    (tmp_path / "other.xml").write_bytes(_feed_of([theirs]))
-    old = {"url": "old.xml", "group": "新闻", "source": mine["source"]}
-    other = {"url": "other.xml", "group": "财经", "source": theirs["source"]}
-    cli("run", "-c", str(write_config(tmp_path, [old])))
-    cli("run", "-c", str(write_config(tmp_path, [old, other])))
+    mine, _, old, other = _a_rewording_held_back(tmp_path)
     edited = write_config(tmp_path, [{**old, "url": "new.xml"}, other])
     assert "failed" in cli("run", "-c", str(edited)).stdout  # (passed to the rewording)
     (name,) = posts(tmp_path)
@@ -1603,13 +1606,7 @@ def test_only_the_item_that_left_takes_its_post_back_and_only_once(tmp_path: Pat
     # A reprint of the text that left, from another feed, under its own address.
     site = tmp_path / "second"
     site.mkdir()
-    mine, theirs = STORIES["s001-a"], STORIES["s001-b"]
-    (site / "old.xml").write_bytes(_feed_of([mine]))
-    (site / "other.xml").write_bytes(_feed_of([theirs]))
-    old = {"url": "old.xml", "group": "新闻", "source": mine["source"]}
-    other = {"url": "other.xml", "group": "财经", "source": theirs["source"]}
-    cli("run", "-c", str(write_config(site, [old])))
-    cli("run", "-c", str(write_config(site, [old, other])))
+    mine, theirs, old, other = _a_rewording_held_back(site)
     cli("run", "-c", str(write_config(site, [other])))
     reprint = {**mine, "id": "reprint-1"}
     (site / "third.xml").write_bytes(_feed_of([reprint]))
