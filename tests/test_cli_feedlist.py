@@ -325,9 +325,10 @@ def test_add_takes_every_host_a_fetch_can_reach(tmp_path: Path, url: str) -> Non
     assert result.code == 0, result.stderr
 
 
-def test_add_refuses_a_file_url_of_no_file(tmp_path: Path) -> None:
+@pytest.mark.parametrize("form", ["file://", "file:"])  # (RFC 8089's shortest form: one slash)
+def test_add_refuses_a_file_url_of_no_file(tmp_path: Path, form: str) -> None:
     config = site(tmp_path)
-    missing = (tmp_path / "nope.xml").as_uri()
+    missing = form + (tmp_path / "nope.xml").as_uri().removeprefix("file://")
     result = cli("add", missing, "-g", "g", "-s", "s", "-c", str(config))
     assert result.code == 2 and f"no such file: {tmp_path / 'nope.xml'}" in result.stderr
     assert config.read_text(encoding="utf-8") == CONFIG

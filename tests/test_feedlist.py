@@ -19,7 +19,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from feedmill.config import ConfigError, FeedSpec, category_name_problem, load_config, parse_config
+from feedmill.config import (
+    ConfigError,
+    FeedSpec,
+    category_name_problem,
+    load_config,
+    parse_config,
+    resolve_location,
+)
 from feedmill.feedlist import (
     OPML_NAMESPACE,
     UNCATEGORIZED,
@@ -1549,6 +1556,11 @@ def test_a_file_written_as_a_path_or_a_file_url_any_way_is_one_feed(tmp_path: Pa
     ):
         with pytest.raises(DuplicateFeedError, match=r"already has this feed"):
             add_feed_to_file(path, spelling, "g", "s", None)
+    # RFC 8089's shortest form, without "//": read as a path, it named a
+    # file "file:" in the config's folder.
+    with pytest.raises(DuplicateFeedError, match=r"already has this feed"):
+        add_feed_to_file(path, f"file:{where}/要闻.xml", "g", "s", None)
+    assert resolve_location("FILE:a.xml", tmp_path) == (tmp_path / "a.xml").resolve().as_uri()
     # (A NUL in one is no file's: the feed fails as it did, the config loads.)
     listed = path.read_text(encoding="utf-8")
     path.write_text(listed + "  - {url: 'file:///x/b%00.xml', group: g, source: n}\n", "utf-8")

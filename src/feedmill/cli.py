@@ -35,6 +35,7 @@ from feedmill.config import (
     ConfigUnwritable,
     hexo_config_file,
     home_expanded,
+    is_bare_file_url,
     load_config,
     looks_like_host,
     meant_url,
@@ -2882,10 +2883,10 @@ def add(url: str, group: str, source: str, channel: str | None, config: Path) ->
         raise click.BadParameter("the feed's URL is empty", param_hint="URL")
     url = from_feed_scheme(url)  # (a reader's subscribe link, as `import` reads it)
     try:
-        parts = urlsplit(url) if "://" in url else None
+        parts = urlsplit(url) if "://" in url or is_bare_file_url(url) else None
     except ValueError:  # "http://[::1": the config's check says why
         parts = None
-    if "://" not in url:
+    if "://" not in url and not is_bare_file_url(url):
         url = _typed_path(url, config)
     elif parts is not None and parts.scheme.lower() == "file" and parts.netloc in ("", "localhost"):
         from urllib.request import url2pathname

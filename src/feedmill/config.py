@@ -1267,7 +1267,7 @@ def _resolved(path: Path) -> Path:
 
 
 def resolve_location(url: str, base_dir: Path) -> str:
-    scheme = urlsplit(url).scheme.lower() if "://" in url else ""
+    scheme = urlsplit(url).scheme.lower() if "://" in url or is_bare_file_url(url) else ""
     if scheme in ("http", "https"):
         return url
     if scheme == "file":
@@ -1282,8 +1282,15 @@ def resolve_location(url: str, base_dir: Path) -> str:
         path = url2pathname(parts.path)
         if "\0" in path:  # (no file's: the fetch says so, as it did)
             return url
-        return Path(path).resolve().as_uri()
+        return (base_dir / path).resolve().as_uri()  # ("file:a.xml": no URL's, the config's)
     return (base_dir / home_expanded(url)).resolve().as_uri()
+
+
+def is_bare_file_url(url: str) -> bool:
+    """Whether ``url`` is a file URL without "//" (``file:/srv/news/a.xml``,
+    RFC 8089's shortest form): read as a path, it named a file "file:" in
+    the config's folder."""
+    return url[:5].lower() == "file:" and url[5:7] != "//"
 
 
 def home_expanded(name: str) -> Path:
