@@ -511,7 +511,7 @@ def init(directory: Path) -> None:
         does = (
             "run what `init` writes there as scripts (feedmill.yml, with your feeds' keys,"
             " and every post)"
-            if folder == "scripts folder"
+            if folder.startswith("scripts folder")
             else "publish what `init` writes there (feedmill.yml, with your feeds' keys, as a page)"
         )
         err.print(

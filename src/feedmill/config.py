@@ -1368,10 +1368,10 @@ def _link_by_link(path: Path, most: int = 40) -> list[Path]:
 
 
 def enclosing_site(directory: Path) -> tuple[Path, str] | None:
-    """The Hexo site whose source, public or scripts folder ``directory`` is
-    in, and which; None if none is: a site made there is published by the
-    site around it (its feedmill.yml, with the feeds' keys, as a page), or
-    run by it (each file of its scripts folder, as JavaScript)."""
+    """The Hexo site whose source, public or scripts folder (or its theme's)
+    ``directory`` is in, and which; None if none is: a site made there is
+    published by the site around it (its feedmill.yml, with the feeds' keys,
+    as a page), or run by it (each file of its scripts folder, as JavaScript)."""
     # As written, resolved, and each way between (a link resolved at a time):
     # the folder may be reached through a link to the site's source
     # (linksrc/news), the site's source be a link to another disk
@@ -1381,16 +1381,24 @@ def enclosing_site(directory: Path) -> tuple[Path, str] | None:
         site = next((p for p in inside.parents if hexo_config_file(p) is not None), None)
         if site is None:
             continue
-        settings = site_settings(site, "source_dir", "public_dir")
-        # (Hexo runs each file of its scripts folder: feedmill.yml, as JavaScript.)
-        folders = [
-            (site_folder(site, settings.get(key), default), default)
-            for key, default in (("source_dir", "source"), ("public_dir", "public"))
-        ] + [(site / "scripts", "scripts")]
+        if site.parent.name == "themes" and hexo_config_file(site.parent.parent) is not None:
+            # A theme's folder (it has a _config.yml of its own): the site
+            # publishes the theme's source and runs its scripts as its own.
+            theme, site = site, site.parent.parent
+            folders = [(theme / "source", "source"), (theme / "scripts", "scripts")]
+            whose = f" of the theme {theme.name}"
+        else:
+            settings = site_settings(site, "source_dir", "public_dir")
+            # (Hexo runs each file of its scripts folder: feedmill.yml, as JavaScript.)
+            folders = [
+                (site_folder(site, settings.get(key), default), default)
+                for key, default in (("source_dir", "source"), ("public_dir", "public"))
+            ] + [(site / "scripts", "scripts")]
+            whose = ""
         for folder, default in folders:
             for place, its in ((inside, folder), (resolved, folder.resolve())):
                 if place == its or place.is_relative_to(its):
-                    return site, f"{default} folder"
+                    return site, f"{default} folder{whose}"
     return None
 
 
