@@ -31,6 +31,7 @@ from feedmill.fulltext import (
     fetch_articles,
     is_public_address,
     is_transient,
+    read_article,
 )
 from feedmill.models import Entry
 from feedmill.sanitize.clean import first_image, sanitize_html
@@ -558,6 +559,94 @@ def test_players_and_small_data_tables_reach_the_post() -> None:
     promo = html.replace("<table>", '<table class="promo">')
     article = extract_article(promo, "https://site.example/news/x.html")
     assert article is not None and "茅台" not in article
+
+
+def test_lazy_players_and_posters_of_a_page_reach_the_post() -> None:
+    """WeChat's videos wait for a script (``data-src``): the tidying dropped
+    the attribute, and the post held an empty player or none.  A poster,
+    which lxml leaves relative, was read against the item's link, not the
+    page it was found on (after a redirect, or under a ``<base>``)."""
+    html = _page_with(
+        '<iframe class="video_iframe" data-src="https://v.qq.com/txp/iframe/player.html?vid=w3"></iframe>'
+        '<video data-src="https://v.example/jiedu.mp4" poster="https://v.example/p.jpg"></video>'
+        '<audio data-src="https://a.example/a.mp3"></audio>'
+        '<video controls><source data-src="https://v.example/b.mp4" type="video/mp4"></video>'
+        '<video src="media/v.mp4" poster="media/cover.jpg"></video>'
+    )
+    page = "https://www.site.example/2024/11/a.html"
+    article = extract_article(html, page)
+    assert article is not None
+    clean = sanitize_html(article, base_url="https://site.example/m/1").html
+    assert '<iframe src="https://v.qq.com/txp/iframe/player.html?vid=w3"' in clean
+    players = {
+        (el.tag, el.get("src"), el.get("poster")) for el in lxml.html.fromstring(clean).iter()
+    }
+    assert ("video", "https://v.example/jiedu.mp4", "https://v.example/p.jpg") in players
+    assert ("audio", "https://a.example/a.mp3", None) in players
+    assert ("source", "https://v.example/b.mp4", None) in players
+    site = "https://www.site.example/2024/11/media/"
+    assert ("video", site + "v.mp4", site + "cover.jpg") in players
+    based = html.replace("<head>", '<head><base href="/static/">')
+    article = extract_article(based, page)
+    assert (
+        article is not None
+        and 'poster="https://www.site.example/static/media/cover.jpg"' in article
+    )
+
+
+def test_an_article_of_unclosed_tags_is_read_to_its_end() -> None:
+    """A CMS's unclosed <b> on every line, 300 deep: libxml2 stops reading at
+    depth 256 unless told otherwise, and the post ended at line 251."""
+    lines = "".join(
+        f"<b>{n}. 第{n}条：这是一条足够长的规定，写明了办理的条件和程序。<br>" for n in range(300)
+    )
+    html = f"<html><body><div id='zoom'>{lines}<p>（完）</p></div></body></html>"
+    article = extract_article(html, "https://gov.example.cn/a.html")
+    assert article is not None and "第299条" in article and "（完）" in article
+
+
+def test_the_pages_headline_above_the_article_is_the_posts_title_not_its_text() -> None:
+    html = _page_with("").replace(
+        '<div class="article">', '<div class="article"><h1>10月CPI同比上涨0.3%</h1>'
+    )
+    article = read_article(html, "https://site.example/a.html", "10月CPI同比上涨0.3%")
+    assert "<h1>" not in article and "第0段" in article
+    # Another heading, or one below the article's first words, stays.
+    assert "<h1>" in read_article(html, "https://site.example/a.html", "物价数据发布")
+    later = html.replace("<h1>", "<p>导语：统计局发布了十月份的物价数据，涨幅温和。</p><h1>")
+    assert "<h1>" in read_article(later, "https://site.example/a.html", "10月CPI同比上涨0.3%")
+
+
+def test_a_pages_tools_share_bars_tags_and_place_are_no_part_of_the_article() -> None:
+    """Inside the article's block, as government and portal pages put them."""
+    html = (
+        _page_with("")
+        .replace(
+            '<div class="article">',
+            '<div class="article"><p>【字体：大 中 小】【打印】【关闭】</p>'
+            "<p>当前位置：首页 &gt; 新闻中心 &gt; 通知公告</p>",
+        )
+        .replace(
+            "</div></body>",
+            "<p>分享：微信 微博</p><p>一键分享 微信 微博</p><p>Share: Facebook X LinkedIn</p>"
+            "<p>点赞 收藏 分享</p><p>标签：CPI 物价 统计局</p><p>分享至：微信 微博 QQ空间</p>"
+            "<p>违法和不良信息举报电话：12377 举报邮箱：jubao@x.cn</p></div></body>",
+        )
+    )
+    article = extract_article(html, "https://site.example/news/x.html")
+    assert article is not None and "第5段" in article
+    for furniture in ("字体", "当前位置", "分享", "一键", "Share", "点赞", "标签", "12377"):
+        assert furniture not in article
+
+
+def test_a_notices_sentence_giving_a_hotline_is_the_article_not_the_sites_footer() -> None:
+    notice = (
+        "<p>欢迎广大人民群众积极检举揭发电信网络诈骗违法犯罪线索。举报电话：0571-87280110；"
+        "举报邮箱：fzzx@hzga.gov.cn。对举报有功人员，公安机关将给予奖励并严格保密。</p>"
+    )
+    html = _page_with("").replace("</div></body>", f"{notice}</div></body>")
+    article = extract_article(html, "https://site.example/news/x.html")
+    assert article is not None and "对举报有功人员" in article
 
 
 def test_a_page_laid_out_with_tables_is_not_kept_whole() -> None:

@@ -60,11 +60,16 @@ from feedmill.fetch.fence import (
     parse_ip,
     public_only,
 )
-from feedmill.htmltree import bounded_attributes
+from feedmill.htmltree import bounded_attributes, html_parser
 from feedmill.models import CONNECTION_LOST, Entry, ParsedFeed
 from feedmill.parse.encoding import decode, http_charset
 from feedmill.sanitize.clean import image_size, is_tracking_pixel
-from feedmill.sanitize.prepass import real_source, show_hidden_article, text_chars
+from feedmill.sanitize.prepass import (
+    real_source,
+    show_hidden_article,
+    show_lazy_players,
+    text_chars,
+)
 from feedmill.schedule import retry_after
 
 if TYPE_CHECKING:
@@ -160,7 +165,10 @@ _BOILERPLATE_START: Final = re.compile(
     r"|著作权|版权|经授权|仅代表|不构成)|"
     r"©|copyright\b|all rights reserved|版权所有|未经(?:书面)?(?:许可|授权)|转载请|"
     r"(?:相关|推荐|延伸|热门|猜你|更多)(?:阅读|新闻|文章|推荐|喜欢)|"
-    r"分享到|扫一扫|长按(?:识别|扫描)?(?:图中)?二维码|点击上方|关注我们|"
+    r"分享(?:到|至)|分享\s*[:：]|一键分享|share\s*(?:this|on)?\s*[:：]|扫一扫|"
+    r"长按(?:识别|扫描)?(?:图中)?二维码|点击上方|关注我们|"
+    # A page's own furniture above the article: its reading tools, where it is.
+    r"【?字[体号]\s*[:：]\s*(?:[大中小]\s*){2,}|(?:当前|您的|你的|你现在的)位置\s*[:：]|"
     r"[-—–─=]*\s*end\s*[-—–─=]*$|"
     r"(?:reporting|editing|writing|additional reporting) by\b|our standards:|"
     r"sign up here|advertisement\b|"
@@ -177,9 +185,13 @@ _BOILERPLATE_PHRASE: Final = re.compile(
     # A Chinese site's footer: its licence number, where to report it.
     # (Not "可拨打12315举报电话投诉", nor a story about the 举报中心: their number
     # or address follows.)
-    r"|ICP[备证]\s*\d+号|举报(?:电话|邮箱|专线)\s*(?:[:：]|\s)\s*(?=[0-9A-Za-z])|公网安备\s*\d+号",
+    r"|ICP[备证]\s*\d+号|公网安备\s*\d+号",
     re.IGNORECASE,
 )
+# Where to report the site: its footer's line (not a notice's sentence that
+# gives a hotline: "欢迎…检举揭发…线索。举报电话：…；对举报有功人员…").
+_REPORT_LINE: Final = re.compile(r"举报(?:电话|邮箱|专线)\s*(?:[:：]|\s)\s*(?=[0-9A-Za-z])")
+_SENTENCE_INSIDE: Final = re.compile(r"[。！？!?](?!\s*$)")
 # ... and words that mark a short block (a line, a caption) as the site's.
 _BOILERPLATE_ANYWHERE: Final = re.compile(
     # (A 二维码 line is a caption, or asks to scan or follow — not a sentence a
@@ -191,13 +203,13 @@ _BOILERPLATE_ANYWHERE: Final = re.compile(
     r"|长按识别|二维码(?:关注|下载|加入|添加|进群|订阅)|扫码(?:关注|下载|加入|添加|进群|订阅)"
     # (A footer's line: no sentence of news about the 举报中心 or its numbers.)
     r"|^[^，,。！？!?]{0,24}(?:举报中心|不良信息举报|举报(?:电话|邮箱))[^，,。！？!?]{0,40}$"
-    r"|阅读原文|scroll to continue",
+    r"|阅读原文|scroll to continue|^\W*(?:标签|关键[词字]|tags?)\s*[:：]",
     re.IGNORECASE,
 )
 # ... and whole blocks that are a button's label.
 _BOILERPLATE_WHOLE: Final = re.compile(
-    r"^(?:举报|纠错|打印|收藏|分享|点赞|返回顶部|返回首页|阅读原文|查看(?:网友|全部)?评论|发表评论"
-    r"|我要评论|\d+\s*条评论|评论\s*\(?\d*\)?)$"
+    r"^(?:[【\[]?(?:举报|纠错|打印|收藏|分享|点赞|关闭|转发|在看|返回顶部|返回首页|阅读原文"
+    r"|查看(?:网友|全部)?评论|发表评论|我要评论|\d+\s*条评论|评论\s*\(?\d*\)?)[】\]]?\s*)+$"
 )
 _QR_CODE: Final = re.compile(r"二维码|扫一扫|扫码|QR code", re.IGNORECASE)
 _BOILERPLATE_MAX_CHARS: Final = 300
@@ -402,10 +414,10 @@ def read_article(html: str, url: str, headline: str = "") -> str:
         raise NoArticle(gated or EMPTY_PAGE)
     # Readability works on a copy: it only drops hidden elements from ``doc``,
     # as it did before computing the XPaths it marks its result with.
-    article = _finish(_readability(doc, url), url, doc)
+    article = _finish(_readability(doc, url), url, doc, headline)
     if article is None:
         raise NoArticle(gated or NO_TEXT)
-    if gated and text_chars(lxml.html.fromstring(article)) < GATED_MAX_CHARS:
+    if gated and text_chars(lxml.html.fromstring(article, parser=html_parser())) < GATED_MAX_CHARS:
         raise NoArticle(gated)
     return article
 
@@ -475,7 +487,9 @@ def _prepare(html: str, url: str) -> HtmlElement | None:
         return None
     html = bounded_attributes(html)  # (a page's element of 100,000 attributes: 18 s)
     try:
-        doc = lxml.html.document_fromstring(html)
+        # (Past depth 256, where libxml2 stops reading by default: a CMS's
+        # unclosed <b> on every line cut the article short.)
+        doc = lxml.html.document_fromstring(html, parser=html_parser())
     except (lxml.etree.ParserError, ValueError):
         return None
     if not isinstance(doc, HtmlElement):
@@ -497,6 +511,7 @@ def _prepare(html: str, url: str) -> HtmlElement | None:
             if size is not None:
                 img.set(_SIZES[name], str(size))
     _unhide_body(doc)
+    show_lazy_players(doc)  # (as in feed HTML: _tidy keeps no data-src)
     # An advertisement inside the article's block: its text stayed in the
     # post and its banner became the post's picture.
     for el in _elements(doc.xpath("//body//*[@class or @id]")):
@@ -519,6 +534,15 @@ def _prepare(html: str, url: str) -> HtmlElement | None:
         ).strip().lower().startswith("mailto:"):
             del link.attrib["href"]  # (the page's own URL, made absolute: the words stay)
     if url:
+        base = next((b.get("href") for b in doc.iter("base") if b.get("href")), None)
+        base = urljoin(url, base.strip()) if base else url
+        for video in _elements(doc.iter("video")):
+            poster = (video.get("poster") or "").strip()
+            if poster:  # (lxml leaves it: the sanitizer read it against the item's link)
+                try:
+                    video.set("poster", urljoin(base, poster))
+                except ValueError:  # ("http://[x": no address a browser reads)
+                    del video.attrib["poster"]
         doc.make_links_absolute(url, resolve_base_href=True, handle_failures="discard")
     return doc
 
@@ -600,13 +624,16 @@ def _bare(title: str) -> str:
     return _NOT_A_WORD.sub("", title).casefold()
 
 
-def _finish(summary: str | None, url: str, original: HtmlElement | None = None) -> str | None:
+def _finish(
+    summary: str | None, url: str, original: HtmlElement | None = None, headline: str = ""
+) -> str | None:
     """Clean the engine's HTML: boilerplate blocks, attributes, empty
-    elements; ``None`` if too little text is left."""
+    elements, the page's headline (the item's ``headline``) above it;
+    ``None`` if too little text is left."""
     if not summary or not summary.strip():
         return None
     try:
-        root = lxml.html.fromstring(summary)
+        root = lxml.html.fromstring(summary, parser=html_parser())
     except (lxml.etree.ParserError, ValueError):
         return None
     if not isinstance(root, HtmlElement):
@@ -629,6 +656,7 @@ def _finish(summary: str | None, url: str, original: HtmlElement | None = None) 
         el.drop_tree()
     for node in list(root.iter(lxml.etree.Comment, lxml.etree.ProcessingInstruction)):
         _drop(node)
+    _drop_headline(root, headline)
     for el in _elements(root.iter()):
         _tidy(el)
     for el in _elements(root.iter("span", "font")):
@@ -640,6 +668,20 @@ def _finish(summary: str | None, url: str, original: HtmlElement | None = None) 
         return None
     result = lxml.html.tostring(root, encoding="unicode", method="html")
     return str(result).strip()
+
+
+def _drop_headline(root: HtmlElement, headline: str) -> None:
+    """Drop the heading that opens the article when it is the item's title:
+    the post's title says it, and a theme showed it twice."""
+    own = _bare(headline)
+    heading = next(root.iter("h1", "h2", "h3"), None)
+    if len(own) < _HEADLINE_MIN_CHARS or heading is None or _bare(heading.text_content()) != own:
+        return
+    if any(str(text).strip() for text in heading.xpath("preceding::text()")):
+        return  # (not the article's top: words before it)
+    if heading.xpath("preceding::img") or heading.find(".//img") is not None:
+        return  # (nor a picture: above it, or in it, where it would go too)
+    _drop(heading)
 
 
 def _elements(nodes: object) -> list[HtmlElement]:
@@ -671,6 +713,8 @@ def _is_boilerplate(el: HtmlElement) -> bool:
     if not text or len(text) > _BOILERPLATE_MAX_CHARS:
         return False
     if _BOILERPLATE_START.search(text) or _BOILERPLATE_PHRASE.search(text):
+        return True
+    if _REPORT_LINE.search(text) and not _SENTENCE_INSIDE.search(text):
         return True
     if _BOILERPLATE_WHOLE.match(text):
         return True

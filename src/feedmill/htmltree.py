@@ -55,14 +55,22 @@ def bounded_attributes(html: str) -> str:
 _PAGE_END = re.compile(r"</(?:body|html)\s*>", re.IGNORECASE)
 
 
+def html_parser() -> Any:
+    """This thread's lxml HTML parser, reading past depth 256 (see above)."""
+    parser = getattr(_LOCAL, "parser", None)
+    if parser is None:
+        import lxml.html
+
+        parser = _LOCAL.parser = lxml.html.HTMLParser(huge_tree=True)
+    return parser
+
+
 def fragment(markup: str) -> Any:
     """``markup`` parsed inside a ``<div>`` (lxml.html's fragment_fromstring),
     text after a ``</body>`` or ``</html>`` too."""
     import lxml.html
 
-    parser = getattr(_LOCAL, "parser", None)
-    if parser is None:
-        parser = _LOCAL.parser = lxml.html.HTMLParser(huge_tree=True)
+    parser = html_parser()
     if "</" in markup:
         markup = _PAGE_END.sub("", markup)
     root = lxml.html.fragment_fromstring(

@@ -619,22 +619,28 @@ def prepass(html: str, *, base: str | None, iframe_hosts: frozenset[str]) -> str
         # drops both tags, keeping their text, and their lines ran together.
         block.tag = "pre"
         changed = True
-    for media in root.iter("video", "audio", "source"):
-        lazy = (media.get("data-src") or "").strip()
-        if lazy and not (media.get("src") or "").strip():
-            media.set("src", lazy)
-            changed = True
+    changed = show_lazy_players(root) or changed
     for iframe in list(root.iter("iframe")):
-        src = iframe.get("src") or iframe.get("data-src") or ""
+        src = iframe.get("src") or ""
         if not src or not host_allowed(src, base, iframe_hosts):
             iframe.drop_tree()
-            changed = True
-        elif not iframe.get("src"):
-            iframe.set("src", src)
             changed = True
     if not changed:
         return html
     return inner_html(root)
+
+
+def show_lazy_players(root: Any) -> bool:
+    """Give each player a script would start (``<video>``, ``<audio>``, their
+    ``<source>``, ``<iframe>``: WeChat's videos) its ``data-src`` as ``src``;
+    whether one changed."""
+    changed = False
+    for media in root.iter("video", "audio", "source", "iframe"):
+        lazy = (media.get("data-src") or "").strip()
+        if lazy and not (media.get("src") or "").strip():
+            media.set("src", lazy)
+            changed = True
+    return changed
 
 
 def inner_html(root: Any) -> str:
