@@ -1545,7 +1545,7 @@ def test_the_commands_init_suggests_can_be_copied_as_they_are(tmp_path: Path) ->
     [{"PYTHONIOENCODING": "ascii"}, {"LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0"}],
     ids=["ascii-output", "ascii-locale"],
 )
-def test_a_locale_without_chinese_gets_a_message_not_a_traceback(
+def test_a_locale_without_chinese_or_utf_8_file_names_gets_a_message_not_a_traceback(
     tmp_path: Path, env: dict[str, str]
 ) -> None:
     import os
@@ -1561,16 +1561,23 @@ def test_a_locale_without_chinese_gets_a_message_not_a_traceback(
     site = tmp_path / "demo"
     assert feedmill("demo", str(site)).returncode == 0
     config = str(site / "feedmill.yml")
+    if "LC_ALL" in env:
+        # File names in ASCII (or GBK, or Latin-1): posts written under names
+        # Hexo cannot read, those written before read as others — an edited
+        # item's post taken for deleted by hand. Refused, whatever the command.
+        for args in (["run", "-c", config], ["status", "-c", config], ["demo", str(site)]):
+            refused = feedmill(*args, **env)
+            assert refused.returncode == 1 and b"Traceback" not in refused.stderr
+            assert b"names files in 'ascii'" in refused.stderr
+            assert b"run feedmill under a UTF-8 locale" in refused.stderr
+        assert feedmill("run", "--help", **env).returncode == 0
+        return
     # Output that cannot hold "·" or 证券时报网 is escaped: the pass went well.
     run = feedmill("run", "-c", config, **env)
     assert run.returncode == 0 and b"Traceback" not in run.stderr
     assert b"\\xb7 posts: 0 new" in run.stdout
     status = feedmill("status", "-c", config, **env)
     assert status.returncode == 0 and b"\\u8bc1\\u5238" in status.stdout  # 证券
-    if "LC_ALL" in env:  # file names in Chinese cannot be written at all: said so
-        fresh = feedmill("demo", str(tmp_path / "fresh"), **env)
-        assert fresh.returncode == 1 and b"Traceback" not in fresh.stderr
-        assert b"run feedmill under a UTF-8 locale" in fresh.stderr
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")

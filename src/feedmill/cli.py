@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import errno
 import functools
 import io
@@ -185,6 +186,17 @@ class _Commands(_HelpWritten, click.Group):
         return super().resolve_command(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
+        names = sys.getfilesystemencoding()
+        if codecs.lookup(names).name != "utf-8" and not {"--help", "-h"} & set(sys.argv):
+            # (A GBK locale wrote posts under GBK names, which Hexo does not
+            # read, and read the UTF-8 names of posts written before as
+            # others: an edited item's post was taken for deleted by hand.)
+            err.print(
+                f"[red]error[/red] this locale names files in {names!r}; Hexo reads post"
+                " files' names as UTF-8: run feedmill under a UTF-8 locale, e.g."
+                " LANG=C.UTF-8, or with PYTHONUTF8=1"
+            )
+            raise click.exceptions.Exit(EXIT_FATAL)
         # Ctrl-C: "interrupted" and the shell's 130, not click's "Aborted!"
         # and 1 (which reads as a failure of what may well have been done).
         try:
