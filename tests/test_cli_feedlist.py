@@ -348,6 +348,23 @@ def test_add_refuses_what_would_break_the_config(tmp_path: Path) -> None:
         f"{config}: the new feed (https://a.example/y): group: must not be empty; nothing was added"
         in result.stderr
     )
+    # An empty channel too, as `channel: ""` in the config is (it was left out).
+    for empty in ("", " "):
+        result = cli(
+            "add",
+            "https://a.example/y",
+            "-g",
+            "g",
+            "-s",
+            "s",
+            "--channel",
+            empty,
+            "-c",
+            str(config),
+        )
+        assert result.code == 2 and "--channel" in result.stderr
+        assert "must not be empty" in " ".join(result.stderr.split())
+    assert config.read_text(encoding="utf-8") == CONFIG
 
 
 @pytest.mark.parametrize(
@@ -938,6 +955,9 @@ def test_export_never_writes_over_a_file_feedmill_reads(tmp_path: Path) -> None:
     archived.write_text("---\ntitle: old\n---\n", encoding="utf-8")
     for target, said in (
         (tmp_path / ".feedmill" / "state.db", "is the state database"),
+        # … and its log, where a killed pass's last transactions may be alone.
+        (tmp_path / ".feedmill" / "state.db-wal", "is the state database"),
+        (tmp_path / ".feedmill" / "state.db-shm", "is the state database"),
         (tmp_path / "a.xml", "is the feed a.xml"),
         (tmp_path / "post.md.j2", "is a file the config names"),
         (post, "is in the folder of the posts"),

@@ -526,7 +526,17 @@ def test_numbers_with_a_leading_zero_are_text_where_text_is_meant(tmp_path: Path
         load_config(config)
 
 
-@pytest.mark.parametrize("written", ["15 minutes", "m15", "1x", "0", "0s", "-5m", ""])
-def test_what_is_no_duration_is_refused(written: str) -> None:
-    with pytest.raises(ValueError):
+@pytest.mark.parametrize(
+    "written", ["15 minutes", "m15", "1x", "0", "0s", "-5m", "", float("nan"), -float("inf")]
+)
+def test_what_is_no_duration_is_refused(written: str | float) -> None:
+    with pytest.raises(ValueError, match=r"not a duration|must be positive"):
         parse_duration(written)
+
+
+def test_a_nan_duration_in_the_config_is_no_positive_one(tmp_path: Path) -> None:
+    """YAML's `.nan`: Python's "cannot convert float NaN to integer"."""
+    config = tmp_path / "feedmill.yml"
+    config.write_text("interval: .nan\nfeeds:\n  - {url: a.xml, group: g, source: s}\n", "utf-8")
+    with pytest.raises(ConfigError, match=r"interval: must be positive"):
+        load_config(config)

@@ -2834,6 +2834,9 @@ def _write_into(path: Path, text: str) -> None:
         raise ConfigError(f"{path}: cannot write: no such descriptor") from None
 
 
+_SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
 def _own_file(config: Config, path: Path) -> str | None:
     """What ``path`` is to feedmill, if it is one of the files its config
     names: the config itself, its state database (one not made yet too), a
@@ -2849,6 +2852,9 @@ def _own_file(config: Config, path: Path) -> str | None:
         (config.named, "the config itself"),
         (sqlite_file(config.database_url), "the state database"),
     ]
+    database = sqlite_file(config.database_url)
+    if database is not None:  # (its logs: what a killed pass committed may be only there)
+        named += [(f"{database}{end}", "the state database") for end in _SQLITE_SIDE_FILES]
     named += [(file, "a file the config names") for file in _named_files(config)]
     for feed in config.feeds:
         location = config.location(feed)
@@ -2893,6 +2899,12 @@ def add(url: str, group: str, source: str, channel: str | None, config: Path) ->
 
     if not url.strip():
         raise click.BadParameter("the feed's URL is empty", param_hint="URL")
+    if channel is not None and not channel.strip():
+        # (As `channel: ""` in the config: not taken for none, silently.)
+        raise click.BadParameter(
+            "must not be empty (without --channel, the feed's title names it)",
+            param_hint="--channel",
+        )
     url = from_feed_scheme(url)  # (a reader's subscribe link, as `import` reads it)
     try:
         parts = urlsplit(url) if "://" in url or is_bare_file_url(url) else None

@@ -99,7 +99,7 @@ def parse_duration(value: int | float | str) -> timedelta:
             if not parts or "".join(n + u for n, u in parts).lower() != text.lower():
                 raise ValueError(f"not a duration: {value!r} (try 15m, 1h30m or 2d)")
             seconds = sum(float(n) * _DURATION_UNITS[u.lower()] for n, u in parts)
-    if seconds <= 0:
+    if not seconds > 0:  # (NaN too: `.nan` in YAML)
         raise ValueError("must be positive")
     if seconds > LONGEST_SECONDS:
         raise ValueError(f"{value!r} is longer than ten years")
