@@ -445,6 +445,27 @@ def test_a_player_unless_the_text_holds_the_episode_itself(content: str, played:
 
 
 @pytest.mark.parametrize(
+    "content",
+    [
+        '<video controls src="//f.video.example/o0/abc.mp4"></video>',
+        "<video controls><source src='/o0/abc.mp4' type='video/mp4'></video>",
+        '<p><video controls src="o0/abc%2Emp4"></video></p>',
+    ],
+)
+def test_a_player_unless_the_text_plays_the_file_under_an_address_of_its_own(
+    content: str,
+) -> None:
+    """Protocol-relative, relative, escaped: read as written, the text's
+    player was no player of the enclosure, and the post showed two."""
+    media = (("https://f.video.example/o0/abc.mp4", "video"),)
+    item = entry(guid="p", content=content, media=media)
+    normalized = normalize_entry(item, base_url="https://f.video.example/", zone=SHANGHAI).content
+    assert "preload" not in normalized
+    if content.startswith('<video controls src="//'):  # (a local feed file: no base)
+        assert "preload" not in normalize_entry(item, base_url=None, zone=SHANGHAI).content
+
+
+@pytest.mark.parametrize(
     ("content", "media", "shown"),
     [
         # A picture item (an image enclosure, media:content, a JSON Feed

@@ -139,13 +139,15 @@ def _holds(content: str, address: str) -> bool:
 
 
 _HREF = re.compile(r"""\shref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'<>]+))""", re.IGNORECASE)
+_SRC = re.compile(r"""\ssrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'<>]+))""", re.IGNORECASE)
 
 
-def _linked(content: str, base: str | None) -> set[str]:
-    """The addresses ``content`` links to, resolved and percent-decoded: a
-    document linked as `/f/%E5%B9%B4%E6%8A%A5.pdf` is the enclosure's `…/年报.pdf`."""
+def _linked(content: str, base: str | None, attribute: re.Pattern[str] = _HREF) -> set[str]:
+    """The addresses ``content`` links to (or plays: `_SRC`), resolved and
+    percent-decoded: a document linked as `/f/%E5%B9%B4%E6%8A%A5.pdf` is the
+    enclosure's `…/年报.pdf`, a video played from `//cdn/a.mp4` its `https://cdn/a.mp4`."""
     found = set()
-    for match in _HREF.finditer(content):
+    for match in attribute.finditer(content):
         href = html.unescape(next(v for v in match.groups() if v is not None)).strip()
         address = absolute_url(href, base) if href else None
         if address:
@@ -162,6 +164,7 @@ def _players(
     (an announcement's PDF was in no post), named by its file."""
     players = []
     linked: set[str] | None = None  # the documents the text links, read once
+    played: set[str] | None = None  # … and what it plays, relative or not
     for url, kind in media:
         address = absolute_url(strip_controls(url), base)
         if address is None or _holds(content, address):
@@ -170,6 +173,11 @@ def _players(
             if linked is None:
                 linked = _linked(content, base)
             if unquote(address.partition("#")[0]) in linked:
+                continue
+        elif "src" in content:
+            if played is None:
+                played = _linked(content, base, _SRC)
+            if unquote(address.partition("#")[0]) in played:
                 continue
         if urls.scheme(address) not in ("http", "https"):
             continue  # the sanitizer would drop its src: an empty player
