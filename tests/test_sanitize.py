@@ -253,6 +253,21 @@ def test_an_absurd_image_size_is_a_large_image_not_an_error(attributes: str) -> 
             '<a href="https://evil.example/login" style="width:100vw;height:100vh;'
             'background:#fff">登录</a>',
         ),
+        # A flex box keeps its direction and alignment (秀米, 135editor): with
+        # display:flex alone, a stacked heading and text stood side by side.
+        (
+            '<section style="display: flex; flex-direction: column; align-items: center;'
+            ' justify-content: space-between; flex-flow: column wrap; gap: 8px">x</section>',
+            '<section style="display: flex; flex-direction: column; align-items: center;'
+            ' justify-content: space-between; flex-flow: column wrap; gap: 8px">x</section>',
+        ),
+        # An old CMS's dark header row, its white <font> text readable on it.
+        (
+            '<table bgcolor="#eee"><tr bgcolor="#003366"><th bgcolor="#036"><font color="#fff">'
+            "代码</font></th><td bgcolor=navy>名称</td></tr></table>",
+            '<table bgcolor="#eee"><tbody><tr bgcolor="#003366"><th bgcolor="#036">'
+            '<font color="#fff">代码</font></th><td bgcolor="navy">名称</td></tr></tbody></table>',
+        ),
         ('<p style="position:absolute">x</p>', "<p>x</p>"),
         # Comments and escapes hide declarations from a split: such a style goes whole.
         ('<p style="pos/**/ition:fixed;color:red">x</p>', "<p>x</p>"),

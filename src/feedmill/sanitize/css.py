@@ -67,6 +67,11 @@ ALLOWED = frozenset(
         "overflow", "overflow-x", "overflow-y",
         "width", "min-width", "max-width", "height", "min-height", "max-height",
         "caption-side", "table-layout", "empty-cells", "object-fit",
+        # A flex box's direction and alignment: 秀米's and 135editor's stacked,
+        # centred sections stood side by side with display:flex alone.
+        "flex", "flex-direction", "flex-flow", "flex-wrap", "flex-grow", "flex-shrink",
+        "flex-basis", "justify-content", "align-items", "align-self", "align-content",
+        "gap", "row-gap", "column-gap",
         *(f"padding{side}" for side in _SIDES),
         *_BORDER,
     ]

@@ -167,10 +167,17 @@ ATTRIBUTES: dict[str, frozenset[str]] = {
     "ol": frozenset({"start", "type", "reversed"}),
     "ul": frozenset({"type"}),
     "li": frozenset({"value"}),
-    "td": frozenset({"colspan", "rowspan", "align", "valign", "width", "height", "headers"}),
-    "th": frozenset({"colspan", "rowspan", "align", "valign", "width", "height", "scope"}),
-    "table": frozenset({"border", "cellpadding", "cellspacing", "width", "align", "summary"}),
-    "tr": frozenset({"align", "valign"}),
+    # (bgcolor: an old CMS's dark header row holds white <font> text.)
+    "td": frozenset(
+        {"colspan", "rowspan", "align", "valign", "width", "height", "headers", "bgcolor"}
+    ),
+    "th": frozenset(
+        {"colspan", "rowspan", "align", "valign", "width", "height", "scope", "bgcolor"}
+    ),
+    "table": frozenset(
+        {"border", "cellpadding", "cellspacing", "width", "align", "summary", "bgcolor"}
+    ),
+    "tr": frozenset({"align", "valign", "bgcolor"}),
     "col": frozenset({"span", "width"}),
     "colgroup": frozenset({"span", "width"}),
     "font": frozenset({"color", "size", "face"}),
