@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from feedmill.sanitize.clean import first_image, image_size, sanitize_html
+from feedmill.sanitize.clean import MAX_DEPTH, first_image, image_size, sanitize_html
 from feedmill.sanitize.css import safe_style
 from feedmill.sanitize.policy import Policy
 
@@ -1310,6 +1310,27 @@ def test_elements_nested_past_any_article_are_flattened(closed: bool) -> None:
     clean = sanitize_html(html, base_url=BASE).html
     assert "<p>深层嵌套正文</p>" in clean
     assert MAX_DEPTH <= clean.count("<div>") <= MAX_DEPTH + 1
+
+
+def test_elements_an_end_tag_closes_inside_its_own_are_not_deep() -> None:
+    """An old CMS's `<td><font>…</td>` row after row, and `<p><span>…</p>`
+    paragraph after paragraph: each counted a level, never closed.  Past 256
+    the tags after them went — the table's end too, and the notes under the
+    table stood above it; a link, a table's cells, code's lines ran together."""
+    rows = "".join(
+        f'<tr><td><font size="2">60000{i}</td><td><font size="2">公司{i}</td></tr>'
+        for i in range(130)
+    )
+    html = f'<table border="1">{rows}</table><p>数据来源：Wind。</p>'
+    clean = sanitize_html(html, base_url=BASE).html
+    assert clean.index("数据来源") > clean.index("</table>") and clean.count("<td>") == 260
+    paragraphs = "".join(f'<p><span style="color:red">第{i}段</p>' for i in range(300))
+    html = paragraphs + '<p><a href="https://x.example/a">链接</a></p><pre>a\nb</pre>'
+    clean = sanitize_html(html, base_url=BASE).html
+    assert 'href="https://x.example/a"' in clean and "<pre>a\nb</pre>" in clean
+    # A stray end tag closes nothing: the depth stays the parser's.
+    deep = "<div>" * 300 + "</span>" * 300 + "<p>深处</p>"
+    assert MAX_DEPTH <= sanitize_html(deep, base_url=BASE).html.count("<div>") <= MAX_DEPTH + 1
 
 
 def test_an_article_of_unclosed_paragraphs_is_not_deep() -> None:

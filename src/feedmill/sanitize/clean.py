@@ -9,6 +9,7 @@ from __future__ import annotations
 import html as htmllib
 import re
 import threading
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -566,14 +567,45 @@ def _harden_link(tag: str) -> str:
 # Browsers stop nesting at 512 elements; no article comes near this.
 MAX_DEPTH = 256
 _ANY_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)[^<>]*?(/?)>")
-# Elements without content, and those the parser closes by itself at the next
-# of their kind (an article of unclosed <p>s is not 500 levels deep).
-_NOT_NESTING = frozenset(
+_VOID = frozenset(
     {
         *("area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta"),
-        *("param", "source", "track", "wbr", "p", "li", "dt", "dd", "tr", "td", "th"),
-        *("option", "optgroup", "thead", "tbody", "tfoot", "colgroup", "caption"),
-        *("rb", "rt", "rp", "rtc"),
+        *("param", "source", "track", "wbr"),
+    }
+)
+# Elements the parser closes by itself at the start of another (an article of
+# unclosed <p>s is not 500 levels deep): what each closes, and what stops the
+# look for one (a list's items are not those of the list around it).
+_TABLE = frozenset({"table", "template"})
+_SCOPE = frozenset({"applet", "caption", "html", "table", "td", "th", "marquee", "object"})
+_CLOSES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    "li": (frozenset({"li"}), frozenset({"ul", "ol", "menu", *_SCOPE})),
+    "dt": (frozenset({"dt", "dd"}), frozenset({"dl", *_SCOPE})),
+    "dd": (frozenset({"dt", "dd"}), frozenset({"dl", *_SCOPE})),
+    "tr": (frozenset({"tr"}), frozenset({"thead", "tbody", "tfoot", *_TABLE})),
+    "td": (frozenset({"td", "th"}), frozenset({"tr", *_TABLE})),
+    "th": (frozenset({"td", "th"}), frozenset({"tr", *_TABLE})),
+    **dict.fromkeys(
+        ("thead", "tbody", "tfoot"),
+        (frozenset({"thead", "tbody", "tfoot", "caption", "colgroup"}), _TABLE),
+    ),
+    **dict.fromkeys(("caption", "colgroup"), (frozenset({"caption", "colgroup"}), _TABLE)),
+    "option": (frozenset({"option"}), frozenset({"select", "datalist", "optgroup"})),
+    "optgroup": (frozenset({"optgroup", "option"}), frozenset({"select"})),
+    **dict.fromkeys(
+        ("rb", "rt", "rp", "rtc"), (frozenset({"rb", "rt", "rp", "rtc"}), frozenset({"ruby"}))
+    ),
+}
+# A block's start closes an open paragraph (HTML's "p in button scope").
+_LOOK = 64  # levels looked down for what a start tag closes
+_ENDS_A_PARAGRAPH = (frozenset({"p"}), frozenset({"button", *_SCOPE}))
+_BLOCKS = frozenset(
+    {
+        *("address", "article", "aside", "blockquote", "center", "details", "dialog"),
+        *("dir", "div", "dl", "fieldset", "figcaption", "figure", "footer", "form"),
+        *("h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup", "hr", "listing", "main"),
+        *("menu", "nav", "ol", "p", "pre", "search", "section", "summary", "table", "ul"),
+        "xmp",
     }
 )
 
@@ -582,19 +614,58 @@ def _flattened_deep_nesting(html: str) -> str:
     """``html`` without the tags of elements nested deeper than MAX_DEPTH
     (their text stays).  The HTML parser's work grew faster than the square
     of the depth: 100,000 `<div>`s in one 0.5 MB item took nh3 53 s, and the
-    item was sanitized again at every render."""
+    item was sanitized again at every render.  The depth is the parser's:
+    an end tag closes what was opened inside its element (an old CMS's
+    `<td><font>…</td>`, row after row, was 130 levels deep, and the table
+    after the limit lost its tags and its place), a stray one nothing."""
     if html.count("<") <= MAX_DEPTH:
         return html
-    depth = 0
+    stack: list[tuple[str, bool]] = []  # (name, its tags dropped)
+    open_names: Counter[str] = Counter()
     kept: list[str] = []
     position = 0
+
+    def close(names: frozenset[str], scope: frozenset[str]) -> None:
+        if not any(open_names[name] for name in names):
+            return
+        # (A look that ends at a scope pops nothing: bounded, or a list's items
+        # under thousands of levels took time square in them.)
+        for index in range(len(stack) - 1, max(-1, len(stack) - 1 - _LOOK), -1):
+            name = stack[index][0]
+            if name in names:
+                for popped, _ in stack[index:]:
+                    open_names[popped] -= 1
+                del stack[index:]
+                return
+            if name in scope:
+                return
+
     for tag in _ANY_TAG.finditer(html):
         closing, name, empty = tag.groups()
-        if empty or name.lower() in _NOT_NESTING:
+        name = name.lower()
+        if empty or name in _VOID:
             continue
-        deep = depth >= MAX_DEPTH if not closing else depth > MAX_DEPTH
-        depth = depth + 1 if not closing else max(0, depth - 1)
-        if deep:
+        if closing:
+            if not open_names[name]:
+                continue  # a stray end tag: the parser ignores it
+            index = len(stack) - 1
+            while stack[index][0] != name:
+                index -= 1
+            dropped = stack[index][1]
+            for popped, _ in stack[index:]:
+                open_names[popped] -= 1
+            del stack[index:]
+        else:
+            if name in _CLOSES:
+                close(*_CLOSES[name])
+            if name in _BLOCKS and open_names["p"]:
+                close(*_ENDS_A_PARAGRAPH)
+            # (Those closed at the next of their kind stay: they add a level
+            # at most, and an article too deep still has its paragraphs.)
+            dropped = len(stack) >= MAX_DEPTH and name not in _CLOSES and name != "p"
+            stack.append((name, dropped))
+            open_names[name] += 1
+        if dropped:
             kept.append(html[position : tag.start()])
             position = tag.end()
     if not kept:
