@@ -1312,6 +1312,32 @@ def test_elements_nested_past_any_article_are_flattened(closed: bool) -> None:
     assert MAX_DEPTH <= clean.count("<div>") <= MAX_DEPTH + 1
 
 
+@pytest.mark.parametrize(
+    "trigger",
+    [
+        '<p><img class="lazy" data-src="https://i.example/a.jpg" src="https://i.example/loading.gif"></p>',
+        "<p hidden>隐藏</p>",
+        '<iframe src="https://ads.example/frame.html"></iframe>',
+    ],
+)
+def test_where_the_prepass_runs_the_article_is_read_as_a_browser_reads_it(trigger: str) -> None:
+    """libxml2's older rules read `</br>` as nothing, a stray `</p>` as
+    nothing and `<h2>…</h3>` as a heading running on: where the prepass ran
+    (a lazy picture: most Chinese news), its lines ran together and the
+    text's first sentence joined the heading."""
+    html = (
+        "<p>第一行</br>第二行</BR>第三行</p><div>第一段</p>第二段</div><h2>小标题</h3>正文第一句。"
+    )
+    expected = clean(html)
+    assert expected.startswith("<p>第一行<br>第二行<br>第三行</p><div>第一段<p></p>第二段</div>")
+    assert clean(html + trigger).startswith(expected)
+    # WeChat's hidden article, shown: the same reading.
+    from feedmill.sanitize.prepass import with_article_shown
+
+    shown = with_article_shown('<div id="js_content" style="visibility: hidden;">' + html)
+    assert clean(shown) == f'<div id="fm-js_content">{expected}</div>'
+
+
 def test_elements_an_end_tag_closes_inside_its_own_are_not_deep() -> None:
     """An old CMS's `<td><font>…</td>` row after row, and `<p><span>…</p>`
     paragraph after paragraph: each counted a level, never closed.  Past 256

@@ -10,6 +10,7 @@ it is).
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from typing import Any
@@ -63,6 +64,51 @@ def html_parser() -> Any:
 
         parser = _LOCAL.parser = lxml.html.HTMLParser(huge_tree=True)
     return parser
+
+
+def as_a_browser_reads(markup: str) -> str:
+    """``markup`` as an HTML5 parser (a browser's, nh3's) builds it, written
+    out again — every element and attribute kept — for libxml2 to read: its
+    older rules read `</br>` as nothing (a browser: a line break), a stray
+    `</p>` as nothing (an empty paragraph), `<h2>…</h3>` as a heading running
+    on into the text; what the prepass wrote back was its reading.  (Markup
+    of more tags than MAX_DEPTH twice is left as it is: html5ever's time
+    grows faster than the square of the depth.)"""
+    if "<" not in markup or markup.count("<") > 2 * MAX_DEPTH:
+        return markup
+    names = frozenset(name.translate(_ASCII_LOWER) for name in _TAG_NAME.findall(markup))
+    if not names:
+        return markup
+    return str(_as_written(names).clean(markup))
+
+
+# As HTML's tokenizer names a tag (an end tag's too: `</br>` is a <br>).
+_TAG_NAME = re.compile(r"</?([A-Za-z][^\s/>]*)")
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+@functools.lru_cache(maxsize=64)
+def _as_written(names: frozenset[str]) -> Any:
+    import nh3
+
+    from feedmill.sanitize.policy import URL_SCHEMES
+
+    return nh3.Cleaner(
+        tags=set(names),
+        clean_content_tags=set(),
+        attributes={},
+        generic_attribute_prefixes={""},  # (every attribute)
+        strip_comments=False,
+        link_rel=None,
+        # (Those the sanitizer keeps, and a lazy picture's stand-ins.)
+        url_schemes={*URL_SCHEMES, "data", "about"},
+    )
+
+
+def browser_fragment(markup: str) -> Any:
+    """`fragment` of markup from a feed, read as a browser reads it
+    (`as_a_browser_reads`)."""
+    return fragment(as_a_browser_reads(markup))
 
 
 def fragment(markup: str) -> Any:

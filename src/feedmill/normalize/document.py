@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from urllib.parse import unquote
 
 from feedmill import urls
-from feedmill.htmltree import fragment
+from feedmill.htmltree import browser_fragment
 from feedmill.models import Entry, ParsedFeed, RawEntry
 from feedmill.normalize.chars import collapse_space, strip_controls
 from feedmill.normalize.dates import parse_date
@@ -90,7 +90,7 @@ def _absolute_links(content: str, base: str) -> str:
     from lxml import etree
 
     try:
-        root = fragment(content)
+        root = browser_fragment(content)
     except (etree.ParserError, ValueError):
         return content
 

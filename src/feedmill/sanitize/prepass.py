@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from feedmill import urls
-from feedmill.htmltree import fragment
+from feedmill.htmltree import browser_fragment
 
 _LAZY = re.compile(
     r"data-(?:src|original|lazy-src|lazy|actualsrc|echo|url|srcset|lazyload|lazy-srcset"
@@ -352,7 +352,7 @@ def with_article_shown(html: str) -> str:
     from lxml import etree
 
     try:
-        root = fragment(html)
+        root = browser_fragment(html)
     except (etree.ParserError, ValueError):
         return html
     return inner_html(root) if show_wechat_article(root) else html
@@ -382,7 +382,7 @@ def without_hidden(html: str) -> str:
     from lxml import etree
 
     try:
-        root = fragment(html)
+        root = browser_fragment(html)
     except (etree.ParserError, ValueError):
         return html
     gone = _drop_hidden(root)
@@ -596,7 +596,7 @@ def prepass(html: str, *, base: str | None, iframe_hosts: frozenset[str]) -> str
     from lxml import etree
 
     try:
-        root = fragment(html)
+        root = browser_fragment(html)
     except (etree.ParserError, ValueError):
         return html
     changed = _drop_hidden(root)
