@@ -347,6 +347,29 @@ def test_a_search_while_a_pass_holds_the_write_lock_finds_what_is_indexed(
     assert "100亿元" in result.stdout and "200亿元" not in result.stdout
     result = cli("search", "逆回购", "-c", str(config))
     assert "indexing 1 item" in result.stderr and "200亿元" in result.stdout
+    # An item rewritten since it was indexed is no hit under words it no
+    # longer has (it was, counted "not searched" the while), nor under new ones.
+    rewritten = Item(
+        title="美联储宣布加息75个基点",
+        html="<p>美联储宣布加息75个基点。</p>",
+        guid="央行开展100亿元逆回购操作",
+    )
+    title = "央行开展200亿元逆回购操作"
+    flash = Item(title=title, html=f"<p>{title}，详情如下。</p>", guid=title)
+    (tmp_path / "jin.xml").write_bytes(rss("金色财经 - 快讯", [rewritten, flash]))
+    assert "1 updated" in cli("run", "-c", str(config)).stdout
+    writer = sqlite3.connect(tmp_path / ".feedmill" / "state.db", timeout=0)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        stale = cli("search", "100亿元", "-c", str(config))
+        new = cli("search", "美联储", "-c", str(config))
+    finally:
+        writer.rollback()
+        writer.close()
+    assert stale.code == 75 and "1 item not indexed yet" in stale.stderr
+    assert "美联储" not in stale.stdout and "nothing found" in stale.stdout + stale.stderr
+    assert new.code == 75 and "美联储" not in new.stdout
+    assert "美联储宣布加息" in cli("search", "美联储", "-c", str(config)).stdout
 
 
 def _indexed_by_an_older_scheme(

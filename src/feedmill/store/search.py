@@ -803,11 +803,28 @@ def search(
             .where(entries.c.id.in_(ids[start : start + _CHUNK]))
         )
     }
+    # An entry waiting to be indexed again (a search that could not catch up)
+    # is found by what it said before: a hit only if it says it still.
+    waiting = {
+        entry_id
+        for start in range(0, len(ids), _CHUNK)
+        for entry_id in conn.execute(
+            select(search_pending.c.entry_id).where(
+                search_pending.c.entry_id.in_(ids[start : start + _CHUNK])
+            )
+        ).scalars()
+    }
     hits = []
     for entry_id, value in ranked:
         row = rows[entry_id]
-        excerpt = snippet(visible_text(row.content), terms.include, snippet_chars)
+        text = visible_text(row.content)
         title = row.title or _title_from_text(row.content)
+        if entry_id in waiting and not all(
+            match_spans(title, (phrase,)) or match_spans(text, (phrase,))
+            for phrase in terms.include
+        ):
+            continue
+        excerpt = snippet(text, terms.include, snippet_chars)
         hits.append(
             Hit(
                 entry_id=entry_id,
