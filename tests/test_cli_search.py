@@ -77,6 +77,10 @@ def test_filters_by_group_source_and_date(demo: Path) -> None:
     assert len(search(demo, "逆回购", "--until", "2022-09-21T10")) == 2
     assert len(search(demo, "逆回购", "--until", "2022-09-21T10:19:59")) == 1
     assert len(search(demo, "逆回购", "--until", "2022-09-21T02:19:59.5+00:00")) == 1
+    # A week is in through its Sunday (it was through its Monday); a week's day that day.
+    for week in ("2022-W38", "2022W38"):
+        assert len(search(demo, "逆回购", "--since", week, "--until", week)) == 2
+    assert len(search(demo, "逆回购", "--until", "2022-W38-2")) == 1
 
 
 def test_a_group_or_source_is_found_in_another_width_or_case(tmp_path: Path) -> None:

@@ -1722,6 +1722,7 @@ def _day(value: str | None, option: str, zone: str, *, through: bool = False) ->
         return datetime.max.replace(tzinfo=UTC) if late else datetime.min.replace(tzinfo=UTC)
 
 
+_WEEK = re.compile(r"\d{4}-?W\d{2}")
 # A time's digits as written (10, 10:20, 1020, 10:20:30 …), then a fraction.
 _TIME_WRITTEN = re.compile(r"[T ]([\d:]+)([.,]\d+)?")
 
@@ -1731,7 +1732,9 @@ def _written_to(value: str) -> timedelta:
     written to: a day, an hour, a minute, a second, a microsecond."""
     written = _TIME_WRITTEN.search(value)  # (a day has no "T" nor space: 2022W38T10 too)
     if written is None:
-        return timedelta(days=1)
+        # (A week written without its day, 2022-W38, is its Monday to
+        # `fromisoformat`: "through" it was through that Monday.)
+        return timedelta(days=7 if _WEEK.fullmatch(value.strip()) else 1)
     if written.group(2):
         return timedelta(microseconds=1)
     digits = len(written.group(1).replace(":", ""))
