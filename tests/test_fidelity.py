@@ -23,7 +23,7 @@ import pytest
 
 from feedmill.normalize.document import normalize_feed
 from feedmill.parse import parse_document
-from feedmill.publish.render import cut_title
+from feedmill.publish.render import shown_title
 from feedmill.sanitize.clean import sanitize_html
 
 from conftest import DATA
@@ -123,13 +123,15 @@ def test_readers_see_the_sanitized_article_text(
 
 def expected_title(raw: str, text_shown: str = "") -> str:
     """Titles are plain text on one line: tags dropped, entities decoded, controls
-    gone; an item without one is named by the first sentence of the text shown."""
+    gone, what a theme would read as markup in other forms (`shown_title`, its
+    cases in test_render); an item without one is named by the first sentence
+    of the text shown."""
     text = re.sub(r"<[^>]*>", "", raw) if re.search(r"<[a-zA-Z/]", raw) else raw
     text = htmllib.unescape(text) if "&" in text else text
     text = re.sub("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f]", "", text)
     text = " ".join(text.split())
     if text:
-        return cut_title(text, 150)
+        return shown_title(text, 150)
     return text_shown.split("。")[0].strip() or "(untitled)"
 
 

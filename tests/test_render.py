@@ -28,6 +28,7 @@ from feedmill.publish.render import (
     format_date,
     load_template,
     render,
+    render_default,
 )
 from feedmill.publish.yaml_scalars import plain, quote
 
@@ -498,7 +499,7 @@ def test_the_fast_default_renderer_equals_the_shipped_template(
     tags: list[str],
     reported: list[str],
 ) -> None:
-    from feedmill.publish.render import DEFAULT_TEMPLATE, PostContext, render_default
+    from feedmill.publish.render import DEFAULT_TEMPLATE, PostContext
 
     context = PostContext(
         title=title,
@@ -569,6 +570,31 @@ def test_a_pre_keeps_its_text_to_the_first_blank_line(pre: str) -> None:
     assert hexo.pre_texts(written) == hexo.pre_texts(pre)
 
 
+@pytest.mark.parametrize(
+    ("title", "shown"),
+    [
+        ("HTML中<b>和<strong>的区别", "HTML中＜b＞和＜strong＞的区别"),
+        (
+            "</script><script>alert(document.domain)</script> 转义",
+            "＜/script＞＜script＞alert(document.domain)＜/script＞ 转义",
+        ),
+        ("满足 a<b 且 b>c 的三元组计数", "满足 a＜b 且 b＞c 的三元组计数"),
+        ("央行'降准' onmouseover='alert(9)", "央行’降准’ onmouseover=’alert(9)"),
+        ('Apple unveils "Vision Pro" at "WWDC', "Apple unveils “Vision Pro” at ”WWDC"),
+        ("AT&T 季度财报", "AT&T 季度财报"),
+    ],
+)
+def test_a_title_holds_nothing_a_theme_printing_it_as_html_reads_as_markup(
+    title: str, shown: str
+) -> None:
+    """NexT, Butterfly, Icarus, AnZhiYu and Volantis write a post's title into
+    their pages unescaped (Volantis inside single-quoted attributes): a feed's
+    `<script>` in a title ran on the site, a `<b>` made the page bold."""
+    context = context_for(PostInput(make(title=title), None, NOW, FeedStyle("g", "s"), FEED))
+    assert context.title == shown
+    assert f"title: {quote(shown)}\n" in render_default(context)
+
+
 def test_a_template_writes_the_link_and_plain_fields_into_html_safely(tmp_path: Path) -> None:
     """`href="{{ link }}"` holds the link (a web address, or none) and
     `{{ title | html }}` is text: neither opens a tag, ends an attribute or
@@ -593,7 +619,7 @@ def test_a_template_writes_the_link_and_plain_fields_into_html_safely(tmp_path: 
         in text
     )
     assert "&lt;b&gt;源&lt;/b&gt; &amp; &quot;&#123;{x}}&quot;</a>" in text
-    assert "<p>&lt;script&gt; 与 &#123;{ 7&#42;7 }}</p>" in text
+    assert "<p>＜script＞ 与 &#123;{ 7&#42;7 }}</p>" in text  # (no markup in a title: see render)
     assert "<a " not in rendered(link="javascript:alert(document.domain)")
     assert "<a " not in rendered(link="https://[x/a.html")
     # A field that is none writes nothing, through the filter too.

@@ -50,10 +50,10 @@ from feedmill.publish.render import (
     article_in_post,
     body_in_post,
     context_for,
-    cut_title,
     date_of_post,
     format_date,
     headline,
+    shown_title,
     style_hash,
     titled,
     written,
@@ -757,7 +757,7 @@ def _another_story_posted(entry: Entry, job: FeedJob, name: str) -> bool:
     same_title = (
         builtin
         and bool(entry.title)
-        and titled(text, cut_title(entry.title, job.style.title_max_width))
+        and titled(text, shown_title(entry.title, job.style.title_max_width))
     )
     body = body_in_post(text) if builtin and not job.fulltext else None
     if body is not None:
@@ -846,7 +846,7 @@ def _articles_on_site(
             continue
         name = on_site.get(key_digest(job.feed_url, item.entry.key))
         text = _post_text(job, name) if name is not None else None
-        title = cut_title(item.entry.title, job.style.title_max_width)
+        title = shown_title(item.entry.title, job.style.title_max_width)
         article = article_in_post(text, title) if text is not None else None
         if article:
             found[item.key_hash] = article

@@ -80,7 +80,8 @@ DEFAULT_TEMPLATE = Path(__file__).with_name("post.md.j2")
 # script, an object and the other elements the sanitizer drops, `<x …/>`.
 # 19: where the prepass ran, the article is read as a browser reads it
 # (`</br>`, a stray `</p>`); the nesting bound counts the parser's depth; a
-# table's bgcolor and a flex box's direction stay.
+# table's bgcolor and a flex box's direction stay; a title holds nothing a
+# theme printing it as HTML reads as markup.
 FORMAT_VERSION = "19"
 
 
@@ -192,6 +193,31 @@ def cut_title(title: str, max_width: int) -> str:
         return title
     # An ellipsis of the title's own (RSSHub cuts titles too) is not doubled.
     return title[:kept].rstrip().rstrip("\u200d").rstrip(".…").rstrip() + "..."
+
+
+# Many themes (NexT, Butterfly, Icarus, AnZhiYu, Volantis) write a post's
+# title into their pages as HTML, unescaped — a feed's `<script>` in one ran
+# on the site, a `<b>` of `HTML中<b>和<strong>的区别` made the rest of the page
+# bold — and Volantis inside single-quoted attributes: what would be markup
+# or end an attribute is written in a form no browser reads so, as alt
+# text's is (full-width brackets; quotes typographic, opening and closing).
+_TITLE_MARKUP = str.maketrans({"<": "＜", ">": "＞", "'": "’"})
+_DOUBLE_QUOTE = re.compile(r'"([^"]*)"')
+
+
+def shown_title(title: str, max_width: int) -> str:
+    """``title`` as a post shows it: cut to ``max_width`` columns, and in
+    forms no theme reads as markup (`no_markup`)."""
+    return no_markup(cut_title(title, max_width))
+
+
+def no_markup(title: str) -> str:
+    """``title`` with what a theme printing it as HTML would read as markup
+    in forms it does not (see ``_TITLE_MARKUP``)."""
+    shown = title.translate(_TITLE_MARKUP)
+    if '"' in shown:
+        shown = _DOUBLE_QUOTE.sub("“\\1”", shown).replace('"', "”")
+    return shown
 
 
 UNTITLED = "(untitled)"
@@ -591,9 +617,9 @@ def context_for(post: PostInput) -> PostContext:
     channel = style.channel or derive_channel(post.feed_title, style.source)
     moment = entry.date or post.first_seen
     if entry.title:
-        title = cut_title(entry.title, style.title_max_width)
+        title = shown_title(entry.title, style.title_max_width)
     else:
-        title = title_from_text(clean.html, style.title_max_width)
+        title = no_markup(title_from_text(clean.html, style.title_max_width))
     reporters = _other_sources(style.source, post.reported_by)
     return PostContext(
         title=title,
