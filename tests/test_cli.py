@@ -216,6 +216,17 @@ def test_a_section_with_every_key_commented_out_is_its_defaults(tmp_path: Path) 
             "feedmill.yml:4: YAML error: a value holding ': ' must be quoted: "
             "`source: 'C#: 新浪#1'`",
         ),
+        (  # … a feed's keys on one line without braces: quoted, a URL of them all
+            "feeds:\n  - url: https://rsshub.app/stcn/yw, group: 金融, source: 证券时报网\n",
+            "feedmill.yml:2: YAML error: keys on one line need braces around them: "
+            "`- {url: https://rsshub.app/stcn/yw, group: 金融, source: 证券时报网}`",
+        ),
+        (  # … a bracket closed once too often: quoted, a text where a mapping belongs
+            "feeds:\n  - url: http://a/b\n    group: g\n    source: s\n"
+            "    rules: {keep: [{title: 央行|证监会}]}}\n",
+            "feedmill.yml:5: YAML error: `{keep: [{title: 央行|证监会}]}}` closes one `}` more"
+            " than it opens: remove it",
+        ),
         (  # … not a list's word (`- source code`): the mistake is the next line's
             "rules:\n  block:\n    - keywords:\n        - source code\n"
             "          group: 财经\nfeeds: []\n",

@@ -1540,6 +1540,24 @@ def _text_after_brackets(value: str) -> bool:
     return False
 
 
+def _closed_too_often(value: str) -> str | None:
+    """The bracket ``value`` (a flow list or mapping) closes once more than
+    it opens, outside its quoted strings; None if none."""
+    depth, quote = 0, ""
+    for char in value:
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "\"'":
+            quote = char
+        elif char in "[{":
+            depth += 1
+        elif char in "]}":
+            depth -= 1
+            if depth < 0:
+                return char
+    return None
+
+
 def _value_to_quote(
     text: str, lines: list[int], problem: str, stumbled: int
 ) -> tuple[int, str] | None:
@@ -1572,6 +1590,10 @@ def _value_to_quote(
             continue  # (no syntax error: a value of the wrong type for its tag, say)
         if value[0] in "[{" and not _text_after_brackets(value):
             continue  # a list or mapping left open (`feeds: [{url: …}`): no text to quote
+        extra = _closed_too_often(value)
+        if extra is not None:
+            # (`{keep: [{title: 央行}]}}`: quoted, a text where a mapping belongs.)
+            return line, f"`{value}` closes one `{extra}` more than it opens: remove it"
         mended = [
             *numbered[: line - 1],
             numbered[line - 1].replace(value, quoted, 1),
@@ -1591,9 +1613,23 @@ def _colon_misplaced(text: str, line: int) -> tuple[int, str] | None:
     here = _VALUE_WITH_COLON.match(lines[line - 1]) if 0 < line <= len(lines) else None
     if here is not None and here.group(1) in _key_names() and re.search(":[ \t]", here.group(2)):
         key, value = here.group(1), here.group(2)
+        keys = {k for k in _KEYS_AFTER_COMMAS.findall(value) if k in _key_names()}
+        item = re.match(r"^([ \t]*-[ \t]+)(.*?)[ \t]*$", lines[line - 1])
+        if keys and item is not None:
+            # A list's item of several keys on one line (`- url: …, group: …`):
+            # a mapping in braces, not a text to quote.
+            braced = f"{item.group(1)}{{{item.group(2)}}}"
+            if _syntax_error([*lines[: line - 1], braced, *lines[line:]], line) is None:
+                return line, (
+                    "keys on one line need braces around them:"
+                    f" `{braced.strip()}` (or one key a line)"
+                )
         quoted = "'" + value.replace("'", "''") + "'"
         return line, f"a value holding ': ' must be quoted: `{key}: {quoted}`"
     return _no_colon(lines, line - 1, line)
+
+
+_KEYS_AFTER_COMMAS = re.compile(r",[ \t]*([A-Za-z_][\w-]*):[ \t]")
 
 
 def _no_colon(lines: list[str], line: int, stumbled: int) -> tuple[int, str] | None:
