@@ -639,6 +639,26 @@ def test_a_pages_tools_share_bars_tags_and_place_are_no_part_of_the_article() ->
         assert furniture not in article
 
 
+def test_a_sites_menu_beside_an_article_of_lines_is_no_part_of_it() -> None:
+    """An article of text split by <br> (a government page's): readability
+    took the menu beside it for the article's first paragraph."""
+    lines = "<br>".join(
+        f"第{i}条：这是一条足够长的规定，写明了办理的条件和程序。" for i in range(8)
+    )
+    menu = "".join(
+        f'<a href="/{i}">{name}</a>'
+        for i, name in enumerate(("首页", "新闻中心", "政务公开", "办事服务", "互动交流"))
+    )
+    html = (
+        f'<html><body><div class="nav">{menu}</div><h1>关于调整公交线路的通知</h1>'
+        f'<div id="zoom">{lines}<p>详见<a href="/a">附件一</a>、<a href="/b">附件二</a>、'
+        f'<a href="/c">附件三</a>和<a href="/d">附件四</a>。</p></div></body></html>'
+    )
+    article = read_article(html, "https://gov.example.cn/a.html", "关于调整公交线路的通知")
+    assert "第7条" in article and "首页" not in article and "新闻中心" not in article
+    assert "附件四" in article  # (a sentence with links in it is the article's)
+
+
 def test_a_notices_sentence_giving_a_hotline_is_the_article_not_the_sites_footer() -> None:
     notice = (
         "<p>欢迎广大人民群众积极检举揭发电信网络诈骗违法犯罪线索。举报电话：0571-87280110；"

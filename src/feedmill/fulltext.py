@@ -712,6 +712,8 @@ def _is_boilerplate(el: HtmlElement) -> bool:
     text = _WS.sub(" ", el.text_content()).strip()
     if not text or len(text) > _BOILERPLATE_MAX_CHARS:
         return False
+    if _is_menu(el, text):
+        return True
     if _BOILERPLATE_START.search(text) or _BOILERPLATE_PHRASE.search(text):
         return True
     if _REPORT_LINE.search(text) and not _SENTENCE_INSIDE.search(text):
@@ -719,6 +721,28 @@ def _is_boilerplate(el: HtmlElement) -> bool:
     if _BOILERPLATE_WHOLE.match(text):
         return True
     return len(text) <= _SHORT_BLOCK_CHARS and _BOILERPLATE_ANYWHERE.search(text) is not None
+
+
+_MENU_LINKS = 4  # a menu's links at least …
+_MENU_WORD_CHARS = 10  # … each a word or two
+_SENTENCE_MARK = re.compile(r"[。！？；，!?;]")
+
+
+def _is_menu(el: HtmlElement, text: str) -> bool:
+    """Whether a block is a site's menu: links of a word or two and nothing
+    else (a `<div class="nav">` readability turned into the article's first
+    paragraph) — not a sentence with links in it, nor a list of articles."""
+    if el.find(".//img") is not None:
+        return False
+    links = [
+        _WS.sub("", a.text_content())
+        for a in el.iter("a")
+        if (a.get("href") or "").startswith(("http://", "https://"))  # (made absolute)
+    ]
+    if len(links) < _MENU_LINKS or any(len(link) > _MENU_WORD_CHARS for link in links):
+        return False
+    linked = sum(len(link) for link in links)
+    return not _SENTENCE_MARK.search(text) and linked * 10 >= 9 * len(_WS.sub("", text))
 
 
 def _tidy(el: HtmlElement) -> None:
