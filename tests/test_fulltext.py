@@ -963,6 +963,30 @@ def test_relative_redirects_are_followed(feed_server: FeedServer) -> None:
     assert article.final_url == feed_server.url("/new?x=1")
 
 
+def test_a_page_that_sends_its_reader_on_at_once_is_followed(feed_server: FeedServer) -> None:
+    """A stub in a redirect's place (`<meta http-equiv="refresh" content="0;
+    url=…">`) was "a page without any text": it is followed as a redirect is
+    (its hops counted, a loop told); a page that reloads itself is read."""
+    stub = '<html><head><meta http-equiv="refresh" content="0; url=/news/a.html"></head></html>'
+    feed_server.add("/stub", body=stub.encode(), headers=HTML)
+    feed_server.add("/news/a.html", body=PAGE.encode(), headers=HTML)
+    loop = '<meta content="0;URL=/loop" http-equiv="Refresh">'
+    feed_server.add("/loop", body=loop.encode(), headers=HTML)
+    reloads = PAGE.replace("<head>", '<head><meta http-equiv="refresh" content="300">')
+    feed_server.add("/live", body=reloads.encode(), headers=HTML)
+    result = run(
+        [feed_server.url(p) for p in ("/stub", "/loop", "/live")],
+        ArticleOptions(allow_private=True),
+    )
+    article = result[feed_server.url("/stub")]
+    assert article.ok, article.error
+    assert article.final_url == feed_server.url("/news/a.html")
+    assert result[feed_server.url("/loop")].error == (
+        f"redirect loop: {feed_server.url('/loop')} → {feed_server.url('/loop')}"
+    )
+    assert result[feed_server.url("/live")].ok
+
+
 def test_redirect_limits(feed_server: FeedServer) -> None:
     for i in range(8):
         feed_server.add(f"/r{i}", status=302, headers={"Location": f"/r{i + 1}"})

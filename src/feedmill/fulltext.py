@@ -27,6 +27,7 @@ import asyncio
 import codecs
 import copy
 import functools
+import html as htmllib
 import re
 import threading
 from collections import Counter
@@ -1066,7 +1067,9 @@ async def _follow(
             finally:
                 budget -= loop.time() - started
         if html is not None:
-            return url, html
+            location = _refreshed_to(html)
+            if location is None:
+                return url, html
         assert location is not None
         nxt = urls.join(url, location)
         if nxt is None:
@@ -1077,6 +1080,34 @@ async def _follow(
             raise _Failure(f"too many redirects (more than {options.max_redirects})")
         seen.append(nxt)
         url = nxt
+
+
+_META_TAG: Final = re.compile(r"<meta\b[^<>]*>", re.IGNORECASE)
+_REFRESH: Final = re.compile(r"""http-equiv\s*=\s*["']?\s*refresh\b""", re.IGNORECASE)
+_REFRESH_TO: Final = re.compile(
+    r"""\bcontent\s*=\s*(["'])\s*(\d+(?:\.\d*)?)\s*[;,]?\s*(?:url\s*=\s*)?(['"]?)([^"'<>]*)""",
+    re.IGNORECASE,
+)
+_REFRESH_SCAN: Final = 64 * 1024  # (a stub's head, not a page's body)
+_REFRESH_AT_ONCE: Final = 5  # seconds: a stub that sends its reader on, not a page's reload
+
+
+def _refreshed_to(html: str) -> str | None:
+    """Where a page's ``<meta http-equiv="refresh" content="0; url=…">`` sends
+    its reader at once (a stub in a redirect's place; a page that reloads
+    itself sends none), else None."""
+    head = html[:_REFRESH_SCAN]
+    if "refresh" not in head.lower():
+        return None
+    for tag in _META_TAG.finditer(head):
+        if not _REFRESH.search(tag.group()):
+            continue
+        found = _REFRESH_TO.search(tag.group())
+        if found is None or float(found.group(2)) > _REFRESH_AT_ONCE:
+            return None
+        target = htmllib.unescape(found.group(4)).strip()
+        return target or None
+    return None
 
 
 async def _get(
