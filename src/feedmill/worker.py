@@ -53,9 +53,8 @@ from feedmill.publish.render import (
     date_of_post,
     format_date,
     headline,
-    shown_title,
     style_hash,
-    titled,
+    titled_as,
     written,
 )
 from feedmill.publish.retract import remove_retracted
@@ -755,9 +754,7 @@ def _another_story_posted(entry: Entry, job: FeedJob, name: str) -> bool:
             return False
     builtin = job.builtin_template
     same_title = (
-        builtin
-        and bool(entry.title)
-        and titled(text, shown_title(entry.title, job.style.title_max_width))
+        builtin and bool(entry.title) and titled_as(text, entry.title, job.style.title_max_width)
     )
     body = body_in_post(text) if builtin and not job.fulltext else None
     if body is not None:
@@ -846,8 +843,8 @@ def _articles_on_site(
             continue
         name = on_site.get(key_digest(job.feed_url, item.entry.key))
         text = _post_text(job, name) if name is not None else None
-        title = shown_title(item.entry.title, job.style.title_max_width)
-        article = article_in_post(text, title) if text is not None else None
+        width = job.style.title_max_width
+        article = article_in_post(text, item.entry.title, width) if text is not None else None
         if article:
             found[item.key_hash] = article
     return found

@@ -201,23 +201,26 @@ def cut_title(title: str, max_width: int) -> str:
 # bold — and Volantis inside single-quoted attributes: what would be markup
 # or end an attribute is written in a form no browser reads so, as alt
 # text's is (full-width brackets; quotes typographic, opening and closing).
-_TITLE_MARKUP = str.maketrans({"<": "＜", ">": "＞", "'": "’"})
-_DOUBLE_QUOTE = re.compile(r'"([^"]*)"')
+_TITLE_MARKUP = str.maketrans({"<": "＜", ">": "＞", '"': "＂", "'": "’"})
 
 
 def shown_title(title: str, max_width: int) -> str:
-    """``title`` as a post shows it: cut to ``max_width`` columns, and in
-    forms no theme reads as markup (`no_markup`)."""
-    return no_markup(cut_title(title, max_width))
+    """``title`` as a post shows it: in forms no theme reads as markup
+    (`no_markup`), cut to ``max_width`` columns (the full-width forms counted so)."""
+    return cut_title(no_markup(title), max_width)
 
 
 def no_markup(title: str) -> str:
     """``title`` with what a theme printing it as HTML would read as markup
     in forms it does not (see ``_TITLE_MARKUP``)."""
-    shown = title.translate(_TITLE_MARKUP)
-    if '"' in shown:
-        shown = _DOUBLE_QUOTE.sub("“\\1”", shown).replace('"', "”")
-    return shown
+    return title.translate(_TITLE_MARKUP)
+
+
+def titled_as(text: str, title: str, max_width: int) -> bool:
+    """Whether a post of the built-in template is titled as the item of
+    ``title`` shows it — now, or as posts written before post format 19
+    showed it (its quotes and brackets as they came)."""
+    return titled(text, shown_title(title, max_width)) or titled(text, cut_title(title, max_width))
 
 
 UNTITLED = "(untitled)"
@@ -309,13 +312,13 @@ def titled(text: str, title: str) -> bool:
     return text.startswith(f"---\ntitle: {yaml_scalars.quote(title)}\n")
 
 
-def article_in_post(text: str, title: str) -> str | None:
-    """The article a post of the built-in template titled ``title`` holds —
-    its ``<div>``'s one line, as sanitized and made Hexo-safe, which both
-    leave as it is when it passes through them again — or None for a post
-    of another title or shape (a template of the site's own, an edit by
-    hand)."""
-    return body_in_post(text) if titled(text, title) else None
+def article_in_post(text: str, title: str, max_width: int) -> str | None:
+    """The article a post of the built-in template titled as the item of
+    ``title`` shows it (`titled_as`) holds — its ``<div>``'s one line, as
+    sanitized and made Hexo-safe, which both leave as it is when it passes
+    through them again — or None for a post of another title or shape (a
+    template of the site's own, an edit by hand)."""
+    return body_in_post(text) if titled_as(text, title, max_width) else None
 
 
 def body_in_post(text: str) -> str | None:
