@@ -367,13 +367,49 @@ def test_a_search_while_a_pass_holds_the_write_lock_finds_what_is_indexed(
     try:
         stale = cli("search", "100亿元", "-c", str(config))
         new = cli("search", "美联储", "-c", str(config))
+        # A page of one is filled by the next hit, not left empty.
+        page = cli("search", "逆回购", "-n", "1", "-c", str(config))
     finally:
         writer.rollback()
         writer.close()
     assert stale.code == 75 and "1 item not indexed yet" in stale.stderr
     assert "美联储" not in stale.stdout and "nothing found" in stale.stdout + stale.stderr
     assert new.code == 75 and "美联储" not in new.stdout
+    assert page.code == 75 and "200亿元" in page.stdout
     assert "美联储宣布加息" in cli("search", "美联储", "-c", str(config)).stdout
+
+
+def test_an_item_waiting_to_be_indexed_again_is_judged_by_its_words_now(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its exclusions too (it was listed under `-加息` with 加息 in its
+    snippet), and a page it is dropped from is filled from the next hits."""
+    import sqlite3
+
+    from feedmill.store import database
+
+    # (Stored second, the first ranked of two alike.)
+    config = _unindexed_site(tmp_path, "央行开展200亿元逆回购操作", "央行开展100亿元逆回购操作")
+    assert "逆回购" in cli("search", "逆回购", "-c", str(config)).stdout
+    said = Item(
+        title="央行开展100亿元逆回购操作",
+        html="<p>央行开展100亿元逆回购操作，同时宣布加息。</p>",
+        guid="央行开展100亿元逆回购操作",
+    )
+    title = "央行开展200亿元逆回购操作"
+    other = Item(title=title, html=f"<p>{title}，详情如下。</p>", guid=title)
+    (tmp_path / "jin.xml").write_bytes(rss("金色财经 - 快讯", [other, said]))
+    assert "1 updated" in cli("run", "-c", str(config)).stdout
+    monkeypatch.setattr(database, "LOCK_TIMEOUT", 0.2)
+    writer = sqlite3.connect(tmp_path / ".feedmill" / "state.db", timeout=0)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        result = cli("search", "逆回购 -加息", "-n", "1", "-c", str(config))
+    finally:
+        writer.rollback()
+        writer.close()
+    assert result.code == 75 and "1 item not indexed yet" in result.stderr
+    assert "200亿元" in result.stdout and "100亿元" not in result.stdout
 
 
 def _indexed_by_an_older_scheme(

@@ -39,6 +39,7 @@ from sqlalchemy import (
     Engine,
     Integer,
     LargeBinary,
+    Row,
     Select,
     bindparam,
     case,
@@ -57,6 +58,7 @@ from feedmill.search.snippet import Segment, marked, match_spans, segments, snip
 from feedmill.search.tokens import (
     IndexTokens,
     Lookup,
+    Phrase,
     QueryTerms,
     index_tokens,
     index_version,
@@ -770,12 +772,31 @@ def search(
     if terms.empty or filters is None or query.limit <= 0:
         return []
     base, score = _matching(conn, terms, filters, entries.c.id)
-    ranked = conn.execute(
-        base.add_columns(score.label("score"))
-        .order_by(score.desc(), entry_date.desc(), entries.c.id.desc())
-        .limit(query.limit)
-        .offset(max(0, query.offset))
-    ).all()
+    ordered = base.add_columns(score.label("score")).order_by(
+        score.desc(), entry_date.desc(), entries.c.id.desc()
+    )
+    hits: list[Hit] = []
+    offset = max(0, query.offset)
+    # (More than one page only where entries waiting to be indexed again
+    # were no hits: the page is filled from the next ones.)
+    while len(hits) < query.limit:
+        wanted = query.limit - len(hits)
+        ranked = conn.execute(ordered.limit(wanted).offset(offset)).all()
+        hits += _hits(conn, ranked, terms, markers, snippet_chars)
+        if len(ranked) < wanted:
+            break
+        offset += len(ranked)
+    return hits
+
+
+def _hits(
+    conn: Connection,
+    ranked: Sequence[Row[int, float]],
+    terms: QueryTerms,
+    markers: tuple[str, str],
+    snippet_chars: int,
+) -> list[Hit]:
+    """The hits of ``ranked`` (id, score) rows, with their snippets."""
     if not ranked:
         return []
     copied = entries.alias("copied")
@@ -819,10 +840,7 @@ def search(
         row = rows[entry_id]
         text = visible_text(row.content)
         title = row.title or _title_from_text(row.content)
-        if entry_id in waiting and not all(
-            match_spans(title, (phrase,)) or match_spans(text, (phrase,))
-            for phrase in terms.include
-        ):
+        if entry_id in waiting and not _says(title, text, terms):
             continue
         excerpt = snippet(text, terms.include, snippet_chars)
         hits.append(
@@ -848,6 +866,15 @@ def search(
             )
         )
     return hits
+
+
+def _says(title: str, text: str, terms: QueryTerms) -> bool:
+    """Whether an entry's title and text, as they are now, match ``terms``."""
+
+    def said(phrase: Phrase) -> bool:
+        return bool(match_spans(title, (phrase,)) or match_spans(text, (phrase,)))
+
+    return all(map(said, terms.include)) and not any(map(said, terms.exclude))
 
 
 def _title_from_text(content: str) -> str:
