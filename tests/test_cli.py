@@ -2022,16 +2022,19 @@ def test_a_command_in_a_folder_of_the_site_names_its_config_and_init_there_is_re
     assert not (site / "scripts" / "x").exists()
     # … and of its theme's (a theme has a _config.yml of its own: it was
     # named as the site, and init there suggested).
-    theme = site / "themes" / "landscape"
-    theme.mkdir(parents=True, exist_ok=True)
-    (theme / "_config.yml").write_text("menu: {}\n", encoding="utf-8")
-    for folder in ("scripts", "source"):
-        refused = cli("init", str(theme / folder / "x"))
-        said = " ".join(refused.stderr.split())
-        assert refused.code == 2
-        assert f"is in the {folder} folder of the theme landscape of the Hexo site {site}" in said
-        assert f"`feedmill init {site}`" in said
-        assert not (theme / folder / "x").exists()
+    # (… as npm installs one too.)
+    for theme in (site / "themes" / "landscape", site / "node_modules" / "hexo-theme-landscape"):
+        theme.mkdir(parents=True, exist_ok=True)
+        (theme / "_config.yml").write_text("menu: {}\n", encoding="utf-8")
+        for folder in ("scripts", "source"):
+            refused = cli("init", str(theme / folder / "x"))
+            said = " ".join(refused.stderr.split())
+            assert refused.code == 2
+            assert (
+                f"is in the {folder} folder of the theme landscape of the Hexo site {site}" in said
+            )
+            assert f"`feedmill init {site}`" in said
+            assert not (theme / folder / "x").exists()
     # A folder of the site that Hexo does not publish is no site's source.
     assert cli("init", str(site / "tools" / "other")).code == 0
     # A feedmill.yaml up there: named as the file to pass, -c taking a folder for its .yml.

@@ -325,6 +325,22 @@ def test_add_takes_every_host_a_fetch_can_reach(tmp_path: Path, url: str) -> Non
     assert result.code == 0, result.stderr
 
 
+def test_add_reads_a_file_url_without_a_path_of_its_own_from_the_configs_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`file:a.xml` (no URL's: no "/"): the config reads it from its folder, and
+    `add` looked for it here — adding one the run could not read, and refusing
+    one it could."""
+    config = site(tmp_path)
+    here = tmp_path / "work"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    (here / "a.xml").write_text("<rss/>", encoding="utf-8")
+    assert cli("add", "file:a.xml", "-g", "g", "-s", "s", "-c", str(config)).code == 2
+    (tmp_path / "b.xml").write_text("<rss/>", encoding="utf-8")
+    assert cli("add", "file:b.xml", "-g", "g", "-s", "s", "-c", str(config)).code == 0
+
+
 @pytest.mark.parametrize("form", ["file://", "file:"])  # (RFC 8089's shortest form: one slash)
 def test_add_refuses_a_file_url_of_no_file(tmp_path: Path, form: str) -> None:
     config = site(tmp_path)

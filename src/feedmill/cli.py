@@ -2918,7 +2918,8 @@ def add(url: str, group: str, source: str, channel: str | None, config: Path) ->
     elif parts is not None and parts.scheme.lower() == "file" and parts.netloc in ("", "localhost"):
         from urllib.request import url2pathname
 
-        local = Path(url2pathname(parts.path))
+        # (`file:a.xml`, no URL's: the config reads it from its own folder.)
+        local = config.resolve().parent / url2pathname(parts.path)
         if not local.is_file():  # as a typed path must be there
             _no_such_file(local, url)
     try:

@@ -1381,12 +1381,15 @@ def enclosing_site(directory: Path) -> tuple[Path, str] | None:
         site = next((p for p in inside.parents if hexo_config_file(p) is not None), None)
         if site is None:
             continue
-        if site.parent.name == "themes" and hexo_config_file(site.parent.parent) is not None:
-            # A theme's folder (it has a _config.yml of its own): the site
-            # publishes the theme's source and runs its scripts as its own.
+        if (
+            site.parent.name == "themes"
+            or (site.parent.name == "node_modules" and site.name.startswith("hexo-theme-"))
+        ) and hexo_config_file(site.parent.parent) is not None:
+            # A theme's folder (it has a _config.yml of its own; npm's too):
+            # the site publishes the theme's source and runs its scripts.
             theme, site = site, site.parent.parent
             folders = [(theme / "source", "source"), (theme / "scripts", "scripts")]
-            whose = f" of the theme {theme.name}"
+            whose = f" of the theme {theme.name.removeprefix('hexo-theme-')}"
         else:
             settings = site_settings(site, "source_dir", "public_dir")
             # (Hexo runs each file of its scripts folder: feedmill.yml, as JavaScript.)
