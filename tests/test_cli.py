@@ -221,6 +221,24 @@ def test_a_section_with_every_key_commented_out_is_its_defaults(tmp_path: Path) 
             "feedmill.yml:2: YAML error: keys on one line need braces around them: "
             "`- {url: https://rsshub.app/stcn/yw, group: 金融, source: 证券时报网}`",
         ),
+        (  # … a comment after them stays out of the braces
+            "feeds:\n  - url: https://a.example/rss, group: 金融, source: 证券时报网  # 要闻\n",
+            "feedmill.yml:2: YAML error: keys on one line need braces around them: "
+            "`- {url: https://a.example/rss, group: 金融, source: 证券时报网}  # 要闻`",
+        ),
+        (  # … where braces would not mend it (the item goes on below): a key a line
+            "feeds:\n  - url: https://a.example/rss, group: 金融\n    source: 证券时报网\n",
+            "feedmill.yml:2: YAML error: `url: …` holds the key `group` too: write one key a line",
+        ),
+        (
+            "feeds:\n  - url: https://a.example/rss\n    group: 金融, source: 证券时报网\n",
+            "feedmill.yml:3: YAML error: `group: …` holds the key `source` too: write one key a line",
+        ),
+        (  # (a quote inside a word opens no string: `Moody's`)
+            "feeds:\n  - url: http://a/b\n    group: g\n    source: s\n"
+            "    rules: {keep: [{title: Moody's}]}}\n",
+            "feedmill.yml:5: YAML error: `{keep: [{title: Moody's}]}}` closes one `}` more",
+        ),
         (  # … a bracket closed once too often: quoted, a text where a mapping belongs
             "feeds:\n  - url: http://a/b\n    group: g\n    source: s\n"
             "    rules: {keep: [{title: 央行|证监会}]}}\n",

@@ -1546,13 +1546,17 @@ def _text_after_brackets(value: str) -> bool:
 def _closed_too_often(value: str) -> str | None:
     """The bracket ``value`` (a flow list or mapping) closes once more than
     it opens, outside its quoted strings; None if none."""
-    depth, quote = 0, ""
+    depth, quote, before = 0, "", ""  # (before: the last character not a space)
     for char in value:
         if quote:
-            quote = "" if char == quote else quote
-        elif char in "\"'":
-            quote = char
-        elif char in "[{":
+            quote, before = ("", char) if char == quote else (quote, before)
+            continue
+        if char in "\"'" and before in ("[", "{", ",", ":"):
+            quote = char  # (a quote opens a string only where a flow value begins: not `Moody's`)
+            continue
+        if not char.isspace():
+            before = char
+        if char in "[{":
             depth += 1
         elif char in "]}":
             depth -= 1
@@ -1616,17 +1620,20 @@ def _colon_misplaced(text: str, line: int) -> tuple[int, str] | None:
     here = _VALUE_WITH_COLON.match(lines[line - 1]) if 0 < line <= len(lines) else None
     if here is not None and here.group(1) in _key_names() and re.search(":[ \t]", here.group(2)):
         key, value = here.group(1), here.group(2)
-        keys = {k for k in _KEYS_AFTER_COMMAS.findall(value) if k in _key_names()}
-        item = re.match(r"^([ \t]*-[ \t]+)(.*?)[ \t]*$", lines[line - 1])
-        if keys and item is not None:
-            # A list's item of several keys on one line (`- url: …, group: …`):
-            # a mapping in braces, not a text to quote.
-            braced = f"{item.group(1)}{{{item.group(2)}}}"
-            if _syntax_error([*lines[: line - 1], braced, *lines[line:]], line) is None:
-                return line, (
-                    "keys on one line need braces around them:"
-                    f" `{braced.strip()}` (or one key a line)"
-                )
+        keys = [k for k in _KEYS_AFTER_COMMAS.findall(value) if k in _key_names()]
+        if keys:
+            # Several keys on one line (`- url: …, group: …`): a mapping in
+            # braces, or a key a line — not a text to quote (quoted, the
+            # value was all of them, and the other keys missing).
+            item = re.match(r"^([ \t]*-[ \t]+)(.*?)(?:([ \t]+#.*))?$", lines[line - 1])
+            if item is not None:
+                braced = f"{item.group(1)}{{{item.group(2).rstrip()}}}{item.group(3) or ''}"
+                if _syntax_error([*lines[: line - 1], braced, *lines[line:]], len(lines)) is None:
+                    return line, (
+                        "keys on one line need braces around them:"
+                        f" `{braced.strip()}` (or one key a line)"
+                    )
+            return line, f"`{key}: …` holds the key `{keys[0]}` too: write one key a line"
         quoted = "'" + value.replace("'", "''") + "'"
         return line, f"a value holding ': ' must be quoted: `{key}: {quoted}`"
     return _no_colon(lines, line - 1, line)
