@@ -720,6 +720,11 @@ def test_a_postgresql_lock_held_elsewhere_ends_the_pass_as_sqlites_busy_file_doe
     engine = open_database(url)
     with engine.connect() as conn:
         assert conn.execute(text("SHOW lock_timeout")).scalar() == "30s"
+        # A session of a machine gone mid-pass ends in minutes, not hours,
+        # with its locks (and a server gone silent is given up client-side).
+        assert conn.execute(text("SHOW idle_in_transaction_session_timeout")).scalar() == "10min"
+        parameters = conn.connection.dbapi_connection.info.get_parameters()  # type: ignore[union-attr]
+        assert parameters["tcp_user_timeout"] == "60000" and parameters["keepalives_idle"] == "30"
     engine.dispose()
     # One the user set (here the URL's options; a role's or PGOPTIONS alike) stays,
     # and is set after connecting: a startup option PgBouncer would refuse.

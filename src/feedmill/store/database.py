@@ -122,9 +122,33 @@ def create(url: str) -> Engine:
     # Text comes and goes as UTF-8 whatever PGCLIENTENCODING says: in an
     # SQL_ASCII one, psycopg returned bytes (SQLAlchemy's first query threw).
     connect_args["client_encoding"] = "utf8"
+    # A server gone silent once connected (a network that stops passing
+    # traffic, a host frozen) held a pass, and the site's lock, for hours —
+    # the kernel's defaults: the connection is probed, and given up after a
+    # minute without an answer (unless the URL says otherwise).
+    for name, value in _KEEPALIVES.items():
+        if f"{name}=" not in url:
+            connect_args[name] = value
     engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args)
     event.listen(engine, "connect", _postgresql_lock_timeout)
     return engine
+
+
+_KEEPALIVES = {
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 60_000,  # ms: data sent and not acknowledged
+}
+# … and on the server's side, of a session feedmill left (its machine gone
+# mid-pass): its locks held every later pass off for two hours.
+_SERVER_SIDE = {
+    "tcp_keepalives_idle": "30",
+    "tcp_keepalives_interval": "10",
+    "tcp_keepalives_count": "3",
+    "idle_in_transaction_session_timeout": "600000",  # ms: no pass idles so long in one
+}
 
 
 def _check_encoding(engine: Engine) -> None:
@@ -158,6 +182,13 @@ def _postgresql_lock_timeout(dbapi_connection: Any, _record: Any) -> None:
             row = cursor.fetchone()
             if row is not None and row[0] == "0":
                 cursor.execute(f"SET lock_timeout = {int(LOCK_TIMEOUT * 1000)}")
+            # (Where no one set them: the server's configuration, a role's.)
+            cursor.execute(
+                "SELECT name FROM pg_settings WHERE source = 'default' AND name = ANY(%s)",
+                (list(_SERVER_SIDE),),
+            )
+            for (name,) in cursor.fetchall():
+                cursor.execute(f"SET {name} = {_SERVER_SIDE[name]}")
     finally:
         dbapi_connection.autocommit = autocommit
 
