@@ -212,6 +212,13 @@ def current_revision(engine: Engine) -> str | None:
             return None
 
 
+def schema_gone(engine: Engine) -> bool:
+    """Whether the database holds no schema of feedmill's (a PostgreSQL
+    database dropped and made again under a daemon, a schema reset)."""
+    with reading(engine) as conn:
+        return not inspect(conn).has_table("alembic_version")
+
+
 def check_unchanged(engine: Engine) -> None:
     """A StoreError if the schema is no longer the one this feedmill knows:
     a newer feedmill upgraded it since it was opened (a daemon's later passes
