@@ -659,6 +659,25 @@ def test_a_sites_menu_beside_an_article_of_lines_is_no_part_of_it() -> None:
     assert "附件四" in article  # (a sentence with links in it is the article's)
 
 
+def test_a_sections_heading_of_its_key_word_is_no_tag_line() -> None:
+    """关键词：新质生产力 heads a year's review's section; a tag line lists tags."""
+    sections = "".join(
+        f"<h3>关键词：{word}</h3><p>{word}是今年经济工作的重点之一，各地出台了一系列政策措施。</p>"
+        for word in ("新质生产力", "扩大内需", "安全发展")
+    )
+    html = _page_with("").replace("</div></body>", f"{sections}<p>标签：经济 盘点</p></div></body>")
+    article = extract_article(html, "https://site.example/news/x.html")
+    assert article is not None and article.count("<h3>关键词：") == 3
+    assert "标签" not in article
+
+
+def test_a_line_of_many_buttons_that_is_no_line_of_buttons_is_read_at_once() -> None:
+    """Each "评论 " of a line that failed at its end doubled the time taken."""
+    html = _page_with("").replace("</div></body>", "<p>" + "评论 " * 30 + "。</p></div></body>")
+    article = extract_article(html, "https://site.example/news/x.html")
+    assert article is not None and "评论 评论" in article
+
+
 def test_a_notices_sentence_giving_a_hotline_is_the_article_not_the_sites_footer() -> None:
     notice = (
         "<p>欢迎广大人民群众积极检举揭发电信网络诈骗违法犯罪线索。举报电话：0571-87280110；"
@@ -974,10 +993,16 @@ def test_a_page_that_sends_its_reader_on_at_once_is_followed(feed_server: FeedSe
     feed_server.add("/loop", body=loop.encode(), headers=HTML)
     reloads = PAGE.replace("<head>", '<head><meta http-equiv="refresh" content="300">')
     feed_server.add("/live", body=reloads.encode(), headers=HTML)
-    result = run(
-        [feed_server.url(p) for p in ("/stub", "/loop", "/live")],
-        ArticleOptions(allow_private=True),
+    # One no browser acts on: in a comment, a script's text, a <noscript>.
+    unseen = (
+        '<!-- <meta http-equiv="refresh" content="0; url=/old/"> -->'
+        '<script>if (m) document.write(\'<meta http-equiv="refresh" content="0;url=/m/">\')</script>'
+        '<noscript><meta http-equiv="refresh" content="0; url=/nojs.html"></noscript>'
     )
+    feed_server.add("/kept", body=PAGE.replace("<head>", f"<head>{unseen}").encode(), headers=HTML)
+    paths = ("/stub", "/loop", "/live", "/kept")
+    result = run([feed_server.url(p) for p in paths], ArticleOptions(allow_private=True))
+    assert result[feed_server.url("/kept")].final_url == feed_server.url("/kept")
     article = result[feed_server.url("/stub")]
     assert article.ok, article.error
     assert article.final_url == feed_server.url("/news/a.html")

@@ -204,12 +204,21 @@ _BOILERPLATE_ANYWHERE: Final = re.compile(
     r"|长按识别|二维码(?:关注|下载|加入|添加|进群|订阅)|扫码(?:关注|下载|加入|添加|进群|订阅)"
     # (A footer's line: no sentence of news about the 举报中心 or its numbers.)
     r"|^[^，,。！？!?]{0,24}(?:举报中心|不良信息举报|举报(?:电话|邮箱))[^，,。！？!?]{0,40}$"
-    r"|阅读原文|scroll to continue|^\W*(?:标签|关键[词字]|tags?)\s*[:：]",
+    r"|阅读原文|scroll to continue",
     re.IGNORECASE,
 )
+# A page's tag line: two tags or more after the label (not a section's
+# heading, 关键词：新质生产力, of a year's review).
+_TAG_LINE: Final = re.compile(
+    r"^\W*(?:标签|关键[词字]|tags?)\s*[:：]\s*[^\s,，、;；|]+(?:[\s,，、;；|]+[^\s,，、;；|]+)+$",
+    re.IGNORECASE,
+)
+_HEADINGS: Final = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 # ... and whole blocks that are a button's label.
 _BOILERPLATE_WHOLE: Final = re.compile(
-    r"^(?:[【\[]?(?:举报|纠错|打印|收藏|分享|点赞|关闭|转发|在看|返回顶部|返回首页|阅读原文"
+    # (Each label atomic: a line of many "评论 " that fails at its end took
+    # time doubling with each, every way of splitting its spaces tried.)
+    r"^(?>[【\[]?(?:举报|纠错|打印|收藏|分享|点赞|关闭|转发|在看|返回顶部|返回首页|阅读原文"
     r"|查看(?:网友|全部)?评论|发表评论|我要评论|\d+\s*条评论|评论\s*\(?\d*\)?)[】\]]?\s*)+$"
 )
 _QR_CODE: Final = re.compile(r"二维码|扫一扫|扫码|QR code", re.IGNORECASE)
@@ -719,6 +728,8 @@ def _is_boilerplate(el: HtmlElement) -> bool:
         return True
     if _REPORT_LINE.search(text) and not _SENTENCE_INSIDE.search(text):
         return True
+    if el.tag not in _HEADINGS and len(text) <= _SHORT_BLOCK_CHARS and _TAG_LINE.match(text):
+        return True
     if _BOILERPLATE_WHOLE.match(text):
         return True
     return len(text) <= _SHORT_BLOCK_CHARS and _BOILERPLATE_ANYWHERE.search(text) is not None
@@ -1089,6 +1100,9 @@ _REFRESH_TO: Final = re.compile(
     re.IGNORECASE,
 )
 _REFRESH_SCAN: Final = 64 * 1024  # (a stub's head, not a page's body)
+_NOT_ACTED_ON: Final = re.compile(
+    r"<!--.*?(?:-->|$)|<(script|noscript|template)\b.*?(?:</\1\s*>|$)", re.IGNORECASE | re.DOTALL
+)
 _REFRESH_AT_ONCE: Final = 5  # seconds: a stub that sends its reader on, not a page's reload
 
 
@@ -1099,6 +1113,9 @@ def _refreshed_to(html: str) -> str | None:
     head = html[:_REFRESH_SCAN]
     if "refresh" not in head.lower():
         return None
+    # (Not one a browser never acts on: in a comment, a script's text, a
+    # <noscript> — a browser runs scripts.)
+    head = _NOT_ACTED_ON.sub(" ", head)
     for tag in _META_TAG.finditer(head):
         if not _REFRESH.search(tag.group()):
             continue
