@@ -466,6 +466,22 @@ def test_a_player_unless_the_text_plays_the_file_under_an_address_of_its_own(
 
 
 @pytest.mark.parametrize(
+    "content",
+    [
+        '<embed src="/o0/abc.mp4">',
+        '<iframe src="//f.video.example/o0/abc.mp4"></iframe>',
+        '<video hidden src="/o0/abc.mp4"></video>',
+        '<video style="display: none" src="/o0/abc.mp4"></video>',
+    ],
+)
+def test_what_the_sanitizer_drops_or_hides_is_no_player_of_the_enclosure(content: str) -> None:
+    media = (("https://f.video.example/o0/abc.mp4", "video"),)
+    item = entry(guid="p", content=f"<p>节目介绍</p>{content}", media=media)
+    normalized = normalize_entry(item, base_url="https://f.video.example/", zone=SHANGHAI).content
+    assert 'preload="none" src="https://f.video.example/o0/abc.mp4"' in normalized
+
+
+@pytest.mark.parametrize(
     ("content", "media", "shown"),
     [
         # A picture item (an image enclosure, media:content, a JSON Feed

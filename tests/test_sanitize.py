@@ -1338,6 +1338,31 @@ def test_where_the_prepass_runs_the_article_is_read_as_a_browser_reads_it(trigge
     assert clean(shown) == f'<div id="fm-js_content">{expected}</div>'
 
 
+def test_the_browsers_reading_keeps_what_it_renames_and_reaches_long_articles() -> None:
+    """`<image>` is an <img> to the HTML5 parser (it was dropped where the
+    prepass ran); an article of thousands of tags is read so too (it was
+    left to libxml2's rules past 4,096)."""
+    lazy = "<p hidden>相关阅读</p>"
+    html = '<p>图：<image src="https://e.example/chart.png" alt="走势图"></p>' + lazy
+    assert '<img src="https://e.example/chart.png" alt="走势图"' in clean(html)
+    long = "<p>第一行</br>第二行</p>" + "".join(f"<p><span>段落{i}</span></p>" for i in range(1400))
+    assert clean(long + lazy).startswith("<p>第一行<br>第二行</p>")
+
+
+def test_nesting_the_parser_keeps_is_counted_and_what_it_closes_is_not() -> None:
+    """`<b><div>x</b>` keeps its <div> open (the "adoption agency"): counted
+    as closed, 100,000 of them went to the parser whole (27 s); a link's
+    start closes one left open, a heading's start one open above it."""
+    deep = sanitize_html("<b><div>x</b>" * 5000, base_url=BASE).html
+    assert deep.count("<div>") <= MAX_DEPTH + 1
+    links = sanitize_html('<a href="https://e.example/x">link<br>' * 400, base_url=BASE).html
+    assert links.count('href="https://e.example/x"') == 400
+    headings = sanitize_html("<h3>题<p>文" * 400, base_url=BASE).html
+    assert headings.count("<h3") == 400
+    items = sanitize_html("<section><li>x" * 2000, base_url=BASE).html
+    assert items.count("<section>") <= MAX_DEPTH + 1
+
+
 def test_elements_an_end_tag_closes_inside_its_own_are_not_deep() -> None:
     """An old CMS's `<td><font>…</td>` row after row, and `<p><span>…</p>`
     paragraph after paragraph: each counted a level, never closed.  Past 256

@@ -71,20 +71,24 @@ def as_a_browser_reads(markup: str) -> str:
     out again — every element and attribute kept — for libxml2 to read: its
     older rules read `</br>` as nothing (a browser: a line break), a stray
     `</p>` as nothing (an empty paragraph), `<h2>…</h3>` as a heading running
-    on into the text; what the prepass wrote back was its reading.  (Markup
-    of more tags than MAX_DEPTH twice is left as it is: html5ever's time
-    grows faster than the square of the depth.)"""
-    if "<" not in markup or markup.count("<") > 2 * MAX_DEPTH:
+    on into the text; what the prepass wrote back was its reading.  (Bounded
+    first, as the sanitizer bounds it: html5ever's time grows with the square
+    of an element's attributes, and faster than that of the depth.)"""
+    if "<" not in markup:
         return markup
-    names = frozenset(name.translate(_ASCII_LOWER) for name in _TAG_NAME.findall(markup))
-    if not names:
-        return markup
-    return str(_as_written(names).clean(markup))
+    from feedmill.sanitize.clean import flattened_deep_nesting  # (it imports this module)
+
+    markup = flattened_deep_nesting(bounded_attributes(markup))
+    names = _ALWAYS | {name.translate(_ASCII_LOWER) for name in _TAG_NAME.findall(markup)}
+    return str(_as_written(frozenset(names)).clean(markup))
 
 
 # As HTML's tokenizer names a tag (an end tag's too: `</br>` is a <br>).
 _TAG_NAME = re.compile(r"</?([A-Za-z][^\s/>]*)")
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+# What the HTML5 parser makes of other tags: `<image>` is an <img>, a row a
+# table holds is in a <tbody>.
+_ALWAYS = frozenset({"img", "tbody"})
 
 
 @functools.lru_cache(maxsize=64)

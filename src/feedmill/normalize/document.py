@@ -139,7 +139,11 @@ def _holds(content: str, address: str) -> bool:
 
 
 _HREF = re.compile(r"""\shref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'<>]+))""", re.IGNORECASE)
+# A player's tag (not an <embed> or a frame's, which the sanitizer may drop;
+# not one hidden), and its source.
+_PLAYER_TAG = re.compile(r"<(?:audio|video|source)\b[^<>]*>", re.IGNORECASE)
 _SRC = re.compile(r"""\ssrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'<>]+))""", re.IGNORECASE)
+_HIDDEN_PLAYER = re.compile(r"\shidden\b|display\s*:\s*none", re.IGNORECASE)
 
 
 def _linked(content: str, base: str | None, attribute: re.Pattern[str] = _HREF) -> set[str]:
@@ -167,17 +171,24 @@ def _players(
     played: set[str] | None = None  # … and what it plays, relative or not
     for url, kind in media:
         address = absolute_url(strip_controls(url), base)
-        if address is None or _holds(content, address):
+        if address is None or (kind == "file" and _holds(content, address)):
             continue
-        if kind == "file":
-            if linked is None:
-                linked = _linked(content, base)
-            if unquote(address.partition("#")[0]) in linked:
-                continue
-        elif "src" in content:
+        if linked is None:
+            linked = _linked(content, base)
+        held = unquote(address.partition("#")[0])
+        if held in linked:
+            continue  # (a link to the file: its download, or the document)
+        if kind != "file":
             if played is None:
-                played = _linked(content, base, _SRC)
-            if unquote(address.partition("#")[0]) in played:
+                # What the post plays of it: a player shown, not an <embed>
+                # or a frame (which the sanitizer may drop) nor one hidden.
+                shown = " ".join(
+                    tag.group()
+                    for tag in _PLAYER_TAG.finditer(content)
+                    if not _HIDDEN_PLAYER.search(tag.group())
+                )
+                played = _linked(shown, base, _SRC)
+            if held in played:
                 continue
         if urls.scheme(address) not in ("http", "https"):
             continue  # the sanitizer would drop its src: an empty player

@@ -286,7 +286,7 @@ def sanitize_html(html: str, *, base_url: str | None, policy: Policy = DEFAULT_P
     # The parser decodes "&#1;" and "&#xFFFF;" to characters that no XML may
     # carry: one in a post's first 140 characters broke the site's atom.xml.
     references = "&#" in html
-    html = _closing_runaway_formatting(_flattened_deep_nesting(bounded_attributes(html)))
+    html = _closing_runaway_formatting(flattened_deep_nesting(bounded_attributes(html)))
     if "/>" in html:
         html = _SELF_CLOSED.sub(_closed, html)
     html = prepass(html, base=base, iframe_hosts=policy.iframe_hosts)
@@ -578,10 +578,20 @@ _VOID = frozenset(
 # look for one (a list's items are not those of the list around it).
 _TABLE = frozenset({"table", "template"})
 _SCOPE = frozenset({"applet", "caption", "html", "table", "td", "th", "marquee", "object"})
+_STOPS_AN_ITEM = frozenset(
+    {
+        *("ul", "ol", "menu", "dl", *_SCOPE, "article", "aside", "blockquote", "center"),
+        *("details", "dialog", "dir", "fieldset", "figcaption", "figure", "footer", "form"),
+        *("h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup", "listing", "main", "nav"),
+        *("pre", "search", "section", "summary", "xmp", "tr", "tbody", "thead", "tfoot"),
+    }
+)
 _CLOSES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
-    "li": (frozenset({"li"}), frozenset({"ul", "ol", "menu", *_SCOPE})),
-    "dt": (frozenset({"dt", "dd"}), frozenset({"dl", *_SCOPE})),
-    "dd": (frozenset({"dt", "dd"}), frozenset({"dl", *_SCOPE})),
+    # (The look for an item stops at a block, as the parser's does at its
+    # "special" elements: <section><li> nests, one level each.)
+    "li": (frozenset({"li"}), _STOPS_AN_ITEM),
+    "dt": (frozenset({"dt", "dd"}), _STOPS_AN_ITEM),
+    "dd": (frozenset({"dt", "dd"}), _STOPS_AN_ITEM),
     "tr": (frozenset({"tr"}), frozenset({"thead", "tbody", "tfoot", *_TABLE})),
     "td": (frozenset({"td", "th"}), frozenset({"tr", *_TABLE})),
     "th": (frozenset({"td", "th"}), frozenset({"tr", *_TABLE})),
@@ -590,6 +600,8 @@ _CLOSES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
         (frozenset({"thead", "tbody", "tfoot", "caption", "colgroup"}), _TABLE),
     ),
     **dict.fromkeys(("caption", "colgroup"), (frozenset({"caption", "colgroup"}), _TABLE)),
+    # (A link's start ends a link left open: the parser closes it.)
+    "a": (frozenset({"a"}), _SCOPE),
     "option": (frozenset({"option"}), frozenset({"select", "datalist", "optgroup"})),
     "optgroup": (frozenset({"optgroup", "option"}), frozenset({"select"})),
     **dict.fromkeys(
@@ -598,6 +610,27 @@ _CLOSES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
 }
 # A block's start closes an open paragraph (HTML's "p in button scope").
 _LOOK = 64  # levels looked down for what a start tag closes
+_HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+# Formatting elements: an end tag of one closes the blocks opened inside it
+# not (`<b><div>x</b>`: the parser's "adoption agency" keeps the <div> open).
+_FORMATTING_ELEMENTS = frozenset(
+    {
+        "a",
+        "b",
+        "big",
+        "code",
+        "em",
+        "font",
+        "i",
+        "nobr",
+        "s",
+        "small",
+        "strike",
+        "strong",
+        "tt",
+        "u",
+    }
+)
 _ENDS_A_PARAGRAPH = (frozenset({"p"}), frozenset({"button", *_SCOPE}))
 _BLOCKS = frozenset(
     {
@@ -610,7 +643,7 @@ _BLOCKS = frozenset(
 )
 
 
-def _flattened_deep_nesting(html: str) -> str:
+def flattened_deep_nesting(html: str) -> str:
     """``html`` without the tags of elements nested deeper than MAX_DEPTH
     (their text stays).  The HTML parser's work grew faster than the square
     of the depth: 100,000 `<div>`s in one 0.5 MB item took nh3 53 s, and the
@@ -652,6 +685,10 @@ def _flattened_deep_nesting(html: str) -> str:
             while stack[index][0] != name:
                 index -= 1
             dropped = stack[index][1]
+            if name in _FORMATTING_ELEMENTS and any(
+                inner not in _FORMATTING_ELEMENTS for inner, _ in stack[index + 1 :]
+            ):
+                continue  # (blocks inside stay open, and so, counted, does it)
             for popped, _ in stack[index:]:
                 open_names[popped] -= 1
             del stack[index:]
@@ -660,6 +697,8 @@ def _flattened_deep_nesting(html: str) -> str:
                 close(*_CLOSES[name])
             if name in _BLOCKS and open_names["p"]:
                 close(*_ENDS_A_PARAGRAPH)
+            if name in _HEADING_TAGS and stack and stack[-1][0] in _HEADING_TAGS:
+                open_names[stack.pop()[0]] -= 1  # (a heading's start ends one open)
             # (Those closed at the next of their kind stay: they add a level
             # at most, and an article too deep still has its paragraphs.)
             dropped = len(stack) >= MAX_DEPTH and name not in _CLOSES and name != "p"
