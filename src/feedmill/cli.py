@@ -2897,7 +2897,9 @@ def _own_file(config: Config, path: Path) -> str | None:
     callback=_no_equals_signs,
     help="Second level: the outlet.",
 )
-@click.option("--channel", help="Third level; default: from the feed title.")
+@click.option(
+    "--channel", help="Third level; default (or empty: a script's unset variable): the feed title."
+)
 @config_option
 def add(url: str, group: str, source: str, channel: str | None, config: Path) -> None:
     """Add one feed to feedmill.yml, keeping its comments and order.
@@ -2910,12 +2912,6 @@ def add(url: str, group: str, source: str, channel: str | None, config: Path) ->
 
     if not url.strip():
         raise click.BadParameter("the feed's URL is empty", param_hint="URL")
-    if channel is not None and not channel.strip():
-        # (As `channel: ""` in the config: not taken for none, silently.)
-        raise click.BadParameter(
-            "must not be empty (without --channel, the feed's title names it)",
-            param_hint="--channel",
-        )
     url = from_feed_scheme(url)  # (a reader's subscribe link, as `import` reads it)
     try:
         parts = urlsplit(url) if "://" in url or is_bare_file_url(url) else None
