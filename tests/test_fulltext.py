@@ -1000,9 +1000,18 @@ def test_a_page_that_sends_its_reader_on_at_once_is_followed(feed_server: FeedSe
         '<noscript><meta http-equiv="refresh" content="0; url=/nojs.html"></noscript>'
     )
     feed_server.add("/kept", body=PAGE.replace("<head>", f"<head>{unseen}").encode(), headers=HTML)
-    paths = ("/stub", "/loop", "/live", "/kept")
+    # … where the page has an article to read; a link stub's <noscript> (its
+    # script sends readers on; feedmill runs none) is followed.
+    stub = (
+        "<html><head><script>location.replace('/news/a.html')</script><!-->"
+        '<noscript><META http-equiv="refresh" content="0;URL=\'/news/a.html\'"></noscript>'
+        "</head><body></body></html>"
+    )
+    feed_server.add("/link", body=stub.encode(), headers=HTML)
+    paths = ("/stub", "/loop", "/live", "/kept", "/link")
     result = run([feed_server.url(p) for p in paths], ArticleOptions(allow_private=True))
     assert result[feed_server.url("/kept")].final_url == feed_server.url("/kept")
+    assert result[feed_server.url("/link")].final_url == feed_server.url("/news/a.html")
     article = result[feed_server.url("/stub")]
     assert article.ok, article.error
     assert article.final_url == feed_server.url("/news/a.html")

@@ -450,11 +450,12 @@ def test_a_player_unless_the_text_holds_the_episode_itself(content: str, played:
         '<video controls src="//f.video.example/o0/abc.mp4"></video>',
         "<video controls><source src='/o0/abc.mp4' type='video/mp4'></video>",
         '<p><video controls src="o0/abc%2Emp4"></video></p>',
+        '<video class="video-js hidden-xs" controls src="/o0/abc.mp4"></video>',
     ],
 )
 def test_a_player_unless_the_text_plays_the_file_under_an_address_of_its_own(
     content: str,
-) -> None:
+) -> None:  # (a class naming "hidden-xs" hides nothing)
     """Protocol-relative, relative, escaped: read as written, the text's
     player was no player of the enclosure, and the post showed two."""
     media = (("https://f.video.example/o0/abc.mp4", "video"),)
@@ -472,6 +473,10 @@ def test_a_player_unless_the_text_plays_the_file_under_an_address_of_its_own(
         '<iframe src="//f.video.example/o0/abc.mp4"></iframe>',
         '<video hidden src="/o0/abc.mp4"></video>',
         '<video style="display: none" src="/o0/abc.mp4"></video>',
+        '<audio style="display:none"><source src="/o0/abc.mp4"></audio>',
+        '<div hidden><video src="/o0/abc.mp4"></video></div>',
+        '<!-- <video src="/o0/abc.mp4"> -->',
+        "<script>document.write('<video src=\"/o0/abc.mp4\">')</script>",
     ],
 )
 def test_what_the_sanitizer_drops_or_hides_is_no_player_of_the_enclosure(content: str) -> None:

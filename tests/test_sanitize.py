@@ -1361,6 +1361,15 @@ def test_nesting_the_parser_keeps_is_counted_and_what_it_closes_is_not() -> None
     assert headings.count("<h3") == 400
     items = sanitize_html("<section><li>x" * 2000, base_url=BASE).html
     assert items.count("<section>") <= MAX_DEPTH + 1
+    for nested in ("<dd><li>x", '<a href="/x"><div>y', "<b>" + "<div>" * 2000 + "</b>" * 2000):
+        depth = sanitize_html(nested * (1 if nested.startswith("<b>") else 2000), base_url=BASE)
+        assert depth.html.count("<div>") + depth.html.count("<li>") <= 2 * MAX_DEPTH + 2
+    # … and a formatting element closed around a paragraph closes (the
+    # paragraph stays): an old CMS's 300 of them lost every tag after.
+    paragraphs = "".join(f'<font face="宋体"><p>第{i}段</font></p>' for i in range(300))
+    tail = "<h2>二、主要指标</h2><table><tr><td>指标</td></tr></table><ul><li>稳增长</li></ul>"
+    kept = sanitize_html(paragraphs + tail, base_url=BASE).html
+    assert "二、主要指标</h2>" in kept and "<td>指标</td>" in kept and "<li>稳增长</li>" in kept
 
 
 def test_elements_an_end_tag_closes_inside_its_own_are_not_deep() -> None:

@@ -1100,9 +1100,13 @@ _REFRESH_TO: Final = re.compile(
     re.IGNORECASE,
 )
 _REFRESH_SCAN: Final = 64 * 1024  # (a stub's head, not a page's body)
+# What no reader acts on: a comment (`<!-->` an empty one, as to a browser),
+# a script's text, a template's.
 _NOT_ACTED_ON: Final = re.compile(
-    r"<!--.*?(?:-->|$)|<(script|noscript|template)\b.*?(?:</\1\s*>|$)", re.IGNORECASE | re.DOTALL
+    r"<!--(?:-?>|.*?(?:-->|$))|<(script|template)\b.*?(?:</\1\s*>|$)", re.IGNORECASE | re.DOTALL
 )
+_NOSCRIPT: Final = re.compile(r"<noscript\b.*?(?:</noscript\s*>|$)", re.IGNORECASE | re.DOTALL)
+_ANY_MARKUP: Final = re.compile(r"<[^<>]*>|\s+")
 _REFRESH_AT_ONCE: Final = 5  # seconds: a stub that sends its reader on, not a page's reload
 
 
@@ -1113,9 +1117,14 @@ def _refreshed_to(html: str) -> str | None:
     head = html[:_REFRESH_SCAN]
     if "refresh" not in head.lower():
         return None
-    # (Not one a browser never acts on: in a comment, a script's text, a
-    # <noscript> — a browser runs scripts.)
+    # (Not one in a comment or a script's text.  One in a <noscript> is for
+    # readers without scripts, as feedmill is — where the page has nothing
+    # else to read: a link stub's, whose script sends the others on; not an
+    # article's "turn scripts on" page.)
     head = _NOT_ACTED_ON.sub(" ", head)
+    without = _NOSCRIPT.sub(" ", head)
+    if len(_ANY_MARKUP.sub("", without)) >= MIN_TEXT_CHARS:
+        head = without
     for tag in _META_TAG.finditer(head):
         if not _REFRESH.search(tag.group()):
             continue

@@ -72,13 +72,13 @@ def as_a_browser_reads(markup: str) -> str:
     older rules read `</br>` as nothing (a browser: a line break), a stray
     `</p>` as nothing (an empty paragraph), `<h2>…</h3>` as a heading running
     on into the text; what the prepass wrote back was its reading.  (Bounded
-    first, as the sanitizer bounds it: html5ever's time grows with the square
-    of an element's attributes, and faster than that of the depth.)"""
+    first, as the sanitizer bounds it: html5ever's time and output grow with
+    the square of an element's attributes, of the depth, of formatting left open.)"""
     if "<" not in markup:
         return markup
-    from feedmill.sanitize.clean import flattened_deep_nesting  # (it imports this module)
+    from feedmill.sanitize.clean import bounded  # (it imports this module)
 
-    markup = flattened_deep_nesting(bounded_attributes(markup))
+    markup = bounded(markup)
     names = _ALWAYS | {name.translate(_ASCII_LOWER) for name in _TAG_NAME.findall(markup)}
     return str(_as_written(frozenset(names)).clean(markup))
 

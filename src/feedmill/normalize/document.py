@@ -139,11 +139,9 @@ def _holds(content: str, address: str) -> bool:
 
 
 _HREF = re.compile(r"""\shref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'<>]+))""", re.IGNORECASE)
-# A player's tag (not an <embed> or a frame's, which the sanitizer may drop;
-# not one hidden), and its source.
+# A player's tag, and its source.
 _PLAYER_TAG = re.compile(r"<(?:audio|video|source)\b[^<>]*>", re.IGNORECASE)
 _SRC = re.compile(r"""\ssrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'<>]+))""", re.IGNORECASE)
-_HIDDEN_PLAYER = re.compile(r"\shidden\b|display\s*:\s*none", re.IGNORECASE)
 
 
 def _linked(content: str, base: str | None, attribute: re.Pattern[str] = _HREF) -> set[str]:
@@ -157,6 +155,14 @@ def _linked(content: str, base: str | None, attribute: re.Pattern[str] = _HREF) 
         if address:
             found.add(unquote(address.partition("#")[0]))  # (`#page=2`: the same file)
     return found
+
+
+def _players_kept(content: str, base: str | None) -> set[str]:
+    """The addresses the players of ``content`` play once it is sanitized."""
+    from feedmill.sanitize.clean import sanitize_html  # (it reads this package)
+
+    clean = sanitize_html(content, base_url=base).html
+    return _linked(" ".join(tag.group() for tag in _PLAYER_TAG.finditer(clean)), base, _SRC)
 
 
 def _players(
@@ -180,14 +186,9 @@ def _players(
             continue  # (a link to the file: its download, or the document)
         if kind != "file":
             if played is None:
-                # What the post plays of it: a player shown, not an <embed>
-                # or a frame (which the sanitizer may drop) nor one hidden.
-                shown = " ".join(
-                    tag.group()
-                    for tag in _PLAYER_TAG.finditer(content)
-                    if not _HIDDEN_PLAYER.search(tag.group())
-                )
-                played = _linked(shown, base, _SRC)
+                # What the post plays: the players the sanitizer keeps — not an
+                # <embed>, a frame, one hidden, commented out or a script's text.
+                played = _players_kept(content, base) if "src" in content else set()
             if held in played:
                 continue
         if urls.scheme(address) not in ("http", "https"):

@@ -286,7 +286,7 @@ def sanitize_html(html: str, *, base_url: str | None, policy: Policy = DEFAULT_P
     # The parser decodes "&#1;" and "&#xFFFF;" to characters that no XML may
     # carry: one in a post's first 140 characters broke the site's atom.xml.
     references = "&#" in html
-    html = _closing_runaway_formatting(flattened_deep_nesting(bounded_attributes(html)))
+    html = bounded(html)
     if "/>" in html:
         html = _SELF_CLOSED.sub(_closed, html)
     html = prepass(html, base=base, iframe_hosts=policy.iframe_hosts)
@@ -580,6 +580,7 @@ _TABLE = frozenset({"table", "template"})
 _SCOPE = frozenset({"applet", "caption", "html", "table", "td", "th", "marquee", "object"})
 _STOPS_AN_ITEM = frozenset(
     {
+        *("li", "dd", "dt"),  # (each item's look stops at the others: <dd><li> nests)
         *("ul", "ol", "menu", "dl", *_SCOPE, "article", "aside", "blockquote", "center"),
         *("details", "dialog", "dir", "fieldset", "figcaption", "figure", "footer", "form"),
         *("h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup", "listing", "main", "nav"),
@@ -600,8 +601,6 @@ _CLOSES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
         (frozenset({"thead", "tbody", "tfoot", "caption", "colgroup"}), _TABLE),
     ),
     **dict.fromkeys(("caption", "colgroup"), (frozenset({"caption", "colgroup"}), _TABLE)),
-    # (A link's start ends a link left open: the parser closes it.)
-    "a": (frozenset({"a"}), _SCOPE),
     "option": (frozenset({"option"}), frozenset({"select", "datalist", "optgroup"})),
     "optgroup": (frozenset({"optgroup", "option"}), frozenset({"select"})),
     **dict.fromkeys(
@@ -643,6 +642,27 @@ _BLOCKS = frozenset(
 )
 
 
+def bounded(html: str) -> str:
+    """``html`` in the bounds an HTML5 parser reads in linear time: an
+    element's attributes (`bounded_attributes`), the depth
+    (`flattened_deep_nesting`), what formatting left open reopens
+    (`_closing_runaway_formatting`)."""
+    return _closing_runaway_formatting(flattened_deep_nesting(bounded_attributes(html)))
+
+
+def _close_a_link(stack: list[tuple[str, bool]], open_names: Counter[str]) -> None:
+    """A link's start closes a link left open — that element only, as the
+    parser's adoption agency does: blocks opened inside it stay open."""
+    for index in range(len(stack) - 1, max(-1, len(stack) - 1 - _LOOK), -1):
+        name = stack[index][0]
+        if name == "a":
+            open_names["a"] -= 1
+            del stack[index]
+            return
+        if name in _SCOPE:
+            return
+
+
 def flattened_deep_nesting(html: str) -> str:
     """``html`` without the tags of elements nested deeper than MAX_DEPTH
     (their text stays).  The HTML parser's work grew faster than the square
@@ -658,9 +678,10 @@ def flattened_deep_nesting(html: str) -> str:
     kept: list[str] = []
     position = 0
 
-    def close(names: frozenset[str], scope: frozenset[str]) -> None:
+    def close(names: frozenset[str], scope: frozenset[str]) -> bool:
+        """Close the nearest of ``names`` open (not past ``scope``); whether one was."""
         if not any(open_names[name] for name in names):
-            return
+            return False
         # (A look that ends at a scope pops nothing: bounded, or a list's items
         # under thousands of levels took time square in them.)
         for index in range(len(stack) - 1, max(-1, len(stack) - 1 - _LOOK), -1):
@@ -669,9 +690,10 @@ def flattened_deep_nesting(html: str) -> str:
                 for popped, _ in stack[index:]:
                     open_names[popped] -= 1
                 del stack[index:]
-                return
+                return True
             if name in scope:
-                return
+                return False
+        return False
 
     for tag in _ANY_TAG.finditer(html):
         closing, name, empty = tag.groups()
@@ -682,26 +704,34 @@ def flattened_deep_nesting(html: str) -> str:
             if not open_names[name]:
                 continue  # a stray end tag: the parser ignores it
             index = len(stack) - 1
+            blocks_inside = False
             while stack[index][0] != name:
+                blocks_inside = blocks_inside or stack[index][0] not in _FORMATTING_ELEMENTS
                 index -= 1
             dropped = stack[index][1]
-            if name in _FORMATTING_ELEMENTS and any(
-                inner not in _FORMATTING_ELEMENTS for inner, _ in stack[index + 1 :]
-            ):
-                continue  # (blocks inside stay open, and so, counted, does it)
+            if name in _FORMATTING_ELEMENTS and blocks_inside:
+                # The parser's "adoption agency": the formatting element
+                # closes, the blocks opened inside it stay open (a level
+                # up: `<b><div>x</b>`), its end tag kept.
+                open_names[name] -= 1
+                del stack[index]
+                continue
             for popped, _ in stack[index:]:
                 open_names[popped] -= 1
             del stack[index:]
         else:
-            if name in _CLOSES:
-                close(*_CLOSES[name])
+            sibling = False
+            if name == "a" and open_names["a"]:
+                _close_a_link(stack, open_names)
+            elif name in _CLOSES:
+                sibling = close(*_CLOSES[name])
             if name in _BLOCKS and open_names["p"]:
                 close(*_ENDS_A_PARAGRAPH)
             if name in _HEADING_TAGS and stack and stack[-1][0] in _HEADING_TAGS:
                 open_names[stack.pop()[0]] -= 1  # (a heading's start ends one open)
-            # (Those closed at the next of their kind stay: they add a level
-            # at most, and an article too deep still has its paragraphs.)
-            dropped = len(stack) >= MAX_DEPTH and name not in _CLOSES and name != "p"
+            # (One that closed the one before it stays, and a paragraph: they
+            # add a level at most, and an article too deep keeps its paragraphs.)
+            dropped = len(stack) >= MAX_DEPTH and not sibling and name != "p"
             stack.append((name, dropped))
             open_names[name] += 1
         if dropped:
