@@ -25,6 +25,7 @@ from feedmill.publish.render import (
     compose,
     context_for,
     cut_title,
+    display_width,
     format_date,
     load_template,
     render,
@@ -607,6 +608,15 @@ def test_a_title_holds_nothing_a_theme_printing_it_as_html_reads_as_markup(
     context = context_for(PostInput(make(title=title), None, NOW, FeedStyle("g", "s"), FEED))
     assert context.title == shown
     assert f"title: {quote(shown)}\n" in render_default(context)
+
+
+def test_an_untitled_items_title_is_cut_in_the_forms_it_shows() -> None:
+    """Its quotes became two columns wide after the cut: past `title_max_width`."""
+    text = '<p>会议强调"稳"字当头、"进"字为先，"立"与"破"统筹兼顾，推动经济持续回升向好</p>'
+    style = FeedStyle("g", "s", title_max_width=40)
+    untitled = context_for(PostInput(make(title="", content=text), None, NOW, style, FEED)).title
+    titled = context_for(PostInput(make(title=text[3:-4], content=text), None, NOW, style, FEED))
+    assert untitled == titled.title and display_width(untitled) <= 43  # (40, and "...")
 
 
 def test_a_template_writes_the_link_and_plain_fields_into_html_safely(tmp_path: Path) -> None:

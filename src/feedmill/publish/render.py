@@ -233,13 +233,16 @@ _BRACKETED = re.compile(r"【([^【】]+)】")
 _SENTENCE = re.compile(r"[^。！？!?]*?(?:[。！？]|(?:[!?]|(?<![\dA-Z])\.)(?=\s|$))")
 
 
-def title_from_text(body: str, max_width: int) -> str:
+def title_from_text(body: str, max_width: int, *, shown: bool = False) -> str:
     """A title for an item that has none (a microblog status, a channel's
     message): the bracketed headline a flash opens with, else its first
-    sentence, else the start of its text, as a reader sees it."""
+    sentence, else the start of its text, as a reader sees it (``shown``:
+    as a post shows it, `no_markup`, cut so)."""
     from feedmill.normalize.text import reading_text, shows_nothing
 
     text = reading_text(body)
+    if shown:
+        text = no_markup(text)
     if shows_nothing(text):
         return UNTITLED
     width = min(max_width, HEADLINE_WIDTH) if max_width > 0 else HEADLINE_WIDTH
@@ -622,7 +625,7 @@ def context_for(post: PostInput) -> PostContext:
     if entry.title:
         title = shown_title(entry.title, style.title_max_width)
     else:
-        title = no_markup(title_from_text(clean.html, style.title_max_width))
+        title = title_from_text(clean.html, style.title_max_width, shown=True)
     reporters = _other_sources(style.source, post.reported_by)
     return PostContext(
         title=title,
