@@ -709,6 +709,7 @@ def test_a_postgresql_lock_held_elsewhere_ends_the_pass_as_sqlites_busy_file_doe
     (and the site's lock, so every cron run after it) for ever; SQLite gives
     up after its busy timeout. PostgreSQL waits as long, then the pass fails."""
     from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
 
     from feedmill.store import database
 
@@ -726,6 +727,28 @@ def test_a_postgresql_lock_held_elsewhere_ends_the_pass_as_sqlites_busy_file_doe
         parameters = conn.connection.dbapi_connection.info.get_parameters()  # type: ignore[union-attr]
         assert parameters["tcp_user_timeout"] == "60000" and parameters["keepalives_idle"] == "30"
     engine.dispose()
+    # They are tuning: a role that may not read pg_settings (where they are
+    # looked up) opens its database all the same — it could open none.
+    # (Here, not in a test of its own: the revoke is the whole server's.)
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    server = make_url(url)
+    role = f"r_{server.database}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE ROLE "{role}" LOGIN'))
+        conn.execute(text(f'GRANT ALL ON DATABASE "{server.database}" TO "{role}"'))
+        conn.execute(text(f'GRANT ALL ON SCHEMA public TO "{role}"'))
+        conn.execute(text(f'GRANT ALL ON ALL TABLES IN SCHEMA public TO "{role}"'))
+        conn.execute(text(f'GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO "{role}"'))
+        conn.execute(text("REVOKE SELECT ON pg_settings FROM PUBLIC"))
+    try:
+        limited = open_database(server.set(username=role).render_as_string(hide_password=False))
+        with limited.connect() as conn:
+            assert conn.execute(text("SHOW lock_timeout")).scalar() == "30s"
+        limited.dispose()
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text("GRANT SELECT ON pg_settings TO PUBLIC"))
+        admin.dispose()
     # One the user set (here the URL's options; a role's or PGOPTIONS alike) stays,
     # and is set after connecting: a startup option PgBouncer would refuse.
     separator = "&" if "?" in url else "?"

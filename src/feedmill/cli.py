@@ -1247,20 +1247,14 @@ _unapplied: dict[str, str] = {}
 
 def _say_database_replaced(mill: Any, url: str | None = None) -> None:
     """``url``: the database's, where the mill has another now (an edit refused)."""
-    from feedmill.store.database import redacted, sqlite_file
+    from feedmill.store.database import sqlite_file
 
-    file = sqlite_file(url or mill.database_url)
-    if file is None:
-        said = (
-            f"{plain(redacted(url or mill.database_url))} holds no schema any more under this"
-            " daemon (dropped and made again?): its schema is built again, empty"
-        )
-    else:
-        said = (
-            f"{plain(str(file))} was deleted or replaced under this daemon:"
-            " opened again as it is now"
-        )
-    err.print(f"{_now_stamp()}[yellow]note[/yellow] the state database {said}", soft_wrap=True)
+    err.print(
+        f"{_now_stamp()}[yellow]note[/yellow] the state database"
+        f" {plain(str(sqlite_file(url or mill.database_url)))} was deleted or replaced"
+        " under this daemon: opened again as it is now",
+        soft_wrap=True,
+    )
 
 
 def _reloaded(mill: Any, config: Config, stamp: Stamp) -> tuple[Config, Stamp]:
@@ -1288,9 +1282,7 @@ def _reloaded(mill: Any, config: Config, stamp: Stamp) -> tuple[Config, Stamp]:
     replaced = mill.database_replaced()
     had = mill.database_url
     # (The same file, spelt otherwise too: `?timeout=30`, `sqlite+pysqlite:`.)
-    if replaced and (
-        sqlite_file(fresh.database_url) == sqlite_file(had) is not None or fresh.database_url == had
-    ):
+    if replaced and sqlite_file(fresh.database_url) == sqlite_file(had):
         _say_database_replaced(mill)
         replaced = False
     try:

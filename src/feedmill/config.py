@@ -1628,7 +1628,9 @@ def _colon_misplaced(text: str, line: int) -> tuple[int, str] | None:
             item = re.match(r"^([ \t]*-[ \t]+)(.*?)(?:([ \t]+#.*))?$", lines[line - 1])
             if item is not None:
                 braced = f"{item.group(1)}{{{item.group(2).rstrip()}}}{item.group(3) or ''}"
-                if _syntax_error([*lines[: line - 1], braced, *lines[line:]], len(lines)) is None:
+                if _syntax_error(
+                    [*lines[: line - 1], braced, *lines[line:]], len(lines)
+                ) is None and _keys_only(f"{{{item.group(2).rstrip()}}}"):
                     return line, (
                         "keys on one line need braces around them:"
                         f" `{braced.strip()}` (or one key a line)"
@@ -1637,6 +1639,20 @@ def _colon_misplaced(text: str, line: int) -> tuple[int, str] | None:
         quoted = "'" + value.replace("'", "''") + "'"
         return line, f"a value holding ': ' must be quoted: `{key}: {quoted}`"
     return _no_colon(lines, line - 1, line)
+
+
+def _keys_only(mapping: str) -> bool:
+    """Whether a flow mapping reads as config keys and their values alone (a
+    URL's comma, `…&type=8-K,10-K`, made a key of its rest in braces)."""
+    import yaml
+
+    from feedmill.yamlload import Base
+
+    try:
+        read = yaml.load(mapping, Loader=Base)  # (feedmill's safe loader)
+    except yaml.YAMLError:
+        return False
+    return isinstance(read, dict) and all(str(key) in _key_names() for key in read)
 
 
 _KEYS_AFTER_COMMAS = re.compile(r",[ \t]*([A-Za-z_][\w-]*):[ \t]")

@@ -77,13 +77,7 @@ from feedmill.stopflag import StopFlag
 from feedmill.store import dedupe_upkeep
 from feedmill.store import feeds as feed_store
 from feedmill.store import meta as meta_store
-from feedmill.store.database import (
-    check_unchanged,
-    open_database,
-    reading,
-    schema_gone,
-    sqlite_file,
-)
+from feedmill.store.database import check_unchanged, open_database, reading, sqlite_file
 from feedmill.store.feeds import FeedState
 from feedmill.store.posts import (
     PendingPost,
@@ -562,15 +556,9 @@ class Mill:
     def database_replaced(self) -> bool:
         """Whether the SQLite file opened is no longer the one at its path
         (deleted, or another put there): this mill's writes would go to a
-        file no later command reads — or a server's database holds no schema
-        any more (dropped and made again: every pass failed on a missing table)."""
+        file no later command reads."""
         path = sqlite_file(self.database_url)
-        if path is None:
-            try:
-                return schema_gone(self.engine)
-            except SQLAlchemyError:  # (the server away: the pass says so)
-                return False
-        return _file_identity(path) != self._database_file
+        return path is not None and _file_identity(path) != self._database_file
 
     def reconfigure(self, config: Config) -> None:
         """Take up an edited config between passes (a daemon's feedmill.yml).

@@ -52,6 +52,11 @@ class StoreError(Exception):
     pass
 
 
+class SchemaMissing(RuntimeError):
+    """The database lost feedmill's schema under a daemon: a pass fails, and
+    the daemon goes on trying (not a StoreError, which ends it)."""
+
+
 class StoreUnreachable(StoreError):
     """The database could not be reached or was locked: what waiting may fix
     (a server still starting, restarting or away; a lock held past the busy
@@ -182,12 +187,17 @@ def _postgresql_lock_timeout(dbapi_connection: Any, _record: Any) -> None:
             row = cursor.fetchone()
             if row is not None and row[0] == "0":
                 cursor.execute(f"SET lock_timeout = {int(LOCK_TIMEOUT * 1000)}")
-            # (Where no one set them: the server's configuration, a role's.)
-            cursor.execute(
-                "SELECT name FROM pg_settings WHERE source = 'default' AND name = ANY(%s)",
-                (list(_SERVER_SIDE),),
-            )
-            for (name,) in cursor.fetchall():
+            # (Where no one set them: the server's configuration, a role's.
+            # Tuning, not needed: a role that may not read pg_settings goes on.)
+            try:
+                cursor.execute(
+                    "SELECT name FROM pg_settings WHERE source = 'default' AND name = ANY(%s)",
+                    (list(_SERVER_SIDE),),
+                )
+                unset = [name for (name,) in cursor.fetchall()]
+            except dbapi_connection.Error:
+                unset = []
+            for name in unset:
                 cursor.execute(f"SET {name} = {_SERVER_SIDE[name]}")
     finally:
         dbapi_connection.autocommit = autocommit
@@ -212,13 +222,6 @@ def current_revision(engine: Engine) -> str | None:
             return None
 
 
-def schema_gone(engine: Engine) -> bool:
-    """Whether the database holds no schema of feedmill's (a PostgreSQL
-    database dropped and made again under a daemon, a schema reset)."""
-    with reading(engine) as conn:
-        return not inspect(conn).has_table("alembic_version")
-
-
 def check_unchanged(engine: Engine) -> None:
     """A StoreError if the schema is no longer the one this feedmill knows:
     a newer feedmill upgraded it since it was opened (a daemon's later passes
@@ -227,6 +230,15 @@ def check_unchanged(engine: Engine) -> None:
     retried), not read as "no schema" as `current_revision` reads it; an
     empty table is no revision to compare."""
     with reading(engine) as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            # (A PostgreSQL database dropped and made again under a daemon, a
+            # restore begun: not built again here — a restore's tables would
+            # then collide with the new ones and load nothing.)
+            raise SchemaMissing(
+                "the state database holds no schema (dropped and made again, or being"
+                " restored?): passes wait for it — restore it, or restart feedmill to"
+                " begin a new one"
+            )
         revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
     if revision is not None and revision != HEAD_REVISION:
         raise StoreError(
