@@ -265,6 +265,18 @@ def _flashes(folder: Path, *titles: str) -> None:
     (folder / "jin.xml").write_bytes(rss("金色财经 - 快讯", items))
 
 
+def _rewritten(config: Path, title: str, html: str, *, first: bool = True) -> None:
+    """金色财经's 快讯 of 100亿元 rewritten as ``title`` and ``html`` (its guid
+    kept), beside the one of 200亿元 as it was (after it unless ``first``); run."""
+    guid, other = "央行开展100亿元逆回购操作", "央行开展200亿元逆回购操作"
+    items = [
+        Item(title=title, html=html, guid=guid),
+        Item(title=other, html=f"<p>{other}，详情如下。</p>", guid=other),
+    ]
+    (config.parent / "jin.xml").write_bytes(rss("金色财经 - 快讯", items if first else items[::-1]))
+    assert "1 updated" in cli("run", "-c", str(config)).stdout
+
+
 def _unindexed_site(folder: Path, *titles: str) -> Path:
     """A site with `search: false`, run once over 快讯 ``titles``: its config."""
     _flashes(folder, *titles)
@@ -353,15 +365,7 @@ def test_a_search_while_a_pass_holds_the_write_lock_finds_what_is_indexed(
     assert "indexing 1 item" in result.stderr and "200亿元" in result.stdout
     # An item rewritten since it was indexed is no hit under words it no
     # longer has (it was, counted "not searched" the while), nor under new ones.
-    rewritten = Item(
-        title="美联储宣布加息75个基点",
-        html="<p>美联储宣布加息75个基点。</p>",
-        guid="央行开展100亿元逆回购操作",
-    )
-    title = "央行开展200亿元逆回购操作"
-    flash = Item(title=title, html=f"<p>{title}，详情如下。</p>", guid=title)
-    (tmp_path / "jin.xml").write_bytes(rss("金色财经 - 快讯", [rewritten, flash]))
-    assert "1 updated" in cli("run", "-c", str(config)).stdout
+    _rewritten(config, "美联储宣布加息75个基点", "<p>美联储宣布加息75个基点。</p>")
     writer = sqlite3.connect(tmp_path / ".feedmill" / "state.db", timeout=0)
     writer.execute("BEGIN IMMEDIATE")
     try:
@@ -391,15 +395,8 @@ def test_an_item_waiting_to_be_indexed_again_is_judged_by_its_words_now(
     # (Stored second, the first ranked of two alike.)
     config = _unindexed_site(tmp_path, "央行开展200亿元逆回购操作", "央行开展100亿元逆回购操作")
     assert "逆回购" in cli("search", "逆回购", "-c", str(config)).stdout
-    said = Item(
-        title="央行开展100亿元逆回购操作",
-        html="<p>央行开展100亿元逆回购操作，同时宣布加息。</p>",
-        guid="央行开展100亿元逆回购操作",
-    )
-    title = "央行开展200亿元逆回购操作"
-    other = Item(title=title, html=f"<p>{title}，详情如下。</p>", guid=title)
-    (tmp_path / "jin.xml").write_bytes(rss("金色财经 - 快讯", [other, said]))
-    assert "1 updated" in cli("run", "-c", str(config)).stdout
+    said = "<p>央行开展100亿元逆回购操作，同时宣布加息。</p>"
+    _rewritten(config, "央行开展100亿元逆回购操作", said, first=False)
     monkeypatch.setattr(database, "LOCK_TIMEOUT", 0.2)
     writer = sqlite3.connect(tmp_path / ".feedmill" / "state.db", timeout=0)
     writer.execute("BEGIN IMMEDIATE")

@@ -1613,13 +1613,23 @@ def waiting_daemon(
 ) -> Iterator[tuple[subprocess.Popen[str], Path]]:
     """A daemon every second over one feed of two items, its state database
     ``state`` not there yet, once it has said so: (the daemon, its stderr's file)."""
+    with daemon_on(tmp_path, feed_server, state) as (daemon, log):
+        wait_for(lambda: said(log, "start failed (1 in a row, trying again in 1s)"))
+        yield daemon, log
+
+
+@contextlib.contextmanager
+def daemon_on(
+    tmp_path: Path, feed_server: FeedServer, state: str
+) -> Iterator[tuple[subprocess.Popen[str], Path]]:
+    """A daemon every second over one feed of two items, its state database
+    ``state``: (the daemon, its stderr's file)."""
     url = feed_server.add("/feed", body=many(2))
     write_config(tmp_path, [{"url": url, "group": "g", "source": "a"}], state=state)
     log = tmp_path / "err.txt"
     with log.open("w") as errors:
         daemon = feedmill("run", "--every", "1s", cwd=tmp_path, stderr=errors)
         with ended(daemon):
-            wait_for(lambda: said(log, "start failed (1 in a row, trying again in 1s)"))
             yield daemon, log
 
 
@@ -1727,24 +1737,19 @@ def test_a_daemon_whose_postgresql_database_lost_its_schema_waits_for_it(
     from support.postgres import new_database
 
     state = new_database(postgres_url)
-    url = feed_server.add("/feed", body=many(2))
-    write_config(tmp_path, [{"url": url, "group": "g", "source": "a"}], state=state)
-    log = tmp_path / "err.txt"
-    with log.open("w") as errors:
-        daemon = feedmill("run", "--every", "1s", cwd=tmp_path, stderr=errors)
-        with ended(daemon):
-            wait_for(lambda: len(posts(tmp_path)) == 2)
-            admin = create_engine(state)
-            with admin.begin() as conn:
-                conn.execute(text("DROP SCHEMA public CASCADE"))
-                conn.execute(text("CREATE SCHEMA public"))
-            admin.dispose()
-            feed_server.add("/feed", body=many(3))
-            wait_for(lambda: "holds no schema" in " ".join(log.read_text("utf-8").split()), 90)
-            assert len(posts(tmp_path)) == 2 and daemon.poll() is None
-            open_database(state).dispose()  # (a restore puts the tables back)
-            wait_for(lambda: len(posts(tmp_path)) == 3, timeout=90)
-            stop_cleanly(daemon)
+    with daemon_on(tmp_path, feed_server, state) as (daemon, log):
+        wait_for(lambda: len(posts(tmp_path)) == 2)
+        admin = create_engine(state)
+        with admin.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        admin.dispose()
+        feed_server.add("/feed", body=many(3))
+        wait_for(lambda: "holds no schema" in " ".join(log.read_text("utf-8").split()), 90)
+        assert len(posts(tmp_path)) == 2 and daemon.poll() is None
+        open_database(state).dispose()  # (a restore puts the tables back)
+        wait_for(lambda: len(posts(tmp_path)) == 3, timeout=90)
+        stop_cleanly(daemon)
     err = " ".join(log.read_text(encoding="utf-8").split())
     assert "the state database holds no schema (dropped and made again, or being restored?)" in err
     assert err.count("UndefinedTable") <= 1  # (a pass in flight as it went, at most)
