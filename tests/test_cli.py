@@ -230,6 +230,10 @@ def test_a_section_with_every_key_commented_out_is_its_defaults(tmp_path: Path) 
             "feeds:\n  - url: https://a.example/q?type=8-K,10-K&o=atom, group: g, source: s\n",
             "feedmill.yml:2: YAML error: `url: …` holds the key `group` too: write one key a line",
         ),
+        (  # … an input method's full-width commas too
+            "feeds:\n  - url: https://a.example/rss，group: 金融，source: 证券\n",
+            "feedmill.yml:2: YAML error: `url: …` holds the key `group` too: write one key a line",
+        ),
         (  # … where braces would not mend it (the item goes on below): a key a line
             "feeds:\n  - url: https://a.example/rss, group: 金融\n    source: 证券时报网\n",
             "feedmill.yml:2: YAML error: `url: …` holds the key `group` too: write one key a line",

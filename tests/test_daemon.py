@@ -1747,6 +1747,12 @@ def test_a_daemon_whose_postgresql_database_lost_its_schema_waits_for_it(
         feed_server.add("/feed", body=many(3))
         wait_for(lambda: "holds no schema" in " ".join(log.read_text("utf-8").split()), 90)
         assert len(posts(tmp_path)) == 2 and daemon.poll() is None
+        # An edit of the config meanwhile builds none either (it did, and the
+        # restore after it failed on every table).
+        config = tmp_path / "feedmill.yml"
+        config.write_text(config.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+        wait_for(lambda: "config not reloaded" in log.read_text("utf-8"), 90)
+        assert len(posts(tmp_path)) == 2 and daemon.poll() is None
         open_database(state).dispose()  # (a restore puts the tables back)
         wait_for(lambda: len(posts(tmp_path)) == 3, timeout=90)
         stop_cleanly(daemon)

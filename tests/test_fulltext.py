@@ -1008,10 +1008,21 @@ def test_a_page_that_sends_its_reader_on_at_once_is_followed(feed_server: FeedSe
         "</head><body></body></html>"
     )
     feed_server.add("/link", body=stub.encode(), headers=HTML)
-    paths = ("/stub", "/loop", "/live", "/kept", "/link")
+    # (A stub's long title or style is no text to read; an article behind a
+    # large script at its top is.)
+    titled = stub.replace(
+        "<head>", f"<head><title>{'https://t.example/' * 8}</title><style>a{{}}</style>"
+    )
+    feed_server.add("/titled", body=titled.encode(), headers=HTML)
+    script = f"<script>var state = {{{'1' * 70_000}}};</script>"
+    behind = PAGE.replace("<head>", f"<head>{unseen}{script}")
+    feed_server.add("/behind", body=behind.encode(), headers=HTML)
+    paths = ("/stub", "/loop", "/live", "/kept", "/link", "/titled", "/behind")
     result = run([feed_server.url(p) for p in paths], ArticleOptions(allow_private=True))
     assert result[feed_server.url("/kept")].final_url == feed_server.url("/kept")
     assert result[feed_server.url("/link")].final_url == feed_server.url("/news/a.html")
+    assert result[feed_server.url("/titled")].final_url == feed_server.url("/news/a.html")
+    assert result[feed_server.url("/behind")].final_url == feed_server.url("/behind")
     article = result[feed_server.url("/stub")]
     assert article.ok, article.error
     assert article.final_url == feed_server.url("/news/a.html")

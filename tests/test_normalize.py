@@ -451,6 +451,7 @@ def test_a_player_unless_the_text_holds_the_episode_itself(content: str, played:
         "<video controls><source src='/o0/abc.mp4' type='video/mp4'></video>",
         '<p><video controls src="o0/abc%2Emp4"></video></p>',
         '<video class="video-js hidden-xs" controls src="/o0/abc.mp4"></video>',
+        '<VIDEO CONTROLS SRC="/o0/abc.mp4"></VIDEO>',
     ],
 )
 def test_a_player_unless_the_text_plays_the_file_under_an_address_of_its_own(

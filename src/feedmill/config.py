@@ -1655,7 +1655,8 @@ def _keys_only(mapping: str) -> bool:
     return isinstance(read, dict) and all(str(key) in _key_names() for key in read)
 
 
-_KEYS_AFTER_COMMAS = re.compile(r",[ \t]*([A-Za-z_][\w-]*):[ \t]")
+# (A full-width comma too, an input method's: `url: …，group: 金融`.)
+_KEYS_AFTER_COMMAS = re.compile(r"[,，][ \t]*([A-Za-z_][\w-]*)[:：][ \t]?")
 
 
 def _no_colon(lines: list[str], line: int, stumbled: int) -> tuple[int, str] | None:

@@ -1107,6 +1107,19 @@ _NOT_ACTED_ON: Final = re.compile(
 )
 _NOSCRIPT: Final = re.compile(r"<noscript\b.*?(?:</noscript\s*>|$)", re.IGNORECASE | re.DOTALL)
 _ANY_MARKUP: Final = re.compile(r"<[^<>]*>|\s+")
+# What a page shows no reader as text: a script's, a style's, its title's.
+_NO_TEXT: Final = re.compile(
+    r"<!--.*?(?:-->|$)|<(script|style|title|noscript|template|svg)\b.*?(?:</\1\s*>|$)",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def _shows_text(html: str) -> bool:
+    """Whether a page (all of it) shows some text besides its scripts, styles,
+    title and <noscript>: an article's, not a link stub's."""
+    return len(_ANY_MARKUP.sub("", _NO_TEXT.sub(" ", html))) >= MIN_TEXT_CHARS
+
+
 _REFRESH_AT_ONCE: Final = 5  # seconds: a stub that sends its reader on, not a page's reload
 
 
@@ -1122,9 +1135,8 @@ def _refreshed_to(html: str) -> str | None:
     # else to read: a link stub's, whose script sends the others on; not an
     # article's "turn scripts on" page.)
     head = _NOT_ACTED_ON.sub(" ", head)
-    without = _NOSCRIPT.sub(" ", head)
-    if len(_ANY_MARKUP.sub("", without)) >= MIN_TEXT_CHARS:
-        head = without
+    if _shows_text(html):
+        head = _NOSCRIPT.sub(" ", head)
     for tag in _META_TAG.finditer(head):
         if not _REFRESH.search(tag.group()):
             continue

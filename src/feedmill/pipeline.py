@@ -427,9 +427,13 @@ class Mill:
         # address): failing, they are tried at once, once their rows are
         # found under the new URL (`_sync`).
         self._retry_renamed: list[str] = []
-        # (Resolved once: every feed's job names it.)
+        # (Resolved once: every feed's job names it.)  An edit's reopening of
+        # the same server database builds no schema it lost: a restore's
+        # tables would collide with one (`check_unchanged`).
+        same = getattr(self, "database_url", None) == config.database_url
         self.database_url = config.database_url
-        self.engine: Engine = open_database(self.database_url)
+        built = not same or sqlite_file(self.database_url) is not None
+        self.engine: Engine = open_database(self.database_url, build=built)
         self._database_file = _file_identity(sqlite_file(self.database_url))
         self.template, self.template_fp = read_template(config.template_path)
         self.fetch_options = fetch_options(config)

@@ -188,7 +188,7 @@ def _players(
             if played is None:
                 # What the post plays: the players the sanitizer keeps — not an
                 # <embed>, a frame, one hidden, commented out or a script's text.
-                played = _players_kept(content, base) if "src" in content else set()
+                played = _players_kept(content, base) if _SRC.search(content) else set()
             if held in played:
                 continue
         if urls.scheme(address) not in ("http", "https"):

@@ -9,7 +9,6 @@ from __future__ import annotations
 import html as htmllib
 import re
 import threading
-from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -567,79 +566,41 @@ def _harden_link(tag: str) -> str:
 # Browsers stop nesting at 512 elements; no article comes near this.
 MAX_DEPTH = 256
 _ANY_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)[^<>]*?(/?)>")
-_VOID = frozenset(
+# Elements without content, and those the parser closes by itself at the next
+# of their kind (an article of unclosed <p>s is not 500 levels deep).
+_NOT_NESTING = frozenset(
     {
         *("area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta"),
-        *("param", "source", "track", "wbr"),
+        *("param", "source", "track", "wbr", "p", "li", "dt", "dd", "tr", "td", "th"),
+        *("option", "optgroup", "thead", "tbody", "tfoot", "colgroup", "caption"),
+        *("rb", "rt", "rp", "rtc"),
     }
 )
-# Elements the parser closes by itself at the start of another (an article of
-# unclosed <p>s is not 500 levels deep): what each closes, and what stops the
-# look for one (a list's items are not those of the list around it).
-_TABLE = frozenset({"table", "template"})
-_SCOPE = frozenset({"applet", "caption", "html", "table", "td", "th", "marquee", "object"})
-_STOPS_AN_ITEM = frozenset(
-    {
-        *("li", "dd", "dt"),  # (each item's look stops at the others: <dd><li> nests)
-        *("ul", "ol", "menu", "dl", *_SCOPE, "article", "aside", "blockquote", "center"),
-        *("details", "dialog", "dir", "fieldset", "figcaption", "figure", "footer", "form"),
-        *("h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup", "listing", "main", "nav"),
-        *("pre", "search", "section", "summary", "xmp", "tr", "tbody", "thead", "tfoot"),
-    }
-)
-_CLOSES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
-    # (The look for an item stops at a block, as the parser's does at its
-    # "special" elements: <section><li> nests, one level each.)
-    "li": (frozenset({"li"}), _STOPS_AN_ITEM),
-    "dt": (frozenset({"dt", "dd"}), _STOPS_AN_ITEM),
-    "dd": (frozenset({"dt", "dd"}), _STOPS_AN_ITEM),
-    "tr": (frozenset({"tr"}), frozenset({"thead", "tbody", "tfoot", *_TABLE})),
-    "td": (frozenset({"td", "th"}), frozenset({"tr", *_TABLE})),
-    "th": (frozenset({"td", "th"}), frozenset({"tr", *_TABLE})),
-    **dict.fromkeys(
-        ("thead", "tbody", "tfoot"),
-        (frozenset({"thead", "tbody", "tfoot", "caption", "colgroup"}), _TABLE),
-    ),
-    **dict.fromkeys(("caption", "colgroup"), (frozenset({"caption", "colgroup"}), _TABLE)),
-    "option": (frozenset({"option"}), frozenset({"select", "datalist", "optgroup"})),
-    "optgroup": (frozenset({"optgroup", "option"}), frozenset({"select"})),
-    **dict.fromkeys(
-        ("rb", "rt", "rp", "rtc"), (frozenset({"rb", "rt", "rp", "rtc"}), frozenset({"ruby"}))
-    ),
-}
-# A block's start closes an open paragraph (HTML's "p in button scope").
-_LOOK = 64  # levels looked down for what a start tag closes
-_HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
-# Formatting elements: an end tag of one closes the blocks opened inside it
-# not (`<b><div>x</b>`: the parser's "adoption agency" keeps the <div> open).
-_FORMATTING_ELEMENTS = frozenset(
-    {
-        "a",
-        "b",
-        "big",
-        "code",
-        "em",
-        "font",
-        "i",
-        "nobr",
-        "s",
-        "small",
-        "strike",
-        "strong",
-        "tt",
-        "u",
-    }
-)
-_ENDS_A_PARAGRAPH = (frozenset({"p"}), frozenset({"button", *_SCOPE}))
-_BLOCKS = frozenset(
-    {
-        *("address", "article", "aside", "blockquote", "center", "details", "dialog"),
-        *("dir", "div", "dl", "fieldset", "figcaption", "figure", "footer", "form"),
-        *("h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup", "hr", "listing", "main"),
-        *("menu", "nav", "ol", "p", "pre", "search", "section", "summary", "table", "ul"),
-        "xmp",
-    }
-)
+
+
+def flattened_deep_nesting(html: str) -> str:
+    """``html`` without the tags of elements nested deeper than MAX_DEPTH
+    (their text stays).  The HTML parser's work grew faster than the square
+    of the depth: 100,000 `<div>`s in one 0.5 MB item took nh3 53 s, and the
+    item was sanitized again at every render."""
+    if html.count("<") <= MAX_DEPTH:
+        return html
+    depth = 0
+    kept: list[str] = []
+    position = 0
+    for tag in _ANY_TAG.finditer(html):
+        closing, name, empty = tag.groups()
+        if empty or name.lower() in _NOT_NESTING:
+            continue
+        deep = depth >= MAX_DEPTH if not closing else depth > MAX_DEPTH
+        depth = depth + 1 if not closing else max(0, depth - 1)
+        if deep:
+            kept.append(html[position : tag.start()])
+            position = tag.end()
+    if not kept:
+        return html
+    kept.append(html[position:])
+    return "".join(kept)
 
 
 def bounded(html: str) -> str:
@@ -650,102 +611,10 @@ def bounded(html: str) -> str:
     return _closing_runaway_formatting(flattened_deep_nesting(bounded_attributes(html)))
 
 
-def _close_a_link(stack: list[tuple[str, bool]], open_names: Counter[str]) -> None:
-    """A link's start closes a link left open — that element only, as the
-    parser's adoption agency does: blocks opened inside it stay open."""
-    for index in range(len(stack) - 1, max(-1, len(stack) - 1 - _LOOK), -1):
-        name = stack[index][0]
-        if name == "a":
-            open_names["a"] -= 1
-            del stack[index]
-            return
-        if name in _SCOPE:
-            return
-
-
-def flattened_deep_nesting(html: str) -> str:
-    """``html`` without the tags of elements nested deeper than MAX_DEPTH
-    (their text stays).  The HTML parser's work grew faster than the square
-    of the depth: 100,000 `<div>`s in one 0.5 MB item took nh3 53 s, and the
-    item was sanitized again at every render.  The depth is the parser's:
-    an end tag closes what was opened inside its element (an old CMS's
-    `<td><font>…</td>`, row after row, was 130 levels deep, and the table
-    after the limit lost its tags and its place), a stray one nothing."""
-    if html.count("<") <= MAX_DEPTH:
-        return html
-    stack: list[tuple[str, bool]] = []  # (name, its tags dropped)
-    open_names: Counter[str] = Counter()
-    kept: list[str] = []
-    position = 0
-
-    def close(names: frozenset[str], scope: frozenset[str]) -> bool:
-        """Close the nearest of ``names`` open (not past ``scope``); whether one was."""
-        if not any(open_names[name] for name in names):
-            return False
-        # (A look that ends at a scope pops nothing: bounded, or a list's items
-        # under thousands of levels took time square in them.)
-        for index in range(len(stack) - 1, max(-1, len(stack) - 1 - _LOOK), -1):
-            name = stack[index][0]
-            if name in names:
-                for popped, _ in stack[index:]:
-                    open_names[popped] -= 1
-                del stack[index:]
-                return True
-            if name in scope:
-                return False
-        return False
-
-    for tag in _ANY_TAG.finditer(html):
-        closing, name, empty = tag.groups()
-        name = name.lower()
-        if empty or name in _VOID:
-            continue
-        if closing:
-            if not open_names[name]:
-                continue  # a stray end tag: the parser ignores it
-            index = len(stack) - 1
-            blocks_inside = False
-            while stack[index][0] != name:
-                blocks_inside = blocks_inside or stack[index][0] not in _FORMATTING_ELEMENTS
-                index -= 1
-            dropped = stack[index][1]
-            if name in _FORMATTING_ELEMENTS and blocks_inside:
-                # The parser's "adoption agency": the formatting element
-                # closes, the blocks opened inside it stay open (a level
-                # up: `<b><div>x</b>`), its end tag kept.
-                open_names[name] -= 1
-                del stack[index]
-                continue
-            for popped, _ in stack[index:]:
-                open_names[popped] -= 1
-            del stack[index:]
-        else:
-            sibling = False
-            if name == "a" and open_names["a"]:
-                _close_a_link(stack, open_names)
-            elif name in _CLOSES:
-                sibling = close(*_CLOSES[name])
-            if name in _BLOCKS and open_names["p"]:
-                close(*_ENDS_A_PARAGRAPH)
-            if name in _HEADING_TAGS and stack and stack[-1][0] in _HEADING_TAGS:
-                open_names[stack.pop()[0]] -= 1  # (a heading's start ends one open)
-            # (One that closed the one before it stays, and a paragraph: they
-            # add a level at most, and an article too deep keeps its paragraphs.)
-            dropped = len(stack) >= MAX_DEPTH and not sibling and name != "p"
-            stack.append((name, dropped))
-            open_names[name] += 1
-        if dropped:
-            kept.append(html[position : tag.start()])
-            position = tag.end()
-    if not kept:
-        return html
-    kept.append(html[position:])
-    return "".join(kept)
-
-
 # Formatting elements, which the HTML5 parser reopens in every later block
-# while they are open (its "active formatting elements"); <a> closes itself.
-_FORMATTING = "b|big|code|em|font|i|nobr|s|small|strike|strong|tt|u"
+# while they are open (its "active formatting elements") — a link too (a
+# 20 KB address left open before 5,000 paragraphs made a post of 100 MB).
+_FORMATTING = "a|b|big|code|em|font|i|nobr|s|small|strike|strong|tt|u"
 # ([^<>]: a tag that no > ends is text, not tried against the rest of it.)
 _FORMATTING_TAG = re.compile(rf"<(/?)({_FORMATTING})\b[^<>]*>", re.IGNORECASE)
 # What the parser may add by reopening formatting elements left open: each

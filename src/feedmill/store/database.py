@@ -365,13 +365,17 @@ _REFUSED_FOR_GOOD = re.compile(
 )
 
 
-def open_database(url: str) -> Engine:
+def open_database(url: str, *, build: bool = True) -> Engine:
     """The database at ``url``, its schema brought up to date; a StoreError
-    (StoreUnreachable: worth waiting for) says why it cannot be used."""
+    (StoreUnreachable: worth waiting for) says why it cannot be used.
+    ``build``: make a schema where there is none (not where a daemon's own
+    database lost it under it: SchemaMissing, as `check_unchanged` says)."""
     engine: Engine | None = None
     try:
         engine = create(url)
         _check_encoding(engine)
+        if not build and current_revision(engine) is None:
+            check_unchanged(engine)  # (raises SchemaMissing where the table is gone)
         migrate(engine)
     except BaseException as exc:
         # Its connections closed now, not by the collector: a daemon waiting
