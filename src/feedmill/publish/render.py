@@ -79,9 +79,9 @@ DEFAULT_TEMPLATE = Path(__file__).with_name("post.md.j2")
 # `<video …/>` ends there (the rest of the article was in it).  18: so do a
 # script, an object and the other elements the sanitizer drops, `<x …/>`.
 # 19: where the prepass ran, the article is read as a browser reads it
-# (`</br>`, a stray `</p>`); the nesting bound counts the parser's depth; a
-# table's bgcolor and a flex box's direction stay; a title holds nothing a
-# theme printing it as HTML reads as markup.
+# (`</br>`, a stray `</p>`); a link left open is bounded; a table's bgcolor
+# and a flex box's direction stay; a title holds nothing a theme printing it
+# as HTML reads as markup.
 FORMAT_VERSION = "19"
 
 
