@@ -92,10 +92,11 @@ def daemon_posting_two(
         yield daemon, url
 
 
-def wait_for(predicate, timeout: float = 30) -> None:  # type: ignore[no-untyped-def]
+def wait_for(predicate, timeout: float = 30, log: Path | None = None) -> None:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout
     while not predicate():
-        assert time.monotonic() < deadline, "timed out waiting"
+        said = log.read_text(encoding="utf-8") if log is not None and log.exists() else ""
+        assert time.monotonic() < deadline, f"timed out waiting{': ' if said else ''}{said}"
         time.sleep(0.05)
 
 
@@ -1745,7 +1746,7 @@ def test_a_daemon_whose_postgresql_database_lost_its_schema_waits_for_it(
             conn.execute(text("CREATE SCHEMA public"))
         admin.dispose()
         feed_server.add("/feed", body=many(3))
-        wait_for(lambda: "holds no schema" in " ".join(log.read_text("utf-8").split()), 90)
+        wait_for(lambda: "holds no schema" in " ".join(log.read_text("utf-8").split()), 90, log)
         assert len(posts(tmp_path)) == 2 and daemon.poll() is None
         # An edit of the config meanwhile builds none either (it did, and the
         # restore after it failed on every table).

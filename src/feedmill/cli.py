@@ -1455,10 +1455,16 @@ def _sleep_until_due(
     change once more (or the next pass); an edit of a named file (the post
     template) saved during the pass waits for the next one."""
     now = datetime.now(UTC)
+    try:
+        due = None if failed_passes else mill.next_due()
+    except Exception:
+        # The database gone away, or changed, since the pass (a schema
+        # dropped): the daemon ended on a read between passes. The next pass,
+        # soon, says what it finds.
+        failed_passes = 1
     if failed_passes:
         seconds = retry_wait(failed_passes, every).total_seconds()
     else:
-        due = mill.next_due()
         wake = now + every if due is None else min(max(due, now), now + every)
         seconds = max((wake - now).total_seconds(), 0.5)
     end = time.monotonic() + seconds
