@@ -1100,18 +1100,23 @@ _REFRESH_TO: Final = re.compile(
     re.IGNORECASE,
 )
 _REFRESH_SCAN: Final = 64 * 1024  # (a stub's head, not a page's body)
-# What no reader acts on: a comment (`<!-->` an empty one, as to a browser),
-# a script's text, a template's.
-_NOT_ACTED_ON: Final = re.compile(
-    r"<!--(?:-?>|.*?(?:-->|$))|<(script|template)\b.*?(?:</\1\s*>|$)", re.IGNORECASE | re.DOTALL
-)
-_NOSCRIPT: Final = re.compile(r"<noscript\b.*?(?:</noscript\s*>|$)", re.IGNORECASE | re.DOTALL)
+
+
+def _comments_and(*names: str) -> re.Pattern[str]:
+    """Comments (`<!-->` an empty one, as to a browser) and the elements
+    ``names`` with what they hold (to the end, where one is left open)."""
+    return re.compile(
+        rf"<!--(?:-?>|.*?(?:-->|$))|<({'|'.join(names)})\b.*?(?:</\1\s*>|$)",
+        re.IGNORECASE | re.DOTALL,
+    )
+
+
+# What no reader acts on; what runs for readers without scripts; what shows
+# no reader text.
+_NOT_ACTED_ON: Final = _comments_and("script", "template")
+_NOSCRIPT: Final = _comments_and("noscript")
+_NO_TEXT: Final = _comments_and("script", "style", "title", "noscript", "template", "svg")
 _ANY_MARKUP: Final = re.compile(r"<[^<>]*>|\s+")
-# What a page shows no reader as text: a script's, a style's, its title's.
-_NO_TEXT: Final = re.compile(
-    r"<!--.*?(?:-->|$)|<(script|style|title|noscript|template|svg)\b.*?(?:</\1\s*>|$)",
-    re.IGNORECASE | re.DOTALL,
-)
 
 
 def _shows_text(html: str) -> bool:
