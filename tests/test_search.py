@@ -213,6 +213,18 @@ def test_visible_text_joins_inline_and_separates_blocks() -> None:
     assert visible_text("") == ""
 
 
+def test_traditional_chinese_is_folded_to_simplified_one_character_for_one() -> None:
+    assert normalize("中國人民銀行宣佈降準") == "中国人民银行宣布降准"
+    assert normalize("香港衞生署") == "香港卫生署"  # (Hong Kong's form of 衛)
+    assert normalize("𠮷野家 😀 著名") == "𠮷野家 😀 著名"  # 著 is simplified too
+    assert index_tokens("中國人民銀行宣佈降準") == index_tokens("中国人民银行宣布降准")
+    text = "一" * 100 + "。香港金管局今日表示，銀行體系穩健。" + "二" * 100
+    shown = marked(snippet(text, query_tokens("银行体系").include, width=40))
+    assert "[銀行體系]穩健" in shown
+    far = "一" * 60_000 + "。香港金管局表示，銀行體系穩健。"  # (past the first scan)
+    assert "[銀行體系]穩健" in marked(snippet(far, query_tokens("银行体系").include))
+
+
 def test_snippet_marks_the_original_text() -> None:
     text = (
         "一" * 200
@@ -560,6 +572,22 @@ def test_terms_are_anded_and_a_run_is_a_phrase(news: Engine) -> None:
     assert ids(find(news, "央行 -银行股")) == [1]
     assert find(news, "央行 -降准") == []
     assert find(news, "-央行") == []  # nothing to look for
+
+
+def test_traditional_and_simplified_chinese_find_each_other(engine: Engine) -> None:
+    # A Hong Kong or Taiwan source writes 中國人民銀行; a reader types 人民银行,
+    # or the other way round: one word to the index, either way typed.
+    with engine.begin() as conn:
+        add(conn, 1, "人行宣佈降準", "<p>中國人民銀行宣佈下調存款準備金率，銀行股走強。</p>")
+        add(conn, 2, "央行宣布降准", "<p>中国人民银行宣布下调存款准备金率，银行股走强。</p>")
+        add(conn, 3, "衞生署公告", "<p>香港衞生署今日公佈數字。</p>")
+    for query in ("人民银行", "人民銀行", "降准", "降準", "存款准备金率", "銀行股 -衞生"):
+        assert set(ids(find(engine, query))) == {1, 2}, query
+    assert ids(find(engine, "卫生署")) == [3]  # (衞: Hong Kong's way of writing 卫)
+    hits = {h.entry_id: h for h in find(engine, "人民银行")}
+    assert "中國[人民銀行]宣佈" in marked(hits[1].snippet_segments)  # its own characters
+    titled = {h.entry_id: h for h in find(engine, "降准")}
+    assert titled[1].title_segments == (("人行宣佈", False), ("降準", True))
 
 
 def test_a_chinese_word_typed_may_begin_a_longer_word(engine: Engine) -> None:

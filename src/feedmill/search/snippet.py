@@ -30,6 +30,7 @@ from feedmill.search.tokens import (
     normalize,
     parts,
     pieces,
+    simplified,
 )
 
 Segment = tuple[str, bool]  # (text, is it a match)
@@ -299,7 +300,7 @@ def snippet(text: str, phrases: Collection[Phrase], width: int = 120) -> tuple[S
         start = max(0, anchor - lead)
         window = spans[bisect_left(starts, start) : bisect_right(starts, start + width)]
         inside = [(s, e) for s, e in window if e <= start + width]
-        distinct = len({text[s:e].casefold() for s, e in inside})
+        distinct = len({simplified(text[s:e].casefold()) for s, e in inside})
         key = (-distinct, -len(inside), start)
         if best is None or key < best:
             best = key
@@ -347,9 +348,9 @@ def _digit(char: str) -> bool:
 def _first_mention(text: str, phrases: Collection[Phrase]) -> int | None:
     """About where a phrase's first word first occurs in ``text`` (case-blind),
     if it does: no later than there (case folding may lengthen the text)."""
-    # As the query is: NFKC and case-folded (gpt finds ＧＰＴ); only what
-    # lengthens the text moves a place later.
-    folded = unicodedata.normalize("NFKC", text).casefold()
+    # As the query is: NFKC, case-folded (gpt finds ＧＰＴ) and simplified (银行
+    # finds 銀行); only what lengthens the text moves a place later.
+    folded = simplified(unicodedata.normalize("NFKC", text).casefold())
     places = [at for phrase in phrases if phrase and (at := folded.find(phrase[0])) >= 0]
     return max(0, min(places) - max(0, len(folded) - len(text))) if places else None
 
