@@ -1712,15 +1712,16 @@ def test_status_can_list_only_the_failing_feeds(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("dedupe", "search", "extra"),
+    ("dedupe", "search", "rules", "extra"),
     [
-        (True, True, ["feedmill.filter.dedupe.preload", "feedmill.search.preload"]),
-        (False, True, ["feedmill.search.preload"]),
-        (False, False, []),
+        (True, True, True, ["feedmill.filter.dedupe.preload", "feedmill.search.preload"]),
+        (False, True, False, ["feedmill.search.preload"]),
+        (False, False, True, ["feedmill.filter.preload"]),
+        (False, False, False, []),
     ],
 )
 def test_the_forkserver_preloads_what_its_workers_will_need(
-    dedupe: bool, search: bool, extra: list[str]
+    dedupe: bool, search: bool, rules: bool, extra: list[str]
 ) -> None:
     """Only what the config turns on, Ctrl-C ignored first, and the GC frozen last."""
     from feedmill.pipeline import forkserver_preload
@@ -1732,7 +1733,7 @@ def test_the_forkserver_preloads_what_its_workers_will_need(
         *extra,
         "feedmill.freeze_gc",
     ]
-    assert forkserver_preload(dedupe=dedupe, search=search) == wanted
+    assert forkserver_preload(dedupe=dedupe, search=search, rules=rules) == wanted
 
 
 def test_the_forkserver_ignores_ctrl_c_while_it_loads() -> None:

@@ -66,6 +66,25 @@ def test_full_width_letters_and_digits_match_as_ascii() -> None:
     assert blocked_by(full_width, entry("AI推广课程"), NOW) is None
 
 
+def test_traditional_chinese_matches_as_simplified() -> None:
+    """A Hong Kong or Taiwan source writes 廣告 and 薦股: a rule written either way reads both."""
+    block = rules(
+        block=[{"title": "广告|推广", "name": "ads"}, {"keywords": ["荐股"]}, {"content": "加微信"}]
+    )
+    assert blocked_by(block, entry("【廣告】理財課"), NOW) == "blocked by ads"
+    assert blocked_by(block, entry("免費薦股"), NOW) == "blocked by block rule 2"
+    assert blocked_by(block, entry("x", "<p>加<b>微信</b>領取</p>"), NOW) is not None
+    written_traditional = rules(block=[{"title": "[廣推]告", "name": "ads"}])
+    assert blocked_by(written_traditional, entry("广告"), NOW) == "blocked by ads"
+    assert blocked_by(written_traditional, entry("中國人民銀行宣佈降準"), NOW) is None
+    kept = rules(keep=[{"title": "银行"}])
+    assert blocked_by(kept, entry("中國人民銀行宣佈降準"), NOW) is None
+    # A range's ends stay as written: folded, [乾-亂] is [干-乱], reversed.
+    ranged = rules(block=[{"title": "^[乾-亂]+$"}, {"title": r"^[一-龥]{2}$", "name": "two"}])
+    assert blocked_by(ranged, entry("亂"), NOW) is None  # (乱 now, past the range)
+    assert blocked_by(ranged, entry("銀行"), NOW) == "blocked by two"
+
+
 def test_characters_that_show_nothing_hide_no_word_from_a_rule() -> None:
     """A zero-width space, a soft hyphen, a byte-order mark or a direction
     mark inside a word: the reader sees 推广, and so does the rule."""

@@ -334,20 +334,23 @@ def _file_identity(path: Path | None) -> tuple[int, int] | None:
     return (stat.st_dev, stat.st_ino) if stat is not None else None
 
 
-def forkserver_preload(*, dedupe: bool, search: bool) -> list[str]:
+def forkserver_preload(*, dedupe: bool, search: bool, rules: bool) -> list[str]:
     """The modules the workers' forkserver imports before it forks them
     (Ctrl-C ignored first: `feedmill.forkserver_signals`).
 
     Loaded there once, they are shared by every worker: the worker's own
     modules, what its first document would load (`feedmill.preload`), and the
-    libraries and dictionaries dedupe and search need (~90 MiB); the GC is
-    frozen last, so that what is loaded stays shared.
+    libraries and dictionaries dedupe and search need (~90 MiB), and the
+    table rules read traditional Chinese by; the GC is frozen last, so that
+    what is loaded stays shared.
     """
     preload = ["feedmill.forkserver_signals", "feedmill.worker", "feedmill.preload"]
     if dedupe:
         preload.append("feedmill.filter.dedupe.preload")
     if search:
-        preload.append("feedmill.search.preload")
+        preload.append("feedmill.search.preload")  # (the table too)
+    elif rules:
+        preload.append("feedmill.filter.preload")
     return [*preload, "feedmill.freeze_gc"]
 
 
@@ -664,7 +667,11 @@ class Mill:
         # that has already imported the worker's modules.
         context: multiprocessing.context.ForkServerContext = self.worker_module().PoolContext()
         context.set_forkserver_preload(
-            forkserver_preload(dedupe=self.dedupe is not None, search=self.config.search)
+            forkserver_preload(
+                dedupe=self.dedupe is not None,
+                search=self.config.search,
+                rules=any(r.block or r.keep for sets in self.rules.values() for r in sets),
+            )
         )
         return context
 

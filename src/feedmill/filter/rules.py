@@ -8,7 +8,8 @@ older than ``max_age`` is blocked.  Blocked items are stored, so they never
 come back, but never posted.
 
 Full-width letters and digits count as ASCII on both sides, so ``AI`` finds
-the ``ＡＩ`` of Chinese headlines.  Patterns run on the ``regex`` module with a
+the ``ＡＩ`` of Chinese headlines; traditional Chinese as simplified, so
+``广告`` finds ``廣告``.  Patterns run on the ``regex`` module with a
 time limit: a pattern that backtracks without end (``(a|aa)+$``) would
 stall every pass; over the limit, the feed fails with the rule's name, its
 items left unstored until the rule is mended.
@@ -17,7 +18,7 @@ items left unstored until the rule is mended.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -26,6 +27,7 @@ from feedmill.config import RULE_FIELDS as FIELDS
 from feedmill.config import RuleSpec, RulesSpec, parse_duration
 from feedmill.models import Entry
 from feedmill.normalize.chars import SHOWS_NOTHING
+from feedmill.normalize.chinese import simplified
 
 if TYPE_CHECKING:
     import regex
@@ -79,7 +81,7 @@ class Fields:
             "category": "\n".join(entry.categories),
             "link": entry.link or "",
         }
-        return cls({name: value.translate(_AS_READ) for name, value in values.items()})
+        return cls({name: simplified(as_read(value)) for name, value in values.items()})
 
 
 def _headline(content: str) -> str:
@@ -125,12 +127,53 @@ def as_pattern_reads(pattern: str) -> str:
 
 def compile_pattern(pattern: str, *, multiline: bool = False) -> regex.Pattern[str]:
     """A rule's pattern as it runs: case-blind, full-width letters and digits
-    as ASCII; with ``multiline``, ``^``/``$`` at each line (one category a
-    line: ``^广告$`` is a category named 广告)."""
+    as ASCII, traditional Chinese as simplified (as ``Fields`` reads); with
+    ``multiline``, ``^``/``$`` at each line (one category a line: ``^广告$``
+    is a category named 广告)."""
     import regex  # here: only configs with rules need it
 
     flags = regex.V0 | regex.IGNORECASE | (regex.MULTILINE if multiline else 0)
-    return regex.compile(as_pattern_reads(pattern), flags)
+    return regex.compile(_simplified_pattern(as_pattern_reads(pattern)), flags)
+
+
+def _simplified_pattern(pattern: str) -> str:
+    """``pattern``'s traditional Chinese as simplified, as ``Fields`` reads the
+    text — but for the ends of a character class's ranges: folded, ``[乾-亂]``
+    would be ``[干-乱]``, a range reversed (a pattern that no longer compiles),
+    and ``[一-龥]``-like ranges of all Chinese are what they were written."""
+    folded = simplified(pattern)
+    if folded == pattern:
+        return pattern
+    out = list(folded)  # (a character for one: the same places)
+    for end in _range_ends(pattern):
+        out[end] = pattern[end]
+    return "".join(out)
+
+
+def _range_ends(pattern: str) -> Iterator[int]:
+    """Where the characters on either side of a range's ``-`` in a character
+    class are (an escape's last character, for an escape: ASCII all the same)."""
+    index, inside, first = 0, False, 0
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\":
+            index += 2
+            continue
+        if not inside:
+            if char == "[":
+                inside = True
+                index += 1
+                index += pattern.startswith("^", index)
+                # (A - first is itself; a ] first too, and a - after it begins a range.)
+                first = index
+                index += pattern.startswith("]", index)
+                continue
+        elif char == "]":
+            inside = False
+        elif char == "-" and index > first and pattern[index + 1 : index + 2] not in ("]", ""):
+            yield index - 1
+            yield index + 1
+        index += 1
 
 
 def compile_rules(spec: RulesSpec | None, *, whose: str = "") -> RuleSet:
@@ -146,7 +189,7 @@ def compile_rules(spec: RulesSpec | None, *, whose: str = "") -> RuleSet:
             if getattr(item, name) is not None
         )
         name = item.name or f"{kind} rule {index + 1}"
-        keywords = tuple(k.translate(_AS_READ).casefold() for k in item.keywords)
+        keywords = tuple(simplified(as_read(k)).casefold() for k in item.keywords)
         return Rule(name, patterns, keywords, item.in_)
 
     return RuleSet(

@@ -16,6 +16,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Iterator, Sequence
 
 from feedmill.normalize.chars import joins
+from feedmill.normalize.chinese import simplified
 from feedmill.search.tokens import (
     ALNUM_RUN,
     HAN,
@@ -30,7 +31,6 @@ from feedmill.search.tokens import (
     normalize,
     parts,
     pieces,
-    simplified,
 )
 
 Segment = tuple[str, bool]  # (text, is it a match)

@@ -31,7 +31,7 @@ of its words, so ``央行降准`` needs the two words side by side, while
 Segmentation uses jieba's default dictionary: adding words to it changes
 both sides, so reindex after doing so (``index_version()`` records the
 rjieba version the index was built with, and OpenCC's, whose characters
-fold traditional Chinese to simplified on both sides: ``simplified``).
+fold traditional Chinese to simplified on both sides).
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from feedmill.htmltree import fragment
 from feedmill.normalize.chars import SHOWS_NOTHING
+from feedmill.normalize.chinese import simplified
 from feedmill.normalize.text import LINE_BREAKING as _BLOCK
 from feedmill.normalize.text import nfkc, strip_tags
 from feedmill.sanitize.clean import in_the_line, says_nothing
@@ -117,62 +118,12 @@ MAX_TEXT = 200_000
 
 def normalize(text: str) -> str:
     """NFKC and casefold: full-width ``ＧＰＴ－５`` is ``gpt-5``, ``Fed`` is ``fed``;
-    traditional Chinese as simplified (``銀行`` is 银行, see ``simplified``);
+    traditional Chinese as simplified (``銀行`` is 银行: ``chinese.simplified``);
     without what shows nothing (``推\u200b广`` is 推广, as the post shows it)."""
     folded = simplified(nfkc(text).casefold())
     if SHOWS_NOTHING_RE.search(folded) is None:  # (a scan: translate costs 20× more)
         return folded
     return SHOWS_NOTHING_RE.sub("", folded)
-
-
-def simplified(text: str) -> str:
-    """``text`` with each traditional Chinese character as its simplified one,
-    one character for one: ``中國人民銀行宣佈降準`` is 中国人民银行宣布降准.
-
-    Hong Kong and Taiwan sources write traditional characters, the mainland's
-    simplified: a reader searching either finds both, as jieba (whose
-    dictionary is simplified) cuts both alike.  A character at a time, not
-    OpenCC's phrases, so that offsets stay (a snippet highlights the original
-    text) and the query folds as the text does: ``乾隆`` and ``干隆`` are one
-    word to the index, as ``Fed`` and ``fed`` are.
-    """
-    pattern, table = _traditional()
-    if pattern.search(text) is not None:  # (a scan: most text holds none)
-        text = pattern.sub(lambda run: run[0].translate(table), text)
-    if _ASTRAL.search(text) is not None:  # (extension B on: emoji too)
-        text = _ASTRAL.sub(lambda run: run[0].translate(table), text)
-    return text
-
-
-# Where OpenCC's characters are: the CJK blocks, their extension A, the
-# compatibility ideographs, and extensions B to H.
-_CJK = ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00), (0x20000, 0x323B0))
-# Beyond the BMP a character class of many ranges is scanned range by range
-# (1.4 ms a page where the BMP's bitmap takes 9 µs): those runs are translated.
-_ASTRAL = re.compile("[\U00010000-\U0010ffff]+")
-
-
-@cache
-def _traditional() -> tuple[re.Pattern[str], dict[int, str]]:
-    """The characters OpenCC's ``t2s`` writes otherwise (else ``hk2s``: 衞 is
-    卫 in Hong Kong's usage only), with what it writes — 5,126 of them in
-    OpenCC 1.4 — and a pattern of those in the BMP.  Built in one call each
-    (a line a character: no phrase spans two lines), in about 0.1 s: when
-    search is first used, or in the forkserver."""
-    import opencc
-
-    chars = [chr(code) for start, end in _CJK for code in range(start, end)]
-    lines = "\n".join(chars)
-    general = opencc.OpenCC("t2s").convert(lines).split("\n")
-    hong_kong = opencc.OpenCC("hk2s").convert(lines).split("\n")
-    table: dict[int, str] = {}
-    for char, first, second in zip(chars, general, hong_kong, strict=True):
-        to = first if first != char else second
-        if to != char and len(to) == 1:
-            table[ord(char)] = to
-    # (Each character on its own, not ranges: a bitmap to the regex engine.)
-    listed = "".join(chr(code) for code in sorted(table) if code < 0x10000)
-    return re.compile(f"[{listed}]+"), table
 
 
 SHOWS_NOTHING_RE = re.compile(f"[{SHOWS_NOTHING}]")
