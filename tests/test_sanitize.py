@@ -1353,9 +1353,41 @@ def test_a_link_left_open_is_not_reopened_in_every_paragraph_after_it() -> None:
     """The parser reopens an open link in each later block, as it does an
     open <b>: a 20 KB address left open before 5,000 paragraphs made a post
     of 100 MB.  It is closed where that would cost more than the bound."""
-    html = '<p><a href="https://e.example/' + "x" * 20_000 + '">链接</p>' + "<p>段落</p>" * 5000
+    closed = '<p><a href="https://e.example/closed">公告</a></p>'
+    html = (
+        closed
+        + '<p><a href="https://e.example/'
+        + "x" * 20_000
+        + '">链接</p>'
+        + "<p>段落</p>" * 5000
+        + closed
+    )
     out = sanitize_html(html, base_url=BASE).html
     assert out.count("段落") == 5000 and len(out) < 2 * len(html)
+    # Only the link left open goes: those closed before and after it stay.
+    assert out.count('href="https://e.example/closed"') == 2 and "链接" in out
+
+
+def test_links_left_open_that_cost_little_all_stay() -> None:
+    """A link's start closes the one left open: 400 of them are one link
+    reopened at a time, not 400 — every link stayed before links were
+    bounded, and went after (a 相关阅读 list of unclosed links took every
+    link of its article with it)."""
+    links = sanitize_html('<a href="https://e.example/x">link<br>' * 400, base_url=BASE).html
+    assert links.count('href="https://e.example/x"') == 400
+    related = "".join(
+        f'<li><a href="https://www.example.com/news/related-{i:04}.shtml">相关阅读{i}</li>'
+        for i in range(40)
+    )
+    body = "".join(
+        f'<p>第{i}段<a href="https://www.example.com/doc/{i}.html">公告{i}</a></p>'
+        if i % 15 == 0
+        else f"<p>第{i}段</p>"
+        for i in range(300)
+    )
+    out = sanitize_html(f"<ul>{related}</ul>{body}", base_url=BASE).html
+    assert out.count("example.com/doc/") == 20
+    assert all(f"related-{i:04}.shtml" in out for i in range(40))
 
 
 def test_an_article_of_unclosed_paragraphs_is_not_deep() -> None:

@@ -578,6 +578,13 @@ _NOT_NESTING = frozenset(
 )
 
 
+# Where a link's start no longer closes one left open before (HTML5's markers
+# in the list of formatting elements; a table to be safe): a link there nests.
+_LINK_SCOPES = frozenset(
+    {"applet", "caption", "marquee", "object", "table", "td", "template", "th"}
+)
+
+
 def flattened_deep_nesting(html: str) -> str:
     """``html`` without the tags of elements nested deeper than MAX_DEPTH
     (their text stays).  The HTML parser's work grew faster than the square
@@ -586,14 +593,22 @@ def flattened_deep_nesting(html: str) -> str:
     if html.count("<") <= MAX_DEPTH:
         return html
     depth = 0
+    link_open = False
     kept: list[str] = []
     position = 0
     for tag in _ANY_TAG.finditer(html):
         closing, name, empty = tag.groups()
-        if empty or name.lower() in _NOT_NESTING:
+        lowered = name.lower()
+        if empty or lowered in _NOT_NESTING:
             continue
+        if lowered == "a" and link_open and not closing:
+            continue  # (a link's start closes the one left open: no deeper)
+        if lowered in _LINK_SCOPES and not closing:
+            link_open = False  # (… but not one outside a cell: counted again)
         deep = depth >= MAX_DEPTH if not closing else depth > MAX_DEPTH
         depth = depth + 1 if not closing else max(0, depth - 1)
+        if lowered == "a" and not deep:
+            link_open = not closing
         if deep:
             kept.append(html[position : tag.start()])
             position = tag.end()
@@ -648,39 +663,68 @@ def _closing_runaway_formatting(html: str) -> str:
     <font color=…> of its own colour per paragraph, never closed: 60 KB became
     14 MB, 400 KB took 5 GB; 60 each of <b>, <i>, <u> and <s>: 131 KB became
     68 MB).  Their text, links and images stay; one left open near the end
-    (an editor's line) costs nothing and keeps the article's formatting."""
+    (an editor's line) costs nothing and keeps the article's formatting.
+    A link is reopened until the next link's tag closes it (HTML5: one at a
+    time), so each costs its tag times the tags before that: the costliest
+    go (their text stays), not the links closed where they began."""
     tags = html.count("<")
     if tags < 64:
         return html
     balance: dict[str, int] = {}
     since: dict[str, int] = {}  # where the name's open elements were first left open
     longest: dict[str, int] = {}  # its longest opening tag since then
+    links: list[tuple[int, int, int]] = []  # (cost, start, end) of a link's start tag
+    open_link: tuple[int, int] | None = None
     for match in _FORMATTING_TAG.finditer(html):
         name = match.group(2).lower()
+        if name == "a":
+            if open_link is not None:
+                start, end = open_link
+                links.append(((end - start) * html.count("<", end, match.start()), start, end))
+            open_link = None if match.group(1) else match.span()
+            continue
         before = balance.get(name, 0)
         balance[name] = before + (-1 if match.group(1) else 1)
         if before <= 0 < balance[name]:
             since[name], longest[name] = match.start(), 0
         if not match.group(1):
             longest[name] = max(longest.get(name, 0), match.end() - match.start())
-    costs = sorted(
-        (
-            (balance[name] * longest[name] * html.count("<", since[name]), name)
-            for name in balance
-            if balance[name] > 0
-        ),
-        reverse=True,
-    )
+    if open_link is not None:
+        start, end = open_link
+        links.append(((end - start) * html.count("<", end), start, end))
+    costs: list[tuple[int, str | tuple[int, int]]] = [
+        (balance[name] * longest[name] * html.count("<", since[name]), name)
+        for name in balance
+        if balance[name] > 0
+    ]
+    costs.extend((cost, (start, end)) for cost, start, end in links if cost)
+    costs.sort(key=lambda cost: cost[0], reverse=True)
     total = sum(cost for cost, _ in costs)
-    runaway = []
-    for cost, name in costs:
+    runaway: list[str] = []
+    spans: list[tuple[int, int]] = []
+    for cost, what in costs:
         if total <= MAX_REOPENED_BYTES:
             break
-        runaway.append(name)
+        if isinstance(what, str):
+            runaway.append(what)
+        else:
+            spans.append(what)
         total -= cost
+    if spans:
+        html = _without_spans(html, sorted(spans))
     if not runaway:
         return html
     return re.sub(rf"</?(?:{'|'.join(runaway)})\b[^<>]*>", "", html, flags=re.IGNORECASE)
+
+
+def _without_spans(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` less the (ordered, separate) ``spans``."""
+    kept, position = [], 0
+    for start, end in spans:
+        kept.append(text[position:start])
+        position = end
+    kept.append(text[position:])
+    return "".join(kept)
 
 
 _IMG = re.compile(r"<img\b([^>]*)>", re.IGNORECASE)
