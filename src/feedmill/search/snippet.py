@@ -11,7 +11,6 @@ through normalization to the characters as written (ＧＰＴ－５, Fed).
 from __future__ import annotations
 
 import re
-import unicodedata
 from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Iterator, Sequence
 
@@ -348,9 +347,10 @@ def _digit(char: str) -> bool:
 def _first_mention(text: str, phrases: Collection[Phrase]) -> int | None:
     """About where a phrase's first word first occurs in ``text`` (case-blind),
     if it does: no later than there (case folding may lengthen the text)."""
-    # As the query is: NFKC, case-folded (gpt finds ＧＰＴ) and simplified (银行
-    # finds 銀行); only what lengthens the text moves a place later.
-    folded = simplified(unicodedata.normalize("NFKC", text).casefold())
+    # As the query is (`normalize`): NFKC, case-folded (gpt finds ＧＰＴ),
+    # simplified (银行 finds 銀行), without what shows nothing (银\u200b行 is
+    # 银行); only what lengthens the text moves a place later.
+    folded = normalize(text)
     places = [at for phrase in phrases if phrase and (at := folded.find(phrase[0])) >= 0]
     return max(0, min(places) - max(0, len(folded) - len(text))) if places else None
 
