@@ -23,27 +23,22 @@ def simplified(text: str) -> str:
     if _HAN.search(text) is None:  # (no table needed: English, or no text)
         return text
     pattern, table = _traditional()
-    if pattern.search(text) is not None:  # (a scan: most text holds none)
-        text = pattern.sub(lambda run: run[0].translate(table), text)
-    if _ASTRAL.search(text) is not None:  # (extension B on: emoji too)
-        text = _ASTRAL.sub(lambda run: run[0].translate(table), text)
-    return text
+    if pattern.search(text) is None:  # (a scan: most text holds none)
+        return text
+    return pattern.sub(lambda run: run[0].translate(table), text)
 
 
 # Where OpenCC's characters are: the CJK blocks, their extension A, the
 # compatibility ideographs, and extensions B to H.
 _CJK = ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00), (0x20000, 0x323B0))
 _HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U000323af]")
-# Beyond the BMP a character class of many ranges is scanned range by range
-# (1.4 ms a page where the BMP's bitmap takes 9 µs): those runs are translated.
-_ASTRAL = re.compile("[\U00010000-\U0010ffff]+")
 
 
 @cache
 def _traditional() -> tuple[re.Pattern[str], dict[int, str]]:
     """The characters OpenCC's ``t2s`` writes otherwise (else ``hk2s``: 衞 is
     卫 in Hong Kong's usage only), with what it writes — 5,126 of them in
-    OpenCC 1.4 — and a pattern of those in the BMP.  Built in one call each
+    OpenCC 1.4 — and a pattern of where they may be.  Built in one call each
     (a line a character: no phrase spans two lines), in 50 ms: when search or
     a rule first needs it, or in the workers' forkserver (``preload``)."""
     import opencc
@@ -57,6 +52,9 @@ def _traditional() -> tuple[re.Pattern[str], dict[int, str]]:
         to = first if first != char else second
         if to != char and len(to) == 1:
             table[ord(char)] = to
-    # (Each character on its own, not ranges: a bitmap to the regex engine.)
+    # Those of the BMP each on its own, not as ranges: a bitmap to the regex
+    # engine.  Beyond it, a class of many ranges is scanned range by range
+    # (1.4 ms a page, where the bitmap takes 9 µs): every run of characters
+    # there (extension B on, emoji too) is translated.
     listed = "".join(chr(code) for code in sorted(table) if code < 0x10000)
-    return re.compile(f"[{listed}]+"), table
+    return re.compile(f"[{listed}\U00010000-\U0010ffff]+"), table
