@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from feedmill.sanitize.clean import first_image, image_size, sanitize_html
+from feedmill.sanitize.clean import (
+    MAX_DEPTH,
+    first_image,
+    flattened_deep_nesting,
+    image_size,
+    sanitize_html,
+)
 from feedmill.sanitize.css import safe_style
 from feedmill.sanitize.policy import Policy
 
@@ -1388,6 +1394,40 @@ def test_links_left_open_that_cost_little_all_stay() -> None:
     out = sanitize_html(f"<ul>{related}</ul>{body}", base_url=BASE).html
     assert out.count("example.com/doc/") == 20
     assert all(f"related-{i:04}.shtml" in out for i in range(40))
+    # A link closed by its </a>, around a whole article, is never reopened.
+    wrapped = (
+        '<section><a href="https://mp.weixin.qq.com/s?__biz='
+        + "M" * 440
+        + '">'
+        + "<p><span>第{}段</span>，正文<strong>内容</strong>。</p>" * 1200
+        + "</a></section>"
+    )
+    assert sanitize_html(wrapped, base_url=BASE).html.count("mp.weixin.qq.com") == 1
+
+
+@pytest.mark.parametrize(
+    "between",
+    [
+        '<!-- <a href="/old">旧链接</a> -->',  # no link to the parser
+        "<textarea><a></textarea>",  # … nor text held raw
+        '<table><tr><td><a href="/b">b</a></td></tr></table>',  # one of its cell's own
+    ],
+)
+def test_a_link_left_open_is_bounded_whatever_follows_it(between: str) -> None:
+    """What closes a link to a regular expression closes none to the parser:
+    the link left open before it was reopened in every paragraph after (an
+    80 KB item made a post of 60 MB)."""
+    long = '<p>相关阅读：<a href="https://e.example/?q=' + "%E4%B8%AD" * 2000 + '">解读</p>'
+    html = long + between + "<p>第{}段</p>" * 3000
+    out = sanitize_html(html, base_url=BASE).html
+    assert out.count("第{}段") == 3000 and len(out) < 2 * len(html)
+
+
+def test_links_in_svg_nest_and_are_bounded_as_deep() -> None:
+    """In SVG (and MathML) a link's start closes no link before it: 20,000 of
+    them nest, and the parser's work grew with their square (16 s)."""
+    html = "<p>正文</p><svg>" + "<a>x" * 20_000 + "</g>x" * 20_000
+    assert flattened_deep_nesting(html).count("<a>") <= MAX_DEPTH
 
 
 def test_an_article_of_unclosed_paragraphs_is_not_deep() -> None:

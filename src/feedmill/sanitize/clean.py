@@ -9,6 +9,7 @@ from __future__ import annotations
 import html as htmllib
 import re
 import threading
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -579,9 +580,10 @@ _NOT_NESTING = frozenset(
 
 
 # Where a link's start no longer closes one left open before (HTML5's markers
-# in the list of formatting elements; a table to be safe): a link there nests.
+# in the list of formatting elements; a table to be safe; SVG and MathML,
+# whose <a> is theirs): a link there nests.
 _LINK_SCOPES = frozenset(
-    {"applet", "caption", "marquee", "object", "table", "td", "template", "th"}
+    {"applet", "caption", "marquee", "math", "object", "svg", "table", "td", "template", "th"}
 )
 
 
@@ -593,7 +595,7 @@ def flattened_deep_nesting(html: str) -> str:
     if html.count("<") <= MAX_DEPTH:
         return html
     depth = 0
-    link_open = False
+    link_open = links_nest = False
     kept: list[str] = []
     position = 0
     for tag in _ANY_TAG.finditer(html):
@@ -604,11 +606,14 @@ def flattened_deep_nesting(html: str) -> str:
         if lowered == "a" and link_open and not closing:
             continue  # (a link's start closes the one left open: no deeper)
         if lowered in _LINK_SCOPES and not closing:
-            link_open = False  # (… but not one outside a cell: counted again)
+            # (… but not one outside a cell, nor in SVG or MathML, where
+            # links nest: counted again, from there to the end.)
+            link_open = False
+            links_nest = links_nest or lowered in ("svg", "math")
         deep = depth >= MAX_DEPTH if not closing else depth > MAX_DEPTH
         depth = depth + 1 if not closing else max(0, depth - 1)
         if lowered == "a" and not deep:
-            link_open = not closing
+            link_open = not closing and not links_nest
         if deep:
             kept.append(html[position : tag.start()])
             position = tag.end()
@@ -664,24 +669,23 @@ def _closing_runaway_formatting(html: str) -> str:
     14 MB, 400 KB took 5 GB; 60 each of <b>, <i>, <u> and <s>: 131 KB became
     68 MB).  Their text, links and images stay; one left open near the end
     (an editor's line) costs nothing and keeps the article's formatting.
-    A link is reopened until the next link's tag closes it (HTML5: one at a
-    time), so each costs its tag times the tags before that: the costliest
-    go (their text stays), not the links closed where they began."""
+    Links, then, by what the parser does (`_links_reopened`)."""
     tags = html.count("<")
     if tags < 64:
         return html
     balance: dict[str, int] = {}
     since: dict[str, int] = {}  # where the name's open elements were first left open
     longest: dict[str, int] = {}  # its longest opening tag since then
-    links: list[tuple[int, int, int]] = []  # (cost, start, end) of a link's start tag
-    open_link: tuple[int, int] | None = None
+    links = 0  # what reopening links could add at most
+    seen = position = 0
     for match in _FORMATTING_TAG.finditer(html):
         name = match.group(2).lower()
         if name == "a":
-            if open_link is not None:
-                start, end = open_link
-                links.append(((end - start) * html.count("<", end, match.start()), start, end))
-            open_link = None if match.group(1) else match.span()
+            if not match.group(1):
+                # Reopened at most at each later insertion: a tag, or the text after it.
+                seen += html.count("<", position, match.start())
+                position = match.start()
+                links += (match.end() - match.start()) * (2 * (tags - seen) + 1)
             continue
         before = balance.get(name, 0)
         balance[name] = before + (-1 if match.group(1) else 1)
@@ -689,32 +693,67 @@ def _closing_runaway_formatting(html: str) -> str:
             since[name], longest[name] = match.start(), 0
         if not match.group(1):
             longest[name] = max(longest.get(name, 0), match.end() - match.start())
-    if open_link is not None:
-        start, end = open_link
-        links.append(((end - start) * html.count("<", end), start, end))
-    costs: list[tuple[int, str | tuple[int, int]]] = [
-        (balance[name] * longest[name] * html.count("<", since[name]), name)
-        for name in balance
-        if balance[name] > 0
-    ]
-    costs.extend((cost, (start, end)) for cost, start, end in links if cost)
-    costs.sort(key=lambda cost: cost[0], reverse=True)
+    costs = sorted(
+        (
+            (balance[name] * longest[name] * html.count("<", since[name]), name)
+            for name in balance
+            if balance[name] > 0
+        ),
+        reverse=True,
+    )
     total = sum(cost for cost, _ in costs)
-    runaway: list[str] = []
-    spans: list[tuple[int, int]] = []
-    for cost, what in costs:
+    runaway = []
+    for cost, name in costs:
         if total <= MAX_REOPENED_BYTES:
             break
-        if isinstance(what, str):
-            runaway.append(what)
-        else:
-            spans.append(what)
+        runaway.append(name)
         total -= cost
-    if spans:
-        html = _without_spans(html, sorted(spans))
-    if not runaway:
-        return html
-    return re.sub(rf"</?(?:{'|'.join(runaway)})\b[^<>]*>", "", html, flags=re.IGNORECASE)
+    if runaway:
+        html = re.sub(rf"</?(?:{'|'.join(runaway)})\b[^<>]*>", "", html, flags=re.IGNORECASE)
+    if total + links > MAX_REOPENED_BYTES:
+        html = _links_bounded(html, MAX_REOPENED_BYTES - total)
+    return html
+
+
+_LINK_START = re.compile(r"<a\b[^<>]*>", re.IGNORECASE)
+_NUMBERED_LINK = re.compile(r'<a title="(\d+)"')
+
+
+def _links_bounded(html: str, room: int) -> str:
+    """``html`` without the start tags of the links whose reopening costs
+    most, until what it adds fits in ``room``.  When a link's block ends
+    before the link does (``<p><a …>链接</p>``), the parser reopens the link
+    in each later block until a link's tag closes it — but not after a
+    ``</a>`` in a comment, not in a table's cell, not inside an element that
+    held it whole: what it does is asked of the parser itself, on the markup
+    with each link's tag a short numbered one, and each reopening costs that
+    link's tag."""
+    import nh3
+
+    spans: list[tuple[int, int]] = []
+
+    def numbered(match: re.Match[str]) -> str:
+        spans.append(match.span())
+        return f'<a title="{len(spans) - 1}">'
+
+    skeleton = _LINK_START.sub(numbered, html)
+    copies = Counter(int(n) for n in _NUMBERED_LINK.findall(nh3.clean(skeleton)))
+    costs = sorted(
+        (
+            ((end - start) * (copies[index] - 1), (start, end))
+            for index, (start, end) in enumerate(spans)
+            if copies[index] > 1
+        ),
+        reverse=True,
+    )
+    total = sum(cost for cost, _ in costs)
+    dropped: list[tuple[int, int]] = []
+    for cost, span in costs:
+        if total <= room:
+            break
+        dropped.append(span)
+        total -= cost
+    return _without_spans(html, sorted(dropped)) if dropped else html
 
 
 def _without_spans(text: str, spans: list[tuple[int, int]]) -> str:
