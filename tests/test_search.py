@@ -225,6 +225,9 @@ def test_traditional_chinese_is_folded_to_simplified_one_character_for_one() -> 
     assert "[銀行體系]穩健" in marked(snippet(far, query_tokens("银行体系").include))
     split = "一" * 60_000 + "。香港金管局表示，銀\u200b行體系穩健。"  # (what shows nothing)
     assert "[銀\u200b行體系]穩健" in marked(snippet(split, query_tokens("银行体系").include))
+    # … dropped after the match, NFKC lengthening the text before it (… is ...).
+    both = "一" * 60_000 + "……" * 100 + "。香港金管局表示，银行体系稳健。" + "\u200b" * 200 + "完"
+    assert "[银行体系]稳健" in marked(snippet(both, query_tokens("银行体系").include))
 
 
 def test_snippet_marks_the_original_text() -> None:

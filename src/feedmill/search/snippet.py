@@ -16,6 +16,7 @@ from collections.abc import Collection, Iterator, Sequence
 
 from feedmill.normalize.chars import joins
 from feedmill.normalize.chinese import simplified
+from feedmill.normalize.text import nfkc
 from feedmill.search.tokens import (
     ALNUM_RUN,
     HAN,
@@ -349,10 +350,14 @@ def _first_mention(text: str, phrases: Collection[Phrase]) -> int | None:
     if it does: no later than there (case folding may lengthen the text)."""
     # As the query is (`normalize`): NFKC, case-folded (gpt finds ＧＰＴ),
     # simplified (银行 finds 銀行), without what shows nothing (银\u200b行 is
-    # 银行); only what lengthens the text moves a place later.
+    # 银行).  Only what lengthens the text moves a place later: by as much as
+    # it lengthens the whole at most (what shows nothing, dropped, moves it
+    # earlier: its count is not the text's growth).
     folded = normalize(text)
     places = [at for phrase in phrases if phrase and (at := folded.find(phrase[0])) >= 0]
-    return max(0, min(places) - max(0, len(folded) - len(text))) if places else None
+    if not places:
+        return None
+    return max(0, min(places) - max(0, len(nfkc(text).casefold()) - len(text)))
 
 
 _HAN_CHAR = re.compile("[\u3400-\u9fff\uf900-\ufaff]")
