@@ -633,7 +633,22 @@ def _matches_every_text(pattern: str, compiled: Any) -> str | None:
         return "long"
 
 
+class _AsRead:
+    """A rule's compiled pattern searching a text as rules read it: its
+    traditional Chinese simplified (the pattern's is: `compile_pattern`), so
+    that what a lookaround names (`(?!.*廣告)`) is in the samples made of it."""
+
+    def __init__(self, compiled: Any) -> None:
+        self.compiled = compiled
+
+    def search(self, text: str, *args: Any, **kwargs: Any) -> Any:
+        from feedmill.normalize.chinese import simplified
+
+        return self.compiled.search(simplified(text), *args, **kwargs)
+
+
 def _where_it_matches_every_text(pattern: str, compiled: Any) -> str | None:
+    compiled = _AsRead(compiled)
     if not _LOOKS_AROUND.search(pattern) or _EMPTY_ALTERNATIVE.search(pattern):
         every = _holds_of_every(
             lambda text: compiled.search(text, timeout=_SAMPLE_SECONDS), _ANY_TEXTS
@@ -647,7 +662,7 @@ def _where_it_matches_every_text(pattern: str, compiled: Any) -> str | None:
     at_start = _lookbehinds_at_start(read)
     if at_start is not None:
         try:
-            held = compile_pattern(at_start)
+            held = _AsRead(compile_pattern(at_start))
         except Exception:  # (not judged so)
             held = None
         if held is not None and _holds_of_every(

@@ -341,8 +341,8 @@ def forkserver_preload(*, dedupe: bool, search: bool, rules: bool) -> list[str]:
     Loaded there once, they are shared by every worker: the worker's own
     modules, what its first document would load (`feedmill.preload`), and the
     libraries and dictionaries dedupe and search need (~90 MiB), and the
-    table rules read traditional Chinese by; the GC is frozen last, so that
-    what is loaded stays shared.
+    table by which rules read traditional Chinese; the GC is frozen last, so
+    that what is loaded stays shared.
     """
     preload = ["feedmill.forkserver_signals", "feedmill.worker", "feedmill.preload"]
     if dedupe:

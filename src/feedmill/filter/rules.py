@@ -8,26 +8,30 @@ older than ``max_age`` is blocked.  Blocked items are stored, so they never
 come back, but never posted.
 
 Full-width letters and digits count as ASCII on both sides, so ``AI`` finds
-the ``ＡＩ`` of Chinese headlines; traditional Chinese as simplified, so
-``广告`` finds ``廣告``.  Patterns run on the ``regex`` module with a
-time limit: a pattern that backtracks without end (``(a|aa)+$``) would
-stall every pass; over the limit, the feed fails with the rule's name, its
-items left unstored until the rule is mended.
+the ``ＡＩ`` of Chinese headlines; traditional Chinese as simplified on both
+sides, so ``广告`` finds ``廣告`` and ``廣告`` finds ``广告``.  Patterns run on
+the ``regex`` module with a time limit: a pattern that backtracks without
+end (``(a|aa)+$``) would stall every pass; over the limit, the feed fails
+with the rule's name, its items left unstored until the rule is mended.
 """
 
 from __future__ import annotations
 
+import re
 import time
-from collections.abc import Iterator, Sequence
+import unicodedata
+from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import cache
 from typing import TYPE_CHECKING
 
 from feedmill.config import RULE_FIELDS as FIELDS
 from feedmill.config import RuleSpec, RulesSpec, parse_duration
 from feedmill.models import Entry
 from feedmill.normalize.chars import SHOWS_NOTHING
-from feedmill.normalize.chinese import simplified
+from feedmill.normalize.chinese import simplified, simplified_table
 
 if TYPE_CHECKING:
     import regex
@@ -127,9 +131,9 @@ def as_pattern_reads(pattern: str) -> str:
 
 def compile_pattern(pattern: str, *, multiline: bool = False) -> regex.Pattern[str]:
     """A rule's pattern as it runs: case-blind, full-width letters and digits
-    as ASCII, traditional Chinese as simplified (as ``Fields`` reads); with
-    ``multiline``, ``^``/``$`` at each line (one category a line: ``^广告$``
-    is a category named 广告)."""
+    as ASCII, traditional Chinese as simplified (as `Fields` reads the text:
+    `_simplified_pattern`); with ``multiline``, ``^``/``$`` at each line (one
+    category a line: ``^广告$`` is a category named 广告)."""
     import regex  # here: only configs with rules need it
 
     flags = regex.V0 | regex.IGNORECASE | (regex.MULTILINE if multiline else 0)
@@ -137,43 +141,120 @@ def compile_pattern(pattern: str, *, multiline: bool = False) -> regex.Pattern[s
 
 
 def _simplified_pattern(pattern: str) -> str:
-    """``pattern``'s traditional Chinese as simplified, as ``Fields`` reads the
-    text — but for the ends of a character class's ranges: folded, ``[乾-亂]``
-    would be ``[干-乱]``, a range reversed (a pattern that no longer compiles),
-    and ``[一-龥]``-like ranges of all Chinese are what they were written."""
-    folded = simplified(pattern)
-    if folded == pattern:
+    """``pattern`` as it reads the text `Fields` gives it, where traditional
+    Chinese is simplified: each traditional character it names — literally
+    or by an escape (``\\u5EE3``, ``\\N{…}``) — as its simplified one, a
+    character for one, as the text is (``^(?!.*廣告)`` keeps 广告 out, literals
+    stay literals: the regex engine's search for them stays fast).  In a
+    character class a range stays as written, and the simplified forms of the
+    traditional characters in it join the class (``[乾-亂]``: 干 and 乱 too).
+    Group names and comments stay as written."""
+    if _CJK.search(pattern) is None and "\\" not in pattern:
         return pattern
-    out = list(folded)  # (a character for one: the same places)
-    for end in _range_ends(pattern):
-        out[end] = pattern[end]
-    return "".join(out)
-
-
-def _range_ends(pattern: str) -> Iterator[int]:
-    """Where the characters on either side of a range's ``-`` in a character
-    class are (an escape's last character, for an escape: ASCII all the same)."""
-    index, inside, first = 0, False, 0
+    table = simplified_table()
+    out: list[str] = []
+    index = 0
     while index < len(pattern):
         char = pattern[index]
         if char == "\\":
-            index += 2
-            continue
-        if not inside:
-            if char == "[":
-                inside = True
-                index += 1
-                index += pattern.startswith("^", index)
-                # (A - first is itself; a ] first too, and a - after it begins a range.)
-                first = index
-                index += pattern.startswith("]", index)
+            coded = _CODE_ESCAPE.match(pattern, index)
+            if coded:
+                code = _code_point(coded)
+                out.append(table.get(code, coded[0]) if code is not None else coded[0])
+                index = coded.end()
                 continue
-        elif char == "]":
-            inside = False
-        elif char == "-" and index > first and pattern[index + 1 : index + 2] not in ("]", ""):
-            yield index - 1
-            yield index + 1
+            named = _ESCAPE_NAME.match(pattern, index)  # (\g<name>, \L<name>, \p{…})
+            end = named.end() if named else index + 2
+            out.append(pattern[index:end])
+            index = end
+            continue
+        if char == "(":
+            named = _GROUP_NAME.match(pattern, index)  # ((?P<name>, (?#…), (?(name), …)
+            if named:
+                out.append(named[0])
+                index = named.end()
+                continue
+        if char == "[":
+            index = _simplified_class(pattern, index, table, out)
+            continue
+        out.append(table.get(ord(char), char))
         index += 1
+    return "".join(out)
+
+
+def _simplified_class(pattern: str, index: int, table: dict[int, str], out: list[str]) -> int:
+    """The character class at ``index`` onto ``out`` (see `_simplified_pattern`),
+    a literal ``-`` or ``]`` escaped, the simplified forms last; where it ends."""
+    atoms: list[tuple[str, int | None]] = []  # (as written, the character it names)
+    negated = pattern.startswith("^", index + 1)
+    start = index = index + 1 + negated
+    while index < len(pattern) and (pattern[index] != "]" or index == start):
+        if pattern.startswith("[:", index) and (end := pattern.find(":]", index + 2)) > 0:
+            atoms.append((pattern[index : end + 2], None))  # ([:alpha:])
+            index = end + 2
+            continue
+        if pattern[index] == "\\":
+            coded = _CODE_ESCAPE.match(pattern, index)
+            named = coded or _ESCAPE_NAME.match(pattern, index)
+            end = named.end() if named else index + 2
+            atoms.append((pattern[index:end], _code_point(coded) if coded else None))
+            index = end
+            continue
+        atoms.append((pattern[index], ord(pattern[index])))
+        index += 1
+    written = ["[^" if negated else "["]
+    added: dict[str, None] = {}
+    at = 0
+    while at < len(atoms):
+        text, code = atoms[at]
+        if at + 2 < len(atoms) and atoms[at + 1][0] == "-" and code is not None:
+            high = atoms[at + 2][1]
+            if high is not None and code <= high:
+                written.append(f"{text}-{atoms[at + 2][0]}")
+                for traditional in _in_range(code, high):
+                    added.setdefault(table[traditional])
+                at += 3
+                continue
+        written.append({"-": "\\-", "]": "\\]"}.get(text, text))
+        if code is not None and code in table:
+            added.setdefault(table[code])
+        at += 1
+    out.extend(written)
+    out.extend(added)
+    if index < len(pattern):
+        out.append("]")
+        index += 1
+    return index
+
+
+def _in_range(low: int, high: int) -> list[int]:
+    """The traditional characters from ``low`` to ``high``."""
+    codes = _traditional_codes()
+    return codes[bisect_left(codes, low) : bisect_right(codes, high)]
+
+
+@cache
+def _traditional_codes() -> list[int]:
+    return sorted(simplified_table())
+
+
+def _code_point(escape: re.Match[str]) -> int | None:
+    """The character a ``\\u…``, ``\\U…``, ``\\x…`` or ``\\N{…}`` escape names."""
+    digits = escape[1] or escape[2] or escape[3] or escape[4]
+    if digits:
+        return int(digits, 16)
+    try:
+        return ord(unicodedata.lookup(escape[5]))
+    except KeyError:
+        return None
+
+
+_CJK = re.compile("[\u3400-\u9fff\uf900-\ufaff\U00020000-\U000323af]")
+_CODE_ESCAPE = re.compile(
+    r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|x([0-9A-Fa-f]{2})|x\{([0-9A-Fa-f]{1,8})\}|N\{([^}]*)\})"
+)
+_ESCAPE_NAME = re.compile(r"\\(?:[gL]<[^>]*>?|[pP]\{[^}]*\}?)")
+_GROUP_NAME = re.compile(r"\(\?(?:P?<(?![=!])[^>]*>?|P[=>][^)]*|&[^)]*|#[^)]*|\([^)]*\))")
 
 
 def compile_rules(spec: RulesSpec | None, *, whose: str = "") -> RuleSet:

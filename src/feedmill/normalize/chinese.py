@@ -58,3 +58,8 @@ def _traditional() -> tuple[re.Pattern[str], dict[int, str]]:
     # there (extension B on, emoji too) is translated.
     listed = "".join(chr(code) for code in sorted(table) if code < 0x10000)
     return re.compile(f"[{listed}\U00010000-\U0010ffff]+"), table
+
+
+def simplified_table() -> dict[int, str]:
+    """Each traditional character's code point → its simplified character."""
+    return _traditional()[1]
