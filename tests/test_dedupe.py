@@ -1072,6 +1072,35 @@ def test_a_held_back_copy_whose_key_now_holds_another_story_takes_a_post_of_its_
     assert "posts: 0 new, 0 updated" in cli("run", "-c", str(config)).stdout
 
 
+def test_a_held_back_copy_edited_into_what_its_rules_block_is_listed_no_more(
+    tmp_path: Path,
+) -> None:
+    """B's held-back copy of A's story becomes an advert B's rules block: it
+    is blocked, and A's post lists it no more (it linked to the advert)."""
+    flash, article = LPR[:2]
+    b_flash = {**flash, "id": "b-item", "source": article["source"],
+               "title": "9月LPR出炉：1年期3.65%，5年期以上4.3%"}  # fmt: skip
+
+    def config_of(stories: list[dict[str, str]]) -> Path:
+        specs = _write_sources(tmp_path, stories)
+        for spec in specs:
+            if spec["source"] == article["source"]:
+                spec["rules"] = {"block": [{"title": "推广", "name": "ads"}]}  # type: ignore[assignment]
+        return write_config(tmp_path, specs)
+
+    assert cli("run", "-c", str(config_of([flash]))).code == 0
+    (name,) = posts(tmp_path)
+    assert "1 duplicate " in cli("run", "-c", str(config_of([flash, b_flash]))).stdout
+    assert "also-reported" in posts(tmp_path)[name]
+    advert = {**b_flash, "title": "【推广】理财课限时优惠", "html": STORIES["s005-a"]["html"]}
+    config = config_of([flash, advert])
+    assert cli("run", "-c", str(config)).code == 0
+    assert set(posts(tmp_path)) == {name}
+    assert "also-reported" not in posts(tmp_path)[name]
+    row = _status(config)[article["source"]]
+    assert row["blocked"] == 1 and row["duplicates"] == 0, row
+
+
 def test_a_held_back_copy_edited_into_another_posted_story_stays_held(tmp_path: Path) -> None:
     """B's held-back copy of A's story becomes a copy of C's posted story:
     no post of its own (that story is on the site already)."""

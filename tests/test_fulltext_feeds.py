@@ -1175,6 +1175,8 @@ def test_a_teaser_whose_page_fails_for_good_gives_way_to_a_fuller_copy(
     config = write_config(tmp_path, feeds, fulltext={"allow_private": True})
     result = cli("run", "-c", str(config))
     assert "1 replaced by a fuller copy" in result.stdout, result.stdout
+    # (The teaser's post taken back is no post "unchanged".)
+    assert "posts: 1 new, 0 updated, 0 unchanged" in result.stdout, result.stdout
     assert _titles(tmp_path) == ["货币政策执行报告：保持流动性合理充裕"]
     rows = {r["source"]: r for r in json.loads(cli("status", "-c", str(config), "--json").stdout)}
     assert (rows["甲"]["posts"], rows["甲"]["duplicates"]) == (0, 1)

@@ -350,13 +350,23 @@ def _promotions(
         stored = known.get(items[index].key_hash)
         if stored is None or stored.status != "duplicate":
             continue
-        # A copy that takes a post is judged by its feed's rules on what it
-        # says now (its article come since, an edit): its age was, when it came.
-        if blocked_by(job.rules, items[index].entry, job.now, age=False) is not None:
-            continue
         original = conn.execute(
             select(entries.c.duplicate_of).where(entries.c.id == stored.id)
         ).scalar()
+        # A copy that takes a post is judged by its feed's rules on what it
+        # says now (its article come since, an edit): its age was, when it
+        # came.  One they block that tells another story now is blocked: the
+        # post it followed lists it no more (an edit into an advert was
+        # listed under the story it left).
+        reason = blocked_by(job.rules, items[index].entry, job.now, age=False)
+        if reason is not None:
+            if original is not None and (
+                (posted := dedupe_store.print_of(conn, original)) is None
+                or not same_story(story.fingerprint, posted, job.dedupe.threshold).duplicate
+            ):
+                retract(conn, {stored.id: Decision("blocked", reason)})
+                mark_stale(conn, [original])
+            continue
         taken = {entry_id for ids in out.values() for entry_id in ids}
         if original is None or original in taken:
             continue
@@ -1097,6 +1107,7 @@ def handle(job: FeedJob) -> FeedResult:
     giving_way: set[int] = set()  # … all those entries
     replaced_new = 0  # … of those taken back, posts that this pass counts new
     promoted = 0  # held-back copies that took their story's post (`_promotions`)
+    gave_way: set[int] = set()  # … the entries whose posts those took
 
     try:
         with engine.begin() as conn:
@@ -1223,6 +1234,7 @@ def handle(job: FeedJob) -> FeedResult:
                     originals |= originals_of(conn, [copy_id])
                 _index_heirs(conn, job, promote(conn, copy_id, taken, heir_name))
                 promoted += len(taken)
+                gave_way.update(taken)
             if screened.stories:
                 dedupe_store.add(
                     conn,
@@ -1330,8 +1342,8 @@ def handle(job: FeedJob) -> FeedResult:
         found_archived: list[int] = []  # rewritten in the archive (the database lost)
         for touched in ingested.touched:
             path = staged[touched.index]
-            if touched.entry_id in verdicts:
-                continue
+            if touched.entry_id in verdicts or touched.entry_id in gave_way:
+                continue  # (held back now: no post to count)
             if path is None:
                 # Changed, left to publish() (undated, or listing other
                 # sources): counted unchanged with its feed, as a restyle's
