@@ -742,7 +742,7 @@ class Mill:
         self._store_page_pauses()
         self._store_claims()
         if self._copying:
-            self._hand_over_to_new_copies()
+            self._hand_over_to_new_copies(summary)
         if self.dedupe is not None:
             self._take_back_first_texts()
         # What a worker could not remove after its commit (or a crash left),
@@ -1248,10 +1248,10 @@ class Mill:
         conn: Connection,
         removed: Sequence[int],
         exact_copies_of: Collection[int] | None = None,
-    ) -> None:
+    ) -> list[Heir]:
         """Stories of the feeds that left the config, whose copies other feeds
         hold, pass to those feeds (`hand_over`): posted now, the removed
-        feeds' posts of them taken back."""
+        feeds' posts of them taken back.  Returns those copies."""
         self._posts_moved = True
         from feedmill.filter.dedupe.decide import copy_tells
         from feedmill.store.entries import hand_over
@@ -1281,6 +1281,7 @@ class Mill:
                 f"stories of feeds no longer in the config that other feeds carry too: {passed},"
                 " passed to those feeds (the posts are theirs now)"
             )
+        return heirs
 
     def _refused_by_its_rules(self, copy: Any) -> bool:
         """Would its feed's rules block a held-back copy (a stored row) taking
@@ -1292,7 +1293,7 @@ class Mill:
         now = datetime.now(UTC)
         return bool(rules) and blocked_by(rules, entry_from_row(copy), now, age=False) is not None
 
-    def _hand_over_to_new_copies(self) -> None:
+    def _hand_over_to_new_copies(self, summary: RunSummary) -> None:
         """Copies this pass held back behind the posts of feeds no longer in
         the config, of their very text, take those stories (`_hand_over`): a
         route whose URL was edited without `moved_from` left before its new
@@ -1305,7 +1306,13 @@ class Mill:
             originals = copied_after(conn, self._copying, self._last_entry)
             removed = feed_store.removed_ids(conn) if originals else []
             if removed:
-                self._hand_over(conn, removed, exact_copies_of=originals)
+                heirs = self._hand_over(conn, removed, exact_copies_of=originals)
+                # Counted held back by their workers: posted now, they are not.
+                held_this_pass = sum(
+                    heir.entry_id > self._last_entry and heir.feed_id in self._copying
+                    for heir in heirs
+                )
+                summary.duplicates = max(0, summary.duplicates - held_this_pass)
 
     def _take_back_first_texts(self) -> None:
         """Copies held back behind a post that passed to another telling when
