@@ -639,6 +639,23 @@ def test_a_failing_feed_pointed_elsewhere_with_moved_from_is_tried_at_once(
     assert row["error_streak"] == 0 and row["http_status"] == 200
 
 
+def test_a_feed_that_never_worked_pointed_elsewhere_is_not_fetched_yet(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """Its URL only ever failed; mended with `moved_from`, the new URL was
+    counted "ok" by the tally — never asked for, never a success — while
+    `--json` said `"ok": false`."""
+    old = feed_server.add("/old", status=404)
+    config = write_config(tmp_path, [{"url": old, "group": "g", "source": "s"}])
+    assert "1 failed" in cli("run", "-c", str(config)).stdout
+    new = feed_server.add("/new", body=GOOD)
+    write_config(tmp_path, [{"url": new, "group": "g", "source": "s", "moved_from": old}])
+    assert "1 feed: 0 ok, 0 failing, 1 not fetched yet" in cli("status", "-c", str(config)).stdout
+    assert _status(config)[new]["ok"] is False
+    assert "posts: 2 new" in cli("run", "-c", str(config)).stdout
+    assert "1 feed: 1 ok, 0 failing" in cli("status", "-c", str(config)).stdout
+
+
 def test_the_workers_start_loading_early_only_for_feeds_never_read(
     tmp_path: Path, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:

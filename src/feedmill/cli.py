@@ -2462,7 +2462,9 @@ def overdue(due: datetime | None, interval: timedelta, now: datetime) -> bool:
 def status_tally(rows: Sequence[dict[str, Any]]) -> str:
     """One line for the whole list: how many feeds are fine, failing, not yet fetched."""
     failing = sum(row["last_error"] is not None for row in rows)
-    never = sum(row["last_attempt"] is None and row["last_error"] is None for row in rows)
+    # (Never a success, and no error: never fetched — a feed pointed
+    # elsewhere with `moved_from` whose old place only ever failed too.)
+    never = sum(row["last_success"] is None and row["last_error"] is None for row in rows)
     moved = sum(row["fetch_url"] is not None for row in rows)
     warned = sum(row["warning"] is not None for row in rows)
     parts = [f"{len(rows) - failing - never} ok", f"{failing} failing"]
