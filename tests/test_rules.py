@@ -84,7 +84,9 @@ def test_traditional_chinese_matches_as_simplified() -> None:
     ranged = rules(block=[{"title": "^[乾-亂]+$"}, {"title": r"^[一-龥]{2}$", "name": "two"}])
     assert blocked_by(ranged, entry("亂"), NOW) == "blocked by block rule 1"
     assert blocked_by(ranged, entry("銀行"), NOW) == "blocked by two"
-    escaped = rules(block=[{"title": r"\u5EE3告"}])
+    with pytest.raises(Exception, match="bad character range"):  # (as before)
+        rules(block=[{"title": "[廣-亂]"}])
+    escaped = rules(block=[{"title": r"\u5EE3告"}, {"title": r"\廣\告"}])
     assert blocked_by(escaped, entry("廣告：新品"), NOW) is not None
     coded = rules(
         block=[{"title": r"[\u5EE0-\u5EE9]告"}, {"title": r"\N{CJK UNIFIED IDEOGRAPH-5EE3}"}]

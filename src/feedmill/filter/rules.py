@@ -165,7 +165,10 @@ def _simplified_pattern(pattern: str) -> str:
                 continue
             named = _ESCAPE_NAME.match(pattern, index)  # (\g<name>, \L<name>, \p{…})
             end = named.end() if named else index + 2
-            out.append(pattern[index:end])
+            escaped = pattern[index:end]
+            if not named and end == index + 2 and not escaped[1:].isascii():
+                escaped = "\\" + table.get(ord(escaped[1]), escaped[1])  # (\廣: a literal)
+            out.append(escaped)
             index = end
             continue
         if char == "(":
@@ -197,7 +200,10 @@ def _simplified_class(pattern: str, index: int, table: dict[int, str], out: list
             coded = _CODE_ESCAPE.match(pattern, index)
             named = coded or _ESCAPE_NAME.match(pattern, index)
             end = named.end() if named else index + 2
-            atoms.append((pattern[index:end], _code_point(coded) if coded else None))
+            code = _code_point(coded) if coded else None
+            if not named and end == index + 2 and not pattern[index + 1 : end].isascii():
+                code = ord(pattern[index + 1])  # (\廣: a literal)
+            atoms.append((pattern[index:end], code))
             index = end
             continue
         atoms.append((pattern[index], ord(pattern[index])))
@@ -209,7 +215,7 @@ def _simplified_class(pattern: str, index: int, table: dict[int, str], out: list
         text, code = atoms[at]
         if at + 2 < len(atoms) and atoms[at + 1][0] == "-" and code is not None:
             high = atoms[at + 2][1]
-            if high is not None and code <= high:
+            if high is not None:  # (a range reversed stays so: the engine says why)
                 written.append(f"{text}-{atoms[at + 2][0]}")
                 for traditional in _in_range(code, high):
                     added.setdefault(table[traditional])
