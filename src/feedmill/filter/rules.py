@@ -20,11 +20,9 @@ from __future__ import annotations
 import re
 import time
 import unicodedata
-from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from functools import cache
 from typing import TYPE_CHECKING
 
 from feedmill.config import RULE_FIELDS as FIELDS
@@ -152,10 +150,17 @@ def _simplified_pattern(pattern: str) -> str:
     if _CJK.search(pattern) is None and "\\" not in pattern:
         return pattern
     table = simplified_table()
+    verbose = _VERBOSE.search(pattern)
     out: list[str] = []
     index = 0
     while index < len(pattern):
         char = pattern[index]
+        if char == "#" and verbose is not None and index > verbose.start():
+            end = pattern.find("\n", index)  # (a comment: as written)
+            end = len(pattern) if end < 0 else end
+            out.append(pattern[index:end])
+            index = end
+            continue
         if char == "\\":
             coded = _CODE_ESCAPE.match(pattern, index)
             if coded:
@@ -186,81 +191,89 @@ def _simplified_pattern(pattern: str) -> str:
 
 
 def _simplified_class(pattern: str, index: int, table: dict[int, str], out: list[str]) -> int:
-    """The character class at ``index`` onto ``out`` (see `_simplified_pattern`),
-    a literal ``-`` or ``]`` escaped, the simplified forms last; where it ends."""
-    atoms: list[tuple[str, int | None]] = []  # (as written, the character it names)
-    negated = pattern.startswith("^", index + 1)
-    start = index = index + 1 + negated
-    while index < len(pattern) and (pattern[index] != "]" or index == start):
-        if pattern.startswith("[:", index) and (end := pattern.find(":]", index + 2)) > 0:
-            atoms.append((pattern[index : end + 2], None))  # ([:alpha:])
-            index = end + 2
-            continue
-        if pattern[index] == "\\":
-            coded = _CODE_ESCAPE.match(pattern, index)
-            named = coded or _ESCAPE_NAME.match(pattern, index)
-            end = named.end() if named else index + 2
-            code = _code_point(coded) if coded else None
-            if not named and end == index + 2 and not pattern[index + 1 : end].isascii():
-                code = ord(pattern[index + 1])  # (\廣: a literal)
-            atoms.append((pattern[index:end], code))
-            index = end
-            continue
-        atoms.append((pattern[index], ord(pattern[index])))
-        index += 1
-    written = ["[^" if negated else "["]
+    """The character class at ``index`` onto ``out`` as written, the
+    simplified forms of the traditional characters it names added (before a
+    last ``-``, which stays itself); where it ends.  Of a range, those that
+    fall outside it — but for a range of over `_SHORT_RANGE` characters: the
+    forms of all Chinese (``[\\u4e00-\\u9fa5]``) made its class fifty times
+    slower to match, and it holds nearly all of them."""
+    start = position = index + 1 + pattern.startswith("^", index + 1)
+    named: list[int | None] = []  # what each item names: a character, or None
+    while position < len(pattern) and (pattern[position] != "]" or position == start):
+        end, code = _class_item(pattern, position)
+        named.append(code)
+        position = end
+    if position >= len(pattern):  # (no end: the engine says so)
+        out.append(pattern[index:])
+        return position
     added: dict[str, None] = {}
-    at = 0
-    while at < len(atoms):
-        text, code = atoms[at]
-        if at + 2 < len(atoms) and atoms[at + 1][0] == "-" and code is not None:
-            high = atoms[at + 2][1]
-            if high is not None:  # (a range reversed stays so: the engine says why)
-                written.append(f"{text}-{atoms[at + 2][0]}")
-                for traditional in _in_range(code, high):
-                    added.setdefault(table[traditional])
-                at += 3
-                continue
-        written.append({"-": "\\-", "]": "\\]"}.get(text, text))
+    for at, code in enumerate(named):
+        if at + 2 < len(named) and named[at + 1] == _HYPHEN:  # (a range's first end)
+            low, high = code, named[at + 2]
+            if low is not None and high is not None and 0 < high - low <= _SHORT_RANGE:
+                for inside in range(low, high + 1):
+                    form = table.get(inside)
+                    if form is not None and not low <= ord(form) <= high:
+                        added.setdefault(form)
+            continue
+        if at >= 2 and named[at - 1] == _HYPHEN:
+            continue  # (a range's last end)
         if code is not None and code in table:
             added.setdefault(table[code])
-        at += 1
-    out.extend(written)
-    out.extend(added)
-    if index < len(pattern):
-        out.append("]")
-        index += 1
-    return index
+    body = pattern[index:position]
+    if added and body.endswith("-") and not body.endswith("\\-"):
+        body = body[:-1] + "".join(added) + "-"
+    else:
+        body += "".join(added)
+    out.append(body + "]")
+    return position + 1
 
 
-def _in_range(low: int, high: int) -> list[int]:
-    """The traditional characters from ``low`` to ``high``."""
-    codes = _traditional_codes()
-    return codes[bisect_left(codes, low) : bisect_right(codes, high)]
+_HYPHEN = -1  # (a literal "-" between two items: a range, where it is not first or last)
+# A range of more characters is as written (see `_simplified_class`).
+_SHORT_RANGE = 1000
 
 
-@cache
-def _traditional_codes() -> list[int]:
-    return sorted(simplified_table())
+def _class_item(pattern: str, position: int) -> tuple[int, int | None]:
+    """Where the item of a class at ``position`` ends, and the character it
+    names (None: a set of them, such as ``\\d`` or ``[:alpha:]``; `_HYPHEN`)."""
+    char = pattern[position]
+    if pattern.startswith("[:", position) and (end := pattern.find(":]", position + 2)) > 0:
+        return end + 2, None
+    if char == "-":
+        return position + 1, _HYPHEN
+    if char != "\\":
+        return position + 1, ord(char)
+    coded = _CODE_ESCAPE.match(pattern, position)
+    if coded:
+        return coded.end(), _code_point(coded)
+    named = _ESCAPE_NAME.match(pattern, position)
+    if named:
+        return named.end(), None
+    escaped = pattern[position + 1 : position + 2]
+    return position + 2, ord(escaped) if escaped and not escaped.isascii() else None
 
 
 def _code_point(escape: re.Match[str]) -> int | None:
-    """The character a ``\\u…``, ``\\U…``, ``\\x…`` or ``\\N{…}`` escape names."""
-    digits = escape[1] or escape[2] or escape[3] or escape[4]
+    """The character a ``\\u…``, ``\\U…``, ``\\x..`` or ``\\N{…}`` escape names
+    (not ``\\x{…}``, which the engine's version 0 refuses)."""
+    digits = escape["u"] or escape["U"] or escape["x"]
     if digits:
         return int(digits, 16)
     try:
-        return ord(unicodedata.lookup(escape[5]))
+        return ord(unicodedata.lookup(escape["name"]))
     except KeyError:
         return None
 
 
 _CJK = re.compile("[\u3400-\u9fff\uf900-\ufaff\U00020000-\U000323af]")
 _CODE_ESCAPE = re.compile(
-    r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|x([0-9A-Fa-f]{2})|x\{([0-9A-Fa-f]{1,8})\}|N\{([^}]*)\})"
+    r"\\(?:u(?P<u>[0-9A-Fa-f]{4})|U(?P<U>[0-9A-Fa-f]{8})|x(?P<x>[0-9A-Fa-f]{2})|N\{(?P<name>[^}]*)\})"
 )
 _ESCAPE_NAME = re.compile(r"\\(?:[gL]<[^>]*>?|[pP]\{[^}]*\}?)")
-_GROUP_NAME = re.compile(r"\(\?(?:P?<(?![=!])[^>]*>?|P[=>][^)]*|&[^)]*|#[^)]*|\([^)]*\))")
+_GROUP_NAME = re.compile(r"\(\?(?:P?<(?![=!])[^>]*>?|P[=>][^)]*|&[^)]*|#[^)]*|\((?!\?)[^)]*\))")
+# Flags that turn the verbose mode on ((?x), (?ix), (?x:…)): a # begins a comment.
+_VERBOSE = re.compile(r"\(\?[a-zA-Z]*x[a-zA-Z]*(?:-[a-zA-Z]*)?[:)]")
 
 
 def compile_rules(spec: RulesSpec | None, *, whose: str = "") -> RuleSet:
