@@ -1185,6 +1185,32 @@ def test_a_teaser_whose_page_fails_for_good_gives_way_to_a_fuller_copy(
     assert "posts: 0 new, 0 updated, 1 unchanged" in again, again  # 乙's post now
 
 
+def test_a_held_back_teaser_edited_while_its_page_is_down_waits_for_its_article(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """A fulltext feed's teaser, held back as a copy of another feed's post,
+    is edited into another story while its page is down: a keep rule on the
+    content waits for the article, as for a new item.  Judged on the teaser
+    it was blocked for good, its page never asked for again."""
+    (link,), _ = _down_then_up(feed_server, "stcn")
+    posted = [
+        Item("央行发布一季度货币政策执行报告", _ARTICLE, "1", "https://b.example/1", hours_ago(3))
+    ]
+    teaser = [Item("央行发布一季度货币政策执行报告", f"<p>{_SINA[0]}</p>", "9", link, hours_ago(2))]
+    feeds: list[dict[str, object]] = [
+        {"url": feed_server.add("/a.xml", body=rss("甲", posted)), "group": "g", "source": "甲"},
+        {"url": feed_server.add("/b.xml", body=rss("乙", teaser)), "group": "g", "source": "乙",
+         "fulltext": True, "rules": {"keep": [{"content": "存款挂牌利率"}]}},
+    ]  # fmt: skip
+    config = write_config(tmp_path, feeds, fulltext={"allow_private": True})
+    assert "held back: 0 blocked, 1 duplicate" in cli("run", "-c", str(config)).stdout
+    edited = [Item("多家中小银行再度下调存款利率", "<p>多家中小银行宣布下调存款利率。</p>", "9", link, hours_ago(2))]  # fmt: skip
+    feed_server.add("/b.xml", body=rss("乙", edited))
+    assert cli("run", "-c", str(config)).code == 0
+    rows = {r["source"]: r for r in json.loads(cli("status", "-c", str(config), "--json").stdout)}
+    assert rows["乙"]["blocked"] == 0, rows["乙"]
+
+
 def test_a_copy_held_back_while_its_page_is_down_is_judged_on_its_article(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:

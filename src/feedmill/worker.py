@@ -358,7 +358,10 @@ def _promotions(
         # came.  One they block that tells another story now is blocked: the
         # post it followed lists it no more (an edit into an advert was
         # listed under the story it left).
-        reason = blocked_by(job.rules, items[index].entry, job.now, age=False)
+        # (A teaser waiting for its page: a keep rule on the content waits
+        # for the article, as it does for a new item.)
+        teaser = holds_feed_text(items[index].version)
+        reason = blocked_by(job.rules, items[index].entry, job.now, age=False, teaser=teaser)
         if reason is not None:
             if original is not None and (
                 (posted := dedupe_store.print_of(conn, original)) is None
