@@ -1423,11 +1423,84 @@ def test_a_link_left_open_is_bounded_whatever_follows_it(between: str) -> None:
     assert out.count("第{}段") == 3000 and len(out) < 2 * len(html)
 
 
+@pytest.mark.parametrize(
+    ("html", "base"),
+    [
+        (  # two links left open: the later one's start, dropped, closed the first
+            '<p><a href="https://e.example/' + "a" * 20_000 + '">a</p><p>x</p>'
+            '<p><a href="https://e.example/' + "b" * 20_100 + '">b</p>' + "<p>段落</p>" * 4000,
+            BASE,
+        ),
+        (  # a "<" or a ">" quoted in a tag: the tag is the tokenizer's, not cut short
+            "".join(f'<p><b title="<{i}">段落</p>' for i in range(2000)),
+            BASE,
+        ),
+        (
+            '<p><a title="a<b" href="https://e.example/?q='
+            + "x" * 20_000
+            + '">x</p>'
+            + "<p>para</p>" * 5000,
+            BASE,
+        ),
+        (
+            '<p><a title=">" href="https://e.example/?q='
+            + "x" * 20_000
+            + '">x</p>'
+            + "<p>para</p>" * 5000,
+            BASE,
+        ),
+        (  # <a-x> is no link, and closes none
+            '<p><a href="https://e.example/?q='
+            + "x" * 20_000
+            + '">x</p>'
+            + "<p><a-x></a-x>段落</p>" * 4000,
+            BASE,
+        ),
+        (  # a short relative address made long by the item's own
+            "<p><a href=x>x</p>" + "<p>段</p>" * 100_000,
+            "https://news.example.com/" + "section/" * 30 + "article.html",
+        ),
+    ],
+)
+def test_what_links_and_formatting_left_open_add_stays_bounded(html: str, base: str) -> None:
+    """Each of these made a post of 30 to 100 MB of a 0.05-0.8 MB item."""
+    out = sanitize_html(html, base_url=base).html
+    assert len(out) < len(html) + 3_000_000
+
+
+def test_a_link_dropped_past_the_bound_takes_no_other_links_address() -> None:
+    """The start tag of a link whose reopening costs too much goes as the
+    end of the link before it, as the parser read it: removed, the link
+    before it went on over its text (257 of 500 headlines linked to one)."""
+    html = "".join(
+        f'<p><a href="https://e.com/{i}?{"q" * 1000}">标题{i}</p>' + "<p>摘要</p>" * 8
+        for i in range(500)
+    )
+    out = sanitize_html(html, base_url=BASE).html
+    pairs = re.findall(r"e\.com/(\d+)\?q+\">标题(\d+)", out)
+    assert pairs and all(a == b for a, b in pairs)
+    # A tag cut at a quoted ">" left the rest of it as text.
+    cut = '<p><a title="' + "说明" * 300 + '>更多" href="https://e.com/x">链接</p>'
+    out = sanitize_html(cut + "<p>段落</p>" * 5000, base_url=BASE).html
+    assert '"https://e.com/x"&gt;' not in out
+
+
 def test_links_in_svg_nest_and_are_bounded_as_deep() -> None:
     """In SVG (and MathML) a link's start closes no link before it: 20,000 of
     them nest, and the parser's work grew with their square (16 s)."""
     html = "<p>正文</p><svg>" + "<a>x" * 20_000 + "</g>x" * 20_000
     assert flattened_deep_nesting(html).count("<a>") <= MAX_DEPTH
+    # … and only there: after an SVG icon, a list of links left open keeps
+    # each its own address (past 256 of them, each went to the 256th's).
+    icon = '<p><svg width="16"><circle r="4"></circle></svg>来源：证券时报</p>'
+    links = "".join(
+        f'<p><a href="https://www.stcn.com/detail/{i}.html">相关阅读{i}</p>' for i in range(300)
+    )
+    out = sanitize_html(icon + links, base_url=BASE).html
+    pairs = re.findall(r'detail/(\d+)\.html">相关阅读(\d+)<', out)
+    assert len(pairs) == 300 and all(a == b for a, b in pairs)
+    # An end tag with none of its kind open closes nothing: the depth grows.
+    assert flattened_deep_nesting("<div>段落</i>" * 2000).count("<div>") <= MAX_DEPTH
 
 
 def test_an_article_of_unclosed_paragraphs_is_not_deep() -> None:

@@ -286,7 +286,7 @@ def sanitize_html(html: str, *, base_url: str | None, policy: Policy = DEFAULT_P
     # The parser decodes "&#1;" and "&#xFFFF;" to characters that no XML may
     # carry: one in a post's first 140 characters broke the site's atom.xml.
     references = "&#" in html
-    html = bounded(html)
+    html = bounded(html, base)
     if "/>" in html:
         html = _SELF_CLOSED.sub(_closed, html)
     html = prepass(html, base=base, iframe_hosts=policy.iframe_hosts)
@@ -566,7 +566,13 @@ def _harden_link(tag: str) -> str:
 
 # Browsers stop nesting at 512 elements; no article comes near this.
 MAX_DEPTH = 256
-_ANY_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)[^<>]*?(/?)>")
+# The rest of a tag after its name, as the HTML tokenizer reads it: a quote
+# opens a value only after "=", and what it quotes (a ">", a "<") is the
+# value's.  Outside quotes a "<" ends the try (the tokenizer reads one into
+# a name: rare, and each "<a" of "<a<a<a…" tried to the end took quadratic
+# time); possessive, so that nothing is tried twice.
+_TAG_REST = r"""(?=[\s/>])(?:[^>"'=<]++|=\s*+(?:"[^"]*+"|'[^']*+'|[^\s>"'<][^\s><]*+|)|["'])*+>"""
+_ANY_TAG = re.compile(rf"<(/?)([A-Za-z][^\s/><]*+){_TAG_REST}")
 # Elements without content, and those the parser closes by itself at the next
 # of their kind (an article of unclosed <p>s is not 500 levels deep).
 _NOT_NESTING = frozenset(
@@ -594,28 +600,34 @@ def flattened_deep_nesting(html: str) -> str:
     item was sanitized again at every render."""
     if html.count("<") <= MAX_DEPTH:
         return html
-    depth = 0
-    link_open = links_nest = False
+    depth = foreign = 0  # (foreign: SVG and MathML elements open, where links nest)
+    link_open = False
+    opened: dict[str, int] = {}  # elements of each name open, as counted
     kept: list[str] = []
     position = 0
     for tag in _ANY_TAG.finditer(html):
-        closing, name, empty = tag.groups()
+        closing, name = tag.groups()
         lowered = name.lower()
-        if empty or lowered in _NOT_NESTING:
+        if lowered in _NOT_NESTING or (not closing and tag[0].endswith("/>")):
             continue
+        if closing and not opened.get(lowered):
+            continue  # (an end tag with none of its kind open: the parser ignores it)
         if lowered == "a" and link_open and not closing:
             continue  # (a link's start closes the one left open: no deeper)
         if lowered in _LINK_SCOPES and not closing:
-            # (… but not one outside a cell, nor in SVG or MathML, where
-            # links nest: counted again, from there to the end.)
-            link_open = False
-            links_nest = links_nest or lowered in ("svg", "math")
+            link_open = False  # (… but not one outside a cell: counted again)
+        if lowered in ("svg", "math"):
+            foreign += -1 if closing else 1
         deep = depth >= MAX_DEPTH if not closing else depth > MAX_DEPTH
         depth = depth + 1 if not closing else max(0, depth - 1)
+        opened[lowered] = opened.get(lowered, 0) + (-1 if closing else 1)
         if lowered == "a" and not deep:
-            link_open = not closing and not links_nest
+            link_open = not closing and not foreign
         if deep:
             kept.append(html[position : tag.start()])
+            # A link's start closes the link left open: without it, that
+            # one went on over this one's text, to the wrong address.
+            kept.append("</a>" if lowered == "a" and not closing else "")
             position = tag.end()
     if not kept:
         return html
@@ -623,20 +635,22 @@ def flattened_deep_nesting(html: str) -> str:
     return "".join(kept)
 
 
-def bounded(html: str) -> str:
+def bounded(html: str, base: str | None = None) -> str:
     """``html`` in the bounds an HTML5 parser reads in linear time: an
     element's attributes (`bounded_attributes`), the depth
     (`flattened_deep_nesting`), what formatting left open reopens
     (`_closing_runaway_formatting`)."""
-    return _closing_runaway_formatting(flattened_deep_nesting(bounded_attributes(html)))
+    # (What each copy of a link may grow by: its address made absolute
+    # against ``base``, the attributes the sanitizer gives links.)
+    grows = len(base or "") + 64
+    return _closing_runaway_formatting(flattened_deep_nesting(bounded_attributes(html)), grows)
 
 
 # Formatting elements, which the HTML5 parser reopens in every later block
 # while they are open (its "active formatting elements") — a link too (a
 # 20 KB address left open before 5,000 paragraphs made a post of 100 MB).
 _FORMATTING = "a|b|big|code|em|font|i|nobr|s|small|strike|strong|tt|u"
-# ([^<>]: a tag that no > ends is text, not tried against the rest of it.)
-_FORMATTING_TAG = re.compile(rf"<(/?)({_FORMATTING})\b[^<>]*>", re.IGNORECASE)
+_FORMATTING_TAG = re.compile(rf"<(/?)({_FORMATTING}){_TAG_REST}", re.IGNORECASE)
 # What the parser may add by reopening formatting elements left open: each
 # is reopened at every later paragraph, so the cost is its markup's length
 # times the tags after it.  (An article's bold bleeding into the rest, as a
@@ -660,7 +674,7 @@ def _closed(tag: re.Match[str]) -> str:
     return f"<{name}{attributes}></{name}>"
 
 
-def _closing_runaway_formatting(html: str) -> str:
+def _closing_runaway_formatting(html: str, grows: int = 64) -> str:
     """``html`` without the tags of the formatting elements left open that
     cost most, until what reopening them adds stays within
     MAX_REOPENED_BYTES: each reopened in every later paragraph, they made the
@@ -685,7 +699,7 @@ def _closing_runaway_formatting(html: str) -> str:
                 # Reopened at most at each later insertion: a tag, or the text after it.
                 seen += html.count("<", position, match.start())
                 position = match.start()
-                links += (match.end() - match.start()) * (2 * (tags - seen) + 1)
+                links += (match.end() - match.start() + grows) * (2 * (tags - seen) + 1)
             continue
         before = balance.get(name, 0)
         balance[name] = before + (-1 if match.group(1) else 1)
@@ -709,17 +723,18 @@ def _closing_runaway_formatting(html: str) -> str:
         runaway.append(name)
         total -= cost
     if runaway:
-        html = re.sub(rf"</?(?:{'|'.join(runaway)})\b[^<>]*>", "", html, flags=re.IGNORECASE)
+        names = "|".join(runaway)
+        html = re.sub(rf"</?(?:{names}){_TAG_REST}", "", html, flags=re.IGNORECASE)
     if total + links > MAX_REOPENED_BYTES:
-        html = _links_bounded(html, MAX_REOPENED_BYTES - total)
+        html = _links_bounded(html, MAX_REOPENED_BYTES - total, grows)
     return html
 
 
-_LINK_START = re.compile(r"<a\b[^<>]*>", re.IGNORECASE)
+_LINK_START = re.compile(rf"<a{_TAG_REST}", re.IGNORECASE)
 _NUMBERED_LINK = re.compile(r'<a title="(\d+)"')
 
 
-def _links_bounded(html: str, room: int) -> str:
+def _links_bounded(html: str, room: int, grows: int) -> str:
     """``html`` without the start tags of the links whose reopening costs
     most, until what it adds fits in ``room``.  When a link's block ends
     before the link does (``<p><a …>链接</p>``), the parser reopens the link
@@ -740,7 +755,7 @@ def _links_bounded(html: str, room: int) -> str:
     copies = Counter(int(n) for n in _NUMBERED_LINK.findall(nh3.clean(skeleton)))
     costs = sorted(
         (
-            ((end - start) * (copies[index] - 1), (start, end))
+            ((end - start + grows) * (copies[index] - 1), (start, end))
             for index, (start, end) in enumerate(spans)
             if copies[index] > 1
         ),
@@ -753,14 +768,18 @@ def _links_bounded(html: str, room: int) -> str:
             break
         dropped.append(span)
         total -= cost
-    return _without_spans(html, sorted(dropped)) if dropped else html
+    # Each as a link's end: it closed the link left open before it, which
+    # would otherwise go on over its text (the copies asked of the parser
+    # are those of markup where it did).
+    return _without_spans(html, sorted(dropped), "</a>") if dropped else html
 
 
-def _without_spans(text: str, spans: list[tuple[int, int]]) -> str:
-    """``text`` less the (ordered, separate) ``spans``."""
+def _without_spans(text: str, spans: list[tuple[int, int]], instead: str = "") -> str:
+    """``text`` with ``instead`` in place of each of the (ordered, separate) ``spans``."""
     kept, position = [], 0
     for start, end in spans:
         kept.append(text[position:start])
+        kept.append(instead)
         position = end
     kept.append(text[position:])
     return "".join(kept)
