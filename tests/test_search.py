@@ -7,6 +7,7 @@ import re
 import shutil
 import sqlite3
 import threading
+import unicodedata
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -228,6 +229,10 @@ def test_traditional_chinese_is_folded_to_simplified_one_character_for_one() -> 
     # … dropped after the match, NFKC lengthening the text before it (… is ...).
     both = "一" * 60_000 + "……" * 100 + "。香港金管局表示，银行体系稳健。" + "\u200b" * 200 + "完"
     assert "[银行体系]稳健" in marked(snippet(both, query_tokens("银行体系").include))
+    # … or what composes after it shortening it (Vietnamese written decomposed).
+    composing = unicodedata.normalize("NFD", "越南河内消息：Nguyễn Thị Hồng Lê Văn Việt") * 30
+    late = "一" * 60_000 + "……" * 100 + "。香港金管局表示，银行体系稳健。" + composing
+    assert "[银行体系]稳健" in marked(snippet(late, query_tokens("银行体系").include))
 
 
 def test_snippet_marks_the_original_text() -> None:

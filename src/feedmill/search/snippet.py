@@ -16,7 +16,6 @@ from collections.abc import Collection, Iterator, Sequence
 
 from feedmill.normalize.chars import joins
 from feedmill.normalize.chinese import simplified
-from feedmill.normalize.text import nfkc
 from feedmill.search.tokens import (
     ALNUM_RUN,
     HAN,
@@ -347,17 +346,30 @@ def _digit(char: str) -> bool:
 
 def _first_mention(text: str, phrases: Collection[Phrase]) -> int | None:
     """About where a phrase's first word first occurs in ``text`` (case-blind),
-    if it does: no later than there (case folding may lengthen the text)."""
+    if it does: no later than there."""
     # As the query is (`normalize`): NFKC, case-folded (gpt finds ＧＰＴ),
     # simplified (银行 finds 銀行), without what shows nothing (银\u200b行 is
-    # 银行).  Only what lengthens the text moves a place later: by as much as
-    # it lengthens the whole at most (what shows nothing, dropped, moves it
-    # earlier: its count is not the text's growth).
+    # 银行) — which moves places either way (… is ..., e + ◌́ is é, what shows
+    # nothing goes): the place is the shortest beginning of the text that
+    # holds the word, normalized, found by halves.
+    words = [phrase[0] for phrase in phrases if phrase]
     folded = normalize(text)
-    places = [at for phrase in phrases if phrase and (at := folded.find(phrase[0])) >= 0]
-    if not places:
+    if not any(word in folded for word in words):
         return None
-    return max(0, min(places) - max(0, len(nfkc(text).casefold()) - len(text)))
+
+    def holds(end: int) -> bool:
+        start = normalize(text[:end])
+        return any(word in start for word in words)
+
+    low, high = 0, len(text)  # (holds(high); the shortest end that holds)
+    while low < high:
+        middle = (low + high) // 2
+        if holds(middle):
+            high = middle
+        else:
+            low = middle + 1
+    longest = max(len(word) for word in words)
+    return max(0, high - 2 * longest)  # (the word's start, a character composing or two)
 
 
 _HAN_CHAR = re.compile("[\u3400-\u9fff\uf900-\ufaff]")
