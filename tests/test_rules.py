@@ -79,18 +79,37 @@ def test_traditional_chinese_matches_as_simplified() -> None:
     assert blocked_by(written_traditional, entry("中國人民銀行宣佈降準"), NOW) is None
     kept = rules(keep=[{"title": "银行"}])
     assert blocked_by(kept, entry("中國人民銀行宣佈降準"), NOW) is None
-    # A range's ends stay as written (its forms would reverse [乾-亂]), and
-    # an escape names its own character, as before.
+    # A class takes in the forms of what it takes in, as the engine reads its
+    # ranges and hyphens (a range's ends as written: [乾-亂] folded is reversed).
     ranged = rules(block=[{"title": "^[乾-亂]+$"}, {"title": r"^[一-龥]{2}$", "name": "two"}])
     assert blocked_by(ranged, entry("亂"), NOW) == "blocked by block rule 1"
     assert blocked_by(ranged, entry("銀行"), NOW) == "blocked by two"
+    for written, title in (
+        ("[0-9-號八]+風球", "天文台改發八號風球"),  # (the "-" after a range is itself)
+        ("[0-9-號八]+风球", "天文台发出3号风球"),
+        (r"[\d-號]", "號"),
+        ("[廣-廣]告", "廣告"),
+        ("[a-zA-Z0-9-廣]+告", "廣告"),
+        (r"[\u5EE0-\u5EE9]告", "廣告"),
+    ):
+        assert blocked_by(rules(block=[{"title": written}]), entry(title), NOW), written
+    # … and takes in no more: nothing joins a range of its own.
+    for written in ("[廣+--]", r"[廣\\-]"):
+        assert not blocked_by(rules(block=[{"title": written}]), entry("Apple 央行"), NOW)
+    # Negated, it leaves out the forms of what it leaves out.
+    assert not blocked_by(rules(block=[{"title": "^[^廣]+$"}]), entry("广"), NOW)
     with pytest.raises(Exception, match="bad character range"):  # (as before)
         rules(block=[{"title": "[廣-亂]"}])
+    with pytest.raises(msgspec.ValidationError, match="not a regular expression"):
+        rules(block=[{"title": r"\N{KEYCAP DIGIT ONE}"}])  # (a sequence: no traceback)
     # A class of all Chinese, of ASCII punctuation, stays as written (the
     # forms of what it spans made it fifty times slower to match); a comment
-    # of the verbose mode is no class; a conditional's lookahead folds.
+    # of the verbose mode is no class, a group's # is no comment; a
+    # conditional's lookahead folds.
     for written in (r"[\u4e00-\u9fa5]{4,}", r"^[!-\/:-@\[-`{-~]", r"^[\t-\r ]*$"):
         assert filter_rules.compile_pattern(written).pattern == written
+    hashtag = rules(block=[{"title": "(?x:广告)#熱搜#"}])
+    assert blocked_by(hashtag, entry("广告#熱搜#"), NOW) is not None
     verbose = "(?x) ^ (?: 廣告  # 標題以 [廣告] 或 [ 推廣 開頭\n | 推廣 )"
     conditional = r"^(?(?=.*廣告).*推廣|.*贊助)"
     for written, title in ((verbose, "推廣：理財課"), (conditional, "廣告推廣")):

@@ -933,6 +933,8 @@ class RuleSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
                     ) from None
                 except RecursionError:
                     raise _Invalid(name, "groups nested hundreds deep") from None
+                except TypeError as exc:  # (the engine's, on \N{…} naming several characters)
+                    raise _Invalid(name, f"not a regular expression: {exc}") from None
                 try:
                     every = _matches_every_text(pattern, compiled)
                 except TimeoutError:

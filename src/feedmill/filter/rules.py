@@ -143,11 +143,10 @@ def _simplified_pattern(pattern: str) -> str:
     Chinese is simplified: each traditional character it names — literally
     or by an escape (``\\u5EE3``, ``\\N{…}``) — as its simplified one, a
     character for one, as the text is (``^(?!.*廣告)`` keeps 广告 out, literals
-    stay literals: the regex engine's search for them stays fast).  In a
-    character class a range stays as written, and the simplified forms of the
-    traditional characters in it join the class (``[乾-亂]``: 干 and 乱 too).
-    Group names and comments stay as written."""
-    if _CJK.search(pattern) is None and "\\" not in pattern:
+    stay literals: the regex engine's search for them stays fast).  A
+    character class stays as written, with the simplified forms of what it
+    matches (`_simplified_class`).  Group names and comments stay as written."""
+    if _MAY_NAME_CHINESE.search(pattern) is None:
         return pattern
     table = simplified_table()
     verbose = _VERBOSE.search(pattern)
@@ -155,7 +154,7 @@ def _simplified_pattern(pattern: str) -> str:
     index = 0
     while index < len(pattern):
         char = pattern[index]
-        if char == "#" and verbose is not None and index > verbose.start():
+        if char == "#" and verbose is not None:
             end = pattern.find("\n", index)  # (a comment: as written)
             end = len(pattern) if end < 0 else end
             out.append(pattern[index:end])
@@ -183,75 +182,61 @@ def _simplified_pattern(pattern: str) -> str:
                 index = named.end()
                 continue
         if char == "[":
-            index = _simplified_class(pattern, index, table, out)
+            end = _class_end(pattern, index)
+            out.append(_simplified_class(pattern[index:end], table))
+            index = end
             continue
         out.append(table.get(ord(char), char))
         index += 1
     return "".join(out)
 
 
-def _simplified_class(pattern: str, index: int, table: dict[int, str], out: list[str]) -> int:
-    """The character class at ``index`` onto ``out`` as written, the
-    simplified forms of the traditional characters it names added (before a
-    last ``-``, which stays itself); where it ends.  Of a range, those that
-    fall outside it — but for a range of over `_SHORT_RANGE` characters: the
-    forms of all Chinese (``[\\u4e00-\\u9fa5]``) made its class fifty times
-    slower to match, and it holds nearly all of them."""
+def _class_end(pattern: str, index: int) -> int:
+    """Where the character class that begins at ``index`` ends (past its ``]``;
+    the pattern's end if none does)."""
     start = position = index + 1 + pattern.startswith("^", index + 1)
-    named: list[int | None] = []  # what each item names: a character, or None
     while position < len(pattern) and (pattern[position] != "]" or position == start):
-        end, code = _class_item(pattern, position)
-        named.append(code)
-        position = end
-    if position >= len(pattern):  # (no end: the engine says so)
-        out.append(pattern[index:])
-        return position
-    added: dict[str, None] = {}
-    for at, code in enumerate(named):
-        if at + 2 < len(named) and named[at + 1] == _HYPHEN:  # (a range's first end)
-            low, high = code, named[at + 2]
-            if low is not None and high is not None and 0 < high - low <= _SHORT_RANGE:
-                for inside in range(low, high + 1):
-                    form = table.get(inside)
-                    if form is not None and not low <= ord(form) <= high:
-                        added.setdefault(form)
-            continue
-        if at >= 2 and named[at - 1] == _HYPHEN:
-            continue  # (a range's last end)
-        if code is not None and code in table:
-            added.setdefault(table[code])
-    body = pattern[index:position]
-    if added and body.endswith("-") and not body.endswith("\\-"):
-        body = body[:-1] + "".join(added) + "-"
-    else:
-        body += "".join(added)
-    out.append(body + "]")
-    return position + 1
+        if pattern.startswith("[:", position) and (end := pattern.find(":]", position + 2)) > 0:
+            position = end + 2  # ([:alpha:])
+        elif pattern[position] == "\\":
+            named = _CODE_ESCAPE.match(pattern, position) or _ESCAPE_NAME.match(pattern, position)
+            position = named.end() if named else position + 2
+        else:
+            position += 1
+    return min(position + 1, len(pattern))
 
 
-_HYPHEN = -1  # (a literal "-" between two items: a range, where it is not first or last)
-# A range of more characters is as written (see `_simplified_class`).
-_SHORT_RANGE = 1000
+def _simplified_class(written: str, table: dict[int, str]) -> str:
+    """A character class as it reads folded text: as written, and — asked of
+    the regex engine, which knows what its ranges and hyphens are — also the
+    simplified forms of the traditional characters it matches
+    (``(?:[廣推]|[广])``), or, negated, not those of the ones it leaves out
+    (``(?![广])[^廣]``).  A class of over `_MOST_FORMS` such forms (all of
+    Chinese, ``[\\u4e00-\\u9fa5]``, nearly all in it) is as written: they made
+    it fifty times slower to match."""
+    if not written.endswith("]") or _MAY_NAME_CHINESE.search(written, 1) is None:
+        return written
+    import regex
+
+    try:
+        matches = regex.compile(written, regex.V0 | regex.IGNORECASE).fullmatch
+    except (regex.error, ValueError, TypeError, RecursionError):
+        return written  # (the pattern's compiling says what is wrong)
+    negated = written.startswith("[^")
+    forms: set[str] = set()
+    for code, form in table.items():
+        # The forms of what it takes in, that it does not (negated: of what
+        # it leaves out, that it would take in).
+        if (matches(chr(code)) is None) is negated and (matches(form) is None) is not negated:
+            forms.add(form)
+    if not forms or len(forms) > _MOST_FORMS:
+        return written
+    listed = "".join(sorted(forms))
+    return f"(?![{listed}]){written}" if negated else f"(?:{written}|[{listed}])"
 
 
-def _class_item(pattern: str, position: int) -> tuple[int, int | None]:
-    """Where the item of a class at ``position`` ends, and the character it
-    names (None: a set of them, such as ``\\d`` or ``[:alpha:]``; `_HYPHEN`)."""
-    char = pattern[position]
-    if pattern.startswith("[:", position) and (end := pattern.find(":]", position + 2)) > 0:
-        return end + 2, None
-    if char == "-":
-        return position + 1, _HYPHEN
-    if char != "\\":
-        return position + 1, ord(char)
-    coded = _CODE_ESCAPE.match(pattern, position)
-    if coded:
-        return coded.end(), _code_point(coded)
-    named = _ESCAPE_NAME.match(pattern, position)
-    if named:
-        return named.end(), None
-    escaped = pattern[position + 1 : position + 2]
-    return position + 2, ord(escaped) if escaped and not escaped.isascii() else None
+# More than this many forms to add: a class of all Chinese (see `_simplified_class`).
+_MOST_FORMS = 100
 
 
 def _code_point(escape: re.Match[str]) -> int | None:
@@ -261,19 +246,25 @@ def _code_point(escape: re.Match[str]) -> int | None:
     if digits:
         return int(digits, 16)
     try:
-        return ord(unicodedata.lookup(escape["name"]))
+        named = unicodedata.lookup(escape["name"])
     except KeyError:
         return None
+    return ord(named) if len(named) == 1 else None  # (not a named sequence)
 
 
-_CJK = re.compile("[\u3400-\u9fff\uf900-\ufaff\U00020000-\U000323af]")
 _CODE_ESCAPE = re.compile(
     r"\\(?:u(?P<u>[0-9A-Fa-f]{4})|U(?P<U>[0-9A-Fa-f]{8})|x(?P<x>[0-9A-Fa-f]{2})|N\{(?P<name>[^}]*)\})"
 )
 _ESCAPE_NAME = re.compile(r"\\(?:[gL]<[^>]*>?|[pP]\{[^}]*\}?)")
 _GROUP_NAME = re.compile(r"\(\?(?:P?<(?![=!])[^>]*>?|P[=>][^)]*|&[^)]*|#[^)]*|\((?!\?)[^)]*\))")
 # Flags that turn the verbose mode on ((?x), (?ix), (?x:…)): a # begins a comment.
-_VERBOSE = re.compile(r"\(\?[a-zA-Z]*x[a-zA-Z]*(?:-[a-zA-Z]*)?[:)]")
+# A pattern's own flags that turn the verbose mode on ((?x), (?ix)): a # begins
+# a comment.  (Not a group's, (?x:…): read without them, which is rare.)
+_VERBOSE = re.compile(r"\(\?[a-zA-Z]*x[a-zA-Z]*\)")
+# What may name a Chinese character: one, or an escape of a code point.
+_MAY_NAME_CHINESE = re.compile(
+    "[\u3400-\u9fff\uf900-\ufaff\U00020000-\U000323af]|\\\\[uUxN]|\\\\[^\x00-\x7f]"
+)
 
 
 def compile_rules(spec: RulesSpec | None, *, whose: str = "") -> RuleSet:
