@@ -1501,6 +1501,28 @@ def test_links_in_svg_nest_and_are_bounded_as_deep() -> None:
     assert len(pairs) == 300 and all(a == b for a, b in pairs)
     # An end tag with none of its kind open closes nothing: the depth grows.
     assert flattened_deep_nesting("<div>段落</i>" * 2000).count("<div>") <= MAX_DEPTH
+    # An attribute's name may begin with "=" (and hold a quote): no value begins.
+    hidden = '<div =">' + "<div>段" * 2000 + '<div title="">end'
+    assert flattened_deep_nesting(hidden).count("<div>") <= MAX_DEPTH
+
+
+def test_formatting_an_old_cms_leaves_open_alike_in_each_cell_or_paragraph_stays() -> None:
+    """The parser reopens at most three elements alike (HTML5's "Noah's Ark")
+    and none past a table cell's end: an old CMS's <font> left open in each
+    cell or paragraph, counted once for each, lost every <font> (colours, the
+    宋体 of every paragraph) though it costs the parser little."""
+    rows = "".join(
+        f'<tr><td><font color="#333333" size="2">·<a href="/html/2009/{i}.html">新闻标题第{i}条</a>'
+        f'</td><td><font color="#999999" size="2">2009-05-1{i % 10}</td></tr>'
+        for i in range(60)
+    )
+    assert sanitize_html(f"<table>{rows}</table>", base_url=BASE).html.count("<font") == 120
+    paragraphs = "".join(
+        f'<p style="text-indent:2em;"><font face="宋体" color="#000000">第{i}段正文内容。'
+        for i in range(160)
+    )
+    out = sanitize_html(paragraphs, base_url=BASE).html
+    assert out.count('face="宋体"') >= 160 and len(out) < 4 * len(paragraphs)
 
 
 def test_an_article_of_unclosed_paragraphs_is_not_deep() -> None:

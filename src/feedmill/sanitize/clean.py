@@ -566,12 +566,16 @@ def _harden_link(tag: str) -> str:
 
 # Browsers stop nesting at 512 elements; no article comes near this.
 MAX_DEPTH = 256
-# The rest of a tag after its name, as the HTML tokenizer reads it: a quote
-# opens a value only after "=", and what it quotes (a ">", a "<") is the
-# value's.  Outside quotes a "<" ends the try (the tokenizer reads one into
-# a name: rare, and each "<a" of "<a<a<a…" tried to the end took quadratic
-# time); possessive, so that nothing is tried twice.
-_TAG_REST = r"""(?=[\s/>])(?:[^>"'=<]++|=\s*+(?:"[^"]*+"|'[^']*+'|[^\s>"'<][^\s><]*+|)|["'])*+>"""
+# The rest of a tag after its name, as the HTML tokenizer reads it: its
+# attributes, each a name (which may begin with "=" or a quote) and perhaps
+# "=" and a value, which a quote opens only there (what it quotes, a ">" or a
+# "<", is the value's).  A "<" begins no name nor an unquoted value here (the
+# tokenizer reads one into them: rare, and each "<a" of "<a x<a x…" tried to
+# the text's end took quadratic time).  Possessive: nothing is tried twice.
+_TAG_REST = (
+    r"""(?=[\s/>])(?:[\s/]++|[^\s/><][^\s/>=<]*+"""
+    r"""(?:\s*+=\s*+(?:"[^"]*+"|'[^']*+'|[^\s>"'<][^\s><]*+|))?+)*+>"""
+)
 _ANY_TAG = re.compile(rf"<(/?)([A-Za-z][^\s/><]*+){_TAG_REST}")
 # Elements without content, and those the parser closes by itself at the next
 # of their kind (an article of unclosed <p>s is not 500 levels deep).
@@ -687,7 +691,7 @@ def _closing_runaway_formatting(html: str, grows: int = 64) -> str:
     tags = html.count("<")
     if tags < 64:
         return html
-    balance: dict[str, int] = {}
+    open_tags: dict[str, list[str]] = {}  # each name's elements open, as written
     since: dict[str, int] = {}  # where the name's open elements were first left open
     longest: dict[str, int] = {}  # its longest opening tag since then
     links = 0  # what reopening links could add at most
@@ -701,17 +705,27 @@ def _closing_runaway_formatting(html: str, grows: int = 64) -> str:
                 position = match.start()
                 links += (match.end() - match.start() + grows) * (2 * (tags - seen) + 1)
             continue
-        before = balance.get(name, 0)
-        balance[name] = before + (-1 if match.group(1) else 1)
-        if before <= 0 < balance[name]:
+        stack = open_tags.setdefault(name, [])
+        if match.group(1):
+            if stack:  # (an end tag with none open closes nothing)
+                stack.pop()
+            continue
+        if not stack:
             since[name], longest[name] = match.start(), 0
-        if not match.group(1):
-            longest[name] = max(longest.get(name, 0), match.end() - match.start())
+        stack.append(match[0])
+        longest[name] = max(longest[name], match.end() - match.start())
+    # The parser keeps at most three of the elements alike (the same tag and
+    # attributes) among those it reopens (HTML5's "Noah's Ark"): an old CMS's
+    # <font face="宋体"> left open in each paragraph is three, not hundreds.
+    reopened = {
+        name: sum(min(count, 3) for count in Counter(stack).values())
+        for name, stack in open_tags.items()
+        if stack
+    }
     costs = sorted(
         (
-            (balance[name] * longest[name] * html.count("<", since[name]), name)
-            for name in balance
-            if balance[name] > 0
+            (count * longest[name] * html.count("<", since[name]), name)
+            for name, count in reopened.items()
         ),
         reverse=True,
     )
