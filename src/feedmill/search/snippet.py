@@ -350,26 +350,29 @@ def _first_mention(text: str, phrases: Collection[Phrase]) -> int | None:
     # As the query is (`normalize`): NFKC, case-folded (gpt finds ＧＰＴ),
     # simplified (银行 finds 銀行), without what shows nothing (银\u200b行 is
     # 银行) — which moves places either way (… is ..., e + ◌́ is é, what shows
-    # nothing goes): the place is the shortest beginning of the text that
-    # holds the word, normalized, found by halves.
-    words = [phrase[0] for phrase in phrases if phrase]
+    # nothing goes).  Found in the whole text normalized, then looked for
+    # where the text normalized piece by piece reaches that far: a piece's
+    # end parts what would compose across it, so the pieces are never
+    # shorter than the whole — the place found is never later.
     folded = normalize(text)
-    if not any(word in folded for word in words):
+    found = [at for phrase in phrases if phrase and (at := folded.find(phrase[0])) >= 0]
+    if not found:
         return None
-
-    def holds(end: int) -> bool:
-        start = normalize(text[:end])
-        return any(word in start for word in words)
-
-    low, high = 0, len(text)  # (holds(high); the shortest end that holds)
+    reach, start = min(found), 0
+    while start < len(text) and len(piece := normalize(text[start : start + _PIECE])) <= reach:
+        reach -= len(piece)
+        start += _PIECE
+    low, high = start, min(start + _PIECE, len(text))  # (by halves within the piece)
     while low < high:
         middle = (low + high) // 2
-        if holds(middle):
+        if len(normalize(text[start:middle])) > reach:
             high = middle
         else:
             low = middle + 1
-    longest = max(len(word) for word in words)
-    return max(0, high - 2 * longest)  # (the word's start, a character composing or two)
+    return max(0, low - 1)
+
+
+_PIECE = 4096
 
 
 _HAN_CHAR = re.compile("[\u3400-\u9fff\uf900-\ufaff]")
