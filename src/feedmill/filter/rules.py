@@ -257,7 +257,6 @@ _CODE_ESCAPE = re.compile(
 )
 _ESCAPE_NAME = re.compile(r"\\(?:[gL]<[^>]*>?|[pP]\{[^}]*\}?)")
 _GROUP_NAME = re.compile(r"\(\?(?:P?<(?![=!])[^>]*>?|P[=>][^)]*|&[^)]*|#[^)]*|\((?!\?)[^)]*\))")
-# Flags that turn the verbose mode on ((?x), (?ix), (?x:…)): a # begins a comment.
 # A pattern's own flags that turn the verbose mode on ((?x), (?ix)): a # begins
 # a comment.  (Not a group's, (?x:…): read without them, which is rare.)
 _VERBOSE = re.compile(r"\(\?[a-zA-Z]*x[a-zA-Z]*\)")
