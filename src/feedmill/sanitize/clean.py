@@ -687,7 +687,7 @@ def _closing_runaway_formatting(html: str, grows: int = 64) -> str:
     14 MB, 400 KB took 5 GB; 60 each of <b>, <i>, <u> and <s>: 131 KB became
     68 MB).  Their text, links and images stay; one left open near the end
     (an editor's line) costs nothing and keeps the article's formatting.
-    Links, then, by what the parser does (`_links_reopened`)."""
+    Links, then, by what the parser does (`_links_bounded`)."""
     tags = html.count("<")
     if tags < 64:
         return html
