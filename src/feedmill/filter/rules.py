@@ -29,7 +29,7 @@ from feedmill.config import RULE_FIELDS as FIELDS
 from feedmill.config import RuleSpec, RulesSpec, parse_duration
 from feedmill.models import Entry
 from feedmill.normalize.chars import SHOWS_NOTHING
-from feedmill.normalize.chinese import simplified, simplified_table
+from feedmill.normalize.chinese import HAN_RANGES, simplified, simplified_table
 
 if TYPE_CHECKING:
     import regex
@@ -261,9 +261,7 @@ _GROUP_NAME = re.compile(r"\(\?(?:P?<(?![=!])[^>]*>?|P[=>][^)]*|&[^)]*|#[^)]*|\(
 # a comment.  (Not a group's, (?x:…): read without them, which is rare.)
 _VERBOSE = re.compile(r"\(\?[a-zA-Z]*x[a-zA-Z]*\)")
 # What may name a Chinese character: one, or an escape of a code point.
-_MAY_NAME_CHINESE = re.compile(
-    "[\u3400-\u9fff\uf900-\ufaff\U00020000-\U000323af]|\\\\[uUxN]|\\\\[^\x00-\x7f]"
-)
+_MAY_NAME_CHINESE = re.compile(f"[{HAN_RANGES}]|\\\\[uUxN]|\\\\[^\\x00-\\x7f]")
 
 
 def compile_rules(spec: RulesSpec | None, *, whose: str = "") -> RuleSet:

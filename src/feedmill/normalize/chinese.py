@@ -31,7 +31,9 @@ def simplified(text: str) -> str:
 # Where OpenCC's characters are: the CJK blocks, their extension A, the
 # compatibility ideographs, and extensions B to H.
 _CJK = ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00), (0x20000, 0x323B0))
-_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U000323af]")
+# … as a regular expression's class ranges.
+HAN_RANGES = "".join(f"{chr(start)}-{chr(end - 1)}" for start, end in _CJK)
+_HAN = re.compile(f"[{HAN_RANGES}]")
 
 
 @cache
