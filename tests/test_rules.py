@@ -96,8 +96,11 @@ def test_traditional_chinese_matches_as_simplified() -> None:
     # … and takes in no more: nothing joins a range of its own.
     for written in ("[廣+--]", r"[廣\\-]"):
         assert not blocked_by(rules(block=[{"title": written}]), entry("Apple 央行"), NOW)
-    # Negated, it leaves out the forms of what it leaves out.
-    assert not blocked_by(rules(block=[{"title": "^[^廣]+$"}]), entry("广"), NOW)
+    # Negated, it leaves out the forms of what it leaves out — all along a repeat.
+    negated = rules(block=[{"title": "^[^廣]+$"}])
+    assert not blocked_by(negated, entry("广"), NOW)
+    assert not blocked_by(negated, entry("政府推广计划"), NOW)
+    assert blocked_by(negated, entry("政府推动计划"), NOW)
     with pytest.raises(Exception, match="bad character range"):  # (as before)
         rules(block=[{"title": "[廣-亂]"}])
     with pytest.raises(msgspec.ValidationError, match="not a regular expression"):
@@ -110,6 +113,12 @@ def test_traditional_chinese_matches_as_simplified() -> None:
         assert filter_rules.compile_pattern(written).pattern == written
     hashtag = rules(block=[{"title": "(?x:广告)#熱搜#"}])
     assert blocked_by(hashtag, entry("广告#熱搜#"), NOW) is not None
+    # The verbose mode from where its flag stands, (?x-i) too.
+    for written, title in (
+        ("#熱搜#.*(?x) 廣告 | 推廣", "推广"),
+        ("(?x-i) 推廣 # 見 [註\n| 廣告", "广告"),
+    ):
+        assert blocked_by(rules(block=[{"title": written}]), entry(title), NOW), written
     verbose = "(?x) ^ (?: 廣告  # 標題以 [廣告] 或 [ 推廣 開頭\n | 推廣 )"
     conditional = r"^(?(?=.*廣告).*推廣|.*贊助)"
     for written, title in ((verbose, "推廣：理財課"), (conditional, "廣告推廣")):

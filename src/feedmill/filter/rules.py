@@ -23,6 +23,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
 from feedmill.config import RULE_FIELDS as FIELDS
@@ -154,7 +155,7 @@ def _simplified_pattern(pattern: str) -> str:
     index = 0
     while index < len(pattern):
         char = pattern[index]
-        if char == "#" and verbose is not None:
+        if char == "#" and verbose is not None and index > verbose.start():
             end = pattern.find("\n", index)  # (a comment: as written)
             end = len(pattern) if end < 0 else end
             out.append(pattern[index:end])
@@ -183,7 +184,7 @@ def _simplified_pattern(pattern: str) -> str:
                 continue
         if char == "[":
             end = _class_end(pattern, index)
-            out.append(_simplified_class(pattern[index:end], table))
+            out.append(_simplified_class(pattern[index:end]))
             index = end
             continue
         out.append(table.get(ord(char), char))
@@ -206,33 +207,51 @@ def _class_end(pattern: str, index: int) -> int:
     return min(position + 1, len(pattern))
 
 
-def _simplified_class(written: str, table: dict[int, str]) -> str:
+def _simplified_class(written: str) -> str:
     """A character class as it reads folded text: as written, and — asked of
     the regex engine, which knows what its ranges and hyphens are — also the
     simplified forms of the traditional characters it matches
     (``(?:[廣推]|[广])``), or, negated, not those of the ones it leaves out
-    (``(?![广])[^廣]``).  A class of over `_MOST_FORMS` such forms (all of
+    (``(?:(?![广])[^廣])``).  A class of over `_MOST_FORMS` such forms (all of
     Chinese, ``[\\u4e00-\\u9fa5]``, nearly all in it) is as written: they made
     it fifty times slower to match."""
     if not written.endswith("]") or _MAY_NAME_CHINESE.search(written, 1) is None:
         return written
+    return _with_forms(written)
+
+
+@lru_cache(maxsize=4096)
+def _with_forms(written: str) -> str:
     import regex
 
     try:
-        matches = regex.compile(written, regex.V0 | regex.IGNORECASE).fullmatch
+        takes = regex.compile(written, regex.V0 | regex.IGNORECASE).findall
     except (regex.error, ValueError, TypeError, RecursionError):
         return written  # (the pattern's compiling says what is wrong)
+    traditional, simple = _all_of_them()
+    table = simplified_table()
+    taken, forms_taken = set(takes(traditional)), set(takes(simple))
     negated = written.startswith("[^")
-    forms: set[str] = set()
-    for code, form in table.items():
-        # The forms of what it takes in, that it does not (negated: of what
-        # it leaves out, that it would take in).
-        if (matches(chr(code)) is None) is negated and (matches(form) is None) is not negated:
-            forms.add(form)
+    # The forms of what it takes in, that it does not (negated: of what it
+    # leaves out, that it would take in).
+    forms = {
+        form
+        for code, form in table.items()
+        if (chr(code) in taken) is not negated and (form in forms_taken) is negated
+    }
     if not forms or len(forms) > _MOST_FORMS:
         return written
     listed = "".join(sorted(forms))
-    return f"(?![{listed}]){written}" if negated else f"(?:{written}|[{listed}])"
+    # (One group either way: a repeat after the class repeats it whole.)
+    return f"(?:(?![{listed}]){written})" if negated else f"(?:{written}|[{listed}])"
+
+
+@cache
+def _all_of_them() -> tuple[str, str]:
+    """Every traditional character of the table, and every simplified form, as
+    texts a class's ``findall`` reads in one call each."""
+    table = simplified_table()
+    return "".join(map(chr, table)), "".join(sorted(set(table.values())))
 
 
 # More than this many forms to add: a class of all Chinese (see `_simplified_class`).
@@ -257,9 +276,10 @@ _CODE_ESCAPE = re.compile(
 )
 _ESCAPE_NAME = re.compile(r"\\(?:[gL]<[^>]*>?|[pP]\{[^}]*\}?)")
 _GROUP_NAME = re.compile(r"\(\?(?:P?<(?![=!])[^>]*>?|P[=>][^)]*|&[^)]*|#[^)]*|\((?!\?)[^)]*\))")
-# A pattern's own flags that turn the verbose mode on ((?x), (?ix)): a # begins
-# a comment.  (Not a group's, (?x:…): read without them, which is rare.)
-_VERBOSE = re.compile(r"\(\?[a-zA-Z]*x[a-zA-Z]*\)")
+# A pattern's own flags that turn the verbose mode on ((?x), (?ix), (?x-i)):
+# from there on a # begins a comment.  (Not a group's, (?x:…): read without
+# them, which is rare.)
+_VERBOSE = re.compile(r"\(\?[a-zA-Z]*x[a-zA-Z]*(?:-[a-zA-Z]*)?\)")
 # What may name a Chinese character: one, or an escape of a code point.
 _MAY_NAME_CHINESE = re.compile(f"[{HAN_RANGES}]|\\\\[uUxN]|\\\\[^\\x00-\\x7f]")
 
