@@ -1502,8 +1502,9 @@ def test_links_in_svg_nest_and_are_bounded_as_deep() -> None:
     # An end tag with none of its kind open closes nothing: the depth grows.
     assert flattened_deep_nesting("<div>段落</i>" * 2000).count("<div>") <= MAX_DEPTH
     # An attribute's name may begin with "=" (and hold a quote): no value begins.
-    hidden = '<div =">' + "<div>段" * 2000 + '<div title="">end'
-    assert flattened_deep_nesting(hidden).count("<div>") <= MAX_DEPTH
+    for tag in ('<div =">', '<div x=\u3000">', '<div\u3000x=">'):  # (U+3000 is no space)
+        hidden = tag + "<div>段" * 2000 + '<div title="">end'
+        assert flattened_deep_nesting(hidden).count("<div>") <= MAX_DEPTH, tag
 
 
 def test_formatting_an_old_cms_leaves_open_alike_in_each_cell_or_paragraph_stays() -> None:

@@ -572,11 +572,13 @@ MAX_DEPTH = 256
 # "<", is the value's).  A "<" begins no name nor an unquoted value here (the
 # tokenizer reads one into them: rare, and each "<a" of "<a x<a x…" tried to
 # the text's end took quadratic time).  Possessive: nothing is tried twice.
+# (Spaces are HTML's five: U+3000, a no-break space, is a name's or a value's.)
 _TAG_REST = (
-    r"""(?=[\s/>])(?:[\s/]++|[^\s/><][^\s/>=<]*+"""
-    r"""(?:\s*+=\s*+(?:"[^"]*+"|'[^']*+'|[^\s>"'<][^\s><]*+|))?+)*+>"""
+    r"""(?=[\t\n\f\r />])(?:[\t\n\f\r /]++|[^\t\n\f\r /><][^\t\n\f\r />=<]*+"""
+    r"""(?:[\t\n\f\r ]*+=[\t\n\f\r ]*+"""
+    r"""(?:"[^"]*+"|'[^']*+'|[^\t\n\f\r >"'<][^\t\n\f\r ><]*+|))?+)*+>"""
 )
-_ANY_TAG = re.compile(rf"<(/?)([A-Za-z][^\s/><]*+){_TAG_REST}")
+_ANY_TAG = re.compile(rf"<(/?)([A-Za-z][^\t\n\f\r /><]*+){_TAG_REST}")
 # Elements without content, and those the parser closes by itself at the next
 # of their kind (an article of unclosed <p>s is not 500 levels deep).
 _NOT_NESTING = frozenset(
