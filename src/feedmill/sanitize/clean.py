@@ -625,7 +625,7 @@ def flattened_deep_nesting(html: str) -> str:
         if lowered in ("svg", "math"):
             foreign += -1 if closing else 1
         deep = depth >= MAX_DEPTH if not closing else depth > MAX_DEPTH
-        depth = depth + 1 if not closing else max(0, depth - 1)
+        depth += -1 if closing else 1  # (an end tag counted closes one counted open)
         opened[lowered] = opened.get(lowered, 0) + (-1 if closing else 1)
         if lowered == "a" and not deep:
             link_open = not closing and not foreign
@@ -680,7 +680,7 @@ def _closed(tag: re.Match[str]) -> str:
     return f"<{name}{attributes}></{name}>"
 
 
-def _closing_runaway_formatting(html: str, grows: int = 64) -> str:
+def _closing_runaway_formatting(html: str, grows: int) -> str:
     """``html`` without the tags of the formatting elements left open that
     cost most, until what reopening them adds stays within
     MAX_REOPENED_BYTES: each reopened in every later paragraph, they made the
@@ -787,17 +787,17 @@ def _links_bounded(html: str, room: int, grows: int) -> str:
     # Each as a link's end: it closed the link left open before it, which
     # would otherwise go on over its text (the copies asked of the parser
     # are those of markup where it did).
-    return _without_spans(html, sorted(dropped), "</a>") if dropped else html
+    return _with_link_ends(html, sorted(dropped)) if dropped else html
 
 
-def _without_spans(text: str, spans: list[tuple[int, int]], instead: str = "") -> str:
-    """``text`` with ``instead`` in place of each of the (ordered, separate) ``spans``."""
+def _with_link_ends(html: str, spans: list[tuple[int, int]]) -> str:
+    """``html`` with a link's end in place of each of the (ordered, separate) ``spans``."""
     kept, position = [], 0
     for start, end in spans:
-        kept.append(text[position:start])
-        kept.append(instead)
+        kept.append(html[position:start])
+        kept.append("</a>")
         position = end
-    kept.append(text[position:])
+    kept.append(html[position:])
     return "".join(kept)
 
 
