@@ -74,15 +74,14 @@ _SCHEME = "12"
 @cache
 def index_version() -> str:
     """What the index is built with: this scheme and rjieba's version (its dictionary)."""
+    return f"{_SCHEME}+rjieba-{_version('rjieba')}+opencc-{_version('opencc')}"
+
+
+def _version(package: str) -> str:
     try:
-        rjieba = version("rjieba")
+        return version(package)
     except PackageNotFoundError:  # pragma: no cover - installed from source
-        rjieba = "unknown"
-    try:
-        opencc = version("opencc")
-    except PackageNotFoundError:  # pragma: no cover - installed from source
-        opencc = "unknown"
-    return f"{_SCHEME}+rjieba-{rjieba}+opencc-{opencc}"
+        return "unknown"
 
 
 # A token is a run of letters and digits, with a trailing + or # kept for
