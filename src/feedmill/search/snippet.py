@@ -15,7 +15,6 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Iterator, Sequence
 
 from feedmill.normalize.chars import joins
-from feedmill.normalize.chinese import simplified
 from feedmill.search.tokens import (
     ALNUM_RUN,
     HAN,
@@ -299,7 +298,7 @@ def snippet(text: str, phrases: Collection[Phrase], width: int = 120) -> tuple[S
         start = max(0, anchor - lead)
         window = spans[bisect_left(starts, start) : bisect_right(starts, start + width)]
         inside = [(s, e) for s, e in window if e <= start + width]
-        distinct = len({simplified(text[s:e].casefold()) for s, e in inside})
+        distinct = len({normalize(text[s:e]) for s, e in inside})  # (as the index reads them)
         key = (-distinct, -len(inside), start)
         if best is None or key < best:
             best = key
