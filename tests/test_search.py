@@ -218,6 +218,7 @@ def test_traditional_chinese_is_folded_to_simplified_one_character_for_one() -> 
     assert normalize("中國人民銀行宣佈降準") == "中国人民银行宣布降准"
     assert normalize("香港衞生署") == "香港卫生署"  # (Hong Kong's form of 衛)
     assert normalize("𠮷野家 😀 著名") == "𠮷野家 😀 著名"  # 著 is simplified too
+    assert normalize("乾隆") == normalize("干隆")  # (a character for one: 干 finds 乾隆's 乾)
     assert index_tokens("中國人民銀行宣佈降準") == index_tokens("中国人民银行宣布降准")
     text = "一" * 100 + "。香港金管局今日表示，銀行體系穩健。" + "二" * 100
     shown = marked(snippet(text, query_tokens("银行体系").include, width=40))
