@@ -7,13 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from feedmill.sanitize.clean import (
-    MAX_DEPTH,
-    first_image,
-    flattened_deep_nesting,
-    image_size,
-    sanitize_html,
-)
+from feedmill.sanitize.bounds import MAX_DEPTH, flattened_deep_nesting
+from feedmill.sanitize.clean import first_image, image_size, sanitize_html
 from feedmill.sanitize.css import safe_style
 from feedmill.sanitize.policy import Policy
 
@@ -1309,8 +1304,6 @@ def test_centred_paragraphs_and_headings_stay_centred() -> None:
 def test_elements_nested_past_any_article_are_flattened(closed: bool) -> None:
     """The parser's work grew faster than the square of the depth: 100,000
     `<div>`s in one 0.5 MB item took 53 s, at every render of its post."""
-    from feedmill.sanitize.clean import MAX_DEPTH
-
     depth = 20_000
     html = "<div>" * depth + "<p>深层嵌套正文</p>" + ("</div>" * depth if closed else "")
     clean = sanitize_html(html, base_url=BASE).html
@@ -1496,15 +1489,90 @@ def test_links_in_svg_nest_and_are_bounded_as_deep() -> None:
     links = "".join(
         f'<p><a href="https://www.stcn.com/detail/{i}.html">相关阅读{i}</p>' for i in range(300)
     )
-    out = sanitize_html(icon + links, base_url=BASE).html
-    pairs = re.findall(r'detail/(\d+)\.html">相关阅读(\d+)<', out)
-    assert len(pairs) == 300 and all(a == b for a, b in pairs)
+    # (An icon left open, which the parser leaves at the paragraph's end, too.)
+    left_open = '<p><svg width="16"><circle r="4"></circle></p><p>来源：证券时报</p>'
+    for before in (icon, left_open):
+        out = sanitize_html(before + links, base_url=BASE).html
+        pairs = re.findall(r'detail/(\d+)\.html">相关阅读(\d+)<', out)
+        assert len(pairs) == 300 and all(a == b for a, b in pairs)
     # An end tag with none of its kind open closes nothing: the depth grows.
     assert flattened_deep_nesting("<div>段落</i>" * 2000).count("<div>") <= MAX_DEPTH
     # An attribute's name may begin with "=" (and hold a quote): no value begins.
     for tag in ('<div =">', '<div x=\u3000">', '<div\u3000x=">'):  # (U+3000 is no space)
         hidden = tag + "<div>段" * 2000 + '<div title="">end'
         assert flattened_deep_nesting(hidden).count("<div>") <= MAX_DEPTH, tag
+
+
+@pytest.mark.parametrize(
+    "between",
+    [
+        "",  # its end tag, late: the parser reopened it in every paragraph before
+        "<!-- </b> -->",  # … in a comment: no end tag
+        '<script>document.write("</b>")</script>',  # … in a script's text
+        "<script><!--<script></script></b></script>",  # … hidden deeper in it
+        "<table><tr><td></b></td></tr></table>",  # … in a table: closes none outside
+    ],
+)
+def test_formatting_left_open_is_counted_until_the_parser_closes_it(between: str) -> None:
+    """Bold left open in a paragraph is reopened in every paragraph after it
+    until its end tag: one closed late, or "closed" where the parser reads no
+    end tag, was counted as closed at once (a 0.16 MB item made a post of 40 MB)."""
+    html = '<p><b title="' + "t" * 2000 + '">粗体</p>' + between + "<p>段落</p>" * 20_000 + "</b>"
+    out = sanitize_html(html, base_url=BASE).html
+    assert out.count("段落") == 20_000 and "粗体" in out
+    assert len(out) < 2 * len(html)
+
+
+@pytest.mark.parametrize("tag", ['<font color="#{:06x}" x<>', "<font color=#{:06x}<>"])
+def test_a_tag_read_to_its_end_whatever_its_attributes_hold(tag: str) -> None:
+    """A "<" in an attribute's name or unquoted value is the attribute's, to
+    the tokenizer: such a <font> left open in each paragraph was hidden from
+    every bound (0.1 MB made a post of 130 MB, 1.5 GB of memory)."""
+    html = "".join(f"<p>{tag.format(i)}段{i}" for i in range(1000))
+    out = sanitize_html(html, base_url=BASE).html
+    assert all(f"段{i}<" in out for i in range(1000))
+    assert len(out) < 2 * len(html)
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<div><!-- </div> -->x" * 2000,
+        "<div/>x" * 2000,
+        "<svg/>" + "<x/>y" * 2000,
+        "<svg><style>" + "<div>x" * 2000,
+    ],
+)
+def test_the_depth_is_counted_as_the_parser_nests(html: str) -> None:
+    """An end tag in a comment closes nothing, `<div/>` opens a <div> (only
+    SVG's elements close themselves so, and `<svg/>` itself), and in SVG a
+    <style>'s content is markup: each nested 2,000 deep past the count
+    (quadratic time)."""
+    assert len(re.findall(r"<(?:div|x)\b", flattened_deep_nesting(html))) <= MAX_DEPTH
+
+
+def test_what_raw_text_holds_nests_nothing() -> None:
+    """A script's or a title's text holds no tags: an article after a
+    template of 300 `<div>`s keeps all its own."""
+    html = "<script>var t = '" + "<div>" * 300 + "';</script><title><b><div></title>"
+    html += "".join(f"<div><a href='/n/{i}'>第{i}条</a></div>" for i in range(300))
+    assert flattened_deep_nesting(html) == html
+
+
+def test_the_post_stays_bounded_where_markup_gets_past_the_bounds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Were the bounds read wrong, an item that makes the parser reopen
+    formatting past them is published without formatting and links (its
+    text and paragraphs kept), not as a post of megabytes."""
+    from feedmill.sanitize import bounds
+    from feedmill.sanitize import clean as module
+
+    monkeypatch.setattr(module, "bounded", lambda html, base: bounds.flattened_deep_nesting(html))
+    html = "".join(f'<p><font color="#{i:06x}">段落{i}' for i in range(2000))
+    out = sanitize_html(html, base_url=BASE).html
+    assert out.count("<p>") == 2000 and all(f"段落{i}<" in out for i in range(2000))
+    assert "<font" not in out and len(out) < 2 * len(html)
 
 
 def test_formatting_an_old_cms_leaves_open_alike_in_each_cell_or_paragraph_stays() -> None:

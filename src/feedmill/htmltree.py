@@ -76,7 +76,7 @@ def as_a_browser_reads(markup: str) -> str:
     the square of an element's attributes, of the depth, of formatting left open.)"""
     if "<" not in markup:
         return markup
-    from feedmill.sanitize.clean import bounded  # (it imports this module)
+    from feedmill.sanitize.bounds import bounded  # (it imports this module)
 
     markup = bounded(markup)
     names = _ALWAYS | {name.translate(_ASCII_LOWER) for name in _TAG_NAME.findall(markup)}

@@ -9,17 +9,16 @@ from __future__ import annotations
 import html as htmllib
 import re
 import threading
-from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from feedmill import urls
-from feedmill.htmltree import bounded_attributes
 from feedmill.normalize.chars import strip_controls
 from feedmill.normalize.text import SLASH_ENDS, UNQUOTED_LAST
 from feedmill.sanitize import policy as P
+from feedmill.sanitize.bounds import MAX_REOPENED_BYTES, bounded, unformatted
 from feedmill.sanitize.css import safe_style
 from feedmill.sanitize.policy import Policy
 from feedmill.sanitize.prepass import (
@@ -283,6 +282,17 @@ DEFAULT_POLICY = Policy()
 def sanitize_html(html: str, *, base_url: str | None, policy: Policy = DEFAULT_POLICY) -> Sanitized:
     """Sanitize one article body; relative URLs resolve against ``base_url``."""
     base = base_url if urls.scheme(base_url) in ("http", "https") else None
+    clean = _sanitized(html, base, policy)
+    # The bounds read the markup as the parser does, as far as counting can
+    # tell: where markup they misread made the parser reopen formatting past
+    # them all the same, the article goes without formatting and links (nothing
+    # is reopened), its text, pictures and paragraphs kept.
+    if len(clean) > 2 * len(html) + MAX_REOPENED_BYTES:
+        clean = _sanitized(unformatted(html), base, policy)
+    return Sanitized(html=clean, image=first_image(clean, base))
+
+
+def _sanitized(html: str, base: str | None, policy: Policy) -> str:
     # The parser decodes "&#1;" and "&#xFFFF;" to characters that no XML may
     # carry: one in a post's first 140 characters broke the site's atom.xml.
     references = "&#" in html
@@ -298,9 +308,7 @@ def sanitize_html(html: str, *, base_url: str | None, policy: Policy = DEFAULT_P
     if 'href="#' in clean and ('id="fm-' in clean or 'name="fm-' in clean):
         clean = _top_of_its_own(clean)  # (an element of the article's own named)
     clean = _headings_named(clean)
-    if references:
-        clean = strip_controls(clean)
-    return Sanitized(html=clean, image=first_image(clean, base))
+    return strip_controls(clean) if references else clean
 
 
 # (nh3 writes tags in lower case, attributes double-quoted.)
@@ -564,106 +572,6 @@ def _harden_link(tag: str) -> str:
     return _QUOTED.sub(attribute, tag)
 
 
-# Browsers stop nesting at 512 elements; no article comes near this.
-MAX_DEPTH = 256
-# The rest of a tag after its name, as the HTML tokenizer reads it: its
-# attributes, each a name (which may begin with "=" or a quote) and perhaps
-# "=" and a value, which a quote opens only there (what it quotes, a ">" or a
-# "<", is the value's).  A "<" begins no name nor an unquoted value here (the
-# tokenizer reads one into them: rare, and each "<a" of "<a x<a x…" tried to
-# the text's end took quadratic time).  Possessive: nothing is tried twice.
-# (Spaces are HTML's five: U+3000, a no-break space, is a name's or a value's.)
-_TAG_REST = (
-    r"""(?=[\t\n\f\r />])(?:[\t\n\f\r /]++|[^\t\n\f\r /><][^\t\n\f\r />=<]*+"""
-    r"""(?:[\t\n\f\r ]*+=[\t\n\f\r ]*+"""
-    r"""(?:"[^"]*+"|'[^']*+'|[^\t\n\f\r >"'<][^\t\n\f\r ><]*+|))?+)*+>"""
-)
-_ANY_TAG = re.compile(rf"<(/?)([A-Za-z][^\t\n\f\r /><]*+){_TAG_REST}")
-# Elements without content, and those the parser closes by itself at the next
-# of their kind (an article of unclosed <p>s is not 500 levels deep).
-_NOT_NESTING = frozenset(
-    {
-        *("area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta"),
-        *("param", "source", "track", "wbr", "p", "li", "dt", "dd", "tr", "td", "th"),
-        *("option", "optgroup", "thead", "tbody", "tfoot", "colgroup", "caption"),
-        *("rb", "rt", "rp", "rtc"),
-    }
-)
-
-
-# Where a link's start no longer closes one left open before (HTML5's markers
-# in the list of formatting elements; a table to be safe; SVG and MathML,
-# whose <a> is theirs): a link there nests.
-_LINK_SCOPES = frozenset(
-    {"applet", "caption", "marquee", "math", "object", "svg", "table", "td", "template", "th"}
-)
-
-
-def flattened_deep_nesting(html: str) -> str:
-    """``html`` without the tags of elements nested deeper than MAX_DEPTH
-    (their text stays).  The HTML parser's work grew faster than the square
-    of the depth: 100,000 `<div>`s in one 0.5 MB item took nh3 53 s, and the
-    item was sanitized again at every render."""
-    if html.count("<") <= MAX_DEPTH:
-        return html
-    depth = foreign = 0  # (foreign: SVG and MathML elements open, where links nest)
-    link_open = False
-    opened: dict[str, int] = {}  # elements of each name open, as counted
-    kept: list[str] = []
-    position = 0
-    for tag in _ANY_TAG.finditer(html):
-        closing, name = tag.groups()
-        lowered = name.lower()
-        if lowered in _NOT_NESTING or (not closing and tag[0].endswith("/>")):
-            continue
-        if closing and not opened.get(lowered):
-            continue  # (an end tag with none of its kind open: the parser ignores it)
-        if lowered == "a" and link_open and not closing:
-            continue  # (a link's start closes the one left open: no deeper)
-        if lowered in _LINK_SCOPES and not closing:
-            link_open = False  # (… but not one outside a cell: counted again)
-        if lowered in ("svg", "math"):
-            foreign += -1 if closing else 1
-        deep = depth >= MAX_DEPTH if not closing else depth > MAX_DEPTH
-        depth += -1 if closing else 1  # (an end tag counted closes one counted open)
-        opened[lowered] = opened.get(lowered, 0) + (-1 if closing else 1)
-        if lowered == "a" and not deep:
-            link_open = not closing and not foreign
-        if deep:
-            kept.append(html[position : tag.start()])
-            # A link's start closes the link left open: without it, that
-            # one went on over this one's text, to the wrong address.
-            kept.append("</a>" if lowered == "a" and not closing else "")
-            position = tag.end()
-    if not kept:
-        return html
-    kept.append(html[position:])
-    return "".join(kept)
-
-
-def bounded(html: str, base: str | None = None) -> str:
-    """``html`` in the bounds an HTML5 parser reads in linear time: an
-    element's attributes (`bounded_attributes`), the depth
-    (`flattened_deep_nesting`), what formatting left open reopens
-    (`_closing_runaway_formatting`)."""
-    # (What each copy of a link may grow by: its address made absolute
-    # against ``base``, the attributes the sanitizer gives links.)
-    grows = len(base or "") + 64
-    return _closing_runaway_formatting(flattened_deep_nesting(bounded_attributes(html)), grows)
-
-
-# Formatting elements, which the HTML5 parser reopens in every later block
-# while they are open (its "active formatting elements") — a link too (a
-# 20 KB address left open before 5,000 paragraphs made a post of 100 MB).
-_FORMATTING = "a|b|big|code|em|font|i|nobr|s|small|strike|strong|tt|u"
-_FORMATTING_TAG = re.compile(rf"<(/?)({_FORMATTING}){_TAG_REST}", re.IGNORECASE)
-# What the parser may add by reopening formatting elements left open: each
-# is reopened at every later paragraph, so the cost is its markup's length
-# times the tags after it.  (An article's bold bleeding into the rest, as a
-# browser shows it too, is a few bytes a paragraph.)
-MAX_REOPENED_BYTES = 2_000_000
-
-
 # A frame, a player, a script or an object written as XML writes an empty
 # element (`<iframe …/>`, an Atom entry's XHTML): an HTML parser takes no
 # "/>" for its end, and the rest of the article was the frame's raw text
@@ -678,127 +586,6 @@ def _closed(tag: re.Match[str]) -> str:
     if attributes and tag.string[tag.end(2)] == "/" and UNQUOTED_LAST.search(attributes):
         return tag[0]
     return f"<{name}{attributes}></{name}>"
-
-
-def _closing_runaway_formatting(html: str, grows: int) -> str:
-    """``html`` without the tags of the formatting elements left open that
-    cost most, until what reopening them adds stays within
-    MAX_REOPENED_BYTES: each reopened in every later paragraph, they made the
-    parser's work and its output grow with the square of the markup (a
-    <font color=…> of its own colour per paragraph, never closed: 60 KB became
-    14 MB, 400 KB took 5 GB; 60 each of <b>, <i>, <u> and <s>: 131 KB became
-    68 MB).  Their text, links and images stay; one left open near the end
-    (an editor's line) costs nothing and keeps the article's formatting.
-    Links, then, by what the parser does (`_links_bounded`)."""
-    tags = html.count("<")
-    if tags < 64:
-        return html
-    open_tags: dict[str, list[str]] = {}  # each name's elements open, as written
-    since: dict[str, int] = {}  # where the name's open elements were first left open
-    longest: dict[str, int] = {}  # its longest opening tag since then
-    links = 0  # what reopening links could add at most
-    seen = position = 0
-    for match in _FORMATTING_TAG.finditer(html):
-        name = match.group(2).lower()
-        if name == "a":
-            if not match.group(1):
-                # Reopened at most at each later insertion: a tag, or the text after it.
-                seen += html.count("<", position, match.start())
-                position = match.start()
-                links += (match.end() - match.start() + grows) * (2 * (tags - seen) + 1)
-            continue
-        stack = open_tags.setdefault(name, [])
-        if match.group(1):
-            if stack:  # (an end tag with none open closes nothing)
-                stack.pop()
-            continue
-        if not stack:
-            since[name], longest[name] = match.start(), 0
-        stack.append(match[0])
-        longest[name] = max(longest[name], match.end() - match.start())
-    # The parser keeps at most three of the elements alike (the same tag and
-    # attributes) among those it reopens (HTML5's "Noah's Ark"): an old CMS's
-    # <font face="宋体"> left open in each paragraph is three, not hundreds.
-    reopened = {
-        name: sum(min(count, 3) for count in Counter(stack).values())
-        for name, stack in open_tags.items()
-        if stack
-    }
-    costs = sorted(
-        (
-            (count * longest[name] * html.count("<", since[name]), name)
-            for name, count in reopened.items()
-        ),
-        reverse=True,
-    )
-    total = sum(cost for cost, _ in costs)
-    runaway = []
-    for cost, name in costs:
-        if total <= MAX_REOPENED_BYTES:
-            break
-        runaway.append(name)
-        total -= cost
-    if runaway:
-        names = "|".join(runaway)
-        html = re.sub(rf"</?(?:{names}){_TAG_REST}", "", html, flags=re.IGNORECASE)
-    if total + links > MAX_REOPENED_BYTES:
-        html = _links_bounded(html, MAX_REOPENED_BYTES - total, grows)
-    return html
-
-
-_LINK_START = re.compile(rf"<a{_TAG_REST}", re.IGNORECASE)
-_NUMBERED_LINK = re.compile(r'<a title="(\d+)"')
-
-
-def _links_bounded(html: str, room: int, grows: int) -> str:
-    """``html`` without the start tags of the links whose reopening costs
-    most, until what it adds fits in ``room``.  When a link's block ends
-    before the link does (``<p><a …>链接</p>``), the parser reopens the link
-    in each later block until a link's tag closes it — but not after a
-    ``</a>`` in a comment, not in a table's cell, not inside an element that
-    held it whole: what it does is asked of the parser itself, on the markup
-    with each link's tag a short numbered one, and each reopening costs that
-    link's tag."""
-    import nh3
-
-    spans: list[tuple[int, int]] = []
-
-    def numbered(match: re.Match[str]) -> str:
-        spans.append(match.span())
-        return f'<a title="{len(spans) - 1}">'
-
-    skeleton = _LINK_START.sub(numbered, html)
-    copies = Counter(int(n) for n in _NUMBERED_LINK.findall(nh3.clean(skeleton)))
-    costs = sorted(
-        (
-            ((end - start + grows) * (copies[index] - 1), (start, end))
-            for index, (start, end) in enumerate(spans)
-            if copies[index] > 1
-        ),
-        reverse=True,
-    )
-    total = sum(cost for cost, _ in costs)
-    dropped: list[tuple[int, int]] = []
-    for cost, span in costs:
-        if total <= room:
-            break
-        dropped.append(span)
-        total -= cost
-    # Each as a link's end: it closed the link left open before it, which
-    # would otherwise go on over its text (the copies asked of the parser
-    # are those of markup where it did).
-    return _with_link_ends(html, sorted(dropped)) if dropped else html
-
-
-def _with_link_ends(html: str, spans: list[tuple[int, int]]) -> str:
-    """``html`` with a link's end in place of each of the (ordered, separate) ``spans``."""
-    kept, position = [], 0
-    for start, end in spans:
-        kept.append(html[position:start])
-        kept.append("</a>")
-        position = end
-    kept.append(html[position:])
-    return "".join(kept)
 
 
 _IMG = re.compile(r"<img\b([^>]*)>", re.IGNORECASE)

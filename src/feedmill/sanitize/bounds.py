@@ -1,0 +1,546 @@
+"""``bounded``: an item's markup within what the HTML5 parser reads in linear time.
+
+html5ever (nh3's parser, with a browser's rules) reads any markup, but some
+in time or output that grows with its square: elements nested 100,000 deep
+(0.5 MB took 53 s), formatting left open and reopened in every later
+paragraph (60 KB made a post of 14 MB), a tag of 100,000 attributes
+(`htmltree.bounded_attributes`).  ``bounded`` drops the tags (never the
+text) that would take the parser past bounds no article comes near.
+
+Each bound reads the markup as HTML's tokenizer does (a tag is where its
+quotes say it ends; a comment, a script's or a title's text holds no tags)
+and, where only the tree builder knows — a ``<style>`` is raw text in HTML
+and markup in SVG; an end tag inside a table closes nothing outside it —
+counts what costs more.  The copies of links left open are asked of the
+parser itself.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from feedmill.htmltree import bounded_attributes
+from feedmill.normalize.text import UNQUOTED_LAST
+
+__all__ = ["MAX_DEPTH", "MAX_REOPENED_BYTES", "bounded", "flattened_deep_nesting", "unformatted"]
+
+# Browsers stop nesting at 512 elements; no article comes near this.
+MAX_DEPTH = 256
+# What the parser may add by reopening formatting elements left open: each
+# is reopened at every later paragraph, so the cost is its markup's length
+# times the tags after it.  (An article's bold bleeding into the rest, as a
+# browser shows it too, is a few bytes a paragraph.)
+MAX_REOPENED_BYTES = 2_000_000
+
+_SPACE = "\t\n\f\r "  # (HTML's five: U+3000, a no-break space, is a name's or a value's)
+# The rest of a tag after its name, as the tokenizer reads it: attributes,
+# each a name (which may begin with "=" or a quote, and hold a "<") and
+# perhaps "=" and a value, which a quote opens only there (what it quotes, a
+# ">" or a "<", is the value's); a value unquoted runs to a space or a ">".
+# It ends at ">", or at the text's end (where the tokenizer drops it): nothing
+# is tried twice, and no tag is tried past another's end (each "<a" of
+# "<a x<a x…" tried to the text's end took quadratic time).
+_TAG_REST = (
+    rf"(?:[{_SPACE}/]++|[^{_SPACE}/>][^{_SPACE}/>=]*+"
+    rf"""(?:[{_SPACE}]*+=[{_SPACE}]*+(?:"[^"]*+"?|'[^']*+'?|[^{_SPACE}>]*+))?+)*+(?:>|\Z)"""
+)
+_NAME_END = rf"(?=[{_SPACE}/>]|\Z)"
+_NAME = rf"[A-Za-z][^{_SPACE}/>]*+"
+# What holds no tags: a comment (`<!-->` and `<!--->` are empty ones), a bogus
+# comment (a doctype, `<?xml …?>`), an end tag of no name (`</ 1>`).
+# (A CDATA section is bogus in HTML, to its first ">", and one in SVG, to its
+# "]]>": both are read as markup that may be either: see _Region.)
+_NO_TAGS = (
+    r"<!--(?:-?>|.*?(?:--!?>|\Z))"
+    r"|<(?:!(?!\[CDATA\[)|\?)[^>]*+(?:>|\Z)"
+    r"|</(?:>|[^A-Za-z>][^>]*+(?:>|\Z))"
+)
+_NO_TAG = r"<(?!/?[A-Za-z]|!\[CDATA\[)"  # (a "<" that begins none: text)
+# Elements whose content the tokenizer reads as text, in HTML: not in SVG or
+# MathML.  (nh3's parser runs without scripting: a <noscript>'s is markup.)
+_RAW = ("iframe", "noembed", "noframes", "plaintext", "script", "style", "textarea", "title", "xmp")
+_START_TAG = re.compile(rf"<({_NAME}){_TAG_REST}", re.IGNORECASE | re.DOTALL)
+
+
+def _scanner(passed: str = "") -> re.Pattern[str]:
+    """Each tag the parser sees (a raw text element's start tag, not its
+    text), but those of ``passed`` names, passed over in the regex engine:
+    no Python for each of the thousands of tags of a long article."""
+    run = rf"[^<]++|{_NO_TAGS}|{_NO_TAG}" + (rf"|</?{passed}{_TAG_REST}" if passed else "")
+    return re.compile(
+        rf"(?:{run})*+(?:(?P<cdata><!\[CDATA\[)|<(?P<end>/?)(?P<name>{_NAME}){_TAG_REST}|\Z)",
+        re.IGNORECASE | re.DOTALL,
+    )
+
+
+_TAGS = _scanner()
+
+
+def _one_of(names: Iterable[str]) -> str:
+    """A pattern of ``names`` as a tree of their letters: the regex engine
+    tries a few letters where it would try each name (a tenth of a
+    microsecond a tag, in articles of thousands)."""
+    tree: dict[str, dict[str, Any]] = {}
+    for name in names:
+        node = tree
+        for letter in name:
+            node = node.setdefault(letter, {})
+        node[""] = {}
+
+    def pattern(node: dict[str, Any]) -> str:
+        branches = [
+            re.escape(letter) + pattern(rest) for letter, rest in sorted(node.items()) if letter
+        ]
+        if not branches:
+            return ""
+        either = branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
+        if "" not in node:
+            return either
+        return f"(?:{either})?" if len(branches) == 1 and len(either) > 1 else f"{either}?"
+
+    return pattern(tree)
+
+
+@dataclass(frozen=True)
+class _Region:
+    """Text that may be markup: a raw text element's where the count cannot
+    tell HTML's rules from SVG's, a CDATA section's.  Its start tags are
+    counted, its end tags are not: either way, no more is counted closed
+    than the parser closes."""
+
+    start: int
+    end: int
+
+
+def _raw_end(html: str, start: int, name: str) -> int:
+    """Where the raw text of a ``name`` element that begins at ``start``
+    ends: at its end tag (`</script` and a space, "/" or ">"), else at the
+    text's end.  A script's text may hide its end tag in a comment that
+    holds a `<script` (HTML's "double escaped" script data)."""
+    if name == "plaintext":
+        return len(html)
+    found = _RAW_END_TAGS[name].search(html, start)
+    end = found.start() if found else len(html)
+    if name == "script" and html.find("<!--", start, end) >= 0:
+        return _script_end(html, start)
+    return end
+
+
+_RAW_END_TAGS = {name: re.compile(rf"</{name}[{_SPACE}/>]", re.IGNORECASE) for name in _RAW}
+
+
+_SCRIPT_MARKS = re.compile(
+    rf"(<!--)|(-->)|(</script)[{_SPACE}/>]|(<script)[{_SPACE}/>]", re.IGNORECASE
+)
+_CLOSED_AT_ONCE = re.compile(r"-*>")  # (`<!-->`, `<!--->`: escaped and back at once)
+
+
+def _script_end(html: str, start: int) -> int:
+    """Where a script's text that begins at ``start`` ends, by the
+    tokenizer's script data states."""
+    escaped = double = False
+    for mark in _SCRIPT_MARKS.finditer(html, start):
+        if mark[1]:
+            if not escaped and not _CLOSED_AT_ONCE.match(html, mark.end()):
+                escaped = True
+        elif mark[2]:
+            escaped = double = False
+        elif mark[3]:
+            if not double:
+                return mark.start()
+            double = False
+        elif escaped:
+            double = True
+    return len(html)
+
+
+def _cdata_end(html: str, start: int) -> int:
+    """The end of what a CDATA section beginning at ``start`` may hold: its
+    "]]>" (SVG's) or its first ">" (HTML's bogus comment), whichever is later."""
+    first, cdata = html.find(">", start), html.find("]]>", start)
+    return max(first + 1, cdata + 3) if first >= 0 and cdata >= 0 else len(html)
+
+
+# A tag: where it starts and ends, its name (in lower case), whether it is an
+# end tag, whether it stands in a _Region (whose end tags are not told).
+_Tag = tuple[int, int, str, bool, bool]
+
+
+def _tags(
+    html: str,
+    raw_text: _RawText,
+    scanner: re.Pattern[str] = _TAGS,
+    names: frozenset[str] | None = None,
+) -> Iterator[_Tag]:
+    """Each tag the parser sees (of those ``scanner`` tells, of ``names`` if
+    given).  ``raw_text`` says, after a raw text element's start tag,
+    whether its content is text (True), markup (False) or either (None)."""
+    position = 0
+    while True:
+        region = None
+        for token in scanner.finditer(html, position):
+            closing, name = token.group("end", "name")
+            if name is not None:
+                name = name.lower()
+                if names is None or name in names:
+                    yield token.start("end") - 1, token.end(), name, bool(closing), False
+                if closing or name not in _RAW:
+                    continue
+                text = raw_text.answer()
+                if text is False:
+                    continue
+                end = _raw_end(html, token.end(), name)
+                region = _Region(token.end(), end) if text is None else _Region(end, end)
+            elif token["cdata"]:
+                region = _Region(token.end(), _cdata_end(html, token.end()))
+            else:
+                return
+            break
+        else:
+            return
+        for start_tag in _START_TAG.finditer(html, region.start, region.end):
+            name = start_tag[1].lower()
+            if names is None or name in names:
+                yield start_tag.start(), start_tag.end(), name, False, True
+        position = region.end
+
+
+class _RawText:
+    """What a raw text element's content is, asked as the count goes: here,
+    either."""
+
+    def answer(self) -> bool | None:
+        return None
+
+
+# Elements without content, and those the parser closes by itself at the next
+# of their kind (an article of unclosed <p>s is not 500 levels deep).
+_NOT_NESTING = frozenset(
+    {
+        *("area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta"),
+        *("param", "source", "track", "wbr", "p", "li", "dt", "dd", "tr", "td", "th"),
+        *("option", "optgroup", "thead", "tbody", "tfoot", "colgroup", "caption"),
+        *("rb", "rt", "rp", "rtc"),
+    }
+)
+# Where a link's start no longer closes one left open before (HTML5's markers
+# in the list of formatting elements; a table to be safe; SVG and MathML,
+# whose <a> is theirs): a link there nests.
+_LINK_SCOPES = frozenset(
+    {"applet", "caption", "marquee", "math", "object", "svg", "table", "td", "template", "th"}
+)
+# Tags that end SVG or MathML content (the parser leaves it for HTML's)…
+_BREAKING_OUT = frozenset(
+    {
+        *("b", "big", "blockquote", "body", "br", "center", "code", "dd", "div", "dl", "dt"),
+        *("em", "embed", "h1", "h2", "h3", "h4", "h5", "h6", "head", "hr", "i", "img", "li"),
+        *("listing", "menu", "meta", "nobr", "ol", "p", "pre", "ruby", "s", "small", "span"),
+        *("strong", "strike", "sub", "sup", "table", "tt", "u", "ul", "var"),
+    }
+)
+_FONT_BREAKS_OUT = re.compile(rf"[{_SPACE}/](?:color|face|size)[{_SPACE}/=>]", re.IGNORECASE)
+# … and those whose content is HTML's within it.
+_INTEGRATION_POINTS = frozenset(
+    {"foreignobject", "desc", "title", "mi", "mo", "mn", "ms", "mtext", "annotation-xml"}
+)
+
+
+class _Foreign(_RawText):
+    """Whether the markup is SVG's or MathML's (``depth``: of their elements
+    open), as far as the count can follow: past an element of theirs that
+    holds HTML (a <foreignObject>'s) it is ``unsure``."""
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.unsure = False
+        self.point: str | None = None  # an element that may hold HTML, just opened
+
+    def answer(self) -> bool | None:
+        return None if self.unsure else not self.depth
+
+    def read(self, html: str, start: int, end: int, name: str, closing: bool) -> None:
+        if self.point is not None and not (closing and name == self.point):
+            self.unsure = True
+        self.point = None
+        if self.unsure:
+            return
+        if (name in _BREAKING_OUT and (not closing or name in ("br", "p"))) or (
+            name == "font" and not closing and _FONT_BREAKS_OUT.search(html, start, end)
+        ):
+            self.depth = 0
+        elif name in _INTEGRATION_POINTS and not closing:
+            self.point = name
+
+
+def _closes_itself(html: str, start: int, end: int) -> bool:
+    """Whether the tag at ``start``…``end`` ends with "/>" (not a value's "/")."""
+    return html.endswith("/>", start, end) and not UNQUOTED_LAST.search(html, start, end - 2)
+
+
+_FOREIGN = re.compile(rf"<(?:svg|math){_NAME_END}", re.IGNORECASE)
+# (Where neither is, no tag leaves them: those that do not nest are passed over.)
+_NESTING_TAGS = _scanner(rf"(?:{_one_of(_NOT_NESTING)}){_NAME_END}")
+
+
+def flattened_deep_nesting(html: str) -> str:
+    """``html`` without the tags of elements nested deeper than MAX_DEPTH
+    (their text stays).  The HTML parser's work grew faster than the square
+    of the depth: 100,000 `<div>`s in one 0.5 MB item took nh3 53 s, and the
+    item was sanitized again at every render.
+
+    The depth is counted as the parser nests elements: an end tag with none
+    of its kind open closes nothing, a link's start closes the link left
+    open; in SVG and MathML (`_Foreign`) a tag that closes itself
+    (`<path/>`) and a link in a link do not nest; in HTML they do, and raw
+    text holds no tags.  Where the count cannot follow, it counts deeper."""
+    if html.count("<") <= MAX_DEPTH:
+        return html
+    foreign = _Foreign()
+    depth = 0
+    link_open = False
+    opened: Counter[str] = Counter()  # elements of each name open, as counted
+    kept: list[str] = []
+    position = 0
+    scanner = _TAGS if _FOREIGN.search(html) else _NESTING_TAGS
+    for start, end, name, closing, in_region in _tags(html, foreign, scanner):
+        if foreign.depth or foreign.point is not None:
+            foreign.read(html, start, end, name, closing)
+        sure = not foreign.unsure
+        if name in _NOT_NESTING:
+            continue
+        if closing:
+            if in_region or not opened[name]:
+                continue  # (an end tag with none of its kind open: the parser ignores it)
+        elif (name in ("svg", "math") or (foreign.depth and sure)) and _closes_itself(
+            html, start, end
+        ):
+            continue  # (SVG's or MathML's own, or theirs in HTML: `<svg/>`)
+        elif name == "a" and link_open and sure:
+            continue  # (a link's start closes the one left open: no deeper)
+        elif name in _LINK_SCOPES:
+            link_open = False  # (… but not one outside a cell: counted again)
+        if name in ("svg", "math") and (foreign.depth or not closing):
+            foreign.depth += -1 if closing else 1
+        opened[name] += -1 if closing else 1
+        deep = depth > MAX_DEPTH if closing else depth >= MAX_DEPTH
+        depth += -1 if closing else 1  # (an end tag counted closes one counted open)
+        if name == "a" and not deep:
+            link_open = not closing and not foreign.depth
+        if deep:
+            kept.append(html[position:start])
+            # A link's start closes the link left open: without it, that
+            # one went on over this one's text, to the wrong address.
+            kept.append("</a>" if name == "a" and not closing else "")
+            position = end
+    if not kept:
+        return html
+    kept.append(html[position:])
+    return "".join(kept)
+
+
+def bounded(html: str, base: str | None = None) -> str:
+    """``html`` in the bounds an HTML5 parser reads in linear time: an
+    element's attributes (`bounded_attributes`), the depth
+    (`flattened_deep_nesting`), what formatting left open reopens
+    (`_closing_runaway_formatting`)."""
+    # (What each copy of a link may grow by: its address made absolute
+    # against ``base``, the attributes the sanitizer gives links.)
+    grows = len(base or "") + 64
+    return _closing_runaway_formatting(flattened_deep_nesting(bounded_attributes(html)), grows)
+
+
+# Formatting elements, which the HTML5 parser reopens in every later block
+# while they are open (its "active formatting elements") — a link too (a
+# 20 KB address left open before 5,000 paragraphs made a post of 100 MB).
+_FORMATTING = (
+    *("a", "b", "big", "code", "em", "font", "i", "nobr", "s", "small", "strike", "strong"),
+    *("tt", "u"),
+)
+# Elements an end tag inside of closes no formatting element outside: a
+# table (its cells too), an object, a marquee, an applet, a template.
+_WALLS = ("applet", "marquee", "object", "table", "template")
+_TOLD = frozenset((*_FORMATTING, *_WALLS))
+_TOLD_TAGS = _scanner(rf"(?!(?:{_one_of({*_TOLD, *_RAW})}){_NAME_END}){_NAME}")
+_ESCAPED = ('"', "&", "<", ">", "\xa0")  # (each written out as a reference: "&quot;")
+
+
+def _written_length(tag: str) -> int:
+    """What a copy of ``tag`` may take written out: its values quoted, what
+    they hold escaped."""
+    return len(tag) + 5 * sum(map(tag.count, _ESCAPED)) + 2 * tag.count("=")
+
+
+class _Reopening:
+    """What the parser's reopening of formatting elements left open adds,
+    counted tag by tag: each element's copy at each later tag and text while
+    it is open, as long as its tag written out (its address made absolute, a
+    quote as "&quot;"), three alike at most (HTML5's "Noah's Ark": an old
+    CMS's <font face="宋体"> left open in each paragraph is three, not
+    hundreds).  An end tag closes the last of its name open — not one opened
+    outside the table (or object…) it stands in, which the parser keeps
+    open — and what stays open until a late end tag is counted all along
+    (it was reopened all along).  Links: each to the end (see `_links_bounded`)."""
+
+    def __init__(self, html: str, grows: int) -> None:
+        self.html, self.grows = html, grows
+        self.tags = html.count("<")
+        self.ticks = self.position = 0  # (ticks: two at each tag, the tag and the text after it)
+        self.walls: Counter[str] = Counter()  # elements of each name open…
+        self.wall = 0  # … and of all
+        self.open: Counter[str] = Counter()  # each tag written alike: its elements open
+        self.stacks: dict[str, list[tuple[str, int]]] = {}  # each name's open: tag, walls
+        self.since: dict[str, int] = {}  # when each tag's cost was last counted
+        self.weight: dict[str, int] = {}
+        self.cost: Counter[str] = Counter()
+        self.tags_of: dict[str, list[tuple[int, int]]] = {}  # each name's tags' places
+        self.name_of: dict[str, str] = {}
+        self.links = 0  # what reopening links could add at most
+
+    def read(self, start: int, end: int, name: str, closing: bool, in_region: bool) -> None:
+        self.ticks += 2 * self.html.count("<", self.position, start)
+        self.position = start
+        if name in _WALLS:
+            if not closing or self.walls[name]:
+                self.walls[name] += -1 if closing else 1
+                self.wall += -1 if closing else 1
+            return
+        if name not in _FORMATTING:
+            return
+        self.tags_of.setdefault(name, []).append((start, end))
+        if closing:
+            stack = self.stacks.get(name)
+            if stack and stack[-1][1] >= self.wall and not in_region:
+                self._close(stack.pop()[0])
+            return
+        written = self.html[start:end]
+        if name == "a":
+            self.links += (_written_length(written) + self.grows) * (2 * self.tags - self.ticks + 1)
+            return
+        if written not in self.weight:
+            self.weight[written] = _written_length(written)
+            self.name_of[written] = name
+        self._count(written)
+        self.open[written] += 1
+        self.stacks.setdefault(name, []).append((written, self.wall))
+
+    def _count(self, written: str) -> None:
+        if self.open[written]:
+            elapsed = self.ticks - self.since[written]
+            self.cost[written] += min(self.open[written], 3) * self.weight[written] * elapsed
+        self.since[written] = self.ticks
+
+    def _close(self, written: str) -> None:
+        self._count(written)
+        self.open[written] -= 1
+
+    def costs(self) -> Counter[str]:
+        """Each tag's cost, to the markup's end."""
+        self.ticks = 2 * self.tags + 1
+        for written, count in self.open.items():
+            if count:
+                self._count(written)
+        return self.cost
+
+
+def _closing_runaway_formatting(html: str, grows: int) -> str:
+    """``html`` without the tags of the formatting elements left open that
+    cost most (by name), until what reopening them adds stays within
+    MAX_REOPENED_BYTES: each reopened in every later paragraph, they made the
+    parser's work and its output grow with the square of the markup (a
+    <font color=…> of its own colour per paragraph, never closed: 60 KB became
+    14 MB, 400 KB took 5 GB; 60 each of <b>, <i>, <u> and <s>: 131 KB became
+    68 MB).  Their text, links and images stay; one left open near the end
+    (an editor's line) costs nothing and keeps the article's formatting.
+    Links, then, by what the parser does (`_links_bounded`)."""
+    if html.count("<") < 64:
+        return html
+    reopening = _Reopening(html, grows)
+    for tag in _tags(html, _RawText(), _TOLD_TAGS, _TOLD):
+        reopening.read(*tag)
+    costs: Counter[str] = Counter()
+    for written, cost in reopening.costs().items():
+        costs[reopening.name_of[written]] += cost
+    total = sum(costs.values())
+    runaway: list[tuple[int, int]] = []
+    for name, cost in costs.most_common():
+        if total <= MAX_REOPENED_BYTES:
+            break
+        runaway += reopening.tags_of[name]
+        total -= cost
+    if runaway:
+        html = _replaced(html, sorted(runaway), "")
+    if total + reopening.links > MAX_REOPENED_BYTES:
+        html = _links_bounded(html, MAX_REOPENED_BYTES - total, grows)
+    return html
+
+
+_LINK_START = re.compile(rf"<a{_NAME_END}{_TAG_REST}", re.IGNORECASE)
+_NUMBERED_LINK = re.compile(r'<a title="(\d+)"')
+
+
+def _links_bounded(html: str, room: int, grows: int) -> str:
+    """``html`` without the start tags of the links whose reopening costs
+    most, until what it adds fits in ``room``.  When a link's block ends
+    before the link does (``<p><a …>链接</p>``), the parser reopens the link
+    in each later block until a link's tag closes it — but not after a
+    ``</a>`` in a comment, not in a table's cell, not inside an element that
+    held it whole: what it does is asked of the parser itself, on the markup
+    with each link's tag a short numbered one, and each reopening costs that
+    link's tag."""
+    import nh3
+
+    spans: list[tuple[int, int]] = []
+
+    def numbered(match: re.Match[str]) -> str:
+        spans.append(match.span())
+        return f'<a title="{len(spans) - 1}">'
+
+    skeleton = _LINK_START.sub(numbered, html)
+    copies = Counter(int(n) for n in _NUMBERED_LINK.findall(nh3.clean(skeleton)))
+    costs = sorted(
+        (
+            ((_written_length(html[start:end]) + grows) * (copies[index] - 1), (start, end))
+            for index, (start, end) in enumerate(spans)
+            if copies[index] > 1
+        ),
+        reverse=True,
+    )
+    total = sum(cost for cost, _ in costs)
+    dropped: list[tuple[int, int]] = []
+    for cost, span in costs:
+        if total <= room:
+            break
+        dropped.append(span)
+        total -= cost
+    # Each as a link's end: it closed the link left open before it, which
+    # would otherwise go on over its text (the copies asked of the parser
+    # are those of markup where it did).
+    return _replaced(html, sorted(dropped), "</a>") if dropped else html
+
+
+def _replaced(html: str, spans: list[tuple[int, int]], by: str) -> str:
+    """``html`` with ``by`` in place of each of the (ordered, separate) ``spans``."""
+    kept, position = [], 0
+    for start, end in spans:
+        kept.append(html[position:start])
+        kept.append(by)
+        position = end
+    kept.append(html[position:])
+    return "".join(kept)
+
+
+_ANY_FORMATTING = re.compile(
+    rf"</?(?:{'|'.join(_FORMATTING[1:])}){_NAME_END}{_TAG_REST}|</a{_NAME_END}{_TAG_REST}",
+    re.IGNORECASE,
+)
+
+
+def unformatted(html: str) -> str:
+    """``html`` without the tags of formatting elements, each link's start a
+    link's end: markup in which the parser reopens nothing, however it reads
+    it.  (Each tag goes as a space: no "<" and what follows a tag join into one.)"""
+    return _LINK_START.sub("</a>", _ANY_FORMATTING.sub(" ", html))
