@@ -10,7 +10,8 @@ that a theme's own (``#header``, ``#banner``) stay the theme's.  Relative
 links and images are resolved against the item's link.
 
 The stage's modules: ``clean`` (the sanitizer), ``policy`` (what is allowed),
-``css`` (inline styles), ``prepass`` (what a page hides or loads lazily).  This
+``css`` (inline styles), ``prepass`` (what a page hides or loads lazily),
+``bounds`` (markup kept within what the parser reads in linear time).  This
 package's own module imports none of them: an unchanged run, which sanitizes
 nothing, does not load them (their regular expressions take ~10 ms to compile).
 """
