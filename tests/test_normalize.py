@@ -947,6 +947,18 @@ def test_different_items_under_one_guid_are_told_apart() -> None:
     )
     keys = [e.key for e in by_text.entries]
     assert len(set(keys)) == 2 and all(k.startswith("g sha256:") for k in keys)
+    # Without guid or link, a podcast's episodes of one title: by what they play.
+    episodes = normalize_document(
+        document(*(entry(title="每日财经播报", media=((f"https://a.example/{d}.mp3", "audio"),))
+                   for d in range(3)), entry(title="每日财经播报")),
+        feed_url="https://feeds.example/x",
+        zone=SHANGHAI,
+    )  # fmt: skip
+    assert len({e.key for e in episodes.entries}) == 4
+    assert episodes.warnings == (
+        "4 items without guid or link share a title and text: told apart by their"
+        " pictures or enclosures",
+    )
 
 
 def test_an_item_without_a_link_has_its_relative_links_resolved_against_the_feed() -> None:

@@ -1068,6 +1068,24 @@ def test_an_item_that_shared_its_guid_stays_itself_when_alone(tmp_path: Path, de
     assert len(after) == 3 and all(after[name] == text for name, text in before.items())
 
 
+def test_items_only_their_pictures_tell_apart_are_each_posted(tmp_path: Path) -> None:
+    """A 每日一图 of one title and caption, without guid or link: its items
+    were one post (the last picture), and the next day's took its place."""
+
+    def picture(day: int) -> Item:
+        html = f'<p>今日图片</p><p><img src="https://img.example/12{day:02}.jpg"></p>'
+        return Item(title="每日一图", html=html, pub_date=f"Mon, {day:02} Dec 2026 08:00:00 GMT")
+
+    write_config(tmp_path, FEEDS)
+    assert "posts: 3 new, 0 updated" in publish(tmp_path, [picture(d) for d in (7, 6, 5)])
+    before = posts(tmp_path)
+    shown = {re.search(r"img\.example/(\d+)\.jpg", text)[1] for text in before.values()}  # type: ignore[index]
+    assert shown == {"1205", "1206", "1207"}
+    assert "posts: 1 new, 0 updated" in publish(tmp_path, [picture(d) for d in (8, 7, 6)])
+    after = posts(tmp_path)
+    assert len(after) == 4 and all(after[name] == text for name, text in before.items())
+
+
 def test_config_change_restyles_posts(tmp_path: Path) -> None:
     write_config(tmp_path, FEEDS)
     publish(tmp_path, items(2))

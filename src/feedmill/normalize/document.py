@@ -405,19 +405,30 @@ def normalize_document(
     # Per shared guid, once: whether links tell its different items apart.
     by_link: dict[str, bool] = {}
     shared = 0
+    # Texts that only pictures, players or enclosures tell apart (a 每日一图
+    # of one title and caption, a podcast's episodes): by those too.
+    by_media: set[str] = set()
+    keyless = 0
     for key, group in groups.items():
         if len(group) > 1:
-            identities = {(e.link, e.title, keyed_text(e.content)) for e in group}
+            identities = {(e.link, e.title, keyed_text(e.content), _media(e)) for e in group}
             if len(identities) > 1:
-                links = [link for link, _, _ in identities]
+                links = [link for link, _, _, _ in identities]
                 by_link[key] = all(links) and len(set(links)) == len(links)
-                shared += len(group)
+                texts = Counter((link, title, text) for link, title, text, _ in identities)
+                if not by_link[key] and max(texts.values()) > 1:
+                    by_media.add(key)
+                if key.startswith("sha256:"):
+                    keyless += len(group)
+                else:
+                    shared += len(group)
     seen: set[str] = set()
     entries = []
     for entry in normalized:
         if entry.key in by_link:
-            link_key, text_key = told_apart_keys(entry)
-            entry = replace(entry, key=link_key if by_link[entry.key] else text_key)
+            link_key, text_key, media_key = told_apart_keys(entry)
+            told_apart = media_key if entry.key in by_media else text_key
+            entry = replace(entry, key=link_key if by_link[entry.key] else told_apart)
         if entry.key in seen:
             continue  # an item repeated whole
         seen.add(entry.key)
@@ -426,6 +437,11 @@ def normalize_document(
     if shared:
         warnings = (
             f"{shared} items share a guid with different items: told apart by link or text",
+        )
+    if keyless:
+        warnings += (
+            f"{keyless} items without guid or link share a title and text: told apart by"
+            " their pictures or enclosures",
         )
     if unreadable:
         count = sum(unreadable.values())
@@ -442,12 +458,29 @@ def normalize_feed(
     return normalize_document(parsed, feed_url=feed_url, zone=zone, now=now).entries
 
 
-def told_apart_keys(entry: Entry) -> tuple[str, str]:
-    """The keys ``entry`` has when other items share its guid: by link, by text.
+def told_apart_keys(entry: Entry) -> tuple[str, str, str]:
+    """The keys ``entry`` has when other items share its guid: by link, by
+    text, by text and what it shows or plays (`_media`).
 
     A document holding it alone gives it the bare guid; the store then looks
     these up (`store.entries.adopt_told_apart_keys`) so that it stays itself.
     """
-    digest = hashlib.sha256(f"{entry.title}\n{keyed_text(entry.content)}".encode()).hexdigest()
-    by_text = f"{entry.key} sha256:{digest}"
-    return (f"{entry.key} {entry.link}" if entry.link else by_text), by_text
+    text = f"{entry.title}\n{keyed_text(entry.content)}"
+    by_text = f"{entry.key} sha256:{hashlib.sha256(text.encode()).hexdigest()}"
+    media = "\n".join((text, *_media(entry)))
+    by_media = f"{entry.key} sha256:{hashlib.sha256(media.encode()).hexdigest()}"
+    return (f"{entry.key} {entry.link}" if entry.link else by_text), by_text, by_media
+
+
+# The address of a picture, a player or a source in an item's markup.
+_MEDIA_SOURCE = re.compile(
+    r"""<(?:img|video|audio|source|embed|iframe)\b[^>]*?\ssrc\s*=\s*["']?([^"'\s>]+)""",
+    re.IGNORECASE,
+)
+
+
+def _media(entry: Entry) -> tuple[str, ...]:
+    """What ``entry`` shows or plays besides its text: its pictures' and
+    players' addresses (those of its enclosures too), in order."""
+    found = _MEDIA_SOURCE.findall(entry.content)
+    return tuple(dict.fromkeys([*found, *([entry.image] if entry.image else [])]))
