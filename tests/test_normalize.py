@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -76,6 +76,15 @@ def test_a_chinese_date_that_names_its_zone_is_read_in_it() -> None:
         ("2022年9月21日 10点:30", None),  # (":30" was read as its seconds)
         ("2022年9月21日 10点分", None),
         ("2022年9月21日 10时15秒", None),  # (no minute: not 10:01:05)
+        # A date written with dashes before a time written the Chinese way.
+        ("2022-09-21 下午3:00", utc(2022, 9, 21, 7, 0)),
+        ("2022-09-21 08时00分", utc(2022, 9, 21, 0, 0)),
+        ("2022-09-21 (周三) 08:00", utc(2022, 9, 21, 0, 0)),
+        ("2022年9月21号 08:00", utc(2022, 9, 21, 0, 0)),
+        # RFC 822 as Java writes it in a Chinese locale (CLDR's; its older data's).
+        ("周三, 21 9月 2022 08:00:00 +0800", utc(2022, 9, 21, 0, 0)),
+        ("星期三, 21 九月 2022 09:00:00 +0800", utc(2022, 9, 21, 1, 0)),
+        ("21 十二月 2022 09:00:00 GMT", utc(2022, 12, 21, 9, 0)),
         # … as Java's and C#'s patterns write them.
         ("2023年03月14日 14:51分", utc(2023, 3, 14, 6, 51)),
         ("2023年03月14日 14:51:09秒", utc(2023, 3, 14, 6, 51, 9)),
@@ -135,6 +144,20 @@ def test_a_chinese_date_that_names_its_zone_is_read_in_it() -> None:
 )
 def test_dates_become_aware_utc(text: str, expected: datetime) -> None:
     assert parse_date(text, SHANGHAI) == expected
+
+
+def test_a_chinese_date_without_its_year_is_of_the_year_just_past() -> None:
+    """ "11月30日 10:00" is this year's, unless that is days ahead: then last
+    year's (December's news read in January).  It was no date: the item took
+    the time it was first seen."""
+    now = datetime.now(SHANGHAI)
+    for back in (1, 200):
+        day = now - timedelta(days=back)
+        read = parse_date(f"{day.month}月{day.day}日 10:00", SHANGHAI)
+        assert read == day.replace(hour=10, minute=0, second=0, microsecond=0).astimezone(UTC)
+    ahead = now + timedelta(days=10)
+    read = parse_date(f"{ahead.month}月{ahead.day}日 10:00", SHANGHAI)
+    assert read is not None and read.year == ahead.year - 1
 
 
 @pytest.mark.parametrize(

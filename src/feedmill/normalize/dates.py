@@ -13,15 +13,30 @@ from email.utils import parsedate_tz
 
 # "2024年1月2日 10:00", as Chinese sites write it: a weekday may follow the
 # day ("星期二", "（周二）"), 上午/下午 (or AM/PM) come before the time, and
-# an offset ("+0800", "+08:00") or 北京时间 after it.
+# an offset ("+0800", "+08:00") or 北京时间 after it.  The year may be left
+# out ("1月2日 10:00": this year's), and the date written "2024-01-02" before
+# a time written so ("2024-01-02 下午3:00", "2024-01-02 08时00分").
 _CJK_DATE = re.compile(
-    r"^\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*"
+    r"^\s*(?:(?:(?P<year>\d{4})\s*年\s*)?(?P<month>\d{1,2})\s*月\s*(?P<day>\d{1,2})\s*[日号]"
+    r"|(?P<iso_year>\d{4})(?P<sep>[-/.])(?P<iso_month>\d{1,2})(?P=sep)(?P<iso_day>\d{1,2}))\s*"
     r"(?:[(（]?\s*(?:星期|周|礼拜)[一二三四五六日天]\s*[)）]?\s*)?"
-    r"(?:(上午|早上|早晨|凌晨|中午|下午|傍晚|晚上|[AaPp][Mm])?\s*"
-    r"(\d{1,2})\s*(?:[:：]\s*(\d{1,2})(?:\s*[:：]\s*(\d{1,2})\s*秒?|\s*分)?"
-    r"|[时点](?:\s*(\d{1,2})(?:\s*分(?:\s*(\d{1,2})\s*秒?)?)?)?))?\s*"
-    r"(?:([+-]\d\d):?(\d\d)|[(（]?\s*(北京时间)\s*[)）]?)?\s*$"
+    r"(?:(?P<part>上午|早上|早晨|凌晨|中午|下午|傍晚|晚上|[AaPp][Mm])?\s*"
+    r"(?P<hour>\d{1,2})\s*(?:[:：]\s*(?P<minute>\d{1,2})"
+    r"(?:\s*[:：]\s*(?P<second>\d{1,2})\s*秒?|\s*分)?"
+    r"|[时点](?:\s*(?P<minute_said>\d{1,2})(?:\s*分(?:\s*(?P<second_said>\d{1,2})\s*秒?)?)?)?))?\s*"
+    r"(?:(?P<zone_hours>[+-]\d\d):?(?P<zone_minutes>\d\d)|[(（]?\s*(?P<beijing>北京时间)\s*[)）]?)?\s*$"
 )
+# An RFC 822 date as Java writes it in a Chinese locale: "周一, 30 11月 2026
+# 08:00:00 +0800", "星期一, 30 十一月 2026 …" (its older locale data).
+_CHINESE_RFC822 = re.compile(
+    r"^\s*(?:(?:星期|周|礼拜)[一二三四五六日天]\s*[,，]?\s*)?(\d{1,2})\s+"
+    r"(\d{1,2}|十[一二]?|[一二三四五六七八九])\s*月\s+(?=\d{4}\s)"
+)
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_CHINESE_NUMBERS = {n: i for i, n in enumerate("一二三四五六七八九十", 1)} | {
+    "十一": 11,
+    "十二": 12,
+}
 _AFTERNOON = frozenset({"下午", "傍晚", "晚上", "PM", "pm", "Pm", "pM"})
 _MORNING = frozenset({"上午", "早上", "早晨", "凌晨", "AM", "am", "Am", "aM"})
 _ISO_SPACE = re.compile(r"^(\d{4}-\d\d-\d\d) (\d)")
@@ -54,6 +69,12 @@ _MONOTONIC = re.compile(r"\s+m=[+-]?[\d.]+$")
 _BEIJING = re.compile(r"^\s*[(（]?\s*北京时间\s*[)）:：]?\s*|\s*[(（]?\s*北京时间\s*[)）]?\s*$")
 
 
+def _english_month(match: re.Match[str]) -> str:
+    day, month = match.groups()
+    number = int(month) if month.isdigit() else _CHINESE_NUMBERS[month]
+    return f"{day} {_MONTHS[number - 1]} " if 1 <= number <= 12 else match[0]
+
+
 def _offset(match: re.Match[str]) -> str:
     sign, hours, minutes = match.groups()
     return f"{sign}{int(hours):02d}{minutes or '00'}"
@@ -71,6 +92,8 @@ def _spelled(text: str, zone: tzinfo) -> str:
         bare = _BEIJING.sub("", text)
         if bare != text and "北京时间" not in bare:
             text = bare + " +0800"
+    if "月" in text:
+        text = _CHINESE_RFC822.sub(_english_month, text)
     text = _NAME_AFTER_OFFSET.sub(r"\1", text)
     if "CST" in text:
         china = zone.utcoffset(datetime(2000, 1, 1)) == timedelta(hours=8)
@@ -181,21 +204,31 @@ def _cjk(text: str) -> datetime | None:
     match = _CJK_DATE.match(text)
     if not match:
         return None
-    year, month, day, part, hour, minute, second, minute_said, second_said = match.groups()[:9]
-    zone_hours, zone_minutes, beijing = match.groups()[9:]
-    minute, second = minute or minute_said, second or second_said  # "10:30:15", "10点30分15秒"
-    clock, later = int(hour or 0), timedelta()
+    date = match.group("year", "month", "day")
+    if date[1] is None:
+        date = match.group("iso_year", "iso_month", "iso_day")
+    year, month, day = (int(number) if number else None for number in date)
+    part = match["part"]
+    minute = match["minute"] or match["minute_said"]  # "10:30:15", "10点30分15秒"
+    second = match["second"] or match["second_said"]
+    clock, later = int(match["hour"] or 0), timedelta()
     if part == "晚上" and clock == 12:
         clock, later = 0, timedelta(days=1)  # 晚上12点: the midnight that ends the day
     elif (part in _AFTERNOON and clock < 12) or (part == "中午" and clock < 11):
         clock += 12  # 下午3点 is 15:00; 中午1点 13:00, 中午11点 11:00
     elif part in _MORNING and clock == 12:
         clock = 0  # 凌晨12点: the midnight that begins it
-    value = datetime(int(year), int(month), int(day), clock, int(minute or 0), int(second or 0))
+    now = datetime.now(UTC)
+    value = datetime(
+        year or now.year, month or 0, day or 0, clock, int(minute or 0), int(second or 0)
+    )
+    if year is None and value > now.replace(tzinfo=None) + timedelta(days=2):
+        value = value.replace(year=now.year - 1)  # (December's news read in January)
     value += later
-    if beijing:
+    if match["beijing"]:
         return value.replace(tzinfo=timezone(timedelta(hours=8)))
-    if zone_hours:
+    if match["zone_hours"]:
+        zone_hours, zone_minutes = match["zone_hours"], match["zone_minutes"]
         offset = timedelta(hours=int(zone_hours[1:]), minutes=int(zone_minutes))
         return value.replace(tzinfo=timezone(-offset if zone_hours[0] == "-" else offset))
     return value
