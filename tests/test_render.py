@@ -122,6 +122,13 @@ FEED = "https://www.stcn.com/rss/yw.xml"
         ("源 - 👩\u200d💻 程序员", "源", "👩\u200d💻 程序员"),
         ("源 - 🏳\ufe0f\u200d🌈", "源", "🏳\ufe0f\u200d🌈"),
         ("源 - کتاب\u200cها", "源", "کتاب\u200cها"),
+        # Separators as WordPress and Chinese sites write them.
+        ("某科技博客 &#187; 效率工具", "某科技博客", "效率工具"),
+        ("Blog &#8250; Category", "Blog", "Category"),
+        ("财新网 丨 最新文章", "财新网", "最新文章"),
+        ("证券时报网丨要闻", "证券时报网", "要闻"),
+        ("证券时报网_要闻", "证券时报网", "要闻"),
+        ("新浪财经 &gt; 国内", "新浪财经", "国内"),
     ],
 )
 def test_channel_is_the_feed_title_without_the_source(title, source, channel) -> None:  # type: ignore[no-untyped-def]

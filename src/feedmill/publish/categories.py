@@ -15,8 +15,10 @@ from feedmill.publish.yaml_scalars import as_written
 # Separators between a source name and the channel in a feed title, e.g.
 # "证券时报网 - 要闻", "开源中国-最新资讯", "掘金 前端", "Foo | Bar", "Foo: Bar",
 # "Foo / Bar", and their full-width forms: "新浪财经－国内滚动", "财新网·经济".
-_SEPARATOR_CHARACTERS = " -–—|:/－｜：／·・•"
-_SEPARATOR = r"(?:\s*[-–—|:/－｜：／·・•]\s*|\s+)"
+# (WordPress writes "Blog » Category"; Chinese sites "财新网丨最新文章", and
+# "证券时报网_要闻" — an "_" only between the two: `__proto__` is a name.)
+_SEPARATOR_CHARACTERS = " -–—|:/－｜：／·・•»›丨"
+_SEPARATOR = r"(?:\s*[-–—|:/－｜：／·・•»›丨_]\s*|\s+)"
 
 # What hexo-util's slugize turns into separators (and then trims): a name of
 # these alone has an empty slug, and its category page would overwrite its
