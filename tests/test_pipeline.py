@@ -108,6 +108,18 @@ def test_a_document_listing_nothing_does_not_rename_the_feed(tmp_path: Path) -> 
     assert all(" - 头条\n" in text for text in posts(tmp_path).values())
 
 
+def test_a_document_without_a_title_does_not_rename_the_feed(tmp_path: Path) -> None:
+    """A fetch whose <title> is empty took every post's channel away, to
+    give it back at the next (each post written twice)."""
+    write_config(tmp_path, FEEDS)
+    publish(tmp_path, items(3))
+    before, contents = mtimes(tmp_path), posts(tmp_path)
+    for title in ("", "  "):
+        out = publish_titled(tmp_path, title, items(3))
+        assert "posts: 0 new, 0 updated, 3 unchanged" in out
+        assert mtimes(tmp_path) == before and posts(tmp_path) == contents
+
+
 def test_an_ill_formed_document_does_not_rename_the_feed(tmp_path: Path) -> None:
     # An item's start tag missing: the parser's recovery read that item's
     # title as the feed's, and every post moved to a channel of that name,

@@ -38,6 +38,7 @@ from feedmill.filter.dedupe.decide import decide as same_story
 from feedmill.filter.dedupe.text import fingerprint
 from feedmill.filter.rules import RuleSet, RuleTooSlow, blocked_by
 from feedmill.models import Entry, Fetched
+from feedmill.normalize.chars import collapse_space
 from feedmill.normalize.document import normalize_document, told_apart_keys
 from feedmill.normalize.text import story_grams, visible_text
 from feedmill.parse import ParseError, parse_document
@@ -905,6 +906,10 @@ def handle(job: FeedJob) -> FeedResult:
         # A document that lists nothing (an upstream's error in a feed's
         # shape, titled "RSSHub: …") does not rename the feed: the channel
         # of its posts comes from its title.
+        feed_title = job.state.title
+    elif job.state.title is not None and not collapse_space(feed_title or ""):
+        # Nor does a fetch that names none (`<title></title>` for a while):
+        # every post lost its channel, to take it back at the next.
         feed_title = job.state.title
     elif parsed.ill_formed and job.state.title is not None and feed_title != job.state.title:
         # The parser's recovery may have read an item's title as the feed's
