@@ -43,8 +43,6 @@ KNOWN = {
     "wellformed/rss/item_guid_isPermaLink_ValueError.xml",
     # Atom elements inside an RSS 2.0 <item> (Podlove chapters): only feedparser reads them.
     "wellformed/psc/rss2.0simplechapter.xml",
-    # An <atom:link rel="enclosure"> in an RSS item: feedparser takes it for the item's page.
-    "data/parse/rss-item-atom-links.xml",
 }
 
 
@@ -323,6 +321,8 @@ def test_an_atom_picture_enclosure_without_a_type_is_its_picture() -> None:
         ('<guid isPermaLink="false">https://ex.com/a/1</guid>', "https://ex.com/a/1"),
         ("<guid>https://ex.com/a/1</guid>", "https://ex.com/a/1"),
         ("<link>https://ex.com/l</link><guid>kx-9</guid>", "https://ex.com/l"),
+        # An episode's audio is no page of its own: still no link.
+        ('<guid>ep-42</guid><enclosure url="https://ex.com/ep42.mp3" type="audio/mpeg"/>', None),
     ],
 )
 def test_both_parsers_take_an_items_link_of_its_guid_alike(guid: str, link: str | None) -> None:

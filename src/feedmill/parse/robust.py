@@ -228,7 +228,13 @@ def _link(item: Mapping[str, Any], *, atom: bool) -> str | None:
     # Made of the guid: no link element of its own (Atom's <link> is one); or
     # no link at all beside an RSS guid (False: isPermaLink="false"; not an
     # RSS 1.0 item's rdf:about, which leaves it unset).
-    of_the_guid = item.get("guidislink") and not item.get("links")
+    # (An enclosure is a link of feedparser's too: the episode's audio is no page.)
+    pages = [
+        found
+        for found in item.get("links") or ()
+        if isinstance(found, Mapping) and found.get("rel") in (None, "", "alternate")
+    ]
+    of_the_guid = item.get("guidislink") and not pages
     if of_the_guid or (link is None and item.get("guidislink") is False):
         return guid if guid and urls.scheme(guid) in ("http", "https") else None
     return link
