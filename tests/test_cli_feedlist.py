@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -154,6 +155,33 @@ def test_add_says_a_config_that_is_not_utf8_as_every_command_does(tmp_path: Path
     assert f"{config}:{line + 1}: not UTF-8 (byte 0x" in result.stderr
     assert "save the file as UTF-8" in result.stderr
     assert config.read_bytes() == CONFIG.encode("gbk")
+
+
+def test_add_edits_a_hard_linked_config_under_each_of_its_names(tmp_path: Path) -> None:
+    """A rename cut the file loose from its other name: a cron job reading
+    that one never saw the feed added."""
+    config = site(tmp_path)
+    other = tmp_path / "hard.yml"
+    os.link(config, other)
+    result = cli("add", "https://e.org/a.xml", "-g", "g", "-s", "s", "-c", str(config))
+    assert result.code == 0, result.stderr
+    assert config.stat().st_ino == other.stat().st_ino and config.stat().st_nlink == 2
+    assert "https://e.org/a.xml" in other.read_text(encoding="utf-8")
+
+
+def test_add_says_which_name_is_not_utf8_and_shows_no_secret(tmp_path: Path) -> None:
+    """A group typed in a GBK terminal under a UTF-8 locale (its bytes kept
+    as lone surrogates) was a "config error" that printed the feed's URL,
+    password and access key with it."""
+    config = site(tmp_path)
+    before = config.read_bytes()
+    url = "http://user:hunter2@127.0.0.1:39102/f1.xml?key=SECRET123"
+    gbk = "财经".encode("gbk").decode("utf-8", "surrogateescape")
+    result = cli("add", url, "-g", gbk, "-s", "S", "-c", str(config))
+    assert result.code == 2 and "-g/--group" in result.stderr
+    assert "is not UTF-8 text" in " ".join(result.stderr.split())
+    assert "hunter2" not in result.stderr and "SECRET123" not in result.stderr
+    assert config.read_bytes() == before
 
 
 def test_add_leaves_a_read_only_config_as_it_is(tmp_path: Path) -> None:

@@ -544,6 +544,8 @@ def test_outlines_without_a_feed_address_are_said_not_dropped() -> None:
         '<outline text="少数派" type="rss" xmlUrl="https://sspai.com/feed"/>'
         '<outline text="V2EX" url="https://www.v2ex.com/index.xml"/>'
         '<outline text="RSSHub" xmlUrl="  " htmlUrl="https://rsshub.app/"/>'
+        '<outline text="私" htmlUrl="https://u:hunter2@site.example/?token=S3"/>'
+        '<outline text="链" type="link" url="https://u:hunter2@site.example/x?key=S4"/>'
         '<outline text="空白" xmlUrl=""/>'
         '<outline text="旧" htmlUrl="https://old.example/" isComment="true"/>'
         '<outline text="站点" htmlUrl="https://site.example/">'
@@ -559,6 +561,9 @@ def test_outlines_without_a_feed_address_are_said_not_dropped() -> None:
         (None, "阮一峰", "no xmlUrl (only htmlUrl, a web page: https://www.ruanyifeng.com/blog/)"),
         (None, "V2EX", "no xmlUrl (a link to https://www.v2ex.com/index.xml, not a feed)"),
         (None, "RSSHub", "no xmlUrl (only htmlUrl, a web page: https://rsshub.app/)"),
+        # (A password, an access key: never shown.)
+        (None, "私", "no xmlUrl (only htmlUrl, a web page: https://site.example/?token=…)"),
+        (None, "链", "no xmlUrl (a link to https://site.example/x?key=…, not a feed)"),
         (None, "空白", "no xmlUrl"),
         (None, "旧", "commented out (isComment)"),
     ]
@@ -746,6 +751,19 @@ def test_a_utf16_file_is_repaired_as_a_utf8_one_is(encoding: str) -> None:
     # Blank lines before the declaration; a stray byte at the end.
     assert as_tuples(parse_opml(("\r\n" + declared).encode(encoding))) == expected
     assert as_tuples(parse_opml(declared.encode(encoding) + b"\n")) == expected
+
+
+def test_a_nul_in_a_utf8_file_goes_as_any_raw_control_character() -> None:
+    """One NUL in a small UTF-8 file's first 512 bytes made it UTF-16, and
+    unreadable ("Char 0x0 out of allowed range"); NULs padding its end too."""
+    opml = (
+        b'<?xml version="1.0" encoding="UTF-8"?>\n<opml version="2.0"><head><title>My\x00Feeds'
+        b'</title></head><body><outline text="G"><outline text="S" type="rss"'
+        b' xmlUrl="http://127.0.0.1:39102/f1.xml"/></outline></body></opml>\n'
+    )
+    expected = [("http://127.0.0.1:39102/f1.xml", "G", "S", None)]
+    assert as_tuples(parse_opml(opml)) == expected
+    assert as_tuples(parse_opml(opml.replace(b"\x00", b"") + b"\x00" * 300)) == expected
 
 
 def test_an_outline_whose_text_shows_nothing_is_named_by_its_title() -> None:

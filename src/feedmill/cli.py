@@ -2881,6 +2881,10 @@ def _own_file(config: Config, path: Path) -> str | None:
     return None
 
 
+# A lone surrogate: a byte Python could not read as UTF-8 (the locale's codec).
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 @app.command()
 @click.argument("url")
 @click.option(
@@ -2912,6 +2916,15 @@ def add(url: str, group: str, source: str, channel: str | None, config: Path) ->
 
     if not url.strip():
         raise click.BadParameter("the feed's URL is empty", param_hint="URL")
+    for hint, name in (("-g/--group", group), ("-s/--source", source), ("--channel", channel)):
+        if name and _SURROGATE.search(name):
+            # Bytes of another encoding (a GBK terminal or script under a UTF-8
+            # locale): Python keeps them as lone surrogates, which no file can hold.
+            raise click.BadParameter(
+                f"{name!a} is not UTF-8 text: type it in a UTF-8 terminal, or save"
+                " the script that gives it as UTF-8",
+                param_hint=hint,
+            )
     url = from_feed_scheme(url)  # (a reader's subscribe link, as `import` reads it)
     try:
         parts = urlsplit(url) if "://" in url or is_bare_file_url(url) else None

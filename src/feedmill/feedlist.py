@@ -318,9 +318,9 @@ class _Reader:
                     folders=(),
                     reason="commented out (isComment)"
                     if commented
-                    else f"no xmlUrl (a link to {link}, not a feed)"
+                    else f"no xmlUrl (a link to {urls.shown(link)}, not a feed)"
                     if link
-                    else f"no xmlUrl (only htmlUrl, a web page: {page})"
+                    else f"no xmlUrl (only htmlUrl, a web page: {urls.shown(page)})"
                     if page
                     else "no xmlUrl",
                 )
@@ -566,11 +566,17 @@ def _declaration_first(data: bytes) -> bytes:
     return bom + stripped if stripped is not rest and stripped.startswith(b"<?xml") else data
 
 
+# A UTF-16 document without its byte-order mark: a "<" (after blanks), each a
+# character of two bytes.  (Not any NUL near the start: one stray in a UTF-8
+# file made it UTF-16, and unreadable.)
+_UTF16_START = re.compile(rb"(?:[\t\n\r ]\x00)*<\x00|(?:\x00[\t\n\r ])*\x00<")
+
+
 def _repair(data: bytes) -> bytes:
     """``a=1&b=2`` → ``a=1&amp;b=2``, ``&nbsp;`` → ``&#160;``, ``&#1;`` and a
     raw control character → nothing (a UTF-16 file — what PowerShell 5's
     ``>`` writes — as UTF-8)."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in data[:512]:
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _UTF16_START.match(data):
         utf8 = _utf16_as_utf8(data)
         return data if utf8 is None else _repair(utf8)
     data = _CHAR_REF.sub(_xml_char_ref, data)
@@ -1015,7 +1021,8 @@ def _render(entry: dict[str, str], yaml: YAML) -> str:
             return rendered.rstrip("\n")
         for name in wrong:
             data[name] = DoubleQuotedScalarString(entry[name])
-    raise ConfigError(f"cannot write {entry!r} as YAML")
+    shown = {k: urls.shown(v) if k == "url" else v for k, v in entry.items()}
+    raise ConfigError(f"cannot write {shown!r} as YAML")
 
 
 # Line breaks for YAML 1.1 (the config loader) or 1.2 (ruamel).
@@ -1418,8 +1425,9 @@ def write_atomically(path: Path, text: str) -> None:
     """``text`` replaces the file at ``path`` whole or not at all (a temporary
     file beside it, then a rename), keeping its permissions and, where it may,
     its owner; a symlink is written through.  A file no rename may replace
-    (mounted on its own, on a read-only file system too) is written in place
-    (`_write_in_place`).  ConfigError if it cannot be written, or is read-only."""
+    (mounted on its own, on a read-only file system too), or that other hard
+    links name, is written in place (`_write_in_place`).  ConfigError if it
+    cannot be written, or is read-only."""
     try:
         target = path.resolve()
         if target.is_dir():
@@ -1431,6 +1439,12 @@ def write_atomically(path: Path, text: str) -> None:
             # that (and root's writes would too).
             raise PermissionError(errno.EACCES, "the file is read-only (chmod u+w to allow it)")
         mode = stat.S_IMODE(old.st_mode) if old else _umasked(0o666)
+        if old and old.st_nlink > 1:
+            # A file of other names too (a hard link a cron job or a service
+            # reads it by): a rename would cut this one loose, and they would
+            # never see the edit.  Written in place, as vim does there.
+            _write_in_place(target, text)
+            return
     except OSError as exc:
         raise ConfigUnwritable(f"{path}: cannot write: {_why(exc, target)}") from None
     try:
