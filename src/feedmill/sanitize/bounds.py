@@ -374,76 +374,89 @@ def _written_length(tag: str) -> int:
     return len(tag) + 5 * sum(map(tag.count, _ESCAPED)) + 2 * tag.count("=")
 
 
-class _Reopening:
-    """What the parser's reopening of formatting elements left open adds,
-    counted tag by tag: each element's copy at each later tag and text while
-    it is open, as long as its tag written out (its address made absolute, a
-    quote as "&quot;"), three alike at most (HTML5's "Noah's Ark": an old
+def _reopening(html: str, grows: int) -> tuple[Counter[str], dict[str, list[tuple[int, int]]]]:
+    """Each formatting name's cost, and its tags' places.  The cost: what
+    the parser's reopening of its elements left open adds, counted tag by
+    tag: each element's copy at each later tag and text while it is open, as
+    long as its tag written out (its address made absolute, a quote as
+    "&quot;"), three alike at most (HTML5's "Noah's Ark": an old
     CMS's <font face="宋体"> left open in each paragraph is three, not
     hundreds).  An end tag closes the last of its name open — not one opened
     outside the table (or object…) it stands in, which the parser keeps
     open — and what stays open until a late end tag is counted all along
-    (it was reopened all along).  Links: each to the end (see `_links_bounded`)."""
-
-    def __init__(self, html: str, grows: int) -> None:
-        self.html, self.grows = html, grows
-        self.tags = html.count("<")
-        self.ticks = self.position = 0  # (ticks: two at each tag, the tag and the text after it)
-        self.walls: Counter[str] = Counter()  # elements of each name open…
-        self.wall = 0  # … and of all
-        self.open: Counter[str] = Counter()  # each tag written alike: its elements open
-        self.stacks: dict[str, list[tuple[str, int]]] = {}  # each name's open: tag, walls
-        self.since: dict[str, int] = {}  # when each tag's cost was last counted
-        self.weight: dict[str, int] = {}
-        self.cost: Counter[str] = Counter()
-        self.tags_of: dict[str, list[tuple[int, int]]] = {}  # each name's tags' places
-        self.name_of: dict[str, str] = {}
-        self.links = 0  # what reopening links could add at most
-
-    def read(self, start: int, end: int, name: str, closing: bool, in_region: bool) -> None:
-        self.ticks += 2 * self.html.count("<", self.position, start)
-        self.position = start
+    (it was reopened all along).  A link too: left open, its start tags
+    are then asked of the parser (`_links_bounded`)."""
+    # (One function of local names: it reads every formatting tag of long articles.)
+    count = html.count
+    tags = count("<")
+    ticks = position = 0  # (ticks: two at each tag, the tag and the text after it)
+    walls: Counter[str] = Counter()  # elements of each name open…
+    wall = 0  # … and of all
+    open_: Counter[str] = Counter()  # each tag written alike: its elements open
+    stacks: dict[str, list[tuple[str, int]]] = {}  # each name's open: tag, walls
+    since: dict[str, int] = {}  # when each tag's cost was last counted
+    weight: dict[str, int] = {}
+    name_of: dict[str, str] = {}
+    cost: Counter[str] = Counter()  # each name's
+    tags_of: dict[str, list[tuple[int, int]]] = {}  # each name's tags' places
+    for start, end, name, closing, in_region in _tags(html, _RawText(), _TOLD_TAGS, _TOLD):
+        ticks += 2 * count("<", position, start)
+        position = start
         if name in _WALLS:
-            if not closing or self.walls[name]:
-                self.walls[name] += -1 if closing else 1
-                self.wall += -1 if closing else 1
-            return
-        if name not in _FORMATTING:
-            return
-        self.tags_of.setdefault(name, []).append((start, end))
+            if not closing or walls[name]:
+                walls[name] += -1 if closing else 1
+                wall += -1 if closing else 1
+            continue
+        tags_of.setdefault(name, []).append((start, end))
+        stack = stacks.setdefault(name, [])
         if closing:
-            stack = self.stacks.get(name)
-            if stack and stack[-1][1] >= self.wall and not in_region:
-                self._close(stack.pop()[0])
-            return
-        written = self.html[start:end]
-        if name == "a":
-            self.links += (_written_length(written) + self.grows) * (2 * self.tags - self.ticks + 1)
-            return
-        if written not in self.weight:
-            self.weight[written] = _written_length(written)
-            self.name_of[written] = name
-        self._count(written)
-        self.open[written] += 1
-        self.stacks.setdefault(name, []).append((written, self.wall))
+            if not stack or stack[-1][1] < wall or in_region:
+                continue
+            written = stack.pop()[0]
+        else:
+            written = html[start:end]
+            if written not in weight:
+                weight[written] = _written_length(written) + (grows if name == "a" else 0)
+                name_of[written] = name
+            stack.append((written, wall))
+        alike = open_[written]
+        if alike:
+            cost[name] += min(alike, 3) * weight[written] * (ticks - since[written])
+        since[written] = ticks
+        open_[written] = alike - 1 if closing else alike + 1
+    ticks = 2 * tags + 1
+    for written, alike in open_.items():
+        if alike:
+            cost[name_of[written]] += min(alike, 3) * weight[written] * (ticks - since[written])
+    return cost, tags_of
 
-    def _count(self, written: str) -> None:
-        if self.open[written]:
-            elapsed = self.ticks - self.since[written]
-            self.cost[written] += min(self.open[written], 3) * self.weight[written] * elapsed
-        self.since[written] = self.ticks
 
-    def _close(self, written: str) -> None:
-        self._count(written)
-        self.open[written] -= 1
+_FORMATTING_START = re.compile(rf"<({_one_of(_FORMATTING)}){_NAME_END}", re.IGNORECASE)
+_REST = re.compile(_TAG_REST, re.DOTALL)
 
-    def costs(self) -> Counter[str]:
-        """Each tag's cost, to the markup's end."""
-        self.ticks = 2 * self.tags + 1
-        for written, count in self.open.items():
-            if count:
-                self._count(written)
-        return self.cost
+
+def _fits_anyway(html: str, grows: int) -> bool:
+    """Whether reopening could not take the parser past MAX_REOPENED_BYTES
+    even were each formatting start tag written anywhere (in a comment, a
+    quoted value too) a tag, each left open to the end: most articles, told
+    so without reading their tags one by one.  (Reads a tag's text only while
+    what it has read keeps within the bound: linear, whatever hides in it.)"""
+    tags = html.count("<")
+    # (At once for a short article: its tags, which do not overlap, could
+    # not cost more were all of them links.)
+    if (6 * len(html) + grows * tags) * (2 * tags + 1) <= MAX_REOPENED_BYTES:
+        return True
+    room = MAX_REOPENED_BYTES
+    before = position = 0  # (tags before ``position``)
+    for start in _FORMATTING_START.finditer(html):
+        before += html.count("<", position, start.start())
+        position = start.start()
+        end = _REST.match(html, start.end())
+        written = _written_length(html[position : end.end() if end else len(html)])
+        room -= (written + (grows if start[1] in "aA" else 0)) * (2 * (tags - before) + 1)
+        if room < 0:
+            return False
+    return True
 
 
 def _closing_runaway_formatting(html: str, grows: int) -> str:
@@ -456,24 +469,20 @@ def _closing_runaway_formatting(html: str, grows: int) -> str:
     68 MB).  Their text, links and images stay; one left open near the end
     (an editor's line) costs nothing and keeps the article's formatting.
     Links, then, by what the parser does (`_links_bounded`)."""
-    if html.count("<") < 64:
+    if _fits_anyway(html, grows):
         return html
-    reopening = _Reopening(html, grows)
-    for tag in _tags(html, _RawText(), _TOLD_TAGS, _TOLD):
-        reopening.read(*tag)
-    costs: Counter[str] = Counter()
-    for written, cost in reopening.costs().items():
-        costs[reopening.name_of[written]] += cost
+    costs, tags_of = _reopening(html, grows)
+    links = costs.pop("a", 0)  # (links go one by one, as the parser says: see below)
     total = sum(costs.values())
     runaway: list[tuple[int, int]] = []
     for name, cost in costs.most_common():
         if total <= MAX_REOPENED_BYTES:
             break
-        runaway += reopening.tags_of[name]
+        runaway += tags_of[name]
         total -= cost
     if runaway:
         html = _replaced(html, sorted(runaway), "")
-    if total + reopening.links > MAX_REOPENED_BYTES:
+    if total + links > MAX_REOPENED_BYTES:
         html = _links_bounded(html, MAX_REOPENED_BYTES - total, grows)
     return html
 
