@@ -1484,6 +1484,42 @@ def test_a_feed_whose_url_was_edited_takes_its_stories_back_from_the_old_one(
     assert len(posts(tmp_path)) == 2
 
 
+def test_copies_a_killed_pass_stored_take_the_stories_of_the_feed_they_moved_from(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The new URL's items stored, the pass killed (or failed as a whole)
+    before they took the old feed's stories: the next pass, its fetch the same
+    document (nothing stored again), left them behind the old feed's posts for
+    good, their edits off the site."""
+    from feedmill.config import load_config
+    from feedmill.pipeline import Mill
+
+    stories = [STORIES["s001-a"], STORIES["s014-a"]]
+    old = _feed_of(stories)
+    (tmp_path / "old.xml").write_bytes(old)
+    spec = {"group": "新闻", "source": stories[0]["source"]}
+    assert cli("run", "-c", str(write_config(tmp_path, [{"url": "old.xml", **spec}]))).code == 0
+    (tmp_path / "new.xml").write_bytes(old)
+    config = write_config(tmp_path, [{"url": "new.xml", **spec}])
+
+    def killed(*args: object) -> None:
+        raise RuntimeError("killed")
+
+    monkeypatch.setattr(Mill, "_hand_over_to_new_copies", killed)
+    with Mill(load_config(config)) as mill, pytest.raises(RuntimeError):
+        mill.run()
+    monkeypatch.undo()
+    came = cli("run", "-c", str(config))
+    said = " ".join(came.stderr.split())
+    assert "stories of feeds no longer in the config that other feeds carry too: 2," in said
+    assert [row["posts"] for row in _status(config).values()] == [2]
+    edited = old.replace(stories[1]["title"].encode(), "【更正】标题".encode())
+    (tmp_path / "new.xml").write_bytes(edited)
+    assert "posts: 0 new, 1 updated" in cli("run", "-c", str(config)).stdout
+    assert sum("【更正】标题" in post for post in posts(tmp_path).values()) == 1
+    assert len(posts(tmp_path)) == 2
+
+
 def _a_rewording_held_back(site: Path) -> tuple[dict[str, str], dict[str, str], dict[str, str], dict[str, str]]:  # fmt: skip
     """A story posted from old.xml, its rewording (another outlet's, minutes
     later) from other.xml held back as its copy: (the story, the rewording,

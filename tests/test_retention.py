@@ -145,6 +145,15 @@ def test_an_archive_on_another_disk_takes_posts_and_gives_them_back(
     assert len(posts(tmp_path)) == 4
     assert len(list(another_disk.glob("*.md"))) == 1
     assert "posts: 0 new" in cli("run", "-c", str(config)).stdout
+    # What a move there cut short (a kill, a full disk) staged goes at the next pass.
+    staged = another_disk / ".feedmill-tmp" / "v1新闻3天前.md"
+    staged.parent.mkdir()
+    staged.write_text("---\ntitle: 半")
+    for command in ("run", "publish"):
+        assert cli(command, "-c", str(config)).code == 0
+        assert not staged.parent.exists()
+        staged.parent.mkdir()
+        staged.write_text("---\ntitle: 半")
 
 
 def test_posts_moved_before_the_archive_fills_are_recorded_archived(

@@ -120,6 +120,10 @@ PAGE_PAUSES = "page_pauses"
 # (`/feed` and `/rss` to `/feed.xml`), the one that had it keeps it from one
 # pass to the next — whichever answers first, or is fetched alone (`--feed`).
 REDIRECT_CLAIMS = "redirect_claims"
+# The last entry whose copies were judged for the stories of feeds no longer in
+# the config (meta: an entry id): those stored after it, by a pass killed
+# before it judged them too, are judged by the next (`_hand_over_to_new_copies`).
+HANDED_OVER_TO = "handed_over_to"
 HTTP_GONE = 410
 REDIRECTED = "redirected to"  # (`_another_feed`'s word for where redirects went)
 
@@ -499,7 +503,7 @@ class Mill:
         if had_pool:
             # What workers killed mid-feed had staged (SIGTERM to the whole
             # group): no process of ours is left to place it.
-            remove_stale_temp_files(self.posts_folder)
+            self._remove_stale_temp_files()
         if self._worker is not None:
             self._worker.forget_engines()
         self.engine.dispose()
@@ -701,7 +705,7 @@ class Mill:
         self._posts_moved = False
         self._last_entry = 0
         self._join_dropped()  # those of the last pass of a daemon
-        remove_stale_temp_files(self.posts_folder)
+        self._remove_stale_temp_files()
         try:
             make_in_site(self.stage_dir, self.config.site_dir)
         except OSError as exc:
@@ -741,7 +745,7 @@ class Mill:
         asyncio.run(self._ingest(specs, states, summary, progress))
         self._store_page_pauses()
         self._store_claims()
-        if self._copying:
+        if self.dedupe is not None:
             self._hand_over_to_new_copies(summary)
         if self.dedupe is not None:
             self._take_back_first_texts()
@@ -771,7 +775,7 @@ class Mill:
         template), fetching nothing; then apply retention."""
         started = time.monotonic()
         summary = RunSummary()
-        remove_stale_temp_files(self.posts_folder)
+        self._remove_stale_temp_files()
         states = self._sync()
         # Left by a crash, or taken back just now (a feed that left the config).
         self._remove_retracted()
@@ -876,7 +880,7 @@ class Mill:
         started = time.monotonic()
         summary = RunSummary()
         self.site_lock.ensure()
-        remove_stale_temp_files(self.posts_folder)
+        self._remove_stale_temp_files()
         states = self._sync()
         self._remove_retracted()  # left by a crash, or taken back just now
         if not self.stopping.is_set():  # (a stop before it began: nothing moved)
@@ -1144,6 +1148,12 @@ class Mill:
         """The folder this mill writes posts to (`posts_dir`, as a Path)."""
         return Path(self.posts_dir)
 
+    def _remove_stale_temp_files(self) -> None:
+        """What a killed pass (or a full disk) left staged: in the posts folder,
+        and in the archive's, where a move to another disk stages its copy."""
+        remove_stale_temp_files(self.posts_folder)
+        remove_stale_temp_files(Path(self.archive_dir))
+
     def _whereabouts(self, file_name: str) -> str:
         """Where a post of the site is: "posts", "archive" or "gone" (`writer.whereabouts`)."""
         return whereabouts(self.posts_dir, self.archive_dir, file_name, self._earlier)
@@ -1299,13 +1309,24 @@ class Mill:
         route whose URL was edited without `moved_from` left before its new
         URL brought its items again, and they stayed behind the old feed's
         posts for good, their edits off the site.  (Not another telling: a
-        快讯 would take the post of the article it tells.)"""
+        快讯 would take the post of the article it tells.)  So are those stored
+        since the last pass that judged them (`HANDED_OVER_TO`): one killed
+        after storing them, or that failed as a whole then, left them behind for
+        good (the next fetch brings the same document: nothing is stored again)."""
+        with reading(self.engine) as conn:
+            removed = feed_store.removed_ids(conn)
+        if not removed:
+            return
         from feedmill.store.entries import copied_after
 
         with self.engine.begin() as conn:
-            originals = copied_after(conn, self._copying, self._last_entry)
-            removed = feed_store.removed_ids(conn) if originals else []
-            if removed:
+            judged = meta_store.get(conn, HANDED_OVER_TO)
+            after = min(self._last_entry, int(judged)) if judged else 0
+            last = dedupe_upkeep.last_entry_id(conn)
+            originals = copied_after(conn, after)
+            if str(last) != judged:
+                meta_store.put(conn, HANDED_OVER_TO, str(last))
+            if originals:
                 heirs = self._hand_over(conn, removed, exact_copies_of=originals)
                 # Counted held back by their workers: posted now, they are not.
                 held_this_pass = sum(

@@ -743,21 +743,17 @@ def _one_page(link: str | None, other: str | None) -> bool:
     )
 
 
-def copied_after(conn: Connection, feed_ids: Collection[int], after: int) -> set[int]:
-    """The entries that items of the feeds ``feed_ids`` stored after the entry
-    ``after`` (`dedupe_upkeep.last_entry_id` then) were held back as copies
-    of.  (By id, not by a first-seen time: an undated item's is set back a
-    second for each item before it.)"""
-    found: set[int] = set()
-    for chunk in _chunks(list(feed_ids)):
-        query = select(entries.c.duplicate_of).where(
-            entries.c.feed_id.in_(chunk),
-            entries.c.id > after,
-            entries.c.status == "duplicate",
-            entries.c.duplicate_of.is_not(None),
-        )
-        found.update(original for (original,) in conn.execute(query))
-    return found
+def copied_after(conn: Connection, after: int) -> set[int]:
+    """The entries that items stored after the entry ``after``
+    (`dedupe_upkeep.last_entry_id` then) were held back as copies of.  (By
+    id, not by a first-seen time: an undated item's is set back a second for
+    each item before it.)"""
+    query = select(entries.c.duplicate_of).where(
+        entries.c.id > after,
+        entries.c.status == "duplicate",
+        entries.c.duplicate_of.is_not(None),
+    )
+    return {original for (original,) in conn.execute(query)}
 
 
 def hand_down(
