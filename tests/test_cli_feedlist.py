@@ -182,6 +182,11 @@ def test_add_says_which_name_is_not_utf8_and_shows_no_secret(tmp_path: Path) -> 
     assert "is not UTF-8 text" in " ".join(result.stderr.split())
     assert "hunter2" not in result.stderr and "SECRET123" not in result.stderr
     assert config.read_bytes() == before
+    # … the URL too (a GBK file name): not a locale's fault, not the config's.
+    named = f"https://b.example/{gbk}.xml"
+    result = cli("add", named, "-g", "g", "-s", "s", "-c", str(config))
+    assert result.code == 2 and "URL" in result.stderr and "locale" not in result.stderr
+    assert config.read_bytes() == before
 
 
 def test_add_leaves_a_read_only_config_as_it_is(tmp_path: Path) -> None:

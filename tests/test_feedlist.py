@@ -546,6 +546,8 @@ def test_outlines_without_a_feed_address_are_said_not_dropped() -> None:
         '<outline text="RSSHub" xmlUrl="  " htmlUrl="https://rsshub.app/"/>'
         '<outline text="私" htmlUrl="https://u:hunter2@site.example/?token=S3"/>'
         '<outline text="链" type="link" url="https://u:hunter2@site.example/x?key=S4"/>'
+        '<outline text="动态" xmlns:frss="https://freshrss.org/opml"'
+        ' frss:opmlUrl="https://u:hunter2@fr.example/opml.php?token=S5"/>'
         '<outline text="空白" xmlUrl=""/>'
         '<outline text="旧" htmlUrl="https://old.example/" isComment="true"/>'
         '<outline text="站点" htmlUrl="https://site.example/">'
@@ -564,6 +566,11 @@ def test_outlines_without_a_feed_address_are_said_not_dropped() -> None:
         # (A password, an access key: never shown.)
         (None, "私", "no xmlUrl (only htmlUrl, a web page: https://site.example/?token=…)"),
         (None, "链", "no xmlUrl (a link to https://site.example/x?key=…, not a feed)"),
+        (
+            None,
+            "动态",
+            "FreshRSS dynamic OPML folder (import https://fr.example/opml.php?token=… itself)",
+        ),
         (None, "空白", "no xmlUrl"),
         (None, "旧", "commented out (isComment)"),
     ]

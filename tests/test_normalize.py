@@ -160,6 +160,23 @@ def test_a_chinese_date_without_its_year_is_of_the_year_just_past() -> None:
     assert read is not None and read.year == ahead.year - 1
 
 
+def test_a_date_without_its_year_is_of_the_year_where_the_feed_is(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """At 00:30 on 1 January in Beijing (16:30 UTC the day before), "1月1日
+    00:10" is the new year's, not a year old."""
+    from feedmill.normalize import dates
+
+    class Clock(datetime):
+        @classmethod
+        def now(cls, tz: object = None) -> Clock:  # type: ignore[override]
+            moment = datetime(2026, 12, 31, 16, 30, tzinfo=UTC)
+            return moment.astimezone(tz) if tz is not None else moment  # type: ignore[return-value, arg-type]
+
+    monkeypatch.setattr(dates, "datetime", Clock)
+    assert parse_date("1月1日 00:10", SHANGHAI) == datetime(2026, 12, 31, 16, 10, tzinfo=UTC)
+
+
 @pytest.mark.parametrize(
     "text", [None, "", "   ", "昨天下午", "not a date", "2022-13-45", "2022092100", "12345678901"]
 )

@@ -114,7 +114,7 @@ def test_a_document_without_a_title_does_not_rename_the_feed(tmp_path: Path) -> 
     write_config(tmp_path, FEEDS)
     publish(tmp_path, items(3))
     before, contents = mtimes(tmp_path), posts(tmp_path)
-    for title in ("", "  "):
+    for title in ("", "  ", "\u200b", "<b></b>"):
         out = publish_titled(tmp_path, title, items(3))
         assert "posts: 0 new, 0 updated, 3 unchanged" in out
         assert mtimes(tmp_path) == before and posts(tmp_path) == contents
@@ -1080,12 +1080,15 @@ def test_an_item_that_shared_its_guid_stays_itself_when_alone(tmp_path: Path, de
     assert len(after) == 3 and all(after[name] == text for name, text in before.items())
 
 
-def test_items_only_their_pictures_tell_apart_are_each_posted(tmp_path: Path) -> None:
+@pytest.mark.parametrize("attribute", ["src", "data-src"])  # (WeChat's lazy pictures)
+def test_items_only_their_pictures_tell_apart_are_each_posted(
+    tmp_path: Path, attribute: str
+) -> None:
     """A 每日一图 of one title and caption, without guid or link: its items
     were one post (the last picture), and the next day's took its place."""
 
     def picture(day: int) -> Item:
-        html = f'<p>今日图片</p><p><img src="https://img.example/12{day:02}.jpg"></p>'
+        html = f'<p>今日图片</p><p><img {attribute}="https://img.example/12{day:02}.jpg"></p>'
         return Item(title="每日一图", html=html, pub_date=f"Mon, {day:02} Dec 2026 08:00:00 GMT")
 
     write_config(tmp_path, FEEDS)

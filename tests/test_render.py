@@ -129,6 +129,8 @@ FEED = "https://www.stcn.com/rss/yw.xml"
         ("证券时报网丨要闻", "证券时报网", "要闻"),
         ("证券时报网_要闻", "证券时报网", "要闻"),
         ("新浪财经 &gt; 国内", "新浪财经", "国内"),
+        ("xx丨", "xx丨", None),  # (a source of its own, no channel "xx")
+        ("新闻 »", "新闻 »", None),
     ],
 )
 def test_channel_is_the_feed_title_without_the_source(title, source, channel) -> None:  # type: ignore[no-untyped-def]

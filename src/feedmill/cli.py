@@ -2916,7 +2916,8 @@ def add(url: str, group: str, source: str, channel: str | None, config: Path) ->
 
     if not url.strip():
         raise click.BadParameter("the feed's URL is empty", param_hint="URL")
-    for hint, name in (("-g/--group", group), ("-s/--source", source), ("--channel", channel)):
+    given = (("URL", url), ("-g/--group", group), ("-s/--source", source), ("--channel", channel))
+    for hint, name in given:
         if name and _SURROGATE.search(name):
             # Bytes of another encoding (a GBK terminal or script under a UTF-8
             # locale): Python keeps them as lone surrogates, which no file can hold.

@@ -346,7 +346,7 @@ class _Reader:
         elif not url:
             dynamic = attrib.get(_FRESHRSS + "opmlUrl")
             outline.reason = (
-                f"FreshRSS dynamic OPML folder (import {dynamic.strip()} itself)"
+                f"FreshRSS dynamic OPML folder (import {urls.shown(dynamic.strip())} itself)"
                 if dynamic
                 else "no xmlUrl"
             )

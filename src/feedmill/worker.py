@@ -38,10 +38,10 @@ from feedmill.filter.dedupe.decide import decide as same_story
 from feedmill.filter.dedupe.text import fingerprint
 from feedmill.filter.rules import RuleSet, RuleTooSlow, blocked_by
 from feedmill.models import Entry, Fetched
-from feedmill.normalize.chars import collapse_space
 from feedmill.normalize.document import normalize_document, told_apart_keys
 from feedmill.normalize.text import story_grams, visible_text
 from feedmill.parse import ParseError, parse_document
+from feedmill.publish.categories import shows_nothing
 from feedmill.publish.filenames import key_digest, name_digest, names_on_site, post_filename
 from feedmill.publish.render import (
     DEFAULT_TEMPLATE,
@@ -907,7 +907,7 @@ def handle(job: FeedJob) -> FeedResult:
         # shape, titled "RSSHub: …") does not rename the feed: the channel
         # of its posts comes from its title.
         feed_title = job.state.title
-    elif job.state.title is not None and not collapse_space(feed_title or ""):
+    elif job.state.title is not None and shows_nothing(feed_title):
         # Nor does a fetch that names none (`<title></title>` for a while):
         # every post lost its channel, to take it back at the next.
         feed_title = job.state.title

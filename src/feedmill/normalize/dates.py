@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from email.utils import parsedate_tz
+from functools import partial
 
 # "2024年1月2日 10:00", as Chinese sites write it: a weekday may follow the
 # day ("星期二", "（周二）"), 上午/下午 (or AM/PM) come before the time, and
@@ -130,7 +131,7 @@ def parse_date(text: str | None, zone: tzinfo) -> datetime | None:
     text = _spelled(text, zone)
     if not text or _ANCIENT_YEAR.search(text):
         return None
-    for reader in (_iso, _rfc822, _cjk, _dateutil):
+    for reader in (_iso, _rfc822, partial(_cjk, zone=zone), _dateutil):
         try:
             value = reader(text)
         except (ValueError, OverflowError, TypeError):
@@ -200,7 +201,7 @@ def _rfc822(text: str) -> datetime | None:
     return value.replace(tzinfo=timezone(timedelta(seconds=offset)))
 
 
-def _cjk(text: str) -> datetime | None:
+def _cjk(text: str, zone: tzinfo) -> datetime | None:
     match = _CJK_DATE.match(text)
     if not match:
         return None
@@ -218,7 +219,7 @@ def _cjk(text: str) -> datetime | None:
         clock += 12  # 下午3点 is 15:00; 中午1点 13:00, 中午11点 11:00
     elif part in _MORNING and clock == 12:
         clock = 0  # 凌晨12点: the midnight that begins it
-    now = datetime.now(UTC)
+    now = datetime.now(zone)  # (where the feed is: 1月1日 is 2027's in Beijing first)
     value = datetime(
         year or now.year, month or 0, day or 0, clock, int(minute or 0), int(second or 0)
     )

@@ -472,9 +472,10 @@ def told_apart_keys(entry: Entry) -> tuple[str, str, str]:
     return (f"{entry.key} {entry.link}" if entry.link else by_text), by_text, by_media
 
 
-# The address of a picture, a player or a source in an item's markup.
+# The address of a picture, a player or a source in an item's markup, its
+# lazy one too (WeChat's data-src, a srcset's first candidate).
 _MEDIA_SOURCE = re.compile(
-    r"""<(?:img|video|audio|source|embed|iframe)\b[^>]*?\ssrc\s*=\s*["']?([^"'\s>]+)""",
+    r"""\s(?:src|srcset|data-[\w-]*src(?:set)?|data-original|poster)\s*=\s*["']?([^"'\s>,]+)""",
     re.IGNORECASE,
 )
 

@@ -164,6 +164,26 @@ def _fitting(name: str) -> str | None:
     return cut if cut and category_name_problem(cut) is None else None
 
 
+def _shown_title(feed_title: str | None) -> str:
+    """A feed's title as it shows: its markup no part of it, its entities
+    their characters, without what shows nothing, on one line."""
+    # (Not loaded by config.)
+    from feedmill.normalize.text import with_entities_decoded, without_code
+
+    tagless = _TAG.sub(" ", without_code(feed_title or ""))
+    plain = _MARKUP.sub(" ", with_entities_decoded(tagless))
+    # Nor are characters that show nothing, or a spelling of another form
+    # (NFD's "e" + U+0301): "要闻\u200b" was a category page of its own
+    # beside "要闻", both shown as 要闻.
+    return " ".join(visible_name(plain).split())
+
+
+def shows_nothing(feed_title: str | None) -> bool:
+    """Whether a feed's title shows nothing (none, blanks, a zero-width
+    space, empty markup)."""
+    return not _shown_title(feed_title)
+
+
 @functools.lru_cache(maxsize=1024)  # every post of a feed asks it again (~11 µs)
 def derive_channel(feed_title: str | None, source: str) -> str | None:
     """The feed's title without a leading source name and separator.
@@ -175,16 +195,9 @@ def derive_channel(feed_title: str | None, source: str) -> str | None:
     # and a category "-" has an empty URL in Hexo); a feed's markup is no name,
     # and its entities are their characters, as in items' titles ("&amp;" was
     # a category "&amp; 前端").
-    # (Not loaded by config.)
-    from feedmill.normalize.text import with_entities_decoded, without_code
-
-    tagless = _TAG.sub(" ", without_code(feed_title or ""))
-    plain = _MARKUP.sub(" ", with_entities_decoded(tagless))
-    # Nor are characters that show nothing, or a spelling of another form
-    # (NFD's "e" + U+0301): "要闻\u200b" was a category page of its own
-    # beside "要闻", both shown as 要闻.
-    title = " ".join(visible_name(plain).split()).strip(_SEPARATOR_CHARACTERS + _SHAPING)
-    if not title or title == source:
+    shown = _shown_title(feed_title)
+    title = shown.strip(_SEPARATOR_CHARACTERS + _SHAPING)
+    if not title or source in (title, shown):  # (a source "xx丨" is no "xx")
         return None
     match = re.match(re.escape(source) + _SEPARATOR + r"(.+)$", title)
     if match:
