@@ -1099,6 +1099,26 @@ def test_items_only_their_pictures_tell_apart_are_each_posted(
     assert "posts: 1 new, 0 updated" in publish(tmp_path, [picture(d) for d in (8, 7, 6)])
     after = posts(tmp_path)
     assert len(after) == 4 and all(after[name] == text for name, text in before.items())
+    # A feed that lists its latest alone: each day's another item, not an edit.
+    for day in (9, 10):
+        assert "posts: 1 new, 0 updated" in publish(tmp_path, [picture(day)])
+    assert len(posts(tmp_path)) == 6
+
+
+def test_undated_items_only_their_pictures_tell_apart_stay_each_itself(tmp_path: Path) -> None:
+    """Undated, the oldest dropped: the new day's item took the post of the
+    one that left, taken for it edited (one title and text)."""
+
+    def picture(day: int) -> Item:
+        html = f'<p>今日图片</p><p><img src="https://img.example/12{day:02}.jpg"></p>'
+        return Item(title="每日一图", html=html, pub_date=None)
+
+    write_config(tmp_path, FEEDS)
+    assert "posts: 1 new" in publish(tmp_path, [picture(5)])
+    assert "posts: 1 new, 0 updated" in publish(tmp_path, [picture(6), picture(5)])
+    assert "posts: 1 new, 0 updated" in publish(tmp_path, [picture(7), picture(6)])
+    shown = sorted(re.findall(r"img\.example/(\d+)\.jpg", "".join(posts(tmp_path).values())))
+    assert sorted(set(shown)) == ["1205", "1206", "1207"]
 
 
 def test_config_change_restyles_posts(tmp_path: Path) -> None:

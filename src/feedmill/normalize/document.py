@@ -37,6 +37,7 @@ from feedmill.sanitize.prepass import prepass, with_article_shown
 __all__ = [
     "Normalized",
     "entry_key",
+    "media_in",
     "normalize_document",
     "normalize_entry",
     "normalize_feed",
@@ -59,8 +60,9 @@ def entry_key(raw: RawEntry, title: str, content: str) -> str:
     if link:
         return link
     # The visible text, not the markup: parsers (and feeds) reformat markup.
-    digest = hashlib.sha256(f"{title}\n{keyed_text(content)}".encode()).hexdigest()
-    return f"sha256:{digest}"
+    # And its pictures: a 每日一图 of one caption is another item each day.
+    known_by = "\n".join((title, keyed_text(content), *media_in(content)))
+    return f"sha256:{hashlib.sha256(known_by.encode()).hexdigest()}"
 
 
 def absolute_url(url: str | None, base: str | None) -> str | None:
@@ -480,8 +482,13 @@ _MEDIA_SOURCE = re.compile(
 )
 
 
+def media_in(content: str) -> tuple[str, ...]:
+    """The addresses of the pictures and players ``content`` shows, in order."""
+    return tuple(_MEDIA_SOURCE.findall(content)) if "=" in content else ()
+
+
 def _media(entry: Entry) -> tuple[str, ...]:
     """What ``entry`` shows or plays besides its text: its pictures' and
     players' addresses (those of its enclosures too), in order."""
-    found = _MEDIA_SOURCE.findall(entry.content)
+    found = media_in(entry.content)
     return tuple(dict.fromkeys([*found, *([entry.image] if entry.image else [])]))

@@ -31,7 +31,7 @@ from sqlalchemy.exc import IntegrityError
 
 from feedmill import urls
 from feedmill.models import Entry
-from feedmill.normalize.document import told_apart_keys
+from feedmill.normalize.document import media_in, told_apart_keys
 from feedmill.normalize.text import keyed_text, one_story
 from feedmill.store import prepared
 from feedmill.store.bulk import insert_rows
@@ -1309,6 +1309,8 @@ def _undated_again(
                     # alone may differ in their long ids alone.)
                     and (_cache_busted(link, row.link) and bool(text) if link else row.link is None)
                     and keyed_text(new[digest].content) == text
+                    # (… and its pictures: a 每日一图 of one caption is another each day.)
+                    and media_in(new[digest].content) == media_in(row.content or "")
                 ):
                     renamed[digest] = row.id
                     break
