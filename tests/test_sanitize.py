@@ -1511,6 +1511,7 @@ def test_links_in_svg_nest_and_are_bounded_as_deep() -> None:
         '<script>document.write("</b>")</script>',  # … in a script's text
         "<script><!--<script></script></b></script>",  # … hidden deeper in it
         "<table><tr><td></b></td></tr></table>",  # … in a table: closes none outside
+        "<noscript></b></noscript>",  # … in a <noscript>: text to the parser
     ],
 )
 def test_formatting_left_open_is_counted_until_the_parser_closes_it(between: str) -> None:
@@ -1541,14 +1542,55 @@ def test_a_tag_read_to_its_end_whatever_its_attributes_hold(tag: str) -> None:
         "<div/>x" * 2000,
         "<svg/>" + "<x/>y" * 2000,
         "<svg><style>" + "<div>x" * 2000,
+        "<div><noscript></div></noscript>" * 2000,
+        "<div><table></div></table>" * 2000,
+        "<div><template></div></template>" * 2000,
+        "<div><math><mi></div></mi></math>" * 2000,
+        "<p><svg></p>" + "<div/>x" * 2000,
+        "<span><svg></span>" + "<div/>x" * 2000,
     ],
 )
 def test_the_depth_is_counted_as_the_parser_nests(html: str) -> None:
-    """An end tag in a comment closes nothing, `<div/>` opens a <div> (only
-    SVG's elements close themselves so, and `<svg/>` itself), and in SVG a
-    <style>'s content is markup: each nested 2,000 deep past the count
-    (quadratic time)."""
+    """An end tag in a comment or a <noscript> closes nothing, nor one past a
+    table, a template or MathML's <mi> opened since; `<div/>` opens a <div>
+    (only SVG's elements close themselves so, and `<svg/>` itself), also
+    after an SVG element left by an HTML element's end; in SVG a <style>'s
+    content is markup: each nested 2,000 deep past the count (quadratic time)."""
     assert len(re.findall(r"<(?:div|x)\b", flattened_deep_nesting(html))) <= MAX_DEPTH
+
+
+def test_markup_the_bounds_once_misread_keeps_its_formatting_and_links() -> None:
+    """A diagram's SVG whose shapes hold HTML (<foreignObject>), a literal
+    `<![CDATA[` around an article, <font> left open in a table's cells (the
+    parser closes them at each cell's end): the bounds took every later
+    formatting tag and link, or every <font>, as costing past them."""
+    shapes = "".join(
+        f'<rect x="{i}" width="9" height="9"/><path d="M0 0L{i} 1"/><g><switch><foreignObject>'
+        f"<div>步骤{i}</div></foreignObject><text>步骤{i}</text></switch></g>"
+        for i in range(150)
+    )
+    paragraphs = "".join(
+        f'<p>第{i}段<strong>重点{i}</strong><a href="https://e.com/d/{i}.html">链接{i}</a></p>'
+        for i in range(50)
+    )
+    out = clean(f"<svg>{shapes}</svg>{paragraphs}")
+    assert out.count("<strong>") == 50 and out.count("e.com/d/") == 50
+    out = clean("<![CDATA[" + paragraphs * 6 + "]]>")
+    assert out.count("<strong>") == 300
+    colours = ["red", "green", "#666666"]
+    table = "".join(
+        f'<tr><td>上证指数<td><font color="{colours[i % 3]}">+0.52%</tr>' for i in range(12)
+    )
+    later = "".join(f'<p>第{i}段<font color="#0000ff">重点</font>内容</p>' for i in range(650))
+    assert clean(f"<table>{table}</table>{later}").count("<font") == 662
+
+
+def test_addresses_made_absolute_stay_bounded() -> None:
+    """An item's link of 2,000 characters made each of 90,000 relative
+    pictures as long: a 1 MB item, a post of 186 MB."""
+    html = "<img src=x>" * 90_000
+    out = sanitize_html(html, base_url=f"https://e.com/{'a' * 2000}/1.html").html
+    assert len(out) < 8 * len(html) and out.count("<img") == 90_000
 
 
 def test_what_raw_text_holds_nests_nothing() -> None:

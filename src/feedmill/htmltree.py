@@ -76,11 +76,20 @@ def as_a_browser_reads(markup: str) -> str:
     the square of an element's attributes, of the depth, of formatting left open.)"""
     if "<" not in markup:
         return markup
-    from feedmill.sanitize.bounds import bounded  # (it imports this module)
+    from feedmill.sanitize.bounds import (  # (it imports this module)
+        MAX_REOPENED_BYTES,
+        bounded,
+        unformatted,
+    )
 
     markup = bounded(markup)
     names = _ALWAYS | {name.translate(_ASCII_LOWER) for name in _TAG_NAME.findall(markup)}
-    return str(_as_written(frozenset(names)).clean(markup))
+    read = str(_as_written(frozenset(names)).clean(markup))
+    if len(read) > 2 * len(markup) + MAX_REOPENED_BYTES:
+        # (Markup the bounds misread, reopened past them all the same: read
+        # without formatting, which nothing reopens, as the sanitizer does.)
+        read = str(_as_written(frozenset(names)).clean(unformatted(markup)))
+    return read
 
 
 # As HTML's tokenizer names a tag (an end tag's too: `</br>` is a <br>).

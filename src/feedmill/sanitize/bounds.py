@@ -61,8 +61,11 @@ _NO_TAGS = (
 )
 _NO_TAG = r"<(?!/?[A-Za-z]|!\[CDATA\[)"  # (a "<" that begins none: text)
 # Elements whose content the tokenizer reads as text, in HTML: not in SVG or
-# MathML.  (nh3's parser runs without scripting: a <noscript>'s is markup.)
-_RAW = ("iframe", "noembed", "noframes", "plaintext", "script", "style", "textarea", "title", "xmp")
+# MathML.  (nh3's parser runs with scripting: a <noscript>'s is text.)
+_RAW = (
+    *("iframe", "noembed", "noframes", "noscript", "plaintext", "script", "style", "textarea"),
+    *("title", "xmp"),
+)
 _START_TAG = re.compile(rf"<({_NAME}){_TAG_REST}", re.IGNORECASE | re.DOTALL)
 
 
@@ -158,11 +161,17 @@ def _script_end(html: str, start: int) -> int:
     return len(html)
 
 
-def _cdata_end(html: str, start: int) -> int:
-    """The end of what a CDATA section beginning at ``start`` may hold: its
-    "]]>" (SVG's) or its first ">" (HTML's bogus comment), whichever is later."""
+def _cdata(html: str, start: int, html_rules: bool | None) -> _Region:
+    """What a CDATA section beginning at ``start`` holds: in HTML a bogus
+    comment, to its first ">"; in SVG or MathML text, to its "]]>"; where
+    the count cannot tell, a _Region to the later of the two."""
     first, cdata = html.find(">", start), html.find("]]>", start)
-    return max(first + 1, cdata + 3) if first >= 0 and cdata >= 0 else len(html)
+    first = len(html) if first < 0 else first + 1
+    cdata = len(html) if cdata < 0 else cdata + 3
+    if html_rules is None:
+        return _Region(start, max(first, cdata))
+    end = first if html_rules else cdata
+    return _Region(end, end)
 
 
 # A tag: where it starts and ends, its name (in lower case), whether it is an
@@ -196,7 +205,7 @@ def _tags(
                 end = _raw_end(html, token.end(), name)
                 region = _Region(token.end(), end) if text is None else _Region(end, end)
             elif token["cdata"]:
-                region = _Region(token.end(), _cdata_end(html, token.end()))
+                region = _cdata(html, token.end(), raw_text.answer())
             else:
                 return
             break
@@ -210,11 +219,19 @@ def _tags(
 
 
 class _RawText:
-    """What a raw text element's content is, asked as the count goes: here,
-    either."""
+    """Whether HTML's rules read the markup (True) — a raw text element's
+    content is text, a CDATA section a bogus comment — or SVG's or MathML's
+    (False), asked as the count goes.  Here: HTML's where no SVG or MathML
+    element is, else either (None)."""
+
+    def __init__(self, html: str) -> None:
+        self.html_rules = _FOREIGN.search(html) is None
 
     def answer(self) -> bool | None:
-        return None
+        return True if self.html_rules else None
+
+
+_FOREIGN = re.compile(rf"<(?:svg|math){_NAME_END}", re.IGNORECASE)
 
 
 # Elements without content, and those the parser closes by itself at the next
@@ -251,29 +268,53 @@ _INTEGRATION_POINTS = frozenset(
 
 class _Foreign(_RawText):
     """Whether the markup is SVG's or MathML's (``depth``: of their elements
-    open), as far as the count can follow: past an element of theirs that
-    holds HTML (a <foreignObject>'s) it is ``unsure``."""
+    open; ``names``: of each name), as far as the count can follow: inside
+    an element of theirs that holds HTML (a <foreignObject>'s), until it is
+    seen closed with all it held (or their outermost element closes), it is
+    ``unsure``."""
 
     def __init__(self) -> None:
         self.depth = 0
+        self.names: Counter[str] = Counter()
         self.unsure = False
-        self.point: str | None = None  # an element that may hold HTML, just opened
+        # An element that may hold HTML, just opened, and the depth before it;
+        # the one that made the count unsure.
+        self.point: tuple[str, int] | None = None
+        self.held: tuple[str, int] | None = None
 
     def answer(self) -> bool | None:
         return None if self.unsure else not self.depth
 
-    def read(self, html: str, start: int, end: int, name: str, closing: bool) -> None:
-        if self.point is not None and not (closing and name == self.point):
-            self.unsure = True
+    def leave(self) -> None:
+        self.depth = 0
+        self.names.clear()
+
+    def read(self, html: str, start: int, end: int, name: str, closing: bool, depth: int) -> None:
+        if self.point is not None and not (closing and name == self.point[0]):
+            self.unsure, self.held = True, self.point
         self.point = None
         if self.unsure:
             return
         if (name in _BREAKING_OUT and (not closing or name in ("br", "p"))) or (
             name == "font" and not closing and _FONT_BREAKS_OUT.search(html, start, end)
         ):
-            self.depth = 0
+            self.leave()
         elif name in _INTEGRATION_POINTS and not closing:
-            self.point = name
+            self.point = (name, depth)
+
+    def closed(self, name: str, depth: int) -> None:
+        """An end tag counted closing: the element that held HTML, all it
+        held closed, or the outermost element, makes the count sure again."""
+        if self.unsure and (self.held == (name, depth) or not self.depth):
+            self.unsure, self.held = False, None
+
+
+# Elements no end tag of an element opened before them reaches past, while
+# they are open: scope's bounds (a table, a template, an object, a marquee,
+# an applet, a select; SVG's and MathML's elements that hold HTML).
+_WALLED_IN = frozenset(
+    {"applet", "marquee", "object", "select", "table", "template", *_INTEGRATION_POINTS}
+)
 
 
 def _closes_itself(html: str, start: int, end: int) -> bool:
@@ -281,7 +322,6 @@ def _closes_itself(html: str, start: int, end: int) -> bool:
     return html.endswith("/>", start, end) and not UNQUOTED_LAST.search(html, start, end - 2)
 
 
-_FOREIGN = re.compile(rf"<(?:svg|math){_NAME_END}", re.IGNORECASE)
 # (Where neither is, no tag leaves them: those that do not nest are passed over.)
 _NESTING_TAGS = _scanner(rf"(?:{_one_of(_NOT_NESTING)}){_NAME_END}")
 
@@ -300,34 +340,56 @@ def flattened_deep_nesting(html: str) -> str:
     if html.count("<") <= MAX_DEPTH:
         return html
     foreign = _Foreign()
-    depth = 0
+    depth = wall = 0
     link_open = False
-    opened: Counter[str] = Counter()  # elements of each name open, as counted
+    # Each name's elements open, as counted: how many walls (see _WALLED_IN)
+    # were open when each was opened.
+    levels: dict[str, list[int]] = {}
     kept: list[str] = []
     position = 0
     scanner = _TAGS if _FOREIGN.search(html) else _NESTING_TAGS
     for start, end, name, closing, in_region in _tags(html, foreign, scanner):
         if foreign.depth or foreign.point is not None:
-            foreign.read(html, start, end, name, closing)
+            foreign.read(html, start, end, name, closing, depth)
         sure = not foreign.unsure
         if name in _NOT_NESTING:
             continue
+        stack = levels.setdefault(name, [])
         if closing:
-            if in_region or not opened[name]:
+            if in_region or not stack:
                 continue  # (an end tag with none of its kind open: the parser ignores it)
-        elif (name in ("svg", "math") or (foreign.depth and sure)) and _closes_itself(
-            html, start, end
-        ):
-            continue  # (SVG's or MathML's own, or theirs in HTML: `<svg/>`)
-        elif name == "a" and link_open and sure:
-            continue  # (a link's start closes the one left open: no deeper)
-        elif name in _LINK_SCOPES:
-            link_open = False  # (… but not one outside a cell: counted again)
-        if name in ("svg", "math") and (foreign.depth or not closing):
-            foreign.depth += -1 if closing else 1
-        opened[name] += -1 if closing else 1
+            if foreign.depth and sure:
+                if foreign.names[name]:
+                    foreign.names[name] -= 1
+                else:
+                    foreign.leave()  # (an HTML element's end: the parser leaves SVG for it)
+            if stack[-1] < wall - (name in _WALLED_IN):
+                continue  # (a table, a template… opened since: no end tag reaches past it)
+            stack.pop()
+            if name in _WALLED_IN:
+                wall -= 1
+            if name in ("svg", "math") and foreign.depth:
+                foreign.depth -= 1
+        else:
+            if (name in ("svg", "math") or (foreign.depth and sure)) and _closes_itself(
+                html, start, end
+            ):
+                continue  # (SVG's or MathML's own, or theirs in HTML: `<svg/>`)
+            if name == "a" and link_open and sure:
+                continue  # (a link's start closes the one left open: no deeper)
+            if name in _LINK_SCOPES:
+                link_open = False  # (… but not one outside a cell: counted again)
+            if foreign.depth and sure:
+                foreign.names[name] += 1
+            if name in ("svg", "math"):
+                foreign.depth += 1
+            stack.append(wall)
+            if name in _WALLED_IN:
+                wall += 1
         deep = depth > MAX_DEPTH if closing else depth >= MAX_DEPTH
         depth += -1 if closing else 1  # (an end tag counted closes one counted open)
+        if closing and foreign.unsure:
+            foreign.closed(name, depth)
         if name == "a" and not deep:
             link_open = not closing and not foreign.depth
         if deep:
@@ -370,8 +432,9 @@ _ESCAPED = ('"', "&", "<", ">", "\xa0")  # (each written out as a reference: "&q
 
 def _written_length(tag: str) -> int:
     """What a copy of ``tag`` may take written out: its values quoted, what
-    they hold escaped."""
-    return len(tag) + 5 * sum(map(tag.count, _ESCAPED)) + 2 * tag.count("=")
+    they hold escaped (a '"' that quotes a value is no escape)."""
+    escaped = sum(map(tag.count, _ESCAPED)) - 2 * tag.count('="')
+    return len(tag) + 5 * max(escaped, 0) + 2 * tag.count("=")
 
 
 def _reopening(html: str, grows: int) -> tuple[Counter[str], dict[str, list[tuple[int, int]]]]:
@@ -399,7 +462,7 @@ def _reopening(html: str, grows: int) -> tuple[Counter[str], dict[str, list[tupl
     name_of: dict[str, str] = {}
     cost: Counter[str] = Counter()  # each name's
     tags_of: dict[str, list[tuple[int, int]]] = {}  # each name's tags' places
-    for start, end, name, closing, in_region in _tags(html, _RawText(), _TOLD_TAGS, _TOLD):
+    for start, end, name, closing, in_region in _tags(html, _RawText(html), _TOLD_TAGS, _TOLD):
         ticks += 2 * count("<", position, start)
         position = start
         if name in _WALLS:

@@ -279,9 +279,19 @@ def _cleaner(policy: Policy) -> Any:
 DEFAULT_POLICY = Policy()
 
 
+# What making relative addresses absolute may add to a post, at most.
+_MOST_RESOLVED = 8_000_000
+
+
 def sanitize_html(html: str, *, base_url: str | None, policy: Policy = DEFAULT_POLICY) -> Sanitized:
     """Sanitize one article body; relative URLs resolve against ``base_url``."""
     base = base_url if urls.scheme(base_url) in ("http", "https") else None
+    if base and len(base) * html.count("=") > _MOST_RESOLVED:
+        # Each relative address made absolute grows by the item's link: one of
+        # 2,000 characters and 90,000 pictures made a post of 186 MB.  Where
+        # that could pass the bound, they are the site's (its root's).
+        parts = urls.split(base)
+        base = f"{parts.scheme}://{parts.netloc}/" if parts and parts.netloc else None
     clean = _sanitized(html, base, policy)
     # The bounds read the markup as the parser does, as far as counting can
     # tell: where markup they misread made the parser reopen formatting past
