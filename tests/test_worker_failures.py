@@ -265,6 +265,26 @@ def test_a_posts_folder_that_takes_no_writes_loses_no_feeds_items(
         timeout=120,
     ).stdout
     assert "60 posts not yet written (each pass of `run` or `publish` writes them" in table
+    # A feed removed meanwhile: its posts wait for it, said so (they went
+    # uncounted, as if written).
+    names = [f"f{n}.xml" for n in range(12)]
+    write_config(
+        tmp_path, [{"url": u, "group": "g", "source": f"源{i}"} for i, u in enumerate(names[:11])]
+    )
+    table = subprocess.run(
+        [sys.executable, "-m", "feedmill", "status"],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(SRC), "COLUMNS": "300"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout
+    said = " ".join(table.split())
+    assert "55 posts not yet written" in said
+    assert "5 posts of feeds no longer in the config not written (put the feed back" in said
+    write_config(
+        tmp_path, [{"url": u, "group": "g", "source": f"源{i}"} for i, u in enumerate(names)]
+    )
     (tmp_path / "f0.xml").write_bytes(rss("源0", []))  # its items gone from the feed since
     after = run(tmp_path, "", "none", ("run", "--workers", workers))
     assert after.returncode == 0, after.stderr

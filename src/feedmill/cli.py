@@ -2296,7 +2296,9 @@ def _names_in(folders: Iterable[Path], site: Path) -> set[str] | None:
     return found
 
 
-def status_rows(config: Config) -> list[dict[str, Any]]:
+def status_rows(config: Config) -> tuple[list[dict[str, Any]], int]:
+    """One row per feed of ``config``; and how many posts of feeds no longer
+    in it are still to write (`status_tally`)."""
     from feedmill.publish.categories import derive_channel
     from feedmill.store import feeds as feed_store
     from feedmill.store.database import open_to_read, reading
@@ -2326,6 +2328,8 @@ def status_rows(config: Config) -> list[dict[str, Any]]:
                 to_write = to_write_by_feed_id(conn)
         finally:
             engine.dispose()
+    configured = {states[url].id for url in urls}
+    left = sum(count for feed_id, count in to_write.items() if feed_id not in configured)
     rows = []
     now = datetime.now(UTC)
     for spec in config.feeds:
@@ -2369,7 +2373,7 @@ def status_rows(config: Config) -> list[dict[str, Any]]:
             }
         )
     _warn_of_shared_pages(config, rows)
-    return rows
+    return rows, left
 
 
 # What a pass's full-text warning says to do about pages it refused for where
@@ -2459,8 +2463,9 @@ def overdue(due: datetime | None, interval: timedelta, now: datetime) -> bool:
     return due is not None and now - due > max(interval, OVERDUE_AFTER)
 
 
-def status_tally(rows: Sequence[dict[str, Any]]) -> str:
-    """One line for the whole list: how many feeds are fine, failing, not yet fetched."""
+def status_tally(rows: Sequence[dict[str, Any]], left: int = 0) -> str:
+    """One line for the whole list: how many feeds are fine, failing, not yet
+    fetched; ``left``: posts of feeds no longer in the config still to write."""
     failing = sum(row["last_error"] is not None for row in rows)
     # (Never a success, and no error: never fetched — a feed pointed
     # elsewhere with `moved_from` whose old place only ever failed too.)
@@ -2483,6 +2488,13 @@ def status_tally(rows: Sequence[dict[str, Any]]) -> str:
         parts.append(
             f"{waiting} post{'' if waiting == 1 else 's'} not yet written"
             " (each pass of `run` or `publish` writes them, or says why it cannot)"
+        )
+    if left:
+        # (Stored before their feed left — a pass that could not write them —
+        # they wait for it: its categories and template left with it.)
+        parts.append(
+            f"{left} post{'' if left == 1 else 's'} of feeds no longer in the config not"
+            " written (put the feed back to write them)"
         )
     return f"{len(rows)} feed{'' if len(rows) == 1 else 's'}: " + ", ".join(parts)
 
@@ -2551,13 +2563,13 @@ def status(config: Path, as_json: bool, failing: bool) -> None:
 
     loaded = _load(config)
     try:
-        rows = status_rows(loaded)
+        rows, left = status_rows(loaded)
     except StoreError as exc:
         err.print(f"[red]error[/red] {plain(str(exc))}")
         raise click.exceptions.Exit(EXIT_FATAL) from None
     except SQLAlchemyError as exc:  # a damaged file: its reason, no traceback
         raise click.exceptions.Exit(_failed_pass(loaded, exc)) from None
-    tally = status_tally(rows)
+    tally = status_tally(rows, left)
     if failing:
         rows = [row for row in rows if row["last_error"] is not None]
     if as_json:
