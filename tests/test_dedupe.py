@@ -1491,9 +1491,6 @@ def test_copies_a_killed_pass_stored_take_the_stories_of_the_feed_they_moved_fro
     before they took the old feed's stories: the next pass, its fetch the same
     document (nothing stored again), left them behind the old feed's posts for
     good, their edits off the site."""
-    from feedmill.config import load_config
-    from feedmill.pipeline import Mill
-
     stories = [STORIES["s001-a"], STORIES["s014-a"]]
     old = _feed_of(stories)
     (tmp_path / "old.xml").write_bytes(old)
@@ -1501,14 +1498,7 @@ def test_copies_a_killed_pass_stored_take_the_stories_of_the_feed_they_moved_fro
     assert cli("run", "-c", str(write_config(tmp_path, [{"url": "old.xml", **spec}]))).code == 0
     (tmp_path / "new.xml").write_bytes(old)
     config = write_config(tmp_path, [{"url": "new.xml", **spec}])
-
-    def killed(*args: object) -> None:
-        raise RuntimeError("killed")
-
-    monkeypatch.setattr(Mill, "_hand_over_to_new_copies", killed)
-    with Mill(load_config(config)) as mill, pytest.raises(RuntimeError):
-        mill.run()
-    monkeypatch.undo()
+    _a_pass_killed_at(monkeypatch, config, "_hand_over_to_new_copies")
     came = cli("run", "-c", str(config))
     said = " ".join(came.stderr.split())
     assert "stories of feeds no longer in the config that other feeds carry too: 2," in said
@@ -1518,6 +1508,21 @@ def test_copies_a_killed_pass_stored_take_the_stories_of_the_feed_they_moved_fro
     assert "posts: 0 new, 1 updated" in cli("run", "-c", str(config)).stdout
     assert sum("【更正】标题" in post for post in posts(tmp_path).values()) == 1
     assert len(posts(tmp_path)) == 2
+
+
+def _a_pass_killed_at(monkeypatch: pytest.MonkeyPatch, config: Path, step: str) -> None:
+    """A pass that dies at ``step`` (a method of the pipeline's Mill), as a
+    kill there leaves it: what it stored before stays, nothing after is done."""
+    from feedmill.config import load_config
+    from feedmill.pipeline import Mill
+
+    def killed(*args: object) -> None:
+        raise RuntimeError("killed")
+
+    monkeypatch.setattr(Mill, step, killed)
+    with Mill(load_config(config)) as mill, pytest.raises(RuntimeError):
+        mill.run()
+    monkeypatch.undo()
 
 
 def _a_rewording_held_back(site: Path) -> tuple[dict[str, str], dict[str, str], dict[str, str], dict[str, str]]:  # fmt: skip
@@ -1596,16 +1601,7 @@ def test_an_edited_urls_items_coming_late_take_back_what_passed_to_a_rewording(
 
     (tmp_path / "new.xml").write_bytes(_feed_of([STORIES["s001-a"]]))  # (one item now)
     if late == "a pass was killed":  # (after its workers stored the new URL's items)
-        from feedmill.config import load_config
-        from feedmill.pipeline import Mill
-
-        def killed(*args: object) -> None:
-            raise RuntimeError("killed")
-
-        monkeypatch.setattr(Mill, "_take_back_first_texts", killed)
-        with Mill(load_config(config)) as mill, pytest.raises(RuntimeError):
-            mill.run()
-        monkeypatch.undo()
+        _a_pass_killed_at(monkeypatch, config, "_take_back_first_texts")
         (tmp_path / "new.xml").write_bytes(b"")  # (the next pass reads nothing of it)
     came = cli("run", "-c", str(config))
     assert "took them back: 1" in " ".join(came.stderr.split()), came.stderr

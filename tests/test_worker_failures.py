@@ -158,6 +158,18 @@ def many_feeds(site: Path, count: int = 24) -> list[str]:
     return names
 
 
+def status_table(site: Path) -> str:
+    """`feedmill status` as a wide terminal shows it."""
+    return subprocess.run(
+        [sys.executable, "-m", "feedmill", "status"],
+        cwd=site,
+        env={**os.environ, "PYTHONPATH": str(SRC), "COLUMNS": "300"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout
+
+
 def status(site: Path) -> list[dict[str, object]]:
     result = subprocess.run(
         [sys.executable, "-m", "feedmill", "status", "--json"],
@@ -256,14 +268,7 @@ def test_a_posts_folder_that_takes_no_writes_loses_no_feeds_items(
     assert all(row["error_streak"] == 0 for row in rows)
     # Said: every feed "ok", and nothing told of the posts left to write.
     assert [row["to_write"] for row in rows] == [5] * 12
-    table = subprocess.run(
-        [sys.executable, "-m", "feedmill", "status"],
-        cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(SRC), "COLUMNS": "200"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    ).stdout
+    table = status_table(tmp_path)
     assert "60 posts not yet written (each pass of `run` or `publish` writes them" in table
     # A feed removed meanwhile: its posts wait for it, said so (they went
     # uncounted, as if written).
@@ -271,15 +276,7 @@ def test_a_posts_folder_that_takes_no_writes_loses_no_feeds_items(
     write_config(
         tmp_path, [{"url": u, "group": "g", "source": f"源{i}"} for i, u in enumerate(names[:11])]
     )
-    table = subprocess.run(
-        [sys.executable, "-m", "feedmill", "status"],
-        cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(SRC), "COLUMNS": "300"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    ).stdout
-    said = " ".join(table.split())
+    said = " ".join(status_table(tmp_path).split())
     assert "55 posts not yet written" in said
     assert "5 posts of feeds no longer in the config not written (put the feed back" in said
     write_config(
