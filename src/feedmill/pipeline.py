@@ -747,7 +747,6 @@ class Mill:
         self._store_claims()
         if self.dedupe is not None:
             self._hand_over_to_new_copies(summary)
-        if self.dedupe is not None:
             self._take_back_first_texts()
         # What a worker could not remove after its commit (or a crash left),
         # before retention could move the files.
