@@ -1119,6 +1119,17 @@ def test_undated_items_only_their_pictures_tell_apart_stay_each_itself(tmp_path:
     assert "posts: 1 new, 0 updated" in publish(tmp_path, [picture(7), picture(6)])
     shown = sorted(re.findall(r"img\.example/(\d+)\.jpg", "".join(posts(tmp_path).values())))
     assert sorted(set(shown)) == ["1205", "1206", "1207"]
+    # A picture's address a cache-buster writes anew on each fetch: the same
+    # item (its post rewritten with it, as any edit), not another each time.
+    busted = Item(
+        title="快讯",
+        html='<p>图</p><img src="https://img.example/a.jpg?t=1765070000">',
+        pub_date=None,
+    )
+    assert "posts: 1 new" in publish(tmp_path, [busted])
+    again = replace(busted, html=busted.html.replace("1765070000", "1765070300"))
+    assert "posts: 0 new" in publish(tmp_path, [again])
+    assert len(posts(tmp_path)) == 4
 
 
 def test_config_change_restyles_posts(tmp_path: Path) -> None:

@@ -12,6 +12,24 @@ from urllib.parse import SplitResult, quote, unquote, unquote_plus, urljoin, url
 
 import idna
 
+# A query's value written anew on every fetch: a Unix time (in seconds or
+# ms), Math.random()'s, a hex token (a UUID, a hash), a long random one — not
+# an article's number (`?id=1002`, `?p=57`), which names another page.  (Long
+# ids look so too: an item is matched by its title and text as well.)
+VOLATILE = re.compile(r"\d{10,}(?:\.\d+)?|0\.\d{8,}|[0-9a-fA-F-]{16,}|[A-Za-z0-9_-]{24,}")
+_QUERY_VALUE = re.compile(r"=([^&#]*)")
+
+
+def without_volatile(url: str) -> str:
+    """``url`` less its fragment and the query values new on every fetch
+    (`VOLATILE`): a picture's address as an item is known by it."""
+    url = url.split("#", 1)[0]
+    if "?" not in url:
+        return url
+    head, query = url.split("?", 1)
+    kept = _QUERY_VALUE.sub(lambda v: "=" if VOLATILE.fullmatch(v[1]) else v[0], query)
+    return f"{head}?{kept}"
+
 
 def split(url: str) -> SplitResult | None:
     try:

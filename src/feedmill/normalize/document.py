@@ -483,8 +483,11 @@ _MEDIA_SOURCE = re.compile(
 
 
 def media_in(content: str) -> tuple[str, ...]:
-    """The addresses of the pictures and players ``content`` shows, in order."""
-    return tuple(_MEDIA_SOURCE.findall(content)) if "=" in content else ()
+    """The addresses of the pictures and players ``content`` shows, in order,
+    less what a cache-buster writes anew on every fetch (`?t=1765070000`)."""
+    if "=" not in content:
+        return ()
+    return tuple(urls.without_volatile(found) for found in _MEDIA_SOURCE.findall(content))
 
 
 def _media(entry: Entry) -> tuple[str, ...]:

@@ -1454,13 +1454,6 @@ def _links_kept(
     return out
 
 
-# A value written anew on every fetch: a Unix time (in seconds or ms),
-# Math.random()'s, a hex token (a UUID, a hash), a long random one — not an
-# article's number (`?id=1002`, `?p=57`), which names another page.  (Long
-# ids look so too: an item is matched by its title and text as well.)
-_VOLATILE = re.compile(r"\d{10,}(?:\.\d+)?|0\.\d{8,}|[0-9a-fA-F-]{16,}|[A-Za-z0-9_-]{24,}")
-
-
 def _cache_busted(link: str, other: str | None) -> bool:
     """Whether two links name one page, told apart only by a value new on
     every fetch (`?from=rss&t=1765070000`, a session) or by a fragment that
@@ -1480,7 +1473,9 @@ def _cache_busted(link: str, other: str | None) -> bool:
         if [name for name, _ in first] != [name for name, _ in second]:
             return False
         for (_, value), (_, again) in zip(first, second, strict=True):
-            if value != again and not (_VOLATILE.fullmatch(value) and _VOLATILE.fullmatch(again)):
+            if value != again and not (
+                urls.VOLATILE.fullmatch(value) and urls.VOLATILE.fullmatch(again)
+            ):
                 return False
     return "/" not in one.fragment and "/" not in two.fragment
 
