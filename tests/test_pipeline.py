@@ -1105,6 +1105,36 @@ def test_items_only_their_pictures_tell_apart_are_each_posted(
     assert len(posts(tmp_path)) == 6
 
 
+def test_items_stored_before_pictures_were_keyed_are_found_again(tmp_path: Path) -> None:
+    """Items without guid or link, stored under their title and text alone
+    (before their pictures were part of their key), that share a date: each
+    was posted again under its new key."""
+    import hashlib
+
+    from feedmill.normalize.text import keyed_text
+    from feedmill.store.entries import key_hash
+
+    def picture(title: str, day: int) -> Item:
+        html = f'<p>{title}说明</p><p><img data-src="https://img.example/12{day:02}.jpg"></p>'
+        return Item(title=title, html=html)  # (one date for both)
+
+    write_config(tmp_path, FEEDS)
+    pictures = [picture("甲图", 5), picture("乙图", 6)]
+    assert "posts: 2 new" in publish(tmp_path, pictures)
+    with sqlite3.connect(tmp_path / ".feedmill" / "state.db") as db:
+        for entry_id, title, content in db.execute("SELECT id, title, content FROM entries"):
+            text = f"{title}\n{keyed_text(content)}"
+            key = f"sha256:{hashlib.sha256(text.encode()).hexdigest()}"
+            db.execute(
+                "UPDATE entries SET key = ?, key_hash = ? WHERE id = ?",
+                (key, key_hash(key), entry_id),
+            )
+    (tmp_path / "feed.xml").write_bytes(rss("证券时报网 - 要闻", pictures) + b"<!-- again -->")
+    out = cli("run", "-c", str(tmp_path / "feedmill.yml")).stdout
+    assert "posts: 0 new, 0 updated, 2 unchanged" in out
+    assert len(posts(tmp_path)) == 2
+
+
 def test_undated_items_only_their_pictures_tell_apart_stay_each_itself(tmp_path: Path) -> None:
     """Undated, the oldest dropped: the new day's item took the post of the
     one that left, taken for it edited (one title and text)."""

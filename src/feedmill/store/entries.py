@@ -263,6 +263,36 @@ def adopt_told_apart_keys(items: tuple[Item, ...], known: Mapping[str, object]) 
     return tuple(adopted)
 
 
+def adopt_keys_before_pictures(
+    conn: Connection, items: tuple[Item, ...], known: Mapping[str, Known]
+) -> tuple[Item, ...]:
+    """Items without guid or link, stored before their pictures were part of
+    their key (`normalize.document.entry_key`: under their title and text
+    alone), take that key back where the stored item shows their very
+    pictures — one of another day's picture (a 每日一图 of one caption) is
+    another item.  (Items that share a date were posted again, else.)"""
+    if not known:
+        return items
+    taken = {item.entry.key for item in items}
+    adopted = []
+    for item in items:
+        entry = item.entry
+        pictures = media_in(entry.content) if entry.key.startswith("sha256:") else ()
+        if pictures and item.key_hash not in known:
+            text = f"{entry.title}\n{keyed_text(entry.content)}"
+            before = f"sha256:{hashlib.sha256(text.encode()).hexdigest()}"
+            stored = known.get(key_hash(before))
+            if stored is not None and before not in taken:
+                content = conn.execute(
+                    select(entries.c.content).where(entries.c.id == stored.id)
+                ).scalar()
+                if media_in(content or "") == pictures:
+                    taken.add(before)
+                    item = Item.of(replace(entry, key=before))
+        adopted.append(item)
+    return tuple(adopted)
+
+
 def tell_apart_reused_guids(
     conn: Connection, items: tuple[Item, ...], known: Mapping[str, Known]
 ) -> tuple[tuple[Item, ...], int]:
