@@ -183,9 +183,10 @@ def test_add_says_which_name_is_not_utf8_and_shows_no_secret(tmp_path: Path) -> 
     assert "hunter2" not in result.stderr and "SECRET123" not in result.stderr
     assert config.read_bytes() == before
     # … the URL too (a GBK file name): not a locale's fault, not the config's.
-    named = f"https://b.example/{gbk}.xml"
+    named = f"https://user:hunter2@b.example/{gbk}.xml?token=SECRET123"
     result = cli("add", named, "-g", "g", "-s", "s", "-c", str(config))
     assert result.code == 2 and "URL" in result.stderr and "locale" not in result.stderr
+    assert "hunter2" not in result.stderr and "SECRET123" not in result.stderr
     assert config.read_bytes() == before
 
 

@@ -1510,6 +1510,23 @@ def test_copies_a_killed_pass_stored_take_the_stories_of_the_feed_they_moved_fro
     assert len(posts(tmp_path)) == 2
 
 
+def test_a_removed_feeds_post_that_gained_a_copy_is_not_said_unwritten(tmp_path: Path) -> None:
+    """Its post marked to rewrite for the copy's "同时报道" line (which no pass
+    writes for a feed no longer configured): `status` said a post on the site
+    was not written, and to put the feed back."""
+    mine, theirs = STORIES["s001-a"], STORIES["s001-b"]
+    (tmp_path / "a.xml").write_bytes(_feed_of([mine]))
+    (tmp_path / "b.xml").write_bytes(_feed_of([theirs]))
+    a = {"url": "a.xml", "group": "新闻", "source": mine["source"]}
+    b = {"url": "b.xml", "group": "财经", "source": theirs["source"]}
+    assert cli("run", "-c", str(write_config(tmp_path, [a]))).code == 0
+    config = write_config(tmp_path, [b])
+    for _ in range(2):
+        assert cli("run", "-c", str(config)).code == 0
+        said = " ".join(cli("status", "-c", str(config)).stdout.split())
+        assert "no longer in the config not written" not in said, said
+
+
 def _a_pass_killed_at(monkeypatch: pytest.MonkeyPatch, config: Path, step: str) -> None:
     """A pass that dies at ``step`` (a method of the pipeline's Mill), as a
     kill there leaves it: what it stored before stays, nothing after is done."""

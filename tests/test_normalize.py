@@ -175,6 +175,10 @@ def test_a_date_without_its_year_is_of_the_year_where_the_feed_is(
 
     monkeypatch.setattr(dates, "datetime", Clock)
     assert parse_date("1月1日 00:10", SHANGHAI) == datetime(2026, 12, 31, 16, 10, tzinfo=UTC)
+    # … or where the date says it is, whatever the feed's zone.
+    new_year = datetime(2026, 12, 31, 16, 10, tzinfo=UTC)
+    assert parse_date("1月1日 00:10 北京时间", ZoneInfo("America/New_York")) == new_year
+    assert parse_date("1月1日 00:10 +0800", UTC) == new_year
 
 
 @pytest.mark.parametrize(

@@ -114,7 +114,7 @@ def test_a_document_without_a_title_does_not_rename_the_feed(tmp_path: Path) -> 
     write_config(tmp_path, FEEDS)
     publish(tmp_path, items(3))
     before, contents = mtimes(tmp_path), posts(tmp_path)
-    for title in ("", "  ", "\u200b", "<b></b>"):
+    for title in ("", "  ", "\u200b", "<b></b>", " - "):
         out = publish_titled(tmp_path, title, items(3))
         assert "posts: 0 new, 0 updated, 3 unchanged" in out
         assert mtimes(tmp_path) == before and posts(tmp_path) == contents

@@ -130,6 +130,8 @@ FEED = "https://www.stcn.com/rss/yw.xml"
         ("证券时报网_要闻", "证券时报网", "要闻"),
         ("新浪财经 &gt; 国内", "新浪财经", "国内"),
         ("xx丨", "xx丨", None),  # (a source of its own, no channel "xx")
+        ("xx丨要闻", "xx丨", "要闻"),
+        ("36氪_快讯", "36氪_", "快讯"),
         ("新闻 »", "新闻 »", None),
     ],
 )

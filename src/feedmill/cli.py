@@ -2302,7 +2302,7 @@ def status_rows(config: Config) -> tuple[list[dict[str, Any]], int]:
     from feedmill.publish.categories import derive_channel
     from feedmill.store import feeds as feed_store
     from feedmill.store.database import open_to_read, reading
-    from feedmill.store.posts import to_write_by_feed_id
+    from feedmill.store.posts import never_written_by_feed_id, to_write_by_feed_id
 
     urls = [f.url for f in config.feeds]
     if _no_database_yet(config):
@@ -2312,6 +2312,7 @@ def status_rows(config: Config) -> tuple[list[dict[str, Any]], int]:
         counts: dict[int, tuple[int, int]] = {}
         held: dict[int, tuple[int, int]] = {}
         to_write: dict[int, int] = {}
+        unwritten: dict[int, int] = {}
     else:
         engine, note = open_to_read(config.database_url)
         if note is not None:
@@ -2326,10 +2327,11 @@ def status_rows(config: Config) -> tuple[list[dict[str, Any]], int]:
                 counts = feed_store.post_counts(conn, files, archive)
                 held = feed_store.held_back(conn)
                 to_write = to_write_by_feed_id(conn)
+                unwritten = never_written_by_feed_id(conn)
         finally:
             engine.dispose()
     configured = {states[url].id for url in urls}
-    left = sum(count for feed_id, count in to_write.items() if feed_id not in configured)
+    left = sum(count for feed_id, count in unwritten.items() if feed_id not in configured)
     rows = []
     now = datetime.now(UTC)
     for spec in config.feeds:
@@ -2933,8 +2935,9 @@ def add(url: str, group: str, source: str, channel: str | None, config: Path) ->
         if name and _SURROGATE.search(name):
             # Bytes of another encoding (a GBK terminal or script under a UTF-8
             # locale): Python keeps them as lone surrogates, which no file can hold.
+            shown = (_shown(name) or "") if hint == "URL" else name  # (no password, no key)
             raise click.BadParameter(
-                f"{name!a} is not UTF-8 text: type it in a UTF-8 terminal, or save"
+                f"{shown!a} is not UTF-8 text: type it in a UTF-8 terminal, or save"
                 " the script that gives it as UTF-8",
                 param_hint=hint,
             )

@@ -219,20 +219,24 @@ def _cjk(text: str, zone: tzinfo) -> datetime | None:
         clock += 12  # 下午3点 is 15:00; 中午1点 13:00, 中午11点 11:00
     elif part in _MORNING and clock == 12:
         clock = 0  # 凌晨12点: the midnight that begins it
-    now = datetime.now(zone)  # (where the feed is: 1月1日 is 2027's in Beijing first)
+    if match["beijing"]:
+        zone = timezone(timedelta(hours=8))
+    elif match["zone_hours"]:
+        sign, hours, minutes = (
+            match["zone_hours"][0],
+            match["zone_hours"][1:],
+            match["zone_minutes"],
+        )
+        offset = timedelta(hours=int(hours), minutes=int(minutes))
+        zone = timezone(-offset if sign == "-" else offset)
+    now = datetime.now(zone)  # (where the date is: 1月1日 is 2027's in Beijing first)
     value = datetime(
         year or now.year, month or 0, day or 0, clock, int(minute or 0), int(second or 0)
     )
     if year is None and value > now.replace(tzinfo=None) + timedelta(days=2):
         value = value.replace(year=now.year - 1)  # (December's news read in January)
     value += later
-    if match["beijing"]:
-        return value.replace(tzinfo=timezone(timedelta(hours=8)))
-    if match["zone_hours"]:
-        zone_hours, zone_minutes = match["zone_hours"], match["zone_minutes"]
-        offset = timedelta(hours=int(zone_hours[1:]), minutes=int(zone_minutes))
-        return value.replace(tzinfo=timezone(-offset if zone_hours[0] == "-" else offset))
-    return value
+    return value.replace(tzinfo=zone) if match["beijing"] or match["zone_hours"] else value
 
 
 # Zone names for dateutil (which knows only UTC and the local zone's): RFC

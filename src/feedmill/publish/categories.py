@@ -179,9 +179,9 @@ def _shown_title(feed_title: str | None) -> str:
 
 
 def shows_nothing(feed_title: str | None) -> bool:
-    """Whether a feed's title shows nothing (none, blanks, a zero-width
-    space, empty markup)."""
-    return not _shown_title(feed_title)
+    """Whether a feed's title says nothing (none, blanks, a zero-width
+    space, empty markup, separators alone: " - ")."""
+    return not _shown_title(feed_title).strip(_SEPARATOR_CHARACTERS + _SHAPING)
 
 
 @functools.lru_cache(maxsize=1024)  # every post of a feed asks it again (~11 µs)
@@ -199,7 +199,9 @@ def derive_channel(feed_title: str | None, source: str) -> str | None:
     title = shown.strip(_SEPARATOR_CHARACTERS + _SHAPING)
     if not title or source in (title, shown):  # (a source "xx丨" is no "xx")
         return None
-    match = re.match(re.escape(source) + _SEPARATOR + r"(.+)$", title)
+    # (A source that ends in a separator, "36氪_", needs none after it.)
+    between = r"\s*" if source[-1:] in _SEPARATOR_CHARACTERS + "_" else _SEPARATOR
+    match = re.match(re.escape(source) + between + r"(.+)$", title)
     if match:
         title = match.group(1).strip(_SEPARATOR_CHARACTERS + _SHAPING)
     return _fitting(title) if title else None

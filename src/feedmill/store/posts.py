@@ -97,18 +97,26 @@ def to_write_by_feed_id(conn: Connection) -> dict[int, int]:
     return _to_write_by(conn, feeds.c.id)
 
 
+def never_written_by_feed_id(conn: Connection) -> dict[int, int]:
+    """feed id → how many of its posts are still to write, none written yet
+    (not those to rewrite: a copy's line added to one on the site)."""
+    return _to_write_by(conn, feeds.c.id, never_written=True)
+
+
 def pending_by_feed(conn: Connection) -> dict[str, int]:
     """How many posts are still to write, by their feed's URL."""
     return _to_write_by(conn, feeds.c.url)
 
 
-def _to_write_by(conn: Connection, key: Any) -> dict[Any, int]:
+def _to_write_by(conn: Connection, key: Any, *, never_written: bool = False) -> dict[Any, int]:
     query = (
         select(key, func.count())
         .select_from(posts.join(entries, posts.c.entry_id == entries.c.id).join(feeds))
         .where(posts.c.state.in_(TO_WRITE))
         .group_by(key)
     )
+    if never_written:
+        query = query.where(posts.c.written_version.is_(None))
     return {value: count for value, count in conn.execute(query)}
 
 
