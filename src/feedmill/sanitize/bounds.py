@@ -165,13 +165,17 @@ def _cdata(html: str, start: int, html_rules: bool | None) -> _Region:
     """What a CDATA section beginning at ``start`` holds: in HTML a bogus
     comment, to its first ">"; in SVG or MathML text, to its "]]>"; where
     the count cannot tell, a _Region to the later of the two."""
-    first, cdata = html.find(">", start), html.find("]]>", start)
-    first = len(html) if first < 0 else first + 1
-    cdata = len(html) if cdata < 0 else cdata + 3
-    if html_rules is None:
-        return _Region(start, max(first, cdata))
-    end = first if html_rules else cdata
-    return _Region(end, end)
+    # (Only the end the reading needs is looked for: each "]]>" looked for to
+    # the text's end from each of 100,000 `<![CDATA[>` took quadratic time.)
+    ends = []
+    if html_rules is not False:
+        first = html.find(">", start)
+        ends.append(len(html) if first < 0 else first + 1)
+    if html_rules is not True:
+        cdata = html.find("]]>", start)
+        ends.append(len(html) if cdata < 0 else cdata + 3)
+    end = max(ends)
+    return _Region(start, end) if html_rules is None else _Region(end, end)
 
 
 # A tag: where it starts and ends, its name (in lower case), whether it is an
@@ -299,7 +303,7 @@ class _Foreign(_RawText):
             name == "font" and not closing and _FONT_BREAKS_OUT.search(html, start, end)
         ):
             self.leave()
-        elif name in _INTEGRATION_POINTS and not closing:
+        elif name in _INTEGRATION_POINTS and not closing and not _closes_itself(html, start, end):
             self.point = (name, depth)
 
     def closed(self, name: str, depth: int) -> None:
@@ -371,10 +375,13 @@ def flattened_deep_nesting(html: str) -> str:
             if name in ("svg", "math") and foreign.depth:
                 foreign.depth -= 1
         else:
-            if (name in ("svg", "math") or (foreign.depth and sure)) and _closes_itself(
-                html, start, end
-            ):
-                continue  # (SVG's or MathML's own, or theirs in HTML: `<svg/>`)
+            if _closes_itself(html, start, end):
+                # SVG's and MathML's own close so (`<path/>`); in HTML, an
+                # XHTML writer's `<span/>` opens a <span> the parser closes at
+                # the paragraph's end, which the count does not follow: taken
+                # as closed, rather than as an element open for good (an
+                # article's every tag past its 256th paragraph went).
+                continue
             if name == "a" and link_open and sure:
                 continue  # (a link's start closes the one left open: no deeper)
             if name in _LINK_SCOPES:
@@ -422,10 +429,12 @@ _FORMATTING = (
     *("a", "b", "big", "code", "em", "font", "i", "nobr", "s", "small", "strike", "strong"),
     *("tt", "u"),
 )
-# Elements an end tag inside of closes no formatting element outside: a
-# table (its cells too), an object, a marquee, an applet, a template.
-_WALLS = ("applet", "marquee", "object", "table", "template")
-_TOLD = frozenset((*_FORMATTING, *_WALLS))
+# Elements an end tag inside of closes no formatting element outside (those
+# no end tag reaches past: a table's cells too).
+_WALLS = _WALLED_IN
+# A table's cells and rows: a cell's end closes what was left open in it.
+_CELLS = ("caption", "td", "th", "tr")
+_TOLD = frozenset((*_FORMATTING, *_WALLS, *_CELLS))
 _TOLD_TAGS = _scanner(rf"(?!(?:{_one_of({*_TOLD, *_RAW})}){_NAME_END}){_NAME}")
 _ESCAPED = ('"', "&", "<", ">", "\xa0")  # (each written out as a reference: "&quot;")
 
@@ -446,26 +455,70 @@ def _reopening(html: str, grows: int) -> tuple[Counter[str], dict[str, list[tupl
     CMS's <font face="宋体"> left open in each paragraph is three, not
     hundreds).  An end tag closes the last of its name open — not one opened
     outside the table (or object…) it stands in, which the parser keeps
-    open — and what stays open until a late end tag is counted all along
+    open; a table cell's end closes what was left open in it — and what
+    stays open until a late end tag is counted all along
     (it was reopened all along).  A link too: left open, its start tags
     are then asked of the parser (`_links_bounded`)."""
     # (One function of local names: it reads every formatting tag of long articles.)
     count = html.count
     tags = count("<")
-    ticks = position = 0  # (ticks: two at each tag, the tag and the text after it)
+    # (Ticks: one at each tag.  The parser copies an element where it reopens
+    # it after something closed it — a tag, or a block's start — so once a tag
+    # at most, whatever the text between.)
+    ticks = position = 0
     walls: Counter[str] = Counter()  # elements of each name open…
     wall = 0  # … and of all
     open_: Counter[str] = Counter()  # each tag written alike: its elements open
-    stacks: dict[str, list[tuple[str, int]]] = {}  # each name's open: tag, walls
+    stacks: dict[str, list[tuple[str, int, int]]] = {}  # each name's open: tag, walls, serial
+    alive: set[int] = set()  # the serials of those open
+    # Each table open: what was opened in its cell open (None: no cell open),
+    # which the cell's end closes (the parser's marker).
+    tables: list[list[tuple[str, str, int]] | None] = []
     since: dict[str, int] = {}  # when each tag's cost was last counted
     weight: dict[str, int] = {}
     name_of: dict[str, str] = {}
     cost: Counter[str] = Counter()  # each name's
     tags_of: dict[str, list[tuple[int, int]]] = {}  # each name's tags' places
-    for start, end, name, closing, in_region in _tags(html, _RawText(html), _TOLD_TAGS, _TOLD):
-        ticks += 2 * count("<", position, start)
+
+    def counted(written: str, name: str, change: int) -> None:
+        alike = open_[written]
+        if alike:
+            cost[name] += min(alike, 3) * weight[written] * (ticks - since[written])
+        since[written] = ticks
+        open_[written] = alike + change
+
+    def cell_ends() -> None:
+        for written, name, serial in tables[-1] or ():
+            if serial in alive:
+                alive.discard(serial)
+                counted(written, name, -1)
+                stack = stacks[name]
+                stack.pop(next(i for i in range(len(stack) - 1, -1, -1) if stack[i][2] == serial))
+        tables[-1] = None
+
+    for serial, (start, end, name, closing, in_region) in enumerate(
+        _tags(html, _RawText(html), _TOLD_TAGS, _TOLD)
+    ):
+        ticks += count("<", position, start)
         position = start
+        if name in _CELLS:
+            if tables and not in_region:
+                cell_ends()
+                if not closing and name != "tr":
+                    tables[-1] = []
+            continue
         if name in _WALLS:
+            if name == "table" and not in_region:
+                if tables and (closing or tables[-1] is None):
+                    # (Its end; or a table in a table, not in a cell: the
+                    # parser ends the one open first.)
+                    cell_ends()
+                    tables.pop()
+                    walls[name] -= 1
+                    wall -= 1
+                if closing:
+                    continue
+                tables.append(None)
             if not closing or walls[name]:
                 walls[name] += -1 if closing else 1
                 wall += -1 if closing else 1
@@ -475,19 +528,20 @@ def _reopening(html: str, grows: int) -> tuple[Counter[str], dict[str, list[tupl
         if closing:
             if not stack or stack[-1][1] < wall or in_region:
                 continue
-            written = stack.pop()[0]
+            written, _, opened = stack.pop()
+            alive.discard(opened)
+            counted(written, name, -1)
         else:
             written = html[start:end]
             if written not in weight:
                 weight[written] = _written_length(written) + (grows if name == "a" else 0)
                 name_of[written] = name
-            stack.append((written, wall))
-        alike = open_[written]
-        if alike:
-            cost[name] += min(alike, 3) * weight[written] * (ticks - since[written])
-        since[written] = ticks
-        open_[written] = alike - 1 if closing else alike + 1
-    ticks = 2 * tags + 1
+            stack.append((written, wall, serial))
+            alive.add(serial)
+            if tables and tables[-1] is not None:
+                tables[-1].append((written, name, serial))
+            counted(written, name, 1)
+    ticks = tags + 1
     for written, alike in open_.items():
         if alike:
             cost[name_of[written]] += min(alike, 3) * weight[written] * (ticks - since[written])
@@ -507,7 +561,7 @@ def _fits_anyway(html: str, grows: int) -> bool:
     tags = html.count("<")
     # (At once for a short article: its tags, which do not overlap, could
     # not cost more were all of them links.)
-    if (6 * len(html) + grows * tags) * (2 * tags + 1) <= MAX_REOPENED_BYTES:
+    if (6 * len(html) + grows * tags) * (tags + 1) <= MAX_REOPENED_BYTES:
         return True
     room = MAX_REOPENED_BYTES
     before = position = 0  # (tags before ``position``)
@@ -516,7 +570,7 @@ def _fits_anyway(html: str, grows: int) -> bool:
         position = start.start()
         end = _REST.match(html, start.end())
         written = _written_length(html[position : end.end() if end else len(html)])
-        room -= (written + (grows if start[1] in "aA" else 0)) * (2 * (tags - before) + 1)
+        room -= (written + (grows if start[1] in "aA" else 0)) * (tags - before + 1)
         if room < 0:
             return False
     return True
