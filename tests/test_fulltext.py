@@ -1619,6 +1619,67 @@ def test_a_picture_alone_in_a_bare_block_is_kept() -> None:
     assert article is not None and 'src="https://static.stcn.com/a.jpg"' in article
 
 
+@pytest.mark.parametrize(
+    "picture",
+    [
+        # Toutiao's, beside an empty caption; other sites' wrappers of wrappers.
+        '<div class="pgc-img"><img src="https://p3.example/a.jpeg"><p class="pgc-img-caption"></p></div>',
+        '<div class="img-box"><img src="https://p3.example/a.jpeg"><div class="img-desc"></div></div>',
+        '<div class="pic"><div><img src="https://p3.example/a.jpeg"></div></div>',
+        '<section class="img"><img src="https://p3.example/a.jpeg"></section>',
+    ],
+)
+def test_a_picture_in_blocks_of_nothing_else_is_kept(picture: str) -> None:
+    """Its wrapper's empty caption made it a block of more than a picture:
+    readability dropped it as saying nothing, every Toutiao picture with it."""
+    body = _RRR.format(1) + picture + _RRR.format(2) + _RRR.format(3)
+    page = f"<html><body><article class='syl-article-base'>{body}</article></body></html>"
+    article = extract_article(page, "https://www.toutiao.com/article/1/")
+    assert article is not None and 'src="https://p3.example/a.jpeg"' in article
+
+
+def test_a_wechat_editors_sections_keep_their_headings_and_pictures() -> None:
+    """135editor's sections say `class="_135editor"`: each judged on its own,
+    every subheading and picture of the article went."""
+    section = '<section class="_135editor" data-tools="135编辑器">{}</section>'
+    body = (
+        section.format("<p><strong>01 税优怎么算</strong></p>")
+        + _RRR.format(1)
+        + _RRR.format(2)
+        + section.format(
+            '<img data-src="https://mmbiz.qpic.cn/x/640" src="data:image/gif;base64,R0l">'
+        )
+    )
+    page = f'<html><body><div id="js_content" style="visibility:hidden">{body}</div></body></html>'
+    article = read_article(page, "https://mp.weixin.qq.com/s/x")
+    assert "税优怎么算" in article and 'src="https://mmbiz.qpic.cn/x/640"' in article
+
+
+def test_a_paywall_after_a_long_teaser_is_no_article() -> None:
+    """A teaser past 500 characters, then the wall: posted as the article,
+    the wall's "订阅后阅读全文 … 立即订阅" its last lines, status silent."""
+    teaser = "".join(_RRR.format(i) for i in range(6))
+    wall = (
+        '<div class="cx-paywall" id="chargeWall"><div class="title">本文为财新通付费内容</div>'
+        '<p>订阅后阅读全文，尊享全站付费内容</p><a href="/subscribe/">立即订阅</a></div>'
+    )
+    page = f'<html><body><div id="the_content"><div class="text">{teaser}</div>{wall}</div></body></html>'
+    with pytest.raises(fulltext.NoArticle, match="paywall"):
+        read_article(page, "https://finance.example.com/a.html")
+
+
+def test_a_sites_link_back_to_itself_ends_no_article() -> None:
+    """Sohu ends the last paragraph of every article with a link home."""
+    back = (
+        '<a href="//www.sohu.com/?strategyid=00001 " id="backsohucom"><span class="backword">'
+        '<i class="backsohu"></i>返回搜狐，查看更多</span></a>'
+    )
+    body = _RRR.format(1) + _RRR.format(2) + f"<p>物价将保持温和回升。{back}</p>"
+    page = f'<html><body><article class="article" id="mp-editor">{body}</article></body></html>'
+    article = read_article(page, "https://www.sohu.com/a/1_2")
+    assert "物价将保持温和回升" in article and "返回搜狐" not in article
+
+
 def test_a_page_whose_item_the_worker_reads_otherwise_is_judged_without_it() -> None:
     # The main process asks for pages by the links it read; the worker's own
     # reading of the document may not list one of them the same way.

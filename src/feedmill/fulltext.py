@@ -427,8 +427,14 @@ def read_article(html: str, url: str, headline: str = "") -> str:
     article = _finish(_readability(doc, url), url, doc, headline)
     if article is None:
         raise NoArticle(gated or NO_TEXT)
-    if gated and text_chars(lxml.html.fromstring(article, parser=html_parser())) < GATED_MAX_CHARS:
-        raise NoArticle(gated)
+    if gated:
+        extracted = lxml.html.fromstring(article, parser=html_parser())
+        # (A teaser past the length, or one that ends with the wall's own
+        # words — 订阅后阅读全文 — is no article either.)
+        if text_chars(extracted) < GATED_MAX_CHARS or (
+            gated == GATED_PAGE and _LOGIN_OR_PAYWALL.search(str(extracted.xpath("string()")))
+        ):
+            raise NoArticle(gated)
     return article
 
 
@@ -527,16 +533,33 @@ def _prepare(html: str, url: str) -> HtmlElement | None:
     for el in _elements(doc.xpath("//body//*[@class or @id]")):
         if el.tag not in ("article", "main") and _is_ad(el):
             _drop(el)
-    # A picture alone in a bare block (stcn's <div class="detail-img">) is a
-    # short block to readability, dropped: as a paragraph it stays.
-    for div in _elements(doc.xpath("//div[.//img and not(.//p or .//div or .//table)]")):
-        if not div.text_content().strip() and len(div.xpath(".//img")) == 1:
-            div.tag = "p"
+
+    # A picture alone in a bare block (stcn's <div class="detail-img">,
+    # Toutiao's <div class="pgc-img"> beside an empty caption, a wrapper's
+    # wrapper) is a short block to readability, dropped: as a paragraph it
+    # stays — the outermost such block, what it holds besides unwrapped.
+    def picture_alone(block: HtmlElement) -> bool:
+        return (
+            block.tag in ("div", "section")
+            and len(block.xpath(".//img")) == 1
+            and not block.xpath(".//table")
+            and not block.text_content().strip()
+        )
+
+    for block in _elements(doc.xpath("//*[self::div or self::section][.//img]")):
+        parent = block.getparent()
+        if picture_alone(block) and not (isinstance(parent, HtmlElement) and picture_alone(parent)):
+            block.tag = "p"
+            for inner in _elements(block.xpath(".//p | .//div | .//section")):
+                inner.drop_tag()  # (an empty caption, a wrapper: no block in a paragraph)
     # Editors (WeChat's above all) wrap every paragraph and heading in a bare
     # <section> for styling; readability judges each such section on its own
     # and drops the short ones — headings, images.  Sections that say what
-    # they are (class, id) stay: a "comments" class is a signal.
-    for section in _elements(doc.xpath("//section[not(@class) and not(@id)]")):
+    # they are (class, id) stay: a "comments" class is a signal — but not in
+    # a WeChat article's body, nor an editor's own (135editor's "_135editor").
+    editors = "//section[not(@class) and not(@id)] | //*[@id='js_content']//section"
+    editors += " | //section[contains(@class, '135editor') or contains(@class, '96editor')]"
+    for section in _elements(doc.xpath(editors)):
         section.drop_tag()
     for link in _elements(doc.iter("a")):
         if _no_address(link.get("href")) and not (
@@ -666,6 +689,9 @@ def _finish(
         el.drop_tree()
     for node in list(root.iter(lxml.etree.Comment, lxml.etree.ProcessingInstruction)):
         _drop(node)
+    for link in _elements(root.iter("a")):
+        if _BACK_TO_SITE.fullmatch(link.text_content().strip()):
+            _drop(link)  # (Sohu's "返回搜狐，查看更多", in the last paragraph of every article)
     _drop_headline(root, headline)
     for el in _elements(root.iter()):
         _tidy(el)
@@ -678,6 +704,10 @@ def _finish(
         return None
     result = lxml.html.tostring(root, encoding="unicode", method="html")
     return str(result).strip()
+
+
+# A site's link back to itself, inside the article's last paragraph.
+_BACK_TO_SITE: Final = re.compile(r"返回\S{1,8}?[，,]?\s*(?:查看|阅读|浏览)更多(?:内容|资讯|精彩)?")
 
 
 def _drop_headline(root: HtmlElement, headline: str) -> None:
