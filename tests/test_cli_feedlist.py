@@ -181,6 +181,11 @@ def test_add_says_which_name_is_not_utf8_and_shows_no_secret(tmp_path: Path) -> 
     assert result.code == 2 and "-g/--group" in result.stderr
     assert "is not UTF-8 text" in " ".join(result.stderr.split())
     assert "hunter2" not in result.stderr and "SECRET123" not in result.stderr
+    # … in its password alone: said so, the password not shown.
+    hidden = "https://bob:hun" + "\udcff" + "tr@b.example/feed.xml"
+    result = cli("add", hidden, "-g", "g", "-s", "s", "-c", str(config))
+    assert result.code == 2 and "password or key is not UTF-8" in " ".join(result.stderr.split())
+    assert "hun" not in result.stderr
     assert config.read_bytes() == before
     # … the URL too (a GBK file name): not a locale's fault, not the config's.
     named = f"https://user:hunter2@b.example/{gbk}.xml?token=SECRET123"

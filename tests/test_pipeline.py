@@ -1103,6 +1103,12 @@ def test_items_only_their_pictures_tell_apart_are_each_posted(
     for day in (9, 10):
         assert "posts: 1 new, 0 updated" in publish(tmp_path, [picture(day)])
     assert len(posts(tmp_path)) == 6
+    # … its pictures named by ids as long as a cache-buster's value.
+    for day, file_id in ((11, "1865432101234567890"), (12, "1865777702222222222")):
+        html = f'<p>今日图片</p><img {attribute}="https://img.example/d?fileId={file_id}">'
+        dated = f"Mon, {day:02} Dec 2026 08:00:00 GMT"
+        assert "posts: 1 new" in publish(tmp_path, [Item("每日一图", html, pub_date=dated)])
+    assert len(posts(tmp_path)) == 8
 
 
 def test_items_stored_before_pictures_were_keyed_are_found_again(tmp_path: Path) -> None:

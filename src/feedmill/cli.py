@@ -2936,8 +2936,13 @@ def add(url: str, group: str, source: str, channel: str | None, config: Path) ->
             # Bytes of another encoding (a GBK terminal or script under a UTF-8
             # locale): Python keeps them as lone surrogates, which no file can hold.
             shown = (_shown(name) or "") if hint == "URL" else name  # (no password, no key)
+            what = (
+                f"{shown!a} is"
+                if _SURROGATE.search(shown)
+                else f"{shown!a}: its password or key is"
+            )
             raise click.BadParameter(
-                f"{shown!a} is not UTF-8 text: type it in a UTF-8 terminal, or save"
+                f"{what} not UTF-8 text: type it in a UTF-8 terminal, or save"
                 " the script that gives it as UTF-8",
                 param_hint=hint,
             )

@@ -116,6 +116,9 @@ class Entry:
     # parameters (None: it had none): an item stored before links lost them
     # is known unchanged by it (`store.entries.as_stored_before_untracking`).
     tracked_link: str | None = None
+    # Without guid or link: the key it had before its pictures were part of it
+    # (None: the same), by which one stored then is found (`store.entries`).
+    earlier_key: str | None = None
 
     @property
     def date(self) -> datetime | None:

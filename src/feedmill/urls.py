@@ -17,18 +17,26 @@ import idna
 # an article's number (`?id=1002`, `?p=57`), which names another page.  (Long
 # ids look so too: an item is matched by its title and text as well.)
 VOLATILE = re.compile(r"\d{10,}(?:\.\d+)?|0\.\d{8,}|[0-9a-fA-F-]{16,}|[A-Za-z0-9_-]{24,}")
-_QUERY_VALUE = re.compile(r"=([^&#]*)")
+# A query parameter a cache-buster or a signature writes anew on every fetch,
+# by its name (`?t=1765070000`, OSS's and S3's signed addresses) — not an id
+# (`fileId=1865432101234567890` names another picture).
+_BUSTING = re.compile(
+    r"(?:^|&)((?:_|t|ts|_t|_ts|time|timestamp|stamp|v|ver|r|rnd|rand|random|nocache|cb|"
+    r"cachebust(?:er)?|expires|signature|sign|sig|token|auth_key|x-oss-[\w-]+|x-amz-[\w-]+)"
+    r"=)[^&#]*",
+    re.IGNORECASE,
+)
 
 
 def without_volatile(url: str) -> str:
-    """``url`` less its fragment and the query values new on every fetch
-    (`VOLATILE`): a picture's address as an item is known by it."""
+    """``url`` less its fragment and the query values a cache-buster or a
+    signature writes anew on every fetch: a picture's address as an item is
+    known by it."""
     url = url.split("#", 1)[0]
     if "?" not in url:
         return url
     head, query = url.split("?", 1)
-    kept = _QUERY_VALUE.sub(lambda v: "=" if VOLATILE.fullmatch(v[1]) else v[0], query)
-    return f"{head}?{kept}"
+    return f"{head}?{_BUSTING.sub(lambda m: m[0][: m.end(1) - m.start(0)], query)}"
 
 
 def split(url: str) -> SplitResult | None:

@@ -46,6 +46,15 @@ __all__ = [
 ]
 
 
+def _key_before_pictures(title: str, content: str) -> str | None:
+    """The key an item without guid or link had before its pictures were part
+    of it (`entry_key`), where that is another: its title and text alone."""
+    if not media_in(content):
+        return None
+    known_by = "\n".join((title, keyed_text(content)))
+    return f"sha256:{hashlib.sha256(known_by.encode()).hexdigest()}"
+
+
 def entry_key(raw: RawEntry, title: str, content: str) -> str:
     """guid, else link, else a hash of title + content — stable across runs.
 
@@ -340,6 +349,7 @@ def normalize_entry(
         keyed = strip_controls(read_before)
         keyed = _absolute_links(keyed, resolve_against) if resolve_against else keyed
     key = entry_key(raw, title, keyed)  # (before the players: keys stay as they were)
+    earlier_key = _key_before_pictures(title, keyed) if key.startswith("sha256:") else None
     if shows_nothing(title):
         # A title of a zero-width space is none: the item is named by its text,
         # not posted under a title no reader can see, or click in a list.
@@ -369,6 +379,7 @@ def normalize_entry(
         categories=categories,
         image=image,
         tracked_link=written if written != link else None,
+        earlier_key=earlier_key,
     )
 
 

@@ -471,9 +471,9 @@ def _reopening(html: str, grows: int) -> tuple[Counter[str], dict[str, list[tupl
     open_: Counter[str] = Counter()  # each tag written alike: its elements open
     stacks: dict[str, list[tuple[str, int, int]]] = {}  # each name's open: tag, walls, serial
     alive: set[int] = set()  # the serials of those open
-    # Each table open: what was opened in its cell open (None: no cell open),
-    # which the cell's end closes (the parser's marker).
-    tables: list[list[tuple[str, str, int]] | None] = []
+    # Each table open: the walls open with it, and what was opened in its cell
+    # open (None: no cell open), which the cell's end closes (the parser's marker).
+    tables: list[tuple[int, list[tuple[str, str, int]] | None]] = []
     since: dict[str, int] = {}  # when each tag's cost was last counted
     weight: dict[str, int] = {}
     name_of: dict[str, str] = {}
@@ -488,13 +488,14 @@ def _reopening(html: str, grows: int) -> tuple[Counter[str], dict[str, list[tupl
         open_[written] = alike + change
 
     def cell_ends() -> None:
-        for written, name, serial in tables[-1] or ():
+        # (Newest first: each at its name's top, found at once.)
+        for written, name, serial in reversed(tables[-1][1] or ()):
             if serial in alive:
                 alive.discard(serial)
                 counted(written, name, -1)
                 stack = stacks[name]
                 stack.pop(next(i for i in range(len(stack) - 1, -1, -1) if stack[i][2] == serial))
-        tables[-1] = None
+        tables[-1] = (tables[-1][0], None)
 
     for serial, (start, end, name, closing, in_region) in enumerate(
         _tags(html, _RawText(html), _TOLD_TAGS, _TOLD)
@@ -502,14 +503,14 @@ def _reopening(html: str, grows: int) -> tuple[Counter[str], dict[str, list[tupl
         ticks += count("<", position, start)
         position = start
         if name in _CELLS:
-            if tables and not in_region:
+            if tables and tables[-1][0] == wall and not in_region:
                 cell_ends()
                 if not closing and name != "tr":
-                    tables[-1] = []
+                    tables[-1] = (wall, [])
             continue
         if name in _WALLS:
             if name == "table" and not in_region:
-                if tables and (closing or tables[-1] is None):
+                if tables and tables[-1][0] == wall and (closing or tables[-1][1] is None):
                     # (Its end; or a table in a table, not in a cell: the
                     # parser ends the one open first.)
                     cell_ends()
@@ -518,10 +519,15 @@ def _reopening(html: str, grows: int) -> tuple[Counter[str], dict[str, list[tupl
                     wall -= 1
                 if closing:
                     continue
-                tables.append(None)
             if not closing or walls[name]:
                 walls[name] += -1 if closing else 1
                 wall += -1 if closing else 1
+            if name == "table" and not closing and not in_region:
+                tables.append((wall, None))
+            # (A wall's end ends the tables opened in it: a template's.)
+            while tables and tables[-1][0] > wall:
+                cell_ends()
+                tables.pop()
             continue
         tags_of.setdefault(name, []).append((start, end))
         stack = stacks.setdefault(name, [])
@@ -538,8 +544,8 @@ def _reopening(html: str, grows: int) -> tuple[Counter[str], dict[str, list[tupl
                 name_of[written] = name
             stack.append((written, wall, serial))
             alive.add(serial)
-            if tables and tables[-1] is not None:
-                tables[-1].append((written, name, serial))
+            if tables and tables[-1][0] == wall and tables[-1][1] is not None:
+                tables[-1][1].append((written, name, serial))
             counted(written, name, 1)
     ticks = tags + 1
     for written, alike in open_.items():

@@ -281,9 +281,12 @@ DEFAULT_POLICY = Policy()
 
 # What making relative addresses absolute may add to a post, at most.
 _MOST_RESOLVED = 8_000_000
-# A relative address in an attribute that holds one (`src=x`, `href="/a"`).
+# A relative address in an attribute that holds one, or may be made the one a
+# picture shows (`src=x`, `<img/src=x>`, `href=" /a"`, `data-original="x"`,
+# `file="x"`): counted generously, so that none goes uncounted.
 _RELATIVE = re.compile(
-    r"""\s(?:src|href|poster|srcset|data-[\w-]*src)\s*=\s*["']?(?![a-z][a-z0-9+.-]*:|#|["'\s>])""",
+    r"""[\s/"'](?:src|href|poster|srcset|file|zoomfile|data-[\w-]+)\s*=\s*["']?\s*"""
+    r"""(?![a-z][a-z0-9+.-]*:|#|["'>])""",
     re.IGNORECASE,
 )
 

@@ -276,17 +276,14 @@ def adopt_keys_before_pictures(
     taken = {item.entry.key for item in items}
     adopted = []
     for item in items:
-        entry = item.entry
-        pictures = media_in(entry.content) if entry.key.startswith("sha256:") else ()
-        if pictures and item.key_hash not in known:
-            text = f"{entry.title}\n{keyed_text(entry.content)}"
-            before = f"sha256:{hashlib.sha256(text.encode()).hexdigest()}"
+        entry, before = item.entry, item.entry.earlier_key
+        if before is not None and before not in taken and item.key_hash not in known:
             stored = known.get(key_hash(before))
-            if stored is not None and before not in taken:
+            if stored is not None:
                 content = conn.execute(
                     select(entries.c.content).where(entries.c.id == stored.id)
                 ).scalar()
-                if media_in(content or "") == pictures:
+                if media_in(content or "") == media_in(entry.content):
                     taken.add(before)
                     item = Item.of(replace(entry, key=before))
         adopted.append(item)
