@@ -1668,6 +1668,18 @@ def test_a_paywall_after_a_long_teaser_is_no_article() -> None:
         read_article(page, "https://finance.example.com/a.html")
 
 
+def test_an_article_telling_of_a_wall_is_no_wall() -> None:
+    """News about a login wall says the wall's words early on: the whole
+    article was refused as a paywall page."""
+    first = "<p>某技术社区近日调整策略，移动端访问需要登录后才能查看全文，引发大量讨论。</p>"
+    body = first + "".join(_RRR.format(i) for i in range(12))
+    page = (
+        "<html><head><title>某技术社区被吐槽：移动端需登录后才能查看全文 - IT之家</title></head>"
+        f'<body><div id="paragraph" class="post_content">{body}</div></body></html>'
+    )
+    assert "第11段" in read_article(page, "https://www.ithome.com/0/900/123.htm")
+
+
 def test_a_sites_link_back_to_itself_ends_no_article() -> None:
     """Sohu ends the last paragraph of every article with a link home."""
     back = (

@@ -1109,6 +1109,12 @@ def test_items_only_their_pictures_tell_apart_are_each_posted(
         dated = f"Mon, {day:02} Dec 2026 08:00:00 GMT"
         assert "posts: 1 new" in publish(tmp_path, [Item("每日一图", html, pub_date=dated)])
     assert len(posts(tmp_path)) == 8
+    # … or by a path with commas in it (a picture service's transformations).
+    for day in (13, 14):
+        html = f'<p>今日图片</p><img {attribute}="https://res.example/c_fill,w_800/d/{day}.jpg">'
+        dated = f"Mon, {day:02} Dec 2026 08:00:00 GMT"
+        assert "posts: 1 new" in publish(tmp_path, [Item("每日一图", html, pub_date=dated)])
+    assert len(posts(tmp_path)) == 10
 
 
 def test_items_stored_before_pictures_were_keyed_are_found_again(tmp_path: Path) -> None:
@@ -1155,15 +1161,17 @@ def test_undated_items_only_their_pictures_tell_apart_stay_each_itself(tmp_path:
     assert "posts: 1 new, 0 updated" in publish(tmp_path, [picture(7), picture(6)])
     shown = sorted(re.findall(r"img\.example/(\d+)\.jpg", "".join(posts(tmp_path).values())))
     assert sorted(set(shown)) == ["1205", "1206", "1207"]
-    # A picture's address a cache-buster writes anew on each fetch: the same
+    # A picture's address a cache-buster or a signature writes anew on each
+    # fetch (`&amp;` between its parameters, as markup writes them): the same
     # item (its post rewritten with it, as any edit), not another each time.
     busted = Item(
         title="快讯",
-        html='<p>图</p><img src="https://img.example/a.jpg?t=1765070000">',
+        html='<p>图</p><img src="https://img.example/a.jpg?t=1765070000&amp;Signature=x1">',
         pub_date=None,
     )
     assert "posts: 1 new" in publish(tmp_path, [busted])
     again = replace(busted, html=busted.html.replace("1765070000", "1765070300"))
+    again = replace(again, html=again.html.replace("x1", "x2"))
     assert "posts: 0 new" in publish(tmp_path, [again])
     assert len(posts(tmp_path)) == 4
 

@@ -100,6 +100,8 @@ MIN_TEXT_CHARS: Final = 80
 # A page that looks like a login, paywall or error page is refused unless what
 # was extracted is longer than this: a teaser is not the article.
 GATED_MAX_CHARS: Final = 500
+# How far from its end an extract holding a wall's words is a teaser that ends with them.
+_WALL_WORDS: Final = 120
 
 # -- extraction -------------------------------------------------------------------------------
 
@@ -429,10 +431,11 @@ def read_article(html: str, url: str, headline: str = "") -> str:
         raise NoArticle(gated or NO_TEXT)
     if gated:
         extracted = lxml.html.fromstring(article, parser=html_parser())
-        # (A teaser past the length, or one that ends with the wall's own
-        # words — 订阅后阅读全文 — is no article either.)
+        # (A teaser past the length that ends with the wall's own words —
+        # 订阅后阅读全文 — is no article either; one that tells of a wall is.)
+        ending = str(extracted.xpath("string()")).strip()[-_WALL_WORDS:]
         if text_chars(extracted) < GATED_MAX_CHARS or (
-            gated == GATED_PAGE and _LOGIN_OR_PAYWALL.search(str(extracted.xpath("string()")))
+            gated == GATED_PAGE and _LOGIN_OR_PAYWALL.search(ending)
         ):
             raise NoArticle(gated)
     return article

@@ -21,8 +21,9 @@ VOLATILE = re.compile(r"\d{10,}(?:\.\d+)?|0\.\d{8,}|[0-9a-fA-F-]{16,}|[A-Za-z0-9
 # by its name (`?t=1765070000`, OSS's and S3's signed addresses) — not an id
 # (`fileId=1865432101234567890` names another picture).
 _BUSTING = re.compile(
-    r"(?:^|&)((?:_|t|ts|_t|_ts|time|timestamp|stamp|v|ver|r|rnd|rand|random|nocache|cb|"
-    r"cachebust(?:er)?|expires|signature|sign|sig|token|auth_key|x-oss-[\w-]+|x-amz-[\w-]+)"
+    r"(?:^|&(?:amp;)?)((?:_|t|ts|_t|_ts|time|timestamp|stamp|v|ver|r|rnd|rand|random|nocache|"
+    r"cb|cachebust(?:er)?|e|se|expires|x-expires|signature|x-signature|sign|sig|token|auth_key|"
+    r"q-sign-[\w-]+|q-key-time|q-signature|x-oss-[\w-]+|x-amz-[\w-]+|x-goog-[\w-]+)"
     r"=)[^&#]*",
     re.IGNORECASE,
 )

@@ -488,7 +488,7 @@ def told_apart_keys(entry: Entry) -> tuple[str, str, str]:
 # The address of a picture, a player or a source in an item's markup, its
 # lazy one too (WeChat's data-src, a srcset's first candidate).
 _MEDIA_SOURCE = re.compile(
-    r"""\s(?:src|srcset|data-[\w-]*src(?:set)?|data-original|poster)\s*=\s*["']?([^"'\s>,]+)""",
+    r"""\s(?:src|srcset|data-[\w-]*src(?:set)?|data-original|poster)\s*=\s*["']?([^"'\s>]+)""",
     re.IGNORECASE,
 )
 

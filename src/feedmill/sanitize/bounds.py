@@ -519,12 +519,14 @@ def _reopening(html: str, grows: int) -> tuple[Counter[str], dict[str, list[tupl
                     wall -= 1
                 if closing:
                     continue
+            if closing and tables and tables[-1][0] >= wall and name != "template":
+                continue  # (a table's cell stands between: the parser ignores the end tag)
             if not closing or walls[name]:
                 walls[name] += -1 if closing else 1
                 wall += -1 if closing else 1
             if name == "table" and not closing and not in_region:
                 tables.append((wall, None))
-            # (A wall's end ends the tables opened in it: a template's.)
+            # (A template's end ends the tables opened in it.)
             while tables and tables[-1][0] > wall:
                 cell_ends()
                 tables.pop()

@@ -285,7 +285,7 @@ _MOST_RESOLVED = 8_000_000
 # picture shows (`src=x`, `<img/src=x>`, `href=" /a"`, `data-original="x"`,
 # `file="x"`): counted generously, so that none goes uncounted.
 _RELATIVE = re.compile(
-    r"""[\s/"'](?:src|href|poster|srcset|file|zoomfile|data-[\w-]+)\s*=\s*["']?\s*"""
+    r"""[\s/"'](?:src|href|poster|cite|srcset|file|zoomfile|data-[\w-]+)\s*=\s*["']?\s*"""
     r"""(?![a-z][a-z0-9+.-]*:|#|["'>])""",
     re.IGNORECASE,
 )
