@@ -53,7 +53,7 @@ _NAME = rf"[A-Za-z][^{_SPACE}/>]*+"
 # What holds no tags: a comment (`<!-->` and `<!--->` are empty ones), a bogus
 # comment (a doctype, `<?xml …?>`), an end tag of no name (`</ 1>`).
 # (A CDATA section is bogus in HTML, to its first ">", and one in SVG, to its
-# "]]>": both are read as markup that may be either: see _Region.)
+# "]]>": read by the rules in force, see _cdata.)
 _NO_TAGS = (
     r"<!--(?:-?>|.*?(?:--!?>|\Z))"
     r"|<(?:!(?!\[CDATA\[)|\?)[^>]*+(?:>|\Z)"
