@@ -1666,6 +1666,17 @@ def test_a_paywall_after_a_long_teaser_is_no_article() -> None:
     page = f'<html><body><div id="the_content"><div class="text">{teaser}</div>{wall}</div></body></html>'
     with pytest.raises(fulltext.NoArticle, match="paywall"):
         read_article(page, "https://finance.example.com/a.html")
+    # … a long one, the wall's line before the site's pitch.
+    pitch = (
+        "<p>会员全年498元，畅读全部付费文章、周刊电子版及往期杂志；数据通会员另享财经数据库、"
+        "研报及专属行业简报服务；新用户首月仅需1元，可随时取消。</p><p>已是会员？请登录。</p>"
+    )
+    teaser = (
+        "".join(_RRR.format(i) for i in range(9)) + "<p>（本文剩余80%内容，订阅后阅读全文）</p>"
+    )
+    page = f'<html><body><div id="the_content"><div class="text">{teaser}{pitch}</div></div></body></html>'
+    with pytest.raises(fulltext.NoArticle, match="paywall"):
+        read_article(page, "https://finance.example.com/a.html")
 
 
 def test_an_article_telling_of_a_wall_is_no_wall() -> None:

@@ -1109,12 +1109,17 @@ def test_items_only_their_pictures_tell_apart_are_each_posted(
         dated = f"Mon, {day:02} Dec 2026 08:00:00 GMT"
         assert "posts: 1 new" in publish(tmp_path, [Item("每日一图", html, pub_date=dated)])
     assert len(posts(tmp_path)) == 8
+    # … or by a version that is its date, at one address.
+    for day in (15, 16):
+        html = f'<p>今日图片</p><img {attribute}="https://img.example/daily.jpg?v=202612{day}">'
+        dated = f"Mon, {day:02} Dec 2026 08:00:00 GMT"
+        assert "posts: 1 new" in publish(tmp_path, [Item("每日一图", html, pub_date=dated)])
     # … or by a path with commas in it (a picture service's transformations).
     for day in (13, 14):
         html = f'<p>今日图片</p><img {attribute}="https://res.example/c_fill,w_800/d/{day}.jpg">'
         dated = f"Mon, {day:02} Dec 2026 08:00:00 GMT"
         assert "posts: 1 new" in publish(tmp_path, [Item("每日一图", html, pub_date=dated)])
-    assert len(posts(tmp_path)) == 10
+    assert len(posts(tmp_path)) == 12
 
 
 def test_items_stored_before_pictures_were_keyed_are_found_again(tmp_path: Path) -> None:
@@ -1147,6 +1152,27 @@ def test_items_stored_before_pictures_were_keyed_are_found_again(tmp_path: Path)
     assert len(posts(tmp_path)) == 2
 
 
+def test_items_whose_picture_is_their_enclosure_alone_are_each_posted(tmp_path: Path) -> None:
+    """A 每日一图 whose picture is its enclosure (or thumbnail) alone, listed
+    a day at a time: each day's took the last one's post."""
+
+    def document(days: list[int]) -> bytes:
+        items = "".join(
+            f"<item><title>每日一图</title><pubDate>Mon, {d:02} Dec 2026 08:00:00 GMT</pubDate>"
+            f"<description>&lt;p&gt;今日图片&lt;/p&gt;</description>"
+            f'<enclosure url="https://img.example/12{d:02}.jpg" type="image/jpeg" length="1"/></item>'
+            for d in days
+        )
+        return f'<?xml version="1.0"?><rss version="2.0"><channel><title>图</title>{items}</channel></rss>'.encode()
+
+    write_config(tmp_path, FEEDS)
+    for days, said in (([5], "1 new"), ([6], "1 new, 0 updated"), ([7, 6], "1 new, 0 updated")):
+        (tmp_path / "feed.xml").write_bytes(document(days))
+        out = cli("run", "-c", str(tmp_path / "feedmill.yml")).stdout
+        assert f"posts: {said}" in out, (days, out)
+    assert len(posts(tmp_path)) == 3
+
+
 def test_undated_items_only_their_pictures_tell_apart_stay_each_itself(tmp_path: Path) -> None:
     """Undated, the oldest dropped: the new day's item took the post of the
     one that left, taken for it edited (one title and text)."""
@@ -1166,7 +1192,7 @@ def test_undated_items_only_their_pictures_tell_apart_stay_each_itself(tmp_path:
     # item (its post rewritten with it, as any edit), not another each time.
     busted = Item(
         title="快讯",
-        html='<p>图</p><img src="https://img.example/a.jpg?t=1765070000&amp;Signature=x1">',
+        html='<p>图</p><img src="https://img.example/a.jpg?t=1765070000&amp;ssig=x1">',
         pub_date=None,
     )
     assert "posts: 1 new" in publish(tmp_path, [busted])

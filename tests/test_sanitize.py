@@ -1669,6 +1669,11 @@ def test_a_walls_end_past_a_table_cell_ends_no_table() -> None:
     bold = "".join(f'<p><b title="{i}{"y" * 1000}">x</p>' for i in range(20))
     html = "<marquee><table><tr><td>" + bold + "</marquee>" + "<p>段落</p>" * 20_000
     assert bounded(html).count("<b ") == 0
+    # A marquee in a table outside its cells (moved before it), and a table in
+    # it: the table ends, the cells after it are none.
+    cells = "".join(f'<td><p><b title="{i}{"y" * 1000}">x</p>' for i in range(20))
+    html = "<table><tr><td>x</td></tr><marquee><table></table></marquee>" + cells
+    assert bounded(html + "<td>" + "<p>段落</p>" * 20_000).count("<b ") == 0
 
 
 def test_cdata_markers_in_html_take_linear_time() -> None:

@@ -100,7 +100,9 @@ MIN_TEXT_CHARS: Final = 80
 # A page that looks like a login, paywall or error page is refused unless what
 # was extracted is longer than this: a teaser is not the article.
 GATED_MAX_CHARS: Final = 500
-# How far from its end an extract holding a wall's words is a teaser that ends with them.
+# Where in an extract a wall's words make it a teaser that ends with them:
+# its last third, its last 120 characters at least.
+_WALL_PART: Final = 3
 _WALL_WORDS: Final = 120
 
 # -- extraction -------------------------------------------------------------------------------
@@ -431,9 +433,11 @@ def read_article(html: str, url: str, headline: str = "") -> str:
         raise NoArticle(gated or NO_TEXT)
     if gated:
         extracted = lxml.html.fromstring(article, parser=html_parser())
-        # (A teaser past the length that ends with the wall's own words —
-        # 订阅后阅读全文 — is no article either; one that tells of a wall is.)
-        ending = str(extracted.xpath("string()")).strip()[-_WALL_WORDS:]
+        # (A teaser past the length whose last part holds the wall's own
+        # words — 订阅后阅读全文 — is no article either; one that tells of a
+        # wall early on is.)
+        text = str(extracted.xpath("string()")).strip()
+        ending = text[-max(len(text) // _WALL_PART, _WALL_WORDS) :]
         if text_chars(extracted) < GATED_MAX_CHARS or (
             gated == GATED_PAGE and _LOGIN_OR_PAYWALL.search(ending)
         ):

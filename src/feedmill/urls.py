@@ -17,14 +17,20 @@ import idna
 # an article's number (`?id=1002`, `?p=57`), which names another page.  (Long
 # ids look so too: an item is matched by its title and text as well.)
 VOLATILE = re.compile(r"\d{10,}(?:\.\d+)?|0\.\d{8,}|[0-9a-fA-F-]{16,}|[A-Za-z0-9_-]{24,}")
-# A query parameter a cache-buster or a signature writes anew on every fetch,
-# by its name (`?t=1765070000`, OSS's and S3's signed addresses) — not an id
-# (`fileId=1865432101234567890` names another picture).
+# Query parameters written anew on every fetch: a signature's, and its
+# expiry's (OSS, S3, COS, GCS, Azure, Qiniu, Weibo's, Toutiao's signed
+# addresses), whatever their values…
+_SIGNED = re.compile(
+    r"(?:^|[&?]|&amp;)((?:expires|x-expires|e|se|signature|x-signature|sign|sig|ssig|token|"
+    r"security-token|auth_key|_upt|sec|q-sign-[\w-]+|q-key-time|q-signature|x-oss-[\w-]+|"
+    r"x-amz-[\w-]+|x-goog-[\w-]+|x-cos-[\w-]+|ossaccesskeyid)=)[^&#]*",
+    re.IGNORECASE,
+)
+# … and a cache-buster's, by its name where its value is one (`?t=1765070000`:
+# not `?v=20261207`, a daily picture's, nor `fileId=1865432101234567890`).
 _BUSTING = re.compile(
-    r"(?:^|&(?:amp;)?)((?:_|t|ts|_t|_ts|time|timestamp|stamp|v|ver|r|rnd|rand|random|nocache|"
-    r"cb|cachebust(?:er)?|e|se|expires|x-expires|signature|x-signature|sign|sig|token|auth_key|"
-    r"q-sign-[\w-]+|q-key-time|q-signature|x-oss-[\w-]+|x-amz-[\w-]+|x-goog-[\w-]+)"
-    r"=)[^&#]*",
+    r"(?:^|[&?]|&amp;)((?:_|t|ts|_t|_ts|time|timestamp|stamp|v|ver|r|rnd|rand|random|"
+    r"nocache|cb|cachebust(?:er)?)=)([^&#]*)",
     re.IGNORECASE,
 )
 
@@ -37,7 +43,11 @@ def without_volatile(url: str) -> str:
     if "?" not in url:
         return url
     head, query = url.split("?", 1)
-    return f"{head}?{_BUSTING.sub(lambda m: m[0][: m.end(1) - m.start(0)], query)}"
+    query = _SIGNED.sub(lambda m: m[0][: m.end(1) - m.start(0)], query)
+    query = _BUSTING.sub(
+        lambda m: m[0][: m.end(1) - m.start(0)] if VOLATILE.fullmatch(m[2]) else m[0], query
+    )
+    return f"{head}?{query}"
 
 
 def split(url: str) -> SplitResult | None:

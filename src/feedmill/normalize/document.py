@@ -46,10 +46,10 @@ __all__ = [
 ]
 
 
-def _key_before_pictures(title: str, content: str) -> str | None:
+def _key_before_pictures(raw: RawEntry, title: str, content: str) -> str | None:
     """The key an item without guid or link had before its pictures were part
     of it (`entry_key`), where that is another: its title and text alone."""
-    if not media_in(content):
+    if not _pictures_of(raw, content):
         return None
     known_by = "\n".join((title, keyed_text(content)))
     return f"sha256:{hashlib.sha256(known_by.encode()).hexdigest()}"
@@ -70,8 +70,15 @@ def entry_key(raw: RawEntry, title: str, content: str) -> str:
         return link
     # The visible text, not the markup: parsers (and feeds) reformat markup.
     # And its pictures: a 每日一图 of one caption is another item each day.
-    known_by = "\n".join((title, keyed_text(content), *media_in(content)))
+    known_by = "\n".join((title, keyed_text(content), *_pictures_of(raw, content)))
     return f"sha256:{hashlib.sha256(known_by.encode()).hexdigest()}"
+
+
+def _pictures_of(raw: RawEntry, content: str) -> tuple[str, ...]:
+    """What an item shows or plays besides its text, as its key knows it: its
+    markup's pictures and players, its enclosures' and thumbnail's."""
+    enclosed = [raw.image or "", *(url for url, _ in raw.media)]
+    return (*media_in(content), *(urls.without_volatile(url) for url in enclosed if url))
 
 
 def absolute_url(url: str | None, base: str | None) -> str | None:
@@ -349,7 +356,7 @@ def normalize_entry(
         keyed = strip_controls(read_before)
         keyed = _absolute_links(keyed, resolve_against) if resolve_against else keyed
     key = entry_key(raw, title, keyed)  # (before the players: keys stay as they were)
-    earlier_key = _key_before_pictures(title, keyed) if key.startswith("sha256:") else None
+    earlier_key = _key_before_pictures(raw, title, keyed) if key.startswith("sha256:") else None
     if shows_nothing(title):
         # A title of a zero-width space is none: the item is named by its text,
         # not posted under a title no reader can see, or click in a list.

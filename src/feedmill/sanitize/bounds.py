@@ -474,6 +474,11 @@ def _reopening(html: str, grows: int) -> tuple[Counter[str], dict[str, list[tupl
     # Each table open: the walls open with it, and what was opened in its cell
     # open (None: no cell open), which the cell's end closes (the parser's marker).
     tables: list[tuple[int, list[tuple[str, str, int]] | None]] = []
+    # Whether the count follows the parser's tables: an element it moves out
+    # of a table (what stands in one outside its cells, `<table><marquee>`)
+    # may end it, where the count does not see it end (no cell's end closes
+    # anything after that).
+    trusted = True
     since: dict[str, int] = {}  # when each tag's cost was last counted
     weight: dict[str, int] = {}
     name_of: dict[str, str] = {}
@@ -489,7 +494,7 @@ def _reopening(html: str, grows: int) -> tuple[Counter[str], dict[str, list[tupl
 
     def cell_ends() -> None:
         # (Newest first: each at its name's top, found at once.)
-        for written, name, serial in reversed(tables[-1][1] or ()):
+        for written, name, serial in reversed((tables[-1][1] or ()) if trusted else ()):
             if serial in alive:
                 alive.discard(serial)
                 counted(written, name, -1)
@@ -509,6 +514,8 @@ def _reopening(html: str, grows: int) -> tuple[Counter[str], dict[str, list[tupl
                     tables[-1] = (wall, [])
             continue
         if name in _WALLS:
+            if not closing and name != "table" and tables and tables[-1][1] is None:
+                trusted = False
             if name == "table" and not in_region:
                 if tables and tables[-1][0] == wall and (closing or tables[-1][1] is None):
                     # (Its end; or a table in a table, not in a cell: the
