@@ -746,8 +746,11 @@ class Mill:
         self._store_page_pauses()
         self._store_claims()
         if self.dedupe is not None:
-            self._hand_over_to_new_copies(summary)
-            self._take_back_first_texts()
+            with reading(self.engine) as conn:
+                removed = feed_store.removed_ids(conn)
+            if removed:  # (every pass: what reads entries is loaded only where some left)
+                self._hand_over_to_new_copies(summary, removed)
+                self._take_back_first_texts(removed)
         # What a worker could not remove after its commit (or a crash left),
         # before retention could move the files.
         self._remove_retracted()
@@ -1302,7 +1305,7 @@ class Mill:
         now = datetime.now(UTC)
         return bool(rules) and blocked_by(rules, entry_from_row(copy), now, age=False) is not None
 
-    def _hand_over_to_new_copies(self, summary: RunSummary) -> None:
+    def _hand_over_to_new_copies(self, summary: RunSummary, removed: Sequence[int]) -> None:
         """Copies this pass held back behind the posts of feeds no longer in
         the config, of their very text, take those stories (`_hand_over`): a
         route whose URL was edited without `moved_from` left before its new
@@ -1311,11 +1314,8 @@ class Mill:
         快讯 would take the post of the article it tells.)  So are those stored
         since the last pass that judged them (`HANDED_OVER_TO`): one killed
         after storing them, or that failed as a whole then, left them behind for
-        good (the next fetch brings the same document: nothing is stored again)."""
-        with reading(self.engine) as conn:
-            removed = feed_store.removed_ids(conn)
-        if not removed:
-            return
+        good (the next fetch brings the same document: nothing is stored again).
+        ``removed``: the feeds that left the config."""
         from feedmill.store.entries import copied_after
 
         with self.engine.begin() as conn:
@@ -1334,7 +1334,7 @@ class Mill:
                 )
                 summary.duplicates = max(0, summary.duplicates - held_this_pass)
 
-    def _take_back_first_texts(self) -> None:
+    def _take_back_first_texts(self, removed: Sequence[int]) -> None:
         """Copies held back behind a post that passed to another telling when
         its feed left, of the very item that left (its text, and its key or
         page), take it back (`passed_on_and_copied_again`): a URL edited without
@@ -1343,11 +1343,8 @@ class Mill:
         late they came (its first fetch failed, a pass was killed after
         storing them), stayed behind it for good, its category empty.  Not
         where that post is off the site, nor where it tells the story fuller
-        (an article that took the post since)."""
-        with reading(self.engine) as conn:
-            removed = feed_store.removed_ids(conn)
-        if not removed:
-            return  # (every pass: what reads entries is loaded only where some left)
+        (an article that took the post since).  ``removed``: the feeds that
+        left the config."""
         from feedmill.store.entries import (
             FIRST_TEXT,
             came_again,
