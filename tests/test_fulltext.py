@@ -1672,23 +1672,25 @@ def test_a_paywall_after_a_long_teaser_is_no_article() -> None:
         "研报及专属行业简报服务；新用户首月仅需1元，可随时取消。</p><p>已是会员？请登录。</p>"
     )
     teaser = (
-        "".join(_RRR.format(i) for i in range(9)) + "<p>（本文剩余80%内容，订阅后阅读全文）</p>"
+        "".join(_RRR.format(i) for i in range(12)) + "<p>（本文剩余80%内容，订阅后阅读全文）</p>"
     )
     page = f'<html><body><div id="the_content"><div class="text">{teaser}{pitch}</div></div></body></html>'
     with pytest.raises(fulltext.NoArticle, match="paywall"):
         read_article(page, "https://finance.example.com/a.html")
 
 
-def test_an_article_telling_of_a_wall_is_no_wall() -> None:
-    """News about a login wall says the wall's words early on: the whole
-    article was refused as a paywall page."""
-    first = "<p>某技术社区近日调整策略，移动端访问需要登录后才能查看全文，引发大量讨论。</p>"
-    body = first + "".join(_RRR.format(i) for i in range(12))
+@pytest.mark.parametrize("at", [0, 8])
+def test_an_article_telling_of_a_wall_is_no_wall(at: int) -> None:
+    """News about a login wall or a paywall says the wall's words in a
+    sentence of its own: the whole article was refused as a paywall page."""
+    said = "<p>业内人士表示，新闻快讯仍可免费浏览，但深度调查、独家专访和研究报告则需订阅后阅读全文。</p>"
+    paragraphs = [_RRR.format(i) for i in range(12)]
+    body = "".join([*paragraphs[:at], said, *paragraphs[at:]])
     page = (
-        "<html><head><title>某技术社区被吐槽：移动端需登录后才能查看全文 - IT之家</title></head>"
-        f'<body><div id="paragraph" class="post_content">{body}</div></body></html>'
+        "<html><head><title>又一财经媒体推出付费墙 - 新闻网</title></head>"
+        f'<body><div class="article-content">{body}</div></body></html>'
     )
-    assert "第11段" in read_article(page, "https://www.ithome.com/0/900/123.htm")
+    assert "第11段" in read_article(page, "https://www.example.com/a.html")
 
 
 def test_a_sites_link_back_to_itself_ends_no_article() -> None:

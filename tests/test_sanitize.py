@@ -1674,6 +1674,21 @@ def test_a_walls_end_past_a_table_cell_ends_no_table() -> None:
     cells = "".join(f'<td><p><b title="{i}{"y" * 1000}">x</p>' for i in range(20))
     html = "<table><tr><td>x</td></tr><marquee><table></table></marquee>" + cells
     assert bounded(html + "<td>" + "<p>段落</p>" * 20_000).count("<b ") == 0
+    # A wall's end past another wall opened since (`<marquee><object></marquee>`):
+    # ignored too, the bold's end inside them no end of it.
+    bold = "".join(f'<b title="{i}{"y" * 1000}">x' for i in range(20))
+    inside = "<marquee><object></marquee></object>" + "</b>" * 20 + "</marquee>"
+    assert bounded(f"<p>{bold}{inside}y</p>" + "<p>段落</p>" * 10_000).count("<b ") == 0
+    # … and the tables after such a table's end are followed again: their
+    # cells' formatting stays.
+    first = "<table><tr><td>共3页</td></tr><select><option>第1页</option></select></table>"
+    rows = "".join(
+        f'<tr><td><font color="#{i:06x}" face="宋体">股票{i}</td><td><font color="#{i + 1:06x}">'
+        f"{i}.00</td></tr>"
+        for i in range(100)
+    )
+    later = "".join(f'<p>第{i}段<font color="#0000ff">重点</font></p>' for i in range(800))
+    assert clean(f"{first}<p>正文</p><table>{rows}</table>{later}").count("<font") == 1000
 
 
 def test_cdata_markers_in_html_take_linear_time() -> None:

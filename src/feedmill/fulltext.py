@@ -100,10 +100,10 @@ MIN_TEXT_CHARS: Final = 80
 # A page that looks like a login, paywall or error page is refused unless what
 # was extracted is longer than this: a teaser is not the article.
 GATED_MAX_CHARS: Final = 500
-# Where in an extract a wall's words make it a teaser that ends with them:
-# its last third, its last 120 characters at least.
-_WALL_PART: Final = 3
+# A wall's words make an extract a teaser (and no article) in its last 120
+# characters, or as a line of their own: one of 30 characters at most.
 _WALL_WORDS: Final = 120
+_WALL_LINE: Final = 30
 
 # -- extraction -------------------------------------------------------------------------------
 
@@ -433,14 +433,7 @@ def read_article(html: str, url: str, headline: str = "") -> str:
         raise NoArticle(gated or NO_TEXT)
     if gated:
         extracted = lxml.html.fromstring(article, parser=html_parser())
-        # (A teaser past the length whose last part holds the wall's own
-        # words — 订阅后阅读全文 — is no article either; one that tells of a
-        # wall early on is.)
-        text = str(extracted.xpath("string()")).strip()
-        ending = text[-max(len(text) // _WALL_PART, _WALL_WORDS) :]
-        if text_chars(extracted) < GATED_MAX_CHARS or (
-            gated == GATED_PAGE and _LOGIN_OR_PAYWALL.search(ending)
-        ):
+        if text_chars(extracted) < GATED_MAX_CHARS or (gated == GATED_PAGE and _walled(extracted)):
             raise NoArticle(gated)
     return article
 
@@ -711,6 +704,20 @@ def _finish(
         return None
     result = lxml.html.tostring(root, encoding="unicode", method="html")
     return str(result).strip()
+
+
+def _walled(extract: Any) -> bool:
+    """Whether an extract is a teaser before a wall: the wall's words
+    (订阅后阅读全文) end it, or stand as a line of their own (the site's
+    pitch after them) — not in an article's sentence that tells of a wall."""
+    text = str(extract.xpath("string()")).strip()
+    if _LOGIN_OR_PAYWALL.search(text[-_WALL_WORDS:]):
+        return True
+    lines = extract.xpath("//p | //li | //div[not(.//p or .//div)]")
+    return any(
+        len(own) <= _WALL_LINE and _LOGIN_OR_PAYWALL.search(own)
+        for own in (str(line.xpath("string()")).strip() for line in lines)
+    )
 
 
 # A site's link back to itself, inside the article's last paragraph.

@@ -21,18 +21,21 @@ VOLATILE = re.compile(r"\d{10,}(?:\.\d+)?|0\.\d{8,}|[0-9a-fA-F-]{16,}|[A-Za-z0-9
 # expiry's (OSS, S3, COS, GCS, Azure, Qiniu, Weibo's, Toutiao's signed
 # addresses), whatever their values…
 _SIGNED = re.compile(
-    r"(?:^|[&?]|&amp;)((?:expires|x-expires|e|se|signature|x-signature|sign|sig|ssig|token|"
-    r"security-token|auth_key|_upt|sec|q-sign-[\w-]+|q-key-time|q-signature|x-oss-[\w-]+|"
-    r"x-amz-[\w-]+|x-goog-[\w-]+|x-cos-[\w-]+|ossaccesskeyid)=)[^&#]*",
+    r"(?:^|[&?]|&amp;)((?:expires|x-expires|e|se|st|signature|x-signature|sign|sig|ssig|token|"
+    r"security-token|auth_key|_upt|sec|policy|key-pair-id|authorization|q-sign-[\w-]+|"
+    r"q-key-time|q-signature|x-oss-[\w-]+|x-amz-[\w-]+|x-goog-[\w-]+|x-cos-[\w-]+|"
+    r"x-tos-[\w-]+|ossaccesskeyid)=)[^&#]*",
     re.IGNORECASE,
 )
-# … and a cache-buster's, by its name where its value is one (`?t=1765070000`:
-# not `?v=20261207`, a daily picture's, nor `fileId=1865432101234567890`).
+# … and a cache-buster's, by its name (`?t=1765070000`, `?rnd=483920175`) — but
+# not a day's date (`?v=20261207`: a daily picture at one address), nor an id
+# (`fileId=1865432101234567890`).
 _BUSTING = re.compile(
     r"(?:^|[&?]|&amp;)((?:_|t|ts|_t|_ts|time|timestamp|stamp|v|ver|r|rnd|rand|random|"
     r"nocache|cb|cachebust(?:er)?)=)([^&#]*)",
     re.IGNORECASE,
 )
+_A_DAY = re.compile(r"(?:19|20)\d\d-?[01]\d-?[0-3]\d")
 
 
 def without_volatile(url: str) -> str:
@@ -45,7 +48,7 @@ def without_volatile(url: str) -> str:
     head, query = url.split("?", 1)
     query = _SIGNED.sub(lambda m: m[0][: m.end(1) - m.start(0)], query)
     query = _BUSTING.sub(
-        lambda m: m[0][: m.end(1) - m.start(0)] if VOLATILE.fullmatch(m[2]) else m[0], query
+        lambda m: m[0] if _A_DAY.fullmatch(m[2]) else m[0][: m.end(1) - m.start(0)], query
     )
     return f"{head}?{query}"
 

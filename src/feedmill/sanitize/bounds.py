@@ -466,8 +466,8 @@ def _reopening(html: str, grows: int) -> tuple[Counter[str], dict[str, list[tupl
     # it after something closed it — a tag, or a block's start — so once a tag
     # at most, whatever the text between.)
     ticks = position = 0
-    walls: Counter[str] = Counter()  # elements of each name open…
-    wall = 0  # … and of all
+    open_walls: list[str] = []  # (see _WALLS), in the order opened…
+    wall = 0  # … and how many
     open_: Counter[str] = Counter()  # each tag written alike: its elements open
     stacks: dict[str, list[tuple[str, int, int]]] = {}  # each name's open: tag, walls, serial
     alive: set[int] = set()  # the serials of those open
@@ -514,29 +514,32 @@ def _reopening(html: str, grows: int) -> tuple[Counter[str], dict[str, list[tupl
                     tables[-1] = (wall, [])
             continue
         if name in _WALLS:
-            if not closing and name != "table" and tables and tables[-1][1] is None:
-                trusted = False
-            if name == "table" and not in_region:
-                if tables and tables[-1][0] == wall and (closing or tables[-1][1] is None):
-                    # (Its end; or a table in a table, not in a cell: the
-                    # parser ends the one open first.)
+            if closing:
+                if name == "template" and "template" in open_walls:
+                    while open_walls.pop() != "template":
+                        pass  # (what the template holds ends with it)
+                elif open_walls and open_walls[-1] == name:
+                    open_walls.pop()
+                else:
+                    continue  # (another wall opened since stands between: the parser ignores it)
+                wall = len(open_walls)
+                while tables and tables[-1][0] > wall:
                     cell_ends()
                     tables.pop()
-                    walls[name] -= 1
-                    wall -= 1
-                if closing:
-                    continue
-            if closing and tables and tables[-1][0] >= wall and name != "template":
-                continue  # (a table's cell stands between: the parser ignores the end tag)
-            if not closing or walls[name]:
-                walls[name] += -1 if closing else 1
-                wall += -1 if closing else 1
-            if name == "table" and not closing and not in_region:
-                tables.append((wall, None))
-            # (A template's end ends the tables opened in it.)
-            while tables and tables[-1][0] > wall:
+                trusted = trusted or not tables
+                continue
+            if name != "table" and tables and tables[-1][1] is None:
+                trusted = False
+            in_a_table = tables and tables[-1][0] == wall and tables[-1][1] is None
+            if name == "table" and not in_region and in_a_table:
+                # (A table in a table, not in a cell: the parser ends the one open first.)
                 cell_ends()
                 tables.pop()
+                open_walls.pop()
+            open_walls.append(name)
+            wall = len(open_walls)
+            if name == "table" and not in_region:
+                tables.append((wall, None))
             continue
         tags_of.setdefault(name, []).append((start, end))
         stack = stacks.setdefault(name, [])
