@@ -1632,6 +1632,14 @@ def test_what_closes_itself_takes_no_tags_of_the_article_after_it() -> None:
     assert clean(icons).count("<strong>") == 120
 
 
+def test_no_address_made_absolute_shows_the_links_password() -> None:
+    """An item's link with a password in it: each relative address resolved
+    against it carried the password into the post."""
+    out = clean('<p><img src="x.jpg"><a href="y.html">详情</a></p>', "https://u:pw@e.com/a/b.html")
+    assert "pw@" not in out and 'src="https://e.com/a/x.jpg"' in out
+    assert 'href="https://e.com/a/y.html"' in out
+
+
 def test_a_table_cells_end_closes_the_formatting_left_open_in_it() -> None:
     """As the parser does: an old CMS's <font> left open in each cell (a
     market table's colours) cost nothing past its cell, and the article's

@@ -309,6 +309,8 @@ def _resolving(html: str, base: str) -> str | None:
 def sanitize_html(html: str, *, base_url: str | None, policy: Policy = DEFAULT_POLICY) -> Sanitized:
     """Sanitize one article body; relative URLs resolve against ``base_url``."""
     base = base_url if urls.scheme(base_url) in ("http", "https") else None
+    if base and "@" in base:
+        base = urls.without_userinfo(base)  # (a password in an item's link: no post shows it)
     if base and len(base) * html.count("=") > _MOST_RESOLVED:
         base = _resolving(html, base)
     clean = _sanitized(html, base, policy)
