@@ -1632,6 +1632,22 @@ def test_what_closes_itself_takes_no_tags_of_the_article_after_it() -> None:
     assert clean(icons).count("<strong>") == 120
 
 
+def test_the_stored_reading_stays_bounded_where_markup_gets_past_the_bounds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As the sanitizer does, the reading of an item's markup when it is
+    stored (`htmltree.as_a_browser_reads`): without formatting, not 100 MB in
+    the database."""
+    from feedmill.htmltree import as_a_browser_reads
+    from feedmill.sanitize import bounds
+
+    monkeypatch.setattr(bounds, "bounded", lambda html, base=None: html)
+    html = "".join(f'<p><font color="#{i:06x}">段落{i}' for i in range(2000))
+    read = as_a_browser_reads(html)
+    assert "<font" not in read and all(f"段落{i}<" in read for i in range(2000))
+    assert len(read) < 2 * len(html)
+
+
 def test_no_address_made_absolute_shows_the_links_password() -> None:
     """An item's link with a password in it: each relative address resolved
     against it carried the password into the post."""
