@@ -378,19 +378,35 @@ def is_link_word(text: str) -> bool:
 # --- dictionary names in text -----------------------------------------------
 
 
-# Names that begin with a listed company's name but are not the company: the
-# banking regulator (2018–2023) and its newspaper, the banking association
-# and the interbank market's dealers' association all begin with 中国银行
-# (601988).  Found as the longer match, they hide the name inside them;
-# whole names only, so 中国银行业绩 (its results) is still 中国银行.
+# Names and terms that begin with a listed company's name but are not the
+# company: the banking regulator (2018–2023) and its newspaper, the banking
+# association and the interbank market's dealers' association all begin with
+# 中国银行 (601988); China's gold reserves and its gold association with 中国黄金,
+# mobile payment with 中国移动, satellite navigation with 中国卫星, a power
+# exchange, a planning commission, a free-trade zone with a city's company.
+# jieba keeps the company's name a word in them.  Found as the longer match,
+# they hide the name inside them; whole terms only, so 中国银行业绩 (its
+# results) is still 中国银行.  (And any bank's name before 间: `_INTERBANK`.)
 NOT_NAMES = frozenset(
     {
         "中国银行保险监督管理委员会",
         "中国银行保险报",
         "中国银行业协会",
         "中国银行间市场",
+        "中国黄金储备",
+        "中国黄金协会",
+        "中国移动支付",
+        "中国移动互联网",
+        "中国卫星导航",
+        "中国电信诈骗",
+        "上海电力交易中心",
+        "广州发展改革",
+        "上海临港新片区",
     }
 )
+# 银行间 is the interbank market: 上海银行间同业拆放利率 (Shibor), in every
+# money-market report, is no mention of 上海银行 (601229).
+_INTERBANK = "间"
 
 
 class Found(NamedTuple):
@@ -418,8 +434,10 @@ class NameMatcher:
 
     def __init__(self, names: Mapping[str, str]) -> None:
         self._names = dict(names)  # normalized name -> code
-        if any(word.startswith(name) for word in NOT_NAMES for name in self._names):
-            self._names.update(dict.fromkeys(NOT_NAMES, ""))  # found, and skipped
+        skipped = [word for word in NOT_NAMES if any(map(word.startswith, self._names))]
+        skipped.extend(name + _INTERBANK for name in names if name.endswith("银行"))
+        for word in skipped:
+            self._names.setdefault(word, "")  # found, and skipped
         lengths: dict[str, set[int]] = {}
         for name in self._names:
             lengths.setdefault(name[0], set()).add(len(name))
