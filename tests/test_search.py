@@ -735,6 +735,28 @@ def test_a_title_holding_one_of_the_words_outranks_bodies_holding_both(engine: E
     assert ids(find(engine, "央行 降准")) == [1, 2]
 
 
+def test_a_title_match_ranks_first_where_a_longer_word_begins_with_the_phrases_last(
+    engine: Engine,
+) -> None:
+    """A phrase's last word is looked for as a prefix too; PostgreSQL's
+    ts_rank of a prefix that more than one word of the entry begins with (外汇
+    of 外汇管理局) kept one of their positions, and the title that said 我国外汇
+    scored nothing, below a text that mentioned it."""
+    with engine.begin() as conn:
+        add(conn, 1, "我国外汇收支保持平衡", "<p>国家外汇管理局数据显示，外汇储备规模稳定。</p>")
+        add(
+            conn,
+            2,
+            "国际收支数据发布",
+            "<p>数据显示我国外汇收支保持基本平衡，我国外汇市场运行平稳。</p>",
+        )
+        for i in range(3, 13):  # other news: the words are rare
+            add(conn, i, f"快讯{i}", f"<p>今日开展{i}亿元逆回购操作。</p>")
+    hits = find(engine, "我国外汇")
+    assert ids(hits) == [1, 2]
+    assert hits[0].score > 10 * hits[1].score
+
+
 def test_a_phrase_scattered_in_a_title_is_no_title_match(engine: Engine) -> None:
     """PostgreSQL's ts_rank reads neither `<->` nor a lexeme's weights: a
     title holding 央行 and 降准 apart ranked as one that says 央行降准 (10× any

@@ -82,7 +82,7 @@ BODY_WEIGHTS = (0.0, 1.0, 0.0, 0.5)
 TITLE_WEIGHTS = (1e6, 0.0, 1e6, 0.0)
 # A title match is worth this many times the most that body matches can add.
 TITLE_FACTOR = 10.0
-# ts_rank (title) and ts_rank_cd (body) weights, in PostgreSQL's order
+# ts_rank_cd's weights, in PostgreSQL's order
 # {D, C, B, A}: body parts, body words, title parts, title words — for the
 # title's score and the body's, as on SQLite (see _pg_score).
 TS_TITLE_WEIGHTS = "{0,0,1,1}"
@@ -712,14 +712,13 @@ def _pg_score(terms: QueryTerms) -> ColumnElement[Any]:
     the phrase (``@@``, which reads both, of the title's weights alone); and
     the body is ranked by ts_rank_cd, which reads both too and counts every
     mention of a phrase (ts_rank's rank of a phrase is ~1 however often it
-    occurs), as x / (x + 1): below 1, as ts_rank is, so that a title match is
-    still worth more than any number of body matches."""
-
-    def rank(weights: str, ranked: ColumnElement[Any]) -> ColumnElement[Any]:
-        array: ColumnClause[Any] = literal_column(f"'{weights}'::float4[]")
-        # No length normalization: ts_rank grows little with more mentions,
-        # and dividing by the length let a short mention outrank two.
-        return func.ts_rank(array, _pg.c.document, ranked, 0)
+    occurs), as x / (x + 1): below 1, so that a title match is still worth
+    ``TITLE_FACTOR`` times any number of body matches.  The title is ranked
+    so too, doubled (at least 1): ts_rank of a phrase whose last word,
+    looked for as a prefix, begins more than one word of the entry (外汇 of
+    外汇管理局) keeps one of their positions, and the title that said 我国外汇
+    scored 0.  (No length normalization: dividing by the length let a short
+    mention outrank two.)"""
 
     def mentions(weights: str, ranked: ColumnElement[Any]) -> ColumnElement[Any]:
         array: ColumnClause[Any] = literal_column(f"'{weights}'::float4[]")
@@ -732,7 +731,9 @@ def _pg_score(terms: QueryTerms) -> ColumnElement[Any]:
         alone = QueryTerms(include=(phrase,))
         ranked = cast(bindparam(f"tsr{index}", _tsquery(alone)), TSQUERY)
         in_title = cast(bindparam(f"tst{index}", _tsquery(alone, title=True)), TSQUERY)
-        title = case((_pg.c.document.op("@@")(in_title), rank(TS_TITLE_WEIGHTS, ranked)), else_=0)
+        title = case(
+            (_pg.c.document.op("@@")(in_title), 2 * mentions(TS_TITLE_WEIGHTS, ranked)), else_=0
+        )
         score = TITLE_FACTOR * title + mentions(TS_BODY_WEIGHTS, ranked)
         total = score if total is None else total + score
     assert total is not None  # a query with nothing to include is not searched
