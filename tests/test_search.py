@@ -410,6 +410,20 @@ def test_a_snippet_begins_at_a_chinese_words_start() -> None:
         assert text.find(body.rstrip("…")[:12]) in starts, shown
 
 
+@pytest.mark.parametrize("closing", ["”", "」", "』", "）", "’"])
+def test_a_snippet_opens_with_no_quote_closed_before_it(closing: str) -> None:
+    """Chinese ends a quoted sentence 。” : the snippet that began after the
+    sentence's end opened with the quotation's closing mark."""
+    text = (
+        "市场人士普遍认为，本轮调整仍有空间，投资者需保持耐心。" * 6
+        + f"他表示：“我们将继续加大稳健货币政策实施力度。{closing}"
+        + "央行今日宣布下调存款准备金率0.25个百分点，释放长期资金约5000亿元。"
+        + "分析师指出后续仍有降息可能。" * 5
+    )
+    shown = marked(snippet(text, query_tokens("存款准备金率").include, 120))
+    assert shown.startswith("…央行今日宣布下调[存款准备金率]"), shown
+
+
 def test_a_text_that_fits_is_shown_whole() -> None:
     """A window begun a quarter of its width before the match started inside
     "8月份" of a 50-character text that fits whole."""

@@ -38,6 +38,8 @@ _RUN = re.compile(r"[\w+#&.%-]+")
 _RUN_CHAR = re.compile(r"[\w+#&.%-]")
 # Where a snippet would rather begin than mid-sentence.
 _SENTENCE_END = frozenset("。！？；!?;…")
+# What closes a quotation or an aside after its sentence's end (他说：“….”).
+_CLOSING = frozenset("”’」』）)》〉】］]")
 ELLIPSIS = "…"
 # Only this much of a long article is searched for a snippet.
 SNIPPET_SCAN = 50_000
@@ -309,6 +311,8 @@ def snippet(text: str, phrases: Collection[Phrase], width: int = 120) -> tuple[S
     for index in range(first - 1, start - 1, -1):
         if text[index] in _SENTENCE_END:
             start = index + 1
+            while start < first and text[start] in _CLOSING:
+                start += 1  # the sentence's own (。” ): no snippet opens with it
             break
     return _clip(text, start, width, spans)
 
