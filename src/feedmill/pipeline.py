@@ -1596,7 +1596,12 @@ class Mill:
                 raise result
 
     def _stored_page_pauses(self) -> dict[str, datetime]:
-        """The hosts whose article pages wait (PAGE_PAUSES), those not past."""
+        """The hosts whose article pages wait (PAGE_PAUSES), those not past —
+        nor further ahead than a pause is made (a day): a clock that ran ahead
+        when the site asked to wait, set right since, kept its pages off for
+        as long as it had been ahead."""
+        from feedmill.fulltext import LONGEST_PAGE_WAIT
+
         with reading(self.engine) as conn:
             stored = meta_store.get(conn, PAGE_PAUSES)
         now = datetime.now(UTC)
@@ -1607,7 +1612,8 @@ class Mill:
             }
         except (ValueError, TypeError, AttributeError):  # (edited by hand: none then)
             return {}
-        return {key: when for key, when in pauses.items() if when.tzinfo and when > now}
+        latest = now + LONGEST_PAGE_WAIT
+        return {key: when for key, when in pauses.items() if when.tzinfo and now < when <= latest}
 
     def _store_page_pauses(self) -> None:
         """This pass's waits for article pages, for the passes after it."""
