@@ -409,6 +409,35 @@ def test_a_move_is_given_up_after_three_not_found_answers_running_only() -> None
     assert after(503, 404, 404, 404)["fetch_url"] is None
 
 
+def test_a_410_where_a_feed_moved_waits_as_a_404_there_does() -> None:
+    """Answers that there is no feed where it moved are counted to give the
+    move up: a 410 there backed off the day a 410 at the feed's own URL
+    does, and feedmill.yml's URL was tried a day and a half later, not in
+    the half hour of three 404s."""
+    from dataclasses import replace
+
+    from feedmill.models import Fetched, FetchStatus
+    from feedmill.store.feeds import blank
+    from feedmill.tracking import after_fetch
+
+    old, new = "https://a.example/old", "https://b.example/new"
+
+    def waits(url: str, status: int, fetch_url: str | None) -> list[timedelta]:
+        state, out = replace(blank(old), fetch_url=fetch_url), []
+        for _ in range(2):
+            gone = Fetched(url, FetchStatus.FAILED, http_status=status, error=f"HTTP {status}")
+            values = after_fetch(state, gone, NOW, POLICY, rng=random.Random(1))
+            assert "fetch_url" not in values  # (not yet given up)
+            out.append(values["next_attempt_at"] - NOW)
+            state = replace(state, **values)  # type: ignore[arg-type]
+        return out
+
+    assert waits(new, 410, new) == waits(new, 404, new)
+    assert all(wait < timedelta(hours=1) for wait in waits(new, 410, new))
+    # At the feed's own URL a 410 still waits as long as the config lets a failing feed.
+    assert all(wait > timedelta(hours=6) for wait in waits(old, 410, None))
+
+
 def test_a_move_whose_new_host_is_gone_is_given_up_after_six_failures_to_connect() -> None:
     """A host that went away (refused, no such name, no answer to connect)
     never answers 404: after six such failures running at the place it moved

@@ -118,8 +118,9 @@ def after_fetch(
                     policy,
                     streak=streak,
                     headers=fetched.cache_headers,
-                    # Gone from where it moved, not from where feedmill.yml says.
-                    gone=fetched.http_status == GONE and not back,
+                    # Gone from where it moved, not from where feedmill.yml says:
+                    # counted to give the move up, as a 404 there is.
+                    gone=fetched.http_status == GONE and not moved,
                     rng=rng,
                 )
             ),
