@@ -533,6 +533,9 @@ def test_a_failing_feeds_access_key_is_not_in_the_run_or_status_output(
     feed_server.add("/stcn/yw?key=s3cretkey&limit=20", body=rss("源", [Item("一", guid="1")]))
     again = cli("run", "-c", str(config), "--feed", masked)
     assert again.code == 0 and "posts: 1 new" in again.stdout, again.stderr
+    # So spelt another way, as the whole URL may be (a scheme in capitals).
+    respelt = cli("run", "-c", str(config), "--feed", masked.replace("http://", "HTTP://"))
+    assert respelt.code == 0 and "1 unchanged, 0 failed" in respelt.stdout, respelt.stderr
 
 
 def test_an_access_key_stays_in_links_made_from_the_feeds_url(

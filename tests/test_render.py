@@ -713,8 +713,9 @@ def test_a_templates_link_is_written_as_it_is_where_no_browser_reads_references(
     # What is not a link is as it was — a tuple a tuple —, and no link nothing.
     others = _environment().from_string(
         "{{ c | e }}|{{ n | e }}|{{ n | urlencode }}|{{ n | urlize }}|{{ n | tojson }}"
+        "|{{ n | yaml_quote }}|{{ n | yaml_plain }}"
     )
-    assert others.render(c=("A", "B"), n=None) == "(&#39;A&#39;, &#39;B&#39;)||||null"
+    assert others.render(c=("A", "B"), n=None) == "(&#39;A&#39;, &#39;B&#39;)||||null|''|''"
     # urlize writes its link and text by HTML's rules itself: one "&amp;", not two.
     linked = _environment().from_string("{{ link | urlize }}").render(link=link)
     assert 'href="https://e.example.com/show.php?id=1&amp;not_read=1&amp;copy"' in linked

@@ -811,9 +811,7 @@ def _configured(
         return (), []
     known = {config.feed_key(f): f.url for f in config.feeds}
     # As `status` shows it (`?key=…`): one feed only, or it names none.
-    by_shown: dict[str, list[str]] = {}
-    for feed in config.feeds:
-        by_shown.setdefault(shown(feed.url), []).append(feed.url)
+    by_shown = _by_shown(config)
     moves: dict[str, list[str]] = {}
     # Where it moved from (`moved_from`: a daemon's `--feed` given before
     # the edit names the feed still), and where a move adopted took it.
@@ -827,8 +825,8 @@ def _configured(
         key = config.url_key(name)
         if key in known:
             found.append(known[key])
-        elif len(by_shown.get(name, ())) == 1:
-            found.append(by_shown[name][0])
+        elif len(shown_so := _shown_as(by_shown, name, key)) == 1:
+            found.append(shown_so[0])
         elif len(urls := moves.get(key) or moves.get(name, [])) == 1:
             found.append(urls[0])
         else:
@@ -836,15 +834,30 @@ def _configured(
     return tuple(dict.fromkeys(found)), unknown
 
 
+def _by_shown(config: Config) -> dict[str, list[str]]:
+    """The configured URLs of the feeds as `status` shows them (less their
+    access key), by that name and by another spelling of it (`HTTP://…`)."""
+    from feedmill.urls import shown
+
+    by_shown: dict[str, list[str]] = {}
+    for feed in config.feeds:
+        name = shown(feed.url)
+        for form in dict.fromkeys((name, config.url_key(name))):
+            by_shown.setdefault(form, []).append(feed.url)
+    return by_shown
+
+
+def _shown_as(by_shown: dict[str, list[str]], name: str, key: str) -> list[str]:
+    """The feeds ``name`` (whose `url_key` is ``key``) names as `status` shows them."""
+    return by_shown.get(name) or by_shown.get(key) or []
+
+
 def _not_named(config: Config, unknown: Sequence[str]) -> str:
     """Why `--feed` names none of the feeds ``unknown``: not in the config,
     or several of them as `status` shows them (without their access key)."""
-    from feedmill.urls import shown
-
-    counts: dict[str, int] = {}
-    for feed in config.feeds:
-        counts[shown(feed.url)] = counts.get(shown(feed.url), 0) + 1
-    several = [name for name in unknown if counts.get(name, 0) > 1]
+    by_shown = _by_shown(config)
+    counts = {name: len(_shown_as(by_shown, name, config.url_key(name))) for name in unknown}
+    several = [name for name in unknown if counts[name] > 1]
     said = [
         f"{name} names {counts[name]} feeds of {config.path} as `feedmill status` shows them"
         " (without their access key): give the whole URL"
