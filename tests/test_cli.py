@@ -1324,6 +1324,8 @@ def test_init_on_an_existing_hexo_site_changes_none_of_its_urls(tmp_path: Path) 
     assert "feedmill-referrer.js was not added" in result.stdout
     config = (site / "feedmill.yml").read_text()
     assert "\ntimezone: America/New_York\n" in config and "\ndate_style: local\n" in config
+    # Its comment's example of a local date is in that zone (16:01 GMT).
+    assert "# local: `date: 2022-09-20 12:01:00` in the time zone above." in config
     assert not [line for line in result.stdout.splitlines() if line.endswith(" ")]
     said = " ".join(result.stdout.split())
     assert "does not list feedmill's .feedmill/ (the state database)," in said

@@ -307,6 +307,8 @@ def init_site(directory: Path) -> list[tuple[str, str]]:
             )
         if target == CONFIG_NAME and zone:
             data = data.replace(b"\ntimezone: Asia/Shanghai\n", f"\ntimezone: {zone}\n".encode())
+            # The comment's example of a local date, in that zone too.
+            data = data.replace(_LOCAL_EXAMPLE.encode(), _local_example(zone).encode())
             if not (directory / TIMEZONE_SCRIPT).exists():
                 # Without the script, Hexo reads an exact instant off by the
                 # builder's zone: wall time in the site's zone is what it
@@ -363,6 +365,18 @@ def _hexo_package(path: Path, ours: bytes) -> str:
     finally:
         temp.unlink(missing_ok=True)
     return "updated"
+
+
+# The instant feedmill.yml's comment shows each date_style of, and how `local`
+# writes it in its Asia/Shanghai.
+_EXAMPLE_INSTANT = datetime(2022, 9, 20, 16, 1, tzinfo=UTC)
+_LOCAL_EXAMPLE = "`date: 2022-09-21 00:01:00`"
+
+
+def _local_example(zone: str) -> str:
+    from zoneinfo import ZoneInfo
+
+    return f"`date: {_EXAMPLE_INSTANT.astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M:%S}`"
 
 
 def _site_timezone(directory: Path) -> str | None:
