@@ -108,12 +108,17 @@ def category_name_problem(value: str) -> str | None:
     return None
 
 
+def without_diacritics(name: str) -> str:
+    """``name`` with its accents and full-width letters folded, as Hexo's slugs fold them."""
+    return name.translate(_diacritics())
+
+
 def hexo_slug(name: str) -> str:
     """The name of a category's (or tag's) page as hexo-util's slugize makes
     it: accents and full-width letters folded (``Café`` → ``Cafe``, ``ＩＴ`` →
     ``IT``), control characters dropped, runs of separators one "-", trimmed
     ("C++" and "C#" are both "C").  Two names with one slug have one page."""
-    folded = name.translate(_diacritics())
+    folded = without_diacritics(name)
     return _SLUG_RUN.sub("-", _CONTROL.sub("", folded)).strip("-")
 
 

@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import NamedTuple
 
-from feedmill.publish.categories import LONGEST_NAME_BYTES, hexo_slug
+from feedmill.publish.categories import LONGEST_NAME_BYTES, hexo_slug, without_diacritics
 from feedmill.tagging import keywords as _keywords
 from feedmill.tagging import stocks as _stocks
 from feedmill.tagging.keywords import DEFAULT_STOPWORDS, Method, StopwordsError, load_stopwords
@@ -282,7 +282,9 @@ def tags_for(title: str, html: str, policy: TagPolicy) -> tuple[str, ...]:
             if len(tags) >= min(wanted, policy.max_tags):
                 break
             if word.casefold() not in taken:
-                add(clean_tag(word))
+                # Without its accents, as Hexo names its page: another post's
+                # Hermes and this one's Hermès had one page, listing one of them.
+                add(clean_tag(without_diacritics(word)))
     return tuple(tags)
 
 
