@@ -70,8 +70,9 @@ FORMAT_FIELDS = ("name", "code", "market")
 # 3: * full-width; datelines, 据<outlet>消息 and 请下载<outlet>APP are no mention
 # of its stock; no keyword from a byline.  4: a data vendor cited, Futu's and
 # Tiger's quote pages, a name linked to its other listing; no keyword from
-# code, report periods or a linked name said again.
-RULES_VERSION = "4"
+# code, report periods or a linked name said again.  5: a keyword without its
+# accents; a name at the start of a longer term (上海银行间, 中国黄金储备) no mention.
+RULES_VERSION = "5"
 # Refused in a stock_format's own text, dropped from names and keywords
 # (# % & are written full-width first: _SLUG_PROOF).
 _UNSAFE = re.compile(r"[#?%&\"'<>`]")
