@@ -1181,6 +1181,20 @@ def test_a_sites_wait_is_held_to_a_day() -> None:
     assert list(slots.paused) == ["site.example:443"]
 
 
+def test_a_sites_wait_holds_from_when_it_was_asked_for_until_its_time() -> None:
+    """Not before it was asked for: a wait stored while the clock ran ahead
+    (hours, or a year), set right since, held the site's pages off that long."""
+    from datetime import UTC, datetime, timedelta
+
+    from feedmill.fulltext import Pause
+
+    now = datetime.now(UTC)
+    assert Pause(now - timedelta(minutes=1), now + timedelta(hours=1)).holds(now)
+    assert not Pause(now - timedelta(hours=2), now - timedelta(hours=1)).holds(now)  # past
+    assert not Pause(now + timedelta(hours=8), now + timedelta(hours=9)).holds(now)
+    assert not Pause(now - timedelta(days=1), now + timedelta(days=365)).holds(now)
+
+
 @pytest.mark.parametrize(
     ("link", "error"),
     [

@@ -859,18 +859,19 @@ def test_a_site_that_asks_to_wait_is_left_alone_until_then(
     assert "posts: 0 new, 0 updated, 3 unchanged" in cli("run", "-c", str(config)).stdout
     assert sum(feed_server.hits[f"/a/{i}.html"] for i in range(3)) == asked
 
-    # A time further than a day ahead can only be a clock's that has moved
-    # since (it ran a year ahead when the 429 came, say): the pages are asked
+    # A wait asked for while the clock ran ahead (8 hours: one kept in Beijing
+    # time, read as UTC), set right since, is no wait: the pages are asked
     # for, and answer — as when the time comes.
     import sqlite3
 
     with sqlite3.connect(tmp_path / ".feedmill" / "state.db") as db:
         (stored,) = db.execute("SELECT value FROM meta WHERE name = 'page_pauses'").fetchone()
-        ((host, until),) = json.loads(stored).items()
-        ahead = datetime.fromisoformat(until) + timedelta(days=365)
+        ((host, (made, until)),) = json.loads(stored).items()
+        ahead = [
+            (datetime.fromisoformat(t) + timedelta(hours=8)).isoformat() for t in (made, until)
+        ]
         db.execute(
-            "UPDATE meta SET value = ? WHERE name = 'page_pauses'",
-            (json.dumps({host: ahead.isoformat()}),),
+            "UPDATE meta SET value = ? WHERE name = 'page_pauses'", (json.dumps({host: ahead}),)
         )
     for i in range(3):
         feed_server.add(f"/a/{i}.html", body=(PAGES / "stcn.html").read_bytes(), headers=html)

@@ -990,18 +990,31 @@ async def fetch_articles(
 LONGEST_PAGE_WAIT = timedelta(hours=24)
 
 
+@dataclass(frozen=True, slots=True)
+class Pause:
+    """A host's wait: asked for at ``made``, until ``until``."""
+
+    made: datetime
+    until: datetime
+
+    def holds(self, now: datetime) -> bool:
+        """Whether it holds at ``now`` — not where it was made after ``now``: a
+        clock that ran ahead when the site asked (one kept in Beijing time,
+        read as UTC), set right since, held its pages off as long as it had
+        been ahead."""
+        return self.made <= now < self.until <= now + LONGEST_PAGE_WAIT
+
+
 class PageSlots:
     """The limits on pages in flight: in all, and per host and port; and the
     hosts that asked to be left alone until a time (a 429's or 503's
     Retry-After), which ``paused`` carries from one pass to the next."""
 
-    def __init__(
-        self, options: ArticleOptions, paused: Mapping[str, datetime] | None = None
-    ) -> None:
+    def __init__(self, options: ArticleOptions, paused: Mapping[str, Pause] | None = None) -> None:
         self._all = asyncio.Semaphore(options.concurrency)
         self._per_host = options.per_host
         self._hosts: dict[str, asyncio.Semaphore] = {}
-        self.paused: dict[str, datetime] = dict(paused or {})
+        self.paused: dict[str, Pause] = dict(paused or {})
 
     @staticmethod
     def key(target: URL) -> str:
@@ -1009,10 +1022,13 @@ class PageSlots:
 
     def pause(self, target: URL, wait: timedelta) -> datetime:
         """Leave ``target``'s host alone for ``wait`` (at most a day); until when."""
-        until = datetime.now(UTC) + min(wait, LONGEST_PAGE_WAIT)
+        now = datetime.now(UTC)
+        asked = Pause(now, now + min(wait, LONGEST_PAGE_WAIT))
         key = self.key(target)
-        self.paused[key] = max(until, self.paused.get(key, until))
-        return self.paused[key]
+        earlier = self.paused.get(key)
+        if earlier is None or earlier.until < asked.until:
+            self.paused[key] = asked
+        return self.paused[key].until
 
     @asynccontextmanager
     async def hold(self, target: URL) -> AsyncIterator[None]:
@@ -1020,12 +1036,12 @@ class PageSlots:
         host = self._hosts.setdefault(key, asyncio.Semaphore(self._per_host))
         # The host's slot first: a link queued for a busy host holds no other.
         async with host, self._all:
-            until = self.paused.get(key)
-            if until is not None and until > datetime.now(UTC):
+            pause = self.paused.get(key)
+            if pause is not None and pause.holds(datetime.now(UTC)):
                 # (Said as the answer was: a transient failure, asked again later.)
                 raise _Failure(
                     f"{WAITING}: {target.raw_host} asked to be left alone until"
-                    f" {until:%Y-%m-%d %H:%M} UTC (Retry-After)"
+                    f" {pause.until:%Y-%m-%d %H:%M} UTC (Retry-After)"
                 )
             yield
 

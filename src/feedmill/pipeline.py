@@ -94,7 +94,7 @@ if TYPE_CHECKING:
     # Imported when a document needs handling: a pass of "not modified"
     # answers (the usual one) never loads the parsers, sanitizer or tokenizers.
     from feedmill import worker
-    from feedmill.fulltext import ArticleOptions, PageSlots
+    from feedmill.fulltext import ArticleOptions, PageSlots, Pause
     from feedmill.publish.archive import ArchiveMissing
     from feedmill.store.entries import Heir, Item, Known
 
@@ -465,7 +465,7 @@ class Mill:
         self._loop: asyncio.AbstractEventLoop | None = None  # while a pass fetches
         self._fetches: set[asyncio.Future[Any]] = set()
         self._page_slots: PageSlots | None = None  # a pass's limits on article pages
-        self._page_pauses: dict[str, datetime] = {}  # as stored when the pass began
+        self._page_pauses: dict[str, Pause] = {}  # as stored when the pass began
         self._pool: ProcessPoolExecutor | None = None
         self._dropped: list[threading.Thread] = []  # of broken pools, not yet joined
         # Feeds whose zone-less dates are read in another time zone than their
@@ -1595,37 +1595,47 @@ class Mill:
             if isinstance(result, BaseException):
                 raise result
 
-    def _stored_page_pauses(self) -> dict[str, datetime]:
-        """The hosts whose article pages wait (PAGE_PAUSES), those not past —
-        nor further ahead than a pause is made (a day): a clock that ran ahead
-        when the site asked to wait, set right since, kept its pages off for
-        as long as it had been ahead."""
-        from feedmill.fulltext import LONGEST_PAGE_WAIT
+    def _stored_page_pauses(self) -> dict[str, Pause]:
+        """The hosts whose article pages wait (PAGE_PAUSES), those that still
+        hold (`Pause.holds`: not past, nor made ahead of the clock)."""
+        from feedmill.fulltext import LONGEST_PAGE_WAIT, Pause
 
         with reading(self.engine) as conn:
             stored = meta_store.get(conn, PAGE_PAUSES)
         now = datetime.now(UTC)
+        pauses: dict[str, Pause] = {}
         try:
-            pauses = {
-                key: datetime.fromisoformat(when)
-                for key, when in json.loads(stored or "{}").items()
-            }
+            for key, value in json.loads(stored or "{}").items():
+                if isinstance(
+                    value, str
+                ):  # (until alone, as stored before: made a day before at most)
+                    until = datetime.fromisoformat(value)
+                    pauses[key] = Pause(until - LONGEST_PAGE_WAIT, until)
+                else:
+                    made, until = map(datetime.fromisoformat, value)
+                    pauses[key] = Pause(made, until)
         except (ValueError, TypeError, AttributeError):  # (edited by hand: none then)
             return {}
-        latest = now + LONGEST_PAGE_WAIT
-        return {key: when for key, when in pauses.items() if when.tzinfo and now < when <= latest}
+        return {
+            key: pause
+            for key, pause in pauses.items()
+            if pause.made.tzinfo and pause.until.tzinfo and pause.holds(now)
+        }
 
     def _store_page_pauses(self) -> None:
         """This pass's waits for article pages, for the passes after it."""
         if self._page_slots is None:
             return
         now = datetime.now(UTC)
-        pauses = {key: when for key, when in self._page_slots.paused.items() if when > now}
+        pauses = {key: p for key, p in self._page_slots.paused.items() if p.holds(now)}
         if pauses == self._page_pauses:
             return
         with self.engine.begin() as conn:
             if pauses:
-                value = {key: when.isoformat() for key, when in sorted(pauses.items())}
+                value = {
+                    key: [p.made.isoformat(), p.until.isoformat()]
+                    for key, p in sorted(pauses.items())
+                }
                 meta_store.put(conn, PAGE_PAUSES, json.dumps(value))
             else:
                 meta_store.forget(conn, PAGE_PAUSES)
