@@ -418,10 +418,9 @@ def test_institutions_named_after_a_bank_are_not_the_bank() -> None:
         # Shibor, in every money-market report; any bank's name before 间.
         ("上海银行", "601229", "上海银行间同业拆放利率（Shibor）隔夜品种上行12个基点。"),
         ("北京银行", "601169", "北京银行间市场资金面宽松。"),
+        ("北京银行", "601169", "北京银行间债券市场成交活跃。"),
         ("中国黄金", "600916", "中国黄金储备报7280万盎司，中国黄金协会数据显示消费下降。"),
-        ("中国移动", "600941", "中国移动支付市场规模扩大，中国移动互联网用户增长。"),
         ("中国卫星", "600118", "中国卫星导航系统管理办公室发布公告。"),
-        ("中国电信", "601728", "中国电信诈骗案件数量下降。"),
         ("上海电力", "600021", "上海电力交易中心发布公告。"),
         ("广州发展", "600098", "广州发展改革委印发方案。"),
         ("上海临港", "600848", "上海临港新片区管委会发布政策。"),
@@ -434,6 +433,21 @@ def test_terms_that_begin_with_a_companys_name_are_not_the_company(
     assert tags_for("", f"<p>{text}</p>", policy) == ()
     # The company itself, beside one of them, still is.
     assert tags_for("", f"<p>{text}{name}公告称业绩增长。</p>", policy) == (f"{name}({code})",)
+
+
+@pytest.mark.parametrize(
+    ("name", "code", "text"),
+    [
+        ("上海银行", "601229", "上海银行间接持有该公司5%股份。"),  # indirectly
+        ("建设银行", "601939", "工商银行和建设银行间的合作加深。"),  # between
+        ("中国移动", "600941", "中国移动支付了1000万元罚款。"),  # paid
+    ],
+)
+def test_the_companys_own_sentences_that_begin_as_such_a_term_does_name_it(
+    name: str, code: str, text: str
+) -> None:
+    policy = TagPolicy(dictionary={name: code}, keywords=0)
+    assert tags_for("", f"<p>{text}</p>", policy) == (f"{name}({code})",)
 
 
 def test_a_keyword_is_written_without_its_accents_as_hexo_names_its_page() -> None:

@@ -382,11 +382,13 @@ def is_link_word(text: str) -> bool:
 # company: the banking regulator (2018–2023) and its newspaper, the banking
 # association and the interbank market's dealers' association all begin with
 # 中国银行 (601988); China's gold reserves and its gold association with 中国黄金,
-# mobile payment with 中国移动, satellite navigation with 中国卫星, a power
+# its satellite navigation system's office and society with 中国卫星, a power
 # exchange, a planning commission, a free-trade zone with a city's company.
 # jieba keeps the company's name a word in them.  Found as the longer match,
 # they hide the name inside them; whole terms only, so 中国银行业绩 (its
-# results) is still 中国银行.  (And any bank's name before 间: `_INTERBANK`.)
+# results) is still 中国银行 — and none that the company's own sentences begin
+# (中国移动支付了罚款: China Mobile paid a fine).  (And the interbank market
+# after any bank's name: `_INTERBANK`.)
 NOT_NAMES = frozenset(
     {
         "中国银行保险监督管理委员会",
@@ -395,18 +397,21 @@ NOT_NAMES = frozenset(
         "中国银行间市场",
         "中国黄金储备",
         "中国黄金协会",
-        "中国移动支付",
-        "中国移动互联网",
-        "中国卫星导航",
-        "中国电信诈骗",
+        "中国卫星导航系统",
+        "中国卫星导航定位",
+        "中国卫星导航学术",
         "上海电力交易中心",
         "广州发展改革",
         "上海临港新片区",
     }
 )
-# 银行间 is the interbank market: 上海银行间同业拆放利率 (Shibor), in every
-# money-market report, is no mention of 上海银行 (601229).
-_INTERBANK = "间"
+# 银行间 + what the interbank market deals in: 上海银行间同业拆放利率 (Shibor), in
+# every money-market report, is no mention of 上海银行 (601229) — but 上海银行
+# 间接持有 (indirectly holds) is, and 工商银行和建设银行间 (between) names both.
+_INTERBANK = tuple(
+    f"间{market}"
+    for market in ("市场", "同业", "债券", "拆借", "回购", "质押", "流动性", "利率", "外汇")
+)
 
 
 class Found(NamedTuple):
@@ -435,7 +440,9 @@ class NameMatcher:
     def __init__(self, names: Mapping[str, str]) -> None:
         self._names = dict(names)  # normalized name -> code
         skipped = [word for word in NOT_NAMES if any(map(word.startswith, self._names))]
-        skipped.extend(name + _INTERBANK for name in names if name.endswith("银行"))
+        skipped.extend(
+            name + market for name in names if name.endswith("银行") for market in _INTERBANK
+        )
         for word in skipped:
             self._names.setdefault(word, "")  # found, and skipped
         lengths: dict[str, set[int]] = {}
