@@ -457,6 +457,12 @@ def test_a_keyword_is_written_without_its_accents_as_hexo_names_its_page() -> No
     accented = tags_for("", "<p>爱马仕Hermès发布财报，Hermès营收增长。</p>", policy)
     plain = tags_for("", "<p>爱马仕Hermes发布财报，Hermes营收增长。</p>", policy)
     assert accented == plain and "Hermes" in plain
+    # A stop word is one in either spelling.
+    for stop in ("Hermes", "Hermès"):
+        quiet = TagPolicy(keywords=5, stopwords=frozenset({stop}))
+        for text in ("Hermès", "Hermes"):
+            tags = tags_for("", f"<p>爱马仕{text}发布财报，{text}营收增长。</p>", quiet)
+            assert "Hermes" not in tags and "Hermès" not in tags, (stop, text, tags)
 
 
 STOCKS = TagPolicy(

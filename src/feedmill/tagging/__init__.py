@@ -131,9 +131,18 @@ class TagPolicy:
         set_(
             self,
             "_folded_stopwords",
-            frozenset(unicodedata.normalize("NFKC", w).strip().casefold() for w in self.stopwords),
+            # Each also without its accents: a keyword is written so (see tags_for).
+            frozenset(
+                form
+                for w in self.stopwords
+                for form in _stopword_forms(unicodedata.normalize("NFKC", w).strip().casefold())
+            ),
         )
         set_(self, "_needs_name", "name" in fields)
+
+
+def _stopword_forms(word: str) -> tuple[str, ...]:
+    return (word, without_diacritics(word))
 
 
 def _format_fields(text: str) -> set[str]:
@@ -282,10 +291,12 @@ def tags_for(title: str, html: str, policy: TagPolicy) -> tuple[str, ...]:
         for word in _keywords.rank(rest, policy.keyword_method, policy._folded_stopwords):
             if len(tags) >= min(wanted, policy.max_tags):
                 break
-            if word.casefold() not in taken:
-                # Without its accents, as Hexo names its page: another post's
-                # Hermes and this one's Hermès had one page, listing one of them.
-                add(clean_tag(without_diacritics(word)))
+            # Without its accents, as Hexo names its page: another post's
+            # Hermes and this one's Hermès had one page, listing one of them.
+            # (A stop word so spelt is one still: Hermes of Hermès.)
+            written = without_diacritics(word)
+            if word.casefold() not in taken and written.casefold() not in policy._folded_stopwords:
+                add(clean_tag(written))
     return tuple(tags)
 
 
