@@ -410,7 +410,7 @@ def test_a_snippet_begins_at_a_chinese_words_start() -> None:
         assert text.find(body.rstrip("…")[:12]) in starts, shown
 
 
-@pytest.mark.parametrize("closing", ["”", "」", "』", "）", "’"])
+@pytest.mark.parametrize("closing", ["”", "」", "』", "）", "’", '"'])
 def test_a_snippet_opens_with_no_quote_closed_before_it(closing: str) -> None:
     """Chinese ends a quoted sentence 。” : the snippet that began after the
     sentence's end opened with the quotation's closing mark."""
@@ -422,6 +422,21 @@ def test_a_snippet_opens_with_no_quote_closed_before_it(closing: str) -> None:
     )
     shown = marked(snippet(text, query_tokens("存款准备金率").include, 120))
     assert shown.startswith("…央行今日宣布下调[存款准备金率]"), shown
+
+
+def test_a_snippet_begun_where_a_quotation_ends_opens_after_it() -> None:
+    """No sentence's end before the match: the window began on the ” and the
+    comma that end a quotation (…力度”，央行…)."""
+    lead = "央行今日宣布从下周一起下调金融机构人民币存贷款的平均平均"  # 28 characters
+    text = (
+        "市场人士普遍认为本轮调整仍有空间投资者需保持耐心" * 6
+        + "要加大宏观政策调节力度”，"
+        + lead
+        + "存款准备金率0.25个百分点"
+        + "分析师指出后续仍有降息可能" * 5
+    )
+    shown = marked(snippet(text, query_tokens("存款准备金率").include, 120))
+    assert shown.startswith(f"…{lead}[存款准备金率]"), shown
 
 
 def test_a_text_that_fits_is_shown_whole() -> None:

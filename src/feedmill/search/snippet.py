@@ -40,6 +40,8 @@ _RUN_CHAR = re.compile(r"[\w+#&.%-]")
 _SENTENCE_END = frozenset("。！？；!?;…")
 # What closes a quotation or an aside after its sentence's end (他说：“….”).
 _CLOSING = frozenset("”’」』）)》〉】］]")
+_QUOTES = frozenset("\"'")
+_PAUSES = frozenset("，、,；;：:")
 ELLIPSIS = "…"
 # Only this much of a long article is searched for a snippet.
 SNIPPET_SCAN = 50_000
@@ -307,13 +309,21 @@ def snippet(text: str, phrases: Collection[Phrase], width: int = 120) -> tuple[S
     assert best is not None
     start = best[2]
     first = next(s for s, _ in spans if s >= start)
-    # Begin after the last sentence end before the first match, if there is one.
+    # Begin after the last sentence end before the first match, if there is one
+    # — and after what closes that sentence's quotation (。” , ." ): no snippet
+    # opens with it; where there is none, after a quotation or an aside that
+    # ends where the window begins (…力度”，).
+    closing = _CLOSING
     for index in range(first - 1, start - 1, -1):
         if text[index] in _SENTENCE_END:
             start = index + 1
-            while start < first and text[start] in _CLOSING:
-                start += 1  # the sentence's own (。” ): no snippet opens with it
+            closing = _CLOSING | _QUOTES  # (a straight quote after an end closes)
             break
+    else:
+        if start < first and text[start] in _CLOSING:
+            closing = _CLOSING | _PAUSES
+    while start < first and text[start] in closing:
+        start += 1
     return _clip(text, start, width, spans)
 
 
