@@ -1426,6 +1426,29 @@ def test_a_source_dir_is_found_as_hexo_finds_it(tmp_path: Path) -> None:
         assert len(list((site / posts_in / "_posts").glob("*.md"))) == 1, source_dir
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        "subtitle: 财经\u2028科技",  # a line separator pasted from a page
+        "subtitle: 财经\u0085科技",
+        "since: 2019-02-29",  # no such day: js-yaml rolls it over
+        "pattern: !!js/regexp /^draft-/",  # js-yaml-js-types, which Hexo registers
+        "custom: !mytag {a: 1}",
+    ],
+)
+def test_a_source_dir_is_read_where_hexo_reads_what_pyyaml_refuses(
+    tmp_path: Path, line: str
+) -> None:
+    """The safe loader refused the whole file: the site's source_dir unread,
+    every post was moved out of the folder Hexo builds."""
+    from feedmill.config import source_folder
+
+    (tmp_path / "_config.yml").write_text(
+        f"title: Mine\n{line}\nsource_dir: src\n", encoding="utf-8"
+    )
+    assert source_folder(tmp_path) == tmp_path / "src"
+
+
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_the_posts_follow_a_source_dir_changed(
     tmp_path: Path, backend: str, request: pytest.FixtureRequest

@@ -2526,8 +2526,14 @@ def site_settings(site: Path, *keys: str) -> dict[str, Any]:
         # each (hexo-front-matter's escape), and js-yaml the others (after a
         # key's colon, before a comment) as spaces: PyYAML refuses them.
         text = _INDENTING_TABS.sub(lambda m: "\n" + "  " * len(m[1]), text).replace("\t", " ")
+        # A line or paragraph separator (or NEL) pasted into a subtitle is a
+        # character to js-yaml, a line break to PyYAML.
+        text = text.translate(_NOT_BREAKS)
     try:
-        settings = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+        if path.suffix.lower() == ".json":
+            settings = json.loads(text)
+        else:
+            settings = yaml.load(text, Loader=_hexo_loader())
     except (yaml.YAMLError, ValueError):
         return {}
     if not isinstance(settings, dict):
@@ -2536,6 +2542,36 @@ def site_settings(site: Path, *keys: str) -> dict[str, Any]:
 
 
 _INDENTING_TABS = re.compile(r"\n(\t+)")
+_NOT_BREAKS = {0x85: " ", 0x2028: " ", 0x2029: " "}
+
+
+@functools.cache
+def _hexo_loader() -> Any:
+    """A safe loader that reads what js-yaml (Hexo's, with js-yaml-js-types)
+    reads and PyYAML's refuses — a `!!js/regexp` or any other tag as the
+    plain value it tags, a date no calendar has (`2019-02-29`) as text —
+    where the safe loader left the whole file unread: the site's
+    `source_dir` with it, and every post moved out of the folder Hexo builds."""
+    import yaml
+
+    loader: Any = type("HexoLoader", (yaml.SafeLoader,), {})
+
+    def untagged(loader: Any, suffix: str, node: yaml.Node) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            return loader.construct_mapping(node)
+        if isinstance(node, yaml.SequenceNode):
+            return loader.construct_sequence(node)
+        return loader.construct_scalar(node)
+
+    def timestamp(loader: Any, node: yaml.ScalarNode) -> Any:
+        try:
+            return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+        except ValueError:
+            return loader.construct_scalar(node)
+
+    loader.add_multi_constructor("", untagged)
+    loader.add_constructor("tag:yaml.org,2002:timestamp", timestamp)
+    return loader
 
 
 def source_folder(site: Path) -> Path:
