@@ -1482,6 +1482,46 @@ def test_the_archive_is_found_after_a_source_dir_of_two_levels_changes(tmp_path:
     assert len(posts(tmp_path)) == 2
 
 
+def test_no_post_leaves_while_some_wait_to_move_to_a_source_dir_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Posts to move to a new source_dir, the new folder's disk full after
+    one: retention counted those still in the old folder gone from the site
+    — the newest taken for posts deleted by hand, left there for good."""
+    import errno
+    import sqlite3
+
+    from feedmill.publish import postsfolder
+
+    (tmp_path / "f.xml").write_bytes(rss("源", items([1, 2, 3, 4])))
+    feeds = [{"url": "f.xml", "group": "g", "source": "源"}]
+    config = write_config(tmp_path, feeds, retention={"max_posts": 3})
+    assert cli("run", "-c", str(config)).code == 0
+    assert (len(posts(tmp_path)), len(archived(tmp_path))) == (3, 1)
+    (tmp_path / "_config.yml").write_text("title: t\nsource_dir: src\n", "utf-8")
+    real_move, done = postsfolder.move_file, []
+
+    def move_until_full(source: Path, target: Path) -> None:
+        if done:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_move(source, target)
+        done.append(source)
+
+    monkeypatch.setattr(postsfolder, "move_file", move_until_full)
+    (tmp_path / "f.xml").write_bytes(rss("源", items([0, 1, 2, 3, 4])))
+    result = cli("run", "-c", str(config))
+    said = " ".join(result.stderr.split())
+    assert "1 post moved there from source/_posts; the rest wait" in said, said
+    assert "no post is archived until then" in said
+    monkeypatch.undo()
+    assert cli("run", "-c", str(config)).code == 0
+    new = sorted(p.name for p in (tmp_path / "src" / "_posts").glob("*.md"))
+    assert len(new) == 3 and not list((tmp_path / "source" / "_posts").glob("*.md"))
+    with sqlite3.connect(tmp_path / ".feedmill" / "state.db") as db:
+        states = sorted(state for (state,) in db.execute("SELECT state FROM posts"))
+    assert states == ["archived", "archived", "written", "written", "written"]
+
+
 def test_posts_of_a_removed_feed_waiting_for_a_rewrite_still_leave(tmp_path: Path) -> None:
     """A feed's posts outlive its removal from the config; when another feed
     then brings the same stories, those posts wait to be rewritten (listing

@@ -466,6 +466,7 @@ class Mill:
         self._fetches: set[asyncio.Future[Any]] = set()
         self._page_slots: PageSlots | None = None  # a pass's limits on article pages
         self._page_pauses: dict[str, Pause] = {}  # as stored when the pass began
+        self._following = False  # posts still to move to a source_dir changed (`_sync`)
         self._pool: ProcessPoolExecutor | None = None
         self._dropped: list[threading.Thread] = []  # of broken pools, not yet joined
         # Feeds whose zone-less dates are read in another time zone than their
@@ -1097,7 +1098,10 @@ class Mill:
         # back in the posts folder, for the next `hexo generate` to build.
         # (Only renames; a second signal stops at once.)
         retention = self.config.retention
-        if retention is None:
+        # Not while some posts wait in the folder the site's were in before
+        # (`_sync`): counted gone from the site, the newest of them were taken
+        # for posts deleted by hand, and left there for good.
+        if retention is None or self._following:
             return
         from feedmill.publish.archive import archive_old_posts, move_archive
 
@@ -1169,12 +1173,19 @@ class Mill:
         record_anew(self.engine, self.config.site_dir, self.posts_folder)
         # Hexo's source_dir changed: the posts go where the site now reads them.
         followed = follow(self.engine, self.posts_folder, self.config.site_dir)
+        self._following = followed is not None and not followed.done
         if followed is not None:
-            was, count = followed
+            was, count = followed.was, followed.moved
             here = os.path.relpath(self.posts_folder, self.config.site_dir)
             self.notices.append(
                 f"the site's posts folder is {here} now (Hexo's source_dir): {count}"
                 f" post{'' if count == 1 else 's'} moved there from {was}"
+                + (
+                    ""
+                    if followed.done
+                    else f"; the rest wait for a pass that can move them ({followed.why}),"
+                    " and no post is archived until then"
+                )
             )
 
         # (A rebuild killed while moving posts back from one leaves some there.)

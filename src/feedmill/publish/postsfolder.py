@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import NamedTuple
 
 from sqlalchemy import Engine, select
 
@@ -29,16 +30,27 @@ from feedmill.store.schema import posts
 POSTS_FOLDER = "posts_folder"
 
 
-def follow(engine: Engine, posts_dir: Path, site_dir: Path) -> tuple[str, int] | None:
+class Followed(NamedTuple):
+    """Posts moved from the folder ``was`` (relative to the site): ``moved``
+    of them, and whether that was all (``done``), or the rest wait for a
+    pass that can move them (``why`` not)."""
+
+    was: str
+    moved: int
+    done: bool = True
+    why: str = ""
+
+
+def follow(engine: Engine, posts_dir: Path, site_dir: Path) -> Followed | None:
     """Move the site's posts from the folder the database recorded to
-    ``posts_dir``; returns that folder (relative to the site) and how many
-    posts moved, if it was another one that is still there."""
+    ``posts_dir``; returns what moved, if it was another one that is still
+    there."""
     here = os.path.relpath(posts_dir, site_dir)
     with reading(engine) as conn:
         recorded = meta.get(conn, POSTS_FOLDER)
     if recorded == here:
         return None
-    moved: tuple[str, int] | None = None
+    moved: Followed | None = None
     earlier = site_dir / recorded if recorded is not None else None
     if (
         recorded is not None
@@ -63,8 +75,8 @@ def follow(engine: Engine, posts_dir: Path, site_dir: Path) -> tuple[str, int] |
             # the same, the rest moved by a later pass (nothing recorded).
             if not takes_no_writes(exc):
                 raise
-            return (recorded, count) if count else None
-        moved = (recorded, count)
+            return Followed(recorded, count, done=False, why=exc.strerror or str(exc))
+        moved = Followed(recorded, count)
     with engine.begin() as conn:
         meta.put(conn, POSTS_FOLDER, here)
     return moved
