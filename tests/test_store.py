@@ -613,6 +613,36 @@ def test_a_failing_feed_is_made_due_at_once_unless_its_server_said_when(tmp_path
     assert {url for url, s in states.items() if s.next_attempt_at is None} == {"a", "d", "f", "g"}
 
 
+def test_a_postgresql_database_holding_a_link_too_long_for_a_btree_is_upgraded(
+    postgres_url: str,
+) -> None:
+    """A btree key holds ~2.7 KB: the upgrade that first indexed links failed
+    on a database holding a longer one (a tracking query string), every run
+    (and a daemon waited on it for good)."""
+    from support.postgres import new_database
+
+    url = new_database(postgres_url)
+    import base64
+    import random
+
+    # (Random: PostgreSQL compresses a key before it is measured.)
+    token = base64.urlsafe_b64encode(random.Random(1).randbytes(3000)).decode()
+    link = "https://news.example.com/a.html?q=" + token
+    _migrated(
+        url,
+        "0003",
+        "INSERT INTO feeds (id, url, error_streak, redirect_streak) VALUES (1, 'f', 0, 0)",
+        "INSERT INTO entries (id, feed_id, key_hash, key, title, first_seen_at, content,"
+        f" version, link) VALUES (1, 1, 'k', 'k', 't', now(), 'c', 'v1', '{link}')",
+    ).dispose()
+    engine = open_database(url)
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT link FROM entries WHERE link = :l"), {"l": link}).all()
+    finally:
+        engine.dispose()
+
+
 @pytest.mark.parametrize(
     ("revision", "may_create", "said"),
     [

@@ -31,7 +31,12 @@ def upgrade() -> None:
             ["id"],
             ondelete="SET NULL",
         )
-        batch_op.create_index(batch_op.f("ix_entries_link"), ["link"], unique=False)
+        # By its hash on PostgreSQL (as 0010 makes it): a btree key holds
+        # ~2.7 KB, and a database from before this one may hold a longer link
+        # (a tracking query string) — this upgrade failed on it, every run.
+        batch_op.create_index(
+            batch_op.f("ix_entries_link"), ["link"], unique=False, postgresql_using="hash"
+        )
         batch_op.create_index(batch_op.f("ix_entries_fingerprint"), ["fingerprint"], unique=False)
         batch_op.create_index(batch_op.f("ix_entries_duplicate_of"), ["duplicate_of"], unique=False)
     op.create_table(
