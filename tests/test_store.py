@@ -1001,8 +1001,27 @@ def test_what_no_wait_mends_is_not_waited_for() -> None:
         "connection failed: fe_sendauth: no password supplied",
         'connection failed: FATAL:  pg_hba.conf rejects connection for host "[local]", user "fm"',
         'connection failed: FATAL:  no pg_hba.conf entry for host "10.0.0.5", user "fm"',
+        # libpq's reading of the URL (`sslmode=requir`): a daemon waited on it for good.
+        'connection is bad: invalid sslmode value: "requir"',
+        'connection is bad: invalid target_session_attrs value: "rw"',
+        'invalid connection option "sslmod"',
     ):
         assert not for_now(refused(said)), said
+
+    # What the server names by its SQLSTATE: waited for where a wait may mend it.
+    class ServerError(Exception):
+        def __init__(self, sqlstate: str) -> None:
+            super().__init__(sqlstate)
+            self.sqlstate = sqlstate
+
+    def named(sqlstate: str) -> OperationalError:
+        return OperationalError("SELECT 1", {}, ServerError(sqlstate))
+
+    for sqlstate in ("08006", "53300", "53100", "57P01", "57P03", "40P01", "55P03", "25006"):
+        assert for_now(named(sqlstate)), sqlstate
+    # A row past an index's limit (an upgrade failed on it every run), a bug, a table gone.
+    for sqlstate in ("54000", "XX000", "42P01"):
+        assert not for_now(named(sqlstate)), sqlstate
 
 
 def test_a_role_granted_reads_only_searches_what_is_indexed(
