@@ -1766,17 +1766,17 @@ def test_status_cuts_a_long_url_as_it_cuts_a_long_category(tmp_path: Path) -> No
     assert lines[0].index("last attempt") <= 62, table
 
 
-def _status_on_a_full_disk(site: Path) -> subprocess.CompletedProcess[str]:
-    """`status` where no file may grow past 4 KiB: SQLite cannot size the
-    shared memory its write-ahead log needs (32 KiB), as on a full disk
-    (where it says the same "disk I/O error")."""
+def _status_on_a_full_disk(site: Path, *command: str) -> subprocess.CompletedProcess[str]:
+    """`status` (or ``command``) where no file may grow past 4 KiB: SQLite
+    cannot size the shared memory its write-ahead log needs (32 KiB), as on
+    a full disk (where it says the same "disk I/O error")."""
 
     def no_room() -> None:
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
 
     return subprocess.run(
-        [sys.executable, "-B", "-m", "feedmill", "status", "-c", str(site)],
+        [sys.executable, "-B", "-m", "feedmill", *(command or ("status",)), "-c", str(site)],
         capture_output=True,
         text=True,
         preexec_fn=no_room,
@@ -1798,6 +1798,20 @@ def test_status_reads_the_database_read_only_when_it_cannot_be_opened_to_write(
     assert "not shown" not in shown.stderr  # nothing was left in its log
     # Its database left as it was: the next run, with room, goes on from it.
     assert "posts: 0 new, 0 updated, 2 unchanged" in cli("run", "-c", str(tmp_path)).stdout
+
+
+def test_search_reads_the_database_read_only_when_it_cannot_be_opened_to_write(
+    tmp_path: Path,
+) -> None:
+    """As `status`: `search` said "cannot open the state database …" and
+    found nothing where the database could be read."""
+    write_config(tmp_path, FEEDS)
+    publish(tmp_path, items(2))
+    assert cli("search", "-c", str(tmp_path), "新闻").code == 0  # (the index built)
+    shown = _status_on_a_full_disk(tmp_path, "search", "--json", "新闻")
+    assert shown.returncode == 0, shown.stderr
+    assert len(json.loads(shown.stdout)) == 2
+    assert "what follows is read from it read-only" in shown.stderr
 
 
 def test_status_read_only_says_when_writes_still_in_the_log_are_not_shown(

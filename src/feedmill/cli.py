@@ -1966,7 +1966,7 @@ def search(
     from feedmill.search.tokens import MAX_TOKEN, query_tokens
     from feedmill.store import posts as posts_store
     from feedmill.store import search as search_store
-    from feedmill.store.database import StoreError, may_not_write, open_database, reading
+    from feedmill.store.database import StoreError, may_not_write, open_to_read, reading
     from feedmill.store.feeds import view
 
     typed = " ".join(query)  # 央行 降准 as typed, or "央行 降准" quoted: one query
@@ -2026,10 +2026,14 @@ def search(
         _nothing_stored(as_json)
         return
     try:
-        engine = open_database(loaded.database_url)
+        # As `status`: read-only where it cannot be opened to write (a full
+        # disk; a user who may only read the daemon's files).
+        engine, note = open_to_read(loaded.database_url)
     except StoreError as exc:
         err.print(f"[red]error[/red] {plain(str(exc))}")
         raise click.exceptions.Exit(EXIT_FATAL) from None
+    if note is not None:
+        err.print(f"note: {plain(note)}", soft_wrap=True)
     try:
         with reading(engine) as conn:
             # As `run` and `status` refuse it: another site's items are not
