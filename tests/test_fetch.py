@@ -940,6 +940,9 @@ def test_credentials_stay_with_their_host_across_redirects(
         "X-Api-Key": "SECRETAPIKEY-abc123",
         "X-Auth-Token": "SECRET-token-456",
         "X-Feed": "1",
+        # A site's name for its address (a way round a poisoned DNS): the next
+        # host was asked for the first one's site, and answered 404.
+        "Host": "news.example.com",
     }
     feeds = [
         {"url": url, "group": "g", "source": name, "headers": secret}
@@ -950,9 +953,11 @@ def test_credentials_stay_with_their_host_across_redirects(
     [(_, other_host)] = elsewhere.requests
     for name in ("Cookie", "Authorization", "X-Api-Key", "X-Auth-Token"):
         assert name not in other_host
-    assert other_host["X-Feed"] == "1"  # only secrets are held back
+    assert other_host["X-Feed"] == "1"  # only secrets are held back, and the Host
+    assert other_host["Host"] == urlsplit(moved).netloc
     same_host = dict(feed_server.requests)["/here"]
     assert same_host["Cookie"] == "session=SECRET" and same_host["Authorization"] == "Bearer T"
+    assert same_host["Host"] == "news.example.com"
     assert same_host["X-Api-Key"] == "SECRETAPIKEY-abc123"
 
 

@@ -663,7 +663,14 @@ def _url_auth(url: str) -> aiohttp.BasicAuth | None:
 
 
 def _anonymous(headers: dict[str, str]) -> dict[str, str]:
-    return {name: value for name, value in headers.items() if not urls.names_a_secret(name)}
+    """The headers for another host: without secrets, nor the configured
+    ``Host`` (a site's name for an address: the next host was asked for the
+    first one's site)."""
+    return {
+        name: value
+        for name, value in headers.items()
+        if not urls.names_a_secret(name) and name.lower() != "host"
+    }
 
 
 def in_host_turns(items: Sequence[T], url: Callable[[T], str]) -> list[T]:
