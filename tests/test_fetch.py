@@ -1481,6 +1481,23 @@ RSSHUB_ERROR = (
         ),
         (500, "text/html", b"<html><body>oops</body></html>", "HTTP 500 Internal Server Error"),
         (500, "text/html", b"", "HTTP 500 Internal Server Error"),
+        # A page of text alone: PHP's error, WordPress's, nginx's (no more than the status).
+        (
+            500,
+            "text/html; charset=UTF-8",
+            b"<br />\n<b>Fatal error</b>:  Uncaught PDOException: SQLSTATE[HY000] [2002]"
+            b" Connection refused in /var/www/html/wp-includes/feed.php:12<br />",
+            "HTTP 500 Internal Server Error: got text/html: Fatal error: Uncaught PDOException:"
+            " SQLSTATE[HY000] [2002] Connection refused in /var/www/html/wp-includes/feed.php:12",
+        ),
+        (
+            500,
+            "text/html",
+            b"<h1>Error establishing a database connection</h1>",
+            "HTTP 500 Internal Server Error: got text/html: Error establishing a database"
+            " connection",
+        ),
+        (502, "text/html", b"<center><h1>502 Bad Gateway</h1></center>", "HTTP 502 Bad Gateway"),
     ],
 )
 def test_an_http_error_says_what_its_page_says(

@@ -36,6 +36,17 @@ _HTML_ROOTS = frozenset(
 )
 
 
+# First elements of a page of text alone, without <html> (see `describe`).
+_HTML_TEXT_FIRST = frozenset(
+    {
+        "br", "b", "strong", "i", "em", "p", "center", "pre", "span", "font", "hr", "table",
+        "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "dl", "blockquote", "code", "tt", "a",
+    }
+)  # fmt: skip
+# A space a tag left before punctuation ("<b>Fatal error</b>:").
+_SPACE_BEFORE_MARK = re.compile(r"\s+(?=[:;,.!?：；，。！？])")
+
+
 def kind(text: str) -> str:
     """'xml', 'json', 'html', 'empty' or 'text'."""
     head = text.lstrip("\ufeff \t\r\n")
@@ -202,6 +213,16 @@ def describe(text: str, content_type: str | None) -> str:
         root = root_name(text)
         if root is None:
             return f"got {mime or 'XML'} without any element, not a feed"
+        if root in _HTML_TEXT_FIRST:
+            # A page of text with no <html> around it: PHP's error ("<br />
+            # <b>Fatal error</b>: …"), WordPress's "<h1>Error establishing a
+            # database connection</h1>", nginx's <center>: what it says.
+            # (Still XML to `kind`: a feed may follow a PHP warning.)
+            said = _SPACE_BEFORE_MARK.sub(
+                "", _flat(html.unescape(strip_tags(text[:_SNIFFED], " ")))
+            )
+            if said:
+                return f"got {mime or 'text/html'}: {_clip(said, 160)}"
         return f"got {mime or 'XML'} whose root element is <{root}>, not a feed"
     if _noise(text):
         return f"got {mime + ': ' if mime else ''}binary data, not a feed"
