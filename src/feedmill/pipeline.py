@@ -466,7 +466,8 @@ class Mill:
         self._fetches: set[asyncio.Future[Any]] = set()
         self._page_slots: PageSlots | None = None  # a pass's limits on article pages
         self._page_pauses: dict[str, Pause] = {}  # as stored when the pass began
-        self._following = False  # posts still to move to a source_dir changed (`_sync`)
+        # The folder posts still wait in to move to a changed source_dir (`_sync`).
+        self._waiting: str | None = None
         self._pool: ProcessPoolExecutor | None = None
         self._dropped: list[threading.Thread] = []  # of broken pools, not yet joined
         # Feeds whose zone-less dates are read in another time zone than their
@@ -794,7 +795,10 @@ class Mill:
     def _posts_gone(self, states: dict[str, FeedState]) -> int:
         """How many posts of the config's feeds (``states``) are on the site
         by the record while the posts folder holds none (a folder deleted, a
-        site restored without it); 0 while it holds any."""
+        site restored without it); 0 while it holds any, or they wait in the
+        folder they were in to move to it."""
+        if self._waiting is not None:
+            return 0
         try:
             with os.scandir(self.posts_folder) as found:
                 if any(entry.name.endswith(".md") for entry in found):
@@ -912,6 +916,15 @@ class Mill:
         # as archived — and no run completed it.
         with self.engine.begin() as conn:
             meta_store.put(conn, REBUILD_OWED, "1")
+        if self._waiting is not None:
+            # Not while posts wait to move to a changed source_dir: the
+            # archive back in the posts folder would stay there (retention
+            # waits for the move).  Owed, it is done by the pass that ends it.
+            self.notices.append(
+                "the rebuild waits for the posts to move to the site's new posts folder;"
+                " the pass that moves them does it"
+            )
+            return
         # A removed feed's archived posts come back as they are (no config
         # says how to write them again); retention then weighs them again.
         # So do those a rebuild cut short had queued while it was configured.
@@ -1101,7 +1114,7 @@ class Mill:
         # Not while some posts wait in the folder the site's were in before
         # (`_sync`): counted gone from the site, the newest of them were taken
         # for posts deleted by hand, and left there for good.
-        if retention is None or self._following:
+        if retention is None or self._waiting is not None:
             return
         from feedmill.publish.archive import archive_old_posts, move_archive
 
@@ -1162,7 +1175,9 @@ class Mill:
 
     def _whereabouts(self, file_name: str) -> str:
         """Where a post of the site is: "posts", "archive" or "gone" (`writer.whereabouts`)."""
-        return whereabouts(self.posts_dir, self.archive_dir, file_name, self._earlier)
+        return whereabouts(
+            self.posts_dir, self.archive_dir, file_name, self._earlier, self._waiting
+        )
 
     def _sync(self) -> dict[str, FeedState]:
         from feedmill.publish.archive import folders, record_anew
@@ -1173,7 +1188,11 @@ class Mill:
         record_anew(self.engine, self.config.site_dir, self.posts_folder)
         # Hexo's source_dir changed: the posts go where the site now reads them.
         followed = follow(self.engine, self.posts_folder, self.config.site_dir)
-        self._following = followed is not None and not followed.done
+        self._waiting = (
+            str(self.config.site_dir / followed.was)
+            if followed is not None and not followed.done
+            else None
+        )
         if followed is not None:
             was, count = followed.was, followed.moved
             here = os.path.relpath(self.posts_folder, self.config.site_dir)
@@ -1860,6 +1879,7 @@ class Mill:
                 posts_dir=self.posts_dir,
                 archive_dir=self.archive_dir,
                 earlier_archives=self._earlier,
+                posts_waiting=self._waiting,
                 stage_dir=self.stage_dir,
                 database_url=self.database_url,
                 state=state,

@@ -181,6 +181,8 @@ class FeedJob:
     # Archive folders an earlier config named: a rebuild killed while moving
     # posts back may have left some there (`whereabouts`).
     earlier_archives: tuple[str, ...] = ()
+    # The posts folder the site's posts wait in to move to a changed source_dir.
+    posts_waiting: str | None = None
     # The secrets of the feed's request headers (`urls.header_secrets`): what
     # the document says of itself (its title, in a warning) may echo one.
     secrets: tuple[str, ...] = ()
@@ -193,7 +195,9 @@ class FeedJob:
 
     def whereabouts(self, file_name: str) -> str:
         """Where a post of the site is: "posts", "archive" or "gone" (`writer.whereabouts`)."""
-        return whereabouts(self.posts_dir, self.archive_dir, file_name, self.earlier_archives)
+        return whereabouts(
+            self.posts_dir, self.archive_dir, file_name, self.earlier_archives, self.posts_waiting
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -67,9 +67,17 @@ def follow(engine: Engine, posts_dir: Path, site_dir: Path) -> Followed | None:
             present = set(os.listdir(earlier))
             make_in_site(posts_dir, site_dir)
             for name in names:
-                if name in present and not (posts_dir / name).exists():
-                    move_file(earlier / name, posts_dir / name)
-                    count += 1
+                if name not in present:
+                    continue
+                if (posts_dir / name).exists():
+                    # Written anew there while the rest waited (an edit): the
+                    # copy left behind is the post as it was.  (Not the file
+                    # itself, seen through a link to the folder.)
+                    if not os.path.samefile(earlier / name, posts_dir / name):
+                        os.unlink(earlier / name)
+                    continue
+                move_file(earlier / name, posts_dir / name)
+                count += 1
         except OSError as exc:
             # The new folder takes no writes (yet): the feeds are stored all
             # the same, the rest moved by a later pass (nothing recorded).
