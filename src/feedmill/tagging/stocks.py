@@ -382,7 +382,8 @@ def is_link_word(text: str) -> bool:
 # company: the banking regulator (2018–2023) and its newspaper, the banking
 # association and the interbank market's dealers' association all begin with
 # 中国银行 (601988); China's gold reserves and its gold association with 中国黄金,
-# its satellite navigation system's office and society with 中国卫星, a power
+# its satellite navigation system's office and society with 中国卫星, its mobile
+# internet and mobile payment market with 中国移动, telecom fraud with 中国电信, a power
 # exchange, a planning commission, a free-trade zone with a city's company.
 # jieba keeps the company's name a word in them.  Found as the longer match,
 # they hide the name inside them; whole terms only, so 中国银行业绩 (its
@@ -400,6 +401,15 @@ NOT_NAMES = frozenset(
         "中国卫星导航系统",
         "中国卫星导航定位",
         "中国卫星导航学术",
+        "中国卫星导航与位置服务",
+        "中国移动互联网",
+        "中国移动支付市场",
+        "中国移动支付行业",
+        "中国移动支付用户",
+        "中国移动支付产业",
+        "中国移动支付规模",
+        "中国电信诈骗",
+        "中国电信网络诈骗",
         "上海电力交易中心",
         "广州发展改革",
         "上海临港新片区",
@@ -408,10 +418,11 @@ NOT_NAMES = frozenset(
 # 银行间 + what the interbank market deals in: 上海银行间同业拆放利率 (Shibor), in
 # every money-market report, is no mention of 上海银行 (601229) — but 上海银行
 # 间接持有 (indirectly holds) is, and 工商银行和建设银行间 (between) names both.
-_INTERBANK = tuple(
-    f"间{market}"
-    for market in ("市场", "同业", "债券", "拆借", "回购", "质押", "流动性", "利率", "外汇")
-)
+_INTERBANK_DEALS = (
+    "市场", "同业", "债券", "拆借", "回购", "质押",
+    "流动性", "利率", "外汇", "资金", "货币", "票据",
+)  # fmt: skip
+_INTERBANK = tuple(f"间{deal}" for deal in _INTERBANK_DEALS)
 
 
 class Found(NamedTuple):
