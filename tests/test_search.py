@@ -410,7 +410,7 @@ def test_a_snippet_begins_at_a_chinese_words_start() -> None:
         assert text.find(body.rstrip("…")[:12]) in starts, shown
 
 
-@pytest.mark.parametrize("closing", ["”", "」", "』", "）", "’", '"'])
+@pytest.mark.parametrize("closing", ["”", "」", "』", "）", "’"])
 def test_a_snippet_opens_with_no_quote_closed_before_it(closing: str) -> None:
     """Chinese ends a quoted sentence 。” : the snippet that began after the
     sentence's end opened with the quotation's closing mark."""
@@ -424,10 +424,11 @@ def test_a_snippet_opens_with_no_quote_closed_before_it(closing: str) -> None:
     assert shown.startswith("…央行今日宣布下调[存款准备金率]"), shown
 
 
-def test_a_snippet_begun_where_a_quotation_ends_opens_after_it() -> None:
+@pytest.mark.parametrize("cut", range(5))
+def test_a_snippet_begun_where_a_quotation_ends_opens_after_it(cut: int) -> None:
     """No sentence's end before the match: the window began on the ” and the
-    comma that end a quotation (…力度”，央行…)."""
-    lead = "央行今日宣布从下周一起下调金融机构人民币存贷款的平均平均"  # 28 characters
+    comma that end a quotation (…力度”，央行…), or a character or two before."""
+    lead = "央行今日宣布从下周一起下调金融机构人民币存贷款的平均平均"[cut:]  # 28 characters
     text = (
         "市场人士普遍认为本轮调整仍有空间投资者需保持耐心" * 6
         + "要加大宏观政策调节力度”，"
@@ -437,6 +438,25 @@ def test_a_snippet_begun_where_a_quotation_ends_opens_after_it() -> None:
     )
     shown = marked(snippet(text, query_tokens("存款准备金率").include, 120))
     assert shown.startswith(f"…{lead}[存款准备金率]"), shown
+
+
+def test_a_snippet_keeps_the_straight_quote_that_opens_its_sentence() -> None:
+    """After a sentence's end a straight quote closes that sentence's
+    quotation only where it opened one: else it opens the next, and stays."""
+    text = (
+        "市场人士普遍认为本轮调整仍有空间投资者需保持耐心" * 6
+        + '会议结束。"我们将继续下调存款准备金率，"他说。'
+        + "分析师指出后续仍有降息可能" * 5
+    )
+    shown = marked(snippet(text, query_tokens("存款准备金率").include, 120))
+    assert shown.startswith('…"我们将继续下调[存款准备金率]，"他说。'), shown
+    closed = (
+        "市场人士普遍认为，本轮调整仍有空间。" * 6
+        + '他说："我们将继续加大力度。"央行今日宣布下调存款准备金率0.25个百分点。'
+        + "分析师指出后续仍有降息可能。" * 5
+    )
+    shown = marked(snippet(closed, query_tokens("存款准备金率").include, 120))
+    assert shown.startswith("…央行今日宣布下调[存款准备金率]"), shown
 
 
 def test_a_text_that_fits_is_shown_whole() -> None:

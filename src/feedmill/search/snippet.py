@@ -312,19 +312,34 @@ def snippet(text: str, phrases: Collection[Phrase], width: int = 120) -> tuple[S
     # Begin after the last sentence end before the first match, if there is one
     # — and after what closes that sentence's quotation (。” , ." ): no snippet
     # opens with it; where there is none, after a quotation or an aside that
-    # ends where the window begins (…力度”，).
+    # ends near where the window begins (…力度”，).
     closing = _CLOSING
     for index in range(first - 1, start - 1, -1):
         if text[index] in _SENTENCE_END:
+            begun = start
             start = index + 1
-            closing = _CLOSING | _QUOTES  # (a straight quote after an end closes)
+            if start < first and text[start] in _QUOTES:
+                # A straight quote after an end closes the sentence's quotation
+                # where that sentence opened one (an odd count), else it opens
+                # the next.
+                said = text[max(0, begun - width) : index]
+                ends = [said.rfind(mark) for mark in _SENTENCE_END]
+                if said[max(ends) + 1 :].count(text[start]) % 2:
+                    start += 1
             break
     else:
-        if start < first and text[start] in _CLOSING:
-            closing = _CLOSING | _PAUSES
+        reach = min(first, start + _QUOTE_REACH)
+        ended = max((i for i in range(start, reach) if text[i] in _CLOSING), default=None)
+        if ended is not None:
+            start, closing = ended + 1, _CLOSING | _PAUSES
     while start < first and text[start] in closing:
         start += 1
     return _clip(text, start, width, spans)
+
+
+# How far into a window a quotation's end is looked for where no sentence
+# ends before the match (the window begins a character or two before it).
+_QUOTE_REACH = 6
 
 
 # How far a cut moves to keep a Latin word (or a character's marks, an emoji
