@@ -1017,11 +1017,33 @@ def test_what_no_wait_mends_is_not_waited_for() -> None:
     def named(sqlstate: str) -> OperationalError:
         return OperationalError("SELECT 1", {}, ServerError(sqlstate))
 
-    for sqlstate in ("08006", "53300", "53100", "57P01", "57P03", "40P01", "55P03", "25006"):
+    for sqlstate in ("08006", "53300", "53100", "57P01", "57P03", "40P01", "55P03"):
         assert for_now(named(sqlstate)), sqlstate
-    # A row past an index's limit (an upgrade failed on it every run), a bug, a table gone.
-    for sqlstate in ("54000", "XX000", "42P01"):
+    # A row past an index's limit, a statement timeout (an upgrade failed on
+    # either every run), a bug, a table gone.
+    for sqlstate in ("54000", "57014", "XX000", "42P01"):
         assert not for_now(named(sqlstate)), sqlstate
+    # The server refusing the URL's `options` (no SQLSTATE at connect).
+    for said in (
+        'connection failed: FATAL:  unrecognized configuration parameter "lock_timout"',
+        'connection failed: FATAL:  invalid value for parameter "statement_timeout": "abc"',
+    ):
+        assert not for_now(refused(said)), said
+
+
+def test_a_standby_not_promoted_yet_is_waited_for() -> None:
+    """psycopg raises a read-only transaction's 25006 (a standby a failover
+    has not promoted yet) as an InternalError: a daemon started then ended."""
+    import psycopg.errors
+    from sqlalchemy.exc import InternalError
+
+    from feedmill.store.database import for_now
+
+    read_only = psycopg.errors.ReadOnlySqlTransaction(
+        "cannot execute CREATE TABLE in a read-only transaction"
+    )
+    assert read_only.sqlstate == "25006"
+    assert for_now(InternalError("CREATE TABLE feeds", {}, read_only))
 
 
 def test_a_role_granted_reads_only_searches_what_is_indexed(

@@ -32,6 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import (
     ArgumentError,
     DatabaseError,
+    DBAPIError,
     NoSuchModuleError,
     OperationalError,
     ProgrammingError,
@@ -347,32 +348,37 @@ def for_now(exc: BaseException) -> bool:
     corrupt file, nor a user without the rights."""
     if isinstance(exc, StoreUnreachable):
         return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    # An error the server named: of a connection, of its resources (too many
+    # connections, a full disk), of its operator (shut down, starting up), a
+    # transaction rolled back, a lock not had, a standby not promoted yet
+    # (psycopg's InternalError) — not a limit a row passes, nor a statement
+    # timeout (an upgrade that failed on either failed every run), nor a
+    # statement it refuses.
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    if isinstance(sqlstate, str) and sqlstate:
+        return (sqlstate[:2] in _WAITING_CLASSES and sqlstate != "57014") or sqlstate == "25006"
     if not isinstance(exc, OperationalError):
         return False
     if isinstance(exc.orig, sqlite3.Error):
         return "locked" in str(exc.orig)
-    # An error the server named: of a connection, of its resources (too many
-    # connections, a full disk), of its operator (shut down, starting up), a
-    # transaction rolled back, a lock not had, a standby not promoted yet, or
-    # its database not made yet — not a limit a row passes (an upgrade that
-    # failed on one failed every run) nor a statement it refuses.
-    sqlstate = getattr(exc.orig, "sqlstate", None)
-    if sqlstate:
-        return sqlstate[:2] in _WAITING_CLASSES or sqlstate == "25006"
     # psycopg gives no SQLSTATE for a refused connection: its text tells a
     # role without CONNECT (or LOGIN) on the database, a wrong password or a
     # role that does not exist (no wait mends these) from a server away.
     return not _REFUSED_FOR_GOOD.search(str(exc.orig))
 
 
-_WAITING_CLASSES = frozenset({"08", "53", "57", "40", "55", "3D"})
+_WAITING_CLASSES = frozenset({"08", "53", "57", "40", "55"})
 _REFUSED_FOR_GOOD = re.compile(
     "permission denied|not permitted to log in|password authentication failed"
     '|role ".*" does not exist'
     # No password given where one is needed; pg_hba.conf turning the role away.
     "|no password supplied|pg_hba.conf rejects|no pg_hba.conf entry"
-    # libpq's reading of the URL itself (`sslmode=requir`).
+    # libpq's reading of the URL itself (`sslmode=requir`), and the server's of
+    # its `options` (`-c lock_timout=10s`).
     "|invalid [a-z_]+ value|invalid connection option|invalid URI|invalid sslmode"
+    "|unrecognized configuration parameter|invalid value for parameter"
 )
 
 
