@@ -11,6 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import msgspec
+import pytest
 
 from feedmill.config import RulesSpec
 from feedmill.filter.rules import blocked_by, compile_rules
@@ -230,6 +231,27 @@ def test_an_html_error_page_of_unclosed_titles() -> None:
     # Found in the page as it is: "İ".lower() is two characters.
     turkish = '<meta content="İstanbul ve İzmir"><title>Son Dakika Haberleri</title>'
     assert describe(turkish, None) == "got text/html: <title>Son Dakika Haberleri</title>"
+
+
+@pytest.mark.parametrize(
+    ("page", "said"),
+    [
+        # What a reader sees of it: not its script, nor a space a tag left.
+        (
+            "<p>Site under maintenance</p><script>var token = 'abc';</script>",
+            "got text/html: Site under maintenance",
+        ),
+        ("<p>Unable to read .env file</p>", "got text/html: Unable to read .env file"),
+        # Its tags past what is read: no half a tag said as its text.
+        (
+            "<span>" + '<a href="http://example.com/a/very/long/path">' * 3000,
+            "got text/html whose root element is <span>, not a feed",
+        ),
+        ("<br><br>", "got text/html whose root element is <br>, not a feed"),
+    ],
+)
+def test_a_page_of_text_without_html_is_said_as_a_reader_sees_it(page: str, said: str) -> None:
+    assert describe(page, "text/html") == said
 
 
 def test_a_feed_of_hostile_items_publishes_them_and_the_rest(tmp_path: Path) -> None:

@@ -43,8 +43,9 @@ _HTML_TEXT_FIRST = frozenset(
         "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "dl", "blockquote", "code", "tt", "a",
     }
 )  # fmt: skip
-# A space a tag left before punctuation ("<b>Fatal error</b>:").
-_SPACE_BEFORE_MARK = re.compile(r"\s+(?=[:;,.!?：；，。！？])")
+# A space a tag left before punctuation ("<b>Fatal error</b>:"), not before
+# a word's own (".env").
+_SPACE_BEFORE_MARK = re.compile(r"\s+(?=[:;,.!?：；，。！？](?:\s|$))")
 
 
 def kind(text: str) -> str:
@@ -218,9 +219,13 @@ def describe(text: str, content_type: str | None) -> str:
             # <b>Fatal error</b>: …"), WordPress's "<h1>Error establishing a
             # database connection</h1>", nginx's <center>: what it says.
             # (Still XML to `kind`: a feed may follow a PHP warning.)
-            said = _SPACE_BEFORE_MARK.sub(
-                "", _flat(html.unescape(strip_tags(text[:_SNIFFED], " ")))
-            )
+            from feedmill.normalize.text import visible_text
+
+            # (Scripts and styles left out; a tag cut at the end too.)
+            head = text[:_SNIFFED]
+            if head.rfind("<") > head.rfind(">"):
+                head = head[: head.rfind(">") + 1]
+            said = _SPACE_BEFORE_MARK.sub("", visible_text(head))
             if said:
                 return f"got {mime or 'text/html'}: {_clip(said, 160)}"
         return f"got {mime or 'XML'} whose root element is <{root}>, not a feed"
