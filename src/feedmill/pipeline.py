@@ -1636,9 +1636,8 @@ class Mill:
         pauses: dict[str, Pause] = {}
         try:
             for key, value in json.loads(stored or "{}").items():
-                if isinstance(
-                    value, str
-                ):  # (until alone, as stored before: made a day before at most)
+                # (Its time alone, as stored before: made a day before at most.)
+                if isinstance(value, str):
                     until = datetime.fromisoformat(value)
                     pauses[key] = Pause(until - LONGEST_PAGE_WAIT, until)
                 else:
