@@ -351,14 +351,14 @@ def for_now(exc: BaseException) -> bool:
     if not isinstance(exc, DBAPIError):
         return False
     # An error the server named: of a connection, of its resources (too many
-    # connections, a full disk), of its operator (shut down, starting up), a
-    # transaction rolled back, a lock not had, a standby not promoted yet
-    # (psycopg's InternalError) — not a limit a row passes, nor a statement
-    # timeout (an upgrade that failed on either failed every run), nor a
-    # statement it refuses.
+    # connections, a full disk), of its operator (shut down, starting up, a
+    # statement cancelled: a timeout met waiting for another session's lock),
+    # a transaction rolled back, a lock not had, a standby not promoted yet
+    # (psycopg's InternalError) — not a limit a row passes (an upgrade that
+    # failed on one failed every run), nor a statement it refuses.
     sqlstate = getattr(exc.orig, "sqlstate", None)
     if isinstance(sqlstate, str) and sqlstate:
-        return (sqlstate[:2] in _WAITING_CLASSES and sqlstate != "57014") or sqlstate == "25006"
+        return sqlstate[:2] in _WAITING_CLASSES or sqlstate == "25006"
     if not isinstance(exc, OperationalError):
         return False
     if isinstance(exc.orig, sqlite3.Error):
