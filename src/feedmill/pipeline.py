@@ -920,10 +920,7 @@ class Mill:
             # Not while posts wait to move to a changed source_dir: the
             # archive back in the posts folder would stay there (retention
             # waits for the move).  Owed, it is done by the pass that ends it.
-            self.notices.append(
-                "the rebuild waits for the posts to move to the site's new posts folder;"
-                " the pass that moves them does it"
-            )
+            self.notices.append(_REBUILD_WAITS)
             return
         # A removed feed's archived posts come back as they are (no config
         # says how to write them again); retention then weighs them again.
@@ -995,6 +992,9 @@ class Mill:
         Whether it did — or, with ``waits``, why it waits: an archive folder
         on a disk not mounted (a pass posts its new items meanwhile)."""
         if self.stopping.is_set() or not self._rebuild_owed():
+            return False
+        if self._waiting is not None:  # (until the posts have moved: see _rebuild_all)
+            self.notices.append(_REBUILD_WAITS)
             return False
         if waits:
             from feedmill.publish.archive import ArchiveMissing
@@ -2379,6 +2379,10 @@ def cannot_write(exc: BaseException) -> bool:
     return False
 
 
+_REBUILD_WAITS = (
+    "the rebuild waits for the posts to move to the site's new posts folder;"
+    " the pass that moves them does it"
+)
 # How a pool says its workers are gone: a worker died (BrokenProcessPool), or
 # the forkserver did before it could start one (EOFError, a broken pipe).
 _POOL_DIED = (BrokenProcessPool, EOFError, ConnectionError)
