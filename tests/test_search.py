@@ -440,6 +440,15 @@ def test_a_snippet_begun_where_a_quotation_ends_opens_after_it(cut: int) -> None
     assert shown.startswith(f"…{lead}[存款准备金率]"), shown
 
 
+@pytest.mark.parametrize("opening", ["“降准”落地，", "【快讯】", "据《财经》报道，"])
+def test_a_snippet_keeps_a_quotation_the_window_holds_whole(opening: str) -> None:
+    """A quoted or bracketed term where the window begins (the text's start
+    here) is no quotation's end: it went, and the article's first words."""
+    text = opening + "央行宣布下调存款准备金率。" + "分析师指出后续仍有降息可能。" * 20
+    shown = marked(snippet(text, query_tokens("央行").include, 120))
+    assert shown.startswith(opening + "[央行]"), shown
+
+
 def test_a_snippet_keeps_the_straight_quote_that_opens_its_sentence() -> None:
     """After a sentence's end a straight quote closes that sentence's
     quotation only where it opened one: else it opens the next, and stays."""

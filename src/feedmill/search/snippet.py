@@ -40,6 +40,7 @@ _RUN_CHAR = re.compile(r"[\w+#&.%-]")
 _SENTENCE_END = frozenset("。！？；!?;…")
 # What closes a quotation or an aside after its sentence's end (他说：“….”).
 _CLOSING = frozenset("”’」』）)》〉】］]")
+_OPENING = frozenset("“‘「『（(《〈【［[")
 _QUOTES = frozenset("\"'")
 _PAUSES = frozenset("，、,；;：:")
 ELLIPSIS = "…"
@@ -328,10 +329,14 @@ def snippet(text: str, phrases: Collection[Phrase], width: int = 120) -> tuple[S
                     start += 1
             break
     else:
+        # (Only one whose opening is before the window: not 【快讯】 or “降准”
+        # the window holds whole; nothing at the text's start.)
         reach = min(first, start + _QUOTE_REACH)
         ended = max((i for i in range(start, reach) if text[i] in _CLOSING), default=None)
-        if ended is not None:
+        if ended is not None and start > 0 and not _OPENING.intersection(text[start:ended]):
             start, closing = ended + 1, _CLOSING | _PAUSES
+        elif start == 0:
+            closing = frozenset()
     while start < first and text[start] in closing:
         start += 1
     return _clip(text, start, width, spans)
