@@ -248,6 +248,15 @@ def test_an_html_error_page_of_unclosed_titles() -> None:
             "got text/html whose root element is <span>, not a feed",
         ),
         ("<br><br>", "got text/html whose root element is <br>, not a feed"),
+        # A "<" of its own text is no tag; nor a space before Chinese punctuation.
+        (
+            "<h1>Database error</h1>\nQuery failed: WHERE post_date <= NOW() - 1 LIMIT 10",
+            "got text/html: Database error Query failed: WHERE post_date <= NOW() - 1 LIMIT 10",
+        ),
+        (
+            "<br />\n<b>错误</b>：数据库连接失败，请稍后再试",
+            "got text/html: 错误：数据库连接失败，请稍后再试",
+        ),
     ],
 )
 def test_a_page_of_text_without_html_is_said_as_a_reader_sees_it(page: str, said: str) -> None:

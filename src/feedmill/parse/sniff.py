@@ -43,9 +43,11 @@ _HTML_TEXT_FIRST = frozenset(
         "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "dl", "blockquote", "code", "tt", "a",
     }
 )  # fmt: skip
-# A space a tag left before punctuation ("<b>Fatal error</b>:"), not before
-# a word's own (".env").
-_SPACE_BEFORE_MARK = re.compile(r"\s+(?=[:;,.!?：；，。！？](?:\s|$))")
+# A space a tag left before punctuation ("<b>Fatal error</b>:", "<b>错误</b>："),
+# not before a word's own (".env").
+_SPACE_BEFORE_MARK = re.compile(r"\s+(?=[:;,.!?](?:\s|$)|[：；，。！？])")
+# A tag's start cut off at the end of what is read (not a "<" of the text's own).
+_CUT_TAG = re.compile(r"<[a-zA-Z/!?][^<>]*\Z")
 
 
 def kind(text: str) -> str:
@@ -223,8 +225,8 @@ def describe(text: str, content_type: str | None) -> str:
 
             # (Scripts and styles left out; a tag cut at the end too.)
             head = text[:_SNIFFED]
-            if head.rfind("<") > head.rfind(">"):
-                head = head[: head.rfind(">") + 1]
+            if len(text) > _SNIFFED and (cut := _CUT_TAG.search(head)) is not None:
+                head = head[: cut.start()]
             said = _SPACE_BEFORE_MARK.sub("", visible_text(head))
             if said:
                 return f"got {mime or 'text/html'}: {_clip(said, 160)}"
