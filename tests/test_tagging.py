@@ -444,6 +444,8 @@ def test_terms_that_begin_with_a_companys_name_are_not_the_company(
         ("上海银行", "601229", "上海银行间接持有该公司5%股份。"),  # indirectly
         ("建设银行", "601939", "工商银行和建设银行间的合作加深。"),  # between
         ("中国移动", "600941", "中国移动支付了1000万元罚款。"),  # paid
+        ("中国移动", "600941", "中国移动支付用户流量补贴2亿元。"),  # pays users
+        ("建设银行", "601939", "工商银行和建设银行间资金往来增加。"),  # between
     ],
 )
 def test_the_companys_own_sentences_that_begin_as_such_a_term_does_name_it(

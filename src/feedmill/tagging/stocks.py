@@ -405,9 +405,7 @@ NOT_NAMES = frozenset(
         "中国移动互联网",
         "中国移动支付市场",
         "中国移动支付行业",
-        "中国移动支付用户",
         "中国移动支付产业",
-        "中国移动支付规模",
         "中国电信诈骗",
         "中国电信网络诈骗",
         "上海电力交易中心",
@@ -420,7 +418,7 @@ NOT_NAMES = frozenset(
 # 间接持有 (indirectly holds) is, and 工商银行和建设银行间 (between) names both.
 _INTERBANK_DEALS = (
     "市场", "同业", "债券", "拆借", "回购", "质押",
-    "流动性", "利率", "外汇", "资金", "货币", "票据",
+    "流动性", "利率", "外汇", "资金面", "货币市场", "票据市场",
 )  # fmt: skip
 _INTERBANK = tuple(f"间{deal}" for deal in _INTERBANK_DEALS)
 
