@@ -858,15 +858,23 @@ def test_a_site_that_asks_to_wait_is_left_alone_until_then(
     feed_server.add("/feed", body=feed_server.routes["/feed"].body)  # no ETag: a full fetch
     assert "posts: 0 new, 0 updated, 3 unchanged" in cli("run", "-c", str(config)).stdout
     assert sum(feed_server.hits[f"/a/{i}.html"] for i in range(3)) == asked
-
-    # A wait asked for while the clock ran ahead (8 hours: one kept in Beijing
-    # time, read as UTC), set right since, is no wait: the pages are asked
-    # for, and answer — as when the time comes.
     import sqlite3
 
     with sqlite3.connect(tmp_path / ".feedmill" / "state.db") as db:
         (stored,) = db.execute("SELECT value FROM meta WHERE name = 'page_pauses'").fetchone()
         ((host, (made, until)),) = json.loads(stored).items()
+        # A wait as releases before stored it (its time alone) still holds.
+        db.execute(
+            "UPDATE meta SET value = ? WHERE name = 'page_pauses'", (json.dumps({host: until}),)
+        )
+    feed_server.add("/feed", body=feed_server.routes["/feed"].body)
+    assert "posts: 0 new, 0 updated, 3 unchanged" in cli("run", "-c", str(config)).stdout
+    assert sum(feed_server.hits[f"/a/{i}.html"] for i in range(3)) == asked
+
+    # A wait asked for while the clock ran ahead (8 hours: one kept in Beijing
+    # time, read as UTC), set right since, is no wait: the pages are asked
+    # for, and answer — as when the time comes.
+    with sqlite3.connect(tmp_path / ".feedmill" / "state.db") as db:
         ahead = [
             (datetime.fromisoformat(t) + timedelta(hours=8)).isoformat() for t in (made, until)
         ]
