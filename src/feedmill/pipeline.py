@@ -2383,6 +2383,7 @@ _REBUILD_WAITS = (
     "the rebuild waits for the posts to move to the site's new posts folder;"
     " the pass that moves them does it"
 )
+
 # How a pool says its workers are gone: a worker died (BrokenProcessPool), or
 # the forkserver did before it could start one (EOFError, a broken pipe).
 _POOL_DIED = (BrokenProcessPool, EOFError, ConnectionError)
