@@ -1506,6 +1506,75 @@ def test_the_posts_follow_a_source_dir_changed(
         assert len(list((folder / "_posts").glob("*.md"))) == 4
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+@pytest.mark.parametrize("last", ["source", "other"])
+def test_posts_waiting_to_move_follow_a_source_dir_changed_again(
+    tmp_path: Path,
+    backend: str,
+    last: str,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """source_dir changed (source → src), the new folder's disk full after
+    one post moved, the items edited meanwhile (written to src), then
+    source_dir changed back, or to a third folder, before the move ended:
+    the posts in src were looked for no more — the edits lost from the site,
+    and the post moved there taken for deleted by hand at its next edit.  (A
+    server database refused the way back, as another site's.)"""
+    import errno
+
+    from feedmill.publish import postsfolder
+
+    state = {}
+    if backend == "postgresql":
+        from support.postgres import new_database
+
+        state = {"state": new_database(request.getfixturevalue("postgres_url"))}
+    site = tmp_path / "blog"
+    site.mkdir()
+    (site / "_config.yml").write_text("title: Mine\n")
+    feed = site / "a.xml"
+
+    def publish(title: str) -> None:
+        feed.write_bytes(rss("源", [Item(title=f"{title}{i}", guid=str(i)) for i in range(4)]))
+
+    publish("新闻")
+    config = str(write_config(site, [{"url": "a.xml", "group": "g", "source": "源"}], **state))
+    assert cli("run", "-c", config).code == 0
+    (site / "source" / "_posts" / "hello-world.md").write_text("---\ntitle: Hello\n---\n")
+    real_move, moves = postsfolder.move_file, []
+
+    def move_until_full(source: Path, target: Path) -> None:
+        if moves:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_move(source, target)
+        moves.append(source)
+
+    monkeypatch.setattr(postsfolder, "move_file", move_until_full)
+    (site / "_config.yml").write_text("title: Mine\nsource_dir: src\n")
+    publish("更新")
+    result = cli("run", "-c", config)
+    assert result.code == 0 and "the rest wait" in result.stderr, result.stderr
+    assert "posts: 0 new, 4 updated" in result.stdout, result.stdout
+    monkeypatch.undo()
+
+    (site / "_config.yml").write_text(f"title: Mine\nsource_dir: {last}\n")
+    result = cli("run", "-c", config)
+    assert result.code == 0, result.stderr
+    assert "3 posts moved there" in result.stderr or "4 posts moved there" in result.stderr
+    assert "takes it over" not in result.stderr and "deleted" not in result.stderr
+    texts = [p.read_text("utf-8") for p in (site / last / "_posts").glob("*.md")]
+    assert len(texts) == 4 + (last == "source") and all(
+        "更新" in text for text in texts if "Hello" not in text
+    )
+    assert not list((site / "src" / "_posts").glob("*.md"))
+    publish("再次更新")
+    again = cli("run", "-c", config)
+    assert "posts: 0 new, 4 updated" in again.stdout and "moved" not in again.stderr, again.stderr
+    texts = [p.read_text("utf-8") for p in (site / last / "_posts").glob("*.md")]
+    assert sum("再次更新" in text for text in texts) == 4
+
+
 def test_a_site_inside_another_on_one_server_database_is_still_another_site(
     tmp_path: Path, postgres_url: str
 ) -> None:

@@ -1390,8 +1390,8 @@ def test_a_copy_whose_retracted_post_a_crash_left_takes_the_story_when_it_passes
     assert "posts: 2 new" in cli("run", "-c", str(config)).stdout
     feed_server.add("/a/y.html", body=page, headers=HTML)
     with monkeypatch.context() as crashed:  # nothing removed after the commit
-        crashed.setattr(worker, "remove_retracted", lambda *args: [])
-        crashed.setattr(pipeline, "remove_retracted", lambda *args: [])
+        crashed.setattr(worker, "remove_retracted", lambda *args, **kwargs: [])
+        crashed.setattr(pipeline, "remove_retracted", lambda *args, **kwargs: [])
         second = cli("run", "-c", str(config)).stdout
     assert "1 duplicate " in second, second
     assert len(posts(tmp_path)) == 2  # 乙's file left behind
@@ -1569,7 +1569,7 @@ def test_files_a_worker_could_not_remove_after_retracting_go_in_the_same_pass(
     config, up, _ = _teaser_posted_then_blocked(tmp_path, feed_server)
     up()
 
-    def refused(*args: object) -> list[tuple[str, OSError]]:
+    def refused(*args: object, **kwargs: object) -> list[tuple[str, OSError]]:
         return [("?", PermissionError(errno.EACCES, "Permission denied"))]  # and left them
 
     monkeypatch.setattr(worker, "remove_retracted", refused)

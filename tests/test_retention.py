@@ -1533,6 +1533,61 @@ def test_no_post_leaves_while_some_wait_to_move_to_a_source_dir_changed(
     assert states == ["archived", "archived", "written", "written", "written"]
 
 
+def test_a_post_taken_back_while_it_waits_to_move_leaves_the_old_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A post retracted while its file waits in the folder of the site's
+    old source_dir (the new one's disk full) kept that file there: the next
+    source_dir move, or a change back, put it on the site again."""
+    import errno
+    import sqlite3
+
+    from feedmill.publish import postsfolder
+
+    (tmp_path / "f.xml").write_bytes(rss("源", items([1, 2, 3])))
+    config = write_config(tmp_path, [{"url": "f.xml", "group": "g", "source": "源"}])
+    assert cli("run", "-c", str(config)).code == 0
+    (tmp_path / "_config.yml").write_text("title: t\nsource_dir: src\n", "utf-8")
+
+    def full(source: Path, target: Path) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(postsfolder, "move_file", full)
+    assert "the rest wait" in cli("run", "-c", str(config)).stderr
+    old = tmp_path / "source" / "_posts"
+    name = sorted(p.name for p in old.glob("*.md"))[0]
+    with sqlite3.connect(tmp_path / ".feedmill" / "state.db") as db:
+        db.execute("UPDATE posts SET state = 'retracted' WHERE file_name = ?", (name,))
+    assert cli("run", "-c", str(config)).code == 0
+    assert not (old / name).exists() and len(list(old.glob("*.md"))) == 2
+    monkeypatch.undo()
+    assert cli("run", "-c", str(config)).code == 0
+    assert len(list((tmp_path / "src" / "_posts").glob("*.md"))) == 2
+
+
+def test_a_move_killed_between_its_copies_keeps_the_last_written(tmp_path: Path) -> None:
+    """Two folders hold a post (a pass killed after it moved the copy written
+    last, before it removed the other): the copy written last is the post,
+    whichever folder it is in — the older one is dropped."""
+    import time
+
+    from feedmill.publish.postsfolder import _gather
+
+    old, new, target = (tmp_path / name for name in ("old", "new", "target"))
+    for folder in (old, new, target):
+        folder.mkdir()
+    (new / "a.md").write_text("edited")
+    (old / "a.md").write_text("as first written")
+    (target / "b.md").write_text("edited")
+    (new / "b.md").write_text("as first written")
+    past = time.time() - 60
+    os.utime(old / "a.md", (past, past))
+    os.utime(new / "b.md", (past, past))
+    assert _gather(["a.md", "b.md", "c.md"], [old, new], target) == 1
+    assert {p.name: p.read_text() for p in target.iterdir()} == {"a.md": "edited", "b.md": "edited"}
+    assert not list(old.iterdir()) and not list(new.iterdir())
+
+
 def test_posts_of_a_removed_feed_waiting_for_a_rewrite_still_leave(tmp_path: Path) -> None:
     """A feed's posts outlive its removal from the config; when another feed
     then brings the same stories, those posts wait to be rewritten (listing

@@ -2243,12 +2243,12 @@ def _filed_removed(
         return {}
     with reading(engine) as conn:
         names = search_store.filed_posts(conn, configured)
-        earlier = site_store.earlier_posts(conn, str(config.site_dir)) if names else None
+        earlier = site_store.earlier_posts_folders(conn, str(config.site_dir)) if names else []
     if not names:
         return {}
     places = [
         config.posts_dir,
-        *([Path(earlier)] if earlier else []),
+        *map(Path, earlier),
         *folders(engine, config.site_dir, config.posts_dir, config.archive_dir),
     ]
     found: dict[int, tuple[str, str]] = {}
@@ -2301,10 +2301,10 @@ def _post_files(config: Config, engine: Engine) -> tuple[set[str] | None, set[st
     from feedmill.store.database import reading
 
     with reading(engine) as conn:
-        earlier = site_store.earlier_posts(conn, str(config.site_dir))
-    # (In the folder of the last run too: `source_dir` edited since, the next
-    # run moves them.)
-    files = _names_in([config.posts_dir, *([Path(earlier)] if earlier else [])], config.site_dir)
+        earlier = site_store.earlier_posts_folders(conn, str(config.site_dir))
+    # (In the folders of the last runs too: `source_dir` edited since, the
+    # next run moves them.)
+    files = _names_in([config.posts_dir, *map(Path, earlier)], config.site_dir)
     archive = _names_in(
         folders(engine, config.site_dir, config.posts_dir, config.archive_dir), config.site_dir
     )

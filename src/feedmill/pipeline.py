@@ -466,8 +466,8 @@ class Mill:
         self._fetches: set[asyncio.Future[Any]] = set()
         self._page_slots: PageSlots | None = None  # a pass's limits on article pages
         self._page_pauses: dict[str, Pause] = {}  # as stored when the pass began
-        # The folder posts still wait in to move to a changed source_dir (`_sync`).
-        self._waiting: str | None = None
+        # The folders posts still wait in to move to a changed source_dir (`_sync`).
+        self._waiting: tuple[str, ...] = ()
         self._pool: ProcessPoolExecutor | None = None
         self._dropped: list[threading.Thread] = []  # of broken pools, not yet joined
         # Feeds whose zone-less dates are read in another time zone than their
@@ -513,7 +513,9 @@ class Mill:
     def _remove_retracted(self) -> None:
         """What retractions left (a crash, a worker that could not): one file
         that cannot go is said and kept for later, never a pass stopped."""
-        for name, exc in remove_retracted(self.engine, self.posts_dir, self.archive_dir):
+        for name, exc in remove_retracted(
+            self.engine, self.posts_dir, self.archive_dir, waiting=self._waiting
+        ):
             # (One file the user may not remove is said, as any other.)
             if cannot_write(exc) and not isinstance(exc, PermissionError):
                 raise exc
@@ -537,11 +539,13 @@ class Mill:
         with self.engine.begin() as conn:
             if database is None:
                 here = self._claimed[1]  # (site_store.here)
-                earlier = site_store.earlier_posts(conn, str(config.site_dir))
+                earlier = site_store.earlier_posts_folders(conn, str(config.site_dir))
                 before = site_store.claim(conn, here, earlier=earlier)
                 if before is not None:
                     host, _, folder = before.partition(":")
-                    if host == here.partition(":")[0] and site_store.same_folder(folder, earlier):
+                    if host == here.partition(":")[0] and any(
+                        site_store.same_folder(folder, other) for other in earlier
+                    ):
                         before = None  # this site's posts folder changed: said as the posts move
             else:
                 before = site_store.claim_file(conn, str(config.site_dir), database)
@@ -797,7 +801,7 @@ class Mill:
         by the record while the posts folder holds none (a folder deleted, a
         site restored without it); 0 while it holds any, or they wait in the
         folder they were in to move to it."""
-        if self._waiting is not None:
+        if self._waiting:
             return 0
         try:
             with os.scandir(self.posts_folder) as found:
@@ -916,7 +920,7 @@ class Mill:
         # as archived — and no run completed it.
         with self.engine.begin() as conn:
             meta_store.put(conn, REBUILD_OWED, "1")
-        if self._waiting is not None:
+        if self._waiting:
             # Not while posts wait to move to a changed source_dir: the
             # archive back in the posts folder would stay there (retention
             # waits for the move).  Owed, it is done by the pass that ends it.
@@ -993,7 +997,7 @@ class Mill:
         on a disk not mounted (a pass posts its new items meanwhile)."""
         if self.stopping.is_set() or not self._rebuild_owed():
             return False
-        if self._waiting is not None:  # (until the posts have moved: see _rebuild_all)
+        if self._waiting:  # (until the posts have moved: see _rebuild_all)
             self.notices.append(_REBUILD_WAITS)
             return False
         if waits:
@@ -1114,7 +1118,7 @@ class Mill:
         # Not while some posts wait in the folder the site's were in before
         # (`_sync`): counted gone from the site, the newest of them were taken
         # for posts deleted by hand, and left there for good.
-        if retention is None or self._waiting is not None:
+        if retention is None or self._waiting:
             return
         from feedmill.publish.archive import archive_old_posts, move_archive
 
@@ -1188,11 +1192,7 @@ class Mill:
         record_anew(self.engine, self.config.site_dir, self.posts_folder)
         # Hexo's source_dir changed: the posts go where the site now reads them.
         followed = follow(self.engine, self.posts_folder, self.config.site_dir)
-        self._waiting = (
-            str(self.config.site_dir / followed.was)
-            if followed is not None and not followed.done
-            else None
-        )
+        self._waiting = followed.waiting if followed is not None else ()
         if followed is not None:
             was, count = followed.was, followed.moved
             here = os.path.relpath(self.posts_folder, self.config.site_dir)

@@ -181,8 +181,8 @@ class FeedJob:
     # Archive folders an earlier config named: a rebuild killed while moving
     # posts back may have left some there (`whereabouts`).
     earlier_archives: tuple[str, ...] = ()
-    # The posts folder the site's posts wait in to move to a changed source_dir.
-    posts_waiting: str | None = None
+    # The posts folders the site's posts wait in to move to a changed source_dir.
+    posts_waiting: tuple[str, ...] = ()
     # The secrets of the feed's request headers (`urls.header_secrets`): what
     # the document says of itself (its title, in a warning) may echo one.
     secrets: tuple[str, ...] = ()
@@ -1333,7 +1333,9 @@ def handle(job: FeedJob) -> FeedResult:
         if verdicts:
             # What cannot go now the main process removes after the feeds.
             with suppress(SQLAlchemyError):
-                remove_retracted(engine, job.posts_dir, job.archive_dir, verdicts)
+                remove_retracted(
+                    engine, job.posts_dir, job.archive_dir, verdicts, waiting=job.posts_waiting
+                )
         new = updated = unchanged = 0
 
         def _placed(path: str, target: str) -> bool | None:

@@ -12,7 +12,7 @@ one deleted by hand.)
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from contextlib import suppress
 
 from sqlalchemy import Engine
@@ -22,18 +22,24 @@ from feedmill.store.posts import forget_retracted, retracted
 
 
 def remove_retracted(
-    engine: Engine, posts_dir: str, archive_dir: str, entry_ids: Iterable[int] | None = None
+    engine: Engine,
+    posts_dir: str,
+    archive_dir: str,
+    entry_ids: Iterable[int] | None = None,
+    *,
+    waiting: Sequence[str] = (),
 ) -> list[tuple[str, OSError]]:
     """Remove the files of retracted posts (all, or those of ``entry_ids``),
-    from the site and the archive, then their rows.  Returns the files that
-    could not be removed, with why: their rows stay, for the next pass."""
+    from the site, the folders posts wait in to move to it (``waiting``) and
+    the archive, then their rows.  Returns the files that could not be
+    removed, with why: their rows stay, for the next pass."""
     with reading(engine) as conn:
         found = retracted(conn, entry_ids)
     removed: list[int] = []
     failed: list[tuple[str, OSError]] = []
     for entry_id, name in found:
         try:
-            for folder in (posts_dir, archive_dir):
+            for folder in (posts_dir, *waiting, archive_dir):
                 with suppress(FileNotFoundError):
                     os.unlink(os.path.join(folder, name))
         except OSError as exc:

@@ -25,10 +25,10 @@ def whereabouts(
     archive_dir: str,
     file_name: str,
     earlier: Sequence[str] = (),
-    waiting: str | None = None,
+    waiting: Sequence[str] = (),
 ) -> str:
     """Where a post written before is: ``"posts"`` — in the posts folder, or
-    in the one the site's were in before (``waiting``) while they wait to move
+    in one the site's were in before (``waiting``) while they wait to move
     to a changed source_dir; ``"archive"``, where retention moved it (and a
     rebuild that would have brought it back was cut short) — the configured
     folder, or one an ``earlier`` config named, that a rebuild killed before
@@ -36,7 +36,7 @@ def whereabouts(
     deleted it, and no pass writes it again (a rebuild does)."""
     if os.path.exists(os.path.join(posts_dir, file_name)):
         return "posts"
-    if waiting is not None and os.path.exists(os.path.join(waiting, file_name)):
+    if any(os.path.exists(os.path.join(folder, file_name)) for folder in waiting):
         return "posts"
     for folder in (archive_dir, *earlier):
         if os.path.exists(os.path.join(folder, file_name)):

@@ -18,9 +18,10 @@ edited to follow it) is still that site's.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from urllib.parse import unquote, urlsplit
 
 from sqlalchemy import Connection, text
@@ -35,7 +36,11 @@ _FILE_KEY = "site_folder"
 # folder from there, some other folder that exists, and refused its own site.
 _FILE_ABSOLUTE_KEY = "site_folder_absolute"
 _CLAIM_LOCK = 0x6665_6564_636C  # PostgreSQL's advisory lock key for claims
-_POSTS_FOLDER = "posts_folder"  # (publish.postsfolder.POSTS_FOLDER)
+# The folder (relative to the site) the posts were written to, all of them
+# there; and those a changed source_dir's posts were written to while they
+# waited to move there, oldest first (JSON): `publish.postsfolder`.
+POSTS_FOLDER = "posts_folder"
+POSTS_SINCE = "posts_folders_since"
 
 
 def here(posts_dir: str) -> str:
@@ -50,13 +55,13 @@ def claim(
     key: str = _KEY,
     locate: Callable[[str], str] = str,
     whose: str = "the site whose posts are in",
-    earlier: str | None = None,
+    earlier: Sequence[str] = (),
 ) -> str | None:
     """Record ``site`` (`here`) as the database's site.  Returns the site it
     takes the database over from, if another used it; raises StoreError if
-    that site is on this host and still there — unless its folder is
-    ``earlier``, the posts folder this site had (`earlier_posts`: Hexo's
-    ``source_dir`` changed since)."""
+    that site is on this host and still there — unless its folder is one of
+    ``earlier``, the posts folders this site had (`earlier_posts_folders`:
+    Hexo's ``source_dir`` changed since)."""
     if conn.dialect.name == "postgresql":
         # One claim at a time, to the transaction's end: two sites' first
         # runs both read "no site yet", and the second failed on the table's
@@ -78,13 +83,17 @@ def _refusal(
     exists: Callable[[str], bool],
     locate: Callable[[str], str],
     whose: str,
-    earlier: str | None = None,
+    earlier: Sequence[str] = (),
 ) -> str | None:
     """Why ``site`` may not take the database ``before`` recorded, if it may not."""
     if before is None or before == site:
         return None
     host, _, folder = before.partition(":")
-    if host == site.partition(":")[0] and exists(folder) and not same_folder(folder, earlier):
+    if (
+        host == site.partition(":")[0]
+        and exists(folder)
+        and not any(same_folder(folder, other) for other in earlier)
+    ):
         return (
             f"the state database belongs to {whose} {locate(folder)};"
             " give each site a database of its own"
@@ -95,8 +104,29 @@ def _refusal(
 def earlier_posts(conn: Connection, site_dir: str) -> str | None:
     """The posts folder this site had when it last ran (`publish.postsfolder`
     records it, relative to the site), if one is recorded."""
-    recorded = meta.get(conn, _POSTS_FOLDER)
+    recorded = meta.get(conn, POSTS_FOLDER)
     return os.path.join(site_dir, recorded) if recorded is not None else None
+
+
+def posts_since(conn: Connection) -> list[str]:
+    """The folders (relative to the site) posts were written to while they
+    waited to move from the recorded one, oldest first; none if none."""
+    recorded = meta.get(conn, POSTS_SINCE)
+    try:
+        folders = json.loads(recorded) if recorded else []
+    except ValueError:
+        return []
+    return [str(folder) for folder in folders] if isinstance(folders, list) else []
+
+
+def earlier_posts_folders(conn: Connection, site_dir: str) -> list[str]:
+    """Every folder this site's posts may be in from earlier runs: the one
+    recorded (`earlier_posts`), then those a move still waits to empty."""
+    earlier = earlier_posts(conn, site_dir)
+    return [
+        *([earlier] if earlier is not None else []),
+        *(os.path.join(site_dir, folder) for folder in posts_since(conn)),
+    ]
 
 
 def same_folder(folder: str, other: str | None) -> bool:
@@ -164,7 +194,7 @@ def another_sites(conn: Connection, posts_dir: str, site_dir: str, database: str
     one's, to show (`status`).  Reads only."""
     if database is None:
         before, site = meta.get(conn, _KEY), here(posts_dir)
-        earlier = earlier_posts(conn, site_dir)
+        earlier = earlier_posts_folders(conn, site_dir)
         refusal = _refusal(before, site, os.path.isdir, str, "the site whose posts are in", earlier)
     elif meta.get(conn, _FILE_ABSOLUTE_KEY) == os.path.abspath(site_dir):
         refusal = None  # this site's (its file moved, if anything)
