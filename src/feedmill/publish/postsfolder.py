@@ -36,8 +36,8 @@ from feedmill.store.site import POSTS_FOLDER, POSTS_SINCE, posts_since
 
 
 class Followed(NamedTuple):
-    """Posts moved from the folder ``was`` (relative to the site, and any a
-    move cut short wrote to since): ``moved`` of them, and whether that was
+    """Posts moved from the folders ``was`` (relative to the site, as said:
+    ``source/_posts and src/_posts``): ``moved`` of them, and whether that was
     all (``done``), or the rest wait in ``waiting`` (absolute) for a pass
     that can move them (``why`` not)."""
 
@@ -68,6 +68,7 @@ def follow(engine: Engine, posts_dir: Path, site_dir: Path) -> Followed | None:
     ]
     moved: Followed | None = None
     if folders:
+        was = " and ".join(os.path.relpath(folder, site_dir) for folder in folders)
         if here != recorded and here not in since:
             # Listed before a post is written there: a source_dir changed
             # again before the move ends looks there too.
@@ -85,15 +86,13 @@ def follow(engine: Engine, posts_dir: Path, site_dir: Path) -> Followed | None:
             # The new folder takes no writes (yet): the feeds are stored all
             # the same, the rest moved by a later pass (nothing recorded).
             why = short.error.strerror or str(short.error)
-            return Followed(
-                recorded, short.moved, done=False, why=why, waiting=tuple(map(str, folders))
-            )
+            return Followed(was, short.moved, done=False, why=why, waiting=tuple(map(str, folders)))
         except OSError as exc:
             if not takes_no_writes(exc):
                 raise
             why = exc.strerror or str(exc)
-            return Followed(recorded, 0, done=False, why=why, waiting=tuple(map(str, folders)))
-        moved = Followed(recorded, count)
+            return Followed(was, 0, done=False, why=why, waiting=tuple(map(str, folders)))
+        moved = Followed(was, count)
     with engine.begin() as conn:
         meta.put(conn, POSTS_FOLDER, here)
         meta.forget(conn, POSTS_SINCE)
