@@ -896,6 +896,13 @@ def test_export_to_a_file_keeps_its_mode_and_reports_what_it_cannot_write(
     result = cli("export", "-c", str(config), "-o", str(config))
     assert result.code == 2 and "is the config itself" in result.stderr
     assert config.read_bytes() == before
+    # … nor through another hard link to it (written in place, as such a file is).
+    other = tmp_path / "elsewhere" / "feedmill.yml"
+    other.parent.mkdir()
+    os.link(config, other)
+    result = cli("export", "-c", str(config), "-o", str(other))
+    assert result.code == 2 and "is the config itself" in result.stderr
+    assert config.read_bytes() == before
 
 
 def test_import_reads_standard_input_as_export_writes_it(tmp_path: Path) -> None:

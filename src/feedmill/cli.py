@@ -2918,7 +2918,7 @@ def _own_file(config: Config, path: Path) -> str | None:
             named.append((Path(url2pathname(urlsplit(location).path)), f"the feed {feed.url}"))
     where = path.resolve()
     for file, what in named:
-        if file is not None and Path(file).resolve() == where:
+        if file is not None and (Path(file).resolve() == where or _same_file(file, path)):
             return what
     for folder, what in ((config.posts_dir, "the posts"), (config.archive_dir, "the archive")):
         if where.is_relative_to(folder.resolve()):
@@ -3063,7 +3063,9 @@ def _typed_path(typed: str, config: Path) -> str:
     return str(local)
 
 
-def _same_file(one: Path, other: Path) -> bool:
+def _same_file(one: Path | str, other: Path) -> bool:
+    """Whether two existing paths are one file (another hard link to it, a
+    bind mount)."""
     try:
         return os.path.samefile(one, other)
     except OSError:
