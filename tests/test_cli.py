@@ -301,6 +301,17 @@ def test_a_section_with_every_key_commented_out_is_its_defaults(tmp_path: Path) 
             "feedmill.yml:3: YAML error: a value beginning with '[' must be quoted: "
             "`group: '[港股] 新闻'`",
         ),
+        (  # a hint quotes the line: a URL's password and access key left out
+            "feeds:\n  - url: https://u:PASSW0RD@h.example/rss?key=SEKRET: x\n"
+            "    group: g\n    source: s\n",
+            "feedmill.yml:2: YAML error: a value holding ': ' must be quoted: "
+            "`url: 'https://h.example/rss?key=…",
+        ),
+        (
+            "feeds:\n  - url: https://u:PASSW0RD@h.example/rss?key=SEKRET, group: g, source: s\n",
+            "feedmill.yml:2: YAML error: keys on one line need braces around them: "
+            "`- {url: https://h.example/rss?key=…, group: g, source: s}`",
+        ),
         (  # a key without its colon: named on its line, not the next one's
             "site .\nfeeds:\n  - {url: http://a/b, group: g, source: s}\n",
             "feedmill.yml:1: YAML error: no colon after `site`: YAML needs one (`site: …`)",

@@ -1814,6 +1814,7 @@ def parse_config(text: str, path: Path, *, feeds_optional: bool = False) -> Conf
     """The config in ``text`` (the file at ``path``), checked; ConfigError if
     it is not one.  ``feeds_optional``: a file without a `feeds:` list is one
     with an empty list (what `add` and `import` start from)."""
+    from feedmill.urls import text_shown
     from feedmill.yamlload import MarkedYAMLError, YAMLError, load
 
     try:
@@ -1857,7 +1858,8 @@ def parse_config(text: str, path: Path, *, feeds_optional: bool = False) -> Conf
         if typed is not None:
             line, problem = typed
             where = f"{path}:{line}"
-        raise ConfigError(f"{where}: YAML error: {problem}") from None
+        # (A hint quotes the line: a feed's URL in it, without its secrets.)
+        raise ConfigError(f"{where}: YAML error: {text_shown(problem)}") from None
     except YAMLError as exc:
         # A character YAML allows nowhere.  (libyaml's position counts bytes
         # of UTF-8, not characters: the text is searched instead.)
