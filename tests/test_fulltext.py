@@ -129,6 +129,20 @@ def test_keeps_inline_code_inline_and_ordered_lists() -> None:
     assert len(root.xpath("//ol/li")) == 3
 
 
+def test_a_page_with_a_reference_to_a_control_character_is_read() -> None:
+    """Its <span>s unwrapped beside a `&#11;` (read into the tree, which lxml
+    refuses to join to another text): "the page could not be read", and the
+    article never asked again."""
+    line = "这是一段足够长的正文内容，用来让提取器认为这是文章的主体部分。"
+    page = (
+        "<html><head><title>t</title></head><body><article>"
+        + "".join(f"<p><span>记者：张三&#11;李四{i}</span>{line}</p>" for i in range(8))
+        + "</article></body></html>"
+    )
+    article = extract_article(page, "https://www.example.com/a/1.html")
+    assert article is not None and "记者：张三李四0" in article
+
+
 @pytest.mark.parametrize("name", NOT_ARTICLES)
 def test_no_article_on_pages_without_one(name: str) -> None:
     html = (ARTICLES / f"{name}.html").read_text(encoding="utf-8")

@@ -270,6 +270,9 @@ def test_a_feed_of_hostile_items_publishes_them_and_the_rest(tmp_path: Path) -> 
         ("很多属性", crowded, "Tue, 20 Sep 2022 16:01:00 GMT"),
         ("长链接", f'<p><a href="https://{"a" * 20_000}_/x">链接</a></p>', "Jan" * 20_000),
         ("空格日期", "<p>正文二</p>", "Tue, 20 Sep 2022" + " " * 20_000 + "16:01:00 GMT"),
+        # A reference to a character lxml's trees refuse, beside what is dropped.
+        ("控制字符", '<p>张三&#11;李四<span style="display:none">水印</span>报道</p>', ""),
+        ("任务", "<ul><li><input type=checkbox checked>&#8;完成部署</li></ul>", ""),
     ]
     items = "".join(
         f"<item><title>{html.escape(title)}</title><guid>h{n}</guid>"
@@ -288,5 +291,6 @@ def test_a_feed_of_hostile_items_publishes_them_and_the_rest(tmp_path: Path) -> 
     )
     config = write_config(tmp_path, [{"url": "feed.xml", "group": "g", "source": "源"}])
     result = cli("run", "-c", str(config))
-    assert "1 ok" in result.stdout and "posts: 5 new" in result.stdout, result.stdout
+    assert "1 ok" in result.stdout and "posts: 7 new" in result.stdout, result.stdout
     assert any("央行开展300亿元逆回购操作" in text for text in posts(tmp_path).values())
+    assert any("<p>张三李四报道</p>" in text for text in posts(tmp_path).values())

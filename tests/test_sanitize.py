@@ -543,6 +543,33 @@ def test_a_task_list_s_boxes_say_which_items_are_done() -> None:
     assert clean(html) == "<ul><li>☑ 写测试</li><li>☐ 发布</li><li>说明完</li></ul>"
 
 
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [
+        ('<p>张三&#11;李四<span style="display:none">水印</span>报道</p>', "<p>张三李四报道</p>"),
+        ("<p>记者<span hidden>x</span>&#x0b李四</p>", "<p>记者李四</p>"),
+        ("<ul><li><input type=checkbox checked>&#8;完成</li></ul>", "<ul><li>☑ 完成</li></ul>"),
+        ("<p>甲&#xFFFF;乙<span hidden>x</span></p>", "<p>甲乙</p>"),
+        ('<p>甲&#11;<iframe src="https://evil.example/x"></iframe>乙</p>', "<p>甲乙</p>"),
+        # What browsers show for these, U+FFFD, stays; so do tab and line feed.
+        (
+            "<p>甲&#0;乙&#xD800;<span hidden>x</span>&#9;&#10;丙</p>",
+            "<p>甲\ufffd乙\ufffd\t\n丙</p>",
+        ),
+    ],
+)
+def test_a_reference_to_a_control_character_is_read_as_browsers_show_it(
+    html: str, expected: str
+) -> None:
+    """lxml refuses to join a text holding one (&#11;, read into the tree)
+    to another — a hidden element dropped beside it — and the whole feed
+    failed, "parser crashed: ValueError"."""
+    from feedmill.normalize.text import visible_text
+
+    assert clean(html) == expected
+    assert visible_text(html)
+
+
 def test_a_frame_is_written_alike_by_every_process() -> None:
     """nh3 adds an iframe's sandbox and referrerpolicy from a hash map whose
     order each process draws: a post rendered again elsewhere (a rebuild,

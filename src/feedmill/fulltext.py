@@ -61,7 +61,7 @@ from feedmill.fetch.fence import (
     parse_ip,
     public_only,
 )
-from feedmill.htmltree import bounded_attributes, html_parser
+from feedmill.htmltree import bounded_attributes, html_parser, xml_compatible
 from feedmill.models import CONNECTION_LOST, Entry, ParsedFeed
 from feedmill.parse.encoding import decode, http_charset
 from feedmill.sanitize.clean import image_size, is_tracking_pixel
@@ -498,7 +498,7 @@ def _data_table(table: HtmlElement) -> bool:
 
 def _prepare(html: str, url: str) -> HtmlElement | None:
     """Parse the page and undo what its scripts would do in a browser."""
-    html = _CONTROL_CHARS.sub("", _XML_DECLARATION.sub("", html, count=1))
+    html = xml_compatible(_CONTROL_CHARS.sub("", _XML_DECLARATION.sub("", html, count=1)))
     if not html.strip():
         return None
     html = bounded_attributes(html)  # (a page's element of 100,000 attributes: 18 s)

@@ -56,6 +56,36 @@ def bounded_attributes(html: str) -> str:
 _PAGE_END = re.compile(r"</(?:body|html)\s*>", re.IGNORECASE)
 
 
+# A numeric character reference (the ";" is optional to HTML).
+_REFERENCE = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));?")
+# What an lxml tree cannot hold: C0 controls but tab, LF and CR; surrogates;
+# U+FFFE and U+FFFF.
+_UNCARRIED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_compatible(markup: str) -> str:
+    """``markup`` without the characters an lxml tree cannot hold, written
+    as they are or as references (``&#11;``, which the parser reads into the
+    tree): lxml refuses any edit that joins such a text to another (a hidden
+    element dropped beside it), and one item of a feed failed the whole feed.
+    Browsers show none of them; what they show for NUL, a surrogate or a
+    code point past Unicode (U+FFFD) is kept."""
+    if "&#" in markup:
+        markup = _REFERENCE.sub(_carried, markup)
+    if _UNCARRIED.search(markup):
+        markup = _UNCARRIED.sub("", markup)
+    return markup
+
+
+def _carried(reference: re.Match[str]) -> str:
+    code = int(reference[1], 16) if reference[1] else int(reference[2])
+    if code == 0 or 0xD800 <= code <= 0xDFFF or code > 0x10FFFF:
+        return "\ufffd"
+    if (code < 0x20 and code not in (0x9, 0xA, 0xD)) or code in (0xFFFE, 0xFFFF):
+        return ""
+    return reference[0]
+
+
 def html_parser() -> Any:
     """This thread's lxml HTML parser, reading past depth 256 (see above)."""
     parser = getattr(_LOCAL, "parser", None)
@@ -130,6 +160,7 @@ def fragment(markup: str) -> Any:
     import lxml.html
 
     parser = html_parser()
+    markup = xml_compatible(markup)
     if "</" in markup:
         markup = _PAGE_END.sub("", markup)
     root = lxml.html.fragment_fromstring(
