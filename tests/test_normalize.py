@@ -181,6 +181,67 @@ def test_a_date_without_its_year_is_of_the_year_where_the_feed_is(
     assert parse_date("1月1日 00:10 +0800", UTC) == new_year
 
 
+class _Clock(datetime):
+    """05:36 on 8 December 2026 in Beijing (21:36 UTC the day before)."""
+
+    @classmethod
+    def now(cls, tz: object = None) -> _Clock:  # type: ignore[override]
+        moment = datetime(2026, 12, 7, 21, 36, tzinfo=UTC)
+        return moment.astimezone(tz) if tz is not None else moment  # type: ignore[return-value, arg-type]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A two-digit year: yy-mm-dd as Chinese sites write it (read dd-mm-yy, 2005).
+        ("24-03-05 14:30", utc(2024, 3, 5, 6, 30)),
+        ("26-01-15", utc(2026, 1, 14, 16)),
+        ("25/12/01", utc(2025, 11, 30, 16)),
+        ("24.03.05 14:30", utc(2024, 3, 5, 6, 30)),
+        # … or as read before where that is the reading nearest today (mm/dd/yy).
+        ("05/03/24", utc(2024, 5, 2, 16)),
+        # A time alone: today's where the feed is, or yesterday's if still to come.
+        ("00:10", utc(2026, 12, 7, 16, 10)),
+        ("05:30", utc(2026, 12, 7, 21, 30)),
+        ("14:30", utc(2026, 12, 7, 6, 30)),
+        ("昨天 08:00", utc(2026, 12, 7, 0, 0)),
+        ("今天 上午5:00", utc(2026, 12, 7, 21, 0)),
+        ("前天", utc(2026, 12, 5, 16, 0)),
+        ("5分钟前", utc(2026, 12, 7, 21, 31)),
+        ("3小时前", utc(2026, 12, 7, 18, 36)),
+        ("刚刚", utc(2026, 12, 7, 21, 36)),
+        # An offset said in brackets, or right after the seconds, is the date's.
+        ("2024-03-05 14:30 (UTC+8)", utc(2024, 3, 5, 6, 30)),
+        ("2024-03-05 14:30（GMT+08:00）", utc(2024, 3, 5, 6, 30)),
+        ("2024-03-05T14:30:00GMT+8", utc(2024, 3, 5, 6, 30)),
+        ("2024-03-05 14:30:00UTC+0800", utc(2024, 3, 5, 6, 30)),
+        ("Tue Mar 05 2024 14:30:00 GMT+0800 (China Standard Time)", utc(2024, 3, 5, 6, 30)),
+        # What a date leaves out is of the feed's today, not the machine's.
+        ("Mar 5 14:30", utc(2026, 3, 5, 6, 30)),
+    ],
+)
+@pytest.mark.parametrize("machine", ["UTC", "Asia/Shanghai", "America/Los_Angeles"])
+def test_dates_written_in_part_are_read_where_the_feed_is(
+    text: str, expected: datetime, machine: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever the machine's zone: a two-digit year came out 20 years back,
+    a time alone on the machine's day (a day early, or hours ahead), an
+    offset in brackets was dropped as a comment, one after the seconds read
+    with POSIX's sign (16 hours off), 昨天 08:00 was no date."""
+    import time
+
+    from feedmill.normalize import dates
+
+    monkeypatch.setenv("TZ", machine)
+    time.tzset()
+    monkeypatch.setattr(dates, "datetime", _Clock)
+    try:
+        assert parse_date(text, SHANGHAI) == expected
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
 @pytest.mark.parametrize(
     "text", [None, "", "   ", "昨天下午", "not a date", "2022-13-45", "2022092100", "12345678901"]
 )

@@ -47,9 +47,13 @@ _RFC822_HINT = re.compile(r"^\s*(?:[A-Za-z]{3},?\s+)?\d{1,2}\s+[A-Za-z]{3}\s+\d{
 _RFC822_ZONE = re.compile(r"\d:\d{1,2}(?::\d{1,2})?\s*(?:[+-]\d{4}|[A-Za-z]{1,5})\s*$")
 # JavaScript's Date.toString() and others: "GMT+0800", "UTC+8", "GMT+08:00" —
 # an offset east of Greenwich, as written (not POSIX's inverted "GMT+8").
-_NAMED_OFFSET = re.compile(r"\b(?:GMT|UTC|UT)\s*([+-])(\d{1,2})(?::?(\d\d))?\b")
+# (Right after the seconds too: "14:30:00GMT+8".)
+_NAMED_OFFSET = re.compile(r"(?<![A-Za-z])(?:GMT|UTC|UT)\s*([+-])(\d{1,2})(?::?(\d\d))?\b")
 _COLON_OFFSET = re.compile(r"(\d:\d{1,2}(?::\d{1,2})?\s*[+-]\d\d):(\d\d)\s*$")  # RFC 822 "+08:00"
 _COMMENT = re.compile(r"\s*\([^()]*\)\s*$")  # "… GMT+0800 (China Standard Time)"
+# … but "14:30 (UTC+8)" says the time's offset: not a comment.
+_OFFSET_SAID = re.compile(r"\s*[(（]\s*((?:GMT|UTC|UT)\s*[+-]\d{1,2}(?::?\d\d)?)\s*[)）]\s*$")
+_ENDS_WITH_TIME = re.compile(r"\d:\d{1,2}(?::\d{1,2})?\s*$")
 # "CST" is China Standard Time to a server in China (Java's Date.toString()),
 # Central Standard Time to one in the US: read by the feed's zone.
 _CST = re.compile(r"\bCST\b")
@@ -85,8 +89,12 @@ def _spelled(text: str, zone: tzinfo) -> str:
     """``text`` with its zone written as the readers below expect."""
     if "m=" in text:
         text = _MONOTONIC.sub("", text)
-    if text.endswith(")"):
-        text = _COMMENT.sub("", text)
+    if text.endswith((")", "）")):
+        said = _OFFSET_SAID.search(text)
+        if said is not None and _ENDS_WITH_TIME.search(text, 0, said.start()):
+            text = f"{text[: said.start()]} {said[1]}"
+        elif text.endswith(")"):
+            text = _COMMENT.sub("", text)
     if "GMT" in text or "UT" in text:
         text = _NAMED_OFFSET.sub(_offset, text)
     if "北京时间" in text and not _CJK_DATE.match(text):
@@ -131,7 +139,10 @@ def parse_date(text: str | None, zone: tzinfo) -> datetime | None:
     text = _spelled(text, zone)
     if not text or _ANCIENT_YEAR.search(text):
         return None
-    for reader in (_iso, _rfc822, partial(_cjk, zone=zone), _dateutil):
+    if text[:2].isdigit() and not text[2:3].isdigit():
+        text = _with_its_century(text, zone)
+    readers = (_iso, _rfc822, partial(_cjk, zone=zone), partial(_relative, zone=zone))
+    for reader in (*readers, partial(_dateutil, zone=zone)):
         try:
             value = reader(text)
         except (ValueError, OverflowError, TypeError):
@@ -239,6 +250,71 @@ def _cjk(text: str, zone: tzinfo) -> datetime | None:
     return value.replace(tzinfo=zone) if match["beijing"] or match["zone_hours"] else value
 
 
+# A date of two-digit year written with dashes, slashes or dots: "24-03-05"
+# (yy-mm-dd, as Chinese sites write it), "05/03/24" (mm/dd/yy), "24.03.05".
+_SHORT_YEAR = re.compile(r"^(\d{2})([-/.])(\d{1,2})\2(\d{2})(?=[\sT]|$)")
+
+
+def _with_its_century(text: str, zone: tzinfo) -> str:
+    """A two-digit-year date as the one of its readings — yy-mm-dd, dd-mm-yy,
+    mm-dd-yy — nearest today and not days ahead, written yyyy-mm-dd.  (Read
+    dd-mm-yy first, "24-03-05" was 24 March 2005, posted 20 years back.)"""
+    found = _SHORT_YEAR.match(text)
+    if found is None:
+        return text
+    first, _, middle, last = found.groups()
+    a, b, c = int(first), int(middle), int(last)
+    today = datetime.now(zone).date()
+    readings = []
+    for year, month, day in ((a, b, c), (c, b, a), (c, a, b)):
+        try:
+            date = datetime(2000 + year, month, day).date()
+        except ValueError:
+            continue
+        if date <= today + timedelta(days=1):
+            readings.append(date)
+    if not readings:
+        return text
+    date = min(readings, key=lambda d: abs(d - today))
+    return f"{date.isoformat()}{text[found.end() :]}"
+
+
+# A time of today, or of a day said by its distance: "14:30" (a flash's
+# time: today's, where the feed is — or yesterday's, if that is still to
+# come), "昨天 08:00", "今天 下午3:30", "前天"; "5分钟前", "3小时前", "刚刚".
+_DAY_AND_TIME = re.compile(
+    r"^\s*(?P<day>今天|今日|昨天|昨日|前天)?\s*"
+    r"(?:(?P<part>上午|早上|早晨|凌晨|中午|下午|傍晚|晚上)?\s*"
+    r"(?P<hour>\d{1,2})\s*[:：]\s*(?P<minute>\d{2})(?:\s*[:：]\s*(?P<second>\d{2}))?)?\s*$"
+)
+_DAYS_BACK = {"今天": 0, "今日": 0, "昨天": 1, "昨日": 1, "前天": 2}
+_AGO = re.compile(r"^\s*(?:(?P<count>\d{1,4})\s*(?P<unit>秒|分钟|小时|天)前|(?P<now>刚刚))\s*$")
+_UNITS = {"秒": 1, "分钟": 60, "小时": 3600, "天": 86400}
+
+
+def _relative(text: str, zone: tzinfo) -> datetime | None:
+    now = datetime.now(zone)
+    ago = _AGO.match(text)
+    if ago is not None:
+        seconds = 0 if ago["now"] else int(ago["count"]) * _UNITS[ago["unit"]]
+        return now - timedelta(seconds=seconds)
+    said = _DAY_AND_TIME.match(text)
+    if said is None or not (said["day"] or said["hour"]):
+        return None
+    clock, part = int(said["hour"] or 0), said["part"]
+    if (part in _AFTERNOON and clock < 12) or (part == "中午" and clock < 11):
+        clock += 12
+    elif part in _MORNING and clock == 12:
+        clock = 0
+    day = now.date() - timedelta(days=_DAYS_BACK[said["day"]] if said["day"] else 0)
+    value = datetime(
+        day.year, day.month, day.day, clock, int(said["minute"] or 0), int(said["second"] or 0)
+    ).replace(tzinfo=zone)
+    if said["day"] is None and value > now + timedelta(minutes=10):
+        value -= timedelta(days=1)  # (a time still to come today: yesterday's)
+    return value
+
+
 # Zone names for dateutil (which knows only UTC and the local zone's): RFC
 # 822's, and those of the regions whose news we read that mean one thing
 # only (not IST, BST or AST: each names two zones; CST is read in _spelled).
@@ -257,16 +333,19 @@ _ZONES = {
 }  # fmt: skip
 
 
-def _dateutil(text: str) -> datetime | None:
+def _dateutil(text: str, zone: tzinfo) -> datetime | None:
     import warnings
 
     from dateutil import parser
 
+    # What the text leaves out (its year: "Mar 5 14:30") is the feed's
+    # today's, not the machine's.
+    today = datetime.now(zone).replace(tzinfo=None, hour=0, minute=0, second=0, microsecond=0)
     try:
         with warnings.catch_warnings():
             # An unknown zone name ("HKT") leaves the date zone-less: the feed's zone.
             warnings.simplefilter("ignore", parser.UnknownTimezoneWarning)
-            value: datetime = parser.parse(text, tzinfos=_ZONES)
+            value: datetime = parser.parse(text, tzinfos=_ZONES, default=today)
         return value
     except (parser.ParserError, ValueError, OverflowError):
         return None
