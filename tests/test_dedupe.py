@@ -2378,7 +2378,29 @@ def test_a_long_series_of_numbers_is_read_in_one_pass() -> None:
     # 16,000 yields joined by commas: tried from every digit, this took minutes.
     series = ",".join(f"{2.5 + (i % 500) / 1000:.3f}" for i in range(16_000))
     story = fingerprint("国债收益率走势", f"<p>10年期国债收益率：{series}。</p>")
-    assert story.facts == {"年": frozenset({("10", False)})} and story.words
+    assert story.facts == {"年数": frozenset({("10", False)})} and story.words
+
+
+def test_a_headlines_year_is_no_other_headlines_term_in_years() -> None:
+    """ "2024年2月LPR出炉" and "2月LPR：1年期3.45%，5年期以上降至3.95%": 2024年 and
+    1年期 and 5年期 were one unit, "headline figures differ (年)" — two posts of
+    one LPR release whenever the other story's text leaves the year out."""
+    dated = fingerprint(
+        "2024年2月LPR出炉",
+        "<p>中国人民银行授权全国银行间同业拆借中心公布，2024年2月20日贷款市场报价利率（LPR）为："
+        "1年期LPR为3.45%，5年期以上LPR为3.95%。5年期以上LPR较上月下调25个基点。</p>",
+    )
+    terms = fingerprint(
+        "2月LPR：1年期3.45%，5年期以上降至3.95%",
+        "<p>财联社2月20日电，中国人民银行授权全国银行间同业拆借中心公布，2月20日贷款市场报价利率"
+        "（LPR）为：1年期LPR为3.45%，5年期以上LPR为3.95%，较上月下降25个基点。以上LPR在下一次"
+        "发布LPR之前有效。</p>",
+    )
+    assert decide(dated, terms).duplicate and decide(terms, dated).duplicate
+    # Terms are still compared with terms: 1年期 and 10年期 bonds are two stories.
+    one = fingerprint("1年期国债收益率下行", "<p>今日1年期国债收益率下行3个基点至1.05%。</p>")
+    ten = fingerprint("10年期国债收益率下行", "<p>今日10年期国债收益率下行3个基点至1.65%。</p>")
+    assert not decide(one, ten).duplicate
 
 
 def _two_feeds(tmp_path: Path, first: list[Item], second: list[Item]) -> int:

@@ -304,15 +304,20 @@ Fact = tuple[str, bool]  # (number as written, approximate: "逾120亿元")
 # daily notices alike to the word ("央行开展20亿元逆回购") differ by it.
 DATE_UNIT = "月日"
 _DATE = re.compile(r"(?<!\d)(\d{1,2})月(\d{1,2})日")
+# Years counted ("1年期", "近5年"), not a calendar's ("2024年"): a headline
+# dated 2024年 and one of LPR's 1年期 and 5年期 rates differed in "年".
+YEARS_UNIT = "年数"
 
 
 def facts(text: str) -> dict[str, frozenset[Fact]]:
     """Numbers with units in normalized text, by unit; full dates as DATE_UNIT."""
     found: dict[str, set[Fact]] = {}
     for match in _FACT.finditer(text):
-        value = match.group(1).replace(",", "")
+        value, unit = match.group(1).replace(",", ""), match.group(2)
         approximate = bool(_APPROXIMATE.search(text[max(0, match.start() - 4) : match.start()]))
-        found.setdefault(match.group(2), set()).add((value, approximate))
+        if unit == "年" and len(value) != 4:
+            unit = YEARS_UNIT
+        found.setdefault(unit, set()).add((value, approximate))
     for match in _PRICE.finditer(text):
         approximate = bool(_APPROXIMATE.search(text[max(0, match.start() - 4) : match.start()]))
         found.setdefault(match.group(1), set()).add((match.group(2).replace(",", ""), approximate))
