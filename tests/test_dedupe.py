@@ -2381,6 +2381,27 @@ def test_a_long_series_of_numbers_is_read_in_one_pass() -> None:
     assert story.facts == {"年数": frozenset({("10", False)})} and story.words
 
 
+def test_the_next_days_routine_notice_in_another_outlets_words_is_news_again() -> None:
+    """The central bank's daily notice, its figures the same for weeks, as
+    another outlet words it the next day: held back under yesterday's post
+    (the day's own notice posted nowhere if yesterday's outlet skipped it) —
+    the rule for the same words, kept for other words."""
+    yesterday = fingerprint(
+        "央行今日开展20亿元7天期逆回购操作",
+        "<p>证券时报网讯，央行公告称，为维护银行体系流动性合理充裕，人民银行今日以利率招标方式开展"
+        "了20亿元7天期逆回购操作，中标利率1.8%。因今日有20亿元逆回购到期，当日实现零投放零回笼。</p>",
+    )
+    today = fingerprint(
+        "央行开展20亿元7天期逆回购 中标利率1.8%",
+        "<p>新浪财经讯 人民银行今日以利率招标方式开展20亿元7天期逆回购操作，中标利率持平于1.8%。"
+        "Wind数据显示，今日有20亿元逆回购到期，因此当日实现零投放零回笼。</p>",
+    )
+    verdict = decide(yesterday, today, apart=timedelta(hours=23, minutes=25))
+    assert not verdict.duplicate and verdict.reason == "a routine notice again, on another day"
+    # The same day's copies are copies.
+    assert decide(yesterday, today, apart=timedelta(minutes=5)).duplicate
+
+
 def test_a_headlines_year_is_no_other_headlines_term_in_years() -> None:
     """ "2024年2月LPR出炉" and "2月LPR：1年期3.45%，5年期以上降至3.95%": 2024年 and
     1年期 and 5年期 were one unit, "headline figures differ (年)" — two posts of

@@ -549,6 +549,19 @@ def again(a: Fingerprint, apart: timedelta | None) -> bool:
     return apart >= DATES_APART if not a.identifying else a.daily and apart >= NEXT_DAY
 
 
+def again_reworded(a: Fingerprint, b: Fingerprint, apart: timedelta | None) -> bool:
+    """Two outlets' words for a routine notice that speaks of its own day
+    ("人民银行今日开展20亿元7天期逆回购操作"), or is too short to name a story,
+    published a day apart: the next day's notice (its figures the same for
+    weeks), not a copy — as `again` holds of the same words."""
+    return (
+        apart is not None
+        and apart >= NEXT_DAY
+        and (a.daily or not a.identifying)
+        and (b.daily or not b.identifying)
+    )
+
+
 def decide(
     a: Fingerprint,
     b: Fingerprint,
@@ -581,6 +594,8 @@ def decide(
     filled = other_fillings(a, b)
     if filled:
         return Verdict(False, filled, score)
+    if again_reworded(a, b, apart):
+        return Verdict(False, "a routine notice again, on another day", score)
     return Verdict(True, f"similarity {score:.2f}", score)
 
 
