@@ -2167,6 +2167,18 @@ def test_a_command_in_a_folder_of_the_site_names_its_config_and_init_there_is_re
             )
             assert f"`feedmill init {site}`" in said
             assert not (theme / folder / "x").exists()
+    # … a theme without a _config.yml of its own (Hexo needs none), and a
+    # folder of the source holding another tool's _config.yml: the site
+    # around that was not asked, and published feedmill.yml with its keys.
+    bare = site / "themes" / "mine" / "source" / "news"
+    notes = site / "source" / "jekyll-notes"
+    notes.mkdir(parents=True)
+    (notes / "_config.yml").write_text("title: notes\n", encoding="utf-8")
+    for inside, where in ((bare, "source folder of the theme mine"), (notes / "news", "source")):
+        refused = cli("init", str(inside))
+        said = " ".join(refused.stderr.split())
+        assert refused.code == 2 and f"is in the {where}" in said, said
+        assert not inside.exists()
     # A folder of the site that Hexo does not publish is no site's source.
     assert cli("init", str(site / "tools" / "other")).code == 0
     # A feedmill.yaml up there: named as the file to pass, -c taking a folder for its .yml.

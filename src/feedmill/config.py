@@ -1395,30 +1395,32 @@ def enclosing_site(directory: Path) -> tuple[Path, str] | None:
     # (site/source/news, resolved, is not in the site) — or both.
     written, resolved = Path(os.path.abspath(directory)), directory.resolve()
     for inside in dict.fromkeys((*_link_by_link(written), resolved)):
-        site = next((p for p in inside.parents if hexo_config_file(p) is not None), None)
-        if site is None:
-            continue
-        if (
-            site.parent.name == "themes"
-            or (site.parent.name == "node_modules" and site.name.startswith("hexo-theme-"))
-        ) and hexo_config_file(site.parent.parent) is not None:
-            # A theme's folder (it has a _config.yml of its own; npm's too):
-            # the site publishes the theme's source and runs its scripts.
-            theme, site = site, site.parent.parent
-            folders = [(theme / "source", "source"), (theme / "scripts", "scripts")]
-            whose = f" of the theme {theme.name.removeprefix('hexo-theme-')}"
-        else:
-            settings = site_settings(site, "source_dir", "public_dir")
-            # (Hexo runs each file of its scripts folder: feedmill.yml, as JavaScript.)
-            folders = [
-                (site_folder(site, settings.get(key), default), default)
-                for key, default in (("source_dir", "source"), ("public_dir", "public"))
-            ] + [(site / "scripts", "scripts")]
-            whose = ""
-        for folder, default in folders:
-            for place, its in ((inside, folder), (resolved, folder.resolve())):
-                if place == its or place.is_relative_to(its):
-                    return site, f"{default} folder{whose}"
+        # Every site around it, the nearest first (a folder of the site's
+        # source may hold a _config.yml of another tool's), and every theme's
+        # folder, a _config.yml of its own or not (Hexo needs none).
+        for site in inside.parents:
+            if (
+                site.parent.name == "themes"
+                or (site.parent.name == "node_modules" and site.name.startswith("hexo-theme-"))
+            ) and hexo_config_file(site.parent.parent) is not None:
+                # The site publishes a theme's source and runs its scripts.
+                theme, site = site, site.parent.parent
+                folders = [(theme / "source", "source"), (theme / "scripts", "scripts")]
+                whose = f" of the theme {theme.name.removeprefix('hexo-theme-')}"
+            elif hexo_config_file(site) is not None:
+                settings = site_settings(site, "source_dir", "public_dir")
+                # (Hexo runs each file of its scripts folder: feedmill.yml, as JavaScript.)
+                folders = [
+                    (site_folder(site, settings.get(key), default), default)
+                    for key, default in (("source_dir", "source"), ("public_dir", "public"))
+                ] + [(site / "scripts", "scripts")]
+                whose = ""
+            else:
+                continue
+            for folder, default in folders:
+                for place, its in ((inside, folder), (resolved, folder.resolve())):
+                    if place == its or place.is_relative_to(its):
+                        return site, f"{default} folder{whose}"
     return None
 
 
