@@ -1407,8 +1407,12 @@ def test_a_site_configured_in_config_yaml_or_json_is_a_hexo_site(
     assert str(site / name) in result.stdout and "_config.yml" not in result.stdout
     assert not (site / "_config.yml").exists()
     assert not (site / "scripts").exists()  # none of the new-site-only scripts
-    assert (site / "src" / "favicon.png").is_file() and not (site / "source").exists()
+    # Nor a favicon: the site's theme may give its own (Matery's), and each
+    # build took either of the two.
+    assert not (site / "source").exists() and not (site / "src" / "favicon.png").exists()
+    assert "skipped" in result.stdout and "favicon.png" in result.stdout
     config = (site / "feedmill.yml").read_text(encoding="utf-8")
+    assert "source_dir (src/_posts)." in config
     assert "\ntimezone: Europe/Paris\n" in config and "\ndate_style: local\n" in config
     (site / "a.xml").write_bytes(rss("源 - 要闻", [Item(title="央行降准", guid="1")]))
     feeds = [{"url": "a.xml", "group": "g", "source": "源"}]
@@ -1619,7 +1623,25 @@ def test_a_site_config_indented_with_tabs_is_read_as_hexo_reads_it(tmp_path: Pat
         encoding="utf-8",
     )
     assert cli("init", str(site)).code == 0
-    assert (site / "src" / "favicon.png").is_file() and not (site / "source").exists()
+    assert "source_dir (src/_posts)." in (site / "feedmill.yml").read_text(encoding="utf-8")
+    assert not (site / "source").exists()
+
+
+def test_an_init_cut_short_is_completed_as_a_new_site(tmp_path: Path) -> None:
+    """The first init stopped after it wrote _config.yml (a file in the way
+    of scripts/): the next took the folder for its owner's site — without
+    the scripts, dates written `local` — for good."""
+    site = tmp_path / "half"
+    site.mkdir()
+    (site / "scripts").write_text("in the way")
+    assert cli("init", str(site)).code == 1
+    assert not (site / "_config.yml").exists()
+    (site / "scripts").unlink()
+    result = cli("init", str(site))
+    assert result.code == 0 and "An existing Hexo site" not in result.stdout, result.stdout
+    assert len(list((site / "scripts").glob("feedmill-*.js"))) == 3
+    assert (site / "_config.yml").is_file() and (site / "source" / "favicon.png").is_file()
+    assert "\ndate_style: rfc822\n" in (site / "feedmill.yml").read_text(encoding="utf-8")
 
 
 def test_init_lists_nothing_outside_the_site_in_its_gitignore(tmp_path: Path) -> None:
@@ -1631,7 +1653,7 @@ def test_init_lists_nothing_outside_the_site_in_its_gitignore(tmp_path: Path) ->
     result = cli("init", str(site))
     assert result.code == 0 and "does not list" not in result.stdout, result.stdout
     assert "../" not in (site / ".gitignore").read_text()
-    assert (tmp_path / "content" / "favicon.png").is_file()
+    assert "source_dir (../content/_posts)." in (site / "feedmill.yml").read_text("utf-8")
     (site / ".gitignore").write_text("node_modules/\n")
     said = " ".join(cli("init", str(site)).stdout.split())
     assert "_posts/.feedmill" not in said and "does not list feedmill's .feedmill/" in said

@@ -241,13 +241,15 @@ def app(ctx: click.Context) -> None:
 
 SITE_FILES = {
     "package.json": "package.json",
-    "_config.yml": "_config.yml",
     "scripts/feedmill-timezone.js": "scripts/feedmill-timezone.js",
     "scripts/feedmill-referrer.js": "scripts/feedmill-referrer.js",
     "scripts/feedmill-wide-content.js": "scripts/feedmill-wide-content.js",
     "gitignore": ".gitignore",
     "favicon.png": "source/favicon.png",  # the default theme links it
     "feedmill.yml": CONFIG_NAME,
+    # Last: a site with it is one of its owner's (`init_site`), and an init
+    # cut short before the rest took the next one's new site for that.
+    "_config.yml": "_config.yml",
 }
 
 
@@ -298,6 +300,11 @@ def init_site(directory: Path) -> list[tuple[str, str]]:
             continue
         if path.exists() or (existing and target in NEW_SITE_ONLY):
             done.append((target, "kept"))
+            continue
+        if existing and packaged == "favicon.png":
+            # The site's theme may give its own (Matery's source/favicon.png):
+            # two files for one address, and each build took either.
+            done.append((target, "skipped"))
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
         data = (site / packaged).read_bytes()
@@ -558,6 +565,7 @@ def init(directory: Path) -> None:
             "updated": "[green]updated[/green]",
             "kept": "[yellow]kept[/yellow]   ",
             "not hexo's": "[yellow]kept[/yellow]   ",
+            "skipped": "[yellow]skipped[/yellow]",
         }[what]
         if target in NEW_SITE_ONLY and not (directory / target).exists():
             mark = "[yellow]skipped[/yellow]"

@@ -16,7 +16,8 @@
  * (narrowed, it was drawn at that height, stretched; not one cropped by
  * object-fit, nor one sized by its height, `width: auto`), and breaks a word too long for a line (in a title too, and where the
  * next and previous posts are named, and the categories: Latin names, joined
- * without a space, made the page wider than a phone's screen). (Of
+ * without a space, made the page wider than a phone's screen; and in the lists
+ * of the archive, a category or a tag, which cut it at the column's edge). (Of
  * least weight, `:where`: a player in a table keeps its width.)
  *
  * Delete this file to keep the theme's own layout.
@@ -46,5 +47,6 @@ hexo.extend.injector.register(
     '[style*="; width: auto"])' +
     '{height:auto!important}' +
     '.article-entry{overflow-wrap:break-word}' +
-    '.article-title,.article-nav-title,.article-category{overflow-wrap:anywhere}</style>'
+    '.article-title,.article-nav-title,.article-category,.archive-article-title' +
+    '{overflow-wrap:anywhere}</style>'
 );
