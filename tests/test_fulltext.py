@@ -143,6 +143,19 @@ def test_a_page_with_a_reference_to_a_control_character_is_read() -> None:
     assert article is not None and "记者：张三李四0" in article
 
 
+def test_a_page_whose_base_is_no_address_is_read_against_its_own() -> None:
+    """`<base href="http://[x/">`: "the page could not be read (ValueError)",
+    and the feed's summary kept for good; a browser ignores such a base."""
+    line = "这是一段足够长的正文内容，用来让提取器认为这是文章的主体部分。"
+    page = (
+        "<html><head><title>t</title><base href='http://[x/'></head><body><article>"
+        + "".join(f"<p>{line}{i}</p>" for i in range(8))
+        + '<p><a href="/b.html">下一篇</a></p></article></body></html>'
+    )
+    article = extract_article(page, "https://www.example.com/a/1.html")
+    assert article is not None and 'href="https://www.example.com/b.html"' in article
+
+
 @pytest.mark.parametrize("name", NOT_ARTICLES)
 def test_no_article_on_pages_without_one(name: str) -> None:
     html = (ARTICLES / f"{name}.html").read_text(encoding="utf-8")

@@ -568,7 +568,12 @@ def _prepare(html: str, url: str) -> HtmlElement | None:
             del link.attrib["href"]  # (the page's own URL, made absolute: the words stay)
     if url:
         base = next((b.get("href") for b in doc.iter("base") if b.get("href")), None)
-        base = urljoin(url, base.strip()) if base else url
+        try:
+            base = urljoin(url, base.strip()) if base else url
+        except ValueError:  # ("http://[x/": no address; a browser reads the page's own)
+            base = url
+            for element in list(doc.iter("base")):
+                element.drop_tree()
         for video in _elements(doc.iter("video")):
             poster = (video.get("poster") or "").strip()
             if poster:  # (lxml leaves it: the sanitizer read it against the item's link)
