@@ -526,6 +526,39 @@ def test_videos_get_their_lazy_source_and_always_controls() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("html", "src"),
+    [
+        (  # a stand-in src, the player in data-src
+            '<iframe class="lazyload" src="about:blank" '
+            'data-src="https://player.bilibili.com/player.html?bvid=BV1xx"></iframe>',
+            "https://player.bilibili.com/player.html?bvid=BV1xx",
+        ),
+        (  # WP Rocket's, on every YouTube embed of a WordPress page
+            '<iframe src="about:blank" data-rocket-lazyload="fitvidscompatible" '
+            'data-lazy-src="https://www.youtube.com/embed/abcdefghijk"></iframe>'
+            '<noscript><iframe src="https://www.youtube.com/embed/abcdefghijk"></iframe></noscript>',
+            "https://www.youtube.com/embed/abcdefghijk",
+        ),
+        (  # … the player in the <noscript> after it alone
+            '<iframe src="about:blank"></iframe>'
+            '<noscript><iframe src="https://www.youtube.com/embed/abcdefghijk"></iframe></noscript>',
+            "https://www.youtube.com/embed/abcdefghijk",
+        ),
+        (
+            '<video class="lazy" data-src="https://v.example.com/a.mp4" '
+            'src="data:video/mp4;base64,AAAA"></video>',
+            "https://v.example.com/a.mp4",
+        ),
+    ],
+)
+def test_a_lazy_player_gets_its_own_source(html: str, src: str) -> None:
+    """A stand-in src (about:blank, a data: URI) and the player in another
+    lazy attribute than data-src, or in a <noscript>: the player was lost."""
+    out = clean(html)
+    assert f'src="{src}"' in out and out.count("src=") == 1, out
+
+
 def test_what_the_publisher_hid_stays_hidden() -> None:
     out = clean(
         "<p>正文第一段。</p><div hidden>SEO: 股票 配资 彩票</div>tail "

@@ -630,17 +630,49 @@ def prepass(html: str, *, base: str | None, iframe_hosts: frozenset[str]) -> str
     return inner_html(root)
 
 
+# A player's stand-in until a script gives it its own (WP Rocket's
+# about:blank, a data: URI of an empty video).
+_PLAYER_STAND_IN = re.compile(r"^(?:about:|data:)", re.IGNORECASE)
+
+
 def show_lazy_players(root: Any) -> bool:
     """Give each player a script would start (``<video>``, ``<audio>``, their
-    ``<source>``, ``<iframe>``: WeChat's videos) its ``data-src`` as ``src``;
-    whether one changed."""
+    ``<source>``, ``<iframe>``: WeChat's videos, WordPress's lazy embeds)
+    where it has none, or a stand-in, its lazy attribute (``data-src``,
+    ``data-lazy-src`` …), else the player in the ``<noscript>`` after it, as
+    ``src``; whether one changed."""
     changed = False
     for media in root.iter("video", "audio", "source", "iframe"):
-        lazy = (media.get("data-src") or "").strip()
-        if lazy and not (media.get("src") or "").strip():
+        src = (media.get("src") or "").strip()
+        if src and not _PLAYER_STAND_IN.match(src):
+            continue
+        lazy = next(
+            (
+                value
+                for name in LAZY_ATTRIBUTES
+                if (value := (media.get(name) or "").strip()) and not _PLAYER_STAND_IN.match(value)
+            ),
+            None,
+        )
+        if lazy is None and media.tag == "iframe":
+            lazy = _noscript_player(media)
+        if lazy is not None and lazy != src:
             media.set("src", lazy)
             changed = True
     return changed
+
+
+def _noscript_player(frame: Any) -> str | None:
+    """The player a ``<noscript>`` after a lazy ``<iframe>`` holds for
+    browsers without scripts (the sanitizer drops ``noscript``)."""
+    after = frame.getnext()
+    if after is None or after.tag != "noscript":
+        return None
+    for real in after.iter("iframe"):
+        candidate = (real.get("src") or "").strip()
+        if candidate and not _PLAYER_STAND_IN.match(candidate):
+            return str(candidate)
+    return None
 
 
 def inner_html(root: Any) -> str:
