@@ -143,6 +143,33 @@ def test_a_page_with_a_reference_to_a_control_character_is_read() -> None:
     assert article is not None and "记者：张三李四0" in article
 
 
+def test_news_that_begins_as_a_sites_furniture_does_is_kept() -> None:
+    """A heading "一、APP下载量排行", a paragraph "下载量最高的APP…", English
+    paragraphs "Copyright holders…" and "Advertisement spending…" were
+    dropped as the site's lines: a third of the story, without a word."""
+    news = [
+        "苹果公司周二发布了最新的季度应用商店报告，报告显示中国区的应用生态继续保持增长态势。",
+        "下载量最高的APP仍然是微信和抖音，两者合计占据了社交类应用近六成的新增安装量。",
+        "分析人士认为，短视频平台的增长正在放缓，而人工智能助手类应用成为增长最快的品类之一。",
+        "Copyright holders have sued the AI company, arguing that training on their books is "
+        "infringement.",
+        "Advertisement spending in China rose 5% in the third quarter, led by short-video "
+        "platforms.",
+        "业内人士预计，明年应用商店的监管政策将进一步收紧，未成年人保护是重点方向，值得关注。",
+    ]
+    furniture = ["下载新浪财经APP，查看更多资讯", "Copyright © 2024 Example Corp.", "Advertisement"]
+    page = (
+        "<html><head><title>苹果发布应用商店报告</title></head><body><div class='article'>"
+        "<h2>一、APP下载量排行</h2>"
+        + "".join(f"<p>{p}</p>" for p in news + furniture)
+        + "</div></body></html>"
+    )
+    article = extract_article(page, "https://www.example.cn/a/1.html")
+    assert article is not None
+    assert "一、APP下载量排行" in article and all(p in article for p in news), article
+    assert not any(f"<p>{line}</p>" in article for line in furniture), article
+
+
 def test_a_page_whose_base_is_no_address_is_read_against_its_own() -> None:
     """`<base href="http://[x/">`: "the page could not be read (ValueError)",
     and the feed's summary kept for good; a browser ignores such a base."""

@@ -168,7 +168,9 @@ _BOILERPLATE_START: Final = re.compile(
     r"原标题[:：]|文章来源[:：]|来源[:：].{0,30}$|"
     r"本文(?:由.{0,20}原创|来自|来源于|转载|首发于|为.{0,30}(?:原创|特供|付费|独家|授权)"
     r"|著作权|版权|经授权|仅代表|不构成)|"
-    r"©|copyright\b|all rights reserved|版权所有|未经(?:书面)?(?:许可|授权)|转载请|"
+    # (Not a story's "Copyright holders have sued …": the notice gives its sign or year.)
+    r"©|copyright\s*(?:©|\(c\)|\d{4})|all rights reserved|版权所有|"
+    r"未经(?:书面)?(?:许可|授权)|转载请|"
     r"(?:相关|推荐|延伸|热门|猜你|更多)(?:阅读|新闻|文章|推荐|喜欢)|"
     r"分享(?:到|至)|分享\s*[:：]|一键分享|share\s*(?:this|on)?\s*[:：]|扫一扫|"
     r"长按(?:识别|扫描)?(?:图中)?二维码|点击上方|关注我们|"
@@ -176,8 +178,11 @@ _BOILERPLATE_START: Final = re.compile(
     r"【?字[体号]\s*[:：]\s*(?:[大中小]\s*){2,}|(?:当前|您的|你的|你现在的)位置\s*[:：]|"
     r"[-—–─=]*\s*end\s*[-—–─=]*$|"
     r"(?:reporting|editing|writing|additional reporting) by\b|our standards:|"
-    r"sign up here|advertisement\b|"
-    r"下载.{0,12}(?:APP|客户端)|打开.{0,12}(?:APP|客户端)[，,\s]*(?:阅读|查看|看)(?:全文|更多|原文)|"
+    # (Not "Advertisement spending rose …", "下载量最高的APP仍然是微信": an ad's
+    # label stands alone, the call to download asks to read or ends the line.)
+    r"sign up here|advertisement\s*(?:$|[:：|-])|"
+    r"下载.{0,12}(?:APP|客户端)(?:[，,\s]*(?:阅读|查看|看|获取|了解|收看)|\W*$)|"
+    r"打开.{0,12}(?:APP|客户端)[，,\s]*(?:阅读|查看|看)(?:全文|更多|原文)|"
     r"市场有风险|感谢(?:您的)?(?:阅读|关注|收看)"
     r")",
     re.IGNORECASE,
@@ -201,7 +206,7 @@ _SENTENCE_INSIDE: Final = re.compile(r"[。！？!?](?!\s*$)")
 _BOILERPLATE_ANYWHERE: Final = re.compile(
     # (A 二维码 line is a caption, or asks to scan or follow — not a sentence a
     # story says of one: "个人收款二维码不得用于经营", "切勿扫描陌生人发来的二维码".)
-    r"APP\s*下载|^\W*二维码\W*$"
+    r"APP\s*下载(?![量次数排榜])|^\W*二维码\W*$"
     r"|(?:微信|公众|官方|客户端|APP|小程序|微博|订阅|服务|视频|抖音|读者|投稿|下载|网|报|社|号)"
     r"[^，,。\s]{0,4}二维码"
     r"|(?:扫描?|长按|识别)(?:下方|上方|下面|上面|图中|文末|左侧|右侧|下图|上图|图片)的?二维码"
