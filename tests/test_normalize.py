@@ -369,6 +369,35 @@ def test_a_title_of_many_empty_tags_is_read_in_one_pass() -> None:
     assert clean_title("<br> " + "<br/> " * 200_000).startswith("<br> <br/> <br/>")
 
 
+def test_a_field_wrapped_in_cdata_twice_or_escaped_is_read_inside() -> None:
+    """A template's CDATA around a field with its own, or its marks escaped:
+    the title read "＜![CDATA[双层标题]]＞", the text ended with "]]>" — and an
+    item keyed by its text keeps the key it had."""
+    from feedmill.parse import parse_document
+
+    xml = (
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>t</title>'
+        "<link>https://e.com/</link>"
+        "<item><title><![CDATA[<![CDATA[双层标题]]>]]></title><link>https://e.com/1</link>"
+        "<description><![CDATA[<![CDATA[<p>正文一段。</p><p>第二段。</p>]]>]]></description></item>"
+        "<item><title>&lt;![CDATA[转义]]&gt;</title><link>https://e.com/2</link>"
+        "<description>&lt;![CDATA[纯文本正文]]&gt;</description></item>"
+        "<item><title><![CDATA[<![CDATA[无链接]]>]]></title>"
+        "<description><![CDATA[<![CDATA[<p>没有链接的正文。</p>]]>]]></description></item>"
+        "</channel></rss>"
+    ).encode()
+    parsed = parse_document(xml)
+    entries = normalize_document(parsed, feed_url="https://e.com/f.xml", zone=SHANGHAI).entries
+    assert [(e.title, e.content) for e in entries] == [
+        ("双层标题", "<p>正文一段。</p><p>第二段。</p>"),
+        ("转义", "<p>纯文本正文</p>"),
+        ("无链接", "<p>没有链接的正文。</p>"),
+    ]
+    wrapped = parsed.entries[2]
+    as_before = entry_key(wrapped, clean_title(wrapped.title or ""), wrapped.content or "")
+    assert entries[2].key == as_before
+
+
 def test_plain_text_bodies_become_escaped_paragraphs() -> None:
     text = "BTC < 2% & ETH\n1. 第一条\n* 星号\n\n# 不是标题\n--"
     assert plain_to_html(text) == (

@@ -278,8 +278,39 @@ def _as_read_before(text: str, is_html: bool) -> str:
     return text
 
 
+def _without_cdata(text: str | None) -> str | None:
+    """``text`` without the CDATA section marks wrapping it whole, as a
+    template writes them around a field that has its own
+    (`<title><![CDATA[<![CDATA[标题]]>]]></title>`) or escapes them
+    (`&lt;![CDATA[标题]]&gt;`): the parser leaves the inner pair as text."""
+    while text is not None:
+        inner = text.strip()
+        if not (inner.startswith("<![CDATA[") and inner.endswith("]]>")):
+            return text
+        inner = inner[len("<![CDATA[") : -len("]]>")]
+        if "]]>" in inner:  # (two sections, not one wrapped)
+            return text
+        text = inner
+    return text
+
+
 def normalize_entry(
     raw: RawEntry, *, base_url: str | None, zone: tzinfo, now: datetime | None = None
+) -> Entry:
+    title, content, summary = map(_without_cdata, (raw.title, raw.content, raw.summary))
+    if title is raw.title and content is raw.content and summary is raw.summary:
+        return _normalized(raw, base_url=base_url, zone=zone, now=now)
+    unwrapped = replace(raw, title=title, content=content, summary=summary)
+    entry = _normalized(unwrapped, base_url=base_url, zone=zone, now=now)
+    if entry.key.startswith("sha256:"):
+        # Keyed by its text: by the text as releases before read it.
+        before = _normalized(raw, base_url=base_url, zone=zone, now=now)
+        entry = replace(entry, key=before.key, earlier_key=before.earlier_key)
+    return entry
+
+
+def _normalized(
+    raw: RawEntry, *, base_url: str | None, zone: tzinfo, now: datetime | None
 ) -> Entry:
     link = absolute_url(strip_controls(raw.link) if raw.link else None, base_url)
     link = urls.with_plain_ampersands(link) if link else link
