@@ -571,6 +571,30 @@ def test_a_new_time_zone_re_dates_what_the_feed_still_lists(
     assert "posts: 0 new, 0 updated" in cli("run", "-c", str(config)).stdout
 
 
+def test_a_new_time_zone_leaves_the_dates_that_name_their_zone(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """A feed that re-dates its items (by their last edit) keeps each post's
+    first date; a new `timezone` re-dated every item it listed, one whose
+    date says "+0800" too — its post moved to another day's URL."""
+    first = rss(
+        "源", [Item(title="有时区的新闻", guid="z", pub_date="Wed, 21 Sep 2022 23:00:00 +0800")]
+    )
+    url = feed_server.add("/z", body=first)
+    feed = {"url": url, "group": "g", "source": "源", "timezone": "Asia/Shanghai"}
+    config = write_config(tmp_path, [feed])
+    assert cli("run", "-c", str(config)).code == 0
+    later = rss(
+        "源", [Item(title="有时区的新闻", guid="z", pub_date="Thu, 22 Sep 2022 02:00:00 +0800")]
+    )
+    feed_server.add("/z", body=later)
+    assert "posts: 0 new, 0 updated" in cli("run", "-c", str(config)).stdout  # its first date
+    write_config(tmp_path, [{**feed, "timezone": "UTC"}])
+    assert cli("run", "-c", str(config)).code == 0
+    (post,) = posts(tmp_path).values()
+    assert "date: Wed, 21 Sep 2022 15:00:00 GMT" in post, post
+
+
 def test_a_feeds_own_connect_timeout_overrides_the_fetch_setting(tmp_path: Path) -> None:
     """A host that is slow to accept (far away, behind a congested link) may
     be given longer, or a host known to be down shorter, than every other:

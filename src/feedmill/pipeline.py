@@ -1993,7 +1993,7 @@ class Mill:
         from zoneinfo import ZoneInfo
 
         from feedmill.fulltext import not_articles, page_key
-        from feedmill.normalize.document import normalize_feed
+        from feedmill.normalize.document import dated_in_any_zone, normalize_feed
         from feedmill.parse import parse_document
         from feedmill.store.entries import (
             Item,
@@ -2011,6 +2011,12 @@ class Mill:
             known = known_versions(conn, state.id)
         if state.id not in self._rezoned:  # as the worker will see them
             items = with_first_dates(items, known)
+        else:
+            zoned = dated_in_any_zone(parsed, feed_url=location, now=now)
+            items = tuple(
+                with_first_dates((item,), known)[0] if item.entry.key in zoned else item
+                for item in items
+            )
         items = as_stored_before_untracking(items, known)
         rules = self.rules[spec.url]
         shared = not_articles(parsed, entries, location)

@@ -38,7 +38,11 @@ from feedmill.filter.dedupe.decide import decide as same_story
 from feedmill.filter.dedupe.text import fingerprint
 from feedmill.filter.rules import RuleSet, RuleTooSlow, blocked_by
 from feedmill.models import Entry, Fetched
-from feedmill.normalize.document import normalize_document, told_apart_keys
+from feedmill.normalize.document import (
+    dated_in_any_zone,
+    normalize_document,
+    told_apart_keys,
+)
 from feedmill.normalize.text import story_grams, visible_text
 from feedmill.parse import ParseError, parse_document
 from feedmill.publish.categories import shows_nothing
@@ -941,6 +945,14 @@ def handle(job: FeedJob) -> FeedResult:
         items, reused = tell_apart_reused_guids(conn, items, known)
     if not job.redate:
         items = with_first_dates(items, known)
+    else:
+        # A new time zone re-dates what it reads otherwise: a date that
+        # names its zone ("+08:00") keeps the first its post took.
+        zoned = dated_in_any_zone(parsed, feed_url=job.location, now=job.now)
+        items = tuple(
+            with_first_dates((item,), known)[0] if item.entry.key in zoned else item
+            for item in items
+        )
     items = as_stored_before_untracking(items, known)
     # A feed the database does not know may have posts on the site already
     # (the database was lost): an item keeps its file, even retitled since,

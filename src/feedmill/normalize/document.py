@@ -10,7 +10,7 @@ import html
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from urllib.parse import unquote
 
 from feedmill import urls
@@ -419,6 +419,24 @@ def _normalized(
         tracked_link=written if written != link else None,
         earlier_key=earlier_key,
     )
+
+
+def dated_in_any_zone(
+    parsed: ParsedFeed, *, feed_url: str, now: datetime | None = None
+) -> frozenset[str]:
+    """The keys of the items whose dates read the same in any zone (they
+    name theirs, or there are none): read a day apart, those of dates that
+    name none differ.  What a feed's new time zone does not re-date."""
+    east, west = (
+        {
+            entry.key: (entry.published, entry.updated)
+            for entry in normalize_document(
+                parsed, feed_url=feed_url, zone=timezone(timedelta(hours=hours)), now=now
+            ).entries
+        }
+        for hours in (14, -12)
+    )
+    return frozenset(key for key, dates in east.items() if west.get(key) == dates)
 
 
 @dataclass(frozen=True, slots=True)
