@@ -37,6 +37,13 @@ def test_readable_slugs() -> None:
     assert slugify("🚀🚀") == ""
 
 
+def test_what_shows_nothing_does_not_break_a_slug() -> None:
+    """A zero-width space, joiner or soft hyphen inside a word split the
+    word in the post's file name, and its URL: "零-宽-字符-…"."""
+    assert slugify("零\u200b宽\u200d字\ufeff符") == "零宽字符"
+    assert slugify("Bundes\u00adliga news") == "bundesliga-news"
+
+
 def test_long_titles_are_cut_at_a_character_boundary() -> None:
     name = post_filename("中" * 300, "f", "k")
     assert len(name.encode()) <= MAX_NAME_BYTES

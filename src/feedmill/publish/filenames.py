@@ -15,14 +15,19 @@ import os
 import re
 import unicodedata
 
+from feedmill.normalize.chars import SHOWS_NOTHING
+
 MAX_NAME_BYTES = 255
 SLUG_BYTES = 150  # about 50 CJK characters: readable, and far from the limit
 EXTENSION = ".md"
 _NOT_WORD = re.compile(r"[\W_]+")
+# Drawn as nothing inside a word ("零\u200b宽", a soft hyphen): no break in
+# its slug either ("零-宽-…" split the title's word in the post's URL).
+_SHOWS_NOTHING = str.maketrans("", "", SHOWS_NOTHING)
 
 
 def slugify(title: str, max_bytes: int = SLUG_BYTES) -> str:
-    text = unicodedata.normalize("NFKC", title).lower()
+    text = unicodedata.normalize("NFKC", title.translate(_SHOWS_NOTHING)).lower()
     slug = _NOT_WORD.sub("-", text).strip("-")
     encoded = slug.encode("utf-8")
     if len(encoded) > max_bytes:
