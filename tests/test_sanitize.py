@@ -526,6 +526,24 @@ def test_videos_get_their_lazy_source_and_always_controls() -> None:
     )
 
 
+def test_a_lazy_scripts_picture_is_its_lazy_attributes_whatever_its_stand_in() -> None:
+    """A spinner of a name no pattern knows (loading-1.gif) on a picture a
+    lazy-loading script shows (class="lazy"): it stayed, the post's header
+    picture too."""
+    result = sanitize_html(
+        '<p><img src="https://img.example.com/loading-1.gif" class="lazy" '
+        'data-original="https://img.example.com/real.jpg"></p>',
+        base_url=BASE,
+    )
+    assert 'src="https://img.example.com/real.jpg"' in result.html
+    assert result.image == "https://img.example.com/real.jpg"
+    # Without the script's class, a picture of its own stays.
+    kept = clean(
+        '<p><img src="https://img.example.com/a.jpg" data-original="https://x.example/b.jpg"></p>'
+    )
+    assert 'src="https://img.example.com/a.jpg"' in kept
+
+
 @pytest.mark.parametrize(
     ("html", "src"),
     [

@@ -486,11 +486,26 @@ def lazy_source(img: Any) -> str | None:
     """The picture a script would put in an ``<img>`` (an lxml element): its
     lazy attribute, else the widest ``srcset`` candidate; ``None`` when its
     ``src`` is already a real picture, or there is nothing better.  Data URIs
-    in lazy attributes are stand-ins too."""
+    in lazy attributes are stand-ins too.  A picture a lazy-loading script
+    shows (its class: ``lazy``, ``lazyload`` …) takes its lazy attribute
+    whatever its ``src`` (a spinner of a name no pattern knows,
+    ``loading-1.gif``, became the post's header picture)."""
     src = (img.get("src") or "").strip()
     if src and not PLACEHOLDER.search(src) and not PLACEHOLDER_FILE.search(src):
-        return None
-    lazy = next(
+        if not _LAZY_CLASS.search(img.get("class") or ""):
+            return None
+        lazy = _lazy_attribute(img)
+        return lazy if lazy and lazy != src else None
+    lazy = _lazy_attribute(img)
+    if lazy is None:
+        srcset = next((img.get(a) for a in SRCSET_ATTRIBUTES if img.get(a)), None)
+        lazy = best_from_srcset(srcset) if srcset else None
+    return lazy if lazy and lazy != src else None
+
+
+def _lazy_attribute(img: Any) -> str | None:
+    """The first lazy attribute's picture (a data: URI is a stand-in)."""
+    return next(
         (
             value
             for value in ((img.get(a) or "").strip() for a in LAZY_ATTRIBUTES)
@@ -498,10 +513,6 @@ def lazy_source(img: Any) -> str | None:
         ),
         None,
     )
-    if lazy is None:
-        srcset = next((img.get(a) for a in SRCSET_ATTRIBUTES if img.get(a)), None)
-        lazy = best_from_srcset(srcset) if srcset else None
-    return lazy if lazy and lazy != src else None
 
 
 # Picture formats every current browser shows (not JPEG XL, Safari's alone),
