@@ -1644,6 +1644,23 @@ def test_an_init_cut_short_is_completed_as_a_new_site(tmp_path: Path) -> None:
     assert "\ndate_style: rfc822\n" in (site / "feedmill.yml").read_text(encoding="utf-8")
 
 
+def test_a_new_site_in_a_folder_with_a_gitignore_is_told_what_it_lacks(tmp_path: Path) -> None:
+    """The folder's own .gitignore is kept: Hexo's public/ and db.json were
+    then committed by every build, and nothing said so."""
+    site = tmp_path / "blog"
+    site.mkdir()
+    (site / ".gitignore").write_text("node_modules/\n")
+    said = " ".join(cli("init", str(site)).stdout.split())
+    assert "does not list public/ (the site Hexo builds), db.json (Hexo's cache) either" in said
+    assert "npm's packages" not in said
+    # An existing site's .gitignore is its owner's business.
+    other = tmp_path / "own"
+    other.mkdir()
+    (other / "_config.yml").write_text("title: Mine\n")
+    (other / ".gitignore").write_text("node_modules/\n")
+    assert "Hexo builds" not in cli("init", str(other)).stdout
+
+
 def test_init_lists_nothing_outside_the_site_in_its_gitignore(tmp_path: Path) -> None:
     """No .gitignore pattern reaches outside its folder: a source_dir there
     is another repository's to list."""

@@ -430,9 +430,11 @@ def _paragraph(text: str) -> None:
     out.print("\n" + wrapped, markup=False, soft_wrap=True)
 
 
-def _not_ignored(directory: Path) -> list[str]:
+def _not_ignored(directory: Path, *, hexo: bool = False) -> list[str]:
     """What feedmill keeps in a site that its .gitignore does not list: the
-    state folder, and the lock and temporary files beside the posts."""
+    state folder, and the lock and temporary files beside the posts — or,
+    with ``hexo``, what Hexo and npm make there (a new site's, whose
+    .gitignore was there before it)."""
     import fnmatch
 
     from feedmill.config import source_folder
@@ -468,6 +470,13 @@ def _not_ignored(directory: Path) -> list[str]:
                 return True
         return False
 
+    if hexo:
+        wanted = [
+            ("public/", "the site Hexo builds"),
+            ("db.json", "Hexo's cache"),
+            ("node_modules/", "npm's packages"),
+        ]
+        return [f"{line} ({what})" for line, what in wanted if not covered(line.rstrip("/"))]
     wanted = [  # (the line to add, what it is)
         (".feedmill/", "the state database"),
         (f"{posts.as_posix()}/{LOCK_NAME}", "the lock"),
@@ -606,6 +615,14 @@ def init(directory: Path) -> None:
             f"Your .gitignore does not list feedmill's {', '.join(missing)}: add"
             f" {'them' if len(missing) > 1 else 'it'} unless you mean to commit"
             f" {'them' if len(missing) > 1 else 'it'}."
+        )
+    built = ("_config.yml", "created") in done and (".gitignore", "kept") in done
+    missing = _not_ignored(directory, hexo=True) if built else []
+    if missing:  # (a new site in a folder whose .gitignore was there before)
+        _paragraph(
+            f"Your .gitignore does not list {', '.join(missing)} either: add"
+            f" {'them' if len(missing) > 1 else 'it'}, or a build commits"
+            f" {'them' if len(missing) > 1 else 'it'} too."
         )
     build = "npm install && npx hexo server"
     out.print(
