@@ -2400,6 +2400,16 @@ def test_the_next_days_routine_notice_in_another_outlets_words_is_news_again() -
     assert not verdict.duplicate and verdict.reason == "a routine notice again, on another day"
     # The same day's copies are copies.
     assert decide(yesterday, today, apart=timedelta(minutes=5)).duplicate
+    # … and so is a one-off story's flash, worded otherwise by a slower outlet.
+    flash = fingerprint(
+        "宁德时代拟在匈牙利投资73亿欧元建设电池工厂",
+        "<p>宁德时代公告，拟在匈牙利投资73亿欧元建设电池工厂。</p>",
+    )
+    late = fingerprint(
+        "宁德时代将在匈牙利投资73亿欧元建电池厂",
+        "<p>宁德时代宣布，拟投资73亿欧元在匈牙利建设电池工厂。</p>",
+    )
+    assert decide(flash, late, apart=timedelta(hours=22)).duplicate
 
 
 def test_a_headlines_year_is_no_other_headlines_term_in_years() -> None:
