@@ -198,12 +198,22 @@ class _Clock(datetime):
         ("26-01-15", utc(2026, 1, 14, 16)),
         ("25/12/01", utc(2025, 11, 30, 16)),
         ("24.03.05 14:30", utc(2024, 3, 5, 6, 30)),
-        # … or as read before where that is the reading nearest today (mm/dd/yy).
+        # … or as read before where that is the nearer today (mm/dd/yy, not dd/mm/yy).
         ("05/03/24", utc(2024, 5, 2, 16)),
+        ("10/11/26 09:00", utc(2026, 10, 11, 1)),
+        ("11/12/13", utc(2013, 11, 11, 16)),
         # A time alone: today's where the feed is, or yesterday's if still to come.
         ("00:10", utc(2026, 12, 7, 16, 10)),
         ("05:30", utc(2026, 12, 7, 21, 30)),
         ("14:30", utc(2026, 12, 7, 6, 30)),
+        # … with its zone, or AM/PM: the latest such time too, where its zone is.
+        ("14:30 (UTC+8)", utc(2026, 12, 7, 6, 30)),
+        ("14:30 GMT+8", utc(2026, 12, 7, 6, 30)),
+        ("14:30:00.500 +08:00", utc(2026, 12, 7, 6, 30, 0, 500000)),
+        ("2:30 PM", utc(2026, 12, 7, 6, 30)),
+        ("北京时间 14:30", utc(2026, 12, 7, 6, 30)),
+        ("23:59:59 UTC", utc(2026, 12, 6, 23, 59, 59)),
+        ("21:00 UTC", utc(2026, 12, 7, 21, 0)),
         ("昨天 08:00", utc(2026, 12, 7, 0, 0)),
         ("今天 上午5:00", utc(2026, 12, 7, 21, 0)),
         ("前天", utc(2026, 12, 5, 16, 0)),

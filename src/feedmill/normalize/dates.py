@@ -256,9 +256,11 @@ _SHORT_YEAR = re.compile(r"^(\d{2})([-/.])(\d{1,2})\2(\d{2})(?=[\sT]|$)")
 
 
 def _with_its_century(text: str, zone: tzinfo) -> str:
-    """A two-digit-year date as the one of its readings — yy-mm-dd, dd-mm-yy,
-    mm-dd-yy — nearest today and not days ahead, written yyyy-mm-dd.  (Read
-    dd-mm-yy first, "24-03-05" was 24 March 2005, posted 20 years back.)"""
+    """A two-digit-year date as the nearer today, not days ahead, of two
+    readings — dateutil's (mm-dd-yy, or dd-mm-yy where the first is no
+    month) and yy-mm-dd, as Chinese sites write it — written yyyy-mm-dd.
+    (Read dd-mm-yy alone, "24-03-05" was 24 March 2005, posted 20 years
+    back; a US date keeps dateutil's reading where it is the nearer.)"""
     found = _SHORT_YEAR.match(text)
     if found is None:
         return text
@@ -266,7 +268,7 @@ def _with_its_century(text: str, zone: tzinfo) -> str:
     a, b, c = int(first), int(middle), int(last)
     today = datetime.now(zone).date()
     readings = []
-    for year, month, day in ((a, b, c), (c, b, a), (c, a, b)):
+    for year, month, day in ((c, a, b) if a <= 12 else (c, b, a), (a, b, c)):
         try:
             date = datetime(2000 + year, month, day).date()
         except ValueError:
@@ -288,6 +290,15 @@ _DAY_AND_TIME = re.compile(
     r"(?P<hour>\d{1,2})\s*[:：]\s*(?P<minute>\d{2})(?:\s*[:：]\s*(?P<second>\d{2}))?)?\s*$"
 )
 _DAYS_BACK = {"今天": 0, "今日": 0, "昨天": 1, "昨日": 1, "前天": 2}
+_SLACK = timedelta(minutes=10)  # a clock a little ahead of ours
+_CLOCK = re.compile(r"\d[:：]\d\d")
+# What names a day: a number that is no part of a clock (its seconds'
+# fraction too), an offset or a zone's ("14:30 +0800", "GMT+8"), or a
+# month's or a weekday's name.
+_DAY_WRITTEN = re.compile(
+    r"(?<![\d:：+.-])\d+(?![\d:：])(?!\s*[AaPp]\.?[Mm])|[A-Za-z]{3,}day|"
+    r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|Mon|Tue|Wed|Thu|Fri|Sat|Sun)"
+)
 _AGO = re.compile(r"^\s*(?:(?P<count>\d{1,4})\s*(?P<unit>秒|分钟|小时|天)前|(?P<now>刚刚))\s*$")
 _UNITS = {"秒": 1, "分钟": 60, "小时": 3600, "天": 86400}
 
@@ -310,7 +321,7 @@ def _relative(text: str, zone: tzinfo) -> datetime | None:
     value = datetime(
         day.year, day.month, day.day, clock, int(said["minute"] or 0), int(said["second"] or 0)
     ).replace(tzinfo=zone)
-    if said["day"] is None and value > now + timedelta(minutes=10):
+    if said["day"] is None and value > now + _SLACK:
         value -= timedelta(days=1)  # (a time still to come today: yesterday's)
     return value
 
@@ -340,12 +351,20 @@ def _dateutil(text: str, zone: tzinfo) -> datetime | None:
 
     # What the text leaves out (its year: "Mar 5 14:30") is the feed's
     # today's, not the machine's.
-    today = datetime.now(zone).replace(tzinfo=None, hour=0, minute=0, second=0, microsecond=0)
+    now = datetime.now(zone)
+    today = now.replace(tzinfo=None, hour=0, minute=0, second=0, microsecond=0)
     try:
         with warnings.catch_warnings():
             # An unknown zone name ("HKT") leaves the date zone-less: the feed's zone.
             warnings.simplefilter("ignore", parser.UnknownTimezoneWarning)
             value: datetime = parser.parse(text, tzinfos=_ZONES, default=today)
+            if _CLOCK.search(text) and not _DAY_WRITTEN.search(text):
+                # A time alone ("2:30 PM", "14:30 +0800"): the latest such
+                # time, not one still to come (as `_relative` reads "14:30").
+                # (Its day where its own offset is: a day either side of the feed's.)
+                aware = value if value.tzinfo is not None else value.replace(tzinfo=zone)
+                days = next(d for d in (1, 0, -1, -2) if aware + timedelta(days=d) <= now + _SLACK)
+                return value + timedelta(days=days)
         return value
     except (parser.ParserError, ValueError, OverflowError):
         return None
