@@ -595,6 +595,25 @@ def test_a_task_list_s_boxes_say_which_items_are_done() -> None:
 
 
 @pytest.mark.parametrize(
+    ("markup", "read"),
+    [
+        ("a&#11;b", "ab"),
+        ("a&#11b", "ab"),  # (no ";": the reference ends at its last digit)
+        ("a&#0000000000011;b", "ab"),  # (every digit, its zeros too)
+        ("a&#x00000000b;b", "ab"),
+        ("a&#18446744073709551627;b", "a\ufffdb"),  # (past Unicode: U+FFFD, whole)
+        ("a&#0;b&#xD800;", "a\ufffdb\ufffd"),
+        ("a&#20013;&#x4e2d;&#9;b", "a&#20013;&#x4e2d;&#9;b"),
+        ("a\x0bb\uffff", "ab"),
+    ],
+)
+def test_markup_is_read_without_what_a_tree_cannot_hold(markup: str, read: str) -> None:
+    from feedmill.htmltree import xml_compatible
+
+    assert xml_compatible(markup) == read
+
+
+@pytest.mark.parametrize(
     ("html", "expected"),
     [
         ('<p>张三&#11;李四<span style="display:none">水印</span>报道</p>', "<p>张三李四报道</p>"),

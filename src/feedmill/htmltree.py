@@ -56,8 +56,9 @@ def bounded_attributes(html: str) -> str:
 _PAGE_END = re.compile(r"</(?:body|html)\s*>", re.IGNORECASE)
 
 
-# A numeric character reference (the ";" is optional to HTML).
-_REFERENCE = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));?")
+# A numeric character reference (the ";" is optional to HTML), all its
+# digits: "&#0000000000011;" is one.
+_REFERENCE = re.compile(r"&#(?:[xX]0*([0-9a-fA-F]+)|0*([0-9]+));?")
 # What an lxml tree cannot hold: C0 controls but tab, LF and CR; surrogates;
 # U+FFFE and U+FFFF.
 _UNCARRIED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -78,7 +79,10 @@ def xml_compatible(markup: str) -> str:
 
 
 def _carried(reference: re.Match[str]) -> str:
-    code = int(reference[1], 16) if reference[1] else int(reference[2])
+    digits = reference[1] or reference[2] or "0"
+    if len(digits) > 8:  # (past Unicode, however many: no int of a megabyte)
+        return "\ufffd"
+    code = int(digits, 16) if reference[1] else int(digits)
     if code == 0 or 0xD800 <= code <= 0xDFFF or code > 0x10FFFF:
         return "\ufffd"
     if (code < 0x20 and code not in (0x9, 0xA, 0xD)) or code in (0xFFFE, 0xFFFF):
