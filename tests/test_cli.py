@@ -16,7 +16,7 @@ from rich.cells import cell_len
 from feedmill.config import parse_config
 
 from support.feeds import Item, rss
-from support.site import cli, posts, write_config
+from support.site import cli, fill_the_disk_after, posts, write_config
 
 
 def test_names_that_hexos_category_map_tells_apart_are_accepted(tmp_path: Path) -> None:
@@ -1464,14 +1464,10 @@ def test_a_source_dir_is_read_where_hexo_reads_what_pyyaml_refuses(
     assert source_folder(tmp_path) == tmp_path / "src"
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
-def test_the_posts_follow_a_source_dir_changed(
+def _site_with_state(
     tmp_path: Path, backend: str, request: pytest.FixtureRequest
-) -> None:
-    """Hexo's source_dir changed (source → src): the posts written to the old
-    folder were left where Hexo no longer reads them, and an item edited
-    since was taken for a post deleted by hand — never written again.  (A
-    server database took the site for another, and refused it.)"""
+) -> tuple[Path, dict[str, str]]:
+    """A Hexo site folder, and its config's `state:` on ``backend`` (none: SQLite's)."""
     state = {}
     if backend == "postgresql":
         from support.postgres import new_database
@@ -1480,6 +1476,18 @@ def test_the_posts_follow_a_source_dir_changed(
     site = tmp_path / "blog"
     site.mkdir()
     (site / "_config.yml").write_text("title: Mine\n")
+    return site, state
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_the_posts_follow_a_source_dir_changed(
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
+    """Hexo's source_dir changed (source → src): the posts written to the old
+    folder were left where Hexo no longer reads them, and an item edited
+    since was taken for a post deleted by hand — never written again.  (A
+    server database took the site for another, and refused it.)"""
+    site, state = _site_with_state(tmp_path, backend, request)
     feed = site / "a.xml"
     feed.write_bytes(rss("源 - 要闻", [Item(title=f"新闻{i}", guid=str(i)) for i in range(3)]))
     config = str(write_config(site, [{"url": "a.xml", "group": "g", "source": "源"}], **state))
@@ -1536,18 +1544,7 @@ def test_posts_waiting_to_move_follow_a_source_dir_changed_again(
     the posts in src were looked for no more — the edits lost from the site,
     and the post moved there taken for deleted by hand at its next edit.  (A
     server database refused the way back, as another site's.)"""
-    import errno
-
-    from feedmill.publish import postsfolder
-
-    state = {}
-    if backend == "postgresql":
-        from support.postgres import new_database
-
-        state = {"state": new_database(request.getfixturevalue("postgres_url"))}
-    site = tmp_path / "blog"
-    site.mkdir()
-    (site / "_config.yml").write_text("title: Mine\n")
+    site, state = _site_with_state(tmp_path, backend, request)
     feed = site / "a.xml"
 
     def publish(title: str) -> None:
@@ -1557,15 +1554,7 @@ def test_posts_waiting_to_move_follow_a_source_dir_changed_again(
     config = str(write_config(site, [{"url": "a.xml", "group": "g", "source": "源"}], **state))
     assert cli("run", "-c", config).code == 0
     (site / "source" / "_posts" / "hello-world.md").write_text("---\ntitle: Hello\n---\n")
-    real_move, moves = postsfolder.move_file, []
-
-    def move_until_full(source: Path, target: Path) -> None:
-        if moves:
-            raise OSError(errno.ENOSPC, "No space left on device")
-        real_move(source, target)
-        moves.append(source)
-
-    monkeypatch.setattr(postsfolder, "move_file", move_until_full)
+    fill_the_disk_after(monkeypatch, 1)
     (site / "_config.yml").write_text("title: Mine\nsource_dir: src\n")
     publish("更新")
     result = cli("run", "-c", config)

@@ -129,16 +129,24 @@ def test_keeps_inline_code_inline_and_ordered_lists() -> None:
     assert len(root.xpath("//ol/li")) == 3
 
 
+_LINE = "这是一段足够长的正文内容，用来让提取器认为这是文章的主体部分。"
+
+
+def _article_page(paragraph: str, *, head: str = "", after: str = "") -> str:
+    """A page of eight paragraphs, ``paragraph`` formatted with each's number
+    and followed by a line long enough to read as an article's."""
+    return (
+        f"<html><head><title>t</title>{head}</head><body><article>"
+        + "".join(f"<p>{paragraph.format(i)}{_LINE}</p>" for i in range(8))
+        + f"{after}</article></body></html>"
+    )
+
+
 def test_a_page_with_a_reference_to_a_control_character_is_read() -> None:
     """Its <span>s unwrapped beside a `&#11;` (read into the tree, which lxml
     refuses to join to another text): "the page could not be read", and the
     article never asked again."""
-    line = "这是一段足够长的正文内容，用来让提取器认为这是文章的主体部分。"
-    page = (
-        "<html><head><title>t</title></head><body><article>"
-        + "".join(f"<p><span>记者：张三&#11;李四{i}</span>{line}</p>" for i in range(8))
-        + "</article></body></html>"
-    )
+    page = _article_page("<span>记者：张三&#11;李四{}</span>")
     article = extract_article(page, "https://www.example.com/a/1.html")
     assert article is not None and "记者：张三李四0" in article
 
@@ -173,11 +181,8 @@ def test_news_that_begins_as_a_sites_furniture_does_is_kept() -> None:
 def test_a_page_whose_base_is_no_address_is_read_against_its_own() -> None:
     """`<base href="http://[x/">`: "the page could not be read (ValueError)",
     and the feed's summary kept for good; a browser ignores such a base."""
-    line = "这是一段足够长的正文内容，用来让提取器认为这是文章的主体部分。"
-    page = (
-        "<html><head><title>t</title><base href='http://[x/'></head><body><article>"
-        + "".join(f"<p>{line}{i}</p>" for i in range(8))
-        + '<p><a href="/b.html">下一篇</a></p></article></body></html>'
+    page = _article_page(
+        "{}", head="<base href='http://[x/'>", after='<p><a href="/b.html">下一篇</a></p>'
     )
     article = extract_article(page, "https://www.example.com/a/1.html")
     assert article is not None and 'href="https://www.example.com/b.html"' in article

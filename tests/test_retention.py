@@ -18,7 +18,7 @@ import pytest
 from support import hexo
 from support.feeds import Item, rss
 from support.server import FeedServer, Route
-from support.site import cli, owe_a_rebuild, posts, write_config
+from support.site import cli, fill_the_disk_after, owe_a_rebuild, posts, write_config
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -1488,10 +1488,7 @@ def test_no_post_leaves_while_some_wait_to_move_to_a_source_dir_changed(
     """Posts to move to a new source_dir, the new folder's disk full after
     one: retention counted those still in the old folder gone from the site
     — the newest taken for posts deleted by hand, left there for good."""
-    import errno
     import sqlite3
-
-    from feedmill.publish import postsfolder
 
     (tmp_path / "f.xml").write_bytes(rss("源", items([1, 2, 3, 4])))
     feeds = [{"url": "f.xml", "group": "g", "source": "源"}]
@@ -1499,15 +1496,7 @@ def test_no_post_leaves_while_some_wait_to_move_to_a_source_dir_changed(
     assert cli("run", "-c", str(config)).code == 0
     assert (len(posts(tmp_path)), len(archived(tmp_path))) == (3, 1)
     (tmp_path / "_config.yml").write_text("title: t\nsource_dir: src\n", "utf-8")
-    real_move, done = postsfolder.move_file, []
-
-    def move_until_full(source: Path, target: Path) -> None:
-        if done:
-            raise OSError(errno.ENOSPC, "No space left on device")
-        real_move(source, target)
-        done.append(source)
-
-    monkeypatch.setattr(postsfolder, "move_file", move_until_full)
+    fill_the_disk_after(monkeypatch, 1)
     (tmp_path / "f.xml").write_bytes(rss("源", items([0, 1, 2, 3, 4])))
     result = cli("run", "-c", str(config))
     said = " ".join(result.stderr.split())
@@ -1539,20 +1528,14 @@ def test_a_post_taken_back_while_it_waits_to_move_leaves_the_old_folder(
     """A post retracted while its file waits in the folder of the site's
     old source_dir (the new one's disk full) kept that file there: the next
     source_dir move, or a change back, put it on the site again."""
-    import errno
     import sqlite3
-
-    from feedmill.publish import postsfolder
 
     (tmp_path / "f.xml").write_bytes(rss("源", items([1, 2, 3])))
     config = write_config(tmp_path, [{"url": "f.xml", "group": "g", "source": "源"}])
     assert cli("run", "-c", str(config)).code == 0
     (tmp_path / "_config.yml").write_text("title: t\nsource_dir: src\n", "utf-8")
 
-    def full(source: Path, target: Path) -> None:
-        raise OSError(errno.ENOSPC, "No space left on device")
-
-    monkeypatch.setattr(postsfolder, "move_file", full)
+    fill_the_disk_after(monkeypatch, 0)
     assert "the rest wait" in cli("run", "-c", str(config)).stderr
     old = tmp_path / "source" / "_posts"
     name = sorted(p.name for p in old.glob("*.md"))[0]

@@ -111,3 +111,21 @@ def stored_before_untracking(directory: Path, document: bytes) -> None:
             post.write_text(post.read_text(encoding="utf-8").replace(now, then), encoding="utf-8")
         db.execute("DROP TABLE search_pending")  # (0013's)
         db.execute("UPDATE alembic_version SET version_num = '0011'")
+
+
+def fill_the_disk_after(monkeypatch: Any, moves: int) -> None:
+    """Posts moving to a changed source_dir: the new folder's disk is full
+    after ``moves`` of them (``monkeypatch`` undoes it)."""
+    import errno
+
+    from feedmill.publish import postsfolder
+
+    real_move, done = postsfolder.move_file, []
+
+    def move_until_full(source: Path, target: Path) -> None:
+        if len(done) >= moves:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_move(source, target)
+        done.append(source)
+
+    monkeypatch.setattr(postsfolder, "move_file", move_until_full)
