@@ -1419,6 +1419,24 @@ def test_a_story_whose_feed_left_the_config_passes_to_a_feed_that_carries_it(
     assert "posts: 0 new, 0 updated" in cli("run", "-c", str(config)).stdout
 
 
+def test_a_copy_that_follows_a_story_passed_on_says_no_similarity_it_was_not_measured_by(
+    tmp_path: Path,
+) -> None:
+    """Three tellings, the post's feed removed: the story passed to another
+    copy, and the third, filed under it, still said its similarity to the
+    post that went (0.73 shown, 0.42 against the one it follows)."""
+    specs = _write_sources(tmp_path, LPR[1:4])
+    config = write_config(tmp_path, specs)
+    assert cli("run", "-c", str(config)).code == 0
+    status = {r["source"]: r for r in json.loads(cli("status", "-c", str(config), "--json").stdout)}
+    posted = next(s for s in specs if status[s["source"]]["posts"] == 1)
+    config = write_config(tmp_path, [s for s in specs if s is not posted])
+    assert cli("run", "-c", str(config)).code == 0
+    found = json.loads(cli("search", "LPR", "--all", "--json", "-c", str(config)).stdout)
+    held = [r["held_back"] for r in found if r["held_back"] is not None]
+    assert held and all(not str(h["reason"]).startswith("similarity") for h in held), held
+
+
 def test_a_story_whose_feed_left_passes_to_no_copy_its_own_feeds_rules_block(
     tmp_path: Path,
 ) -> None:

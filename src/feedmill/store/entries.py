@@ -21,6 +21,7 @@ from sqlalchemy import (
     Connection,
     Select,
     bindparam,
+    case,
     delete,
     func,
     insert,
@@ -589,6 +590,8 @@ def retract(
 # Why a post was taken back for a fuller copy of its story (the entry's
 # reason, as `status` and `search --all` show it).
 FULLER_COPY = "a fuller copy of its story took its post"
+# A copy whose story passed to another post (`hand_down`), alike to the one before.
+PASSED_ON = "a copy of the story its post passed on"
 FEED_LEFT = "its feed left feedmill.yml"  # (`hand_over`; `back_in_config` when it is back)
 FIRST_TEXT = "its story's first text came again from another feed"  # (`passed_on_and_copied_again`)
 # An entry whose feed left, its item come again from another (FIRST_TEXT): no
@@ -861,7 +864,18 @@ def hand_down(
                 continue
             follow.setdefault(original, []).append(copy.id)
         for post_id, ids in follow.items():
-            conn.execute(update(entries).where(entries.c.id.in_(ids)).values(duplicate_of=post_id))
+            conn.execute(
+                update(entries)
+                .where(entries.c.id.in_(ids))
+                .values(
+                    duplicate_of=post_id,
+                    # (A similarity was the one to the post it followed before.)
+                    reason=case(
+                        (entries.c.reason.like("similarity %"), PASSED_ON),
+                        else_=entries.c.reason,
+                    ),
+                )
+            )
     return heirs
 
 
