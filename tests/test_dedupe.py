@@ -2418,6 +2418,23 @@ def test_the_next_days_routine_notice_in_another_outlets_words_is_news_again() -
     assert not verdict.duplicate and verdict.reason == "a routine notice again, on another day"
     # The same day's copies are copies.
     assert decide(yesterday, today, apart=timedelta(minutes=5)).duplicate
+    # A flash of a few words, too short to name a story by its text alone, too.
+    short = [
+        fingerprint(title, f"<p>{body}</p>")
+        for title, body in (
+            (
+                "央行今日开展20亿元7天期逆回购操作",
+                "央行公告称，今日以利率招标方式开展20亿元7天期逆回购操作，中标利率1.8%。",
+            ),
+            (
+                "央行今日开展20亿元7天期逆回购 中标利率1.8%",
+                "央行公告，今日以利率招标方式开展20亿元7天期逆回购操作，中标利率1.8%。",
+            ),
+        )
+    ]
+    assert not short[0].identifying
+    assert not decide(*short, apart=timedelta(hours=23)).duplicate
+    assert decide(*short, apart=timedelta(hours=1)).duplicate
     # … and so is a one-off story's flash, worded otherwise by a slower outlet.
     flash = fingerprint(
         "宁德时代拟在匈牙利投资73亿欧元建设电池工厂",

@@ -403,7 +403,9 @@ class Fingerprint:
     title_facts: dict[str, frozenset[Fact]] = field(default_factory=dict)
     text_hash: str = ""  # the exact visible text, for verbatim copies
     identifying: bool = True  # the text alone names the story (long enough, tells its headline)
-    daily: bool = False  # … but it speaks of its own day ("今日"): the next day's may say it again
+    daily: bool = (
+        False  # a short text that speaks of its own day ("今日"): the next day's may say it again
+    )
     shingles: tuple[str, ...] = ()  # what MinHash sees: words less the most common ones
     # ... and of a long story, its headline and lead (`LEAD_WORDS`), indexed too.
     lead: tuple[str, ...] = ()
@@ -631,8 +633,7 @@ def fingerprint(title: str, content_html: str) -> Fingerprint:
             title_text, normalize(keyed_text(content_html)[:MAX_TEXT]), content_html, identifying
         ),
         identifying=identifying,
-        daily=identifying
-        and len(body_text) <= DAILY_MAX_CHARS
+        daily=len(body_text) <= DAILY_MAX_CHARS
         and bool(_OWN_DAY.search(title_text + "。" + body_text)),
         shingles=_shingles(everything, frequencies),
         lead=(
