@@ -576,23 +576,28 @@ def test_a_new_time_zone_leaves_the_dates_that_name_their_zone(
 ) -> None:
     """A feed that re-dates its items (by their last edit) keeps each post's
     first date; a new `timezone` re-dated every item it listed, one whose
-    date says "+0800" too — its post moved to another day's URL."""
-    first = rss(
-        "源", [Item(title="有时区的新闻", guid="z", pub_date="Wed, 21 Sep 2022 23:00:00 +0800")]
-    )
-    url = feed_server.add("/z", body=first)
+    date says "+0800" too — its post moved to another day's URL.  (One that
+    says "CST", China's or US Central time by the zone, is re-dated.)"""
+    cst = Item(title="中部时间", guid="c", pub_date="Wed Sep 21 14:30:00 CST 2022")
+
+    def feed_dated(date: str) -> bytes:
+        return rss("源", [Item(title="有时区的新闻", guid="z", pub_date=date), cst])
+
+    url = feed_server.add("/z", body=feed_dated("Wed, 21 Sep 2022 23:00:00 +0800"))
     feed = {"url": url, "group": "g", "source": "源", "timezone": "Asia/Shanghai"}
     config = write_config(tmp_path, [feed])
     assert cli("run", "-c", str(config)).code == 0
-    later = rss(
-        "源", [Item(title="有时区的新闻", guid="z", pub_date="Thu, 22 Sep 2022 02:00:00 +0800")]
-    )
-    feed_server.add("/z", body=later)
+    feed_server.add("/z", body=feed_dated("Thu, 22 Sep 2022 02:00:00 +0800"))
     assert "posts: 0 new, 0 updated" in cli("run", "-c", str(config)).stdout  # its first date
     write_config(tmp_path, [{**feed, "timezone": "UTC"}])
     assert cli("run", "-c", str(config)).code == 0
-    (post,) = posts(tmp_path).values()
-    assert "date: Wed, 21 Sep 2022 15:00:00 GMT" in post, post
+    dates = sorted(
+        line for post in posts(tmp_path).values() for line in post.splitlines() if "date:" in line
+    )
+    assert dates == [
+        "date: Wed, 21 Sep 2022 15:00:00 GMT",  # +0800, as first read
+        "date: Wed, 21 Sep 2022 20:30:00 GMT",  # CST, now US Central's
+    ], dates
 
 
 def test_a_feeds_own_connect_timeout_overrides_the_fetch_setting(tmp_path: Path) -> None:

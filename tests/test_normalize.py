@@ -201,6 +201,7 @@ class _Clock(datetime):
         # … or as read before where that is the nearer today (mm/dd/yy, not dd/mm/yy).
         ("05/03/24", utc(2024, 5, 2, 16)),
         ("10/11/26 09:00", utc(2026, 10, 11, 1)),
+        ("07.12.26 14:30", utc(2026, 12, 7, 6, 30)),  # (dots: a European's, day first)
         ("11/12/13", utc(2013, 11, 11, 16)),
         # A time alone: today's where the feed is, or yesterday's if still to come.
         ("00:10", utc(2026, 12, 7, 16, 10)),
@@ -250,6 +251,18 @@ def test_dates_written_in_part_are_read_where_the_feed_is(
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+@pytest.mark.parametrize("text", ["FRI 14:30", "mon 14:30", "Wednesday 2:30 PM"])
+def test_a_weekday_and_a_time_in_any_case_is_read(
+    text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Named days ahead in capitals, "FRI 14:30" was taken for a time alone,
+    no day of the last two its own: StopIteration, the item left out."""
+    from feedmill.normalize import dates
+
+    monkeypatch.setattr(dates, "datetime", _Clock)
+    assert parse_date(text, SHANGHAI) is not None
 
 
 @pytest.mark.parametrize(

@@ -258,7 +258,8 @@ _SHORT_YEAR = re.compile(r"^(\d{2})([-/.])(\d{1,2})\2(\d{2})(?=[\sT]|$)")
 def _with_its_century(text: str, zone: tzinfo) -> str:
     """A two-digit-year date as the nearer today, not days ahead, of two
     readings — dateutil's (mm-dd-yy, or dd-mm-yy where the first is no
-    month) and yy-mm-dd, as Chinese sites write it — written yyyy-mm-dd.
+    month or the date is written with dots) and yy-mm-dd, as Chinese sites
+    write it — written yyyy-mm-dd.
     (Read dd-mm-yy alone, "24-03-05" was 24 March 2005, posted 20 years
     back; a US date keeps dateutil's reading where it is the nearer.)"""
     found = _SHORT_YEAR.match(text)
@@ -268,7 +269,10 @@ def _with_its_century(text: str, zone: tzinfo) -> str:
     a, b, c = int(first), int(middle), int(last)
     today = datetime.now(zone).date()
     readings = []
-    for year, month, day in ((c, a, b) if a <= 12 else (c, b, a), (a, b, c)):
+    # (dateutil's: month first but where the first is no month; a European's
+    # dots, day first.)
+    ours = (c, a, b) if a <= 12 and found[2] != "." else (c, b, a)
+    for year, month, day in (ours, (a, b, c)):
         try:
             date = datetime(2000 + year, month, day).date()
         except ValueError:
@@ -297,7 +301,8 @@ _CLOCK = re.compile(r"\d[:：]\d\d")
 # month's or a weekday's name.
 _DAY_WRITTEN = re.compile(
     r"(?<![\d:：+.-])\d+(?![\d:：])(?!\s*[AaPp]\.?[Mm])|[A-Za-z]{3,}day|"
-    r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|Mon|Tue|Wed|Thu|Fri|Sat|Sun)"
+    r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|Mon|Tue|Wed|Thu|Fri|Sat|Sun)",
+    re.IGNORECASE,  # (as dateutil reads them: "FRI 14:30")
 )
 _AGO = re.compile(r"^\s*(?:(?P<count>\d{1,4})\s*(?P<unit>秒|分钟|小时|天)前|(?P<now>刚刚))\s*$")
 _UNITS = {"秒": 1, "分钟": 60, "小时": 3600, "天": 86400}
@@ -363,7 +368,9 @@ def _dateutil(text: str, zone: tzinfo) -> datetime | None:
                 # time, not one still to come (as `_relative` reads "14:30").
                 # (Its day where its own offset is: a day either side of the feed's.)
                 aware = value if value.tzinfo is not None else value.replace(tzinfo=zone)
-                days = next(d for d in (1, 0, -1, -2) if aware + timedelta(days=d) <= now + _SLACK)
+                days = next(
+                    (d for d in (1, 0, -1, -2) if aware + timedelta(days=d) <= now + _SLACK), 0
+                )
                 return value + timedelta(days=days)
         return value
     except (parser.ParserError, ValueError, OverflowError):

@@ -426,17 +426,21 @@ def dated_in_any_zone(
 ) -> frozenset[str]:
     """The keys of the items whose dates read the same in any zone (they
     name theirs, or there are none): read a day apart, those of dates that
-    name none differ.  What a feed's new time zone does not re-date."""
-    east, west = (
+    name none differ — and China's zone among them, those that say "CST"
+    (read by the zone: China's or US Central).  What a feed's new time zone
+    does not re-date."""
+    first, *others = (
         {
             entry.key: (entry.published, entry.updated)
             for entry in normalize_document(
                 parsed, feed_url=feed_url, zone=timezone(timedelta(hours=hours)), now=now
             ).entries
         }
-        for hours in (14, -12)
+        for hours in (14, 8, -12)
     )
-    return frozenset(key for key, dates in east.items() if west.get(key) == dates)
+    return frozenset(
+        key for key, dates in first.items() if all(other.get(key) == dates for other in others)
+    )
 
 
 @dataclass(frozen=True, slots=True)
