@@ -164,8 +164,15 @@ def test_news_that_begins_as_a_sites_furniture_does_is_kept() -> None:
         "Advertisement spending in China rose 5% in the third quarter, led by short-video "
         "platforms.",
         "业内人士预计，明年应用商店的监管政策将进一步收紧，未成年人保护是重点方向，值得关注。",
+        "下载个税APP，查看自己的收入纳税明细，是不少年轻人年初的固定动作。今年的流程更加简化。",
     ]
-    furniture = ["下载新浪财经APP，查看更多资讯", "Copyright © 2024 Example Corp.", "Advertisement"]
+    furniture = [
+        "下载新浪财经APP，查看更多资讯",
+        "下载第一财经APP，第一时间获取财经资讯",
+        "Copyright © 2024 Example Corp.",
+        "Copyright by 第一财经. All rights reserved.",
+        "Advertisement",
+    ]
     page = (
         "<html><head><title>苹果发布应用商店报告</title></head><body><div class='article'>"
         "<h2>一、APP下载量排行</h2>"
@@ -178,14 +185,29 @@ def test_news_that_begins_as_a_sites_furniture_does_is_kept() -> None:
     assert not any(f"<p>{line}</p>" in article for line in furniture), article
 
 
-def test_a_page_whose_base_is_no_address_is_read_against_its_own() -> None:
+@pytest.mark.parametrize(
+    ("bases", "read_against"),
+    [
+        ("<base href='http://[x/'>", "https://www.example.com/"),
+        # The first is the page's, as a browser reads it (lxml took the last).
+        (
+            "<base href='https://cdn.example.com/'><base href='http://[x/'>",
+            "https://cdn.example.com/",
+        ),
+        (
+            "<base href='http://[x/'><base href='https://cdn.example.com/'>",
+            "https://www.example.com/",
+        ),
+    ],
+)
+def test_a_page_whose_base_is_no_address_is_read_against_its_own(
+    bases: str, read_against: str
+) -> None:
     """`<base href="http://[x/">`: "the page could not be read (ValueError)",
     and the feed's summary kept for good; a browser ignores such a base."""
-    page = _article_page(
-        "{}", head="<base href='http://[x/'>", after='<p><a href="/b.html">下一篇</a></p>'
-    )
+    page = _article_page("{}", head=bases, after='<p><a href="/b.html">下一篇</a></p>')
     article = extract_article(page, "https://www.example.com/a/1.html")
-    assert article is not None and 'href="https://www.example.com/b.html"' in article
+    assert article is not None and f'href="{read_against}b.html"' in article
 
 
 @pytest.mark.parametrize("name", NOT_ARTICLES)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import codecs
+import contextlib
 import copy
 import functools
 import html as htmllib
@@ -168,8 +169,9 @@ _BOILERPLATE_START: Final = re.compile(
     r"原标题[:：]|文章来源[:：]|来源[:：].{0,30}$|"
     r"本文(?:由.{0,20}原创|来自|来源于|转载|首发于|为.{0,30}(?:原创|特供|付费|独家|授权)"
     r"|著作权|版权|经授权|仅代表|不构成)|"
-    # (Not a story's "Copyright holders have sued …": the notice gives its sign or year.)
-    r"©|copyright\s*(?:©|\(c\)|\d{4})|all rights reserved|版权所有|"
+    # (Not a story's "Copyright holders have sued …": the notice gives its
+    # sign, its year or its owner.)
+    r"©|copyright\s*(?:©|\(c\)|\d{4}|by\b|[:：])|all rights reserved|版权所有|"
     r"未经(?:书面)?(?:许可|授权)|转载请|"
     r"(?:相关|推荐|延伸|热门|猜你|更多)(?:阅读|新闻|文章|推荐|喜欢)|"
     r"分享(?:到|至)|分享\s*[:：]|一键分享|share\s*(?:this|on)?\s*[:：]|扫一扫|"
@@ -178,14 +180,19 @@ _BOILERPLATE_START: Final = re.compile(
     r"【?字[体号]\s*[:：]\s*(?:[大中小]\s*){2,}|(?:当前|您的|你的|你现在的)位置\s*[:：]|"
     r"[-—–─=]*\s*end\s*[-—–─=]*$|"
     r"(?:reporting|editing|writing|additional reporting) by\b|our standards:|"
-    # (Not "Advertisement spending rose …", "下载量最高的APP仍然是微信": an ad's
-    # label stands alone, the call to download asks to read or ends the line.)
+    # (Not "Advertisement spending rose …": an ad's label stands alone.  A call
+    # to download an app is read in `_is_boilerplate`.)
     r"sign up here|advertisement\s*(?:$|[:：|-])|"
-    r"下载.{0,12}(?:APP|客户端)(?:[，,\s]*(?:阅读|查看|看|获取|了解|收看)|\W*$)|"
     r"打开.{0,12}(?:APP|客户端)[，,\s]*(?:阅读|查看|看)(?:全文|更多|原文)|"
     r"市场有风险|感谢(?:您的)?(?:阅读|关注|收看)"
     r")",
     re.IGNORECASE,
+)
+# A call to download the site's app ("下载第一财经APP，第一时间获取财经资讯"): a
+# line of its own, no sentence after it — not a story's "下载个税APP，查看自己的
+# 收入纳税明细，是不少年轻人年初的固定动作。今年…", nor "下载量最高的APP…".
+_DOWNLOAD_CALL: Final = re.compile(
+    r"^[\s(（【\[]*下载(?![量次数])[^。！？!?]{0,12}(?:APP|客户端)", re.IGNORECASE
 )
 # Editorial boilerplate wherever it stands in a block, phrases news prose does not use.
 _BOILERPLATE_PHRASE: Final = re.compile(
@@ -213,7 +220,7 @@ _BOILERPLATE_ANYWHERE: Final = re.compile(
     r"|长按识别|二维码(?:关注|下载|加入|添加|进群|订阅)|扫码(?:关注|下载|加入|添加|进群|订阅)"
     # (A footer's line: no sentence of news about the 举报中心 or its numbers.)
     r"|^[^，,。！？!?]{0,24}(?:举报中心|不良信息举报|举报(?:电话|邮箱))[^，,。！？!?]{0,40}$"
-    r"|阅读原文|scroll to continue",
+    r"|阅读原文|scroll to continue|all rights reserved",
     re.IGNORECASE,
 )
 # A page's tag line: two tags or more after the label (not a section's
@@ -572,13 +579,16 @@ def _prepare(html: str, url: str) -> HtmlElement | None:
         ).strip().lower().startswith("mailto:"):
             del link.attrib["href"]  # (the page's own URL, made absolute: the words stay)
     if url:
-        base = next((b.get("href") for b in doc.iter("base") if b.get("href")), None)
-        try:
-            base = urljoin(url, base.strip()) if base else url
-        except ValueError:  # ("http://[x/": no address; a browser reads the page's own)
-            base = url
-            for element in list(doc.iter("base")):
-                element.drop_tree()
+        # The first <base> with an address, as a browser reads it (lxml takes
+        # the last, and raised on one that is no address: "http://[x/").
+        base, read = url, False
+        for element in list(doc.iter("base")):
+            href = (element.get("href") or "").strip()
+            if href and not read:
+                read = True
+                with contextlib.suppress(ValueError):
+                    base = urljoin(url, href)
+            element.drop_tree()
         for video in _elements(doc.iter("video")):
             poster = (video.get("poster") or "").strip()
             if poster:  # (lxml leaves it: the sanitizer read it against the item's link)
@@ -586,7 +596,7 @@ def _prepare(html: str, url: str) -> HtmlElement | None:
                     video.set("poster", urljoin(base, poster))
                 except ValueError:  # ("http://[x": no address a browser reads)
                     del video.attrib["poster"]
-        doc.make_links_absolute(url, resolve_base_href=True, handle_failures="discard")
+        doc.make_links_absolute(base, resolve_base_href=False, handle_failures="discard")
     return doc
 
 
@@ -785,6 +795,8 @@ def _is_boilerplate(el: HtmlElement) -> bool:
     if el.tag not in _HEADINGS and len(text) <= _SHORT_BLOCK_CHARS and _TAG_LINE.match(text):
         return True
     if _BOILERPLATE_WHOLE.match(text):
+        return True
+    if _DOWNLOAD_CALL.match(text) and not _SENTENCE_INSIDE.search(text):
         return True
     return len(text) <= _SHORT_BLOCK_CHARS and _BOILERPLATE_ANYWHERE.search(text) is not None
 
