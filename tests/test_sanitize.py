@@ -537,11 +537,16 @@ def test_a_lazy_scripts_picture_is_its_lazy_attributes_whatever_its_stand_in() -
     )
     assert 'src="https://img.example.com/real.jpg"' in result.html
     assert result.image == "https://img.example.com/real.jpg"
-    # Without the script's class, a picture of its own stays.
-    kept = clean(
-        '<p><img src="https://img.example.com/a.jpg" data-original="https://x.example/b.jpg"></p>'
-    )
-    assert 'src="https://img.example.com/a.jpg"' in kept
+    # A picture of its own stays: without the script's class; once the script
+    # ran (lazysizes' lazyloaded); beside a lazy attribute that is no picture.
+    for html in (
+        '<img src="https://img.example.com/a.jpg" data-original="https://x.example/b.jpg">',
+        '<img class="lazyloaded" src="https://img.example.com/a.jpg" data-src="https://x.example/b.jpg">',
+        '<img class="lazyload" src="https://img.example.com/a.jpg" data-lazyload="true">',
+        '<img class="lazy" src="https://img.example.com/a.jpg" data-url="https://news.example.com/g/5">',
+        '<img class="lazy" src="https://img.example.com/a.jpg" data-src="https://x.example/b.jpg">',
+    ):
+        assert 'src="https://img.example.com/a.jpg"' in clean(f"<p>{html}</p>"), html
 
 
 @pytest.mark.parametrize(
@@ -575,6 +580,16 @@ def test_a_lazy_player_gets_its_own_source(html: str, src: str) -> None:
     lazy attribute than data-src, or in a <noscript>: the player was lost."""
     out = clean(html)
     assert f'src="{src}"' in out and out.count("src=") == 1, out
+
+
+def test_a_player_whose_source_plays_takes_no_src_of_its_own() -> None:
+    """A src on a <video> stops its <source> from playing: a page's link in
+    data-url became one."""
+    out = clean(
+        '<video controls data-url="https://news.example.com/v/123.html">'
+        '<source src="https://cdn.example.com/movie.mp4" type="video/mp4"></video>'
+    )
+    assert out.count("src=") == 1 and 'src="https://cdn.example.com/movie.mp4"' in out, out
 
 
 def test_what_the_publisher_hid_stays_hidden() -> None:

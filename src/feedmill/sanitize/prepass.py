@@ -492,15 +492,37 @@ def lazy_source(img: Any) -> str | None:
     ``loading-1.gif``, became the post's header picture)."""
     src = (img.get("src") or "").strip()
     if src and not PLACEHOLDER.search(src) and not PLACEHOLDER_FILE.search(src):
-        if not _LAZY_CLASS.search(img.get("class") or ""):
+        classes = img.get("class") or ""
+        if (
+            not _LAZY_CLASS.search(classes)
+            or _SCRIPT_RAN.search(classes)
+            or not _SPINNER_FILE.search(src)
+        ):
             return None
-        lazy = _lazy_attribute(img)
+        lazy = next(
+            (
+                value
+                for name in _PICTURE_ATTRIBUTES
+                if _PICTURE_FILE.search(value := (img.get(name) or "").strip())
+            ),
+            None,
+        )
         return lazy if lazy and lazy != src else None
     lazy = _lazy_attribute(img)
     if lazy is None:
         srcset = next((img.get(a) for a in SRCSET_ATTRIBUTES if img.get(a)), None)
         lazy = best_from_srcset(srcset) if srcset else None
     return lazy if lazy and lazy != src else None
+
+
+# What a lazy script's picture shows until it runs, of a name no pattern
+# knows (loading-1.gif, nopic.svg): a GIF or an SVG; and, once it has run,
+# its class says so (lazysizes' `lazyloaded`) — its src is the picture.
+_SPINNER_FILE = re.compile(r"\.(?:gif|svg)(?:[?#]|$)", re.IGNORECASE)
+_SCRIPT_RAN = re.compile(r"lazyloaded|lazyautosizes", re.IGNORECASE)
+# … and the attributes its picture is in, a picture's file.
+_PICTURE_ATTRIBUTES = ("data-src", "data-original", "data-original-src", "data-lazy-src")
+_PICTURE_FILE = re.compile(r"\.(?:jpe?g|png|webp|avif|gif|bmp)(?:[?#!@_]|$)", re.IGNORECASE)
 
 
 def _lazy_attribute(img: Any) -> str | None:
@@ -644,6 +666,9 @@ def prepass(html: str, *, base: str | None, iframe_hosts: frozenset[str]) -> str
 # A player's stand-in until a script gives it its own (WP Rocket's
 # about:blank, a data: URI of an empty video).
 _PLAYER_STAND_IN = re.compile(r"^(?:about:|data:)", re.IGNORECASE)
+# Where lazy scripts keep a player's own (not a page's link, data-url; nor a
+# forum's attachment, file).
+_PLAYER_ATTRIBUTES = ("data-src", "data-lazy-src", "data-original")
 
 
 def show_lazy_players(root: Any) -> bool:
@@ -657,10 +682,15 @@ def show_lazy_players(root: Any) -> bool:
         src = (media.get("src") or "").strip()
         if src and not _PLAYER_STAND_IN.match(src):
             continue
+        if media.tag in ("video", "audio") and any(
+            (source.get("src") or source.get("data-src") or "").strip()
+            for source in media.iter("source")
+        ):
+            continue  # (its <source> plays: a src of its own would stop it)
         lazy = next(
             (
                 value
-                for name in LAZY_ATTRIBUTES
+                for name in _PLAYER_ATTRIBUTES
                 if (value := (media.get(name) or "").strip()) and not _PLAYER_STAND_IN.match(value)
             ),
             None,
