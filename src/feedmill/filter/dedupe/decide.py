@@ -553,9 +553,9 @@ def again_reworded(a: Fingerprint, b: Fingerprint, apart: timedelta | None) -> b
     """Two outlets' words for a routine notice that speaks of its own day
     ("人民银行今日开展20亿元7天期逆回购操作"), published a day apart: the next
     day's notice (its figures the same for weeks), not a copy — as `again`
-    holds of the same words — a flash of a few words too.  (Not any short
-    text: a one-off story's flash that a slower outlet words otherwise is a
-    copy, however late.)"""
+    holds of the same words.  (Not a flash too short to name its story: a
+    one-off story's, "今日" in it, that a slower outlet words otherwise is a
+    copy, however late — from its words alone the two cannot be told apart.)"""
     return apart is not None and apart >= NEXT_DAY and a.daily and b.daily
 
 

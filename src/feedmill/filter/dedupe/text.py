@@ -633,7 +633,8 @@ def fingerprint(title: str, content_html: str) -> Fingerprint:
             title_text, normalize(keyed_text(content_html)[:MAX_TEXT]), content_html, identifying
         ),
         identifying=identifying,
-        daily=len(body_text) <= DAILY_MAX_CHARS
+        daily=identifying
+        and len(body_text) <= DAILY_MAX_CHARS
         and bool(_OWN_DAY.search(title_text + "。" + body_text)),
         shingles=_shingles(everything, frequencies),
         lead=(
