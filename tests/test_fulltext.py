@@ -165,6 +165,7 @@ def test_news_that_begins_as_a_sites_furniture_does_is_kept() -> None:
         "platforms.",
         "业内人士预计，明年应用商店的监管政策将进一步收紧，未成年人保护是重点方向，值得关注。",
         "下载个税APP，查看自己的收入纳税明细，是不少年轻人年初的固定动作。今年的流程更加简化。",
+        "下载国家反诈中心APP并开启来电预警功能，可以有效防范电信诈骗。",
     ]
     furniture = [
         "下载新浪财经APP，查看更多资讯",

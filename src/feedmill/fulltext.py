@@ -189,8 +189,9 @@ _BOILERPLATE_START: Final = re.compile(
     re.IGNORECASE,
 )
 # A call to download the site's app ("下载第一财经APP，第一时间获取财经资讯"): a
-# line of its own, no sentence after it — not a story's "下载个税APP，查看自己的
-# 收入纳税明细，是不少年轻人年初的固定动作。今年…", nor "下载量最高的APP…".
+# short line of its own that no sentence mark ends — not a story's "下载个税APP，
+# 查看自己的收入纳税明细，是…的固定动作。", "下载国家反诈中心APP并开启来电预警功能。",
+# nor "下载量最高的APP…".
 _DOWNLOAD_CALL: Final = re.compile(
     r"^[\s(（【\[]*下载(?![量次数])[^。！？!?]{0,12}(?:APP|客户端)", re.IGNORECASE
 )
@@ -209,6 +210,8 @@ _BOILERPLATE_PHRASE: Final = re.compile(
 # gives a hotline: "欢迎…检举揭发…线索。举报电话：…；对举报有功人员…").
 _REPORT_LINE: Final = re.compile(r"举报(?:电话|邮箱|专线)\s*(?:[:：]|\s)\s*(?=[0-9A-Za-z])")
 _SENTENCE_INSIDE: Final = re.compile(r"[。！？!?](?!\s*$)")
+_SENTENCE_END: Final = re.compile(r"[。！？!?]")
+_CALL_CHARS: Final = 40
 # ... and words that mark a short block (a line, a caption) as the site's.
 _BOILERPLATE_ANYWHERE: Final = re.compile(
     # (A 二维码 line is a caption, or asks to scan or follow — not a sentence a
@@ -796,7 +799,7 @@ def _is_boilerplate(el: HtmlElement) -> bool:
         return True
     if _BOILERPLATE_WHOLE.match(text):
         return True
-    if _DOWNLOAD_CALL.match(text) and not _SENTENCE_INSIDE.search(text):
+    if len(text) <= _CALL_CHARS and _DOWNLOAD_CALL.match(text) and not _SENTENCE_END.search(text):
         return True
     return len(text) <= _SHORT_BLOCK_CHARS and _BOILERPLATE_ANYWHERE.search(text) is not None
 

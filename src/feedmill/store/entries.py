@@ -25,6 +25,7 @@ from sqlalchemy import (
     delete,
     func,
     insert,
+    or_,
     select,
     update,
 )
@@ -869,9 +870,15 @@ def hand_down(
                 .where(entries.c.id.in_(ids))
                 .values(
                     duplicate_of=post_id,
-                    # (A similarity was the one to the post it followed before.)
+                    # (How alike it was is how alike to the post it followed before.)
                     reason=case(
-                        (entries.c.reason.like("similarity %"), PASSED_ON),
+                        (
+                            or_(
+                                entries.c.reason.like("similarity %"),
+                                entries.c.reason.in_(("same text", "same article")),
+                            ),
+                            PASSED_ON,
+                        ),
                         else_=entries.c.reason,
                     ),
                 )
