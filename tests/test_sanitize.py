@@ -544,9 +544,23 @@ def test_a_lazy_scripts_picture_is_its_lazy_attributes_whatever_its_stand_in() -
         '<img class="lazyloaded" src="https://img.example.com/a.jpg" data-src="https://x.example/b.jpg">',
         '<img class="lazyload" src="https://img.example.com/a.jpg" data-lazyload="true">',
         '<img class="lazy" src="https://img.example.com/a.jpg" data-url="https://news.example.com/g/5">',
-        '<img class="lazy" src="https://img.example.com/a.jpg" data-src="https://x.example/b.jpg">',
     ):
         assert 'src="https://img.example.com/a.jpg"' in clean(f"<p>{html}</p>"), html
+    # … and a stand-in of any kind gives way to the picture its script shows,
+    # of any address (WeChat's and Zhihu's name no file type).
+    for html, shown in (
+        (
+            '<img class="lazy" src="https://img.example.com/loading.png" '
+            'data-lazyload-src="https://mmbiz.qpic.cn/mmbiz_jpg/abc/640">',
+            "https://mmbiz.qpic.cn/mmbiz_jpg/abc/640",
+        ),
+        (
+            '<img class="lazy" src="https://img.example.com/wait.jpg" '
+            'data-actualsrc="https://pic1.zhimg.com/v2-abc_r">',
+            "https://pic1.zhimg.com/v2-abc_r",
+        ),
+    ):
+        assert f'src="{shown}"' in clean(f"<p>{html}</p>"), html
 
 
 @pytest.mark.parametrize(
@@ -572,6 +586,11 @@ def test_a_lazy_scripts_picture_is_its_lazy_attributes_whatever_its_stand_in() -
             '<video class="lazy" data-src="https://v.example.com/a.mp4" '
             'src="data:video/mp4;base64,AAAA"></video>',
             "https://v.example.com/a.mp4",
+        ),
+        (  # any lazy attribute that holds an address
+            '<iframe src="about:blank" '
+            'data-original-src="https://www.youtube.com/embed/abcdefghijk"></iframe>',
+            "https://www.youtube.com/embed/abcdefghijk",
         ),
     ],
 )

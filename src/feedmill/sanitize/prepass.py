@@ -493,20 +493,9 @@ def lazy_source(img: Any) -> str | None:
     src = (img.get("src") or "").strip()
     if src and not PLACEHOLDER.search(src) and not PLACEHOLDER_FILE.search(src):
         classes = img.get("class") or ""
-        if (
-            not _LAZY_CLASS.search(classes)
-            or _SCRIPT_RAN.search(classes)
-            or not _SPINNER_FILE.search(src)
-        ):
+        if not _LAZY_CLASS.search(classes) or _SCRIPT_RAN.search(classes):
             return None
-        lazy = next(
-            (
-                value
-                for name in _PICTURE_ATTRIBUTES
-                if _PICTURE_FILE.search(value := (img.get(name) or "").strip())
-            ),
-            None,
-        )
+        lazy = _lazy_address(img, _NOT_PICTURES)
         return lazy if lazy and lazy != src else None
     lazy = _lazy_attribute(img)
     if lazy is None:
@@ -515,14 +504,32 @@ def lazy_source(img: Any) -> str | None:
     return lazy if lazy and lazy != src else None
 
 
-# What a lazy script's picture shows until it runs, of a name no pattern
-# knows (loading-1.gif, nopic.svg): a GIF or an SVG; and, once it has run,
-# its class says so (lazysizes' `lazyloaded`) — its src is the picture.
-_SPINNER_FILE = re.compile(r"\.(?:gif|svg)(?:[?#]|$)", re.IGNORECASE)
+# A lazy script's picture once the script has run: its class says so
+# (lazysizes' `lazyloaded`), its src is the picture.
 _SCRIPT_RAN = re.compile(r"lazyloaded|lazyautosizes", re.IGNORECASE)
-# … and the attributes its picture is in, a picture's file.
-_PICTURE_ATTRIBUTES = ("data-src", "data-original", "data-original-src", "data-lazy-src")
-_PICTURE_FILE = re.compile(r"\.(?:jpe?g|png|webp|avif|gif|bmp)(?:[?#!@_]|$)", re.IGNORECASE)
+# Lazy attributes that hold no picture of a lazy script's: a page's link
+# (data-url), a forum's attachment (file, zoomfile).
+_NOT_PICTURES = frozenset({"data-url", "file", "zoomfile"})
+# … nor a player's.
+_NOT_PLAYERS = _NOT_PICTURES
+# A value that is an address: not a flag ("true"), a number or a word.
+_ADDRESS = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|/|\.{1,2}/)|/", re.IGNORECASE)
+
+
+def _lazy_address(element: Any, but: frozenset[str]) -> str | None:
+    """The first lazy attribute of ``element`` (but those of ``but``) that
+    holds an address (a data: URI is a stand-in)."""
+    return next(
+        (
+            value
+            for name in LAZY_ATTRIBUTES
+            if name not in but
+            and (value := (element.get(name) or "").strip())
+            and _ADDRESS.search(value)
+            and value[:5].lower() != "data:"
+        ),
+        None,
+    )
 
 
 def _lazy_attribute(img: Any) -> str | None:
@@ -666,9 +673,6 @@ def prepass(html: str, *, base: str | None, iframe_hosts: frozenset[str]) -> str
 # A player's stand-in until a script gives it its own (WP Rocket's
 # about:blank, a data: URI of an empty video).
 _PLAYER_STAND_IN = re.compile(r"^(?:about:|data:)", re.IGNORECASE)
-# Where lazy scripts keep a player's own (not a page's link, data-url; nor a
-# forum's attachment, file).
-_PLAYER_ATTRIBUTES = ("data-src", "data-lazy-src", "data-original")
 
 
 def show_lazy_players(root: Any) -> bool:
@@ -687,14 +691,9 @@ def show_lazy_players(root: Any) -> bool:
             for source in media.iter("source")
         ):
             continue  # (its <source> plays: a src of its own would stop it)
-        lazy = next(
-            (
-                value
-                for name in _PLAYER_ATTRIBUTES
-                if (value := (media.get(name) or "").strip()) and not _PLAYER_STAND_IN.match(value)
-            ),
-            None,
-        )
+        lazy = _lazy_address(media, _NOT_PLAYERS)
+        if lazy is not None and _PLAYER_STAND_IN.match(lazy):
+            lazy = None
         if lazy is None and media.tag == "iframe":
             lazy = _noscript_player(media)
         if lazy is not None and lazy != src:
