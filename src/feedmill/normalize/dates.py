@@ -139,7 +139,7 @@ def parse_date(text: str | None, zone: tzinfo) -> datetime | None:
     text = _spelled(text, zone)
     if not text or _ANCIENT_YEAR.search(text):
         return None
-    if text[:2].isdigit() and not text[2:3].isdigit():
+    if text[:1].isdigit() and not text[1:4].isdigit():
         text = _with_its_century(text, zone)
     readers = (_iso, _rfc822, partial(_cjk, zone=zone), partial(_relative, zone=zone))
     for reader in (*readers, partial(_dateutil, zone=zone)):
@@ -252,7 +252,10 @@ def _cjk(text: str, zone: tzinfo) -> datetime | None:
 
 # A date of two-digit year written with dashes, slashes or dots: "24-03-05"
 # (yy-mm-dd, as Chinese sites write it), "05/03/24" (mm/dd/yy), "24.03.05".
-_SHORT_YEAR = re.compile(r"^(\d{2})([-/.])(\d{1,2})\2(\d{2})(?=[\sT]|$)")
+_SHORT_YEAR = re.compile(r"^(\d{1,2})([-/.])(\d{1,2})\2(\d{2})(?=[\sT]|$)")
+# A European's date written with dots and its whole year: day first
+# ("05.11.2026", 5 November; dateutil read it month first).
+_DOTTED = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})(?=[\sT]|$)")
 
 
 def _with_its_century(text: str, zone: tzinfo) -> str:
@@ -262,6 +265,13 @@ def _with_its_century(text: str, zone: tzinfo) -> str:
     write it — written yyyy-mm-dd.
     (Read dd-mm-yy alone, "24-03-05" was 24 March 2005, posted 20 years
     back; a US date keeps dateutil's reading where it is the nearer.)"""
+    dotted = _DOTTED.match(text)
+    if dotted is not None:
+        day, month, year = map(int, dotted.groups())
+        try:
+            return f"{datetime(year, month, day).date().isoformat()}{text[dotted.end() :]}"
+        except ValueError:
+            return text
     found = _SHORT_YEAR.match(text)
     if found is None:
         return text
@@ -298,12 +308,14 @@ _SLACK = timedelta(minutes=10)  # a clock a little ahead of ours
 _CLOCK = re.compile(r"\d[:：]\d\d")
 # What names a day: a number that is no part of a clock (its seconds'
 # fraction too), an offset or a zone's ("14:30 +0800", "GMT+8"), or a
-# month's or a weekday's name.
+# month's name; or, of a week, a weekday's.  (In any case, as dateutil
+# reads them: "FRI 14:30".)
 _DAY_WRITTEN = re.compile(
-    r"(?<![\d:：+.-])\d+(?![\d:：])(?!\s*[AaPp]\.?[Mm])|[A-Za-z]{3,}day|"
-    r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|Mon|Tue|Wed|Thu|Fri|Sat|Sun)",
-    re.IGNORECASE,  # (as dateutil reads them: "FRI 14:30")
+    r"(?<![\d:：+.-])\d+(?![\d:：])(?!\s*[AaPp]\.?[Mm])|"
+    r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)",
+    re.IGNORECASE,
 )
+_WEEKDAY = re.compile(r"\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)", re.IGNORECASE)
 _AGO = re.compile(r"^\s*(?:(?P<count>\d{1,4})\s*(?P<unit>秒|分钟|小时|天)前|(?P<now>刚刚))\s*$")
 _UNITS = {"秒": 1, "分钟": 60, "小时": 3600, "天": 86400}
 
@@ -364,13 +376,14 @@ def _dateutil(text: str, zone: tzinfo) -> datetime | None:
             warnings.simplefilter("ignore", parser.UnknownTimezoneWarning)
             value: datetime = parser.parse(text, tzinfos=_ZONES, default=today)
             if _CLOCK.search(text) and not _DAY_WRITTEN.search(text):
-                # A time alone ("2:30 PM", "14:30 +0800"): the latest such
-                # time, not one still to come (as `_relative` reads "14:30").
-                # (Its day where its own offset is: a day either side of the feed's.)
+                # A time alone ("2:30 PM", "14:30 +0800"), or of a weekday
+                # ("TUE 23:00", which dateutil reads as the coming one): the
+                # latest such time, not one still to come (as `_relative`
+                # reads "14:30").  (Its day where its own offset is: a day
+                # either side of the feed's.)
                 aware = value if value.tzinfo is not None else value.replace(tzinfo=zone)
-                days = next(
-                    (d for d in (1, 0, -1, -2) if aware + timedelta(days=d) <= now + _SLACK), 0
-                )
+                steps = (0, -7, -14) if _WEEKDAY.search(text) else (1, 0, -1, -2)
+                days = next((d for d in steps if aware + timedelta(days=d) <= now + _SLACK), 0)
                 return value + timedelta(days=days)
         return value
     except (parser.ParserError, ValueError, OverflowError):
