@@ -674,6 +674,69 @@ pipeline.Mill.reconfigure = flaky
 """
 
 
+# A stop that comes while the edit's reconfiguration waits on the database
+# (SQLite's 30 s busy timeout, in C: the signal is heeded after it): the
+# daemon went back to the config it had, and waited out the timeout again.
+STOPPED_IN_RELOAD_HOOK = """
+import os, signal
+from sqlalchemy.exc import OperationalError
+from feedmill import pipeline
+
+reconfigure = pipeline.Mill.reconfigure
+
+def locked(self, config):
+    with open(os.environ["RECONFIGURED"], "a") as calls:
+        calls.write("reconfigure\\n")
+    os.kill(os.getpid(), signal.SIGTERM)
+    raise OperationalError("SELECT 1", {}, Exception("database is locked"))
+
+pipeline.Mill.reconfigure = locked
+"""
+
+
+def test_a_stop_during_a_reload_that_waits_on_the_database_is_not_made_to_wait_again(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    url = feed_server.add("/feed", body=many(2))
+    settings = {"interval": "1h", "dedupe": False}
+    write_config(tmp_path, [{"url": url, "group": "g", "source": "a"}], **settings)
+    calls = tmp_path / "calls.txt"
+    env = hooked(tmp_path, STOPPED_IN_RELOAD_HOOK, RECONFIGURED=str(calls))
+    with ended(feedmill("run", "--every", "1h", cwd=tmp_path, env=env)) as daemon:
+        wait_for(lambda: len(posts(tmp_path)) == 2)
+        write_config(tmp_path, [{"url": url, "group": "g", "source": "b"}], **settings)
+        _, err = daemon.communicate(timeout=60)
+    assert daemon.returncode == 0, err
+    assert calls.read_text().splitlines() == ["reconfigure"]  # not the way back too
+
+
+def test_a_refused_edit_put_back_says_no_file_of_the_site_changed(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """An edit naming another site, refused (the database is this one's),
+    then put back: "reloaded …; the site's _config.yml changed" — the
+    refused edit's site's file, taken for this one's."""
+    url = feed_server.add("/feed", body=many(2))
+    feeds = [{"url": url, "group": "g", "source": "a"}]
+    settings = {"interval": "1h", "dedupe": False}
+    config = write_config(tmp_path, feeds, **settings)
+    kept = config.read_bytes()
+    (tmp_path / "_config.yml").write_text("title: this\n")
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "_config.yml").write_text("title: other\n")
+    with ended(feedmill("run", "--every", "1h", cwd=tmp_path)) as daemon:
+        wait_for(lambda: len(posts(tmp_path)) == 2)
+        write_config(tmp_path, feeds, **settings, site="other")
+        time.sleep(5)  # (read, refused)
+        config.write_bytes(kept)
+        time.sleep(5)
+        out, err = stop_cleanly(daemon)
+    assert "config not reloaded" in err, err
+    reloaded = [line for line in out.splitlines() if "reloaded" in line]
+    assert reloaded and not any("changed" in line for line in reloaded), out
+
+
 def test_a_daemon_takes_up_an_edit_once_its_database_is_back(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:

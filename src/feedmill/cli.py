@@ -1355,11 +1355,14 @@ def _reloaded(mill: Any, config: Config, stamp: Stamp) -> tuple[Config, Stamp]:
             )
         if replaced:
             _say_database_replaced(mill, had)
-        with suppress(Exception):
-            # Failing too (the database still away), the next pass fails
-            # and is retried like any other; it ends nothing.
-            mill.reconfigure(config)
-        return config, (*now, _AGAIN)
+        if not mill.stopping.is_set():  # (a stop came as it waited: no second wait)
+            with suppress(Exception):
+                # Failing too (the database still away), the next pass fails
+                # and is retried like any other; it ends nothing.
+                mill.reconfigure(config)
+        # (The files the running config names, watched as they are: the
+        # refused edit's were taken for its own, and said changed.)
+        return config, (now[0], *_stamps(config)[1:], _AGAIN)
     # Feeds as the config tells them apart: a url respelt is the same feed,
     # and so is one that moved (`moved_from`: its history and posts kept).
     before = {config.feed_key(f) for f in config.feeds}
