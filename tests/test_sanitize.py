@@ -544,6 +544,8 @@ def test_a_lazy_scripts_picture_is_its_lazy_attributes_whatever_its_stand_in() -
         '<img class="lazyloaded" src="https://img.example.com/a.jpg" data-src="https://x.example/b.jpg">',
         '<img class="lazyload" src="https://img.example.com/a.jpg" data-lazyload="true">',
         '<img class="lazy" src="https://img.example.com/a.jpg" data-url="https://news.example.com/g/5">',
+        '<img class="lazy" src="https://img.example.com/a.jpg" data-src="javascript:void(0)">',
+        '<img class="lazy" src="https://img.example.com/a.jpg" data-src="b.jpg 1x, c.jpg 2x">',
     ):
         assert 'src="https://img.example.com/a.jpg"' in clean(f"<p>{html}</p>"), html
     # … and a stand-in of any kind gives way to the picture its script shows,
@@ -590,6 +592,11 @@ def test_a_lazy_scripts_picture_is_its_lazy_attributes_whatever_its_stand_in() -
         (  # any lazy attribute that holds an address
             '<iframe src="about:blank" '
             'data-original-src="https://www.youtube.com/embed/abcdefghijk"></iframe>',
+            "https://www.youtube.com/embed/abcdefghijk",
+        ),
+        (  # … past one that holds a stand-in
+            '<iframe data-src="about:blank" '
+            'data-lazy-src="https://www.youtube.com/embed/abcdefghijk"></iframe>',
             "https://www.youtube.com/embed/abcdefghijk",
         ),
     ],

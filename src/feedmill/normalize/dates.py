@@ -252,10 +252,10 @@ def _cjk(text: str, zone: tzinfo) -> datetime | None:
 
 # A date of two-digit year written with dashes, slashes or dots: "24-03-05"
 # (yy-mm-dd, as Chinese sites write it), "05/03/24" (mm/dd/yy), "24.03.05".
-_SHORT_YEAR = re.compile(r"^(\d{1,2})([-/.])(\d{1,2})\2(\d{2})(?=[\sT]|$)")
+_SHORT_YEAR = re.compile(r"^(\d{1,2})([-/.])(\d{1,2})\2(\d{2})(?=[\sT,]|$)")
 # A European's date written with dots and its whole year: day first
 # ("05.11.2026", 5 November; dateutil read it month first).
-_DOTTED = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})(?=[\sT]|$)")
+_DOTTED = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})(?=[\sT,]|$)")
 
 
 def _with_its_century(text: str, zone: tzinfo) -> str:
@@ -305,7 +305,7 @@ _DAY_AND_TIME = re.compile(
 )
 _DAYS_BACK = {"今天": 0, "今日": 0, "昨天": 1, "昨日": 1, "前天": 2}
 _SLACK = timedelta(minutes=10)  # a clock a little ahead of ours
-_CLOCK = re.compile(r"\d[:：]\d\d")
+_CLOCK = re.compile(r"\d[:：]\d\d|\d\s*[ap]\.?m\b", re.IGNORECASE)  # (or "11pm")
 # What names a day: a number that is no part of a clock (its seconds'
 # fraction too), an offset or a zone's ("14:30 +0800", "GMT+8"), or a
 # month's name; or, of a week, a weekday's.  (In any case, as dateutil

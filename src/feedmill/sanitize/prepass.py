@@ -512,21 +512,25 @@ _SCRIPT_RAN = re.compile(r"lazyloaded|lazyautosizes", re.IGNORECASE)
 _NOT_PICTURES = frozenset({"data-url", "file", "zoomfile"})
 # … nor a player's.
 _NOT_PLAYERS = _NOT_PICTURES
-# A value that is an address: not a flag ("true"), a number or a word.
-_ADDRESS = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|/|\.{1,2}/)|/", re.IGNORECASE)
+# A value that is a web address, or a path (not a flag, "true"; a number;
+# a srcset's list; about:blank, javascript:, mailto: …).
+_ADDRESS = re.compile(
+    r"^(?:https?:)?//\S+$|^(?![a-z][a-z0-9+.-]*:)[^\s:]*/\S*$"
+    r"|^[^\s:/]+\.(?:jpe?g|png|gif|webp|avif|bmp|mp4|webm|m4v|mp3|m4a|m3u8)(?:[?#]\S*)?$",
+    re.IGNORECASE,
+)
 
 
 def _lazy_address(element: Any, but: frozenset[str]) -> str | None:
     """The first lazy attribute of ``element`` (but those of ``but``) that
-    holds an address (a data: URI is a stand-in)."""
+    holds a web address or a path."""
     return next(
         (
             value
             for name in LAZY_ATTRIBUTES
             if name not in but
             and (value := (element.get(name) or "").strip())
-            and _ADDRESS.search(value)
-            and value[:5].lower() != "data:"
+            and _ADDRESS.match(value)
         ),
         None,
     )
@@ -692,8 +696,6 @@ def show_lazy_players(root: Any) -> bool:
         ):
             continue  # (its <source> plays: a src of its own would stop it)
         lazy = _lazy_address(media, _NOT_PLAYERS)
-        if lazy is not None and _PLAYER_STAND_IN.match(lazy):
-            lazy = None
         if lazy is None and media.tag == "iframe":
             lazy = _noscript_player(media)
         if lazy is not None and lazy != src:
