@@ -167,12 +167,15 @@ def test_news_that_begins_as_a_sites_furniture_does_is_kept() -> None:
         "下载个税APP，查看自己的收入纳税明细，是不少年轻人年初的固定动作。今年的流程更加简化。",
         "下载国家反诈中心APP并开启来电预警功能，可以有效防范电信诈骗。",
         "下载国家反诈中心APP并开启来电预警功能",
+        "下载个税APP，查看自己的收入纳税明细，是不少年轻人年初的固定动作。",
     ]
     furniture = [
         "下载新浪财经APP，查看更多资讯",
         "下载第一财经APP，第一时间获取财经资讯",
         "下载新浪财经APP，随时随地看行情！",
         "下载澎湃新闻APP",
+        "点击下载新浪财经APP，看更多资讯",
+        "更多精彩内容，请下载新浪财经APP",
         "Copyright © 2024 Example Corp.",
         "Copyright by 第一财经. All rights reserved.",
         "Advertisement",

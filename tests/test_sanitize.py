@@ -561,6 +561,10 @@ def test_a_lazy_scripts_picture_is_its_lazy_attributes_whatever_its_stand_in() -
             'data-actualsrc="https://pic1.zhimg.com/v2-abc_r">',
             "https://pic1.zhimg.com/v2-abc_r",
         ),
+        (  # (a space in a file's name is the file's)
+            '<img class="lazyload" src="/static/loading-1.gif" data-src="/up/Screen Shot 1.png">',
+            "https://news.example.com/up/Screen%20Shot%201.png",
+        ),
     ):
         assert f'src="{shown}"' in clean(f"<p>{html}</p>"), html
 

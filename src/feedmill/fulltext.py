@@ -188,12 +188,16 @@ _BOILERPLATE_START: Final = re.compile(
     r")",
     re.IGNORECASE,
 )
-# A call to download the site's app ("下载第一财经APP，第一时间获取财经资讯"): a
-# short line of its own, the call alone or asking to read the site's news —
-# not a story's "下载个税APP，查看自己的收入纳税明细，是…的固定动作。今年…",
+# A call to download the site's app, a line of its own: the call alone, or
+# with one short clause asking to read ("下载第一财经APP，第一时间获取财经资讯",
+# "点击下载新浪财经APP，看更多资讯"), or after one ("更多精彩内容，请下载…APP") —
+# not a story's "下载个税APP，查看自己的收入纳税明细，是…的固定动作。",
 # "下载国家反诈中心APP并开启来电预警功能", nor "下载量最高的APP…".
 _DOWNLOAD_CALL: Final = re.compile(
-    r"^[\s(（【\[]*下载(?![量次数])[^。！？!?]{0,12}(?:APP|客户端)", re.IGNORECASE
+    r"^\W*(?:点击|立即|请|扫码)?下载(?![量次数])[^，,。！？!?]{0,15}(?:APP|客户端)"
+    r"(?:[，,\s]*(?:第一时间|随时随地)?(?:查看|阅读|获取|收看|看)[^，,。！？!?]{0,12})?\W*$"
+    r"|^[^，,。！？!?]{0,12}[，,]\s*(?:请|立即|点击)?下载[^，,。！？!?]{0,15}(?:APP|客户端)\W*$",
+    re.IGNORECASE,
 )
 # Editorial boilerplate wherever it stands in a block, phrases news prose does not use.
 _BOILERPLATE_PHRASE: Final = re.compile(
@@ -210,8 +214,6 @@ _BOILERPLATE_PHRASE: Final = re.compile(
 # gives a hotline: "欢迎…检举揭发…线索。举报电话：…；对举报有功人员…").
 _REPORT_LINE: Final = re.compile(r"举报(?:电话|邮箱|专线)\s*(?:[:：]|\s)\s*(?=[0-9A-Za-z])")
 _SENTENCE_INSIDE: Final = re.compile(r"[。！？!?](?!\s*$)")
-_BARE_CALL: Final = re.compile(r"^\W*下载[^，,。！？!?]{0,15}(?:APP|客户端)\W*$", re.IGNORECASE)
-_TO_READ: Final = re.compile(r"查看|阅读|获取|资讯|行情|更多|精彩|全文|第一时间|随时随地|看")
 # ... and words that mark a short block (a line, a caption) as the site's.
 _BOILERPLATE_ANYWHERE: Final = re.compile(
     # (A 二维码 line is a caption, or asks to scan or follow — not a sentence a
@@ -799,12 +801,7 @@ def _is_boilerplate(el: HtmlElement) -> bool:
         return True
     if _BOILERPLATE_WHOLE.match(text):
         return True
-    if (
-        len(text) <= _SHORT_BLOCK_CHARS
-        and _DOWNLOAD_CALL.match(text)
-        and not _SENTENCE_INSIDE.search(text)
-        and (_BARE_CALL.match(text) or _TO_READ.search(text))
-    ):
+    if len(text) <= _SHORT_BLOCK_CHARS and _DOWNLOAD_CALL.match(text):
         return True
     return len(text) <= _SHORT_BLOCK_CHARS and _BOILERPLATE_ANYWHERE.search(text) is not None
 

@@ -515,10 +515,13 @@ _NOT_PLAYERS = _NOT_PICTURES
 # A value that is a web address, or a path (not a flag, "true"; a number;
 # a srcset's list; about:blank, javascript:, mailto: …).
 _ADDRESS = re.compile(
-    r"^(?:https?:)?//\S+$|^(?![a-z][a-z0-9+.-]*:)[^\s:]*/\S*$"
-    r"|^[^\s:/]+\.(?:jpe?g|png|gif|webp|avif|bmp|mp4|webm|m4v|mp3|m4a|m3u8)(?:[?#]\S*)?$",
+    r"^(?:https?:)?//.+$|^(?![a-z][a-z0-9+.-]*:)[^:]*/.*$"
+    r"|^[^:/]+\.(?:jpe?g|png|gif|webp|avif|bmp|mp4|webm|m4v|mp3|m4a|m3u8)(?:[?#].*)?$",
     re.IGNORECASE,
 )
+# … and not a srcset's list ("a.jpg 1x, b.jpg 2x"; a space in a file's name is
+# a file's: "Screen Shot 2024.png").
+_SIZES_LISTED = re.compile(r"\s\d+(?:\.\d+)?[wx]\s*(?:,|$)")
 
 
 def _lazy_address(element: Any, but: frozenset[str]) -> str | None:
@@ -531,6 +534,7 @@ def _lazy_address(element: Any, but: frozenset[str]) -> str | None:
             if name not in but
             and (value := (element.get(name) or "").strip())
             and _ADDRESS.match(value)
+            and not _SIZES_LISTED.search(value)
         ),
         None,
     )
