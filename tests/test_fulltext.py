@@ -168,6 +168,10 @@ def test_news_that_begins_as_a_sites_furniture_does_is_kept() -> None:
         "下载国家反诈中心APP并开启来电预警功能，可以有效防范电信诈骗。",
         "下载国家反诈中心APP并开启来电预警功能",
         "下载个税APP，查看自己的收入纳税明细，是不少年轻人年初的固定动作。",
+        "从全国情况看，下载量增长最快的是政务服务类APP。",
+        "第一步，下载个人所得税APP",
+        "如需办理，请下载“粤省事”APP。",
+        "请下载国家反诈中心APP",
     ]
     furniture = [
         "下载新浪财经APP，查看更多资讯",
@@ -176,6 +180,10 @@ def test_news_that_begins_as_a_sites_furniture_does_is_kept() -> None:
         "下载澎湃新闻APP",
         "点击下载新浪财经APP，看更多资讯",
         "更多精彩内容，请下载新浪财经APP",
+        "下载每日经济新闻APP，了解更多资讯",
+        "下载新浪财经APP，看更多资讯，领现金红包",
+        "更多精彩内容：请下载新浪财经APP",
+        "请点击下载新浪财经APP，查看更多资讯",
         "Copyright © 2024 Example Corp.",
         "Copyright by 第一财经. All rights reserved.",
         "Advertisement",

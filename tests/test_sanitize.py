@@ -546,6 +546,9 @@ def test_a_lazy_scripts_picture_is_its_lazy_attributes_whatever_its_stand_in() -
         '<img class="lazy" src="https://img.example.com/a.jpg" data-url="https://news.example.com/g/5">',
         '<img class="lazy" src="https://img.example.com/a.jpg" data-src="javascript:void(0)">',
         '<img class="lazy" src="https://img.example.com/a.jpg" data-src="b.jpg 1x, c.jpg 2x">',
+        '<img class="lazy" src="https://img.example.com/a.jpg" data-src="b.jpg 400W, c.jpg 800W">',
+        '<img class="lazy" src="https://img.example.com/a.jpg" data-src="b.jpg, c.jpg">',
+        '<img class="lazy" src="https://img.example.com/a.jpg" data-src="AP Photo/Andy Wong">',
     ):
         assert 'src="https://img.example.com/a.jpg"' in clean(f"<p>{html}</p>"), html
     # … and a stand-in of any kind gives way to the picture its script shows,

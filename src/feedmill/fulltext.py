@@ -189,14 +189,17 @@ _BOILERPLATE_START: Final = re.compile(
     re.IGNORECASE,
 )
 # A call to download the site's app, a line of its own: the call alone, or
-# with one short clause asking to read ("下载第一财经APP，第一时间获取财经资讯",
-# "点击下载新浪财经APP，看更多资讯"), or after one ("更多精彩内容，请下载…APP") —
-# not a story's "下载个税APP，查看自己的收入纳税明细，是…的固定动作。",
-# "下载国家反诈中心APP并开启来电预警功能", nor "下载量最高的APP…".
+# with a short clause of what the app gives ("下载第一财经APP，第一时间获取财经资讯",
+# "点击下载新浪财经APP，看更多资讯，领现金红包"), or after one ("更多精彩内容，请
+# 下载…APP") — not a story's "下载个税APP，查看自己的收入纳税明细，是…的固定动作。",
+# "下载国家反诈中心APP并开启来电预警功能", a step ("第一步，下载个人所得税APP"),
+# an advice ("如需办理，请下载“粤省事”APP。"), nor "…下载量最高的APP…".
+_GIVES = r"(?:查看|阅读|获取|获得|收看|了解|看|更多|资讯|行情|全文|精彩|红包|福利)"
 _DOWNLOAD_CALL: Final = re.compile(
-    r"^\W*(?:点击|立即|请|扫码)?下载(?![量次数])[^，,。！？!?]{0,15}(?:APP|客户端)"
-    r"(?:[，,\s]*(?:第一时间|随时随地)?(?:查看|阅读|获取|收看|看)[^，,。！？!?]{0,12})?\W*$"
-    r"|^[^，,。！？!?]{0,12}[，,]\s*(?:请|立即|点击)?下载[^，,。！？!?]{0,15}(?:APP|客户端)\W*$",
+    r"^\W*(?:请?点击|立即|扫码)*下载(?![量次数])[^，,。！？!?]{0,15}(?:APP|客户端)"
+    rf"(?:[，,：:\s]*(?=[^。！？!?]{{0,16}}{_GIVES})[^。！？!?]{{0,16}})?[。！!]?\s*$"
+    rf"|^(?=[^，,。！？!?]{{0,12}}{_GIVES})[^，,。！？!?：:]{{0,12}}[，,：:]?\s*(?:请|立即|点击)*"
+    r"下载(?![量次数])[^，,。！？!?]{0,15}(?:APP|客户端)(?:查看|阅读)?\W*$",
     re.IGNORECASE,
 )
 # Editorial boilerplate wherever it stands in a block, phrases news prose does not use.

@@ -519,9 +519,14 @@ _ADDRESS = re.compile(
     r"|^[^:/]+\.(?:jpe?g|png|gif|webp|avif|bmp|mp4|webm|m4v|mp3|m4a|m3u8)(?:[?#].*)?$",
     re.IGNORECASE,
 )
-# … and not a srcset's list ("a.jpg 1x, b.jpg 2x"; a space in a file's name is
-# a file's: "Screen Shot 2024.png").
-_SIZES_LISTED = re.compile(r"\s\d+(?:\.\d+)?[wx]\s*(?:,|$)")
+# A space in an address is a file's name's ("Screen Shot 2024.png"): not a
+# list ("a.jpg 1x, b.jpg 2x", "a.jpg, b.jpg") nor a caption ("AP Photo/Andy Wong").
+_NAMED_FILE = re.compile(
+    r"\.(?:jpe?g|png|gif|webp|avif|bmp|svg|mp4|webm|m4v|mp3|m4a|m3u8)(?:[?#][^\s,]*)?$",
+    re.IGNORECASE,
+)
+_NO_BREAKS = re.compile(r"[\t\n\r]")
+_LISTED = re.compile(r",\s|\s\d+(?:\.\d+)?[wxh]\b", re.IGNORECASE)
 
 
 def _lazy_address(element: Any, but: frozenset[str]) -> str | None:
@@ -532,9 +537,10 @@ def _lazy_address(element: Any, but: frozenset[str]) -> str | None:
             value
             for name in LAZY_ATTRIBUTES
             if name not in but
-            and (value := (element.get(name) or "").strip())
+            # (Tabs and line breaks are no part of it, to a browser.)
+            and (value := _NO_BREAKS.sub("", element.get(name) or "").strip())
             and _ADDRESS.match(value)
-            and not _SIZES_LISTED.search(value)
+            and (" " not in value or (_NAMED_FILE.search(value) and not _LISTED.search(value)))
         ),
         None,
     )
