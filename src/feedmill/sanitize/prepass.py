@@ -487,9 +487,10 @@ def lazy_source(img: Any) -> str | None:
     lazy attribute, else the widest ``srcset`` candidate; ``None`` when its
     ``src`` is already a real picture, or there is nothing better.  Data URIs
     in lazy attributes are stand-ins too.  A picture a lazy-loading script
-    shows (its class: ``lazy``, ``lazyload`` …) takes its lazy attribute
-    whatever its ``src`` (a spinner of a name no pattern knows,
-    ``loading-1.gif``, became the post's header picture)."""
+    shows (its class: ``lazy``, ``lazyload`` …; not once it has run) takes
+    the address in its lazy attribute whatever its ``src`` (a spinner of a
+    name no pattern knows, ``loading-1.gif``, became the post's header
+    picture)."""
     src = (img.get("src") or "").strip()
     if src and not PLACEHOLDER.search(src) and not PLACEHOLDER_FILE.search(src):
         classes = img.get("class") or ""
