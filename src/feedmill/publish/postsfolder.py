@@ -78,7 +78,6 @@ def follow(engine: Engine, posts_dir: Path, site_dir: Path) -> Followed | None:
             names = [
                 name for (name,) in conn.execute(select(posts.c.file_name).where(on_site())) if name
             ]
-        count = 0
         try:
             make_in_site(posts_dir, site_dir)
             count = _gather(names, folders, posts_dir)
