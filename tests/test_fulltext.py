@@ -172,6 +172,9 @@ def test_news_that_begins_as_a_sites_furniture_does_is_kept() -> None:
         "第一步，下载个人所得税APP",
         "如需办理，请下载“粤省事”APP。",
         "请下载国家反诈中心APP",
+        "下载该APP后即可查看社保缴费记录。",
+        "下载国家反诈中心APP，了解更多防骗知识。",
+        "如需查看个人纳税记录，请下载个人所得税APP。",
     ]
     furniture = [
         "下载新浪财经APP，查看更多资讯",
@@ -184,6 +187,9 @@ def test_news_that_begins_as_a_sites_furniture_does_is_kept() -> None:
         "下载新浪财经APP，看更多资讯，领现金红包",
         "更多精彩内容：请下载新浪财经APP",
         "请点击下载新浪财经APP，查看更多资讯",
+        "请下载第一财经APP，获取更多精彩内容",
+        "【点击下载第一财经APP】",
+        "下载澎湃新闻APP >>",
         "Copyright © 2024 Example Corp.",
         "Copyright by 第一财经. All rights reserved.",
         "Advertisement",

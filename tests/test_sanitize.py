@@ -549,6 +549,9 @@ def test_a_lazy_scripts_picture_is_its_lazy_attributes_whatever_its_stand_in() -
         '<img class="lazy" src="https://img.example.com/a.jpg" data-src="b.jpg 400W, c.jpg 800W">',
         '<img class="lazy" src="https://img.example.com/a.jpg" data-src="b.jpg, c.jpg">',
         '<img class="lazy" src="https://img.example.com/a.jpg" data-src="AP Photo/Andy Wong">',
+        '<img class="lazy" src="https://img.example.com/a.jpg" data-src="图/新华社">',
+        '<img class="lazy" src="https://img.example.com/a.jpg" data-src="/b.jpg,/c.jpg">',
+        '<img class="lazy" src="https://img.example.com/a.jpg" data-src="/b.jpg\n/c.jpg">',
     ):
         assert 'src="https://img.example.com/a.jpg"' in clean(f"<p>{html}</p>"), html
     # … and a stand-in of any kind gives way to the picture its script shows,
@@ -567,6 +570,11 @@ def test_a_lazy_scripts_picture_is_its_lazy_attributes_whatever_its_stand_in() -
         (  # (a space in a file's name is the file's)
             '<img class="lazyload" src="/static/loading-1.gif" data-src="/up/Screen Shot 1.png">',
             "https://news.example.com/up/Screen%20Shot%201.png",
+        ),
+        (  # … whatever follows it (a CDN's resizing, with its comma)
+            '<img class="lazy" src="/static/loading.gif" '
+            'data-src="/up/my pic.jpg?x-oss-process=image/resize,w_800">',
+            "https://news.example.com/up/my%20pic.jpg?x-oss-process=image/resize,w_800",
         ),
     ):
         assert f'src="{shown}"' in clean(f"<p>{html}</p>"), html

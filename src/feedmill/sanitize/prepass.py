@@ -517,17 +517,33 @@ _NOT_PLAYERS = _NOT_PICTURES
 # a srcset's list; about:blank, javascript:, mailto: …).
 _ADDRESS = re.compile(
     r"^(?:https?:)?//.+$|^(?![a-z][a-z0-9+.-]*:)[^:]*/.*$"
-    r"|^[^:/]+\.(?:jpe?g|png|gif|webp|avif|bmp|mp4|webm|m4v|mp3|m4a|m3u8)(?:[?#].*)?$",
+    r"|^[^:/]+\.(?:jpe?g|png|gif|webp|avif|bmp|mp4|webm|m4v|mp3|m4a|m3u8)(?:[?#].*)?$"
+    r"|^[^:/?#\s]+\.[a-z0-9]{2,5}[?#].*$",  # (a script's: "thumb.php?f=a.jpg")
     re.IGNORECASE,
 )
-# A space in an address is a file's name's ("Screen Shot 2024.png"): not a
-# list ("a.jpg 1x, b.jpg 2x", "a.jpg, b.jpg") nor a caption ("AP Photo/Andy Wong").
-_NAMED_FILE = re.compile(
-    r"\.(?:jpe?g|png|gif|webp|avif|bmp|svg|mp4|webm|m4v|mp3|m4a|m3u8)(?:[?#][^\s,]*)?$",
+# A value that names one picture, not a list of them ("a.jpg 1x, b.jpg 2x",
+# "a.jpg, b.jpg", "/a.jpg,/b.jpg", one a line) nor a caption ("AP Photo/Andy
+# Wong", "图/新华社": a last part of words, no file's) — a space in a file's
+# name is the file's ("Screen Shot 2024.png").
+_LISTED = re.compile(
+    r"\s\d+(?:\.\d+)?[wxh](?=\s*(?:,|$))"
+    r"|,\s*(?:https?:)?[^,\s]*\.(?:jpe?g|png|gif|webp|avif|bmp)\b",
     re.IGNORECASE,
 )
-_NO_BREAKS = re.compile(r"[\t\n\r]")
-_LISTED = re.compile(r",\s|\s\d+(?:\.\d+)?[wxh]\b", re.IGNORECASE)
+_CAPTION = re.compile(r"/[^/.?#]*(?:\s|[^\x00-\x7f])[^/.?#]*$")
+_LINE_BREAKS = re.compile(r"[\t\n\r]+")
+
+
+def _one_address(value: str) -> str | None:
+    """``value`` as the one address it holds (tabs and line breaks are no
+    part of it, to a browser), if it is one."""
+    lines = value.split()
+    if "\n" in value.strip() and sum(bool(_ADDRESS.match(line)) for line in lines) > 1:
+        return None  # (an address a line)
+    value = _LINE_BREAKS.sub("", value).strip()
+    if not value or not _ADDRESS.match(value) or _LISTED.search(value):
+        return None
+    return None if _CAPTION.search(value) else value
 
 
 def _lazy_address(element: Any, but: frozenset[str]) -> str | None:
@@ -537,11 +553,7 @@ def _lazy_address(element: Any, but: frozenset[str]) -> str | None:
         (
             value
             for name in LAZY_ATTRIBUTES
-            if name not in but
-            # (Tabs and line breaks are no part of it, to a browser.)
-            and (value := _NO_BREAKS.sub("", element.get(name) or "").strip())
-            and _ADDRESS.match(value)
-            and (" " not in value or (_NAMED_FILE.search(value) and not _LISTED.search(value)))
+            if name not in but and (value := _one_address(element.get(name) or ""))
         ),
         None,
     )
