@@ -175,6 +175,8 @@ def test_news_that_begins_as_a_sites_furniture_does_is_kept() -> None:
         "下载该APP后即可查看社保缴费记录。",
         "下载国家反诈中心APP，了解更多防骗知识。",
         "如需查看个人纳税记录，请下载个人所得税APP。",
+        "请下载个人所得税APP，查看年度汇算具体内容。",
+        "如需查询社保缴费等内容，请下载“掌上12333”APP。",
     ]
     furniture = [
         "下载新浪财经APP，查看更多资讯",
@@ -187,7 +189,6 @@ def test_news_that_begins_as_a_sites_furniture_does_is_kept() -> None:
         "下载新浪财经APP，看更多资讯，领现金红包",
         "更多精彩内容：请下载新浪财经APP",
         "请点击下载新浪财经APP，查看更多资讯",
-        "请下载第一财经APP，获取更多精彩内容",
         "【点击下载第一财经APP】",
         "下载澎湃新闻APP >>",
         "Copyright © 2024 Example Corp.",

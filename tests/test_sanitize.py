@@ -571,6 +571,16 @@ def test_a_lazy_scripts_picture_is_its_lazy_attributes_whatever_its_stand_in() -
             '<img class="lazyload" src="/static/loading-1.gif" data-src="/up/Screen Shot 1.png">',
             "https://news.example.com/up/Screen%20Shot%201.png",
         ),
+        (  # (a CDN's options, commas and all: Sohu's)
+            '<img class="lazy" src="/static/loading.gif" '
+            'data-src="https://p1.itc.cn/q_70,c_zoom,w_640/images/abc/x.jpeg">',
+            "https://p1.itc.cn/q_70,c_zoom,w_640/images/abc/x.jpeg",
+        ),
+        (  # (an address broken over two lines is one)
+            '<img class="lazy" src="/static/loading.gif" '
+            'data-src="https://i0.hdslb.com/bfs/\narchive/x.jpg">',
+            "https://i0.hdslb.com/bfs/archive/x.jpg",
+        ),
         (  # … whatever follows it (a CDN's resizing, with its comma)
             '<img class="lazy" src="/static/loading.gif" '
             'data-src="/up/my pic.jpg?x-oss-process=image/resize,w_800">',

@@ -191,18 +191,18 @@ _BOILERPLATE_START: Final = re.compile(
 # A call to download the site's app, a line of its own: the call alone
 # ("【点击下载第一财经APP】", "下载澎湃新闻APP >>"), or with a clause of what the
 # site's app gives — a verb, then its news ("下载第一财经APP，第一时间获取财经资讯",
-# "请下载新浪财经APP，查看更多资讯", "…，看更多资讯，领现金红包") — or after one that
+# "点击下载新浪财经APP，查看更多资讯", "…，看更多资讯，领现金红包") — or after one that
 # names it ("更多精彩内容，请下载…APP").  Not a story's "下载个税APP，查看自己的收入
 # 纳税明细，是…的固定动作。", "下载国家反诈中心APP，了解更多防骗知识。", "下载该APP后
 # 即可查看…", a step ("第一步，下载个人所得税APP"), advice ("如需查看个人纳税记录，
 # 请下载个人所得税APP。", "请下载国家反诈中心APP"), nor "…下载量最高的APP…".
 _APP_NAMED = r"下载(?![量次数])(?:(?!该|这款|这个|此)[^，,。！？!?\s]){0,15}(?:APP|客户端)"
-_SITE_GIVES = r"(?:资讯|新闻|行情|精彩|内容|全文|报道|红包|福利|快讯|财经|直播|视频|解读)"
+_SITE_GIVES = r"(?:资讯|行情|精彩|更多内容|全文|红包|福利|快讯)"
 _DOWNLOAD_CALL: Final = re.compile(
     rf"^\W*(?:点击|立即|扫码)*{_APP_NAMED}\W*$"
-    rf"|^\W*(?:请|点击|立即|扫码)*{_APP_NAMED}[，,：:\s]+"
+    rf"|^\W*(?:请?点击|立即|扫码)*{_APP_NAMED}[，,：:\s]+"
     r"(?:第一时间|随时随地|免费|实时)?(?:查看|阅读|获取|获得|收看|观看|了解|看|领取?|掌握|畅享)"
-    rf"(?=[^。！？!?]{{0,20}}{_SITE_GIVES})[^。！？!?]{{0,20}}[。！!]?\s*$"
+    rf"(?=[^。！？!?]{{0,16}}{_SITE_GIVES})[^。！？!?]{{0,16}}[。！!]?\s*$"
     rf"|^(?=[^，,。！？!?：:]{{0,12}}{_SITE_GIVES})[^，,。！？!?：:]{{0,12}}[，,：:]?\s*"
     rf"(?:请|立即|点击)*{_APP_NAMED}(?:查看|阅读)?\W*$",
     re.IGNORECASE,

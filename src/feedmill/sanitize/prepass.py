@@ -498,7 +498,7 @@ def lazy_source(img: Any) -> str | None:
             return None
         lazy = _lazy_address(img, _NOT_PICTURES)
         return lazy if lazy and lazy != src else None
-    lazy = _lazy_attribute(img)
+    lazy = _lazy_address(img, frozenset())
     if lazy is None:
         srcset = next((img.get(a) for a in SRCSET_ATTRIBUTES if img.get(a)), None)
         lazy = best_from_srcset(srcset) if srcset else None
@@ -527,18 +527,27 @@ _ADDRESS = re.compile(
 # name is the file's ("Screen Shot 2024.png").
 _LISTED = re.compile(
     r"\s\d+(?:\.\d+)?[wxh](?=\s*(?:,|$))"
-    r"|,\s*(?:https?:)?[^,\s]*\.(?:jpe?g|png|gif|webp|avif|bmp)\b",
+    # (Not Sohu's "q_70,c_zoom,w_640/…", nor an image service's "resize,w_800".)
+    r"|\.(?:jpe?g|png|gif|webp|avif|bmp)(?:[?#][^,\s]*)?\s*,\s*"
+    r"(?:https?:|/|[^,\s/]+\.(?:jpe?g|png|gif|webp|avif|bmp)\b)",
     re.IGNORECASE,
 )
-_CAPTION = re.compile(r"/[^/.?#]*(?:\s|[^\x00-\x7f])[^/.?#]*$")
+# (A caption is words, not an address: "/uploads/微信图片_20240101" is one.)
+_CAPTION = re.compile(r"^(?!(?:https?:)?/)[^/]*/[^/.?#]*(?:\s|[^\x00-\x7f])[^/.?#]*$")
 _LINE_BREAKS = re.compile(r"[\t\n\r]+")
+# One address a line: each whole, a picture's or a player's (a URL broken
+# over two lines is one).
+_WHOLE = re.compile(
+    r"^(?:(?:https?:)?//|/)\S*\.(?:jpe?g|png|gif|webp|avif|bmp|mp4|webm|m3u8)(?:[?#]\S*)?$",
+    re.IGNORECASE,
+)
 
 
 def _one_address(value: str) -> str | None:
     """``value`` as the one address it holds (tabs and line breaks are no
     part of it, to a browser), if it is one."""
-    lines = value.split()
-    if "\n" in value.strip() and sum(bool(_ADDRESS.match(line)) for line in lines) > 1:
+    lines = [line.strip() for line in value.splitlines() if line.strip()]
+    if len(lines) > 1 and all(_WHOLE.match(line) for line in lines):
         return None  # (an address a line)
     value = _LINE_BREAKS.sub("", value).strip()
     if not value or not _ADDRESS.match(value) or _LISTED.search(value):
@@ -554,18 +563,6 @@ def _lazy_address(element: Any, but: frozenset[str]) -> str | None:
             value
             for name in LAZY_ATTRIBUTES
             if name not in but and (value := _one_address(element.get(name) or ""))
-        ),
-        None,
-    )
-
-
-def _lazy_attribute(img: Any) -> str | None:
-    """The first lazy attribute's picture (a data: URI is a stand-in)."""
-    return next(
-        (
-            value
-            for value in ((img.get(a) or "").strip() for a in LAZY_ATTRIBUTES)
-            if value and value[:5].lower() != "data:"
         ),
         None,
     )
