@@ -496,7 +496,7 @@ def lazy_source(img: Any) -> str | None:
         classes = img.get("class") or ""
         if not _LAZY_CLASS.search(classes) or _SCRIPT_RAN.search(classes):
             return None
-        lazy = _lazy_address(img, _NOT_PICTURES)
+        lazy = _lazy_address(img, _NOT_SCRIPTS)
         return lazy if lazy and lazy != src else None
     lazy = _lazy_address(img, frozenset())
     if lazy is None:
@@ -508,11 +508,9 @@ def lazy_source(img: Any) -> str | None:
 # A lazy script's picture once the script has run: its class says so
 # (lazysizes' `lazyloaded`), its src is the picture.
 _SCRIPT_RAN = re.compile(r"lazyloaded|lazyautosizes", re.IGNORECASE)
-# Lazy attributes that hold no picture of a lazy script's: a page's link
-# (data-url), a forum's attachment (file, zoomfile).
-_NOT_PICTURES = frozenset({"data-url", "file", "zoomfile"})
-# … nor a player's.
-_NOT_PLAYERS = _NOT_PICTURES
+# Lazy attributes that hold no picture of a lazy script's, nor a player's: a
+# page's link (data-url), a forum's attachment (file, zoomfile).
+_NOT_SCRIPTS = frozenset({"data-url", "file", "zoomfile"})
 # A value that is a web address, or a path (not a flag, "true"; a number;
 # a srcset's list; about:blank, javascript:, mailto: …).
 _ADDRESS = re.compile(
@@ -715,7 +713,7 @@ def show_lazy_players(root: Any) -> bool:
             for source in media.iter("source")
         ):
             continue  # (its <source> plays: a src of its own would stop it)
-        lazy = _lazy_address(media, _NOT_PLAYERS)
+        lazy = _lazy_address(media, _NOT_SCRIPTS)
         if lazy is None and media.tag == "iframe":
             lazy = _noscript_player(media)
         if lazy is not None and lazy != src:
