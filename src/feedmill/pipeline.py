@@ -2013,10 +2013,7 @@ class Mill:
             items = with_first_dates(items, known)
         else:
             zoned = dated_in_any_zone(parsed, feed_url=location, now=now)
-            items = tuple(
-                with_first_dates((item,), known)[0] if item.entry.key in zoned else item
-                for item in items
-            )
+            items = with_first_dates(items, known, only=zoned)
         items = as_stored_before_untracking(items, known)
         rules = self.rules[spec.url]
         shared = not_articles(parsed, entries, location)

@@ -949,10 +949,7 @@ def handle(job: FeedJob) -> FeedResult:
         # A new time zone re-dates what it reads otherwise: a date that
         # names its zone ("+08:00") keeps the first its post took.
         zoned = dated_in_any_zone(parsed, feed_url=job.location, now=job.now)
-        items = tuple(
-            with_first_dates((item,), known)[0] if item.entry.key in zoned else item
-            for item in items
-        )
+        items = with_first_dates(items, known, only=zoned)
     items = as_stored_before_untracking(items, known)
     # A feed the database does not know may have posts on the site already
     # (the database was lost): an item keeps its file, even retitled since,

@@ -9,7 +9,7 @@ import difflib
 import hashlib
 import json
 import re
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
@@ -419,8 +419,12 @@ def known_versions(conn: Connection, feed_id: int) -> dict[str, Known]:
     return {h: Known(*known) for h, *known in conn.execute(query)}
 
 
-def with_first_dates(items: Sequence[Item], known: Mapping[str, Known]) -> tuple[Item, ...]:
-    """Each stored item with the dates it was first stored with.
+def with_first_dates(
+    items: Sequence[Item], known: Mapping[str, Known], only: Set[str] | None = None
+) -> tuple[Item, ...]:
+    """Each stored item with the dates it was first stored with (of ``only``
+    these entry keys, if given: after a feed's new time zone, those whose
+    dates read alike in any zone, `normalize.document.dated_in_any_zone`).
 
     A post's URL holds its date (Hexo's ``:year/:month/:day/``): an item the
     feed re-dates — RSSHub's routes that read "3小时前" date it anew on every
@@ -431,7 +435,11 @@ def with_first_dates(items: Sequence[Item], known: Mapping[str, Known]) -> tuple
     for item in items:
         stored = known.get(item.key_hash)
         entry = item.entry
-        if stored is None or (stored.published, stored.updated) == (entry.published, entry.updated):
+        if (
+            stored is None
+            or (only is not None and entry.key not in only)
+            or (stored.published, stored.updated) == (entry.published, entry.updated)
+        ):
             out.append(item)
         else:
             out.append(item.dated(stored.published, stored.updated))
