@@ -223,6 +223,11 @@ class _Clock(datetime):
         ("wed 01:00", utc(2026, 12, 1, 17, 0)),
         ("Tuesday 05:00", utc(2026, 12, 7, 21, 0)),
         ("Tue 11pm", utc(2026, 12, 1, 15, 0)),
+        ("周二 23:00", utc(2026, 12, 1, 15, 0)),
+        ("星期二 05:00", utc(2026, 12, 7, 21, 0)),
+        ("礼拜一 下午3:30", utc(2026, 12, 7, 7, 30)),
+        ("周日 10:00", utc(2026, 12, 6, 2, 0)),
+        ("星期天", utc(2026, 12, 5, 16, 0)),
         ("昨天 08:00", utc(2026, 12, 7, 0, 0)),
         ("今天 上午5:00", utc(2026, 12, 7, 21, 0)),
         ("前天", utc(2026, 12, 5, 16, 0)),
@@ -246,7 +251,7 @@ def test_dates_written_in_part_are_read_where_the_feed_is(
     """Whatever the machine's zone: a two-digit year came out 20 years back,
     a time alone on the machine's day (a day early, or hours ahead), an
     offset in brackets was dropped as a comment, one after the seconds read
-    with POSIX's sign (16 hours off), 昨天 08:00 was no date."""
+    with POSIX's sign (16 hours off), 昨天 08:00 and 周二 14:30 were no date."""
     import time
 
     from feedmill.normalize import dates

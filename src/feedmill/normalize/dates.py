@@ -297,13 +297,15 @@ def _with_its_century(text: str, zone: tzinfo) -> str:
 
 # A time of today, or of a day said by its distance: "14:30" (a flash's
 # time: today's, where the feed is — or yesterday's, if that is still to
-# come), "昨天 08:00", "今天 下午3:30", "前天"; "5分钟前", "3小时前", "刚刚".
+# come), "昨天 08:00", "今天 下午3:30", "前天", "周二 14:30" (the latest
+# such day's); "5分钟前", "3小时前", "刚刚".
 _DAY_AND_TIME = re.compile(
-    r"^\s*(?P<day>今天|今日|昨天|昨日|前天)?\s*"
+    r"^\s*(?:(?P<day>今天|今日|昨天|昨日|前天)|(?:星期|周|礼拜)(?P<weekday>[一二三四五六日天]))?\s*"
     r"(?:(?P<part>上午|早上|早晨|凌晨|中午|下午|傍晚|晚上)?\s*"
     r"(?P<hour>\d{1,2})\s*[:：]\s*(?P<minute>\d{2})(?:\s*[:：]\s*(?P<second>\d{2}))?)?\s*$"
 )
 _DAYS_BACK = {"今天": 0, "今日": 0, "昨天": 1, "昨日": 1, "前天": 2}
+_WEEKDAYS = {name: number for number, name in enumerate("一二三四五六日")} | {"天": 6}
 _SLACK = timedelta(minutes=10)  # a clock a little ahead of ours
 _CLOCK = re.compile(r"\d[:：]\d\d|\d\s*[ap]\.?m\b", re.IGNORECASE)  # (or "11pm")
 # What names a day: a number that is no part of a clock (its seconds'
@@ -327,19 +329,24 @@ def _relative(text: str, zone: tzinfo) -> datetime | None:
         seconds = 0 if ago["now"] else int(ago["count"]) * _UNITS[ago["unit"]]
         return now - timedelta(seconds=seconds)
     said = _DAY_AND_TIME.match(text)
-    if said is None or not (said["day"] or said["hour"]):
+    if said is None or not (said["day"] or said["weekday"] or said["hour"]):
         return None
     clock, part = int(said["hour"] or 0), said["part"]
     if (part in _AFTERNOON and clock < 12) or (part == "中午" and clock < 11):
         clock += 12
     elif part in _MORNING and clock == 12:
         clock = 0
-    day = now.date() - timedelta(days=_DAYS_BACK[said["day"]] if said["day"] else 0)
+    if said["weekday"]:
+        back, rollback = (now.weekday() - _WEEKDAYS[said["weekday"]]) % 7, timedelta(days=7)
+    else:
+        back, rollback = _DAYS_BACK[said["day"]] if said["day"] else 0, timedelta(days=1)
+    day = now.date() - timedelta(days=back)
     value = datetime(
         day.year, day.month, day.day, clock, int(said["minute"] or 0), int(said["second"] or 0)
     ).replace(tzinfo=zone)
     if said["day"] is None and value > now + _SLACK:
-        value -= timedelta(days=1)  # (a time still to come today: yesterday's)
+        # A time still to come today: yesterday's (of a weekday, last week's).
+        value -= rollback
     return value
 
 
