@@ -1189,6 +1189,47 @@ def test_lazy_sources_and_srcsets_of_a_link_less_item_resolve_too() -> None:
     )
 
 
+_FLASH = "https://news.example.com/flash/"
+
+
+@pytest.mark.parametrize(
+    ("lazy", "resolved_before", "shown"),
+    [
+        # A flag, a caption, a list of one address a line:
+        ('data-lazyload="true"', f"{_FLASH}true", "https://img.example.com/a.jpg"),
+        ('data-src="图/新华社"', f"{_FLASH}图/新华社", "https://img.example.com/a.jpg"),
+        ('data-src="AP Photo/Andy Wong"', f"{_FLASH}AP Photo/Andy Wong", "https://img.example.com/a.jpg"),
+        ('data-src="/b.jpg\n/c.jpg"', "https://news.example.com/b.jpg/c.jpg", "https://img.example.com/a.jpg"),
+        # … and an address, resolved.
+        ('data-src="/up/b.jpg"', "https://news.example.com/up/b.jpg", "https://news.example.com/up/b.jpg"),
+    ],
+)  # fmt: skip
+def test_a_link_less_items_lazy_value_that_is_no_address_is_not_made_one(
+    lazy: str, resolved_before: str, shown: str
+) -> None:
+    """Resolved against the feed, "true" was https://news.example.com/true,
+    which the prepass took for a lazy script's picture: the post's picture
+    and header were a page that is none (the same item with a link showed
+    its own).  Its key stays the one it was stored under."""
+    from feedmill.sanitize.clean import sanitize_html
+
+    content = f'<p><img class="lazy" src="https://img.example.com/a.jpg" {lazy}></p>'
+    raw = RawEntry(title="快讯", content=content)
+    entry = normalize_entry(raw, base_url=_FLASH, zone=SHANGHAI)
+    assert sanitize_html(entry.content, base_url=None).image == shown
+    name = lazy.partition("=")[0]
+    before = (
+        f'<p><img class="lazy" src="https://img.example.com/a.jpg" {name}="{resolved_before}"></p>'
+    )
+    assert entry.key == entry_key(raw, "快讯", before)
+
+
+def test_a_link_less_items_lazy_player_resolves_too() -> None:
+    raw = RawEntry(title="视频", content='<iframe src="about:blank" data-lazy-src="/embed/v1">')
+    entry = normalize_entry(raw, base_url=_FLASH, zone=SHANGHAI)
+    assert 'data-lazy-src="https://news.example.com/embed/v1"' in entry.content
+
+
 def test_a_video_poster_resolves_against_the_contents_base() -> None:
     """lxml does not count `poster` among an element's links."""
     raw = RawEntry(

@@ -96,7 +96,7 @@ _RELATIVE_REFERENCE = re.compile(
 )
 
 
-def _absolute_links(content: str, base: str) -> str:
+def _absolute_links(content: str, base: str, *, every_lazy_value: bool = False) -> str:
     """``content`` with relative links made absolute against ``base``.
 
     For items without a link of their own (flash news, guid-only items):
@@ -125,14 +125,23 @@ def _absolute_links(content: str, base: str) -> str:
         LAZY_ATTRIBUTES,
         SRCSET_ATTRIBUTES,
         inner_html,
+        one_address,
         srcset_candidates,
     )
 
-    for element in root.iter("img", "video", "audio", "source"):
-        for name in ("poster", *LAZY_ATTRIBUTES):
-            value = element.get(name)
-            if value and value.strip():
-                element.set(name, resolved(value))
+    for element in root.iter("img", "video", "audio", "source", "iframe"):
+        poster = element.get("poster")
+        if poster and poster.strip():
+            element.set("poster", resolved(poster))
+        if element.tag == "iframe" and every_lazy_value:
+            continue
+        for name in LAZY_ATTRIBUTES:
+            # Only an address: a flag ("true"), a caption ("图/新华社") or a
+            # list resolved became one, and the prepass took it for the picture.
+            value = element.get(name) or ""
+            address = value if every_lazy_value and value.strip() else one_address(value)
+            if address is not None:
+                element.set(name, resolved(address))
         for name in SRCSET_ATTRIBUTES:
             value = element.get(name)
             if value:
@@ -380,12 +389,13 @@ def _normalized(
         resolve_against = content_base
     elif link is None and base_url:
         resolve_against = base_url
-    if resolve_against:
-        content = _absolute_links(content, resolve_against)
     keyed = content
     if read_before is not None:  # (read as then, resolved as then: its markup as then)
         keyed = strip_controls(read_before)
-        keyed = _absolute_links(keyed, resolve_against) if resolve_against else keyed
+    if resolve_against:
+        # (The key's as releases before resolved it: every lazy value.)
+        keyed = _absolute_links(keyed, resolve_against, every_lazy_value=True)
+        content = _absolute_links(content, resolve_against)
     key = entry_key(raw, title, keyed)  # (before the players: keys stay as they were)
     earlier_key = _key_before_pictures(raw, title, keyed) if key.startswith("sha256:") else None
     if shows_nothing(title):

@@ -541,7 +541,7 @@ _WHOLE = re.compile(
 )
 
 
-def _one_address(value: str) -> str | None:
+def one_address(value: str) -> str | None:
     """``value`` as the one address it holds (tabs and line breaks are no
     part of it, to a browser), if it is one."""
     lines = [line.strip() for line in value.splitlines() if line.strip()]
@@ -560,7 +560,7 @@ def _lazy_address(element: Any, but: frozenset[str]) -> str | None:
         (
             value
             for name in LAZY_ATTRIBUTES
-            if name not in but and (value := _one_address(element.get(name) or ""))
+            if name not in but and (value := one_address(element.get(name) or ""))
         ),
         None,
     )
