@@ -359,3 +359,82 @@ def test_an_atom_entry_without_its_own_page_has_no_link_of_its_id(links: str) ->
     for parser in (fast, robust):
         (entry,) = parser.parse(document).entries
         assert entry.link is None, parser.__name__
+
+
+@pytest.mark.parametrize(
+    ("body", "read"),
+    [
+        ("\n<!-- body -->\n<div><p>全文</p><img src='https://i.example/p.jpg'/></div>", "全文"),
+        ("<!-- wp:paragraph --><p>第一段正文</p><!-- /wp:paragraph -->", "第一段正文"),
+        ("<![CDATA[前言]]><p>正文</p>", "正文"),
+    ],
+)
+def test_markup_after_a_comment_or_cdata_in_a_description_is_read(body: str, read: str) -> None:
+    """fastfeedparser reads an element's text up to its first child: a
+    description that opened with a comment (WordPress's block marks) or a
+    CDATA section before its markup was posted as a bare link."""
+    document = (
+        '<rss version="2.0"><channel><title>t</title><link>https://ex.com/</link>'
+        f"<item><title>文</title><link>https://ex.com/1</link><description>{body}</description>"
+        "</item></channel></rss>"
+    ).encode()
+    (entry,) = parse_document(document, "application/rss+xml").entries
+    assert read in (entry.content or "")
+
+
+@pytest.mark.parametrize(
+    "guid",
+    [
+        "<guid>\n  https://ex.com/a/1\n</guid>",
+        '<guid isPermaLink="false"> https://ex.com/a/1</guid>',
+    ],
+)
+def test_a_guid_of_a_web_address_with_spaces_before_it_is_the_items_link(guid: str) -> None:
+    """The fast path took it for no link: no article to read in full, and
+    the post rewritten whenever the other path read the feed."""
+    document = (
+        '<rss version="2.0"><channel><title>t</title><link>https://ex.com/</link>'
+        f"<item><title>快讯</title>{guid}</item></channel></rss>"
+    ).encode()
+    (entry,) = parse_document(document, "application/rss+xml").entries
+    assert entry.link == "https://ex.com/a/1"
+
+
+def test_an_rss_items_own_alternate_atom_link_is_its_page_on_either_path() -> None:
+    """Beside a guid that is no permalink, the fast path took the guid for
+    the page; the robust path, the alternate link."""
+    document = (
+        '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel><title>t</title>'
+        "<item><title>文</title>"
+        '<guid isPermaLink="false">https://ex.com/id/1</guid>'
+        '<atom:link rel="alternate" href="https://ex.com/post/1"/>'
+        "</item></channel></rss>"
+    ).encode()
+    (entry,) = parse_document(document, "application/rss+xml").entries
+    assert entry.link == "https://ex.com/post/1"
+
+
+@pytest.mark.parametrize("ill_formed", [False, True])
+def test_escaped_characters_of_guid_author_and_categories_read_alike_when_ill_formed(
+    ill_formed: bool,
+) -> None:
+    """feedparser's loose parser (one item's control character makes the
+    document ill-formed) left "&amp;" in guids, authors, categories and the
+    channel's link: a rule on `category: R&D` let the item by, and its key
+    was another one."""
+    other = "<item><title>坏\x08</title><guid>g2</guid></item>" if ill_formed else ""
+    document = (
+        '<rss version="2.0"><channel><title>t</title><link>https://ex.com/?a=1&amp;b=2</link>'
+        "<item><title>文</title><guid>kx_1&amp;src=7 &amp;amp; &lt;</guid>"
+        "<author>Tom &amp; Jerry</author><category>R&amp;D</category></item>"
+        f"{other}</channel></rss>"
+    ).encode()
+    parsed = parse_document(document, "application/rss+xml")
+    assert parsed.parser == ("robust" if ill_formed else "fast")
+    entry = parsed.entries[0]
+    assert parsed.link == "https://ex.com/?a=1&b=2"
+    assert (entry.guid, entry.author, entry.categories) == (
+        "kx_1&src=7 &amp; <",
+        "Tom & Jerry",
+        ("R&D",),
+    )

@@ -1152,6 +1152,35 @@ def test_items_stored_before_pictures_were_keyed_are_found_again(tmp_path: Path)
     assert len(posts(tmp_path)) == 2
 
 
+def test_an_ill_formed_feeds_items_keep_their_guids_as_stored_before(tmp_path: Path) -> None:
+    """A feed that one item makes ill-formed (a control character) was read
+    with its guids' "&" escaped ("kx_1&amp;src=7"): its link-less items,
+    stored so, are found by that key, not posted again."""
+    from feedmill.store.entries import key_hash
+
+    flashes = [
+        Item(title=f"快讯{n}", guid=f"kx_{n}&src=7", html=f"<p>第{n}条快讯的正文。</p>")
+        for n in range(2)
+    ]
+    broken = [*flashes, Item(title="坏\x08标题", guid="kx_9")]
+    write_config(tmp_path, FEEDS)
+    assert "posts: 3 new" in publish(tmp_path, broken)
+    before = posts(tmp_path)
+    with sqlite3.connect(tmp_path / ".feedmill" / "state.db") as db:
+        stored = {key for (key,) in db.execute("SELECT key FROM entries")}
+        assert stored == {"kx_0&src=7", "kx_1&src=7", "kx_9"}  # (as the fast path reads them)
+        for n in range(2):
+            escaped = f"kx_{n}&amp;src=7"
+            db.execute(
+                "UPDATE entries SET key = ?, key_hash = ? WHERE key = ?",
+                (escaped, key_hash(escaped), f"kx_{n}&src=7"),
+            )
+    (tmp_path / "feed.xml").write_bytes(rss("证券时报网 - 要闻", broken) + b"<!-- again -->")
+    out = cli("run", "-c", str(tmp_path / "feedmill.yml")).stdout
+    assert "posts: 0 new, 0 updated, 3 unchanged" in out
+    assert posts(tmp_path) == before
+
+
 def test_items_whose_picture_is_their_enclosure_alone_are_each_posted(tmp_path: Path) -> None:
     """A 每日一图 whose picture is its enclosure (or thumbnail) alone, listed
     a day at a time: each day's took the last one's post."""

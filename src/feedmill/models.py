@@ -78,6 +78,9 @@ class RawEntry:
     # (URL, "audio", "video" or "file"): enclosures to play, or to download
     media: tuple[tuple[str, str], ...] = ()
     content_base: str | None = None  # the content's xml:base, where the document set one
+    # The guid as releases before read it, where this one reads it otherwise
+    # (an ill-formed document's "&amp;"): an item stored under it is found by it.
+    guid_read_before: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,8 +119,9 @@ class Entry:
     # parameters (None: it had none): an item stored before links lost them
     # is known unchanged by it (`store.entries.as_stored_before_untracking`).
     tracked_link: str | None = None
-    # Without guid or link: the key it had before its pictures were part of it
-    # (None: the same), by which one stored then is found (`store.entries`).
+    # The key it had before: without guid or link, before its pictures were
+    # part of it; its guid as an ill-formed document's was read (None: the
+    # same), by which one stored then is found (`store.entries`).
     earlier_key: str | None = None
 
     @property

@@ -77,7 +77,7 @@ from feedmill.store.entries import (
     Ingested,
     Item,
     Known,
-    adopt_keys_before_pictures,
+    adopt_earlier_keys,
     adopt_told_apart_keys,
     as_stored_before_untracking,
     awaiting_page,
@@ -941,7 +941,7 @@ def handle(job: FeedJob) -> FeedResult:
         if job.state.last_success_at is not None or job.state.item_count:
             known = known_versions(conn, job.state.id)
         items = adopt_told_apart_keys(items, known)
-        items = adopt_keys_before_pictures(conn, items, known)
+        items = adopt_earlier_keys(conn, items, known)
         items, reused = tell_apart_reused_guids(conn, items, known)
     if not job.redate:
         items = with_first_dates(items, known)

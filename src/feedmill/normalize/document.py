@@ -398,6 +398,8 @@ def _normalized(
         content = _absolute_links(content, resolve_against)
     key = entry_key(raw, title, keyed)  # (before the players: keys stay as they were)
     earlier_key = _key_before_pictures(raw, title, keyed) if key.startswith("sha256:") else None
+    if raw.guid_read_before and raw.guid and key == collapse_space(strip_controls(raw.guid)):
+        earlier_key = collapse_space(strip_controls(raw.guid_read_before))
     if shows_nothing(title):
         # A title of a zero-width space is none: the item is named by its text,
         # not posted under a title no reader can see, or click in a list.

@@ -118,8 +118,11 @@ _RARE_BODY = re.compile(r"<(?:\w+:)?(?:body|fullitem)[\s/>]")
 # after text; not a CDATA section, an element's end or a self-closed element.
 # (fastfeedparser reads an element's text up to its first child: a title
 # "合并 <b>重磅</b> 交易额50亿" was "合并".)
+# (After a comment or CDATA section too: "<description><!-- wp:paragraph
+# --><p>…", "<![CDATA[前言]]><p>正文": read to its first child, text lost.)
 _NAKED_MARKUP = re.compile(
-    r"<(?:title|description|content:encoded|summary|content)(?:\s[^<>]*)?(?<!/)>[^<]*<(?![!/])"
+    r"<(?:title|description|content:encoded|summary|content)(?:\s[^<>]*)?(?<!/)>"
+    r"(?:[^<]++|<!--(?:[^-]++|-(?!->))*+-->|<!\[CDATA\[(?:[^\]]++|\](?!\]>))*+\]\]>)*+<(?![!/])"
 )
 # An Atom <summary> is plain text unless its type says HTML; the fast path
 # reads every summary as HTML ("a &lt;script&gt; tag" would lose its words).
@@ -221,6 +224,20 @@ def _comments_inside(text: str) -> bool:
     if root is None or "<!--" not in text[root.end() :]:
         return False
     return _COMMENT_IN_TEXT.search(_without_cdata(text[root.end() :])) is not None
+
+
+_SPACED_GUID = re.compile(r"<guid\b[^<>]*>\s+https?://")
+
+
+# An <atom:link> of no rel, or rel="alternate": a page.
+_ATOM_PAGE_LINK = re.compile(
+    r"""<atom:link\b(?:(?!\brel\s*=)[^<>])*+(?:\brel\s*=\s*["']alternate["'][^<>]*+)?>"""
+)
+
+
+def _items_own_atom_links(text: str) -> bool:
+    first = text.find("<item")
+    return first >= 0 and _ATOM_PAGE_LINK.search(text, first) is not None
 
 
 def _without_cdata(text: str) -> str:
@@ -357,6 +374,11 @@ _MISREADS: tuple[tuple[str, Callable[[str], object]], ...] = (
     # fastfeedparser reads no <media:group> (YouTube's thumbnail and
     # description) and no Atom <link rel="enclosure"> (a podcast's audio).
     ("media:group", lambda t: "<media:group" in t),
+    # … nor an RSS item's own <atom:link rel="alternate"> beside a guid; and
+    # it takes a guid that is a web address for no link where spaces are
+    # around it (a template's "<guid>\n  https://…\n</guid>").
+    ("an item's own atom:link", _items_own_atom_links),
+    ("guids of web addresses with spaces before them", _SPACED_GUID.search),
     ("another namespace's link, title or guid before an item's own", _namespaced_before_own),
     ("an item's media:thumbnail beside its media:content", _thumbnail_beside_content),
     ("Atom enclosure links", _atom_enclosures),

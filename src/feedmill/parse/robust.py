@@ -8,6 +8,8 @@ own time zone.  It is slow, which is why it is the fallback.
 from __future__ import annotations
 
 import calendar
+import dataclasses
+import html
 import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -160,16 +162,38 @@ def parse(document: bytes, *, ill_formed: bool = False) -> ParsedFeed:
     if result.get("bozo") and result.get("bozo_exception") is not None:
         warnings = (f"ill-formed: {result['bozo_exception']}",)
     ttl = count(str(feed.get("ttl") or "").strip())
+    atom = str(result.get("version") or "").startswith("atom")
+    entries = tuple(_entry(e, atom=atom) for e in result.get("entries") or ())
+    link = _text(feed.get("link"))
+    if ill_formed:
+        entries = tuple(map(_loose_fields_unescaped, entries))
+        link = html.unescape(link) if link else link
     return ParsedFeed(
         title=_text(feed.get("title")),
-        link=_text(feed.get("link")),
-        entries=tuple(
-            _entry(e, atom=str(result.get("version") or "").startswith("atom"))
-            for e in result.get("entries") or ()
-        ),
+        link=link,
+        entries=entries,
         parser="robust",
         ttl_minutes=ttl,
         warnings=warnings,
+    )
+
+
+def _loose_fields_unescaped(entry: RawEntry) -> RawEntry:
+    """``entry`` with what feedparser's loose parser leaves escaped read:
+    its guid, author and categories ("R&amp;D"; the channel's link too).
+    A rule on `category: R&D` let the item by whenever one other item made
+    the document ill-formed, and its guid was another key."""
+
+    def unescaped(text: str | None) -> str | None:
+        return html.unescape(text) if text and "&" in text else text
+
+    guid = unescaped(entry.guid)
+    return dataclasses.replace(
+        entry,
+        guid=guid,
+        guid_read_before=entry.guid if guid != entry.guid else None,
+        author=unescaped(entry.author),
+        categories=tuple(html.unescape(c) if "&" in c else c for c in entry.categories),
     )
 
 

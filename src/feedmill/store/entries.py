@@ -265,14 +265,16 @@ def adopt_told_apart_keys(items: tuple[Item, ...], known: Mapping[str, object]) 
     return tuple(adopted)
 
 
-def adopt_keys_before_pictures(
+def adopt_earlier_keys(
     conn: Connection, items: tuple[Item, ...], known: Mapping[str, Known]
 ) -> tuple[Item, ...]:
     """Items without guid or link, stored before their pictures were part of
     their key (`normalize.document.entry_key`: under their title and text
     alone), take that key back where the stored item shows their very
     pictures — one of another day's picture (a 每日一图 of one caption) is
-    another item.  (Items that share a date were posted again, else.)"""
+    another item.  (Items that share a date were posted again, else.)  So
+    do items stored under their guid as an ill-formed document's was read
+    before ("a&amp;b"; one with a link is found by it, see `_renamed`)."""
     if not known:
         return items
     taken = {item.entry.key for item in items}
