@@ -555,6 +555,24 @@ def test_control_characters_in_an_item_print_as_text(tmp_path: Path) -> None:
     assert "\u202e" not in result.stdout and "\ufffd公告" in result.stdout
 
 
+def test_a_link_no_browser_reads_as_a_page_is_not_shown(tmp_path: Path) -> None:
+    """The post shows no ``javascript:`` link; search printed it, and gave it
+    in --json beside HTML a page of results would be built of."""
+    items = [
+        Item(title="降准公告", guid="1", link="javascript:alert(1)"),
+        Item(title="降准解读", guid="2", link="https://news.example/2"),
+    ]
+    (tmp_path / "a.xml").write_bytes(rss("t", items))
+    config = write_config(tmp_path, [{"url": "a.xml", "group": "g", "source": "s"}])
+    assert cli("run", "-c", str(config)).code == 0
+    assert {r["title"]: r["link"] for r in search(config, "降准")} == {
+        "降准公告": None,
+        "降准解读": "https://news.example/2",
+    }
+    printed = cli("search", "降准", "-c", str(config)).stdout
+    assert "javascript" not in printed and "https://news.example/2" in printed
+
+
 def test_a_huge_title_is_cut_on_the_terminal_and_whole_in_json(tmp_path: Path) -> None:
     """A feed's 10,000-character title printed whole filled the terminal;
     a line shows its first 200 characters (a match among them marked)."""

@@ -70,6 +70,7 @@ from feedmill.store import meta as store_meta
 from feedmill.store.database import reading
 from feedmill.store.posts import on_site
 from feedmill.store.schema import entries, feeds, posts, search_pending
+from feedmill.urls import usable
 
 TABLE = "search_index"
 # SQLite only: the tokens each entry was indexed with, zlib-compressed.
@@ -790,6 +791,12 @@ def search(
     return hits
 
 
+def _shown(link: str | None) -> str | None:
+    """A link as its post shows it: a web address a browser reads, else none
+    (``javascript:…``, which a page built of the results would run)."""
+    return link if link and usable(link.strip()) else None
+
+
 def _hits(
     conn: Connection,
     ranked: Sequence[Row[int, float]],
@@ -849,7 +856,7 @@ def _hits(
                 entry_id=entry_id,
                 feed_id=row.feed_id,
                 title=title,
-                link=row.link,
+                link=_shown(row.link),
                 date=row.date,
                 snippet=marked(excerpt, markers),
                 score=float(value),
@@ -860,7 +867,7 @@ def _hits(
                 # An untitled story is named as its post names it.
                 original=(
                     row.original_title or _title_from_text(row.original_content),
-                    row.original_link,
+                    _shown(row.original_link),
                 )
                 if row.status == "duplicate" and row.original_id is not None
                 else None,
