@@ -177,6 +177,13 @@ def test_news_that_begins_as_a_sites_furniture_does_is_kept() -> None:
         "如需查看个人纳税记录，请下载个人所得税APP。",
         "请下载个人所得税APP，查看年度汇算具体内容。",
         "如需查询社保缴费等内容，请下载“掌上12333”APP。",
+        # Advice whose news has a kind: the railway's, a campaign's.
+        "下载铁路12306APP，查看列车正晚点资讯。",
+        "下载支付宝APP，领取消费券红包。",
+        "下载国家反诈中心APP，查看最新诈骗预警资讯。",
+        "下载“学习强国”APP，获取更多学习资讯。",
+        "如需了解更多资讯，请下载“i深圳”APP",
+        "了解详细行情，请下载券商APP",
     ]
     furniture = [
         "下载新浪财经APP，查看更多资讯",
@@ -191,6 +198,12 @@ def test_news_that_begins_as_a_sites_furniture_does_is_kept() -> None:
         "请点击下载新浪财经APP，查看更多资讯",
         "【点击下载第一财经APP】",
         "下载澎湃新闻APP >>",
+        "海量资讯、精准解读，尽在新浪财经APP",
+        "下载财联社APP获取更多资讯",
+        "下载看看新闻Knews APP，获取更多精彩资讯",
+        "下载 新浪财经 APP，查看更多资讯",
+        "点此下载财联社APP",
+        "请下载新浪财经APP，查看更多资讯",
         "Copyright © 2024 Example Corp.",
         "Copyright by 第一财经. All rights reserved.",
         "Advertisement",
@@ -1651,6 +1664,17 @@ def test_a_title_with_figures_is_judged_by_its_words() -> None:
         "监管部门关注到，部分商户的收款二维码被篡改。",
         "二维码支付安全问题引发关注。",
         "图为某超市收银台张贴的收款二维码",
+        # A court's reasoning, a rule's terms, what a statement said.
+        "法院审理认为，被告未经许可，擅自使用原告出镜的视频制作换脸模板，侵害了原告的个人信息权益。"
+        "依据相关规定，未经授权不得使用他人人脸信息，被告应承担相应的侵权责任。",
+        "未经许可使用他人肖像进行商业活动，是近年来网络侵权纠纷中的高发类型。",
+        "条例规定，未经许可，不得使用无人机拍摄军事设施。",
+        "特别声明称，公司不存在应披露而未披露的重大事项。",
+        "版权所有者可以向平台发起投诉，平台应在24小时内处理。",
+        "转载请求被拒绝后，该作者将平台诉至法院。",
+        "分享到朋友圈的内容被截图传播，当事人报警。",
+        "扫一扫就能付款的便利背后，是支付安全的隐忧。",
+        "市场有风险偏好回升的迹象，成交额连续三日过万亿元。",
     ],
 )
 def test_news_that_says_what_boilerplate_says_is_kept(paragraph: str) -> None:
@@ -1685,6 +1709,15 @@ def test_news_that_says_what_boilerplate_says_is_kept(paragraph: str) -> None:
         "财新网二维码",
         "举报电话12377",
         "公众号二维码 抖音号二维码 视频号",
+        "未经许可，不得转载",
+        "未经本网书面授权，禁止以任何形式转载、摘编",
+        "版权所有，未经许可不得转载",
+        "分享到 微信 微博",
+        "扫一扫，关注我们",
+        "市场有风险，投资需谨慎",
+        "- Advertisement -",
+        "Story continues below advertisement",
+        "【广告】",
     ],
 )
 def test_the_sites_own_lines_are_still_dropped(line: str) -> None:
@@ -1723,6 +1756,32 @@ def test_an_advertisement_inside_the_article_is_no_part_of_it(ad: str) -> None:
     assert article is not None and "第4段" in article
     assert "ad.example" not in article and "体验金" not in article
     assert "https://www.stcn.com/news.jpg" in article
+
+
+@pytest.mark.parametrize(
+    "credit", ["<br>来源：国家统计局", "<br>© Reuters", " Copyright 2024 Getty Images"]
+)
+def test_a_picture_in_the_block_of_its_credit_is_kept(credit: str) -> None:
+    """The block went as the site's line, and the chart with it."""
+    picture = f'<p><img src="https://www.stcn.com/gdp.jpg" width="640">{credit}</p>'
+    body = _RRR.format(1) + picture + _RRR.format(2) + _RRR.format(3)
+    page = f"<html><body><div class='article-content'>{body}</div></body></html>"
+    article = extract_article(page, "https://www.stcn.com/a.html")
+    assert article is not None and 'src="https://www.stcn.com/gdp.jpg"' in article
+    assert credit.strip("<br> ") not in article
+
+
+def test_an_ad_of_a_tagdiv_theme_is_no_part_of_the_article() -> None:
+    ad = (
+        "<div class='td-a-rec td-a-rec-id-content_inline'><span class='td-adspot-title'>"
+        "- Advertisement -</span><a href='https://ad.example/x'>"
+        "<img src='https://ad.example/banner.jpg'></a></div>"
+    )
+    body = _RRR.format(1) + ad + _RRR.format(2) + _RRR.format(3)
+    page = f"<html><body><div class='article-content'>{body}</div></body></html>"
+    article = extract_article(page, "https://www.stcn.com/a.html")
+    assert article is not None and "第3段" in article
+    assert "ad.example" not in article and "Advertisement" not in article
 
 
 def test_a_picture_alone_in_a_bare_block_is_kept() -> None:

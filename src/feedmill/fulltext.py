@@ -161,20 +161,31 @@ _CHECK_TITLE: Final = re.compile(
 # A password field marks a login page — when the page is little else: article
 # pages keep a hidden login dialog in their HTML.
 _LOGIN_PAGE_MAX_CHARS: Final = 2000
+# A reprint's terms: "未经许可，不得转载", "未经本网书面授权，禁止以任何形式转载、摘编"
+# — not a story's "未经授权不得使用他人人脸信息".
+_UNLICENSED = (
+    r"未经(?:[^，,。！？!?\s]{0,8}?)?(?:允许|许可|授权|同意)[，,]?\s*"
+    r"(?:任何(?:单位|个人|人|媒体|网站)[，,]?\s*)?(?:均\s*)?(?:不得|禁止|请勿|严禁|谢绝)"
+    r"(?:以任何(?:形式|方式)|私自|擅自)?(?:转载|转发|复制|摘编|镜像|转录|引用|使用本|建立镜像)"
+)
 # Blocks that open like this are the site talking, not the article.
 _BOILERPLATE_START: Final = re.compile(
     r"^[\s(（【\[]*(?:"
     r"责任编辑|责编|编辑[:：]|校对[:：]|审核[:：]|版面编辑|值班编辑|"
-    r"(?:风险提示|免责|特别|郑重|版权|法律|新浪|广告)声明|声明(?:[:：】\])）]|\s)|风险提示|"
+    # (Not a story's "特别声明称…": what a statement said.)
+    r"(?:风险提示|免责|特别|郑重|版权|法律|新浪|广告)声明(?![称说指表中里])|声明(?:[:：】\])）]|\s)|风险提示|"
     r"原标题[:：]|文章来源[:：]|来源[:：].{0,30}$|"
     r"本文(?:由.{0,20}原创|来自|来源于|转载|首发于|为.{0,30}(?:原创|特供|付费|独家|授权)"
     r"|著作权|版权|经授权|仅代表|不构成)|"
     # (Not a story's "Copyright holders have sued …": the notice gives its
     # sign, its year or its owner.)
-    r"©|copyright\s*(?:©|\(c\)|\d{4}|by\b|[:：])|all rights reserved|版权所有|"
-    r"未经(?:书面)?(?:许可|授权)|转载请|"
+    r"©|copyright\s*(?:©|\(c\)|\d{4}|by\b|[:：])|all rights reserved|版权所有(?![者人方])|"
+    # (Not a court's "未经许可使用他人肖像…", nor "转载请求被拒绝后…".)
+    rf"{_UNLICENSED}|转载请(?!求)|"
     r"(?:相关|推荐|延伸|热门|猜你|更多)(?:阅读|新闻|文章|推荐|喜欢)|"
-    r"分享(?:到|至)|分享\s*[:：]|一键分享|share\s*(?:this|on)?\s*[:：]|扫一扫|"
+    # (Not "分享到朋友圈的内容被截图传播…", "扫一扫就能付款的便利背后…".)
+    r"分享(?:到|至)\s*(?:[:：]|$|(?:微信|朋友圈|微博|QQ|空间|好友|\s)+$)|分享\s*[:：]|一键分享"
+    r"|share\s*(?:this|on)?\s*[:：]|扫一扫(?=\W|$|关注|下载|二维码|分享|加入|用手机)|"
     r"长按(?:识别|扫描)?(?:图中)?二维码|点击上方|关注我们|"
     # A page's own furniture above the article: its reading tools, where it is.
     r"【?字[体号]\s*[:：]\s*(?:[大中小]\s*){2,}|(?:当前|您的|你的|你现在的)位置\s*[:：]|"
@@ -182,35 +193,42 @@ _BOILERPLATE_START: Final = re.compile(
     r"(?:reporting|editing|writing|additional reporting) by\b|our standards:|"
     # (Not "Advertisement spending rose …": an ad's label stands alone.  A call
     # to download an app is read in `_is_boilerplate`.)
-    r"sign up here|advertisement\s*(?:$|[:：|-])|"
+    r"sign up here|[-–—•·]*\s*advertisement\s*(?:$|[:：|-])|"
+    r"(?:story|article) continues below(?: this)? advertisement|广告\W*$|"
     r"打开.{0,12}(?:APP|客户端)[，,\s]*(?:阅读|查看|看)(?:全文|更多|原文)|"
-    r"市场有风险|感谢(?:您的)?(?:阅读|关注|收看)"
+    r"市场有风险[，,\s]|感谢(?:您的)?(?:阅读|关注|收看)"
     r")",
     re.IGNORECASE,
 )
 # A call to download the site's app, a line of its own: the call alone
-# ("【点击下载第一财经APP】", "下载澎湃新闻APP >>"), or with a clause of what the
-# site's app gives — a verb, then its news ("下载第一财经APP，第一时间获取财经资讯",
-# "点击下载新浪财经APP，查看更多资讯", "…，看更多资讯，领现金红包") — or after one that
-# names it ("更多精彩内容，请下载…APP").  Not a story's "下载个税APP，查看自己的收入
-# 纳税明细，是…的固定动作。", "下载国家反诈中心APP，了解更多防骗知识。", "下载该APP后
-# 即可查看…", a step ("第一步，下载个人所得税APP"), advice ("如需查看个人纳税记录，
-# 请下载个人所得税APP。", "请下载国家反诈中心APP"), nor "…下载量最高的APP…".
-_APP_NAMED = r"下载(?![量次数])(?:(?!该|这款|这个|此)[^，,。！？!?\s]){0,15}(?:APP|客户端)"
-_SITE_GIVES = r"(?:资讯|行情|精彩|更多内容|全文|红包|福利|快讯)"
-_DOWNLOAD_CALL: Final = re.compile(
-    rf"^\W*(?:点击|立即|扫码)*{_APP_NAMED}\W*$"
-    rf"|^\W*(?:请?点击|立即|扫码)*{_APP_NAMED}[，,：:\s]+"
+# ("【点击下载第一财经APP】", "下载澎湃新闻APP >>"), or with what any news app
+# gives, said as such a line says it — a verb, then news of no kind but
+# "more", "the latest" ("下载第一财经APP，第一时间获取财经资讯", "请点击下载新浪财经
+# APP，查看更多资讯", "…，看更多资讯，领现金红包") — or after it ("更多精彩内容，请下载
+# …APP"), or its slogan ("海量资讯、精准解读，尽在新浪财经APP").  Not a story's
+# advice, whose news has a kind ("下载铁路12306APP，查看列车正晚点资讯。", "下载国家反诈
+# 中心APP，了解更多防骗知识。", "请下载个人所得税APP，查看年度汇算具体内容。"), a step
+# ("第一步，下载个人所得税APP"), "请下载国家反诈中心APP", "如需了解更多资讯，请下载
+# “i深圳”APP", "下载该APP后即可查看…", nor "…下载量最高的APP…".
+_APP_NAMED = r"下载(?![量次数])(?:(?!该|这款|这个|此)[^，,。！？!?]){0,15}?(?:APP|客户端)"
+_NEWS_GIVEN = (
     r"(?:第一时间|随时随地|免费|实时)?(?:查看|阅读|获取|获得|收看|观看|了解|看|领取?|掌握|畅享)"
-    rf"(?=[^。！？!?]{{0,16}}{_SITE_GIVES})[^。！？!?]{{0,16}}[。！!]?\s*$"
-    rf"|^(?=[^，,。！？!?：:]{{0,12}}{_SITE_GIVES})[^，,。！？!?：:]{{0,12}}[，,：:]?\s*"
-    rf"(?:请|立即|点击)*{_APP_NAMED}(?:查看|阅读)?\W*$",
+    r"(?:更多|最新|实时|全部|海量|精彩|独家|第一手|一手|权威|财经|全球|热门|现金)*"
+    r"(?:资讯|行情|内容|全文|红包|福利|快讯|新闻|解读|精彩)"
+)
+_DOWNLOAD_CALL: Final = re.compile(
+    rf"^\W*(?:点击|点此|立即|扫码)*{_APP_NAMED}\W*$"
+    rf"|^\W*请?(?:点击|点此|立即|扫码)*{_APP_NAMED}[，,：:\s]*{_NEWS_GIVEN}"
+    rf"(?:[，,、]\s*{_NEWS_GIVEN})*\W*$"
+    rf"|^\W*(?:更多|海量|最新)[^，,。！？!?：:]{{0,10}}[，,：:]?\s*(?:请|立即|点击)*"
+    rf"{_APP_NAMED}(?:查看|阅读)?\W*$"
+    r"|^[^。！？!?]{0,20}[，,]\s*尽在[^，,。！？!?]{1,15}?(?:APP|客户端)\W*$",
     re.IGNORECASE,
 )
 # Editorial boilerplate wherever it stands in a block, phrases news prose does not use.
 _BOILERPLATE_PHRASE: Final = re.compile(
     r"仅代表作者(?:本人|个人)?(?:观点|立场)|作者独立观点|不代表本(?:站|网|平台|号)"
-    r"|未经(?:书面)?(?:允许|许可|授权)[，,]?\s*(?:不得|禁止|请勿|严禁)(?:转载|转发|使用)"
+    rf"|{_UNLICENSED}"
     r"|转载请(?:注明|联系)|对本稿件有异议|does not constitute investment advice"
     # A Chinese site's footer: its licence number, where to report it.
     # (Not "可拨打12315举报电话投诉", nor a story about the 举报中心: their number
@@ -635,7 +653,7 @@ def _no_address(value: str | None) -> bool:
 # begins with (sina's "sinaads" and "adv-box" too).
 _AD_WORDS: Final = frozenset(
     {"ad", "ads", "adv", "advert", "adverts", "advertisement", "adsbygoogle", "sponsor",
-     "sponsored", "sinaads", "google-ad", "banner-ad"}
+     "sponsored", "sinaads", "google-ad", "banner-ad", "td-a-rec"}  # (tagDiv's themes')
 )  # fmt: skip
 _AD_PREFIXES: Final = ("ad-", "ad_", "ads-", "ads_", "adv-", "adv_", "advert")
 
@@ -719,6 +737,7 @@ def _finish(
             and (before.tag == "img" or before.find(".//img") is not None)
         ):
             before.drop_tree()  # the QR code the line asks to scan
+        _keep_credited_media(el)
         el.drop_tree()
     for node in list(root.iter(lxml.etree.Comment, lxml.etree.ProcessingInstruction)):
         _drop(node)
@@ -737,6 +756,33 @@ def _finish(
         return None
     result = lxml.html.tostring(root, encoding="unicode", method="html")
     return str(result).strip()
+
+
+# A picture's credit: "来源：国家统计局", "© Reuters", "Copyright 2024 Getty Images".
+_CREDIT: Final = re.compile(r"^\W*(?:(?:图片|图|照片)?来源\s*[:：]|©|copyright\b)", re.IGNORECASE)
+_MEDIA: Final = ("img", "picture", "video", "audio", "iframe")
+
+
+def _keep_credited_media(block: HtmlElement) -> None:
+    """Before ``block`` (a credit line, to be dropped): the pictures and
+    players in it, which its credit names — a chart with "来源：国家统计局"
+    under it in one paragraph went with the line."""
+    text = block.text_content()
+    if not _CREDIT.match(text) or _QR_CODE.search(text):
+        return
+    media = [
+        el
+        for el in _elements(block.iter(*_MEDIA))
+        # (Not a picture's <img> or a player's fallback: moved with it.)
+        if next(el.iterancestors(*_MEDIA), None) is None
+    ]
+    if not media:
+        return
+    kept = lxml.html.Element("p")
+    for el in media:
+        el.tail = None
+        kept.append(el)
+    block.addprevious(kept)
 
 
 def _walled(extract: Any) -> bool:
