@@ -671,6 +671,26 @@ def test_a_failing_feed_pointed_elsewhere_with_moved_from_is_tried_at_once(
     assert row["error_streak"] == 0 and row["http_status"] == 200
 
 
+@pytest.mark.parametrize("validator", ["etag", "last_modified"])
+def test_a_feed_pointed_elsewhere_with_moved_from_asks_the_new_place_afresh(
+    tmp_path: Path, feed_server: FeedServer, validator: str
+) -> None:
+    """The old place's ETag and date were sent to the new one, which answered
+    304 (its file no newer): the items only it lists were never posted, and
+    status said all was well."""
+    kept = {validator: "v1" if validator == "etag" else "Tue, 20 Sep 2022 08:00:00 GMT"}
+    old = feed_server.add("/old", body=GOOD, **kept)  # type: ignore[arg-type]
+    config = write_config(tmp_path, [{"url": old, "group": "g", "source": "s"}])
+    assert "posts: 2 new" in cli("run", "-c", str(config)).stdout
+    more = [*ITEMS, Item(title="只在新址的一条", html="<p>新址独有</p>", guid="new-1")]
+    new = feed_server.add("/new", body=rss("证券时报网 - 要闻", more), **kept)  # type: ignore[arg-type]
+    write_config(tmp_path, [{"url": new, "group": "g", "source": "s", "moved_from": old}])
+    assert "posts: 1 new" in cli("run", "-c", str(config)).stdout
+    asked = dict(next(headers for path, headers in feed_server.requests if path == "/new"))
+    assert "If-None-Match" not in asked and "If-Modified-Since" not in asked
+    assert len(posts(tmp_path)) == 3
+
+
 def test_a_feed_that_never_worked_pointed_elsewhere_is_not_fetched_yet(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:

@@ -451,14 +451,17 @@ def test_a_move_whose_new_host_is_gone_is_given_up_after_six_failures_to_connect
     from feedmill.tracking import after_fetch
 
     new = "https://b.example/new"
-    state = replace(blank("https://a.example/old"), fetch_url=new)
+    validators = {"etag": '"b1"', "last_modified": "Tue, 20 Sep 2022 08:00:00 GMT"}
+    state = replace(blank("https://a.example/old"), fetch_url=new, **validators)
     refused = Fetched(new, FetchStatus.FAILED, error="cannot connect: connection refused")
     for _ in range(5):
         values = after_fetch(state, refused, NOW, POLICY, rng=random.Random(1))
-        assert "fetch_url" not in values
+        assert "fetch_url" not in values and "etag" not in values
         state = replace(state, **values)  # type: ignore[arg-type]
     values = after_fetch(state, refused, NOW, POLICY, rng=random.Random(1))
     assert values["fetch_url"] is None
+    # (Where it had moved gave its validators: the URL in feedmill.yml is asked afresh.)
+    assert values["etag"] is None and values["last_modified"] is None
     assert values["last_error"] == (
         "cannot connect: connection refused (6 times running at https://b.example/new, "
         "where it had moved); next attempt at the URL in feedmill.yml"

@@ -132,6 +132,9 @@ def after_fetch(
         # A move is adopted only where a feed answers: a feed redirected for
         # good to a page that is not one (a site's home page, say) keeps its URL.
         values.update(redirect_streak=0, redirect_url=None)
+        if back:
+            # (Where it had moved answered them: not the URL in feedmill.yml.)
+            values.update(etag=None, last_modified=None)
         if back and not_here and fetched.http_status is not None:
             answer = f"HTTP {fetched.http_status} {HTTPStatus(fetched.http_status).phrase}"
             values.update(

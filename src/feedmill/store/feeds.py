@@ -134,6 +134,11 @@ def _taken_over(state: FeedState, url: str, identity: Callable[[str], str]) -> d
             gone_streak=0,
             last_error=None,
             http_status=None,
+            # Nor are its validators: the new place answered 304 to the old
+            # one's date (a file older there), and its own items never came.
+            # (The body's hash stays: the same document is the same anywhere.)
+            etag=None,
+            last_modified=None,
         )
     return changes
 
