@@ -349,6 +349,44 @@ def test_the_site_has_the_feed_its_theme_links(built_demo: Path) -> None:
         assert entry.findtext(f"{atom}updated") == entry.findtext(f"{atom}published")
 
 
+def test_a_template_that_writes_the_body_on_a_line_of_its_own_shows_its_text_as_text(
+    tmp_path: Path,
+) -> None:
+    """A body that began with text or an inline tag (a weibo's "转发微博 …
+    <br><img>") was a paragraph of Markdown where a template wrote it alone
+    on its line: "[点此](javascript:…)" in its text a link that ran script,
+    "*ST康美与*ST长生" in italics."""
+    from support.feeds import Item, rss
+    from support.site import write_config
+
+    site = tmp_path / "site"
+    assert cli("init", str(site)).code == 0
+    (site / "own.md.j2").write_text(
+        "---\ntitle: {{ title | yaml_quote }}\n---\n\n{{ body }}\n\n"
+        "{% if link %}[原文]({{ link }}){% endif %}\n",
+        encoding="utf-8",
+    )
+    weibo = Item(
+        "转发",
+        "转发微博 [点此查看](javascript:alert(document.domain)) <br>"
+        '<img src="https://wx1.sinaimg.cn/large/abc.jpg">',
+        "1",
+    )
+    stock = Item("复牌", "<span>*ST康美与*ST长生</span> 今日复牌", "2")
+    (site / "a.xml").write_bytes(rss("源", [weibo, stock]))
+    config = write_config(
+        site, [{"url": "a.xml", "group": "g", "source": "源"}], post_template="own.md.j2"
+    )
+    assert cli("run", "-c", str(config)).code == 0
+    hexo.use_theme(site, "bare")
+    result = hexo.generate(site)
+    assert result.returncode == 0, result.stdout + result.stderr
+    pages = [page.read_text(encoding="utf-8") for page in hexo.post_pages(site).values()]
+    assert len(pages) == 2 and not any('href="javascript' in html for html in pages)
+    assert any("[点此查看](javascript:alert(document.domain))" in html for html in pages)
+    assert any("*ST康美与*ST长生" in html and "<em>" not in html for html in pages)
+
+
 def test_a_template_of_markdown_lines_makes_no_link_of_an_items_fields(tmp_path: Path) -> None:
     """Hexo reads a template's lines outside HTML as Markdown, and its renderer
     keeps `javascript:` addresses: an item's link ending in

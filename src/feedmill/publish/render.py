@@ -83,6 +83,9 @@ DEFAULT_TEMPLATE = Path(__file__).with_name("post.md.j2")
 # and a flex box's direction stay; a title holds nothing a theme printing it
 # as HTML reads as markup.
 FORMAT_VERSION = "19"
+# What a site's own template is given, beyond FORMAT_VERSION.  1: the body is
+# one HTML block (`in_a_block`).
+OWN_TEMPLATE_VERSION = "1"
 
 
 @dataclass(frozen=True, slots=True)
@@ -790,21 +793,44 @@ def template_problem(path: Path) -> str | None:
 
 
 def template_fingerprint(path: Path = DEFAULT_TEMPLATE) -> str:
-    return _fingerprint(path.read_bytes())
+    return _fingerprint(path.read_bytes(), own=path != DEFAULT_TEMPLATE)
 
 
-def _fingerprint(data: bytes) -> str:
+def _fingerprint(data: bytes, *, own: bool = True) -> str:
     digest = hashlib.sha256(data)
     digest.update(FORMAT_VERSION.encode())
+    if own:  # (what a site's own template is given: its posts written anew)
+        digest.update(OWN_TEMPLATE_VERSION.encode())
     return digest.hexdigest()[:16]
 
 
-def render(context: PostContext, template: Template) -> str:
-    """``context`` through a site's own template.  (The link only templates
-    see is made safe here: the built-in layout has none.)"""
+def render(context: PostContext, template: Template, *, own: bool = True) -> str:
+    """``context`` through a site's ``own`` template (or the built-in one, as
+    `render_default` writes it).  (The link only templates see is made safe
+    here: the built-in layout has none; and a body is given a site's own as
+    one HTML block, wherever it puts it — the built-in's is in a <div>.)"""
     fields = {name: getattr(context, name) for name in context.__dataclass_fields__}
     fields["link"] = _template_link(context.link)
+    if own:
+        fields["body"] = in_a_block(context.body)
     return template.render(**fields)
+
+
+# The tags that open an HTML block of CommonMark's sixth kind: a line that
+# begins with one is HTML to Markdown, whatever follows on it.
+_OPENS_A_BLOCK = re.compile(
+    r"<(?:address|article|aside|blockquote|details|dialog|dd|div|dl|dt|fieldset|figcaption"
+    r"|figure|footer|form|h[1-6]|header|hr|li|main|nav|ol|p|section|table|ul|pre)[\s/>]",
+    re.IGNORECASE,
+)
+
+
+def in_a_block(body: str) -> str:
+    """``body`` (one line, `hexo_safe`) as a line Markdown leaves alone where
+    a template writes it on a line of its own: a body that begins with text
+    or an inline tag (a weibo's "转发微博 …<br><img>") was a paragraph of
+    Markdown — "[点此](javascript:…)" in its text a link, "*ST康美" italics."""
+    return body if not body or _OPENS_A_BLOCK.match(body) else f"<div>{body}</div>"
 
 
 def render_default(context: PostContext) -> str:
