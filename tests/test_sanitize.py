@@ -1120,6 +1120,9 @@ def test_an_emoticon_in_the_line_has_no_caption(sized: str) -> None:
     assert out.count("display:inline") == 1, out
     out = clean(f'<img alt="[哈哈]" title="哈哈" src="{face}" {sized}>')
     assert "alt=" not in out and 'title="哈哈"' in out, out
+    # (An alt that says " title=" is its text: it still becomes the title.)
+    out = clean(f'<img alt="a&quot; title=&quot;b" src="{face}" {sized}>')
+    assert "alt=" not in out and 'title="a＂ title=＂b"' in out, out
     for picture in (
         '<img alt="K线图" src="https://i.example/k.png" width="600" height="22">',
         '<img alt="K线图" src="https://i.example/k.png" style="width: 100%">',

@@ -541,7 +541,7 @@ def _in_its_line(tag: str) -> str:
     alt = _ALT.search(tag)
     if alt is None:
         return tag
-    if " title=" in tag:
+    if "title" in attributes:  # (not " title=" in the alt's own text)
         return tag[: alt.start()] + tag[alt.end() :]
     return f"{tag[: alt.start()]} title={tag[alt.start() + 5 :]}"
 
