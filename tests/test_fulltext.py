@@ -1675,6 +1675,10 @@ def test_a_title_with_figures_is_judged_by_its_words() -> None:
         "分享到朋友圈的内容被截图传播，当事人报警。",
         "扫一扫就能付款的便利背后，是支付安全的隐忧。",
         "市场有风险偏好回升的迹象，成交额连续三日过万亿元。",
+        "根据著作权法规定，未经著作权人许可，任何人不得复制、发行其作品，否则将承担侵权责任。",
+        "《规定》明确，未经用户同意，不得复制、转发用户的聊天记录，违者将被依法处罚。",
+        "法院审理认为，未经权利人许可，不得转载其享有著作权的作品，被告的行为构成侵权。",
+        "办法要求，平台未经作者授权，不得转载、摘编其发布的原创内容，违者将被约谈。",
     ],
 )
 def test_news_that_says_what_boilerplate_says_is_kept(paragraph: str) -> None:
@@ -1718,6 +1722,18 @@ def test_news_that_says_what_boilerplate_says_is_kept(paragraph: str) -> None:
         "- Advertisement -",
         "Story continues below advertisement",
         "【广告】",
+        "未经授权，任何单位和个人不得转载、摘编或以其他方式使用。",
+        "未经许可，任何单位、个人不得转载。",
+        "未经授权，禁止任何形式的转载。",
+        "本文为原创内容，未经授权，禁止转载。",
+        "扫一扫在手机打开当前页",
+        "分享到新浪微博",
+        "分享到 新浪微博 腾讯微博 QQ空间",
+        "分享到 Facebook Twitter",
+        "市场有风险！投资需谨慎！",
+        "阅读全文，请下载第一财经APP",
+        "精彩内容，请下载澎湃新闻APP",
+        "— Advertisement —",
     ],
 )
 def test_the_sites_own_lines_are_still_dropped(line: str) -> None:

@@ -161,12 +161,16 @@ _CHECK_TITLE: Final = re.compile(
 # A password field marks a login page — when the page is little else: article
 # pages keep a hidden login dialog in their HTML.
 _LOGIN_PAGE_MAX_CHARS: Final = 2000
-# A reprint's terms: "未经许可，不得转载", "未经本网书面授权，禁止以任何形式转载、摘编"
-# — not a story's "未经授权不得使用他人人脸信息".
+# A reprint's terms: "未经许可，不得转载", "未经本网书面授权，任何单位和个人不得转载、
+# 摘编", "未经授权，禁止任何形式的转载" — the site's (or its author's) leave,
+# not a story's "未经著作权人许可，任何人不得复制…", "未经用户同意，不得复制…",
+# "未经授权不得使用他人人脸信息", "不得转载其享有著作权的作品".
+_REPRINTS = r"转载|转发|复制|摘编|镜像|转录|引用|改编|传播"
 _UNLICENSED = (
-    r"未经(?:[^，,。！？!?\s]{0,8}?)?(?:允许|许可|授权|同意)[，,]?\s*"
-    r"(?:任何(?:单位|个人|人|媒体|网站)[，,]?\s*)?(?:均\s*)?(?:不得|禁止|请勿|严禁|谢绝)"
-    r"(?:以任何(?:形式|方式)|私自|擅自)?(?:转载|转发|复制|摘编|镜像|转录|引用|使用本|建立镜像)"
+    r"未经(?:本(?:站|网|报|刊|号|社|平台|公众号|媒体)|作者|书面|事先|明确)*(?:允许|许可|授权|同意)"
+    r"[，,]?\s*(?:任何(?:[单位个人媒体网站组织机构]|[和或及、])+[，,]?\s*)?(?:均\s*)?"
+    r"(?:不得|禁止|请勿|严禁|谢绝)(?:以?任何(?:形式|方式)的?|私自|擅自)?"
+    rf"(?:{_REPRINTS}|使用本)(?!他人|其|该|别人|他|她)"
 )
 # Blocks that open like this are the site talking, not the article.
 _BOILERPLATE_START: Final = re.compile(
@@ -184,8 +188,9 @@ _BOILERPLATE_START: Final = re.compile(
     rf"{_UNLICENSED}|转载请(?!求)|"
     r"(?:相关|推荐|延伸|热门|猜你|更多)(?:阅读|新闻|文章|推荐|喜欢)|"
     # (Not "分享到朋友圈的内容被截图传播…", "扫一扫就能付款的便利背后…".)
-    r"分享(?:到|至)\s*(?:[:：]|$|(?:微信|朋友圈|微博|QQ|空间|好友|\s)+$)|分享\s*[:：]|一键分享"
-    r"|share\s*(?:this|on)?\s*[:：]|扫一扫(?=\W|$|关注|下载|二维码|分享|加入|用手机)|"
+    r"分享(?:到|至)\s*(?:[:：]|$|(?:新浪|腾讯|微信|朋友圈|微博|QQ|空间|好友|豆瓣|人人网?|facebook"
+    r"|twitter|linkedin|whatsapp|telegram|分享到|分享至|\s)+$)|分享\s*[:：]|一键分享"
+    r"|share\s*(?:this|on)?\s*[:：]|扫一扫(?=\W|$|关注|下载|二维码|分享|加入|用手机|在手机|手机)|"
     r"长按(?:识别|扫描)?(?:图中)?二维码|点击上方|关注我们|"
     # A page's own furniture above the article: its reading tools, where it is.
     r"【?字[体号]\s*[:：]\s*(?:[大中小]\s*){2,}|(?:当前|您的|你的|你现在的)位置\s*[:：]|"
@@ -193,10 +198,10 @@ _BOILERPLATE_START: Final = re.compile(
     r"(?:reporting|editing|writing|additional reporting) by\b|our standards:|"
     # (Not "Advertisement spending rose …": an ad's label stands alone.  A call
     # to download an app is read in `_is_boilerplate`.)
-    r"sign up here|[-–—•·]*\s*advertisement\s*(?:$|[:：|-])|"
+    r"sign up here|[-–—•·]*\s*advertisement\s*(?:$|[:：|\-–—•·])|"
     r"(?:story|article) continues below(?: this)? advertisement|广告\W*$|"
     r"打开.{0,12}(?:APP|客户端)[，,\s]*(?:阅读|查看|看)(?:全文|更多|原文)|"
-    r"市场有风险[，,\s]|感谢(?:您的)?(?:阅读|关注|收看)"
+    r"市场有风险[，,\s。！!；;]|感谢(?:您的)?(?:阅读|关注|收看)"
     r")",
     re.IGNORECASE,
 )
@@ -220,7 +225,8 @@ _DOWNLOAD_CALL: Final = re.compile(
     rf"^\W*(?:点击|点此|立即|扫码)*{_APP_NAMED}\W*$"
     rf"|^\W*请?(?:点击|点此|立即|扫码)*{_APP_NAMED}[，,：:\s]*{_NEWS_GIVEN}"
     rf"(?:[，,、]\s*{_NEWS_GIVEN})*\W*$"
-    rf"|^\W*(?:更多|海量|最新)[^，,。！？!?：:]{{0,10}}[，,：:]?\s*(?:请|立即|点击)*"
+    rf"|^\W*(?:更多|海量|最新|精彩|(?:阅读|查看|看)全文)[^，,。！？!?：:]{{0,10}}[，,：:]?\s*"
+    r"(?:请|立即|点击)*"
     rf"{_APP_NAMED}(?:查看|阅读)?\W*$"
     r"|^[^。！？!?]{0,20}[，,]\s*尽在[^，,。！？!?]{1,15}?(?:APP|客户端)\W*$",
     re.IGNORECASE,
@@ -228,7 +234,8 @@ _DOWNLOAD_CALL: Final = re.compile(
 # Editorial boilerplate wherever it stands in a block, phrases news prose does not use.
 _BOILERPLATE_PHRASE: Final = re.compile(
     r"仅代表作者(?:本人|个人)?(?:观点|立场)|作者独立观点|不代表本(?:站|网|平台|号)"
-    rf"|{_UNLICENSED}"
+    # (Inside a block, the notice ends its sentence: not "不得转载、摘编其发布的…".)
+    rf"|{_UNLICENSED}(?:[、，,和或及]\s*(?:{_REPRINTS})|或以其他(?:方式|形式)使用)*\s*(?:[。！!；;]|$)"
     r"|转载请(?:注明|联系)|对本稿件有异议|does not constitute investment advice"
     # A Chinese site's footer: its licence number, where to report it.
     # (Not "可拨打12315举报电话投诉", nor a story about the 举报中心: their number
