@@ -1181,6 +1181,44 @@ def test_an_ill_formed_feeds_items_keep_their_guids_as_stored_before(tmp_path: P
     assert posts(tmp_path) == before
 
 
+def test_an_item_stored_before_pictures_were_keyed_is_found_whatever_its_lazy_flag(
+    tmp_path: Path,
+) -> None:
+    """Stored when a link-less item's every lazy value was resolved (its
+    flag "true" an address), it showed another picture than this release
+    reads, was not taken for itself, and was posted again."""
+    import hashlib
+
+    from feedmill.normalize.text import keyed_text
+    from feedmill.store.entries import key_hash
+
+    html = (
+        '<p><img class="lazy" src="https://img.example/a.jpg" data-original="true"></p>'
+        "<p>今日图片：雪后故宫。</p>"
+    )
+    picture = Item(title="每日一图", html=html, pub_date=None)
+    write_config(tmp_path, FEEDS)
+    feed = rss("证券时报网 - 要闻", [picture], link="https://news.example.com/")
+    (tmp_path / "feed.xml").write_bytes(feed)
+    assert "posts: 1 new" in cli("run", "-c", str(tmp_path / "feedmill.yml")).stdout
+    before = posts(tmp_path)
+    with sqlite3.connect(tmp_path / ".feedmill" / "state.db") as db:
+        ((entry_id, title, content),) = db.execute("SELECT id, title, content FROM entries")
+        # (Resolved against the channel's link, as that release did.)
+        resolved = content.replace('"true"', '"https://news.example.com/true"')
+        assert resolved != content
+        text = f"{title}\n{keyed_text(resolved)}"
+        key = f"sha256:{hashlib.sha256(text.encode()).hexdigest()}"
+        db.execute(
+            "UPDATE entries SET key = ?, key_hash = ?, content = ? WHERE id = ?",
+            (key, key_hash(key), resolved, entry_id),
+        )
+    (tmp_path / "feed.xml").write_bytes(feed + b"<!-- again -->")
+    out = cli("run", "-c", str(tmp_path / "feedmill.yml")).stdout
+    assert "posts: 0 new" in out, out
+    assert list(posts(tmp_path)) == list(before)
+
+
 def test_items_whose_picture_is_their_enclosure_alone_are_each_posted(tmp_path: Path) -> None:
     """A 每日一图 whose picture is its enclosure (or thumbnail) alone, listed
     a day at a time: each day's took the last one's post."""

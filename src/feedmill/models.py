@@ -123,6 +123,10 @@ class Entry:
     # part of it; its guid as an ill-formed document's was read (None: the
     # same), by which one stored then is found (`store.entries`).
     earlier_key: str | None = None
+    # What the item stored under ``earlier_key`` showed, where this release
+    # reads its markup otherwise (a link-less item's lazy "true" is no longer
+    # resolved to an address): how it is known (None: what ``content`` shows).
+    earlier_media: tuple[str, ...] | None = None
 
     @property
     def date(self) -> datetime | None:

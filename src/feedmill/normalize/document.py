@@ -314,7 +314,12 @@ def normalize_entry(
     if entry.key.startswith("sha256:"):
         # Keyed by its text: by the text as releases before read it.
         before = _normalized(raw, base_url=base_url, zone=zone, now=now)
-        entry = replace(entry, key=before.key, earlier_key=before.earlier_key)
+        entry = replace(
+            entry,
+            key=before.key,
+            earlier_key=before.earlier_key,
+            earlier_media=before.earlier_media,
+        )
     return entry
 
 
@@ -400,6 +405,10 @@ def _normalized(
     earlier_key = _key_before_pictures(raw, title, keyed) if key.startswith("sha256:") else None
     if raw.guid_read_before and raw.guid and key == collapse_space(strip_controls(raw.guid)):
         earlier_key = collapse_space(strip_controls(raw.guid_read_before))
+    earlier_media = None
+    if earlier_key is not None and keyed != content:
+        shown_then = media_in(keyed)
+        earlier_media = shown_then if shown_then != media_in(content) else None
     if shows_nothing(title):
         # A title of a zero-width space is none: the item is named by its text,
         # not posted under a title no reader can see, or click in a list.
@@ -430,6 +439,7 @@ def _normalized(
         image=image,
         tracked_link=written if written != link else None,
         earlier_key=earlier_key,
+        earlier_media=earlier_media,
     )
 
 

@@ -287,7 +287,8 @@ def adopt_earlier_keys(
                 content = conn.execute(
                     select(entries.c.content).where(entries.c.id == stored.id)
                 ).scalar()
-                if media_in(content or "") == media_in(entry.content):
+                # (As it showed them then, where this release reads them otherwise.)
+                if media_in(content or "") in (media_in(entry.content), entry.earlier_media):
                     taken.add(before)
                     item = Item.of(replace(entry, key=before))
         adopted.append(item)
