@@ -1219,6 +1219,45 @@ def test_an_item_stored_before_pictures_were_keyed_is_found_whatever_its_lazy_fl
     assert list(posts(tmp_path)) == list(before)
 
 
+def test_an_item_keyed_by_the_text_the_fast_path_read_keeps_its_key_read_in_full(
+    tmp_path: Path,
+) -> None:
+    """A description of a comment (WordPress's block marks) or a CDATA
+    section, then markup, was read by the fast path to the comment's or the
+    section's end; read whole now (by the robust path), an item of neither
+    guid nor link, keyed by its text, was another item: posted again.  It is
+    the item stored under the text read before, updated."""
+
+    def document(*descriptions: str) -> bytes:
+        items = "".join(
+            f"<item><title>{title}</title><description>{description}</description>{dated}</item>"
+            for (title, dated), description in zip(
+                [("央行快讯", "<pubDate>Mon, 07 Dec 2026 10:00:00 +0800</pubDate>"), ("WP", "")],
+                descriptions,
+                strict=True,
+            )
+        )
+        return (
+            '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>快讯</title>'
+            f"<link>https://news.example.com/</link>{items}</channel></rss>"
+        ).encode()
+
+    write_config(tmp_path, FEEDS)
+    # What releases before stored: each text to the section's or comment's end.
+    (tmp_path / "feed.xml").write_bytes(document("<![CDATA[【央行】]]>", ""))
+    assert "posts: 2 new" in cli("run", "-c", str(tmp_path / "feedmill.yml")).stdout
+    (tmp_path / "feed.xml").write_bytes(
+        document(
+            "<![CDATA[【央行】]]><p>央行今日开展1000亿元逆回购操作。</p>",
+            "<!-- wp:paragraph --><p>正文第一段</p><!-- /wp:paragraph -->",
+        )
+    )
+    out = cli("run", "-c", str(tmp_path / "feedmill.yml")).stdout
+    assert "posts: 0 new, 2 updated" in out, out
+    texts = "".join(posts(tmp_path).values())
+    assert "央行今日开展1000亿元逆回购操作" in texts and "正文第一段" in texts
+
+
 def test_items_whose_picture_is_their_enclosure_alone_are_each_posted(tmp_path: Path) -> None:
     """A 每日一图 whose picture is its enclosure (or thumbnail) alone, listed
     a day at a time: each day's took the last one's post."""

@@ -81,6 +81,9 @@ class RawEntry:
     # The guid as releases before read it, where this one reads it otherwise
     # (an ill-formed document's "&amp;"): an item stored under it is found by it.
     guid_read_before: str | None = None
+    # The item as releases before read it, where this one reads its text
+    # otherwise (an item of neither guid nor link is keyed by its text).
+    read_before: RawEntry | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -306,6 +306,18 @@ def _without_cdata(text: str | None) -> str | None:
 def normalize_entry(
     raw: RawEntry, *, base_url: str | None, zone: tzinfo, now: datetime | None = None
 ) -> Entry:
+    entry = _unwrapped(raw, base_url=base_url, zone=zone, now=now)
+    if raw.read_before is not None and entry.key.startswith("sha256:"):
+        # Keyed by its text as releases before read it, it is found by that.
+        then = _unwrapped(raw.read_before, base_url=base_url, zone=zone, now=now)
+        if then.key != entry.key:
+            entry = replace(entry, earlier_key=then.key, earlier_media=media_in(then.content))
+    return entry
+
+
+def _unwrapped(
+    raw: RawEntry, *, base_url: str | None, zone: tzinfo, now: datetime | None = None
+) -> Entry:
     title, content, summary = map(_without_cdata, (raw.title, raw.content, raw.summary))
     if title is raw.title and content is raw.content and summary is raw.summary:
         return _normalized(raw, base_url=base_url, zone=zone, now=now)

@@ -120,6 +120,10 @@ _RARE_BODY = re.compile(r"<(?:\w+:)?(?:body|fullitem)[\s/>]")
 # "合并 <b>重磅</b> 交易额50亿" was "合并".)
 # (After a comment or CDATA section too: "<description><!-- wp:paragraph
 # --><p>…", "<![CDATA[前言]]><p>正文": read to its first child, text lost.)
+# (As releases before read it: a document it misses was the fast path's.)
+_NAKED_MARKUP_BEFORE = re.compile(
+    r"<(?:title|description|content:encoded|summary|content)(?:\s[^<>]*)?(?<!/)>[^<]*<(?![!/])"
+)
 _NAKED_MARKUP = re.compile(
     r"<(?:title|description|content:encoded|summary|content)(?:\s[^<>]*)?(?<!/)>"
     r"(?:[^<]++|<!--(?:[^-]++|-(?!->))*+-->|<!\[CDATA\[(?:[^\]]++|\](?!\]>))*+\]\]>)*+<(?![!/])"
@@ -353,6 +357,12 @@ def _item_thumbnail_beside_content(item: str) -> bool:
     return contents > 0 and any("<media:thumbnail" in part for part in outside)
 
 
+_NAKED_REASON = "unescaped markup in titles or descriptions"
+# Reasons releases before had not: a document routed by one alone was read
+# by the fast path then.
+_NEW_REASONS = frozenset(
+    {"an item's own atom:link", "guids of web addresses with spaces before them"}
+)
 _MISREADS: tuple[tuple[str, Callable[[str], object]], ...] = (
     ("Atom 0.3", lambda t: "purl.org/atom/ns#" in t),
     ("RSS 0.90", lambda t: "my.netscape.com/rdf/simple/0.9" in t),
@@ -363,7 +373,7 @@ _MISREADS: tuple[tuple[str, Callable[[str], object]], ...] = (
     ("binary content types", _BINARY_CONTENT.search),
     ("<body> or <fullitem> elements", _RARE_BODY.search),
     ("XHTML inside escaped HTML", lambda t: '<div xmlns="http://www.w3.org/1999/xhtml"' in t),
-    ("unescaped markup in titles or descriptions", _NAKED_MARKUP.search),
+    (_NAKED_REASON, _NAKED_MARKUP.search),
     ("Atom summaries in plain text", _atom_plain_summaries),
     ("Atom content in plain text", _atom_plain_content),
     # fastfeedparser reads an element's text up to a comment in it (a title
@@ -643,12 +653,46 @@ def parse_document(body: bytes, content_type: str | None = None) -> ParsedFeed:
         raise ParseError(f"{exc} ({why_robust})") from None
     if problem or parsed.warnings:
         parsed = _without_broken_items(parsed, safe, problem)
+    if why_robust == _NAKED_REASON and _fast_before(safe):
+        parsed = _with_fast_readings(parsed, document, safe)
     return dataclasses.replace(
         parsed,
         encoding=decoded.encoding,
         warnings=notes + parsed.warnings,
         ill_formed=problem is not None,
     )
+
+
+def _fast_before(text: str) -> bool:
+    """Whether a document routed for its markup after a comment or CDATA
+    section (`_NAKED_MARKUP`) took the fast path in releases before."""
+    if _NAKED_MARKUP_BEFORE.search(text):
+        return False
+    # (The reasons before it were none: it was the first found.)
+    later = [reason for reason, _ in _MISREADS].index(_NAKED_REASON) + 1
+    return not any(check(text) for reason, check in _MISREADS[later:] if reason not in _NEW_REASONS)
+
+
+def _with_fast_readings(parsed: ParsedFeed, document: bytes, text: str) -> ParsedFeed:
+    """``parsed`` with each item of neither guid nor link given the fast
+    path's reading of it (`RawEntry.read_before`): it is keyed by its text,
+    which the fast path read to the comment or CDATA section, and the item
+    stored so is found by it (posted again, else)."""
+    if not any(entry.guid is None and entry.link is None for entry in parsed.entries):
+        return parsed
+    try:
+        fast_read = fast.parse(document, text).entries
+    except ValueError:
+        return parsed
+    if len(fast_read) != len(parsed.entries):
+        return parsed
+    entries = tuple(
+        dataclasses.replace(entry, read_before=then)
+        if entry.guid is None and entry.link is None and then.guid is None and then.link is None
+        else entry
+        for entry, then in zip(parsed.entries, fast_read, strict=True)
+    )
+    return dataclasses.replace(parsed, entries=entries)
 
 
 # An item's start or end tag — not one inside a CDATA section or a comment,
