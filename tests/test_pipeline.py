@@ -1258,6 +1258,44 @@ def test_an_item_keyed_by_the_text_the_fast_path_read_keeps_its_key_read_in_full
     assert "央行今日开展1000亿元逆回购操作" in texts and "正文第一段" in texts
 
 
+@pytest.mark.parametrize("dated", [True, False])
+def test_items_of_one_title_the_fast_path_read_to_nothing_take_no_post_of_another(
+    tmp_path: Path, dated: bool
+) -> None:
+    """A daily digest of one title, neither guid nor link, whose description
+    opens with WordPress's block mark: read to nothing before, each day's
+    item named the key the first one was stored under, took its post (under
+    its date, "updated") and sent that day's story out as new a pass late."""
+
+    def document(*days: int) -> bytes:
+        items = "".join(
+            "<item><title>每日早报</title><description><!-- wp:paragraph -->"
+            f"<p>{d}日早报：{d}号的新闻内容。</p><!-- /wp:paragraph --></description>"
+            + (f"<pubDate>Mon, {d:02} Dec 2026 08:00:00 +0800</pubDate>" if dated else "")
+            + "</item>"
+            for d in days
+        )
+        return (
+            '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>早报</title>'
+            f"<link>https://news.example.com/</link>{items}</channel></rss>"
+        ).encode()
+
+    write_config(tmp_path, FEEDS)
+    config = str(tmp_path / "feedmill.yml")
+    # What releases before stored: the text to the comment (none).
+    empty = re.sub(rb"<description>.*?</description>", b"<description></description>", document(7))
+    (tmp_path / "feed.xml").write_bytes(empty)
+    assert "posts: 1 new" in cli("run", "-c", config).stdout
+    (tmp_path / "feed.xml").write_bytes(document(8, 7))
+    assert "posts: 1 new, 1 updated" in cli("run", "-c", config).stdout
+    for days in ((9, 8, 7), (10, 9, 8, 7)):
+        (tmp_path / "feed.xml").write_bytes(document(*days))
+        out = cli("run", "-c", config).stdout
+        assert f"posts: 1 new, 0 updated, {len(days) - 1} unchanged" in out, out
+    texts = sorted(re.findall(r"(\d+)日早报", "".join(posts(tmp_path).values())))
+    assert texts == ["10", "7", "8", "9"]
+
+
 def test_items_whose_picture_is_their_enclosure_alone_are_each_posted(tmp_path: Path) -> None:
     """A 每日一图 whose picture is its enclosure (or thumbnail) alone, listed
     a day at a time: each day's took the last one's post."""

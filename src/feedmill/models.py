@@ -130,6 +130,9 @@ class Entry:
     # reads its markup otherwise (a link-less item's lazy "true" is no longer
     # resolved to an address): how it is known (None: what ``content`` shows).
     earlier_media: tuple[str, ...] | None = None
+    # What it held when it was read otherwise (`RawEntry.read_before`): the
+    # stored item is it while it holds that still, or this item's content.
+    earlier_content: str | None = None
 
     @property
     def date(self) -> datetime | None:

@@ -311,7 +311,12 @@ def normalize_entry(
         # Keyed by its text as releases before read it, it is found by that.
         then = _unwrapped(raw.read_before, base_url=base_url, zone=zone, now=now)
         if then.key != entry.key:
-            entry = replace(entry, earlier_key=then.key, earlier_media=media_in(then.content))
+            entry = replace(
+                entry,
+                earlier_key=then.key,
+                earlier_media=media_in(then.content),
+                earlier_content=then.content,
+            )
     return entry
 
 

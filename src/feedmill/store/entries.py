@@ -9,6 +9,7 @@ import difflib
 import hashlib
 import json
 import re
+from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -278,17 +279,27 @@ def adopt_earlier_keys(
     if not known:
         return items
     taken = {item.entry.key for item in items}
+    # Items that name one earlier key (one title, read to nothing before):
+    # the one of the stored item's date is it.
+    claims = Counter(item.entry.earlier_key for item in items if item.entry.earlier_key)
     adopted = []
     for item in items:
         entry, before = item.entry, item.entry.earlier_key
         if before is not None and before not in taken and item.key_hash not in known:
             stored = known.get(key_hash(before))
-            if stored is not None:
+            if stored is not None and (claims[before] == 1 or stored.published == entry.published):
                 content = conn.execute(
                     select(entries.c.content).where(entries.c.id == stored.id)
                 ).scalar()
                 # (As it showed them then, where this release reads them otherwise.)
-                if media_in(content or "") in (media_in(entry.content), entry.earlier_media):
+                shows = media_in(content or "") in (media_in(entry.content), entry.earlier_media)
+                # (Still as read then, or this item's since: not one another
+                # item took — each new one would take its post.)
+                held = entry.earlier_content is None or content in (
+                    entry.earlier_content,
+                    entry.content,
+                )
+                if shows and held:
                     taken.add(before)
                     item = Item.of(replace(entry, key=before))
         adopted.append(item)
