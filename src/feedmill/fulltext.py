@@ -162,15 +162,23 @@ _CHECK_TITLE: Final = re.compile(
 # pages keep a hidden login dialog in their HTML.
 _LOGIN_PAGE_MAX_CHARS: Final = 2000
 # A reprint's terms: "未经许可，不得转载", "未经本网书面授权，任何单位和个人不得转载、
-# 摘编", "未经授权，禁止任何形式的转载" — the site's (or its author's) leave,
-# not a story's "未经著作权人许可，任何人不得复制…", "未经用户同意，不得复制…",
-# "未经授权不得使用他人人脸信息", "不得转载其享有著作权的作品".
-_REPRINTS = r"转载|转发|复制|摘编|镜像|转录|引用|改编|传播"
+# 摘编", "未经授权，禁止任何形式的转载" — the words of reprinting, not a story's
+# "未经许可不得传播", "不得转载其享有著作权的作品", "未经授权不得使用他人人脸信息".
+_REPRINTS = r"转载|转发|复制|摘编|镜像|转录"
 _UNLICENSED = (
-    r"未经(?:本(?:站|网|报|刊|号|社|平台|公众号|媒体)|作者|书面|事先|明确)*(?:允许|许可|授权|同意)"
-    r"[，,]?\s*(?:任何(?:[单位个人媒体网站组织机构]|[和或及、])+[，,]?\s*)?(?:均\s*)?"
+    r"未经[^，,。！？!?\s]{0,8}?(?:允许|许可|授权|同意)[，,]?\s*"
+    r"(?:任何(?:[单位个人媒体网站组织机构]|[和或及、])+[，,]?\s*)?(?:均\s*)?"
     r"(?:不得|禁止|请勿|严禁|谢绝)(?:以?任何(?:形式|方式)的?|私自|擅自)?"
     rf"(?:{_REPRINTS}|使用本)(?!他人|其|该|别人|他|她)"
+)
+# … and, inside a block, its sentence to the end: what else may not be done,
+# what follows if it is ("违者必究", "否则将追究法律责任") — not a story's
+# "不得复制、发行其作品".
+_NOTICE_ENDS = (
+    rf"(?:[、，,和或及]\s*(?:{_REPRINTS}|使用)|或以其[他它](?:方式|形式)使用"
+    r"(?:本(?:网站|站|网)(?:内容)?)?)*(?:本文|本(?:网站|站|网)内容)?"
+    r"(?:[，,；;]\s*(?:[违侵]权必究|违者[^。！？!?，,]{0,16}|否则[^。！？!?]{0,20}"
+    r"|如需转载[^。！？!?]{0,30}))*\s*(?:[。！!；;]|$)"
 )
 # Blocks that open like this are the site talking, not the article.
 _BOILERPLATE_START: Final = re.compile(
@@ -234,8 +242,7 @@ _DOWNLOAD_CALL: Final = re.compile(
 # Editorial boilerplate wherever it stands in a block, phrases news prose does not use.
 _BOILERPLATE_PHRASE: Final = re.compile(
     r"仅代表作者(?:本人|个人)?(?:观点|立场)|作者独立观点|不代表本(?:站|网|平台|号)"
-    # (Inside a block, the notice ends its sentence: not "不得转载、摘编其发布的…".)
-    rf"|{_UNLICENSED}(?:[、，,和或及]\s*(?:{_REPRINTS})|或以其他(?:方式|形式)使用)*\s*(?:[。！!；;]|$)"
+    rf"|{_UNLICENSED}{_NOTICE_ENDS}"
     r"|转载请(?:注明|联系)|对本稿件有异议|does not constitute investment advice"
     # A Chinese site's footer: its licence number, where to report it.
     # (Not "可拨打12315举报电话投诉", nor a story about the 举报中心: their number
