@@ -162,23 +162,29 @@ _CHECK_TITLE: Final = re.compile(
 # pages keep a hidden login dialog in their HTML.
 _LOGIN_PAGE_MAX_CHARS: Final = 2000
 # A reprint's terms: "未经许可，不得转载", "未经本网书面授权，任何单位和个人不得转载、
-# 摘编", "未经授权，禁止任何形式的转载" — the words of reprinting, not a story's
-# "未经许可不得传播", "不得转载其享有著作权的作品", "未经授权不得使用他人人脸信息".
-_REPRINTS = r"转载|转发|复制|摘编|镜像|转录"
+# 摘编", "未经授权，禁止任何形式的转载" — the words of reprinting, from the site
+# or its author: not a story's "未经许可不得传播", "未经授权不得转发" (a police
+# warning), "未经当事人同意…", "不得转载其享有著作权的作品".
+_REPRINTS = r"转载|摘编|镜像|建立镜像|转录|复制"
+_GRANTED_BY = (
+    r"(?:(?!当事人|本人|用户|消费者|权利人|著作权人|原告|被告|批准|监护人|患者|他人)"
+    r"[^，,。！？!?\s]){0,8}?"
+)
 _UNLICENSED = (
-    r"未经[^，,。！？!?\s]{0,8}?(?:允许|许可|授权|同意)[，,]?\s*"
+    rf"未经{_GRANTED_BY}(?:允许|许可|授权|同意)[，,]?\s*"
     r"(?:任何(?:[单位个人媒体网站组织机构]|[和或及、])+[，,]?\s*)?(?:均\s*)?"
-    r"(?:不得|禁止|请勿|严禁|谢绝)(?:以?任何(?:形式|方式)的?|私自|擅自)?"
-    rf"(?:{_REPRINTS}|使用本)(?!他人|其|该|别人|他|她)"
+    r"(?:不得|禁止|请勿|严禁|谢绝)(?:以?任何(?:形式|方式)的?|私自|擅自|二次)?"
+    r"(?:转载|摘编|镜像|转录|使用本)(?!他人|其|该|别人|他|她)"
 )
 # … and, inside a block, its sentence to the end: what else may not be done,
 # what follows if it is ("违者必究", "否则将追究法律责任") — not a story's
 # "不得复制、发行其作品".
 _NOTICE_ENDS = (
-    rf"(?:[、，,和或及]\s*(?:{_REPRINTS}|使用)|或以其[他它](?:方式|形式)使用"
-    r"(?:本(?:网站|站|网)(?:内容)?)?)*(?:本文|本(?:网站|站|网)内容)?"
+    rf"(?:[、，,和或及]\s*(?:{_REPRINTS}|转发|抄袭|使用)"
+    r"|(?:或|及)?(?:以|利用)其[他它](?:方式|形式)使用(?:上述作品|本(?:网站|站|网)(?:内容)?)?)*"
+    r"(?:本文|本(?:网站|站|网)内容)?"
     r"(?:[，,；;]\s*(?:[违侵]权必究|违者[^。！？!?，,]{0,16}|否则[^。！？!?]{0,20}"
-    r"|如需转载[^。！？!?]{0,30}))*\s*(?:[。！!；;]|$)"
+    r"|如需转载[^。！？!?]{0,30}))*\s*[）)】\]]?\s*(?:[。！!；;]|$)"
 )
 # Blocks that open like this are the site talking, not the article.
 _BOILERPLATE_START: Final = re.compile(
@@ -187,7 +193,7 @@ _BOILERPLATE_START: Final = re.compile(
     # (Not a story's "特别声明称…": what a statement said.)
     r"(?:风险提示|免责|特别|郑重|版权|法律|新浪|广告)声明(?![称说指表中里])|声明(?:[:：】\])）]|\s)|风险提示|"
     r"原标题[:：]|文章来源[:：]|来源[:：].{0,30}$|"
-    r"本文(?:由.{0,20}原创|来自|来源于|转载|首发于|为.{0,30}(?:原创|特供|付费|独家|授权)"
+    r"本文(?:由.{0,20}原创|来自|来源于|转载|首发于|[为系].{0,30}(?:原创|特供|付费|独家|授权)"
     r"|著作权|版权|经授权|仅代表|不构成)|"
     # (Not a story's "Copyright holders have sued …": the notice gives its
     # sign, its year or its owner.)

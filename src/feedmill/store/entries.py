@@ -9,7 +9,6 @@ import difflib
 import hashlib
 import json
 import re
-from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -269,39 +268,72 @@ def adopt_told_apart_keys(items: tuple[Item, ...], known: Mapping[str, object]) 
 def adopt_earlier_keys(
     conn: Connection, items: tuple[Item, ...], known: Mapping[str, Known]
 ) -> tuple[Item, ...]:
-    """Items without guid or link, stored before their pictures were part of
+    """Items stored under a key this release makes otherwise take it back.
+
+    Items without guid or link, stored before their pictures were part of
     their key (`normalize.document.entry_key`: under their title and text
-    alone), take that key back where the stored item shows their very
-    pictures — one of another day's picture (a 每日一图 of one caption) is
-    another item.  (Items that share a date were posted again, else.)  So
-    do items stored under their guid as an ill-formed document's was read
-    before ("a&amp;b"; one with a link is found by it, see `_renamed`)."""
+    alone), where the stored item shows their very pictures — one of another
+    day's picture (a 每日一图 of one caption) is another item.  Items stored
+    under their guid as an ill-formed document's was read before
+    ("a&amp;b"; one with a link is found by it, see `_renamed`).  And items
+    keyed by a text the fast path read short (`RawEntry.read_before`: to a
+    comment, often to nothing): of those that name one key — each day's
+    digest of one title — the one the stored item is (its version, or it
+    holds what was read then and the item is of its date; undated, the
+    last listed, the oldest), not the first: each new one took its post.
+    """
     if not known:
         return items
     taken = {item.entry.key for item in items}
-    # Items that name one earlier key (one title, read to nothing before):
-    # the one of the stored item's date is it.
-    claims = Counter(item.entry.earlier_key for item in items if item.entry.earlier_key)
+    contents: dict[int, str] = {}
+
+    def content_of(stored: Known) -> str:
+        if stored.id not in contents:
+            contents[stored.id] = (
+                conn.execute(select(entries.c.content).where(entries.c.id == stored.id)).scalar()
+                or ""
+            )
+        return contents[stored.id]
+
+    def free(item: Item) -> Known | None:
+        before = item.entry.earlier_key
+        if before is None or before in taken or item.key_hash in known:
+            return None
+        return known.get(key_hash(before))
+
+    def shows_its_pictures(item: Item, stored: Known) -> bool:
+        # (As it showed them then, where this release reads them otherwise.)
+        shown = media_in(content_of(stored))
+        return shown in (media_in(item.entry.content), item.entry.earlier_media)
+
+    # Of the items read short before, which one each earlier key is.
+    claims: dict[str, list[int]] = {}
+    for index, item in enumerate(items):
+        stored = free(item) if item.entry.earlier_content is not None else None
+        if stored is not None and shows_its_pictures(item, stored):
+            claims.setdefault(item.entry.earlier_key or "", []).append(index)
+    chosen: set[int] = set()
+    for before, indices in claims.items():
+        stored = known[key_hash(before)]
+        held = content_of(stored)
+        own = [i for i in indices if items[i].version == stored.version]
+        still = [i for i in indices if held == items[i].entry.earlier_content]
+        if stored.published is not None:
+            still = [i for i in still if items[i].entry.published == stored.published]
+        elif still:
+            still = still[-1:]
+        chosen.update((own or still)[:1])
     adopted = []
-    for item in items:
-        entry, before = item.entry, item.entry.earlier_key
-        if before is not None and before not in taken and item.key_hash not in known:
-            stored = known.get(key_hash(before))
-            if stored is not None and (claims[before] == 1 or stored.published == entry.published):
-                content = conn.execute(
-                    select(entries.c.content).where(entries.c.id == stored.id)
-                ).scalar()
-                # (As it showed them then, where this release reads them otherwise.)
-                shows = media_in(content or "") in (media_in(entry.content), entry.earlier_media)
-                # (Still as read then, or this item's since: not one another
-                # item took — each new one would take its post.)
-                held = entry.earlier_content is None or content in (
-                    entry.earlier_content,
-                    entry.content,
-                )
-                if shows and held:
-                    taken.add(before)
-                    item = Item.of(replace(entry, key=before))
+    for index, item in enumerate(items):
+        entry = item.entry
+        stored = free(item)
+        if stored is not None and (
+            index in chosen
+            if entry.earlier_content is not None
+            else shows_its_pictures(item, stored)
+        ):
+            taken.add(entry.earlier_key or "")
+            item = Item.of(replace(entry, key=entry.earlier_key or entry.key))
         adopted.append(item)
     return tuple(adopted)
 
