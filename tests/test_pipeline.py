@@ -1267,8 +1267,8 @@ def test_items_of_one_title_the_fast_path_read_to_nothing_take_no_post_of_anothe
     item named the key the first one was stored under, took its post (under
     its date, "updated") and sent that day's story out as new a pass late.
     The stored item is the one of its date — undated, the last listed (the
-    oldest) — then the one whose post it is; a feed that lists one item at
-    a time brings each day's as new."""
+    oldest) — and takes its key, once; a feed that lists one item at a time
+    brings each day's as new."""
 
     def document(*days: int) -> bytes:
         items = "".join(
@@ -1302,6 +1302,12 @@ def test_items_of_one_title_the_fast_path_read_to_nothing_take_no_post_of_anothe
     assert texts == (["10", "7", "8", "9"] if listed == "all" else ["10", "8", "9"])
     # The first post is day 7's still (or as it was, where day 7 was listed no more).
     assert re.findall(r"(\d+)日早报", written[first]) == (["7"] if listed == "all" else [])
+    if dated and listed == "all":
+        # … known by its own key now: re-dated by its route, it is no new item.
+        redated = document(10, 9, 8, 7).replace(b"07 Dec 2026 08:00", b"07 Dec 2026 09:00")
+        (tmp_path / "feed.xml").write_bytes(redated)
+        assert "posts: 0 new" in cli("run", "-c", config).stdout
+        assert len(posts(tmp_path)) == 4
 
 
 def test_a_redated_picture_stored_before_pictures_were_keyed_is_found_again(

@@ -133,6 +133,9 @@ class Entry:
     # What it held when it was read otherwise (`RawEntry.read_before`): the
     # stored item is it while it holds that still, or this item's content.
     earlier_content: str | None = None
+    # The stored entry it is, found under ``earlier_key``
+    # (`store.entries.adopt_earlier_keys`): stored, it takes this key.
+    stored_as: int | None = None
 
     @property
     def date(self) -> datetime | None:

@@ -268,7 +268,8 @@ def adopt_told_apart_keys(items: tuple[Item, ...], known: Mapping[str, object]) 
 def adopt_earlier_keys(
     conn: Connection, items: tuple[Item, ...], known: Mapping[str, Known]
 ) -> tuple[Item, ...]:
-    """Items stored under a key this release makes otherwise take it back.
+    """Items stored under a key this release makes otherwise are that
+    stored entry (`Entry.stored_as`): stored, it takes their key, once.
 
     Items without guid or link, stored before their pictures were part of
     their key (`normalize.document.entry_key`: under their title and text
@@ -277,65 +278,43 @@ def adopt_earlier_keys(
     under their guid as an ill-formed document's was read before
     ("a&amp;b"; one with a link is found by it, see `_renamed`).  And items
     keyed by a text the fast path read short (`RawEntry.read_before`: to a
-    comment, often to nothing): of those that name one key — each day's
-    digest of one title — the one the stored item is (its version, or it
-    holds what was read then and the item is of its date; undated, the
-    last listed, the oldest), not the first: each new one took its post.
+    comment, often to nothing) while the stored item holds that text still:
+    of several that name one key (each day's digest of one title), the one
+    of its date — undated, the last listed, the oldest (the releases before
+    took them for one item).  Keyed anew, the entry is named by no other item later:
+    under the earlier key, each new day's digest took it.
     """
     if not known:
         return items
     taken = {item.entry.key for item in items}
-    contents: dict[int, str] = {}
-
-    def content_of(stored: Known) -> str:
-        if stored.id not in contents:
-            contents[stored.id] = (
-                conn.execute(select(entries.c.content).where(entries.c.id == stored.id)).scalar()
-                or ""
-            )
-        return contents[stored.id]
-
-    def free(item: Item) -> Known | None:
-        before = item.entry.earlier_key
-        if before is None or before in taken or item.key_hash in known:
-            return None
-        return known.get(key_hash(before))
-
-    def shows_its_pictures(item: Item, stored: Known) -> bool:
-        # (As it showed them then, where this release reads them otherwise.)
-        shown = media_in(content_of(stored))
-        return shown in (media_in(item.entry.content), item.entry.earlier_media)
-
-    # Of the items read short before, which one each earlier key is.
-    claims: dict[str, list[int]] = {}
-    for index, item in enumerate(items):
-        stored = free(item) if item.entry.earlier_content is not None else None
-        if stored is not None and shows_its_pictures(item, stored):
-            claims.setdefault(item.entry.earlier_key or "", []).append(index)
-    chosen: set[int] = set()
-    for before, indices in claims.items():
-        stored = known[key_hash(before)]
-        held = content_of(stored)
-        own = [i for i in indices if items[i].version == stored.version]
-        still = [i for i in indices if held == items[i].entry.earlier_content]
-        if stored.published is not None:
-            still = [i for i in still if items[i].entry.published == stored.published]
-        elif still:
-            still = still[-1:]
-        chosen.update((own or still)[:1])
+    used: set[int] = set()
     adopted = []
-    for index, item in enumerate(items):
-        entry = item.entry
-        stored = free(item)
-        if stored is not None and (
-            index in chosen
-            if entry.earlier_content is not None
-            else shows_its_pictures(item, stored)
-        ):
-            taken.add(entry.earlier_key or "")
-            item = Item.of(replace(entry, key=entry.earlier_key or entry.key))
+    for item in reversed(items):  # (a feed lists its newest first)
+        entry, before = item.entry, item.entry.earlier_key
+        stored = None
+        if before is not None and before not in taken and item.key_hash not in known:
+            stored = known.get(key_hash(before))
+        if stored is not None and stored.id not in used and _is_it(conn, item, stored):
+            used.add(stored.id)
+            item = replace(item, entry=replace(entry, stored_as=stored.id))
         adopted.append(item)
-    return tuple(adopted)
+    return tuple(reversed(adopted))
+
+
+def _is_it(conn: Connection, item: Item, stored: Known) -> bool:
+    """Whether ``stored``, found under ``item``'s earlier key, is ``item``."""
+    entry = item.entry
+    content = (
+        conn.execute(select(entries.c.content).where(entries.c.id == stored.id)).scalar() or ""
+    )
+    # (As it showed them then, where this release reads them otherwise.)
+    if media_in(content) not in (media_in(entry.content), entry.earlier_media):
+        return False
+    if entry.earlier_content is None:
+        return True
+    return content == entry.earlier_content and (
+        stored.published is None or stored.published == entry.published
+    )
 
 
 def tell_apart_reused_guids(
@@ -1111,7 +1090,17 @@ def ingest_entries(
                 written_before.add(i)
 
     items = _links_kept(conn, items, positions, existing)
-    renamed = _renamed(conn, feed_id, items, positions, existing)
+    # Items found under the key they had before (`adopt_earlier_keys`) first.
+    adopted = {
+        item.key_hash: item.entry.stored_as
+        for item in items
+        if item.entry.stored_as is not None and item.key_hash not in existing
+    }
+    renamed = {
+        digest: entry_id
+        for digest, entry_id in _renamed(conn, feed_id, items, positions, existing).items()
+        if digest not in adopted and entry_id not in adopted.values()
+    } | adopted
     kept_text: frozenset[int] = frozenset()
     if renamed:
         stored_as = {positions[d]: i for d, i in renamed.items()}
