@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 from html import unescape
 from importlib import resources
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote
 
 import pytest
@@ -349,6 +350,23 @@ def test_the_site_has_the_feed_its_theme_links(built_demo: Path) -> None:
         assert entry.findtext(f"{atom}updated") == entry.findtext(f"{atom}published")
 
 
+def _pages_built_with(site: Path, template: str, items: list[Any]) -> list[str]:
+    """The post pages Hexo builds of ``items``, written with the site's own
+    ``template`` (a file in the site)."""
+    from support.feeds import rss
+    from support.site import write_config
+
+    (site / "a.xml").write_bytes(rss("源", items))
+    config = write_config(
+        site, [{"url": "a.xml", "group": "g", "source": "源"}], post_template=template
+    )
+    assert cli("run", "-c", str(config)).code == 0
+    hexo.use_theme(site, "bare")
+    result = hexo.generate(site)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return [page.read_text(encoding="utf-8") for page in hexo.post_pages(site).values()]
+
+
 def test_a_template_that_writes_the_body_on_a_line_of_its_own_shows_its_text_as_text(
     tmp_path: Path,
 ) -> None:
@@ -356,8 +374,7 @@ def test_a_template_that_writes_the_body_on_a_line_of_its_own_shows_its_text_as_
     <br><img>") was a paragraph of Markdown where a template wrote it alone
     on its line: "[点此](javascript:…)" in its text a link that ran script,
     "*ST康美与*ST长生" in italics."""
-    from support.feeds import Item, rss
-    from support.site import write_config
+    from support.feeds import Item
 
     site = tmp_path / "site"
     assert cli("init", str(site)).code == 0
@@ -373,15 +390,7 @@ def test_a_template_that_writes_the_body_on_a_line_of_its_own_shows_its_text_as_
         "1",
     )
     stock = Item("复牌", "<span>*ST康美与*ST长生</span> 今日复牌", "2")
-    (site / "a.xml").write_bytes(rss("源", [weibo, stock]))
-    config = write_config(
-        site, [{"url": "a.xml", "group": "g", "source": "源"}], post_template="own.md.j2"
-    )
-    assert cli("run", "-c", str(config)).code == 0
-    hexo.use_theme(site, "bare")
-    result = hexo.generate(site)
-    assert result.returncode == 0, result.stdout + result.stderr
-    pages = [page.read_text(encoding="utf-8") for page in hexo.post_pages(site).values()]
+    pages = _pages_built_with(site, "own.md.j2", [weibo, stock])
     assert len(pages) == 2 and not any('href="javascript' in html for html in pages)
     assert any("[点此查看](javascript:alert(document.domain))" in html for html in pages)
     assert any("*ST康美与*ST长生" in html and "<em>" not in html for html in pages)
@@ -392,8 +401,7 @@ def test_a_template_of_markdown_lines_makes_no_link_of_an_items_fields(tmp_path:
     keeps `javascript:` addresses: an item's link ending in
     ")[点此](javascript:…)", or its title written as a Markdown link, made a
     link of its own that ran script when clicked."""
-    from support.feeds import Item, rss
-    from support.site import write_config
+    from support.feeds import Item
 
     site = tmp_path / "site"
     assert cli("init", str(site)).code == 0
@@ -417,15 +425,7 @@ def test_a_template_of_markdown_lines_makes_no_link_of_an_items_fields(tmp_path:
         "3",
         "https://news.example.com/show.php?id=1&not_read=1&sect_id=2&copy",
     )
-    (site / "a.xml").write_bytes(rss("源", [item, slashed, marked]))
-    config = write_config(
-        site, [{"url": "a.xml", "group": "g", "source": "源"}], post_template="markdown.md.j2"
-    )
-    assert cli("run", "-c", str(config)).code == 0
-    hexo.use_theme(site, "bare")
-    result = hexo.generate(site)
-    assert result.returncode == 0, result.stdout + result.stderr
-    pages = [page.read_text(encoding="utf-8") for page in hexo.post_pages(site).values()]
+    pages = _pages_built_with(site, "markdown.md.j2", [item, slashed, marked])
     assert len(pages) == 3 and not any('href="javascript' in html for html in pages)
     html = next(html for html in pages if "正文三" in html)
     (heading,) = re.findall(r"<h2[^>]*>(.*?)</h2>", html)
