@@ -411,3 +411,16 @@ def test_text_in_any_encoding_a_feed_comes_in_is_no_binary(
     assert len(parsed.entries) == 30
     # … and read as what it is (7-bit ISO-2022 is valid UTF-8 too: it was read so).
     assert parsed.entries[0].title in ("第0条 Item", "No0 Item", "第0条"), parsed.entries[0].title
+
+
+def test_a_json_feed_nested_a_thousand_deep_is_told_as_such() -> None:
+    """An extension of objects in objects 2,000 deep: "parser crashed:
+    RecursionError", the feed failing every pass without saying why."""
+    deep = '{"a":' * 2000 + "1" + "}" * 2000
+    document = (
+        '{"version": "https://jsonfeed.org/version/1.1", "title": "t", "_ext": '
+        f'{deep}, "items": [{{"id": "1", "title": "a", "content_text": "x"}}]}}'
+    )
+    said = re.escape("got application/feed+json nested too deep to read: ")
+    with pytest.raises(ParseError, match=f"^{said}"):
+        parse_document(document.encode(), "application/feed+json")

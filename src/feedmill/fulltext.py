@@ -333,6 +333,11 @@ _TABLE_PARTS: Final = ("thead", "tbody", "tfoot", "tr", "td", "th", "caption", "
 # density is measured for every candidate): 5 s at 18,000 elements of a
 # page made of links, 32 s at 37,000.  Article pages have a few thousand.
 MAX_ELEMENTS = 20_000
+# … and with the cube of its <div>s' depth (readability turns misused ones
+# into paragraphs, level by level): 0.2 s at 256 levels, 6 s at 1,000, 45 s
+# at 2,000 — a page of 22 KB.  Article pages are a few dozen deep.  (Other
+# elements cost little: a CMS's unclosed <b> on every line, 1,000 deep, 0.4 s.)
+MAX_DEPTH = 256
 
 
 # A page not asked for: its host's Retry-After holds it (PageSlots).
@@ -350,7 +355,8 @@ def is_transient(error: str) -> bool:
 
 
 class PageTooLarge(ValueError):
-    """A page with more elements than an article page has (MAX_ELEMENTS)."""
+    """A page with more elements than an article page has (MAX_ELEMENTS), or
+    its <div>s nested deeper (MAX_DEPTH)."""
 
 
 def not_articles(parsed: ParsedFeed, entries: Sequence[Entry], location: str) -> set[str]:
@@ -482,9 +488,11 @@ def read_article(html: str, url: str, headline: str = "") -> str:
     doc = _prepare(html, url)
     if doc is None:  # (nothing lxml reads as a page: blank, a comment, an XML declaration)
         raise NoArticle(EMPTY_PAGE)
-    elements = sum(1 for _ in doc.iter())
+    elements, depth = _size_and_depth(doc)
     if elements > MAX_ELEMENTS:
         raise PageTooLarge(f"page too large to extract ({elements} elements)")
+    if depth > MAX_DEPTH:
+        raise PageTooLarge(f"page too deep to extract ({depth} levels of <div>)")
     words = _visible_text(doc)
     gated = _gate(doc, words, headline)
     if not words.strip():  # (one its script would fill; a bot check's, by its title)
@@ -499,6 +507,18 @@ def read_article(html: str, url: str, headline: str = "") -> str:
         if text_chars(extracted) < GATED_MAX_CHARS or (gated == GATED_PAGE and _walled(extracted)):
             raise NoArticle(gated)
     return article
+
+
+def _size_and_depth(doc: HtmlElement) -> tuple[int, int]:
+    """How many elements ``doc`` has, and how deep its <div>s nest."""
+    size = depth = deepest = 0
+    for event, element in lxml.etree.iterwalk(doc, events=("start", "end")):
+        if event == "start":
+            size += 1
+        if element.tag == "div":
+            depth += 1 if event == "start" else -1
+            deepest = max(deepest, depth)
+    return size, deepest
 
 
 def _readability(doc: HtmlElement, url: str) -> str | None:

@@ -596,7 +596,7 @@ def parse_document(body: bytes, content_type: str | None = None) -> ParsedFeed:
         read = text  # the JSON the parser read: the document, or it in the spec's shape
         try:
             parsed = fast.parse(text.encode("utf-8"))
-        except ValueError:
+        except (ValueError, RecursionError):  # (RecursionError: objects a thousand deep)
             raise ParseError(describe(text, content_type)) from None
         except (AttributeError, TypeError, KeyError):  # a field of another type than the spec's
             read, skipped = _conformed_json(text, content_type)

@@ -125,12 +125,12 @@ def _author(item: Mapping[str, Any]) -> str | None:
 
 
 def _tags(tags: Sequence[Any] | None) -> tuple[str, ...]:
-    out: list[str] = []
+    out: dict[str, None] = {}  # (in order, each once: a list's test took 28 s for 50,000)
     for tag in tags or ():
         term = tag.get("term") if isinstance(tag, Mapping) else tag
         term = _text(term)
-        if term and term not in out:
-            out.append(term)
+        if term:
+            out.setdefault(term)
     return tuple(out)
 
 

@@ -208,6 +208,8 @@ def describe(text: str, content_type: str | None) -> str:
             data = json.loads(text)
         except ValueError:
             return f"got {label} that is not valid JSON: {_clip(_flat(text), 120)}"
+        except RecursionError:  # (objects in objects a thousand deep)
+            return f"got {label} nested too deep to read: {_clip(_flat(text), 120)}"
         message = _json_error(data)
         if message:  # (one line: a message may hold a stack trace)
             return f"got {label} error: {_clip(_flat(message), 160)}"
