@@ -1704,6 +1704,8 @@ def test_a_title_with_figures_is_judged_by_its_words() -> None:
         "否则将追究刑事责任。",
         "本文系统梳理了公共数据授权运营的主要模式，并提出了政策建议。",
         "本文系列数据显示，一季度居民消费支出增长，其中服务消费增长较快。",
+        "她表示，自己在每篇文章末尾都注明了版权：未经本人允许，禁止转载！但仍有平台照搬。",
+        "教育部提醒，考生的个人信息，未经本人同意，不得复制、转载，违者将依法追究责任。",
     ],
 )
 def test_news_that_says_what_boilerplate_says_is_kept(paragraph: str) -> None:

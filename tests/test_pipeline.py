@@ -1175,10 +1175,17 @@ def test_an_ill_formed_feeds_items_keep_their_guids_as_stored_before(tmp_path: P
                 "UPDATE entries SET key = ?, key_hash = ? WHERE key = ?",
                 (escaped, key_hash(escaped), f"kx_{n}&src=7"),
             )
-    (tmp_path / "feed.xml").write_bytes(rss("证券时报网 - 要闻", broken) + b"<!-- again -->")
+    # One has gained a picture since (not taken for itself by what it shows,
+    # found again by its title and date — its neighbour of that date no
+    # longer kept it from that).
+    pictured = replace(
+        flashes[0], html=flashes[0].html + '<p><img src="https://i.example/a.jpg"></p>'
+    )
+    again = [pictured, *broken[1:]]
+    (tmp_path / "feed.xml").write_bytes(rss("证券时报网 - 要闻", again) + b"<!-- again -->")
     out = cli("run", "-c", str(tmp_path / "feedmill.yml")).stdout
-    assert "posts: 0 new, 0 updated, 3 unchanged" in out
-    assert posts(tmp_path) == before
+    assert "posts: 0 new, 1 updated, 2 unchanged" in out, out
+    assert list(posts(tmp_path)) == list(before)
 
 
 def test_an_item_stored_before_pictures_were_keyed_is_found_whatever_its_lazy_flag(

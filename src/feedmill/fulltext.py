@@ -166,16 +166,24 @@ _LOGIN_PAGE_MAX_CHARS: Final = 2000
 # or its author: not a story's "未经许可不得传播", "未经授权不得转发" (a police
 # warning), "未经当事人同意…", "不得转载其享有著作权的作品".
 _REPRINTS = r"转载|摘编|镜像|建立镜像|转录|复制"
-_GRANTED_BY = (
-    r"(?:(?!当事人|消费者|权利人|著作权人|原告|被告|批准|监护人|患者|他人)"
-    r"[^，,。！？!?\s]){0,8}?"
-)
-_UNLICENSED = (
-    rf"未经{_GRANTED_BY}(?:允许|许可|授权|同意)[，,]?\s*"
-    r"(?:任何(?:[单位个人媒体网站组织机构]|[和或及、])+[，,]?\s*)?(?:均\s*)?"
-    r"(?:不得|禁止|请勿|严禁|谢绝)(?:以?任何(?:形式|方式)的?|私自|擅自|二次)?"
-    r"(?:转载|摘编|镜像|转录|使用本|复制(?=[、和及或]\s*(?:转载|摘编)))(?!他人|其|该|别人|他|她)"
-)
+_PARTIES = r"当事人|消费者|权利人|著作权人|原告|被告|批准|监护人|患者|他人"
+
+
+def _unlicensed(parties: str) -> str:
+    """A reprint notice whose leave is not one of ``parties``'."""
+    return (
+        rf"未经(?:(?!{parties})[^，,。！？!?\s]){{0,8}}?(?:允许|许可|授权|同意)[，,]?\s*"
+        r"(?:任何(?:[单位个人媒体网站组织机构]|[和或及、])+[，,]?\s*)?(?:均\s*)?"
+        r"(?:不得|禁止|请勿|严禁|谢绝)(?:以?任何(?:形式|方式)的?|私自|擅自|二次)?"
+        r"(?:转载|摘编|镜像|转录|使用本|复制(?=[、和及或]\s*(?:转载|摘编)))"
+        r"(?!他人|其|该|别人|他|她)"
+    )
+
+
+# (A block that begins with it is a blogger's "未经本人允许，禁止转载！"; inside
+# one, a story may quote it, or tell of a person's or a user's own leave.)
+_UNLICENSED = _unlicensed(_PARTIES)
+_UNLICENSED_INSIDE = _unlicensed(f"{_PARTIES}|本人|用户")
 # … and, inside a block, its sentence to the end: what else may not be done,
 # what follows if it is ("违者必究", "否则将追究法律责任") — not a story's
 # "不得复制、发行其作品".
@@ -248,7 +256,7 @@ _DOWNLOAD_CALL: Final = re.compile(
 # Editorial boilerplate wherever it stands in a block, phrases news prose does not use.
 _BOILERPLATE_PHRASE: Final = re.compile(
     r"仅代表作者(?:本人|个人)?(?:观点|立场)|作者独立观点|不代表本(?:站|网|平台|号)"
-    rf"|{_UNLICENSED}{_NOTICE_ENDS}"
+    rf"|{_UNLICENSED_INSIDE}{_NOTICE_ENDS}"
     r"|转载请(?:注明|联系)|对本稿件有异议|does not constitute investment advice"
     # A Chinese site's footer: its licence number, where to report it.
     # (Not "可拨打12315举报电话投诉", nor a story about the 举报中心: their number

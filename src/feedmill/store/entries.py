@@ -312,8 +312,10 @@ def _is_it(conn: Connection, item: Item, stored: Known) -> bool:
         return False
     if entry.earlier_content is None:
         return True
+    # (Of its date, or re-dated within a route's drift: not the next day's.)
     return content == entry.earlier_content and (
-        stored.published is None or stored.published == entry.published
+        stored.published is None
+        or (entry.published is not None and abs(entry.published - stored.published) < REDATED)
     )
 
 
@@ -1096,10 +1098,15 @@ def ingest_entries(
         for item in items
         if item.entry.stored_as is not None and item.key_hash not in existing
     }
+    # (Not new to `_renamed`: matched to another's entry, that one was posted again.)
+    found = {d: (i, "", None) for d, i in adopted.items() if i is not None}
+    adopted_ids = {i for i in adopted.values() if i is not None}
     renamed = {
         digest: entry_id
-        for digest, entry_id in _renamed(conn, feed_id, items, positions, existing).items()
-        if digest not in adopted and entry_id not in adopted.values()
+        for digest, entry_id in _renamed(
+            conn, feed_id, items, positions, existing | found, adopted_ids
+        ).items()
+        if entry_id not in adopted_ids
     } | adopted
     kept_text: frozenset[int] = frozenset()
     if renamed:
@@ -1265,6 +1272,7 @@ def _renamed(
     items: Sequence[Item],
     positions: dict[str, int],
     existing: dict[str, tuple[int, str, str | None]],
+    taken: Set[int] = frozenset(),
 ) -> dict[str, int]:
     """New keys of stored entries: key hash → id of the entry it now names.
 
@@ -1348,14 +1356,15 @@ def _renamed(
                     renamed[digest] = row.id
                     free.remove(row)
     unmatched = {digest: entry for digest, entry in new.items() if digest not in renamed}
-    claimed = set(renamed.values())
+    claimed = set(renamed.values()) | taken  # (and those `taken` by items found otherwise)
     # Stored entries the document no longer lists, and no new key names yet:
     # none (a feed's first read, one that only grows) costs one count, not
     # a lookup by date built for each feed.
-    if unmatched and _size(conn, feed_id) > len(existing) + len(claimed):
+    listed_ids = {entry_id for entry_id, _, _ in existing.values()}
+    if unmatched and _size(conn, feed_id) > len(listed_ids | claimed):
         renamed.update(_retitled(conn, feed_id, unmatched, positions.keys(), claimed))
         left = {d: e for d, e in unmatched.items() if d not in renamed}
-        claimed = set(renamed.values())
+        claimed = set(renamed.values()) | taken
         renamed.update(_undated_again(conn, feed_id, left, positions.keys(), claimed))
     return renamed
 
