@@ -1592,10 +1592,13 @@ def test_a_page_nested_far_deeper_than_an_article_is_refused_before_extraction()
     page = f"<html><body>{'<div>' * 2000}<p>{PARAGRAPH}</p>{'</div>' * 2000}</body></html>"
     with pytest.raises(PageTooLarge, match="page too deep to extract"):
         extract_article(page, "https://news.example/a.html")
-    # An article's few dozen levels are read.
+    # An article's few dozen levels are read; so is a CMS's <div> left open on each line.
     text = f"<p>{PARAGRAPH}</p>" * 5
     shallow = f"<html><body>{'<div>' * 40}{text}{'</div>' * 40}</body></html>"
     assert MAX_DEPTH > 40 and extract_article(shallow, "https://news.example/a.html")
+    lines = "".join(f"<div>{n}. {PARAGRAPH}" for n in range(300))
+    article = extract_article(f"<html><body>{lines}</body></html>", "https://news.example/a.html")
+    assert article is not None and "299. " in article
 
 
 def test_unclosed_meta_tags_are_scanned_in_one_pass() -> None:

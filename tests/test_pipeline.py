@@ -1353,6 +1353,41 @@ def test_a_redated_picture_stored_before_pictures_were_keyed_is_found_again(
     assert sorted(shown, key=sorted) == [{"8"}, {"9"}]
 
 
+def test_a_corrected_flash_beside_one_found_under_its_earlier_key_is_found_too(
+    tmp_path: Path,
+) -> None:
+    """Flashes of one list page's link, stored under escaped guids: one found
+    under its earlier key kept its entry among those a link matches, the
+    other — retitled, a picture added — was matched to it, and posted again."""
+    from feedmill.store.entries import key_hash
+
+    page = "https://www.stcn.com/kuaixun/"
+    flashes = [
+        Item(title=f"快讯{n}：央行开展逆回购操作", guid=f"kx_{n}&src=7", link=page,
+             html=f"<p>第{n}条快讯的正文。</p>")
+        for n in range(2)
+    ]  # fmt: skip
+    broken = [*flashes, Item(title="坏\x08标题", guid="kx_9", link="https://www.stcn.com/kx9")]
+    write_config(tmp_path, FEEDS)
+    assert "posts: 3 new" in publish(tmp_path, broken)
+    with sqlite3.connect(tmp_path / ".feedmill" / "state.db") as db:
+        for n in range(2):
+            escaped = f"kx_{n}&amp;src=7"
+            db.execute(
+                "UPDATE entries SET key = ?, key_hash = ? WHERE key = ?",
+                (escaped, key_hash(escaped), f"kx_{n}&src=7"),
+            )
+    fixed = replace(
+        flashes[0],
+        title="快讯0：央行开展逆回购操作（更正）",
+        html=flashes[0].html + '<p><img src="https://i.example/a.jpg"></p>',
+    )
+    (tmp_path / "feed.xml").write_bytes(rss("证券时报网 - 要闻", [fixed, *broken[1:]]) + b"<!---->")
+    out = cli("run", "-c", str(tmp_path / "feedmill.yml")).stdout
+    assert "posts: 0 new" in out, out
+    assert len(posts(tmp_path)) == 3
+
+
 def test_items_whose_picture_is_their_enclosure_alone_are_each_posted(tmp_path: Path) -> None:
     """A 每日一图 whose picture is its enclosure (or thumbnail) alone, listed
     a day at a time: each day's took the last one's post."""

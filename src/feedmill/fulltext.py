@@ -342,10 +342,11 @@ _TABLE_PARTS: Final = ("thead", "tbody", "tfoot", "tr", "td", "th", "caption", "
 # page made of links, 32 s at 37,000.  Article pages have a few thousand.
 MAX_ELEMENTS = 20_000
 # … and with the cube of its <div>s' depth (readability turns misused ones
-# into paragraphs, level by level): 0.2 s at 256 levels, 6 s at 1,000, 45 s
-# at 2,000 — a page of 22 KB.  Article pages are a few dozen deep.  (Other
-# elements cost little: a CMS's unclosed <b> on every line, 1,000 deep, 0.4 s.)
-MAX_DEPTH = 256
+# into paragraphs, level by level): 1 s at 500 levels, 6 s at 1,000, 45 s at
+# 2,000 — a page of 22 KB.  Article pages are a few dozen deep, a CMS's page
+# of a <div> left open on every line some hundreds.  (Other elements cost
+# little: an unclosed <b> on every line, 1,000 deep, 0.4 s.)
+MAX_DEPTH = 1000
 
 
 # A page not asked for: its host's Retry-After holds it (PageSlots).

@@ -312,11 +312,15 @@ def _is_it(conn: Connection, item: Item, stored: Known) -> bool:
         return False
     if entry.earlier_content is None:
         return True
-    # (Of its date, or re-dated within a route's drift: not the next day's.)
+    # (Of its date, or re-dated within a route's drift: not the next day's, nor
+    # a twice-daily digest's other one.)
     return content == entry.earlier_content and (
         stored.published is None
-        or (entry.published is not None and abs(entry.published - stored.published) < REDATED)
+        or (entry.published is not None and abs(entry.published - stored.published) <= _DRIFT)
     )
+
+
+_DRIFT = timedelta(hours=2)
 
 
 def tell_apart_reused_guids(
@@ -1322,7 +1326,8 @@ def _renamed(
             conn, _stored_links, prepared.padded(len(chunk)), {"feed": feed_id}, {"link": chunk}
         )
         for row in map(_Linked._make, found):
-            if row.key_hash not in positions:  # (the document lists it under its own key)
+            # (Not one the document lists under its own key, nor one taken.)
+            if row.key_hash not in positions and row.id not in taken:
                 stored.setdefault(_page(row.link), []).append(row)
     renamed: dict[str, int] = {}
     for page, digests in by_link.items():
