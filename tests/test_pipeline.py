@@ -1152,11 +1152,24 @@ def test_items_stored_before_pictures_were_keyed_are_found_again(tmp_path: Path)
     assert len(posts(tmp_path)) == 2
 
 
+def _store_guids_escaped(tmp_path: Path, count: int) -> None:
+    """The flashes' keys ("kx_{n}&src=7") as a release before stored them,
+    reading an ill-formed document: escaped."""
+    from feedmill.store.entries import key_hash
+
+    with sqlite3.connect(tmp_path / ".feedmill" / "state.db") as db:
+        for n in range(count):
+            escaped = f"kx_{n}&amp;src=7"
+            db.execute(
+                "UPDATE entries SET key = ?, key_hash = ? WHERE key = ?",
+                (escaped, key_hash(escaped), f"kx_{n}&src=7"),
+            )
+
+
 def test_an_ill_formed_feeds_items_keep_their_guids_as_stored_before(tmp_path: Path) -> None:
     """A feed that one item makes ill-formed (a control character) was read
     with its guids' "&" escaped ("kx_1&amp;src=7"): its link-less items,
     stored so, are found by that key, not posted again."""
-    from feedmill.store.entries import key_hash
 
     flashes = [
         Item(title=f"快讯{n}", guid=f"kx_{n}&src=7", html=f"<p>第{n}条快讯的正文。</p>")
@@ -1169,12 +1182,7 @@ def test_an_ill_formed_feeds_items_keep_their_guids_as_stored_before(tmp_path: P
     with sqlite3.connect(tmp_path / ".feedmill" / "state.db") as db:
         stored = {key for (key,) in db.execute("SELECT key FROM entries")}
         assert stored == {"kx_0&src=7", "kx_1&src=7", "kx_9"}  # (as the fast path reads them)
-        for n in range(2):
-            escaped = f"kx_{n}&amp;src=7"
-            db.execute(
-                "UPDATE entries SET key = ?, key_hash = ? WHERE key = ?",
-                (escaped, key_hash(escaped), f"kx_{n}&src=7"),
-            )
+    _store_guids_escaped(tmp_path, 2)
     # One has gained a picture since (not taken for itself by what it shows,
     # found again by its title and date — its neighbour of that date no
     # longer kept it from that).
@@ -1359,7 +1367,6 @@ def test_a_corrected_flash_beside_one_found_under_its_earlier_key_is_found_too(
     """Flashes of one list page's link, stored under escaped guids: one found
     under its earlier key kept its entry among those a link matches, the
     other — retitled, a picture added — was matched to it, and posted again."""
-    from feedmill.store.entries import key_hash
 
     page = "https://www.stcn.com/kuaixun/"
     flashes = [
@@ -1370,13 +1377,7 @@ def test_a_corrected_flash_beside_one_found_under_its_earlier_key_is_found_too(
     broken = [*flashes, Item(title="坏\x08标题", guid="kx_9", link="https://www.stcn.com/kx9")]
     write_config(tmp_path, FEEDS)
     assert "posts: 3 new" in publish(tmp_path, broken)
-    with sqlite3.connect(tmp_path / ".feedmill" / "state.db") as db:
-        for n in range(2):
-            escaped = f"kx_{n}&amp;src=7"
-            db.execute(
-                "UPDATE entries SET key = ?, key_hash = ? WHERE key = ?",
-                (escaped, key_hash(escaped), f"kx_{n}&src=7"),
-            )
+    _store_guids_escaped(tmp_path, 2)
     fixed = replace(
         flashes[0],
         title="快讯0：央行开展逆回购操作（更正）",
