@@ -131,7 +131,7 @@ class Entry:
     # resolved to an address): how it is known (None: what ``content`` shows).
     earlier_media: tuple[str, ...] | None = None
     # What it held when it was read otherwise (`RawEntry.read_before`): the
-    # stored item is it while it holds that still, or this item's content.
+    # stored item is it while it holds that still.
     earlier_content: str | None = None
     # The stored entry it is, found under ``earlier_key``
     # (`store.entries.adopt_earlier_keys`): stored, it takes this key.
