@@ -1328,6 +1328,31 @@ def test_items_of_one_title_the_fast_path_read_to_nothing_take_no_post_of_anothe
         assert len(posts(tmp_path)) == 4
 
 
+def test_a_twice_daily_digest_read_to_nothing_before_takes_not_the_mornings_post(
+    tmp_path: Path,
+) -> None:
+    """Read to nothing before, the evening's digest (ten hours on) took the
+    morning's post, under the morning's date; a route's re-dating is of an
+    hour or two."""
+
+    def document(hour: int, text: str) -> bytes:
+        return (
+            '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>早报</title>'
+            "<link>https://news.example.com/</link><item><title>财经早晚报</title>"
+            f"<description>{text}</description>"
+            f"<pubDate>Mon, 07 Dec 2026 {hour:02}:00:00 +0800</pubDate></item></channel></rss>"
+        ).encode()
+
+    write_config(tmp_path, FEEDS)
+    config = str(tmp_path / "feedmill.yml")
+    (tmp_path / "feed.xml").write_bytes(document(8, ""))  # (as releases before stored it)
+    assert "posts: 1 new" in cli("run", "-c", config).stdout
+    evening = "<!-- wp:paragraph --><p>晚报：收盘点评。</p><!-- /wp:paragraph -->"
+    (tmp_path / "feed.xml").write_bytes(document(18, evening))
+    assert "posts: 1 new, 0 updated" in cli("run", "-c", config).stdout
+    assert len(posts(tmp_path)) == 2
+
+
 def test_a_redated_picture_stored_before_pictures_were_keyed_is_found_again(
     tmp_path: Path,
 ) -> None:

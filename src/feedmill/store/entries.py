@@ -1098,20 +1098,16 @@ def ingest_entries(
     items = _links_kept(conn, items, positions, existing)
     # Items found under the key they had before (`adopt_earlier_keys`) first.
     adopted = {
-        item.key_hash: item.entry.stored_as
+        item.key_hash: entry_id
         for item in items
-        if item.entry.stored_as is not None and item.key_hash not in existing
+        if (entry_id := item.entry.stored_as) is not None and item.key_hash not in existing
     }
-    # (Not new to `_renamed`: matched to another's entry, that one was posted again.)
-    found = {d: (i, "", None) for d, i in adopted.items() if i is not None}
-    adopted_ids = {i for i in adopted.values() if i is not None}
-    renamed = {
-        digest: entry_id
-        for digest, entry_id in _renamed(
-            conn, feed_id, items, positions, existing | found, adopted_ids
-        ).items()
-        if entry_id not in adopted_ids
-    } | adopted
+    # (Not new to `_renamed`, their entries taken: matched to another's entry,
+    # that one was posted again.)
+    found = {digest: (entry_id, "", None) for digest, entry_id in adopted.items()}
+    renamed = (
+        _renamed(conn, feed_id, items, positions, existing | found, set(adopted.values())) | adopted
+    )
     kept_text: frozenset[int] = frozenset()
     if renamed:
         stored_as = {positions[d]: i for d, i in renamed.items()}
